@@ -1,0 +1,48 @@
+# The two commands a newcomer needs: `make run` starts the whole hub; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint bench system-deps clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' Makefile | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## install, migrate and start the hub (web, SMTP, worker, dispatcher, embedded Redis)
+	$(BIN)/switchboard up
+
+system-deps:  ## Debian packages the tests use (PostgreSQL, Redis, Chromium); needs root
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		need=""; \
+		command -v redis-server >/dev/null || need="$$need redis-server"; \
+		ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
+		command -v chromium >/dev/null || need="$$need chromium"; \
+		if [ -n "$$need" ]; then \
+			echo "installing:$$need"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; \
+		fi; \
+	else \
+		echo "not root: skipping apt-get; tests needing PostgreSQL or Chromium are skipped if they are missing"; \
+	fi
+
+test: $(STAMP) system-deps  ## install what the tests need and run the whole suite
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: $(STAMP)  ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(STAMP)  ## run every benchmark in bench/
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:  ## remove the virtualenv and local data
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""Switchboard's core: domain model, storage, configuration and the command line."""

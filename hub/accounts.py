@@ -1,0 +1,100 @@
+"""People and machines that may use the hub: users, API tokens and integrations."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub import credentials
+from hub.domain import ROLES
+from hub.errors import BadInput
+from hub.models import ApiToken, Integration, User
+
+INTEGRATION_KINDS = ("generic",)
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling the API: a token's name and role."""
+
+    name: str
+    role: str
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise BadInput(f"unknown role {role!r}; use one of: {', '.join(ROLES)}")
+
+
+def _check_name(name: str, what: str) -> None:
+    if not _NAME.match(name):
+        raise BadInput(
+            f"{what} name {name!r} must be 1-100 lowercase letters, digits, '-' or '_', starting with a letter"
+            " or digit (it appears in URLs)"
+        )
+
+
+def create_user(session: Session, *, email: str, password: str, role: str) -> User:
+    email = email.strip().lower()
+    if not _EMAIL.match(email):
+        raise BadInput(f"{email!r} is not an email address")
+    _check_role(role)
+    if len(password) < 8:
+        raise BadInput("the password must be at least 8 characters long")
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise BadInput(f"a user with email {email} already exists")
+    user = User(email=email, password_hash=credentials.hash_password(password), role=role)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate_user(session: Session, email: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.active:
+        credentials.hash_password(password)  # same work either way, so timing does not reveal who exists
+        return None
+    return user if credentials.verify_password(user.password_hash, password) else None
+
+
+def create_token(session: Session, *, name: str, role: str = "agent") -> str:
+    """Create an API token and return it; only its digest is stored, so this is the one time it is seen."""
+    _check_name(name, "token")
+    _check_role(role)
+    if session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
+        raise BadInput(f"a token named {name!r} already exists")
+    token = credentials.new_token("sbt")
+    session.add(ApiToken(name=name, token_hash=credentials.digest(token), role=role))
+    session.flush()
+    return token
+
+
+def authenticate_token(session: Session, token: str) -> Principal | None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == credentials.digest(token)))
+    return Principal(row.name, row.role) if row is not None else None
+
+
+def create_integration(session: Session, *, name: str, kind: str = "generic") -> tuple[Integration, str]:
+    """Create an integration and return it with its secret, which is stored only as a digest."""
+    _check_name(name, "integration")
+    if kind not in INTEGRATION_KINDS:
+        raise BadInput(f"unknown integration kind {kind!r}; use one of: {', '.join(INTEGRATION_KINDS)}")
+    if session.scalar(select(Integration.id).where(Integration.name == name)) is not None:
+        raise BadInput(f"an integration named {name!r} already exists")
+    secret = credentials.new_token("sbi")
+    row = Integration(name=name, kind=kind, secret_hash=credentials.digest(secret))
+    session.add(row)
+    session.flush()
+    return row, secret
+
+
+def authenticate_integration(session: Session, name: str, secret: str) -> Integration | None:
+    row = session.scalar(select(Integration).where(Integration.name == name))
+    if row is None or not row.enabled or not credentials.matches(secret, row.secret_hash):
+        return None
+    return row

@@ -1,0 +1,109 @@
+"""Database engine and transactions: SQLite (WAL) by default, PostgreSQL through DATABASE_URL.
+
+Every write goes through `transaction()`, which turns "the database is not there or did not answer in time" into
+`StorageUnavailable`, so the edges can answer with a temporary failure instead of a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.errors import StorageUnavailable
+
+_READONLY = "switchboard_readonly"
+
+
+def make_engine(database_url: str, *, timeout: float = 5.0) -> Engine:
+    """Create an engine tuned for many short write transactions."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": timeout})
+        _tune_sqlite(engine, timeout)
+        return engine
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        connect_args={"connect_timeout": max(1, int(timeout))},
+    )
+
+
+def _tune_sqlite(engine: Engine, timeout: float) -> None:
+    """WAL for concurrent readers; BEGIN IMMEDIATE so two writers queue on the lock instead of failing.
+
+    pysqlite's own transaction handling starts transactions lazily and as DEFERRED; a deferred reader that later
+    writes can fail at once with SQLITE_BUSY. Taking the write lock at BEGIN makes writers wait (busy_timeout).
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes; WAL fsyncs at checkpoint
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):  # type: ignore[no-untyped-def]
+        readonly = connection.get_execution_options().get(_READONLY, False)
+        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+class Database:
+    """The engine plus two ways in: `transaction()` for writes and `read()` for pages and lists."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._writes = sessionmaker(engine, expire_on_commit=False)
+        self._reads = sessionmaker(engine.execution_options(**{_READONLY: True}), expire_on_commit=False)
+
+    @classmethod
+    def connect(cls, database_url: str, *, timeout: float = 5.0) -> Database:
+        return cls(make_engine(database_url, timeout=timeout))
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commit on success, roll back on error; storage faults become StorageUnavailable."""
+        with _storage_faults(), self._writes.begin() as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session that never takes SQLite's write lock."""
+        with _storage_faults(), self._reads() as session:
+            yield session  # closing ends the transaction; loaded objects stay readable
+
+    def ping(self) -> None:
+        """Raise StorageUnavailable unless the database answers a trivial query."""
+        with _storage_faults(), self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+@contextmanager
+def _storage_faults() -> Iterator[None]:
+    try:
+        yield
+    except OperationalError as exc:
+        raise StorageUnavailable(f"database unavailable: {exc.orig}") from exc
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise StorageUnavailable(f"database connection lost: {exc.orig}") from exc
+        raise

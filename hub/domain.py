@@ -1,0 +1,111 @@
+"""Domain values that cross layer boundaries: what came in, and what the rules decided about it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+
+class Action(StrEnum):
+    """What an event asks of its incident."""
+
+    TRIGGER = "trigger"
+    RESOLVE = "resolve"
+
+
+SEVERITIES = ("critical", "high", "warning", "info", "unknown")
+ROLES = ("admin", "agent", "viewer")
+
+_REF = re.compile(r"\bINC-(\d{1,12})\b", re.IGNORECASE)
+
+
+def format_ref(incident_id: int) -> str:
+    return f"INC-{incident_id}"
+
+
+def parse_ref(text: str) -> int | None:
+    """The incident id in the first `INC-<n>` found in `text` (a subject line, a URL), or None."""
+    match = _REF.search(text)
+    return int(match.group(1)) if match else None
+
+
+@dataclass(frozen=True)
+class InboundEvent:
+    """A typed event, made by an ingest adapter from raw input (pure, no I/O)."""
+
+    source: str
+    title: str
+    description: str = ""
+    severity: str = "unknown"
+    action: Action = Action.TRIGGER
+    dedup_key: str | None = None
+    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    integration: str | None = None
+    requester: str | None = None  # email address of the person who asked
+    message_id: str | None = None
+    in_reply_to: tuple[str, ...] = ()  # In-Reply-To and References, newest last
+    thread_ref: int | None = None  # incident id named in a subject tag like [INC-12]
+    auto_submitted: bool = False  # auto-replies, bounces, lists: never answered, to avoid mail loops
+
+    def field_value(self, name: str) -> Any:
+        """Look up a field by the name rules use: `severity`, `labels.team`, ..."""
+        if name.startswith("labels."):
+            return self.labels.get(name.removeprefix("labels."))
+        if name in _RULE_FIELDS:
+            value = getattr(self, name)
+            return value.value if isinstance(value, StrEnum) else value
+        return None
+
+
+_RULE_FIELDS = frozenset(
+    {"source", "title", "description", "severity", "action", "dedup_key", "integration", "requester"}
+)
+RULE_FIELDS = (*sorted(_RULE_FIELDS), "labels.<name>")
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A stored rule as the engine sees it."""
+
+    id: int
+    name: str
+    field: str
+    op: str
+    value: str = ""
+    set_category: str | None = None
+    set_assignee: str | None = None
+    stop: bool = False
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """The ordered rules in force, with the version caches key on."""
+
+    version: int
+    rules: tuple[RuleSpec, ...]
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    rule_id: int
+    rule: str
+    matched: bool
+    sets: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the rules decided for one event, and why (the trace is stored with the event)."""
+
+    priority: int
+    category: str | None = None
+    assignee: str | None = None
+    trace: tuple[TraceStep, ...] = ()
+
+    def trace_json(self) -> list[dict[str, Any]]:
+        return [{"rule_id": s.rule_id, "rule": s.rule, "matched": s.matched, "sets": dict(s.sets)} for s in self.trace]

@@ -1,0 +1,22 @@
+"""Errors the hub raises: the sender's fault versus ours.
+
+`BadInput` is answered to the sender (HTTP 4xx, SMTP 5xx) and logged quietly. `StorageUnavailable` means we
+could not durably store what we were given: the caller answers with a temporary failure (HTTP 503, SMTP 451) so
+that the sender retries, and nothing is acknowledged that was not committed.
+"""
+
+
+class SwitchboardError(Exception):
+    """Base class for errors raised by Switchboard itself."""
+
+
+class BadInput(SwitchboardError):
+    """The input is malformed or refers to something that does not exist; the message says what to fix."""
+
+
+class ConfigError(SwitchboardError):
+    """A setting is missing or malformed; the message names the variable and what it expects."""
+
+
+class StorageUnavailable(SwitchboardError):
+    """The database could not be reached or did not accept a write in time."""

@@ -1,0 +1,76 @@
+"""Stored rules: read the rule book in force (cached per version) and change it, bumping the version."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hub.domain import RuleBook, RuleSpec
+from hub.models import Revision, Rule
+
+RULES_REVISION = "rules"
+
+
+def _version(session: Session) -> int:
+    return session.scalar(select(Revision.value).where(Revision.name == RULES_REVISION)) or 0
+
+
+def bump_version(session: Session) -> None:
+    """Call in the transaction that changes rules, so every process reloads them."""
+    updated = session.execute(update(Revision).where(Revision.name == RULES_REVISION).values(value=Revision.value + 1))
+    if updated.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(Revision(name=RULES_REVISION, value=1))
+
+
+def load(session: Session) -> RuleBook:
+    rows = session.scalars(select(Rule).order_by(Rule.position, Rule.id)).all()
+    return RuleBook(version=_version(session), rules=tuple(spec_of(r) for r in rows))
+
+
+def spec_of(row: Rule) -> RuleSpec:
+    return RuleSpec(
+        id=row.id,
+        name=row.name,
+        field=row.field,
+        op=row.op,
+        value=row.value,
+        set_category=row.set_category,
+        set_assignee=row.set_assignee,
+        stop=row.stop,
+        enabled=row.enabled,
+    )
+
+
+class RuleBookCache:
+    """Per-process cache: one cheap version read per event instead of reloading every rule."""
+
+    def __init__(self) -> None:
+        self._book: RuleBook | None = None
+
+    def current(self, session: Session) -> RuleBook:
+        version = _version(session)
+        if self._book is None or self._book.version != version:
+            self._book = load(session)
+        return self._book
+
+
+def add_rule(session: Session, spec: RuleSpec, *, position: int | None = None) -> Rule:
+    """Add a rule ahead of the existing ones (so the catch-all stays last) unless a position is given."""
+    if position is None:
+        lowest = session.scalar(select(Rule.position).order_by(Rule.position).limit(1))
+        position = (lowest - 10) if lowest is not None else 100
+    row = Rule(
+        position=position,
+        name=spec.name,
+        enabled=spec.enabled,
+        field=spec.field,
+        op=spec.op,
+        value=spec.value,
+        set_category=spec.set_category,
+        set_assignee=spec.set_assignee,
+        stop=spec.stop,
+    )
+    session.add(row)
+    bump_version(session)
+    session.flush()
+    return row

@@ -1,0 +1,95 @@
+"""Turn a raw RFC 5322 message into an event (pure). The SMTP and IMAP servers only move bytes."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import html
+import re
+from email.message import EmailMessage
+from email.utils import getaddresses
+
+from hub.domain import InboundEvent, parse_ref
+from ingest.errors import InvalidPayload
+
+_MSGID = re.compile(r"<[^<>\s]+>")
+_TAG = re.compile(r"\[(INC-\d{1,12})\]", re.IGNORECASE)
+_TAGS = re.compile(r"<[^>]*>")
+_AUTO_HEADERS = ("x-autoreply", "x-autorespond", "x-auto-response-suppress-dsn", "list-id", "list-unsubscribe")
+_BOUNCERS = ("mailer-daemon@", "postmaster@", "noreply@", "no-reply@", "donotreply@")
+
+
+def _header(msg: EmailMessage, name: str) -> str:
+    try:
+        value = msg.get(name)
+    except Exception:  # a header the policy cannot decode: treat it as absent, keep the raw message
+        return ""
+    return str(value).strip() if value is not None else ""
+
+
+def _sender(msg: EmailMessage) -> str | None:
+    for name in ("From", "Sender"):
+        pairs = getaddresses([_header(msg, name)])
+        for _display, address in pairs:
+            if "@" in address:
+                return address.lower()
+    return None
+
+
+def _is_automatic(msg: EmailMessage, sender: str | None, envelope_from: str | None) -> bool:
+    """RFC 3834 and the usual vendor headers: a message no one typed, which must never get an automatic answer."""
+    auto = _header(msg, "Auto-Submitted").lower()
+    if auto and auto != "no":
+        return True
+    if _header(msg, "Precedence").lower() in ("bulk", "junk", "list", "auto_reply"):
+        return True
+    if any(_header(msg, h) for h in _AUTO_HEADERS):
+        return True
+    if envelope_from is not None and envelope_from.strip() in ("", "<>"):
+        return True  # bounces have a null reverse-path
+    return sender is None or sender.startswith(_BOUNCERS)
+
+
+def _body_text(msg: EmailMessage) -> str:
+    part = msg.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    try:
+        content = part.get_content()
+    except (LookupError, UnicodeError):  # unknown or lying charset: decode leniently rather than lose the text
+        payload = part.get_payload(decode=True) or b""
+        content = payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else str(payload)
+    if not isinstance(content, str):
+        return ""
+    if part.get_content_type() == "text/html":
+        content = html.unescape(_TAGS.sub(" ", content))
+    return content.strip()
+
+
+def _message_ids(value: str) -> tuple[str, ...]:
+    return tuple(_MSGID.findall(value))
+
+
+def parse(raw: bytes, *, envelope_from: str | None = None) -> InboundEvent:
+    """Parse a message into an event. Raises InvalidPayload when it is not a message at all."""
+    if not raw.strip():
+        raise InvalidPayload("empty message")
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    if not msg.keys():
+        raise InvalidPayload("no headers: this is not an RFC 5322 message")
+    subject = " ".join(_header(msg, "Subject").split()) or "(no subject)"
+    sender = _sender(msg)
+    references = _message_ids(_header(msg, "References")) + _message_ids(_header(msg, "In-Reply-To"))
+    tag = _TAG.search(subject)
+    message_ids = _message_ids(_header(msg, "Message-ID"))
+    return InboundEvent(
+        source="email",
+        title=subject[:500],
+        description=_body_text(msg),
+        requester=sender,
+        message_id=message_ids[0] if message_ids else None,
+        in_reply_to=references,
+        thread_ref=parse_ref(tag.group(1)) if tag else None,
+        auto_submitted=_is_automatic(msg, sender, envelope_from),
+    )

@@ -1,0 +1,1 @@
+"""Webhook adapters: one pure `normalise(payload) -> InboundEvent` per source."""

@@ -1,0 +1,71 @@
+"""The generic JSON webhook: the documented shape any tool or script can post.
+
+    {"title": "...", "description": "...", "severity": "critical|high|warning|info",
+     "dedup_key": "...", "status": "trigger|resolve", "labels": {"team": "db"}}
+"""
+
+from __future__ import annotations
+
+import json
+from types import MappingProxyType
+from typing import Any
+
+from hub.domain import SEVERITIES, Action, InboundEvent
+from ingest.errors import InvalidPayload
+
+_STATUS = {"trigger": Action.TRIGGER, "firing": Action.TRIGGER, "resolve": Action.RESOLVE, "resolved": Action.RESOLVE}
+MAX_TITLE = 500
+MAX_LABELS = 64
+
+
+def parse_json(body: bytes) -> Any:
+    """Decode a request body, naming where it is broken when it is not JSON."""
+    try:
+        return json.loads(body)
+    except UnicodeDecodeError:
+        raise InvalidPayload("body is not UTF-8 encoded JSON") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidPayload(f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+
+
+def _optional_str(payload: dict[str, Any], key: str) -> str | None:
+    value = payload.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise InvalidPayload(f"'{key}' must be a string")
+    return str(value)
+
+
+def normalise(payload: Any, *, integration: str) -> InboundEvent:
+    """Validate a generic payload and make the event; every error names the field and what it should be."""
+    if not isinstance(payload, dict):
+        raise InvalidPayload("body must be a JSON object, like {\"title\": \"Disk full on db1\"}")
+    title = _optional_str(payload, "title")
+    status = (_optional_str(payload, "status") or "trigger").lower()
+    if status not in _STATUS:
+        raise InvalidPayload(f"'status' must be 'trigger' or 'resolve', not {status!r}")
+    action = _STATUS[status]
+    dedup_key = _optional_str(payload, "dedup_key")
+    if action is Action.RESOLVE and not dedup_key:
+        raise InvalidPayload("'dedup_key' is required to resolve: it names the incident to resolve")
+    if not title or not title.strip():
+        if action is Action.TRIGGER:
+            raise InvalidPayload("'title' is required: a short summary such as \"Disk full on db1\"")
+        title = f"Resolve {dedup_key}"
+    severity = (_optional_str(payload, "severity") or "unknown").lower()
+    if severity not in SEVERITIES:
+        raise InvalidPayload(f"'severity' must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+    labels = payload.get("labels") or {}
+    if not isinstance(labels, dict) or len(labels) > MAX_LABELS:
+        raise InvalidPayload(f"'labels' must be an object of at most {MAX_LABELS} name/value pairs")
+    return InboundEvent(
+        source="generic",
+        integration=integration,
+        title=title.strip()[:MAX_TITLE],
+        description=_optional_str(payload, "description") or "",
+        severity=severity,
+        action=action,
+        dedup_key=dedup_key[:500] if dedup_key else None,
+        labels=MappingProxyType({str(k): str(v) for k, v in labels.items()}),
+    )

