@@ -1,7 +1,7 @@
 """The generic JSON webhook: the documented shape any tool or script can post.
 
-    {"title": "...", "description": "...", "severity": "critical|high|warning|info",
-     "dedup_key": "...", "status": "trigger|resolve", "labels": {"team": "db"}}
+{"title": "...", "description": "...", "severity": "critical|high|warning|info",
+ "dedup_key": "...", "status": "trigger|resolve", "labels": {"team": "db"}}
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def _optional_str(payload: dict[str, Any], key: str) -> str | None:
 def normalise(payload: Any, *, integration: str) -> InboundEvent:
     """Validate a generic payload and make the event; every error names the field and what it should be."""
     if not isinstance(payload, dict):
-        raise InvalidPayload("body must be a JSON object, like {\"title\": \"Disk full on db1\"}")
+        raise InvalidPayload('body must be a JSON object, like {"title": "Disk full on db1"}')
     title = _optional_str(payload, "title")
     status = (_optional_str(payload, "status") or "trigger").lower()
     if status not in _STATUS:

@@ -1,0 +1,142 @@
+"""The `switchboard` command. Hub-level commands live here; each layer adds its own through the
+`switchboard.commands` entry point group (see pyproject.toml), so this module never imports upwards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from typing import Any
+
+import click
+
+from hub import accounts
+from hub.config import Settings
+from hub.db import Database
+from hub.domain import ROLES
+from hub.errors import BadInput, ConfigError, StorageUnavailable
+from hub.migrate import upgrade
+from hub.supervisor import up
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, with a readable error instead of a traceback."""
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from None
+
+
+def open_database(settings: Settings) -> Database:
+    return Database.connect(settings.database_url, timeout=settings.db_timeout)
+
+
+def in_transaction(work: Callable[[Any], Any]) -> Any:
+    """Run `work(session)` in one transaction against the configured database; errors say what to do next."""
+    settings = load_settings()
+    db = open_database(settings)
+    try:
+        with db.transaction() as session:
+            return work(session)
+    except BadInput as exc:
+        raise click.ClickException(str(exc)) from None
+    except StorageUnavailable as exc:
+        raise click.ClickException(
+            f"{exc}\nIs DATABASE_URL right, and has `switchboard db upgrade` been run?"
+        ) from None
+    finally:
+        db.dispose()
+
+
+class PluginGroup(click.Group):
+    """A click group that also lists the commands other layers register as entry points."""
+
+    def _plugins(self) -> dict[str, Any]:
+        return {ep.name: ep for ep in entry_points(group="switchboard.commands")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self._plugins()))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in self._plugins():
+            command = self._plugins()[cmd_name].load()
+        return command
+
+
+@click.group(cls=PluginGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="switchboard")
+def main() -> None:
+    """Switchboard: an IT service management hub.
+
+    Start everything on one machine with `switchboard up`; run the parts as separate processes with
+    `switchboard web`, `switchboard smtp`, `switchboard worker` and `switchboard dispatch`.
+    Configuration comes from environment variables (see the README).
+    """
+
+
+main.add_command(up)
+
+
+@main.group()
+def db() -> None:
+    """Manage the database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the newest schema (safe to run repeatedly)."""
+    settings = load_settings()
+    database = open_database(settings)
+    try:
+        upgrade(database.engine)
+    except StorageUnavailable as exc:
+        raise click.ClickException(f"{exc}\nCheck DATABASE_URL.") from None
+    finally:
+        database.dispose()
+    click.echo(f"database is up to date ({database.engine.url.render_as_string(hide_password=True)})")
+
+
+@main.group()
+def user() -> None:
+    """Manage people who can log in to the web UI."""
+
+
+@user.command("create")
+@click.option("--email", required=True, help="Login name and notification address.")
+@click.option("--role", type=click.Choice(ROLES), default="agent", show_default=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters.")
+def user_create(email: str, role: str, password: str) -> None:
+    """Create a user who can log in to the web UI."""
+    created = in_transaction(lambda s: accounts.create_user(s, email=email, password=password, role=role).email)
+    click.echo(f"created {role} {created}")
+
+
+@main.group()
+def token() -> None:
+    """Manage API tokens."""
+
+
+@token.command("create")
+@click.option("--name", required=True, help="What the token is for, e.g. 'grafana-dashboard'.")
+@click.option("--role", type=click.Choice(ROLES), default="agent", show_default=True)
+def token_create(name: str, role: str) -> None:
+    """Create an API token; it is printed once, as the last line, and stored only as a hash."""
+    value = in_transaction(lambda s: accounts.create_token(s, name=name, role=role))
+    click.echo(f"API token {name!r} ({role}); store it now, it will not be shown again:", err=True)
+    click.echo(value)
+
+
+@main.group()
+def integration() -> None:
+    """Manage integrations (monitoring tools that post events)."""
+
+
+@integration.command("create")
+@click.option("--kind", type=click.Choice(accounts.INTEGRATION_KINDS), default="generic", show_default=True)
+@click.option("--name", required=True, help="Appears in the URL: /api/v1/events/<name>.")
+def integration_create(kind: str, name: str) -> None:
+    """Create an integration; its secret is printed once, as the last line."""
+    secret = in_transaction(lambda s: accounts.create_integration(s, name=name, kind=kind)[1])
+    click.echo(f"integration {name!r} ({kind}) posts to /api/v1/events/{name} with", err=True)
+    click.echo("'Authorization: Bearer <secret>'; store the secret now, it will not be shown again:", err=True)
+    click.echo(secret)

@@ -1,0 +1,114 @@
+"""`switchboard up`: the whole hub as one process tree on one machine.
+
+It starts the embedded Redis (when REDIS_URL is unset), migrates the database, then runs each part as a child
+process exactly as the Procfile would (`switchboard web|smtp|worker|dispatch`), watches them, and stops them in
+order on Ctrl-C or SIGTERM: intake first, so nothing is accepted that cannot be finished, workers last.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from types import FrameType
+
+import click
+
+from hub.config import Settings
+from hub.db import Database
+from hub.errors import ConfigError, StorageUnavailable
+from hub.migrate import upgrade
+from hub.net import wait_for_port
+from hub.redis_server import RedisServer
+
+#: Start order; shutdown runs in reverse.
+PARTS = ("worker", "dispatch", "smtp", "web")
+
+
+@dataclass
+class Child:
+    name: str
+    process: subprocess.Popen[bytes]
+
+
+def _spawn(name: str, env: dict[str, str]) -> Child:
+    process = subprocess.Popen([sys.executable, "-m", "hub", name], env=env, start_new_session=True)
+    return Child(name, process)
+
+
+def _stop(children: list[Child], timeout: float = 15.0) -> None:
+    for child in reversed(children):
+        if child.process.poll() is None:
+            child.process.send_signal(signal.SIGTERM)
+            try:
+                child.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                click.echo(f"up: {child.name} did not stop in {timeout:.0f}s; killing it", err=True)
+                child.process.kill()
+                child.process.wait()
+
+
+@click.command()
+@click.option("--workers", default=1, show_default=True, help="How many RQ worker processes to run.")
+def up(workers: int) -> None:
+    """Start the whole hub: web UI and API, SMTP listener, dispatcher and workers (Ctrl-C stops it)."""
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from None
+
+    stopping = False
+
+    def _request_stop(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _request_stop)
+    signal.signal(signal.SIGTERM, _request_stop)
+
+    env = dict(os.environ, SWITCHBOARD_HOME=str(settings.home), SECRET_KEY=settings.secret_key)
+    redis_server: RedisServer | None = None
+    children: list[Child] = []
+    try:
+        if settings.redis_url is None:
+            click.echo(f"up: starting embedded Redis in {settings.home / 'redis'}")
+            redis_server = RedisServer(settings.home / "redis").start()
+            env["REDIS_URL"] = redis_server.url
+        click.echo("up: migrating the database")
+        _migrate(settings)
+        for name in PARTS:
+            for _ in range(workers if name == "worker" else 1):
+                children.append(_spawn(name, env))
+        wait_for_port(settings.bind_host, settings.web_port, timeout=30)
+        wait_for_port(settings.bind_host, settings.smtp_port, timeout=30)
+        click.echo(
+            f"up: Switchboard is running. Web UI and API: {settings.base_url}  "
+            f"SMTP: {settings.bind_host}:{settings.smtp_port} (desk: {', '.join(settings.desk_addresses)})  "
+            "Press Ctrl-C to stop."
+        )
+        while not stopping:
+            dead = next((c for c in children if c.process.poll() is not None), None)
+            if dead is not None:
+                raise click.ClickException(f"{dead.name} exited with status {dead.process.returncode}; stopping")
+            time.sleep(0.2)
+        click.echo("up: stopping")
+    except TimeoutError as exc:
+        raise click.ClickException(f"{exc}; is the port already in use? Set SWITCHBOARD_WEB_PORT/SMTP_PORT") from None
+    finally:
+        _stop(children)
+        if redis_server is not None:
+            redis_server.stop()
+    click.echo("up: stopped")
+
+
+def _migrate(settings: Settings) -> None:
+    db = Database.connect(settings.database_url, timeout=settings.db_timeout)
+    try:
+        upgrade(db.engine)
+    except StorageUnavailable as exc:
+        raise click.ClickException(f"{exc}\nCheck DATABASE_URL.") from None
+    finally:
+        db.dispose()

@@ -1,0 +1,53 @@
+"""`switchboard rules ...`: inspect and add routing rules from the shell."""
+
+from __future__ import annotations
+
+import click
+
+from hub import rulebook
+from hub.cli import in_transaction
+from hub.domain import RULE_FIELDS, RuleSpec
+from rules.engine import OPERATORS, compile_rule
+from rules.errors import RuleError
+
+
+@click.group()
+def rules() -> None:
+    """Inspect and add routing rules."""
+
+
+@rules.command("list")
+def rules_list() -> None:
+    """Print the rules in the order they are applied."""
+    book = in_transaction(rulebook.load)
+    for spec in book.rules:
+        pairs = (("category", spec.set_category), ("assignee", spec.set_assignee))
+        sets = ", ".join(f"{k}={v}" for k, v in pairs if v) or "nothing"
+        state = "" if spec.enabled else " (disabled)"
+        stop = "; stop" if spec.stop else ""
+        click.echo(f"{spec.id:>4}  if {spec.field} {spec.op} {spec.value!r}: set {sets}{stop}  # {spec.name}{state}")
+
+
+@rules.command("add")
+@click.option("--name", required=True, help="A readable name, shown in decision traces.")
+@click.option("--field", required=True, help=f"Event field to test: {', '.join(RULE_FIELDS)}.")
+@click.option("--op", type=click.Choice(OPERATORS), default="equals", show_default=True)
+@click.option("--value", default="", help="What to compare with (comma-separated for 'in').")
+@click.option("--category", help="Set this category when the rule matches.")
+@click.option("--assign", help="Assign to this person (their email) or group name when the rule matches.")
+@click.option("--stop/--continue", default=False, help="Stop evaluating further rules after a match.")
+def rules_add(name: str, field: str, op: str, value: str, category: str | None, assign: str | None, stop: bool) -> None:
+    """Add a rule ahead of the existing ones, so the default catch-all stays last.
+
+    Example: switchboard rules add --name "DB pages" --field labels.team --value db --assign dba@example.com
+    """
+    spec = RuleSpec(id=0, name=name, field=field, op=op, value=value, set_category=category,
+                    set_assignee=assign.lower() if assign else None, stop=stop)  # fmt: skip
+    if not (category or assign):
+        raise click.UsageError("give --category and/or --assign: a rule that sets nothing has no effect")
+    try:
+        compile_rule(spec)
+    except RuleError as exc:
+        raise click.BadParameter(str(exc)) from None
+    rule_id = in_transaction(lambda s: rulebook.add_rule(s, spec).id)
+    click.echo(f"added rule {rule_id}: {name}")
