@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import email
 import email.policy
-import html
 import re
 from email.message import EmailMessage
 from email.utils import getaddresses
 
 from hub.domain import InboundEvent, parse_ref
 from ingest.errors import InvalidPayload
+from ingest.html_text import html_to_text
 
 _MSGID = re.compile(r"<[^<>\s]+>")
 _TAG = re.compile(r"\[(INC-\d{1,12})\]", re.IGNORECASE)
-_TAGS = re.compile(r"<[^>]*>")
 _AUTO_HEADERS = ("x-autoreply", "x-autorespond", "x-auto-response-suppress-dsn", "list-id", "list-unsubscribe")
 _BOUNCERS = ("mailer-daemon@", "postmaster@", "noreply@", "no-reply@", "donotreply@")
 
@@ -62,7 +61,7 @@ def _body_text(msg: EmailMessage) -> str:
     if not isinstance(content, str):
         return ""
     if part.get_content_type() == "text/html":
-        content = html.unescape(_TAGS.sub(" ", content))
+        content = html_to_text(content)
     return content.strip()
 
 

@@ -112,14 +112,18 @@ def decide(event: InboundEvent, rules: Sequence[CompiledRule]) -> Decision:
 
 
 class Engine:
-    """Decides events against a rule book, compiling each new version once."""
+    """Decides events against a rule book, compiling each new version once.
+
+    The compiled rules and their version are swapped as one tuple, so threads sharing an engine never see a
+    version paired with another version's rules.
+    """
 
     def __init__(self) -> None:
-        self._version: int | None = None
-        self._compiled: tuple[CompiledRule, ...] = ()
+        self._compiled: tuple[int | None, tuple[CompiledRule, ...]] = (None, ())
 
     def __call__(self, event: InboundEvent, book: RuleBook) -> Decision:
-        if book.version != self._version:
-            self._compiled = tuple(_compile_or_disable(spec) for spec in book.rules if spec.enabled)
-            self._version = book.version
-        return decide(event, self._compiled)
+        version, compiled = self._compiled
+        if version != book.version:
+            compiled = tuple(_compile_or_disable(spec) for spec in book.rules if spec.enabled)
+            self._compiled = (book.version, compiled)
+        return decide(event, compiled)

@@ -1,0 +1,92 @@
+"""The service desk's SMTP listener (aiosmtpd).
+
+RCPT rejects addresses that are not a desk (550) before any data is sent; aiosmtpd enforces the size limit (552);
+DATA answers 250 only after the raw message is committed with the incident it made, and 451 when storage is
+down so the sending server retries. A message we cannot understand is kept as "unprocessable", never dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Iterable
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from hub.config import Settings
+from hub.errors import StorageUnavailable
+from hub.intake import Intake, Raw
+from ingest import mail
+from ingest.errors import InvalidPayload
+
+log = logging.getLogger("switchboard.smtp")
+
+#: RFC 5321 suggests at least 100; real loops are caught long before, legitimate mail has a handful of hops.
+MAX_HOPS = 30
+_RECEIVED = re.compile(rb"^Received:", re.IGNORECASE | re.MULTILINE)
+
+
+def _header_block(raw: bytes) -> bytes:
+    end = raw.find(b"\r\n\r\n")
+    if end < 0:
+        end = raw.find(b"\n\n")
+    return raw if end < 0 else raw[:end]
+
+
+class DeskHandler:
+    """aiosmtpd handler: accept mail for the desk addresses and record it through the intake."""
+
+    def __init__(self, intake: Intake, desk_addresses: Iterable[str]) -> None:
+        self._intake = intake
+        self._desks = frozenset(a.lower() for a in desk_addresses)
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address.lower() not in self._desks:
+            return f"550 5.1.1 <{address}>: no such service desk address here"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        if len(_RECEIVED.findall(_header_block(raw))) > MAX_HOPS:
+            log.info("refused a looping message from %s", envelope.mail_from)
+            return "554 5.4.6 Too many hops: this message is looping between mail servers"
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, self.accept, raw, envelope.mail_from)
+
+    def accept(self, raw: bytes, mail_from: str | None) -> str:
+        """Store the message and what it means, then return the SMTP reply (run in a thread: it does I/O)."""
+        record = Raw(source="email", content_type="message/rfc822", body=raw)
+        try:
+            event = mail.parse(raw, envelope_from=mail_from)
+            outcome = self._intake.record(record, event)
+        except StorageUnavailable as exc:
+            log.error("could not store a message from %s: %s", mail_from, exc)
+            return "451 4.3.0 Temporary storage failure, please try again later"
+        except Exception as exc:  # keep what we could not understand; it can be reprocessed after a fix
+            if not isinstance(exc, InvalidPayload):
+                log.exception("failed to process a message from %s; keeping it as unprocessable", mail_from)
+            try:
+                event_id = self._intake.record_unprocessable(record, f"{type(exc).__name__}: {exc}")
+            except StorageUnavailable:
+                return "451 4.3.0 Temporary storage failure, please try again later"
+            return f"250 2.0.0 Kept as event {event_id} for review"
+        return (
+            f"250 2.0.0 Accepted as {outcome.ref}" if outcome.ref else f"250 2.0.0 Accepted as event {outcome.event_id}"
+        )
+
+
+def make_controller(settings: Settings, intake: Intake, *, port: int | None = None) -> Controller:
+    """An SMTP server on its own thread; `start()`/`stop()` it. Binds settings.bind_host only."""
+    return Controller(
+        DeskHandler(intake, settings.desk_addresses),
+        hostname=settings.bind_host,
+        port=settings.smtp_port if port is None else port,
+        data_size_limit=settings.max_message_bytes,
+        enable_SMTPUTF8=True,
+        ident="Switchboard service desk",
+    )

@@ -1,0 +1,56 @@
+"""The generic JSON webhook's normaliser: what it accepts, and errors that name the problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub.domain import Action
+from ingest.errors import InvalidPayload
+from ingest.webhooks.generic import normalise, parse_json
+
+
+def test_full_payload_becomes_event() -> None:
+    event = normalise(
+        {"title": "Disk full", "description": "95%", "severity": "CRITICAL", "dedup_key": "disk-db1",
+         "status": "trigger", "labels": {"team": "db", "shard": 3}},
+        integration="prom",
+    )  # fmt: skip
+    assert (event.title, event.severity, event.dedup_key, event.action) == (
+        "Disk full",
+        "critical",
+        "disk-db1",
+        Action.TRIGGER,
+    )
+    assert dict(event.labels) == {"team": "db", "shard": "3"} and event.integration == "prom"
+
+
+def test_resolve_needs_only_a_dedup_key() -> None:
+    event = normalise({"status": "resolve", "dedup_key": "disk-db1"}, integration="prom")
+    assert event.action is Action.RESOLVE and event.dedup_key == "disk-db1"
+
+
+@pytest.mark.parametrize(
+    ("payload", "names"),
+    [
+        ([1, 2], "JSON object"),
+        ({}, "'title' is required"),
+        ({"title": "x", "severity": "apocalyptic"}, "'severity' must be one of"),
+        ({"title": "x", "status": "maybe"}, "'status' must be"),
+        ({"status": "resolve"}, "'dedup_key' is required"),
+        ({"title": {"nested": 1}}, "'title' must be a string"),
+        ({"title": "x", "labels": ["a"]}, "'labels' must be an object"),
+    ],
+)
+def test_invalid_payload_error_names_the_problem(payload: object, names: str) -> None:
+    with pytest.raises(InvalidPayload, match=names):
+        normalise(payload, integration="prom")
+
+
+def test_malformed_json_error_gives_the_position() -> None:
+    with pytest.raises(InvalidPayload, match=r"line 1 column 10"):
+        parse_json(b'{"title" "x"}')
+
+
+def test_non_utf8_body_is_rejected() -> None:
+    with pytest.raises(InvalidPayload, match="UTF-8"):
+        parse_json(b'{"title": "\xff"}')

@@ -1,0 +1,177 @@
+"""The SMTP listener, spoken to by smtplib over loopback: replies, storage and threading."""
+
+from __future__ import annotations
+
+import smtplib
+import sqlite3
+from collections.abc import Callable, Iterator
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from hub.config import Settings
+from hub.db import Database
+from hub.intake import Intake
+from hub.migrate import upgrade
+from hub.models import Event, Incident, OutboxMessage, TimelineEntry
+from hub.net import free_port
+from ingest.pipeline import make_intake
+from ingest.smtp import make_controller
+from tests.conftest import make_settings
+
+DESK = "helpdesk@localhost"
+
+
+@pytest.fixture
+def smtp_port(settings: Settings, intake: Intake) -> Iterator[int]:
+    """The desk's SMTP server on a free port, recording into the test database."""
+    port = free_port()
+    controller = make_controller(settings, intake, port=port)
+    controller.start()
+    yield port
+    controller.stop()
+
+
+def mail(subject: str = "Printer on fire", sender: str = "ann@example.com", body: str = "Third floor.", **headers: str):
+    msg = EmailMessage()
+    msg["From"] = f"Ann <{sender}>"
+    msg["To"] = DESK
+    msg["Subject"] = subject
+    msg["Message-ID"] = f"<{abs(hash((subject, sender, body)))}@example.com>"
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    msg.set_content(body)
+    return msg
+
+
+def send(port: int, msg: EmailMessage | bytes, to: str = DESK, sender: str = "ann@example.com") -> tuple[int, bytes]:
+    """Send one message and return the server's reply to DATA."""
+    raw = msg.as_bytes(policy=policy.SMTP) if isinstance(msg, EmailMessage) else msg
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+        client.ehlo()
+        client.mail(sender)
+        code, reply = client.rcpt(to)
+        if code != 250:
+            return code, reply
+        return client.data(raw)
+
+
+def incidents(db: Database) -> list[Incident]:
+    with db.read() as s:
+        return list(s.scalars(select(Incident).order_by(Incident.id)))
+
+
+def test_mail_to_desk_is_accepted_after_storing_incident_and_raw_message(smtp_port: int, db: Database) -> None:
+    code, reply = send(smtp_port, mail())
+    assert code == 250 and b"INC-1" in reply
+    (incident,) = incidents(db)
+    assert (incident.title, incident.requester, incident.source) == ("Printer on fire", "ann@example.com", "email")
+    with db.read() as s:
+        (event,) = s.scalars(select(Event))
+        assert b"Third floor." in event.raw and event.incident_id == incident.id
+
+
+def test_mail_for_unknown_recipient_is_refused_at_rcpt(smtp_port: int, db: Database) -> None:
+    code, reply = send(smtp_port, mail(), to="someone-else@localhost")
+    assert code == 550 and b"no such service desk address" in reply
+    assert incidents(db) == []
+
+
+@pytest.fixture
+def desk_with(tmp_path: Path) -> Iterator[Callable[..., tuple[int, Database, str]]]:
+    """Start a desk server with overridden settings; returns (port, database, database file)."""
+    started: list[tuple[Controller, Database]] = []
+
+    def start(**overrides: object) -> tuple[int, Database, str]:
+        settings = make_settings(tmp_path / "var", **overrides)
+        database = Database.connect(settings.database_url, timeout=settings.db_timeout)
+        upgrade(database.engine)
+        controller = make_controller(settings, make_intake(settings, database), port=free_port())
+        controller.start()
+        started.append((controller, database))
+        return controller.port, database, settings.database_url.removeprefix("sqlite:///")
+
+    yield start
+    for controller, database in started:
+        controller.stop()
+        database.dispose()
+
+
+def test_message_over_size_limit_is_refused_with_552(desk_with) -> None:  # type: ignore[no-untyped-def]
+    port, database, _ = desk_with(max_message_bytes=2000)
+    code, reply = send(port, mail(body="All work and no play.\n" * 200))
+    assert code == 552, reply
+    assert incidents(database) == []
+
+
+def test_storage_down_answers_451_so_the_sender_retries(desk_with) -> None:  # type: ignore[no-untyped-def]
+    port, database, path = desk_with(db_timeout=0.2)
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock past our timeout
+    try:
+        code, reply = send(port, mail())
+        assert code == 451 and b"try again later" in reply
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    code, _ = send(port, mail())  # the sender's retry succeeds once storage is back
+    assert code == 250 and len(incidents(database)) == 1
+
+
+def test_reply_with_subject_tag_from_requester_threads_into_incident(smtp_port: int, db: Database) -> None:
+    send(smtp_port, mail())
+    code, reply = send(smtp_port, mail(subject="Re: [INC-1] Printer on fire", body="Now it smokes."))
+    assert code == 250 and b"INC-1" in reply
+    assert len(incidents(db)) == 1
+    with db.read() as s:
+        kinds = [e.kind for e in s.scalars(select(TimelineEntry).where(TimelineEntry.incident_id == 1))]
+    assert "email" in kinds
+
+
+def test_reply_with_foreign_subject_tag_opens_new_incident(smtp_port: int, db: Database) -> None:
+    send(smtp_port, mail())
+    code, reply = send(smtp_port, mail(subject="[INC-1] let me in", sender="mallory@example.net"), sender="m@x.net")
+    assert code == 250 and b"INC-2" in reply
+    assert [i.requester for i in incidents(db)] == ["ann@example.com", "mallory@example.net"]
+
+
+def test_reply_to_acknowledgement_message_id_threads_without_subject_tag(smtp_port: int, db: Database) -> None:
+    send(smtp_port, mail())
+    with db.read() as s:
+        ack_id = s.scalars(select(OutboxMessage.message_id)).one()
+    code, reply = send(smtp_port, mail(subject="Re: your ticket", body="thanks", In_Reply_To=ack_id))
+    assert code == 250 and b"INC-1" in reply and len(incidents(db)) == 1
+
+
+def test_auto_reply_gets_no_acknowledgement(smtp_port: int, db: Database) -> None:
+    send(smtp_port, mail(subject="Out of office", Auto_Submitted="auto-replied"))
+    with db.read() as s:
+        assert s.scalars(select(OutboxMessage)).all() == []
+
+
+def test_bounce_with_null_sender_gets_no_acknowledgement(smtp_port: int, db: Database) -> None:
+    send(smtp_port, mail(subject="Undelivered Mail Returned to Sender"), sender="")
+    assert len(incidents(db)) == 1
+    with db.read() as s:
+        assert s.scalars(select(OutboxMessage)).all() == []
+
+
+def test_looping_message_is_refused_and_not_stored(smtp_port: int, db: Database) -> None:
+    hops = b"".join(b"Received: from mx%d.example.com by mx.example.com\r\n" % i for i in range(40))
+    code, reply = send(smtp_port, hops + mail().as_bytes(policy=policy.SMTP))
+    assert code == 554 and b"looping" in reply
+    with db.read() as s:
+        assert s.scalars(select(Event)).all() == []
+
+
+def test_garbage_is_kept_as_unprocessable_not_dropped(smtp_port: int, db: Database) -> None:
+    code, reply = send(smtp_port, b"\r\n\r\n\x00\xff\xfe not a message at all")
+    assert code == 250 and b"for review" in reply
+    with db.read() as s:
+        (event,) = s.scalars(select(Event))
+    assert event.status == "unprocessable" and "headers" in (event.error or "")
+    assert incidents(db) == []
