@@ -1,0 +1,127 @@
+"""Webhook ingest throughput: Switchboard's full path against a bare Flask endpoint, same gunicorn, same run.
+
+The full path is auth (integration secret), JSON parse and validation, dedup, rules, the commit of event +
+incident + timeline + outbox row, and the 202. Both servers run under gunicorn with the same settings (2 sync
+workers, as `switchboard web` does) on loopback; load comes from wrk. Two workloads: `distinct` (every event a
+new incident with an outbox notification: the heavier path) and `storm` (one dedup key: every event a repeat).
+Target: full path / bare >= 0.5 for each.
+
+    python bench/webhook_ingest.py [--seconds 10] [--connections 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from hub.accounts import create_integration, create_user  # noqa: E402
+from hub.db import Database  # noqa: E402
+from hub.domain import RuleSpec  # noqa: E402
+from hub.migrate import upgrade  # noqa: E402
+from hub.net import free_port, wait_for_port  # noqa: E402
+from hub.rulebook import add_rule  # noqa: E402
+
+LUA = {
+    "distinct": r"""
+counter = 0
+request = function()
+  counter = counter + 1
+  local body = string.format('{"title":"Disk full on db%d","severity":"critical","dedup_key":"k-%d-%d",' ..
+    '"labels":{"team":"db"}}', counter, counter, math.random(1, 1000000000))
+  return wrk.format("POST", nil, nil, body)
+end
+""",
+    "storm": r"""
+request = function()
+  return wrk.format("POST", nil, nil, '{"title":"Disk full on db1","severity":"critical","dedup_key":"storm"}')
+end
+""",
+}
+
+
+def gunicorn(app: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), app]
+    process = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port("127.0.0.1", port, timeout=30)
+    return process
+
+
+def run_wrk(url: str, secret: str, workload: str, seconds: int, connections: int, tmp: Path) -> tuple[float, int]:
+    script = tmp / f"{workload}.lua"
+    script.write_text(
+        f'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["Authorization"] = "Bearer {secret}"\n' + LUA[workload]
+    )
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script), url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return rate, int(bad.group(1)) if bad else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10, help="duration of each measurement")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers for both servers")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("bench needs wrk: apt-get install wrk", file=sys.stderr)
+        return 2
+
+    tmp = Path(tempfile.mkdtemp(prefix="switchboard-bench-"))
+    home = tmp / "var"
+    env = dict(os.environ, SWITCHBOARD_HOME=str(home), SECRET_KEY="bench", REDIS_URL="redis://127.0.0.1:1/0")
+    env.pop("DATABASE_URL", None)
+    db = Database.connect(f"sqlite:///{home / 'switchboard.db'}")
+    upgrade(db.engine)
+    with db.transaction() as s:
+        _, secret = create_integration(s, name="bench")
+        create_user(s, email="oncall@example.com", password="bench-password", role="agent")
+        add_rule(s, RuleSpec(id=0, name="critical to on-call", field="severity", op="equals", value="critical",
+                             set_assignee="oncall@example.com"))  # fmt: skip
+    db.dispose()
+
+    results: dict[str, float] = {}
+    servers = {"bare": "bare_app:app", "switchboard": "web.wsgi:app"}
+    for name, app in servers.items():
+        port = free_port()
+        server_env = dict(env, PYTHONPATH=f"{ROOT / 'bench'}:{ROOT}")
+        process = gunicorn(app, port, server_env, args.workers)
+        try:
+            for workload in ("distinct", "storm"):
+                time.sleep(0.5)
+                rate, bad = run_wrk(f"http://127.0.0.1:{port}/api/v1/events/bench", secret, workload,
+                                    args.seconds, args.connections, tmp)  # fmt: skip
+                results[f"{name}/{workload}"] = rate
+                print(f"{name:12} {workload:9} {rate:9.0f} req/s  non-2xx: {bad}", flush=True)
+                if bad:
+                    print(f"  {name} answered {bad} requests with an error: the figure is not valid", file=sys.stderr)
+        finally:
+            process.terminate()
+            process.wait(10)
+
+    print()
+    ok = True
+    for workload in ("distinct", "storm"):
+        ratio = results[f"switchboard/{workload}"] / results[f"bare/{workload}"]
+        ok &= ratio >= 0.5
+        print(f"ratio {workload:9} {ratio:5.2f}  (target >= 0.50: {'met' if ratio >= 0.5 else 'NOT met'})")
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""Who may do what: the one table of role checks, for people (web UI) and API tokens alike.
+
+Every role may view incidents today; write actions (acknowledge, assign, resolve, rules) get a row here and a
+`@requires(...)` on their view, so no view ever compares role names itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from hub.domain import ROLES
+
+VIEW_INCIDENTS = "incidents.view"
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    VIEW_INCIDENTS: frozenset(ROLES),
+}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def allowed(role: str, permission: str) -> bool:
+    """Whether `role` grants `permission`; unknown permissions are granted to nobody."""
+    return role in PERMISSIONS.get(permission, frozenset())
+
+
+def requires(permission: str) -> Callable[[F], F]:
+    """Decorate a UI view: anonymous visitors are sent to log in, logged-in users without the role get 403."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}; add it to web.permissions.PERMISSIONS")
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not allowed(current_user.role, permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return login_required(wrapper)  # type: ignore[return-value]
+
+    return decorate

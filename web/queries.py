@@ -1,0 +1,83 @@
+"""Reading incidents for pages and the API: one query each, and the JSON shape the API promises."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from hub.models import Incident, TimelineEntry
+
+STATUSES = ("open", "acknowledged", "resolved")
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
+
+_REF = re.compile(r"INC-(\d{1,12})", re.IGNORECASE)
+
+
+def incident_id(ref: str) -> int | None:
+    """The id in a whole reference like `INC-7` (any case), or None: `/incidents/INC-7x` is not INC-7."""
+    match = _REF.fullmatch(ref)
+    return int(match.group(1)) if match else None
+
+
+def list_incidents(session: Session, *, status: str | None = None, limit: int = DEFAULT_LIMIT) -> list[Incident]:
+    """Newest first (by when they were opened), optionally only those in one status."""
+    query = select(Incident).order_by(Incident.id.desc()).limit(min(max(limit, 1), MAX_LIMIT))
+    if status is not None:
+        query = query.where(Incident.status == status)
+    return list(session.scalars(query))
+
+
+def get_incident(session: Session, ref: str) -> Incident | None:
+    """One incident with its timeline loaded, so it can be read after the session closes."""
+    found = incident_id(ref)
+    if found is None:
+        return None
+    query = select(Incident).where(Incident.id == found).options(selectinload(Incident.timeline))
+    return session.scalar(query)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def incident_json(incident: Incident) -> dict[str, Any]:
+    return {
+        "ref": incident.ref,
+        "title": incident.title,
+        "status": incident.status,
+        "priority": incident.priority,
+        "severity": incident.severity,
+        "category": incident.category,
+        "assignee": incident.assignee,
+        "requester": incident.requester,
+        "source": incident.source,
+        "dedup_key": incident.dedup_key,
+        "occurrences": incident.occurrences,
+        "first_seen": _iso(incident.first_seen),
+        "last_seen": _iso(incident.last_seen),
+        "resolved_at": _iso(incident.resolved_at),
+        "labels": dict(incident.labels or {}),
+    }
+
+
+def timeline_entry_json(entry: TimelineEntry) -> dict[str, Any]:
+    return {
+        "at": _iso(entry.at),
+        "kind": entry.kind,
+        "summary": entry.summary,
+        "event_id": entry.event_id,
+        "data": entry.data,
+    }
+
+
+def incident_detail_json(incident: Incident) -> dict[str, Any]:
+    return {
+        **incident_json(incident),
+        "description": incident.description,
+        "timeline": [timeline_entry_json(e) for e in incident.timeline],
+    }

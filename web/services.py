@@ -1,0 +1,60 @@
+"""What one web app holds for its whole life: settings, the database, the intake, and a Redis client.
+
+These are made once per app in `create_app` (never per request, never at import) and reached from views through
+`services()`, so the hot event path does no set-up work of its own.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import redis
+from flask import current_app
+
+from hub.config import Settings
+from hub.db import Database
+from hub.intake import Intake
+
+EXTENSION_KEY = "switchboard"
+
+#: /healthz must answer quickly even when Redis is gone, so a dead Redis costs at most this long.
+REDIS_TIMEOUT = 0.5
+
+
+@dataclass
+class Services:
+    """The long-lived objects behind one app."""
+
+    settings: Settings
+    db: Database
+    intake: Intake
+    owns_db: bool = False  # True when create_app opened the database itself, so close() may dispose it
+    _redis: redis.Redis | None = field(default=None, init=False, repr=False)
+    _redis_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def redis(self) -> redis.Redis | None:
+        """The Redis client, made on first use (no connection at start-up); None when no REDIS_URL is set."""
+        if self.settings.redis_url is None:
+            return None
+        with self._redis_lock:
+            if self._redis is None:
+                self._redis = redis.Redis.from_url(
+                    self.settings.redis_url,
+                    socket_timeout=REDIS_TIMEOUT,
+                    socket_connect_timeout=REDIS_TIMEOUT,
+                )
+            return self._redis
+
+    def close(self) -> None:
+        """Release connections (tests and embedders call this; gunicorn workers just exit)."""
+        if self._redis is not None:
+            self._redis.close()
+        if self.owns_db:
+            self.db.dispose()
+
+
+def services() -> Services:
+    """The current app's services."""
+    found: Services = current_app.extensions[EXTENSION_KEY]
+    return found
