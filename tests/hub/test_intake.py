@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import func, select
@@ -23,12 +25,18 @@ def alert(key: str | None = "disk-db1", action: Action = Action.TRIGGER, **kw: o
     return InboundEvent(source="generic", title="Disk full on db1", dedup_key=key, action=action, **kw)  # type: ignore[arg-type]
 
 
+@dataclass
+class Store:
+    db: Database
+    intake: Intake
+
+
 @pytest.fixture
-def store(database_url: str, settings: Settings):  # type: ignore[no-untyped-def]
+def store(database_url: str, settings: Settings) -> Iterator[Store]:
     """A migrated database of either kind, with the intake wired to it."""
     database = Database.connect(database_url, timeout=5)
     upgrade(database.engine)
-    yield database, make_intake(settings, database)
+    yield Store(database, make_intake(settings, database))
     database.dispose()
 
 
@@ -37,8 +45,8 @@ def count(db: Database, model: type) -> int:
         return int(s.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def test_first_event_opens_incident_routed_by_default_rule(store) -> None:  # type: ignore[no-untyped-def]
-    db, intake = store
+def test_first_event_opens_incident_routed_by_default_rule(store: Store) -> None:
+    db, intake = store.db, store.intake
     outcome = intake.record(RAW, alert(severity="critical"))
     assert outcome.created and outcome.ref == f"INC-{outcome.incident_id}"
     with db.read() as s:
@@ -52,16 +60,16 @@ def test_first_event_opens_incident_routed_by_default_rule(store) -> None:  # ty
         )
 
 
-def test_repeat_with_same_dedup_key_counts_on_open_incident(store) -> None:  # type: ignore[no-untyped-def]
-    db, intake = store
+def test_repeat_with_same_dedup_key_counts_on_open_incident(store: Store) -> None:
+    db, intake = store.db, store.intake
     first = intake.record(RAW, alert())
     again = intake.record(RAW, alert())
     assert again.incident_id == first.incident_id and again.occurrences == 2 and not again.created
     assert count(db, Incident) == 1 and count(db, Event) == 2
 
 
-def test_resolve_closes_incident_and_next_trigger_opens_new_one(store) -> None:  # type: ignore[no-untyped-def]
-    db, intake = store
+def test_resolve_closes_incident_and_next_trigger_opens_new_one(store: Store) -> None:
+    intake = store.intake
     first = intake.record(RAW, alert())
     resolved = intake.record(RAW, alert(action=Action.RESOLVE))
     assert resolved.incident_id == first.incident_id and resolved.incident_status == "resolved"
@@ -69,8 +77,8 @@ def test_resolve_closes_incident_and_next_trigger_opens_new_one(store) -> None: 
     assert reopened.created and reopened.incident_id != first.incident_id
 
 
-def test_resolve_for_unknown_key_is_stored_and_touches_nothing(store) -> None:  # type: ignore[no-untyped-def]
-    db, intake = store
+def test_resolve_for_unknown_key_is_stored_and_touches_nothing(store: Store) -> None:
+    db, intake = store.db, store.intake
     outcome = intake.record(RAW, alert(key="never-seen", action=Action.RESOLVE))
     assert outcome.incident_id is None
     with db.read() as s:
@@ -78,8 +86,8 @@ def test_resolve_for_unknown_key_is_stored_and_touches_nothing(store) -> None:  
     assert count(db, Incident) == 0
 
 
-def test_concurrent_events_with_one_dedup_key_make_one_incident(store) -> None:  # type: ignore[no-untyped-def]
-    db, intake = store
+def test_concurrent_events_with_one_dedup_key_make_one_incident(store: Store) -> None:
+    db, intake = store.db, store.intake
     with ThreadPoolExecutor(max_workers=8) as pool:
         outcomes = list(pool.map(lambda _: intake.record(RAW, alert(key="storm")), range(40)))
     assert len({o.incident_id for o in outcomes}) == 1
@@ -88,10 +96,10 @@ def test_concurrent_events_with_one_dedup_key_make_one_incident(store) -> None: 
     assert len(incidents) == 1 and incidents[0].occurrences == 40
 
 
-def test_rule_added_ahead_of_default_wins_and_notifies_assigned_user(store) -> None:  # type: ignore[no-untyped-def]
+def test_rule_added_ahead_of_default_wins_and_notifies_assigned_user(store: Store) -> None:
     from hub.accounts import create_user
 
-    db, intake = store
+    db, intake = store.db, store.intake
     with db.transaction() as s:
         create_user(s, email="oncall@example.com", password="correct horse", role="agent")
         add_rule(s, RuleSpec(id=0, name="critical to on-call", field="severity", op="equals", value="critical",

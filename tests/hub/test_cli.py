@@ -1,0 +1,96 @@
+"""The `switchboard` command line: the interface docs and users rely on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from hub import credentials
+from hub.cli import main
+from hub.db import Database
+from hub.models import ApiToken, Integration, User
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SWITCHBOARD_HOME", str(tmp_path / "var"))
+    cli = CliRunner()
+    assert cli.invoke(main, ["db", "upgrade"]).exit_code == 0
+    return cli
+
+
+def database(tmp_path: Path) -> Database:
+    return Database.connect(f"sqlite:///{tmp_path / 'var' / 'switchboard.db'}")
+
+
+def every_command(group: click.Group, ctx: click.Context, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [path]
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, f"command {name!r} is listed but does not load"
+        if isinstance(command, click.Group):
+            found += every_command(command, ctx, (*path, name))
+        else:
+            found.append((*path, name))
+    return found
+
+
+def test_every_command_has_help(runner: CliRunner) -> None:
+    paths = every_command(main, click.Context(main))
+    assert {("up",), ("web",), ("smtp",), ("worker",), ("dispatch",), ("db", "upgrade")} <= set(paths)
+    for path in paths:
+        result = runner.invoke(main, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        assert "Usage:" in result.output
+
+
+def test_integration_create_prints_secret_last_and_stores_only_its_digest(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["integration", "create", "--kind", "generic", "--name", "prom"])
+    assert result.exit_code == 0, result.output
+    secret = result.stdout.splitlines()[-1]
+    with database(tmp_path).read() as s:
+        row = s.scalars(select(Integration)).one()
+    assert row.name == "prom" and row.secret_hash == credentials.digest(secret) and secret not in row.secret_hash
+
+
+def test_token_create_prints_token_last(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["token", "create", "--name", "grafana"])
+    token = result.stdout.splitlines()[-1]
+    with database(tmp_path).read() as s:
+        assert s.scalars(select(ApiToken.token_hash)).one() == credentials.digest(token)
+
+
+def test_user_create_stores_an_argon2_hash(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(
+        main, ["user", "create", "--email", "Ann@Example.com", "--role", "admin", "--password", "p4ssw0rd!"]
+    )
+    assert result.exit_code == 0, result.output
+    with database(tmp_path).read() as s:
+        user = s.scalars(select(User)).one()
+    assert (user.email, user.role) == ("ann@example.com", "admin") and user.password_hash.startswith("$argon2")
+
+
+def test_duplicate_integration_is_refused_with_a_clear_error(runner: CliRunner) -> None:
+    runner.invoke(main, ["integration", "create", "--name", "prom"])
+    result = runner.invoke(main, ["integration", "create", "--name", "prom"])
+    assert result.exit_code == 1 and "already exists" in result.output
+
+
+def test_rules_add_rejects_a_bad_regex_before_saving(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["rules", "add", "--name", "x", "--field", "title", "--op", "regex", "--value", "(",
+                                  "--category", "c"])  # fmt: skip
+    assert result.exit_code == 2 and "invalid regular expression" in result.output
+    assert "# x" not in runner.invoke(main, ["rules", "list"]).output
+
+
+def test_missing_database_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/no/such/dir/../../x.db")
+    monkeypatch.setenv("SWITCHBOARD_HOME", str(tmp_path))
+    result = CliRunner().invoke(main, ["token", "create", "--name", "t"])
+    assert result.exit_code == 1 and "switchboard db upgrade" in result.output

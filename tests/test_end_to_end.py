@@ -1,0 +1,119 @@
+"""The whole hub as a user starts it: `switchboard up` on free ports, an alert and an email in, incidents and
+notifications out. Real processes, real embedded Redis, real SMTP relay sink."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import smtplib
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from hub.net import free_port
+from tests.servers import SmtpSink, wait_until
+
+
+def switchboard(env: dict[str, str], *args: str) -> str:
+    """Run a `switchboard` command; return its standard output."""
+    done = subprocess.run([sys.executable, "-m", "hub", *args], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def http(method: str, url: str, token: str, body: dict | None = None) -> tuple[int, object]:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers={"Authorization": f"Bearer {token}"})
+    req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"null")
+
+
+@pytest.fixture
+def hub_env(tmp_path: Path, smtp_sink: SmtpSink) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")}
+    env.update(
+        SWITCHBOARD_HOME=str(tmp_path / "var"),
+        SWITCHBOARD_WEB_PORT=str(free_port()),
+        SWITCHBOARD_SMTP_PORT=str(free_port()),
+        SWITCHBOARD_SMTP_RELAY=smtp_sink.url,
+    )
+    return env
+
+
+@pytest.fixture
+def running_hub(hub_env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hub", "up"], env=hub_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    base = f"http://127.0.0.1:{hub_env['SWITCHBOARD_WEB_PORT']}"
+
+    def healthy() -> bool:
+        assert process.poll() is None, f"switchboard up exited early:\n{process.stdout.read()}"  # type: ignore[union-attr]
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as resp:
+                return resp.status == 200
+        except OSError:
+            return False
+
+    wait_until(healthy, timeout=60, message="switchboard up to report healthy")
+    yield process
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def test_alert_and_email_become_routed_incidents_with_notifications_delivered(
+    hub_env: dict[str, str], smtp_sink: SmtpSink, running_hub: subprocess.Popen[str]
+) -> None:
+    base = f"http://127.0.0.1:{hub_env['SWITCHBOARD_WEB_PORT']}"
+    secret = switchboard(hub_env, "integration", "create", "--kind", "generic", "--name", "e2e").splitlines()[-1]
+    token = switchboard(hub_env, "token", "create", "--name", "e2e").splitlines()[-1]
+    switchboard(
+        hub_env, "user", "create", "--email", "oncall@example.com", "--role", "agent", "--password", "s3cret-pass"
+    )
+    switchboard(hub_env, "rules", "add", "--name", "crit", "--field", "severity", "--value", "critical",
+                "--category", "outage", "--assign", "oncall@example.com")  # fmt: skip
+
+    alert = {"title": "Disk full on db1", "severity": "critical", "dedup_key": "disk-db1"}
+    status, body = http("POST", f"{base}/api/v1/events/e2e", secret, alert)
+    assert status == 202 and body["incident"] == "INC-1"  # type: ignore[index]
+    status, body = http("POST", f"{base}/api/v1/events/e2e", secret, alert)
+    assert status == 202 and body["occurrences"] == 2  # type: ignore[index]
+
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "ann@example.com", "helpdesk@localhost", "Printer on fire"
+    msg["Message-ID"] = "<printer-1@example.com>"
+    msg.set_content("Third floor.")
+    with smtplib.SMTP("127.0.0.1", int(hub_env["SWITCHBOARD_SMTP_PORT"]), timeout=10) as client:
+        client.send_message(msg)
+
+    status, incidents = http("GET", f"{base}/api/v1/incidents", token)
+    assert status == 200
+    by_ref = {i["ref"]: i for i in incidents}  # type: ignore[attr-defined]
+    assert by_ref["INC-1"]["assignee"] == "oncall@example.com" and by_ref["INC-1"]["occurrences"] == 2
+    assert by_ref["INC-1"]["category"] == "outage" and by_ref["INC-1"]["source"] == "generic"
+    assert by_ref["INC-2"]["assignee"] == "service-desk" and by_ref["INC-2"]["source"] == "email"
+
+    received = {r.rcpt_tos[0]: r.message for r in smtp_sink.handler.wait_for(2, timeout=30)}
+    ack = received["ann@example.com"]
+    assert ack["Subject"] == "[INC-2] Printer on fire" and ack["In-Reply-To"] == "<printer-1@example.com>"
+    assert received["oncall@example.com"]["Subject"].startswith("[INC-1] P1")
+
+
+def test_ctrl_c_stops_every_part_cleanly(hub_env: dict[str, str], running_hub: subprocess.Popen[str]) -> None:
+    running_hub.send_signal(signal.SIGINT)
+    output, _ = running_hub.communicate(timeout=40)
+    assert running_hub.returncode == 0, output
+    assert "up: stopped" in output
+    sock = Path(hub_env["SWITCHBOARD_HOME"]) / "redis" / "redis.sock"
+    wait_until(lambda: not sock.exists(), timeout=10, message="the embedded Redis to shut down")
