@@ -1,0 +1,88 @@
+"""Fixtures for the web app: a fresh app per test on its own SQLite file, with CSRF protection left ON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from hub import accounts
+from hub.config import Settings
+from hub.db import Database
+from tests.web.helpers import Login, log_in, post_event
+from web import create_app
+from web.services import services
+
+PASSWORD = "correct horse battery"
+
+
+@dataclass(frozen=True)
+class IntegrationCredentials:
+    name: str
+    secret: str
+
+
+@pytest.fixture
+def app(settings: Settings, db: Database) -> Iterator[Flask]:
+    app = create_app(settings, db=db)
+    app.config["TESTING"] = True  # CSRF stays enabled: tests fetch the form and send its token
+    yield app
+    with app.app_context():
+        services().close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def integration(db: Database) -> IntegrationCredentials:
+    with db.transaction() as session:
+        row, secret = accounts.create_integration(session, name="monitoring")
+        return IntegrationCredentials(row.name, secret)
+
+
+@pytest.fixture
+def api_token(db: Database) -> str:
+    with db.transaction() as session:
+        return accounts.create_token(session, name="dashboard", role="viewer")
+
+
+@pytest.fixture
+def make_user(db: Database) -> Callable[..., Login]:
+    def make(email: str = "agent@example.com", role: str = "agent") -> Login:
+        with db.transaction() as session:
+            accounts.create_user(session, email=email, password=PASSWORD, role=role)
+        return Login(email, PASSWORD)
+
+    return make
+
+
+@pytest.fixture
+def user(make_user: Callable[..., Login]) -> Login:
+    return make_user()
+
+
+@pytest.fixture
+def logged_in(client: FlaskClient, user: Login) -> FlaskClient:
+    """A client with a logged-in agent's session cookie."""
+    response = log_in(client, user)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+@pytest.fixture
+def raise_incident(client: FlaskClient, integration: IntegrationCredentials) -> Callable[..., str]:
+    """Open an incident through the events API and return its ref."""
+
+    def raise_(title: str = "Disk full on db1", **fields: object) -> str:
+        response = post_event(client, integration.name, integration.secret, {"title": title, **fields})
+        assert response.status_code == 202, response.get_data(as_text=True)
+        ref: str = response.json["incident"]  # type: ignore[index]
+        return ref
+
+    return raise_

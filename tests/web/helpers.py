@@ -1,0 +1,45 @@
+"""Small helpers for driving the web app the way a browser or a monitoring tool would."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from werkzeug.test import TestResponse
+
+from hub.db import Database
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class Login:
+    email: str
+    password: str
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token a page's form carries (fails the test when there is none)."""
+    match = _CSRF.search(html)
+    assert match, "the page has no csrf_token field"
+    return match.group(1)
+
+
+def log_in(client: FlaskClient, login: Login, *, next_url: str | None = None) -> TestResponse:
+    """Fetch the login form, then post it with its CSRF token, as a browser does."""
+    url = "/login" if next_url is None else f"/login?next={next_url}"
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    return client.post(url, data={"email": login.email, "password": login.password, "csrf_token": token})
+
+
+def post_event(client: FlaskClient, integration: str, secret: str | None, payload: Any) -> TestResponse:
+    headers = {"Authorization": f"Bearer {secret}"} if secret is not None else {}
+    return client.post(f"/api/v1/events/{integration}", json=payload, headers=headers)
+
+
+def count(db: Database, model: type) -> int:
+    with db.read() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)

@@ -1,0 +1,126 @@
+"""The read API: /api/v1/incidents and /api/v1/incidents/<ref>, with API tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from flask.testing import FlaskClient
+
+from tests.web.conftest import IntegrationCredentials
+from tests.web.helpers import post_event
+
+LIST_FIELDS = {
+    "ref",
+    "title",
+    "status",
+    "priority",
+    "category",
+    "assignee",
+    "dedup_key",
+    "occurrences",
+    "source",
+    "requester",
+    "severity",
+    "first_seen",
+    "last_seen",
+}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_incident_list_without_a_token_is_401(client: FlaskClient) -> None:
+    response = client.get("/api/v1/incidents")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert response.is_json and "error" in response.json  # type: ignore[operator]
+
+
+def test_incident_list_with_a_wrong_token_is_401(client: FlaskClient, api_token: str) -> None:
+    assert client.get("/api/v1/incidents", headers=bearer("sbt_wrong")).status_code == 401
+
+
+def test_integration_secret_is_not_an_api_token(client: FlaskClient, integration: IntegrationCredentials) -> None:
+    assert client.get("/api/v1/incidents", headers=bearer(integration.secret)).status_code == 401
+
+
+def test_incident_list_returns_the_documented_fields(
+    client: FlaskClient, api_token: str, raise_incident: Callable[..., str]
+) -> None:
+    ref = raise_incident("Disk full on db1", severity="critical", dedup_key="disk-db1")
+    response = client.get("/api/v1/incidents", headers=bearer(api_token))
+    assert response.status_code == 200
+    [incident] = response.json  # type: ignore[misc]
+    assert incident.keys() >= LIST_FIELDS
+    assert (incident["ref"], incident["title"], incident["severity"]) == (ref, "Disk full on db1", "critical")
+    assert (incident["status"], incident["dedup_key"], incident["occurrences"]) == ("open", "disk-db1", 1)
+    assert datetime.fromisoformat(incident["first_seen"]).tzinfo is not None
+    assert datetime.fromisoformat(incident["last_seen"]).tzinfo is not None
+
+
+def test_incident_list_is_newest_first(client: FlaskClient, api_token: str, raise_incident: Callable[..., str]) -> None:
+    refs = [raise_incident(f"Alert {n}") for n in range(3)]
+    response = client.get("/api/v1/incidents", headers=bearer(api_token))
+    assert [i["ref"] for i in response.json] == list(reversed(refs))  # type: ignore[union-attr]
+
+
+def test_incident_list_filters_by_status(
+    client: FlaskClient, api_token: str, integration: IntegrationCredentials, raise_incident: Callable[..., str]
+) -> None:
+    open_ref = raise_incident("Still broken", dedup_key="a")
+    raise_incident("Fixed", dedup_key="b")
+    post_event(client, integration.name, integration.secret, {"dedup_key": "b", "status": "resolve"})
+    response = client.get("/api/v1/incidents?status=open", headers=bearer(api_token))
+    assert [i["ref"] for i in response.json] == [open_ref]  # type: ignore[union-attr]
+
+
+def test_incident_list_honours_limit(client: FlaskClient, api_token: str, raise_incident: Callable[..., str]) -> None:
+    for n in range(3):
+        raise_incident(f"Alert {n}")
+    response = client.get("/api/v1/incidents?limit=2", headers=bearer(api_token))
+    assert len(response.json) == 2  # type: ignore[arg-type]
+
+
+def test_incident_list_refuses_a_limit_that_is_not_a_positive_number(client: FlaskClient, api_token: str) -> None:
+    for bad in ("0", "-3", "lots"):
+        response = client.get(f"/api/v1/incidents?limit={bad}", headers=bearer(api_token))
+        assert response.status_code == 400
+        assert "'limit'" in response.json["error"]  # type: ignore[index]
+
+
+def test_incident_list_refuses_an_unknown_status(client: FlaskClient, api_token: str) -> None:
+    response = client.get("/api/v1/incidents?status=closed", headers=bearer(api_token))
+    assert response.status_code == 400
+    assert "'status'" in response.json["error"]  # type: ignore[index]
+
+
+def test_incident_detail_includes_description_and_timeline(
+    client: FlaskClient, api_token: str, raise_incident: Callable[..., str]
+) -> None:
+    ref = raise_incident("Disk full on db1", description="/var is at 100%")
+    response = client.get(f"/api/v1/incidents/{ref}", headers=bearer(api_token))
+    assert response.status_code == 200
+    body = response.json
+    assert body is not None
+    assert (body["ref"], body["description"]) == (ref, "/var is at 100%")
+    assert body["timeline"][0]["kind"] == "opened"
+    assert datetime.fromisoformat(body["timeline"][0]["at"]).tzinfo is not None
+
+
+def test_incident_detail_needs_a_token(client: FlaskClient, raise_incident: Callable[..., str]) -> None:
+    ref = raise_incident()
+    assert client.get(f"/api/v1/incidents/{ref}").status_code == 401
+
+
+def test_unknown_incident_is_404_in_json(client: FlaskClient, api_token: str) -> None:
+    for ref in ("INC-999", "INC-1x", "nonsense"):
+        response = client.get(f"/api/v1/incidents/{ref}", headers=bearer(api_token))
+        assert response.status_code == 404
+        assert response.is_json and "error" in response.json  # type: ignore[operator]
+
+
+def test_unknown_api_path_is_404_in_json(client: FlaskClient) -> None:
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404 and response.is_json

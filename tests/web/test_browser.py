@@ -1,0 +1,141 @@
+"""A real Chromium, driven through Playwright, logs in, finds an incident, opens it and logs out.
+
+It serves the app with werkzeug on a free loopback port, so the browser sees real cookies, real redirects, the
+real Content-Security-Policy and the real stylesheet. Debian's Chromium is used as installed: never run
+`playwright install`, which downloads a browser.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import urllib.request
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, NoReturn
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from hub.net import free_port
+from tests.web.conftest import IntegrationCredentials
+from tests.web.helpers import Login
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+
+
+def _missing(what: str) -> NoReturn:
+    """Skip on a developer machine without the browser; in CI a missing browser is a broken build."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what}; `make test` installs it")
+    pytest.skip(f"{what} (make test installs it)")
+
+
+@pytest.fixture
+def live_url(app: Flask) -> Iterator[str]:
+    """The app served over real HTTP on a free loopback port, in a background thread."""
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    if shutil.which(CHROMIUM) is None:
+        _missing(f"{CHROMIUM} is not installed")
+    try:
+        from playwright.sync_api import sync_playwright  # an optional test dependency
+    except ImportError:
+        _missing("the playwright package is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(15_000)
+            yield page
+        finally:
+            browser.close()
+
+
+def _post_event(base_url: str, integration: IntegrationCredentials, payload: dict[str, object]) -> str:
+    request = urllib.request.Request(
+        f"{base_url}/api/v1/events/{integration.name}",
+        data=json.dumps(payload).encode(),
+        headers={"Authorization": f"Bearer {integration.secret}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 202
+        ref: str = json.load(response)["incident"]
+        return ref
+
+
+def _log_in(page: Page, base_url: str, user: Login) -> None:
+    page.goto(f"{base_url}/incidents")
+    page.wait_for_url("**/login?next=*")
+    page.fill("input[name=email]", user.email)
+    page.fill("input[name=password]", user.password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/incidents")
+
+
+def test_agent_logs_in_sees_incident_opens_it_safely_and_logs_out(
+    live_url: str, page: Page, user: Login, integration: IntegrationCredentials
+) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    csp_violations: list[str] = []
+    page.on("console", lambda msg: csp_violations.append(msg.text) if "Content Security" in msg.text else None)
+
+    plain = _post_event(live_url, integration, {"title": "Disk full on db1", "severity": "critical"})
+    hostile = _post_event(live_url, integration, {"title": HOSTILE, "description": HOSTILE})
+
+    _log_in(page, live_url, user)
+    assert page.locator("table.incidents").get_by_text(plain, exact=True).is_visible()
+    assert page.get_by_role("link", name="Disk full on db1").is_visible()
+    # The stylesheet was allowed by the CSP and applied (the brand is bold only through app.css).
+    assert page.locator(".brand").evaluate("el => getComputedStyle(el).fontWeight") == "700"
+
+    page.get_by_role("link", name=hostile, exact=True).click()
+    page.wait_for_url(f"{live_url}/incidents/{hostile}")
+    assert page.locator("h1.incident-title").inner_text() == HOSTILE
+    assert page.locator("main img, main script").count() == 0
+    assert page.get_by_role("heading", name="Timeline").is_visible()
+
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(f"{live_url}/login")
+    assert page.get_by_text("You have been logged out.").is_visible()
+    page.goto(f"{live_url}/incidents")
+    page.wait_for_url("**/login?next=*")
+
+    assert dialogs == [], f"a script ran: {dialogs}"
+    assert csp_violations == [], csp_violations
+
+
+def test_incident_list_fits_a_phone_screen(
+    live_url: str, page: Page, user: Login, integration: IntegrationCredentials
+) -> None:
+    _post_event(live_url, integration, {"title": "A rather long title " * 8, "labels": {"team": "db"}})
+    page.set_viewport_size({"width": 375, "height": 700})
+    _log_in(page, live_url, user)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the incident list scrolls sideways on a phone ({width}px wide)"

@@ -1,0 +1,256 @@
+"""POST /api/v1/events/<integration>: the generic webhook, from size check to the committed 202."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from pathlib import Path
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from hub import accounts
+from hub.config import Settings
+from hub.db import Database
+from hub.migrate import upgrade
+from hub.models import Event, Incident, Integration
+from tests.conftest import make_settings
+from tests.web.conftest import IntegrationCredentials
+from tests.web.helpers import count, post_event
+from web import create_app
+
+ALERT = {"title": "Disk full on db1", "severity": "critical", "dedup_key": "disk-db1", "labels": {"team": "db"}}
+
+
+def test_event_opens_incident_and_answers_202_with_its_ref(
+    client: FlaskClient, integration: IntegrationCredentials
+) -> None:
+    response = post_event(client, integration.name, integration.secret, ALERT)
+    assert response.status_code == 202
+    body = response.json
+    assert body is not None
+    assert body["status"] == "accepted" and body["created"] is True
+    assert body["incident"].startswith("INC-") and body["incident_status"] == "open" and body["occurrences"] == 1
+    assert isinstance(body["event_id"], int)
+
+
+def test_event_is_stored_as_received_with_its_integration(
+    client: FlaskClient, db: Database, integration: IntegrationCredentials
+) -> None:
+    raw = b'{"title": "Disk full on db1",   "dedup_key": "disk-db1"}'
+    response = client.post(
+        f"/api/v1/events/{integration.name}",
+        data=raw,
+        headers={"Authorization": f"Bearer {integration.secret}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 202
+    with db.read() as session:
+        event = session.get(Event, response.json["event_id"])  # type: ignore[index]
+        integration_id = session.scalar(select(Integration.id).where(Integration.name == integration.name))
+    assert event is not None
+    assert (event.raw, event.source, event.integration_id) == (raw, "generic", integration_id)
+    assert event.content_type == "application/json"
+
+
+def test_repeated_dedup_key_counts_occurrences_on_the_same_incident(
+    client: FlaskClient, db: Database, integration: IntegrationCredentials
+) -> None:
+    first = post_event(client, integration.name, integration.secret, ALERT).json
+    second = post_event(client, integration.name, integration.secret, ALERT).json
+    assert first is not None and second is not None
+    assert second["incident"] == first["incident"]
+    assert (second["occurrences"], second["created"]) == (2, False)
+    assert count(db, Incident) == 1
+
+
+def test_resolve_event_resolves_the_open_incident(
+    client: FlaskClient, db: Database, integration: IntegrationCredentials
+) -> None:
+    opened = post_event(client, integration.name, integration.secret, ALERT).json
+    response = post_event(client, integration.name, integration.secret, {"dedup_key": "disk-db1", "status": "resolve"})
+    assert response.status_code == 202
+    assert response.json is not None and opened is not None
+    assert (response.json["incident"], response.json["incident_status"]) == (opened["incident"], "resolved")
+    with db.read() as session:
+        assert session.scalars(select(Incident.status)).all() == ["resolved"]
+
+
+def test_resolve_for_unknown_dedup_key_is_accepted_without_an_incident(
+    client: FlaskClient, integration: IntegrationCredentials
+) -> None:
+    response = post_event(client, integration.name, integration.secret, {"dedup_key": "never", "status": "resolve"})
+    assert response.status_code == 202
+    assert response.json is not None and response.json["incident"] is None
+
+
+def test_wrong_secret_is_refused_with_401_and_bearer_challenge(
+    client: FlaskClient, db: Database, integration: IntegrationCredentials
+) -> None:
+    response = post_event(client, integration.name, "sbi_not-the-secret", ALERT)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert "error" in response.json  # type: ignore[operator]
+    assert count(db, Event) == 0
+
+
+def test_missing_authorization_is_refused_with_401(client: FlaskClient, integration: IntegrationCredentials) -> None:
+    response = post_event(client, integration.name, None, ALERT)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_unknown_integration_gets_the_same_401_as_a_wrong_secret(
+    client: FlaskClient, integration: IntegrationCredentials
+) -> None:
+    unknown = post_event(client, "no-such-integration", integration.secret, ALERT)
+    wrong = post_event(client, integration.name, "sbi_wrong", ALERT)
+    assert unknown.status_code == wrong.status_code == 401
+    assert unknown.json == wrong.json
+
+
+def test_disabled_integration_is_refused_with_401(
+    client: FlaskClient, db: Database, integration: IntegrationCredentials
+) -> None:
+    with db.transaction() as session:
+        session.scalars(select(Integration)).one().enabled = False
+    assert post_event(client, integration.name, integration.secret, ALERT).status_code == 401
+
+
+def test_other_authorization_scheme_is_refused_with_401(
+    client: FlaskClient, integration: IntegrationCredentials
+) -> None:
+    response = client.post(
+        f"/api/v1/events/{integration.name}", json=ALERT, headers={"Authorization": f"Basic {integration.secret}"}
+    )
+    assert response.status_code == 401
+
+
+def test_malformed_json_is_refused_with_400_naming_the_position(
+    client: FlaskClient, integration: IntegrationCredentials
+) -> None:
+    response = client.post(
+        f"/api/v1/events/{integration.name}",
+        data=b'{"title": "Disk full",\n "severity": }',
+        headers={"Authorization": f"Bearer {integration.secret}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert "line 2 column" in response.json["error"]  # type: ignore[index]
+
+
+def test_rejected_payload_is_kept_as_unprocessable_event_with_the_reason(
+    client: FlaskClient, db: Database, integration: IntegrationCredentials
+) -> None:
+    response = post_event(client, integration.name, integration.secret, {"severity": "critical"})
+    assert response.status_code == 400
+    with db.read() as session:
+        event = session.scalars(select(Event)).one()
+    assert (event.status, event.error) == ("unprocessable", response.json["error"])  # type: ignore[index]
+    assert event.raw == b'{"severity": "critical"}' and event.incident_id is None
+    assert count(db, Incident) == 0
+
+
+def test_missing_title_is_refused_with_400_naming_title(
+    client: FlaskClient, integration: IntegrationCredentials
+) -> None:
+    response = post_event(client, integration.name, integration.secret, {"severity": "critical"})
+    assert response.status_code == 400
+    assert "'title'" in response.json["error"]  # type: ignore[index]
+
+
+def test_unknown_severity_is_refused_with_400_naming_severity(
+    client: FlaskClient, integration: IntegrationCredentials
+) -> None:
+    response = post_event(client, integration.name, integration.secret, {"title": "x", "severity": "apocalyptic"})
+    assert response.status_code == 400
+    assert "'severity'" in response.json["error"]  # type: ignore[index]
+
+
+def test_json_that_is_not_an_object_is_refused_with_400(
+    client: FlaskClient, integration: IntegrationCredentials
+) -> None:
+    response = post_event(client, integration.name, integration.secret, ["Disk full"])
+    assert response.status_code == 400
+    assert "JSON object" in response.json["error"]  # type: ignore[index]
+
+
+def test_body_over_the_limit_is_refused_with_413_json(
+    client: FlaskClient, settings: Settings, db: Database, integration: IntegrationCredentials
+) -> None:
+    big = {"title": "Disk full", "description": "x" * settings.max_event_bytes}
+    response = post_event(client, integration.name, integration.secret, big)
+    assert response.status_code == 413
+    assert response.is_json and str(settings.max_event_bytes) in response.json["error"]  # type: ignore[index]
+    assert count(db, Event) == 0
+
+
+def test_body_over_the_limit_is_refused_before_authentication(client: FlaskClient, settings: Settings) -> None:
+    response = client.post(
+        "/api/v1/events/anything", data=b"x" * (settings.max_event_bytes + 1), content_type="application/json"
+    )
+    assert response.status_code == 413
+
+
+def test_chunked_body_over_the_limit_is_refused_with_413_json(
+    settings: Settings, db: Database, integration: IntegrationCredentials
+) -> None:
+    small = make_settings(settings.home, max_event_bytes=64)
+    client = create_app(small, db=db).test_client()
+    body = b'{"title": "' + b"x" * 200 + b'"}'
+    response = client.post(
+        f"/api/v1/events/{integration.name}",
+        input_stream=io.BytesIO(body),  # no Content-Length: the size is only known while reading
+        headers={"Authorization": f"Bearer {integration.secret}", "Content-Type": "application/json"},
+        # What gunicorn sets for a chunked request body.
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 413
+    assert response.is_json
+    assert count(db, Event) == 0
+
+
+def test_locked_database_answers_503_with_retry_after_and_stores_nothing(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "locked", db_timeout=0.2)
+    db = Database.connect(settings.database_url, timeout=settings.db_timeout)
+    upgrade(db.engine)
+    with db.transaction() as session:
+        _, secret = accounts.create_integration(session, name="monitoring")
+    client = create_app(settings, db=db).test_client()
+
+    # A second connection holds SQLite's write lock, as a long transaction in another process would.
+    holder = sqlite3.connect(settings.home / "switchboard.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        response = post_event(client, "monitoring", secret, ALERT)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.is_json and "retry" in response.json["error"]  # type: ignore[index]
+    assert count(db, Event) == 0 and count(db, Incident) == 0
+    db.dispose()
+
+
+def test_unreachable_database_answers_503_with_retry_after(tmp_path: Path) -> None:
+    (tmp_path / "not-a-file").mkdir()
+    settings = make_settings(tmp_path / "var", database_url=f"sqlite:///{tmp_path / 'not-a-file'}")
+    client = create_app(settings).test_client()
+    response = post_event(client, "monitoring", "sbi_whatever", ALERT)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+
+
+def test_event_response_sets_no_cookie(client: FlaskClient, integration: IntegrationCredentials) -> None:
+    response = post_event(client, integration.name, integration.secret, ALERT)
+    assert response.status_code == 202
+    assert "Set-Cookie" not in response.headers
+    assert "Cookie" not in response.headers.get("Vary", "")
+
+
+def test_get_on_the_events_endpoint_answers_405_in_json(
+    client: FlaskClient, integration: IntegrationCredentials
+) -> None:
+    response = client.get(f"/api/v1/events/{integration.name}")
+    assert response.status_code == 405
+    assert response.is_json and "POST" in response.headers["Allow"]

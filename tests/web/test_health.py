@@ -1,0 +1,50 @@
+"""GET /healthz: 200 only when the database and Redis both answer; otherwise 503 naming what failed."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from flask.testing import FlaskClient
+
+from hub.config import Settings
+from hub.db import Database
+from hub.net import free_port
+from tests.conftest import make_settings
+from web import create_app
+
+
+def test_healthz_is_ok_when_database_and_redis_answer(settings: Settings, db: Database, redis_url: str) -> None:
+    client = create_app(make_settings(settings.home, redis_url=redis_url), db=db).test_client()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok", "redis": "ok"}
+
+
+def test_healthz_is_503_naming_redis_when_it_is_unreachable(settings: Settings, db: Database) -> None:
+    closed = f"redis://127.0.0.1:{free_port()}/0"
+    client = create_app(make_settings(settings.home, redis_url=closed), db=db).test_client()
+    started = time.monotonic()
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "unavailable", "database": "ok", "redis": "unavailable"}
+    assert time.monotonic() - started < 5, "a dead Redis must not hang the health check"
+
+
+def test_healthz_is_503_when_redis_is_not_configured(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json is not None and response.json["redis"] == "not configured"
+
+
+def test_healthz_is_503_naming_the_database_when_it_cannot_be_opened(tmp_path: Path, redis_url: str) -> None:
+    (tmp_path / "a-directory").mkdir()
+    unopenable = f"sqlite:///{tmp_path / 'a-directory'}"
+    settings = make_settings(tmp_path / "var", database_url=unopenable, redis_url=redis_url)
+    response = create_app(settings).test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "unavailable", "database": "unavailable", "redis": "ok"}
+
+
+def test_healthz_sets_no_cookie(client: FlaskClient) -> None:
+    assert "Set-Cookie" not in client.get("/healthz").headers

@@ -1,0 +1,107 @@
+"""Browser-facing safety: headers on every response, cookie flags, no inline code, safe redirects, roles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from hub.config import Settings
+from hub.db import Database
+from tests.conftest import make_settings
+from tests.web.conftest import IntegrationCredentials
+from tests.web.helpers import Login, log_in, post_event
+from web import create_app
+from web.permissions import VIEW_INCIDENTS, allowed, requires
+from web.security import safe_next
+
+TEMPLATES = Path(__file__).parents[2] / "web" / "templates"
+
+
+@pytest.mark.parametrize("path", ["/login", "/incidents", "/healthz", "/static/app.css", "/no-such-page"])
+def test_security_headers_are_on_every_response(client: FlaskClient, path: str) -> None:
+    headers = client.get(path).headers
+    csp = headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_security_headers_are_on_api_errors(client: FlaskClient) -> None:
+    headers = client.post("/api/v1/events/x", json={}).headers
+    assert "Content-Security-Policy" in headers and headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_pages_are_not_cached_but_static_files_may_be(logged_in: FlaskClient) -> None:
+    assert logged_in.get("/incidents").headers["Cache-Control"] == "no-store"
+    assert "no-store" not in logged_in.get("/static/app.css").headers.get("Cache-Control", "")
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(client: FlaskClient) -> None:
+    cookie = client.get("/login").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie
+
+
+def test_session_cookie_is_secure_when_configured(settings: Settings, db: Database) -> None:
+    client = create_app(make_settings(settings.home, secure_cookies=True), db=db).test_client()
+    assert "Secure" in client.get("/login").headers["Set-Cookie"]
+
+
+def test_api_ignores_and_never_sets_the_session_cookie(
+    logged_in: FlaskClient, integration: IntegrationCredentials
+) -> None:
+    response = post_event(logged_in, integration.name, integration.secret, {"title": "Disk full"})
+    assert response.status_code == 202 and "Set-Cookie" not in response.headers
+    # A browser session is no API credential.
+    assert logged_in.get("/api/v1/incidents").status_code == 401
+
+
+def test_templates_have_no_inline_scripts_styles_or_safe_filter() -> None:
+    for template in TEMPLATES.rglob("*.html"):
+        text = template.read_text()
+        for forbidden in ("<script", "<style", "style=", "|safe", "| safe", "autoescape false", "onclick="):
+            assert forbidden not in text, f"{template.name} contains {forbidden!r}"
+
+
+def test_logged_in_page_escapes_the_user_email(client: FlaskClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    login: Login = make_user(email="<b>x</b>@example.com")
+    log_in(client, login)
+    page = client.get("/incidents").get_data(as_text=True)
+    assert "&lt;b&gt;x&lt;/b&gt;@example.com" in page and "<b>x</b>" not in page
+
+
+@pytest.mark.parametrize("target", ["/incidents", "/incidents/INC-3?x=1", "/"])
+def test_safe_next_keeps_local_paths(target: str) -> None:
+    assert safe_next(target, "/default") == target
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        None,
+        "",
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        "incidents",
+        "/\tevil",
+        "///evil.example",
+    ],
+)
+def test_safe_next_refuses_anything_that_could_leave_the_site(target: str | None) -> None:
+    assert safe_next(target, "/default") == "/default"
+
+
+def test_every_role_may_view_incidents_and_unknown_roles_may_not() -> None:
+    assert all(allowed(role, VIEW_INCIDENTS) for role in ("admin", "agent", "viewer"))
+    assert not allowed("intruder", VIEW_INCIDENTS)
+
+
+def test_requires_refuses_an_unknown_permission_at_import_time() -> None:
+    with pytest.raises(ValueError, match="unknown permission"):
+        requires("incidents.teleport")

@@ -1,0 +1,46 @@
+"""The web UI and HTTP API: `create_app(settings)` builds a Flask app (see Flask's tutorial, flaskr).
+
+One module per concern: `auth` (login), `incidents` (pages), `events` (the webhook hot path), `api` (read API),
+`health` (/healthz), `security` (cookies, headers), `errors` (JSON or HTML answers), `services` (the long-lived
+database, intake and Redis client each app holds).
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from hub.config import Settings
+from hub.db import Database
+from ingest.pipeline import make_intake
+from web import api, auth, errors, events, health, incidents, security
+from web.extensions import csrf
+from web.services import EXTENSION_KEY, Services
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
+    """Build the app for `settings`; pass `db` to share a Database (tests), else one is opened lazily here."""
+    app = Flask(__name__)
+    # Titles, descriptions and email bodies come from strangers: escape in every template, whatever its name.
+    app.jinja_options = {**app.jinja_options, "autoescape": True, "trim_blocks": True, "lstrip_blocks": True}
+    # Flask refuses larger bodies with 413 before a view reads them; events are the largest thing we accept.
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_event_bytes
+    security.configure(app, settings)
+
+    database = db if db is not None else Database.connect(settings.database_url, timeout=settings.db_timeout)
+    app.extensions[EXTENSION_KEY] = Services(
+        settings=settings, db=database, intake=make_intake(settings, database), owns_db=db is None
+    )
+
+    csrf.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
+
+    # Token-authenticated endpoints: no cookie, so no cross-site request can ride on one.
+    for blueprint in (events.bp, api.bp, health.bp):
+        csrf.exempt(blueprint)
+        app.register_blueprint(blueprint)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(incidents.bp)
+    return app

@@ -1,0 +1,86 @@
+"""Logging in and out of the web UI: Flask-Login sessions over hub.accounts' argon2 passwords."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import UserMixin, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from hub.accounts import authenticate_user
+from hub.models import User
+from web.extensions import login_manager
+from web.security import safe_next
+from web.services import services
+
+bp = Blueprint("auth", __name__)
+
+#: The same words whether the email is unknown, the account disabled or the password wrong.
+LOGIN_FAILED = "Wrong email or password."
+
+
+@dataclass(frozen=True)
+class SessionUser(UserMixin):
+    """The logged-in person as views see them: a plain value, not a database row tied to a closed session."""
+
+    id: int
+    email: str
+    role: str
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
+    # argon2 hashes whatever it is given: cap the length so a megabyte "password" cannot pin a worker.
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # every page needs a login; saying so on each redirect is noise
+    login_manager.user_loader(load_user)
+
+
+def load_user(user_id: str) -> SessionUser | None:
+    """Reload the session's user on each UI request, so a disabled account loses access at once."""
+    if not user_id.isdigit():
+        return None
+    with services().db.read() as db_session:
+        user = db_session.get(User, int(user_id))
+        if user is None or not user.active:
+            return None
+        return SessionUser(user.id, user.email, user.role)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    next_url = safe_next(request.args.get("next"), url_for("incidents.index"))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(next_url)
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        with services().db.read() as db_session:
+            user = authenticate_user(db_session, form.email.data or "", form.password.data or "")
+            found = SessionUser(user.id, user.email, user.role) if user is not None else None
+        if found is None:
+            error = LOGIN_FAILED
+        else:
+            session.clear()  # start the logged-in session afresh, keeping nothing from before
+            login_user(found)
+            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of inactivity
+            return redirect(next_url)
+    return render_template("login.html", form=form, error=error)
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    """A POST with the CSRF token, so another site cannot log people out with a link or an image."""
+    logout_user()
+    session.clear()
+    flash("You have been logged out.", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,54 @@
+"""`switchboard web`: serve the web UI and API with gunicorn."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from hub.cli import load_settings
+from hub.config import Settings
+
+#: Seconds gunicorn gives in-flight requests after SIGTERM; under the 15 s `switchboard up` waits before a kill.
+GRACEFUL_TIMEOUT = 10
+
+
+def gunicorn_argv(settings: Settings) -> list[str]:
+    """The gunicorn command line for these settings (pure, so it can be tested without starting anything)."""
+    host = f"[{settings.bind_host}]" if ":" in settings.bind_host else settings.bind_host
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{host}:{settings.web_port}",
+        "--workers",
+        str(settings.web_workers),
+        # Sync workers: each request holds one connection and SQLite takes one writer at a time, so threads
+        # (gthread) only add lock contention on the write path.
+        "--worker-class",
+        "sync",
+        "--graceful-timeout",
+        str(GRACEFUL_TIMEOUT),
+        # gunicorn's control socket defaults to one path per user; two hubs on one machine would share it.
+        "--no-control-socket",
+        "web.wsgi:app",
+    ]
+
+
+@click.command()
+def web() -> None:
+    """Serve the web UI and HTTP API (gunicorn, sync workers) on SWITCHBOARD_BIND:SWITCHBOARD_WEB_PORT.
+
+    The number of worker processes is SWITCHBOARD_WEB_WORKERS (default 2). This process becomes gunicorn, so
+    SIGTERM reaches it directly: it stops accepting, lets requests in flight finish, then exits.
+    """
+    settings = load_settings()  # fail here, readably, rather than in every gunicorn worker
+    if settings.web_workers < 1:
+        raise click.ClickException("configuration: SWITCHBOARD_WEB_WORKERS must be at least 1")
+    argv = gunicorn_argv(settings)
+    click.echo(f"web: serving on http://{argv[4]} with {settings.web_workers} worker(s)", err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(argv[0], argv)

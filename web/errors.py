@@ -1,0 +1,51 @@
+"""Error answers: JSON `{"error": ...}` on the API and health paths, a readable page in the UI.
+
+`StorageUnavailable` becomes 503 with Retry-After wherever it is raised, so no view needs its own try/except
+and nothing is acknowledged that was not committed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from hub.errors import StorageUnavailable
+from web.responses import RETRY_AFTER, json_error, storage_unavailable
+from web.security import is_stateless
+
+log = logging.getLogger(__name__)
+
+# Werkzeug describes a CSRF failure in developer terms; people need to know what to do.
+CSRF_HELP = "This form was out of date or incomplete. Go back, reload the page and try again."
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(StorageUnavailable, handle_storage_unavailable)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+
+
+def handle_http_error(exc: HTTPException) -> Response | tuple[str, int, dict[str, str]]:
+    code = exc.code or 500
+    headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+    if is_stateless(request.path):
+        return json_error(code, exc.description or exc.name, headers)
+    return render_template("error.html", code=code, title=exc.name, message=exc.description), code, headers
+
+
+def handle_csrf_error(exc: CSRFError) -> Response | tuple[str, int, dict[str, str]]:
+    log.info("CSRF check failed on %s: %s", request.path, exc.description)
+    return render_template("error.html", code=400, title="Please try again", message=CSRF_HELP), 400, {}
+
+
+def handle_storage_unavailable(exc: StorageUnavailable) -> Response | tuple[str, int, dict[str, str]]:
+    log.warning("%s %s: %s", request.method, request.path, exc)
+    if is_stateless(request.path):
+        return storage_unavailable()
+    message = "The database is not answering right now. Nothing was changed; try again in a few seconds."
+    # bare: the page must not look up the logged-in user, which needs the very database that is down.
+    page = render_template("error.html", code=503, title="Temporarily unavailable", message=message, bare=True)
+    return page, 503, {"Retry-After": RETRY_AFTER}

@@ -1,0 +1,49 @@
+"""`GET /healthz`: whether this web process can reach what it depends on, for load balancers and `up`."""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from flask import Blueprint, Response
+
+from hub.errors import StorageUnavailable
+from web.responses import json_response
+from web.services import Services, services
+
+bp = Blueprint("health", __name__)
+log = logging.getLogger(__name__)
+
+OK = "ok"
+UNAVAILABLE = "unavailable"
+NOT_CONFIGURED = "not configured"
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """200 when every dependency answers; 503 naming the ones that did not (details go to the log, not out)."""
+    svc = services()
+    checks = {"database": _database(svc), "redis": _redis(svc)}
+    healthy = all(state == OK for state in checks.values())
+    return json_response({"status": OK if healthy else UNAVAILABLE, **checks}, 200 if healthy else 503)
+
+
+def _database(svc: Services) -> str:
+    try:
+        svc.db.ping()
+    except StorageUnavailable as exc:
+        log.warning("healthz: %s", exc)
+        return UNAVAILABLE
+    return OK
+
+
+def _redis(svc: Services) -> str:
+    client = svc.redis()
+    if client is None:
+        return NOT_CONFIGURED
+    try:
+        client.ping()
+    except (redis.RedisError, OSError) as exc:
+        log.warning("healthz: redis unavailable: %s", exc)
+        return UNAVAILABLE
+    return OK

@@ -1,0 +1,6 @@
+"""The WSGI entry point for gunicorn (`web.wsgi:app`): settings come from the environment, read once."""
+
+from hub.config import Settings
+from web import create_app
+
+app = create_app(Settings.from_env())
