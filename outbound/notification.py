@@ -1,0 +1,40 @@
+"""One outbox row as a plain value, so channels never see a database session."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from hub.models import OutboxMessage
+
+
+@dataclass(frozen=True)
+class Notification:
+    """What a channel needs to deliver one outbox row."""
+
+    outbox_id: int
+    delivery_id: str
+    incident_id: int | None
+    kind: str
+    channel: str
+    recipient: str
+    subject: str
+    body: str
+    headers: Mapping[str, str]
+    message_id: str | None
+
+    @classmethod
+    def from_row(cls, row: OutboxMessage) -> Notification:
+        return cls(
+            outbox_id=row.id,
+            delivery_id=row.delivery_id,
+            incident_id=row.incident_id,
+            kind=row.kind,
+            channel=row.channel,
+            recipient=row.recipient,
+            subject=row.subject,
+            body=row.body,
+            headers=MappingProxyType({str(k): str(v) for k, v in (row.headers or {}).items()}),
+            message_id=row.message_id,
+        )

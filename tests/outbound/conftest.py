@@ -1,0 +1,100 @@
+"""Fixtures for outbound tests: the hub wired to the test's Redis and SMTP sink, and helpers to make outbox rows."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import pytest
+from rq import Queue, SimpleWorker
+
+from hub.config import Settings
+from hub.db import Database
+from hub.domain import InboundEvent
+from hub.intake import Intake, Raw
+from hub.migrate import upgrade
+from hub.models import OutboxMessage
+from ingest.pipeline import make_intake
+from outbound import runtime
+from outbound.queue import connect, make_queue
+from tests.servers import SmtpSink
+
+RAW = Raw(source="email", content_type="message/rfc822", body=b"Subject: Printer on fire\r\n\r\nHelp.\r\n")
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The real parts a delivery touches: settings pointing at them, the database, the queue and the sink."""
+
+    settings: Settings
+    db: Database
+    queue: Queue
+    intake: Intake
+    sink: SmtpSink
+
+
+@pytest.fixture(autouse=True)
+def keep_signal_handlers() -> Iterator[None]:
+    """RQ workers (and the dispatch command) take over SIGINT/SIGTERM; give them back so Ctrl-C still stops pytest."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+
+
+@pytest.fixture
+def parts(settings: Settings, db: Database, redis_url: str, smtp_sink: SmtpSink) -> Iterator[Parts]:
+    """The parts on the test's SQLite file."""
+    yield from _wired(replace(settings, redis_url=redis_url, smtp_relay=smtp_sink.url), db, smtp_sink)
+
+
+@pytest.fixture
+def any_parts(database_url: str, settings: Settings, redis_url: str, smtp_sink: SmtpSink) -> Iterator[Parts]:
+    """The parts on SQLite, and in a second run on PostgreSQL (where SKIP LOCKED matters)."""
+    db = Database.connect(database_url, timeout=5)
+    upgrade(db.engine)
+    relayed = replace(settings, database_url=database_url, redis_url=redis_url, smtp_relay=smtp_sink.url)
+    try:
+        yield from _wired(relayed, db, smtp_sink)
+    finally:
+        db.dispose()
+
+
+def _wired(settings: Settings, db: Database, sink: SmtpSink) -> Iterator[Parts]:
+    runtime.install(settings, db)
+    connection = connect(settings.redis_url or "")
+    try:
+        yield Parts(settings, db, make_queue(connection), make_intake(settings, db), sink)
+    finally:
+        runtime.reset()
+        connection.close()
+
+
+def email_from_ann(title: str = "Printer on fire", message_id: str = "<x@y>") -> InboundEvent:
+    return InboundEvent(source="email", title=title, requester="ann@example.com", message_id=message_id)
+
+
+def owe_acknowledgement(intake: Intake, db: Database, **kw: str) -> OutboxMessage:
+    """Open an incident from an email, which owes its requester an acknowledgement; return that outbox row."""
+    outcome = intake.record(RAW, email_from_ann(**kw))
+    rows = [row for row in rows_of(db) if row.incident_id == outcome.incident_id]
+    assert len(rows) == 1 and rows[0].kind == "acknowledgement"
+    return rows[0]
+
+
+def rows_of(db: Database) -> list[OutboxMessage]:
+    with db.read() as session:
+        return list(session.query(OutboxMessage).order_by(OutboxMessage.id))
+
+
+def row(db: Database, outbox_id: int) -> OutboxMessage:
+    with db.read() as session:
+        found = session.get(OutboxMessage, outbox_id)
+        assert found is not None
+        return found
+
+
+def work(queue: Queue) -> None:
+    """Run every job on the queue (and retries with no interval) in this process, then return."""
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)

@@ -1,0 +1,133 @@
+"""`switchboard worker` and `switchboard dispatch`: help, configuration errors, a full run, and clean stops."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+import redis
+from click.testing import CliRunner
+from rq import Worker
+
+from hub.net import free_port
+from outbound.cli import dispatch, worker
+from tests.outbound.conftest import Parts, owe_acknowledgement, row
+from tests.servers import wait_until
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def environment(parts: Parts) -> dict[str, str]:
+    """What `switchboard up` would hand its parts: the same database, Redis and relay as the test."""
+    return {
+        "SWITCHBOARD_HOME": str(parts.settings.home),
+        "DATABASE_URL": parts.settings.database_url,
+        "REDIS_URL": parts.settings.redis_url or "",
+        "SWITCHBOARD_SMTP_RELAY": parts.settings.smtp_relay or "",
+        "SECRET_KEY": "test-secret-key",
+    }
+
+
+def test_worker_help_exits_zero() -> None:
+    result = CliRunner().invoke(worker, ["--help"])
+    assert result.exit_code == 0 and "--burst" in result.output and "--no-fork" in result.output
+
+
+def test_dispatch_help_exits_zero() -> None:
+    result = CliRunner().invoke(dispatch, ["--help"])
+    assert result.exit_code == 0 and "--once" in result.output and "--interval" in result.output
+
+
+@pytest.mark.parametrize(
+    ("command", "args"), [(worker, ["--burst"]), (dispatch, ["--once"])], ids=["worker", "dispatch"]
+)
+def test_missing_redis_url_is_explained(command: click.Command, args: list[str], tmp_path: Path) -> None:
+    env = {"SWITCHBOARD_HOME": str(tmp_path), "REDIS_URL": "", "SECRET_KEY": "k"}
+    result = CliRunner().invoke(command, args, env=env)
+    assert result.exit_code == 1
+    assert "REDIS_URL is not set" in result.output and "switchboard up" in result.output
+
+
+def test_worker_refuses_malformed_relay_url_at_start(parts: Parts) -> None:
+    env = environment(parts) | {"SWITCHBOARD_SMTP_RELAY": "smtp://mail.example:notaport"}
+    result = CliRunner().invoke(worker, ["--burst"], env=env)
+    assert result.exit_code == 1 and "SWITCHBOARD_SMTP_RELAY" in result.output
+
+
+def test_dispatch_once_then_worker_burst_delivers(parts: Parts) -> None:
+    owed = owe_acknowledgement(parts.intake, parts.db)
+    moved = CliRunner().invoke(dispatch, ["--once"], env=environment(parts))
+    assert moved.exit_code == 0, moved.output
+    assert "moved 1 notification(s)" in moved.output
+    worked = CliRunner().invoke(worker, ["--burst"], env=environment(parts))
+    assert worked.exit_code == 0, worked.output
+    parts.sink.handler.wait_for(1)
+    assert row(parts.db, owed.id).status == "sent"
+
+
+def test_dispatch_once_with_redis_down_fails_and_keeps_rows(parts: Parts) -> None:
+    owed = owe_acknowledgement(parts.intake, parts.db)
+    env = environment(parts) | {"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    result = CliRunner().invoke(dispatch, ["--once"], env=env)
+    assert result.exit_code == 1 and "Redis is unavailable" in result.output
+    assert row(parts.db, owed.id).status == "pending"
+
+
+def test_worker_with_redis_down_says_where_it_looked(parts: Parts) -> None:
+    env = environment(parts) | {"REDIS_URL": f"redis://:secret@127.0.0.1:{free_port()}/0"}
+    result = CliRunner().invoke(worker, ["--burst"], env=env)
+    assert result.exit_code == 1 and "cannot reach Redis at redis://***@127.0.0.1" in result.output
+    assert "secret" not in result.output
+
+
+def spawn(command: str, parts: Parts) -> subprocess.Popen[bytes]:
+    env = os.environ | environment(parts)
+    return subprocess.Popen(
+        [sys.executable, "-m", "hub", command], env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+
+
+def stop(process: subprocess.Popen[bytes]) -> tuple[int, str]:
+    process.send_signal(signal.SIGTERM)
+    try:
+        out, _ = process.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+    return process.returncode, out.decode(errors="replace")
+
+
+def test_worker_stops_cleanly_on_sigterm(parts: Parts) -> None:
+    process = spawn("worker", parts)
+    connection = redis.Redis.from_url(parts.settings.redis_url or "")
+    try:
+        wait_until(lambda: Worker.all(connection=connection), timeout=20, message="the worker to register")
+    finally:
+        code, log = stop(process)
+    assert code == 0, log
+    assert "warm shut down requested" in log, log
+    assert Worker.all(connection=connection) == []  # it deregistered on the way out
+
+
+def test_dispatch_stops_cleanly_on_sigterm(parts: Parts) -> None:
+    owed = owe_acknowledgement(parts.intake, parts.db)
+    process = spawn("dispatch", parts)
+    try:
+        wait_until(lambda: row(parts.db, owed.id).status == "queued", timeout=20, message="the dispatcher to run")
+    finally:
+        code, log = stop(process)
+    assert code == 0, log
+
+
+def test_outbound_imports_no_upper_layer() -> None:
+    probe = (
+        "import sys, outbound.cli, outbound.dispatcher, outbound.jobs, outbound.runtime;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('web', 'ingest', 'rules')))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,119 @@
+"""Delivery end to end: outbox row -> dispatcher -> RQ -> worker -> a real SMTP relay, and what the row records."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import pytest
+from rq import Retry
+from sqlalchemy import select
+
+from hub.config import Settings
+from hub.db import Database
+from hub.models import TimelineEntry
+from hub.net import free_port
+from ingest.pipeline import make_intake
+from outbound import runtime
+from outbound.dispatcher import dispatch_once
+from outbound.errors import TransientDeliveryError
+from outbound.jobs import deliver
+from tests.outbound.conftest import Parts, owe_acknowledgement, row, work
+
+
+def test_pending_acknowledgement_reaches_relay_with_threading_headers(parts: Parts) -> None:
+    owed = owe_acknowledgement(parts.intake, parts.db, message_id="<question-1@example.com>")
+    assert dispatch_once(parts.db, parts.queue) == 1
+    work(parts.queue)
+    [received] = parts.sink.handler.wait_for(1)
+    msg = received.message
+    assert received.mail_from == parts.settings.desk_address and received.rcpt_tos == ["ann@example.com"]
+    assert msg["Message-ID"] == owed.message_id
+    assert msg["In-Reply-To"] == "<question-1@example.com>"
+    assert msg["Auto-Submitted"] == "auto-replied"
+    assert msg["X-Switchboard-Delivery"] == owed.delivery_id
+    assert msg["Subject"].startswith(f"[INC-{owed.incident_id}] ")
+    assert msg["To"] == "ann@example.com" and msg["Date"] is not None
+    assert f"INC-{owed.incident_id}" in msg.get_content()
+
+
+def test_delivered_row_is_marked_sent_with_timeline_entry(any_parts: Parts) -> None:
+    parts = any_parts
+    owed = owe_acknowledgement(parts.intake, parts.db)
+    dispatch_once(parts.db, parts.queue)
+    work(parts.queue)
+    sent = row(parts.db, owed.id)
+    assert (sent.status, sent.attempts, sent.last_error) == ("sent", 1, None)
+    assert sent.sent_at is not None
+    with parts.db.read() as session:
+        summaries = session.scalars(
+            select(TimelineEntry.summary).where(TimelineEntry.incident_id == owed.incident_id)
+        ).all()
+    assert "acknowledgement to ann@example.com sent" in summaries
+
+
+def test_second_delivery_of_sent_row_sends_nothing(parts: Parts) -> None:
+    owed = owe_acknowledgement(parts.intake, parts.db)
+    assert deliver(owed.id) == "sent"
+    assert deliver(owed.id) == "already sent"
+    parts.sink.handler.wait_for(1)
+    assert len(parts.sink.handler.received) == 1
+    assert row(parts.db, owed.id).attempts == 1
+
+
+def test_relay_deferring_once_is_retried_then_delivered(parts: Parts) -> None:
+    parts.sink.handler.replies = ["451 4.3.0 try later"]
+    owed = owe_acknowledgement(parts.intake, parts.db)
+    dispatch_once(parts.db, parts.queue, retry=Retry(max=2))  # no interval, so the burst worker retries at once
+    work(parts.queue)
+    parts.sink.handler.wait_for(1)
+    delivered = row(parts.db, owed.id)
+    assert (delivered.status, delivered.attempts) == ("sent", 2)
+    assert "451" in (delivered.last_error or "")  # the deferral is kept on record
+
+
+def test_relay_refusing_marks_row_dead_with_error(parts: Parts) -> None:
+    parts.sink.handler.replies = ["550 5.1.1 no such user"]
+    owed = owe_acknowledgement(parts.intake, parts.db)
+    dispatch_once(parts.db, parts.queue, retry=Retry(max=3))
+    work(parts.queue)
+    dead = row(parts.db, owed.id)
+    assert (dead.status, dead.attempts) == ("dead", 1)  # not retried: retrying cannot help
+    assert "550 5.1.1 no such user" in (dead.last_error or "")
+    assert parts.sink.handler.received == []
+
+
+def test_row_whose_retries_run_out_is_marked_dead_with_last_error(parts: Parts) -> None:
+    parts.sink.handler.replies = ["451 4.3.0 try later", "452 4.3.1 still busy"]
+    owed = owe_acknowledgement(parts.intake, parts.db)
+    dispatch_once(parts.db, parts.queue, retry=Retry(max=1))
+    work(parts.queue)
+    dead = row(parts.db, owed.id)
+    assert (dead.status, dead.attempts) == ("dead", 2)
+    assert "452 4.3.1 still busy" in (dead.last_error or "")
+
+
+def test_unreachable_relay_is_recorded_and_reraised_for_retry(parts: Parts) -> None:
+    runtime.install(replace(parts.settings, smtp_relay=f"smtp://127.0.0.1:{free_port()}"), parts.db)
+    owed = owe_acknowledgement(parts.intake, parts.db)
+    with pytest.raises(TransientDeliveryError, match="relay unavailable"):
+        deliver(owed.id)
+    pending = row(parts.db, owed.id)
+    assert (pending.status, pending.attempts) == ("pending", 1)
+    assert "relay unavailable" in (pending.last_error or "")
+
+
+def test_console_backend_logs_message_and_marks_row_sent(
+    settings: Settings, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert settings.smtp_relay is None
+    runtime.install(settings, db)
+    try:
+        owed = owe_acknowledgement(make_intake(settings, db), db)
+        with caplog.at_level(logging.INFO, logger="switchboard.outbound"):
+            assert deliver(owed.id) == "sent"
+    finally:
+        runtime.reset()
+    assert row(db, owed.id).status == "sent"
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "switchboard.outbound")
+    assert "To: ann@example.com" in logged and f"[INC-{owed.incident_id}]" in logged
