@@ -2,24 +2,62 @@
 
 Adapters (ingest/) hand in the raw bytes and the typed event they made of them; the rules engine is passed in
 as a function, so the hub never imports upwards. Nothing is acknowledged to a sender until this commits.
+
+This is the ingest hot path, and on SQLite every write transaction holds the database's one write lock, so it is
+written in SQLAlchemy Core with as few statements as each case needs: a repeat of an open incident is one UPDATE
+and one INSERT. Work that needs no lock (composing notices, the rules' decision) uses only what it is handed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from hub import notices
 from hub.db import Database
-from hub.domain import Action, Decision, InboundEvent, RuleBook
+from hub.domain import Action, Decision, InboundEvent, RuleBook, format_ref
 from hub.models import OPEN_STATUSES, Event, Incident, OutboxMessage, TimelineEntry, User, utcnow
 from hub.rulebook import RuleBookCache
 
 Decide = Callable[[InboundEvent, RuleBook], Decision]
+
+_events = Event.__table__
+_incidents = Incident.__table__
+_timeline = TimelineEntry.__table__
+_outbox = OutboxMessage.__table__
+_open_dedup = Incident.dedup_key.is_not(None) & Incident.status.in_(OPEN_STATUSES)
+
+# Statements are built once: SQLAlchemy spends far longer building and keying a statement than SQLite spends
+# running it, and these run on every inbound event.
+_INSERT_EVENT = insert(_events).returning(_events.c.id)
+_INSERT_TIMELINE = insert(_timeline)
+_INSERT_OUTBOX = insert(_outbox)
+_INSERT_INCIDENT = insert(_incidents).returning(_incidents.c.id)
+_INSERT_INCIDENT_UNLESS_OPEN = {
+    name: dialect.insert(_incidents)
+    .on_conflict_do_nothing(index_elements=[_incidents.c.dedup_key], index_where=_open_dedup)
+    .returning(_incidents.c.id)
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
+_OPEN_WITH_KEY = (_incidents.c.dedup_key == bindparam("key")) & _incidents.c.status.in_(OPEN_STATUSES)
+_COUNT_REPEAT = (
+    update(_incidents)
+    .where(_OPEN_WITH_KEY)
+    .values(occurrences=_incidents.c.occurrences + 1, last_seen=bindparam("now"))
+    .returning(_incidents.c.id, _incidents.c.status, _incidents.c.occurrences)
+)
+_RESOLVE = (
+    update(_incidents)
+    .where(_OPEN_WITH_KEY)
+    .values(status="resolved", resolved_at=bindparam("now"), last_seen=bindparam("now"))
+    .returning(_incidents.c.id, _incidents.c.occurrences)
+)
+_TOUCH = update(_incidents).where(_incidents.c.id == bindparam("incident")).values(last_seen=bindparam("now"))
+_IS_ACTIVE_USER = select(func.count()).where(User.email == bindparam("email"), User.active.is_(True))
 
 
 @dataclass(frozen=True)
@@ -44,7 +82,7 @@ class Outcome:
 
     @property
     def ref(self) -> str | None:
-        return f"INC-{self.incident_id}" if self.incident_id is not None else None
+        return format_ref(self.incident_id) if self.incident_id is not None else None
 
 
 @dataclass(frozen=True)
@@ -64,207 +102,207 @@ class Intake:
 
     def record(self, raw: Raw, event: InboundEvent) -> Outcome:
         """Store and apply one event in one transaction. Raises StorageUnavailable if it could not commit."""
-        with self._db.transaction() as session:
-            row = Event(
-                source=raw.source,
-                integration_id=raw.integration_id,
-                content_type=raw.content_type,
-                raw=raw.body,
-                message_id=event.message_id,
-            )
-            session.add(row)
-            session.flush()
-            outcome = self._apply(session, row, event)
-            row.incident_id = outcome.incident_id
-            return outcome
+        with self._db.write() as conn:
+            return self._apply(conn, raw, event)
 
     def record_unprocessable(self, raw: Raw, error: str) -> int:
         """Keep an item we could not understand, with the reason, so it can be fixed and reprocessed."""
-        with self._db.transaction() as session:
-            row = Event(
-                source=raw.source,
-                integration_id=raw.integration_id,
-                content_type=raw.content_type,
-                raw=raw.body,
-                status="unprocessable",
-                error=error[:2000],
-            )
-            session.add(row)
-            session.flush()
-            return row.id
+        with self._db.write() as conn:
+            return _store_event(conn, raw, None, status="unprocessable", error=error[:2000])
 
     # -- the decision, applied -------------------------------------------------------------------------
 
-    def _apply(self, session: Session, row: Event, event: InboundEvent) -> Outcome:
-        thread = _find_thread(session, event)
-        if thread is not None:
-            return self._add_to_thread(session, row, thread, event)
+    def _apply(self, conn: Connection, raw: Raw, event: InboundEvent) -> Outcome:
+        if event.source == "email":
+            thread = _find_thread(conn, event)
+            if thread is not None:
+                return _add_to_thread(conn, raw, thread, event)
         if event.action is Action.RESOLVE:
-            return self._resolve(session, row, event)
+            return _resolve(conn, raw, event)
         if event.dedup_key:
-            existing = _open_incident(session, event.dedup_key)
-            if existing is not None:
-                return _repeat(session, row, existing)
-        return self._open(session, row, event)
+            repeat = _count_repeat(conn, raw, event)
+            if repeat is not None:
+                return repeat
+        return self._open(conn, raw, event)
 
-    def _open(self, session: Session, row: Event, event: InboundEvent) -> Outcome:
-        decision = self._decide(event, self._rules.current(session))
-        row.trace = {"rules": decision.trace_json()}
+    def _open(self, conn: Connection, raw: Raw, event: InboundEvent) -> Outcome:
+        decision = self._decide(event, self._rules.current(conn))
         now = utcnow()
-        incident = Incident(
-            title=event.title[:500],
-            description=event.description,
-            status="open",
-            priority=decision.priority,
-            severity=event.severity,
-            category=decision.category,
-            assignee=decision.assignee,
-            requester=event.requester,
-            source=event.source,
-            dedup_key=event.dedup_key,
-            occurrences=1,
-            first_seen=now,
-            last_seen=now,
-            labels=dict(event.labels),
-        )
-        try:
-            with session.begin_nested():
-                session.add(incident)
-                session.flush()
-        except IntegrityError:
+        values: dict[str, Any] = {
+            "title": event.title[:500],
+            "description": event.description,
+            "status": "open",
+            "priority": decision.priority,
+            "severity": event.severity,
+            "category": decision.category,
+            "assignee": decision.assignee,
+            "requester": event.requester,
+            "source": event.source,
+            "dedup_key": event.dedup_key,
+            "occurrences": 1,
+            "first_seen": now,
+            "last_seen": now,
+            "labels": dict(event.labels),
+        }
+        statement = _INSERT_INCIDENT_UNLESS_OPEN[conn.dialect.name] if event.dedup_key else _INSERT_INCIDENT
+        incident_id = conn.scalar(statement, values)
+        if incident_id is None:
             # A concurrent request opened the incident for this dedup key first: count ours on the winner.
-            winner = _open_incident(session, event.dedup_key) if event.dedup_key else None
-            if winner is None:
-                raise
-            return _repeat(session, row, winner)
-        session.add(
-            TimelineEntry(
-                incident_id=incident.id,
-                kind="opened",
-                summary=_opened_summary(decision),
-                event_id=row.id,
-                data={"rules": decision.trace_json()},
+            repeat = _count_repeat(conn, raw, event)
+            if repeat is None:  # the winner was resolved in between; a very rare race, so simply try again
+                return self._open(conn, raw, event)
+            return repeat
+        trace = decision.trace_json()
+        event_id = _store_event(conn, raw, event, incident_id=incident_id, trace={"rules": trace})
+        owed = self._owed_notices(conn, incident_id, values, event)
+        entries = [_entry(incident_id, "opened", _opened_summary(decision), event_id=event_id, data={"rules": trace})]
+        entries += [
+            _entry(
+                incident_id, "notification", f"{n.kind} to {n.recipient} queued", data={"delivery_id": n.delivery_id}
             )
-        )
-        self._owe_notices(session, incident, event)
-        return Outcome(row.id, incident.id, incident.status, 1, created=True)
+            for n in owed
+        ]
+        conn.execute(_INSERT_TIMELINE, entries)
+        if owed:
+            conn.execute(_INSERT_OUTBOX, [_outbox_row(incident_id, n) for n in owed])
+        return Outcome(event_id, incident_id, "open", 1, created=True)
 
-    def _resolve(self, session: Session, row: Event, event: InboundEvent) -> Outcome:
-        incident = _open_incident(session, event.dedup_key) if event.dedup_key else None
-        if incident is None:
-            row.status = "ignored"
-            row.error = "resolve for a dedup key with no open incident"
-            return Outcome(row.id, None)
-        incident.status = "resolved"
-        incident.resolved_at = incident.last_seen = utcnow()
-        session.add(
-            TimelineEntry(
-                incident_id=incident.id,
-                kind="resolved",
-                summary=f"Resolved by {event.source} event",
-                event_id=row.id,
-            )
-        )
-        return Outcome(row.id, incident.id, incident.status, incident.occurrences)
-
-    def _add_to_thread(self, session: Session, row: Event, incident: Incident, event: InboundEvent) -> Outcome:
-        incident.last_seen = utcnow()
-        session.add(
-            TimelineEntry(
-                incident_id=incident.id,
-                kind="email",
-                summary=f"Reply from {event.requester or 'unknown sender'}: {event.title}",
-                event_id=row.id,
-                data={"body": event.description[:20000]},
-            )
-        )
-        return Outcome(row.id, incident.id, incident.status, incident.occurrences)
-
-    def _owe_notices(self, session: Session, incident: Incident, event: InboundEvent) -> None:
+    def _owed_notices(
+        self, conn: Connection, incident_id: int, incident: dict[str, Any], event: InboundEvent
+    ) -> list[notices.Notice]:
         desk = self._notice.desk_addresses
         owed: list[notices.Notice] = []
         requester = (event.requester or "").lower()
         if requester and not event.auto_submitted and requester not in desk:
             owed.append(
                 notices.acknowledgement(
-                    incident_id=incident.id,
-                    title=incident.title,
+                    incident_id=incident_id,
+                    title=incident["title"],
                     requester=requester,
                     desk_address=desk[0],
                     in_reply_to=event.message_id,
                     base_url=self._notice.base_url,
                 )
             )
-        if incident.assignee and _is_active_user(session, incident.assignee):
+        assignee = incident["assignee"]
+        if assignee and _is_active_user(conn, assignee):
             owed.append(
                 notices.assignment(
-                    incident_id=incident.id,
-                    title=incident.title,
-                    priority=incident.priority,
-                    assignee=incident.assignee,
+                    incident_id=incident_id,
+                    title=incident["title"],
+                    priority=incident["priority"],
+                    assignee=assignee,
                     desk_address=desk[0],
                     base_url=self._notice.base_url,
                 )
             )
-        for notice in owed:
-            session.add(
-                OutboxMessage(
-                    delivery_id=notice.delivery_id,
-                    incident_id=incident.id,
-                    kind=notice.kind,
-                    channel=notice.channel,
-                    recipient=notice.recipient,
-                    subject=notice.subject,
-                    body=notice.body,
-                    headers=notice.headers,
-                    message_id=notice.message_id,
-                )
-            )
-            session.add(
-                TimelineEntry(
-                    incident_id=incident.id,
-                    kind="notification",
-                    summary=f"{notice.kind} to {notice.recipient} queued",
-                    data={"delivery_id": notice.delivery_id},
-                )
-            )
+        return owed
 
 
-def _open_incident(session: Session, dedup_key: str) -> Incident | None:
-    return session.scalar(select(Incident).where(Incident.dedup_key == dedup_key, Incident.status.in_(OPEN_STATUSES)))
-
-
-def _repeat(session: Session, row: Event, incident: Incident) -> Outcome:
-    """Count a repeat in one atomic UPDATE, so concurrent repeats never lose a count."""
-    occurrences = session.scalar(
-        update(Incident)
-        .where(Incident.id == incident.id)
-        .values(occurrences=Incident.occurrences + 1, last_seen=utcnow())
-        .returning(Incident.occurrences)
+def _store_event(
+    conn: Connection,
+    raw: Raw,
+    event: InboundEvent | None,
+    *,
+    incident_id: int | None = None,
+    status: str = "processed",
+    error: str | None = None,
+    trace: dict[str, Any] | None = None,
+) -> int:
+    event_id = conn.scalar(
+        _INSERT_EVENT,
+        {
+            "source": raw.source,
+            "integration_id": raw.integration_id,
+            "received_at": utcnow(),
+            "content_type": raw.content_type,
+            "raw": raw.body,
+            "status": status,
+            "error": error,
+            "message_id": event.message_id if event is not None else None,
+            "incident_id": incident_id,
+            "trace": trace,
+        },
     )
-    row.status = "deduplicated"
-    return Outcome(row.id, incident.id, incident.status, occurrences or incident.occurrences + 1)
+    assert event_id is not None
+    return int(event_id)
 
 
-def _find_thread(session: Session, event: InboundEvent) -> Incident | None:
+def _entry(incident_id: int, kind: str, summary: str, *, event_id: int | None = None, data: Any = None) -> dict:
+    return {"incident_id": incident_id, "at": utcnow(), "kind": kind, "summary": summary, "event_id": event_id,
+            "data": data}  # fmt: skip
+
+
+def _outbox_row(incident_id: int, notice: notices.Notice) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "delivery_id": notice.delivery_id,
+        "incident_id": incident_id,
+        "kind": notice.kind,
+        "channel": notice.channel,
+        "recipient": notice.recipient,
+        "subject": notice.subject,
+        "body": notice.body,
+        "headers": notice.headers,
+        "message_id": notice.message_id,
+        "status": "pending",
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _count_repeat(conn: Connection, raw: Raw, event: InboundEvent) -> Outcome | None:
+    """Count a repeat on the open incident with this dedup key in one atomic UPDATE; None if there is none."""
+    row = conn.execute(_COUNT_REPEAT, {"key": event.dedup_key, "now": utcnow()}).first()
+    if row is None:
+        return None
+    event_id = _store_event(conn, raw, event, incident_id=row.id, status="deduplicated")
+    return Outcome(event_id, row.id, row.status, row.occurrences)
+
+
+def _resolve(conn: Connection, raw: Raw, event: InboundEvent) -> Outcome:
+    row = conn.execute(_RESOLVE, {"key": event.dedup_key, "now": utcnow()}).first()
+    if row is None:
+        event_id = _store_event(
+            conn, raw, event, status="ignored", error="resolve for a dedup key with no open incident"
+        )
+        return Outcome(event_id, None)
+    event_id = _store_event(conn, raw, event, incident_id=row.id)
+    conn.execute(_INSERT_TIMELINE, _entry(row.id, "resolved", f"Resolved by {event.source} event", event_id=event_id))
+    return Outcome(event_id, row.id, "resolved", row.occurrences)
+
+
+def _add_to_thread(conn: Connection, raw: Raw, incident: Row[Any], event: InboundEvent) -> Outcome:
+    conn.execute(_TOUCH, {"incident": incident.id, "now": utcnow()})
+    event_id = _store_event(conn, raw, event, incident_id=incident.id)
+    summary = f"Reply from {event.requester or 'unknown sender'}: {event.title}"
+    data = {"body": event.description[:20000]}
+    conn.execute(_INSERT_TIMELINE, _entry(incident.id, "email", summary, event_id=event_id, data=data))
+    return Outcome(event_id, incident.id, incident.status, incident.occurrences)
+
+
+def _find_thread(conn: Connection, event: InboundEvent) -> Row[Any] | None:
     """The incident an email replies to: by Message-ID references first, then by subject tag from its requester."""
+    columns = (_incidents.c.id, _incidents.c.status, _incidents.c.occurrences, _incidents.c.requester)
     if event.in_reply_to:
         ids = list(event.in_reply_to)
-        incident_id = session.scalar(
-            select(OutboxMessage.incident_id).where(OutboxMessage.message_id.in_(ids)).limit(1)
-        ) or session.scalar(select(Event.incident_id).where(Event.message_id.in_(ids)).limit(1))
+        incident_id = conn.scalar(
+            select(_outbox.c.incident_id).where(_outbox.c.message_id.in_(ids), _outbox.c.incident_id.is_not(None))
+        ) or conn.scalar(select(_events.c.incident_id).where(_events.c.message_id.in_(ids),
+                                                             _events.c.incident_id.is_not(None)))  # fmt: skip
         if incident_id is not None:
-            return session.get(Incident, incident_id)
+            return conn.execute(select(*columns).where(_incidents.c.id == incident_id)).first()
     if event.thread_ref is not None and event.requester:
-        incident = session.get(Incident, event.thread_ref)
+        incident = conn.execute(select(*columns).where(_incidents.c.id == event.thread_ref)).first()
         # A tag alone is honoured only from the requester: a stranger cannot write into someone's incident.
         if incident is not None and (incident.requester or "").lower() == event.requester.lower():
             return incident
     return None
 
 
-def _is_active_user(session: Session, email: str) -> bool:
-    return session.scalar(select(User.id).where(User.email == email.lower(), User.active.is_(True))) is not None
+def _is_active_user(conn: Connection, email: str) -> bool:
+    return bool(conn.scalar(_IS_ACTIVE_USER, {"email": email.lower()}))
 
 
 def _opened_summary(decision: Decision) -> str:

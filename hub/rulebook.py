@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import Any
+
+from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
 from hub.domain import RuleBook, RuleSpec
@@ -11,8 +13,8 @@ from hub.models import Revision, Rule
 RULES_REVISION = "rules"
 
 
-def _version(session: Session) -> int:
-    return session.scalar(select(Revision.value).where(Revision.name == RULES_REVISION)) or 0
+def _version(db: Session | Connection) -> int:
+    return db.scalar(select(Revision.value).where(Revision.name == RULES_REVISION)) or 0
 
 
 def bump_version(session: Session) -> None:
@@ -22,12 +24,14 @@ def bump_version(session: Session) -> None:
         session.add(Revision(name=RULES_REVISION, value=1))
 
 
-def load(session: Session) -> RuleBook:
-    rows = session.scalars(select(Rule).order_by(Rule.position, Rule.id)).all()
-    return RuleBook(version=_version(session), rules=tuple(spec_of(r) for r in rows))
+def load(db: Session | Connection) -> RuleBook:
+    """The rules in order; works on an ORM session or a Core connection (the intake's hot path uses Core)."""
+    rows = db.execute(select(*Rule.__table__.c).order_by(Rule.position, Rule.id)).all()
+    return RuleBook(version=_version(db), rules=tuple(spec_of(r) for r in rows))
 
 
-def spec_of(row: Rule) -> RuleSpec:
+def spec_of(row: Any) -> RuleSpec:
+    """A RuleSpec from a Rule object or a row with the same columns."""
     return RuleSpec(
         id=row.id,
         name=row.name,
@@ -47,11 +51,12 @@ class RuleBookCache:
     def __init__(self) -> None:
         self._book: RuleBook | None = None
 
-    def current(self, session: Session) -> RuleBook:
-        version = _version(session)
-        if self._book is None or self._book.version != version:
-            self._book = load(session)
-        return self._book
+    def current(self, db: Session | Connection) -> RuleBook:
+        version = _version(db)
+        book = self._book
+        if book is None or book.version != version:
+            book = self._book = load(db)
+        return book
 
 
 def add_rule(session: Session, spec: RuleSpec, *, position: int | None = None) -> Rule:

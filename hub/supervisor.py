@@ -7,6 +7,7 @@ order on Ctrl-C or SIGTERM: intake first, so nothing is accepted that cannot be 
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -26,6 +27,9 @@ from hub.redis_server import RedisServer
 
 #: Start order; shutdown runs in reverse.
 PARTS = ("worker", "dispatch", "smtp", "web")
+#: A worker may be in the middle of an SMTP exchange (30 s socket timeout): give it time to finish.
+STOP_TIMEOUT = {"worker": 35.0}
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -34,15 +38,28 @@ class Child:
     process: subprocess.Popen[bytes]
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGTERM us if `up` itself dies (e.g. kill -9), so no part is orphaned."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:  # not Linux: the parts then outlive a killed `up`, as under any plain supervisor
+        pass
+
+
 def _spawn(name: str, env: dict[str, str]) -> Child:
-    process = subprocess.Popen([sys.executable, "-m", "hub", name], env=env, start_new_session=True)
+    # A new session keeps a terminal's Ctrl-C away from the parts, so `up` can stop them in order.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hub", name], env=env, start_new_session=True, preexec_fn=_die_with_parent
+    )
     return Child(name, process)
 
 
-def _stop(children: list[Child], timeout: float = 15.0) -> None:
+def _stop(children: list[Child]) -> None:
     for child in reversed(children):
         if child.process.poll() is None:
             child.process.send_signal(signal.SIGTERM)
+            timeout = STOP_TIMEOUT.get(child.name, 15.0)
             try:
                 child.process.wait(timeout)
             except subprocess.TimeoutExpired:

@@ -67,9 +67,13 @@ def running_hub(hub_env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
 
     wait_until(healthy, timeout=60, message="switchboard up to report healthy")
     yield process
-    if process.poll() is None:
-        process.kill()
-        process.wait()
+    if process.poll() is None:  # stop it as a user would, so no part outlives the test
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(40)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def test_alert_and_email_become_routed_incidents_with_notifications_delivered(
