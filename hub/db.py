@@ -66,7 +66,8 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._writes = sessionmaker(engine, expire_on_commit=False)
-        self._reads = sessionmaker(engine.execution_options(**{_READONLY: True}), expire_on_commit=False)
+        self._read_engine = engine.execution_options(**{_READONLY: True})
+        self._reads = sessionmaker(self._read_engine, expire_on_commit=False)
 
     @classmethod
     def connect(cls, database_url: str, *, timeout: float = 5.0) -> Database:
@@ -86,6 +87,12 @@ class Database:
     def write(self) -> Iterator[Connection]:
         """A Core connection in one write transaction: for hot paths where ORM bookkeeping costs too much."""
         with _storage_faults(), self.engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def reader(self) -> Iterator[Connection]:
+        """A Core connection for a quick read on a hot path; it never takes SQLite's write lock."""
+        with _storage_faults(), self._read_engine.connect() as connection:
             yield connection
 
     @contextmanager

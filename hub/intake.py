@@ -287,10 +287,16 @@ def _find_thread(conn: Connection, event: InboundEvent) -> Row[Any] | None:
     columns = (_incidents.c.id, _incidents.c.status, _incidents.c.occurrences, _incidents.c.requester)
     if event.in_reply_to:
         ids = list(event.in_reply_to)
+        # `message_id IS NOT NULL` lets SQLite use the partial indexes.
         incident_id = conn.scalar(
-            select(_outbox.c.incident_id).where(_outbox.c.message_id.in_(ids), _outbox.c.incident_id.is_not(None))
-        ) or conn.scalar(select(_events.c.incident_id).where(_events.c.message_id.in_(ids),
-                                                             _events.c.incident_id.is_not(None)))  # fmt: skip
+            select(_outbox.c.incident_id).where(
+                _outbox.c.message_id.is_not(None), _outbox.c.message_id.in_(ids), _outbox.c.incident_id.is_not(None)
+            )
+        ) or conn.scalar(
+            select(_events.c.incident_id).where(
+                _events.c.message_id.is_not(None), _events.c.message_id.in_(ids), _events.c.incident_id.is_not(None)
+            )
+        )
         if incident_id is not None:
             return conn.execute(select(*columns).where(_incidents.c.id == incident_id)).first()
     if event.thread_ref is not None and event.requester:

@@ -47,6 +47,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value
 
 
+def _partial_index(name: str, column: str, where: str, *, unique: bool = False) -> Index:
+    """An index over the rows matching `where`, on both SQLite and PostgreSQL."""
+    return Index(name, column, unique=unique, sqlite_where=text(where), postgresql_where=text(where))
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
 
@@ -64,11 +69,13 @@ class Event(Base):
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(20), default="processed")  # processed|unprocessable|ignored
     error: Mapped[str | None] = mapped_column(Text)
-    message_id: Mapped[str | None] = mapped_column(String(998), index=True)
+    message_id: Mapped[str | None] = mapped_column(String(998))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"), index=True)
     trace: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
-    __table_args__ = (Index("ix_events_received_at", "received_at"),)
+    # Partial: webhook events have no Message-ID, and every index entry is a page written while holding the lock.
+    # (Events are listed newest first by id, which grows with received_at, so that needs no index of its own.)
+    __table_args__ = (_partial_index("ix_events_message_id", "message_id", "message_id IS NOT NULL"),)
 
 
 class Incident(Base):
@@ -98,12 +105,8 @@ class Incident(Base):
     __table_args__ = (
         # The database, not the application, guarantees one open incident per dedup key, so concurrent
         # requests cannot open two (SQLite and PostgreSQL both support partial unique indexes).
-        Index(
-            "uq_incidents_open_dedup_key",
-            "dedup_key",
-            unique=True,
-            sqlite_where=text(f"dedup_key IS NOT NULL AND {_OPEN_SQL}"),
-            postgresql_where=text(f"dedup_key IS NOT NULL AND {_OPEN_SQL}"),
+        _partial_index(
+            "uq_incidents_open_dedup_key", "dedup_key", f"dedup_key IS NOT NULL AND {_OPEN_SQL}", unique=True
         ),
         Index("ix_incidents_status_last_seen", "status", "last_seen"),
     )
@@ -207,7 +210,7 @@ class OutboxMessage(Base):
     subject: Mapped[str] = mapped_column(String(998))
     body: Mapped[str] = mapped_column(Text)
     headers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    message_id: Mapped[str | None] = mapped_column(String(998), index=True)
+    message_id: Mapped[str | None] = mapped_column(String(998))
     status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|queued|sent|dead
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -215,4 +218,7 @@ class OutboxMessage(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     sent_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_outbox_status_updated_at", "status", "updated_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_updated_at", "status", "updated_at"),
+        _partial_index("ix_outbox_message_id", "message_id", "message_id IS NOT NULL"),
+    )

@@ -37,9 +37,8 @@ def receive(name: str) -> Response:
     secret = bearer_token(request)
     if secret is None:
         return unauthorized(BAD_CREDENTIALS)
-    with svc.db.read() as session:
-        integration = authenticate_integration(session, name, secret)
-        integration_id = integration.id if integration is not None else None
+    with svc.db.reader() as conn:
+        integration_id = authenticate_integration(conn, name, secret)
     if integration_id is None:
         return unauthorized(BAD_CREDENTIALS)
 

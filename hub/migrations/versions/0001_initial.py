@@ -125,8 +125,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_events_incident_id"), ["incident_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_events_message_id"), ["message_id"], unique=False)
-        batch_op.create_index("ix_events_received_at", ["received_at"], unique=False)
+        batch_op.create_index(
+            "ix_events_message_id",
+            ["message_id"],
+            unique=False,
+            sqlite_where=sa.text("message_id IS NOT NULL"),
+            postgresql_where=sa.text("message_id IS NOT NULL"),
+        )
 
     op.create_table(
         "outbox",
@@ -152,7 +157,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_outbox_incident_id"), ["incident_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_outbox_message_id"), ["message_id"], unique=False)
+        batch_op.create_index(
+            "ix_outbox_message_id",
+            ["message_id"],
+            unique=False,
+            sqlite_where=sa.text("message_id IS NOT NULL"),
+            postgresql_where=sa.text("message_id IS NOT NULL"),
+        )
         batch_op.create_index("ix_outbox_status_updated_at", ["status", "updated_at"], unique=False)
 
     op.create_table(
@@ -212,13 +223,12 @@ def downgrade() -> None:
     op.drop_table("timeline_entries")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_status_updated_at")
-        batch_op.drop_index(batch_op.f("ix_outbox_message_id"))
+        batch_op.drop_index("ix_outbox_message_id")
         batch_op.drop_index(batch_op.f("ix_outbox_incident_id"))
 
     op.drop_table("outbox")
     with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.drop_index("ix_events_received_at")
-        batch_op.drop_index(batch_op.f("ix_events_message_id"))
+        batch_op.drop_index("ix_events_message_id")
         batch_op.drop_index(batch_op.f("ix_events_incident_id"))
 
     op.drop_table("events")
