@@ -1,8 +1,8 @@
 """Webhook ingest throughput: Switchboard's full path against a bare Flask endpoint, same gunicorn, same run.
 
 The full path is auth (integration secret), JSON parse and validation, dedup, rules, the commit of event +
-incident + timeline + outbox row, and the 202. Both servers run under gunicorn with the same settings (2 sync
-workers, as `switchboard web` does) on loopback; load comes from wrk. Two workloads: `distinct` (every event a
+incident + timeline + outbox row, and the 202. Both servers run under the gunicorn command line `switchboard web`
+uses (2 sync worker processes by default) on loopback; load comes from wrk. Two workloads: `distinct` (every event a
 new incident with an outbox notification: the heavier path) and `storm` (one dedup key: every event a repeat).
 Target: full path / bare >= 0.5 for each.
 
@@ -19,17 +19,20 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from hub.accounts import create_integration, create_user  # noqa: E402
+from hub.config import Settings  # noqa: E402
 from hub.db import Database  # noqa: E402
 from hub.domain import RuleSpec  # noqa: E402
 from hub.migrate import upgrade  # noqa: E402
 from hub.net import free_port, wait_for_port  # noqa: E402
 from hub.rulebook import add_rule  # noqa: E402
+from web.cli import gunicorn_argv  # noqa: E402
 
 LUA = {
     "distinct": r"""
@@ -49,9 +52,9 @@ end
 }
 
 
-def gunicorn(app: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), app]
-    process = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def gunicorn(argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port = int(argv[argv.index("--bind") + 1].rpartition(":")[2])
     wait_for_port("127.0.0.1", port, timeout=30)
     return process
 
@@ -75,7 +78,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10, help="duration of each measurement")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers for both servers")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes for both servers")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("bench needs wrk: apt-get install wrk", file=sys.stderr)
@@ -95,11 +98,16 @@ def main() -> int:
     db.dispose()
 
     results: dict[str, float] = {}
+    # Both servers get exactly the command line `switchboard web` uses, differing only in the app they serve.
+    settings = Settings.from_env(
+        dict(env, SWITCHBOARD_WEB_WORKERS=str(args.workers), SWITCHBOARD_WEB_THREADS=str(args.threads))
+    )
     servers = {"bare": "bare_app:app", "switchboard": "web.wsgi:app"}
     for name, app in servers.items():
-        port = free_port()
+        settings = replace(settings, web_port=free_port())
         server_env = dict(env, PYTHONPATH=f"{ROOT / 'bench'}:{ROOT}")
-        process = gunicorn(app, port, server_env, args.workers)
+        process = gunicorn(gunicorn_argv(settings, app), server_env)
+        port = settings.web_port
         try:
             for workload in ("distinct", "storm"):
                 time.sleep(0.5)

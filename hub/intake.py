@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from hub import notices
 from hub.db import Database
 from hub.domain import Action, Decision, InboundEvent, RuleBook, format_ref
+from hub.group_commit import GroupCommitter
 from hub.models import OPEN_STATUSES, Event, Incident, OutboxMessage, TimelineEntry, User, utcnow
 from hub.rulebook import RuleBookCache
 
@@ -95,20 +96,24 @@ class Intake:
     """Turns typed events into incident changes. One instance per process (it caches the rule book)."""
 
     def __init__(self, db: Database, decide: Decide, notice_settings: NoticeSettings) -> None:
-        self._db = db
+        self._committer = GroupCommitter(db, timeout=max(30.0, 3 * db.timeout))
         self._decide = decide
         self._notice = notice_settings
         self._rules = RuleBookCache()
 
     def record(self, raw: Raw, event: InboundEvent) -> Outcome:
-        """Store and apply one event in one transaction. Raises StorageUnavailable if it could not commit."""
-        with self._db.write() as conn:
-            return self._apply(conn, raw, event)
+        """Store and apply one event; returns once it is committed. Raises StorageUnavailable if it was not.
+
+        Events arriving together on several threads share a transaction (group commit); each is applied in
+        arrival order and sees the ones before it, so dedup within a batch is exact.
+        """
+        return self._committer.run(lambda conn: self._apply(conn, raw, event))
 
     def record_unprocessable(self, raw: Raw, error: str) -> int:
         """Keep an item we could not understand, with the reason, so it can be fixed and reprocessed."""
-        with self._db.write() as conn:
-            return _store_event(conn, raw, None, status="unprocessable", error=error[:2000])
+        return self._committer.run(
+            lambda conn: _store_event(conn, raw, None, status="unprocessable", error=error[:2000])
+        )
 
     # -- the decision, applied -------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from hub.config import Settings
 GRACEFUL_TIMEOUT = 10
 
 
-def gunicorn_argv(settings: Settings) -> list[str]:
+def gunicorn_argv(settings: Settings, app: str = "web.wsgi:app") -> list[str]:
     """The gunicorn command line for these settings (pure, so it can be tested without starting anything)."""
     host = f"[{settings.bind_host}]" if ":" in settings.bind_host else settings.bind_host
     return [
@@ -25,21 +25,21 @@ def gunicorn_argv(settings: Settings) -> list[str]:
         f"{host}:{settings.web_port}",
         "--workers",
         str(settings.web_workers),
-        # Sync workers: each request holds one connection and SQLite takes one writer at a time, so threads
-        # (gthread) only add lock contention on the write path.
+        # Sync workers: measured faster here than gthread for the event path, which is CPU-bound (see
+        # bench/webhook_ingest.py); SQLite writers queue on hub.write_gate either way.
         "--worker-class",
         "sync",
         "--graceful-timeout",
         str(GRACEFUL_TIMEOUT),
         # gunicorn's control socket defaults to one path per user; two hubs on one machine would share it.
         "--no-control-socket",
-        "web.wsgi:app",
+        app,
     ]
 
 
 @click.command()
 def web() -> None:
-    """Serve the web UI and HTTP API (gunicorn, sync workers) on SWITCHBOARD_BIND:SWITCHBOARD_WEB_PORT.
+    """Serve the web UI and HTTP API (gunicorn) on SWITCHBOARD_BIND:SWITCHBOARD_WEB_PORT.
 
     The number of worker processes is SWITCHBOARD_WEB_WORKERS (default 2). This process becomes gunicorn, so
     SIGTERM reaches it directly: it stops accepting, lets requests in flight finish, then exits.
