@@ -1,20 +1,18 @@
-"""Group commit: many threads' write units share one transaction, one lock hand-off and one fsync.
+"""Group commit: write units from many threads share one transaction, one lock hand-off and one fsync.
 
 On SQLite every commit is an fsync (synchronous=FULL, so nothing acknowledged can be lost), and writers take
-turns on one lock. Committing each inbound event on its own makes that turn-taking the ceiling; letting one
-writer thread per process run whatever has queued up meanwhile in a single transaction lifts it without
-weakening anything: each caller still gets its answer only after the commit that contains its work.
+turns on one lock. Committing each inbound event on its own makes that turn-taking the ceiling. Here the first
+caller to arrive becomes the leader and commits, in one transaction, its own unit and every unit queued while
+the previous leader was busy; the others wait for their unit's commit. A lone caller simply runs its own unit
+on its own thread, with no hand-off. Each caller gets its answer only after the commit that holds its work.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import queue
 import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection
@@ -24,82 +22,77 @@ from hub.errors import StorageUnavailable
 
 T = TypeVar("T")
 Work = Callable[[Connection], Any]
-log = logging.getLogger("switchboard.storage")
 
 
+@dataclass(eq=False)
+class _Unit:
+    work: Work
+    done: bool = False
+    result: Any = None
+    error: BaseException | None = None
+
+    def finish(self, result: Any = None, error: BaseException | None = None) -> None:
+        self.result, self.error, self.done = result, error, True
+
+
+@dataclass(eq=False)
 class GroupCommitter:
-    """Runs `work(connection)` callables in shared write transactions on a background thread."""
+    """Runs `work(connection)` callables in shared write transactions, led by whichever caller comes first."""
 
-    def __init__(self, db: Database, *, max_batch: int = 64, timeout: float = 30.0) -> None:
-        self._db = db
-        self._max_batch = max_batch
-        self._timeout = timeout
-        self._guard = threading.Lock()
-        self._pid: int | None = None
-        self._queue: queue.SimpleQueue[tuple[Work, Future[Any]]] = queue.SimpleQueue()
+    db: Database
+    max_batch: int = 64
+    timeout: float = 30.0
+    _pending: list[_Unit] = field(default_factory=list, init=False)
+    _changed: threading.Condition = field(default_factory=threading.Condition, init=False)
+    _leading: bool = field(default=False, init=False)
 
     def run(self, work: Callable[[Connection], T]) -> T:
         """Run `work` in a write transaction and return its result once that transaction has committed."""
-        self._ensure_writer()
-        done: Future[T] = Future()
-        self._queue.put((work, done))
+        unit = _Unit(work)
+        deadline = time.monotonic() + self.timeout
+        with self._changed:
+            self._pending.append(unit)
+            while not unit.done and self._leading:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 and unit in self._pending:
+                    self._pending.remove(unit)  # never started: withdraw it, so what we refuse is never stored
+                    raise StorageUnavailable(f"no commit within {self.timeout}s")
+                # Once a leader has taken the unit, its commit ends by itself (the database has its own timeout).
+                self._changed.wait(timeout=remaining if remaining > 0 else None)
+            if not unit.done:
+                self._leading = True
+        if not unit.done:
+            self._lead()
+        if unit.error is not None:
+            raise unit.error
+        return unit.result  # type: ignore[no-any-return]
+
+    def _lead(self) -> None:
         try:
-            return done.result(timeout=self._timeout)
-        except FutureTimeout:
-            raise StorageUnavailable(f"no commit within {self._timeout}s") from None
+            with self._changed:
+                batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
+            self._commit(batch)
+        finally:
+            with self._changed:
+                self._leading = False
+                self._changed.notify_all()
 
-    def _ensure_writer(self) -> None:
-        if self._pid == os.getpid():
-            return
-        with self._guard:  # first use in this process (threads do not survive a fork)
-            if self._pid != os.getpid():
-                self._queue = queue.SimpleQueue()
-                threading.Thread(target=self._write_forever, name="group-commit", daemon=True).start()
-                self._pid = os.getpid()
-
-    def _write_forever(self) -> None:
-        pending = self._queue
-        while True:
-            batch = [pending.get()]
-            while len(batch) < self._max_batch:
-                try:
-                    batch.append(pending.get_nowait())
-                except queue.Empty:
-                    break
-            try:
-                self._commit(batch)
-            except BaseException as exc:  # never let the writer die with callers waiting
-                log.exception("group commit failed")
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(exc)
-
-    def _commit(self, batch: list[tuple[Work, Future[Any]]]) -> None:
-        live = [(work, done) for work, done in batch if done.set_running_or_notify_cancel()]
+    def _commit(self, batch: list[_Unit]) -> None:
         try:
-            with self._db.write() as conn:
-                results = [work(conn) for work, _ in live]
+            with self.db.write() as conn:
+                results = [unit.work(conn) for unit in batch]
         except StorageUnavailable as exc:
-            for _, done in live:
-                done.set_exception(exc)
+            for unit in batch:
+                unit.finish(error=exc)
             return
         except Exception as exc:
-            if len(live) == 1:
-                live[0][1].set_exception(exc)
+            if len(batch) == 1:
+                batch[0].finish(error=exc)
                 return
             # One unit failed and took the shared transaction with it: give every unit a transaction of its own,
             # so the others still commit and only the failing one reports its error.
-            for work, done in live:
-                self._commit_alone(work, done)
+            for unit in batch:
+                self._commit([unit])
             return
-        for (_, done), result in zip(live, results, strict=True):
-            done.set_result(result)
-
-    def _commit_alone(self, work: Work, done: Future[Any]) -> None:
-        try:
-            with self._db.write() as conn:
-                result = work(conn)
-        except Exception as exc:
-            done.set_exception(exc)
-        else:
-            done.set_result(result)
+        for unit, result in zip(batch, results, strict=True):
+            unit.finish(result)
