@@ -99,9 +99,7 @@ def main() -> int:
 
     results: dict[str, float] = {}
     # Both servers get exactly the command line `switchboard web` uses, differing only in the app they serve.
-    settings = Settings.from_env(
-        dict(env, SWITCHBOARD_WEB_WORKERS=str(args.workers), SWITCHBOARD_WEB_THREADS=str(args.threads))
-    )
+    settings = Settings.from_env(dict(env, SWITCHBOARD_WEB_WORKERS=str(args.workers)))
     servers = {"bare": "bare_app:app", "switchboard": "web.wsgi:app"}
     for name, app in servers.items():
         settings = replace(settings, web_port=free_port())
