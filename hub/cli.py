@@ -14,7 +14,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.domain import ROLES
 from hub.errors import BadInput, ConfigError, StorageUnavailable
-from hub.migrate import upgrade
+from hub.migrate import upgrade_database
 from hub.supervisor import up
 
 
@@ -86,14 +86,11 @@ def db() -> None:
 def db_upgrade() -> None:
     """Create or migrate the database to the newest schema (safe to run repeatedly)."""
     settings = load_settings()
-    database = open_database(settings)
     try:
-        upgrade(database.engine)
+        where = upgrade_database(settings.database_url, timeout=settings.db_timeout)
     except StorageUnavailable as exc:
         raise click.ClickException(f"{exc}\nCheck DATABASE_URL.") from None
-    finally:
-        database.dispose()
-    click.echo(f"database is up to date ({database.engine.url.render_as_string(hide_password=True)})")
+    click.echo(f"database is up to date ({where})")
 
 
 @main.group()

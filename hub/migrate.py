@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from hub.db import Database
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -24,3 +26,13 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def upgrade_database(database_url: str, *, timeout: float = 5.0) -> str:
+    """Connect, migrate to the newest schema and disconnect; returns the URL without its password, for messages."""
+    db = Database.connect(database_url, timeout=timeout)
+    try:
+        upgrade(db.engine)
+    finally:
+        db.dispose()
+    return db.engine.url.render_as_string(hide_password=True)

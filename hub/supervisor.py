@@ -19,9 +19,8 @@ from types import FrameType
 import click
 
 from hub.config import Settings
-from hub.db import Database
 from hub.errors import ConfigError, StorageUnavailable
-from hub.migrate import upgrade
+from hub.migrate import upgrade_database
 from hub.net import wait_for_port
 from hub.redis_server import RedisServer
 
@@ -122,10 +121,7 @@ def up(workers: int) -> None:
 
 
 def _migrate(settings: Settings) -> None:
-    db = Database.connect(settings.database_url, timeout=settings.db_timeout)
     try:
-        upgrade(db.engine)
+        upgrade_database(settings.database_url, timeout=settings.db_timeout)
     except StorageUnavailable as exc:
         raise click.ClickException(f"{exc}\nCheck DATABASE_URL.") from None
-    finally:
-        db.dispose()
