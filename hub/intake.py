@@ -21,7 +21,8 @@ from hub import notices
 from hub.db import Database
 from hub.domain import Action, Decision, InboundEvent, RuleBook, format_ref
 from hub.group_commit import GroupCommitter
-from hub.models import OPEN_STATUSES, Event, Incident, OutboxMessage, TimelineEntry, User, utcnow
+from hub.models import OPEN_CONDITION, Event, Incident, OutboxMessage, TimelineEntry, User, utcnow
+from hub.prepared import Prepared
 from hub.rulebook import RuleBookCache
 
 Decide = Callable[[InboundEvent, RuleBook], Decision]
@@ -30,35 +31,53 @@ _events = Event.__table__
 _incidents = Incident.__table__
 _timeline = TimelineEntry.__table__
 _outbox = OutboxMessage.__table__
-_open_dedup = Incident.dedup_key.is_not(None) & Incident.status.in_(OPEN_STATUSES)
+_open_dedup = Incident.dedup_key.is_not(None) & OPEN_CONDITION
 
-# Statements are built once: SQLAlchemy spends far longer building and keying a statement than SQLite spends
-# running it, and these run on every inbound event.
-_INSERT_EVENT = insert(_events).returning(_events.c.id)
-_INSERT_TIMELINE = insert(_timeline)
-_INSERT_OUTBOX = insert(_outbox)
-_INSERT_INCIDENT = insert(_incidents).returning(_incidents.c.id)
+# Statements are compiled once and run on the driver's cursor (hub/prepared.py): SQLAlchemy's per-statement
+# overhead is several times SQLite's own work, and these run on every inbound event.
+_EVENT_COLUMNS = ("source", "integration_id", "received_at", "content_type", "raw", "status", "error",
+                  "message_id", "incident_id", "trace")  # fmt: skip
+_INCIDENT_COLUMNS = ("title", "description", "status", "priority", "severity", "category", "assignee", "requester",
+                     "source", "dedup_key", "occurrences", "first_seen", "last_seen", "labels")  # fmt: skip
+_TIMELINE_COLUMNS = ("incident_id", "at", "kind", "summary", "event_id", "data")
+_OUTBOX_COLUMNS = ("delivery_id", "incident_id", "kind", "channel", "recipient", "subject", "body", "headers",
+                   "message_id", "status", "attempts", "created_at", "updated_at")  # fmt: skip
+
+_INSERT_EVENT = Prepared(insert(_events).returning(_events.c.id), _EVENT_COLUMNS)
+_INSERT_TIMELINE = Prepared(insert(_timeline), _TIMELINE_COLUMNS)
+_INSERT_OUTBOX = Prepared(insert(_outbox), _OUTBOX_COLUMNS)
+_INSERT_INCIDENT = Prepared(insert(_incidents).returning(_incidents.c.id), _INCIDENT_COLUMNS)
 _INSERT_INCIDENT_UNLESS_OPEN = {
-    name: dialect.insert(_incidents)
-    .on_conflict_do_nothing(index_elements=[_incidents.c.dedup_key], index_where=_open_dedup)
-    .returning(_incidents.c.id)
+    name: Prepared(
+        dialect.insert(_incidents)
+        .on_conflict_do_nothing(index_elements=[_incidents.c.dedup_key], index_where=_open_dedup)
+        .returning(_incidents.c.id),
+        _INCIDENT_COLUMNS,
+    )
     for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
 }
-_OPEN_WITH_KEY = (_incidents.c.dedup_key == bindparam("key")) & _incidents.c.status.in_(OPEN_STATUSES)
-_COUNT_REPEAT = (
+_OPEN_WITH_KEY = (_incidents.c.dedup_key == bindparam("key")) & OPEN_CONDITION
+_COUNT_REPEAT = Prepared(
     update(_incidents)
     .where(_OPEN_WITH_KEY)
     .values(occurrences=_incidents.c.occurrences + 1, last_seen=bindparam("now"))
-    .returning(_incidents.c.id, _incidents.c.status, _incidents.c.occurrences)
+    .returning(_incidents.c.id, _incidents.c.status, _incidents.c.occurrences),
+    ("key", "now"),
 )
-_RESOLVE = (
+_RESOLVE = Prepared(
     update(_incidents)
     .where(_OPEN_WITH_KEY)
     .values(status="resolved", resolved_at=bindparam("now"), last_seen=bindparam("now"))
-    .returning(_incidents.c.id, _incidents.c.occurrences)
+    .returning(_incidents.c.id, _incidents.c.occurrences),
+    ("key", "now"),
 )
-_TOUCH = update(_incidents).where(_incidents.c.id == bindparam("incident")).values(last_seen=bindparam("now"))
-_IS_ACTIVE_USER = select(func.count()).where(User.email == bindparam("email"), User.active.is_(True))
+_TOUCH = Prepared(
+    update(_incidents).where(_incidents.c.id == bindparam("incident")).values(last_seen=bindparam("now")),
+    ("incident", "now"),
+)
+_IS_ACTIVE_USER = Prepared(
+    select(func.count()).where(User.email == bindparam("email"), User.active.is_(True)), ("email",)
+)
 
 
 @dataclass(frozen=True)
@@ -150,7 +169,7 @@ class Intake:
             "labels": dict(event.labels),
         }
         statement = _INSERT_INCIDENT_UNLESS_OPEN[conn.dialect.name] if event.dedup_key else _INSERT_INCIDENT
-        incident_id = conn.scalar(statement, values)
+        incident_id = statement.scalar(conn, values)
         if incident_id is None:
             # A concurrent request opened the incident for this dedup key first: count ours on the winner.
             repeat = _count_repeat(conn, raw, event)
@@ -167,9 +186,9 @@ class Intake:
             )
             for n in owed
         ]
-        conn.execute(_INSERT_TIMELINE, entries)
+        _INSERT_TIMELINE.execute_many(conn, entries)
         if owed:
-            conn.execute(_INSERT_OUTBOX, [_outbox_row(incident_id, n) for n in owed])
+            _INSERT_OUTBOX.execute_many(conn, [_outbox_row(incident_id, n) for n in owed])
         return Outcome(event_id, incident_id, "open", 1, created=True)
 
     def _owed_notices(
@@ -214,8 +233,8 @@ def _store_event(
     error: str | None = None,
     trace: dict[str, Any] | None = None,
 ) -> int:
-    event_id = conn.scalar(
-        _INSERT_EVENT,
+    event_id = _INSERT_EVENT.scalar(
+        conn,
         {
             "source": raw.source,
             "integration_id": raw.integration_id,
@@ -259,31 +278,35 @@ def _outbox_row(incident_id: int, notice: notices.Notice) -> dict[str, Any]:
 
 def _count_repeat(conn: Connection, raw: Raw, event: InboundEvent) -> Outcome | None:
     """Count a repeat on the open incident with this dedup key in one atomic UPDATE; None if there is none."""
-    row = conn.execute(_COUNT_REPEAT, {"key": event.dedup_key, "now": utcnow()}).first()
+    row = _COUNT_REPEAT.first(conn, {"key": event.dedup_key, "now": utcnow()})
     if row is None:
         return None
-    event_id = _store_event(conn, raw, event, incident_id=row.id, status="deduplicated")
-    return Outcome(event_id, row.id, row.status, row.occurrences)
+    incident_id, status, occurrences = row
+    event_id = _store_event(conn, raw, event, incident_id=incident_id, status="deduplicated")
+    return Outcome(event_id, incident_id, status, occurrences)
 
 
 def _resolve(conn: Connection, raw: Raw, event: InboundEvent) -> Outcome:
-    row = conn.execute(_RESOLVE, {"key": event.dedup_key, "now": utcnow()}).first()
+    row = _RESOLVE.first(conn, {"key": event.dedup_key, "now": utcnow()})
     if row is None:
         event_id = _store_event(
             conn, raw, event, status="ignored", error="resolve for a dedup key with no open incident"
         )
         return Outcome(event_id, None)
-    event_id = _store_event(conn, raw, event, incident_id=row.id)
-    conn.execute(_INSERT_TIMELINE, _entry(row.id, "resolved", f"Resolved by {event.source} event", event_id=event_id))
-    return Outcome(event_id, row.id, "resolved", row.occurrences)
+    incident_id, occurrences = row
+    event_id = _store_event(conn, raw, event, incident_id=incident_id)
+    _INSERT_TIMELINE.execute(
+        conn, _entry(incident_id, "resolved", f"Resolved by {event.source} event", event_id=event_id)
+    )
+    return Outcome(event_id, incident_id, "resolved", occurrences)
 
 
 def _add_to_thread(conn: Connection, raw: Raw, incident: Row[Any], event: InboundEvent) -> Outcome:
-    conn.execute(_TOUCH, {"incident": incident.id, "now": utcnow()})
+    _TOUCH.execute(conn, {"incident": incident.id, "now": utcnow()})
     event_id = _store_event(conn, raw, event, incident_id=incident.id)
     summary = f"Reply from {event.requester or 'unknown sender'}: {event.title}"
     data = {"body": event.description[:20000]}
-    conn.execute(_INSERT_TIMELINE, _entry(incident.id, "email", summary, event_id=event_id, data=data))
+    _INSERT_TIMELINE.execute(conn, _entry(incident.id, "email", summary, event_id=event_id, data=data))
     return Outcome(event_id, incident.id, incident.status, incident.occurrences)
 
 
@@ -313,7 +336,7 @@ def _find_thread(conn: Connection, event: InboundEvent) -> Row[Any] | None:
 
 
 def _is_active_user(conn: Connection, email: str) -> bool:
-    return bool(conn.scalar(_IS_ACTIVE_USER, {"email": email.lower()}))
+    return bool(_IS_ACTIVE_USER.scalar(conn, {"email": email.lower()}))
 
 
 def _opened_summary(decision: Decision) -> str:

@@ -24,6 +24,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 #: Statuses in which an incident still absorbs events with its dedup key.
 OPEN_STATUSES = ("open", "acknowledged")
 _OPEN_SQL = "status IN ('open', 'acknowledged')"
+#: The same as a SQL condition with the list written out (the partial index's predicate; no bind parameters).
+OPEN_CONDITION = text(_OPEN_SQL)
 
 
 def utcnow() -> datetime:
