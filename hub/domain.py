@@ -67,6 +67,11 @@ _RULE_FIELDS = frozenset(
 RULE_FIELDS = (*sorted(_RULE_FIELDS), "labels.<name>")
 
 
+def is_rule_field(name: str) -> bool:
+    """Whether rules can test `name` on an event (a known field or `labels.<something>`)."""
+    return name in _RULE_FIELDS or (name.startswith("labels.") and len(name) > len("labels."))
+
+
 @dataclass(frozen=True)
 class RuleSpec:
     """A stored rule as the engine sees it."""

@@ -15,6 +15,7 @@ from pathlib import Path
 import redis
 
 from hub.net import free_port
+from hub.processes import spawn
 
 _MAX_SOCKET_PATH = 100
 
@@ -74,7 +75,8 @@ class RedisServer:
             args += ["--appendonly", "yes", "--appendfsync", "everysec", "--save", "60 1"]
         else:
             args += ["--appendonly", "no", "--save", ""]
-        self._process = subprocess.Popen(args, stdin=subprocess.DEVNULL)
+        # Its own session: a terminal's Ctrl-C must not stop Redis before the workers that still need it.
+        self._process = spawn(args, stdin=subprocess.DEVNULL)
         self._wait_until_ready(timeout)
         return self
 

@@ -7,9 +7,9 @@ order on Ctrl-C or SIGTERM: intake first, so nothing is accepted that cannot be 
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,13 +22,13 @@ from hub.config import Settings
 from hub.errors import ConfigError, StorageUnavailable
 from hub.migrate import upgrade_database
 from hub.net import wait_for_port
+from hub.processes import spawn
 from hub.redis_server import RedisServer
 
 #: Start order; shutdown runs in reverse.
 PARTS = ("worker", "dispatch", "smtp", "web")
 #: A worker may be in the middle of an SMTP exchange (30 s socket timeout): give it time to finish.
 STOP_TIMEOUT = {"worker": 35.0}
-_PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -37,21 +37,8 @@ class Child:
     process: subprocess.Popen[bytes]
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: ask Linux to SIGTERM us if `up` itself dies (e.g. kill -9), so no part is orphaned."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:  # not Linux: the parts then outlive a killed `up`, as under any plain supervisor
-        pass
-
-
 def _spawn(name: str, env: dict[str, str]) -> Child:
-    # A new session keeps a terminal's Ctrl-C away from the parts, so `up` can stop them in order.
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hub", name], env=env, start_new_session=True, preexec_fn=_die_with_parent
-    )
-    return Child(name, process)
+    return Child(name, spawn([sys.executable, "-m", "hub", name], env=env))
 
 
 def _stop(children: list[Child]) -> None:
@@ -76,15 +63,14 @@ def up(workers: int) -> None:
     except ConfigError as exc:
         raise click.ClickException(f"configuration: {exc}") from None
 
+    _check_ports_free(settings)
     stopping = False
 
     def _request_stop(signum: int, _frame: FrameType | None) -> None:
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGINT, _request_stop)
-    signal.signal(signal.SIGTERM, _request_stop)
-
+    previous = {sig: signal.signal(sig, _request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     env = dict(os.environ, SWITCHBOARD_HOME=str(settings.home), SECRET_KEY=settings.secret_key)
     redis_server: RedisServer | None = None
     children: list[Child] = []
@@ -112,11 +98,13 @@ def up(workers: int) -> None:
             time.sleep(0.2)
         click.echo("up: stopping")
     except TimeoutError as exc:
-        raise click.ClickException(f"{exc}; is the port already in use? Set SWITCHBOARD_WEB_PORT/SMTP_PORT") from None
+        raise click.ClickException(f"{exc}; see the messages above") from None
     finally:
         _stop(children)
         if redis_server is not None:
             redis_server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     click.echo("up: stopped")
 
 
@@ -125,3 +113,16 @@ def _migrate(settings: Settings) -> None:
         upgrade_database(settings.database_url, timeout=settings.db_timeout)
     except StorageUnavailable as exc:
         raise click.ClickException(f"{exc}\nCheck DATABASE_URL.") from None
+
+
+def _check_ports_free(settings: Settings) -> None:
+    """Fail before starting anything when a port is taken, rather than report a hub that is not ours."""
+    for name, port in (("SWITCHBOARD_WEB_PORT", settings.web_port), ("SWITCHBOARD_SMTP_PORT", settings.smtp_port)):
+        try:
+            with socket.create_server((settings.bind_host, port)):
+                pass
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot listen on {settings.bind_host}:{port} ({exc.strerror}): is another Switchboard or "
+                f"program using it? Stop it or set {name} to a free port."
+            ) from None

@@ -23,6 +23,7 @@ def smtp() -> None:
     swaks --server 127.0.0.1:2525 --to helpdesk@localhost --from you@example.com --header "Subject: Printer jam"
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s smtp %(levelname)s %(message)s")
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every connection at INFO
     settings = load_settings()
     db = open_database(settings)
     controller = make_controller(settings, make_intake(settings, db))

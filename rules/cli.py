@@ -18,14 +18,15 @@ def rules() -> None:
 
 @rules.command("list")
 def rules_list() -> None:
-    """Print the rules in the order they are applied."""
+    """Print the rules in the order they are applied: for each field, the first matching rule sets it."""
     book = in_transaction(rulebook.load)
     for spec in book.rules:
         pairs = (("category", spec.set_category), ("assignee", spec.set_assignee))
         sets = ", ".join(f"{k}={v}" for k, v in pairs if v) or "nothing"
         state = "" if spec.enabled else " (disabled)"
         stop = "; stop" if spec.stop else ""
-        click.echo(f"{spec.id:>4}  if {spec.field} {spec.op} {spec.value!r}: set {sets}{stop}  # {spec.name}{state}")
+        test = f"{spec.field} exists" if spec.op == "exists" else f"{spec.field} {spec.op} {spec.value!r}"
+        click.echo(f"{spec.id:>4}  if {test}: set {sets}{stop}  # {spec.name}{state}")
 
 
 @rules.command("add")
@@ -35,7 +36,9 @@ def rules_list() -> None:
 @click.option("--value", default="", help="What to compare with (comma-separated for 'in').")
 @click.option("--category", help="Set this category when the rule matches.")
 @click.option("--assign", help="Assign to this person (their email) or group name when the rule matches.")
-@click.option("--stop/--continue", default=False, help="Stop evaluating further rules after a match.")
+@click.option(
+    "--stop/--continue", default=False, show_default=True, help="Stop evaluating further rules after a match."
+)
 def rules_add(name: str, field: str, op: str, value: str, category: str | None, assign: str | None, stop: bool) -> None:
     """Add a rule ahead of the existing ones, so the default catch-all stays last.
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hub.domain import Decision, InboundEvent, RuleBook, RuleSpec, TraceStep
+from hub.domain import RULE_FIELDS, Decision, InboundEvent, RuleBook, RuleSpec, TraceStep, is_rule_field
 from rules.errors import RuleError
 
 Predicate = Callable[[Any], bool]
@@ -67,8 +67,10 @@ class CompiledRule:
 def compile_rule(spec: RuleSpec) -> CompiledRule:
     """Turn a stored rule into a predicate over events; raises RuleError naming what is wrong."""
     field = spec.field.strip()
-    if not field:
-        raise RuleError(f"rule {spec.name!r} has no field to test")
+    if not is_rule_field(field):
+        raise RuleError(f"unknown field {field!r}; rules can test: {', '.join(RULE_FIELDS)}")
+    if spec.op != "exists" and spec.value == "":
+        raise RuleError(f"operator {spec.op!r} needs a value to compare with")
     predicate = _operator(spec.op, spec.value)
     return CompiledRule(spec, lambda event: predicate(event.field_value(field)))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import click
@@ -94,3 +95,18 @@ def test_missing_database_says_what_to_do(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("SWITCHBOARD_HOME", str(tmp_path))
     result = CliRunner().invoke(main, ["token", "create", "--name", "t"])
     assert result.exit_code == 1 and "switchboard db upgrade" in result.output
+
+
+def test_rules_add_rejects_an_unknown_field(runner: CliRunner) -> None:
+    result = runner.invoke(
+        main, ["rules", "add", "--name", "x", "--field", "status", "--value", "v", "--category", "c"]
+    )
+    assert result.exit_code == 2 and "unknown field 'status'" in result.output
+
+
+def test_up_refuses_to_start_when_the_web_port_is_taken(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        monkeypatch.setenv("SWITCHBOARD_WEB_PORT", str(taken.getsockname()[1]))
+        result = runner.invoke(main, ["up"])
+    assert result.exit_code == 1
+    assert "cannot listen" in result.output and "SWITCHBOARD_WEB_PORT" in result.output
