@@ -8,6 +8,7 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
 from hub.domain import RuleBook, RuleSpec
+from hub.errors import BadInput
 from hub.models import Revision, Rule
 
 RULES_REVISION = "rules"
@@ -78,4 +79,26 @@ def add_rule(session: Session, spec: RuleSpec, *, position: int | None = None) -
     session.add(row)
     bump_version(session)
     session.flush()
+    return row
+
+
+def set_enabled(session: Session, rule_id: int, enabled: bool) -> Rule:
+    row = _existing(session, rule_id)
+    row.enabled = enabled
+    bump_version(session)
+    return row
+
+
+def remove_rule(session: Session, rule_id: int) -> str:
+    """Delete a rule; returns its name."""
+    row = _existing(session, rule_id)
+    session.delete(row)
+    bump_version(session)
+    return row.name
+
+
+def _existing(session: Session, rule_id: int) -> Rule:
+    row = session.get(Rule, rule_id)
+    if row is None:
+        raise BadInput(f"there is no rule {rule_id}; `switchboard rules list` shows their ids")
     return row

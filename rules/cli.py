@@ -54,3 +54,27 @@ def rules_add(name: str, field: str, op: str, value: str, category: str | None, 
         raise click.BadParameter(str(exc)) from None
     rule_id = in_transaction(lambda s: rulebook.add_rule(s, spec).id)
     click.echo(f"added rule {rule_id}: {name}")
+
+
+@rules.command("remove")
+@click.argument("rule_id", type=int)
+def rules_remove(rule_id: int) -> None:
+    """Delete rule RULE_ID (see `switchboard rules list` for ids)."""
+    name = in_transaction(lambda s: rulebook.remove_rule(s, rule_id))
+    click.echo(f"removed rule {rule_id}: {name}")
+
+
+@rules.command("disable")
+@click.argument("rule_id", type=int)
+def rules_disable(rule_id: int) -> None:
+    """Keep rule RULE_ID but stop applying it."""
+    in_transaction(lambda s: rulebook.set_enabled(s, rule_id, False))
+    click.echo(f"disabled rule {rule_id}")
+
+
+@rules.command("enable")
+@click.argument("rule_id", type=int)
+def rules_enable(rule_id: int) -> None:
+    """Apply rule RULE_ID again."""
+    in_transaction(lambda s: rulebook.set_enabled(s, rule_id, True))
+    click.echo(f"enabled rule {rule_id}")

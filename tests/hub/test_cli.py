@@ -110,3 +110,15 @@ def test_up_refuses_to_start_when_the_web_port_is_taken(runner: CliRunner, monke
         result = runner.invoke(main, ["up"])
     assert result.exit_code == 1
     assert "cannot listen" in result.output and "SWITCHBOARD_WEB_PORT" in result.output
+
+
+def test_rules_can_be_disabled_enabled_and_removed(runner: CliRunner) -> None:
+    runner.invoke(main, ["rules", "add", "--name", "db", "--field", "labels.team", "--value", "db", "--category", "c"])
+    rule_id = runner.invoke(main, ["rules", "list"]).output.split()[0]
+    assert runner.invoke(main, ["rules", "disable", rule_id]).exit_code == 0
+    assert "# db (disabled)" in runner.invoke(main, ["rules", "list"]).output
+    assert runner.invoke(main, ["rules", "enable", rule_id]).exit_code == 0
+    assert runner.invoke(main, ["rules", "remove", rule_id]).exit_code == 0
+    assert "# db" not in runner.invoke(main, ["rules", "list"]).output
+    missing = runner.invoke(main, ["rules", "remove", "999"])
+    assert missing.exit_code == 1 and "no rule 999" in missing.output
