@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hub import credentials
+from hub.db import Database
 from hub.domain import ROLES
 from hub.errors import BadInput
 from hub.models import ApiToken, Integration, User
@@ -99,9 +102,28 @@ _INTEGRATION_SECRET = select(Integration.id, Integration.secret_hash).where(
 )
 
 
-def authenticate_integration(db: Session | Connection, name: str, secret: str) -> int | None:
-    """The id of the enabled integration `name` if `secret` is its secret, else None (one indexed read)."""
-    row = db.execute(_INTEGRATION_SECRET, {"name": name}).first()
-    if row is None or not credentials.matches(secret, row.secret_hash):
-        return None
-    return int(row.id)
+class IntegrationKeys:
+    """Integration credentials kept per process for `ttl` seconds, so the webhook path usually reads nothing.
+
+    A rotated secret or a disabled integration therefore takes effect within `ttl` (default 1 s) in every web
+    process. Only known integrations are kept, so requests naming random integrations cannot grow the cache.
+    """
+
+    def __init__(self, db: Database, *, ttl: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._db = db
+        self._ttl = ttl
+        self._clock = clock
+        self._known: dict[str, tuple[int, str, float]] = {}
+
+    def authenticate(self, name: str, secret: str) -> int | None:
+        """The id of the enabled integration `name` if `secret` is its secret, else None."""
+        now = self._clock()
+        known = self._known.get(name)
+        if known is None or now - known[2] > self._ttl:
+            with self._db.reader() as conn:
+                row = conn.execute(_INTEGRATION_SECRET, {"name": name}).first()
+            if row is None:
+                self._known.pop(name, None)
+                return None
+            known = self._known[name] = (int(row.id), row.secret_hash, now)
+        return known[0] if credentials.matches(secret, known[1]) else None

@@ -10,12 +10,17 @@ from sqlalchemy.orm import Session
 from hub.domain import RuleBook, RuleSpec
 from hub.errors import BadInput
 from hub.models import Revision, Rule
+from hub.prepared import Prepared
 
 RULES_REVISION = "rules"
 
 
+_VERSION = select(Revision.value).where(Revision.name == RULES_REVISION)
+_PREPARED_VERSION = Prepared(_VERSION)
+
+
 def _version(db: Session | Connection) -> int:
-    return db.scalar(select(Revision.value).where(Revision.name == RULES_REVISION)) or 0
+    return db.scalar(_VERSION) or 0
 
 
 def bump_version(session: Session) -> None:
@@ -52,11 +57,12 @@ class RuleBookCache:
     def __init__(self) -> None:
         self._book: RuleBook | None = None
 
-    def current(self, db: Session | Connection) -> RuleBook:
-        version = _version(db)
+    def current(self, conn: Connection) -> RuleBook:
+        """The rule book in force, read again only when its version moved (one indexed read per call)."""
+        version = _PREPARED_VERSION.scalar(conn, {}) or 0
         book = self._book
         if book is None or book.version != version:
-            book = self._book = load(db)
+            book = self._book = load(conn)
         return book
 
 

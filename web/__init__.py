@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from hub.accounts import IntegrationKeys
 from hub.config import Settings
 from hub.db import Database
 from ingest.pipeline import make_intake
@@ -30,7 +31,11 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
 
     database = db if db is not None else Database.connect(settings.database_url, timeout=settings.db_timeout)
     app.extensions[EXTENSION_KEY] = Services(
-        settings=settings, db=database, intake=make_intake(settings, database), owns_db=db is None
+        settings=settings,
+        db=database,
+        intake=make_intake(settings, database),
+        integrations=IntegrationKeys(database),
+        owns_db=db is None,
     )
 
     csrf.init_app(app)

@@ -1,8 +1,8 @@
 """`POST /api/v1/events/<integration>`: the hot path where monitoring tools post alerts.
 
-The order is deliberate and cheapest-first: refuse oversized bodies before reading them, authenticate with one
-indexed read before parsing anything, parse (a body that does not parse is kept as an `unprocessable` event and
-answered 400), then store and apply in the intake's single transaction. Only after
+The order is deliberate and cheapest-first: refuse oversized bodies before reading them, authenticate (one
+indexed read, kept for a second) before parsing anything, parse (a body that does not parse is kept as an
+`unprocessable` event and answered 400), then store and apply in the intake's single transaction. Only after
 that commits does the sender get a 2xx; a storage fault propagates to the app's handler, which answers 503 with
 Retry-After so the sender tries again.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from hub.accounts import authenticate_integration
 from hub.intake import Raw
 from ingest.errors import InvalidPayload
 from ingest.webhooks.generic import normalise, parse_json
@@ -37,8 +36,7 @@ def receive(name: str) -> Response:
     secret = bearer_token(request)
     if secret is None:
         return unauthorized(BAD_CREDENTIALS)
-    with svc.db.reader() as conn:
-        integration_id = authenticate_integration(conn, name, secret)
+    integration_id = svc.integrations.authenticate(name, secret)
     if integration_id is None:
         return unauthorized(BAD_CREDENTIALS)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import redis
 from flask import current_app
 
+from hub.accounts import IntegrationKeys
 from hub.config import Settings
 from hub.db import Database
 from hub.intake import Intake
@@ -29,6 +30,7 @@ class Services:
     settings: Settings
     db: Database
     intake: Intake
+    integrations: IntegrationKeys
     owns_db: bool = False  # True when create_app opened the database itself, so close() may dispose it
     _redis: redis.Redis | None = field(default=None, init=False, repr=False)
     _redis_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
