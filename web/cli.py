@@ -26,7 +26,7 @@ def gunicorn_argv(settings: Settings, app: str = "web.wsgi:app") -> list[str]:
         "--workers",
         str(settings.web_workers),
         # Sync workers: measured faster here than gthread for the event path, which is CPU-bound (see
-        # bench/webhook_ingest.py); SQLite writers queue on hub.write_gate either way.
+        # bench/webhook_ingest.py); SQLite writers queue on hub.sqlite_writes either way.
         "--worker-class",
         "sync",
         "--graceful-timeout",

@@ -97,3 +97,16 @@ def test_writer_held_by_another_process_makes_writes_fail_as_temporarily_unavail
     with db.write() as conn:  # and the slot is back once the other process let go
         conn.exec_driver_sql("CREATE TABLE t (x)")
     db.dispose()
+
+
+def test_the_log_is_flushed_after_each_committed_write_and_not_after_a_failed_one(db: Database) -> None:
+    flushed: list[int] = []
+    real_sync = db._wal.sync  # type: ignore[union-attr]
+    db._wal.sync = lambda: (flushed.append(1), real_sync())  # type: ignore[union-attr,method-assign,assignment,func-returns-value]
+    with db.write() as conn:
+        conn.execute(insert(Revision.__table__).values(name="a", value=1))
+    assert flushed == [1]
+    with pytest.raises(RuntimeError), db.write() as conn:
+        conn.execute(insert(Revision.__table__).values(name="b", value=1))
+        raise RuntimeError("rolled back")
+    assert flushed == [1] and revisions(db) == {"a"}
