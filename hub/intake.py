@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hub import notices
@@ -27,10 +27,10 @@ from hub.rulebook import RuleBookCache
 
 Decide = Callable[[InboundEvent, RuleBook], Decision]
 
-_events = Event.__table__
-_incidents = Incident.__table__
-_timeline = TimelineEntry.__table__
-_outbox = OutboxMessage.__table__
+_events = cast(Table, Event.__table__)
+_incidents = cast(Table, Incident.__table__)
+_timeline = cast(Table, TimelineEntry.__table__)
+_outbox = cast(Table, OutboxMessage.__table__)
 _open_dedup = Incident.dedup_key.is_not(None) & OPEN_CONDITION
 
 # Statements are compiled once and run on the driver's cursor (hub/prepared.py): SQLAlchemy's per-statement
@@ -301,7 +301,17 @@ def _resolve(conn: Connection, raw: Raw, event: InboundEvent) -> Outcome:
     return Outcome(event_id, incident_id, "resolved", occurrences)
 
 
-def _add_to_thread(conn: Connection, raw: Raw, incident: Row[Any], event: InboundEvent) -> Outcome:
+@dataclass(frozen=True)
+class _Thread:
+    """The incident an email replies to."""
+
+    id: int
+    status: str
+    occurrences: int
+    requester: str | None
+
+
+def _add_to_thread(conn: Connection, raw: Raw, incident: _Thread, event: InboundEvent) -> Outcome:
     _TOUCH.execute(conn, {"incident": incident.id, "now": utcnow()})
     event_id = _store_event(conn, raw, event, incident_id=incident.id)
     summary = f"Reply from {event.requester or 'unknown sender'}: {event.title}"
@@ -310,9 +320,8 @@ def _add_to_thread(conn: Connection, raw: Raw, incident: Row[Any], event: Inboun
     return Outcome(event_id, incident.id, incident.status, incident.occurrences)
 
 
-def _find_thread(conn: Connection, event: InboundEvent) -> Row[Any] | None:
+def _find_thread(conn: Connection, event: InboundEvent) -> _Thread | None:
     """The incident an email replies to: by Message-ID references first, then by subject tag from its requester."""
-    columns = (_incidents.c.id, _incidents.c.status, _incidents.c.occurrences, _incidents.c.requester)
     if event.in_reply_to:
         ids = list(event.in_reply_to)
         # `message_id IS NOT NULL` lets SQLite use the partial indexes.
@@ -326,13 +335,19 @@ def _find_thread(conn: Connection, event: InboundEvent) -> Row[Any] | None:
             )
         )
         if incident_id is not None:
-            return conn.execute(select(*columns).where(_incidents.c.id == incident_id)).first()
+            return _thread(conn, incident_id)
     if event.thread_ref is not None and event.requester:
-        incident = conn.execute(select(*columns).where(_incidents.c.id == event.thread_ref)).first()
+        incident = _thread(conn, event.thread_ref)
         # A tag alone is honoured only from the requester: a stranger cannot write into someone's incident.
         if incident is not None and (incident.requester or "").lower() == event.requester.lower():
             return incident
     return None
+
+
+def _thread(conn: Connection, incident_id: int) -> _Thread | None:
+    columns = (_incidents.c.id, _incidents.c.status, _incidents.c.occurrences, _incidents.c.requester)
+    row = conn.execute(select(*columns).where(_incidents.c.id == incident_id)).first()
+    return _Thread(*row) if row is not None else None
 
 
 def _is_active_user(conn: Connection, email: str) -> bool:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,11 @@ class _Compiled:
 
 
 def _compile(statement: ClauseElement, dialect: Dialect, supplied: Sequence[str], is_insert: bool) -> _Compiled:
-    compiled = statement.compile(dialect=dialect, column_keys=list(supplied) if is_insert else None)
-    if compiled.literal_execute_params or compiled.post_compile_params:  # type: ignore[attr-defined]
+    compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=list(supplied) if is_insert else None))
+    if compiled.literal_execute_params or compiled.post_compile_params:
         raise ValueError("Prepared cannot run statements with expanding IN; write the list out in the SQL")
-    types = {name: bind.type for bind, name in compiled.bind_names.items()}  # type: ignore[attr-defined]
-    names = tuple(compiled.positiontup) if compiled.positional else tuple(types)  # type: ignore[attr-defined]
+    types = {name: bind.type for bind, name in compiled.bind_names.items()}
+    names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(types)
     constants = {k: v for k, v in compiled.params.items() if k not in supplied}
     # Nothing may be filled in behind our back (Python-side column defaults need SQLAlchemy's execution context).
     unset = [n for n in names if n not in supplied and constants.get(n) is None]

@@ -9,7 +9,7 @@ RETRY_AFTER = "5"
 
 
 def json_response(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    response = current_app.json.response(body)
+    response: Response = current_app.json.response(body)  # type: ignore[assignment]  # it is the app's class
     response.status_code = status
     if headers:
         response.headers.update(headers)

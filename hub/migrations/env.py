@@ -20,6 +20,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
+    assert url is not None, "hub.migrate sets sqlalchemy.url"
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as conn:
         _run(conn)
