@@ -14,6 +14,7 @@ class Action(StrEnum):
     """What an event asks of its incident."""
 
     TRIGGER = "trigger"
+    ACKNOWLEDGE = "acknowledge"
     RESOLVE = "resolve"
 
 
