@@ -38,7 +38,8 @@ _open_dedup = Incident.dedup_key.is_not(None) & OPEN_CONDITION
 _EVENT_COLUMNS = ("source", "integration_id", "received_at", "content_type", "raw", "status", "error",
                   "message_id", "incident_id", "trace")  # fmt: skip
 _INCIDENT_COLUMNS = ("title", "description", "status", "priority", "severity", "category", "assignee", "requester",
-                     "source", "dedup_key", "occurrences", "first_seen", "last_seen", "labels")  # fmt: skip
+                     "source", "dedup_key", "integration_id", "occurrences", "first_seen", "last_seen",
+                     "labels")  # fmt: skip
 _TIMELINE_COLUMNS = ("incident_id", "at", "kind", "summary", "event_id", "data")
 _OUTBOX_COLUMNS = ("delivery_id", "incident_id", "kind", "channel", "recipient", "subject", "body", "headers",
                    "message_id", "status", "attempts", "created_at", "updated_at")  # fmt: skip
@@ -50,26 +51,40 @@ _INSERT_INCIDENT = Prepared(insert(_incidents).returning(_incidents.c.id), _INCI
 _INSERT_INCIDENT_UNLESS_OPEN = {
     name: Prepared(
         dialect.insert(_incidents)
-        .on_conflict_do_nothing(index_elements=[_incidents.c.dedup_key], index_where=_open_dedup)
+        .on_conflict_do_nothing(
+            index_elements=[_incidents.c.dedup_key, _incidents.c.integration_id], index_where=_open_dedup
+        )
         .returning(_incidents.c.id),
         _INCIDENT_COLUMNS,
     )
     for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
 }
-_OPEN_WITH_KEY = (_incidents.c.dedup_key == bindparam("key")) & OPEN_CONDITION
+# Dedup keys are scoped to the integration that sent them (NULL for events from no integration).
+_OPEN_WITH_KEY = (
+    (_incidents.c.dedup_key == bindparam("key"))
+    & _incidents.c.integration_id.is_not_distinct_from(bindparam("integration"))
+    & OPEN_CONDITION
+)
 _COUNT_REPEAT = Prepared(
     update(_incidents)
     .where(_OPEN_WITH_KEY)
     .values(occurrences=_incidents.c.occurrences + 1, last_seen=bindparam("now"))
     .returning(_incidents.c.id, _incidents.c.status, _incidents.c.occurrences),
-    ("key", "now"),
+    ("key", "integration", "now"),
 )
 _RESOLVE = Prepared(
     update(_incidents)
     .where(_OPEN_WITH_KEY)
     .values(status="resolved", resolved_at=bindparam("now"), last_seen=bindparam("now"))
     .returning(_incidents.c.id, _incidents.c.occurrences),
-    ("key", "now"),
+    ("key", "integration", "now"),
+)
+_ACKNOWLEDGE = Prepared(
+    update(_incidents)
+    .where(_OPEN_WITH_KEY, _incidents.c.status == "open")
+    .values(status="acknowledged", last_seen=bindparam("now"))
+    .returning(_incidents.c.id, _incidents.c.occurrences),
+    ("key", "integration", "now"),
 )
 _TOUCH = Prepared(
     update(_incidents).where(_incidents.c.id == bindparam("incident")).values(last_seen=bindparam("now")),
@@ -143,6 +158,8 @@ class Intake:
                 return _add_to_thread(conn, raw, thread, event)
         if event.action is Action.RESOLVE:
             return _resolve(conn, raw, event)
+        if event.action is Action.ACKNOWLEDGE:
+            return _acknowledge(conn, raw, event)
         if event.dedup_key:
             repeat = _count_repeat(conn, raw, event)
             if repeat is not None:
@@ -163,6 +180,7 @@ class Intake:
             "requester": event.requester,
             "source": event.source,
             "dedup_key": event.dedup_key,
+            "integration_id": raw.integration_id,
             "occurrences": 1,
             "first_seen": now,
             "last_seen": now,
@@ -278,7 +296,7 @@ def _outbox_row(incident_id: int, notice: notices.Notice) -> dict[str, Any]:
 
 def _count_repeat(conn: Connection, raw: Raw, event: InboundEvent) -> Outcome | None:
     """Count a repeat on the open incident with this dedup key in one atomic UPDATE; None if there is none."""
-    row = _COUNT_REPEAT.first(conn, {"key": event.dedup_key, "now": utcnow()})
+    row = _COUNT_REPEAT.first(conn, {"key": event.dedup_key, "integration": raw.integration_id, "now": utcnow()})
     if row is None:
         return None
     incident_id, status, occurrences = row
@@ -287,18 +305,27 @@ def _count_repeat(conn: Connection, raw: Raw, event: InboundEvent) -> Outcome | 
 
 
 def _resolve(conn: Connection, raw: Raw, event: InboundEvent) -> Outcome:
-    row = _RESOLVE.first(conn, {"key": event.dedup_key, "now": utcnow()})
+    return _change_status(conn, raw, event, _RESOLVE, "resolved", f"Resolved by {event.source} event")
+
+
+def _acknowledge(conn: Connection, raw: Raw, event: InboundEvent) -> Outcome:
+    return _change_status(conn, raw, event, _ACKNOWLEDGE, "acknowledged", f"Acknowledged by {event.source} event")
+
+
+def _change_status(
+    conn: Connection, raw: Raw, event: InboundEvent, statement: Prepared, status: str, summary: str
+) -> Outcome:
+    """Move the open incident with the event's dedup key to `status`; an event for no open incident is kept
+    but touches nothing (as PagerDuty does for acknowledge/resolve of an unknown key)."""
+    row = statement.first(conn, {"key": event.dedup_key, "integration": raw.integration_id, "now": utcnow()})
     if row is None:
-        event_id = _store_event(
-            conn, raw, event, status="ignored", error="resolve for a dedup key with no open incident"
-        )
+        error = f"{event.action.value} for a dedup key with no open incident to change"
+        event_id = _store_event(conn, raw, event, status="ignored", error=error)
         return Outcome(event_id, None)
     incident_id, occurrences = row
     event_id = _store_event(conn, raw, event, incident_id=incident_id)
-    _INSERT_TIMELINE.execute(
-        conn, _entry(incident_id, "resolved", f"Resolved by {event.source} event", event_id=event_id)
-    )
-    return Outcome(event_id, incident_id, "resolved", occurrences)
+    _INSERT_TIMELINE.execute(conn, _entry(incident_id, status, summary, event_id=event_id))
+    return Outcome(event_id, incident_id, status, occurrences)
 
 
 @dataclass(frozen=True)

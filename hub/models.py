@@ -49,9 +49,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value
 
 
-def _partial_index(name: str, column: str, where: str, *, unique: bool = False) -> Index:
+def _partial_index(name: str, columns: str | list[str], where: str, *, unique: bool = False) -> Index:
     """An index over the rows matching `where`, on both SQLite and PostgreSQL."""
-    return Index(name, column, unique=unique, sqlite_where=text(where), postgresql_where=text(where))
+    names = [columns] if isinstance(columns, str) else columns
+    return Index(name, *names, unique=unique, sqlite_where=text(where), postgresql_where=text(where))
 
 
 class Base(DeclarativeBase):
@@ -94,6 +95,8 @@ class Incident(Base):
     requester: Mapped[str | None] = mapped_column(String(320))
     source: Mapped[str] = mapped_column(String(32))
     dedup_key: Mapped[str | None] = mapped_column(String(500))
+    # Dedup keys are per integration: two tools may both call an alert "disk-full".
+    integration_id: Mapped[int | None] = mapped_column(ForeignKey("integrations.id", ondelete="SET NULL"))
     occurrences: Mapped[int] = mapped_column(Integer, default=1)
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
@@ -108,7 +111,10 @@ class Incident(Base):
         # The database, not the application, guarantees one open incident per dedup key, so concurrent
         # requests cannot open two (SQLite and PostgreSQL both support partial unique indexes).
         _partial_index(
-            "uq_incidents_open_dedup_key", "dedup_key", f"dedup_key IS NOT NULL AND {_OPEN_SQL}", unique=True
+            "uq_incidents_open_dedup_key",
+            ["dedup_key", "integration_id"],
+            f"dedup_key IS NOT NULL AND {_OPEN_SQL}",
+            unique=True,
         ),
         Index("ix_incidents_status_last_seen", "status", "last_seen"),
     )

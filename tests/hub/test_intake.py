@@ -126,3 +126,28 @@ def test_auto_submitted_email_gets_no_acknowledgement(intake: Intake, db: Databa
     event = InboundEvent(source="email", title="Out of office", requester="ann@example.com", auto_submitted=True)
     intake.record(Raw("email", "message/rfc822", b"..."), event)
     assert count(db, OutboxMessage) == 0 and count(db, Incident) == 1
+
+
+def test_same_dedup_key_from_two_integrations_makes_two_incidents(store: Store) -> None:
+    from hub.accounts import create_integration
+
+    with store.db.transaction() as s:
+        first, _ = create_integration(s, name="prom")
+        second, _ = create_integration(s, name="grafana")
+    a = store.intake.record(Raw("generic", "application/json", b"{}", first.id), alert(key="disk"))
+    b = store.intake.record(Raw("generic", "application/json", b"{}", second.id), alert(key="disk"))
+    again = store.intake.record(Raw("generic", "application/json", b"{}", first.id), alert(key="disk"))
+    assert a.incident_id != b.incident_id and again.incident_id == a.incident_id and again.occurrences == 2
+
+
+def test_acknowledge_moves_open_incident_to_acknowledged_and_it_still_absorbs_repeats(store: Store) -> None:
+    opened = store.intake.record(RAW, alert())
+    acked = store.intake.record(RAW, alert(action=Action.ACKNOWLEDGE))
+    assert acked.incident_id == opened.incident_id and acked.incident_status == "acknowledged"
+    repeat = store.intake.record(RAW, alert())
+    assert repeat.incident_id == opened.incident_id and repeat.occurrences == 2
+
+
+def test_acknowledge_for_unknown_key_is_stored_and_touches_nothing(store: Store) -> None:
+    outcome = store.intake.record(RAW, alert(key="nope", action=Action.ACKNOWLEDGE))
+    assert outcome.incident_id is None and count(store.db, Incident) == 0

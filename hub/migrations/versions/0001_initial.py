@@ -17,7 +17,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-
     op.create_table(
         "api_tokens",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -30,36 +29,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("name"),
         sa.UniqueConstraint("token_hash"),
     )
-    op.create_table(
-        "incidents",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("title", sa.String(length=500), nullable=False),
-        sa.Column("description", sa.Text(), nullable=False),
-        sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("priority", sa.Integer(), nullable=False),
-        sa.Column("severity", sa.String(length=20), nullable=False),
-        sa.Column("category", sa.String(length=100), nullable=True),
-        sa.Column("assignee", sa.String(length=320), nullable=True),
-        sa.Column("requester", sa.String(length=320), nullable=True),
-        sa.Column("source", sa.String(length=32), nullable=False),
-        sa.Column("dedup_key", sa.String(length=500), nullable=True),
-        sa.Column("occurrences", sa.Integer(), nullable=False),
-        sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("labels", sa.JSON(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("incidents", schema=None) as batch_op:
-        batch_op.create_index("ix_incidents_status_last_seen", ["status", "last_seen"], unique=False)
-        batch_op.create_index(
-            "uq_incidents_open_dedup_key",
-            ["dedup_key"],
-            unique=True,
-            sqlite_where=sa.text("dedup_key IS NOT NULL AND status IN ('open', 'acknowledged')"),
-            postgresql_where=sa.text("dedup_key IS NOT NULL AND status IN ('open', 'acknowledged')"),
-        )
-
     op.create_table(
         "integrations",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -106,6 +75,38 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("email"),
     )
+    op.create_table(
+        "incidents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=500), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("severity", sa.String(length=20), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=True),
+        sa.Column("assignee", sa.String(length=320), nullable=True),
+        sa.Column("requester", sa.String(length=320), nullable=True),
+        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("dedup_key", sa.String(length=500), nullable=True),
+        sa.Column("integration_id", sa.Integer(), nullable=True),
+        sa.Column("occurrences", sa.Integer(), nullable=False),
+        sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("labels", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["integration_id"], ["integrations.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("incidents", schema=None) as batch_op:
+        batch_op.create_index("ix_incidents_status_last_seen", ["status", "last_seen"], unique=False)
+        batch_op.create_index(
+            "uq_incidents_open_dedup_key",
+            ["dedup_key", "integration_id"],
+            unique=True,
+            sqlite_where=sa.text("dedup_key IS NOT NULL AND status IN ('open', 'acknowledged')"),
+            postgresql_where=sa.text("dedup_key IS NOT NULL AND status IN ('open', 'acknowledged')"),
+        )
+
     op.create_table(
         "events",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -216,29 +217,29 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
     with op.batch_alter_table("timeline_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_timeline_entries_incident_id"))
 
     op.drop_table("timeline_entries")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_status_updated_at")
-        batch_op.drop_index("ix_outbox_message_id")
+        batch_op.drop_index(
+            "ix_outbox_message_id",
+            sqlite_where=sa.text("message_id IS NOT NULL"),
+            postgresql_where=sa.text("message_id IS NOT NULL"),
+        )
         batch_op.drop_index(batch_op.f("ix_outbox_incident_id"))
 
     op.drop_table("outbox")
     with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.drop_index("ix_events_message_id")
+        batch_op.drop_index(
+            "ix_events_message_id",
+            sqlite_where=sa.text("message_id IS NOT NULL"),
+            postgresql_where=sa.text("message_id IS NOT NULL"),
+        )
         batch_op.drop_index(batch_op.f("ix_events_incident_id"))
 
     op.drop_table("events")
-    op.drop_table("users")
-    with op.batch_alter_table("rules", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_rules_position"))
-
-    op.drop_table("rules")
-    op.drop_table("revisions")
-    op.drop_table("integrations")
     with op.batch_alter_table("incidents", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_incidents_open_dedup_key",
@@ -248,4 +249,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_incidents_status_last_seen")
 
     op.drop_table("incidents")
+    op.drop_table("users")
+    with op.batch_alter_table("rules", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_rules_position"))
+
+    op.drop_table("rules")
+    op.drop_table("revisions")
+    op.drop_table("integrations")
     op.drop_table("api_tokens")
