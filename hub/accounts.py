@@ -6,6 +6,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -16,7 +17,7 @@ from hub.domain import ROLES
 from hub.errors import BadInput
 from hub.models import ApiToken, Integration, User
 
-INTEGRATION_KINDS = ("generic",)
+INTEGRATION_KINDS = ("generic", "alertmanager", "grafana", "pagerduty", "opsgenie", "zabbix", "nagios")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
@@ -96,10 +97,26 @@ def create_integration(session: Session, *, name: str, kind: str = "generic") ->
     return row, secret
 
 
-# Built once: this runs on every webhook request, where building the statement would cost more than running it.
-_INTEGRATION_SECRET = select(Integration.id, Integration.secret_hash).where(
-    Integration.name == bindparam("name"), Integration.enabled.is_(True)
-)
+@dataclass(frozen=True)
+class IntegrationRef:
+    """An enabled integration as the webhook edge needs it."""
+
+    id: int
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class _Known:
+    ref: IntegrationRef
+    secret_hash: str
+    fetched: float
+
+
+# Built once: these run on every webhook request, where building a statement costs more than running it.
+_COLUMNS = (Integration.id, Integration.name, Integration.kind, Integration.secret_hash)
+_BY_NAME = select(*_COLUMNS).where(Integration.name == bindparam("name"), Integration.enabled.is_(True))
+_BY_DIGEST = select(*_COLUMNS).where(Integration.secret_hash == bindparam("digest"), Integration.enabled.is_(True))
 
 
 class IntegrationKeys:
@@ -113,17 +130,34 @@ class IntegrationKeys:
         self._db = db
         self._ttl = ttl
         self._clock = clock
-        self._known: dict[str, tuple[int, str, float]] = {}
+        self._by_name: dict[str, _Known] = {}
+        self._by_digest: dict[str, _Known] = {}
 
-    def authenticate(self, name: str, secret: str) -> int | None:
-        """The id of the enabled integration `name` if `secret` is its secret, else None."""
+    def _fetch(self, cache: dict[str, _Known], key: str, statement: Any, params: dict[str, str]) -> _Known | None:
         now = self._clock()
-        known = self._known.get(name)
-        if known is None or now - known[2] > self._ttl:
+        known = cache.get(key)
+        if known is None or now - known.fetched > self._ttl:
             with self._db.reader() as conn:
-                row = conn.execute(_INTEGRATION_SECRET, {"name": name}).first()
+                row = conn.execute(statement, params).first()
             if row is None:
-                self._known.pop(name, None)
+                cache.pop(key, None)
                 return None
-            known = self._known[name] = (int(row.id), row.secret_hash, now)
-        return known[0] if credentials.matches(secret, known[1]) else None
+            known = cache[key] = _Known(IntegrationRef(int(row.id), row.name, row.kind), row.secret_hash, now)
+        return known
+
+    def find(self, name: str) -> IntegrationRef | None:
+        """The enabled integration called `name`, or None."""
+        known = self._fetch(self._by_name, name, _BY_NAME, {"name": name})
+        return known.ref if known is not None else None
+
+    def authenticate(self, name: str, secret: str) -> IntegrationRef | None:
+        """The enabled integration `name` if `secret` is its secret, else None."""
+        known = self._fetch(self._by_name, name, _BY_NAME, {"name": name})
+        return known.ref if known is not None and credentials.matches(secret, known.secret_hash) else None
+
+    def by_secret(self, secret: str) -> IntegrationRef | None:
+        """The enabled integration whose secret this is: for senders that send a key but no name (PagerDuty's
+        routing_key, Opsgenie's GenieKey). Secrets are random, so the digest lookup reveals nothing."""
+        digest = credentials.digest(secret)
+        known = self._fetch(self._by_digest, digest, _BY_DIGEST, {"digest": digest})
+        return known.ref if known is not None else None

@@ -10,7 +10,7 @@ and one INSERT. Work that needs no lock (composing notices, the rules' decision)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -142,6 +142,10 @@ class Intake:
         arrival order and sees the ones before it, so dedup within a batch is exact.
         """
         return self._committer.run(lambda conn: self._apply(conn, raw, event))
+
+    def record_batch(self, items: Sequence[tuple[Raw, InboundEvent]]) -> list[Outcome]:
+        """Store and apply several events (one sender's batch) in one transaction, in order, all or none."""
+        return self._committer.run(lambda conn: [self._apply(conn, raw, event) for raw, event in items])
 
     def record_unprocessable(self, raw: Raw, error: str) -> int:
         """Keep an item we could not understand, with the reason, so it can be fixed and reprocessed."""

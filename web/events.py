@@ -36,9 +36,10 @@ def receive(name: str) -> Response:
     secret = bearer_token(request)
     if secret is None:
         return unauthorized(BAD_CREDENTIALS)
-    integration_id = svc.integrations.authenticate(name, secret)
-    if integration_id is None:
+    integration = svc.integrations.authenticate(name, secret)
+    if integration is None:
         return unauthorized(BAD_CREDENTIALS)
+    integration_id = integration.id
 
     body = request.get_data(cache=False)  # a chunked body over the limit raises 413 here
     content_type = (request.content_type or "application/json")[:_CONTENT_TYPE_MAX]

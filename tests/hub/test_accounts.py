@@ -26,7 +26,9 @@ def make(db: Database, name: str = "prom") -> tuple[int, str]:
 def test_right_secret_gives_the_integration_and_wrong_or_unknown_gives_none(db: Database) -> None:
     integration_id, secret = make(db)
     keys = IntegrationKeys(db)
-    assert keys.authenticate("prom", secret) == integration_id
+    found = keys.authenticate("prom", secret)
+    assert found is not None and (found.id, found.name, found.kind) == (integration_id, "prom", "generic")
+    assert keys.by_secret(secret) == found and keys.by_secret(secret + "x") is None
     assert keys.authenticate("prom", secret + "x") is None
     assert keys.authenticate("nosuch", secret) is None
 
@@ -48,4 +50,4 @@ def test_unknown_names_are_not_kept(db: Database) -> None:
     keys = IntegrationKeys(db)
     for i in range(100):
         keys.authenticate(f"random-{i}", "x")
-    assert keys._known == {}
+    assert keys._by_name == {}

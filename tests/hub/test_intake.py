@@ -151,3 +151,16 @@ def test_acknowledge_moves_open_incident_to_acknowledged_and_it_still_absorbs_re
 def test_acknowledge_for_unknown_key_is_stored_and_touches_nothing(store: Store) -> None:
     outcome = store.intake.record(RAW, alert(key="nope", action=Action.ACKNOWLEDGE))
     assert outcome.incident_id is None and count(store.db, Incident) == 0
+
+
+def test_batch_is_applied_in_order_in_one_transaction(store: Store) -> None:
+    outcomes = store.intake.record_batch(
+        [
+            (RAW, alert(key="a")),
+            (RAW, alert(key="b")),
+            (RAW, alert(key="a")),
+            (RAW, alert(key="b", action=Action.RESOLVE)),
+        ]
+    )
+    assert [o.created for o in outcomes] == [True, True, False, False]
+    assert outcomes[2].occurrences == 2 and outcomes[3].incident_status == "resolved"
