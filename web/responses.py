@@ -34,11 +34,16 @@ def storage_unavailable() -> Response:
 
 def bearer_token(request: Request) -> str | None:
     """The credential in `Authorization: Bearer <token>`, or None when the header is missing or another scheme."""
+    return authorization(request, "bearer")
+
+
+def authorization(request: Request, scheme: str) -> str | None:
+    """The credential in `Authorization: <scheme> <token>` (scheme case-insensitive), or None."""
     header = request.headers.get("Authorization")
     if not header:
         return None
-    scheme, _, token = header.partition(" ")
+    given, _, token = header.partition(" ")
     token = token.strip()
-    if scheme.lower() != "bearer" or not token:
+    if given.lower() != scheme.lower() or not token:
         return None
     return token

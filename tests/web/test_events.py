@@ -99,21 +99,28 @@ def test_missing_authorization_is_refused_with_401(client: FlaskClient, integrat
     assert response.headers["WWW-Authenticate"] == "Bearer"
 
 
-def test_unknown_integration_gets_the_same_401_as_a_wrong_secret(
-    client: FlaskClient, integration: IntegrationCredentials
-) -> None:
+def test_unknown_integration_is_404_naming_it(client: FlaskClient, integration: IntegrationCredentials) -> None:
     unknown = post_event(client, "no-such-integration", integration.secret, ALERT)
-    wrong = post_event(client, integration.name, "sbi_wrong", ALERT)
-    assert unknown.status_code == wrong.status_code == 401
-    assert unknown.json == wrong.json
+    assert unknown.status_code == 404 and "no-such-integration" in unknown.json["error"]  # type: ignore[index]
 
 
-def test_disabled_integration_is_refused_with_401(
+def test_wrong_secret_is_refused_with_401(client: FlaskClient, integration: IntegrationCredentials) -> None:
+    assert post_event(client, integration.name, "sbi_wrong", ALERT).status_code == 401
+
+
+def test_disabled_integration_takes_no_events(
     client: FlaskClient, db: Database, integration: IntegrationCredentials
 ) -> None:
     with db.transaction() as session:
         session.scalars(select(Integration)).one().enabled = False
-    assert post_event(client, integration.name, integration.secret, ALERT).status_code == 401
+    assert post_event(client, integration.name, integration.secret, ALERT).status_code == 404
+
+
+def test_secret_may_come_in_the_url_for_tools_that_cannot_set_headers(
+    client: FlaskClient, integration: IntegrationCredentials
+) -> None:
+    response = client.post(f"/api/v1/events/{integration.name}?secret={integration.secret}", json=ALERT)
+    assert response.status_code == 202
 
 
 def test_other_authorization_scheme_is_refused_with_401(

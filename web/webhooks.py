@@ -1,0 +1,66 @@
+"""What every webhook endpoint shares: the size check, the raw record, and storing a request's events.
+
+The endpoints (events.py for `/api/v1/events/<name>`, pagerduty.py, opsgenie.py) differ in how a sender names
+its integration and what it expects back; the path through the intake is the same for all of them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from flask import Request
+
+from hub.accounts import IntegrationRef
+from hub.domain import InboundEvent
+from hub.intake import Outcome, Raw
+from web.services import Services
+
+_CONTENT_TYPE_MAX = 100  # the width of events.content_type
+
+
+def too_large(request: Request, svc: Services) -> str | None:
+    """The 413 message when the declared body is over the limit (a chunked body is caught when read)."""
+    limit = svc.settings.max_event_bytes
+    if request.content_length is not None and request.content_length > limit:
+        return f"the body is larger than the limit of {limit} bytes"
+    return None
+
+
+def raw_of(request: Request, body: bytes, integration: IntegrationRef) -> Raw:
+    content_type = (request.content_type or "application/json")[:_CONTENT_TYPE_MAX]
+    return Raw(source=integration.kind, content_type=content_type, body=body, integration_id=integration.id)
+
+
+def store(svc: Services, raw: Raw, events: Sequence[InboundEvent], payload: Any) -> list[Outcome]:
+    """Record a request's events in one transaction; each event keeps the part of the body it came from."""
+    if len(events) == 1:
+        return [svc.intake.record(raw, events[0])]
+    parts = _parts(payload, len(events))
+    items = [
+        (Raw(raw.source, raw.content_type, part or raw.body, raw.integration_id), e)
+        for part, e in zip(parts, events, strict=True)
+    ]
+    return svc.intake.record_batch(items)
+
+
+def _parts(payload: Any, count: int) -> list[bytes | None]:
+    """For batch senders (Alertmanager, Grafana) the alert each event was made from, as compact JSON.
+
+    Their normalisers make one event per element of `alerts`, in order; anything else keeps the whole body.
+    """
+    alerts = payload.get("alerts") if isinstance(payload, dict) else None
+    if isinstance(alerts, list) and len(alerts) == count:
+        return [json.dumps(alert, separators=(",", ":"), sort_keys=True).encode() for alert in alerts]
+    return [None] * count
+
+
+def outcome_json(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "event_id": outcome.event_id,
+        "incident": outcome.ref,
+        "incident_status": outcome.incident_status,
+        "occurrences": outcome.occurrences,
+        "created": outcome.created,
+    }
