@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 #: A logged-in session ends after this long without a visit.
 SESSION_LIFETIME = timedelta(hours=12)
 
-#: Requests under these paths are authenticated by a bearer token, never by a cookie: they get no session.
-STATELESS_PREFIXES = ("/api/", "/healthz")
+#: Requests under these paths are authenticated by a token, never by a cookie: they get no session.
+#: (/v2/ is where PagerDuty- and Opsgenie-compatible senders post.)
+STATELESS_PREFIXES = ("/api/", "/v2/", "/healthz")
 
 # No inline scripts or styles anywhere: the one stylesheet is web/static/app.css, and the UI needs no script.
 CONTENT_SECURITY_POLICY = "; ".join(

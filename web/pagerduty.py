@@ -1,0 +1,56 @@
+"""`POST /v2/enqueue`: PagerDuty Events API v2, so a tool that pages PagerDuty pages Switchboard by changing
+only its base URL. The integration is found by the event's `routing_key` (the integration's secret), and the
+answers have PagerDuty's shapes: 202 `{"status": "success", "message": "Event processed", "dedup_key": ...}`,
+400 `{"status": "invalid event", "message": ..., "errors": [...]}`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from ingest.errors import InvalidPayload
+from ingest.webhooks import pagerduty
+from ingest.webhooks.generic import parse_json
+from web.responses import json_response
+from web.services import services
+from web.webhooks import raw_of, store, too_large
+
+bp = Blueprint("pagerduty", __name__)
+
+
+def _invalid(status: int, message: str, errors: list[str]) -> Response:
+    return json_response({"status": "invalid event", "message": message, "errors": errors}, status)
+
+
+@bp.post("/v2/enqueue")
+def enqueue() -> Response:
+    """Accept one PagerDuty event: trigger, acknowledge or resolve."""
+    svc = services()
+    if (problem := too_large(request, svc)) is not None:
+        return _invalid(413, "Request entity too large", [problem])
+    body = request.get_data(cache=False)
+    try:
+        payload: Any = parse_json(body)
+    except InvalidPayload as exc:
+        return _invalid(400, "Event object is invalid", [str(exc)])
+    key = payload.get("routing_key") if isinstance(payload, dict) else None
+    if not isinstance(key, str) or not key.strip():
+        return _invalid(400, "Event object is invalid", ["'routing_key' is missing or blank"])
+    integration = svc.integrations.by_secret(key.strip())
+    if integration is None or integration.kind != "pagerduty":
+        return _invalid(401, "Invalid routing key", ["'routing_key' is not the key of a PagerDuty integration here"])
+
+    raw = raw_of(request, body, integration)
+    errors = pagerduty.validation_errors(payload)
+    if errors:
+        svc.intake.record_unprocessable(raw, "; ".join(errors))
+        return _invalid(400, "Event object is invalid", errors)
+    events = pagerduty.normalise(payload, integration=integration.name)
+    # As PagerDuty does: a trigger without a dedup_key gets one, returned so the sender can resolve it later.
+    events = [e if e.dedup_key else replace(e, dedup_key=uuid.uuid4().hex) for e in events]
+    store(svc, raw, events, payload)
+    return json_response({"status": "success", "message": "Event processed", "dedup_key": events[0].dedup_key}, 202)
