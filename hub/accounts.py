@@ -155,6 +155,15 @@ class IntegrationKeys:
         known = self._fetch(self._by_name, name, _BY_NAME, {"name": name})
         return known.ref if known is not None and credentials.matches(secret, known.secret_hash) else None
 
+    def signing_key(self, name: str) -> str | None:
+        """The key senders sign bodies with (Grafana's HMAC): the hex SHA-256 of the secret, the one form we keep.
+
+        It proves the body came from whoever holds the secret or its digest; the secret itself is still required
+        as the bearer credential, so a leaked digest alone does not let anyone post.
+        """
+        known = self._fetch(self._by_name, name, _BY_NAME, {"name": name})
+        return known.secret_hash if known is not None else None
+
     def by_secret(self, secret: str) -> IntegrationRef | None:
         """The enabled integration whose secret this is: for senders that send a key but no name (PagerDuty's
         routing_key, Opsgenie's GenieKey). Secrets are random, so the digest lookup reveals nothing."""

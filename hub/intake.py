@@ -153,6 +153,10 @@ class Intake:
             lambda conn: _store_event(conn, raw, None, status="unprocessable", error=error[:2000])
         )
 
+    def record_ignored(self, raw: Raw, reason: str) -> int:
+        """Keep an item that asks nothing of us (e.g. a downtime notice), with the reason it changed nothing."""
+        return self._committer.run(lambda conn: _store_event(conn, raw, None, status="ignored", error=reason[:2000]))
+
     # -- the decision, applied -------------------------------------------------------------------------
 
     def _apply(self, conn: Connection, raw: Raw, event: InboundEvent) -> Outcome:

@@ -12,9 +12,12 @@ The secret comes as `Authorization: Bearer <secret>`, or, for tools that cannot 
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, Response, request
 
 from ingest.errors import InvalidPayload
+from ingest.webhooks import grafana
 from ingest.webhooks.generic import parse_json
 from ingest.webhooks.kinds import normalise
 from web.responses import bearer_token, json_error, json_response, unauthorized
@@ -40,6 +43,8 @@ def receive(name: str) -> Response:
         return unauthorized(BAD_CREDENTIALS)
 
     body = request.get_data(cache=False)  # a chunked body over the limit raises 413 here
+    if integration.kind == "grafana" and not _grafana_signature_ok(name, body):
+        return unauthorized("the X-Grafana-Alerting-Signature does not match this body, or its timestamp is stale")
     raw = raw_of(request, body, integration)
     try:
         payload = parse_json(body)
@@ -50,7 +55,19 @@ def receive(name: str) -> Response:
         svc.intake.record_unprocessable(raw, str(exc))
         return json_error(400, str(exc))
 
+    if not events:
+        svc.intake.record_ignored(raw, f"the {integration.kind} payload holds no alert to act on")
     outcomes = store(svc, raw, events, payload) if events else []
     if integration.kind == "generic" and len(outcomes) == 1:
         return json_response({"status": "accepted", **outcome_json(outcomes[0])}, 202)
     return json_response({"status": "accepted", "events": [outcome_json(o) for o in outcomes]}, 202)
+
+
+def _grafana_signature_ok(name: str, body: bytes) -> bool:
+    """Grafana's optional HMAC: checked when Grafana sends a signature, on top of the bearer secret."""
+    signature = next((request.headers[h] for h in grafana.SIGNATURE_HEADERS if h in request.headers), None)
+    if signature is None:
+        return True
+    key = services().integrations.signing_key(name)
+    timestamp = request.headers.get("X-Grafana-Alerting-Timestamp") or request.headers.get("X-Grafana-Alert-Timestamp")
+    return key is not None and grafana.verify_signature(body, key, signature, timestamp, time.time())

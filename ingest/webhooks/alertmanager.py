@@ -95,12 +95,22 @@ def map_severity(word: str | None) -> str:
     return SEVERITY_WORDS.get((word or "").strip().lower(), "unknown")
 
 
+def optional_str(parent: dict[str, Any], key: str, path: str) -> str | None:
+    """`parent[key]` when it is a string, None when absent or null; `path` is the parent's ("" at the top)."""
+    value = parent.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidPayload(f"{path}.{key} must be a string" if path else f"{key} must be a string")
+    return value
+
+
 def _event(alert: dict[str, Any], path: str, source: str, integration: str, extra: ExtraLines) -> InboundEvent:
     status = optional_str(alert, "status", path)
     if status is None or status.lower() not in _STATUS:
         raise InvalidPayload(f"{path}.status must be 'firing' or 'resolved', not {status!r}")
-    labels = string_map(alert.get("labels"), f"{path}.labels")
-    annotations = string_map(alert.get("annotations"), f"{path}.annotations")
+    labels = _string_map(alert.get("labels"), f"{path}.labels")
+    annotations = _string_map(alert.get("annotations"), f"{path}.annotations")
     fingerprint = optional_str(alert, "fingerprint", path)
     dedup_key = fingerprint.strip() if fingerprint and fingerprint.strip() else label_fingerprint(labels)
     title = (annotations.get("summary") or "").strip() or (labels.get("alertname") or "").strip()
@@ -112,7 +122,7 @@ def _event(alert: dict[str, Any], path: str, source: str, integration: str, extr
         severity=map_severity(labels.get("severity")),
         action=_STATUS[status.lower()],
         dedup_key=dedup_key,
-        labels=capped_labels(labels),
+        labels=_capped_labels(labels),
     )
 
 
@@ -128,12 +138,12 @@ def _description(alert: dict[str, Any], path: str, annotations: dict[str, str], 
     return "\n\n".join(section for section in sections if section)
 
 
-def capped_labels(labels: Mapping[str, str]) -> Mapping[str, str]:
+def _capped_labels(labels: Mapping[str, str]) -> Mapping[str, str]:
     """Read-only labels, the first MAX_LABELS by name: the rest are still in the stored raw payload."""
     return MappingProxyType({name: labels[name] for name in sorted(labels)[:MAX_LABELS]})
 
 
-def string_map(value: Any, path: str) -> dict[str, str]:
+def _string_map(value: Any, path: str) -> dict[str, str]:
     """A name -> text map such as labels or annotations; absent is empty, numbers are taken as their text."""
     if value is None:
         return {}
@@ -150,14 +160,4 @@ def string_map(value: Any, path: str) -> dict[str, str]:
 def _object(value: Any, path: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidPayload(f"{path} must be a JSON object")
-    return value
-
-
-def optional_str(parent: dict[str, Any], key: str, path: str) -> str | None:
-    """`parent[key]` when it is a string, None when absent or null; `path` is the parent's ("" at the top)."""
-    value = parent.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InvalidPayload(f"{path}.{key} must be a string" if path else f"{key} must be a string")
     return value

@@ -7,7 +7,7 @@ from typing import Any
 
 from hub.domain import InboundEvent
 from ingest.errors import InvalidPayload
-from ingest.webhooks import generic
+from ingest.webhooks import alertmanager, generic, grafana, nagios, opsgenie, pagerduty, zabbix
 
 Normaliser = Callable[..., list[InboundEvent]]
 
@@ -16,7 +16,15 @@ def _generic(payload: Any, *, integration: str) -> list[InboundEvent]:
     return [generic.normalise(payload, integration=integration)]
 
 
-NORMALISERS: dict[str, Normaliser] = {"generic": _generic}
+NORMALISERS: dict[str, Normaliser] = {
+    "generic": _generic,
+    "alertmanager": alertmanager.normalise,
+    "grafana": grafana.normalise,
+    "pagerduty": pagerduty.normalise,
+    "opsgenie": opsgenie.normalise_create,
+    "zabbix": zabbix.normalise,
+    "nagios": nagios.normalise,
+}
 
 
 def normalise(kind: str, payload: Any, *, integration: str) -> list[InboundEvent]:

@@ -58,7 +58,7 @@ def validation_errors(payload: Any) -> list[str]:
     action = action.lower() if isinstance(action, str) else action
     if _blank(action):
         errors.append("'event_action' is missing or blank")
-    elif not isinstance(action, str) or action.lower() not in ACTIONS:
+    elif not isinstance(action, str) or action not in ACTIONS:
         errors.append("'event_action' is invalid (must be one of the following: 'trigger', 'acknowledge' or 'resolve')")
     dedup_key = payload.get("dedup_key")
     if dedup_key is not None and not isinstance(dedup_key, str):
@@ -81,8 +81,8 @@ def normalise(payload: Any, *, integration: str) -> list[InboundEvent]:
     dedup_key = (payload.get("dedup_key") or "").strip() or None
     if action is not Action.TRIGGER:
         verb = "Acknowledge" if action is Action.ACKNOWLEDGE else "Resolve"
-        return [InboundEvent(source=SOURCE, integration=integration, title=f"{verb} {dedup_key}", action=action,
-                             dedup_key=dedup_key)]  # fmt: skip
+        title = f"{verb} {dedup_key}"
+        return [InboundEvent(source=SOURCE, integration=integration, title=title, action=action, dedup_key=dedup_key)]
     details = payload["payload"]
     return [
         InboundEvent(
@@ -136,11 +136,16 @@ def _context_errors(event: dict[str, Any], key: str, required: str, optional: tu
             continue
         if _blank(item.get(required)):
             errors.append(f"'{key}[{i}].{required}' is missing or blank")
+        elif not isinstance(item[required], str):
+            errors.append(f"'{key}[{i}].{required}' must be a string")
         errors.extend(f"'{key}[{i}].{name}' must be a string" for name in optional if not _is_text(item.get(name)))
     return errors
 
 
 def _description(event: dict[str, Any], details: dict[str, Any]) -> str:
+    summary = details["summary"].strip()
+    # The title holds MAX_TITLE characters, PagerDuty's summary up to 1024: keep the whole of a long one.
+    whole_summary = summary if len(summary) > MAX_TITLE else ""
     custom = details.get("custom_details")
     if isinstance(custom, dict):
         body = "\n".join(f"{name}: {_text(value)}" for name, value in custom.items())
@@ -157,7 +162,7 @@ def _description(event: dict[str, Any], details: dict[str, Any]) -> str:
     for image in event.get("images") or []:
         parts = (image.get("alt"), image["src"], f"({image['href']})" if image.get("href") else None)
         facts.append("Image: " + " ".join(part for part in parts if part))
-    return "\n\n".join(section for section in (body, "\n".join(facts)) if section)
+    return "\n\n".join(section for section in (whole_summary, body, "\n".join(facts)) if section)
 
 
 def _text(value: Any) -> str:

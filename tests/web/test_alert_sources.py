@@ -1,0 +1,131 @@
+"""Every integration kind posts its own tool's payload to /api/v1/events/<name>, end to end into incidents."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from hub import accounts
+from hub.db import Database
+from hub.models import Event, Incident
+from tests.ingest.webhooks import load_fixture
+
+
+@pytest.fixture
+def make_integration(db: Database) -> Callable[[str], str]:
+    def make(kind: str) -> str:
+        with db.transaction() as session:
+            return accounts.create_integration(session, name=kind, kind=kind)[1]
+
+    return make
+
+
+def post(client: FlaskClient, kind: str, secret: str, payload: Any, **headers: str) -> Any:
+    return client.post(
+        f"/api/v1/events/{kind}", data=json.dumps(payload), content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}", **headers},
+    )  # fmt: skip
+
+
+def incidents(db: Database) -> list[tuple[str, str, int]]:
+    with db.read() as s:
+        return [(i.source, i.status, i.occurrences) for i in s.scalars(select(Incident).order_by(Incident.id))]
+
+
+def test_alertmanager_batch_opens_one_incident_per_alert_and_a_later_resolve_resolves(
+    client: FlaskClient, db: Database, make_integration: Callable[[str], str]
+) -> None:
+    secret = make_integration("alertmanager")
+    batch = load_fixture("alertmanager", "firing_and_resolved.json")
+    response = post(client, "alertmanager", secret, batch)
+    assert response.status_code == 202 and len(response.json["events"]) == len(batch["alerts"])
+    firing = [a for a in batch["alerts"] if a["status"] == "firing"]
+    assert [s for s in incidents(db) if s[1] == "open"] == [("alertmanager", "open", 1)] * len(firing)
+    resolved = {**batch, "alerts": [{**a, "status": "resolved"} for a in firing]}
+    post(client, "alertmanager", secret, resolved)
+    assert all(status == "resolved" for _, status, _ in incidents(db))
+
+
+def test_each_alert_of_a_batch_is_stored_with_its_own_part_of_the_body(
+    client: FlaskClient, db: Database, make_integration: Callable[[str], str]
+) -> None:
+    batch = load_fixture("alertmanager", "firing_and_resolved.json")
+    post(client, "alertmanager", make_integration("alertmanager"), batch)
+    with db.read() as s:
+        stored = [json.loads(e.raw) for e in s.scalars(select(Event).order_by(Event.id))]
+    assert [a["fingerprint"] for a in stored] == [a["fingerprint"] for a in batch["alerts"]]
+
+
+def test_zabbix_problem_then_resolved_closes_the_incident(
+    client: FlaskClient, db: Database, make_integration: Callable[[str], str]
+) -> None:
+    secret = make_integration("zabbix")
+    assert post(client, "zabbix", secret, load_fixture("zabbix", "problem.json")).status_code == 202
+    assert post(client, "zabbix", secret, load_fixture("zabbix", "resolved.json")).status_code == 202
+    assert incidents(db) == [("zabbix", "resolved", 1)]
+
+
+def test_nagios_problem_then_recovery_closes_the_incident(
+    client: FlaskClient, db: Database, make_integration: Callable[[str], str]
+) -> None:
+    secret = make_integration("nagios")
+    post(client, "nagios", secret, load_fixture("nagios", "service_problem.json"))
+    post(client, "nagios", secret, load_fixture("nagios", "service_recovery.json"))
+    assert incidents(db) == [("nagios", "resolved", 1)]
+
+
+def test_nagios_downtime_notice_is_kept_as_ignored(
+    client: FlaskClient, db: Database, make_integration: Callable[[str], str]
+) -> None:
+    response = post(client, "nagios", make_integration("nagios"), load_fixture("nagios", "downtime_start.json"))
+    assert response.status_code == 202 and response.json["events"] == []
+    with db.read() as s:
+        assert s.scalars(select(Event.status)).all() == ["ignored"]
+    assert incidents(db) == []
+
+
+def grafana_headers(body: bytes, key: str, timestamp: int) -> dict[str, str]:
+    signed = hmac.new(key.encode(), f"{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
+    return {"X-Grafana-Alerting-Signature": signed, "X-Grafana-Alerting-Timestamp": str(timestamp)}
+
+
+def test_grafana_with_a_valid_signature_is_accepted(
+    client: FlaskClient, make_integration: Callable[[str], str]
+) -> None:
+    secret = make_integration("grafana")
+    payload = load_fixture("grafana", "firing.json")
+    body = json.dumps(payload).encode()
+    headers = grafana_headers(body, hashlib.sha256(secret.encode()).hexdigest(), int(time.time()))
+    response = client.post("/api/v1/events/grafana", data=body, content_type="application/json",
+                           headers={"Authorization": f"Bearer {secret}", **headers})  # fmt: skip
+    assert response.status_code == 202
+
+
+@pytest.mark.parametrize("problem", ["wrong key", "stale"])
+def test_grafana_with_a_bad_or_stale_signature_is_refused(
+    client: FlaskClient, make_integration: Callable[[str], str], problem: str
+) -> None:
+    secret = make_integration("grafana")
+    body = json.dumps(load_fixture("grafana", "firing.json")).encode()
+    key = "not-the-key" if problem == "wrong key" else hashlib.sha256(secret.encode()).hexdigest()
+    when = int(time.time()) - (3600 if problem == "stale" else 0)
+    headers = {"Authorization": f"Bearer {secret}", **grafana_headers(body, key, when)}
+    response = client.post("/api/v1/events/grafana", data=body, content_type="application/json", headers=headers)
+    assert response.status_code == 401
+
+
+def test_payload_of_another_kind_is_refused_naming_the_problem_and_kept(
+    client: FlaskClient, db: Database, make_integration: Callable[[str], str]
+) -> None:
+    response = post(client, "alertmanager", make_integration("alertmanager"), {"title": "generic shape"})
+    assert response.status_code == 400 and "alerts" in response.json["error"]
+    with db.read() as s:
+        assert s.scalars(select(Event.status)).all() == ["unprocessable"]
