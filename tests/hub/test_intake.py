@@ -86,14 +86,26 @@ def test_resolve_for_unknown_key_is_stored_and_touches_nothing(store: Store) -> 
     assert count(db, Incident) == 0
 
 
-def test_concurrent_events_with_one_dedup_key_make_one_incident(store: Store) -> None:
-    db, intake = store.db, store.intake
+def test_eight_concurrent_clients_with_one_dedup_key_make_one_incident(
+    store: Store, database_url: str, settings: Settings
+) -> None:
+    """Eight clients, each with its own intake and connections (as separate web processes have), so their
+    transactions really race and only the database's constraint keeps the incident single."""
+    from hub.accounts import create_integration
+
+    with store.db.transaction() as s:
+        integration_id = create_integration(s, name="storm")[0].id
+    raw = Raw("generic", "application/json", b"{}", integration_id)
+    clients = [Database.connect(database_url, timeout=10) for _ in range(8)]
+    intakes = [make_intake(settings, client) for client in clients]
     with ThreadPoolExecutor(max_workers=8) as pool:
-        outcomes = list(pool.map(lambda _: intake.record(RAW, alert(key="storm")), range(40)))
+        outcomes = list(pool.map(lambda i: intakes[i % 8].record(raw, alert(key="storm")), range(80)))
+    for client in clients:
+        client.dispose()
     assert len({o.incident_id for o in outcomes}) == 1
-    with db.read() as s:
+    with store.db.read() as s:
         incidents = s.scalars(select(Incident)).all()
-    assert len(incidents) == 1 and incidents[0].occurrences == 40
+    assert len(incidents) == 1 and incidents[0].occurrences == 80
 
 
 def test_rule_added_ahead_of_default_wins_and_notifies_assigned_user(store: Store) -> None:
