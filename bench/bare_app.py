@@ -6,6 +6,7 @@ app = Flask(__name__)
 
 
 @app.post("/api/v1/events/<name>")
+@app.post("/v2/enqueue", defaults={"name": "pagerduty"})
 def accept(name: str) -> tuple[dict[str, str], int]:
     request.get_data()
     return {"status": "accepted"}, 202
