@@ -2,8 +2,9 @@
 
 The full path is auth (integration secret), JSON parse and validation, dedup, rules, the commit of event +
 incident + timeline + outbox row, and the 202. Both servers run under the gunicorn command line `switchboard web`
-uses (2 sync worker processes by default) on loopback; load comes from wrk. Two workloads: `distinct` (every event a
-new incident with an outbox notification: the heavier path) and `storm` (one dedup key: every event a repeat).
+uses (2 sync worker processes by default) on loopback; load comes from wrk. Workloads: `distinct` (every event a
+new incident with an outbox notification: the heavier path), `storm` (one dedup key: every event a repeat) and
+`pagerduty` (issue 4: single PagerDuty Events v2 triggers to /v2/enqueue, each a new incident).
 Target: full path / bare >= 0.5 for each.
 
     python bench/webhook_ingest.py [--seconds 10] [--connections 16]
