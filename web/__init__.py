@@ -13,7 +13,7 @@ from hub.accounts import IntegrationKeys
 from hub.config import Settings
 from hub.db import Database
 from ingest.pipeline import make_intake
-from web import api, auth, errors, events, health, incidents, opsgenie, pagerduty, security
+from web import api, auth, errors, events, health, incidents, integrations, opsgenie, pagerduty, permissions, security
 from web.extensions import csrf
 from web.services import EXTENSION_KEY, Services
 
@@ -41,6 +41,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     csrf.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
+    permissions.init_app(app)
 
     # Token-authenticated endpoints: no cookie, so no cross-site request can ride on one.
     for blueprint in (events.bp, pagerduty.bp, opsgenie.bp, api.bp, health.bp):
@@ -48,4 +49,5 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.register_blueprint(auth.bp)
     app.register_blueprint(incidents.bp)
+    app.register_blueprint(integrations.bp)
     return app

@@ -10,18 +10,30 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import Flask, abort
 from flask_login import current_user, login_required
 
 from hub.domain import ROLES
 
 VIEW_INCIDENTS = "incidents.view"
+VIEW_INTEGRATIONS = "integrations.view"
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     VIEW_INCIDENTS: frozenset(ROLES),
+    # Payloads can carry hostnames and details of the estate: people who work incidents, not read-only viewers.
+    VIEW_INTEGRATIONS: frozenset({"admin", "agent"}),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def init_app(app: Flask) -> None:
+    """Templates ask `can("integrations.view")` rather than naming roles, so the table above stays the one place."""
+    app.jinja_env.globals["can"] = _current_user_can
+
+
+def _current_user_can(permission: str) -> bool:
+    return bool(current_user.is_authenticated) and allowed(current_user.role, permission)
 
 
 def allowed(role: str, permission: str) -> bool:
