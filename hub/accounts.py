@@ -83,15 +83,19 @@ def authenticate_token(session: Session, token: str) -> Principal | None:
     return Principal(row.name, row.role) if row is not None else None
 
 
-def create_integration(session: Session, *, name: str, kind: str = "generic") -> tuple[Integration, str]:
+def create_integration(
+    session: Session, *, name: str, kind: str = "generic", rate_limit: int | None = None
+) -> tuple[Integration, str]:
     """Create an integration and return it with its secret, which is stored only as a digest."""
     _check_name(name, "integration")
     if kind not in INTEGRATION_KINDS:
         raise BadInput(f"unknown integration kind {kind!r}; use one of: {', '.join(INTEGRATION_KINDS)}")
+    if rate_limit is not None and rate_limit < 1:
+        raise BadInput("the rate limit is a number of requests per minute, at least 1 (leave it out for none)")
     if session.scalar(select(Integration.id).where(Integration.name == name)) is not None:
         raise BadInput(f"an integration named {name!r} already exists")
     secret = credentials.new_token("sbi")
-    row = Integration(name=name, kind=kind, secret_hash=credentials.digest(secret))
+    row = Integration(name=name, kind=kind, secret_hash=credentials.digest(secret), rate_limit=rate_limit)
     session.add(row)
     session.flush()
     return row, secret
@@ -104,6 +108,7 @@ class IntegrationRef:
     id: int
     name: str
     kind: str
+    rate_limit: int | None = None  # requests per minute
 
 
 @dataclass(frozen=True)
@@ -114,7 +119,7 @@ class _Known:
 
 
 # Built once: these run on every webhook request, where building a statement costs more than running it.
-_COLUMNS = (Integration.id, Integration.name, Integration.kind, Integration.secret_hash)
+_COLUMNS = (Integration.id, Integration.name, Integration.kind, Integration.secret_hash, Integration.rate_limit)
 _BY_NAME = select(*_COLUMNS).where(Integration.name == bindparam("name"), Integration.enabled.is_(True))
 _BY_DIGEST = select(*_COLUMNS).where(Integration.secret_hash == bindparam("digest"), Integration.enabled.is_(True))
 
@@ -142,7 +147,8 @@ class IntegrationKeys:
             if row is None:
                 cache.pop(key, None)
                 return None
-            known = cache[key] = _Known(IntegrationRef(int(row.id), row.name, row.kind), row.secret_hash, now)
+            ref = IntegrationRef(int(row.id), row.name, row.kind, row.rate_limit)
+            known = cache[key] = _Known(ref, row.secret_hash, now)
         return known
 
     def find(self, name: str) -> IntegrationRef | None:

@@ -131,9 +131,12 @@ def integration() -> None:
 @integration.command("create")
 @click.option("--kind", type=click.Choice(accounts.INTEGRATION_KINDS), default="generic", show_default=True)
 @click.option("--name", required=True, help="Appears in the URL: /api/v1/events/<name>.")
-def integration_create(kind: str, name: str) -> None:
+@click.option(
+    "--rate-limit", type=click.IntRange(min=1), help="Most requests per minute; more get 429 (default: none)."
+)
+def integration_create(kind: str, name: str, rate_limit: int | None) -> None:
     """Create an integration; its secret is printed once, as the last line."""
-    secret = in_transaction(lambda s: accounts.create_integration(s, name=name, kind=kind)[1])
+    secret = in_transaction(lambda s: accounts.create_integration(s, name=name, kind=kind, rate_limit=rate_limit)[1])
     click.echo(f"integration {name!r} ({kind}) posts to /api/v1/events/{name} with", err=True)
     click.echo("'Authorization: Bearer <secret>'; store the secret now, it will not be shown again:", err=True)
     click.echo(secret)

@@ -152,6 +152,7 @@ class Integration(Base):
     kind: Mapped[str] = mapped_column(String(32))
     secret_hash: Mapped[str] = mapped_column(String(128), unique=True)  # PagerDuty/Opsgenie senders look up by key
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    rate_limit: Mapped[int | None] = mapped_column(Integer)  # requests per minute; None: unlimited
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

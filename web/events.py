@@ -22,7 +22,7 @@ from ingest.webhooks.generic import parse_json
 from ingest.webhooks.kinds import normalise
 from web.responses import bearer_token, json_error, json_response, unauthorized
 from web.services import services
-from web.webhooks import outcome_json, raw_of, store, too_large
+from web.webhooks import outcome_json, over_limit, raw_of, store, too_large
 
 bp = Blueprint("events", __name__, url_prefix="/api/v1/events")
 
@@ -41,6 +41,8 @@ def receive(name: str) -> Response:
     secret = bearer_token(request) or request.args.get("secret")
     if secret is None or svc.integrations.authenticate(name, secret) is None:
         return unauthorized(BAD_CREDENTIALS)
+    if (limited := over_limit(svc, integration)) is not None:
+        return json_error(429, *limited)
 
     body = request.get_data(cache=False)  # a chunked body over the limit raises 413 here
     if integration.kind == "grafana" and not _grafana_signature_ok(name, body):

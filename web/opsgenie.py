@@ -19,7 +19,7 @@ from ingest.webhooks import opsgenie
 from ingest.webhooks.generic import parse_json
 from web.responses import authorization, json_response
 from web.services import services
-from web.webhooks import raw_of, store, too_large
+from web.webhooks import over_limit, raw_of, store, too_large
 
 bp = Blueprint("opsgenie", __name__, url_prefix="/v2/alerts")
 
@@ -38,6 +38,11 @@ def _accept(make: Callable[[Any, str], list[InboundEvent]], *, body_required: bo
     integration = svc.integrations.by_secret(key) if key else None
     if integration is None or integration.kind != "opsgenie":
         return _answer(401, started, message="Could not authenticate: send 'Authorization: GenieKey <secret>'")
+    if (limited := over_limit(svc, integration)) is not None:
+        message, headers = limited
+        response = _answer(429, started, message=message)
+        response.headers.update(headers)
+        return response
     body = request.get_data(cache=False)
     raw = raw_of(request, body, integration)
     try:

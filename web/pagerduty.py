@@ -17,7 +17,7 @@ from ingest.webhooks import pagerduty
 from ingest.webhooks.generic import parse_json
 from web.responses import json_response
 from web.services import services
-from web.webhooks import raw_of, store, too_large
+from web.webhooks import over_limit, raw_of, store, too_large
 
 bp = Blueprint("pagerduty", __name__)
 
@@ -43,6 +43,11 @@ def enqueue() -> Response:
     integration = svc.integrations.by_secret(key.strip())
     if integration is None or integration.kind != "pagerduty":
         return _invalid(401, "Invalid routing key", ["'routing_key' is not the key of a PagerDuty integration here"])
+    if (limited := over_limit(svc, integration)) is not None:
+        message, headers = limited
+        response = json_response({"status": "throttle event", "message": message}, 429)
+        response.headers.update(headers)
+        return response
 
     raw = raw_of(request, body, integration)
     errors = pagerduty.validation_errors(payload)

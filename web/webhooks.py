@@ -15,6 +15,7 @@ from flask import Request
 from hub.accounts import IntegrationRef
 from hub.domain import InboundEvent
 from hub.intake import Outcome, Raw
+from web.ratelimit import retry_after
 from web.services import Services
 
 _CONTENT_TYPE_MAX = 100  # the width of events.content_type
@@ -26,6 +27,15 @@ def too_large(request: Request, svc: Services) -> str | None:
     if request.content_length is not None and request.content_length > limit:
         return f"the body is larger than the limit of {limit} bytes"
     return None
+
+
+def over_limit(svc: Services, integration: IntegrationRef) -> tuple[str, dict[str, str]] | None:
+    """The 429 message and Retry-After header when the integration is over its requests per minute."""
+    wait = retry_after(svc.redis(), integration)
+    if wait is None:
+        return None
+    message = f"integration {integration.name!r} is over its limit of {integration.rate_limit} requests per minute"
+    return message, {"Retry-After": str(wait)}
 
 
 def raw_of(request: Request, body: bytes, integration: IntegrationRef) -> Raw:

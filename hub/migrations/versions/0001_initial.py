@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("secret_hash", sa.String(length=128), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("rate_limit", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),

@@ -1,0 +1,439 @@
+"""Alertmanager batches: Switchboard's durable alerts/s against a real Alertmanager's in-memory alerts/s, same run.
+
+Both get POSTs of 100 alerts from 1 and from 4 concurrent clients:
+- Switchboard: Alertmanager's own webhook body (payload version 4, what a `webhook_configs` receiver sends) on
+  `POST /api/v1/events/<name>` of an `alertmanager` integration, served under the gunicorn command line
+  `switchboard web` uses (gunicorn_argv, 2 sync workers by default). A 202 means every alert of the batch was
+  stored as an event and opened its incident, with timeline entry and outbox notification (a rule assigns critical
+  alerts to a user), in one committed and fsynced transaction.
+- Alertmanager (Debian's prometheus-alertmanager, installed if missing and we are root): started here on a free
+  loopback port with a throwaway config (one null receiver), a temp --storage.path and clustering off; the same
+  alerts as postable alerts (labels, annotations, startsAt, endsAt, generatorURL) on `POST /api/v2/alerts`. Its
+  200 means the alerts are in its in-memory store.
+The alerts: all distinct (the `instance` label differs, so each has its own fingerprint and, in Switchboard, opens
+its own incident: the heavier path), severity critical, labels and annotations shaped like the fixtures in
+tests/ingest/webhooks/fixtures/alertmanager; the fingerprint Switchboard is sent is the one Alertmanager computes.
+Load: one Python thread per client, each with one persistent HTTP/1.1 connection (gunicorn's sync workers close
+after every response, so towards Switchboard a client reconnects per batch); every body is encoded before the
+clock starts. Each measurement lasts --seconds or --batches per client, whichever comes first. The rate is alerts
+answered 2xx per second of wall time. The load generator's and the server's CPU use are printed with each figure
+(from /proc and the process's own clock) to show which side was the limit.
+Target: Switchboard alerts/s >= 0.5 x Alertmanager alerts/s, for 1 and for 4 clients (and no failed request).
+
+    python bench/alertmanager_compare.py [--seconds 15] [--batches 300] [--batch-size 100] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+
+from hub.accounts import create_integration, create_user  # noqa: E402
+from hub.config import Settings  # noqa: E402
+from hub.db import Database  # noqa: E402
+from hub.domain import RuleSpec  # noqa: E402
+from hub.migrate import upgrade  # noqa: E402
+from hub.net import free_port, wait_for_port  # noqa: E402
+from hub.rulebook import add_rule  # noqa: E402
+from ingest.webhooks.alertmanager import label_fingerprint  # noqa: E402
+from web.cli import gunicorn_argv  # noqa: E402
+
+ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
+HOST = "127.0.0.1"
+TARGET = 0.5
+CLIENT_COUNTS = (1, 4)
+WARM_UP_BATCHES = 4  # per server, untimed: first requests pay for imports and caches
+ZERO_TIME = "0001-01-01T00:00:00Z"  # a firing alert's endsAt in Alertmanager's webhook
+ALERT_NAMES = ("NodeFilesystemAlmostOutOfSpace", "HostHighCpuLoad", "KubePodCrashLooping", "HostOutOfMemory")
+ALERTMANAGER_CONFIG = """\
+route:
+  receiver: "null"
+receivers:
+  - name: "null"
+"""
+CLOCK_TICK = os.sysconf("SC_CLK_TCK")
+
+
+# --- the alerts ---------------------------------------------------------------------------------------------------
+
+
+def make_alert(tag: str, n: int, starts_at: str) -> dict[str, Any]:
+    """Alert number n of a measurement: what Prometheus would send, distinct from every other by `instance`."""
+    name = ALERT_NAMES[n % len(ALERT_NAMES)]
+    instance = f"{tag}-{n}.example.net:9100"
+    return {
+        "labels": {"alertname": name, "instance": instance, "job": "node", "severity": "critical", "team": "dba"},
+        "annotations": {
+            "summary": f"{name} on {instance}",
+            "description": f"Filesystem on /dev/nvme0n1p1 at {instance} has only 3.12% available space left.",
+            "runbook_url": f"https://runbooks.prometheus-operator.dev/runbooks/node/{name.lower()}",
+        },
+        "startsAt": starts_at,
+        "generatorURL": "http://prometheus.example.net:9090/graph?g0.expr=node_filesystem_avail_bytes%7Bjob%3D%22"
+        "node%22%7D+%2F+node_filesystem_size_bytes%7Bjob%3D%22node%22%7D+%2A+100+%3C+5&g0.tab=1",
+    }
+
+
+def webhook_body(alerts: Sequence[dict[str, Any]]) -> bytes:
+    """The notification an Alertmanager `webhook_configs` receiver posts (payload version 4) for these alerts."""
+    firing = [
+        {**a, "status": "firing", "endsAt": ZERO_TIME, "fingerprint": label_fingerprint(a["labels"])} for a in alerts
+    ]
+    return json.dumps(
+        {
+            "receiver": "switchboard",
+            "status": "firing",
+            "alerts": firing,
+            "groupLabels": {},
+            "commonLabels": {"job": "node", "severity": "critical", "team": "dba"},
+            "commonAnnotations": {},
+            "externalURL": "http://alertmanager.example.net:9093",
+            "version": "4",
+            "groupKey": "{}:{}",
+            "truncatedAlerts": 0,
+        }
+    ).encode()
+
+
+def postable_body(alerts: Sequence[dict[str, Any]], ends_at: str) -> bytes:
+    """The same alerts as Prometheus posts them to Alertmanager's /api/v2/alerts."""
+    return json.dumps([{**a, "endsAt": ends_at} for a in alerts]).encode()
+
+
+def batches(tag: str, clients: int, per_client: int, size: int, encode: Callable[[list[dict[str, Any]]], bytes]):
+    """Every body of one measurement, per client, encoded up front so the clock only sees sending."""
+    now = datetime.now(UTC)
+    starts_at = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    out = []
+    for c in range(clients):
+        first = c * per_client * size
+        out.append([
+            encode([make_alert(tag, first + b * size + i, starts_at) for i in range(size)])
+            for b in range(per_client)
+        ])  # fmt: skip
+    return out
+
+
+# --- processes ----------------------------------------------------------------------------------------------------
+
+
+def process_tree(root: int) -> list[int]:
+    """root and all its descendants (gunicorn's master and workers), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rpartition(")")[2].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU time the processes have used so far (all their threads)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat(5)
+    return total / CLOCK_TICK
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if it has not gone in 15 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def ensure_alertmanager() -> bool:
+    """The Alertmanager binary is there, installed from Debian's package if it was not and we may."""
+    if os.access(ALERTMANAGER, os.X_OK):
+        return True
+    if os.geteuid() != 0:
+        print(f"bench needs {ALERTMANAGER}: apt-get install prometheus-alertmanager", file=sys.stderr)
+        return False
+    print("installing prometheus-alertmanager ...", flush=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    install = ["apt-get", "install", "-y", "prometheus-alertmanager"]
+    if subprocess.run(install, env=env, stdout=subprocess.DEVNULL).returncode != 0:
+        subprocess.run(["apt-get", "update"], env=env, stdout=subprocess.DEVNULL, check=False)
+        subprocess.run(install, env=env, stdout=subprocess.DEVNULL, check=False)
+    return os.access(ALERTMANAGER, os.X_OK)
+
+
+def start_alertmanager(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
+    config = tmp / "alertmanager.yml"
+    config.write_text(ALERTMANAGER_CONFIG)
+    port = free_port()
+    argv = [ALERTMANAGER, f"--config.file={config}", f"--storage.path={tmp / 'alertmanager-data'}",
+            "--cluster.listen-address=", f"--web.listen-address={HOST}:{port}", "--log.level=warn"]  # fmt: skip
+    log = (tmp / "alertmanager.log").open("wb")
+    process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{port}/-/ready", timeout=1) as r:
+                if r.status == 200:
+                    return process, port
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop(process)
+            raise RuntimeError(f"Alertmanager did not become ready:\n{(tmp / 'alertmanager.log').read_text()[-2000:]}")
+        time.sleep(0.1)
+
+
+def prepare_switchboard(tmp: Path) -> tuple[dict[str, str], str, str]:
+    """A fresh SWITCHBOARD_HOME with an `alertmanager` integration and the rule; (env, database URL, secret)."""
+    home = tmp / "var"
+    env = dict(os.environ, SWITCHBOARD_HOME=str(home), SECRET_KEY="bench", REDIS_URL="redis://127.0.0.1:1/0")
+    env.pop("DATABASE_URL", None)
+    url = f"sqlite:///{home / 'switchboard.db'}"
+    db = Database.connect(url)
+    upgrade(db.engine)
+    with db.transaction() as s:
+        secret = create_integration(s, name="prom", kind="alertmanager")[1]
+        create_user(s, email="oncall@example.com", password="bench-password", role="agent")
+        add_rule(s, RuleSpec(id=0, name="critical to on-call", field="severity", op="equals", value="critical",
+                             set_assignee="oncall@example.com"))  # fmt: skip
+    db.dispose()
+    return env, url, secret
+
+
+def start_switchboard(env: dict[str, str], workers: int, log: Path) -> tuple[subprocess.Popen[bytes], int]:
+    settings = replace(Settings.from_env(dict(env, SWITCHBOARD_WEB_WORKERS=str(workers))), web_port=free_port())
+    process = subprocess.Popen(
+        gunicorn_argv(settings), env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT
+    )
+    try:
+        wait_for_port(HOST, settings.web_port, timeout=30)
+    except TimeoutError:
+        stop(process)
+        raise
+    return process, settings.web_port
+
+
+# --- load ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """What one client saw."""
+
+    accepted: int = 0  # alerts in batches answered 2xx
+    batches: int = 0
+    failed: int = 0  # batches answered otherwise, or lost to a connection error
+    errors: list[str] = field(default_factory=list)
+    finished: float = 0.0  # time.monotonic() when the client stopped
+
+
+def client(port: int, path: str, headers: dict[str, str], bodies: list[bytes], size: int, deadline: float,
+           halt: threading.Event, tally: Tally) -> None:  # fmt: skip
+    """Post the bodies one after another on one connection until done, the deadline, or a halt."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        for body in bodies:
+            if halt.is_set() or time.monotonic() >= deadline:
+                break
+            try:
+                conn.request("POST", path, body, headers)
+                response = conn.getresponse()
+                answer = response.read()
+            except (OSError, http.client.HTTPException) as exc:
+                tally.failed += 1
+                tally.errors.append(repr(exc))
+                conn.close()  # the next request opens a new connection
+                continue
+            if 200 <= response.status < 300:
+                tally.accepted += size
+                tally.batches += 1
+            else:
+                tally.failed += 1
+                tally.errors.append(f"{response.status} {answer[:200]!r}")
+    finally:
+        tally.finished = time.monotonic()
+        conn.close()
+
+
+@dataclass(frozen=True)
+class Figure:
+    alerts: int
+    failed: int
+    seconds: float
+    client_cpu: float  # cores the load generator used
+    server_cpu: float  # cores the server used
+    errors: tuple[str, ...]
+
+    @property
+    def rate(self) -> float:
+        return self.alerts / self.seconds
+
+
+def measure(port: int, path: str, headers: dict[str, str], per_client: list[list[bytes]], size: int, seconds: float,
+            server: int, label: str) -> Figure:  # fmt: skip
+    """Run one client thread per body list at once and tally what the server accepted, printing progress."""
+    tallies = [Tally() for _ in per_client]
+    halt = threading.Event()
+    server_pids = process_tree(server)
+    start = time.monotonic()
+    deadline = start + seconds
+    cpu0, server0 = time.process_time(), cpu_seconds(server_pids)
+    threads = [
+        threading.Thread(target=client, args=(port, path, headers, bodies, size, deadline, halt, tally), daemon=True)
+        for bodies, tally in zip(per_client, tallies, strict=True)
+    ]
+    try:
+        for t in threads:
+            t.start()
+        last = start
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.2)
+                if time.monotonic() - last >= 5:
+                    last = time.monotonic()
+                    done = sum(t.accepted for t in tallies)
+                    print(f"  {label}: {last - start:4.0f} s, {done} alerts accepted", flush=True)
+    finally:
+        halt.set()
+        for t in threads:
+            t.join(35)
+    elapsed = max(t.finished for t in tallies) - start
+    client_cpu = (time.process_time() - cpu0) / elapsed
+    server_cpu = (cpu_seconds(server_pids) - server0) / elapsed
+    errors = tuple(e for t in tallies for e in t.errors)
+    return Figure(sum(t.accepted for t in tallies), sum(t.failed for t in tallies), elapsed, client_cpu, server_cpu,
+                  errors)  # fmt: skip
+
+
+def run_server(name: str, port: int, path: str, headers: dict[str, str], encode: Callable[..., bytes],
+               server: int, args: argparse.Namespace) -> tuple[dict[int, Figure], int]:  # fmt: skip
+    """Warm up, then measure each client count; (figures by client count, alerts accepted including warm-up)."""
+    warm_up = batches(f"warm-{uuid.uuid4().hex[:8]}", 1, WARM_UP_BATCHES, args.batch_size, encode)
+    warm = measure(port, path, headers, warm_up, args.batch_size, 60, server, name)
+    accepted = warm.alerts
+    if warm.failed:
+        print(f"  {name} warm-up: {warm.failed} failed batches, first: {warm.errors[0]}", flush=True)
+    figures = {}
+    for clients in CLIENT_COUNTS:
+        print(f"{name}, {clients} client(s): encoding {clients} x {args.batches} batches ...", flush=True)
+        bodies = batches(f"c{clients}-{uuid.uuid4().hex[:8]}", clients, args.batches, args.batch_size, encode)
+        time.sleep(0.5)
+        figure = measure(port, path, headers, bodies, args.batch_size, args.seconds, server, name)
+        del bodies
+        figures[clients] = figure
+        accepted += figure.alerts
+        print(f"{name:12} {clients} client(s): {figure.rate:9.0f} alerts/s  ({figure.alerts} alerts in "
+              f"{figure.seconds:.1f} s, failed batches: {figure.failed}; CPU: server {figure.server_cpu:.2f} cores, "
+              f"load generator {figure.client_cpu:.2f} cores)", flush=True)  # fmt: skip
+        if figure.failed:
+            print(f"  first error: {figure.errors[0]}", file=sys.stderr, flush=True)
+    return figures, accepted
+
+
+def alertmanager_received(port: int) -> int:
+    """Alerts Alertmanager counted as received (its own metric), to cross-check the 2xx tally."""
+    with urllib.request.urlopen(f"http://{HOST}:{port}/metrics", timeout=10) as r:
+        lines = r.read().decode().splitlines()
+    return int(sum(float(line.rpartition(" ")[2]) for line in lines
+                   if line.startswith("alertmanager_alerts_received_total")))  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=15, help="longest duration of each measurement")
+    parser.add_argument("--batches", type=int, default=300, help="most batches per client in each measurement")
+    parser.add_argument("--batch-size", type=int, default=100, help="alerts per POST")
+    parser.add_argument("--workers", type=int, default=2, help="Switchboard's gunicorn workers (switchboard's default)")
+    args = parser.parse_args()
+    if not ensure_alertmanager():
+        return 2
+
+    tmp = Path(tempfile.mkdtemp(prefix="switchboard-bench-"))
+    processes: list[subprocess.Popen[bytes]] = []
+    results: dict[str, dict[int, Figure]] = {}
+    try:
+        print(f"Alertmanager ({ALERTMANAGER}) on loopback, in memory", flush=True)
+        am, am_port = start_alertmanager(tmp)
+        processes.append(am)
+        ends_at = (datetime.now(UTC) + timedelta(hours=1)).isoformat(timespec="seconds").replace("+00:00", "Z")
+        results["alertmanager"], am_sent = run_server(
+            "alertmanager", am_port, "/api/v2/alerts", {"Content-Type": "application/json"},
+            lambda alerts: postable_body(alerts, ends_at), am.pid, args,
+        )  # fmt: skip
+        print(f"  Alertmanager's own count of alerts received: {alertmanager_received(am_port)} (2xx tally: {am_sent})")
+        stop(am)
+
+        print(f"Switchboard under gunicorn ({args.workers} sync workers), SQLite in {tmp}", flush=True)
+        env, url, secret = prepare_switchboard(tmp)
+        sb, sb_port = start_switchboard(env, args.workers, tmp / "gunicorn.log")
+        processes.append(sb)
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {secret}"}
+        results["switchboard"], sb_sent = run_server(
+            "switchboard", sb_port, "/api/v1/events/prom", headers, webhook_body, sb.pid, args
+        )
+        stop(sb)
+        db = Database.connect(url)
+        with db.reader() as conn:
+            incidents = conn.execute(text("SELECT count(*) FROM incidents")).scalar_one()
+            outbox = conn.execute(text("SELECT count(*) FROM outbox")).scalar_one()
+        db.dispose()
+        print(f"  in Switchboard's database: {incidents} incidents, {outbox} outbox notifications "
+              f"(alerts acknowledged: {sb_sent})")  # fmt: skip
+    finally:
+        for process in processes:
+            stop(process)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    print()
+    ok = incidents == sb_sent
+    if not ok:
+        print("Switchboard acknowledged alerts that are not in its database: the figures are not valid")
+    for clients in CLIENT_COUNTS:
+        am_fig, sb_fig = results["alertmanager"][clients], results["switchboard"][clients]
+        ratio = sb_fig.rate / am_fig.rate if am_fig.rate else 0.0
+        met = ratio >= TARGET and not am_fig.failed and not sb_fig.failed
+        ok &= met
+        verdict = "met" if met else "NOT met"
+        print(f"{clients} client(s): switchboard {sb_fig.rate:8.0f} alerts/s, alertmanager {am_fig.rate:8.0f} "
+              f"alerts/s, ratio {ratio:5.2f}  (target >= {TARGET:.2f}: {verdict})")  # fmt: skip
+        if am_fig.failed or sb_fig.failed:
+            print(f"  failed batches: alertmanager {am_fig.failed}, switchboard {sb_fig.failed}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Per-integration rate limits, counted in a real Redis shared by every web process."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from hub import accounts
+from hub.accounts import IntegrationRef
+from hub.config import Settings
+from hub.db import Database
+from hub.models import Event
+from hub.net import free_port
+from tests.conftest import make_settings
+from tests.web.helpers import post_event
+from web import create_app
+from web.ratelimit import retry_after
+
+ALERT = {"title": "Disk full", "dedup_key": "disk"}
+
+
+def client_for(settings: Settings, db: Database, redis_url: str) -> FlaskClient:
+    return create_app(make_settings(settings.home, redis_url=redis_url), db=db).test_client()
+
+
+@pytest.fixture
+def limited_secret(db: Database) -> str:
+    with db.transaction() as session:
+        return accounts.create_integration(session, name="noisy", rate_limit=3)[1]
+
+
+def test_requests_over_the_limit_get_429_with_retry_after_and_store_nothing(
+    settings: Settings, db: Database, redis_url: str, limited_secret: str
+) -> None:
+    client = client_for(settings, db, redis_url)
+    codes = [post_event(client, "noisy", limited_secret, ALERT).status_code for _ in range(5)]
+    assert codes == [202, 202, 202, 429, 429]
+    refused = post_event(client, "noisy", limited_secret, ALERT)
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60 and "3 requests per minute" in refused.json["error"]
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Event)) == 3
+
+
+def test_two_web_processes_share_one_count(
+    settings: Settings, db: Database, redis_url: str, limited_secret: str
+) -> None:
+    first, second = client_for(settings, db, redis_url), client_for(settings, db, redis_url)
+    codes = [post_event(c, "noisy", limited_secret, ALERT).status_code for c in (first, second, first, second)]
+    assert codes == [202, 202, 202, 429]
+
+
+def test_unlimited_integrations_never_touch_redis(settings: Settings, db: Database) -> None:
+    with db.transaction() as session:
+        secret = accounts.create_integration(session, name="calm")[1]
+    client = client_for(settings, db, f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    assert all(post_event(client, "calm", secret, ALERT).status_code == 202 for _ in range(5))
+
+
+def test_limit_is_not_enforced_but_alerts_flow_when_redis_is_down() -> None:
+    import redis
+
+    unreachable = redis.Redis(port=free_port(), socket_connect_timeout=0.2)
+    assert retry_after(unreachable, IntegrationRef(1, "noisy", "generic", rate_limit=1)) is None
+
+
+def test_the_window_resets_after_a_minute(redis_url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    ref = IntegrationRef(7, "noisy", "generic", rate_limit=1)
+    assert retry_after(client, ref, now=120.0) is None
+    assert retry_after(client, ref, now=150.0) == 30
+    assert retry_after(client, ref, now=180.0) is None
