@@ -7,6 +7,8 @@ name or on how long a delivery may take.
 from __future__ import annotations
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry as RedisRetry
 from rq import Queue, Retry
 
 QUEUE_NAME = "notifications"
@@ -22,16 +24,19 @@ RESULT_TTL = 300
 FAILURE_TTL = 7 * 24 * 3600
 
 
-def connect(redis_url: str, *, timeout: float | None = 5.0) -> redis.Redis:
-    """A Redis client that fails fast: the dispatcher holds a database transaction while it talks to Redis.
+def connect(redis_url: str, *, timeout: float | None = 1.0) -> redis.Redis:
+    """A Redis client that fails fast: the dispatcher holds a database transaction while it talks to Redis
+    (on SQLite, the write lock every ingest waits for), so a Redis that is away must cost at most a second,
+    without retries; the dispatcher tries again on its next round anyway.
 
     The worker passes `timeout=None` for reads, because RQ blocks on BLPOP and sets its own socket timeout.
     """
     return redis.Redis.from_url(
         redis_url,
-        socket_connect_timeout=5.0,
+        socket_connect_timeout=1.0,
         socket_timeout=timeout,
         health_check_interval=30,
+        retry=RedisRetry(NoBackoff(), 0),
     )
 
 

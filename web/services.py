@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import redis
 from flask import current_app
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from hub.accounts import IntegrationKeys
 from hub.config import Settings
@@ -45,6 +47,9 @@ class Services:
                     self.settings.redis_url,
                     socket_timeout=REDIS_TIMEOUT,
                     socket_connect_timeout=REDIS_TIMEOUT,
+                    # No retries: a request must not wait seconds on a Redis that is down (health and rate
+                    # limits both have an answer for that).
+                    retry=Retry(NoBackoff(), 0),
                 )
             return self._redis
 

@@ -59,8 +59,10 @@ def test_unlimited_integrations_never_touch_redis(settings: Settings, db: Databa
 
 def test_limit_is_not_enforced_but_alerts_flow_when_redis_is_down() -> None:
     import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
-    unreachable = redis.Redis(port=free_port(), socket_connect_timeout=0.2)
+    unreachable = redis.Redis(port=free_port(), socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
     assert retry_after(unreachable, IntegrationRef(1, "noisy", "generic", rate_limit=1)) is None
 
 
