@@ -207,8 +207,8 @@ def start_alertmanager(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     argv = [ALERTMANAGER, f"--config.file={config}", f"--storage.path={tmp / 'alertmanager-data'}",
             "--cluster.listen-address=", f"--web.listen-address={HOST}:{port}", "--log.level=warn"]  # fmt: skip
-    log = (tmp / "alertmanager.log").open("wb")
-    process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+    with (tmp / "alertmanager.log").open("wb") as log:
+        process = subprocess.Popen(argv, stdout=log, stderr=log)
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -261,9 +261,8 @@ def prepare_switchboard(tmp: Path) -> tuple[dict[str, str], str, str]:
 
 def start_switchboard(env: dict[str, str], workers: int, log: Path) -> tuple[subprocess.Popen[bytes], int]:
     settings = replace(Settings.from_env(dict(env, SWITCHBOARD_WEB_WORKERS=str(workers))), web_port=free_port())
-    process = subprocess.Popen(
-        gunicorn_argv(settings), env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT
-    )
+    with log.open("wb") as out:
+        process = subprocess.Popen(gunicorn_argv(settings), env=env, cwd=ROOT, stdout=out, stderr=out)
     try:
         wait_for_port(HOST, settings.web_port, timeout=30)
     except TimeoutError:

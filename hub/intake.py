@@ -76,14 +76,14 @@ _RESOLVE = Prepared(
     update(_incidents)
     .where(_OPEN_WITH_KEY)
     .values(status="resolved", resolved_at=bindparam("now"), last_seen=bindparam("now"))
-    .returning(_incidents.c.id, _incidents.c.occurrences),
+    .returning(_incidents.c.id, _incidents.c.occurrences, _incidents.c.title, _incidents.c.assignee),
     ("key", "integration", "now"),
 )
 _ACKNOWLEDGE = Prepared(
     update(_incidents)
     .where(_OPEN_WITH_KEY, _incidents.c.status == "open")
     .values(status="acknowledged", last_seen=bindparam("now"))
-    .returning(_incidents.c.id, _incidents.c.occurrences),
+    .returning(_incidents.c.id, _incidents.c.occurrences, _incidents.c.title, _incidents.c.assignee),
     ("key", "integration", "now"),
 )
 _TOUCH = Prepared(
@@ -165,9 +165,10 @@ class Intake:
             if thread is not None:
                 return _add_to_thread(conn, raw, thread, event)
         if event.action is Action.RESOLVE:
-            return _resolve(conn, raw, event)
+            return self._resolve(conn, raw, event)
         if event.action is Action.ACKNOWLEDGE:
-            return _acknowledge(conn, raw, event)
+            summary = f"Acknowledged by {event.source} event"
+            return _change_status(conn, raw, event, _ACKNOWLEDGE, "acknowledged", summary)[0]
         if event.dedup_key:
             repeat = _count_repeat(conn, raw, event)
             if repeat is not None:
@@ -205,17 +206,20 @@ class Intake:
         trace = decision.trace_json()
         event_id = _store_event(conn, raw, event, incident_id=incident_id, trace={"rules": trace})
         owed = self._owed_notices(conn, incident_id, values, event)
-        entries = [_entry(incident_id, "opened", _opened_summary(decision), event_id=event_id, data={"rules": trace})]
-        entries += [
-            _entry(
-                incident_id, "notification", f"{n.kind} to {n.recipient} queued", data={"delivery_id": n.delivery_id}
-            )
-            for n in owed
-        ]
-        _INSERT_TIMELINE.execute_many(conn, entries)
-        if owed:
-            _INSERT_OUTBOX.execute_many(conn, [_outbox_row(incident_id, n) for n in owed])
+        opened = _entry(incident_id, "opened", _opened_summary(decision), event_id=event_id, data={"rules": trace})
+        _owe(conn, incident_id, owed, also=[opened])
         return Outcome(event_id, incident_id, "open", 1, created=True)
+
+    def _resolve(self, conn: Connection, raw: Raw, event: InboundEvent) -> Outcome:
+        summary = f"Resolved by {event.source} event"
+        outcome, changed = _change_status(conn, raw, event, _RESOLVE, "resolved", summary)
+        if changed is not None and changed.assignee and _is_active_user(conn, changed.assignee):
+            notice = notices.resolution(
+                incident_id=changed.id, title=changed.title, assignee=changed.assignee, source=event.source,
+                desk_address=self._notice.desk_addresses[0], base_url=self._notice.base_url,
+            )  # fmt: skip
+            _owe(conn, changed.id, [notice])
+        return outcome
 
     def _owed_notices(
         self, conn: Connection, incident_id: int, incident: dict[str, Any], event: InboundEvent
@@ -312,28 +316,43 @@ def _count_repeat(conn: Connection, raw: Raw, event: InboundEvent) -> Outcome | 
     return Outcome(event_id, incident_id, status, occurrences)
 
 
-def _resolve(conn: Connection, raw: Raw, event: InboundEvent) -> Outcome:
-    return _change_status(conn, raw, event, _RESOLVE, "resolved", f"Resolved by {event.source} event")
+@dataclass(frozen=True)
+class _Changed:
+    """An incident whose status an event just changed."""
 
-
-def _acknowledge(conn: Connection, raw: Raw, event: InboundEvent) -> Outcome:
-    return _change_status(conn, raw, event, _ACKNOWLEDGE, "acknowledged", f"Acknowledged by {event.source} event")
+    id: int
+    occurrences: int
+    title: str
+    assignee: str | None
 
 
 def _change_status(
     conn: Connection, raw: Raw, event: InboundEvent, statement: Prepared, status: str, summary: str
-) -> Outcome:
+) -> tuple[Outcome, _Changed | None]:
     """Move the open incident with the event's dedup key to `status`; an event for no open incident is kept
     but touches nothing (as PagerDuty does for acknowledge/resolve of an unknown key)."""
     row = statement.first(conn, {"key": event.dedup_key, "integration": raw.integration_id, "now": utcnow()})
     if row is None:
         error = f"{event.action.value} for a dedup key with no open incident to change"
         event_id = _store_event(conn, raw, event, status="ignored", error=error)
-        return Outcome(event_id, None)
-    incident_id, occurrences = row
-    event_id = _store_event(conn, raw, event, incident_id=incident_id)
-    _INSERT_TIMELINE.execute(conn, _entry(incident_id, status, summary, event_id=event_id))
-    return Outcome(event_id, incident_id, status, occurrences)
+        return Outcome(event_id, None), None
+    changed = _Changed(*row)
+    event_id = _store_event(conn, raw, event, incident_id=changed.id)
+    _INSERT_TIMELINE.execute(conn, _entry(changed.id, status, summary, event_id=event_id))
+    return Outcome(event_id, changed.id, status, changed.occurrences), changed
+
+
+def _owe(conn: Connection, incident_id: int, owed: Sequence[notices.Notice], also: Sequence[dict] = ()) -> None:
+    """Write notices to the outbox with a timeline entry each (plus `also`), in the caller's transaction."""
+    entries = [*also]
+    entries += [
+        _entry(incident_id, "notification", f"{n.kind} to {n.recipient} queued", data={"delivery_id": n.delivery_id})
+        for n in owed
+    ]
+    if entries:
+        _INSERT_TIMELINE.execute_many(conn, entries)
+    if owed:
+        _INSERT_OUTBOX.execute_many(conn, [_outbox_row(incident_id, n) for n in owed])
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,44 @@ def _domain(address: str) -> str:
     return address.rpartition("@")[2] or "localhost"
 
 
+def _footer(ref: str, desk_address: str, base_url: str) -> str:
+    return f"\n\n{base_url}/incidents/{ref}\n\n-- \nSwitchboard <{desk_address}>\n"
+
+
+def _notice(
+    kind: str,
+    *,
+    recipient: str,
+    subject: str,
+    body: str,
+    desk_address: str,
+    auto_submitted: str = "auto-generated",
+    in_reply_to: str | None = None,
+) -> Notice:
+    """A notice with the headers every one of ours carries: a stable delivery id (also in the Message-ID, so a
+    receiver can drop repeats of an at-least-once delivery) and RFC 3834 marks so responders stay quiet."""
+    delivery_id = str(uuid.uuid4())
+    headers: dict[str, Any] = {
+        "From": desk_address,
+        "Auto-Submitted": auto_submitted,
+        "X-Auto-Response-Suppress": "All",
+        "X-Switchboard-Delivery": delivery_id,
+    }
+    if in_reply_to:
+        headers["In-Reply-To"] = in_reply_to
+        headers["References"] = in_reply_to
+    return Notice(
+        kind=kind,
+        channel="email",
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        headers=headers,
+        message_id=make_msgid(idstring=delivery_id, domain=_domain(desk_address)),
+        delivery_id=delivery_id,
+    )
+
+
 def acknowledgement(
     *,
     incident_id: int,
@@ -37,32 +75,14 @@ def acknowledgement(
 ) -> Notice:
     """Tell a requester their email became an incident; the reference in the subject threads replies back."""
     ref = format_ref(incident_id)
-    delivery_id = str(uuid.uuid4())
-    headers: dict[str, Any] = {
-        "From": desk_address,
-        # RFC 3834: an automatic reply; well-behaved responders will not answer it, and we ignore those that do.
-        "Auto-Submitted": "auto-replied",
-        "X-Auto-Response-Suppress": "All",
-        "X-Switchboard-Delivery": delivery_id,
-    }
-    if in_reply_to:
-        headers["In-Reply-To"] = in_reply_to
-        headers["References"] = in_reply_to
     body = (
         f"Hello,\n\nWe have received your message and opened {ref}: {title}\n\n"
         f"Reply to this email to add to it; keep [{ref}] in the subject.\n\n"
         f"-- \nService desk <{desk_address}>\n{base_url}/incidents/{ref}\n"
     )
-    return Notice(
-        kind="acknowledgement",
-        channel="email",
-        recipient=requester,
-        subject=f"[{ref}] {title}",
-        body=body,
-        headers=headers,
-        message_id=make_msgid(idstring=delivery_id, domain=_domain(desk_address)),
-        delivery_id=delivery_id,
-    )
+    # RFC 3834: an automatic reply; well-behaved responders will not answer it, and we ignore those that do.
+    return _notice("acknowledgement", recipient=requester, subject=f"[{ref}] {title}", body=body,
+                   desk_address=desk_address, auto_submitted="auto-replied", in_reply_to=in_reply_to)  # fmt: skip
 
 
 def assignment(
@@ -70,23 +90,16 @@ def assignment(
 ) -> Notice:
     """Tell a person an incident is theirs."""
     ref = format_ref(incident_id)
-    delivery_id = str(uuid.uuid4())
+    body = f"{ref} (P{priority}) is assigned to you: {title}" + _footer(ref, desk_address, base_url)
+    return _notice("assigned", recipient=assignee, subject=f"[{ref}] P{priority} assigned to you: {title}",
+                   body=body, desk_address=desk_address)  # fmt: skip
+
+
+def resolution(*, incident_id: int, title: str, assignee: str, source: str, desk_address: str, base_url: str) -> Notice:
+    """Tell the assignee their incident was resolved by its source (one notice per state change, not per event)."""
+    ref = format_ref(incident_id)
     body = (
-        f"{ref} (P{priority}) is assigned to you: {title}\n\n{base_url}/incidents/{ref}\n\n"
-        f"-- \nSwitchboard <{desk_address}>\n"
+        f"{ref} was resolved by {source}: {title}\n\n{base_url}/incidents/{ref}\n\n-- \nSwitchboard <{desk_address}>\n"
     )
-    return Notice(
-        kind="assigned",
-        channel="email",
-        recipient=assignee,
-        subject=f"[{ref}] P{priority} assigned to you: {title}",
-        body=body,
-        headers={
-            "From": desk_address,
-            "Auto-Submitted": "auto-generated",
-            "X-Auto-Response-Suppress": "All",
-            "X-Switchboard-Delivery": delivery_id,
-        },
-        message_id=make_msgid(idstring=delivery_id, domain=_domain(desk_address)),
-        delivery_id=delivery_id,
-    )
+    return _notice("resolved", recipient=assignee, subject=f"[{ref}] Resolved: {title}", body=body,
+                   desk_address=desk_address)  # fmt: skip

@@ -176,3 +176,19 @@ def test_batch_is_applied_in_order_in_one_transaction(store: Store) -> None:
     )
     assert [o.created for o in outcomes] == [True, True, False, False]
     assert outcomes[2].occurrences == 2 and outcomes[3].incident_status == "resolved"
+
+
+def test_resolve_owes_the_assigned_user_one_notice_and_repeats_owe_none(store: Store) -> None:
+    from hub.accounts import create_user
+
+    with store.db.transaction() as s:
+        create_user(s, email="oncall@example.com", password="correct horse", role="agent")
+        add_rule(s, RuleSpec(id=0, name="to on-call", field="severity", op="equals", value="critical",
+                             set_assignee="oncall@example.com"))  # fmt: skip
+    for _ in range(3):
+        store.intake.record(RAW, alert(severity="critical"))
+    store.intake.record(RAW, alert(action=Action.RESOLVE))
+    store.intake.record(RAW, alert(action=Action.RESOLVE))  # nothing open any more: no second notice
+    with store.db.read() as s:
+        kinds = [m.kind for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+    assert kinds == ["assigned", "resolved"]

@@ -1,0 +1,333 @@
+"""Alert storm: 100,000 alerts over 100 dedup keys from 4 clients into Switchboard; does dedup hold, and at what cost.
+
+The storm: single-alert POSTs to the generic endpoint `POST /api/v1/events/<name>`, alert i carrying dedup key
+i mod --keys (round-robin), severity critical, from 4 client threads at once (client c sends alerts c, c+4, ...).
+The generic kind because it names its dedup key outright and takes one alert per request: 100,000 alerts are
+100,000 requests, each its own transaction, the costliest way for a storm to arrive (an Alertmanager would send
+batches, and would itself fold a storm into one alert per fingerprint before sending). A rule assigns critical
+alerts to a user, so each new incident owes exactly one notification in the outbox; repeats owe none.
+Switchboard runs under the gunicorn command line `switchboard web` uses (gunicorn_argv, 2 sync workers by default)
+with a fresh SWITCHBOARD_HOME (SQLite); load comes from Python threads using http.client (gunicorn's sync workers
+close the connection after every response, so each request is a new connection).
+Targets, all of which must hold: exactly --keys incidents, whose occurrences add up to --alerts; at most --keys
+outbox notifications; no failed request (any non-2xx answer or connection error counts).
+Printed for context, with no target: the wall time, the same requests against bench/bare_app.py (a Flask endpoint
+that reads the body and answers 202) under the same gunicorn command line, the peak RSS (VmHWM) of the server's
+gunicorn master + workers, the load generator's own peak RSS, and the CPU each side used.
+
+    python bench/alert_storm.py [--alerts 100000] [--keys 100] [--clients 4] [--workers 2] [--max-seconds 900]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+
+from hub.accounts import create_integration, create_user  # noqa: E402
+from hub.config import Settings  # noqa: E402
+from hub.db import Database  # noqa: E402
+from hub.domain import RuleSpec  # noqa: E402
+from hub.migrate import upgrade  # noqa: E402
+from hub.net import free_port, wait_for_port  # noqa: E402
+from hub.rulebook import add_rule  # noqa: E402
+from web.cli import gunicorn_argv  # noqa: E402
+
+HOST = "127.0.0.1"
+PATH = "/api/v1/events/storm"
+CLOCK_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def storm_bodies(keys: int) -> list[bytes]:
+    """The body for each dedup key, encoded once: a storm repeats the same alert."""
+    return [
+        json.dumps({
+            "title": f"Disk full on db{k}",
+            "description": f"/var/lib/postgresql on db{k} is 97% full",
+            "severity": "critical",
+            "dedup_key": f"storm-{k}",
+            "labels": {"team": "db", "host": f"db{k}"},
+        }).encode()
+        for k in range(keys)
+    ]  # fmt: skip
+
+
+# --- processes ----------------------------------------------------------------------------------------------------
+
+
+def process_tree(root: int) -> list[int]:
+    """root and all its descendants (gunicorn's master and workers), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
+            except OSError:
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat(5)
+    return total / CLOCK_TICK
+
+
+def peak_rss_kib(pid: int) -> int:
+    """VmHWM, the process's peak resident set, in KiB (0 once it has gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+
+
+def start_gunicorn(env: dict[str, str], app: str, workers: int, log: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """The `switchboard web` command line serving `app` on a free loopback port."""
+    settings = replace(Settings.from_env(dict(env, SWITCHBOARD_WEB_WORKERS=str(workers))), web_port=free_port())
+    server_env = dict(env, PYTHONPATH=f"{ROOT / 'bench'}:{ROOT}")
+    with log.open("wb") as out:
+        process = subprocess.Popen(gunicorn_argv(settings, app), env=server_env, cwd=ROOT, stdout=out, stderr=out)
+    try:
+        wait_for_port(HOST, settings.web_port, timeout=30)
+    except TimeoutError:
+        stop(process)
+        raise
+    return process, settings.web_port
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if it has not gone in 15 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def prepare_switchboard(tmp: Path) -> tuple[dict[str, str], str, str]:
+    """A fresh SWITCHBOARD_HOME with a generic integration and the rule; (env, database URL, secret)."""
+    home = tmp / "var"
+    env = dict(os.environ, SWITCHBOARD_HOME=str(home), SECRET_KEY="bench", REDIS_URL="redis://127.0.0.1:1/0")
+    env.pop("DATABASE_URL", None)
+    url = f"sqlite:///{home / 'switchboard.db'}"
+    db = Database.connect(url)
+    upgrade(db.engine)
+    with db.transaction() as s:
+        secret = create_integration(s, name="storm", kind="generic")[1]
+        create_user(s, email="oncall@example.com", password="bench-password", role="agent")
+        add_rule(s, RuleSpec(id=0, name="critical to on-call", field="severity", op="equals", value="critical",
+                             set_assignee="oncall@example.com"))  # fmt: skip
+    db.dispose()
+    return env, url, secret
+
+
+# --- the storm ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """What one client saw."""
+
+    sent: int = 0
+    accepted: int = 0  # answered 2xx
+    failed: int = 0  # answered otherwise, or lost to a connection error
+    errors: list[str] = field(default_factory=list)
+
+
+def client(port: int, headers: dict[str, str], bodies: list[bytes], first: int, step: int, count: int,
+           deadline: float, halt: threading.Event, tally: Tally) -> None:  # fmt: skip
+    """Send alerts first, first+step, ... (< count), alert i with the body of key i mod len(bodies)."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    keys = len(bodies)
+    try:
+        for i in range(first, count, step):
+            if halt.is_set() or time.monotonic() >= deadline:
+                break
+            tally.sent += 1
+            try:
+                conn.request("POST", PATH, bodies[i % keys], headers)
+                response = conn.getresponse()
+                answer = response.read()
+            except (OSError, http.client.HTTPException) as exc:
+                tally.failed += 1
+                if len(tally.errors) < 5:
+                    tally.errors.append(repr(exc))
+                conn.close()
+                continue
+            if 200 <= response.status < 300:
+                tally.accepted += 1
+            else:
+                tally.failed += 1
+                if len(tally.errors) < 5:
+                    tally.errors.append(f"{response.status} {answer[:200]!r}")
+    finally:
+        conn.close()
+
+
+@dataclass(frozen=True)
+class Run:
+    sent: int
+    accepted: int
+    failed: int
+    seconds: float
+    client_cpu: float  # cores the load generator used
+    server_cpu: float  # cores the server used
+    peak_rss_kib: dict[int, int]  # by server pid
+    errors: tuple[str, ...]
+
+
+def storm(name: str, port: int, server: int, secret: str, args: argparse.Namespace) -> Run:
+    """Send the whole storm from --clients threads at once, printing progress; read the server's peak RSS after."""
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {secret}"}
+    bodies = storm_bodies(args.keys)
+    tallies = [Tally() for _ in range(args.clients)]
+    halt = threading.Event()
+    pids = process_tree(server)
+    start = time.monotonic()
+    deadline = start + args.max_seconds
+    cpu0, server0 = time.process_time(), cpu_seconds(pids)
+    threads = [
+        threading.Thread(
+            target=client,
+            args=(port, headers, bodies, c, args.clients, args.alerts, deadline, halt, tallies[c]),
+            daemon=True,
+        )
+        for c in range(args.clients)
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        last = start
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.5)
+                if time.monotonic() - last >= 10:
+                    last = time.monotonic()
+                    sent, failed = sum(t.sent for t in tallies), sum(t.failed for t in tallies)
+                    print(f"  {name}: {last - start:5.0f} s, {sent} sent ({sent / (last - start):.0f}/s), "
+                          f"{failed} failed", flush=True)  # fmt: skip
+        elapsed = time.monotonic() - start
+    finally:
+        halt.set()
+        for thread in threads:
+            thread.join(35)
+    return Run(
+        sent=sum(t.sent for t in tallies),
+        accepted=sum(t.accepted for t in tallies),
+        failed=sum(t.failed for t in tallies),
+        seconds=elapsed,
+        client_cpu=(time.process_time() - cpu0) / elapsed,
+        server_cpu=(cpu_seconds(pids) - server0) / elapsed,
+        peak_rss_kib={pid: peak_rss_kib(pid) for pid in process_tree(server)},
+        errors=tuple(e for t in tallies for e in t.errors),
+    )
+
+
+def report(name: str, run: Run) -> None:
+    rss = sum(run.peak_rss_kib.values()) / 1024
+    each = ", ".join(f"{kib / 1024:.0f}" for kib in run.peak_rss_kib.values())
+    print(f"{name:12} wall time {run.seconds:7.1f} s  ({run.accepted / run.seconds:6.0f} req/s; sent {run.sent}, "
+          f"2xx {run.accepted}, failed {run.failed}; CPU: server {run.server_cpu:.2f} cores, load generator "
+          f"{run.client_cpu:.2f} cores; server peak RSS {rss:.0f} MiB = master + workers {each})")  # fmt: skip
+    for error in run.errors[:5]:
+        print(f"  {name} error: {error}", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--alerts", type=int, default=100_000, help="alerts in the storm (one POST each)")
+    parser.add_argument("--keys", type=int, default=100, help="distinct dedup keys, used round-robin")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent client threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for both servers")
+    parser.add_argument("--max-seconds", type=float, default=900, help="give up on a server's storm after this")
+    args = parser.parse_args()
+    if args.alerts < 1 or args.keys < 1 or args.clients < 1 or args.keys > args.alerts:
+        parser.error("need 1 <= --keys <= --alerts and --clients >= 1")
+
+    tmp = Path(tempfile.mkdtemp(prefix="switchboard-bench-"))
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        env, url, secret = prepare_switchboard(tmp)
+        print(f"storm: {args.alerts} alerts over {args.keys} dedup keys from {args.clients} clients; "
+              f"Switchboard under gunicorn ({args.workers} sync workers), SQLite in {tmp}", flush=True)  # fmt: skip
+        server, port = start_gunicorn(env, "web.wsgi:app", args.workers, tmp / "switchboard.log")
+        processes.append(server)
+        switchboard = storm("switchboard", port, server.pid, secret, args)
+        stop(server)
+        report("switchboard", switchboard)
+
+        db = Database.connect(url)
+        with db.reader() as conn:
+            incidents, occurrences = conn.execute(
+                text("SELECT count(*), coalesce(sum(occurrences), 0) FROM incidents")
+            ).one()
+            outbox = conn.execute(text("SELECT count(*) FROM outbox")).scalar_one()
+            events = conn.execute(text("SELECT count(*) FROM events")).scalar_one()
+        db.dispose()
+
+        print(f"baseline: the same {args.alerts} requests against bench/bare_app.py, same gunicorn command line",
+              flush=True)  # fmt: skip
+        server, port = start_gunicorn(env, "bare_app:app", args.workers, tmp / "bare.log")
+        processes.append(server)
+        bare = storm("bare", port, server.pid, secret, args)
+        stop(server)
+        report("bare", bare)
+    finally:
+        for process in processes:
+            stop(process)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    generator_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    checks = [
+        (f"incidents: {incidents} (must be exactly {args.keys})", incidents == args.keys),
+        (f"occurrences: {occurrences} (must be {args.alerts})", occurrences == args.alerts),
+        (f"outbox notifications: {outbox} (must be at most {args.keys})", outbox <= args.keys),
+        (f"failed requests: {switchboard.failed} (must be 0)", switchboard.failed == 0),
+        (f"requests sent: {switchboard.sent} (must be {args.alerts})", switchboard.sent == args.alerts),
+    ]
+    print()
+    for line, ok in checks:
+        print(f"{line:60} {'ok' if ok else 'FAILED'}")
+    print(f"events stored: {events}")
+    print(f"wall time: switchboard {switchboard.seconds:.1f} s, bare {bare.seconds:.1f} s "
+          f"(switchboard / bare = {switchboard.seconds / bare.seconds:.2f})")  # fmt: skip
+    switchboard_rss, bare_rss = (sum(run.peak_rss_kib.values()) / 1024 for run in (switchboard, bare))
+    print(f"peak RSS: switchboard server {switchboard_rss:.0f} MiB (master + workers), bare server {bare_rss:.0f} "
+          f"MiB, load generator {generator_rss:.0f} MiB")  # fmt: skip
+    if bare.failed:
+        print(f"the baseline had {bare.failed} failed requests: its wall time is not a clean figure")
+    return 0 if all(ok for _, ok in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
