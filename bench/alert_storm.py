@@ -7,8 +7,10 @@ The generic kind because it names its dedup key outright and takes one alert per
 batches, and would itself fold a storm into one alert per fingerprint before sending). A rule assigns critical
 alerts to a user, so each new incident owes exactly one notification in the outbox; repeats owe none.
 Switchboard runs under the gunicorn command line `switchboard web` uses (gunicorn_argv, 2 sync workers by default)
-with a fresh SWITCHBOARD_HOME (SQLite); load comes from Python threads using http.client (gunicorn's sync workers
-close the connection after every response, so each request is a new connection).
+with a fresh SWITCHBOARD_HOME (SQLite). Load comes from Python threads, each sending requests encoded up front,
+one per connection with `Connection: close` (gunicorn's sync workers close after every response anyway) and
+reading the answer's status line: on this 2-core machine http.client's own per-request work cost the bare
+baseline about a fifth of its rate, and the load generator shares the CPUs with the server it measures.
 Targets, all of which must hold: exactly --keys incidents, whose occurrences add up to --alerts; at most --keys
 outbox notifications; no failed request (any non-2xx answer or connection error counts).
 Printed for context, with no target: the wall time, the same requests against bench/bare_app.py (a Flask endpoint
@@ -21,11 +23,11 @@ gunicorn master + workers, the load generator's own peak RSS, and the CPU each s
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import resource
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -164,34 +166,47 @@ class Tally:
     errors: list[str] = field(default_factory=list)
 
 
-def client(port: int, headers: dict[str, str], bodies: list[bytes], first: int, step: int, count: int,
-           deadline: float, halt: threading.Event, tally: Tally) -> None:  # fmt: skip
-    """Send alerts first, first+step, ... (< count), alert i with the body of key i mod len(bodies)."""
-    conn = http.client.HTTPConnection(HOST, port, timeout=30)
-    keys = len(bodies)
-    try:
-        for i in range(first, count, step):
-            if halt.is_set() or time.monotonic() >= deadline:
-                break
-            tally.sent += 1
-            try:
-                conn.request("POST", PATH, bodies[i % keys], headers)
-                response = conn.getresponse()
-                answer = response.read()
-            except (OSError, http.client.HTTPException) as exc:
-                tally.failed += 1
-                if len(tally.errors) < 5:
-                    tally.errors.append(repr(exc))
-                conn.close()
-                continue
-            if 200 <= response.status < 300:
-                tally.accepted += 1
-            else:
-                tally.failed += 1
-                if len(tally.errors) < 5:
-                    tally.errors.append(f"{response.status} {answer[:200]!r}")
-    finally:
-        conn.close()
+def request_bytes(port: int, secret: str, body: bytes) -> bytes:
+    """One whole HTTP/1.1 request, encoded once and sent as is."""
+    head = (f"POST {PATH} HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer {secret}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n")  # fmt: skip
+    return head.encode() + body
+
+
+def post(port: int, request: bytes) -> tuple[int, bytes]:
+    """Send one request on a new connection; (status, whole answer). The server closes when it has answered."""
+    with socket.create_connection((HOST, port), timeout=30) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    answer = b"".join(chunks)
+    if not answer.startswith(b"HTTP/1."):
+        raise ConnectionError(f"not an HTTP answer: {answer[:100]!r}")
+    return int(answer[9:12]), answer
+
+
+def client(port: int, requests: list[bytes], first: int, step: int, count: int, deadline: float,
+           halt: threading.Event, tally: Tally) -> None:  # fmt: skip
+    """Send alerts first, first+step, ... (< count), alert i being the request of key i mod len(requests)."""
+    keys = len(requests)
+    for i in range(first, count, step):
+        if halt.is_set() or time.monotonic() >= deadline:
+            break
+        tally.sent += 1
+        try:
+            status, answer = post(port, requests[i % keys])
+        except (OSError, ValueError) as exc:
+            tally.failed += 1
+            if len(tally.errors) < 5:
+                tally.errors.append(repr(exc))
+            continue
+        if 200 <= status < 300:
+            tally.accepted += 1
+        else:
+            tally.failed += 1
+            if len(tally.errors) < 5:
+                tally.errors.append(repr(answer[:300]))
 
 
 @dataclass(frozen=True)
@@ -208,8 +223,7 @@ class Run:
 
 def storm(name: str, port: int, server: int, secret: str, args: argparse.Namespace) -> Run:
     """Send the whole storm from --clients threads at once, printing progress; read the server's peak RSS after."""
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {secret}"}
-    bodies = storm_bodies(args.keys)
+    requests = [request_bytes(port, secret, body) for body in storm_bodies(args.keys)]
     tallies = [Tally() for _ in range(args.clients)]
     halt = threading.Event()
     pids = process_tree(server)
@@ -219,7 +233,7 @@ def storm(name: str, port: int, server: int, secret: str, args: argparse.Namespa
     threads = [
         threading.Thread(
             target=client,
-            args=(port, headers, bodies, c, args.clients, args.alerts, deadline, halt, tallies[c]),
+            args=(port, requests, c, args.clients, args.alerts, deadline, halt, tallies[c]),
             daemon=True,
         )
         for c in range(args.clients)

@@ -4,17 +4,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from importlib.metadata import entry_points
 from typing import Any
 
 import click
+from sqlalchemy.orm import Session
 
-from hub import accounts
+from hub import accounts, silences
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import ROLES
 from hub.errors import BadInput, ConfigError, StorageUnavailable
 from hub.migrate import upgrade_database
+from hub.models import utcnow
 from hub.supervisor import up
 
 
@@ -140,3 +143,50 @@ def integration_create(kind: str, name: str, rate_limit: int | None) -> None:
     click.echo(f"integration {name!r} ({kind}) posts to /api/v1/events/{name} with", err=True)
     click.echo("'Authorization: Bearer <secret>'; store the secret now, it will not be shown again:", err=True)
     click.echo(secret)
+
+
+@main.group()
+def silence() -> None:
+    """Silence matching events for a while (maintenance windows): they are stored and counted, no one notified."""
+
+
+@silence.command("add")
+@click.option(
+    "--match",
+    "matches",
+    multiple=True,
+    required=True,
+    help="field=value, field!=value, field=~regex or field!~regex; repeat for several (all must match).",
+)
+@click.option("--duration", default="2h", show_default=True, help="How long from the start: 90m, 2h, 3d, 1w.")
+@click.option("--starts", type=click.DateTime(), help="When it starts, in UTC (default: now).")
+@click.option("--comment", default="", help="Why, for whoever wonders later.")
+def silence_add(matches: tuple[str, ...], duration: str, starts: datetime | None, comment: str) -> None:
+    """Add a silence, e.g.: switchboard silence add --match labels.team=db --duration 2h --comment "DB upgrade" """
+
+    def work(session: Session) -> int:
+        start = starts.replace(tzinfo=UTC) if starts else utcnow()
+        matchers = [silences.parse_matcher(m) for m in matches]
+        row = silences.add_silence(session, matchers=matchers, starts_at=start,
+                                   ends_at=start + silences.parse_duration(duration), comment=comment,
+                                   created_by="cli")  # fmt: skip
+        return row.id
+
+    click.echo(f"added silence {in_transaction(work)}")
+
+
+@silence.command("list")
+def silence_list() -> None:
+    """Print the silences that have not ended."""
+    for row in in_transaction(silences.active):
+        matchers = ", ".join(f"{m['field']}{m['op']}{m['value']}" for m in row.matchers.get("matchers", []))
+        click.echo(f"{row.id:>4}  {row.starts_at:%Y-%m-%d %H:%M} .. {row.ends_at:%Y-%m-%d %H:%M} UTC  {matchers}"
+                   f"  # {row.comment}")  # fmt: skip
+
+
+@silence.command("expire")
+@click.argument("silence_id", type=int)
+def silence_expire(silence_id: int) -> None:
+    """End silence SILENCE_ID now."""
+    in_transaction(lambda s: silences.expire_silence(s, silence_id))
+    click.echo(f"expired silence {silence_id}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
@@ -88,12 +89,39 @@ class RuleSpec:
     enabled: bool = True
 
 
+MATCH_OPS = ("=", "!=", "=~", "!~")
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """One condition of a silence, Alertmanager-style: `labels.team=db`, `severity!=info`, `title=~disk.*`."""
+
+    field: str
+    op: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.field}{self.op}{self.value}"
+
+
+@dataclass(frozen=True)
+class SilenceSpec:
+    """A maintenance window: events matching every matcher between the two times notify no one."""
+
+    id: int
+    matchers: tuple[Matcher, ...]
+    starts_at: datetime
+    ends_at: datetime
+    comment: str = ""
+
+
 @dataclass(frozen=True)
 class RuleBook:
-    """The ordered rules in force, with the version caches key on."""
+    """The routing in force (ordered rules and unexpired silences), with the version caches key on."""
 
     version: int
     rules: tuple[RuleSpec, ...]
+    silences: tuple[SilenceSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,6 +140,7 @@ class Decision:
     category: str | None = None
     assignee: str | None = None
     trace: tuple[TraceStep, ...] = ()
+    silenced_by: int | None = None  # the silence that holds this event's notifications
 
     def trace_json(self) -> list[dict[str, Any]]:
         return [{"rule_id": s.rule_id, "rule": s.rule, "matched": s.matched, "sets": dict(s.sets)} for s in self.trace]

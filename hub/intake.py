@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
@@ -25,7 +26,7 @@ from hub.models import OPEN_CONDITION, Event, Incident, OutboxMessage, TimelineE
 from hub.prepared import Prepared
 from hub.rulebook import RuleBookCache
 
-Decide = Callable[[InboundEvent, RuleBook], Decision]
+Decide = Callable[[InboundEvent, RuleBook, datetime], Decision]
 
 _events = cast(Table, Event.__table__)
 _incidents = cast(Table, Incident.__table__)
@@ -176,8 +177,8 @@ class Intake:
         return self._open(conn, raw, event)
 
     def _open(self, conn: Connection, raw: Raw, event: InboundEvent) -> Outcome:
-        decision = self._decide(event, self._rules.current(conn))
         now = utcnow()
+        decision = self._decide(event, self._rules.current(conn), now)
         values: dict[str, Any] = {
             "title": event.title[:500],
             "description": event.description,
@@ -205,7 +206,8 @@ class Intake:
             return repeat
         trace = decision.trace_json()
         event_id = _store_event(conn, raw, event, incident_id=incident_id, trace={"rules": trace})
-        owed = self._owed_notices(conn, incident_id, values, event)
+        # A silence (maintenance window) lets the incident be opened and counted, but no one is notified.
+        owed = [] if decision.silenced_by is not None else self._owed_notices(conn, incident_id, values, event)
         opened = _entry(incident_id, "opened", _opened_summary(decision), event_id=event_id, data={"rules": trace})
         _owe(conn, incident_id, owed, also=[opened])
         return Outcome(event_id, incident_id, "open", 1, created=True)
@@ -410,6 +412,8 @@ def _is_active_user(conn: Connection, email: str) -> bool:
 
 def _opened_summary(decision: Decision) -> str:
     parts = [f"Opened as P{decision.priority}"]
+    if decision.silenced_by is not None:
+        parts.append(f"silenced by silence {decision.silenced_by} (no notifications)")
     if decision.category:
         parts.append(f"category {decision.category}")
     if decision.assignee:

@@ -196,6 +196,20 @@ class Rule(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class Silence(Base):
+    """A maintenance window over events matching all its matchers: stored and counted, no one notified."""
+
+    __tablename__ = "silences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    matchers: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"matchers": [{"field", "op", "value"}, ...]}
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime] = mapped_column(index=True)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Revision(Base):
     """Counters that caches key on (e.g. the rule set's version), bumped in the transaction that changes it."""
 

@@ -7,11 +7,12 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
-from hub.domain import RuleBook, RuleSpec
+from hub.domain import Matcher, RuleBook, RuleSpec, SilenceSpec
 from hub.errors import BadInput
-from hub.models import Revision, Rule
+from hub.models import Revision, Rule, Silence, utcnow
 from hub.prepared import Prepared
 
+#: One version for everything routing depends on (rules and silences): either changing reloads both.
 RULES_REVISION = "rules"
 
 
@@ -31,9 +32,19 @@ def bump_version(session: Session) -> None:
 
 
 def load(db: Session | Connection) -> RuleBook:
-    """The rules in order; works on an ORM session or a Core connection (the intake's hot path uses Core)."""
+    """The rules in order and the unexpired silences; works on an ORM session or a Core connection."""
     rows = db.execute(select(*Rule.__table__.c).order_by(Rule.position, Rule.id)).all()
-    return RuleBook(version=_version(db), rules=tuple(spec_of(r) for r in rows))
+    silences = db.execute(select(*Silence.__table__.c).where(Silence.ends_at > utcnow()).order_by(Silence.id)).all()
+    return RuleBook(
+        version=_version(db),
+        rules=tuple(spec_of(r) for r in rows),
+        silences=tuple(_silence_of(s) for s in silences),
+    )
+
+
+def _silence_of(row: Any) -> SilenceSpec:
+    matchers = tuple(Matcher(m["field"], m["op"], m["value"]) for m in (row.matchers or {}).get("matchers", []))
+    return SilenceSpec(row.id, matchers, row.starts_at, row.ends_at, row.comment)
 
 
 def spec_of(row: Any) -> RuleSpec:

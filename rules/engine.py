@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
-from hub.domain import RULE_FIELDS, Decision, InboundEvent, RuleBook, RuleSpec, TraceStep, is_rule_field
+from hub.domain import RULE_FIELDS, Decision, InboundEvent, RuleBook, RuleSpec, SilenceSpec, TraceStep, is_rule_field
 from rules.errors import RuleError
+from rules.silences import CompiledSilence, compile_silence, silenced_by
 
 Predicate = Callable[[Any], bool]
 
@@ -113,19 +115,41 @@ def decide(event: InboundEvent, rules: Sequence[CompiledRule]) -> Decision:
     return Decision(priority=priority_for(event.severity), category=category, assignee=assignee, trace=tuple(trace))
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    version: int | None
+    rules: tuple[CompiledRule, ...] = ()
+    silences: tuple[CompiledSilence, ...] = ()
+
+
+def _compile_silences(specs: Sequence[SilenceSpec]) -> tuple[CompiledSilence, ...]:
+    compiled = []
+    for spec in specs:
+        try:
+            compiled.append(compile_silence(spec))
+        except RuleError:  # validated when saved; one that no longer compiles silences nothing
+            continue
+    return tuple(compiled)
+
+
 class Engine:
     """Decides events against a rule book, compiling each new version once.
 
-    The compiled rules and their version are swapped as one tuple, so threads sharing an engine never see a
-    version paired with another version's rules.
+    The compiled rules, silences and their version are swapped as one value, so threads sharing an engine never
+    see a version paired with another version's rules.
     """
 
     def __init__(self) -> None:
-        self._compiled: tuple[int | None, tuple[CompiledRule, ...]] = (None, ())
+        self._compiled = _Compiled(None)
 
-    def __call__(self, event: InboundEvent, book: RuleBook) -> Decision:
-        version, compiled = self._compiled
-        if version != book.version:
-            compiled = tuple(_compile_or_disable(spec) for spec in book.rules if spec.enabled)
-            self._compiled = (book.version, compiled)
-        return decide(event, compiled)
+    def __call__(self, event: InboundEvent, book: RuleBook, now: datetime | None = None) -> Decision:
+        compiled = self._compiled
+        if compiled.version != book.version:
+            rules = tuple(_compile_or_disable(spec) for spec in book.rules if spec.enabled)
+            compiled = self._compiled = _Compiled(book.version, rules, _compile_silences(book.silences))
+        decision = decide(event, compiled.rules)
+        if compiled.silences and now is not None:
+            held_by = silenced_by(event, compiled.silences, now)
+            if held_by is not None:
+                decision = replace(decision, silenced_by=held_by)
+        return decision

@@ -43,6 +43,20 @@ def upgrade() -> None:
         sa.UniqueConstraint("secret_hash"),
     )
     op.create_table(
+        "silences",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("matchers", sa.JSON(), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=False),
+        sa.Column("created_by", sa.String(length=320), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("silences", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_silences_ends_at"), ["ends_at"], unique=False)
+
+    op.create_table(
         "revisions",
         sa.Column("name", sa.String(length=50), nullable=False),
         sa.Column("value", sa.Integer(), nullable=False),
@@ -219,6 +233,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("silences", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_silences_ends_at"))
+    op.drop_table("silences")
     with op.batch_alter_table("timeline_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_timeline_entries_incident_id"))
 

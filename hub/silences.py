@@ -1,0 +1,96 @@
+"""Stored silences (maintenance windows): add, expire, list. Matching them against events is the rules
+engine's job (rules/silences.py); every change bumps the routing version so each process reloads them."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.domain import MATCH_OPS, Matcher, is_rule_field
+from hub.errors import BadInput
+from hub.models import Silence, utcnow
+from hub.rulebook import bump_version
+
+MAX_DURATION = timedelta(days=366)
+
+
+def parse_matcher(text: str) -> Matcher:
+    """`labels.team=db`, `severity!=info`, `title=~disk.*`, `source!~^email$` into a Matcher."""
+    for op in ("=~", "!~", "!=", "="):  # longest first, so `!=` is not read as `!` `=`
+        field, sep, value = text.partition(op)
+        if sep:
+            return check_matcher(Matcher(field.strip(), op, value.strip()))
+    raise BadInput(f"{text!r} is not a matcher; write field=value, field!=value, field=~regex or field!~regex")
+
+
+def check_matcher(matcher: Matcher) -> Matcher:
+    if not is_rule_field(matcher.field):
+        raise BadInput(f"unknown field {matcher.field!r} in a silence; use e.g. labels.team, severity, integration")
+    if matcher.op not in MATCH_OPS:
+        raise BadInput(f"unknown matcher operator {matcher.op!r}; use one of {', '.join(MATCH_OPS)}")
+    if matcher.op in ("=~", "!~"):
+        try:
+            re.compile(matcher.value)
+        except re.error as exc:
+            raise BadInput(f"invalid regular expression in {matcher}: {exc}") from None
+    return matcher
+
+
+_DURATION = re.compile(r"^(\d+)([mhdw])$")
+_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+
+
+def parse_duration(text: str) -> timedelta:
+    """`90m`, `2h`, `3d`, `1w`."""
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise BadInput(f"{text!r} is not a duration; write a number and a unit: 90m, 2h, 3d or 1w")
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def add_silence(
+    session: Session,
+    *,
+    matchers: list[Matcher],
+    ends_at: datetime,
+    starts_at: datetime | None = None,
+    comment: str = "",
+    created_by: str,
+) -> Silence:
+    """Store a silence; it needs at least one matcher (an empty one would silence everything by accident)."""
+    if not matchers:
+        raise BadInput("a silence needs at least one matcher, e.g. labels.team=db")
+    starts = starts_at or utcnow()
+    if ends_at <= starts:
+        raise BadInput("a silence must end after it starts")
+    if ends_at - starts > MAX_DURATION:
+        raise BadInput("a silence may last at most a year; make a new one when it ends")
+    row = Silence(
+        matchers={"matchers": [{"field": m.field, "op": m.op, "value": m.value} for m in map(check_matcher, matchers)]},
+        starts_at=starts,
+        ends_at=ends_at,
+        comment=comment,
+        created_by=created_by,
+    )
+    session.add(row)
+    bump_version(session)
+    session.flush()
+    return row
+
+
+def expire_silence(session: Session, silence_id: int) -> Silence:
+    """End a silence now (it stays on record)."""
+    row = session.get(Silence, silence_id)
+    if row is None:
+        raise BadInput(f"there is no silence {silence_id}; `switchboard silence list` shows them")
+    row.ends_at = min(row.ends_at, utcnow())
+    bump_version(session)
+    return row
+
+
+def active(session: Session) -> list[Silence]:
+    """Silences that have not ended yet (including ones that start later)."""
+    return list(session.scalars(select(Silence).where(Silence.ends_at > utcnow()).order_by(Silence.ends_at)))
