@@ -13,7 +13,20 @@ from hub.accounts import IntegrationKeys
 from hub.config import Settings
 from hub.db import Database
 from ingest.pipeline import make_intake
-from web import api, auth, errors, events, health, incidents, integrations, opsgenie, pagerduty, permissions, security
+from web import (
+    api,
+    auth,
+    errors,
+    events,
+    health,
+    incidents,
+    integrations,
+    opsgenie,
+    pagerduty,
+    permissions,
+    security,
+    silences_api,
+)
 from web.extensions import csrf
 from web.services import EXTENSION_KEY, Services
 
@@ -44,7 +57,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     permissions.init_app(app)
 
     # Token-authenticated endpoints: no cookie, so no cross-site request can ride on one.
-    for blueprint in (events.bp, pagerduty.bp, opsgenie.bp, api.bp, health.bp):
+    for blueprint in (events.bp, pagerduty.bp, opsgenie.bp, api.bp, silences_api.bp, health.bp):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     app.register_blueprint(auth.bp)

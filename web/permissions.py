@@ -17,11 +17,13 @@ from hub.domain import ROLES
 
 VIEW_INCIDENTS = "incidents.view"
 VIEW_INTEGRATIONS = "integrations.view"
+MANAGE_SILENCES = "silences.manage"
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     VIEW_INCIDENTS: frozenset(ROLES),
     # Payloads can carry hostnames and details of the estate: people who work incidents, not read-only viewers.
     VIEW_INTEGRATIONS: frozenset({"admin", "agent"}),
+    MANAGE_SILENCES: frozenset({"admin", "agent"}),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

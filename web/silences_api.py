@@ -1,0 +1,87 @@
+"""`/api/v1/silences`: maintenance windows from scripts and CI (deploy pipelines silence what they touch).
+
+POST `{"matchers": ["labels.team=db", "severity!=info"], "duration": "2h" | "ends_at": ISO, "starts_at": ISO,
+"comment": "..."}` -> 201 with the silence; GET lists the ones that have not ended; DELETE /<id> ends one now.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, g, request
+
+from hub import silences
+from hub.errors import BadInput
+from hub.models import Silence, utcnow
+from web.api import token_required
+from web.permissions import MANAGE_SILENCES, VIEW_INCIDENTS
+from web.responses import json_error, json_response
+from web.services import services
+
+bp = Blueprint("silences_api", __name__, url_prefix="/api/v1/silences")
+
+
+def silence_json(row: Silence) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "matchers": [f"{m['field']}{m['op']}{m['value']}" for m in row.matchers.get("matchers", [])],
+        "starts_at": row.starts_at.isoformat(),
+        "ends_at": row.ends_at.isoformat(),
+        "comment": row.comment,
+        "created_by": row.created_by,
+    }
+
+
+def _time(body: dict[str, Any], key: str) -> datetime | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise BadInput(f"'{key}' must be an ISO 8601 time such as 2026-11-26T18:00:00Z") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@bp.post("")
+@token_required(MANAGE_SILENCES)
+def create() -> Response:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return json_error(400, "the body must be a JSON object with 'matchers' and 'duration' or 'ends_at'")
+    try:
+        texts = body.get("matchers")
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+            raise BadInput("'matchers' must be a list of strings such as \"labels.team=db\"")
+        starts = _time(body, "starts_at") or utcnow()
+        ends = _time(body, "ends_at")
+        if ends is None:
+            ends = starts + silences.parse_duration(str(body.get("duration", "")))
+        with services().db.transaction() as session:
+            row = silences.add_silence(
+                session, matchers=[silences.parse_matcher(t) for t in texts], starts_at=starts, ends_at=ends,
+                comment=str(body.get("comment", "")), created_by=f"token:{g.principal.name}",
+            )  # fmt: skip
+            answer = silence_json(row)
+    except BadInput as exc:
+        return json_error(400, str(exc))
+    return json_response(answer, 201)
+
+
+@bp.get("")
+@token_required(VIEW_INCIDENTS)
+def index() -> Response:
+    with services().db.read() as session:
+        return json_response([silence_json(row) for row in silences.active(session)])
+
+
+@bp.delete("/<int:silence_id>")
+@token_required(MANAGE_SILENCES)
+def expire(silence_id: int) -> Response:
+    try:
+        with services().db.transaction() as session:
+            answer = silence_json(silences.expire_silence(session, silence_id))
+    except BadInput as exc:
+        return json_error(404, str(exc))
+    return json_response(answer)
