@@ -13,87 +13,34 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, select
 
 from hub import notices
 from hub.db import Database
 from hub.domain import Action, Decision, InboundEvent, RuleBook, format_ref
 from hub.group_commit import GroupCommitter
-from hub.models import OPEN_CONDITION, Event, Incident, OutboxMessage, TimelineEntry, User, utcnow
+from hub.models import utcnow
 from hub.prepared import Prepared
 from hub.rulebook import RuleBookCache
+from hub.statements import (
+    ACKNOWLEDGE,
+    COUNT_REPEAT,
+    EVENTS,
+    INCIDENTS,
+    INSERT_EVENT,
+    INSERT_INCIDENT,
+    INSERT_INCIDENT_UNLESS_OPEN,
+    INSERT_OUTBOX,
+    INSERT_TIMELINE,
+    IS_ACTIVE_USER,
+    OUTBOX,
+    RESOLVE,
+    TOUCH,
+)
 
 Decide = Callable[[InboundEvent, RuleBook, datetime], Decision]
-
-_events = cast(Table, Event.__table__)
-_incidents = cast(Table, Incident.__table__)
-_timeline = cast(Table, TimelineEntry.__table__)
-_outbox = cast(Table, OutboxMessage.__table__)
-_open_dedup = Incident.dedup_key.is_not(None) & OPEN_CONDITION
-
-# Statements are compiled once and run on the driver's cursor (hub/prepared.py): SQLAlchemy's per-statement
-# overhead is several times SQLite's own work, and these run on every inbound event.
-_EVENT_COLUMNS = ("source", "integration_id", "received_at", "content_type", "raw", "status", "error",
-                  "message_id", "incident_id", "trace")  # fmt: skip
-_INCIDENT_COLUMNS = ("title", "description", "status", "priority", "severity", "category", "assignee", "requester",
-                     "source", "dedup_key", "integration_id", "occurrences", "first_seen", "last_seen",
-                     "labels")  # fmt: skip
-_TIMELINE_COLUMNS = ("incident_id", "at", "kind", "summary", "event_id", "data")
-_OUTBOX_COLUMNS = ("delivery_id", "incident_id", "kind", "channel", "recipient", "subject", "body", "headers",
-                   "message_id", "status", "attempts", "created_at", "updated_at")  # fmt: skip
-
-_INSERT_EVENT = Prepared(insert(_events).returning(_events.c.id), _EVENT_COLUMNS)
-_INSERT_TIMELINE = Prepared(insert(_timeline), _TIMELINE_COLUMNS)
-_INSERT_OUTBOX = Prepared(insert(_outbox), _OUTBOX_COLUMNS)
-_INSERT_INCIDENT = Prepared(insert(_incidents).returning(_incidents.c.id), _INCIDENT_COLUMNS)
-_INSERT_INCIDENT_UNLESS_OPEN = {
-    name: Prepared(
-        dialect.insert(_incidents)
-        .on_conflict_do_nothing(
-            index_elements=[_incidents.c.dedup_key, _incidents.c.integration_id], index_where=_open_dedup
-        )
-        .returning(_incidents.c.id),
-        _INCIDENT_COLUMNS,
-    )
-    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
-}
-# Dedup keys are scoped to the integration that sent them (NULL for events from no integration).
-_OPEN_WITH_KEY = (
-    (_incidents.c.dedup_key == bindparam("key"))
-    & _incidents.c.integration_id.is_not_distinct_from(bindparam("integration"))
-    & OPEN_CONDITION
-)
-_COUNT_REPEAT = Prepared(
-    update(_incidents)
-    .where(_OPEN_WITH_KEY)
-    .values(occurrences=_incidents.c.occurrences + 1, last_seen=bindparam("now"))
-    .returning(_incidents.c.id, _incidents.c.status, _incidents.c.occurrences),
-    ("key", "integration", "now"),
-)
-_RESOLVE = Prepared(
-    update(_incidents)
-    .where(_OPEN_WITH_KEY)
-    .values(status="resolved", resolved_at=bindparam("now"), last_seen=bindparam("now"))
-    .returning(_incidents.c.id, _incidents.c.occurrences, _incidents.c.title, _incidents.c.assignee),
-    ("key", "integration", "now"),
-)
-_ACKNOWLEDGE = Prepared(
-    update(_incidents)
-    .where(_OPEN_WITH_KEY, _incidents.c.status == "open")
-    .values(status="acknowledged", last_seen=bindparam("now"))
-    .returning(_incidents.c.id, _incidents.c.occurrences, _incidents.c.title, _incidents.c.assignee),
-    ("key", "integration", "now"),
-)
-_TOUCH = Prepared(
-    update(_incidents).where(_incidents.c.id == bindparam("incident")).values(last_seen=bindparam("now")),
-    ("incident", "now"),
-)
-_IS_ACTIVE_USER = Prepared(
-    select(func.count()).where(User.email == bindparam("email"), User.active.is_(True)), ("email",)
-)
 
 
 @dataclass(frozen=True)
@@ -169,7 +116,7 @@ class Intake:
             return self._resolve(conn, raw, event)
         if event.action is Action.ACKNOWLEDGE:
             summary = f"Acknowledged by {event.source} event"
-            return _change_status(conn, raw, event, _ACKNOWLEDGE, "acknowledged", summary)[0]
+            return _change_status(conn, raw, event, ACKNOWLEDGE, "acknowledged", summary)[0]
         if event.dedup_key:
             repeat = _count_repeat(conn, raw, event)
             if repeat is not None:
@@ -196,7 +143,7 @@ class Intake:
             "last_seen": now,
             "labels": dict(event.labels),
         }
-        statement = _INSERT_INCIDENT_UNLESS_OPEN[conn.dialect.name] if event.dedup_key else _INSERT_INCIDENT
+        statement = INSERT_INCIDENT_UNLESS_OPEN[conn.dialect.name] if event.dedup_key else INSERT_INCIDENT
         incident_id = statement.scalar(conn, values)
         if incident_id is None:
             # A concurrent request opened the incident for this dedup key first: count ours on the winner.
@@ -214,7 +161,7 @@ class Intake:
 
     def _resolve(self, conn: Connection, raw: Raw, event: InboundEvent) -> Outcome:
         summary = f"Resolved by {event.source} event"
-        outcome, changed = _change_status(conn, raw, event, _RESOLVE, "resolved", summary)
+        outcome, changed = _change_status(conn, raw, event, RESOLVE, "resolved", summary)
         if changed is not None and changed.assignee and _is_active_user(conn, changed.assignee):
             notice = notices.resolution(
                 incident_id=changed.id, title=changed.title, assignee=changed.assignee, source=event.source,
@@ -265,7 +212,7 @@ def _store_event(
     error: str | None = None,
     trace: dict[str, Any] | None = None,
 ) -> int:
-    event_id = _INSERT_EVENT.scalar(
+    event_id = INSERT_EVENT.scalar(
         conn,
         {
             "source": raw.source,
@@ -310,7 +257,7 @@ def _outbox_row(incident_id: int, notice: notices.Notice) -> dict[str, Any]:
 
 def _count_repeat(conn: Connection, raw: Raw, event: InboundEvent) -> Outcome | None:
     """Count a repeat on the open incident with this dedup key in one atomic UPDATE; None if there is none."""
-    row = _COUNT_REPEAT.first(conn, {"key": event.dedup_key, "integration": raw.integration_id, "now": utcnow()})
+    row = COUNT_REPEAT.first(conn, {"key": event.dedup_key, "integration": raw.integration_id, "now": utcnow()})
     if row is None:
         return None
     incident_id, status, occurrences = row
@@ -340,7 +287,7 @@ def _change_status(
         return Outcome(event_id, None), None
     changed = _Changed(*row)
     event_id = _store_event(conn, raw, event, incident_id=changed.id)
-    _INSERT_TIMELINE.execute(conn, _entry(changed.id, status, summary, event_id=event_id))
+    INSERT_TIMELINE.execute(conn, _entry(changed.id, status, summary, event_id=event_id))
     return Outcome(event_id, changed.id, status, changed.occurrences), changed
 
 
@@ -352,9 +299,9 @@ def _owe(conn: Connection, incident_id: int, owed: Sequence[notices.Notice], als
         for n in owed
     ]
     if entries:
-        _INSERT_TIMELINE.execute_many(conn, entries)
+        INSERT_TIMELINE.execute_many(conn, entries)
     if owed:
-        _INSERT_OUTBOX.execute_many(conn, [_outbox_row(incident_id, n) for n in owed])
+        INSERT_OUTBOX.execute_many(conn, [_outbox_row(incident_id, n) for n in owed])
 
 
 @dataclass(frozen=True)
@@ -368,11 +315,11 @@ class _Thread:
 
 
 def _add_to_thread(conn: Connection, raw: Raw, incident: _Thread, event: InboundEvent) -> Outcome:
-    _TOUCH.execute(conn, {"incident": incident.id, "now": utcnow()})
+    TOUCH.execute(conn, {"incident": incident.id, "now": utcnow()})
     event_id = _store_event(conn, raw, event, incident_id=incident.id)
     summary = f"Reply from {event.requester or 'unknown sender'}: {event.title}"
     data = {"body": event.description[:20000]}
-    _INSERT_TIMELINE.execute(conn, _entry(incident.id, "email", summary, event_id=event_id, data=data))
+    INSERT_TIMELINE.execute(conn, _entry(incident.id, "email", summary, event_id=event_id, data=data))
     return Outcome(event_id, incident.id, incident.status, incident.occurrences)
 
 
@@ -382,12 +329,12 @@ def _find_thread(conn: Connection, event: InboundEvent) -> _Thread | None:
         ids = list(event.in_reply_to)
         # `message_id IS NOT NULL` lets SQLite use the partial indexes.
         incident_id = conn.scalar(
-            select(_outbox.c.incident_id).where(
-                _outbox.c.message_id.is_not(None), _outbox.c.message_id.in_(ids), _outbox.c.incident_id.is_not(None)
+            select(OUTBOX.c.incident_id).where(
+                OUTBOX.c.message_id.is_not(None), OUTBOX.c.message_id.in_(ids), OUTBOX.c.incident_id.is_not(None)
             )
         ) or conn.scalar(
-            select(_events.c.incident_id).where(
-                _events.c.message_id.is_not(None), _events.c.message_id.in_(ids), _events.c.incident_id.is_not(None)
+            select(EVENTS.c.incident_id).where(
+                EVENTS.c.message_id.is_not(None), EVENTS.c.message_id.in_(ids), EVENTS.c.incident_id.is_not(None)
             )
         )
         if incident_id is not None:
@@ -401,13 +348,13 @@ def _find_thread(conn: Connection, event: InboundEvent) -> _Thread | None:
 
 
 def _thread(conn: Connection, incident_id: int) -> _Thread | None:
-    columns = (_incidents.c.id, _incidents.c.status, _incidents.c.occurrences, _incidents.c.requester)
-    row = conn.execute(select(*columns).where(_incidents.c.id == incident_id)).first()
+    columns = (INCIDENTS.c.id, INCIDENTS.c.status, INCIDENTS.c.occurrences, INCIDENTS.c.requester)
+    row = conn.execute(select(*columns).where(INCIDENTS.c.id == incident_id)).first()
     return _Thread(*row) if row is not None else None
 
 
 def _is_active_user(conn: Connection, email: str) -> bool:
-    return bool(_IS_ACTIVE_USER.scalar(conn, {"email": email.lower()}))
+    return bool(IS_ACTIVE_USER.scalar(conn, {"email": email.lower()}))
 
 
 def _opened_summary(decision: Decision) -> str:

@@ -1,0 +1,116 @@
+"""The SQL of the ingest hot path, compiled once and run on the driver's cursor (hub/prepared.py).
+
+SQLAlchemy's per-statement overhead is several times SQLite's own work, and these run on every inbound event.
+Dedup keys are scoped to the integration that sent them (NULL for events from no integration).
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from hub.models import OPEN_CONDITION, Event, Incident, OutboxMessage, TimelineEntry, User
+from hub.prepared import Prepared
+
+EVENTS = cast(Table, Event.__table__)
+INCIDENTS = cast(Table, Incident.__table__)
+TIMELINE = cast(Table, TimelineEntry.__table__)
+OUTBOX = cast(Table, OutboxMessage.__table__)
+OPEN_DEDUP = Incident.dedup_key.is_not(None) & OPEN_CONDITION
+
+EVENT_COLUMNS = (
+    "source",
+    "integration_id",
+    "received_at",
+    "content_type",
+    "raw",
+    "status",
+    "error",
+    "message_id",
+    "incident_id",
+    "trace",
+)
+INCIDENT_COLUMNS = (
+    "title",
+    "description",
+    "status",
+    "priority",
+    "severity",
+    "category",
+    "assignee",
+    "requester",
+    "source",
+    "dedup_key",
+    "integration_id",
+    "occurrences",
+    "first_seen",
+    "last_seen",
+    "labels",
+)
+TIMELINE_COLUMNS = ("incident_id", "at", "kind", "summary", "event_id", "data")
+OUTBOX_COLUMNS = (
+    "delivery_id",
+    "incident_id",
+    "kind",
+    "channel",
+    "recipient",
+    "subject",
+    "body",
+    "headers",
+    "message_id",
+    "status",
+    "attempts",
+    "created_at",
+    "updated_at",
+)
+
+INSERT_EVENT = Prepared(insert(EVENTS).returning(EVENTS.c.id), EVENT_COLUMNS)
+INSERT_TIMELINE = Prepared(insert(TIMELINE), TIMELINE_COLUMNS)
+INSERT_OUTBOX = Prepared(insert(OUTBOX), OUTBOX_COLUMNS)
+INSERT_INCIDENT = Prepared(insert(INCIDENTS).returning(INCIDENTS.c.id), INCIDENT_COLUMNS)
+INSERT_INCIDENT_UNLESS_OPEN = {
+    name: Prepared(
+        dialect.insert(INCIDENTS)
+        .on_conflict_do_nothing(
+            index_elements=[INCIDENTS.c.dedup_key, INCIDENTS.c.integration_id], index_where=OPEN_DEDUP
+        )
+        .returning(INCIDENTS.c.id),
+        INCIDENT_COLUMNS,
+    )
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
+OPEN_WITH_KEY = (
+    (INCIDENTS.c.dedup_key == bindparam("key"))
+    & INCIDENTS.c.integration_id.is_not_distinct_from(bindparam("integration"))
+    & OPEN_CONDITION
+)
+COUNT_REPEAT = Prepared(
+    update(INCIDENTS)
+    .where(OPEN_WITH_KEY)
+    .values(occurrences=INCIDENTS.c.occurrences + 1, last_seen=bindparam("now"))
+    .returning(INCIDENTS.c.id, INCIDENTS.c.status, INCIDENTS.c.occurrences),
+    ("key", "integration", "now"),
+)
+RESOLVE = Prepared(
+    update(INCIDENTS)
+    .where(OPEN_WITH_KEY)
+    .values(status="resolved", resolved_at=bindparam("now"), last_seen=bindparam("now"))
+    .returning(INCIDENTS.c.id, INCIDENTS.c.occurrences, INCIDENTS.c.title, INCIDENTS.c.assignee),
+    ("key", "integration", "now"),
+)
+ACKNOWLEDGE = Prepared(
+    update(INCIDENTS)
+    .where(OPEN_WITH_KEY, INCIDENTS.c.status == "open")
+    .values(status="acknowledged", last_seen=bindparam("now"))
+    .returning(INCIDENTS.c.id, INCIDENTS.c.occurrences, INCIDENTS.c.title, INCIDENTS.c.assignee),
+    ("key", "integration", "now"),
+)
+TOUCH = Prepared(
+    update(INCIDENTS).where(INCIDENTS.c.id == bindparam("incident")).values(last_seen=bindparam("now")),
+    ("incident", "now"),
+)
+IS_ACTIVE_USER = Prepared(
+    select(func.count()).where(User.email == bindparam("email"), User.active.is_(True)), ("email",)
+)
