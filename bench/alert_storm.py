@@ -90,6 +90,12 @@ def process_tree(root: int) -> list[int]:
     return tree
 
 
+def machine_busy_seconds() -> float:
+    """CPU time the whole machine has spent busy so far, all CPUs (/proc/stat: everything but idle and iowait)."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / CLOCK_TICK
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU time the processes have used so far."""
     total = 0
@@ -217,6 +223,7 @@ class Run:
     seconds: float
     client_cpu: float  # cores the load generator used
     server_cpu: float  # cores the server used
+    machine_cpu: float  # cores busy on the whole machine: the two above, kernel networking, anything else running
     peak_rss_kib: dict[int, int]  # by server pid
     errors: tuple[str, ...]
 
@@ -229,7 +236,7 @@ def storm(name: str, port: int, server: int, secret: str, args: argparse.Namespa
     pids = process_tree(server)
     start = time.monotonic()
     deadline = start + args.max_seconds
-    cpu0, server0 = time.process_time(), cpu_seconds(pids)
+    cpu0, server0, machine0 = time.process_time(), cpu_seconds(pids), machine_busy_seconds()
     threads = [
         threading.Thread(
             target=client,
@@ -262,6 +269,7 @@ def storm(name: str, port: int, server: int, secret: str, args: argparse.Namespa
         seconds=elapsed,
         client_cpu=(time.process_time() - cpu0) / elapsed,
         server_cpu=(cpu_seconds(pids) - server0) / elapsed,
+        machine_cpu=(machine_busy_seconds() - machine0) / elapsed,
         peak_rss_kib={pid: peak_rss_kib(pid) for pid in process_tree(server)},
         errors=tuple(e for t in tallies for e in t.errors),
     )
@@ -271,8 +279,9 @@ def report(name: str, run: Run) -> None:
     rss = sum(run.peak_rss_kib.values()) / 1024
     each = ", ".join(f"{kib / 1024:.0f}" for kib in run.peak_rss_kib.values())
     print(f"{name:12} wall time {run.seconds:7.1f} s  ({run.accepted / run.seconds:6.0f} req/s; sent {run.sent}, "
-          f"2xx {run.accepted}, failed {run.failed}; CPU: server {run.server_cpu:.2f} cores, load generator "
-          f"{run.client_cpu:.2f} cores; server peak RSS {rss:.0f} MiB = master + workers {each})")  # fmt: skip
+          f"2xx {run.accepted}, failed {run.failed}; CPU cores: server {run.server_cpu:.2f}, load generator "
+          f"{run.client_cpu:.2f}, whole machine {run.machine_cpu:.2f} of {os.cpu_count()}; server peak RSS "
+          f"{rss:.0f} MiB = master + workers {each})")  # fmt: skip
     for error in run.errors[:5]:
         print(f"  {name} error: {error}", flush=True)
 

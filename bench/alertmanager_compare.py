@@ -164,6 +164,12 @@ def process_tree(root: int) -> list[int]:
     return tree
 
 
+def machine_busy_seconds() -> float:
+    """CPU time the whole machine has spent busy so far, all CPUs (/proc/stat: everything but idle and iowait)."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / CLOCK_TICK
+
+
 def cpu_seconds(pids: Sequence[int]) -> float:
     """User + system CPU time the processes have used so far (all their threads)."""
     total = 0
@@ -322,6 +328,7 @@ class Figure:
     seconds: float
     client_cpu: float  # cores the load generator used
     server_cpu: float  # cores the server used
+    machine_cpu: float  # cores busy on the whole machine: the two above, kernel networking, anything else running
     errors: tuple[str, ...]
 
     @property
@@ -337,7 +344,7 @@ def measure(port: int, path: str, headers: dict[str, str], per_client: list[list
     server_pids = process_tree(server)
     start = time.monotonic()
     deadline = start + seconds
-    cpu0, server0 = time.process_time(), cpu_seconds(server_pids)
+    cpu0, server0, machine0 = time.process_time(), cpu_seconds(server_pids), machine_busy_seconds()
     threads = [
         threading.Thread(target=client, args=(port, path, headers, bodies, size, deadline, halt, tally), daemon=True)
         for bodies, tally in zip(per_client, tallies, strict=True)
@@ -360,9 +367,10 @@ def measure(port: int, path: str, headers: dict[str, str], per_client: list[list
     elapsed = max(t.finished for t in tallies) - start
     client_cpu = (time.process_time() - cpu0) / elapsed
     server_cpu = (cpu_seconds(server_pids) - server0) / elapsed
+    machine_cpu = (machine_busy_seconds() - machine0) / elapsed
     errors = tuple(e for t in tallies for e in t.errors)
     return Figure(sum(t.accepted for t in tallies), sum(t.failed for t in tallies), elapsed, client_cpu, server_cpu,
-                  errors)  # fmt: skip
+                  machine_cpu, errors)  # fmt: skip
 
 
 def run_server(name: str, port: int, path: str, headers: dict[str, str], encode: Callable[..., bytes],
@@ -383,8 +391,9 @@ def run_server(name: str, port: int, path: str, headers: dict[str, str], encode:
         figures[clients] = figure
         accepted += figure.alerts
         print(f"{name:12} {clients} client(s): {figure.rate:9.0f} alerts/s  ({figure.alerts} alerts in "
-              f"{figure.seconds:.1f} s, failed batches: {figure.failed}; CPU: server {figure.server_cpu:.2f} cores, "
-              f"load generator {figure.client_cpu:.2f} cores)", flush=True)  # fmt: skip
+              f"{figure.seconds:.1f} s, failed batches: {figure.failed}; CPU cores: server {figure.server_cpu:.2f}, "
+              f"load generator {figure.client_cpu:.2f}, whole machine {figure.machine_cpu:.2f} of {os.cpu_count()})",
+              flush=True)  # fmt: skip
         if figure.failed:
             print(f"  first error: {figure.errors[0]}", file=sys.stderr, flush=True)
     return figures, accepted
@@ -423,8 +432,9 @@ def main() -> int:
             figure = measure(sink_port, "/", {"Content-Type": "application/json"}, bodies, args.batch_size,
                              args.seconds, sink.pid or 0, "sink")  # fmt: skip
             ceiling[clients] = figure.rate
-            print(f"{'sink':12} {clients} client(s): {figure.rate:9.0f} alerts/s  (load generator "
-                  f"{figure.client_cpu:.2f} cores, sink {figure.server_cpu:.2f} cores)", flush=True)  # fmt: skip
+            print(f"{'sink':12} {clients} client(s): {figure.rate:9.0f} alerts/s  (CPU cores: load generator "
+                  f"{figure.client_cpu:.2f}, sink {figure.server_cpu:.2f}, whole machine {figure.machine_cpu:.2f})",
+                  flush=True)  # fmt: skip
         sink.terminate()
         sink.join(10)
 

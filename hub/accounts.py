@@ -90,8 +90,7 @@ def create_integration(
     _check_name(name, "integration")
     if kind not in INTEGRATION_KINDS:
         raise BadInput(f"unknown integration kind {kind!r}; use one of: {', '.join(INTEGRATION_KINDS)}")
-    if rate_limit is not None and rate_limit < 1:
-        raise BadInput("the rate limit is a number of requests per minute, at least 1 (leave it out for none)")
+    _check_positive(rate_limit, "the rate limit (requests per minute)")
     if session.scalar(select(Integration.id).where(Integration.name == name)) is not None:
         raise BadInput(f"an integration named {name!r} already exists")
     secret = credentials.new_token("sbi")
@@ -99,6 +98,41 @@ def create_integration(
     session.add(row)
     session.flush()
     return row, secret
+
+
+_UNSET: Any = object()
+
+
+def configure_integration(
+    session: Session,
+    name: str,
+    *,
+    rate_limit: int | None = _UNSET,
+    reopen_window: int | None = _UNSET,
+    auto_resolve_after: int | None = _UNSET,
+    enabled: bool | None = None,
+) -> Integration:
+    """Change an integration's settings; only the ones given change (None clears a limit or window)."""
+    row = session.scalar(select(Integration).where(Integration.name == name))
+    if row is None:
+        raise BadInput(f"there is no integration {name!r}")
+    if rate_limit is not _UNSET:
+        _check_positive(rate_limit, "the rate limit (requests per minute)")
+        row.rate_limit = rate_limit
+    if reopen_window is not _UNSET:
+        _check_positive(reopen_window, "the reopen window (seconds)")
+        row.reopen_window = reopen_window
+    if auto_resolve_after is not _UNSET:
+        _check_positive(auto_resolve_after, "the quiet time before auto-resolve (seconds)")
+        row.auto_resolve_after = auto_resolve_after
+    if enabled is not None:
+        row.enabled = enabled
+    return row
+
+
+def _check_positive(value: int | None, what: str) -> None:
+    if value is not None and value < 1:
+        raise BadInput(f"{what} must be at least 1 (leave it out for none)")
 
 
 @dataclass(frozen=True)
@@ -109,6 +143,7 @@ class IntegrationRef:
     name: str
     kind: str
     rate_limit: int | None = None  # requests per minute
+    reopen_window: int | None = None  # seconds
 
 
 @dataclass(frozen=True)
@@ -119,7 +154,14 @@ class _Known:
 
 
 # Built once: these run on every webhook request, where building a statement costs more than running it.
-_COLUMNS = (Integration.id, Integration.name, Integration.kind, Integration.secret_hash, Integration.rate_limit)
+_COLUMNS = (
+    Integration.id,
+    Integration.name,
+    Integration.kind,
+    Integration.secret_hash,
+    Integration.rate_limit,
+    Integration.reopen_window,
+)
 _BY_NAME = select(*_COLUMNS).where(Integration.name == bindparam("name"), Integration.enabled.is_(True))
 _BY_DIGEST = select(*_COLUMNS).where(Integration.secret_hash == bindparam("digest"), Integration.enabled.is_(True))
 
@@ -147,7 +189,7 @@ class IntegrationKeys:
             if row is None:
                 cache.pop(key, None)
                 return None
-            ref = IntegrationRef(int(row.id), row.name, row.kind, row.rate_limit)
+            ref = IntegrationRef(int(row.id), row.name, row.kind, row.rate_limit, row.reopen_window)
             known = cache[key] = _Known(ref, row.secret_hash, now)
         return known
 

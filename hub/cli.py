@@ -15,6 +15,7 @@ from hub import accounts, silences
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import ROLES
+from hub.durations import parse_duration
 from hub.errors import BadInput, ConfigError, StorageUnavailable
 from hub.migrate import upgrade_database
 from hub.models import utcnow
@@ -145,6 +146,39 @@ def integration_create(kind: str, name: str, rate_limit: int | None) -> None:
     click.echo(secret)
 
 
+@integration.command("set")
+@click.argument("name")
+@click.option("--rate-limit", help="Most requests per minute (more get 429), or 'none'.")
+@click.option("--reopen-window", help="A trigger this soon after a resolve reopens the incident: 10m, 1h; or 'none'.")
+@click.option("--auto-resolve", help="Resolve open incidents after this long without alerts: 30m, 4h; or 'none'.")
+@click.option("--enable/--disable", "enabled", default=None, help="Accept or refuse this integration's events.")
+def integration_set(
+    name: str, rate_limit: str | None, reopen_window: str | None, auto_resolve: str | None, enabled: bool | None
+) -> None:
+    """Change an integration's settings; only the options given change.
+
+    Example: switchboard integration set prometheus --reopen-window 15m --auto-resolve 4h
+    """
+    changes: dict[str, Any] = {}
+    try:
+        if rate_limit is not None:
+            changes["rate_limit"] = None if rate_limit == "none" else int(rate_limit)
+        if reopen_window is not None:
+            changes["reopen_window"] = _seconds(reopen_window)
+        if auto_resolve is not None:
+            changes["auto_resolve_after"] = _seconds(auto_resolve)
+    except (BadInput, ValueError) as exc:
+        raise click.BadParameter(str(exc)) from None
+    if not changes and enabled is None:
+        raise click.UsageError("nothing to change: give --rate-limit, --reopen-window, --auto-resolve or --disable")
+    in_transaction(lambda s: accounts.configure_integration(s, name, enabled=enabled, **changes))
+    click.echo(f"updated integration {name!r} (other processes pick it up within a second)")
+
+
+def _seconds(text: str) -> int | None:
+    return None if text == "none" else int(parse_duration(text).total_seconds())
+
+
 @main.group()
 def silence() -> None:
     """Silence matching events for a while (maintenance windows): they are stored and counted, no one notified."""
@@ -168,7 +202,7 @@ def silence_add(matches: tuple[str, ...], duration: str, starts: datetime | None
         start = starts.replace(tzinfo=UTC) if starts else utcnow()
         matchers = [silences.parse_matcher(m) for m in matches]
         row = silences.add_silence(session, matchers=matchers, starts_at=start,
-                                   ends_at=start + silences.parse_duration(duration), comment=comment,
+                                   ends_at=start + parse_duration(duration), comment=comment,
                                    created_by="cli")  # fmt: skip
         return row.id
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -22,6 +22,7 @@ from hub.db import Database
 from hub.domain import Action, Decision, InboundEvent, RuleBook, format_ref
 from hub.group_commit import GroupCommitter
 from hub.models import utcnow
+from hub.outbox import entry, is_active_user, owe
 from hub.prepared import Prepared
 from hub.rulebook import RuleBookCache
 from hub.statements import (
@@ -32,10 +33,9 @@ from hub.statements import (
     INSERT_EVENT,
     INSERT_INCIDENT,
     INSERT_INCIDENT_UNLESS_OPEN,
-    INSERT_OUTBOX,
     INSERT_TIMELINE,
-    IS_ACTIVE_USER,
     OUTBOX,
+    REOPEN,
     RESOLVE,
     TOUCH,
 )
@@ -83,17 +83,22 @@ class Intake:
         self._notice = notice_settings
         self._rules = RuleBookCache()
 
-    def record(self, raw: Raw, event: InboundEvent) -> Outcome:
+    def record(self, raw: Raw, event: InboundEvent, *, reopen_window: int | None = None) -> Outcome:
         """Store and apply one event; returns once it is committed. Raises StorageUnavailable if it was not.
 
         Events arriving together on several threads share a transaction (group commit); each is applied in
         arrival order and sees the ones before it, so dedup within a batch is exact.
         """
-        return self._committer.run(lambda conn: self._apply(conn, raw, event))
+        return self._committer.run(lambda conn: self._apply(conn, raw, event, reopen_window))
 
-    def record_batch(self, items: Sequence[tuple[Raw, InboundEvent]]) -> list[Outcome]:
-        """Store and apply several events (one sender's batch) in one transaction, in order, all or none."""
-        return self._committer.run(lambda conn: [self._apply(conn, raw, event) for raw, event in items])
+    def record_batch(
+        self, items: Sequence[tuple[Raw, InboundEvent]], *, reopen_window: int | None = None
+    ) -> list[Outcome]:
+        """Store and apply several events (one sender's batch) in one transaction, in order, all or none.
+
+        `reopen_window` (seconds): a trigger that soon after its incident resolved reopens it.
+        """
+        return self._committer.run(lambda conn: [self._apply(conn, raw, e, reopen_window) for raw, e in items])
 
     def record_unprocessable(self, raw: Raw, error: str) -> int:
         """Keep an item we could not understand, with the reason, so it can be fixed and reprocessed."""
@@ -107,7 +112,7 @@ class Intake:
 
     # -- the decision, applied -------------------------------------------------------------------------
 
-    def _apply(self, conn: Connection, raw: Raw, event: InboundEvent) -> Outcome:
+    def _apply(self, conn: Connection, raw: Raw, event: InboundEvent, reopen_window: int | None = None) -> Outcome:
         if event.source == "email":
             thread = _find_thread(conn, event)
             if thread is not None:
@@ -121,7 +126,30 @@ class Intake:
             repeat = _count_repeat(conn, raw, event)
             if repeat is not None:
                 return repeat
+            if reopen_window:
+                reopened = self._reopen(conn, raw, event, reopen_window)
+                if reopened is not None:
+                    return reopened
         return self._open(conn, raw, event)
+
+    def _reopen(self, conn: Connection, raw: Raw, event: InboundEvent, window: int) -> Outcome | None:
+        """Reopen the incident with this key if it resolved less than `window` seconds ago."""
+        now = utcnow()
+        params = {"key": event.dedup_key, "integration": raw.integration_id, "since": now - timedelta(seconds=window)}
+        row = REOPEN.first(conn, {**params, "now": now})
+        if row is None:
+            return None
+        changed = _Changed(*row)
+        event_id = _store_event(conn, raw, event, incident_id=changed.id)
+        reopened = entry(changed.id, "reopened", f"Reopened by {event.source} event", event_id=event_id)
+        owed = []
+        if changed.assignee and is_active_user(conn, changed.assignee):
+            owed.append(notices.reopening(
+                incident_id=changed.id, title=changed.title, assignee=changed.assignee, source=event.source,
+                desk_address=self._notice.desk_addresses[0], base_url=self._notice.base_url,
+            ))  # fmt: skip
+        owe(conn, changed.id, owed, also=[reopened])
+        return Outcome(event_id, changed.id, "open", changed.occurrences)
 
     def _open(self, conn: Connection, raw: Raw, event: InboundEvent) -> Outcome:
         now = utcnow()
@@ -155,19 +183,19 @@ class Intake:
         event_id = _store_event(conn, raw, event, incident_id=incident_id, trace={"rules": trace})
         # A silence (maintenance window) lets the incident be opened and counted, but no one is notified.
         owed = [] if decision.silenced_by is not None else self._owed_notices(conn, incident_id, values, event)
-        opened = _entry(incident_id, "opened", _opened_summary(decision), event_id=event_id, data={"rules": trace})
-        _owe(conn, incident_id, owed, also=[opened])
+        opened = entry(incident_id, "opened", _opened_summary(decision), event_id=event_id, data={"rules": trace})
+        owe(conn, incident_id, owed, also=[opened])
         return Outcome(event_id, incident_id, "open", 1, created=True)
 
     def _resolve(self, conn: Connection, raw: Raw, event: InboundEvent) -> Outcome:
         summary = f"Resolved by {event.source} event"
         outcome, changed = _change_status(conn, raw, event, RESOLVE, "resolved", summary)
-        if changed is not None and changed.assignee and _is_active_user(conn, changed.assignee):
+        if changed is not None and changed.assignee and is_active_user(conn, changed.assignee):
             notice = notices.resolution(
                 incident_id=changed.id, title=changed.title, assignee=changed.assignee, source=event.source,
                 desk_address=self._notice.desk_addresses[0], base_url=self._notice.base_url,
             )  # fmt: skip
-            _owe(conn, changed.id, [notice])
+            owe(conn, changed.id, [notice])
         return outcome
 
     def _owed_notices(
@@ -188,7 +216,7 @@ class Intake:
                 )
             )
         assignee = incident["assignee"]
-        if assignee and _is_active_user(conn, assignee):
+        if assignee and is_active_user(conn, assignee):
             owed.append(
                 notices.assignment(
                     incident_id=incident_id,
@@ -231,30 +259,6 @@ def _store_event(
     return int(event_id)
 
 
-def _entry(incident_id: int, kind: str, summary: str, *, event_id: int | None = None, data: Any = None) -> dict:
-    return {"incident_id": incident_id, "at": utcnow(), "kind": kind, "summary": summary, "event_id": event_id,
-            "data": data}  # fmt: skip
-
-
-def _outbox_row(incident_id: int, notice: notices.Notice) -> dict[str, Any]:
-    now = utcnow()
-    return {
-        "delivery_id": notice.delivery_id,
-        "incident_id": incident_id,
-        "kind": notice.kind,
-        "channel": notice.channel,
-        "recipient": notice.recipient,
-        "subject": notice.subject,
-        "body": notice.body,
-        "headers": notice.headers,
-        "message_id": notice.message_id,
-        "status": "pending",
-        "attempts": 0,
-        "created_at": now,
-        "updated_at": now,
-    }
-
-
 def _count_repeat(conn: Connection, raw: Raw, event: InboundEvent) -> Outcome | None:
     """Count a repeat on the open incident with this dedup key in one atomic UPDATE; None if there is none."""
     row = COUNT_REPEAT.first(conn, {"key": event.dedup_key, "integration": raw.integration_id, "now": utcnow()})
@@ -287,21 +291,8 @@ def _change_status(
         return Outcome(event_id, None), None
     changed = _Changed(*row)
     event_id = _store_event(conn, raw, event, incident_id=changed.id)
-    INSERT_TIMELINE.execute(conn, _entry(changed.id, status, summary, event_id=event_id))
+    INSERT_TIMELINE.execute(conn, entry(changed.id, status, summary, event_id=event_id))
     return Outcome(event_id, changed.id, status, changed.occurrences), changed
-
-
-def _owe(conn: Connection, incident_id: int, owed: Sequence[notices.Notice], also: Sequence[dict] = ()) -> None:
-    """Write notices to the outbox with a timeline entry each (plus `also`), in the caller's transaction."""
-    entries = [*also]
-    entries += [
-        _entry(incident_id, "notification", f"{n.kind} to {n.recipient} queued", data={"delivery_id": n.delivery_id})
-        for n in owed
-    ]
-    if entries:
-        INSERT_TIMELINE.execute_many(conn, entries)
-    if owed:
-        INSERT_OUTBOX.execute_many(conn, [_outbox_row(incident_id, n) for n in owed])
 
 
 @dataclass(frozen=True)
@@ -319,7 +310,7 @@ def _add_to_thread(conn: Connection, raw: Raw, incident: _Thread, event: Inbound
     event_id = _store_event(conn, raw, event, incident_id=incident.id)
     summary = f"Reply from {event.requester or 'unknown sender'}: {event.title}"
     data = {"body": event.description[:20000]}
-    INSERT_TIMELINE.execute(conn, _entry(incident.id, "email", summary, event_id=event_id, data=data))
+    INSERT_TIMELINE.execute(conn, entry(incident.id, "email", summary, event_id=event_id, data=data))
     return Outcome(event_id, incident.id, incident.status, incident.occurrences)
 
 
@@ -351,10 +342,6 @@ def _thread(conn: Connection, incident_id: int) -> _Thread | None:
     columns = (INCIDENTS.c.id, INCIDENTS.c.status, INCIDENTS.c.occurrences, INCIDENTS.c.requester)
     row = conn.execute(select(*columns).where(INCIDENTS.c.id == incident_id)).first()
     return _Thread(*row) if row is not None else None
-
-
-def _is_active_user(conn: Connection, email: str) -> bool:
-    return bool(IS_ACTIVE_USER.scalar(conn, {"email": email.lower()}))
 
 
 def _opened_summary(decision: Decision) -> str:

@@ -153,6 +153,10 @@ class Integration(Base):
     secret_hash: Mapped[str] = mapped_column(String(128), unique=True)  # PagerDuty/Opsgenie senders look up by key
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     rate_limit: Mapped[int | None] = mapped_column(Integer)  # requests per minute; None: unlimited
+    # A trigger this many seconds after its incident resolved reopens it instead of opening a new one.
+    reopen_window: Mapped[int | None] = mapped_column(Integer)
+    # Open incidents that hear nothing for this many seconds resolve by themselves.
+    auto_resolve_after: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

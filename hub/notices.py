@@ -103,3 +103,11 @@ def resolution(*, incident_id: int, title: str, assignee: str, source: str, desk
     )
     return _notice("resolved", recipient=assignee, subject=f"[{ref}] Resolved: {title}", body=body,
                    desk_address=desk_address)  # fmt: skip
+
+
+def reopening(*, incident_id: int, title: str, assignee: str, source: str, desk_address: str, base_url: str) -> Notice:
+    """Tell the assignee a resolved incident came back (within its integration's reopen window)."""
+    ref = format_ref(incident_id)
+    body = f"{ref} was reopened by a new {source} alert: {title}" + _footer(ref, desk_address, base_url)
+    return _notice("reopened", recipient=assignee, subject=f"[{ref}] Reopened: {title}", body=body,
+                   desk_address=desk_address)  # fmt: skip

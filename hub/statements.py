@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.models import OPEN_CONDITION, Event, Incident, OutboxMessage, TimelineEntry, User
@@ -113,4 +113,23 @@ TOUCH = Prepared(
 )
 IS_ACTIVE_USER = Prepared(
     select(func.count()).where(User.email == bindparam("email"), User.active.is_(True)), ("email",)
+)
+_LATEST_RESOLVED_WITH_KEY = (
+    select(INCIDENTS.c.id)
+    .where(
+        INCIDENTS.c.dedup_key == bindparam("key"),
+        INCIDENTS.c.integration_id.is_not_distinct_from(bindparam("integration")),
+        INCIDENTS.c.status == "resolved",
+        INCIDENTS.c.resolved_at >= bindparam("since"),
+    )
+    .order_by(INCIDENTS.c.resolved_at.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+REOPEN = Prepared(
+    update(INCIDENTS)
+    .where(INCIDENTS.c.id == _LATEST_RESOLVED_WITH_KEY)
+    .values(status="open", resolved_at=null(), occurrences=INCIDENTS.c.occurrences + 1, last_seen=bindparam("now"))
+    .returning(INCIDENTS.c.id, INCIDENTS.c.occurrences, INCIDENTS.c.title, INCIDENTS.c.assignee),
+    ("key", "integration", "since", "now"),
 )

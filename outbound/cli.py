@@ -15,6 +15,8 @@ from hub.cli import load_settings, open_database
 from hub.config import Settings
 from hub.db import Database
 from hub.errors import StorageUnavailable
+from hub.intake import NoticeSettings
+from hub.maintenance import auto_resolve_quiet
 from outbound import runtime
 from outbound.channels.email import Relay
 from outbound.dispatcher import BATCH, move_batch, run_dispatcher
@@ -113,7 +115,8 @@ def dispatch(once: bool, interval: float) -> None:
 
         signal.signal(signal.SIGTERM, _request_stop)
         signal.signal(signal.SIGINT, _request_stop)
-        run_dispatcher(db, queue, interval=interval, stop=stop)
+        notice_settings = NoticeSettings(desk_addresses=settings.desk_addresses, base_url=settings.base_url)
+        run_dispatcher(db, queue, interval=interval, stop=stop, upkeep=lambda: auto_resolve_quiet(db, notice_settings))
     finally:
         connection.close()
         db.dispose()

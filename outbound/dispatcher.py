@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 import redis
@@ -106,8 +106,12 @@ def run_dispatcher(
     stop: threading.Event | None = None,
     batch: int = BATCH,
     stale_after: float = 300,
+    upkeep: Callable[[], object] | None = None,
 ) -> None:
     """Dispatch until `stop` is set: at once again while batches come back full, else every `interval` seconds.
+
+    `upkeep` runs with each sweep for stale jobs (about every 30 s): the hub's periodic chores, passed in so this
+    module knows nothing of them.
 
     Redis or the database being away is waited out with a growing pause (at most 5 s), logged when it starts and
     when it ends rather than on every attempt.
@@ -131,6 +135,11 @@ def run_dispatcher(
             failures = 0
         if sweep:
             next_sweep = time.monotonic() + sweep_every
+            if upkeep is not None:
+                try:
+                    upkeep()
+                except StorageUnavailable as exc:
+                    log.warning("periodic upkeep skipped: %s", exc)
         if moved < batch:
             stop.wait(interval)
 

@@ -59,7 +59,7 @@ def receive(name: str) -> Response:
 
     if not events:
         svc.intake.record_ignored(raw, f"the {integration.kind} payload holds no alert to act on")
-    outcomes = store(svc, raw, events, payload) if events else []
+    outcomes = store(svc, integration, raw, events, payload) if events else []
     if integration.kind == "generic" and len(outcomes) == 1:
         return json_response({"status": "accepted", **outcome_json(outcomes[0])}, 202)
     return json_response({"status": "accepted", "events": [outcome_json(o) for o in outcomes]}, 202)

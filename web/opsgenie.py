@@ -51,7 +51,7 @@ def _accept(make: Callable[[Any, str], list[InboundEvent]], *, body_required: bo
     except InvalidPayload as exc:
         svc.intake.record_unprocessable(raw, str(exc))
         return _answer(400, started, message=str(exc))
-    store(svc, raw, events, payload)
+    store(svc, integration, raw, events, payload)
     return _answer(202, started, result="Request will be processed")
 
 

@@ -57,5 +57,5 @@ def enqueue() -> Response:
     events = pagerduty.normalise(payload, integration=integration.name)
     # As PagerDuty does: a trigger without a dedup_key gets one, returned so the sender can resolve it later.
     events = [e if e.dedup_key else replace(e, dedup_key=uuid.uuid4().hex) for e in events]
-    store(svc, raw, events, payload)
+    store(svc, integration, raw, events, payload)
     return json_response({"status": "success", "message": "Event processed", "dedup_key": events[0].dedup_key}, 202)

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, g, request
 
 from hub import silences
+from hub.durations import parse_duration
 from hub.errors import BadInput
 from hub.models import Silence, utcnow
 from web.api import token_required
@@ -57,7 +58,7 @@ def create() -> Response:
         starts = _time(body, "starts_at") or utcnow()
         ends = _time(body, "ends_at")
         if ends is None:
-            ends = starts + silences.parse_duration(str(body.get("duration", "")))
+            ends = starts + parse_duration(str(body.get("duration", "")))
         with services().db.transaction() as session:
             row = silences.add_silence(
                 session, matchers=[silences.parse_matcher(t) for t in texts], starts_at=starts, ends_at=ends,

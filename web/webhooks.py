@@ -43,16 +43,18 @@ def raw_of(request: Request, body: bytes, integration: IntegrationRef) -> Raw:
     return Raw(source=integration.kind, content_type=content_type, body=body, integration_id=integration.id)
 
 
-def store(svc: Services, raw: Raw, events: Sequence[InboundEvent], payload: Any) -> list[Outcome]:
+def store(
+    svc: Services, integration: IntegrationRef, raw: Raw, events: Sequence[InboundEvent], payload: Any
+) -> list[Outcome]:
     """Record a request's events in one transaction; each event keeps the part of the body it came from."""
     if len(events) == 1:
-        return [svc.intake.record(raw, events[0])]
+        return [svc.intake.record(raw, events[0], reopen_window=integration.reopen_window)]
     parts = _parts(payload, len(events))
     items = [
         (Raw(raw.source, raw.content_type, part or raw.body, raw.integration_id), e)
         for part, e in zip(parts, events, strict=True)
     ]
-    return svc.intake.record_batch(items)
+    return svc.intake.record_batch(items, reopen_window=integration.reopen_window)
 
 
 def _parts(payload: Any, count: int) -> list[bytes | None]:

@@ -122,3 +122,14 @@ def test_rules_can_be_disabled_enabled_and_removed(runner: CliRunner) -> None:
     assert "# db" not in runner.invoke(main, ["rules", "list"]).output
     missing = runner.invoke(main, ["rules", "remove", "999"])
     assert missing.exit_code == 1 and "no rule 999" in missing.output
+
+
+def test_integration_set_changes_only_what_is_given(runner: CliRunner, tmp_path: Path) -> None:
+    runner.invoke(main, ["integration", "create", "--name", "prom", "--rate-limit", "100"])
+    result = runner.invoke(main, ["integration", "set", "prom", "--reopen-window", "15m", "--auto-resolve", "4h"])
+    assert result.exit_code == 0, result.output
+    with database(tmp_path).read() as s:
+        row = s.scalars(select(Integration)).one()
+    assert (row.rate_limit, row.reopen_window, row.auto_resolve_after) == (100, 900, 14400)
+    assert runner.invoke(main, ["integration", "set", "prom", "--reopen-window", "soon"]).exit_code == 2
+    assert runner.invoke(main, ["integration", "set", "nosuch", "--disable"]).exit_code == 1

@@ -14,7 +14,7 @@ from hub.db import Database
 from hub.domain import Action, InboundEvent, RuleSpec
 from hub.intake import Intake, Raw
 from hub.migrate import upgrade
-from hub.models import Event, Incident, OutboxMessage
+from hub.models import Event, Incident, OutboxMessage, TimelineEntry
 from hub.rulebook import add_rule
 from ingest.pipeline import make_intake
 
@@ -192,3 +192,28 @@ def test_resolve_owes_the_assigned_user_one_notice_and_repeats_owe_none(store: S
     with store.db.read() as s:
         kinds = [m.kind for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
     assert kinds == ["assigned", "resolved"]
+
+
+def test_trigger_within_the_reopen_window_reopens_the_resolved_incident(store: Store) -> None:
+    first = store.intake.record(RAW, alert())
+    store.intake.record(RAW, alert(action=Action.RESOLVE))
+    again = store.intake.record(RAW, alert(), reopen_window=600)
+    assert again.incident_id == first.incident_id and again.incident_status == "open" and again.occurrences == 2
+    with store.db.read() as s:
+        kinds = list(s.scalars(select(TimelineEntry.kind).where(TimelineEntry.incident_id == first.incident_id)))
+    assert kinds[-1] == "reopened"
+
+
+def test_trigger_after_the_reopen_window_opens_a_new_incident(store: Store) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from hub.models import utcnow
+
+    first = store.intake.record(RAW, alert())
+    store.intake.record(RAW, alert(action=Action.RESOLVE))
+    with store.db.transaction() as s:  # it resolved an hour ago
+        s.execute(update(Incident).values(resolved_at=utcnow() - timedelta(hours=1)))
+    again = store.intake.record(RAW, alert(), reopen_window=600)
+    assert again.created and again.incident_id != first.incident_id

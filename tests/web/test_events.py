@@ -261,3 +261,16 @@ def test_get_on_the_events_endpoint_answers_405_in_json(
     response = client.get(f"/api/v1/events/{integration.name}")
     assert response.status_code == 405
     assert response.is_json and "POST" in response.headers["Allow"]
+
+
+def test_integration_with_a_reopen_window_reopens_instead_of_opening_anew(
+    client: FlaskClient, db: Database, integration: IntegrationCredentials
+) -> None:
+    from hub.accounts import configure_integration
+
+    with db.transaction() as session:
+        configure_integration(session, integration.name, reopen_window=600)
+    first = post_event(client, integration.name, integration.secret, ALERT).json
+    post_event(client, integration.name, integration.secret, {**ALERT, "status": "resolve"})
+    again = post_event(client, integration.name, integration.secret, ALERT).json
+    assert again["incident"] == first["incident"] and again["incident_status"] == "open"  # type: ignore[index]

@@ -37,6 +37,8 @@ def upgrade() -> None:
         sa.Column("secret_hash", sa.String(length=128), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("rate_limit", sa.Integer(), nullable=True),
+        sa.Column("reopen_window", sa.Integer(), nullable=True),
+        sa.Column("auto_resolve_after", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),

@@ -1,0 +1,68 @@
+"""Periodic upkeep that no event triggers: resolving incidents that went quiet.
+
+Run by the dispatcher process every half minute or so (`switchboard dispatch`), like a cron inside the hub.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from hub import notices
+from hub.db import Database
+from hub.intake import NoticeSettings
+from hub.models import OPEN_STATUSES, Incident, Integration, utcnow
+from hub.outbox import entry, is_active_user, owe
+
+log = logging.getLogger("switchboard.maintenance")
+
+
+def auto_resolve_quiet(db: Database, settings: NoticeSettings, now: datetime | None = None) -> int:
+    """Resolve open incidents of integrations with `auto_resolve_after` that heard nothing for that long.
+
+    Each resolution owes the assignee one notice, as a resolve event would. Returns how many were resolved.
+    """
+    now = now or utcnow()
+    resolved = 0
+    with db.transaction() as session:
+        quiet_after = session.execute(
+            select(Integration.id, Integration.auto_resolve_after).where(
+                Integration.auto_resolve_after.is_not(None), Integration.enabled.is_(True)
+            )
+        ).all()
+        conn = session.connection()
+        for integration_id, quiet in quiet_after:
+            seconds = int(quiet or 0)
+            rows = session.execute(
+                update(Incident)
+                .where(
+                    Incident.integration_id == integration_id,
+                    Incident.status.in_(OPEN_STATUSES),
+                    Incident.last_seen < now - timedelta(seconds=seconds),
+                )
+                .values(status="resolved", resolved_at=now)
+                .returning(Incident.id, Incident.title, Incident.assignee)
+            ).all()
+            for incident_id, title, assignee in rows:
+                summary = f"Resolved automatically after {_span(seconds)} without alerts"
+                owed = []
+                if assignee and is_active_user(conn, assignee):
+                    owed.append(notices.resolution(
+                        incident_id=incident_id, title=title, assignee=assignee, source="auto-resolve",
+                        desk_address=settings.desk_addresses[0], base_url=settings.base_url,
+                    ))  # fmt: skip
+                owe(conn, incident_id, owed, also=[entry(incident_id, "resolved", summary)])
+            resolved += len(rows)
+    if resolved:
+        log.info("auto-resolved %d quiet incident(s)", resolved)
+    return resolved
+
+
+def _span(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60} min"
+    return f"{seconds} s"

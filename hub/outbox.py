@@ -1,0 +1,57 @@
+"""Writing what an incident change owes: timeline entries and outbox notices, in the caller's transaction.
+
+The intake (events) and the maintenance sweeps (auto-resolve) both change incidents; both record the change and
+the notices it owes through these few functions, so a notice is never written without its timeline entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+
+from hub import notices
+from hub.models import utcnow
+from hub.statements import INSERT_OUTBOX, INSERT_TIMELINE, IS_ACTIVE_USER
+
+
+def entry(incident_id: int, kind: str, summary: str, *, event_id: int | None = None, data: Any = None) -> dict:
+    return {"incident_id": incident_id, "at": utcnow(), "kind": kind, "summary": summary, "event_id": event_id,
+            "data": data}  # fmt: skip
+
+
+def outbox_row(incident_id: int, notice: notices.Notice) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "delivery_id": notice.delivery_id,
+        "incident_id": incident_id,
+        "kind": notice.kind,
+        "channel": notice.channel,
+        "recipient": notice.recipient,
+        "subject": notice.subject,
+        "body": notice.body,
+        "headers": notice.headers,
+        "message_id": notice.message_id,
+        "status": "pending",
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def owe(conn: Connection, incident_id: int, owed: Sequence[notices.Notice], also: Sequence[dict] = ()) -> None:
+    """Write notices to the outbox with a timeline entry each (plus `also`), in the caller's transaction."""
+    entries = [*also]
+    entries += [
+        entry(incident_id, "notification", f"{n.kind} to {n.recipient} queued", data={"delivery_id": n.delivery_id})
+        for n in owed
+    ]
+    if entries:
+        INSERT_TIMELINE.execute_many(conn, entries)
+    if owed:
+        INSERT_OUTBOX.execute_many(conn, [outbox_row(incident_id, n) for n in owed])
+
+
+def is_active_user(conn: Connection, email: str) -> bool:
+    return bool(IS_ACTIVE_USER.scalar(conn, {"email": email.lower()}))
