@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from hub import credentials
 from hub.db import Database
-from hub.domain import ROLES
+from hub.domain import NO_POLICY, ROLES, Policy
 from hub.errors import BadInput
 from hub.models import ApiToken, Integration, User
 
@@ -110,6 +110,7 @@ def configure_integration(
     rate_limit: int | None = _UNSET,
     reopen_window: int | None = _UNSET,
     auto_resolve_after: int | None = _UNSET,
+    threshold: tuple[int, int] | None = _UNSET,
     enabled: bool | None = None,
 ) -> Integration:
     """Change an integration's settings; only the ones given change (None clears a limit or window)."""
@@ -125,6 +126,11 @@ def configure_integration(
     if auto_resolve_after is not _UNSET:
         _check_positive(auto_resolve_after, "the quiet time before auto-resolve (seconds)")
         row.auto_resolve_after = auto_resolve_after
+    if threshold is not _UNSET:
+        count, window = threshold if threshold is not None else (None, None)
+        _check_positive(count, "the threshold (events)")
+        _check_positive(window, "the threshold window (seconds)")
+        row.threshold, row.threshold_window = count, window
     if enabled is not None:
         row.enabled = enabled
     return row
@@ -143,7 +149,7 @@ class IntegrationRef:
     name: str
     kind: str
     rate_limit: int | None = None  # requests per minute
-    reopen_window: int | None = None  # seconds
+    policy: Policy = NO_POLICY
 
 
 @dataclass(frozen=True)
@@ -161,6 +167,8 @@ _COLUMNS = (
     Integration.secret_hash,
     Integration.rate_limit,
     Integration.reopen_window,
+    Integration.threshold,
+    Integration.threshold_window,
 )
 _BY_NAME = select(*_COLUMNS).where(Integration.name == bindparam("name"), Integration.enabled.is_(True))
 _BY_DIGEST = select(*_COLUMNS).where(Integration.secret_hash == bindparam("digest"), Integration.enabled.is_(True))
@@ -189,7 +197,8 @@ class IntegrationKeys:
             if row is None:
                 cache.pop(key, None)
                 return None
-            ref = IntegrationRef(int(row.id), row.name, row.kind, row.rate_limit, row.reopen_window)
+            policy = Policy(row.reopen_window, row.threshold, row.threshold_window)
+            ref = IntegrationRef(int(row.id), row.name, row.kind, row.rate_limit, policy)
             known = cache[key] = _Known(ref, row.secret_hash, now)
         return known
 

@@ -151,9 +151,15 @@ def integration_create(kind: str, name: str, rate_limit: int | None) -> None:
 @click.option("--rate-limit", help="Most requests per minute (more get 429), or 'none'.")
 @click.option("--reopen-window", help="A trigger this soon after a resolve reopens the incident: 10m, 1h; or 'none'.")
 @click.option("--auto-resolve", help="Resolve open incidents after this long without alerts: 30m, 4h; or 'none'.")
+@click.option("--threshold", help="Open an incident only after N events with one key within a time: 3/5m; or 'none'.")
 @click.option("--enable/--disable", "enabled", default=None, help="Accept or refuse this integration's events.")
 def integration_set(
-    name: str, rate_limit: str | None, reopen_window: str | None, auto_resolve: str | None, enabled: bool | None
+    name: str,
+    rate_limit: str | None,
+    reopen_window: str | None,
+    auto_resolve: str | None,
+    threshold: str | None,
+    enabled: bool | None,
 ) -> None:
     """Change an integration's settings; only the options given change.
 
@@ -167,16 +173,27 @@ def integration_set(
             changes["reopen_window"] = _seconds(reopen_window)
         if auto_resolve is not None:
             changes["auto_resolve_after"] = _seconds(auto_resolve)
+        if threshold is not None:
+            changes["threshold"] = _threshold(threshold)
     except (BadInput, ValueError) as exc:
         raise click.BadParameter(str(exc)) from None
     if not changes and enabled is None:
-        raise click.UsageError("nothing to change: give --rate-limit, --reopen-window, --auto-resolve or --disable")
+        raise click.UsageError("nothing to change: give --rate-limit, --reopen-window, --auto-resolve, --threshold ...")
     in_transaction(lambda s: accounts.configure_integration(s, name, enabled=enabled, **changes))
     click.echo(f"updated integration {name!r} (other processes pick it up within a second)")
 
 
 def _seconds(text: str) -> int | None:
     return None if text == "none" else int(parse_duration(text).total_seconds())
+
+
+def _threshold(text: str) -> tuple[int, int] | None:
+    if text == "none":
+        return None
+    count, slash, window = text.partition("/")
+    if not slash or not count.strip().isdigit():
+        raise BadInput(f"{text!r} is not a threshold; write events/time, e.g. 3/5m")
+    return int(count), int(parse_duration(window).total_seconds())
 
 
 @main.group()

@@ -89,6 +89,18 @@ class RuleSpec:
     enabled: bool = True
 
 
+@dataclass(frozen=True)
+class Policy:
+    """How one integration's events are treated; every part is optional (None: off)."""
+
+    reopen_window: int | None = None  # seconds: a trigger this soon after a resolve reopens the incident
+    threshold: int | None = None  # events with one dedup key before an incident opens
+    threshold_window: int | None = None  # seconds within which those events must arrive
+
+
+NO_POLICY = Policy()
+
+
 MATCH_OPS = ("=", "!=", "=~", "!~")
 
 

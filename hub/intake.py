@@ -19,7 +19,7 @@ from sqlalchemy import Connection, select
 
 from hub import notices
 from hub.db import Database
-from hub.domain import Action, Decision, InboundEvent, RuleBook, format_ref
+from hub.domain import NO_POLICY, Action, Decision, InboundEvent, Policy, RuleBook, format_ref
 from hub.group_commit import GroupCommitter
 from hub.models import utcnow
 from hub.outbox import entry, is_active_user, owe
@@ -27,6 +27,7 @@ from hub.prepared import Prepared
 from hub.rulebook import RuleBookCache
 from hub.statements import (
     ACKNOWLEDGE,
+    CLEAR_COUNT,
     COUNT_REPEAT,
     EVENTS,
     INCIDENTS,
@@ -37,6 +38,7 @@ from hub.statements import (
     OUTBOX,
     REOPEN,
     RESOLVE,
+    THRESHOLD_COUNT,
     TOUCH,
 )
 
@@ -83,22 +85,20 @@ class Intake:
         self._notice = notice_settings
         self._rules = RuleBookCache()
 
-    def record(self, raw: Raw, event: InboundEvent, *, reopen_window: int | None = None) -> Outcome:
+    def record(self, raw: Raw, event: InboundEvent, *, policy: Policy = NO_POLICY) -> Outcome:
         """Store and apply one event; returns once it is committed. Raises StorageUnavailable if it was not.
 
         Events arriving together on several threads share a transaction (group commit); each is applied in
         arrival order and sees the ones before it, so dedup within a batch is exact.
         """
-        return self._committer.run(lambda conn: self._apply(conn, raw, event, reopen_window))
+        return self._committer.run(lambda conn: self._apply(conn, raw, event, policy))
 
-    def record_batch(
-        self, items: Sequence[tuple[Raw, InboundEvent]], *, reopen_window: int | None = None
-    ) -> list[Outcome]:
+    def record_batch(self, items: Sequence[tuple[Raw, InboundEvent]], *, policy: Policy = NO_POLICY) -> list[Outcome]:
         """Store and apply several events (one sender's batch) in one transaction, in order, all or none.
 
-        `reopen_window` (seconds): a trigger that soon after its incident resolved reopens it.
+        `policy` is the sending integration's: reopen window and threshold.
         """
-        return self._committer.run(lambda conn: [self._apply(conn, raw, e, reopen_window) for raw, e in items])
+        return self._committer.run(lambda conn: [self._apply(conn, raw, e, policy) for raw, e in items])
 
     def record_unprocessable(self, raw: Raw, error: str) -> int:
         """Keep an item we could not understand, with the reason, so it can be fixed and reprocessed."""
@@ -112,7 +112,7 @@ class Intake:
 
     # -- the decision, applied -------------------------------------------------------------------------
 
-    def _apply(self, conn: Connection, raw: Raw, event: InboundEvent, reopen_window: int | None = None) -> Outcome:
+    def _apply(self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy = NO_POLICY) -> Outcome:
         if event.source == "email":
             thread = _find_thread(conn, event)
             if thread is not None:
@@ -126,10 +126,19 @@ class Intake:
             repeat = _count_repeat(conn, raw, event)
             if repeat is not None:
                 return repeat
-            if reopen_window:
-                reopened = self._reopen(conn, raw, event, reopen_window)
+            if policy.reopen_window:
+                reopened = self._reopen(conn, raw, event, policy.reopen_window)
                 if reopened is not None:
                     return reopened
+            if policy.threshold and policy.threshold_window and raw.integration_id is not None:
+                count = THRESHOLD_COUNT[conn.dialect.name].scalar(conn, _count_params(raw, event, policy))
+                if count < policy.threshold:
+                    note = (
+                        f"{count} of {policy.threshold} events within {policy.threshold_window} s: below the threshold"
+                    )
+                    return Outcome(_store_event(conn, raw, event, status="held", error=note), None)
+                CLEAR_COUNT.execute(conn, {"integration": raw.integration_id, "key": event.dedup_key})
+                return self._open(conn, raw, event, occurrences=count)
         return self._open(conn, raw, event)
 
     def _reopen(self, conn: Connection, raw: Raw, event: InboundEvent, window: int) -> Outcome | None:
@@ -151,7 +160,7 @@ class Intake:
         owe(conn, changed.id, owed, also=[reopened])
         return Outcome(event_id, changed.id, "open", changed.occurrences)
 
-    def _open(self, conn: Connection, raw: Raw, event: InboundEvent) -> Outcome:
+    def _open(self, conn: Connection, raw: Raw, event: InboundEvent, *, occurrences: int = 1) -> Outcome:
         now = utcnow()
         decision = self._decide(event, self._rules.current(conn), now)
         values: dict[str, Any] = {
@@ -166,7 +175,7 @@ class Intake:
             "source": event.source,
             "dedup_key": event.dedup_key,
             "integration_id": raw.integration_id,
-            "occurrences": 1,
+            "occurrences": occurrences,
             "first_seen": now,
             "last_seen": now,
             "labels": dict(event.labels),
@@ -185,7 +194,7 @@ class Intake:
         owed = [] if decision.silenced_by is not None else self._owed_notices(conn, incident_id, values, event)
         opened = entry(incident_id, "opened", _opened_summary(decision), event_id=event_id, data={"rules": trace})
         owe(conn, incident_id, owed, also=[opened])
-        return Outcome(event_id, incident_id, "open", 1, created=True)
+        return Outcome(event_id, incident_id, "open", occurrences, created=True)
 
     def _resolve(self, conn: Connection, raw: Raw, event: InboundEvent) -> Outcome:
         summary = f"Resolved by {event.source} event"
@@ -342,6 +351,12 @@ def _thread(conn: Connection, incident_id: int) -> _Thread | None:
     columns = (INCIDENTS.c.id, INCIDENTS.c.status, INCIDENTS.c.occurrences, INCIDENTS.c.requester)
     row = conn.execute(select(*columns).where(INCIDENTS.c.id == incident_id)).first()
     return _Thread(*row) if row is not None else None
+
+
+def _count_params(raw: Raw, event: InboundEvent, policy: Policy) -> dict[str, Any]:
+    now = utcnow()
+    since = now - timedelta(seconds=policy.threshold_window or 0)
+    return {"integration": raw.integration_id, "key": event.dedup_key, "now": now, "since": since}
 
 
 def _opened_summary(decision: Decision) -> str:

@@ -157,6 +157,9 @@ class Integration(Base):
     reopen_window: Mapped[int | None] = mapped_column(Integer)
     # Open incidents that hear nothing for this many seconds resolve by themselves.
     auto_resolve_after: Mapped[int | None] = mapped_column(Integer)
+    # Open an incident only once this many events with one dedup key arrived within threshold_window seconds.
+    threshold: Mapped[int | None] = mapped_column(Integer)
+    threshold_window: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -212,6 +215,17 @@ class Silence(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AlertCount(Base):
+    """Events with one dedup key counted towards an integration's threshold, before any incident exists."""
+
+    __tablename__ = "alert_counts"
+
+    integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"), primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(500), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    first_at: Mapped[datetime]
 
 
 class Revision(Base):

@@ -6,12 +6,12 @@ Dedup keys are scoped to the integration that sent them (NULL for events from no
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, null, select, update
+from sqlalchemy import Table, bindparam, case, delete, func, insert, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from hub.models import OPEN_CONDITION, Event, Incident, OutboxMessage, TimelineEntry, User
+from hub.models import OPEN_CONDITION, AlertCount, Event, Incident, OutboxMessage, TimelineEntry, User
 from hub.prepared import Prepared
 
 EVENTS = cast(Table, Event.__table__)
@@ -132,4 +132,33 @@ REOPEN = Prepared(
     .values(status="open", resolved_at=null(), occurrences=INCIDENTS.c.occurrences + 1, last_seen=bindparam("now"))
     .returning(INCIDENTS.c.id, INCIDENTS.c.occurrences, INCIDENTS.c.title, INCIDENTS.c.assignee),
     ("key", "integration", "since", "now"),
+)
+
+_COUNTS = cast(Table, AlertCount.__table__)
+
+
+def _threshold_count(dialect: Any) -> Prepared:
+    """Count one more event towards the threshold; a count whose window has passed starts again at 1."""
+    stale = _COUNTS.c.first_at < bindparam("since")
+    insert_row = dialect.insert(_COUNTS).values(
+        integration_id=bindparam("integration"), dedup_key=bindparam("key"), count=1, first_at=bindparam("now")
+    )
+    return Prepared(
+        insert_row.on_conflict_do_update(
+            index_elements=[_COUNTS.c.integration_id, _COUNTS.c.dedup_key],
+            set_={
+                "count": case((stale, 1), else_=_COUNTS.c.count + 1),
+                "first_at": case((stale, bindparam("now")), else_=_COUNTS.c.first_at),
+            },
+        ).returning(_COUNTS.c.count),
+        ("integration", "key", "now", "since"),
+    )
+
+
+THRESHOLD_COUNT = {"sqlite": _threshold_count(sqlite), "postgresql": _threshold_count(postgresql)}
+CLEAR_COUNT = Prepared(
+    delete(_COUNTS).where(
+        _COUNTS.c.integration_id == bindparam("integration"), _COUNTS.c.dedup_key == bindparam("key")
+    ),
+    ("integration", "key"),
 )

@@ -48,13 +48,13 @@ def store(
 ) -> list[Outcome]:
     """Record a request's events in one transaction; each event keeps the part of the body it came from."""
     if len(events) == 1:
-        return [svc.intake.record(raw, events[0], reopen_window=integration.reopen_window)]
+        return [svc.intake.record(raw, events[0], policy=integration.policy)]
     parts = _parts(payload, len(events))
     items = [
         (Raw(raw.source, raw.content_type, part or raw.body, raw.integration_id), e)
         for part, e in zip(parts, events, strict=True)
     ]
-    return svc.intake.record_batch(items, reopen_window=integration.reopen_window)
+    return svc.intake.record_batch(items, policy=integration.policy)
 
 
 def _parts(payload: Any, count: int) -> list[bytes | None]:

@@ -126,10 +126,12 @@ def test_rules_can_be_disabled_enabled_and_removed(runner: CliRunner) -> None:
 
 def test_integration_set_changes_only_what_is_given(runner: CliRunner, tmp_path: Path) -> None:
     runner.invoke(main, ["integration", "create", "--name", "prom", "--rate-limit", "100"])
-    result = runner.invoke(main, ["integration", "set", "prom", "--reopen-window", "15m", "--auto-resolve", "4h"])
+    result = runner.invoke(main, ["integration", "set", "prom", "--reopen-window", "15m", "--auto-resolve", "4h",
+                                  "--threshold", "3/5m"])  # fmt: skip
     assert result.exit_code == 0, result.output
     with database(tmp_path).read() as s:
         row = s.scalars(select(Integration)).one()
     assert (row.rate_limit, row.reopen_window, row.auto_resolve_after) == (100, 900, 14400)
+    assert (row.threshold, row.threshold_window) == (3, 300)
     assert runner.invoke(main, ["integration", "set", "prom", "--reopen-window", "soon"]).exit_code == 2
     assert runner.invoke(main, ["integration", "set", "nosuch", "--disable"]).exit_code == 1

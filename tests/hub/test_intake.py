@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from hub.config import Settings
 from hub.db import Database
-from hub.domain import Action, InboundEvent, RuleSpec
+from hub.domain import Action, InboundEvent, Policy, RuleSpec
 from hub.intake import Intake, Raw
 from hub.migrate import upgrade
 from hub.models import Event, Incident, OutboxMessage, TimelineEntry
@@ -197,7 +197,7 @@ def test_resolve_owes_the_assigned_user_one_notice_and_repeats_owe_none(store: S
 def test_trigger_within_the_reopen_window_reopens_the_resolved_incident(store: Store) -> None:
     first = store.intake.record(RAW, alert())
     store.intake.record(RAW, alert(action=Action.RESOLVE))
-    again = store.intake.record(RAW, alert(), reopen_window=600)
+    again = store.intake.record(RAW, alert(), policy=Policy(reopen_window=600))
     assert again.incident_id == first.incident_id and again.incident_status == "open" and again.occurrences == 2
     with store.db.read() as s:
         kinds = list(s.scalars(select(TimelineEntry.kind).where(TimelineEntry.incident_id == first.incident_id)))
@@ -215,5 +215,43 @@ def test_trigger_after_the_reopen_window_opens_a_new_incident(store: Store) -> N
     store.intake.record(RAW, alert(action=Action.RESOLVE))
     with store.db.transaction() as s:  # it resolved an hour ago
         s.execute(update(Incident).values(resolved_at=utcnow() - timedelta(hours=1)))
-    again = store.intake.record(RAW, alert(), reopen_window=600)
+    again = store.intake.record(RAW, alert(), policy=Policy(reopen_window=600))
     assert again.created and again.incident_id != first.incident_id
+
+
+def test_threshold_holds_events_until_enough_arrive_then_opens_with_all_counted(store: Store) -> None:
+    from hub.accounts import create_integration
+    from hub.domain import Policy
+
+    with store.db.transaction() as s:
+        integration_id = create_integration(s, name="noisy")[0].id
+    raw = Raw("generic", "application/json", b"{}", integration_id)
+    policy = Policy(threshold=3, threshold_window=300)
+    held = [store.intake.record(raw, alert(), policy=policy) for _ in range(2)]
+    assert [o.incident_id for o in held] == [None, None]
+    opened = store.intake.record(raw, alert(), policy=policy)
+    assert opened.created and opened.occurrences == 3
+    assert store.intake.record(raw, alert(), policy=policy).occurrences == 4
+    with store.db.read() as s:
+        statuses = list(s.scalars(select(Event.status).order_by(Event.id)))
+    assert statuses == ["held", "held", "processed", "deduplicated"]
+
+
+def test_threshold_count_starts_again_when_its_window_has_passed(store: Store) -> None:
+    from sqlalchemy import update
+
+    from hub.accounts import create_integration
+    from hub.domain import Policy
+    from hub.models import AlertCount, utcnow
+
+    with store.db.transaction() as s:
+        integration_id = create_integration(s, name="noisy")[0].id
+    raw = Raw("generic", "application/json", b"{}", integration_id)
+    policy = Policy(threshold=2, threshold_window=60)
+    store.intake.record(raw, alert(), policy=policy)
+    with store.db.transaction() as s:  # the first event was long ago
+        from datetime import timedelta
+
+        s.execute(update(AlertCount).values(first_at=utcnow() - timedelta(hours=1)))
+    assert store.intake.record(raw, alert(), policy=policy).incident_id is None
+    assert store.intake.record(raw, alert(), policy=policy).created

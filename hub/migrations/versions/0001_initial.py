@@ -39,10 +39,21 @@ def upgrade() -> None:
         sa.Column("rate_limit", sa.Integer(), nullable=True),
         sa.Column("reopen_window", sa.Integer(), nullable=True),
         sa.Column("auto_resolve_after", sa.Integer(), nullable=True),
+        sa.Column("threshold", sa.Integer(), nullable=True),
+        sa.Column("threshold_window", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
         sa.UniqueConstraint("secret_hash"),
+    )
+    op.create_table(
+        "alert_counts",
+        sa.Column("integration_id", sa.Integer(), nullable=False),
+        sa.Column("dedup_key", sa.String(length=500), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("first_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["integration_id"], ["integrations.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("integration_id", "dedup_key"),
     )
     op.create_table(
         "silences",
@@ -235,6 +246,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("alert_counts")
     with op.batch_alter_table("silences", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_silences_ends_at"))
     op.drop_table("silences")
