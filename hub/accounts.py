@@ -111,6 +111,7 @@ def configure_integration(
     reopen_window: int | None = _UNSET,
     auto_resolve_after: int | None = _UNSET,
     threshold: tuple[int, int] | None = _UNSET,
+    flapping: tuple[int, int] | None = _UNSET,
     enabled: bool | None = None,
 ) -> Integration:
     """Change an integration's settings; only the ones given change (None clears a limit or window)."""
@@ -131,6 +132,11 @@ def configure_integration(
         _check_positive(count, "the threshold (events)")
         _check_positive(window, "the threshold window (seconds)")
         row.threshold, row.threshold_window = count, window
+    if flapping is not _UNSET:
+        changes, window = flapping if flapping is not None else (None, None)
+        _check_positive(changes, "the number of state changes that makes an alert flapping")
+        _check_positive(window, "the flapping window (seconds)")
+        row.flap_changes, row.flap_window = changes, window
     if enabled is not None:
         row.enabled = enabled
     return row
@@ -169,6 +175,8 @@ _COLUMNS = (
     Integration.reopen_window,
     Integration.threshold,
     Integration.threshold_window,
+    Integration.flap_changes,
+    Integration.flap_window,
 )
 _BY_NAME = select(*_COLUMNS).where(Integration.name == bindparam("name"), Integration.enabled.is_(True))
 _BY_DIGEST = select(*_COLUMNS).where(Integration.secret_hash == bindparam("digest"), Integration.enabled.is_(True))
@@ -197,7 +205,7 @@ class IntegrationKeys:
             if row is None:
                 cache.pop(key, None)
                 return None
-            policy = Policy(row.reopen_window, row.threshold, row.threshold_window)
+            policy = Policy(row.reopen_window, row.threshold, row.threshold_window, row.flap_changes, row.flap_window)
             ref = IntegrationRef(int(row.id), row.name, row.kind, row.rate_limit, policy)
             known = cache[key] = _Known(ref, row.secret_hash, now)
         return known

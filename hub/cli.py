@@ -152,6 +152,9 @@ def integration_create(kind: str, name: str, rate_limit: int | None) -> None:
 @click.option("--reopen-window", help="A trigger this soon after a resolve reopens the incident: 10m, 1h; or 'none'.")
 @click.option("--auto-resolve", help="Resolve open incidents after this long without alerts: 30m, 4h; or 'none'.")
 @click.option("--threshold", help="Open an incident only after N events with one key within a time: 3/5m; or 'none'.")
+@click.option(
+    "--flapping", help="N state changes within a time make an alert flapping (notices held): 4/10m; or 'none'."
+)
 @click.option("--enable/--disable", "enabled", default=None, help="Accept or refuse this integration's events.")
 def integration_set(
     name: str,
@@ -159,6 +162,7 @@ def integration_set(
     reopen_window: str | None,
     auto_resolve: str | None,
     threshold: str | None,
+    flapping: str | None,
     enabled: bool | None,
 ) -> None:
     """Change an integration's settings; only the options given change.
@@ -174,7 +178,9 @@ def integration_set(
         if auto_resolve is not None:
             changes["auto_resolve_after"] = _seconds(auto_resolve)
         if threshold is not None:
-            changes["threshold"] = _threshold(threshold)
+            changes["threshold"] = _count_within(threshold)
+        if flapping is not None:
+            changes["flapping"] = _count_within(flapping)
     except (BadInput, ValueError) as exc:
         raise click.BadParameter(str(exc)) from None
     if not changes and enabled is None:
@@ -187,12 +193,13 @@ def _seconds(text: str) -> int | None:
     return None if text == "none" else int(parse_duration(text).total_seconds())
 
 
-def _threshold(text: str) -> tuple[int, int] | None:
+def _count_within(text: str) -> tuple[int, int] | None:
+    """`3/5m`: a count within a time, as (count, seconds); `none` clears it."""
     if text == "none":
         return None
     count, slash, window = text.partition("/")
     if not slash or not count.strip().isdigit():
-        raise BadInput(f"{text!r} is not a threshold; write events/time, e.g. 3/5m")
+        raise BadInput(f"{text!r} is not a count within a time; write it as 3/5m")
     return int(count), int(parse_duration(window).total_seconds())
 
 

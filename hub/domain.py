@@ -96,6 +96,8 @@ class Policy:
     reopen_window: int | None = None  # seconds: a trigger this soon after a resolve reopens the incident
     threshold: int | None = None  # events with one dedup key before an incident opens
     threshold_window: int | None = None  # seconds within which those events must arrive
+    flap_changes: int | None = None  # this many state changes of one alert ...
+    flap_window: int | None = None  # ... within this many seconds make it flapping: notices held until stable
 
 
 NO_POLICY = Policy()

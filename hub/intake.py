@@ -38,6 +38,7 @@ from hub.statements import (
     OUTBOX,
     REOPEN,
     RESOLVE,
+    STATE_CHANGE,
     THRESHOLD_COUNT,
     TOUCH,
 )
@@ -118,7 +119,7 @@ class Intake:
             if thread is not None:
                 return _add_to_thread(conn, raw, thread, event)
         if event.action is Action.RESOLVE:
-            return self._resolve(conn, raw, event)
+            return self._resolve(conn, raw, event, policy)
         if event.action is Action.ACKNOWLEDGE:
             summary = f"Acknowledged by {event.source} event"
             return _change_status(conn, raw, event, ACKNOWLEDGE, "acknowledged", summary)[0]
@@ -127,7 +128,7 @@ class Intake:
             if repeat is not None:
                 return repeat
             if policy.reopen_window:
-                reopened = self._reopen(conn, raw, event, policy.reopen_window)
+                reopened = self._reopen(conn, raw, event, policy)
                 if reopened is not None:
                     return reopened
             if policy.threshold and policy.threshold_window and raw.integration_id is not None:
@@ -138,13 +139,14 @@ class Intake:
                     )
                     return Outcome(_store_event(conn, raw, event, status="held", error=note), None)
                 CLEAR_COUNT.execute(conn, {"integration": raw.integration_id, "key": event.dedup_key})
-                return self._open(conn, raw, event, occurrences=count)
-        return self._open(conn, raw, event)
+                return self._open(conn, raw, event, policy, occurrences=count)
+        return self._open(conn, raw, event, policy)
 
-    def _reopen(self, conn: Connection, raw: Raw, event: InboundEvent, window: int) -> Outcome | None:
-        """Reopen the incident with this key if it resolved less than `window` seconds ago."""
+    def _reopen(self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy) -> Outcome | None:
+        """Reopen the incident with this key if it resolved less than the policy's reopen window ago."""
         now = utcnow()
-        params = {"key": event.dedup_key, "integration": raw.integration_id, "since": now - timedelta(seconds=window)}
+        since = now - timedelta(seconds=policy.reopen_window or 0)
+        params = {"key": event.dedup_key, "integration": raw.integration_id, "since": since}
         row = REOPEN.first(conn, {**params, "now": now})
         if row is None:
             return None
@@ -157,10 +159,12 @@ class Intake:
                 incident_id=changed.id, title=changed.title, assignee=changed.assignee, source=event.source,
                 desk_address=self._notice.desk_addresses[0], base_url=self._notice.base_url,
             ))  # fmt: skip
-        owe(conn, changed.id, owed, also=[reopened])
+        self._notify(conn, raw, event, policy, changed.id, owed, also=[reopened])
         return Outcome(event_id, changed.id, "open", changed.occurrences)
 
-    def _open(self, conn: Connection, raw: Raw, event: InboundEvent, *, occurrences: int = 1) -> Outcome:
+    def _open(
+        self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy = NO_POLICY, *, occurrences: int = 1
+    ) -> Outcome:
         now = utcnow()
         decision = self._decide(event, self._rules.current(conn), now)
         values: dict[str, Any] = {
@@ -186,26 +190,49 @@ class Intake:
             # A concurrent request opened the incident for this dedup key first: count ours on the winner.
             repeat = _count_repeat(conn, raw, event)
             if repeat is None:  # the winner was resolved in between; a very rare race, so simply try again
-                return self._open(conn, raw, event)
+                return self._open(conn, raw, event, policy, occurrences=occurrences)
             return repeat
         trace = decision.trace_json()
         event_id = _store_event(conn, raw, event, incident_id=incident_id, trace={"rules": trace})
         # A silence (maintenance window) lets the incident be opened and counted, but no one is notified.
         owed = [] if decision.silenced_by is not None else self._owed_notices(conn, incident_id, values, event)
         opened = entry(incident_id, "opened", _opened_summary(decision), event_id=event_id, data={"rules": trace})
-        owe(conn, incident_id, owed, also=[opened])
+        self._notify(conn, raw, event, policy, incident_id, owed, also=[opened])
         return Outcome(event_id, incident_id, "open", occurrences, created=True)
 
-    def _resolve(self, conn: Connection, raw: Raw, event: InboundEvent) -> Outcome:
+    def _resolve(self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy) -> Outcome:
         summary = f"Resolved by {event.source} event"
         outcome, changed = _change_status(conn, raw, event, RESOLVE, "resolved", summary)
-        if changed is not None and changed.assignee and is_active_user(conn, changed.assignee):
-            notice = notices.resolution(
+        if changed is None:
+            return outcome
+        owed = []
+        if changed.assignee and is_active_user(conn, changed.assignee):
+            owed.append(notices.resolution(
                 incident_id=changed.id, title=changed.title, assignee=changed.assignee, source=event.source,
                 desk_address=self._notice.desk_addresses[0], base_url=self._notice.base_url,
-            )  # fmt: skip
-            owe(conn, changed.id, [notice])
+            ))  # fmt: skip
+        self._notify(conn, raw, event, policy, changed.id, owed)
         return outcome
+
+    def _notify(
+        self,
+        conn: Connection,
+        raw: Raw,
+        event: InboundEvent,
+        policy: Policy,
+        incident_id: int,
+        owed: list[notices.Notice],
+        also: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        """Owe the notices of a state change, unless the alert is flapping: then they wait until it is stable."""
+        entries = list(also)
+        if _flapping(conn, raw, event, policy):
+            if owed:
+                entries.append(
+                    entry(incident_id, "flapping", f"Flapping: {len(owed)} notice(s) held until it is stable")
+                )
+            owed = []
+        owe(conn, incident_id, owed, also=entries)
 
     def _owed_notices(
         self, conn: Connection, incident_id: int, incident: dict[str, Any], event: InboundEvent
@@ -351,6 +378,16 @@ def _thread(conn: Connection, incident_id: int) -> _Thread | None:
     columns = (INCIDENTS.c.id, INCIDENTS.c.status, INCIDENTS.c.occurrences, INCIDENTS.c.requester)
     row = conn.execute(select(*columns).where(INCIDENTS.c.id == incident_id)).first()
     return _Thread(*row) if row is not None else None
+
+
+def _flapping(conn: Connection, raw: Raw, event: InboundEvent, policy: Policy) -> bool:
+    """Count this state change of the alert; whether it is now flapping (off unless the policy sets it)."""
+    if not (policy.flap_changes and policy.flap_window and raw.integration_id is not None and event.dedup_key):
+        return False
+    now = utcnow()
+    since = now - timedelta(seconds=policy.flap_window)
+    params = {"integration": raw.integration_id, "key": event.dedup_key, "now": now, "since": since}
+    return bool(STATE_CHANGE[conn.dialect.name].scalar(conn, {**params, "limit": policy.flap_changes}))
 
 
 def _count_params(raw: Raw, event: InboundEvent, policy: Policy) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Periodic upkeep that no event triggers: resolving incidents that went quiet.
+"""Periodic upkeep that no event triggers: resolving incidents that went quiet, settling flapping alerts.
 
 Run by the dispatcher process every half minute or so (`switchboard dispatch`), like a cron inside the hub.
 """
@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from hub import notices
 from hub.db import Database
 from hub.intake import NoticeSettings
-from hub.models import OPEN_STATUSES, Incident, Integration, utcnow
+from hub.models import OPEN_STATUSES, AlertState, Incident, Integration, utcnow
 from hub.outbox import entry, is_active_user, owe
 
 log = logging.getLogger("switchboard.maintenance")
@@ -66,3 +66,46 @@ def _span(seconds: int) -> str:
     if seconds % 60 == 0:
         return f"{seconds // 60} min"
     return f"{seconds} s"
+
+
+def settle_flapping(db: Database, settings: NoticeSettings, now: datetime | None = None) -> int:
+    """Alerts that stopped changing state for a whole flap window are stable again: clear the mark and send the
+    assignee of their latest incident one notice of where it settled. Returns how many settled."""
+    now = now or utcnow()
+    settled = 0
+    with db.transaction() as session:
+        conn = session.connection()
+        windows = dict(
+            session.execute(
+                select(Integration.id, Integration.flap_window).where(Integration.flap_window.is_not(None))
+            ).all()
+        )
+        flapping = session.scalars(select(AlertState).where(AlertState.flapping.is_(True))).all()
+        for state in flapping:
+            window = windows.get(state.integration_id)
+            if window is None or state.last_change >= now - timedelta(seconds=int(window)):
+                continue
+            state.flapping, state.changes = False, 0
+            settled += 1
+            incident = session.scalars(
+                select(Incident)
+                .where(Incident.integration_id == state.integration_id, Incident.dedup_key == state.dedup_key)
+                .order_by(Incident.id.desc())
+                .limit(1)
+            ).first()
+            if incident is None:
+                continue
+            owed = []
+            if incident.assignee and is_active_user(conn, incident.assignee):
+                owed.append(notices.stabilised(
+                    incident_id=incident.id, title=incident.title, status=incident.status, assignee=incident.assignee,
+                    desk_address=settings.desk_addresses[0], base_url=settings.base_url,
+                ))  # fmt: skip
+            owe(conn, incident.id, owed, also=[entry(incident.id, "stable", f"Stopped flapping; {incident.status}")])
+    return settled
+
+
+def upkeep(db: Database, settings: NoticeSettings) -> None:
+    """Every periodic chore, in one call for the dispatcher's loop."""
+    auto_resolve_quiet(db, settings)
+    settle_flapping(db, settings)

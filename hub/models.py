@@ -160,6 +160,9 @@ class Integration(Base):
     # Open an incident only once this many events with one dedup key arrived within threshold_window seconds.
     threshold: Mapped[int | None] = mapped_column(Integer)
     threshold_window: Mapped[int | None] = mapped_column(Integer)
+    # An alert that changes state flap_changes times within flap_window seconds is flapping: notices wait.
+    flap_changes: Mapped[int | None] = mapped_column(Integer)
+    flap_window: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -226,6 +229,19 @@ class AlertCount(Base):
     dedup_key: Mapped[str] = mapped_column(String(500), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
     first_at: Mapped[datetime]
+
+
+class AlertState(Base):
+    """How often one alert (integration, dedup key) changed state lately, and whether it is flapping."""
+
+    __tablename__ = "alert_states"
+
+    integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"), primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(500), primary_key=True)
+    changes: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[datetime]
+    last_change: Mapped[datetime]
+    flapping: Mapped[bool] = mapped_column(Boolean, index=True)
 
 
 class Revision(Base):

@@ -111,3 +111,11 @@ def reopening(*, incident_id: int, title: str, assignee: str, source: str, desk_
     body = f"{ref} was reopened by a new {source} alert: {title}" + _footer(ref, desk_address, base_url)
     return _notice("reopened", recipient=assignee, subject=f"[{ref}] Reopened: {title}", body=body,
                    desk_address=desk_address)  # fmt: skip
+
+
+def stabilised(*, incident_id: int, title: str, status: str, assignee: str, desk_address: str, base_url: str) -> Notice:
+    """Tell the assignee a flapping alert settled, and where it settled (its notices were held meanwhile)."""
+    ref = format_ref(incident_id)
+    body = f"{ref} stopped flapping and is now {status}: {title}" + _footer(ref, desk_address, base_url)
+    return _notice("stable", recipient=assignee, subject=f"[{ref}] Stable, {status}: {title}", body=body,
+                   desk_address=desk_address)  # fmt: skip

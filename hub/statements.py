@@ -11,7 +11,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, case, delete, func, insert, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from hub.models import OPEN_CONDITION, AlertCount, Event, Incident, OutboxMessage, TimelineEntry, User
+from hub.models import OPEN_CONDITION, AlertCount, AlertState, Event, Incident, OutboxMessage, TimelineEntry, User
 from hub.prepared import Prepared
 
 EVENTS = cast(Table, Event.__table__)
@@ -162,3 +162,31 @@ CLEAR_COUNT = Prepared(
     ),
     ("integration", "key"),
 )
+
+_STATES = cast(Table, AlertState.__table__)
+
+
+def _state_change(dialect: Any) -> Prepared:
+    """Count a state change of one alert; it is flapping once `limit` changes fall in one window (and stays so
+    until the maintenance sweep finds it quiet for a whole window)."""
+    stale = _STATES.c.window_start < bindparam("since")
+    changes = case((stale, 1), else_=_STATES.c.changes + 1)
+    insert_row = dialect.insert(_STATES).values(
+        integration_id=bindparam("integration"), dedup_key=bindparam("key"), changes=1,
+        window_start=bindparam("now"), last_change=bindparam("now"), flapping=False,
+    )  # fmt: skip
+    return Prepared(
+        insert_row.on_conflict_do_update(
+            index_elements=[_STATES.c.integration_id, _STATES.c.dedup_key],
+            set_={
+                "changes": changes,
+                "window_start": case((stale, bindparam("now")), else_=_STATES.c.window_start),
+                "last_change": bindparam("now"),
+                "flapping": case((_STATES.c.flapping, True), (changes >= bindparam("limit"), True), else_=False),
+            },
+        ).returning(_STATES.c.flapping),
+        ("integration", "key", "now", "since", "limit"),
+    )
+
+
+STATE_CHANGE = {"sqlite": _state_change(sqlite), "postgresql": _state_change(postgresql)}

@@ -16,7 +16,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.errors import StorageUnavailable
 from hub.intake import NoticeSettings
-from hub.maintenance import auto_resolve_quiet
+from hub.maintenance import upkeep
 from outbound import runtime
 from outbound.channels.email import Relay
 from outbound.dispatcher import BATCH, move_batch, run_dispatcher
@@ -116,7 +116,7 @@ def dispatch(once: bool, interval: float) -> None:
         signal.signal(signal.SIGTERM, _request_stop)
         signal.signal(signal.SIGINT, _request_stop)
         notice_settings = NoticeSettings(desk_addresses=settings.desk_addresses, base_url=settings.base_url)
-        run_dispatcher(db, queue, interval=interval, stop=stop, upkeep=lambda: auto_resolve_quiet(db, notice_settings))
+        run_dispatcher(db, queue, interval=interval, stop=stop, upkeep=lambda: upkeep(db, notice_settings))
     finally:
         connection.close()
         db.dispose()

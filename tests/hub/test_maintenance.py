@@ -11,7 +11,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent, RuleSpec
 from hub.intake import Intake, NoticeSettings, Raw
-from hub.maintenance import auto_resolve_quiet
+from hub.maintenance import auto_resolve_quiet, settle_flapping
 from hub.models import Incident, OutboxMessage, utcnow
 from hub.rulebook import add_rule
 
@@ -38,3 +38,30 @@ def test_quiet_incidents_resolve_and_notify_once_while_noisy_ones_stay_open(
         kinds = list(s.scalars(select(OutboxMessage.kind).order_by(OutboxMessage.id)))
     assert statuses == {quiet_source: "resolved", other: "open"}
     assert kinds == ["assigned", "assigned", "resolved"]
+
+
+def test_flapping_alert_holds_its_notices_until_it_settles_then_sends_one(
+    db: Database, intake: Intake, settings: Settings
+) -> None:
+    from hub.domain import Action, Policy
+
+    with db.transaction() as s:
+        integration_id = create_integration(s, name="flappy")[0].id
+        configure_integration(s, "flappy", flapping=(3, 600), reopen_window=600)
+        create_user(s, email="oncall@example.com", password="correct horse", role="agent")
+        add_rule(s, RuleSpec(id=0, name="to me", field="source", op="exists", set_assignee="oncall@example.com"))
+    raw = Raw("generic", "application/json", b"{}", integration_id)
+    policy = Policy(reopen_window=600, flap_changes=3, flap_window=600)
+    for action in (Action.TRIGGER, Action.RESOLVE, Action.TRIGGER, Action.RESOLVE, Action.TRIGGER, Action.RESOLVE):
+        intake.record(raw, InboundEvent(source="generic", title="Link down", dedup_key="link", action=action),
+                      policy=policy)  # fmt: skip
+    with db.read() as s:
+        held = list(s.scalars(select(OutboxMessage.kind).order_by(OutboxMessage.id)))
+    assert held == ["assigned", "resolved"]  # the third change made it flapping: the rest wait
+    notice = NoticeSettings(settings.desk_addresses, settings.base_url)
+    assert settle_flapping(db, notice) == 0  # still within its window
+    assert settle_flapping(db, notice, now=utcnow() + timedelta(minutes=11)) == 1
+    with db.read() as s:
+        kinds = list(s.scalars(select(OutboxMessage.kind).order_by(OutboxMessage.id)))
+        subject = s.scalars(select(OutboxMessage.subject).order_by(OutboxMessage.id.desc())).first()
+    assert kinds == ["assigned", "resolved", "stable"] and "Stable, resolved" in (subject or "")

@@ -41,11 +41,27 @@ def upgrade() -> None:
         sa.Column("auto_resolve_after", sa.Integer(), nullable=True),
         sa.Column("threshold", sa.Integer(), nullable=True),
         sa.Column("threshold_window", sa.Integer(), nullable=True),
+        sa.Column("flap_changes", sa.Integer(), nullable=True),
+        sa.Column("flap_window", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
         sa.UniqueConstraint("secret_hash"),
     )
+    op.create_table(
+        "alert_states",
+        sa.Column("integration_id", sa.Integer(), nullable=False),
+        sa.Column("dedup_key", sa.String(length=500), nullable=False),
+        sa.Column("changes", sa.Integer(), nullable=False),
+        sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_change", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("flapping", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(["integration_id"], ["integrations.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("integration_id", "dedup_key"),
+    )
+    with op.batch_alter_table("alert_states", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_alert_states_flapping"), ["flapping"], unique=False)
+
     op.create_table(
         "alert_counts",
         sa.Column("integration_id", sa.Integer(), nullable=False),
@@ -246,6 +262,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("alert_states", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_alert_states_flapping"))
+    op.drop_table("alert_states")
     op.drop_table("alert_counts")
     with op.batch_alter_table("silences", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_silences_ends_at"))
