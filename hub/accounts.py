@@ -112,6 +112,7 @@ def configure_integration(
     auto_resolve_after: int | None = _UNSET,
     threshold: tuple[int, int] | None = _UNSET,
     flapping: tuple[int, int] | None = _UNSET,
+    mapping: dict[str, Any] | None = _UNSET,
     enabled: bool | None = None,
 ) -> Integration:
     """Change an integration's settings; only the ones given change (None clears a limit or window)."""
@@ -137,6 +138,10 @@ def configure_integration(
         _check_positive(changes, "the number of state changes that makes an alert flapping")
         _check_positive(window, "the flapping window (seconds)")
         row.flap_changes, row.flap_window = changes, window
+    if mapping is not _UNSET:
+        if mapping is not None and row.kind != "generic":
+            raise BadInput(f"only generic integrations take a mapping; {name!r} is {row.kind}")
+        row.mapping = mapping  # validated by the caller (ingest.webhooks.mapping.check): hub knows no JMESPath
     if enabled is not None:
         row.enabled = enabled
     return row
@@ -156,6 +161,7 @@ class IntegrationRef:
     kind: str
     rate_limit: int | None = None  # requests per minute
     policy: Policy = NO_POLICY
+    mapping: dict[str, Any] | None = None  # generic kind: JMESPath mapping of the tool's own JSON
 
 
 @dataclass(frozen=True)
@@ -177,6 +183,7 @@ _COLUMNS = (
     Integration.threshold_window,
     Integration.flap_changes,
     Integration.flap_window,
+    Integration.mapping,
 )
 _BY_NAME = select(*_COLUMNS).where(Integration.name == bindparam("name"), Integration.enabled.is_(True))
 _BY_DIGEST = select(*_COLUMNS).where(Integration.secret_hash == bindparam("digest"), Integration.enabled.is_(True))
@@ -206,7 +213,7 @@ class IntegrationKeys:
                 cache.pop(key, None)
                 return None
             policy = Policy(row.reopen_window, row.threshold, row.threshold_window, row.flap_changes, row.flap_window)
-            ref = IntegrationRef(int(row.id), row.name, row.kind, row.rate_limit, policy)
+            ref = IntegrationRef(int(row.id), row.name, row.kind, row.rate_limit, policy, row.mapping)
             known = cache[key] = _Known(ref, row.secret_hash, now)
         return known
 

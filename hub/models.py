@@ -163,6 +163,8 @@ class Integration(Base):
     # An alert that changes state flap_changes times within flap_window seconds is flapping: notices wait.
     flap_changes: Mapped[int | None] = mapped_column(Integer)
     flap_window: Mapped[int | None] = mapped_column(Integer)
+    # Generic integrations: JMESPath expressions that map the tool's own JSON (ingest/webhooks/mapping.py).
+    mapping: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

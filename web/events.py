@@ -50,7 +50,7 @@ def receive(name: str) -> Response:
     raw = raw_of(request, body, integration)
     try:
         payload = parse_json(body)
-        events = normalise(integration.kind, payload, integration=name)
+        events = normalise(integration.kind, payload, integration=name, mapping_spec=integration.mapping)
     except InvalidPayload as exc:
         # The sender's fault, answered with what to fix; the body is kept with the reason (nothing an
         # authenticated source sends is dropped), so it can be looked at and replayed once the tool is fixed.

@@ -7,13 +7,20 @@ from typing import Any
 
 from hub.domain import InboundEvent
 from ingest.errors import InvalidPayload
-from ingest.webhooks import alertmanager, generic, grafana, nagios, opsgenie, pagerduty, zabbix
+from ingest.webhooks import alertmanager, generic, grafana, mapping, nagios, opsgenie, pagerduty, zabbix
 
 Normaliser = Callable[..., list[InboundEvent]]
 
 
 def _generic(payload: Any, *, integration: str) -> list[InboundEvent]:
     return [generic.normalise(payload, integration=integration)]
+
+
+def _mapped(spec: dict[str, Any]) -> Normaliser:
+    def normalise(payload: Any, *, integration: str) -> list[InboundEvent]:
+        return [generic.normalise(mapping.apply(spec, payload), integration=integration)]
+
+    return normalise
 
 
 NORMALISERS: dict[str, Normaliser] = {
@@ -27,9 +34,12 @@ NORMALISERS: dict[str, Normaliser] = {
 }
 
 
-def normalise(kind: str, payload: Any, *, integration: str) -> list[InboundEvent]:
-    """The events in one request from an integration of `kind` (several for batching tools)."""
-    normaliser = NORMALISERS.get(kind)
+def normalise(
+    kind: str, payload: Any, *, integration: str, mapping_spec: dict[str, Any] | None = None
+) -> list[InboundEvent]:
+    """The events in one request from an integration of `kind` (several for batching tools); a generic
+    integration with a mapping (ingest/webhooks/mapping.py) first maps the body into the generic shape."""
+    normaliser = _mapped(mapping_spec) if kind == "generic" and mapping_spec else NORMALISERS.get(kind)
     if normaliser is None:
         raise InvalidPayload(f"integrations of kind {kind!r} cannot post here")
     return normaliser(payload, integration=integration)

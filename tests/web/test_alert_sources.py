@@ -129,3 +129,28 @@ def test_payload_of_another_kind_is_refused_naming_the_problem_and_kept(
     assert response.status_code == 400 and "alerts" in response.json["error"]
     with db.read() as s:
         assert s.scalars(select(Event.status)).all() == ["unprocessable"]
+
+
+def test_generic_integration_with_a_mapping_takes_the_tools_own_json(
+    client: FlaskClient, db: Database, integration_with_mapping: str
+) -> None:
+    body = {"alert": {"text": "Queue backlog", "id": "q-1", "prio": "P1"}}
+    response = post(client, "mapped", integration_with_mapping, body)
+    assert response.status_code == 202, response.json
+    with db.read() as s:
+        incident = s.scalars(select(Incident)).one()
+    assert (incident.title, incident.severity, incident.dedup_key) == ("Queue backlog", "critical", "q-1")
+
+
+@pytest.fixture
+def integration_with_mapping(db: Database) -> str:
+    spec = {
+        "title": "alert.text",
+        "dedup_key": "alert.id",
+        "severity": "alert.prio",
+        "severity_map": {"P1": "critical"},
+    }
+    with db.transaction() as session:
+        secret = accounts.create_integration(session, name="mapped")[1]
+        accounts.configure_integration(session, "mapped", mapping=spec)
+    return secret

@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("threshold_window", sa.Integer(), nullable=True),
         sa.Column("flap_changes", sa.Integer(), nullable=True),
         sa.Column("flap_window", sa.Integer(), nullable=True),
+        sa.Column("mapping", sa.JSON(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),

@@ -1,0 +1,67 @@
+"""Per-integration mappings for the generic endpoint: any tool's JSON turned into the generic shape with JMESPath.
+
+A mapping is a JSON object whose values are JMESPath expressions evaluated against the posted body:
+
+    {"title": "alert.name", "description": "alert.text", "severity": "alert.level",
+     "dedup_key": "join(':', [host, check])", "labels": "{host: host, team: tags.team}",
+     "resolve_when": "state == 'OK'", "severity_map": {"P1": "critical", "P2": "high"}}
+
+Every expression is optional; what is not mapped is read from the body's own generic fields. `resolve_when` makes
+the event a resolve when it is true; `severity_map` translates the tool's words before validation. Pure: the
+result is the generic payload that `ingest.webhooks.generic.normalise` validates as usual.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jmespath
+from jmespath.exceptions import JMESPathError
+
+from ingest.errors import InvalidPayload
+
+FIELDS = ("title", "description", "severity", "dedup_key", "status", "labels")
+_KNOWN = (*FIELDS, "resolve_when", "severity_map")
+
+
+def check(spec: Any) -> dict[str, Any]:
+    """Validate a mapping before it is saved: every problem named at once."""
+    if not isinstance(spec, dict):
+        raise InvalidPayload("a mapping must be a JSON object of field: JMESPath expression")
+    problems = [f"unknown key {key!r}; use {', '.join(_KNOWN)}" for key in spec if key not in _KNOWN]
+    for key in (*FIELDS, "resolve_when"):
+        if key in spec:
+            try:
+                jmespath.compile(str(spec[key]))
+            except JMESPathError as exc:
+                problems.append(f"{key}: {str(exc).splitlines()[0]}")
+    if "severity_map" in spec and not isinstance(spec["severity_map"], dict):
+        problems.append("severity_map must be an object of the tool's word: our severity")
+    if problems:
+        raise InvalidPayload("; ".join(problems))
+    return spec
+
+
+def apply(spec: dict[str, Any], payload: Any) -> dict[str, Any]:
+    """The generic payload this mapping makes of `payload` (fields it does not map are taken as sent)."""
+    generic: dict[str, Any] = dict(payload) if isinstance(payload, dict) else {}
+    for key in FIELDS:
+        if key in spec:
+            generic[key] = _search(spec[key], payload, key)
+    if "resolve_when" in spec:
+        generic["status"] = "resolve" if _search(spec["resolve_when"], payload, "resolve_when") else "trigger"
+    severity = generic.get("severity")
+    translate = spec.get("severity_map") or {}
+    if isinstance(severity, str | int) and str(severity) in translate:
+        generic["severity"] = translate[str(severity)]
+    for key in ("title", "description", "dedup_key", "severity", "status"):
+        if isinstance(generic.get(key), int | float) and not isinstance(generic.get(key), bool):
+            generic[key] = str(generic[key])
+    return generic
+
+
+def _search(expression: str, payload: Any, key: str) -> Any:
+    try:
+        return jmespath.search(str(expression), payload)
+    except JMESPathError as exc:
+        raise InvalidPayload(f"the mapping's {key} expression failed on this body: {exc}") from None

@@ -1,0 +1,58 @@
+"""`switchboard mapping set|preview|clear`: try a mapping on the latest payloads before saving it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hub.cli import main
+from hub.db import Database
+from hub.intake import Raw
+from ingest.pipeline import make_intake
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SWITCHBOARD_HOME", str(tmp_path / "var"))
+    runner = CliRunner()
+    runner.invoke(main, ["db", "upgrade"])
+    runner.invoke(main, ["integration", "create", "--name", "tool"])
+    settings = make_settings(tmp_path / "var")
+    db = Database.connect(settings.database_url)
+    body = json.dumps({"alert": {"text": "Queue backlog", "id": "q-1"}}).encode()
+    make_intake(settings, db).record_unprocessable(Raw("generic", "application/json", body, 1), "'title' is required")
+    db.dispose()
+    return runner
+
+
+def write(tmp_path: Path, spec: object) -> str:
+    path = tmp_path / "mapping.json"
+    path.write_text(json.dumps(spec))
+    return str(path)
+
+
+def test_preview_shows_what_a_mapping_makes_of_the_latest_payload(cli: CliRunner, tmp_path: Path) -> None:
+    spec = write(tmp_path, {"title": "alert.text", "dedup_key": "alert.id"})
+    result = cli.invoke(main, ["mapping", "preview", "tool", "--file", spec])
+    assert result.exit_code == 0, result.output
+    assert "trigger unknown key='q-1' title='Queue backlog'" in result.output
+
+
+def test_preview_reports_payloads_the_mapping_still_refuses(cli: CliRunner, tmp_path: Path) -> None:
+    result = cli.invoke(main, ["mapping", "preview", "tool", "--file", write(tmp_path, {"dedup_key": "alert.id"})])
+    assert "refused: 'title' is required" in result.output
+
+
+def test_set_refuses_a_broken_mapping_and_saves_a_good_one(cli: CliRunner, tmp_path: Path) -> None:
+    bad = cli.invoke(main, ["mapping", "set", "tool", write(tmp_path, {"title": "alert["})])
+    assert bad.exit_code == 2 and "title:" in bad.output
+    good = cli.invoke(main, ["mapping", "set", "tool", write(tmp_path, {"title": "alert.text"})])
+    assert good.exit_code == 0
+    assert "title='Queue backlog'" in cli.invoke(main, ["mapping", "preview", "tool"]).output
+    assert cli.invoke(main, ["mapping", "clear", "tool"]).exit_code == 0
