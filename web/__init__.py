@@ -25,6 +25,7 @@ from web import (
     pagerduty,
     permissions,
     security,
+    silences,
     silences_api,
 )
 from web.extensions import csrf
@@ -63,4 +64,5 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(incidents.bp)
     app.register_blueprint(integrations.bp)
+    app.register_blueprint(silences.bp)
     return app
