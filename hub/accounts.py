@@ -217,6 +217,12 @@ class IntegrationKeys:
             known = cache[key] = _Known(ref, row.secret_hash, now)
         return known
 
+    def forget(self, name: str) -> None:
+        """Drop what this process keeps about `name` (after changing it here, so this process sees it at once)."""
+        known = self._by_name.pop(name, None)
+        if known is not None:
+            self._by_digest.pop(known.secret_hash, None)
+
     def find(self, name: str) -> IntegrationRef | None:
         """The enabled integration called `name`, or None."""
         known = self._fetch(self._by_name, name, _BY_NAME, {"name": name})

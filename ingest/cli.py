@@ -19,7 +19,6 @@ from hub.models import Event, Integration
 from ingest.errors import InvalidPayload
 from ingest.pipeline import make_intake
 from ingest.smtp import make_controller
-from ingest.webhooks import generic
 from ingest.webhooks import mapping as webhook_mapping
 
 
@@ -113,9 +112,5 @@ def mapping_preview(name: str, mapping_file: str | None, last: int) -> None:
         raise click.ClickException("no mapping to try: give --file, or save one with `switchboard mapping set`")
     if not bodies:
         click.echo("no payloads received yet; post one (it may be refused) and try again")
-    for number, body in enumerate(bodies, 1):
-        try:
-            event = generic.normalise(webhook_mapping.apply(spec, json.loads(body)), integration=name)
-            click.echo(f"{number}. {event.action.value} {event.severity} key={event.dedup_key!r} title={event.title!r}")
-        except (InvalidPayload, ValueError) as exc:
-            click.echo(f"{number}. refused: {exc}")
+    for number, result in enumerate(webhook_mapping.trial(spec, bodies, integration=name), 1):
+        click.echo(f"{number}. {result.describe()}")

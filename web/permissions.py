@@ -18,12 +18,14 @@ from hub.domain import ROLES
 VIEW_INCIDENTS = "incidents.view"
 VIEW_INTEGRATIONS = "integrations.view"
 MANAGE_SILENCES = "silences.manage"
+MANAGE_INTEGRATIONS = "integrations.manage"
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     VIEW_INCIDENTS: frozenset(ROLES),
     # Payloads can carry hostnames and details of the estate: people who work incidents, not read-only viewers.
     VIEW_INTEGRATIONS: frozenset({"admin", "agent"}),
     MANAGE_SILENCES: frozenset({"admin", "agent"}),
+    MANAGE_INTEGRATIONS: frozenset({"admin"}),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

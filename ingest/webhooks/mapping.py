@@ -13,12 +13,16 @@ result is the generic payload that `ingest.webhooks.generic.normalise` validates
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
 import jmespath
 from jmespath.exceptions import JMESPathError
 
+from hub.domain import InboundEvent
 from ingest.errors import InvalidPayload
+from ingest.webhooks import generic
 
 FIELDS = ("title", "description", "severity", "dedup_key", "status", "labels")
 _KNOWN = (*FIELDS, "resolve_when", "severity_map")
@@ -65,3 +69,30 @@ def _search(expression: str, payload: Any, key: str) -> Any:
         return jmespath.search(str(expression), payload)
     except JMESPathError as exc:
         raise InvalidPayload(f"the mapping's {key} expression failed on this body: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Trial:
+    """What a mapping made of one stored payload: the event, or why it was refused."""
+
+    event: InboundEvent | None
+    problem: str | None
+
+    def describe(self) -> str:
+        if self.event is None:
+            return f"refused: {self.problem}"
+        e = self.event
+        return f"{e.action.value} {e.severity} key={e.dedup_key!r} title={e.title!r}"
+
+
+def trial(spec: dict[str, Any], bodies: list[bytes], *, integration: str) -> list[Trial]:
+    """Try a mapping on stored payloads (newest first) without saving anything: the live preview."""
+    results = []
+    for body in bodies:
+        try:
+            event = generic.normalise(apply(spec, json.loads(body)), integration=integration)
+        except (InvalidPayload, ValueError) as exc:
+            results.append(Trial(None, str(exc)))
+        else:
+            results.append(Trial(event, None))
+    return results

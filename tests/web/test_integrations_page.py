@@ -7,7 +7,7 @@ from collections.abc import Callable
 from flask.testing import FlaskClient
 
 from tests.web.conftest import IntegrationCredentials
-from tests.web.helpers import Login, log_in, post_event
+from tests.web.helpers import Login, csrf_token, log_in, post_event
 
 
 def test_list_shows_each_integration_with_its_kind(
@@ -53,3 +53,44 @@ def test_anonymous_visitors_are_sent_to_log_in(client: FlaskClient) -> None:
 def test_unknown_integration_is_404(client: FlaskClient, make_user: Callable[..., Login]) -> None:
     log_in(client, make_user(role="admin"))
     assert client.get("/integrations/nope").status_code == 404
+
+
+def mapping_post(client: FlaskClient, name: str, text: str, button: str) -> str:
+    token = csrf_token(client.get(f"/integrations/{name}").get_data(as_text=True))
+    response = client.post(f"/integrations/{name}/mapping", data={"mapping": text, button: "1", "csrf_token": token},
+                           follow_redirects=True)  # fmt: skip
+    return response.get_data(as_text=True)
+
+
+def test_admin_previews_a_mapping_on_the_last_payloads_then_saves_it(
+    client: FlaskClient, integration: IntegrationCredentials, make_user: Callable[..., Login]
+) -> None:
+    post_event(client, integration.name, integration.secret, {"alert": {"text": "Queue backlog", "id": "q-1"}})
+    log_in(client, make_user(role="admin"))
+    spec = '{"title": "alert.text", "dedup_key": "alert.id"}'
+    preview = mapping_post(client, integration.name, spec, "preview")
+    assert "trigger unknown key=&#39;q-1&#39; title=&#39;Queue backlog&#39;" in preview
+    assert "Mapping saved" in mapping_post(client, integration.name, spec, "save")
+    assert (
+        post_event(client, integration.name, integration.secret, {"alert": {"text": "x", "id": "q-2"}}).status_code
+        == 202
+    )
+
+
+def test_a_broken_mapping_is_explained_and_not_saved(
+    client: FlaskClient, integration: IntegrationCredentials, make_user: Callable[..., Login]
+) -> None:
+    log_in(client, make_user(role="admin"))
+    page = mapping_post(client, integration.name, '{"title": "alert["}', "save")
+    assert "This mapping cannot be used" in page and "Mapping saved" not in page
+
+
+def test_agents_see_but_may_not_edit_mappings(
+    client: FlaskClient, integration: IntegrationCredentials, make_user: Callable[..., Login]
+) -> None:
+    log_in(client, make_user(role="agent"))
+    page = client.get(f"/integrations/{integration.name}").get_data(as_text=True)
+    assert "Preview on the last payloads" not in page
+    token = csrf_token(page)  # the page's logout form carries one: a valid token, still the wrong role
+    data = {"mapping": "{}", "save": "1", "csrf_token": token}
+    assert client.post(f"/integrations/{integration.name}/mapping", data=data).status_code == 403
