@@ -495,4 +495,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # the servers were stopped on the way out
+        print("interrupted: no figures", file=sys.stderr)
+        sys.exit(130)

@@ -22,7 +22,7 @@ from hub.db import Database
 from hub.domain import NO_POLICY, Action, Decision, InboundEvent, Policy, RuleBook, format_ref
 from hub.group_commit import GroupCommitter
 from hub.models import utcnow
-from hub.outbox import entry, is_active_user, owe
+from hub.outbox import entry, is_active_user, owe, to_assignee
 from hub.prepared import Prepared
 from hub.rulebook import RuleBookCache
 from hub.statements import (
@@ -153,12 +153,10 @@ class Intake:
         changed = _Changed(*row)
         event_id = _store_event(conn, raw, event, incident_id=changed.id)
         reopened = entry(changed.id, "reopened", f"Reopened by {event.source} event", event_id=event_id)
-        owed = []
-        if changed.assignee and is_active_user(conn, changed.assignee):
-            owed.append(notices.reopening(
-                incident_id=changed.id, title=changed.title, assignee=changed.assignee, source=event.source,
-                desk_address=self._notice.desk_addresses[0], base_url=self._notice.base_url,
-            ))  # fmt: skip
+        owed = to_assignee(conn, changed.assignee, lambda assignee: notices.reopening(
+            incident_id=changed.id, title=changed.title, assignee=assignee, source=event.source,
+            desk_address=self._notice.desk_addresses[0], base_url=self._notice.base_url,
+        ))  # fmt: skip
         self._notify(conn, raw, event, policy, changed.id, owed, also=[reopened])
         return Outcome(event_id, changed.id, "open", changed.occurrences)
 
@@ -205,12 +203,10 @@ class Intake:
         outcome, changed = _change_status(conn, raw, event, RESOLVE, "resolved", summary)
         if changed is None:
             return outcome
-        owed = []
-        if changed.assignee and is_active_user(conn, changed.assignee):
-            owed.append(notices.resolution(
-                incident_id=changed.id, title=changed.title, assignee=changed.assignee, source=event.source,
-                desk_address=self._notice.desk_addresses[0], base_url=self._notice.base_url,
-            ))  # fmt: skip
+        owed = to_assignee(conn, changed.assignee, lambda assignee: notices.resolution(
+            incident_id=changed.id, title=changed.title, assignee=assignee, source=event.source,
+            desk_address=self._notice.desk_addresses[0], base_url=self._notice.base_url,
+        ))  # fmt: skip
         self._notify(conn, raw, event, policy, changed.id, owed)
         return outcome
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select, update
 
@@ -14,7 +15,7 @@ from hub import notices
 from hub.db import Database
 from hub.intake import NoticeSettings
 from hub.models import OPEN_STATUSES, AlertState, Incident, Integration, utcnow
-from hub.outbox import entry, is_active_user, owe
+from hub.outbox import entry, owe, to_assignee
 
 log = logging.getLogger("switchboard.maintenance")
 
@@ -47,12 +48,10 @@ def auto_resolve_quiet(db: Database, settings: NoticeSettings, now: datetime | N
             ).all()
             for incident_id, title, assignee in rows:
                 summary = f"Resolved automatically after {_span(seconds)} without alerts"
-                owed = []
-                if assignee and is_active_user(conn, assignee):
-                    owed.append(notices.resolution(
-                        incident_id=incident_id, title=title, assignee=assignee, source="auto-resolve",
-                        desk_address=settings.desk_addresses[0], base_url=settings.base_url,
-                    ))  # fmt: skip
+                owed = to_assignee(conn, assignee, partial(
+                    notices.resolution, incident_id=incident_id, title=title, source="auto-resolve",
+                    desk_address=settings.desk_addresses[0], base_url=settings.base_url,
+                ))  # fmt: skip
                 owe(conn, incident_id, owed, also=[entry(incident_id, "resolved", summary)])
             resolved += len(rows)
     if resolved:
@@ -95,12 +94,10 @@ def settle_flapping(db: Database, settings: NoticeSettings, now: datetime | None
             ).first()
             if incident is None:
                 continue
-            owed = []
-            if incident.assignee and is_active_user(conn, incident.assignee):
-                owed.append(notices.stabilised(
-                    incident_id=incident.id, title=incident.title, status=incident.status, assignee=incident.assignee,
-                    desk_address=settings.desk_addresses[0], base_url=settings.base_url,
-                ))  # fmt: skip
+            owed = to_assignee(conn, incident.assignee, partial(
+                notices.stabilised, incident_id=incident.id, title=incident.title, status=incident.status,
+                desk_address=settings.desk_addresses[0], base_url=settings.base_url,
+            ))  # fmt: skip
             owe(conn, incident.id, owed, also=[entry(incident.id, "stable", f"Stopped flapping; {incident.status}")])
     return settled
 

@@ -6,7 +6,7 @@ the notices it owes through these few functions, so a notice is never written wi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -55,3 +55,8 @@ def owe(conn: Connection, incident_id: int, owed: Sequence[notices.Notice], also
 
 def is_active_user(conn: Connection, email: str) -> bool:
     return bool(IS_ACTIVE_USER.scalar(conn, {"email": email.lower()}))
+
+
+def to_assignee(conn: Connection, assignee: str | None, make: Callable[..., notices.Notice]) -> list[notices.Notice]:
+    """The notice `make(assignee=...)` composes, when the assignee is an active person (not a group name)."""
+    return [make(assignee=assignee)] if assignee and is_active_user(conn, assignee) else []

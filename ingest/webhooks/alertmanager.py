@@ -29,6 +29,7 @@ from typing import Any
 
 from hub.domain import Action, InboundEvent
 from ingest.errors import InvalidPayload
+from ingest.webhooks.fields import optional_str
 from ingest.webhooks.generic import MAX_LABELS, MAX_TITLE
 
 SOURCE = "alertmanager"
@@ -93,16 +94,6 @@ def label_fingerprint(labels: Mapping[str, str]) -> str:
 def map_severity(word: str | None) -> str:
     """A `severity` label's value as one of the hub's severities (unknown when absent or unrecognised)."""
     return SEVERITY_WORDS.get((word or "").strip().lower(), "unknown")
-
-
-def optional_str(parent: dict[str, Any], key: str, path: str) -> str | None:
-    """`parent[key]` when it is a string, None when absent or null; `path` is the parent's ("" at the top)."""
-    value = parent.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InvalidPayload(f"{path}.{key} must be a string" if path else f"{key} must be a string")
-    return value
 
 
 def _event(alert: dict[str, Any], path: str, source: str, integration: str, extra: ExtraLines) -> InboundEvent:

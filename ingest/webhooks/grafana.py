@@ -25,7 +25,8 @@ from typing import Any
 
 from hub.domain import InboundEvent
 from ingest.errors import InvalidPayload
-from ingest.webhooks.alertmanager import events_from_alerts, optional_str
+from ingest.webhooks.alertmanager import events_from_alerts
+from ingest.webhooks.fields import optional_str
 
 SOURCE = "grafana"
 # Grafana's docs name X-Grafana-Alerting-Signature, its code defaults to X-Grafana-Alert-Signature: the endpoint

@@ -24,6 +24,7 @@ from typing import Any
 
 from hub.domain import Action, InboundEvent
 from ingest.errors import InvalidPayload
+from ingest.webhooks.fields import optional_str
 from ingest.webhooks.generic import MAX_LABELS
 
 SOURCE = "opsgenie"
@@ -40,16 +41,16 @@ _TEXT_FIELDS = ("description", "entity", "source", "user", "note")
 def normalise_create(payload: Any, *, integration: str) -> list[InboundEvent]:
     """Make the event for a create-alert request; every error names the field and what it should be."""
     body = _body(payload)
-    message = _text(body, "message")
+    message = optional_str(body, "message")
     if message is None or not message.strip():
         raise InvalidPayload('message is required: a short summary such as "Disk full on db1"')
     if len(message) > MAX_MESSAGE:
         raise InvalidPayload(f"message must be at most {MAX_MESSAGE} characters, not {len(message)}")
-    alias = _alias(_text(body, "alias"), "alias", required=False)
-    text = {name: _text(body, name) for name in _TEXT_FIELDS}
+    alias = _alias(optional_str(body, "alias"), "alias", required=False)
+    text = {name: optional_str(body, name) for name in _TEXT_FIELDS}
     if len(text["description"] or "") > MAX_DESCRIPTION:
         raise InvalidPayload(f"description must be at most {MAX_DESCRIPTION} characters")
-    priority = (_text(body, "priority") or DEFAULT_PRIORITY).strip().upper() or DEFAULT_PRIORITY
+    priority = (optional_str(body, "priority") or DEFAULT_PRIORITY).strip().upper() or DEFAULT_PRIORITY
     if priority not in PRIORITY:
         raise InvalidPayload(f"priority must be one of {', '.join(PRIORITY)}, not {priority!r}")
     tags = _tags(body.get("tags"))
@@ -103,7 +104,7 @@ def _by_alias(
         )
     alias = _alias(identifier, "identifier", required=True)
     body = _body({} if payload is None else payload)
-    text = {name: _text(body, name) for name in ("source", "user", "note")}
+    text = {name: optional_str(body, name) for name in ("source", "user", "note")}
     verb = "Resolve" if action is Action.RESOLVE else "Acknowledge"
     return [
         InboundEvent(
@@ -164,12 +165,3 @@ def _body(payload: Any) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise InvalidPayload('body must be a JSON object, like {"message": "Disk full on db1"}')
     return payload
-
-
-def _text(body: dict[str, Any], key: str) -> str | None:
-    value = body.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InvalidPayload(f"{key} must be a string")
-    return value

@@ -31,6 +31,7 @@ from typing import Any
 
 from hub.domain import Action, InboundEvent
 from ingest.errors import InvalidPayload
+from ingest.webhooks.fields import optional_str
 from ingest.webhooks.generic import MAX_LABELS, MAX_TITLE
 
 SOURCE = "zabbix"
@@ -52,16 +53,16 @@ def normalise(payload: Any, *, integration: str) -> list[InboundEvent]:
     if not isinstance(payload, dict):
         raise InvalidPayload('body must be a JSON object, like {"event_id": "2751", "status": "PROBLEM", ...}')
     event_id = _event_id(payload.get("event_id"))
-    status = (_text(payload, "status") or "").strip().upper()
+    status = (optional_str(payload, "status") or "").strip().upper()
     if status not in STATUS:
         shown = repr(payload["status"]) if status else "missing"
         raise InvalidPayload(f"status must be PROBLEM, ACKNOWLEDGED or RESOLVED, not {shown}")
     action = STATUS[status]
     dedup_key = f"zabbix:{event_id}"
-    name = (_text(payload, "name") or "").strip()
+    name = (optional_str(payload, "name") or "").strip()
     if not name and action is Action.TRIGGER:
         raise InvalidPayload("name is required for a PROBLEM: the event name, {EVENT.NAME}")
-    host = (_text(payload, "host") or "").strip()
+    host = (optional_str(payload, "host") or "").strip()
     severity = _severity(payload.get("severity"))
     tags = _tags(payload.get("tags"))
     labels = {**tags, **({"host": host} if host else {})}
@@ -136,7 +137,7 @@ def _title(name: str, host: str, action: Action, dedup_key: str) -> str:
 
 def _description(payload: dict[str, Any], host: str, severity: int | None, tags: dict[str, str]) -> str:
     facts = []
-    if opdata := (_text(payload, "opdata") or "").strip():
+    if opdata := (optional_str(payload, "opdata") or "").strip():
         facts.append(f"Operational data: {opdata}")
     if host:
         facts.append(f"Host: {host}")
@@ -144,16 +145,7 @@ def _description(payload: dict[str, Any], host: str, severity: int | None, tags:
         facts.append(f"Severity: {SEVERITY_NAMES[severity]}")
     if tags:
         facts.append("Tags: " + ", ".join(f"{name}:{value}" if value else name for name, value in tags.items()))
-    if url := (_text(payload, "url") or "").strip():
+    if url := (optional_str(payload, "url") or "").strip():
         facts.append(f"Zabbix: {url}")
-    message = (_text(payload, "message") or "").strip()
+    message = (optional_str(payload, "message") or "").strip()
     return "\n\n".join(section for section in (message, "\n".join(facts)) if section)
-
-
-def _text(payload: dict[str, Any], key: str) -> str | None:
-    value = payload.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InvalidPayload(f"{key} must be a string")
-    return value
