@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from click.testing import CliRunner
 
 from hub.config import Settings
 from hub.db import Database
@@ -101,3 +102,16 @@ def db(settings: Settings) -> Iterator[Database]:
 @pytest.fixture
 def intake(settings: Settings, db: Database) -> Intake:
     return make_intake(settings, db)
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The `switchboard` command against a fresh, migrated home under tmp_path/var (no outside settings)."""
+    from hub.cli import main
+
+    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SWITCHBOARD_HOME", str(tmp_path / "var"))
+    cli = CliRunner()
+    assert cli.invoke(main, ["db", "upgrade"]).exit_code == 0
+    return cli

@@ -16,16 +16,6 @@ from hub.db import Database
 from hub.models import ApiToken, Integration, User
 
 
-@pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SWITCHBOARD_HOME", str(tmp_path / "var"))
-    cli = CliRunner()
-    assert cli.invoke(main, ["db", "upgrade"]).exit_code == 0
-    return cli
-
-
 def database(tmp_path: Path) -> Database:
     return Database.connect(f"sqlite:///{tmp_path / 'var' / 'switchboard.db'}")
 

@@ -97,12 +97,8 @@ def test_a_silence_without_matchers_or_ending_before_it_starts_is_refused(db: Da
         silences.add_silence(s, matchers=[Matcher("severity", "=", "info")], ends_at=utcnow(), created_by="t")
 
 
-def test_cli_adds_lists_and_expires_silences(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SWITCHBOARD_HOME", str(tmp_path / "var"))
-    cli = CliRunner()
-    cli.invoke(main, ["db", "upgrade"])
+def test_cli_adds_lists_and_expires_silences(runner: CliRunner) -> None:
+    cli = runner
     added = cli.invoke(main, ["silence", "add", "--match", "labels.team=db", "--match", "severity!=info",
                               "--duration", "90m", "--comment", "DB upgrade"])  # fmt: skip
     assert added.exit_code == 0, added.output

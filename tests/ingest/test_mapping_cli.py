@@ -16,12 +16,8 @@ from tests.conftest import make_settings
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SWITCHBOARD_HOME", str(tmp_path / "var"))
-    runner = CliRunner()
-    runner.invoke(main, ["db", "upgrade"])
+def cli(runner: CliRunner, tmp_path: Path) -> CliRunner:
+    """A home with a generic integration `tool` whose one payload was refused for want of a title."""
     runner.invoke(main, ["integration", "create", "--name", "tool"])
     settings = make_settings(tmp_path / "var")
     db = Database.connect(settings.database_url)
