@@ -35,26 +35,26 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import text
+from support import (
+    HOST,
+    cpu_seconds,
+    machine_busy_seconds,
+    peak_rss_kib,
+    prepare_home,
+    process_tree,
+    start_gunicorn,
+    stop,
+)
 
-from hub.accounts import create_integration, create_user  # noqa: E402
-from hub.config import Settings  # noqa: E402
-from hub.db import Database  # noqa: E402
-from hub.domain import RuleSpec  # noqa: E402
-from hub.migrate import upgrade  # noqa: E402
-from hub.net import free_port, wait_for_port  # noqa: E402
-from hub.rulebook import add_rule  # noqa: E402
-from web.cli import gunicorn_argv  # noqa: E402
+from hub.db import Database  # support put the project on the path
 
-HOST = "127.0.0.1"
 PATH = "/api/v1/events/storm"
-CLOCK_TICK = os.sysconf("SC_CLK_TCK")
 
 
 def storm_bodies(keys: int) -> list[bytes]:
@@ -72,93 +72,6 @@ def storm_bodies(keys: int) -> list[bytes]:
 
 
 # --- processes ----------------------------------------------------------------------------------------------------
-
-
-def process_tree(root: int) -> list[int]:
-    """root and all its descendants (gunicorn's master and workers), from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
-            except OSError:
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    tree, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        tree.append(pid)
-        todo.extend(children.get(pid, []))
-    return tree
-
-
-def machine_busy_seconds() -> float:
-    """CPU time the whole machine has spent busy so far, all CPUs (/proc/stat: everything but idle and iowait)."""
-    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / CLOCK_TICK
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time the processes have used so far."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat(5)
-    return total / CLOCK_TICK
-
-
-def peak_rss_kib(pid: int) -> int:
-    """VmHWM, the process's peak resident set, in KiB (0 once it has gone)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0
-    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
-
-
-def start_gunicorn(env: dict[str, str], app: str, workers: int, log: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """The `switchboard web` command line serving `app` on a free loopback port."""
-    settings = replace(Settings.from_env(dict(env, SWITCHBOARD_WEB_WORKERS=str(workers))), web_port=free_port())
-    server_env = dict(env, PYTHONPATH=f"{ROOT / 'bench'}:{ROOT}")
-    with log.open("wb") as out:
-        process = subprocess.Popen(gunicorn_argv(settings, app), env=server_env, cwd=ROOT, stdout=out, stderr=out)
-    try:
-        wait_for_port(HOST, settings.web_port, timeout=30)
-    except TimeoutError:
-        stop(process)
-        raise
-    return process, settings.web_port
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, then SIGKILL if it has not gone in 15 s."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-
-
-def prepare_switchboard(tmp: Path) -> tuple[dict[str, str], str, str]:
-    """A fresh SWITCHBOARD_HOME with a generic integration and the rule; (env, database URL, secret)."""
-    home = tmp / "var"
-    env = dict(os.environ, SWITCHBOARD_HOME=str(home), SECRET_KEY="bench", REDIS_URL="redis://127.0.0.1:1/0")
-    env.pop("DATABASE_URL", None)
-    url = f"sqlite:///{home / 'switchboard.db'}"
-    db = Database.connect(url)
-    upgrade(db.engine)
-    with db.transaction() as s:
-        secret = create_integration(s, name="storm", kind="generic")[1]
-        create_user(s, email="oncall@example.com", password="bench-password", role="agent")
-        add_rule(s, RuleSpec(id=0, name="critical to on-call", field="severity", op="equals", value="critical",
-                             set_assignee="oncall@example.com"))  # fmt: skip
-    db.dispose()
-    return env, url, secret
 
 
 # --- the storm ----------------------------------------------------------------------------------------------------
@@ -304,7 +217,8 @@ def main() -> int:
     try:
         # In a child, so that the migrations' memory (about 70 MiB) stays out of the load generator's peak RSS.
         with multiprocessing.get_context("fork").Pool(1) as pool:
-            env, url, secret = pool.apply(prepare_switchboard, (tmp,))
+            env, url, secrets = pool.apply(prepare_home, (tmp, {"storm": "generic"}))
+            secret = secrets["storm"]
         print(f"storm: {args.alerts} alerts over {args.keys} dedup keys from {args.clients} clients; "
               f"Switchboard under gunicorn ({args.workers} sync workers), SQLite in {tmp}", flush=True)  # fmt: skip
         server, port = start_gunicorn(env, "web.wsgi:app", args.workers, tmp / "switchboard.log")

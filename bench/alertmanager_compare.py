@@ -41,29 +41,22 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import text
+from support import HOST, cpu_seconds, machine_busy_seconds, prepare_home, process_tree, start_gunicorn, stop
 
-from hub.accounts import create_integration, create_user  # noqa: E402
-from hub.config import Settings  # noqa: E402
-from hub.db import Database  # noqa: E402
-from hub.domain import RuleSpec  # noqa: E402
-from hub.migrate import upgrade  # noqa: E402
-from hub.net import free_port, wait_for_port  # noqa: E402
-from hub.rulebook import add_rule  # noqa: E402
-from ingest.webhooks.alertmanager import label_fingerprint  # noqa: E402
-from web.cli import gunicorn_argv  # noqa: E402
+from hub.db import Database  # support put the project on the path
+from hub.net import free_port, wait_for_port
+from ingest.webhooks.alertmanager import label_fingerprint
 
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
-HOST = "127.0.0.1"
 TARGET = 0.5
 #: The load generator must drive a do-nothing sink at least this many times faster than the fastest server.
 GENERATOR_HEADROOM = 2.0
@@ -77,7 +70,6 @@ route:
 receivers:
   - name: "null"
 """
-CLOCK_TICK = os.sysconf("SC_CLK_TCK")
 
 
 # --- the alerts ---------------------------------------------------------------------------------------------------
@@ -145,54 +137,6 @@ def batches(
 # --- processes ----------------------------------------------------------------------------------------------------
 
 
-def process_tree(root: int) -> list[int]:
-    """root and all its descendants (gunicorn's master and workers), from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rpartition(")")[2].split()[1])
-            children.setdefault(ppid, []).append(int(entry.name))
-    tree, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        tree.append(pid)
-        todo.extend(children.get(pid, []))
-    return tree
-
-
-def machine_busy_seconds() -> float:
-    """CPU time the whole machine has spent busy so far, all CPUs (/proc/stat: everything but idle and iowait)."""
-    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / CLOCK_TICK
-
-
-def cpu_seconds(pids: Sequence[int]) -> float:
-    """User + system CPU time the processes have used so far (all their threads)."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat(5)
-    return total / CLOCK_TICK
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, then SIGKILL if it has not gone in 15 s."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-
-
 def ensure_alertmanager() -> bool:
     """The Alertmanager binary is there, installed from Debian's package if it was not and we may."""
     if os.access(ALERTMANAGER, os.X_OK):
@@ -248,35 +192,6 @@ class _Sink(BaseHTTPRequestHandler):
 
 def _serve_sink(port: int) -> None:
     ThreadingHTTPServer((HOST, port), _Sink).serve_forever()
-
-
-def prepare_switchboard(tmp: Path) -> tuple[dict[str, str], str, str]:
-    """A fresh SWITCHBOARD_HOME with an `alertmanager` integration and the rule; (env, database URL, secret)."""
-    home = tmp / "var"
-    env = dict(os.environ, SWITCHBOARD_HOME=str(home), SECRET_KEY="bench", REDIS_URL="redis://127.0.0.1:1/0")
-    env.pop("DATABASE_URL", None)
-    url = f"sqlite:///{home / 'switchboard.db'}"
-    db = Database.connect(url)
-    upgrade(db.engine)
-    with db.transaction() as s:
-        secret = create_integration(s, name="prom", kind="alertmanager")[1]
-        create_user(s, email="oncall@example.com", password="bench-password", role="agent")
-        add_rule(s, RuleSpec(id=0, name="critical to on-call", field="severity", op="equals", value="critical",
-                             set_assignee="oncall@example.com"))  # fmt: skip
-    db.dispose()
-    return env, url, secret
-
-
-def start_switchboard(env: dict[str, str], workers: int, log: Path) -> tuple[subprocess.Popen[bytes], int]:
-    settings = replace(Settings.from_env(dict(env, SWITCHBOARD_WEB_WORKERS=str(workers))), web_port=free_port())
-    with log.open("wb") as out:
-        process = subprocess.Popen(gunicorn_argv(settings), env=env, cwd=ROOT, stdout=out, stderr=out)
-    try:
-        wait_for_port(HOST, settings.web_port, timeout=30)
-    except TimeoutError:
-        stop(process)
-        raise
-    return process, settings.web_port
 
 
 # --- load ---------------------------------------------------------------------------------------------------------
@@ -450,8 +365,9 @@ def main() -> int:
         stop(am)
 
         print(f"Switchboard under gunicorn ({args.workers} sync workers), SQLite in {tmp}", flush=True)
-        env, url, secret = prepare_switchboard(tmp)
-        sb, sb_port = start_switchboard(env, args.workers, tmp / "gunicorn.log")
+        env, url, secrets = prepare_home(tmp, {"prom": "alertmanager"})
+        secret = secrets["prom"]
+        sb, sb_port = start_gunicorn(env, "web.wsgi:app", args.workers, tmp / "gunicorn.log")
         processes.append(sb)
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {secret}"}
         results["switchboard"], sb_sent = run_server(

@@ -13,27 +13,17 @@ Target: full path / bare >= 0.5 for each.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from hub.accounts import create_integration, create_user  # noqa: E402
-from hub.config import Settings  # noqa: E402
-from hub.db import Database  # noqa: E402
-from hub.domain import RuleSpec  # noqa: E402
-from hub.migrate import upgrade  # noqa: E402
-from hub.net import free_port, wait_for_port  # noqa: E402
-from hub.rulebook import add_rule  # noqa: E402
-from web.cli import gunicorn_argv  # noqa: E402
+from support import prepare_home, start_gunicorn, stop
 
 LUA = {
     "distinct": r"""
@@ -66,13 +56,6 @@ WORKLOADS = ("distinct", "storm", "pagerduty")
 PATHS = {"distinct": "/api/v1/events/bench", "storm": "/api/v1/events/bench", "pagerduty": "/v2/enqueue"}
 
 
-def gunicorn(argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    port = int(argv[argv.index("--bind") + 1].rpartition(":")[2])
-    wait_for_port("127.0.0.1", port, timeout=30)
-    return process
-
-
 def run_wrk(
     url: str, secrets: dict[str, str], workload: str, seconds: int, connections: int, tmp: Path
 ) -> tuple[float, int]:
@@ -102,30 +85,14 @@ def main() -> int:
         return 2
 
     tmp = Path(tempfile.mkdtemp(prefix="switchboard-bench-"))
-    home = tmp / "var"
-    env = dict(os.environ, SWITCHBOARD_HOME=str(home), SECRET_KEY="bench", REDIS_URL="redis://127.0.0.1:1/0")
-    env.pop("DATABASE_URL", None)
-    db = Database.connect(f"sqlite:///{home / 'switchboard.db'}")
-    upgrade(db.engine)
-    with db.transaction() as s:
-        secrets = {
-            kind: create_integration(s, name=name, kind=kind)[1]
-            for kind, name in (("generic", "bench"), ("pagerduty", "pd"))
-        }
-        create_user(s, email="oncall@example.com", password="bench-password", role="agent")
-        add_rule(s, RuleSpec(id=0, name="critical to on-call", field="severity", op="equals", value="critical",
-                             set_assignee="oncall@example.com"))  # fmt: skip
-    db.dispose()
+    env, _, by_name = prepare_home(tmp, {"bench": "generic", "pd": "pagerduty"})
+    secrets = {"generic": by_name["bench"], "pagerduty": by_name["pd"]}
 
     results: dict[str, float] = {}
     # Both servers get exactly the command line `switchboard web` uses, differing only in the app they serve.
-    settings = Settings.from_env(dict(env, SWITCHBOARD_WEB_WORKERS=str(args.workers)))
     servers = {"bare": "bare_app:app", "switchboard": "web.wsgi:app"}
     for name, app in servers.items():
-        settings = replace(settings, web_port=free_port())
-        server_env = dict(env, PYTHONPATH=f"{ROOT / 'bench'}:{ROOT}")
-        process = gunicorn(gunicorn_argv(settings, app), server_env)
-        port = settings.web_port
+        process, port = start_gunicorn(env, app, args.workers, tmp / f"{name}.log")
         try:
             for workload in WORKLOADS:
                 time.sleep(0.5)
@@ -136,8 +103,7 @@ def main() -> int:
                 if bad:
                     print(f"  {name} answered {bad} requests with an error: the figure is not valid", file=sys.stderr)
         finally:
-            process.terminate()
-            process.wait(10)
+            stop(process)
 
     print()
     ok = True
