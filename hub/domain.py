@@ -52,6 +52,8 @@ class InboundEvent:
     in_reply_to: tuple[str, ...] = ()  # In-Reply-To and References, newest last
     thread_ref: int | None = None  # incident id named in a subject tag like [INC-12]
     auto_submitted: bool = False  # auto-replies, bounces, lists: never answered, to avoid mail loops
+    bounce: bool = False  # a delivery failure report: never a new incident
+    looped: bool = False  # our own notification came back to us: never a new incident
 
     def field_value(self, name: str) -> Any:
         """Look up a field by the name rules use: `severity`, `labels.team`, ..."""

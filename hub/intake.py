@@ -118,6 +118,10 @@ class Intake:
             thread = _find_thread(conn, event)
             if thread is not None:
                 return _add_to_thread(conn, raw, thread, event)
+            if event.bounce or event.looped:
+                # Never an incident of its own: it would answer mail with mail, the way loops start.
+                why = "a bounce that refers to no incident" if event.bounce else "our own notification came back"
+                return Outcome(_store_event(conn, raw, event, status="ignored", error=why), None)
         if event.action is Action.RESOLVE:
             return self._resolve(conn, raw, event, policy)
         if event.action is Action.ACKNOWLEDGE:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.utils import getaddresses
+from types import MappingProxyType
 
 from hub.domain import InboundEvent, parse_ref
 from ingest.errors import InvalidPayload
@@ -14,8 +15,21 @@ from ingest.html_text import html_to_text
 
 _MSGID = re.compile(r"<[^<>\s]+>")
 _TAG = re.compile(r"\[(INC-\d{1,12})\]", re.IGNORECASE)
-_AUTO_HEADERS = ("x-autoreply", "x-autorespond", "x-auto-response-suppress-dsn", "list-id", "list-unsubscribe")
+# Headers that only automatic senders (responders, lists, loop guards) set.
+_AUTO_HEADERS = (
+    "x-autoreply",
+    "x-autorespond",
+    "x-autoreply-from",
+    "x-mail-autoreply",
+    "x-auto-response-suppress",
+    "x-loop",
+    "list-id",
+    "list-unsubscribe",
+)
 _BOUNCERS = ("mailer-daemon@", "postmaster@", "noreply@", "no-reply@", "donotreply@")
+#: Every notification we send carries this; seeing it come in means our own mail looped back.
+OWN_MAIL_HEADER = "X-Switchboard-Delivery"
+_FINAL_RECIPIENT = re.compile(r"^Final-Recipient:\s*rfc822;\s*<?([^\s>]+@[^\s>]+)>?", re.IGNORECASE | re.MULTILINE)
 
 
 def _header(msg: EmailMessage, name: str) -> str:
@@ -46,7 +60,43 @@ def _is_automatic(msg: EmailMessage, sender: str | None, envelope_from: str | No
         return True
     if envelope_from is not None and envelope_from.strip() in ("", "<>"):
         return True  # bounces have a null reverse-path
+    if _header(msg, "Return-Path").replace(" ", "") == "<>":
+        return True
     return sender is None or sender.startswith(_BOUNCERS)
+
+
+def _is_bounce(msg: EmailMessage, sender: str | None) -> bool:
+    """A delivery status notification (RFC 3464), or what mailer-daemons send without the proper type."""
+    report_type = str(msg.get_param("report-type", "")).lower()
+    if msg.get_content_type() == "multipart/report" and report_type == "delivery-status":
+        return True
+    return sender is not None and sender.startswith(("mailer-daemon@", "postmaster@"))
+
+
+def _bounce_details(msg: EmailMessage) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """From a bounce: the Message-IDs of the returned message (to find its incident) and the failed addresses."""
+    ids: list[str] = []
+    failed: list[str] = []
+    for part in msg.walk():
+        kind = part.get_content_type()
+        if kind == "message/rfc822":
+            for returned in part.iter_parts():
+                ids += _MSGID.findall(str(returned.get("Message-ID", "")))
+        elif kind == "text/rfc822-headers":
+            lines = _part_text(part).splitlines()
+            ids += [found for line in lines if line.lower().startswith("message-id:") for found in _MSGID.findall(line)]
+        elif kind == "message/delivery-status":
+            failed += _FINAL_RECIPIENT.findall(_part_text(part))
+    return tuple(dict.fromkeys(ids)), tuple(dict.fromkeys(a.lower() for a in failed))
+
+
+def _part_text(part: Message) -> str:
+    """A part's text whatever its shape (delivery-status parts are lists of header blocks)."""
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        return "\n".join(str(block) for block in payload)
+    raw = part.get_payload(decode=True)
+    return raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(payload)
 
 
 def _body_text(msg: EmailMessage) -> str:
@@ -82,6 +132,13 @@ def parse(raw: bytes, *, envelope_from: str | None = None) -> InboundEvent:
     references = _message_ids(_header(msg, "References")) + _message_ids(_header(msg, "In-Reply-To"))
     tag = _TAG.search(subject)
     message_ids = _message_ids(_header(msg, "Message-ID"))
+    bounce = _is_bounce(msg, sender)
+    labels: dict[str, str] = {}
+    if bounce:
+        returned_ids, failed = _bounce_details(msg)
+        references += returned_ids  # a bounce of our notification threads into its incident
+        if failed:
+            labels["bounced"] = ", ".join(failed)
     return InboundEvent(
         source="email",
         title=subject[:500],
@@ -90,5 +147,8 @@ def parse(raw: bytes, *, envelope_from: str | None = None) -> InboundEvent:
         message_id=message_ids[0] if message_ids else None,
         in_reply_to=references,
         thread_ref=parse_ref(tag.group(1)) if tag else None,
-        auto_submitted=_is_automatic(msg, sender, envelope_from),
+        auto_submitted=bounce or _is_automatic(msg, sender, envelope_from),
+        bounce=bounce,
+        looped=bool(_header(msg, OWN_MAIL_HEADER)),
+        labels=MappingProxyType(labels),
     )
