@@ -316,6 +316,11 @@ def main() -> int:
     try:
         env, url, _ = prepare_home(tmp, {})
         settings = Settings.from_env(env)
+        before = machine_busy_seconds()
+        time.sleep(1)
+        if (busy := machine_busy_seconds() - before) > 0.25:
+            print(f"warning: before the run the machine was already busy ({busy:.2f} of {os.cpu_count()} cores): "
+                  "other processes share the CPUs, so these figures are noisy", flush=True)  # fmt: skip
         print(f"SMTP ingest: {args.clients} sessions for {args.seconds:g} s to each server; "
               f"Switchboard's SQLite and the sink's files under {tmp}", flush=True)  # fmt: skip
         port = free_port()

@@ -33,6 +33,8 @@ class Settings:
     web_workers: int = 2
     secure_cookies: bool = False
     public_url: str | None = None
+    smtp_tls_cert: Path | None = None  # PEM certificate chain offered with STARTTLS
+    smtp_tls_key: Path | None = None
 
     @property
     def desk_address(self) -> str:
@@ -78,7 +80,18 @@ class Settings:
             web_workers=_int(env, "SWITCHBOARD_WEB_WORKERS", 2),
             secure_cookies=env.get("SWITCHBOARD_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
             public_url=env.get("SWITCHBOARD_PUBLIC_URL") or None,
+            **_tls_files(env),
         )
+
+
+def _tls_files(env: Mapping[str, str]) -> dict[str, Path | None]:
+    cert, key = env.get("SWITCHBOARD_SMTP_TLS_CERT") or None, env.get("SWITCHBOARD_SMTP_TLS_KEY") or None
+    if bool(cert) != bool(key):
+        raise ConfigError("set both SWITCHBOARD_SMTP_TLS_CERT and SWITCHBOARD_SMTP_TLS_KEY (PEM files), or neither")
+    for name, value in (("SWITCHBOARD_SMTP_TLS_CERT", cert), ("SWITCHBOARD_SMTP_TLS_KEY", key)):
+        if value and not Path(value).is_file():
+            raise ConfigError(f"{name} names {value}, which is not a readable file")
+    return {"smtp_tls_cert": Path(cert) if cert else None, "smtp_tls_key": Path(key) if key else None}
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import ssl
 from collections.abc import Iterable
 
 from aiosmtpd.controller import Controller
@@ -81,7 +82,14 @@ class DeskHandler:
 
 
 def make_controller(settings: Settings, intake: Intake, *, port: int | None = None) -> Controller:
-    """An SMTP server on its own thread; `start()`/`stop()` it. Binds settings.bind_host only."""
+    """An SMTP server on its own thread; `start()`/`stop()` it. Binds settings.bind_host only.
+
+    With a certificate configured it offers STARTTLS (and sending servers that insist on TLS can use it).
+    """
+    tls = None
+    if settings.smtp_tls_cert and settings.smtp_tls_key:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(settings.smtp_tls_cert, settings.smtp_tls_key)
     return Controller(
         DeskHandler(intake, settings.desk_addresses),
         hostname=settings.bind_host,
@@ -89,4 +97,5 @@ def make_controller(settings: Settings, intake: Intake, *, port: int | None = No
         data_size_limit=settings.max_message_bytes,
         enable_SMTPUTF8=True,
         ident="Switchboard service desk",
+        tls_context=tls,
     )

@@ -175,3 +175,36 @@ def test_garbage_is_kept_as_unprocessable_not_dropped(smtp_port: int, db: Databa
         (event,) = s.scalars(select(Event))
     assert event.status == "unprocessable" and "headers" in (event.error or "")
     assert incidents(db) == []
+
+
+def test_starttls_with_the_configured_certificate_then_mail_is_accepted(tmp_path: Path, desk_with) -> None:  # type: ignore[no-untyped-def]
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    chain, key = tmp_path / "chain.pem", tmp_path / "key.pem"
+    cert.private_key_and_cert_chain_pem.write_to_path(str(chain))
+    cert.private_key_pem.write_to_path(str(key))
+    port, database, _ = desk_with(smtp_tls_cert=chain, smtp_tls_key=key)
+    client_tls = ssl.create_default_context()
+    ca.configure_trust(client_tls)
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+        client.ehlo()
+        assert client.has_extn("starttls")
+        client.starttls(context=client_tls)
+        client.ehlo()
+        client.sendmail("ann@example.com", [DESK], mail().as_bytes(policy=policy.SMTP))
+    assert len(incidents(database)) == 1
+
+
+def test_tls_settings_must_come_in_pairs_of_readable_files(tmp_path: Path) -> None:
+    from hub.config import Settings
+    from hub.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="both"):
+        Settings.from_env({"SWITCHBOARD_HOME": str(tmp_path), "SWITCHBOARD_SMTP_TLS_CERT": "x.pem"})
+    with pytest.raises(ConfigError, match="not a readable file"):
+        Settings.from_env({"SWITCHBOARD_HOME": str(tmp_path), "SWITCHBOARD_SMTP_TLS_CERT": "/nope.pem",
+                           "SWITCHBOARD_SMTP_TLS_KEY": "/nope.key"})  # fmt: skip
