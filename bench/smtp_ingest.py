@@ -220,11 +220,13 @@ class Run:
         return self.accepted / self.seconds
 
     def report(self, name: str) -> None:
-        per_message = self.client_cpu * self.seconds / max(self.sent, 1) * 1e6
+        # The clients share one GIL: one core is all they can use, so this is the most they could send.
+        per_message = self.client_cpu * self.seconds / max(self.sent, 1)
+        ceiling = f"{1 / per_message:.0f}" if per_message else "-"
         print(f"{name:12} {self.seconds:5.1f} s: {self.accepted} accepted ({self.rate:.1f} msg/s), "
               f"{self.failed} failed of {self.sent} sent; CPU cores: server {self.server_cpu:.2f}, load generator "
-              f"{self.client_cpu:.2f} ({per_message:.0f} us/message), whole machine {self.machine_cpu:.2f} "
-              f"of {os.cpu_count()}", flush=True)  # fmt: skip
+              f"{self.client_cpu:.2f} ({per_message * 1e6:.0f} us/message: one core would send {ceiling}/s), "
+              f"whole machine {self.machine_cpu:.2f} of {os.cpu_count()}", flush=True)  # fmt: skip
         for error in self.errors:
             print(f"  {name} failed: {error}", flush=True)
 

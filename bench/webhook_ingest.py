@@ -3,7 +3,8 @@
 The full path is auth (integration secret), JSON parse and validation, dedup, rules, the commit of event +
 incident + timeline + outbox row, and the 202. Both servers run under the gunicorn command line `switchboard web`
 uses (2 sync worker processes by default) on loopback; load comes from wrk. Workloads: `distinct` (every event a
-new incident with an outbox notification: the heavier path), `storm` (one dedup key: every event a repeat) and
+new incident owing an assignment mail: the heavier path; past 30 mails to one address in 10 minutes the cap
+records "not sent" on the timeline instead of queueing the mail), `storm` (one dedup key: every event a repeat) and
 `pagerduty` (issue 4: single PagerDuty Events v2 triggers to /v2/enqueue, each a new incident).
 Target: full path / bare >= 0.5 for each.
 

@@ -279,5 +279,6 @@ class OutboxMessage(Base):
 
     __table_args__ = (
         Index("ix_outbox_status_updated_at", "status", "updated_at"),
+        Index("ix_outbox_recipient_created_at", "recipient", "created_at"),  # per-address caps
         _partial_index("ix_outbox_message_id", "message_id", "message_id IS NOT NULL"),
     )

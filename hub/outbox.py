@@ -7,13 +7,20 @@ the notices it owes through these few functions, so a notice is never written wi
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection
 
 from hub import notices
 from hub.models import utcnow
-from hub.statements import INSERT_OUTBOX, INSERT_TIMELINE, IS_ACTIVE_USER
+from hub.statements import (
+    INSERT_OUTBOX,
+    INSERT_TIMELINE,
+    IS_ACTIVE_USER,
+    RECENT_FOR_INCIDENT,
+    RECENT_TO_ADDRESS,
+)
 
 
 def entry(incident_id: int, kind: str, summary: str, *, event_id: int | None = None, data: Any = None) -> dict:
@@ -40,9 +47,23 @@ def outbox_row(incident_id: int, notice: notices.Notice) -> dict[str, Any]:
     }
 
 
+#: Automatic mail caps: at most this many per address, and per incident, within CAP_WINDOW.
+PER_ADDRESS = 30
+PER_INCIDENT = 10
+CAP_WINDOW = timedelta(minutes=10)
+
+
 def owe(conn: Connection, incident_id: int, owed: Sequence[notices.Notice], also: Sequence[dict] = ()) -> None:
-    """Write notices to the outbox with a timeline entry each (plus `also`), in the caller's transaction."""
+    """Write notices to the outbox with a timeline entry each (plus `also`), in the caller's transaction.
+
+    A notice over the caps is not sent; its timeline entry says so, so nothing is dropped silently.
+    """
     entries = [*also]
+    if owed:
+        owed, capped = _within_caps(conn, incident_id, owed)
+        entries += [
+            entry(incident_id, "notification", f"{n.kind} to {n.recipient} not sent: {why}") for n, why in capped
+        ]
     entries += [
         entry(incident_id, "notification", f"{n.kind} to {n.recipient} queued", data={"delivery_id": n.delivery_id})
         for n in owed
@@ -60,3 +81,23 @@ def is_active_user(conn: Connection, email: str) -> bool:
 def to_assignee(conn: Connection, assignee: str | None, make: Callable[..., notices.Notice]) -> list[notices.Notice]:
     """The notice `make(assignee=...)` composes, when the assignee is an active person (not a group name)."""
     return [make(assignee=assignee)] if assignee and is_active_user(conn, assignee) else []
+
+
+def _within_caps(
+    conn: Connection, incident_id: int, owed: Sequence[notices.Notice]
+) -> tuple[list[notices.Notice], list[tuple[notices.Notice, str]]]:
+    since = utcnow() - CAP_WINDOW
+    minutes = int(CAP_WINDOW.total_seconds() // 60)
+    for_incident = int(RECENT_FOR_INCIDENT.scalar(conn, {"incident": incident_id, "since": since}) or 0)
+    keep: list[notices.Notice] = []
+    capped: list[tuple[notices.Notice, str]] = []
+    for notice in owed:
+        to_address = int(RECENT_TO_ADDRESS.scalar(conn, {"recipient": notice.recipient, "since": since}) or 0)
+        to_address += sum(1 for kept in keep if kept.recipient == notice.recipient)
+        if for_incident + len(keep) >= PER_INCIDENT:
+            capped.append((notice, f"{PER_INCIDENT} mails about this incident in {minutes} min already"))
+        elif to_address >= PER_ADDRESS:
+            capped.append((notice, f"{PER_ADDRESS} mails to this address in {minutes} min already"))
+        else:
+            keep.append(notice)
+    return keep, capped

@@ -190,3 +190,16 @@ def _state_change(dialect: Any) -> Prepared:
 
 
 STATE_CHANGE = {"sqlite": _state_change(sqlite), "postgresql": _state_change(postgresql)}
+
+# How much mail went lately to one address, and about one incident: automatic mail is capped on both, so two
+# auto-responders (or a flood of alerts) can never make us send mail without end.
+RECENT_TO_ADDRESS = Prepared(
+    select(func.count()).where(OUTBOX.c.recipient == bindparam("recipient"), OUTBOX.c.created_at >= bindparam("since")),
+    ("recipient", "since"),
+)
+RECENT_FOR_INCIDENT = Prepared(
+    select(func.count()).where(
+        OUTBOX.c.incident_id == bindparam("incident"), OUTBOX.c.created_at >= bindparam("since")
+    ),
+    ("incident", "since"),
+)

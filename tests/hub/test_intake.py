@@ -255,3 +255,17 @@ def test_threshold_count_starts_again_when_its_window_has_passed(store: Store) -
         s.execute(update(AlertCount).values(first_at=utcnow() - timedelta(hours=1)))
     assert store.intake.record(raw, alert(), policy=policy).incident_id is None
     assert store.intake.record(raw, alert(), policy=policy).created
+
+
+def test_mail_to_one_address_is_capped_and_the_cap_is_recorded(store: Store) -> None:
+    from hub.outbox import PER_ADDRESS
+
+    for n in range(PER_ADDRESS + 5):
+        event = InboundEvent(source="email", title=f"Question {n}", requester="ann@example.com")
+        store.intake.record(Raw("email", "message/rfc822", b"..."), event)
+    with store.db.read() as s:
+        sent = s.scalar(select(func.count()).select_from(OutboxMessage))
+        capped = s.scalar(
+            select(func.count()).where(TimelineEntry.summary.like("%not sent: 30 mails to this address%"))
+        )
+    assert (sent, capped) == (PER_ADDRESS, 5)

@@ -212,6 +212,7 @@ def upgrade() -> None:
             postgresql_where=sa.text("message_id IS NOT NULL"),
         )
         batch_op.create_index("ix_outbox_status_updated_at", ["status", "updated_at"], unique=False)
+        batch_op.create_index("ix_outbox_recipient_created_at", ["recipient", "created_at"], unique=False)
 
     op.create_table(
         "timeline_entries",
@@ -275,6 +276,7 @@ def downgrade() -> None:
 
     op.drop_table("timeline_entries")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_recipient_created_at")
         batch_op.drop_index("ix_outbox_status_updated_at")
         batch_op.drop_index(
             "ix_outbox_message_id",
