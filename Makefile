@@ -43,7 +43,7 @@ lint: $(STAMP)  ## ruff lint and format check, mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-BENCHES := webhook_ingest alertmanager_compare alert_storm
+BENCHES := webhook_ingest alertmanager_compare alert_storm smtp_ingest
 
 bench: $(STAMP)  ## run every benchmark in bench/ (each prints its figure and its baseline; exit 1: a target missed)
 	@status=0; for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || status=1; done; exit $$status
