@@ -1,10 +1,11 @@
 """Group commit: write units from many threads share one transaction, one lock hand-off and one fsync.
 
-On SQLite every commit is followed by an fsync of the log (hub/sqlite_writes.py, so nothing acknowledged can
-be lost), and writers take turns on one lock. Committing each inbound event on its own makes that turn-taking the ceiling. Here the first
-caller to arrive becomes the leader and commits, in one transaction, its own unit and every unit queued while
-the previous leader was busy; the others wait for their unit's commit. A lone caller simply runs its own unit
-on its own thread, with no hand-off. Each caller gets its answer only after the commit that holds its work.
+On SQLite every commit is followed by an fsync of the log (hub/sqlite_writes.py, so nothing acknowledged can be
+lost), and writers take turns on one lock. Committing each inbound event on its own makes that turn-taking the
+ceiling. Here the first caller to arrive becomes the leader and commits, in one transaction, its own unit and every
+unit queued while the previous leader was busy; the others wait for their unit's commit. A lone caller simply runs
+its own unit on its own thread, with no hand-off. Each caller gets its answer only after the commit that holds its
+work.
 """
 
 from __future__ import annotations
