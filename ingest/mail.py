@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import email
+import email.errors
 import email.policy
 import re
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.utils import getaddresses
 from types import MappingProxyType
@@ -32,6 +35,19 @@ OWN_MAIL_HEADER = "X-Switchboard-Delivery"
 _FINAL_RECIPIENT = re.compile(r"^Final-Recipient:\s*rfc822;\s*<?([^\s>]+@[^\s>]+)>?", re.IGNORECASE | re.MULTILINE)
 
 
+def _raw_headers(msg: EmailMessage) -> dict[str, str]:
+    """Every header as sent (first occurrence wins), unfolded, encoded words decoded: the checks for automatic
+    mail look up a dozen headers, and the email policy parses a header afresh on every lookup."""
+    found: dict[str, str] = {}
+    for name, value in msg.raw_items():
+        text = " ".join(str(value).split())
+        if "=?" in text:  # RFC 2047 encoded words, which some senders use even where they should not
+            with contextlib.suppress(LookupError, UnicodeError, ValueError, email.errors.MessageError):
+                text = str(make_header(decode_header(text)))
+        found.setdefault(name.lower(), text)
+    return found
+
+
 def _header(msg: EmailMessage, name: str) -> str:
     try:
         value = msg.get(name)
@@ -49,18 +65,18 @@ def _sender(msg: EmailMessage) -> str | None:
     return None
 
 
-def _is_automatic(msg: EmailMessage, sender: str | None, envelope_from: str | None) -> bool:
+def _is_automatic(heads: dict[str, str], sender: str | None, envelope_from: str | None) -> bool:
     """RFC 3834 and the usual vendor headers: a message no one typed, which must never get an automatic answer."""
-    auto = _header(msg, "Auto-Submitted").lower()
+    auto = heads.get("auto-submitted", "").lower()
     if auto and auto != "no":
         return True
-    if _header(msg, "Precedence").lower() in ("bulk", "junk", "list", "auto_reply"):
+    if heads.get("precedence", "").lower() in ("bulk", "junk", "list", "auto_reply"):
         return True
-    if any(_header(msg, h) for h in _AUTO_HEADERS):
+    if any(heads.get(h) for h in _AUTO_HEADERS):
         return True
     if envelope_from is not None and envelope_from.strip() in ("", "<>"):
         return True  # bounces have a null reverse-path
-    if _header(msg, "Return-Path").replace(" ", "") == "<>":
+    if heads.get("return-path", "").replace(" ", "") == "<>":
         return True
     return sender is None or sender.startswith(_BOUNCERS)
 
@@ -129,9 +145,10 @@ def parse(raw: bytes, *, envelope_from: str | None = None) -> InboundEvent:
         raise InvalidPayload("no headers: this is not an RFC 5322 message")
     subject = " ".join(_header(msg, "Subject").split()) or "(no subject)"
     sender = _sender(msg)
-    references = _message_ids(_header(msg, "References")) + _message_ids(_header(msg, "In-Reply-To"))
+    heads = _raw_headers(msg)
+    references = _message_ids(heads.get("references", "")) + _message_ids(heads.get("in-reply-to", ""))
     tag = _TAG.search(subject)
-    message_ids = _message_ids(_header(msg, "Message-ID"))
+    message_ids = _message_ids(heads.get("message-id", ""))
     bounce = _is_bounce(msg, sender)
     labels: dict[str, str] = {}
     if bounce:
@@ -147,8 +164,8 @@ def parse(raw: bytes, *, envelope_from: str | None = None) -> InboundEvent:
         message_id=message_ids[0] if message_ids else None,
         in_reply_to=references,
         thread_ref=parse_ref(tag.group(1)) if tag else None,
-        auto_submitted=bounce or _is_automatic(msg, sender, envelope_from),
+        auto_submitted=bounce or _is_automatic(heads, sender, envelope_from),
         bounce=bounce,
-        looped=bool(_header(msg, OWN_MAIL_HEADER)),
+        looped=bool(heads.get(OWN_MAIL_HEADER.lower())),
         labels=MappingProxyType(labels),
     )
