@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.orm import Session
 
 from hub.domain import Matcher, RuleBook, RuleSpec, SilenceSpec
@@ -119,3 +120,12 @@ def _existing(session: Session, rule_id: int) -> Rule:
     if row is None:
         raise BadInput(f"there is no rule {rule_id}; `switchboard rules list` shows their ids")
     return row
+
+
+def replace_all(session: Session, specs: Sequence[RuleSpec]) -> int:
+    """Make `specs` the rule book, in this order, in the caller's transaction (all or nothing)."""
+    session.execute(delete(Rule))
+    for position, spec in enumerate(specs, start=1):
+        add_rule(session, spec, position=position * 10)
+    bump_version(session)
+    return len(specs)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from types import MappingProxyType
+from typing import Any, TextIO
+
 import click
 
 from hub import rulebook
 from hub.cli import in_transaction
-from hub.domain import RULE_FIELDS, RuleSpec
-from rules.engine import OPERATORS, compile_rule
+from hub.domain import RULE_FIELDS, SEVERITIES, InboundEvent, RuleBook, RuleSpec
+from hub.models import utcnow
+from rules import rules_file
+from rules.engine import OPERATORS, Engine, compile_rule
 from rules.errors import RuleError
 
 
@@ -78,3 +85,73 @@ def rules_enable(rule_id: int) -> None:
     """Apply rule RULE_ID again."""
     in_transaction(lambda s: rulebook.set_enabled(s, rule_id, True))
     click.echo(f"enabled rule {rule_id}")
+
+
+@rules.command("export")
+def rules_export() -> None:
+    """Print the rules as YAML (deterministic: same rules, same bytes), e.g. switchboard rules export > rules.yaml"""
+    click.echo(rules_file.export(in_transaction(rulebook.load).rules), nl=False)
+
+
+@rules.command("import")
+@click.argument("path", type=click.File("r"))
+def rules_import(path: TextIO) -> None:
+    """Replace every rule with those in PATH (YAML, as `rules export` writes); nothing changes unless all are valid."""
+    try:
+        specs = rules_file.parse(path.read())
+    except RuleError as exc:
+        raise click.ClickException(f"{path.name}: {exc}\nNothing was changed.") from None
+    count = in_transaction(lambda s: rulebook.replace_all(s, specs))
+    click.echo(f"imported {count} rule(s) from {path.name}")
+
+
+@rules.command("test")
+@click.option("--rules", "rules_path", type=click.File("r"), help="Test these rules (YAML) instead of the stored ones.")
+@click.option("--expect", multiple=True, help="field=value the decision must have, e.g. assignee=dba@example.com.")
+def rules_test(rules_path: TextIO | None, expect: tuple[str, ...]) -> None:
+    """Decide the event on standard input (generic JSON: title, severity, labels, ...) and print the trace.
+
+    Exits 1 when an --expect does not hold, so rules can be checked in CI:
+    echo '{"title": "Disk full", "severity": "critical"}' | switchboard rules test --expect category=outage
+    """
+    try:
+        payload = json.loads(sys.stdin.read() or "{}")
+        if not isinstance(payload, dict):
+            raise click.BadParameter("standard input must hold one JSON object")
+        event = _event(payload)
+        specs = rules_file.parse(rules_path.read()) if rules_path else in_transaction(rulebook.load).rules
+    except (ValueError, RuleError) as exc:
+        raise click.ClickException(str(exc)) from None
+    decision = Engine()(event, RuleBook(0, tuple(specs)), utcnow())
+    for step in decision.trace:
+        sets = ", ".join(f"{k}={v}" for k, v in step.sets.items())
+        click.echo(f"{'MATCH' if step.matched else '     '}  {step.rule}" + (f"  -> {sets}" if sets else ""))
+    outcome = {"category": decision.category, "assignee": decision.assignee, "priority": f"P{decision.priority}"}
+    click.echo("decision: " + ", ".join(f"{k}={v}" for k, v in outcome.items()))
+    failed = []
+    for wanted in expect:
+        key, _, value = wanted.partition("=")
+        if str(outcome.get(key.strip())) != value.strip():
+            failed.append(f"expected {key.strip()}={value.strip()}, got {outcome.get(key.strip())}")
+    if failed:
+        raise click.ClickException("; ".join(failed))
+
+
+def _event(payload: dict[str, Any]) -> InboundEvent:
+    """An event from the fields rules can test (a generic webhook body, plus source and requester)."""
+    severity = str(payload.get("severity", "unknown")).lower()
+    if severity not in SEVERITIES:
+        raise ValueError(f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+    labels = payload.get("labels") or {}
+    if not isinstance(labels, dict):
+        raise ValueError("labels must be an object")
+    return InboundEvent(
+        source=str(payload.get("source", "generic")),
+        title=str(payload.get("title", "(test event)")),
+        description=str(payload.get("description", "")),
+        severity=severity,
+        dedup_key=payload.get("dedup_key"),
+        labels=MappingProxyType({str(k): str(v) for k, v in labels.items()}),
+        integration=payload.get("integration"),
+        requester=payload.get("requester"),
+    )
