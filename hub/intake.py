@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from hub import notices
 from hub.db import Database
 from hub.domain import NO_POLICY, Action, Decision, InboundEvent, Policy, RuleBook, format_ref
 from hub.group_commit import GroupCommitter
+from hub.mail_threads import Thread, find_thread
 from hub.models import utcnow
 from hub.outbox import entry, is_active_user, owe, to_assignee
 from hub.prepared import Prepared
@@ -29,13 +30,10 @@ from hub.statements import (
     ACKNOWLEDGE,
     CLEAR_COUNT,
     COUNT_REPEAT,
-    EVENTS,
-    INCIDENTS,
     INSERT_EVENT,
     INSERT_INCIDENT,
     INSERT_INCIDENT_UNLESS_OPEN,
     INSERT_TIMELINE,
-    OUTBOX,
     REOPEN,
     RESOLVE,
     STATE_CHANGE,
@@ -115,7 +113,7 @@ class Intake:
 
     def _apply(self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy = NO_POLICY) -> Outcome:
         if event.source == "email":
-            thread = _find_thread(conn, event)
+            thread = find_thread(conn, event)
             if thread is not None:
                 return _add_to_thread(conn, raw, thread, event)
             if event.bounce or event.looped:
@@ -331,53 +329,13 @@ def _change_status(
     return Outcome(event_id, changed.id, status, changed.occurrences), changed
 
 
-@dataclass(frozen=True)
-class _Thread:
-    """The incident an email replies to."""
-
-    id: int
-    status: str
-    occurrences: int
-    requester: str | None
-
-
-def _add_to_thread(conn: Connection, raw: Raw, incident: _Thread, event: InboundEvent) -> Outcome:
+def _add_to_thread(conn: Connection, raw: Raw, incident: Thread, event: InboundEvent) -> Outcome:
     TOUCH.execute(conn, {"incident": incident.id, "now": utcnow()})
     event_id = _store_event(conn, raw, event, incident_id=incident.id)
     summary = f"Reply from {event.requester or 'unknown sender'}: {event.title}"
     data = {"body": event.description[:20000]}
     INSERT_TIMELINE.execute(conn, entry(incident.id, "email", summary, event_id=event_id, data=data))
     return Outcome(event_id, incident.id, incident.status, incident.occurrences)
-
-
-def _find_thread(conn: Connection, event: InboundEvent) -> _Thread | None:
-    """The incident an email replies to: by Message-ID references first, then by subject tag from its requester."""
-    if event.in_reply_to:
-        ids = list(event.in_reply_to)
-        # `message_id IS NOT NULL` lets SQLite use the partial indexes.
-        incident_id = conn.scalar(
-            select(OUTBOX.c.incident_id).where(
-                OUTBOX.c.message_id.is_not(None), OUTBOX.c.message_id.in_(ids), OUTBOX.c.incident_id.is_not(None)
-            )
-        ) or conn.scalar(
-            select(EVENTS.c.incident_id).where(
-                EVENTS.c.message_id.is_not(None), EVENTS.c.message_id.in_(ids), EVENTS.c.incident_id.is_not(None)
-            )
-        )
-        if incident_id is not None:
-            return _thread(conn, incident_id)
-    if event.thread_ref is not None and event.requester:
-        incident = _thread(conn, event.thread_ref)
-        # A tag alone is honoured only from the requester: a stranger cannot write into someone's incident.
-        if incident is not None and (incident.requester or "").lower() == event.requester.lower():
-            return incident
-    return None
-
-
-def _thread(conn: Connection, incident_id: int) -> _Thread | None:
-    columns = (INCIDENTS.c.id, INCIDENTS.c.status, INCIDENTS.c.occurrences, INCIDENTS.c.requester)
-    row = conn.execute(select(*columns).where(INCIDENTS.c.id == incident_id)).first()
-    return _Thread(*row) if row is not None else None
 
 
 def _flapping(conn: Connection, raw: Raw, event: InboundEvent, policy: Policy) -> bool:
