@@ -8,7 +8,7 @@ import email.errors
 import email.policy
 import re
 from email.header import decode_header, make_header
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.utils import getaddresses
 from types import MappingProxyType
 
@@ -35,7 +35,7 @@ OWN_MAIL_HEADER = "X-Switchboard-Delivery"
 _FINAL_RECIPIENT = re.compile(r"^Final-Recipient:\s*rfc822;\s*<?([^\s>]+@[^\s>]+)>?", re.IGNORECASE | re.MULTILINE)
 
 
-def _raw_headers(msg: EmailMessage) -> dict[str, str]:
+def _raw_headers(msg: Message) -> dict[str, str]:
     """Every header as sent (first occurrence wins), unfolded, encoded words decoded: the checks for automatic
     mail look up a dozen headers, and the email policy parses a header afresh on every lookup."""
     found: dict[str, str] = {}
@@ -48,17 +48,9 @@ def _raw_headers(msg: EmailMessage) -> dict[str, str]:
     return found
 
 
-def _header(msg: EmailMessage, name: str) -> str:
-    try:
-        value = msg.get(name)
-    except Exception:  # a header the policy cannot decode: treat it as absent, keep the raw message
-        return ""
-    return str(value).strip() if value is not None else ""
-
-
-def _sender(msg: EmailMessage) -> str | None:
-    for name in ("From", "Sender"):
-        pairs = getaddresses([_header(msg, name)])
+def _sender(heads: dict[str, str]) -> str | None:
+    for name in ("from", "sender"):
+        pairs = getaddresses([heads.get(name, "")])
         for _display, address in pairs:
             if "@" in address:
                 return address.lower()
@@ -81,7 +73,7 @@ def _is_automatic(heads: dict[str, str], sender: str | None, envelope_from: str 
     return sender is None or sender.startswith(_BOUNCERS)
 
 
-def _is_bounce(msg: EmailMessage, sender: str | None) -> bool:
+def _is_bounce(msg: Message, sender: str | None) -> bool:
     """A delivery status notification (RFC 3464), or what mailer-daemons send without the proper type."""
     report_type = str(msg.get_param("report-type", "")).lower()
     if msg.get_content_type() == "multipart/report" and report_type == "delivery-status":
@@ -89,15 +81,17 @@ def _is_bounce(msg: EmailMessage, sender: str | None) -> bool:
     return sender is not None and sender.startswith(("mailer-daemon@", "postmaster@"))
 
 
-def _bounce_details(msg: EmailMessage) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _bounce_details(msg: Message) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """From a bounce: the Message-IDs of the returned message (to find its incident) and the failed addresses."""
     ids: list[str] = []
     failed: list[str] = []
     for part in msg.walk():
         kind = part.get_content_type()
         if kind == "message/rfc822":
-            for returned in part.iter_parts():
-                ids += _MSGID.findall(str(returned.get("Message-ID", "")))
+            returned = part.get_payload()
+            for inner in returned if isinstance(returned, list) else []:
+                if isinstance(inner, Message):
+                    ids += _MSGID.findall(str(inner.get("Message-ID", "")))
         elif kind == "text/rfc822-headers":
             lines = _part_text(part).splitlines()
             ids += [found for line in lines if line.lower().startswith("message-id:") for found in _MSGID.findall(line)]
@@ -115,20 +109,38 @@ def _part_text(part: Message) -> str:
     return raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(payload)
 
 
-def _body_text(msg: EmailMessage) -> str:
-    part = msg.get_body(preferencelist=("plain", "html"))
-    if part is None:
-        return ""
+def _body_text(msg: Message) -> str:
+    """The text a person wrote: the first inline text/plain part, else the first text/html one as text."""
+    plain: Message | None = None
+    html: Message | None = None
+    for part in msg.walk():
+        if part.is_multipart() or str(part.get("Content-Disposition", "")).lower().startswith("attachment"):
+            continue
+        kind = part.get_content_type()
+        if kind == "text/plain" and plain is None:
+            plain = part
+        elif kind == "text/html" and html is None:
+            html = part
+    if plain is not None:
+        return _decoded(plain).strip()
+    return html_to_text(_decoded(html)).strip() if html is not None else ""
+
+
+def _decoded(part: Message) -> str:
+    """A text part's content; an unknown or lying charset is read leniently rather than lost."""
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return str(part.get_payload())
+    charset = part.get_content_charset() or "us-ascii"
+    # Mail labelled ASCII or Latin-1 is very often really Windows-1252 (curly quotes, euro signs): read it as such.
+    charset = _LENIENT.get(charset, charset)
     try:
-        content = part.get_content()
-    except (LookupError, UnicodeError):  # unknown or lying charset: decode leniently rather than lose the text
-        payload = part.get_payload(decode=True) or b""
-        content = payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else str(payload)
-    if not isinstance(content, str):
-        return ""
-    if part.get_content_type() == "text/html":
-        content = html_to_text(content)
-    return content.strip()
+        return payload.decode(charset)
+    except (LookupError, UnicodeDecodeError):
+        return payload.decode("utf-8", errors="replace")
+
+
+_LENIENT = {"us-ascii": "cp1252", "ascii": "cp1252", "iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252"}
 
 
 def _message_ids(value: str) -> tuple[str, ...]:
@@ -139,13 +151,14 @@ def parse(raw: bytes, *, envelope_from: str | None = None) -> InboundEvent:
     """Parse a message into an event. Raises InvalidPayload when it is not a message at all."""
     if not raw.strip():
         raise InvalidPayload("empty message")
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
-    assert isinstance(msg, EmailMessage)
+    # compat32 keeps headers as the strings sent; the default policy parses a header into objects on every
+    # lookup, which cost most of the time spent on a message. We decode the few we show ourselves.
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     if not msg.keys():
         raise InvalidPayload("no headers: this is not an RFC 5322 message")
-    subject = " ".join(_header(msg, "Subject").split()) or "(no subject)"
-    sender = _sender(msg)
     heads = _raw_headers(msg)
+    subject = " ".join(heads.get("subject", "").split()) or "(no subject)"
+    sender = _sender(heads)
     references = _message_ids(heads.get("references", "")) + _message_ids(heads.get("in-reply-to", ""))
     tag = _TAG.search(subject)
     message_ids = _message_ids(heads.get("message-id", ""))

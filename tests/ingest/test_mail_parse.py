@@ -70,3 +70,19 @@ def test_missing_subject_and_message_id_are_tolerated() -> None:
 def test_bytes_without_headers_are_rejected_with_a_reason() -> None:
     with pytest.raises(InvalidPayload, match="headers"):
         parse(b"\r\n\r\njust a body")
+
+
+def test_latin1_label_on_windows_1252_text_is_read_as_windows_1252() -> None:
+    headers = "From: j@example.com\nSubject: x\nContent-Type: text/plain; charset=iso-8859-1"
+    event = parse(raw(headers, charset_body="\u201cquoted\u201d \u20ac5".encode("cp1252")))
+    assert event.description == "\u201cquoted\u201d \u20ac5"
+
+
+def test_attachments_are_not_mistaken_for_the_body() -> None:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"], msg["Subject"] = "k@example.com", "logs"
+    msg.set_content("See the attached log.")
+    msg.add_attachment("ERROR everywhere", subtype="plain", filename="app.log")
+    assert parse(msg.as_bytes()).description == "See the attached log."
