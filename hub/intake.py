@@ -23,7 +23,7 @@ from hub.domain import NO_POLICY, Action, Decision, InboundEvent, Policy, RuleBo
 from hub.group_commit import GroupCommitter
 from hub.mail_threads import Thread, find_thread
 from hub.models import utcnow
-from hub.outbox import entry, is_active_user, owe, to_assignee
+from hub.outbox import entry, is_active_user, mark_bounced, owe, to_assignee
 from hub.prepared import Prepared
 from hub.rulebook import RuleBookCache
 from hub.statements import (
@@ -113,6 +113,8 @@ class Intake:
 
     def _apply(self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy = NO_POLICY) -> Outcome:
         if event.source == "email":
+            if event.bounce and event.labels.get("bounced"):
+                mark_bounced(conn, event.labels["bounced"].split(", "), f"bounce: {event.title}")
             thread = find_thread(conn, event)
             if thread is not None:
                 return _add_to_thread(conn, raw, thread, event)

@@ -246,6 +246,16 @@ class AlertState(Base):
     flapping: Mapped[bool] = mapped_column(Boolean, index=True)
 
 
+class BouncedAddress(Base):
+    """An address our mail bounced from: automatic mail to it pauses until `until`."""
+
+    __tablename__ = "bounced_addresses"
+
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    until: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
 class Revision(Base):
     """Counters that caches key on (e.g. the rule set's version), bumped in the transaction that changes it."""
 

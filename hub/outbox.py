@@ -15,9 +15,11 @@ from sqlalchemy import Connection
 from hub import notices
 from hub.models import utcnow
 from hub.statements import (
+    BOUNCED_UNTIL,
     INSERT_OUTBOX,
     INSERT_TIMELINE,
     IS_ACTIVE_USER,
+    MARK_BOUNCED,
     RECENT_FOR_INCIDENT,
     RECENT_TO_ADDRESS,
 )
@@ -47,6 +49,8 @@ def outbox_row(incident_id: int, notice: notices.Notice) -> dict[str, Any]:
     }
 
 
+#: How long automatic mail to an address pauses after it bounced.
+BOUNCE_PAUSE = timedelta(days=1)
 #: Automatic mail caps: at most this many per address, and per incident, within CAP_WINDOW.
 PER_ADDRESS = 30
 PER_INCIDENT = 10
@@ -91,7 +95,15 @@ def _within_caps(
     for_incident = int(RECENT_FOR_INCIDENT.scalar(conn, {"incident": incident_id, "since": since}) or 0)
     keep: list[notices.Notice] = []
     capped: list[tuple[notices.Notice, str]] = []
+    now = utcnow()
     for notice in owed:
+        if notice.channel == "email" and (
+            until := BOUNCED_UNTIL.scalar(conn, {"address": notice.recipient, "now": now})
+        ):
+            capped.append(
+                (notice, f"the address bounced; automatic mail to it pauses until {str(until)[:16]} UTC")
+            )
+            continue
         to_address = int(RECENT_TO_ADDRESS.scalar(conn, {"recipient": notice.recipient, "since": since}) or 0)
         to_address += sum(1 for kept in keep if kept.recipient == notice.recipient)
         if for_incident + len(keep) >= PER_INCIDENT:
@@ -101,3 +113,10 @@ def _within_caps(
         else:
             keep.append(notice)
     return keep, capped
+
+
+def mark_bounced(conn: Connection, addresses: Sequence[str], reason: str) -> None:
+    """Pause automatic mail to addresses our mail bounced from (for BOUNCE_PAUSE)."""
+    statement = MARK_BOUNCED[conn.dialect.name]
+    for address in addresses:
+        statement.execute(conn, {"address": address.lower(), "until": utcnow() + BOUNCE_PAUSE, "reason": reason[:500]})

@@ -11,7 +11,17 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, case, delete, func, insert, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from hub.models import OPEN_CONDITION, AlertCount, AlertState, Event, Incident, OutboxMessage, TimelineEntry, User
+from hub.models import (
+    OPEN_CONDITION,
+    AlertCount,
+    AlertState,
+    BouncedAddress,
+    Event,
+    Incident,
+    OutboxMessage,
+    TimelineEntry,
+    User,
+)
 from hub.prepared import Prepared
 
 EVENTS = cast(Table, Event.__table__)
@@ -203,3 +213,23 @@ RECENT_FOR_INCIDENT = Prepared(
     ),
     ("incident", "since"),
 )
+
+_BOUNCED = cast(Table, BouncedAddress.__table__)
+BOUNCED_UNTIL = Prepared(
+    select(_BOUNCED.c.until).where(_BOUNCED.c.address == bindparam("address"), _BOUNCED.c.until > bindparam("now")),
+    ("address", "now"),
+)
+
+
+def _mark_bounced(dialect: Any) -> Prepared:
+    row = dialect.insert(_BOUNCED).values(
+        address=bindparam("address"), until=bindparam("until"), reason=bindparam("reason")
+    )
+    return Prepared(
+        row.on_conflict_do_update(index_elements=[_BOUNCED.c.address], set_={"until": bindparam("until"),
+                                                                              "reason": bindparam("reason")}),
+        ("address", "until", "reason"),
+    )  # fmt: skip
+
+
+MARK_BOUNCED = {"sqlite": _mark_bounced(sqlite), "postgresql": _mark_bounced(postgresql)}

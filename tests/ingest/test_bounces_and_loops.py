@@ -69,3 +69,15 @@ def test_loop_and_responder_headers_mark_mail_automatic() -> None:
                    "Return-Path: <>"):  # fmt: skip
         raw = f"From: ann@example.com\r\nSubject: away\r\n{header}\r\n\r\nI am away.".encode()
         assert parse(raw).auto_submitted, header
+
+
+def test_an_address_that_bounced_gets_no_automatic_mail_for_a_while(intake: Intake, db: Database) -> None:
+    intake.record(RAW, InboundEvent(source="email", title="Printer on fire", requester="ann@example.com"))
+    with db.read() as s:
+        ack_id = s.scalars(select(OutboxMessage.message_id)).one()
+    intake.record(RAW, parse(postfix_bounce(ack_id or ""), envelope_from=""))
+    intake.record(RAW, InboundEvent(source="email", title="Another question", requester="ann@example.com"))
+    assert count(db, OutboxMessage) == 1  # only the first acknowledgement, before the bounce
+    with db.read() as s:
+        held = s.scalars(select(TimelineEntry.summary).where(TimelineEntry.summary.like("%bounced%"))).all()
+    assert len(held) == 1 and "automatic mail to it pauses until" in held[0]

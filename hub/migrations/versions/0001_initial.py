@@ -73,6 +73,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("integration_id", "dedup_key"),
     )
     op.create_table(
+        "bounced_addresses",
+        sa.Column("address", sa.String(length=320), nullable=False),
+        sa.Column("until", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("address"),
+    )
+    op.create_table(
         "silences",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("matchers", sa.JSON(), nullable=False),
@@ -264,6 +271,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("bounced_addresses")
     with op.batch_alter_table("alert_states", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_alert_states_flapping"))
     op.drop_table("alert_states")
