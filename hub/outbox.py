@@ -100,9 +100,7 @@ def _within_caps(
         if notice.channel == "email" and (
             until := BOUNCED_UNTIL.scalar(conn, {"address": notice.recipient, "now": now})
         ):
-            capped.append(
-                (notice, f"the address bounced; automatic mail to it pauses until {str(until)[:16]} UTC")
-            )
+            capped.append((notice, f"the address bounced; automatic mail to it pauses until {str(until)[:16]} UTC"))
             continue
         to_address = int(RECENT_TO_ADDRESS.scalar(conn, {"recipient": notice.recipient, "since": since}) or 0)
         to_address += sum(1 for kept in keep if kept.recipient == notice.recipient)
