@@ -44,6 +44,7 @@ from sqlalchemy import text
 from support import (
     HOST,
     cpu_seconds,
+    join_with_progress,
     machine_busy_seconds,
     peak_rss_kib,
     prepare_home,
@@ -163,15 +164,12 @@ def storm(name: str, port: int, server: int, secret: str, args: argparse.Namespa
     try:
         for thread in threads:
             thread.start()
-        last = start
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(0.5)
-                if time.monotonic() - last >= 10:
-                    last = time.monotonic()
-                    sent, failed = sum(t.sent for t in tallies), sum(t.failed for t in tallies)
-                    print(f"  {name}: {last - start:5.0f} s, {sent} sent ({sent / (last - start):.0f}/s), "
-                          f"{failed} failed", flush=True)  # fmt: skip
+
+        def progress(seconds: float) -> str:
+            sent, failed = sum(t.sent for t in tallies), sum(t.failed for t in tallies)
+            return f"  {name}: {seconds:5.0f} s, {sent} sent ({sent / seconds:.0f}/s), {failed} failed"
+
+        join_with_progress(threads, start, 10, progress)
         elapsed = time.monotonic() - start
     finally:
         halt.set()

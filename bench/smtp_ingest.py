@@ -45,7 +45,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from aiosmtpd.controller import Controller
 from sqlalchemy import text
-from support import HOST, ROOT, cpu_seconds, machine_busy_seconds, prepare_home, process_tree, stop
+from support import (
+    HOST,
+    ROOT,
+    cpu_seconds,
+    join_with_progress,
+    machine_busy_seconds,
+    prepare_home,
+    process_tree,
+    stop,
+)
 
 from hub.config import Settings  # support put the project on the path
 from hub.db import Database
@@ -246,15 +255,12 @@ def load(name: str, port: int, server: int, args: argparse.Namespace) -> Run:
     pids = process_tree(server)
     began = time.monotonic()
     cpu0, server0, machine0 = time.process_time(), cpu_seconds(pids), machine_busy_seconds()
-    last = began
-    for thread in threads:
-        while thread.is_alive():
-            thread.join(0.5)
-            if time.monotonic() - last >= 5:
-                last = time.monotonic()
-                accepted, failed = sum(t.accepted for t in tallies), sum(t.failed for t in tallies)
-                print(f"  {name}: {last - began:4.0f} s, {accepted} accepted ({accepted / (last - began):.0f}/s), "
-                      f"{failed} failed", flush=True)  # fmt: skip
+
+    def progress(seconds: float) -> str:
+        accepted, failed = sum(t.accepted for t in tallies), sum(t.failed for t in tallies)
+        return f"  {name}: {seconds:4.0f} s, {accepted} accepted ({accepted / seconds:.0f}/s), {failed} failed"
+
+    join_with_progress(threads, began, 5, progress)
     # Each client stops after the message it was sending at its deadline: the run lasts until the last answer.
     elapsed = max([t.finished for t in tallies] + [began + args.seconds]) - began
     return Run(

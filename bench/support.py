@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -111,3 +114,16 @@ def prepare_home(tmp: Path, integrations: dict[str, str]) -> tuple[dict[str, str
                              set_assignee="oncall@example.com"))  # fmt: skip
     db.dispose()
     return env, url, secrets
+
+
+def join_with_progress(
+    threads: Sequence[threading.Thread], started: float, every: float, line: Callable[[float], str]
+) -> None:
+    """Wait for the load threads, printing `line(seconds so far)` every `every` seconds: long runs show progress."""
+    last = started
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.5)
+            if time.monotonic() - last >= every:
+                last = time.monotonic()
+                print(line(last - started), flush=True)
