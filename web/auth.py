@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length
 from hub.accounts import authenticate_user
 from hub.models import User
 from web.extensions import login_manager
+from web.ratelimit import login_failed, login_locked
 from web.security import safe_next
 from web.services import services
 
@@ -64,10 +65,19 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     error = None
     if form.validate_on_submit():
+        email = form.email.data or ""
+        redis_client = services().redis()
+        wait = login_locked(redis_client, email)
+        if wait is not None:
+            # Checked before the password, so guessing costs the guesser time and us no argon2 work.
+            minutes = max(1, round(wait / 60))
+            error = f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+            return render_template("login.html", form=form, error=error), 429
         with services().db.read() as db_session:
-            user = authenticate_user(db_session, form.email.data or "", form.password.data or "")
+            user = authenticate_user(db_session, email, form.password.data or "")
             found = SessionUser(user.id, user.email, user.role) if user is not None else None
         if found is None:
+            login_failed(redis_client, email)
             error = LOGIN_FAILED
         else:
             session.clear()  # start the logged-in session afresh, keeping nothing from before

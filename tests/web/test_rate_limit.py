@@ -74,3 +74,32 @@ def test_the_window_resets_after_a_minute(redis_url: str) -> None:
     assert retry_after(client, ref, now=120.0) is None
     assert retry_after(client, ref, now=150.0) == 30
     assert retry_after(client, ref, now=180.0) is None
+
+
+def test_after_five_failed_logins_the_address_must_wait_even_with_the_right_password(
+    settings: Settings, db: Database, redis_url: str
+) -> None:
+    from tests.web.helpers import Login, log_in
+
+    with db.transaction() as session:
+        accounts.create_user(session, email="ann@example.com", password="the right one", role="agent")
+    client = client_for(settings, db, redis_url)
+    for _ in range(5):
+        assert log_in(client, Login("ann@example.com", "wrong guess")).status_code == 200
+    locked = log_in(client, Login("ann@example.com", "the right one"))
+    assert locked.status_code == 429 and "Too many failed attempts" in locked.get_data(as_text=True)
+    other = log_in(client_for(settings, db, redis_url), Login("bob@example.com", "anything"))
+    assert other.status_code == 200  # other addresses are not locked out
+
+
+def test_login_lock_lifts_when_its_window_ends(redis_url: str) -> None:
+    import redis
+
+    from web.ratelimit import LOGIN_PER_EMAIL, LOGIN_WINDOW, login_failed, login_locked
+
+    client = redis.Redis.from_url(redis_url)
+    start = 900.0 * 10
+    for _ in range(LOGIN_PER_EMAIL):
+        login_failed(client, "ann@example.com", now=start)
+    assert login_locked(client, "Ann@Example.com", now=start + 60) == LOGIN_WINDOW - 60
+    assert login_locked(client, "ann@example.com", now=start + LOGIN_WINDOW) is None
