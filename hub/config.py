@@ -33,6 +33,7 @@ class Settings:
     web_workers: int = 2
     secure_cookies: bool = False
     public_url: str | None = None
+    metrics_token: str | None = None  # when set, /metrics wants it as a bearer token
     smtp_tls_cert: Path | None = None  # PEM certificate chain offered with STARTTLS
     smtp_tls_key: Path | None = None
 
@@ -80,6 +81,7 @@ class Settings:
             web_workers=_int(env, "SWITCHBOARD_WEB_WORKERS", 2),
             secure_cookies=env.get("SWITCHBOARD_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
             public_url=env.get("SWITCHBOARD_PUBLIC_URL") or None,
+            metrics_token=env.get("SWITCHBOARD_METRICS_TOKEN") or None,
             **_tls_files(env),
         )
 

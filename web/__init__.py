@@ -21,6 +21,7 @@ from web import (
     health,
     incidents,
     integrations,
+    metrics,
     opsgenie,
     pagerduty,
     permissions,
@@ -58,7 +59,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     permissions.init_app(app)
 
     # Token-authenticated endpoints: no cookie, so no cross-site request can ride on one.
-    for blueprint in (events.bp, pagerduty.bp, opsgenie.bp, api.bp, silences_api.bp, health.bp):
+    for blueprint in (events.bp, pagerduty.bp, opsgenie.bp, api.bp, silences_api.bp, health.bp, metrics.bp):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     app.register_blueprint(auth.bp)

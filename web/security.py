@@ -20,7 +20,7 @@ SESSION_LIFETIME = timedelta(hours=12)
 
 #: Requests under these paths are authenticated by a token, never by a cookie: they get no session.
 #: (/v2/ is where PagerDuty- and Opsgenie-compatible senders post.)
-STATELESS_PREFIXES = ("/api/", "/v2/", "/healthz")
+STATELESS_PREFIXES = ("/api/", "/v2/", "/healthz", "/metrics")
 
 # No inline scripts or styles anywhere: the one stylesheet is web/static/app.css, and the UI needs no script.
 CONTENT_SECURITY_POLICY = "; ".join(

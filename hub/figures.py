@@ -1,0 +1,44 @@
+"""Counts for monitoring, read straight from the database so every process reports the same figures.
+
+Counters derived from stored rows survive restarts and need no coordination between web processes; the price
+is a few GROUP BY queries per scrape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hub.models import Event, Incident, OutboxMessage
+
+
+@dataclass(frozen=True)
+class Figures:
+    events: dict[tuple[str, str], int]  # (source, status) -> events received
+    incidents: dict[str, int]  # status -> incidents now
+    incidents_opened: int
+    incidents_resolved: int
+    notifications: dict[tuple[str, str], int]  # (channel, status) -> outbox rows
+
+
+def read(session: Session) -> Figures:
+    events = session.execute(select(Event.source, Event.status, func.count()).group_by(Event.source, Event.status))
+    incidents = {
+        status: count
+        for status, count in session.execute(select(Incident.status, func.count()).group_by(Incident.status))
+    }
+    resolved = session.scalar(select(func.count()).where(Incident.resolved_at.is_not(None))) or 0
+    outbox = session.execute(
+        select(OutboxMessage.channel, OutboxMessage.status, func.count()).group_by(
+            OutboxMessage.channel, OutboxMessage.status
+        )
+    )
+    return Figures(
+        events={(source, status): count for source, status, count in events},
+        incidents=incidents,
+        incidents_opened=sum(incidents.values()),
+        incidents_resolved=int(resolved),
+        notifications={(channel, status): count for channel, status, count in outbox},
+    )

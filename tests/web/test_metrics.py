@@ -1,0 +1,47 @@
+"""`/metrics`: Prometheus text with what came in, what became of it and what is owed, read from the database."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from hub.config import Settings
+from hub.db import Database
+from tests.conftest import make_settings
+from tests.web.conftest import IntegrationCredentials
+from tests.web.helpers import post_event
+from web import create_app
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def test_metrics_count_events_incidents_and_notifications(
+    client: FlaskClient, integration: IntegrationCredentials
+) -> None:
+    for key in ("a", "a", "b"):
+        post_event(client, integration.name, integration.secret, {"title": "Disk", "dedup_key": key})
+    post_event(client, integration.name, integration.secret, {"status": "resolve", "dedup_key": "b"})
+    post_event(client, integration.name, integration.secret, {"severity": "bad"})
+    response = client.get("/metrics")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    found = samples(response.get_data(as_text=True))
+    assert found[("switchboard_events_total", (("source", "generic"), ("status", "processed")))] == 3
+    assert found[("switchboard_events_total", (("source", "generic"), ("status", "deduplicated")))] == 1
+    assert found[("switchboard_events_total", (("source", "generic"), ("status", "unprocessable")))] == 1
+    assert found[("switchboard_incidents", (("status", "open"),))] == 1
+    assert found[("switchboard_incidents_opened_total", ())] == 2
+    assert found[("switchboard_incidents_resolved_total", ())] == 1
+    assert "Set-Cookie" not in response.headers
+
+
+def test_metrics_token_when_configured_is_required(settings: Settings, db: Database) -> None:
+    client = create_app(make_settings(settings.home, metrics_token="s3cret"), db=db).test_client()
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer s3cret"}).status_code == 200
