@@ -106,7 +106,13 @@ def test_worker_stops_cleanly_on_sigterm(parts: Parts) -> None:
     process = spawn("worker", parts)
     connection = redis.Redis.from_url(parts.settings.redis_url or "")
     try:
-        wait_until(lambda: Worker.all(connection=connection), timeout=20, message="the worker to register")
+        # Idle means waiting on the queue: a SIGTERM during RQ's own start-up (scheduler launch) can be swallowed
+        # by RQ and leave the worker blocked on its dequeue; `switchboard up` kills a part that outstays its stop.
+        wait_until(
+            lambda: [w for w in Worker.all(connection=connection) if w.get_state() == "idle"],
+            timeout=20,
+            message="the worker to wait on its queue",
+        )
     finally:
         code, log = stop(process)
     assert code == 0, log
