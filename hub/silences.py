@@ -3,7 +3,6 @@ engine's job (rules/silences.py); every change bumps the routing version so each
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 from hub.domain import MATCH_OPS, Matcher, is_rule_field
 from hub.errors import BadInput
 from hub.models import Silence, utcnow
+from hub.regex import compile_pattern
 from hub.rulebook import bump_version
 
 MAX_DURATION = timedelta(days=366)
@@ -32,10 +32,7 @@ def check_matcher(matcher: Matcher) -> Matcher:
     if matcher.op not in MATCH_OPS:
         raise BadInput(f"unknown matcher operator {matcher.op!r}; use one of {', '.join(MATCH_OPS)}")
     if matcher.op in ("=~", "!~"):
-        try:
-            re.compile(matcher.value)
-        except re.error as exc:
-            raise BadInput(f"invalid regular expression in {matcher}: {exc}") from None
+        compile_pattern(matcher.value)  # raises InvalidPattern (a BadInput) naming the problem
     return matcher
 
 

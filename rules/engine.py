@@ -6,13 +6,13 @@ predicate call per rule.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from hub.domain import RULE_FIELDS, Decision, InboundEvent, RuleBook, RuleSpec, SilenceSpec, TraceStep, is_rule_field
+from hub.regex import InvalidPattern, compile_pattern
 from rules.errors import RuleError
 from rules.silences import CompiledSilence, compile_silence, silenced_by
 
@@ -50,9 +50,9 @@ def _operator(op: str, operand: str) -> Predicate:
             return lambda v: v is not None and v != ""
         case "regex":
             try:
-                pattern = re.compile(operand, re.IGNORECASE)
-            except re.error as exc:
-                raise RuleError(f"invalid regular expression {operand!r}: {exc}") from None
+                pattern = compile_pattern(operand, ignore_case=True)
+            except InvalidPattern as exc:
+                raise RuleError(str(exc)) from None
             return lambda v: pattern.search(_text(v)) is not None
     raise RuleError(f"unknown operator {op!r}; use one of: {', '.join(OPERATORS)}")
 

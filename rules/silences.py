@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from hub.domain import InboundEvent, Matcher, SilenceSpec
+from hub.regex import InvalidPattern, compile_pattern
 from rules.errors import RuleError
 
 
@@ -23,9 +23,9 @@ def compile_matcher(matcher: Matcher) -> Callable[[InboundEvent], bool]:
         equal = matcher.op == "="
         return lambda event: (_text(event.field_value(field)) == value) is equal
     try:
-        pattern = re.compile(value)
-    except re.error as exc:
-        raise RuleError(f"invalid regular expression {value!r} in silence matcher {matcher}: {exc}") from None
+        pattern = compile_pattern(value)
+    except InvalidPattern as exc:
+        raise RuleError(f"{exc} (in silence matcher {matcher})") from None
     matching = matcher.op == "=~"
     return lambda event: (pattern.fullmatch(_text(event.field_value(field))) is not None) is matching
 

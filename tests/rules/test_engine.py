@@ -106,3 +106,17 @@ def test_engine_recompiles_only_when_the_rule_book_version_changes() -> None:
 def test_a_stored_rule_that_no_longer_compiles_never_matches_and_does_not_stop_ingest() -> None:
     book = RuleBook(1, (rule(1, op="regex", value="(", set_category="bad"), rule(2, set_category="good")))
     assert Engine()(EVENT, book).category == "good"
+
+
+def test_a_catastrophic_pattern_runs_in_linear_time_on_re2() -> None:
+    import time
+
+    compiled = compile_rule(rule(field="title", op="regex", value="(a+)+$", set_category="x"))
+    started = time.perf_counter()
+    assert not compiled.matches(InboundEvent(source="generic", title="a" * 5000 + "b"))
+    assert time.perf_counter() - started < 0.5  # Python's re would backtrack for longer than the universe
+
+
+def test_a_pattern_re2_cannot_run_is_refused_with_the_reason() -> None:
+    with pytest.raises(RuleError, match=r"invalid regular expression '\(a\)\\\\1'"):
+        compile_rule(rule(field="title", op="regex", value=r"(a)\1"))
