@@ -49,6 +49,7 @@ from support import (
     peak_rss_kib,
     prepare_home,
     process_tree,
+    run_main,
     start_gunicorn,
     stop,
 )
@@ -269,8 +270,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:  # the servers were stopped on the way out
-        print("interrupted: no figures", file=sys.stderr)
-        sys.exit(130)
+    run_main(main)

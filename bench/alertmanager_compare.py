@@ -50,7 +50,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import text
-from support import HOST, cpu_seconds, machine_busy_seconds, prepare_home, process_tree, start_gunicorn, stop
+from support import HOST, cpu_seconds, machine_busy_seconds, prepare_home, process_tree, run_main, start_gunicorn, stop
 
 from hub.db import Database  # support put the project on the path
 from hub.net import free_port, wait_for_port
@@ -411,8 +411,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:  # the servers were stopped on the way out
-        print("interrupted: no figures", file=sys.stderr)
-        sys.exit(130)
+    run_main(main)

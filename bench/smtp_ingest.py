@@ -53,6 +53,7 @@ from support import (
     machine_busy_seconds,
     prepare_home,
     process_tree,
+    run_main,
     stop,
 )
 
@@ -384,8 +385,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:  # the servers were stopped on the way out
-        print("interrupted: no figures", file=sys.stderr)
-        sys.exit(130)
+    run_main(main)

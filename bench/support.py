@@ -127,3 +127,12 @@ def join_with_progress(
             if time.monotonic() - last >= every:
                 last = time.monotonic()
                 print(line(last - started), flush=True)
+
+
+def run_main(main: Callable[[], int]) -> None:
+    """Exit with `main()`'s status; Ctrl-C exits 130 (each benchmark stops its servers on the way out)."""
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted: no figures", file=sys.stderr)
+        sys.exit(130)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from support import prepare_home, start_gunicorn, stop
+from support import prepare_home, run_main, start_gunicorn, stop
 
 LUA = {
     "distinct": r"""
@@ -117,4 +117,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)
