@@ -46,6 +46,7 @@ def outbox_row(incident_id: int, notice: notices.Notice) -> dict[str, Any]:
         "attempts": 0,
         "created_at": now,
         "updated_at": now,
+        "payload": notice.data,
     }
 
 
@@ -57,13 +58,21 @@ PER_INCIDENT = 10
 CAP_WINDOW = timedelta(minutes=10)
 
 
-def owe(conn: Connection, incident_id: int, owed: Sequence[notices.Notice], also: Sequence[dict] = ()) -> None:
+def owe(
+    conn: Connection,
+    incident_id: int,
+    owed: Sequence[notices.Notice],
+    also: Sequence[dict] = (),
+    *,
+    automatic: bool = True,
+) -> None:
     """Write notices to the outbox with a timeline entry each (plus `also`), in the caller's transaction.
 
-    A notice over the caps is not sent; its timeline entry says so, so nothing is dropped silently.
+    Automatic notices over the caps are not sent; their timeline entry says so, so nothing is dropped silently.
+    A person's own mail (`automatic=False`, an agent's reply) is never held back by the caps.
     """
     entries = [*also]
-    if owed:
+    if owed and automatic:
         owed, capped = _within_caps(conn, incident_id, owed)
         entries += [
             entry(incident_id, "notification", f"{n.kind} to {n.recipient} not sent: {why}") for n, why in capped
@@ -97,14 +106,15 @@ def _within_caps(
     capped: list[tuple[notices.Notice, str]] = []
     now = utcnow()
     for notice in owed:
-        if notice.channel == "email" and (
-            until := BOUNCED_UNTIL.scalar(conn, {"address": notice.recipient, "now": now})
-        ):
+        if notice.channel != "email":  # the caps protect mailboxes from loops; a webhook or chat room takes all
+            keep.append(notice)
+            continue
+        if until := BOUNCED_UNTIL.scalar(conn, {"address": notice.recipient, "now": now}):
             capped.append((notice, f"the address bounced; automatic mail to it pauses until {str(until)[:16]} UTC"))
             continue
         to_address = int(RECENT_TO_ADDRESS.scalar(conn, {"recipient": notice.recipient, "since": since}) or 0)
         to_address += sum(1 for kept in keep if kept.recipient == notice.recipient)
-        if for_incident + len(keep) >= PER_INCIDENT:
+        if for_incident + sum(1 for kept in keep if kept.channel == "email") >= PER_INCIDENT:
             capped.append((notice, f"{PER_INCIDENT} mails about this incident in {minutes} min already"))
         elif to_address >= PER_ADDRESS:
             capped.append((notice, f"{PER_ADDRESS} mails to this address in {minutes} min already"))

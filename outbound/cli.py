@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from types import FrameType
 
 import click
@@ -17,7 +18,7 @@ from hub.db import Database
 from hub.errors import StorageUnavailable
 from hub.intake import NoticeSettings
 from hub.maintenance import upkeep
-from outbound import runtime
+from outbound import escalations, runtime
 from outbound.channels.email import Relay
 from outbound.dispatcher import BATCH, move_batch, run_dispatcher
 from outbound.errors import QueueUnavailable
@@ -61,8 +62,10 @@ def _log_to_stderr() -> None:
 def worker(burst: bool, fork: bool) -> None:
     """Deliver notifications: run an RQ worker on the 'notifications' queue in REDIS_URL.
 
-    SIGTERM or Ctrl-C stops it warmly: the delivery in progress finishes first (a second signal stops at once).
-    Transient failures are retried by RQ after 10, 20, 40, 60 and 60 seconds; then the notification is marked dead.
+    Each job delivers a batch of notifications, several at a time. SIGTERM or Ctrl-C stops it warmly: the batch in
+    progress finishes first (a second signal stops at once). A notification that fails for now is retried on its
+    own (SWITCHBOARD_RETRY_FIRST, _RETRY_CAP, _RETRY_GIVE_UP: 10 s doubling to 60 s, for 24 h by default), then
+    dead-lettered; see `switchboard outbox list --dead`.
     """
     settings = load_settings()
     url = _redis_url(settings)
@@ -75,12 +78,33 @@ def worker(burst: bool, fork: bool) -> None:
     runtime.install(settings)  # jobs in this process (or its forked children) use these settings
     connection = connect(url, timeout=None)  # RQ sets a socket timeout longer than its blocking dequeue
     try:
-        run_worker(connection, burst=burst, fork=fork)
+        connection.ping()
     except (redis.ConnectionError, redis.TimeoutError) as exc:
+        connection.close()
         raise click.ClickException(f"cannot reach Redis at {_safe(url)}: {exc}") from None
+    try:
+        _work_through_outages(connection, url, burst=burst, fork=fork)
     finally:
         runtime.reset()
         connection.close()
+
+
+def _work_through_outages(connection: redis.Redis, url: str, *, burst: bool, fork: bool) -> None:
+    """Run the worker; when Redis goes away under it, wait for it to come back and start again.
+
+    RQ rides out a Redis that is briefly away while it waits for jobs, but not everywhere (registration,
+    heartbeats), so the worker is restarted here; whatever it held is found again by the dispatcher's sweep.
+    """
+    log = logging.getLogger("switchboard.outbound")
+    pause = 0.5
+    while True:
+        try:
+            run_worker(connection, burst=burst, fork=fork)
+            return
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            log.warning("lost Redis at %s (%s); starting again in %.1f s", _safe(url), exc, pause)
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
 
 @click.command()
@@ -116,7 +140,8 @@ def dispatch(once: bool, interval: float) -> None:
         signal.signal(signal.SIGTERM, _request_stop)
         signal.signal(signal.SIGINT, _request_stop)
         notice_settings = NoticeSettings(desk_addresses=settings.desk_addresses, base_url=settings.base_url)
-        run_dispatcher(db, queue, interval=interval, stop=stop, upkeep=lambda: upkeep(db, notice_settings))
+        run_dispatcher(db, queue, interval=interval, stop=stop, upkeep=lambda: upkeep(db, notice_settings),
+                       each_round=lambda: escalations.schedule(db, queue))  # fmt: skip
     finally:
         connection.close()
         db.dispose()

@@ -1,13 +1,17 @@
-"""Move owed notifications from the outbox table onto the RQ queue.
+"""Move owed notifications from the outbox table onto the RQ queue, a batch of rows per job.
 
-The outbox is the source of truth: a row is marked 'queued' only in the transaction that also saw its job enqueued,
-so if Redis is down the rows simply stay 'pending' and go out when it returns. Rows are claimed with
-SELECT ... FOR UPDATE SKIP LOCKED, so several dispatchers can run against PostgreSQL (SQLite serialises writers
-anyway). Jobs for one batch go to Redis in one pipeline, not one round trip per row.
+The outbox is the source of truth: rows are marked 'queued' with the id of the job that will hold them, committed,
+and only then is the job enqueued (so a worker never sees a job before its rows); should Redis refuse the job, the
+rows go back to 'pending', so if Redis is down they simply wait and go out when it returns. A pending row is
+due when its `next_attempt_at` (set after a failed attempt) has passed. Rows are claimed
+with SELECT ... FOR UPDATE SKIP LOCKED, so several dispatchers can run against PostgreSQL (SQLite serialises
+writers anyway). All jobs of one round go to Redis in one pipeline.
 
-A row can also be 'queued' with no job that will ever run it: the worker crashed and RQ gave up on the job, or Redis
-lost its data. The sweep finds queued rows untouched for `stale_after` seconds whose job is gone or finished and
-enqueues them again; delivery is idempotent for rows already sent, so a spurious re-enqueue costs nothing.
+A row can also be 'queued' under a job that will never run it: Redis lost its data, the job failed without its
+callback putting the rows back, or its worker was killed mid-job (RQ notices that only much later). The sweep finds
+queued rows untouched for `stale_after` seconds and looks at their job: gone, finished, failed, or started more than
+`stuck_after` seconds ago (longer than any job may run) means lost, and the rows go out again in a new job. A row's
+delivery id never changes, so a receiver can drop the repeat should the lost job have sent it after all.
 """
 
 from __future__ import annotations
@@ -16,14 +20,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import redis
-from redis.client import Pipeline
-from rq import Callback, Queue, Retry
-from rq.exceptions import DeserializationError, NoSuchJobError
+from rq import Callback, Queue
 from rq.job import JobStatus
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -32,15 +34,18 @@ from hub.errors import StorageUnavailable
 from hub.models import OutboxMessage, utcnow
 from outbound import jobs
 from outbound.errors import QueueUnavailable
-from outbound.queue import FAILURE_TTL, JOB_TIMEOUT, RESULT_TTL, default_retry, job_id_for
+from outbound.queue import FAILURE_TTL, JOB_ROWS, JOB_TIMEOUT, RESULT_TTL, new_job_id
 
 log = logging.getLogger("switchboard.outbound")
 
-#: Job statuses after which RQ will not run the job again; any other status means its row must be left alone.
+#: Job statuses after which RQ will not run the job again.
 _DONE = frozenset({JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED})
 
-#: Rows per transaction and per Redis pipeline.
-BATCH = 100
+#: Rows per transaction and per Redis pipeline (split into jobs of JOB_ROWS).
+BATCH = 500
+
+#: A job started longer ago than this has outlived its timeout: its worker died with it.
+STUCK_AFTER = JOB_TIMEOUT + 60.0
 
 
 def dispatch_once(
@@ -48,16 +53,19 @@ def dispatch_once(
     queue: Queue,
     *,
     batch: int = BATCH,
+    job_rows: int = JOB_ROWS,
     stale_after: float = 300,
-    retry: Retry | None = None,
+    stuck_after: float = STUCK_AFTER,
     sweep: bool = True,
 ) -> int:
-    """Enqueue up to `batch` pending rows (and, with `sweep`, stale queued ones); returns how many were enqueued.
+    """Enqueue up to `batch` due rows (and, with `sweep`, lost queued ones); returns how many rows were enqueued.
 
     When Redis is unreachable nothing changes, a warning is logged and 0 is returned: the outbox keeps the rows.
     """
     try:
-        return move_batch(db, queue, batch=batch, stale_after=stale_after, retry=retry, sweep=sweep)
+        return move_batch(
+            db, queue, batch=batch, job_rows=job_rows, stale_after=stale_after, stuck_after=stuck_after, sweep=sweep
+        )
     except QueueUnavailable as exc:
         log.warning("%s; notifications stay pending in the outbox until it is back", exc)
         return 0
@@ -68,34 +76,59 @@ def move_batch(
     queue: Queue,
     *,
     batch: int = BATCH,
+    job_rows: int = JOB_ROWS,
     stale_after: float = 300,
-    retry: Retry | None = None,
+    stuck_after: float = STUCK_AFTER,
     sweep: bool = True,
 ) -> int:
     """Like `dispatch_once`, but raises QueueUnavailable when Redis is down (for callers that back off or report)."""
-    if not _anything_to_do(db, stale_after if sweep else None):
+    if not _anything_to_do(db, utcnow(), stale_after if sweep else None):
         return 0  # a cheap read, so an idle dispatcher never takes SQLite's write lock
     try:
+        queue.connection.ping()  # Redis away: leave the database alone
         with db.transaction() as session:
-            pending = _claim(session, OutboxMessage.status == "pending", batch)
-            rows = [*pending, *(_claim(session, _stale(stale_after), batch) if sweep else [])]
-            if not rows:
-                return 0
-            moved = _enqueue(queue, rows, retry or default_retry())
-            lost = len([row for row in moved if row.status == "queued"])
-            if lost:
-                log.warning("re-enqueued %d queued notification(s) whose job was lost, failed or finished", lost)
             now = utcnow()
-            for row in rows:
-                # Rows whose job is still alive are only touched: the job will deliver them, and the sweep
-                # looks at them again only after another `stale_after` seconds.
-                row.status = "queued"
-                row.updated_at = now
-            return len(moved)  # committed on leaving the block; any error above rolls every row back
+            ids = _claim(session, _due(now), batch)
+            lost: list[int] = []
+            if sweep:
+                lost, alive = _sweep(session, queue, now, stale_after, stuck_after, batch)
+                if alive:  # their job will deliver them; look again only after another `stale_after`
+                    session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(alive)).values(updated_at=now))
+            rows = [*ids, *lost]
+            chunks = [(new_job_id(), rows[i : i + job_rows]) for i in range(0, len(rows), job_rows)]
+            for job_id, chunk in chunks:
+                session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(chunk))
+                    .values(status="queued", job_id=job_id, updated_at=now)
+                )
+        # Enqueued only after the commit: a worker quick enough to take a job at once must find its rows queued
+        # under its id (it skips any it does not hold).
+        if not chunks:
+            return 0
+        try:
+            _enqueue(queue, chunks)
+        except redis.RedisError:
+            _release(db, [job_id for job_id, _ in chunks])
+            raise
+        if lost:
+            log.warning("re-enqueued %d queued notification(s) whose job was lost, failed or stuck", len(lost))
+        return len(rows)
     except redis.RedisError as exc:
         # Not only ConnectionError and TimeoutError: a Redis that is out of memory, loading or read-only
         # refuses writes too, and in every case the rows stay pending until it is back.
         raise QueueUnavailable(f"Redis is unavailable ({type(exc).__name__}: {exc})") from exc
+
+
+def _release(db: Database, job_ids: list[str]) -> None:
+    """Put rows back to pending when their jobs could not be enqueued (should this fail too, the sweep finds
+    them: their jobs do not exist)."""
+    with db.transaction() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.job_id.in_(job_ids), OutboxMessage.status == "queued")
+            .values(status="pending", job_id=None)
+        )
 
 
 def run_dispatcher(
@@ -106,12 +139,15 @@ def run_dispatcher(
     stop: threading.Event | None = None,
     batch: int = BATCH,
     stale_after: float = 300,
+    stuck_after: float = STUCK_AFTER,
     upkeep: Callable[[], object] | None = None,
+    each_round: Callable[[], object] | None = None,
 ) -> None:
     """Dispatch until `stop` is set: at once again while batches come back full, else every `interval` seconds.
 
-    `upkeep` runs with each sweep for stale jobs (about every 30 s): the hub's periodic chores, passed in so this
-    module knows nothing of them.
+    `upkeep` runs with each sweep for lost jobs (about every 30 s): the hub's periodic chores, passed in so this
+    module knows nothing of them. `each_round` runs every round, for other timed work that must not wait 30 s
+    (handing escalation steps to RQ's scheduler).
 
     Redis or the database being away is waited out with a growing pause (at most 5 s), logged when it starts and
     when it ends rather than on every attempt.
@@ -123,7 +159,9 @@ def run_dispatcher(
     while not stop.is_set():
         sweep = time.monotonic() >= next_sweep
         try:
-            moved = move_batch(db, queue, batch=batch, stale_after=stale_after, sweep=sweep)
+            moved = move_batch(db, queue, batch=batch, stale_after=stale_after, stuck_after=stuck_after, sweep=sweep)
+            if each_round is not None:
+                each_round()
         except (QueueUnavailable, StorageUnavailable) as exc:
             if failures == 0:
                 log.warning("dispatcher paused: %s; retrying until it is back", exc)
@@ -147,82 +185,98 @@ def run_dispatcher(
 # -- the pieces ------------------------------------------------------------------------------------------
 
 
-def _anything_to_do(db: Database, stale_after: float | None) -> bool:
-    pending = exists().where(OutboxMessage.status == "pending")
+def _due(now: datetime) -> ColumnElement[bool]:
+    return (OutboxMessage.status == "pending") & or_(
+        OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now
+    )
+
+
+def _stale(now: datetime, stale_after: float) -> ColumnElement[bool]:
+    """Queued rows nobody has vouched for in `stale_after` seconds: their job may be lost."""
+    return (OutboxMessage.status == "queued") & (OutboxMessage.updated_at <= now - timedelta(seconds=stale_after))
+
+
+def _anything_to_do(db: Database, now: datetime, stale_after: float | None) -> bool:
     with db.read() as session:
-        if session.scalar(select(pending)):
+        if session.scalar(select(exists().where(_due(now)))):
             return True
         if stale_after is None:
             return False
-        return bool(session.scalar(select(exists().where(_stale(stale_after)))))
+        return bool(session.scalar(select(exists().where(_stale(now, stale_after)))))
 
 
-def _stale(stale_after: float) -> ColumnElement[bool]:
-    """Queued rows nobody has vouched for in `stale_after` seconds: their job may be lost."""
-    cutoff = utcnow() - timedelta(seconds=stale_after)
-    return (OutboxMessage.status == "queued") & (OutboxMessage.updated_at <= cutoff)
-
-
-def _claim(session: Session, condition: ColumnElement[bool], batch: int) -> list[OutboxMessage]:
+def _claim(session: Session, condition: ColumnElement[bool], batch: int) -> list[int]:
     """Lock up to `batch` rows, skipping rows another dispatcher holds (PostgreSQL; SQLite ignores the hint)."""
     query = (
-        select(OutboxMessage).where(condition).order_by(OutboxMessage.id).limit(batch).with_for_update(skip_locked=True)
+        select(OutboxMessage.id)
+        .where(condition)
+        .order_by(OutboxMessage.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
     )
     return list(session.scalars(query))
 
 
-def _enqueue(queue: Queue, rows: Sequence[OutboxMessage], retry: Retry) -> list[OutboxMessage]:
-    """Enqueue the rows whose job RQ will not run anyway; returns them. Two round trips for the whole batch.
+def _sweep(
+    session: Session, queue: Queue, now: datetime, stale_after: float, stuck_after: float, batch: int
+) -> tuple[list[int], list[int]]:
+    """Stale queued rows split into (lost, alive) by what Redis knows of their job, in one round trip."""
+    query = (
+        select(OutboxMessage.id, OutboxMessage.job_id)
+        .where(_stale(now, stale_after))
+        .order_by(OutboxMessage.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+    stale = list(session.execute(query))
+    if not stale:
+        return [], []
+    job_ids = sorted({job_id for _, job_id in stale if job_id})
+    states = dict(zip(job_ids, _job_states(queue, job_ids), strict=True))
+    cutoff = now.timestamp() - stuck_after
+    lost: list[int] = []
+    alive: list[int] = []
+    for outbox_id, job_id in stale:
+        status, started = states.get(job_id or "", (None, None))
+        gone = status is None or status in _DONE or (status == JobStatus.STARTED and (started or 0) < cutoff)
+        (lost if gone else alive).append(outbox_id)
+    return lost, alive
 
-    A job still alive under the row's id (queued, running, waiting for a retry) is left alone. A finished one
-    (failed, finished, stopped) is deleted in the same MULTI/EXEC as its replacement, so RQ's registries stay true.
-    """
-    ids = [job_id_for(row.delivery_id) for row in rows]
-    statuses = _job_statuses(queue, ids)
-    chosen = [
-        (row, job_id, status)
-        for row, job_id, status in zip(rows, ids, statuses, strict=True)
-        if status is None or status in _DONE
-    ]
-    if not chosen:
-        return []
+
+def _job_states(queue: Queue, job_ids: Sequence[str]) -> list[tuple[str | None, float | None]]:
+    """Each job's status and start time in one round trip (None: no such job); not the pickled call."""
+    with queue.connection.pipeline(transaction=False) as pipe:
+        for job_id in job_ids:
+            pipe.hmget(queue.job_class.key_for(job_id), "status", "started_at")
+        answers = pipe.execute()
+    states: list[tuple[str | None, float | None]] = []
+    for status, started_at in answers:
+        started = None
+        if started_at:
+            try:
+                started = datetime.fromisoformat(started_at.decode().replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                started = None
+        states.append((status.decode() if status else None, started))
+    return states
+
+
+def _enqueue(queue: Queue, chunks: Sequence[tuple[str, list[int]]]) -> None:
+    """One job per chunk, all in one MULTI/EXEC."""
     with queue.connection.pipeline() as pipe:
-        for _, job_id, status in chosen:
-            if status is not None:
-                _discard(queue, job_id, pipe)
         queue.enqueue_many(
             [
                 Queue.prepare_data(
-                    jobs.deliver,
-                    args=(row.id,),
+                    jobs.deliver_batch,
+                    args=(chunk, job_id),
                     job_id=job_id,
-                    retry=retry,
                     timeout=JOB_TIMEOUT,
                     result_ttl=RESULT_TTL,
                     failure_ttl=FAILURE_TTL,
-                    on_failure=Callback(jobs.on_delivery_failure),
+                    on_failure=Callback(jobs.on_batch_failure),
                 )
-                for row, job_id, _ in chosen
+                for job_id, chunk in chunks
             ],
             pipeline=pipe,
         )
         pipe.execute()
-    return [row for row, _, _ in chosen]
-
-
-def _job_statuses(queue: Queue, job_ids: Sequence[str]) -> list[str | None]:
-    """Each job's status in one round trip (None: no such job); only the status field, not the pickled call."""
-    with queue.connection.pipeline(transaction=False) as pipe:
-        for job_id in job_ids:
-            pipe.hget(queue.job_class.key_for(job_id), "status")
-        return [value.decode() if value else None for value in pipe.execute()]
-
-
-def _discard(queue: Queue, job_id: str, pipe: Pipeline) -> None:
-    """Remove a finished job and its registry entries (in `pipe`), so its replacement starts clean."""
-    try:
-        job = queue.job_class.fetch(job_id, connection=queue.connection, serializer=queue.serializer)
-    except (NoSuchJobError, DeserializationError):
-        pipe.delete(queue.job_class.key_for(job_id))
-        return
-    job.delete(pipeline=pipe)

@@ -1,63 +1,79 @@
-"""The delivery job RQ runs: one outbox row, by id, delivered at least once and recorded exactly once.
+"""The delivery job RQ runs: a batch of outbox rows, by id, sent concurrently, each row's outcome recorded on it.
 
-`deliver` takes an id, not an object, so a job enqueued before a change to the row still sees the row as it is
-now. It is safe to run twice: a row already marked sent is not sent again. Its failure callback makes sure that a
-row whose retries are used up ends as 'dead' with its last error, never stuck as 'queued'.
+RQ's per-job cost (a few milliseconds: registries, status writes, result) would cap a job-per-notification design
+at a few hundred a second, so one job carries up to `JOB_ROWS` rows. Retry state stays per row: a row that fails
+for now goes back to 'pending' with its own `next_attempt_at` (the dispatcher picks it up when due), one that fails
+for good or runs out of time goes 'dead' with its last error, and the job itself succeeds. The outcomes of a whole
+batch are written in one transaction (on SQLite, one turn of the write lock instead of fifty).
+
+A job delivers only the rows that are still 'queued' under its own id, so a row sent, discarded or handed to
+another job meanwhile is never sent by this one (a sent row is never sent again). If the job dies instead (worker
+killed, job timeout), its failure callback - or, failing that, the dispatcher's sweep - puts its rows back.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from redis import Redis
 from rq.job import Job
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.channels import ChannelSpec, channels_by_name
 from hub.db import Database
 from hub.errors import SwitchboardError
 from hub.models import OutboxMessage, TimelineEntry, utcnow
 from outbound import channels, runtime
 from outbound.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
 from outbound.notification import Notification
+from outbound.queue import SENDERS
+from outbound.retry import RetryPolicy, after_failure
 
 log = logging.getLogger("switchboard.outbound")
 
 #: Statuses after which a row is never sent again.
-FINAL_STATUSES = ("sent", "dead")
+FINAL_STATUSES = ("sent", "dead", "discarded")
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one send came to: sent, or failed for now (with the receiver's Retry-After) or for good."""
+
+    outcome: Literal["sent", "transient", "permanent"]
+    error: str | None = None
+    retry_after: float | None = None
+
+
+def deliver_batch(outbox_ids: list[int], job_id: str | None = None) -> dict[str, int]:
+    """Send the rows `job_id` holds (None: every row not yet final) and record each outcome; returns counts."""
+    rt = runtime.current()
+    with rt.db.read() as session:
+        rows = _deliverable(session, outbox_ids, job_id)
+        notifications = [Notification.from_row(row) for row in rows]
+        endpoints = channels_by_name(session, [n.recipient for n in notifications if n.channel != "email"])
+    if not notifications:
+        return {}
+    attempts = _send_all(notifications, endpoints, rt)
+    counts = _record(rt.db, RetryPolicy.from_settings(rt.settings), job_id, notifications, attempts)
+    return counts
 
 
 def deliver(outbox_id: int) -> str:
-    """Send one outbox row through its channel and record the outcome; returns what became of it.
-
-    Transient failures are recorded and re-raised so RQ's Retry tries again; permanent ones mark the row dead and
-    return normally, since retrying cannot help.
-    """
-    rt = runtime.current()
-    with rt.db.read() as session:
+    """Deliver one row now, whatever job holds it (tests, and an admin's manual send); says what became of it."""
+    deliver_batch([outbox_id])
+    with runtime.current().db.read() as session:
         row = session.get(OutboxMessage, outbox_id)
-        if row is None:
-            log.warning("outbox row %s does not exist; nothing to deliver", outbox_id)
-            return "missing"
-        if row.status in FINAL_STATUSES:
-            return f"already {row.status}"
-        notification = Notification.from_row(row)
-    try:
-        channels.send(notification, rt.settings)
-    except TransientDeliveryError as exc:
-        _record_failed_attempt(rt.db, outbox_id, str(exc))
-        log.warning("%s to %s deferred (will retry): %s", notification.kind, notification.recipient, exc)
-        raise
-    except PermanentDeliveryError as exc:
-        _mark_dead(rt.db, outbox_id, str(exc), attempted=True)
-        log.error("%s to %s failed for good: %s", notification.kind, notification.recipient, exc)
-        return "dead"
-    _mark_sent(rt.db, outbox_id)
-    return "sent"
+        return "missing" if row is None else row.status
 
 
-def on_delivery_failure(
+def on_batch_failure(
     job: Job,
     connection: Redis,
     exc_type: type[BaseException] | None,
@@ -65,58 +81,130 @@ def on_delivery_failure(
     traceback: TracebackType | None,
     *_: Any,
 ) -> None:
-    """RQ calls this after every failed run; once no retries are left, the row becomes dead with the last error.
+    """RQ calls this when a batch job raised, timed out, or was abandoned by a worker that died mid-job.
 
-    It also runs for a job whose worker died mid-delivery (RQ reports it as AbandonedJobError).
+    Rows the job still holds count one failed attempt each and go back to 'pending' under the retry policy (a row
+    that kills every worker that tries it ends dead instead of looping). The sweep covers a callback that fails.
     """
-    if job.retries_left:  # RQ will run the job again
-        return
-    outbox_id = int(job.args[0])
+    error = _describe(exc_type, exc_value)
     try:
-        _mark_dead(runtime.current().db, outbox_id, _describe(exc_type, exc_value), attempted=False)
+        rt = runtime.current()
+        policy = RetryPolicy.from_settings(rt.settings)
+        with rt.db.transaction() as session:
+            rows = session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.job_id == job.id, OutboxMessage.status == "queued")
+                .with_for_update()
+            ).all()
+            for row in rows:
+                _failed(session, row, policy, Attempt("transient", error))
+        if rows:
+            log.warning("job %s failed (%s); %d notification(s) go back to the outbox", job.id, error, len(rows))
     except SwitchboardError as exc:
-        # The dispatcher's sweep re-enqueues queued rows whose job failed, so the row is not lost.
-        log.error("could not mark outbox row %s dead after its last retry: %s", outbox_id, exc)
+        log.error("could not put back the notifications of failed job %s (the sweep will): %s", job.id, exc)
 
 
-# -- recording outcomes, each in one transaction ---------------------------------------------------------
+# -- the pieces --------------------------------------------------------------------------------------------
 
 
-def _mark_sent(db: Database, outbox_id: int) -> None:
+def _deliverable(session: Session, outbox_ids: list[int], job_id: str | None) -> list[OutboxMessage]:
+    query = select(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids)).order_by(OutboxMessage.id)
+    if job_id is not None:
+        query = query.where(OutboxMessage.status == "queued", OutboxMessage.job_id == job_id)
+    else:
+        query = query.where(OutboxMessage.status.not_in(FINAL_STATUSES))
+    return list(session.scalars(query))
+
+
+_pool_lock = threading.Lock()
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _senders() -> ThreadPoolExecutor:
+    """One pool per process (a forked child builds its own: threads do not survive fork)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool[0] != os.getpid():
+            _pool = (os.getpid(), ThreadPoolExecutor(SENDERS, thread_name_prefix="sender"))
+        return _pool[1]
+
+
+def _send_all(
+    notifications: list[Notification], endpoints: dict[str, ChannelSpec], rt: runtime.Runtime
+) -> list[Attempt]:
+    def attempt(notification: Notification) -> Attempt:
+        try:
+            channels.send(notification, rt.settings, endpoints.get(notification.recipient))
+        except TransientDeliveryError as exc:
+            return Attempt("transient", str(exc), exc.retry_after)
+        except PermanentDeliveryError as exc:
+            return Attempt("permanent", str(exc))
+        except Exception as exc:  # a bug in a channel must cost one row an attempt, not the whole batch
+            log.exception("unexpected error delivering %s", notification.delivery_id)
+            return Attempt("transient", f"{type(exc).__name__}: {exc}")
+        return Attempt("sent")
+
+    if len(notifications) == 1:
+        return [attempt(notifications[0])]
+    return list(_senders().map(attempt, notifications))
+
+
+def _record(
+    db: Database, policy: RetryPolicy, job_id: str | None, notifications: list[Notification], attempts: list[Attempt]
+) -> dict[str, int]:
+    """Every outcome of the batch in one transaction; failures only on rows the job still holds."""
+    by_id = {n.outbox_id: a for n, a in zip(notifications, attempts, strict=True)}
+    counts = {"sent": 0, "retry": 0, "dead": 0}
     with db.transaction() as session:
-        row = _locked(session, outbox_id)
-        if row is None:
-            return
-        row.status = "sent"
-        row.sent_at = utcnow()
-        row.attempts += 1
-        _note(session, row, f"{row.kind} to {row.recipient} sent")
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(list(by_id))).with_for_update()).all()
+        for row in rows:
+            attempt = by_id[row.id]
+            if attempt.outcome == "sent":
+                if row.status != "sent":  # even if discarded meanwhile: it did go out, and the record must say so
+                    _sent(session, row)
+                    counts["sent"] += 1
+                continue
+            if row.status in FINAL_STATUSES or (job_id is not None and row.job_id != job_id):
+                continue  # someone else decided about this row meanwhile
+            counts["retry" if _failed(session, row, policy, attempt) == "pending" else "dead"] += 1
+    for notification, attempt in zip(notifications, attempts, strict=True):
+        if attempt.outcome == "transient":
+            log.warning("%s to %s deferred: %s", notification.kind, notification.recipient, attempt.error)
+        elif attempt.outcome == "permanent":
+            log.error("%s to %s failed for good: %s", notification.kind, notification.recipient, attempt.error)
+    return counts
 
 
-def _record_failed_attempt(db: Database, outbox_id: int, error: str) -> None:
-    with db.transaction() as session:
-        row = _locked(session, outbox_id)
-        if row is None:
-            return
-        row.attempts += 1
-        row.last_error = error[:2000]
-        row.updated_at = utcnow()  # the attempt vouches for the row, so the dispatcher's sweep leaves it alone
+def _sent(session: Session, row: OutboxMessage) -> None:
+    row.status = "sent"
+    row.sent_at = utcnow()
+    row.attempts += 1
+    row.next_attempt_at = None
+    row.job_id = None
+    _note(session, row, f"{row.kind} to {row.recipient} sent")
 
 
-def _mark_dead(db: Database, outbox_id: int, error: str, *, attempted: bool) -> None:
-    with db.transaction() as session:
-        row = _locked(session, outbox_id)
-        if row is None or row.status in FINAL_STATUSES:
-            return
+def _failed(session: Session, row: OutboxMessage, policy: RetryPolicy, attempt: Attempt) -> str:
+    now = utcnow()
+    row.attempts += 1
+    row.last_error = (attempt.error or "unknown error")[:2000]
+    row.job_id = None
+    row.updated_at = now
+    if attempt.outcome == "permanent":
         row.status = "dead"
-        row.last_error = error[:2000]
-        if attempted:
-            row.attempts += 1
-        _note(session, row, f"{row.kind} to {row.recipient} could not be delivered", error=error[:500])
-
-
-def _locked(session: Session, outbox_id: int) -> OutboxMessage | None:
-    return session.get(OutboxMessage, outbox_id, with_for_update=True)
+        row.next_attempt_at = None
+        _note(session, row, f"{row.kind} to {row.recipient} could not be delivered", error=row.last_error[:500])
+        return "dead"
+    verdict = after_failure(
+        policy, attempts=row.attempts, now=now, give_up_at=row.give_up_at, retry_after=attempt.retry_after
+    )
+    row.give_up_at = verdict.give_up_at
+    row.status = verdict.status
+    row.next_attempt_at = verdict.next_attempt_at
+    if verdict.status == "dead":
+        row.last_error = f"gave up after {row.attempts} attempt(s): {row.last_error}"[:2000]
+        _note(session, row, f"{row.kind} to {row.recipient} could not be delivered", error=row.last_error[:500])
+    return verdict.status
 
 
 def _note(session: Session, row: OutboxMessage, summary: str, **data: Any) -> None:

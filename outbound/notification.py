@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 from hub.models import OutboxMessage
 
@@ -23,6 +24,7 @@ class Notification:
     body: str
     headers: Mapping[str, str]
     message_id: str | None
+    payload: Mapping[str, Any] | None = None  # the facts webhook and chat channels render
 
     @classmethod
     def from_row(cls, row: OutboxMessage) -> Notification:
@@ -37,4 +39,5 @@ class Notification:
             body=row.body,
             headers=MappingProxyType({str(k): str(v) for k, v in (row.headers or {}).items()}),
             message_id=row.message_id,
+            payload=MappingProxyType(dict(row.payload)) if row.payload else None,
         )

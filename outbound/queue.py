@@ -6,18 +6,25 @@ name or on how long a delivery may take.
 
 from __future__ import annotations
 
+import uuid
+
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry as RedisRetry
-from rq import Queue, Retry
+from rq import Queue
 
 QUEUE_NAME = "notifications"
 
-#: Seconds between retries of a transiently failed delivery: about three minutes in all, then the row is dead.
-RETRY_INTERVALS = (10, 20, 40, 60, 60)
+#: Outbox rows one job delivers: RQ costs a few milliseconds per job, so rows travel together, while each row
+#: keeps its own retry state (a row that fails is rescheduled alone, not the whole job).
+JOB_ROWS = 50
 
-#: A delivery is one SMTP conversation (30 s socket timeout); anything longer is stuck, not slow.
-JOB_TIMEOUT = 120
+#: Sends run this many at a time within a job (per worker process): receivers wait on the network, not the CPU.
+SENDERS = 16
+
+#: A job is at most ceil(JOB_ROWS / SENDERS) rounds of sends, each bounded by socket timeouts (10 s HTTP, 30 s
+#: SMTP per operation); anything past this is stuck, not slow, and RQ stops it (its rows are then retried).
+JOB_TIMEOUT = 300
 
 #: Results only matter to RQ's dashboards; the outbox row is the record, so keep Redis small.
 RESULT_TTL = 300
@@ -45,11 +52,6 @@ def make_queue(connection: redis.Redis) -> Queue:
     return Queue(QUEUE_NAME, connection=connection, default_timeout=JOB_TIMEOUT)
 
 
-def default_retry() -> Retry:
-    """RQ's retry policy for deliveries: transient failures are tried again with growing gaps."""
-    return Retry(max=len(RETRY_INTERVALS), interval=list(RETRY_INTERVALS))
-
-
-def job_id_for(delivery_id: str) -> str:
-    """The RQ job id of an outbox row, derived from its delivery id so a repeat enqueue is recognisable."""
-    return f"delivery-{delivery_id}"
+def new_job_id() -> str:
+    """A batch job's id; rows record it, so a late callback or sweep never touches rows another job now holds."""
+    return f"batch-{uuid.uuid4()}"

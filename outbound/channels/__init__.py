@@ -1,28 +1,37 @@
 """Channels deliver one notification each; the outbox row's `channel` column picks which.
 
-A channel is a function `(Notification, Settings) -> None` that returns when the message was handed over and
-raises `TransientDeliveryError` or `PermanentDeliveryError` when it was not. New channels (webhook, chat) are
-added to `CHANNELS`.
+`email` rows go to their recipient through the relay. Rows for webhook, Slack, Teams and Mattermost channels name
+their channel record in `recipient`; the worker looks the records up once per batch and passes them in. Each
+channel returns when the message was handed over and raises `TransientDeliveryError` or `PermanentDeliveryError`
+when it was not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from types import MappingProxyType
-
+from hub.channels import ChannelSpec
 from hub.config import Settings
-from outbound.channels import email
+from outbound.channels import chat, email, webhook
 from outbound.errors import PermanentDeliveryError
 from outbound.notification import Notification
 
-Channel = Callable[[Notification, Settings], None]
-
-CHANNELS: Mapping[str, Channel] = MappingProxyType({"email": email.send})
+CHAT_KINDS = frozenset({"slack", "teams", "mattermost"})
 
 
-def send(notification: Notification, settings: Settings) -> None:
-    """Deliver through the notification's channel; an unknown channel can never succeed, so it is permanent."""
-    channel = CHANNELS.get(notification.channel)
-    if channel is None:
-        raise PermanentDeliveryError(f"no channel named {notification.channel!r}")
-    channel(notification, settings)
+def send(notification: Notification, settings: Settings, endpoint: ChannelSpec | None = None) -> None:
+    """Deliver through the notification's channel; an unknown or removed channel can never succeed: permanent."""
+    kind = notification.channel
+    if kind == "email":
+        email.send(notification, settings)
+        return
+    if kind != "webhook" and kind not in CHAT_KINDS:
+        raise PermanentDeliveryError(f"no channel kind {kind!r}")
+    if endpoint is None:
+        raise PermanentDeliveryError(
+            f"channel {notification.recipient!r} no longer exists or is disabled; recreate it, then retry this one"
+        )
+    if endpoint.kind != kind:
+        raise PermanentDeliveryError(f"channel {endpoint.name!r} is now a {endpoint.kind} channel, not {kind}")
+    if kind == "webhook":
+        webhook.send(notification, endpoint)
+    else:
+        chat.send(notification, endpoint)

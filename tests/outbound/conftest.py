@@ -9,15 +9,19 @@ from dataclasses import dataclass, replace
 import pytest
 from rq import Queue, SimpleWorker
 
+from hub.channels import channel_notices, create_channel, incident_facts
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
 from hub.migrate import upgrade
 from hub.models import OutboxMessage
+from hub.outbox import owe
 from ingest.pipeline import make_intake
 from outbound import runtime
+from outbound.dispatcher import dispatch_once
 from outbound.queue import connect, make_queue
+from tests.outbound.receiver import Receiver
 from tests.servers import SmtpSink
 
 RAW = Raw(source="email", content_type="message/rfc822", body=b"Subject: Printer on fire\r\n\r\nHelp.\r\n")
@@ -43,10 +47,21 @@ def keep_signal_handlers() -> Iterator[None]:
         signal.signal(sig, handler)
 
 
+#: Retries due at once, so a test drives them with dispatch + work instead of waiting.
+NO_WAIT = {"retry_first": 0.0, "retry_cap": 0.0}
+
+
 @pytest.fixture
 def parts(settings: Settings, db: Database, redis_url: str, smtp_sink: SmtpSink) -> Iterator[Parts]:
     """The parts on the test's SQLite file."""
-    yield from _wired(replace(settings, redis_url=redis_url, smtp_relay=smtp_sink.url), db, smtp_sink)
+    yield from _wired(replace(settings, redis_url=redis_url, smtp_relay=smtp_sink.url, **NO_WAIT), db, smtp_sink)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
@@ -54,7 +69,7 @@ def any_parts(database_url: str, settings: Settings, redis_url: str, smtp_sink: 
     """The parts on SQLite, and in a second run on PostgreSQL (where SKIP LOCKED matters)."""
     db = Database.connect(database_url, timeout=5)
     upgrade(db.engine)
-    relayed = replace(settings, database_url=database_url, redis_url=redis_url, smtp_relay=smtp_sink.url)
+    relayed = replace(settings, database_url=database_url, redis_url=redis_url, smtp_relay=smtp_sink.url, **NO_WAIT)
     try:
         yield from _wired(relayed, db, smtp_sink)
     finally:
@@ -98,3 +113,35 @@ def row(db: Database, outbox_id: int) -> OutboxMessage:
 def work(queue: Queue) -> None:
     """Run every job on the queue (and retries with no interval) in this process, then return."""
     SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+
+def deliver_everything(queue: Queue, db: Database, rounds: int = 10) -> None:
+    """Dispatch and work until nothing is due any more (retries included, with the NO_WAIT policy)."""
+    for _ in range(rounds):
+        if not dispatch_once(db, queue):
+            return
+        work(queue)
+
+
+ALERT = Raw(source="generic", content_type="application/json", body=b'{"title": "Disk full on db1"}')
+
+
+def add_channel(db: Database, kind: str, name: str, url: str, **options: object) -> str | None:
+    """Store a channel; returns its signing secret (webhooks)."""
+    with db.transaction() as session:
+        return create_channel(session, kind=kind, name=name, url=url, **options)[1]  # type: ignore[arg-type]
+
+
+def owe_to_channel(intake: Intake, db: Database, name: str, title: str = "Disk full on db1") -> OutboxMessage:
+    """Open an incident from an alert and owe channel `name` its notice, as a rule naming the channel would."""
+    outcome = intake.record(ALERT, InboundEvent(source="generic", title=title, severity="critical"))
+    assert outcome.incident_id is not None
+    facts = incident_facts(kind="opened", incident_id=outcome.incident_id, title=title, priority=1,
+                           severity="critical", status="open", assignee="oncall@example.com", category="outage",
+                           base_url="https://desk.example")  # fmt: skip
+    with db.transaction() as session:
+        owed, missing = channel_notices(session.connection(), [name], facts, desk_address="helpdesk@localhost")
+        assert not missing
+        owe(session.connection(), outcome.incident_id, owed)
+    [found] = [r for r in rows_of(db) if r.incident_id == outcome.incident_id and r.recipient == name]
+    return found

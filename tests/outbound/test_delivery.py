@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
-from rq import Retry
 from sqlalchemy import select
 
 from hub.config import Settings
 from hub.db import Database
-from hub.models import TimelineEntry
+from hub.models import TimelineEntry, utcnow
 from hub.net import free_port
 from ingest.pipeline import make_intake
 from outbound import runtime
 from outbound.dispatcher import dispatch_once
-from outbound.errors import TransientDeliveryError
 from outbound.jobs import deliver
-from tests.outbound.conftest import Parts, owe_acknowledgement, row, work
+from tests.outbound.conftest import Parts, deliver_everything, owe_acknowledgement, row, work
 
 
 def test_pending_acknowledgement_reaches_relay_with_threading_headers(parts: Parts) -> None:
@@ -55,7 +54,7 @@ def test_delivered_row_is_marked_sent_with_timeline_entry(any_parts: Parts) -> N
 def test_second_delivery_of_sent_row_sends_nothing(parts: Parts) -> None:
     owed = owe_acknowledgement(parts.intake, parts.db)
     assert deliver(owed.id) == "sent"
-    assert deliver(owed.id) == "already sent"
+    assert deliver(owed.id) == "sent"
     parts.sink.handler.wait_for(1)
     assert len(parts.sink.handler.received) == 1
     assert row(parts.db, owed.id).attempts == 1
@@ -64,8 +63,7 @@ def test_second_delivery_of_sent_row_sends_nothing(parts: Parts) -> None:
 def test_relay_deferring_once_is_retried_then_delivered(parts: Parts) -> None:
     parts.sink.handler.replies = ["451 4.3.0 try later"]
     owed = owe_acknowledgement(parts.intake, parts.db)
-    dispatch_once(parts.db, parts.queue, retry=Retry(max=2))  # no interval, so the burst worker retries at once
-    work(parts.queue)
+    deliver_everything(parts.queue, parts.db)
     parts.sink.handler.wait_for(1)
     delivered = row(parts.db, owed.id)
     assert (delivered.status, delivered.attempts) == ("sent", 2)
@@ -75,32 +73,44 @@ def test_relay_deferring_once_is_retried_then_delivered(parts: Parts) -> None:
 def test_relay_refusing_marks_row_dead_with_error(parts: Parts) -> None:
     parts.sink.handler.replies = ["550 5.1.1 no such user"]
     owed = owe_acknowledgement(parts.intake, parts.db)
-    dispatch_once(parts.db, parts.queue, retry=Retry(max=3))
-    work(parts.queue)
+    deliver_everything(parts.queue, parts.db)
     dead = row(parts.db, owed.id)
     assert (dead.status, dead.attempts) == ("dead", 1)  # not retried: retrying cannot help
     assert "550 5.1.1 no such user" in (dead.last_error or "")
     assert parts.sink.handler.received == []
 
 
-def test_row_whose_retries_run_out_is_marked_dead_with_last_error(parts: Parts) -> None:
-    parts.sink.handler.replies = ["451 4.3.0 try later", "452 4.3.1 still busy"]
+def test_row_still_failing_at_its_give_up_time_is_dead_with_last_error(parts: Parts) -> None:
+    runtime.install(replace(parts.settings, retry_first=1.0, retry_cap=1.0, retry_give_up=0.0), parts.db)
+    parts.sink.handler.replies = ["452 4.3.1 still busy"]
     owed = owe_acknowledgement(parts.intake, parts.db)
-    dispatch_once(parts.db, parts.queue, retry=Retry(max=1))
-    work(parts.queue)
+    deliver_everything(parts.queue, parts.db)
     dead = row(parts.db, owed.id)
-    assert (dead.status, dead.attempts) == ("dead", 2)
-    assert "452 4.3.1 still busy" in (dead.last_error or "")
+    assert (dead.status, dead.attempts) == ("dead", 1)
+    assert "gave up after 1 attempt(s)" in (dead.last_error or "") and "452 4.3.1 still busy" in (dead.last_error or "")
 
 
-def test_unreachable_relay_is_recorded_and_reraised_for_retry(parts: Parts) -> None:
-    runtime.install(replace(parts.settings, smtp_relay=f"smtp://127.0.0.1:{free_port()}"), parts.db)
+def test_unreachable_relay_is_recorded_and_scheduled_within_the_first_retry_delay(parts: Parts) -> None:
+    relay_down = replace(parts.settings, smtp_relay=f"smtp://127.0.0.1:{free_port()}", retry_first=10.0, retry_cap=60.0)
+    runtime.install(relay_down, parts.db)
     owed = owe_acknowledgement(parts.intake, parts.db)
-    with pytest.raises(TransientDeliveryError, match="relay unavailable"):
-        deliver(owed.id)
+    before = utcnow()
+    assert deliver(owed.id) == "pending"
     pending = row(parts.db, owed.id)
-    assert (pending.status, pending.attempts) == ("pending", 1)
-    assert "relay unavailable" in (pending.last_error or "")
+    assert pending.attempts == 1 and "relay unavailable" in (pending.last_error or "")
+    assert pending.next_attempt_at is not None
+    assert before + timedelta(seconds=5) <= pending.next_attempt_at <= utcnow() + timedelta(seconds=10)
+    assert pending.give_up_at is not None and pending.give_up_at > utcnow() + timedelta(hours=23)
+
+
+def test_rows_of_one_job_are_delivered_together_and_recorded_one_by_one(parts: Parts) -> None:
+    parts.sink.handler.replies = ["550 5.1.1 no such user"]  # whichever row the relay sees first is refused
+    owed = [owe_acknowledgement(parts.intake, parts.db, message_id=f"<m{i}@y>") for i in range(4)]
+    assert dispatch_once(parts.db, parts.queue) == 4 and len(parts.queue.job_ids) == 1
+    work(parts.queue)
+    statuses = sorted(row(parts.db, o.id).status for o in owed)
+    assert statuses == ["dead", "sent", "sent", "sent"]
+    assert len(parts.sink.handler.received) == 3
 
 
 def test_console_backend_logs_message_and_marks_row_sent(

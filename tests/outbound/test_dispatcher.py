@@ -5,26 +5,38 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from rq import Queue
 from rq.job import Job, JobStatus
 
+from hub.models import OutboxMessage, utcnow
 from hub.net import free_port
 from outbound.dispatcher import dispatch_once, run_dispatcher
-from outbound.queue import connect, job_id_for, make_queue
+from outbound.queue import connect, make_queue
 from tests.outbound.conftest import Parts, owe_acknowledgement, row, rows_of, work
 from tests.servers import wait_until
 
 
-def test_dispatch_enqueues_pending_row_as_job_named_by_delivery_id(parts: Parts) -> None:
-    owed = owe_acknowledgement(parts.intake, parts.db)
-    assert dispatch_once(parts.db, parts.queue) == 1
-    queued = row(parts.db, owed.id)
-    assert (queued.status, queued.attempts) == ("queued", 0)
-    job = Job.fetch(job_id_for(owed.delivery_id), connection=parts.queue.connection)
-    assert (job.func_name == "outbound.jobs.deliver" and job.args == [owed.id]) or job.args == (owed.id,)
-    assert job.retries_left == 5 and parts.queue.job_ids == [job.id]
+def jobs_of(queue: Queue) -> list[Job]:
+    return [Job.fetch(job_id, connection=queue.connection) for job_id in queue.job_ids]
+
+
+def test_dispatch_enqueues_pending_rows_as_one_job_that_holds_them(parts: Parts) -> None:
+    owed = [owe_acknowledgement(parts.intake, parts.db, message_id=f"<m{i}@y>") for i in range(3)]
+    assert dispatch_once(parts.db, parts.queue) == 3
+    [job] = jobs_of(parts.queue)
+    assert job.func_name == "outbound.jobs.deliver_batch"
+    assert list(job.args[0]) == [o.id for o in owed] and job.args[1] == job.id
+    assert {(r.status, r.job_id, r.attempts) for r in rows_of(parts.db)} == {("queued", job.id, 0)}
+
+
+def test_dispatch_splits_rows_into_jobs_of_job_rows(parts: Parts) -> None:
+    for i in range(5):
+        owe_acknowledgement(parts.intake, parts.db, message_id=f"<m{i}@y>")
+    assert dispatch_once(parts.db, parts.queue, job_rows=2) == 5
+    assert [len(job.args[0]) for job in jobs_of(parts.queue)] == [2, 2, 1]
 
 
 def test_concurrent_dispatchers_enqueue_each_row_once(any_parts: Parts) -> None:
@@ -43,15 +55,31 @@ def test_concurrent_dispatchers_enqueue_each_row_once(any_parts: Parts) -> None:
     with ThreadPoolExecutor(4) as pool:
         counts = list(pool.map(lambda _: dispatcher(), range(4)))
     assert sum(counts) == 30
-    assert len(parts.queue.job_ids) == 30 and {r.status for r in rows_of(parts.db)} == {"queued"}
+    enqueued = [outbox_id for job in jobs_of(parts.queue) for outbox_id in job.args[0]]
+    assert sorted(enqueued) == [r.id for r in rows_of(parts.db)]
+    assert {r.status for r in rows_of(parts.db)} == {"queued"}
 
 
 def test_dispatch_moves_at_most_batch_rows_oldest_first(parts: Parts) -> None:
-    owed = [owe_acknowledgement(parts.intake, parts.db, message_id=f"<m{i}@y>") for i in range(3)]
+    for i in range(3):
+        owe_acknowledgement(parts.intake, parts.db, message_id=f"<m{i}@y>")
     assert dispatch_once(parts.db, parts.queue, batch=2) == 2
     assert [r.status for r in rows_of(parts.db)] == ["queued", "queued", "pending"]
     assert dispatch_once(parts.db, parts.queue, batch=2) == 1
-    assert parts.queue.job_ids == [job_id_for(o.delivery_id) for o in owed]
+
+
+def test_row_waiting_for_its_next_attempt_is_left_pending_until_due(parts: Parts) -> None:
+    owed = owe_acknowledgement(parts.intake, parts.db)
+    with parts.db.transaction() as session:
+        waiting = session.get(OutboxMessage, owed.id)
+        assert waiting is not None
+        waiting.next_attempt_at = utcnow() + timedelta(minutes=5)
+    assert dispatch_once(parts.db, parts.queue) == 0
+    with parts.db.transaction() as session:
+        waiting = session.get(OutboxMessage, owed.id)
+        assert waiting is not None
+        waiting.next_attempt_at = utcnow() - timedelta(seconds=1)
+    assert dispatch_once(parts.db, parts.queue) == 1
 
 
 def test_dispatch_with_redis_unreachable_leaves_rows_pending(parts: Parts, caplog: pytest.LogCaptureFixture) -> None:
@@ -75,16 +103,15 @@ def test_queued_row_whose_job_vanished_is_reenqueued_and_delivered(parts: Parts)
     assert row(parts.db, owed.id).status == "sent"
 
 
-def test_queued_row_whose_job_failed_is_reenqueued(parts: Parts) -> None:
+def test_queued_row_whose_job_failed_is_reenqueued_in_a_new_job(parts: Parts) -> None:
     owed = owe_acknowledgement(parts.intake, parts.db)
     dispatch_once(parts.db, parts.queue)
-    # What RQ leaves after a worker crashed mid-job and its retries were used up: a failed job, a 'queued' row.
-    job = Job.fetch(job_id_for(owed.delivery_id), connection=parts.queue.connection)
+    # What RQ leaves when a job failed and its callback could not put the rows back: a failed job, a queued row.
+    [job] = jobs_of(parts.queue)
     parts.queue.remove(job)
     job.set_status(JobStatus.FAILED)
-    parts.queue.failed_job_registry.add(job, exc_string="AbandonedJobError")
     assert dispatch_once(parts.db, parts.queue, stale_after=0) == 1
-    assert job.id not in parts.queue.failed_job_registry.get_job_ids()
+    assert row(parts.db, owed.id).job_id not in (None, job.id)
     work(parts.queue)
     parts.sink.handler.wait_for(1)
     assert row(parts.db, owed.id).status == "sent"
@@ -95,6 +122,28 @@ def test_queued_row_whose_job_is_alive_is_left_alone(parts: Parts) -> None:
     dispatch_once(parts.db, parts.queue)
     assert dispatch_once(parts.db, parts.queue, stale_after=0) == 0
     assert len(parts.queue.job_ids) == 1
+
+
+def test_queued_row_whose_job_started_too_long_ago_is_reenqueued(parts: Parts) -> None:
+    """A worker killed mid-job leaves the job 'started' forever; longer than any job may run means it died."""
+    owed = owe_acknowledgement(parts.intake, parts.db)
+    dispatch_once(parts.db, parts.queue)
+    [job] = jobs_of(parts.queue)
+    parts.queue.remove(job)
+    job.set_status(JobStatus.STARTED)
+    parts.queue.connection.hset(job.key, "started_at", "2020-01-01T00:00:00.000000Z")
+    assert dispatch_once(parts.db, parts.queue, stale_after=0) == 1
+    assert row(parts.db, owed.id).job_id != job.id
+
+
+def test_queued_row_whose_job_started_recently_is_left_alone(parts: Parts) -> None:
+    owe_acknowledgement(parts.intake, parts.db)
+    dispatch_once(parts.db, parts.queue)
+    [job] = jobs_of(parts.queue)
+    parts.queue.remove(job)
+    job.set_status(JobStatus.STARTED)
+    parts.queue.connection.hset(job.key, "started_at", utcnow().strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    assert dispatch_once(parts.db, parts.queue, stale_after=0) == 0
 
 
 def start_dispatcher(parts: Parts, queue: Queue) -> tuple[threading.Event, threading.Thread]:

@@ -1,0 +1,125 @@
+"""Escalation policies: steps parsed, owed with the incident, fired once while it stays unacknowledged."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import MappingProxyType
+
+import pytest
+from sqlalchemy import select
+
+from hub import escalation, groups, rulebook, triage
+from hub.accounts import create_user
+from hub.db import Database
+from hub.domain import Action, InboundEvent
+from hub.errors import BadInput
+from hub.intake import Intake, Raw
+from hub.models import Escalation, OutboxMessage, TimelineEntry, utcnow
+from hub.triage import Actor, Mail
+from rules import rules_file
+
+RAW = Raw(source="generic", content_type="application/json", body=b"{}")
+DESK = {"desk_address": "desk@example.com", "base_url": "http://desk"}
+
+
+def test_steps_are_a_delay_then_targets() -> None:
+    [first, second] = escalation.parse_steps(["5m:oncall@example.com", "15m:group:dba,channel:ops"])
+    assert first.after == timedelta(minutes=5) and first.notify == ("oncall@example.com",)
+    assert second.notify == ("group:dba", "channel:ops")
+
+
+@pytest.mark.parametrize(("text", "message"), [("oncall@example.com", "not a step"), ("5m:pager", "not a target"),
+                                               ("soon:a@b.c", "soon")])  # fmt: skip
+def test_bad_steps_are_refused_with_the_reason(text: str, message: str) -> None:
+    with pytest.raises(BadInput, match=message):
+        escalation.parse_steps([text])
+
+
+def test_after_the_last_step_the_list_runs_again_as_often_as_asked() -> None:
+    assert escalation.next_step(3, 0, 0, repeat=1) == (1, 0)
+    assert escalation.next_step(3, 2, 0, repeat=1) == (0, 1)
+    assert escalation.next_step(3, 2, 1, repeat=1) is None
+
+
+def escalating(db: Database, intake: Intake, *steps: str, repeat: int = 0) -> int:
+    """A policy, a rule that starts it for critical alerts, people to tell, and one incident under it."""
+    with db.transaction() as session:
+        for email in ("oncall@example.com", "dba1@example.com", "dba2@example.com"):
+            create_user(session, email=email, password="long enough", role="agent")
+        groups.save_group(session, "dba", ["dba1@example.com", "dba2@example.com"])
+        escalation.create_policy(session, "db-oncall", escalation.parse_steps(steps), repeat)
+        parsed = rules_file.parse_file(
+            "rules:\n- name: page\n  when: {field: severity, op: equals, value: critical}\n"
+            "  set: {escalation: db-oncall}\n"
+        )
+        rulebook.replace_all(session, parsed.rules, parsed.settings)
+    event = InboundEvent(source="generic", title="DB down", severity="critical", dedup_key="db",
+                         labels=MappingProxyType({}))  # fmt: skip
+    outcome = intake.record(RAW, event)
+    assert outcome.incident_id is not None
+    return outcome.incident_id
+
+
+def steps_of(db: Database, incident_id: int) -> list[Escalation]:
+    with db.read() as session:
+        return list(session.scalars(select(Escalation).where(Escalation.incident_id == incident_id)
+                                    .order_by(Escalation.id)))  # fmt: skip
+
+
+def mails(db: Database, kind: str = "escalated") -> list[str]:
+    with db.read() as session:
+        return sorted(session.scalars(select(OutboxMessage.recipient).where(OutboxMessage.kind == kind)))
+
+
+def test_opening_an_incident_under_a_policy_owes_its_first_step(db: Database, intake: Intake) -> None:
+    before = utcnow()
+    incident_id = escalating(db, intake, "5m:oncall@example.com")
+    [step] = steps_of(db, incident_id)
+    assert step.status == "scheduled" and step.step == 0
+    assert timedelta(minutes=5) <= step.due_at - before < timedelta(minutes=5, seconds=30)
+
+
+def test_a_due_step_tells_its_targets_and_owes_the_next(db: Database, intake: Intake) -> None:
+    incident_id = escalating(db, intake, "5m:oncall@example.com", "10m:group:dba")
+    first = steps_of(db, incident_id)[0]
+    fired = escalation.fire(db, first.id, **DESK)
+    assert fired.notified == ("oncall@example.com",) and mails(db) == ["oncall@example.com"]
+    done, following = steps_of(db, incident_id)
+    assert done.status == "done" and (following.step, following.status) == (1, "scheduled")
+    escalation.fire(db, following.id, **DESK)
+    assert mails(db) == ["dba1@example.com", "dba2@example.com", "oncall@example.com"]
+    assert len(steps_of(db, incident_id)) == 2  # no repeat: the policy ends there
+
+
+def test_firing_a_step_twice_tells_people_once(db: Database, intake: Intake) -> None:
+    incident_id = escalating(db, intake, "5m:oncall@example.com")
+    step_id = steps_of(db, incident_id)[0].id
+    escalation.fire(db, step_id, **DESK)
+    assert escalation.fire(db, step_id, **DESK).stopped == "already handled"
+    assert mails(db) == ["oncall@example.com"]
+
+
+def test_acknowledging_stops_the_escalation(db: Database, intake: Intake) -> None:
+    incident_id = escalating(db, intake, "5m:oncall@example.com")
+    step_id = steps_of(db, incident_id)[0].id
+    triage.change_status(db, incident_id, "acknowledge", Actor("a@example.com"), Mail("desk@example.com", "http://x"))
+    assert steps_of(db, incident_id)[0].status == "stopped"
+    assert escalation.fire(db, step_id, **DESK).stopped == "already handled"
+    assert mails(db) == []
+
+
+def test_an_acknowledgement_the_step_did_not_hear_of_still_stops_it(db: Database, intake: Intake) -> None:
+    incident_id = escalating(db, intake, "5m:oncall@example.com")
+    step_id = steps_of(db, incident_id)[0].id
+    ack = InboundEvent(source="generic", title="", dedup_key="db", action=Action.ACKNOWLEDGE)
+    intake.record(RAW, ack)  # acknowledged by the monitoring tool, not in the UI
+    assert escalation.fire(db, step_id, **DESK).stopped == "incident is acknowledged"
+    assert mails(db) == []
+
+
+def test_the_timeline_says_who_was_told(db: Database, intake: Intake) -> None:
+    incident_id = escalating(db, intake, "5m:oncall@example.com")
+    escalation.fire(db, steps_of(db, incident_id)[0].id, **DESK)
+    with db.read() as session:
+        summaries = list(session.scalars(select(TimelineEntry.summary).where(TimelineEntry.kind == "escalation")))
+    assert summaries[-1] == "Not acknowledged: escalated (step 1 of db-oncall) to oncall@example.com"
