@@ -1,26 +1,53 @@
-"""`switchboard rules ...`: inspect and add routing rules from the shell."""
+"""`switchboard rules ...` and `switchboard group ...`: routing rules and the groups they assign to, from the shell."""
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
 import sys
+from datetime import UTC
 from types import MappingProxyType
 from typing import Any, TextIO
 
 import click
 
-from hub import rulebook
+from hub import audit, groups, rulebook
 from hub.cli import in_transaction
-from hub.domain import RULE_FIELDS, SEVERITIES, InboundEvent, RuleBook, RuleSpec
+from hub.domain import Decision, RoutingState, RuleBook, RuleSpec
+from hub.errors import BadInput
 from hub.models import utcnow
+from hub.rules_export import ALWAYS
+from hub.test_events import test_event
 from rules import rules_file
-from rules.engine import OPERATORS, Engine, compile_rule
+from rules.actions import STRATEGIES
+from rules.conditions import FIELDS, OPERATORS
+from rules.engine import Engine, compile_rule, compile_settings
 from rules.errors import RuleError
+
+
+def _author() -> str:
+    """Who a change is recorded as: $SWITCHBOARD_AUTHOR, else the login name."""
+    return os.environ.get("SWITCHBOARD_AUTHOR") or f"{getpass.getuser()} (cli)"
+
+
+def _describe_condition(node: Any) -> str:
+    if not isinstance(node, dict):
+        return repr(node)
+    for kind in ("all", "any"):
+        if kind in node:
+            parts = [_describe_condition(child) for child in node[kind]]
+            return "always" if not parts and kind == "all" else f"{kind}(" + "; ".join(parts) + ")"
+    if "not" in node:
+        return f"not({_describe_condition(node['not'])})"
+    if node.get("op") == "exists":
+        return f"{node.get('field')} exists"
+    return f"{node.get('field')} {node.get('op', 'equals')} {node.get('value')!r}"
 
 
 @click.group()
 def rules() -> None:
-    """Inspect and add routing rules."""
+    """Inspect, change, version and test routing rules."""
 
 
 @rules.command("list")
@@ -28,46 +55,66 @@ def rules_list() -> None:
     """Print the rules in the order they are applied: for each field, the first matching rule sets it."""
     book = in_transaction(rulebook.load)
     for spec in book.rules:
-        pairs = (("category", spec.set_category), ("assignee", spec.set_assignee))
-        sets = ", ".join(f"{k}={v}" for k, v in pairs if v) or "nothing"
+        sets = ", ".join(f"{k}={v}" for k, v in spec.effects().items()) or "nothing"
         state = "" if spec.enabled else " (disabled)"
         stop = "; stop" if spec.stop else ""
-        test = f"{spec.field} exists" if spec.op == "exists" else f"{spec.field} {spec.op} {spec.value!r}"
-        click.echo(f"{spec.id:>4}  if {test}: set {sets}{stop}  # {spec.name}{state}")
+        click.echo(f"{spec.id:>4}  if {_describe_condition(spec.condition())}: set {sets}{stop}  # {spec.name}{state}")
 
 
 @rules.command("add")
 @click.option("--name", required=True, help="A readable name, shown in decision traces.")
-@click.option("--field", required=True, help=f"Event field to test: {', '.join(RULE_FIELDS)}.")
+@click.option("--field", default=None, help=f"Event field to test: {', '.join(FIELDS)}. Omit for a catch-all.")
 @click.option("--op", type=click.Choice(OPERATORS), default="equals", show_default=True)
 @click.option("--value", default="", help="What to compare with (comma-separated for 'in').")
-@click.option("--category", help="Set this category when the rule matches.")
-@click.option("--assign", help="Assign to this person (their email) or group name when the rule matches.")
+@click.option("--category", help="Set this category.")
+@click.option("--service", help="Set this service.")
+@click.option("--tag", "tags", multiple=True, help="Add this tag (repeatable).")
+@click.option("--impact", type=int, help="Impact 1 (widespread) .. n: with urgency, gives the priority.")
+@click.option("--urgency", type=int, help="Urgency 1 (now) .. n: with impact, gives the priority.")
+@click.option("--assign", help="Assign to this person (their email) or queue name.")
+@click.option("--group", help="Assign to a member of this group (see `switchboard group`), chosen by --strategy.")
+@click.option("--strategy", type=click.Choice(STRATEGIES), help="How a member of --group is chosen [fixed].")
+@click.option("--channel", "channels", multiple=True, help="Notify this channel by name (repeatable).")
+@click.option("--title", "title_template", help="Title template, e.g. '[{{ labels.env }}] {{ title }}'.")
+@click.option("--dedup-key", "dedup_template", help="Dedup key template, e.g. '{{ labels.alertname }}'.")
+@click.option("--suppress", is_flag=True, help="Store matching events but open no incident.")
 @click.option(
     "--stop/--continue", default=False, show_default=True, help="Stop evaluating further rules after a match."
 )
-def rules_add(name: str, field: str, op: str, value: str, category: str | None, assign: str | None, stop: bool) -> None:
+def rules_add(name: str, field: str | None, op: str, value: str, **sets: Any) -> None:
     """Add a rule ahead of the existing ones, so the default catch-all stays last.
 
-    Example: switchboard rules add --name "DB pages" --field labels.team --value db --assign dba@example.com
+    Example: switchboard rules add --name "DB pages" --field labels.team --value db --group dba --strategy round_robin
     """
-    spec = RuleSpec(id=0, name=name, field=field, op=op, value=value, set_category=category,
-                    set_assignee=assign.lower() if assign else None, stop=stop)  # fmt: skip
-    if not (category or assign):
-        raise click.UsageError("give --category and/or --assign: a rule that sets nothing has no effect")
-    try:
-        compile_rule(spec)
-    except RuleError as exc:
-        raise click.BadParameter(str(exc)) from None
-    rule_id = in_transaction(lambda s: rulebook.add_rule(s, spec).id)
-    click.echo(f"added rule {rule_id}: {name}")
+    stop = bool(sets.pop("stop"))
+    keys = {"assign": "assignee", "title_template": "title", "dedup_template": "dedup_key", "tags": "tags"}
+    actions: dict[str, Any] = {}
+    for option, given in sets.items():
+        if given in (None, (), False):
+            continue
+        actions[keys.get(option, option)] = list(given) if isinstance(given, tuple) else given
+    if not actions:
+        raise click.UsageError("say what the rule sets, e.g. --category and/or --assign: a rule that sets nothing")
+    when: dict[str, Any] = dict(ALWAYS) if field is None else {"field": field, "op": op}
+    if field is not None and op != "exists":
+        when["value"] = [v.strip() for v in value.split(",") if v.strip()] if op == "in" else value
+    spec = RuleSpec(id=0, name=name, when=when, actions=MappingProxyType(actions), stop=stop)
+
+    def add(session: Any) -> int:
+        try:
+            compile_rule(spec, compile_settings(rulebook.load_settings(session)))
+        except RuleError as exc:
+            raise click.BadParameter(str(exc)) from None
+        return rulebook.add_rule(session, spec, author=_author()).id
+
+    click.echo(f"added rule {in_transaction(add)}: {name}")
 
 
 @rules.command("remove")
 @click.argument("rule_id", type=int)
 def rules_remove(rule_id: int) -> None:
     """Delete rule RULE_ID (see `switchboard rules list` for ids)."""
-    name = in_transaction(lambda s: rulebook.remove_rule(s, rule_id))
+    name = in_transaction(lambda s: rulebook.remove_rule(s, rule_id, author=_author()))
     click.echo(f"removed rule {rule_id}: {name}")
 
 
@@ -75,7 +122,7 @@ def rules_remove(rule_id: int) -> None:
 @click.argument("rule_id", type=int)
 def rules_disable(rule_id: int) -> None:
     """Keep rule RULE_ID but stop applying it."""
-    in_transaction(lambda s: rulebook.set_enabled(s, rule_id, False))
+    in_transaction(lambda s: rulebook.set_enabled(s, rule_id, False, author=_author()))
     click.echo(f"disabled rule {rule_id}")
 
 
@@ -83,75 +130,182 @@ def rules_disable(rule_id: int) -> None:
 @click.argument("rule_id", type=int)
 def rules_enable(rule_id: int) -> None:
     """Apply rule RULE_ID again."""
-    in_transaction(lambda s: rulebook.set_enabled(s, rule_id, True))
+    in_transaction(lambda s: rulebook.set_enabled(s, rule_id, True, author=_author()))
     click.echo(f"enabled rule {rule_id}")
 
 
 @rules.command("export")
 def rules_export() -> None:
     """Print the rules as YAML (deterministic: same rules, same bytes), e.g. switchboard rules export > rules.yaml"""
-    click.echo(rules_file.export(in_transaction(rulebook.load).rules), nl=False)
+    click.echo(in_transaction(rulebook.current_text), nl=False)
 
 
 @rules.command("import")
 @click.argument("path", type=click.File("r"))
 def rules_import(path: TextIO) -> None:
-    """Replace every rule with those in PATH (YAML, as `rules export` writes); nothing changes unless all are valid."""
+    """Replace every rule (and the settings) with those in PATH; nothing changes unless the whole file is valid."""
     try:
-        specs = rules_file.parse(path.read())
+        parsed = rules_file.parse_file(path.read())
     except RuleError as exc:
-        raise click.ClickException(f"{path.name}: {exc}\nNothing was changed.") from None
-    count = in_transaction(lambda s: rulebook.replace_all(s, specs))
+        problems = str(exc).replace("; line ", "\nline ")
+        raise click.ClickException(f"{path.name}:\n{problems}\nNothing was changed.") from None
+    summary = f"imported {os.path.basename(path.name)}"
+    count = in_transaction(
+        lambda s: rulebook.replace_all(s, parsed.rules, parsed.settings, author=_author(), summary=summary)
+    )
     click.echo(f"imported {count} rule(s) from {path.name}")
+
+
+@rules.command("versions")
+def rules_versions() -> None:
+    """List the saved versions of the rules: number, time, author, what changed (+added/-removed lines)."""
+    found = in_transaction(rulebook.versions)
+    if not found:
+        click.echo("no versions yet: the first change to the rules records one")
+    for v in found:
+        when = v.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        click.echo(f"{v.number:>4}  {when}  {v.author}  {v.summary}  (+{v.added} -{v.removed})")
+
+
+@rules.command("diff")
+@click.argument("old", type=int)
+@click.argument("new", type=int, required=False)
+def rules_diff(old: int, new: int | None) -> None:
+    """Show what changed from version OLD to version NEW (default: the rules as they stand) as a unified diff."""
+    text = in_transaction(lambda s: rulebook.diff_versions(s, old, new))
+    click.echo(text or "no differences", nl=bool(not text))
+
+
+@rules.command("restore")
+@click.argument("version", type=int)
+def rules_restore(version: int) -> None:
+    """Make version VERSION the rules again (recorded as a new version, so the restore can be undone too)."""
+
+    def restore(session: Any) -> int:
+        try:
+            parsed = rules_file.parse_file(rulebook.version_text(session, version))
+        except RuleError as exc:
+            raise click.ClickException(f"version {version} no longer validates: {exc}") from None
+        summary = f"restored version {version}"
+        return rulebook.replace_all(session, parsed.rules, parsed.settings, author=_author(), summary=summary)
+
+    count = in_transaction(restore)
+    click.echo(f"restored version {version}: {count} rule(s)")
 
 
 @rules.command("test")
 @click.option("--rules", "rules_path", type=click.File("r"), help="Test these rules (YAML) instead of the stored ones.")
 @click.option("--expect", multiple=True, help="field=value the decision must have, e.g. assignee=dba@example.com.")
-def rules_test(rules_path: TextIO | None, expect: tuple[str, ...]) -> None:
-    """Decide the event on standard input (generic JSON: title, severity, labels, ...) and print the trace.
+@click.option("--all", "show_all", is_flag=True, help="Also show the rules that did not match, and why.")
+def rules_test(rules_path: TextIO | None, expect: tuple[str, ...], show_all: bool) -> None:
+    """Decide the event on standard input (JSON: title, severity, labels, source, sender, ...) and print the trace.
 
-    Exits 1 when an --expect does not hold, so rules can be checked in CI:
+    A "time" (ISO 8601) in the JSON sets the clock for hour / weekday conditions (default: now). Exits 1 when an
+    --expect does not hold, so rules can be checked in CI:
     echo '{"title": "Disk full", "severity": "critical"}' | switchboard rules test --expect category=outage
     """
     try:
         payload = json.loads(sys.stdin.read() or "{}")
         if not isinstance(payload, dict):
             raise click.BadParameter("standard input must hold one JSON object")
-        event = _event(payload)
-        specs = rules_file.parse(rules_path.read()) if rules_path else in_transaction(rulebook.load).rules
-    except (ValueError, RuleError) as exc:
+        event, now = test_event(payload, utcnow())
+        if rules_path:
+            parsed = rules_file.parse_file(rules_path.read())
+            book, state = RuleBook(0, tuple(parsed.rules), settings=MappingProxyType(parsed.settings)), RoutingState()
+        else:
+            book, state = in_transaction(_stored_book_and_state)
+    except (ValueError, RuleError, BadInput) as exc:
         raise click.ClickException(str(exc)) from None
-    decision = Engine()(event, RuleBook(0, tuple(specs)), utcnow())
+    engine = Engine()
+    decision = engine(event, book, now, state)
+    if show_all:
+        for check in engine.explain(event, book, now):
+            click.echo(f"{'MATCH' if check.matched else '     '}  {check.rule}: {'; '.join(check.conditions)}")
+        click.echo("")
     for step in decision.trace:
         sets = ", ".join(f"{k}={v}" for k, v in step.sets.items())
-        click.echo(f"{'MATCH' if step.matched else '     '}  {step.rule}" + (f"  -> {sets}" if sets else ""))
-    outcome = {"category": decision.category, "assignee": decision.assignee, "priority": f"P{decision.priority}"}
-    click.echo("decision: " + ", ".join(f"{k}={v}" for k, v in outcome.items()))
+        click.echo(f"MATCH  {step.rule}" + (f"  -> {sets}" if sets else ""))
+        for condition in step.conditions:
+            click.echo(f"         because {condition}")
+        for note in step.notes:
+            click.echo(f"         note: {note}")
+    click.echo(f"{decision.evaluated} rule(s) evaluated, {len(decision.trace)} matched")
+    outcome = outcome_fields(decision)
+    click.echo("decision: " + ", ".join(f"{k}={v}" for k, v in outcome.items() if v not in ("", "None")))
     failed = []
     for wanted in expect:
-        key, _, value = wanted.partition("=")
-        if str(outcome.get(key.strip())) != value.strip():
-            failed.append(f"expected {key.strip()}={value.strip()}, got {outcome.get(key.strip())}")
+        key, _, value = (part.strip() for part in wanted.partition("="))
+        if key not in outcome:
+            failed.append(f"unknown field {key!r} in --expect; use one of {', '.join(outcome)}")
+        elif outcome[key] != value:
+            failed.append(f"expected {key}={value}, got {outcome[key] or 'nothing'}")
     if failed:
         raise click.ClickException("; ".join(failed))
 
 
-def _event(payload: dict[str, Any]) -> InboundEvent:
-    """An event from the fields rules can test (a generic webhook body, plus source and requester)."""
-    severity = str(payload.get("severity", "unknown")).lower()
-    if severity not in SEVERITIES:
-        raise ValueError(f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
-    labels = payload.get("labels") or {}
-    if not isinstance(labels, dict):
-        raise ValueError("labels must be an object")
-    return InboundEvent(
-        source=str(payload.get("source", "generic")),
-        title=str(payload.get("title", "(test event)")),
-        description=str(payload.get("description", "")),
-        severity=severity,
-        dedup_key=payload.get("dedup_key"),
-        labels=MappingProxyType({str(k): str(v) for k, v in labels.items()}),
-        integration=payload.get("integration"),
-        requester=payload.get("requester"),
-    )
+def outcome_fields(decision: Decision) -> dict[str, str]:
+    """The decision as the text --expect compares with (lists comma-separated, priority as P1..P5)."""
+    return {
+        "category": str(decision.category),
+        "assignee": str(decision.assignee),
+        "priority": f"P{decision.priority}",
+        "service": str(decision.service),
+        "tags": ",".join(decision.tags),
+        "impact": str(decision.impact),
+        "urgency": str(decision.urgency),
+        "title": str(decision.title),
+        "dedup_key": str(decision.dedup_key),
+        "channels": ",".join(decision.channels),
+        "suppressed": "true" if decision.suppressed else "false",
+    }
+
+
+def _stored_book_and_state(session: Any) -> tuple[RuleBook, RoutingState]:
+    book = rulebook.load(session)
+    return book, groups.routing_state(session, book.assignment_groups)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def group() -> None:
+    """Manage the groups rules assign within (`set: {group: dba, strategy: round_robin}`)."""
+
+
+@group.command("set")
+@click.argument("name")
+@click.option("--member", "members", multiple=True, required=True,
+              help="A member's email; repeat, in the order round robin goes round.")  # fmt: skip
+def group_set(name: str, members: tuple[str, ...]) -> None:
+    """Create group NAME or replace its members.
+
+    Example: switchboard group set dba --member ann@example.com --member bob@example.com
+    """
+
+    def work(session: Any) -> str:
+        saved = groups.save_group(session, name, members)
+        audit.record(session, audit.CLI, "group.set", saved.name, members=list(saved.members))
+        return f"{saved.name}: {', '.join(saved.members)}"
+
+    click.echo(in_transaction(work))
+
+
+@group.command("list")
+def group_list() -> None:
+    """Print each group with its members, in round-robin order."""
+    found = in_transaction(groups.list_groups)
+    if not found:
+        click.echo("no groups; make one with `switchboard group set NAME --member EMAIL`")
+    for info in found:
+        click.echo(f"{info.name}: {', '.join(info.members)}")
+
+
+@group.command("remove")
+@click.argument("name")
+def group_remove(name: str) -> None:
+    """Remove group NAME (rules that assign within it then leave incidents unassigned, and say so)."""
+
+    def work(session: Any) -> None:
+        groups.remove_group(session, name)
+        audit.record(session, audit.CLI, "group.remove", name)
+
+    in_transaction(work)
+    click.echo(f"removed group {name}")

@@ -1,125 +1,298 @@
-"""Evaluate an ordered rule list against an event. Pure: no I/O, no clock, no globals.
+"""Evaluate an ordered rule list against an event. Pure: no I/O, no clock, no globals; state comes in as values.
 
 Rules are compiled once per rule-book version (`Engine` memoises the newest), so evaluating an event costs one
-predicate call per rule.
+predicate call per rule; only rules that match are explained for the trace.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hub.domain import RULE_FIELDS, Decision, InboundEvent, RuleBook, RuleSpec, SilenceSpec, TraceStep, is_rule_field
-from hub.regex import InvalidPattern, compile_pattern
+from hub.domain import (
+    NO_STATE,
+    Decision,
+    GroupState,
+    InboundEvent,
+    RoutingState,
+    RuleBook,
+    RuleSpec,
+    SilenceSpec,
+    TraceStep,
+)
+from rules.actions import DEFAULT_MATRIX, Actions, choose_member, compile_actions, compile_matrix, matrix_priority
+from rules.actions import priority_for as priority_for
+from rules.conditions import _FIELDS, OPERATORS, Condition, EventView, RegexBank, Test, compile_condition
 from rules.errors import RuleError
 from rules.silences import CompiledSilence, compile_silence, silenced_by
 
-Predicate = Callable[[Any], bool]
+__all__ = ["OPERATORS", "CompiledRule", "Engine", "compile_rule", "decide", "priority_for", "validate"]
 
-#: Priority 1 (most urgent) to 5, by severity, until impact x urgency lands with the full engine.
-_PRIORITY_BY_SEVERITY = {"critical": 1, "high": 2, "warning": 3, "info": 4, "unknown": 3}
-
-
-def priority_for(severity: str) -> int:
-    return _PRIORITY_BY_SEVERITY.get(severity, 3)
+Matrix = tuple[tuple[int, ...], ...]
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
+@dataclass(frozen=True)
+class RoutingSettings:
+    """Rule-book wide settings: the ITIL priority matrix and the time zone time-of-day conditions are read in."""
+
+    matrix: Matrix = DEFAULT_MATRIX
+    timezone: tzinfo = UTC
 
 
-def _operator(op: str, operand: str) -> Predicate:
-    folded = operand.casefold()
-    match op:
-        case "equals":
-            return lambda v: _text(v).casefold() == folded
-        case "not_equals":
-            return lambda v: _text(v).casefold() != folded
-        case "contains":
-            return lambda v: folded in _text(v).casefold()
-        case "starts_with":
-            return lambda v: _text(v).casefold().startswith(folded)
-        case "ends_with":
-            return lambda v: _text(v).casefold().endswith(folded)
-        case "in":
-            options = {o.strip().casefold() for o in operand.split(",") if o.strip()}
-            return lambda v: _text(v).casefold() in options
-        case "exists":
-            return lambda v: v is not None and v != ""
-        case "regex":
-            try:
-                pattern = compile_pattern(operand, ignore_case=True)
-            except InvalidPattern as exc:
-                raise RuleError(str(exc)) from None
-            return lambda v: pattern.search(_text(v)) is not None
-    raise RuleError(f"unknown operator {op!r}; use one of: {', '.join(OPERATORS)}")
+DEFAULT_SETTINGS = RoutingSettings()
+SETTING_KEYS = ("priority_matrix", "timezone")
 
 
-OPERATORS = ("equals", "not_equals", "contains", "starts_with", "ends_with", "in", "exists", "regex")
+def compile_settings(settings: Mapping[str, Any]) -> RoutingSettings:
+    unknown = sorted(set(settings) - set(SETTING_KEYS))
+    if unknown:
+        raise RuleError(f"unknown setting(s) {', '.join(unknown)}; use {', '.join(SETTING_KEYS)}", (unknown[0],))
+    name = settings.get("timezone")
+    zone: tzinfo = UTC
+    if name is not None:
+        try:
+            zone = ZoneInfo(str(name))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise RuleError(f"unknown time zone {name!r}; use a name like Europe/Berlin", ("timezone",)) from None
+    return RoutingSettings(compile_matrix(settings.get("priority_matrix")), zone)
 
 
 @dataclass(frozen=True)
 class CompiledRule:
     spec: RuleSpec
-    matches: Callable[[InboundEvent], bool]
+    condition: Condition
+    actions: Actions
+    enabled: bool = True
+
+    def matches(self, event: InboundEvent, now: datetime | None = None) -> bool:
+        return self.condition.test(EventView(event, now))
 
 
-def compile_rule(spec: RuleSpec) -> CompiledRule:
-    """Turn a stored rule into a predicate over events; raises RuleError naming what is wrong."""
-    field = spec.field.strip()
-    if not is_rule_field(field):
-        raise RuleError(f"unknown field {field!r}; rules can test: {', '.join(RULE_FIELDS)}")
-    if spec.op != "exists" and spec.value == "":
-        raise RuleError(f"operator {spec.op!r} needs a value to compare with")
-    predicate = _operator(spec.op, spec.value)
-    return CompiledRule(spec, lambda event: predicate(event.field_value(field)))
+def compile_rule(
+    spec: RuleSpec, settings: RoutingSettings = DEFAULT_SETTINGS, bank: RegexBank | None = None
+) -> CompiledRule:
+    """Turn a stored rule into a predicate and its actions; RuleError names what is wrong and where.
+
+    Rules compiled with one `bank` run their regexes on each field as one RE2 set.
+    """
+    condition = compile_condition(spec.condition(), bank=bank)
+    actions = compile_actions(spec.effects(), settings.matrix)
+    return CompiledRule(spec, condition, actions, spec.enabled)
 
 
-def _never(_event: InboundEvent) -> bool:
-    return False
-
-
-def _compile_or_disable(spec: RuleSpec) -> CompiledRule:
-    """A stored rule that no longer compiles must not stop ingest: it simply never matches."""
+def validate(specs: Sequence[RuleSpec], settings: Mapping[str, Any]) -> list[RuleError]:
+    """Every problem in a whole rule set, each with its path (e.g. `rules[3].when.any[1].field`)."""
+    problems: list[RuleError] = []
     try:
-        return compile_rule(spec)
-    except RuleError:
-        return CompiledRule(spec, _never)
+        compiled_settings = compile_settings(settings)
+    except RuleError as exc:
+        problems.append(exc)
+        compiled_settings = DEFAULT_SETTINGS
+    for index, spec in enumerate(specs):
+        if not spec.name.strip():
+            problems.append(RuleError("every rule needs a name", ("rules", index, "name")))
+        try:
+            compile_rule(spec, compiled_settings)
+        except RuleError as exc:
+            problems.append(RuleError(exc.reason, ("rules", index, *exc.path)))
+    return problems
 
 
-def decide(event: InboundEvent, rules: Sequence[CompiledRule]) -> Decision:
+# -- deciding ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Outcome:
+    """What the rules have set so far (first match wins per field; tags add up)."""
+
+    category: str | None = None
+    service: str | None = None
+    tags: list[str] = field(default_factory=list)
+    impact: int | None = None
+    urgency: int | None = None
+    assignee: str | None = None
+    assigned_from: str | None = None
+    title: str | None = None
+    dedup_key: str | None = None
+    channels: tuple[str, ...] = ()
+    escalation: str | None = None
+    suppressed: bool = False
+
+
+def template_context(view: EventView) -> dict[str, Any]:
+    """What templates can read: every condition field by name, and `labels` as a mapping."""
+    context = {name: view.value(name) for name in _FIELDS}
+    context["labels"] = dict(view.event.labels)
+    return context
+
+
+def _assign(a: Actions, out: _Outcome, state: RoutingState, sets: dict[str, str], notes: list[str]) -> None:
+    if a.assignee:
+        out.assignee = sets["assignee"] = a.assignee
+        return
+    assert a.group is not None
+    group = state.groups.get(a.group, GroupState(()))
+    member = choose_member(a.strategy, group)
+    if member is None:
+        notes.append(f"group {a.group!r} has no members: assigned to the group itself")
+        out.assignee = sets["assignee"] = a.group
+        return
+    out.assignee = sets["assignee"] = member
+    out.assigned_from = a.group
+    sets["group"] = f"{a.group} ({a.strategy})"
+
+
+def _apply(a: Actions, out: _Outcome, state: RoutingState, context: Callable[[], Mapping[str, Any]]) -> TraceStep:
+    """Apply one matching rule's actions to what is set so far; returns its trace step (without the rule)."""
+    sets: dict[str, str] = {}
+    notes: list[str] = []
+    if a.category and out.category is None:
+        out.category = sets["category"] = a.category
+    if a.service and out.service is None:
+        out.service = sets["service"] = a.service
+    if a.tags:
+        added = [t for t in a.tags if t not in out.tags]
+        out.tags.extend(added)
+        if added:
+            sets["tags"] = ", ".join(added)
+    if a.impact is not None and out.impact is None:
+        out.impact = a.impact
+        sets["impact"] = str(a.impact)
+    if a.urgency is not None and out.urgency is None:
+        out.urgency = a.urgency
+        sets["urgency"] = str(a.urgency)
+    if (a.assignee or a.group) and out.assignee is None:
+        _assign(a, out, state, sets, notes)
+    for key, template in (("title", a.title), ("dedup_key", a.dedup_key)):
+        if template is not None and getattr(out, key) is None:
+            text, why = template(context())
+            if text is None:
+                notes.append(str(why))
+            else:
+                setattr(out, key, text)
+                sets[key] = text
+    if a.channels and not out.channels:
+        out.channels = a.channels
+        sets["channels"] = ", ".join(a.channels)
+    if a.escalation and not out.escalation:
+        out.escalation = a.escalation
+        sets["escalation"] = a.escalation
+    if a.suppress and not out.suppressed:
+        out.suppressed = True
+        sets["suppress"] = "yes"
+    return TraceStep(0, "", True, sets, (), tuple(notes))
+
+
+def decide(
+    event: InboundEvent,
+    rules: Sequence[CompiledRule],
+    now: datetime | None = None,
+    *,
+    state: RoutingState = NO_STATE,
+    settings: RoutingSettings = DEFAULT_SETTINGS,
+) -> Decision:
     """Apply enabled rules in order: the first match to set a field wins; a rule marked stop ends the walk.
 
-    Specific rules go first and a catch-all last, which then only fills in what nothing else set.
+    Specific rules go first and a catch-all last, which then only fills in what nothing else set. `now` is the
+    event's time (for hour / weekday conditions); without it those fields read as missing.
     """
-    category: str | None = None
-    assignee: str | None = None
+    active = tuple(r for r in rules if r.enabled)
+    return _decide(event, active, tuple(r.condition.test for r in active), now, state, settings)
+
+
+def _decide(
+    event: InboundEvent,
+    rules: Sequence[CompiledRule],
+    tests: Sequence[Test],
+    now: datetime | None,
+    state: RoutingState,
+    settings: RoutingSettings,
+) -> Decision:
+    view = EventView(event, now.astimezone(settings.timezone) if now is not None else None)
+    out = _Outcome()
     trace: list[TraceStep] = []
-    for rule in rules:
-        spec = rule.spec
-        if not spec.enabled:
+    evaluated = len(tests)
+    cached: list[dict[str, Any]] = []
+
+    def context() -> dict[str, Any]:
+        if not cached:
+            cached.append(template_context(view))
+        return cached[0]
+
+    # The hot loop: one predicate call per rule; only a match costs more (explain and apply).
+    for index, test in enumerate(tests):
+        if not test(view):
             continue
-        if not rule.matches(event):
-            trace.append(TraceStep(spec.id, spec.name, matched=False))
-            continue
-        sets: dict[str, str] = {}
-        if spec.set_category and category is None:
-            category = sets["category"] = spec.set_category
-        if spec.set_assignee and assignee is None:
-            assignee = sets["assignee"] = spec.set_assignee
-        trace.append(TraceStep(spec.id, spec.name, matched=True, sets=sets))
-        if spec.stop:
+        rule = rules[index]
+        _held, reasons = rule.condition.explain(view)
+        step = _apply(rule.actions, out, state, context)
+        trace.append(replace(step, rule_id=rule.spec.id, rule=rule.spec.name, conditions=tuple(reasons)))
+        if rule.spec.stop:
+            evaluated = index + 1
             break
-    return Decision(priority=priority_for(event.severity), category=category, assignee=assignee, trace=tuple(trace))
+    priority = matrix_priority(settings.matrix, out.impact, out.urgency)
+    return Decision(
+        priority=priority if priority is not None else priority_for(event.severity),
+        category=out.category,
+        assignee=out.assignee,
+        trace=tuple(trace),
+        service=out.service,
+        tags=tuple(out.tags),
+        impact=out.impact,
+        urgency=out.urgency,
+        title=out.title,
+        dedup_key=out.dedup_key,
+        channels=out.channels,
+        escalation=out.escalation,
+        suppressed=out.suppressed,
+        assigned_from=out.assigned_from,
+        evaluated=evaluated,
+    )
 
 
 @dataclass(frozen=True)
-class _Compiled:
-    version: int | None
-    rules: tuple[CompiledRule, ...] = ()
-    silences: tuple[CompiledSilence, ...] = ()
+class RuleCheck:
+    """One enabled rule checked against an event, matching or not, with the tests that decided it."""
+
+    rule_id: int
+    rule: str
+    matched: bool
+    conditions: tuple[str, ...]
+
+
+def explain(event: InboundEvent, rules: Sequence[CompiledRule], now: datetime | None = None) -> list[RuleCheck]:
+    """Why each enabled rule did or did not match (slower than `decide`: for people testing rules)."""
+    view = EventView(event, now)
+    checks = []
+    for rule in rules:
+        if rule.enabled:
+            held, reasons = rule.condition.explain(view)
+            checks.append(RuleCheck(rule.spec.id, rule.spec.name, held, tuple(reasons)))
+    return checks
+
+
+# -- compiled once per version ----------------------------------------------------------------------------------
+
+
+def _never_matches(spec: RuleSpec, why: RuleError) -> CompiledRule:
+    def never(_view: EventView) -> bool:
+        return False
+
+    def explain_never(_view: EventView) -> tuple[bool, list[str]]:
+        return False, [f"does not compile: {why}"]
+
+    return CompiledRule(spec, Condition(never, explain_never), Actions(), spec.enabled)
+
+
+def _compile_or_disable(spec: RuleSpec, settings: RoutingSettings, bank: RegexBank) -> CompiledRule:
+    """A stored rule that no longer compiles must not stop ingest: it simply never matches."""
+    try:
+        return compile_rule(spec, settings, bank)
+    except RuleError as exc:
+        return _never_matches(spec, exc)
 
 
 def _compile_silences(specs: Sequence[SilenceSpec]) -> tuple[CompiledSilence, ...]:
@@ -132,6 +305,26 @@ def _compile_silences(specs: Sequence[SilenceSpec]) -> tuple[CompiledSilence, ..
     return tuple(compiled)
 
 
+@dataclass(frozen=True)
+class CompiledBook:
+    version: int | None
+    rules: tuple[CompiledRule, ...] = ()
+    silences: tuple[CompiledSilence, ...] = ()
+    settings: RoutingSettings = DEFAULT_SETTINGS
+    tests: tuple[Test, ...] = ()  # each rule's predicate, in order: what the hot loop calls
+
+
+def compile_book(book: RuleBook) -> CompiledBook:
+    try:
+        settings = compile_settings(book.settings)
+    except RuleError:  # validated when saved; settings that no longer compile fall back to the defaults
+        settings = DEFAULT_SETTINGS
+    bank = RegexBank()
+    rules = tuple(_compile_or_disable(spec, settings, bank) for spec in book.rules if spec.enabled)
+    tests = tuple(rule.condition.test for rule in rules)
+    return CompiledBook(book.version, rules, _compile_silences(book.silences), settings, tests)
+
+
 class Engine:
     """Decides events against a rule book, compiling each new version once.
 
@@ -140,16 +333,26 @@ class Engine:
     """
 
     def __init__(self) -> None:
-        self._compiled = _Compiled(None)
+        self._compiled = CompiledBook(None)
 
-    def __call__(self, event: InboundEvent, book: RuleBook, now: datetime | None = None) -> Decision:
+    def compiled(self, book: RuleBook) -> CompiledBook:
         compiled = self._compiled
         if compiled.version != book.version:
-            rules = tuple(_compile_or_disable(spec) for spec in book.rules if spec.enabled)
-            compiled = self._compiled = _Compiled(book.version, rules, _compile_silences(book.silences))
-        decision = decide(event, compiled.rules)
+            compiled = self._compiled = compile_book(book)
+        return compiled
+
+    def __call__(
+        self, event: InboundEvent, book: RuleBook, now: datetime | None = None, state: RoutingState = NO_STATE
+    ) -> Decision:
+        compiled = self.compiled(book)
+        decision = _decide(event, compiled.rules, compiled.tests, now, state, compiled.settings)
         if compiled.silences and now is not None:
             held_by = silenced_by(event, compiled.silences, now)
             if held_by is not None:
                 decision = replace(decision, silenced_by=held_by)
         return decision
+
+    def explain(self, event: InboundEvent, book: RuleBook, now: datetime | None = None) -> list[RuleCheck]:
+        compiled = self.compiled(book)
+        local = now.astimezone(compiled.settings.timezone) if now is not None else None
+        return explain(event, compiled.rules, local)

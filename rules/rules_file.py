@@ -1,92 +1,137 @@
-"""Rules as code: a deterministic YAML export (same rules, same bytes) and a validating import.
+"""Rules as code: a deterministic YAML export (same rules, same bytes) and an import validated as a whole.
 
+    timezone: Europe/Berlin            # optional: the zone hour / weekday / time_of_day are read in (default UTC)
+    priority_matrix: 3x3               # optional: 3x3 (default), 5x5, or rows of priorities (impact x urgency)
     rules:
-      - name: Critical alerts to on-call
-        when: {field: severity, op: equals, value: critical}
-        set: {category: outage, assignee: oncall@example.com}
-        stop: false
+      - name: Database pages to the DBA rota
+        when:
+          all:
+            - {field: severity, op: in, value: [critical, high]}
+            - any:
+                - {field: labels.team, op: equals, value: db}
+                - {field: subject, op: regex, value: 'postgres|mysql'}
+        set: {category: database, impact: 1, urgency: 1, group: dba, strategy: round_robin}
+        stop: true
         enabled: true
 
 No ids, versions or timestamps, so the file diffs cleanly under version control. An import is checked as a whole
-before anything changes, and every problem is reported with the line it is on.
+before anything changes, and every problem is reported with the line it is on and its path in the file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import yaml
 
 from hub.domain import RuleSpec
-from rules.engine import compile_rule
-from rules.errors import RuleError
+from hub.rules_export import ALWAYS, SETTING_ORDER
+from hub.rules_export import export as export_rules
+from rules.engine import validate
+from rules.errors import PathPart, RuleError, format_path
 
-_KEYS = {"name", "when", "set", "stop", "enabled"}
+_KEYS = ("name", "when", "set", "stop", "enabled")
+export = export_rules
 
 
-def export(specs: Sequence[RuleSpec]) -> str:
-    """The rules, in the order they apply, as YAML; the same rules always give the same text."""
-    rules = []
-    for spec in specs:
-        when: dict[str, str] = {"field": spec.field, "op": spec.op}
-        if spec.op != "exists":
-            when["value"] = spec.value
-        sets = {k: v for k, v in (("category", spec.set_category), ("assignee", spec.set_assignee)) if v}
-        rules.append({"name": spec.name, "when": when, "set": sets, "stop": spec.stop, "enabled": spec.enabled})
-    return yaml.safe_dump({"rules": rules}, sort_keys=False, allow_unicode=True, default_flow_style=False, width=120)
+@dataclass(frozen=True)
+class RuleFile:
+    """A parsed and validated rules file: the rules in order and the settings it gives."""
+
+    rules: list[RuleSpec]
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 def parse(text: str) -> list[RuleSpec]:
     """Rules from YAML, all checked; RuleError lists every problem with its line number."""
+    return parse_file(text).rules
+
+
+def parse_file(text: str) -> RuleFile:
+    """Rules and settings from YAML, all checked; RuleError lists every problem with its line and path."""
     try:
         root = yaml.compose(text)
     except yaml.YAMLError as exc:
         raise RuleError(f"not valid YAML: {exc}") from None
     if root is None or not isinstance(root, yaml.MappingNode):
         raise RuleError("line 1: the file must be a mapping with a `rules:` list")
-    items = next((value for key, value in root.value if key.value == "rules"), None)
-    if not isinstance(items, yaml.SequenceNode):
-        raise RuleError(f"line {root.start_mark.line + 1}: expected `rules:` followed by a list of rules")
-    specs: list[RuleSpec] = []
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RuleError(f"not valid YAML: {exc}") from None
+    unknown = sorted(set(map(str, document)) - {"rules", *SETTING_ORDER})
     problems: list[str] = []
-    for node in items.value:
-        line = node.start_mark.line + 1
+    if unknown:
+        problems.append(
+            f"line 1: unknown key(s) {', '.join(unknown)}; a rules file has rules, {', '.join(SETTING_ORDER)}"
+        )
+    items = document.get("rules")
+    if not isinstance(items, list):
+        problems.append(f"line {root.start_mark.line + 1}: expected `rules:` followed by a list of rules")
+        raise RuleError("; ".join(problems))
+    specs: list[RuleSpec] = []
+    for index, raw in enumerate(items):
         try:
-            specs.append(_spec(yaml.safe_load(yaml.serialize(node)), line))
+            specs.append(_spec(raw, index))
         except RuleError as exc:
-            problems.append(f"line {line}: {exc}")
+            problems.append(_located(root, ("rules", index, *exc.path), exc.reason, items))
+    settings = {key: document[key] for key in SETTING_ORDER if document.get(key) is not None}
+    if not problems:
+        problems = [_located(root, p.path, p.reason, items) for p in validate(specs, settings)]
     if problems:
         raise RuleError("; ".join(problems))
-    return specs
+    return RuleFile(specs, settings)
 
 
-def _spec(raw: Any, line: int) -> RuleSpec:
+def _spec(raw: Any, index: int) -> RuleSpec:
     if not isinstance(raw, dict):
         raise RuleError("a rule must be a mapping with name, when and set")
-    unknown = set(raw) - _KEYS
+    unknown = sorted(set(map(str, raw)) - set(_KEYS))
     if unknown:
-        raise RuleError(f"unknown key(s) {', '.join(sorted(unknown))}; a rule has {', '.join(sorted(_KEYS))}")
-    name, when, sets = raw.get("name"), raw.get("when"), raw.get("set") or {}
+        raise RuleError(f"unknown key(s) {', '.join(unknown)}; a rule has {', '.join(_KEYS)}", (unknown[0],))
+    name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise RuleError("every rule needs a name")
-    if not isinstance(when, dict) or not isinstance(sets, dict):
-        raise RuleError(f"rule {name!r}: `when` and `set` must be mappings")
-    if not set(sets) <= {"category", "assignee"} or not sets:
-        raise RuleError(f"rule {name!r}: `set` takes category and/or assignee")
-    spec = RuleSpec(
-        id=line,
+        raise RuleError("every rule needs a name", ("name",))
+    sets = raw.get("set")
+    if not isinstance(sets, dict):
+        raise RuleError("`set` must be a mapping of what the rule sets, e.g. {category: outage}", ("set",))
+    for key in ("stop", "enabled"):
+        if key in raw and not isinstance(raw[key], bool):
+            raise RuleError(f"`{key}` is true or false", (key,))
+    actions = dict(sets)
+    if isinstance(actions.get("assignee"), str):
+        actions["assignee"] = actions["assignee"].lower()
+    return RuleSpec(
+        id=index + 1,
         name=name.strip(),
-        field=str(when.get("field", "")),
-        op=str(when.get("op", "equals")),
-        value=str(when.get("value", "")),
-        set_category=sets.get("category"),
-        set_assignee=str(sets["assignee"]).lower() if sets.get("assignee") else None,
-        stop=bool(raw.get("stop", False)),
-        enabled=bool(raw.get("enabled", True)),
+        when=raw["when"] if raw.get("when") is not None else ALWAYS,
+        actions=MappingProxyType(actions),
+        stop=raw.get("stop", False),
+        enabled=raw.get("enabled", True),
     )
-    try:
-        compile_rule(spec)
-    except RuleError as exc:
-        raise RuleError(f"rule {name!r}: {exc}") from None
-    return spec
+
+
+def _located(root: yaml.Node, path: tuple[PathPart, ...], reason: str, items: list[Any]) -> str:
+    """`line 7: rules[2].when.any[1].field (rule 'DB pages'): unknown field ...`: the deepest node the path reaches."""
+    node = root
+    for part in path:
+        child = _child(node, part)
+        if child is None:
+            break
+        node = child
+    where = f"line {node.start_mark.line + 1}: {format_path(path)}" if path else f"line {node.start_mark.line + 1}"
+    if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int) and path[1] < len(items):
+        item = items[path[1]]
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            where += f" (rule {item['name']!r})"
+    return f"{where}: {reason}"
+
+
+def _child(node: yaml.Node, part: PathPart) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+        return next((value for key, value in node.value if key.value == part), None)
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        return node.value[part]  # type: ignore[no-any-return]
+    return None

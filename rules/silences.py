@@ -36,7 +36,7 @@ class CompiledSilence:
     tests: tuple[Callable[[InboundEvent], bool], ...]
 
     def holds(self, event: InboundEvent, now: datetime) -> bool:
-        return self.spec.starts_at <= now < self.spec.ends_at and all(test(event) for test in self.tests)
+        return self.spec.holds_at(now) and all(test(event) for test in self.tests)
 
 
 def compile_silence(spec: SilenceSpec) -> CompiledSilence:

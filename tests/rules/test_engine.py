@@ -66,12 +66,15 @@ def test_disabled_rule_is_skipped() -> None:
     assert run(rule(set_category="c", enabled=False)).category is None
 
 
-def test_trace_records_every_rule_and_what_the_matching_ones_set() -> None:
+def test_trace_records_the_matching_rules_what_each_set_and_how_many_were_looked_at() -> None:
     decision = run(rule(1, value="info", set_category="x"), rule(2, set_category="outage"))
-    assert [(s.rule_id, s.matched, dict(s.sets)) for s in decision.trace] == [
-        (1, False, {}),
-        (2, True, {"category": "outage"}),
-    ]
+    assert [(s.rule_id, s.matched, dict(s.sets)) for s in decision.trace] == [(2, True, {"category": "outage"})]
+    assert decision.evaluated == 2
+
+
+def test_trace_says_on_which_condition_a_rule_matched() -> None:
+    decision = run(rule(1, set_category="outage"))
+    assert decision.trace[0].conditions == ("severity equals 'critical' (got 'critical')",)
 
 
 def test_priority_follows_severity() -> None:
@@ -82,7 +85,7 @@ def test_priority_follows_severity() -> None:
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        (rule(field="nosuch"), "unknown field 'nosuch'"),
+        (rule(field="nosuch"), "when.field: unknown field 'nosuch'"),
         (rule(field="labels."), "unknown field"),
         (rule(op="like"), "unknown operator 'like'"),
         (rule(op="regex", value="("), "invalid regular expression"),

@@ -22,8 +22,8 @@ SPECS = [
 def test_export_then_parse_gives_the_same_rules_and_the_same_bytes() -> None:
     text = rules_file.export(SPECS)
     again = rules_file.parse(text)
-    assert [(s.name, s.field, s.op, s.value, s.set_category, s.set_assignee, s.stop) for s in again] == [
-        (s.name, s.field, s.op, s.value, s.set_category, s.set_assignee, s.stop) for s in SPECS
+    assert [(s.name, s.condition(), s.effects(), s.stop) for s in again] == [
+        (s.name, s.condition(), s.effects(), s.stop) for s in SPECS
     ]
     assert rules_file.export(again) == text
 
@@ -48,8 +48,8 @@ def test_every_problem_is_reported_with_its_line() -> None:
     with pytest.raises(RuleError) as problems:
         rules_file.parse(text)
     message = str(problems.value)
-    assert "line 5: rule 'bad regex': invalid regular expression" in message
-    assert "line 8: rule 'unknown field': unknown field 'colour'" in message
+    assert "line 6: rules[1].when.value (rule 'bad regex'): invalid regular expression" in message
+    assert "line 9: rules[2].when.field (rule 'unknown field'): unknown field 'colour'" in message
 
 
 def test_malformed_yaml_is_refused() -> None:
@@ -66,7 +66,8 @@ def test_cli_import_replaces_all_rules_and_a_bad_file_changes_nothing(runner: Cl
     bad = tmp_path / "bad.yaml"
     bad.write_text("rules:\n  - name: x\n    when: {field: nope, value: 1}\n    set: {category: c}\n")
     result = runner.invoke(main, ["rules", "import", str(bad)])
-    assert result.exit_code == 1 and "line 2" in result.output and "Nothing was changed" in result.output
+    assert result.exit_code == 1 and "line 3: rules[0].when.field" in result.output
+    assert "Nothing was changed" in result.output
     assert runner.invoke(main, ["rules", "export"]).output == exported
 
 
@@ -79,3 +80,117 @@ def test_cli_rules_test_prints_the_trace_and_fails_on_a_wrong_expectation(runner
     assert "MATCH  Critical to on-call  -> category=outage, assignee=oncall@example.com" in ok.output
     wrong = runner.invoke(main, ["rules", "test", "--rules", str(path), "--expect", "assignee=me"], input=event)
     assert wrong.exit_code == 1 and "expected assignee=me, got oncall@example.com" in wrong.output
+
+
+NESTED = """timezone: Europe/Berlin
+priority_matrix:
+- [1, 2]
+- [2, 3]
+rules:
+- name: Database pages to the DBA rota
+  when:
+    all:
+    - field: severity
+      op: in
+      value:
+      - critical
+      - high
+    - any:
+      - field: labels.team
+        op: equals
+        value: db
+      - not:
+          field: subject
+          op: regex
+          value: test
+  set:
+    category: database
+    tags:
+    - db
+    impact: 1
+    urgency: 2
+    group: dba
+    strategy: round_robin
+    dedup_key: '{{ labels.alertname }}'
+  stop: true
+  enabled: true
+- name: Everything else
+  set:
+    assignee: service-desk
+  stop: false
+  enabled: true
+"""
+
+
+def test_nested_rules_and_settings_round_trip_to_the_same_bytes() -> None:
+    parsed = rules_file.parse_file(NESTED)
+    assert parsed.settings == {"timezone": "Europe/Berlin", "priority_matrix": [[1, 2], [2, 3]]}
+    assert rules_file.export(parsed.rules, parsed.settings) == NESTED
+
+
+def test_the_same_rules_written_in_another_key_order_export_to_the_same_bytes() -> None:
+    shuffled = """rules:
+- enabled: true
+  stop: false
+  set: {assignee: service-desk}
+  name: Everything else
+- set: {tags: [db], category: database, strategy: round_robin, group: dba, urgency: 2, impact: 1,
+        dedup_key: '{{ labels.alertname }}'}
+  stop: true
+  name: Database pages to the DBA rota
+  when:
+    all:
+    - {value: [critical, high], op: in, field: severity}
+    - any:
+      - {op: equals, value: db, field: labels.team}
+      - not: {value: test, field: subject, op: regex}
+priority_matrix: [[1, 2], [2, 3]]
+timezone: Europe/Berlin
+"""
+    parsed = rules_file.parse_file(shuffled)
+    reordered = [parsed.rules[1], parsed.rules[0]]
+    assert rules_file.export(reordered, parsed.settings) == NESTED
+
+
+def test_a_problem_deep_in_a_condition_is_reported_on_its_own_line() -> None:
+    broken = NESTED.replace("field: labels.team", "field: label.team")
+    with pytest.raises(RuleError, match=r"line 15: rules\[0\]\.when\.all\[1\]\.any\[0\]\.field .*unknown field"):
+        rules_file.parse(broken)
+
+
+def test_a_bad_template_is_reported_with_its_line() -> None:
+    broken = NESTED.replace("'{{ labels.alertname }}'", "'{{ labels.alertname '")
+    with pytest.raises(RuleError, match=r"line 30: rules\[0\]\.set\.dedup_key .*bad template"):
+        rules_file.parse(broken)
+
+
+def test_a_bad_matrix_cell_is_reported_with_its_line() -> None:
+    with pytest.raises(RuleError, match=r"line 4: priority_matrix\[1\]\[1\]: a priority is a whole number"):
+        rules_file.parse(NESTED.replace("- [2, 3]", "- [2, 7]"))
+
+
+def test_an_impact_outside_the_files_own_matrix_is_refused() -> None:
+    with pytest.raises(RuleError, match=r"rules\[0\]\.set\.impact .*from 1 to 2"):
+        rules_file.parse(NESTED.replace("impact: 1", "impact: 3"))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("rules:\n- name: x\n  set: {category: c}\n  stop: maybe\n", r"line 4: rules\[0\]\.stop .*true or false"),
+        ("rules:\n- name: x\n  set: {category: c}\n  colour: red\n", r"line 4: rules\[0\]\.colour .*unknown key"),
+        ("rules:\n- name: x\n", r"line 2: rules\[0\]\.set .*must be a mapping"),
+        ("rulez: []\n", "unknown key"),
+        ("- just a list\n", "line 1: the file must be a mapping"),
+    ],
+)
+def test_malformed_files_are_refused_with_the_line(text: str, message: str) -> None:
+    with pytest.raises(RuleError, match=message):
+        rules_file.parse(text)
+
+
+def test_the_readme_example_is_a_valid_rules_file() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    example = readme.split("## Routing rules", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    parsed = rules_file.parse_file(example)
+    assert [r.name for r in parsed.rules][-1] == "Default: everything goes to the service desk"

@@ -1,0 +1,102 @@
+"""Groups (teams) incidents are assigned to, and the routing state rules need about them.
+
+The rules engine is pure: before deciding, the intake looks up here what the rule book's group strategies need
+(members in order, their open incidents, the round-robin pointer), and afterwards moves the pointer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from hub.domain import GroupState, RoutingState
+from hub.errors import BadInput
+from hub.models import OPEN_CONDITION, Group, GroupMember, Incident
+
+
+@dataclass(frozen=True)
+class GroupInfo:
+    name: str
+    members: tuple[str, ...]
+    last_assigned: str | None
+
+
+def save_group(session: Session, name: str, members: Sequence[str]) -> GroupInfo:
+    """Create the group or replace its members (in this order: the order strategies go round in)."""
+    name = name.strip()
+    if not name:
+        raise BadInput("a group needs a name")
+    emails = list(dict.fromkeys(m.strip().lower() for m in members if m.strip()))
+    if any("@" not in m for m in emails):
+        raise BadInput("members are email addresses, e.g. --member ann@example.com")
+    group = session.scalar(select(Group).where(Group.name == name))
+    if group is None:
+        group = Group(name=name)
+        session.add(group)
+        session.flush()
+    session.execute(delete(GroupMember).where(GroupMember.group_id == group.id))
+    for position, email in enumerate(emails):
+        session.add(GroupMember(group_id=group.id, email=email, position=position))
+    session.flush()
+    return GroupInfo(group.name, tuple(emails), group.last_assigned)
+
+
+def remove_group(session: Session, name: str) -> None:
+    group = session.scalar(select(Group).where(Group.name == name))
+    if group is None:
+        raise BadInput(f"there is no group {name!r}; `switchboard group list` shows them")
+    session.delete(group)
+
+
+def list_groups(session: Session) -> list[GroupInfo]:
+    groups = session.scalars(select(Group).order_by(Group.name)).all()
+    members = session.execute(select(GroupMember.group_id, GroupMember.email).order_by(GroupMember.position)).all()
+    by_group: dict[int, list[str]] = {}
+    for group_id, email in members:
+        by_group.setdefault(group_id, []).append(email)
+    return [GroupInfo(g.name, tuple(by_group.get(g.id, ())), g.last_assigned) for g in groups]
+
+
+def routing_state(db: Connection | Session, names: Sequence[str]) -> RoutingState:
+    """Members, open-incident counts and pointers of the named groups (two indexed reads; none if no names)."""
+    if not names:
+        return RoutingState()
+    rows = db.execute(
+        select(Group.name, Group.last_assigned, GroupMember.email)
+        .outerjoin(GroupMember, GroupMember.group_id == Group.id)
+        .where(Group.name.in_(names))
+        .order_by(Group.name, GroupMember.position)
+    ).all()
+    members: dict[str, list[str]] = {}
+    pointers: dict[str, str | None] = {}
+    for name, last, email in rows:
+        pointers[name] = last
+        members.setdefault(name, [])
+        if email is not None:
+            members[name].append(email)
+    everyone = {m for group in members.values() for m in group}
+    counts: dict[str, int] = {}
+    if everyone:
+        counted = db.execute(
+            select(Incident.assignee, func.count())
+            .where(OPEN_CONDITION, Incident.assignee.in_(everyone))
+            .group_by(Incident.assignee)
+        ).all()
+        counts = {str(assignee): n for assignee, n in counted}
+    return RoutingState(
+        MappingProxyType(
+            {
+                name: GroupState(tuple(group), MappingProxyType({m: counts.get(m, 0) for m in group}), pointers[name])
+                for name, group in members.items()
+            }
+        )
+    )
+
+
+def advance_pointer(conn: Connection | Session, group: str, member: str) -> None:
+    """Remember who a group's strategy picked last, so round robin goes on from there."""
+    conn.execute(update(Group).where(Group.name == group).values(last_assigned=member))
