@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-import contextlib
 import email
-import email.errors
 import email.policy
+import logging
 import re
-from email.header import decode_header, make_header
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from email.message import Message
 from email.utils import getaddresses
 from types import MappingProxyType
 
-from hub.domain import InboundEvent, parse_ref
+import flufl.bounce
+
+from hub.attachments import DEFAULT_LIMITS, AttachmentLimits
+from hub.domain import AttachmentInfo, InboundEvent, MailFacts, parse_ref
+from ingest import mime
 from ingest.errors import InvalidPayload
 from ingest.html_text import html_to_text
+from ingest.mime import decode_text, decode_words
+
+# flufl.bounce logs every detector it tries at INFO: one line per detector per bounce.
+logging.getLogger("flufl.bounce").setLevel(logging.WARNING)
 
 _MSGID = re.compile(r"<[^<>\s]+>")
 _TAG = re.compile(r"\[(INC-\d{1,12})\]", re.IGNORECASE)
@@ -36,25 +44,30 @@ _FINAL_RECIPIENT = re.compile(r"^Final-Recipient:\s*rfc822;\s*<?([^\s>]+@[^\s>]+
 
 
 def _raw_headers(msg: Message) -> dict[str, str]:
-    """Every header as sent (first occurrence wins), unfolded, encoded words decoded: the checks for automatic
-    mail look up a dozen headers, and the email policy parses a header afresh on every lookup."""
+    """Every header as sent (first occurrence wins), unfolded, encoded words and raw 8-bit text decoded: the
+    checks for automatic mail look up a dozen headers, and the email policy parses a header afresh on every lookup."""
     found: dict[str, str] = {}
     for name, value in msg.raw_items():
-        text = " ".join(str(value).split())
-        if "=?" in text:  # RFC 2047 encoded words, which some senders use even where they should not
-            with contextlib.suppress(LookupError, UnicodeError, ValueError, email.errors.MessageError):
-                text = str(make_header(decode_header(text)))
-        found.setdefault(name.lower(), text)
+        key = name.lower()
+        if key not in found:
+            found[key] = decode_words(str(value))
     return found
 
 
-def _sender(heads: dict[str, str]) -> str | None:
+def _sender(heads: dict[str, str]) -> tuple[str | None, str | None]:
+    """The sender's address (lower-cased) and display name, from From, else Sender."""
     for name in ("from", "sender"):
-        pairs = getaddresses([heads.get(name, "")])
-        for _display, address in pairs:
+        for display, address in getaddresses([heads.get(name, "")]):
             if "@" in address:
-                return address.lower()
-    return None
+                return address.lower(), (" ".join(display.split()).strip("\"' ") or None)
+    return None, None
+
+
+def _recipients(heads: dict[str, str]) -> tuple[str, ...]:
+    """Where the message was addressed (Delivered-To first: it names the mailbox that really received it)."""
+    values = [heads.get(name, "") for name in ("delivered-to", "to", "cc", "x-original-to")]
+    found = (address.lower() for _display, address in getaddresses(values) if "@" in address)
+    return tuple(dict.fromkeys(found))
 
 
 def _is_automatic(heads: dict[str, str], sender: str | None, envelope_from: str | None) -> bool:
@@ -82,9 +95,9 @@ def _is_bounce(msg: Message, sender: str | None) -> bool:
 
 
 def _bounce_details(msg: Message) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """From a bounce: the Message-IDs of the returned message (to find its incident) and the failed addresses."""
+    """From a bounce: the Message-IDs of the returned message (to find its incident) and the addresses that
+    failed for good (flufl.bounce knows the DSN format and the odd shapes of many servers' own reports)."""
     ids: list[str] = []
-    failed: list[str] = []
     for part in msg.walk():
         kind = part.get_content_type()
         if kind == "message/rfc822":
@@ -93,62 +106,70 @@ def _bounce_details(msg: Message) -> tuple[tuple[str, ...], tuple[str, ...]]:
                 if isinstance(inner, Message):
                     ids += _MSGID.findall(str(inner.get("Message-ID", "")))
         elif kind == "text/rfc822-headers":
-            lines = _part_text(part).splitlines()
+            lines = _report_text(part).splitlines()
             ids += [found for line in lines if line.lower().startswith("message-id:") for found in _MSGID.findall(line)]
-        elif kind == "message/delivery-status":
-            failed += _FINAL_RECIPIENT.findall(_part_text(part))
-    return tuple(dict.fromkeys(ids)), tuple(dict.fromkeys(a.lower() for a in failed))
+    return tuple(dict.fromkeys(ids)), _failed_addresses(msg)
 
 
-def _part_text(part: Message) -> str:
+def _failed_addresses(msg: Message) -> tuple[str, ...]:
+    """Permanently failed recipients; a report that is only about a delay (a temporary failure) names none."""
+    try:
+        temporary, permanent = flufl.bounce.all_failures(msg)
+    except Exception:  # a detector choking on a malformed report must not cost us the message
+        temporary, permanent = frozenset(), frozenset()
+    found = [decode_text(a, "utf-8") if isinstance(a, bytes) else str(a) for a in permanent]
+    if not found and not temporary:  # a shape no detector knows: read the DSN's Final-Recipient lines ourselves
+        for part in msg.walk():
+            if part.get_content_type() == "message/delivery-status":
+                found += _FINAL_RECIPIENT.findall(_report_text(part))
+    cleaned = (a.strip().strip("<>").lower() for a in found)
+    return tuple(sorted({a for a in cleaned if "@" in a and len(a) <= 320}))
+
+
+def _report_text(part: Message) -> str:
     """A part's text whatever its shape (delivery-status parts are lists of header blocks)."""
     payload = part.get_payload()
     if isinstance(payload, list):
         return "\n".join(str(block) for block in payload)
-    raw = part.get_payload(decode=True)
-    return raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(payload)
-
-
-def _body_text(msg: Message) -> str:
-    """The text a person wrote: the first inline text/plain part, else the first text/html one as text."""
-    plain: Message | None = None
-    html: Message | None = None
-    for part in msg.walk():
-        if part.is_multipart() or str(part.get("Content-Disposition", "")).lower().startswith("attachment"):
-            continue
-        kind = part.get_content_type()
-        if kind == "text/plain" and plain is None:
-            plain = part
-        elif kind == "text/html" and html is None:
-            html = part
-    if plain is not None:
-        return _decoded(plain).strip()
-    return html_to_text(_decoded(html)).strip() if html is not None else ""
-
-
-def _decoded(part: Message) -> str:
-    """A text part's content; an unknown or lying charset is read leniently rather than lost."""
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        return str(part.get_payload())
-    charset = part.get_content_charset() or "us-ascii"
-    # Mail labelled ASCII or Latin-1 is very often really Windows-1252 (curly quotes, euro signs): read it as such.
-    charset = _LENIENT.get(charset, charset)
-    try:
-        return payload.decode(charset)
-    except (LookupError, UnicodeDecodeError):
-        return payload.decode("utf-8", errors="replace")
-
-
-_LENIENT = {"us-ascii": "cp1252", "ascii": "cp1252", "iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252"}
+    return mime.part_text(part)
 
 
 def _message_ids(value: str) -> tuple[str, ...]:
     return tuple(_MSGID.findall(value))
 
 
-def parse(raw: bytes, *, envelope_from: str | None = None) -> InboundEvent:
-    """Parse a message into an event. Raises InvalidPayload when it is not a message at all."""
+#: The HTML alternative kept for display; the raw message holds the rest.
+MAX_HTML_CHARS = 512 * 1024
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    """A message understood: the event, and the bytes of each file to store, by SHA-256."""
+
+    event: InboundEvent
+    blobs: Mapping[str, bytes] = field(default_factory=dict)
+
+
+def _files(found: mime.Contents, limits: AttachmentLimits) -> tuple[tuple[AttachmentInfo, ...], dict[str, bytes]]:
+    infos: list[AttachmentInfo] = []
+    blobs: dict[str, bytes] = {}
+    kept = 0
+    for part in found.files:
+        digest, size = part.sha256, len(part.data)
+        note = None
+        if size > limits.per_file:
+            note = f"not stored: too large ({size} bytes; at most {limits.per_file} per file)"
+        elif digest not in blobs and kept + size > limits.per_message:
+            note = f"not stored: too large (the message's files exceed {limits.per_message} bytes)"
+        elif digest not in blobs:
+            blobs[digest] = part.data
+            kept += size
+        infos.append(AttachmentInfo(part.filename, part.content_type, size, digest, part.inline, note is None, note))
+    return tuple(infos), blobs
+
+
+def read(raw: bytes, *, envelope_from: str | None = None, limits: AttachmentLimits = DEFAULT_LIMITS) -> ParsedMail:
+    """Parse a message into an event and the files to keep. Raises InvalidPayload when it is not a message."""
     if not raw.strip():
         raise InvalidPayload("empty message")
     # compat32 keeps headers as the strings sent; the default policy parses a header into objects on every
@@ -158,7 +179,7 @@ def parse(raw: bytes, *, envelope_from: str | None = None) -> InboundEvent:
         raise InvalidPayload("no headers: this is not an RFC 5322 message")
     heads = _raw_headers(msg)
     subject = " ".join(heads.get("subject", "").split()) or "(no subject)"
-    sender = _sender(heads)
+    sender, sender_name = _sender(heads)
     references = _message_ids(heads.get("references", "")) + _message_ids(heads.get("in-reply-to", ""))
     tag = _TAG.search(subject)
     message_ids = _message_ids(heads.get("message-id", ""))
@@ -169,10 +190,22 @@ def parse(raw: bytes, *, envelope_from: str | None = None) -> InboundEvent:
         references += returned_ids  # a bounce of our notification threads into its incident
         if failed:
             labels["bounced"] = ", ".join(failed)
-    return InboundEvent(
+    found = mime.contents(msg)
+    if found.text is not None:
+        text = found.text.strip()
+    else:
+        text = html_to_text(found.html).strip() if found.html is not None else ""
+    attachments, blobs = _files(found, limits)
+    facts = MailFacts(
+        sender_name=sender_name,
+        html=found.html[:MAX_HTML_CHARS] if found.html and found.html.strip() else None,
+        recipients=_recipients(heads),
+        attachments=attachments,
+    )
+    event = InboundEvent(
         source="email",
         title=subject[:500],
-        description=_body_text(msg),
+        description=text,
         requester=sender,
         message_id=message_ids[0] if message_ids else None,
         in_reply_to=references,
@@ -181,4 +214,11 @@ def parse(raw: bytes, *, envelope_from: str | None = None) -> InboundEvent:
         bounce=bounce,
         looped=bool(heads.get(OWN_MAIL_HEADER.lower())),
         labels=MappingProxyType(labels),
+        mail=facts,
     )
+    return ParsedMail(event, MappingProxyType(blobs))
+
+
+def parse(raw: bytes, *, envelope_from: str | None = None) -> InboundEvent:
+    """Parse a message into an event. Raises InvalidPayload when it is not a message at all."""
+    return read(raw, envelope_from=envelope_from).event

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hub.attachments import AttachmentLimits, AttachmentStore
 from hub.config import Settings
 from hub.db import Database
 from hub.intake import Intake, NoticeSettings
@@ -9,4 +10,7 @@ from rules import Engine
 
 
 def make_intake(settings: Settings, db: Database) -> Intake:
-    return Intake(db, Engine(), NoticeSettings(desk_addresses=settings.desk_addresses, base_url=settings.base_url))
+    limits = AttachmentLimits(settings.attachment_max_bytes, settings.attachments_max_message_bytes)
+    files = AttachmentStore(settings.home / "attachments", limits)
+    notice = NoticeSettings(desk_addresses=settings.desk_addresses, base_url=settings.base_url)
+    return Intake(db, Engine(), notice, files=files)

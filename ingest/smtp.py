@@ -11,16 +11,19 @@ import asyncio
 import logging
 import re
 import ssl
+import time
+import uuid
 from collections.abc import Iterable
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from hub.config import Settings
+from hub.desks import DeskDirectory
 from hub.errors import StorageUnavailable
-from hub.intake import Intake, Raw
-from ingest import mail
-from ingest.errors import InvalidPayload
+from hub.intake import Intake
+from hub.telemetry import INGEST_SECONDS, request_id
+from ingest.mail_intake import store_message
 
 log = logging.getLogger("switchboard.smtp")
 
@@ -39,14 +42,14 @@ def _header_block(raw: bytes) -> bytes:
 class DeskHandler:
     """aiosmtpd handler: accept mail for the desk addresses and record it through the intake."""
 
-    def __init__(self, intake: Intake, desk_addresses: Iterable[str]) -> None:
+    def __init__(self, intake: Intake, desk_addresses: Iterable[str] | DeskDirectory) -> None:
         self._intake = intake
-        self._desks = frozenset(a.lower() for a in desk_addresses)
+        self._desks = desk_addresses if isinstance(desk_addresses, DeskDirectory) else _Fixed(desk_addresses)
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
-        if address.lower() not in self._desks:
+        if not self._desks.accepts(address):
             return f"550 5.1.1 <{address}>: no such service desk address here"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
@@ -57,28 +60,31 @@ class DeskHandler:
             log.info("refused a looping message from %s", envelope.mail_from)
             return "554 5.4.6 Too many hops: this message is looping between mail servers"
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, self.accept, raw, envelope.mail_from)
+        return await loop.run_in_executor(None, self.accept, raw, envelope.mail_from, tuple(envelope.rcpt_tos))
 
-    def accept(self, raw: bytes, mail_from: str | None) -> str:
+    def accept(self, raw: bytes, mail_from: str | None, recipients: tuple[str, ...] = ()) -> str:
         """Store the message and what it means, then return the SMTP reply (run in a thread: it does I/O)."""
-        record = Raw(source="email", content_type="message/rfc822", body=raw)
+        started = time.perf_counter()
+        request_id.set(uuid.uuid4().hex[:16])
         try:
-            event = mail.parse(raw, envelope_from=mail_from)
-            outcome = self._intake.record(record, event)
+            stored = store_message(self._intake, raw, envelope_from=mail_from, recipients=recipients)
         except StorageUnavailable as exc:
             log.error("could not store a message from %s: %s", mail_from, exc)
             return "451 4.3.0 Temporary storage failure, please try again later"
-        except Exception as exc:  # keep what we could not understand; it can be reprocessed after a fix
-            if not isinstance(exc, InvalidPayload):
-                log.exception("failed to process a message from %s; keeping it as unprocessable", mail_from)
-            try:
-                event_id = self._intake.record_unprocessable(record, f"{type(exc).__name__}: {exc}")
-            except StorageUnavailable:
-                return "451 4.3.0 Temporary storage failure, please try again later"
-            return f"250 2.0.0 Kept as event {event_id} for review"
-        return (
-            f"250 2.0.0 Accepted as {outcome.ref}" if outcome.ref else f"250 2.0.0 Accepted as event {outcome.event_id}"
-        )
+        INGEST_SECONDS.labels(source="email").observe(time.perf_counter() - started)
+        if stored.unprocessable:
+            return f"250 2.0.0 Kept as event {stored.event_id} for review"
+        return f"250 2.0.0 Accepted as {stored.ref}" if stored.ref else f"250 2.0.0 Accepted as event {stored.event_id}"
+
+
+class _Fixed:
+    """A fixed set of desk addresses (tests, and handlers built without a database)."""
+
+    def __init__(self, addresses: Iterable[str]) -> None:
+        self._addresses = frozenset(a.lower() for a in addresses)
+
+    def accepts(self, address: str) -> bool:
+        return address.lower() in self._addresses
 
 
 def make_controller(settings: Settings, intake: Intake, *, port: int | None = None) -> Controller:
@@ -91,7 +97,7 @@ def make_controller(settings: Settings, intake: Intake, *, port: int | None = No
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         tls.load_cert_chain(settings.smtp_tls_cert, settings.smtp_tls_key)
     return Controller(
-        DeskHandler(intake, settings.desk_addresses),
+        DeskHandler(intake, DeskDirectory(intake.db, settings.desk_addresses)),
         hostname=settings.bind_host,
         port=settings.smtp_port if port is None else port,
         data_size_limit=settings.max_message_bytes,

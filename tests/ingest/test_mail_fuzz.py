@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest.errors import InvalidPayload
-from ingest.mail import parse
+from ingest.mail import read
 
 
 def base_message() -> bytes:
@@ -25,12 +25,17 @@ BASE = base_message()
 
 
 def parses_or_refuses(raw: bytes) -> None:
+    """Either refused with a reason (then kept as unprocessable) or classified, with every file accounted for."""
     try:
-        event = parse(raw, envelope_from="ann@example.com")
+        parsed = read(raw, envelope_from="ann@example.com")
     except InvalidPayload:
         return
+    event = parsed.event
     assert isinstance(event.title, str) and len(event.title) <= 500
     assert isinstance(event.description, str)
+    assert event.bounce <= event.auto_submitted  # a bounce is always automatic: never answered
+    assert event.mail is not None
+    assert {a.sha256 for a in event.mail.attachments if a.stored} == set(parsed.blobs)
 
 
 @settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,0 +1,121 @@
+"""Files that emails carried: stored once by content under SWITCHBOARD_HOME/attachments, listed in `attachments`.
+
+When they are written: the raw message is already kept whole in events.raw, so attachments are only a derived,
+convenient copy. The edge that received the message writes each file (to a temporary name, fsynced, then renamed
+to its SHA-256, so a file is either whole or absent) *before* the transaction that records the message, and the
+`attachments` rows are inserted in that same transaction, with the incident it changed. Once the sender is told
+250 both are durable, and a row never names a file that was not written. A crash between the two leaves at
+worst a file no row names: harmless, since a file's name is its content, and the next copy of it reuses it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy.orm import Session
+
+from hub.domain import InboundEvent
+from hub.models import Attachment
+
+ATTACHMENTS = cast(Table, Attachment.__table__)
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class AttachmentLimits:
+    """How much of a message's files is kept: each file up to `per_file`, all of them up to `per_message` bytes.
+    A file over a limit is still listed, marked "not stored: too large" (the raw message keeps it anyway)."""
+
+    per_file: int = 10 * 1024 * 1024
+    per_message: int = 25 * 1024 * 1024
+
+
+DEFAULT_LIMITS = AttachmentLimits()
+
+
+class AttachmentStore:
+    """Content-addressed files: `<root>/<first two hex digits>/<sha256>`."""
+
+    def __init__(self, root: Path, limits: AttachmentLimits = DEFAULT_LIMITS) -> None:
+        self.root = root
+        self.limits = limits
+
+    def path(self, sha256: str) -> Path:
+        if not _DIGEST.match(sha256):
+            raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+        return self.root / sha256[:2] / sha256
+
+    def put(self, data: bytes) -> str:
+        """Write `data` durably under its digest (once: an existing file is the same bytes); returns the digest."""
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.path(digest)
+        if target.exists():
+            return digest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        directory = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)  # the rename itself must survive a power cut too
+        finally:
+            os.close(directory)
+        return digest
+
+    def put_all(self, blobs: Mapping[str, bytes]) -> None:
+        for data in blobs.values():
+            self.put(data)
+
+    def read(self, sha256: str) -> bytes | None:
+        try:
+            return self.path(sha256).read_bytes()
+        except FileNotFoundError:
+            return None
+
+
+def record_attachments(conn: Connection, event: InboundEvent, event_id: int, incident_id: int | None) -> None:
+    """List an email's files against its stored event and the incident it went to (in the intake's transaction)."""
+    files = event.mail.attachments if event.mail is not None else ()
+    if not files:
+        return
+    conn.execute(
+        insert(ATTACHMENTS),
+        [
+            {
+                "event_id": event_id,
+                "incident_id": incident_id,
+                "filename": f.filename[:255],
+                "content_type": f.content_type[:255],
+                "size": f.size,
+                "sha256": f.sha256,
+                "inline": f.inline,
+                "stored": f.stored,
+                "note": f.note,
+            }
+            for f in files
+        ],
+    )
+
+
+def of_incident(session: Session, incident_id: int) -> dict[int, list[Attachment]]:
+    """An incident's files by the event that brought them, for its timeline."""
+    rows = session.scalars(select(Attachment).where(Attachment.incident_id == incident_id).order_by(Attachment.id))
+    found: dict[int, list[Attachment]] = {}
+    for row in rows:
+        found.setdefault(row.event_id, []).append(row)
+    return found

@@ -1,0 +1,111 @@
+"""Who writes to the desk: a contact per sender address (made on their first mail) and an organisation per
+company domain, so an incident shows "Ann Example, example.com" and SLA policies can narrow by organisation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+from typing import cast
+
+from sqlalchemy import Connection, Insert, Table, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from hub.domain import InboundEvent
+from hub.models import Contact, Organisation, utcnow
+from hub.prepared import Prepared
+
+CONTACTS = cast(Table, Contact.__table__)
+ORGANISATIONS = cast(Table, Organisation.__table__)
+
+#: Domains anyone can get an address at: a sender there belongs to no organisation by their domain. A short list
+#: of the big providers; a missed one only makes an organisation that an admin can ignore.
+FREE_MAIL = frozenset(
+    {
+        "aol.com", "gmail.com", "googlemail.com", "gmx.com", "gmx.de", "gmx.net", "hotmail.com", "hotmail.co.uk",
+        "icloud.com", "live.com", "mac.com", "mail.com", "mail.ru", "me.com", "msn.com", "outlook.com", "proton.me",
+        "protonmail.com", "qq.com", "web.de", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "yandex.ru", "zoho.com",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Requester:
+    """A contact as the incident page shows it."""
+
+    email: str
+    name: str | None
+    organisation: str | None
+
+
+def organisation_domain(address: str) -> str | None:
+    """The domain an address's organisation is known by, or None for free-mail and malformed addresses."""
+    domain = address.rpartition("@")[2].strip().lower().rstrip(".")
+    if not domain or "." not in domain or domain in FREE_MAIL or domain == "localhost":
+        return None
+    return domain
+
+
+# On every email: compiled once (hub/prepared.py), since SQLAlchemy's per-statement overhead is the larger cost.
+_KNOWN = Prepared(
+    select(CONTACTS.c.id, CONTACTS.c.name, ORGANISATIONS.c.name)
+    .select_from(CONTACTS.outerjoin(ORGANISATIONS, ORGANISATIONS.c.id == CONTACTS.c.organisation_id))
+    .where(CONTACTS.c.email == bindparam("email")),
+    ["email"],
+)
+
+
+def remember_sender(conn: Connection, event: InboundEvent) -> InboundEvent:
+    """Make the sender a contact on their first mail (with their organisation by domain), and return the event
+    with the `organisation` label set, which SLA policies select on. Mail no person sent makes no contact."""
+    address = (event.requester or "").lower()
+    if not address or event.auto_submitted or len(address) > 320:
+        return event
+    name = event.mail.sender_name if event.mail is not None else None
+    row = _KNOWN.first(conn, {"email": address})
+    if row is None:
+        organisation = _organisation(conn, address)
+        org_id = organisation[0] if organisation else None
+        values = {"email": address, "name": (name or None) and name[:200], "organisation_id": org_id}
+        conn.execute(_insert_new(conn, CONTACTS).values(**values, created_at=utcnow()))
+        org_name = organisation[1] if organisation else None
+    else:
+        contact_id, known_name, org_name = row
+        if name and not known_name:
+            conn.execute(update(CONTACTS).where(CONTACTS.c.id == contact_id).values(name=name[:200]))
+    if org_name is None or "organisation" in event.labels:
+        return event
+    return replace(event, labels=MappingProxyType({**event.labels, "organisation": org_name}))
+
+
+def _organisation(conn: Connection, address: str) -> tuple[int, str] | None:
+    domain = organisation_domain(address)
+    if domain is None:
+        return None
+    row = conn.execute(select(ORGANISATIONS.c.id, ORGANISATIONS.c.name).where(ORGANISATIONS.c.domain == domain)).first()
+    if row is not None:
+        return int(row[0]), str(row[1])
+    # Another process may make the same organisation at the same moment: its row is as good as ours.
+    conn.execute(_insert_new(conn, ORGANISATIONS).values(name=domain, domain=domain, created_at=utcnow()))
+    made = conn.execute(
+        select(ORGANISATIONS.c.id, ORGANISATIONS.c.name).where(ORGANISATIONS.c.domain == domain)
+    ).first()
+    return (int(made[0]), str(made[1])) if made is not None else None
+
+
+def _insert_new(conn: Connection, table: Table) -> Insert:
+    """INSERT that leaves an existing row (same unique key) alone instead of failing the whole transaction."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+def requester_of(session: Session, address: str | None) -> Requester | None:
+    """The contact behind an incident's requester address, if one was made."""
+    if not address:
+        return None
+    row = session.execute(
+        select(Contact.email, Contact.name, Organisation.name)
+        .outerjoin(Organisation, Organisation.id == Contact.organisation_id)
+        .where(Contact.email == address.lower())
+    ).first()
+    return Requester(*row) if row is not None else None

@@ -1,0 +1,153 @@
+"""Service desk addresses, each with the category and group its mail gets when no specific rule decides them.
+
+The addresses in SWITCHBOARD_DESK_ADDRESS are desks without defaults; `switchboard desk add` adds more (or gives
+one of those defaults) in the `desk_addresses` table. SMTP accepts mail for any of them and refuses the rest.
+
+Where the defaults sit among the rules: a rule that tests something about the event wins over them; a catch-all
+rule (one that matches every event, like the seeded "Default: everything goes to the service desk") gives way to
+them. Otherwise a desk's defaults could never apply while that catch-all exists.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from hub.db import Database
+from hub.domain import Decision, RuleBook, TraceStep
+from hub.errors import BadInput, StorageUnavailable
+from hub.models import DeskAddress
+from hub.prepared import Prepared
+
+_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
+#: The condition of a rule that every event meets (every event has a source).
+_CATCH_ALL: tuple[dict[str, Any], ...] = ({"field": "source", "op": "exists"}, {"all": []})
+
+
+@dataclass(frozen=True)
+class Desk:
+    address: str
+    category: str | None = None
+    group: str | None = None
+    configured: bool = False  # from the table (else only from SWITCHBOARD_DESK_ADDRESS)
+
+
+def _normalise(address: str) -> str:
+    text = address.strip().lower()
+    if not _ADDRESS.match(text) or len(text) > 320:
+        raise BadInput(f"{address!r} is not an email address; give one like helpdesk@example.com")
+    return text
+
+
+def add_desk(session: Session, address: str, *, category: str | None = None, group: str | None = None) -> Desk:
+    """Add a desk address, or change the defaults of one already added."""
+    key = _normalise(address)
+    row = session.get(DeskAddress, key)
+    if row is None:
+        row = DeskAddress(address=key)
+        session.add(row)
+    row.category = (category or "").strip()[:100] or None
+    row.group = (group or "").strip()[:100] or None
+    session.flush()
+    return Desk(row.address, row.category, row.group, configured=True)
+
+
+def remove_desk(session: Session, address: str) -> None:
+    row = session.get(DeskAddress, _normalise(address))
+    if row is None:
+        raise BadInput(f"no desk address {address!r} was added; `switchboard desk list` shows them")
+    session.delete(row)
+
+
+def list_desks(session: Session, environment: Iterable[str]) -> list[Desk]:
+    """Every desk: those added, then those only in SWITCHBOARD_DESK_ADDRESS."""
+    rows = session.scalars(select(DeskAddress).order_by(DeskAddress.address)).all()
+    desks = [Desk(r.address, r.category, r.group, configured=True) for r in rows]
+    known = {d.address for d in desks}
+    return desks + [Desk(a.lower()) for a in environment if a.lower() not in known]
+
+
+_FIND = Prepared(
+    select(DeskAddress.address, DeskAddress.category, DeskAddress.group).where(
+        DeskAddress.address == bindparam("address")
+    ),
+    ["address"],
+)
+
+
+def find(conn: Connection, address: str | None) -> Desk | None:
+    """The configured desk with this address (in the intake's transaction), or None."""
+    if not address:
+        return None
+    row = _FIND.first(conn, {"address": address.lower()})
+    return Desk(row[0], row[1], row[2], configured=True) if row is not None else None
+
+
+def _set_only_by_catch_alls(field: str, decision: Decision, book: RuleBook) -> bool:
+    """Whether no rule set `field`, or only rules that match every event did."""
+    catch_alls = {spec.id for spec in book.rules if _is_catch_all(spec.condition())}
+    setters = [step.rule_id for step in decision.trace if field in step.sets]
+    return all(rule_id in catch_alls for rule_id in setters)
+
+
+def _is_catch_all(condition: Any) -> bool:
+    if isinstance(condition, dict):
+        plain = {k: v for k, v in condition.items() if k != "value" or v not in ("", None)}
+        return plain in _CATCH_ALL
+    return False
+
+
+def with_defaults(decision: Decision, desk: Desk | None, book: RuleBook) -> Decision:
+    """The decision with the desk's category and group where no specific rule set them (pure)."""
+    if desk is None or not (desk.category or desk.group):
+        return decision
+    sets: dict[str, str] = {}
+    category, assignee, assigned_from = decision.category, decision.assignee, decision.assigned_from
+    if desk.category and _set_only_by_catch_alls("category", decision, book):
+        category = sets["category"] = desk.category
+    if desk.group and _set_only_by_catch_alls("assignee", decision, book):
+        assignee = sets["assignee"] = desk.group
+        assigned_from = None
+    if not sets:
+        return decision
+    step = TraceStep(0, f"desk {desk.address}", True, MappingProxyType(sets), (f"sent to {desk.address}",),
+                     ("the desk's defaults, over catch-all rules",))  # fmt: skip
+    return replace(decision, category=category, assignee=assignee, assigned_from=assigned_from,
+                   trace=(*decision.trace, step))  # fmt: skip
+
+
+class DeskDirectory:
+    """Which addresses SMTP accepts mail for: the environment's and the table's, re-read every few seconds so a
+    desk added with the CLI is accepted without a restart, and without a query per RCPT."""
+
+    def __init__(self, db: Database, environment: Iterable[str], *, ttl: float = 5.0) -> None:
+        self._db = db
+        self._environment = frozenset(a.lower() for a in environment)
+        self._ttl = ttl
+        self._lock = threading.Lock()
+        self._known: frozenset[str] = self._environment
+        self._read_at = float("-inf")
+
+    def addresses(self) -> frozenset[str]:
+        with self._lock:
+            if time.monotonic() - self._read_at > self._ttl:
+                try:
+                    with self._db.read() as session:
+                        table = frozenset(session.scalars(select(DeskAddress.address)))
+                    self._known = self._environment | table
+                    self._read_at = time.monotonic()
+                except (StorageUnavailable, SQLAlchemyError):
+                    pass  # storage down: keep the last list (DATA answers 451 anyway)
+            return self._known
+
+    def accepts(self, address: str) -> bool:
+        return address.lower() in self.addresses()

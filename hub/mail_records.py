@@ -1,0 +1,73 @@
+"""The email-only steps of the intake's transaction, kept out of the intake's hot path for other sources:
+the sender becomes a contact (and the incident gets its organisation), files are listed, a reprocessed event is
+claimed exactly once, and the timeline gets the text and the HTML alternative."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, select, update
+
+from hub import contacts
+from hub.attachments import record_attachments
+from hub.domain import InboundEvent
+from hub.errors import BadInput
+from hub.models import DeskAddress, Event
+
+EVENTS = cast(Table, Event.__table__)
+DESKS = cast(Table, DeskAddress.__table__)
+#: Text kept in a timeline entry; the raw message holds everything.
+MAX_BODY = 100_000
+
+
+class AlreadyReprocessed(BadInput):
+    """The event is no longer unprocessable: someone reprocessed it first. Nothing was applied twice."""
+
+
+def before(conn: Connection, event: InboundEvent) -> InboundEvent:
+    """Before the decision: the desk it was sent to (when no SMTP envelope said), the sender as a contact, and
+    the event with its organisation label."""
+    if event.desk_address is None and event.mail is not None and event.mail.recipients:
+        desk = conn.scalar(
+            select(DESKS.c.address).where(DESKS.c.address.in_(event.mail.recipients)).order_by(DESKS.c.address)
+        )
+        if desk is not None:
+            event = replace(event, desk_address=desk)
+    return contacts.remember_sender(conn, event)
+
+
+def after(conn: Connection, event: InboundEvent, event_id: int, incident_id: int | None) -> None:
+    """After the event is stored: its files listed against it and its incident."""
+    record_attachments(conn, event, event_id, incident_id)
+
+
+def claim(conn: Connection, event_id: int) -> None:
+    """Take an unprocessable event for reprocessing; raises AlreadyReprocessed if it is not (or no longer) one.
+
+    A conditional UPDATE in the transaction that applies the new event: two reprocessings of one event cannot
+    both commit, so the message is applied at most once.
+    """
+    claimed = conn.execute(
+        update(EVENTS).where(EVENTS.c.id == event_id, EVENTS.c.status == "unprocessable").values(status="reprocessed")
+    ).rowcount
+    if claimed != 1:
+        raise AlreadyReprocessed(f"event {event_id} is not unprocessable (any more): it was reprocessed already")
+
+
+def reprocessed_as(conn: Connection, event_id: int, new_event_id: int) -> None:
+    conn.execute(update(EVENTS).where(EVENTS.c.id == event_id).values(error=f"reprocessed as event {new_event_id}"))
+
+
+def thread_data(event: InboundEvent) -> dict[str, Any]:
+    """What a reply's timeline entry keeps: its text and its HTML. The page cuts the quoted history when it
+    shows it (web/mail_view.py), so a better cut applies to old mail too and costs nothing at ingest."""
+    data: dict[str, Any] = {"body": event.description[:MAX_BODY]}
+    if event.mail is not None and event.mail.html:
+        data["html"] = event.mail.html
+    return data
+
+
+def opened_data(event: InboundEvent) -> dict[str, Any]:
+    """What the "opened" entry of an email's incident adds: its HTML (the text is the incident's description)."""
+    return {"html": event.mail.html} if event.mail is not None and event.mail.html else {}

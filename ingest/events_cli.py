@@ -1,0 +1,71 @@
+"""`switchboard events ...`: messages kept as unprocessable, listed and reprocessed after a fix."""
+
+from __future__ import annotations
+
+import click
+
+from hub.cli import load_settings, open_database
+from hub.errors import BadInput, StorageUnavailable
+from ingest import reprocess as reprocessing
+from ingest.pipeline import make_intake
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def events() -> None:
+    """Inbound events kept as unprocessable: list them, and run them through today's parser again."""
+
+
+@events.command("unprocessable")
+@click.option("--source", help="Only events from this source, e.g. email.")
+@click.option("--limit", default=200, show_default=True, help="At most this many, newest first.")
+def events_unprocessable(source: str | None, limit: int) -> None:
+    """List unprocessable events with the error each failed with."""
+    settings = load_settings()
+    db = open_database(settings)
+    try:
+        for item in reprocessing.unprocessable(make_intake(settings, db), source=source, limit=limit):
+            click.echo(f"{item.id}\t{item.source}\t{item.received_at:%Y-%m-%d %H:%M}\t{item.size} bytes\t{item.error}")
+    finally:
+        db.dispose()
+
+
+@events.command("reprocess")
+@click.argument("event_id", type=int, required=False)
+@click.option("--all-unprocessable", "everything", is_flag=True, help="Every unprocessable event (oldest first).")
+@click.option("--source", help="With --all-unprocessable: only events from this source, e.g. email.")
+def events_reprocess(event_id: int | None, everything: bool, source: str | None) -> None:
+    """Reprocess unprocessable event EVENT_ID, or all of them, through the normal intake path.
+
+    Each is applied exactly once: the old event is marked reprocessed in the transaction that records the new
+    one. One that fails again stays unprocessable with the new error. Exits 1 if any is still unprocessable.
+
+    \b
+    Examples:
+      switchboard events reprocess 4711
+      switchboard events reprocess --all-unprocessable --source email
+    """
+    if (event_id is None) == (not everything):
+        raise click.UsageError("give one EVENT_ID or --all-unprocessable (see `switchboard events unprocessable`)")
+    settings = load_settings()
+    db = open_database(settings)
+    intake = make_intake(settings, db)
+    failed = 0
+    try:
+        if everything:
+            ids = [item.id for item in reversed(reprocessing.unprocessable(intake, source=source, limit=100_000))]
+        else:
+            ids = [event_id] if event_id is not None else []
+        for one in ids:
+            result = reprocessing.reprocess(intake, one)
+            failed += not result.applied
+            click.echo(result.describe())
+    except BadInput as exc:
+        raise click.ClickException(str(exc)) from None
+    except StorageUnavailable as exc:
+        raise click.ClickException(f"{exc}\nIs DATABASE_URL right, and is the database up?") from None
+    finally:
+        db.dispose()
+    if everything and not ids:
+        click.echo("no unprocessable events", err=True)
+    if failed:
+        raise SystemExit(1)

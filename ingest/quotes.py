@@ -1,0 +1,33 @@
+"""The newest reply in an email's text, without the quoted history and signature below it (pure).
+
+`mail-parser-reply` knows the reply headers and signature openers of many languages and mail clients; it is kept
+behind this one function so the library can be swapped without touching callers. The full text is always kept
+(as the incident's description or the timeline's "show full message"), so a wrong cut loses nothing.
+"""
+
+from __future__ import annotations
+
+from mailparser_reply import EmailReplyParser
+
+#: Languages whose reply headers ("On ... wrote:", "Am ... schrieb:") are recognised. Each costs time on every
+#: message (its patterns run over the text); these cover the desks we expect, English is always included.
+LANGUAGES = ("en", "de", "fr", "es", "nl", "it")
+#: Longer texts are shown whole: the library's patterns run over all of it, and a very long mail is rarely a
+#: short reply on top of a thread.
+MAX_CHARS = 64 * 1024
+
+_PARSER = EmailReplyParser(languages=list(LANGUAGES))
+
+
+def latest_reply(text: str) -> str | None:
+    """The newest part of `text`, or None when there is nothing to cut (or it cannot be cut safely)."""
+    if not text.strip() or len(text) > MAX_CHARS:
+        return None
+    try:
+        replies = _PARSER.read(text).replies
+    except (RecursionError, ValueError, IndexError, AttributeError, TypeError):
+        return None
+    latest = replies[0].body.strip() if replies else ""
+    if not latest or latest == text.strip():
+        return None
+    return latest

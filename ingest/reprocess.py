@@ -1,0 +1,99 @@
+"""Reprocessing: a message kept as unprocessable is run through today's parser and the normal intake again.
+
+The stored raw bytes are parsed afresh and recorded as a new event, in one transaction that also claims the old
+event (status unprocessable -> reprocessed, with "reprocessed as event N"). Two reprocessings of one event, from
+two admins or a CLI and a page at once, cannot both commit: the message is applied exactly once. One that still
+fails keeps its status, with the new error.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from hub.errors import BadInput
+from hub.intake import Intake, Raw
+from hub.mail_records import AlreadyReprocessed
+from hub.models import Event
+from ingest.errors import InvalidPayload
+from ingest.mail_intake import understand
+
+log = logging.getLogger("switchboard.mail")
+
+#: Sources whose stored bytes can be parsed again on their own (webhooks need the integration's batch context).
+REPROCESSABLE_SOURCES = ("email",)
+
+
+@dataclass(frozen=True)
+class Unprocessable:
+    """An event kept because it could not be understood, as the review page lists it."""
+
+    id: int
+    source: str
+    received_at: datetime
+    error: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Reprocessed:
+    """What reprocessing one event did."""
+
+    event_id: int
+    applied: bool
+    new_event_id: int | None = None
+    incident_id: int | None = None
+    error: str | None = None  # why it is still unprocessable, or was not tried
+
+    def describe(self) -> str:
+        if self.applied:
+            where = f" (INC-{self.incident_id})" if self.incident_id is not None else ""
+            return f"event {self.event_id}: reprocessed as event {self.new_event_id}{where}"
+        return f"event {self.event_id}: {self.error}"
+
+
+def unprocessable(intake: Intake, *, source: str | None = None, limit: int = 200) -> list[Unprocessable]:
+    """The newest events still waiting for a fix, with the error each failed with."""
+    query = select(Event.id, Event.source, Event.received_at, Event.error, Event.raw).where(
+        Event.status == "unprocessable"
+    )
+    if source:
+        query = query.where(Event.source == source)
+    with intake.db.read() as session:
+        rows = session.execute(query.order_by(Event.id.desc()).limit(limit)).all()
+    return [Unprocessable(r[0], r[1], r[2], r[3] or "", len(r[4] or b"")) for r in rows]
+
+
+def reprocess(intake: Intake, event_id: int) -> Reprocessed:
+    """Parse one unprocessable event's raw bytes again and record it through the normal intake path.
+
+    Raises BadInput when there is no such event. Raises StorageUnavailable when the database did not answer.
+    """
+    with intake.db.read() as session:
+        row = session.execute(select(Event.source, Event.status, Event.raw).where(Event.id == event_id)).first()
+    if row is None:
+        raise BadInput(f"there is no event {event_id}; `switchboard events reprocess --all-unprocessable` lists none?")
+    source, status, raw = row
+    if status != "unprocessable":
+        return Reprocessed(event_id, False, error=f"not unprocessable (it is {status}); nothing to do")
+    if source not in REPROCESSABLE_SOURCES:
+        return Reprocessed(event_id, False, error=f"{source} events cannot be reprocessed yet; only email")
+    try:
+        parsed = understand(intake, raw, envelope_from=None, desk_address=None)
+    except Exception as exc:  # still not understood: keep it, with today's reason
+        if not isinstance(exc, InvalidPayload):
+            log.exception("reprocessing event %s failed again", event_id)
+        error = f"{type(exc).__name__}: {exc}"
+        with intake.db.transaction() as session:
+            session.execute(
+                update(Event).where(Event.id == event_id, Event.status == "unprocessable").values(error=error[:2000])
+            )
+        return Reprocessed(event_id, False, error=f"still unprocessable: {error}")
+    try:
+        outcome = intake.record(Raw(source, "message/rfc822", raw), parsed.event, reprocessing=event_id)
+    except AlreadyReprocessed as exc:
+        return Reprocessed(event_id, False, error=str(exc))
+    return Reprocessed(event_id, True, outcome.event_id, outcome.incident_id)

@@ -1,0 +1,109 @@
+"""Understanding a message (pure): charsets and their fallbacks, filenames, the HTML we show, the newest reply."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import pytest
+
+from hub.attachments import AttachmentLimits
+from ingest import mail
+from ingest.html_clean import sanitise
+from ingest.mime import codec_for, decode_text, decode_words, safe_filename
+from ingest.quotes import latest_reply
+
+
+@pytest.mark.parametrize(
+    ("label", "codec"),
+    [("ks_c_5601-1987", "cp949"), ("ISO-8859-1", "cp1252"), ("gb2312", "gb18030"), ("x-no-such", None),
+     ("base64", None), ("utf8", "utf-8")],
+)  # fmt: skip
+def test_charset_labels_map_to_the_codec_senders_mean(label: str, codec: str | None) -> None:
+    assert codec_for(label) == codec
+
+
+def test_text_that_does_not_fit_its_label_falls_back_to_utf8_then_windows_1252() -> None:
+    assert decode_text("caf\u00e9".encode(), "koi8-r") != "caf\u00e9"  # koi8-r reads any byte: the label wins
+    assert decode_text("caf\u00e9".encode(), "us-ascii") == "caf\u00e9"  # not cp1252: utf-8 fits, and is tried
+    assert decode_text(b"\x93hi\x94", "utf-8") == "\u201chi\u201d"
+    assert decode_text(b"\x81\x8d", "utf-8") == "\x81\x8d"  # bytes even cp1252 leaves undefined: Latin-1
+
+
+def test_encoded_words_in_an_unknown_charset_are_still_read() -> None:
+    assert decode_words("=?x-unknown?Q?caf=C3=A9?= ok") == "caf\u00e9 ok"
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [("../../etc/passwd", "passwd"), ("C:\\Users\\ann\\report.pdf", "report.pdf"), ('a<b>:"c".txt', "a_b_c_.txt"),
+     (".hidden", "hidden"), ("", "attachment-3.png"), ("x" * 300 + ".pdf", "x" * 196 + ".pdf")],
+)  # fmt: skip
+def test_filenames_are_made_safe_to_show_and_offer(name: str, safe: str) -> None:
+    assert safe_filename(name, "image/png", 3) == safe
+
+
+def test_sanitised_html_keeps_formatting_and_links_but_no_script_style_handlers_or_remote_images() -> None:
+    dirty = (
+        '<style>p{}</style><script>alert(1)</script><p onclick="x()" style="color:red"><b>Hi</b> '
+        '<a href="javascript:alert(1)">a</a> <a href="https://kb.example/1">kb</a>'
+        '<img src="https://tracker.example/p.gif" alt="logo"><iframe src="https://x">x</iframe></p>'
+    )
+    clean = sanitise(dirty)
+    assert "<b>Hi</b>" in clean and 'href="https://kb.example/1"' in clean and 'rel="noopener noreferrer"' in clean
+    for banned in ("script", "alert", "style", "onclick", "javascript", "src=", "iframe", "tracker"):
+        assert banned not in clean, banned
+    assert '<img alt="logo">' in clean
+
+
+def test_latest_reply_drops_the_quoted_history_and_signature() -> None:
+    text = (
+        "Works now, thanks!\n\nBest,\nAnn\n-- \nAnn Example\nACME\n\n"
+        "On Mon, 3 Feb 2025 at 10:00, Desk <d@x.org> wrote:\n> Try again?\n"
+    )
+    assert latest_reply(text) == "Works now, thanks!"  # the closing "Best, Ann" counts as signature
+
+
+def test_a_text_with_nothing_to_cut_has_no_separate_latest_reply() -> None:
+    assert latest_reply("Printer on fire.") is None
+
+
+def message_with(*sizes: int) -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["Subject"] = "ann@example.com", "files"
+    msg.set_content("See attached.")
+    for number, size in enumerate(sizes):
+        msg.add_attachment(bytes([number]) * size, maintype="application", subtype="octet-stream",
+                           filename=f"f{number}.bin")  # fmt: skip
+    return msg.as_bytes()
+
+
+def test_files_over_the_per_file_limit_are_listed_but_not_kept() -> None:
+    parsed = mail.read(message_with(100, 300), limits=AttachmentLimits(per_file=200, per_message=1000))
+    assert [(a.filename, a.stored) for a in parsed.event.mail.attachments] == [("f0.bin", True), ("f1.bin", False)]
+    assert "too large" in (parsed.event.mail.attachments[1].note or "")
+    assert [len(b) for b in parsed.blobs.values()] == [100]
+
+
+def test_files_past_the_per_message_limit_are_listed_but_not_kept() -> None:
+    parsed = mail.read(message_with(150, 150, 150), limits=AttachmentLimits(per_file=200, per_message=320))
+    assert [a.stored for a in parsed.event.mail.attachments] == [True, True, False]
+
+
+def test_the_same_file_twice_is_kept_once() -> None:
+    msg = EmailMessage()
+    msg["From"], msg["Subject"] = "ann@example.com", "twice"
+    msg.set_content("Same logo twice.")
+    for name in ("a.png", "b.png"):
+        msg.add_attachment(b"\x89PNG same", maintype="image", subtype="png", filename=name)
+    parsed = mail.read(msg.as_bytes())
+    assert len(parsed.event.mail.attachments) == 2 and len(parsed.blobs) == 1
+
+
+def test_sender_display_name_and_recipients_are_kept() -> None:
+    raw = (
+        b'From: "Weber, J\xc3\xbcrgen" <JW@Contoso.com>\r\n'
+        b"To: a@x.org, Help <Help@Example.com>\r\nCc: c@x.org\r\n\r\nhi"
+    )
+    facts = mail.parse(raw).mail
+    assert facts is not None and facts.sender_name == "Weber, J\u00fcrgen"
+    assert facts.recipients == ("a@x.org", "help@example.com", "c@x.org")

@@ -1,0 +1,49 @@
+"""Admins add IMAP mailboxes on the mailboxes page and test the connection against a real Dovecot."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask.testing import FlaskClient
+
+from tests.conftest import ImapAccount
+from tests.web.helpers import Login, csrf_token, log_in
+
+
+def as_admin(client: FlaskClient, make_user: Callable[..., Login]) -> FlaskClient:
+    log_in(client, make_user(email="root@example.com", role="admin"))
+    return client
+
+
+def add(admin: FlaskClient, account: ImapAccount, password: str) -> str:
+    token = csrf_token(admin.get("/mailboxes").get_data(as_text=True))
+    form = {"csrf_token": token, "name": "support", "host": "127.0.0.1", "port": str(account.server.port),
+            "tls": "none", "username": account.user, "auth": "password", "secret_kind": "literal",
+            "secret": password, "folder": "INBOX"}  # fmt: skip
+    return admin.post("/mailboxes", data=form, follow_redirects=True).get_data(as_text=True)
+
+
+def test_the_page_names_the_smtp_desk_addresses(client: FlaskClient, make_user: Callable[..., Login]) -> None:
+    assert "<code>helpdesk@localhost</code>" in as_admin(client, make_user).get("/mailboxes").get_data(as_text=True)
+
+
+def test_add_a_mailbox_and_test_its_connection(
+    client: FlaskClient, make_user: Callable[..., Login], imap_account: ImapAccount
+) -> None:
+    admin = as_admin(client, make_user)
+    assert "Mailbox support added" in add(admin, imap_account, imap_account.password)
+    imap_account.append(b"From: a@example.org\r\nSubject: hi\r\n\r\nhello\r\n")
+    token = csrf_token(admin.get("/mailboxes").get_data(as_text=True))
+    page = admin.post("/mailboxes/support/test", data={"csrf_token": token}, follow_redirects=True)
+    assert "support: connected; 1 messages in INBOX, 1 unread" in page.get_data(as_text=True)
+    assert imap_account.password not in page.get_data(as_text=True)  # the secret is never shown back
+
+
+def test_a_wrong_password_is_reported_with_what_to_check(
+    client: FlaskClient, make_user: Callable[..., Login], imap_account: ImapAccount
+) -> None:
+    admin = as_admin(client, make_user)
+    add(admin, imap_account, "not the password")
+    token = csrf_token(admin.get("/mailboxes").get_data(as_text=True))
+    page = admin.post("/mailboxes/support/test", data={"csrf_token": token}, follow_redirects=True)
+    assert "support: " in page.get_data(as_text=True) and "connected;" not in page.get_data(as_text=True)

@@ -1,0 +1,44 @@
+"""The unprocessable events page (admins): messages we could not understand, with the error, and a button that
+runs one through today's parser and the normal intake again (exactly once; ingest/reprocess.py)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from hub import audit
+from hub.errors import BadInput
+from ingest import reprocess as reprocessing
+from web.permissions import MANAGE_INTEGRATIONS, requires
+from web.services import services
+
+bp = Blueprint("unprocessable", __name__, url_prefix="/events")
+
+
+class ActionForm(FlaskForm):
+    """Only the CSRF token."""
+
+
+@bp.get("/unprocessable")
+@requires(MANAGE_INTEGRATIONS)
+def index() -> ResponseReturnValue:
+    source = request.args.get("source") or None
+    items = reprocessing.unprocessable(services().intake, source=source)
+    return render_template("events/unprocessable.html", items=items, source=source, form=ActionForm())
+
+
+@bp.post("/<int:event_id>/reprocess")
+@requires(MANAGE_INTEGRATIONS)
+def reprocess(event_id: int) -> ResponseReturnValue:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        result = reprocessing.reprocess(services().intake, event_id)
+    except BadInput as exc:
+        abort(404, description=str(exc))
+    with services().db.transaction() as session:
+        audit.record(session, current_user.email, "event.reprocess", f"event {event_id}", result=result.describe())
+    flash(result.describe(), "success" if result.applied else "error")
+    return redirect(url_for("unprocessable.index"))
