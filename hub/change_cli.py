@@ -1,0 +1,179 @@
+"""`switchboard change` and `switchboard freeze`: change requests, their approvals and freeze windows.
+
+Registered through the `switchboard.commands` entry points like the other groups, so hub/cli.py stays the one
+module that builds the root group.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+from sqlalchemy.orm import Session
+
+from hub import audit, changes
+from hub.change_states import ACTIONS, OUTCOMES, RISKS, TYPES
+from hub.cli import in_transaction
+from hub.durations import parse_duration
+from hub.errors import BadInput
+from hub.models import Change
+
+_WHEN = click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"])
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _line(row: Change) -> str:
+    when = row.implemented_at or row.planned_start
+    at = f"{when:%Y-%m-%d %H:%M}" if when else "unplanned".ljust(16)
+    return f"{row.ref:<8} {row.state:<12} {row.type:<9} {row.service or '-':<16} {at}  {row.title}"
+
+
+@click.group()
+def change() -> None:
+    """Change requests: plan, approve (N of M named approvers), carry out and review changes.
+
+    Deploys reported by a `deploy` integration appear here too, as standard changes.
+    """
+
+
+@change.command("create")
+@click.option("--title", required=True, help="What changes, e.g. 'Upgrade PostgreSQL to 16'.")
+@click.option("--type", "kind", type=click.Choice(TYPES), default="normal", show_default=True,
+              help="standard: pre-approved; emergency: may be planned inside a freeze window.")  # fmt: skip
+@click.option("--service", help="The service it changes (a name from `switchboard service list`).")
+@click.option("--risk", type=click.Choice(RISKS), default="low", show_default=True)
+@click.option("--impact", default="", help="Who or what is affected, and how.")
+@click.option("--start", type=_WHEN, help="Planned start, UTC: '2026-03-01 22:00'.")
+@click.option("--end", type=_WHEN, help="Planned end, UTC.")
+@click.option("--implementation-plan", default="", help="How it will be done.")
+@click.option("--test-plan", default="", help="How we will know it worked.")
+@click.option("--backout-plan", default="", help="How it will be undone if it does not.")
+@click.option("--approver", "approvers", multiple=True, help="An approver's email; repeat for several (M).")
+@click.option("--approvals", type=click.IntRange(min=0), help="How many of them must approve (N; default: all).")
+@click.option("--requested-by", default=audit.CLI, show_default=True, help="Who asks for it (an email).")
+@click.option("--link", help="A ticket, pull request or runbook URL.")
+def change_create(
+    title: str, kind: str, service: str | None, risk: str, impact: str, start: datetime | None, end: datetime | None,
+    implementation_plan: str, test_plan: str, backout_plan: str, approvers: tuple[str, ...], approvals: int | None,
+    requested_by: str, link: str | None,
+) -> None:  # fmt: skip
+    """Request a change; prints its reference.
+
+    Example: switchboard change create --title "Upgrade PostgreSQL to 16" --service db --risk medium
+    --start "2026-03-01 22:00" --end "2026-03-01 23:00" --approver ann@example.com --approver bob@example.com
+    --approvals 1
+    """
+    new = changes.NewChange(
+        title=title, type=kind, service=service, risk=risk, impact=impact, planned_start=_utc(start),
+        planned_end=_utc(end), implementation_plan=implementation_plan, test_plan=test_plan,
+        backout_plan=backout_plan, approvers=approvers, required_approvals=approvals, link=link,
+    )  # fmt: skip
+    click.echo(in_transaction(lambda s: changes.create(s, new, requested_by).ref))
+
+
+@change.command("list")
+@click.option("--state", help="Only changes in this state, e.g. assessed.")
+@click.option("--service", help="Only changes on this service.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+def change_list(state: str | None, service: str | None, limit: int) -> None:
+    """Print changes, newest first: reference, state, type, service, when, title."""
+    for row in in_transaction(lambda s: changes.listing(s, state=state, service=service, limit=limit)):
+        click.echo(_line(row))
+
+
+@change.command("show")
+@click.argument("ref")
+def change_show(ref: str) -> None:
+    """Print one change with its plans, approvals and history, e.g.: switchboard change show CHG-3"""
+
+    def work(session: Session) -> list[str]:
+        row = changes.get(session, ref)
+        if row is None:
+            raise BadInput(f"there is no change {ref!r}; `switchboard change list` shows them")
+        lines = [_line(row), f"risk {row.risk}; requested by {row.requested_by}; source {row.source}"]
+        if row.approvers:
+            lines.append(f"approvals: {row.required_approvals} of {', '.join(row.approvers)}")
+        lines += [f"  {a.approver} {a.decision}d: {a.comment}" for a in row.approvals]
+        plans = {"impact": row.impact, "implementation": row.implementation_plan, "test": row.test_plan,
+                 "back-out": row.backout_plan, "link": row.link or ""}  # fmt: skip
+        lines += [f"{name}: {text}" for name, text in plans.items() if text]
+        lines += [f"  {e.at:%Y-%m-%d %H:%M} {e.action} by {e.actor}" for e in changes.history(session, row.ref)]
+        return lines
+
+    click.echo("\n".join(in_transaction(work)))
+
+
+@change.command("approve")
+@click.argument("ref")
+@click.option("--as", "approver", required=True, help="The approver's email (one of the change's approvers).")
+@click.option("--comment", default="", help="Why, or on what condition.")
+def change_approve(ref: str, approver: str, comment: str) -> None:
+    """Approve a change as one of its named approvers, e.g.: switchboard change approve CHG-3 --as ann@example.com"""
+    row = in_transaction(lambda s: changes.decide(s, ref, approver, "approve", comment))
+    click.echo(f"{row.ref} is {row.state}")
+
+
+@change.command("reject")
+@click.argument("ref")
+@click.option("--as", "approver", required=True, help="The approver's email (one of the change's approvers).")
+@click.option("--comment", required=True, help="Why: the requester reads it.")
+def change_reject(ref: str, approver: str, comment: str) -> None:
+    """Reject a change as one of its named approvers, with the reason."""
+    row = in_transaction(lambda s: changes.decide(s, ref, approver, "reject", comment))
+    click.echo(f"{row.ref} is {row.state}")
+
+
+@change.command("advance")
+@click.argument("ref")
+@click.argument("action", type=click.Choice(ACTIONS))
+@click.option("--outcome", type=click.Choice(OUTCOMES), help="With finish: how it went.")
+@click.option("--as", "actor", default=audit.CLI, show_default=True, help="Who does it (an email).")
+def change_advance(ref: str, action: str, outcome: str | None, actor: str) -> None:
+    """Move a change on: assess, schedule, start, finish --outcome implemented|failed|backed_out, review, close.
+
+    Example: switchboard change advance CHG-3 finish --outcome implemented
+    """
+    row = in_transaction(lambda s: changes.advance(s, ref, action, actor, outcome=outcome))
+    click.echo(f"{row.ref} is {row.state}")
+
+
+@click.group()
+def freeze() -> None:
+    """Freeze windows: times no change may be carried out, except emergencies with one extra approval."""
+
+
+@freeze.command("add")
+@click.option("--name", required=True, help="e.g. 'year-end'.")
+@click.option("--starts", type=_WHEN, required=True, help="Start, UTC: '2026-12-20 00:00'.")
+@click.option("--ends", type=_WHEN, help="End, UTC.")
+@click.option("--duration", help="Instead of --ends: 10d, 36h.")
+@click.option("--service", help="Only this service (default: every service).")
+@click.option("--reason", default="", help="Why, for whoever plans a change then.")
+def freeze_add(
+    name: str, starts: datetime, ends: datetime | None, duration: str | None, service: str | None, reason: str
+) -> None:
+    """Add a freeze window, e.g.: switchboard freeze add --name year-end --starts 2026-12-20 --duration 14d"""
+    start = _utc(starts)
+    assert start is not None
+    if (ends is None) == (duration is None):
+        raise click.UsageError("give either --ends or --duration")
+    try:
+        end = _utc(ends) if ends is not None else start + parse_duration(duration or "")
+    except BadInput as exc:
+        raise click.BadParameter(str(exc), param_hint="--duration") from None
+    assert end is not None
+    row = in_transaction(lambda s: changes.add_freeze(s, name=name, starts_at=start, ends_at=end, reason=reason,
+                                                      service=service, created_by=audit.CLI))  # fmt: skip
+    click.echo(f"added freeze window {row.id} {row.name!r}")
+
+
+@freeze.command("list")
+def freeze_list() -> None:
+    """Print the freeze windows that have not ended."""
+    for row in in_transaction(changes.freezes):
+        scope = row.service or "all services"
+        click.echo(f"{row.id:>4}  {row.starts_at:%Y-%m-%d %H:%M} .. {row.ends_at:%Y-%m-%d %H:%M} UTC  {row.name}"
+                   f" ({scope})  {row.reason}")  # fmt: skip

@@ -1,0 +1,234 @@
+"""Change requests and freeze windows: create, assess, approve or reject, schedule, start, finish, review, close.
+
+Each function works in the caller's transaction (the CLI's `in_transaction`, a web view's `db.transaction()`), so
+one call is one transaction with its audit entry; which state may follow which is decided by the pure
+hub/change_states.py. Deploys reported by tools are recorded by hub/deploys.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from hub import audit
+from hub.change_states import (
+    CARRIED_OUT,
+    RISKS,
+    TYPES,
+    ChangeFacts,
+    ChangeRefused,
+    Freeze,
+    Vote,
+    check_plan,
+    format_ref,
+    freezes_hit,
+    next_state,
+    parse_ref,
+    vote,
+)
+from hub.errors import BadInput
+from hub.models import AuditEntry, Change, ChangeApproval, FreezeWindow, Service, utcnow
+
+MAX_TEXT = 20_000
+MAX_FREEZE = timedelta(days=366)
+
+
+class NoSuchChange(ChangeRefused):
+    """The change named does not exist."""
+
+
+@dataclass(frozen=True)
+class NewChange:
+    """What a person asks for when they request a change."""
+
+    title: str
+    type: str = "normal"
+    service: str | None = None
+    risk: str = "low"
+    impact: str = ""
+    planned_start: datetime | None = None
+    planned_end: datetime | None = None
+    implementation_plan: str = ""
+    test_plan: str = ""
+    backout_plan: str = ""
+    approvers: tuple[str, ...] = ()
+    required_approvals: int | None = None  # None: all of the approvers (M of M)
+    link: str | None = None
+
+
+def create(session: Session, new: NewChange, actor: str) -> Change:
+    """Store a new change request after checking its type, approvers and planned window (freezes included)."""
+    title = new.title.strip()
+    if not title or len(title) > 500:
+        raise BadInput("a change needs a title of 1 to 500 characters, e.g. 'Upgrade PostgreSQL to 16'")
+    if new.type not in TYPES:
+        raise BadInput(f"type must be one of {', '.join(TYPES)}, not {new.type!r}")
+    if new.risk not in RISKS:
+        raise BadInput(f"risk must be one of {', '.join(RISKS)}, not {new.risk!r}")
+    service = (new.service or "").strip() or None
+    if service is not None and session.scalar(select(Service.id).where(Service.name == service)) is None:
+        raise BadInput(f"there is no service {service!r}; add it with `switchboard service add` or leave it out")
+    approvers = tuple(dict.fromkeys(a.strip().lower() for a in new.approvers if a.strip()))
+    if any("@" not in a for a in approvers):
+        raise BadInput("approvers are people's email addresses")
+    required = len(approvers) if new.required_approvals is None else new.required_approvals
+    if new.type == "standard":
+        required = 0
+    elif required > len(approvers):
+        raise BadInput(f"{required} approvals are required but only {len(approvers)} approver(s) are named")
+    row = Change(
+        title=title, type=new.type, state="new", service=service, risk=new.risk, impact=_text(new.impact),
+        planned_start=new.planned_start, planned_end=new.planned_end,
+        implementation_plan=_text(new.implementation_plan), test_plan=_text(new.test_plan),
+        backout_plan=_text(new.backout_plan), requested_by=actor[:320], approvers=list(approvers),
+        required_approvals=required, source="manual", link=(new.link or "").strip() or None,
+    )  # fmt: skip
+    facts = facts_of(row, ref="the change")
+    check_plan(facts, freezes_in(session, facts))
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "change.create", row.ref, type=row.type, service=row.service, risk=row.risk)
+    return row
+
+
+def advance(session: Session, ref: str, action: str, actor: str, *, outcome: str | None = None) -> Change:
+    """Move a change on by one step (assess, schedule, start, finish with an outcome, review, close)."""
+    row = _locked(session, ref)
+    facts = facts_of(row)
+    state = next_state(facts, action, outcome=outcome, frozen=freezes_in(session, facts))
+    before, row.state = row.state, state
+    if state in CARRIED_OUT and row.implemented_at is None:
+        row.implemented_at = utcnow()
+    audit.record(session, actor, f"change.{action}", row.ref, **{"from": before, "to": state})
+    return row
+
+
+def decide(session: Session, ref: str, approver: str, decision: str, comment: str = "") -> Change:
+    """Record a named approver's approve or reject with their comment; the change is approved or rejected once
+    the votes decide it (N of M, one more inside a freeze window)."""
+    row = _locked(session, ref)
+    facts = facts_of(row)
+    before = row.state
+    row.state = vote(facts, approver, decision, freezes_in(session, facts))
+    row.approvals.append(ChangeApproval(approver=approver.strip().lower(), decision=decision, comment=_text(comment)))
+    audit.record(session, approver, f"change.{decision}", row.ref, comment=comment[:500], **{"from": before,
+                 "to": row.state})  # fmt: skip
+    return row
+
+
+def facts_of(row: Change, ref: str | None = None) -> ChangeFacts:
+    votes = tuple(Vote(a.approver, a.decision) for a in row.approvals) if row.id is not None else ()
+    return ChangeFacts(
+        ref=ref or row.ref, type=row.type, state=row.state, service=row.service, planned_start=row.planned_start,
+        planned_end=row.planned_end, approvers=tuple(row.approvers or ()),
+        required_approvals=row.required_approvals or 0, votes=votes,
+    )  # fmt: skip
+
+
+def get(session: Session, ref: str) -> Change | None:
+    """One change with its approvals loaded, so it can be read after the session closes."""
+    found = parse_ref(ref)
+    if found is None:
+        return None
+    return session.scalar(select(Change).where(Change.id == found).options(selectinload(Change.approvals)))
+
+
+def listing(
+    session: Session, *, state: str | None = None, service: str | None = None, limit: int = 200
+) -> list[Change]:
+    """Changes, newest first, optionally in one state or on one service."""
+    query = select(Change).options(selectinload(Change.approvals)).order_by(Change.id.desc()).limit(limit)
+    if state:
+        query = query.where(Change.state == state)
+    if service:
+        query = query.where(Change.service == service)
+    return list(session.scalars(query))
+
+
+def between(session: Session, start: datetime, end: datetime) -> list[Change]:
+    """Changes planned or carried out between two times (the calendar), in time order."""
+    planned = (Change.planned_start < end) & (func.coalesce(Change.planned_end, Change.planned_start) >= start)
+    done = Change.implemented_at.between(start, end)
+    query = select(Change).where(or_(planned, done)).order_by(Change.planned_start, Change.implemented_at)
+    return list(session.scalars(query))
+
+
+def history(session: Session, ref: str) -> list[AuditEntry]:
+    """What happened to a change, oldest first: its audit entries."""
+    query = select(AuditEntry).where(AuditEntry.target == ref, AuditEntry.action.startswith("change."))
+    return list(session.scalars(query.order_by(AuditEntry.id)))
+
+
+def _locked(session: Session, ref: str) -> Change:
+    found = parse_ref(ref)
+    if found is None:
+        raise NoSuchChange(f"{ref!r} is not a change reference; write it as CHG-12")
+    row = session.scalar(
+        select(Change).where(Change.id == found).options(selectinload(Change.approvals)).with_for_update()
+    )
+    if row is None:
+        raise NoSuchChange(f"there is no change {format_ref(found)}; `switchboard change list` shows them")
+    return row
+
+
+def _text(value: str) -> str:
+    return value.strip()[:MAX_TEXT]
+
+
+# -- freeze windows ---------------------------------------------------------------------------------------------
+
+
+def add_freeze(
+    session: Session,
+    *,
+    name: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str = "",
+    service: str | None = None,
+    created_by: str,
+) -> FreezeWindow:
+    """Store a freeze window: changes planned inside it must be emergencies with one extra approval."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise BadInput("a freeze window needs a name of 1 to 100 characters, e.g. 'year-end'")
+    if ends_at <= starts_at:
+        raise BadInput("a freeze window must end after it starts")
+    if ends_at - starts_at > MAX_FREEZE:
+        raise BadInput("a freeze window lasts at most a year; add another for the time after")
+    service = (service or "").strip() or None
+    if service is not None and session.scalar(select(Service.id).where(Service.name == service)) is None:
+        raise BadInput(f"there is no service {service!r}; add it with `switchboard service add` or leave it out")
+    row = FreezeWindow(name=name, starts_at=starts_at, ends_at=ends_at, reason=_text(reason), service=service,
+                       created_by=created_by[:320])  # fmt: skip
+    session.add(row)
+    session.flush()
+    audit.record(session, created_by, "freeze.create", f"freeze {row.id}", name=name, service=service,
+                 starts_at=starts_at.isoformat(), ends_at=ends_at.isoformat())  # fmt: skip
+    return row
+
+
+def freezes(session: Session, *, since: datetime | None = None, until: datetime | None = None) -> list[FreezeWindow]:
+    """Freeze windows that end after `since` (default now) and start before `until`, in time order."""
+    query = select(FreezeWindow).where(FreezeWindow.ends_at > (since or utcnow()))
+    if until is not None:
+        query = query.where(FreezeWindow.starts_at < until)
+    return list(session.scalars(query.order_by(FreezeWindow.starts_at)))
+
+
+def freezes_in(session: Session, facts: ChangeFacts) -> tuple[Freeze, ...]:
+    """The freeze windows the change is planned inside (the one query behind every freeze check)."""
+    if facts.planned_start is None:
+        return ()
+    end = facts.planned_end or facts.planned_start
+    rows = session.scalars(
+        select(FreezeWindow).where(FreezeWindow.ends_at > facts.planned_start, FreezeWindow.starts_at <= end)
+    )
+    return freezes_hit(facts.planned_start, facts.planned_end, facts.service, [freeze_of(r) for r in rows])
+
+
+def freeze_of(row: FreezeWindow) -> Freeze:
+    return Freeze(name=row.name, starts_at=row.starts_at, ends_at=row.ends_at, service=row.service)

@@ -1,0 +1,195 @@
+"""Problem records: created from a recurrence suggestion (or by hand), moved through the ITIL states, and linked to
+the incidents they explain. Every change is one transaction with its timeline entries and audit record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import cast
+
+from sqlalchemy import Connection, Table, select, update
+from sqlalchemy.orm import Session
+
+from hub import audit
+from hub.db import Database
+from hub.errors import BadInput
+from hub.models import Incident, Problem, TimelineEntry, utcnow
+from hub.outbox import entry
+from hub.recurrence import DEFAULT_THRESHOLD, DEFAULT_WINDOW, Occurrence, Suggestion, group_key, suggest
+from hub.statements import INCIDENTS, INSERT_TIMELINE
+
+STATES = ("new", "investigating", "known_error", "resolved", "closed")
+#: state -> the states it may move to
+MOVES: dict[str, frozenset[str]] = {
+    "new": frozenset({"investigating", "known_error", "closed"}),
+    "investigating": frozenset({"known_error", "resolved", "closed"}),
+    "known_error": frozenset({"investigating", "resolved"}),
+    "resolved": frozenset({"closed", "investigating"}),
+    "closed": frozenset(),
+}
+#: Problems in these states still explain new incidents of their recurrence.
+ACTIVE = ("new", "investigating", "known_error")
+#: Incidents read when looking for recurrences; a desk with more in one window sees the newest.
+MAX_SCANNED = 50_000
+
+
+class ProblemError(BadInput):
+    """The change does not fit the problem as it is now; the message says why."""
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """How many incidents within which time make a problem worth suggesting."""
+
+    threshold: int = DEFAULT_THRESHOLD
+    window: timedelta = DEFAULT_WINDOW
+
+
+def next_state(current: str, wanted: str) -> str:
+    if wanted not in STATES:
+        raise ProblemError(f"unknown state {wanted!r}; use one of {', '.join(STATES)}")
+    if wanted not in MOVES[current]:
+        allowed = ", ".join(sorted(MOVES[current])) or "nothing (it is closed)"
+        raise ProblemError(f"a {current.replace('_', ' ')} problem can move to {allowed}, not {wanted}")
+    return wanted
+
+
+def suggestions(
+    session: Session, recurrence: Recurrence = Recurrence(), now: datetime | None = None
+) -> list[Suggestion]:
+    """Recurrences no problem covers yet, from the incidents first seen within the window."""
+    now = now or utcnow()
+    rows = session.execute(
+        select(
+            Incident.id, Incident.title, Incident.first_seen, Incident.dedup_key, Incident.integration_id,
+            Incident.service, Incident.category, Incident.problem_id,
+        )
+        .where(Incident.first_seen >= now - recurrence.window, Incident.merged_into_id.is_(None))
+        .order_by(Incident.id.desc())
+        .limit(MAX_SCANNED)
+    )  # fmt: skip
+    covered = set(session.scalars(select(Problem.match_key).where(Problem.state.in_(ACTIVE))))
+    found = suggest((Occurrence(*row) for row in rows), now, threshold=recurrence.threshold, window=recurrence.window)
+    return [s for s in found if s.key not in covered]
+
+
+def create_from_suggestion(
+    db: Database, key: str, actor: str, recurrence: Recurrence = Recurrence(), now: datetime | None = None
+) -> int:
+    """One action: make the problem a suggestion describes and link its incidents; returns the problem's id."""
+    with db.transaction() as session:
+        found = next((s for s in suggestions(session, recurrence, now) if s.key == key), None)
+        if found is None:
+            raise ProblemError("that recurrence is no longer suggested (a problem may already cover it)")
+        problem = Problem(title=found.title, match_key=found.key, service=found.service, category=found.category,
+                          created_by=actor, root_cause="", workaround="")  # fmt: skip
+        session.add(problem)
+        session.flush()
+        _link(session, problem, found.incident_ids, actor)
+        audit.record(session, actor, "problem.create", problem.ref, incidents=len(found.incident_ids), key=key)
+        return problem.id
+
+
+def create(db: Database, title: str, actor: str, *, incident_ids: tuple[int, ...] = ()) -> int:
+    """A problem filed by hand (for a cause seen before it recurred), optionally linking incidents."""
+    title = title.strip()
+    if not title:
+        raise ProblemError("give the problem a title")
+    with db.transaction() as session:
+        problem = Problem(title=title[:500], created_by=actor, root_cause="", workaround="")
+        session.add(problem)
+        session.flush()
+        if incident_ids:
+            first = session.get(Incident, incident_ids[0])
+            if first is not None and (key := group_key(_occurrence(first))) is not None:
+                problem.match_key = key[1]
+                problem.service, problem.category = first.service, first.category
+            _link(session, problem, incident_ids, actor)
+        audit.record(session, actor, "problem.create", problem.ref, incidents=len(incident_ids))
+        return problem.id
+
+
+def update_problem(
+    db: Database,
+    problem_id: int,
+    actor: str,
+    *,
+    state: str | None = None,
+    root_cause: str | None = None,
+    workaround: str | None = None,
+    share_workaround: bool | None = None,
+    owner: str | None = None,
+) -> Problem:
+    """Change a problem's state or record what was learned; a known error needs its workaround written down."""
+    with db.transaction() as session:
+        problem = session.get(Problem, problem_id, with_for_update=True)
+        if problem is None:
+            raise ProblemError(f"there is no problem PRB-{problem_id}")
+        changes: dict[str, object] = {}
+        for name, value in (("root_cause", root_cause), ("workaround", workaround), ("owner", owner)):
+            if value is not None and value.strip() != (getattr(problem, name) or ""):
+                setattr(problem, name, value.strip()[:20_000] or (None if name == "owner" else ""))
+                changes[name] = "changed"
+        if share_workaround is not None and share_workaround != problem.share_workaround:
+            problem.share_workaround = changes["share_workaround"] = share_workaround
+        if state is not None and state != problem.state:
+            target = next_state(problem.state, state)
+            if target == "known_error" and not problem.workaround.strip():
+                raise ProblemError("write down the workaround before marking it a known error")
+            changes["state"] = f"{problem.state} → {target}"
+            problem.state = target
+            problem.resolved_at = utcnow() if target == "resolved" else problem.resolved_at
+        if changes:
+            audit.record(session, actor, "problem.update", problem.ref, **changes)
+        session.flush()
+        session.expunge(problem)
+        return problem
+
+
+@dataclass(frozen=True)
+class Known:
+    """The active problem a new incident joined: what its page and acknowledgement can tell the requester."""
+
+    ref: str
+    title: str
+    workaround: str
+    share_workaround: bool
+
+
+_PROBLEMS = cast(Table, Problem.__table__)
+
+
+def link_new_incident(conn: Connection, incident_id: int, occurrence: Occurrence) -> Known | None:
+    """Join a newly opened incident to the active problem covering its recurrence, if any, in the caller's
+    transaction (one indexed read when there is none, so the ingest path barely notices)."""
+    found = group_key(occurrence)
+    if found is None:
+        return None
+    row = conn.execute(
+        select(_PROBLEMS.c.id, _PROBLEMS.c.title, _PROBLEMS.c.state, _PROBLEMS.c.workaround,
+               _PROBLEMS.c.share_workaround)
+        .where(_PROBLEMS.c.match_key == found[1], _PROBLEMS.c.state.in_(ACTIVE))
+        .order_by(_PROBLEMS.c.id.desc())
+        .limit(1)
+    ).first()  # fmt: skip
+    if row is None:
+        return None
+    ref = f"PRB-{row.id}"
+    conn.execute(update(INCIDENTS).where(INCIDENTS.c.id == incident_id).values(problem_id=row.id))
+    INSERT_TIMELINE.execute(conn, entry(incident_id, "problem", f"Linked to {ref}: {row.title} (it recurs)",
+                                        data={"problem": ref}))  # fmt: skip
+    known_error = row.state == "known_error" and bool(row.workaround.strip())
+    return Known(ref, row.title, row.workaround if known_error else "", known_error and row.share_workaround)
+
+
+def _link(session: Session, problem: Problem, incident_ids: tuple[int, ...], actor: str) -> None:
+    session.execute(update(Incident).where(Incident.id.in_(incident_ids)).values(problem_id=problem.id))
+    for incident_id in incident_ids:
+        session.add(TimelineEntry(incident_id=incident_id, kind="problem",
+                                  summary=f"Linked to {problem.ref}: {problem.title} (by {actor})",
+                                  data={"problem": problem.ref}))  # fmt: skip
+
+
+def _occurrence(incident: Incident) -> Occurrence:
+    return Occurrence(incident.id, incident.title, incident.first_seen, incident.dedup_key, incident.integration_id,
+                      incident.service, incident.category, incident.problem_id)  # fmt: skip

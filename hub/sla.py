@@ -1,0 +1,343 @@
+"""SLA clocks on incidents: started when one opens, re-planned when its priority changes, stopped by the first
+response and the resolution, paused while it waits on the requester, and swept for warnings and breaches.
+
+Due times live in indexed columns of `incidents`; `sla_next_at` is the next instant anything can happen to an
+incident's clocks, so the sweep (run by the dispatcher's upkeep) reads only the incidents that are due, with one
+indexed range query, however many are open. The arithmetic is pure (hub/sla_clocks.py, hub/business_hours.py).
+
+The first response is the incident's `acknowledged_at` (an acknowledgement or a person's first reply), and the
+resolution its `resolved_at`: whoever changes those, the clocks read them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Row, bindparam, func, select, update
+from sqlalchemy.orm import Session
+
+from hub import notices
+from hub.business_hours import ALWAYS, Calendar
+from hub.catalogue import SLA_REVISION, calendar_of, load_policies
+from hub.db import Database
+from hub.domain import format_ref
+from hub.errors import BadInput
+from hub.models import OPEN_STATUSES, BusinessCalendar, Revision, SlaPolicy, utcnow
+from hub.outbox import entry, owe, to_assignee
+from hub.prepared import Prepared
+from hub.sla_clocks import (
+    Clocks,
+    ClockView,
+    Crossing,
+    Facts,
+    PolicySpec,
+    crossings,
+    next_check,
+    pick_policy,
+    resumed,
+    start_clocks,
+    state_at,
+    views,
+)
+from hub.statements import INCIDENTS, INSERT_EVENT, INSERT_TIMELINE
+
+if TYPE_CHECKING:
+    from hub.intake import NoticeSettings
+
+log = logging.getLogger("switchboard.sla")
+
+#: The status of an incident that waits on its requester: its SLA clocks stand still.
+WAITING = "waiting"
+#: How many due incidents one sweep transaction handles (it loops until none are left).
+SWEEP_BATCH = 500
+
+_VERSION = Prepared(select(Revision.value).where(Revision.name == SLA_REVISION))
+_CLOCK_COLUMNS = ("sla_response_warn_at", "sla_response_due_at", "sla_warn_at", "sla_due_at", "sla_paused_at")
+_SET_CLOCKS = Prepared(
+    update(INCIDENTS)
+    .where(INCIDENTS.c.id == bindparam("incident"))
+    .values(
+        service=bindparam("service"),
+        sla_policy_id=bindparam("policy"),
+        sla_state=bindparam("state"),
+        **{name: bindparam(name) for name in _CLOCK_COLUMNS},
+        sla_next_at=bindparam("next_at"),
+    ),
+    ("incident", "service", "policy", "state", *_CLOCK_COLUMNS, "next_at"),
+)
+_SET_SERVICE = Prepared(
+    update(INCIDENTS).where(INCIDENTS.c.id == bindparam("incident")).values(service=bindparam("service")),
+    ("incident", "service"),
+)
+_ROW = (
+    INCIDENTS.c.id, INCIDENTS.c.status, INCIDENTS.c.priority, INCIDENTS.c.service, INCIDENTS.c.category,
+    INCIDENTS.c.labels, INCIDENTS.c.title, INCIDENTS.c.assignee, INCIDENTS.c.first_seen,
+    INCIDENTS.c.acknowledged_at, INCIDENTS.c.resolved_at, INCIDENTS.c.sla_policy_id, INCIDENTS.c.sla_state,
+    *(INCIDENTS.c[name] for name in _CLOCK_COLUMNS), INCIDENTS.c.sla_next_at,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SlaBook:
+    """The SLA policies in force (with their calendars built), and the version caches key on."""
+
+    version: int
+    policies: tuple[PolicySpec, ...] = ()
+    by_id: dict[int, PolicySpec] = field(default_factory=dict)
+
+    def calendar(self, policy_id: int | None) -> Calendar:
+        policy = self.by_id.get(policy_id) if policy_id is not None else None
+        return policy.calendar if policy is not None else ALWAYS
+
+
+class SlaBookCache:
+    """Per-process cache: one indexed read per use, a reload only when a policy or calendar changed."""
+
+    def __init__(self) -> None:
+        self._book = SlaBook(version=-1)
+
+    def current(self, conn: Connection) -> SlaBook:
+        version = _VERSION.scalar(conn, {}) or 0
+        if self._book.version != version:
+            specs, _ = load_policies(conn)
+            self._book = SlaBook(version, tuple(specs.values()), specs)
+        return self._book
+
+
+def facts_of(priority: int, service: str | None, category: str | None, labels: Any) -> Facts:
+    """The facts that pick a policy; an incident's organisation is its `organisation` label."""
+    return Facts(priority=priority, service=service, category=category,
+                 organisation=(labels or {}).get("organisation"))  # fmt: skip
+
+
+def start(
+    conn: Connection, book: SlaBook, incident_id: int, facts: Facts, started: datetime, now: datetime | None = None
+) -> dict[str, Any] | None:
+    """Start the clocks of a just-opened incident under the policy that fits it; returns the timeline entry that
+    says so (for the caller to write with its own), or None when no policy fits.
+
+    Costs nothing but the version read when no policy fits (the ingest hot path calls this for every opening).
+    """
+    policy = pick_policy(book.policies, facts)
+    if policy is None:
+        if facts.service is not None:
+            _SET_SERVICE.execute(conn, {"incident": incident_id, "service": facts.service})
+        return None
+    clocks = start_clocks(policy, started)
+    _store(conn, incident_id, facts.service, policy.id, clocks, now or utcnow(), after=None)
+    summary = f"SLA {policy.name}: " + ", ".join(
+        f"{what} due {at:%Y-%m-%d %H:%M} UTC"
+        for what, at in (("first response", clocks.response_due_at), ("resolution", clocks.due_at))
+        if at is not None
+    )
+    return entry(incident_id, "sla", summary, data={"policy": policy.name})
+
+
+def _store(
+    conn: Connection,
+    incident_id: int,
+    service: str | None,
+    policy_id: int | None,
+    clocks: Clocks,
+    now: datetime,
+    *,
+    after: datetime | None,
+    inclusive: bool = False,
+) -> None:
+    _SET_CLOCKS.execute(conn, {
+        "incident": incident_id, "service": service, "policy": policy_id,
+        "state": state_at(clocks, now) if policy_id is not None else None,
+        "sla_response_warn_at": clocks.response_warn_at, "sla_response_due_at": clocks.response_due_at,
+        "sla_warn_at": clocks.warn_at, "sla_due_at": clocks.due_at, "sla_paused_at": clocks.paused_at,
+        "next_at": next_check(clocks, after, inclusive=inclusive),
+    })  # fmt: skip
+
+
+def clocks_of(row: Row[Any] | Any) -> Clocks:
+    """The clocks stored on an incident row (ORM object or a row with the sla_* columns)."""
+    return Clocks(
+        response_warn_at=row.sla_response_warn_at,
+        response_due_at=row.sla_response_due_at,
+        warn_at=row.sla_warn_at,
+        due_at=row.sla_due_at,
+        paused_at=row.sla_paused_at,
+        responded_at=row.acknowledged_at,
+        resolved_at=row.resolved_at,
+    )
+
+
+def _row(conn: Connection, incident_id: int) -> Row[Any]:
+    row = conn.execute(select(*_ROW).where(INCIDENTS.c.id == incident_id)).first()
+    if row is None:
+        raise BadInput(f"there is no incident {format_ref(incident_id)}")
+    return row
+
+
+def refresh(conn: Connection, incident_id: int, now: datetime | None = None) -> None:
+    """Bring the stored state up to date after an acknowledgement, a resolution or a reopening.
+
+    Warnings and breaches not yet announced stay due for the sweep; a stopped clock drops out.
+    """
+    now = now or utcnow()
+    row = _row(conn, incident_id)
+    if row.sla_policy_id is None:
+        return
+    old = row.sla_next_at
+    after, inclusive = (old, True) if old is not None else (now, False)
+    _store(conn, incident_id, row.service, row.sla_policy_id, clocks_of(row), now, after=after, inclusive=inclusive)
+
+
+def replan(conn: Connection, book: SlaBook, incident_id: int, now: datetime | None = None) -> PolicySpec | None:
+    """Pick the policy again (priority, service or category changed) and plan the clocks from the opening.
+
+    The new plan's warnings and breaches that already lie in the past are announced by the next sweep.
+    """
+    now = now or utcnow()
+    row = _row(conn, incident_id)
+    policy = pick_policy(book.policies, facts_of(row.priority, row.service, row.category, row.labels))
+    if policy is None:
+        _store(conn, incident_id, row.service, None, Clocks(), now, after=None)
+        return None
+    # Still waiting: the new plan stands still from the same moment.
+    clocks = replace(start_clocks(policy, row.first_seen), responded_at=row.acknowledged_at,
+                     resolved_at=row.resolved_at, paused_at=row.sla_paused_at)  # fmt: skip
+    _store(conn, incident_id, row.service, policy.id, clocks, now, after=None)
+    INSERT_TIMELINE.execute(conn, entry(incident_id, "sla", f"SLA re-planned under {policy.name}",
+                                        data={"policy": policy.name}))  # fmt: skip
+    return policy
+
+
+# -- waiting on the requester -----------------------------------------------------------------------------------
+
+
+def pause(conn: Connection, incident_id: int, now: datetime | None = None) -> None:
+    """Stop the clocks where they are (the incident now waits on its requester)."""
+    now = now or utcnow()
+    row = _row(conn, incident_id)
+    if row.sla_policy_id is None or row.sla_paused_at is not None:
+        return
+    clocks = replace(clocks_of(row), paused_at=now)
+    _store(conn, incident_id, row.service, row.sla_policy_id, clocks, now, after=None)
+
+
+def resume(conn: Connection, book: SlaBook, incident_id: int, now: datetime | None = None) -> None:
+    """Run the clocks again: every warning and due time still ahead moves on by the business time paused."""
+    now = now or utcnow()
+    row = _row(conn, incident_id)
+    if row.sla_policy_id is None or row.sla_paused_at is None:
+        return
+    clocks = resumed(clocks_of(row), book.calendar(row.sla_policy_id), now)
+    _store(conn, incident_id, row.service, row.sla_policy_id, clocks, now, after=now, inclusive=True)
+
+
+def wait_on_requester(conn: Connection, incident_id: int, actor: str) -> None:
+    """Set an open or acknowledged incident to `waiting`: its SLA clocks stand still until it is resumed or the
+    requester replies by email."""
+    row = _row(conn, incident_id)
+    if row.status not in OPEN_STATUSES:
+        raise BadInput(f"{format_ref(incident_id)} is {row.status}; only open or acknowledged incidents can wait")
+    conn.execute(update(INCIDENTS).where(INCIDENTS.c.id == incident_id).values(status=WAITING))
+    pause(conn, incident_id)
+    summary = f"Waiting on the requester (set by {actor}); SLA clocks paused"
+    INSERT_TIMELINE.execute(conn, entry(incident_id, WAITING, summary, data={"by": actor}))
+
+
+def stop_waiting(conn: Connection, book: SlaBook, incident_id: int, why: str, now: datetime | None = None) -> bool:
+    """Back from `waiting` to open (acknowledged if it was): the clocks run again. False if it was not waiting."""
+    row = _row(conn, incident_id)
+    if row.status != WAITING:
+        return False
+    status = "acknowledged" if row.acknowledged_at is not None else "open"
+    conn.execute(update(INCIDENTS).where(INCIDENTS.c.id == incident_id).values(status=status))
+    resume(conn, book, incident_id, now)
+    INSERT_TIMELINE.execute(conn, entry(incident_id, status, f"No longer waiting ({why}); SLA clocks run again"))
+    return True
+
+
+# -- the sweep --------------------------------------------------------------------------------------------------
+
+DUE = (
+    select(*_ROW)
+    .where(INCIDENTS.c.sla_next_at <= bindparam("now"))
+    .order_by(INCIDENTS.c.sla_next_at)
+    .limit(bindparam("batch"))
+)
+
+
+def due_count(conn: Connection, now: datetime) -> int:
+    """How many incidents have a warning or breach due (the indexed query the sweep runs; for the benchmark)."""
+    return int(conn.scalar(select(func.count()).where(INCIDENTS.c.sla_next_at <= now)) or 0)
+
+
+def sweep(
+    db: Database, settings: NoticeSettings, now: datetime | None = None, batch: int = SWEEP_BATCH
+) -> list[Crossing]:
+    """Announce every warning and breach that came due: state updated, an `sla` event stored (for rules and the
+    record), a timeline entry, and a notice to an assignee who is a person. Returns what it announced."""
+    now = now or utcnow()
+    announced: list[Crossing] = []
+    while True:
+        with db.transaction() as session:
+            conn = session.connection()
+            rows = conn.execute(DUE, {"now": now, "batch": batch}).all()
+            for row in rows:
+                announced += _announce(conn, row, now, settings)
+        if len(rows) < batch:
+            break
+    if announced:
+        log.info("SLA sweep: %d warning(s) and breach(es)", len(announced))
+    return announced
+
+
+def _announce(conn: Connection, row: Row[Any], now: datetime, settings: NoticeSettings) -> Sequence[Crossing]:
+    clocks = clocks_of(row)
+    fired = crossings(clocks, row.sla_next_at, now)
+    _store(conn, row.id, row.service, row.sla_policy_id, clocks, now, after=now)
+    for crossing in fired:
+        due = f"{crossing.at:%Y-%m-%d %H:%M} UTC"
+        what = "first response" if crossing.clock == "first_response" else "resolution"
+        summary = f"SLA {'breached' if crossing.kind == 'breach' else 'warning'}: {what} due {due}"
+        payload = {"kind": crossing.kind, "clock": crossing.clock, "incident": format_ref(row.id), "due_at":
+                   crossing.at.isoformat(), "priority": row.priority, "service": row.service,
+                   "assignee": row.assignee}  # fmt: skip
+        event_id = INSERT_EVENT.scalar(conn, {
+            "source": "sla", "integration_id": None, "received_at": now, "content_type": "application/json",
+            "raw": json.dumps(payload).encode(), "status": "processed", "error": None, "message_id": None,
+            "incident_id": row.id, "trace": None,
+        })  # fmt: skip
+        owed = to_assignee(conn, row.assignee, partial(
+            notices.sla_alert, incident_id=row.id, title=row.title, clock=crossing.clock, kind=crossing.kind,
+            due=due, desk_address=settings.desk_addresses[0], base_url=settings.base_url,
+        ))  # fmt: skip
+        kind = "sla_breach" if crossing.kind == "breach" else "sla_warning"
+        owe(conn, row.id, owed, also=[entry(row.id, kind, summary, event_id=event_id, data=payload)])
+    return fired
+
+
+# -- reading ----------------------------------------------------------------------------------------------------
+
+
+def live_state(incident: Any, now: datetime | None = None) -> str | None:
+    """The state of an incident's SLA as of now, read from its columns (the stored `sla_state` changes only when
+    the sweep or a status change writes it); None when no policy applies."""
+    if incident.sla_policy_id is None:
+        return None
+    return state_at(clocks_of(incident), now or utcnow())
+
+
+def clock_views(conn: Connection | Session, incident: Any, now: datetime | None = None) -> list[ClockView]:
+    """Each clock of an incident as its page shows it, with business time left on the policy's calendar."""
+    if incident.sla_policy_id is None:
+        return []
+    row = conn.execute(
+        select(*BusinessCalendar.__table__.c)
+        .join(SlaPolicy, SlaPolicy.calendar_id == BusinessCalendar.id)
+        .where(SlaPolicy.id == incident.sla_policy_id)
+    ).first()
+    return views(clocks_of(incident), calendar_of(row) if row is not None else ALWAYS, now or utcnow())

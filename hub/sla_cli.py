@@ -1,0 +1,232 @@
+"""`switchboard service`, `switchboard calendar` and `switchboard sla`: the catalogue and the SLA policies.
+
+Registered through the `switchboard.commands` entry points like the other layers' commands, so hub/cli.py stays
+the one module that builds the root group.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import click
+from sqlalchemy.orm import Session
+
+from hub import catalogue
+from hub import sla as clocks
+from hub.business_hours import holidays_from_ical
+from hub.cli import in_transaction
+from hub.domain import parse_ref
+from hub.durations import parse_duration
+from hub.errors import BadInput
+from hub.sla_clocks import DEFAULT_WARN_AT, format_span
+
+
+@click.group()
+def service() -> None:
+    """The service catalogue: what incidents, SLAs, problems and changes hang off."""
+
+
+@service.command("add")
+@click.option("--name", required=True, help="Unique name, e.g. 'mail'; rules and the `service` label use it.")
+@click.option("--owner-group", help="The group that owns it, e.g. 'messaging'.")
+@click.option("--description", default="", help="One line on what it is.")
+def service_add(name: str, owner_group: str | None, description: str) -> None:
+    """Add a service, e.g.: switchboard service add --name mail --owner-group messaging"""
+    in_transaction(lambda s: catalogue.add_service(s, name=name, owner_group=owner_group, description=description))
+    click.echo(f"added service {name!r}")
+
+
+@service.command("list")
+def service_list() -> None:
+    """Print the services with their owner groups."""
+    for row in in_transaction(catalogue.services):
+        click.echo(f"{row.name:<24} {row.owner_group or '-':<20} {row.description}")
+
+
+@click.group()
+def calendar() -> None:
+    """Business-hours calendars that SLA clocks run on."""
+
+
+@calendar.command("add")
+@click.option("--name", required=True, help="Unique name, e.g. 'office-berlin'.")
+@click.option("--tz", required=True, help="IANA time zone, e.g. Europe/Berlin.")
+@click.option(
+    "--hours",
+    required=True,
+    help="e.g. 'mon-fri 09:00-17:00', 'mon-fri 08:00-12:00,13:00-17:00; sat 10:00-14:00' or '24x7'.",
+)
+@click.option("--holidays", "country", help="Public holidays of a country (ISO code: DE, US) or a region (DE-BY).")
+@click.option("--holiday", "dates", multiple=True, help="A closed day, YYYY-MM-DD; repeat for several.")
+@click.option(
+    "--ical",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An iCalendar file whose all-day events are closed days.",
+)
+def calendar_add(
+    name: str, tz: str, hours: str, country: str | None, dates: tuple[str, ...], ical: Path | None
+) -> None:
+    """Add a calendar, e.g.: switchboard calendar add --name office --tz Europe/Berlin --hours "mon-fri 09:00-17:00"
+    --holidays DE"""
+    try:
+        closed = {date.fromisoformat(d) for d in dates}
+    except ValueError as exc:
+        raise click.BadParameter(f"{exc}; write closed days as YYYY-MM-DD", param_hint="--holiday") from None
+    if ical is not None:
+        closed |= holidays_from_ical(ical.read_text(encoding="utf-8", errors="replace"))
+    region, _, subdivision = (country or "").partition("-")
+
+    def work(session: Session) -> str:
+        row = catalogue.add_calendar(
+            session,
+            name=name,
+            tz=tz,
+            hours=hours,
+            country=region or None,
+            subdivision=subdivision or None,
+            dates=frozenset(closed),
+        )
+        return catalogue.describe_calendar(row)
+
+    click.echo(f"added calendar {in_transaction(work)}")
+
+
+@calendar.command("list")
+def calendar_list() -> None:
+    """Print the calendars: zone, hours and holidays."""
+    for row in in_transaction(catalogue.calendars):
+        click.echo(catalogue.describe_calendar(row))
+
+
+@click.group()
+def sla() -> None:
+    """SLA policies: targets per priority (optionally per service, category, organisation) on a calendar."""
+
+
+def _priority(text: str) -> int:
+    digits = text.upper().removeprefix("P")
+    if not digits.isdigit():
+        raise click.BadParameter(f"{text!r} is not a priority; write P1 to P5", param_hint="--priority")
+    return int(digits)
+
+
+def _span(text: str | None, option: str) -> timedelta | None:
+    if text is None:
+        return None
+    try:
+        return parse_duration(text)
+    except BadInput as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
+
+
+@sla.command("add")
+@click.option("--name", required=True, help="Unique name, e.g. 'P1 mail'.")
+@click.option("--priority", required=True, help="P1 (highest) to P5.")
+@click.option("--resolution", help="Resolve within this much business time: 4h, 2d.")
+@click.option("--first-response", help="Acknowledge or answer within this much business time: 30m.")
+@click.option("--next-update", help="Update the requester at least this often (recorded, not yet enforced).")
+@click.option("--calendar", "calendar_name", help="The calendar the clocks run on (default: 24x7 UTC).")
+@click.option("--service", "service_name", help="Only incidents of this service.")
+@click.option("--category", help="Only incidents of this category.")
+@click.option("--organisation", help="Only incidents whose 'organisation' label is this.")
+@click.option(
+    "--warn-at",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=DEFAULT_WARN_AT,
+    show_default=True,
+    help="Warn when this share of a target has run.",
+)
+def sla_add(
+    name: str,
+    priority: str,
+    resolution: str | None,
+    first_response: str | None,
+    next_update: str | None,
+    calendar_name: str | None,
+    service_name: str | None,
+    category: str | None,
+    organisation: str | None,
+    warn_at: float,
+) -> None:
+    """Add a policy, e.g.: switchboard sla add --name P1 --priority P1 --resolution 4h --first-response 30m
+    --calendar office"""
+    targets = catalogue.Targets(
+        first_response=_span(first_response, "--first-response"),
+        next_update=_span(next_update, "--next-update"),
+        resolution=_span(resolution, "--resolution"),
+    )
+    in_transaction(
+        lambda s: catalogue.add_policy(
+            s,
+            name=name,
+            priority=_priority(priority),
+            targets=targets,
+            calendar=calendar_name,
+            service=service_name,
+            category=category,
+            organisation=organisation,
+            warn_at=warn_at,
+        )
+    )
+    click.echo(f"added SLA policy {name!r}; incidents opened from now on get its clocks")
+
+
+@sla.command("list")
+def sla_list() -> None:
+    """Print the policies: who they are for, targets, calendar."""
+    for policy, calendar_name in in_transaction(catalogue.policies):
+        scope = ", ".join(
+            f"{what} {value}"
+            for what, value in (
+                ("service", policy.service),
+                ("category", policy.category),
+                ("organisation", policy.organisation),
+            )
+            if value
+        )
+        targets = ", ".join(
+            f"{what} {format_span(timedelta(seconds=value))}"
+            for what, value in (
+                ("first response", policy.first_response),
+                ("next update", policy.next_update),
+                ("resolution", policy.resolution),
+            )
+            if value is not None
+        )
+        click.echo(
+            f"{policy.name:<20} P{policy.priority}  {scope or 'all':<28} {targets}; "
+            f"warn at {policy.warn_at:.0%}; calendar {calendar_name or '24x7 UTC'}"
+        )
+
+
+def _incident(ref: str) -> int:
+    found = parse_ref(ref)
+    if found is None:
+        raise click.BadParameter(f"{ref!r} is not an incident reference like INC-7", param_hint="REF")
+    return found
+
+
+@sla.command("wait")
+@click.argument("ref")
+@click.option("--by", default="cli", show_default=True, help="Who set it waiting, for the timeline.")
+def sla_wait(ref: str, by: str) -> None:
+    """Set incident REF waiting on its requester: its SLA clocks pause until `resume` or the requester replies."""
+    incident_id = _incident(ref)
+    in_transaction(lambda s: clocks.wait_on_requester(s.connection(), incident_id, by))
+    click.echo(f"{ref.upper()} is waiting on its requester; SLA clocks paused")
+
+
+@sla.command("resume")
+@click.argument("ref")
+def sla_resume(ref: str) -> None:
+    """End the wait of incident REF: its SLA clocks run again, due times moved on by the pause."""
+    incident_id = _incident(ref)
+
+    def work(session: Session) -> bool:
+        conn = session.connection()
+        return clocks.stop_waiting(conn, clocks.SlaBookCache().current(conn), incident_id, "resumed from the CLI")
+
+    if not in_transaction(work):
+        raise click.ClickException(f"{ref.upper()} is not waiting")
+    click.echo(f"{ref.upper()} runs again; SLA clocks resumed")

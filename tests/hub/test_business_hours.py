@@ -1,0 +1,205 @@
+"""Business-time arithmetic: worked examples people can check by hand, and properties hypothesis tries hard to break."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hub.business_hours import (
+    ALWAYS,
+    Calendar,
+    add_business_time,
+    business_time_between,
+    format_hours,
+    holidays_from_ical,
+    parse_hours,
+    shift_for_pause,
+)
+from hub.errors import BadInput
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NEW_YORK = ZoneInfo("America/New_York")
+OFFICE = Calendar(tz="Europe/Berlin", weekly=parse_hours("mon-fri 09:00-17:00"))
+SPLIT = Calendar(tz="America/New_York", weekly=parse_hours("mon-fri 08:00-12:00,13:00-17:30; sat 10:00-14:00"))
+GERMAN = Calendar(tz="Europe/Berlin", weekly=parse_hours("mon-fri 09:00-17:00"), country="DE", subdivision="BY")
+CALENDARS = st.sampled_from([OFFICE, SPLIT, GERMAN, ALWAYS, Calendar(tz="America/New_York")])
+
+instants = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2028, 12, 31), timezones=st.just(UTC))
+durations = st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=20)).map(
+    lambda d: timedelta(seconds=int(d.total_seconds()))
+)
+
+
+def berlin(*args: int) -> datetime:
+    return datetime(*args, tzinfo=BERLIN)  # type: ignore[misc]
+
+
+def test_four_business_hours_from_friday_1600_are_due_monday_1200() -> None:
+    friday = berlin(2026, 3, 6, 16, 0)
+    assert add_business_time(OFFICE, friday, timedelta(hours=4)) == berlin(2026, 3, 9, 12, 0)
+
+
+def test_an_incident_opened_at_night_starts_counting_when_the_office_opens() -> None:
+    assert add_business_time(OFFICE, berlin(2026, 3, 10, 2, 0), timedelta(minutes=30)) == berlin(2026, 3, 10, 9, 30)
+
+
+def test_a_gap_between_ranges_is_skipped() -> None:
+    monday_1130 = datetime(2026, 3, 9, 11, 30, tzinfo=NEW_YORK)
+    assert add_business_time(SPLIT, monday_1130, timedelta(hours=1)) == datetime(2026, 3, 9, 13, 30, tzinfo=NEW_YORK)
+
+
+def test_public_holidays_of_the_country_are_skipped() -> None:
+    # 6 January (Epiphany) is a holiday in Bavaria; Monday 5 January 16:00 + 2 h runs into Wednesday.
+    assert add_business_time(GERMAN, berlin(2026, 1, 5, 16, 0), timedelta(hours=2)) == berlin(2026, 1, 7, 10, 0)
+
+
+def test_explicit_holidays_are_skipped() -> None:
+    closed = Calendar(tz="Europe/Berlin", weekly=OFFICE.weekly, extra_holidays=frozenset({date(2026, 3, 10)}))
+    assert add_business_time(closed, berlin(2026, 3, 9, 16, 0), timedelta(hours=2)) == berlin(2026, 3, 11, 10, 0)
+
+
+def test_a_business_day_is_eight_hours_on_the_night_berlin_springs_forward() -> None:
+    # Sunday 29 March 2026 loses an hour at 02:00; Friday 17:00 -> Monday 09:00 is one business second apart.
+    friday_close, monday_open = berlin(2026, 3, 27, 16, 59, 59), berlin(2026, 3, 30, 9, 0)
+    assert business_time_between(OFFICE, friday_close, monday_open) == timedelta(seconds=1)
+
+
+def test_office_hours_follow_local_time_across_new_yorks_dst_change() -> None:
+    day = Calendar(tz="America/New_York", weekly=parse_hours("mon-sun 09:00-17:00"))
+    saturday_noon = datetime(2026, 10, 31, 12, 0, tzinfo=NEW_YORK)  # clocks fall back on Sunday 1 November
+    due = add_business_time(day, saturday_noon, timedelta(hours=8))
+    assert due == datetime(2026, 11, 1, 12, 0, tzinfo=NEW_YORK)
+    assert due - saturday_noon == timedelta(hours=25)  # a day of 25 hours lies between
+
+
+def test_a_24x7_calendar_across_berlins_autumn_change_counts_elapsed_time() -> None:
+    always_berlin = Calendar(tz="Europe/Berlin")
+    before = berlin(2026, 10, 25, 1, 0)  # the night of 25 October 2026 has 25 hours
+    # (Python adds to a zoned datetime on the wall clock; elapsed time is addition in UTC.)
+    elapsed = before.astimezone(UTC) + timedelta(hours=3)
+    assert add_business_time(always_berlin, before, timedelta(hours=3)) == elapsed
+    assert elapsed.astimezone(BERLIN).hour == 3  # not 04:00: the wall clock went back an hour on the way
+
+
+def test_a_pause_inside_business_hours_pushes_the_due_time_by_its_length() -> None:
+    start = berlin(2026, 3, 9, 9, 0)
+    pause = (berlin(2026, 3, 9, 10, 0), berlin(2026, 3, 9, 11, 30))
+    assert add_business_time(OFFICE, start, timedelta(hours=4), [pause]) == berlin(2026, 3, 9, 14, 30)
+
+
+def test_a_pause_outside_business_hours_changes_nothing() -> None:
+    start = berlin(2026, 3, 9, 9, 0)
+    night = (berlin(2026, 3, 9, 20, 0), berlin(2026, 3, 10, 7, 0))
+    assert add_business_time(OFFICE, start, timedelta(hours=10), [night]) == berlin(2026, 3, 10, 11, 0)
+
+
+def test_shifting_for_a_pause_keeps_the_business_time_that_was_left() -> None:
+    due = berlin(2026, 3, 9, 15, 0)
+    moved = shift_for_pause(OFFICE, due, berlin(2026, 3, 9, 14, 0), berlin(2026, 3, 10, 10, 0))
+    assert moved == berlin(2026, 3, 10, 11, 0)
+
+
+def test_an_instant_before_the_pause_does_not_move() -> None:
+    passed = berlin(2026, 3, 9, 13, 0)
+    assert shift_for_pause(OFFICE, passed, berlin(2026, 3, 9, 14, 0), berlin(2026, 3, 10, 10, 0)) == passed
+
+
+def test_a_calendar_without_hours_is_refused() -> None:
+    with pytest.raises(BadInput, match="needs some business hours"):
+        Calendar(weekly=((),) * 7)
+
+
+def test_an_unknown_time_zone_is_refused_with_an_example() -> None:
+    with pytest.raises(BadInput, match="Europe/Berlin"):
+        Calendar(tz="Mars/Olympus")
+
+
+@pytest.mark.parametrize("text", ["mon-fri 9-17", "moonday 09:00-17:00", "mon-fri", "mon 17:00-09:00"])
+def test_malformed_hours_are_refused_with_the_reason(text: str) -> None:
+    with pytest.raises(BadInput):
+        parse_hours(text)
+
+
+def test_hours_read_back_as_written() -> None:
+    text = "mon 08:00-12:00,13:00-17:30; tue 08:00-12:00,13:00-17:30; sat 10:00-14:00"
+    assert format_hours(parse_hours(text)) == text
+    assert format_hours(parse_hours("24x7")) == "24x7"
+
+
+def test_all_day_events_of_an_ical_file_become_holidays() -> None:
+    ical = (
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:Christmas\r\nDTSTART;VALUE=DATE:20261224\r\n"
+        "DTEND;VALUE=DATE:20261227\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:Meeting\r\n"
+        "DTSTART:20261230T100000Z\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20261231\r\nEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n"
+    )
+    assert holidays_from_ical(ical) == {date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 26), date(2026, 12, 31)}
+
+
+# -- properties ----------------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(CALENDARS, instants, durations)
+def test_a_due_time_is_never_before_its_start(calendar: Calendar, start: datetime, duration: timedelta) -> None:
+    assert add_business_time(calendar, start, duration) >= start
+
+
+@settings(max_examples=300, deadline=None)
+@given(CALENDARS, instants, durations)
+def test_the_business_time_up_to_the_due_time_is_the_duration(
+    calendar: Calendar, start: datetime, duration: timedelta
+) -> None:
+    assert business_time_between(calendar, start, add_business_time(calendar, start, duration)) == duration
+
+
+@settings(max_examples=300, deadline=None)
+@given(CALENDARS, instants, durations, st.lists(st.tuples(instants, st.timedeltas(timedelta(0), timedelta(days=3)))))
+def test_pausing_never_makes_a_due_time_earlier(
+    calendar: Calendar, start: datetime, duration: timedelta, pauses: list[tuple[datetime, timedelta]]
+) -> None:
+    paused = [(a, a + length) for a, length in pauses]
+    assert add_business_time(calendar, start, duration, paused) >= add_business_time(calendar, start, duration)
+
+
+@settings(max_examples=200, deadline=None)
+@given(CALENDARS, instants, durations, durations)
+def test_a_longer_target_is_never_due_sooner(calendar: Calendar, start: datetime, a: timedelta, b: timedelta) -> None:
+    shorter, longer = sorted((a, b))
+    assert add_business_time(calendar, start, shorter) <= add_business_time(calendar, start, longer)
+
+
+@settings(max_examples=200, deadline=None)
+@given(instants, durations)
+def test_holidays_only_ever_delay(start: datetime, duration: timedelta) -> None:
+    assert add_business_time(GERMAN, start, duration) >= add_business_time(OFFICE, start, duration)
+
+
+@settings(max_examples=200, deadline=None)
+@given(instants, durations)
+def test_no_business_time_runs_on_a_holiday(start: datetime, duration: timedelta) -> None:
+    due = add_business_time(GERMAN, start, duration)
+    if duration:
+        assert not GERMAN.is_holiday(due.astimezone(BERLIN).date())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["UTC", "Europe/Berlin", "America/New_York"]), instants, durations)
+def test_a_24x7_calendar_is_wall_clock_addition(tz: str, start: datetime, duration: timedelta) -> None:
+    assert add_business_time(Calendar(tz=tz), start, duration) == start + duration
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([OFFICE, SPLIT]), instants, durations)
+def test_a_positive_target_falls_due_within_business_hours(
+    calendar: Calendar, start: datetime, duration: timedelta
+) -> None:
+    due = add_business_time(calendar, start, duration)
+    if duration:
+        local = due.astimezone(calendar.zone)
+        minute = local.hour * 60 + local.minute + local.second / 60 + local.microsecond / 60e6
+        assert any(a < minute <= b for a, b in calendar.weekly[local.weekday()])

@@ -1,0 +1,53 @@
+"""`switchboard change` and `switchboard freeze`, run as a person would, against a fresh migrated home."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from hub.cli import main
+
+
+def run(runner: CliRunner, *args: str) -> str:
+    result = runner.invoke(main, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_change_goes_from_request_to_closed_on_the_command_line(runner: CliRunner) -> None:
+    run(runner, "service", "add", "--name", "db")
+    ref = run(runner, "change", "create", "--title", "Upgrade PostgreSQL to 16", "--service", "db", "--start",
+              "2030-03-01 22:00", "--end", "2030-03-01 23:00", "--approver", "ann@example.com", "--approver",
+              "bob@example.com", "--approvals", "1").strip()  # fmt: skip
+    assert ref == "CHG-1"
+    run(runner, "change", "advance", ref, "assess")
+    assert "CHG-1 is approved" in run(runner, "change", "approve", ref, "--as", "ann@example.com", "--comment", "ok")
+    for action in ("schedule", "start"):
+        run(runner, "change", "advance", ref, action)
+    assert "is implemented" in run(runner, "change", "advance", ref, "finish", "--outcome", "implemented")
+    run(runner, "change", "advance", ref, "review")
+    run(runner, "change", "advance", ref, "close")
+    shown = run(runner, "change", "show", ref)
+    assert "closed" in shown and "ann@example.com approved: ok" in shown and "change.close by cli" in shown
+    assert "CHG-1    closed" in run(runner, "change", "list")
+
+
+def test_an_approval_out_of_turn_says_what_to_do(runner: CliRunner) -> None:
+    run(runner, "change", "create", "--title", "Rotate TLS keys", "--approver", "ann@example.com")
+    result = runner.invoke(main, ["change", "approve", "CHG-1", "--as", "ann@example.com"])
+    assert result.exit_code == 1 and "assess it first" in result.output
+
+
+def test_a_change_planned_in_a_freeze_is_refused_unless_it_is_an_emergency(runner: CliRunner) -> None:
+    run(runner, "freeze", "add", "--name", "year-end", "--starts", "2030-12-20", "--duration", "14d")
+    assert "year-end (all services)" in run(runner, "freeze", "list")
+    args = ["change", "create", "--title", "Patch kernels", "--start", "2030-12-24 10:00", "--approver",
+            "ann@example.com", "--approver", "bob@example.com", "--approvals", "1"]  # fmt: skip
+    refused = runner.invoke(main, args)
+    assert refused.exit_code == 1 and "freeze window 'year-end'" in refused.output
+    assert run(runner, *args, "--type", "emergency").strip() == "CHG-1"
+
+
+@pytest.mark.parametrize("command", [["change"], ["change", "create"], ["change", "advance"], ["freeze", "add"]])
+def test_every_command_has_help(runner: CliRunner, command: list[str]) -> None:
+    assert "Usage:" in run(runner, *command, "--help")

@@ -1,0 +1,103 @@
+"""Problems made from recurrences, their states, and new incidents joining them."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from hub import problems, triage
+from hub.db import Database
+from hub.domain import Action, InboundEvent
+from hub.intake import Intake, Raw
+from hub.models import Incident, OutboxMessage, Problem
+from hub.problems import ProblemError, next_state
+from hub.triage import Actor, Mail
+
+RAW = Raw(source="generic", content_type="application/json", body=b"{}")
+
+
+def recur(intake: Intake, times: int, key: str = "disk-db1") -> list[int]:
+    """Open and resolve an alert `times` times: the same trouble coming back."""
+    made = []
+    for _ in range(times):
+        outcome = intake.record(RAW, InboundEvent(source="generic", title="Disk full on db1", dedup_key=key))
+        assert outcome.incident_id is not None
+        made.append(outcome.incident_id)
+        intake.record(RAW, InboundEvent(source="generic", title="", dedup_key=key, action=Action.RESOLVE))
+    return made
+
+
+def test_states_follow_the_itil_lifecycle_and_say_what_is_allowed() -> None:
+    assert next_state("new", "investigating") == "investigating"
+    assert next_state("known_error", "resolved") == "resolved"
+    with pytest.raises(
+        ProblemError, match="a new problem can move to closed, investigating, known_error, not resolved"
+    ):
+        next_state("new", "resolved")
+
+
+def test_the_third_recurrence_is_suggested(db: Database, intake: Intake) -> None:
+    recur(intake, 2)
+    with db.read() as session:
+        assert problems.suggestions(session) == []
+    made = recur(intake, 1)
+    with db.read() as session:
+        [found] = problems.suggestions(session)
+    assert found.count == 3 and found.incident_ids[0] == made[0]
+
+
+def test_creating_from_a_suggestion_links_every_incident_and_ends_the_suggestion(db: Database, intake: Intake) -> None:
+    made = recur(intake, 3)
+    with db.read() as session:
+        key = problems.suggestions(session)[0].key
+    problem_id = problems.create_from_suggestion(db, key, "ann@example.com")
+    with db.read() as session:
+        linked = set(session.scalars(select(Incident.id).where(Incident.problem_id == problem_id)))
+        assert linked == set(made)
+        assert problems.suggestions(session) == []
+    with pytest.raises(ProblemError, match="no longer suggested"):
+        problems.create_from_suggestion(db, key, "ann@example.com")
+
+
+def test_a_new_incident_of_the_recurrence_joins_the_active_problem(db: Database, intake: Intake) -> None:
+    recur(intake, 3)
+    with db.read() as session:
+        key = problems.suggestions(session)[0].key
+    problem_id = problems.create_from_suggestion(db, key, "ann@example.com")
+    [later] = recur(intake, 1)
+    with db.read() as session:
+        assert session.scalar(select(Incident.problem_id).where(Incident.id == later)) == problem_id
+
+
+def test_a_known_error_needs_its_workaround(db: Database) -> None:
+    problem_id = problems.create(db, "VPN drops hourly", "ann@example.com")
+    with pytest.raises(ProblemError, match="write down the workaround"):
+        problems.update_problem(db, problem_id, "ann@example.com", state="known_error")
+    problems.update_problem(db, problem_id, "ann@example.com", workaround="Reconnect with client 5.2")
+    assert problems.update_problem(db, problem_id, "ann@example.com", state="known_error").state == "known_error"
+    with db.read() as session:
+        assert session.get(Problem, problem_id).workaround == "Reconnect with client 5.2"  # type: ignore[union-attr]
+
+
+def test_a_known_errors_workaround_goes_to_requesters_of_new_matching_incidents(db: Database, intake: Intake) -> None:
+    raw = Raw(source="email", content_type="message/rfc822", body=b"x")
+
+    def mail(n: int) -> int:
+        event = InboundEvent(source="email", title="VPN drops", requester=f"user{n}@example.org",
+                             message_id=f"<vpn-{n}@example.org>", dedup_key="vpn-drops")  # fmt: skip
+        outcome = intake.record(raw, event)
+        assert outcome.incident_id is not None
+        return outcome.incident_id
+
+    for n in range(3):  # each is dealt with before the next arrives: a recurrence, not a repeat
+        triage.change_status(db, mail(n), "resolve", Actor("agent@example.com"), Mail("desk@example.com", "http://x"))
+    with db.read() as session:
+        key = problems.suggestions(session)[0].key
+    problem_id = problems.create_from_suggestion(db, key, "ann@example.com")
+    problems.update_problem(db, problem_id, "ann@example.com", workaround="Use client 5.2.", share_workaround=True,
+                            state="known_error")  # fmt: skip
+    later = mail(9)
+    with db.read() as session:
+        ack = session.scalar(select(OutboxMessage).where(OutboxMessage.incident_id == later,
+                                                          OutboxMessage.kind == "acknowledgement"))  # fmt: skip
+    assert ack is not None and "This is a known problem" in ack.body and "Use client 5.2." in ack.body

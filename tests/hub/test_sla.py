@@ -1,0 +1,211 @@
+"""SLA clocks on real incidents in a real SQLite database: started by the intake, stopped, paused, swept."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from hub import accounts, sla
+from hub.catalogue import Targets, add_calendar, add_policy, add_service
+from hub.config import Settings
+from hub.db import Database
+from hub.domain import Action, InboundEvent
+from hub.errors import BadInput
+from hub.intake import Intake, NoticeSettings, Raw
+from hub.maintenance import upkeep
+from hub.models import Event, Incident, OutboxMessage, TimelineEntry
+
+RAW = Raw(source="generic", content_type="application/json", body=b"{}")
+H = timedelta(hours=1)
+
+
+def alert(key: str = "disk-db1", action: Action = Action.TRIGGER, **labels: str) -> InboundEvent:
+    return InboundEvent(source="generic", title="Disk full on db1", severity="critical", dedup_key=key,
+                        action=action, labels=labels)  # fmt: skip
+
+
+@pytest.fixture
+def notice_settings(settings: Settings) -> NoticeSettings:
+    return NoticeSettings(desk_addresses=settings.desk_addresses, base_url=settings.base_url)
+
+
+@pytest.fixture
+def p1_policy(db: Database) -> None:
+    """All P1 incidents (critical alerts): first response in 30 minutes, resolved within 4 hours, round the clock."""
+    with db.transaction() as session:
+        add_policy(session, name="P1", priority=1, targets=Targets(first_response=30 * (H / 60), resolution=4 * H))
+
+
+def incident(db: Database, incident_id: int) -> Incident:
+    with db.read() as session:
+        found = session.get(Incident, incident_id)
+        assert found is not None
+        return found
+
+
+def test_opening_under_a_policy_stores_due_times_in_the_incident(db: Database, intake: Intake, p1_policy: None) -> None:
+    opened = incident(db, intake.record(RAW, alert()).incident_id or 0)
+    assert opened.sla_state == "ok"
+    assert opened.sla_due_at == opened.first_seen + 4 * H
+    assert opened.sla_response_due_at == opened.first_seen + 30 * (H / 60)
+    assert opened.sla_next_at == opened.sla_response_warn_at  # the first thing that can happen
+
+
+def test_an_incident_no_policy_fits_has_no_clocks(db: Database, intake: Intake, p1_policy: None) -> None:
+    event = InboundEvent(source="generic", title="FYI", severity="info", dedup_key="fyi")
+    opened = incident(db, intake.record(RAW, event).incident_id or 0)
+    assert (opened.sla_state, opened.sla_due_at, opened.sla_next_at) == (None, None, None)
+
+
+def test_the_service_label_sets_the_incident_service_and_its_policy(db: Database, intake: Intake) -> None:
+    with db.transaction() as session:
+        add_service(session, name="mail", owner_group="messaging")
+        add_calendar(session, name="office", tz="Europe/Berlin", hours="mon-fri 09:00-17:00", country="DE")
+        add_policy(session, name="P1 mail", priority=1, service="mail", calendar="office",
+                   targets=Targets(resolution=8 * H))  # fmt: skip
+    opened = incident(db, intake.record(RAW, alert(service="mail")).incident_id or 0)
+    assert opened.service == "mail"
+    assert opened.sla_due_at is not None and opened.sla_due_at > opened.first_seen + 8 * H  # the office closes
+
+
+def test_the_opening_records_the_policy_and_its_due_times_on_the_timeline(
+    db: Database, intake: Intake, p1_policy: None
+) -> None:
+    incident_id = intake.record(RAW, alert()).incident_id
+    with db.read() as session:
+        kinds = session.scalars(select(TimelineEntry.kind).where(TimelineEntry.incident_id == incident_id)).all()
+        summary = session.scalar(select(TimelineEntry.summary).where(TimelineEntry.kind == "sla"))
+    assert kinds[:2] == ["opened", "sla"]
+    assert summary is not None and "resolution due" in summary
+
+
+def test_the_sweep_announces_a_warning_once_as_an_sla_event_on_the_timeline(
+    db: Database, intake: Intake, p1_policy: None, notice_settings: NoticeSettings
+) -> None:
+    opened = incident(db, intake.record(RAW, alert()).incident_id or 0)
+    at = opened.first_seen + timedelta(minutes=25)  # past the response warning (22.5 min), before it is due
+    announced = sla.sweep(db, notice_settings, now=at)
+    assert [(c.clock, c.kind) for c in announced] == [("first_response", "warning")]
+    assert sla.sweep(db, notice_settings, now=at) == []
+    assert incident(db, opened.id).sla_state == "warning"
+    with db.read() as session:
+        event = session.scalars(select(Event).where(Event.source == "sla")).one()
+        entry = session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "sla_warning")).one()
+    assert json.loads(event.raw) | {"due_at": None} == {
+        "kind": "warning", "clock": "first_response", "incident": opened.ref, "due_at": None, "priority": 1,
+        "service": None, "assignee": "service-desk",
+    }  # fmt: skip
+    assert (event.incident_id, entry.event_id) == (opened.id, event.id)
+
+
+def test_a_breach_notifies_an_assignee_who_is_a_person(
+    db: Database, intake: Intake, p1_policy: None, notice_settings: NoticeSettings
+) -> None:
+    with db.transaction() as session:
+        accounts.create_user(session, email="ann@example.com", password="a long passphrase", role="agent")
+    opened = incident(db, intake.record(RAW, alert()).incident_id or 0)
+    with db.transaction() as session:
+        session.execute(update(Incident).where(Incident.id == opened.id).values(assignee="ann@example.com"))
+    announced = sla.sweep(db, notice_settings, now=opened.first_seen + 5 * H)
+    assert [c.kind for c in announced].count("breach") == 2  # first response and resolution
+    assert incident(db, opened.id).sla_state == "breached"
+    with db.read() as session:
+        subjects = session.scalars(select(OutboxMessage.subject).where(OutboxMessage.kind == "sla_breach")).all()
+    assert len(subjects) == 2 and all("SLA breached" in s for s in subjects)
+
+
+def test_acknowledging_meets_the_first_response_clock(
+    db: Database, intake: Intake, p1_policy: None, notice_settings: NoticeSettings
+) -> None:
+    opened = incident(db, intake.record(RAW, alert()).incident_id or 0)
+    intake.record(RAW, alert(action=Action.ACKNOWLEDGE))
+    acknowledged = incident(db, opened.id)
+    assert acknowledged.sla_next_at == acknowledged.sla_warn_at  # only the resolution clock is left
+    later = sla.sweep(db, notice_settings, now=opened.first_seen + 2 * H)
+    assert later == []
+
+
+def test_resolving_in_time_is_met_and_stops_the_clocks(
+    db: Database, intake: Intake, p1_policy: None, notice_settings: NoticeSettings
+) -> None:
+    opened = incident(db, intake.record(RAW, alert()).incident_id or 0)
+    intake.record(RAW, alert(action=Action.RESOLVE))
+    resolved = incident(db, opened.id)
+    assert (resolved.sla_state, resolved.sla_next_at) == ("met", None)
+    assert sla.sweep(db, notice_settings, now=opened.first_seen + 9 * H) == []
+
+
+def test_resolving_after_the_due_time_is_a_breach(db: Database, intake: Intake, p1_policy: None) -> None:
+    opened = incident(db, intake.record(RAW, alert()).incident_id or 0)
+    with db.transaction() as session:  # as if it had been opened five hours ago
+        session.execute(update(Incident).where(Incident.id == opened.id).values(
+            sla_due_at=opened.first_seen - H, sla_response_due_at=opened.first_seen - 2 * H))  # fmt: skip
+    intake.record(RAW, alert(action=Action.RESOLVE))
+    assert incident(db, opened.id).sla_state == "breached"
+
+
+def test_waiting_on_the_requester_pauses_and_their_reply_moves_the_due_time_on(db: Database, intake: Intake) -> None:
+    with db.transaction() as session:
+        for priority in range(1, 6):
+            add_policy(session, name=f"P{priority}", priority=priority, targets=Targets(resolution=8 * H))
+    question = InboundEvent(source="email", title="Printer on fire", requester="ann@example.com",
+                            message_id="<q1@example.com>")  # fmt: skip
+    opened = incident(db, intake.record(RAW, question).incident_id or 0)
+    with db.transaction() as session:
+        sla.wait_on_requester(session.connection(), opened.id, "bob@example.com")
+    waiting = incident(db, opened.id)
+    assert (waiting.status, waiting.sla_state, waiting.sla_next_at) == ("waiting", "paused", None)
+    assert waiting.sla_paused_at is not None and opened.sla_due_at is not None
+    with db.transaction() as session:  # as if Ann took two hours to answer
+        session.execute(update(Incident).where(Incident.id == opened.id).values(
+            sla_paused_at=waiting.sla_paused_at - 2 * H))  # fmt: skip
+    answer = InboundEvent(source="email", title="Re: Printer on fire", requester="ann@example.com",
+                          message_id="<a1@example.com>", in_reply_to=("<q1@example.com>",))  # fmt: skip
+    assert intake.record(RAW, answer).incident_id == opened.id
+    resumed = incident(db, opened.id)
+    assert (resumed.status, resumed.sla_state) == ("open", "ok")
+    assert resumed.sla_due_at is not None
+    assert abs(resumed.sla_due_at - opened.sla_due_at - 2 * H) < timedelta(seconds=5)
+
+
+def test_only_open_incidents_can_wait(db: Database, intake: Intake, p1_policy: None) -> None:
+    opened = intake.record(RAW, alert()).incident_id or 0
+    intake.record(RAW, alert(action=Action.RESOLVE))
+    with pytest.raises(BadInput, match="only open or acknowledged"), db.transaction() as session:
+        sla.wait_on_requester(session.connection(), opened, "ann@example.com")
+
+
+def test_a_priority_change_replans_under_the_policy_that_now_fits(
+    db: Database, intake: Intake, p1_policy: None
+) -> None:
+    with db.transaction() as session:
+        add_policy(session, name="P3", priority=3, targets=Targets(resolution=3 * 24 * H))
+    opened = incident(db, intake.record(RAW, alert()).incident_id or 0)
+    with db.transaction() as session:
+        session.execute(update(Incident).where(Incident.id == opened.id).values(priority=3))
+        sla.replan(session.connection(), sla.SlaBookCache().current(session.connection()), opened.id)
+    replanned = incident(db, opened.id)
+    assert replanned.sla_due_at == opened.first_seen + 72 * H and replanned.sla_response_due_at is None
+
+
+def test_the_upkeep_sweeps_sla_clocks(
+    db: Database, intake: Intake, p1_policy: None, notice_settings: NoticeSettings
+) -> None:
+    opened = incident(db, intake.record(RAW, alert()).incident_id or 0)
+    with db.transaction() as session:  # every clock already behind
+        past = opened.first_seen - 10 * H
+        session.execute(update(Incident).where(Incident.id == opened.id).values(
+            sla_response_warn_at=past, sla_response_due_at=past, sla_warn_at=past, sla_due_at=past,
+            sla_next_at=past))  # fmt: skip
+    upkeep(db, notice_settings)
+    assert incident(db, opened.id).sla_state == "breached"
+
+
+def test_the_sweep_finds_due_incidents_through_its_index(db: Database) -> None:
+    with db.reader() as conn:
+        sql = str(sla.DUE.compile(dialect=conn.dialect))
+        plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", ("2026-01-01 00:00:00", 500, 0)).all()
+    assert "SEARCH incidents USING INDEX ix_incidents_sla_next_at" in " ".join(str(row[-1]) for row in plan)

@@ -1,0 +1,80 @@
+"""`switchboard service`, `calendar` and `sla`, run as a person would, against a fresh migrated home."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hub.cli import main
+
+
+def run(runner: CliRunner, *args: str) -> str:
+    result = runner.invoke(main, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_service_added_is_listed_with_its_owner(runner: CliRunner) -> None:
+    run(runner, "service", "add", "--name", "mail", "--owner-group", "messaging", "--description", "Exchange")
+    assert "mail" in run(runner, "service", "list") and "messaging" in run(runner, "service", "list")
+
+
+def test_a_second_service_of_the_same_name_is_refused(runner: CliRunner) -> None:
+    run(runner, "service", "add", "--name", "mail")
+    result = runner.invoke(main, ["service", "add", "--name", "mail"])
+    assert result.exit_code == 1 and "already a service named 'mail'" in result.output
+
+
+def test_a_calendar_with_regional_holidays_and_an_ical_file(runner: CliRunner, tmp_path: Path) -> None:
+    ical = tmp_path / "closed.ics"
+    ical.write_text("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20261224\nEND:VEVENT\nEND:VCALENDAR\n")
+    out = run(runner, "calendar", "add", "--name", "office", "--tz", "Europe/Berlin", "--hours",
+              "mon-fri 09:00-17:00", "--holidays", "DE-BY", "--ical", str(ical))  # fmt: skip
+    assert "holidays DE-BY; 1 more holiday date(s)" in out
+    assert "office: Europe/Berlin, mon 09:00-17:00; tue" in run(runner, "calendar", "list")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tz", "Berlin", "--hours", "mon-fri 09:00-17:00"], "not an IANA time zone"),
+        (["--tz", "UTC", "--hours", "weekdays 9 to 5"], "days are mon, tue"),
+        (["--tz", "UTC", "--hours", "24x7", "--holidays", "XX"], "knows no country"),
+    ],
+)
+def test_a_bad_calendar_is_refused_saying_what_to_write(runner: CliRunner, args: list[str], message: str) -> None:
+    result = runner.invoke(main, ["calendar", "add", "--name", "c", *args])
+    assert result.exit_code == 1 and message in result.output
+
+
+def test_a_policy_is_listed_with_its_targets_and_calendar(runner: CliRunner) -> None:
+    run(runner, "calendar", "add", "--name", "office", "--tz", "Europe/Berlin", "--hours", "mon-fri 09:00-17:00")
+    run(runner, "service", "add", "--name", "mail")
+    run(runner, "sla", "add", "--name", "P1 mail", "--priority", "P1", "--resolution", "4h", "--first-response",
+        "30m", "--calendar", "office", "--service", "mail")  # fmt: skip
+    listed = run(runner, "sla", "list")
+    assert "P1 mail" in listed and "service mail" in listed
+    assert "first response 30 min, resolution 4 h 00 min; warn at 75%; calendar office" in listed
+
+
+def test_a_policy_on_an_unknown_calendar_is_refused_with_the_command_to_add_it(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["sla", "add", "--name", "x", "--priority", "P2", "--resolution", "1d",
+                                  "--calendar", "nope"])  # fmt: skip
+    assert result.exit_code == 1 and "switchboard calendar add" in result.output
+
+
+def test_a_policy_needs_a_target(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["sla", "add", "--name", "x", "--priority", "P2"])
+    assert result.exit_code == 1 and "--resolution 4h" in result.output
+
+
+def test_waiting_on_an_unknown_incident_says_so(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["sla", "wait", "INC-99"])
+    assert result.exit_code == 1 and "no incident INC-99" in result.output
+
+
+@pytest.mark.parametrize("group", ["service", "calendar", "sla"])
+def test_every_command_has_help(runner: CliRunner, group: str) -> None:
+    assert "Usage" in run(runner, group, "--help")

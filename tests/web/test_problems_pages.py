@@ -1,0 +1,82 @@
+"""Problems in the UI and API: a recurring alert is suggested, one action files it, and new incidents join it."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+
+from hub import accounts
+from hub.db import Database
+from tests.web.conftest import IntegrationCredentials
+from tests.web.helpers import csrf_token, post_event
+
+
+def recur(client: FlaskClient, integration: IntegrationCredentials, times: int, key: str = "disk-db1") -> list[str]:
+    refs = []
+    for _ in range(times):
+        opened = post_event(client, integration.name, integration.secret, {"title": "Disk full", "dedup_key": key})
+        refs.append(opened.json["incident"])  # type: ignore[index]
+        post_event(client, integration.name, integration.secret, {"status": "resolve", "dedup_key": key})
+    return refs
+
+
+def token(db: Database, role: str = "agent") -> dict[str, str]:
+    with db.transaction() as session:
+        return {"Authorization": f"Bearer {accounts.create_token(session, name=f'p-{role}', role=role)}"}
+
+
+def test_the_third_recurrence_is_suggested_on_the_page_and_one_click_files_it(
+    logged_in: FlaskClient, integration: IntegrationCredentials
+) -> None:
+    refs = recur(logged_in, integration, 3)
+    page = logged_in.get("/problems").get_data(as_text=True)
+    assert "Disk full" in page and "3 incidents" in page
+    key = re.search(r'name="suggestion" value="([^"]+)"', page)
+    assert key is not None
+    created = logged_in.post("/problems", data={"csrf_token": csrf_token(page), "suggestion": key.group(1)})
+    assert created.status_code == 302 and created.headers["Location"].endswith("/problems/PRB-1")
+    detail = logged_in.get("/problems/PRB-1").get_data(as_text=True)
+    assert all(f'href="/incidents/{ref}"' in detail for ref in refs)
+    assert "Nothing is recurring right now." in logged_in.get("/problems").get_data(as_text=True)
+
+
+def test_a_known_error_shows_its_workaround_on_new_matching_incidents(
+    logged_in: FlaskClient, integration: IntegrationCredentials, db: Database
+) -> None:
+    recur(logged_in, integration, 3)
+    headers = token(db)
+    [suggestion] = logged_in.get("/api/v1/problems/suggestions", headers=headers).json  # type: ignore[misc]
+    assert (
+        logged_in.post("/api/v1/problems", json={"suggestion": suggestion["key"]}, headers=headers).status_code == 201
+    )
+    form = csrf_token(logged_in.get("/problems/PRB-1").get_data(as_text=True))
+    logged_in.post("/problems/PRB-1", data={"csrf_token": form, "workaround": "Rotate the logs: logrotate -f",
+                                            "root_cause": "", "owner": ""})  # fmt: skip
+    logged_in.post("/problems/PRB-1", data={"csrf_token": form, "state": "known_error"})
+    [later] = recur(logged_in, integration, 1)
+    page = logged_in.get(f"/incidents/{later}").get_data(as_text=True)
+    assert "Known error:" in page and "Rotate the logs: logrotate -f" in page
+
+
+def test_marking_a_known_error_without_a_workaround_is_refused(logged_in: FlaskClient) -> None:
+    form = csrf_token(logged_in.get("/problems").get_data(as_text=True))
+    logged_in.post("/problems", data={"csrf_token": form, "title": "VPN drops hourly"})
+    logged_in.post("/problems/PRB-1", data={"csrf_token": form, "state": "known_error"})
+    assert "write down the workaround" in logged_in.get("/problems/PRB-1").get_data(as_text=True)
+
+
+def test_api_lists_problems_with_their_incidents(
+    client: FlaskClient, integration: IntegrationCredentials, db: Database
+) -> None:
+    refs = recur(client, integration, 3)
+    headers = token(db)
+    key = client.get("/api/v1/problems/suggestions", headers=headers).json[0]["key"]  # type: ignore[index]
+    created = client.post("/api/v1/problems", json={"suggestion": key}, headers=headers).json
+    assert created is not None and sorted(created["incidents"]) == sorted(refs)
+    assert [p["ref"] for p in client.get("/api/v1/problems", headers=headers).json] == ["PRB-1"]  # type: ignore[union-attr]
+
+
+def test_a_viewer_token_cannot_file_problems(client: FlaskClient, db: Database) -> None:
+    response = client.post("/api/v1/problems", json={"title": "x"}, headers=token(db, "viewer"))
+    assert response.status_code == 403

@@ -1,0 +1,154 @@
+"""The change pages: the list with a request form, one change with its approvals and actions, and the calendar.
+
+Every action is a form post with its CSRF token that calls hub/changes.py in one transaction; the page offers
+only the actions the state allows, and a refusal (a freeze window, missing approvals) comes back as its message.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from hub import catalogue, changes
+from hub.change_states import ACTIONS, OUTCOMES, RISKS, STATES, TYPES, approvals_needed, available_actions
+from hub.errors import BadInput
+from hub.models import utcnow
+from web.change_calendar import grid, period
+from web.permissions import VIEW_CHANGES, WORK_CHANGES, allowed, requires
+from web.services import services
+
+bp = Blueprint("changes", __name__, url_prefix="/changes")
+
+_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class ChangeForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=500)])
+    type = SelectField("Type", choices=list(TYPES), default="normal")
+    service = StringField("Service", validators=[Optional(), Length(max=100)])
+    risk = SelectField("Risk", choices=list(RISKS), default="low")
+    impact = TextAreaField("Impact", validators=[Length(max=20_000)])
+    planned_start = DateTimeLocalField("Planned start (UTC)", format=_LOCAL, validators=[Optional()])
+    planned_end = DateTimeLocalField("Planned end (UTC)", format=_LOCAL, validators=[Optional()])
+    implementation_plan = TextAreaField("Implementation plan", validators=[Length(max=20_000)])
+    test_plan = TextAreaField("Test plan", validators=[Length(max=20_000)])
+    backout_plan = TextAreaField("Back-out plan", validators=[Length(max=20_000)])
+    approvers = StringField("Approvers (emails, comma-separated)", validators=[Length(max=2000)])
+    required_approvals = IntegerField("Approvals required (default: all)",
+                                      validators=[Optional(), NumberRange(min=0, max=100)])  # fmt: skip
+    link = StringField("Link", validators=[Optional(), Length(max=2000)])
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None else None
+
+
+@bp.route("", methods=["GET", "POST"])
+@requires(VIEW_CHANGES)
+def index() -> ResponseReturnValue:
+    """Changes newest first (`?state=`, `?service=`), and the form to request one (for people who work changes)."""
+    form = ChangeForm()
+    if request.method == "POST":
+        if not allowed(current_user.role, WORK_CHANGES):
+            abort(403)
+        return _create(form)
+    state = request.args.get("state") or None
+    service = request.args.get("service") or None
+    with services().db.read() as session:
+        rows = changes.listing(session, state=state if state in STATES else None, service=service)
+        known = [s.name for s in catalogue.services(session)]
+    return render_template("changes/list.html", changes=rows, form=form, error=None, states=STATES, state=state,
+                           service=service, services=known)  # fmt: skip
+
+
+def _create(form: ChangeForm) -> ResponseReturnValue:
+    error = "Check the fields marked below."
+    if form.validate_on_submit():
+        new = changes.NewChange(
+            title=form.title.data or "", type=form.type.data or "normal", service=form.service.data,
+            risk=form.risk.data or "low", impact=form.impact.data or "",
+            planned_start=_utc(form.planned_start.data), planned_end=_utc(form.planned_end.data),
+            implementation_plan=form.implementation_plan.data or "", test_plan=form.test_plan.data or "",
+            backout_plan=form.backout_plan.data or "",
+            approvers=tuple(a for a in (form.approvers.data or "").replace(";", ",").split(",") if a.strip()),
+            required_approvals=form.required_approvals.data, link=form.link.data,
+        )  # fmt: skip
+        try:
+            with services().db.transaction() as session:
+                ref = changes.create(session, new, current_user.email).ref
+        except BadInput as exc:
+            error = str(exc)
+        else:
+            flash(f"{ref} requested.", "success")
+            return redirect(url_for("changes.detail", ref=ref))
+    with services().db.read() as session:
+        rows = changes.listing(session)
+        known = [s.name for s in catalogue.services(session)]
+    return render_template("changes/list.html", changes=rows, form=form, error=error, states=STATES, state=None,
+                           service=None, services=known), 400  # fmt: skip
+
+
+@bp.get("/calendar")
+@requires(VIEW_CHANGES)
+def calendar() -> ResponseReturnValue:
+    """A month (default) or `?view=week` around `?at=YYYY-MM-DD` (default today), freeze windows shaded."""
+    kind = "week" if request.args.get("view") == "week" else "month"
+    try:
+        at = date.fromisoformat(request.args.get("at", ""))
+    except ValueError:
+        at = utcnow().date()
+    span = period(kind, at)
+    start, end = span.bounds()
+    with services().db.read() as session:
+        rows = changes.between(session, start, end)
+        windows = changes.freezes(session, since=start, until=end)
+    return render_template("changes/calendar.html", span=span, weeks=grid(span, rows, windows), freezes=windows,
+                           today=utcnow().date())  # fmt: skip
+
+
+@bp.get("/<ref>")
+@requires(VIEW_CHANGES)
+def detail(ref: str) -> ResponseReturnValue:
+    with services().db.read() as session:
+        row = changes.get(session, ref)
+        if row is None:
+            abort(404, description=f"There is no change {ref}.")
+        facts = changes.facts_of(row)
+        frozen = changes.freezes_in(session, facts)
+        history = changes.history(session, row.ref)
+    me = current_user.email.lower()
+    voted = {a.approver for a in row.approvals}
+    may_vote = row.state == "assessed" and row.type != "standard" and me in row.approvers and me not in voted
+    return render_template("changes/detail.html", change=row, moves=available_actions(facts), outcomes=OUTCOMES,
+                           frozen=frozen, history=history, may_vote=may_vote,
+                           needed=approvals_needed(facts, frozen))  # fmt: skip
+
+
+@bp.post("/<ref>/<action>")
+@requires(WORK_CHANGES)
+def act(ref: str, action: str) -> ResponseReturnValue:
+    """One step (assess, schedule, start, finish, review, close) or a decision (approve, reject) by the person."""
+    if action not in (*ACTIONS, "approve", "reject"):
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400, description="The form expired; reload the page and try again.")
+    try:
+        with services().db.transaction() as session:
+            if action in ("approve", "reject"):
+                row = changes.decide(session, ref, current_user.email, action, request.form.get("comment", ""))
+            else:
+                row = changes.advance(session, ref, action, current_user.email, outcome=request.form.get("outcome"))
+            state = row.state
+    except changes.NoSuchChange as exc:
+        abort(404, description=str(exc))
+    except BadInput as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"{ref.upper()} is {state.replace('_', ' ')}.", "success")
+    return redirect(url_for("changes.detail", ref=ref.upper()))

@@ -1,0 +1,85 @@
+"""The read API for changes: `GET /api/v1/changes` and `GET /api/v1/changes/<ref>`, authenticated by API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from hub import changes
+from hub.change_states import STATES
+from hub.models import Change
+from web.api import token_required
+from web.permissions import VIEW_CHANGES
+from web.responses import json_error, json_response
+from web.services import services
+
+bp = Blueprint("changes_api", __name__, url_prefix="/api/v1")
+
+MAX_LIMIT = 500
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def change_json(row: Change) -> dict[str, Any]:
+    return {
+        "ref": row.ref,
+        "title": row.title,
+        "service": row.service,
+        "type": row.type,
+        "state": row.state,
+        "risk": row.risk,
+        "planned_start": _iso(row.planned_start),
+        "planned_end": _iso(row.planned_end),
+        "implemented_at": _iso(row.implemented_at),
+        "requested_by": row.requested_by,
+        "source": row.source,
+        "version": row.version,
+        "environment": row.environment,
+        "link": row.link,
+        "approvers": list(row.approvers or []),
+        "required_approvals": row.required_approvals,
+    }
+
+
+def change_detail_json(row: Change) -> dict[str, Any]:
+    return {
+        **change_json(row),
+        "impact": row.impact,
+        "implementation_plan": row.implementation_plan,
+        "test_plan": row.test_plan,
+        "backout_plan": row.backout_plan,
+        "approvals": [
+            {"approver": a.approver, "decision": a.decision, "comment": a.comment, "at": _iso(a.at)}
+            for a in row.approvals
+        ],
+    }
+
+
+@bp.get("/changes")
+@token_required(VIEW_CHANGES)
+def index() -> Response:
+    """Changes, newest first; `state` and `service` narrow them, `limit` caps them (default 100, at most 500)."""
+    state = request.args.get("state") or None
+    if state is not None and state not in STATES:
+        return json_error(400, f"'state' must be one of {', '.join(STATES)}")
+    raw = request.args.get("limit", "100")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        return json_error(400, f"'limit' must be a whole number from 1 to {MAX_LIMIT}")
+    with services().db.read() as session:
+        rows = changes.listing(session, state=state, service=request.args.get("service") or None, limit=int(raw))
+    return json_response([change_json(row) for row in rows])
+
+
+@bp.get("/changes/<ref>")
+@token_required(VIEW_CHANGES)
+def detail(ref: str) -> Response:
+    """One change with its plans and approvals."""
+    with services().db.read() as session:
+        row = changes.get(session, ref)
+    if row is None:
+        return json_error(404, f"no change {ref!r}")
+    return json_response(change_detail_json(row))

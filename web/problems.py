@@ -1,0 +1,209 @@
+"""Problem pages and API: recurrences Switchboard noticed, one click to file them, and the problems themselves.
+
+`/problems` lists suggestions first (incidents that keep coming back with no problem yet), then the problems;
+`/problems/PRB-n` records root cause and workaround and moves the problem through its states.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hub import problems
+from hub.models import Incident, Problem
+from hub.problems import ProblemError, Recurrence
+from hub.recurrence import Suggestion
+from web.api import token_required
+from web.permissions import MANAGE_PROBLEMS, VIEW_INCIDENTS, requires
+from web.responses import json_error, json_response
+from web.services import services
+
+bp = Blueprint("problems", __name__)
+api_bp = Blueprint("problems_api", __name__, url_prefix="/api/v1/problems")
+
+_REF = re.compile(r"PRB-(\d{1,12})", re.IGNORECASE)
+
+
+class ActionForm(FlaskForm):
+    """Only the CSRF token; the fields are read from the request."""
+
+
+def recurrence() -> Recurrence:
+    settings = services().settings
+    return Recurrence(settings.problem_threshold, timedelta(seconds=settings.problem_window))
+
+
+def problem_id(ref: str) -> int | None:
+    match = _REF.fullmatch(ref)
+    return int(match.group(1)) if match else None
+
+
+# -- pages -------------------------------------------------------------------------------------------------
+
+
+@bp.get("/problems")
+@requires(VIEW_INCIDENTS)
+def index() -> ResponseReturnValue:
+    with services().db.read() as session:
+        suggested = problems.suggestions(session, recurrence())
+        rows = list(session.scalars(select(Problem).order_by(Problem.state == "closed", Problem.id.desc()).limit(200)))
+        counts = _linked_counts(session, [p.id for p in rows])
+    return render_template("problems/index.html", suggestions=suggested, problems=rows, counts=counts,
+                           recurrence=recurrence(), form=ActionForm())  # fmt: skip
+
+
+@bp.post("/problems")
+@requires(MANAGE_PROBLEMS)
+def create() -> ResponseReturnValue:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        key = request.form.get("suggestion", "")
+        if key:
+            new_id = problems.create_from_suggestion(services().db, key, current_user.email, recurrence())
+        else:
+            new_id = problems.create(services().db, request.form.get("title", ""), current_user.email)
+    except ProblemError as exc:
+        flash(f"Nothing created: {exc}.", "error")
+        return redirect(url_for("problems.index"))
+    flash(f"PRB-{new_id} created.", "success")
+    return redirect(url_for("problems.detail", ref=f"PRB-{new_id}"))
+
+
+@bp.get("/problems/<ref>")
+@requires(VIEW_INCIDENTS)
+def detail(ref: str) -> ResponseReturnValue:
+    number = problem_id(ref)
+    with services().db.read() as session:
+        problem = session.get(Problem, number) if number is not None else None
+        if problem is None:
+            abort(404, description=f"There is no problem {ref}.")
+        incidents = list(session.scalars(select(Incident).where(Incident.problem_id == problem.id)
+                                         .order_by(Incident.id.desc()).limit(500)))  # fmt: skip
+    moves = sorted(problems.MOVES[problem.state])
+    return render_template("problems/detail.html", problem=problem, incidents=incidents, moves=moves,
+                           form=ActionForm())  # fmt: skip
+
+
+@bp.post("/problems/<ref>")
+@requires(MANAGE_PROBLEMS)
+def update(ref: str) -> ResponseReturnValue:
+    number = problem_id(ref)
+    if number is None or not ActionForm().validate_on_submit():
+        abort(404 if number is None else 400)
+    form = request.form
+    try:
+        problems.update_problem(
+            services().db, number, current_user.email,
+            state=form.get("state") or None,
+            root_cause=form.get("root_cause"), workaround=form.get("workaround"), owner=form.get("owner"),
+            share_workaround=(form.get("share_workaround") == "on") if "workaround" in form else None,
+        )  # fmt: skip
+    except ProblemError as exc:
+        flash(f"Nothing changed: {exc}.", "error")
+    else:
+        flash(f"{ref.upper()} saved.", "success")
+    return redirect(url_for("problems.detail", ref=ref.upper()), code=303)
+
+
+def _linked_counts(session: Session, ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Incident.problem_id, func.count()).where(Incident.problem_id.in_(ids)).group_by(Incident.problem_id)
+    )
+    return {int(pid): int(count) for pid, count in rows if pid is not None}
+
+
+# -- API -----------------------------------------------------------------------------------------------------
+
+
+def suggestion_json(s: Suggestion) -> dict[str, Any]:
+    return {
+        "key": s.key,
+        "kind": s.kind,
+        "title": s.title,
+        "count": s.count,
+        "incidents": [f"INC-{i}" for i in s.incident_ids],
+        "first_seen": s.first_seen.isoformat(),
+        "last_seen": s.last_seen.isoformat(),
+        "dedup_key": s.dedup_key,
+        "service": s.service,
+        "category": s.category,
+    }
+
+
+def problem_json(p: Problem, incidents: list[int] | None = None) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "ref": p.ref,
+        "title": p.title,
+        "state": p.state,
+        "service": p.service,
+        "category": p.category,
+        "owner": p.owner,
+        "root_cause": p.root_cause,
+        "workaround": p.workaround,
+        "created_by": p.created_by,
+        "created_at": p.created_at.isoformat(),
+        "resolved_at": p.resolved_at.isoformat() if p.resolved_at else None,
+    }
+    if incidents is not None:
+        found["incidents"] = [f"INC-{i}" for i in incidents]
+    return found
+
+
+@api_bp.get("/suggestions")
+@token_required(VIEW_INCIDENTS)
+def api_suggestions() -> Response:
+    """Recurrences that no problem covers yet, largest first."""
+    with services().db.read() as session:
+        return json_response([suggestion_json(s) for s in problems.suggestions(session, recurrence())])
+
+
+@api_bp.get("")
+@token_required(VIEW_INCIDENTS)
+def api_index() -> Response:
+    with services().db.read() as session:
+        return json_response([problem_json(p) for p in session.scalars(select(Problem).order_by(Problem.id.desc()))])
+
+
+@api_bp.post("")
+@token_required(MANAGE_PROBLEMS)
+def api_create() -> Response:
+    """`{"suggestion": key}` files a suggested recurrence with its incidents; `{"title": ...}` files one by hand."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("suggestion", body.get("title")), str):
+        return json_error(400, 'send {"suggestion": "<key from /api/v1/problems/suggestions>"} or {"title": "..."}')
+    actor = f"token:{g.principal.name}"
+    try:
+        if "suggestion" in body:
+            new_id = problems.create_from_suggestion(services().db, body["suggestion"], actor, recurrence())
+        else:
+            new_id = problems.create(services().db, body["title"], actor)
+    except ProblemError as exc:
+        return json_error(409, str(exc))
+    return api_detail(f"PRB-{new_id}", 201)
+
+
+@api_bp.get("/<ref>")
+@token_required(VIEW_INCIDENTS)
+def api_problem(ref: str) -> Response:
+    return api_detail(ref)
+
+
+def api_detail(ref: str, status: int = 200) -> Response:
+    number = problem_id(ref)
+    with services().db.read() as session:
+        problem = session.get(Problem, number) if number is not None else None
+        if problem is None:
+            return json_error(404, f"no problem {ref!r}")
+        linked = list(session.scalars(select(Incident.id).where(Incident.problem_id == problem.id)))
+        return json_response(problem_json(problem, linked), status)

@@ -1,0 +1,30 @@
+"""Reports: SLA attainment per priority, group and service over a period (default: the last 30 days)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
+
+from hub.models import utcnow
+from hub.sla_report import DEFAULT_PERIOD, DIMENSIONS, attainment
+from web.permissions import VIEW_REPORTS, requires
+from web.services import services
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+MAX_DAYS = 366
+
+
+@bp.get("/sla")
+@requires(VIEW_REPORTS)
+def sla() -> ResponseReturnValue:
+    """Incidents opened in the last `?days=` (1 to 366, default 30) under an SLA, and how their clocks ended."""
+    raw = request.args.get("days", "")
+    days = int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_DAYS else DEFAULT_PERIOD.days
+    now = utcnow()
+    since = now - timedelta(days=days)
+    with services().db.read() as session:
+        tables = {dimension: attainment(session, dimension, since, now, now) for dimension in DIMENSIONS}
+    return render_template("reports/sla.html", tables=tables, days=days, since=since, until=now)
