@@ -4,6 +4,7 @@ engine's job (rules/silences.py); every change bumps the routing version so each
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,8 +14,24 @@ from hub.errors import BadInput
 from hub.models import Silence, utcnow
 from hub.regex import compile_pattern
 from hub.rulebook import bump_version
+from hub.weekly import WeeklyWindow
 
 MAX_DURATION = timedelta(days=366)
+#: How long a recurring silence keeps recurring when no end is given.
+RECURRING_FOR = timedelta(days=365)
+
+
+def weekly_of(row: Silence) -> WeeklyWindow | None:
+    """The weekly window of a recurring silence, or None for a one-off."""
+    every = (row.matchers or {}).get("every")
+    return WeeklyWindow.from_json(every) if every else None
+
+
+def describe(row: Silence) -> str:
+    """The matchers, and when a recurring silence holds: `labels.team=db; every sun 02:00-04:00 Europe/Berlin`."""
+    matchers = ", ".join(f"{m['field']}{m['op']}{m['value']}" for m in (row.matchers or {}).get("matchers", []))
+    weekly = weekly_of(row)
+    return f"{matchers}; every {weekly.text()}" if weekly else matchers
 
 
 def parse_matcher(text: str) -> Matcher:
@@ -44,8 +61,12 @@ def add_silence(
     starts_at: datetime | None = None,
     comment: str = "",
     created_by: str,
+    every: WeeklyWindow | None = None,
 ) -> Silence:
-    """Store a silence; it needs at least one matcher (an empty one would silence everything by accident)."""
+    """Store a silence; it needs at least one matcher (an empty one would silence everything by accident).
+
+    With `every`, it recurs: it holds only inside that weekly window, from `starts_at` until `ends_at`.
+    """
     if not matchers:
         raise BadInput("a silence needs at least one matcher, e.g. labels.team=db")
     starts = starts_at or utcnow()
@@ -53,8 +74,13 @@ def add_silence(
         raise BadInput("a silence must end after it starts")
     if ends_at - starts > MAX_DURATION:
         raise BadInput("a silence may last at most a year; make a new one when it ends")
+    stored: dict[str, Any] = {
+        "matchers": [{"field": m.field, "op": m.op, "value": m.value} for m in map(check_matcher, matchers)]
+    }
+    if every is not None:
+        stored["every"] = every.as_json()
     row = Silence(
-        matchers={"matchers": [{"field": m.field, "op": m.op, "value": m.value} for m in map(check_matcher, matchers)]},
+        matchers=stored,
         starts_at=starts,
         ends_at=ends_at,
         comment=comment,

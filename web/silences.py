@@ -9,10 +9,11 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from hub import silences
+from hub import audit, silences
 from hub.durations import parse_duration
 from hub.errors import BadInput
 from hub.models import utcnow
+from hub.weekly import parse_window
 from web.permissions import MANAGE_SILENCES, requires
 from web.services import services
 
@@ -24,6 +25,9 @@ class SilenceForm(FlaskForm):
                              description="labels.team=db, severity!=info, title=~disk.*")  # fmt: skip
     duration = StringField("For how long", default="2h", validators=[DataRequired(), Length(max=10)])
     comment = StringField("Why", validators=[Length(max=500)])
+    every = StringField("Repeat weekly, only in this window (optional)", validators=[Length(max=60)],
+                        description="sun 02:00-04:00 or mon-fri 22:00-06:00")  # fmt: skip
+    tz = StringField("Time zone of that window", default="UTC", validators=[Length(max=60)])
 
 
 class ExpireForm(FlaskForm):
@@ -39,13 +43,16 @@ def index() -> ResponseReturnValue:
         try:
             lines = [line.strip() for line in (form.matchers.data or "").splitlines() if line.strip()]
             start = utcnow()
+            weekly = parse_window(form.every.data, form.tz.data or "UTC") if form.every.data else None
             with services().db.transaction() as session:
                 row = silences.add_silence(
                     session, matchers=[silences.parse_matcher(line) for line in lines], starts_at=start,
                     ends_at=start + parse_duration(form.duration.data or ""), comment=form.comment.data or "",
-                    created_by=current_user.email,
+                    created_by=current_user.email, every=weekly,
                 )  # fmt: skip
                 silence_id = row.id
+                audit.record(session, current_user.email, "silence.create", f"silence {silence_id}", matchers=lines,
+                             until=row.ends_at.isoformat(), comment=row.comment)  # fmt: skip
         except BadInput as exc:
             error = str(exc)
         else:
@@ -53,7 +60,8 @@ def index() -> ResponseReturnValue:
             return redirect(url_for("silences.index"))
     with services().db.read() as session:
         rows = silences.active(session)
-    return render_template("silences/index.html", form=form, expire=ExpireForm(), silences=rows, error=error)
+    return render_template("silences/index.html", form=form, expire=ExpireForm(), silences=rows, error=error,
+                           describe=silences.describe)  # fmt: skip
 
 
 @bp.post("/<int:silence_id>/expire")
@@ -63,6 +71,7 @@ def expire(silence_id: int) -> ResponseReturnValue:
         try:
             with services().db.transaction() as session:
                 silences.expire_silence(session, silence_id)
+                audit.record(session, current_user.email, "silence.expire", f"silence {silence_id}")
             flash(f"Silence {silence_id} ended.", "success")
         except BadInput as exc:
             flash(str(exc), "error")

@@ -11,10 +11,11 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request
 
-from hub import silences
+from hub import audit, silences
 from hub.durations import parse_duration
 from hub.errors import BadInput
 from hub.models import Silence, utcnow
+from hub.weekly import parse_window
 from web.api import token_required
 from web.permissions import MANAGE_SILENCES, VIEW_INCIDENTS
 from web.responses import json_error, json_response
@@ -31,6 +32,7 @@ def silence_json(row: Silence) -> dict[str, Any]:
         "ends_at": row.ends_at.isoformat(),
         "comment": row.comment,
         "created_by": row.created_by,
+        "every": weekly.text() if (weekly := silences.weekly_of(row)) else None,
     }
 
 
@@ -57,14 +59,18 @@ def create() -> Response:
             raise BadInput("'matchers' must be a list of strings such as \"labels.team=db\"")
         starts = _time(body, "starts_at") or utcnow()
         ends = _time(body, "ends_at")
+        weekly = parse_window(str(body["every"]), str(body.get("tz", "UTC"))) if body.get("every") else None
         if ends is None:
-            ends = starts + parse_duration(str(body.get("duration", "")))
+            default = silences.RECURRING_FOR if weekly and "duration" not in body else None
+            ends = starts + (default or parse_duration(str(body.get("duration", ""))))
         with services().db.transaction() as session:
             row = silences.add_silence(
                 session, matchers=[silences.parse_matcher(t) for t in texts], starts_at=starts, ends_at=ends,
-                comment=str(body.get("comment", "")), created_by=f"token:{g.principal.name}",
+                comment=str(body.get("comment", "")), created_by=f"token:{g.principal.name}", every=weekly,
             )  # fmt: skip
             answer = silence_json(row)
+            audit.record(session, f"token:{g.principal.name}", "silence.create", f"silence {row.id}",
+                         matchers=answer["matchers"], until=answer["ends_at"])  # fmt: skip
     except BadInput as exc:
         return json_error(400, str(exc))
     return json_response(answer, 201)
@@ -83,6 +89,7 @@ def expire(silence_id: int) -> Response:
     try:
         with services().db.transaction() as session:
             answer = silence_json(silences.expire_silence(session, silence_id))
+            audit.record(session, f"token:{g.principal.name}", "silence.expire", f"silence {silence_id}")
     except BadInput as exc:
         return json_error(404, str(exc))
     return json_response(answer)

@@ -58,3 +58,14 @@ def test_without_a_token_nothing_is_allowed(client: FlaskClient) -> None:
 
 def test_expiring_an_unknown_silence_is_404(client: FlaskClient, agent_token: str) -> None:
     assert call(client, "DELETE", "/api/v1/silences/999", agent_token).status_code == 404
+
+
+def test_a_recurring_silence_is_created_and_listed_with_its_window(client: FlaskClient, db: Database) -> None:
+    with db.transaction() as session:
+        headers = {"Authorization": f"Bearer {accounts.create_token(session, name='weekly', role='agent')}"}
+    body = {"matchers": ["labels.job=backup"], "every": "sun 02:00-04:00", "tz": "Europe/Berlin"}
+    created = client.post("/api/v1/silences", json=body, headers=headers)
+    assert created.status_code == 201, created.json
+    assert created.json["every"] == "sun 02:00-04:00 Europe/Berlin"  # type: ignore[index]
+    bad = client.post("/api/v1/silences", json={**body, "every": "someday 02:00-04:00"}, headers=headers)
+    assert bad.status_code == 400 and "not a day" in bad.json["error"]  # type: ignore[index]
