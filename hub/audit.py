@@ -1,0 +1,28 @@
+"""The audit log: every admin change recorded in the same transaction as the change, so none goes unrecorded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.models import AuditEntry
+
+#: Who acts when a change comes from the command line (whoever can run it owns the machine).
+CLI = "cli"
+
+
+def record(session: Session, actor: str, action: str, target: str, **detail: Any) -> None:
+    """Add an entry in the caller's transaction. `detail` must never carry a secret: say "rotated", not the value."""
+    session.add(AuditEntry(actor=actor[:320], action=action, target=target[:320], detail=detail or None))
+
+
+def recent(session: Session, *, limit: int = 200, action: str | None = None) -> list[AuditEntry]:
+    """Newest first; `action` narrows to one kind of change, or a family with a trailing dot (`user.`)."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if action:
+        query = query.where(
+            AuditEntry.action.startswith(action) if action.endswith(".") else AuditEntry.action == action
+        )
+    return list(session.scalars(query))

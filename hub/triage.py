@@ -1,0 +1,297 @@
+"""What agents do to an incident: acknowledge, assign, prioritise, note, reply, resolve, close, reopen, merge.
+
+Each action is one transaction that changes the incident, writes its timeline entry and owes the notices it
+causes, so the web UI, the API and the CLI share one implementation. Which status may follow which is a pure table
+(`next_status`), tested on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
+
+from hub import escalation, notices, sla
+from hub.db import Database
+from hub.domain import format_ref
+from hub.errors import BadInput
+from hub.models import OPEN_STATUSES, Event, Incident, OutboxMessage, utcnow
+from hub.outbox import entry, is_active_user, owe, to_assignee
+from hub.sla import SlaBookCache
+from hub.statements import INSERT_TIMELINE
+
+#: action -> (statuses it may start from, the status it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "acknowledge": (frozenset({"open"}), "acknowledged"),
+    "wait": (frozenset({"open", "acknowledged"}), "waiting"),  # on the requester: SLA clocks pause
+    "resume": (frozenset({"waiting"}), "open"),  # (acknowledged again, if it had been)
+    "resolve": (frozenset({"open", "acknowledged", "waiting"}), "resolved"),
+    "close": (frozenset({"resolved"}), "closed"),
+    "reopen": (frozenset({"resolved", "closed"}), "open"),
+}
+STATUS_ACTIONS = tuple(TRANSITIONS)
+PRIORITIES = range(1, 6)
+MAX_TEXT = 20_000
+
+
+class TriageError(BadInput):
+    """The action does not fit the incident as it is now; the message says why and what would."""
+
+
+class NoSuchIncident(TriageError):
+    """The incident named does not exist."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acted: a person's email (UI) or an API token's name, for the timeline."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Mail:
+    """Where agent mail comes from and links to (the desk's first address, the UI's public URL)."""
+
+    desk_address: str
+    base_url: str
+
+
+def next_status(current: str, action: str, ref: str = "the incident") -> str:
+    """The status `action` leads to from `current`, or TriageError saying which statuses allow it."""
+    if action not in TRANSITIONS:
+        raise TriageError(f"unknown action {action!r}; use one of {', '.join(STATUS_ACTIONS)}")
+    allowed_from, to = TRANSITIONS[action]
+    if current not in allowed_from:
+        starts = " or ".join(sorted(allowed_from))
+        raise TriageError(f"{ref} is {current}; only {starts} incidents can be {_past(action)}")
+    return to
+
+
+def action_for(current: str, wanted: str, ref: str = "the incident") -> str:
+    """The action that moves an incident from status `current` to status `wanted` (API clients name statuses)."""
+    targets = sorted({to for _, to in TRANSITIONS.values()})
+    if wanted not in targets:
+        raise TriageError(f"'status' must be one of {', '.join(targets)}, not {wanted!r}")
+    for action, (starts, to) in TRANSITIONS.items():
+        if to == wanted and current in starts:
+            return action
+    raise TriageError(f"{ref} is {current}; it cannot become {wanted} from there")
+
+
+def status_of(db: Database, incident_id: int) -> str:
+    with db.read() as session:
+        status = session.scalar(select(Incident.status).where(Incident.id == incident_id))
+    if status is None:
+        raise NoSuchIncident(f"there is no incident {format_ref(incident_id)}")
+    return status
+
+
+def _past(action: str) -> str:
+    return {"acknowledge": "acknowledged", "resolve": "resolved", "close": "closed", "reopen": "reopened",
+            "wait": "set waiting", "resume": "resumed"}[action]  # fmt: skip
+
+
+def change_status(db: Database, incident_id: int, action: str, actor: Actor, mail: Mail) -> str:
+    """Apply a status action; returns the new status. The assignee hears about resolutions by someone else, and
+    the incident's SLA clocks follow (waiting pauses them, a resolution stops them)."""
+    with db.transaction() as session:
+        incident = _locked(session, incident_id)
+        status = next_status(incident.status, action, incident.ref)
+        conn = session.connection()
+        if action == "wait":
+            sla.wait_on_requester(conn, incident.id, actor.name)
+            return status
+        if action == "resume":
+            sla.stop_waiting(conn, SlaBookCache().current(conn), incident.id, f"resumed by {actor.name}")
+            return "acknowledged" if incident.acknowledged_at is not None else "open"
+        if action == "reopen":
+            _refuse_second_open(session, incident)
+        now = utcnow()
+        incident.status = status
+        if status == "acknowledged" and incident.acknowledged_at is None:
+            incident.acknowledged_at = now
+        if status == "resolved":
+            incident.resolved_at = now
+        elif status == "open":
+            incident.resolved_at = None
+        summary = f"{_past(action).capitalize()} by {actor.name}"
+        owed: list[notices.Notice] = []
+        if status == "resolved" and incident.assignee and incident.assignee.lower() != actor.name.lower():
+            owed = to_assignee(conn, incident.assignee, lambda assignee: notices.resolution(
+                incident_id=incident.id, title=incident.title, assignee=assignee, source=actor.name,
+                desk_address=mail.desk_address, base_url=mail.base_url,
+            ))  # fmt: skip
+        owe(conn, incident.id, owed, also=[entry(incident.id, status, summary, data={"by": actor.name})])
+        session.flush()  # the clocks read the row as it is now
+        sla.refresh(conn, incident.id)
+        if status != "open":
+            escalation.stop_for(conn, incident.id)  # someone has it: no one else needs telling
+        return status
+
+
+def assign(db: Database, incident_id: int, assignee: str, actor: Actor, mail: Mail) -> None:
+    """Give the incident to a person (an active user's email) or a group (any other name); the person is told."""
+    assignee = assignee.strip()
+    if not assignee or len(assignee) > 320:
+        raise TriageError("name a person's email or a group to assign to")
+    with db.transaction() as session:
+        incident = _locked(session, incident_id)
+        conn = session.connection()
+        if "@" in assignee:
+            assignee = assignee.lower()
+            if not is_active_user(conn, assignee):
+                raise TriageError(f"{assignee} is not an active user; create one with `switchboard user create`")
+        if incident.assignee == assignee:
+            return
+        incident.assignee = assignee
+        owed = []
+        if assignee != actor.name.lower():
+            owed = to_assignee(conn, assignee, lambda assignee: notices.assignment(
+                incident_id=incident.id, title=incident.title, priority=incident.priority, assignee=assignee,
+                desk_address=mail.desk_address, base_url=mail.base_url,
+            ))  # fmt: skip
+        summary = f"Assigned to {assignee} by {actor.name}"
+        owe(conn, incident.id, owed, also=[entry(incident.id, "assigned", summary, data={"by": actor.name})])
+
+
+def set_priority(db: Database, incident_id: int, priority: int, actor: Actor) -> None:
+    if priority not in PRIORITIES:
+        raise TriageError(f"priority must be 1 (highest) to 5, not {priority}")
+    with db.transaction() as session:
+        incident = _locked(session, incident_id)
+        if incident.priority == priority:
+            return
+        summary = f"Priority P{incident.priority} → P{priority} by {actor.name}"
+        incident.priority = priority
+        conn = session.connection()
+        _timeline(conn, entry(incident.id, "priority", summary, data={"by": actor.name}))
+        session.flush()
+        sla.replan(conn, SlaBookCache().current(conn), incident.id)  # another priority may have another policy
+
+
+def add_note(db: Database, incident_id: int, text: str, actor: Actor) -> None:
+    """An internal note: on the timeline, never mailed."""
+    text = _text(text, "note")
+    with db.transaction() as session:
+        incident = _locked(session, incident_id)
+        data = {"by": actor.name, "body": text}
+        _timeline(session.connection(), entry(incident.id, "note", f"Note by {actor.name}", data=data))
+
+
+def reply(db: Database, incident_id: int, text: str, actor: Actor, mail: Mail) -> str:
+    """Mail the requester, threaded under the conversation so their answer comes back to this incident.
+
+    A person's reply is not automatic mail, so the loop caps for automatic mail do not hold it back. Returns the
+    address it goes to.
+    """
+    text = _text(text, "reply")
+    with db.transaction() as session:
+        incident = _locked(session, incident_id)
+        if not incident.requester:
+            raise TriageError(f"{incident.ref} has no requester to reply to (it came from {incident.source})")
+        conn = session.connection()
+        notice = notices.agent_reply(
+            incident_id=incident.id,
+            title=incident.title,
+            requester=incident.requester,
+            text=text,
+            agent=actor.name,
+            desk_address=mail.desk_address,
+            references=_thread_message_ids(session, incident.id),
+            base_url=mail.base_url,
+        )
+        if incident.status == "open":  # a reply is a first response
+            incident.status = "acknowledged"
+            incident.acknowledged_at = incident.acknowledged_at or utcnow()
+            session.flush()
+            sla.refresh(conn, incident.id)
+        data = {"by": actor.name, "body": text, "delivery_id": notice.delivery_id}
+        summary = f"Reply by {actor.name} to {incident.requester}"
+        owe(conn, incident.id, [notice], also=[entry(incident.id, "reply", summary, data=data)], automatic=False)
+        return incident.requester
+
+
+def merge(db: Database, duplicate_id: int, into_id: int, actor: Actor) -> None:
+    """Close `duplicate_id` as a duplicate of `into_id`: its occurrences count on the survivor, and replies or
+    alerts that still refer to it are easy to trace from both timelines."""
+    if duplicate_id == into_id:
+        raise TriageError("an incident cannot be merged into itself")
+    with db.transaction() as session:
+        first, second = sorted((duplicate_id, into_id))  # lock in id order, so two opposite merges cannot deadlock
+        locked = {i.id: i for i in (_locked(session, first), _locked(session, second))}
+        duplicate, survivor = locked[duplicate_id], locked[into_id]
+        if duplicate.merged_into_id is not None:
+            raise TriageError(f"{duplicate.ref} is already merged into {format_ref(duplicate.merged_into_id)}")
+        if survivor.merged_into_id is not None:
+            target = format_ref(survivor.merged_into_id)
+            raise TriageError(f"{survivor.ref} was itself merged into {target}; merge into {target} instead")
+        now = utcnow()
+        duplicate.status = "closed"
+        duplicate.merged_into_id = survivor.id
+        duplicate.resolved_at = duplicate.resolved_at or now
+        survivor.occurrences += duplicate.occurrences
+        survivor.last_seen = max(survivor.last_seen, duplicate.last_seen)
+        conn = session.connection()
+        data = {"by": actor.name}
+        _timeline(conn, entry(duplicate.id, "merged", f"Merged into {survivor.ref} by {actor.name}", data=data))
+        _timeline(conn, entry(survivor.id, "merged", f"{duplicate.ref} merged into this by {actor.name}", data=data))
+
+
+# -- helpers ---------------------------------------------------------------------------------------------
+
+
+def _locked(session: Session, incident_id: int) -> Incident:
+    incident = session.get(Incident, incident_id, with_for_update=True)
+    if incident is None:
+        raise NoSuchIncident(f"there is no incident {format_ref(incident_id)}")
+    return incident
+
+
+def _refuse_second_open(session: Session, incident: Incident) -> None:
+    """The database allows one open incident per dedup key; say which one holds it rather than fail obscurely."""
+    if incident.dedup_key is None:
+        return
+    other = session.scalar(
+        select(Incident.id).where(
+            Incident.dedup_key == incident.dedup_key,
+            Incident.integration_id.is_(None)
+            if incident.integration_id is None
+            else Incident.integration_id == incident.integration_id,
+            Incident.status.in_(OPEN_STATUSES),
+            Incident.id != incident.id,
+        )
+    )
+    if other is not None:
+        raise TriageError(
+            f"{format_ref(other)} is open with the same dedup key; merge {incident.ref} into it instead of reopening"
+        )
+
+
+def _thread_message_ids(session: Session, incident_id: int) -> list[str]:
+    """Message-IDs of the conversation so far, oldest first (inbound mail and our own mail), for References."""
+    inbound = select(Event.received_at, Event.message_id).where(
+        Event.incident_id == incident_id, Event.message_id.is_not(None)
+    )
+    outbound = select(OutboxMessage.created_at, OutboxMessage.message_id).where(
+        OutboxMessage.incident_id == incident_id, OutboxMessage.message_id.is_not(None)
+    )
+    found = [
+        (at, message_id) for query in (inbound, outbound) for at, message_id in session.execute(query) if message_id
+    ]
+    return [message_id for _, message_id in sorted(found)][-20:]
+
+
+def _text(text: str, what: str) -> str:
+    text = text.strip()
+    if not text:
+        raise TriageError(f"the {what} is empty; write something first")
+    if len(text) > MAX_TEXT:
+        raise TriageError(f"the {what} is {len(text):,} characters; keep it under {MAX_TEXT:,}")
+    return text
+
+
+def _timeline(conn: Connection, row: dict[str, Any]) -> None:
+    INSERT_TIMELINE.execute(conn, row)

@@ -1,0 +1,68 @@
+"""Dashboard figures: the pure arithmetic, then the read against a real database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hub import dashboard, triage
+from hub.dashboard import Timing, duration, hour_buckets, mean_time
+from hub.db import Database
+from hub.domain import InboundEvent
+from hub.intake import Intake, Raw
+from hub.triage import Actor, Mail
+
+NOW = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)
+
+
+def test_hour_buckets_cover_every_hour_of_the_period_oldest_first() -> None:
+    buckets = hour_buckets([], NOW)
+    assert len(buckets) == 7 * 24
+    assert buckets[-1] == (datetime(2026, 11, 26, 10, tzinfo=UTC), 0)
+    assert buckets[0][0] == datetime(2026, 11, 19, 11, tzinfo=UTC)
+
+
+def test_hour_buckets_count_each_incident_in_its_clock_hour_and_ignore_older_ones() -> None:
+    opened = [NOW, NOW - timedelta(minutes=20), NOW - timedelta(hours=1), NOW - timedelta(days=8)]
+    counts = dict(hour_buckets(opened, NOW))
+    assert counts[datetime(2026, 11, 26, 10, tzinfo=UTC)] == 2
+    assert counts[datetime(2026, 11, 26, 9, tzinfo=UTC)] == 1
+    assert sum(counts.values()) == 3
+
+
+def test_mean_time_only_counts_incidents_that_got_there() -> None:
+    timings = [
+        Timing(NOW, NOW + timedelta(minutes=10), None),
+        Timing(NOW, NOW + timedelta(minutes=30), NOW + timedelta(hours=2)),
+        Timing(NOW, None, None),
+    ]
+    assert mean_time(timings, "acknowledged_at") == timedelta(minutes=20)
+    assert mean_time(timings, "resolved_at") == timedelta(hours=2)
+    assert mean_time([], "resolved_at") is None
+
+
+def test_durations_read_like_people_say_them() -> None:
+    assert [duration(timedelta(seconds=s)) for s in (40, 720, 3 * 3600 + 300, 3 * 86400)] == [
+        "40 s",
+        "12 min",
+        "3 h 05 min",
+        "3 d 0 h",
+    ]
+    assert duration(None) == "—"
+
+
+def test_read_counts_open_incidents_sources_and_clocks(db: Database, intake: Intake) -> None:
+    raw = Raw(source="generic", content_type="application/json", body=b"{}")
+    first = intake.record(raw, InboundEvent(source="generic", title="Disk", dedup_key="d")).incident_id
+    intake.record(raw, InboundEvent(source="generic", title="Disk", dedup_key="d"))
+    second = intake.record(raw, InboundEvent(source="generic", title="CPU", dedup_key="c")).incident_id
+    assert first is not None and second is not None
+    mail = Mail("desk@example.com", "http://desk")
+    triage.change_status(db, first, "acknowledge", Actor("a@example.com"), mail)
+    triage.change_status(db, second, "resolve", Actor("a@example.com"), mail)
+
+    with db.read() as session:
+        figures = dashboard.read(session)
+    assert figures.open_total == 1 and sum(n for _, n in figures.per_hour) == 2
+    assert figures.noisiest == [("generic", 3)]
+    assert figures.mtta is not None and figures.mttr is not None
+    assert figures.failures == 0

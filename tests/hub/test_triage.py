@@ -1,0 +1,211 @@
+"""Agent actions on incidents: status changes, assignment, notes, replies and merges, each one transaction."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from hub import triage
+from hub.accounts import create_user
+from hub.db import Database
+from hub.domain import InboundEvent
+from hub.intake import Intake, Raw
+from hub.models import Incident, OutboxMessage, TimelineEntry
+from hub.triage import Actor, Mail, TriageError, next_status
+
+AGENT = Actor("agent@example.com")
+MAIL = Mail(desk_address="helpdesk@example.com", base_url="https://desk.example.com")
+ALERT_RAW = Raw(source="generic", content_type="application/json", body=b"{}")
+
+
+def open_alert(intake: Intake, key: str = "disk-db1") -> int:
+    outcome = intake.record(ALERT_RAW, InboundEvent(source="generic", title="Disk full", dedup_key=key))
+    assert outcome.incident_id is not None
+    return outcome.incident_id
+
+
+def open_email(intake: Intake, requester: str = "ann@example.org") -> int:
+    raw = Raw(source="email", content_type="message/rfc822", body=b"Subject: Printer\r\n\r\nbroken")
+    event = InboundEvent(source="email", title="Printer is broken", requester=requester, message_id="<m1@example.org>")
+    outcome = intake.record(raw, event)
+    assert outcome.incident_id is not None
+    return outcome.incident_id
+
+
+def incident(db: Database, incident_id: int) -> Incident:
+    with db.read() as session:
+        found = session.get(Incident, incident_id)
+        assert found is not None
+        return found
+
+
+def timeline(db: Database, incident_id: int) -> list[tuple[str, str]]:
+    with db.read() as session:
+        rows = session.execute(
+            select(TimelineEntry.kind, TimelineEntry.summary).where(TimelineEntry.incident_id == incident_id)
+        )
+        return [(kind, summary) for kind, summary in rows]
+
+
+def outbox(db: Database, incident_id: int) -> list[OutboxMessage]:
+    with db.read() as session:
+        return list(session.scalars(select(OutboxMessage).where(OutboxMessage.incident_id == incident_id)))
+
+
+def test_status_table_allows_the_itil_lifecycle() -> None:
+    assert next_status("open", "acknowledge") == "acknowledged"
+    assert next_status("acknowledged", "resolve") == "resolved"
+    assert next_status("resolved", "close") == "closed"
+    assert next_status("closed", "reopen") == "open"
+
+
+@pytest.mark.parametrize(
+    ("current", "action"),
+    [("acknowledged", "acknowledge"), ("resolved", "resolve"), ("open", "close"), ("open", "reopen")],
+)
+def test_status_table_refuses_moves_that_make_no_sense_and_says_why(current: str, action: str) -> None:
+    with pytest.raises(TriageError, match=f"INC-9 is {current}; only"):
+        next_status(current, action, "INC-9")
+
+
+def test_acknowledging_records_who_and_when(db: Database, intake: Intake) -> None:
+    incident_id = open_alert(intake)
+    assert triage.change_status(db, incident_id, "acknowledge", AGENT, MAIL) == "acknowledged"
+    found = incident(db, incident_id)
+    assert found.status == "acknowledged" and found.acknowledged_at is not None
+    assert ("acknowledged", "Acknowledged by agent@example.com") in timeline(db, incident_id)
+
+
+def test_resolving_sets_resolved_at_and_reopening_clears_it(db: Database, intake: Intake) -> None:
+    incident_id = open_alert(intake)
+    triage.change_status(db, incident_id, "resolve", AGENT, MAIL)
+    assert incident(db, incident_id).resolved_at is not None
+    triage.change_status(db, incident_id, "reopen", AGENT, MAIL)
+    found = incident(db, incident_id)
+    assert (found.status, found.resolved_at) == ("open", None)
+
+
+def test_reopening_is_refused_while_another_incident_holds_the_dedup_key(db: Database, intake: Intake) -> None:
+    first = open_alert(intake)
+    triage.change_status(db, first, "resolve", AGENT, MAIL)
+    second = open_alert(intake)
+    assert second != first
+    with pytest.raises(TriageError, match=f"INC-{second} is open with the same dedup key"):
+        triage.change_status(db, first, "reopen", AGENT, MAIL)
+    assert incident(db, first).status == "resolved"
+
+
+def test_assigning_to_a_person_notifies_them(db: Database, intake: Intake) -> None:
+    with db.transaction() as session:
+        create_user(session, email="bob@example.com", password="correct horse battery", role="agent")
+    incident_id = open_alert(intake)
+    triage.assign(db, incident_id, "Bob@Example.com", AGENT, MAIL)
+    assert incident(db, incident_id).assignee == "bob@example.com"
+    mails = [m for m in outbox(db, incident_id) if m.recipient == "bob@example.com"]
+    assert [m.kind for m in mails] == ["assigned"]
+
+
+def test_assigning_to_an_unknown_person_is_refused(db: Database, intake: Intake) -> None:
+    incident_id = open_alert(intake)
+    with pytest.raises(TriageError, match=r"nobody@example\.com is not an active user"):
+        triage.assign(db, incident_id, "nobody@example.com", AGENT, MAIL)
+
+
+def test_assigning_to_a_group_sends_no_mail(db: Database, intake: Intake) -> None:
+    incident_id = open_alert(intake)
+    before = len(outbox(db, incident_id))
+    triage.assign(db, incident_id, "network-team", AGENT, MAIL)
+    assert incident(db, incident_id).assignee == "network-team"
+    assert len(outbox(db, incident_id)) == before
+
+
+def test_priority_change_is_on_the_timeline(db: Database, intake: Intake) -> None:
+    incident_id = open_alert(intake)
+    old = incident(db, incident_id).priority
+    triage.set_priority(db, incident_id, 1 if old != 1 else 2, AGENT)
+    assert any(kind == "priority" and f"P{old} →" in summary for kind, summary in timeline(db, incident_id))
+
+
+def test_priority_outside_one_to_five_is_refused(db: Database, intake: Intake) -> None:
+    with pytest.raises(TriageError, match="priority must be 1"):
+        triage.set_priority(db, open_alert(intake), 9, AGENT)
+
+
+def test_a_note_is_internal_and_mails_nobody(db: Database, intake: Intake) -> None:
+    incident_id = open_email(intake)
+    before = len(outbox(db, incident_id))
+    triage.add_note(db, incident_id, "Checked the toner.", AGENT)
+    assert ("note", "Note by agent@example.com") in timeline(db, incident_id)
+    assert len(outbox(db, incident_id)) == before
+
+
+def test_an_empty_note_is_refused(db: Database, intake: Intake) -> None:
+    with pytest.raises(TriageError, match="the note is empty"):
+        triage.add_note(db, open_alert(intake), "   ", AGENT)
+
+
+def test_a_reply_mails_the_requester_threaded_under_their_message(db: Database, intake: Intake) -> None:
+    incident_id = open_email(intake)
+    assert triage.reply(db, incident_id, "Try turning it off and on.", AGENT, MAIL) == "ann@example.org"
+    reply = next(m for m in outbox(db, incident_id) if m.kind == "reply")
+    assert reply.recipient == "ann@example.org"
+    assert reply.subject == f"[INC-{incident_id}] Re: Printer is broken"
+    assert "<m1@example.org>" in reply.headers["References"]
+    assert reply.headers["In-Reply-To"] != "<m1@example.org>"  # our acknowledgement came after it
+    assert "Auto-Submitted" not in reply.headers  # a person wrote it
+    assert "Try turning it off and on." in reply.body
+
+
+def test_a_reply_is_a_first_response(db: Database, intake: Intake) -> None:
+    incident_id = open_email(intake)
+    triage.reply(db, incident_id, "On it.", AGENT, MAIL)
+    found = incident(db, incident_id)
+    assert found.status == "acknowledged" and found.acknowledged_at is not None
+
+
+def test_a_reply_is_not_held_back_by_the_automatic_mail_caps(db: Database, intake: Intake) -> None:
+    incident_id = open_email(intake)
+    for n in range(12):
+        triage.reply(db, incident_id, f"Update {n}", AGENT, MAIL)
+    assert sum(1 for m in outbox(db, incident_id) if m.kind == "reply") == 12
+
+
+def test_an_alert_has_no_requester_to_reply_to(db: Database, intake: Intake) -> None:
+    with pytest.raises(TriageError, match="has no requester"):
+        triage.reply(db, open_alert(intake), "hello", AGENT, MAIL)
+
+
+def test_merging_closes_the_duplicate_and_counts_its_occurrences(db: Database, intake: Intake) -> None:
+    survivor, duplicate = open_alert(intake, "a"), open_alert(intake, "b")
+    triage.merge(db, duplicate, survivor, AGENT)
+    merged, kept = incident(db, duplicate), incident(db, survivor)
+    assert (merged.status, merged.merged_into_id) == ("closed", survivor)
+    assert kept.occurrences == 2
+    assert any(kind == "merged" for kind, _ in timeline(db, survivor))
+
+
+def test_merging_into_a_merged_incident_names_the_real_target(db: Database, intake: Intake) -> None:
+    a, b, c = open_alert(intake, "a"), open_alert(intake, "b"), open_alert(intake, "c")
+    triage.merge(db, b, a, AGENT)
+    with pytest.raises(TriageError, match=f"merge into INC-{a} instead"):
+        triage.merge(db, c, b, AGENT)
+
+
+def test_an_unknown_incident_is_named_in_the_error(db: Database) -> None:
+    with pytest.raises(TriageError, match="there is no incident INC-404"):
+        triage.add_note(db, 404, "x", AGENT)
+
+
+def test_waiting_on_the_requester_and_resuming(db: Database, intake: Intake) -> None:
+    incident_id = open_email(intake)
+    triage.change_status(db, incident_id, "acknowledge", AGENT, MAIL)
+    assert triage.change_status(db, incident_id, "wait", AGENT, MAIL) == "waiting"
+    assert incident(db, incident_id).status == "waiting"
+    assert triage.change_status(db, incident_id, "resume", AGENT, MAIL) == "acknowledged"
+    assert incident(db, incident_id).status == "acknowledged"
+
+
+def test_a_waiting_incident_can_be_resolved(db: Database, intake: Intake) -> None:
+    incident_id = open_email(intake)
+    triage.change_status(db, incident_id, "wait", AGENT, MAIL)
+    assert triage.change_status(db, incident_id, "resolve", AGENT, MAIL) == "resolved"

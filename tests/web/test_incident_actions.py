@@ -1,0 +1,174 @@
+"""Working an incident from its page and through the API: each action once, as a browser or a script sends it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from hub import accounts
+from hub.db import Database
+from hub.models import Incident, OutboxMessage
+from tests.web.helpers import Login, csrf_token, log_in
+
+
+def act(client: FlaskClient, ref: str, action: str, **fields: str) -> str:
+    """Post one action form from the incident page, follow the redirect, and return the page it lands on."""
+    token = csrf_token(client.get(f"/incidents/{ref}").get_data(as_text=True))
+    response = client.post(f"/incidents/{ref}/{action}", data={"csrf_token": token, **fields})
+    assert response.status_code == 303, response.status_code
+    return client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def stored(db: Database, ref: str) -> Incident:
+    with db.read() as session:
+        found = session.get(Incident, int(ref.removeprefix("INC-")))
+        assert found is not None
+        return found
+
+
+def test_the_page_offers_only_the_moves_the_status_allows(
+    logged_in: FlaskClient, raise_incident: Callable[..., str]
+) -> None:
+    ref = raise_incident()
+    page = logged_in.get(f"/incidents/{ref}").get_data(as_text=True)
+    assert f"/incidents/{ref}/acknowledge" in page and f"/incidents/{ref}/resolve" in page
+    assert f"/incidents/{ref}/reopen" not in page
+
+
+def test_acknowledge_then_resolve_from_the_page(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref = raise_incident()
+    assert f"{ref} now acknowledged." in act(logged_in, ref, "acknowledge")
+    assert f"{ref} now resolved." in act(logged_in, ref, "resolve")
+    assert stored(db, ref).status == "resolved"
+
+
+def test_a_stale_action_says_what_happened_instead_of_changing_anything(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref = raise_incident()
+    act(logged_in, ref, "resolve")
+    page = act(logged_in, ref, "acknowledge")
+    assert f"{ref} is resolved; only open incidents can be acknowledged." in page
+    assert stored(db, ref).status == "resolved"
+
+
+def test_a_note_appears_on_the_timeline_escaped(logged_in: FlaskClient, raise_incident: Callable[..., str]) -> None:
+    ref = raise_incident()
+    page = act(logged_in, ref, "note", text="<script>alert(1)</script> checked the disk")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; checked the disk" in page
+    assert "<script>alert(1)</script>" not in page
+
+
+def test_assign_to_a_colleague_from_the_page(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], make_user: Callable[..., Login], db: Database
+) -> None:
+    make_user(email="bob@example.com")
+    ref = raise_incident()
+    assert f"{ref} assigned to bob@example.com." in act(logged_in, ref, "assign", assignee="bob@example.com")
+    assert stored(db, ref).assignee == "bob@example.com"
+
+
+def test_a_viewer_sees_no_actions_and_cannot_post_one(
+    client: FlaskClient, raise_incident: Callable[..., str], make_user: Callable[..., Login], db: Database
+) -> None:
+    ref = raise_incident()
+    log_in(client, make_user(email="viewer@example.com", role="viewer"))
+    page = client.get(f"/incidents/{ref}").get_data(as_text=True)
+    assert "/acknowledge" not in page
+    response = client.post(f"/incidents/{ref}/acknowledge", data={"csrf_token": csrf_token(page)})
+    assert response.status_code == 403
+    assert stored(db, ref).status == "open"
+
+
+def test_an_action_without_its_csrf_token_is_refused(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref = raise_incident()
+    assert logged_in.post(f"/incidents/{ref}/resolve").status_code == 400
+    assert stored(db, ref).status == "open"
+
+
+def test_merge_from_the_page_links_both(logged_in: FlaskClient, raise_incident: Callable[..., str]) -> None:
+    survivor, duplicate = raise_incident("Disk full", dedup_key="a"), raise_incident("Disk full", dedup_key="b")
+    page = act(logged_in, duplicate, "merge", into=survivor.lower())
+    assert f"{duplicate} merged into {survivor}." in page
+    assert f'href="/incidents/{survivor}"' in page
+
+
+def agent_token(db: Database, role: str = "agent") -> dict[str, str]:
+    with db.transaction() as session:
+        return {"Authorization": f"Bearer {accounts.create_token(session, name=f'bot-{role}', role=role)}"}
+
+
+def test_api_patch_changes_status_priority_and_assignee(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref = raise_incident()
+    response = client.patch(
+        f"/api/v1/incidents/{ref}",
+        json={"status": "acknowledged", "priority": 2, "assignee": "dba-team"},
+        headers=agent_token(db),
+    )
+    assert response.status_code == 200, response.json
+    body = response.json
+    assert body is not None
+    assert (body["status"], body["priority"], body["assignee"]) == ("acknowledged", 2, "dba-team")
+    assert body["acknowledged_at"] is not None
+
+
+def test_api_patch_refuses_an_impossible_move_with_409(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref = raise_incident()
+    response = client.patch(f"/api/v1/incidents/{ref}", json={"status": "closed"}, headers=agent_token(db))
+    assert response.status_code == 409
+    assert "is open; it cannot become closed from there" in response.json["error"]  # type: ignore[index]
+
+
+def test_api_patch_names_unknown_fields(client: FlaskClient, raise_incident: Callable[..., str], db: Database) -> None:
+    ref = raise_incident()
+    response = client.patch(f"/api/v1/incidents/{ref}", json={"colour": "red"}, headers=agent_token(db))
+    assert response.status_code == 400 and "colour" in response.json["error"]  # type: ignore[index]
+
+
+def test_api_patch_on_a_missing_incident_is_404(client: FlaskClient, db: Database) -> None:
+    response = client.patch("/api/v1/incidents/INC-999", json={"priority": 1}, headers=agent_token(db))
+    assert response.status_code == 404
+
+
+def test_a_viewer_token_cannot_change_incidents(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref = raise_incident()
+    response = client.patch(f"/api/v1/incidents/{ref}", json={"priority": 1}, headers=agent_token(db, "viewer"))
+    assert response.status_code == 403
+
+
+def test_api_comment_as_note_and_as_reply(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref = raise_incident()
+    headers = agent_token(db)
+    note = client.post(f"/api/v1/incidents/{ref}/comments", json={"text": "looking"}, headers=headers)
+    assert note.status_code == 201
+    assert note.json["timeline"][-1]["kind"] == "note"  # type: ignore[index]
+    reply = client.post(f"/api/v1/incidents/{ref}/comments", json={"text": "hi", "reply": True}, headers=headers)
+    assert reply.status_code == 409 and "no requester" in reply.json["error"]  # type: ignore[index]
+    with db.read() as session:
+        assert not list(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reply")))
+
+
+def test_api_patch_status_open_resumes_a_waiting_incident(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref = raise_incident()
+    headers = agent_token(db)
+    assert (
+        client.patch(f"/api/v1/incidents/{ref}", json={"status": "waiting"}, headers=headers).json["status"]
+        == "waiting"
+    )  # type: ignore[index]
+    assert client.patch(f"/api/v1/incidents/{ref}", json={"status": "open"}, headers=headers).json["status"] == "open"  # type: ignore[index]

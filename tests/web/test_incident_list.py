@@ -1,0 +1,90 @@
+"""The incident list: filters, search, sorting, pages and bulk actions, on the page and in the API."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from flask.testing import FlaskClient
+
+from hub import accounts
+from hub.db import Database
+from tests.web.helpers import csrf_token
+from web.incident_search import FilterError, IncidentFilter
+
+
+def refs(page: str) -> list[str]:
+    return re.findall(r'<a class="ref" href="/incidents/(INC-\d+)">', page)
+
+
+def test_filter_arguments_are_checked_and_name_the_bad_one() -> None:
+    assert IncidentFilter.from_args({"priority": "2", "q": " disk ", "sort": "priority"}) == IncidentFilter(
+        priority=2, text="disk", sort="priority"
+    )
+    for args, name in (({"priority": "9"}, "priority"), ({"sort": "colour"}, "sort"), ({"status": "x"}, "status")):
+        with pytest.raises(FilterError, match=f"'{name}'"):
+            IncidentFilter.from_args(args)
+
+
+def test_filter_links_keep_the_other_arguments() -> None:
+    filt = IncidentFilter(status="open", text="disk", page=3)
+    assert filt.args(page=4) == {"status": "open", "q": "disk", "page": 4}
+    assert filt.args(sort="priority", page=1) == {"status": "open", "q": "disk", "sort": "priority"}
+
+
+def test_text_search_finds_titles_and_references(logged_in: FlaskClient, raise_incident: Callable[..., str]) -> None:
+    disk = raise_incident("Disk full on db1", dedup_key="disk")
+    raise_incident("CPU hot on web1", dedup_key="cpu")
+    assert refs(logged_in.get("/incidents?q=disk").get_data(as_text=True)) == [disk]
+    assert refs(logged_in.get(f"/incidents?q={disk.lower()}").get_data(as_text=True)) == [disk]
+
+
+def test_search_treats_like_wildcards_as_plain_text(logged_in: FlaskClient, raise_incident: Callable[..., str]) -> None:
+    raise_incident("Disk full", dedup_key="a")
+    assert refs(logged_in.get("/incidents?q=%25").get_data(as_text=True)) == []
+
+
+def test_priority_filter_and_sort(logged_in: FlaskClient, raise_incident: Callable[..., str]) -> None:
+    low = raise_incident("Low", severity="info", dedup_key="low")
+    high = raise_incident("High", severity="critical", dedup_key="high")
+    assert refs(logged_in.get("/incidents?sort=priority").get_data(as_text=True)) == [high, low]
+    assert refs(logged_in.get("/incidents?priority=1").get_data(as_text=True)) == [high]
+
+
+def test_pages_of_fifty_with_links_between_them(logged_in: FlaskClient, raise_incident: Callable[..., str]) -> None:
+    made = [raise_incident(f"Alert {n}", dedup_key=f"k{n}") for n in range(52)]
+    first = logged_in.get("/incidents").get_data(as_text=True)
+    assert len(refs(first)) == 50 and "52 incidents, page 1 of 2" in first
+    second = logged_in.get("/incidents?page=2").get_data(as_text=True)
+    assert refs(second) == [made[1], made[0]]
+
+
+def test_a_bad_filter_on_the_page_explains_and_shows_everything(
+    logged_in: FlaskClient, raise_incident: Callable[..., str]
+) -> None:
+    raise_incident()
+    page = logged_in.get("/incidents?priority=high").get_data(as_text=True)
+    assert "&#39;priority&#39; must be a whole number from 1 to 5" in page and len(refs(page)) == 1
+
+
+def test_bulk_resolve_changes_each_ticked_incident_and_reports_the_rest(
+    logged_in: FlaskClient, raise_incident: Callable[..., str]
+) -> None:
+    a, b = raise_incident("A", dedup_key="a"), raise_incident("B", dedup_key="b")
+    token = csrf_token(logged_in.get("/incidents").get_data(as_text=True))
+    logged_in.post("/incidents/bulk", data={"csrf_token": token, "action": "resolve", "ids": [a]})
+    response = logged_in.post("/incidents/bulk", data={"csrf_token": token, "action": "resolve", "ids": [a, b]})
+    assert response.status_code == 303
+    page = logged_in.get("/incidents").get_data(as_text=True)
+    assert f"Resolve: {b}." in page and f"Skipped: {a} is resolved" in page
+
+
+def test_api_list_filters_and_counts(client: FlaskClient, raise_incident: Callable[..., str], db: Database) -> None:
+    raise_incident("Disk full", dedup_key="disk")
+    raise_incident("CPU hot", dedup_key="cpu")
+    with db.transaction() as session:
+        headers = {"Authorization": f"Bearer {accounts.create_token(session, name='t', role='viewer')}"}
+    response = client.get("/api/v1/incidents?q=cpu&limit=1", headers=headers)
+    assert [i["title"] for i in response.json] == ["CPU hot"]  # type: ignore[union-attr]
+    assert response.headers["X-Total-Count"] == "1"

@@ -1,0 +1,40 @@
+"""The dashboard: the state of the desk at a glance (figures from `hub.dashboard`, drawn without scripts)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
+
+from hub import dashboard
+from web.permissions import VIEW_INCIDENTS, requires
+from web.services import services
+
+bp = Blueprint("dashboard", __name__)
+
+PRIORITIES = range(1, 6)
+
+
+@bp.get("/dashboard")
+@requires(VIEW_INCIDENTS)
+def index() -> ResponseReturnValue:
+    with services().db.read() as session:
+        figures = dashboard.read(session)
+    return render_template(
+        "dashboard.html", figures=figures, priorities=PRIORITIES, duration=dashboard.duration, chart=_chart(figures)
+    )
+
+
+def _chart(figures: dashboard.Dashboard, width: int = 840, height: int = 120) -> dict[str, object]:
+    """Bar geometry for the per-hour chart as SVG attributes (the CSP allows no inline styles or scripts)."""
+    top = max(figures.busiest_hour, 1)
+    step = width / max(len(figures.per_hour), 1)
+    bars = []
+    for index, (hour, count) in enumerate(figures.per_hour):
+        bar = round(count / top * (height - 4), 1) if count else 0
+        bars.append({"x": round(index * step, 1), "y": round(height - bar, 1), "h": bar, "hour": hour, "n": count})
+    days = [
+        (x, hour)
+        for i, (hour, _) in enumerate(figures.per_hour)
+        if hour.hour == 0 and (x := round(i * step, 1)) < width - 40
+    ]
+    return {"width": width, "height": height, "bar": max(round(step - 1, 1), 1), "bars": bars, "days": days}

@@ -1,0 +1,127 @@
+"""Agents' actions on an incident page: one form post per action, each calling `hub.triage` and coming back.
+
+The page shows only the actions the incident's status allows, but every post is checked again by `hub.triage`, so
+a stale page (someone else resolved it meanwhile) gets a message saying what happened rather than a wrong change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from hub import triage
+from hub.errors import StorageUnavailable
+from hub.triage import Actor, Mail, TriageError
+from web.permissions import WORK_INCIDENTS, requires
+from web.queries import incident_id
+from web.services import services
+
+bp = Blueprint("incident_actions", __name__)
+
+
+def mail_settings() -> Mail:
+    settings = services().settings
+    return Mail(desk_address=settings.desk_address, base_url=settings.base_url)
+
+
+def _status(action: str) -> Callable[[int, Actor], str]:
+    def run(number: int, actor: Actor) -> str:
+        status = triage.change_status(services().db, number, action, actor, mail_settings())
+        return f"now {status}"
+
+    return run
+
+
+def _assign(number: int, actor: Actor) -> str:
+    assignee = request.form.get("assignee", "")
+    triage.assign(services().db, number, assignee, actor, mail_settings())
+    return f"assigned to {assignee.strip()}"
+
+
+def _priority(number: int, actor: Actor) -> str:
+    raw = request.form.get("priority", "")
+    if not raw.isdigit():
+        raise TriageError("choose a priority from 1 (highest) to 5")
+    triage.set_priority(services().db, number, int(raw), actor)
+    return f"now P{raw}"
+
+
+def _note(number: int, actor: Actor) -> str:
+    triage.add_note(services().db, number, request.form.get("text", ""), actor)
+    return "note added"
+
+
+def _reply(number: int, actor: Actor) -> str:
+    to = triage.reply(services().db, number, request.form.get("text", ""), actor, mail_settings())
+    return f"reply queued to {to}"
+
+
+def _merge(number: int, actor: Actor) -> str:
+    into = incident_id(request.form.get("into", "").strip())
+    if into is None:
+        raise TriageError("name the incident to merge into, like INC-12")
+    triage.merge(services().db, number, into, actor)
+    return f"merged into INC-{into}"
+
+
+ACTIONS: dict[str, Callable[[int, Actor], str]] = {
+    **{action: _status(action) for action in triage.STATUS_ACTIONS},
+    "assign": _assign,
+    "priority": _priority,
+    "note": _note,
+    "reply": _reply,
+    "merge": _merge,
+}
+
+
+#: What the list page can do to several incidents at once.
+BULK_ACTIONS = ("acknowledge", "resolve", "close", "assign")
+MAX_BULK = 200
+
+
+@bp.post("/incidents/bulk")
+@requires(WORK_INCIDENTS)
+def bulk() -> ResponseReturnValue:
+    """Apply one action to the ticked incidents; each is its own transaction, so one that cannot change (already
+    resolved, say) is reported and skipped without holding back the rest."""
+    action = request.form.get("action", "")
+    numbers = sorted({n for ref in request.form.getlist("ids") if (n := incident_id(ref)) is not None})[:MAX_BULK]
+    back = redirect(request.form.get("back") or url_for("incidents.index"), code=303)
+    if action not in BULK_ACTIONS or not numbers:
+        flash("Tick some incidents and choose what to do with them.", "error")
+        return back
+    run, actor = ACTIONS[action], Actor(current_user.email)
+    done, skipped = [], []
+    for number in numbers:
+        try:
+            run(number, actor)
+            done.append(f"INC-{number}")
+        except TriageError as exc:
+            skipped.append(str(exc))
+        except StorageUnavailable:
+            skipped.append(f"INC-{number}: the database was busy; try again")
+    if done:
+        flash(f"{action.capitalize()}: {', '.join(done)}.", "success")
+    for reason in skipped[:10]:
+        flash(f"Skipped: {reason}.", "error")
+    return back
+
+
+@bp.post("/incidents/<ref>/<action>")
+@requires(WORK_INCIDENTS)
+def act(ref: str, action: str) -> ResponseReturnValue:
+    number = incident_id(ref)
+    run = ACTIONS.get(action)
+    if number is None or run is None:
+        abort(404)
+    try:
+        outcome = run(number, Actor(current_user.email))
+        flash(f"INC-{number} {outcome}.", "success")
+    except TriageError as exc:
+        flash(f"{str(exc)[:1].upper()}{str(exc)[1:]}.", "error")
+    except StorageUnavailable:
+        flash("The database is busy; nothing was changed. Try again in a moment.", "error")
+    return redirect(url_for("incidents.detail", ref=f"INC-{number}"), code=303)

@@ -1,0 +1,147 @@
+"""Finding incidents: the filters, sort orders and pages the list page and `GET /api/v1/incidents` share.
+
+`IncidentFilter.from_args` turns query-string arguments into a checked value (a bad one raises FilterError naming
+it), and `search` runs it as one query plus one count, so a page of 50 costs the same with 10 or 100,000 rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session
+
+from hub.models import Incident
+from web.queries import STATUSES
+
+PAGE_SIZE = 50  # the list page
+API_PAGE_SIZE = 100
+MAX_LIMIT = 500
+MAX_TEXT = 200
+
+#: name -> ORDER BY, newest first unless it says otherwise
+SORTS: dict[str, tuple[Any, ...]] = {
+    "newest": (Incident.id.desc(),),
+    "oldest": (Incident.id.asc(),),
+    "priority": (Incident.priority.asc(), Incident.id.desc()),
+    "last_seen": (Incident.last_seen.desc(), Incident.id.desc()),
+    "occurrences": (Incident.occurrences.desc(), Incident.id.desc()),
+}
+
+
+class FilterError(ValueError):
+    """A query-string argument the client should fix; the message names it."""
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    status: str | None = None
+    priority: int | None = None
+    category: str | None = None
+    assignee: str | None = None
+    source: str | None = None
+    text: str | None = None
+    sort: str = "newest"
+    page: int = 1
+    limit: int = PAGE_SIZE
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], *, default_limit: int = PAGE_SIZE) -> IncidentFilter:
+        def text(name: str) -> str | None:
+            value = (args.get(name) or "").strip()
+            if len(value) > MAX_TEXT:
+                raise FilterError(f"'{name}' is longer than {MAX_TEXT} characters")
+            return value or None
+
+        status = text("status")
+        if status is not None and status not in STATUSES:
+            raise FilterError(f"'status' must be one of {', '.join(STATUSES)}, not {status!r}")
+        sort = text("sort") or "newest"
+        if sort not in SORTS:
+            raise FilterError(f"'sort' must be one of {', '.join(SORTS)}, not {sort!r}")
+        return cls(
+            status=status,
+            priority=_number(args, "priority", 1, 5, None),
+            category=text("category"),
+            assignee=text("assignee"),
+            source=text("source"),
+            text=text("q"),
+            sort=sort,
+            page=_number(args, "page", 1, 1_000_000, 1) or 1,
+            limit=_number(args, "limit", 1, MAX_LIMIT, default_limit) or default_limit,
+        )
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """Query-string arguments for this filter with `changes` (links to other pages and sorts keep the rest)."""
+        changed = replace(self, **changes)
+        values = {"status": changed.status, "priority": changed.priority, "category": changed.category,
+                  "assignee": changed.assignee, "source": changed.source, "q": changed.text,
+                  "sort": None if changed.sort == "newest" else changed.sort,
+                  "page": None if changed.page == 1 else changed.page}  # fmt: skip
+        return {key: value for key, value in values.items() if value is not None}
+
+    @property
+    def narrowed(self) -> bool:
+        return any((self.status, self.priority, self.category, self.assignee, self.source, self.text))
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.status:
+            found.append(Incident.status == self.status)
+        if self.priority:
+            found.append(Incident.priority == self.priority)
+        if self.category:
+            found.append(Incident.category == self.category)
+        if self.assignee:
+            found.append(Incident.assignee == self.assignee.lower() if "@" in self.assignee else
+                         Incident.assignee == self.assignee)  # fmt: skip
+        if self.source:
+            found.append(Incident.source == self.source)
+        if self.text:
+            pattern = "%" + self.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            reference = self.text.upper().removeprefix("INC-")
+            matches: list[ColumnElement[bool]] = [
+                Incident.title.ilike(pattern, escape="\\"),
+                Incident.description.ilike(pattern, escape="\\"),
+            ]
+            if reference.isdigit():
+                matches.append(Incident.id == int(reference))
+            found.append(or_(*matches))
+        return found
+
+
+@dataclass(frozen=True)
+class Page:
+    incidents: list[Incident]
+    total: int
+    filter: IncidentFilter
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.filter.limit))
+
+
+def search(session: Session, filt: IncidentFilter) -> Page:
+    conditions = filt.conditions()
+    total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
+    query = (
+        select(Incident)
+        .where(*conditions)
+        .order_by(*SORTS[filt.sort])
+        .limit(filt.limit)
+        .offset((filt.page - 1) * filt.limit)
+    )
+    return Page(list(session.scalars(query)), int(total), filt)
+
+
+def _number(args: Mapping[str, str], name: str, low: int, high: int, default: int | None) -> int | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < low:
+        raise FilterError(f"'{name}' must be a whole number from {low} to {high}, not {raw!r}")
+    if int(raw) > high and name != "limit":  # a limit over the most is served the most, not refused
+        raise FilterError(f"'{name}' must be a whole number from {low} to {high}, not {raw!r}")
+    return min(int(raw), high)

@@ -1,0 +1,496 @@
+"""`GET /api/v1/openapi.json`: the OpenAPI 3.1 description of the JSON API, written out by hand so it says what
+the API promises (schemathesis checks the app against it in the test suite)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response
+
+from hub.triage import TRANSITIONS
+from web.responses import json_response
+
+bp = Blueprint("openapi", __name__)
+
+_ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
+_TIME = {"type": ["string", "null"], "format": "date-time"}
+_INCIDENT = {
+    "type": "object",
+    "required": ["ref", "title", "status", "priority", "severity", "source", "occurrences", "labels"],
+    "properties": {
+        "ref": {"type": "string", "pattern": "^INC-[0-9]+$"},
+        "title": {"type": "string"},
+        "status": {"type": "string"},
+        "priority": {"type": "integer", "minimum": 1, "maximum": 5},
+        "severity": {"type": "string"},
+        "category": {"type": ["string", "null"]},
+        "assignee": {"type": ["string", "null"]},
+        "requester": {"type": ["string", "null"]},
+        "source": {"type": "string"},
+        "dedup_key": {"type": ["string", "null"]},
+        "occurrences": {"type": "integer"},
+        "first_seen": _TIME,
+        "last_seen": _TIME,
+        "acknowledged_at": _TIME,
+        "resolved_at": _TIME,
+        "merged_into": {"type": ["string", "null"]},
+        "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+_DETAIL = {
+    "allOf": [
+        {"$ref": "#/components/schemas/Incident"},
+        {
+            "type": "object",
+            "required": ["description", "timeline"],
+            "properties": {
+                "description": {"type": "string"},
+                "timeline": {"type": "array", "items": {"$ref": "#/components/schemas/TimelineEntry"}},
+                "related_changes": {
+                    "type": "array",
+                    "description": "Changes carried out in the hours before it was first seen, likely culprit first.",
+                    "items": {"$ref": "#/components/schemas/RelatedChange"},
+                },
+            },
+        },
+    ]
+}
+_TIMELINE_ENTRY = {
+    "type": "object",
+    "required": ["at", "kind", "summary"],
+    "properties": {
+        "at": _TIME,
+        "kind": {"type": "string"},
+        "summary": {"type": "string"},
+        "event_id": {"type": ["integer", "null"]},
+        "data": {},
+    },
+}
+_SILENCE = {
+    "type": "object",
+    "required": ["id", "matchers", "starts_at", "ends_at", "comment", "created_by"],
+    "properties": {
+        "id": {"type": "integer"},
+        "matchers": {"type": "array", "items": {"type": "string"}},
+        "starts_at": {"type": "string", "format": "date-time"},
+        "ends_at": {"type": "string", "format": "date-time"},
+        "comment": {"type": "string"},
+        "created_by": {"type": "string"},
+        "every": {"type": ["string", "null"], "description": "A recurring silence's weekly window."},
+    },
+}
+_PROBLEM = {
+    "type": "object",
+    "required": ["ref", "title", "state"],
+    "properties": {
+        "ref": {"type": "string", "pattern": "^PRB-[0-9]+$"},
+        "title": {"type": "string"},
+        "state": {"type": "string", "enum": ["new", "investigating", "known_error", "resolved", "closed"]},
+        "root_cause": {"type": "string"},
+        "workaround": {"type": "string"},
+        "incidents": {"type": "array", "items": {"type": "string"}},
+    },
+}
+_SUGGESTION = {
+    "type": "object",
+    "required": ["key", "kind", "title", "count", "incidents"],
+    "properties": {
+        "key": {"type": "string"},
+        "kind": {"type": "string", "enum": ["dedup_key", "service"]},
+        "title": {"type": "string"},
+        "count": {"type": "integer", "minimum": 2},
+        "incidents": {"type": "array", "items": {"type": "string"}},
+    },
+}
+_CHANGE = {
+    "type": "object",
+    "required": ["ref", "title", "type", "state", "risk", "source", "approvers", "required_approvals"],
+    "properties": {
+        "ref": {"type": "string", "pattern": "^CHG-[0-9]+$"},
+        "title": {"type": "string"},
+        "service": {"type": ["string", "null"]},
+        "type": {"type": "string", "enum": ["standard", "normal", "emergency"]},
+        "state": {"type": "string"},
+        "risk": {"type": "string", "enum": ["low", "medium", "high"]},
+        "planned_start": _TIME,
+        "planned_end": _TIME,
+        "implemented_at": _TIME,
+        "requested_by": {"type": "string"},
+        "source": {"type": "string", "enum": ["manual", "deploy"]},
+        "version": {"type": ["string", "null"]},
+        "environment": {"type": ["string", "null"]},
+        "link": {"type": ["string", "null"]},
+        "approvers": {"type": "array", "items": {"type": "string"}},
+        "required_approvals": {"type": "integer"},
+        "approvals": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["approver", "decision", "comment", "at"],
+                "properties": {
+                    "approver": {"type": "string"},
+                    "decision": {"type": "string", "enum": ["approve", "reject"]},
+                    "comment": {"type": "string"},
+                    "at": _TIME,
+                },
+            },
+        },
+    },
+}
+_RELATED_CHANGE = {
+    "type": "object",
+    "required": ["ref", "title", "implemented_at", "same_service", "likely_culprit"],
+    "properties": {
+        "ref": {"type": "string", "pattern": "^CHG-[0-9]+$"},
+        "title": {"type": "string"},
+        "service": {"type": ["string", "null"]},
+        "version": {"type": ["string", "null"]},
+        "state": {"type": "string"},
+        "implemented_at": {"type": "string", "format": "date-time"},
+        "link": {"type": ["string", "null"]},
+        "same_service": {"type": "boolean"},
+        "likely_culprit": {"type": "boolean", "description": "The newest change on the incident's own service."},
+    },
+}
+_RULE = {
+    "type": "object",
+    "required": ["id", "place", "name", "when", "set", "stop", "enabled"],
+    "properties": {
+        "id": {"type": "integer"},
+        "place": {"type": "integer", "minimum": 1, "description": "1: applied first"},
+        "name": {"type": "string"},
+        "when": {"description": "The condition tree as in the YAML export; null matches every event."},
+        "set": {"type": "object", "description": "What the rule sets: category, assignee, group, title, ..."},
+        "stop": {"type": "boolean"},
+        "enabled": {"type": "boolean"},
+    },
+}
+_RULES_FILE = {
+    "type": "object",
+    "required": ["rules"],
+    "properties": {
+        "timezone": {"type": "string"},
+        "priority_matrix": {"description": "3x3, 5x5, or rows of priorities (impact 1 first)"},
+        "rules": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "set", "stop", "enabled"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "when": {},
+                    "set": {"type": "object"},
+                    "stop": {"type": "boolean"},
+                    "enabled": {"type": "boolean"},
+                },
+            },
+        },
+    },
+}
+_RULE_VERSION = {
+    "type": "object",
+    "required": ["number", "created_at", "author", "summary", "added", "removed"],
+    "properties": {
+        "number": {"type": "integer"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "author": {"type": "string"},
+        "summary": {"type": "string"},
+        "added": {"type": "integer", "description": "lines added by this version's diff"},
+        "removed": {"type": "integer"},
+    },
+}
+_REF = {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}, "example": "INC-1"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json({"$ref": "#/components/schemas/Error"}, description)
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    meaning = {
+        400: "The request is malformed; the message says what to fix.",
+        401: "Missing or invalid API token.",
+        403: "The token's role may not do this.",
+        404: "No such incident.",
+        409: "The change does not fit the incident as it is now.",
+        503: "Storage is unavailable; nothing changed, retry later.",
+    }
+    return {str(code): _error(meaning[code]) for code in codes}
+
+
+def document() -> dict[str, Any]:
+    statuses = sorted({to for _, to in TRANSITIONS.values()})
+    incident_ref = {"$ref": "#/components/schemas/Incident"}
+    detail_ref = {"$ref": "#/components/schemas/IncidentDetail"}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Switchboard API",
+            "version": "1",
+            "description": "Incidents for scripts and dashboards. Authenticate with `Authorization: Bearer <token>` "
+            "(`switchboard token create --name N --role viewer|agent|admin`). Monitoring tools post to their "
+            "integration's endpoint, described in docs/integrations.md.",
+        },
+        "security": [{"token": []}],
+        "paths": {
+            "/api/v1/incidents": {
+                "get": {
+                    "summary": "Incidents, newest first",
+                    "operationId": "listIncidents",
+                    "parameters": [
+                        {
+                            "name": "status",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": ["open", *statuses]},
+                        },
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 100}},
+                    ],
+                    "responses": {
+                        "200": _json({"type": "array", "items": incident_ref}, "Incidents."),
+                        **_errors(400, 401),
+                    },
+                }
+            },
+            "/api/v1/incidents/{ref}": {
+                "parameters": [_REF],
+                "get": {
+                    "summary": "One incident with its description and timeline",
+                    "operationId": "getIncident",
+                    "responses": {"200": _json(detail_ref, "The incident."), **_errors(401, 404)},
+                },
+                "patch": {
+                    "summary": "Change status, assignee or priority (agent or admin tokens)",
+                    "operationId": "updateIncident",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "minProperties": 1,
+                                    "additionalProperties": False,
+                                    "properties": {
+                                        "status": {"type": "string", "enum": ["open", *statuses]},
+                                        "assignee": {"type": "string", "description": "A user's email or a group."},
+                                        "priority": {"type": "integer", "minimum": 1, "maximum": 5},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json(detail_ref, "The incident after the change."),
+                        **_errors(400, 401, 403, 404, 409, 503),
+                    },
+                },
+            },
+            "/api/v1/incidents/{ref}/comments": {
+                "parameters": [_REF],
+                "post": {
+                    "summary": "Add an internal note, or mail a reply to the requester",
+                    "operationId": "commentOnIncident",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["text"],
+                                    "properties": {
+                                        "text": {"type": "string", "minLength": 1},
+                                        "reply": {"type": "boolean", "default": False},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json(detail_ref, "The incident with the new timeline entry."),
+                        **_errors(400, 401, 403, 404, 409, 503),
+                    },
+                },
+            },
+            "/api/v1/problems": {
+                "get": {
+                    "summary": "Problems, newest first",
+                    "operationId": "listProblems",
+                    "responses": {"200": _json({"type": "array", "items": _PROBLEM}, "Problems."), **_errors(401)},
+                },
+                "post": {
+                    "summary": "File a suggested recurrence (with its incidents) or a problem by hand",
+                    "operationId": "createProblem",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"suggestion": {"type": "string"}, "title": {"type": "string"}},
+                                }
+                            }
+                        },
+                    },
+                    "responses": {"201": _json(_PROBLEM, "The problem."), **_errors(400, 401, 403, 409)},
+                },
+            },
+            "/api/v1/problems/suggestions": {
+                "get": {
+                    "summary": "Recurring incidents no problem covers yet, largest first",
+                    "operationId": "problemSuggestions",
+                    "responses": {
+                        "200": _json({"type": "array", "items": _SUGGESTION}, "Suggestions."),
+                        **_errors(401),
+                    },
+                }
+            },
+            "/api/v1/problems/{ref}": {
+                "parameters": [
+                    {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}, "example": "PRB-1"}
+                ],
+                "get": {
+                    "summary": "One problem with its incidents",
+                    "operationId": "getProblem",
+                    "responses": {"200": _json(_PROBLEM, "The problem."), **_errors(401, 404)},
+                },
+            },
+            "/api/v1/changes": {
+                "get": {
+                    "summary": "Changes, newest first (deploys included)",
+                    "operationId": "listChanges",
+                    "parameters": [
+                        {"name": "state", "in": "query", "schema": {"type": "string"}, "example": "implemented"},
+                        {"name": "service", "in": "query", "schema": {"type": "string"}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+                    ],
+                    "responses": {
+                        "200": _json({"type": "array", "items": {"$ref": "#/components/schemas/Change"}}, "Changes."),
+                        **_errors(400, 401),
+                    },
+                },
+            },
+            "/api/v1/changes/{ref}": {
+                "parameters": [
+                    {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}, "example": "CHG-1"}
+                ],
+                "get": {
+                    "summary": "One change with its plans and approvals",
+                    "operationId": "getChange",
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/Change"}, "The change."),
+                        **_errors(401, 404),
+                    },
+                },
+            },
+            "/api/v1/silences": {
+                "get": {
+                    "summary": "Silences in force or coming",
+                    "operationId": "listSilences",
+                    "responses": {
+                        "200": _json({"type": "array", "items": {"$ref": "#/components/schemas/Silence"}}, "Silences."),
+                        **_errors(401),
+                    },
+                },
+                "post": {
+                    "summary": "Silence matching events for a while (agent or admin tokens)",
+                    "operationId": "createSilence",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["matchers"],
+                                    "properties": {
+                                        "matchers": {
+                                            "type": "array",
+                                            "items": {"type": "string"},
+                                            "examples": [["labels.team=db", "severity!=info"]],
+                                        },
+                                        "duration": {"type": "string", "examples": ["2h"]},
+                                        "starts_at": {"type": "string", "format": "date-time"},
+                                        "ends_at": {"type": "string", "format": "date-time"},
+                                        "comment": {"type": "string"},
+                                        "every": {"type": "string", "examples": ["sun 02:00-04:00"]},
+                                        "tz": {"type": "string", "examples": ["Europe/Berlin"]},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json({"$ref": "#/components/schemas/Silence"}, "The silence."),
+                        **_errors(400, 401, 403, 503),
+                    },
+                },
+            },
+            "/api/v1/silences/{id}": {
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "delete": {
+                    "summary": "End a silence now",
+                    "operationId": "expireSilence",
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/Silence"}, "The ended silence."),
+                        **_errors(401, 403, 404, 503),
+                    },
+                },
+            },
+            "/api/v1/rules": {
+                "get": {
+                    "summary": "The routing rules in the order they apply (agent or admin tokens)",
+                    "operationId": "listRules",
+                    "responses": {
+                        "200": _json({"type": "array", "items": {"$ref": "#/components/schemas/Rule"}}, "Rules."),
+                        **_errors(401, 403),
+                    },
+                }
+            },
+            "/api/v1/rules/export": {
+                "get": {
+                    "summary": "The rules as deterministic YAML, as `switchboard rules export` writes it",
+                    "operationId": "exportRules",
+                    "responses": {
+                        "200": {
+                            "description": "The YAML rules file (same rules, same bytes).",
+                            "content": {"application/yaml": {"schema": _RULES_FILE}},
+                        },
+                        **_errors(401, 403),
+                    },
+                }
+            },
+            "/api/v1/rules/versions": {
+                "get": {
+                    "summary": "Every saved version of the rules, newest first",
+                    "operationId": "listRuleVersions",
+                    "responses": {
+                        "200": _json(
+                            {"type": "array", "items": {"$ref": "#/components/schemas/RuleVersion"}}, "Versions."
+                        ),
+                        **_errors(401, 403),
+                    },
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": _ERROR,
+                "Incident": _INCIDENT,
+                "IncidentDetail": _DETAIL,
+                "TimelineEntry": _TIMELINE_ENTRY,
+                "Silence": _SILENCE,
+                "Rule": _RULE,
+                "RuleVersion": _RULE_VERSION,
+                "Change": _CHANGE,
+                "RelatedChange": _RELATED_CHANGE,
+            },
+        },
+    }
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi() -> Response:
+    return json_response(document())

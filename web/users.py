@@ -1,0 +1,86 @@
+"""The users page: people, their roles, and switching accounts off (admins only; every change is audited)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import EmailField, HiddenField, PasswordField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from hub import accounts, audit
+from hub.domain import ROLES
+from hub.errors import BadInput
+from hub.models import User
+from web.permissions import MANAGE_USERS, requires
+from web.services import services
+
+bp = Blueprint("users", __name__, url_prefix="/users")
+
+ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in ROLES]
+
+
+class NewUserForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
+    role = SelectField("Role", choices=ROLE_CHOICES, default="agent")
+    password = PasswordField("Initial password", validators=[DataRequired(), Length(min=8, max=200)],
+                             description="At least 8 characters; tell them to change it.")  # fmt: skip
+
+
+class ChangeForm(FlaskForm):
+    """A role change or an account switched on or off, for one user."""
+
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    active = HiddenField()
+
+
+@bp.route("", methods=["GET", "POST"])
+@requires(MANAGE_USERS)
+def index() -> ResponseReturnValue:
+    form = NewUserForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            with services().db.transaction() as session:
+                user = accounts.create_user(session, email=form.email.data or "", password=form.password.data or "",
+                                            role=form.role.data or "agent")  # fmt: skip
+                audit.record(session, current_user.email, "user.create", user.email, role=user.role)
+                email = user.email
+        except BadInput as exc:
+            error = str(exc)
+        else:
+            flash(f"{email} can now log in.", "success")
+            return redirect(url_for("users.index"))
+    with services().db.read() as session:
+        people = list(session.scalars(select(User).order_by(User.active.desc(), User.email)))
+    return render_template("users/index.html", form=form, change=ChangeForm(), people=people, error=error)
+
+
+@bp.post("/<int:user_id>")
+@requires(MANAGE_USERS)
+def change(user_id: int) -> ResponseReturnValue:
+    form = ChangeForm()
+    if not form.validate_on_submit():
+        flash("Choose a role from the list.", "error")
+        return redirect(url_for("users.index"))
+    active = {"yes": True, "no": False}.get(form.active.data or "")
+    try:
+        with services().db.transaction() as session:
+            row = session.get(User, user_id)
+            if row is None:
+                raise BadInput(f"there is no user #{user_id}")
+            before = (row.role, row.active)
+            user = accounts.change_user(session, row.email, role=form.role.data, active=active)
+            if (user.role, user.active) != before:
+                action = "user.role" if user.active == before[1] else ("user.enable" if user.active else "user.disable")
+                audit.record(session, current_user.email, action, user.email, role=user.role, active=user.active)
+            message = f"{user.email} is {'an' if user.role[0] in 'aeiou' else 'a'} {user.role}"
+            message += "" if user.active else " (disabled: cannot log in)"
+    except BadInput as exc:
+        flash(f"Nothing changed: {exc}.", "error")
+    else:
+        flash(f"{message}.", "success")
+    return redirect(url_for("users.index"))
