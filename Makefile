@@ -18,12 +18,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## install, migrate and start the hub (web, SMTP, worker, dispatcher, embedded Redis)
 	$(BIN)/switchboard up
 
-system-deps:  ## Debian packages the tests use (PostgreSQL, Redis, Chromium); needs root
+system-deps:  ## Debian packages the tests use (PostgreSQL, Redis, Chromium, Dovecot); needs root
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		need=""; \
 		command -v redis-server >/dev/null || need="$$need redis-server"; \
 		ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
 		command -v chromium >/dev/null || need="$$need chromium"; \
+		test -x /usr/lib/dovecot/imap || need="$$need dovecot-imapd"; \
 		if [ -n "$$need" ]; then \
 			echo "installing:$$need"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; \
@@ -43,7 +44,7 @@ lint: $(STAMP)  ## ruff lint and format check, mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-BENCHES := webhook_ingest alertmanager_compare alert_storm smtp_ingest
+BENCHES := webhook_ingest alertmanager_compare alert_storm smtp_ingest sla_sweep imap_latency notify_latency notify_throughput rules_workbench
 
 bench: $(STAMP)  ## run every benchmark in bench/ (each prints its figure and its baseline; exit 1: a target missed)
 	@status=0; for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || status=1; done; exit $$status

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from hub import credentials
@@ -17,7 +17,9 @@ from hub.domain import NO_POLICY, ROLES, Policy
 from hub.errors import BadInput
 from hub.models import ApiToken, Integration, User
 
-INTEGRATION_KINDS = ("generic", "alertmanager", "grafana", "pagerduty", "opsgenie", "zabbix", "nagios")
+#: Kinds that post alerts (incidents); `deploy` posts deploys, recorded as changes (hub/deploys.py).
+ALERT_KINDS = ("generic", "alertmanager", "grafana", "pagerduty", "opsgenie", "zabbix", "nagios")
+INTEGRATION_KINDS = (*ALERT_KINDS, "deploy")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
@@ -55,6 +57,26 @@ def create_user(session: Session, *, email: str, password: str, role: str) -> Us
     user = User(email=email, password_hash=credentials.hash_password(password), role=role)
     session.add(user)
     session.flush()
+    return user
+
+
+def change_user(session: Session, email: str, *, role: str | None = None, active: bool | None = None) -> User:
+    """Change a person's role or switch their account off; the last active admin cannot be demoted or disabled,
+    so the hub can never be left with nobody able to manage it."""
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise BadInput(f"there is no user {email!r}")
+    if role is not None:
+        _check_role(role)
+    losing_admin = user.role == "admin" and user.active and (role not in (None, "admin") or active is False)
+    if losing_admin:
+        admins = session.scalar(select(func.count()).where(User.role == "admin", User.active.is_(True))) or 0
+        if admins <= 1:
+            raise BadInput(f"{user.email} is the last active admin; make someone else admin first")
+    if role is not None:
+        user.role = role
+    if active is not None:
+        user.active = active
     return user
 
 
@@ -98,6 +120,16 @@ def create_integration(
     session.add(row)
     session.flush()
     return row, secret
+
+
+def rotate_integration_secret(session: Session, name: str) -> str:
+    """Give an integration a new secret and return it (shown once); the old one stops working within a second."""
+    row = session.scalar(select(Integration).where(Integration.name == name))
+    if row is None:
+        raise BadInput(f"there is no integration {name!r}")
+    secret = credentials.new_token("sbi")
+    row.secret_hash = credentials.digest(secret)
+    return secret
 
 
 _UNSET: Any = object()

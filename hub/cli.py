@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import entry_points
 from typing import Any
 
 import click
 from sqlalchemy.orm import Session
 
-from hub import accounts, silences
+from hub import accounts, audit, silences
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import ROLES
@@ -20,6 +20,7 @@ from hub.errors import BadInput, ConfigError, StorageUnavailable
 from hub.migrate import upgrade_database
 from hub.models import utcnow
 from hub.supervisor import up
+from hub.weekly import parse_window
 
 
 def load_settings() -> Settings:
@@ -108,8 +109,34 @@ def user() -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters.")
 def user_create(email: str, role: str, password: str) -> None:
     """Create a user who can log in to the web UI."""
-    created = in_transaction(lambda s: accounts.create_user(s, email=email, password=password, role=role).email)
-    click.echo(f"created {role} {created}")
+
+    def create(session: Session) -> str:
+        created = accounts.create_user(session, email=email, password=password, role=role).email
+        audit.record(session, audit.CLI, "user.create", created, role=role)
+        return created
+
+    click.echo(f"created {role} {in_transaction(create)}")
+
+
+@user.command("set")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), help="The new role.")
+@click.option("--enable/--disable", "active", default=None, help="Let them log in, or not (their history stays).")
+def user_set(email: str, role: str | None, active: bool | None) -> None:
+    """Change a user's role or switch their account on or off.
+
+    Example: switchboard user set ann@example.com --role admin
+    """
+    if role is None and active is None:
+        raise click.UsageError("nothing to change: give --role, --enable or --disable")
+
+    def change(session: Session) -> str:
+        changed = accounts.change_user(session, email, role=role, active=active)
+        action = "user.role" if active is None else ("user.enable" if active else "user.disable")
+        audit.record(session, audit.CLI, action, changed.email, role=changed.role, active=changed.active)
+        return f"{changed.email} is {changed.role}" + ("" if changed.active else " (disabled)")
+
+    click.echo(in_transaction(change))
 
 
 @main.group()
@@ -122,7 +149,12 @@ def token() -> None:
 @click.option("--role", type=click.Choice(ROLES), default="agent", show_default=True)
 def token_create(name: str, role: str) -> None:
     """Create an API token; it is printed once, as the last line, and stored only as a hash."""
-    value = in_transaction(lambda s: accounts.create_token(s, name=name, role=role))
+
+    def create(session: Session) -> str:
+        audit.record(session, audit.CLI, "token.create", name, role=role)
+        return accounts.create_token(session, name=name, role=role)
+
+    value = in_transaction(create)
     click.echo(f"API token {name!r} ({role}); store it now, it will not be shown again:", err=True)
     click.echo(value)
 
@@ -140,9 +172,31 @@ def integration() -> None:
 )
 def integration_create(kind: str, name: str, rate_limit: int | None) -> None:
     """Create an integration; its secret is printed once, as the last line."""
-    secret = in_transaction(lambda s: accounts.create_integration(s, name=name, kind=kind, rate_limit=rate_limit)[1])
+
+    def create(session: Session) -> str:
+        audit.record(session, audit.CLI, "integration.create", name, kind=kind)
+        return accounts.create_integration(session, name=name, kind=kind, rate_limit=rate_limit)[1]
+
+    secret = in_transaction(create)
     click.echo(f"integration {name!r} ({kind}) posts to /api/v1/events/{name} with", err=True)
     click.echo("'Authorization: Bearer <secret>'; store the secret now, it will not be shown again:", err=True)
+    click.echo(secret)
+
+
+@integration.command("rotate")
+@click.argument("name")
+def integration_rotate(name: str) -> None:
+    """Give an integration a new secret, printed once as the last line; the old one stops working at once.
+
+    Update the tool's configuration with the new secret right after, or its alerts are refused (401).
+    """
+
+    def rotate(session: Session) -> str:
+        audit.record(session, audit.CLI, "integration.rotate", name)
+        return accounts.rotate_integration_secret(session, name)
+
+    secret = in_transaction(rotate)
+    click.echo(f"integration {name!r} has a new secret; store it now, it will not be shown again:", err=True)
     click.echo(secret)
 
 
@@ -185,7 +239,13 @@ def integration_set(
         raise click.BadParameter(str(exc)) from None
     if not changes and enabled is None:
         raise click.UsageError("nothing to change: give --rate-limit, --reopen-window, --auto-resolve, --threshold ...")
-    in_transaction(lambda s: accounts.configure_integration(s, name, enabled=enabled, **changes))
+
+    def configure(session: Session) -> None:
+        accounts.configure_integration(session, name, enabled=enabled, **changes)
+        audit.record(session, audit.CLI, "integration.configure", name, **{k: v for k, v in changes.items()},
+                     **({} if enabled is None else {"enabled": enabled}))  # fmt: skip
+
+    in_transaction(configure)
     click.echo(f"updated integration {name!r} (other processes pick it up within a second)")
 
 
@@ -216,18 +276,31 @@ def silence() -> None:
     required=True,
     help="field=value, field!=value, field=~regex or field!~regex; repeat for several (all must match).",
 )
-@click.option("--duration", default="2h", show_default=True, help="How long from the start: 90m, 2h, 3d, 1w.")
+@click.option("--duration", help="How long from the start: 90m, 2h, 3d, 1w (default 2h; 1 year with --every).")
 @click.option("--starts", type=click.DateTime(), help="When it starts, in UTC (default: now).")
+@click.option("--every", help="Recur weekly inside this window only: 'sun 02:00-04:00', 'mon-fri 22:00-06:00'.")
+@click.option("--tz", default="UTC", show_default=True, help="Time zone of --every's times, e.g. Europe/Berlin.")
 @click.option("--comment", default="", help="Why, for whoever wonders later.")
-def silence_add(matches: tuple[str, ...], duration: str, starts: datetime | None, comment: str) -> None:
-    """Add a silence, e.g.: switchboard silence add --match labels.team=db --duration 2h --comment "DB upgrade" """
+def silence_add(
+    matches: tuple[str, ...], duration: str | None, starts: datetime | None, every: str | None, tz: str, comment: str
+) -> None:
+    """Add a silence.
+
+    \b
+    A one-off maintenance window:
+      switchboard silence add --match labels.team=db --duration 2h --comment "DB upgrade"
+    Every Sunday night's backups, for a year:
+      switchboard silence add --match labels.job=backup --every "sun 01:00-05:00" --tz Europe/Berlin
+    """
 
     def work(session: Session) -> int:
         start = starts.replace(tzinfo=UTC) if starts else utcnow()
         matchers = [silences.parse_matcher(m) for m in matches]
-        row = silences.add_silence(session, matchers=matchers, starts_at=start,
-                                   ends_at=start + parse_duration(duration), comment=comment,
-                                   created_by="cli")  # fmt: skip
+        weekly = parse_window(every, tz) if every else None
+        length = parse_duration(duration) if duration else (silences.RECURRING_FOR if weekly else timedelta(hours=2))
+        row = silences.add_silence(session, matchers=matchers, starts_at=start, ends_at=start + length,
+                                   comment=comment, created_by="cli", every=weekly)  # fmt: skip
+        audit.record(session, audit.CLI, "silence.create", f"silence {row.id}", silence=silences.describe(row))
         return row.id
 
     click.echo(f"added silence {in_transaction(work)}")
@@ -237,9 +310,8 @@ def silence_add(matches: tuple[str, ...], duration: str, starts: datetime | None
 def silence_list() -> None:
     """Print the silences that have not ended."""
     for row in in_transaction(silences.active):
-        matchers = ", ".join(f"{m['field']}{m['op']}{m['value']}" for m in row.matchers.get("matchers", []))
-        click.echo(f"{row.id:>4}  {row.starts_at:%Y-%m-%d %H:%M} .. {row.ends_at:%Y-%m-%d %H:%M} UTC  {matchers}"
-                   f"  # {row.comment}")  # fmt: skip
+        click.echo(f"{row.id:>4}  {row.starts_at:%Y-%m-%d %H:%M} .. {row.ends_at:%Y-%m-%d %H:%M} UTC  "
+                   f"{silences.describe(row)}  # {row.comment}")  # fmt: skip
 
 
 @silence.command("expire")

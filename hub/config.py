@@ -36,6 +36,20 @@ class Settings:
     metrics_token: str | None = None  # when set, /metrics wants it as a bearer token
     smtp_tls_cert: Path | None = None  # PEM certificate chain offered with STARTTLS
     smtp_tls_key: Path | None = None
+    # Retrying a notification that failed for now: first retry within `retry_first` seconds, the delay doubling
+    # (with jitter) up to `retry_cap`; a notification still failing `retry_give_up` seconds after its first
+    # failure is dead-lettered.
+    retry_first: float = 10.0
+    retry_cap: float = 60.0
+    retry_give_up: float = 24 * 3600.0
+    # Incidents recurring this many times within this many seconds suggest a problem (hub/recurrence.py).
+    problem_threshold: int = 3
+    problem_window: float = 7 * 86400.0
+    # Email attachments kept under home/attachments: each file, and all of one message's (larger ones are listed).
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    attachments_max_message_bytes: int = 25 * 1024 * 1024
+    # Changes carried out this long before an incident are listed with it as related (a possible cause).
+    change_window: float = 24 * 3600.0
 
     @property
     def desk_address(self) -> str:
@@ -65,6 +79,7 @@ class Settings:
         relay = env.get("SWITCHBOARD_SMTP_RELAY") or None
         if relay and urlsplit(relay).scheme not in ("smtp", "smtps"):
             raise ConfigError(f"SWITCHBOARD_SMTP_RELAY must look like smtp://host:port, not {relay!r}")
+        tls, retry = _tls_files(env), _retry_policy(env)
         return cls(
             home=home,
             database_url=database_url,
@@ -82,8 +97,43 @@ class Settings:
             secure_cookies=env.get("SWITCHBOARD_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
             public_url=env.get("SWITCHBOARD_PUBLIC_URL") or None,
             metrics_token=env.get("SWITCHBOARD_METRICS_TOKEN") or None,
-            **_tls_files(env),
+            smtp_tls_cert=tls["smtp_tls_cert"],
+            smtp_tls_key=tls["smtp_tls_key"],
+            retry_first=retry["retry_first"],
+            retry_cap=retry["retry_cap"],
+            retry_give_up=retry["retry_give_up"],
+            problem_threshold=max(_int(env, "SWITCHBOARD_PROBLEM_THRESHOLD", 3), 2),
+            problem_window=_seconds(env, "SWITCHBOARD_PROBLEM_WINDOW", 7 * 86400.0),
+            attachment_max_bytes=_int(env, "SWITCHBOARD_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
+            attachments_max_message_bytes=_int(env, "SWITCHBOARD_ATTACHMENTS_MAX_MESSAGE_BYTES", 25 * 1024 * 1024),
+            change_window=_seconds(env, "SWITCHBOARD_CHANGE_WINDOW", 24 * 3600.0),
         )
+
+
+def _retry_policy(env: Mapping[str, str]) -> dict[str, float]:
+    first = _seconds(env, "SWITCHBOARD_RETRY_FIRST", 10.0)
+    cap = _seconds(env, "SWITCHBOARD_RETRY_CAP", 60.0)
+    if cap < first:
+        raise ConfigError(f"SWITCHBOARD_RETRY_CAP ({cap:g} s) must not be shorter than SWITCHBOARD_RETRY_FIRST")
+    return {"retry_first": first, "retry_cap": cap, "retry_give_up": _seconds(env, "SWITCHBOARD_RETRY_GIVE_UP", 86400)}
+
+
+_UNIT_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    """A span of time in seconds: `10`, `0.5`, `90s`, `15m`, `24h`, `2d`."""
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    unit = _UNIT_SECONDS.get(raw[-1])
+    try:
+        value = float(raw[:-1] if unit else raw) * (unit or 1.0)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds or a span like 90s, 15m, 24h; not {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative, not {raw!r}")
+    return value
 
 
 def _tls_files(env: Mapping[str, str]) -> dict[str, Path | None]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
+
+from hub.weekly import WeeklyWindow
 
 
 class Action(StrEnum):
@@ -36,6 +40,29 @@ def parse_ref(text: str) -> int | None:
 
 
 @dataclass(frozen=True)
+class AttachmentInfo:
+    """One file an email carried; the bytes live in the attachment store under `sha256` when `stored`."""
+
+    filename: str  # sanitised: no path, no control characters
+    content_type: str
+    size: int
+    sha256: str
+    inline: bool = False  # an inline image (Content-ID / disposition inline) rather than an attached file
+    stored: bool = True
+    note: str | None = None  # why it was not stored, e.g. "not stored: too large"
+
+
+@dataclass(frozen=True)
+class MailFacts:
+    """The parts of an email beyond title and text, made by the parser (pure) and recorded by the intake."""
+
+    sender_name: str | None = None  # the display name in From
+    html: str | None = None  # the HTML alternative as sent; sanitised only when shown
+    recipients: tuple[str, ...] = ()  # To, Cc and Delivered-To addresses, lower-cased
+    attachments: tuple[AttachmentInfo, ...] = ()
+
+
+@dataclass(frozen=True)
 class InboundEvent:
     """A typed event, made by an ingest adapter from raw input (pure, no I/O)."""
 
@@ -54,6 +81,11 @@ class InboundEvent:
     auto_submitted: bool = False  # auto-replies, bounces, lists: never answered, to avoid mail loops
     bounce: bool = False  # a delivery failure report: never a new incident
     looped: bool = False  # our own notification came back to us: never a new incident
+    desk_address: str | None = None  # the service desk address an email was sent to
+    #: What the hub looked up for the rules, by field name (e.g. `change.minutes_ago`): facts about the estate
+    #: that the event does not carry, passed in so the rules engine stays pure.
+    facts: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    mail: MailFacts | None = None  # what else an email carried (HTML, attachments, sender's name)
 
     def field_value(self, name: str) -> Any:
         """Look up a field by the name rules use: `severity`, `labels.team`, ..."""
@@ -78,17 +110,45 @@ def is_rule_field(name: str) -> bool:
 
 @dataclass(frozen=True)
 class RuleSpec:
-    """A stored rule as the engine sees it."""
+    """A stored rule as the engine sees it.
+
+    A rule made before conditions could nest holds one test in `field`/`op`/`value` and sets `set_category` /
+    `set_assignee`; a newer one holds a condition tree in `when` and its actions in `actions`. `condition()` and
+    `effects()` read either, so stored rules of both kinds keep working.
+    """
 
     id: int
     name: str
-    field: str
-    op: str
+    field: str = ""
+    op: str = "equals"
     value: str = ""
     set_category: str | None = None
     set_assignee: str | None = None
     stop: bool = False
     enabled: bool = True
+    #: {"field", "op", "value"} | {"all": [...]} | {"any": [...]} | {"not": {...}}; None: the legacy field/op/value
+    when: Any = dataclasses.field(default=None, hash=False)
+    #: category, service, tags, impact, urgency, assignee, group, strategy, dedup_key, title, channels, suppress
+    actions: Mapping[str, Any] = dataclasses.field(default_factory=lambda: MappingProxyType({}), hash=False)
+
+    def condition(self) -> Any:
+        """The condition tree, also for a legacy one-test rule."""
+        if self.when is not None:
+            return self.when
+        leaf: dict[str, Any] = {"field": self.field, "op": self.op}
+        if self.op != "exists":
+            leaf["value"] = self.value
+        return leaf
+
+    def effects(self) -> dict[str, Any]:
+        """Everything the rule sets when it matches, legacy columns included."""
+        merged: dict[str, Any] = {}
+        if self.set_category:
+            merged["category"] = self.set_category
+        if self.set_assignee:
+            merged["assignee"] = self.set_assignee
+        merged.update(self.actions)
+        return merged
 
 
 @dataclass(frozen=True)
@@ -129,23 +189,79 @@ class SilenceSpec:
     starts_at: datetime
     ends_at: datetime
     comment: str = ""
+    weekly: WeeklyWindow | None = None  # recurring: only inside this weekly window, between the two times
+
+    def holds_at(self, now: datetime) -> bool:
+        return self.starts_at <= now < self.ends_at and (self.weekly is None or self.weekly.holds(now))
 
 
 @dataclass(frozen=True)
 class RuleBook:
-    """The routing in force (ordered rules and unexpired silences), with the version caches key on."""
+    """The routing in force (ordered rules, unexpired silences, settings such as the priority matrix), with the
+    version caches key on."""
 
     version: int
     rules: tuple[RuleSpec, ...]
     silences: tuple[SilenceSpec, ...] = ()
+    settings: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), hash=False)
+
+    @cached_property
+    def decides_before_dedup(self) -> bool:
+        """Whether a rule may change the dedup key or suppress: then the intake decides before deduplicating."""
+        return any(s.enabled and ("dedup_key" in s.actions or s.actions.get("suppress")) for s in self.rules)
+
+    @cached_property
+    def fields_used(self) -> frozenset[str]:
+        """Every field an enabled rule's condition tests, so the hub looks up costly facts only when needed."""
+        return frozenset(name for s in self.rules if s.enabled for name in _fields_in(s.condition()))
+
+    @cached_property
+    def assignment_groups(self) -> tuple[str, ...]:
+        """Groups a rule picks a member of: the hub looks up their members, open counts and pointer."""
+        return tuple(sorted({str(s.actions["group"]) for s in self.rules if s.enabled and s.actions.get("group")}))
+
+
+def _fields_in(condition: Any) -> list[str]:
+    if not isinstance(condition, Mapping):
+        return []
+    if "field" in condition:
+        return [str(condition["field"])]
+    found = []
+    for key in ("all", "any"):
+        for part in condition.get(key) or ():
+            found += _fields_in(part)
+    return found + _fields_in(condition.get("not"))
+
+
+@dataclass(frozen=True)
+class GroupState:
+    """What an assignment strategy needs to know about one group, looked up by the hub before deciding."""
+
+    members: tuple[str, ...]
+    open_counts: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    last_assigned: str | None = None
+
+
+@dataclass(frozen=True)
+class RoutingState:
+    """The current state the rules may depend on (the engine stays pure: this is an input)."""
+
+    groups: Mapping[str, GroupState] = field(default_factory=lambda: MappingProxyType({}))
+
+
+NO_STATE = RoutingState()
 
 
 @dataclass(frozen=True)
 class TraceStep:
+    """One matching rule: on which conditions it matched, what it set, and anything worth knowing (notes)."""
+
     rule_id: int
     rule: str
     matched: bool
     sets: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    conditions: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,6 +273,25 @@ class Decision:
     assignee: str | None = None
     trace: tuple[TraceStep, ...] = ()
     silenced_by: int | None = None  # the silence that holds this event's notifications
+    service: str | None = None
+    tags: tuple[str, ...] = ()
+    impact: int | None = None
+    urgency: int | None = None
+    title: str | None = None  # from a title template; None: the event's own title
+    dedup_key: str | None = None  # from a dedup key template; None: the event's own key
+    channels: tuple[str, ...] = ()  # notification channels by name, for outbound to deliver on
+    escalation: str | None = None  # the escalation policy that runs while the incident is unacknowledged
+    suppressed: bool = False  # stored and audited, but no incident
+    assigned_from: str | None = None  # the group whose strategy chose `assignee` (its pointer moves on)
+    evaluated: int = 0  # how many enabled rules were looked at
 
     def trace_json(self) -> list[dict[str, Any]]:
-        return [{"rule_id": s.rule_id, "rule": s.rule, "matched": s.matched, "sets": dict(s.sets)} for s in self.trace]
+        steps = []
+        for s in self.trace:
+            step: dict[str, Any] = {"rule_id": s.rule_id, "rule": s.rule, "matched": s.matched, "sets": dict(s.sets)}
+            if s.conditions:
+                step["conditions"] = list(s.conditions)
+            if s.notes:
+                step["notes"] = list(s.notes)
+            steps.append(step)
+        return steps

@@ -11,20 +11,27 @@ and one INSERT. Work that needs no lock (composing notices, the rules' decision)
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import Connection
 
-from hub import notices
+from hub import channels, desks, escalation, mail_records, notices, sla
+from hub.attachments import AttachmentStore
+from hub.change_correlation import minutes_since_change
 from hub.db import Database
-from hub.domain import NO_POLICY, Action, Decision, InboundEvent, Policy, RuleBook, format_ref
+from hub.domain import NO_POLICY, NO_STATE, Action, Decision, InboundEvent, Policy, RoutingState, RuleBook, format_ref
 from hub.group_commit import GroupCommitter
+from hub.groups import advance_pointer, routing_state
 from hub.mail_threads import Thread, find_thread
+from hub.mailboxes import MailboxImport, earlier_import, remember_import
 from hub.models import utcnow
 from hub.outbox import entry, is_active_user, mark_bounced, owe, to_assignee
 from hub.prepared import Prepared
+from hub.problems import Known, link_new_incident
+from hub.recurrence import Occurrence
 from hub.rulebook import RuleBookCache
 from hub.statements import (
     ACKNOWLEDGE,
@@ -41,7 +48,11 @@ from hub.statements import (
     TOUCH,
 )
 
-Decide = Callable[[InboundEvent, RuleBook, datetime], Decision]
+#: The rules engine, passed in: (event, rule book, now, routing state) -> decision. Pure: state is looked up here.
+#: The rules field for "a change on this service in the last N minutes".
+CHANGE_MINUTES = "change.minutes_ago"
+
+Decide = Callable[[InboundEvent, RuleBook, datetime, RoutingState], Decision]
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,7 @@ class Outcome:
     incident_status: str | None = None
     occurrences: int = 0
     created: bool = False
+    duplicate: bool = False  # already imported from this mailbox earlier: nothing was stored this time
 
     @property
     def ref(self) -> str | None:
@@ -78,19 +90,51 @@ class NoticeSettings:
 class Intake:
     """Turns typed events into incident changes. One instance per process (it caches the rule book)."""
 
-    def __init__(self, db: Database, decide: Decide, notice_settings: NoticeSettings) -> None:
+    def __init__(
+        self, db: Database, decide: Decide, notice_settings: NoticeSettings, *, files: AttachmentStore | None = None
+    ) -> None:
+        self.db = db
+        self.files = files  # where the edges write emails' attachments before recording them (hub/attachments.py)
         self._committer = GroupCommitter(db, timeout=max(30.0, 3 * db.timeout))
         self._decide = decide
         self._notice = notice_settings
         self._rules = RuleBookCache()
+        self._sla = sla.SlaBookCache()
 
-    def record(self, raw: Raw, event: InboundEvent, *, policy: Policy = NO_POLICY) -> Outcome:
+    def record(
+        self,
+        raw: Raw,
+        event: InboundEvent,
+        *,
+        policy: Policy = NO_POLICY,
+        once: MailboxImport | None = None,
+        reprocessing: int | None = None,
+    ) -> Outcome:
         """Store and apply one event; returns once it is committed. Raises StorageUnavailable if it was not.
 
         Events arriving together on several threads share a transaction (group commit); each is applied in
-        arrival order and sees the ones before it, so dedup within a batch is exact.
+        arrival order and sees the ones before it, so dedup within a batch is exact. With `once`, a message
+        this mailbox already gave us is recognised in the same transaction and not applied again. With
+        `reprocessing`, the unprocessable event of that id is claimed in the same transaction (AlreadyReprocessed
+        if someone did first), so a message is never applied twice.
         """
-        return self._committer.run(lambda conn: self._apply(conn, raw, event, policy))
+        if event.source != "email":
+            return self._committer.run(lambda conn: _once(conn, once, lambda: self._apply(conn, raw, event, policy)))
+        mail = self._mail
+        return self._committer.run(lambda conn: _once(conn, once, lambda: mail(conn, raw, event, policy, reprocessing)))
+
+    def _mail(
+        self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy, reprocessing: int | None
+    ) -> Outcome:
+        """An email: the sender remembered as a contact, then the event applied, then its files listed."""
+        if reprocessing is not None:
+            mail_records.claim(conn, reprocessing)
+        event = mail_records.before(conn, event)
+        outcome = self._apply(conn, raw, event, policy)
+        mail_records.after(conn, event, outcome.event_id, outcome.incident_id)
+        if reprocessing is not None:
+            mail_records.reprocessed_as(conn, reprocessing, outcome.event_id)
+        return outcome
 
     def record_batch(self, items: Sequence[tuple[Raw, InboundEvent]], *, policy: Policy = NO_POLICY) -> list[Outcome]:
         """Store and apply several events (one sender's batch) in one transaction, in order, all or none.
@@ -99,11 +143,13 @@ class Intake:
         """
         return self._committer.run(lambda conn: [self._apply(conn, raw, e, policy) for raw, e in items])
 
-    def record_unprocessable(self, raw: Raw, error: str) -> int:
+    def record_unprocessable(self, raw: Raw, error: str, *, once: MailboxImport | None = None) -> int:
         """Keep an item we could not understand, with the reason, so it can be fixed and reprocessed."""
-        return self._committer.run(
-            lambda conn: _store_event(conn, raw, None, status="unprocessable", error=error[:2000])
-        )
+
+        def keep(conn: Connection) -> Outcome:
+            return Outcome(_store_event(conn, raw, None, status="unprocessable", error=error[:2000]), None)
+
+        return self._committer.run(lambda conn: _once(conn, once, lambda: keep(conn))).event_id
 
     def record_ignored(self, raw: Raw, reason: str) -> int:
         """Keep an item that asks nothing of us (e.g. a downtime notice), with the reason it changed nothing."""
@@ -117,6 +163,8 @@ class Intake:
                 mark_bounced(conn, event.labels["bounced"].split(", "), f"bounce: {event.title}")
             thread = find_thread(conn, event)
             if thread is not None:
+                if thread.status == sla.WAITING:  # the requester answered: the SLA clocks run again
+                    sla.stop_waiting(conn, self._sla.current(conn), thread.id, "the requester replied")
                 return _add_to_thread(conn, raw, thread, event)
             if event.bounce or event.looped:
                 # Never an incident of its own: it would answer mail with mail, the way loops start.
@@ -126,7 +174,19 @@ class Intake:
             return self._resolve(conn, raw, event, policy)
         if event.action is Action.ACKNOWLEDGE:
             summary = f"Acknowledged by {event.source} event"
-            return _change_status(conn, raw, event, ACKNOWLEDGE, "acknowledged", summary)[0]
+            acknowledged, changed = _change_status(conn, raw, event, ACKNOWLEDGE, "acknowledged", summary)
+            if changed is not None:
+                sla.refresh(conn, changed.id)  # the first response is in
+            return acknowledged
+        decision: Decision | None = None
+        book = self._rules.current(conn)
+        if book.decides_before_dedup:
+            # A rule may suppress the event or give it another dedup key: decide before deduplicating on it.
+            decision = self._decision(conn, event, book)
+            if decision.suppressed:
+                return _suppressed(conn, raw, event, decision)
+            if decision.dedup_key:
+                event = replace(event, dedup_key=decision.dedup_key)
         if event.dedup_key:
             repeat = _count_repeat(conn, raw, event)
             if repeat is not None:
@@ -143,8 +203,21 @@ class Intake:
                     )
                     return Outcome(_store_event(conn, raw, event, status="held", error=note), None)
                 CLEAR_COUNT.execute(conn, {"integration": raw.integration_id, "key": event.dedup_key})
-                return self._open(conn, raw, event, policy, occurrences=count)
-        return self._open(conn, raw, event, policy)
+                return self._open(conn, raw, event, policy, occurrences=count, decision=decision)
+        return self._open(conn, raw, event, policy, decision=decision)
+
+    def _decision(self, conn: Connection, event: InboundEvent, book: RuleBook) -> Decision:
+        """The rules' decision, given the state of the groups the rule book assigns within."""
+        groups = book.assignment_groups
+        now = utcnow()
+        service = event.labels.get("service")
+        if CHANGE_MINUTES in book.fields_used and service:  # only when a rule asks: it costs an indexed read
+            facts = {**event.facts, CHANGE_MINUTES: minutes_since_change(conn, service, now)}
+            event = replace(event, facts=MappingProxyType(facts))
+        decision = self._decide(event, book, now, routing_state(conn, groups) if groups else NO_STATE)
+        if event.desk_address:  # a desk's default category and group, over catch-all rules
+            decision = desks.with_defaults(decision, desks.find(conn, event.desk_address), book)
+        return decision
 
     def _reopen(self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy) -> Outcome | None:
         """Reopen the incident with this key if it resolved less than the policy's reopen window ago."""
@@ -155,6 +228,7 @@ class Intake:
         if row is None:
             return None
         changed = _Changed(*row)
+        sla.refresh(conn, changed.id)
         event_id = _store_event(conn, raw, event, incident_id=changed.id)
         reopened = entry(changed.id, "reopened", f"Reopened by {event.source} event", event_id=event_id)
         owed = to_assignee(conn, changed.assignee, lambda assignee: notices.reopening(
@@ -165,12 +239,22 @@ class Intake:
         return Outcome(event_id, changed.id, "open", changed.occurrences)
 
     def _open(
-        self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy = NO_POLICY, *, occurrences: int = 1
+        self,
+        conn: Connection,
+        raw: Raw,
+        event: InboundEvent,
+        policy: Policy = NO_POLICY,
+        *,
+        occurrences: int = 1,
+        decision: Decision | None = None,
     ) -> Outcome:
         now = utcnow()
-        decision = self._decide(event, self._rules.current(conn), now)
+        if decision is None:
+            decision = self._decision(conn, event, self._rules.current(conn))
+        if decision.suppressed:
+            return _suppressed(conn, raw, event, decision)
         values: dict[str, Any] = {
-            "title": event.title[:500],
+            "title": (decision.title or event.title)[:500],
             "description": event.description,
             "status": "open",
             "priority": decision.priority,
@@ -185,6 +269,8 @@ class Intake:
             "first_seen": now,
             "last_seen": now,
             "labels": dict(event.labels),
+            "service": decision.service,
+            "tags": list(decision.tags) or None,
         }
         statement = INSERT_INCIDENT_UNLESS_OPEN[conn.dialect.name] if event.dedup_key else INSERT_INCIDENT
         incident_id = statement.scalar(conn, values)
@@ -192,14 +278,31 @@ class Intake:
             # A concurrent request opened the incident for this dedup key first: count ours on the winner.
             repeat = _count_repeat(conn, raw, event)
             if repeat is None:  # the winner was resolved in between; a very rare race, so simply try again
-                return self._open(conn, raw, event, policy, occurrences=occurrences)
+                return self._open(conn, raw, event, policy, occurrences=occurrences, decision=decision)
             return repeat
+        if decision.assigned_from and decision.assignee:
+            advance_pointer(conn, decision.assigned_from, decision.assignee)
+        facts = sla.facts_of(decision.priority, values["service"] or event.labels.get("service"), decision.category,
+                             event.labels)  # fmt: skip
+        sla_note = sla.start(conn, self._sla.current(conn), incident_id, facts, now)
         trace = decision.trace_json()
-        event_id = _store_event(conn, raw, event, incident_id=incident_id, trace={"rules": trace})
+        event_id = _store_event(conn, raw, event, incident_id=incident_id, trace=_trace_record(decision))
+        occurrence = Occurrence(incident_id, values["title"], now, event.dedup_key, raw.integration_id,
+                                values["service"], decision.category)  # fmt: skip
+        known = link_new_incident(conn, incident_id, occurrence)  # a recurrence a problem already covers
         # A silence (maintenance window) lets the incident be opened and counted, but no one is notified.
-        owed = [] if decision.silenced_by is not None else self._owed_notices(conn, incident_id, values, event)
-        opened = entry(incident_id, "opened", _opened_summary(decision), event_id=event_id, data={"rules": trace})
-        self._notify(conn, raw, event, policy, incident_id, owed, also=[opened])
+        owed = [] if decision.silenced_by is not None else self._owed_notices(conn, incident_id, values, event, known)
+        data = {"rules": trace, **mail_records.opened_data(event)}
+        opened = entry(incident_id, "opened", _opened_summary(decision), event_id=event_id, data=data)
+        notes: list[dict[str, Any]] = []
+        if decision.channels and decision.silenced_by is None:
+            to_channels, notes = self._to_channels(conn, incident_id, values, decision.channels)
+            owed = [*owed, *to_channels]
+        if sla_note is not None:
+            notes.append(sla_note)
+        if decision.escalation and decision.silenced_by is None:
+            notes.append(escalation.start(conn, incident_id, decision.escalation, now))
+        self._notify(conn, raw, event, policy, incident_id, owed, also=[opened, *notes])
         return Outcome(event_id, incident_id, "open", occurrences, created=True)
 
     def _resolve(self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy) -> Outcome:
@@ -207,6 +310,7 @@ class Intake:
         outcome, changed = _change_status(conn, raw, event, RESOLVE, "resolved", summary)
         if changed is None:
             return outcome
+        sla.refresh(conn, changed.id)
         owed = to_assignee(conn, changed.assignee, lambda assignee: notices.resolution(
             incident_id=changed.id, title=changed.title, assignee=assignee, source=event.source,
             desk_address=self._notice.desk_addresses[0], base_url=self._notice.base_url,
@@ -234,8 +338,31 @@ class Intake:
             owed = []
         owe(conn, incident_id, owed, also=entries)
 
+    def _to_channels(
+        self, conn: Connection, incident_id: int, incident: dict[str, Any], names: Sequence[str]
+    ) -> tuple[list[notices.Notice], list[dict[str, Any]]]:
+        """Notices for the channels the rules named, and a timeline note for each name that is no channel."""
+        facts = channels.incident_facts(
+            kind="opened",
+            incident_id=incident_id,
+            title=incident["title"],
+            priority=incident["priority"],
+            severity=incident["severity"],
+            status="open",
+            assignee=incident["assignee"],
+            category=incident["category"],
+            base_url=self._notice.base_url,
+        )
+        owed, missing = channels.channel_notices(conn, names, facts, desk_address=self._notice.desk_addresses[0])
+        return owed, [entry(incident_id, "notification", line) for line in missing]
+
     def _owed_notices(
-        self, conn: Connection, incident_id: int, incident: dict[str, Any], event: InboundEvent
+        self,
+        conn: Connection,
+        incident_id: int,
+        incident: dict[str, Any],
+        event: InboundEvent,
+        known: Known | None = None,
     ) -> list[notices.Notice]:
         desk = self._notice.desk_addresses
         owed: list[notices.Notice] = []
@@ -249,6 +376,7 @@ class Intake:
                     desk_address=desk[0],
                     in_reply_to=event.message_id,
                     base_url=self._notice.base_url,
+                    workaround=known.workaround if known is not None and known.share_workaround else None,
                 )
             )
         assignee = incident["assignee"]
@@ -264,6 +392,18 @@ class Intake:
                 )
             )
         return owed
+
+
+def _once(conn: Connection, item: MailboxImport | None, apply: Callable[[], Outcome]) -> Outcome:
+    """Apply a mailbox's message unless it was imported before, and remember it in the same transaction."""
+    if item is None:
+        return apply()
+    earlier = earlier_import(conn, item)
+    if earlier is not None:
+        return Outcome(earlier[0] or 0, earlier[1], duplicate=True)
+    outcome = apply()
+    remember_import(conn, item, outcome.event_id)
+    return outcome
 
 
 def _store_event(
@@ -335,7 +475,7 @@ def _add_to_thread(conn: Connection, raw: Raw, incident: Thread, event: InboundE
     TOUCH.execute(conn, {"incident": incident.id, "now": utcnow()})
     event_id = _store_event(conn, raw, event, incident_id=incident.id)
     summary = f"Reply from {event.requester or 'unknown sender'}: {event.title}"
-    data = {"body": event.description[:20000]}
+    data = mail_records.thread_data(event)
     INSERT_TIMELINE.execute(conn, entry(incident.id, "email", summary, event_id=event_id, data=data))
     return Outcome(event_id, incident.id, incident.status, incident.occurrences)
 
@@ -356,12 +496,46 @@ def _count_params(raw: Raw, event: InboundEvent, policy: Policy) -> dict[str, An
     return {"integration": raw.integration_id, "key": event.dedup_key, "now": now, "since": since}
 
 
+def _trace_record(decision: Decision) -> dict[str, Any]:
+    """What is stored with the event: the matching rules (with their conditions and what each set) and the result."""
+    result = {
+        "priority": decision.priority,
+        "category": decision.category,
+        "assignee": decision.assignee,
+        "service": decision.service,
+        "tags": list(decision.tags),
+        "impact": decision.impact,
+        "urgency": decision.urgency,
+        "title": decision.title,
+        "dedup_key": decision.dedup_key,
+        "channels": list(decision.channels),
+        "suppressed": decision.suppressed,
+    }
+    return {"rules": decision.trace_json(), "evaluated": decision.evaluated, "decision": result}
+
+
+def _suppressed(conn: Connection, raw: Raw, event: InboundEvent, decision: Decision) -> Outcome:
+    """A rule suppressed the event: kept, with the trace saying which rule and why, but no incident."""
+    rule = next((step.rule for step in decision.trace if "suppress" in step.sets), "a rule")
+    error = f"suppressed by rule {rule!r}"
+    return Outcome(
+        _store_event(conn, raw, event, status="suppressed", error=error, trace=_trace_record(decision)), None
+    )
+
+
 def _opened_summary(decision: Decision) -> str:
     parts = [f"Opened as P{decision.priority}"]
     if decision.silenced_by is not None:
         parts.append(f"silenced by silence {decision.silenced_by} (no notifications)")
     if decision.category:
         parts.append(f"category {decision.category}")
+    if decision.service:
+        parts.append(f"service {decision.service}")
     if decision.assignee:
-        parts.append(f"assigned to {decision.assignee}")
+        parts.append(
+            f"assigned to {decision.assignee}"
+            + (f" (group {decision.assigned_from})" if decision.assigned_from else "")
+        )
+    if decision.tags:
+        parts.append(f"tags {', '.join(decision.tags)}")
     return ", ".join(parts)

@@ -1,4 +1,5 @@
-"""Periodic upkeep that no event triggers: resolving incidents that went quiet, settling flapping alerts.
+"""Periodic upkeep that no event triggers: resolving incidents that went quiet, settling flapping alerts,
+announcing SLA warnings and breaches (hub/sla.py).
 
 Run by the dispatcher process every half minute or so (`switchboard dispatch`), like a cron inside the hub.
 """
@@ -11,7 +12,7 @@ from functools import partial
 
 from sqlalchemy import select, update
 
-from hub import notices
+from hub import notices, sla
 from hub.db import Database
 from hub.intake import NoticeSettings
 from hub.models import OPEN_STATUSES, AlertState, Incident, Integration, utcnow
@@ -53,6 +54,7 @@ def auto_resolve_quiet(db: Database, settings: NoticeSettings, now: datetime | N
                     desk_address=settings.desk_addresses[0], base_url=settings.base_url,
                 ))  # fmt: skip
                 owe(conn, incident_id, owed, also=[entry(incident_id, "resolved", summary)])
+                sla.refresh(conn, incident_id, now)
             resolved += len(rows)
     if resolved:
         log.info("auto-resolved %d quiet incident(s)", resolved)
@@ -106,3 +108,4 @@ def upkeep(db: Database, settings: NoticeSettings) -> None:
     """Every periodic chore, in one call for the dispatcher's loop."""
     auto_resolve_quiet(db, settings)
     settle_flapping(db, settings)
+    sla.sweep(db, settings)

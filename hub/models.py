@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -102,6 +104,21 @@ class Incident(Base):
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
     labels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    acknowledged_at: Mapped[datetime | None]  # first acknowledgement or reply by a person (MTTA)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"))
+    service: Mapped[str | None] = mapped_column(String(100))  # a name in the services catalogue
+    # SLA clocks (hub/sla.py): due times in business time under the policy that fitted when it was opened or
+    # re-prioritised. `sla_next_at` is the next instant a clock warns or breaches: the sweep's one indexed query.
+    sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id", ondelete="SET NULL"))
+    sla_state: Mapped[str | None] = mapped_column(String(20))  # ok|warning|breached|paused|met; None: no SLA
+    sla_response_warn_at: Mapped[datetime | None]
+    sla_response_due_at: Mapped[datetime | None]
+    sla_warn_at: Mapped[datetime | None]
+    sla_due_at: Mapped[datetime | None]  # resolution
+    sla_paused_at: Mapped[datetime | None]  # while waiting on the requester
+    sla_next_at: Mapped[datetime | None]
+    tags: Mapped[list[str] | None] = mapped_column(JSON)  # added by routing rules
+    problem_id: Mapped[int | None] = mapped_column(ForeignKey("problems.id", ondelete="SET NULL"), index=True)
 
     timeline: Mapped[list[TimelineEntry]] = relationship(
         back_populates="incident", order_by="TimelineEntry.id", cascade="all, delete-orphan"
@@ -117,6 +134,7 @@ class Incident(Base):
             unique=True,
         ),
         Index("ix_incidents_status_last_seen", "status", "last_seen"),
+        _partial_index("ix_incidents_sla_next_at", "sla_next_at", "sla_next_at IS NOT NULL"),
     )
 
     @property
@@ -206,6 +224,10 @@ class Rule(Base):
     set_assignee: Mapped[str | None] = mapped_column(String(320))
     stop: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # A condition tree ({all|any|not} groups of {field, op, value}) and the actions; NULL in rules made before
+    # conditions could nest, which keep their one test in field/op/value and their actions in set_*.
+    condition: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    actions: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Silence(Base):
@@ -286,9 +308,366 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     sent_at: Mapped[datetime | None]
+    # Each row keeps its own retry state: a batch job retries only the rows that failed, each when it is due.
+    next_attempt_at: Mapped[datetime | None]  # pending rows wait until then (None: at once)
+    give_up_at: Mapped[datetime | None]  # set at the first failure: a row still failing after this is dead
+    job_id: Mapped[str | None] = mapped_column(String(64))  # the RQ job that holds a queued row
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the facts webhook and chat channels render
 
     __table_args__ = (
         Index("ix_outbox_status_updated_at", "status", "updated_at"),
         Index("ix_outbox_recipient_created_at", "recipient", "created_at"),  # per-address caps
         _partial_index("ix_outbox_message_id", "message_id", "message_id IS NOT NULL"),
+        Index("ix_outbox_job_id", "job_id"),
     )
+
+
+class Channel(Base):
+    """Somewhere rules can send notifications: an email address, a generic webhook, or a chat incoming webhook."""
+
+    __tablename__ = "channels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # email|webhook|slack|teams|mattermost
+    url: Mapped[str | None] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(String(10), default="POST")
+    headers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    body_template: Mapped[str | None] = mapped_column(Text)  # Jinja2, rendered in a sandbox
+    to_address: Mapped[str | None] = mapped_column(String(320))  # email channels
+    signing_secret: Mapped[str | None] = mapped_column(String(128))  # webhook HMAC key (kept: it signs each send)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Mailbox(Base):
+    """An IMAP mailbox the `imap` watcher imports mail from, with its checkpoint (UIDVALIDITY + last UID).
+
+    The secret is what logging in needs, so it cannot be hashed: either a reference (`env:VAR`, `file:PATH`, read
+    at each connect so a refreshed OAuth2 token is picked up) or, when given on the command line, the password.
+    """
+
+    __tablename__ = "mailboxes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int] = mapped_column(Integer)
+    tls: Mapped[str] = mapped_column(String(10), default="ssl")  # ssl|starttls|none
+    username: Mapped[str] = mapped_column(String(320))
+    auth: Mapped[str] = mapped_column(String(10), default="password")  # password|xoauth2
+    secret: Mapped[str] = mapped_column(Text)  # env:VAR | file:PATH | literal:VALUE
+    folder: Mapped[str] = mapped_column(String(500), default="INBOX")
+    after_import: Mapped[str] = mapped_column(String(510), default="seen")  # seen | move:<folder>
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # UIDs are unsigned 32-bit: beyond PostgreSQL's INTEGER.
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_checked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ImportedMessage(Base):
+    """A message already imported from a mailbox, by Message-ID (or content digest): written in the transaction
+    that stores it, so a message fetched again after a crash between commit and flag is never imported twice."""
+
+    __tablename__ = "imported_messages"
+
+    mailbox_id: Mapped[int] = mapped_column(ForeignKey("mailboxes.id", ondelete="CASCADE"), primary_key=True)
+    message_key: Mapped[str] = mapped_column(String(998), primary_key=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    uid: Mapped[int] = mapped_column(BigInteger)
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Service(Base):
+    """An entry of the service catalogue: what incidents, SLAs, problems and changes hang off."""
+
+    __tablename__ = "services"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    owner_group: Mapped[str | None] = mapped_column(String(320))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BusinessCalendar(Base):
+    """When SLA clocks run: weekly hours in a time zone, minus holidays (hub/business_hours.py does the sums)."""
+
+    __tablename__ = "calendars"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    tz: Mapped[str] = mapped_column(String(64))
+    hours: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"mon": [["09:00", "17:00"]], ...}
+    holiday_country: Mapped[str | None] = mapped_column(String(10))
+    holiday_subdivision: Mapped[str | None] = mapped_column(String(10))
+    holiday_dates: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # {"dates": ["2026-12-24", ...]}
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SlaPolicy(Base):
+    """Targets for incidents of one priority, optionally only of one service, category or organisation."""
+
+    __tablename__ = "sla_policies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    priority: Mapped[int] = mapped_column(Integer)
+    service: Mapped[str | None] = mapped_column(String(100))
+    category: Mapped[str | None] = mapped_column(String(100))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    calendar_id: Mapped[int | None] = mapped_column(ForeignKey("calendars.id", ondelete="RESTRICT"))
+    # Targets in seconds of business time; None: that clock is not kept.
+    first_response: Mapped[int | None] = mapped_column(Integer)
+    next_update: Mapped[int | None] = mapped_column(Integer)
+    resolution: Mapped[int | None] = mapped_column(Integer)
+    warn_at: Mapped[float] = mapped_column(Float, default=0.75)  # share of a target at which it warns
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RuleSetting(Base):
+    """Rule-book wide settings saved with the rules (the priority matrix, the time zone of time conditions)."""
+
+    __tablename__ = "rule_settings"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"value": ...}
+
+
+class RuleVersion(Base):
+    """One saved state of the rule book, as its deterministic YAML export, with who saved it and the diff."""
+
+    __tablename__ = "rule_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # the version number people see
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    author: Mapped[str] = mapped_column(String(320))
+    summary: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text)
+    diff: Mapped[str] = mapped_column(Text)  # unified diff from the version before
+
+
+class Group(Base):
+    """A team incidents can be assigned to; rules pick a member by strategy (fixed, round robin, fewest open)."""
+
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    last_assigned: Mapped[str | None] = mapped_column(String(320))  # the round-robin pointer
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GroupMember(Base):
+    __tablename__ = "group_members"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)  # the order strategies go round in
+
+
+class AuditEntry(Base):
+    """One admin change: who did what to which thing, kept so a team can answer "who changed this?"."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(320))  # a person's email, an API token's name, or "cli"
+    action: Mapped[str] = mapped_column(String(64), index=True)  # e.g. user.create, integration.rotate
+    target: Mapped[str] = mapped_column(String(320))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Problem(Base):
+    """The cause behind recurring incidents (ITIL problem management): investigated, then a known error with a
+    workaround, then fixed. `match_key` names the recurrence it covers, so new incidents of it join it."""
+
+    __tablename__ = "problems"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    state: Mapped[str] = mapped_column(String(20), default="new")  # new|investigating|known_error|resolved|closed
+    match_key: Mapped[str | None] = mapped_column(String(700), index=True)  # hub.recurrence.group_key
+    service: Mapped[str | None] = mapped_column(String(100))
+    category: Mapped[str | None] = mapped_column(String(100))
+    owner: Mapped[str | None] = mapped_column(String(320))
+    root_cause: Mapped[str] = mapped_column(Text, default="")
+    workaround: Mapped[str] = mapped_column(Text, default="")
+    share_workaround: Mapped[bool] = mapped_column(Boolean, default=False)  # in requesters' acknowledgements
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    resolved_at: Mapped[datetime | None]
+
+    @property
+    def ref(self) -> str:
+        return f"PRB-{self.id}"
+
+
+class Change(Base):
+    """A change request (ITIL change enablement), or a deployment a tool reported, recorded as a standard change.
+
+    Its state moves only through hub/change_states.py; approvals are N of the M named `approvers`.
+    """
+
+    __tablename__ = "changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    service: Mapped[str | None] = mapped_column(String(100))  # a name in the services catalogue
+    type: Mapped[str] = mapped_column(String(20))  # standard|normal|emergency
+    state: Mapped[str] = mapped_column(String(20), default="new")
+    risk: Mapped[str] = mapped_column(String(10), default="low")  # low|medium|high
+    impact: Mapped[str] = mapped_column(Text, default="")
+    planned_start: Mapped[datetime | None]
+    planned_end: Mapped[datetime | None]
+    implementation_plan: Mapped[str] = mapped_column(Text, default="")
+    test_plan: Mapped[str] = mapped_column(Text, default="")
+    backout_plan: Mapped[str] = mapped_column(Text, default="")
+    requested_by: Mapped[str] = mapped_column(String(320))
+    approvers: Mapped[list[str]] = mapped_column(JSON, default=list)  # the M people who may approve
+    required_approvals: Mapped[int] = mapped_column(Integer, default=0)  # N of them must
+    # When it was carried out (implemented, failed or backed out): what incidents are correlated on.
+    implemented_at: Mapped[datetime | None] = mapped_column(index=True)
+    source: Mapped[str] = mapped_column(String(20), default="manual")  # manual|deploy
+    link: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[str | None] = mapped_column(String(200))
+    environment: Mapped[str | None] = mapped_column(String(100))
+    # Deploys: the integration that reported it and the tool's deploy id, so a later status updates this change.
+    integration_id: Mapped[int | None] = mapped_column(ForeignKey("integrations.id", ondelete="SET NULL"))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    approvals: Mapped[list[ChangeApproval]] = relationship(
+        back_populates="change", order_by="ChangeApproval.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        _partial_index("uq_changes_deploy", ["integration_id", "external_id"], "external_id IS NOT NULL", unique=True),
+    )
+
+    @property
+    def ref(self) -> str:
+        return f"CHG-{self.id}"
+
+
+class ChangeApproval(Base):
+    """One named approver's decision on a change, with their comment; one per approver."""
+
+    __tablename__ = "change_approvals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id", ondelete="CASCADE"))
+    approver: Mapped[str] = mapped_column(String(320))
+    decision: Mapped[str] = mapped_column(String(10))  # approve|reject
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    change: Mapped[Change] = relationship(back_populates="approvals")
+
+    __table_args__ = (Index("uq_change_approvals_approver", "change_id", "approver", unique=True),)
+
+
+class FreezeWindow(Base):
+    """A time no change may be carried out in (for one service, or all): only emergencies, with an extra approval."""
+
+    __tablename__ = "freeze_windows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime] = mapped_column(index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    service: Mapped[str | None] = mapped_column(String(100))  # None: every service
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Attachment(Base):
+    """A file an email carried. The bytes live in the attachment store under SWITCHBOARD_HOME, named by their
+    SHA-256 (so a logo sent a thousand times is kept once); one over the limits is listed with `stored` false."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))  # sanitised: no path, no control characters
+    content_type: Mapped[str] = mapped_column(String(255))  # as sent; never served as such unless known safe
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    inline: Mapped[bool] = mapped_column(Boolean, default=False)  # an inline image rather than an attached file
+    stored: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str | None] = mapped_column(Text)  # why it was not stored
+
+
+class Organisation(Base):
+    """A requester's organisation, made from the domain of their address on their first mail (not for free-mail
+    domains); SLA policies can narrow by its name through the incident's `organisation` label."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    domain: Mapped[str] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Contact(Base):
+    """Someone who has emailed the desk, made on their first mail."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DeskAddress(Base):
+    """A service desk address with the category and group its mail gets when no specific rule decides them."""
+
+    __tablename__ = "desk_addresses"
+
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    category: Mapped[str | None] = mapped_column(String(100))
+    group: Mapped[str | None] = mapped_column("group_name", String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EscalationPolicy(Base):
+    """Who is told, and when, while an incident stays unacknowledged: steps of (delay, targets), repeated."""
+
+    __tablename__ = "escalation_policies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{"after": seconds, "notify": [target, ...]}]
+    repeat: Mapped[int] = mapped_column(Integer, default=0)  # times the whole list runs again after the last step
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Escalation(Base):
+    """One timed step owed for one incident: written with the incident (so it survives anything), handed to RQ's
+    scheduler by the dispatcher, and fired by a worker, which checks the incident is still unacknowledged."""
+
+    __tablename__ = "escalations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    policy_id: Mapped[int] = mapped_column(ForeignKey("escalation_policies.id", ondelete="CASCADE"))
+    step: Mapped[int] = mapped_column(Integer)
+    round: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled|queued|done|stopped
+    job_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_escalations_status_due_at", "status", "due_at"),)

@@ -58,6 +58,8 @@ INCIDENT_COLUMNS = (
     "first_seen",
     "last_seen",
     "labels",
+    "service",
+    "tags",
 )
 TIMELINE_COLUMNS = ("incident_id", "at", "kind", "summary", "event_id", "data")
 OUTBOX_COLUMNS = (
@@ -74,6 +76,7 @@ OUTBOX_COLUMNS = (
     "attempts",
     "created_at",
     "updated_at",
+    "payload",
 )
 
 INSERT_EVENT = Prepared(insert(EVENTS).returning(EVENTS.c.id), EVENT_COLUMNS)
@@ -113,7 +116,11 @@ RESOLVE = Prepared(
 ACKNOWLEDGE = Prepared(
     update(INCIDENTS)
     .where(OPEN_WITH_KEY, INCIDENTS.c.status == "open")
-    .values(status="acknowledged", last_seen=bindparam("now"))
+    .values(
+        status="acknowledged",
+        last_seen=bindparam("now"),
+        acknowledged_at=func.coalesce(INCIDENTS.c.acknowledged_at, bindparam("now")),
+    )
     .returning(INCIDENTS.c.id, INCIDENTS.c.occurrences, INCIDENTS.c.title, INCIDENTS.c.assignee),
     ("key", "integration", "now"),
 )

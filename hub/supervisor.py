@@ -1,7 +1,7 @@
 """`switchboard up`: the whole hub as one process tree on one machine.
 
 It starts the embedded Redis (when REDIS_URL is unset), migrates the database, then runs each part as a child
-process exactly as the Procfile would (`switchboard web|smtp|worker|dispatch`), watches them, and stops them in
+process exactly as the Procfile would (`switchboard web|smtp|imap|worker|dispatch`), watches them, and stops them in
 order on Ctrl-C or SIGTERM: intake first, so nothing is accepted that cannot be finished, workers last.
 """
 
@@ -18,6 +18,7 @@ from types import FrameType
 
 import click
 
+from hub import telemetry
 from hub.config import Settings
 from hub.errors import ConfigError, StorageUnavailable
 from hub.migrate import upgrade_database
@@ -25,8 +26,9 @@ from hub.net import wait_for_port
 from hub.processes import spawn
 from hub.redis_server import RedisServer
 
-#: Start order; shutdown runs in reverse.
-PARTS = ("worker", "dispatch", "smtp", "web")
+#: Start order; shutdown runs in reverse. `imap` always runs: with no mailboxes configured it only re-reads the
+#: list now and then, so a mailbox added later is watched without a restart.
+PARTS = ("worker", "dispatch", "smtp", "imap", "web")
 #: A worker may be in the middle of an SMTP exchange (30 s socket timeout): give it time to finish.
 STOP_TIMEOUT = {"worker": 35.0}
 
@@ -72,6 +74,7 @@ def up(workers: int) -> None:
 
     previous = {sig: signal.signal(sig, _request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     env = dict(os.environ, SWITCHBOARD_HOME=str(settings.home), SECRET_KEY=settings.secret_key)
+    telemetry.prepare_multiprocess_dir(settings.home, env)  # web workers and the SMTP listener share /metrics
     redis_server: RedisServer | None = None
     children: list[Child] = []
     try:

@@ -6,10 +6,12 @@ import itertools
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import redis
+import trustme
 from click.testing import CliRunner
 
 from hub.config import Settings
@@ -19,9 +21,10 @@ from hub.migrate import upgrade
 from hub.net import free_port
 from hub.redis_server import RedisServer, bundled_binary
 from ingest.pipeline import make_intake
-from tests.servers import PostgresCluster, SmtpSink
+from tests.servers import Dovecot, PostgresCluster, SmtpSink
 
 _db_names = itertools.count(1)
+_accounts = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
@@ -115,3 +118,47 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     cli = CliRunner()
     assert cli.invoke(main, ["db", "upgrade"]).exit_code == 0
     return cli
+
+
+@pytest.fixture(scope="session")
+def imap_ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def dovecot(imap_ca: trustme.CA) -> Iterator[Dovecot]:
+    """One Dovecot for the session, on free loopback ports (plain + STARTTLS, and implicit TLS)."""
+    if Dovecot.binary() is None:
+        if os.environ.get("CI"):
+            pytest.fail("Dovecot is not installed; `make test` installs dovecot-imapd with apt-get")
+        pytest.skip("Dovecot is not installed (make test installs dovecot-imapd)")
+    cert = imap_ca.issue_cert("127.0.0.1", "localhost")
+    server = Dovecot(cert.cert_chain_pems[0].bytes().decode(), cert.private_key_pem.bytes().decode()).start()
+    yield server
+    server.stop()
+
+
+@dataclass(frozen=True)
+class ImapAccount:
+    """A fresh login on the test Dovecot, with an empty INBOX."""
+
+    server: Dovecot
+    user: str
+    password: str
+
+    def client(self):  # type: ignore[no-untyped-def]
+        return self.server.client(self.user, self.password)
+
+    def append(self, raw: bytes, folder: str = "INBOX") -> None:
+        client = self.client()
+        try:
+            client.append(folder, raw)
+        finally:
+            client.logout()
+
+
+@pytest.fixture
+def imap_account(dovecot: Dovecot) -> ImapAccount:
+    account = ImapAccount(dovecot, f"desk{os.getpid()}x{next(_accounts)}", "correct horse battery")
+    dovecot.add_user(account.user, account.password)
+    return account

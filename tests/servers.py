@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import json
 import os
 import pwd
 import shutil
@@ -13,10 +14,12 @@ import time
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 from aiosmtpd.controller import Controller
 
-from hub.net import free_port
+from hub.net import free_port, wait_for_port
 
 
 @dataclass
@@ -138,3 +141,172 @@ def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05, message
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {message}")
         time.sleep(interval)
+
+
+class Dovecot:
+    """A real Dovecot IMAP server (Debian's dovecot-imapd) with a throwaway config, users and maildirs.
+
+    It never touches the system's instance: its own base_dir, a passwd-file per user (so tests can add
+    users while it runs), maildirs under a temporary folder, and its log in `log_path`. With a
+    certificate it also offers STARTTLS on the plain port and implicit TLS on `tls_port`. XOAUTH2 logins are
+    checked, as at Microsoft or Google, by OAuth2 token introspection: here a small HTTP server on loopback
+    that knows the tokens given to `add_token`.
+    """
+
+    def __init__(self, cert_pem: str | None = None, key_pem: str | None = None) -> None:
+        self.port = free_port()
+        self.tls_port = free_port() if cert_pem else None
+        self.root = tempfile.mkdtemp(prefix="switchboard-dovecot-")
+        self.log_path = os.path.join(self.root, "dovecot.log")
+        self._users = os.path.join(self.root, "users")
+        self._cert = (cert_pem, key_pem) if cert_pem and key_pem else None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._tokens: dict[str, str] = {}
+        self._introspection = ThreadingHTTPServer(("127.0.0.1", 0), _introspection_handler(self._tokens))
+
+    @staticmethod
+    def binary() -> str | None:
+        return shutil.which("dovecot") or next((p for p in ("/usr/sbin/dovecot",) if os.path.exists(p)), None)
+
+    def _config(self) -> str:
+        mail = os.path.join(self.root, "mail")
+        if os.geteuid() == 0:  # Dovecot refuses to keep mail as root: use nobody, and its own service users
+            internal, login, uid, gid = "dovecot", "dovenull", 65534, 65534
+        else:
+            me = pwd.getpwuid(os.geteuid())
+            internal = login = me.pw_name
+            uid, gid = me.pw_uid, me.pw_gid
+        os.makedirs(mail)
+        os.chown(mail, uid, gid)
+        os.chmod(self.root, 0o755)
+        tls = "ssl = no"
+        imaps = "  inet_listener imaps {\n    port = 0\n  }"
+        if self._cert:
+            cert, key = os.path.join(self.root, "cert.pem"), os.path.join(self.root, "key.pem")
+            with open(cert, "w") as f:
+                f.write(self._cert[0])
+            with open(key, "w") as f:
+                f.write(self._cert[1])
+            os.chmod(key, 0o600)
+            tls = f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}"
+            imaps = (
+                f"  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {self.tls_port}\n    ssl = yes\n  }}"
+            )
+        return f"""
+base_dir = {self.root}/run
+instance_name = switchboard-test-{self.port}
+listen = 127.0.0.1
+protocols = imap
+{tls}
+disable_plaintext_auth = no
+auth_mechanisms = plain login xoauth2
+# Tests fail logins on purpose: no delay, and no per-IP penalty (the anvil-auth-penalty listener is off), or
+# every later login from 127.0.0.1 would wait for them.
+auth_failure_delay = 0
+log_path = {self.log_path}
+default_internal_user = {internal}
+default_login_user = {login}
+first_valid_uid = 1
+mail_location = maildir:{mail}/%u
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2
+  args = {self.root}/oauth2.conf.ext
+}}
+passdb {{
+  driver = passwd-file
+  mechanisms = plain login
+  args = scheme=PLAIN username_format=%u {self._users}/%u
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={mail}/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {self.port}
+  }}
+{imaps}
+}}
+service anvil {{
+  chroot =
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+"""
+
+    def start(self) -> Dovecot:
+        binary = self.binary()
+        assert binary, "dovecot is not installed (apt-get install dovecot-imapd)"
+        conf = os.path.join(self.root, "dovecot.conf")
+        with open(conf, "w") as f:
+            f.write(self._config())
+        with open(os.path.join(self.root, "oauth2.conf.ext"), "w") as f:
+            url = f"http://127.0.0.1:{self._introspection.server_address[1]}/introspect"
+            f.write(f"introspection_mode = post\nintrospection_url = {url}\nforce_introspection = yes\n"
+                    "username_attribute = username\nactive_attribute = active\nactive_value = true\n")  # fmt: skip
+        threading.Thread(target=self._introspection.serve_forever, daemon=True).start()
+        os.makedirs(self._users)
+        os.chmod(self._users, 0o755)
+        with open(os.path.join(self.root, "stdout.log"), "wb") as output:  # start-up errors, before log_path
+            self._process = subprocess.Popen([binary, "-F", "-c", conf], stdout=output, stderr=subprocess.STDOUT)
+        try:
+            wait_for_port("127.0.0.1", self.port, timeout=15)
+        except TimeoutError:
+            self.stop()
+            raise
+        return self
+
+    def add_user(self, name: str, password: str) -> None:
+        """A login with an empty mailbox of its own: a passwd-file per user, since Dovecot looks at a changed
+        passwd-file at most once a second and a test that adds a user must be able to log in at once."""
+        path = os.path.join(self._users, name)
+        with open(path, "w") as f:
+            f.write(f"{name}:{{PLAIN}}{password}\n")
+        os.chmod(path, 0o644)
+
+    def add_token(self, token: str, user: str) -> None:
+        """An OAuth2 access token that logs `user` in with XOAUTH2 (an unknown token is inactive)."""
+        self._tokens[token] = user
+
+    def client(self, user: str, password: str):  # type: ignore[no-untyped-def]
+        """A logged-in IMAPClient for arranging a test (appending mail, reading flags)."""
+        from imapclient import IMAPClient
+
+        client = IMAPClient("127.0.0.1", self.port, ssl=False, timeout=10)
+        client.login(user, password)
+        return client
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._introspection.shutdown()
+        self._introspection.server_close()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _introspection_handler(tokens: dict[str, str]) -> type[BaseHTTPRequestHandler]:
+    """RFC 7662 token introspection, as Dovecot's oauth2 passdb asks it: POST token=..., JSON back."""
+
+    class Introspection(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            form = parse_qs(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
+            user = tokens.get(form.get("token", [""])[0])
+            body = json.dumps({"active": True, "username": user} if user else {"active": False}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:  # quiet
+            pass
+
+    return Introspection

@@ -113,6 +113,12 @@ def test_alert_and_email_become_routed_incidents_with_notifications_delivered(
     assert ack["Subject"] == "[INC-2] Printer on fire" and ack["In-Reply-To"] == "<printer-1@example.com>"
     assert received["oncall@example.com"]["Subject"].startswith("[INC-1] P1")
 
+    # Ingest latency is observed in each gunicorn worker and in the SMTP listener, and /metrics adds them up.
+    with urllib.request.urlopen(f"{base}/metrics", timeout=10) as resp:
+        metrics = resp.read().decode()
+    assert 'switchboard_ingest_seconds_count{source="e2e"} 2.0' in metrics
+    assert 'switchboard_ingest_seconds_count{source="email"} 1.0' in metrics
+
 
 def test_ctrl_c_stops_every_part_cleanly(hub_env: dict[str, str], running_hub: subprocess.Popen[str]) -> None:
     running_hub.send_signal(signal.SIGINT)
@@ -121,3 +127,42 @@ def test_ctrl_c_stops_every_part_cleanly(hub_env: dict[str, str], running_hub: s
     assert "up: stopped" in output
     sock = Path(hub_env["SWITCHBOARD_HOME"]) / "redis" / "redis.sock"
     wait_until(lambda: not sock.exists(), timeout=10, message="the embedded Redis to shut down")
+
+
+def test_agent_reply_reaches_the_requester_and_their_answer_lands_in_the_same_incident(
+    hub_env: dict[str, str], smtp_sink: SmtpSink, running_hub: subprocess.Popen[str]
+) -> None:
+    base = f"http://127.0.0.1:{hub_env['SWITCHBOARD_WEB_PORT']}"
+    token = switchboard(hub_env, "token", "create", "--name", "agent-bot", "--role", "agent").splitlines()[-1]
+    smtp_port = int(hub_env["SWITCHBOARD_SMTP_PORT"])
+
+    question = EmailMessage()
+    question["From"], question["To"], question["Subject"] = "ann@example.com", "helpdesk@localhost", "VPN drops"
+    question["Message-ID"] = "<vpn-1@example.com>"
+    question.set_content("Every hour, since Monday.")
+    with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as client:
+        client.send_message(question)
+    smtp_sink.handler.wait_for(1, timeout=30)  # the acknowledgement
+
+    status, _ = http("POST", f"{base}/api/v1/incidents/INC-1/comments", token,
+                     {"text": "Which client version do you run?", "reply": True})  # fmt: skip
+    assert status == 201
+    reply = smtp_sink.handler.wait_for(2, timeout=30)[-1].message
+    assert reply["To"] == "ann@example.com" and reply["Subject"] == "[INC-1] Re: VPN drops"
+    assert "Which client version do you run?" in reply.get_content()
+
+    answer = EmailMessage()
+    answer["From"], answer["To"] = "ann@example.com", "helpdesk@localhost"
+    answer["Subject"] = "Re: VPN drops"  # a client that drops the tag: the Message-ID alone must thread it
+    answer["Message-ID"], answer["In-Reply-To"] = "<vpn-2@example.com>", reply["Message-ID"]
+    answer["References"] = f"<vpn-1@example.com> {reply['Message-ID']}"
+    answer.set_content("Version 5.1.")
+    with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as client:
+        client.send_message(answer)
+
+    status, incidents = http("GET", f"{base}/api/v1/incidents", token)
+    assert status == 200 and [i["ref"] for i in incidents] == ["INC-1"]  # type: ignore[attr-defined]
+    status, incident = http("GET", f"{base}/api/v1/incidents/INC-1", token)
+    entries = [(e["kind"], e["summary"]) for e in incident["timeline"]]  # type: ignore[index]
+    assert ("email", "Reply from ann@example.com: Re: VPN drops") in entries
+    assert incident["status"] == "acknowledged"  # type: ignore[index]  # the agent's reply was the first response

@@ -15,19 +15,36 @@ from hub.db import Database
 from ingest.pipeline import make_intake
 from web import (
     api,
+    audit,
     auth,
+    changes,
+    changes_api,
+    dashboard,
     errors,
     events,
     health,
+    incident_actions,
     incidents,
     integrations,
+    mail_view,
+    mailboxes,
     metrics,
+    observe,
+    openapi,
     opsgenie,
+    outbox,
     pagerduty,
     permissions,
+    problems,
+    reports,
+    rule_editor,
+    rules,
+    rules_api,
     security,
     silences,
     silences_api,
+    unprocessable,
+    users,
 )
 from web.extensions import csrf
 from web.services import EXTENSION_KEY, Services
@@ -56,14 +73,41 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     csrf.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
+    observe.init_app(app)
     permissions.init_app(app)
 
     # Token-authenticated endpoints: no cookie, so no cross-site request can ride on one.
-    for blueprint in (events.bp, pagerduty.bp, opsgenie.bp, api.bp, silences_api.bp, health.bp, metrics.bp):
+    for blueprint in (
+        events.bp,
+        pagerduty.bp,
+        opsgenie.bp,
+        api.bp,
+        silences_api.bp,
+        problems.api_bp,
+        health.bp,
+        metrics.bp,
+        openapi.bp,
+        changes_api.bp,
+        rules_api.bp,
+    ):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(dashboard.bp)
     app.register_blueprint(incidents.bp)
+    app.register_blueprint(incident_actions.bp)
     app.register_blueprint(integrations.bp)
     app.register_blueprint(silences.bp)
+    app.register_blueprint(users.bp)
+    app.register_blueprint(mailboxes.bp)
+    app.register_blueprint(outbox.bp)
+    app.register_blueprint(problems.bp)
+    app.register_blueprint(audit.bp)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(changes.bp)
+    app.register_blueprint(rules.bp)
+    app.register_blueprint(rule_editor.bp)
+    app.register_blueprint(mail_view.bp)
+    app.register_blueprint(unprocessable.bp)
+    mail_view.init_app(app)
     return app

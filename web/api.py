@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, g, request
 
+from hub import triage
 from hub.accounts import Principal, authenticate_token
-from web.permissions import VIEW_INCIDENTS, allowed
+from hub.change_correlation import related_changes
+from hub.errors import StorageUnavailable
+from hub.triage import Actor, NoSuchIncident, TriageError
+from web.incident_actions import mail_settings
+from web.incident_search import API_PAGE_SIZE, FilterError, IncidentFilter, search
+from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed
 from web.queries import (
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
-    STATUSES,
     get_incident,
     incident_detail_json,
+    incident_id,
     incident_json,
-    list_incidents,
 )
-from web.responses import bearer_token, json_error, json_response, unauthorized
+from web.responses import bearer_token, json_error, json_response, storage_unavailable, unauthorized
 from web.services import services
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -50,49 +54,110 @@ def token_required(permission: str) -> Callable[[Callable[..., Response]], Calla
     return decorate
 
 
-class QueryError(ValueError):
-    """A query-string parameter the client should fix."""
-
-
-def _status_param() -> str | None:
-    status = request.args.get("status") or None
-    if status is not None and status not in STATUSES:
-        raise QueryError(f"'status' must be one of {', '.join(STATUSES)}, not {status!r}")
-    return status
-
-
-def _limit_param() -> int:
-    raw = request.args.get("limit")
-    if raw is None or raw == "":
-        return DEFAULT_LIMIT
-    try:
-        limit = int(raw)
-    except ValueError:
-        raise QueryError(f"'limit' must be a whole number from 1 to {MAX_LIMIT}, not {raw!r}") from None
-    if limit < 1:
-        raise QueryError(f"'limit' must be a whole number from 1 to {MAX_LIMIT}, not {raw!r}")
-    return min(limit, MAX_LIMIT)
-
-
 @bp.get("/incidents")
 @token_required(VIEW_INCIDENTS)
 def incidents() -> Response:
-    """Incidents, newest first; `?status=open` filters, `?limit=` caps the count (default 100, at most 500)."""
+    """Incidents, newest first, filtered like the list page (`status`, `priority`, `category`, `assignee`, `source`,
+    `q`), sorted by `sort`, a `page` of `limit` at a time (default 100, at most 500); `X-Total-Count` says how many
+    match in all."""
     try:
-        status, limit = _status_param(), _limit_param()
-    except QueryError as exc:
+        filt = IncidentFilter.from_args(request.args, default_limit=API_PAGE_SIZE)
+    except FilterError as exc:
         return json_error(400, str(exc))
     with services().db.read() as session:
-        rows = list_incidents(session, status=status, limit=limit)
-    return json_response([incident_json(row) for row in rows])
+        found = search(session, filt)
+    return json_response([incident_json(row) for row in found.incidents], headers={"X-Total-Count": str(found.total)})
 
 
 @bp.get("/incidents/<ref>")
 @token_required(VIEW_INCIDENTS)
 def incident(ref: str) -> Response:
     """One incident with its description and timeline."""
+    return _incident_answer(ref)
+
+
+def _incident_answer(ref: str, status: int = 200) -> Response:
     with services().db.read() as session:
         row = get_incident(session, ref)
+        related = related_changes(session, row, _change_window()) if row is not None else []
     if row is None:
         return json_error(404, f"no incident {ref!r}")
-    return json_response(incident_detail_json(row))
+    return json_response({**incident_detail_json(row), "related_changes": [r.as_json() for r in related]}, status)
+
+
+def _change_window() -> timedelta:
+    """How far back changes count as related: `?related_hours=` (1 to 720), else the configured window."""
+    raw = request.args.get("related_hours", "")
+    if raw.isdigit() and 1 <= int(raw) <= 720:
+        return timedelta(hours=int(raw))
+    return timedelta(seconds=services().settings.change_window)
+
+
+_PATCHABLE = ("status", "assignee", "priority")
+
+
+@bp.patch("/incidents/<ref>")
+@token_required(WORK_INCIDENTS)
+def update_incident(ref: str) -> Response:
+    """Change `status` (open, acknowledged, waiting, resolved, closed), `assignee` and/or `priority`; answers the
+    incident as it is afterwards."""
+    number = incident_id(ref)
+    if number is None:
+        return json_error(404, f"no incident {ref!r}")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not body:
+        return json_error(400, f"send a JSON object with any of: {', '.join(_PATCHABLE)}")
+    unknown = sorted(set(body) - set(_PATCHABLE))
+    if unknown:
+        return json_error(400, f"unknown field(s) {', '.join(unknown)}; these can change: {', '.join(_PATCHABLE)}")
+    actor, db, mail = Actor(g.principal.name), services().db, mail_settings()
+
+    def apply() -> None:
+        if "priority" in body:
+            if not isinstance(body["priority"], int) or isinstance(body["priority"], bool):
+                raise TriageError("'priority' must be a whole number from 1 (highest) to 5")
+            triage.set_priority(db, number, body["priority"], actor)
+        if "assignee" in body:
+            if not isinstance(body["assignee"], str):
+                raise TriageError("'assignee' must be a person's email or a group name")
+            triage.assign(db, number, body["assignee"], actor, mail)
+        if "status" in body:
+            wanted = body["status"] if isinstance(body["status"], str) else repr(body["status"])
+            action = triage.action_for(triage.status_of(db, number), wanted, f"INC-{number}")
+            triage.change_status(db, number, action, actor, mail)
+
+    return _triaged(apply, ref)
+
+
+@bp.post("/incidents/<ref>/comments")
+@token_required(WORK_INCIDENTS)
+def comment(ref: str) -> Response:
+    """Add an internal note, or with `"reply": true` mail the text to the requester; 201 with the incident."""
+    number = incident_id(ref)
+    if number is None:
+        return json_error(404, f"no incident {ref!r}")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+        return json_error(400, 'send {"text": "...", "reply": false}')
+    actor, db = Actor(g.principal.name), services().db
+
+    def apply() -> None:
+        if body.get("reply") is True:
+            triage.reply(db, number, body["text"], actor, mail_settings())
+        else:
+            triage.add_note(db, number, body["text"], actor)
+
+    return _triaged(apply, ref, 201)
+
+
+def _triaged(apply: Callable[[], None], ref: str, status: int = 200) -> Response:
+    """Run a triage change and answer the incident, or why it did not happen (404, 409, or 503 to retry)."""
+    try:
+        apply()
+    except NoSuchIncident as exc:
+        return json_error(404, str(exc))
+    except TriageError as exc:
+        return json_error(409, str(exc))
+    except StorageUnavailable:
+        return storage_unavailable()
+    return _incident_answer(ref, status)

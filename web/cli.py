@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from hub import telemetry
 from hub.cli import load_settings
 from hub.config import Settings
 
@@ -47,6 +48,7 @@ def web() -> None:
     settings = load_settings()  # fail here, readably, rather than in every gunicorn worker
     if settings.web_workers < 1:
         raise click.ClickException("configuration: SWITCHBOARD_WEB_WORKERS must be at least 1")
+    telemetry.prepare_multiprocess_dir(settings.home, os.environ)  # gunicorn and its workers inherit it
     argv = gunicorn_argv(settings)
     click.echo(f"web: serving on http://{argv[4]} with {settings.web_workers} worker(s)", err=True)
     sys.stdout.flush()

@@ -19,10 +19,10 @@ from flask import Blueprint, Response, request
 from ingest.errors import InvalidPayload
 from ingest.webhooks import grafana
 from ingest.webhooks.generic import parse_json
-from ingest.webhooks.kinds import normalise
+from ingest.webhooks.kinds import CHANGE_KINDS, normalise
 from web.responses import bearer_token, json_error, json_response, unauthorized
 from web.services import services
-from web.webhooks import outcome_json, over_limit, raw_of, store, too_large
+from web.webhooks import outcome_json, over_limit, raw_of, store, store_deploy, too_large
 
 bp = Blueprint("events", __name__, url_prefix="/api/v1/events")
 
@@ -50,6 +50,8 @@ def receive(name: str) -> Response:
     raw = raw_of(request, body, integration)
     try:
         payload = parse_json(body)
+        if integration.kind in CHANGE_KINDS:  # deploys are recorded as changes and never open incidents
+            return json_response(store_deploy(svc, integration, raw, payload), 202)
         events = normalise(integration.kind, payload, integration=name, mapping_spec=integration.mapping)
     except InvalidPayload as exc:
         # The sender's fault, answered with what to fix; the body is kept with the reason (nothing an

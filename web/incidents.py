@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from hub import sla
+from hub.change_correlation import related_changes
+from hub.models import Problem
+from hub.sla_clocks import format_span
+from hub.triage import TRANSITIONS
+from web import mail_view
+from web.incident_actions import BULK_ACTIONS
+from web.incident_search import SORTS, FilterError, IncidentFilter, search
 from web.permissions import VIEW_INCIDENTS, requires
-from web.queries import DEFAULT_LIMIT, STATUSES, get_incident, list_incidents
+from web.queries import STATUSES, active_people, get_incident
 from web.services import services
 
 bp = Blueprint("incidents", __name__)
@@ -22,12 +30,16 @@ def root() -> ResponseReturnValue:
 @bp.get("/incidents")
 @requires(VIEW_INCIDENTS)
 def index() -> ResponseReturnValue:
-    status = request.args.get("status")
-    if status not in STATUSES:
-        status = None  # an unknown filter shows everything rather than an error page
+    error = None
+    try:
+        filt = IncidentFilter.from_args(request.args)
+    except FilterError as exc:
+        filt, error = IncidentFilter(), f"{exc}; showing all incidents instead."
     with services().db.read() as session:
-        rows = list_incidents(session, status=status, limit=DEFAULT_LIMIT)
-    return render_template("incidents/list.html", incidents=rows, status=status, statuses=STATUSES, limit=DEFAULT_LIMIT)
+        found = search(session, filt)
+        people = active_people(session)
+    return render_template("incidents/list.html", page=found, filter=filt, statuses=STATUSES, sorts=SORTS,
+                           people=people, error=error, bulk=BULK_ACTIONS)  # fmt: skip
 
 
 @bp.get("/incidents/<ref>")
@@ -35,9 +47,17 @@ def index() -> ResponseReturnValue:
 def detail(ref: str) -> ResponseReturnValue:
     with services().db.read() as session:
         incident = get_incident(session, ref)
+        people = active_people(session) if incident is not None else []
+        clocks = sla.clock_views(session, incident) if incident is not None else []
+        window = timedelta(seconds=services().settings.change_window)
+        related = related_changes(session, incident, window) if incident is not None else []
+        problem = session.get(Problem, incident.problem_id) if incident is not None and incident.problem_id else None
+        mail = mail_view.for_incident(session, incident) if incident is not None else None
     if incident is None:
         abort(404, description=f"There is no incident {ref}.")
-    return render_template("incidents/detail.html", incident=incident)
+    moves = [action for action, (starts, _) in TRANSITIONS.items() if incident.status in starts]
+    return render_template("incidents/detail.html", incident=incident, moves=moves, people=people, clocks=clocks,
+                           related_changes=related, change_window=window, problem=problem, mail=mail)  # fmt: skip
 
 
 @bp.app_template_filter("when")
@@ -51,3 +71,9 @@ def when(value: datetime | None) -> str:
 @bp.app_template_filter("iso")
 def iso(value: datetime | None) -> str:
     return value.astimezone(UTC).isoformat() if value is not None else ""
+
+
+@bp.app_template_filter("span")
+def span(value: timedelta) -> str:
+    """Business time left on an SLA clock: `2 h 05 min`."""
+    return format_span(value)

@@ -8,28 +8,33 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import SubmitField, TextAreaField
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
 
-from hub.accounts import configure_integration
+from hub import audit
+from hub.accounts import INTEGRATION_KINDS, configure_integration, create_integration, rotate_integration_secret
 from hub.errors import BadInput
+from hub.intake import Raw
 from hub.models import Event, Integration
 from ingest.errors import InvalidPayload
 from ingest.webhooks import mapping as webhook_mapping
-from web.permissions import MANAGE_INTEGRATIONS, VIEW_INTEGRATIONS, requires
+from ingest.webhooks import setup
+from ingest.webhooks.kinds import CHANGE_KINDS, normalise
+from web.permissions import MANAGE_INTEGRATIONS, VIEW_INTEGRATIONS, allowed, requires
 from web.services import services
+from web.webhooks import store, store_deploy
 
 bp = Blueprint("integrations", __name__, url_prefix="/integrations")
 
 RECENT = 50
 PREVIEW_COUNT = 5
 PREVIEW_BYTES = 4096
-
-#: Where each kind of sender posts, relative to the hub's base URL.
-ENDPOINTS = {"pagerduty": "/v2/enqueue", "opsgenie": "/v2/alerts"}
 
 
 @dataclass(frozen=True)
@@ -45,14 +50,83 @@ class Payload:
     truncated: bool
 
 
-@bp.get("")
+KIND_LABELS = {"generic": "Generic JSON (curl, scripts, any tool with a mapping)", "alertmanager": "Prometheus "
+               "Alertmanager", "grafana": "Grafana alerting", "pagerduty": "PagerDuty Events v2 senders",
+               "opsgenie": "Opsgenie Alert API senders", "zabbix": "Zabbix", "nagios": "Nagios / Icinga",
+               "deploy": "Deployments (recorded as changes): generic JSON, GitHub, Argo CD"}  # fmt: skip
+
+
+class NewIntegrationForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=100)], description="Appears in its URL.")
+    kind = SelectField("Sends", choices=[SelectChoice(k, KIND_LABELS.get(k, k)) for k in INTEGRATION_KINDS])
+
+
+class ActionForm(FlaskForm):
+    """Only the CSRF token: rotating a secret or sending a test alert is a state change."""
+
+
+@bp.route("", methods=["GET", "POST"])
 @requires(VIEW_INTEGRATIONS)
 def index() -> ResponseReturnValue:
+    form = NewIntegrationForm()
+    error = None
+    if request.method == "POST":
+        if not allowed(current_user.role, MANAGE_INTEGRATIONS):
+            abort(403)
+        if form.validate_on_submit():
+            name, kind = (form.name.data or "").strip(), form.kind.data or "generic"
+            try:
+                with services().db.transaction() as session:
+                    _, secret = create_integration(session, name=name, kind=kind)
+                    audit.record(session, current_user.email, "integration.create", name, kind=kind)
+            except BadInput as exc:
+                error = str(exc)
+            else:
+                return _with_secret(name, secret, f"Integration {name} created.")
     last_event = select(Event.integration_id, func.max(Event.received_at).label("last")).group_by(Event.integration_id)
     with services().db.read() as session:
         latest = {row.integration_id: row.last for row in session.execute(last_event)}
         rows = session.scalars(select(Integration).order_by(Integration.name)).all()
-    return render_template("integrations/list.html", integrations=rows, latest=latest)
+    return render_template("integrations/list.html", integrations=rows, latest=latest, form=form, error=error)
+
+
+@bp.post("/<name>/rotate")
+@requires(MANAGE_INTEGRATIONS)
+def rotate(name: str) -> ResponseReturnValue:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        with services().db.transaction() as session:
+            secret = rotate_integration_secret(session, name)
+            audit.record(session, current_user.email, "integration.rotate", name)
+    except BadInput as exc:
+        abort(404, description=str(exc))
+    services().integrations.forget(name)
+    return _with_secret(name, secret, "New secret made: the old one no longer works. Update the tool now.")
+
+
+@bp.post("/<name>/test")
+@requires(MANAGE_INTEGRATIONS)
+def send_test(name: str) -> ResponseReturnValue:
+    """Send the tool's own shape of test alert through the real path (normaliser, rules, intake, notifications)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    svc = services()
+    integration = svc.integrations.find(name)
+    if integration is None:
+        abort(404, description=f"There is no integration {name}.")
+    payload = setup.sample(integration.kind)
+    body = json.dumps(payload).encode()
+    if integration.kind in CHANGE_KINDS:
+        raw = Raw(source=integration.kind, content_type="application/json", body=body, integration_id=integration.id)
+        flash(f"Test deploy stored as {store_deploy(svc, integration, raw, payload)['change']}.", "success")
+        return redirect(url_for("integrations.detail", name=name))
+    events = normalise(integration.kind, payload, integration=name)  # the tool's own shape, whatever the mapping
+    raw = Raw(source=integration.kind, content_type="application/json", body=body, integration_id=integration.id)
+    outcomes = store(svc, integration, raw, events, payload)
+    refs = ", ".join(sorted({o.ref for o in outcomes if o.ref})) or "no incident (a rule or silence held it)"
+    flash(f"Test alert stored: {refs}.", "success")
+    return redirect(url_for("integrations.detail", name=name))
 
 
 class MappingForm(FlaskForm):
@@ -65,6 +139,14 @@ class MappingForm(FlaskForm):
 @requires(VIEW_INTEGRATIONS)
 def detail(name: str) -> ResponseReturnValue:
     return _render(name, MappingForm())
+
+
+def _with_secret(name: str, secret: str, message: str) -> ResponseReturnValue:
+    """The one page that shows a secret: never cached, never put in the session or a URL."""
+    flash(message, "success")
+    response = make_response(_render(name, MappingForm(), secret=secret))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/<name>/mapping")
@@ -83,6 +165,7 @@ def edit_mapping(name: str) -> ResponseReturnValue:
         try:
             with services().db.transaction() as session:
                 configure_integration(session, name, mapping=spec)
+                audit.record(session, current_user.email, "integration.mapping", name, mapping=spec)
         except BadInput as exc:
             return _render(name, form, error=str(exc))
         services().integrations.forget(name)
@@ -92,8 +175,13 @@ def edit_mapping(name: str) -> ResponseReturnValue:
 
 
 def _render(
-    name: str, form: MappingForm, *, error: str | None = None, trial_of: dict[str, Any] | None = None
-) -> ResponseReturnValue:
+    name: str,
+    form: MappingForm,
+    *,
+    error: str | None = None,
+    trial_of: dict[str, Any] | None = None,
+    secret: str | None = None,
+) -> str:
     with services().db.read() as session:
         integration = session.scalar(select(Integration).where(Integration.name == name))
         if integration is None:
@@ -106,13 +194,16 @@ def _render(
     if request.method == "GET" and integration.mapping:
         form.mapping.data = json.dumps(integration.mapping, indent=2)
     trials = webhook_mapping.trial(trial_of, bodies, integration=name) if trial_of else None
-    endpoint = ENDPOINTS.get(integration.kind, f"/api/v1/events/{integration.name}")
+    base_url = services().settings.public_url or request.host_url
     return render_template(
         "integrations/detail.html",
         integration=integration,
         payloads=payloads,
         recent=RECENT,
-        url=request.host_url.rstrip("/") + endpoint,
+        url=base_url.rstrip("/") + setup.endpoint(integration.kind, integration.name),
+        snippets=setup.snippets(integration.kind, base_url, integration.name, secret),
+        secret=secret,
+        action=ActionForm(),
         form=form,
         error=error,
         trials=trials,

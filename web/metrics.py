@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flask import Blueprint, Response, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from hub import credentials, figures
+from hub import credentials, figures, telemetry
 from web.responses import bearer_token, unauthorized
 from web.services import services
 
@@ -60,4 +60,8 @@ def metrics() -> Response:
         found = figures.read(session)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Snapshot(found))  # type: ignore[arg-type]
+    if telemetry.multiprocess():  # every gunicorn worker's (and the SMTP listener's) observations, added up
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry.register(telemetry.INGEST_SECONDS)
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)

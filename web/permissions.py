@@ -19,6 +19,14 @@ VIEW_INCIDENTS = "incidents.view"
 VIEW_INTEGRATIONS = "integrations.view"
 MANAGE_SILENCES = "silences.manage"
 MANAGE_INTEGRATIONS = "integrations.manage"
+WORK_INCIDENTS = "incidents.work"
+MANAGE_USERS = "users.manage"
+MANAGE_PROBLEMS = "problems.manage"
+VIEW_REPORTS = "reports.view"
+VIEW_CHANGES = "changes.view"
+WORK_CHANGES = "changes.work"
+VIEW_RULES = "rules.view"
+MANAGE_RULES = "rules.manage"
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     VIEW_INCIDENTS: frozenset(ROLES),
@@ -26,6 +34,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     VIEW_INTEGRATIONS: frozenset({"admin", "agent"}),
     MANAGE_SILENCES: frozenset({"admin", "agent"}),
     MANAGE_INTEGRATIONS: frozenset({"admin"}),
+    WORK_INCIDENTS: frozenset({"admin", "agent"}),
+    MANAGE_USERS: frozenset({"admin"}),
+    MANAGE_PROBLEMS: frozenset({"admin", "agent"}),
+    VIEW_REPORTS: frozenset(ROLES),  # aggregates only: what anyone who sees incidents may see
+    VIEW_CHANGES: frozenset(ROLES),
+    # Requesting and moving changes on; approving also needs the person to be one of the change's named approvers.
+    WORK_CHANGES: frozenset({"admin", "agent"}),
+    # Agents read the rules to understand why an incident was routed as it was; only admins change routing.
+    VIEW_RULES: frozenset({"admin", "agent"}),
+    MANAGE_RULES: frozenset({"admin"}),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

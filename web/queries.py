@@ -9,11 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from hub.models import Incident, TimelineEntry
+from hub import sla
+from hub.models import Incident, TimelineEntry, User
 
-STATUSES = ("open", "acknowledged", "resolved")
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 500
+STATUSES = ("open", "acknowledged", "waiting", "resolved", "closed")  # waiting: on the requester (SLA paused)
 
 _REF = re.compile(r"INC-(\d{1,12})", re.IGNORECASE)
 
@@ -24,14 +23,6 @@ def incident_id(ref: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def list_incidents(session: Session, *, status: str | None = None, limit: int = DEFAULT_LIMIT) -> list[Incident]:
-    """Newest first (by when they were opened), optionally only those in one status."""
-    query = select(Incident).order_by(Incident.id.desc()).limit(min(max(limit, 1), MAX_LIMIT))
-    if status is not None:
-        query = query.where(Incident.status == status)
-    return list(session.scalars(query))
-
-
 def get_incident(session: Session, ref: str) -> Incident | None:
     """One incident with its timeline loaded, so it can be read after the session closes."""
     found = incident_id(ref)
@@ -39,6 +30,12 @@ def get_incident(session: Session, ref: str) -> Incident | None:
         return None
     query = select(Incident).where(Incident.id == found).options(selectinload(Incident.timeline))
     return session.scalar(query)
+
+
+def active_people(session: Session) -> list[str]:
+    """Emails of active agents and admins: whom an incident can be assigned to."""
+    query = select(User.email).where(User.active.is_(True), User.role.in_(("admin", "agent"))).order_by(User.email)
+    return list(session.scalars(query))
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -60,8 +57,13 @@ def incident_json(incident: Incident) -> dict[str, Any]:
         "occurrences": incident.occurrences,
         "first_seen": _iso(incident.first_seen),
         "last_seen": _iso(incident.last_seen),
+        "acknowledged_at": _iso(incident.acknowledged_at),
         "resolved_at": _iso(incident.resolved_at),
+        "merged_into": f"INC-{incident.merged_into_id}" if incident.merged_into_id else None,
         "labels": dict(incident.labels or {}),
+        "service": incident.service,
+        "sla_due_at": _iso(incident.sla_due_at),  # the resolution target
+        "sla_state": sla.live_state(incident),  # ok|warning|breached|paused|met, or null without an SLA
     }
 
 

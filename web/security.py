@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from werkzeug.routing import IntegerConverter
 
 from hub.config import Settings
 
@@ -62,8 +63,16 @@ class UISessionInterface(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in every route: a whole number that fits a database id. A longer one matches no route (404)
+    instead of reaching the database driver, which cannot bind it (a 500 that schemathesis found)."""
+
+    regex = r"\d{1,18}"
+
+
 def configure(app: Flask, settings: Settings) -> None:
     """Apply the cookie settings and wrap the app so every response carries the security headers."""
+    app.url_map.converters["int"] = DatabaseId
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_NAME="switchboard_session",

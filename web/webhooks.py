@@ -13,8 +13,10 @@ from typing import Any
 from flask import Request
 
 from hub.accounts import IntegrationRef
+from hub.deploys import record_deploy
 from hub.domain import InboundEvent
 from hub.intake import Outcome, Raw
+from ingest.webhooks.kinds import normalise_deploy
 from web.ratelimit import retry_after
 from web.services import Services
 
@@ -75,4 +77,23 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
         "incident_status": outcome.incident_status,
         "occurrences": outcome.occurrences,
         "created": outcome.created,
+    }
+
+
+def store_deploy(svc: Services, integration: IntegrationRef, raw: Raw, payload: Any) -> dict[str, Any]:
+    """Record a deploy integration's report as a change (stored with its raw body in one transaction); the answer.
+
+    Raises InvalidPayload, before anything is stored, when the body is not a deploy report.
+    """
+    deploy = normalise_deploy(payload, integration=integration.name)
+    if deploy is None:
+        event_id = svc.intake.record_ignored(raw, "the deploy report records nothing (a superseded deployment)")
+        return {"status": "accepted", "event_id": event_id, "change": None}
+    recorded = record_deploy(svc.db, raw, deploy, integration=integration.name)
+    return {
+        "status": "accepted",
+        "event_id": recorded.event_id,
+        "change": recorded.change_ref,
+        "change_state": recorded.state,
+        "created": recorded.created,
     }

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from hub.deploys import Deploy
 from hub.domain import InboundEvent
 from ingest.errors import InvalidPayload
-from ingest.webhooks import alertmanager, generic, grafana, mapping, nagios, opsgenie, pagerduty, zabbix
+from ingest.webhooks import alertmanager, deploy, generic, grafana, mapping, nagios, opsgenie, pagerduty, zabbix
 
 Normaliser = Callable[..., list[InboundEvent]]
 
@@ -40,6 +41,17 @@ def normalise(
     """The events in one request from an integration of `kind` (several for batching tools); a generic
     integration with a mapping (ingest/webhooks/mapping.py) first maps the body into the generic shape."""
     normaliser = _mapped(mapping_spec) if kind == "generic" and mapping_spec else NORMALISERS.get(kind)
+    if kind in CHANGE_KINDS:
+        raise InvalidPayload(f"integrations of kind {kind!r} report deploys, not alerts: use `normalise_deploy`")
     if normaliser is None:
         raise InvalidPayload(f"integrations of kind {kind!r} cannot post here")
     return normaliser(payload, integration=integration)
+
+
+#: Kinds whose requests record changes (deploys) instead of opening incidents (hub/deploys.py).
+CHANGE_KINDS = frozenset({"deploy"})
+
+
+def normalise_deploy(payload: Any, *, integration: str) -> Deploy | None:
+    """The deploy one request from a `deploy` integration reports (None: nothing to record)."""
+    return deploy.normalise(payload, integration=integration)

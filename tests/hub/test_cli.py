@@ -13,7 +13,7 @@ from sqlalchemy import select
 from hub import credentials
 from hub.cli import main
 from hub.db import Database
-from hub.models import ApiToken, Integration, User
+from hub.models import ApiToken, AuditEntry, Integration, User
 
 
 def database(tmp_path: Path) -> Database:
@@ -65,6 +65,24 @@ def test_user_create_stores_an_argon2_hash(runner: CliRunner, tmp_path: Path) ->
     with database(tmp_path).read() as s:
         user = s.scalars(select(User)).one()
     assert (user.email, user.role) == ("ann@example.com", "admin") and user.password_hash.startswith("$argon2")
+
+
+def test_user_set_changes_the_role_and_records_it_in_the_audit_log(runner: CliRunner, tmp_path: Path) -> None:
+    for email, role in (("ann@example.com", "admin"), ("bob@example.com", "viewer")):
+        runner.invoke(main, ["user", "create", "--email", email, "--role", role, "--password", "p4ssw0rd!"])
+    result = runner.invoke(main, ["user", "set", "bob@example.com", "--role", "agent"])
+    assert result.exit_code == 0 and "bob@example.com is agent" in result.output
+    with database(tmp_path).read() as s:
+        assert s.scalar(select(User.role).where(User.email == "bob@example.com")) == "agent"
+        actions = list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+    assert actions == ["user.create", "user.create", "user.role"]
+
+
+def test_user_set_refuses_to_disable_the_last_admin(runner: CliRunner) -> None:
+    runner.invoke(main, ["user", "create", "--email", "ann@example.com", "--role", "admin", "--password", "p4ssw0rd!"])
+    result = runner.invoke(main, ["user", "set", "ann@example.com", "--disable"])
+    assert result.exit_code == 1
+    assert "ann@example.com is the last active admin; make someone else admin first" in result.output
 
 
 def test_duplicate_integration_is_refused_with_a_clear_error(runner: CliRunner) -> None:

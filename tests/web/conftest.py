@@ -40,6 +40,12 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
+def app_client_pair(app: Flask) -> tuple[FlaskClient, FlaskClient]:
+    """Two browsers on one app: one person acting, another affected (each with its own cookies)."""
+    return app.test_client(), app.test_client()
+
+
+@pytest.fixture
 def integration(db: Database) -> IntegrationCredentials:
     with db.transaction() as session:
         row, secret = accounts.create_integration(session, name="monitoring")

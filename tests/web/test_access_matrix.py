@@ -23,19 +23,60 @@ ADMINS = frozenset({"admin"})
 # logged-in people without the role with 403. Machine endpoints authenticate by their own credentials (tested
 # in their own files) and are listed here so that no route goes without a decision.
 UI = {
+    "dashboard.index": ("GET", "/dashboard", PEOPLE),
     "incidents.index": ("GET", "/incidents", PEOPLE),
     "incidents.detail": ("GET", "/incidents/INC-1", PEOPLE),
+    "incident_actions.act": ("POST", "/incidents/INC-1/note", STAFF),
+    "incident_actions.bulk": ("POST", "/incidents/bulk", STAFF),
     "integrations.index": ("GET", "/integrations", STAFF),
     "integrations.detail": ("GET", "/integrations/monitoring", STAFF),
     "integrations.edit_mapping": ("POST", "/integrations/monitoring/mapping", ADMINS),
+    "integrations.rotate": ("POST", "/integrations/monitoring/rotate", ADMINS),
+    "integrations.send_test": ("POST", "/integrations/monitoring/test", ADMINS),
     "silences.index": ("GET", "/silences", STAFF),
     "silences.expire": ("POST", "/silences/1/expire", STAFF),
+    "problems.index": ("GET", "/problems", PEOPLE),
+    "problems.create": ("POST", "/problems", STAFF),
+    "problems.detail": ("GET", "/problems/PRB-1", PEOPLE),
+    "problems.update": ("POST", "/problems/PRB-1", STAFF),
+    "mailboxes.index": ("GET", "/mailboxes", ADMINS),
+    "mailboxes.test": ("POST", "/mailboxes/support/test", ADMINS),
+    "mailboxes.remove": ("POST", "/mailboxes/support/remove", ADMINS),
+    "outbox.index": ("GET", "/outbox", ADMINS),
+    "outbox.act": ("POST", "/outbox/1/retry", ADMINS),
+    "outbox.retry_dead": ("POST", "/outbox/retry-dead", ADMINS),
+    "users.index": ("GET", "/users", ADMINS),
+    "users.change": ("POST", "/users/1", ADMINS),
+    "audit.index": ("GET", "/audit", ADMINS),
+    "reports.sla": ("GET", "/reports/sla", PEOPLE),
+    "mail_view.download": ("GET", "/incidents/INC-1/attachments/1", PEOPLE),
+    "unprocessable.index": ("GET", "/events/unprocessable", ADMINS),
+    "unprocessable.reprocess": ("POST", "/events/1/reprocess", ADMINS),
+    "changes.index": ("GET", "/changes", PEOPLE),
+    "changes.calendar": ("GET", "/changes/calendar", PEOPLE),
+    "changes.detail": ("GET", "/changes/CHG-1", PEOPLE),
+    "changes.act": ("POST", "/changes/CHG-1/assess", STAFF),
+    "rules.index": ("GET", "/rules", STAFF),
+    "rules.move": ("POST", "/rules/1/move", ADMINS),
+    "rules.toggle": ("POST", "/rules/1/toggle", ADMINS),
+    "rules.delete": ("POST", "/rules/1/delete", ADMINS),
+    "rules.versions": ("GET", "/rules/versions", STAFF),
+    "rules.version": ("GET", "/rules/versions/1", STAFF),
+    "rules.restore": ("POST", "/rules/versions/1/restore", ADMINS),
+    "rule_editor.new": ("GET", "/rules/new", ADMINS),
+    "rule_editor.edit": ("GET", "/rules/1/edit", ADMINS),
 }
 # "/" only redirects to /incidents, which is where the login check happens.
-PUBLIC = {"incidents.root", "auth.login", "auth.logout", "health.healthz", "metrics.metrics", "static"}
+PUBLIC = {
+    "incidents.root", "auth.login", "auth.logout", "health.healthz", "metrics.metrics", "openapi.openapi", "static"
+}  # fmt: skip
 BY_MACHINE_CREDENTIALS = {
     "events.receive", "pagerduty.enqueue", "opsgenie.create", "opsgenie.acknowledge", "opsgenie.close",
-    "api.incidents", "api.incident", "silences_api.create", "silences_api.index", "silences_api.expire",
+    "api.incidents", "api.incident", "api.update_incident", "api.comment",
+    "problems_api.api_suggestions", "problems_api.api_index", "problems_api.api_create", "problems_api.api_problem",
+    "silences_api.create", "silences_api.index", "silences_api.expire",
+    "changes_api.index", "changes_api.detail",
+    "rules_api.index", "rules_api.export", "rules_api.versions",
 }  # fmt: skip
 
 

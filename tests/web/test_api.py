@@ -91,7 +91,7 @@ def test_incident_list_refuses_a_limit_that_is_not_a_positive_number(client: Fla
 
 
 def test_incident_list_refuses_an_unknown_status(client: FlaskClient, api_token: str) -> None:
-    response = client.get("/api/v1/incidents?status=closed", headers=bearer(api_token))
+    response = client.get("/api/v1/incidents?status=shelved", headers=bearer(api_token))
     assert response.status_code == 400
     assert "'status'" in response.json["error"]  # type: ignore[index]
 

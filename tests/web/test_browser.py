@@ -12,13 +12,19 @@ import os
 import shutil
 import threading
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from hub.db import Database
+from hub.domain import InboundEvent
+from hub.intake import Intake, Raw
+from hub.models import Incident, OutboxMessage
 from hub.net import free_port
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import Login
@@ -139,3 +145,101 @@ def test_incident_list_fits_a_phone_screen(
     _log_in(page, live_url, user)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the incident list scrolls sideways on a phone ({width}px wide)"
+
+
+def _screenshot(page: Page, name: str) -> None:
+    """Keep a picture of the page under test-output/ so a person can look at what the test saw."""
+    folder = Path(os.environ.get("SWITCHBOARD_SCREENSHOTS", "test-output/screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def test_agent_triages_an_emailed_incident_end_to_end(
+    live_url: str, page: Page, user: Login, make_user: Callable[..., Login], intake: Intake, db: Database
+) -> None:
+    make_user(email="bob@example.com")
+    raw = Raw(source="email", content_type="message/rfc822", body=b"Subject: VPN\r\n\r\nVPN drops every hour")
+    event = InboundEvent(source="email", title="VPN drops every hour", requester="ann@example.org",
+                         description="It started on Monday.", message_id="<vpn-1@example.org>")  # fmt: skip
+    ref = intake.record(raw, event).ref
+    _log_in(page, live_url, user)
+    page.goto(f"{live_url}/incidents/{ref}")
+    _screenshot(page, "incident-detail")
+
+    page.get_by_role("button", name="Acknowledge").click()
+    page.get_by_text(f"{ref} now acknowledged.").wait_for()
+    page.fill("#assignee", "bob@example.com")
+    page.get_by_role("button", name="Assign").click()
+    page.get_by_text(f"{ref} assigned to bob@example.com.").wait_for()
+    page.fill("#reply-text", "Please update the VPN client to 5.2 and tell us if it still drops.")
+    page.get_by_role("button", name="Send reply").click()
+    page.get_by_text(f"{ref} reply queued to ann@example.org.").wait_for()
+    page.get_by_role("button", name="Resolve").click()
+    page.get_by_text(f"{ref} now resolved.").wait_for()
+    assert page.get_by_role("button", name="Reopen").is_visible()
+    _screenshot(page, "incident-resolved")
+
+    with db.read() as session:
+        incident = session.get(Incident, int(ref.removeprefix("INC-")))
+        assert incident is not None
+        assert (incident.status, incident.assignee) == ("resolved", "bob@example.com")
+        kinds = {row.kind: row.recipient for row in session.scalars(select(OutboxMessage))}
+    assert kinds["reply"] == "ann@example.org" and kinds["assigned"] == "bob@example.com"
+    timeline = page.locator("ol.timeline").inner_text()
+    for step in ("Acknowledged by", "Assigned to bob@example.com", "Reply by", "Resolved by"):
+        assert step in timeline
+
+    for name in ("incidents", "dashboard"):
+        page.get_by_role("navigation", name="Main").get_by_role("link", name=name.capitalize()).click()
+        page.wait_for_url(f"{live_url}/{name}")
+        _screenshot(page, name)
+    assert page.locator("#mttr").inner_text() != "—"  # the incident just resolved counts
+
+
+def test_hostile_email_and_alert_labels_render_inert(
+    live_url: str, page: Page, user: Login, integration: IntegrationCredentials, intake: Intake
+) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    raw = Raw(source="email", content_type="message/rfc822", body=b"Subject: x\r\n\r\nx")
+    body = f"Hello {HOSTILE} <a href=javascript:alert(3)>x</a>"
+    event = InboundEvent(source="email", title=HOSTILE, description=body, requester="mallory@example.org",
+                         message_id="<evil@example.org>")  # fmt: skip
+    mail_ref = intake.record(raw, event).ref
+    alert_ref = _post_event(live_url, integration, {"title": "Labels", "labels": {"team": HOSTILE, HOSTILE: "x"}})
+
+    _log_in(page, live_url, user)
+    for ref in (mail_ref, alert_ref):
+        page.goto(f"{live_url}/incidents/{ref}")
+        page.wait_for_load_state("load")
+        assert page.locator("main img, main script, main a[href^='javascript']").count() == 0
+    assert page.locator("ul.labels").inner_text().count(HOSTILE) == 2  # name and value, shown as text
+    page.goto(f"{live_url}/incidents?q=onerror")
+    assert page.locator("main img, main script").count() == 0
+    assert dialogs == [], f"a script ran: {dialogs}"
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused_in_the_browser(
+    live_url: str, page: Page, user: Login, integration: IntegrationCredentials
+) -> None:
+    ref = _post_event(live_url, integration, {"title": "Disk full"})
+    _log_in(page, live_url, user)
+    page.goto(f"{live_url}/incidents/{ref}")
+    status = page.evaluate(
+        """async (url) => (await fetch(url, {method: "POST", body: new URLSearchParams({text: "x"}),
+                                              credentials: "same-origin", redirect: "manual"})).status""",
+        f"{live_url}/incidents/{ref}/note",
+    )
+    assert status == 400
+    page.reload()
+    assert "Note by" not in page.locator("ol.timeline").inner_text()
+
+
+def test_a_viewer_sees_no_admin_pages(live_url: str, page: Page, make_user: Callable[..., Login]) -> None:
+    viewer = make_user(email="viewer@example.com", role="viewer")
+    _log_in(page, live_url, viewer)
+    nav = page.get_by_role("navigation", name="Main")
+    assert nav.get_by_role("link", name="Users").count() == 0 and nav.get_by_role("link", name="Audit").count() == 0
+    for path in ("/users", "/audit", "/integrations"):
+        response = page.goto(f"{live_url}{path}")
+        assert response is not None and response.status == 403, path

@@ -45,3 +45,29 @@ def test_metrics_token_when_configured_is_required(settings: Settings, db: Datab
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+
+
+def ingest_count(client: FlaskClient, source: str) -> float:
+    found = samples(client.get("/metrics").get_data(as_text=True))
+    return found.get(("switchboard_ingest_seconds_count", (("source", source),)), 0.0)
+
+
+def test_ingest_latency_is_observed_for_each_accepted_request_only(
+    client: FlaskClient, integration: IntegrationCredentials
+) -> None:
+    before = ingest_count(client, integration.name)
+    for key in ("a", "b"):
+        assert (
+            post_event(client, integration.name, integration.secret, {"title": "Disk", "dedup_key": key}).status_code
+            == 202
+        )
+    assert post_event(client, integration.name, "wrong", {"title": "Disk"}).status_code == 401
+    assert ingest_count(client, integration.name) == before + 2
+
+
+def test_every_response_carries_a_request_id_and_a_sane_given_one_is_kept(client: FlaskClient) -> None:
+    made = client.get("/healthz").headers["X-Request-ID"]
+    assert len(made) == 16
+    assert client.get("/healthz", headers={"X-Request-ID": "lb-42.a"}).headers["X-Request-ID"] == "lb-42.a"
+    hostile = client.get("/healthz", headers={"X-Request-ID": "<script>x</script>"}).headers["X-Request-ID"]
+    assert hostile != "<script>x</script>" and len(hostile) == 16

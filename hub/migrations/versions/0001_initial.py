@@ -112,6 +112,8 @@ def upgrade() -> None:
         sa.Column("set_assignee", sa.String(length=320), nullable=True),
         sa.Column("stop", sa.Boolean(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("condition", sa.JSON(), nullable=True),
+        sa.Column("actions", sa.JSON(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("rules", schema=None) as batch_op:
@@ -128,6 +130,68 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("email"),
     )
+    op.create_table(
+        "services",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("owner_group", sa.String(length=320), nullable=True),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("name"),
+    )
+    op.create_table(
+        "calendars",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("tz", sa.String(length=64), nullable=False),
+        sa.Column("hours", sa.JSON(), nullable=False),
+        sa.Column("holiday_country", sa.String(length=10), nullable=True),
+        sa.Column("holiday_subdivision", sa.String(length=10), nullable=True),
+        sa.Column("holiday_dates", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("name"),
+    )
+    op.create_table(
+        "sla_policies",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("service", sa.String(length=100), nullable=True),
+        sa.Column("category", sa.String(length=100), nullable=True),
+        sa.Column("organisation", sa.String(length=200), nullable=True),
+        sa.Column("calendar_id", sa.Integer(), nullable=True),
+        sa.Column("first_response", sa.Integer(), nullable=True),
+        sa.Column("next_update", sa.Integer(), nullable=True),
+        sa.Column("resolution", sa.Integer(), nullable=True),
+        sa.Column("warn_at", sa.Float(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["calendar_id"], ["calendars.id"], ondelete="RESTRICT"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("name"),
+    )
+    op.create_table(
+        "problems",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=500), nullable=False),
+        sa.Column("state", sa.String(length=20), nullable=False),
+        sa.Column("match_key", sa.String(length=700), nullable=True),
+        sa.Column("service", sa.String(length=100), nullable=True),
+        sa.Column("category", sa.String(length=100), nullable=True),
+        sa.Column("owner", sa.String(length=320), nullable=True),
+        sa.Column("root_cause", sa.Text(), nullable=False),
+        sa.Column("workaround", sa.Text(), nullable=False),
+        sa.Column("share_workaround", sa.Boolean(), nullable=False),
+        sa.Column("created_by", sa.String(length=320), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("problems", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_problems_match_key"), ["match_key"], unique=False)
+
     op.create_table(
         "incidents",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -147,11 +211,35 @@ def upgrade() -> None:
         sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
         sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("labels", sa.JSON(), nullable=False),
+        sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("merged_into_id", sa.Integer(), nullable=True),
+        sa.Column("service", sa.String(length=100), nullable=True),
+        sa.Column("sla_policy_id", sa.Integer(), nullable=True),
+        sa.Column("sla_state", sa.String(length=20), nullable=True),
+        sa.Column("sla_response_warn_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("sla_response_due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("sla_warn_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("sla_due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("sla_paused_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("sla_next_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("tags", sa.JSON(), nullable=True),
+        sa.Column("problem_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["integration_id"], ["integrations.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["merged_into_id"], ["incidents.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["problem_id"], ["problems.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["sla_policy_id"], ["sla_policies.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("incidents", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_incidents_problem_id"), ["problem_id"], unique=False)
         batch_op.create_index("ix_incidents_status_last_seen", ["status", "last_seen"], unique=False)
+        batch_op.create_index(
+            "ix_incidents_sla_next_at",
+            ["sla_next_at"],
+            unique=False,
+            sqlite_where=sa.text("sla_next_at IS NOT NULL"),
+            postgresql_where=sa.text("sla_next_at IS NOT NULL"),
+        )
         batch_op.create_index(
             "uq_incidents_open_dedup_key",
             ["dedup_key", "integration_id"],
@@ -205,6 +293,10 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("give_up_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("job_id", sa.String(length=64), nullable=True),
+        sa.Column("payload", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(["incident_id"], ["incidents.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("delivery_id"),
@@ -220,6 +312,24 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_outbox_status_updated_at", ["status", "updated_at"], unique=False)
         batch_op.create_index("ix_outbox_recipient_created_at", ["recipient", "created_at"], unique=False)
+        batch_op.create_index("ix_outbox_job_id", ["job_id"], unique=False)
+
+    op.create_table(
+        "channels",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("url", sa.Text(), nullable=True),
+        sa.Column("method", sa.String(length=10), nullable=False),
+        sa.Column("headers", sa.JSON(), nullable=False),
+        sa.Column("body_template", sa.Text(), nullable=True),
+        sa.Column("to_address", sa.String(length=320), nullable=True),
+        sa.Column("signing_secret", sa.String(length=128), nullable=True),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("name"),
+    )
 
     op.create_table(
         "timeline_entries",
@@ -236,6 +346,74 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("timeline_entries", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_timeline_entries_incident_id"), ["incident_id"], unique=False)
+
+    op.create_table(
+        "mailboxes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("host", sa.String(length=255), nullable=False),
+        sa.Column("port", sa.Integer(), nullable=False),
+        sa.Column("tls", sa.String(length=10), nullable=False),
+        sa.Column("username", sa.String(length=320), nullable=False),
+        sa.Column("auth", sa.String(length=10), nullable=False),
+        sa.Column("secret", sa.Text(), nullable=False),
+        sa.Column("folder", sa.String(length=500), nullable=False),
+        sa.Column("after_import", sa.String(length=510), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("uidvalidity", sa.BigInteger(), nullable=True),
+        sa.Column("last_uid", sa.BigInteger(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("last_checked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("name"),
+    )
+    op.create_table(
+        "imported_messages",
+        sa.Column("mailbox_id", sa.Integer(), nullable=False),
+        sa.Column("message_key", sa.String(length=998), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=True),
+        sa.Column("uidvalidity", sa.BigInteger(), nullable=False),
+        sa.Column("uid", sa.BigInteger(), nullable=False),
+        sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["event_id"], ["events.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["mailbox_id"], ["mailboxes.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("mailbox_id", "message_key"),
+    )
+
+    op.create_table(
+        "rule_settings",
+        sa.Column("name", sa.String(length=50), nullable=False),
+        sa.Column("value", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+    op.create_table(
+        "rule_versions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("author", sa.String(length=320), nullable=False),
+        sa.Column("summary", sa.String(length=500), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("diff", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "groups",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("last_assigned", sa.String(length=320), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("name"),
+    )
+    op.create_table(
+        "group_members",
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["group_id"], ["groups.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("group_id", "email"),
+    )
 
     # One default rule, so a fresh hub routes everything somewhere an admin will look.
     rules = sa.table(
@@ -268,9 +446,194 @@ def upgrade() -> None:
             }
         ],
     )
+    op.create_table(
+        "audit_log",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=320), nullable=False),
+        sa.Column("action", sa.String(length=64), nullable=False),
+        sa.Column("target", sa.String(length=320), nullable=False),
+        sa.Column("detail", sa.JSON(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_audit_log_action"), ["action"], unique=False)
+
+    op.create_table(
+        "changes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=500), nullable=False),
+        sa.Column("service", sa.String(length=100), nullable=True),
+        sa.Column("type", sa.String(length=20), nullable=False),
+        sa.Column("state", sa.String(length=20), nullable=False),
+        sa.Column("risk", sa.String(length=10), nullable=False),
+        sa.Column("impact", sa.Text(), nullable=False),
+        sa.Column("planned_start", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("planned_end", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("implementation_plan", sa.Text(), nullable=False),
+        sa.Column("test_plan", sa.Text(), nullable=False),
+        sa.Column("backout_plan", sa.Text(), nullable=False),
+        sa.Column("requested_by", sa.String(length=320), nullable=False),
+        sa.Column("approvers", sa.JSON(), nullable=False),
+        sa.Column("required_approvals", sa.Integer(), nullable=False),
+        sa.Column("implemented_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("link", sa.Text(), nullable=True),
+        sa.Column("version", sa.String(length=200), nullable=True),
+        sa.Column("environment", sa.String(length=100), nullable=True),
+        sa.Column("integration_id", sa.Integer(), nullable=True),
+        sa.Column("external_id", sa.String(length=200), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["integration_id"], ["integrations.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("changes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_changes_implemented_at"), ["implemented_at"], unique=False)
+        batch_op.create_index(
+            "uq_changes_deploy",
+            ["integration_id", "external_id"],
+            unique=True,
+            sqlite_where=sa.text("external_id IS NOT NULL"),
+            postgresql_where=sa.text("external_id IS NOT NULL"),
+        )
+    op.create_table(
+        "change_approvals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("change_id", sa.Integer(), nullable=False),
+        sa.Column("approver", sa.String(length=320), nullable=False),
+        sa.Column("decision", sa.String(length=10), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["change_id"], ["changes.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("change_approvals", schema=None) as batch_op:
+        batch_op.create_index("uq_change_approvals_approver", ["change_id", "approver"], unique=True)
+    op.create_table(
+        "freeze_windows",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("service", sa.String(length=100), nullable=True),
+        sa.Column("created_by", sa.String(length=320), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("freeze_windows", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_freeze_windows_ends_at"), ["ends_at"], unique=False)
+
+    op.create_table(
+        "organisations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("domain", sa.String(length=255), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("domain"),
+        sa.UniqueConstraint("name"),
+    )
+    op.create_table(
+        "contacts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=True),
+        sa.Column("organisation_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["organisation_id"], ["organisations.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("email"),
+    )
+    op.create_table(
+        "attachments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=True),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("content_type", sa.String(length=255), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("inline", sa.Boolean(), nullable=False),
+        sa.Column("stored", sa.Boolean(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(["event_id"], ["events.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["incident_id"], ["incidents.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("attachments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_attachments_event_id"), ["event_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_attachments_incident_id"), ["incident_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_attachments_sha256"), ["sha256"], unique=False)
+    op.create_table(
+        "desk_addresses",
+        sa.Column("address", sa.String(length=320), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=True),
+        sa.Column("group_name", sa.String(length=100), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("address"),
+    )
+    op.create_table(
+        "escalation_policies",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("steps", sa.JSON(), nullable=False),
+        sa.Column("repeat", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("name"),
+    )
+    op.create_table(
+        "escalations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("policy_id", sa.Integer(), nullable=False),
+        sa.Column("step", sa.Integer(), nullable=False),
+        sa.Column("round", sa.Integer(), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("job_id", sa.String(length=64), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["incident_id"], ["incidents.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["policy_id"], ["escalation_policies.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("escalations", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_escalations_incident_id"), ["incident_id"], unique=False)
+        batch_op.create_index("ix_escalations_status_due_at", ["status", "due_at"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("escalations", schema=None) as batch_op:
+        batch_op.drop_index("ix_escalations_status_due_at")
+        batch_op.drop_index(batch_op.f("ix_escalations_incident_id"))
+
+    op.drop_table("escalations")
+    op.drop_table("escalation_policies")
+    op.drop_table("desk_addresses")
+    op.drop_table("attachments")
+    op.drop_table("contacts")
+    op.drop_table("organisations")
+    op.drop_table("freeze_windows")
+    op.drop_table("change_approvals")
+    with op.batch_alter_table("changes", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_changes_deploy",
+            sqlite_where=sa.text("external_id IS NOT NULL"),
+            postgresql_where=sa.text("external_id IS NOT NULL"),
+        )
+    op.drop_table("changes")
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_audit_log_action"))
+
+    op.drop_table("audit_log")
+    op.drop_table("group_members")
+    op.drop_table("groups")
+    op.drop_table("rule_versions")
+    op.drop_table("rule_settings")
+    op.drop_table("imported_messages")
+    op.drop_table("mailboxes")
     op.drop_table("bounced_addresses")
     with op.batch_alter_table("alert_states", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_alert_states_flapping"))
@@ -283,7 +646,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_timeline_entries_incident_id"))
 
     op.drop_table("timeline_entries")
+    op.drop_table("channels")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_job_id")
         batch_op.drop_index("ix_outbox_recipient_created_at")
         batch_op.drop_index("ix_outbox_status_updated_at")
         batch_op.drop_index(
@@ -310,8 +675,21 @@ def downgrade() -> None:
             postgresql_where=sa.text("dedup_key IS NOT NULL AND status IN ('open', 'acknowledged')"),
         )
         batch_op.drop_index("ix_incidents_status_last_seen")
+        batch_op.drop_index(batch_op.f("ix_incidents_problem_id"))
+        batch_op.drop_index(
+            "ix_incidents_sla_next_at",
+            sqlite_where=sa.text("sla_next_at IS NOT NULL"),
+            postgresql_where=sa.text("sla_next_at IS NOT NULL"),
+        )
 
     op.drop_table("incidents")
+    with op.batch_alter_table("problems", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_problems_match_key"))
+
+    op.drop_table("problems")
+    op.drop_table("sla_policies")
+    op.drop_table("calendars")
+    op.drop_table("services")
     op.drop_table("users")
     with op.batch_alter_table("rules", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_rules_position"))
