@@ -44,6 +44,7 @@ class Settings:
     retry_give_up: float = 24 * 3600.0
     # Incidents recurring this many times within this many seconds suggest a problem (hub/recurrence.py).
     problem_threshold: int = 3
+    reply_reopen_window: float = 7 * 86400.0  # a requester's reply this soon after a resolution reopens it
     problem_window: float = 7 * 86400.0
     # Email attachments kept under home/attachments: each file, and all of one message's (larger ones are listed).
     attachment_max_bytes: int = 10 * 1024 * 1024
@@ -102,6 +103,7 @@ class Settings:
             retry_first=retry["retry_first"],
             retry_cap=retry["retry_cap"],
             retry_give_up=retry["retry_give_up"],
+            reply_reopen_window=_seconds(env, "SWITCHBOARD_REPLY_REOPEN_WINDOW", 7 * 86400.0),
             problem_threshold=max(_int(env, "SWITCHBOARD_PROBLEM_THRESHOLD", 3), 2),
             problem_window=_seconds(env, "SWITCHBOARD_PROBLEM_WINDOW", 7 * 86400.0),
             attachment_max_bytes=_int(env, "SWITCHBOARD_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),

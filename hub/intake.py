@@ -25,7 +25,7 @@ from hub.db import Database
 from hub.domain import NO_POLICY, NO_STATE, Action, Decision, InboundEvent, Policy, RoutingState, RuleBook, format_ref
 from hub.group_commit import GroupCommitter
 from hub.groups import advance_pointer, routing_state
-from hub.mail_threads import Thread, find_thread
+from hub.mail_threads import Thread, find_thread, reply_route
 from hub.mailboxes import MailboxImport, earlier_import, remember_import
 from hub.models import utcnow
 from hub.outbox import entry, is_active_user, mark_bounced, owe, to_assignee
@@ -42,6 +42,7 @@ from hub.statements import (
     INSERT_INCIDENT_UNLESS_OPEN,
     INSERT_TIMELINE,
     REOPEN,
+    REOPEN_BY_ID,
     RESOLVE,
     STATE_CHANGE,
     THRESHOLD_COUNT,
@@ -85,6 +86,8 @@ class Outcome:
 class NoticeSettings:
     desk_addresses: tuple[str, ...]
     base_url: str
+    #: A person's email reply this many seconds after its incident resolved still reopens it; later, a new one.
+    reply_reopen_window: float = 7 * 86400.0
 
 
 class Intake:
@@ -163,6 +166,13 @@ class Intake:
                 mark_bounced(conn, event.labels["bounced"].split(", "), f"bounce: {event.title}")
             thread = find_thread(conn, event)
             if thread is not None:
+                automatic = event.auto_submitted or event.bounce or event.looped
+                route = reply_route(thread, automatic=automatic, now=utcnow(),
+                                    reopen_window=self._notice.reply_reopen_window)  # fmt: skip
+                if route == "reopen":
+                    return self._reopen_by_reply(conn, raw, thread, event, policy)
+                if route == "follow_up":
+                    return self._follow_up(conn, raw, thread, event, policy)
                 if thread.status == sla.WAITING:  # the requester answered: the SLA clocks run again
                     sla.stop_waiting(conn, self._sla.current(conn), thread.id, "the requester replied")
                 return _add_to_thread(conn, raw, thread, event)
@@ -218,6 +228,40 @@ class Intake:
         if event.desk_address:  # a desk's default category and group, over catch-all rules
             decision = desks.with_defaults(decision, desks.find(conn, event.desk_address), book)
         return decision
+
+    def _reopen_by_reply(
+        self, conn: Connection, raw: Raw, thread: Thread, event: InboundEvent, policy: Policy
+    ) -> Outcome:
+        """The requester answered a resolved incident: it is not fixed after all."""
+        row = REOPEN_BY_ID.first(conn, {"incident": thread.id, "now": utcnow()})
+        if row is None:  # changed under us (reopened by someone else a moment ago): just add the reply
+            return _add_to_thread(conn, raw, thread, event)
+        changed = _Changed(*row)
+        sla.refresh(conn, changed.id)
+        outcome = _add_to_thread(conn, raw, thread, event)
+        who = event.requester or "the requester"
+        reopened = entry(changed.id, "reopened", f"Reopened by a reply from {who}", event_id=outcome.event_id)
+        owed = to_assignee(conn, changed.assignee, lambda assignee: notices.reopening(
+            incident_id=changed.id, title=changed.title, assignee=assignee, source="email reply",
+            desk_address=self._notice.desk_addresses[0], base_url=self._notice.base_url,
+        ))  # fmt: skip
+        self._notify(conn, raw, event, policy, changed.id, owed, also=[reopened])
+        return Outcome(outcome.event_id, changed.id, "open", changed.occurrences)
+
+    def _follow_up(self, conn: Connection, raw: Raw, thread: Thread, event: InboundEvent, policy: Policy) -> Outcome:
+        """A reply long after the incident was resolved (or once it was closed) is new trouble: a new incident that
+        names the old one, so whoever takes it can read what happened before."""
+        old = format_ref(thread.id)
+        labels = MappingProxyType({**event.labels, "follows": old})
+        outcome = self._open(conn, raw, replace(event, labels=labels, thread_ref=None), policy)
+        if outcome.incident_id is not None:
+            new = format_ref(outcome.incident_id)
+            INSERT_TIMELINE.execute_many(conn, [
+                entry(outcome.incident_id, "related", f"Follow-up of {old} ({thread.status})", data={"follows": old}),
+                entry(thread.id, "related", f"Follow-up opened as {new}: a reply came after it was {thread.status}",
+                      data={"follow_up": new}),
+            ])  # fmt: skip
+        return outcome
 
     def _reopen(self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy) -> Outcome | None:
         """Reopen the incident with this key if it resolved less than the policy's reopen window ago."""

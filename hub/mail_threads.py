@@ -4,6 +4,7 @@ only from the incident's requester (a stranger cannot write into someone else's 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Connection, select
 
@@ -19,6 +20,8 @@ class Thread:
     status: str
     occurrences: int
     requester: str | None
+    resolved_at: datetime | None = None
+    merged_into_id: int | None = None
 
 
 def find_thread(conn: Connection, event: InboundEvent) -> Thread | None:
@@ -45,7 +48,30 @@ def find_thread(conn: Connection, event: InboundEvent) -> Thread | None:
     return None
 
 
-def thread_of(conn: Connection, incident_id: int) -> Thread | None:
-    columns = (INCIDENTS.c.id, INCIDENTS.c.status, INCIDENTS.c.occurrences, INCIDENTS.c.requester)
+def thread_of(conn: Connection, incident_id: int, *, hops: int = 5) -> Thread | None:
+    """The incident, or the one it was merged into (replies to a duplicate belong with the survivor)."""
+    columns = (INCIDENTS.c.id, INCIDENTS.c.status, INCIDENTS.c.occurrences, INCIDENTS.c.requester,
+               INCIDENTS.c.resolved_at, INCIDENTS.c.merged_into_id)  # fmt: skip
     row = conn.execute(select(*columns).where(INCIDENTS.c.id == incident_id)).first()
-    return Thread(*row) if row is not None else None
+    if row is None:
+        return None
+    thread = Thread(*row)
+    if thread.merged_into_id is not None and hops > 0:
+        return thread_of(conn, thread.merged_into_id, hops=hops - 1) or thread
+    return thread
+
+
+def reply_route(thread: Thread, *, automatic: bool, now: datetime, reopen_window: float) -> str:
+    """What a reply to `thread` does: "add" to it, "reopen" it, or open a "follow_up" linked to it.
+
+    A person's reply to a resolved incident reopens it within `reopen_window` seconds of the resolution, and after
+    that (or once it is closed) starts a new incident that names the old one. Automatic mail (out-of-office,
+    auto-replies) never reopens anything: it is only added to the timeline.
+    """
+    if automatic or thread.status not in ("resolved", "closed"):
+        return "add"
+    if thread.status == "resolved" and thread.resolved_at is not None:
+        resolved = thread.resolved_at
+        if (now - resolved).total_seconds() <= reopen_window:
+            return "reopen"
+    return "follow_up"

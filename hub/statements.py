@@ -77,6 +77,7 @@ OUTBOX_COLUMNS = (
     "created_at",
     "updated_at",
     "payload",
+    "html",
 )
 
 INSERT_EVENT = Prepared(insert(EVENTS).returning(EVENTS.c.id), EVENT_COLUMNS)
@@ -149,6 +150,15 @@ REOPEN = Prepared(
     .values(status="open", resolved_at=null(), occurrences=INCIDENTS.c.occurrences + 1, last_seen=bindparam("now"))
     .returning(INCIDENTS.c.id, INCIDENTS.c.occurrences, INCIDENTS.c.title, INCIDENTS.c.assignee),
     ("key", "integration", "since", "now"),
+)
+
+#: A person's reply to a resolved incident reopens it (hub/mail_threads.py decides when).
+REOPEN_BY_ID = Prepared(
+    update(INCIDENTS)
+    .where(INCIDENTS.c.id == bindparam("incident"), INCIDENTS.c.status == "resolved")
+    .values(status="open", resolved_at=null(), last_seen=bindparam("now"))
+    .returning(INCIDENTS.c.id, INCIDENTS.c.occurrences, INCIDENTS.c.title, INCIDENTS.c.assignee),
+    ("incident", "now"),
 )
 
 _COUNTS = cast(Table, AlertCount.__table__)

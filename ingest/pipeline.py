@@ -12,5 +12,6 @@ from rules import Engine
 def make_intake(settings: Settings, db: Database) -> Intake:
     limits = AttachmentLimits(settings.attachment_max_bytes, settings.attachments_max_message_bytes)
     files = AttachmentStore(settings.home / "attachments", limits)
-    notice = NoticeSettings(desk_addresses=settings.desk_addresses, base_url=settings.base_url)
+    notice = NoticeSettings(desk_addresses=settings.desk_addresses, base_url=settings.base_url,
+                            reply_reopen_window=settings.reply_reopen_window)  # fmt: skip
     return Intake(db, Engine(), notice, files=files)

@@ -1,0 +1,111 @@
+"""Replies to incidents that are over: reopen within the window, a linked follow-up after it, and automatic mail
+(out-of-office) that never reopens anything."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from hub import triage
+from hub.db import Database
+from hub.domain import InboundEvent
+from hub.intake import Intake, Raw
+from hub.mail_threads import Thread, reply_route
+from hub.models import Incident, OutboxMessage, TimelineEntry
+from hub.triage import Actor, Mail
+
+NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
+WEEK = 7 * 86400.0
+RAW = Raw(source="email", content_type="message/rfc822", body=b"x")
+AGENT, MAIL = Actor("agent@example.com"), Mail("helpdesk@example.com", "http://desk")
+
+
+def thread(status: str, resolved_days_ago: float | None = None) -> Thread:
+    resolved = NOW - timedelta(days=resolved_days_ago) if resolved_days_ago is not None else None
+    return Thread(1, status, 1, "ann@example.org", resolved)
+
+
+def test_a_reply_to_an_open_incident_is_added() -> None:
+    assert reply_route(thread("acknowledged"), automatic=False, now=NOW, reopen_window=WEEK) == "add"
+
+
+def test_a_reply_soon_after_the_resolution_reopens() -> None:
+    assert reply_route(thread("resolved", 2), automatic=False, now=NOW, reopen_window=WEEK) == "reopen"
+
+
+def test_a_reply_after_the_window_or_to_a_closed_incident_is_a_follow_up() -> None:
+    assert reply_route(thread("resolved", 8), automatic=False, now=NOW, reopen_window=WEEK) == "follow_up"
+    assert reply_route(thread("closed", 1), automatic=False, now=NOW, reopen_window=WEEK) == "follow_up"
+
+
+def test_automatic_mail_never_reopens() -> None:
+    assert reply_route(thread("resolved", 1), automatic=True, now=NOW, reopen_window=WEEK) == "add"
+
+
+def ask(intake: Intake, n: int = 1, **kw: object) -> int:
+    event = InboundEvent(source="email", title="VPN drops", requester="ann@example.org",
+                         message_id=f"<q{n}@example.org>", **kw)  # type: ignore[arg-type]  # fmt: skip
+    outcome = intake.record(RAW, event)
+    assert outcome.incident_id is not None
+    return outcome.incident_id
+
+
+def answer(intake: Intake, incident_id: int, **kw: object) -> int | None:
+    event = InboundEvent(source="email", title="Re: VPN drops", requester="ann@example.org",
+                         message_id="<a1@example.org>", in_reply_to=("<q1@example.org>",),
+                         thread_ref=incident_id, **kw)  # type: ignore[arg-type]  # fmt: skip
+    return intake.record(RAW, event).incident_id
+
+
+def resolved_days_ago(db: Database, incident_id: int, days: float) -> None:
+    triage.change_status(db, incident_id, "resolve", AGENT, MAIL)
+    with db.transaction() as session:
+        session.execute(update(Incident).where(Incident.id == incident_id)
+                        .values(resolved_at=datetime.now(UTC) - timedelta(days=days)))  # fmt: skip
+
+
+def status(db: Database, incident_id: int) -> str:
+    with db.read() as session:
+        return str(session.scalar(select(Incident.status).where(Incident.id == incident_id)))
+
+
+def test_the_requesters_reply_reopens_a_recently_resolved_incident(db: Database, intake: Intake) -> None:
+    first = ask(intake)
+    resolved_days_ago(db, first, 1)
+    assert answer(intake, first) == first
+    assert status(db, first) == "open"
+    with db.read() as session:
+        summaries = list(session.scalars(select(TimelineEntry.summary).where(TimelineEntry.incident_id == first)))
+    assert "Reopened by a reply from ann@example.org" in summaries
+
+
+def test_a_late_reply_opens_a_follow_up_naming_the_old_incident(db: Database, intake: Intake) -> None:
+    first = ask(intake)
+    resolved_days_ago(db, first, 10)
+    follow_up = answer(intake, first)
+    assert follow_up is not None and follow_up != first
+    assert status(db, first) == "resolved"
+    with db.read() as session:
+        new = session.get(Incident, follow_up)
+        assert new is not None and new.labels["follows"] == f"INC-{first}"
+        notes = list(session.scalars(select(TimelineEntry.summary).where(TimelineEntry.kind == "related")))
+    assert f"Follow-up of INC-{first} (resolved)" in notes and f"Follow-up opened as INC-{follow_up}" in notes[1]
+
+
+def test_an_out_of_office_reply_is_kept_but_reopens_nothing_and_sends_nothing(db: Database, intake: Intake) -> None:
+    first = ask(intake)
+    resolved_days_ago(db, first, 1)
+    with db.read() as session:
+        before = session.query(OutboxMessage).count()
+    assert answer(intake, first, auto_submitted=True) == first
+    assert status(db, first) == "resolved"
+    with db.read() as session:
+        assert session.query(OutboxMessage).count() == before
+
+
+def test_a_reply_to_a_merged_duplicate_lands_in_the_survivor(db: Database, intake: Intake) -> None:
+    duplicate = ask(intake)
+    survivor = ask(intake, 2)
+    triage.merge(db, duplicate, survivor, AGENT)
+    assert answer(intake, duplicate) == survivor
