@@ -1,22 +1,28 @@
 """Periodic upkeep that no event triggers: resolving incidents that went quiet, settling flapping alerts,
 announcing SLA warnings and breaches (hub/sla.py).
 
-Run by the dispatcher process every half minute or so (`switchboard dispatch`), like a cron inside the hub.
+Run by the dispatcher process every half minute or so (`switchboard dispatch`), like a cron inside the hub. Other
+layers add chores of their own through the `switchboard.upkeep` entry points (`plugged_chores`): ingest adds the
+rules' decisions on SLA warnings and breaches (hub/sla_events.py), which need the rules engine the hub may not
+import.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from functools import partial
+from importlib.metadata import entry_points
 
 from sqlalchemy import select, update
 
-from hub import notices, sla
+from hub import recipients, sla
+from hub.config import Settings
 from hub.db import Database
+from hub.errors import StorageUnavailable
 from hub.intake import NoticeSettings
 from hub.models import OPEN_STATUSES, AlertState, Incident, Integration, utcnow
-from hub.outbox import entry, owe, to_assignee
+from hub.outbox import entry, owe
 
 log = logging.getLogger("switchboard.maintenance")
 
@@ -45,15 +51,14 @@ def auto_resolve_quiet(db: Database, settings: NoticeSettings, now: datetime | N
                     Incident.last_seen < now - timedelta(seconds=seconds),
                 )
                 .values(status="resolved", resolved_at=now)
-                .returning(Incident.id, Incident.title, Incident.assignee)
+                .returning(Incident.id)
             ).all()
-            for incident_id, title, assignee in rows:
+            for (incident_id,) in rows:
                 summary = f"Resolved automatically after {_span(seconds)} without alerts"
-                owed = to_assignee(conn, assignee, partial(
-                    notices.resolution, incident_id=incident_id, title=title, source="auto-resolve",
-                    desk_address=settings.desk_addresses[0], base_url=settings.base_url,
-                ))  # fmt: skip
-                owe(conn, incident_id, owed, also=[entry(incident_id, "resolved", summary)])
+                owed, notes = recipients.state_change_notices(
+                    conn, incident_id, "resolved", source="auto-resolve", sender=settings.sender
+                )
+                owe(conn, incident_id, owed, also=[entry(incident_id, "resolved", summary), *notes])
                 sla.refresh(conn, incident_id, now)
             resolved += len(rows)
     if resolved:
@@ -96,16 +101,32 @@ def settle_flapping(db: Database, settings: NoticeSettings, now: datetime | None
             ).first()
             if incident is None:
                 continue
-            owed = to_assignee(conn, incident.assignee, partial(
-                notices.stabilised, incident_id=incident.id, title=incident.title, status=incident.status,
-                desk_address=settings.desk_addresses[0], base_url=settings.base_url,
-            ))  # fmt: skip
+            owed, _ = recipients.state_change_notices(conn, incident.id, "stable", source="", sender=settings.sender)
             owe(conn, incident.id, owed, also=[entry(incident.id, "stable", f"Stopped flapping; {incident.status}")])
     return settled
 
 
-def upkeep(db: Database, settings: NoticeSettings) -> None:
-    """Every periodic chore, in one call for the dispatcher's loop."""
+#: Entry points: name = "module:factory", the factory taking (Settings, Database) and returning a chore.
+UPKEEP_GROUP = "switchboard.upkeep"
+
+Chore = Callable[[], object]
+
+
+def plugged_chores(settings: Settings, db: Database) -> list[Chore]:
+    """The chores other layers add to the upkeep, each built once for this process."""
+    return [ep.load()(settings, db) for ep in sorted(entry_points(group=UPKEEP_GROUP), key=lambda ep: ep.name)]
+
+
+def upkeep(db: Database, settings: NoticeSettings, chores: Sequence[Chore] = ()) -> None:
+    """Every periodic chore, in one call for the dispatcher's loop; `chores` run after the hub's own (the SLA
+    sweep first, so the rules decide on its warnings and breaches in the same round)."""
     auto_resolve_quiet(db, settings)
     settle_flapping(db, settings)
     sla.sweep(db, settings)
+    for chore in chores:
+        try:
+            chore()
+        except StorageUnavailable:
+            raise
+        except Exception:  # one layer's broken chore must not stop the hub's own, nor the dispatcher
+            log.exception("upkeep chore %r failed", chore)

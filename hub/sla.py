@@ -6,7 +6,12 @@ incident's clocks, so the sweep (run by the dispatcher's upkeep) reads only the 
 indexed range query, however many are open. The arithmetic is pure (hub/sla_clocks.py, hub/business_hours.py).
 
 The first response is the incident's `acknowledged_at` (an acknowledgement or a person's first reply), and the
-resolution its `resolved_at`: whoever changes those, the clocks read them.
+resolution its `resolved_at`: whoever changes those, the clocks read them. The next-update clock starts at the
+first response and again at each agent update (`agent_update`: a reply to the requester; internal notes are not
+updates).
+
+Each warning and breach is stored as a `pending` event with source `sla`; the rules decide on it afterwards
+(hub/sla_events.py), in a process that has the rules engine.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from hub.models import OPEN_STATUSES, BusinessCalendar, Revision, SlaPolicy, utc
 from hub.outbox import entry, owe, to_assignee
 from hub.prepared import Prepared
 from hub.sla_clocks import (
+    CLOCK_NAMES,
     Clocks,
     ClockView,
     Crossing,
@@ -43,6 +49,7 @@ from hub.sla_clocks import (
     resumed,
     start_clocks,
     state_at,
+    update_given,
     views,
 )
 from hub.statements import INCIDENTS, INSERT_EVENT, INSERT_TIMELINE
@@ -58,7 +65,10 @@ WAITING = "waiting"
 SWEEP_BATCH = 500
 
 _VERSION = Prepared(select(Revision.value).where(Revision.name == SLA_REVISION))
-_CLOCK_COLUMNS = ("sla_response_warn_at", "sla_response_due_at", "sla_warn_at", "sla_due_at", "sla_paused_at")
+_CLOCK_COLUMNS = (
+    "sla_response_warn_at", "sla_response_due_at", "sla_warn_at", "sla_due_at", "sla_paused_at",
+    "sla_update_warn_at", "sla_update_due_at", "sla_update_missed_at",
+)  # fmt: skip
 _SET_CLOCKS = Prepared(
     update(INCIDENTS)
     .where(INCIDENTS.c.id == bindparam("incident"))
@@ -155,6 +165,8 @@ def _store(
         "state": state_at(clocks, now) if policy_id is not None else None,
         "sla_response_warn_at": clocks.response_warn_at, "sla_response_due_at": clocks.response_due_at,
         "sla_warn_at": clocks.warn_at, "sla_due_at": clocks.due_at, "sla_paused_at": clocks.paused_at,
+        "sla_update_warn_at": clocks.update_warn_at, "sla_update_due_at": clocks.update_due_at,
+        "sla_update_missed_at": clocks.update_missed_at,
         "next_at": next_check(clocks, after, inclusive=inclusive),
     })  # fmt: skip
 
@@ -169,6 +181,9 @@ def clocks_of(row: Row[Any] | Any) -> Clocks:
         paused_at=row.sla_paused_at,
         responded_at=row.acknowledged_at,
         resolved_at=row.resolved_at,
+        update_warn_at=row.sla_update_warn_at,
+        update_due_at=row.sla_update_due_at,
+        update_missed_at=row.sla_update_missed_at,
     )
 
 
@@ -179,18 +194,45 @@ def _row(conn: Connection, incident_id: int) -> Row[Any]:
     return row
 
 
-def refresh(conn: Connection, incident_id: int, now: datetime | None = None) -> None:
+def refresh(conn: Connection, incident_id: int, now: datetime | None = None, book: SlaBook | None = None) -> None:
     """Bring the stored state up to date after an acknowledgement, a resolution or a reopening.
 
-    Warnings and breaches not yet announced stay due for the sweep; a stopped clock drops out.
+    Warnings and breaches not yet announced stay due for the sweep; a stopped clock drops out. The first response
+    starts the next-update clock (`book` saves reading the policies again when the caller has them).
     """
     now = now or utcnow()
     row = _row(conn, incident_id)
     if row.sla_policy_id is None:
         return
+    clocks = clocks_of(row)
+    if clocks.responded_at is not None and clocks.update_due_at is None and clocks.resolved_at is None:
+        policy = (book or SlaBookCache().current(conn)).by_id.get(row.sla_policy_id)
+        if policy is not None:
+            clocks = update_given(policy, clocks, clocks.responded_at)
+    _store_keeping_due(conn, row, clocks, now)
+
+
+def _store_keeping_due(conn: Connection, row: Row[Any], clocks: Clocks, now: datetime) -> None:
+    """Store changed clocks so that what the sweep has not announced yet stays due, and new instants (all after
+    `now`) are found too: the watermark is the stored next check if that has passed, else now."""
     old = row.sla_next_at
-    after, inclusive = (old, True) if old is not None else (now, False)
-    _store(conn, incident_id, row.service, row.sla_policy_id, clocks_of(row), now, after=after, inclusive=inclusive)
+    after, inclusive = (old, True) if old is not None and old <= now else (now, False)
+    _store(conn, row.id, row.service, row.sla_policy_id, clocks, now, after=after, inclusive=inclusive)
+
+
+def agent_update(conn: Connection, incident_id: int, now: datetime | None = None, book: SlaBook | None = None) -> None:
+    """An agent updated the requester (after the first response): the next update is due a whole target later.
+
+    Internal notes do not call this: the requester saw nothing.
+    """
+    now = now or utcnow()
+    row = _row(conn, incident_id)
+    if row.sla_policy_id is None or row.acknowledged_at is None or row.resolved_at is not None:
+        return
+    policy = (book or SlaBookCache().current(conn)).by_id.get(row.sla_policy_id)
+    if policy is None or policy.next_update is None:
+        return
+    _store_keeping_due(conn, row, update_given(policy, clocks_of(row), now), now)
 
 
 def replan(conn: Connection, book: SlaBook, incident_id: int, now: datetime | None = None) -> PolicySpec | None:
@@ -204,9 +246,15 @@ def replan(conn: Connection, book: SlaBook, incident_id: int, now: datetime | No
     if policy is None:
         _store(conn, incident_id, row.service, None, Clocks(), now, after=None)
         return None
-    # Still waiting: the new plan stands still from the same moment.
+    # Still waiting: the new plan stands still from the same moment. The next update is due a target of the
+    # new policy from now (a missed one stays missed).
     clocks = replace(start_clocks(policy, row.first_seen), responded_at=row.acknowledged_at,
-                     resolved_at=row.resolved_at, paused_at=row.sla_paused_at)  # fmt: skip
+                     resolved_at=row.resolved_at, paused_at=row.sla_paused_at,
+                     update_missed_at=row.sla_update_missed_at)  # fmt: skip
+    if clocks.responded_at is not None:
+        clocks = update_given(policy, replace(clocks, update_due_at=row.sla_update_due_at), now)
+        if policy.next_update is None:
+            clocks = replace(clocks, update_warn_at=None, update_due_at=None)
     _store(conn, incident_id, row.service, policy.id, clocks, now, after=None)
     INSERT_TIMELINE.execute(conn, entry(incident_id, "sla", f"SLA re-planned under {policy.name}",
                                         data={"policy": policy.name}))  # fmt: skip
@@ -278,8 +326,9 @@ def due_count(conn: Connection, now: datetime) -> int:
 def sweep(
     db: Database, settings: NoticeSettings, now: datetime | None = None, batch: int = SWEEP_BATCH
 ) -> list[Crossing]:
-    """Announce every warning and breach that came due: state updated, an `sla` event stored (for rules and the
-    record), a timeline entry, and a notice to an assignee who is a person. Returns what it announced."""
+    """Announce every warning and breach that came due: state updated, an `sla` event stored (pending, for the
+    rules to decide on; hub/sla_events.py), a timeline entry, and a notice to an assignee who is a person. Returns
+    what it announced."""
     now = now or utcnow()
     announced: list[Crossing] = []
     while True:
@@ -301,19 +350,19 @@ def _announce(conn: Connection, row: Row[Any], now: datetime, settings: NoticeSe
     _store(conn, row.id, row.service, row.sla_policy_id, clocks, now, after=now)
     for crossing in fired:
         due = f"{crossing.at:%Y-%m-%d %H:%M} UTC"
-        what = "first response" if crossing.clock == "first_response" else "resolution"
+        what = CLOCK_NAMES[crossing.clock]
         summary = f"SLA {'breached' if crossing.kind == 'breach' else 'warning'}: {what} due {due}"
         payload = {"kind": crossing.kind, "clock": crossing.clock, "incident": format_ref(row.id), "due_at":
                    crossing.at.isoformat(), "priority": row.priority, "service": row.service,
                    "assignee": row.assignee}  # fmt: skip
         event_id = INSERT_EVENT.scalar(conn, {
             "source": "sla", "integration_id": None, "received_at": now, "content_type": "application/json",
-            "raw": json.dumps(payload).encode(), "status": "processed", "error": None, "message_id": None,
+            "raw": json.dumps(payload).encode(), "status": "pending", "error": None, "message_id": None,
             "incident_id": row.id, "trace": None,
         })  # fmt: skip
         owed = to_assignee(conn, row.assignee, partial(
             notices.sla_alert, incident_id=row.id, title=row.title, clock=crossing.clock, kind=crossing.kind,
-            due=due, desk_address=settings.desk_addresses[0], base_url=settings.base_url,
+            due=due, desk_address=settings.desk_addresses[0], base_url=settings.base_url, templates=settings.templates,
         ))  # fmt: skip
         kind = "sla_breach" if crossing.kind == "breach" else "sla_warning"
         owe(conn, row.id, owed, also=[entry(row.id, kind, summary, event_id=event_id, data=payload)])

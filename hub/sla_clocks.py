@@ -13,6 +13,8 @@ from hub.business_hours import ALWAYS, Calendar, add_business_time, business_tim
 
 STATES = ("ok", "warning", "breached", "paused", "met")
 DEFAULT_WARN_AT = 0.75
+#: Each clock's name as people read it.
+CLOCK_NAMES = {"first_response": "first response", "next_update": "next update", "resolution": "resolution"}
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,11 @@ def pick_policy(policies: tuple[PolicySpec, ...] | list[PolicySpec], facts: Fact
 
 @dataclass(frozen=True)
 class Clocks:
-    """One incident's due times (UTC) and what stopped them; None where the policy keeps no such clock."""
+    """One incident's due times (UTC) and what stopped them; None where the policy keeps no such clock.
+
+    The next-update clock runs only after the first response: each agent update starts it again, so it keeps
+    only its current deadline, and `update_missed_at` remembers that an earlier one was missed (a breach stays).
+    """
 
     response_warn_at: datetime | None = None
     response_due_at: datetime | None = None
@@ -74,6 +80,9 @@ class Clocks:
     paused_at: datetime | None = None
     responded_at: datetime | None = None
     resolved_at: datetime | None = None
+    update_warn_at: datetime | None = None
+    update_due_at: datetime | None = None
+    update_missed_at: datetime | None = None
 
     def instants(self) -> list[tuple[str, str, datetime]]:
         """(clock, kind, at) for each warning and breach still able to happen, i.e. of a clock still running."""
@@ -81,6 +90,8 @@ class Clocks:
         if self.resolved_at is None:
             if self.responded_at is None:
                 found += _pair("first_response", self.response_warn_at, self.response_due_at)
+            else:
+                found += _pair("next_update", self.update_warn_at, self.update_due_at)
             found += _pair("resolution", self.warn_at, self.due_at)
         return found
 
@@ -108,15 +119,22 @@ def state_at(clocks: Clocks, now: datetime) -> str:
     """ok, warning, breached, paused or met, as of `now` (a breach, once it happened, is never undone)."""
     stopped = clocks.resolved_at or clocks.paused_at or now
     response_end = clocks.responded_at or clocks.resolved_at or clocks.paused_at or now
-    if (clocks.response_due_at is not None and response_end > clocks.response_due_at) or (
-        clocks.due_at is not None and stopped > clocks.due_at
+    if (
+        (clocks.response_due_at is not None and response_end > clocks.response_due_at)
+        or (clocks.due_at is not None and stopped > clocks.due_at)
+        or (clocks.update_due_at is not None and stopped > clocks.update_due_at)
+        or clocks.update_missed_at is not None
     ):
         return "breached"
     if clocks.resolved_at is not None:
         return "met"
     if clocks.paused_at is not None:
         return "paused"
-    warned = (clocks.responded_at is None and _reached(clocks.response_warn_at, now)) or _reached(clocks.warn_at, now)
+    warned = (
+        (clocks.responded_at is None and _reached(clocks.response_warn_at, now))
+        or _reached(clocks.update_warn_at, now)
+        or _reached(clocks.warn_at, now)
+    )
     return "warning" if warned else "ok"
 
 
@@ -140,7 +158,7 @@ def next_check(clocks: Clocks, after: datetime | None, *, inclusive: bool = Fals
 class Crossing:
     """A warning or breach that happened: what the sweep records and announces."""
 
-    clock: str  # first_response | resolution
+    clock: str  # first_response | next_update | resolution
     kind: str  # warning | breach
     at: datetime
 
@@ -152,6 +170,27 @@ def crossings(clocks: Clocks, since: datetime, now: datetime) -> list[Crossing]:
     return sorted(
         (Crossing(clock, kind, at) for clock, kind, at in clocks.instants() if since <= at <= now),
         key=lambda c: c.at,
+    )
+
+
+def update_given(policy: PolicySpec, clocks: Clocks, at: datetime) -> Clocks:
+    """The clocks after an agent's update (or the first response) at `at`: the next update is due a whole target
+    later in business time. A deadline that had already passed is remembered as missed.
+
+    While the incident waits on its requester the clocks stand at `paused_at`, so the new target counts from
+    there and the pause moves it on like every other due time when the clocks run again.
+    """
+    if policy.next_update is None or clocks.resolved_at is not None:
+        return clocks
+    missed = clocks.update_missed_at
+    if missed is None and clocks.update_due_at is not None and at > clocks.update_due_at:
+        missed = clocks.update_due_at
+    start = min(at, clocks.paused_at) if clocks.paused_at is not None else at
+    return replace(
+        clocks,
+        update_warn_at=add_business_time(policy.calendar, start, policy.next_update * policy.warn_at),
+        update_due_at=add_business_time(policy.calendar, start, policy.next_update),
+        update_missed_at=missed,
     )
 
 
@@ -171,6 +210,8 @@ def resumed(clocks: Clocks, calendar: Calendar, now: datetime) -> Clocks:
         response_due_at=moved(clocks.response_due_at),
         warn_at=moved(clocks.warn_at),
         due_at=moved(clocks.due_at),
+        update_warn_at=moved(clocks.update_warn_at),
+        update_due_at=moved(clocks.update_due_at),
         paused_at=None,
     )
 
@@ -179,7 +220,7 @@ def resumed(clocks: Clocks, calendar: Calendar, now: datetime) -> Clocks:
 class ClockView:
     """One clock as a page shows it."""
 
-    name: str  # "First response" | "Resolution"
+    name: str  # "First response" | "Next update" | "Resolution"
     due_at: datetime
     state: str  # running | warning | breached | met | paused
     remaining: timedelta  # business time left (zero once it is due or stopped)
@@ -191,6 +232,7 @@ def views(clocks: Clocks, calendar: Calendar, now: datetime) -> list[ClockView]:
     shown = []
     for name, warn, due, stopped in (
         ("First response", clocks.response_warn_at, clocks.response_due_at, clocks.responded_at or clocks.resolved_at),
+        ("Next update", clocks.update_warn_at, clocks.update_due_at, clocks.resolved_at),
         ("Resolution", clocks.warn_at, clocks.due_at, clocks.resolved_at),
     ):
         if due is None:

@@ -1,22 +1,23 @@
-"""SLA clocks on real incidents in a real SQLite database: started by the intake, stopped, paused, swept."""
+"""SLA clocks on real incidents in a real SQLite database: started by the intake, stopped, paused, re-planned.
+
+The sweep, the next-update clock and the rules on warnings and breaches: tests/hub/test_sla_sweep.py (also on
+PostgreSQL)."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
-from hub import accounts, sla
+from hub import sla
 from hub.catalogue import Targets, add_calendar, add_policy, add_service
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import Action, InboundEvent
 from hub.errors import BadInput
 from hub.intake import Intake, NoticeSettings, Raw
-from hub.maintenance import upkeep
-from hub.models import Event, Incident, OutboxMessage, TimelineEntry
+from hub.models import Incident, TimelineEntry
 
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")
 H = timedelta(hours=1)
@@ -80,41 +81,6 @@ def test_the_opening_records_the_policy_and_its_due_times_on_the_timeline(
         summary = session.scalar(select(TimelineEntry.summary).where(TimelineEntry.kind == "sla"))
     assert kinds[:2] == ["opened", "sla"]
     assert summary is not None and "resolution due" in summary
-
-
-def test_the_sweep_announces_a_warning_once_as_an_sla_event_on_the_timeline(
-    db: Database, intake: Intake, p1_policy: None, notice_settings: NoticeSettings
-) -> None:
-    opened = incident(db, intake.record(RAW, alert()).incident_id or 0)
-    at = opened.first_seen + timedelta(minutes=25)  # past the response warning (22.5 min), before it is due
-    announced = sla.sweep(db, notice_settings, now=at)
-    assert [(c.clock, c.kind) for c in announced] == [("first_response", "warning")]
-    assert sla.sweep(db, notice_settings, now=at) == []
-    assert incident(db, opened.id).sla_state == "warning"
-    with db.read() as session:
-        event = session.scalars(select(Event).where(Event.source == "sla")).one()
-        entry = session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "sla_warning")).one()
-    assert json.loads(event.raw) | {"due_at": None} == {
-        "kind": "warning", "clock": "first_response", "incident": opened.ref, "due_at": None, "priority": 1,
-        "service": None, "assignee": "service-desk",
-    }  # fmt: skip
-    assert (event.incident_id, entry.event_id) == (opened.id, event.id)
-
-
-def test_a_breach_notifies_an_assignee_who_is_a_person(
-    db: Database, intake: Intake, p1_policy: None, notice_settings: NoticeSettings
-) -> None:
-    with db.transaction() as session:
-        accounts.create_user(session, email="ann@example.com", password="a long passphrase", role="agent")
-    opened = incident(db, intake.record(RAW, alert()).incident_id or 0)
-    with db.transaction() as session:
-        session.execute(update(Incident).where(Incident.id == opened.id).values(assignee="ann@example.com"))
-    announced = sla.sweep(db, notice_settings, now=opened.first_seen + 5 * H)
-    assert [c.kind for c in announced].count("breach") == 2  # first response and resolution
-    assert incident(db, opened.id).sla_state == "breached"
-    with db.read() as session:
-        subjects = session.scalars(select(OutboxMessage.subject).where(OutboxMessage.kind == "sla_breach")).all()
-    assert len(subjects) == 2 and all("SLA breached" in s for s in subjects)
 
 
 def test_acknowledging_meets_the_first_response_clock(
@@ -189,19 +155,6 @@ def test_a_priority_change_replans_under_the_policy_that_now_fits(
         sla.replan(session.connection(), sla.SlaBookCache().current(session.connection()), opened.id)
     replanned = incident(db, opened.id)
     assert replanned.sla_due_at == opened.first_seen + 72 * H and replanned.sla_response_due_at is None
-
-
-def test_the_upkeep_sweeps_sla_clocks(
-    db: Database, intake: Intake, p1_policy: None, notice_settings: NoticeSettings
-) -> None:
-    opened = incident(db, intake.record(RAW, alert()).incident_id or 0)
-    with db.transaction() as session:  # every clock already behind
-        past = opened.first_seen - 10 * H
-        session.execute(update(Incident).where(Incident.id == opened.id).values(
-            sla_response_warn_at=past, sla_response_due_at=past, sla_warn_at=past, sla_due_at=past,
-            sla_next_at=past))  # fmt: skip
-    upkeep(db, notice_settings)
-    assert incident(db, opened.id).sla_state == "breached"
 
 
 def test_the_sweep_finds_due_incidents_through_its_index(db: Database) -> None:

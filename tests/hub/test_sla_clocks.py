@@ -17,6 +17,7 @@ from hub.sla_clocks import (
     resumed,
     start_clocks,
     state_at,
+    update_given,
     views,
 )
 
@@ -119,3 +120,58 @@ def test_the_page_shows_business_time_left_on_each_clock() -> None:
     assert (response.state, response.stopped_at) == ("met", T0 + timedelta(minutes=10))
     assert (resolution.state, resolution.remaining) == ("running", 3 * H)
     assert format_span(resolution.remaining) == "3 h 00 min"
+
+
+P1_UPDATES = replace(P1, next_update=1 * H)
+
+
+def test_the_next_update_clock_starts_at_the_first_response() -> None:
+    clocks = update_given(P1_UPDATES, start_clocks(P1_UPDATES, T0), T0 + 0.25 * H)
+    assert (clocks.update_warn_at, clocks.update_due_at) == (T0 + timedelta(minutes=60), T0 + 1.25 * H)
+
+
+def test_a_policy_without_a_next_update_target_keeps_no_update_clock() -> None:
+    clocks = start_clocks(P1, T0)
+    assert update_given(P1, clocks, T0 + H) == clocks
+
+
+def test_each_update_starts_the_next_update_clock_again() -> None:
+    first = update_given(P1_UPDATES, start_clocks(P1_UPDATES, T0), T0)
+    again = update_given(P1_UPDATES, first, T0 + 0.5 * H)
+    assert again.update_due_at == T0 + 1.5 * H and again.update_missed_at is None
+
+
+def test_an_update_after_its_deadline_is_remembered_as_a_breach() -> None:
+    first = replace(update_given(P1_UPDATES, start_clocks(P1_UPDATES, T0), T0), responded_at=T0)
+    late = update_given(P1_UPDATES, first, T0 + 2 * H)
+    assert late.update_missed_at == T0 + 1 * H and late.update_due_at == T0 + 3 * H
+    assert state_at(late, T0 + 2 * H) == "breached"
+
+
+def test_the_next_update_clock_warns_and_breaches_only_after_the_first_response() -> None:
+    unanswered = start_clocks(P1_UPDATES, T0)
+    assert "next_update" not in {clock for clock, _, _ in unanswered.instants()}
+    answered = replace(update_given(P1_UPDATES, unanswered, T0), responded_at=T0)
+    found = crossings(answered, since=T0, now=T0 + 1.5 * H)
+    assert [(c.clock, c.kind) for c in found] == [("next_update", "warning"), ("next_update", "breach")]
+    assert state_at(answered, T0 + 0.8 * H) == "warning"
+
+
+def test_a_resolution_stops_the_next_update_clock() -> None:
+    answered = replace(update_given(P1_UPDATES, start_clocks(P1_UPDATES, T0), T0), responded_at=T0)
+    resolved = replace(answered, resolved_at=T0 + 0.5 * H)
+    assert [c.clock for c in crossings(resolved, T0, T0 + 9 * H)] == []
+    assert state_at(resolved, T0 + 9 * H) == "met"
+
+
+def test_an_update_while_waiting_counts_from_the_pause_and_moves_on_when_it_ends() -> None:
+    waiting = replace(start_clocks(P1_UPDATES, T0), responded_at=T0, paused_at=T0 + H)
+    updated = update_given(P1_UPDATES, waiting, T0 + 2 * H)
+    assert updated.update_due_at == T0 + 2 * H  # a target from the moment the clocks stood still
+    assert resumed(updated, Calendar(), T0 + 3 * H).update_due_at == T0 + 4 * H
+
+
+def test_the_page_shows_the_next_update_clock() -> None:
+    answered = replace(update_given(P1_UPDATES, start_clocks(P1_UPDATES, T0), T0), responded_at=T0)
+    names = [(v.name, v.state) for v in views(answered, Calendar(), T0 + 0.9 * H)]
+    assert names == [("First response", "met"), ("Next update", "warning"), ("Resolution", "running")]
