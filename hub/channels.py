@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from hub import notices
 from hub.domain import format_ref
 from hub.errors import BadInput
+from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import Channel
 
 CHANNEL_KINDS = ("email", "webhook", "slack", "teams", "mattermost")
@@ -253,7 +254,12 @@ def incident_facts(
 
 
 def channel_notices(
-    conn: Connection, names: Sequence[str], facts: Mapping[str, Any], *, desk_address: str
+    conn: Connection,
+    names: Sequence[str],
+    facts: Mapping[str, Any],
+    *,
+    desk_address: str,
+    templates: MailTemplates = DEFAULTS,
 ) -> tuple[list[notices.Notice], list[str]]:
     """The notices owed to the named channels, and a line for each name that names no enabled channel.
 
@@ -277,7 +283,8 @@ def channel_notices(
         if row is None:
             missing.append(f"channel {name!r} does not exist or is disabled; nothing sent to it")
         elif row.kind == "email":
-            owed.append(_mail(facts, recipient=row.to_address, desk_address=desk_address))
+            owed.append(notices.channel_mail(dict(facts), recipient=row.to_address, desk_address=desk_address,
+                                             templates=templates))  # fmt: skip
         else:
             owed.append(_http_notice(facts, kind=row.kind, channel=name))
     return owed, missing
@@ -293,33 +300,6 @@ def _http_notice(facts: Mapping[str, Any], *, kind: str, channel: str) -> notice
         subject=str(facts["summary"])[:998],
         body=body,
         headers={"X-Switchboard-Delivery": delivery_id},
-        delivery_id=delivery_id,
-        data={**facts, "delivery_id": delivery_id},
-    )
-
-
-def _mail(facts: Mapping[str, Any], *, recipient: str, desk_address: str) -> notices.Notice:
-    ref = facts["reference"]
-    assignee = facts.get("assignee") or "nobody yet"
-    body = (
-        f"{facts['summary']}\n\nPriority: P{facts['priority']}\nSeverity: {facts['severity']}\n"
-        f"Assignee: {assignee}\n\n{facts['url']}\n\n-- \nSwitchboard <{desk_address}>\n"
-    )
-    delivery_id = str(uuid.uuid4())
-    domain = desk_address.rpartition("@")[2] or "localhost"
-    return notices.Notice(
-        kind=str(facts["kind"]),
-        channel="email",
-        recipient=recipient,
-        subject=f"[{ref}] P{facts['priority']} {facts['kind']}: {facts['title']}"[:998],
-        body=body,
-        headers={
-            "From": desk_address,
-            "Auto-Submitted": "auto-generated",
-            "X-Auto-Response-Suppress": "All",
-            "X-Switchboard-Delivery": delivery_id,
-        },
-        message_id=f"<{delivery_id}@{domain}>",
         delivery_id=delivery_id,
         data={**facts, "delivery_id": delivery_id},
     )

@@ -19,12 +19,13 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, insert, select, update
 from sqlalchemy.orm import Session
 
-from hub import channels, notices
+from hub import channels, notices, recipients
 from hub.db import Database
 from hub.durations import parse_duration
 from hub.errors import BadInput
+from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import Escalation, EscalationPolicy, Group, GroupMember, Incident, utcnow
-from hub.outbox import entry, is_active_user, owe
+from hub.outbox import entry, owe
 
 MAX_STEPS = 20
 MAX_REPEAT = 10
@@ -120,9 +121,18 @@ class Fired:
     stopped: str | None = None
 
 
-def fire(db: Database, escalation_id: int, *, desk_address: str, base_url: str, now: datetime | None = None) -> Fired:
-    """Run one due step, once: tell its targets if the incident is still open (unacknowledged), and owe the next
-    step. Safe to run twice: a step no longer `queued` or `scheduled` does nothing."""
+def fire(
+    db: Database,
+    escalation_id: int,
+    *,
+    desk_address: str,
+    base_url: str,
+    now: datetime | None = None,
+    templates: MailTemplates = DEFAULTS,
+) -> Fired:
+    """Run one due step, once: tell its targets (and the incident's watchers) if the incident is still open
+    (unacknowledged), and owe the next step. Safe to run twice: a step no longer `queued` or `scheduled` does
+    nothing."""
     now = now or utcnow()
     with db.transaction() as session:
         step = session.get(Escalation, escalation_id, with_for_update=True)
@@ -139,7 +149,7 @@ def fire(db: Database, escalation_id: int, *, desk_address: str, base_url: str, 
         steps = steps_of(policy)
         current = steps[min(step.step, len(steps) - 1)]
         conn = session.connection()
-        owed, told = _notices(conn, incident, current.notify, step.step, desk_address, base_url)
+        owed, told = _notices(conn, incident, current.notify, step.step, desk_address, base_url, templates)
         step.status = "done"
         following = next_step(len(steps), step.step, step.round, policy.repeat)
         if following is not None:
@@ -163,7 +173,13 @@ def stop_for(conn: Connection, incident_id: int) -> None:
 
 
 def _notices(
-    conn: Connection, incident: Incident, targets: Sequence[str], step: int, desk_address: str, base_url: str
+    conn: Connection,
+    incident: Incident,
+    targets: Sequence[str],
+    step: int,
+    desk_address: str,
+    base_url: str,
+    templates: MailTemplates = DEFAULTS,
 ) -> tuple[list[notices.Notice], list[str]]:
     owed: list[notices.Notice] = []
     told: list[str] = []
@@ -181,17 +197,19 @@ def _notices(
                                             priority=incident.priority, severity=incident.severity, status="open",
                                             assignee=incident.assignee, category=incident.category,
                                             base_url=base_url)  # fmt: skip
-            found, _ = channels.channel_notices(conn, [name], facts, desk_address=desk_address)
+            found, _ = channels.channel_notices(conn, [name], facts, desk_address=desk_address, templates=templates)
             owed += found
             told.append(f"channel {name}" if found else f"channel {name} (missing)")
         else:
             people.append(target)
             told.append(target)
-    for person in dict.fromkeys(p.lower() for p in people):
-        if is_active_user(conn, person):
-            owed.append(notices.escalation(incident_id=incident.id, title=incident.title, priority=incident.priority,
-                                           recipient=person, step=step, desk_address=desk_address,
-                                           base_url=base_url))  # fmt: skip
+    watching = recipients.watchers(conn, incident.id)
+    if watching:
+        told.append("its watchers")
+    for person in recipients.active_people(conn, [*people, *watching]):
+        owed.append(notices.escalation(incident_id=incident.id, title=incident.title, priority=incident.priority,
+                                       recipient=person, step=step, desk_address=desk_address, base_url=base_url,
+                                       templates=templates))  # fmt: skip
     return owed, told
 
 

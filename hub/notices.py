@@ -1,14 +1,19 @@
-"""The notifications an incident change owes, composed as plain values (pure) for the outbox."""
+"""The notifications an incident change owes, composed as plain values (pure) for the outbox.
+
+Each mail's subject and bodies come from the Jinja2 templates of hub/mail_templates.py (packaged defaults,
+overridable under SWITCHBOARD_HOME); these functions gather the facts and add the headers every mail needs.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.utils import make_msgid
 from typing import Any
 
 from hub.domain import format_ref
+from hub.mail_templates import DEFAULTS, MailTemplates
 
 
 @dataclass(frozen=True)
@@ -22,29 +27,34 @@ class Notice:
     message_id: str | None = None
     delivery_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     data: dict[str, Any] | None = None  # facts for webhook and chat channels, which render their own message
+    html: str | None = None  # the HTML alternative of an email's plain-text body
 
 
 def _domain(address: str) -> str:
     return address.rpartition("@")[2] or "localhost"
 
 
-def _footer(ref: str, desk_address: str, base_url: str) -> str:
-    return f"\n\n{base_url}/incidents/{ref}\n\n-- \nSwitchboard <{desk_address}>\n"
+def _facts(incident_id: int, title: str, *, recipient: str, desk_address: str, base_url: str, **more: Any) -> dict:
+    ref = format_ref(incident_id)
+    return {"reference": ref, "incident_id": incident_id, "title": title, "url": f"{base_url}/incidents/{ref}",
+            "desk_address": desk_address, "base_url": base_url, "recipient": recipient, **more}  # fmt: skip
 
 
 def _notice(
     kind: str,
     *,
-    recipient: str,
-    subject: str,
-    body: str,
-    desk_address: str,
+    template: str,
+    facts: dict[str, Any],
+    templates: MailTemplates,
     auto_submitted: str | None = "auto-generated",
     in_reply_to: str | None = None,
     references: Sequence[str] = (),
 ) -> Notice:
-    """A notice with the headers every one of ours carries: a stable delivery id (also in the Message-ID, so a
-    receiver can drop repeats of an at-least-once delivery) and RFC 3834 marks so responders stay quiet."""
+    """A notice rendered from `template`, with the headers every one of ours carries: a stable delivery id (also in
+    the Message-ID, so a receiver can drop repeats of an at-least-once delivery) and RFC 3834 marks so
+    responders stay quiet."""
+    desk_address = facts["desk_address"]
+    rendered = templates.render(template, facts)
     delivery_id = str(uuid.uuid4())
     headers: dict[str, Any] = {"From": desk_address}
     if auto_submitted:
@@ -58,12 +68,13 @@ def _notice(
     return Notice(
         kind=kind,
         channel="email",
-        recipient=recipient,
-        subject=subject,
-        body=body,
+        recipient=facts["recipient"],
+        subject=rendered.subject[:998],
+        body=rendered.text,
         headers=headers,
         message_id=make_msgid(idstring=delivery_id, domain=_domain(desk_address)),
         delivery_id=delivery_id,
+        html=rendered.html,
     )
 
 
@@ -76,67 +87,115 @@ def acknowledgement(
     in_reply_to: str | None,
     base_url: str,
     workaround: str | None = None,
+    templates: MailTemplates = DEFAULTS,
 ) -> Notice:
     """Tell a requester their email became an incident; the reference in the subject threads replies back."""
-    ref = format_ref(incident_id)
-    known = (
-        f"This is a known problem. Until it is fixed, this may help:\n\n{workaround.strip()}\n\n" if workaround else ""
-    )
-    body = (
-        f"Hello,\n\nWe have received your message and opened {ref}: {title}\n\n"
-        f"Reply to this email to add to it; keep [{ref}] in the subject.\n\n{known}"
-        f"-- \nService desk <{desk_address}>\n{base_url}/incidents/{ref}\n"
-    )
+    facts = _facts(incident_id, title, recipient=requester, desk_address=desk_address, base_url=base_url,
+                   workaround=workaround, requester=requester)  # fmt: skip
     # RFC 3834: an automatic reply; well-behaved responders will not answer it, and we ignore those that do.
-    return _notice("acknowledgement", recipient=requester, subject=f"[{ref}] {title}", body=body,
-                   desk_address=desk_address, auto_submitted="auto-replied", in_reply_to=in_reply_to)  # fmt: skip
+    return _notice("acknowledgement", template="acknowledgement", facts=facts, templates=templates,
+                   auto_submitted="auto-replied", in_reply_to=in_reply_to)  # fmt: skip
 
 
 def assignment(
-    *, incident_id: int, title: str, priority: int, assignee: str, desk_address: str, base_url: str
+    *,
+    incident_id: int,
+    title: str,
+    priority: int,
+    assignee: str,
+    desk_address: str,
+    base_url: str,
+    group: str | None = None,
+    templates: MailTemplates = DEFAULTS,
 ) -> Notice:
-    """Tell a person an incident is theirs."""
-    ref = format_ref(incident_id)
-    body = f"{ref} (P{priority}) is assigned to you: {title}" + _footer(ref, desk_address, base_url)
-    return _notice("assigned", recipient=assignee, subject=f"[{ref}] P{priority} assigned to you: {title}",
-                   body=body, desk_address=desk_address)  # fmt: skip
+    """Tell a person an incident is theirs (or their group's: `assignee` is then one member, `group` its name)."""
+    facts = _facts(incident_id, title, recipient=assignee, desk_address=desk_address, base_url=base_url,
+                   priority=priority, assignee=assignee, group=group)  # fmt: skip
+    return _notice("assigned", template="assigned", facts=facts, templates=templates)
 
 
 def escalation(
-    *, incident_id: int, title: str, priority: int, recipient: str, step: int, desk_address: str, base_url: str
+    *,
+    incident_id: int,
+    title: str,
+    priority: int,
+    recipient: str,
+    step: int,
+    desk_address: str,
+    base_url: str,
+    templates: MailTemplates = DEFAULTS,
 ) -> Notice:
-    """Tell someone an incident is still unacknowledged and now theirs to look at too."""
-    ref = format_ref(incident_id)
-    body = (f"{ref} (P{priority}) has not been acknowledged, so it was escalated to you (step {step + 1}): {title}"
-            + _footer(ref, desk_address, base_url))  # fmt: skip
-    return _notice("escalated", recipient=recipient, subject=f"[{ref}] P{priority} unacknowledged: {title}",
-                   body=body, desk_address=desk_address)  # fmt: skip
+    """Tell someone an incident is still unacknowledged and now theirs to look at too (`step` counts from 0)."""
+    facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url,
+                   priority=priority, step=step + 1)  # fmt: skip
+    return _notice("escalated", template="escalated", facts=facts, templates=templates)
 
 
-def resolution(*, incident_id: int, title: str, assignee: str, source: str, desk_address: str, base_url: str) -> Notice:
-    """Tell the assignee their incident was resolved by its source (one notice per state change, not per event)."""
-    ref = format_ref(incident_id)
-    body = (
-        f"{ref} was resolved by {source}: {title}\n\n{base_url}/incidents/{ref}\n\n-- \nSwitchboard <{desk_address}>\n"
-    )
-    return _notice("resolved", recipient=assignee, subject=f"[{ref}] Resolved: {title}", body=body,
-                   desk_address=desk_address)  # fmt: skip
+def resolution(
+    *,
+    incident_id: int,
+    title: str,
+    assignee: str,
+    source: str,
+    desk_address: str,
+    base_url: str,
+    templates: MailTemplates = DEFAULTS,
+) -> Notice:
+    """Tell the assignee (or a watcher) the incident was resolved (one notice per state change, not per event)."""
+    facts = _facts(incident_id, title, recipient=assignee, desk_address=desk_address, base_url=base_url,
+                   source=source, assignee=assignee)  # fmt: skip
+    return _notice("resolved", template="resolved", facts=facts, templates=templates)
 
 
-def reopening(*, incident_id: int, title: str, assignee: str, source: str, desk_address: str, base_url: str) -> Notice:
-    """Tell the assignee a resolved incident came back (within its integration's reopen window)."""
-    ref = format_ref(incident_id)
-    body = f"{ref} was reopened by a new {source} alert: {title}" + _footer(ref, desk_address, base_url)
-    return _notice("reopened", recipient=assignee, subject=f"[{ref}] Reopened: {title}", body=body,
-                   desk_address=desk_address)  # fmt: skip
+def requester_resolution(
+    *,
+    incident_id: int,
+    title: str,
+    requester: str,
+    source: str,
+    desk_address: str,
+    base_url: str,
+    references: Sequence[str] = (),
+    templates: MailTemplates = DEFAULTS,
+) -> Notice:
+    """Tell the requester of an email incident it was resolved, threaded under the conversation, so an answer
+    ("still broken") lands in the incident and reopens it."""
+    facts = _facts(incident_id, title, recipient=requester, desk_address=desk_address, base_url=base_url,
+                   source=source, requester=requester)  # fmt: skip
+    return _notice("resolved", template="requester_resolved", facts=facts, templates=templates,
+                   references=references)  # fmt: skip
 
 
-def stabilised(*, incident_id: int, title: str, status: str, assignee: str, desk_address: str, base_url: str) -> Notice:
+def reopening(
+    *,
+    incident_id: int,
+    title: str,
+    assignee: str,
+    source: str,
+    desk_address: str,
+    base_url: str,
+    templates: MailTemplates = DEFAULTS,
+) -> Notice:
+    """Tell the assignee a resolved incident came back (`source` says how: "a new nagios alert", a person)."""
+    facts = _facts(incident_id, title, recipient=assignee, desk_address=desk_address, base_url=base_url,
+                   source=source, assignee=assignee)  # fmt: skip
+    return _notice("reopened", template="reopened", facts=facts, templates=templates)
+
+
+def stabilised(
+    *,
+    incident_id: int,
+    title: str,
+    status: str,
+    assignee: str,
+    desk_address: str,
+    base_url: str,
+    templates: MailTemplates = DEFAULTS,
+) -> Notice:
     """Tell the assignee a flapping alert settled, and where it settled (its notices were held meanwhile)."""
-    ref = format_ref(incident_id)
-    body = f"{ref} stopped flapping and is now {status}: {title}" + _footer(ref, desk_address, base_url)
-    return _notice("stable", recipient=assignee, subject=f"[{ref}] Stable, {status}: {title}", body=body,
-                   desk_address=desk_address)  # fmt: skip
+    facts = _facts(incident_id, title, recipient=assignee, desk_address=desk_address, base_url=base_url,
+                   status=status, assignee=assignee)  # fmt: skip
+    return _notice("stable", template="stable", facts=facts, templates=templates)
 
 
 def agent_reply(
@@ -149,23 +208,42 @@ def agent_reply(
     desk_address: str,
     references: Sequence[str],
     base_url: str,
+    templates: MailTemplates = DEFAULTS,
 ) -> Notice:
     """An agent's answer to the requester: a person's mail (no Auto-Submitted), threaded under the conversation
     and tagged with the reference, so the requester's answer lands in the same incident."""
-    ref = format_ref(incident_id)
     subject = title if title.lower().startswith("re:") else f"Re: {title}"
-    body = f"{text}\n\n-- \n{agent} for the service desk <{desk_address}>\nReference: {ref}\n"
-    return _notice("reply", recipient=requester, subject=f"[{ref}] {subject}", body=body, desk_address=desk_address,
-                   auto_submitted=None, references=references)  # fmt: skip
+    facts = _facts(incident_id, title, recipient=requester, desk_address=desk_address, base_url=base_url,
+                   text=text, agent=agent, requester=requester, subject=subject)  # fmt: skip
+    return _notice("reply", template="reply", facts=facts, templates=templates, auto_submitted=None,
+                   references=references)  # fmt: skip
 
 
 def sla_alert(
-    *, incident_id: int, title: str, clock: str, kind: str, due: str, assignee: str, desk_address: str, base_url: str
+    *,
+    incident_id: int,
+    title: str,
+    clock: str,
+    kind: str,
+    due: str,
+    assignee: str,
+    desk_address: str,
+    base_url: str,
+    templates: MailTemplates = DEFAULTS,
 ) -> Notice:
     """Tell the assignee an SLA clock reached its warning share or its target (hub/sla.py's sweep)."""
-    ref = format_ref(incident_id)
-    what = "first response" if clock == "first_response" else "resolution"
-    headline = f"SLA {'breached' if kind == 'breach' else 'warning'}: {what} due {due}"
-    body = f"{ref}: {headline}\n{title}" + _footer(ref, desk_address, base_url)
-    return _notice(f"sla_{kind}", recipient=assignee, subject=f"[{ref}] {headline}: {title}", body=body,
-                   desk_address=desk_address)  # fmt: skip
+    what = {"first_response": "first response", "next_update": "next update"}.get(clock, "resolution")
+    name = "sla_breach" if kind == "breach" else "sla_warning"
+    facts = _facts(incident_id, title, recipient=assignee, desk_address=desk_address, base_url=base_url,
+                   clock=clock, what=what, due=due, assignee=assignee)  # fmt: skip
+    return _notice(f"sla_{kind}", template=name, facts=facts, templates=templates)
+
+
+def channel_mail(
+    facts: dict[str, Any], *, recipient: str, desk_address: str, templates: MailTemplates = DEFAULTS
+) -> Notice:
+    """Mail to an email channel (a team list, a pager gateway) from a channel's incident facts."""
+    more = {k: v for k, v in facts.items() if k not in ("delivery_id",)}
+    more.update(recipient=recipient, desk_address=desk_address, base_url=str(facts["url"]).rsplit("/incidents/", 1)[0])
+    notice = _notice(str(facts["kind"]), template="channel", facts=more, templates=templates)
+    return replace(notice, data={**facts, "delivery_id": notice.delivery_id})

@@ -47,6 +47,7 @@ def outbox_row(incident_id: int, notice: notices.Notice) -> dict[str, Any]:
         "created_at": now,
         "updated_at": now,
         "payload": notice.data,
+        "html": notice.html,
     }
 
 

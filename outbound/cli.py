@@ -17,7 +17,8 @@ from hub.config import Settings
 from hub.db import Database
 from hub.errors import StorageUnavailable
 from hub.intake import NoticeSettings
-from hub.maintenance import upkeep
+from hub.mail_templates import MailTemplates
+from hub.maintenance import plugged_chores, upkeep
 from outbound import escalations, runtime
 from outbound.channels.email import Relay
 from outbound.dispatcher import BATCH, move_batch, run_dispatcher
@@ -139,8 +140,9 @@ def dispatch(once: bool, interval: float) -> None:
 
         signal.signal(signal.SIGTERM, _request_stop)
         signal.signal(signal.SIGINT, _request_stop)
-        notice_settings = NoticeSettings(desk_addresses=settings.desk_addresses, base_url=settings.base_url)
-        run_dispatcher(db, queue, interval=interval, stop=stop, upkeep=lambda: upkeep(db, notice_settings),
+        notice_settings = NoticeSettings(settings.desk_addresses, settings.base_url, MailTemplates.at(settings.home))
+        chores = plugged_chores(settings, db)  # e.g. the rules on SLA warnings and breaches (ingest's)
+        run_dispatcher(db, queue, interval=interval, stop=stop, upkeep=lambda: upkeep(db, notice_settings, chores),
                        each_round=lambda: escalations.schedule(db, queue))  # fmt: skip
     finally:
         connection.close()

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from hub import escalation
 from hub.db import Database
+from hub.mail_templates import MailTemplates
 from hub.models import Escalation, utcnow
 from outbound import runtime
 from outbound.errors import QueueUnavailable
@@ -38,7 +39,7 @@ def escalate(escalation_id: int) -> str:
     """The job RQ's scheduler runs when a step is due."""
     rt = runtime.current()
     fired = escalation.fire(rt.db, escalation_id, desk_address=rt.settings.desk_address,
-                            base_url=rt.settings.base_url)  # fmt: skip
+                            base_url=rt.settings.base_url, templates=MailTemplates.at(rt.settings.home))  # fmt: skip
     return f"stopped: {fired.stopped}" if fired.stopped else f"notified {', '.join(fired.notified) or 'nobody'}"
 
 

@@ -25,6 +25,7 @@ class Notification:
     headers: Mapping[str, str]
     message_id: str | None
     payload: Mapping[str, Any] | None = None  # the facts webhook and chat channels render
+    html: str | None = None  # an email's HTML alternative
 
     @classmethod
     def from_row(cls, row: OutboxMessage) -> Notification:
@@ -40,4 +41,5 @@ class Notification:
             headers=MappingProxyType({str(k): str(v) for k, v in (row.headers or {}).items()}),
             message_id=row.message_id,
             payload=MappingProxyType(dict(row.payload)) if row.payload else None,
+            html=row.html,
         )

@@ -78,7 +78,8 @@ class Relay:
 
 
 def compose(notification: Notification, *, sender: str, now: datetime | None = None) -> EmailMessage:
-    """The message as it will be sent (pure): the row's headers, then ours, then the plain-text body."""
+    """The message as it will be sent (pure): the row's headers, then ours, then the plain-text body - with the
+    HTML body after it as a multipart/alternative when there is one (clients show the last part they can)."""
     msg = EmailMessage()
     msg["From"] = _clean(notification.headers.get("From") or sender)
     msg["To"] = notification.recipient
@@ -92,6 +93,8 @@ def compose(notification: Notification, *, sender: str, now: datetime | None = N
             continue
         msg[name] = _clean(value)
     msg.set_content(notification.body)
+    if notification.html:
+        msg.add_alternative(notification.html, subtype="html")
     return msg
 
 

@@ -33,7 +33,24 @@ def test_pending_acknowledgement_reaches_relay_with_threading_headers(parts: Par
     assert msg["X-Switchboard-Delivery"] == owed.delivery_id
     assert msg["Subject"].startswith(f"[INC-{owed.incident_id}] ")
     assert msg["To"] == "ann@example.com" and msg["Date"] is not None
-    assert f"INC-{owed.incident_id}" in msg.get_content()
+    assert f"INC-{owed.incident_id}" in msg.get_body(("plain",)).get_content()
+
+
+def test_delivered_acknowledgement_is_multipart_alternative_with_the_same_headers(parts: Parts) -> None:
+    owed = owe_acknowledgement(parts.intake, parts.db, title="Printer <b>on fire</b>", message_id="<q-2@example.com>")
+    assert owed.html is not None  # the outbox row keeps what is sent
+    deliver_everything(parts.queue, parts.db)
+    [received] = parts.sink.handler.wait_for(1)
+    msg = received.message
+    assert msg.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in msg.iter_parts()] == ["text/plain", "text/html"]
+    assert msg.get_body(("plain",)).get_content().replace("\r\n", "\n") == owed.body  # CRLF on the wire
+    html = msg.get_body(("html",)).get_content().replace("\r\n", "\n")
+    assert html == owed.html and "Printer &lt;b&gt;on fire&lt;/b&gt;" in html
+    assert (msg["Message-ID"], msg["X-Switchboard-Delivery"]) == (owed.message_id, owed.delivery_id)
+    assert (msg["In-Reply-To"], msg["References"]) == ("<q-2@example.com>", "<q-2@example.com>")
+    assert (msg["Auto-Submitted"], msg["X-Auto-Response-Suppress"]) == ("auto-replied", "All")
+    assert msg["Subject"] == f"[INC-{owed.incident_id}] Printer <b>on fire</b>"
 
 
 def test_delivered_row_is_marked_sent_with_timeline_entry(any_parts: Parts) -> None:

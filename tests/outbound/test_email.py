@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 from collections.abc import Iterator
+from dataclasses import replace
 from types import MappingProxyType
 
 import pytest
@@ -104,3 +105,24 @@ def test_relay_login_uses_credentials_from_url(auth_relay: tuple[int, SinkHandle
     submit(relay, compose(notification(), sender="desk@example.com"), sender="desk@example.com", recipients=["a@b"])
     assert handler.wait_for(1)[0].rcpt_tos == ["a@b"]
     assert logins == [("desk@example.com", "p@ss:word")]
+
+
+def test_notification_with_html_is_multipart_alternative_plain_text_first() -> None:
+    msg = compose(replace(notification(), html="<p>We have it.</p>\n"), sender="d@x")
+    assert msg.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in msg.iter_parts()] == ["text/plain", "text/html"]
+    assert msg.get_body(("plain",)).get_content() == "We have it.\n"  # type: ignore[union-attr]
+    assert msg.get_body(("html",)).get_content() == "<p>We have it.</p>\n"  # type: ignore[union-attr]
+
+
+def test_notification_without_html_stays_plain_text() -> None:
+    assert compose(notification(), sender="d@x").get_content_type() == "text/plain"
+
+
+def test_html_alternative_keeps_every_header() -> None:
+    headers = {"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All", "In-Reply-To": "<q@x>",
+               "References": "<q@x>", "X-Switchboard-Delivery": "d-1"}  # fmt: skip
+    plain = compose(notification(**headers), sender="d@x")
+    both = compose(replace(notification(**headers), html="<p>hi</p>"), sender="d@x")
+    ours = ("From", "To", "Subject", "Message-ID", *headers)
+    assert [both[name] for name in ours] == [plain[name] for name in ours]

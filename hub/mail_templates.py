@@ -1,0 +1,225 @@
+"""The mail Switchboard writes, from Jinja2 templates: a subject, a plain-text body and an HTML body per kind.
+
+Design: packaged defaults live in hub/templates/mail/<name>.{subject,txt,html}; an admin overrides any part by
+putting a file of the same name under SWITCHBOARD_HOME/templates/mail/ (copy the default, edit it). Files rather
+than database rows because templates are configuration: they go through the same review, version control and
+deployment as the rest of it, they need no web form with its own permissions and audit trail, and a broken edit
+is caught before it is live by `switchboard template check` (syntax errors with their line, unknown variables)
+and seen by `switchboard template preview NAME` on a sample incident. An edited file takes effect at its next
+use (its modification time is part of the cache key), without a restart; a file that does not compile falls back
+to the packaged default, so one bad edit never stops mail, and `check` names it.
+
+Templates are written by admins, so they render in Jinja's immutable sandbox with StrictUndefined (a misspelt
+variable is an error, not an empty string). HTML bodies autoescape (an incident title like `<script>` arrives as
+text); subjects and plain-text bodies do not. Rendering is pure: facts in, text out.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+log = logging.getLogger("switchboard.mail")
+
+PACKAGED = Path(__file__).parent / "templates" / "mail"
+#: The three parts of a mail, by file suffix.
+PARTS = ("subject", "txt", "html")
+
+#: Every template sees these.
+COMMON = ("reference", "incident_id", "title", "url", "desk_address", "base_url", "recipient")
+
+#: name -> the variables its templates may use (besides COMMON) and a sample of each, for previews and checks.
+SAMPLES: dict[str, dict[str, Any]] = {
+    "acknowledgement": {"workaround": "Restart the print spooler.", "requester": "ann@example.com"},
+    "assigned": {"priority": 2, "assignee": "bob@example.com", "group": None},
+    "escalated": {"priority": 1, "step": 2},
+    "resolved": {"source": "alertmanager", "assignee": "bob@example.com"},
+    "requester_resolved": {"source": "bob@example.com", "requester": "ann@example.com"},
+    "reopened": {"source": "alertmanager", "assignee": "bob@example.com"},
+    "stable": {"status": "resolved", "assignee": "bob@example.com"},
+    "reply": {
+        "text": "Please restart the printer and tell us if it helps.",
+        "agent": "bob@example.com",
+        "requester": "ann@example.com",
+        "subject": "Re: Printer on fire",
+    },
+    "sla_warning": {
+        "clock": "resolution",
+        "what": "resolution",
+        "due": "2026-05-04 17:00 UTC",
+        "assignee": "bob@example.com",
+    },
+    "sla_breach": {
+        "clock": "first_response",
+        "what": "first response",
+        "due": "2026-05-04 09:30 UTC",
+        "assignee": "bob@example.com",
+    },
+    "channel": {
+        "kind": "opened",
+        "priority": 1,
+        "severity": "critical",
+        "status": "open",
+        "assignee": "oncall@example.com",
+        "category": "outage",
+        "summary": "INC-42 (P1) opened: Disk full",
+    },
+}
+NAMES = tuple(SAMPLES)
+
+
+class TemplateProblem(ValueError):
+    """A template that cannot be used: the message names the file, the line and what is wrong."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One mail's text: a one-line subject, the plain-text body, and the HTML body (None: plain text only)."""
+
+    subject: str
+    text: str
+    html: str | None
+
+
+def sample_facts(name: str, base_url: str = "https://switchboard.example", desk: str = "help@example.com") -> dict:
+    """Facts of a sample incident (INC-42) for template `name`: what a preview renders and a check runs."""
+    ref = "INC-42"
+    return {"reference": ref, "incident_id": 42, "title": "Printer on fire <b>&amp; smoking</b>",
+            "url": f"{base_url}/incidents/{ref}", "desk_address": desk, "base_url": base_url,
+            "recipient": "ann@example.com", **SAMPLES[name]}  # fmt: skip
+
+
+def _environment(*, html: bool) -> ImmutableSandboxedEnvironment:
+    return ImmutableSandboxedEnvironment(
+        undefined=StrictUndefined, autoescape=html, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True
+    )
+
+
+_TEXT = _environment(html=False)
+_HTML = _environment(html=True)
+_compiled: dict[tuple[str, int], Template] = {}
+_lock = threading.Lock()
+
+
+def compile_part(source: str, *, name: str, part: str, origin: str = "<string>") -> Template:
+    """Compile one part, or TemplateProblem naming the line of a syntax error or a variable the kind lacks."""
+    env = _HTML if part == "html" else _TEXT
+    try:
+        tree = env.parse(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateProblem(f"{origin}, line {exc.lineno}: {exc.message}") from None
+    allowed = {*COMMON, *SAMPLES[name]}
+    unknown = sorted(meta.find_undeclared_variables(tree) - allowed)
+    if unknown:
+        raise TemplateProblem(
+            f"{origin}: unknown variable(s) {', '.join(unknown)}; {name} templates may use {', '.join(sorted(allowed))}"
+        )
+    return env.from_string(source)
+
+
+def check(source: str, *, name: str, part: str, origin: str = "<string>") -> None:
+    """Compile and render on the sample incident, so errors only rendering shows (a bad filter) surface now."""
+    if name not in SAMPLES:
+        raise TemplateProblem(f"{origin}: no mail template is called {name!r}; the names are {', '.join(NAMES)}")
+    if part not in PARTS:
+        raise TemplateProblem(f"{origin}: a template file ends in .subject, .txt or .html, not .{part}")
+    template = compile_part(source, name=name, part=part, origin=origin)
+    try:
+        template.render(sample_facts(name))
+    except TemplateError as exc:
+        line = _line_of(exc)
+        raise TemplateProblem(f"{origin}{f', line {line}' if line else ''}: {exc}") from None
+
+
+def _line_of(exc: BaseException) -> int | None:
+    """The template line a render error happened on (Jinja marks template frames with '<template>')."""
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+@dataclass(frozen=True)
+class MailTemplates:
+    """Where templates come from: the packaged defaults, overridden file by file from `override_dir`."""
+
+    override_dir: Path | None = None
+
+    @classmethod
+    def at(cls, home: Path) -> MailTemplates:
+        """The templates of an installation: overrides under SWITCHBOARD_HOME/templates/mail/."""
+        return cls(home / "templates" / "mail")
+
+    def path(self, name: str, part: str) -> Path:
+        """The file part `part` of template `name` comes from: the override if there is one, else the default."""
+        if self.override_dir is not None:
+            mine = self.override_dir / f"{name}.{part}"
+            if mine.is_file():
+                return mine
+        return PACKAGED / f"{name}.{part}"
+
+    def render(self, name: str, facts: Mapping[str, Any]) -> Rendered:
+        """The mail template `name` makes of `facts` (a missing .html part means plain text only)."""
+        subject = " ".join(self._render(name, "subject", facts).split())
+        text = self._render(name, "txt", facts)
+        has_html = _packaged_exists(name, "html") or self.path(name, "html").is_file()
+        html = self._render(name, "html", facts) if has_html else None
+        return Rendered(subject=subject, text=text, html=html)
+
+    def _render(self, name: str, part: str, facts: Mapping[str, Any]) -> str:
+        path = self.path(name, part)
+        try:
+            return self._template(path, name, part).render(facts)
+        except (TemplateProblem, TemplateError, OSError) as exc:
+            if path.parent == PACKAGED:
+                raise
+            # An admin's broken override must not stop mail: say so loudly and use the packaged default.
+            log.error("mail template %s failed (%s); using the packaged default", path, exc)
+            return self._template(PACKAGED / path.name, name, part).render(facts)
+
+    @staticmethod
+    def _template(path: Path, name: str, part: str) -> Template:
+        # Packaged defaults change only with a new release; an override is looked at on each use, so an edit
+        # takes effect at once.
+        key = (str(path), 0 if path.parent == PACKAGED else os.stat(path).st_mtime_ns)
+        with _lock:
+            found = _compiled.get(key)
+        if found is None:
+            found = compile_part(path.read_text(encoding="utf-8"), name=name, part=part, origin=str(path))
+            with _lock:
+                _compiled[key] = found
+        return found
+
+    def problems(self) -> list[str]:
+        """Every override that cannot be used (and any stray file in the override folder), one line each."""
+        if self.override_dir is None or not self.override_dir.is_dir():
+            return []
+        found: list[str] = []
+        for path in sorted(self.override_dir.iterdir()):
+            name, _, part = path.name.partition(".")
+            try:
+                check(path.read_text(encoding="utf-8"), name=name, part=part, origin=str(path))
+            except (TemplateProblem, OSError, UnicodeDecodeError) as exc:
+                found.append(str(exc))
+        return found
+
+
+@functools.cache
+def _packaged_exists(name: str, part: str) -> bool:
+    return (PACKAGED / f"{name}.{part}").is_file()
+
+
+#: The packaged defaults alone (tests, and callers not given an installation's templates).
+DEFAULTS = MailTemplates()

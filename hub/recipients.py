@@ -1,0 +1,188 @@
+"""Who hears about an incident's state change: its assignee (or its group's members), its watchers, the
+requester of an email incident (of its resolution), and the channels its rules named when it was opened.
+
+Every place that changes an incident's state (intake, agents' actions, the maintenance sweeps, escalation) asks
+here, so each recipient gets one notice per state change however many ways they are connected to the incident
+(an assignee who also watches it gets one mail), and the person who made the change is not told about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select
+
+from hub import channels, notices
+from hub.mail_templates import DEFAULTS, MailTemplates
+from hub.models import Event, GroupMember, Incident, IncidentWatcher, OutboxMessage, User, utcnow
+from hub.models import Group as GroupRow
+
+#: State changes the incident's channels hear about (besides its opening, which intake sends).
+CHANNEL_KINDS = frozenset({"resolved", "reopened"})
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Where notices come from and link to, and the templates they are written with."""
+
+    desk_address: str
+    base_url: str
+    templates: MailTemplates = DEFAULTS
+
+
+def watchers(conn: Connection, incident_id: int) -> list[str]:
+    """The incident's watchers' addresses, in the order they started watching."""
+    query = (
+        select(IncidentWatcher.email)
+        .where(IncidentWatcher.incident_id == incident_id)
+        .order_by(IncidentWatcher.created_at, IncidentWatcher.email)
+    )
+    return list(conn.scalars(query))
+
+
+def watch(conn: Connection, incident_id: int, email: str) -> bool:
+    """Add a watcher; False if they already watch it."""
+    email = email.strip().lower()
+    if email in watchers(conn, incident_id):
+        return False
+    conn.execute(insert(IncidentWatcher).values(incident_id=incident_id, email=email, created_at=utcnow()))
+    return True
+
+
+def unwatch(conn: Connection, incident_id: int, email: str) -> bool:
+    """Remove a watcher; False if they were not watching."""
+    done = conn.execute(
+        delete(IncidentWatcher).where(
+            IncidentWatcher.incident_id == incident_id, IncidentWatcher.email == email.strip().lower()
+        )
+    )
+    return bool(done.rowcount)
+
+
+def active_people(conn: Connection, emails: Iterable[str]) -> list[str]:
+    """The addresses (lower-cased, first occurrence kept) that belong to active users."""
+    wanted = list(dict.fromkeys(e.lower() for e in emails if e))
+    if not wanted:
+        return []
+    found = set(conn.scalars(select(User.email).where(User.email.in_(wanted), User.active.is_(True))))
+    return [e for e in wanted if e in found]
+
+
+def group_members(conn: Connection, name: str) -> list[str]:
+    """The members of group `name` (empty when there is no such group), in their strategy order."""
+    query = (
+        select(GroupMember.email)
+        .join(GroupRow, GroupRow.id == GroupMember.group_id)
+        .where(GroupRow.name == name)
+        .order_by(GroupMember.position)
+    )
+    return list(conn.scalars(query))
+
+
+def assignment_notices(
+    conn: Connection,
+    *,
+    incident_id: int,
+    title: str,
+    priority: int,
+    assignee: str | None,
+    sender: Sender,
+    skip: Collection[str] = (),
+) -> list[notices.Notice]:
+    """Tell a person the incident is theirs; for a group name, tell each of its active members (the outbox caps
+    still hold back a huge group's mails, each with a timeline line saying so)."""
+    if not assignee:
+        return []
+    people = active_people(conn, [assignee])
+    group = None
+    if not people:
+        group = assignee
+        people = active_people(conn, group_members(conn, assignee))
+    skipped = {s.lower() for s in skip}
+    return [
+        notices.assignment(
+            incident_id=incident_id,
+            title=title,
+            priority=priority,
+            assignee=person,
+            group=group,
+            desk_address=sender.desk_address,
+            base_url=sender.base_url,
+            templates=sender.templates,
+        )
+        for person in people
+        if person not in skipped
+    ]
+
+
+def state_change_notices(
+    conn: Connection, incident_id: int, kind: str, *, source: str, sender: Sender, skip: Collection[str] = ()
+) -> tuple[list[notices.Notice], list[dict[str, Any]]]:
+    """The notices a state change (`resolved`, `reopened`, `stable`) owes, and timeline notes for channels that
+    no longer exist. `source` says who or what changed it; addresses in `skip` (the actor) are not told."""
+    incident = conn.execute(
+        select(
+            Incident.title,
+            Incident.status,
+            Incident.priority,
+            Incident.severity,
+            Incident.assignee,
+            Incident.category,
+            Incident.requester,
+            Incident.source,
+            Incident.channels,
+        ).where(Incident.id == incident_id)
+    ).one_or_none()
+    if incident is None:
+        return [], []
+    skipped = {s.lower() for s in skip}
+    people = [
+        p for p in active_people(conn, [incident.assignee or "", *watchers(conn, incident_id)]) if p not in skipped
+    ]
+    common = {"incident_id": incident_id, "title": incident.title, "desk_address": sender.desk_address,
+              "base_url": sender.base_url, "templates": sender.templates}  # fmt: skip
+    owed: list[notices.Notice] = []
+    for person in people:
+        if kind == "resolved":
+            owed.append(notices.resolution(assignee=person, source=source, **common))
+        elif kind == "reopened":
+            owed.append(notices.reopening(assignee=person, source=source, **common))
+        elif kind == "stable":
+            owed.append(notices.stabilised(assignee=person, status=incident.status, **common))
+    requester = (incident.requester or "").lower()
+    if kind == "resolved" and incident.source == "email" and requester and requester not in skipped | set(people):
+        references = thread_message_ids(conn, incident_id)
+        owed.append(notices.requester_resolution(requester=requester, source=source, references=references, **common))
+    notes: list[dict[str, Any]] = []
+    if kind in CHANNEL_KINDS and incident.channels:
+        facts = channels.incident_facts(kind=kind, incident_id=incident_id, title=incident.title,
+                                        priority=incident.priority, severity=incident.severity,
+                                        status=incident.status, assignee=incident.assignee,
+                                        category=incident.category, base_url=sender.base_url)  # fmt: skip
+        to_channels, missing = channels.channel_notices(
+            conn, incident.channels, facts, desk_address=sender.desk_address, templates=sender.templates
+        )
+        owed += to_channels
+        notes = [_note(incident_id, line) for line in missing]
+    return owed, notes
+
+
+def thread_message_ids(conn: Connection, incident_id: int) -> list[str]:
+    """Message-IDs of the conversation so far, oldest first (inbound mail and our own mail), for References."""
+    inbound = select(Event.received_at, Event.message_id).where(
+        Event.incident_id == incident_id, Event.message_id.is_not(None)
+    )
+    outbound = select(OutboxMessage.created_at, OutboxMessage.message_id).where(
+        OutboxMessage.incident_id == incident_id,
+        OutboxMessage.message_id.is_not(None),
+        OutboxMessage.channel == "email",
+    )
+    found = [(at, message_id) for query in (inbound, outbound) for at, message_id in conn.execute(query) if message_id]
+    return [message_id for _, message_id in sorted(found)][-20:]
+
+
+def _note(incident_id: int, summary: str) -> dict[str, Any]:
+    return {"incident_id": incident_id, "at": utcnow(), "kind": "notification", "summary": summary,
+            "event_id": None, "data": None}  # fmt: skip

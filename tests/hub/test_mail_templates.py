@@ -1,0 +1,143 @@
+"""Mail templates: every kind renders from its packaged defaults, overrides take effect, broken ones are refused."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from hub import notices
+from hub.mail_templates import DEFAULTS, NAMES, PARTS, MailTemplates, TemplateProblem, check, sample_facts
+
+DESK = {"desk_address": "help@example.com", "base_url": "https://desk.example"}
+HOSTILE = 'Disk <script>alert("x")</script> & full'
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_template_renders_from_its_packaged_defaults(name: str) -> None:
+    rendered = DEFAULTS.render(name, sample_facts(name))
+    assert "INC-42" in rendered.subject and "\n" not in rendered.subject
+    assert "INC-42" in rendered.text
+    assert rendered.html is not None and "INC-42" in rendered.html and rendered.html.lstrip().startswith("<!DOCTYPE")
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("part", PARTS)
+def test_every_packaged_template_passes_the_check(name: str, part: str) -> None:
+    check((Path(notices.__file__).parent / "templates" / "mail" / f"{name}.{part}").read_text(), name=name, part=part)
+
+
+def every_notice(templates: MailTemplates = DEFAULTS, title: str = "Printer on fire") -> list[notices.Notice]:
+    common = {"incident_id": 7, "title": title, "templates": templates, **DESK}
+    return [
+        notices.acknowledgement(requester="ann@example.com", in_reply_to=None, **common),
+        notices.assignment(priority=2, assignee="bob@example.com", **common),
+        notices.assignment(priority=2, assignee="bob@example.com", group="dba", **common),
+        notices.escalation(priority=1, recipient="bob@example.com", step=0, **common),
+        notices.resolution(assignee="bob@example.com", source="nagios", **common),
+        notices.requester_resolution(requester="ann@example.com", source="bob@example.com", **common),
+        notices.reopening(assignee="bob@example.com", source="a new nagios alert", **common),
+        notices.stabilised(status="resolved", assignee="bob@example.com", **common),
+        notices.agent_reply(requester="ann@example.com", text="Try again.", agent="bob", references=(), **common),
+        notices.sla_alert(clock="resolution", kind="warning", due="soon", assignee="bob@example.com", **common),
+        notices.sla_alert(clock="first_response", kind="breach", due="now", assignee="bob@example.com", **common),
+    ]
+
+
+def test_every_notice_kind_has_subject_text_and_html() -> None:
+    for notice in every_notice():
+        assert notice.subject.startswith("[INC-7] ") and "Printer on fire" in notice.subject, notice.kind
+        assert "INC-7" in notice.body and notice.html is not None and "INC-7" in notice.html, notice.kind
+        assert "Printer on fire" in notice.html or notice.kind == "reply", notice.kind  # a reply is the agent's text
+
+
+def test_group_assignment_says_it_is_the_groups() -> None:
+    notice = notices.assignment(incident_id=7, title="Disk", priority=2, assignee="bob@example.com", group="dba",
+                                **DESK)  # fmt: skip
+    assert notice.subject == "[INC-7] P2 assigned to your group dba: Disk"
+
+
+def test_html_body_escapes_a_hostile_title_and_text_body_keeps_it_verbatim() -> None:
+    for notice in every_notice(title=HOSTILE):
+        assert notice.html is not None and "<script>" not in notice.html, notice.kind
+        if notice.kind != "reply":  # a reply's bodies are the agent's text (next test)
+            assert "&lt;script&gt;" in notice.html and HOSTILE in notice.body, notice.kind
+        assert HOSTILE in notice.subject, notice.kind
+
+
+def test_agent_reply_text_is_escaped_in_html() -> None:
+    notice = notices.agent_reply(incident_id=7, title="Printer", requester="ann@example.com", agent="bob",
+                                 text="<img src=x onerror=alert(1)>", references=(), **DESK)  # fmt: skip
+    assert notice.html is not None and "<img" not in notice.html and "&lt;img" in notice.html
+    assert "<img src=x onerror=alert(1)>" in notice.body
+
+
+def override(home: Path, filename: str, text: str) -> MailTemplates:
+    folder = home / "templates" / "mail"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / filename).write_text(text)
+    return MailTemplates.at(home)
+
+
+def test_an_override_file_takes_effect(tmp_path: Path) -> None:
+    templates = override(tmp_path, "acknowledgement.subject", "Got it: {{ reference }} ({{ title }})")
+    notice = notices.acknowledgement(incident_id=7, title="Printer", requester="ann@example.com", in_reply_to=None,
+                                     templates=templates, **DESK)  # fmt: skip
+    assert notice.subject == "Got it: INC-7 (Printer)"
+    assert "We have received your message" in notice.body  # parts not overridden stay the defaults
+
+
+def test_an_edited_override_takes_effect_without_a_restart(tmp_path: Path) -> None:
+    templates = override(tmp_path, "resolved.txt", "first {{ reference }}\n")
+    assert templates.render("resolved", sample_facts("resolved")).text == "first INC-42\n"
+    path = tmp_path / "templates" / "mail" / "resolved.txt"
+    path.write_text("second {{ reference }}\n")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # a later edit, whatever the clock
+    assert templates.render("resolved", sample_facts("resolved")).text == "second INC-42\n"
+
+
+def test_an_override_without_html_part_removes_nothing_else(tmp_path: Path) -> None:
+    templates = override(tmp_path, "stable.txt", "{{ reference }} is {{ status }}\n")
+    rendered = templates.render("stable", sample_facts("stable"))
+    assert rendered.text == "INC-42 is resolved\n" and rendered.html is not None
+
+
+def test_a_syntax_error_is_refused_with_its_line() -> None:
+    broken = "Hello\n\n{% if workaround %}\nno end\n"
+    with pytest.raises(TemplateProblem, match=r"ack\.txt, line 4: Unexpected end of template"):
+        check(broken, name="acknowledgement", part="txt", origin="ack.txt")
+
+
+def test_an_unclosed_expression_is_refused_with_its_line() -> None:
+    with pytest.raises(TemplateProblem, match=r"line 3"):
+        check("a\nb\n{{ title \n", name="resolved", part="html")
+
+
+def test_an_undefined_variable_is_refused_with_the_ones_it_may_use() -> None:
+    with pytest.raises(TemplateProblem, match=r"unknown variable\(s\) titel; resolved templates may use .*title"):
+        check("{{ titel }}", name="resolved", part="subject")
+
+
+def test_an_undefined_attribute_is_refused_at_check_time() -> None:
+    with pytest.raises(TemplateProblem, match="line 2"):
+        check("ok\n{{ title.missing.deeper }}\n", name="resolved", part="txt")
+
+
+def test_the_sandbox_refuses_reaching_into_python() -> None:
+    with pytest.raises(TemplateProblem, match=r"unsafe|not safely|access"):
+        check("{{ title.__class__.__mro__ }}", name="resolved", part="txt")
+
+
+def test_a_broken_override_falls_back_to_the_default_and_is_listed(tmp_path: Path) -> None:
+    templates = override(tmp_path, "resolved.subject", "{% if %}")
+    assert templates.render("resolved", sample_facts("resolved")).subject.startswith("[INC-42] Resolved:")
+    [problem] = templates.problems()
+    assert "resolved.subject, line 1" in problem
+
+
+def test_a_stray_file_in_the_override_folder_is_reported(tmp_path: Path) -> None:
+    templates = override(tmp_path, "resolve.txt", "{{ reference }}")
+    [problem] = templates.problems()
+    assert "no mail template is called 'resolve'" in problem
