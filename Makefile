@@ -44,7 +44,8 @@ lint: $(STAMP)  ## ruff lint and format check, mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-BENCHES := webhook_ingest alertmanager_compare alert_storm smtp_ingest sla_sweep imap_latency notify_latency notify_throughput rules_workbench
+BENCHES := webhook_ingest alertmanager_compare alert_storm smtp_ingest sla_sweep imap_latency notify_latency notify_throughput \
+           rules_eval rules_backtest rules_workbench
 
 bench: $(STAMP)  ## run every benchmark in bench/ (each prints its figure and its baseline; exit 1: a target missed)
 	@status=0; for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || status=1; done; exit $$status

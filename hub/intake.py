@@ -18,19 +18,21 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from hub import channels, desks, escalation, mail_records, notices, sla
+from hub import channels, desks, escalation, mail_records, notices, recipients, sla
 from hub.attachments import AttachmentStore
 from hub.change_correlation import minutes_since_change
 from hub.db import Database
 from hub.domain import NO_POLICY, NO_STATE, Action, Decision, InboundEvent, Policy, RoutingState, RuleBook, format_ref
 from hub.group_commit import GroupCommitter
 from hub.groups import advance_pointer, routing_state
+from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.mail_threads import Thread, find_thread, reply_route
 from hub.mailboxes import MailboxImport, earlier_import, remember_import
 from hub.models import utcnow
-from hub.outbox import entry, is_active_user, mark_bounced, owe, to_assignee
+from hub.outbox import entry, mark_bounced, owe
 from hub.prepared import Prepared
 from hub.problems import Known, link_new_incident
+from hub.recipients import Sender
 from hub.recurrence import Occurrence
 from hub.rulebook import RuleBookCache
 from hub.statements import (
@@ -86,6 +88,12 @@ class Outcome:
 class NoticeSettings:
     desk_addresses: tuple[str, ...]
     base_url: str
+    templates: MailTemplates = DEFAULTS  # the installation's: MailTemplates.at(settings.home)
+
+    @property
+    def sender(self) -> Sender:
+        return Sender(self.desk_addresses[0], self.base_url, self.templates)
+
     #: A person's email reply this many seconds after its incident resolved still reopens it; later, a new one.
     reply_reopen_window: float = 7 * 86400.0
 
@@ -241,11 +249,15 @@ class Intake:
         outcome = _add_to_thread(conn, raw, thread, event)
         who = event.requester or "the requester"
         reopened = entry(changed.id, "reopened", f"Reopened by a reply from {who}", event_id=outcome.event_id)
-        owed = to_assignee(conn, changed.assignee, lambda assignee: notices.reopening(
-            incident_id=changed.id, title=changed.title, assignee=assignee, source="email reply",
-            desk_address=self._notice.desk_addresses[0], base_url=self._notice.base_url,
-        ))  # fmt: skip
-        self._notify(conn, raw, event, policy, changed.id, owed, also=[reopened])
+        owed, notes = recipients.state_change_notices(
+            conn,
+            changed.id,
+            "reopened",
+            source=f"a reply from {who}",
+            sender=self._notice.sender,
+            skip=[event.requester or ""],
+        )
+        self._notify(conn, raw, event, policy, changed.id, owed, also=[reopened, *notes])
         return Outcome(outcome.event_id, changed.id, "open", changed.occurrences)
 
     def _follow_up(self, conn: Connection, raw: Raw, thread: Thread, event: InboundEvent, policy: Policy) -> Outcome:
@@ -275,11 +287,10 @@ class Intake:
         sla.refresh(conn, changed.id)
         event_id = _store_event(conn, raw, event, incident_id=changed.id)
         reopened = entry(changed.id, "reopened", f"Reopened by {event.source} event", event_id=event_id)
-        owed = to_assignee(conn, changed.assignee, lambda assignee: notices.reopening(
-            incident_id=changed.id, title=changed.title, assignee=assignee, source=event.source,
-            desk_address=self._notice.desk_addresses[0], base_url=self._notice.base_url,
-        ))  # fmt: skip
-        self._notify(conn, raw, event, policy, changed.id, owed, also=[reopened])
+        owed, notes = recipients.state_change_notices(
+            conn, changed.id, "reopened", source=f"a new {event.source} alert", sender=self._notice.sender
+        )
+        self._notify(conn, raw, event, policy, changed.id, owed, also=[reopened, *notes])
         return Outcome(event_id, changed.id, "open", changed.occurrences)
 
     def _open(
@@ -315,6 +326,8 @@ class Intake:
             "labels": dict(event.labels),
             "service": decision.service,
             "tags": list(decision.tags) or None,
+            # Kept so the channels hear of the incident's resolution and reopening too, not only of its opening.
+            "channels": list(decision.channels) if decision.channels and decision.silenced_by is None else None,
         }
         statement = INSERT_INCIDENT_UNLESS_OPEN[conn.dialect.name] if event.dedup_key else INSERT_INCIDENT
         incident_id = statement.scalar(conn, values)
@@ -355,11 +368,10 @@ class Intake:
         if changed is None:
             return outcome
         sla.refresh(conn, changed.id)
-        owed = to_assignee(conn, changed.assignee, lambda assignee: notices.resolution(
-            incident_id=changed.id, title=changed.title, assignee=assignee, source=event.source,
-            desk_address=self._notice.desk_addresses[0], base_url=self._notice.base_url,
-        ))  # fmt: skip
-        self._notify(conn, raw, event, policy, changed.id, owed)
+        owed, notes = recipients.state_change_notices(
+            conn, changed.id, "resolved", source=event.source, sender=self._notice.sender
+        )
+        self._notify(conn, raw, event, policy, changed.id, owed, also=notes)
         return outcome
 
     def _notify(
@@ -397,7 +409,9 @@ class Intake:
             category=incident["category"],
             base_url=self._notice.base_url,
         )
-        owed, missing = channels.channel_notices(conn, names, facts, desk_address=self._notice.desk_addresses[0])
+        owed, missing = channels.channel_notices(
+            conn, names, facts, desk_address=self._notice.desk_addresses[0], templates=self._notice.templates
+        )
         return owed, [entry(incident_id, "notification", line) for line in missing]
 
     def _owed_notices(
@@ -421,20 +435,17 @@ class Intake:
                     in_reply_to=event.message_id,
                     base_url=self._notice.base_url,
                     workaround=known.workaround if known is not None and known.share_workaround else None,
+                    templates=self._notice.templates,
                 )
             )
-        assignee = incident["assignee"]
-        if assignee and is_active_user(conn, assignee):
-            owed.append(
-                notices.assignment(
-                    incident_id=incident_id,
-                    title=incident["title"],
-                    priority=incident["priority"],
-                    assignee=assignee,
-                    desk_address=desk[0],
-                    base_url=self._notice.base_url,
-                )
-            )
+        owed += recipients.assignment_notices(
+            conn,
+            incident_id=incident_id,
+            title=incident["title"],
+            priority=incident["priority"],
+            assignee=incident["assignee"],
+            sender=self._notice.sender,
+        )
         return owed
 
 

@@ -80,7 +80,12 @@ class Event(Base):
 
     # Partial: webhook events have no Message-ID, and every index entry is a page written while holding the lock.
     # (Events are listed newest first by id, which grows with received_at, so that needs no index of its own.)
-    __table_args__ = (_partial_index("ix_events_message_id", "message_id", "message_id IS NOT NULL"),)
+    # `pending`: an SLA warning or breach the rules have not decided on yet (hub/sla_events.py), found through
+    # its own small partial index.
+    __table_args__ = (
+        _partial_index("ix_events_message_id", "message_id", "message_id IS NOT NULL"),
+        _partial_index("ix_events_pending", "id", "status = 'pending'"),
+    )
 
 
 class Incident(Base):
@@ -117,12 +122,19 @@ class Incident(Base):
     sla_due_at: Mapped[datetime | None]  # resolution
     sla_paused_at: Mapped[datetime | None]  # while waiting on the requester
     sla_next_at: Mapped[datetime | None]
+    # The next-update clock: restarted by each agent update after the first response; a missed deadline stays.
+    sla_update_warn_at: Mapped[datetime | None]
+    sla_update_due_at: Mapped[datetime | None]
+    sla_update_missed_at: Mapped[datetime | None]
     tags: Mapped[list[str] | None] = mapped_column(JSON)  # added by routing rules
     problem_id: Mapped[int | None] = mapped_column(ForeignKey("problems.id", ondelete="SET NULL"), index=True)
+    channels: Mapped[list[str] | None] = mapped_column(JSON)  # named by the rules at open: told of resolve/reopen
 
     timeline: Mapped[list[TimelineEntry]] = relationship(
         back_populates="incident", order_by="TimelineEntry.id", cascade="all, delete-orphan"
     )
+    # Read-only here: hub/recipients.py adds and removes watchers.
+    watchers: Mapped[list[IncidentWatcher]] = relationship(order_by="IncidentWatcher.created_at", viewonly=True)
 
     __table_args__ = (
         # The database, not the application, guarantees one open incident per dedup key, so concurrent
@@ -313,6 +325,7 @@ class OutboxMessage(Base):
     give_up_at: Mapped[datetime | None]  # set at the first failure: a row still failing after this is dead
     job_id: Mapped[str | None] = mapped_column(String(64))  # the RQ job that holds a queued row
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the facts webhook and chat channels render
+    html: Mapped[str | None] = mapped_column(Text)  # an email's HTML alternative (sent after the plain text)
 
     __table_args__ = (
         Index("ix_outbox_status_updated_at", "status", "updated_at"),
@@ -671,3 +684,13 @@ class Escalation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_escalations_status_due_at", "status", "due_at"),)
+
+
+class IncidentWatcher(Base):
+    """Someone who asked to hear about an incident's state changes (resolved, reopened, escalated, stable)."""
+
+    __tablename__ = "incident_watchers"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

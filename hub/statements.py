@@ -60,6 +60,7 @@ INCIDENT_COLUMNS = (
     "labels",
     "service",
     "tags",
+    "channels",
 )
 TIMELINE_COLUMNS = ("incident_id", "at", "kind", "summary", "event_id", "data")
 OUTBOX_COLUMNS = (

@@ -13,12 +13,14 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from hub import escalation, notices, sla
+from hub import escalation, notices, recipients, sla
 from hub.db import Database
 from hub.domain import format_ref
 from hub.errors import BadInput
+from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import OPEN_STATUSES, Event, Incident, OutboxMessage, utcnow
-from hub.outbox import entry, is_active_user, owe, to_assignee
+from hub.outbox import entry, is_active_user, owe
+from hub.recipients import Sender
 from hub.sla import SlaBookCache
 from hub.statements import INSERT_TIMELINE
 
@@ -57,6 +59,11 @@ class Mail:
 
     desk_address: str
     base_url: str
+    templates: MailTemplates = DEFAULTS  # the installation's: MailTemplates.at(settings.home)
+
+    @property
+    def sender(self) -> Sender:
+        return Sender(self.desk_address, self.base_url, self.templates)
 
 
 def next_status(current: str, action: str, ref: str = "the incident") -> str:
@@ -95,8 +102,9 @@ def _past(action: str) -> str:
 
 
 def change_status(db: Database, incident_id: int, action: str, actor: Actor, mail: Mail) -> str:
-    """Apply a status action; returns the new status. The assignee hears about resolutions by someone else, and
-    the incident's SLA clocks follow (waiting pauses them, a resolution stops them)."""
+    """Apply a status action; returns the new status. The assignee and watchers hear about a resolution or
+    reopening by someone else (the requester of an email incident and the rules' channels too, hub/recipients.py),
+    and the incident's SLA clocks follow (waiting pauses them, a resolution stops them)."""
     with db.transaction() as session:
         incident = _locked(session, incident_id)
         status = next_status(incident.status, action, incident.ref)
@@ -119,12 +127,15 @@ def change_status(db: Database, incident_id: int, action: str, actor: Actor, mai
             incident.resolved_at = None
         summary = f"{_past(action).capitalize()} by {actor.name}"
         owed: list[notices.Notice] = []
-        if status == "resolved" and incident.assignee and incident.assignee.lower() != actor.name.lower():
-            owed = to_assignee(conn, incident.assignee, lambda assignee: notices.resolution(
-                incident_id=incident.id, title=incident.title, assignee=assignee, source=actor.name,
-                desk_address=mail.desk_address, base_url=mail.base_url,
-            ))  # fmt: skip
-        owe(conn, incident.id, owed, also=[entry(incident.id, status, summary, data={"by": actor.name})])
+        notes: list[dict[str, Any]] = []
+        if action in ("resolve", "reopen"):
+            session.flush()  # the recipients are read with the row as it is now
+            kind = "resolved" if action == "resolve" else "reopened"
+            owed, notes = recipients.state_change_notices(
+                conn, incident.id, kind, source=actor.name, sender=mail.sender, skip=[actor.name]
+            )
+        also = [entry(incident.id, status, summary, data={"by": actor.name}), *notes]
+        owe(conn, incident.id, owed, also=also)
         session.flush()  # the clocks read the row as it is now
         sla.refresh(conn, incident.id)
         if status != "open":
@@ -147,12 +158,15 @@ def assign(db: Database, incident_id: int, assignee: str, actor: Actor, mail: Ma
         if incident.assignee == assignee:
             return
         incident.assignee = assignee
-        owed = []
-        if assignee != actor.name.lower():
-            owed = to_assignee(conn, assignee, lambda assignee: notices.assignment(
-                incident_id=incident.id, title=incident.title, priority=incident.priority, assignee=assignee,
-                desk_address=mail.desk_address, base_url=mail.base_url,
-            ))  # fmt: skip
+        owed = recipients.assignment_notices(
+            conn,
+            incident_id=incident.id,
+            title=incident.title,
+            priority=incident.priority,
+            assignee=assignee,
+            sender=mail.sender,
+            skip=[actor.name],
+        )
         summary = f"Assigned to {assignee} by {actor.name}"
         owe(conn, incident.id, owed, also=[entry(incident.id, "assigned", summary, data={"by": actor.name})])
 
@@ -202,16 +216,32 @@ def reply(db: Database, incident_id: int, text: str, actor: Actor, mail: Mail) -
             desk_address=mail.desk_address,
             references=_thread_message_ids(session, incident.id),
             base_url=mail.base_url,
+            templates=mail.templates,
         )
         if incident.status == "open":  # a reply is a first response
             incident.status = "acknowledged"
             incident.acknowledged_at = incident.acknowledged_at or utcnow()
             session.flush()
             sla.refresh(conn, incident.id)
+        sla.agent_update(conn, incident.id)  # an update to the requester: the next is due a whole target later
         data = {"by": actor.name, "body": text, "delivery_id": notice.delivery_id}
         summary = f"Reply by {actor.name} to {incident.requester}"
         owe(conn, incident.id, [notice], also=[entry(incident.id, "reply", summary, data=data)], automatic=False)
         return incident.requester
+
+
+def watch(db: Database, incident_id: int, actor: Actor, *, on: bool = True) -> bool:
+    """Start (or stop, `on=False`) telling `actor` about the incident's state changes; False if nothing changed."""
+    with db.transaction() as session:
+        incident = _locked(session, incident_id)
+        conn = session.connection()
+        changed = (
+            recipients.watch(conn, incident.id, actor.name) if on else recipients.unwatch(conn, incident.id, actor.name)
+        )
+        if changed:
+            summary = f"{'Watched' if on else 'No longer watched'} by {actor.name}"
+            _timeline(conn, entry(incident.id, "watch", summary, data={"by": actor.name, "watching": on}))
+        return changed
 
 
 def merge(db: Database, duplicate_id: int, into_id: int, actor: Actor) -> None:

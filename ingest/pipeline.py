@@ -6,6 +6,8 @@ from hub.attachments import AttachmentLimits, AttachmentStore
 from hub.config import Settings
 from hub.db import Database
 from hub.intake import Intake, NoticeSettings
+from hub.mail_templates import MailTemplates
+from hub.sla_events import SlaRules
 from rules import Engine
 
 
@@ -15,3 +17,10 @@ def make_intake(settings: Settings, db: Database) -> Intake:
     notice = NoticeSettings(desk_addresses=settings.desk_addresses, base_url=settings.base_url,
                             reply_reopen_window=settings.reply_reopen_window)  # fmt: skip
     return Intake(db, Engine(), notice, files=files)
+
+
+def sla_rules(settings: Settings, db: Database) -> SlaRules:
+    """The rules' decisions on SLA warnings and breaches, for the dispatcher's upkeep (the `switchboard.upkeep`
+    entry point `sla-rules`): the dispatcher may not import the rules engine, so this layer plugs it in."""
+    notice = NoticeSettings(settings.desk_addresses, settings.base_url, MailTemplates.at(settings.home))
+    return SlaRules(db, Engine(), notice)

@@ -149,7 +149,7 @@ def test_agent_reply_reaches_the_requester_and_their_answer_lands_in_the_same_in
     assert status == 201
     reply = smtp_sink.handler.wait_for(2, timeout=30)[-1].message
     assert reply["To"] == "ann@example.com" and reply["Subject"] == "[INC-1] Re: VPN drops"
-    assert "Which client version do you run?" in reply.get_content()
+    assert "Which client version do you run?" in reply.get_body(("plain",)).get_content()
 
     answer = EmailMessage()
     answer["From"], answer["To"] = "ann@example.com", "helpdesk@localhost"

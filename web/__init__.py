@@ -22,6 +22,7 @@ from web import (
     dashboard,
     errors,
     events,
+    groups,
     health,
     incident_actions,
     incidents,
@@ -29,6 +30,7 @@ from web import (
     mail_view,
     mailboxes,
     metrics,
+    navigation,
     observe,
     openapi,
     opsgenie,
@@ -36,6 +38,7 @@ from web import (
     pagerduty,
     permissions,
     problems,
+    records_api,
     reports,
     rule_editor,
     rules,
@@ -75,6 +78,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     errors.init_app(app)
     observe.init_app(app)
     permissions.init_app(app)
+    app.jinja_env.globals.update(nav_work=navigation.WORK, nav_admin=navigation.ADMIN)
 
     # Token-authenticated endpoints: no cookie, so no cross-site request can ride on one.
     for blueprint in (
@@ -84,6 +88,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         api.bp,
         silences_api.bp,
         problems.api_bp,
+        records_api.bp,
         health.bp,
         metrics.bp,
         openapi.bp,
@@ -99,6 +104,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(integrations.bp)
     app.register_blueprint(silences.bp)
     app.register_blueprint(users.bp)
+    app.register_blueprint(groups.bp)
     app.register_blueprint(mailboxes.bp)
     app.register_blueprint(outbox.bp)
     app.register_blueprint(problems.bp)

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from hub import triage
 from hub.errors import StorageUnavailable
+from hub.mail_templates import MailTemplates
 from hub.triage import Actor, Mail, TriageError
 from web.permissions import WORK_INCIDENTS, requires
 from web.queries import incident_id
@@ -24,7 +25,7 @@ bp = Blueprint("incident_actions", __name__)
 
 def mail_settings() -> Mail:
     settings = services().settings
-    return Mail(desk_address=settings.desk_address, base_url=settings.base_url)
+    return Mail(settings.desk_address, settings.base_url, MailTemplates.at(settings.home))
 
 
 def _status(action: str) -> Callable[[int, Actor], str]:
@@ -67,6 +68,20 @@ def _merge(number: int, actor: Actor) -> str:
     return f"merged into INC-{into}"
 
 
+def _watch(on: bool) -> Callable[[int, Actor], str]:
+    def run(number: int, actor: Actor) -> str:
+        changed = triage.watch(services().db, number, actor, on=on)
+        if on:
+            return (
+                "is watched by you: you hear when it is resolved, reopened or escalated"
+                if changed
+                else ("was already watched by you")
+            )
+        return "is no longer watched by you" if changed else "was not watched by you"
+
+    return run
+
+
 ACTIONS: dict[str, Callable[[int, Actor], str]] = {
     **{action: _status(action) for action in triage.STATUS_ACTIONS},
     "assign": _assign,
@@ -74,6 +89,8 @@ ACTIONS: dict[str, Callable[[int, Actor], str]] = {
     "note": _note,
     "reply": _reply,
     "merge": _merge,
+    "watch": _watch(True),
+    "unwatch": _watch(False),
 }
 
 

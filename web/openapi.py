@@ -46,6 +46,11 @@ _DETAIL = {
             "properties": {
                 "description": {"type": "string"},
                 "timeline": {"type": "array", "items": {"$ref": "#/components/schemas/TimelineEntry"}},
+                "watchers": {
+                    "type": "array",
+                    "description": "Who hears about its state changes (Watch on the incident page).",
+                    "items": {"type": "string"},
+                },
                 "related_changes": {
                     "type": "array",
                     "description": "Changes carried out in the hours before it was first seen, likely culprit first.",
@@ -197,6 +202,31 @@ _RULE_VERSION = {
         "summary": {"type": "string"},
         "added": {"type": "integer", "description": "lines added by this version's diff"},
         "removed": {"type": "integer"},
+    },
+}
+_EVENT = {
+    "type": "object",
+    "required": ["id", "source", "received_at", "status", "size"],
+    "properties": {
+        "id": {"type": "integer"},
+        "source": {"type": "string"},
+        "received_at": {"type": "string", "format": "date-time"},
+        "status": {"type": "string"},
+        "error": {"type": ["string", "null"]},
+        "incident": {"type": ["string", "null"]},
+        "size": {"type": "integer"},
+        "body": {"type": "string"},
+    },
+}
+_INTEGRATION = {
+    "type": "object",
+    "required": ["name", "kind", "enabled"],
+    "properties": {
+        "name": {"type": "string"},
+        "kind": {"type": "string"},
+        "enabled": {"type": "boolean"},
+        "rate_limit": {"type": ["integer", "null"]},
+        "last_event_at": {"type": ["string", "null"], "format": "date-time"},
     },
 }
 _REF = {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}, "example": "INC-1"}
@@ -382,6 +412,39 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": _json({"$ref": "#/components/schemas/Change"}, "The change."),
                         **_errors(401, 404),
+                    },
+                },
+            },
+            "/api/v1/events": {
+                "get": {
+                    "summary": "Stored events (every request and message kept as received), newest first",
+                    "operationId": "listEvents",
+                    "parameters": [
+                        {"name": "integration", "in": "query", "schema": {"type": "string"}},
+                        {"name": "status", "in": "query", "schema": {"type": "string", "examples": ["unprocessable"]}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 100}},
+                    ],
+                    "responses": {
+                        "200": _json({"type": "array", "items": _EVENT}, "Events."),
+                        **_errors(400, 401, 403, 404),
+                    },
+                },
+            },
+            "/api/v1/events/{id}": {
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "get": {
+                    "summary": "One event with the start of its body and the rules' trace",
+                    "operationId": "getEvent",
+                    "responses": {"200": _json(_EVENT, "The event."), **_errors(401, 403, 404)},
+                },
+            },
+            "/api/v1/integrations": {
+                "get": {
+                    "summary": "Integrations with their kind, state and last event (never a secret)",
+                    "operationId": "listIntegrations",
+                    "responses": {
+                        "200": _json({"type": "array", "items": _INTEGRATION}, "Integrations."),
+                        **_errors(401, 403),
                     },
                 },
             },

@@ -52,6 +52,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def init_app(app: Flask) -> None:
     """Templates ask `can("integrations.view")` rather than naming roles, so the table above stays the one place."""
     app.jinja_env.globals["can"] = _current_user_can
+    app.jinja_env.tests["can"] = _current_user_can  # `links|selectattr("permission", "can")` in the nav
 
 
 def _current_user_can(permission: str) -> bool:

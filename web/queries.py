@@ -24,11 +24,15 @@ def incident_id(ref: str) -> int | None:
 
 
 def get_incident(session: Session, ref: str) -> Incident | None:
-    """One incident with its timeline loaded, so it can be read after the session closes."""
+    """One incident with its timeline and watchers loaded, so it can be read after the session closes."""
     found = incident_id(ref)
     if found is None:
         return None
-    query = select(Incident).where(Incident.id == found).options(selectinload(Incident.timeline))
+    query = (
+        select(Incident)
+        .where(Incident.id == found)
+        .options(selectinload(Incident.timeline), selectinload(Incident.watchers))
+    )
     return session.scalar(query)
 
 
@@ -82,4 +86,5 @@ def incident_detail_json(incident: Incident) -> dict[str, Any]:
         **incident_json(incident),
         "description": incident.description,
         "timeline": [timeline_entry_json(e) for e in incident.timeline],
+        "watchers": [w.email for w in incident.watchers],
     }

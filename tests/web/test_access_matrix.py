@@ -45,6 +45,8 @@ UI = {
     "outbox.index": ("GET", "/outbox", ADMINS),
     "outbox.act": ("POST", "/outbox/1/retry", ADMINS),
     "outbox.retry_dead": ("POST", "/outbox/retry-dead", ADMINS),
+    "groups.index": ("GET", "/groups", ADMINS),
+    "groups.remove": ("POST", "/groups/dba/remove", ADMINS),
     "users.index": ("GET", "/users", ADMINS),
     "users.change": ("POST", "/users/1", ADMINS),
     "audit.index": ("GET", "/audit", ADMINS),
@@ -75,6 +77,7 @@ BY_MACHINE_CREDENTIALS = {
     "api.incidents", "api.incident", "api.update_incident", "api.comment",
     "problems_api.api_suggestions", "problems_api.api_index", "problems_api.api_create", "problems_api.api_problem",
     "silences_api.create", "silences_api.index", "silences_api.expire",
+    "records_api.events", "records_api.event", "records_api.integrations",
     "changes_api.index", "changes_api.detail",
     "rules_api.index", "rules_api.export", "rules_api.versions",
 }  # fmt: skip

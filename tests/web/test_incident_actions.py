@@ -172,3 +172,42 @@ def test_api_patch_status_open_resumes_a_waiting_incident(
         == "waiting"
     )  # type: ignore[index]
     assert client.patch(f"/api/v1/incidents/{ref}", json={"status": "open"}, headers=headers).json["status"] == "open"  # type: ignore[index]
+
+
+def test_watch_and_unwatch_from_the_page(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], user: Login
+) -> None:
+    ref = raise_incident()
+    page = act(logged_in, ref, "watch")
+    assert f"{ref} is watched by you" in page and f"/incidents/{ref}/unwatch" in page
+    assert f"<dt>Watchers</dt><dd>{user.email}</dd>" in page
+    page = act(logged_in, ref, "unwatch")
+    assert f"{ref} is no longer watched by you." in page and f"/incidents/{ref}/watch" in page
+
+
+def test_a_watcher_hears_when_someone_else_resolves_it(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], db: Database, user: Login
+) -> None:
+    ref = raise_incident()
+    act(logged_in, ref, "watch")
+    response = logged_in.application.test_client().patch(
+        f"/api/v1/incidents/{ref}", json={"status": "resolved"}, headers=agent_token(db)
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    with db.read() as session:
+        rows = session.execute(select(OutboxMessage.kind, OutboxMessage.recipient)).all()
+    assert [tuple(r) for r in rows] == [("resolved", user.email)]
+
+
+def test_watch_needs_the_forms_csrf_token(logged_in: FlaskClient, raise_incident: Callable[..., str]) -> None:
+    ref = raise_incident()
+    assert logged_in.post(f"/incidents/{ref}/watch").status_code == 400
+
+
+def test_api_incident_lists_its_watchers(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], db: Database, api_token: str, user: Login
+) -> None:
+    ref = raise_incident()
+    act(logged_in, ref, "watch")
+    answer = logged_in.get(f"/api/v1/incidents/{ref}", headers={"Authorization": f"Bearer {api_token}"})
+    assert answer.json is not None and answer.json["watchers"] == [user.email]

@@ -222,8 +222,12 @@ def upgrade() -> None:
         sa.Column("sla_due_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("sla_paused_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("sla_next_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("sla_update_warn_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("sla_update_due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("sla_update_missed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("tags", sa.JSON(), nullable=True),
         sa.Column("problem_id", sa.Integer(), nullable=True),
+        sa.Column("channels", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(["integration_id"], ["integrations.id"], ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["merged_into_id"], ["incidents.id"], ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["problem_id"], ["problems.id"], ondelete="SET NULL"),
@@ -274,6 +278,13 @@ def upgrade() -> None:
             sqlite_where=sa.text("message_id IS NOT NULL"),
             postgresql_where=sa.text("message_id IS NOT NULL"),
         )
+        batch_op.create_index(
+            "ix_events_pending",
+            ["id"],
+            unique=False,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
 
     op.create_table(
         "outbox",
@@ -297,6 +308,7 @@ def upgrade() -> None:
         sa.Column("give_up_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("job_id", sa.String(length=64), nullable=True),
         sa.Column("payload", sa.JSON(), nullable=True),
+        sa.Column("html", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(["incident_id"], ["incidents.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("delivery_id"),
@@ -602,9 +614,18 @@ def upgrade() -> None:
     with op.batch_alter_table("escalations", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_escalations_incident_id"), ["incident_id"], unique=False)
         batch_op.create_index("ix_escalations_status_due_at", ["status", "due_at"], unique=False)
+    op.create_table(
+        "incident_watchers",
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["incident_id"], ["incidents.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("incident_id", "email"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("incident_watchers")
     with op.batch_alter_table("escalations", schema=None) as batch_op:
         batch_op.drop_index("ix_escalations_status_due_at")
         batch_op.drop_index(batch_op.f("ix_escalations_incident_id"))
@@ -660,6 +681,11 @@ def downgrade() -> None:
 
     op.drop_table("outbox")
     with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_events_pending",
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
         batch_op.drop_index(
             "ix_events_message_id",
             sqlite_where=sa.text("message_id IS NOT NULL"),

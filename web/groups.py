@@ -1,0 +1,60 @@
+"""The groups page: the teams rules assign within and escalations tell, with their members in rota order
+(admins; audited; the same as `switchboard group set|remove`)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from hub import audit, groups
+from hub.errors import BadInput
+from web.permissions import MANAGE_USERS, requires
+from web.queries import active_people
+from web.services import services
+
+bp = Blueprint("groups", __name__, url_prefix="/groups")
+
+
+class ActionForm(FlaskForm):
+    """Only the CSRF token; the fields are read from the request."""
+
+
+@bp.route("", methods=["GET", "POST"])
+@requires(MANAGE_USERS)
+def index() -> ResponseReturnValue:
+    form = ActionForm()
+    error = None
+    if request.method == "POST" and form.validate_on_submit():
+        name = request.form.get("name", "").strip()
+        members = [line.strip() for line in request.form.get("members", "").replace(",", "\n").splitlines()]
+        try:
+            with services().db.transaction() as session:
+                saved = groups.save_group(session, name, [m for m in members if m])
+                audit.record(session, current_user.email, "group.set", saved.name, members=list(saved.members))
+        except BadInput as exc:
+            error = str(exc)
+        else:
+            flash(f"Group {saved.name}: {', '.join(saved.members) or 'no members'}.", "success")
+            return redirect(url_for("groups.index"))
+    with services().db.read() as session:
+        found = groups.list_groups(session)
+        people = active_people(session)
+    return render_template("groups.html", groups=found, people=people, form=form, error=error)
+
+
+@bp.post("/<name>/remove")
+@requires(MANAGE_USERS)
+def remove(name: str) -> ResponseReturnValue:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        with services().db.transaction() as session:
+            groups.remove_group(session, name)
+            audit.record(session, current_user.email, "group.remove", name)
+    except BadInput as exc:
+        flash(f"Nothing changed: {exc}.", "error")
+    else:
+        flash(f"Group {name} removed.", "success")
+    return redirect(url_for("groups.index"))

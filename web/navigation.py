@@ -1,0 +1,45 @@
+"""The top navigation, as data: what each link is, who sees it (a permission from web.permissions), and which
+blueprints light it up. Work pages come first, the admin's after a divider."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from web.permissions import (
+    MANAGE_INTEGRATIONS,
+    MANAGE_SILENCES,
+    MANAGE_USERS,
+    VIEW_CHANGES,
+    VIEW_INCIDENTS,
+    VIEW_INTEGRATIONS,
+    VIEW_REPORTS,
+    VIEW_RULES,
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    endpoint: str
+    label: str
+    permission: str
+    blueprints: tuple[str, ...]
+
+
+WORK = (
+    Link("dashboard.index", "Dashboard", VIEW_INCIDENTS, ("dashboard",)),
+    Link("incidents.index", "Incidents", VIEW_INCIDENTS, ("incidents",)),
+    Link("problems.index", "Problems", VIEW_INCIDENTS, ("problems",)),
+    Link("changes.index", "Changes", VIEW_CHANGES, ("changes",)),
+    Link("reports.sla", "SLAs", VIEW_REPORTS, ("reports",)),
+    Link("silences.index", "Silences", MANAGE_SILENCES, ("silences",)),
+    Link("rules.index", "Rules", VIEW_RULES, ("rules", "rule_editor")),
+    Link("integrations.index", "Integrations", VIEW_INTEGRATIONS, ("integrations",)),
+)
+ADMIN = (
+    Link("mailboxes.index", "Mailboxes", MANAGE_USERS, ("mailboxes",)),
+    Link("outbox.index", "Queue", MANAGE_USERS, ("outbox",)),
+    Link("unprocessable.index", "Unprocessable", MANAGE_INTEGRATIONS, ("unprocessable",)),
+    Link("users.index", "Users", MANAGE_USERS, ("users",)),
+    Link("groups.index", "Groups", MANAGE_USERS, ("groups",)),
+    Link("audit.index", "Audit", MANAGE_USERS, ("audit",)),
+)

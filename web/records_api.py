@@ -1,0 +1,103 @@
+"""Read API for what came in and from where: `GET /api/v1/events`, `/api/v1/events/<id>`, `/api/v1/integrations`.
+
+For agents and admins (payloads describe the estate). Secrets are never in an answer: an integration shows its
+kind, state and limits, not its secret or its hash.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, request
+from sqlalchemy import func, select
+
+from hub.models import Event, Integration
+from web.api import token_required
+from web.permissions import VIEW_INTEGRATIONS
+from web.responses import json_error, json_response
+from web.services import services
+
+bp = Blueprint("records_api", __name__, url_prefix="/api/v1")
+
+MAX_EVENTS = 500
+PREVIEW_BYTES = 65_536
+
+
+def event_json(row: Event, *, with_body: bool = False) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "id": row.id,
+        "source": row.source,
+        "received_at": row.received_at.isoformat(),
+        "status": row.status,
+        "error": row.error,
+        "incident": f"INC-{row.incident_id}" if row.incident_id else None,
+        "content_type": row.content_type,
+        "size": len(row.raw),
+    }
+    if with_body:
+        found["body"] = row.raw[:PREVIEW_BYTES].decode("utf-8", errors="replace")
+        found["truncated"] = len(row.raw) > PREVIEW_BYTES
+        found["trace"] = row.trace
+    return found
+
+
+@bp.get("/events")
+@token_required(VIEW_INTEGRATIONS)
+def events() -> Response:
+    """Stored events, newest first; `?integration=` and `?status=` (processed, deduplicated, unprocessable, ...)
+    narrow, `?limit=` caps (default 100, at most 500)."""
+    query = select(Event).order_by(Event.id.desc())
+    status = request.args.get("status")
+    if status:
+        query = query.where(Event.status == status[:20])
+    raw_limit = request.args.get("limit", "100")
+    if not raw_limit.isdigit() or int(raw_limit) < 1:
+        return json_error(400, f"'limit' must be a whole number from 1 to {MAX_EVENTS}, not {raw_limit!r}")
+    with services().db.read() as session:
+        name = request.args.get("integration")
+        if name:
+            integration_id = session.scalar(select(Integration.id).where(Integration.name == name))
+            if integration_id is None:
+                return json_error(404, f"no integration named {name!r}")
+            query = query.where(Event.integration_id == integration_id)
+        rows = session.scalars(query.limit(min(int(raw_limit), MAX_EVENTS))).all()
+        return json_response([event_json(row) for row in rows])
+
+
+@bp.get("/events/<int:event_id>")
+@token_required(VIEW_INTEGRATIONS)
+def event(event_id: int) -> Response:
+    """One stored event with the start of its body (64 KB) and the rules' trace."""
+    with services().db.read() as session:
+        row = session.get(Event, event_id)
+        if row is None:
+            return json_error(404, f"no event {event_id}")
+        return json_response(event_json(row, with_body=True))
+
+
+@bp.get("/integrations")
+@token_required(VIEW_INTEGRATIONS)
+def integrations() -> Response:
+    """Every integration with its kind, state, limits and when it last sent something (never its secret)."""
+    with services().db.read() as session:
+        latest = dict(
+            session.execute(
+                select(Event.integration_id, func.max(Event.received_at)).group_by(Event.integration_id)
+            ).all()
+        )
+        rows = session.scalars(select(Integration).order_by(Integration.name)).all()
+        return json_response([integration_json(row, latest.get(row.id)) for row in rows])
+
+
+def integration_json(row: Integration, last_event_at: datetime | None) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "kind": row.kind,
+        "enabled": row.enabled,
+        "rate_limit": row.rate_limit,
+        "reopen_window": row.reopen_window,
+        "auto_resolve_after": row.auto_resolve_after,
+        "created_at": row.created_at.isoformat(),
+        "last_event_at": last_event_at.isoformat() if last_event_at else None,
+    }
