@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import cast
 
-from sqlalchemy import Connection, Insert, Table, bindparam, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -55,6 +55,24 @@ _KNOWN = Prepared(
 )
 
 
+_ORGANISATION = Prepared(
+    select(ORGANISATIONS.c.id, ORGANISATIONS.c.name).where(ORGANISATIONS.c.domain == bindparam("domain")), ["domain"]
+)
+
+
+def _inserts(table: Table, columns: tuple[str, ...]) -> dict[str, Prepared]:
+    """INSERT ... ON CONFLICT DO NOTHING, prepared for each dialect: a row another process made at the same moment
+    is as good as ours, and the transaction goes on."""
+    return {
+        dialect.__name__.rsplit(".", 1)[-1]: Prepared(dialect.insert(table).on_conflict_do_nothing(), columns)
+        for dialect in (sqlite, postgresql)
+    }
+
+
+_NEW_CONTACT = _inserts(CONTACTS, ("email", "name", "organisation_id", "created_at"))
+_NEW_ORGANISATION = _inserts(ORGANISATIONS, ("name", "domain", "created_at"))
+
+
 def remember_sender(conn: Connection, event: InboundEvent) -> InboundEvent:
     """Make the sender a contact on their first mail (with their organisation by domain), and return the event
     with the `organisation` label set, which SLA policies select on. Mail no person sent makes no contact."""
@@ -67,7 +85,7 @@ def remember_sender(conn: Connection, event: InboundEvent) -> InboundEvent:
         organisation = _organisation(conn, address)
         org_id = organisation[0] if organisation else None
         values = {"email": address, "name": (name or None) and name[:200], "organisation_id": org_id}
-        conn.execute(_insert_new(conn, CONTACTS).values(**values, created_at=utcnow()))
+        _NEW_CONTACT[conn.dialect.name].execute(conn, {**values, "created_at": utcnow()})
         org_name = organisation[1] if organisation else None
     else:
         contact_id, known_name, org_name = row
@@ -82,21 +100,12 @@ def _organisation(conn: Connection, address: str) -> tuple[int, str] | None:
     domain = organisation_domain(address)
     if domain is None:
         return None
-    row = conn.execute(select(ORGANISATIONS.c.id, ORGANISATIONS.c.name).where(ORGANISATIONS.c.domain == domain)).first()
+    row = _ORGANISATION.first(conn, {"domain": domain})
     if row is not None:
         return int(row[0]), str(row[1])
-    # Another process may make the same organisation at the same moment: its row is as good as ours.
-    conn.execute(_insert_new(conn, ORGANISATIONS).values(name=domain, domain=domain, created_at=utcnow()))
-    made = conn.execute(
-        select(ORGANISATIONS.c.id, ORGANISATIONS.c.name).where(ORGANISATIONS.c.domain == domain)
-    ).first()
+    _NEW_ORGANISATION[conn.dialect.name].execute(conn, {"name": domain, "domain": domain, "created_at": utcnow()})
+    made = _ORGANISATION.first(conn, {"domain": domain})
     return (int(made[0]), str(made[1])) if made is not None else None
-
-
-def _insert_new(conn: Connection, table: Table) -> Insert:
-    """INSERT that leaves an existing row (same unique key) alone instead of failing the whole transaction."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
 
 
 def requester_of(session: Session, address: str | None) -> Requester | None:

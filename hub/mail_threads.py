@@ -1,15 +1,19 @@
 """Which incident an email belongs to: the Message-IDs it refers to first, then an `[INC-n]` subject tag, honoured
-only from the incident's requester (a stranger cannot write into someone else's incident by naming it)."""
+only from the incident's participants (a stranger cannot write into someone else's incident by naming it)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Table, select
 
 from hub.domain import InboundEvent
+from hub.models import IncidentWatcher
 from hub.statements import EVENTS, INCIDENTS, OUTBOX
+
+WATCHERS = cast(Table, IncidentWatcher.__table__)
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,7 @@ class Thread:
 
 
 def find_thread(conn: Connection, event: InboundEvent) -> Thread | None:
-    """The incident an email replies to: by Message-ID references first, then by subject tag from its requester."""
+    """The incident an email replies to: by Message-ID references first, then by subject tag from a participant."""
     if event.in_reply_to:
         ids = list(event.in_reply_to)
         # `message_id IS NOT NULL` lets SQLite use the partial indexes.
@@ -42,10 +46,21 @@ def find_thread(conn: Connection, event: InboundEvent) -> Thread | None:
             return thread_of(conn, incident_id)
     if event.thread_ref is not None and event.requester:
         incident = thread_of(conn, event.thread_ref)
-        # A tag alone is honoured only from the requester: a stranger cannot write into someone's incident.
-        if incident is not None and (incident.requester or "").lower() == event.requester.lower():
+        # A tag alone is honoured only from a participant: a stranger cannot write into someone's incident.
+        if incident is not None and is_participant(conn, incident, event.requester):
             return incident
     return None
+
+
+def is_participant(conn: Connection, incident: Thread, sender: str) -> bool:
+    """The requester, a watcher, or anyone Switchboard has mailed about the incident (its assignee, group members,
+    people copied by an agent): the people a conversation about it is with."""
+    sender = sender.lower()
+    if (incident.requester or "").lower() == sender:
+        return True
+    mailed = select(OUTBOX.c.id).where(OUTBOX.c.recipient == sender, OUTBOX.c.incident_id == incident.id).limit(1)
+    watching = select(WATCHERS.c.email).where(WATCHERS.c.incident_id == incident.id, WATCHERS.c.email == sender)
+    return conn.scalar(mailed) is not None or conn.scalar(watching) is not None
 
 
 def thread_of(conn: Connection, incident_id: int, *, hops: int = 5) -> Thread | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, Table, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from hub import audit
@@ -15,6 +15,7 @@ from hub.db import Database
 from hub.errors import BadInput
 from hub.models import Incident, Problem, TimelineEntry, utcnow
 from hub.outbox import entry
+from hub.prepared import Prepared
 from hub.recurrence import DEFAULT_THRESHOLD, DEFAULT_WINDOW, Occurrence, Suggestion, group_key, suggest
 from hub.statements import INCIDENTS, INSERT_TIMELINE
 
@@ -27,7 +28,7 @@ MOVES: dict[str, frozenset[str]] = {
     "resolved": frozenset({"closed", "investigating"}),
     "closed": frozenset(),
 }
-#: Problems in these states still explain new incidents of their recurrence.
+#: Problems in these states still explain new incidents of their recurrence (also written out in _ACTIVE_FOR_KEY).
 ACTIVE = ("new", "investigating", "known_error")
 #: Incidents read when looking for recurrences; a desk with more in one window sees the newest.
 MAX_SCANNED = 50_000
@@ -157,6 +158,14 @@ class Known:
 
 
 _PROBLEMS = cast(Table, Problem.__table__)
+#: The newest active problem covering a recurrence: one prepared, indexed read per incident opened.
+_ACTIVE_FOR_KEY = Prepared(
+    select(_PROBLEMS.c.id, _PROBLEMS.c.title, _PROBLEMS.c.state, _PROBLEMS.c.workaround, _PROBLEMS.c.share_workaround)
+    .where(_PROBLEMS.c.match_key == bindparam("key"), text("state IN ('new', 'investigating', 'known_error')"))
+    .order_by(_PROBLEMS.c.id.desc())
+    .limit(1),
+    ("key",),
+)
 
 
 def link_new_incident(conn: Connection, incident_id: int, occurrence: Occurrence) -> Known | None:
@@ -165,21 +174,16 @@ def link_new_incident(conn: Connection, incident_id: int, occurrence: Occurrence
     found = group_key(occurrence)
     if found is None:
         return None
-    row = conn.execute(
-        select(_PROBLEMS.c.id, _PROBLEMS.c.title, _PROBLEMS.c.state, _PROBLEMS.c.workaround,
-               _PROBLEMS.c.share_workaround)
-        .where(_PROBLEMS.c.match_key == found[1], _PROBLEMS.c.state.in_(ACTIVE))
-        .order_by(_PROBLEMS.c.id.desc())
-        .limit(1)
-    ).first()  # fmt: skip
+    row = _ACTIVE_FOR_KEY.first(conn, {"key": found[1]})
     if row is None:
         return None
-    ref = f"PRB-{row.id}"
-    conn.execute(update(INCIDENTS).where(INCIDENTS.c.id == incident_id).values(problem_id=row.id))
-    INSERT_TIMELINE.execute(conn, entry(incident_id, "problem", f"Linked to {ref}: {row.title} (it recurs)",
+    problem_id, title, state, workaround, share = row
+    ref = f"PRB-{problem_id}"
+    conn.execute(update(INCIDENTS).where(INCIDENTS.c.id == incident_id).values(problem_id=problem_id))
+    INSERT_TIMELINE.execute(conn, entry(incident_id, "problem", f"Linked to {ref}: {title} (it recurs)",
                                         data={"problem": ref}))  # fmt: skip
-    known_error = row.state == "known_error" and bool(row.workaround.strip())
-    return Known(ref, row.title, row.workaround if known_error else "", known_error and row.share_workaround)
+    known_error = state == "known_error" and bool(workaround.strip())
+    return Known(ref, title, workaround if known_error else "", known_error and bool(share))
 
 
 def _link(session: Session, problem: Problem, incident_ids: tuple[int, ...], actor: str) -> None:

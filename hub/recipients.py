@@ -12,12 +12,14 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from hub import channels, notices
 from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import Event, GroupMember, Incident, IncidentWatcher, OutboxMessage, User, utcnow
 from hub.models import Group as GroupRow
+from hub.prepared import Prepared
+from hub.statements import IS_ACTIVE_USER
 
 #: State changes the incident's channels hear about (besides its opening, which intake sends).
 CHANNEL_KINDS = frozenset({"resolved", "reopened"})
@@ -70,6 +72,22 @@ def active_people(conn: Connection, emails: Iterable[str]) -> list[str]:
     return [e for e in wanted if e in found]
 
 
+#: The active members of a group, in strategy order: one prepared statement on the ingest path.
+_ACTIVE_MEMBERS = Prepared(
+    select(GroupMember.email)
+    .join(GroupRow, GroupRow.id == GroupMember.group_id)
+    .join(User, User.email == GroupMember.email)
+    .where(GroupRow.name == bindparam("name"), User.active.is_(True))
+    .order_by(GroupMember.position),
+    ("name",),
+)
+
+
+def active_members(conn: Connection, name: str) -> list[str]:
+    """The members of group `name` who are active users, in strategy order (none for a name that is no group)."""
+    return [row[0] for row in _ACTIVE_MEMBERS.execute(conn, {"name": name}).fetchall()]
+
+
 def group_members(conn: Connection, name: str) -> list[str]:
     """The members of group `name` (empty when there is no such group), in their strategy order."""
     query = (
@@ -95,11 +113,12 @@ def assignment_notices(
     still hold back a huge group's mails, each with a timeline line saying so)."""
     if not assignee:
         return []
-    people = active_people(conn, [assignee])
     group = None
-    if not people:
+    if IS_ACTIVE_USER.scalar(conn, {"email": assignee.lower()}):
+        people = [assignee.lower()]
+    else:
         group = assignee
-        people = active_people(conn, group_members(conn, assignee))
+        people = active_members(conn, assignee)
     skipped = {s.lower() for s in skip}
     return [
         notices.assignment(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
-from hub import dashboard
+from hub import dashboard, problems
 from web.permissions import VIEW_INCIDENTS, requires
+from web.problems import recurrence
 from web.services import services
 
 bp = Blueprint("dashboard", __name__)
@@ -19,9 +20,9 @@ PRIORITIES = range(1, 6)
 def index() -> ResponseReturnValue:
     with services().db.read() as session:
         figures = dashboard.read(session)
-    return render_template(
-        "dashboard.html", figures=figures, priorities=PRIORITIES, duration=dashboard.duration, chart=_chart(figures)
-    )
+        recurring = problems.suggestions(session, recurrence())
+    return render_template("dashboard.html", figures=figures, priorities=PRIORITIES, duration=dashboard.duration,
+                           chart=_chart(figures), recurring=recurring)  # fmt: skip
 
 
 def _chart(figures: dashboard.Dashboard, width: int = 840, height: int = 120) -> dict[str, object]:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from hub import triage
+from hub.accounts import create_user
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
@@ -109,3 +110,23 @@ def test_a_reply_to_a_merged_duplicate_lands_in_the_survivor(db: Database, intak
     survivor = ask(intake, 2)
     triage.merge(db, duplicate, survivor, AGENT)
     assert answer(intake, duplicate) == survivor
+
+
+def tagged_reply(intake: Intake, incident_id: int, sender: str) -> int | None:
+    """A reply that names the incident only by its subject tag (no Message-ID references)."""
+    event = InboundEvent(source="email", title=f"Re: [INC-{incident_id}] VPN drops", requester=sender,
+                         message_id=f"<{sender}@example.org>", thread_ref=incident_id)  # fmt: skip
+    return intake.record(RAW, event).incident_id
+
+
+def test_a_subject_tag_from_someone_mailed_about_the_incident_threads_in(db: Database, intake: Intake) -> None:
+    incident_id = ask(intake)
+    with db.transaction() as session:
+        create_user(session, email="bob@example.com", password="long enough", role="agent")
+    triage.assign(db, incident_id, "bob@example.com", AGENT, MAIL)  # bob is mailed: now a participant
+    assert tagged_reply(intake, incident_id, "bob@example.com") == incident_id
+
+
+def test_a_subject_tag_from_a_stranger_opens_a_new_incident(db: Database, intake: Intake) -> None:
+    incident_id = ask(intake)
+    assert tagged_reply(intake, incident_id, "eve@evil.example") != incident_id

@@ -80,3 +80,12 @@ def test_api_lists_problems_with_their_incidents(
 def test_a_viewer_token_cannot_file_problems(client: FlaskClient, db: Database) -> None:
     response = client.post("/api/v1/problems", json={"title": "x"}, headers=token(db, "viewer"))
     assert response.status_code == 403
+
+
+def test_the_dashboard_shows_a_banner_for_an_unfiled_recurrence(
+    logged_in: FlaskClient, integration: IntegrationCredentials
+) -> None:
+    assert 'id="recurring"' not in logged_in.get("/dashboard").get_data(as_text=True)
+    recur(logged_in, integration, 3)
+    page = logged_in.get("/dashboard").get_data(as_text=True)
+    assert "<strong>Disk full</strong> came back 3 times" in page and 'href="/problems"' in page
