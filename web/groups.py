@@ -6,19 +6,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from hub import audit, groups
 from hub.errors import BadInput
+from web.forms import ActionForm
 from web.permissions import MANAGE_USERS, requires
 from web.queries import active_people
 from web.services import services
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
-
-
-class ActionForm(FlaskForm):
-    """Only the CSRF token; the fields are read from the request."""
 
 
 @bp.route("", methods=["GET", "POST"])

@@ -26,6 +26,7 @@ from ingest.errors import InvalidPayload
 from ingest.webhooks import mapping as webhook_mapping
 from ingest.webhooks import setup
 from ingest.webhooks.kinds import CHANGE_KINDS, normalise
+from web.forms import ActionForm
 from web.permissions import MANAGE_INTEGRATIONS, VIEW_INTEGRATIONS, allowed, requires
 from web.services import services
 from web.webhooks import store, store_deploy
@@ -59,10 +60,6 @@ KIND_LABELS = {"generic": "Generic JSON (curl, scripts, any tool with a mapping)
 class NewIntegrationForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=100)], description="Appears in its URL.")
     kind = SelectField("Sends", choices=[SelectChoice(k, KIND_LABELS.get(k, k)) for k in INTEGRATION_KINDS])
-
-
-class ActionForm(FlaskForm):
-    """Only the CSRF token: rotating a secret or sending a test alert is a state change."""
 
 
 @bp.route("", methods=["GET", "POST"])

@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from hub import audit, mailboxes
 from hub.errors import BadInput
 from ingest import imap
+from web.forms import ActionForm
 from web.permissions import MANAGE_USERS, requires
 from web.services import services
 
@@ -20,10 +20,6 @@ bp = Blueprint("mailboxes", __name__, url_prefix="/mailboxes")
 TEST_TIMEOUT = 10.0
 #: How the page's secret field is stored: the value itself, or where to read it at each connect.
 SECRET_KINDS = {"literal": "the password itself", "env": "an environment variable", "file": "a file (OAuth2 token)"}
-
-
-class ActionForm(FlaskForm):
-    """Only the CSRF token; the fields are read from the request."""
 
 
 @bp.route("", methods=["GET", "POST"])

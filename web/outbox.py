@@ -6,18 +6,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from hub import audit, outbox_admin
 from hub.errors import BadInput
+from web.forms import ActionForm
 from web.permissions import MANAGE_USERS, requires
 from web.services import services
 
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
-
-
-class ActionForm(FlaskForm):
-    """Only the CSRF token."""
 
 
 @bp.get("")

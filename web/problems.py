@@ -13,7 +13,6 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -22,6 +21,7 @@ from hub.models import Incident, Problem
 from hub.problems import ProblemError, Recurrence
 from hub.recurrence import Suggestion
 from web.api import token_required
+from web.forms import ActionForm
 from web.permissions import MANAGE_PROBLEMS, VIEW_INCIDENTS, requires
 from web.responses import json_error, json_response
 from web.services import services
@@ -30,10 +30,6 @@ bp = Blueprint("problems", __name__)
 api_bp = Blueprint("problems_api", __name__, url_prefix="/api/v1/problems")
 
 _REF = re.compile(r"PRB-(\d{1,12})", re.IGNORECASE)
-
-
-class ActionForm(FlaskForm):
-    """Only the CSRF token; the fields are read from the request."""
 
 
 def recurrence() -> Recurrence:

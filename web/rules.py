@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
 from hub import audit, rulebook
@@ -21,14 +20,11 @@ from hub.models import RuleVersion
 from rules import rules_file
 from rules.errors import RuleError
 from rules.workbench import describe_actions, describe_condition
+from web.forms import ActionForm
 from web.permissions import MANAGE_RULES, VIEW_RULES, requires
 from web.services import services
 
 bp = Blueprint("rules", __name__, url_prefix="/rules")
-
-
-class ActionForm(FlaskForm):
-    """Only the CSRF token: each button on the list is a state change."""
 
 
 @dataclass(frozen=True)

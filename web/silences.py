@@ -14,6 +14,7 @@ from hub.durations import parse_duration
 from hub.errors import BadInput
 from hub.models import utcnow
 from hub.weekly import parse_window
+from web.forms import ActionForm
 from web.permissions import MANAGE_SILENCES, requires
 from web.services import services
 
@@ -28,10 +29,6 @@ class SilenceForm(FlaskForm):
     every = StringField("Repeat weekly, only in this window (optional)", validators=[Length(max=60)],
                         description="sun 02:00-04:00 or mon-fri 22:00-06:00")  # fmt: skip
     tz = StringField("Time zone of that window", default="UTC", validators=[Length(max=60)])
-
-
-class ExpireForm(FlaskForm):
-    """Only the CSRF token: ending a silence is a state change."""
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -60,14 +57,14 @@ def index() -> ResponseReturnValue:
             return redirect(url_for("silences.index"))
     with services().db.read() as session:
         rows = silences.active(session)
-    return render_template("silences/index.html", form=form, expire=ExpireForm(), silences=rows, error=error,
+    return render_template("silences/index.html", form=form, expire=ActionForm(), silences=rows, error=error,
                            describe=silences.describe)  # fmt: skip
 
 
 @bp.post("/<int:silence_id>/expire")
 @requires(MANAGE_SILENCES)
 def expire(silence_id: int) -> ResponseReturnValue:
-    if ExpireForm().validate_on_submit():
+    if ActionForm().validate_on_submit():
         try:
             with services().db.transaction() as session:
                 silences.expire_silence(session, silence_id)

@@ -6,19 +6,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from hub import audit
 from hub.errors import BadInput
 from ingest import reprocess as reprocessing
+from web.forms import ActionForm
 from web.permissions import MANAGE_INTEGRATIONS, requires
 from web.services import services
 
 bp = Blueprint("unprocessable", __name__, url_prefix="/events")
-
-
-class ActionForm(FlaskForm):
-    """Only the CSRF token."""
 
 
 @bp.get("/unprocessable")
