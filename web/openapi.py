@@ -232,6 +232,11 @@ _INTEGRATION = {
 _REF = {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}, "example": "INC-1"}
 
 
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    """A required JSON request body."""
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -295,23 +300,18 @@ def document() -> dict[str, Any]:
                 "patch": {
                     "summary": "Change status, assignee or priority (agent or admin tokens)",
                     "operationId": "updateIncident",
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "minProperties": 1,
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "status": {"type": "string", "enum": ["open", *statuses]},
-                                        "assignee": {"type": "string", "description": "A user's email or a group."},
-                                        "priority": {"type": "integer", "minimum": 1, "maximum": 5},
-                                    },
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "minProperties": 1,
+                            "additionalProperties": False,
+                            "properties": {
+                                "status": {"type": "string", "enum": ["open", *statuses]},
+                                "assignee": {"type": "string", "description": "A user's email or a group."},
+                                "priority": {"type": "integer", "minimum": 1, "maximum": 5},
+                            },
+                        }
+                    ),
                     "responses": {
                         "200": _json(detail_ref, "The incident after the change."),
                         **_errors(400, 401, 403, 404, 409, 503),
@@ -323,21 +323,16 @@ def document() -> dict[str, Any]:
                 "post": {
                     "summary": "Add an internal note, or mail a reply to the requester",
                     "operationId": "commentOnIncident",
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["text"],
-                                    "properties": {
-                                        "text": {"type": "string", "minLength": 1},
-                                        "reply": {"type": "boolean", "default": False},
-                                    },
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["text"],
+                            "properties": {
+                                "text": {"type": "string", "minLength": 1},
+                                "reply": {"type": "boolean", "default": False},
+                            },
+                        }
+                    ),
                     "responses": {
                         "201": _json(detail_ref, "The incident with the new timeline entry."),
                         **_errors(400, 401, 403, 404, 409, 503),
@@ -353,17 +348,12 @@ def document() -> dict[str, Any]:
                 "post": {
                     "summary": "File a suggested recurrence (with its incidents) or a problem by hand",
                     "operationId": "createProblem",
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {"suggestion": {"type": "string"}, "title": {"type": "string"}},
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "properties": {"suggestion": {"type": "string"}, "title": {"type": "string"}},
+                        }
+                    ),
                     "responses": {"201": _json(_PROBLEM, "The problem."), **_errors(400, 401, 403, 409)},
                 },
             },
@@ -460,30 +450,25 @@ def document() -> dict[str, Any]:
                 "post": {
                     "summary": "Silence matching events for a while (agent or admin tokens)",
                     "operationId": "createSilence",
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["matchers"],
-                                    "properties": {
-                                        "matchers": {
-                                            "type": "array",
-                                            "items": {"type": "string"},
-                                            "examples": [["labels.team=db", "severity!=info"]],
-                                        },
-                                        "duration": {"type": "string", "examples": ["2h"]},
-                                        "starts_at": {"type": "string", "format": "date-time"},
-                                        "ends_at": {"type": "string", "format": "date-time"},
-                                        "comment": {"type": "string"},
-                                        "every": {"type": "string", "examples": ["sun 02:00-04:00"]},
-                                        "tz": {"type": "string", "examples": ["Europe/Berlin"]},
-                                    },
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["matchers"],
+                            "properties": {
+                                "matchers": {
+                                    "type": "array",
+                                    "items": {"type": "string"},
+                                    "examples": [["labels.team=db", "severity!=info"]],
+                                },
+                                "duration": {"type": "string", "examples": ["2h"]},
+                                "starts_at": {"type": "string", "format": "date-time"},
+                                "ends_at": {"type": "string", "format": "date-time"},
+                                "comment": {"type": "string"},
+                                "every": {"type": "string", "examples": ["sun 02:00-04:00"]},
+                                "tz": {"type": "string", "examples": ["Europe/Berlin"]},
+                            },
+                        }
+                    ),
                     "responses": {
                         "201": _json({"$ref": "#/components/schemas/Silence"}, "The silence."),
                         **_errors(400, 401, 403, 503),
