@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import func, insert, select, text
-from support import run_main
+from support import run_main, verdict
 
 from hub import sla
 from hub.catalogue import Targets, add_policy
@@ -129,11 +129,7 @@ def main() -> int:
     print(f"context: loading every open incident into Python instead: {slow * 1000:.0f} ms")
     swept = f"{len(announced):,} warnings and breaches: {sweep_seconds * 1000:.0f} ms"
     print(f"context: the whole sweep, announcing {swept}")
-    for line, ok in checks:
-        print(f"{line:100} {'ok' if ok else 'FAILED'}")
-    met = all(ok for _, ok in checks)
-    print(f"verdict: target {'met' if met else 'NOT met'}")
-    return 0 if met else 1
+    return verdict(checks)
 
 
 if __name__ == "__main__":

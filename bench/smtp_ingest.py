@@ -55,6 +55,7 @@ from support import (
     process_tree,
     run_main,
     stop,
+    verdict,
 )
 
 from hub.config import Settings  # support put the project on the path
@@ -377,11 +378,7 @@ def main() -> int:
     ]  # fmt: skip
     print()
     print(f"Switchboard stored {events} email events, {unprocessable} of them unprocessable")
-    for line, ok in checks:
-        print(f"{line:100} {'ok' if ok else 'FAILED'}")
-    met = all(ok for _, ok in checks)
-    print(f"verdict: target {'met' if met else 'NOT met'}")
-    return 0 if met else 1
+    return verdict(checks)
 
 
 if __name__ == "__main__":

@@ -129,6 +129,15 @@ def join_with_progress(
                 print(line(last - started), flush=True)
 
 
+def verdict(checks: list[tuple[str, bool]]) -> int:
+    """Print each check with ok/FAILED, then whether the target was met; the exit status for `make bench`."""
+    for line, ok in checks:
+        print(f"{line:100} {'ok' if ok else 'FAILED'}")
+    met = all(ok for _, ok in checks)
+    print(f"verdict: target {'met' if met else 'NOT met'}")
+    return 0 if met else 1
+
+
 def run_main(main: Callable[[], int]) -> None:
     """Exit with `main()`'s status; Ctrl-C exits 130 (each benchmark stops its servers on the way out)."""
     try:

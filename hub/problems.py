@@ -28,8 +28,10 @@ MOVES: dict[str, frozenset[str]] = {
     "resolved": frozenset({"closed", "investigating"}),
     "closed": frozenset(),
 }
-#: Problems in these states still explain new incidents of their recurrence (also written out in _ACTIVE_FOR_KEY).
+#: Problems in these states still explain new incidents of their recurrence.
 ACTIVE = ("new", "investigating", "known_error")
+#: The same, written out in SQL: prepared statements cannot expand a bound list.
+_IS_ACTIVE = text("state IN ({})".format(", ".join(f"'{state}'" for state in ACTIVE)))
 #: Incidents read when looking for recurrences; a desk with more in one window sees the newest.
 MAX_SCANNED = 50_000
 
@@ -161,7 +163,7 @@ _PROBLEMS = cast(Table, Problem.__table__)
 #: The newest active problem covering a recurrence: one prepared, indexed read per incident opened.
 _ACTIVE_FOR_KEY = Prepared(
     select(_PROBLEMS.c.id, _PROBLEMS.c.title, _PROBLEMS.c.state, _PROBLEMS.c.workaround, _PROBLEMS.c.share_workaround)
-    .where(_PROBLEMS.c.match_key == bindparam("key"), text("state IN ('new', 'investigating', 'known_error')"))
+    .where(_PROBLEMS.c.match_key == bindparam("key"), _IS_ACTIVE)
     .order_by(_PROBLEMS.c.id.desc())
     .limit(1),
     ("key",),

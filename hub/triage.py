@@ -18,7 +18,7 @@ from hub.db import Database
 from hub.domain import format_ref
 from hub.errors import BadInput
 from hub.mail_templates import DEFAULTS, MailTemplates
-from hub.models import OPEN_STATUSES, Event, Incident, OutboxMessage, utcnow
+from hub.models import OPEN_STATUSES, Incident, utcnow
 from hub.outbox import entry, is_active_user, owe
 from hub.recipients import Sender
 from hub.sla import SlaBookCache
@@ -214,7 +214,7 @@ def reply(db: Database, incident_id: int, text: str, actor: Actor, mail: Mail) -
             text=text,
             agent=actor.name,
             desk_address=mail.desk_address,
-            references=_thread_message_ids(session, incident.id),
+            references=recipients.thread_message_ids(conn, incident.id),
             base_url=mail.base_url,
             templates=mail.templates,
         )
@@ -298,20 +298,6 @@ def _refuse_second_open(session: Session, incident: Incident) -> None:
         raise TriageError(
             f"{format_ref(other)} is open with the same dedup key; merge {incident.ref} into it instead of reopening"
         )
-
-
-def _thread_message_ids(session: Session, incident_id: int) -> list[str]:
-    """Message-IDs of the conversation so far, oldest first (inbound mail and our own mail), for References."""
-    inbound = select(Event.received_at, Event.message_id).where(
-        Event.incident_id == incident_id, Event.message_id.is_not(None)
-    )
-    outbound = select(OutboxMessage.created_at, OutboxMessage.message_id).where(
-        OutboxMessage.incident_id == incident_id, OutboxMessage.message_id.is_not(None)
-    )
-    found = [
-        (at, message_id) for query in (inbound, outbound) for at, message_id in session.execute(query) if message_id
-    ]
-    return [message_id for _, message_id in sorted(found)][-20:]
 
 
 def _text(text: str, what: str) -> str:
