@@ -31,6 +31,7 @@ class Settings:
     max_message_bytes: int = 25 * 1024 * 1024
     db_timeout: float = 5.0
     web_workers: int = 2
+    smtp_processes: int = 1  # processes storing SMTP mail beside the listener (0: threads of the listener itself)
     secure_cookies: bool = False
     public_url: str | None = None
     metrics_token: str | None = None  # when set, /metrics wants it as a bearer token
@@ -95,6 +96,7 @@ class Settings:
             max_message_bytes=_int(env, "SWITCHBOARD_MAX_MESSAGE_BYTES", 25 * 1024 * 1024),
             db_timeout=float(_int(env, "SWITCHBOARD_DB_TIMEOUT_MS", 5000)) / 1000,
             web_workers=_int(env, "SWITCHBOARD_WEB_WORKERS", 2),
+            smtp_processes=_int(env, "SWITCHBOARD_SMTP_PROCESSES", 1),
             secure_cookies=env.get("SWITCHBOARD_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
             public_url=env.get("SWITCHBOARD_PUBLIC_URL") or None,
             metrics_token=env.get("SWITCHBOARD_METRICS_TOKEN") or None,

@@ -21,6 +21,7 @@ from ingest import imap
 from ingest.errors import InvalidPayload
 from ingest.pipeline import make_intake
 from ingest.smtp import make_controller
+from ingest.smtp_accept import AcceptPool
 from ingest.webhooks import mapping as webhook_mapping
 
 
@@ -36,7 +37,8 @@ def smtp() -> None:
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every connection at INFO
     settings = load_settings()
     db = open_database(settings)
-    controller = make_controller(settings, make_intake(settings, db))
+    pool = AcceptPool(settings, settings.smtp_processes) if settings.smtp_processes else None
+    controller = make_controller(settings, make_intake(settings, db), accept=pool)
     stop = threading.Event()
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
@@ -45,8 +47,12 @@ def smtp() -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     try:
+        if pool is not None:
+            pool.warm_up()
         controller.start()
     except (OSError, RuntimeError) as exc:
+        if pool is not None:
+            pool.close()
         raise click.ClickException(
             f"cannot listen on {settings.bind_host}:{settings.smtp_port}: {exc}. Is the port in use? "
             "Set SWITCHBOARD_SMTP_PORT."
@@ -54,6 +60,8 @@ def smtp() -> None:
     click.echo(f"smtp: listening on {settings.bind_host}:{settings.smtp_port} for {', '.join(settings.desk_addresses)}")
     stop.wait()
     controller.stop()
+    if pool is not None:
+        pool.close()  # after the listener: messages in the middle of DATA are stored and answered first
     db.dispose()
 
 

@@ -7,29 +7,27 @@ down so the sending server retries. A message we cannot understand is kept as "u
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import ssl
-import time
-import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from hub.config import Settings
 from hub.desks import DeskDirectory
-from hub.errors import StorageUnavailable
 from hub.intake import Intake
-from hub.telemetry import INGEST_SECONDS, request_id
-from ingest.mail_intake import store_message
+from ingest.smtp_accept import ThreadAccept
 
 log = logging.getLogger("switchboard.smtp")
 
 #: RFC 5321 suggests at least 100; real loops are caught long before, legitimate mail has a handful of hops.
 MAX_HOPS = 30
 _RECEIVED = re.compile(rb"^Received:", re.IGNORECASE | re.MULTILINE)
+
+#: Stores a message (raw bytes, envelope sender, desk addresses) and returns the SMTP reply to give.
+Accept = Callable[[bytes, str | None, tuple[str, ...]], Awaitable[str]]
 
 
 def _header_block(raw: bytes) -> bytes:
@@ -40,10 +38,10 @@ def _header_block(raw: bytes) -> bytes:
 
 
 class DeskHandler:
-    """aiosmtpd handler: accept mail for the desk addresses and record it through the intake."""
+    """aiosmtpd handler: accept mail for the desk addresses and have `accept` store it (ingest/smtp_accept.py)."""
 
-    def __init__(self, intake: Intake, desk_addresses: Iterable[str] | DeskDirectory) -> None:
-        self._intake = intake
+    def __init__(self, accept: Accept, desk_addresses: Iterable[str] | DeskDirectory) -> None:
+        self._accept = accept
         self._desks = desk_addresses if isinstance(desk_addresses, DeskDirectory) else _Fixed(desk_addresses)
 
     async def handle_RCPT(
@@ -59,22 +57,7 @@ class DeskHandler:
         if len(_RECEIVED.findall(_header_block(raw))) > MAX_HOPS:
             log.info("refused a looping message from %s", envelope.mail_from)
             return "554 5.4.6 Too many hops: this message is looping between mail servers"
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, self.accept, raw, envelope.mail_from, tuple(envelope.rcpt_tos))
-
-    def accept(self, raw: bytes, mail_from: str | None, recipients: tuple[str, ...] = ()) -> str:
-        """Store the message and what it means, then return the SMTP reply (run in a thread: it does I/O)."""
-        started = time.perf_counter()
-        request_id.set(uuid.uuid4().hex[:16])
-        try:
-            stored = store_message(self._intake, raw, envelope_from=mail_from, recipients=recipients)
-        except StorageUnavailable as exc:
-            log.error("could not store a message from %s: %s", mail_from, exc)
-            return "451 4.3.0 Temporary storage failure, please try again later"
-        INGEST_SECONDS.labels(source="email").observe(time.perf_counter() - started)
-        if stored.unprocessable:
-            return f"250 2.0.0 Kept as event {stored.event_id} for review"
-        return f"250 2.0.0 Accepted as {stored.ref}" if stored.ref else f"250 2.0.0 Accepted as event {stored.event_id}"
+        return await self._accept(raw, envelope.mail_from, tuple(envelope.rcpt_tos))
 
 
 class _Fixed:
@@ -87,17 +70,21 @@ class _Fixed:
         return address.lower() in self._addresses
 
 
-def make_controller(settings: Settings, intake: Intake, *, port: int | None = None) -> Controller:
+def make_controller(
+    settings: Settings, intake: Intake, *, port: int | None = None, accept: Accept | None = None
+) -> Controller:
     """An SMTP server on its own thread; `start()`/`stop()` it. Binds settings.bind_host only.
 
-    With a certificate configured it offers STARTTLS (and sending servers that insist on TLS can use it).
+    Messages are stored by `accept`, by default on threads of this process through `intake`; `switchboard smtp`
+    passes a pool of worker processes (ingest/smtp_accept.py). With a certificate configured it offers STARTTLS
+    (and sending servers that insist on TLS can use it).
     """
     tls = None
     if settings.smtp_tls_cert and settings.smtp_tls_key:
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         tls.load_cert_chain(settings.smtp_tls_cert, settings.smtp_tls_key)
     return Controller(
-        DeskHandler(intake, DeskDirectory(intake.db, settings.desk_addresses)),
+        DeskHandler(accept or ThreadAccept(intake), DeskDirectory(intake.db, settings.desk_addresses)),
         hostname=settings.bind_host,
         port=settings.smtp_port if port is None else port,
         data_size_limit=settings.max_message_bytes,

@@ -1,0 +1,102 @@
+"""The SMTP listener storing mail on worker processes (`switchboard smtp`'s way): same replies, same guarantees."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from hub.config import Settings
+from hub.db import Database
+from hub.migrate import upgrade
+from hub.net import free_port
+from ingest.pipeline import make_intake
+from ingest.smtp import make_controller
+from ingest.smtp_accept import AcceptPool
+from tests.conftest import make_settings
+from tests.ingest.test_smtp import incidents, mail, send
+
+
+@dataclass
+class PooledDesk:
+    port: int
+    db: Database
+    pool: AcceptPool
+    path: str
+
+    def worker_pids(self) -> list[int]:
+        return [p.pid for p in self.pool._pool._processes.values()]  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def desk(tmp_path) -> Iterator[PooledDesk]:  # type: ignore[no-untyped-def]
+    settings: Settings = make_settings(tmp_path / "var", db_timeout=5.0)
+    db = Database.connect(settings.database_url, timeout=settings.db_timeout)
+    upgrade(db.engine)
+    pool = AcceptPool(settings, 1)
+    pool.warm_up()
+    controller: Controller = make_controller(settings, make_intake(settings, db), port=free_port(), accept=pool)
+    controller.start()
+    yield PooledDesk(controller.port, db, pool, settings.database_url.removeprefix("sqlite:///"))
+    controller.stop()
+    pool.close()
+    db.dispose()
+
+
+def test_a_worker_process_stores_the_message_before_the_250(desk: PooledDesk) -> None:
+    code, reply = send(desk.port, mail())
+    assert code == 250 and b"INC-1" in reply
+    (incident,) = incidents(desk.db)
+    assert (incident.title, incident.requester) == ("Printer on fire", "ann@example.com")
+    assert desk.worker_pids() and os.getpid() not in desk.worker_pids()
+
+
+def test_a_worker_that_dies_mid_message_gets_451_and_the_next_message_a_new_worker(desk: PooledDesk) -> None:
+    blocker = sqlite3.connect(desk.path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # the worker will wait for the write lock: kill it while it does
+    replies: list[tuple[int, bytes]] = []
+    sender = threading.Thread(target=lambda: replies.append(send(desk.port, mail(subject="First"))))
+    sender.start()
+    try:
+        time.sleep(1.0)
+        [pid] = desk.worker_pids()
+        os.kill(pid, signal.SIGKILL)
+        sender.join(15)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    [(code, reply)] = replies
+    assert code == 451 and b"try again later" in reply
+    assert incidents(desk.db) == []
+    code, reply = send(desk.port, mail(subject="Second"))
+    assert code == 250 and b"INC-1" in reply
+    assert [i.title for i in incidents(desk.db)] == ["Second"]
+
+
+def test_storage_down_in_the_worker_answers_451(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(tmp_path / "var", db_timeout=0.2)
+    db = Database.connect(settings.database_url, timeout=settings.db_timeout)
+    upgrade(db.engine)
+    pool = AcceptPool(settings, 1)
+    controller = make_controller(settings, make_intake(settings, db), port=free_port(), accept=pool)
+    controller.start()
+    blocker = sqlite3.connect(settings.database_url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        blocker.execute("BEGIN IMMEDIATE")
+        code, reply = send(controller.port, mail())
+        assert code == 451 and b"try again later" in reply
+        blocker.execute("ROLLBACK")
+        code, _ = send(controller.port, mail())
+        assert code == 250 and len(incidents(db)) == 1
+    finally:
+        blocker.close()
+        controller.stop()
+        pool.close()
+        db.dispose()
