@@ -3,8 +3,8 @@
 `WriteGate`. SQLite allows one writer; a writer that finds the lock taken sleeps in SQLite's busy handler for
 1, 2, 5, 10 ms and more before looking again, which on a busy hub wastes far more time than the sub-millisecond
 transactions it waits for. Writers therefore queue here first: a thread lock inside the process, then an
-advisory `flock` on a file beside the database across processes, polled at sub-millisecond intervals up to the
-configured timeout.
+advisory `flock` on a file beside the database across processes, which the kernel hands over the moment it is
+released, within the configured timeout.
 The SQLite lock stays the real guarantee; this only makes waiting cheap.
 
 `WalSync`. A commit must be on disk before we acknowledge what it holds. SQLite's synchronous=FULL fsyncs the
@@ -18,16 +18,14 @@ from __future__ import annotations
 
 import fcntl
 import os
+import queue
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hub.errors import StorageUnavailable
-
-_FIRST_WAIT = 0.00005
-_LONGEST_WAIT = 0.0005
 
 
 class WriteGate:
@@ -36,38 +34,76 @@ class WriteGate:
         self._timeout = timeout
         self._threads = threading.Lock()
         self._fd: int | None = None
+        self._waiter: _Waiter | None = None
         self._pid: int | None = None
 
-    def _descriptor(self) -> int:
-        # flock belongs to an open file description: after a fork each process needs its own.
-        if self._fd is None or self._pid != os.getpid():
+    def _open(self) -> tuple[int, _Waiter]:
+        # flock belongs to an open file description: after a fork each process needs its own (and its own waiter).
+        if self._fd is None or self._waiter is None or self._pid != os.getpid():
             self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._waiter = _Waiter(os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600))
             self._pid = os.getpid()
-        return self._fd
+        return self._fd, self._waiter
 
     @contextmanager
     def held(self) -> Iterator[None]:
-        deadline = time.monotonic() + self._timeout
         if not self._threads.acquire(timeout=self._timeout):
             raise StorageUnavailable(f"database busy: no write slot within {self._timeout}s")
         try:
-            fd = self._descriptor()
-            wait = _FIRST_WAIT
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise StorageUnavailable(f"database busy: no write slot within {self._timeout}s") from None
-                    time.sleep(wait)
-                    wait = min(wait * 2, _LONGEST_WAIT)
+            fd, waiter = self._open()
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if not waiter.acquire(self._timeout):
+                    raise StorageUnavailable(f"database busy: no write slot within {self._timeout}s") from None
+                fd = waiter.fd  # the waiter took the lock on its own descriptor: that is the one to release
             try:
                 yield
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             self._threads.release()
+
+
+@dataclass(eq=False)
+class _Ticket:
+    granted: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    cancelled: bool = False
+
+
+class _Waiter:
+    """A thread that waits in a blocking flock for the gate's callers, on a descriptor of its own.
+
+    The kernel wakes a blocking flock the moment the lock is free, where polling would wake late or burn CPU;
+    but a blocking flock cannot be interrupted, so the caller waits for the grant with its timeout instead, and
+    a lock granted after its caller gave up is released at once. One caller at a time per process asks (the
+    gate's thread lock), so tickets are served in order.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._tickets: queue.SimpleQueue[_Ticket] = queue.SimpleQueue()
+        threading.Thread(target=self._serve, name="sqlite-write-gate", daemon=True).start()
+
+    def acquire(self, timeout: float) -> bool:
+        ticket = _Ticket()
+        self._tickets.put(ticket)
+        if ticket.granted.wait(timeout):
+            return True
+        with ticket.lock:
+            ticket.cancelled = not ticket.granted.is_set()
+        return not ticket.cancelled
+
+    def _serve(self) -> None:
+        while True:
+            ticket = self._tickets.get()
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+            with ticket.lock:
+                if not ticket.cancelled:
+                    ticket.granted.set()  # the caller releases it
+                    continue
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
 
 
 class WalSync:

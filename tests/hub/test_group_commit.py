@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -96,6 +97,21 @@ def test_writer_held_by_another_process_makes_writes_fail_as_temporarily_unavail
         other.communicate("", timeout=10)  # closing its stdin lets it go
     with db.write() as conn:  # and the slot is back once the other process let go
         conn.exec_driver_sql("CREATE TABLE t (x)")
+    db.dispose()
+
+
+def test_a_writer_waiting_for_another_process_gets_the_slot_as_soon_as_it_is_released(tmp_path: Path) -> None:
+    db = Database.connect(f"sqlite:///{tmp_path / 'x.db'}", timeout=10)
+    other = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(tmp_path / "x.db.lock")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    assert other.stdout is not None and other.stdout.readline().strip() == "locked"
+    threading.Timer(0.3, lambda: other.communicate("", timeout=10)).start()
+    started = time.monotonic()
+    with db.write() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x)")
+    assert 0.25 < time.monotonic() - started < 2.0
     db.dispose()
 
 
