@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hub import revisions
 from hub.business_hours import ALWAYS, Calendar, format_hours, parse_hours, weekly_from_json, weekly_json
 from hub.errors import BadInput
-from hub.models import BusinessCalendar, Revision, Service, SlaPolicy
+from hub.models import BusinessCalendar, Service, SlaPolicy
 from hub.sla_clocks import DEFAULT_WARN_AT, PolicySpec
 
 SLA_REVISION = "sla"
@@ -24,9 +25,7 @@ SLA_REVISION = "sla"
 
 def bump_version(session: Session) -> None:
     """Call in the transaction that changes calendars or policies, so every process reloads them."""
-    updated = session.execute(update(Revision).where(Revision.name == SLA_REVISION).values(value=Revision.value + 1))
-    if updated.rowcount == 0:  # type: ignore[attr-defined]
-        session.add(Revision(name=SLA_REVISION, value=1))
+    revisions.bump(session, SLA_REVISION)
 
 
 def _name(name: str, what: str) -> str:

@@ -98,8 +98,11 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A Core connection in one write transaction: for hot paths where ORM bookkeeping costs too much."""
-        with self._write_slot(), _storage_faults(), self.engine.begin() as connection:
+        """A Core connection in one write transaction: for hot paths where ORM bookkeeping costs too much.
+
+        The connection is taken from the pool before queueing for the write slot, so the slot is held for the
+        transaction alone."""
+        with _storage_faults(), self.engine.connect() as connection, self._write_slot(), connection.begin():
             yield connection
         self._make_durable()
 

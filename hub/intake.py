@@ -34,6 +34,7 @@ from hub.prepared import Prepared
 from hub.problems import Known, link_new_incident
 from hub.recipients import Sender
 from hub.recurrence import Occurrence
+from hub.revisions import Revisions
 from hub.rulebook import RuleBookCache
 from hub.statements import (
     ACKNOWLEDGE,
@@ -111,6 +112,7 @@ class Intake:
         self._notice = notice_settings
         self._rules = RuleBookCache()
         self._sla = sla.SlaBookCache()
+        self._revisions = Revisions()  # one read of the caches' versions per transaction
 
     def record(
         self,
@@ -182,7 +184,7 @@ class Intake:
                 if route == "follow_up":
                     return self._follow_up(conn, raw, thread, event, policy)
                 if thread.status == sla.WAITING:  # the requester answered: the SLA clocks run again
-                    sla.stop_waiting(conn, self._sla.current(conn), thread.id, "the requester replied")
+                    sla.stop_waiting(conn, self._sla.current(conn, self._revisions), thread.id, "the requester replied")
                 return _add_to_thread(conn, raw, thread, event)
             if event.bounce or event.looped:
                 # Never an incident of its own: it would answer mail with mail, the way loops start.
@@ -197,7 +199,7 @@ class Intake:
                 sla.refresh(conn, changed.id)  # the first response is in
             return acknowledged
         decision: Decision | None = None
-        book = self._rules.current(conn)
+        book = self._rules.current(conn, self._revisions)
         if book.decides_before_dedup:
             # A rule may suppress the event or give it another dedup key: decide before deduplicating on it.
             decision = self._decision(conn, event, book)
@@ -305,7 +307,7 @@ class Intake:
     ) -> Outcome:
         now = utcnow()
         if decision is None:
-            decision = self._decision(conn, event, self._rules.current(conn))
+            decision = self._decision(conn, event, self._rules.current(conn, self._revisions))
         if decision.suppressed:
             return _suppressed(conn, raw, event, decision)
         values: dict[str, Any] = {
@@ -341,7 +343,7 @@ class Intake:
             advance_pointer(conn, decision.assigned_from, decision.assignee)
         facts = sla.facts_of(decision.priority, values["service"] or event.labels.get("service"), decision.category,
                              event.labels)  # fmt: skip
-        sla_note = sla.start(conn, self._sla.current(conn), incident_id, facts, now)
+        sla_note = sla.start(conn, self._sla.current(conn, self._revisions), incident_id, facts, now)
         trace = decision.trace_json()
         event_id = _store_event(conn, raw, event, incident_id=incident_id, trace=_trace_record(decision))
         occurrence = Occurrence(incident_id, values["title"], now, event.dedup_key, raw.integration_id,
@@ -359,7 +361,7 @@ class Intake:
             notes.append(sla_note)
         if decision.escalation and decision.silenced_by is None:
             notes.append(escalation.start(conn, incident_id, decision.escalation, now))
-        self._notify(conn, raw, event, policy, incident_id, owed, also=[opened, *notes])
+        self._notify(conn, raw, event, policy, incident_id, owed, also=[opened, *notes], opened=True)
         return Outcome(event_id, incident_id, "open", occurrences, created=True)
 
     def _resolve(self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy) -> Outcome:
@@ -383,8 +385,12 @@ class Intake:
         incident_id: int,
         owed: list[notices.Notice],
         also: Sequence[dict[str, Any]] = (),
+        *,
+        opened: bool = False,
     ) -> None:
-        """Owe the notices of a state change, unless the alert is flapping: then they wait until it is stable."""
+        """Owe the notices of a state change, unless the alert is flapping: then they wait until it is stable.
+
+        `opened`: the incident was opened in this transaction, so nothing was mailed about it yet."""
         entries = list(also)
         if _flapping(conn, raw, event, policy):
             if owed:
@@ -392,7 +398,7 @@ class Intake:
                     entry(incident_id, "flapping", f"Flapping: {len(owed)} notice(s) held until it is stable")
                 )
             owed = []
-        owe(conn, incident_id, owed, also=entries)
+        owe(conn, incident_id, owed, also=entries, opened=opened)
 
     def _to_channels(
         self, conn: Connection, incident_id: int, incident: dict[str, Any], names: Sequence[str]

@@ -66,15 +66,17 @@ def owe(
     also: Sequence[dict] = (),
     *,
     automatic: bool = True,
+    opened: bool = False,
 ) -> None:
     """Write notices to the outbox with a timeline entry each (plus `also`), in the caller's transaction.
 
     Automatic notices over the caps are not sent; their timeline entry says so, so nothing is dropped silently.
-    A person's own mail (`automatic=False`, an agent's reply) is never held back by the caps.
+    A person's own mail (`automatic=False`, an agent's reply) is never held back by the caps. `opened`: the
+    incident is new in this transaction, so nothing was mailed about it yet (one read fewer on the hot path).
     """
     entries = [*also]
     if owed and automatic:
-        owed, capped = _within_caps(conn, incident_id, owed)
+        owed, capped = _within_caps(conn, incident_id, owed, opened=opened)
         entries += [
             entry(incident_id, "notification", f"{n.kind} to {n.recipient} not sent: {why}") for n, why in capped
         ]
@@ -98,11 +100,14 @@ def to_assignee(conn: Connection, assignee: str | None, make: Callable[..., noti
 
 
 def _within_caps(
-    conn: Connection, incident_id: int, owed: Sequence[notices.Notice]
+    conn: Connection, incident_id: int, owed: Sequence[notices.Notice], *, opened: bool = False
 ) -> tuple[list[notices.Notice], list[tuple[notices.Notice, str]]]:
     since = utcnow() - CAP_WINDOW
     minutes = int(CAP_WINDOW.total_seconds() // 60)
-    for_incident = int(RECENT_FOR_INCIDENT.scalar(conn, {"incident": incident_id, "since": since}) or 0)
+    if opened:
+        for_incident = 0
+    else:
+        for_incident = int(RECENT_FOR_INCIDENT.scalar(conn, {"incident": incident_id, "since": since}) or 0)
     keep: list[notices.Notice] = []
     capped: list[tuple[notices.Notice, str]] = []
     now = utcnow()

@@ -14,9 +14,10 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.orm import Session
 
+from hub import revisions
 from hub.domain import Matcher, RuleBook, RuleSpec, SilenceSpec
 from hub.errors import BadInput
 from hub.models import Revision, Rule, RuleSetting, RuleVersion, Silence, utcnow
@@ -40,9 +41,7 @@ def _version(db: Session | Connection) -> int:
 
 def bump_version(session: Session) -> None:
     """Call in the transaction that changes rules, so every process reloads them."""
-    updated = session.execute(update(Revision).where(Revision.name == RULES_REVISION).values(value=Revision.value + 1))
-    if updated.rowcount == 0:  # type: ignore[attr-defined]
-        session.add(Revision(name=RULES_REVISION, value=1))
+    revisions.bump(session, RULES_REVISION)
 
 
 def load_rules(db: Session | Connection) -> tuple[RuleSpec, ...]:
@@ -141,9 +140,10 @@ class RuleBookCache:
     def __init__(self) -> None:
         self._book: RuleBook | None = None
 
-    def current(self, conn: Connection) -> RuleBook:
-        """The rule book in force, read again only when its version moved (one indexed read per call)."""
-        version = _PREPARED_VERSION.scalar(conn, {}) or 0
+    def current(self, conn: Connection, seen: revisions.Revisions | None = None) -> RuleBook:
+        """The rule book in force, read again only when its version moved (one indexed read per call, or none
+        when `seen` has read the revisions in this transaction already)."""
+        version = seen.of(conn).get(RULES_REVISION, 0) if seen is not None else _PREPARED_VERSION.scalar(conn, {}) or 0
         book = self._book
         if book is None or book.version != version:
             book = self._book = load(conn)

@@ -36,6 +36,7 @@ from hub.errors import BadInput
 from hub.models import OPEN_STATUSES, BusinessCalendar, Revision, SlaPolicy, utcnow
 from hub.outbox import entry, owe, to_assignee
 from hub.prepared import Prepared
+from hub.revisions import Revisions
 from hub.sla_clocks import (
     CLOCK_NAMES,
     Clocks,
@@ -112,8 +113,8 @@ class SlaBookCache:
     def __init__(self) -> None:
         self._book = SlaBook(version=-1)
 
-    def current(self, conn: Connection) -> SlaBook:
-        version = _VERSION.scalar(conn, {}) or 0
+    def current(self, conn: Connection, seen: Revisions | None = None) -> SlaBook:
+        version = seen.of(conn).get(SLA_REVISION, 0) if seen is not None else _VERSION.scalar(conn, {}) or 0
         if self._book.version != version:
             specs, _ = load_policies(conn)
             self._book = SlaBook(version, tuple(specs.values()), specs)
