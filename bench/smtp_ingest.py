@@ -3,9 +3,10 @@
 Switchboard: `python -m hub smtp` (the `switchboard smtp` command: the listener plus its one worker process,
 SWITCHBOARD_SMTP_PROCESSES=1) with a fresh SWITCHBOARD_HOME (SQLite), where each message is parsed and made an
 incident owing its sender an acknowledgement (past 30 to one address in 10 minutes the cap records "not sent"
-on the timeline instead), committed and flushed to disk before the 250. Server CPU counts both processes. The baseline, in the same run: aiosmtpd's Controller with the same SMTP parameters and a handler
-that writes each message to a file of its own and fsyncs it before answering 250, on the default executor as
-Switchboard's handler does: the least a server can do and still say "stored durably".
+on the timeline instead), committed and flushed to disk before the 250. Server CPU counts both processes.
+The baseline, in the same run: aiosmtpd's Controller with the same SMTP parameters and a handler that writes
+each message to a file of its own and fsyncs it before answering 250, on the default executor: the least a
+server can do and still say "stored durably".
 Load: --clients threads (4), each holding one SMTP session and sending messages back to back for --seconds (20)
 per server, MAIL FROM / RCPT TO helpdesk@localhost / DATA each, ~2 KB plain-text emails with distinct Subject and
 Message-ID from five senders. A message counts when DATA is answered 250; any other reply or an exception counts

@@ -298,7 +298,7 @@ def _http_notice(facts: Mapping[str, Any], *, kind: str, channel: str) -> notice
         channel=kind,
         recipient=channel,
         subject=str(facts["summary"])[:998],
-        body=body,
+        text=body,
         headers={"X-Switchboard-Delivery": delivery_id},
         delivery_id=delivery_id,
         data={**facts, "delivery_id": delivery_id},

@@ -172,11 +172,18 @@ class MailTemplates:
 
     def render(self, name: str, facts: Mapping[str, Any]) -> Rendered:
         """The mail template `name` makes of `facts` (a missing .html part means plain text only)."""
-        subject = " ".join(self._render(name, "subject", facts).split())
+        text, html = self.render_body(name, facts)
+        return Rendered(subject=self.render_subject(name, facts), text=text, html=html)
+
+    def render_subject(self, name: str, facts: Mapping[str, Any]) -> str:
+        """The one-line subject (composed with the notice, so the outbox row says what it is about)."""
+        return " ".join(self._render(name, "subject", facts).split())
+
+    def render_body(self, name: str, facts: Mapping[str, Any]) -> tuple[str, str | None]:
+        """(plain text, HTML or None): rendered when the mail is sent, from the facts stored with it."""
         text = self._render(name, "txt", facts)
         has_html = _packaged_exists(name, "html") or self.path(name, "html").is_file()
-        html = self._render(name, "html", facts) if has_html else None
-        return Rendered(subject=subject, text=text, html=html)
+        return text, self._render(name, "html", facts) if has_html else None
 
     def _render(self, name: str, part: str, facts: Mapping[str, Any]) -> str:
         path = self.path(name, part)

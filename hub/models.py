@@ -326,6 +326,9 @@ class OutboxMessage(Base):
     job_id: Mapped[str | None] = mapped_column(String(64))  # the RQ job that holds a queued row
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the facts webhook and chat channels render
     html: Mapped[str | None] = mapped_column(Text)  # an email's HTML alternative (sent after the plain text)
+    # A templated email: its body and HTML are this mail template applied to these facts, rendered when sent.
+    template: Mapped[str | None] = mapped_column(String(64))
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __table_args__ = (
         Index("ix_outbox_status_updated_at", "status", "updated_at"),

@@ -6,6 +6,7 @@ overridable under SWITCHBOARD_HOME); these functions gather the facts and add th
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -18,16 +19,38 @@ from hub.mail_templates import DEFAULTS, MailTemplates
 
 @dataclass(frozen=True)
 class Notice:
+    """One notification owed. An email's body is its `template` applied to its `facts`: the outbox row stores
+    both and the worker renders the body when it sends (outbound/notification.py), so composing a notice costs
+    the write transaction that owes it only the one-line subject."""
+
     kind: str
     channel: str
     recipient: str
     subject: str
-    body: str
+    text: str = ""  # a body given as it is (webhook and chat notices); templated mail leaves it empty
     headers: dict[str, Any] = field(default_factory=dict)
     message_id: str | None = None
     delivery_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     data: dict[str, Any] | None = None  # facts for webhook and chat channels, which render their own message
-    html: str | None = None  # the HTML alternative of an email's plain-text body
+    template: str | None = None  # the mail template its body comes from (hub/mail_templates.py)
+    facts: dict[str, Any] | None = None  # what the template is applied to
+    templates: MailTemplates = field(default=DEFAULTS, compare=False, repr=False)
+
+    @functools.cached_property
+    def _body(self) -> tuple[str, str | None]:
+        if self.template is None:
+            return self.text, None
+        return self.templates.render_body(self.template, self.facts or {})
+
+    @property
+    def body(self) -> str:
+        """The plain-text body, as it will be sent."""
+        return self._body[0]
+
+    @property
+    def html(self) -> str | None:
+        """The HTML alternative of an email's plain-text body (None: plain text only)."""
+        return self._body[1]
 
 
 def _domain(address: str) -> str:
@@ -54,7 +77,6 @@ def _notice(
     the Message-ID, so a receiver can drop repeats of an at-least-once delivery) and RFC 3834 marks so
     responders stay quiet."""
     desk_address = facts["desk_address"]
-    rendered = templates.render(template, facts)
     delivery_id = str(uuid.uuid4())
     headers: dict[str, Any] = {"From": desk_address}
     if auto_submitted:
@@ -69,12 +91,13 @@ def _notice(
         kind=kind,
         channel="email",
         recipient=facts["recipient"],
-        subject=rendered.subject[:998],
-        body=rendered.text,
+        subject=templates.render_subject(template, facts)[:998],
         headers=headers,
         message_id=make_msgid(idstring=delivery_id, domain=_domain(desk_address)),
         delivery_id=delivery_id,
-        html=rendered.html,
+        template=template,
+        facts=facts,
+        templates=templates,
     )
 
 

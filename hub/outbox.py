@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from hub import notices
-from hub.models import utcnow
+from hub.mail_templates import DEFAULTS, MailTemplates
+from hub.models import OutboxMessage, utcnow
 from hub.statements import (
     BOUNCED_UNTIL,
     INSERT_OUTBOX,
@@ -39,7 +40,7 @@ def outbox_row(incident_id: int, notice: notices.Notice) -> dict[str, Any]:
         "channel": notice.channel,
         "recipient": notice.recipient,
         "subject": notice.subject,
-        "body": notice.body,
+        "body": notice.text,  # a templated mail's body is rendered when it is sent, from template and facts
         "headers": notice.headers,
         "message_id": notice.message_id,
         "status": "pending",
@@ -47,8 +48,17 @@ def outbox_row(incident_id: int, notice: notices.Notice) -> dict[str, Any]:
         "created_at": now,
         "updated_at": now,
         "payload": notice.data,
-        "html": notice.html,
+        "html": None,
+        "template": notice.template,
+        "facts": notice.facts,
     }
+
+
+def body_of(row: OutboxMessage, templates: MailTemplates = DEFAULTS) -> tuple[str, str | None]:
+    """(plain text, HTML or None) of an outbox row as it is sent: a templated mail's rendered from its facts."""
+    if row.template is None:
+        return row.body, row.html
+    return templates.render_body(row.template, row.facts or {})
 
 
 #: How long automatic mail to an address pauses after it bounced.

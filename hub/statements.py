@@ -79,6 +79,8 @@ OUTBOX_COLUMNS = (
     "updated_at",
     "payload",
     "html",
+    "template",
+    "facts",
 )
 
 INSERT_EVENT = Prepared(insert(EVENTS).returning(EVENTS.c.id), EVENT_COLUMNS)

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from hub.channels import ChannelSpec, channels_by_name
 from hub.db import Database
 from hub.errors import SwitchboardError
+from hub.mail_templates import MailTemplates
 from hub.models import OutboxMessage, TimelineEntry, utcnow
 from outbound import channels, runtime
 from outbound.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
@@ -56,7 +57,8 @@ def deliver_batch(outbox_ids: list[int], job_id: str | None = None) -> dict[str,
     rt = runtime.current()
     with rt.db.read() as session:
         rows = _deliverable(session, outbox_ids, job_id)
-        notifications = [Notification.from_row(row) for row in rows]
+        templates = MailTemplates.at(rt.settings.home)
+        notifications = [Notification.from_row(row, templates) for row in rows]
         endpoints = channels_by_name(session, [n.recipient for n in notifications if n.channel != "email"])
     if not notifications:
         return {}

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import OutboxMessage
+from hub.outbox import body_of
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,9 @@ class Notification:
     html: str | None = None  # an email's HTML alternative
 
     @classmethod
-    def from_row(cls, row: OutboxMessage) -> Notification:
+    def from_row(cls, row: OutboxMessage, templates: MailTemplates = DEFAULTS) -> Notification:
+        """The row as it is sent: a templated mail's body rendered now, with the installation's `templates`."""
+        body, html = body_of(row, templates)
         return cls(
             outbox_id=row.id,
             delivery_id=row.delivery_id,
@@ -37,9 +41,9 @@ class Notification:
             channel=row.channel,
             recipient=row.recipient,
             subject=row.subject,
-            body=row.body,
+            body=body,
             headers=MappingProxyType({str(k): str(v) for k, v in (row.headers or {}).items()}),
             message_id=row.message_id,
             payload=MappingProxyType(dict(row.payload)) if row.payload else None,
-            html=row.html,
+            html=html,
         )

@@ -11,6 +11,7 @@ from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
 from hub.models import Incident, OutboxMessage, TimelineEntry
+from hub.outbox import body_of
 from hub.triage import Actor, Mail, TriageError, next_status
 
 AGENT = Actor("agent@example.com")
@@ -153,7 +154,7 @@ def test_a_reply_mails_the_requester_threaded_under_their_message(db: Database, 
     assert "<m1@example.org>" in reply.headers["References"]
     assert reply.headers["In-Reply-To"] != "<m1@example.org>"  # our acknowledgement came after it
     assert "Auto-Submitted" not in reply.headers  # a person wrote it
-    assert "Try turning it off and on." in reply.body
+    assert "Try turning it off and on." in body_of(reply)[0]
 
 
 def test_a_reply_is_a_first_response(db: Database, intake: Intake) -> None:

@@ -13,6 +13,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.models import TimelineEntry, utcnow
 from hub.net import free_port
+from hub.outbox import body_of
 from ingest.pipeline import make_intake
 from outbound import runtime
 from outbound.dispatcher import dispatch_once
@@ -38,15 +39,16 @@ def test_pending_acknowledgement_reaches_relay_with_threading_headers(parts: Par
 
 def test_delivered_acknowledgement_is_multipart_alternative_with_the_same_headers(parts: Parts) -> None:
     owed = owe_acknowledgement(parts.intake, parts.db, title="Printer <b>on fire</b>", message_id="<q-2@example.com>")
-    assert owed.html is not None  # the outbox row keeps what is sent
+    text, html = body_of(owed)  # the row keeps what its body is rendered from, when it is sent
+    assert owed.template == "acknowledgement" and html is not None
     deliver_everything(parts.queue, parts.db)
     [received] = parts.sink.handler.wait_for(1)
     msg = received.message
     assert msg.get_content_type() == "multipart/alternative"
     assert [part.get_content_type() for part in msg.iter_parts()] == ["text/plain", "text/html"]
-    assert msg.get_body(("plain",)).get_content().replace("\r\n", "\n") == owed.body  # CRLF on the wire
-    html = msg.get_body(("html",)).get_content().replace("\r\n", "\n")
-    assert html == owed.html and "Printer &lt;b&gt;on fire&lt;/b&gt;" in html
+    assert msg.get_body(("plain",)).get_content().replace("\r\n", "\n") == text  # CRLF on the wire
+    sent_html = msg.get_body(("html",)).get_content().replace("\r\n", "\n")
+    assert sent_html == html and "Printer &lt;b&gt;on fire&lt;/b&gt;" in sent_html
     assert (msg["Message-ID"], msg["X-Switchboard-Delivery"]) == (owed.message_id, owed.delivery_id)
     assert (msg["In-Reply-To"], msg["References"]) == ("<q-2@example.com>", "<q-2@example.com>")
     assert (msg["Auto-Submitted"], msg["X-Auto-Response-Suppress"]) == ("auto-replied", "All")

@@ -309,6 +309,8 @@ def upgrade() -> None:
         sa.Column("job_id", sa.String(length=64), nullable=True),
         sa.Column("payload", sa.JSON(), nullable=True),
         sa.Column("html", sa.Text(), nullable=True),
+        sa.Column("template", sa.String(length=64), nullable=True),
+        sa.Column("facts", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(["incident_id"], ["incidents.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("delivery_id"),
