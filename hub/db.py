@@ -6,6 +6,7 @@ Every write goes through `transaction()`, which turns "the database is not there
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
@@ -64,7 +65,9 @@ def _tune_sqlite(engine: Engine, timeout: float) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
         readonly = connection.get_execution_options().get(_READONLY, False)
-        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        # Straight on the driver: SQLAlchemy's statement machinery costs more than the BEGIN (a failure here is
+        # sqlite3's own OperationalError, which _storage_faults maps like SQLAlchemy's).
+        connection.connection.driver_connection.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -141,6 +144,8 @@ def _storage_faults() -> Iterator[None]:
         yield
     except OperationalError as exc:
         raise StorageUnavailable(f"database unavailable: {exc.orig}") from exc
+    except sqlite3.OperationalError as exc:  # from a BEGIN issued on the driver itself (_tune_sqlite)
+        raise StorageUnavailable(f"database unavailable: {exc}") from exc
     except DBAPIError as exc:
         if exc.connection_invalidated:
             raise StorageUnavailable(f"database connection lost: {exc.orig}") from exc
