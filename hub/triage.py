@@ -230,17 +230,21 @@ def reply(db: Database, incident_id: int, text: str, actor: Actor, mail: Mail) -
         return incident.requester
 
 
-def watch(db: Database, incident_id: int, actor: Actor, *, on: bool = True) -> bool:
-    """Start (or stop, `on=False`) telling `actor` about the incident's state changes; False if nothing changed."""
+def watch(db: Database, incident_id: int, actor: Actor, *, on: bool = True, email: str | None = None) -> bool:
+    """Start (or stop, `on=False`) telling `email` (default: the actor) about the incident's state changes;
+    False if nothing changed. Only an active user can start watching: mail goes to people Switchboard knows."""
+    who = (email or actor.name).strip().lower()
     with db.transaction() as session:
         incident = _locked(session, incident_id)
         conn = session.connection()
-        changed = (
-            recipients.watch(conn, incident.id, actor.name) if on else recipients.unwatch(conn, incident.id, actor.name)
-        )
+        if on and not recipients.active_people(conn, [who]):
+            raise TriageError(f"{who} is not an active user; only users can watch an incident")
+        changed = recipients.watch(conn, incident.id, who) if on else recipients.unwatch(conn, incident.id, who)
         if changed:
-            summary = f"{'Watched' if on else 'No longer watched'} by {actor.name}"
-            _timeline(conn, entry(incident.id, "watch", summary, data={"by": actor.name, "watching": on}))
+            summary = f"{'Watched' if on else 'No longer watched'} by {who}"
+            if who != actor.name.lower():
+                summary += f" (set by {actor.name})"
+            _timeline(conn, entry(incident.id, "watch", summary, data={"by": actor.name, "who": who, "watching": on}))
         return changed
 
 

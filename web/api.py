@@ -150,6 +150,34 @@ def comment(ref: str) -> Response:
     return _triaged(apply, ref, 201)
 
 
+@bp.put("/incidents/<ref>/watchers/<email>")
+@token_required(WORK_INCIDENTS)
+def add_watcher(ref: str, email: str) -> Response:
+    """Make the user `email` a watcher: they hear when the incident is resolved, reopened or escalated."""
+    return _watching(ref, email, on=True)
+
+
+@bp.delete("/incidents/<ref>/watchers/<email>")
+@token_required(WORK_INCIDENTS)
+def remove_watcher(ref: str, email: str) -> Response:
+    """Stop telling `email` about the incident (answers the incident whether or not they were watching)."""
+    return _watching(ref, email, on=False)
+
+
+def _watching(ref: str, email: str, *, on: bool) -> Response:
+    number = incident_id(ref)
+    if number is None:
+        return json_error(404, f"no incident {ref!r}")
+    if "@" not in email or len(email) > 320:
+        return json_error(400, f"{email!r} is not an email address")
+    actor, db = Actor(g.principal.name), services().db
+
+    def apply() -> None:
+        triage.watch(db, number, actor, on=on, email=email)
+
+    return _triaged(apply, ref)
+
+
 def _triaged(apply: Callable[[], None], ref: str, status: int = 200) -> Response:
     """Run a triage change and answer the incident, or why it did not happen (404, 409, or 503 to retry)."""
     try:

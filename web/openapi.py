@@ -12,6 +12,13 @@ from web.responses import json_response
 
 bp = Blueprint("openapi", __name__)
 
+_WATCHER = {
+    "name": "email",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "An active user's email address.",
+}
 _ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
 _TIME = {"type": ["string", "null"], "format": "date-time"}
 _INCIDENT = {
@@ -336,6 +343,25 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "201": _json(detail_ref, "The incident with the new timeline entry."),
                         **_errors(400, 401, 403, 404, 409, 503),
+                    },
+                },
+            },
+            "/api/v1/incidents/{ref}/watchers/{email}": {
+                "parameters": [_REF, _WATCHER],
+                "put": {
+                    "summary": "Make a user a watcher: they hear when it is resolved, reopened or escalated",
+                    "operationId": "watchIncident",
+                    "responses": {
+                        "200": _json(detail_ref, "The incident, its watchers included."),
+                        **_errors(400, 401, 403, 404, 409, 503),
+                    },
+                },
+                "delete": {
+                    "summary": "Stop telling a watcher about the incident",
+                    "operationId": "unwatchIncident",
+                    "responses": {
+                        "200": _json(detail_ref, "The incident, its watchers included."),
+                        **_errors(400, 401, 403, 404, 503),
                     },
                 },
             },

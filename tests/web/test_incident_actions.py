@@ -211,3 +211,46 @@ def test_api_incident_lists_its_watchers(
     act(logged_in, ref, "watch")
     answer = logged_in.get(f"/api/v1/incidents/{ref}", headers={"Authorization": f"Bearer {api_token}"})
     assert answer.json is not None and answer.json["watchers"] == [user.email]
+
+
+def test_api_adds_a_user_as_watcher_and_they_hear_of_the_resolution(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database, make_user: Callable[..., Login]
+) -> None:
+    ref = raise_incident()
+    make_user("carol@example.com")
+    headers = agent_token(db)
+    added = client.put(f"/api/v1/incidents/{ref}/watchers/Carol@Example.com", headers=headers)
+    assert added.status_code == 200 and added.json["watchers"] == ["carol@example.com"]  # type: ignore[index]
+    assert "Watched by carol@example.com (set by" in added.json["timeline"][-1]["summary"]  # type: ignore[index]
+    again = client.put(f"/api/v1/incidents/{ref}/watchers/carol@example.com", headers=headers)
+    assert again.status_code == 200 and again.json["watchers"] == ["carol@example.com"]  # type: ignore[index]
+    client.patch(f"/api/v1/incidents/{ref}", json={"status": "resolved"}, headers=headers)
+    with db.read() as session:
+        told = session.scalars(select(OutboxMessage.recipient).where(OutboxMessage.kind == "resolved")).all()
+    assert told == ["carol@example.com"]
+
+
+def test_api_removes_a_watcher(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database, make_user: Callable[..., Login]
+) -> None:
+    ref = raise_incident()
+    make_user("carol@example.com")
+    headers = agent_token(db)
+    client.put(f"/api/v1/incidents/{ref}/watchers/carol@example.com", headers=headers)
+    removed = client.delete(f"/api/v1/incidents/{ref}/watchers/carol@example.com", headers=headers)
+    assert removed.status_code == 200 and removed.json["watchers"] == []  # type: ignore[index]
+
+
+def test_api_will_not_make_a_stranger_a_watcher(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref = raise_incident()
+    headers = agent_token(db)
+    stranger = client.put(f"/api/v1/incidents/{ref}/watchers/someone@elsewhere.example", headers=headers)
+    assert stranger.status_code == 409 and "not an active user" in stranger.json["error"]  # type: ignore[index]
+    not_an_address = client.put(f"/api/v1/incidents/{ref}/watchers/nobody", headers=headers)
+    assert not_an_address.status_code == 400
+    viewer = client.put(f"/api/v1/incidents/{ref}/watchers/nobody@x.example", headers=agent_token(db, "viewer"))
+    assert viewer.status_code == 403
+    with db.read() as session:
+        assert session.scalar(select(Incident).where(Incident.id == int(ref[4:]))).watchers == []  # type: ignore[union-attr]
