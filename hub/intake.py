@@ -247,7 +247,7 @@ class Intake:
         if row is None:  # changed under us (reopened by someone else a moment ago): just add the reply
             return _add_to_thread(conn, raw, thread, event)
         changed = _Changed(*row)
-        sla.refresh(conn, changed.id)
+        sla.refresh(conn, changed.id, reopened=True)
         outcome = _add_to_thread(conn, raw, thread, event)
         who = event.requester or "the requester"
         reopened = entry(changed.id, "reopened", f"Reopened by a reply from {who}", event_id=outcome.event_id)
@@ -286,7 +286,7 @@ class Intake:
         if row is None:
             return None
         changed = _Changed(*row)
-        sla.refresh(conn, changed.id)
+        sla.refresh(conn, changed.id, reopened=True)
         event_id = _store_event(conn, raw, event, incident_id=changed.id)
         reopened = entry(changed.id, "reopened", f"Reopened by {event.source} event", event_id=event_id)
         owed, notes = recipients.state_change_notices(

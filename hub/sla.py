@@ -51,6 +51,7 @@ from hub.sla_clocks import (
     start_clocks,
     state_at,
     update_given,
+    updates_at_resolution,
     views,
 )
 from hub.statements import INCIDENTS, INSERT_EVENT, INSERT_TIMELINE
@@ -195,21 +196,29 @@ def _row(conn: Connection, incident_id: int) -> Row[Any]:
     return row
 
 
-def refresh(conn: Connection, incident_id: int, now: datetime | None = None, book: SlaBook | None = None) -> None:
-    """Bring the stored state up to date after an acknowledgement, a resolution or a reopening.
+def refresh(
+    conn: Connection,
+    incident_id: int,
+    now: datetime | None = None,
+    book: SlaBook | None = None,
+    *,
+    reopened: bool = False,
+) -> None:
+    """Bring the stored state up to date after an acknowledgement, a resolution or a reopening (`reopened`).
 
     Warnings and breaches not yet announced stay due for the sweep; a stopped clock drops out. The first response
-    starts the next-update clock (`book` saves reading the policies again when the caller has them).
+    starts the next-update clock, a resolution stops it and a reopening of an answered incident starts it again
+    from now (`book` saves reading the policies again when the caller has them).
     """
     now = now or utcnow()
     row = _row(conn, incident_id)
     if row.sla_policy_id is None:
         return
-    clocks = clocks_of(row)
+    clocks = updates_at_resolution(clocks_of(row))
     if clocks.responded_at is not None and clocks.update_due_at is None and clocks.resolved_at is None:
         policy = (book or SlaBookCache().current(conn)).by_id.get(row.sla_policy_id)
         if policy is not None:
-            clocks = update_given(policy, clocks, clocks.responded_at)
+            clocks = update_given(policy, clocks, now if reopened else clocks.responded_at)
     _store_keeping_due(conn, row, clocks, now)
 
 

@@ -194,6 +194,17 @@ def update_given(policy: PolicySpec, clocks: Clocks, at: datetime) -> Clocks:
     )
 
 
+def updates_at_resolution(clocks: Clocks) -> Clocks:
+    """A resolution stops the next-update clock: nothing is owed while the incident stays resolved. A deadline
+    already passed stays missed (a breach stays); the rest is dropped, so a reopening starts the clock afresh."""
+    if clocks.resolved_at is None or clocks.update_due_at is None:
+        return clocks
+    missed = clocks.update_missed_at
+    if missed is None and clocks.update_due_at < clocks.resolved_at:
+        missed = clocks.update_due_at
+    return replace(clocks, update_warn_at=None, update_due_at=None, update_missed_at=missed)
+
+
 def resumed(clocks: Clocks, calendar: Calendar, now: datetime) -> Clocks:
     """The clocks after the pause that began at `clocks.paused_at` ended at `now`: every later instant moves on by
     the business time that passed in between."""

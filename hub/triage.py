@@ -137,7 +137,7 @@ def change_status(db: Database, incident_id: int, action: str, actor: Actor, mai
         also = [entry(incident.id, status, summary, data={"by": actor.name}), *notes]
         owe(conn, incident.id, owed, also=also)
         session.flush()  # the clocks read the row as it is now
-        sla.refresh(conn, incident.id)
+        sla.refresh(conn, incident.id, reopened=action == "reopen")
         if status != "open":
             escalation.stop_for(conn, incident.id)  # someone has it: no one else needs telling
         return status

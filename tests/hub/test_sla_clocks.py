@@ -18,6 +18,7 @@ from hub.sla_clocks import (
     start_clocks,
     state_at,
     update_given,
+    updates_at_resolution,
     views,
 )
 
@@ -162,6 +163,20 @@ def test_a_resolution_stops_the_next_update_clock() -> None:
     resolved = replace(answered, resolved_at=T0 + 0.5 * H)
     assert [c.clock for c in crossings(resolved, T0, T0 + 9 * H)] == []
     assert state_at(resolved, T0 + 9 * H) == "met"
+
+
+def test_a_resolution_drops_the_update_deadline_so_a_reopening_starts_it_afresh() -> None:
+    answered = replace(update_given(P1_UPDATES, start_clocks(P1_UPDATES, T0), T0), responded_at=T0)
+    resolved = updates_at_resolution(replace(answered, resolved_at=T0 + 0.5 * H))
+    assert (resolved.update_due_at, resolved.update_missed_at) == (None, None)
+    reopened = update_given(P1_UPDATES, replace(resolved, resolved_at=None), T0 + 5 * H)
+    assert reopened.update_due_at == T0 + 6 * H and reopened.update_missed_at is None
+
+
+def test_an_update_deadline_missed_before_the_resolution_stays_missed() -> None:
+    answered = replace(update_given(P1_UPDATES, start_clocks(P1_UPDATES, T0), T0), responded_at=T0)
+    resolved = updates_at_resolution(replace(answered, resolved_at=T0 + 2 * H))
+    assert resolved.update_due_at is None and resolved.update_missed_at == T0 + H
 
 
 def test_an_update_while_waiting_counts_from_the_pause_and_moves_on_when_it_ends() -> None:

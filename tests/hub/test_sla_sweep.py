@@ -353,3 +353,22 @@ def test_a_rule_that_fails_leaves_its_event_unprocessable_and_the_rest_decided(
         errors = session.scalars(select(Event.error).where(Event.source == "sla")).all()
     assert calls == ["warning", "breach"]
     assert errors == ["the rules failed: ValueError: boom"] * 2
+
+
+def test_a_reopened_incident_owes_its_next_update_a_whole_target_after_the_reopening(
+    db: Database, intake: Intake, p1_policy: None, notice_settings: NoticeSettings, mail: Mail
+) -> None:
+    first = opened(db, intake)
+    intake.record(RAW, alert(action=Action.ACKNOWLEDGE))
+    intake.record(RAW, alert(action=Action.RESOLVE))
+    backdate(db, first.id, 3 * H)  # resolved within its update target, three hours ago
+    with db.transaction() as session:
+        row = session.get(Incident, first.id)
+        assert row is not None and row.resolved_at is not None
+        row.resolved_at -= 3 * H
+    triage.change_status(db, first.id, "reopen", AGENT, mail)
+    reopened = incident(db, first.id)
+    assert reopened.sla_update_due_at is not None and reopened.resolved_at is None
+    assert reopened.sla_update_due_at > datetime.now(reopened.sla_update_due_at.tzinfo) + 50 * (H / 60)
+    assert reopened.sla_update_missed_at is None
+    assert sla.sweep(db, notice_settings) == []  # no update was owed while it was resolved
