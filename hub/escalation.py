@@ -101,16 +101,24 @@ _POLICIES = cast(Table, EscalationPolicy.__table__)
 _ESCALATIONS = cast(Table, Escalation.__table__)
 
 
-def start(conn: Connection, incident_id: int, policy_name: str, now: datetime) -> dict[str, Any]:
-    """Owe the first step of `policy_name` for a new incident (in the caller's transaction); returns the timeline
-    entry that says so, or that the policy does not exist."""
+#: What ends an escalation, and the incident statuses in which it still fires.
+STILL_DUE = {"acknowledged": frozenset({"open"}), "resolved": frozenset({"open", "acknowledged"})}
+
+
+def start(
+    conn: Connection, incident_id: int, policy_name: str, now: datetime, *, until: str = "acknowledged"
+) -> dict[str, Any]:
+    """Owe the first step of `policy_name` for the incident (in the caller's transaction), running until it is
+    acknowledged, or with `until="resolved"` until it is resolved; returns the timeline entry that says so, or
+    that the policy does not exist."""
     row = conn.execute(select(_POLICIES.c.id, _POLICIES.c.steps).where(_POLICIES.c.name == policy_name)).first()
     if row is None or not row.steps:
         return entry(incident_id, "escalation", f"escalation policy {policy_name!r} does not exist; none started")
     first = timedelta(seconds=row.steps[0]["after"])
     conn.execute(insert(_ESCALATIONS).values(incident_id=incident_id, policy_id=row.id, step=0, round=0,
-                                             due_at=now + first, status="scheduled", created_at=now))  # fmt: skip
-    return entry(incident_id, "escalation", f"Escalates under {policy_name} unless acknowledged within {first}")
+                                             due_at=now + first, status="scheduled", created_at=now,
+                                             until=until))  # fmt: skip
+    return entry(incident_id, "escalation", f"Escalates under {policy_name} unless {until} within {first}")
 
 
 @dataclass(frozen=True)
@@ -130,9 +138,9 @@ def fire(
     now: datetime | None = None,
     templates: MailTemplates = DEFAULTS,
 ) -> Fired:
-    """Run one due step, once: tell its targets (and the incident's watchers) if the incident is still open
-    (unacknowledged), and owe the next step. Safe to run twice: a step no longer `queued` or `scheduled` does
-    nothing."""
+    """Run one due step, once: tell its targets (and the incident's watchers) if the incident still needs it (open,
+    or not yet resolved for an escalation `until` resolved), and owe the next step. Safe to run twice: a step no
+    longer `queued` or `scheduled` does nothing."""
     now = now or utcnow()
     with db.transaction() as session:
         step = session.get(Escalation, escalation_id, with_for_update=True)
@@ -143,7 +151,7 @@ def fire(
         if incident is None or policy is None:
             step.status = "stopped"
             return Fired(stopped="incident or policy gone")
-        if incident.status != "open":
+        if incident.status not in STILL_DUE.get(step.until, STILL_DUE["acknowledged"]):
             step.status = "stopped"
             return Fired(stopped=f"incident is {incident.status}")
         steps = steps_of(policy)
@@ -155,19 +163,27 @@ def fire(
         if following is not None:
             index, round_ = following
             session.add(Escalation(incident_id=incident.id, policy_id=policy.id, step=index, round=round_,
-                                   due_at=now + steps[index].after, status="scheduled"))  # fmt: skip
+                                   due_at=now + steps[index].after, status="scheduled", until=step.until))  # fmt: skip
         summary = (
-            f"Not acknowledged: escalated (step {step.step + 1} of {policy.name}) to {', '.join(told) or 'nobody'}"
+            f"Not {step.until}: escalated (step {step.step + 1} of {policy.name}) to {', '.join(told) or 'nobody'}"
         )
         owe(conn, incident.id, owed, also=[entry(incident.id, "escalation", summary)])
         return Fired(notified=tuple(told))
 
 
-def stop_for(conn: Connection, incident_id: int) -> None:
-    """Stop the incident's pending steps (it was acknowledged or resolved), so the queue page does not show them."""
+def stop_for(conn: Connection, incident_id: int, status: str) -> None:
+    """Stop the incident's pending steps that its new `status` ends (acknowledging ends those waiting for an
+    acknowledgement, resolving all), so the queue page does not show them; firing checks again anyway."""
+    ended = [until for until, due in STILL_DUE.items() if status not in due]
+    if not ended:
+        return
     conn.execute(
         update(_ESCALATIONS)
-        .where(_ESCALATIONS.c.incident_id == incident_id, _ESCALATIONS.c.status.in_(("scheduled", "queued")))
+        .where(
+            _ESCALATIONS.c.incident_id == incident_id,
+            _ESCALATIONS.c.status.in_(("scheduled", "queued")),
+            _ESCALATIONS.c.until.in_(ended),
+        )
         .values(status="stopped")
     )
 

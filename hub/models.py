@@ -672,7 +672,7 @@ class EscalationPolicy(Base):
 
 class Escalation(Base):
     """One timed step owed for one incident: written with the incident (so it survives anything), handed to RQ's
-    scheduler by the dispatcher, and fired by a worker, which checks the incident is still unacknowledged."""
+    scheduler by the dispatcher, and fired by a worker, which checks the incident still needs it (`until`)."""
 
     __tablename__ = "escalations"
 
@@ -685,6 +685,9 @@ class Escalation(Base):
     status: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled|queued|done|stopped
     job_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What ends it: "acknowledged" (a rule on a new incident: someone has it) or "resolved" (an SLA breach of an
+    # incident someone already has: it runs until the incident is dealt with).
+    until: Mapped[str] = mapped_column(String(20), default="acknowledged")
 
     __table_args__ = (Index("ix_escalations_status_due_at", "status", "due_at"),)
 

@@ -167,7 +167,9 @@ class SlaRules:
                                                      desk_address=self._notice.desk_addresses[0])  # fmt: skip
             notes += [entry(incident.id, "notification", line) for line in missing]
         if decision.escalation and not held:
-            notes.append(_escalate(conn, incident.id, decision.escalation, now))
+            # Someone has it already (a resolution or next-update breach): escalate until it is resolved.
+            until = "acknowledged" if incident.status == "open" else "resolved"
+            notes.append(_escalate(conn, incident.id, decision.escalation, now, until))
         summary = f"Rules on {event.title.split(':', 1)[0]} ({event.labels['clock']}): " + _applied(decision, held)
         decided = entry(incident.id, "sla_rules", summary, event_id=row.id, data={"rules": decision.trace_json()})
         owe(conn, incident.id, owed, also=[decided, *notes])
@@ -178,7 +180,7 @@ def _finish(conn: Connection, event_id: int, status: str, *, error: str | None =
     conn.execute(update(Event).where(Event.id == event_id).values(status=status, error=error, trace=trace))
 
 
-def _escalate(conn: Connection, incident_id: int, policy: str, now: datetime) -> dict[str, Any]:
+def _escalate(conn: Connection, incident_id: int, policy: str, now: datetime, until: str) -> dict[str, Any]:
     """Start the escalation policy for the incident, unless it already runs under it (every warning would stack
     another copy of the same pages)."""
     running = conn.scalar(
@@ -193,7 +195,7 @@ def _escalate(conn: Connection, incident_id: int, policy: str, now: datetime) ->
     )
     if running is not None:
         return entry(incident_id, "escalation", f"Already escalating under {policy}; not started again")
-    return escalation.start(conn, incident_id, policy, now)
+    return escalation.start(conn, incident_id, policy, now, until=until)
 
 
 def _applied(decision: Decision, held: bool) -> str:

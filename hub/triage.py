@@ -138,8 +138,7 @@ def change_status(db: Database, incident_id: int, action: str, actor: Actor, mai
         owe(conn, incident.id, owed, also=also)
         session.flush()  # the clocks read the row as it is now
         sla.refresh(conn, incident.id, reopened=action == "reopen")
-        if status != "open":
-            escalation.stop_for(conn, incident.id)  # someone has it: no one else needs telling
+        escalation.stop_for(conn, incident.id, status)  # someone has it, or it is dealt with
         return status
 
 

@@ -323,6 +323,37 @@ def test_a_later_breach_does_not_start_a_running_escalation_again(
     assert any("not started again" in e.summary for e in timeline(db, first.id, "escalation"))
 
 
+def test_a_breach_of_an_acknowledged_incident_escalates_until_it_is_resolved(
+    db: Database, intake: Intake, p1_policy: None, breach_rule: None, decide: SlaRules,
+    notice_settings: NoticeSettings, mail: Mail,
+) -> None:  # fmt: skip
+    first = opened(db, intake)
+    intake.record(RAW, alert(action=Action.ACKNOWLEDGE))  # someone has it, in time
+    sla.sweep(db, notice_settings, now=first.first_seen + 5 * H)  # but it is not resolved within 4 hours
+    decide()
+    with db.read() as session:
+        [step] = session.scalars(select(Escalation)).all()
+    assert (step.status, step.until) == ("scheduled", "resolved")
+    fired = escalation.fire(db, step.id, desk_address="desk@example.com", base_url="http://x")
+    assert fired.notified == ("oncall@example.com",)  # acknowledged, yet still escalated: it is not resolved
+    assert timeline(db, first.id, "escalation")[-1].summary.startswith("Not resolved: escalated (step 1 of db-oncall)")
+
+
+def test_resolving_stops_an_escalation_that_runs_until_resolution(
+    db: Database, intake: Intake, p1_policy: None, breach_rule: None, decide: SlaRules,
+    notice_settings: NoticeSettings, mail: Mail,
+) -> None:  # fmt: skip
+    first = opened(db, intake)
+    intake.record(RAW, alert(action=Action.ACKNOWLEDGE))
+    sla.sweep(db, notice_settings, now=first.first_seen + 5 * H)
+    decide()
+    triage.change_status(db, first.id, "resolve", AGENT, mail)
+    with db.read() as session:
+        [step] = session.scalars(select(Escalation)).all()
+    assert step.status == "stopped"
+    assert escalation.fire(db, step.id, desk_address="desk@example.com", base_url="http://x").stopped
+
+
 def test_the_dispatcher_upkeep_lets_the_plugged_in_rules_decide_in_the_same_round(
     db: Database, intake: Intake, p1_policy: None, breach_rule: None, settings: Settings,
     notice_settings: NoticeSettings,
