@@ -1,7 +1,9 @@
 """SLA attainment over a period, per priority, group (the assignee) and service: one grouped query each.
 
 Attainment counts decided clocks only: a clock is met when it stopped (first response, resolution) by its due
-time, breached when it stopped later or is still running past it; clocks still running in time are "open".
+time, breached when it stopped later or is still running past it; clocks still running in time are "open". The
+next-update clock of an answered incident under a policy with an update target is met when the incident resolved
+with no update deadline missed, breached once one was missed (`sla_update_missed_at`) or is overdue now.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from hub.models import Incident
+from hub.models import Incident, SlaPolicy
 
 DEFAULT_PERIOD = timedelta(days=30)
 DIMENSIONS = {"priority": Incident.priority, "group": Incident.assignee, "service": Incident.service}
@@ -28,6 +30,8 @@ class Attainment:
     resolution_breached: int
     response_met: int
     response_breached: int
+    update_met: int = 0
+    update_breached: int = 0
 
     @staticmethod
     def _share(met: int, breached: int) -> float | None:
@@ -42,6 +46,10 @@ class Attainment:
     def response(self) -> float | None:
         return self._share(self.response_met, self.response_breached)
 
+    @property
+    def update(self) -> float | None:
+        return self._share(self.update_met, self.update_breached)
+
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
@@ -52,9 +60,11 @@ def attainment(
 ) -> list[Attainment]:
     """Incidents opened in [since, until) under an SLA, grouped by `dimension` (priority, group or service)."""
     column = DIMENSIONS[dimension]
-    i = Incident
+    i, p = Incident, SlaPolicy
     running = and_(i.resolved_at.is_(None), i.sla_paused_at.is_(None))
     responded = func.coalesce(i.acknowledged_at, i.resolved_at)
+    updates_owed = and_(p.next_update.is_not(None), i.acknowledged_at.is_not(None))
+    update_missed = or_(i.sla_update_missed_at.is_not(None), and_(running, i.sla_update_due_at < literal(now)))
     query = (
         select(
             column,
@@ -68,15 +78,18 @@ def attainment(
                     and_(responded.is_(None), i.sla_paused_at.is_(None), i.sla_response_due_at < literal(now)),
                 )
             ),
+            _count(and_(updates_owed, i.resolved_at.is_not(None), ~update_missed)),
+            _count(and_(updates_owed, update_missed)),
         )
-        .where(i.sla_policy_id.is_not(None), i.first_seen >= since, i.first_seen < until)
+        .join(p, p.id == i.sla_policy_id)
+        .where(i.first_seen >= since, i.first_seen < until)
         .group_by(column)
         .order_by(column)
     )
     rows = db.execute(query).all()
     return [
-        Attainment(_label(dimension, key), int(n), int(rm or 0), int(rb or 0), int(fm or 0), int(fb or 0))
-        for key, n, rm, rb, fm, fb in rows
+        Attainment(_label(dimension, key), *(int(v or 0) for v in counts))  # type: ignore[arg-type]
+        for key, *counts in rows
     ]
 
 

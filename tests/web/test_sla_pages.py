@@ -84,3 +84,27 @@ def test_the_report_counts_met_and_breached_resolutions_per_priority(
     assert (p1.key, p1.incidents, p1.resolution_met, p1.resolution_breached, p1.resolution) == ("P1", 2, 1, 1, 0.5)
     page = logged_in.get("/reports/sla").get_data(as_text=True)
     assert "By priority" in page and "By group" in page and "By service" in page and "50%" in page
+
+
+def test_the_report_counts_kept_and_missed_next_updates(
+    logged_in: FlaskClient, db: Database, raise_incident: Callable[..., str]
+) -> None:
+    with db.transaction() as session:
+        add_policy(session, name="P1 updates", priority=1, targets=Targets(next_update=H, resolution=4 * H))
+    kept, missed, _unanswered = (incident_id(raise_incident(t, severity="critical")) for t in ("kept", "missed", "new"))
+    with db.transaction() as session:
+        for which in (kept, missed):
+            row = session.get(Incident, which)
+            assert row is not None
+            row.acknowledged_at = row.first_seen
+        done = session.get(Incident, kept)
+        late = session.get(Incident, missed)
+        assert done is not None and late is not None
+        done.status, done.resolved_at = "resolved", done.first_seen + H / 2
+        late.sla_update_missed_at = late.first_seen + H
+    with db.read() as session:
+        now = datetime.now().astimezone()
+        [p1] = attainment(session, "priority", now - 30 * 24 * H, now + H, now)
+    assert (p1.incidents, p1.update_met, p1.update_breached, p1.update) == (3, 1, 1, 0.5)
+    page = logged_in.get("/reports/sla").get_data(as_text=True)
+    assert "Updates kept" in page and "50%" in page
