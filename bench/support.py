@@ -81,10 +81,21 @@ def start_gunicorn(env: dict[str, str], app: str, workers: int, log: Path) -> tu
         process = subprocess.Popen(gunicorn_argv(settings, app), env=server_env, cwd=ROOT, stdout=out, stderr=out)
     try:
         wait_for_port(HOST, settings.web_port, timeout=30)
+        _wait_for_workers(process.pid, workers, timeout=30)
     except TimeoutError:
         stop(process)
         raise
     return process, settings.web_port
+
+
+def _wait_for_workers(master: int, workers: int, timeout: float) -> None:
+    """gunicorn binds its port before it forks the workers: wait for them, so CPU readings taken from the process
+    tree right after start count the workers too."""
+    deadline = time.monotonic() + timeout
+    while len(process_tree(master)) < workers + 1:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"gunicorn did not start {workers} workers within {timeout:.0f} s")
+        time.sleep(0.1)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
