@@ -50,6 +50,22 @@ class UTCDateTime(TypeDecorator[datetime]):
             return value.replace(tzinfo=UTC)
         return value
 
+    def bind_processor(self, dialect: Any) -> Any:
+        """On SQLite, the text SQLAlchemy would write (process_bind_param, then DATETIME's format) in one step:
+        every insert on the ingest path writes several datetimes, and the two-stage conversion showed in
+        profiles. tests/hub/test_models.py checks the two agree."""
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to the database; use hub.models.utcnow()")
+            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return process
+
 
 def _partial_index(name: str, columns: str | list[str], where: str, *, unique: bool = False) -> Index:
     """An index over the rows matching `where`, on both SQLite and PostgreSQL."""

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection
-from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 _MISSING = object()
-_SQLITE_FORMAT = SQLITE_DATETIME()._storage_format
 
 
 @dataclass(frozen=True)
@@ -48,18 +45,6 @@ class _Compiled:
         return tuple(values) if self.positional else dict(zip(self.names, values, strict=True))
 
 
-def _fast_sqlite_datetime(general: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """SQLite's DATETIME conversion for the common case (a naive datetime) at a tenth of the cost: the same text
-    (tests/hub/test_prepared.py checks), anything else through SQLAlchemy's own conversion."""
-
-    def process(value: Any) -> Any:
-        if type(value) is datetime and value.tzinfo is None:
-            return value.isoformat(" ", "microseconds")
-        return general(value)
-
-    return process
-
-
 def _compile(statement: ClauseElement, dialect: Dialect, supplied: Sequence[str], is_insert: bool) -> _Compiled:
     compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=list(supplied) if is_insert else None))
     if compiled.literal_execute_params or compiled.post_compile_params:
@@ -73,12 +58,9 @@ def _compile(statement: ClauseElement, dialect: Dialect, supplied: Sequence[str]
         raise ValueError(f"Prepared statement needs values for {unset}; list them in `supplied`")
     processors: dict[str, Callable[[Any], Any]] = {}
     for name in names:
-        impl = types[name].dialect_impl(dialect)
-        process = impl.bind_processor(dialect)
-        if process is None:
-            continue
-        fast = isinstance(impl, SQLITE_DATETIME) and impl._storage_format == _SQLITE_FORMAT
-        processors[name] = _fast_sqlite_datetime(process) if fast else process
+        process = types[name].dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            processors[name] = process
     return _Compiled(str(compiled), names, constants, processors, bool(compiled.positional))
 
 
