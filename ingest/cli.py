@@ -29,7 +29,8 @@ from ingest.webhooks import mapping as webhook_mapping
 def smtp() -> None:
     """Receive email for the desk address(es) on SWITCHBOARD_SMTP_PORT (default 2525).
 
-    Mail for other addresses is refused (550); each accepted message becomes an incident or a reply to one.
+    Mail for other addresses is refused (550); each accepted message becomes an incident or a reply to one,
+    parsed and stored by SWITCHBOARD_SMTP_PROCESSES worker processes (default 1) before the 250.
     Point your mail server's transport for the desk address here, or test with:
     swaks --server 127.0.0.1:2525 --to helpdesk@localhost --from you@example.com --header "Subject: Printer jam"
     """
