@@ -21,7 +21,6 @@ from hub import revisions
 from hub.domain import Matcher, RuleBook, RuleSpec, SilenceSpec
 from hub.errors import BadInput
 from hub.models import Revision, Rule, RuleSetting, RuleVersion, Silence, utcnow
-from hub.prepared import Prepared
 from hub.rules_export import ALWAYS, SETTING_ORDER, export
 from hub.weekly import WeeklyWindow
 
@@ -32,7 +31,6 @@ SYSTEM = "switchboard"
 
 
 _VERSION = select(Revision.value).where(Revision.name == RULES_REVISION)
-_PREPARED_VERSION = Prepared(_VERSION)
 
 
 def _version(db: Session | Connection) -> int:
@@ -141,9 +139,9 @@ class RuleBookCache:
         self._book: RuleBook | None = None
 
     def current(self, conn: Connection, seen: revisions.Revisions | None = None) -> RuleBook:
-        """The rule book in force, read again only when its version moved (one indexed read per call, or none
-        when `seen` has read the revisions in this transaction already)."""
-        version = seen.of(conn).get(RULES_REVISION, 0) if seen is not None else _PREPARED_VERSION.scalar(conn, {}) or 0
+        """The rule book in force, read again only when its version moved (one read of the revision counters per
+        call, or none when `seen` has read them in this transaction already)."""
+        version = (seen or revisions.Revisions()).of(conn).get(RULES_REVISION, 0)
         book = self._book
         if book is None or book.version != version:
             book = self._book = load(conn)

@@ -33,7 +33,7 @@ from hub.catalogue import SLA_REVISION, calendar_of, load_policies
 from hub.db import Database
 from hub.domain import format_ref
 from hub.errors import BadInput
-from hub.models import OPEN_STATUSES, BusinessCalendar, Revision, SlaPolicy, utcnow
+from hub.models import OPEN_STATUSES, BusinessCalendar, SlaPolicy, utcnow
 from hub.outbox import entry, owe, to_assignee
 from hub.prepared import Prepared
 from hub.revisions import Revisions
@@ -66,7 +66,6 @@ WAITING = "waiting"
 #: How many due incidents one sweep transaction handles (it loops until none are left).
 SWEEP_BATCH = 500
 
-_VERSION = Prepared(select(Revision.value).where(Revision.name == SLA_REVISION))
 _CLOCK_COLUMNS = (
     "sla_response_warn_at", "sla_response_due_at", "sla_warn_at", "sla_due_at", "sla_paused_at",
     "sla_update_warn_at", "sla_update_due_at", "sla_update_missed_at",
@@ -115,7 +114,7 @@ class SlaBookCache:
         self._book = SlaBook(version=-1)
 
     def current(self, conn: Connection, seen: Revisions | None = None) -> SlaBook:
-        version = seen.of(conn).get(SLA_REVISION, 0) if seen is not None else _VERSION.scalar(conn, {}) or 0
+        version = (seen or Revisions()).of(conn).get(SLA_REVISION, 0)
         if self._book.version != version:
             specs, _ = load_policies(conn)
             self._book = SlaBook(version, tuple(specs.values()), specs)

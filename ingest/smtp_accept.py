@@ -62,9 +62,6 @@ class ThreadAccept:
     async def __call__(self, raw: bytes, mail_from: str | None, recipients: tuple[str, ...]) -> str:
         return await asyncio.get_running_loop().run_in_executor(None, self._accept, raw, mail_from, recipients)
 
-    def close(self) -> None:
-        pass
-
 
 # -- the worker processes' side ------------------------------------------------------------------------------------
 

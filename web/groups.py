@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from hub import audit, groups
 from hub.errors import BadInput
-from web.forms import ActionForm
+from web.forms import ActionForm, button_action
 from web.permissions import MANAGE_USERS, requires
 from web.queries import active_people
 from web.services import services
@@ -43,14 +44,9 @@ def index() -> ResponseReturnValue:
 @bp.post("/<name>/remove")
 @requires(MANAGE_USERS)
 def remove(name: str) -> ResponseReturnValue:
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        with services().db.transaction() as session:
-            groups.remove_group(session, name)
-            audit.record(session, current_user.email, "group.remove", name)
-    except BadInput as exc:
-        flash(f"Nothing changed: {exc}.", "error")
-    else:
-        flash(f"Group {name} removed.", "success")
-    return redirect(url_for("groups.index"))
+    def work(session: Session) -> str:
+        groups.remove_group(session, name)
+        audit.record(session, current_user.email, "group.remove", name)
+        return f"Group {name} removed."
+
+    return button_action(work, "groups.index", refused="Nothing changed: {}.")

@@ -6,11 +6,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from hub import audit, mailboxes
 from hub.errors import BadInput
 from ingest import imap
-from web.forms import ActionForm
+from web.forms import ActionForm, button_action
 from web.permissions import MANAGE_USERS, requires
 from web.services import services
 
@@ -80,14 +81,9 @@ def test(name: str) -> ResponseReturnValue:
 @bp.post("/<name>/remove")
 @requires(MANAGE_USERS)
 def remove(name: str) -> ResponseReturnValue:
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        with services().db.transaction() as session:
-            mailboxes.remove_mailbox(session, name)
-            audit.record(session, current_user.email, "mailbox.remove", name)
-    except BadInput as exc:
-        flash(str(exc), "error")
-    else:
-        flash(f"Mailbox {name} removed; mail already imported stays.", "success")
-    return redirect(url_for("mailboxes.index"))
+    def work(session: Session) -> str:
+        mailboxes.remove_mailbox(session, name)
+        audit.record(session, current_user.email, "mailbox.remove", name)
+        return f"Mailbox {name} removed; mail already imported stays."
+
+    return button_action(work, "mailboxes.index")

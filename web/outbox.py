@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from hub import audit, outbox_admin
-from hub.errors import BadInput
-from web.forms import ActionForm
+from web.forms import ActionForm, button_action
 from web.permissions import MANAGE_USERS, requires
 from web.services import services
 
@@ -32,18 +32,14 @@ def index() -> ResponseReturnValue:
 def act(outbox_id: int, action: str) -> ResponseReturnValue:
     if action not in ("retry", "discard"):
         abort(404)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        with services().db.transaction() as session:
-            run = outbox_admin.retry if action == "retry" else outbox_admin.discard
-            run(session, outbox_id, by=current_user.email)
-            audit.record(session, current_user.email, f"outbox.{action}", f"notification {outbox_id}")
-    except BadInput as exc:
-        flash(f"Nothing changed: {exc}.", "error")
-    else:
-        flash(f"Notification {outbox_id} {'queued again' if action == 'retry' else 'discarded'}.", "success")
-    return redirect(url_for("outbox.index"))
+
+    def work(session: Session) -> str:
+        run = outbox_admin.retry if action == "retry" else outbox_admin.discard
+        run(session, outbox_id, by=current_user.email)
+        audit.record(session, current_user.email, f"outbox.{action}", f"notification {outbox_id}")
+        return f"Notification {outbox_id} {'queued again' if action == 'retry' else 'discarded'}."
+
+    return button_action(work, "outbox.index", refused="Nothing changed: {}.")
 
 
 @bp.post("/retry-dead")

@@ -20,7 +20,7 @@ from hub.models import RuleVersion
 from rules import rules_file
 from rules.errors import RuleError
 from rules.workbench import describe_actions, describe_condition
-from web.forms import ActionForm
+from web.forms import ActionForm, button_action
 from web.permissions import MANAGE_RULES, VIEW_RULES, requires
 from web.services import services
 
@@ -77,16 +77,7 @@ def index() -> ResponseReturnValue:
 
 def _change(rule_id: int, what: str) -> ResponseReturnValue:
     """Apply one list action in a transaction with its audit entry; flash what happened or why not."""
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        with services().db.transaction() as session:
-            message = _apply(session, rule_id, what)
-    except BadInput as exc:
-        flash(str(exc), "error")
-    else:
-        flash(message, "success")
-    return redirect(url_for("rules.index"))
+    return button_action(lambda session: _apply(session, rule_id, what), "rules.index")
 
 
 def _apply(session: Session, rule_id: int, what: str) -> str:
