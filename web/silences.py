@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -14,7 +15,7 @@ from hub.durations import parse_duration
 from hub.errors import BadInput
 from hub.models import utcnow
 from hub.weekly import parse_window
-from web.forms import ActionForm
+from web.forms import ActionForm, button_action
 from web.permissions import MANAGE_SILENCES, requires
 from web.services import services
 
@@ -64,12 +65,9 @@ def index() -> ResponseReturnValue:
 @bp.post("/<int:silence_id>/expire")
 @requires(MANAGE_SILENCES)
 def expire(silence_id: int) -> ResponseReturnValue:
-    if ActionForm().validate_on_submit():
-        try:
-            with services().db.transaction() as session:
-                silences.expire_silence(session, silence_id)
-                audit.record(session, current_user.email, "silence.expire", f"silence {silence_id}")
-            flash(f"Silence {silence_id} ended.", "success")
-        except BadInput as exc:
-            flash(str(exc), "error")
-    return redirect(url_for("silences.index"))
+    def work(session: Session) -> str:
+        silences.expire_silence(session, silence_id)
+        audit.record(session, current_user.email, "silence.expire", f"silence {silence_id}")
+        return f"Silence {silence_id} ended."
+
+    return button_action(work, "silences.index")
