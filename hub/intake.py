@@ -78,7 +78,7 @@ class Outcome:
     incident_status: str | None = None
     occurrences: int = 0
     created: bool = False
-    duplicate: bool = False  # already imported from this mailbox earlier: nothing was stored this time
+    duplicate: bool = False  # a message already applied: from this mailbox before, or a copy (mail_records)
 
     @property
     def ref(self) -> str | None:
@@ -139,9 +139,14 @@ class Intake:
     def _mail(
         self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy, reprocessing: int | None
     ) -> Outcome:
-        """An email: the sender remembered as a contact, then the event applied, then its files listed."""
+        """An email: the sender remembered as a contact, then the event applied, then its files listed; a copy of
+        a message we have already applied is kept, but not applied again."""
         if reprocessing is not None:
             mail_records.claim(conn, reprocessing)
+        elif (copy := mail_records.earlier_copy(conn, raw.body, event)) is not None:
+            earlier, incident_id = copy
+            why = f"a copy of event {earlier} (same Message-ID, From and Date): applied once already"
+            return Outcome(_store_event(conn, raw, event, status="ignored", error=why), incident_id, duplicate=True)
         event = mail_records.before(conn, event)
         outcome = self._apply(conn, raw, event, policy)
         mail_records.after(conn, event, outcome.event_id, outcome.incident_id)

@@ -5,6 +5,7 @@ claimed exactly once, and the timeline gets the text and the HTML alternative.""
 from __future__ import annotations
 
 from dataclasses import replace
+from email.parser import BytesHeaderParser
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, select, update
@@ -35,6 +36,33 @@ def before(conn: Connection, event: InboundEvent) -> InboundEvent:
         if desk is not None:
             event = replace(event, desk_address=desk)
     return contacts.remember_sender(conn, event)
+
+
+def earlier_copy(conn: Connection, raw: bytes, event: InboundEvent) -> tuple[int, int | None] | None:
+    """(event id, incident id) of an earlier copy of this very message, or None.
+
+    The same message can reach us twice: a sender that lost our 250 sends it again, or it comes both by SMTP and
+    from a watched mailbox. A copy has the same Message-ID and the same From and Date headers; a different
+    message that reuses a Message-ID (some scripts do) differs in its Date, so it is not taken for a copy.
+    """
+    if not event.message_id:
+        return None
+    earlier = conn.execute(
+        select(EVENTS.c.id, EVENTS.c.incident_id, EVENTS.c.raw)
+        .where(EVENTS.c.message_id == event.message_id, EVENTS.c.source == "email",
+               EVENTS.c.status.not_in(("unprocessable", "reprocessed")))
+        .order_by(EVENTS.c.id)
+        .limit(10)
+    ).all()  # fmt: skip
+    if not earlier:
+        return None
+    mine = _identity(raw)
+    return next(((row.id, row.incident_id) for row in earlier if _identity(row.raw) == mine), None)
+
+
+def _identity(raw: bytes) -> tuple[str | None, ...]:
+    headers = BytesHeaderParser().parsebytes(raw)
+    return tuple(" ".join(str(headers.get(name, "")).split()) or None for name in ("Message-ID", "From", "Date"))
 
 
 def after(conn: Connection, event: InboundEvent, event_id: int, incident_id: int | None) -> None:

@@ -211,7 +211,7 @@ class MailboxWatcher:
                 result = store_message(self._intake, raw, once=item)
             except StorageUnavailable as exc:
                 return stored, exc
-            what = "already imported" if result.duplicate else (result.ref or f"event {result.event_id}")
+            what = "already received" if result.duplicate else (result.ref or f"event {result.event_id}")
             log.info("%s: UID %d -> %s", self.config.name, uid, what)
             stored.append(uid)
         return stored, None

@@ -29,7 +29,7 @@ class Stored:
     event_id: int
     incident_id: int | None = None
     unprocessable: bool = False  # kept for review: it could not be understood
-    duplicate: bool = False  # this mailbox gave it to us before; nothing new was stored
+    duplicate: bool = False  # a message already applied (imported before, or a copy): not applied again
 
     @property
     def ref(self) -> str | None:

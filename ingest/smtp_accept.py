@@ -50,6 +50,8 @@ class Acceptor:
         INGEST_SECONDS.labels(source="email").observe(time.perf_counter() - started)
         if stored.unprocessable:
             return f"250 2.0.0 Kept as event {stored.event_id} for review"
+        if stored.duplicate:  # a resend of a message we stored (our 250 was lost): acknowledged, not applied twice
+            return f"250 2.0.0 Already received as {stored.ref or f'event {stored.event_id}'}"
         return f"250 2.0.0 Accepted as {stored.ref}" if stored.ref else f"250 2.0.0 Accepted as event {stored.event_id}"
 
 

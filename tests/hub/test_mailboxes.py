@@ -57,12 +57,16 @@ def test_same_message_from_the_same_mailbox_is_applied_once(database: Database, 
     assert count(database, Event) == 1 and count(database, Incident) == 1
 
 
-def test_same_message_id_in_two_mailboxes_is_imported_from_each(database: Database, settings: Settings) -> None:
+def test_same_message_in_two_mailboxes_is_imported_from_each_but_opens_one_incident(
+    database: Database, settings: Settings
+) -> None:
     intake = make_intake(settings, database)
     one, two = add(database, name="one"), add(database, name="two")
-    intake.record(*email(), once=MailboxImport(one.id, "<m1@example.com>", 7, 1))
-    outcome = intake.record(*email(), once=MailboxImport(two.id, "<m1@example.com>", 9, 1))
-    assert not outcome.duplicate and count(database, Event) == 2
+    first = intake.record(*email(), once=MailboxImport(one.id, "<m1@example.com>", 7, 1))
+    second = intake.record(*email(), once=MailboxImport(two.id, "<m1@example.com>", 9, 1))
+    assert second.duplicate and second.incident_id == first.incident_id
+    assert count(database, Event) == 2 and count(database, Incident) == 1
+    assert count(database, ImportedMessage) == 2  # neither mailbox fetches it again
 
 
 def test_unprocessable_message_is_kept_once(database: Database, settings: Settings) -> None:

@@ -75,6 +75,25 @@ def test_mail_to_desk_is_accepted_after_storing_incident_and_raw_message(smtp_po
         assert b"Third floor." in event.raw and event.incident_id == incident.id
 
 
+def test_a_resent_message_is_acknowledged_but_applied_once(smtp_port: int, db: Database) -> None:
+    msg = mail(Date="Thu, 26 Nov 2026 09:00:00 +0000")  # a sender that lost our 250 sends the same bytes again
+    assert send(smtp_port, msg)[0] == 250
+    code, reply = send(smtp_port, msg)
+    assert code == 250 and b"Already received as INC-1" in reply
+    assert len(incidents(db)) == 1
+    with db.read() as s:
+        first, again = s.scalars(select(Event).order_by(Event.id))
+        assert (again.status, again.incident_id) == ("ignored", None)
+        assert again.error is not None and f"a copy of event {first.id}" in again.error
+
+
+def test_a_new_message_reusing_a_message_id_is_not_taken_for_a_copy(smtp_port: int, db: Database) -> None:
+    send(smtp_port, mail(Date="Wed, 25 Nov 2026 09:00:00 +0000"))
+    code, reply = send(smtp_port, mail(Date="Thu, 26 Nov 2026 09:00:00 +0000"))  # same Message-ID, another day
+    assert code == 250 and b"INC-2" in reply
+    assert len(incidents(db)) == 2
+
+
 def test_mail_for_unknown_recipient_is_refused_at_rcpt(smtp_port: int, db: Database) -> None:
     code, reply = send(smtp_port, mail(), to="someone-else@localhost")
     assert code == 550 and b"no such service desk address" in reply
