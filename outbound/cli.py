@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-import time
 from types import FrameType
 
 import click
@@ -24,7 +23,7 @@ from outbound.channels.email import Relay
 from outbound.dispatcher import BATCH, move_batch, run_dispatcher
 from outbound.errors import QueueUnavailable
 from outbound.queue import QUEUE_NAME, connect, make_queue
-from outbound.worker import run_worker
+from outbound.worker import STOP_SIGNALS, run_worker
 
 
 def _redis_url(settings: Settings) -> str:
@@ -97,15 +96,28 @@ def _work_through_outages(connection: redis.Redis, url: str, *, burst: bool, for
     heartbeats), so the worker is restarted here; whatever it held is found again by the dispatcher's sweep.
     """
     log = logging.getLogger("switchboard.outbound")
+    stop = threading.Event()  # a SIGTERM or SIGINT, whenever it came: never start again after one
+
+    def _request_stop(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _request_stop) for sig in STOP_SIGNALS}
     pause = 0.5
-    while True:
-        try:
-            run_worker(connection, burst=burst, fork=fork)
-            return
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            log.warning("lost Redis at %s (%s); starting again in %.1f s", _safe(url), exc, pause)
-            time.sleep(pause)
-            pause = min(pause * 2, 5.0)
+    try:
+        while not stop.is_set():
+            try:
+                run_worker(connection, burst=burst, fork=fork, stop=stop)
+                return
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                if stop.is_set():
+                    log.warning("stopping while Redis at %s is away (%s)", _safe(url), exc)
+                    return
+                log.warning("lost Redis at %s (%s); starting again in %.1f s", _safe(url), exc, pause)
+                stop.wait(pause)
+                pause = min(pause * 2, 5.0)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @click.command()

@@ -23,7 +23,8 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 class _WarmFromStart:
-    """Mixed into RQ's worker classes: honours a stop requested before RQ installed its signal handlers."""
+    """Mixed into RQ's worker classes: honours a stop requested before RQ installed its signal handlers, and
+    records one that RQ's handlers take in `early_stop` too, so that it outlives this worker."""
 
     early_stop: threading.Event | None = None
 
@@ -32,6 +33,13 @@ class _WarmFromStart:
         if self.early_stop is not None and self.early_stop.is_set():
             self.log.info("Worker %s: warm shut down requested during start-up", self.name)  # type: ignore[attr-defined]
             self._stop_requested = True  # checked at the top of RQ's loop, before any job is taken
+
+    def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        # A stop while Redis is away ends this worker with a connection error (it cannot deregister); the caller
+        # must then stop rather than start another.
+        if self.early_stop is not None:
+            self.early_stop.set()
+        super().request_stop(signum, frame)  # type: ignore[misc]
 
 
 class NotificationWorker(_WarmFromStart, SimpleWorker):
@@ -42,12 +50,15 @@ class ForkingNotificationWorker(_WarmFromStart, Worker):
     """Runs each delivery in a forked child: isolates crashes and leaks, about 64 jobs/s here."""
 
 
-def run_worker(connection: redis.Redis, *, burst: bool = False, fork: bool = False) -> bool:
+def run_worker(
+    connection: redis.Redis, *, burst: bool = False, fork: bool = False, stop: threading.Event | None = None
+) -> bool:
     """Work the notifications queue until stopped (or, with `burst`, until it is empty); True if it ran any job.
 
-    With `with_scheduler`, one worker also moves retries whose delay has passed back onto the queue.
+    With `with_scheduler`, one worker also moves retries whose delay has passed back onto the queue. `stop` is set
+    when SIGTERM or SIGINT arrives, whether or not the worker then ends normally.
     """
-    early_stop = threading.Event()
+    early_stop = stop if stop is not None else threading.Event()
 
     def _remember(_signum: int, _frame: FrameType | None) -> None:
         early_stop.set()

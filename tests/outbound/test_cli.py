@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 from rq import Worker
 
 from hub.net import free_port
+from hub.redis_server import RedisServer
 from outbound.cli import dispatch, worker
 from tests.outbound.conftest import Parts, owe_acknowledgement, row
 from tests.servers import wait_until
@@ -85,8 +87,8 @@ def test_worker_with_redis_down_says_where_it_looked(parts: Parts) -> None:
     assert "secret" not in result.output
 
 
-def spawn(command: str, parts: Parts) -> subprocess.Popen[bytes]:
-    env = os.environ | environment(parts)
+def spawn(command: str, parts: Parts, **overrides: str) -> subprocess.Popen[bytes]:
+    env = os.environ | environment(parts) | overrides
     return subprocess.Popen(
         [sys.executable, "-m", "hub", command], env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
@@ -118,6 +120,22 @@ def test_worker_stops_cleanly_on_sigterm(parts: Parts) -> None:
     assert code == 0, log
     assert "warm shut down requested" in log, log
     assert Worker.all(connection=connection) == []  # it deregistered on the way out
+
+
+def test_worker_stopped_while_redis_is_away_exits_instead_of_starting_again(parts: Parts, tmp_path: Path) -> None:
+    redis_server = RedisServer(tmp_path / "own-redis", port=free_port(), persist=False).start()
+    process = spawn("worker", parts, REDIS_URL=redis_server.url)
+    try:
+        connection = redis.Redis.from_url(redis_server.url)
+        wait_until(lambda: Worker.all(connection=connection), timeout=20, message="the worker to register")
+        connection.close()
+        redis_server.stop()  # the worker loses Redis, and keeps trying to get it back
+        time.sleep(1.0)
+    finally:
+        code, log = stop(process)  # within 15 s, not the 35 s after which `switchboard up` kills a part
+        redis_server.stop()
+    assert code == 0, log
+    assert "stopping while Redis" in log or "warm shut down requested" in log, log
 
 
 def test_dispatch_stops_cleanly_on_sigterm(parts: Parts) -> None:
