@@ -80,6 +80,11 @@ class RedisServer:
         self._wait_until_ready(timeout)
         return self
 
+    @property
+    def exited(self) -> bool:
+        """Started, and the process has gone (killed, crashed) without stop() being asked."""
+        return self._process is not None and self._process.poll() is not None
+
     def _wait_until_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

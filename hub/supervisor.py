@@ -98,6 +98,8 @@ def up(workers: int) -> None:
             dead = next((c for c in children if c.process.poll() is not None), None)
             if dead is not None:
                 raise click.ClickException(f"{dead.name} exited with status {dead.process.returncode}; stopping")
+            if redis_server is not None and redis_server.exited:
+                _restart_redis(redis_server)
             time.sleep(0.2)
         click.echo("up: stopping")
     except TimeoutError as exc:
@@ -109,6 +111,16 @@ def up(workers: int) -> None:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     click.echo("up: stopped")
+
+
+def _restart_redis(server: RedisServer) -> None:
+    """The embedded Redis is ours to keep running: start it again on the same socket, where the parts reconnect
+    by themselves (meanwhile the outbox holds every notification, and ingest goes on)."""
+    click.echo("up: the embedded Redis stopped; starting it again", err=True)
+    try:
+        server.start()
+    except RuntimeError as exc:
+        raise click.ClickException(f"the embedded Redis stopped and could not be started again: {exc}") from None
 
 
 def _migrate(settings: Settings) -> None:

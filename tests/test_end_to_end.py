@@ -129,6 +129,45 @@ def test_ctrl_c_stops_every_part_cleanly(hub_env: dict[str, str], running_hub: s
     wait_until(lambda: not sock.exists(), timeout=10, message="the embedded Redis to shut down")
 
 
+def test_up_starts_its_embedded_redis_again_when_it_dies(
+    hub_env: dict[str, str], running_hub: subprocess.Popen[str]
+) -> None:
+    url = f"http://127.0.0.1:{hub_env['SWITCHBOARD_WEB_PORT']}/healthz"
+    (redis_pid,) = [pid for pid in _children(running_hub.pid) if b"redis-server" in _cmdline(pid)]
+    os.kill(redis_pid, signal.SIGKILL)  # as the OOM killer would
+
+    def health() -> int:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                return int(resp.status)
+        except urllib.error.HTTPError as err:
+            return err.code
+        except OSError:
+            return 0
+
+    wait_until(lambda: health() == 200 and _pid_gone(redis_pid), timeout=30, message="Redis to be back")
+    running_hub.send_signal(signal.SIGINT)
+    output, _ = running_hub.communicate(timeout=40)
+    assert "up: the embedded Redis stopped; starting it again" in output
+    assert running_hub.returncode == 0 and "up: stopped" in output, output
+
+
+def _children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _cmdline(pid: int) -> bytes:
+    return Path(f"/proc/{pid}/cmdline").read_bytes()
+
+
+def _pid_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
 def test_agent_reply_reaches_the_requester_and_their_answer_lands_in_the_same_incident(
     hub_env: dict[str, str], smtp_sink: SmtpSink, running_hub: subprocess.Popen[str]
 ) -> None:
