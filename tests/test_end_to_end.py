@@ -130,9 +130,10 @@ def test_ctrl_c_stops_every_part_cleanly(hub_env: dict[str, str], running_hub: s
 
 
 def test_up_starts_its_embedded_redis_again_when_it_dies(
-    hub_env: dict[str, str], running_hub: subprocess.Popen[str]
+    hub_env: dict[str, str], smtp_sink: SmtpSink, running_hub: subprocess.Popen[str]
 ) -> None:
-    url = f"http://127.0.0.1:{hub_env['SWITCHBOARD_WEB_PORT']}/healthz"
+    base = f"http://127.0.0.1:{hub_env['SWITCHBOARD_WEB_PORT']}"
+    url = f"{base}/healthz"
     (redis_pid,) = [pid for pid in _children(running_hub.pid) if b"redis-server" in _cmdline(pid)]
     os.kill(redis_pid, signal.SIGKILL)  # as the OOM killer would
 
@@ -146,6 +147,17 @@ def test_up_starts_its_embedded_redis_again_when_it_dies(
             return 0
 
     wait_until(lambda: health() == 200 and _pid_gone(redis_pid), timeout=30, message="Redis to be back")
+    # and the notification pipeline works again: dispatcher and worker found the new Redis
+    secret = switchboard(hub_env, "integration", "create", "--kind", "generic", "--name", "after").splitlines()[-1]
+    switchboard(
+        hub_env, "user", "create", "--email", "oncall@example.com", "--role", "agent", "--password", "pw-123456"
+    )
+    switchboard(hub_env, "rules", "add", "--name", "all", "--field", "source", "--op", "exists",
+                "--assign", "oncall@example.com")  # fmt: skip
+    status, _ = http("POST", f"{base}/api/v1/events/after", secret, {"title": "Disk full", "dedup_key": "d1"})
+    assert status == 202
+    (mail,) = smtp_sink.handler.wait_for(1, timeout=30)
+    assert mail.rcpt_tos == ["oncall@example.com"]
     running_hub.send_signal(signal.SIGINT)
     output, _ = running_hub.communicate(timeout=40)
     assert "up: the embedded Redis stopped; starting it again" in output
