@@ -6,7 +6,8 @@ uses (2 sync worker processes by default) on loopback; load comes from wrk. Work
 new incident owing an assignment mail: the heavier path; past 30 mails to one address in 10 minutes the cap
 records "not sent" on the timeline instead of queueing the mail), `storm` (one dedup key: every event a repeat) and
 `pagerduty` (issue 4: single PagerDuty Events v2 triggers to /v2/enqueue, each a new incident).
-Target: full path / bare >= 0.5 for each.
+Target: full path / bare >= 0.5 for each. Each line also gives the server's CPU time (gunicorn master and workers,
+user + system) per request: on two cores the ratio follows the ratio of these.
 
     python bench/webhook_ingest.py [--seconds 10] [--connections 16]
 """
@@ -24,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from support import prepare_home, run_main, start_gunicorn, stop
+from support import cpu_seconds, prepare_home, process_tree, run_main, start_gunicorn, stop
 
 LUA = {
     "distinct": r"""
@@ -59,20 +60,22 @@ PATHS = {"distinct": "/api/v1/events/bench", "storm": "/api/v1/events/bench", "p
 
 def run_wrk(
     url: str, secrets: dict[str, str], workload: str, seconds: int, connections: int, tmp: Path
-) -> tuple[float, int]:
+) -> tuple[float, int, float]:
+    """(requests/s, non-2xx answers, wall seconds wrk ran)."""
     script = tmp / f"{workload}.lua"
     script.write_text(
         f'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
         f'wrk.headers["Authorization"] = "Bearer {secrets["generic"]}"\n'
         + LUA[workload].replace("PD_KEY", secrets["pagerduty"])
     )
+    started = time.monotonic()
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script), url],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return rate, int(bad.group(1)) if bad else 0
+    return rate, int(bad.group(1)) if bad else 0, time.monotonic() - started
 
 
 def main() -> int:
@@ -95,12 +98,16 @@ def main() -> int:
     for name, app in servers.items():
         process, port = start_gunicorn(env, app, args.workers, tmp / f"{name}.log")
         try:
+            pids = process_tree(process.pid)
             for workload in WORKLOADS:
                 time.sleep(0.5)
-                rate, bad = run_wrk(f"http://127.0.0.1:{port}{PATHS[workload]}", secrets, workload,
-                                    args.seconds, args.connections, tmp)  # fmt: skip
+                cpu = cpu_seconds(pids)
+                rate, bad, wall = run_wrk(f"http://127.0.0.1:{port}{PATHS[workload]}", secrets, workload,
+                                          args.seconds, args.connections, tmp)  # fmt: skip
+                per_request = (cpu_seconds(pids) - cpu) / max(rate * wall, 1) * 1000
                 results[f"{name}/{workload}"] = rate
-                print(f"{name:12} {workload:9} {rate:9.0f} req/s  non-2xx: {bad}", flush=True)
+                print(f"{name:12} {workload:9} {rate:9.0f} req/s  non-2xx: {bad}  server CPU {per_request:.2f} "
+                      f"ms/request", flush=True)  # fmt: skip
                 if bad:
                     print(f"  {name} answered {bad} requests with an error: the figure is not valid", file=sys.stderr)
         finally:
