@@ -1,0 +1,168 @@
+"""`switchboard db backup`: a consistent copy of everything a hub keeps, taken while it runs.
+
+A hub keeps its database (the SQLite file, or a PostgreSQL database) and, under SWITCHBOARD_HOME, the files
+emails carried (`attachments/`), mail template overrides (`templates/`) and the generated `secret_key`. Copying
+the SQLite file with `cp` while the hub writes can give a torn copy (the write-ahead log holds the newest pages),
+so the database is copied by the database: `VACUUM INTO` (a snapshot read that writers do not wait for) or
+`pg_dump`. The database goes first and the files after: an attachment is written before the transaction that
+lists it, so every file the copied database names is already on disk when the files are copied.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from hub.config import Settings
+from hub.errors import BadInput, StorageUnavailable
+
+#: What SWITCHBOARD_HOME holds that a restore needs (the embedded Redis only holds queued copies of the outbox).
+HOME_ITEMS = ("attachments", "templates", "secret_key")
+SQLITE_FILE = "switchboard.db"
+POSTGRES_FILE = "switchboard.pgdump"
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Backup:
+    """What one backup wrote."""
+
+    folder: Path
+    database: Path
+    check: str  # the copy's own integrity check ("ok"), or how pg_dump's archive was verified
+    files: int  # copied from SWITCHBOARD_HOME
+    file_bytes: int
+
+
+def take(settings: Settings, folder: Path, progress: Progress = lambda _: None, *, every: float = 2.0) -> Backup:
+    """Write a backup of the hub configured by `settings` into `folder`, a new or empty directory.
+
+    Raises BadInput for a folder that is in the way or a missing tool, StorageUnavailable when the database could
+    not be read.
+    """
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise BadInput(f"{folder} already exists and is not an empty folder: choose a new one")
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # it holds every incident, and the secret key
+    try:
+        return _take(settings, folder, progress, every)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # no half backup that could pass for a whole one
+        raise
+
+
+def _take(settings: Settings, folder: Path, progress: Progress, every: float) -> Backup:
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            raise BadInput("the database is in memory: there is nothing on disk to back up")
+        database, check = folder / SQLITE_FILE, copy_sqlite(Path(url.database), folder / SQLITE_FILE, progress, every)
+    else:
+        progress("database: pg_dump ...")
+        database, check = folder / POSTGRES_FILE, dump_postgres(settings.database_url, folder / POSTGRES_FILE)
+    progress("files: copying attachments, templates and the secret key ...")
+    files, size = copy_home(settings.home, folder / "home")
+    manifest = {"taken_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "database": database.name,
+                "check": check, "home_files": files, "home_bytes": size}  # fmt: skip
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return Backup(folder, database, check, files, size)
+
+
+def copy_sqlite(source: Path, target: Path, progress: Progress, every: float = 2.0) -> str:
+    """Copy a live SQLite database with VACUUM INTO (compacted, consistent), report how far it got every `every`
+    seconds, make the copy durable and return its quick_check verdict."""
+    if not source.exists():
+        raise BadInput(f"there is no database at {source}: check SWITCHBOARD_HOME or DATABASE_URL")
+    expected = source.stat().st_size + _size(Path(f"{source}-wal"))
+    failure: list[BaseException] = []
+
+    def vacuum_into() -> None:
+        try:
+            with sqlite3.connect(source, timeout=30) as conn:
+                conn.execute("VACUUM INTO ?", (str(target),))
+            conn.close()
+        except BaseException as exc:  # handed to the caller's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=vacuum_into, name="backup")
+    worker.start()
+    while worker.is_alive():
+        worker.join(every)
+        if worker.is_alive():
+            done = _size(target)
+            progress(f"database: {min(99, 100 * done // max(expected, 1))}% ({_mb(done)} of about {_mb(expected)})")
+    if failure:
+        target.unlink(missing_ok=True)
+        raise StorageUnavailable(f"could not read the database to back it up: {failure[0]}")
+    _fsync(target)
+    with sqlite3.connect(target) as copy:
+        verdict = str(copy.execute("PRAGMA quick_check").fetchone()[0])
+    copy.close()
+    progress(f"database: copied ({_mb(_size(target))}), quick_check {verdict}")
+    return verdict
+
+
+def dump_postgres(database_url: str, target: Path) -> str:
+    """pg_dump the database in its custom format (restore with pg_restore); returns how the archive checked out."""
+    pg_dump, pg_restore = shutil.which("pg_dump"), shutil.which("pg_restore")
+    if pg_dump is None or pg_restore is None:
+        raise BadInput("pg_dump and pg_restore are needed for a PostgreSQL backup: apt-get install postgresql-client")
+    url = make_url(database_url)
+    env = dict(os.environ, PGPASSWORD=url.password) if url.password else dict(os.environ)
+    libpq = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    dump = [pg_dump, "--format=custom", "--no-owner", f"--file={target}", f"--dbname={libpq}"]
+    done = subprocess.run(dump, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        target.unlink(missing_ok=True)
+        raise StorageUnavailable(f"pg_dump failed: {done.stderr.strip() or done.returncode}")
+    _fsync(target)
+    listing = subprocess.run([pg_restore, "--list", str(target)], capture_output=True, text=True, check=False)
+    if listing.returncode != 0:
+        raise StorageUnavailable(f"pg_dump wrote an archive pg_restore cannot read: {listing.stderr.strip()}")
+    return f"pg_restore --list: {sum(1 for line in listing.stdout.splitlines() if line and line[0] != ';')} entries"
+
+
+def copy_home(home: Path, target: Path) -> tuple[int, int]:
+    """Copy what a restore needs from SWITCHBOARD_HOME (HOME_ITEMS that exist); returns (files, bytes).
+
+    Half-written attachments (`.incoming-*`, renamed into place once whole) are left out."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in HOME_ITEMS:
+        source = home / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns(".incoming-*"))
+        elif source.is_file():
+            shutil.copy2(source, target / name)
+    files = [p for p in target.rglob("*") if p.is_file()]
+    for path in files:
+        _fsync(path)
+    return len(files), sum(p.stat().st_size for p in files)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_048_576:.1f} MB"

@@ -1,0 +1,149 @@
+"""`switchboard db backup`: a consistent copy of a running hub's database and home files, and restoring from it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from hub import backup
+from hub.config import Settings
+from hub.db import Database
+from hub.domain import InboundEvent
+from hub.errors import BadInput
+from hub.intake import Intake, Raw
+from hub.migrate import upgrade
+from hub.models import Incident
+from ingest.pipeline import make_intake
+from tests.servers import PostgresCluster
+
+RAW = Raw(source="generic", content_type="application/json", body=b"{}")
+
+
+def alert(intake: Intake, n: int) -> None:
+    intake.record(RAW, InboundEvent(source="generic", title=f"Disk full on db{n}", dedup_key=f"disk-{n}"))
+
+
+def incident_ids(url: str) -> list[int]:
+    copy = Database.connect(url)
+    try:
+        with copy.read() as session:
+            return list(session.scalars(select(Incident.id).order_by(Incident.id)))
+    finally:
+        copy.dispose()
+
+
+def test_a_sqlite_backup_taken_while_events_arrive_is_whole_and_opens(
+    settings: Settings, intake: Intake, tmp_path: Path
+) -> None:
+    for n in range(50):
+        alert(intake, n)
+    stop, written = threading.Event(), [50]
+
+    def keep_writing() -> None:
+        while not stop.is_set():
+            alert(intake, written[0])
+            written[0] += 1
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        taken = backup.take(settings, tmp_path / "backup")
+    finally:
+        stop.set()
+        writer.join()
+    assert taken.check == "ok" and taken.database == tmp_path / "backup" / "switchboard.db"
+    ids = incident_ids(f"sqlite:///{taken.database}")
+    assert len(ids) >= 50 and ids == list(range(1, len(ids) + 1))  # a snapshot: every commit up to a point
+    assert written[0] > 50  # the writer was not held up meanwhile
+
+
+def test_the_backup_takes_attachments_templates_and_the_key_but_no_half_written_file(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    home = settings.home
+    (home / "attachments" / "ab").mkdir(parents=True)
+    (home / "attachments" / "ab" / ("ab" + "0" * 62)).write_bytes(b"a screenshot")
+    (home / "attachments" / "ab" / ".incoming-x1y2").write_bytes(b"half a scre")
+    (home / "templates" / "mail").mkdir(parents=True)
+    (home / "templates" / "mail" / "assigned.subject").write_text("[{{ reference }}] yours: {{ title }}\n")
+    (home / "secret_key").write_text("k" * 64 + "\n")
+    (home / "redis").mkdir()
+    (home / "redis" / "appendonly.aof").write_bytes(b"queued copies of the outbox")
+
+    taken = backup.take(settings, tmp_path / "backup")
+
+    copied = sorted(
+        str(p.relative_to(taken.folder / "home")) for p in (taken.folder / "home").rglob("*") if p.is_file()
+    )
+    assert copied == [f"attachments/ab/ab{'0' * 62}", "secret_key", "templates/mail/assigned.subject"]
+    kept = [
+        home / "attachments" / "ab" / ("ab" + "0" * 62),
+        home / "secret_key",
+        home / "templates" / "mail" / "assigned.subject",
+    ]
+    assert (taken.files, taken.file_bytes) == (3, sum(p.stat().st_size for p in kept))
+    manifest = json.loads((taken.folder / "manifest.json").read_text())
+    assert manifest["database"] == "switchboard.db" and manifest["check"] == "ok" and manifest["home_files"] == 3
+    assert taken.folder.stat().st_mode & 0o077 == 0  # only its owner may read it
+
+
+def test_a_folder_in_the_way_is_refused_and_left_as_it_was(settings: Settings, db: Database, tmp_path: Path) -> None:
+    folder = tmp_path / "backup"
+    folder.mkdir()
+    (folder / "yesterday.db").write_bytes(b"an older backup")
+    with pytest.raises(BadInput, match="not an empty folder"):
+        backup.take(settings, folder)
+    assert [p.name for p in folder.iterdir()] == ["yesterday.db"]
+
+
+def test_a_failed_backup_leaves_no_folder_behind(settings: Settings, tmp_path: Path) -> None:
+    with pytest.raises(BadInput, match="there is no database"):  # the home was never set up
+        backup.take(settings, tmp_path / "backup")
+    assert not (tmp_path / "backup").exists()
+
+
+@pytest.mark.postgres
+def test_a_postgresql_backup_restores_with_pg_restore(
+    postgres: PostgresCluster, tmp_path: Path, settings: Settings
+) -> None:
+    source_url = postgres.create_database("backup_source")
+    source = Database.connect(source_url)
+    upgrade(source.engine)
+    intake = make_intake(replace(settings, database_url=source_url), source)
+    for n in range(3):
+        alert(intake, n)
+    source.dispose()
+
+    taken = backup.take(replace(settings, database_url=source_url), tmp_path / "backup")
+    assert taken.database.name == "switchboard.pgdump" and taken.check.startswith("pg_restore --list")
+
+    restored_url = postgres.create_database("backup_restored")
+    libpq = restored_url.replace("postgresql+psycopg://", "postgresql://")
+    subprocess.run([shutil.which("pg_restore") or "pg_restore", "--no-owner", f"--dbname={libpq}",
+                    str(taken.database)], check=True, capture_output=True)  # fmt: skip
+    assert incident_ids(restored_url) == [1, 2, 3]
+
+
+def test_the_command_reports_what_it_wrote(runner: CliRunner, tmp_path: Path) -> None:
+    from hub.cli import main
+
+    result = runner.invoke(main, ["db", "backup", str(tmp_path / "backup")])
+    assert result.exit_code == 0, result.output
+    assert "quick_check ok" in result.output and "backup written to" in result.output
+    again = runner.invoke(main, ["db", "backup", str(tmp_path / "backup")])
+    assert again.exit_code == 1 and "choose a new one" in again.output
+
+
+def test_the_command_has_help_with_an_example(runner: CliRunner) -> None:
+    from hub.cli import main
+
+    result = runner.invoke(main, ["db", "backup", "--help"])
+    assert result.exit_code == 0 and "switchboard db backup /srv/backups" in result.output
