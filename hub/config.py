@@ -52,6 +52,8 @@ class Settings:
     attachments_max_message_bytes: int = 25 * 1024 * 1024
     # Changes carried out this long before an incident are listed with it as related (a possible cause).
     change_window: float = 24 * 3600.0
+    # Alert repeats and other events that changed nothing lasting are deleted this long after (0: kept forever).
+    event_retention: float = 90 * 86400.0
 
     @property
     def desk_address(self) -> str:
@@ -111,6 +113,7 @@ class Settings:
             attachment_max_bytes=_int(env, "SWITCHBOARD_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
             attachments_max_message_bytes=_int(env, "SWITCHBOARD_ATTACHMENTS_MAX_MESSAGE_BYTES", 25 * 1024 * 1024),
             change_window=_seconds(env, "SWITCHBOARD_CHANGE_WINDOW", 24 * 3600.0),
+            event_retention=_seconds(env, "SWITCHBOARD_EVENT_RETENTION", 90 * 86400.0),
         )
 
 

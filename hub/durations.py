@@ -17,3 +17,12 @@ def parse_duration(text: str) -> timedelta:
     if not match:
         raise BadInput(f"{text!r} is not a duration; write a number and a unit: 90m, 2h, 3d or 1w")
     return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def describe_duration(span: timedelta) -> str:
+    """A span in the largest unit that measures it exactly: `90 d`, `4 h`, `15 min`, `45 s`."""
+    seconds = int(span.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from hub import recipients, sla
 from hub.config import Settings
 from hub.db import Database
+from hub.durations import describe_duration
 from hub.errors import StorageUnavailable
 from hub.intake import NoticeSettings
 from hub.models import OPEN_STATUSES, AlertState, Incident, Integration, utcnow
@@ -54,7 +55,7 @@ def auto_resolve_quiet(db: Database, settings: NoticeSettings, now: datetime | N
                 .returning(Incident.id)
             ).all()
             for (incident_id,) in rows:
-                summary = f"Resolved automatically after {_span(seconds)} without alerts"
+                summary = f"Resolved automatically after {describe_duration(timedelta(seconds=seconds))} without alerts"
                 owed, notes = recipients.state_change_notices(
                     conn, incident_id, "resolved", source="auto-resolve", sender=settings.sender
                 )
@@ -64,14 +65,6 @@ def auto_resolve_quiet(db: Database, settings: NoticeSettings, now: datetime | N
     if resolved:
         log.info("auto-resolved %d quiet incident(s)", resolved)
     return resolved
-
-
-def _span(seconds: int) -> str:
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600} h"
-    if seconds % 60 == 0:
-        return f"{seconds // 60} min"
-    return f"{seconds} s"
 
 
 def settle_flapping(db: Database, settings: NoticeSettings, now: datetime | None = None) -> int:

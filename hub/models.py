@@ -184,6 +184,10 @@ class TimelineEntry(Base):
 
     incident: Mapped[Incident] = relationship(back_populates="timeline")
 
+    # Deleting old events (hub/retention.py) looks up the entries naming each one; partial, since most entries
+    # name no event.
+    __table_args__ = (_partial_index("ix_timeline_entries_event_id", "event_id", "event_id IS NOT NULL"),)
+
 
 class Integration(Base):
     """A monitoring source allowed to post events; its secret is stored only as a hash."""
@@ -409,6 +413,8 @@ class ImportedMessage(Base):
     uidvalidity: Mapped[int] = mapped_column(BigInteger)
     uid: Mapped[int] = mapped_column(BigInteger)
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (_partial_index("ix_imported_messages_event_id", "event_id", "event_id IS NOT NULL"),)
 
 
 class Service(Base):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 
+from hub import retention
 from hub.cli import load_settings, open_database
+from hub.durations import describe_duration, parse_duration
 from hub.errors import BadInput, StorageUnavailable
 from ingest import reprocess as reprocessing
 from ingest.pipeline import make_intake
@@ -12,7 +16,7 @@ from ingest.pipeline import make_intake
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def events() -> None:
-    """Inbound events kept as unprocessable: list them, and run them through today's parser again."""
+    """Inbound events: list and reprocess the unprocessable ones, delete old alert repeats."""
 
 
 @events.command("unprocessable")
@@ -69,3 +73,42 @@ def events_reprocess(event_id: int | None, everything: bool, source: str | None)
         click.echo("no unprocessable events", err=True)
     if failed:
         raise SystemExit(1)
+
+
+@events.command("prune")
+@click.option("--older-than", "older_than", help="Default: SWITCHBOARD_EVENT_RETENTION (90d). E.g. 30d, 12h.")
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
+def events_prune(older_than: str | None, dry_run: bool) -> None:
+    """Delete old events that changed nothing lasting: alert repeats, events held below a threshold, ignored
+    and suppressed ones. Events that opened or changed an incident, emails and unprocessable events are kept.
+
+    The dispatcher does this by itself once an hour, for events older than SWITCHBOARD_EVENT_RETENTION; run it
+    by hand to free space at once, or with a shorter span.
+
+    \b
+    Examples:
+      switchboard events prune --dry-run
+      switchboard events prune --older-than 30d
+    """
+    settings = load_settings()
+    try:
+        span = parse_duration(older_than) if older_than else timedelta(seconds=settings.event_retention)
+    except BadInput as exc:
+        raise click.BadParameter(str(exc), param_hint="--older-than") from None
+    if not span:
+        raise click.UsageError("retention is 0 (keep forever): give --older-than, e.g. --older-than 90d")
+    db = open_database(settings)
+    try:
+        if dry_run:
+            click.echo(
+                f"{retention.count_prunable(db, span)} event(s) older than {describe_duration(span)} would be deleted"
+            )
+            return
+        deleted = retention.prune_events(
+            db, span, batch=1000, progress=lambda n: click.echo(f"  {n} deleted ...", err=True)
+        )
+    except StorageUnavailable as exc:
+        raise click.ClickException(f"{exc}; nothing more was deleted, run it again later") from None
+    finally:
+        db.dispose()
+    click.echo(f"deleted {deleted} event(s) older than {describe_duration(span)}")

@@ -11,6 +11,7 @@ import click
 import redis
 from rq import Queue
 
+from hub import retention
 from hub.cli import load_settings, open_database
 from hub.config import Settings
 from hub.db import Database
@@ -153,7 +154,9 @@ def dispatch(once: bool, interval: float) -> None:
         signal.signal(signal.SIGTERM, _request_stop)
         signal.signal(signal.SIGINT, _request_stop)
         notice_settings = NoticeSettings(settings.desk_addresses, settings.base_url, MailTemplates.at(settings.home))
-        chores = plugged_chores(settings, db)  # e.g. the rules on SLA warnings and breaches (ingest's)
+        # Old alert repeats deleted now and then, and the chores other layers add (e.g. the rules' decisions on
+        # SLA warnings and breaches, which are ingest's).
+        chores = [retention.chore(settings, db), *plugged_chores(settings, db)]
         run_dispatcher(db, queue, interval=interval, stop=stop, upkeep=lambda: upkeep(db, notice_settings, chores),
                        each_round=lambda: escalations.schedule(db, queue))  # fmt: skip
     finally:

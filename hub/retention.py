@@ -1,0 +1,99 @@
+"""Event retention: the stored repeats of alerts are deleted once older than SWITCHBOARD_EVENT_RETENTION (90 days).
+
+Every inbound item is stored as received, so an alert storm stores one event per repeat, and soon most of the
+events table is repeats whose lasting trace is their incident's occurrence count. Those events from monitoring
+tools (deduplicated, held below a threshold, ignored, suppressed) are deleted when old. Kept for good: the events
+that opened or changed an incident, every email (replies find their incident through its Message-ID), and
+whatever waits for review (unprocessable).
+
+Events are numbered in the order they arrive, so "older than" is found once, as the first id that is not, and the
+deletes walk the ids below it in small batches: each batch is a short write transaction, and ingest never waits
+long behind one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import cast
+
+from sqlalchemy import Connection, Table, and_, delete, func, select
+
+from hub.config import Settings
+from hub.db import Database
+from hub.models import Event, utcnow
+
+EVENTS = cast(Table, Event.__table__)
+#: What an event's status is when it changed nothing lasting.
+PRUNABLE = ("deduplicated", "held", "ignored", "suppressed")
+#: The upkeep runs every half minute; looking for old events once an hour is plenty.
+EVERY = 3600.0
+
+log = logging.getLogger("switchboard.retention")
+
+
+def prune_events(
+    db: Database,
+    older_than: timedelta,
+    *,
+    now: datetime | None = None,
+    batch: int = 1000,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Delete prunable events received before `now - older_than`; returns how many. `progress(deleted so far)`
+    is called after each batch."""
+    below = _first_kept(db, (now or utcnow()) - older_than)
+    deleted = 0
+    while True:
+        with db.write() as conn:
+            ids = conn.execute(
+                select(EVENTS.c.id).where(_prunable(below)).order_by(EVENTS.c.id).limit(batch)
+            ).scalars().all()  # fmt: skip
+            if not ids:
+                return deleted
+            conn.execute(delete(EVENTS).where(_prunable(ids[-1] + 1), EVENTS.c.id >= ids[0]))
+        deleted += len(ids)
+        if progress is not None:
+            progress(deleted)
+
+
+def count_prunable(db: Database, older_than: timedelta, *, now: datetime | None = None) -> int:
+    """How many events prune_events would delete now."""
+    below = _first_kept(db, (now or utcnow()) - older_than)
+    with db.reader() as conn:
+        return int(conn.scalar(select(func.count()).select_from(EVENTS).where(_prunable(below))) or 0)
+
+
+def _first_kept(db: Database, cutoff: datetime) -> int:
+    """The id of the first event received at or after `cutoff` (one past the last id when there is none)."""
+    with db.reader() as conn:
+        return _first_at(conn, cutoff)
+
+
+def _first_at(conn: Connection, cutoff: datetime) -> int:
+    first = conn.scalar(select(EVENTS.c.id).where(EVENTS.c.received_at >= cutoff).order_by(EVENTS.c.id).limit(1))
+    if first is not None:
+        return int(first)
+    return int(conn.scalar(select(func.coalesce(func.max(EVENTS.c.id), 0))) or 0) + 1
+
+
+def _prunable(below: int):  # type: ignore[no-untyped-def]
+    return and_(EVENTS.c.id < below, EVENTS.c.status.in_(PRUNABLE), EVENTS.c.source != "email")
+
+
+def chore(settings: Settings, db: Database, *, every: float = EVERY) -> Callable[[], int]:
+    """The dispatcher's upkeep step: prune at most once per `every` seconds (never when retention is 0)."""
+    last = [float("-inf")]
+
+    def prune_now_and_then() -> int:
+        if not settings.event_retention or time.monotonic() - last[0] < every:
+            return 0
+        last[0] = time.monotonic()
+        deleted = prune_events(db, timedelta(seconds=settings.event_retention))
+        if deleted:
+            log.info("deleted %d event(s) older than the retention that changed nothing lasting", deleted)
+        return deleted
+
+    return prune_now_and_then

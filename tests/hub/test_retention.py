@@ -1,0 +1,121 @@
+"""Event retention: old alert repeats and other events that changed nothing are deleted; everything else stays."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select, update
+
+from hub import retention
+from hub.config import Settings
+from hub.db import Database
+from hub.domain import Action, InboundEvent
+from hub.intake import Intake, Raw
+from hub.migrate import upgrade
+from hub.models import Event, TimelineEntry, utcnow
+from ingest.pipeline import make_intake
+
+RAW = Raw(source="generic", content_type="application/json", body=b"{}")
+MAIL = Raw(source="email", content_type="message/rfc822", body=b"Subject: Printer\r\n\r\nhi\r\n")
+NINETY_DAYS = timedelta(days=90)
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    db = Database.connect(database_url)
+    upgrade(db.engine)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def store(database: Database, settings: Settings, database_url: str) -> Intake:
+    return make_intake(replace(settings, database_url=database_url), database)
+
+
+def alert(intake: Intake, key: str = "disk-db1", action: Action = Action.TRIGGER) -> int:
+    return intake.record(RAW, InboundEvent(source="generic", title="Disk full", dedup_key=key, action=action)).event_id
+
+
+def age_everything(db: Database, days: int = 100) -> None:
+    with db.transaction() as session:
+        session.execute(update(Event).values(received_at=utcnow() - timedelta(days=days)))
+
+
+def statuses(db: Database) -> dict[int, str]:
+    with db.read() as session:
+        return dict(session.execute(select(Event.id, Event.status).order_by(Event.id)).all())
+
+
+def test_old_events_that_changed_nothing_are_deleted_and_the_rest_kept(store: Intake, database: Database) -> None:
+    opened = alert(store)
+    repeat = alert(store)
+    unknown = alert(store, "never-seen", Action.RESOLVE)  # ignored: no incident to resolve
+    mail = store.record(MAIL, InboundEvent(source="email", title="Printer", requester="ann@example.com")).event_id
+    kept_for_review = store.record_unprocessable(RAW, "InvalidPayload: title is missing")
+    age_everything(database)
+    recent_repeat = alert(store)
+
+    assert retention.count_prunable(database, NINETY_DAYS) == 2
+    assert retention.prune_events(database, NINETY_DAYS) == 2
+
+    left = statuses(database)
+    assert repeat not in left and unknown not in left
+    assert {opened, mail, kept_for_review, recent_repeat} == set(left)
+    with database.read() as session:  # the timeline still names the event that opened the incident
+        assert opened in session.scalars(select(TimelineEntry.event_id))
+
+
+def test_deletes_go_in_batches_and_report_progress(store: Intake, database: Database) -> None:
+    alert(store)
+    for _ in range(25):
+        alert(store)
+    age_everything(database)
+    seen: list[int] = []
+    assert retention.prune_events(database, NINETY_DAYS, batch=10, progress=seen.append) == 25
+    assert seen == [10, 20, 25]
+    assert list(statuses(database).values()) == ["processed"]
+
+
+def test_nothing_old_enough_deletes_nothing(store: Intake, database: Database) -> None:
+    alert(store)
+    alert(store)
+    assert retention.prune_events(database, NINETY_DAYS) == 0 and len(statuses(database)) == 2
+
+
+def test_the_dispatcher_chore_prunes_once_per_period_and_never_with_retention_zero(
+    store: Intake, database: Database, settings: Settings
+) -> None:
+    alert(store)
+    alert(store)
+    age_everything(database)
+    assert retention.chore(replace(settings, event_retention=0), database)() == 0
+    chore = retention.chore(replace(settings, event_retention=NINETY_DAYS.total_seconds()), database)
+    assert chore() == 1
+    alert(store)
+    age_everything(database)
+    assert chore() == 0  # an hour has not passed: not even looked at
+    assert len(statuses(database)) == 2
+
+
+def test_the_command_counts_then_deletes(runner: CliRunner, settings: Settings) -> None:
+    from hub.cli import main
+
+    db = Database.connect(f"sqlite:///{settings.home.parent / 'var' / 'switchboard.db'}")
+    intake = make_intake(settings, db)
+    alert(intake)
+    alert(intake)
+    age_everything(db, days=40)
+    db.dispose()
+
+    dry = runner.invoke(main, ["events", "prune", "--older-than", "30d", "--dry-run"])
+    assert dry.exit_code == 0 and "1 event(s) older than 30 d would be deleted" in dry.output
+    assert "deleted 0 event(s)" in runner.invoke(main, ["events", "prune"]).output  # 90 days by default
+    done = runner.invoke(main, ["events", "prune", "--older-than", "30d"])
+    assert done.exit_code == 0 and "deleted 1 event(s)" in done.output
+    bad = runner.invoke(main, ["events", "prune", "--older-than", "soon"])
+    assert bad.exit_code == 2 and "not a duration" in bad.output
