@@ -73,6 +73,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return cluster.create_database(f"test_{os.getpid()}_{next(_db_names)}")
 
 
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    """`database_url`, migrated: a SQLite file, and in a second run of the test, a PostgreSQL database."""
+    db = Database.connect(database_url)
+    upgrade(db.engine)
+    yield db
+    db.dispose()
+
+
 def make_settings(home: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "home": home,

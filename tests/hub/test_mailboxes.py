@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import func, select
 
@@ -14,17 +12,8 @@ from hub.domain import InboundEvent
 from hub.errors import BadInput, ConfigError
 from hub.intake import Intake, Raw
 from hub.mailboxes import Checkpoint, MailboxImport
-from hub.migrate import upgrade
 from hub.models import Event, ImportedMessage, Incident
 from ingest.pipeline import make_intake
-
-
-@pytest.fixture
-def database(database_url: str) -> Iterator[Database]:
-    db = Database.connect(database_url)
-    upgrade(db.engine)
-    yield db
-    db.dispose()
 
 
 def add(db: Database, **options: object) -> mailboxes.MailboxConfig:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 
@@ -15,21 +14,12 @@ from hub.config import Settings
 from hub.db import Database
 from hub.domain import Action, InboundEvent
 from hub.intake import Intake, Raw
-from hub.migrate import upgrade
 from hub.models import Event, TimelineEntry, utcnow
 from ingest.pipeline import make_intake
 
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")
 MAIL = Raw(source="email", content_type="message/rfc822", body=b"Subject: Printer\r\n\r\nhi\r\n")
 NINETY_DAYS = timedelta(days=90)
-
-
-@pytest.fixture
-def database(database_url: str) -> Iterator[Database]:
-    db = Database.connect(database_url)
-    upgrade(db.engine)
-    yield db
-    db.dispose()
 
 
 @pytest.fixture
