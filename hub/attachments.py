@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.orm import Session
 
 from hub.domain import InboundEvent
+from hub.errors import StorageUnavailable
 from hub.models import Attachment
 
 ATTACHMENTS = cast(Table, Attachment.__table__)
@@ -54,7 +55,17 @@ class AttachmentStore:
         return self.root / sha256[:2] / sha256
 
     def put(self, data: bytes) -> str:
-        """Write `data` durably under its digest (once: an existing file is the same bytes); returns the digest."""
+        """Write `data` durably under its digest (once: an existing file is the same bytes); returns the digest.
+
+        A disk that cannot take it (full, read-only, gone) raises StorageUnavailable, as the database does: the
+        message is then refused for now (SMTP 451, IMAP leaves it unread), never kept as unprocessable.
+        """
+        try:
+            return self._put(data)
+        except OSError as exc:
+            raise StorageUnavailable(f"could not write an attachment under {self.root}: {exc}") from exc
+
+    def _put(self, data: bytes) -> str:
         digest = hashlib.sha256(data).hexdigest()
         target = self.path(digest)
         if target.exists():

@@ -141,6 +141,22 @@ def test_storage_down_answers_451_so_the_sender_retries(desk_with) -> None:  # t
     assert code == 250 and len(incidents(database)) == 1
 
 
+def test_attachments_that_cannot_be_written_answer_451_not_unprocessable(desk_with, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    port, database, _ = desk_with()
+    (tmp_path / "var" / "attachments").write_bytes(
+        b""
+    )  # where the folder should be: every write fails, as on a full disk
+    msg = mail()
+    msg.add_attachment(b"ERROR everywhere\n", maintype="text", subtype="plain", filename="app.log")
+    code, reply = send(port, msg)
+    assert code == 451 and b"try again later" in reply
+    with database.read() as s:
+        assert s.scalars(select(Event)).all() == []  # nothing kept as unprocessable: the sender will retry
+    (tmp_path / "var" / "attachments").unlink()  # the disk has room again
+    code, _ = send(port, msg)
+    assert code == 250 and len(incidents(database)) == 1
+
+
 def test_reply_with_subject_tag_from_requester_threads_into_incident(smtp_port: int, db: Database) -> None:
     send(smtp_port, mail())
     code, reply = send(smtp_port, mail(subject="Re: [INC-1] Printer on fire", body="Now it smokes."))
