@@ -146,7 +146,8 @@ class Intake:
         elif (copy := mail_records.earlier_copy(conn, raw.body, event)) is not None:
             earlier, incident_id = copy
             why = f"a copy of event {earlier} (same Message-ID, From and Date): applied once already"
-            return Outcome(_store_event(conn, raw, event, status="ignored", error=why), incident_id, duplicate=True)
+            stored = _store_event(conn, raw, event, incident_id=incident_id, status="ignored", error=why)
+            return Outcome(stored, incident_id, duplicate=True)
         event = mail_records.before(conn, event)
         outcome = self._apply(conn, raw, event, policy)
         mail_records.after(conn, event, outcome.event_id, outcome.incident_id)

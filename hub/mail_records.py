@@ -8,7 +8,7 @@ from dataclasses import replace
 from email.parser import BytesHeaderParser
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, Table, func, select, update
 
 from hub import contacts
 from hub.attachments import record_attachments
@@ -48,20 +48,24 @@ def earlier_copy(conn: Connection, raw: bytes, event: InboundEvent) -> tuple[int
     if not event.message_id:
         return None
     earlier = conn.execute(
-        select(EVENTS.c.id, EVENTS.c.incident_id, EVENTS.c.raw)
+        select(EVENTS.c.id, EVENTS.c.incident_id, func.substr(EVENTS.c.raw, 1, _HEADERS_MAX).label("head"))
         .where(EVENTS.c.message_id == event.message_id, EVENTS.c.source == "email",
                EVENTS.c.status.not_in(("unprocessable", "reprocessed")))
-        .order_by(EVENTS.c.id)
-        .limit(10)
+        .order_by(EVENTS.c.id.desc())  # a resend is of a recent message
+        .limit(5)
     ).all()  # fmt: skip
     if not earlier:
         return None
     mine = _identity(raw)
-    return next(((row.id, row.incident_id) for row in earlier if _identity(row.raw) == mine), None)
+    return next(((row.id, row.incident_id) for row in earlier if _identity(row.head) == mine), None)
+
+
+#: Enough of a stored message to read its headers, without loading its attachments.
+_HEADERS_MAX = 65536
 
 
 def _identity(raw: bytes) -> tuple[str | None, ...]:
-    headers = BytesHeaderParser().parsebytes(raw)
+    headers = BytesHeaderParser().parsebytes(raw[:_HEADERS_MAX])
     return tuple(" ".join(str(headers.get(name, "")).split()) or None for name in ("Message-ID", "From", "Date"))
 
 

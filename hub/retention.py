@@ -30,6 +30,8 @@ EVENTS = cast(Table, Event.__table__)
 PRUNABLE = ("deduplicated", "held", "ignored", "suppressed")
 #: The upkeep runs every half minute; looking for old events once an hour is plenty.
 EVERY = 3600.0
+#: Deleted in one upkeep at most (about a second's work), so the dispatcher is not held up; more waits for the next.
+PER_UPKEEP = 50_000
 
 log = logging.getLogger("switchboard.retention")
 
@@ -40,13 +42,15 @@ def prune_events(
     *,
     now: datetime | None = None,
     batch: int = 1000,
+    most: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Delete prunable events received before `now - older_than`; returns how many. `progress(deleted so far)`
-    is called after each batch."""
+    """Delete prunable events received before `now - older_than`, at most about `most` of them (whole batches);
+    returns how many. `progress(deleted so far)` is called after each batch."""
     below = _first_kept(db, (now or utcnow()) - older_than)
+    batch = min(batch, most) if most is not None else batch
     deleted, start = 0, 0  # each batch looks only past the last: the events kept are not read again and again
-    while True:
+    while most is None or deleted < most:
         with db.write() as conn:
             ids = conn.execute(
                 select(EVENTS.c.id).where(_prunable(below), EVENTS.c.id >= start).order_by(EVENTS.c.id).limit(batch)
@@ -57,6 +61,7 @@ def prune_events(
         deleted, start = deleted + len(ids), ids[-1] + 1
         if progress is not None:
             progress(deleted)
+    return deleted
 
 
 def count_prunable(db: Database, older_than: timedelta, *, now: datetime | None = None) -> int:
@@ -83,15 +88,17 @@ def _prunable(below: int):  # type: ignore[no-untyped-def]
     return and_(EVENTS.c.id < below, EVENTS.c.status.in_(PRUNABLE), EVENTS.c.source != "email")
 
 
-def chore(settings: Settings, db: Database, *, every: float = EVERY) -> Callable[[], int]:
-    """The dispatcher's upkeep step: prune at most once per `every` seconds (never when retention is 0)."""
+def chore(settings: Settings, db: Database, *, every: float = EVERY, most: int = PER_UPKEEP) -> Callable[[], int]:
+    """The dispatcher's upkeep step: prune at most once per `every` seconds (never when retention is 0), up to
+    `most` events each time; while more are left, again at the next upkeep."""
     last = [float("-inf")]
 
     def prune_now_and_then() -> int:
         if not settings.event_retention or time.monotonic() - last[0] < every:
             return 0
-        last[0] = time.monotonic()
-        deleted = prune_events(db, timedelta(seconds=settings.event_retention))
+        deleted = prune_events(db, timedelta(seconds=settings.event_retention), most=most)
+        if deleted < most:
+            last[0] = time.monotonic()  # done: look again in `every` seconds
         if deleted:
             log.info("deleted %d event(s) older than the retention that changed nothing lasting", deleted)
         return deleted

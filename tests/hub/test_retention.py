@@ -92,6 +92,14 @@ def test_the_dispatcher_chore_prunes_once_per_period_and_never_with_retention_ze
     assert len(statuses(database)) == 2
 
 
+def test_a_backlog_is_pruned_a_slice_per_upkeep(store: Intake, database: Database, settings: Settings) -> None:
+    for _ in range(26):
+        alert(store)
+    age_everything(database)
+    chore = retention.chore(replace(settings, event_retention=NINETY_DAYS.total_seconds()), database, most=10)
+    assert [chore(), chore(), chore(), chore()] == [10, 10, 5, 0]  # the last slice was short: done for an hour
+
+
 def test_the_command_counts_then_deletes(runner: CliRunner, settings: Settings) -> None:
     from hub.cli import main
 

@@ -80,10 +80,12 @@ def test_a_resent_message_is_acknowledged_but_applied_once(smtp_port: int, db: D
     assert send(smtp_port, msg)[0] == 250
     code, reply = send(smtp_port, msg)
     assert code == 250 and b"Already received as INC-1" in reply
+    code, reply = send(smtp_port, msg)  # and again
+    assert code == 250 and b"Already received as INC-1" in reply
     assert len(incidents(db)) == 1
     with db.read() as s:
-        first, again = s.scalars(select(Event).order_by(Event.id))
-        assert (again.status, again.incident_id) == ("ignored", None)
+        first, again, third = s.scalars(select(Event).order_by(Event.id))
+        assert (again.status, again.incident_id, third.status) == ("ignored", first.incident_id, "ignored")
         assert again.error is not None and f"a copy of event {first.id}" in again.error
 
 
