@@ -24,3 +24,15 @@ def wait_for_port(host: str, port: int, timeout: float = 10.0) -> None:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"nothing listening on {host}:{port} after {timeout}s") from None
             time.sleep(0.05)
+
+
+def cannot_listen(host: str, port: int, setting: str) -> str | None:
+    """Why a server could not listen on host:port, naming the `setting` that moves it; None when it can.
+
+    Checked before starting, so the message says what to do instead of a server's own retries and traceback."""
+    try:
+        with socket.create_server((host, port)):
+            return None
+    except OSError as exc:
+        return (f"cannot listen on {host}:{port} ({exc.strerror}): is another Switchboard or program using it? "
+                f"Stop it or set {setting} to a free port.")  # fmt: skip

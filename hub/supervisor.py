@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from hub import telemetry
 from hub.config import Settings
 from hub.errors import ConfigError, StorageUnavailable
 from hub.migrate import upgrade_database
-from hub.net import wait_for_port
+from hub.net import cannot_listen, wait_for_port
 from hub.processes import spawn
 from hub.redis_server import RedisServer
 
@@ -133,11 +132,5 @@ def _migrate(settings: Settings) -> None:
 def _check_ports_free(settings: Settings) -> None:
     """Fail before starting anything when a port is taken, rather than report a hub that is not ours."""
     for name, port in (("SWITCHBOARD_WEB_PORT", settings.web_port), ("SWITCHBOARD_SMTP_PORT", settings.smtp_port)):
-        try:
-            with socket.create_server((settings.bind_host, port)):
-                pass
-        except OSError as exc:
-            raise click.ClickException(
-                f"cannot listen on {settings.bind_host}:{port} ({exc.strerror}): is another Switchboard or "
-                f"program using it? Stop it or set {name} to a free port."
-            ) from None
+        if (problem := cannot_listen(settings.bind_host, port, name)) is not None:
+            raise click.ClickException(problem)

@@ -146,6 +146,13 @@ def dispatch(once: bool, interval: float) -> None:
         if once:
             click.echo(f"moved {_drain(db, queue)} notification(s) to the {QUEUE_NAME!r} queue")
             return
+        try:  # an idle dispatcher does not talk to Redis, so a wrong REDIS_URL would go unnoticed until mail is owed
+            connection.ping()
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            logging.getLogger("switchboard.outbound").warning(
+                "Redis at %s does not answer (%s): notifications stay in the outbox until it does; "
+                "check REDIS_URL. Periodic chores (SLA, auto-resolve, retention) run meanwhile.", _safe(url), exc
+            )  # fmt: skip
         stop = threading.Event()
 
         def _request_stop(_signum: int, _frame: FrameType | None) -> None:

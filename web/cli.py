@@ -10,6 +10,7 @@ import click
 from hub import telemetry
 from hub.cli import load_settings
 from hub.config import Settings
+from hub.net import cannot_listen
 
 #: Seconds gunicorn gives in-flight requests after SIGTERM; under the 15 s `switchboard up` waits before a kill.
 GRACEFUL_TIMEOUT = 10
@@ -48,6 +49,8 @@ def web() -> None:
     settings = load_settings()  # fail here, readably, rather than in every gunicorn worker
     if settings.web_workers < 1:
         raise click.ClickException("configuration: SWITCHBOARD_WEB_WORKERS must be at least 1")
+    if (problem := cannot_listen(settings.bind_host, settings.web_port, "SWITCHBOARD_WEB_PORT")) is not None:
+        raise click.ClickException(problem)  # gunicorn would retry for 5 s, then say only "Can't connect"
     telemetry.prepare_multiprocess_dir(settings.home, os.environ)  # gunicorn and its workers inherit it
     argv = gunicorn_argv(settings)
     click.echo(f"web: serving on http://{argv[4]} with {settings.web_workers} worker(s)", err=True)

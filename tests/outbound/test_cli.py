@@ -148,6 +148,22 @@ def test_dispatch_stops_cleanly_on_sigterm(parts: Parts) -> None:
     assert code == 0, log
 
 
+def test_dispatch_warns_at_start_when_redis_does_not_answer_and_keeps_running(parts: Parts, tmp_path: Path) -> None:
+    log = tmp_path / "dispatch.log"
+    env = os.environ | environment(parts) | {"REDIS_URL": f"redis://:hunter2@127.0.0.1:{free_port()}/0"}
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "hub", "dispatch"], env=env, cwd=REPO, stdout=out,
+                                   stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        wait_until(lambda: b"does not answer" in log.read_bytes(), timeout=20, message="the dispatcher's warning")
+        assert process.poll() is None  # the SLA sweep and other chores need no Redis: it keeps running
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(15)
+    text = log.read_text()
+    assert process.returncode == 0 and "check REDIS_URL" in text and "hunter2" not in text
+
+
 def test_outbound_imports_no_upper_layer() -> None:
     probe = (
         "import sys, outbound.cli, outbound.dispatcher, outbound.jobs, outbound.runtime;"

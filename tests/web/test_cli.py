@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -48,6 +49,24 @@ def test_web_refuses_zero_workers_before_starting_anything(tmp_path: Path, monke
     result = CliRunner().invoke(web, [], env=env)
     assert result.exit_code != 0
     assert "SWITCHBOARD_WEB_WORKERS" in result.output
+
+
+def test_web_says_which_setting_to_change_when_its_port_is_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def execv(*args: object) -> None:
+        raise AssertionError("gunicorn was started")
+
+    monkeypatch.setattr(os, "execv", execv)
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        env = {
+            "SWITCHBOARD_HOME": str(tmp_path),
+            "SECRET_KEY": "k",
+            "SWITCHBOARD_WEB_PORT": str(taken.getsockname()[1]),
+        }
+        result = CliRunner().invoke(web, [], env=env)
+    assert result.exit_code == 1
+    assert "cannot listen" in result.output and "set SWITCHBOARD_WEB_PORT to a free port" in result.output
 
 
 def test_switchboard_web_serves_healthz_and_stops_cleanly_on_sigterm(tmp_path: Path, redis_url: str) -> None:
