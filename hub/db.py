@@ -66,7 +66,7 @@ def _tune_sqlite(engine: Engine, timeout: float) -> None:
     def _on_begin(connection):  # type: ignore[no-untyped-def]
         readonly = connection.get_execution_options().get(_READONLY, False)
         # Straight on the driver: SQLAlchemy's statement machinery costs more than the BEGIN (a failure here is
-        # sqlite3's own OperationalError, which _storage_faults maps like SQLAlchemy's).
+        # sqlite3's own OperationalError, which storage_faults maps like SQLAlchemy's).
         connection.connection.driver_connection.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
@@ -95,7 +95,7 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commit on success, roll back on error; storage faults become StorageUnavailable."""
-        with self._write_slot(), _storage_faults(), self._writes.begin() as session:
+        with self._write_slot(), storage_faults(), self._writes.begin() as session:
             yield session
         self._make_durable()
 
@@ -105,7 +105,7 @@ class Database:
 
         The connection is taken from the pool before queueing for the write slot, so the slot is held for the
         transaction alone."""
-        with _storage_faults(), self.engine.connect() as connection, self._write_slot(), connection.begin():
+        with storage_faults(), self.engine.connect() as connection, self._write_slot(), connection.begin():
             yield connection
         self._make_durable()
 
@@ -120,18 +120,18 @@ class Database:
     @contextmanager
     def reader(self) -> Iterator[Connection]:
         """A Core connection for a quick read on a hot path; it never takes SQLite's write lock."""
-        with _storage_faults(), self._read_engine.connect() as connection:
+        with storage_faults(), self._read_engine.connect() as connection:
             yield connection
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only session that never takes SQLite's write lock."""
-        with _storage_faults(), self._reads() as session:
+        with storage_faults(), self._reads() as session:
             yield session  # closing ends the transaction; loaded objects stay readable
 
     def ping(self) -> None:
         """Raise StorageUnavailable unless the database answers a trivial query."""
-        with _storage_faults(), self.engine.connect() as conn:
+        with storage_faults(), self.engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
 
     def dispose(self) -> None:
@@ -139,7 +139,8 @@ class Database:
 
 
 @contextmanager
-def _storage_faults() -> Iterator[None]:
+def storage_faults() -> Iterator[None]:
+    """Database errors that mean "not there, or did not answer in time" raised as StorageUnavailable."""
     try:
         yield
     except OperationalError as exc:

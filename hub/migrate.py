@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-from hub.db import Database
+from hub.db import Database, storage_faults
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -32,7 +32,8 @@ def upgrade_database(database_url: str, *, timeout: float = 5.0) -> str:
     """Connect, migrate to the newest schema and disconnect; returns the URL without its password, for messages."""
     db = Database.connect(database_url, timeout=timeout)
     try:
-        upgrade(db.engine)
+        with storage_faults():  # an unreachable database is StorageUnavailable, which the commands explain
+            upgrade(db.engine)
     finally:
         db.dispose()
     return db.engine.url.render_as_string(hide_password=True)

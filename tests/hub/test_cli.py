@@ -14,6 +14,7 @@ from hub import credentials
 from hub.cli import main
 from hub.db import Database
 from hub.models import ApiToken, AuditEntry, Integration, User
+from hub.net import free_port
 
 
 def database(tmp_path: Path) -> Database:
@@ -110,6 +111,13 @@ def test_rules_add_rejects_an_unknown_field(runner: CliRunner) -> None:
         main, ["rules", "add", "--name", "x", "--field", "status", "--value", "v", "--category", "c"]
     )
     assert result.exit_code == 2 and "unknown field 'status'" in result.output
+
+
+def test_db_upgrade_explains_an_unreachable_database(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://switchboard@127.0.0.1:{free_port()}/switchboard")
+    result = runner.invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 1 and "database unavailable" in result.output and "Check DATABASE_URL" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)  # said, not a traceback
 
 
 def test_up_refuses_to_start_when_the_web_port_is_taken(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
