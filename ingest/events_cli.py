@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import click
@@ -104,9 +105,14 @@ def events_prune(older_than: str | None, dry_run: bool) -> None:
                 f"{retention.count_prunable(db, span)} event(s) older than {describe_duration(span)} would be deleted"
             )
             return
-        deleted = retention.prune_events(
-            db, span, batch=1000, progress=lambda n: click.echo(f"  {n} deleted ...", err=True)
-        )
+        shown = [time.monotonic()]
+
+        def every_two_seconds(deleted: int) -> None:
+            if time.monotonic() - shown[0] >= 2.0:
+                shown[0] = time.monotonic()
+                click.echo(f"  {deleted} deleted so far ...", err=True)
+
+        deleted = retention.prune_events(db, span, progress=every_two_seconds)
     except StorageUnavailable as exc:
         raise click.ClickException(f"{exc}; nothing more was deleted, run it again later") from None
     finally:
