@@ -53,11 +53,19 @@ def take(settings: Settings, folder: Path, progress: Progress = lambda _: None, 
     """
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise BadInput(f"{folder} already exists and is not an empty folder: choose a new one")
+    created = not folder.exists()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # it holds every incident, and the secret key
     try:
         return _take(settings, folder, progress, every)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)  # no half backup that could pass for a whole one
+    except BaseException:  # no half backup that could pass for a whole one (an empty folder given stays)
+        if created:
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            for written in folder.iterdir():
+                if written.is_dir():
+                    shutil.rmtree(written, ignore_errors=True)
+                else:
+                    written.unlink(missing_ok=True)
         raise
 
 

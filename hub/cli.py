@@ -117,6 +117,8 @@ def db_backup(folder: Path) -> None:
         taken = backup.take(settings, folder, progress=lambda line: click.echo(line, err=True))
     except (BadInput, StorageUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:  # the backup's disk is full, a file under SWITCHBOARD_HOME cannot be read, ...
+        raise click.ClickException(f"backup failed, and what it had written is removed: {exc}") from None
     click.echo(f"backup written to {taken.folder}: {taken.database.name} ({taken.check}), "
                f"{taken.files} file(s) from SWITCHBOARD_HOME")  # fmt: skip
 

@@ -110,6 +110,18 @@ def test_a_failed_backup_leaves_no_folder_behind(settings: Settings, tmp_path: P
     assert not (tmp_path / "backup").exists()
 
 
+def test_a_failed_backup_into_an_empty_folder_given_leaves_it_empty(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    folder = tmp_path / "mnt"
+    folder.mkdir()
+    (settings.home / "attachments").mkdir(parents=True)
+    (settings.home / "attachments" / "unreadable").symlink_to(tmp_path / "nowhere")  # copying it fails
+    with pytest.raises(OSError):
+        backup.take(settings, folder)
+    assert folder.is_dir() and list(folder.iterdir()) == []
+
+
 @pytest.mark.postgres
 def test_a_postgresql_backup_restores_with_pg_restore(
     postgres: PostgresCluster, tmp_path: Path, settings: Settings
@@ -140,6 +152,16 @@ def test_the_command_reports_what_it_wrote(runner: CliRunner, tmp_path: Path) ->
     assert "quick_check ok" in result.output and "backup written to" in result.output
     again = runner.invoke(main, ["db", "backup", str(tmp_path / "backup")])
     assert again.exit_code == 1 and "choose a new one" in again.output
+
+
+def test_the_command_says_why_a_copy_failed(runner: CliRunner, tmp_path: Path) -> None:
+    from hub.cli import main
+
+    (tmp_path / "var" / "attachments").mkdir()
+    (tmp_path / "var" / "attachments" / "gone").symlink_to(tmp_path / "nowhere")
+    result = runner.invoke(main, ["db", "backup", str(tmp_path / "backup")])
+    assert result.exit_code == 1 and "backup failed, and what it had written is removed" in result.output
+    assert not (tmp_path / "backup").exists()
 
 
 def test_the_command_has_help_with_an_example(runner: CliRunner) -> None:
