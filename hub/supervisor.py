@@ -75,6 +75,7 @@ def up(workers: int) -> None:
     env = dict(os.environ, SWITCHBOARD_HOME=str(settings.home), SECRET_KEY=settings.secret_key)
     telemetry.prepare_multiprocess_dir(settings.home, env)  # web workers and the SMTP listener share /metrics
     redis_server: RedisServer | None = None
+    restarts: list[float] = []  # when the embedded Redis was started again
     children: list[Child] = []
     try:
         if settings.redis_url is None:
@@ -98,7 +99,7 @@ def up(workers: int) -> None:
             if dead is not None:
                 raise click.ClickException(f"{dead.name} exited with status {dead.process.returncode}; stopping")
             if redis_server is not None and redis_server.exited:
-                _restart_redis(redis_server)
+                _restart_redis(redis_server, restarts)
             time.sleep(0.2)
         click.echo("up: stopping")
     except TimeoutError as exc:
@@ -112,9 +113,19 @@ def up(workers: int) -> None:
     click.echo("up: stopped")
 
 
-def _restart_redis(server: RedisServer) -> None:
+#: The embedded Redis is started again after it dies, but not more than this often within RESTART_WINDOW seconds.
+MAX_RESTARTS, RESTART_WINDOW = 5, 60.0
+
+
+def _restart_redis(server: RedisServer, restarts: list[float]) -> None:
     """The embedded Redis is ours to keep running: start it again on the same socket, where the parts reconnect
-    by themselves (meanwhile the outbox holds every notification, and ingest goes on)."""
+    by themselves (meanwhile the outbox holds every notification, and ingest goes on). One that keeps dying
+    (a full disk, say) stops the hub instead, pointing at its log."""
+    now = time.monotonic()
+    restarts[:] = [t for t in restarts if now - t < RESTART_WINDOW] + [now]
+    log = server.directory / "redis.log"
+    if len(restarts) > MAX_RESTARTS:
+        raise click.ClickException(f"the embedded Redis stopped {len(restarts)} times within a minute; see {log}")
     click.echo("up: the embedded Redis stopped; starting it again", err=True)
     try:
         server.start()
