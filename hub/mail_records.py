@@ -8,13 +8,14 @@ from dataclasses import replace
 from email.parser import BytesHeaderParser
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, func, select, update
+from sqlalchemy import Connection, Table, select, update
 
 from hub import contacts
 from hub.attachments import record_attachments
 from hub.domain import InboundEvent
 from hub.errors import BadInput
 from hub.models import DeskAddress, Event
+from hub.statements import EARLIER_MAIL, HEADERS_MAX
 
 EVENTS = cast(Table, Event.__table__)
 DESKS = cast(Table, DeskAddress.__table__)
@@ -47,25 +48,15 @@ def earlier_copy(conn: Connection, raw: bytes, event: InboundEvent) -> tuple[int
     """
     if not event.message_id:
         return None
-    earlier = conn.execute(
-        select(EVENTS.c.id, EVENTS.c.incident_id, func.substr(EVENTS.c.raw, 1, _HEADERS_MAX).label("head"))
-        .where(EVENTS.c.message_id == event.message_id, EVENTS.c.source == "email",
-               EVENTS.c.status.not_in(("unprocessable", "reprocessed")))
-        .order_by(EVENTS.c.id.desc())  # a resend is of a recent message
-        .limit(5)
-    ).all()  # fmt: skip
+    earlier = EARLIER_MAIL.execute(conn, {"message_id": event.message_id}).fetchall()
     if not earlier:
         return None
     mine = _identity(raw)
-    return next(((row.id, row.incident_id) for row in earlier if _identity(row.head) == mine), None)
-
-
-#: Enough of a stored message to read its headers, without loading its attachments.
-_HEADERS_MAX = 65536
+    return next(((event_id, incident_id) for event_id, incident_id, head in earlier if _identity(head) == mine), None)
 
 
 def _identity(raw: bytes) -> tuple[str | None, ...]:
-    headers = BytesHeaderParser().parsebytes(raw[:_HEADERS_MAX])
+    headers = BytesHeaderParser().parsebytes(raw[:HEADERS_MAX])
     return tuple(" ".join(str(headers.get(name, "")).split()) or None for name in ("Message-ID", "From", "Date"))
 
 

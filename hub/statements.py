@@ -132,6 +132,20 @@ TOUCH = Prepared(
     update(INCIDENTS).where(INCIDENTS.c.id == bindparam("incident")).values(last_seen=bindparam("now")),
     ("incident", "now"),
 )
+#: Mail already stored under a Message-ID, newest first, with enough of each to read its headers (hub/mail_records.py).
+HEADERS_MAX = 65536
+EARLIER_MAIL = Prepared(
+    select(EVENTS.c.id, EVENTS.c.incident_id, func.substr(EVENTS.c.raw, 1, HEADERS_MAX))
+    .where(
+        EVENTS.c.message_id == bindparam("message_id"),
+        EVENTS.c.source == "email",
+        EVENTS.c.status != "unprocessable",
+        EVENTS.c.status != "reprocessed",
+    )
+    .order_by(EVENTS.c.id.desc())
+    .limit(5),
+    ("message_id",),
+)
 IS_ACTIVE_USER = Prepared(
     select(func.count()).where(User.email == bindparam("email"), User.active.is_(True)), ("email",)
 )
