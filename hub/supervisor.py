@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from types import FrameType
 
 import click
+import redis
 
 from hub import telemetry
 from hub.config import Settings
@@ -65,6 +66,8 @@ def up(workers: int) -> None:
         raise click.ClickException(f"configuration: {exc}") from None
 
     _check_ports_free(settings)
+    if settings.redis_url is not None:
+        _check_redis(settings.redis_url)
     stopping = False
 
     def _request_stop(signum: int, _frame: FrameType | None) -> None:
@@ -111,6 +114,20 @@ def up(workers: int) -> None:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     click.echo("up: stopped")
+
+
+def _check_redis(url: str) -> None:
+    """A REDIS_URL that does not answer: say so before starting anything (the worker would exit at once, and
+    with it the hub)."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        raise click.ClickException(
+            f"Redis at REDIS_URL does not answer ({exc}): start it, or unset REDIS_URL to use the embedded one"
+        ) from None
+    finally:
+        client.close()
 
 
 #: The embedded Redis is started again after it dies, but not more than this often within RESTART_WINDOW seconds.

@@ -120,6 +120,13 @@ def test_db_upgrade_explains_an_unreachable_database(runner: CliRunner, monkeypa
     assert result.exception is None or isinstance(result.exception, SystemExit)  # said, not a traceback
 
 
+def test_up_refuses_to_start_when_redis_url_does_not_answer(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", f"redis://:hunter2@127.0.0.1:{free_port()}/0")
+    result = runner.invoke(main, ["up"])
+    assert result.exit_code == 1 and "Redis at REDIS_URL does not answer" in result.output
+    assert "unset REDIS_URL" in result.output and "hunter2" not in result.output
+
+
 def test_up_refuses_to_start_when_the_web_port_is_taken(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     with socket.create_server(("127.0.0.1", 0)) as taken:
         monkeypatch.setenv("SWITCHBOARD_WEB_PORT", str(taken.getsockname()[1]))
