@@ -12,11 +12,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.models import Event, Incident, OutboxMessage
+from hub.retention import pruned_counts
 
 
 @dataclass(frozen=True)
 class Figures:
-    events: dict[tuple[str, str], int]  # (source, status) -> events received
+    events: dict[tuple[str, str], int]  # (source, status) -> events received (stored, or pruned since)
     incidents: dict[str, int]  # status -> incidents now
     incidents_opened: int
     incidents_resolved: int
@@ -35,8 +36,11 @@ def read(session: Session) -> Figures:
             OutboxMessage.channel, OutboxMessage.status
         )
     )
+    received = pruned_counts(session)  # deleted by retention, but received all the same
+    for source, status, count in events:
+        received[(source, status)] = received.get((source, status), 0) + count
     return Figures(
-        events={(source, status): count for source, status, count in events},
+        events=received,
         incidents=incidents,
         incidents_opened=sum(incidents.values()),
         incidents_resolved=int(resolved),

@@ -307,6 +307,17 @@ class BouncedAddress(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
+class PrunedEvents(Base):
+    """How many events retention deleted (hub/retention.py), by source and status, so that the count of events
+    received (`switchboard_events_total`) never goes down."""
+
+    __tablename__ = "pruned_events"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class Revision(Base):
     """Counters that caches key on (e.g. the rule set's version), bumped in the transaction that changes it."""
 

@@ -8,7 +8,8 @@ whatever waits for review (unprocessable).
 
 Events are numbered in the order they arrive, so "older than" is found once, as the first id that is not, and the
 deletes walk the ids below it in small batches: each batch is a short write transaction, and ingest never waits
-long behind one.
+long behind one. Each batch adds what it deletes to `pruned_events`, so the count of events received that /metrics
+reports (a Prometheus counter) never goes down.
 """
 
 from __future__ import annotations
@@ -19,13 +20,16 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Connection, Table, and_, delete, func, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from hub.config import Settings
 from hub.db import Database
-from hub.models import Event, utcnow
+from hub.models import Event, PrunedEvents, utcnow
 
 EVENTS = cast(Table, Event.__table__)
+PRUNED = cast(Table, PrunedEvents.__table__)
 #: What an event's status is when it changed nothing lasting.
 PRUNABLE = ("deduplicated", "held", "ignored", "suppressed")
 #: The upkeep runs every half minute; looking for old events once an hour is plenty.
@@ -57,11 +61,29 @@ def prune_events(
             ).scalars().all()  # fmt: skip
             if not ids:
                 return deleted
-            conn.execute(delete(EVENTS).where(_prunable(ids[-1] + 1), EVENTS.c.id >= ids[0]))
+            doomed = and_(_prunable(ids[-1] + 1), EVENTS.c.id >= ids[0])
+            _tally(conn, doomed)
+            conn.execute(delete(EVENTS).where(doomed))
         deleted, start = deleted + len(ids), ids[-1] + 1
         if progress is not None:
             progress(deleted)
     return deleted
+
+
+def _tally(conn: Connection, doomed: ColumnElement[bool]) -> None:
+    """Add the events about to be deleted to `pruned_events`, in the transaction that deletes them."""
+    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+    by_kind = select(EVENTS.c.source, EVENTS.c.status, func.count()).where(doomed)
+    for source, status, count in conn.execute(by_kind.group_by(EVENTS.c.source, EVENTS.c.status)):
+        upsert = dialect.insert(PRUNED).values(source=source, status=status, count=count)
+        conn.execute(upsert.on_conflict_do_update(index_elements=[PRUNED.c.source, PRUNED.c.status],
+                                                  set_={"count": PRUNED.c.count + count}))  # fmt: skip
+
+
+def pruned_counts(session: Session) -> dict[tuple[str, str], int]:
+    """(source, status) -> events deleted so far, for the counts of events received (hub/figures.py)."""
+    rows = session.execute(select(PRUNED.c.source, PRUNED.c.status, PRUNED.c.count))
+    return {(source, status): int(count) for source, status, count in rows}
 
 
 def count_prunable(db: Database, older_than: timedelta, *, now: datetime | None = None) -> int:

@@ -55,6 +55,8 @@ def test_old_events_that_changed_nothing_are_deleted_and_the_rest_kept(store: In
 
     left = statuses(database)
     assert repeat not in left and unknown not in left
+    with database.read() as session:  # counted still: events received never goes down
+        assert retention.pruned_counts(session) == {("generic", "deduplicated"): 1, ("generic", "ignored"): 1}
     assert {opened, mail, kept_for_review, recent_repeat} == set(left)
     with database.read() as session:  # the timeline still names the event that opened the incident
         assert opened in session.scalars(select(TimelineEntry.event_id))
@@ -68,6 +70,8 @@ def test_deletes_go_in_batches_and_report_progress(store: Intake, database: Data
     seen: list[int] = []
     assert retention.prune_events(database, NINETY_DAYS, batch=10, progress=seen.append) == 25
     assert seen == [10, 20, 25]
+    with database.read() as session:  # three batches, added up
+        assert retention.pruned_counts(session) == {("generic", "deduplicated"): 25}
     assert list(statuses(database).values()) == ["processed"]
 
 

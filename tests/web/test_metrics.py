@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import update
 
+from hub import retention
 from hub.config import Settings
 from hub.db import Database
+from hub.models import Event, utcnow
 from tests.conftest import make_settings
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import post_event
@@ -38,6 +43,19 @@ def test_metrics_count_events_incidents_and_notifications(
     assert found[("switchboard_incidents_opened_total", ())] == 2
     assert found[("switchboard_incidents_resolved_total", ())] == 1
     assert "Set-Cookie" not in response.headers
+
+
+def test_events_deleted_by_retention_are_still_counted_as_received(
+    client: FlaskClient, integration: IntegrationCredentials, db: Database
+) -> None:
+    for _ in range(3):
+        post_event(client, integration.name, integration.secret, {"title": "Disk", "dedup_key": "a"})
+    with db.transaction() as session:
+        session.execute(update(Event).values(received_at=utcnow() - timedelta(days=100)))
+    assert retention.prune_events(db, timedelta(days=90)) == 2
+    found = samples(client.get("/metrics").get_data(as_text=True))
+    assert found[("switchboard_events_total", (("source", "generic"), ("status", "deduplicated")))] == 2
+    assert found[("switchboard_events_total", (("source", "generic"), ("status", "processed")))] == 1
 
 
 def test_metrics_token_when_configured_is_required(settings: Settings, db: Database) -> None:
