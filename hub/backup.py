@@ -91,7 +91,7 @@ def copy_sqlite(source: Path, target: Path, progress: Progress, every: float = 2
     seconds, make the copy durable and return its quick_check verdict."""
     if not source.exists():
         raise BadInput(f"there is no database at {source}: check SWITCHBOARD_HOME or DATABASE_URL")
-    expected = source.stat().st_size + _size(Path(f"{source}-wal"))
+    expected = _live_bytes(source)
     failure: list[BaseException] = []
 
     def vacuum_into() -> None:
@@ -155,6 +155,15 @@ def copy_home(home: Path, target: Path) -> tuple[int, int]:
     for path in files:
         _fsync(path)
     return len(files), sum(p.stat().st_size for p in files)
+
+
+def _live_bytes(database: Path) -> int:
+    """About what VACUUM INTO will write: the pages in use, as the newest snapshot (log included) has them."""
+    with sqlite3.connect(database, timeout=30) as conn:
+        pages, free, size = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_count", "freelist_count",
+                                                                                  "page_size"))  # fmt: skip
+    conn.close()
+    return int((pages - free) * size)
 
 
 def _fsync(path: Path) -> None:
