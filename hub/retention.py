@@ -106,7 +106,7 @@ def _first_at(conn: Connection, cutoff: datetime) -> int:
     return int(conn.scalar(select(func.coalesce(func.max(EVENTS.c.id), 0))) or 0) + 1
 
 
-def _prunable(below: int):  # type: ignore[no-untyped-def]
+def _prunable(below: int) -> ColumnElement[bool]:
     return and_(EVENTS.c.id < below, EVENTS.c.status.in_(PRUNABLE), EVENTS.c.source != "email")
 
 
