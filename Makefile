@@ -18,13 +18,16 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## install, migrate and start the hub (web, SMTP, worker, dispatcher, embedded Redis)
 	$(BIN)/switchboard up
 
-system-deps:  ## Debian packages the tests use (PostgreSQL, Redis, Chromium, Dovecot); needs root
+system-deps:  ## Debian packages the tests use (PostgreSQL, Redis, Chromium, Dovecot, Alertmanager...); needs root
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		need=""; \
 		command -v redis-server >/dev/null || need="$$need redis-server"; \
 		ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
 		command -v chromium >/dev/null || need="$$need chromium"; \
 		test -x /usr/lib/dovecot/imap || need="$$need dovecot-imapd"; \
+		command -v prometheus-alertmanager >/dev/null || need="$$need prometheus-alertmanager"; \
+		for tool in curl jq; do command -v $$tool >/dev/null || need="$$need $$tool"; done; \
+		command -v node >/dev/null || need="$$need nodejs"; \
 		if [ -n "$$need" ]; then \
 			echo "installing:$$need"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; \

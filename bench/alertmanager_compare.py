@@ -55,8 +55,9 @@ from support import HOST, cpu_seconds, machine_busy_seconds, prepare_home, proce
 from hub.db import Database  # support put the project on the path
 from hub.net import free_port, wait_for_port
 from ingest.webhooks.alertmanager import label_fingerprint
+from tests.servers import Alertmanager
 
-ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
+ALERTMANAGER = Alertmanager.BINARY
 TARGET = 0.5
 #: The load generator must drive a do-nothing sink at least this many times faster than the fastest server.
 GENERATOR_HEADROOM = 2.0
@@ -151,28 +152,6 @@ def ensure_alertmanager() -> bool:
         subprocess.run(["apt-get", "update"], env=env, stdout=subprocess.DEVNULL, check=False)
         subprocess.run(install, env=env, stdout=subprocess.DEVNULL, check=False)
     return os.access(ALERTMANAGER, os.X_OK)
-
-
-def start_alertmanager(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
-    config = tmp / "alertmanager.yml"
-    config.write_text(ALERTMANAGER_CONFIG)
-    port = free_port()
-    argv = [ALERTMANAGER, f"--config.file={config}", f"--storage.path={tmp / 'alertmanager-data'}",
-            "--cluster.listen-address=", f"--web.listen-address={HOST}:{port}", "--log.level=warn"]  # fmt: skip
-    with (tmp / "alertmanager.log").open("wb") as log:
-        process = subprocess.Popen(argv, stdout=log, stderr=log)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/-/ready", timeout=1) as r:
-                if r.status == 200:
-                    return process, port
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            stop(process)
-            raise RuntimeError(f"Alertmanager did not become ready:\n{(tmp / 'alertmanager.log').read_text()[-2000:]}")
-        time.sleep(0.1)
 
 
 class _Sink(BaseHTTPRequestHandler):
@@ -354,15 +333,16 @@ def main() -> int:
         sink.join(10)
 
         print(f"Alertmanager ({ALERTMANAGER}) on loopback, in memory", flush=True)
-        am, am_port = start_alertmanager(tmp)
-        processes.append(am)
+        am = Alertmanager(ALERTMANAGER_CONFIG, tmp).start()
+        am_port = am.port
+        processes.append(am.process)
         ends_at = (datetime.now(UTC) + timedelta(hours=1)).isoformat(timespec="seconds").replace("+00:00", "Z")
         results["alertmanager"], am_sent = run_server(
             "alertmanager", am_port, "/api/v2/alerts", {"Content-Type": "application/json"},
-            lambda alerts: postable_body(alerts, ends_at), am.pid, args,
+            lambda alerts: postable_body(alerts, ends_at), am.process.pid, args,
         )  # fmt: skip
         print(f"  Alertmanager's own count of alerts received: {alertmanager_received(am_port)} (2xx tally: {am_sent})")
-        stop(am)
+        am.stop()
 
         print(f"Switchboard under gunicorn ({args.workers} sync workers), SQLite in {tmp}", flush=True)
         env, url, secrets = prepare_home(tmp, {"prom": "alertmanager"})

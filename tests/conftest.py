@@ -21,7 +21,7 @@ from hub.migrate import upgrade
 from hub.net import free_port
 from hub.redis_server import RedisServer, bundled_binary
 from ingest.pipeline import make_intake
-from tests.servers import Dovecot, PostgresCluster, SmtpSink
+from tests.servers import Dovecot, PostgresCluster, SmtpSink, missing
 
 _db_names = itertools.count(1)
 _accounts = itertools.count(1)
@@ -56,9 +56,7 @@ def smtp_sink() -> Iterator[SmtpSink]:
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresCluster]:
     if not PostgresCluster.available():
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not installed; `make test` installs it with apt-get")
-        pytest.skip("PostgreSQL is not installed (make test installs it)")
+        missing("PostgreSQL", "the Debian package postgresql")
     cluster = PostgresCluster().start()
     yield cluster
     cluster.stop()
@@ -138,9 +136,7 @@ def imap_ca() -> trustme.CA:
 def dovecot(imap_ca: trustme.CA) -> Iterator[Dovecot]:
     """One Dovecot for the session, on free loopback ports (plain + STARTTLS, and implicit TLS)."""
     if Dovecot.binary() is None:
-        if os.environ.get("CI"):
-            pytest.fail("Dovecot is not installed; `make test` installs dovecot-imapd with apt-get")
-        pytest.skip("Dovecot is not installed (make test installs dovecot-imapd)")
+        missing("Dovecot", "the Debian package dovecot-imapd")
     cert = imap_ca.issue_cert("127.0.0.1", "localhost")
     server = Dovecot(cert.cert_chain_pems[0].bytes().decode(), cert.private_key_pem.bytes().decode()).start()
     yield server

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from hub import accounts
 from hub.config import Settings
 from hub.db import Database
+from hub.net import free_port
 from tests.web.helpers import Login, log_in, post_event
 from web import create_app
 from web.services import services
@@ -32,6 +35,17 @@ def app(settings: Settings, db: Database) -> Iterator[Flask]:
     yield app
     with app.app_context():
         services().close()
+
+
+@pytest.fixture
+def live_url(app: Flask) -> Iterator[str]:
+    """The app served over real HTTP on a free loopback port, in a background thread (for browsers and tools)."""
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
 
 
 @pytest.fixture

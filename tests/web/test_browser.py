@@ -10,24 +10,21 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import threading
 import urllib.request
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import pytest
-from flask import Flask
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
 from hub.models import Incident, OutboxMessage
-from hub.net import free_port
 from ingest.mail_intake import store_message
+from tests.servers import missing
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import Login
 
@@ -48,32 +45,14 @@ CHROMIUM_ARGS = [
 HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
 
 
-def _missing(what: str) -> NoReturn:
-    """Skip on a developer machine without the browser; in CI a missing browser is a broken build."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{what}; `make test` installs it")
-    pytest.skip(f"{what} (make test installs it)")
-
-
-@pytest.fixture
-def live_url(app: Flask) -> Iterator[str]:
-    """The app served over real HTTP on a free loopback port, in a background thread."""
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-
-
 @pytest.fixture
 def page() -> Iterator[Page]:
     if shutil.which(CHROMIUM) is None:
-        _missing(f"{CHROMIUM} is not installed")
+        missing(CHROMIUM, "the Debian package chromium")
     try:
         from playwright.sync_api import sync_playwright  # an optional test dependency
     except ImportError:
-        _missing("the playwright package is not installed")
+        missing("The playwright package", "the test extras: pip install -e '.[test]'")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:

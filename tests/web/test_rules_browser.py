@@ -1,5 +1,5 @@
 """In a real Chromium: an admin writes a rule, tries it on a stored event, backtests it, saves it, and the next
-alert is routed by it. The served app, fixtures and helpers are test_browser.py's (Debian's Chromium, real CSP)."""
+alert is routed by it. The browser fixture and helpers are test_browser.py's (Debian's Chromium, real CSP)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.browser
 
-# The same fixtures as test_browser.py: the app on a free loopback port, and a headless Debian Chromium page.
-live_url = test_browser.live_url
+# The same headless Debian Chromium page as test_browser.py (live_url, the served app, is conftest's).
 page = test_browser.page
 
 RULE = "Database alerts to the DBAs"

@@ -1,0 +1,379 @@
+"""What docs/integrations.md tells a reader to paste works as printed, sent by the real tool wherever it runs here.
+
+Every test takes its configuration, command or script from the document itself, so a change to the docs or to an
+endpoint that would break a reader's setup fails here:
+
+- Alertmanager is Debian's, configured with the documented receivers (webhook, PagerDuty, Opsgenie), and sent
+  alerts the way Prometheus sends them; only the route's timers are shortened.
+- The Nagios command lines run under /bin/sh with the macros substituted as Nagios does it; the Icinga 2 script
+  runs with the environment Icinga gives it.
+- The PagerDuty, Opsgenie and generic examples are the shell commands as printed (the generic one creates its
+  integration with the CLI, against the same database).
+- Zabbix cannot run here: its media-type script runs in Node.js, given the two things of Zabbix's JavaScript API it
+  uses (HttpRequest, here posting through curl, and Zabbix.log) and the parameters of the documented table.
+
+Grafana cannot run here either; tests/web/test_alert_sources.py posts its documented payloads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from hub import accounts
+from hub.config import Settings
+from hub.db import Database
+from hub.models import Incident
+from tests.servers import Alertmanager, missing, wait_until
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "integrations.md"
+
+
+def blocks(heading: str, language: str) -> list[str]:
+    """The fenced blocks in `language` ("" for none) of the docs' section `heading`, up to its next heading."""
+    found: list[str] = []
+    level: int | None = None  # the section's, once inside it
+    fence: str | None = None  # the language of the block being read
+    body: list[str] = []
+    for line in DOCS.read_text().splitlines(keepends=True):
+        if line.startswith("```"):
+            if fence is None:
+                fence, body = line[3:].strip(), []
+            else:
+                if level is not None and fence == language:
+                    found.append("".join(body))
+                fence = None
+        elif fence is not None:
+            body.append(line)  # a "# comment" in a block is not a heading
+        elif match := re.match(r"(#+) (.+)", line):
+            if match.group(2).strip() == heading:
+                level = len(match.group(1))
+            elif level is not None and len(match.group(1)) <= level:
+                break
+    assert found, f"docs/integrations.md has no section {heading!r} with a {language or 'plain'} block"
+    return found
+
+
+def as_reader(text: str, base_url: str, secret: str) -> str:
+    """What a reader makes of a block: the placeholders filled in as the docs' introduction says."""
+    return text.replace("http://SWITCHBOARD", base_url).replace("<secret>", secret)
+
+
+def incidents(db: Database) -> list[Incident]:
+    with db.read() as session:
+        return list(session.scalars(select(Incident).order_by(Incident.id)))
+
+
+def statuses(db: Database) -> list[str]:
+    return [incident.status for incident in incidents(db)]
+
+
+@pytest.fixture
+def make_integration(db: Database) -> Callable[[str, str], str]:
+    def make(kind: str, name: str) -> str:
+        with db.transaction() as session:
+            return accounts.create_integration(session, name=name, kind=kind)[1]
+
+    return make
+
+
+def _need(program: str, package: str) -> str:
+    found = shutil.which(program)
+    if found is None:
+        missing(program, f"the Debian package {package}")
+    return found
+
+
+# --- Alertmanager, with each documented receiver ------------------------------------------------------------------
+
+
+@pytest.fixture
+def alertmanager(tmp_path: Path) -> Iterator[Callable[[dict[str, Any]], Alertmanager]]:
+    """Starts Debian's Alertmanager with a configuration whose route sends everything to its one receiver at once."""
+    if not Alertmanager.available():
+        missing("Alertmanager", "the Debian package prometheus-alertmanager")
+    started: list[Alertmanager] = []
+
+    def start(config: dict[str, Any]) -> Alertmanager:
+        receiver = config["receivers"][0]["name"]
+        route = {**config.get("route", {}), "receiver": receiver}
+        route.update(group_wait="0s", group_interval="1s", repeat_interval="1h")  # the one change: no waiting
+        server = Alertmanager(yaml.safe_dump({**config, "route": route}), tmp_path).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def _alert(**extra: str) -> dict[str, object]:
+    """One alert as Prometheus posts it to Alertmanager; `endsAt` in the past resolves it."""
+    now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return {
+        "labels": {"alertname": "DiskFull", "instance": "db1:9100", "severity": "critical"},
+        "annotations": {"summary": "Disk full on db1", "description": "/var is 99% full"},
+        "startsAt": now,
+        "generatorURL": "http://prometheus.example.net:9090/graph?g0.expr=disk",
+        **extra,
+    }
+
+
+def _resolved() -> dict[str, object]:
+    return _alert(endsAt=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"))
+
+
+def _fire_then_resolve(server: Alertmanager, db: Database) -> Incident:
+    server.post_alerts([_alert()])
+    wait_until(lambda: statuses(db) == ["open"], timeout=20, message=f"the incident (Alertmanager: {server.log})")
+    server.post_alerts([_resolved()])
+    wait_until(lambda: statuses(db) == ["resolved"], timeout=20, message=f"the resolve (Alertmanager: {server.log})")
+    return incidents(db)[0]
+
+
+def test_alertmanager_webhook_receiver_opens_and_resolves_one_incident_per_alert(
+    live_url: str, db: Database, make_integration: Callable[[str, str], str], alertmanager: Callable[..., Any]
+) -> None:
+    secret = make_integration("alertmanager", "prom")
+    config = yaml.safe_load(as_reader(blocks("Prometheus Alertmanager", "yaml")[0], live_url, secret))
+    incident = _fire_then_resolve(alertmanager(config), db)
+    assert (incident.title, incident.severity, incident.source) == ("Disk full on db1", "critical", "alertmanager")
+    assert incident.labels["instance"] == "db1:9100"
+    assert "/var is 99% full" in incident.description
+
+
+def test_alertmanager_pagerduty_receiver_pointed_at_enqueue_opens_and_resolves(
+    live_url: str, db: Database, make_integration: Callable[[str, str], str], alertmanager: Callable[..., Any]
+) -> None:
+    secret = make_integration("pagerduty", "pd-compat")
+    config = yaml.safe_load(as_reader(blocks("PagerDuty senders (Events API v2)", "yaml")[0], live_url, secret))
+    incident = _fire_then_resolve(alertmanager(config), db)
+    assert incident.source == "pagerduty"
+    assert "DiskFull" in incident.title
+
+
+def test_alertmanager_opsgenie_receiver_opens_with_its_priority_and_closes(
+    live_url: str, db: Database, make_integration: Callable[[str, str], str], alertmanager: Callable[..., Any]
+) -> None:
+    secret = make_integration("opsgenie", "og-compat")
+    config = yaml.safe_load(as_reader(blocks("Opsgenie senders (Alert API)", "yaml")[0], live_url, secret))
+    incident = _fire_then_resolve(alertmanager(config), db)
+    assert incident.source == "opsgenie"
+    assert incident.severity == "critical"  # the documented priority template made it P1
+
+
+# --- the curl examples, run as printed ----------------------------------------------------------------------------
+
+
+def _sh(script: str, **env: str) -> str:
+    _need("curl", "curl")
+    done = subprocess.run(["/bin/sh", "-ec", script], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, **env})  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_pagerduty_curl_examples_trigger_acknowledge_and_resolve(
+    live_url: str, db: Database, make_integration: Callable[[str, str], str]
+) -> None:
+    secret = make_integration("pagerduty", "pd-compat")
+    out = _sh(as_reader(blocks("PagerDuty senders (Events API v2)", "sh")[1], live_url, secret))
+    assert out.count('"status":"success"') == 3, out
+    [incident] = incidents(db)
+    assert (incident.title, incident.dedup_key, incident.status) == (
+        "DISK at 99% on machine prod-datapipe03.example.com", "srv01/mysql", "resolved"
+    )  # fmt: skip
+    assert incident.acknowledged_at is not None
+
+
+def test_opsgenie_curl_examples_create_acknowledge_and_close(
+    live_url: str, db: Database, make_integration: Callable[[str, str], str]
+) -> None:
+    secret = make_integration("opsgenie", "og-compat")
+    out = _sh(as_reader(blocks("Opsgenie senders (Alert API)", "sh")[1], live_url, secret))
+    assert out.count('"requestId"') == 3, out
+    [incident] = incidents(db)
+    assert (incident.title, incident.severity, incident.status) == ("Disk full on db1", "critical", "resolved")
+    assert incident.acknowledged_at is not None
+
+
+def test_generic_examples_create_the_integration_post_an_alert_and_resolve_it(
+    live_url: str, db: Database, settings: Settings
+) -> None:
+    switchboard = Path(sys.executable).with_name("switchboard")
+    script = blocks("Any script: the generic JSON webhook", "sh")[0].replace("http://SWITCHBOARD", live_url)
+    _sh(script, PATH=f"{switchboard.parent}:{os.environ['PATH']}", SWITCHBOARD_HOME=str(settings.home),
+        DATABASE_URL=settings.database_url)  # fmt: skip
+    [incident] = incidents(db)
+    assert (incident.title, incident.description, incident.labels) == ("Disk full on db1", "95% used", {"team": "db"})
+    assert incident.status == "resolved"
+
+
+# --- Nagios and Icinga --------------------------------------------------------------------------------------------
+
+#: Nagios's default illegal_macro_output_chars, stripped from the output and acknowledgement macros.
+_ILLEGAL = str.maketrans("", "", "`~$&|'\"<>")
+_STRIPPED = {"SERVICEOUTPUT", "HOSTOUTPUT", "SERVICEACKAUTHOR", "SERVICEACKCOMMENT", "HOSTACKAUTHOR", "HOSTACKCOMMENT"}
+
+
+def _nagios_command(name: str, macros: dict[str, str]) -> str:
+    """The documented command line as Nagios hands it to /bin/sh: macros substituted, `$$` made `$`."""
+    definitions = "".join(blocks("Nagios and Icinga", "")).split("define command {")
+    [line] = [re.search(r"command_line\s+(.+)", d).group(1) for d in definitions if f"command_name    {name}\n" in d]  # type: ignore[union-attr]
+
+    def value(match: re.Match[str]) -> str:
+        macro = match.group(1)
+        if not macro:
+            return "$"
+        text = macros.get(macro, "")
+        return text.translate(_ILLEGAL) if macro in _STRIPPED else text
+
+    return re.sub(r"\$([A-Z0-9]*)\$", value, line)
+
+
+HOSTILE_OUTPUT = "CRITICAL - C:\\ at 99% ; `reboot` $(touch pwned) \"quoted\" 'single' <b>&amp;</b>"
+
+
+def test_nagios_service_commands_open_then_resolve_and_survive_hostile_output(
+    live_url: str, db: Database, make_integration: Callable[[str, str], str], tmp_path: Path
+) -> None:
+    _need("jq", "jq")
+    secret = make_integration("nagios", "nagios")
+    common = {"USER10": secret, "USER11": f"{live_url}/api/v1/events/nagios", "HOSTNAME": "web01",
+              "SERVICEDESC": "HTTP", "HOSTADDRESS": "192.0.2.10", "SERVICEPROBLEMID": "42"}  # fmt: skip
+    problem = {**common, "NOTIFICATIONTYPE": "PROBLEM", "SERVICESTATE": "CRITICAL", "SERVICEOUTPUT": HOSTILE_OUTPUT}
+    _sh(_nagios_command("notify-service-by-switchboard", problem))
+    [incident] = incidents(db)
+    assert (incident.title, incident.severity, incident.status) == ("HTTP on web01 is CRITICAL", "critical", "open")
+    assert HOSTILE_OUTPUT.translate(_ILLEGAL) in incident.description
+    assert not (Path.cwd() / "pwned").exists() and not (tmp_path / "pwned").exists()
+
+    recovery = {**common, "NOTIFICATIONTYPE": "RECOVERY", "SERVICESTATE": "OK", "SERVICEOUTPUT": "HTTP OK: 200"}
+    _sh(_nagios_command("notify-service-by-switchboard", recovery))
+    assert statuses(db) == ["resolved"]
+
+
+def test_nagios_host_commands_open_then_resolve(
+    live_url: str, db: Database, make_integration: Callable[[str, str], str]
+) -> None:
+    _need("jq", "jq")
+    secret = make_integration("nagios", "nagios")
+    common = {"USER10": secret, "USER11": f"{live_url}/api/v1/events/nagios", "HOSTNAME": "web01",
+              "HOSTADDRESS": "192.0.2.10", "HOSTPROBLEMID": "7"}  # fmt: skip
+    down = {**common, "NOTIFICATIONTYPE": "PROBLEM", "HOSTSTATE": "DOWN", "HOSTOUTPUT": "PING CRITICAL"}
+    _sh(_nagios_command("notify-host-by-switchboard", down))
+    assert [(i.title, i.status) for i in incidents(db)] == [("Host web01 is DOWN", "open")]
+    up = {**common, "NOTIFICATIONTYPE": "RECOVERY", "HOSTSTATE": "UP", "HOSTOUTPUT": "PING OK"}
+    _sh(_nagios_command("notify-host-by-switchboard", up))
+    assert statuses(db) == ["resolved"]
+
+
+def test_icinga_script_posts_values_from_its_environment_untouched(
+    live_url: str, db: Database, make_integration: Callable[[str, str], str], tmp_path: Path
+) -> None:
+    _need("jq", "jq")
+    secret = make_integration("nagios", "icinga")
+    script = tmp_path / "switchboard-notify.sh"
+    script.write_text(blocks("Icinga 2", "sh")[0])
+    script.chmod(0o755)
+    hostile = "CRITICAL - `reboot` $(touch pwned) \"quoted\" 'single'"
+    env = {**os.environ, "SWITCHBOARD_URL": f"{live_url}/api/v1/events/icinga", "SWITCHBOARD_SECRET": secret,
+           "HOST": "web01", "SERVICE": "HTTP", "ADDRESS": "192.0.2.10", "AUTHOR": "", "COMMENT": ""}  # fmt: skip
+    for kind, state, output in (("PROBLEM", "CRITICAL", hostile), ("RECOVERY", "OK", "HTTP OK")):
+        done = subprocess.run([str(script)], env={**env, "NOTIFICATION_TYPE": kind, "STATE": state, "OUTPUT": output},
+                              capture_output=True, text=True, timeout=30, cwd=tmp_path)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        if kind == "PROBLEM":
+            [incident] = incidents(db)
+            assert (incident.title, incident.status) == ("HTTP on web01 is CRITICAL", "open")
+            assert hostile in incident.description
+    assert statuses(db) == ["resolved"]
+    assert not (tmp_path / "pwned").exists()
+
+
+# --- Zabbix -------------------------------------------------------------------------------------------------------
+
+#: The parts of Zabbix's webhook JavaScript API the documented script uses. Zabbix runs the script as the body of
+#: a function of `value`, the parameters as one JSON string; HttpRequest.post is synchronous, as in Zabbix.
+_ZABBIX_RUNTIME = r"""
+const { execFileSync } = require('child_process');
+const fs = require('fs');
+class HttpRequest {
+  constructor() { this.headers = []; this.status = 0; }
+  addHeader(header) { this.headers.push(header); }
+  setProxy(proxy) { this.proxy = proxy; }
+  post(url, body) {
+    const args = ['--silent', '--max-time', '10', '--data-binary', '@-', '-w', '\n%{http_code}'];
+    for (const header of this.headers) { args.push('-H', header); }
+    if (this.proxy) { args.push('--proxy', this.proxy); }
+    const out = execFileSync('curl', [...args, url], { input: body }).toString();
+    const cut = out.lastIndexOf('\n');
+    this.status = Number(out.slice(cut + 1));
+    return out.slice(0, cut);
+  }
+  getStatus() { return this.status; }
+}
+const Zabbix = { log: (level, message) => process.stderr.write(message + '\n') };
+const script = new Function('value', 'HttpRequest', 'Zabbix', fs.readFileSync(process.argv[2], 'utf8'));
+try {
+  process.stdout.write(String(script(fs.readFileSync(process.argv[3], 'utf8'), HttpRequest, Zabbix)));
+} catch (error) {
+  process.stderr.write(String(error));
+  process.exit(1);
+}
+"""
+
+
+def _zabbix_parameters(macros: dict[str, str]) -> dict[str, str]:
+    """The documented parameter table, each macro resolved as Zabbix would; one it cannot resolve stays as text."""
+    section = DOCS.read_text().split("## Zabbix\n", 1)[1]
+    rows = re.findall(r"^\| `(\w+)` \| (?:`([^`]*)`|empty)", section, re.M)
+    assert rows, "the Zabbix section has no parameter table"
+    return {name: macros.get(macro, macro) for name, macro in rows}
+
+
+def test_zabbix_media_type_script_sends_problem_acknowledgement_and_recovery(
+    live_url: str, db: Database, make_integration: Callable[[str, str], str], tmp_path: Path
+) -> None:
+    node = _need("node", "nodejs")
+    _need("curl", "curl")
+    secret = make_integration("zabbix", "zabbix")
+    (tmp_path / "media_type.js").write_text(blocks("Zabbix", "javascript")[0])
+    (tmp_path / "runtime.js").write_text(_ZABBIX_RUNTIME)
+    problem = {"{ALERT.SENDTO}": secret, "{EVENT.ID}": "2751", "{EVENT.NAME}": "High CPU utilization",
+               "{EVENT.NSEVERITY}": "4", "{EVENT.STATUS}": "PROBLEM", "{EVENT.UPDATE.STATUS}": "0",
+               "{EVENT.ACK.STATUS}": "No", "{HOST.NAME}": "web01",
+               "{EVENT.TAGSJSON}": '[{"tag":"service","value":"shop"}]', "{TRIGGER.ID}": "23401",
+               "{ALERT.MESSAGE}": "Problem started at 10:41:07 on 2024.05.14"}  # fmt: skip
+
+    def send(macros: dict[str, str]) -> str:
+        parameters = {name: as_reader(text, live_url, secret) for name, text in _zabbix_parameters(macros).items()}
+        (tmp_path / "value.json").write_text(json.dumps(parameters))
+        done = subprocess.run([node, "runtime.js", "media_type.js", "value.json"], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=30)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert send(problem) == "OK"
+    [incident] = incidents(db)
+    assert (incident.title, incident.severity, incident.dedup_key) == ("web01: High CPU utilization", "high",
+                                                                       "zabbix:2751")  # fmt: skip
+    assert incident.labels["service"] == "shop"
+    assert "{EVENT.OPDATA}" not in incident.description  # an unresolved macro is left out, not shown
+
+    assert send({**problem, "{EVENT.UPDATE.STATUS}": "1", "{EVENT.ACK.STATUS}": "Yes"}) == "OK"
+    assert incidents(db)[0].acknowledged_at is not None
+    assert send({**problem, "{EVENT.STATUS}": "RESOLVED"}) == "OK"
+    assert statuses(db) == ["resolved"]
