@@ -120,6 +120,34 @@ def test_alert_and_email_become_routed_incidents_with_notifications_delivered(
     assert 'switchboard_ingest_seconds_count{source="email"} 1.0' in metrics
 
 
+def test_readme_tour_runs_as_printed(
+    hub_env: dict[str, str], smtp_sink: SmtpSink, running_hub: subprocess.Popen[str]
+) -> None:
+    """The README's five-minute tour, pasted into a shell beside `make run`: only the ports are this test's."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    tour = readme.split("## A five-minute tour", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    assert ". .venv/bin/activate\n" in tour and "127.0.0.1:8000" in tour and '"127.0.0.1", 2525' in tour
+    script = (
+        tour.replace(". .venv/bin/activate\n", f"PATH={Path(sys.executable).parent}:$PATH\n")  # this test's venv
+        .replace("127.0.0.1:8000", f"127.0.0.1:{hub_env['SWITCHBOARD_WEB_PORT']}")
+        .replace('"127.0.0.1", 2525', f'"127.0.0.1", {hub_env["SWITCHBOARD_SMTP_PORT"]}')
+    )
+    done = subprocess.run(["/bin/sh", "-ec", script], env=hub_env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+    answers = [json.loads(line) for line in done.stdout.splitlines() if line.startswith(("{", "["))]
+    first, repeat, listed, resolved = answers
+    assert (first["incident"], first["created"], repeat["occurrences"]) == ("INC-1", True, 2)
+    by_ref = {i["ref"]: i for i in listed}
+    assert (by_ref["INC-1"]["assignee"], by_ref["INC-1"]["category"]) == ("you@example.com", "outage")
+    assert (by_ref["INC-2"]["assignee"], by_ref["INC-2"]["requester"]) == ("service-desk", "ann@example.com")
+    assert resolved["incident_status"] == "resolved"
+    mail = [(r.rcpt_tos[0], r.message["Subject"]) for r in smtp_sink.handler.wait_for(3, timeout=30)]
+    assert ("ann@example.com", "[INC-2] Printer on fire") in mail  # her acknowledgement, as the tour says
+    # assigned to you by your rule, then resolved
+    assert sorted(subject[:10] for to, subject in mail if to == "you@example.com") == ["[INC-1] P1", "[INC-1] Re"]
+
+
 def test_ctrl_c_stops_every_part_cleanly(hub_env: dict[str, str], running_hub: subprocess.Popen[str]) -> None:
     running_hub.send_signal(signal.SIGINT)
     output, _ = running_hub.communicate(timeout=40)
