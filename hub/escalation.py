@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from hub import channels, notices, recipients
 from hub.db import Database
-from hub.durations import parse_duration
+from hub.durations import describe_duration, parse_duration
 from hub.errors import BadInput
 from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import Escalation, EscalationPolicy, Group, GroupMember, Incident, utcnow
@@ -230,6 +230,9 @@ def _notices(
 
 
 def describe(policy: EscalationPolicy) -> str:
-    parts = [f"after {timedelta(seconds=s['after'])}: {', '.join(s['notify'])}" for s in policy.steps]
-    again = f"; then again {policy.repeat} time(s)" if policy.repeat else ""
+    parts = [
+        f"after {describe_duration(timedelta(seconds=step['after']))}: {', '.join(step['notify'])}"
+        for step in policy.steps
+    ]
+    again = f"; then again {policy.repeat} time{'s' if policy.repeat > 1 else ''}" if policy.repeat else ""
     return "; ".join(parts) + again

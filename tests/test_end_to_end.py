@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from hub.net import free_port
+from tests.docs import fenced
 from tests.servers import SmtpSink, wait_until
 
 
@@ -124,8 +125,7 @@ def test_readme_tour_runs_as_printed(
     hub_env: dict[str, str], smtp_sink: SmtpSink, running_hub: subprocess.Popen[str]
 ) -> None:
     """The README's five-minute tour, pasted into a shell beside `make run`: only the ports are this test's."""
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    tour = readme.split("## A five-minute tour", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    [tour] = fenced("README.md", "A five-minute tour", "sh")
     assert ". .venv/bin/activate\n" in tour and "127.0.0.1:8000" in tour and '"127.0.0.1", 2525' in tour
     script = (
         tour.replace(". .venv/bin/activate\n", f"PATH={Path(sys.executable).parent}:$PATH\n")  # this test's venv

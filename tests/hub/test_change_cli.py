@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
 from hub.cli import main
+from hub.config import Settings
+from hub.db import Database
+from tests.docs import fenced, run_as_printed
 
 
 def run(runner: CliRunner, *args: str) -> str:
@@ -51,3 +56,14 @@ def test_a_change_planned_in_a_freeze_is_refused_unless_it_is_an_emergency(runne
 @pytest.mark.parametrize("command", [["change"], ["change", "create"], ["change", "advance"], ["freeze", "add"]])
 def test_every_command_has_help(runner: CliRunner, command: list[str]) -> None:
     assert "Usage:" in run(runner, *command, "--help")
+
+
+def test_the_documented_life_of_a_change_runs_as_printed(settings: Settings, db: Database, tmp_path: Path) -> None:
+    walk = fenced("docs/changes.md", "The life of a change", "sh")[0]  # the next one is the API
+    out = run_as_printed(walk, settings, tmp_path)
+    assert "ann@example.com approved: after the backup" in out
+    assert [line.split()[-3] for line in out.splitlines() if line.endswith(" by cli") or " by ann@" in line] == [
+        "change.create", "change.assess", "change.approve", "change.schedule", "change.start", "change.finish",
+        "change.review", "change.close",
+    ]  # fmt: skip
+    assert "year-end (all services)  peak trading" in out

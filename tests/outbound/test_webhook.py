@@ -8,14 +8,17 @@ import hmac
 import json
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
 import pytest
+from werkzeug.datastructures import Headers
 
 from hub.channels import ChannelSpec
 from hub.models import TimelineEntry
 from outbound.channels import http, webhook
 from outbound.errors import PermanentDeliveryError, TransientDeliveryError
 from outbound.notification import Notification
+from tests.docs import fenced
 from tests.outbound.conftest import Parts, add_channel, deliver_everything, owe_to_channel, row
 from tests.outbound.receiver import Receiver, Reply
 
@@ -127,6 +130,24 @@ def test_webhook_notification_reaches_receiver_signed_and_is_marked_sent(parts: 
     assert row(parts.db, owed.id).status == "sent"
     with parts.db.read() as session:
         assert session.query(TimelineEntry).filter_by(summary="opened to ops sent").count() == 1
+
+
+def test_the_receivers_check_in_the_docs_accepts_a_real_delivery_and_refuses_a_changed_one(
+    parts: Parts, receiver: Receiver
+) -> None:
+    [snippet] = fenced("docs/notifications.md", "What a webhook receiver gets, and how it checks it", "python")
+    published: dict[str, Any] = {}
+    exec(compile(snippet, "docs/notifications.md", "exec"), published)  # the reader's copy of `verify`
+    secret = add_channel(parts.db, "webhook", "ops", receiver.url) or ""
+    owe_to_channel(parts.intake, parts.db, "ops")
+    deliver_everything(parts.queue, parts.db)
+    [hit] = receiver.wait_for(1)
+    headers = Headers(hit.headers)  # case-insensitive, as a web framework hands them over
+
+    assert published["verify"](secret, headers, hit.body)
+    assert not published["verify"](secret, headers, hit.body.replace(b"INC-", b"INC-9"))
+    assert not published["verify"]("another secret", headers, hit.body)
+    assert not published["verify"](secret, headers, hit.body, tolerance=-1)  # too old
 
 
 @pytest.mark.parametrize("kind", ["slack", "teams", "mattermost"])

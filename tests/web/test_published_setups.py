@@ -36,34 +36,12 @@ from hub import accounts
 from hub.config import Settings
 from hub.db import Database
 from hub.models import Incident
+from tests.docs import ROOT, fenced
 from tests.servers import Alertmanager, missing, wait_until
-
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "integrations.md"
 
 
 def blocks(heading: str, language: str) -> list[str]:
-    """The fenced blocks in `language` ("" for none) of the docs' section `heading`, up to its next heading."""
-    found: list[str] = []
-    level: int | None = None  # the section's, once inside it
-    fence: str | None = None  # the language of the block being read
-    body: list[str] = []
-    for line in DOCS.read_text().splitlines(keepends=True):
-        if line.startswith("```"):
-            if fence is None:
-                fence, body = line[3:].strip(), []
-            else:
-                if level is not None and fence == language:
-                    found.append("".join(body))
-                fence = None
-        elif fence is not None:
-            body.append(line)  # a "# comment" in a block is not a heading
-        elif match := re.match(r"(#+) (.+)", line):
-            if match.group(2).strip() == heading:
-                level = len(match.group(1))
-            elif level is not None and len(match.group(1)) <= level:
-                break
-    assert found, f"docs/integrations.md has no section {heading!r} with a {language or 'plain'} block"
-    return found
+    return fenced("docs/integrations.md", heading, language)
 
 
 def as_reader(text: str, base_url: str, secret: str) -> str:
@@ -338,7 +316,7 @@ try {
 
 def _zabbix_parameters(macros: dict[str, str]) -> dict[str, str]:
     """The documented parameter table, each macro resolved as Zabbix would; one it cannot resolve stays as text."""
-    section = DOCS.read_text().split("## Zabbix\n", 1)[1]
+    section = (ROOT / "docs" / "integrations.md").read_text().split("## Zabbix\n", 1)[1]
     rows = re.findall(r"^\| `(\w+)` \| (?:`([^`]*)`|empty)", section, re.M)
     assert rows, "the Zabbix section has no parameter table"
     return {name: macros.get(macro, macro) for name, macro in rows}
