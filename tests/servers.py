@@ -144,6 +144,26 @@ def missing(what: str, package: str) -> NoReturn:
     pytest.skip(f"{what} is not installed (make test installs {package})")
 
 
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    """SIGTERM, then SIGKILL if it has not gone within `timeout` seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def healthz_ok(base_url: str) -> bool:
+    """Whether a Switchboard web part answers /healthz with 200 (its database and Redis answer)."""
+    try:
+        with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
 def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05, message: str = "condition"):  # type: ignore[no-untyped-def]
     """Poll `predicate` until it returns something truthy; fail with `message` after `timeout` seconds."""
     deadline = time.monotonic() + timeout
@@ -293,13 +313,8 @@ service anvil {{
         return client
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        if self._process is not None:
+            stop_process(self._process, timeout=10)
         self._introspection.shutdown()
         self._introspection.server_close()
         shutil.rmtree(self.root, ignore_errors=True)
@@ -377,10 +392,5 @@ class Alertmanager:
             assert response.status == 200, response.read()
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        if self.process is not None:
+            stop_process(self.process)

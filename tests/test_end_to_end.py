@@ -18,7 +18,7 @@ import pytest
 
 from hub.net import free_port
 from tests.docs import fenced
-from tests.servers import SmtpSink, wait_until
+from tests.servers import SmtpSink, healthz_ok, wait_until
 
 
 def switchboard(env: dict[str, str], *args: str) -> str:
@@ -60,11 +60,7 @@ def running_hub(hub_env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
 
     def healthy() -> bool:
         assert process.poll() is None, f"switchboard up exited early:\n{process.stdout.read()}"  # type: ignore[union-attr]
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as resp:
-                return resp.status == 200
-        except OSError:
-            return False
+        return healthz_ok(base)
 
     wait_until(healthy, timeout=60, message="switchboard up to report healthy")
     yield process

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from hub.net import free_port
-from tests.servers import PostgresCluster, SmtpSink, wait_until
+from tests.servers import PostgresCluster, SmtpSink, healthz_ok, wait_until
 
 pytestmark = pytest.mark.postgres
 
@@ -98,11 +98,7 @@ def test_procfile_parts_share_postgresql_and_redis(
     def healthy() -> bool:
         for name, process in [*parts.items(), ("worker", workers[0]), ("worker", workers[1])]:
             assert process.poll() is None, f"{name} exited: {(tmp_path / f'{name}-0.log').read_text()[-2000:]}"
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                return response.status == 200
-        except OSError:
-            return False
+        return healthz_ok(base)
 
     wait_until(healthy, timeout=60, message="the web part to report the database and Redis healthy")
     _cli(environment, "user", "create", "--email", "oncall@example.com", "--role", "agent", "--password", "pass-word")

@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from click.testing import CliRunner
 
 from hub.net import free_port, wait_for_port
 from tests.conftest import make_settings
-from tests.servers import wait_until
+from tests.servers import healthz_ok, wait_until
 from web.cli import gunicorn_argv, web
 
 
@@ -84,15 +83,7 @@ def test_switchboard_web_serves_healthz_and_stops_cleanly_on_sigterm(tmp_path: P
     )
     try:
         wait_for_port("127.0.0.1", port, timeout=30)
-
-        def healthy() -> bool:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
-                    return bool(response.status == 200)
-            except OSError:  # includes HTTP errors: a worker still booting, or a 503
-                return False
-
-        assert wait_until(healthy, timeout=15, message="/healthz to answer 200")
+        assert wait_until(lambda: healthz_ok(f"http://127.0.0.1:{port}"), timeout=15, message="/healthz to answer 200")
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
     finally:
