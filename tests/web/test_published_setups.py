@@ -33,9 +33,11 @@ import yaml
 from sqlalchemy import select
 
 from hub import accounts
+from hub.accounts import INTEGRATION_KINDS
 from hub.config import Settings
 from hub.db import Database
-from hub.models import Incident
+from hub.models import Event, Incident
+from ingest.webhooks import setup
 from tests.docs import ROOT, fenced
 from tests.servers import Alertmanager, missing, wait_until
 
@@ -150,6 +152,29 @@ def test_alertmanager_opsgenie_receiver_opens_with_its_priority_and_closes(
     incident = _fire_then_resolve(alertmanager(config), db)
     assert incident.source == "opsgenie"
     assert incident.severity == "critical"  # the documented priority template made it P1
+
+
+def test_the_alertmanager_yml_an_integration_page_shows_works_in_alertmanager(
+    live_url: str, db: Database, make_integration: Callable[[str, str], str], alertmanager: Callable[..., Any]
+) -> None:
+    secret = make_integration("alertmanager", "prom")
+    [shown, _curl] = setup.snippets("alertmanager", live_url, "prom", secret)
+    incident = _fire_then_resolve(alertmanager(yaml.safe_load(shown.text)), db)
+    assert incident.source == "alertmanager"
+
+
+@pytest.mark.parametrize("kind", INTEGRATION_KINDS)
+def test_the_curl_example_an_integration_page_shows_is_accepted(
+    kind: str, live_url: str, db: Database, make_integration: Callable[[str, str], str]
+) -> None:
+    secret = make_integration(kind, f"{kind}-tool")
+    curl = setup.snippets(kind, live_url, f"{kind}-tool", secret)[-1]
+    assert curl.title == "Try it with curl"
+    answer = json.loads(_sh(curl.text))
+    assert answer.get("status") in {"accepted", "success"} or "requestId" in answer, answer
+    with db.read() as session:
+        kept = session.scalars(select(Event.status)).all()
+    assert kept and "unprocessable" not in kept
 
 
 # --- the curl examples, run as printed ----------------------------------------------------------------------------
