@@ -37,6 +37,12 @@ class Unprocessable:
     error: str
     size: int
 
+    @property
+    def reprocessable(self) -> bool:
+        """Email can be parsed again from its stored bytes; a refused webhook body was answered 400, so its
+        sender fixes and resends it."""
+        return self.source in REPROCESSABLE_SOURCES
+
 
 @dataclass(frozen=True)
 class Reprocessed:

@@ -90,3 +90,13 @@ def test_admins_see_unprocessable_messages_and_reprocess_one(
     done = client.post(f"/events/{event_id}/reprocess", data={"csrf_token": csrf_token(page)}, follow_redirects=True)
     text = done.get_data(as_text=True)
     assert f"event {event_id}: reprocessed as event" in text and "ValueError: old bug" not in text
+
+
+def test_a_refused_webhook_body_is_listed_without_a_reprocess_button(
+    client: FlaskClient, make_user: Callable[..., Login], intake: Intake
+) -> None:
+    intake.record_unprocessable(Raw("generic", "application/json", b"{bad json"), "body is not valid JSON")
+    log_in(client, make_user(email="admin@example.com", role="admin"))
+    page = client.get("/events/unprocessable").get_data(as_text=True)
+    assert "body is not valid JSON" in page and "Refused with 400" in page
+    assert "/reprocess" not in page
