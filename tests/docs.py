@@ -39,10 +39,10 @@ def fenced(document: str, heading: str, language: str) -> list[str]:
     return found
 
 
-def run_as_printed(script: str, settings: Settings, cwd: Path) -> str:
+def run_as_printed(script: str, settings: Settings, cwd: Path, **extra_env: str) -> str:
     """A reader's shell: `switchboard` on the PATH, pointed at this test's database."""
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-           "SWITCHBOARD_HOME": str(settings.home), "DATABASE_URL": settings.database_url}  # fmt: skip
+           "SWITCHBOARD_HOME": str(settings.home), "DATABASE_URL": settings.database_url, **extra_env}  # fmt: skip
     done = subprocess.run(["/bin/sh", "-ec", script], env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout

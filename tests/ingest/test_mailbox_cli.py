@@ -7,13 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import trustme
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from hub.cli import main
+from hub.config import Settings
 from hub.db import Database
 from hub.models import Incident
 from tests.conftest import ImapAccount
+from tests.docs import fenced, run_as_printed
 from tests.servers import wait_until
 
 
@@ -100,3 +103,23 @@ def test_imap_process_imports_mail_and_stops_cleanly_on_sigterm(
         db.dispose()
     assert process.returncode == 0, output
     assert "imap: watching 1 mailbox(es)" in output
+
+
+def test_the_documented_mailbox_commands_run_as_printed(
+    settings: Settings, db: Database, imap_account: ImapAccount, imap_ca: trustme.CA, tmp_path: Path
+) -> None:
+    """docs/integrations.md's commands for any IMAP server: TLS from the start (the default), the password from the
+    environment; only the server, its port, the account and a CA for its test certificate are this test's."""
+    [block] = fenced("docs/integrations.md", "Any IMAP server (Dovecot, Cyrus, Exchange on-premises...)", "sh")
+    script = (
+        block.replace("imap.example.com", f"127.0.0.1 --port {imap_account.server.tls_port}")
+        .replace("support@example.com", imap_account.user)
+        .replace("'the mailbox password'", f"'{imap_account.password}'")
+    )
+    imap_account.append(b"From: a@example.com\r\nSubject: hello\r\n\r\nhi\r\n")
+    ca = tmp_path / "ca.pem"
+    imap_ca.cert_pem.write_to_path(str(ca))
+    out = run_as_printed(script, settings, tmp_path, SSL_CERT_FILE=str(ca))
+    assert "INBOX: 1 message(s), 1 unread" in out and "IDLE: yes" in out
+    assert "support  enabled" in out and "INBOX -> move:Processed" in out
+    assert imap_account.password not in out
