@@ -13,6 +13,7 @@ import urllib.request
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,31 +118,48 @@ def test_alert_and_email_become_routed_incidents_with_notifications_delivered(
     assert 'switchboard_ingest_seconds_count{source="email"} 1.0' in metrics
 
 
+def answers(output: str) -> list[Any]:
+    """The JSON answers curl printed, one a line."""
+    return [json.loads(line) for line in output.splitlines() if line.startswith(("{", "["))]
+
+
 def test_readme_tour_runs_as_printed(
     hub_env: dict[str, str], smtp_sink: SmtpSink, running_hub: subprocess.Popen[str]
 ) -> None:
-    """The README's five-minute tour, pasted into a shell beside `make run`: only the ports are this test's."""
+    """The README's five-minute tour, then its API examples, pasted into a shell beside `make run`: only the ports
+    are this test's."""
     [tour] = fenced("README.md", "A five-minute tour", "sh")
+    api = fenced("README.md", "Working incidents: the web UI and the API", "sh")[0]
     assert ". .venv/bin/activate\n" in tour and "127.0.0.1:8000" in tour and '"127.0.0.1", 2525' in tour
     script = (
-        tour.replace(". .venv/bin/activate\n", f"PATH={Path(sys.executable).parent}:$PATH\n")  # this test's venv
+        (tour + "echo\necho '# the API examples'\n" + api)
+        .replace(". .venv/bin/activate\n", f"PATH={Path(sys.executable).parent}:$PATH\n")  # this test's venv
         .replace("127.0.0.1:8000", f"127.0.0.1:{hub_env['SWITCHBOARD_WEB_PORT']}")
         .replace('"127.0.0.1", 2525', f'"127.0.0.1", {hub_env["SWITCHBOARD_SMTP_PORT"]}')
     )
     done = subprocess.run(["/bin/sh", "-ec", script], env=hub_env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+    tour_out, api_out = done.stdout.split("# the API examples\n")
 
-    answers = [json.loads(line) for line in done.stdout.splitlines() if line.startswith(("{", "["))]
-    first, repeat, listed, resolved = answers
+    first, repeat, listed, resolved = answers(tour_out)
     assert (first["incident"], first["created"], repeat["occurrences"]) == ("INC-1", True, 2)
     by_ref = {i["ref"]: i for i in listed}
     assert (by_ref["INC-1"]["assignee"], by_ref["INC-1"]["category"]) == ("you@example.com", "outage")
     assert (by_ref["INC-2"]["assignee"], by_ref["INC-2"]["requester"]) == ("service-desk", "ann@example.com")
     assert resolved["incident_status"] == "resolved"
-    mail = [(r.rcpt_tos[0], r.message["Subject"]) for r in smtp_sink.handler.wait_for(3, timeout=30)]
+
+    found, acknowledged, commented, watched, suggestions = answers(api_out)
+    assert [i["ref"] for i in found] == ["INC-2"]
+    assert (acknowledged["status"], acknowledged["assignee"]) == ("acknowledged", "you@example.com")
+    assert "error" not in commented and watched["watchers"] == ["you@example.com"]
+    assert suggestions == []
+    mail = [(r.rcpt_tos[0], r.message["Subject"]) for r in smtp_sink.handler.wait_for(5, timeout=30)]
     assert ("ann@example.com", "[INC-2] Printer on fire") in mail  # her acknowledgement, as the tour says
-    # assigned to you by your rule, then resolved
-    assert sorted(subject[:10] for to, subject in mail if to == "you@example.com") == ["[INC-1] P1", "[INC-1] Re"]
+    assert ("ann@example.com", "[INC-2] Re: Printer on fire") in mail  # the agent's reply through the API
+    # INC-1 assigned to you by your rule, then resolved; INC-2 assigned to you through the API
+    assert sorted(subject[:10] for to, subject in mail if to == "you@example.com") == [
+        "[INC-1] P1", "[INC-1] Re", "[INC-2] P3"
+    ]  # fmt: skip
 
 
 def test_ctrl_c_stops_every_part_cleanly(hub_env: dict[str, str], running_hub: subprocess.Popen[str]) -> None:
