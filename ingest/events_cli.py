@@ -36,10 +36,10 @@ def events_unprocessable(source: str | None, limit: int) -> None:
 
 @events.command("reprocess")
 @click.argument("event_id", type=int, required=False)
-@click.option("--all-unprocessable", "everything", is_flag=True, help="Every unprocessable event (oldest first).")
+@click.option("--all-unprocessable", "everything", is_flag=True, help="Every unprocessable email (oldest first).")
 @click.option("--source", help="With --all-unprocessable: only events from this source, e.g. email.")
 def events_reprocess(event_id: int | None, everything: bool, source: str | None) -> None:
-    """Reprocess unprocessable event EVENT_ID, or all of them, through the normal intake path.
+    """Reprocess unprocessable event EVENT_ID, or all the emails among them, through the normal intake path.
 
     Each is applied exactly once: the old event is marked reprocessed in the transaction that records the new
     one. One that fails again stays unprocessable with the new error. Exits 1 if any is still unprocessable.
@@ -57,7 +57,11 @@ def events_reprocess(event_id: int | None, everything: bool, source: str | None)
     failed = 0
     try:
         if everything:
-            ids = [item.id for item in reversed(reprocessing.unprocessable(intake, source=source, limit=100_000))]
+            found = list(reversed(reprocessing.unprocessable(intake, source=source, limit=100_000)))
+            ids = [item.id for item in found if item.reprocessable]
+            if refused := len(found) - len(ids):
+                click.echo(f"skipping {refused} webhook bod{'y' if refused == 1 else 'ies'}: refused with 400 when "
+                           "they came, so their senders resend them (only email is reprocessed)", err=True)  # fmt: skip
         else:
             ids = [event_id] if event_id is not None else []
         for one in ids:

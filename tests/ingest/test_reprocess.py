@@ -87,6 +87,21 @@ def test_cli_reprocesses_all_unprocessable_email(runner: CliRunner) -> None:
     db.dispose()
 
 
+def test_cli_all_unprocessable_leaves_refused_webhook_bodies_out_and_says_so(runner: CliRunner) -> None:
+    from hub.cli import load_settings, main, open_database
+
+    settings = load_settings()
+    db = open_database(settings)
+    intake = make_intake(settings, db)
+    kept_as_unprocessable(intake, good_message())
+    intake.record_unprocessable(Raw("generic", "application/json", b"{bad json"), "body is not valid JSON")
+    result = runner.invoke(main, ["events", "reprocess", "--all-unprocessable"])
+    assert result.exit_code == 0, result.output  # every email was applied; the webhook body was never retryable
+    assert "reprocessed as event" in result.output and "skipping 1 webhook body" in result.output
+    assert incidents(db) == 1
+    db.dispose()
+
+
 def test_cli_wants_an_id_or_all(runner: CliRunner) -> None:
     from hub.cli import main
 
