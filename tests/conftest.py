@@ -21,7 +21,7 @@ from hub.migrate import upgrade
 from hub.net import free_port
 from hub.redis_server import RedisServer, bundled_binary
 from ingest.pipeline import make_intake
-from tests.servers import Dovecot, PostgresCluster, SmtpSink, missing
+from tests.servers import Dovecot, PostgresCluster, SmallDisk, SmtpSink, missing
 
 _db_names = itertools.count(1)
 _accounts = itertools.count(1)
@@ -167,3 +167,13 @@ def imap_account(dovecot: Dovecot) -> ImapAccount:
     account = ImapAccount(dovecot, f"desk{os.getpid()}x{next(_accounts)}", "correct horse battery")
     dovecot.add_user(account.user, account.password)
     return account
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[SmallDisk]:
+    """A few megabytes of real filesystem to fill up (mounting needs root, which `make test` in CI has)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    disk = SmallDisk(tmp_path).mount()
+    yield disk
+    disk.unmount()

@@ -3,6 +3,7 @@ Alertmanager."""
 
 from __future__ import annotations
 
+import errno
 import glob
 import json
 import os
@@ -394,3 +395,37 @@ class Alertmanager:
     def stop(self) -> None:
         if self.process is not None:
             stop_process(self.process)
+
+
+class SmallDisk:
+    """A real filesystem of a few megabytes (tmpfs, mounted as root) that a test can fill up and empty again: a
+    full disk as the database meets it, with ENOSPC from the kernel."""
+
+    def __init__(self, root: Path, megabytes: int = 4) -> None:
+        self.path = root / "small-disk"
+        self.megabytes = megabytes
+        self._filler = self.path / "filler"
+
+    def mount(self) -> SmallDisk:
+        self.path.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={self.megabytes}m,mode=0700", "tmpfs",
+                               str(self.path)], capture_output=True, text=True)  # fmt: skip
+        if done.returncode != 0:
+            raise OSError(f"cannot mount a tmpfs: {done.stderr.strip()}")
+        return self
+
+    def fill(self) -> None:
+        """Write until the kernel says there is no space left."""
+        with self._filler.open("ab", buffering=0) as filler:  # unbuffered: nothing is left to write at close
+            chunk = b"\0" * 4096
+            try:
+                while True:
+                    filler.write(chunk)
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC, exc
+
+    def free(self) -> None:
+        self._filler.unlink(missing_ok=True)
+
+    def unmount(self) -> None:
+        subprocess.run(["umount", "--lazy", str(self.path)], check=False)

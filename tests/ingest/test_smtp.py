@@ -22,6 +22,7 @@ from hub.net import free_port
 from ingest.pipeline import make_intake
 from ingest.smtp import make_controller
 from tests.conftest import make_settings
+from tests.servers import SmallDisk
 
 DESK = "helpdesk@localhost"
 
@@ -140,6 +141,19 @@ def test_storage_down_answers_451_so_the_sender_retries(desk_with) -> None:  # t
         blocker.execute("ROLLBACK")
         blocker.close()
     code, _ = send(port, mail())  # the sender's retry succeeds once storage is back
+    assert code == 250 and len(incidents(database)) == 1
+
+
+def test_a_full_disk_answers_451_stores_nothing_half_and_the_retry_lands(desk_with, small_disk: SmallDisk) -> None:  # type: ignore[no-untyped-def]
+    port, database, _ = desk_with(database_url=f"sqlite:///{small_disk.path / 'switchboard.db'}")
+    small_disk.fill()
+    big = mail(body="Third floor, and the smoke is getting thicker.\n" * 500)  # the log must grow to hold it
+    code, reply = send(port, big)
+    assert code == 451 and b"try again later" in reply
+    with database.read() as s:
+        assert s.scalars(select(Event)).all() == []  # nothing kept, not even as unprocessable: the sender retries
+    small_disk.free()
+    code, _ = send(port, big)
     assert code == 250 and len(incidents(database)) == 1
 
 

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from hub import accounts
 from hub.config import Settings
@@ -15,6 +15,7 @@ from hub.db import Database
 from hub.migrate import upgrade
 from hub.models import Event, Incident, Integration
 from tests.conftest import make_settings
+from tests.servers import SmallDisk
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import count, post_event
 from web import create_app
@@ -274,3 +275,30 @@ def test_integration_with_a_reopen_window_reopens_instead_of_opening_anew(
     post_event(client, integration.name, integration.secret, {**ALERT, "status": "resolve"})
     again = post_event(client, integration.name, integration.secret, ALERT).json
     assert again["incident"] == first["incident"] and again["incident_status"] == "open"  # type: ignore[index]
+
+
+def test_a_full_disk_answers_503_stores_nothing_half_and_the_retry_lands(small_disk: SmallDisk) -> None:
+    settings = make_settings(small_disk.path / "var", database_url=f"sqlite:///{small_disk.path / 'switchboard.db'}")
+    db = Database.connect(settings.database_url, timeout=settings.db_timeout)
+    upgrade(db.engine)
+    with db.transaction() as session:
+        _, secret = accounts.create_integration(session, name="monitoring")
+    client = create_app(settings, db=db).test_client()
+    small_disk.fill()
+
+    def alert(n: int) -> dict[str, object]:  # large enough that the log must grow within a few events
+        return {"title": f"Disk full on db{n}", "dedup_key": f"disk-{n}", "description": "x" * 20_000}
+
+    accepted = 0
+    while (response := post_event(client, "monitoring", secret, alert(accepted))).status_code == 202:
+        accepted += 1
+        assert accepted < 200, "the disk never filled up"
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5", response.get_data(as_text=True)
+    assert count(db, Event) == accepted and count(db, Incident) == accepted  # the refused one left nothing
+
+    small_disk.free()
+    assert post_event(client, "monitoring", secret, alert(accepted)).status_code == 202  # the sender's retry
+    assert count(db, Event) == accepted + 1
+    with db.read() as session:
+        assert session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    db.dispose()
