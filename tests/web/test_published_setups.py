@@ -8,7 +8,8 @@ endpoint that would break a reader's setup fails here:
 - The Nagios command lines run under /bin/sh with the macros substituted as Nagios does it; the Icinga 2 script
   runs with the environment Icinga gives it.
 - The PagerDuty, Opsgenie and generic examples are the shell commands as printed (the generic one creates its
-  integration with the CLI, against the same database).
+  integration with the CLI, against the same database); PagerDuty's own Python client, its base URL changed.
+- What an integration's page shows to copy: its alertmanager.yml in Alertmanager, its curl example for each kind.
 - Zabbix cannot run here: its media-type script runs in Node.js, given the two things of Zabbix's JavaScript API it
   uses (HttpRequest, here posting through curl, and Zabbix.log) and the parameters of the documented table.
 
@@ -21,22 +22,28 @@ import json
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 import yaml
+from flask import Flask
 from sqlalchemy import select
+from werkzeug.serving import make_server
 
 from hub import accounts
 from hub.accounts import INTEGRATION_KINDS
 from hub.config import Settings
 from hub.db import Database
 from hub.models import Event, Incident
+from hub.net import free_port
 from ingest.webhooks import setup
 from tests.docs import ROOT, fenced
 from tests.servers import Alertmanager, missing, wait_until
@@ -175,6 +182,41 @@ def test_the_curl_example_an_integration_page_shows_is_accepted(
     with db.read() as session:
         kept = session.scalars(select(Event.status)).all()
     assert kept and "unprocessable" not in kept
+
+
+@pytest.fixture
+def live_tls(app: Flask) -> Iterator[tuple[str, ssl.SSLContext]]:
+    """The app served over HTTPS on loopback with a certificate from a throwaway CA: (base URL, a client context
+    that trusts that CA)."""
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    server = make_server("127.0.0.1", free_port(), app, threaded=True, ssl_context=context)
+    thread = threading.Thread(target=server.serve_forever, name="live-tls-server", daemon=True)
+    thread.start()
+    trust = ssl.create_default_context()
+    ca.configure_trust(trust)
+    yield f"https://127.0.0.1:{server.server_port}", trust
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def test_pagerdutys_own_python_client_pointed_at_switchboard_triggers_acknowledges_and_resolves(
+    live_tls: tuple[str, ssl.SSLContext], db: Database, make_integration: Callable[[str, str], str]
+) -> None:
+    """PagerDuty's official client (the `pagerduty` package) with only its base URL changed, as the docs say. It
+    insists on HTTPS, as a hub behind a TLS proxy serves it."""
+    import pagerduty  # a test dependency (pip install -e '.[test]'), needed only here
+
+    base_url, trust = live_tls
+    routing_key = make_integration("pagerduty", "pd-compat")
+    client = pagerduty.EventsApiV2Client(routing_key, base_url=base_url, verify=trust)
+    key = client.trigger("DISK at 99% on prod-datapipe03", "prod-datapipe03.example.com", severity="error",
+                         custom_details={"free space": "1%"})  # fmt: skip
+    [incident] = incidents(db)
+    assert (incident.dedup_key, incident.severity, incident.status) == (key, "high", "open")  # a key made for it
+    assert client.acknowledge(key) == key and incidents(db)[0].acknowledged_at is not None
+    assert client.resolve(key) == key and statuses(db) == ["resolved"]
 
 
 # --- the curl examples, run as printed ----------------------------------------------------------------------------
