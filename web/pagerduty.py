@@ -1,6 +1,7 @@
-"""`POST /v2/enqueue`: PagerDuty Events API v2, so a tool that pages PagerDuty pages Switchboard by changing
-only its base URL. The integration is found by the event's `routing_key` (the integration's secret), and the
-answers have PagerDuty's shapes: 202 `{"status": "success", "message": "Event processed", "dedup_key": ...}`,
+"""`POST /v2/enqueue` and `/v2/change/enqueue`: PagerDuty Events API v2, so a tool that pages PagerDuty (or reports
+its changes to it) sends to Switchboard by changing only its base URL. The integration is found by the event's
+`routing_key` (the integration's secret: a `pagerduty` integration for alerts, a `deploy` one for changes), and
+the answers have PagerDuty's shapes: 202 `{"status": "success", "message": "Event processed", "dedup_key": ...}`,
 400 `{"status": "invalid event", "message": ..., "errors": [...]}`.
 """
 
@@ -12,11 +13,13 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from hub.accounts import IntegrationRef
+from hub.deploys import record_deploy
 from ingest.errors import InvalidPayload
 from ingest.webhooks import pagerduty
 from ingest.webhooks.generic import parse_json
 from web.responses import json_response
-from web.services import services
+from web.services import Services, services
 from web.webhooks import over_limit, raw_of, store, too_large
 
 bp = Blueprint("pagerduty", __name__)
@@ -29,6 +32,41 @@ def _invalid(status: int, message: str, errors: list[str]) -> Response:
 @bp.post("/v2/enqueue")
 def enqueue() -> Response:
     """Accept one PagerDuty event: trigger, acknowledge or resolve."""
+    found = _sender("pagerduty", "PagerDuty")
+    if isinstance(found, Response):
+        return found
+    svc, integration, body, payload = found
+    raw = raw_of(request, body, integration)
+    errors = pagerduty.validation_errors(payload)
+    if errors:
+        svc.intake.record_unprocessable(raw, "; ".join(errors))
+        return _invalid(400, "Event object is invalid", errors)
+    events = pagerduty.normalise(payload, integration=integration.name)
+    # As PagerDuty does: a trigger without a dedup_key gets one, returned so the sender can resolve it later.
+    events = [e if e.dedup_key else replace(e, dedup_key=uuid.uuid4().hex) for e in events]
+    store(svc, integration, raw, events, payload)
+    return json_response({"status": "success", "message": "Event processed", "dedup_key": events[0].dedup_key}, 202)
+
+
+@bp.post("/v2/change/enqueue")
+def change_enqueue() -> Response:
+    """Accept one PagerDuty change event (a deploy, a config change) for a `deploy` integration: it is recorded
+    as a carried-out change, which incidents are then correlated with."""
+    found = _sender("deploy", "deploy")
+    if isinstance(found, Response):
+        return found
+    svc, integration, body, payload = found
+    raw = raw_of(request, body, integration)
+    errors = pagerduty.change_errors(payload)
+    if errors:
+        svc.intake.record_unprocessable(raw, "; ".join(errors))
+        return _invalid(400, "Event object is invalid", errors)
+    record_deploy(svc.db, raw, pagerduty.normalise_change(payload), integration=integration.name)
+    return json_response({"status": "success", "message": "Change event processed"}, 202)
+
+
+def _sender(kind: str, described: str) -> tuple[Services, IntegrationRef, bytes, Any] | Response:
+    """The request's JSON and the integration of `kind` its `routing_key` names, or PagerDuty's answer why not."""
     svc = services()
     if (problem := too_large(request, svc)) is not None:
         return _invalid(413, "Request entity too large", [problem])
@@ -41,21 +79,11 @@ def enqueue() -> Response:
     if not isinstance(key, str) or not key.strip():
         return _invalid(400, "Event object is invalid", ["'routing_key' is missing or blank"])
     integration = svc.integrations.by_secret(key.strip())
-    if integration is None or integration.kind != "pagerduty":
-        return _invalid(401, "Invalid routing key", ["'routing_key' is not the key of a PagerDuty integration here"])
+    if integration is None or integration.kind != kind:
+        return _invalid(401, "Invalid routing key", [f"'routing_key' is not the key of a {described} integration here"])
     if (limited := over_limit(svc, integration)) is not None:
         message, headers = limited
         response = json_response({"status": "throttle event", "message": message}, 429)
         response.headers.update(headers)
         return response
-
-    raw = raw_of(request, body, integration)
-    errors = pagerduty.validation_errors(payload)
-    if errors:
-        svc.intake.record_unprocessable(raw, "; ".join(errors))
-        return _invalid(400, "Event object is invalid", errors)
-    events = pagerduty.normalise(payload, integration=integration.name)
-    # As PagerDuty does: a trigger without a dedup_key gets one, returned so the sender can resolve it later.
-    events = [e if e.dedup_key else replace(e, dedup_key=uuid.uuid4().hex) for e in events]
-    store(svc, integration, raw, events, payload)
-    return json_response({"status": "success", "message": "Event processed", "dedup_key": events[0].dedup_key}, 202)
+    return svc, integration, body, payload

@@ -19,15 +19,22 @@ Mapping:
 PagerDuty answers a bad event 400 with every problem in an `errors` list: `validation_errors` returns that list,
 worded as PagerDuty words it ("'payload.summary' is missing or blank"), and `normalise` raises `InvalidEvent`,
 an `InvalidPayload` that carries it.
+
+Change events (`POST /v2/change/enqueue`, sent by CI pipelines to a `deploy` integration) are recorded as deploys:
+`payload` {`summary` (required), `timestamp`, `source`, `custom_details`} and `links`. A change event names no
+service, so `custom_details.service` does (else `payload.source`); `custom_details.version`, `environment` and
+`author` fill in the rest. `change_errors` and `normalise_change` mirror the two functions above.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
+from hub.deploys import Deploy
 from hub.domain import Action, InboundEvent
 from ingest.errors import InvalidPayload
 from ingest.webhooks.generic import MAX_TITLE
@@ -96,6 +103,65 @@ def normalise(payload: Any, *, integration: str) -> list[InboundEvent]:
             labels=MappingProxyType({name: details[name] for name in _LABEL_FIELDS if details.get(name)}),
         )
     ]
+
+
+def change_errors(payload: Any) -> list[str]:
+    """Every problem with a change event, in PagerDuty's words; empty when it is valid."""
+    if not isinstance(payload, dict):
+        return ["Event object format is unrecognized: the body must be a JSON object"]
+    details = payload.get("payload")
+    if not isinstance(details, dict):
+        return ["'payload' is missing or blank" if details is None else "'payload' must be an object"]
+    errors = []
+    if _blank(details.get("summary")):
+        errors.append("'payload.summary' is missing or blank")
+    errors.extend(f"'payload.{name}' must be a string" for name in ("summary", "timestamp", "source")
+                  if not _is_text(details.get(name)))  # fmt: skip
+    custom = details.get("custom_details")
+    if custom is not None and not isinstance(custom, dict):
+        errors.append("'payload.custom_details' must be an object")
+    elif _blank(_custom_text(custom, "service")) and _blank(details.get("source")):
+        errors.append("'payload.custom_details.service' (or 'payload.source') must name the service that changed")
+    errors.extend(_context_errors(payload, "links", "href", ("text",)))
+    return errors
+
+
+def normalise_change(payload: Any) -> Deploy:
+    """The deploy a change event reports, or raise `InvalidEvent` listing everything wrong with it."""
+    errors = change_errors(payload)
+    if errors:
+        raise InvalidEvent(errors)
+    details, custom = payload["payload"], payload["payload"].get("custom_details")
+    links = payload.get("links") or []
+    return Deploy(
+        service=(_custom_text(custom, "service") or details["source"]).strip(),
+        status="success",  # a change event reports a change that happened
+        version=_custom_text(custom, "version"),
+        environment=_custom_text(custom, "environment"),
+        finished_at=_time(details.get("timestamp")),
+        link=links[0]["href"] if links else None,
+        deployed_by=_custom_text(custom, "author"),
+        title=details["summary"].strip()[:MAX_TITLE],
+    )
+
+
+def _custom_text(custom: Any, name: str) -> str | None:
+    value = custom.get(name) if isinstance(custom, dict) else None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _time(text: str | None) -> datetime | None:
+    """PagerDuty's timestamps (`2020-07-17T08:42:58.315+0000`); one that does not parse is left out, as the
+    change still happened."""
+    try:
+        value = datetime.fromisoformat(text.strip()) if text and text.strip() else None
+    except ValueError:
+        return None
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _trigger_errors(event: dict[str, Any]) -> list[str]:

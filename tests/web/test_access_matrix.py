@@ -73,7 +73,8 @@ PUBLIC = {
     "incidents.root", "auth.login", "auth.logout", "health.healthz", "metrics.metrics", "openapi.openapi", "static"
 }  # fmt: skip
 BY_MACHINE_CREDENTIALS = {
-    "events.receive", "pagerduty.enqueue", "opsgenie.create", "opsgenie.acknowledge", "opsgenie.close",
+    "events.receive", "pagerduty.enqueue", "pagerduty.change_enqueue",
+    "opsgenie.create", "opsgenie.acknowledge", "opsgenie.close",
     "api.incidents", "api.incident", "api.update_incident", "api.comment", "api.add_watcher", "api.remove_watcher",
     "problems_api.api_suggestions", "problems_api.api_index", "problems_api.api_create", "problems_api.api_problem",
     "silences_api.create", "silences_api.index", "silences_api.expire",

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from hub import accounts
 from hub.db import Database
-from hub.models import Event, Incident
+from hub.models import Change, Event, Incident
 
 TRIGGER = {
     "event_action": "trigger",
@@ -77,3 +77,48 @@ def test_key_of_an_integration_of_another_kind_is_refused(client: FlaskClient, d
 def test_body_over_the_limit_is_refused_with_413(client: FlaskClient, routing_key: str) -> None:
     big = {**TRIGGER, "payload": {**TRIGGER["payload"], "custom_details": {"x": "y" * 600_000}}}  # type: ignore[dict-item]
     assert enqueue(client, routing_key, big).status_code == 413
+
+
+# -- change events: POST /v2/change/enqueue with a deploy integration's key ------------------------------------------
+
+CHANGE = {"payload": {"summary": "Deployed checkout 1.4.2", "source": "ci.example.com",
+                      "custom_details": {"service": "checkout", "version": "1.4.2"}}}  # fmt: skip
+
+
+@pytest.fixture
+def change_key(db: Database) -> str:
+    with db.transaction() as session:
+        return accounts.create_integration(session, name="pipelines", kind="deploy")[1]
+
+
+def test_change_event_is_recorded_as_a_carried_out_change_and_answered_as_pagerduty_does(
+    client: FlaskClient, change_key: str, db: Database
+) -> None:
+    response = client.post("/v2/change/enqueue", json={"routing_key": change_key, **CHANGE})
+    assert response.status_code == 202
+    assert response.json == {"status": "success", "message": "Change event processed"}
+    with db.read() as s:
+        [change] = s.scalars(select(Change)).all()
+        [event] = s.scalars(select(Event)).all()
+    assert (change.title, change.service, change.state, change.type) == (
+        "Deployed checkout 1.4.2", "checkout", "implemented", "standard"
+    )  # fmt: skip
+    assert (event.status, event.source) == ("change", "deploy")
+
+
+def test_change_event_with_an_alert_integrations_key_is_refused(client: FlaskClient, routing_key: str) -> None:
+    response = client.post("/v2/change/enqueue", json={"routing_key": routing_key, **CHANGE})
+    assert response.status_code == 401
+    assert response.json["errors"] == ["'routing_key' is not the key of a deploy integration here"]
+
+
+def test_invalid_change_event_is_answered_400_with_every_error_and_kept(
+    client: FlaskClient, change_key: str, db: Database
+) -> None:
+    response = client.post("/v2/change/enqueue", json={"routing_key": change_key, "payload": {"source": "ci"}})
+    assert response.status_code == 400
+    assert response.json["status"] == "invalid event"
+    assert response.json["errors"] == ["'payload.summary' is missing or blank"]
+    with db.read() as s:
+        assert s.scalars(select(Event.status)).all() == ["unprocessable"]
+        assert s.scalars(select(Change)).all() == []

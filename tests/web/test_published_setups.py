@@ -42,7 +42,7 @@ from hub import accounts
 from hub.accounts import INTEGRATION_KINDS
 from hub.config import Settings
 from hub.db import Database
-from hub.models import Event, Incident
+from hub.models import Change, Event, Incident
 from hub.net import free_port
 from ingest.webhooks import setup
 from tests.docs import ROOT, fenced
@@ -217,6 +217,36 @@ def test_pagerdutys_own_python_client_pointed_at_switchboard_triggers_acknowledg
     assert (incident.dedup_key, incident.severity, incident.status) == (key, "high", "open")  # a key made for it
     assert client.acknowledge(key) == key and incidents(db)[0].acknowledged_at is not None
     assert client.resolve(key) == key and statuses(db) == ["resolved"]
+
+
+def test_pagerdutys_own_python_client_reports_a_change_that_is_recorded(
+    live_tls: tuple[str, ssl.SSLContext], db: Database, make_integration: Callable[[str, str], str]
+) -> None:
+    """The same client's change events (`submit`), to a deploy integration: recorded as a carried-out change."""
+    import pagerduty
+
+    base_url, trust = live_tls
+    client = pagerduty.EventsApiV2Client(make_integration("deploy", "pipelines"), base_url=base_url, verify=trust)
+    # With its own timestamp: pagerduty 7.2 fails making one (`datetime.timezone` on the class, not the module).
+    client.submit("Deployed checkout 1.4.2", source="ci.example.com", timestamp="2026-11-26T10:04:00Z",
+                  custom_details={"service": "checkout", "version": "1.4.2"},
+                  links=[{"href": "https://ci.example.com/runs/42", "text": "Run 42"}])  # fmt: skip
+    with db.read() as session:
+        [change] = session.scalars(select(Change)).all()
+    assert (change.service, change.state, change.title) == ("checkout", "implemented", "Deployed checkout 1.4.2")
+    assert change.link == "https://ci.example.com/runs/42"
+
+
+def test_the_documented_pagerduty_change_event_is_recorded(
+    live_url: str, db: Database, make_integration: Callable[[str, str], str]
+) -> None:
+    secret = make_integration("deploy", "ci")
+    [block] = fenced("docs/changes.md", "PagerDuty change events", "sh")
+    out = _sh(block.replace("http://127.0.0.1:8000", live_url).replace("<secret>", secret))
+    assert json.loads(out) == {"status": "success", "message": "Change event processed"}
+    with db.read() as session:
+        [change] = session.scalars(select(Change)).all()
+    assert (change.service, change.version, change.environment) == ("checkout", "1.4.2", "production")
 
 
 # --- the curl examples, run as printed ----------------------------------------------------------------------------

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from hub.domain import Action
 from ingest.errors import InvalidPayload
-from ingest.webhooks.pagerduty import InvalidEvent, normalise, validation_errors
+from ingest.webhooks.pagerduty import InvalidEvent, change_errors, normalise, normalise_change, validation_errors
 from tests.ingest.webhooks import load_fixture
 
 
@@ -157,3 +158,48 @@ def test_normalise_raises_the_errors_as_an_invalid_payload() -> None:
 )  # fmt: skip
 def test_each_problem_is_named_as_pagerduty_names_it(payload: Any, error: str) -> None:
     assert validation_errors(payload) == [error]
+
+
+# -- change events (`/v2/change/enqueue`) --------------------------------------------------------------------------
+
+
+def test_documented_change_event_becomes_a_successful_deploy() -> None:
+    deploy = normalise_change(_event("change_event.json"))
+    assert (deploy.title, deploy.status) == ("Build Success: Increase snapshot create timeout to 30 seconds", "success")
+    assert deploy.service == "acme-build-pipeline-tool-default-i-9999"  # no custom_details.service: the source
+    assert deploy.finished_at == datetime(2020, 7, 17, 8, 42, 58, 315000, tzinfo=UTC)
+    assert deploy.link == "https://acme.pagerduty.dev/build/2"
+
+
+def test_change_event_custom_details_name_the_service_version_environment_and_author() -> None:
+    event = _event("change_event.json")
+    event["payload"]["custom_details"] = {"service": "checkout", "version": 142, "environment": "production",
+                                          "author": "ann"}  # fmt: skip
+    deploy = normalise_change(event)
+    assert (deploy.service, deploy.version, deploy.environment, deploy.deployed_by) == (
+        "checkout", "142", "production", "ann"
+    )  # fmt: skip
+
+
+def test_change_event_errors_are_listed_in_pagerdutys_words() -> None:
+    event = {"payload": {"summary": " ", "timestamp": 5, "custom_details": []}, "links": [{"text": "x"}]}
+    assert change_errors(event) == [
+        "'payload.summary' is missing or blank",
+        "'payload.timestamp' must be a string",
+        "'payload.custom_details' must be an object",
+        "'links[0].href' is missing or blank",
+    ]
+    with pytest.raises(InvalidEvent):
+        normalise_change(event)
+
+
+def test_change_event_must_name_a_service_somehow() -> None:
+    assert change_errors({"payload": {"summary": "Deployed"}}) == [
+        "'payload.custom_details.service' (or 'payload.source') must name the service that changed"
+    ]
+
+
+def test_change_event_with_an_unreadable_timestamp_is_still_recorded_without_it() -> None:
+    event = _event("change_event.json")
+    event["payload"]["timestamp"] = "yesterday"
+    assert normalise_change(event).finished_at is None
