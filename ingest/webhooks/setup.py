@@ -46,7 +46,9 @@ def snippets(kind: str, base_url: str, name: str, secret: str | None = None) -> 
                              f"api_url: {base}/\napi_key: {key}\n")]  # fmt: skip
         case "deploy":
             found = [Snippet("GitHub: repository Settings > Webhooks > Add webhook (content type application/json, "
-                             "event 'Deployment statuses')", "yaml", f"payload_url: {url}?secret={key}\n")]  # fmt: skip
+                             "event 'Deployment statuses')", "yaml", f"payload_url: {url}?secret={key}\n"),
+                     Snippet("PagerDuty change events: send them to this URL with this routing key", "yaml",
+                             f"url: {base}/v2/change/enqueue\nrouting_key: {key}\n")]  # fmt: skip
         case _:
             found = []
     auth = "" if kind == "pagerduty" else _auth_header(kind, key)

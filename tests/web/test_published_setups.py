@@ -26,6 +26,7 @@ import ssl
 import subprocess
 import sys
 import threading
+import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -247,6 +248,21 @@ def test_the_documented_pagerduty_change_event_is_recorded(
     with db.read() as session:
         [change] = session.scalars(select(Change)).all()
     assert (change.service, change.version, change.environment) == ("checkout", "1.4.2", "production")
+
+
+def test_the_pagerduty_change_settings_a_deploy_integration_page_shows_work(
+    live_url: str, db: Database, make_integration: Callable[[str, str], str]
+) -> None:
+    secret = make_integration("deploy", "ci")
+    [shown] = [s for s in setup.snippets("deploy", live_url, "ci", secret) if s.title.startswith("PagerDuty")]
+    settings = yaml.safe_load(shown.text)
+    event = {"routing_key": settings["routing_key"], "payload": {"summary": "Deployed checkout", "source": "checkout"}}
+    request = urllib.request.Request(settings["url"], data=json.dumps(event).encode(),
+                                     headers={"Content-Type": "application/json"})  # fmt: skip
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 202
+    with db.read() as session:
+        assert session.scalars(select(Change.service)).all() == ["checkout"]
 
 
 # --- the curl examples, run as printed ----------------------------------------------------------------------------
