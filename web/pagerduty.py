@@ -8,6 +8,7 @@ the answers have PagerDuty's shapes: 202 `{"status": "success", "message": "Even
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -15,6 +16,7 @@ from flask import Blueprint, Response, request
 
 from hub.accounts import IntegrationRef
 from hub.deploys import record_deploy
+from hub.intake import Raw
 from ingest.errors import InvalidPayload
 from ingest.webhooks import pagerduty
 from ingest.webhooks.generic import parse_json
@@ -32,15 +34,10 @@ def _invalid(status: int, message: str, errors: list[str]) -> Response:
 @bp.post("/v2/enqueue")
 def enqueue() -> Response:
     """Accept one PagerDuty event: trigger, acknowledge or resolve."""
-    found = _sender("pagerduty", "PagerDuty")
+    found = _valid_event("pagerduty", "PagerDuty", pagerduty.validation_errors)
     if isinstance(found, Response):
         return found
-    svc, integration, body, payload = found
-    raw = raw_of(request, body, integration)
-    errors = pagerduty.validation_errors(payload)
-    if errors:
-        svc.intake.record_unprocessable(raw, "; ".join(errors))
-        return _invalid(400, "Event object is invalid", errors)
+    svc, integration, raw, payload = found
     events = pagerduty.normalise(payload, integration=integration.name)
     # As PagerDuty does: a trigger without a dedup_key gets one, returned so the sender can resolve it later.
     events = [e if e.dedup_key else replace(e, dedup_key=uuid.uuid4().hex) for e in events]
@@ -52,21 +49,19 @@ def enqueue() -> Response:
 def change_enqueue() -> Response:
     """Accept one PagerDuty change event (a deploy, a config change) for a `deploy` integration: it is recorded
     as a carried-out change, which incidents are then correlated with."""
-    found = _sender("deploy", "deploy")
+    found = _valid_event("deploy", "deploy", pagerduty.change_errors)
     if isinstance(found, Response):
         return found
-    svc, integration, body, payload = found
-    raw = raw_of(request, body, integration)
-    errors = pagerduty.change_errors(payload)
-    if errors:
-        svc.intake.record_unprocessable(raw, "; ".join(errors))
-        return _invalid(400, "Event object is invalid", errors)
+    svc, integration, raw, payload = found
     record_deploy(svc.db, raw, pagerduty.normalise_change(payload), integration=integration.name)
     return json_response({"status": "success", "message": "Change event processed"}, 202)
 
 
-def _sender(kind: str, described: str) -> tuple[Services, IntegrationRef, bytes, Any] | Response:
-    """The request's JSON and the integration of `kind` its `routing_key` names, or PagerDuty's answer why not."""
+def _valid_event(
+    kind: str, described: str, errors_of: Callable[[Any], list[str]]
+) -> tuple[Services, IntegrationRef, Raw, Any] | Response:
+    """The integration of `kind` the request's `routing_key` names, the request as received and its JSON, once
+    `errors_of` finds nothing wrong with it; else PagerDuty's answer why not (an invalid event is kept)."""
     svc = services()
     if (problem := too_large(request, svc)) is not None:
         return _invalid(413, "Request entity too large", [problem])
@@ -86,4 +81,8 @@ def _sender(kind: str, described: str) -> tuple[Services, IntegrationRef, bytes,
         response = json_response({"status": "throttle event", "message": message}, 429)
         response.headers.update(headers)
         return response
-    return svc, integration, body, payload
+    raw = raw_of(request, body, integration)
+    if errors := errors_of(payload):
+        svc.intake.record_unprocessable(raw, "; ".join(errors))
+        return _invalid(400, "Event object is invalid", errors)
+    return svc, integration, raw, payload
