@@ -52,10 +52,10 @@ from hub.statements import (
     TOUCH,
 )
 
-#: The rules engine, passed in: (event, rule book, now, routing state) -> decision. Pure: state is looked up here.
 #: The rules field for "a change on this service in the last N minutes".
 CHANGE_MINUTES = "change.minutes_ago"
 
+#: The rules engine, passed in: (event, rule book, now, routing state) -> decision. Pure: state is looked up here.
 Decide = Callable[[InboundEvent, RuleBook, datetime, RoutingState], Decision]
 
 

@@ -154,20 +154,27 @@ def escalation(
     return _notice("escalated", template="escalated", facts=facts, templates=templates)
 
 
-def resolution(
+# A state change told to the assignee and watchers: its notice kind -> the template its mail comes from.
+STATE_CHANGE_TEMPLATES = {"resolved": "resolved", "reopened": "reopened", "stable": "stable"}
+
+
+def state_change(
+    kind: str,
     *,
     incident_id: int,
     title: str,
     assignee: str,
-    source: str,
     desk_address: str,
     base_url: str,
     templates: MailTemplates = DEFAULTS,
+    **more: Any,
 ) -> Notice:
-    """Tell the assignee (or a watcher) the incident was resolved (one notice per state change, not per event)."""
+    """Tell the assignee (or a watcher) of a state change (one notice per change, not per event): `resolved` or
+    `reopened` with `source` (who or what did it: "nagios", "a new nagios alert", a person), or `stable` with
+    `status` (where a flapping alert settled; its notices were held meanwhile)."""
     facts = _facts(incident_id, title, recipient=assignee, desk_address=desk_address, base_url=base_url,
-                   source=source, assignee=assignee)  # fmt: skip
-    return _notice("resolved", template="resolved", facts=facts, templates=templates)
+                   assignee=assignee, **more)  # fmt: skip
+    return _notice(kind, template=STATE_CHANGE_TEMPLATES[kind], facts=facts, templates=templates)
 
 
 def requester_resolution(
@@ -187,38 +194,6 @@ def requester_resolution(
                    source=source, requester=requester)  # fmt: skip
     return _notice("resolved", template="requester_resolved", facts=facts, templates=templates,
                    references=references)  # fmt: skip
-
-
-def reopening(
-    *,
-    incident_id: int,
-    title: str,
-    assignee: str,
-    source: str,
-    desk_address: str,
-    base_url: str,
-    templates: MailTemplates = DEFAULTS,
-) -> Notice:
-    """Tell the assignee a resolved incident came back (`source` says how: "a new nagios alert", a person)."""
-    facts = _facts(incident_id, title, recipient=assignee, desk_address=desk_address, base_url=base_url,
-                   source=source, assignee=assignee)  # fmt: skip
-    return _notice("reopened", template="reopened", facts=facts, templates=templates)
-
-
-def stabilised(
-    *,
-    incident_id: int,
-    title: str,
-    status: str,
-    assignee: str,
-    desk_address: str,
-    base_url: str,
-    templates: MailTemplates = DEFAULTS,
-) -> Notice:
-    """Tell the assignee a flapping alert settled, and where it settled (its notices were held meanwhile)."""
-    facts = _facts(incident_id, title, recipient=assignee, desk_address=desk_address, base_url=base_url,
-                   status=status, assignee=assignee)  # fmt: skip
-    return _notice("stable", template="stable", facts=facts, templates=templates)
 
 
 def agent_reply(

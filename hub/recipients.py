@@ -163,13 +163,9 @@ def state_change_notices(
     common = {"incident_id": incident_id, "title": incident.title, "desk_address": sender.desk_address,
               "base_url": sender.base_url, "templates": sender.templates}  # fmt: skip
     owed: list[notices.Notice] = []
-    for person in people:
-        if kind == "resolved":
-            owed.append(notices.resolution(assignee=person, source=source, **common))
-        elif kind == "reopened":
-            owed.append(notices.reopening(assignee=person, source=source, **common))
-        elif kind == "stable":
-            owed.append(notices.stabilised(assignee=person, status=incident.status, **common))
+    if kind in notices.STATE_CHANGE_TEMPLATES:
+        more = {"status": incident.status} if kind == "stable" else {"source": source}
+        owed += [notices.state_change(kind, assignee=person, **more, **common) for person in people]
     requester = (incident.requester or "").lower()
     if kind == "resolved" and incident.source == "email" and requester and requester not in skipped | set(people):
         references = thread_message_ids(conn, incident_id)

@@ -15,7 +15,7 @@ from hub.durations import parse_duration
 from hub.errors import BadInput
 from hub.models import utcnow
 from hub.weekly import parse_window
-from web.forms import ActionForm, button_action
+from web.forms import button_action
 from web.permissions import MANAGE_SILENCES, requires
 from web.services import services
 
@@ -58,7 +58,7 @@ def index() -> ResponseReturnValue:
             return redirect(url_for("silences.index"))
     with services().db.read() as session:
         rows = silences.active(session)
-    return render_template("silences/index.html", form=form, expire=ActionForm(), silences=rows, error=error,
+    return render_template("silences/index.html", form=form, silences=rows, error=error,
                            describe=silences.describe)  # fmt: skip
 
 

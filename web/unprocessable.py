@@ -22,7 +22,7 @@ bp = Blueprint("unprocessable", __name__, url_prefix="/events")
 def index() -> ResponseReturnValue:
     source = request.args.get("source") or None
     items = reprocessing.unprocessable(services().intake, source=source)
-    return render_template("events/unprocessable.html", items=items, source=source, form=ActionForm())
+    return render_template("events/unprocessable.html", items=items, source=source)
 
 
 @bp.post("/<int:event_id>/reprocess")

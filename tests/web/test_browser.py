@@ -263,3 +263,27 @@ def test_every_main_page_renders_for_an_admin_without_script_or_policy_errors(
         assert page.locator("h1").count() == 1, path
         _screenshot(page, path.replace("/", "-"))
     assert problems == [], problems
+
+
+def test_admin_adds_a_silence_and_a_group_then_ends_and_removes_them_with_their_row_buttons(
+    live_url: str, page: Page, make_user: Callable[..., Login], db: Database
+) -> None:
+    """The one-button forms in table rows (web/templates/_forms.html) carry their CSRF token and post."""
+    _log_in(page, live_url, make_user(email="root@example.com", role="admin"))
+    page.goto(f"{live_url}/silences")
+    page.fill("textarea[name=matchers]", "labels.service=db")
+    page.fill("input[name=duration]", "2h")
+    page.get_by_role("button", name="Silence").click()
+    page.get_by_text("Silence 1 added.").wait_for()
+    page.get_by_role("button", name="End now").click()
+    page.get_by_text("Silence 1 ended.").wait_for()
+    assert page.get_by_role("button", name="End now").count() == 0
+
+    page.goto(f"{live_url}/groups")
+    page.fill("#name", "dba")
+    page.fill("#members", "root@example.com")
+    page.get_by_role("button", name="Save group").click()
+    page.get_by_text("Group dba: root@example.com.").wait_for()
+    page.get_by_role("button", name="Remove").click()
+    page.get_by_text("Group dba removed.").wait_for()
+    assert page.locator("table").count() == 0
