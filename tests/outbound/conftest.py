@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+import json
 import signal
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from rq import Queue, SimpleWorker
 
+from hub import accounts
 from hub.channels import channel_notices, create_channel, incident_facts
 from hub.config import Settings
 from hub.db import Database
-from hub.domain import InboundEvent
+from hub.domain import InboundEvent, RuleSpec
 from hub.intake import Intake, Raw
 from hub.migrate import upgrade
 from hub.models import OutboxMessage
+from hub.net import free_port
 from hub.outbox import owe
+from hub.redis_server import RedisServer
+from hub.rulebook import add_rule
 from ingest.pipeline import make_intake
 from outbound import runtime
 from outbound.dispatcher import dispatch_once
 from outbound.queue import connect, make_queue
 from tests.outbound.receiver import Receiver
 from tests.servers import SmtpSink
+from web import create_app
 
 RAW = Raw(source="email", content_type="message/rfc822", body=b"Subject: Printer on fire\r\n\r\nHelp.\r\n")
 
@@ -145,3 +153,38 @@ def owe_to_channel(intake: Intake, db: Database, name: str, title: str = "Disk f
         owe(session.connection(), outcome.incident_id, owed)
     [found] = [r for r in rows_of(db) if r.incident_id == outcome.incident_id and r.recipient == name]
     return found
+
+
+@dataclass(frozen=True)
+class OnCall:
+    """An app whose alerts (integration `prom`) are assigned to oncall@example.com, notified through a Redis
+    server of the test's own, which it may stop and start."""
+
+    redis: RedisServer
+    settings: Settings
+    client: FlaskClient
+    secret: str
+
+    def alert(self, n: int) -> int:
+        """Post alert number `n` (its own dedup key, so its own incident and notice); the HTTP status."""
+        body = json.dumps({"title": f"Disk full on db{n}", "dedup_key": f"disk-{n}"})
+        return self.client.post("/api/v1/events/prom", data=body, content_type="application/json",
+                                headers={"Authorization": f"Bearer {self.secret}"}).status_code  # fmt: skip
+
+
+@pytest.fixture
+def on_call(tmp_path: Path, settings: Settings, db: Database, smtp_sink: SmtpSink) -> Iterator[OnCall]:
+    redis_server = RedisServer(tmp_path / "redis", port=free_port(), persist=False).start()
+    wired = replace(settings, redis_url=redis_server.url, smtp_relay=smtp_sink.url, retry_first=0.1, retry_cap=0.5)
+    runtime.install(wired, db)
+    with db.transaction() as session:
+        accounts.create_user(session, email="oncall@example.com", password="correct horse", role="agent")
+        secret = accounts.create_integration(session, name="prom")[1]
+    with db.transaction() as session:
+        add_rule(session, RuleSpec(id=0, name="to on-call", field="source", op="exists",
+                                   set_assignee="oncall@example.com"))  # fmt: skip
+    try:
+        yield OnCall(redis_server, wired, create_app(wired, db=db).test_client(), secret)
+    finally:
+        runtime.reset()
+        redis_server.stop()

@@ -7,7 +7,6 @@ started again, an HTTP receiver and an SMTP sink on loopback.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -15,25 +14,20 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from rq import Worker
 
-from hub import accounts
 from hub.config import Settings
 from hub.db import Database
-from hub.domain import InboundEvent, RuleSpec
+from hub.domain import InboundEvent
 from hub.intake import Raw
-from hub.net import free_port
 from hub.outbox import PER_ADDRESS
-from hub.redis_server import RedisServer
-from hub.rulebook import add_rule
-from outbound import runtime
 from outbound.dispatcher import dispatch_once, run_dispatcher
 from outbound.queue import connect, make_queue
 from tests.outbound.conftest import (
+    OnCall,
     Parts,
     add_channel,
     deliver_everything,
@@ -44,7 +38,6 @@ from tests.outbound.conftest import (
 )
 from tests.outbound.receiver import Receiver, Reply
 from tests.servers import SmtpSink, wait_until
-from web import create_app
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -126,24 +119,14 @@ def test_notification_held_by_a_worker_killed_mid_job_is_delivered_by_the_next_w
 
 @pytest.mark.parametrize("outage", [3.0])
 def test_events_during_a_redis_outage_are_accepted_and_each_notification_delivered_under_one_id(
-    tmp_path: Path, settings: Settings, db: Database, smtp_sink: SmtpSink, outage: float
+    on_call: OnCall, db: Database, smtp_sink: SmtpSink, outage: float
 ) -> None:
-    redis_server = RedisServer(tmp_path / "redis", port=free_port(), persist=False).start()
-    wired = replace(settings, redis_url=redis_server.url, smtp_relay=smtp_sink.url, retry_first=0.1, retry_cap=0.5)
-    runtime.install(wired, db)
-    with db.transaction() as session:
-        accounts.create_user(session, email="oncall@example.com", password="correct horse", role="agent")
-        secret = accounts.create_integration(session, name="prom")[1]
-    with db.transaction() as session:
-        add_rule(session, RuleSpec(id=0, name="to on-call", field="source", op="exists",
-                                   set_assignee="oncall@example.com"))  # fmt: skip
-    client = create_app(wired, db=db).test_client()
-    queue = make_queue(connect(redis_server.url))
+    queue = make_queue(connect(on_call.redis.url))
     stop = threading.Event()
     dispatcher = threading.Thread(target=run_dispatcher, args=(db, queue),
                                   kwargs={"stop": stop, "interval": 0.05, "stale_after": 1.0})  # fmt: skip
     dispatcher.start()
-    worker = worker_process(wired)
+    worker = worker_process(on_call.settings)
     sent = 0
     spacing = (outage + 2.0) / (PER_ADDRESS - 5)  # all to one assignee: stay under the per-address mail cap
 
@@ -151,19 +134,16 @@ def test_events_during_a_redis_outage_are_accepted_and_each_notification_deliver
         nonlocal sent
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            body = json.dumps({"title": f"Disk full on db{sent}", "dedup_key": f"disk-{sent}"})
-            response = client.post("/api/v1/events/prom", data=body, content_type="application/json",
-                                   headers={"Authorization": f"Bearer {secret}"})  # fmt: skip
-            assert response.status_code == 202, response.get_data(as_text=True)
+            assert on_call.alert(sent) == 202
             sent += 1
             time.sleep(spacing)
 
     try:
         wait_until(lambda: Worker.all(connection=queue.connection), timeout=30, message="the worker to start")
         post_for(1.0)
-        redis_server.stop()
+        on_call.redis.stop()
         post_for(outage)  # ingest keeps answering 2xx: the outbox simply grows
-        redis_server.start()  # back, and empty: every job it held is gone
+        on_call.redis.start()  # back, and empty: every job it held is gone
         post_for(1.0)
         try:
             wait_until(lambda: {r.status for r in rows_of(db)} == {"sent"}, timeout=60,
@@ -179,8 +159,6 @@ def test_events_during_a_redis_outage_are_accepted_and_each_notification_deliver
         dispatcher.join(10)
         log = finish(worker)
         queue.connection.close()
-        runtime.reset()
-        redis_server.stop()
     assert not dispatcher.is_alive(), log
 
 
