@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
 import resource
 import shutil
 import socket
@@ -43,9 +42,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sqlalchemy import text
 from support import (
     HOST,
-    cpu_seconds,
+    Cores,
+    CpuMeter,
     join_with_progress,
-    machine_busy_seconds,
     peak_rss_kib,
     prepare_home,
     process_tree,
@@ -138,9 +137,7 @@ class Run:
     accepted: int
     failed: int
     seconds: float
-    client_cpu: float  # cores the load generator used
-    server_cpu: float  # cores the server used
-    machine_cpu: float  # cores busy on the whole machine: the two above, kernel networking, anything else running
+    cpu: Cores
     peak_rss_kib: dict[int, int]  # by server pid
     errors: tuple[str, ...]
 
@@ -153,7 +150,7 @@ def storm(name: str, port: int, server: int, secret: str, args: argparse.Namespa
     pids = process_tree(server)
     start = time.monotonic()
     deadline = start + args.max_seconds
-    cpu0, server0, machine0 = time.process_time(), cpu_seconds(pids), machine_busy_seconds()
+    meter = CpuMeter(pids)
     threads = [
         threading.Thread(
             target=client,
@@ -181,9 +178,7 @@ def storm(name: str, port: int, server: int, secret: str, args: argparse.Namespa
         accepted=sum(t.accepted for t in tallies),
         failed=sum(t.failed for t in tallies),
         seconds=elapsed,
-        client_cpu=(time.process_time() - cpu0) / elapsed,
-        server_cpu=(cpu_seconds(pids) - server0) / elapsed,
-        machine_cpu=(machine_busy_seconds() - machine0) / elapsed,
+        cpu=meter.cores(elapsed),
         peak_rss_kib={pid: peak_rss_kib(pid) for pid in process_tree(server)},
         errors=tuple(e for t in tallies for e in t.errors),
     )
@@ -193,8 +188,7 @@ def report(name: str, run: Run) -> None:
     rss = sum(run.peak_rss_kib.values()) / 1024
     each = ", ".join(f"{kib / 1024:.0f}" for kib in run.peak_rss_kib.values())
     print(f"{name:12} wall time {run.seconds:7.1f} s  ({run.accepted / run.seconds:6.0f} req/s; sent {run.sent}, "
-          f"2xx {run.accepted}, failed {run.failed}; CPU cores: server {run.server_cpu:.2f}, load generator "
-          f"{run.client_cpu:.2f}, whole machine {run.machine_cpu:.2f} of {os.cpu_count()}; server peak RSS "
+          f"2xx {run.accepted}, failed {run.failed}; {run.cpu.describe()}; server peak RSS "
           f"{rss:.0f} MiB = master + workers {each})")  # fmt: skip
     for error in run.errors[:5]:
         print(f"  {name} error: {error}", flush=True)

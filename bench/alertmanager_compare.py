@@ -50,7 +50,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import text
-from support import HOST, cpu_seconds, machine_busy_seconds, prepare_home, process_tree, run_main, start_gunicorn, stop
+from support import HOST, Cores, CpuMeter, prepare_home, process_tree, run_main, start_gunicorn, stop
 
 from hub.db import Database  # support put the project on the path
 from hub.net import free_port, wait_for_port
@@ -220,9 +220,7 @@ class Figure:
     alerts: int
     failed: int
     seconds: float
-    client_cpu: float  # cores the load generator used
-    server_cpu: float  # cores the server used
-    machine_cpu: float  # cores busy on the whole machine: the two above, kernel networking, anything else running
+    cpu: Cores
     errors: tuple[str, ...]
 
     @property
@@ -238,7 +236,7 @@ def measure(port: int, path: str, headers: dict[str, str], per_client: list[list
     server_pids = process_tree(server)
     start = time.monotonic()
     deadline = start + seconds
-    cpu0, server0, machine0 = time.process_time(), cpu_seconds(server_pids), machine_busy_seconds()
+    meter = CpuMeter(server_pids)
     threads = [
         threading.Thread(target=client, args=(port, path, headers, bodies, size, deadline, halt, tally), daemon=True)
         for bodies, tally in zip(per_client, tallies, strict=True)
@@ -259,12 +257,9 @@ def measure(port: int, path: str, headers: dict[str, str], per_client: list[list
         for t in threads:
             t.join(35)
     elapsed = max(t.finished for t in tallies) - start
-    client_cpu = (time.process_time() - cpu0) / elapsed
-    server_cpu = (cpu_seconds(server_pids) - server0) / elapsed
-    machine_cpu = (machine_busy_seconds() - machine0) / elapsed
     errors = tuple(e for t in tallies for e in t.errors)
-    return Figure(sum(t.accepted for t in tallies), sum(t.failed for t in tallies), elapsed, client_cpu, server_cpu,
-                  machine_cpu, errors)  # fmt: skip
+    return Figure(sum(t.accepted for t in tallies), sum(t.failed for t in tallies), elapsed, meter.cores(elapsed),
+                  errors)  # fmt: skip
 
 
 def run_server(name: str, port: int, path: str, headers: dict[str, str], encode: Callable[..., bytes],
@@ -285,8 +280,7 @@ def run_server(name: str, port: int, path: str, headers: dict[str, str], encode:
         figures[clients] = figure
         accepted += figure.alerts
         print(f"{name:12} {clients} client(s): {figure.rate:9.0f} alerts/s  ({figure.alerts} alerts in "
-              f"{figure.seconds:.1f} s, failed batches: {figure.failed}; CPU cores: server {figure.server_cpu:.2f}, "
-              f"load generator {figure.client_cpu:.2f}, whole machine {figure.machine_cpu:.2f} of {os.cpu_count()})",
+              f"{figure.seconds:.1f} s, failed batches: {figure.failed}; {figure.cpu.describe()})",
               flush=True)  # fmt: skip
         if figure.failed:
             print(f"  first error: {figure.errors[0]}", file=sys.stderr, flush=True)
@@ -326,8 +320,7 @@ def main() -> int:
             figure = measure(sink_port, "/", {"Content-Type": "application/json"}, bodies, args.batch_size,
                              args.seconds, sink.pid or 0, "sink")  # fmt: skip
             ceiling[clients] = figure.rate
-            print(f"{'sink':12} {clients} client(s): {figure.rate:9.0f} alerts/s  (CPU cores: load generator "
-                  f"{figure.client_cpu:.2f}, sink {figure.server_cpu:.2f}, whole machine {figure.machine_cpu:.2f})",
+            print(f"{'sink':12} {clients} client(s): {figure.rate:9.0f} alerts/s  ({figure.cpu.describe('sink')})",
                   flush=True)  # fmt: skip
         sink.terminate()
         sink.join(10)

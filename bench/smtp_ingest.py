@@ -49,7 +49,8 @@ from sqlalchemy import text
 from support import (
     HOST,
     ROOT,
-    cpu_seconds,
+    Cores,
+    CpuMeter,
     join_with_progress,
     machine_busy_seconds,
     prepare_home,
@@ -223,9 +224,7 @@ class Run:
     accepted: int
     failed: int
     seconds: float
-    client_cpu: float  # cores the load generator used
-    server_cpu: float  # cores the server used
-    machine_cpu: float  # cores busy on the whole machine: the two above, the kernel's loopback and disk work, the rest
+    cpu: Cores
     errors: tuple[str, ...]
 
     @property
@@ -234,12 +233,11 @@ class Run:
 
     def report(self, name: str) -> None:
         # The clients share one GIL: one core is all they can use, so this is the most they could send.
-        per_message = self.client_cpu * self.seconds / max(self.sent, 1)
+        per_message = self.cpu.client * self.seconds / max(self.sent, 1)
         ceiling = f"{1 / per_message:.0f}" if per_message else "-"
         print(f"{name:12} {self.seconds:5.1f} s: {self.accepted} accepted ({self.rate:.1f} msg/s), "
-              f"{self.failed} failed of {self.sent} sent; CPU cores: server {self.server_cpu:.2f}, load generator "
-              f"{self.client_cpu:.2f} ({per_message * 1e6:.0f} us/message: one core would send {ceiling}/s), "
-              f"whole machine {self.machine_cpu:.2f} of {os.cpu_count()}", flush=True)  # fmt: skip
+              f"{self.failed} failed of {self.sent} sent; {self.cpu.describe()} (load generator "
+              f"{per_message * 1e6:.0f} us/message: one core would send {ceiling}/s)", flush=True)  # fmt: skip
         for error in self.errors:
             print(f"  {name} failed: {error}", flush=True)
 
@@ -257,7 +255,7 @@ def load(name: str, port: int, server: int, args: argparse.Namespace) -> Run:
     start.wait(60)  # every client connected: the clock starts
     pids = process_tree(server)
     began = time.monotonic()
-    cpu0, server0, machine0 = time.process_time(), cpu_seconds(pids), machine_busy_seconds()
+    meter = CpuMeter(pids)
 
     def progress(seconds: float) -> str:
         accepted, failed = sum(t.accepted for t in tallies), sum(t.failed for t in tallies)
@@ -271,9 +269,7 @@ def load(name: str, port: int, server: int, args: argparse.Namespace) -> Run:
         accepted=sum(t.accepted for t in tallies),
         failed=sum(t.failed for t in tallies),
         seconds=elapsed,
-        client_cpu=(time.process_time() - cpu0) / elapsed,
-        server_cpu=(cpu_seconds(pids) - server0) / elapsed,
-        machine_cpu=(machine_busy_seconds() - machine0) / elapsed,
+        cpu=meter.cores(elapsed),
         errors=tuple(e for t in tallies for e in t.errors),
     )
 

@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +62,34 @@ def cpu_seconds(pids: list[int]) -> float:
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat(5)
     return total / CLOCK_TICK
+
+
+@dataclass(frozen=True)
+class Cores:
+    """CPU cores busy during a timed run, so a figure shows whether the server, the load generator or the machine
+    was the limit."""
+
+    server: float  # the server's processes
+    client: float  # the load generator: this process (its client threads share one GIL, so at most one core)
+    machine: float  # the whole machine: the two above, the kernel's loopback and disk work, anything else running
+
+    def describe(self, server: str = "server") -> str:
+        return (f"CPU cores: {server} {self.server:.2f}, load generator {self.client:.2f}, "
+                f"whole machine {self.machine:.2f} of {os.cpu_count()}")  # fmt: skip
+
+
+class CpuMeter:
+    """Counts CPU time from its creation: `cores(elapsed)` is the average use since then, in cores."""
+
+    def __init__(self, server_pids: list[int]) -> None:
+        self.pids = server_pids
+        self.start = (cpu_seconds(server_pids), time.process_time(), machine_busy_seconds())
+
+    def cores(self, elapsed: float) -> Cores:
+        server0, client0, machine0 = self.start
+        return Cores(server=(cpu_seconds(self.pids) - server0) / elapsed,
+                     client=(time.process_time() - client0) / elapsed,
+                     machine=(machine_busy_seconds() - machine0) / elapsed)  # fmt: skip
 
 
 def peak_rss_kib(pid: int) -> int:
