@@ -35,7 +35,8 @@ def download_links(page: str) -> list[str]:
 def test_incident_page_shows_requester_text_sanitised_html_and_files(logged_in: FlaskClient, intake: Intake) -> None:
     ref = store_message(intake, email_with_files()).ref
     page = logged_in.get(f"/incidents/{ref}").get_data(as_text=True)
-    assert "ann@acme.example (Ann Example), acme.example" in page
+    assert "<dd>ann@acme.example (Ann Example)</dd>" in page
+    assert "<dt>Organisation</dt><dd>acme.example</dd>" in page
     assert "Show formatted" in page and "Third <b>floor</b>" in page
     for banned in ("steal()", 'alert("x")', "tracker.example"):
         assert banned not in page, banned
