@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
-from itertools import pairwise
+from itertools import groupby, pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -244,14 +244,17 @@ def _range(text: str, part: str) -> Minutes:
 
 
 def format_hours(weekly: Sequence[Sequence[Minutes]]) -> str:
-    """The inverse of parse_hours, one day at a time: `mon 09:00-17:00; tue ...` (`24x7` when always open)."""
+    """The inverse of parse_hours, as a person writes it: consecutive days with the same hours as one span
+    (`mon-fri 09:00-17:00; sat 10:00-14:00`), `24x7` when always open."""
     if all(list(day) == [(0, DAY)] for day in weekly):
         return "24x7"
-    return "; ".join(
-        f"{WEEKDAYS[i]} " + ",".join(f"{_hhmm(a)}-{_hhmm(b)}" for a, b in ranges)
-        for i, ranges in enumerate(weekly)
-        if ranges
-    )
+    parts = []
+    for hours, days in groupby(enumerate(weekly), key=lambda day: list(day[1])):
+        numbers = [number for number, _ in days]
+        if hours:
+            span = WEEKDAYS[numbers[0]] + (f"-{WEEKDAYS[numbers[-1]]}" if len(numbers) > 1 else "")
+            parts.append(f"{span} " + ",".join(f"{_hhmm(a)}-{_hhmm(b)}" for a, b in hours))
+    return "; ".join(parts)
 
 
 def _hhmm(minutes: int) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from hub import revisions
 from hub.business_hours import ALWAYS, Calendar, format_hours, parse_hours, weekly_from_json, weekly_json
+from hub.durations import describe_duration
 from hub.errors import BadInput
 from hub.models import BusinessCalendar, Service, SlaPolicy
 from hub.sla_clocks import DEFAULT_WARN_AT, PolicySpec
@@ -173,6 +174,21 @@ def policies(session: Session) -> list[tuple[SlaPolicy, str | None]]:
         .order_by(SlaPolicy.priority, SlaPolicy.name)
     )
     return [(p, c) for p, c in session.execute(query).all()]
+
+
+def describe_scope(policy: SlaPolicy) -> str:
+    """Which incidents a policy is for, beyond its priority: "service mail, category outage", or "all"."""
+    scope = (("service", policy.service), ("category", policy.category), ("organisation", policy.organisation))
+    return ", ".join(f"{what} {value}" for what, value in scope if value) or "all"
+
+
+def describe_targets(policy: SlaPolicy) -> str:
+    """A policy's targets in words: "first response 30m, resolution 4h"."""
+    targets = (("first response", policy.first_response), ("next update", policy.next_update),
+               ("resolution", policy.resolution))  # fmt: skip
+    return ", ".join(
+        f"{what} {describe_duration(timedelta(seconds=value))}" for what, value in targets if value is not None
+    )
 
 
 def load_policies(conn: Connection | Session) -> tuple[dict[int, PolicySpec], dict[int, Calendar]]:

@@ -19,7 +19,7 @@ from hub.cli import in_transaction
 from hub.domain import parse_ref
 from hub.durations import parse_duration
 from hub.errors import BadInput
-from hub.sla_clocks import DEFAULT_WARN_AT, format_span
+from hub.sla_clocks import DEFAULT_WARN_AT
 
 
 @click.group()
@@ -176,26 +176,9 @@ def sla_add(
 def sla_list() -> None:
     """Print the policies: who they are for, targets, calendar."""
     for policy, calendar_name in in_transaction(catalogue.policies):
-        scope = ", ".join(
-            f"{what} {value}"
-            for what, value in (
-                ("service", policy.service),
-                ("category", policy.category),
-                ("organisation", policy.organisation),
-            )
-            if value
-        )
-        targets = ", ".join(
-            f"{what} {format_span(timedelta(seconds=value))}"
-            for what, value in (
-                ("first response", policy.first_response),
-                ("next update", policy.next_update),
-                ("resolution", policy.resolution),
-            )
-            if value is not None
-        )
+        scope, targets = catalogue.describe_scope(policy), catalogue.describe_targets(policy)
         click.echo(
-            f"{policy.name:<20} P{policy.priority}  {scope or 'all':<28} {targets}; "
+            f"{policy.name:<20} P{policy.priority}  {scope:<28} {targets}; "
             f"warn at {policy.warn_at:.0%}; calendar {calendar_name or '24x7 UTC'}"
         )
 

@@ -1,4 +1,5 @@
-"""Reports: SLA attainment per priority, group and service over a period (default: the last 30 days)."""
+"""Reports: SLA attainment per priority, group and service over a period (default: the last 30 days), beside the
+policies, calendars and services it is measured against."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import timedelta
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
+from hub import catalogue
 from hub.models import utcnow
 from hub.sla_report import DEFAULT_PERIOD, DIMENSIONS, attainment
 from web.permissions import VIEW_REPORTS, requires
@@ -27,4 +29,9 @@ def sla() -> ResponseReturnValue:
     since = now - timedelta(days=days)
     with services().db.read() as session:
         tables = {dimension: attainment(session, dimension, since, now, now) for dimension in DIMENSIONS}
-    return render_template("reports/sla.html", tables=tables, days=days, since=since, until=now)
+        policies = [(policy, calendar, catalogue.describe_scope(policy), catalogue.describe_targets(policy))
+                    for policy, calendar in catalogue.policies(session)]  # fmt: skip
+        calendars = [catalogue.describe_calendar(row) for row in catalogue.calendars(session)]
+        catalogue_services = catalogue.services(session)
+    return render_template("reports/sla.html", tables=tables, days=days, since=since, until=now, policies=policies,
+                           calendars=calendars, catalogue_services=catalogue_services)  # fmt: skip

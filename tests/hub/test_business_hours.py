@@ -124,10 +124,18 @@ def test_malformed_hours_are_refused_with_the_reason(text: str) -> None:
         parse_hours(text)
 
 
-def test_hours_read_back_as_written() -> None:
-    text = "mon 08:00-12:00,13:00-17:30; tue 08:00-12:00,13:00-17:30; sat 10:00-14:00"
+@pytest.mark.parametrize(
+    "text",
+    ["mon-tue 08:00-12:00,13:00-17:30; sat 10:00-14:00", "mon-fri 09:00-17:00", "mon 09:00-12:00; wed-sun 10:00-14:00",
+     "sun 00:00-24:00", "24x7"],
+)  # fmt: skip
+def test_hours_read_back_as_written(text: str) -> None:
     assert format_hours(parse_hours(text)) == text
-    assert format_hours(parse_hours("24x7")) == "24x7"
+
+
+def test_days_with_the_same_hours_read_back_as_one_span() -> None:
+    text = "mon 09:00-17:00; tue 09:00-17:00; wed 09:00-17:00; thu 10:00-16:00; fri 10:00-16:00"
+    assert format_hours(parse_hours(text)) == "mon-wed 09:00-17:00; thu-fri 10:00-16:00"
 
 
 def test_all_day_events_of_an_ical_file_become_holidays() -> None:

@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from hub.catalogue import Targets, add_calendar, add_policy
+from hub.catalogue import Targets, add_calendar, add_policy, add_service
 from hub.db import Database
 from hub.models import Incident
 from hub.sla_report import attainment
@@ -108,3 +108,23 @@ def test_the_report_counts_kept_and_missed_next_updates(
     assert (p1.incidents, p1.update_met, p1.update_breached, p1.update) == (3, 1, 1, 0.5)
     page = logged_in.get("/reports/sla").get_data(as_text=True)
     assert "Updates kept" in page and "50%" in page
+
+
+def test_the_report_lists_the_policies_calendars_and_services_it_measures_against(
+    logged_in: FlaskClient, db: Database, p1_policy: None
+) -> None:
+    with db.transaction() as session:
+        add_service(session, name="mail", owner_group="messaging", description="Exchange <and> the MX relays")
+        add_policy(session, name="P2 mail", priority=2, service="mail", targets=Targets(resolution=8 * H))
+    page = logged_in.get("/reports/sla").get_data(as_text=True)
+    policies = page.split('<table class="sla-policies">', 1)[1].split("</table>", 1)[0]
+    assert policies.index("P1 office") < policies.index("P2 mail")  # by priority
+    assert "first response 30 min, resolution 4 h" in policies and ">office<" in policies
+    assert "service mail" in policies and "24x7 UTC" in policies
+    assert "office: Europe/Berlin, mon-fri 09:00-17:00" in page
+    assert "messaging" in page and "Exchange &lt;and&gt; the MX relays" in page
+
+
+def test_with_nothing_set_up_the_report_says_how_to_add_a_policy(logged_in: FlaskClient) -> None:
+    page = logged_in.get("/reports/sla").get_data(as_text=True)
+    assert "No SLA policies" in page and "switchboard sla add" in page and "switchboard service add" in page
