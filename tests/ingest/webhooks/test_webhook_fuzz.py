@@ -1,0 +1,151 @@
+"""Whatever JSON a sender posts, each normaliser makes events or says why not (a 400): no other exception escapes.
+
+Two kinds of input: any JSON value at all, and each tool's documented fixtures with one part anywhere in them
+replaced by any JSON value (a number where a string was, a list where an object was, a missing field), which is
+how a tool's payload goes wrong in practice.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hub.domain import InboundEvent
+from ingest.errors import InvalidPayload
+from ingest.webhooks import opsgenie, pagerduty
+from ingest.webhooks.kinds import NORMALISERS, normalise, normalise_deploy
+from tests.ingest.test_mapping import BODY as MAPPED_BODY
+from tests.ingest.test_mapping import SPEC as MAPPING
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+def close(payload: Any, *, integration: str) -> list[InboundEvent]:
+    return opsgenie.normalise_close("web-1", "alias", payload, integration=integration)
+
+
+def acknowledge(payload: Any, *, integration: str) -> list[InboundEvent]:
+    return opsgenie.normalise_acknowledge("web-1", "alias", payload, integration=integration)
+
+
+def change(payload: Any, *, integration: str) -> list[Any]:
+    return [pagerduty.normalise_change(payload)]
+
+
+def mapped(payload: Any, *, integration: str) -> list[InboundEvent]:
+    """A generic integration with a JMESPath mapping (a tool's own JSON, mapped into the generic shape)."""
+    return normalise("generic", payload, integration=integration, mapping_spec=MAPPING)
+
+
+def deploy(payload: Any, *, integration: str) -> list[Any]:
+    return [normalise_deploy(payload, integration=integration)]
+
+
+#: Every normaliser a webhook body reaches, by the fixtures folder that holds its sender's documented shapes.
+NORMALISERS_BY_FIXTURES = {
+    **{kind: NORMALISERS[kind] for kind in ("alertmanager", "grafana", "pagerduty", "zabbix", "nagios")},
+    "opsgenie": NORMALISERS["opsgenie"],
+    "opsgenie-close": close,
+    "opsgenie-acknowledge": acknowledge,
+    "pagerduty-change": change,
+    "deploy": deploy,
+    "generic": NORMALISERS["generic"],
+    "generic-mapped": mapped,
+}
+
+
+#: The generic shape as docs/integrations.md documents it (it has no fixtures folder: it is our own format).
+GENERIC = [
+    {"title": "Disk full on db1", "description": "/var at 97%", "severity": "critical", "dedup_key": "disk-db1",
+     "status": "trigger", "labels": {"team": "db", "host": "db1"}},
+    {"dedup_key": "disk-db1", "status": "resolve"},
+]  # fmt: skip
+
+
+def fixtures_of(name: str) -> list[Any]:
+    if name == "generic":
+        return GENERIC
+    if name == "generic-mapped":
+        return [MAPPED_BODY, {**MAPPED_BODY, "check": {**MAPPED_BODY["check"], "state": "OK"}}]
+    return [json.loads(path.read_text()) for path in sorted((FIXTURES / name.split("-")[0]).glob("*.json"))]
+
+
+def normalises_or_refuses(name: str, payload: Any) -> None:
+    """Either refused with a reason or events whose fields have the types the intake relies on."""
+    try:
+        events = NORMALISERS_BY_FIXTURES[name](payload, integration="fuzz")
+    except InvalidPayload as exc:
+        assert str(exc), "a refusal must say why"
+        return
+    for event in events:
+        if not isinstance(event, InboundEvent):
+            continue  # a deploy or a change: checked by its own tests
+        assert isinstance(event.title, str) and event.title.strip(), event
+        assert isinstance(event.description, str)
+        assert event.dedup_key is None or isinstance(event.dedup_key, str)
+        assert all(isinstance(k, str) and isinstance(v, str) for k, v in event.labels.items()), event.labels
+
+
+def paths_in(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a JSON value (the value itself included), as a path of keys and indexes."""
+    found = [path]
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            found += paths_in(inner, (*path, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            found += paths_in(inner, (*path, index))
+    return found
+
+
+def replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {**value, head: replaced(value[head], rest, new)}
+    return [replaced(item, rest, new) if index == head else item for index, item in enumerate(value)]
+
+
+def dropped(value: Any, path: tuple[Any, ...]) -> Any:
+    """The value without the field at `path` (for a path into a list, the list without that element)."""
+    if len(path) == 1:
+        if isinstance(value, dict):
+            return {k: v for k, v in value.items() if k != path[0]}
+        return [item for index, item in enumerate(value) if index != path[0]]
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {**value, head: dropped(value[head], rest)}
+    return [dropped(item, rest) if index == head else item for index, item in enumerate(value)]
+
+
+@pytest.mark.parametrize("name", NORMALISERS_BY_FIXTURES)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(payload=JSON)
+def test_any_json_is_normalised_or_refused_with_a_reason(name: str, payload: Any) -> None:
+    normalises_or_refuses(name, payload)
+
+
+@pytest.mark.parametrize("name", NORMALISERS_BY_FIXTURES)
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_documented_payload_with_one_part_changed_or_missing_is_normalised_or_refused(
+    name: str, data: st.DataObject
+) -> None:
+    payload = data.draw(st.sampled_from(fixtures_of(name)), label="fixture")
+    path = data.draw(st.sampled_from(paths_in(payload)), label="path")
+    if path and data.draw(st.booleans(), label="drop it"):
+        normalises_or_refuses(name, dropped(payload, path))
+    else:
+        normalises_or_refuses(name, replaced(payload, path, data.draw(JSON, label="new value")))
