@@ -6,7 +6,6 @@ event the rules saw is made again from them. Items that were never events (unpro
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +18,7 @@ from hub.models import Event, Integration
 from ingest import mail
 from ingest.errors import InvalidPayload
 from ingest.webhooks import kinds
+from ingest.webhooks.generic import parse_json
 
 #: Statuses of events the rules decided, or would have (held: below a threshold).
 REPLAYABLE = ("processed", "deduplicated", "held", "suppressed")
@@ -71,7 +71,7 @@ def _typed(source: str, raw: bytes, kind: str | None, name: str | None, mapping:
             return mail.parse(raw)
         if kind is None or name is None:
             return None
-        payload = json.loads(raw)
+        payload = parse_json(raw)
         try:
             found = kinds.normalise(kind, payload, integration=name, mapping_spec=mapping)
         except InvalidPayload:

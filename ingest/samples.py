@@ -6,7 +6,6 @@ sender, desk_address, time), or the raw JSON an integration of some kind posts, 
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from hub.accounts import ALERT_KINDS
@@ -15,6 +14,7 @@ from hub.errors import BadInput
 from hub.test_events import test_event
 from ingest.errors import InvalidPayload
 from ingest.webhooks import kinds
+from ingest.webhooks.generic import parse_json
 
 #: The shape `switchboard rules test` reads; every other choice is an integration kind.
 TEST_SHAPE = "event"
@@ -30,10 +30,7 @@ def sample_event(shape: str, text: str, now: datetime) -> tuple[InboundEvent, da
     """
     if shape not in SHAPES:
         raise InvalidPayload(f"unknown payload shape {shape!r}; use one of: {', '.join(SHAPES)}")
-    try:
-        payload = json.loads(text)
-    except ValueError as exc:
-        raise InvalidPayload(f"the payload is not valid JSON: {exc}") from None
+    payload = parse_json(text.encode(), what="the payload")
     if shape == TEST_SHAPE:
         try:
             return test_event(payload, now)

@@ -50,6 +50,7 @@ from web import (
     users,
 )
 from web.extensions import csrf
+from web.responses import RequestJSON
 from web.services import EXTENSION_KEY, Services
 
 __all__ = ["create_app"]
@@ -62,6 +63,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.jinja_options = {**app.jinja_options, "autoescape": True, "trim_blocks": True, "lstrip_blocks": True}
     # Flask refuses larger bodies with 413 before a view reads them; events are the largest thing we accept.
     app.config["MAX_CONTENT_LENGTH"] = settings.max_event_bytes
+    app.json = RequestJSON(app)
     security.configure(app, settings)
 
     database = db if db is not None else Database.connect(settings.database_url, timeout=settings.db_timeout)

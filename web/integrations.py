@@ -156,7 +156,7 @@ def edit_mapping(name: str) -> ResponseReturnValue:
     text = (form.mapping.data or "").strip()
     try:
         spec = webhook_mapping.check(json.loads(text)) if text else None
-    except (ValueError, InvalidPayload) as exc:
+    except (ValueError, InvalidPayload, RecursionError) as exc:
         return _render(name, form, error=f"This mapping cannot be used: {exc}")
     if form.save.data:
         try:

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Request, Response, current_app
+from flask.json.provider import DefaultJSONProvider
+
+from ingest.errors import InvalidPayload
+from ingest.webhooks.generic import parse_json
 
 #: Seconds a sender should wait before retrying when we could not store its request.
 RETRY_AFTER = "5"
+
+
+class RequestJSON(DefaultJSONProvider):
+    """The app's JSON: request bodies read as the webhooks read them, so one nested thousands of levels deep is a
+    malformed body (400, or None with `silent=True`) rather than a RecursionError (500)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return parse_json(s.encode() if isinstance(s, str) else s)
+        except InvalidPayload as exc:
+            raise ValueError(str(exc)) from None
 
 
 def json_response(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -18,14 +18,39 @@ MAX_TITLE = 500
 MAX_LABELS = 64
 
 
-def parse_json(body: bytes) -> Any:
-    """Decode a request body, naming where it is broken when it is not JSON."""
+#: How deeply a body's objects and arrays may nest. Real payloads nest a handful of levels; Python's parser and
+#: everything after it recurse, so a body of a few hundred nested brackets would otherwise end in a 500.
+MAX_DEPTH = 64
+
+
+def parse_json(body: bytes, *, what: str = "body") -> Any:
+    """Decode a request body (or another JSON text: `what` names it), naming where it is broken when it is not
+    JSON."""
+    too_deep = f"{what} nests objects and arrays more than {MAX_DEPTH} levels deep"
     try:
-        return json.loads(body)
+        value = json.loads(body)
     except UnicodeDecodeError:
-        raise InvalidPayload("body is not UTF-8 encoded JSON") from None
+        raise InvalidPayload(f"{what} is not UTF-8 encoded JSON") from None
     except json.JSONDecodeError as exc:
-        raise InvalidPayload(f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise InvalidPayload(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise InvalidPayload(too_deep) from None
+    # Counting brackets is cheap and bounds the depth, so only a body with many of them is walked.
+    if body.count(b"[") + body.count(b"{") > MAX_DEPTH and nested_deeper(value, MAX_DEPTH):
+        raise InvalidPayload(too_deep)
+    return value
+
+
+def nested_deeper(value: Any, limit: int) -> bool:
+    """Whether objects and arrays nest more than `limit` levels in a parsed JSON value (without recursing)."""
+    todo = [(value, 1)] if isinstance(value, dict | list) else []
+    while todo:
+        item, depth = todo.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        todo.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def _optional_str(payload: dict[str, Any], key: str) -> str | None:

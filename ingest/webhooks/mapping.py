@@ -13,7 +13,6 @@ result is the generic payload that `ingest.webhooks.generic.normalise` validates
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,7 +89,7 @@ def trial(spec: dict[str, Any], bodies: list[bytes], *, integration: str) -> lis
     results = []
     for body in bodies:
         try:
-            event = generic.normalise(apply(spec, json.loads(body)), integration=integration)
+            event = generic.normalise(apply(spec, generic.parse_json(body)), integration=integration)
         except (InvalidPayload, ValueError) as exc:
             results.append(Trial(None, str(exc)))
         else:

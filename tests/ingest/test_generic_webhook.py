@@ -54,3 +54,21 @@ def test_malformed_json_error_gives_the_position() -> None:
 def test_non_utf8_body_is_rejected() -> None:
     with pytest.raises(InvalidPayload, match="UTF-8"):
         parse_json(b'{"title": "\xff"}')
+
+
+def test_a_body_nested_deeper_than_python_can_parse_is_refused_with_the_reason() -> None:
+    with pytest.raises(InvalidPayload, match="more than 64 levels deep"):
+        parse_json(b"[" * 100_000 + b"]" * 100_000)
+
+
+def test_nesting_is_accepted_to_the_limit_and_refused_past_it() -> None:
+    def nested(levels: int) -> bytes:
+        return b'{"a": ' * (levels - 1) + b"[1]" + b"}" * (levels - 1)
+
+    assert parse_json(nested(64)) is not None
+    with pytest.raises(InvalidPayload, match="more than 64 levels deep"):
+        parse_json(nested(65))
+
+
+def test_brackets_inside_strings_are_not_nesting() -> None:
+    assert parse_json(b'{"title": "' + b"[{" * 500 + b'"}') == {"title": "[{" * 500}

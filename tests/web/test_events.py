@@ -6,6 +6,7 @@ import io
 import sqlite3
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
@@ -143,6 +144,29 @@ def test_malformed_json_is_refused_with_400_naming_the_position(
     )
     assert response.status_code == 400
     assert "line 2 column" in response.json["error"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "scheme", "kept"),
+    [("generic", "/api/v1/events/deep", "Bearer", ["unprocessable"]),
+     ("alertmanager", "/api/v1/events/deep", "Bearer", ["unprocessable"]),
+     ("opsgenie", "/v2/alerts", "GenieKey", ["unprocessable"]),
+     ("pagerduty", "/v2/enqueue", None, [])],  # its routing key is inside the body: no integration to keep it under
+)  # fmt: skip
+def test_a_body_nested_thousands_deep_is_refused_with_400(
+    client: FlaskClient, db: Database, kind: str, path: str, scheme: str | None, kept: list[str]
+) -> None:
+    """Python's JSON parser recurses: unchecked, such a body was a RecursionError and a 500 the sender retried."""
+    with db.transaction() as session:
+        secret = accounts.create_integration(session, name="deep", kind=kind)[1]
+    deep = "[" * 50_000 + "]" * 50_000
+    body = f'{{"routing_key": "{secret}", "event_action": "trigger", "payload": {deep}}}'
+    headers = {"Authorization": f"{scheme} {secret}"} if scheme else {}
+    response = client.post(path, data=body, content_type="application/json", headers=headers)
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert "more than 64 levels deep" in response.get_data(as_text=True)
+    with db.read() as session:
+        assert [e.status for e in session.scalars(select(Event))] == kept
 
 
 def test_rejected_payload_is_kept_as_unprocessable_event_with_the_reason(

@@ -135,6 +135,16 @@ def test_api_patch_names_unknown_fields(client: FlaskClient, raise_incident: Cal
     assert response.status_code == 400 and "colour" in response.json["error"]  # type: ignore[index]
 
 
+def test_api_patch_with_a_body_nested_thousands_deep_is_a_400_not_a_500(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref = raise_incident()
+    body = '{"status": ' + "[" * 50_000 + "]" * 50_000 + "}"
+    response = client.patch(f"/api/v1/incidents/{ref}", data=body, content_type="application/json",
+                            headers=agent_token(db))  # fmt: skip
+    assert response.status_code == 400 and "send a JSON object" in response.json["error"]  # type: ignore[index]
+
+
 def test_api_patch_on_a_missing_incident_is_404(client: FlaskClient, db: Database) -> None:
     response = client.patch("/api/v1/incidents/INC-999", json={"priority": 1}, headers=agent_token(db))
     assert response.status_code == 404

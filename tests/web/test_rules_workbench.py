@@ -191,6 +191,11 @@ def test_a_malformed_pasted_payload_is_named(admin: FlaskClient) -> None:
     assert "the payload is not valid JSON" in _text(_draft(admin, "test", payload="{title"))
 
 
+def test_a_pasted_payload_nested_thousands_deep_is_named(admin: FlaskClient) -> None:
+    page = _text(_draft(admin, "test", payload="[" * 50_000 + "]" * 50_000))
+    assert "the payload nests objects and arrays more than 64 levels deep" in page
+
+
 def test_template_preview_renders_the_drafts_title_and_dedup_key_on_the_event(
     admin: FlaskClient, raise_incident: Callable[..., str]
 ) -> None:
