@@ -7,8 +7,9 @@
 from __future__ import annotations
 
 import json
+import math
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NoReturn
 
 from hub.domain import SEVERITIES, Action, InboundEvent
 from ingest.errors import InvalidPayload
@@ -21,14 +22,31 @@ MAX_LABELS = 64
 #: How deeply a body's objects and arrays may nest. Real payloads nest a handful of levels; Python's parser and
 #: everything after it recurse, so a body of a few hundred nested brackets would otherwise end in a 500.
 MAX_DEPTH = 64
+#: The most digits a whole number may have (Python refuses to read more than 4,300 with a ValueError).
+MAX_DIGITS = 100
 
 
 def parse_json(body: bytes, *, what: str = "body") -> Any:
     """Decode a request body (or another JSON text: `what` names it), naming where it is broken when it is not
     JSON."""
     too_deep = f"{what} nests objects and arrays more than {MAX_DEPTH} levels deep"
+
+    def refuse(why: str) -> NoReturn:
+        raise InvalidPayload(f"{what} is not valid JSON: {why}")
+
+    def constant(text: str) -> NoReturn:
+        refuse(f"{text} is JavaScript's, not a JSON number")
+
+    def whole(text: str) -> int:
+        return int(text) if len(text) <= MAX_DIGITS else refuse(f"a number has more than {MAX_DIGITS} digits")
+
+    def real(text: str) -> float:
+        number = float(text)
+        return number if math.isfinite(number) else refuse(f"{text[:40]} is too large for a number")
+
     try:
-        value = json.loads(body)
+        # NaN and Infinity are not JSON (a database's JSON type refuses them), nor are numbers past a float's range.
+        value = json.loads(body, parse_constant=constant, parse_int=whole, parse_float=real)
     except UnicodeDecodeError:
         raise InvalidPayload(f"{what} is not UTF-8 encoded JSON") from None
     except json.JSONDecodeError as exc:

@@ -72,3 +72,21 @@ def test_nesting_is_accepted_to_the_limit_and_refused_past_it() -> None:
 
 def test_brackets_inside_strings_are_not_nesting() -> None:
     assert parse_json(b'{"title": "' + b"[{" * 500 + b'"}') == {"title": "[{" * 500}
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [(b'{"title": NaN}', "NaN is JavaScript's, not a JSON number"),
+     (b'{"title": "t", "labels": {"a": -Infinity}}', "-Infinity is JavaScript's"),
+     (b'{"title": 1e400}', "1e400 is too large for a number"),
+     (b'{"title": ' + b"1" * 5000 + b"}", "a number has more than 100 digits")],
+)  # fmt: skip
+def test_numbers_json_does_not_have_are_refused_with_the_reason(body: bytes, why: str) -> None:
+    with pytest.raises(InvalidPayload, match=why):
+        parse_json(body)
+
+
+def test_ordinary_numbers_are_read_as_numbers() -> None:
+    assert parse_json(b'{"a": -12, "b": 22.5, "c": 1e3, "d": ' + b"9" * 100 + b"}") == {
+        "a": -12, "b": 22.5, "c": 1000.0, "d": int("9" * 100)
+    }  # fmt: skip

@@ -169,6 +169,17 @@ def test_a_body_nested_thousands_deep_is_refused_with_400(
         assert [e.status for e in session.scalars(select(Event))] == kept
 
 
+@pytest.mark.parametrize("value", ["NaN", "1" * 5000], ids=["NaN", "5000 digits"])
+def test_a_number_json_does_not_allow_is_refused_with_400(
+    client: FlaskClient, integration: IntegrationCredentials, value: str
+) -> None:
+    """NaN made an incident titled "nan"; 5,000 digits were a ValueError and a 500."""
+    response = client.post(f"/api/v1/events/{integration.name}", data=f'{{"title": {value}}}',
+                           content_type="application/json",
+                           headers={"Authorization": f"Bearer {integration.secret}"})  # fmt: skip
+    assert response.status_code == 400 and "is not valid JSON" in response.json["error"]  # type: ignore[index]
+
+
 def test_rejected_payload_is_kept_as_unprocessable_event_with_the_reason(
     client: FlaskClient, db: Database, integration: IntegrationCredentials
 ) -> None:
