@@ -20,6 +20,7 @@ from hub.durations import parse_duration
 from hub.errors import BadInput, ConfigError, StorageUnavailable
 from hub.migrate import upgrade_database
 from hub.models import utcnow
+from hub.numbers import whole_number
 from hub.supervisor import up
 from hub.weekly import parse_window
 
@@ -283,9 +284,10 @@ def _count_within(text: str) -> tuple[int, int] | None:
     if text == "none":
         return None
     count, slash, window = text.partition("/")
-    if not slash or not count.strip().isdigit():
+    number = whole_number(count)
+    if not slash or number is None:
         raise BadInput(f"{text!r} is not a count within a time; write it as 3/5m")
-    return int(count), int(parse_duration(window).total_seconds())
+    return number, int(parse_duration(window).total_seconds())
 
 
 @main.group()

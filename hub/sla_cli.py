@@ -19,6 +19,7 @@ from hub.cli import in_transaction
 from hub.domain import parse_ref
 from hub.durations import parse_duration
 from hub.errors import BadInput
+from hub.numbers import whole_number
 from hub.sla_clocks import DEFAULT_WARN_AT
 
 
@@ -105,10 +106,10 @@ def sla() -> None:
 
 
 def _priority(text: str) -> int:
-    digits = text.upper().removeprefix("P")
-    if not digits.isdigit():
+    number = whole_number(text.upper().removeprefix("P"))
+    if number is None:
         raise click.BadParameter(f"{text!r} is not a priority; write P1 to P5", param_hint="--priority")
-    return int(digits)
+    return number
 
 
 def _span(text: str | None, option: str) -> timedelta | None:

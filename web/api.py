@@ -13,6 +13,7 @@ from hub import triage
 from hub.accounts import Principal, authenticate_token
 from hub.change_correlation import related_changes
 from hub.errors import StorageUnavailable
+from hub.numbers import whole_number
 from hub.triage import Actor, NoSuchIncident, TriageError
 from web.incident_actions import mail_settings
 from web.incident_search import API_PAGE_SIZE, FilterError, IncidentFilter, search
@@ -87,9 +88,9 @@ def _incident_answer(ref: str, status: int = 200) -> Response:
 
 def _change_window() -> timedelta:
     """How far back changes count as related: `?related_hours=` (1 to 720), else the configured window."""
-    raw = request.args.get("related_hours", "")
-    if raw.isdigit() and 1 <= int(raw) <= 720:
-        return timedelta(hours=int(raw))
+    hours = whole_number(request.args.get("related_hours", ""))
+    if hours is not None and 1 <= hours <= 720:
+        return timedelta(hours=hours)
     return timedelta(seconds=services().settings.change_window)
 
 

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from hub.accounts import authenticate_user
 from hub.models import User
+from hub.numbers import whole_number
 from web.extensions import login_manager
 from web.ratelimit import login_failed, login_locked
 from web.security import safe_next
@@ -48,10 +49,11 @@ def init_app(app: Flask) -> None:
 
 def load_user(user_id: str) -> SessionUser | None:
     """Reload the session's user on each UI request, so a disabled account loses access at once."""
-    if not user_id.isdigit():
+    number = whole_number(user_id)
+    if number is None:
         return None
     with services().db.read() as db_session:
-        user = db_session.get(User, int(user_id))
+        user = db_session.get(User, number)
         if user is None or not user.active:
             return None
         return SessionUser(user.id, user.email, user.role)

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, request
 from hub import changes
 from hub.change_states import STATES
 from hub.models import Change
+from hub.numbers import whole_number
 from web.api import token_required
 from web.permissions import VIEW_CHANGES
 from web.responses import json_error, json_response
@@ -67,7 +68,8 @@ def index() -> Response:
     if state is not None and state not in STATES:
         return json_error(400, f"'state' must be one of {', '.join(STATES)}")
     raw = request.args.get("limit", "100")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    limit = whole_number(raw)
+    if limit is None or not 1 <= limit <= MAX_LIMIT:
         return json_error(400, f"'limit' must be a whole number from 1 to {MAX_LIMIT}")
     with services().db.read() as session:
         rows = changes.listing(session, state=state, service=request.args.get("service") or None, limit=int(raw))

@@ -15,6 +15,7 @@ from flask_login import current_user
 from hub import triage
 from hub.errors import StorageUnavailable
 from hub.mail_templates import MailTemplates
+from hub.numbers import whole_number
 from hub.triage import Actor, Mail, TriageError
 from web.permissions import WORK_INCIDENTS, requires
 from web.queries import incident_id
@@ -43,11 +44,11 @@ def _assign(number: int, actor: Actor) -> str:
 
 
 def _priority(number: int, actor: Actor) -> str:
-    raw = request.form.get("priority", "")
-    if not raw.isdigit():
+    priority = whole_number(request.form.get("priority", ""))
+    if priority is None:
         raise TriageError("choose a priority from 1 (highest) to 5")
-    triage.set_priority(services().db, number, int(raw), actor)
-    return f"now P{raw}"
+    triage.set_priority(services().db, number, priority, actor)
+    return f"now P{priority}"
 
 
 def _note(number: int, actor: Actor) -> str:

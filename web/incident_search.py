@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from hub.models import Incident
+from hub.numbers import whole_number
 from web.queries import STATUSES
 
 PAGE_SIZE = 50  # the list page
@@ -106,8 +107,8 @@ class IncidentFilter:
                 Incident.title.ilike(pattern, escape="\\"),
                 Incident.description.ilike(pattern, escape="\\"),
             ]
-            if reference.isdigit():
-                matches.append(Incident.id == int(reference))
+            if (number := whole_number(reference)) is not None:
+                matches.append(Incident.id == number)
             found.append(or_(*matches))
         return found
 
@@ -140,8 +141,8 @@ def _number(args: Mapping[str, str], name: str, low: int, high: int, default: in
     raw = (args.get(name) or "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) < low:
+    number = whole_number(raw)
+    # A limit over the most is served the most, not refused.
+    if number is None or number < low or (number > high and name != "limit"):
         raise FilterError(f"'{name}' must be a whole number from {low} to {high}, not {raw!r}")
-    if int(raw) > high and name != "limit":  # a limit over the most is served the most, not refused
-        raise FilterError(f"'{name}' must be a whole number from {low} to {high}, not {raw!r}")
-    return min(int(raw), high)
+    return min(number, high)

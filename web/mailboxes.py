@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from hub import audit, mailboxes
 from hub.errors import BadInput
+from hub.numbers import whole_number
 from ingest import imap
 from web.forms import ActionForm, button_action
 from web.permissions import MANAGE_USERS, requires
@@ -39,7 +40,7 @@ def index() -> ResponseReturnValue:
                 config = mailboxes.add_mailbox(
                     session, name=values.get("name", "").strip(), host=values.get("host", ""),
                     username=values.get("username", ""), secret=f"{kind}:{values.get('secret', '')}",
-                    port=int(port) if port.isdigit() else None, tls=values.get("tls", "ssl"),
+                    port=whole_number(port), tls=values.get("tls", "ssl"),
                     auth=values.get("auth", "password"), folder=values.get("folder", "INBOX").strip() or "INBOX",
                     move_to=values.get("move_to", "").strip() or None,
                 )  # fmt: skip

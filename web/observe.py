@@ -33,13 +33,21 @@ SLOW_SECONDS = 1.0
 def init_app(app: Flask) -> None:
     app.before_request(_start)
     app.after_request(_finish)
+    app.teardown_request(_forget)
 
 
 def _start() -> None:
     given = request.headers.get("X-Request-ID", "")
     g.request_id = given if _SANE_ID.match(given) else uuid.uuid4().hex[:16]
     g.started = time.perf_counter()
-    request_id.set(g.request_id)
+    g.request_id_token = request_id.set(g.request_id)
+
+
+def _forget(_: BaseException | None) -> None:
+    """A worker thread serves request after request: what it logs between them belongs to none of them."""
+    token = g.pop("request_id_token", None)
+    if token is not None:
+        request_id.reset(token)
 
 
 def _finish(response: Response) -> Response:

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, request
 from sqlalchemy import func, select
 
 from hub.models import Event, Integration
+from hub.numbers import whole_number
 from web.api import token_required
 from web.permissions import VIEW_INTEGRATIONS
 from web.responses import json_error, json_response
@@ -52,7 +53,8 @@ def events() -> Response:
     if status:
         query = query.where(Event.status == status[:20])
     raw_limit = request.args.get("limit", "100")
-    if not raw_limit.isdigit() or int(raw_limit) < 1:
+    limit = whole_number(raw_limit)
+    if limit is None or limit < 1:
         return json_error(400, f"'limit' must be a whole number from 1 to {MAX_EVENTS}, not {raw_limit!r}")
     with services().db.read() as session:
         name = request.args.get("integration")
@@ -61,7 +63,7 @@ def events() -> Response:
             if integration_id is None:
                 return json_error(404, f"no integration named {name!r}")
             query = query.where(Event.integration_id == integration_id)
-        rows = session.scalars(query.limit(min(int(raw_limit), MAX_EVENTS))).all()
+        rows = session.scalars(query.limit(min(limit, MAX_EVENTS))).all()
         return json_response([event_json(row) for row in rows])
 
 

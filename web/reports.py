@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from hub import catalogue
 from hub.models import utcnow
+from hub.numbers import whole_number
 from hub.sla_report import DEFAULT_PERIOD, DIMENSIONS, attainment
 from web.permissions import VIEW_REPORTS, requires
 from web.services import services
@@ -24,7 +25,8 @@ MAX_DAYS = 366
 def sla() -> ResponseReturnValue:
     """Incidents opened in the last `?days=` (1 to 366, default 30) under an SLA, and how their clocks ended."""
     raw = request.args.get("days", "")
-    days = int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_DAYS else DEFAULT_PERIOD.days
+    asked = whole_number(raw)
+    days = asked if asked is not None and 1 <= asked <= MAX_DAYS else DEFAULT_PERIOD.days
     now = utcnow()
     since = now - timedelta(days=days)
     with services().db.read() as session:

@@ -30,6 +30,7 @@ from types import MappingProxyType
 from typing import Any
 
 from hub.domain import Action, InboundEvent
+from hub.numbers import whole_number
 from ingest.errors import InvalidPayload
 from ingest.webhooks.fields import optional_str
 from ingest.webhooks.generic import MAX_LABELS, MAX_TITLE
@@ -82,7 +83,7 @@ def normalise(payload: Any, *, integration: str) -> list[InboundEvent]:
 
 def _event_id(value: Any) -> str:
     text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # `²` is a digit to isdigit(), not to Zabbix
         shown = "missing" if value is None else repr(value)
         raise InvalidPayload(f"event_id must be Zabbix's numeric event id, {{EVENT.ID}}, not {shown}")
     return text
@@ -96,8 +97,8 @@ def _severity(value: Any) -> int | None:
         return value
     if isinstance(value, str):
         text = value.strip().lower()
-        if text.isdigit() and int(text) < len(SEVERITY_NAMES):
-            return int(text)
+        if (number := whole_number(text)) is not None and number < len(SEVERITY_NAMES):
+            return number
         if text in _SEVERITY_BY_NAME:
             return _SEVERITY_BY_NAME[text]
     raise InvalidPayload(f"severity must be 0..5 or one of {', '.join(SEVERITY_NAMES)}, not {value!r}")

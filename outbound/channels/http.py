@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
+from hub.numbers import whole_number
 from outbound.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
 
 #: Seconds for connecting and for each read: a receiver slower than this is treated as down for now.
@@ -103,8 +104,8 @@ def parse_retry_after(value: str | None, *, now: datetime) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if (seconds := whole_number(value)) is not None:
+        return float(seconds)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

@@ -49,8 +49,9 @@ def test_retry_after_as_http_date_is_seconds_from_now() -> None:
     assert http.parse_retry_after(format_datetime(NOW + timedelta(seconds=90), usegmt=True), now=NOW) == 90.0
 
 
-def test_unreadable_retry_after_is_ignored() -> None:
-    assert http.parse_retry_after("soon", now=NOW) is None
+@pytest.mark.parametrize("value", ["soon", "²", "9" * 5000])
+def test_unreadable_retry_after_is_ignored(value: str) -> None:
+    assert http.parse_retry_after(value, now=NOW) is None
 
 
 def test_connection_refused_is_transient() -> None:

@@ -12,6 +12,7 @@ from hub import retention
 from hub.config import Settings
 from hub.db import Database
 from hub.models import Event, utcnow
+from hub.telemetry import request_id
 from tests.conftest import make_settings
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import post_event
@@ -89,3 +90,9 @@ def test_every_response_carries_a_request_id_and_a_sane_given_one_is_kept(client
     assert client.get("/healthz", headers={"X-Request-ID": "lb-42.a"}).headers["X-Request-ID"] == "lb-42.a"
     hostile = client.get("/healthz", headers={"X-Request-ID": "<script>x</script>"}).headers["X-Request-ID"]
     assert hostile != "<script>x</script>" and len(hostile) == 16
+
+
+def test_the_request_id_is_forgotten_once_the_request_is_over(client: FlaskClient) -> None:
+    """Else what a worker logs between requests would carry the last request's id."""
+    client.get("/healthz", headers={"X-Request-ID": "lb-43"})
+    assert request_id.get() == "-"

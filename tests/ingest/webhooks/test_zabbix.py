@@ -89,6 +89,14 @@ def test_zabbix_severities_map_into_hub_severities(severity: object, expected: s
     assert normalise(payload, integration="z")[0].severity == expected
 
 
+@pytest.mark.parametrize("field", ["event_id", "severity"])
+def test_a_superscript_digit_is_refused_not_a_crash(field: str) -> None:
+    """`²` is a digit to str.isdigit() but not to int(): it was a ValueError (500) as a severity."""
+    payload = {"event_id": "1", "name": "n", "status": "PROBLEM", "severity": "4", field: "²"}
+    with pytest.raises(InvalidPayload, match=field):
+        normalise(payload, integration="z")
+
+
 def test_title_is_the_name_alone_when_it_already_names_the_host() -> None:
     payload = {"event_id": "7", "name": "db1.example.net is unreachable for 5 minutes", "status": "PROBLEM",
                "host": "db1.example.net"}  # fmt: skip
