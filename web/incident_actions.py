@@ -19,6 +19,7 @@ from hub.numbers import whole_number
 from hub.triage import Actor, Mail, TriageError
 from web.permissions import WORK_INCIDENTS, requires
 from web.queries import incident_id
+from web.security import safe_next
 from web.services import services
 
 bp = Blueprint("incident_actions", __name__)
@@ -107,7 +108,7 @@ def bulk() -> ResponseReturnValue:
     resolved, say) is reported and skipped without holding back the rest."""
     action = request.form.get("action", "")
     numbers = sorted({n for ref in request.form.getlist("ids") if (n := incident_id(ref)) is not None})[:MAX_BULK]
-    back = redirect(request.form.get("back") or url_for("incidents.index"), code=303)
+    back = redirect(safe_next(request.form.get("back"), url_for("incidents.index")), code=303)
     if action not in BULK_ACTIONS or not numbers:
         flash("Tick some incidents and choose what to do with them.", "error")
         return back

@@ -80,6 +80,24 @@ def test_bulk_resolve_changes_each_ticked_incident_and_reports_the_rest(
     assert f"Resolve: {b}." in page and f"Skipped: {a} is resolved" in page
 
 
+@pytest.mark.parametrize(
+    ("back", "lands_on"),
+    [
+        ("/incidents?status=open", "/incidents?status=open"),
+        ("https://evil.example/", "/incidents"),
+        ("//evil.example", "/incidents"),
+    ],
+)
+def test_bulk_goes_back_to_the_list_it_came_from_and_nowhere_else(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], back: str, lands_on: str
+) -> None:
+    ref = raise_incident()
+    token = csrf_token(logged_in.get("/incidents").get_data(as_text=True))
+    response = logged_in.post("/incidents/bulk", data={"csrf_token": token, "action": "acknowledge", "ids": [ref],
+                                                       "back": back})  # fmt: skip
+    assert response.headers["Location"] == lands_on
+
+
 def test_api_list_filters_and_counts(client: FlaskClient, raise_incident: Callable[..., str], db: Database) -> None:
     raise_incident("Disk full", dedup_key="disk")
     raise_incident("CPU hot", dedup_key="cpu")
