@@ -26,29 +26,42 @@ MAX_DEPTH = 64
 MAX_DIGITS = 100
 
 
+class _NotJSONNumber(Exception):
+    """A number Python would read but JSON does not have, or no system could use."""
+
+
+def _constant(text: str) -> NoReturn:
+    raise _NotJSONNumber(f"{text} is JavaScript's, not a JSON number")
+
+
+def _whole(text: str) -> int:
+    if len(text) > MAX_DIGITS:
+        raise _NotJSONNumber(f"a number has more than {MAX_DIGITS} digits")
+    return int(text)
+
+
+def _real(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise _NotJSONNumber(f"{text[:40]} is too large for a number")
+    return number
+
+
+#: Made once: json.loads with hooks would build a decoder (and its scanner) for every request.
+_DECODER = json.JSONDecoder(parse_constant=_constant, parse_int=_whole, parse_float=_real)
+
+
 def parse_json(body: bytes, *, what: str = "body") -> Any:
     """Decode a request body (or another JSON text: `what` names it), naming where it is broken when it is not
-    JSON."""
+    JSON, and refusing what Python would read but JSON does not have (NaN, Infinity, numbers past a float's
+    range) or what would break later (a thousand-digit number, nesting past MAX_DEPTH)."""
     too_deep = f"{what} nests objects and arrays more than {MAX_DEPTH} levels deep"
-
-    def refuse(why: str) -> NoReturn:
-        raise InvalidPayload(f"{what} is not valid JSON: {why}")
-
-    def constant(text: str) -> NoReturn:
-        refuse(f"{text} is JavaScript's, not a JSON number")
-
-    def whole(text: str) -> int:
-        return int(text) if len(text) <= MAX_DIGITS else refuse(f"a number has more than {MAX_DIGITS} digits")
-
-    def real(text: str) -> float:
-        number = float(text)
-        return number if math.isfinite(number) else refuse(f"{text[:40]} is too large for a number")
-
     try:
-        # NaN and Infinity are not JSON (a database's JSON type refuses them), nor are numbers past a float's range.
-        value = json.loads(body, parse_constant=constant, parse_int=whole, parse_float=real)
+        value = _DECODER.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
     except UnicodeDecodeError:
         raise InvalidPayload(f"{what} is not UTF-8 encoded JSON") from None
+    except _NotJSONNumber as exc:
+        raise InvalidPayload(f"{what} is not valid JSON: {exc}") from None
     except json.JSONDecodeError as exc:
         raise InvalidPayload(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
