@@ -1,16 +1,19 @@
 """What a matching rule sets: validated and compiled once, applied per event without I/O.
 
-Templates (dedup key, title) run in Jinja2's immutable sandbox with string repetition capped, so an admin's
-template can read the event but not reach into Python or blow up memory.
+Templates (dedup key, title) run in Jinja2's immutable sandbox, expressions only (no loops or macros) and with
+every way of sizing a value capped, so an admin's template can read the event but not reach into Python, run for
+ever or blow up memory on the intake's hot path.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import TemplateError
+from jinja2 import TemplateError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from hub.domain import GroupState
@@ -79,19 +82,67 @@ def matrix_priority(matrix: tuple[tuple[int, ...], ...], impact: int | None, urg
 # -- templates ----------------------------------------------------------------------------------------------
 
 
-class _Sandbox(ImmutableSandboxedEnvironment):
-    """No `**`, and `*` cannot make strings or lists longer than a title could ever need."""
+#: Statements a one-line title or dedup key never needs, and with which it could run for ever (nested loops) or
+#: recurse until Python gives up (a macro calling itself), by the keyword that writes them.
+_STATEMENTS = {nodes.For: "for", nodes.Macro: "macro", nodes.CallBlock: "call", nodes.FilterBlock: "filter",
+               nodes.Block: "block", nodes.Extends: "extends", nodes.Include: "include", nodes.Import: "import",
+               nodes.FromImport: "from"}  # fmt: skip
+#: A width or precision of six digits or more in a format string: '%0100000000d', '{:>100000000}'.
+_WIDE_FORMAT = re.compile(r"\d{6,}")
 
-    intercepted_binops = frozenset({"*", "**"})
+
+def _check_size(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+    """Refuse a number argument that would make a value longer than a title could ever need (`center(10**8)`)."""
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _REPEAT_LIMIT:
+            raise SecurityError(f"{value} is larger than a rule template may use ({_REPEAT_LIMIT})")
+
+
+def _check_format(template: Any) -> None:
+    wide = _WIDE_FORMAT.search(template) if isinstance(template, str) else None
+    if wide:
+        raise SecurityError(f"a format width of {wide.group()} is more than a rule template may use")
+
+
+def _guarded(name: str, function: Any) -> Any:
+    """A filter that refuses outsized number arguments (and, for `format`, outsized widths) before it runs."""
+
+    @functools.wraps(function)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        _check_size(args[1:], kwargs)
+        if name == "format" and args:
+            _check_format(args[0])
+        return function(*args, **kwargs)
+
+    return guarded
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """No `**`, and `*`, `%`, methods and filters cannot make strings or lists longer than a title could ever need."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.filters = {name: _guarded(name, function) for name, function in self.filters.items()}
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**":
             raise SecurityError("`**` is not allowed in rule templates")
+        if operator == "%":
+            _check_format(left)
+            return super().call_binop(context, operator, left, right)
         sized = left if isinstance(left, str | list | tuple) else right
         times = right if sized is left else left
         if isinstance(sized, str | list | tuple) and isinstance(times, int) and len(sized) * times > _REPEAT_LIMIT:
             raise SecurityError(f"a repeated value longer than {_REPEAT_LIMIT} characters")
         return super().call_binop(context, operator, left, right)
+
+    def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        _check_size(args, kwargs)
+        if getattr(obj, "__name__", "") in ("format", "format_map"):  # Jinja wraps str.format: look beneath
+            _check_format(getattr(getattr(obj, "__wrapped__", obj), "__self__", None))
+        return super().call(context, obj, *args, **kwargs)
 
 
 _SANDBOX = _Sandbox(autoescape=False, keep_trailing_newline=False)
@@ -110,6 +161,8 @@ class Template:
             return None, f"template {self.source!r} refused: {exc}"
         except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
             return None, f"template {self.source!r} failed: {exc}"
+        except (RecursionError, MemoryError) as exc:  # never the event's fault: it is kept, the field left alone
+            return None, f"template {self.source!r} failed: {type(exc).__name__}"
         if not text:
             return None, f"template {self.source!r} rendered nothing"
         return text[:_TEMPLATE_LIMIT], None
@@ -119,6 +172,11 @@ def compile_template(source: Any, path: tuple[PathPart, ...]) -> Template:
     if not isinstance(source, str) or not source.strip():
         raise RuleError("a template is a non-empty string, e.g. '{{ labels.alertname }}-{{ labels.instance }}'", path)
     try:
+        statement = next(_SANDBOX.parse(source).find_all(tuple(_STATEMENTS)), None)
+        if statement is not None:
+            keyword = _STATEMENTS[type(statement)]
+            raise RuleError(f"bad template {source!r}: {{% {keyword} %}} is not allowed in a rule template; "
+                            "use filters, e.g. {{ labels|dictsort|map('join', '=')|join(',') }}", path)  # fmt: skip
         return Template(source, _SANDBOX.from_string(source).render)
     except TemplateError as exc:
         line = getattr(exc, "lineno", None)

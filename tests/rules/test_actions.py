@@ -150,6 +150,13 @@ def test_a_template_that_renders_nothing_leaves_the_field_alone_with_a_note() ->
         "{{ 'x' * 100000000 }}",
         "{{ 2 ** 100000 }}",
         "{{ labels.update({'a': 1}) }}",
+        # Each of these made a string of 100 million characters: memory and time on every matching event.
+        "{{ title.center(100000000) }}",
+        "{{ title|center(100000000) }}",
+        "{{ '%0100000000d'|format(1) }}",
+        "{{ '%0100000000d' % 1 }}",
+        "{{ '{:>100000000}'.format(1) }}",
+        "{{ range(100000)|join }}",
     ],
 )
 def test_the_sandbox_refuses_what_a_template_must_not_do(template: str) -> None:
@@ -161,6 +168,22 @@ def test_the_sandbox_refuses_what_a_template_must_not_do(template: str) -> None:
 def test_a_template_with_a_syntax_error_is_refused_when_saved() -> None:
     with pytest.raises(RuleError, match=r"set.title: bad template '\{\{ title '"):
         compile_actions({"title": "{{ title "}, MATRICES["3x3"])
+
+
+@pytest.mark.parametrize(
+    ("template", "keyword"),
+    [("{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}", "macro"),  # recursed until a RecursionError, per event
+     ("{% for i in range(9999) %}{% for j in range(9999) %}x{% endfor %}{% endfor %}", "for"),  # ran for minutes
+     ("{% filter upper %}{{ title }}{% endfilter %}", "filter")],
+)  # fmt: skip
+def test_loops_and_macros_are_refused_when_saved(template: str, keyword: str) -> None:
+    with pytest.raises(RuleError, match=rf"\{{% {keyword} %\}} is not allowed in a rule template; use filters"):
+        compile_actions({"title": template}, MATRICES["3x3"])
+
+
+def test_filters_methods_and_formats_of_ordinary_sizes_still_work() -> None:
+    template = "{{ labels|dictsort|map('join', '=')|join(',') }} {{ '%03d'|format(7) }} {{ '{:>3}'.format('x') }}"
+    assert run(spec({"title": template})).title == "alertname=DiskFull,instance=db1:9100,team=db 007 x"
 
 
 def test_suppress_marks_the_decision() -> None:
