@@ -43,6 +43,12 @@ OWN_MAIL_HEADER = "X-Switchboard-Delivery"
 _FINAL_RECIPIENT = re.compile(r"^Final-Recipient:\s*rfc822;\s*<?([^\s>]+@[^\s>]+)>?", re.IGNORECASE | re.MULTILINE)
 
 
+#: More multipart or message/* sections than this (nested or not) and a message is not parsed: real mail has a
+#: few, a forward of forwards a few dozen, and Python's parser recurses into each.
+MAX_CONTAINERS = 100
+_CONTAINERS = re.compile(rb"^content-type:\s*(?:multipart|message)/", re.IGNORECASE | re.MULTILINE)
+
+
 def _raw_headers(msg: Message) -> dict[str, str]:
     """Every header as sent (first occurrence wins), unfolded, encoded words and raw 8-bit text decoded: the
     checks for automatic mail look up a dozen headers, and the email policy parses a header afresh on every lookup."""
@@ -172,6 +178,10 @@ def read(raw: bytes, *, envelope_from: str | None = None, limits: AttachmentLimi
     """Parse a message into an event and the files to keep. Raises InvalidPayload when it is not a message."""
     if not raw.strip():
         raise InvalidPayload("empty message")
+    if len(_CONTAINERS.findall(raw)) > MAX_CONTAINERS:
+        # Python's MIME parser recurses once per level: a few hundred nested sections end in a RecursionError.
+        raise InvalidPayload(f"the message has more than {MAX_CONTAINERS} multipart or attached-message sections; "
+                             "no mail client makes that many, so it is kept unread")  # fmt: skip
     # compat32 keeps headers as the strings sent; the default policy parses a header into objects on every
     # lookup, which cost most of the time spent on a message. We decode the few we show ourselves.
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)

@@ -6,6 +6,7 @@ import pytest
 
 from ingest.errors import InvalidPayload
 from ingest.mail import parse
+from tests.ingest import nested_multiparts
 
 
 def raw(headers: str, body: str = "Hello.", *, charset_body: bytes | None = None) -> bytes:
@@ -70,6 +71,16 @@ def test_missing_subject_and_message_id_are_tolerated() -> None:
 def test_bytes_without_headers_are_rejected_with_a_reason() -> None:
     with pytest.raises(InvalidPayload, match="headers"):
         parse(b"\r\n\r\njust a body")
+
+
+def test_nested_multiparts_are_read_to_the_text_inside() -> None:
+    assert parse(nested_multiparts(40)).description == "The printer is on fire."
+
+
+def test_thousands_of_nested_multiparts_are_refused_with_a_reason_not_a_recursion_error() -> None:
+    """Python's MIME parser recurses into each level: 1,000 levels (70 KB) raised RecursionError."""
+    with pytest.raises(InvalidPayload, match="more than 100 multipart or attached-message sections"):
+        parse(nested_multiparts(1000))
 
 
 def test_latin1_label_on_windows_1252_text_is_read_as_windows_1252() -> None:

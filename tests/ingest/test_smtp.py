@@ -22,6 +22,7 @@ from hub.net import free_port
 from ingest.pipeline import make_intake
 from ingest.smtp import make_controller
 from tests.conftest import make_settings
+from tests.ingest import nested_multiparts
 from tests.servers import SmallDisk
 
 DESK = "helpdesk@localhost"
@@ -226,6 +227,14 @@ def test_garbage_is_kept_as_unprocessable_not_dropped(smtp_port: int, db: Databa
         (event,) = s.scalars(select(Event))
     assert event.status == "unprocessable" and "headers" in (event.error or "")
     assert incidents(db) == []
+
+
+def test_a_message_nested_thousands_deep_is_kept_as_unprocessable_with_the_reason(smtp_port: int, db: Database) -> None:
+    code, reply = send(smtp_port, nested_multiparts(1000))
+    assert code == 250 and b"for review" in reply
+    with db.read() as s:
+        (event,) = s.scalars(select(Event))
+    assert event.status == "unprocessable" and "more than 100 multipart" in (event.error or "")
 
 
 def test_starttls_with_the_configured_certificate_then_mail_is_accepted(tmp_path: Path, desk_with) -> None:  # type: ignore[no-untyped-def]
