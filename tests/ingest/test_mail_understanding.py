@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from email.message import EmailMessage
 
 import pytest
@@ -53,6 +54,22 @@ def test_sanitised_html_keeps_formatting_and_links_but_no_script_style_handlers_
     for banned in ("script", "alert", "style", "onclick", "javascript", "src=", "iframe", "tracker"):
         assert banned not in clean, banned
     assert '<img alt="logo">' in clean
+
+
+def test_markup_nested_deeper_than_any_mail_client_writes_is_not_formatted() -> None:
+    """50,000 nested <div>s (550 KB) took the sanitiser 7 s, on every view of the incident."""
+    started = time.perf_counter()
+    shown = sanitise("<div>" * 50_000 + "x" + "</div>" * 50_000)
+    assert "nests its markup more than 200 levels deep" in shown and time.perf_counter() - started < 1
+
+
+def test_markup_nested_to_the_limit_is_formatted_and_void_or_self_closed_tags_do_not_count() -> None:
+    html = "<div>" * 199 + "<br><img alt='x'><hr/>" * 300 + "deep" + "</div>" * 199
+    assert "deep" in sanitise(html) and "not shown" not in sanitise(html)
+
+
+def test_a_formatted_version_over_a_megabyte_is_not_shown() -> None:
+    assert "is 1,100 KB long" in sanitise("<p>x</p>" * 137_500)
 
 
 def test_latest_reply_drops_the_quoted_history_and_signature() -> None:
