@@ -35,6 +35,14 @@ def test_encoded_words_in_an_unknown_charset_are_still_read() -> None:
     assert decode_words("=?x-unknown?Q?caf=C3=A9?= ok") == "caf\u00e9 ok"
 
 
+def test_a_subject_of_megabytes_of_encoded_words_is_read_in_time() -> None:
+    """Decoding takes time with the square of the number of encoded words: 3 MB of them took 37 s."""
+    raw = b"From: a@example.com\r\nSubject: " + b"=?utf-8?q?caf=C3=A9?= " * 200_000 + b"\r\n\r\nHello."
+    started = time.perf_counter()
+    event = mail.parse(raw)
+    assert event.title.startswith("cafécafé") and time.perf_counter() - started < 2
+
+
 @pytest.mark.parametrize(
     ("name", "safe"),
     [("../../etc/passwd", "passwd"), ("C:\\Users\\ann\\report.pdf", "report.pdf"), ('a<b>:"c".txt', "a_b_c_.txt"),
