@@ -216,6 +216,8 @@ def rules_test(rules_path: TextIO | None, expect: tuple[str, ...], show_all: boo
             book, state = in_transaction(_stored_book_and_state)
     except (ValueError, RuleError, BadInput) as exc:
         raise click.ClickException(str(exc)) from None
+    except RecursionError:  # Python's JSON parser recurses
+        raise click.ClickException("standard input nests objects and arrays too deeply to read") from None
     engine = Engine()
     decision = engine(event, book, now, state)
     if show_all:

@@ -109,6 +109,12 @@ def test_rules_test_exits_1_naming_each_failed_expectation(runner: CliRunner, ne
     assert "unknown field 'colour' in --expect" in result.output
 
 
+@pytest.mark.parametrize(("given", "says"), [("{title", "Expecting property name"), ("[" * 100_000, "too deeply")])
+def test_rules_test_names_what_is_wrong_with_its_input(runner: CliRunner, given: str, says: str) -> None:
+    result = runner.invoke(main, ["rules", "test"], input=given)
+    assert result.exit_code == 1 and says in result.output and "Traceback" not in result.output
+
+
 def test_rules_test_with_all_explains_the_rules_that_did_not_match(runner: CliRunner, nested: Path) -> None:
     event = json.dumps({"title": "test run", "severity": "info"})
     output = invoke(runner, "rules", "test", "--all", input=event)
