@@ -44,6 +44,45 @@ class RuleFile:
     settings: dict[str, Any] = field(default_factory=dict)
 
 
+#: The most YAML nodes a rules text may stand for once its aliases are expanded: a thousand rules of a dozen
+#: conditions each. Past it, a few hundred bytes of `&a`/`*a` doubling stand for billions of conditions, which
+#: took validation minutes ("billion laughs").
+MAX_NODES = 50_000
+
+
+def check_size(root: yaml.Node) -> None:
+    """Raise RuleError when the YAML under `root` expands past MAX_NODES nodes, or an alias refers to itself."""
+    sizes: dict[int, int] = {}
+    todo: list[tuple[yaml.Node, bool]] = [(root, False)]
+    open_nodes: set[int] = set()
+    while todo:
+        node, children_done = todo.pop()
+        if id(node) in sizes:
+            continue
+        children = _children(node)
+        if children_done:
+            open_nodes.discard(id(node))
+            sizes[id(node)] = min(1 + sum(sizes[id(child)] for child in children), MAX_NODES + 1)
+            continue
+        if id(node) in open_nodes:
+            line = node.start_mark.line + 1
+            raise RuleError(f"line {line}: an alias refers to the node it is in; write the rule out in full")
+        open_nodes.add(id(node))
+        todo.append((node, True))
+        todo.extend((child, False) for child in children if id(child) not in sizes)
+    if sizes[id(root)] > MAX_NODES:
+        raise RuleError(f"line 1: with its aliases (*name) expanded this stands for more than {MAX_NODES:,} "
+                        "values; write the rules out, or use fewer aliases")  # fmt: skip
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
 def parse(text: str) -> list[RuleSpec]:
     """Rules from YAML, all checked; RuleError lists every problem with its line number."""
     return parse_file(text).rules
@@ -57,6 +96,7 @@ def parse_file(text: str) -> RuleFile:
         raise RuleError(f"not valid YAML: {exc}") from None
     if root is None or not isinstance(root, yaml.MappingNode):
         raise RuleError("line 1: the file must be a mapping with a `rules:` list")
+    check_size(root)
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -19,6 +19,7 @@ from rules.actions import compile_actions, compile_template
 from rules.conditions import EventView, compile_condition
 from rules.engine import DEFAULT_SETTINGS, Engine, RuleCheck, compile_settings, template_context, validate
 from rules.errors import PathPart, RuleError, format_path
+from rules.rules_file import check_size
 
 #: The version a candidate book carries: never a stored one, so no engine mistakes it for the live rules.
 CANDIDATE_VERSION = -1
@@ -82,11 +83,17 @@ def _load(text: str, box: str, problems: list[Problem]) -> tuple[Any, yaml.Node 
     if not text.strip():
         return None, None
     try:
-        return yaml.safe_load(text), yaml.compose(text)
+        node = yaml.compose(text)
+        if node is not None:
+            check_size(node)  # before safe_load: a few aliases can stand for billions of values
+        return yaml.safe_load(text), node
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         problems.append(Problem(box, mark.line + 1 if mark else None, "", f"not valid YAML: {problem}"))
+        return None, None
+    except RuleError as exc:
+        problems.append(Problem(box, None, "", str(exc)))
         return None, None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from hub.cli import main
 from hub.domain import RuleSpec
 from rules import rules_file
 from rules.errors import RuleError
+from tests.rules import doubling_aliases
 
 SPECS = [
     RuleSpec(id=1, name="Critical to on-call", field="severity", op="equals", value="critical",
@@ -55,6 +57,24 @@ def test_every_problem_is_reported_with_its_line() -> None:
 def test_malformed_yaml_is_refused() -> None:
     with pytest.raises(RuleError, match="not valid YAML"):
         rules_file.parse("rules: [\n")
+
+
+def test_aliases_that_stand_for_millions_of_conditions_are_refused_at_once() -> None:
+    """727 bytes standing for 2**25 conditions kept validation busy for minutes ("billion laughs")."""
+    started = time.perf_counter()
+    with pytest.raises(RuleError, match="stands for more than 50,000 values"):
+        rules_file.parse(f"rules:\n- name: r\n  when: {doubling_aliases(25)}\n  set: {{category: c}}\n")
+    assert time.perf_counter() - started < 1
+
+
+def test_a_few_aliases_are_still_read() -> None:
+    [rule] = rules_file.parse(f"rules:\n- name: r\n  when: {doubling_aliases(3)}\n  set: {{category: c}}\n")
+    assert rule.name == "r"
+
+
+def test_an_alias_to_itself_is_refused_with_its_line() -> None:
+    with pytest.raises(RuleError, match="line 3: an alias refers to the node it is in"):
+        rules_file.parse("rules:\n- name: r\n  when: &w {all: [*w]}\n  set: {category: c}\n")
 
 
 def test_cli_import_replaces_all_rules_and_a_bad_file_changes_nothing(runner: CliRunner, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from rules.workbench import (
     preview,
     trial,
 )
+from tests.rules import doubling_aliases
 
 CATCH_ALL = RuleSpec(id=1, name="Default", when=ALWAYS, actions=MappingProxyType({"category": "general"}))
 LIVE = RuleBook(7, (CATCH_ALL,))
@@ -86,6 +87,11 @@ def test_a_template_error_is_named_in_the_set_box_on_its_line() -> None:
 def test_malformed_yaml_is_named_with_its_line() -> None:
     [problem] = _problems(_draft(sets="category: database\ntags: [db\n"))
     assert problem.box == "set" and problem.line is not None and "not valid YAML" in problem.message
+
+
+def test_a_box_whose_aliases_stand_for_millions_of_values_is_refused() -> None:
+    [problem] = _problems(_draft(when=doubling_aliases(25)))
+    assert problem.box == "when" and "stands for more than 50,000 values" in problem.message
 
 
 def test_every_problem_is_reported_at_once() -> None:
