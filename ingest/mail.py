@@ -146,6 +146,9 @@ def _message_ids(value: str) -> tuple[str, ...]:
 
 #: The HTML alternative kept for display; the raw message holds the rest.
 MAX_HTML_CHARS = 512 * 1024
+#: The most of a message's text an incident keeps as its description; the raw message, kept with the event, has
+#: all of it. A 25 MB text mail made an incident page of 25 MB.
+MAX_TEXT = 100_000
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,8 @@ def read(raw: bytes, *, envelope_from: str | None = None, limits: AttachmentLimi
         text = found.text.strip()
     else:
         text = html_to_text(found.html).strip() if found.html is not None else ""
+    if len(text) > MAX_TEXT:
+        text = f"{text[:MAX_TEXT]}\n\n[{len(text) - MAX_TEXT:,} more characters are in the message as received.]"
     attachments, blobs = _files(found, limits)
     facts = MailFacts(
         sender_name=sender_name,

@@ -83,6 +83,11 @@ def test_thousands_of_nested_multiparts_are_refused_with_a_reason_not_a_recursio
         parse(nested_multiparts(1000))
 
 
+def test_a_text_of_megabytes_becomes_a_description_of_its_first_100_000_characters_and_a_note() -> None:
+    event = parse(raw("From: a@example.com\nSubject: log", "x" * 3_000_000))
+    assert event.description == "x" * 100_000 + "\n\n[2,900,000 more characters are in the message as received.]"
+
+
 def test_latin1_label_on_windows_1252_text_is_read_as_windows_1252() -> None:
     headers = "From: j@example.com\nSubject: x\nContent-Type: text/plain; charset=iso-8859-1"
     event = parse(raw(headers, charset_body="\u201cquoted\u201d \u20ac5".encode("cp1252")))
