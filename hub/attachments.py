@@ -32,11 +32,13 @@ _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 @dataclass(frozen=True)
 class AttachmentLimits:
-    """How much of a message's files is kept: each file up to `per_file`, all of them up to `per_message` bytes.
-    A file over a limit is still listed, marked "not stored: too large" (the raw message keeps it anyway)."""
+    """How much of a message's files is kept: each file up to `per_file`, all of them up to `per_message` bytes,
+    and at most `files` of them (each is a file on disk). A file over a limit is still listed, marked "not
+    stored" with the reason (the raw message keeps it anyway)."""
 
     per_file: int = 10 * 1024 * 1024
     per_message: int = 25 * 1024 * 1024
+    files: int = 100
 
 
 DEFAULT_LIMITS = AttachmentLimits()

@@ -159,21 +159,32 @@ class ParsedMail:
     blobs: Mapping[str, bytes] = field(default_factory=dict)
 
 
+#: Files listed on the incident at most; the rest are summed up in one line. 50,000 two-byte attachments fit in
+#: a 5 MB message, and listed one by one made a timeline entry of megabytes.
+MAX_LISTED = 500
+
+
 def _files(found: mime.Contents, limits: AttachmentLimits) -> tuple[tuple[AttachmentInfo, ...], dict[str, bytes]]:
     infos: list[AttachmentInfo] = []
     blobs: dict[str, bytes] = {}
     kept = 0
-    for part in found.files:
+    for part in found.files[:MAX_LISTED]:
         digest, size = part.sha256, len(part.data)
         note = None
         if size > limits.per_file:
             note = f"not stored: too large ({size} bytes; at most {limits.per_file} per file)"
         elif digest not in blobs and kept + size > limits.per_message:
             note = f"not stored: too large (the message's files exceed {limits.per_message} bytes)"
+        elif digest not in blobs and len(blobs) >= limits.files:
+            note = f"not stored: the message has more than {limits.files} files"
         elif digest not in blobs:
             blobs[digest] = part.data
             kept += size
         infos.append(AttachmentInfo(part.filename, part.content_type, size, digest, part.inline, note is None, note))
+    if rest := found.files[MAX_LISTED:]:
+        size = sum(len(part.data) for part in rest)
+        infos.append(AttachmentInfo(f"{len(rest)} more files", "", size, "", stored=False,
+                                    note="not stored or listed: they are in the message as received"))  # fmt: skip
     return tuple(infos), blobs
 
 

@@ -123,6 +123,30 @@ def test_files_past_the_per_message_limit_are_listed_but_not_kept() -> None:
     assert [a.stored for a in parsed.event.mail.attachments] == [True, True, False]
 
 
+def many_files(count: int) -> bytes:
+    """A message of `count` small, different attachments."""
+    msg = EmailMessage()
+    msg["From"], msg["Subject"] = "ann@example.com", "many files"
+    msg.set_content("See attached.")
+    for number in range(count):
+        msg.add_attachment(b"%d" % number, maintype="application", subtype="octet-stream", filename=f"f{number}.bin")
+    return msg.as_bytes()
+
+
+def test_files_past_the_per_message_count_are_listed_but_not_kept() -> None:
+    parsed = mail.read(many_files(5), limits=AttachmentLimits(files=3))
+    assert [a.stored for a in parsed.event.mail.attachments] == [True, True, True, False, False]
+    assert parsed.event.mail.attachments[3].note == "not stored: the message has more than 3 files"
+    assert len(parsed.blobs) == 3
+
+
+def test_past_500_files_the_rest_are_summed_up_in_one_line() -> None:
+    """50,000 two-byte attachments listed one by one made a timeline entry of megabytes."""
+    files = mail.read(many_files(520)).event.mail.attachments
+    assert len(files) == 501 and files[-1].filename == "20 more files" and files[-1].size == 60
+    assert sum(a.stored for a in files) == 100
+
+
 def test_the_same_file_twice_is_kept_once() -> None:
     msg = EmailMessage()
     msg["From"], msg["Subject"] = "ann@example.com", "twice"
