@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, request
 
@@ -26,6 +26,8 @@ from web.webhooks import over_limit, raw_of, store, too_large
 
 bp = Blueprint("pagerduty", __name__)
 
+T = TypeVar("T")
+
 
 def _invalid(status: int, message: str, errors: list[str]) -> Response:
     return json_response({"status": "invalid event", "message": message, "errors": errors}, status)
@@ -34,11 +36,10 @@ def _invalid(status: int, message: str, errors: list[str]) -> Response:
 @bp.post("/v2/enqueue")
 def enqueue() -> Response:
     """Accept one PagerDuty event: trigger, acknowledge or resolve."""
-    found = _valid_event("pagerduty", "PagerDuty", pagerduty.validation_errors)
+    found = _read_event("pagerduty", "PagerDuty", lambda payload, name: pagerduty.normalise(payload, integration=name))
     if isinstance(found, Response):
         return found
-    svc, integration, raw, payload = found
-    events = pagerduty.normalise(payload, integration=integration.name)
+    svc, integration, raw, payload, events = found
     # As PagerDuty does: a trigger without a dedup_key gets one, returned so the sender can resolve it later.
     events = [e if e.dedup_key else replace(e, dedup_key=uuid.uuid4().hex) for e in events]
     store(svc, integration, raw, events, payload)
@@ -49,19 +50,20 @@ def enqueue() -> Response:
 def change_enqueue() -> Response:
     """Accept one PagerDuty change event (a deploy, a config change) for a `deploy` integration: it is recorded
     as a carried-out change, which incidents are then correlated with."""
-    found = _valid_event("deploy", "deploy", pagerduty.change_errors)
+    found = _read_event("deploy", "deploy", lambda payload, _: pagerduty.normalise_change(payload))
     if isinstance(found, Response):
         return found
-    svc, integration, raw, payload = found
-    record_deploy(svc.db, raw, pagerduty.normalise_change(payload), integration=integration.name)
+    svc, integration, raw, _, deploy = found
+    record_deploy(svc.db, raw, deploy, integration=integration.name)
     return json_response({"status": "success", "message": "Change event processed"}, 202)
 
 
-def _valid_event(
-    kind: str, described: str, errors_of: Callable[[Any], list[str]]
-) -> tuple[Services, IntegrationRef, Raw, Any] | Response:
-    """The integration of `kind` the request's `routing_key` names, the request as received and its JSON, once
-    `errors_of` finds nothing wrong with it; else PagerDuty's answer why not (an invalid event is kept)."""
+def _read_event(
+    kind: str, described: str, read: Callable[[Any, str], T]
+) -> tuple[Services, IntegrationRef, Raw, Any, T] | Response:
+    """The integration of `kind` the request's `routing_key` names, the request as received, its JSON and what
+    `read(payload, integration name)` makes of it; else PagerDuty's answer why not (an invalid event is kept).
+    `read` checks the event once and raises InvalidEvent with every problem."""
     svc = services()
     if (problem := too_large(request, svc)) is not None:
         return _invalid(413, "Request entity too large", [problem])
@@ -82,7 +84,9 @@ def _valid_event(
         response.headers.update(headers)
         return response
     raw = raw_of(request, body, integration)
-    if errors := errors_of(payload):
-        svc.intake.record_unprocessable(raw, "; ".join(errors))
-        return _invalid(400, "Event object is invalid", errors)
-    return svc, integration, raw, payload
+    try:
+        value = read(payload, integration.name)
+    except pagerduty.InvalidEvent as exc:
+        svc.intake.record_unprocessable(raw, "; ".join(exc.errors))
+        return _invalid(400, "Event object is invalid", list(exc.errors))
+    return svc, integration, raw, payload, value
