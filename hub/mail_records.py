@@ -19,8 +19,6 @@ from hub.statements import EARLIER_MAIL, HEADERS_MAX
 
 EVENTS = cast(Table, Event.__table__)
 DESKS = cast(Table, DeskAddress.__table__)
-#: Text kept in a timeline entry; the raw message holds everything.
-MAX_BODY = 100_000
 
 
 class AlreadyReprocessed(BadInput):
@@ -84,8 +82,9 @@ def reprocessed_as(conn: Connection, event_id: int, new_event_id: int) -> None:
 
 def thread_data(event: InboundEvent) -> dict[str, Any]:
     """What a reply's timeline entry keeps: its text and its HTML. The page cuts the quoted history when it
-    shows it (web/mail_view.py), so a better cut applies to old mail too and costs nothing at ingest."""
-    data: dict[str, Any] = {"body": event.description[:MAX_BODY]}
+    shows it (web/mail_view.py), so a better cut applies to old mail too and costs nothing at ingest. The mail
+    parser already bounds both (ingest/mail.py: MAX_TEXT, MAX_HTML_CHARS); the raw message holds everything."""
+    data: dict[str, Any] = {"body": event.description}
     if event.mail is not None and event.mail.html:
         data["html"] = event.mail.html
     return data
