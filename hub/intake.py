@@ -48,6 +48,7 @@ from hub.statements import (
     REOPEN_BY_ID,
     RESOLVE,
     STATE_CHANGE,
+    TAKE_DEDUP_TURN,
     THRESHOLD_COUNT,
     TOUCH,
 )
@@ -215,6 +216,10 @@ class Intake:
                 event = replace(event, dedup_key=decision.dedup_key)
         if event.dedup_key:
             repeat = _count_repeat(conn, raw, event)
+            if repeat is None and conn.dialect.name == "postgresql":
+                # A concurrent transaction may be opening this key's incident: wait for it, then look again.
+                TAKE_DEDUP_TURN.execute(conn, {"ident": f"{raw.integration_id}:{event.dedup_key}"})
+                repeat = _count_repeat(conn, raw, event)
             if repeat is not None:
                 return repeat
             if policy.reopen_window:

@@ -103,6 +103,14 @@ OPEN_WITH_KEY = (
     & INCIDENTS.c.integration_id.is_not_distinct_from(bindparam("integration"))
     & OPEN_CONDITION
 )
+# PostgreSQL only: clients take turns, per dedup key, at finding no open incident for it. Without the turn, each
+# client racing to open a key's incident takes a number from the incidents' sequence for its INSERT, and the
+# losers' numbers (their INSERT ... ON CONFLICT did nothing) are never seen: INC-4 would be missing. The lock is
+# the transaction's, so it goes with its COMMIT; the winner's incident is then there to be counted on.
+DEDUP_TURNS = 0x5B0A  # the advisory locks' first key, naming what the second (a hash of the dedup key) is about
+TAKE_DEDUP_TURN = Prepared(
+    select(func.pg_advisory_xact_lock(DEDUP_TURNS, func.hashtext(bindparam("ident")))), ("ident",)
+)
 COUNT_REPEAT = Prepared(
     update(INCIDENTS)
     .where(OPEN_WITH_KEY)

@@ -108,6 +108,20 @@ def test_eight_concurrent_clients_with_one_dedup_key_make_one_incident(
     assert len(incidents) == 1 and incidents[0].occurrences == 80
 
 
+def test_incidents_opened_by_racing_clients_are_numbered_without_gaps(
+    store: Store, database_url: str, settings: Settings
+) -> None:
+    """Clients racing to open the same keys' incidents: the losers count on the winners' incidents and use up no
+    incident numbers, so people never look for an INC-n that does not exist."""
+    clients = [Database.connect(database_url, timeout=10) for _ in range(8)]
+    intakes = [make_intake(settings, client) for client in clients]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(lambda n: intakes[n % 8].record(RAW, alert(key=f"disk-db{n // 8}")), range(64)))
+    for client in clients:
+        client.dispose()
+    assert sorted({o.incident_id for o in outcomes}) == list(range(1, 9))
+
+
 def test_rule_added_ahead_of_default_wins_and_notifies_assigned_user(store: Store) -> None:
     from hub.accounts import create_user
 
