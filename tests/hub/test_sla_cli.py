@@ -6,8 +6,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from hub.cli import main
+from hub.config import Settings
+from hub.db import Database
+from hub.models import BusinessCalendar, SlaPolicy
+from tests.docs import fenced, run_as_printed
 
 
 def run(runner: CliRunner, *args: str) -> str:
@@ -78,3 +83,23 @@ def test_waiting_on_an_unknown_incident_says_so(runner: CliRunner) -> None:
 @pytest.mark.parametrize("group", ["service", "calendar", "sla"])
 def test_every_command_has_help(runner: CliRunner, group: str) -> None:
     assert "Usage" in run(runner, group, "--help")
+
+
+def test_the_documented_set_up_runs_as_printed_and_makes_what_it_says(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    [set_up] = fenced("docs/sla.md", "Copy-paste set-up", "sh")
+    out = run_as_printed(set_up, settings, tmp_path)
+
+    assert "added calendar office-ical: Europe/Berlin, mon-fri 09:00-17:00; 1 more holiday date(s)" in out
+    with db.read() as session:
+        calendars = {c.id: c.name for c in session.scalars(select(BusinessCalendar))}
+        policies = {p.name: calendars.get(p.calendar_id) for p in session.scalars(select(SlaPolicy))}
+    assert sorted(calendars.values()) == ["office-berlin", "office-ical", "support-ny"]
+    assert policies == {"P1": None, "P1 mail": None, "P3 office": "office-berlin"}
+
+
+def test_the_documented_breach_rule_names_its_channel(settings: Settings, db: Database, tmp_path: Path) -> None:
+    [block] = fenced("docs/sla.md", "Rules on warnings and breaches", "sh")
+    out = run_as_printed(block, settings, tmp_path)
+    assert "MATCH  P1 breaches page the DBAs  -> channels=ops-slack, escalation=db-oncall" in out
