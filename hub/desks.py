@@ -138,6 +138,7 @@ class DeskDirectory:
         self._read_at = float("-inf")
 
     def addresses(self) -> frozenset[str]:
+        """The addresses as last read; StorageUnavailable if the table could never be read."""
         with self._lock:
             if time.monotonic() - self._read_at > self._ttl:
                 try:
@@ -145,9 +146,15 @@ class DeskDirectory:
                         table = frozenset(session.scalars(select(DeskAddress.address)))
                     self._known = self._environment | table
                     self._read_at = time.monotonic()
-                except (StorageUnavailable, SQLAlchemyError):
-                    pass  # storage down: keep the last list (DATA answers 451 anyway)
+                except (StorageUnavailable, SQLAlchemyError) as exc:
+                    if self._read_at == float("-inf"):
+                        raise StorageUnavailable(f"the desk addresses cannot be read: {exc}") from exc
+                    # Storage down after a good read: keep that list (DATA answers 451 anyway).
             return self._known
 
     def accepts(self, address: str) -> bool:
-        return address.lower() in self.addresses()
+        """Whether mail for `address` is ours. An address of the environment's always is; any other raises
+        StorageUnavailable while the table was never read, so the sender is told to retry, not that it is
+        unknown (a 5xx would bounce the mail for good)."""
+        address = address.lower()
+        return address in self._environment or address in self.addresses()

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -86,7 +87,11 @@ class Prepared:
         """Run with `params` on `conn`'s driver cursor; returns the cursor (for RETURNING rows)."""
         compiled = self._for(conn.dialect)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(compiled.sql, compiled.arguments(params))
+        arguments = compiled.arguments(params)
+        try:
+            cursor.execute(compiled.sql, arguments)
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise _as_sqlalchemy_error(conn, exc, compiled.sql, arguments, cursor) from exc
         return cursor
 
     def first(self, conn: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
@@ -100,4 +105,19 @@ class Prepared:
     def execute_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         compiled = self._for(conn.dialect)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cursor.executemany(compiled.sql, [compiled.arguments(r) for r in rows])
+        arguments = [compiled.arguments(r) for r in rows]
+        try:
+            cursor.executemany(compiled.sql, arguments)
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise _as_sqlalchemy_error(conn, exc, compiled.sql, arguments, cursor) from exc
+
+
+def _as_sqlalchemy_error(conn: Connection, exc: Any, sql: str, arguments: Any, cursor: Any) -> StatementError:
+    """The driver's error as SQLAlchemy raises it for its own statements (IntegrityError, OperationalError, ...),
+    with the connection invalidated when the database is gone, so callers handle both kinds of statement alike:
+    a lost connection is "storage unavailable", and it is not handed out of the pool again."""
+    lost = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
+    if lost:
+        conn.invalidate(exc)
+    return DBAPIError.instance(sql, arguments, exc, conn.dialect.loaded_dbapi.Error, connection_invalidated=lost,
+                               dialect=conn.dialect)  # fmt: skip

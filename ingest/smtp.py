@@ -7,6 +7,7 @@ down so the sending server retries. A message we cannot understand is kept as "u
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import ssl
@@ -17,6 +18,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from hub.config import Settings
 from hub.desks import DeskDirectory
+from hub.errors import StorageUnavailable
 from hub.intake import Intake
 from ingest.smtp_accept import ThreadAccept
 
@@ -47,10 +49,22 @@ class DeskHandler:
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
-        if not self._desks.accepts(address):
+        try:  # off the event loop: re-reading the desk table must not stall every other session
+            ours = await asyncio.get_running_loop().run_in_executor(None, self._desks.accepts, address)
+        except StorageUnavailable as exc:
+            log.error("could not check recipient %s: %s", address, exc)
+            return "451 4.3.0 Cannot check this address right now, please try again later"
+        if not ours:
             return f"550 5.1.1 <{address}>: no such service desk address here"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
+
+    async def handle_exception(self, error: Exception) -> str:
+        """Anything unforeseen while handling a command (a bug, a constraint a race lost): logged in full, and the
+        sender told to retry. aiosmtpd's own answer would be a 500, which bounces the mail, with the error's
+        text, which tells a stranger about our internals."""
+        log.error("SMTP session failed: %s", error, exc_info=error)
+        return "451 4.3.0 Temporary local error, please try again later"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""

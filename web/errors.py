@@ -1,7 +1,9 @@
 """Error answers: JSON `{"error": ...}` on the API and health paths, a readable page in the UI.
 
 `StorageUnavailable` becomes 503 with Retry-After wherever it is raised, so no view needs its own try/except
-and nothing is acknowledged that was not committed.
+and nothing is acknowledged that was not committed. So does a unique constraint another request won at the same
+moment (a second click, two processes on PostgreSQL): the whole transaction was rolled back, and trying again
+meets what the winner saved.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import logging
 
 from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from hub.errors import StorageUnavailable
@@ -25,6 +28,7 @@ CSRF_HELP = "This form was out of date or incomplete. Go back, reload the page a
 def init_app(app: Flask) -> None:
     app.register_error_handler(StorageUnavailable, handle_storage_unavailable)
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(IntegrityError, handle_conflict)
     app.register_error_handler(HTTPException, handle_http_error)
 
 
@@ -49,3 +53,17 @@ def handle_storage_unavailable(exc: StorageUnavailable) -> Response | tuple[str,
     # bare: the page must not look up the logged-in user, which needs the very database that is down.
     page = render_template("error.html", code=503, title="Temporarily unavailable", message=message, bare=True)
     return page, 503, {"Retry-After": RETRY_AFTER}
+
+
+def handle_conflict(exc: IntegrityError) -> Response | tuple[str, int, dict[str, str]]:
+    """A unique constraint a concurrent request won: nothing of this one was saved. API and webhook callers get
+    503 with Retry-After, so a sender retries and its event is not lost; people get a page saying what happened."""
+    log.warning("%s %s lost a race: %s", request.method, request.path, exc.orig)
+    if is_stateless(request.path):
+        return json_error(503, "a request saved the same thing at the same moment; nothing was stored, retry",
+                          {"Retry-After": RETRY_AFTER})  # fmt: skip
+    message = (
+        "Someone saved the same thing at the same moment (perhaps a second click), so nothing of this "
+        "request was saved. Reload the page to see what is there now, then try again if it is still needed."
+    )
+    return render_template("error.html", code=409, title="Saved at the same moment", message=message), 409, {}

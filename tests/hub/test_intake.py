@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import psycopg
 import pytest
 from sqlalchemy import func, select
 
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import Action, InboundEvent, Policy, RuleSpec
+from hub.errors import StorageUnavailable
 from hub.intake import Intake, Raw
 from hub.migrate import upgrade
 from hub.models import Event, Incident, OutboxMessage, TimelineEntry
 from hub.rulebook import add_rule
+from hub.statements import DEDUP_TURNS
 from ingest.pipeline import make_intake
+from tests.servers import PostgresCluster, wait_until
 
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")
 
@@ -120,6 +125,36 @@ def test_incidents_opened_by_racing_clients_are_numbered_without_gaps(
     for client in clients:
         client.dispose()
     assert sorted({o.incident_id for o in outcomes}) == list(range(1, 9))
+
+
+@pytest.mark.postgres
+def test_a_connection_lost_mid_transaction_is_storage_unavailable_and_not_reused(
+    postgres: PostgresCluster, settings: Settings
+) -> None:
+    """The database connection dies while an event's transaction waits (a failover, an admin's kill): the caller
+    gets StorageUnavailable (503 or 451, so the sender retries), and the next event gets a fresh connection."""
+    url = postgres.create_database(f"lost_{time.monotonic_ns()}")
+    db = Database.connect(url, timeout=10)
+    upgrade(db.engine)
+    intake = make_intake(settings, db)
+    libpq = url.replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(libpq) as holder, ThreadPoolExecutor(1) as pool:
+        holder.execute("SELECT pg_advisory_xact_lock(%s, hashtext('None:disk-db1'))", (DEDUP_TURNS,))
+        waiting = pool.submit(intake.record, RAW, alert())  # queues for the key's turn, mid-transaction
+        with psycopg.connect(libpq, autocommit=True) as admin:
+            wait_until(lambda: _kill_waiting(admin), timeout=10, message="the event to wait for its turn")
+        with pytest.raises(StorageUnavailable):
+            waiting.result(timeout=10)
+    again = intake.record(RAW, alert())
+    assert again.created and count(db, Event) == 1
+    db.dispose()
+
+
+def _kill_waiting(admin: psycopg.Connection) -> bool:
+    """Terminate the backend waiting on a lock, if there is one yet."""
+    row = admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE wait_event_type = 'Lock' AND datname = current_database()").fetchone()  # fmt: skip
+    return bool(row and row[0])
 
 
 def test_rule_added_ahead_of_default_wins_and_notifies_assigned_user(store: Store) -> None:

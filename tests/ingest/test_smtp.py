@@ -17,7 +17,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.intake import Intake
 from hub.migrate import upgrade
-from hub.models import Event, Incident, OutboxMessage, TimelineEntry
+from hub.models import DeskAddress, Event, Incident, OutboxMessage, TimelineEntry
 from hub.net import free_port
 from ingest.pipeline import make_intake
 from ingest.smtp import make_controller
@@ -142,6 +142,44 @@ def test_storage_down_answers_451_so_the_sender_retries(desk_with) -> None:  # t
         blocker.execute("ROLLBACK")
         blocker.close()
     code, _ = send(port, mail())  # the sender's retry succeeds once storage is back
+    assert code == 250 and len(incidents(database)) == 1
+
+
+def test_mail_to_a_desk_that_cannot_be_looked_up_yet_is_deferred_not_bounced(tmp_path: Path) -> None:
+    """Started while the database cannot be opened, the server cannot know the desks added with the CLI: mail
+    to an address it does not know yet gets 451 (the sender retries) rather than 550 (the mail is bounced)."""
+    path = tmp_path / "switchboard.db"
+    path.mkdir()  # a directory: SQLite cannot open it
+    settings = make_settings(tmp_path / "var", database_url=f"sqlite:///{path}")
+    database = Database.connect(settings.database_url, timeout=settings.db_timeout)
+    controller = make_controller(settings, make_intake(settings, database), port=free_port())
+    controller.start()
+    try:
+        code, reply = send(controller.port, mail(), to="it@example.com")
+        assert code == 451 and b"try again later" in reply
+        path.rmdir()  # storage is back, with the desk the CLI added
+        upgrade(database.engine)
+        with database.transaction() as session:
+            session.add(DeskAddress(address="it@example.com"))
+        code, _ = send(controller.port, mail(), to="it@example.com")
+        assert code == 250 and len(incidents(database)) == 1
+        code, reply = send(controller.port, mail(), to="nobody@example.com")
+        assert code == 550  # once the table is read, an address in neither list is refused for good
+    finally:
+        controller.stop()
+        database.dispose()
+
+
+def test_an_unforeseen_storage_error_is_deferred_and_does_not_reveal_internals(desk_with) -> None:  # type: ignore[no-untyped-def]
+    port, database, _ = desk_with()
+    with database.write() as conn:  # a constraint this code never expected to meet
+        conn.exec_driver_sql("CREATE TRIGGER refuse BEFORE INSERT ON events "
+                             "BEGIN SELECT RAISE(ABORT, 'internal detail'); END")  # fmt: skip
+    code, reply = send(port, mail())
+    assert code == 451 and b"try again later" in reply and b"internal" not in reply
+    with database.write() as conn:
+        conn.exec_driver_sql("DROP TRIGGER refuse")
+    code, _ = send(port, mail())  # the sender's retry lands
     assert code == 250 and len(incidents(database)) == 1
 
 

@@ -275,6 +275,24 @@ def test_locked_database_answers_503_with_retry_after_and_stores_nothing(tmp_pat
     db.dispose()
 
 
+def test_an_unforeseen_storage_error_answers_503_so_the_sender_retries(
+    client: FlaskClient, integration: IntegrationCredentials, db: Database
+) -> None:
+    """A constraint no code path expected (a race lost, a bug): nothing is stored, and the sender is told to retry
+    rather than given a 500 that some tools drop the alert on."""
+    with db.write() as conn:
+        conn.exec_driver_sql("CREATE TRIGGER refuse BEFORE INSERT ON events "
+                             "BEGIN SELECT RAISE(ABORT, 'internal detail'); END")  # fmt: skip
+    response = post_event(client, integration.name, integration.secret, ALERT)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert response.is_json and "retry" in response.json["error"]  # type: ignore[index]
+    assert "internal detail" not in response.get_data(as_text=True)
+    assert count(db, Incident) == 0
+    with db.write() as conn:
+        conn.exec_driver_sql("DROP TRIGGER refuse")
+    assert post_event(client, integration.name, integration.secret, ALERT).status_code == 202
+
+
 def test_unreachable_database_answers_503_with_retry_after(tmp_path: Path) -> None:
     (tmp_path / "not-a-file").mkdir()
     settings = make_settings(tmp_path / "var", database_url=f"sqlite:///{tmp_path / 'not-a-file'}")
