@@ -7,6 +7,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from hub.cli import main
+from hub.config import Settings
+from hub.db import Database
+from tests.docs import fenced, run_as_printed
 
 
 def overrides(tmp_path: Path) -> Path:
@@ -52,3 +55,13 @@ def test_preview_refuses_a_broken_override_instead_of_showing_the_default(runner
     (overrides(tmp_path) / "stable.html").write_text("<p>{{ nope }}</p>")
     result = runner.invoke(main, ["template", "preview", "stable", "--html"])
     assert result.exit_code == 1 and "unknown variable(s) nope" in result.output
+
+
+def test_the_documented_edit_cycle_runs_as_printed(settings: Settings, db: Database, tmp_path: Path) -> None:
+    """docs/notifications.md's block, with an editor that changes the greeting as a person would."""
+    [block] = fenced("docs/notifications.md", "Mail templates", "sh")
+    editor = "sed -i s/^Hello/Greetings/"  # $EDITOR is split on spaces, not quotes
+    out = run_as_printed(block, settings, tmp_path, EDITOR=editor)
+    edited = (settings.home / "templates" / "mail" / "acknowledgement.txt").read_text()
+    preview = out[out.index("Subject:") :]  # what `template preview` printed, last
+    assert edited.startswith("Greetings,") and "Greetings," in preview and "Hello," not in preview

@@ -6,6 +6,7 @@ from __future__ import annotations
 import smtplib
 from collections.abc import Iterator
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -15,11 +16,12 @@ from hub import desks, rulebook
 from hub.config import Settings
 from hub.db import Database
 from hub.intake import Intake
-from hub.models import Incident
+from hub.models import DeskAddress, Incident
 from hub.net import free_port
 from ingest.mail_intake import store_message
 from ingest.smtp import make_controller
 from rules import rules_file
+from tests.docs import fenced, run_as_printed
 
 HR = "hr-help@example.com"
 
@@ -108,3 +110,11 @@ def test_desk_add_refuses_what_is_not_an_address(runner: CliRunner) -> None:
 
     refused = runner.invoke(main, ["desk", "add", "not-an-address"])
     assert refused.exit_code == 1 and "not an email address" in refused.output
+
+
+def test_the_documented_desk_commands_run_as_printed(settings: Settings, db: Database, tmp_path: Path) -> None:
+    [block] = fenced("docs/integrations.md", "Several desk addresses", "sh")
+    listed = run_as_printed(block, settings, tmp_path).splitlines()
+    assert "hr-help@example.com\thr\thr-team\ttable" in listed
+    with db.read() as session:
+        assert session.scalars(select(DeskAddress)).all() == []  # and removed again, as the block's last line says

@@ -8,11 +8,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from hub.accounts import create_integration
 from hub.cli import main
 from hub.db import Database
 from hub.intake import Raw
+from hub.migrate import upgrade
+from hub.models import Integration
 from ingest.pipeline import make_intake
 from tests.conftest import make_settings
+from tests.docs import fenced, run_as_printed
 
 
 @pytest.fixture
@@ -52,3 +56,23 @@ def test_set_refuses_a_broken_mapping_and_saves_a_good_one(cli: CliRunner, tmp_p
     assert good.exit_code == 0
     assert "title='Queue backlog'" in cli.invoke(main, ["mapping", "preview", "tool"]).output
     assert cli.invoke(main, ["mapping", "clear", "tool"]).exit_code == 0
+
+
+def test_the_documented_mapping_runs_as_printed_on_the_tools_payload(tmp_path: Path) -> None:
+    """docs/integrations.md's mapping, previewed on a payload of the shape it is written for, then saved."""
+    settings = make_settings(tmp_path / "var")
+    db = Database.connect(settings.database_url)
+    upgrade(db.engine)
+    with db.transaction() as session:
+        integration = create_integration(session, name="mytool")[0].id
+    body = {"host": "db1", "check": {"name": "disk", "output": "95% used", "level": "P1", "state": "CRITICAL"},
+            "tags": {"team": "dba"}}  # fmt: skip
+    raw = Raw("generic", "application/json", json.dumps(body).encode(), integration)
+    make_intake(settings, db).record_unprocessable(raw, "'title' is required")
+
+    [block] = fenced("docs/integrations.md", "A tool whose JSON you cannot change: a mapping", "sh")
+    out = run_as_printed(block, settings, tmp_path)
+    assert "trigger critical key='db1:disk' title='disk'" in out
+    with db.read() as session:
+        assert session.get(Integration, integration).mapping["dedup_key"] == "join(':', [host, check.name])"  # type: ignore[union-attr]
+    db.dispose()

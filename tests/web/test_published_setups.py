@@ -250,6 +250,29 @@ def test_the_documented_pagerduty_change_event_is_recorded(
     assert (change.service, change.version, change.environment) == ("checkout", "1.4.2", "production")
 
 
+def test_the_documented_deploy_webhook_records_a_change_and_answers_as_shown(
+    live_url: str, db: Database, settings: Settings
+) -> None:
+    """docs/changes.md: the integration made with the CLI, the curl as printed, and the answer the page shows."""
+    create, post = fenced("docs/changes.md", "Deploys arrive as changes", "sh")[:2]
+    switchboard = Path(sys.executable).with_name("switchboard")
+    out = _sh(create + post.replace("http://127.0.0.1:8000", live_url),
+              PATH=f"{switchboard.parent}:{os.environ['PATH']}", SWITCHBOARD_HOME=str(settings.home),
+              DATABASE_URL=settings.database_url)  # fmt: skip
+    shown = json.loads(post.rsplit("# ", 1)[1])
+    answer = json.loads(out)
+    assert answer.keys() == shown.keys()
+    same = ("status", "change_state", "created")  # the ids differ from the page's example
+    assert [answer[k] for k in same] == [shown[k] for k in same]
+    with db.read() as session:
+        [change] = session.scalars(select(Change)).all()
+    assert (change.service, change.version, change.link) == (
+        "checkout",
+        "1.4.2",
+        "https://ci.example.com/checkout/runs/42",
+    )
+
+
 def test_the_pagerduty_change_settings_a_deploy_integration_page_shows_work(
     live_url: str, db: Database, make_integration: Callable[[str, str], str]
 ) -> None:
