@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import threading
@@ -22,6 +23,7 @@ from hub.intake import Intake, Raw
 from hub.migrate import upgrade
 from hub.models import Incident
 from ingest.pipeline import make_intake
+from tests.docs import fenced, run_as_printed
 from tests.servers import PostgresCluster
 
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")
@@ -169,3 +171,21 @@ def test_the_command_has_help_with_an_example(runner: CliRunner) -> None:
 
     result = runner.invoke(main, ["db", "backup", "--help"])
     assert result.exit_code == 0 and "switchboard db backup /srv/backups" in result.output
+
+
+def test_the_readmes_backup_and_sqlite_restore_run_as_printed(settings: Settings, db: Database, tmp_path: Path) -> None:
+    """The README's two blocks, with the backup folder somewhere this test may write and the PostgreSQL line left
+    out (the SQLite lines are the ones a default install runs); the restore lands in a fresh ./var."""
+    alert(make_intake(settings, db), 1)
+    take, restore = fenced("README.md", "Backups", "sh")
+    folder = tmp_path / "backups"
+    run_as_printed(take.replace("/srv/backups", str(folder)), settings, tmp_path)
+    [taken] = folder.iterdir()
+    restore = "\n".join(line for line in restore.splitlines() if not line.startswith(("pg_restore", "# or Postgre")))
+    restore = re.sub(r"^B=.*$", f"B={taken}", restore, flags=re.M)  # the reader's folder, of the day it was taken
+    machine = tmp_path / "new-machine"
+    (machine / "var").mkdir(parents=True)
+    moved = replace(settings, home=Path("var"), database_url="sqlite:///var/switchboard.db")
+    run_as_printed(restore, moved, machine)
+    assert incident_ids(f"sqlite:///{machine / 'var' / 'switchboard.db'}") == [1]
+    assert (machine / "var" / "secret_key").read_bytes() == (settings.home / "secret_key").read_bytes()
