@@ -31,12 +31,28 @@ def make_engine(database_url: str, *, timeout: float = 5.0) -> Engine:
         engine = create_engine(url, connect_args={"timeout": timeout})
         _tune_sqlite(engine, timeout)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         pool_pre_ping=True,
         pool_size=5,
         connect_args={"connect_timeout": max(1, int(timeout))},
     )
+    event.listen(engine, "connect", _nul_free_text)
+    return engine
+
+
+def _nul_free_text(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    """PostgreSQL's text cannot hold NUL, which SQLite's can, and an alert or a mail may carry one (JSON's
+    `\u0000`, an encoded-word, a stray byte): every text parameter has it replaced by U+FFFD. Otherwise the one
+    bad character fails the whole transaction, and a sender that retries it fails for ever."""
+    from psycopg.abc import Buffer
+    from psycopg.types.string import StrDumperUnknown
+
+    class NulFreeText(StrDumperUnknown):
+        def dump(self, obj: str) -> Buffer | None:
+            return super().dump(obj.replace("\x00", "\ufffd") if "\x00" in obj else obj)
+
+    dbapi_connection.adapters.register_dumper(str, NulFreeText)
 
 
 def _tune_sqlite(engine: Engine, timeout: float) -> None:

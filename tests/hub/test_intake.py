@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import psycopg
 import pytest
@@ -155,6 +155,27 @@ def _kill_waiting(admin: psycopg.Connection) -> bool:
     row = admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                         "WHERE wait_event_type = 'Lock' AND datname = current_database()").fetchone()  # fmt: skip
     return bool(row and row[0])
+
+
+def test_an_event_carrying_nul_characters_is_stored_on_either_database(store: Store) -> None:
+    """JSON's `\\u0000` or a stray byte in a mail: PostgreSQL's text cannot hold NUL, so there it becomes U+FFFD;
+    either way the event is kept and its incident opened, instead of a failure the sender would retry for ever."""
+    event = alert(key="disk\x00db1", severity="critical", description="95%\x00 used", requester="ann\x00@example.com",
+                  labels={"team\x00": "db\x00"})  # fmt: skip
+    outcome = store.intake.record(RAW, replace(event, title="Disk\x00full"))
+    with store.db.read() as s:
+        incident = s.get(Incident, outcome.incident_id)
+        assert incident is not None
+        seen = (incident.title, incident.description, incident.dedup_key, incident.requester, incident.labels)
+    nul = "\ufffd" if store.db.engine.dialect.name == "postgresql" else "\x00"
+    assert seen == (
+        f"Disk{nul}full",
+        f"95%{nul} used",
+        f"disk{nul}db1",
+        f"ann{nul}@example.com",
+        {"team\x00": "db\x00"},
+    )
+    assert store.intake.record(RAW, event).incident_id == outcome.incident_id  # the same key finds it again
 
 
 def test_rule_added_ahead_of_default_wins_and_notifies_assigned_user(store: Store) -> None:
