@@ -17,12 +17,14 @@ from sqlalchemy.orm import Session
 
 from hub.change_states import deploy_state
 from hub.db import Database
+from hub.domain import fit_key
 from hub.intake import Raw
 from hub.models import Change, Event, utcnow
 
 STATUSES = ("success", "failure", "in_progress")
 #: The status of the event row that stored a deploy report.
 EVENT_STATUS = "change"
+DEPLOY_ID_WIDTH = 200  # changes.external_id
 
 
 @dataclass(frozen=True)
@@ -77,10 +79,11 @@ def record_deploy(db: Database, raw: Raw, deploy: Deploy, *, integration: str) -
 def _record(session: Session, raw: Raw, deploy: Deploy, integration: str) -> Recorded:
     now = utcnow()
     row = None
-    if deploy.deploy_id and raw.integration_id is not None:
+    deploy_id = fit_key(deploy.deploy_id, DEPLOY_ID_WIDTH) if deploy.deploy_id else None
+    if deploy_id and raw.integration_id is not None:
         row = session.scalar(
             select(Change)
-            .where(Change.integration_id == raw.integration_id, Change.external_id == deploy.deploy_id)
+            .where(Change.integration_id == raw.integration_id, Change.external_id == deploy_id)
             .with_for_update()
         )
     created = row is None
@@ -91,7 +94,7 @@ def _record(session: Session, raw: Raw, deploy: Deploy, integration: str) -> Rec
             title=(deploy.title or deploy.describe())[:500], service=deploy.service[:100], type="standard",
             state=state, risk="low", requested_by=(deploy.deployed_by or integration)[:320], approvers=[],
             required_approvals=0, source="deploy", integration_id=raw.integration_id,
-            external_id=deploy.deploy_id, implemented_at=None,
+            external_id=deploy_id, implemented_at=None,
         )  # fmt: skip
         session.add(row)
     if state is not None:

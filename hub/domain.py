@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -37,6 +38,23 @@ def parse_ref(text: str) -> int | None:
     """The incident id in the first `INC-<n>` found in `text` (a subject line, a URL), or None."""
     match = _REF.search(text)
     return int(match.group(1)) if match else None
+
+
+#: The widths of the columns an inbound event's keys and address are stored in (hub/models.py). PostgreSQL enforces
+#: them and SQLite does not, so the intake fits every event to them (`fit_to_columns`): both databases keep the
+#: same events, and none fails for being long (its raw body is kept whole).
+KEY_WIDTH = 500
+ADDRESS_WIDTH = 320
+MESSAGE_ID_WIDTH = 998  # a header line's limit
+
+
+def fit_key(key: str, width: int) -> str:
+    """`key`, if it fits `width`; else its start and a digest of all of it. Long keys that differ stay apart, and
+    one key always fits the same way, so what is looked up matches what was stored."""
+    if len(key) <= width:
+        return key
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{key[: width - len(digest) - 1]}~{digest}"
 
 
 @dataclass(frozen=True)
@@ -95,6 +113,21 @@ class InboundEvent:
             value = getattr(self, name)
             return value.value if isinstance(value, StrEnum) else value
         return None
+
+
+def fit_to_columns(event: InboundEvent) -> InboundEvent:
+    """The event with its keys fitted to their columns (see `fit_key`) and a requester no address can be as long
+    as (RFC 5321 stops at 320 characters) left out."""
+    changes: dict[str, Any] = {}
+    if event.dedup_key is not None and len(event.dedup_key) > KEY_WIDTH:
+        changes["dedup_key"] = fit_key(event.dedup_key, KEY_WIDTH)
+    if event.requester is not None and len(event.requester) > ADDRESS_WIDTH:
+        changes["requester"] = None
+    if event.message_id is not None and len(event.message_id) > MESSAGE_ID_WIDTH:
+        changes["message_id"] = fit_key(event.message_id, MESSAGE_ID_WIDTH)
+    if any(len(ref) > MESSAGE_ID_WIDTH for ref in event.in_reply_to):
+        changes["in_reply_to"] = tuple(fit_key(ref, MESSAGE_ID_WIDTH) for ref in event.in_reply_to)
+    return dataclasses.replace(event, **changes) if changes else event
 
 
 _RULE_FIELDS = frozenset(

@@ -22,7 +22,18 @@ from hub import channels, desks, escalation, mail_records, notices, recipients, 
 from hub.attachments import AttachmentStore
 from hub.change_correlation import minutes_since_change
 from hub.db import Database
-from hub.domain import NO_POLICY, NO_STATE, Action, Decision, InboundEvent, Policy, RoutingState, RuleBook, format_ref
+from hub.domain import (
+    NO_POLICY,
+    NO_STATE,
+    Action,
+    Decision,
+    InboundEvent,
+    Policy,
+    RoutingState,
+    RuleBook,
+    fit_to_columns,
+    format_ref,
+)
 from hub.group_commit import GroupCommitter
 from hub.groups import advance_pointer, routing_state
 from hub.mail_templates import DEFAULTS, MailTemplates
@@ -132,6 +143,7 @@ class Intake:
         `reprocessing`, the unprocessable event of that id is claimed in the same transaction (AlreadyReprocessed
         if someone did first), so a message is never applied twice.
         """
+        event = fit_to_columns(event)
         if event.source != "email":
             return self._committer.run(lambda conn: _once(conn, once, lambda: self._apply(conn, raw, event, policy)))
         mail = self._mail
@@ -161,7 +173,8 @@ class Intake:
 
         `policy` is the sending integration's: reopen window and threshold.
         """
-        return self._committer.run(lambda conn: [self._apply(conn, raw, e, policy) for raw, e in items])
+        fitted = [(raw, fit_to_columns(event)) for raw, event in items]
+        return self._committer.run(lambda conn: [self._apply(conn, raw, e, policy) for raw, e in fitted])
 
     def record_unprocessable(self, raw: Raw, error: str, *, once: MailboxImport | None = None) -> int:
         """Keep an item we could not understand, with the reason, so it can be fixed and reprocessed."""

@@ -65,6 +65,7 @@ log = logging.getLogger("switchboard.sla")
 WAITING = "waiting"
 #: How many due incidents one sweep transaction handles (it loops until none are left).
 SWEEP_BATCH = 500
+SERVICE_WIDTH = 100  # services.name, incidents.service
 
 _CLOCK_COLUMNS = (
     "sla_response_warn_at", "sla_response_due_at", "sla_warn_at", "sla_due_at", "sla_paused_at",
@@ -122,7 +123,10 @@ class SlaBookCache:
 
 
 def facts_of(priority: int, service: str | None, category: str | None, labels: Any) -> Facts:
-    """The facts that pick a policy; an incident's organisation is its `organisation` label."""
+    """The facts that pick a policy; an incident's organisation is its `organisation` label. A service (an
+    alert's `service` label, say) longer than a catalogue name can be is not taken for one: it stays a label."""
+    if service is not None and len(service) > SERVICE_WIDTH:
+        service = None
     return Facts(priority=priority, service=service, category=category,
                  organisation=(labels or {}).get("organisation"))  # fmt: skip
 

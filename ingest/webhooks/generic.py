@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from types import MappingProxyType
 from typing import Any, NoReturn
 
@@ -57,7 +58,8 @@ def parse_json(body: bytes, *, what: str = "body") -> Any:
     range) or what would break later (a thousand-digit number, nesting past MAX_DEPTH)."""
     too_deep = f"{what} nests objects and arrays more than {MAX_DEPTH} levels deep"
     try:
-        value = _DECODER.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
+        text = body.decode(json.detect_encoding(body), "surrogatepass")
+        value = _DECODER.decode(text)
     except UnicodeDecodeError:
         raise InvalidPayload(f"{what} is not UTF-8 encoded JSON") from None
     except _NotJSONNumber as exc:
@@ -69,6 +71,26 @@ def parse_json(body: bytes, *, what: str = "body") -> Any:
     # Counting brackets is cheap and bounds the depth, so only a body with many of them is walked.
     if body.count(b"[") + body.count(b"{") > MAX_DEPTH and nested_deeper(value, MAX_DEPTH):
         raise InvalidPayload(too_deep)
+    if _SURROGATE.search(text):
+        value = _mended(value)
+    return value
+
+
+#: A UTF-16 surrogate, written out (`\ud83d`) or as is: JSON allows one alone, as what is left of an emoji cut in
+#: half, but it is no character, and neither database driver can store it.
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}|[\ud800-\udfff]")
+_LONE = re.compile(r"[\ud800-\udfff]")  # what is left alone once JSON has joined the pairs
+
+
+def _mended(value: Any) -> Any:
+    """`value` with every lone surrogate in its strings (keys too) replaced by U+FFFD, as a decoder does for bytes
+    it cannot read: the alert is kept, with a mark where the broken character was."""
+    if isinstance(value, str):
+        return _LONE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_mended(key): _mended(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_mended(item) for item in value]
     return value
 
 

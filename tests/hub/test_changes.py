@@ -120,3 +120,18 @@ def test_a_freeze_must_end_after_it_starts(db: Database) -> None:
     now = utcnow()
     with db.transaction() as session, pytest.raises(BadInput, match="end after it starts"):
         changes.add_freeze(session, name="x", starts_at=now, ends_at=now, created_by="cli")
+
+
+def test_a_deploy_id_longer_than_its_column_still_finds_its_change(database: Database) -> None:
+    """On PostgreSQL, which enforces the width, as on SQLite: the tool's later report updates the same change."""
+    from hub.accounts import create_integration
+    from hub.deploys import Deploy, record_deploy
+    from hub.intake import Raw
+
+    with database.transaction() as session:
+        integration_id = create_integration(session, name="ci", kind="deploy")[0].id
+    raw = Raw("deploy", "application/json", b"{}", integration_id)
+    long_id = "run-" + "9" * 3000
+    started = record_deploy(database, raw, Deploy("checkout", "in_progress", deploy_id=long_id), integration="ci")
+    finished = record_deploy(database, raw, Deploy("checkout", "success", deploy_id=long_id), integration="ci")
+    assert (finished.change_ref, finished.created, finished.state) == (started.change_ref, False, "implemented")

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from hub.config import Settings
 from hub.db import Database
-from hub.domain import Action, InboundEvent, Policy, RuleSpec
+from hub.domain import KEY_WIDTH, Action, InboundEvent, Policy, RuleSpec
 from hub.errors import StorageUnavailable
 from hub.intake import Intake, Raw
 from hub.migrate import upgrade
@@ -176,6 +176,25 @@ def test_an_event_carrying_nul_characters_is_stored_on_either_database(store: St
         {"team\x00": "db\x00"},
     )
     assert store.intake.record(RAW, event).incident_id == outcome.incident_id  # the same key finds it again
+
+
+def test_values_longer_than_their_columns_are_fitted_alike_on_either_database(store: Store) -> None:
+    """PostgreSQL enforces column widths and SQLite does not: an alert with a 3,000-character key (and service,
+    and requester) is kept on both, its key still finds its incident, and a key differing only at the end stays
+    another incident."""
+    long_key = "k" * 3000
+    first = store.intake.record(RAW, alert(key=long_key, requester="a" * 400 + "@example.com",
+                                           labels={"service": "s" * 300}))  # fmt: skip
+    again = store.intake.record(RAW, alert(key=long_key))
+    other = store.intake.record(RAW, alert(key=long_key[:-1] + "x"))
+    assert again.incident_id == first.incident_id and again.occurrences == 2
+    assert other.incident_id != first.incident_id
+    with store.db.read() as s:
+        incident = s.get(Incident, first.incident_id)
+        assert incident is not None
+        assert len(incident.dedup_key or "") == KEY_WIDTH and incident.dedup_key.startswith("kkk")  # type: ignore[union-attr]
+        assert (incident.requester, incident.service) == (None, None)  # no address or service name is that long
+        assert incident.labels["service"] == "s" * 300  # the label itself is kept whole
 
 
 def test_rule_added_ahead_of_default_wins_and_notifies_assigned_user(store: Store) -> None:

@@ -90,3 +90,13 @@ def test_ordinary_numbers_are_read_as_numbers() -> None:
     assert parse_json(b'{"a": -12, "b": 22.5, "c": 1e3, "d": ' + b"9" * 100 + b"}") == {
         "a": -12, "b": 22.5, "c": 1000.0, "d": int("9" * 100)
     }  # fmt: skip
+
+
+def test_a_lone_surrogate_becomes_a_replacement_character_and_pairs_stay_whole() -> None:
+    """JSON lets a string hold half an emoji (a sender cut it in two); neither database can store that."""
+    body = rb'{"title": "Disk \ud83d", "labels": {"x\uDC00": "ok \ud83d\ude00"}, "n": ["\udbff"]}'
+    assert parse_json(body) == {"title": "Disk \ufffd", "labels": {"x\ufffd": "ok \U0001f600"}, "n": ["\ufffd"]}
+
+
+def test_a_lone_surrogate_sent_as_bytes_is_mended_too() -> None:
+    assert parse_json('{"title": "Disk \ud800 full"}'.encode("utf-8", "surrogatepass")) == {"title": "Disk \ufffd full"}

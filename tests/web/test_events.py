@@ -275,6 +275,20 @@ def test_locked_database_answers_503_with_retry_after_and_stores_nothing(tmp_pat
     db.dispose()
 
 
+def test_half_an_emoji_is_stored_as_a_replacement_character_not_a_500(
+    client: FlaskClient, integration: IntegrationCredentials, db: Database
+) -> None:
+    """A lone surrogate (what a sender leaves when it cuts an emoji in two) cannot be bound by the database driver;
+    refusing it would lose the alert, so it is kept with U+FFFD where the broken character was."""
+    body = b'{"title": "Disk full \\ud83d", "dedup_key": "disk-\\udc00"}'
+    response = client.post(f"/api/v1/events/{integration.name}", data=body, content_type="application/json",
+                           headers={"Authorization": f"Bearer {integration.secret}"})  # fmt: skip
+    assert response.status_code == 202
+    with db.read() as session:
+        incident = session.scalars(select(Incident)).one()
+    assert (incident.title, incident.dedup_key) == ("Disk full \ufffd", "disk-\ufffd")
+
+
 def test_an_unforeseen_storage_error_answers_503_so_the_sender_retries(
     client: FlaskClient, integration: IntegrationCredentials, db: Database
 ) -> None:
