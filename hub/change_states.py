@@ -10,12 +10,12 @@ only by `deploy_state`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from hub.errors import BadInput
+from hub.numbers import reference
 
 TYPES = ("standard", "normal", "emergency")
 RISKS = ("low", "medium", "high")
@@ -38,8 +38,6 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 }
 ACTIONS = ("assess", "schedule", "start", "finish", "review", "close")
 
-_REF = re.compile(r"CHG-(\d{1,12})", re.IGNORECASE)
-
 
 class ChangeRefused(BadInput):
     """The action does not fit the change as it is now; the message says why and what would."""
@@ -51,8 +49,7 @@ def format_ref(change_id: int) -> str:
 
 def parse_ref(ref: str) -> int | None:
     """The id in a whole reference like `CHG-7` (any case), or None."""
-    match = _REF.fullmatch(ref.strip())
-    return int(match.group(1)) if match else None
+    return reference("CHG", ref)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
+from hub.numbers import row_id
 from hub.weekly import WeeklyWindow
 
 
@@ -37,7 +38,7 @@ def format_ref(incident_id: int) -> str:
 def parse_ref(text: str) -> int | None:
     """The incident id in the first `INC-<n>` found in `text` (a subject line, a URL), or None."""
     match = _REF.search(text)
-    return int(match.group(1)) if match else None
+    return row_id(match.group(1)) if match else None
 
 
 #: The widths of the columns an inbound event's keys and address are stored in (hub/models.py). PostgreSQL enforces

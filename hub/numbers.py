@@ -16,3 +16,21 @@ def whole_number(text: str) -> int | None:
     """
     text = text.strip()
     return int(text) if _WHOLE.fullmatch(text) else None
+
+
+#: The largest id a row can have: PostgreSQL's INTEGER (SQLite's are wider, but no row is given a larger one).
+MAX_ID = 2**31 - 1
+
+
+def row_id(text: str) -> int | None:
+    """`text` as a row id (1 to MAX_ID), or None. A larger number names no row, and PostgreSQL refuses to compare
+    an id with it rather than finding nothing: looked up, it was a 500."""
+    number = whole_number(text)
+    return number if number is not None and 0 < number <= MAX_ID else None
+
+
+def reference(prefix: str, text: str) -> int | None:
+    """The row id in a whole reference like `INC-7` (`prefix` "INC", any case, spaces around ignored), or None:
+    `INC-7x` is not INC-7."""
+    head, dash, number = text.strip().partition("-")
+    return row_id(number) if dash and head.upper() == prefix and number.strip() == number else None

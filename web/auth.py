@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from hub.accounts import authenticate_user
 from hub.models import User
-from hub.numbers import whole_number
+from hub.numbers import row_id
 from web.extensions import login_manager
 from web.ratelimit import login_failed, login_locked
 from web.security import safe_next
@@ -49,7 +49,7 @@ def init_app(app: Flask) -> None:
 
 def load_user(user_id: str) -> SessionUser | None:
     """Reload the session's user on each UI request, so a disabled account loses access at once."""
-    number = whole_number(user_id)
+    number = row_id(user_id)
     if number is None:
         return None
     with services().db.read() as db_session:

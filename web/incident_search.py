@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from hub.models import Incident
-from hub.numbers import whole_number
+from hub.numbers import row_id, whole_number
 from web.queries import STATUSES
 
 PAGE_SIZE = 50  # the list page
@@ -107,7 +107,7 @@ class IncidentFilter:
                 Incident.title.ilike(pattern, escape="\\"),
                 Incident.description.ilike(pattern, escape="\\"),
             ]
-            if (number := whole_number(reference)) is not None:
+            if (number := row_id(reference)) is not None:
                 matches.append(Incident.id == number)
             found.append(or_(*matches))
         return found

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from hub import problems
 from hub.models import Incident, Problem
+from hub.numbers import reference
 from hub.problems import ProblemError, Recurrence
 from hub.recurrence import Suggestion
 from web.api import token_required
@@ -29,8 +29,6 @@ from web.services import services
 bp = Blueprint("problems", __name__)
 api_bp = Blueprint("problems_api", __name__, url_prefix="/api/v1/problems")
 
-_REF = re.compile(r"PRB-(\d{1,12})", re.IGNORECASE)
-
 
 def recurrence() -> Recurrence:
     settings = services().settings
@@ -38,8 +36,7 @@ def recurrence() -> Recurrence:
 
 
 def problem_id(ref: str) -> int | None:
-    match = _REF.fullmatch(ref)
-    return int(match.group(1)) if match else None
+    return reference("PRB", ref)
 
 
 # -- pages -------------------------------------------------------------------------------------------------

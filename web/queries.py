@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -11,16 +10,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from hub import sla
 from hub.models import Incident, TimelineEntry, User
+from hub.numbers import reference
 
 STATUSES = ("open", "acknowledged", "waiting", "resolved", "closed")  # waiting: on the requester (SLA paused)
-
-_REF = re.compile(r"INC-(\d{1,12})", re.IGNORECASE)
 
 
 def incident_id(ref: str) -> int | None:
     """The id in a whole reference like `INC-7` (any case), or None: `/incidents/INC-7x` is not INC-7."""
-    match = _REF.fullmatch(ref)
-    return int(match.group(1)) if match else None
+    return reference("INC", ref)
 
 
 def get_incident(session: Session, ref: str) -> Incident | None:

@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from hub.config import Settings
+from hub.numbers import row_id
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -64,10 +65,17 @@ class UISessionInterface(SecureCookieSessionInterface):
 
 
 class DatabaseId(IntegerConverter):
-    """`<int:...>` in every route: a whole number that fits a database id. A longer one matches no route (404)
-    instead of reaching the database driver, which cannot bind it (a 500 that schemathesis found)."""
+    """`<int:...>` in every route: a whole number that fits a database id. A larger one matches no route (404)
+    instead of reaching the database, which cannot bind it or compare an id with it (500s that schemathesis and
+    a PostgreSQL probe found)."""
 
-    regex = r"\d{1,18}"
+    regex = r"\d{1,10}"
+
+    def to_python(self, value: str) -> int:
+        number = row_id(value)
+        if number is None:
+            raise ValidationError()
+        return number
 
 
 def configure(app: Flask, settings: Settings) -> None:
