@@ -70,6 +70,11 @@ def _partial_index(name: str, columns: str | list[str], where: str, *, unique: b
     return Index(name, *names, unique=unique, sqlite_where=text(where), postgresql_where=text(where))
 
 
+#: Event ids: 64-bit, because every inbound item is one (a hub taking 100 alerts a second uses up PostgreSQL's
+#: 32-bit INTEGER in eight months). SQLite's INTEGER primary key is 64-bit already, and must be spelt INTEGER.
+EventId = BigInteger().with_variant(Integer(), "sqlite")
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
 
@@ -79,7 +84,7 @@ class Event(Base):
 
     __tablename__ = "events"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(EventId, primary_key=True)
     source: Mapped[str] = mapped_column(String(32))  # "email", "generic", ...
     integration_id: Mapped[int | None] = mapped_column(ForeignKey("integrations.id", ondelete="SET NULL"))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -179,7 +184,7 @@ class TimelineEntry(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     kind: Mapped[str] = mapped_column(String(32))  # opened|event|email|resolved|reopened|notification|note
     summary: Mapped[str] = mapped_column(Text)
-    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
+    event_id: Mapped[int | None] = mapped_column(EventId, ForeignKey("events.id", ondelete="SET NULL"))
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     incident: Mapped[Incident] = relationship(back_populates="timeline")
@@ -420,7 +425,7 @@ class ImportedMessage(Base):
 
     mailbox_id: Mapped[int] = mapped_column(ForeignKey("mailboxes.id", ondelete="CASCADE"), primary_key=True)
     message_key: Mapped[str] = mapped_column(String(998), primary_key=True)
-    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
+    event_id: Mapped[int | None] = mapped_column(EventId, ForeignKey("events.id", ondelete="SET NULL"))
     uidvalidity: Mapped[int] = mapped_column(BigInteger)
     uid: Mapped[int] = mapped_column(BigInteger)
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -642,7 +647,7 @@ class Attachment(Base):
     __tablename__ = "attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(EventId, ForeignKey("events.id", ondelete="CASCADE"), index=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"), index=True)
     filename: Mapped[str] = mapped_column(String(255))  # sanitised: no path, no control characters
     content_type: Mapped[str] = mapped_column(String(255))  # as sent; never served as such unless known safe

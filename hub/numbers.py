@@ -20,13 +20,15 @@ def whole_number(text: str) -> int | None:
 
 #: The largest id a row can have: PostgreSQL's INTEGER (SQLite's are wider, but no row is given a larger one).
 MAX_ID = 2**31 - 1
+#: Events, one per inbound item, have 64-bit ids (hub/models.py: EventId).
+MAX_EVENT_ID = 2**63 - 1
 
 
-def row_id(text: str) -> int | None:
-    """`text` as a row id (1 to MAX_ID), or None. A larger number names no row, and PostgreSQL refuses to compare
+def row_id(text: str, *, limit: int = MAX_ID) -> int | None:
+    """`text` as a row id (1 to `limit`), or None. A larger number names no row, and PostgreSQL refuses to compare
     an id with it rather than finding nothing: looked up, it was a 500."""
     number = whole_number(text)
-    return number if number is not None and 0 < number <= MAX_ID else None
+    return number if number is not None and 0 < number <= limit else None
 
 
 def reference(prefix: str, text: str) -> int | None:

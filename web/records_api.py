@@ -67,7 +67,7 @@ def events() -> Response:
         return json_response([event_json(row) for row in rows])
 
 
-@bp.get("/events/<int:event_id>")
+@bp.get("/events/<event:event_id>")
 @token_required(VIEW_INTEGRATIONS)
 def event(event_id: int) -> Response:
     """One stored event with the start of its body (64 KB) and the rules' trace."""

@@ -22,7 +22,7 @@ from hub import audit, groups, rulebook
 from hub.domain import InboundEvent, RoutingState, RuleBook
 from hub.errors import BadInput
 from hub.models import utcnow
-from hub.numbers import row_id
+from hub.numbers import MAX_EVENT_ID, row_id
 from ingest.replay import recent_events, stored_event
 from ingest.samples import SHAPES, TEST_SHAPE, sample_event
 from rules.backtest import KINDS, BacktestReport, backtest
@@ -192,7 +192,7 @@ def _chosen_event(session: Session, form: RuleForm) -> tuple[str, InboundEvent, 
     chosen = (form.event_id.data or "").strip()
     if not chosen:
         raise BadInput("pick a stored event or paste a payload to try the rule on")
-    event_id = row_id(chosen)
+    event_id = row_id(chosen, limit=MAX_EVENT_ID)
     if event_id is None:
         raise BadInput(f"{chosen!r} is not an event id; pick one from the list")
     found = stored_event(session, event_id)

@@ -12,7 +12,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.routing import IntegerConverter, ValidationError
 
 from hub.config import Settings
-from hub.numbers import row_id
+from hub.numbers import MAX_EVENT_ID, MAX_ID, row_id
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -70,17 +70,26 @@ class DatabaseId(IntegerConverter):
     a PostgreSQL probe found)."""
 
     regex = r"\d{1,10}"
+    limit = MAX_ID
 
     def to_python(self, value: str) -> int:
-        number = row_id(value)
+        number = row_id(value, limit=self.limit)
         if number is None:
             raise ValidationError()
         return number
 
 
+class EventId(DatabaseId):
+    """`<event:...>`: an event's id, which is 64-bit."""
+
+    regex = r"\d{1,18}"
+    limit = MAX_EVENT_ID
+
+
 def configure(app: Flask, settings: Settings) -> None:
     """Apply the cookie settings and wrap the app so every response carries the security headers."""
     app.url_map.converters["int"] = DatabaseId
+    app.url_map.converters["event"] = EventId
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_NAME="switchboard_session",

@@ -25,7 +25,7 @@ def index() -> ResponseReturnValue:
     return render_template("events/unprocessable.html", items=items, source=source)
 
 
-@bp.post("/<int:event_id>/reprocess")
+@bp.post("/<event:event_id>/reprocess")
 @requires(MANAGE_INTEGRATIONS)
 def reprocess(event_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():

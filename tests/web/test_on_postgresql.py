@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from werkzeug.test import TestResponse
 
 from hub import accounts
@@ -100,3 +100,20 @@ def test_ids_past_postgresqls_integer_are_not_found(pg_app: tuple[Flask, Databas
     assert answers == dict.fromkeys([*UI_PATHS, *API_PATHS], 404)
     searched = client.get(f"/incidents?q=INC-{BEYOND}")  # the search box takes a reference too
     assert searched.status_code == 200 and "No incidents match." in searched.get_data(as_text=True)
+
+
+def test_events_are_numbered_past_32_bits_and_found_by_their_id(pg_app: tuple[Flask, Database, str]) -> None:
+    """Every inbound item is an event: a busy hub uses up 2**31 ids, so events have 64-bit ones (migration 0004)."""
+    app, db, _ = pg_app
+    with db.engine.begin() as conn:
+        conn.execute(text("SELECT setval('events_id_seq', 3000000000)"))
+    with db.transaction() as session:
+        secret = accounts.create_integration(session, name="prom")[1]
+        token = accounts.create_token(session, name="ops", role="admin")
+    client = app.test_client()
+    posted = client.post(
+        "/api/v1/events/prom", json={"title": "Disk full"}, headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert posted.status_code == 202 and posted.get_json()["event_id"] == 3000000001
+    found = client.get("/api/v1/events/3000000001", headers={"Authorization": f"Bearer {token}"})
+    assert found.status_code == 200 and found.get_json()["incident"] == posted.get_json()["incident"]
