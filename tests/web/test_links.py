@@ -2,7 +2,8 @@
 
 The hub is seeded as a desk in use would be (mail with a file, alerts that recur and became a problem, a change
 on its way, a silence, channels, groups, SLA policies, a dead letter and a refused body), set up through the same
-commands the docs give. Then the crawl starts at the dashboard and follows every same-site link it sees.
+commands the docs give. Then the crawl starts at the dashboard and follows every same-site link it sees. It runs
+on SQLite and on PostgreSQL, whose SQL is stricter (GROUP BY, comparisons, widths): every page's queries run there.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from hub.db import Database
 from hub.intake import Intake
 from hub.models import OutboxMessage
 from ingest.mail_intake import store_message
+from tests.web.both_databases import runner_on_the_same_database, settings_on_either_database  # noqa: F401
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import Login, csrf_token, log_in, post_event
 

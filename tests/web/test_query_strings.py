@@ -2,7 +2,7 @@
 
 Every page and API route that takes GET is asked with each query argument any view reads, set to values that have
 broken number and date parsing before: `²` (a digit to str.isdigit, not to int), more digits than int() reads or
-a database integer holds, a NUL, an impossible date.
+a database integer holds (64-bit, and PostgreSQL's 32-bit ids), a NUL, an impossible date. On both databases.
 """
 
 from __future__ import annotations
@@ -14,16 +14,23 @@ from flask.testing import FlaskClient
 
 from hub import accounts
 from hub.db import Database
+from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
 from tests.web.helpers import Login, log_in
 
 #: Every argument a view reads from the query string (grep request.args and IncidentFilter.from_args).
 ARGUMENTS = ("action", "against", "at", "days", "dead", "integration", "limit", "next", "related_hours", "service",
              "source", "state", "status", "view", "q", "priority", "assignee", "category", "page", "sort")  # fmt: skip
 BIG = "9" * 19  # past a 64-bit integer
-ODD_VALUES = ("²", "①", BIG, "1" * 5000, "-1", "\x00", "2026-02-30", "99999-01-01", "%", "[", "1e400", f"INC-{BIG}")
+ID = "2147483648"  # past PostgreSQL's INTEGER, which it refuses to compare an id with
+ODD_VALUES = ("²", "①", BIG, ID, "1" * 5000, "-1", "\x00", "2026-02-30", "99999-01-01", "%", "[", "1e400", f"INC-{BIG}",
+              f"INC-{ID}")  # fmt: skip
+REFERENCES = (("incidents", "INC"), ("changes", "CHG"), ("problems", "PRB"), ("api/v1/incidents", "INC"),
+              ("api/v1/changes", "CHG"), ("api/v1/problems", "PRB"))  # fmt: skip
 ODD_PATHS = (f"/incidents/INC-{BIG}", "/incidents/INC-²", f"/changes/CHG-{BIG}", f"/problems/PRB-{BIG}",
              f"/rules/versions/{BIG}", f"/incidents/INC-1/attachments/{BIG}", f"/api/v1/incidents/INC-{BIG}",
-             f"/api/v1/changes/CHG-{BIG}", f"/api/v1/events/{BIG}", f"/api/v1/problems/PRB-{BIG}")  # fmt: skip
+             f"/api/v1/changes/CHG-{BIG}", f"/api/v1/events/{BIG}", f"/api/v1/problems/PRB-{BIG}",
+             *(f"/{kind}/{prefix}-{ID}" for kind, prefix in REFERENCES),
+             f"/rules/versions/{ID}", f"/incidents/INC-1/attachments/{ID}")  # fmt: skip
 
 
 @pytest.fixture
