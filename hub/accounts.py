@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from hub import credentials
+from hub.addresses import is_address
 from hub.db import Database
 from hub.domain import NO_POLICY, ROLES, Policy
 from hub.errors import BadInput
@@ -21,7 +22,6 @@ from hub.models import ApiToken, Integration, User
 ALERT_KINDS = ("generic", "alertmanager", "grafana", "pagerduty", "opsgenie", "zabbix", "nagios")
 INTEGRATION_KINDS = (*ALERT_KINDS, "deploy")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,8 @@ def _check_name(name: str, what: str) -> None:
 
 def create_user(session: Session, *, email: str, password: str, role: str) -> User:
     email = email.strip().lower()
-    if not _EMAIL.match(email):
-        raise BadInput(f"{email!r} is not an email address")
+    if not is_address(email):
+        raise BadInput(f"{email[:340]!r} is not an email address")
     _check_role(role)
     if len(password) < 8:
         raise BadInput("the password must be at least 8 characters long")

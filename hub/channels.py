@@ -25,6 +25,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from hub import notices
+from hub.addresses import is_address
 from hub.domain import format_ref
 from hub.errors import BadInput
 from hub.mail_templates import DEFAULTS, MailTemplates
@@ -34,7 +35,6 @@ CHANNEL_KINDS = ("email", "webhook", "slack", "teams", "mattermost")
 HTTP_KINDS = frozenset({"webhook", "slack", "teams", "mattermost"})
 METHODS = ("POST", "PUT", "PATCH")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,100}$")
 #: Headers Switchboard sets itself on every webhook delivery; a channel may not override them.
 RESERVED_HEADERS = frozenset(
@@ -147,7 +147,7 @@ def create_channel(
     method = method.upper()
     secret: str | None = None
     if kind == "email":
-        if not to or not _EMAIL.match(to.strip()):
+        if not to or not is_address(to.strip()):
             raise BadInput("an email channel needs --to with the address to write to")
         if url or body_template:
             raise BadInput("an email channel takes --to only (no --url or body template)")

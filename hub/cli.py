@@ -20,9 +20,13 @@ from hub.durations import parse_duration
 from hub.errors import BadInput, ConfigError, StorageUnavailable
 from hub.migrate import upgrade_database
 from hub.models import utcnow
-from hub.numbers import whole_number
+from hub.numbers import MAX_EVENT_ID, MAX_ID, whole_number
 from hub.supervisor import up
 from hub.weekly import parse_window
+
+#: Ids typed on the command line: a number no row can have is refused before PostgreSQL refuses to compare with it.
+ROW_ID = click.IntRange(1, MAX_ID)
+EVENT_ID = click.IntRange(1, MAX_EVENT_ID)
 
 
 def load_settings() -> Settings:
@@ -342,7 +346,7 @@ def silence_list() -> None:
 
 
 @silence.command("expire")
-@click.argument("silence_id", type=int)
+@click.argument("silence_id", type=ROW_ID)
 def silence_expire(silence_id: int) -> None:
     """End silence SILENCE_ID now."""
     in_transaction(lambda s: silences.expire_silence(s, silence_id))

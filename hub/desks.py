@@ -10,7 +10,6 @@ them. Otherwise a desk's defaults could never apply while that catch-all exists.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Iterable
@@ -22,13 +21,13 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from hub.addresses import is_address
 from hub.db import Database
 from hub.domain import Decision, RuleBook, TraceStep
 from hub.errors import BadInput, StorageUnavailable
 from hub.models import DeskAddress
 from hub.prepared import Prepared
 
-_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
 #: The condition of a rule that every event meets (every event has a source).
 _CATCH_ALL: tuple[dict[str, Any], ...] = ({"field": "source", "op": "exists"}, {"all": []})
 
@@ -43,7 +42,7 @@ class Desk:
 
 def _normalise(address: str) -> str:
     text = address.strip().lower()
-    if not _ADDRESS.match(text) or len(text) > 320:
+    if not is_address(text):
         raise BadInput(f"{address!r} is not an email address; give one like helpdesk@example.com")
     return text
 

@@ -13,6 +13,7 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
+from hub.addresses import ADDRESS_WIDTH
 from hub.numbers import row_id
 from hub.weekly import WeeklyWindow
 
@@ -45,7 +46,6 @@ def parse_ref(text: str) -> int | None:
 #: them and SQLite does not, so the intake fits every event to them (`fit_to_columns`): both databases keep the
 #: same events, and none fails for being long (its raw body is kept whole).
 KEY_WIDTH = 500
-ADDRESS_WIDTH = 320
 MESSAGE_ID_WIDTH = 998  # a header line's limit
 
 

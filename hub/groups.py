@@ -13,6 +13,7 @@ from types import MappingProxyType
 from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from hub.addresses import is_address
 from hub.domain import GroupState, RoutingState
 from hub.errors import BadInput
 from hub.models import OPEN_CONDITION, Group, GroupMember, Incident
@@ -28,10 +29,10 @@ class GroupInfo:
 def save_group(session: Session, name: str, members: Sequence[str]) -> GroupInfo:
     """Create the group or replace its members (in this order: the order strategies go round in)."""
     name = name.strip()
-    if not name:
-        raise BadInput("a group needs a name")
+    if not 0 < len(name) <= 100:
+        raise BadInput("a group needs a name of 1 to 100 characters, e.g. dba")
     emails = list(dict.fromkeys(m.strip().lower() for m in members if m.strip()))
-    if any("@" not in m for m in emails):
+    if not all(is_address(m) for m in emails):
         raise BadInput("members are email addresses, e.g. --member ann@example.com")
     group = session.scalar(select(Group).where(Group.name == name))
     if group is None:

@@ -11,7 +11,7 @@ import click
 from sqlalchemy.orm import Session
 
 from hub import channels, outbox_admin
-from hub.cli import in_transaction
+from hub.cli import ROW_ID, in_transaction
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -115,7 +115,7 @@ def outbox_list(dead: bool) -> None:
 
 
 @outbox.command("retry")
-@click.argument("outbox_id", type=int, required=False)
+@click.argument("outbox_id", type=ROW_ID, required=False)
 @click.option("--all-dead", is_flag=True, help="Retry every dead notification.")
 def outbox_retry(outbox_id: int | None, all_dead: bool) -> None:
     """Send dead notification OUTBOX_ID (or --all-dead) again, with a fresh retry budget."""
@@ -131,7 +131,7 @@ def outbox_retry(outbox_id: int | None, all_dead: bool) -> None:
 
 
 @outbox.command("discard")
-@click.argument("outbox_id", type=int)
+@click.argument("outbox_id", type=ROW_ID)
 def outbox_discard(outbox_id: int) -> None:
     """Give up on undelivered notification OUTBOX_ID for good (it stays on record as discarded)."""
     in_transaction(lambda s: outbox_admin.discard(s, outbox_id, by="cli"))

@@ -8,7 +8,7 @@ from datetime import timedelta
 import click
 
 from hub import retention
-from hub.cli import load_settings, open_database
+from hub.cli import EVENT_ID, load_settings, open_database
 from hub.durations import describe_duration, parse_duration
 from hub.errors import BadInput, StorageUnavailable
 from ingest import reprocess as reprocessing
@@ -35,7 +35,7 @@ def events_unprocessable(source: str | None, limit: int) -> None:
 
 
 @events.command("reprocess")
-@click.argument("event_id", type=int, required=False)
+@click.argument("event_id", type=EVENT_ID, required=False)
 @click.option("--all-unprocessable", "everything", is_flag=True, help="Every unprocessable email (oldest first).")
 @click.option("--source", help="With --all-unprocessable: only events from this source, e.g. email.")
 def events_reprocess(event_id: int | None, everything: bool, source: str | None) -> None:

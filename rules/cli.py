@@ -13,7 +13,7 @@ from typing import Any, TextIO
 import click
 
 from hub import audit, groups, rulebook
-from hub.cli import in_transaction
+from hub.cli import ROW_ID, in_transaction
 from hub.domain import Decision, RoutingState, RuleBook, RuleSpec
 from hub.errors import BadInput
 from hub.models import utcnow
@@ -111,7 +111,7 @@ def rules_add(name: str, field: str | None, op: str, value: str, **sets: Any) ->
 
 
 @rules.command("remove")
-@click.argument("rule_id", type=int)
+@click.argument("rule_id", type=ROW_ID)
 def rules_remove(rule_id: int) -> None:
     """Delete rule RULE_ID (see `switchboard rules list` for ids)."""
     name = in_transaction(lambda s: rulebook.remove_rule(s, rule_id, author=_author()))
@@ -119,7 +119,7 @@ def rules_remove(rule_id: int) -> None:
 
 
 @rules.command("disable")
-@click.argument("rule_id", type=int)
+@click.argument("rule_id", type=ROW_ID)
 def rules_disable(rule_id: int) -> None:
     """Keep rule RULE_ID but stop applying it."""
     in_transaction(lambda s: rulebook.set_enabled(s, rule_id, False, author=_author()))
@@ -127,7 +127,7 @@ def rules_disable(rule_id: int) -> None:
 
 
 @rules.command("enable")
-@click.argument("rule_id", type=int)
+@click.argument("rule_id", type=ROW_ID)
 def rules_enable(rule_id: int) -> None:
     """Apply rule RULE_ID again."""
     in_transaction(lambda s: rulebook.set_enabled(s, rule_id, True, author=_author()))
@@ -168,8 +168,8 @@ def rules_versions() -> None:
 
 
 @rules.command("diff")
-@click.argument("old", type=int)
-@click.argument("new", type=int, required=False)
+@click.argument("old", type=ROW_ID)
+@click.argument("new", type=ROW_ID, required=False)
 def rules_diff(old: int, new: int | None) -> None:
     """Show what changed from version OLD to version NEW (default: the rules as they stand) as a unified diff."""
     text = in_transaction(lambda s: rulebook.diff_versions(s, old, new))
@@ -177,7 +177,7 @@ def rules_diff(old: int, new: int | None) -> None:
 
 
 @rules.command("restore")
-@click.argument("version", type=int)
+@click.argument("version", type=ROW_ID)
 def rules_restore(version: int) -> None:
     """Make version VERSION the rules again (recorded as a new version, so the restore can be undone too)."""
 
