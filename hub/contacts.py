@@ -41,8 +41,8 @@ class Requester:
 def organisation_domain(address: str) -> str | None:
     """The domain an address's organisation is known by, or None for free-mail and malformed addresses."""
     domain = address.rpartition("@")[2].strip().lower().rstrip(".")
-    if not domain or "." not in domain or domain in FREE_MAIL or domain == "localhost":
-        return None
+    if not domain or "." not in domain or domain in FREE_MAIL or domain == "localhost" or len(domain) > 253:
+        return None  # (no domain name is longer than 253 characters)
     return domain
 
 
@@ -103,7 +103,8 @@ def _organisation(conn: Connection, address: str) -> tuple[int, str] | None:
     row = _ORGANISATION.first(conn, {"domain": domain})
     if row is not None:
         return int(row[0]), str(row[1])
-    _NEW_ORGANISATION[conn.dialect.name].execute(conn, {"name": domain, "domain": domain, "created_at": utcnow()})
+    values = {"name": domain[:200], "domain": domain, "created_at": utcnow()}  # named after it, at first
+    _NEW_ORGANISATION[conn.dialect.name].execute(conn, values)
     made = _ORGANISATION.first(conn, {"domain": domain})
     return (int(made[0]), str(made[1])) if made is not None else None
 

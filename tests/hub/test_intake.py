@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from email.message import EmailMessage
 
 import psycopg
 import pytest
@@ -17,9 +18,10 @@ from hub.domain import KEY_WIDTH, Action, InboundEvent, Policy, RuleSpec
 from hub.errors import StorageUnavailable
 from hub.intake import Intake, Raw
 from hub.migrate import upgrade
-from hub.models import Event, Incident, OutboxMessage, TimelineEntry
+from hub.models import Contact, Event, Incident, Organisation, OutboxMessage, TimelineEntry
 from hub.rulebook import add_rule
 from hub.statements import DEDUP_TURNS
+from ingest.mail_intake import store_message
 from ingest.pipeline import make_intake
 from tests.servers import PostgresCluster, wait_until
 
@@ -195,6 +197,20 @@ def test_values_longer_than_their_columns_are_fitted_alike_on_either_database(st
         assert len(incident.dedup_key or "") == KEY_WIDTH and incident.dedup_key.startswith("kkk")  # type: ignore[union-attr]
         assert (incident.requester, incident.service) == (None, None)  # no address or service name is that long
         assert incident.labels["service"] == "s" * 300  # the label itself is kept whole
+
+
+def test_a_sender_with_a_long_domain_is_a_contact_on_either_database(store: Store) -> None:
+    """Organisations are named after their domain; a real one may be 253 characters, longer than a name, and
+    one longer than any domain makes no organisation (PostgreSQL refused both, and so the mail)."""
+    longest = ".".join(["a" * 62] * 4)[:245] + ".example"  # 253 characters
+    for address in (f"ann@{longest}", f"bo@{'b' * 300}.example"):
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = address, "helpdesk@localhost", "Printer on fire"
+        msg.set_content("Third floor.")
+        assert store_message(store.intake, msg.as_bytes()).incident_id is not None
+    with store.db.read() as s:
+        assert [(o.name, o.domain) for o in s.scalars(select(Organisation))] == [(longest[:200], longest)]
+        assert len(s.scalars(select(Contact)).all()) == 2
 
 
 def test_rule_added_ahead_of_default_wins_and_notifies_assigned_user(store: Store) -> None:
