@@ -6,6 +6,7 @@ Every write goes through `transaction()`, which turns "the database is not there
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -45,14 +46,19 @@ def _nul_free_text(dbapi_connection, _record):  # type: ignore[no-untyped-def]
     """PostgreSQL's text cannot hold NUL, which SQLite's can, and an alert or a mail may carry one (JSON's
     `\u0000`, an encoded-word, a stray byte): every text parameter has it replaced by U+FFFD. Otherwise the one
     bad character fails the whole transaction, and a sender that retries it fails for ever."""
-    from psycopg.abc import Buffer
+    dbapi_connection.adapters.register_dumper(str, _nul_free_dumper())
+
+
+@functools.cache
+def _nul_free_dumper() -> type:
+    from psycopg.abc import Buffer  # psycopg is imported only by installations on PostgreSQL
     from psycopg.types.string import StrDumperUnknown
 
     class NulFreeText(StrDumperUnknown):
         def dump(self, obj: str) -> Buffer | None:
             return super().dump(obj.replace("\x00", "\ufffd") if "\x00" in obj else obj)
 
-    dbapi_connection.adapters.register_dumper(str, NulFreeText)
+    return NulFreeText
 
 
 def _tune_sqlite(engine: Engine, timeout: float) -> None:
