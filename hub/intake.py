@@ -229,9 +229,8 @@ class Intake:
                 event = replace(event, dedup_key=decision.dedup_key)
         if event.dedup_key:
             repeat = _count_repeat(conn, raw, event)
-            if repeat is None and conn.dialect.name == "postgresql":
-                # A concurrent transaction may be opening this key's incident: wait for it, then look again.
-                TAKE_DEDUP_TURN.execute(conn, {"ident": f"{raw.integration_id}:{event.dedup_key}"})
+            if repeat is None and _took_dedup_turn(conn, raw, event):
+                # A concurrent transaction may have been opening this key's incident: we waited, so look again.
                 repeat = _count_repeat(conn, raw, event)
             if repeat is not None:
                 return repeat
@@ -518,6 +517,28 @@ def _store_event(
     )
     assert event_id is not None
     return int(event_id)
+
+
+#: The most dedup turns (advisory locks) one transaction takes. PostgreSQL keeps every lock a transaction holds
+#: until it ends, in a table all sessions share (64 per connection by default): a batch of thousands of new keys
+#: must not fill it. Past this many, a race for a key costs at worst an unused incident number.
+TURNS_PER_TRANSACTION = 100
+
+
+def _took_dedup_turn(conn: Connection, raw: Raw, event: InboundEvent) -> bool:
+    """On PostgreSQL, wait for any concurrent transaction opening this key's incident to end (see TAKE_DEDUP_TURN);
+    False on SQLite (one writer at a time) and past TURNS_PER_TRANSACTION."""
+    if conn.dialect.name != "postgresql":
+        return False
+    transaction = conn.get_transaction()
+    taken = conn.info.get("dedup_turns")
+    if taken is None or taken[0] is not transaction:
+        taken = conn.info["dedup_turns"] = [transaction, 0]
+    if taken[1] >= TURNS_PER_TRANSACTION:
+        return False
+    taken[1] += 1
+    TAKE_DEDUP_TURN.execute(conn, {"ident": f"{raw.integration_id}:{event.dedup_key}"})
+    return True
 
 
 def _count_repeat(conn: Connection, raw: Raw, event: InboundEvent) -> Outcome | None:

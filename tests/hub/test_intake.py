@@ -16,7 +16,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.domain import KEY_WIDTH, Action, InboundEvent, Policy, RuleSpec
 from hub.errors import StorageUnavailable
-from hub.intake import Intake, Raw
+from hub.intake import TURNS_PER_TRANSACTION, Intake, Raw
 from hub.migrate import upgrade
 from hub.models import Contact, Event, Incident, Organisation, OutboxMessage, TimelineEntry
 from hub.rulebook import add_rule
@@ -149,6 +149,26 @@ def test_a_connection_lost_mid_transaction_is_storage_unavailable_and_not_reused
             waiting.result(timeout=10)
     again = intake.record(RAW, alert())
     assert again.created and count(db, Event) == 1
+    db.dispose()
+
+
+@pytest.mark.postgres
+def test_a_batch_of_many_new_keys_takes_a_bounded_number_of_turns(
+    postgres: PostgresCluster, settings: Settings
+) -> None:
+    """Every turn is a lock PostgreSQL keeps till the commit, in a table all sessions share: a batch of thousands
+    of new keys would fill it. Keys past the bound take no turn, so a lock held on one of them holds nothing up."""
+    url = postgres.create_database(f"turns_{time.monotonic_ns()}")
+    db = Database.connect(url, timeout=10)
+    upgrade(db.engine)
+    intake = make_intake(settings, db)
+    items = [(RAW, alert(key=f"k{n}")) for n in range(TURNS_PER_TRANSACTION + 50)]
+    beyond = f"None:k{TURNS_PER_TRANSACTION + 10}"
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as holder, ThreadPoolExecutor(1) as pool:
+        holder.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (DEDUP_TURNS, beyond))
+        batch = pool.submit(intake.record_batch, items)
+        outcomes = batch.result(timeout=20)  # would wait for the holder if that key took a turn
+    assert len({o.incident_id for o in outcomes}) == len(items)
     db.dispose()
 
 
