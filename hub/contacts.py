@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from hub.addresses import ADDRESS_WIDTH
 from hub.domain import InboundEvent
 from hub.models import Contact, Organisation, utcnow
 from hub.prepared import Prepared
@@ -77,7 +78,7 @@ def remember_sender(conn: Connection, event: InboundEvent) -> InboundEvent:
     """Make the sender a contact on their first mail (with their organisation by domain), and return the event
     with the `organisation` label set, which SLA policies select on. Mail no person sent makes no contact."""
     address = (event.requester or "").lower()
-    if not address or event.auto_submitted or len(address) > 320:
+    if not address or event.auto_submitted or len(address) > ADDRESS_WIDTH:
         return event
     name = event.mail.sender_name if event.mail is not None else None
     row = _KNOWN.first(conn, {"email": address})

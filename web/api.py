@@ -11,6 +11,7 @@ from flask import Blueprint, Response, g, request
 
 from hub import triage
 from hub.accounts import Principal, authenticate_token
+from hub.addresses import ADDRESS_WIDTH
 from hub.change_correlation import related_changes
 from hub.errors import StorageUnavailable
 from hub.numbers import whole_number
@@ -169,7 +170,7 @@ def _watching(ref: str, email: str, *, on: bool) -> Response:
     number = incident_id(ref)
     if number is None:
         return json_error(404, f"no incident {ref!r}")
-    if "@" not in email or len(email) > 320:
+    if "@" not in email or len(email) > ADDRESS_WIDTH:
         return json_error(400, f"{email!r} is not an email address")
     actor, db = Actor(g.principal.name), services().db
 

@@ -7,9 +7,12 @@ from datetime import timedelta
 import pytest
 
 from hub import catalogue, changes
+from hub.accounts import create_integration
 from hub.change_states import ChangeRefused
 from hub.db import Database
+from hub.deploys import Deploy, record_deploy
 from hub.errors import BadInput
+from hub.intake import Raw
 from hub.models import utcnow
 
 ANN, BOB = "ann@example.com", "bob@example.com"
@@ -124,10 +127,6 @@ def test_a_freeze_must_end_after_it_starts(db: Database) -> None:
 
 def test_a_deploy_id_longer_than_its_column_still_finds_its_change(database: Database) -> None:
     """On PostgreSQL, which enforces the width, as on SQLite: the tool's later report updates the same change."""
-    from hub.accounts import create_integration
-    from hub.deploys import Deploy, record_deploy
-    from hub.intake import Raw
-
     with database.transaction() as session:
         integration_id = create_integration(session, name="ci", kind="deploy")[0].id
     raw = Raw("deploy", "application/json", b"{}", integration_id)
