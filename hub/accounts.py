@@ -23,6 +23,10 @@ ALERT_KINDS = ("generic", "alertmanager", "grafana", "pagerduty", "opsgenie", "z
 INTEGRATION_KINDS = (*ALERT_KINDS, "deploy")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 
+#: How the first person gets an account (there is no sign-up page): the login page and `switchboard up` show it
+#: while `has_users` is False.
+FIRST_ADMIN_COMMAND = "switchboard user create --email you@example.com --role admin --password '<a long passphrase>'"
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -58,6 +62,11 @@ def create_user(session: Session, *, email: str, password: str, role: str) -> Us
     session.add(user)
     session.flush()
     return user
+
+
+def has_users(session: Session) -> bool:
+    """Whether anyone has an account yet, enabled or not: a fresh install has none, and no one can log in."""
+    return session.scalar(select(User.id).limit(1)) is not None
 
 
 def change_user(session: Session, email: str, *, role: str | None = None, active: bool | None = None) -> User:

@@ -19,7 +19,9 @@ import click
 import redis
 
 from hub import telemetry
+from hub.accounts import FIRST_ADMIN_COMMAND, has_users
 from hub.config import Settings
+from hub.db import Database
 from hub.errors import ConfigError, StorageUnavailable
 from hub.migrate import upgrade_database
 from hub.net import cannot_listen, wait_for_port
@@ -97,6 +99,8 @@ def up(workers: int) -> None:
             f"SMTP: {settings.bind_host}:{settings.smtp_port} (desk: {', '.join(settings.desk_addresses)})  "
             "Press Ctrl-C to stop."
         )
+        if (hint := _first_login_hint(settings)) is not None:
+            click.echo(hint)
         while not stopping:
             dead = next((c for c in children if c.process.poll() is not None), None)
             if dead is not None:
@@ -155,6 +159,21 @@ def _migrate(settings: Settings) -> None:
         upgrade_database(settings.database_url, timeout=settings.db_timeout)
     except StorageUnavailable as exc:
         raise click.ClickException(f"{exc}\nCheck DATABASE_URL.") from None
+
+
+def _first_login_hint(settings: Settings) -> str | None:
+    """What to do before anyone can log in, while no one has an account: the login page says so too, but only to
+    whoever opens it."""
+    db = Database.connect(settings.database_url, timeout=settings.db_timeout)
+    try:
+        with db.read() as session:
+            if has_users(session):
+                return None
+    except StorageUnavailable:
+        return None  # it answered the migration a moment ago: a hiccup is no reason to stop the hub
+    finally:
+        db.dispose()
+    return f"up: no one can log in yet: in another terminal run  {FIRST_ADMIN_COMMAND}"
 
 
 def _check_ports_free(settings: Settings) -> None:

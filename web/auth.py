@@ -11,7 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from hub.accounts import authenticate_user
+from hub.accounts import FIRST_ADMIN_COMMAND, authenticate_user, has_users
+from hub.errors import StorageUnavailable
 from hub.models import User
 from hub.numbers import row_id
 from web.extensions import login_manager
@@ -86,7 +87,17 @@ def login() -> ResponseReturnValue:
             login_user(found)
             session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of inactivity
             return redirect(next_url)
-    return render_template("login.html", form=form, error=error)
+    return render_template("login.html", form=form, error=error, first_admin_command=_first_admin_command())
+
+
+def _first_admin_command() -> str | None:
+    """The command that creates the first account, while there is none: a fresh install has no sign-up page, and
+    a login form that nothing can get past would leave people guessing."""
+    try:
+        with services().db.read() as db_session:
+            return None if has_users(db_session) else FIRST_ADMIN_COMMAND
+    except StorageUnavailable:
+        return None  # the form still shows; logging in will say the database is down
 
 
 @bp.post("/logout")

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy import select
 
+from hub.accounts import FIRST_ADMIN_COMMAND
 from hub.db import Database
 from hub.models import User
+from tests.conftest import make_settings
 from tests.web.helpers import Login, csrf_token, log_in
+from web import create_app
 
 GENERIC_ERROR = "Wrong email or password."
 
@@ -20,6 +25,27 @@ def test_login_page_carries_a_csrf_token_and_sets_a_session_cookie(client: Flask
     assert response.status_code == 200
     assert csrf_token(response.get_data(as_text=True))
     assert "switchboard_session=" in response.headers["Set-Cookie"]
+
+
+def test_login_page_tells_how_to_create_the_first_admin_while_no_one_has_an_account(client: FlaskClient) -> None:
+    page = client.get("/login").get_data(as_text=True)
+    assert "No one has an account yet. Create the first admin on the server" in page
+    assert f"<code>{escape(FIRST_ADMIN_COMMAND)}</code>" in page
+
+
+def test_login_page_says_nothing_of_a_first_admin_once_a_user_exists(client: FlaskClient, user: Login) -> None:
+    page = client.get("/login").get_data(as_text=True)
+    assert "No one has an account yet" not in page
+    assert "switchboard user create" not in page
+
+
+def test_login_page_still_shows_its_form_when_the_database_cannot_be_opened(tmp_path: Path) -> None:
+    (tmp_path / "a-directory").mkdir()
+    settings = make_settings(tmp_path / "var", database_url=f"sqlite:///{tmp_path / 'a-directory'}")
+    response = create_app(settings).test_client().get("/login")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert csrf_token(page) and "No one has an account yet" not in page
 
 
 def test_login_post_without_csrf_token_is_rejected_with_400(client: FlaskClient, user: Login) -> None:
