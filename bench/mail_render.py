@@ -34,7 +34,7 @@ FACTS = {"incident_id": 4242, "title": "Printer on fire", "requester": "ann@exam
 def f_string_baseline() -> notices.Notice:
     """The pre-template composition: f-strings and the same headers."""
     ref, title, desk = "INC-4242", FACTS["title"], FACTS["desk_address"]
-    body = (f"Hello,\n\nWe have received your message and opened {ref}: {title}\n\n"
+    body = (f"Hello,\n\nWe have received your request and opened {ref}: {title}\n\n"
             f"Reply to this email to add to it; keep [{ref}] in the subject.\n\n"
             f"-- \nService desk <{desk}>\n{FACTS['base_url']}/incidents/{ref}\n")  # fmt: skip
     delivery_id = str(uuid.uuid4())

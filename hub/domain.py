@@ -82,6 +82,30 @@ class MailFacts:
 
 
 @dataclass(frozen=True)
+class Chosen:
+    """What the agent who logged an incident by hand chose for it. A field left None is the rules' to decide; a
+    field set wins over them: the person on the phone knows more than a routing rule does."""
+
+    by: str  # the agent's email, or the API token's name: who logged it, for the timeline
+    priority: int | None = None
+    category: str | None = None
+    assignee: str | None = None  # an active user's email or a group's name
+    acknowledge_requester: bool = True  # mail the requester the reference, as an emailed incident's requester is
+
+    def over(self, decision: Decision) -> Decision:
+        """The rules' decision with the agent's choices laid over it. A person asked for this incident, so no rule
+        suppresses it and no silence (meant for alerts during maintenance) keeps it from its assignee."""
+        changes: dict[str, Any] = {"suppressed": False, "silenced_by": None}
+        if self.priority is not None:
+            changes.update(priority=self.priority, impact=None, urgency=None)
+        if self.category is not None:
+            changes["category"] = self.category
+        if self.assignee is not None:
+            changes.update(assignee=self.assignee, assigned_from=None)  # no group's round-robin turn was taken
+        return dataclasses.replace(decision, **changes)
+
+
+@dataclass(frozen=True)
 class InboundEvent:
     """A typed event, made by an ingest adapter from raw input (pure, no I/O)."""
 
@@ -105,6 +129,7 @@ class InboundEvent:
     #: that the event does not carry, passed in so the rules engine stays pure.
     facts: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     mail: MailFacts | None = None  # what else an email carried (HTML, attachments, sender's name)
+    chosen: Chosen | None = None  # an incident logged by hand: what the agent chose (ingest/logged.py)
 
     def field_value(self, name: str) -> Any:
         """Look up a field by the name rules use: `severity`, `labels.team`, ..."""

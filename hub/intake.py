@@ -26,6 +26,7 @@ from hub.domain import (
     NO_POLICY,
     NO_STATE,
     Action,
+    Chosen,
     Decision,
     InboundEvent,
     Policy,
@@ -34,13 +35,14 @@ from hub.domain import (
     fit_to_columns,
     format_ref,
 )
+from hub.errors import BadInput
 from hub.group_commit import GroupCommitter
 from hub.groups import advance_pointer, routing_state
 from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.mail_threads import Thread, find_thread, reply_route
 from hub.mailboxes import MailboxImport, earlier_import, remember_import
 from hub.models import utcnow
-from hub.outbox import entry, mark_bounced, owe
+from hub.outbox import entry, is_active_user, mark_bounced, owe
 from hub.prepared import Prepared
 from hub.problems import Known, link_new_incident
 from hub.recipients import Sender
@@ -79,6 +81,10 @@ class Raw:
     content_type: str
     body: bytes
     integration_id: int | None = None
+
+
+class InvalidChoice(BadInput):
+    """What the agent who logged an incident by hand chose cannot be (an assignee who is no active user)."""
 
 
 @dataclass(frozen=True)
@@ -258,6 +264,9 @@ class Intake:
             facts = {**event.facts, CHANGE_MINUTES: minutes_since_change(conn, service, now)}
             event = replace(event, facts=MappingProxyType(facts))
         decision = self._decide(event, book, now, routing_state(conn, groups) if groups else NO_STATE)
+        if event.chosen is not None:  # logged by hand: the agent's choices win
+            decision = event.chosen.over(decision)
+            _check_chosen_assignee(conn, event.chosen)
         if event.desk_address:  # a desk's default category and group, over catch-all rules
             decision = desks.with_defaults(decision, desks.find(conn, event.desk_address), book)
         return decision
@@ -375,7 +384,9 @@ class Intake:
         # A silence (maintenance window) lets the incident be opened and counted, but no one is notified.
         owed = [] if decision.silenced_by is not None else self._owed_notices(conn, incident_id, values, event, known)
         data = {"rules": trace, **mail_records.opened_data(event)}
-        opened = entry(incident_id, "opened", _opened_summary(decision), event_id=event_id, data=data)
+        if event.chosen is not None:
+            data["by"] = event.chosen.by
+        opened = entry(incident_id, "opened", _opened_summary(decision, event), event_id=event_id, data=data)
         notes: list[dict[str, Any]] = []
         if decision.channels and decision.silenced_by is None:
             to_channels, notes = self._to_channels(conn, incident_id, values, decision.channels)
@@ -454,7 +465,9 @@ class Intake:
         desk = self._notice.desk_addresses
         owed: list[notices.Notice] = []
         requester = (event.requester or "").lower()
-        if requester and not event.auto_submitted and requester not in desk:
+        chosen = event.chosen
+        acknowledge = not event.auto_submitted and (chosen is None or chosen.acknowledge_requester)
+        if requester and acknowledge and requester not in desk:
             owed.append(
                 notices.acknowledgement(
                     incident_id=incident_id,
@@ -474,6 +487,7 @@ class Intake:
             priority=incident["priority"],
             assignee=incident["assignee"],
             sender=self._notice.sender,
+            skip=[chosen.by] if chosen is not None else (),  # who logged it knows whom they gave it to
         )
         return owed
 
@@ -629,8 +643,19 @@ def _suppressed(conn: Connection, raw: Raw, event: InboundEvent, decision: Decis
     )
 
 
-def _opened_summary(decision: Decision) -> str:
-    parts = [f"Opened as P{decision.priority}"]
+def _check_chosen_assignee(conn: Connection, chosen: Chosen) -> None:
+    """An agent's assignee is a group's name or an active user: a typo in an address would leave it with no one."""
+    if chosen.assignee and "@" in chosen.assignee and not is_active_user(conn, chosen.assignee):
+        raise InvalidChoice(
+            f"{chosen.assignee} is not an active user; assign to a user, a group, or leave it to the rules"
+        )
+
+
+def _opened_summary(decision: Decision, event: InboundEvent) -> str:
+    if event.chosen is not None:
+        parts = [f"Logged by {event.chosen.by} ({event.labels.get('channel', 'by hand')}) as P{decision.priority}"]
+    else:
+        parts = [f"Opened as P{decision.priority}"]
     if decision.silenced_by is not None:
         parts.append(f"silenced by silence {decision.silenced_by} (no notifications)")
     if decision.category:

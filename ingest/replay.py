@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from hub.domain import InboundEvent
 from hub.models import Event, Integration
-from ingest import mail
+from ingest import logged, mail
 from ingest.errors import InvalidPayload
 from ingest.webhooks import kinds
 from ingest.webhooks.generic import parse_json
@@ -69,6 +69,9 @@ def _typed(source: str, raw: bytes, kind: str | None, name: str | None, mapping:
     try:
         if source == "email":
             return mail.parse(raw)
+        if source == logged.SOURCE:  # logged by hand; who logged it is on the timeline, and no rule reads it
+            fields = parse_json(raw)
+            return logged.normalise(fields, by="") if isinstance(fields, dict) else None
         if kind is None or name is None:
             return None
         payload = parse_json(raw)

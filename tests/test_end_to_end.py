@@ -148,13 +148,17 @@ def test_readme_tour_runs_as_printed(
     assert (by_ref["INC-2"]["assignee"], by_ref["INC-2"]["requester"]) == ("service-desk", "ann@example.com")
     assert resolved["incident_status"] == "resolved"
 
-    found, acknowledged, commented, watched, suggestions = answers(api_out)
+    found, acknowledged, commented, watched, suggestions, logged = answers(api_out)
     assert [i["ref"] for i in found] == ["INC-2"]
     assert (acknowledged["status"], acknowledged["assignee"]) == ("acknowledged", "you@example.com")
     assert "error" not in commented and watched["watchers"] == ["you@example.com"]
     assert suggestions == []
-    mail = [(r.rcpt_tos[0], r.message["Subject"]) for r in smtp_sink.handler.wait_for(5, timeout=30)]
+    assert (logged["ref"], logged["priority"], logged["source"], logged["labels"]) == (
+        "INC-3", 2, "desk", {"channel": "phone"}
+    )  # fmt: skip
+    mail = [(r.rcpt_tos[0], r.message["Subject"]) for r in smtp_sink.handler.wait_for(6, timeout=30)]
     assert ("ann@example.com", "[INC-2] Printer on fire") in mail  # her acknowledgement, as the tour says
+    assert ("bob@example.com", "[INC-3] Cannot log in to payroll") in mail  # logged by hand: he gets the reference
     assert ("ann@example.com", "[INC-2] Re: Printer on fire") in mail  # the agent's reply through the API
     # INC-1 assigned to you by your rule, then resolved; INC-2 assigned to you through the API
     assert sorted(subject[:10] for to, subject in mail if to == "you@example.com") == [

@@ -31,6 +31,7 @@ from web import (
     mailboxes,
     metrics,
     navigation,
+    new_incident,
     observe,
     openapi,
     opsgenie,
@@ -103,6 +104,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(incidents.bp)
     app.register_blueprint(incident_actions.bp)
+    app.register_blueprint(new_incident.bp)
     app.register_blueprint(integrations.bp)
     app.register_blueprint(silences.bp)
     app.register_blueprint(users.bp)

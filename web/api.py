@@ -7,17 +7,18 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, g, request, url_for
 
 from hub import triage
 from hub.accounts import Principal, authenticate_token
 from hub.addresses import ADDRESS_WIDTH
 from hub.change_correlation import related_changes
-from hub.errors import StorageUnavailable
+from hub.errors import BadInput, StorageUnavailable
 from hub.numbers import whole_number
 from hub.triage import Actor, NoSuchIncident, TriageError
 from web.incident_actions import mail_settings
 from web.incident_search import API_PAGE_SIZE, FilterError, IncidentFilter, search
+from web.new_incident import log_incident
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed
 from web.queries import (
     get_incident,
@@ -69,6 +70,26 @@ def incidents() -> Response:
     with services().db.read() as session:
         found = search(session, filt)
     return json_response([incident_json(row) for row in found.incidents], headers={"X-Total-Count": str(found.total)})
+
+
+@bp.post("/incidents")
+@token_required(WORK_INCIDENTS)
+def log() -> Response:
+    """Log an incident by hand (what someone reported by phone, at the desk, in a chat): `title` and optionally
+    `description`, `requester`, `channel`, `service`, `priority`, `category`, `assignee`, `acknowledge_requester`.
+    The rules route it; what is given wins over them. 201 with the incident and its `Location`."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return json_error(400, 'send a JSON object, like {"title": "Cannot print on floor 3"}')
+    try:
+        outcome = log_incident(body, by=g.principal.name, body=request.get_data())
+    except BadInput as exc:
+        return json_error(400, str(exc))
+    except StorageUnavailable:
+        return storage_unavailable()
+    answer = _incident_answer(outcome.ref or "", 201 if outcome.created else 200)
+    answer.headers["Location"] = url_for("api.incident", ref=outcome.ref)
+    return answer
 
 
 @bp.get("/incidents/<ref>")

@@ -27,7 +27,7 @@ class Link:
 
 WORK = (
     Link("dashboard.index", "Dashboard", VIEW_INCIDENTS, ("dashboard",)),
-    Link("incidents.index", "Incidents", VIEW_INCIDENTS, ("incidents",)),
+    Link("incidents.index", "Incidents", VIEW_INCIDENTS, ("incidents", "new_incident")),
     Link("problems.index", "Problems", VIEW_INCIDENTS, ("problems",)),
     Link("changes.index", "Changes", VIEW_CHANGES, ("changes",)),
     Link("reports.sla", "SLAs", VIEW_REPORTS, ("reports",)),

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response
 
 from hub.triage import TRANSITIONS
+from ingest.logged import CHANNELS
 from web.responses import json_response
 
 bp = Blueprint("openapi", __name__)
@@ -236,6 +237,22 @@ _INTEGRATION = {
         "last_event_at": {"type": ["string", "null"], "format": "date-time"},
     },
 }
+_LOGGED = {
+    "type": "object",
+    "required": ["title"],
+    "additionalProperties": False,
+    "properties": {
+        "title": {"type": "string", "minLength": 1, "maxLength": 500, "pattern": "\\S"},
+        "description": {"type": "string", "maxLength": 50000},
+        "requester": {"type": "string", "format": "email", "description": "Who reported it: mailed the reference."},
+        "channel": {"type": "string", "enum": list(CHANNELS), "default": CHANNELS[0]},
+        "service": {"type": "string", "maxLength": 100, "description": "Kept as the label `service` (SLAs use it)."},
+        "priority": {"type": "integer", "minimum": 1, "maximum": 5, "description": "Left out: the rules decide."},
+        "category": {"type": "string", "maxLength": 100},
+        "assignee": {"type": "string", "maxLength": 320, "description": "An active user's email or a group."},
+        "acknowledge_requester": {"type": "boolean", "default": True},
+    },
+}
 _REF = {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}, "example": "INC-1"}
 
 
@@ -295,7 +312,19 @@ def document() -> dict[str, Any]:
                         "200": _json({"type": "array", "items": incident_ref}, "Incidents."),
                         **_errors(400, 401),
                     },
-                }
+                },
+                "post": {
+                    "summary": "Log an incident by hand: what someone reported by phone, at the desk or in a chat "
+                    "(agent or admin tokens). The rules route it; the fields given win over them.",
+                    "operationId": "logIncident",
+                    "requestBody": _body(_LOGGED),
+                    "responses": {
+                        "201": _json(detail_ref, "The new incident (its URL in Location)."),
+                        "200": _json(detail_ref, "A rule gave it the dedup key of an open incident: counted there."),
+                        "413": _error("The body is over the size limit."),
+                        **_errors(400, 401, 403, 503),
+                    },
+                },
             },
             "/api/v1/incidents/{ref}": {
                 "parameters": [_REF],

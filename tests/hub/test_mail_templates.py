@@ -85,7 +85,7 @@ def test_an_override_file_takes_effect(tmp_path: Path) -> None:
     notice = notices.acknowledgement(incident_id=7, title="Printer", requester="ann@example.com", in_reply_to=None,
                                      templates=templates, **DESK)  # fmt: skip
     assert notice.subject == "Got it: INC-7 (Printer)"
-    assert "We have received your message" in notice.body  # parts not overridden stay the defaults
+    assert "We have received your request" in notice.body  # parts not overridden stay the defaults
 
 
 def test_an_edited_override_takes_effect_without_a_restart(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from hub.db import Database
 from hub.domain import InboundEvent, RuleBook
 from hub.intake import Intake, Raw
 from hub.rulebook import load
+from ingest.logged import normalise
 from ingest.replay import recent_events
 from rules import rules_file
 from rules.backtest import backtest
@@ -38,3 +39,13 @@ def test_stored_webhook_and_email_events_are_read_back_and_backtested(intake: In
     report = backtest(live, RuleBook(0, tuple(candidate.rules)),
                       [(r.event_id, r.event, r.received_at) for r in replayed.events])  # fmt: skip
     assert report.counts["recategorised"] == 2  # db: general -> database; the email: general -> none
+
+
+def test_incidents_logged_by_hand_are_read_back_for_the_rules_too(intake: Intake, db: Database) -> None:
+    body = b'{"title": "Cannot print on floor 3", "channel": "walk-in", "priority": 2}'
+    intake.record(Raw("desk", "application/json", body), normalise(json.loads(body), by="agent@example.com"))
+    with db.read() as s:
+        replayed = recent_events(s, limit=10)
+    assert replayed.skipped == 0
+    [event] = [r.event for r in replayed.events]
+    assert (event.source, event.title, event.labels["channel"]) == ("desk", "Cannot print on floor 3", "walk-in")

@@ -28,6 +28,7 @@ UI = {
     "incidents.detail": ("GET", "/incidents/INC-1", PEOPLE),
     "incident_actions.act": ("POST", "/incidents/INC-1/note", STAFF),
     "incident_actions.bulk": ("POST", "/incidents/bulk", STAFF),
+    "new_incident.new": ("GET", "/incidents/new", STAFF),
     "integrations.index": ("GET", "/integrations", STAFF),
     "integrations.detail": ("GET", "/integrations/monitoring", STAFF),
     "integrations.edit_mapping": ("POST", "/integrations/monitoring/mapping", ADMINS),
@@ -75,7 +76,8 @@ PUBLIC = {
 BY_MACHINE_CREDENTIALS = {
     "events.receive", "pagerduty.enqueue", "pagerduty.change_enqueue",
     "opsgenie.create", "opsgenie.acknowledge", "opsgenie.close",
-    "api.incidents", "api.incident", "api.update_incident", "api.comment", "api.add_watcher", "api.remove_watcher",
+    "api.incidents", "api.log", "api.incident", "api.update_incident", "api.comment",
+    "api.add_watcher", "api.remove_watcher",
     "problems_api.api_suggestions", "problems_api.api_index", "problems_api.api_create", "problems_api.api_problem",
     "silences_api.create", "silences_api.index", "silences_api.expire",
     "records_api.events", "records_api.event", "records_api.integrations",

@@ -177,6 +177,39 @@ def test_agent_triages_an_emailed_incident_end_to_end(
     assert page.locator("#mttr").inner_text() != "—"  # the incident just resolved counts
 
 
+def test_agent_logs_a_phone_call_as_an_incident_from_the_list(
+    live_url: str, page: Page, user: Login, make_user: Callable[..., Login], db: Database
+) -> None:
+    make_user(email="bob@example.com")
+    _log_in(page, live_url, user)
+    page.get_by_role("link", name="New incident").click()
+    page.wait_for_url(f"{live_url}/incidents/new")
+    page.get_by_role("button", name="Log incident").click()  # the browser asks for the title first: no request
+    assert page.url == f"{live_url}/incidents/new"
+    page.get_by_label("Title").fill("Cannot print on floor 3")
+    page.get_by_label("What they told you").fill("The printer by the kitchen shows error 49.")
+    page.get_by_label("Reported by (email)").fill("ann@example.org")
+    page.get_by_label("Priority").select_option("P2")
+    page.get_by_label("Assign to").fill("bob@example.com")
+    page.get_by_role("button", name="Log incident").click()
+    page.wait_for_url(f"{live_url}/incidents/INC-1")
+    page.get_by_text("INC-1 logged. ann@example.org is mailed its reference.").wait_for()
+    assert page.locator("h1.incident-title").inner_text() == "Cannot print on floor 3"
+    assert "Logged by agent@example.com (phone) as P2" in page.locator("ol.timeline").inner_text()
+    _screenshot(page, "incident-logged-by-hand")
+    with db.read() as session:
+        kinds = {row.kind: row.recipient for row in session.scalars(select(OutboxMessage))}
+    assert kinds == {"acknowledgement": "ann@example.org", "assigned": "bob@example.com"}
+
+
+def test_the_new_incident_form_fits_a_phone_screen(live_url: str, page: Page, user: Login) -> None:
+    page.set_viewport_size({"width": 375, "height": 700})
+    _log_in(page, live_url, user)
+    page.goto(f"{live_url}/incidents/new")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the new-incident form scrolls sideways on a phone ({width}px wide)"
+
+
 def _hostile_email() -> bytes:
     """A real MIME message whose subject, text, HTML part and attachment name all carry markup."""
     message = EmailMessage()
@@ -243,8 +276,8 @@ def test_a_viewer_sees_no_admin_pages(live_url: str, page: Page, make_user: Call
 
 
 MAIN_PAGES = (
-    "dashboard", "incidents", "problems", "changes", "changes/calendar", "rules", "integrations", "silences",
-    "reports/sla", "users", "groups", "mailboxes", "outbox", "audit", "events/unprocessable",
+    "dashboard", "incidents", "incidents/new", "problems", "changes", "changes/calendar", "rules", "integrations",
+    "silences", "reports/sla", "users", "groups", "mailboxes", "outbox", "audit", "events/unprocessable",
 )  # fmt: skip
 
 
