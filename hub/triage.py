@@ -1,4 +1,5 @@
-"""What agents do to an incident: acknowledge, assign, prioritise, note, reply, resolve, close, reopen, merge.
+"""What agents do to an incident: acknowledge, assign, prioritise, categorise, note, reply, resolve, close, reopen,
+merge.
 
 Each action is one transaction that changes the incident, writes its timeline entry and owes the notices it
 causes, so the web UI, the API and the CLI share one implementation. Which status may follow which is a pure table
@@ -36,6 +37,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 STATUS_ACTIONS = tuple(TRANSITIONS)
 PRIORITIES = range(1, 6)
 MAX_TEXT = 20_000
+NAME_WIDTH = 100  # categories and services (their columns' width)
+KEEP: Any = object()  # an argument left out: keep what the incident has
 
 
 class TriageError(BadInput):
@@ -185,6 +188,31 @@ def set_priority(db: Database, incident_id: int, priority: int, actor: Actor) ->
         sla.replan(conn, SlaBookCache().current(conn), incident.id)  # another priority may have another policy
 
 
+def categorise(
+    db: Database, incident_id: int, actor: Actor, *, category: str | None = KEEP, service: str | None = KEEP
+) -> bool:
+    """Correct what the rules guessed from what came in: the category and/or the service (blank clears one; an
+    argument left out keeps it). The SLA follows, since a policy may be scoped to either. Returns whether anything
+    changed."""
+    wanted = {name: _name(value, name) for name, value in (("category", category), ("service", service))
+              if value is not KEEP}  # fmt: skip
+    with db.transaction() as session:
+        incident = _locked(session, incident_id)
+        changes = [f"{name} {getattr(incident, name) or '—'} → {value or '—'}" for name, value in wanted.items()
+                   if getattr(incident, name) != value]  # fmt: skip
+        if not changes:
+            return False
+        for name, value in wanted.items():
+            setattr(incident, name, value)
+        conn = session.connection()
+        said = "; ".join(changes)
+        summary = f"{said[0].upper()}{said[1:]} by {actor.name}"  # (str.capitalize would lower the names)
+        _timeline(conn, entry(incident.id, "categorised", summary, data={"by": actor.name, **wanted}))
+        session.flush()
+        sla.replan(conn, SlaBookCache().current(conn), incident.id)
+        return True
+
+
 def add_note(db: Database, incident_id: int, text: str, actor: Actor) -> None:
     """An internal note: on the timeline, never mailed."""
     text = _text(text, "note")
@@ -310,6 +338,14 @@ def _text(text: str, what: str) -> str:
     if len(text) > MAX_TEXT:
         raise TriageError(f"the {what} is {len(text):,} characters; keep it under {MAX_TEXT:,}")
     return text
+
+
+def _name(value: str | None, what: str) -> str | None:
+    """A category or service name: blank is none; longer than its column is refused rather than cut."""
+    value = (value or "").strip()
+    if len(value) > NAME_WIDTH:
+        raise TriageError(f"the {what} is {len(value)} characters long; at most {NAME_WIDTH} fit")
+    return value or None
 
 
 def _timeline(conn: Connection, row: dict[str, Any]) -> None:

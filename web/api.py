@@ -116,14 +116,14 @@ def _change_window() -> timedelta:
     return timedelta(seconds=services().settings.change_window)
 
 
-_PATCHABLE = ("status", "assignee", "priority")
+_PATCHABLE = ("status", "assignee", "priority", "category", "service")
 
 
 @bp.patch("/incidents/<ref>")
 @token_required(WORK_INCIDENTS)
 def update_incident(ref: str) -> Response:
-    """Change `status` (open, acknowledged, waiting, resolved, closed), `assignee` and/or `priority`; answers the
-    incident as it is afterwards."""
+    """Change `status` (open, acknowledged, waiting, resolved, closed), `assignee`, `priority`, `category` and/or
+    `service` (null or "" clears those two); answers the incident as it is afterwards."""
     number = incident_id(ref)
     if number is None:
         return json_error(404, f"no incident {ref!r}")
@@ -140,6 +140,11 @@ def update_incident(ref: str) -> Response:
             if not isinstance(body["priority"], int) or isinstance(body["priority"], bool):
                 raise TriageError("'priority' must be a whole number from 1 (highest) to 5")
             triage.set_priority(db, number, body["priority"], actor)
+        names = {name: body[name] for name in ("category", "service") if name in body}
+        if names:
+            if not all(value is None or isinstance(value, str) for value in names.values()):
+                raise TriageError("'category' and 'service' must be names (strings), or null to clear them")
+            triage.categorise(db, number, actor, **names)
         if "assignee" in body:
             if not isinstance(body["assignee"], str):
                 raise TriageError("'assignee' must be a person's email or a group name")

@@ -52,6 +52,13 @@ def _priority(number: int, actor: Actor) -> str:
     return f"now P{priority}"
 
 
+def _categorise(number: int, actor: Actor) -> str:
+    category, service = request.form.get("category", ""), request.form.get("service", "")
+    if not triage.categorise(services().db, number, actor, category=category, service=service):
+        return "was already so categorised"
+    return f"now category {category.strip() or '—'}, service {service.strip() or '—'}"
+
+
 def _note(number: int, actor: Actor) -> str:
     triage.add_note(services().db, number, request.form.get("text", ""), actor)
     return "note added"
@@ -88,6 +95,7 @@ ACTIONS: dict[str, Callable[[int, Actor], str]] = {
     **{action: _status(action) for action in triage.STATUS_ACTIONS},
     "assign": _assign,
     "priority": _priority,
+    "categorise": _categorise,
     "note": _note,
     "reply": _reply,
     "merge": _merge,

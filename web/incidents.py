@@ -8,6 +8,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from hub import sla
+from hub.catalogue import services as catalogue_services
 from hub.change_correlation import related_changes
 from hub.models import Problem
 from hub.sla_clocks import format_span
@@ -48,6 +49,7 @@ def detail(ref: str) -> ResponseReturnValue:
     with services().db.read() as session:
         incident = get_incident(session, ref)
         people = active_people(session) if incident is not None else []
+        known_services = [service.name for service in catalogue_services(session)] if incident is not None else []
         clocks = sla.clock_views(session, incident) if incident is not None else []
         window = timedelta(seconds=services().settings.change_window)
         related = related_changes(session, incident, window) if incident is not None else []
@@ -57,7 +59,8 @@ def detail(ref: str) -> ResponseReturnValue:
         abort(404, description=f"There is no incident {ref}.")
     moves = [action for action, (starts, _) in TRANSITIONS.items() if incident.status in starts]
     return render_template("incidents/detail.html", incident=incident, moves=moves, people=people, clocks=clocks,
-                           related_changes=related, change_window=window, problem=problem, mail=mail)  # fmt: skip
+                           related_changes=related, change_window=window, problem=problem, mail=mail,
+                           services=known_services)  # fmt: skip
 
 
 @bp.app_template_filter("when")

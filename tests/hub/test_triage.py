@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from hub import triage
 from hub.accounts import create_user
+from hub.catalogue import Targets, add_policy
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
@@ -130,6 +133,45 @@ def test_priority_change_is_on_the_timeline(db: Database, intake: Intake) -> Non
 def test_priority_outside_one_to_five_is_refused(db: Database, intake: Intake) -> None:
     with pytest.raises(TriageError, match="priority must be 1"):
         triage.set_priority(db, open_alert(intake), 9, AGENT)
+
+
+def test_recategorising_corrects_the_rules_guess_on_the_timeline(db: Database, intake: Intake) -> None:
+    incident_id = open_alert(intake)
+    assert triage.categorise(db, incident_id, AGENT, category=" Network ", service="VPN")
+    assert (incident(db, incident_id).category, incident(db, incident_id).service) == ("Network", "VPN")
+    assert ("categorised", "Category general → Network; service — → VPN by agent@example.com") in timeline(
+        db, incident_id
+    )
+
+
+def test_recategorising_leaves_out_what_it_is_not_given_and_blank_clears(db: Database, intake: Intake) -> None:
+    incident_id = open_alert(intake)
+    triage.categorise(db, incident_id, AGENT, category="network", service="VPN")
+    triage.categorise(db, incident_id, AGENT, service="  ")
+    assert (incident(db, incident_id).category, incident(db, incident_id).service) == ("network", None)
+
+
+def test_recategorising_to_what_it_already_is_changes_nothing(db: Database, intake: Intake) -> None:
+    incident_id = open_alert(intake)
+    before = timeline(db, incident_id)
+    assert not triage.categorise(db, incident_id, AGENT, category="general")
+    assert timeline(db, incident_id) == before
+
+
+def test_a_category_too_long_for_its_column_is_refused(db: Database, intake: Intake) -> None:
+    with pytest.raises(TriageError, match="the category is 101 characters long; at most 100 fit"):
+        triage.categorise(db, open_alert(intake), AGENT, category="x" * 101)
+
+
+def test_recategorising_re_plans_the_sla_under_the_policy_for_the_new_category(db: Database, intake: Intake) -> None:
+    incident_id = open_alert(intake)
+    priority = incident(db, incident_id).priority
+    with db.transaction() as session:
+        add_policy(session, name="Network P-any", priority=priority, targets=Targets(resolution=timedelta(hours=4)),
+                   category="network")  # fmt: skip
+    triage.categorise(db, incident_id, AGENT, category="network")
+    assert ("sla", "SLA re-planned under Network P-any") in timeline(db, incident_id)
+    assert incident(db, incident_id).sla_policy_id is not None
 
 
 def test_a_note_is_internal_and_mails_nobody(db: Database, intake: Intake) -> None:

@@ -56,6 +56,16 @@ def test_a_stale_action_says_what_happened_instead_of_changing_anything(
     assert stored(db, ref).status == "resolved"
 
 
+def test_category_and_service_are_corrected_from_the_page(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref = raise_incident()
+    page = act(logged_in, ref, "categorise", category="network", service="VPN")
+    assert f"{ref} now category network, service VPN." in page
+    assert "Category general → network; service — → VPN by agent@example.com" in page
+    assert (stored(db, ref).category, stored(db, ref).service) == ("network", "VPN")
+
+
 def test_a_note_appears_on_the_timeline_escaped(logged_in: FlaskClient, raise_incident: Callable[..., str]) -> None:
     ref = raise_incident()
     page = act(logged_in, ref, "note", text="<script>alert(1)</script> checked the disk")
@@ -118,6 +128,25 @@ def test_api_patch_changes_status_priority_and_assignee(
     assert body is not None
     assert (body["status"], body["priority"], body["assignee"]) == ("acknowledged", 2, "dba-team")
     assert body["acknowledged_at"] is not None
+
+
+def test_api_patch_recategorises_and_null_clears(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref = raise_incident()
+    headers = agent_token(db)
+    client.patch(f"/api/v1/incidents/{ref}", json={"category": "network", "service": "VPN"}, headers=headers)
+    response = client.patch(f"/api/v1/incidents/{ref}", json={"service": None}, headers=headers)
+    assert response.status_code == 200, response.json
+    assert (stored(db, ref).category, stored(db, ref).service) == ("network", None)
+
+
+def test_api_patch_refuses_a_category_that_is_no_name(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref = raise_incident()
+    response = client.patch(f"/api/v1/incidents/{ref}", json={"category": ["network"]}, headers=agent_token(db))
+    assert response.status_code == 409 and "'category' and 'service' must be names" in response.json["error"]  # type: ignore[index]
 
 
 def test_api_patch_refuses_an_impossible_move_with_409(
