@@ -27,6 +27,9 @@ class Action(StrEnum):
 
 
 SEVERITIES = ("critical", "high", "warning", "info", "unknown")
+#: Sources whose events are a person's own words (an email; a call an agent logged at the desk): their requester
+#: hears of the resolution, they make contacts, and they are kept when retention prunes machines' alerts.
+PERSON_SOURCES = ("email", "desk")
 ROLES = ("admin", "agent", "viewer")
 
 _REF = re.compile(r"\bINC-(\d{1,12})\b", re.IGNORECASE)

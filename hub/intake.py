@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from hub import channels, desks, escalation, mail_records, notices, recipients, sla
+from hub import channels, contacts, desks, escalation, mail_records, notices, recipients, sla
 from hub.attachments import AttachmentStore
 from hub.change_correlation import minutes_since_change
 from hub.db import Database
@@ -197,6 +197,8 @@ class Intake:
     # -- the decision, applied -------------------------------------------------------------------------
 
     def _apply(self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy = NO_POLICY) -> Outcome:
+        if event.chosen is not None:  # someone's call, logged by an agent: the caller is a contact, as a sender is
+            event = contacts.remember_sender(conn, event)
         if event.source == "email":
             if event.bounce and event.labels.get("bounced"):
                 mark_bounced(conn, event.labels["bounced"].split(", "), f"bounce: {event.title}")

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from hub import channels, notices
+from hub.domain import PERSON_SOURCES
 from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import Event, GroupMember, Incident, IncidentWatcher, OutboxMessage, User, utcnow
 from hub.models import Group as GroupRow
@@ -167,7 +168,8 @@ def state_change_notices(
         more = {"status": incident.status} if kind == "stable" else {"source": source}
         owed += [notices.state_change(kind, assignee=person, **more, **common) for person in people]
     requester = (incident.requester or "").lower()
-    if kind == "resolved" and incident.source == "email" and requester and requester not in skipped | set(people):
+    told = skipped | set(people)
+    if kind == "resolved" and incident.source in PERSON_SOURCES and requester and requester not in told:
         references = thread_message_ids(conn, incident_id)
         owed.append(notices.requester_resolution(requester=requester, source=source, references=references, **common))
     notes: list[dict[str, Any]] = []

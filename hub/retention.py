@@ -3,8 +3,8 @@
 Every inbound item is stored as received, so an alert storm stores one event per repeat, and soon most of the
 events table is repeats whose lasting trace is their incident's occurrence count. Those events from monitoring
 tools (deduplicated, held below a threshold, ignored, suppressed) are deleted when old. Kept for good: the events
-that opened or changed an incident, every email (replies find their incident through its Message-ID), and
-whatever waits for review (unprocessable).
+that opened or changed an incident, every email (replies find their incident through its Message-ID) and every call
+an agent logged (a person's words too), and whatever waits for review (unprocessable).
 
 Events are numbered in the order they arrive, so "older than" is found once, as the first id that is not, and the
 deletes walk the ids below it in small batches: each batch is a short write transaction, and ingest never waits
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from hub.config import Settings
 from hub.db import Database
+from hub.domain import PERSON_SOURCES
 from hub.models import Event, PrunedEvents, utcnow
 
 EVENTS = cast(Table, Event.__table__)
@@ -107,7 +108,7 @@ def _first_at(conn: Connection, cutoff: datetime) -> int:
 
 
 def _prunable(below: int) -> ColumnElement[bool]:
-    return and_(EVENTS.c.id < below, EVENTS.c.status.in_(PRUNABLE), EVENTS.c.source != "email")
+    return and_(EVENTS.c.id < below, EVENTS.c.status.in_(PRUNABLE), EVENTS.c.source.not_in(PERSON_SOURCES))
 
 
 def chore(settings: Settings, db: Database, *, every: float = EVERY, most: int = PER_UPKEEP) -> Callable[[], int]:

@@ -5,23 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from hub import silences
+from hub import silences, triage
 from hub.accounts import create_user
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import Matcher, RuleSpec
 from hub.intake import Intake, InvalidChoice, Raw
-from hub.models import Event, Incident, OutboxMessage, TimelineEntry, utcnow
+from hub.models import Contact, Event, Incident, OutboxMessage, TimelineEntry, utcnow
 from hub.rulebook import add_rule
 from ingest.logged import normalise
+from ingest.mail_intake import store_message
 from ingest.pipeline import make_intake
 
 AGENT = "agent@example.com"
+MAIL = triage.Mail(desk_address="helpdesk@example.com", base_url="https://desk.example.com")
 RAW = Raw(source="desk", content_type="application/json", body=b'{"title": "Cannot print on floor 3"}')
 
 
@@ -143,3 +146,37 @@ def test_what_the_agent_sent_is_stored_as_received(intake: Intake, db: Database,
     with db.read() as s:
         (event,) = s.scalars(select(Event)).all()
     assert (event.source, event.raw, event.incident_id) == ("desk", RAW.body, incident_id)
+
+
+def test_the_requester_hears_of_the_resolution_as_an_emailing_one_does(
+    intake: Intake, db: Database, people: None
+) -> None:
+    incident_id = log(intake, requester="ann@example.com", assignee=AGENT)
+    triage.change_status(db, incident_id, "resolve", triage.Actor(AGENT), MAIL)
+    with db.read() as s:
+        resolved = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "resolved")).all()
+    assert [(m.recipient, m.subject) for m in resolved] == [
+        ("ann@example.com", f"[INC-{incident_id}] Resolved: Cannot print on floor 3")
+    ]
+
+
+def test_the_caller_becomes_a_contact_and_their_organisation_a_label_slas_select_on(
+    intake: Intake, db: Database, people: None
+) -> None:
+    incident_id = log(intake, requester="ann@acme.example", assignee=AGENT)
+    assert incident(db, incident_id).labels == {"channel": "phone", "organisation": "acme.example"}
+    with db.read() as s:
+        assert [c.email for c in s.scalars(select(Contact))] == ["ann@acme.example"]
+
+
+def test_the_requesters_answer_to_the_acknowledgement_threads_into_the_incident(
+    intake: Intake, db: Database, people: None
+) -> None:
+    incident_id = log(intake, requester="ann@example.com", assignee=AGENT)
+    with db.read() as s:
+        (ack,) = s.scalars(select(OutboxMessage)).all()
+    answer = EmailMessage()
+    answer["From"], answer["To"], answer["Subject"] = "ann@example.com", "helpdesk@localhost", f"Re: {ack.subject}"
+    answer["In-Reply-To"] = ack.message_id
+    answer.set_content("It is printing again, thanks.")
+    assert store_message(intake, answer.as_bytes()).incident_id == incident_id

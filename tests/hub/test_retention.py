@@ -62,6 +62,17 @@ def test_old_events_that_changed_nothing_are_deleted_and_the_rest_kept(store: In
         assert opened in session.scalars(select(TimelineEntry.event_id))
 
 
+def test_a_call_logged_at_the_desk_is_kept_even_when_it_was_counted_as_a_repeat(
+    store: Intake, database: Database
+) -> None:
+    desk = Raw(source="desk", content_type="application/json", body=b'{"title": "VPN down"}')
+    call = InboundEvent(source="desk", title="VPN down", dedup_key="vpn")  # a rule may give calls a dedup key
+    first, second = (store.record(desk, call).event_id for _ in range(2))
+    age_everything(database)
+    assert statuses(database) == {first: "processed", second: "deduplicated"}
+    assert retention.prune_events(database, NINETY_DAYS) == 0 and set(statuses(database)) == {first, second}
+
+
 def test_deletes_go_in_batches_and_report_progress(store: Intake, database: Database) -> None:
     alert(store)
     for _ in range(25):
