@@ -42,8 +42,16 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "acknowledgement": {"workaround": "Restart the print spooler.", "requester": "ann@example.com"},
     "assigned": {"priority": 2, "assignee": "bob@example.com", "group": None},
     "escalated": {"priority": 1, "step": 2},
-    "resolved": {"source": "alertmanager", "assignee": "bob@example.com"},
-    "requester_resolved": {"source": "bob@example.com", "requester": "ann@example.com"},
+    "resolved": {
+        "source": "bob@example.com",
+        "assignee": "bob@example.com",
+        "resolution": "Replaced the toner; it prints again.",
+    },
+    "requester_resolved": {
+        "source": "bob@example.com",
+        "requester": "ann@example.com",
+        "resolution": "Replaced the toner; it prints again.",
+    },
     "reopened": {"source": "alertmanager", "assignee": "bob@example.com"},
     "stable": {"status": "resolved", "assignee": "bob@example.com"},
     "reply": {

@@ -126,6 +126,7 @@ class Incident(Base):
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(Text)  # how it was resolved, by whoever resolved it by hand
     labels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     acknowledged_at: Mapped[datetime | None]  # first acknowledgement or reply by a person (MTTA)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"))

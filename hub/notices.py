@@ -169,9 +169,12 @@ def state_change(
     templates: MailTemplates = DEFAULTS,
     **more: Any,
 ) -> Notice:
-    """Tell the assignee (or a watcher) of a state change (one notice per change, not per event): `resolved` or
-    `reopened` with `source` (who or what did it: "nagios", "a new nagios alert", a person), or `stable` with
-    `status` (where a flapping alert settled; its notices were held meanwhile)."""
+    """Tell the assignee (or a watcher) of a state change (one notice per change, not per event): `resolved` (with
+    the `resolution` a person gave, if any) or `reopened` with `source` (who or what did it: "nagios", "a new
+    nagios alert", a person), or `stable` with `status` (where a flapping alert settled; its notices were held
+    meanwhile)."""
+    if kind == "resolved":
+        more.setdefault("resolution", None)  # an alert's resolve says nothing of how
     facts = _facts(incident_id, title, recipient=assignee, desk_address=desk_address, base_url=base_url,
                    assignee=assignee, **more)  # fmt: skip
     return _notice(kind, template=STATE_CHANGE_TEMPLATES[kind], facts=facts, templates=templates)
@@ -187,11 +190,12 @@ def requester_resolution(
     base_url: str,
     references: Sequence[str] = (),
     templates: MailTemplates = DEFAULTS,
+    resolution: str | None = None,
 ) -> Notice:
-    """Tell the requester of an email incident it was resolved, threaded under the conversation, so an answer
-    ("still broken") lands in the incident and reopens it."""
+    """Tell the requester of an email incident it was resolved (and how, when whoever resolved it said), threaded
+    under the conversation, so an answer ("still broken") lands in the incident and reopens it."""
     facts = _facts(incident_id, title, recipient=requester, desk_address=desk_address, base_url=base_url,
-                   source=source, requester=requester)  # fmt: skip
+                   source=source, requester=requester, resolution=resolution)  # fmt: skip
     return _notice("resolved", template="requester_resolved", facts=facts, templates=templates,
                    references=references)  # fmt: skip
 

@@ -153,6 +153,7 @@ def state_change_notices(
             Incident.requester,
             Incident.source,
             Incident.channels,
+            Incident.resolution,
         ).where(Incident.id == incident_id)
     ).one_or_none()
     if incident is None:
@@ -165,13 +166,16 @@ def state_change_notices(
               "base_url": sender.base_url, "templates": sender.templates}  # fmt: skip
     owed: list[notices.Notice] = []
     if kind in notices.STATE_CHANGE_TEMPLATES:
-        more = {"status": incident.status} if kind == "stable" else {"source": source}
+        more: dict[str, Any] = {"status": incident.status} if kind == "stable" else {"source": source}
+        if kind == "resolved":
+            more["resolution"] = incident.resolution
         owed += [notices.state_change(kind, assignee=person, **more, **common) for person in people]
     requester = (incident.requester or "").lower()
     told = skipped | set(people)
     if kind == "resolved" and incident.source in PERSON_SOURCES and requester and requester not in told:
         references = thread_message_ids(conn, incident_id)
-        owed.append(notices.requester_resolution(requester=requester, source=source, references=references, **common))
+        owed.append(notices.requester_resolution(requester=requester, source=source, references=references,
+                                                 resolution=incident.resolution, **common))  # fmt: skip
     notes: list[dict[str, Any]] = []
     if kind in CHANNEL_KINDS and incident.channels:
         facts = channels.incident_facts(kind=kind, incident_id=incident_id, title=incident.title,

@@ -104,10 +104,21 @@ def _past(action: str) -> str:
             "wait": "set waiting", "resume": "resumed"}[action]  # fmt: skip
 
 
-def change_status(db: Database, incident_id: int, action: str, actor: Actor, mail: Mail) -> str:
+def change_status(
+    db: Database, incident_id: int, action: str, actor: Actor, mail: Mail, *, resolution: str | None = None
+) -> str:
     """Apply a status action; returns the new status. The assignee and watchers hear about a resolution or
     reopening by someone else (the requester of an email incident and the rules' channels too, hub/recipients.py),
-    and the incident's SLA clocks follow (waiting pauses them, a resolution stops them)."""
+    and the incident's SLA clocks follow (waiting pauses them, a resolution stops them).
+
+    `resolution` (resolve only) says how it was resolved: kept on the incident and told in the resolution mails.
+    A reopening clears it, since it did not hold."""
+    if resolution is not None and resolution.strip():
+        if action != "resolve":
+            raise TriageError("a resolution goes with resolving; say how it was resolved when you resolve it")
+        resolution = _text(resolution, "resolution")
+    else:
+        resolution = None
     with db.transaction() as session:
         incident = _locked(session, incident_id)
         status = next_status(incident.status, action, incident.ref)
@@ -125,9 +136,9 @@ def change_status(db: Database, incident_id: int, action: str, actor: Actor, mai
         if status == "acknowledged" and incident.acknowledged_at is None:
             incident.acknowledged_at = now
         if status == "resolved":
-            incident.resolved_at = now
+            incident.resolved_at, incident.resolution = now, resolution
         elif status == "open":
-            incident.resolved_at = None
+            incident.resolved_at, incident.resolution = None, None
         summary = f"{_past(action).capitalize()} by {actor.name}"
         owed: list[notices.Notice] = []
         notes: list[dict[str, Any]] = []
@@ -137,7 +148,8 @@ def change_status(db: Database, incident_id: int, action: str, actor: Actor, mai
             owed, notes = recipients.state_change_notices(
                 conn, incident.id, kind, source=actor.name, sender=mail.sender, skip=[actor.name]
             )
-        also = [entry(incident.id, status, summary, data={"by": actor.name}), *notes]
+        data = {"by": actor.name, **({"resolution": resolution} if resolution else {})}
+        also = [entry(incident.id, status, summary, data=data), *notes]
         owe(conn, incident.id, owed, also=also)
         session.flush()  # the clocks read the row as it is now
         sla.refresh(conn, incident.id, reopened=action == "reopen")

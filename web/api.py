@@ -116,14 +116,15 @@ def _change_window() -> timedelta:
     return timedelta(seconds=services().settings.change_window)
 
 
-_PATCHABLE = ("status", "assignee", "priority", "category", "service")
+_PATCHABLE = ("status", "assignee", "priority", "category", "service", "resolution")
 
 
 @bp.patch("/incidents/<ref>")
 @token_required(WORK_INCIDENTS)
 def update_incident(ref: str) -> Response:
     """Change `status` (open, acknowledged, waiting, resolved, closed), `assignee`, `priority`, `category` and/or
-    `service` (null or "" clears those two); answers the incident as it is afterwards."""
+    `service` (null or "" clears those two); with `"status": "resolved"`, `resolution` says how. Answers the
+    incident as it is afterwards."""
     number = incident_id(ref)
     if number is None:
         return json_error(404, f"no incident {ref!r}")
@@ -136,6 +137,9 @@ def update_incident(ref: str) -> Response:
     actor, db, mail = Actor(g.principal.name), services().db, mail_settings()
 
     def apply() -> None:
+        resolution = body.get("resolution")
+        if resolution is not None and (not isinstance(resolution, str) or body.get("status") != "resolved"):
+            raise TriageError('\'resolution\' is text, sent with "status": "resolved"')
         if "priority" in body:
             if not isinstance(body["priority"], int) or isinstance(body["priority"], bool):
                 raise TriageError("'priority' must be a whole number from 1 (highest) to 5")
@@ -152,7 +156,7 @@ def update_incident(ref: str) -> Response:
         if "status" in body:
             wanted = body["status"] if isinstance(body["status"], str) else repr(body["status"])
             action = triage.action_for(triage.status_of(db, number), wanted, f"INC-{number}")
-            triage.change_status(db, number, action, actor, mail)
+            triage.change_status(db, number, action, actor, mail, resolution=resolution)
 
     return _triaged(apply, ref)
 

@@ -32,7 +32,8 @@ def mail_settings() -> Mail:
 
 def _status(action: str) -> Callable[[int, Actor], str]:
     def run(number: int, actor: Actor) -> str:
-        status = triage.change_status(services().db, number, action, actor, mail_settings())
+        resolution = request.form.get("resolution") if action == "resolve" else None
+        status = triage.change_status(services().db, number, action, actor, mail_settings(), resolution=resolution)
         return f"now {status}"
 
     return run

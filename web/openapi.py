@@ -41,6 +41,7 @@ _INCIDENT = {
         "last_seen": _TIME,
         "acknowledged_at": _TIME,
         "resolved_at": _TIME,
+        "resolution": {"type": ["string", "null"], "description": "How it was resolved, by whoever resolved it."},
         "merged_into": {"type": ["string", "null"]},
         "labels": {"type": "object", "additionalProperties": {"type": "string"}},
     },
@@ -347,6 +348,11 @@ def document() -> dict[str, Any]:
                                 "priority": {"type": "integer", "minimum": 1, "maximum": 5},
                                 "category": {"type": ["string", "null"], "maxLength": 100},
                                 "service": {"type": ["string", "null"], "maxLength": 100},
+                                "resolution": {
+                                    "type": ["string", "null"],
+                                    "maxLength": 20000,
+                                    "description": 'How it was resolved; only with "status": "resolved".',
+                                },
                             },
                         }
                     ),

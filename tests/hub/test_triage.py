@@ -174,6 +174,48 @@ def test_recategorising_re_plans_the_sla_under_the_policy_for_the_new_category(d
     assert incident(db, incident_id).sla_policy_id is not None
 
 
+def test_resolving_with_a_resolution_keeps_it_and_tells_the_requester_how(db: Database, intake: Intake) -> None:
+    incident_id = open_email(intake)
+    triage.change_status(db, incident_id, "resolve", AGENT, MAIL, resolution="  Replaced the toner.\n")
+    assert incident(db, incident_id).resolution == "Replaced the toner."
+    (told,) = [m for m in outbox(db, incident_id) if m.kind == "resolved"]
+    assert told.recipient == "ann@example.org"
+    assert "How it was resolved:\n\nReplaced the toner.\n" in body_of(told)[0]
+
+
+def test_the_assignee_is_told_how_it_was_resolved_too(db: Database, intake: Intake) -> None:
+    with db.transaction() as session:
+        create_user(session, email="bob@example.com", password="correct horse", role="agent")
+    incident_id = open_alert(intake)
+    triage.assign(db, incident_id, "bob@example.com", AGENT, MAIL)
+    triage.change_status(db, incident_id, "resolve", AGENT, MAIL, resolution="Freed 40 GB of old logs.")
+    (told,) = [m for m in outbox(db, incident_id) if m.kind == "resolved"]
+    assert told.recipient == "bob@example.com" and "Freed 40 GB of old logs." in body_of(told)[0]
+
+
+def test_a_blank_resolution_is_none_and_the_mail_says_nothing_of_how(db: Database, intake: Intake) -> None:
+    incident_id = open_email(intake)
+    triage.change_status(db, incident_id, "resolve", AGENT, MAIL, resolution="   ")
+    assert incident(db, incident_id).resolution is None
+    (told,) = [m for m in outbox(db, incident_id) if m.kind == "resolved"]
+    assert "How it was resolved" not in body_of(told)[0]
+
+
+def test_reopening_clears_the_resolution_that_did_not_hold(db: Database, intake: Intake) -> None:
+    incident_id = open_alert(intake)
+    triage.change_status(db, incident_id, "resolve", AGENT, MAIL, resolution="Restarted the service.")
+    triage.change_status(db, incident_id, "reopen", AGENT, MAIL)
+    assert incident(db, incident_id).resolution is None
+    with db.read() as session:  # what was tried stays on the timeline
+        resolved = session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "resolved")).one()
+    assert resolved.data["resolution"] == "Restarted the service."
+
+
+def test_a_resolution_with_any_other_action_is_refused(db: Database, intake: Intake) -> None:
+    with pytest.raises(TriageError, match="a resolution goes with resolving"):
+        triage.change_status(db, open_alert(intake), "acknowledge", AGENT, MAIL, resolution="Restarted it.")
+
+
 def test_a_note_is_internal_and_mails_nobody(db: Database, intake: Intake) -> None:
     incident_id = open_email(intake)
     before = len(outbox(db, incident_id))

@@ -155,8 +155,10 @@ def test_agent_triages_an_emailed_incident_end_to_end(
     page.fill("#reply-text", "Please update the VPN client to 5.2 and tell us if it still drops.")
     page.get_by_role("button", name="Send reply").click()
     page.get_by_text(f"{ref} reply queued to ann@example.org.").wait_for()
-    page.get_by_role("button", name="Resolve").click()
+    page.fill("#resolution-text", "Updated the VPN client to 5.2; no drops since.")
+    page.get_by_role("button", name="Resolve with this note").click()
     page.get_by_text(f"{ref} now resolved.").wait_for()
+    assert page.locator("#resolution").inner_text().endswith("Updated the VPN client to 5.2; no drops since.")
     assert page.get_by_role("button", name="Reopen").is_visible()
     _screenshot(page, "incident-resolved")
 
@@ -166,6 +168,7 @@ def test_agent_triages_an_emailed_incident_end_to_end(
         assert (incident.status, incident.assignee) == ("resolved", "bob@example.com")
         kinds = {row.kind: row.recipient for row in session.scalars(select(OutboxMessage))}
     assert kinds["reply"] == "ann@example.org" and kinds["assigned"] == "bob@example.com"
+    assert incident.resolution == "Updated the VPN client to 5.2; no drops since."
     timeline = page.locator("ol.timeline").inner_text()
     for step in ("Acknowledged by", "Assigned to bob@example.com", "Reply by", "Resolved by"):
         assert step in timeline

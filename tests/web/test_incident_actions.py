@@ -56,6 +56,37 @@ def test_a_stale_action_says_what_happened_instead_of_changing_anything(
     assert stored(db, ref).status == "resolved"
 
 
+def test_resolving_with_a_note_from_the_page_shows_how_it_was_resolved(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref = raise_incident()
+    page = act(logged_in, ref, "resolve", resolution="Freed 40 GB of <old> logs.")
+    assert f"{ref} now resolved." in page
+    assert '<pre class="text">Freed 40 GB of &lt;old&gt; logs.</pre>' in page
+    assert stored(db, ref).resolution == "Freed 40 GB of <old> logs."
+
+
+def test_api_patch_resolves_with_a_resolution(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref = raise_incident()
+    response = client.patch(f"/api/v1/incidents/{ref}", json={"status": "resolved", "resolution": "Freed 40 GB."},
+                            headers=agent_token(db))  # fmt: skip
+    assert response.status_code == 200, response.json
+    assert (response.json["status"], response.json["resolution"]) == ("resolved", "Freed 40 GB.")  # type: ignore[index]
+
+
+def test_api_patch_refuses_a_resolution_without_resolving(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref = raise_incident()
+    before = stored(db, ref).priority
+    response = client.patch(f"/api/v1/incidents/{ref}", json={"priority": before % 5 + 1, "resolution": "Freed."},
+                            headers=agent_token(db))  # fmt: skip
+    assert response.status_code == 409 and "sent with" in response.json["error"]  # type: ignore[index]
+    assert (stored(db, ref).priority, stored(db, ref).resolution) == (before, None)  # nothing was half done
+
+
 def test_category_and_service_are_corrected_from_the_page(
     logged_in: FlaskClient, raise_incident: Callable[..., str], db: Database
 ) -> None:
