@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import click
@@ -11,7 +14,8 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from hub import credentials
-from hub.cli import main
+from hub.cli import OWN_COMMANDS, main
+from hub.command_index import SHORT_HELP
 from hub.db import Database
 from hub.models import ApiToken, AuditEntry, Integration, User
 from hub.net import free_port
@@ -40,6 +44,37 @@ def test_every_command_has_help(runner: CliRunner) -> None:
         result = runner.invoke(main, [*path, "--help"])
         assert result.exit_code == 0, (path, result.output)
         assert "Usage:" in result.output
+
+
+def test_the_command_index_holds_each_commands_own_line_of_help() -> None:
+    ctx = click.Context(main)
+    commands = {name: main.get_command(ctx, name) for name in main.list_commands(ctx)}
+    own_help = {n: c.get_short_help_str(limit=10_000) for n, c in commands.items() if c is not None}
+    assert own_help == SHORT_HELP
+
+
+def test_the_command_index_has_every_command_pyproject_registers() -> None:
+    """Even before a reinstall has put a new entry point in the package's metadata."""
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    registered = pyproject["project"]["entry-points"]["switchboard.commands"]
+    assert set(registered) | set(OWN_COMMANDS) == set(SHORT_HELP)
+
+
+@pytest.mark.parametrize("width", [50, 80, 120])
+def test_help_lists_the_commands_as_importing_each_one_would(monkeypatch: pytest.MonkeyPatch, width: int) -> None:
+    from_index = CliRunner().invoke(main, ["--help"], terminal_width=width, max_width=width).output
+    monkeypatch.setattr("hub.cli.SHORT_HELP", {})  # nothing indexed: each command is imported for its help
+    assert CliRunner().invoke(main, ["--help"], terminal_width=width, max_width=width).output == from_index
+
+
+def test_help_imports_none_of_the_commands() -> None:
+    """Importing them (SQLAlchemy, Alembic, Flask, gunicorn, aiosmtpd, RQ...) made `switchboard --help` take 1.4 s."""
+    script = "import sys; from hub.cli import main; main(['--help'], standalone_mode=False); print(*sys.modules)"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    modules = done.stdout.split("Commands:")[1].splitlines()[-1].split()
+    libraries = {"sqlalchemy", "alembic", "flask", "gunicorn", "aiosmtpd", "rq", "redis"}
+    assert {name.split(".")[0] for name in modules} & {*libraries, "web", "ingest", "rules", "outbound"} == set()
+    assert [name for name in modules if name.endswith("_cli")] == []
 
 
 def test_integration_create_prints_secret_last_and_stores_only_its_digest(runner: CliRunner, tmp_path: Path) -> None:

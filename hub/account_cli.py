@@ -1,0 +1,184 @@
+"""`switchboard user|token|integration ...`: people who log in, API tokens, and tools that post events.
+
+Imported only when one of these commands runs (hub/cli.py's OWN_COMMANDS): SQLAlchemy is no part of `--help`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from sqlalchemy.orm import Session
+
+from hub import accounts, audit
+from hub.cli import in_transaction
+from hub.domain import ROLES
+from hub.durations import parse_duration
+from hub.errors import BadInput
+from hub.numbers import whole_number
+
+
+@click.group()
+def user() -> None:
+    """Manage people who can log in to the web UI."""
+
+
+@user.command("create")
+@click.option("--email", required=True, help="Login name and notification address.")
+@click.option("--role", type=click.Choice(ROLES), default="agent", show_default=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters.")
+def user_create(email: str, role: str, password: str) -> None:
+    """Create a user who can log in to the web UI."""
+
+    def create(session: Session) -> str:
+        created = accounts.create_user(session, email=email, password=password, role=role).email
+        audit.record(session, audit.CLI, "user.create", created, role=role)
+        return created
+
+    click.echo(f"created {role} {in_transaction(create)}")
+
+
+@user.command("set")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), help="The new role.")
+@click.option("--enable/--disable", "active", default=None, help="Let them log in, or not (their history stays).")
+def user_set(email: str, role: str | None, active: bool | None) -> None:
+    """Change a user's role or switch their account on or off.
+
+    Example: switchboard user set ann@example.com --role admin
+    """
+    if role is None and active is None:
+        raise click.UsageError("nothing to change: give --role, --enable or --disable")
+
+    def change(session: Session) -> str:
+        changed = accounts.change_user(session, email, role=role, active=active)
+        action = "user.role" if active is None else ("user.enable" if active else "user.disable")
+        audit.record(session, audit.CLI, action, changed.email, role=changed.role, active=changed.active)
+        return f"{changed.email} is {changed.role}" + ("" if changed.active else " (disabled)")
+
+    click.echo(in_transaction(change))
+
+
+@click.group()
+def token() -> None:
+    """Manage API tokens."""
+
+
+@token.command("create")
+@click.option("--name", required=True, help="What the token is for, e.g. 'grafana-dashboard'.")
+@click.option("--role", type=click.Choice(ROLES), default="agent", show_default=True)
+def token_create(name: str, role: str) -> None:
+    """Create an API token; it is printed once, as the last line, and stored only as a hash."""
+
+    def create(session: Session) -> str:
+        audit.record(session, audit.CLI, "token.create", name, role=role)
+        return accounts.create_token(session, name=name, role=role)
+
+    value = in_transaction(create)
+    click.echo(f"API token {name!r} ({role}); store it now, it will not be shown again:", err=True)
+    click.echo(value)
+
+
+@click.group()
+def integration() -> None:
+    """Manage integrations (monitoring tools that post events)."""
+
+
+@integration.command("create")
+@click.option("--kind", type=click.Choice(accounts.INTEGRATION_KINDS), default="generic", show_default=True)
+@click.option("--name", required=True, help="Appears in the URL: /api/v1/events/<name>.")
+@click.option(
+    "--rate-limit", type=click.IntRange(min=1), help="Most requests per minute; more get 429 (default: none)."
+)
+def integration_create(kind: str, name: str, rate_limit: int | None) -> None:
+    """Create an integration; its secret is printed once, as the last line."""
+
+    def create(session: Session) -> str:
+        audit.record(session, audit.CLI, "integration.create", name, kind=kind)
+        return accounts.create_integration(session, name=name, kind=kind, rate_limit=rate_limit)[1]
+
+    secret = in_transaction(create)
+    click.echo(f"integration {name!r} ({kind}) posts to /api/v1/events/{name} with", err=True)
+    click.echo("'Authorization: Bearer <secret>'; store the secret now, it will not be shown again:", err=True)
+    click.echo(secret)
+
+
+@integration.command("rotate")
+@click.argument("name")
+def integration_rotate(name: str) -> None:
+    """Give an integration a new secret, printed once as the last line; the old one stops working at once.
+
+    Update the tool's configuration with the new secret right after, or its alerts are refused (401).
+    """
+
+    def rotate(session: Session) -> str:
+        audit.record(session, audit.CLI, "integration.rotate", name)
+        return accounts.rotate_integration_secret(session, name)
+
+    secret = in_transaction(rotate)
+    click.echo(f"integration {name!r} has a new secret; store it now, it will not be shown again:", err=True)
+    click.echo(secret)
+
+
+@integration.command("set")
+@click.argument("name")
+@click.option("--rate-limit", help="Most requests per minute (more get 429), or 'none'.")
+@click.option("--reopen-window", help="A trigger this soon after a resolve reopens the incident: 10m, 1h; or 'none'.")
+@click.option("--auto-resolve", help="Resolve open incidents after this long without alerts: 30m, 4h; or 'none'.")
+@click.option("--threshold", help="Open an incident only after N events with one key within a time: 3/5m; or 'none'.")
+@click.option(
+    "--flapping", help="N state changes within a time make an alert flapping (notices held): 4/10m; or 'none'."
+)
+@click.option("--enable/--disable", "enabled", default=None, help="Accept or refuse this integration's events.")
+def integration_set(
+    name: str,
+    rate_limit: str | None,
+    reopen_window: str | None,
+    auto_resolve: str | None,
+    threshold: str | None,
+    flapping: str | None,
+    enabled: bool | None,
+) -> None:
+    """Change an integration's settings; only the options given change.
+
+    Example: switchboard integration set prometheus --reopen-window 15m --auto-resolve 4h
+    """
+    changes: dict[str, Any] = {}
+    try:
+        if rate_limit is not None:
+            changes["rate_limit"] = None if rate_limit == "none" else int(rate_limit)
+        if reopen_window is not None:
+            changes["reopen_window"] = _seconds(reopen_window)
+        if auto_resolve is not None:
+            changes["auto_resolve_after"] = _seconds(auto_resolve)
+        if threshold is not None:
+            changes["threshold"] = _count_within(threshold)
+        if flapping is not None:
+            changes["flapping"] = _count_within(flapping)
+    except (BadInput, ValueError) as exc:
+        raise click.BadParameter(str(exc)) from None
+    if not changes and enabled is None:
+        raise click.UsageError("nothing to change: give --rate-limit, --reopen-window, --auto-resolve, --threshold ...")
+
+    def configure(session: Session) -> None:
+        accounts.configure_integration(session, name, enabled=enabled, **changes)
+        audit.record(session, audit.CLI, "integration.configure", name, **{k: v for k, v in changes.items()},
+                     **({} if enabled is None else {"enabled": enabled}))  # fmt: skip
+
+    in_transaction(configure)
+    click.echo(f"updated integration {name!r} (other processes pick it up within a second)")
+
+
+def _seconds(text: str) -> int | None:
+    return None if text == "none" else int(parse_duration(text).total_seconds())
+
+
+def _count_within(text: str) -> tuple[int, int] | None:
+    """`3/5m`: a count within a time, as (count, seconds); `none` clears it."""
+    if text == "none":
+        return None
+    count, slash, window = text.partition("/")
+    number = whole_number(count)
+    if not slash or number is None:
+        raise BadInput(f"{text!r} is not a count within a time; write it as 3/5m")
+    return number, int(parse_duration(window).total_seconds())

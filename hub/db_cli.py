@@ -1,0 +1,55 @@
+"""`switchboard db ...`: migrate the database, back it up.
+
+Imported only when one of these commands runs (hub/cli.py's OWN_COMMANDS): Alembic is no part of `--help`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hub import backup
+from hub.cli import load_settings
+from hub.errors import BadInput, StorageUnavailable
+from hub.migrate import upgrade_database
+
+
+@click.group()
+def db() -> None:
+    """Manage the database: migrate it, back it up."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the newest schema (safe to run repeatedly)."""
+    settings = load_settings()
+    try:
+        where = upgrade_database(settings.database_url, timeout=settings.db_timeout)
+    except StorageUnavailable as exc:
+        raise click.ClickException(f"{exc}\nCheck DATABASE_URL.") from None
+    click.echo(f"database is up to date ({where})")
+
+
+@db.command("backup")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+def db_backup(folder: Path) -> None:
+    """Copy the database and what SWITCHBOARD_HOME keeps into FOLDER (new or empty), while the hub runs.
+
+    SQLite is copied with VACUUM INTO (writers carry on) and checked; PostgreSQL is dumped with pg_dump (restore
+    with pg_restore). Then the email attachments, mail template overrides and the secret key. The README's
+    "Backups" section says how to restore.
+
+    \b
+    Example:
+      switchboard db backup /srv/backups/switchboard-$(date +%F)
+    """
+    settings = load_settings()
+    try:
+        taken = backup.take(settings, folder, progress=lambda line: click.echo(line, err=True))
+    except (BadInput, StorageUnavailable) as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:  # the backup's disk is full, a file under SWITCHBOARD_HOME cannot be read, ...
+        raise click.ClickException(f"backup failed, and what it had written is removed: {exc}") from None
+    click.echo(f"backup written to {taken.folder}: {taken.database.name} ({taken.check}), "
+               f"{taken.files} file(s) from SWITCHBOARD_HOME")  # fmt: skip
