@@ -25,6 +25,7 @@ from web import (
     groups,
     health,
     incident_actions,
+    incident_export,
     incidents,
     integrations,
     mail_view,
@@ -105,6 +106,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(incidents.bp)
     app.register_blueprint(incident_actions.bp)
     app.register_blueprint(new_incident.bp)
+    app.register_blueprint(incident_export.bp)
     app.register_blueprint(integrations.bp)
     app.register_blueprint(silences.bp)
     app.register_blueprint(users.bp)

@@ -29,6 +29,7 @@ UI = {
     "incident_actions.act": ("POST", "/incidents/INC-1/note", STAFF),
     "incident_actions.bulk": ("POST", "/incidents/bulk", STAFF),
     "new_incident.new": ("GET", "/incidents/new", STAFF),
+    "incident_export.download": ("GET", "/incidents.csv", PEOPLE),
     "integrations.index": ("GET", "/integrations", STAFF),
     "integrations.detail": ("GET", "/integrations/monitoring", STAFF),
     "integrations.edit_mapping": ("POST", "/integrations/monitoring/mapping", ADMINS),

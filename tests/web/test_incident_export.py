@@ -1,0 +1,78 @@
+"""`GET /incidents.csv`: the list page's incidents, all pages, as a spreadsheet that runs nothing it was sent. On
+SQLite and PostgreSQL (rows are streamed from a server-side cursor there)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+
+from flask.testing import FlaskClient
+
+from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
+from tests.web.helpers import Login, log_in
+
+
+def rows(client: FlaskClient, query: str = "") -> list[dict[str, str]]:
+    response = client.get(f"/incidents.csv{query}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "text/csv" and response.headers["Content-Disposition"].startswith("attachment;")
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")  # so spreadsheet programs read it as UTF-8
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+
+
+def test_every_incident_is_a_row_with_the_list_pages_sort(
+    logged_in: FlaskClient, raise_incident: Callable[..., str]
+) -> None:
+    for n in range(3):
+        raise_incident(f"Disk full on db{n}", severity="critical", labels={"team": "db"})
+    found = rows(logged_in)
+    assert [r["ref"] for r in found] == ["INC-3", "INC-2", "INC-1"]
+    assert (found[0]["title"], found[0]["status"], found[0]["severity"], found[0]["labels"]) == (
+        "Disk full on db2", "open", "critical", '{"team": "db"}'
+    )  # fmt: skip
+
+
+def test_it_holds_every_page_not_only_the_first(logged_in: FlaskClient, raise_incident: Callable[..., str]) -> None:
+    for n in range(55):  # the list page shows 50
+        raise_incident(f"Alert {n}")
+    assert len(rows(logged_in)) == 55
+
+
+def test_the_list_pages_filters_narrow_it(logged_in: FlaskClient, raise_incident: Callable[..., str]) -> None:
+    raise_incident("Disk full on db1")
+    raise_incident("Printer jammed")
+    assert [r["title"] for r in rows(logged_in, "?q=printer")] == ["Printer jammed"]
+
+
+def test_a_bad_filter_is_a_400_naming_it(logged_in: FlaskClient) -> None:
+    response = logged_in.get("/incidents.csv?status=sleeping")
+    assert response.status_code == 400 and "&#39;status&#39; must be one of" in response.get_data(as_text=True)
+
+
+def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_written_as_text(
+    logged_in: FlaskClient, raise_incident: Callable[..., str]
+) -> None:
+    raise_incident('=HYPERLINK("http://evil.example","click")')
+    (row,) = rows(logged_in)
+    assert row["title"] == '\'=HYPERLINK("http://evil.example","click")'
+
+
+def test_commas_quotes_and_line_breaks_stay_inside_their_cell(
+    logged_in: FlaskClient, raise_incident: Callable[..., str]
+) -> None:
+    raise_incident('Disk "data", full', description="line one\nline two")
+    (row,) = rows(logged_in)
+    assert row["title"] == 'Disk "data", full'
+
+
+def test_viewers_may_download_it_too(client: FlaskClient, make_user: Callable[..., Login]) -> None:
+    log_in(client, make_user("viewer@example.com", role="viewer"))
+    assert rows(client) == []
+
+
+def test_the_list_page_links_to_it_with_its_filters(logged_in: FlaskClient, raise_incident: Callable[..., str]) -> None:
+    raise_incident("Printer jammed")
+    page = logged_in.get("/incidents?q=printer&priority=3").get_data(as_text=True)
+    assert 'href="/incidents.csv?priority=3&amp;q=printer"' in page
