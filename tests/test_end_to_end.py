@@ -154,7 +154,7 @@ def test_readme_tour_runs_as_printed(
     assert "error" not in commented and watched["watchers"] == ["you@example.com"]
     assert suggestions == []
     assert (logged["ref"], logged["priority"], logged["source"], logged["labels"]) == (
-        "INC-3", 2, "desk", {"channel": "phone"}
+        "INC-3", 2, "desk", {"channel": "phone", "organisation": "example.com"}  # the caller's, as a sender's
     )  # fmt: skip
     mail = [(r.rcpt_tos[0], r.message["Subject"]) for r in smtp_sink.handler.wait_for(6, timeout=30)]
     assert ("ann@example.com", "[INC-2] Printer on fire") in mail  # her acknowledgement, as the tour says
