@@ -24,8 +24,9 @@ INTEGRATION_KINDS = (*ALERT_KINDS, "deploy")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 
 #: How the first person gets an account (there is no sign-up page): the login page and `switchboard up` show it
-#: while `has_users` is False.
-FIRST_ADMIN_COMMAND = "switchboard user create --email you@example.com --role admin --password '<a long passphrase>'"
+#: while `has_users` is False. No --password: the command asks for it twice, hidden and out of the shell's history,
+#: so a pasted placeholder never becomes the admin's password.
+FIRST_ADMIN_COMMAND = "switchboard user create --email you@example.com --role admin"
 
 
 @dataclass(frozen=True)
