@@ -38,6 +38,24 @@ def user_create(email: str, role: str, password: str) -> None:
     click.echo(f"created {role} {in_transaction(create)}")
 
 
+@user.command("password")
+@click.argument("email")
+@click.option("--password", prompt="New password", hide_input=True, confirmation_prompt=True,
+              help="At least 8 characters; asked for (hidden, twice) when left out.")  # fmt: skip
+def user_password(email: str, password: str) -> None:
+    """Set a user's password, e.g. for someone who forgot theirs (also the way back in for the last admin).
+
+    Every web session logged in with the old password ends. Example: switchboard user password ann@example.com
+    """
+
+    def change(session: Session) -> str:
+        changed = accounts.set_password(session, email, password).email
+        audit.record(session, audit.CLI, "user.password", changed)
+        return changed
+
+    click.echo(f"new password set for {in_transaction(change)}; their other sessions are logged out")
+
+
 @user.command("set")
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), help="The new role.")

@@ -22,6 +22,7 @@ from hub.models import ApiToken, Integration, User
 ALERT_KINDS = ("generic", "alertmanager", "grafana", "pagerduty", "opsgenie", "zabbix", "nagios")
 INTEGRATION_KINDS = (*ALERT_KINDS, "deploy")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+MIN_PASSWORD, MAX_PASSWORD = 8, 1024
 
 #: How the first person gets an account (there is no sign-up page): the login page and `switchboard up` show it
 #: while `has_users` is False. No --password: the command asks for it twice, hidden and out of the shell's history,
@@ -50,13 +51,19 @@ def _check_name(name: str, what: str) -> None:
         )
 
 
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise BadInput(f"the password must be at least {MIN_PASSWORD} characters long")
+    if len(password) > MAX_PASSWORD:  # argon2 hashes whatever it is given: a megabyte would pin a worker
+        raise BadInput(f"the password must be at most {MAX_PASSWORD} characters long")
+
+
 def create_user(session: Session, *, email: str, password: str, role: str) -> User:
     email = email.strip().lower()
     if not is_address(email):
         raise BadInput(f"{email[:340]!r} is not an email address")
     _check_role(role)
-    if len(password) < 8:
-        raise BadInput("the password must be at least 8 characters long")
+    _check_password(password)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise BadInput(f"a user with email {email} already exists")
     user = User(email=email, password_hash=credentials.hash_password(password), role=role)
@@ -87,6 +94,17 @@ def change_user(session: Session, email: str, *, role: str | None = None, active
         user.role = role
     if active is not None:
         user.active = active
+    return user
+
+
+def set_password(session: Session, email: str, password: str) -> User:
+    """A new password: one the person chose, or one an admin set for someone who forgot theirs. The web UI keys
+    its sessions to the password's hash, so every session logged in with the old one ends."""
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise BadInput(f"there is no user {email!r}")
+    _check_password(password)
+    user.password_hash = credentials.hash_password(password)
     return user
 
 

@@ -14,6 +14,7 @@ from hub.config import Settings
 from hub.db import Database
 from ingest.pipeline import make_intake
 from web import (
+    account,
     api,
     audit,
     auth,
@@ -102,6 +103,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(incidents.bp)
     app.register_blueprint(incident_actions.bp)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
@@ -33,6 +35,21 @@ class SessionUser(UserMixin):
     id: int
     email: str
     role: str
+    key: str  # what the session cookie holds (session_key): the id, tied to the password it logged in with
+
+    def get_id(self) -> str:
+        return self.key
+
+    @classmethod
+    def of(cls, user: User) -> SessionUser:
+        return cls(user.id, user.email, user.role, session_key(user))
+
+
+def session_key(user: User) -> str:
+    """`<id>:<fingerprint of the password hash>`: a new password (changed, or reset by an admin) ends every session
+    logged in with the old one, on every browser, as Flask-Login's "alternative tokens" advise."""
+    digest = hashlib.sha256(user.password_hash.encode()).hexdigest()[:32]
+    return f"{user.id}:{digest}"
 
 
 class LoginForm(FlaskForm):
@@ -48,16 +65,17 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(load_user)
 
 
-def load_user(user_id: str) -> SessionUser | None:
-    """Reload the session's user on each UI request, so a disabled account loses access at once."""
-    number = row_id(user_id)
+def load_user(key: str) -> SessionUser | None:
+    """Reload the session's user on each UI request, so a disabled account, a changed role or a new password
+    takes effect at once."""
+    number = row_id(key.partition(":")[0])
     if number is None:
         return None
     with services().db.read() as db_session:
         user = db_session.get(User, number)
-        if user is None or not user.active:
+        if user is None or not user.active or not hmac.compare_digest(session_key(user).encode(), key.encode()):
             return None
-        return SessionUser(user.id, user.email, user.role)
+        return SessionUser.of(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -78,7 +96,7 @@ def login() -> ResponseReturnValue:
             return render_template("login.html", form=form, error=error), 429
         with services().db.read() as db_session:
             user = authenticate_user(db_session, email, form.password.data or "")
-            found = SessionUser(user.id, user.email, user.role) if user is not None else None
+            found = SessionUser.of(user) if user is not None else None
         if found is None:
             login_failed(redis_client, email)
             error = LOGIN_FAILED

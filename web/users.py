@@ -26,8 +26,19 @@ ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in ROLES]
 class NewUserForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
     role = SelectField("Role", choices=ROLE_CHOICES, default="agent")
-    password = PasswordField("Initial password", validators=[DataRequired(), Length(min=8, max=200)],
-                             description="At least 8 characters; tell them to change it.")  # fmt: skip
+    password = PasswordField(
+        "Initial password",
+        validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD, max=accounts.MAX_PASSWORD)],
+        description="At least 8 characters; they change it on their account page (their email, top right).",
+    )
+
+
+class PasswordResetForm(FlaskForm):
+    """A new password an admin sets for someone who forgot theirs."""
+
+    password = PasswordField(
+        "New password", validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD, max=accounts.MAX_PASSWORD)]
+    )
 
 
 class ChangeForm(FlaskForm):
@@ -83,4 +94,27 @@ def change(user_id: int) -> ResponseReturnValue:
         flash(f"Nothing changed: {exc}.", "error")
     else:
         flash(f"{message}.", "success")
+    return redirect(url_for("users.index"))
+
+
+@bp.post("/<int:user_id>/password")
+@requires(MANAGE_USERS)
+def reset_password(user_id: int) -> ResponseReturnValue:
+    """Set a new password for someone who forgot theirs; their sessions end, and they change it once logged in."""
+    form = PasswordResetForm()
+    if not form.validate_on_submit():
+        flash(f"Nothing changed: a password needs {accounts.MIN_PASSWORD} to {accounts.MAX_PASSWORD} characters.",
+              "error")  # fmt: skip
+        return redirect(url_for("users.index"))
+    try:
+        with services().db.transaction() as session:
+            row = session.get(User, user_id)
+            if row is None:
+                raise BadInput(f"there is no user #{user_id}")
+            changed = accounts.set_password(session, row.email, form.password.data or "").email
+            audit.record(session, current_user.email, "user.password", changed)
+    except BadInput as exc:
+        flash(f"Nothing changed: {exc}.", "error")
+    else:
+        flash(f"New password set for {changed}; their sessions have ended. Ask them to change it.", "success")
     return redirect(url_for("users.index"))

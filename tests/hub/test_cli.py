@@ -121,6 +121,27 @@ def test_user_set_refuses_to_disable_the_last_admin(runner: CliRunner) -> None:
     assert "ann@example.com is the last active admin; make someone else admin first" in result.output
 
 
+def test_user_password_asks_twice_unseen_and_sets_a_new_one(runner: CliRunner, tmp_path: Path) -> None:
+    runner.invoke(main, ["user", "create", "--email", "ann@example.com", "--role", "admin", "--password", "p4ssw0rd!"])
+    result = runner.invoke(main, ["user", "password", "Ann@Example.com"], input="new passphrase\nnew passphrase\n")
+    assert result.exit_code == 0, result.output
+    assert "new password set for ann@example.com; their other sessions are logged out" in result.output
+    assert "new passphrase" not in result.output  # hidden as typed
+    with database(tmp_path).read() as s:
+        user = s.scalars(select(User)).one()
+        actions = list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+    assert credentials.verify_password(user.password_hash, "new passphrase")
+    assert actions == ["user.create", "user.password"]
+
+
+def test_user_password_refuses_a_short_one_and_an_unknown_user(runner: CliRunner) -> None:
+    runner.invoke(main, ["user", "create", "--email", "ann@example.com", "--role", "admin", "--password", "p4ssw0rd!"])
+    short = runner.invoke(main, ["user", "password", "ann@example.com", "--password", "short"])
+    assert short.exit_code == 1 and "the password must be at least 8 characters long" in short.output
+    unknown = runner.invoke(main, ["user", "password", "bob@example.com", "--password", "long enough"])
+    assert unknown.exit_code == 1 and "there is no user 'bob@example.com'" in unknown.output
+
+
 def test_duplicate_integration_is_refused_with_a_clear_error(runner: CliRunner) -> None:
     runner.invoke(main, ["integration", "create", "--name", "prom"])
     result = runner.invoke(main, ["integration", "create", "--name", "prom"])

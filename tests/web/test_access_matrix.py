@@ -51,6 +51,8 @@ UI = {
     "groups.remove": ("POST", "/groups/dba/remove", ADMINS),
     "users.index": ("GET", "/users", ADMINS),
     "users.change": ("POST", "/users/1", ADMINS),
+    "users.reset_password": ("POST", "/users/1/password", ADMINS),
+    "account.index": ("GET", "/account", PEOPLE),
     "audit.index": ("GET", "/audit", ADMINS),
     "reports.sla": ("GET", "/reports/sla", PEOPLE),
     "mail_view.download": ("GET", "/incidents/INC-1/attachments/1", PEOPLE),

@@ -280,7 +280,7 @@ def test_a_viewer_sees_no_admin_pages(live_url: str, page: Page, make_user: Call
 
 MAIN_PAGES = (
     "dashboard", "incidents", "incidents/new", "problems", "changes", "changes/calendar", "rules", "integrations",
-    "silences", "reports/sla", "users", "groups", "mailboxes", "outbox", "audit", "events/unprocessable",
+    "silences", "reports/sla", "account", "users", "groups", "mailboxes", "outbox", "audit", "events/unprocessable",
 )  # fmt: skip
 
 

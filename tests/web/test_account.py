@@ -1,0 +1,140 @@
+"""Passwords: people change their own, admins set one for someone who forgot theirs, and either way every session
+logged in with the old password ends."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from hub.audit import recent
+from hub.config import Settings
+from hub.db import Database
+from tests.conftest import make_settings
+from tests.web.helpers import Login, csrf_token, log_in
+from web import create_app
+
+NEW = "a brand new passphrase"
+
+
+def change_password(client: FlaskClient, current: str, new: str = NEW, again: str | None = None) -> TestResponse:
+    token = csrf_token(client.get("/account").get_data(as_text=True))
+    return client.post("/account", data={"csrf_token": token, "current": current, "new": new,
+                                         "again": new if again is None else again})  # fmt: skip
+
+
+def still_logged_in(client: FlaskClient) -> bool:
+    return client.get("/incidents").status_code == 200
+
+
+def test_the_header_links_to_your_account_page(logged_in: FlaskClient, user: Login) -> None:
+    assert 'href="/account"' in logged_in.get("/incidents").get_data(as_text=True)
+    page = logged_in.get("/account").get_data(as_text=True)
+    assert user.email in page and "Change your password" in page
+
+
+def test_you_change_your_password_and_log_in_with_the_new_one(
+    app_client_pair: tuple[FlaskClient, FlaskClient], user: Login
+) -> None:
+    browser, _ = app_client_pair
+    log_in(browser, user)
+    response = change_password(browser, user.password)
+    assert response.status_code == 303
+    assert "Every other session logged in as you has ended." in browser.get("/account").get_data(as_text=True)
+    assert still_logged_in(browser)  # this browser stays in
+    fresh, _ = app_client_pair
+    assert log_in(fresh.application.test_client(), Login(user.email, NEW)).status_code == 302
+    assert log_in(fresh.application.test_client(), user).status_code == 200  # the old one is refused
+
+
+def test_every_other_session_ends_when_you_change_it(
+    app_client_pair: tuple[FlaskClient, FlaskClient], user: Login
+) -> None:
+    laptop, phone = app_client_pair
+    log_in(laptop, user)
+    log_in(phone, user)
+    assert change_password(laptop, user.password).status_code == 303
+    assert still_logged_in(laptop) and not still_logged_in(phone)
+
+
+def test_a_wrong_current_password_changes_nothing(logged_in: FlaskClient, user: Login, db: Database) -> None:
+    response = change_password(logged_in, "not my password")
+    assert response.status_code == 400
+    assert "That is not your current password; nothing changed." in response.get_data(as_text=True)
+    assert log_in(logged_in.application.test_client(), user).status_code == 302
+    with db.read() as session:
+        assert recent(session, action="user.password") == []
+
+
+@pytest.mark.parametrize(
+    ("new", "again", "why"),
+    [("short", "short", "A password has 8 to 1024 characters."), (NEW, NEW + "!", "The two differ.")],
+)
+def test_a_new_password_too_short_or_typed_differently_is_refused(
+    logged_in: FlaskClient, user: Login, new: str, again: str, why: str
+) -> None:
+    response = change_password(logged_in, user.password, new, again)
+    assert response.status_code == 400 and why in response.get_data(as_text=True)
+    assert log_in(logged_in.application.test_client(), user).status_code == 302
+
+
+def test_guessing_the_current_password_is_limited_like_logging_in(
+    settings: Settings, db: Database, redis_url: str, make_user: Callable[..., Login]
+) -> None:
+    user = make_user()
+    client = create_app(make_settings(settings.home, redis_url=redis_url), db=db).test_client()
+    log_in(client, user)
+    for _ in range(5):
+        assert change_password(client, "a guess").status_code == 400
+    locked = change_password(client, user.password)
+    assert locked.status_code == 400 and "Too many wrong passwords" in locked.get_data(as_text=True)
+
+
+def test_the_change_is_audited(logged_in: FlaskClient, user: Login, db: Database) -> None:
+    change_password(logged_in, user.password)
+    with db.read() as session:
+        (entry,) = recent(session, action="user.password")
+    assert (entry.actor, entry.target) == (user.email, user.email)
+
+
+# --- an admin sets one for someone who forgot theirs ---------------------------------------------------------------
+
+
+def reset(admin: FlaskClient, user_id: int, password: str) -> str:
+    token = csrf_token(admin.get("/users").get_data(as_text=True))
+    response = admin.post(f"/users/{user_id}/password", data={"csrf_token": token, "password": password})
+    assert response.status_code == 302
+    return admin.get("/users").get_data(as_text=True)
+
+
+def test_an_admin_sets_a_new_password_and_the_persons_sessions_end(
+    app_client_pair: tuple[FlaskClient, FlaskClient], make_user: Callable[..., Login], db: Database
+) -> None:
+    admin, forgetful = app_client_pair
+    log_in(admin, make_user("root@example.com", role="admin"))
+    ann = make_user("ann@example.com")
+    log_in(forgetful, ann)
+    page = reset(admin, 2, NEW)
+    assert "New password set for ann@example.com; their sessions have ended." in page
+    assert not still_logged_in(forgetful)
+    assert log_in(forgetful, Login(ann.email, NEW)).status_code == 302
+    with db.read() as session:
+        (entry,) = recent(session, action="user.password")
+    assert (entry.actor, entry.target) == ("root@example.com", "ann@example.com")
+
+
+def test_a_reset_to_a_too_short_password_changes_nothing(
+    logged_in_admin: FlaskClient, make_user: Callable[..., Login]
+) -> None:
+    ann = make_user("ann@example.com")
+    page = reset(logged_in_admin, 2, "short")
+    assert "Nothing changed: a password needs 8 to 1024 characters." in page
+    assert log_in(logged_in_admin.application.test_client(), ann).status_code == 302
+
+
+@pytest.fixture
+def logged_in_admin(client: FlaskClient, make_user: Callable[..., Login]) -> FlaskClient:
+    log_in(client, make_user("root@example.com", role="admin"))
+    return client

@@ -1,0 +1,64 @@
+"""Your account: who you are logged in as, and changing your own password (every other session then ends)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required, login_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from hub import accounts, audit
+from hub.errors import BadInput
+from web.auth import SessionUser
+from web.ratelimit import login_failed, login_locked
+from web.services import services
+
+bp = Blueprint("account", __name__)
+LENGTH = f"A password has {accounts.MIN_PASSWORD} to {accounts.MAX_PASSWORD} characters."
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=accounts.MAX_PASSWORD)])
+    new = PasswordField(
+        "New password",
+        description=f"At least {accounts.MIN_PASSWORD} characters.",
+        validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD, max=accounts.MAX_PASSWORD, message=LENGTH)],
+    )
+    again = PasswordField("New password again", validators=[DataRequired(), EqualTo("new", "The two differ.")])
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def index() -> ResponseReturnValue:
+    form = PasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        fresh = None
+        redis_client = services().redis()
+        try:
+            with services().db.transaction() as db_session:
+                if login_locked(redis_client, current_user.email) is not None:
+                    # The login's limit holds here too: a borrowed session must not become a way to guess.
+                    form.current.errors = ["Too many wrong passwords; try again later."]
+                elif accounts.authenticate_user(db_session, current_user.email, form.current.data or "") is None:
+                    login_failed(redis_client, current_user.email)
+                    form.current.errors = ["That is not your current password; nothing changed."]
+                else:
+                    user = accounts.set_password(db_session, current_user.email, form.new.data or "")
+                    audit.record(db_session, current_user.email, "user.password", user.email)
+                    fresh = SessionUser.of(user)
+        except BadInput as exc:
+            form.new.errors = [f"{exc}."]
+        if fresh is None:
+            status = 400
+        else:
+            session.clear()  # this browser stays logged in under the new password; every other session ends
+            login_user(fresh)
+            session.permanent = True
+            flash("Password changed. Every other session logged in as you has ended.", "success")
+            return redirect(url_for("account.index"), code=303)
+    elif form.is_submitted():
+        status = 400
+    return render_template("account/index.html", form=form), status
