@@ -55,7 +55,7 @@ def test_logging_one_opens_it_and_lands_on_its_page(logged_in: FlaskClient, db: 
     assert (incident.title, incident.description, incident.requester, incident.priority, incident.source) == (
         "Cannot print on floor 3", "Since 9:00.\nJammed.", "ann@example.com", 2, "desk"
     )  # fmt: skip
-    assert incident.labels == {"channel": "walk-in"}
+    assert incident.labels == {"channel": "walk-in", "organisation": "example.com"}  # the caller's, by domain
 
 
 def test_an_unticked_acknowledgement_box_means_the_requester_is_not_mailed(
@@ -122,7 +122,7 @@ def test_the_api_logs_one_and_answers_201_with_the_incident(client: FlaskClient,
     body = response.json
     assert body is not None
     assert (body["ref"], body["title"], body["priority"], body["source"], body["labels"]) == (
-        "INC-1", "VPN down for sales", 1, "desk", {"channel": "chat", "service": "VPN"}
+        "INC-1", "VPN down for sales", 1, "desk", {"channel": "chat", "service": "VPN", "organisation": "example.com"}
     )  # fmt: skip
     assert body["timeline"][0]["summary"].startswith("Logged by agent-script (chat) as P1")
 
