@@ -19,6 +19,7 @@ from hub.business_hours import ALWAYS, Calendar, format_hours, parse_hours, week
 from hub.durations import describe_duration
 from hub.errors import BadInput
 from hub.models import BusinessCalendar, Service, SlaPolicy
+from hub.names import NAME_WIDTH, is_one_line
 from hub.sla_clocks import DEFAULT_WARN_AT, PolicySpec
 
 SLA_REVISION = "sla"
@@ -31,8 +32,10 @@ def bump_version(session: Session) -> None:
 
 def _name(name: str, what: str) -> str:
     name = name.strip()
-    if not name or len(name) > 100:
-        raise BadInput(f"a {what} needs a name of 1 to 100 characters")
+    if not name or len(name) > NAME_WIDTH:
+        raise BadInput(f"a {what} needs a name of 1 to {NAME_WIDTH} characters")
+    if not is_one_line(name):
+        raise BadInput(f"a {what}'s name must be one line of text, without control characters")
     return name
 
 

@@ -34,6 +34,7 @@ from hub.db import Database
 from hub.domain import format_ref
 from hub.errors import BadInput
 from hub.models import OPEN_STATUSES, BusinessCalendar, SlaPolicy, utcnow
+from hub.names import NAME_WIDTH
 from hub.outbox import entry, owe, to_assignee
 from hub.prepared import Prepared
 from hub.revisions import Revisions
@@ -65,7 +66,6 @@ log = logging.getLogger("switchboard.sla")
 WAITING = "waiting"
 #: How many due incidents one sweep transaction handles (it loops until none are left).
 SWEEP_BATCH = 500
-SERVICE_WIDTH = 100  # services.name, incidents.service
 
 _CLOCK_COLUMNS = (
     "sla_response_warn_at", "sla_response_due_at", "sla_warn_at", "sla_due_at", "sla_paused_at",
@@ -125,7 +125,7 @@ class SlaBookCache:
 def facts_of(priority: int, service: str | None, category: str | None, labels: Any) -> Facts:
     """The facts that pick a policy; an incident's organisation is its `organisation` label. A service (an
     alert's `service` label, say) longer than a catalogue name can be is not taken for one: it stays a label."""
-    if service is not None and len(service) > SERVICE_WIDTH:
+    if service is not None and len(service) > NAME_WIDTH:
         service = None
     return Facts(priority=priority, service=service, category=category,
                  organisation=(labels or {}).get("organisation"))  # fmt: skip

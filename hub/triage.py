@@ -20,6 +20,7 @@ from hub.domain import format_ref
 from hub.errors import BadInput
 from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import OPEN_STATUSES, Incident, utcnow
+from hub.names import NAME_WIDTH, is_one_line
 from hub.outbox import entry, is_active_user, owe
 from hub.recipients import Sender
 from hub.sla import SlaBookCache
@@ -37,7 +38,6 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 STATUS_ACTIONS = tuple(TRANSITIONS)
 PRIORITIES = range(1, 6)
 MAX_TEXT = 20_000
-NAME_WIDTH = 100  # categories and services (their columns' width)
 KEEP: Any = object()  # an argument left out: keep what the incident has
 
 
@@ -357,6 +357,8 @@ def _name(value: str | None, what: str) -> str | None:
     value = (value or "").strip()
     if len(value) > NAME_WIDTH:
         raise TriageError(f"the {what} is {len(value)} characters long; at most {NAME_WIDTH} fit")
+    if not is_one_line(value):
+        raise TriageError(f"the {what} must be one line of text, without control characters")
     return value or None
 
 

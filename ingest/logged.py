@@ -13,6 +13,7 @@ from typing import Any
 
 from hub.addresses import ADDRESS_WIDTH, is_address
 from hub.domain import Chosen, InboundEvent
+from hub.names import NAME_WIDTH, is_one_line
 from ingest.errors import InvalidPayload
 from ingest.webhooks.generic import MAX_TITLE
 
@@ -22,7 +23,6 @@ CHANNELS = ("phone", "walk-in", "chat", "email", "other")
 FIELDS = ("title", "description", "requester", "channel", "service", "priority", "category", "assignee",
           "acknowledge_requester")  # fmt: skip
 MAX_DESCRIPTION = 50_000
-NAME_WIDTH = 100  # categories and services (their columns' width)
 
 
 class InvalidField(InvalidPayload):
@@ -75,7 +75,8 @@ def normalise(fields: Mapping[str, Any], *, by: str) -> InboundEvent:
 
 
 def _text(fields: Mapping[str, Any], name: str, width: int, *, strip: bool = True) -> str | None:
-    """The field as text, None when absent or blank; refused (not cut) when longer than its column holds."""
+    """The field as text, None when absent or blank; refused (not cut) when longer than its column holds. A
+    one-line field (stripped) is refused with a control character in it; the description keeps its lines."""
     value = fields.get(name)
     if value is None:
         return None
@@ -86,6 +87,8 @@ def _text(fields: Mapping[str, Any], name: str, width: int, *, strip: bool = Tru
     value = value.strip() if strip else value
     if len(value) > width:
         raise InvalidField(name, f"'{name}' is {len(value)} characters long; at most {width} fit")
+    if strip and not is_one_line(value):
+        raise InvalidField(name, f"'{name}' must be one line of text, without control characters")
     return value
 
 

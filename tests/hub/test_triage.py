@@ -163,6 +163,11 @@ def test_a_category_too_long_for_its_column_is_refused(db: Database, intake: Int
         triage.categorise(db, open_alert(intake), AGENT, category="x" * 101)
 
 
+def test_a_category_with_a_control_character_is_refused(db: Database, intake: Intake) -> None:
+    with pytest.raises(TriageError, match="the service must be one line of text, without control characters"):
+        triage.categorise(db, open_alert(intake), AGENT, service="VPN\x00")
+
+
 def test_recategorising_re_plans_the_sla_under_the_policy_for_the_new_category(db: Database, intake: Intake) -> None:
     incident_id = open_alert(intake)
     priority = incident(db, incident_id).priority

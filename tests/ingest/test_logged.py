@@ -88,6 +88,13 @@ def test_a_service_becomes_the_service_label_the_slas_and_rules_read() -> None:
     assert dict(logged(service="Mail").labels) == {"channel": "phone", "service": "Mail"}
 
 
+@pytest.mark.parametrize("field", ["title", "requester", "category", "service", "assignee"])
+@pytest.mark.parametrize("control", ["\x00", "\n", "\x1b[31m"])
+def test_a_one_line_field_with_a_control_character_is_refused(field: str, control: str) -> None:
+    with pytest.raises(InvalidField, match=f"'{field}' must be one line of text, without control characters"):
+        logged(**{field: f"Cannot{control}print"})
+
+
 def test_the_description_keeps_its_layout() -> None:
     assert logged(description="  Line one\n\n  indented\n").description == "  Line one\n\n  indented\n"
 
