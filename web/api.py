@@ -61,8 +61,8 @@ def token_required(permission: str) -> Callable[[Callable[..., Response]], Calla
 @token_required(VIEW_INCIDENTS)
 def incidents() -> Response:
     """Incidents, newest first, filtered like the list page (`status`, `priority`, `category`, `assignee`, `source`,
-    `q`), sorted by `sort`, a `page` of `limit` at a time (default 100, at most 500); `X-Total-Count` says how many
-    match in all."""
+    `service`, `requester`, `q`), sorted by `sort`, a `page` of `limit` at a time (default 100, at most 500);
+    `X-Total-Count` says how many match in all."""
     try:
         filt = IncidentFilter.from_args(request.args, default_limit=API_PAGE_SIZE)
     except FilterError as exc:

@@ -43,6 +43,8 @@ class IncidentFilter:
     category: str | None = None
     assignee: str | None = None
     source: str | None = None
+    service: str | None = None
+    requester: str | None = None
     text: str | None = None
     sort: str = "newest"
     page: int = 1
@@ -68,6 +70,8 @@ class IncidentFilter:
             category=text("category"),
             assignee=text("assignee"),
             source=text("source"),
+            service=text("service"),
+            requester=text("requester"),
             text=text("q"),
             sort=sort,
             page=_number(args, "page", 1, 1_000_000, 1) or 1,
@@ -78,14 +82,16 @@ class IncidentFilter:
         """Query-string arguments for this filter with `changes` (links to other pages and sorts keep the rest)."""
         changed = replace(self, **changes)
         values = {"status": changed.status, "priority": changed.priority, "category": changed.category,
-                  "assignee": changed.assignee, "source": changed.source, "q": changed.text,
+                  "assignee": changed.assignee, "source": changed.source, "service": changed.service,
+                  "requester": changed.requester, "q": changed.text,
                   "sort": None if changed.sort == "newest" else changed.sort,
                   "page": None if changed.page == 1 else changed.page}  # fmt: skip
         return {key: value for key, value in values.items() if value is not None}
 
     @property
     def narrowed(self) -> bool:
-        return any((self.status, self.priority, self.category, self.assignee, self.source, self.text))
+        return any((self.status, self.priority, self.category, self.assignee, self.source, self.service,
+                    self.requester, self.text))  # fmt: skip
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
@@ -100,6 +106,10 @@ class IncidentFilter:
                          Incident.assignee == self.assignee)  # fmt: skip
         if self.source:
             found.append(Incident.source == self.source)
+        if self.service:
+            found.append(Incident.service == self.service)
+        if self.requester:
+            found.append(Incident.requester == self.requester.lower())  # stored lower-cased
         if self.text:
             pattern = "%" + self.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             reference = self.text.upper().removeprefix("INC-")

@@ -307,6 +307,10 @@ def document() -> dict[str, Any]:
                             "in": "query",
                             "schema": {"type": "string", "enum": ["open", *statuses]},
                         },
+                        *(
+                            {"name": name, "in": "query", "schema": {"type": "string", "maxLength": 200}}
+                            for name in ("q", "category", "assignee", "source", "service", "requester")
+                        ),
                         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 100}},
                     ],
                     "responses": {

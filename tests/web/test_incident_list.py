@@ -52,6 +52,33 @@ def test_priority_filter_and_sort(logged_in: FlaskClient, raise_incident: Callab
     assert refs(logged_in.get("/incidents?priority=1").get_data(as_text=True)) == [high]
 
 
+def test_requester_and_service_filters(logged_in: FlaskClient, db: Database) -> None:
+    from hub import triage
+    from web.new_incident import log_incident
+
+    with logged_in.application.test_request_context():
+        ann = log_incident({"title": "Printer", "requester": "ann@example.com"}, by="agent@example.com").ref
+        log_incident({"title": "VPN", "requester": "bob@example.com"}, by="agent@example.com")
+    triage.categorise(db, 2, triage.Actor("agent@example.com"), service="VPN")
+    assert refs(logged_in.get("/incidents?requester=Ann@Example.com").get_data(as_text=True)) == [ann]
+    assert refs(logged_in.get("/incidents?service=VPN").get_data(as_text=True)) == ["INC-2"]
+
+
+def test_mine_shows_what_is_assigned_to_me_and_toggles_off(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    from hub import triage
+    from hub.triage import Actor, Mail
+
+    mine = raise_incident("Disk full", dedup_key="a")
+    raise_incident("CPU hot", dedup_key="b")
+    triage.assign(db, 1, "agent@example.com", Actor("root"), Mail("helpdesk@localhost", "http://x"))
+    page = logged_in.get("/incidents").get_data(as_text=True)
+    assert '<a href="/incidents?assignee=agent@example.com" >Mine</a>' in page
+    narrowed = logged_in.get("/incidents?assignee=agent%40example.com").get_data(as_text=True)
+    assert refs(narrowed) == [mine] and '<a href="/incidents" aria-current="true">Mine</a>' in narrowed
+
+
 def test_pages_of_fifty_with_links_between_them(logged_in: FlaskClient, raise_incident: Callable[..., str]) -> None:
     made = [raise_incident(f"Alert {n}", dedup_key=f"k{n}") for n in range(52)]
     first = logged_in.get("/incidents").get_data(as_text=True)
