@@ -46,6 +46,7 @@ class Settings:
     # Incidents recurring this many times within this many seconds suggest a problem (hub/recurrence.py).
     problem_threshold: int = 3
     reply_reopen_window: float = 7 * 86400.0  # a requester's reply this soon after a resolution reopens it
+    auto_close: float = 7 * 86400.0  # a resolved incident no one reopened is closed this long after (0: never)
     problem_window: float = 7 * 86400.0
     # Email attachments kept under home/attachments: each file, and all of one message's (larger ones are listed).
     attachment_max_bytes: int = 10 * 1024 * 1024
@@ -108,6 +109,7 @@ class Settings:
             retry_cap=retry["retry_cap"],
             retry_give_up=retry["retry_give_up"],
             reply_reopen_window=_seconds(env, "SWITCHBOARD_REPLY_REOPEN_WINDOW", 7 * 86400.0),
+            auto_close=_seconds(env, "SWITCHBOARD_AUTO_CLOSE", 7 * 86400.0),
             problem_threshold=max(_int(env, "SWITCHBOARD_PROBLEM_THRESHOLD", 3), 2),
             problem_window=_seconds(env, "SWITCHBOARD_PROBLEM_WINDOW", 7 * 86400.0),
             attachment_max_bytes=_int(env, "SWITCHBOARD_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),

@@ -1,5 +1,5 @@
 """Periodic upkeep that no event triggers: resolving incidents that went quiet, settling flapping alerts,
-announcing SLA warnings and breaches (hub/sla.py).
+closing resolved incidents no one reopened, announcing SLA warnings and breaches (hub/sla.py).
 
 Run by the dispatcher process every half minute or so (`switchboard dispatch`), like a cron inside the hub. Other
 layers add chores of their own through the `switchboard.upkeep` entry points (`plugged_chores`): ingest adds the
@@ -97,6 +97,36 @@ def settle_flapping(db: Database, settings: NoticeSettings, now: datetime | None
             owed, _ = recipients.state_change_notices(conn, incident.id, "stable", source="", sender=settings.sender)
             owe(conn, incident.id, owed, also=[entry(incident.id, "stable", f"Stopped flapping; {incident.status}")])
     return settled
+
+
+def auto_close_resolved(db: Database, after: timedelta, now: datetime | None = None, *, most: int = 500) -> int:
+    """Close incidents resolved more than `after` ago that no one reopened (ITIL's closure once the user had
+    their chance to object): the open work stays short, and a later reply opens a follow-up that names the old
+    incident, as it does after any closing. Up to `most` per call (the next upkeep takes the rest); returns how
+    many. Served by the (status, ...) index: only resolved incidents are looked at."""
+    now = now or utcnow()
+    summary = f"Closed automatically: resolved more than {describe_duration(after)} ago, and no one reopened it"
+    with db.transaction() as session:
+        due = select(Incident.id).where(Incident.status == "resolved", Incident.resolved_at < now - after)
+        ids = list(session.scalars(due.order_by(Incident.id).limit(most)))
+        if not ids:
+            return 0
+        session.execute(update(Incident).where(Incident.id.in_(ids)).values(status="closed"))
+        conn = session.connection()
+        for incident_id in ids:
+            owe(conn, incident_id, [], also=[entry(incident_id, "closed", summary, data={"by": "auto-close"})])
+            sla.refresh(conn, incident_id, now)
+    log.info("closed %d incident(s) resolved more than %s ago", len(ids), describe_duration(after))
+    return len(ids)
+
+
+def auto_close_chore(settings: Settings, db: Database) -> Chore:
+    """The upkeep step that closes resolved incidents after SWITCHBOARD_AUTO_CLOSE (never when it is 0)."""
+
+    def close_resolved() -> int:
+        return auto_close_resolved(db, timedelta(seconds=settings.auto_close)) if settings.auto_close else 0
+
+    return close_resolved
 
 
 #: Entry points: name = "module:factory", the factory taking (Settings, Database) and returning a chore.

@@ -18,7 +18,7 @@ from hub.db import Database
 from hub.errors import StorageUnavailable
 from hub.intake import NoticeSettings
 from hub.mail_templates import MailTemplates
-from hub.maintenance import plugged_chores, upkeep
+from hub.maintenance import auto_close_chore, plugged_chores, upkeep
 from outbound import escalations, runtime
 from outbound.channels.email import Relay
 from outbound.dispatcher import BATCH, move_batch, run_dispatcher
@@ -163,7 +163,7 @@ def dispatch(once: bool, interval: float) -> None:
         notice_settings = NoticeSettings(settings.desk_addresses, settings.base_url, MailTemplates.at(settings.home))
         # Old alert repeats deleted now and then, and the chores other layers add (e.g. the rules' decisions on
         # SLA warnings and breaches, which are ingest's).
-        chores = [retention.chore(settings, db), *plugged_chores(settings, db)]
+        chores = [retention.chore(settings, db), auto_close_chore(settings, db), *plugged_chores(settings, db)]
         run_dispatcher(db, queue, interval=interval, stop=stop, upkeep=lambda: upkeep(db, notice_settings, chores),
                        each_round=lambda: escalations.schedule(db, queue))  # fmt: skip
     finally:

@@ -1,18 +1,20 @@
-"""Periodic upkeep: incidents of integrations with auto-resolve resolve once they go quiet."""
+"""Periodic upkeep: incidents of integrations with auto-resolve resolve once they go quiet; resolved incidents no one
+reopened are closed."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hub.accounts import configure_integration, create_integration, create_user
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent, RuleSpec
 from hub.intake import Intake, NoticeSettings, Raw
-from hub.maintenance import auto_resolve_quiet, settle_flapping
-from hub.models import Incident, OutboxMessage, utcnow
+from hub.maintenance import auto_close_chore, auto_close_resolved, auto_resolve_quiet, settle_flapping
+from hub.models import Incident, OutboxMessage, TimelineEntry, utcnow
 from hub.rulebook import add_rule
 
 
@@ -65,3 +67,54 @@ def test_flapping_alert_holds_its_notices_until_it_settles_then_sends_one(
         kinds = list(s.scalars(select(OutboxMessage.kind).order_by(OutboxMessage.id)))
         subject = s.scalars(select(OutboxMessage.subject).order_by(OutboxMessage.id.desc())).first()
     assert kinds == ["assigned", "resolved", "stable"] and "Stable, resolved" in (subject or "")
+
+
+def resolved_incident(db: Database, intake: Intake, key: str, days_ago: float) -> int:
+    from hub import triage
+
+    outcome = intake.record(Raw("generic", "application/json", b"{}"), InboundEvent(source="generic", title=key,
+                                                                                    dedup_key=key))  # fmt: skip
+    assert outcome.incident_id is not None
+    triage.change_status(db, outcome.incident_id, "resolve", triage.Actor("agent@example.com"),
+                         triage.Mail("helpdesk@localhost", "http://x"))  # fmt: skip
+    with db.transaction() as s:
+        s.execute(update(Incident).where(Incident.id == outcome.incident_id)
+                  .values(resolved_at=utcnow() - timedelta(days=days_ago)))  # fmt: skip
+    return outcome.incident_id
+
+
+def statuses(db: Database) -> dict[int, str]:
+    with db.read() as s:
+        return dict(s.execute(select(Incident.id, Incident.status)).all())
+
+
+def test_resolved_incidents_no_one_reopened_are_closed_after_the_wait(db: Database, intake: Intake) -> None:
+    old = resolved_incident(db, intake, "old", days_ago=8)
+    recent = resolved_incident(db, intake, "recent", days_ago=1)
+    still_open = intake.record(Raw("generic", "application/json", b"{}"),
+                               InboundEvent(source="generic", title="open", dedup_key="open")).incident_id  # fmt: skip
+    assert auto_close_resolved(db, timedelta(days=7)) == 1
+    assert statuses(db) == {old: "closed", recent: "resolved", still_open: "open"}
+    with db.read() as s:
+        last = s.scalars(select(TimelineEntry).where(TimelineEntry.incident_id == old)
+                         .order_by(TimelineEntry.id.desc())).first()  # fmt: skip
+    assert last is not None and last.kind == "closed"
+    assert last.summary == "Closed automatically: resolved more than 7 d ago, and no one reopened it"
+    assert auto_close_resolved(db, timedelta(days=7)) == 0  # once
+
+
+def test_a_backlog_is_closed_a_batch_at_a_time(db: Database, intake: Intake) -> None:
+    for n in range(5):
+        resolved_incident(db, intake, f"k{n}", days_ago=30)
+    assert [auto_close_resolved(db, timedelta(days=7), most=2) for _ in range(4)] == [2, 2, 1, 0]
+
+
+def test_the_chore_does_nothing_when_auto_close_is_zero(db: Database, intake: Intake, settings: Settings) -> None:
+    resolved_incident(db, intake, "old", days_ago=400)
+    assert auto_close_chore(replace(settings, auto_close=0), db)() == 0
+    assert auto_close_chore(settings, db)() == 1  # the default: a week
+
+
+def test_auto_close_is_read_from_the_environment() -> None:
+    assert Settings.from_env({"SWITCHBOARD_AUTO_CLOSE": "3d"}).auto_close == 3 * 86400
+    assert Settings.from_env({}).auto_close == 7 * 86400
