@@ -1,5 +1,5 @@
-"""What agents do to an incident: acknowledge, assign, prioritise, categorise, note, reply, resolve, close, reopen,
-merge.
+"""What agents do to an incident: acknowledge, assign, prioritise, categorise, retitle, note, reply, resolve, close,
+reopen, merge.
 
 Each action is one transaction that changes the incident, writes its timeline entry and owes the notices it
 causes, so the web UI, the API and the CLI share one implementation. Which status may follow which is a pure table
@@ -39,6 +39,7 @@ STATUS_ACTIONS = tuple(TRANSITIONS)
 PRIORITIES = range(1, 6)
 MAX_TEXT = 20_000
 KEEP: Any = object()  # an argument left out: keep what the incident has
+TITLE_WIDTH = 500  # incidents.title
 
 
 class TriageError(BadInput):
@@ -222,6 +223,27 @@ def categorise(
         _timeline(conn, entry(incident.id, "categorised", summary, data={"by": actor.name, **wanted}))
         session.flush()
         sla.replan(conn, SlaBookCache().current(conn), incident.id)
+        return True
+
+
+def retitle(db: Database, incident_id: int, title: str, actor: Actor) -> bool:
+    """Give the incident a title that says what is wrong ("Help!!!" becomes "Outlook crashes at start"); the old
+    one stays on the timeline. Returns whether it changed."""
+    title = title.strip()
+    if not title:
+        raise TriageError("the title is empty; write what is wrong in a few words")
+    if len(title) > TITLE_WIDTH:
+        raise TriageError(f"the title is {len(title)} characters long; at most {TITLE_WIDTH} fit")
+    if not is_one_line(title):
+        raise TriageError("the title must be one line of text, without control characters")
+    with db.transaction() as session:
+        incident = _locked(session, incident_id)
+        if incident.title == title:
+            return False
+        summary = f"Title changed by {actor.name}"
+        data = {"by": actor.name, "from": incident.title, "to": title}
+        incident.title = title
+        _timeline(session.connection(), entry(incident.id, "retitled", summary, data=data))
         return True
 
 

@@ -116,15 +116,15 @@ def _change_window() -> timedelta:
     return timedelta(seconds=services().settings.change_window)
 
 
-_PATCHABLE = ("status", "assignee", "priority", "category", "service", "resolution")
+_PATCHABLE = ("status", "assignee", "priority", "category", "service", "title", "resolution")
 
 
 @bp.patch("/incidents/<ref>")
 @token_required(WORK_INCIDENTS)
 def update_incident(ref: str) -> Response:
-    """Change `status` (open, acknowledged, waiting, resolved, closed), `assignee`, `priority`, `category` and/or
-    `service` (null or "" clears those two); with `"status": "resolved"`, `resolution` says how. Answers the
-    incident as it is afterwards."""
+    """Change `status` (open, acknowledged, waiting, resolved, closed), `assignee`, `priority`, `title`,
+    `category` and/or `service` (null or "" clears those two); with `"status": "resolved"`, `resolution` says how.
+    Answers the incident as it is afterwards."""
     number = incident_id(ref)
     if number is None:
         return json_error(404, f"no incident {ref!r}")
@@ -144,6 +144,10 @@ def update_incident(ref: str) -> Response:
             if not isinstance(body["priority"], int) or isinstance(body["priority"], bool):
                 raise TriageError("'priority' must be a whole number from 1 (highest) to 5")
             triage.set_priority(db, number, body["priority"], actor)
+        if "title" in body:
+            if not isinstance(body["title"], str):
+                raise TriageError("'title' must be text")
+            triage.retitle(db, number, body["title"], actor)
         names = {name: body[name] for name in ("category", "service") if name in body}
         if names:
             if not all(value is None or isinstance(value, str) for value in names.values()):

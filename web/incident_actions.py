@@ -60,6 +60,12 @@ def _categorise(number: int, actor: Actor) -> str:
     return f"now category {category.strip() or '—'}, service {service.strip() or '—'}"
 
 
+def _retitle(number: int, actor: Actor) -> str:
+    if not triage.retitle(services().db, number, request.form.get("title", ""), actor):
+        return "already has that title"
+    return "has a new title"
+
+
 def _note(number: int, actor: Actor) -> str:
     triage.add_note(services().db, number, request.form.get("text", ""), actor)
     return "note added"
@@ -97,6 +103,7 @@ ACTIONS: dict[str, Callable[[int, Actor], str]] = {
     "assign": _assign,
     "priority": _priority,
     "categorise": _categorise,
+    "retitle": _retitle,
     "note": _note,
     "reply": _reply,
     "merge": _merge,

@@ -339,7 +339,7 @@ def document() -> dict[str, Any]:
                     "responses": {"200": _json(detail_ref, "The incident."), **_errors(401, 404)},
                 },
                 "patch": {
-                    "summary": "Change status, assignee, priority, category or service (agent or admin tokens)",
+                    "summary": "Change status, assignee, priority, title, category or service (agent or admin tokens)",
                     "operationId": "updateIncident",
                     "requestBody": _body(
                         {
@@ -350,6 +350,7 @@ def document() -> dict[str, Any]:
                                 "status": {"type": "string", "enum": ["open", *statuses]},
                                 "assignee": {"type": "string", "description": "A user's email or a group."},
                                 "priority": {"type": "integer", "minimum": 1, "maximum": 5},
+                                "title": {"type": "string", "minLength": 1, "maxLength": 500},
                                 "category": {"type": ["string", "null"], "maxLength": 100},
                                 "service": {"type": ["string", "null"], "maxLength": 100},
                                 "resolution": {

@@ -221,6 +221,28 @@ def test_a_resolution_with_any_other_action_is_refused(db: Database, intake: Int
         triage.change_status(db, open_alert(intake), "acknowledge", AGENT, MAIL, resolution="Restarted it.")
 
 
+def test_a_new_title_keeps_the_old_one_on_the_timeline(db: Database, intake: Intake) -> None:
+    incident_id = open_email(intake)
+    assert triage.retitle(db, incident_id, "  Printer on floor 3 jams on every page ", AGENT)
+    assert incident(db, incident_id).title == "Printer on floor 3 jams on every page"
+    with db.read() as session:
+        changed = session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "retitled")).one()
+    assert changed.summary == "Title changed by agent@example.com"
+    assert (changed.data["from"], changed.data["to"]) == ("Printer is broken", "Printer on floor 3 jams on every page")
+    assert not triage.retitle(db, incident_id, "Printer on floor 3 jams on every page", AGENT)  # the same: no entry
+
+
+@pytest.mark.parametrize(
+    ("title", "why"),
+    [("  ", "the title is empty"), ("x" * 501, "at most 500 fit"), ("Two\nlines", "one line of text")],
+)
+def test_a_title_empty_too_long_or_on_two_lines_is_refused(db: Database, intake: Intake, title: str, why: str) -> None:
+    incident_id = open_alert(intake)
+    with pytest.raises(TriageError, match=why):
+        triage.retitle(db, incident_id, title, AGENT)
+    assert incident(db, incident_id).title == "Disk full"
+
+
 def test_a_note_is_internal_and_mails_nobody(db: Database, intake: Intake) -> None:
     incident_id = open_email(intake)
     before = len(outbox(db, incident_id))

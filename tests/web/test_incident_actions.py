@@ -87,6 +87,21 @@ def test_api_patch_refuses_a_resolution_without_resolving(
     assert (stored(db, ref).priority, stored(db, ref).resolution) == (before, None)  # nothing was half done
 
 
+def test_the_title_is_changed_from_the_page_and_the_old_one_shown(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref = raise_incident("Help!!!")
+    page = act(logged_in, ref, "retitle", title="Outlook crashes at start")
+    assert f"{ref} has a new title." in page and "Help!!! → Outlook crashes at start" in page
+    assert stored(db, ref).title == "Outlook crashes at start"
+
+
+def test_api_patch_changes_the_title(client: FlaskClient, raise_incident: Callable[..., str], db: Database) -> None:
+    ref = raise_incident("Help!!!")
+    response = client.patch(f"/api/v1/incidents/{ref}", json={"title": "VPN drops hourly"}, headers=agent_token(db))
+    assert response.status_code == 200 and response.json["title"] == "VPN drops hourly"  # type: ignore[index]
+
+
 def test_category_and_service_are_corrected_from_the_page(
     logged_in: FlaskClient, raise_incident: Callable[..., str], db: Database
 ) -> None:
