@@ -535,6 +535,18 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
+class SavedReply(Base):
+    """A reply agents send again and again ("Please restart the VPN client..."), kept once for the whole desk."""
+
+    __tablename__ = "saved_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Problem(Base):
     """The cause behind recurring incidents (ITIL problem management): investigated, then a known error with a
     workaround, then fixed. `match_key` names the recurrence it covers, so new incidents of it join it."""

@@ -46,6 +46,7 @@ from web import (
     rule_editor,
     rules,
     rules_api,
+    saved_replies,
     security,
     silences,
     silences_api,
@@ -109,6 +110,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(incident_actions.bp)
     app.register_blueprint(new_incident.bp)
     app.register_blueprint(incident_export.bp)
+    app.register_blueprint(saved_replies.bp)
     app.register_blueprint(integrations.bp)
     app.register_blueprint(silences.bp)
     app.register_blueprint(users.bp)

@@ -10,7 +10,9 @@ from flask.typing import ResponseReturnValue
 from hub import sla
 from hub.catalogue import services as catalogue_services
 from hub.change_correlation import related_changes
-from hub.models import Problem
+from hub.models import Problem, SavedReply
+from hub.numbers import row_id
+from hub.saved_replies import saved_replies
 from hub.sla_clocks import format_span
 from hub.triage import TRANSITIONS
 from web import mail_view
@@ -55,12 +57,20 @@ def detail(ref: str) -> ResponseReturnValue:
         related = related_changes(session, incident, window) if incident is not None else []
         problem = session.get(Problem, incident.problem_id) if incident is not None and incident.problem_id else None
         mail = mail_view.for_incident(session, incident) if incident is not None else None
+        replies = saved_replies(session) if incident is not None and incident.requester else []
     if incident is None:
         abort(404, description=f"There is no incident {ref}.")
     moves = [action for action, (starts, _) in TRANSITIONS.items() if incident.status in starts]
     return render_template("incidents/detail.html", incident=incident, moves=moves, people=people, clocks=clocks,
                            related_changes=related, change_window=window, problem=problem, mail=mail,
-                           services=known_services)  # fmt: skip
+                           services=known_services, saved_replies=replies,
+                           reply_text=_chosen_reply(replies))  # fmt: skip
+
+
+def _chosen_reply(replies: list[SavedReply]) -> str:
+    """The text of the saved reply `?reply=<id>` names, to start the reply box with (no script needed)."""
+    wanted = row_id(request.args.get("reply", ""))
+    return next((reply.text for reply in replies if reply.id == wanted), "")
 
 
 @bp.app_template_filter("when")

@@ -30,6 +30,8 @@ UI = {
     "incident_actions.bulk": ("POST", "/incidents/bulk", STAFF),
     "new_incident.new": ("GET", "/incidents/new", STAFF),
     "incident_export.download": ("GET", "/incidents.csv", PEOPLE),
+    "saved_replies.index": ("GET", "/replies", STAFF),
+    "saved_replies.remove": ("POST", "/replies/1/remove", STAFF),
     "integrations.index": ("GET", "/integrations", STAFF),
     "integrations.detail": ("GET", "/integrations/monitoring", STAFF),
     "integrations.edit_mapping": ("POST", "/integrations/monitoring/mapping", ADMINS),

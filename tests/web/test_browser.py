@@ -23,6 +23,7 @@ from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
 from hub.models import Incident, OutboxMessage
+from hub.saved_replies import add_reply
 from ingest.mail_intake import store_message
 from tests.servers import missing
 from tests.web.conftest import IntegrationCredentials
@@ -152,7 +153,12 @@ def test_agent_triages_an_emailed_incident_end_to_end(
     page.fill("#assignee", "bob@example.com")
     page.get_by_role("button", name="Assign").click()
     page.get_by_text(f"{ref} assigned to bob@example.com.").wait_for()
-    page.fill("#reply-text", "Please update the VPN client to 5.2 and tell us if it still drops.")
+    with db.transaction() as session:
+        add_reply(session, name="VPN update", text="Please update the VPN client to 5.2 and tell us if it still drops.",
+                  by="agent@example.com")  # fmt: skip
+    page.reload()
+    page.get_by_role("link", name="VPN update").click()  # a saved reply starts the box
+    assert page.locator("#reply-text").input_value().startswith("Please update the VPN client to 5.2")
     page.get_by_role("button", name="Send reply").click()
     page.get_by_text(f"{ref} reply queued to ann@example.org.").wait_for()
     page.fill("#resolution-text", "Updated the VPN client to 5.2; no drops since.")
@@ -280,7 +286,8 @@ def test_a_viewer_sees_no_admin_pages(live_url: str, page: Page, make_user: Call
 
 MAIN_PAGES = (
     "dashboard", "incidents", "incidents/new", "problems", "changes", "changes/calendar", "rules", "integrations",
-    "silences", "reports/sla", "account", "users", "groups", "mailboxes", "outbox", "audit", "events/unprocessable",
+    "silences", "reports/sla", "account", "replies", "users", "groups", "mailboxes", "outbox", "audit",
+    "events/unprocessable",
 )  # fmt: skip
 
 

@@ -1,0 +1,42 @@
+"""Saved replies: the answers agents send again and again, kept once for the whole desk and offered beside the
+reply box. Plain text; the agent reads and edits it before sending, so nothing in it is filled in unseen."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.errors import BadInput
+from hub.models import SavedReply
+from hub.names import NAME_WIDTH, is_one_line
+
+MAX_TEXT = 20_000  # what a reply may hold (hub/triage.py)
+
+
+def add_reply(session: Session, *, name: str, text: str, by: str) -> SavedReply:
+    """Keep a reply under a short name; the name is unique, so the list beside the reply box stays readable."""
+    name, text = name.strip(), text.strip()
+    if not name or len(name) > NAME_WIDTH or not is_one_line(name):
+        raise BadInput(f"a saved reply needs a name of 1 to {NAME_WIDTH} characters on one line, e.g. 'VPN restart'")
+    if not text or len(text) > MAX_TEXT:
+        raise BadInput(f"a saved reply needs a text of 1 to {MAX_TEXT:,} characters")
+    if session.scalar(select(SavedReply.id).where(SavedReply.name == name)) is not None:
+        raise BadInput(f"there is a saved reply named {name!r} already; remove it first or choose another name")
+    reply = SavedReply(name=name, text=text, created_by=by)
+    session.add(reply)
+    session.flush()
+    return reply
+
+
+def remove_reply(session: Session, reply_id: int) -> str:
+    """Forget a saved reply; returns its name. Replies already sent are on their incidents' timelines."""
+    reply = session.get(SavedReply, reply_id)
+    if reply is None:
+        raise BadInput(f"there is no saved reply #{reply_id}")
+    session.delete(reply)
+    return reply.name
+
+
+def saved_replies(session: Session) -> list[SavedReply]:
+    """Every saved reply, by name."""
+    return list(session.scalars(select(SavedReply).order_by(SavedReply.name)))
