@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -11,8 +13,11 @@ from werkzeug.test import TestResponse
 
 from hub import accounts
 from hub.db import Database
+from hub.migrate import upgrade
 from hub.models import Event, Incident, OutboxMessage
+from tests.conftest import make_settings
 from tests.web.helpers import Login, count, csrf_token, log_in
+from web import create_app
 
 
 def submit(client: FlaskClient, **fields: str) -> TestResponse:
@@ -155,3 +160,31 @@ def test_a_viewer_token_may_not_log_incidents(client: FlaskClient, db: Database)
 
 def test_the_api_without_a_token_is_401(client: FlaskClient, db: Database) -> None:
     assert post(client, {}, {"title": "VPN down"}).status_code == 401 and count(db, Incident) == 0
+
+
+def test_with_the_database_locked_the_api_answers_503_and_the_form_keeps_what_was_typed(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "locked", db_timeout=0.2)
+    db = Database.connect(settings.database_url, timeout=settings.db_timeout)
+    upgrade(db.engine)
+    with db.transaction() as session:
+        accounts.create_user(session, email="agent@example.com", password="long enough", role="agent")
+    headers = token(db, "agent")
+    client = create_app(settings, db=db).test_client()
+    log_in(client, Login("agent@example.com", "long enough"))
+    form_token = csrf_token(client.get("/incidents/new").get_data(as_text=True))
+    # A second connection holds SQLite's write lock, as a long transaction in another process would.
+    holder = sqlite3.connect(settings.home / "switchboard.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        api = post(client, headers, {"title": "VPN down"})
+        page = client.post("/incidents/new", data={"csrf_token": form_token, "title": "VPN down for sales"})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert api.status_code == 503 and api.headers["Retry-After"] == "5"
+    assert page.status_code == 503
+    html = page.get_data(as_text=True)
+    assert "The database is busy; nothing was saved. Try again in a moment." in html
+    assert 'value="VPN down for sales"' in html
+    assert count(db, Event) == 0 and count(db, Incident) == 0
+    db.dispose()
