@@ -213,7 +213,7 @@ class Intake:
                     return self._follow_up(conn, raw, thread, event, policy)
                 if thread.status == sla.WAITING:  # the requester answered: the SLA clocks run again
                     sla.stop_waiting(conn, self._sla.current(conn, self._revisions), thread.id, "the requester replied")
-                return _add_to_thread(conn, raw, thread, event)
+                return _add_to_thread(conn, raw, thread, event, self._notice.sender)
             if event.bounce or event.looped:
                 # Never an incident of its own: it would answer mail with mail, the way loops start.
                 why = "a bounce that refers to no incident" if event.bounce else "our own notification came back"
@@ -279,10 +279,10 @@ class Intake:
         """The requester answered a resolved incident: it is not fixed after all."""
         row = REOPEN_BY_ID.first(conn, {"incident": thread.id, "now": utcnow()})
         if row is None:  # changed under us (reopened by someone else a moment ago): just add the reply
-            return _add_to_thread(conn, raw, thread, event)
+            return _add_to_thread(conn, raw, thread, event, self._notice.sender)
         changed = _Changed(*row)
         sla.refresh(conn, changed.id, reopened=True)
-        outcome = _add_to_thread(conn, raw, thread, event)
+        outcome = _add_to_thread(conn, raw, thread, event, None)  # the reopening's notice tells them
         who = event.requester or "the requester"
         reopened = entry(changed.id, "reopened", f"Reopened by a reply from {who}", event_id=outcome.event_id)
         owed, notes = recipients.state_change_notices(
@@ -593,12 +593,18 @@ def _change_status(
     return Outcome(event_id, changed.id, status, changed.occurrences), changed
 
 
-def _add_to_thread(conn: Connection, raw: Raw, incident: Thread, event: InboundEvent) -> Outcome:
+def _add_to_thread(conn: Connection, raw: Raw, incident: Thread, event: InboundEvent, sender: Sender | None) -> Outcome:
+    """A reply on an incident still being worked: on its timeline, and (with a `sender`) its assignee and watchers
+    are told what the requester wrote; not for automatic mail, since an out-of-office says nothing to act on."""
     TOUCH.execute(conn, {"incident": incident.id, "now": utcnow()})
     event_id = _store_event(conn, raw, event, incident_id=incident.id)
     summary = f"Reply from {event.requester or 'unknown sender'}: {event.title}"
     data = mail_records.thread_data(event)
-    INSERT_TIMELINE.execute(conn, entry(incident.id, "email", summary, event_id=event_id, data=data))
+    replied = entry(incident.id, "email", summary, event_id=event_id, data=data)
+    person = event.requester and not (event.auto_submitted or event.bounce or event.looped)
+    owed = recipients.reply_notices(conn, incident.id, requester=event.requester or "", text=event.description,
+                                    sender=sender) if person and sender is not None else []  # fmt: skip
+    owe(conn, incident.id, owed, also=[replied])
     return Outcome(event_id, incident.id, incident.status, incident.occurrences)
 
 

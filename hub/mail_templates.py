@@ -53,6 +53,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "resolution": "Replaced the toner; it prints again.",
     },
     "reopened": {"source": "alertmanager", "assignee": "bob@example.com"},
+    "requester_replied": {"requester": "ann@example.com", "text": "It still jams, now on page two as well."},
     "stable": {"status": "resolved", "assignee": "bob@example.com"},
     "reply": {
         "text": "Please restart the printer and tell us if it helps.",

@@ -200,6 +200,31 @@ def requester_resolution(
                    references=references)  # fmt: skip
 
 
+#: How much of a requester's reply the assignee's notice quotes: the newest text is on top, the history below it.
+REPLY_EXCERPT = 1500
+
+
+def requester_replied(
+    *,
+    incident_id: int,
+    title: str,
+    recipient: str,
+    requester: str,
+    text: str,
+    desk_address: str,
+    base_url: str,
+    templates: MailTemplates = DEFAULTS,
+) -> Notice:
+    """Tell the assignee (or a watcher) that the requester wrote again, with the start of what they wrote, so an
+    answer does not wait for someone to look at the incident page."""
+    excerpt = text.strip()
+    if len(excerpt) > REPLY_EXCERPT:
+        excerpt = excerpt[:REPLY_EXCERPT].rstrip() + " …"
+    facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url,
+                   requester=requester, text=excerpt)  # fmt: skip
+    return _notice("requester_replied", template="requester_replied", facts=facts, templates=templates)
+
+
 def agent_reply(
     *,
     incident_id: int,

@@ -137,6 +137,22 @@ def assignment_notices(
     ]
 
 
+def reply_notices(
+    conn: Connection, incident_id: int, *, requester: str, text: str, sender: Sender
+) -> list[notices.Notice]:
+    """The notices a requester's reply owes: the assignee (a person) and the watchers hear what they wrote; the
+    requester, who wrote it, does not (should they be a user who watches)."""
+    incident = conn.execute(select(Incident.title, Incident.assignee).where(Incident.id == incident_id)).one_or_none()
+    if incident is None:
+        return []
+    people = [p for p in active_people(conn, [incident.assignee or "", *watchers(conn, incident_id)])
+              if p != requester.lower()]  # fmt: skip
+    return [notices.requester_replied(incident_id=incident_id, title=incident.title, recipient=person,
+                                      requester=requester, text=text, desk_address=sender.desk_address,
+                                      base_url=sender.base_url, templates=sender.templates)
+            for person in people]  # fmt: skip
+
+
 def state_change_notices(
     conn: Connection, incident_id: int, kind: str, *, source: str, sender: Sender, skip: Collection[str] = ()
 ) -> tuple[list[notices.Notice], list[dict[str, Any]]]:

@@ -40,6 +40,9 @@ def every_notice(templates: MailTemplates = DEFAULTS, title: str = "Printer on f
         notices.state_change("reopened", assignee="bob@example.com", source="a new nagios alert", **common),
         notices.state_change("stable", status="resolved", assignee="bob@example.com", **common),
         notices.agent_reply(requester="ann@example.com", text="Try again.", agent="bob", references=(), **common),
+        notices.requester_replied(
+            recipient="bob@example.com", requester="ann@example.com", text="<b>Still</b>", **common
+        ),
         notices.sla_alert(clock="resolution", kind="warning", due="soon", assignee="bob@example.com", **common),
         notices.sla_alert(clock="first_response", kind="breach", due="now", assignee="bob@example.com", **common),
     ]
@@ -141,3 +144,11 @@ def test_a_stray_file_in_the_override_folder_is_reported(tmp_path: Path) -> None
     templates = override(tmp_path, "resolve.txt", "{{ reference }}")
     [problem] = templates.problems()
     assert "no mail template is called 'resolve'" in problem
+
+
+def test_a_requesters_reply_is_quoted_escaped_in_html_and_verbatim_in_text() -> None:
+    hostile = "<img src=x onerror=alert(1)>"
+    notice = notices.requester_replied(incident_id=7, title="VPN", recipient="bob@example.com",
+                                       requester="ann@example.com", text=hostile, **DESK)  # fmt: skip
+    assert notice.html is not None and "<img" not in notice.html and "&lt;img" in notice.html
+    assert hostile in notice.body

@@ -14,6 +14,7 @@ from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
 from hub.mail_threads import Thread, reply_route
 from hub.models import Incident, OutboxMessage, TimelineEntry
+from hub.outbox import body_of
 from hub.triage import Actor, Mail
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
@@ -130,3 +131,55 @@ def test_a_subject_tag_from_someone_mailed_about_the_incident_threads_in(db: Dat
 def test_a_subject_tag_from_a_stranger_opens_a_new_incident(db: Database, intake: Intake) -> None:
     incident_id = ask(intake)
     assert tagged_reply(intake, incident_id, "eve@evil.example") != incident_id
+
+
+def replied_notices(db: Database, incident_id: int) -> list[tuple[str, str]]:
+    with db.read() as session:
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.incident_id == incident_id,
+                                                           OutboxMessage.kind == "requester_replied"))  # fmt: skip
+        return sorted((row.recipient, row.subject) for row in rows)
+
+
+def assigned_and_watched(db: Database, intake: Intake) -> int:
+    with db.transaction() as session:
+        for email in ("bob@example.com", "carol@example.com"):
+            create_user(session, email=email, password="correct horse", role="agent")
+    incident_id = ask(intake)
+    triage.assign(db, incident_id, "bob@example.com", AGENT, MAIL)
+    triage.watch(db, incident_id, AGENT, email="carol@example.com")
+    return incident_id
+
+
+def test_the_assignee_and_watchers_hear_what_the_requester_replied(db: Database, intake: Intake) -> None:
+    incident_id = assigned_and_watched(db, intake)
+    answer(intake, incident_id, description="Still dropping, every 40 minutes now.\n\n> On Monday you wrote: ...")
+    subject = f"[INC-{incident_id}] ann@example.org replied: VPN drops"
+    assert replied_notices(db, incident_id) == [("bob@example.com", subject), ("carol@example.com", subject)]
+    with db.read() as session:
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "requester_replied")).first()
+    assert told is not None
+    assert "Still dropping, every 40 minutes now." in body_of(told)[0]
+
+
+def test_an_out_of_office_reply_tells_no_one(db: Database, intake: Intake) -> None:
+    incident_id = assigned_and_watched(db, intake)
+    answer(intake, incident_id, description="I am away until Monday.", auto_submitted=True)
+    assert replied_notices(db, incident_id) == []
+
+
+def test_a_reply_that_reopens_is_told_once_as_the_reopening(db: Database, intake: Intake) -> None:
+    incident_id = assigned_and_watched(db, intake)
+    resolved_days_ago(db, incident_id, 1)
+    answer(intake, incident_id, description="It is back.")
+    assert replied_notices(db, incident_id) == []
+    with db.read() as session:
+        kinds = list(session.scalars(select(OutboxMessage.kind).where(OutboxMessage.kind == "reopened")))
+    assert kinds == ["reopened", "reopened"]  # the assignee and the watcher
+
+
+def test_a_long_reply_is_quoted_in_part(db: Database, intake: Intake) -> None:
+    incident_id = assigned_and_watched(db, intake)
+    answer(intake, incident_id, description="x" * 5000)
+    with db.read() as session:
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "requester_replied")).first()
+    assert told is not None and "x" * 1500 + " …" in body_of(told)[0] and "x" * 1501 not in body_of(told)[0]
