@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from importlib.metadata import entry_points
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
 from hub import recipients, sla
 from hub.config import Settings
@@ -102,12 +102,22 @@ def settle_flapping(db: Database, settings: NoticeSettings, now: datetime | None
 def auto_close_resolved(db: Database, after: timedelta, now: datetime | None = None, *, most: int = 500) -> int:
     """Close incidents resolved more than `after` ago that no one reopened (ITIL's closure once the user had
     their chance to object): the open work stays short, and a later reply opens a follow-up that names the old
-    incident, as it does after any closing. Up to `most` per call (the next upkeep takes the rest); returns how
-    many. Served by the (status, ...) index: only resolved incidents are looked at."""
+    incident, as it does after any closing. An integration's longer reopen window is waited out first. Up to `most`
+    per call (the next upkeep takes the rest); returns how many. Only resolved incidents are read, through the
+    (status, ...) index."""
     now = now or utcnow()
     summary = f"Closed automatically: resolved more than {describe_duration(after)} ago, and no one reopened it"
     with db.transaction() as session:
-        due = select(Incident.id).where(Incident.status == "resolved", Incident.resolved_at < now - after)
+        # An integration whose alerts may reopen a resolved incident for longer keeps its incidents till then.
+        windows = select(Integration.id, Integration.reopen_window).where(
+            Integration.reopen_window > after.total_seconds()
+        )
+        longer = {integration: window or 0 for integration, window in session.execute(windows)}
+        when = [and_(Incident.resolved_at < now - after,
+                     or_(Incident.integration_id.is_(None), Incident.integration_id.not_in(longer)))]  # fmt: skip
+        when += [and_(Incident.integration_id == integration, Incident.resolved_at < now - timedelta(seconds=window))
+                 for integration, window in longer.items()]  # fmt: skip
+        due = select(Incident.id).where(Incident.status == "resolved", or_(*when))
         ids = list(session.scalars(due.order_by(Incident.id).limit(most)))
         if not ids:
             return 0

@@ -14,7 +14,7 @@ from hub.db import Database
 from hub.domain import InboundEvent, RuleSpec
 from hub.intake import Intake, NoticeSettings, Raw
 from hub.maintenance import auto_close_chore, auto_close_resolved, auto_resolve_quiet, settle_flapping
-from hub.models import Incident, OutboxMessage, TimelineEntry, utcnow
+from hub.models import Incident, Integration, OutboxMessage, TimelineEntry, utcnow
 from hub.rulebook import add_rule
 
 
@@ -118,3 +118,21 @@ def test_the_chore_does_nothing_when_auto_close_is_zero(db: Database, intake: In
 def test_auto_close_is_read_from_the_environment() -> None:
     assert Settings.from_env({"SWITCHBOARD_AUTO_CLOSE": "3d"}).auto_close == 3 * 86400
     assert Settings.from_env({}).auto_close == 7 * 86400
+
+
+def test_an_integrations_longer_reopen_window_is_waited_out_before_closing(db: Database, intake: Intake) -> None:
+    with db.transaction() as s:
+        create_integration(s, name="slow")
+        configure_integration(s, "slow", reopen_window=30 * 86400)
+        slow = s.scalars(select(Integration.id).where(Integration.name == "slow")).one()
+    ids = []
+    for key, days in (("a", 8), ("b", 31)):
+        outcome = intake.record(Raw("generic", "application/json", b"{}", slow),
+                                InboundEvent(source="generic", title=key, dedup_key=key))  # fmt: skip
+        assert outcome.incident_id is not None
+        ids.append(outcome.incident_id)
+        with db.transaction() as s:
+            s.execute(update(Incident).where(Incident.id == outcome.incident_id)
+                      .values(status="resolved", resolved_at=utcnow() - timedelta(days=days)))  # fmt: skip
+    assert auto_close_resolved(db, timedelta(days=7)) == 1
+    assert statuses(db) == {ids[0]: "resolved", ids[1]: "closed"}  # an alert may still reopen the first
