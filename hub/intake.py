@@ -115,6 +115,9 @@ class NoticeSettings:
 
     #: A person's email reply this many seconds after its incident resolved still reopens it; later, a new one.
     reply_reopen_window: float = 7 * 86400.0
+    #: The newest part of a reply's text, without the quoted history (ingest plugs in its quote cutter, as it plugs
+    #: in the rules engine); None when there is nothing to cut. Only replies told to their assignee pay for it.
+    newest_part: Callable[[str], str | None] = lambda text: None
 
 
 class Intake:
@@ -213,7 +216,7 @@ class Intake:
                     return self._follow_up(conn, raw, thread, event, policy)
                 if thread.status == sla.WAITING:  # the requester answered: the SLA clocks run again
                     sla.stop_waiting(conn, self._sla.current(conn, self._revisions), thread.id, "the requester replied")
-                return _add_to_thread(conn, raw, thread, event, self._notice.sender)
+                return _add_to_thread(conn, raw, thread, event, self._notice)
             if event.bounce or event.looped:
                 # Never an incident of its own: it would answer mail with mail, the way loops start.
                 why = "a bounce that refers to no incident" if event.bounce else "our own notification came back"
@@ -279,7 +282,7 @@ class Intake:
         """The requester answered a resolved incident: it is not fixed after all."""
         row = REOPEN_BY_ID.first(conn, {"incident": thread.id, "now": utcnow()})
         if row is None:  # changed under us (reopened by someone else a moment ago): just add the reply
-            return _add_to_thread(conn, raw, thread, event, self._notice.sender)
+            return _add_to_thread(conn, raw, thread, event, self._notice)
         changed = _Changed(*row)
         sla.refresh(conn, changed.id, reopened=True)
         outcome = _add_to_thread(conn, raw, thread, event, None)  # the reopening's notice tells them
@@ -593,17 +596,20 @@ def _change_status(
     return Outcome(event_id, changed.id, status, changed.occurrences), changed
 
 
-def _add_to_thread(conn: Connection, raw: Raw, incident: Thread, event: InboundEvent, sender: Sender | None) -> Outcome:
-    """A reply on an incident still being worked: on its timeline, and (with a `sender`) its assignee and watchers
-    are told what the requester wrote; not for automatic mail, since an out-of-office says nothing to act on."""
+def _add_to_thread(
+    conn: Connection, raw: Raw, incident: Thread, event: InboundEvent, tell: NoticeSettings | None
+) -> Outcome:
+    """A reply on an incident still being worked: on its timeline, and (with `tell`) its assignee and watchers are
+    told what the requester wrote; not for automatic mail, since an out-of-office says nothing to act on."""
     TOUCH.execute(conn, {"incident": incident.id, "now": utcnow()})
     event_id = _store_event(conn, raw, event, incident_id=incident.id)
     summary = f"Reply from {event.requester or 'unknown sender'}: {event.title}"
     data = mail_records.thread_data(event)
     replied = entry(incident.id, "email", summary, event_id=event_id, data=data)
-    person = event.requester and not (event.auto_submitted or event.bounce or event.looped)
-    owed = recipients.reply_notices(conn, incident.id, requester=event.requester or "", text=event.description,
-                                    sender=sender) if person and sender is not None else []  # fmt: skip
+    owed: list[notices.Notice] = []
+    if tell is not None and event.requester and not (event.auto_submitted or event.bounce or event.looped):
+        text = tell.newest_part(event.description) or event.description
+        owed = recipients.reply_notices(conn, incident.id, requester=event.requester, text=text, sender=tell.sender)
     owe(conn, incident.id, owed, also=[replied])
     return Outcome(event_id, incident.id, incident.status, incident.occurrences)
 

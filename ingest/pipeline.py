@@ -8,6 +8,7 @@ from hub.db import Database
 from hub.intake import Intake, NoticeSettings
 from hub.mail_templates import MailTemplates
 from hub.sla_events import SlaRules
+from ingest.quotes import latest_reply
 from rules import Engine
 
 
@@ -15,7 +16,7 @@ def make_intake(settings: Settings, db: Database) -> Intake:
     limits = AttachmentLimits(settings.attachment_max_bytes, settings.attachments_max_message_bytes)
     files = AttachmentStore(settings.home / "attachments", limits)
     notice = NoticeSettings(desk_addresses=settings.desk_addresses, base_url=settings.base_url,
-                            reply_reopen_window=settings.reply_reopen_window)  # fmt: skip
+                            reply_reopen_window=settings.reply_reopen_window, newest_part=latest_reply)  # fmt: skip
     return Intake(db, Engine(), notice, files=files)
 
 

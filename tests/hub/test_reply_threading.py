@@ -161,6 +161,18 @@ def test_the_assignee_and_watchers_hear_what_the_requester_replied(db: Database,
     assert "Still dropping, every 40 minutes now." in body_of(told)[0]
 
 
+def test_the_notice_quotes_the_newest_text_without_the_history_below_it(db: Database, intake: Intake) -> None:
+    incident_id = assigned_and_watched(db, intake)
+    reply = ("Still dropping, every 40 minutes now.\n\nOn Mon, 23 Nov 2026 at 09:12, Service desk "
+             "<helpdesk@example.com> wrote:\n> We have received your request and opened INC-1.\n")  # fmt: skip
+    answer(intake, incident_id, description=reply)
+    with db.read() as session:
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "requester_replied")).first()
+    assert told is not None
+    text = body_of(told)[0]
+    assert "Still dropping, every 40 minutes now." in text and "We have received your request" not in text
+
+
 def test_an_out_of_office_reply_tells_no_one(db: Database, intake: Intake) -> None:
     incident_id = assigned_and_watched(db, intake)
     answer(intake, incident_id, description="I am away until Monday.", auto_submitted=True)
