@@ -74,5 +74,7 @@ def _logged_message(outcome: Outcome, values: Mapping[str, Any]) -> str:
     if not outcome.created:
         # A rule gave it the dedup key of an incident already open: one incident, one more occurrence.
         return f"Counted on {outcome.ref}, which was already open for the same thing."
-    told = values.get("requester") and values.get("acknowledge_requester")
-    return f"{outcome.ref} logged." + (f" {str(values['requester']).strip()} is mailed its reference." if told else "")
+    requester = str(values.get("requester") or "").strip().lower()
+    # As for email, the desk's own addresses are never acknowledged: that would be mail answering mail.
+    told = requester and values.get("acknowledge_requester") and requester not in services().settings.desk_addresses
+    return f"{outcome.ref} logged." + (f" {requester} is mailed its reference." if told else "")

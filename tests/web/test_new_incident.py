@@ -73,6 +73,13 @@ def test_an_unticked_acknowledgement_box_means_the_requester_is_not_mailed(
     assert stored(db)[0].requester == "ann@example.com" and count(db, OutboxMessage) == 0
 
 
+def test_a_requester_who_is_the_desk_itself_is_not_said_to_be_mailed(logged_in: FlaskClient, db: Database) -> None:
+    response = submit(logged_in, title="Cannot print", requester="helpdesk@localhost", assignee="agent@example.com")
+    page = logged_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert "INC-1 logged." in page and "is mailed its reference" not in page
+    assert count(db, OutboxMessage) == 0
+
+
 def test_a_wrong_field_is_shown_beside_it_with_what_was_typed_kept(logged_in: FlaskClient, db: Database) -> None:
     response = submit(logged_in, title="Cannot print", requester="ann at example.com", category="printing")
     page = response.get_data(as_text=True)
