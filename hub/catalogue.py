@@ -19,7 +19,7 @@ from hub.business_hours import ALWAYS, Calendar, format_hours, parse_hours, week
 from hub.durations import describe_duration
 from hub.errors import BadInput
 from hub.models import BusinessCalendar, Service, SlaPolicy
-from hub.names import NAME_WIDTH, is_one_line
+from hub.names import check_name
 from hub.sla_clocks import DEFAULT_WARN_AT, PolicySpec
 
 SLA_REVISION = "sla"
@@ -28,15 +28,6 @@ SLA_REVISION = "sla"
 def bump_version(session: Session) -> None:
     """Call in the transaction that changes calendars or policies, so every process reloads them."""
     revisions.bump(session, SLA_REVISION)
-
-
-def _name(name: str, what: str) -> str:
-    name = name.strip()
-    if not name or len(name) > NAME_WIDTH:
-        raise BadInput(f"a {what} needs a name of 1 to {NAME_WIDTH} characters")
-    if not is_one_line(name):
-        raise BadInput(f"a {what}'s name must be one line of text, without control characters")
-    return name
 
 
 def _unique(session: Session, row: Any, what: str, name: str, listing: str) -> None:
@@ -52,7 +43,7 @@ def _unique(session: Session, row: Any, what: str, name: str, listing: str) -> N
 
 
 def add_service(session: Session, *, name: str, owner_group: str | None = None, description: str = "") -> Service:
-    name = _name(name, "service")
+    name = check_name(name, "service")
     row = Service(name=name, owner_group=(owner_group or "").strip() or None, description=description.strip())
     _unique(session, row, "service", name, "switchboard service list")
     return row
@@ -76,7 +67,7 @@ def add_calendar(
     dates: frozenset[date] = frozenset(),
 ) -> BusinessCalendar:
     """Store a calendar after checking it makes sense (zone, hours, holiday country) by building it."""
-    name = _name(name, "calendar")
+    name = check_name(name, "calendar")
     calendar = Calendar(tz=tz, weekly=parse_hours(hours), country=country, subdivision=subdivision,
                         extra_holidays=dates)  # fmt: skip
     row = BusinessCalendar(
@@ -141,7 +132,7 @@ def add_policy(
     warn_at: float = DEFAULT_WARN_AT,
 ) -> SlaPolicy:
     """Store a policy; its calendar and service must exist (24x7 UTC when no calendar is named)."""
-    name = _name(name, "policy")
+    name = check_name(name, "policy")
     if priority not in range(1, 6):
         raise BadInput(f"priority must be P1 (highest) to P5, not P{priority}")
     if not 0 < warn_at < 1:

@@ -17,7 +17,7 @@ from hub.addresses import is_address
 from hub.domain import GroupState, RoutingState
 from hub.errors import BadInput
 from hub.models import OPEN_CONDITION, Group, GroupMember, Incident
-from hub.names import NAME_WIDTH, is_one_line
+from hub.names import check_name
 
 
 @dataclass(frozen=True)
@@ -29,9 +29,7 @@ class GroupInfo:
 
 def save_group(session: Session, name: str, members: Sequence[str]) -> GroupInfo:
     """Create the group or replace its members (in this order: the order strategies go round in)."""
-    name = name.strip()
-    if not 0 < len(name) <= NAME_WIDTH or not is_one_line(name):
-        raise BadInput(f"a group needs a name of 1 to {NAME_WIDTH} characters on one line, e.g. dba")
+    name = check_name(name, "group", "dba")
     emails = list(dict.fromkeys(m.strip().lower() for m in members if m.strip()))
     if not all(is_address(m) for m in emails):
         raise BadInput("members are email addresses, e.g. --member ann@example.com")

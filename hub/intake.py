@@ -97,6 +97,7 @@ class Outcome:
     occurrences: int = 0
     created: bool = False
     duplicate: bool = False  # a message already applied: from this mailbox before, or a copy (mail_records)
+    acknowledged: bool = False  # the requester is owed an acknowledgement with the reference
 
     @property
     def ref(self) -> str | None:
@@ -401,7 +402,8 @@ class Intake:
         if decision.escalation and decision.silenced_by is None:
             notes.append(escalation.start(conn, incident_id, decision.escalation, now))
         self._notify(conn, raw, event, policy, incident_id, owed, also=[opened, *notes], opened=True)
-        return Outcome(event_id, incident_id, "open", occurrences, created=True)
+        acknowledged = any(notice.kind == "acknowledgement" for notice in owed)
+        return Outcome(event_id, incident_id, "open", occurrences, created=True, acknowledged=acknowledged)
 
     def _resolve(self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy) -> Outcome:
         summary = f"Resolved by {event.source} event"

@@ -137,6 +137,14 @@ def assignment_notices(
     ]
 
 
+def _assignee_and_watchers(
+    conn: Connection, incident_id: int, assignee: str | None, *, skip: Collection[str]
+) -> list[str]:
+    """Who follows an incident: its assignee (a person) and its watchers, each once, active, and not in `skip`."""
+    skipped = {s.lower() for s in skip}
+    return [p for p in active_people(conn, [assignee or "", *watchers(conn, incident_id)]) if p not in skipped]
+
+
 def reply_notices(
     conn: Connection, incident_id: int, *, requester: str, text: str, sender: Sender
 ) -> list[notices.Notice]:
@@ -145,8 +153,7 @@ def reply_notices(
     incident = conn.execute(select(Incident.title, Incident.assignee).where(Incident.id == incident_id)).one_or_none()
     if incident is None:
         return []
-    people = [p for p in active_people(conn, [incident.assignee or "", *watchers(conn, incident_id)])
-              if p != requester.lower()]  # fmt: skip
+    people = _assignee_and_watchers(conn, incident_id, incident.assignee, skip=[requester])
     return [notices.requester_replied(incident_id=incident_id, title=incident.title, recipient=person,
                                       requester=requester, text=text, desk_address=sender.desk_address,
                                       base_url=sender.base_url, templates=sender.templates)
@@ -175,9 +182,7 @@ def state_change_notices(
     if incident is None:
         return [], []
     skipped = {s.lower() for s in skip}
-    people = [
-        p for p in active_people(conn, [incident.assignee or "", *watchers(conn, incident_id)]) if p not in skipped
-    ]
+    people = _assignee_and_watchers(conn, incident_id, incident.assignee, skip=skipped)
     common = {"incident_id": incident_id, "title": incident.title, "desk_address": sender.desk_address,
               "base_url": sender.base_url, "templates": sender.templates}  # fmt: skip
     owed: list[notices.Notice] = []

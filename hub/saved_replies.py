@@ -8,16 +8,13 @@ from sqlalchemy.orm import Session
 
 from hub.errors import BadInput
 from hub.models import SavedReply
-from hub.names import NAME_WIDTH, is_one_line
-
-MAX_TEXT = 20_000  # what a reply may hold (hub/triage.py)
+from hub.names import check_name
+from hub.triage import MAX_TEXT  # what a reply may hold
 
 
 def add_reply(session: Session, *, name: str, text: str, by: str) -> SavedReply:
     """Keep a reply under a short name; the name is unique, so the list beside the reply box stays readable."""
-    name, text = name.strip(), text.strip()
-    if not name or len(name) > NAME_WIDTH or not is_one_line(name):
-        raise BadInput(f"a saved reply needs a name of 1 to {NAME_WIDTH} characters on one line, e.g. 'VPN restart'")
+    name, text = check_name(name, "saved reply", "'VPN restart'"), text.strip()
     if not text or len(text) > MAX_TEXT:
         raise BadInput(f"a saved reply needs a text of 1 to {MAX_TEXT:,} characters")
     if session.scalar(select(SavedReply.id).where(SavedReply.name == name)) is not None:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from hub.models import Incident, utcnow
 from web.incident_search import SORTS, FilterError, IncidentFilter
 from web.permissions import VIEW_INCIDENTS, requires
+from web.queries import incident_json
 from web.services import services
 
 bp = Blueprint("incident_export", __name__)
@@ -57,14 +58,11 @@ def csv_lines(filt: IncidentFilter) -> Iterator[str]:
 
 
 def row_of(incident: Incident) -> list[Any]:
-    def when(value: Any) -> str:
-        return value.isoformat() if value is not None else ""
-
-    return [incident.ref, incident.title, incident.status, incident.priority, incident.severity, incident.category,
-            incident.service, incident.assignee, incident.requester, incident.source, incident.occurrences,
-            when(incident.first_seen), when(incident.last_seen), when(incident.acknowledged_at),
-            when(incident.resolved_at), incident.resolution,
-            json.dumps(incident.labels, sort_keys=True, ensure_ascii=False) if incident.labels else ""]  # fmt: skip
+    """The incident as the API answers it (web/queries.py), in COLUMNS order; labels as one JSON cell."""
+    fields = incident_json(incident)
+    labels = fields["labels"]
+    fields["labels"] = json.dumps(labels, sort_keys=True, ensure_ascii=False) if labels else ""
+    return [fields[name] for name in COLUMNS]
 
 
 def _cell(value: Any) -> str:

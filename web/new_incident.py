@@ -75,6 +75,4 @@ def _logged_message(outcome: Outcome, values: Mapping[str, Any]) -> str:
         # A rule gave it the dedup key of an incident already open: one incident, one more occurrence.
         return f"Counted on {outcome.ref}, which was already open for the same thing."
     requester = str(values.get("requester") or "").strip().lower()
-    # As for email, the desk's own addresses are never acknowledged: that would be mail answering mail.
-    told = requester and values.get("acknowledge_requester") and requester not in services().settings.desk_addresses
-    return f"{outcome.ref} logged." + (f" {requester} is mailed its reference." if told else "")
+    return f"{outcome.ref} logged." + (f" {requester} is mailed its reference." if outcome.acknowledged else "")
