@@ -522,6 +522,32 @@ class GroupMember(Base):
     position: Mapped[int] = mapped_column(Integer)  # the order strategies go round in
 
 
+class OnCallRotation(Base):
+    """A group's on-call rotation: its members take shifts in turn, handing over at a local wall-clock time."""
+
+    __tablename__ = "oncall_rotations"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    shift_minutes: Mapped[int] = mapped_column(Integer)
+    handoff: Mapped[str] = mapped_column(String(16))  # local wall clock, "2026-11-30T09:00": the first shift's start
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OnCallOverride(Base):
+    """Someone covering part of a rotation (a swap, a holiday): wins over the rotation while it lasts."""
+
+    __tablename__ = "oncall_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class AuditEntry(Base):
     """One admin change: who did what to which thing, kept so a team can answer "who changed this?"."""
 
