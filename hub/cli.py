@@ -26,6 +26,7 @@ ENTRY_POINT_GROUP = "switchboard.commands"
 OWN_COMMANDS = {
     "db": "hub.db_cli:db",
     "integration": "hub.account_cli:integration",
+    "oncall": "hub.oncall_cli:oncall_group",
     "silence": "hub.silence_cli:silence",
     "token": "hub.account_cli:token",
     "up": "hub.supervisor:up",

@@ -20,6 +20,7 @@ SHORT_HELP = {
     "integration": "Manage integrations (monitoring tools that post events).",
     "mailbox": 'IMAP mailboxes whose mail `switchboard imap` imports (see docs/integrations.md, "IMAP mailboxes").',
     "mapping": "Map a tool's own JSON onto a generic integration with JMESPath (see docs/integrations.md).",
+    "oncall": "On-call rotations: a group's members take shifts in turn; rules and escalations reach who is on call.",
     "outbox": "Notifications not delivered yet: list them, retry dead ones, discard one.",
     "rules": "Inspect, change, version and test routing rules.",
     "service": "The service catalogue: what incidents, SLAs, problems and changes hang off.",

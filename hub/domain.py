@@ -15,6 +15,7 @@ from typing import Any
 
 from hub.addresses import ADDRESS_WIDTH
 from hub.numbers import row_id
+from hub.rotation import Rotation
 from hub.weekly import WeeklyWindow
 
 
@@ -302,6 +303,7 @@ class GroupState:
     members: tuple[str, ...]
     open_counts: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     last_assigned: str | None = None
+    rotation: Rotation | None = None  # its on-call rotation, for the on_call strategy
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Escalation policies: while an incident stays unacknowledged, tell more people, step by step.
 
 A policy is a list of steps, each a delay (from the previous step) and targets: a person's email, `group:<name>`
-(every member) or `channel:<name>`. When the last step has fired, the list runs again `repeat` times.
+(every member), `oncall:<group>` (whoever the group's rotation has on call when the step fires) or
+`channel:<name>`. When the last step has fired, the list runs again `repeat` times.
 
 The timing is durable: opening an incident under a policy writes its first step as an `escalations` row in the
 same transaction; the dispatcher hands due rows to RQ's scheduler (`enqueue_at`), which survives restarts in Redis;
@@ -19,7 +20,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, insert, select, update
 from sqlalchemy.orm import Session
 
-from hub import channels, notices, recipients
+from hub import channels, notices, oncall, recipients
 from hub.db import Database
 from hub.durations import describe_duration, parse_duration
 from hub.errors import BadInput
@@ -58,11 +59,11 @@ def parse_steps(texts: Sequence[str]) -> list[Step]:
 
 def _check_target(target: str) -> None:
     kind, colon, name = target.partition(":")
-    if colon and kind in ("group", "channel") and name:
+    if colon and kind in ("group", "oncall", "channel") and name:
         return
     if "@" in target and not colon:
         return
-    raise BadInput(f"{target!r} is not a target; use an email, group:<name> or channel:<name>")
+    raise BadInput(f"{target!r} is not a target; use an email, group:<name>, oncall:<group> or channel:<name>")
 
 
 def next_step(steps: int, step: int, round_: int, repeat: int) -> tuple[int, int] | None:
@@ -157,7 +158,7 @@ def fire(
         steps = steps_of(policy)
         current = steps[min(step.step, len(steps) - 1)]
         conn = session.connection()
-        owed, told = _notices(conn, incident, current.notify, step.step, desk_address, base_url, templates)
+        owed, told = _notices(conn, incident, current.notify, step.step, now, desk_address, base_url, templates)
         step.status = "done"
         following = next_step(len(steps), step.step, step.round, policy.repeat)
         if following is not None:
@@ -193,6 +194,7 @@ def _notices(
     incident: Incident,
     targets: Sequence[str],
     step: int,
+    now: datetime,
     desk_address: str,
     base_url: str,
     templates: MailTemplates = DEFAULTS,
@@ -202,12 +204,17 @@ def _notices(
     people: list[str] = []
     for target in targets:
         kind, _, name = target.partition(":")
-        if kind == "group":
+        on_call = oncall.on_call_now(conn, name, now) if kind == "oncall" else None
+        if on_call is not None:
+            people.append(on_call)
+            told.append(f"{on_call} (on call for {name})")
+        elif kind in ("group", "oncall"):  # with no one on call, the whole group: an escalation must reach someone
             members = conn.scalars(
                 select(GroupMember.email).join(Group, Group.id == GroupMember.group_id).where(Group.name == name)
             ).all()
             people += members
-            told.append(f"group {name}" if members else f"group {name} (no members)")
+            whom = f"group {name}" + (" (no one on call)" if kind == "oncall" else "")
+            told.append(whom if members else f"group {name} (no members)")
         elif kind == "channel":
             facts = channels.incident_facts(kind="escalated", incident_id=incident.id, title=incident.title,
                                             priority=incident.priority, severity=incident.severity, status="open",

@@ -18,14 +18,16 @@ def escalation_group() -> None:
 @click.option("--name", required=True, help="What rules call it, e.g. 'db-oncall'.")
 @click.option("--step", "steps", multiple=True, required=True,
               help="DELAY:TARGET[,TARGET]: after DELAY unacknowledged (from the previous step), tell the targets: "
-                   "an email, group:<name> or channel:<name>. Repeat for each step.")  # fmt: skip
+                   "an email, group:<name>, oncall:<group> (who is on call then) or channel:<name>. "
+                   "Repeat for each step.")  # fmt: skip
 @click.option("--repeat", default=0, show_default=True, help="Run all the steps again this many times (0-10).")
 def create(name: str, steps: tuple[str, ...], repeat: int) -> None:
     """Create an escalation policy.
 
     \b
-    Example: page the on-call person after 5 minutes, the DBA group after 15 more, and the ops chat after 30:
-      switchboard escalation create --name db-oncall --step 5m:oncall@example.com \\
+    Example: page whoever is on call for the DBAs after 5 minutes (see `switchboard oncall`), the whole DBA
+    group after 15 more, and the ops chat after 30:
+      switchboard escalation create --name db-oncall --step 5m:oncall:dba \\
           --step 15m:group:dba --step 30m:channel:ops-slack --repeat 2
     Then in a rule: set: {escalation: db-oncall}
     """

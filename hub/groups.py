@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from types import MappingProxyType
 
 from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from hub import oncall
 from hub.addresses import is_address
 from hub.domain import GroupState, RoutingState
 from hub.errors import BadInput
-from hub.models import OPEN_CONDITION, Group, GroupMember, Incident
+from hub.models import OPEN_CONDITION, Group, GroupMember, Incident, OnCallRotation
 from hub.names import check_name
 
 
@@ -61,23 +63,29 @@ def list_groups(session: Session) -> list[GroupInfo]:
     return [GroupInfo(g.name, tuple(by_group.get(g.id, ())), g.last_assigned) for g in groups]
 
 
-def routing_state(db: Connection | Session, names: Sequence[str]) -> RoutingState:
-    """Members, open-incident counts and pointers of the named groups (two indexed reads; none if no names)."""
+def routing_state(db: Connection | Session, names: Sequence[str], now: datetime) -> RoutingState:
+    """Members, open-incident counts, pointers and on-call rotations (as of `now`) of the named groups: two
+    indexed reads, three more for groups with a rotation; none if no names."""
     if not names:
         return RoutingState()
     rows = db.execute(
-        select(Group.name, Group.last_assigned, GroupMember.email)
+        select(Group.name, Group.last_assigned, GroupMember.email, OnCallRotation.group_id)
         .outerjoin(GroupMember, GroupMember.group_id == Group.id)
+        .outerjoin(OnCallRotation, OnCallRotation.group_id == Group.id)
         .where(Group.name.in_(names))
         .order_by(Group.name, GroupMember.position)
     ).all()
     members: dict[str, list[str]] = {}
     pointers: dict[str, str | None] = {}
-    for name, last, email in rows:
+    rotating: set[str] = set()
+    for name, last, email, rotation in rows:
         pointers[name] = last
         members.setdefault(name, [])
         if email is not None:
             members[name].append(email)
+        if rotation is not None:
+            rotating.add(name)
+    found = oncall.rotations(db, sorted(rotating), now) if rotating else {}
     everyone = {m for group in members.values() for m in group}
     counts: dict[str, int] = {}
     if everyone:
@@ -90,7 +98,12 @@ def routing_state(db: Connection | Session, names: Sequence[str]) -> RoutingStat
     return RoutingState(
         MappingProxyType(
             {
-                name: GroupState(tuple(group), MappingProxyType({m: counts.get(m, 0) for m in group}), pointers[name])
+                name: GroupState(
+                    members=tuple(group),
+                    open_counts=MappingProxyType({m: counts.get(m, 0) for m in group}),
+                    last_assigned=pointers[name],
+                    rotation=found.get(name),
+                )
                 for name, group in members.items()
             }
         )

@@ -269,7 +269,7 @@ class Intake:
         if CHANGE_MINUTES in book.fields_used and service:  # only when a rule asks: it costs an indexed read
             facts = {**event.facts, CHANGE_MINUTES: minutes_since_change(conn, service, now)}
             event = replace(event, facts=MappingProxyType(facts))
-        decision = self._decide(event, book, now, routing_state(conn, groups) if groups else NO_STATE)
+        decision = self._decide(event, book, now, routing_state(conn, groups, now) if groups else NO_STATE)
         if event.chosen is not None:  # logged by hand: the agent's choices win
             decision = event.chosen.over(decision)
             _check_chosen_assignee(conn, event.chosen)

@@ -140,7 +140,7 @@ class SlaRules:
         event = as_event(json.loads(row.raw), incident)
         book = self._rules.current(conn)
         try:
-            decision = self._decide(event, book, now, routing_state(conn, book.assignment_groups))
+            decision = self._decide(event, book, now, routing_state(conn, book.assignment_groups, now))
         except Exception as exc:  # a rule that fails on this event must not stop the others, nor the dispatcher
             log.exception("rules failed on SLA event %d", row.id)
             _finish(conn, row.id, "unprocessable", error=f"the rules failed: {type(exc).__name__}: {exc}"[:2000])

@@ -11,16 +11,18 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from jinja2 import TemplateError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from hub.domain import GroupState
+from hub.rotation import on_call
 from hub.rules_export import ACTION_KEYS
 from rules.errors import PathPart, RuleError
 
-STRATEGIES = ("fixed", "round_robin", "fewest_open")
+STRATEGIES = ("fixed", "round_robin", "fewest_open", "on_call")
 _TEMPLATE_LIMIT = 500  # the width of the title and dedup key columns
 _REPEAT_LIMIT = 10_000
 
@@ -187,12 +189,18 @@ def compile_template(source: Any, path: tuple[PathPart, ...]) -> Template:
 # -- assignment within a group --------------------------------------------------------------------------------
 
 
-def choose_member(strategy: str, group: GroupState) -> str | None:
-    """The member a strategy picks; None when the group has no members."""
+def choose_member(strategy: str, group: GroupState, now: datetime | None = None) -> str | None:
+    """The member a strategy picks; None when the group has no members. `on_call` picks whoever the group's
+    rotation has on call at `now` (an override may name someone outside the group); with no rotation, or no
+    time to read it at, the first member, as `fixed` does."""
+    if strategy == "on_call" and group.rotation is not None and now is not None:
+        who = on_call(group.rotation, now)
+        if who is not None:
+            return who
     members = group.members
     if not members:
         return None
-    if strategy == "fixed":
+    if strategy in ("fixed", "on_call"):
         return members[0]
     after = members.index(group.last_assigned) + 1 if group.last_assigned in members else 0
     rotated = members[after:] + members[:after]  # round robin order, starting after the last one assigned

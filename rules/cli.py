@@ -264,7 +264,7 @@ def outcome_fields(decision: Decision) -> dict[str, str]:
 
 def _stored_book_and_state(session: Any) -> tuple[RuleBook, RoutingState]:
     book = rulebook.load(session)
-    return book, groups.routing_state(session, book.assignment_groups)
+    return book, groups.routing_state(session, book.assignment_groups, utcnow())
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

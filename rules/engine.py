@@ -129,13 +129,17 @@ def template_context(view: EventView) -> dict[str, Any]:
     return context
 
 
-def _assign(a: Actions, out: _Outcome, state: RoutingState, sets: dict[str, str], notes: list[str]) -> None:
+def _assign(
+    a: Actions, out: _Outcome, state: RoutingState, now: datetime | None, sets: dict[str, str], notes: list[str]
+) -> None:
     if a.assignee:
         out.assignee = sets["assignee"] = a.assignee
         return
     assert a.group is not None
     group = state.groups.get(a.group, GroupState(()))
-    member = choose_member(a.strategy, group)
+    if a.strategy == "on_call" and group.rotation is None and group.members:
+        notes.append(f"group {a.group!r} has no on-call rotation: assigned to its first member")
+    member = choose_member(a.strategy, group, now)
     if member is None:
         notes.append(f"group {a.group!r} has no members: assigned to the group itself")
         out.assignee = sets["assignee"] = a.group
@@ -145,7 +149,9 @@ def _assign(a: Actions, out: _Outcome, state: RoutingState, sets: dict[str, str]
     sets["group"] = f"{a.group} ({a.strategy})"
 
 
-def _apply(a: Actions, out: _Outcome, state: RoutingState, context: Callable[[], Mapping[str, Any]]) -> TraceStep:
+def _apply(
+    a: Actions, out: _Outcome, state: RoutingState, now: datetime | None, context: Callable[[], Mapping[str, Any]]
+) -> TraceStep:
     """Apply one matching rule's actions to what is set so far; returns its trace step (without the rule)."""
     sets: dict[str, str] = {}
     notes: list[str] = []
@@ -165,7 +171,7 @@ def _apply(a: Actions, out: _Outcome, state: RoutingState, context: Callable[[],
         out.urgency = a.urgency
         sets["urgency"] = str(a.urgency)
     if (a.assignee or a.group) and out.assignee is None:
-        _assign(a, out, state, sets, notes)
+        _assign(a, out, state, now, sets, notes)
     for key, template in (("title", a.title), ("dedup_key", a.dedup_key)):
         if template is not None and getattr(out, key) is None:
             text, why = template(context())
@@ -228,7 +234,7 @@ def _decide(
             continue
         rule = rules[index]
         _held, reasons = rule.condition.explain(view)
-        step = _apply(rule.actions, out, state, context)
+        step = _apply(rule.actions, out, state, now, context)
         trace.append(replace(step, rule_id=rule.spec.id, rule=rule.spec.name, conditions=tuple(reasons)))
         if rule.spec.stop:
             evaluated = index + 1

@@ -137,7 +137,7 @@ def _live(session: Session, draft: RuleDraft) -> tuple[RuleBook, Candidate | Non
     live = rulebook.load(session)
     found, problems = candidate(draft, live)
     names = set(live.assignment_groups) | set(found.book.assignment_groups if found else ())
-    return live, found, problems, groups.routing_state(session, sorted(names))
+    return live, found, problems, groups.routing_state(session, sorted(names), utcnow())
 
 
 def _save(draft: RuleDraft) -> list[Problem] | str:

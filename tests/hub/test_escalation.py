@@ -8,7 +8,7 @@ from types import MappingProxyType
 import pytest
 from sqlalchemy import select
 
-from hub import escalation, groups, rulebook, triage
+from hub import escalation, groups, oncall, rulebook, triage
 from hub.accounts import create_user
 from hub.db import Database
 from hub.domain import Action, InboundEvent
@@ -123,3 +123,20 @@ def test_the_timeline_says_who_was_told(db: Database, intake: Intake) -> None:
     with db.read() as session:
         summaries = list(session.scalars(select(TimelineEntry.summary).where(TimelineEntry.kind == "escalation")))
     assert summaries[-1] == "Not acknowledged: escalated (step 1 of db-oncall) to oncall@example.com"
+
+
+def test_an_oncall_step_tells_whoever_is_on_call_when_it_fires(db: Database, intake: Intake) -> None:
+    incident_id = escalating(db, intake, "5m:oncall:dba")
+    now = utcnow()
+    second_week = f"{now - timedelta(days=8):%Y-%m-%d %H:%M}"  # the rotation's second member is on call
+    with db.transaction() as session:
+        oncall.set_rotation(session, "dba", zone="UTC", shift="1w", handoff=second_week, now=now)
+    fired = escalation.fire(db, steps_of(db, incident_id)[0].id, **DESK)
+    assert fired.notified == ("dba2@example.com (on call for dba)",) and mails(db) == ["dba2@example.com"]
+
+
+def test_an_oncall_step_with_no_one_on_call_tells_the_whole_group(db: Database, intake: Intake) -> None:
+    incident_id = escalating(db, intake, "5m:oncall:dba")
+    fired = escalation.fire(db, steps_of(db, incident_id)[0].id, **DESK)
+    assert fired.notified == ("group dba (no one on call)",)
+    assert mails(db) == ["dba1@example.com", "dba2@example.com"]

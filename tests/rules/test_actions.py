@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from hub.domain import NO_STATE, Decision, GroupState, InboundEvent, RoutingState, RuleBook, RuleSpec
+from hub.rotation import Rotation
 from rules import Engine
 from rules.actions import MATRICES, choose_member, compile_actions, compile_matrix
 from rules.engine import RoutingSettings, compile_rule, decide
@@ -108,6 +111,23 @@ def test_fewest_open_assigns_the_member_with_the_fewest_open_incidents() -> None
 
 def test_fewest_open_breaks_a_tie_in_round_robin_order() -> None:
     assert choose_member("fewest_open", DBA) == "cy@x"  # bob and cy tie on 1; bob had the last one
+
+
+ROTA = Rotation(("ann@x", "bob@x"), timedelta(days=1), datetime(2026, 11, 2, 9, 0), ZoneInfo("UTC"))
+
+
+def test_on_call_assigns_whoever_the_rotation_has_on_call_at_the_events_time() -> None:
+    state = GroupState(("ann@x", "bob@x"), rotation=ROTA)
+    assert choose_member("on_call", state, datetime(2026, 11, 3, 8, 59, tzinfo=UTC)) == "ann@x"
+    assert choose_member("on_call", state, datetime(2026, 11, 3, 9, 0, tzinfo=UTC)) == "bob@x"
+
+
+def test_on_call_without_a_rotation_assigns_the_first_member_with_a_note() -> None:
+    state = RoutingState(MappingProxyType({"dba": GroupState(("ann@x", "bob@x"))}))
+    decision = decide(EVENT, [compile_rule(spec({"group": "dba", "strategy": "on_call"}), RoutingSettings())],
+                      datetime(2026, 11, 3, 12, 0, tzinfo=UTC), state=state)  # fmt: skip
+    assert decision.assignee == "ann@x"
+    assert decision.trace[0].notes == ("group 'dba' has no on-call rotation: assigned to its first member",)
 
 
 def test_group_assignment_uses_the_state_it_is_given_and_names_the_group() -> None:

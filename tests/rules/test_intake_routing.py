@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select
 
-from hub import groups, rulebook
+from hub import groups, oncall, rulebook
 from hub.db import Database
 from hub.domain import InboundEvent, RuleSpec
 from hub.intake import Intake, Raw
-from hub.models import Event, Group, Incident, TimelineEntry
+from hub.models import Event, Group, Incident, TimelineEntry, utcnow
 from rules import rules_file
 
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")
@@ -88,6 +89,20 @@ def test_fewest_open_assigns_whoever_has_the_fewest_open_incidents(intake: Intak
 def test_fixed_assigns_the_groups_first_member(intake: Intake, db: Database) -> None:
     use_rules(db, ROTA % "fixed", dba=["cy@example.com", "ann@example.com"])
     assert incident(db, intake.record(RAW, alert(team="db")).incident_id).assignee == "cy@example.com"
+
+
+def test_on_call_assigns_whoever_the_groups_rotation_has_on_call_now(intake: Intake, db: Database) -> None:
+    use_rules(db, ROTA % "on_call", dba=["ann@example.com", "bob@example.com"])
+    now = utcnow()
+    with db.transaction() as s:  # bob's shift started an hour ago; ann's is next
+        start = (now - timedelta(days=1, hours=1)).strftime("%Y-%m-%d %H:%M")
+        oncall.set_rotation(s, "dba", zone="UTC", shift="1d", handoff=start, now=now)
+    first = incident(db, intake.record(RAW, alert(team="db")).incident_id)
+    with db.transaction() as s:
+        oncall.add_override(s, "dba", "dan@example.com", now - timedelta(minutes=1), now + timedelta(hours=1),
+                            by="bob@example.com", now=now)  # fmt: skip
+    second = incident(db, intake.record(RAW, alert(team="db", host="other")).incident_id)
+    assert (first.assignee, second.assignee) == ("bob@example.com", "dan@example.com")
 
 
 def test_a_dedup_key_template_folds_differently_keyed_alerts_into_one_incident(intake: Intake, db: Database) -> None:

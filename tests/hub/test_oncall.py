@@ -1,0 +1,141 @@
+"""On-call rotations stored: set from what people type, overridden, read back for routing and for people."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from hub import groups, oncall
+from hub.db import Database
+from hub.errors import BadInput
+from hub.models import OnCallOverride, utcnow
+
+BERLIN = ZoneInfo("Europe/Berlin")
+THURSDAY = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
+
+
+def rota(db: Database, *members: str, handoff: str = "mon 09:00", shift: str = "1w") -> None:
+    with db.transaction() as s:
+        groups.save_group(s, "dba", list(members))
+        oncall.set_rotation(s, "dba", zone="Europe/Berlin", shift=shift, handoff=handoff, now=THURSDAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "handoff"),
+    [
+        ("mon 09:00", datetime(2026, 11, 23, 9, 0)),  # the latest Monday 09:00 up to now
+        ("thu 13:00", datetime(2026, 11, 26, 13, 0)),
+        ("thu 13:01", datetime(2026, 11, 19, 13, 1)),
+        ("09:00", datetime(2026, 11, 26, 9, 0)),
+        ("18:30", datetime(2026, 11, 25, 18, 30)),
+        ("2026-12-07 08:00", datetime(2026, 12, 7, 8, 0)),
+    ],
+)
+def test_a_handoff_is_read_as_a_local_time(text: str, handoff: datetime) -> None:
+    assert oncall.parse_handoff(text, "Europe/Berlin", THURSDAY) == handoff
+
+
+@pytest.mark.parametrize(("text", "message"), [("9am", "not a handoff"), ("25:00", "not a handoff"),
+                                               ("fri 9:75", "not a handoff"), ("xyz 09:00", "not a weekday"),
+                                               ("2026-02-30 09:00", "not a date")])  # fmt: skip
+def test_a_handoff_that_is_no_time_is_refused_with_an_example(text: str, message: str) -> None:
+    with pytest.raises(BadInput, match=message):
+        oncall.parse_handoff(text, "Europe/Berlin", THURSDAY)
+
+
+@pytest.mark.parametrize(("shift", "message"), [("30m", "from 1 h to 28 d"), ("5w", "from 1 h to 28 d"),
+                                                ("soon", "not a duration")])  # fmt: skip
+def test_a_shift_too_short_or_too_long_is_refused(shift: str, message: str) -> None:
+    with pytest.raises(BadInput, match=message):
+        oncall.parse_shift(shift)
+
+
+def test_a_rotation_goes_round_the_group_in_its_order(db: Database) -> None:
+    rota(db, "ann@example.com", "bob@example.com")
+    with db.read() as s:
+        rotation = oncall.rotations(s, ["dba"], THURSDAY)["dba"]
+        now = oncall.current(s, "dba", THURSDAY)
+    assert rotation.members == ("ann@example.com", "bob@example.com")
+    assert (now.on_call, now.next) == ("ann@example.com", "bob@example.com")
+    assert now.until == datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)
+
+
+def test_a_group_needs_members_before_it_rotates(db: Database) -> None:
+    with db.transaction() as s, pytest.raises(BadInput, match="no members to rotate"):
+        groups.save_group(s, "dba", [])
+        oncall.set_rotation(s, "dba", zone="Europe/Berlin", shift="1w", handoff="09:00", now=THURSDAY)
+
+
+def test_a_rotation_for_a_missing_group_or_zone_is_refused(db: Database) -> None:
+    with db.transaction() as s, pytest.raises(BadInput, match="no group 'dba'"):
+        oncall.set_rotation(s, "dba", zone="UTC", shift="1w", handoff="09:00", now=THURSDAY)
+    with db.transaction() as s, pytest.raises(BadInput, match="IANA time zone"):
+        groups.save_group(s, "ops", ["ann@example.com"])
+        oncall.set_rotation(s, "ops", zone="Mars/Olympus", shift="1w", handoff="09:00", now=THURSDAY)
+
+
+def test_an_override_in_local_time_puts_someone_on_call_while_it_lasts(db: Database) -> None:
+    rota(db, "ann@example.com", "bob@example.com")
+    with db.transaction() as s:
+        oncall.add_override(s, "dba", "Dan@Example.com", datetime(2026, 11, 26, 18, 0), datetime(2026, 11, 27, 8, 0),
+                            by="ann@example.com", now=THURSDAY)  # fmt: skip
+    evening = datetime(2026, 11, 26, 20, 0, tzinfo=BERLIN)
+    with db.read() as s:
+        assert oncall.current(s, "dba", evening).on_call == "dan@example.com"
+        assert oncall.current(s, "dba", evening + timedelta(hours=12)).on_call == "ann@example.com"
+        stored = s.scalars(select(OnCallOverride)).one()
+    assert stored.starts_at == datetime(2026, 11, 26, 17, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("who", "starts", "ends", "message"),
+    [
+        ("nobody", datetime(2026, 11, 27), datetime(2026, 11, 28), "not an email address"),
+        ("dan@example.com", datetime(2026, 11, 28), datetime(2026, 11, 27), "ends after it starts"),
+        ("dan@example.com", datetime(2026, 11, 1), datetime(2026, 11, 2), "over already"),
+        ("dan@example.com", datetime(2026, 11, 27), datetime(2027, 6, 1), "at most 92 days"),
+    ],
+)
+def test_an_override_that_makes_no_sense_is_refused(
+    db: Database, who: str, starts: datetime, ends: datetime, message: str
+) -> None:
+    rota(db, "ann@example.com")
+    with db.transaction() as s, pytest.raises(BadInput, match=message):
+        oncall.add_override(s, "dba", who, starts, ends, by="ann@example.com", now=THURSDAY)
+
+
+def test_removing_an_override_hands_the_shift_back(db: Database) -> None:
+    rota(db, "ann@example.com")
+    with db.transaction() as s:
+        made = oncall.add_override(s, "dba", "dan@example.com", datetime(2026, 11, 26), datetime(2026, 11, 28),
+                                   by="cli", now=THURSDAY)  # fmt: skip
+    with db.transaction() as s:
+        oncall.remove_override(s, "dba", made)
+    with db.read() as s:
+        assert oncall.current(s, "dba", THURSDAY).on_call == "ann@example.com"
+    with db.transaction() as s, pytest.raises(BadInput, match=f"no override {made}"):
+        oncall.remove_override(s, "dba", made)
+
+
+def test_removing_a_rotation_leaves_the_group(db: Database) -> None:
+    rota(db, "ann@example.com")
+    with db.transaction() as s:
+        oncall.remove_rotation(s, "dba")
+    with db.read() as s:
+        assert oncall.overview(s, utcnow()) == []
+        assert [g.name for g in groups.list_groups(s)] == ["dba"]
+
+
+def test_the_rota_lists_shifts_with_the_overrides(db: Database) -> None:
+    rota(db, "ann@example.com", "bob@example.com", handoff="09:00", shift="1d")
+    with db.transaction() as s:
+        made = oncall.add_override(s, "dba", "dan@example.com", datetime(2026, 11, 27, 9, 0),
+                                   datetime(2026, 11, 28, 9, 0), by="cli", now=THURSDAY)  # fmt: skip
+    with db.read() as s:
+        laid = oncall.rota(s, "dba", THURSDAY, THURSDAY + timedelta(days=3))
+    assert [(x.who, x.override) for x in laid] == [
+        ("ann@example.com", None), ("dan@example.com", made), ("ann@example.com", None), ("bob@example.com", None)
+    ]  # fmt: skip

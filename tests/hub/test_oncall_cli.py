@@ -1,0 +1,56 @@
+"""`switchboard oncall`: a rotation set, overridden and read from the command line."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from click.testing import CliRunner
+
+from hub.cli import main
+
+
+def rotation(runner: CliRunner) -> None:
+    assert runner.invoke(main, ["group", "set", "dba", "--member", "ann@example.com", "--member", "bob@example.com"]
+                         ).exit_code == 0  # fmt: skip
+    result = runner.invoke(main, ["oncall", "set", "dba", "--shift", "1d", "--handoff", "00:00", "--tz", "UTC"])
+    assert result.exit_code == 0, result.output
+
+
+def test_set_says_who_is_on_call_and_who_is_next(runner: CliRunner) -> None:
+    rotation(runner)
+    line = runner.invoke(main, ["oncall", "list"]).output
+    assert line.startswith("dba: ann@example.com on call until ") and ", then bob@example.com (shifts of 1 d" in line
+
+
+def test_an_override_shows_in_the_rota_with_its_id(runner: CliRunner) -> None:
+    rotation(runner)
+    tomorrow = f"{datetime.now(UTC) + timedelta(days=1):%Y-%m-%d}"
+    made = runner.invoke(main, ["oncall", "override", "dba", "--who", "dan@example.com", "--starts", tomorrow,
+                                "--duration", "12h"])  # fmt: skip
+    assert made.output == "added override 1 to dba's rotation\n"
+    result = runner.invoke(main, ["oncall", "show", "dba", "--days", "3"])
+    assert result.exit_code == 0 and result.output.startswith("Shifts of dba, times in UTC:")
+    assert f"{tomorrow} 00:00 .. " in result.output and "dan@example.com  (override 1)" in result.output
+
+
+def test_an_override_far_ahead_is_refused(runner: CliRunner) -> None:
+    rotation(runner)
+    made = runner.invoke(main, ["oncall", "override", "dba", "--who", "dan@example.com", "--starts", "2099-01-01",
+                                "--duration", "1d"])  # fmt: skip
+    assert made.exit_code == 1 and "at most 92 days and ends within a year" in made.output
+
+
+def test_override_needs_an_end_or_a_duration(runner: CliRunner) -> None:
+    rotation(runner)
+    result = runner.invoke(main, ["oncall", "override", "dba", "--who", "dan@example.com", "--starts", "2026-12-01"])
+    assert result.exit_code == 2 and "give either --ends or --duration" in result.output
+
+
+def test_list_with_no_rotations_says_how_to_make_one(runner: CliRunner) -> None:
+    assert "`switchboard oncall set GROUP --tz ZONE` makes one" in runner.invoke(main, ["oncall", "list"]).output
+
+
+def test_show_for_a_group_without_a_rotation_says_how_to_make_one(runner: CliRunner) -> None:
+    runner.invoke(main, ["group", "set", "ops", "--member", "ann@example.com"])
+    result = runner.invoke(main, ["oncall", "show", "ops"])
+    assert result.exit_code == 1 and "`switchboard oncall set ops` makes one" in result.output
