@@ -14,6 +14,10 @@ class BadInput(SwitchboardError):
     """The input is malformed or refers to something that does not exist; the message says what to fix."""
 
 
+class Missing(BadInput):
+    """The input names something that does not exist (an API answers 404)."""
+
+
 class ConfigError(SwitchboardError):
     """A setting is missing or malformed; the message names the variable and what it expects."""
 

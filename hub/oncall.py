@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from hub.addresses import is_address
 from hub.business_hours import zone_of
 from hub.durations import describe_duration, parse_duration
-from hub.errors import BadInput
+from hub.errors import BadInput, Missing
 from hub.models import Group, GroupMember, OnCallOverride, OnCallRotation
 from hub.rotation import MAX_SHIFT, MAX_SPAN, MIN_SHIFT, Override, Rotation, Shift, on_call, shifts
 from hub.weekly import DAYS
@@ -29,7 +29,9 @@ MAX_OVERRIDE_AHEAD = timedelta(days=366)
 #: Past overrides kept in a rotation read for routing: enough for the shifts of the last days on the page.
 PAST_OVERRIDES = timedelta(days=7)
 
-_HANDOFF = re.compile(r"^(?:(?P<date>\d{4}-\d{2}-\d{2})|(?P<day>[a-z]{3}))?[ T]*(?P<hour>\d{1,2}):(?P<minute>\d{2})$")
+_LOCAL_TIME = re.compile(
+    r"^(?:(?P<date>\d{4}-\d{2}-\d{2})|(?P<day>[a-z]{3}))?[ t]*(?:(?P<hour>\d{1,2}):(?P<minute>\d{2}))?$"
+)
 
 
 @dataclass(frozen=True)
@@ -50,24 +52,31 @@ class OnCallNow:
 def parse_handoff(text: str, zone: str, now: datetime) -> datetime:
     """When the first shift starts, as a local wall-clock time in `zone`: `2026-11-30 09:00`, or `mon 09:00` or
     `09:00` for the latest such time up to now (so the first member is on call from the start)."""
-    match = _HANDOFF.match(text.strip().lower())
-    if not match or int(match["hour"]) > 23 or int(match["minute"]) > 59:
-        raise BadInput(f"{text!r} is not a handoff time; write 09:00, mon 09:00 or 2026-11-30 09:00")
-    hour, minute = int(match["hour"]), int(match["minute"])
+    return local_time(text, zone, now, "handoff", ahead=False)
+
+
+def local_time(text: str, zone: str, now: datetime, what: str = "time", *, ahead: bool = True) -> datetime:
+    """A local wall-clock time in `zone` as people type it: `2026-12-24 18:00` or `2026-12-24`, or `fri 18:00` or
+    `18:00` for the next such time after now (`ahead`) or the latest up to now."""
+    match = _LOCAL_TIME.match(text.strip().lower())
+    hour, minute = (int(match["hour"] or 0), int(match["minute"] or 0)) if match else (0, 0)
+    if not match or not (match["date"] or match["hour"]) or hour > 23 or minute > 59:
+        raise BadInput(f"{text!r} is not a {what}; write 09:00, mon 09:00 or 2026-11-30 09:00")
     if match["date"]:
         try:
             return datetime.fromisoformat(match["date"]).replace(hour=hour, minute=minute)
         except ValueError:
             raise BadInput(f"{match['date']!r} is not a date; write it as 2026-11-30") from None
+    if match["day"] and match["day"] not in DAYS:
+        raise BadInput(f"{match['day']!r} is not a weekday; use one of {', '.join(DAYS)}")
     local = now.astimezone(zone_of(zone)).replace(tzinfo=None, second=0, microsecond=0)
-    latest = local.replace(hour=hour, minute=minute)
+    step = timedelta(days=7 if match["day"] else 1)
+    found = local.replace(hour=hour, minute=minute)
     if match["day"]:
-        if match["day"] not in DAYS:
-            raise BadInput(f"{match['day']!r} is not a weekday; use one of {', '.join(DAYS)}")
-        latest -= timedelta(days=(latest.weekday() - DAYS.index(match["day"])) % 7)
-    while latest > local:
-        latest -= timedelta(days=7 if match["day"] else 1)
-    return latest
+        found += timedelta(days=(DAYS.index(match["day"]) - found.weekday()) % 7)  # that weekday, this week on
+    while found > local:
+        found -= step
+    return found + step if ahead and found < local else found
 
 
 def parse_shift(text: str) -> timedelta:
@@ -80,7 +89,7 @@ def parse_shift(text: str) -> timedelta:
 def _group(session: Session, name: str) -> Group:
     group = session.scalar(select(Group).where(Group.name == name))
     if group is None:
-        raise BadInput(f"there is no group {name!r}; create it with `switchboard group set {name} --member EMAIL`")
+        raise Missing(f"there is no group {name!r}; create it with `switchboard group set {name} --member EMAIL`")
     return group
 
 
@@ -100,20 +109,20 @@ def set_rotation(session: Session, group_name: str, *, zone: str, shift: str, ha
 def remove_rotation(session: Session, group_name: str) -> None:
     group = _group(session, group_name)
     if session.get(OnCallRotation, group.id) is None:
-        raise BadInput(f"group {group_name!r} has no on-call rotation")
+        raise Missing(f"group {group_name!r} has no on-call rotation")
     session.execute(delete(OnCallRotation).where(OnCallRotation.group_id == group.id))
     session.execute(delete(OnCallOverride).where(OnCallOverride.group_id == group.id))
 
 
 def add_override(
     session: Session, group_name: str, who: str, starts: datetime, ends: datetime, *, by: str, now: datetime
-) -> int:
+) -> Override:
     """`who` is on call for the group from `starts` to `ends`, whatever the rotation says; naive times are read
     in the rotation's time zone, as people give them."""
     group = _group(session, group_name)
     rotation = session.get(OnCallRotation, group.id)
     if rotation is None:
-        raise BadInput(f"group {group_name!r} has no on-call rotation to override; set one first")
+        raise Missing(f"group {group_name!r} has no on-call rotation to override; set one first")
     zone = zone_of(rotation.timezone)
     starts, ends = (t if t.tzinfo else t.replace(tzinfo=zone) for t in (starts, ends))
     who = who.strip().lower()
@@ -128,7 +137,7 @@ def add_override(
     row = OnCallOverride(group_id=group.id, email=who, starts_at=starts, ends_at=ends, created_by=by)
     session.add(row)
     session.flush()
-    return row.id
+    return Override(row.id, who, starts, ends)
 
 
 def remove_override(session: Session, group_name: str, override_id: int) -> None:
@@ -137,7 +146,7 @@ def remove_override(session: Session, group_name: str, override_id: int) -> None
         delete(OnCallOverride).where(OnCallOverride.id == override_id, OnCallOverride.group_id == group.id)
     )
     if not getattr(removed, "rowcount", 0):
-        raise BadInput(f"group {group_name!r} has no override {override_id}")
+        raise Missing(f"group {group_name!r} has no override {override_id}")
 
 
 def rotations(db: Connection | Session, names: Sequence[str] | None, now: datetime) -> dict[str, Rotation]:
@@ -198,7 +207,7 @@ def current(session: Session, group_name: str, now: datetime) -> OnCallNow:
     """One group's rotation: who is on call now, until when, and who is next."""
     found = rotations(session, [group_name], now).get(group_name)
     if found is None:
-        raise BadInput(f"group {group_name!r} has no on-call rotation; `switchboard oncall set {group_name}` makes one")
+        raise Missing(f"group {group_name!r} has no on-call rotation; `switchboard oncall set {group_name}` makes one")
     return now_and_next(group_name, found, now)
 
 
@@ -211,7 +220,7 @@ def rota(session: Session, group_name: str, start: datetime, end: datetime) -> l
     """The group's shifts from `start` to `end` (at most hub.rotation.MAX_SPAN), overrides spliced in."""
     found = rotations(session, [_group(session, group_name).name], start).get(group_name)
     if found is None:
-        raise BadInput(f"group {group_name!r} has no on-call rotation")
+        raise Missing(f"group {group_name!r} has no on-call rotation")
     return shifts(found, start, end)
 
 

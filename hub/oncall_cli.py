@@ -16,8 +16,6 @@ from hub.cli import ROW_ID, in_transaction
 from hub.durations import parse_duration
 from hub.models import utcnow
 
-LOCAL_TIME = click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"])
-
 
 @click.group()
 def oncall_group() -> None:
@@ -84,24 +82,34 @@ def oncall_show(group: str, days: int) -> None:
 @oncall_group.command("override")
 @click.argument("group")
 @click.option("--who", required=True, help="Who is on call instead (an email address).")
-@click.option("--starts", type=LOCAL_TIME, required=True, help="From when, in the rotation's time zone.")
-@click.option("--ends", type=LOCAL_TIME, help="Until when, in the rotation's time zone (or --duration).")
+@click.option("--starts", required=True,
+              help="From when, in the rotation's time zone: '2026-12-24 18:00', or 'fri 18:00' or '18:00' for the "
+                   "next such time.")  # fmt: skip
+@click.option("--ends", help="Until when, written as --starts is ('mon 09:00': the first after the start).")
 @click.option("--duration", help="How long from --starts: 12h, 3d.")
-def oncall_override(group: str, who: str, starts: datetime, ends: datetime | None, duration: str | None) -> None:
+def oncall_override(group: str, who: str, starts: str, ends: str | None, duration: str | None) -> None:
     """Put someone on call for GROUP for a while (a swap, a holiday), whatever the rotation says.
 
     \b
-    Bob covers Christmas Eve to Boxing Day:
+    Bob covers from Christmas Eve, 18:00, to Boxing Day, 09:00; Cy takes the coming weekend:
       switchboard oncall override dba --who bob@example.com --starts "2026-12-24 18:00" --ends "2026-12-27 09:00"
+      switchboard oncall override dba --who cy@example.com --starts "fri 18:00" --ends "mon 09:00"
     """
     if (ends is None) == (duration is None):
         raise click.UsageError("give either --ends or --duration")
 
     def work(session: Session) -> int:
-        until = ends if ends is not None else starts + parse_duration(str(duration))
-        made = oncall.add_override(session, group, who, starts, until, by="cli", now=utcnow())
-        audit.record(session, audit.CLI, "oncall.override", group, who=who, starts=f"{starts}", ends=f"{until}")
-        return made
+        now = utcnow()
+        zone = oncall.current(session, group, now).zone
+        start = oncall.local_time(starts, zone, now)
+        if ends is not None:  # `mon 09:00` is the first Monday 09:00 after the start
+            until = oncall.local_time(ends, zone, start.replace(tzinfo=zone_of(zone)))
+        else:
+            until = start + parse_duration(duration or "")
+        made = oncall.add_override(session, group, who, start, until, by="cli", now=now)
+        audit.record(session, audit.CLI, "oncall.override", group, who=made.who, starts=made.starts.isoformat(),
+                     ends=made.ends.isoformat())  # fmt: skip
+        return made.id
 
     click.echo(f"added override {in_transaction(work)} to {group}'s rotation")
 

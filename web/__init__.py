@@ -35,6 +35,8 @@ from web import (
     navigation,
     new_incident,
     observe,
+    oncall,
+    oncall_api,
     openapi,
     opsgenie,
     outbox,
@@ -100,6 +102,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         openapi.bp,
         changes_api.bp,
         rules_api.bp,
+        oncall_api.bp,
     ):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
@@ -115,6 +118,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(silences.bp)
     app.register_blueprint(users.bp)
     app.register_blueprint(groups.bp)
+    app.register_blueprint(oncall.bp)
     app.register_blueprint(mailboxes.bp)
     app.register_blueprint(outbox.bp)
     app.register_blueprint(problems.bp)

@@ -30,6 +30,7 @@ WORK = (
     Link("incidents.index", "Incidents", VIEW_INCIDENTS, ("incidents", "new_incident")),
     Link("problems.index", "Problems", VIEW_INCIDENTS, ("problems",)),
     Link("changes.index", "Changes", VIEW_CHANGES, ("changes",)),
+    Link("oncall.index", "On call", VIEW_INCIDENTS, ("oncall",)),
     Link("reports.sla", "SLAs", VIEW_REPORTS, ("reports",)),
     Link("silences.index", "Silences", MANAGE_SILENCES, ("silences",)),
     Link("rules.index", "Rules", VIEW_RULES, ("rules", "rule_editor")),

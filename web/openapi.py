@@ -93,6 +93,49 @@ _SILENCE = {
         "every": {"type": ["string", "null"], "description": "A recurring silence's weekly window."},
     },
 }
+_ON_CALL = {
+    "type": "object",
+    "required": ["group", "on_call", "until", "next", "members", "shift", "handoff", "timezone"],
+    "properties": {
+        "group": {"type": "string"},
+        "on_call": {"type": ["string", "null"], "description": "Who is on call now (an override's person if one is)."},
+        "until": {**_TIME, "description": "When that changes; null when not within 92 days."},
+        "next": {"type": ["string", "null"]},
+        "members": {"type": "array", "items": {"type": "string"}, "description": "In rota order."},
+        "shift": {"type": "string", "examples": ["7 d"]},
+        "handoff": {
+            "type": "string",
+            "description": "The first shift's start, local time.",
+            "examples": ["2026-11-30 09:00"],
+        },
+        "timezone": {"type": "string", "examples": ["Europe/Berlin"]},
+        "shifts": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["who", "starts_at", "ends_at", "override"],
+                "properties": {
+                    "who": {"type": "string"},
+                    "starts_at": {"type": "string", "format": "date-time"},
+                    "ends_at": {"type": "string", "format": "date-time"},
+                    "override": {"type": ["integer", "null"], "description": "The covering override's id."},
+                },
+            },
+        },
+    },
+}
+_OVERRIDE = {
+    "type": "object",
+    "required": ["id", "group", "who", "starts_at", "ends_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "group": {"type": "string"},
+        "who": {"type": "string"},
+        "starts_at": {"type": "string", "format": "date-time"},
+        "ends_at": {"type": "string", "format": "date-time"},
+    },
+}
+_GROUP = {"name": "group", "in": "path", "required": True, "schema": {"type": "string"}, "example": "dba"}
 _PROBLEM = {
     "type": "object",
     "required": ["ref", "title", "state"],
@@ -275,7 +318,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         400: "The request is malformed; the message says what to fix.",
         401: "Missing or invalid API token.",
         403: "The token's role may not do this.",
-        404: "No such incident.",
+        404: "Not found; the message names what is missing.",
         409: "The change does not fit the incident as it is now.",
         503: "Storage is unavailable; nothing changed, retry later.",
     }
@@ -554,6 +597,82 @@ def document() -> dict[str, Any]:
                     },
                 },
             },
+            "/api/v1/oncall": {
+                "get": {
+                    "summary": "Every on-call rotation: who is on call now, until when, and who is next",
+                    "operationId": "listOnCall",
+                    "responses": {
+                        "200": _json({"type": "array", "items": {"$ref": "#/components/schemas/OnCall"}}, "Rotations."),
+                        **_errors(401),
+                    },
+                },
+            },
+            "/api/v1/oncall/{group}": {
+                "parameters": [_GROUP],
+                "get": {
+                    "summary": "One group's rotation with its shifts ahead, overrides spliced in",
+                    "operationId": "getOnCall",
+                    "parameters": [
+                        {
+                            "name": "days",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 92, "default": 14},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/OnCall"}, "The rotation and its shifts."),
+                        **_errors(400, 401, 404),
+                    },
+                },
+            },
+            "/api/v1/oncall/{group}/overrides": {
+                "parameters": [_GROUP],
+                "post": {
+                    "summary": "Put someone on call for a while, whatever the rotation says (agent or admin tokens)",
+                    "operationId": "addOnCallOverride",
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["who", "starts_at", "ends_at"],
+                            "properties": {
+                                "who": {"type": "string", "examples": ["bob@example.com"]},
+                                "starts_at": {
+                                    "type": "string",
+                                    "description": "ISO 8601; without an offset, in the rotation's time zone",
+                                    "examples": ["2026-12-24T18:00"],
+                                },
+                                "ends_at": {"type": "string", "examples": ["2026-12-27T09:00"]},
+                            },
+                        }
+                    ),
+                    "responses": {
+                        "201": _json({"$ref": "#/components/schemas/OnCallOverride"}, "The override."),
+                        **_errors(400, 401, 403, 404, 503),
+                    },
+                },
+            },
+            "/api/v1/oncall/{group}/overrides/{id}": {
+                "parameters": [_GROUP, {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "delete": {
+                    "summary": "Remove an override: the rotation applies again",
+                    "operationId": "removeOnCallOverride",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["id", "group", "removed"],
+                                "properties": {
+                                    "id": {"type": "integer"},
+                                    "group": {"type": "string"},
+                                    "removed": {"type": "boolean"},
+                                },
+                            },
+                            "Removed.",
+                        ),
+                        **_errors(401, 403, 404, 503),
+                    },
+                },
+            },
             "/api/v1/rules": {
                 "get": {
                     "summary": "The routing rules in the order they apply (agent or admin tokens)",
@@ -598,6 +717,8 @@ def document() -> dict[str, Any]:
                 "IncidentDetail": _DETAIL,
                 "TimelineEntry": _TIMELINE_ENTRY,
                 "Silence": _SILENCE,
+                "OnCall": _ON_CALL,
+                "OnCallOverride": _OVERRIDE,
                 "Rule": _RULE,
                 "RuleVersion": _RULE_VERSION,
                 "Change": _CHANGE,

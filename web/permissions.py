@@ -27,6 +27,7 @@ VIEW_CHANGES = "changes.view"
 WORK_CHANGES = "changes.work"
 VIEW_RULES = "rules.view"
 MANAGE_RULES = "rules.manage"
+COVER_SHIFTS = "oncall.cover"
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     VIEW_INCIDENTS: frozenset(ROLES),
@@ -44,6 +45,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Agents read the rules to understand why an incident was routed as it was; only admins change routing.
     VIEW_RULES: frozenset({"admin", "agent"}),
     MANAGE_RULES: frozenset({"admin"}),
+    # People who take on-call shifts swap and cover them; setting up a rotation is an admin's, as groups are.
+    COVER_SHIFTS: frozenset({"admin", "agent"}),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

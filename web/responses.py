@@ -1,12 +1,14 @@
-"""JSON answers and bearer credentials shared by the API blueprints."""
+"""JSON answers, times in JSON bodies and bearer credentials shared by the API blueprints."""
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from typing import Any
 
 from flask import Request, Response, current_app
 from flask.json.provider import DefaultJSONProvider
 
+from hub.errors import BadInput
 from ingest.errors import InvalidPayload
 from ingest.webhooks.generic import parse_json
 
@@ -64,3 +66,16 @@ def authorization(request: Request, scheme: str) -> str | None:
     if given.lower() != scheme.lower() or not token:
         return None
     return token
+
+
+def body_time(body: dict[str, Any], key: str, zone: tzinfo | None) -> datetime | None:
+    """`body[key]` as an ISO 8601 time (None if absent); one without an offset is read in `zone` (left naive when
+    `zone` is None, for the caller to place), or BadInput naming the key."""
+    value = body.get(key)
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise BadInput(f"'{key}' must be an ISO 8601 time such as 2026-11-26T18:00:00Z") from None
+    return parsed if parsed.tzinfo or zone is None else parsed.replace(tzinfo=zone)

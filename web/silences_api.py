@@ -6,7 +6,7 @@ POST `{"matchers": ["labels.team=db", "severity!=info"], "duration": "2h" | "end
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from flask import Blueprint, Response, g, request
@@ -18,7 +18,7 @@ from hub.models import Silence, utcnow
 from hub.weekly import parse_window
 from web.api import token_required
 from web.permissions import MANAGE_SILENCES, VIEW_INCIDENTS
-from web.responses import json_error, json_response
+from web.responses import body_time, json_error, json_response
 from web.services import services
 
 bp = Blueprint("silences_api", __name__, url_prefix="/api/v1/silences")
@@ -36,17 +36,6 @@ def silence_json(row: Silence) -> dict[str, Any]:
     }
 
 
-def _time(body: dict[str, Any], key: str) -> datetime | None:
-    value = body.get(key)
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        raise BadInput(f"'{key}' must be an ISO 8601 time such as 2026-11-26T18:00:00Z") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 @bp.post("")
 @token_required(MANAGE_SILENCES)
 def create() -> Response:
@@ -57,8 +46,8 @@ def create() -> Response:
         texts = body.get("matchers")
         if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
             raise BadInput("'matchers' must be a list of strings such as \"labels.team=db\"")
-        starts = _time(body, "starts_at") or utcnow()
-        ends = _time(body, "ends_at")
+        starts = body_time(body, "starts_at", UTC) or utcnow()
+        ends = body_time(body, "ends_at", UTC)
         weekly = parse_window(str(body["every"]), str(body.get("tz", "UTC"))) if body.get("every") else None
         if ends is None:
             default = silences.RECURRING_FOR if weekly and "duration" not in body else None

@@ -111,7 +111,7 @@ def test_removing_an_override_hands_the_shift_back(db: Database) -> None:
     rota(db, "ann@example.com")
     with db.transaction() as s:
         made = oncall.add_override(s, "dba", "dan@example.com", datetime(2026, 11, 26), datetime(2026, 11, 28),
-                                   by="cli", now=THURSDAY)  # fmt: skip
+                                   by="cli", now=THURSDAY).id  # fmt: skip
     with db.transaction() as s:
         oncall.remove_override(s, "dba", made)
     with db.read() as s:
@@ -133,9 +133,25 @@ def test_the_rota_lists_shifts_with_the_overrides(db: Database) -> None:
     rota(db, "ann@example.com", "bob@example.com", handoff="09:00", shift="1d")
     with db.transaction() as s:
         made = oncall.add_override(s, "dba", "dan@example.com", datetime(2026, 11, 27, 9, 0),
-                                   datetime(2026, 11, 28, 9, 0), by="cli", now=THURSDAY)  # fmt: skip
+                                   datetime(2026, 11, 28, 9, 0), by="cli", now=THURSDAY).id  # fmt: skip
     with db.read() as s:
         laid = oncall.rota(s, "dba", THURSDAY, THURSDAY + timedelta(days=3))
     assert [(x.who, x.override) for x in laid] == [
         ("ann@example.com", None), ("dan@example.com", made), ("ann@example.com", None), ("bob@example.com", None)
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [
+        ("fri 18:00", datetime(2026, 11, 27, 18, 0)),  # the next Friday 18:00
+        ("thu 13:00", datetime(2026, 11, 26, 13, 0)),  # now is now
+        ("thu 12:59", datetime(2026, 12, 3, 12, 59)),
+        ("14:00", datetime(2026, 11, 26, 14, 0)),
+        ("08:00", datetime(2026, 11, 27, 8, 0)),
+        ("2026-12-24", datetime(2026, 12, 24, 0, 0)),
+        ("2026-12-24T18:00", datetime(2026, 12, 24, 18, 0)),
+    ],
+)
+def test_an_override_time_is_the_next_such_local_time(text: str, when: datetime) -> None:
+    assert oncall.local_time(text, "Europe/Berlin", THURSDAY) == when

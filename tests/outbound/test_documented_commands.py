@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy import select
@@ -21,5 +22,19 @@ def test_channel_and_escalation_examples_make_what_they_say(settings: Settings, 
         made = {c.name: c.kind for c in session.scalars(select(Channel))}
     assert made == {"dba-team": "email", "ops-bot": "webhook", "ops-slack": "slack", "ops-mm": "mattermost",
                     "ops-teams": "teams"}  # chatops was removed again  # fmt: skip
-    assert ("db-oncall: after 5 min: oncall@example.com; after 15 min: group:dba; after 30 min: channel:ops-slack; "
+    assert ("db-oncall: after 5 min: oncall:dba; after 15 min: group:dba; after 30 min: channel:ops-slack; "
             "then again 2 times") in out  # fmt: skip
+
+
+def test_on_call_examples_rotate_the_group_and_cover_the_weekend(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    [commands, _api] = fenced("docs/notifications.md", "On call: who gets paged", "sh")
+    out = run_as_printed(commands, settings, tmp_path)
+    assert "dba: ann@example.com, bob@example.com, cy@example.com" in out
+    assert "added override 1 to dba's rotation" in out
+    assert "Shifts of dba, times in Europe/Berlin:" in out
+    weekend = [line.strip() for line in out.splitlines() if "(override 1)" in line]
+    assert len(weekend) == 1 and re.fullmatch(
+        r"Fri \S+ 18:00 \.\. Mon \S+ 09:00  dan@example.com  \(override 1\)", weekend[0]
+    )

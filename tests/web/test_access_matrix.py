@@ -51,6 +51,11 @@ UI = {
     "outbox.retry_dead": ("POST", "/outbox/retry-dead", ADMINS),
     "groups.index": ("GET", "/groups", ADMINS),
     "groups.remove": ("POST", "/groups/dba/remove", ADMINS),
+    "oncall.index": ("GET", "/oncall", PEOPLE),
+    "oncall.set_rotation": ("POST", "/oncall", ADMINS),
+    "oncall.add_override": ("POST", "/oncall/dba/overrides", STAFF),
+    "oncall.remove_override": ("POST", "/oncall/dba/overrides/1/remove", STAFF),
+    "oncall.remove_rotation": ("POST", "/oncall/dba/remove", ADMINS),
     "users.index": ("GET", "/users", ADMINS),
     "users.change": ("POST", "/users/1", ADMINS),
     "users.reset_password": ("POST", "/users/1/password", ADMINS),
@@ -88,6 +93,7 @@ BY_MACHINE_CREDENTIALS = {
     "records_api.events", "records_api.event", "records_api.integrations",
     "changes_api.index", "changes_api.detail",
     "rules_api.index", "rules_api.export", "rules_api.versions",
+    "oncall_api.index", "oncall_api.rotation", "oncall_api.add_override", "oncall_api.remove_override",
 }  # fmt: skip
 
 

@@ -12,6 +12,7 @@ import os
 import shutil
 import urllib.request
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,10 +20,11 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import select
 
+from hub import groups
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
-from hub.models import Incident, OutboxMessage
+from hub.models import Incident, OutboxMessage, utcnow
 from hub.saved_replies import add_reply
 from ingest.mail_intake import store_message
 from tests.servers import missing
@@ -285,8 +287,8 @@ def test_a_viewer_sees_no_admin_pages(live_url: str, page: Page, make_user: Call
 
 
 MAIN_PAGES = (
-    "dashboard", "incidents", "incidents/new", "problems", "changes", "changes/calendar", "rules", "integrations",
-    "silences", "reports/sla", "account", "replies", "users", "groups", "mailboxes", "outbox", "audit",
+    "dashboard", "incidents", "incidents/new", "problems", "changes", "changes/calendar", "oncall", "rules",
+    "integrations", "silences", "reports/sla", "account", "replies", "users", "groups", "mailboxes", "outbox", "audit",
     "events/unprocessable",
 )  # fmt: skip
 
@@ -330,3 +332,28 @@ def test_admin_adds_a_silence_and_a_group_then_ends_and_removes_them_with_their_
     page.get_by_role("button", name="Remove").click()
     page.get_by_text("Group dba removed.").wait_for()
     assert page.locator("table").count() == 0
+
+
+def test_admin_rotates_a_group_on_call_and_covers_a_shift(
+    live_url: str, page: Page, make_user: Callable[..., Login], db: Database
+) -> None:
+    """The rotation form, then the override form in its folded section with the browser's date-time inputs."""
+    with db.transaction() as session:
+        groups.save_group(session, "dba", ["ann@example.com", "bob@example.com"])
+    _log_in(page, live_url, make_user(email="root@example.com", role="admin"))
+    page.goto(f"{live_url}/oncall")
+    page.select_option("select[name=group]", "dba")
+    page.fill("input[name=shift]", "1d")
+    page.fill("input[name=handoff]", "00:00")
+    page.get_by_role("button", name="Save rotation").click()
+    page.get_by_text("dba now rotates on call.").wait_for()
+    assert page.locator(".on-call-now strong").inner_text() == "ann@example.com"
+    page.get_by_text("Cover part of it").click()
+    page.fill("#who-dba", "cy@example.com")
+    start = utcnow() - timedelta(hours=1)
+    page.fill("#starts-dba", f"{start:%Y-%m-%dT%H:%M}")
+    page.fill("#ends-dba", f"{start + timedelta(hours=2):%Y-%m-%dT%H:%M}")
+    page.get_by_role("button", name="Add override").click()
+    page.get_by_text("Override 1: cy@example.com is on call for dba then.").wait_for()
+    assert page.locator(".on-call-now strong").inner_text() == "cy@example.com"
+    _screenshot(page, "oncall-override")

@@ -1,0 +1,105 @@
+"""The on-call page: everyone sees who is on call; agents cover shifts, admins set rotations; all audited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask.testing import FlaskClient
+
+from hub import groups, oncall
+from hub.db import Database
+from hub.models import utcnow
+from tests.web.helpers import Login, csrf_token, log_in
+
+
+def as_role(client: FlaskClient, make_user: Callable[..., Login], role: str) -> FlaskClient:
+    log_in(client, make_user(email=f"{role}@example.com", role=role))
+    return client
+
+
+def dba(db: Database) -> None:
+    """ann this week, bob the next: weekly shifts from the latest Monday 09:00 UTC."""
+    with db.transaction() as s:
+        groups.save_group(s, "dba", ["ann@example.com", "bob@example.com"])
+        oncall.set_rotation(s, "dba", zone="UTC", shift="1w", handoff="mon 09:00", now=utcnow())
+
+
+def test_everyone_sees_who_is_on_call_and_who_is_next(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    dba(db)
+    page = as_role(client, make_user, "viewer").get("/oncall").get_data(as_text=True)
+    assert "<strong>ann@example.com</strong> is on call until " in page and ", then bob@example.com." in page
+    assert "Add override" not in page and "Save rotation" not in page
+
+
+def test_an_admin_sets_a_rotation_for_a_group(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    with db.transaction() as s:
+        groups.save_group(s, "ops", ["cy@example.com"])
+    page = as_role(client, make_user, "admin").get("/oncall").get_data(as_text=True)
+    answer = client.post("/oncall", data={"csrf_token": csrf_token(page), "group": "ops", "shift": "1d",
+                                          "handoff": "08:00", "tz": "Europe/Berlin"})  # fmt: skip
+    assert answer.status_code == 302
+    shown = client.get("/oncall").get_data(as_text=True)
+    assert "<strong>cy@example.com</strong> is on call" in shown and "times in Europe/Berlin" in shown
+    assert "<code>oncall.set</code>" in client.get("/audit").get_data(as_text=True)
+
+
+def test_a_rotation_that_makes_no_sense_is_refused_saying_why(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    dba(db)
+    page = as_role(client, make_user, "admin").get("/oncall").get_data(as_text=True)
+    answer = client.post("/oncall", data={"csrf_token": csrf_token(page), "group": "dba", "shift": "1w",
+                                          "handoff": "someday", "tz": "UTC"})  # fmt: skip
+    assert answer.status_code == 422 and "is not a handoff time; write 09:00" in answer.get_data(as_text=True)
+
+
+def test_an_agent_covers_a_shift_and_removes_the_cover(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    dba(db)
+    page = as_role(client, make_user, "agent").get("/oncall").get_data(as_text=True)
+    starts = utcnow() - timedelta(minutes=5)
+    ends = starts + timedelta(hours=3)
+    answer = client.post("/oncall/dba/overrides", data={"csrf_token": csrf_token(page), "who": "Dan@example.com",
+                                                        "starts": f"{starts:%Y-%m-%dT%H:%M}",
+                                                        "ends": f"{ends:%Y-%m-%dT%H:%M}"})  # fmt: skip
+    assert answer.status_code == 302
+    shown = client.get("/oncall").get_data(as_text=True)
+    assert "<strong>dan@example.com</strong> is on call until " in shown and "override 1" in shown
+    client.post("/oncall/dba/overrides/1/remove", data={"csrf_token": csrf_token(shown)})
+    assert "<strong>ann@example.com</strong> is on call" in client.get("/oncall").get_data(as_text=True)
+
+
+def test_an_override_that_ends_before_it_starts_is_refused(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    dba(db)
+    page = as_role(client, make_user, "agent").get("/oncall").get_data(as_text=True)
+    answer = client.post("/oncall/dba/overrides", data={"csrf_token": csrf_token(page), "who": "dan@example.com",
+                                                        "starts": "2030-01-02T10:00",
+                                                        "ends": "2030-01-01T10:00"})  # fmt: skip
+    assert answer.status_code == 422
+    assert "Override for dba not added: an override ends after it starts." in answer.get_data(as_text=True)
+
+
+def test_an_agent_cannot_set_or_remove_a_rotation(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    dba(db)
+    page = as_role(client, make_user, "agent").get("/oncall").get_data(as_text=True)
+    assert client.post("/oncall/dba/remove", data={"csrf_token": csrf_token(page)}).status_code == 403
+
+
+def test_a_hostile_group_name_is_shown_escaped(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    with db.transaction() as s:
+        groups.save_group(s, "<img src=x onerror=alert(1)>", ["ann@example.com"])
+        oncall.set_rotation(s, "<img src=x onerror=alert(1)>", zone="UTC", shift="1w", handoff="09:00", now=utcnow())
+    page = as_role(client, make_user, "agent").get("/oncall").get_data(as_text=True)
+    assert "<img src=x" not in page and "<h2>&lt;img src=x onerror=alert(1)&gt;</h2>" in page
