@@ -26,7 +26,7 @@ from hub.weekly import DAYS
 
 #: How far into the future an override may end: a rota is planned weeks ahead, not years.
 MAX_OVERRIDE_AHEAD = timedelta(days=366)
-#: Past overrides kept in a rotation read for routing: enough for the shifts of the last days on the page.
+#: How far back a rotation is read with its overrides: backtests of the last week's events see who covered.
 PAST_OVERRIDES = timedelta(days=7)
 
 _LOCAL_TIME = re.compile(

@@ -1,4 +1,5 @@
-"""On-call rotations stored: set from what people type, overridden, read back for routing and for people."""
+"""On-call rotations stored (SQLite and PostgreSQL): set from what people type, overridden, read back for routing
+and for people."""
 
 from __future__ import annotations
 
@@ -53,9 +54,9 @@ def test_a_shift_too_short_or_too_long_is_refused(shift: str, message: str) -> N
         oncall.parse_shift(shift)
 
 
-def test_a_rotation_goes_round_the_group_in_its_order(db: Database) -> None:
-    rota(db, "ann@example.com", "bob@example.com")
-    with db.read() as s:
+def test_a_rotation_goes_round_the_group_in_its_order(database: Database) -> None:
+    rota(database, "ann@example.com", "bob@example.com")
+    with database.read() as s:
         rotation = oncall.rotations(s, ["dba"], THURSDAY)["dba"]
         now = oncall.current(s, "dba", THURSDAY)
     assert rotation.members == ("ann@example.com", "bob@example.com")
@@ -63,27 +64,27 @@ def test_a_rotation_goes_round_the_group_in_its_order(db: Database) -> None:
     assert now.until == datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)
 
 
-def test_a_group_needs_members_before_it_rotates(db: Database) -> None:
-    with db.transaction() as s, pytest.raises(BadInput, match="no members to rotate"):
+def test_a_group_needs_members_before_it_rotates(database: Database) -> None:
+    with database.transaction() as s, pytest.raises(BadInput, match="no members to rotate"):
         groups.save_group(s, "dba", [])
         oncall.set_rotation(s, "dba", zone="Europe/Berlin", shift="1w", handoff="09:00", now=THURSDAY)
 
 
-def test_a_rotation_for_a_missing_group_or_zone_is_refused(db: Database) -> None:
-    with db.transaction() as s, pytest.raises(BadInput, match="no group 'dba'"):
+def test_a_rotation_for_a_missing_group_or_zone_is_refused(database: Database) -> None:
+    with database.transaction() as s, pytest.raises(BadInput, match="no group 'dba'"):
         oncall.set_rotation(s, "dba", zone="UTC", shift="1w", handoff="09:00", now=THURSDAY)
-    with db.transaction() as s, pytest.raises(BadInput, match="IANA time zone"):
+    with database.transaction() as s, pytest.raises(BadInput, match="IANA time zone"):
         groups.save_group(s, "ops", ["ann@example.com"])
         oncall.set_rotation(s, "ops", zone="Mars/Olympus", shift="1w", handoff="09:00", now=THURSDAY)
 
 
-def test_an_override_in_local_time_puts_someone_on_call_while_it_lasts(db: Database) -> None:
-    rota(db, "ann@example.com", "bob@example.com")
-    with db.transaction() as s:
+def test_an_override_in_local_time_puts_someone_on_call_while_it_lasts(database: Database) -> None:
+    rota(database, "ann@example.com", "bob@example.com")
+    with database.transaction() as s:
         oncall.add_override(s, "dba", "Dan@Example.com", datetime(2026, 11, 26, 18, 0), datetime(2026, 11, 27, 8, 0),
                             by="ann@example.com", now=THURSDAY)  # fmt: skip
     evening = datetime(2026, 11, 26, 20, 0, tzinfo=BERLIN)
-    with db.read() as s:
+    with database.read() as s:
         assert oncall.current(s, "dba", evening).on_call == "dan@example.com"
         assert oncall.current(s, "dba", evening + timedelta(hours=12)).on_call == "ann@example.com"
         stored = s.scalars(select(OnCallOverride)).one()
@@ -100,41 +101,41 @@ def test_an_override_in_local_time_puts_someone_on_call_while_it_lasts(db: Datab
     ],
 )
 def test_an_override_that_makes_no_sense_is_refused(
-    db: Database, who: str, starts: datetime, ends: datetime, message: str
+    database: Database, who: str, starts: datetime, ends: datetime, message: str
 ) -> None:
-    rota(db, "ann@example.com")
-    with db.transaction() as s, pytest.raises(BadInput, match=message):
+    rota(database, "ann@example.com")
+    with database.transaction() as s, pytest.raises(BadInput, match=message):
         oncall.add_override(s, "dba", who, starts, ends, by="ann@example.com", now=THURSDAY)
 
 
-def test_removing_an_override_hands_the_shift_back(db: Database) -> None:
-    rota(db, "ann@example.com")
-    with db.transaction() as s:
+def test_removing_an_override_hands_the_shift_back(database: Database) -> None:
+    rota(database, "ann@example.com")
+    with database.transaction() as s:
         made = oncall.add_override(s, "dba", "dan@example.com", datetime(2026, 11, 26), datetime(2026, 11, 28),
                                    by="cli", now=THURSDAY).id  # fmt: skip
-    with db.transaction() as s:
+    with database.transaction() as s:
         oncall.remove_override(s, "dba", made)
-    with db.read() as s:
+    with database.read() as s:
         assert oncall.current(s, "dba", THURSDAY).on_call == "ann@example.com"
-    with db.transaction() as s, pytest.raises(BadInput, match=f"no override {made}"):
+    with database.transaction() as s, pytest.raises(BadInput, match=f"no override {made}"):
         oncall.remove_override(s, "dba", made)
 
 
-def test_removing_a_rotation_leaves_the_group(db: Database) -> None:
-    rota(db, "ann@example.com")
-    with db.transaction() as s:
+def test_removing_a_rotation_leaves_the_group(database: Database) -> None:
+    rota(database, "ann@example.com")
+    with database.transaction() as s:
         oncall.remove_rotation(s, "dba")
-    with db.read() as s:
+    with database.read() as s:
         assert oncall.overview(s, utcnow()) == []
         assert [g.name for g in groups.list_groups(s)] == ["dba"]
 
 
-def test_the_rota_lists_shifts_with_the_overrides(db: Database) -> None:
-    rota(db, "ann@example.com", "bob@example.com", handoff="09:00", shift="1d")
-    with db.transaction() as s:
+def test_the_rota_lists_shifts_with_the_overrides(database: Database) -> None:
+    rota(database, "ann@example.com", "bob@example.com", handoff="09:00", shift="1d")
+    with database.transaction() as s:
         made = oncall.add_override(s, "dba", "dan@example.com", datetime(2026, 11, 27, 9, 0),
                                    datetime(2026, 11, 28, 9, 0), by="cli", now=THURSDAY).id  # fmt: skip
-    with db.read() as s:
+    with database.read() as s:
         laid = oncall.rota(s, "dba", THURSDAY, THURSDAY + timedelta(days=3))
     assert [(x.who, x.override) for x in laid] == [
         ("ann@example.com", None), ("dan@example.com", made), ("ann@example.com", None), ("bob@example.com", None)
@@ -155,3 +156,13 @@ def test_the_rota_lists_shifts_with_the_overrides(db: Database) -> None:
 )
 def test_an_override_time_is_the_next_such_local_time(text: str, when: datetime) -> None:
     assert oncall.local_time(text, "Europe/Berlin", THURSDAY) == when
+
+
+def test_removing_the_group_removes_its_rotation_and_overrides(database: Database) -> None:
+    rota(database, "ann@example.com")
+    with database.transaction() as s:
+        oncall.add_override(s, "dba", "dan@example.com", datetime(2026, 11, 26), datetime(2026, 11, 28), by="cli",
+                            now=THURSDAY)  # fmt: skip
+        groups.remove_group(s, "dba")
+    with database.read() as s:
+        assert oncall.overview(s, THURSDAY) == [] and s.scalar(select(OnCallOverride.id)) is None
