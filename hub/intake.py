@@ -11,7 +11,7 @@ and one INSERT. Work that needs no lock (composing notices, the rules' decision)
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -112,13 +112,15 @@ class NoticeSettings:
 
     @property
     def sender(self) -> Sender:
-        return Sender(self.desk_addresses[0], self.base_url, self.templates)
+        return Sender(self.desk_addresses[0], self.base_url, self.templates, self.secret_key)
 
     #: A person's email reply this many seconds after its incident resolved still reopens it; later, a new one.
     reply_reopen_window: float = 7 * 86400.0
     #: The newest part of a reply's text, without the quoted history (ingest plugs in its quote cutter, as it plugs
     #: in the rules engine); None when there is nothing to cut. Only replies told to their assignee pay for it.
     newest_part: Callable[[str], str | None] = lambda text: None
+    #: Signs the satisfaction links in a requester's resolution mail (hub/satisfaction.py); None: none are sent.
+    secret_key: str | None = field(default=None, repr=False)
 
 
 class Intake:

@@ -51,6 +51,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "source": "bob@example.com",
         "requester": "ann@example.com",
         "resolution": "Replaced the toner; it prints again.",
+        # "How did we do?" (hub/satisfaction.py); empty without a secret key, absent from mail owed before it.
+        "survey": [
+            {"rating": "good", "label": "Good", "url": "https://switchboard.example/satisfaction/TOKEN?rating=good"},
+            {"rating": "bad", "label": "Bad", "url": "https://switchboard.example/satisfaction/TOKEN?rating=bad"},
+        ],
     },
     "reopened": {"source": "alertmanager", "assignee": "bob@example.com"},
     "requester_replied": {"requester": "ann@example.com", "text": "It still jams, now on page two as well."},

@@ -774,3 +774,17 @@ class IncidentWatcher(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
     email: Mapped[str] = mapped_column(String(320), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SatisfactionAnswer(Base):
+    """The requester's answer to "How did we do?" in the mail telling them their incident was resolved
+    (hub/satisfaction.py): one per incident, the last one given."""
+
+    __tablename__ = "satisfaction_answers"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    requester: Mapped[str] = mapped_column(String(320))
+    rating: Mapped[str] = mapped_column(String(10))  # good|bad
+    comment: Mapped[str | None] = mapped_column(Text)
+    first_answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # the dashboard's period

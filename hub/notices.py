@@ -191,11 +191,13 @@ def requester_resolution(
     references: Sequence[str] = (),
     templates: MailTemplates = DEFAULTS,
     resolution: str | None = None,
+    survey: Sequence[dict[str, str]] = (),
 ) -> Notice:
     """Tell the requester of an email incident it was resolved (and how, when whoever resolved it said), threaded
-    under the conversation, so an answer ("still broken") lands in the incident and reopens it."""
+    under the conversation, so an answer ("still broken") lands in the incident and reopens it. `survey`: the
+    "How did we do?" links (hub/satisfaction.py), one per rating."""
     facts = _facts(incident_id, title, recipient=requester, desk_address=desk_address, base_url=base_url,
-                   source=source, requester=requester, resolution=resolution)  # fmt: skip
+                   source=source, requester=requester, resolution=resolution, survey=list(survey))  # fmt: skip
     return _notice("resolved", template="requester_resolved", facts=facts, templates=templates,
                    references=references)  # fmt: skip
 

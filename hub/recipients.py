@@ -9,12 +9,12 @@ here, so each recipient gets one notice per state change however many ways they 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select
 
-from hub import channels, notices
+from hub import channels, notices, satisfaction
 from hub.domain import PERSON_SOURCES
 from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import Event, GroupMember, Incident, IncidentWatcher, OutboxMessage, User, utcnow
@@ -33,6 +33,9 @@ class Sender:
     desk_address: str
     base_url: str
     templates: MailTemplates = DEFAULTS
+    #: Signs the "How did we do?" links in a requester's resolution mail (the installation's SECRET_KEY); without
+    #: it the mail asks nothing.
+    secret_key: str | None = field(default=None, repr=False)
 
 
 def watchers(conn: Connection, incident_id: int) -> list[str]:
@@ -195,8 +198,11 @@ def state_change_notices(
     told = skipped | set(people)
     if kind == "resolved" and incident.source in PERSON_SOURCES and requester and requester not in told:
         references = thread_message_ids(conn, incident_id)
+        survey = (satisfaction.links(sender.secret_key, sender.base_url, incident_id, requester)
+                  if sender.secret_key else [])  # fmt: skip
         owed.append(notices.requester_resolution(requester=requester, source=source, references=references,
-                                                 resolution=incident.resolution, **common))  # fmt: skip
+                                                 resolution=incident.resolution, survey=survey,
+                                                 **common))  # fmt: skip
     notes: list[dict[str, Any]] = []
     if kind in CHANNEL_KINDS and incident.channels:
         facts = channels.incident_facts(kind=kind, incident_id=incident_id, title=incident.title,

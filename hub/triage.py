@@ -8,7 +8,7 @@ causes, so the web UI, the API and the CLI share one implementation. Which statu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -64,10 +64,11 @@ class Mail:
     desk_address: str
     base_url: str
     templates: MailTemplates = DEFAULTS  # the installation's: MailTemplates.at(settings.home)
+    secret_key: str | None = field(default=None, repr=False)  # signs the satisfaction links (hub/satisfaction.py)
 
     @property
     def sender(self) -> Sender:
-        return Sender(self.desk_address, self.base_url, self.templates)
+        return Sender(self.desk_address, self.base_url, self.templates, self.secret_key)
 
 
 def next_status(current: str, action: str, ref: str = "the incident") -> str:

@@ -48,6 +48,7 @@ from web import (
     rule_editor,
     rules,
     rules_api,
+    satisfaction,
     saved_replies,
     security,
     silences,
@@ -129,5 +130,6 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(rule_editor.bp)
     app.register_blueprint(mail_view.bp)
     app.register_blueprint(unprocessable.bp)
+    app.register_blueprint(satisfaction.bp)  # public: the requester's "How did we do?" page
     mail_view.init_app(app)
     return app

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request, url_for
 
-from hub import triage
+from hub import satisfaction, triage
 from hub.accounts import Principal, authenticate_token
 from hub.addresses import ADDRESS_WIDTH
 from hub.change_correlation import related_changes
@@ -103,9 +103,12 @@ def _incident_answer(ref: str, status: int = 200) -> Response:
     with services().db.read() as session:
         row = get_incident(session, ref)
         related = related_changes(session, row, _change_window()) if row is not None else []
+        answer = satisfaction.answer_for(session, row.id) if row is not None else None
     if row is None:
         return json_error(404, f"no incident {ref!r}")
-    return json_response({**incident_detail_json(row), "related_changes": [r.as_json() for r in related]}, status)
+    found = {**incident_detail_json(row), "satisfaction": answer.as_json() if answer else None,
+             "related_changes": [r.as_json() for r in related]}  # fmt: skip
+    return json_response(found, status)
 
 
 def _change_window() -> timedelta:

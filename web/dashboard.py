@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
-from hub import dashboard, problems
+from hub import dashboard, problems, satisfaction
 from web.permissions import VIEW_INCIDENTS, requires
 from web.problems import recurrence
 from web.services import services
@@ -21,8 +21,10 @@ def index() -> ResponseReturnValue:
     with services().db.read() as session:
         figures = dashboard.read(session)
         recurring = problems.suggestions(session, recurrence())
+        csat = satisfaction.summary(session)
     return render_template("dashboard.html", figures=figures, priorities=PRIORITIES, duration=dashboard.duration,
-                           chart=_chart(figures), recurring=recurring)  # fmt: skip
+                           chart=_chart(figures), recurring=recurring, csat=csat,
+                           csat_days=satisfaction.PERIOD.days)  # fmt: skip
 
 
 def _chart(figures: dashboard.Dashboard, width: int = 840, height: int = 120) -> dict[str, object]:

@@ -27,7 +27,7 @@ bp = Blueprint("incident_actions", __name__)
 
 def mail_settings() -> Mail:
     settings = services().settings
-    return Mail(settings.desk_address, settings.base_url, MailTemplates.at(settings.home))
+    return Mail(settings.desk_address, settings.base_url, MailTemplates.at(settings.home), settings.secret_key)
 
 
 def _status(action: str) -> Callable[[int, Actor], str]:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from hub import sla
+from hub import satisfaction, sla
 from hub.catalogue import services as catalogue_services
 from hub.change_correlation import related_changes
 from hub.models import Problem, SavedReply
@@ -58,12 +58,13 @@ def detail(ref: str) -> ResponseReturnValue:
         problem = session.get(Problem, incident.problem_id) if incident is not None and incident.problem_id else None
         mail = mail_view.for_incident(session, incident) if incident is not None else None
         replies = saved_replies(session) if incident is not None and incident.requester else []
+        answer = satisfaction.answer_for(session, incident.id) if incident is not None else None
     if incident is None:
         abort(404, description=f"There is no incident {ref}.")
     moves = [action for action, (starts, _) in TRANSITIONS.items() if incident.status in starts]
     return render_template("incidents/detail.html", incident=incident, moves=moves, people=people, clocks=clocks,
                            related_changes=related, change_window=window, problem=problem, mail=mail,
-                           services=known_services, saved_replies=replies,
+                           services=known_services, saved_replies=replies, satisfaction=answer,
                            reply_text=_chosen_reply(replies))  # fmt: skip
 
 

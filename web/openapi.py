@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response
 
+from hub.satisfaction import RATINGS
 from hub.triage import TRANSITIONS
 from ingest.logged import CHANNELS
 from web.responses import json_response
@@ -60,6 +61,11 @@ _DETAIL = {
                     "description": "Who hears about its state changes (Watch on the incident page).",
                     "items": {"type": "string"},
                 },
+                "satisfaction": {
+                    "oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Satisfaction"}],
+                    "description": 'The requester\'s answer to "How did we do?" in the mail saying it was resolved '
+                    "(the last one they gave), or null.",
+                },
                 "related_changes": {
                     "type": "array",
                     "description": "Changes carried out in the hours before it was first seen, likely culprit first.",
@@ -68,6 +74,15 @@ _DETAIL = {
             },
         },
     ]
+}
+_SATISFACTION = {
+    "type": "object",
+    "required": ["rating", "comment", "answered_at"],
+    "properties": {
+        "rating": {"type": "string", "enum": list(RATINGS)},
+        "comment": {"type": ["string", "null"]},
+        "answered_at": {"type": "string", "format": "date-time"},
+    },
 }
 _TIMELINE_ENTRY = {
     "type": "object",
@@ -716,6 +731,7 @@ def document() -> dict[str, Any]:
                 "Incident": _INCIDENT,
                 "IncidentDetail": _DETAIL,
                 "TimelineEntry": _TIMELINE_ENTRY,
+                "Satisfaction": _SATISFACTION,
                 "Silence": _SILENCE,
                 "OnCall": _ON_CALL,
                 "OnCallOverride": _OVERRIDE,

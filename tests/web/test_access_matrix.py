@@ -79,9 +79,11 @@ UI = {
     "rule_editor.new": ("GET", "/rules/new", ADMINS),
     "rule_editor.edit": ("GET", "/rules/1/edit", ADMINS),
 }
-# "/" only redirects to /incidents, which is where the login check happens.
+# "/" only redirects to /incidents, which is where the login check happens. The requester's satisfaction page
+# is authorised by its signed link (tests/web/test_satisfaction.py).
 PUBLIC = {
-    "incidents.root", "auth.login", "auth.logout", "health.healthz", "metrics.metrics", "openapi.openapi", "static"
+    "incidents.root", "auth.login", "auth.logout", "health.healthz", "metrics.metrics", "openapi.openapi", "static",
+    "satisfaction.page", "satisfaction.answer",
 }  # fmt: skip
 BY_MACHINE_CREDENTIALS = {
     "events.receive", "pagerduty.enqueue", "pagerduty.change_enqueue",

@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import select
 
-from hub import groups
+from hub import groups, triage
+from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
-from hub.models import Incident, OutboxMessage, utcnow
+from hub.models import Incident, OutboxMessage, SatisfactionAnswer, utcnow
 from hub.saved_replies import add_reply
 from ingest.mail_intake import store_message
 from tests.servers import missing
@@ -186,6 +187,45 @@ def test_agent_triages_an_emailed_incident_end_to_end(
         page.wait_for_url(f"{live_url}/{name}")
         _screenshot(page, name)
     assert page.locator("#mttr").inner_text() != "—"  # the incident just resolved counts
+
+
+def test_requester_answers_how_did_we_do_from_the_resolution_mail_without_logging_in(
+    live_url: str, page: Page, intake: Intake, db: Database, settings: Settings
+) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    policy: list[str] = []
+    page.on("console", lambda msg: policy.append(msg.text) if "Content Security" in msg.text else None)
+    raw = Raw(source="email", content_type="message/rfc822", body=b"Subject: Printer\r\n\r\nIt jams")
+    event = InboundEvent(source="email", title="Printer jams", requester="ann@example.org",
+                         message_id="<jam-1@example.org>")  # fmt: skip
+    incident_id = intake.record(raw, event).incident_id
+    assert incident_id is not None
+    mail = triage.Mail(settings.desk_address, settings.base_url, secret_key=settings.secret_key)
+    triage.change_status(db, incident_id, "resolve", triage.Actor("agent@example.com"), mail)
+    with db.read() as session:
+        sent = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "resolved")).one()
+    assert sent.facts is not None
+    good = next(c["url"] for c in sent.facts["survey"] if c["rating"] == "good")
+    link = live_url + good.removeprefix(settings.base_url)  # the mail links to the configured base URL
+
+    page.goto(link)
+    assert page.get_by_label("Good").is_checked() and not page.get_by_label("Bad").is_checked()
+    _screenshot(page, "satisfaction")
+    page.fill("#comment", HOSTILE)
+    page.get_by_role("button", name="Send").click()
+    page.get_by_text("your answer was recorded").wait_for()
+    assert page.get_by_label("Good").is_checked()
+    assert page.locator("#comment").input_value() == HOSTILE
+    assert page.locator("main img, main script").count() == 0
+    with db.read() as session:
+        answer = session.get(SatisfactionAnswer, incident_id)
+    assert answer is not None and (answer.rating, answer.comment) == ("good", HOSTILE)
+
+    response = page.goto(link.replace("?", "x?"))  # a link cut or changed on its way
+    assert response is not None and response.status == 400
+    assert page.get_by_text("reply to the email we sent you").is_visible()
+    assert dialogs == [] and policy == [], (dialogs, policy)
 
 
 def test_agent_logs_a_phone_call_as_an_incident_from_the_list(

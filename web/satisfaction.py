@@ -1,0 +1,97 @@
+"""The public "How did we do?" page a requester reaches from the mail saying their incident was resolved.
+
+No login: the signed link (hub/satisfaction.py) is the requester's authority. A GET only shows the form, with the
+rating the link named preselected, because mail scanners fetch every link in a message; only the form's POST
+records. The form carries the app's usual CSRF token (Flask-WTF, kept in the cookie session, as on the login
+page, the other form strangers use); it is checked here rather than by the app-wide hook so that a stale form gets
+this page's own answer, which tells a requester what to do, instead of the staff error page.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
+
+from hub import satisfaction
+from hub.satisfaction import BadAnswer, Claim, ExpiredLink, LinkProblem, StaleLink
+from web.extensions import csrf
+from web.services import services
+
+bp = Blueprint("satisfaction", __name__)
+log = logging.getLogger(__name__)
+
+
+@bp.get("/satisfaction/<token>")
+def page(token: str) -> ResponseReturnValue:
+    """The question, with the link's rating (or the answer already given) chosen; records nothing."""
+    try:
+        claim = _claim(token)
+        with services().db.read() as session:
+            incident = satisfaction.incident_for(session, claim)
+            answer = satisfaction.answer_for(session, incident.id)
+    except LinkProblem as exc:
+        return _problem(exc)
+    chosen = satisfaction.rating_of(request.args.get("rating")) or (answer.rating if answer else None)
+    return _form(token, incident.ref, incident.title, chosen, answer.comment if answer else "",
+                 saved=answer is not None and request.args.get("saved") == "1")  # fmt: skip
+
+
+@bp.post("/satisfaction/<token>")
+@csrf.exempt  # checked below, with an answer a requester can act on
+def answer(token: str) -> ResponseReturnValue:
+    """Record the answer (replacing an earlier one), then show the page again saying it was kept."""
+    try:
+        claim = _claim(token)
+        with services().db.read() as session:
+            incident = satisfaction.incident_for(session, claim)
+    except LinkProblem as exc:
+        return _problem(exc)
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError as exc:
+        log.info("CSRF check failed on a satisfaction answer: %s", exc)
+        message = "This form was out of date. Open the link in the email again and send your answer from there."
+        return render_template("satisfaction/problem.html", code=400, message=message), 400
+    rating = satisfaction.rating_of(request.form.get("rating"))
+    comment = request.form.get("comment", "")
+    try:
+        if rating is None:
+            raise BadAnswer(f"choose {' or '.join(satisfaction.RATINGS.values())}")
+        satisfaction.record(services().db, claim, rating, comment)
+    except LinkProblem as exc:
+        return _problem(exc)
+    except BadAnswer as exc:
+        return _form(token, incident.ref, incident.title, rating, comment, error=str(exc), code=400)
+    return redirect(url_for(".page", token=token, saved="1"), 303)
+
+
+def _claim(token: str) -> Claim:
+    return satisfaction.read(services().settings.secret_key, token)
+
+
+def _form(
+    token: str,
+    ref: str,
+    title: str,
+    chosen: str | None,
+    comment: str | None,
+    *,
+    saved: bool = False,
+    error: str | None = None,
+    code: int = 200,
+) -> ResponseReturnValue:
+    page = render_template("satisfaction/page.html", token=token, ref=ref, title=title, chosen=chosen,
+                           comment=comment or "", saved=saved, error=error, ratings=satisfaction.RATINGS,
+                           max_comment=satisfaction.MAX_COMMENT)  # fmt: skip
+    return page, code
+
+
+def _problem(exc: LinkProblem) -> ResponseReturnValue:
+    """400 for a link we did not make, 410 for one of ours that no longer works; either way: reply instead."""
+    code = 410 if isinstance(exc, ExpiredLink | StaleLink) else 400
+    message = f"Sorry, {exc}."
+    return render_template("satisfaction/problem.html", code=code, message=message), code
