@@ -42,6 +42,18 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "acknowledgement": {"workaround": "Restart the print spooler.", "requester": "ann@example.com"},
     "assigned": {"priority": 2, "assignee": "bob@example.com", "group": None},
     "escalated": {"priority": 1, "step": 2},
+    # About no incident: `reference` is empty, `title` says "On call for dba", `url` is the on-call page.
+    "on_call": {
+        "reference": "",
+        "incident_id": None,
+        "title": "On call for dba",
+        "url": "https://switchboard.example/oncall",
+        "group": "dba",
+        "starts": "Mon 2026-11-30 09:00 Europe/Berlin",
+        "ends": "Mon 2026-12-07 09:00 Europe/Berlin",
+        "then": "bob@example.com",
+        "covering": False,
+    },
     "resolved": {
         "source": "bob@example.com",
         "assignee": "bob@example.com",

@@ -16,7 +16,7 @@ from importlib.metadata import entry_points
 
 from sqlalchemy import and_, or_, select, update
 
-from hub import recipients, sla
+from hub import oncall, recipients, sla
 from hub.config import Settings
 from hub.db import Database
 from hub.durations import describe_duration
@@ -156,6 +156,7 @@ def upkeep(db: Database, settings: NoticeSettings, chores: Sequence[Chore] = ())
     auto_resolve_quiet(db, settings)
     settle_flapping(db, settings)
     sla.sweep(db, settings)
+    oncall.announce_shifts(db, settings.sender)
     for chore in chores:
         try:
             chore()

@@ -548,6 +548,16 @@ class OnCallOverride(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class OnCallNotice(Base):
+    """That a person was told their on-call shift began: one mail per shift, however many dispatchers look."""
+
+    __tablename__ = "oncall_notices"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+
+
 class AuditEntry(Base):
     """One admin change: who did what to which thing, kept so a team can answer "who changed this?"."""
 

@@ -137,6 +137,18 @@ def assignment(
     return _notice("assigned", template="assigned", facts=facts, templates=templates)
 
 
+def shift_started(
+    *, group: str, recipient: str, starts: str, ends: str | None, then: str | None, covering: bool,
+    desk_address: str, base_url: str, templates: MailTemplates = DEFAULTS,
+) -> Notice:  # fmt: skip
+    """Tell someone their on-call shift for `group` has begun (times as text in the rotation's zone). No incident:
+    the reference is empty and the link goes to the on-call page."""
+    facts = {"reference": "", "incident_id": None, "title": f"On call for {group}", "url": f"{base_url}/oncall",
+             "desk_address": desk_address, "base_url": base_url, "recipient": recipient, "group": group,
+             "starts": starts, "ends": ends, "then": then, "covering": covering}  # fmt: skip
+    return _notice("on_call", template="on_call", facts=facts, templates=templates)
+
+
 def escalation(
     *,
     incident_id: int,

@@ -8,24 +8,35 @@ rotations) and escalations through an `oncall:<group>` target.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from hub import notices
 from hub.addresses import is_address
 from hub.business_hours import zone_of
+from hub.db import Database
 from hub.durations import describe_duration, parse_duration
 from hub.errors import BadInput, Missing
-from hub.models import Group, GroupMember, OnCallOverride, OnCallRotation
-from hub.rotation import MAX_SHIFT, MAX_SPAN, MIN_SHIFT, Override, Rotation, Shift, on_call, shifts
+from hub.models import Group, GroupMember, OnCallNotice, OnCallOverride, OnCallRotation, utcnow
+from hub.outbox import outbox_row
+from hub.recipients import Sender, active_people
+from hub.rotation import MAX_SHIFT, MAX_SPAN, MIN_SHIFT, Override, Rotation, Shift, on_call, shifts, started
+from hub.statements import INSERT_OUTBOX
 from hub.weekly import DAYS
+
+log = logging.getLogger(__name__)
 
 #: How far into the future an override may end: a rota is planned weeks ahead, not years.
 MAX_OVERRIDE_AHEAD = timedelta(days=366)
+#: A shift that began longer ago than this is not announced (the dispatcher was stopped, or the rotation is new).
+SHIFT_NOTICE_WITHIN = timedelta(minutes=15)
 #: How far back a rotation is read with its overrides: backtests of the last week's events see who covered.
 PAST_OVERRIDES = timedelta(days=7)
 
@@ -228,3 +239,51 @@ def on_call_now(conn: Connection, group_name: str, now: datetime) -> str | None:
     """Who is on call for the group now; None when it has no rotation (or no one is on call)."""
     found = rotations(conn, [group_name], now).get(group_name)
     return on_call(found, now) if found is not None else None
+
+
+def announce_shifts(db: Database, sender: Sender, now: datetime | None = None) -> int:
+    """Mail each active user whose on-call shift began within SHIFT_NOTICE_WITHIN (a handover, or an override
+    beginning or ending), once per shift however many dispatchers run; returns how many were told. Run by the
+    dispatcher's upkeep."""
+    now = now or utcnow()
+    told = 0
+    with db.transaction() as session:
+        found = rotations(session, None, now)
+        if not found:
+            return 0
+        ids = {
+            name: group_id
+            for name, group_id in session.execute(select(Group.name, Group.id).where(Group.name.in_(list(found))))
+        }
+        conn = session.connection()
+        for name, rotation in found.items():
+            shift = started(rotation, now, SHIFT_NOTICE_WITHIN)
+            if shift is None or not active_people(conn, [shift.who]) or not _first_told(conn, ids[name], shift):
+                continue
+            ahead = now_and_next(name, rotation, now)
+            notice = notices.shift_started(
+                group=name, recipient=shift.who, starts=_local(shift.starts, rotation), covering=bool(shift.override),
+                ends=_local(ahead.until, rotation) if ahead.until else None, then=ahead.next,
+                desk_address=sender.desk_address, base_url=sender.base_url, templates=sender.templates,
+            )  # fmt: skip
+            INSERT_OUTBOX.execute_many(conn, [outbox_row(None, notice)])
+            told += 1
+    if told:
+        log.info("told %d person(s) their on-call shift began", told)
+    return told
+
+
+def _first_told(conn: Connection, group_id: int, shift: Shift) -> bool:
+    """Note that the shift's person is being told; False when someone (another dispatcher) already did."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    marked = conn.execute(
+        dialect.insert(OnCallNotice)
+        .values(group_id=group_id, starts_at=shift.starts, email=shift.who)
+        .on_conflict_do_nothing()
+        .returning(OnCallNotice.email)  # a row back only when this insert made one (rowcount is no guide here)
+    )
+    return marked.first() is not None
+
+
+def _local(moment: datetime, rotation: Rotation) -> str:
+    return f"{moment.astimezone(rotation.zone):%a %Y-%m-%d %H:%M} {rotation.zone.key}"

@@ -31,7 +31,7 @@ def entry(incident_id: int, kind: str, summary: str, *, event_id: int | None = N
             "data": data}  # fmt: skip
 
 
-def outbox_row(incident_id: int, notice: notices.Notice) -> dict[str, Any]:
+def outbox_row(incident_id: int | None, notice: notices.Notice) -> dict[str, Any]:
     now = utcnow()
     return {
         "delivery_id": notice.delivery_id,

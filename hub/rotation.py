@@ -115,3 +115,11 @@ def shifts(rotation: Rotation, start: datetime, end: datetime) -> list[Shift]:
             laid.append(Shift(who, begins, finishes, same))
     return [Shift(s.who, s.starts.astimezone(UTC), s.ends.astimezone(UTC), s.override)
             for s in laid]  # fmt: skip
+
+
+def started(rotation: Rotation, now: datetime, within: timedelta) -> Shift | None:
+    """The shift in force at `now` when it began less than `within` ago: at a handover to someone else, or as an
+    override began or ended. None when the person on call has not changed in that time."""
+    laid = shifts(rotation, now - within, now + timedelta(seconds=1))
+    current = laid[-1] if laid else None
+    return current if current is not None and now - within < current.starts <= now else None

@@ -10,9 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from hub import groups, oncall
+from hub.accounts import create_user
 from hub.db import Database
 from hub.errors import BadInput
-from hub.models import OnCallOverride, utcnow
+from hub.models import OnCallOverride, OutboxMessage, utcnow
+from hub.recipients import Sender
 
 BERLIN = ZoneInfo("Europe/Berlin")
 THURSDAY = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
@@ -166,3 +168,51 @@ def test_removing_the_group_removes_its_rotation_and_overrides(database: Databas
         groups.remove_group(s, "dba")
     with database.read() as s:
         assert oncall.overview(s, THURSDAY) == [] and s.scalar(select(OnCallOverride.id)) is None
+
+
+SENDER = Sender("desk@example.com", "http://desk")
+
+
+def people(database: Database, *emails: str) -> None:
+    with database.transaction() as s:
+        for email in emails:
+            create_user(s, email=email, password="long enough", role="agent")
+
+
+def mails(database: Database) -> list[tuple[str, str]]:
+    with database.read() as s:
+        return [(m.recipient, m.subject) for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+
+
+def test_the_person_whose_shift_began_is_told_once(database: Database) -> None:
+    people(database, "ann@example.com", "bob@example.com")
+    rota(database, "ann@example.com", "bob@example.com", handoff="2026-11-23 09:00")
+    handover = datetime(2026, 11, 30, 8, 5, tzinfo=UTC)  # 09:05 in Berlin, bob's week began at 09:00
+    assert oncall.announce_shifts(database, SENDER, handover) == 1
+    assert oncall.announce_shifts(database, SENDER, handover + timedelta(minutes=1)) == 0
+    assert mails(database) == [("bob@example.com", "You are on call for dba until Mon 2026-12-07 09:00 Europe/Berlin")]
+    with database.read() as s:
+        [mail] = s.scalars(select(OutboxMessage))
+        assert mail.incident_id is None and mail.facts is not None and mail.facts["then"] == "ann@example.com"
+
+
+def test_no_one_is_told_of_a_shift_that_began_long_ago(database: Database) -> None:
+    people(database, "ann@example.com", "bob@example.com")
+    rota(database, "ann@example.com", "bob@example.com", handoff="2026-11-23 09:00")
+    assert oncall.announce_shifts(database, SENDER, datetime(2026, 11, 30, 9, 0, tzinfo=UTC)) == 0
+
+
+def test_an_override_covering_someone_tells_the_cover_and_who_comes_back(database: Database) -> None:
+    people(database, "ann@example.com", "dan@example.com")
+    rota(database, "ann@example.com", handoff="2026-11-23 09:00")
+    with database.transaction() as s:
+        oncall.add_override(s, "dba", "dan@example.com", datetime(2026, 11, 26, 18, 0), datetime(2026, 11, 27, 8, 0),
+                            by="ann@example.com", now=THURSDAY)  # fmt: skip
+    oncall.announce_shifts(database, SENDER, datetime(2026, 11, 26, 17, 2, tzinfo=UTC))  # 18:02 Berlin
+    oncall.announce_shifts(database, SENDER, datetime(2026, 11, 27, 7, 2, tzinfo=UTC))  # 08:02 Berlin
+    assert [to for to, _ in mails(database)] == ["dan@example.com", "ann@example.com"]
+
+
+def test_someone_on_call_who_is_no_user_is_not_mailed(database: Database) -> None:
+    rota(database, "ann@example.com", "bob@example.com", handoff="2026-11-23 09:00")
+    assert oncall.announce_shifts(database, SENDER, datetime(2026, 11, 30, 8, 5, tzinfo=UTC)) == 0

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from hub.rotation import Override, Rotation, handoff_after, on_call, scheduled, shifts
+from hub.rotation import Override, Rotation, handoff_after, on_call, scheduled, shifts, started
 
 BERLIN = ZoneInfo("Europe/Berlin")
 WEEK = timedelta(weeks=1)
@@ -101,3 +101,25 @@ def test_a_handoff_in_the_hour_the_clocks_go_back_is_not_counted_twice() -> None
     assert all(a.ends == b.starts for a, b in pairwise(laid))
     assert all(s.ends > s.starts for s in laid)
     assert laid[-1].ends == start + timedelta(hours=5)
+
+
+def test_a_shift_just_handed_over_has_started() -> None:
+    shift = started(weekly("ann", "bob"), berlin(2026, 11, 9, 9, 5), timedelta(minutes=15))
+    assert shift is not None and (shift.who, shift.starts) == ("bob", berlin(2026, 11, 9, 9, 0))
+
+
+def test_a_shift_handed_over_long_ago_has_not_just_started() -> None:
+    assert started(weekly("ann", "bob"), berlin(2026, 11, 9, 9, 16), timedelta(minutes=15)) is None
+
+
+def test_a_handover_to_the_same_person_starts_nothing() -> None:
+    assert started(weekly("ann"), berlin(2026, 11, 9, 9, 5), timedelta(minutes=15)) is None
+
+
+def test_an_override_starting_and_ending_starts_shifts() -> None:
+    cover = Override(3, "dan", berlin(2026, 11, 4, 18, 0), berlin(2026, 11, 5, 8, 0))
+    rotation = weekly("ann", "bob", overrides=(cover,))
+    begun = started(rotation, berlin(2026, 11, 4, 18, 1), timedelta(minutes=15))
+    back = started(rotation, berlin(2026, 11, 5, 8, 1), timedelta(minutes=15))
+    assert begun is not None and (begun.who, begun.override) == ("dan", 3)
+    assert back is not None and (back.who, back.override) == ("ann", None)
