@@ -63,7 +63,7 @@ class OnCallNow:
 def parse_handoff(text: str, zone: str, now: datetime) -> datetime:
     """When the first shift starts, as a local wall-clock time in `zone`: `2026-11-30 09:00`, or `mon 09:00` or
     `09:00` for the latest such time up to now (so the first member is on call from the start)."""
-    return local_time(text, zone, now, "handoff", ahead=False)
+    return local_time(text, zone, now, "handoff time", ahead=False)
 
 
 def local_time(text: str, zone: str, now: datetime, what: str = "time", *, ahead: bool = True) -> datetime:
