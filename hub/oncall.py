@@ -285,5 +285,10 @@ def _first_told(conn: Connection, group_id: int, shift: Shift) -> bool:
     return marked.first() is not None
 
 
+def wall_clock(moment: datetime, zone: str) -> str:
+    """`moment` as people on the rotation read it: `Mon 2026-11-30 09:00`, in its time zone."""
+    return f"{moment.astimezone(zone_of(zone)):%a %Y-%m-%d %H:%M}"
+
+
 def _local(moment: datetime, rotation: Rotation) -> str:
-    return f"{moment.astimezone(rotation.zone):%a %Y-%m-%d %H:%M} {rotation.zone.key}"
+    return f"{wall_clock(moment, rotation.zone.key)} {rotation.zone.key}"

@@ -73,10 +73,8 @@ def oncall_show(group: str, days: int) -> None:
     zone, laid = in_transaction(work)
     click.echo(f"Shifts of {group}, times in {zone}:")
     for who, starts, ends, override in laid:
-        local = zone_of(zone)
         covered = f"  (override {override})" if override else ""
-        click.echo(f"  {starts.astimezone(local):%a %Y-%m-%d %H:%M} .. {ends.astimezone(local):%a %Y-%m-%d %H:%M}"
-                   f"  {who}{covered}")  # fmt: skip
+        click.echo(f"  {oncall.wall_clock(starts, zone)} .. {oncall.wall_clock(ends, zone)}  {who}{covered}")
 
 
 @oncall_group.command("override")
@@ -142,8 +140,7 @@ def oncall_remove(group: str) -> None:
 
 
 def _print_now(each: oncall.OnCallNow) -> None:
-    zone = zone_of(each.zone)
-    until = f" until {each.until.astimezone(zone):%a %Y-%m-%d %H:%M}" if each.until else ""
+    until = f" until {oncall.wall_clock(each.until, each.zone)}" if each.until else ""
     following = f", then {each.next}" if each.next and each.next != each.on_call else ""
     click.echo(f"{each.group}: {each.on_call or 'no one'} on call{until} {each.zone}{following} "
                f"(shifts of {each.shift} from {each.handoff}: {', '.join(each.members)})")  # fmt: skip

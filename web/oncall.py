@@ -15,7 +15,6 @@ from wtforms import DateTimeLocalField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from hub import audit, groups, oncall
-from hub.business_hours import zone_of
 from hub.errors import BadInput
 from hub.models import utcnow
 from hub.rotation import Shift, shifts
@@ -53,7 +52,7 @@ class Card:
     shifts: list[Shift]
 
     def local(self, moment: datetime) -> str:
-        return moment.astimezone(zone_of(self.now.zone)).strftime("%a %Y-%m-%d %H:%M")
+        return oncall.wall_clock(moment, self.now.zone)
 
 
 @bp.get("")
