@@ -25,6 +25,7 @@ ENTRY_POINT_GROUP = "switchboard.commands"
 #: Hub's own commands and where they are defined: loaded like the entry points, but adding one needs no reinstall.
 OWN_COMMANDS = {
     "db": "hub.db_cli:db",
+    "heartbeat": "hub.heartbeat_cli:heartbeat",
     "integration": "hub.account_cli:integration",
     "oncall": "hub.oncall_cli:oncall_group",
     "silence": "hub.silence_cli:silence",

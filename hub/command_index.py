@@ -16,6 +16,7 @@ SHORT_HELP = {
     "events": "Inbound events: list and reprocess the unprocessable ones, delete old alert repeats.",
     "freeze": "Freeze windows: times no change may be carried out, except emergencies with one extra approval.",
     "group": "Manage the groups rules assign within (`set: {group: dba, strategy: round_robin}`).",
+    "heartbeat": "Heartbeats: a source that stops pinging raises an incident (a dead man's switch).",
     "imap": "Import mail from every enabled mailbox (`switchboard mailbox add`), through the same intake as SMTP.",
     "integration": "Manage integrations (monitoring tools that post events).",
     "mailbox": 'IMAP mailboxes whose mail `switchboard imap` imports (see docs/integrations.md, "IMAP mailboxes").',

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -218,6 +219,22 @@ class Integration(Base):
     flap_window: Mapped[int | None] = mapped_column(Integer)
     # Generic integrations: JMESPath expressions that map the tool's own JSON (ingest/webhooks/mapping.py).
     mapping: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Heartbeat(Base):
+    """A ping an integration promises every `interval` seconds (Alertmanager's Watchdog, a backup's cron job);
+    when one is late, an incident says the source went quiet (a dead man's switch)."""
+
+    __tablename__ = "heartbeats"
+    __table_args__ = (UniqueConstraint("integration_id", "name", name="uq_heartbeats_integration_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    interval: Mapped[int] = mapped_column(Integer)  # seconds
+    last_ping_at: Mapped[datetime] = mapped_column(default=utcnow)  # made: counts as a ping, so a silent one alarms
+    missed_at: Mapped[datetime | None]  # set while it is late and its incident was raised; a ping clears it
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

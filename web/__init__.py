@@ -25,6 +25,7 @@ from web import (
     events,
     groups,
     health,
+    heartbeats,
     incident_actions,
     incident_export,
     incidents,
@@ -92,6 +93,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     # Token-authenticated endpoints: no cookie, so no cross-site request can ride on one.
     for blueprint in (
         events.bp,
+        heartbeats.bp,
         pagerduty.bp,
         opsgenie.bp,
         api.bp,

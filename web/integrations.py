@@ -17,11 +17,11 @@ from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from hub import audit
+from hub import audit, heartbeats
 from hub.accounts import INTEGRATION_KINDS, configure_integration, create_integration, rotate_integration_secret
 from hub.errors import BadInput
 from hub.intake import Raw
-from hub.models import Event, Integration
+from hub.models import Event, Integration, utcnow
 from ingest.errors import InvalidPayload
 from ingest.webhooks import mapping as webhook_mapping
 from ingest.webhooks import setup
@@ -188,6 +188,7 @@ def _render(
         ).all()
         payloads = [_payload(e) for e in events]
         bodies = [e.raw for e in events[:PREVIEW_COUNT]]
+        beats = heartbeats.listing(session, integration.name)
     if request.method == "GET" and integration.mapping:
         form.mapping.data = json.dumps(integration.mapping, indent=2)
     trials = webhook_mapping.trial(trial_of, bodies, integration=name) if trial_of else None
@@ -196,6 +197,8 @@ def _render(
         "integrations/detail.html",
         integration=integration,
         payloads=payloads,
+        beats=beats,
+        now=utcnow(),
         recent=RECENT,
         url=base_url.rstrip("/") + setup.endpoint(integration.kind, integration.name),
         snippets=setup.snippets(integration.kind, base_url, integration.name, secret),

@@ -86,7 +86,7 @@ PUBLIC = {
     "satisfaction.page", "satisfaction.answer",
 }  # fmt: skip
 BY_MACHINE_CREDENTIALS = {
-    "events.receive", "pagerduty.enqueue", "pagerduty.change_enqueue",
+    "events.receive", "heartbeats.ping", "pagerduty.enqueue", "pagerduty.change_enqueue",
     "opsgenie.create", "opsgenie.acknowledge", "opsgenie.close",
     "api.incidents", "api.log", "api.incident", "api.update_incident", "api.comment",
     "api.add_watcher", "api.remove_watcher",

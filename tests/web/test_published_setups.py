@@ -39,7 +39,7 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from hub import accounts
+from hub import accounts, heartbeats
 from hub.accounts import INTEGRATION_KINDS
 from hub.config import Settings
 from hub.db import Database
@@ -333,6 +333,30 @@ def test_generic_examples_create_the_integration_post_an_alert_and_resolve_it(
     [incident] = incidents(db)
     assert (incident.title, incident.description, incident.labels) == ("Disk full on db1", "95% used", {"team": "db"})
     assert incident.status == "resolved"
+
+
+def test_the_documented_heartbeat_is_pinged_by_alertmanagers_watchdog_route(
+    live_url: str, db: Database, settings: Settings, alertmanager: Callable[..., Any]
+) -> None:
+    switchboard = Path(sys.executable).with_name("switchboard")
+    [commands] = blocks("Heartbeats: when a source goes quiet", "sh")
+    out = _sh(commands, PATH=f"{switchboard.parent}:{os.environ['PATH']}", SWITCHBOARD_HOME=str(settings.home),
+              DATABASE_URL=settings.database_url)  # fmt: skip
+    lines = out.splitlines()
+    secret = lines[next(i for i, line in enumerate(lines) if line.startswith("prom/watchdog: a ping")) - 1]
+    assert re.search(r"^prom/watchdog: every 5 min, last ping .* ok$", out, re.M), out
+    with db.read() as session:
+        made = heartbeats.find(session, "prom", "watchdog").last_ping_at
+    server = alertmanager(yaml.safe_load(as_reader(blocks("Heartbeats: when a source goes quiet", "yaml")[0],
+                                                   live_url, secret)))  # fmt: skip
+    server.post_alerts([{**_alert(), "labels": {"alertname": "Watchdog"}}])
+
+    def pinged() -> bool:
+        with db.read() as session:
+            return heartbeats.find(session, "prom", "watchdog").last_ping_at > made
+
+    wait_until(pinged, timeout=20, message=f"Alertmanager's ping (Alertmanager: {server.log})")
+    assert incidents(db) == []  # the Watchdog went to the heartbeat, not to the events receiver
 
 
 # --- Nagios and Icinga --------------------------------------------------------------------------------------------
