@@ -20,7 +20,11 @@ from ingest.pipeline import make_intake
 def watch(settings: Settings, db: Database) -> Callable[[], int]:
     """The upkeep step, built once per dispatcher."""
     intake, keys = make_intake(settings, db), IntegrationKeys(db)
-    return lambda: raise_late(db, intake, keys)
+
+    def raise_late_heartbeats() -> int:
+        return raise_late(db, intake, keys)
+
+    return raise_late_heartbeats
 
 
 def raise_late(db: Database, intake: Intake, keys: IntegrationKeys, now: datetime | None = None) -> int:

@@ -6,13 +6,15 @@ from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hub import accounts, heartbeats
 from hub.accounts import IntegrationKeys
+from hub.config import Settings
 from hub.db import Database
-from hub.intake import Intake
-from hub.models import Incident, utcnow
+from hub.intake import Intake, NoticeSettings
+from hub.maintenance import plugged_chores, upkeep
+from hub.models import Heartbeat, Incident, utcnow
 from ingest.heartbeat_watch import raise_late
 from tests.web.conftest import IntegrationCredentials
 
@@ -88,3 +90,14 @@ def test_the_integration_page_lists_its_heartbeats_and_how_to_ping(
     page = logged_in.get(f"/integrations/{integration.name}").get_data(as_text=True)
     assert "<td>watchdog</td>" in page and "<td>5 min</td>" in page and "on time" in page
     assert f"/api/v1/heartbeats/{integration.name}/&lt;name&gt;" in page
+
+
+def test_the_dispatchers_upkeep_raises_a_late_heartbeat(
+    db: Database, settings: Settings, integration: IntegrationCredentials, watchdog: heartbeats.Beat
+) -> None:
+    with db.transaction() as s:
+        s.execute(update(Heartbeat).values(last_ping_at=utcnow() - timedelta(minutes=6)))
+    chores = plugged_chores(settings, db)
+    assert [getattr(c, "__name__", "") for c in chores].count("raise_late_heartbeats") == 1
+    upkeep(db, NoticeSettings((settings.desk_address,), settings.base_url), chores)
+    assert incidents(db) == [("Heartbeat watchdog from monitoring missed: no ping for 6 min", "open", "critical")]
