@@ -20,13 +20,11 @@ from ingest.errors import InvalidPayload
 from ingest.webhooks import grafana
 from ingest.webhooks.generic import parse_json
 from ingest.webhooks.kinds import CHANGE_KINDS, normalise
-from web.responses import bearer_token, json_error, json_response, unauthorized
+from web.responses import json_error, json_response, unauthorized
 from web.services import services
-from web.webhooks import outcome_json, over_limit, raw_of, store, store_deploy, too_large
+from web.webhooks import admit, outcome_json, raw_of, store, store_deploy, too_large
 
 bp = Blueprint("events", __name__, url_prefix="/api/v1/events")
-
-BAD_CREDENTIALS = "missing or invalid credentials: send 'Authorization: Bearer <integration secret>'"
 
 
 @bp.post("/<name>")
@@ -35,14 +33,9 @@ def receive(name: str) -> Response:
     svc = services()
     if (problem := too_large(request, svc)) is not None:
         return json_error(413, problem)
-    integration = svc.integrations.find(name)
-    if integration is None:
-        return json_error(404, f"no integration named {name!r}: create it with `switchboard integration create`")
-    secret = bearer_token(request) or request.args.get("secret")
-    if secret is None or svc.integrations.authenticate(name, secret) is None:
-        return unauthorized(BAD_CREDENTIALS)
-    if (limited := over_limit(svc, integration)) is not None:
-        return json_error(429, *limited)
+    integration = admit(request, svc, name)
+    if isinstance(integration, Response):
+        return integration
 
     body = request.get_data(cache=False)  # a chunked body over the limit raises 413 here
     if integration.kind == "grafana" and not _grafana_signature_ok(name, body):

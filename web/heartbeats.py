@@ -1,7 +1,7 @@
 """`POST /api/v1/heartbeats/<integration>/<name>`: the ping a source promised (hub/heartbeats.py).
 
-Authenticated as the integration's events are (`Authorization: Bearer <secret>` or `?secret=`); the body, if any,
-is not read, so Alertmanager can send its Watchdog alert here as it is. A ping after a miss first resolves the
+Admitted as the integration's events are (its secret, its rate limit: web/webhooks.admit); the body, if any, is
+not read, so Alertmanager can send its Watchdog alert here as it is. A ping after a miss first resolves the
 heartbeat's incident, then records the ping: a failure in between leaves the heartbeat missed, and the next ping
 tries again. 202 only after the commit; 503 when storage is down.
 """
@@ -13,9 +13,9 @@ from flask import Blueprint, Response, request
 from hub import heartbeats
 from hub.errors import Missing
 from hub.intake import Raw
-from web.events import BAD_CREDENTIALS
-from web.responses import bearer_token, json_error, json_response, unauthorized
+from web.responses import json_error, json_response
 from web.services import services
+from web.webhooks import admit
 
 bp = Blueprint("heartbeats", __name__, url_prefix="/api/v1/heartbeats")
 
@@ -23,12 +23,9 @@ bp = Blueprint("heartbeats", __name__, url_prefix="/api/v1/heartbeats")
 @bp.post("/<integration>/<name>")
 def ping(integration: str, name: str) -> Response:
     svc = services()
-    found = svc.integrations.find(integration)
-    if found is None:
-        return json_error(404, f"no integration named {integration!r}: create it with `switchboard integration create`")
-    secret = bearer_token(request) or request.args.get("secret")
-    if secret is None or svc.integrations.authenticate(integration, secret) is None:
-        return unauthorized(BAD_CREDENTIALS)
+    found = admit(request, svc, integration)
+    if isinstance(found, Response):
+        return found
     try:
         with svc.db.read() as session:
             beat = heartbeats.find(session, integration, name)

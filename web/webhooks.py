@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from flask import Request
+from flask import Request, Response
 
 from hub.accounts import IntegrationRef
 from hub.deploys import record_deploy
@@ -18,9 +18,11 @@ from hub.domain import InboundEvent
 from hub.intake import Outcome, Raw
 from ingest.webhooks.kinds import normalise_deploy
 from web.ratelimit import retry_after
+from web.responses import bearer_token, json_error, unauthorized
 from web.services import Services
 
 _CONTENT_TYPE_MAX = 100  # the width of events.content_type
+BAD_CREDENTIALS = "missing or invalid credentials: send 'Authorization: Bearer <integration secret>'"
 
 
 def too_large(request: Request, svc: Services) -> str | None:
@@ -29,6 +31,21 @@ def too_large(request: Request, svc: Services) -> str | None:
     if request.content_length is not None and request.content_length > limit:
         return f"the body is larger than the limit of {limit} bytes"
     return None
+
+
+def admit(request: Request, svc: Services, name: str) -> IntegrationRef | Response:
+    """The integration named in the URL when the request carries its secret (`Authorization: Bearer <secret>`,
+    or `?secret=` for tools that cannot set headers) and it is within its rate limit; else the answer to send:
+    404, 401 or 429."""
+    integration = svc.integrations.find(name)
+    if integration is None:
+        return json_error(404, f"no integration named {name!r}: create it with `switchboard integration create`")
+    secret = bearer_token(request) or request.args.get("secret")
+    if secret is None or svc.integrations.authenticate(name, secret) is None:
+        return unauthorized(BAD_CREDENTIALS)
+    if (limited := over_limit(svc, integration)) is not None:
+        return json_error(429, *limited)
+    return integration
 
 
 def over_limit(svc: Services, integration: IntegrationRef) -> tuple[str, dict[str, str]] | None:
