@@ -41,7 +41,7 @@ def index() -> ResponseReturnValue:
     return render_template("groups.html", groups=found, people=people, form=form, error=error)
 
 
-@bp.post("/<name>/remove")
+@bp.post("/<path:name>/remove")  # group names may hold "/"
 @requires(MANAGE_USERS)
 def remove(name: str) -> ResponseReturnValue:
     def work(session: Session) -> str:

@@ -20,7 +20,7 @@ from web.webhooks import admit
 bp = Blueprint("heartbeats", __name__, url_prefix="/api/v1/heartbeats")
 
 
-@bp.post("/<integration>/<name>")
+@bp.post("/<integration>/<path:name>")
 def ping(integration: str, name: str) -> Response:
     svc = services()
     found = admit(request, svc, integration)

@@ -84,7 +84,7 @@ def set_rotation() -> ResponseReturnValue:
     return _page(form, OverrideForm(formdata=None), error, status=422)
 
 
-@bp.post("/<group>/overrides")
+@bp.post("/<path:group>/overrides")
 @requires(COVER_SHIFTS)
 def add_override(group: str) -> ResponseReturnValue:
     form = OverrideForm()
@@ -104,7 +104,7 @@ def add_override(group: str) -> ResponseReturnValue:
     return _page(RotationForm(formdata=None), form, f"Override for {group} not added: {error}.", status=422)
 
 
-@bp.post("/<group>/overrides/<int:override_id>/remove")
+@bp.post("/<path:group>/overrides/<int:override_id>/remove")
 @requires(COVER_SHIFTS)
 def remove_override(group: str, override_id: int) -> ResponseReturnValue:
     def work(session: Session) -> str:
@@ -115,7 +115,7 @@ def remove_override(group: str, override_id: int) -> ResponseReturnValue:
     return button_action(work, "oncall.index", refused="Nothing changed: {}.")
 
 
-@bp.post("/<group>/remove")
+@bp.post("/<path:group>/remove")
 @requires(MANAGE_USERS)
 def remove_rotation(group: str) -> ResponseReturnValue:
     def work(session: Session) -> str:

@@ -50,7 +50,7 @@ def index() -> Response:
         return json_response([now_json(each) for each in oncall.overview(session, utcnow())])
 
 
-@bp.get("/<group>")
+@bp.get("/<path:group>")
 @token_required(VIEW_INCIDENTS)
 def rotation(group: str) -> Response:
     days = whole_number(request.args.get("days", "14"))
@@ -65,7 +65,7 @@ def rotation(group: str) -> Response:
     return json_response({**now_json(oncall.now_and_next(group, found, now)), "shifts": [shift_json(s) for s in laid]})
 
 
-@bp.post("/<group>/overrides")
+@bp.post("/<path:group>/overrides")
 @token_required(COVER_SHIFTS)
 def add_override(group: str) -> Response:
     body = request.get_json(silent=True)
@@ -87,7 +87,7 @@ def add_override(group: str) -> Response:
                           "ends_at": made.ends.isoformat()}, 201)  # fmt: skip
 
 
-@bp.delete("/<group>/overrides/<int:override_id>")
+@bp.delete("/<path:group>/overrides/<int:override_id>")
 @token_required(COVER_SHIFTS)
 def remove_override(group: str, override_id: int) -> Response:
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from flask.testing import FlaskClient
@@ -33,4 +34,16 @@ def test_a_group_can_be_removed(client: FlaskClient, make_user: Callable[..., Lo
     page = admin(client, make_user).get("/groups").get_data(as_text=True)
     client.post("/groups", data={"csrf_token": csrf_token(page), "name": "dba", "members": "a@example.com"})
     client.post("/groups/dba/remove", data={"csrf_token": csrf_token(page)})
+    assert "No groups yet." in client.get("/groups").get_data(as_text=True)
+
+
+def test_a_group_named_with_a_slash_is_removed_by_its_button(
+    client: FlaskClient, make_user: Callable[..., Login]
+) -> None:
+    page = admin(client, make_user).get("/groups").get_data(as_text=True)
+    client.post("/groups", data={"csrf_token": csrf_token(page), "name": "ops/eu", "members": "a@example.com"})
+    listed = client.get("/groups").get_data(as_text=True)
+    [action] = re.findall(r'action="([^"]*/remove)"', listed)
+    assert action == "/groups/ops/eu/remove"
+    assert client.post(action, data={"csrf_token": csrf_token(listed)}).status_code == 302
     assert "No groups yet." in client.get("/groups").get_data(as_text=True)

@@ -101,3 +101,13 @@ def test_the_dispatchers_upkeep_raises_a_late_heartbeat(
     assert [getattr(c, "__name__", "") for c in chores].count("raise_late_heartbeats") == 1
     upkeep(db, NoticeSettings((settings.desk_address,), settings.base_url), chores)
     assert incidents(db) == [("Heartbeat watchdog from monitoring missed: no ping for 6 min", "open", "critical")]
+
+
+def test_a_heartbeat_named_with_a_slash_is_pinged_at_its_path(
+    client: FlaskClient, db: Database, integration: IntegrationCredentials
+) -> None:
+    with db.transaction() as s:
+        heartbeats.add(s, integration.name, "backup/nightly", "1d")
+    answer = client.post(f"/api/v1/heartbeats/{integration.name}/backup/nightly",
+                         headers={"Authorization": f"Bearer {integration.secret}"})  # fmt: skip
+    assert answer.status_code == 202 and answer.json["heartbeat"] == "backup/nightly"  # type: ignore[index]

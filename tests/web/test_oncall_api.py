@@ -104,3 +104,11 @@ def test_viewer_tokens_may_read_but_not_cover(client: FlaskClient, api_token: st
 
 def test_removing_an_unknown_override_is_404(client: FlaskClient, agent_token: str, dba: None) -> None:
     assert call(client, "DELETE", "/api/v1/oncall/dba/overrides/99", agent_token).status_code == 404
+
+
+def test_a_group_named_with_a_slash_is_found_by_its_path(client: FlaskClient, api_token: str, db: Database) -> None:
+    with db.transaction() as s:
+        groups.save_group(s, "ops/eu", ["ann@example.com"])
+        oncall.set_rotation(s, "ops/eu", zone="UTC", shift="1d", handoff="00:00", now=utcnow())
+    answer = call(client, "GET", "/api/v1/oncall/ops/eu?days=1", api_token)
+    assert answer.status_code == 200 and answer.json["group"] == "ops/eu"

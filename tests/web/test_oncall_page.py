@@ -103,3 +103,22 @@ def test_a_hostile_group_name_is_shown_escaped(
         oncall.set_rotation(s, "<img src=x onerror=alert(1)>", zone="UTC", shift="1w", handoff="09:00", now=utcnow())
     page = as_role(client, make_user, "agent").get("/oncall").get_data(as_text=True)
     assert "<img src=x" not in page and "<h2>&lt;img src=x onerror=alert(1)&gt;</h2>" in page
+
+
+def test_a_group_named_with_a_slash_is_covered_and_stopped_from_its_page(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    with db.transaction() as s:
+        groups.save_group(s, "ops/eu", ["ann@example.com"])
+        oncall.set_rotation(s, "ops/eu", zone="UTC", shift="1w", handoff="mon 09:00", now=utcnow())
+    page = as_role(client, make_user, "admin").get("/oncall").get_data(as_text=True)
+    assert 'action="/oncall/ops/eu/overrides"' in page
+    starts = utcnow() - timedelta(minutes=5)
+    ends = starts + timedelta(hours=1)
+    answer = client.post("/oncall/ops/eu/overrides", data={"csrf_token": csrf_token(page), "who": "dan@example.com",
+                                                           "starts": f"{starts:%Y-%m-%dT%H:%M}",
+                                                           "ends": f"{ends:%Y-%m-%dT%H:%M}"})  # fmt: skip
+    assert answer.status_code == 302
+    assert "<strong>dan@example.com</strong> is on call" in client.get("/oncall").get_data(as_text=True)
+    assert client.post("/oncall/ops/eu/remove", data={"csrf_token": csrf_token(page)}).status_code == 302
+    assert "No rotations yet." in client.get("/oncall").get_data(as_text=True)
