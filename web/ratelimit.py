@@ -1,4 +1,5 @@
-"""Limits counted in Redis, so every web process shares one count: per-integration requests, and failed logins.
+"""Limits counted in Redis, so every web process shares one count: per-integration requests, failed logins and
+answers to a satisfaction survey.
 
 Fixed windows: simple, one round trip (INCR + EXPIRE in a pipeline), and good enough to stop a misconfigured
 tool from flooding the hub or a script from guessing passwords. When Redis does not answer, requests are let
@@ -40,16 +41,35 @@ def _count(client: redis.Redis, name: str, window: int, now: float) -> tuple[int
     return int(value or 0), max(1, int((slot + 1) * window - now))
 
 
-def retry_after(client: redis.Redis | None, integration: IntegrationRef, now: float | None = None) -> int | None:
-    """Seconds the sender should wait when over its limit, else None (also when there is no limit or no Redis)."""
-    if integration.rate_limit is None or client is None:
+def _over(client: redis.Redis | None, name: str, limit: int, window: int, now: float | None) -> int | None:
+    """Count one more against `name`: seconds to wait when that makes more than `limit` in the window, else None
+    (also when there is no Redis)."""
+    if client is None:
         return None
     try:
-        count, wait = _hit(client, f"integration:{integration.id}", WINDOW, time.time() if now is None else now)
+        count, wait = _hit(client, name, window, time.time() if now is None else now)
     except redis.RedisError as exc:
-        log.warning("rate limit for %s not checked, Redis is unavailable: %s", integration.name, exc)
+        log.warning("limit %s not checked, Redis is unavailable: %s", name, exc)
         return None
-    return wait if count > integration.rate_limit else None
+    return wait if count > limit else None
+
+
+def retry_after(client: redis.Redis | None, integration: IntegrationRef, now: float | None = None) -> int | None:
+    """Seconds the sender should wait when over its limit, else None (also when there is no limit or no Redis)."""
+    if integration.rate_limit is None:
+        return None
+    return _over(client, f"integration:{integration.id}", integration.rate_limit, WINDOW, now)
+
+
+#: Answers a requester may send to one incident's satisfaction survey per SURVEY_WINDOW seconds. Each change is a
+#: timeline entry; a script flipping Good and Bad would otherwise bury the incident's history.
+SURVEY_ANSWERS = 10
+SURVEY_WINDOW = 3600
+
+
+def survey_retry_after(client: redis.Redis | None, incident_id: int, now: float | None = None) -> int | None:
+    """Count one answer to the incident's survey: seconds to wait when over SURVEY_ANSWERS this hour, else None."""
+    return _over(client, f"survey:{incident_id}", SURVEY_ANSWERS, SURVEY_WINDOW, now)
 
 
 def _login_key(email: str) -> str:

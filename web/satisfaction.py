@@ -19,6 +19,7 @@ from wtforms import ValidationError
 from hub import satisfaction
 from hub.satisfaction import BadAnswer, Claim, ExpiredLink, LinkProblem, StaleLink
 from web.extensions import csrf
+from web.ratelimit import survey_retry_after
 from web.services import services
 
 bp = Blueprint("satisfaction", __name__)
@@ -56,6 +57,12 @@ def answer(token: str) -> ResponseReturnValue:
         log.info("CSRF check failed on a satisfaction answer: %s", exc)
         message = "This form was out of date. Open the link in the email again and send your answer from there."
         return render_template("satisfaction/problem.html", code=400, message=message), 400
+    wait = survey_retry_after(services().redis(), incident.id)
+    if wait is not None:
+        minutes = -(-wait // 60)
+        message = f"Your answer has changed many times in the last hour. Please send it again in {minutes} minutes."
+        page = render_template("satisfaction/problem.html", code=429, heading="Please wait a little", message=message)
+        return page, 429, {"Retry-After": str(wait)}
     rating = satisfaction.rating_of(request.form.get("rating"))
     comment = request.form.get("comment", "")
     try:

@@ -106,3 +106,14 @@ def raise_incident(client: FlaskClient, integration: IntegrationCredentials) -> 
         return ref
 
     return raise_
+
+
+@pytest.fixture
+def steady_limit_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Limits count in fixed windows; a test must not straddle a window's edge, so the limiter's clock stands still
+    mid-window (only the clock: the counting is the real Redis)."""
+    import time as real_time
+    from types import SimpleNamespace
+
+    frozen = (real_time.time() // 3600) * 3600 + 1800 + 30
+    monkeypatch.setattr("web.ratelimit.time", SimpleNamespace(time=lambda: frozen))

@@ -25,14 +25,8 @@ def client_for(settings: Settings, db: Database, redis_url: str) -> FlaskClient:
 
 
 @pytest.fixture(autouse=True)
-def steady_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Counts live in fixed windows; a test must not straddle a window's edge, so the limiter's clock stands still
-    mid-window (only the clock: the counting is the real Redis)."""
-    import time as real_time
-    from types import SimpleNamespace
-
-    frozen = (real_time.time() // 3600) * 3600 + 1800 + 30
-    monkeypatch.setattr("web.ratelimit.time", SimpleNamespace(time=lambda: frozen))
+def _steady(steady_limit_clock: None) -> None:
+    """Every test here counts in one window."""
 
 
 @pytest.fixture

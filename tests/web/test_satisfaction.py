@@ -17,7 +17,10 @@ from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
 from hub.models import OutboxMessage, SatisfactionAnswer, TimelineEntry
 from hub.triage import Actor, Mail
+from tests.conftest import make_settings
 from tests.web.helpers import csrf_token
+from web import create_app
+from web.ratelimit import SURVEY_ANSWERS
 
 HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
 EMAIL = Raw(source="email", content_type="message/rfc822", body=b"Subject: Printer\r\n\r\nbroken")
@@ -184,3 +187,20 @@ def test_the_dashboard_shows_csat_of_the_last_thirty_days(
     assert re.search(r'id="csat">100% good<', html)
     assert re.search(r'id="csat-answers">1 answer<', html)
     assert "Spot on" in html[html.index('id="csat-comments"') :]
+
+
+def test_answers_past_the_hourly_limit_get_429_and_leave_the_timeline_alone(
+    settings: Settings, db: Database, redis_url: str, links: dict[str, str], steady_limit_clock: None
+) -> None:
+    client = create_app(make_settings(settings.home, redis_url=redis_url), db=db).test_client()
+    for turn in range(SURVEY_ANSWERS):
+        status, _ = send(client, links["good"], ("good", "bad")[turn % 2])
+        assert status == 200
+    page = client.get(links["good"]).get_data(as_text=True)
+    refused = client.post(_form_path(links["good"]), data={"csrf_token": csrf_token(page), "rating": "good"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 3600
+    assert "Please wait a little" in html and "Please send it again in" in html
+    with db.read() as session:
+        entries = session.scalars(select(TimelineEntry.id).where(TimelineEntry.kind == "satisfaction")).all()
+    assert len(entries) == SURVEY_ANSWERS and answers(db)[0].rating == "bad"
