@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import argon2.profiles
 import pytest
 import redis
 import trustme
+from argon2 import PasswordHasher
 from click.testing import CliRunner
 
 from hub.config import Settings
@@ -25,6 +27,16 @@ from tests.servers import Dovecot, PostgresCluster, SmallDisk, SmtpSink, missing
 
 _db_names = itertools.count(1)
 _accounts = itertools.count(1)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def quick_password_hashes() -> Iterator[None]:
+    """Argon2 with its cheapest parameters in the test process. The production cost (0.13 s to hash a password and
+    as long to check one) is there to slow guessing down; in the suite it spent minutes logging people in. This is
+    still argon2, and the servers tests start as subprocesses keep the production cost."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("hub.credentials._hasher", PasswordHasher.from_parameters(argon2.profiles.CHEAPEST))
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -100,11 +112,30 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "var")
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to the newest schema once for the session: each test's SQLite database starts as a
+    copy of it (running the migrations takes 65 ms, a copy well under one)."""
+    path = tmp_path_factory.mktemp("schema") / "switchboard.db"
+    template = Database.connect(f"sqlite:///{path}")
+    upgrade(template.engine)
+    template.dispose()  # the last connection to close folds the write-ahead log into the file
+    assert not path.with_name("switchboard.db-wal").exists(), "the template's log was left over: a copy would be torn"
+    return path
+
+
 @pytest.fixture
-def db(settings: Settings) -> Iterator[Database]:
-    """A migrated database for this test."""
+def db(settings: Settings, migrated_sqlite: Path) -> Iterator[Database]:
+    """A migrated database for this test: a copy of the session's migrated SQLite file, or (on PostgreSQL, or where
+    a test put a database first) migrated here."""
+    sqlite_file = settings.database_url.removeprefix("sqlite:///")
+    fresh = settings.database_url.startswith("sqlite:///") and not os.path.exists(sqlite_file)
+    if fresh:
+        os.makedirs(os.path.dirname(sqlite_file), exist_ok=True)
+        shutil.copyfile(migrated_sqlite, sqlite_file)
     database = Database.connect(settings.database_url, timeout=settings.db_timeout)
-    upgrade(database.engine)
+    if not fresh:
+        upgrade(database.engine)
     yield database
     database.dispose()
 
