@@ -40,8 +40,15 @@ COMMON = ("reference", "incident_id", "title", "url", "desk_address", "base_url"
 #: name -> the variables its templates may use (besides COMMON) and a sample of each, for previews and checks.
 SAMPLES: dict[str, dict[str, Any]] = {
     "acknowledgement": {"workaround": "Restart the print spooler.", "requester": "ann@example.com"},
-    "assigned": {"priority": 2, "assignee": "bob@example.com", "group": None},
-    "escalated": {"priority": 1, "step": 2},
+    # `acknowledge_url`: the signed link acknowledging without a login (hub/ack_links.py), added by the worker as it
+    # sends; absent from previews and from a worker without a secret key.
+    "assigned": {
+        "priority": 2,
+        "assignee": "bob@example.com",
+        "group": None,
+        "acknowledge_url": "https://switchboard.example/ack/TOKEN",
+    },
+    "escalated": {"priority": 1, "step": 2, "acknowledge_url": "https://switchboard.example/ack/TOKEN"},
     # About no incident: `reference` is empty, `title` says "On call for dba", `url` is the on-call page.
     "on_call": {
         "reference": "",

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from hub import notices
+from hub import ack_links, notices
 from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import OutboxMessage, utcnow
 from hub.statements import (
@@ -54,11 +54,19 @@ def outbox_row(incident_id: int | None, notice: notices.Notice) -> dict[str, Any
     }
 
 
-def body_of(row: OutboxMessage, templates: MailTemplates = DEFAULTS) -> tuple[str, str | None]:
-    """(plain text, HTML or None) of an outbox row as it is sent: a templated mail's rendered from its facts."""
+def body_of(
+    row: OutboxMessage, templates: MailTemplates = DEFAULTS, secret_key: str | None = None
+) -> tuple[str, str | None]:
+    """(plain text, HTML or None) of an outbox row as it is sent: a templated mail's rendered from its facts.
+
+    With the installation's `secret_key` (the worker's), mail asking a person to act on an incident gains its
+    signed "Acknowledge" link (hub/ack_links.py), made now, as it is sent."""
     if row.template is None:
         return row.body, row.html
-    return templates.render_body(row.template, row.facts or {})
+    facts = row.facts or {}
+    if secret_key is not None and "base_url" in facts:
+        facts = {**facts, **ack_links.facts(secret_key, facts["base_url"], row.kind, row.incident_id, row.recipient)}
+    return templates.render_body(row.template, facts)
 
 
 #: How long automatic mail to an address pauses after it bounced.

@@ -1,7 +1,7 @@
 """Customer satisfaction (CSAT): "How did we do?" in the mail telling a requester their incident was resolved.
 
 The mail carries one link per rating. A link's token names the incident and the requester, signed with the
-installation's SECRET_KEY (itsdangerous) and good for LINK_LIFETIME; the rating rides along unsigned
+installation's SECRET_KEY and good for 30 days (hub/signed_links.py); the rating rides along unsigned
 (`?rating=good`), since it only preselects the answer on the page. Following a link records nothing, because mail
 scanners fetch every link in a message: only the page's form (a POST) records an answer. There is one answer
 per incident and the last one wins, so a requester can change their mind while the link is valid.
@@ -14,9 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
-from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,49 +23,20 @@ from hub.db import Database
 from hub.errors import BadInput
 from hub.models import Incident, SatisfactionAnswer, utcnow
 from hub.outbox import entry
+from hub.signed_links import Claim, LinkKind, StaleLink
 from hub.statements import INSERT_TIMELINE
 
 #: rating -> what the mail's link and the page's choice say.
 RATINGS = {"good": "Good", "bad": "Bad"}
-#: How long after the mail its links work.
-LINK_LIFETIME = timedelta(days=30)
 #: The dashboard's period.
 PERIOD = timedelta(days=30)
 MAX_COMMENT = 2000
-#: A token longer than this was not made here (ours are under 200 characters for the longest address).
-MAX_TOKEN = 600
-#: Where the page is, below the base URL (web/satisfaction.py serves it).
-PATH = "/satisfaction/"
-# Keeps these tokens apart from anything else signed with the same key (sessions, CSRF tokens).
-_SALT = "switchboard.satisfaction"
-
-
-class LinkProblem(BadInput):
-    """A survey link that cannot be answered; the message says why, in words for the requester."""
-
-
-class BadLink(LinkProblem):
-    """Not a link we made: cut short in the mail, edited, or signed with another key."""
-
-
-class ExpiredLink(LinkProblem):
-    """A link of ours past LINK_LIFETIME."""
-
-
-class StaleLink(LinkProblem):
-    """A genuine link whose incident is gone or no longer the requester's."""
+#: The survey's links: good for 30 days, to the page web/satisfaction.py serves.
+LINKS = LinkKind(salt="switchboard.satisfaction", lifetime=timedelta(days=30), path="/satisfaction/")
 
 
 class BadAnswer(BadInput):
     """What was posted is no answer: an unknown rating or a comment too long."""
-
-
-@dataclass(frozen=True)
-class Claim:
-    """What a valid link says: the incident and the requester it was sent to."""
-
-    incident_id: int
-    requester: str
 
 
 @dataclass(frozen=True)
@@ -85,40 +55,14 @@ class Answer:
         return {"rating": self.rating, "comment": self.comment, "answered_at": self.answered_at.isoformat()}
 
 
-class _Clock(TimestampSigner):
-    """itsdangerous's signer with the time passed in, so issuing and expiry can be tested without waiting."""
-
-    def __init__(self, *args: Any, now: datetime | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._now = now
-
-    def get_timestamp(self) -> int:
-        return int(self._now.timestamp()) if self._now is not None else super().get_timestamp()
-
-
-def _serializer(secret_key: str, now: datetime | None) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=_SALT, signer=_Clock, signer_kwargs={"now": now})
-
-
 def sign(secret_key: str, incident_id: int, requester: str, *, now: datetime | None = None) -> str:
     """The token of a link for `requester` about `incident_id`, issued `now`."""
-    return _serializer(secret_key, now).dumps([incident_id, requester.strip().lower()])
+    return LINKS.sign(secret_key, incident_id, requester, now=now)
 
 
 def read(secret_key: str, token: str, *, now: datetime | None = None) -> Claim:
     """What a link's token says, or BadLink / ExpiredLink."""
-    if len(token) > MAX_TOKEN:
-        raise BadLink("this link is not one of ours")
-    try:
-        found = _serializer(secret_key, now).loads(token, max_age=int(LINK_LIFETIME.total_seconds()))
-    except SignatureExpired:
-        raise ExpiredLink(f"this link has expired: links work for {LINK_LIFETIME.days} days") from None
-    except BadData:
-        raise BadLink("this link is not one of ours, or it was cut short") from None
-    match found:
-        case [int() as incident_id, str() as requester] if incident_id > 0 and requester:
-            return Claim(incident_id, requester)
-    raise BadLink("this link is not one of ours")  # signed by us, but not a survey's (cannot happen with the salt)
+    return LINKS.read(secret_key, token, now=now)
 
 
 def links(
@@ -132,7 +76,7 @@ def links(
 
 def page_url(base_url: str, token: str, rating: str | None = None) -> str:
     query = f"?{urlencode({'rating': rating})}" if rating else ""
-    return f"{base_url.rstrip('/')}{PATH}{quote(token, safe='')}{query}"
+    return f"{LINKS.url(base_url, token)}{query}"
 
 
 def rating_of(value: str | None) -> str | None:
@@ -155,7 +99,7 @@ def clean_comment(text: str | None) -> str | None:
 def incident_for(session: Session, claim: Claim, *, lock: bool = False) -> Incident:
     """The incident a link is about, or StaleLink when it is gone or has another requester now."""
     incident = session.get(Incident, claim.incident_id, with_for_update=lock)
-    if incident is None or (incident.requester or "").strip().lower() != claim.requester:
+    if incident is None or (incident.requester or "").strip().lower() != claim.person:
         raise StaleLink("this link no longer applies: the request it was about has changed")
     return incident
 
@@ -179,17 +123,17 @@ def record(db: Database, claim: Claim, rating: str, comment: str | None) -> Answ
         row = session.get(SatisfactionAnswer, incident.id)
         now = utcnow()
         if row is None:
-            row = SatisfactionAnswer(incident_id=incident.id, requester=claim.requester, rating=rating,
+            row = SatisfactionAnswer(incident_id=incident.id, requester=claim.person, rating=rating,
                                      comment=comment, first_answered_at=now, answered_at=now)  # fmt: skip
             session.add(row)
-            summary = f"{claim.requester} rated the resolution {RATINGS[rating]}"
+            summary = f"{claim.person} rated the resolution {RATINGS[rating]}"
         elif (row.rating, row.comment) == (rating, comment):
             return _answer(row)
         else:
-            summary = (f"{claim.requester} changed their rating to {RATINGS[rating]}" if row.rating != rating
-                       else f"{claim.requester} changed their comment on the resolution")  # fmt: skip
+            summary = (f"{claim.person} changed their rating to {RATINGS[rating]}" if row.rating != rating
+                       else f"{claim.person} changed their comment on the resolution")  # fmt: skip
             row.rating, row.comment, row.answered_at = rating, comment, now
-        data = {"by": claim.requester, "rating": rating, "comment": comment}
+        data = {"by": claim.person, "rating": rating, "comment": comment}
         INSERT_TIMELINE.execute(session.connection(), entry(incident.id, "satisfaction", summary, data=data))
         session.flush()
         return _answer(row)

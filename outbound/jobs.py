@@ -58,7 +58,7 @@ def deliver_batch(outbox_ids: list[int], job_id: str | None = None) -> dict[str,
     with rt.db.read() as session:
         rows = _deliverable(session, outbox_ids, job_id)
         templates = MailTemplates.at(rt.settings.home)
-        notifications = [Notification.from_row(row, templates) for row in rows]
+        notifications = [Notification.from_row(row, templates, rt.settings.secret_key) for row in rows]
         endpoints = channels_by_name(session, [n.recipient for n in notifications if n.channel != "email"])
     if not notifications:
         return {}

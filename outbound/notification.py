@@ -30,9 +30,12 @@ class Notification:
     html: str | None = None  # an email's HTML alternative
 
     @classmethod
-    def from_row(cls, row: OutboxMessage, templates: MailTemplates = DEFAULTS) -> Notification:
-        """The row as it is sent: a templated mail's body rendered now, with the installation's `templates`."""
-        body, html = body_of(row, templates)
+    def from_row(
+        cls, row: OutboxMessage, templates: MailTemplates = DEFAULTS, secret_key: str | None = None
+    ) -> Notification:
+        """The row as it is sent: a templated mail's body rendered now, with the installation's `templates` (and,
+        given its `secret_key`, the links signed now that some mail carries)."""
+        body, html = body_of(row, templates, secret_key)
         return cls(
             outbox_id=row.id,
             delivery_id=row.delivery_id,

@@ -15,6 +15,7 @@ from hub.db import Database
 from ingest.pipeline import make_intake
 from web import (
     account,
+    acknowledge,
     api,
     audit,
     auth,
@@ -133,5 +134,6 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(mail_view.bp)
     app.register_blueprint(unprocessable.bp)
     app.register_blueprint(satisfaction.bp)  # public: the requester's "How did we do?" page
+    app.register_blueprint(acknowledge.bp)  # public: an agent's "Acknowledge" link from a mail
     mail_view.init_app(app)
     return app

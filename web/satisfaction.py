@@ -17,7 +17,8 @@ from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
 from hub import satisfaction
-from hub.satisfaction import BadAnswer, Claim, ExpiredLink, LinkProblem, StaleLink
+from hub.satisfaction import BadAnswer
+from hub.signed_links import Claim, ExpiredLink, LinkProblem, StaleLink
 from web.extensions import csrf
 from web.ratelimit import survey_retry_after
 from web.services import services

@@ -15,7 +15,8 @@ from hub.domain import Decision, InboundEvent, RuleBook
 from hub.intake import Intake, NoticeSettings, Raw
 from hub.models import Incident, OutboxMessage, SatisfactionAnswer, TimelineEntry
 from hub.outbox import body_of
-from hub.satisfaction import BadAnswer, BadLink, Claim, ExpiredLink, StaleLink
+from hub.satisfaction import BadAnswer
+from hub.signed_links import BadLink, Claim, ExpiredLink, StaleLink
 from hub.triage import Actor, Mail
 
 KEY = "test-secret-key"

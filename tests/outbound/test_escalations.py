@@ -3,6 +3,7 @@ restart of every process, waited out while Redis is down, and found again if Red
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
@@ -14,12 +15,14 @@ from sqlalchemy import select, update
 from hub import escalation, rulebook, triage
 from hub.accounts import create_user
 from hub.domain import InboundEvent
-from hub.models import Escalation, utcnow
+from hub.models import Escalation, Incident, utcnow
 from outbound import escalations
 from outbound.errors import QueueUnavailable
 from outbound.queue import connect, make_queue
 from rules import rules_file
 from tests.outbound.conftest import ALERT, Parts, deliver_everything
+from tests.web.helpers import csrf_token
+from web import create_app
 
 
 def escalating(parts: Parts, first_after: timedelta = timedelta(minutes=5)) -> int:
@@ -109,3 +112,20 @@ def test_acknowledged_before_it_is_due_nobody_is_told(parts: Parts) -> None:
     run_scheduler_and_jobs(parts)
     deliver_everything(parts.queue, parts.db)
     assert all(r.rcpt_tos != ["oncall@example.com"] for r in parts.sink.handler.received)
+
+
+def test_the_delivered_escalation_mail_acknowledges_from_its_link_without_a_login(parts: Parts) -> None:
+    incident_id = escalating(parts)
+    make_due(parts)
+    escalations.schedule(parts.db, parts.queue)
+    run_scheduler_and_jobs(parts)
+    deliver_everything(parts.queue, parts.db)
+    [mail] = [r.message for r in parts.sink.handler.wait_for(1) if r.rcpt_tos == ["oncall@example.com"]]
+    text = mail.get_body(("plain",)).get_content()
+    [url] = re.findall(rf"Acknowledge it without logging in: {re.escape(parts.settings.base_url)}(/ack/\S+)", text)
+    client = create_app(parts.settings, db=parts.db).test_client()
+    page = client.get(url).get_data(as_text=True)
+    pressed = client.post(url, data={"csrf_token": csrf_token(page)}, follow_redirects=True)
+    assert pressed.status_code == 200 and "Acknowledged as oncall@example.com" in pressed.get_data(as_text=True)
+    with parts.db.read() as session:
+        assert session.get_one(Incident, incident_id).status == "acknowledged"

@@ -80,10 +80,11 @@ UI = {
     "rule_editor.edit": ("GET", "/rules/1/edit", ADMINS),
 }
 # "/" only redirects to /incidents, which is where the login check happens. The requester's satisfaction page
-# is authorised by its signed link (tests/web/test_satisfaction.py).
+# and an agent's acknowledge page are authorised by their signed links (tests/web/test_satisfaction.py,
+# tests/web/test_acknowledge_link.py).
 PUBLIC = {
     "incidents.root", "auth.login", "auth.logout", "health.healthz", "metrics.metrics", "openapi.openapi", "static",
-    "satisfaction.page", "satisfaction.answer",
+    "satisfaction.page", "satisfaction.answer", "acknowledge.page", "acknowledge.acknowledge",
 }  # fmt: skip
 BY_MACHINE_CREDENTIALS = {
     "events.receive", "heartbeats.ping", "pagerduty.enqueue", "pagerduty.change_enqueue",

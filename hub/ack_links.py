@@ -1,0 +1,50 @@
+"""The "Acknowledge" link in the mail that tells someone an incident is theirs, or has been escalated to them.
+
+Paged at 3 a.m. on a phone, logging in to press one button is the slowest part of answering. The link
+(hub/signed_links.py) names the incident and the person the mail went to; its page (web/acknowledge.py) shows
+the incident with one button, and the button acknowledges it as that person, which stops its escalation.
+
+The link is signed when the worker sends the mail (hub/outbox.body_of), not when the notice is owed, so it costs
+the ingest path nothing and its 7 days start when the mail leaves. It names a person, but what they may do is
+their account's: the page lets only an active user whose role works incidents act through it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.models import Incident, User
+from hub.signed_links import Claim, LinkKind, StaleLink
+
+LINKS = LinkKind(salt="switchboard.acknowledge", lifetime=timedelta(days=7), path="/ack/")
+#: The notices whose mail carries the link: those telling a person to act on an incident.
+KINDS = frozenset({"assigned", "escalated"})
+
+
+def facts(
+    secret_key: str, base_url: str, kind: str, incident_id: int | None, recipient: str, *, now: datetime | None = None
+) -> dict[str, str]:
+    """`{"acknowledge_url": ...}` to add to the facts of a mail of `kind` to `recipient`; {} for other mail."""
+    if kind not in KINDS or incident_id is None or "@" not in recipient:
+        return {}
+    return {"acknowledge_url": LINKS.url(base_url, LINKS.sign(secret_key, incident_id, recipient, now=now))}
+
+
+def read(secret_key: str, token: str, *, now: datetime | None = None) -> Claim:
+    """What a link's token says, or BadLink / ExpiredLink."""
+    return LINKS.read(secret_key, token, now=now)
+
+
+def subject(session: Session, claim: Claim) -> tuple[Incident, User]:
+    """The incident a link is about and the account of the person it names, or StaleLink when the incident is gone
+    or the account is gone or deactivated."""
+    incident = session.get(Incident, claim.incident_id)
+    if incident is None:
+        raise StaleLink("this link no longer applies: its incident is gone")
+    user = session.scalar(select(User).where(User.email == claim.person))
+    if user is None or not user.active:
+        raise StaleLink(f"this link no longer applies: {claim.person} has no active account here")
+    return incident, user

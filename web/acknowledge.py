@@ -1,0 +1,83 @@
+"""The page an "Acknowledge" link in an assignment or escalation mail opens (hub/ack_links.py).
+
+No login: the signed link names the person, and their account decides whether they may act (active, with a role
+that works incidents). A GET shows the incident and changes nothing, because mail scanners fetch every link in a
+message; the button's POST acknowledges it as that person, as the incident page's Acknowledge does, which stops
+its escalation. The POST carries the app's usual CSRF token, checked here (as on the survey page) so that a stale
+form gets this page's answer rather than the staff error page.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
+
+from hub import ack_links, triage
+from hub.models import Incident, User
+from hub.signed_links import ExpiredLink, LinkProblem, StaleLink
+from hub.triage import Actor, TriageError
+from web.extensions import csrf
+from web.incident_actions import mail_settings
+from web.permissions import WORK_INCIDENTS, allowed
+from web.services import services
+
+bp = Blueprint("acknowledge", __name__)
+log = logging.getLogger(__name__)
+
+
+@bp.get("/ack/<token>")
+def page(token: str) -> ResponseReturnValue:
+    """The incident, and the button when it is still open and the person may acknowledge it."""
+    try:
+        incident, user = _subject(token)
+    except LinkProblem as exc:
+        return _problem(exc)
+    return _page(token, incident, user, done=request.args.get("done") == "1")
+
+
+@bp.post("/ack/<token>")
+@csrf.exempt  # checked below, with an answer the person can act on
+def acknowledge(token: str) -> ResponseReturnValue:
+    """Acknowledge as the person the link names, then show the page again saying so."""
+    try:
+        incident, user = _subject(token)
+    except LinkProblem as exc:
+        return _problem(exc)
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError as exc:
+        log.info("CSRF check failed on an acknowledge link: %s", exc)
+        return _page(token, incident, user, error="this page was out of date; press the button again", code=400)
+    if not allowed(user.role, WORK_INCIDENTS):
+        return _page(token, incident, user, code=403)
+    try:
+        triage.change_status(services().db, incident.id, "acknowledge", Actor(user.email), mail_settings())
+    except TriageError as exc:  # someone was quicker, or it was resolved meanwhile
+        incident, user = _subject(token)
+        return _page(token, incident, user, error=str(exc), code=409)
+    return redirect(url_for(".page", token=token, done="1"), 303)
+
+
+def _subject(token: str) -> tuple[Incident, User]:
+    claim = ack_links.read(services().settings.secret_key, token)
+    with services().db.read() as session:
+        return ack_links.subject(session, claim)
+
+
+def _page(
+    token: str, incident: Incident, user: User, *, done: bool = False, error: str | None = None, code: int = 200
+) -> ResponseReturnValue:
+    may = allowed(user.role, WORK_INCIDENTS)
+    page = render_template("acknowledge/page.html", token=token, incident=incident, person=user.email, may=may,
+                           done=done, error=error)  # fmt: skip
+    return page, code if may else 403
+
+
+def _problem(exc: LinkProblem) -> ResponseReturnValue:
+    """400 for a link we did not make, 410 for one of ours that no longer works; either way: log in instead."""
+    code = 410 if isinstance(exc, ExpiredLink | StaleLink) else 400
+    return render_template("acknowledge/problem.html", code=code, message=f"Sorry, {exc}."), code
