@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import select
 
-from hub import groups, triage
+from hub import ack_links, groups, triage
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
@@ -226,6 +226,30 @@ def test_requester_answers_how_did_we_do_from_the_resolution_mail_without_loggin
     assert response is not None and response.status == 400
     assert page.get_by_text("reply to the email we sent you").is_visible()
     assert dialogs == [] and policy == [], (dialogs, policy)
+
+
+def test_paged_agent_acknowledges_from_the_mail_link_on_a_phone_without_logging_in(
+    live_url: str, page: Page, intake: Intake, db: Database, settings: Settings, make_user: Callable[..., Login]
+) -> None:
+    policy: list[str] = []
+    page.on("console", lambda msg: policy.append(msg.text) if "Content Security" in msg.text else None)
+    make_user(email="ann@example.com")
+    raw = Raw(source="generic", content_type="application/json", body=b"{}")
+    incident_id = intake.record(raw, InboundEvent(source="generic", title="Disk full on db1", dedup_key="disk")
+                                ).incident_id  # fmt: skip
+    assert incident_id is not None
+    token = ack_links.LINKS.sign(settings.secret_key, incident_id, "ann@example.com")
+    page.set_viewport_size({"width": 375, "height": 700})
+    page.goto(f"{live_url}/ack/{token}")
+    button = page.get_by_role("button", name="Acknowledge as ann@example.com")
+    assert button.is_visible() and page.evaluate("document.documentElement.scrollWidth") <= 375
+    _screenshot(page, "acknowledge")
+    button.click()
+    page.get_by_text("Acknowledged as ann@example.com").wait_for()
+    assert page.locator("#status").inner_text() == "acknowledged"
+    with db.read() as session:
+        assert session.get_one(Incident, incident_id).status == "acknowledged"
+    assert policy == [], policy
 
 
 def test_agent_logs_a_phone_call_as_an_incident_from_the_list(
