@@ -107,6 +107,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         changes_api.bp,
         rules_api.bp,
         oncall_api.bp,
+        oncall_api.feed_bp,
     ):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)

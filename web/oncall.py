@@ -137,4 +137,5 @@ def _page(rotation_form: RotationForm, override_form: OverrideForm, error: str |
         people = active_people(session) if allowed(current_user.role, COVER_SHIFTS) else []
     rotation_form.group.choices = names
     return render_template("oncall/index.html", cards=cards, rotation_form=rotation_form, override_form=override_form,
-                           people=people, error=error, has_groups=bool(names), ahead=AHEAD.days), status  # fmt: skip
+                           people=people, error=error, has_groups=bool(names), ahead=AHEAD.days,
+                           config_base_url=services().settings.base_url), status  # fmt: skip

@@ -3,6 +3,9 @@
 GET lists every rotation with who is on call now, until when, and who is next; GET /<group>?days=14 adds the
 shifts ahead; POST /<group>/overrides `{"who", "starts_at", "ends_at"}` covers part of it (times without an
 offset are in the rotation's zone), DELETE /<group>/overrides/<id> removes a cover.
+
+`/api/v1/oncall.ics` is the rota as a calendar feed to subscribe to (`?group=`, `?who=`, `?days=`); calendar
+apps cannot send headers, so its token may come as `?token=`.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request
 
-from hub import audit, oncall
+from hub import audit, ical, oncall, oncall_feed
 from hub.errors import BadInput, Missing
 from hub.models import utcnow
 from hub.numbers import whole_number
@@ -23,6 +26,7 @@ from web.responses import body_time, json_error, json_response
 from web.services import services
 
 bp = Blueprint("oncall_api", __name__, url_prefix="/api/v1/oncall")
+feed_bp = Blueprint("oncall_feed", __name__)
 
 
 def now_json(now: oncall.OnCallNow) -> dict[str, Any]:
@@ -97,3 +101,22 @@ def remove_override(group: str, override_id: int) -> Response:
     except Missing as exc:
         return json_error(404, str(exc))
     return json_response({"id": override_id, "group": group, "removed": True})
+
+
+@feed_bp.get("/api/v1/oncall.ics")
+@token_required(VIEW_INCIDENTS, in_query=True)
+def feed() -> Response:
+    """Every rotation's shifts (or `group`'s, repeatable; or only `who`'s) from a week back to `days` ahead."""
+    days = whole_number(request.args.get("days", "60"))
+    if days is None or not 1 <= days <= oncall_feed.MAX_DAYS:
+        return json_error(400, f"'days' is a whole number from 1 to {oncall_feed.MAX_DAYS}")
+    groups, who = request.args.getlist("group"), request.args.get("who")
+    now = utcnow()
+    try:
+        with services().db.read() as session:
+            found = oncall_feed.events(session, now, base_url=services().settings.base_url, groups=groups, who=who,
+                                       days=days)  # fmt: skip
+    except Missing as exc:
+        return json_error(404, str(exc))
+    name = f"On call: {', '.join(groups) or 'every group'}" + (f" ({who})" if who else "")
+    return Response(ical.calendar(name, found, now=now), mimetype=None, content_type=ical.MEDIA_TYPE)

@@ -622,6 +622,45 @@ def document() -> dict[str, Any]:
                     },
                 },
             },
+            "/api/v1/oncall.ics": {
+                "get": {
+                    "summary": "The rota as an iCalendar feed to subscribe to: shifts from a week back to `days` ahead",
+                    "description": "Calendar apps cannot send headers: the API token may come as `?token=`.",
+                    "operationId": "onCallCalendar",
+                    "parameters": [
+                        {
+                            "name": "group",
+                            "in": "query",
+                            "schema": {"type": "string"},
+                            "description": "Only this group's rotation (repeat for more).",
+                        },
+                        {
+                            "name": "who",
+                            "in": "query",
+                            "schema": {"type": "string"},
+                            "description": "Only this person's shifts, overrides included.",
+                        },
+                        {
+                            "name": "days",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 85, "default": 60},
+                        },
+                        {
+                            "name": "token",
+                            "in": "query",
+                            "schema": {"type": "string"},
+                            "description": "The API token, when it cannot be sent as a bearer token.",
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "An iCalendar (RFC 5545) VCALENDAR, one VEVENT per shift.",
+                            "content": {"text/calendar": {"schema": {"type": "string"}}},
+                        },
+                        **_errors(400, 401, 404),
+                    },
+                },
+            },
             "/api/v1/oncall/{group}": {
                 "parameters": [_GROUP],
                 "get": {

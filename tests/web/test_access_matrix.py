@@ -97,6 +97,7 @@ BY_MACHINE_CREDENTIALS = {
     "changes_api.index", "changes_api.detail",
     "rules_api.index", "rules_api.export", "rules_api.versions",
     "oncall_api.index", "oncall_api.rotation", "oncall_api.add_override", "oncall_api.remove_override",
+    "oncall_feed.feed",
 }  # fmt: skip
 
 
@@ -140,7 +141,9 @@ def test_page_access(as_role: Callable[[str], FlaskClient], endpoint: str, role:
         assert response.status_code == 403, (endpoint, role, response.status_code)
 
 
-@pytest.mark.parametrize("path", ["/api/v1/incidents", "/api/v1/incidents/INC-1", "/api/v1/silences"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/incidents", "/api/v1/incidents/INC-1", "/api/v1/silences", "/api/v1/oncall.ics"]
+)
 def test_api_needs_a_token(client: FlaskClient, path: str) -> None:
     assert client.get(path).status_code == 401
 
