@@ -42,10 +42,31 @@ def _unique(session: Session, row: Any, what: str, name: str, listing: str) -> N
 # -- services ---------------------------------------------------------------------------------------------------
 
 
-def add_service(session: Session, *, name: str, owner_group: str | None = None, description: str = "") -> Service:
+def add_service(
+    session: Session, *, name: str, owner_group: str | None = None, description: str = "", public: bool = False
+) -> Service:
     name = check_name(name, "service")
-    row = Service(name=name, owner_group=(owner_group or "").strip() or None, description=description.strip())
+    row = Service(name=name, owner_group=(owner_group or "").strip() or None, description=description.strip(),
+                  public=public)  # fmt: skip
     _unique(session, row, "service", name, "switchboard service list")
+    return row
+
+
+def set_service(
+    session: Session, name: str, *, public: bool | None = None, owner_group: str | None = None,
+    description: str | None = None,
+) -> Service:  # fmt: skip
+    """Change what is given of a service: whether the public status page shows it (hub/status_page.py), its
+    owner group, its description."""
+    row = session.scalar(select(Service).where(Service.name == name.strip()))
+    if row is None:
+        raise BadInput(f"there is no service {name!r}; `switchboard service list` shows them")
+    if public is not None:
+        row.public = public
+    if owner_group is not None:
+        row.owner_group = owner_group.strip() or None
+    if description is not None:
+        row.description = description.strip()
     return row
 
 

@@ -149,6 +149,10 @@ class Incident(Base):
     tags: Mapped[list[str] | None] = mapped_column(JSON)  # added by routing rules
     problem_id: Mapped[int | None] = mapped_column(ForeignKey("problems.id", ondelete="SET NULL"), index=True)
     channels: Mapped[list[str] | None] = mapped_column(JSON)  # named by the rules at open: told of resolve/reopen
+    # What the public status page says about it while it is open (and for a day after), in a person's words: its
+    # title and description are the desk's, not the public's (hub/status_page.py).
+    public_note: Mapped[str | None] = mapped_column(Text)
+    public_note_at: Mapped[datetime | None]
 
     timeline: Mapped[list[TimelineEntry]] = relationship(
         back_populates="incident", order_by="TimelineEntry.id", cascade="all, delete-orphan"
@@ -167,6 +171,8 @@ class Incident(Base):
         ),
         Index("ix_incidents_status_last_seen", "status", "last_seen"),
         _partial_index("ix_incidents_sla_next_at", "sla_next_at", "sla_next_at IS NOT NULL"),
+        # The status page's recently resolved notes: a handful of rows, found without reading every incident.
+        _partial_index("ix_incidents_public_note", "resolved_at", "public_note IS NOT NULL"),
     )
 
     @property
@@ -461,6 +467,7 @@ class Service(Base):
     owner_group: Mapped[str | None] = mapped_column(String(320))
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    public: Mapped[bool] = mapped_column(Boolean, default=False)  # on the status page
 
 
 class BusinessCalendar(Base):

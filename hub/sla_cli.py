@@ -31,18 +31,38 @@ def service() -> None:
 @service.command("add")
 @click.option("--name", required=True, help="Unique name, e.g. 'mail'; rules and the `service` label use it.")
 @click.option("--owner-group", help="The group that owns it, e.g. 'messaging'.")
-@click.option("--description", default="", help="One line on what it is.")
-def service_add(name: str, owner_group: str | None, description: str) -> None:
-    """Add a service, e.g.: switchboard service add --name mail --owner-group messaging"""
-    in_transaction(lambda s: catalogue.add_service(s, name=name, owner_group=owner_group, description=description))
-    click.echo(f"added service {name!r}")
+@click.option("--description", default="", help="One line on what it is (the status page shows it if public).")
+@click.option("--public", is_flag=True, help="Show it on the public status page, /status.")
+def service_add(name: str, owner_group: str | None, description: str, public: bool) -> None:
+    """Add a service, e.g.: switchboard service add --name mail --owner-group messaging --public"""
+    in_transaction(lambda s: catalogue.add_service(s, name=name, owner_group=owner_group, description=description,
+                                                   public=public))  # fmt: skip
+    click.echo(f"added service {name!r}" + (", shown on the status page (/status)" if public else ""))
+
+
+@service.command("set")
+@click.argument("name")
+@click.option("--public/--private", default=None, help="Show it on the public status page, /status, or not.")
+@click.option("--owner-group", help="The group that owns it ('' for none).")
+@click.option("--description", help="One line on what it is.")
+def service_set(name: str, public: bool | None, owner_group: str | None, description: str | None) -> None:
+    """Change a service, e.g.: switchboard service set mail --public --description "Email for everyone" """
+    if public is None and owner_group is None and description is None:
+        raise click.UsageError("say what to change: --public or --private, --owner-group, --description")
+
+    def change(session: Session) -> tuple[str, bool]:
+        row = catalogue.set_service(session, name, public=public, owner_group=owner_group, description=description)
+        return row.name, row.public
+
+    changed, shown = in_transaction(change)
+    click.echo(f"service {changed!r}: {'shown on the status page (/status)' if shown else 'not on the status page'}")
 
 
 @service.command("list")
 def service_list() -> None:
-    """Print the services with their owner groups."""
+    """Print the services with their owner groups; public ones are on the status page."""
     for row in in_transaction(catalogue.services):
-        click.echo(f"{row.name:<24} {row.owner_group or '-':<20} {row.description}")
+        click.echo(f"{row.name:<24} {row.owner_group or '-':<20} {'public ' if row.public else ''}{row.description}")
 
 
 @click.group()

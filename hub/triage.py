@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from hub import escalation, notices, recipients, sla
+from hub import escalation, notices, recipients, sla, status_page
 from hub.db import Database
 from hub.domain import format_ref
 from hub.errors import BadInput
@@ -245,6 +245,27 @@ def retitle(db: Database, incident_id: int, title: str, actor: Actor) -> bool:
         data = {"by": actor.name, "from": incident.title, "to": title}
         incident.title = title
         _timeline(session.connection(), entry(incident.id, "retitled", summary, data=data))
+        return True
+
+
+def set_public_note(db: Database, incident_id: int, text: str, actor: Actor) -> bool:
+    """Say on the public status page what is happening, in words for the public (its title stays inside); an empty
+    text takes the note down. On the timeline either way. Returns whether it changed."""
+    text = text.replace("\r\n", "\n").strip()
+    if len(text) > status_page.MAX_NOTE:
+        raise TriageError(f"the public note is {len(text):,} characters; keep it under {status_page.MAX_NOTE:,}")
+    if not is_one_line(text.replace("\n", " ")):
+        raise TriageError("the public note must be plain text, without control characters")
+    with db.transaction() as session:
+        incident = _locked(session, incident_id)
+        if (incident.public_note or "") == text:
+            return False
+        incident.public_note, incident.public_note_at = text or None, utcnow()
+        summary = f"Public status note {'set' if text else 'taken down'} by {actor.name}"
+        _timeline(
+            session.connection(),
+            entry(incident.id, "public_note", summary, data={"by": actor.name, "text": text or None}),
+        )
         return True
 
 

@@ -55,6 +55,7 @@ from web import (
     security,
     silences,
     silences_api,
+    status_page,
     unprocessable,
     users,
 )
@@ -136,5 +137,6 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(unprocessable.bp)
     app.register_blueprint(satisfaction.bp)  # public: the requester's "How did we do?" page
     app.register_blueprint(acknowledge.bp)  # public: an agent's "Acknowledge" link from a mail
+    app.register_blueprint(status_page.bp)  # public: how the public services are doing
     mail_view.init_app(app)
     return app

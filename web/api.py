@@ -123,14 +123,15 @@ def _change_window() -> timedelta:
     return timedelta(seconds=services().settings.change_window)
 
 
-_PATCHABLE = ("status", "assignee", "priority", "category", "service", "title", "resolution")
+_PATCHABLE = ("status", "assignee", "priority", "category", "service", "title", "resolution", "public_note")
 
 
 @bp.patch("/incidents/<ref>")
 @token_required(WORK_INCIDENTS)
 def update_incident(ref: str) -> Response:
     """Change `status` (open, acknowledged, waiting, resolved, closed), `assignee`, `priority`, `title`,
-    `category` and/or `service` (null or "" clears those two); with `"status": "resolved"`, `resolution` says how.
+    `category` and/or `service` (null or "" clears those two), `public_note` (what the status page says; null or ""
+    takes it down); with `"status": "resolved"`, `resolution` says how.
     Answers the incident as it is afterwards."""
     number = incident_id(ref)
     if number is None:
@@ -160,6 +161,10 @@ def update_incident(ref: str) -> Response:
             if not all(value is None or isinstance(value, str) for value in names.values()):
                 raise TriageError("'category' and 'service' must be names (strings), or null to clear them")
             triage.categorise(db, number, actor, **names)
+        if "public_note" in body:
+            if body["public_note"] is not None and not isinstance(body["public_note"], str):
+                raise TriageError("'public_note' is text, or null to take it down")
+            triage.set_public_note(db, number, body["public_note"] or "", actor)
         if "assignee" in body:
             if not isinstance(body["assignee"], str):
                 raise TriageError("'assignee' must be a person's email or a group name")

@@ -66,6 +66,13 @@ def _retitle(number: int, actor: Actor) -> str:
     return "has a new title"
 
 
+def _public_note(number: int, actor: Actor) -> str:
+    text = request.form.get("public_note", "")
+    if not triage.set_public_note(services().db, number, text, actor):
+        return "already says that on the status page"
+    return "has a public status note" if text.strip() else "has no public status note now"
+
+
 def _note(number: int, actor: Actor) -> str:
     triage.add_note(services().db, number, request.form.get("text", ""), actor)
     return "note added"
@@ -104,6 +111,7 @@ ACTIONS: dict[str, Callable[[int, Actor], str]] = {
     "priority": _priority,
     "categorise": _categorise,
     "retitle": _retitle,
+    "public_note": _public_note,
     "note": _note,
     "reply": _reply,
     "merge": _merge,

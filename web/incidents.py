@@ -51,7 +51,9 @@ def detail(ref: str) -> ResponseReturnValue:
     with services().db.read() as session:
         incident = get_incident(session, ref)
         people = active_people(session) if incident is not None else []
-        known_services = [service.name for service in catalogue_services(session)] if incident is not None else []
+        catalogue = catalogue_services(session) if incident is not None else []
+        known_services = [service.name for service in catalogue]
+        on_status_page = incident is not None and any(s.public and s.name == incident.service for s in catalogue)
         clocks = sla.clock_views(session, incident) if incident is not None else []
         window = timedelta(seconds=services().settings.change_window)
         related = related_changes(session, incident, window) if incident is not None else []
@@ -65,7 +67,7 @@ def detail(ref: str) -> ResponseReturnValue:
     return render_template("incidents/detail.html", incident=incident, moves=moves, people=people, clocks=clocks,
                            related_changes=related, change_window=window, problem=problem, mail=mail,
                            services=known_services, saved_replies=replies, satisfaction=answer,
-                           reply_text=_chosen_reply(replies))  # fmt: skip
+                           reply_text=_chosen_reply(replies), on_status_page=on_status_page)  # fmt: skip
 
 
 def _chosen_reply(replies: list[SavedReply]) -> str:

@@ -43,6 +43,7 @@ _INCIDENT = {
         "acknowledged_at": _TIME,
         "resolved_at": _TIME,
         "resolution": {"type": ["string", "null"], "description": "How it was resolved, by whoever resolved it."},
+        "public_note": {"type": ["string", "null"], "description": "What the public status page says about it."},
         "merged_into": {"type": ["string", "null"]},
         "labels": {"type": "object", "additionalProperties": {"type": "string"}},
     },
@@ -397,7 +398,7 @@ def document() -> dict[str, Any]:
                     "responses": {"200": _json(detail_ref, "The incident."), **_errors(401, 404)},
                 },
                 "patch": {
-                    "summary": "Change status, assignee, priority, title, category or service (agent or admin tokens)",
+                    "summary": "Change status, assignee, priority, title, category, service or public note",
                     "operationId": "updateIncident",
                     "requestBody": _body(
                         {
@@ -415,6 +416,12 @@ def document() -> dict[str, Any]:
                                     "type": ["string", "null"],
                                     "maxLength": 20000,
                                     "description": 'How it was resolved; only with "status": "resolved".',
+                                },
+                                "public_note": {
+                                    "type": ["string", "null"],
+                                    "maxLength": 1000,
+                                    "description": "What the public status page says about it; empty or null "
+                                    "takes it down.",
                                 },
                             },
                         }

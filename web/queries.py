@@ -61,6 +61,7 @@ def incident_json(incident: Incident) -> dict[str, Any]:
         "acknowledged_at": _iso(incident.acknowledged_at),
         "resolved_at": _iso(incident.resolved_at),
         "resolution": incident.resolution,
+        "public_note": incident.public_note,
         "merged_into": f"INC-{incident.merged_into_id}" if incident.merged_into_id else None,
         "labels": dict(incident.labels or {}),
         "service": incident.service,

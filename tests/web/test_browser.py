@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import select
 
-from hub import ack_links, groups, triage
+from hub import ack_links, catalogue, groups, triage
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
@@ -249,6 +249,30 @@ def test_paged_agent_acknowledges_from_the_mail_link_on_a_phone_without_logging_
     assert page.locator("#status").inner_text() == "acknowledged"
     with db.read() as session:
         assert session.get_one(Incident, incident_id).status == "acknowledged"
+    assert policy == [], policy
+
+
+def test_agent_posts_a_public_note_that_the_status_page_shows_on_a_phone(
+    live_url: str, page: Page, user: Login, integration: IntegrationCredentials, db: Database
+) -> None:
+    policy: list[str] = []
+    page.on("console", lambda msg: policy.append(msg.text) if "Content Security" in msg.text else None)
+    with db.transaction() as session:
+        catalogue.add_service(session, name="mail", public=True, description="Email for everyone")
+    ref = _post_event(live_url, integration, {"title": "mx1 queue", "severity": "critical",
+                                              "labels": {"service": "mail"}})  # fmt: skip
+    _log_in(page, live_url, user)
+    page.goto(f"{live_url}/incidents/{ref}")
+    page.get_by_text("Public status note").click()
+    page.get_by_label("What the public status page says").fill("Outgoing mail is delayed; back by 14:00.")
+    page.get_by_role("button", name="Save public note").click()
+    page.get_by_text("has a public status note").wait_for()
+    page.set_viewport_size({"width": 375, "height": 700})
+    page.goto(f"{live_url}/status")
+    assert page.locator("#headline").inner_text() == "Some systems are down"
+    assert page.get_by_text("Outgoing mail is delayed; back by 14:00.").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    _screenshot(page, "status")
     assert policy == [], policy
 
 

@@ -1,0 +1,153 @@
+"""The public status page: how each public service is doing, so people see a known outage before they email it in.
+
+A service appears when an admin makes it public (`switchboard service set mail --public`). Its state comes from
+its open incidents: a P1 is a major outage and a P2 a partial outage, without anyone having to say so; any other
+open incident counts only once an agent has written it a public note, and is then "degraded". What the page says
+is only ever those notes, in an agent's words: incident titles and descriptions are the desk's, written by
+monitoring tools and by the people who mailed in, and stay inside. A resolved incident's note stays on the page,
+marked resolved, for RECENT.
+
+`summarise` is pure; `read` gathers what it needs in three indexed queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.models import OPEN_STATUSES, Incident, Service
+
+#: States from best to worst, with what the page calls them.
+STATES = {"operational": "Operational", "degraded": "Degraded performance", "partial_outage": "Partial outage",
+          "major_outage": "Major outage"}  # fmt: skip
+#: What an open incident of each priority makes its service, whether or not anyone wrote a note.
+BY_PRIORITY = {1: "major_outage", 2: "partial_outage"}
+#: How long a resolved incident's note stays on the page.
+RECENT = timedelta(hours=24)
+#: The longest public note, in characters.
+MAX_NOTE = 1000
+#: Statuses in which an incident still counts against its service: open ones and those waiting on someone.
+LIVE = (*OPEN_STATUSES, "waiting")
+
+
+@dataclass(frozen=True)
+class Affecting:
+    """What the page needs of one incident: never its title or description."""
+
+    service: str
+    priority: int
+    live: bool  # still open (or waiting), not resolved
+    started: datetime
+    note: str | None
+    noted_at: datetime | None
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Note:
+    text: str
+    at: datetime
+    resolved_at: datetime | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"text": self.text, "at": self.at.isoformat(),
+                "resolved_at": self.resolved_at.isoformat() if self.resolved_at else None}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    name: str
+    description: str
+    state: str
+    since: datetime | None  # when the oldest incident behind the state began
+    notes: tuple[Note, ...]  # newest first
+
+    @property
+    def label(self) -> str:
+        return STATES[self.state]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "description": self.description, "state": self.state, "label": self.label,
+                "since": self.since.isoformat() if self.since else None,
+                "notes": [n.as_json() for n in self.notes]}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StatusPage:
+    services: tuple[ServiceStatus, ...]
+    updated_at: datetime
+
+    @property
+    def state(self) -> str:
+        """The worst state of any service (operational with no services)."""
+        order = list(STATES)
+        return max((s.state for s in self.services), key=order.index, default="operational")
+
+    @property
+    def headline(self) -> str:
+        return {"operational": "All systems operational", "degraded": "Some systems are running slowly",
+                "partial_outage": "Some systems are partly down",
+                "major_outage": "Some systems are down"}[self.state]  # fmt: skip
+
+    def as_json(self) -> dict[str, Any]:
+        return {"state": self.state, "headline": self.headline, "updated_at": self.updated_at.isoformat(),
+                "services": [s.as_json() for s in self.services]}  # fmt: skip
+
+
+def state_of(incident: Affecting) -> str | None:
+    """What an open incident makes its service; None when it does not show (a low priority with no note)."""
+    if not incident.live:
+        return None
+    if incident.priority in BY_PRIORITY:
+        return BY_PRIORITY[incident.priority]
+    return "degraded" if incident.note else None
+
+
+def summarise(services: Sequence[tuple[str, str]], incidents: Iterable[Affecting], now: datetime) -> StatusPage:
+    """The page for these (name, description) services given the incidents touching them."""
+    by_service: dict[str, list[Affecting]] = {name: [] for name, _ in services}
+    for incident in incidents:
+        if incident.service in by_service:
+            by_service[incident.service].append(incident)
+    order = list(STATES)
+    found = []
+    for name, description in services:
+        touching = by_service[name]
+        showing = [(state, i) for i in touching if (state := state_of(i)) is not None]
+        state = max((s for s, _ in showing), key=order.index, default="operational")
+        since = min((i.started for _, i in showing), default=None)
+        notes = sorted(
+            (Note(i.note, i.noted_at or i.started, i.resolved_at) for i in touching
+             if i.note and (i.live or (i.resolved_at is not None and now - i.resolved_at <= RECENT))),
+            key=lambda n: n.at, reverse=True,
+        )  # fmt: skip
+        found.append(ServiceStatus(name, description, state, since, tuple(notes)))
+    return StatusPage(tuple(found), now)
+
+
+def read(session: Session, now: datetime) -> StatusPage | None:
+    """The status page as of `now`; None when no service is public (the installation has no status page)."""
+    services = session.execute(select(Service.name, Service.description).where(Service.public.is_(True))
+                               .order_by(Service.name)).all()  # fmt: skip
+    if not services:
+        return None
+    names = [name for name, _ in services]
+    columns = (Incident.service, Incident.priority, Incident.status, Incident.first_seen, Incident.public_note,
+               Incident.public_note_at, Incident.resolved_at)  # fmt: skip
+    live = select(*columns).where(Incident.status.in_(LIVE), Incident.service.in_(names))
+    resolved = select(*columns).where(Incident.public_note.is_not(None), Incident.resolved_at >= now - RECENT,
+                                      Incident.service.in_(names), Incident.status.not_in(LIVE))  # fmt: skip
+    incidents = []
+    for query in (live, resolved):
+        for service, priority, status, first_seen, note, noted_at, resolved_at in session.execute(
+            query.where(Incident.merged_into_id.is_(None))
+        ):
+            is_live = status in LIVE
+            incidents.append(Affecting(service or "", priority, is_live, first_seen, note, noted_at,
+                                       None if is_live else resolved_at))  # fmt: skip
+    return summarise([(n, d or "") for n, d in services], incidents, now)

@@ -1,0 +1,123 @@
+"""The public status page's verdicts: pure rules over incidents, then read from a real database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from hub import catalogue, status_page, triage
+from hub.db import Database
+from hub.domain import Decision, InboundEvent, RuleBook
+from hub.intake import Intake, NoticeSettings, Raw
+from hub.models import Incident
+from hub.status_page import Affecting
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+SERVICES = [("mail", "Email for everyone"), ("vpn", "")]
+AGENT = triage.Actor("agent@example.com")
+
+
+def affecting(priority: int = 3, *, live: bool = True, note: str | None = None, service: str = "mail",
+              started: datetime = NOW - HOUR, resolved_at: datetime | None = None) -> Affecting:  # fmt: skip
+    return Affecting(service, priority, live, started, note, started if note else None, resolved_at)
+
+
+def states(page: status_page.StatusPage) -> dict[str, str]:
+    return {s.name: s.state for s in page.services}
+
+
+def test_with_nothing_open_every_service_is_operational() -> None:
+    page = status_page.summarise(SERVICES, [], NOW)
+    assert states(page) == {"mail": "operational", "vpn": "operational"}
+    assert page.headline == "All systems operational"
+
+
+@pytest.mark.parametrize(("priority", "state"), [(1, "major_outage"), (2, "partial_outage")])
+def test_an_open_p1_or_p2_shows_without_anyone_writing_a_note(priority: int, state: str) -> None:
+    page = status_page.summarise(SERVICES, [affecting(priority)], NOW)
+    assert states(page)["mail"] == state and page.services[0].since == NOW - HOUR
+
+
+def test_a_lower_priority_shows_only_once_an_agent_writes_a_public_note() -> None:
+    assert states(status_page.summarise(SERVICES, [affecting(3)], NOW))["mail"] == "operational"
+    noted = status_page.summarise(SERVICES, [affecting(3, note="Mail is slow to arrive.")], NOW)
+    assert states(noted)["mail"] == "degraded"
+    assert [n.text for n in noted.services[0].notes] == ["Mail is slow to arrive."]
+
+
+def test_the_worst_incident_sets_the_state_and_the_headline() -> None:
+    page = status_page.summarise(SERVICES, [affecting(2), affecting(1, service="vpn"), affecting(3, note="x")], NOW)
+    assert states(page) == {"mail": "partial_outage", "vpn": "major_outage"}
+    assert page.state == "major_outage" and page.headline == "Some systems are down"
+
+
+def test_a_resolved_incidents_note_stays_a_day_marked_resolved_and_the_service_is_operational() -> None:
+    recent = affecting(1, live=False, note="Fixed: a full disk.", resolved_at=NOW - timedelta(hours=23))
+    old = affecting(1, live=False, note="Older", resolved_at=NOW - timedelta(hours=25))
+    page = status_page.summarise(SERVICES, [recent, old], NOW)
+    assert states(page)["mail"] == "operational"
+    [note] = page.services[0].notes
+    assert note.text == "Fixed: a full disk." and note.resolved_at == recent.resolved_at
+
+
+def test_incidents_of_services_that_are_not_public_are_left_out() -> None:
+    page = status_page.summarise(SERVICES, [affecting(1, service="payroll", note="secret")], NOW)
+    assert states(page) == {"mail": "operational", "vpn": "operational"} and page.services[0].notes == ()
+
+
+# -- read from the database -------------------------------------------------------------------------------------
+
+
+def on_mail(event: InboundEvent, book: RuleBook, now: datetime, *_: object) -> Decision:
+    return Decision(priority=int(event.labels.get("priority", "3")), service="mail")
+
+
+def open_incident(db: Database, title: str, priority: int) -> int:
+    raw = Raw(source="generic", content_type="application/json", body=b"{}")
+    event = InboundEvent(source="generic", title=title, dedup_key=title, labels={"priority": str(priority)})
+    outcome = Intake(db, on_mail, NoticeSettings(("desk@example.com",), "http://x")).record(raw, event)
+    assert outcome.incident_id is not None
+    return outcome.incident_id
+
+
+def test_without_a_public_service_there_is_no_page(db: Database) -> None:
+    with db.transaction() as session:
+        catalogue.add_service(session, name="mail")
+        assert status_page.read(session, NOW) is None
+
+
+def test_the_page_is_read_from_open_incidents_and_their_notes_never_their_titles(db: Database) -> None:
+    with db.transaction() as session:
+        catalogue.add_service(session, name="mail", public=True, description="Email for everyone")
+    first = open_incident(db, "Postfix queue on mx1 at 40k: disk /var full", 2)
+    assert triage.set_public_note(db, first, "Outgoing mail is delayed.\nWe expect it back by 14:00.", AGENT)
+    with db.read() as session:
+        page = status_page.read(session, datetime.now(UTC))
+    assert page is not None and page.state == "partial_outage"
+    [mail] = page.services
+    assert [n.text for n in mail.notes] == ["Outgoing mail is delayed.\nWe expect it back by 14:00."]
+    assert "Postfix" not in str(page.as_json())
+
+
+def test_taking_the_note_down_leaves_a_p3_off_the_page_and_the_timeline_keeps_both(db: Database) -> None:
+    with db.transaction() as session:
+        catalogue.add_service(session, name="mail", public=True)
+    incident_id = open_incident(db, "Slow", 3)
+    triage.set_public_note(db, incident_id, "Mail is slow.", AGENT)
+    assert not triage.set_public_note(db, incident_id, "Mail is slow.", AGENT)  # unchanged: nothing written
+    triage.set_public_note(db, incident_id, "  ", AGENT)
+    with db.read() as session:
+        page = status_page.read(session, datetime.now(UTC))
+        incident = session.get_one(Incident, incident_id)
+        kinds = [e.summary for e in incident.timeline if e.kind == "public_note"]
+    assert page is not None and page.state == "operational" and page.services[0].notes == ()
+    assert kinds == [f"Public status note {done} by agent@example.com" for done in ("set", "taken down")]
+
+
+@pytest.mark.parametrize(("text", "problem"), [("x" * 1001, "keep it under 1,000"), ("a\x1b[31mred", "control")])
+def test_a_note_too_long_or_with_control_characters_is_refused(db: Database, text: str, problem: str) -> None:
+    incident_id = open_incident(db, "Slow", 3)
+    with pytest.raises(triage.TriageError, match=problem):
+        triage.set_public_note(db, incident_id, text, AGENT)
