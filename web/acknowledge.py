@@ -2,31 +2,26 @@
 
 No login: the signed link names the person, and their account decides whether they may act (active, with a role
 that works incidents). A GET shows the incident and changes nothing, because mail scanners fetch every link in a
-message; the button's POST acknowledges it as that person, as the incident page's Acknowledge does, which stops
-its escalation. The POST carries the app's usual CSRF token, checked here (as on the survey page) so that a stale
-form gets this page's answer rather than the staff error page.
+message; the button's POST (with its CSRF token, web/mail_links.py) acknowledges it as that person, as the
+incident page's Acknowledge does, which stops its escalation.
 """
 
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_wtf.csrf import validate_csrf
-from wtforms import ValidationError
 
 from hub import ack_links, triage
 from hub.models import Incident, User
-from hub.signed_links import ExpiredLink, LinkProblem, StaleLink
+from hub.signed_links import LinkProblem
 from hub.triage import Actor, TriageError
 from web.extensions import csrf
 from web.incident_actions import mail_settings
+from web.mail_links import form_is_current, problem_status
 from web.permissions import WORK_INCIDENTS, allowed
 from web.services import services
 
 bp = Blueprint("acknowledge", __name__)
-log = logging.getLogger(__name__)
 
 
 @bp.get("/ack/<token>")
@@ -47,10 +42,7 @@ def acknowledge(token: str) -> ResponseReturnValue:
         incident, user = _subject(token)
     except LinkProblem as exc:
         return _problem(exc)
-    try:
-        validate_csrf(request.form.get("csrf_token"))
-    except ValidationError as exc:
-        log.info("CSRF check failed on an acknowledge link: %s", exc)
+    if not form_is_current():
         return _page(token, incident, user, error="this page was out of date; press the button again", code=400)
     if not allowed(user.role, WORK_INCIDENTS):
         return _page(token, incident, user, code=403)
@@ -79,5 +71,5 @@ def _page(
 
 def _problem(exc: LinkProblem) -> ResponseReturnValue:
     """400 for a link we did not make, 410 for one of ours that no longer works; either way: log in instead."""
-    code = 410 if isinstance(exc, ExpiredLink | StaleLink) else 400
+    code = problem_status(exc)
     return render_template("acknowledge/problem.html", code=code, message=f"Sorry, {exc}."), code

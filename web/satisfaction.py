@@ -2,29 +2,23 @@
 
 No login: the signed link (hub/satisfaction.py) is the requester's authority. A GET only shows the form, with the
 rating the link named preselected, because mail scanners fetch every link in a message; only the form's POST
-records. The form carries the app's usual CSRF token (Flask-WTF, kept in the cookie session, as on the login
-page, the other form strangers use); it is checked here rather than by the app-wide hook so that a stale form gets
-this page's own answer, which tells a requester what to do, instead of the staff error page.
+records, with the app's usual CSRF token (checked by web/mail_links.py, so a stale form gets this page's answer).
 """
 
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_wtf.csrf import validate_csrf
-from wtforms import ValidationError
 
 from hub import satisfaction
 from hub.satisfaction import BadAnswer
-from hub.signed_links import Claim, ExpiredLink, LinkProblem, StaleLink
+from hub.signed_links import Claim, LinkProblem
 from web.extensions import csrf
+from web.mail_links import form_is_current, problem_status
 from web.ratelimit import survey_retry_after
 from web.services import services
 
 bp = Blueprint("satisfaction", __name__)
-log = logging.getLogger(__name__)
 
 
 @bp.get("/satisfaction/<token>")
@@ -52,10 +46,7 @@ def answer(token: str) -> ResponseReturnValue:
             incident = satisfaction.incident_for(session, claim)
     except LinkProblem as exc:
         return _problem(exc)
-    try:
-        validate_csrf(request.form.get("csrf_token"))
-    except ValidationError as exc:
-        log.info("CSRF check failed on a satisfaction answer: %s", exc)
+    if not form_is_current():
         message = "This form was out of date. Open the link in the email again and send your answer from there."
         return render_template("satisfaction/problem.html", code=400, message=message), 400
     wait = survey_retry_after(services().redis(), incident.id)
@@ -100,6 +91,6 @@ def _form(
 
 def _problem(exc: LinkProblem) -> ResponseReturnValue:
     """400 for a link we did not make, 410 for one of ours that no longer works; either way: reply instead."""
-    code = 410 if isinstance(exc, ExpiredLink | StaleLink) else 400
+    code = problem_status(exc)
     message = f"Sorry, {exc}."
     return render_template("satisfaction/problem.html", code=code, message=message), code

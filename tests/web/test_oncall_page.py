@@ -18,11 +18,11 @@ def as_role(client: FlaskClient, make_user: Callable[..., Login], role: str) -> 
     return client
 
 
-def dba(db: Database) -> None:
+def dba(db: Database, name: str = "dba") -> None:
     """ann this week, bob the next: weekly shifts from the latest Monday 09:00 UTC."""
     with db.transaction() as s:
-        groups.save_group(s, "dba", ["ann@example.com", "bob@example.com"])
-        oncall.set_rotation(s, "dba", zone="UTC", shift="1w", handoff="mon 09:00", now=utcnow())
+        groups.save_group(s, name, ["ann@example.com", "bob@example.com"])
+        oncall.set_rotation(s, name, zone="UTC", shift="1w", handoff="mon 09:00", now=utcnow())
 
 
 def test_everyone_sees_who_is_on_call_and_who_is_next(
@@ -99,9 +99,7 @@ def test_an_agent_cannot_set_or_remove_a_rotation(
 def test_a_hostile_group_name_is_shown_escaped(
     client: FlaskClient, make_user: Callable[..., Login], db: Database
 ) -> None:
-    with db.transaction() as s:
-        groups.save_group(s, "<img src=x onerror=alert(1)>", ["ann@example.com"])
-        oncall.set_rotation(s, "<img src=x onerror=alert(1)>", zone="UTC", shift="1w", handoff="09:00", now=utcnow())
+    dba(db, "<img src=x onerror=alert(1)>")
     page = as_role(client, make_user, "agent").get("/oncall").get_data(as_text=True)
     assert "<img src=x" not in page and "<h2>&lt;img src=x onerror=alert(1)&gt;</h2>" in page
 
@@ -109,9 +107,7 @@ def test_a_hostile_group_name_is_shown_escaped(
 def test_a_group_named_with_a_slash_is_covered_and_stopped_from_its_page(
     client: FlaskClient, make_user: Callable[..., Login], db: Database
 ) -> None:
-    with db.transaction() as s:
-        groups.save_group(s, "ops/eu", ["ann@example.com"])
-        oncall.set_rotation(s, "ops/eu", zone="UTC", shift="1w", handoff="mon 09:00", now=utcnow())
+    dba(db, "ops/eu")
     page = as_role(client, make_user, "admin").get("/oncall").get_data(as_text=True)
     assert 'action="/oncall/ops/eu/overrides"' in page
     starts = utcnow() - timedelta(minutes=5)

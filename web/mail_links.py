@@ -1,0 +1,33 @@
+"""What the pages a mail's link opens share (web/satisfaction.py, web/acknowledge.py): no login, the signed link
+is the authority (hub/signed_links.py).
+
+Their forms carry the app's usual CSRF token, but the page checks it itself instead of the app-wide hook, so that a
+stale form gets the page's own answer, which tells someone outside the staff UI what to do.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import request
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
+
+from hub.signed_links import ExpiredLink, LinkProblem, StaleLink
+
+log = logging.getLogger(__name__)
+
+
+def form_is_current() -> bool:
+    """Whether the POST carries a valid CSRF token from its page."""
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError as exc:
+        log.info("CSRF check failed on %s: %s", request.path.partition("/")[2].partition("/")[0], exc)
+        return False
+    return True
+
+
+def problem_status(exc: LinkProblem) -> int:
+    """400 for a link we did not make, 410 for one of ours that no longer works."""
+    return 410 if isinstance(exc, ExpiredLink | StaleLink) else 400
