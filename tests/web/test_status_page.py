@@ -1,4 +1,7 @@
-"""`/status` and `/status.json`: the public status page, and the note agents write for it on an incident's page."""
+"""`/status` and `/status.json`: the public status page, and the note agents write for it on an incident's page.
+
+On SQLite and on PostgreSQL: the page's queries use partial indexes and booleans, which the two spell differently.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from hub.cli import main
 from hub.config import Settings
 from hub.db import Database
 from tests.docs import fenced, run_as_printed
+from tests.web.both_databases import runner_on_the_same_database, settings_on_either_database  # noqa: F401
 from tests.web.helpers import Login, csrf_token, log_in
 
 HOSTILE = '<script>alert("status")</script>'
@@ -94,7 +98,7 @@ def test_a_token_sets_and_takes_down_the_note_through_the_api(
     assert refused.status_code == 409 and "'public_note' is text" in refused.json["error"]  # type: ignore[index]
 
 
-def test_an_admin_makes_a_service_public_from_the_command_line(runner: CliRunner) -> None:
+def test_an_admin_makes_a_service_public_from_the_command_line(runner: CliRunner, db: Database) -> None:
     assert runner.invoke(main, ["service", "add", "--name", "vpn"]).exit_code == 0
     shown = runner.invoke(main, ["service", "set", "vpn", "--public", "--description", "Remote access"])
     assert shown.exit_code == 0 and "service 'vpn': shown on the status page (/status)" in shown.output
