@@ -27,6 +27,11 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+def password_fingerprint(password_hash: str) -> str:
+    """A short digest of a password hash: what links and sessions that a new password must end carry."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:32]
+
+
 def new_token(prefix: str) -> str:
     """A credential shown once; the prefix tells a leaked one's kind at a glance (`sbi_`, `sbt_`)."""
     return f"{prefix}_{secrets.token_urlsafe(32)}"

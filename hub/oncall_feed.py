@@ -1,4 +1,8 @@
-"""The on-call rota as calendar events, for the feed people subscribe to (`/api/v1/oncall.ics`, web/oncall_api.py).
+"""The on-call rota as calendar events: each person's own feed, and the API's (web/oncall_api.py).
+
+Calendar apps fetch a feed by URL, with no way to log in, so a person's feed URL carries a token of its own: their
+account id and a fingerprint of their password hash, signed with SECRET_KEY. It never expires, and shows only
+their shifts; a new password (or a deactivated account) ends it, as it ends their sessions.
 
 The feed starts a week back, at a regular handover, and runs `days` ahead (one feed spans at most 92 days, so a
 rotation of long shifts may stop a little sooner). An event's UID is its group, person and start: a refresh finds
@@ -12,12 +16,16 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy.orm import Session
 
 from hub import oncall
+from hub.credentials import password_fingerprint
 from hub.errors import Missing
 from hub.ical import CalendarEvent
+from hub.models import User
 from hub.rotation import MAX_SPAN, Rotation, Shift, handoff_after, shifts
+from hub.signed_links import MAX_TOKEN, BadLink, StaleLink
 
 #: How far back the feed starts, and the most it runs ahead (the two within hub.rotation.MAX_SPAN).
 BEHIND = timedelta(days=7)
@@ -54,3 +62,30 @@ def _event(group: str, rotation: Rotation, shift: Shift, base_url: str) -> Calen
     key = f"{group}\x00{shift.who}\x00{shift.starts.isoformat()}"
     uid = f"{hashlib.sha256(key.encode()).hexdigest()[:32]}@switchboard"
     return CalendarEvent(uid, shift.starts, shift.ends, f"On call: {group} ({shift.who})", description)
+
+
+# -- a person's own feed ----------------------------------------------------------------------------------------
+
+_SALT = "switchboard.oncall-feed"  # its tokens are no other link's
+
+
+def personal_token(secret_key: str, user: User) -> str:
+    """The token of `user`'s own feed URL, good until their password changes."""
+    return URLSafeSerializer(secret_key, salt=_SALT).dumps([user.id, password_fingerprint(user.password_hash)])
+
+
+def person_for(session: Session, secret_key: str, token: str) -> str:
+    """Whose feed a token is: an active user's email; BadLink for a token not made here, StaleLink for one a new
+    password or a deactivation ended."""
+    try:
+        found = URLSafeSerializer(secret_key, salt=_SALT).loads(token) if len(token) <= MAX_TOKEN else None
+    except BadData:
+        found = None
+    match found:
+        case [int() as user_id, str() as fingerprint]:
+            user = session.get(User, user_id)
+        case _:
+            raise BadLink("this calendar link is not one of ours, or it was cut short")
+    if user is None or not user.active or password_fingerprint(user.password_hash) != fingerprint:
+        raise StaleLink("this calendar link has ended (a new password ends it): copy the new one from the On call page")
+    return user.email

@@ -34,17 +34,13 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 BAD_TOKEN = "missing or invalid API token: send 'Authorization: Bearer <token>'"
 
 
-def token_required(
-    permission: str, *, in_query: bool = False
-) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
-    """Decorate an API view: 401 without a valid token, 403 when the token's role lacks `permission`.
-
-    `in_query`: the token may also come as `?token=`, for clients that cannot send headers (calendar apps)."""
+def token_required(permission: str) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Decorate an API view: 401 without a valid token, 403 when the token's role lacks `permission`."""
 
     def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Response:
-            token = bearer_token(request) or (request.args.get("token") if in_query else None)
+            token = bearer_token(request)
             principal: Principal | None = None
             if token is not None:
                 with services().db.read() as session:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from hub.accounts import FIRST_ADMIN_COMMAND, authenticate_user, has_users
+from hub.credentials import password_fingerprint
 from hub.errors import StorageUnavailable
 from hub.models import User
 from hub.numbers import row_id
@@ -48,8 +48,7 @@ class SessionUser(UserMixin):
 def session_key(user: User) -> str:
     """`<id>:<fingerprint of the password hash>`: a new password (changed, or reset by an admin) ends every session
     logged in with the old one, on every browser, as Flask-Login's "alternative tokens" advise."""
-    digest = hashlib.sha256(user.password_hash.encode()).hexdigest()[:32]
-    return f"{user.id}:{digest}"
+    return f"{user.id}:{password_fingerprint(user.password_hash)}"
 
 
 class LoginForm(FlaskForm):

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from wtforms import DateTimeLocalField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from hub import audit, groups, oncall
+from hub import audit, groups, oncall, oncall_feed
 from hub.errors import BadInput
-from hub.models import utcnow
+from hub.models import User, utcnow
 from hub.rotation import Shift, shifts
 from web.forms import button_action
 from web.permissions import COVER_SHIFTS, MANAGE_USERS, VIEW_INCIDENTS, allowed, requires
@@ -135,7 +135,9 @@ def _page(rotation_form: RotationForm, override_form: OverrideForm, error: str |
                  for name, r in sorted(found.items())]  # fmt: skip
         names = [g.name for g in groups.list_groups(session)]
         people = active_people(session) if allowed(current_user.role, COVER_SHIFTS) else []
+        me = session.get_one(User, current_user.id)
+        feed = url_for("oncall_feed.personal", token=oncall_feed.personal_token(services().settings.secret_key, me))
     rotation_form.group.choices = names
     return render_template("oncall/index.html", cards=cards, rotation_form=rotation_form, override_form=override_form,
                            people=people, error=error, has_groups=bool(names), ahead=AHEAD.days,
-                           config_base_url=services().settings.base_url), status  # fmt: skip
+                           my_feed=f"{services().settings.base_url}{feed}"), status  # fmt: skip

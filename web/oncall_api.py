@@ -4,13 +4,14 @@ GET lists every rotation with who is on call now, until when, and who is next; G
 shifts ahead; POST /<group>/overrides `{"who", "starts_at", "ends_at"}` covers part of it (times without an
 offset are in the rotation's zone), DELETE /<group>/overrides/<id> removes a cover.
 
-`/api/v1/oncall.ics` is the rota as a calendar feed to subscribe to (`?group=`, `?who=`, `?days=`); calendar
-apps cannot send headers, so its token may come as `?token=`.
+`/api/v1/oncall.ics` is the rota as an iCalendar feed (`?group=`, `?who=`, `?days=`) for scripts; people subscribe
+their calendar app to their own feed, `/oncall/calendar/<token>.ics`, whose URL carries its own token (calendar
+apps cannot log in or send headers; hub/oncall_feed.py).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, g, request
@@ -20,7 +21,9 @@ from hub.errors import BadInput, Missing
 from hub.models import utcnow
 from hub.numbers import whole_number
 from hub.rotation import MAX_SPAN, Shift, shifts
+from hub.signed_links import LinkProblem
 from web.api import token_required
+from web.mail_links import problem_status
 from web.permissions import COVER_SHIFTS, VIEW_INCIDENTS
 from web.responses import body_time, json_error, json_response
 from web.services import services
@@ -104,11 +107,11 @@ def remove_override(group: str, override_id: int) -> Response:
 
 
 @feed_bp.get("/api/v1/oncall.ics")
-@token_required(VIEW_INCIDENTS, in_query=True)
+@token_required(VIEW_INCIDENTS)
 def feed() -> Response:
     """Every rotation's shifts (or `group`'s, repeatable; or only `who`'s) from a week back to `days` ahead."""
-    days = whole_number(request.args.get("days", "60"))
-    if days is None or not 1 <= days <= oncall_feed.MAX_DAYS:
+    days = _days()
+    if days is None:
         return json_error(400, f"'days' is a whole number from 1 to {oncall_feed.MAX_DAYS}")
     groups, who = request.args.getlist("group"), request.args.get("who")
     now = utcnow()
@@ -118,5 +121,29 @@ def feed() -> Response:
                                        days=days)  # fmt: skip
     except Missing as exc:
         return json_error(404, str(exc))
-    name = f"On call: {', '.join(groups) or 'every group'}" + (f" ({who})" if who else "")
-    return Response(ical.calendar(name, found, now=now), mimetype=None, content_type=ical.MEDIA_TYPE)
+    return _calendar(f"On call: {', '.join(groups) or 'every group'}" + (f" ({who})" if who else ""), found, now)
+
+
+@feed_bp.get("/oncall/calendar/<token>.ics")
+def personal(token: str) -> Response:
+    """One person's shifts, for their calendar app: no login, the URL's token says whose (hub/oncall_feed.py)."""
+    days = _days()
+    if days is None:
+        return json_error(400, f"'days' is a whole number from 1 to {oncall_feed.MAX_DAYS}")
+    now, settings = utcnow(), services().settings
+    try:
+        with services().db.read() as session:
+            who = oncall_feed.person_for(session, settings.secret_key, token)
+            found = oncall_feed.events(session, now, base_url=settings.base_url, who=who, days=days)
+    except LinkProblem as exc:
+        return json_error(problem_status(exc), str(exc))
+    return _calendar(f"On call: {who}", found, now)
+
+
+def _days() -> int | None:
+    days = whole_number(request.args.get("days", "60"))
+    return days if days is not None and 1 <= days <= oncall_feed.MAX_DAYS else None
+
+
+def _calendar(name: str, events: list[ical.CalendarEvent], now: datetime) -> Response:
+    return Response(ical.calendar(name, events, now=now), content_type=ical.MEDIA_TYPE)

@@ -631,8 +631,8 @@ def document() -> dict[str, Any]:
             },
             "/api/v1/oncall.ics": {
                 "get": {
-                    "summary": "The rota as an iCalendar feed to subscribe to: shifts from a week back to `days` ahead",
-                    "description": "Calendar apps cannot send headers: the API token may come as `?token=`.",
+                    "summary": "The rota as an iCalendar feed: shifts from a week back to `days` ahead",
+                    "description": "People subscribe their calendar to their own feed, linked from the On call page.",
                     "operationId": "onCallCalendar",
                     "parameters": [
                         {
@@ -651,12 +651,6 @@ def document() -> dict[str, Any]:
                             "name": "days",
                             "in": "query",
                             "schema": {"type": "integer", "minimum": 1, "maximum": 85, "default": 60},
-                        },
-                        {
-                            "name": "token",
-                            "in": "query",
-                            "schema": {"type": "string"},
-                            "description": "The API token, when it cannot be sent as a bearer token.",
                         },
                     ],
                     "responses": {

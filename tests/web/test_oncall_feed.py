@@ -1,17 +1,23 @@
-"""`/api/v1/oncall.ics`: the rota as a calendar feed people subscribe to, read back by a real iCalendar parser."""
+"""The rota as calendar feeds, read back by a real iCalendar parser: each person's own (`/oncall/calendar/<token>.ics`,
+no login) and the API's (`/api/v1/oncall.ics`, a token)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import icalendar
 import pytest
 from flask.testing import FlaskClient
 
-from hub import accounts, groups, oncall
+from hub import accounts, groups, oncall, satisfaction
+from hub.config import Settings
 from hub.db import Database
 from hub.models import utcnow
 from tests.docs import fenced
+from tests.web.helpers import Login, csrf_token, log_in
 
 
 @pytest.fixture
@@ -23,14 +29,14 @@ def dba(db: Database) -> None:
 
 
 def events(client: FlaskClient, token: str, query: str = "") -> list[icalendar.Event]:
-    """The feed as a calendar app fetches it: the token in the URL, no headers."""
-    answer = client.get(f"/api/v1/oncall.ics?token={token}{query}")
+    """The API's feed, as a script fetches it."""
+    answer = client.get(f"/api/v1/oncall.ics?{query.lstrip('&')}", headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 200, answer.get_data(as_text=True)
     assert answer.headers["Content-Type"] == "text/calendar; charset=utf-8"
     return list(icalendar.Calendar.from_ical(answer.get_data(as_text=True)).walk("VEVENT"))
 
 
-def test_a_calendar_app_subscribes_with_the_token_in_the_url_and_sees_the_shifts_ahead(
+def test_the_api_feed_has_every_shift_from_a_week_back_to_the_days_ahead(
     client: FlaskClient, api_token: str, dba: None
 ) -> None:
     found = events(client, api_token, "&days=14")
@@ -65,30 +71,70 @@ def test_who_narrows_the_feed_to_one_persons_shifts_overrides_included(
 def test_a_group_without_a_rotation_is_404_and_days_out_of_range_400(
     client: FlaskClient, api_token: str, dba: None
 ) -> None:
-    missing = client.get(f"/api/v1/oncall.ics?token={api_token}&group=nope")
+    headers = {"Authorization": f"Bearer {api_token}"}
+    missing = client.get("/api/v1/oncall.ics?group=nope", headers=headers)
     assert missing.status_code == 404 and "no on-call rotation" in missing.json["error"]  # type: ignore[index]
-    too_far = client.get(f"/api/v1/oncall.ics?token={api_token}&days=86")
+    too_far = client.get("/api/v1/oncall.ics?days=86", headers=headers)
     assert too_far.status_code == 400 and "from 1 to 85" in too_far.json["error"]  # type: ignore[index]
 
 
-def test_a_wrong_token_in_the_url_is_401_and_the_bearer_header_works_too(
-    client: FlaskClient, api_token: str, dba: None
+def test_the_api_feed_needs_a_token_in_the_header(client: FlaskClient, api_token: str, dba: None) -> None:
+    assert client.get(f"/api/v1/oncall.ics?token={api_token}").status_code == 401
+
+
+# -- a person's own feed ----------------------------------------------------------------------------------------
+
+
+def my_feed(client: FlaskClient, login: Login) -> str:
+    """The feed URL the On call page gives the logged-in person, as a path."""
+    log_in(client, login)
+    page = client.get("/oncall").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(page)})
+    [url] = re.findall(r'<code class="feed-url">([^<]+)</code>', page)
+    return urlsplit(url).path
+
+
+def test_a_calendar_app_fetches_a_persons_own_shifts_from_their_link_without_logging_in(
+    client: FlaskClient, dba: None, make_user: Callable[..., Login]
 ) -> None:
-    assert client.get("/api/v1/oncall.ics?token=sbt_wrong").status_code == 401
-    by_header = client.get("/api/v1/oncall.ics", headers={"Authorization": f"Bearer {api_token}"})
-    assert by_header.status_code == 200 and by_header.get_data(as_text=True).startswith("BEGIN:VCALENDAR\r\n")
-
-
-def test_other_api_routes_do_not_take_a_token_in_the_url(client: FlaskClient, api_token: str) -> None:
-    assert client.get(f"/api/v1/incidents?token={api_token}").status_code == 401
-
-
-def test_the_documented_subscription_url_works_with_a_real_token(client: FlaskClient, db: Database, dba: None) -> None:
-    [url] = [block.strip() for block in fenced("docs/notifications.md", "Shifts in your calendar", "text")]
-    with db.transaction() as s:
-        token = accounts.create_token(s, name="calendar", role="viewer")
-    path = url.removeprefix("http://127.0.0.1:8000").replace("sbt_...", token)
+    path = my_feed(client, make_user("bob@example.com"))
     answer = client.get(path)
-    assert answer.status_code == 200
-    summaries = {str(e["SUMMARY"]) for e in icalendar.Calendar.from_ical(answer.get_data(as_text=True)).walk("VEVENT")}
-    assert summaries == {"On call: dba (ann@example.com)"}
+    assert answer.status_code == 200 and answer.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    found = icalendar.Calendar.from_ical(answer.get_data(as_text=True))
+    assert str(found["X-WR-CALNAME"]) == "On call: bob@example.com"
+    assert {str(e["SUMMARY"]) for e in found.walk("VEVENT")} == {"On call: dba (bob@example.com)"}
+
+
+def test_a_new_password_or_a_deactivated_account_ends_the_link(
+    client: FlaskClient, db: Database, dba: None, make_user: Callable[..., Login]
+) -> None:
+    make_user("root@example.com", role="admin")
+    path = my_feed(client, make_user("bob@example.com"))
+    with db.transaction() as s:
+        accounts.set_password(s, "bob@example.com", "a brand new password")
+    ended = client.get(path)
+    assert ended.status_code == 410 and "a new password ends it" in ended.json["error"]  # type: ignore[index]
+    fresh = my_feed(client, Login("bob@example.com", "a brand new password"))
+    assert client.get(fresh).status_code == 200
+    with db.transaction() as s:
+        accounts.change_user(s, "bob@example.com", active=False)
+    assert client.get(fresh).status_code == 410
+
+
+def test_a_link_that_was_cut_or_made_elsewhere_is_400(
+    client: FlaskClient, settings: Settings, dba: None, make_user: Callable[..., Login]
+) -> None:
+    path = my_feed(client, make_user("bob@example.com"))
+    assert client.get(path.replace(".ics", "x.ics")).status_code == 400
+    survey = satisfaction.sign(settings.secret_key, 1, "bob@example.com")
+    assert client.get(f"/oncall/calendar/{survey}.ics").status_code == 400
+
+
+def test_the_documented_link_has_the_shape_the_page_gives(
+    client: FlaskClient, dba: None, make_user: Callable[..., Login]
+) -> None:
+    [documented] = [block.strip() for block in fenced("docs/notifications.md", "Shifts in your calendar", "text")]
+    given = my_feed(client, make_user("ann@example.com"))
+    shape = r"/oncall/calendar/[\w-]+\.[\w-]+\.ics"
+    assert re.fullmatch(shape, urlsplit(documented).path) and re.fullmatch(shape, given)
+    assert client.get(given).status_code == 200 and client.get(urlsplit(documented).path).status_code == 400
