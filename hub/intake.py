@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from hub import channels, contacts, desks, escalation, mail_records, notices, recipients, sla
+from hub import channels, contacts, desks, escalation, mail_records, notices, recipients, sla, status_page
 from hub.attachments import AttachmentStore
 from hub.change_correlation import minutes_since_change
 from hub.db import Database
@@ -486,6 +486,9 @@ class Intake:
                     in_reply_to=event.message_id,
                     base_url=self._notice.base_url,
                     workaround=known.workaround if known is not None and known.share_workaround else None,
+                    known_outage=status_page.known_outage(
+                        conn, incident["service"], incident["first_seen"], self._notice.base_url
+                    ),
                     templates=self._notice.templates,
                 )
             )

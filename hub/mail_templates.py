@@ -39,7 +39,17 @@ COMMON = ("reference", "incident_id", "title", "url", "desk_address", "base_url"
 
 #: name -> the variables its templates may use (besides COMMON) and a sample of each, for previews and checks.
 SAMPLES: dict[str, dict[str, Any]] = {
-    "acknowledgement": {"workaround": "Restart the print spooler.", "requester": "ann@example.com"},
+    # `known_outage`: trouble the public status page shows with the incident's service, or none.
+    "acknowledgement": {
+        "workaround": "Restart the print spooler.",
+        "requester": "ann@example.com",
+        "known_outage": {
+            "service": "mail",
+            "label": "Partial outage",
+            "note": "Outgoing mail is delayed; we expect it back by 14:00.",
+            "url": "https://switchboard.example/status",
+        },
+    },
     # `acknowledge_url`: the signed link acknowledging without a login (hub/ack_links.py), added by the worker as it
     # sends; absent from previews and from a worker without a secret key.
     "assigned": {

@@ -110,11 +110,13 @@ def acknowledgement(
     in_reply_to: str | None,
     base_url: str,
     workaround: str | None = None,
+    known_outage: dict[str, Any] | None = None,
     templates: MailTemplates = DEFAULTS,
 ) -> Notice:
-    """Tell a requester their email became an incident; the reference in the subject threads replies back."""
+    """Tell a requester their email became an incident; the reference in the subject threads replies back. A
+    `known_outage` of the service it is about (hub/status_page.py) is mentioned, with the status page's address."""
     facts = _facts(incident_id, title, recipient=requester, desk_address=desk_address, base_url=base_url,
-                   workaround=workaround, requester=requester)  # fmt: skip
+                   workaround=workaround, requester=requester, known_outage=known_outage)  # fmt: skip
     # RFC 3834: an automatic reply; well-behaved responders will not answer it, and we ignore those that do.
     return _notice("acknowledgement", template="acknowledgement", facts=facts, templates=templates,
                    auto_submitted="auto-replied", in_reply_to=in_reply_to)  # fmt: skip

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from hub.models import OPEN_STATUSES, Incident, Service
@@ -130,10 +130,11 @@ def summarise(services: Sequence[tuple[str, str]], incidents: Iterable[Affecting
     return StatusPage(tuple(found), now)
 
 
-def read(session: Session, now: datetime) -> StatusPage | None:
-    """The status page as of `now`; None when no service is public (the installation has no status page)."""
-    services = session.execute(select(Service.name, Service.description).where(Service.public.is_(True))
-                               .order_by(Service.name)).all()  # fmt: skip
+def read(session: Session | Connection, now: datetime, only: str | None = None) -> StatusPage | None:
+    """The status page as of `now` (with `only`, of that one service); None when no service is public (the
+    installation has no status page) or `only` is not."""
+    public = select(Service.name, Service.description).where(Service.public.is_(True)).order_by(Service.name)
+    services = session.execute(public.where(Service.name == only) if only is not None else public).all()
     if not services:
         return None
     names = [name for name, _ in services]
@@ -151,3 +152,14 @@ def read(session: Session, now: datetime) -> StatusPage | None:
             incidents.append(Affecting(service or "", priority, is_live, first_seen, note, noted_at,
                                        None if is_live else resolved_at))  # fmt: skip
     return summarise([(n, d or "") for n, d in services], incidents, now)
+
+
+def known_outage(db: Session | Connection, service: str | None, now: datetime, base_url: str) -> dict[str, Any] | None:
+    """What a requester's acknowledgement says about trouble the status page already shows with the service their
+    incident is about (its state, the newest note, the page's address); None when there is none to mention."""
+    page = read(db, now, only=service) if service else None
+    if page is None or page.state == "operational":
+        return None
+    [status] = page.services
+    note = next((n.text for n in status.notes if n.resolved_at is None), None)
+    return {"service": status.name, "label": status.label, "note": note, "url": f"{base_url}/status"}

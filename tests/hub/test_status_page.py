@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from hub import catalogue, status_page, triage
 from hub.db import Database
 from hub.domain import Decision, InboundEvent, RuleBook
 from hub.intake import Intake, NoticeSettings, Raw
-from hub.models import Incident
+from hub.models import Incident, OutboxMessage
+from hub.outbox import body_of
 from hub.status_page import Affecting
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -121,3 +124,47 @@ def test_a_note_too_long_or_with_control_characters_is_refused(db: Database, tex
     incident_id = open_incident(db, "Slow", 3)
     with pytest.raises(triage.TriageError, match=problem):
         triage.set_public_note(db, incident_id, text, AGENT)
+
+
+# -- what a requester hears ---------------------------------------------------------------------------------------
+
+
+def acknowledgement_to(db: Database, requester: str) -> tuple[str, dict[str, Any]]:
+    """The body and facts of the acknowledgement mail `requester` is owed."""
+    with db.read() as session:
+        row = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == requester)).one()
+    assert row.kind == "acknowledgement" and row.facts is not None
+    return body_of(row)[0], row.facts
+
+
+def mail_from(db: Database, requester: str) -> None:
+    raw = Raw(source="email", content_type="message/rfc822", body=b"Subject: no mail\r\n\r\nnothing arrives")
+    event = InboundEvent(source="email", title="I get no mail", requester=requester, message_id=f"<{requester}>",
+                         labels={"priority": "4"})  # fmt: skip
+    Intake(db, on_mail, NoticeSettings(("desk@example.com",), "https://desk.example.com")).record(raw, event)
+
+
+def test_a_requester_writing_about_a_service_in_trouble_is_told_it_is_known_and_where_to_follow_it(
+    db: Database,
+) -> None:
+    with db.transaction() as session:
+        catalogue.add_service(session, name="mail", public=True)
+    outage = open_incident(db, "mx1 down", 1)
+    triage.set_public_note(db, outage, "Outgoing mail is delayed.", AGENT)
+    mail_from(db, "ann@example.org")
+    text, facts = acknowledgement_to(db, "ann@example.org")
+    assert facts["known_outage"] == {"service": "mail", "label": "Major outage", "note": "Outgoing mail is delayed.",
+                                     "url": "https://desk.example.com/status"}  # fmt: skip
+    assert "We already know about trouble with mail (Major outage).\nOutgoing mail is delayed." in text
+    assert "Follow it on https://desk.example.com/status" in text
+
+
+@pytest.mark.parametrize("public", [True, False])
+def test_no_outage_is_mentioned_for_a_service_doing_fine_or_one_not_public(db: Database, public: bool) -> None:
+    with db.transaction() as session:
+        catalogue.add_service(session, name="mail", public=public)
+    if not public:
+        open_incident(db, "mx1 down", 1)
+    mail_from(db, "ann@example.org")
+    text, facts = acknowledgement_to(db, "ann@example.org")
+    assert facts["known_outage"] is None and "We already know" not in text
