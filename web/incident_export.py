@@ -17,7 +17,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, request, stream_with_context
 from sqlalchemy import select
 
-from hub.models import Incident, utcnow
+from hub.models import Incident, SatisfactionAnswer, utcnow
 from web.incident_search import SORTS, FilterError, IncidentFilter
 from web.permissions import VIEW_INCIDENTS, requires
 from web.queries import incident_json
@@ -27,7 +27,7 @@ bp = Blueprint("incident_export", __name__)
 
 COLUMNS = ("ref", "title", "status", "priority", "severity", "category", "service", "assignee", "requester",
            "source", "occurrences", "first_seen", "last_seen", "acknowledged_at", "resolved_at", "resolution",
-           "labels")  # fmt: skip
+           "labels", "satisfaction", "satisfaction_comment")  # fmt: skip
 MAX_ROWS = 100_000  # past this, narrow the filter: a spreadsheet of more is not read by anyone
 CHUNK = 1000
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -51,17 +51,25 @@ def download() -> Response:
 def csv_lines(filt: IncidentFilter) -> Iterator[str]:
     """The header, then one line per incident; a BOM first so spreadsheet programs read the file as UTF-8."""
     yield "\ufeff" + _line(COLUMNS)
-    query = select(Incident).where(*filt.conditions()).order_by(*SORTS[filt.sort]).limit(MAX_ROWS)
+    query = (
+        select(Incident, SatisfactionAnswer.rating, SatisfactionAnswer.comment)
+        .outerjoin(SatisfactionAnswer, SatisfactionAnswer.incident_id == Incident.id)
+        .where(*filt.conditions())
+        .order_by(*SORTS[filt.sort])
+        .limit(MAX_ROWS)
+    )
     with services().db.read() as session:
-        for incident in session.scalars(query.execution_options(yield_per=CHUNK)):
-            yield _line([_cell(value) for value in row_of(incident)])
+        for incident, rating, comment in session.execute(query.execution_options(yield_per=CHUNK)):
+            yield _line([_cell(value) for value in row_of(incident, rating, comment)])
 
 
-def row_of(incident: Incident) -> list[Any]:
-    """The incident as the API answers it (web/queries.py), in COLUMNS order; labels as one JSON cell."""
+def row_of(incident: Incident, rating: str | None = None, comment: str | None = None) -> list[Any]:
+    """The incident as the API answers it (web/queries.py), in COLUMNS order; labels as one JSON cell; the
+    requester's "How did we do?" answer, if they gave one."""
     fields = incident_json(incident)
     labels = fields["labels"]
     fields["labels"] = json.dumps(labels, sort_keys=True, ensure_ascii=False) if labels else ""
+    fields["satisfaction"], fields["satisfaction_comment"] = rating, comment
     return [fields[name] for name in COLUMNS]
 
 

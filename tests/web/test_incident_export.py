@@ -9,6 +9,11 @@ from collections.abc import Callable
 
 from flask.testing import FlaskClient
 
+from hub import satisfaction
+from hub.db import Database
+from hub.domain import InboundEvent
+from hub.intake import Intake, Raw
+from hub.signed_links import Claim
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
 from tests.web.helpers import Login, log_in
 
@@ -76,3 +81,18 @@ def test_the_list_page_links_to_it_with_its_filters(logged_in: FlaskClient, rais
     raise_incident("Printer jammed")
     page = logged_in.get("/incidents?q=printer&priority=3").get_data(as_text=True)
     assert 'href="/incidents.csv?priority=3&amp;q=printer"' in page
+
+
+def test_the_requesters_answer_to_how_did_we_do_is_in_its_row(
+    logged_in: FlaskClient, intake: Intake, db: Database, raise_incident: Callable[..., str]
+) -> None:
+    raise_incident("Disk full on db1")
+    raw = Raw(source="email", content_type="message/rfc822", body=b"Subject: Printer\r\n\r\nIt jams")
+    event = InboundEvent(source="email", title="Printer jams", requester="ann@example.org", message_id="<p@x>")
+    incident_id = intake.record(raw, event).incident_id
+    assert incident_id is not None
+    satisfaction.record(db, Claim(incident_id, "ann@example.org"), "bad", "=took three days")
+    by_ref = {r["ref"]: r for r in rows(logged_in)}
+    answered = by_ref[f"INC-{incident_id}"]
+    assert (answered["satisfaction"], answered["satisfaction_comment"]) == ("bad", "'=took three days")
+    assert (by_ref["INC-1"]["satisfaction"], by_ref["INC-1"]["satisfaction_comment"]) == ("", "")
