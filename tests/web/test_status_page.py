@@ -118,3 +118,14 @@ def test_the_documented_commands_make_mail_and_vpn_public(settings: Settings, db
     assert "added service 'mail', shown on the status page (/status)" in out
     with db.read() as session:
         assert [s.name for s in catalogue.services(session) if s.public] == ["mail", "vpn"]
+
+
+def test_the_dashboard_says_what_the_public_sees_once_a_service_is_public(
+    logged_in: FlaskClient, db: Database, raise_incident: Callable[..., str]
+) -> None:
+    assert 'id="public-status"' not in logged_in.get("/dashboard").get_data(as_text=True)
+    with db.transaction() as session:
+        catalogue.add_service(session, name="mail", public=True)
+    raise_incident("mx1 down", severity="critical", labels={"service": "mail"})
+    shown = logged_in.get("/dashboard").get_data(as_text=True)
+    assert 'the status page</a>: <strong class="svc-major_outage">Some systems are down</strong>' in shown
