@@ -7,7 +7,11 @@ is only ever those notes, in an agent's words: incident titles and descriptions 
 monitoring tools and by the people who mailed in, and stay inside. A resolved incident's note stays on the page,
 marked resolved, for RECENT.
 
-`summarise` is pure; `read` gathers what it needs in three indexed queries.
+Planned maintenance comes from change enablement: a scheduled change to a public service is announced for the
+AHEAD before its window, by its window alone (its title, like an incident's, is the desk's), and while it is
+being carried out the service is "under maintenance" unless an incident makes it worse.
+
+`summarise` is pure; `read` gathers what it needs in four queries.
 """
 
 from __future__ import annotations
@@ -20,11 +24,11 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from hub.models import OPEN_STATUSES, Incident, Service
+from hub.models import OPEN_STATUSES, Change, Incident, Service
 
 #: States from best to worst, with what the page calls them.
-STATES = {"operational": "Operational", "degraded": "Degraded performance", "partial_outage": "Partial outage",
-          "major_outage": "Major outage"}  # fmt: skip
+STATES = {"operational": "Operational", "maintenance": "Under maintenance", "degraded": "Degraded performance",
+          "partial_outage": "Partial outage", "major_outage": "Major outage"}  # fmt: skip
 #: What an open incident of each priority makes its service, whether or not anyone wrote a note.
 BY_PRIORITY = {1: "major_outage", 2: "partial_outage"}
 #: How long a resolved incident's note stays on the page.
@@ -33,6 +37,10 @@ RECENT = timedelta(hours=24)
 MAX_NOTE = 1000
 #: Statuses in which an incident still counts against its service: open ones and those waiting on someone.
 LIVE = (*OPEN_STATUSES, "waiting")
+#: How far ahead planned maintenance is announced.
+AHEAD = timedelta(days=7)
+#: Change states whose window is announced: scheduled, and being carried out.
+PLANNED = ("scheduled", "implementing")
 
 
 @dataclass(frozen=True)
@@ -60,12 +68,27 @@ class Note:
 
 
 @dataclass(frozen=True)
+class Window:
+    """Planned maintenance of a service: a scheduled change's window, or one being carried out now."""
+
+    service: str
+    starts: datetime
+    ends: datetime | None  # a change being carried out may have no planned end
+    in_progress: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {"starts_at": self.starts.isoformat(), "ends_at": self.ends.isoformat() if self.ends else None,
+                "in_progress": self.in_progress}  # fmt: skip
+
+
+@dataclass(frozen=True)
 class ServiceStatus:
     name: str
     description: str
     state: str
     since: datetime | None  # when the oldest incident behind the state began
     notes: tuple[Note, ...]  # newest first
+    maintenance: tuple[Window, ...] = ()  # soonest first
 
     @property
     def label(self) -> str:
@@ -74,7 +97,8 @@ class ServiceStatus:
     def as_json(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description, "state": self.state, "label": self.label,
                 "since": self.since.isoformat() if self.since else None,
-                "notes": [n.as_json() for n in self.notes]}  # fmt: skip
+                "notes": [n.as_json() for n in self.notes],
+                "maintenance": [w.as_json() for w in self.maintenance]}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -90,7 +114,8 @@ class StatusPage:
 
     @property
     def headline(self) -> str:
-        return {"operational": "All systems operational", "degraded": "Some systems are running slowly",
+        return {"operational": "All systems operational", "maintenance": "Planned maintenance in progress",
+                "degraded": "Some systems are running slowly",
                 "partial_outage": "Some systems are partly down",
                 "major_outage": "Some systems are down"}[self.state]  # fmt: skip
 
@@ -108,25 +133,35 @@ def state_of(incident: Affecting) -> str | None:
     return "degraded" if incident.note else None
 
 
-def summarise(services: Sequence[tuple[str, str]], incidents: Iterable[Affecting], now: datetime) -> StatusPage:
-    """The page for these (name, description) services given the incidents touching them."""
+def summarise(
+    services: Sequence[tuple[str, str]], incidents: Iterable[Affecting], now: datetime,
+    maintenance: Iterable[Window] = (),
+) -> StatusPage:  # fmt: skip
+    """The page for these (name, description) services given the incidents touching them and their planned
+    maintenance."""
     by_service: dict[str, list[Affecting]] = {name: [] for name, _ in services}
     for incident in incidents:
         if incident.service in by_service:
             by_service[incident.service].append(incident)
+    windows: dict[str, list[Window]] = {name: [] for name, _ in services}
+    for window in maintenance:
+        if window.service in windows:
+            windows[window.service].append(window)
     order = list(STATES)
     found = []
     for name, description in services:
         touching = by_service[name]
         showing = [(state, i) for i in touching if (state := state_of(i)) is not None]
-        state = max((s for s, _ in showing), key=order.index, default="operational")
+        planned = tuple(sorted(windows[name], key=lambda w: w.starts))
+        floor = "maintenance" if any(w.in_progress for w in planned) else "operational"
+        state = max((s for s, _ in showing), key=order.index, default=floor)
         since = min((i.started for _, i in showing), default=None)
         notes = sorted(
             (Note(i.note, i.noted_at or i.started, i.resolved_at) for i in touching
              if i.note and (i.live or (i.resolved_at is not None and now - i.resolved_at <= RECENT))),
             key=lambda n: n.at, reverse=True,
         )  # fmt: skip
-        found.append(ServiceStatus(name, description, state, since, tuple(notes)))
+        found.append(ServiceStatus(name, description, state, since, tuple(notes), planned))
     return StatusPage(tuple(found), now)
 
 
@@ -151,7 +186,15 @@ def read(session: Session | Connection, now: datetime, only: str | None = None) 
             is_live = status in LIVE
             incidents.append(Affecting(service or "", priority, is_live, first_seen, note, noted_at,
                                        None if is_live else resolved_at))  # fmt: skip
-    return summarise([(n, d or "") for n, d in services], incidents, now)
+    planned = select(Change.service, Change.state, Change.planned_start, Change.planned_end).where(
+        Change.state.in_(PLANNED), Change.service.in_(names)
+    )
+    windows = [
+        Window(service or "", start or now, end, state == "implementing")
+        for service, state, start, end in session.execute(planned)
+        if state == "implementing" or (start is not None and start <= now + AHEAD and (end is None or end > now))
+    ]
+    return summarise([(n, d or "") for n, d in services], incidents, now, windows)
 
 
 def known_outage(db: Session | Connection, service: str | None, now: datetime, base_url: str) -> dict[str, Any] | None:

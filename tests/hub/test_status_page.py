@@ -168,3 +168,41 @@ def test_no_outage_is_mentioned_for_a_service_doing_fine_or_one_not_public(db: D
     mail_from(db, "ann@example.org")
     text, facts = acknowledgement_to(db, "ann@example.org")
     assert facts["known_outage"] is None and "We already know" not in text
+
+
+# -- planned maintenance ------------------------------------------------------------------------------------------
+
+
+def test_a_scheduled_change_is_announced_by_its_window_and_in_progress_it_is_maintenance() -> None:
+    ahead = status_page.Window("mail", NOW + timedelta(days=2), NOW + timedelta(days=2, hours=2), False)
+    page = status_page.summarise(SERVICES, [], NOW, [ahead])
+    assert states(page)["mail"] == "operational" and page.services[0].maintenance == (ahead,)
+    now_on = status_page.Window("vpn", NOW - HOUR, NOW + HOUR, True)
+    during = status_page.summarise(SERVICES, [], NOW, [now_on])
+    assert states(during)["vpn"] == "maintenance" and during.headline == "Planned maintenance in progress"
+
+
+def test_an_incident_during_maintenance_shows_as_the_worse_of_the_two() -> None:
+    now_on = status_page.Window("mail", NOW - HOUR, NOW + HOUR, True)
+    assert states(status_page.summarise(SERVICES, [affecting(2)], NOW, [now_on]))["mail"] == "partial_outage"
+
+
+def test_changes_are_read_by_state_and_window_and_never_show_their_titles(db: Database) -> None:
+    from hub.models import Change
+
+    now = datetime.now(UTC)
+    with db.transaction() as session:
+        catalogue.add_service(session, name="mail", public=True)
+        for title, state, starts in [("Upgrade postfix on mx1", "scheduled", now + timedelta(days=1)),
+                                     ("Far away", "scheduled", now + timedelta(days=30)),
+                                     ("Not approved", "assessed", now + timedelta(days=1)),
+                                     ("Swap disks on mx2", "implementing", now - HOUR)]:  # fmt: skip
+            session.add(Change(title=title, service="mail", type="normal", state=state, planned_start=starts,
+                               planned_end=starts + 2 * HOUR, requested_by="cab@example.com"))  # fmt: skip
+    with db.read() as session:
+        page = status_page.read(session, now)
+    assert page is not None
+    [mail] = page.services
+    assert mail.state == "maintenance"
+    assert [(w.in_progress, w.starts > now) for w in mail.maintenance] == [(True, False), (False, True)]
+    assert "postfix" not in str(page.as_json()) and "mx2" not in str(page.as_json())

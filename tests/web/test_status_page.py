@@ -6,6 +6,7 @@ On SQLite and on PostgreSQL: the page's queries use partial indexes and booleans
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from hub import catalogue
 from hub.cli import main
 from hub.config import Settings
 from hub.db import Database
+from hub.models import Change, utcnow
 from tests.docs import fenced, run_as_printed
 from tests.web.both_databases import runner_on_the_same_database, settings_on_either_database  # noqa: F401
 from tests.web.helpers import Login, csrf_token, log_in
@@ -129,3 +131,17 @@ def test_the_dashboard_says_what_the_public_sees_once_a_service_is_public(
     raise_incident("mx1 down", severity="critical", labels={"service": "mail"})
     shown = logged_in.get("/dashboard").get_data(as_text=True)
     assert 'the status page</a>: <strong class="svc-major_outage">Some systems are down</strong>' in shown
+
+
+def test_planned_maintenance_of_a_public_service_is_announced_by_its_window(
+    client: FlaskClient, db: Database, mail_public: None
+) -> None:
+    starts = utcnow() + timedelta(days=1)
+    with db.transaction() as session:
+        session.add(Change(title="Upgrade postfix on mx1", service="mail", type="normal", state="scheduled",
+                           planned_start=starts, planned_end=starts + timedelta(hours=2),
+                           requested_by="cab@example.com"))  # fmt: skip
+    html = client.get("/status").get_data(as_text=True)
+    assert "Planned maintenance: " in html and "All systems operational" in html and "postfix" not in html
+    [window] = client.get("/status.json").json["services"][0]["maintenance"]  # type: ignore[index]
+    assert window["in_progress"] is False and window["starts_at"] == starts.isoformat()
