@@ -45,6 +45,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "requester": "ann@example.com",
         "known_outage": {
             "service": "mail",
+            "state": "partial_outage",
             "label": "Partial outage",
             "note": "Outgoing mail is delayed; we expect it back by 14:00.",
             "url": "https://switchboard.example/status",

@@ -205,4 +205,5 @@ def known_outage(db: Session | Connection, service: str | None, now: datetime, b
         return None
     [status] = page.services
     note = next((n.text for n in status.notes if n.resolved_at is None), None)
-    return {"service": status.name, "label": status.label, "note": note, "url": f"{base_url}/status"}
+    return {"service": status.name, "state": status.state, "label": status.label, "note": note,
+            "url": f"{base_url}/status"}  # fmt: skip

@@ -153,7 +153,8 @@ def test_a_requester_writing_about_a_service_in_trouble_is_told_it_is_known_and_
     triage.set_public_note(db, outage, "Outgoing mail is delayed.", AGENT)
     mail_from(db, "ann@example.org")
     text, facts = acknowledgement_to(db, "ann@example.org")
-    assert facts["known_outage"] == {"service": "mail", "label": "Major outage", "note": "Outgoing mail is delayed.",
+    assert facts["known_outage"] == {"service": "mail", "state": "major_outage", "label": "Major outage",
+                                     "note": "Outgoing mail is delayed.",
                                      "url": "https://desk.example.com/status"}  # fmt: skip
     assert "We already know about trouble with mail (Major outage).\nOutgoing mail is delayed." in text
     assert "Follow it on https://desk.example.com/status" in text
@@ -206,3 +207,18 @@ def test_changes_are_read_by_state_and_window_and_never_show_their_titles(db: Da
     assert mail.state == "maintenance"
     assert [(w.in_progress, w.starts > now) for w in mail.maintenance] == [(True, False), (False, True)]
     assert "postfix" not in str(page.as_json()) and "mx2" not in str(page.as_json())
+
+
+def test_a_requester_writing_during_maintenance_is_told_it_is_planned(db: Database) -> None:
+    from hub.models import Change
+
+    now = datetime.now(UTC)
+    with db.transaction() as session:
+        catalogue.add_service(session, name="mail", public=True)
+        session.add(Change(title="Swap disks", service="mail", type="normal", state="implementing",
+                           planned_start=now - HOUR, planned_end=now + HOUR,
+                           requested_by="cab@example.com"))  # fmt: skip
+    mail_from(db, "ann@example.org")
+    text, facts = acknowledgement_to(db, "ann@example.org")
+    assert facts["known_outage"]["state"] == "maintenance"
+    assert "mail is under planned maintenance right now." in text and "We already know" not in text
