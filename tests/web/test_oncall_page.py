@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from hub import groups, oncall
 from hub.db import Database
@@ -24,6 +25,15 @@ def dba(db: Database, name: str = "dba") -> None:
     with db.transaction() as s:
         groups.save_group(s, name, ["ann@example.com", "bob@example.com"])
         oncall.set_rotation(s, name, zone="UTC", shift="1w", handoff="mon 09:00", now=utcnow())
+
+
+def cover(client: FlaskClient, page: str, group: str, who: str, *, hours: int) -> TestResponse:
+    """Send the page's override form for `group`: `who` on call from five minutes ago for `hours`."""
+    starts = utcnow() - timedelta(minutes=5)
+    ends = starts + timedelta(hours=hours)
+    return client.post(f"/oncall/{group}/overrides", data={"csrf_token": csrf_token(page), "who": who,
+                                                           "starts": f"{starts:%Y-%m-%dT%H:%M}",
+                                                           "ends": f"{ends:%Y-%m-%dT%H:%M}"})  # fmt: skip
 
 
 def test_everyone_sees_who_is_on_call_and_who_is_next(
@@ -65,12 +75,7 @@ def test_an_agent_covers_a_shift_and_removes_the_cover(
 ) -> None:
     dba(db)
     page = as_role(client, make_user, "agent").get("/oncall").get_data(as_text=True)
-    starts = utcnow() - timedelta(minutes=5)
-    ends = starts + timedelta(hours=3)
-    answer = client.post("/oncall/dba/overrides", data={"csrf_token": csrf_token(page), "who": "Dan@example.com",
-                                                        "starts": f"{starts:%Y-%m-%dT%H:%M}",
-                                                        "ends": f"{ends:%Y-%m-%dT%H:%M}"})  # fmt: skip
-    assert answer.status_code == 302
+    assert cover(client, page, "dba", "Dan@example.com", hours=3).status_code == 302
     shown = client.get("/oncall").get_data(as_text=True)
     assert "<strong>dan@example.com</strong> is on call until " in shown and "override 1" in shown
     client.post("/oncall/dba/overrides/1/remove", data={"csrf_token": csrf_token(shown)})
@@ -111,12 +116,7 @@ def test_a_group_named_with_a_slash_is_covered_and_stopped_from_its_page(
     dba(db, "ops/eu")
     page = as_role(client, make_user, "admin").get("/oncall").get_data(as_text=True)
     assert 'action="/oncall/ops/eu/overrides"' in page
-    starts = utcnow() - timedelta(minutes=5)
-    ends = starts + timedelta(hours=1)
-    answer = client.post("/oncall/ops/eu/overrides", data={"csrf_token": csrf_token(page), "who": "dan@example.com",
-                                                           "starts": f"{starts:%Y-%m-%dT%H:%M}",
-                                                           "ends": f"{ends:%Y-%m-%dT%H:%M}"})  # fmt: skip
-    assert answer.status_code == 302
+    assert cover(client, page, "ops/eu", "dan@example.com", hours=1).status_code == 302
     assert "<strong>dan@example.com</strong> is on call" in client.get("/oncall").get_data(as_text=True)
     assert client.post("/oncall/ops/eu/remove", data={"csrf_token": csrf_token(page)}).status_code == 302
     assert "No rotations yet." in client.get("/oncall").get_data(as_text=True)
