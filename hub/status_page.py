@@ -16,6 +16,7 @@ being carried out the service is "under maintenance" unless an incident makes it
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from hub.atom import FeedEntry
 from hub.models import OPEN_STATUSES, Change, Incident, Service
 
 #: States from best to worst, with what the page calls them.
@@ -207,3 +209,16 @@ def known_outage(db: Session | Connection, service: str | None, now: datetime, b
     note = next((n.text for n in status.notes if n.resolved_at is None), None)
     return {"service": status.name, "state": status.state, "label": status.label, "note": note,
             "url": f"{base_url}/status"}  # fmt: skip
+
+
+def feed_entries(page: StatusPage) -> list[FeedEntry]:
+    """The page's notes as feed entries, newest first: what people following the status page are told."""
+    entries = []
+    for service in page.services:
+        for note in service.notes:
+            said = note.resolved_at or note.at
+            title = f"{service.name}: {'resolved' if note.resolved_at else service.label}"
+            key = f"{service.name}\x00{note.at.isoformat()}\x00{note.resolved_at is not None}".encode()
+            entries.append(FeedEntry(f"urn:switchboard:status:{hashlib.sha256(key).hexdigest()[:32]}", title, said,
+                                     note.text))  # fmt: skip
+    return sorted(entries, key=lambda e: e.updated, reverse=True)

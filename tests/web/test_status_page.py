@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from click.testing import CliRunner
@@ -38,10 +39,10 @@ def write_note(client: FlaskClient, ref: str, text: str) -> int:
                        ).status_code  # fmt: skip
 
 
-def test_without_a_public_service_both_answer_404(client: FlaskClient) -> None:
+def test_without_a_public_service_every_form_answers_404(client: FlaskClient) -> None:
     page = client.get("/status")
     assert page.status_code == 404 and "switchboard service set NAME --public" in page.get_data(as_text=True)
-    assert client.get("/status.json").status_code == 404
+    assert client.get("/status.json").status_code == 404 and client.get("/status.atom").status_code == 404
 
 
 def test_anyone_sees_the_public_services_and_an_outage_without_logging_in(
@@ -145,3 +146,20 @@ def test_planned_maintenance_of_a_public_service_is_announced_by_its_window(
     assert "Planned maintenance: " in html and "All systems operational" in html and "postfix" not in html
     [window] = client.get("/status.json").json["services"][0]["maintenance"]  # type: ignore[index]
     assert window["in_progress"] is False and window["starts_at"] == starts.isoformat()
+
+
+def test_feed_readers_follow_the_notes_newest_first(
+    client: FlaskClient, mail_public: None, raise_incident: Callable[..., str], make_user: Callable[..., Login]
+) -> None:
+    ref = raise_incident("mx1 slow", labels={"service": "mail"})
+    log_in(client, make_user())
+    write_note(client, ref, "Mail is slow.")
+    write_note(client, ref, "Mail is slow; a fix is on its way.")
+    answer = client.get("/status.atom")
+    assert answer.status_code == 200 and answer.headers["Content-Type"] == "application/atom+xml; charset=utf-8"
+    root = ElementTree.fromstring(answer.get_data())
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    assert [e.findtext("a:content", namespaces=ns) for e in root.findall("a:entry", ns)] == [
+        "Mail is slow; a fix is on its way."
+    ]  # the note as it stands: an update replaces it
+    assert 'type="application/atom+xml"' in client.get("/status").get_data(as_text=True)
