@@ -173,6 +173,8 @@ class Incident(Base):
         _partial_index("ix_incidents_sla_next_at", "sla_next_at", "sla_next_at IS NOT NULL"),
         # The status page's recently resolved notes: a handful of rows, found without reading every incident.
         _partial_index("ix_incidents_public_note", "resolved_at", "public_note IS NOT NULL"),
+        # The status page's uptime: a public service's incidents of the last two months.
+        Index("ix_incidents_service_first_seen", "service", "first_seen"),
     )
 
     @property

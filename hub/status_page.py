@@ -11,7 +11,7 @@ Planned maintenance comes from change enablement: a scheduled change to a public
 AHEAD before its window, by its window alone (its title, like an incident's, is the desk's), and while it is
 being carried out the service is "under maintenance" unless an incident makes it worse.
 
-`summarise` is pure; `read` gathers what it needs in four queries.
+`summarise` is pure; `read` gathers what it needs in five indexed queries.
 """
 
 from __future__ import annotations
@@ -39,6 +39,10 @@ RECENT = timedelta(hours=24)
 MAX_NOTE = 1000
 #: Statuses in which an incident still counts against its service: open ones and those waiting on someone.
 LIVE = (*OPEN_STATUSES, "waiting")
+#: The period each service's uptime covers; a P1 (a major outage) counts as down from its start to its resolution.
+UPTIME_PERIOD = timedelta(days=30)
+#: How far before the period an outage may have begun and still be counted (a longer one is not).
+_LONGEST_OUTAGE = timedelta(days=30)
 #: How far ahead planned maintenance is announced.
 AHEAD = timedelta(days=7)
 #: Change states whose window is announced: scheduled, and being carried out.
@@ -91,6 +95,7 @@ class ServiceStatus:
     since: datetime | None  # when the oldest incident behind the state began
     notes: tuple[Note, ...]  # newest first
     maintenance: tuple[Window, ...] = ()  # soonest first
+    uptime: float = 1.0  # the share of UPTIME_PERIOD without a major outage
 
     @property
     def label(self) -> str:
@@ -100,7 +105,8 @@ class ServiceStatus:
         return {"name": self.name, "description": self.description, "state": self.state, "label": self.label,
                 "since": self.since.isoformat() if self.since else None,
                 "notes": [n.as_json() for n in self.notes],
-                "maintenance": [w.as_json() for w in self.maintenance]}  # fmt: skip
+                "maintenance": [w.as_json() for w in self.maintenance],
+                "uptime": round(self.uptime, 6), "uptime_days": UPTIME_PERIOD.days}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -135,16 +141,32 @@ def state_of(incident: Affecting) -> str | None:
     return "degraded" if incident.note else None
 
 
+def availability(outages: Iterable[tuple[datetime, datetime | None]], start: datetime, end: datetime) -> float:
+    """The share of [start, end) outside every outage (an outage still open runs to `end`); overlaps count once."""
+    spans = sorted((max(a, start), min(b or end, end)) for a, b in outages)
+    down, reach = timedelta(0), start
+    for begins, ends in spans:
+        begins = max(begins, reach)
+        if ends > begins:
+            down += ends - begins
+            reach = ends
+    return 1 - down / (end - start)
+
+
 def summarise(
     services: Sequence[tuple[str, str]], incidents: Iterable[Affecting], now: datetime,
-    maintenance: Iterable[Window] = (),
+    maintenance: Iterable[Window] = (), outages: Iterable[tuple[str, datetime, datetime | None]] = (),
 ) -> StatusPage:  # fmt: skip
-    """The page for these (name, description) services given the incidents touching them and their planned
-    maintenance."""
+    """The page for these (name, description) services given the incidents touching them, their planned
+    maintenance and their major outages, (service, start, end or None while open)."""
     by_service: dict[str, list[Affecting]] = {name: [] for name, _ in services}
     for incident in incidents:
         if incident.service in by_service:
             by_service[incident.service].append(incident)
+    down: dict[str, list[tuple[datetime, datetime | None]]] = {name: [] for name, _ in services}
+    for service, begins, ends in outages:
+        if service in down:
+            down[service].append((begins, ends))
     windows: dict[str, list[Window]] = {name: [] for name, _ in services}
     for window in maintenance:
         if window.service in windows:
@@ -163,7 +185,8 @@ def summarise(
              if i.note and (i.live or (i.resolved_at is not None and now - i.resolved_at <= RECENT))),
             key=lambda n: n.at, reverse=True,
         )  # fmt: skip
-        found.append(ServiceStatus(name, description, state, since, tuple(notes), planned))
+        uptime = availability(down[name], now - UPTIME_PERIOD, now)
+        found.append(ServiceStatus(name, description, state, since, tuple(notes), planned, uptime))
     return StatusPage(tuple(found), now)
 
 
@@ -196,7 +219,13 @@ def read(session: Session | Connection, now: datetime, only: str | None = None) 
         for service, state, start, end in session.execute(planned)
         if state == "implementing" or (start is not None and start <= now + AHEAD and (end is None or end > now))
     ]
-    return summarise([(n, d or "") for n, d in services], incidents, now, windows)
+    major = select(Incident.service, Incident.first_seen, Incident.resolved_at, Incident.status).where(
+        Incident.service.in_(names), Incident.first_seen >= now - UPTIME_PERIOD - _LONGEST_OUTAGE,
+        Incident.priority == 1, Incident.merged_into_id.is_(None),
+    )  # fmt: skip
+    outages = [(service or "", begins, None if status in LIVE else ends)
+               for service, begins, ends, status in session.execute(major)]  # fmt: skip
+    return summarise([(n, d or "") for n, d in services], incidents, now, windows, outages)
 
 
 def known_outage(db: Session | Connection, service: str | None, now: datetime, base_url: str) -> dict[str, Any] | None:

@@ -26,7 +26,8 @@ def page() -> ResponseReturnValue:
         found = status_page.read(session, utcnow())
     if found is None:
         return render_template("status/none.html"), 404
-    html = render_template("status/page.html", status=found, desk_address=services().settings.desk_address)
+    html = render_template("status/page.html", status=found, desk_address=services().settings.desk_address,
+                           uptime_days=status_page.UPTIME_PERIOD.days)  # fmt: skip
     return html, 200, {"Cache-Control": f"public, max-age={MAX_AGE}"}
 
 

@@ -222,3 +222,36 @@ def test_a_requester_writing_during_maintenance_is_told_it_is_planned(db: Databa
     text, facts = acknowledgement_to(db, "ann@example.org")
     assert facts["known_outage"]["state"] == "maintenance"
     assert "mail is under planned maintenance right now." in text and "We already know" not in text
+
+
+# -- uptime -----------------------------------------------------------------------------------------------------
+
+DAY = timedelta(days=1)
+
+
+def test_availability_counts_overlapping_outages_once_and_clips_them_to_the_period() -> None:
+    start, end = NOW - 10 * DAY, NOW
+    assert status_page.availability([], start, end) == 1.0
+    assert status_page.availability([(NOW - 2 * DAY, NOW - DAY)], start, end) == pytest.approx(0.9)
+    overlapping = [(NOW - 2 * DAY, NOW - DAY), (NOW - 2 * DAY + HOUR, NOW - DAY + HOUR)]
+    assert status_page.availability(overlapping, start, end) == pytest.approx(1 - (DAY + HOUR) / (10 * DAY))
+    before = [(NOW - 12 * DAY, NOW - 9 * DAY)]  # began before the period: only its last day counts
+    assert status_page.availability(before, start, end) == pytest.approx(0.9)
+    assert status_page.availability([(NOW - DAY, None)], start, end) == pytest.approx(0.9)  # still open
+
+
+def test_a_major_outage_lowers_its_services_uptime_and_nothing_else_does() -> None:
+    outage = [("mail", NOW - 3 * HOUR, NOW - HOUR)]
+    page = status_page.summarise(SERVICES, [], NOW, outages=outage)
+    assert page.services[0].uptime == pytest.approx(1 - 2 / (30 * 24)) and page.services[1].uptime == 1.0
+    assert page.as_json()["services"][0]["uptime_days"] == 30
+
+
+def test_uptime_is_read_from_p1_incidents_of_the_service(db: Database) -> None:
+    with db.transaction() as session:
+        catalogue.add_service(session, name="mail", public=True)
+    open_incident(db, "mx1 down", 1)
+    open_incident(db, "mx1 slow", 2)  # a partial outage does not count as down
+    with db.read() as session:
+        page = status_page.read(session, datetime.now(UTC) + timedelta(hours=3))
+    assert page is not None and page.services[0].uptime == pytest.approx(1 - 3 / (30 * 24), abs=1e-4)

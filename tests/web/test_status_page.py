@@ -54,6 +54,7 @@ def test_anyone_sees_the_public_services_and_an_outage_without_logging_in(
     assert answer.status_code == 200 and answer.headers["Cache-Control"] == "public, max-age=30"
     assert "Email for everyone" in html and "payroll" not in html
     assert "Some systems are down" in html and "Major outage" in html
+    assert "100.00% uptime over 30 days" in html  # down for the seconds since the alert
     assert "mx1" not in html  # titles stay inside
     found = client.get("/status.json").json
     assert found["state"] == "major_outage" and [s["name"] for s in found["services"]] == ["mail"]  # type: ignore[index]

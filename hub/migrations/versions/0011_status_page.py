@@ -1,4 +1,4 @@
-"""the public status page: services shown on it, and the note an incident shows there
+"""the public status page: services shown on it, the note an incident shows there, an index for uptime
 
 Revision ID: 0011
 Revises: 0010
@@ -26,9 +26,11 @@ def upgrade() -> None:
     op.create_index(
         "ix_incidents_public_note", "incidents", ["resolved_at"], sqlite_where=noted, postgresql_where=noted
     )
+    op.create_index("ix_incidents_service_first_seen", "incidents", ["service", "first_seen"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_incidents_service_first_seen", table_name="incidents")
     op.drop_index("ix_incidents_public_note", table_name="incidents")
     with op.batch_alter_table("incidents") as batch:
         batch.drop_column("public_note_at")
