@@ -487,7 +487,7 @@ class Intake:
                     base_url=self._notice.base_url,
                     workaround=known.workaround if known is not None and known.share_workaround else None,
                     known_outage=status_page.known_outage(
-                        conn, incident["service"], incident["first_seen"], self._notice.base_url
+                        conn, incident_id, incident["service"], incident["first_seen"], self._notice.base_url
                     ),
                     templates=self._notice.templates,
                 )

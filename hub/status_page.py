@@ -190,9 +190,11 @@ def summarise(
     return StatusPage(tuple(found), now)
 
 
-def read(session: Session | Connection, now: datetime, only: str | None = None) -> StatusPage | None:
-    """The status page as of `now` (with `only`, of that one service); None when no service is public (the
-    installation has no status page) or `only` is not."""
+def read(
+    session: Session | Connection, now: datetime, only: str | None = None, leave_out: int | None = None
+) -> StatusPage | None:
+    """The status page as of `now` (with `only`, of that one service; without the incident `leave_out`); None when
+    no service is public (the installation has no status page) or `only` is not."""
     public = select(Service.name, Service.description).where(Service.public.is_(True)).order_by(Service.name)
     services = session.execute(public.where(Service.name == only) if only is not None else public).all()
     if not services:
@@ -206,7 +208,7 @@ def read(session: Session | Connection, now: datetime, only: str | None = None) 
     incidents = []
     for query in (live, resolved):
         for service, priority, status, first_seen, note, noted_at, resolved_at in session.execute(
-            query.where(Incident.merged_into_id.is_(None))
+            query.where(Incident.merged_into_id.is_(None), Incident.id != (leave_out or 0))
         ):
             is_live = status in LIVE
             incidents.append(Affecting(service or "", priority, is_live, first_seen, note, noted_at,
@@ -221,17 +223,20 @@ def read(session: Session | Connection, now: datetime, only: str | None = None) 
     ]
     major = select(Incident.service, Incident.first_seen, Incident.resolved_at, Incident.status).where(
         Incident.service.in_(names), Incident.first_seen >= now - UPTIME_PERIOD - _LONGEST_OUTAGE,
-        Incident.priority == 1, Incident.merged_into_id.is_(None),
+        Incident.priority == 1, Incident.merged_into_id.is_(None), Incident.id != (leave_out or 0),
     )  # fmt: skip
     outages = [(service or "", begins, None if status in LIVE else ends)
                for service, begins, ends, status in session.execute(major)]  # fmt: skip
     return summarise([(n, d or "") for n, d in services], incidents, now, windows, outages)
 
 
-def known_outage(db: Session | Connection, service: str | None, now: datetime, base_url: str) -> dict[str, Any] | None:
+def known_outage(
+    db: Session | Connection, incident_id: int, service: str | None, now: datetime, base_url: str
+) -> dict[str, Any] | None:
     """What a requester's acknowledgement says about trouble the status page already shows with the service their
-    incident is about (its state, the newest note, the page's address); None when there is none to mention."""
-    page = read(db, now, only=service) if service else None
+    incident is about (its state, the newest note, the page's address), their own incident left out; None when
+    there is none to mention."""
+    page = read(db, now, only=service, leave_out=incident_id) if service else None
     if page is None or page.state == "operational":
         return None
     [status] = page.services

@@ -255,3 +255,14 @@ def test_uptime_is_read_from_p1_incidents_of_the_service(db: Database) -> None:
     with db.read() as session:
         page = status_page.read(session, datetime.now(UTC) + timedelta(hours=3))
     assert page is not None and page.services[0].uptime == pytest.approx(1 - 3 / (30 * 24), abs=1e-4)
+
+
+def test_a_requesters_own_urgent_incident_is_not_news_to_them(db: Database) -> None:
+    with db.transaction() as session:
+        catalogue.add_service(session, name="mail", public=True)
+    raw = Raw(source="email", content_type="message/rfc822", body=b"Subject: mail down\r\n\r\nall of it")
+    event = InboundEvent(source="email", title="Mail is down for everyone", requester="ann@example.org",
+                         message_id="<own@x>", labels={"priority": "1"})  # fmt: skip
+    Intake(db, on_mail, NoticeSettings(("desk@example.com",), "https://desk.example.com")).record(raw, event)
+    text, facts = acknowledgement_to(db, "ann@example.org")
+    assert facts["known_outage"] is None and "We already know" not in text
