@@ -19,18 +19,9 @@ from sqlalchemy.orm import Session
 from hub.models import Incident, User
 from hub.signed_links import Claim, LinkKind, StaleLink
 
-LINKS = LinkKind(salt="switchboard.acknowledge", lifetime=timedelta(days=7), path="/ack/")
-#: The notices whose mail carries the link: those telling a person to act on an incident.
-KINDS = frozenset({"assigned", "escalated"})
-
-
-def facts(
-    secret_key: str, base_url: str, kind: str, incident_id: int | None, recipient: str, *, now: datetime | None = None
-) -> dict[str, str]:
-    """`{"acknowledge_url": ...}` to add to the facts of a mail of `kind` to `recipient`; {} for other mail."""
-    if kind not in KINDS or incident_id is None or "@" not in recipient:
-        return {}
-    return {"acknowledge_url": LINKS.url(base_url, LINKS.sign(secret_key, incident_id, recipient, now=now))}
+#: Carried by the notices telling a person to act on an incident, as the template fact `acknowledge_url`.
+LINKS = LinkKind(salt="switchboard.acknowledge", lifetime=timedelta(days=7), path="/ack/",
+                 notices=frozenset({"assigned", "escalated"}), fact="acknowledge_url")  # fmt: skip
 
 
 def read(secret_key: str, token: str, *, now: datetime | None = None) -> Claim:

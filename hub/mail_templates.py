@@ -43,6 +43,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "acknowledgement": {
         "workaround": "Restart the print spooler.",
         "requester": "ann@example.com",
+        # `track_url`: the requester's "Follow your request" page (hub/request_links.py), added by the worker as it
+        # sends, like `acknowledge_url`.
+        "track_url": "https://switchboard.example/requests/TOKEN",
         "known_outage": {
             "service": "mail",
             "state": "partial_outage",
@@ -95,6 +98,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "agent": "bob@example.com",
         "requester": "ann@example.com",
         "subject": "Re: Printer on fire",
+        "track_url": "https://switchboard.example/requests/TOKEN",
     },
     "sla_warning": {
         "clock": "resolution",

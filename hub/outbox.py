@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from hub import ack_links, notices
+from hub import ack_links, notices, request_links
 from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import OutboxMessage, utcnow
 from hub.statements import (
@@ -59,13 +59,15 @@ def body_of(
 ) -> tuple[str, str | None]:
     """(plain text, HTML or None) of an outbox row as it is sent: a templated mail's rendered from its facts.
 
-    With the installation's `secret_key` (the worker's), mail asking a person to act on an incident gains its
-    signed "Acknowledge" link (hub/ack_links.py), made now, as it is sent."""
+    With the installation's `secret_key` (the worker's), mail gains the signed links made as it is sent: asking a
+    person to act on an incident, its "Acknowledge" link (hub/ack_links.py); telling a requester about their
+    request, its "Follow your request" link (hub/request_links.py)."""
     if row.template is None:
         return row.body, row.html
     facts = row.facts or {}
     if secret_key is not None and "base_url" in facts:
-        facts = {**facts, **ack_links.facts(secret_key, facts["base_url"], row.kind, row.incident_id, row.recipient)}
+        for links in (ack_links.LINKS, request_links.LINKS):
+            facts = {**facts, **links.facts(secret_key, facts["base_url"], row.kind, row.incident_id, row.recipient)}
     return templates.render_body(row.template, facts)
 
 

@@ -23,7 +23,8 @@ from hub.db import Database
 from hub.errors import BadInput
 from hub.models import Incident, SatisfactionAnswer, utcnow
 from hub.outbox import entry
-from hub.signed_links import Claim, LinkKind, StaleLink
+from hub.request_links import requester_incident
+from hub.signed_links import Claim, LinkKind
 from hub.statements import INSERT_TIMELINE
 
 #: rating -> what the mail's link and the page's choice say.
@@ -98,10 +99,7 @@ def clean_comment(text: str | None) -> str | None:
 
 def incident_for(session: Session, claim: Claim, *, lock: bool = False) -> Incident:
     """The incident a link is about, or StaleLink when it is gone or has another requester now."""
-    incident = session.get(Incident, claim.incident_id, with_for_update=lock)
-    if incident is None or (incident.requester or "").strip().lower() != claim.person:
-        raise StaleLink("this link no longer applies: the request it was about has changed")
-    return incident
+    return requester_incident(session, claim, lock=lock)
 
 
 def answer_for(session: Session, incident_id: int) -> Answer | None:

@@ -61,11 +61,14 @@ class _Clock(TimestampSigner):
 @dataclass(frozen=True)
 class LinkKind:
     """One kind of link: its salt (keeping its tokens apart from every other kind and from sessions and CSRF
-    tokens signed with the same key), how long it works, and the page it opens below the base URL."""
+    tokens signed with the same key), how long it works, and the page it opens below the base URL. A kind the
+    worker adds to mail as it sends names the notices that carry it and the template fact it is given as."""
 
     salt: str
     lifetime: timedelta
     path: str
+    notices: frozenset[str] = frozenset()
+    fact: str = ""
 
     def _serializer(self, secret_key: str, now: datetime | None) -> URLSafeTimedSerializer:
         return URLSafeTimedSerializer(secret_key, salt=self.salt, signer=_Clock, signer_kwargs={"now": now})
@@ -91,3 +94,12 @@ class LinkKind:
 
     def url(self, base_url: str, token: str) -> str:
         return f"{base_url.rstrip('/')}{self.path}{quote(token, safe='')}"
+
+    def facts(
+        self, secret_key: str, base_url: str, notice: str, incident_id: int | None, recipient: str,
+        *, now: datetime | None = None,
+    ) -> dict[str, str]:  # fmt: skip
+        """`{fact: url}` for a mail of kind `notice` about an incident to a person; {} for any other mail."""
+        if notice not in self.notices or incident_id is None or "@" not in recipient:
+            return {}
+        return {self.fact: self.url(base_url, self.sign(secret_key, incident_id, recipient, now=now))}

@@ -47,6 +47,7 @@ from web import (
     problems,
     records_api,
     reports,
+    request_status,
     rule_editor,
     rules,
     rules_api,
@@ -138,5 +139,6 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(satisfaction.bp)  # public: the requester's "How did we do?" page
     app.register_blueprint(acknowledge.bp)  # public: an agent's "Acknowledge" link from a mail
     app.register_blueprint(status_page.bp)  # public: how the public services are doing
+    app.register_blueprint(request_status.bp)  # public: a requester's own request, from a link in a mail
     mail_view.init_app(app)
     return app

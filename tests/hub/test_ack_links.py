@@ -60,7 +60,7 @@ def test_a_survey_link_or_another_installations_link_is_not_an_acknowledge_link(
 def test_only_mail_asking_a_person_to_act_on_an_incident_carries_the_link(
     kind: str, incident_id: int | None, recipient: str, carries: bool
 ) -> None:
-    facts = ack_links.facts(KEY, BASE, kind, incident_id, recipient, now=NOW)
+    facts = ack_links.LINKS.facts(KEY, BASE, kind, incident_id, recipient, now=NOW)
     assert bool(facts) is carries
     if carries:
         url = facts["acknowledge_url"]

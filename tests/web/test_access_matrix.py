@@ -86,6 +86,7 @@ PUBLIC = {
     "incidents.root", "auth.login", "auth.logout", "health.healthz", "metrics.metrics", "openapi.openapi", "static",
     "satisfaction.page", "satisfaction.answer", "acknowledge.page", "acknowledge.acknowledge",
     "status_page.page", "status_page.as_json", "status_page.as_atom", "oncall_feed.personal",
+    "request_status.page",
 }  # fmt: skip
 BY_MACHINE_CREDENTIALS = {
     "events.receive", "heartbeats.ping", "pagerduty.enqueue", "pagerduty.change_enqueue",

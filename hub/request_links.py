@@ -1,0 +1,64 @@
+"""A requester's own view of their request: the "Follow your request" link in the mail the desk sends them.
+
+"What is happening with my ticket?" is what people ask a service desk most. The acknowledgement and each reply
+from an agent carry a link (hub/signed_links.py) to a page (web/request_status.py) saying, in words for the
+requester, where their request stands: open, being worked on, waiting for them, resolved and how. It shows
+nothing of the desk's own work (notes, assignments, priorities), and it changes nothing: to add something, they
+reply to the mail, as before.
+
+The link names the incident and the requester and works for 90 days; it stops working when the incident is gone
+or has another requester.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from hub.models import Incident
+from hub.signed_links import Claim, LinkKind, StaleLink
+
+#: Carried by the acknowledgement and by agents' replies, as the template fact `track_url`.
+LINKS = LinkKind(salt="switchboard.request", lifetime=timedelta(days=90), path="/requests/",
+                 notices=frozenset({"acknowledgement", "reply"}), fact="track_url")  # fmt: skip
+
+#: status -> what the requester is told it means.
+SAYS = {
+    "open": ("Open", "We have your request and will look at it soon."),
+    "acknowledged": ("In progress", "Someone at the desk is working on it."),
+    "waiting": ("Waiting for you", "We asked you something: please reply to our last email."),
+    "resolved": ("Resolved", "We think it is fixed. If it is not, reply to our email and we will reopen it."),
+    "closed": ("Closed", "This request is closed. For anything new, write to us again."),
+}
+
+
+@dataclass(frozen=True)
+class RequestView:
+    ref: str
+    title: str
+    label: str
+    explanation: str
+    opened: datetime
+    resolved_at: datetime | None
+    resolution: str | None
+
+
+def requester_incident(session: Session, claim: Claim, *, lock: bool = False) -> Incident:
+    """The incident a requester's link is about, or StaleLink when it is gone or has another requester now."""
+    incident = session.get(Incident, claim.incident_id, with_for_update=lock)
+    if incident is None or (incident.requester or "").strip().lower() != claim.person:
+        raise StaleLink("this link no longer applies: the request it was about has changed")
+    return incident
+
+
+def view(session: Session, claim: Claim) -> RequestView:
+    """What the requester's page shows (StaleLink as requester_incident says)."""
+    incident = requester_incident(session, claim)
+    label, explanation = SAYS.get(incident.status, (incident.status.capitalize(), ""))
+    if incident.merged_into_id is not None:
+        label, explanation = "Merged", "It was merged into another request the desk is working on."
+    done = incident.status in ("resolved", "closed")
+    return RequestView(incident.ref, incident.title, label, explanation, incident.first_seen,
+                       incident.resolved_at if done else None, incident.resolution if done else None)  # fmt: skip

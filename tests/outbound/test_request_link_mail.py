@@ -1,0 +1,22 @@
+"""The acknowledgement a requester receives through the real relay links to their request's own page."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from tests.outbound.conftest import Parts, deliver_everything, owe_acknowledgement
+from web import create_app
+
+
+def test_the_delivered_acknowledgement_links_to_where_the_request_stands(parts: Parts) -> None:
+    incident_id = owe_acknowledgement(parts.intake, parts.db).incident_id
+    deliver_everything(parts.queue, parts.db)
+    [received] = parts.sink.handler.wait_for(1)
+    text = received.message.get_body(("plain",)).get_content()
+    html = received.message.get_body(("html",)).get_content()
+    [url] = re.findall(rf"See where it stands at any time: ({re.escape(parts.settings.base_url)}/requests/\S+)", text)
+    assert f'href="{url}"' in html
+    page = create_app(parts.settings, db=parts.db).test_client().get(urlsplit(url).path)
+    assert page.status_code == 200 and f"INC-{incident_id}" in page.get_data(as_text=True)
+    assert '<strong id="state">Open</strong>' in page.get_data(as_text=True)

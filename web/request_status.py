@@ -1,0 +1,31 @@
+"""The requester's "Follow your request" page, `/requests/<token>` (hub/request_links.py): no login, read only.
+
+It says where the request stands in words for the requester and never shows the desk's own work; to add
+something they reply to the mail, as the page says. A tampered link is a 400 page, an expired or stale one 410.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
+
+from hub import request_links
+from hub.signed_links import LinkProblem
+from web.mail_links import problem_status
+from web.services import services
+
+bp = Blueprint("request_status", __name__)
+
+
+@bp.get("/requests/<token>")
+def page(token: str) -> ResponseReturnValue:
+    settings = services().settings
+    try:
+        claim = request_links.LINKS.read(settings.secret_key, token)
+        with services().db.read() as session:
+            found = request_links.view(session, claim)
+    except LinkProblem as exc:
+        code = problem_status(exc)
+        return render_template("requests/problem.html", code=code, message=f"Sorry, {exc}.",
+                               desk_address=settings.desk_address), code  # fmt: skip
+    return render_template("requests/page.html", request=found, desk_address=settings.desk_address)
