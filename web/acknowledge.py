@@ -17,7 +17,7 @@ from hub.signed_links import LinkProblem
 from hub.triage import Actor, TriageError
 from web.extensions import csrf
 from web.incident_actions import mail_settings
-from web.mail_links import form_is_current, problem_status
+from web.mail_links import form_is_current, refused_link
 from web.permissions import WORK_INCIDENTS, allowed
 from web.services import services
 
@@ -71,5 +71,4 @@ def _page(
 
 def _problem(exc: LinkProblem) -> ResponseReturnValue:
     """400 for a link we did not make, 410 for one of ours that no longer works; either way: log in instead."""
-    code = problem_status(exc)
-    return render_template("acknowledge/problem.html", code=code, message=f"Sorry, {exc}."), code
+    return refused_link(exc, "Nothing changed. Log in to Switchboard to acknowledge the incident from its page.")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import request
+from flask import render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
@@ -31,3 +32,16 @@ def form_is_current() -> bool:
 def problem_status(exc: LinkProblem) -> int:
     """400 for a link we did not make, 410 for one of ours that no longer works."""
     return 410 if isinstance(exc, ExpiredLink | StaleLink) else 400
+
+
+def link_problem(
+    code: int, message: str, advice: str, *, heading: str | None = None, headers: dict[str, str] | None = None
+) -> ResponseReturnValue:
+    """The page saying a link cannot be used (`message`) and what to do instead (`advice`)."""
+    page = render_template("link_problem.html", code=code, message=message, advice=advice, heading=heading)
+    return page, code, headers or {}
+
+
+def refused_link(exc: LinkProblem, advice: str) -> ResponseReturnValue:
+    """The answer to a link that is not ours (400) or no longer works (410)."""
+    return link_problem(problem_status(exc), f"Sorry, {exc}.", advice)

@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from hub import request_links
 from hub.signed_links import LinkProblem
-from web.mail_links import problem_status
+from web.mail_links import refused_link
 from web.services import services
 
 bp = Blueprint("request_status", __name__)
@@ -25,7 +25,6 @@ def page(token: str) -> ResponseReturnValue:
         with services().db.read() as session:
             found = request_links.view(session, claim)
     except LinkProblem as exc:
-        code = problem_status(exc)
-        return render_template("requests/problem.html", code=code, message=f"Sorry, {exc}.",
-                               desk_address=settings.desk_address), code  # fmt: skip
+        advice = f"To ask about your request, reply to one of our emails about it, or write to {settings.desk_address}."
+        return refused_link(exc, advice)
     return render_template("requests/page.html", request=found, desk_address=settings.desk_address)

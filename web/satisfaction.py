@@ -14,11 +14,14 @@ from hub import satisfaction
 from hub.satisfaction import BadAnswer
 from hub.signed_links import Claim, LinkProblem
 from web.extensions import csrf
-from web.mail_links import form_is_current, problem_status
+from web.mail_links import form_is_current, link_problem, refused_link
 from web.ratelimit import survey_retry_after
 from web.services import services
 
 bp = Blueprint("satisfaction", __name__)
+_REPLY_INSTEAD = (
+    "Nothing was recorded. To tell us how we did, reply to the email we sent you about your request instead."
+)
 
 
 @bp.get("/satisfaction/<token>")
@@ -48,13 +51,13 @@ def answer(token: str) -> ResponseReturnValue:
         return _problem(exc)
     if not form_is_current():
         message = "This form was out of date. Open the link in the email again and send your answer from there."
-        return render_template("satisfaction/problem.html", code=400, message=message), 400
+        return link_problem(400, message, _REPLY_INSTEAD)
     wait = survey_retry_after(services().redis(), incident.id)
     if wait is not None:
         minutes = -(-wait // 60)
         message = f"Your answer has changed many times in the last hour. Please send it again in {minutes} minutes."
-        page = render_template("satisfaction/problem.html", code=429, heading="Please wait a little", message=message)
-        return page, 429, {"Retry-After": str(wait)}
+        return link_problem(429, message, _REPLY_INSTEAD, heading="Please wait a little",
+                            headers={"Retry-After": str(wait)})  # fmt: skip
     rating = satisfaction.rating_of(request.form.get("rating"))
     comment = request.form.get("comment", "")
     try:
@@ -90,7 +93,4 @@ def _form(
 
 
 def _problem(exc: LinkProblem) -> ResponseReturnValue:
-    """400 for a link we did not make, 410 for one of ours that no longer works; either way: reply instead."""
-    code = problem_status(exc)
-    message = f"Sorry, {exc}."
-    return render_template("satisfaction/problem.html", code=code, message=message), code
+    return refused_link(exc, _REPLY_INSTEAD)
