@@ -183,10 +183,19 @@ class Intake:
     def record_batch(self, items: Sequence[tuple[Raw, InboundEvent]], *, policy: Policy = NO_POLICY) -> list[Outcome]:
         """Store and apply several events (one sender's batch) in one transaction, in order, all or none.
 
-        `policy` is the sending integration's: reopen window and threshold.
+        `policy` is the sending integration's: reopen window and threshold. The events are applied in the order of
+        their dedup keys, whatever the sender's: a new key's turn and a repeat's incident row are locks held till
+        the commit, and two batches reaching the same keys in opposite orders would each wait for the other. The
+        sort is stable, so one key's events keep the sender's order; the outcomes come back in it too.
         """
         fitted = [(raw, fit_to_columns(event)) for raw, event in items]
-        return self._committer.run(lambda conn: [self._apply(conn, raw, e, policy) for raw, e in fitted])
+        order = sorted(range(len(fitted)), key=lambda i: fitted[i][1].dedup_key or "")
+
+        def apply_in_key_order(conn: Connection) -> list[Outcome]:
+            outcomes = {i: self._apply(conn, *fitted[i], policy) for i in order}
+            return [outcomes[i] for i in range(len(fitted))]
+
+        return self._committer.run(apply_in_key_order)
 
     def record_unprocessable(self, raw: Raw, error: str, *, once: MailboxImport | None = None) -> int:
         """Keep an item we could not understand, with the reason, so it can be fixed and reprocessed."""

@@ -162,14 +162,38 @@ def test_a_batch_of_many_new_keys_takes_a_bounded_number_of_turns(
     db = Database.connect(url, timeout=10)
     upgrade(db.engine)
     intake = make_intake(settings, db)
-    items = [(RAW, alert(key=f"k{n}")) for n in range(TURNS_PER_TRANSACTION + 50)]
-    beyond = f"None:k{TURNS_PER_TRANSACTION + 10}"
+    keys = [f"k{n}" for n in range(TURNS_PER_TRANSACTION + 50)]
+    items = [(RAW, alert(key=key)) for key in keys]
+    beyond = f"None:{sorted(keys)[TURNS_PER_TRANSACTION + 10]}"  # a batch takes its keys in their order
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as holder, ThreadPoolExecutor(1) as pool:
         holder.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (DEDUP_TURNS, beyond))
         batch = pool.submit(intake.record_batch, items)
         outcomes = batch.result(timeout=20)  # would wait for the holder if that key took a turn
     assert len({o.incident_id for o in outcomes}) == len(items)
     db.dispose()
+
+
+@pytest.mark.postgres
+def test_two_batches_with_the_same_new_keys_in_opposite_orders_both_commit(
+    postgres: PostgresCluster, settings: Settings
+) -> None:
+    """Each new key takes its turn (a lock kept till the commit) as the batch reaches it: taken in the order the
+    sender listed them, two senders listing the same keys in opposite orders would each wait for the other, and
+    PostgreSQL would abort one (a 503 its sender retries). Keys are taken in one order, so both go through."""
+    url = postgres.create_database(f"orders_{time.monotonic_ns()}")
+    db, other = Database.connect(url, timeout=10), Database.connect(url, timeout=10)  # two web processes
+    upgrade(db.engine)
+    one, two = make_intake(settings, db), make_intake(settings, other)
+    with ThreadPoolExecutor(2) as pool:
+        for round_ in range(5):
+            keys = [f"r{round_}-k{n:02}" for n in range(20)]
+            forward = pool.submit(one.record_batch, [(RAW, alert(key=k)) for k in keys])
+            backward = pool.submit(two.record_batch, [(RAW, alert(key=k)) for k in reversed(keys)])
+            ours, theirs = forward.result(timeout=30), backward.result(timeout=30)
+            assert [o.incident_id for o in ours] == [o.incident_id for o in reversed(theirs)]  # answers in asked order
+    assert count(db, Incident) == 100
+    db.dispose()
+    other.dispose()
 
 
 def _kill_waiting(admin: psycopg.Connection) -> bool:
