@@ -11,8 +11,10 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -173,3 +175,13 @@ def storage_faults() -> Iterator[None]:
         if exc.connection_invalidated:
             raise StorageUnavailable(f"database connection lost: {exc.orig}") from exc
         raise
+
+
+def insert_new(conn: Connection, model: Any, returning: Any, **values: Any) -> Any | None:
+    """Insert a row of `model` unless one with the same unique key exists (ON CONFLICT DO NOTHING, on SQLite and
+    PostgreSQL alike); the `returning` column's value when this call made the row, None when it was there. How
+    several processes agree that exactly one of them does something once (rowcount is no guide here)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    made = conn.execute(dialect.insert(model).values(**values).on_conflict_do_nothing().returning(returning))
+    found = made.first()
+    return None if found is None else found[0]

@@ -112,6 +112,42 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "due": "2026-05-04 09:30 UTC",
         "assignee": "bob@example.com",
     },
+    # To someone who asked for the status page's updates (hub/status_subscriptions.py): about no incident.
+    "status_confirmation": {
+        "reference": "",
+        "incident_id": None,
+        "title": "Confirm status updates",
+        "url": "https://switchboard.example/status",
+        "confirm_url": "https://switchboard.example/status/confirm/TOKEN",
+    },
+    # What changed on the status page (hub/status_updates.py), one entry per service, and the link that stops them.
+    "status_update": {
+        "reference": "",
+        "incident_id": None,
+        "title": "Service status",
+        "url": "https://switchboard.example/status",
+        "updates": [
+            {
+                "service": "mail",
+                "state": "partial_outage",
+                "label": "Partial outage",
+                "was": "Operational",
+                "note": "Outgoing mail is delayed; we expect it back by 14:00.",
+                "planned": [],
+                "headline": "mail: Partial outage",
+            },
+            {
+                "service": "vpn",
+                "state": "operational",
+                "label": "Operational",
+                "was": "Operational",
+                "note": None,
+                "planned": ["Tue 2026-12-01 22:00 to 23:30 UTC"],
+                "headline": "vpn: planned maintenance",
+            },
+        ],
+        "leave_url": "https://switchboard.example/status/unsubscribe/TOKEN",
+    },
     "channel": {
         "kind": "opened",
         "priority": 1,

@@ -16,7 +16,7 @@ from importlib.metadata import entry_points
 
 from sqlalchemy import and_, or_, select, update
 
-from hub import oncall, recipients, sla
+from hub import oncall, recipients, sla, status_updates
 from hub.config import Settings
 from hub.db import Database
 from hub.durations import describe_duration
@@ -157,6 +157,7 @@ def upkeep(db: Database, settings: NoticeSettings, chores: Sequence[Chore] = ())
     settle_flapping(db, settings)
     sla.sweep(db, settings)
     oncall.announce_shifts(db, settings.sender)
+    status_updates.announce(db, settings.sender)
     for chore in chores:
         try:
             chore()

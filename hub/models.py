@@ -173,8 +173,11 @@ class Incident(Base):
         _partial_index("ix_incidents_sla_next_at", "sla_next_at", "sla_next_at IS NOT NULL"),
         # The status page's recently resolved notes: a handful of rows, found without reading every incident.
         _partial_index("ix_incidents_public_note", "resolved_at", "public_note IS NOT NULL"),
-        # The status page's uptime: a public service's incidents of the last two months.
+        # A service's incidents by start: searches by service, and the outages beginning in uptime's period.
         Index("ix_incidents_service_first_seen", "service", "first_seen"),
+        # The status page's uptime: major outages (P1s) of a service resolved within the period, however long ago
+        # they began. A handful of rows, and only P1s pay for it on writes.
+        _partial_index("ix_incidents_major_resolved", ["service", "resolved_at"], "priority = 1"),
     )
 
     @property
@@ -582,6 +585,30 @@ class OnCallNotice(Base):
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True)
     starts_at: Mapped[datetime] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), primary_key=True)
+
+
+class StatusSubscriber(Base):
+    """Someone who asked for the status page's updates by mail (hub/status_subscriptions.py). Until they follow
+    the link mailed to them (`confirmed_at`), they get nothing else: anyone may type anyone's address."""
+
+    __tablename__ = "status_subscribers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # lower-cased
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)  # when the last confirmation mail was owed
+    confirmed_at: Mapped[datetime | None] = mapped_column()
+
+
+class StatusSnapshot(Base):
+    """What subscribers were last told about a public service (hub/status_updates.py): the next round mails only
+    what differs from it. Updated compare-and-set, so however many dispatchers look, one change is one mail."""
+
+    __tablename__ = "status_snapshots"
+
+    service: Mapped[str] = mapped_column(String(100), primary_key=True)
+    seen: Mapped[str] = mapped_column(Text)  # JSON of hub.status_updates.Seen
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuditEntry(Base):

@@ -290,3 +290,33 @@ def channel_mail(
     more.update(recipient=recipient, desk_address=desk_address, base_url=str(facts["url"]).rsplit("/incidents/", 1)[0])
     notice = _notice(str(facts["kind"]), template="channel", facts=more, templates=templates)
     return replace(notice, data={**facts, "delivery_id": notice.delivery_id})
+
+
+def _about_status(title: str, url: str, *, recipient: str, desk_address: str, base_url: str, **more: Any) -> dict:
+    """The facts of a status page mail: about no incident, so the reference is empty and the link is the page."""
+    return {"reference": "", "incident_id": None, "title": title, "url": url, "desk_address": desk_address,
+            "base_url": base_url, "recipient": recipient, **more}  # fmt: skip
+
+
+def status_confirmation(
+    *, recipient: str, confirm_url: str, desk_address: str, base_url: str, templates: MailTemplates = DEFAULTS
+) -> Notice:
+    """Ask someone who typed their address into the status page's form to confirm they want its updates."""
+    facts = _about_status("Confirm status updates", f"{base_url}/status", recipient=recipient,
+                          desk_address=desk_address, base_url=base_url, confirm_url=confirm_url)  # fmt: skip
+    return _notice("status_confirmation", template="status_confirmation", facts=facts, templates=templates)
+
+
+def status_update(
+    *, recipient: str, updates: Sequence[dict[str, Any]], leave_url: str, desk_address: str, base_url: str,
+    templates: MailTemplates = DEFAULTS,
+) -> Notice:  # fmt: skip
+    """Tell a subscriber what changed on the status page; it says how to stop, in the body and as RFC 2369/8058
+    headers a mail provider turns into a button."""
+    facts = _about_status("Service status", f"{base_url}/status", recipient=recipient, desk_address=desk_address,
+                          base_url=base_url, updates=list(updates), leave_url=leave_url)  # fmt: skip
+    notice = _notice("status_update", template="status_update", facts=facts, templates=templates,
+                     auto_submitted="auto-generated")  # fmt: skip
+    headers = {**notice.headers, "List-Unsubscribe": f"<{leave_url}>",
+               "List-Unsubscribe-Post": "List-Unsubscribe=One-Click", "Precedence": "bulk"}  # fmt: skip
+    return replace(notice, headers=headers)

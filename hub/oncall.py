@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hub import notices
 from hub.addresses import is_address
 from hub.business_hours import zone_of
-from hub.db import Database
+from hub.db import Database, insert_new
 from hub.durations import describe_duration, parse_duration
 from hub.errors import BadInput, Missing
 from hub.models import Group, GroupMember, OnCallNotice, OnCallOverride, OnCallRotation, utcnow
@@ -275,14 +274,8 @@ def announce_shifts(db: Database, sender: Sender, now: datetime | None = None) -
 
 def _first_told(conn: Connection, group_id: int, shift: Shift) -> bool:
     """Note that the shift's person is being told; False when someone (another dispatcher) already did."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    marked = conn.execute(
-        dialect.insert(OnCallNotice)
-        .values(group_id=group_id, starts_at=shift.starts, email=shift.who)
-        .on_conflict_do_nothing()
-        .returning(OnCallNotice.email)  # a row back only when this insert made one (rowcount is no guide here)
-    )
-    return marked.first() is not None
+    told = {"group_id": group_id, "starts_at": shift.starts, "email": shift.who}
+    return insert_new(conn, OnCallNotice, OnCallNotice.email, **told) is not None
 
 
 def wall_clock(moment: datetime, zone: str) -> str:

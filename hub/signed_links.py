@@ -41,7 +41,8 @@ class StaleLink(LinkProblem):
 
 @dataclass(frozen=True)
 class Claim:
-    """What a valid link says: the incident and the person it was sent to (lower-cased)."""
+    """What a valid link says: the incident and the person it was sent to (lower-cased). A link about no incident
+    (status updates, hub/status_subscriptions.py) carries its own record's id as the number."""
 
     incident_id: int
     person: str

@@ -65,6 +65,35 @@ def service_list() -> None:
         click.echo(f"{row.name:<24} {row.owner_group or '-':<20} {'public ' if row.public else ''}{row.description}")
 
 
+@service.command("subscribers")
+def service_subscribers() -> None:
+    """Print who gets the status page's updates by email, and who asked but has not confirmed yet (forgotten after
+    a week)."""
+    from hub import status_subscriptions
+
+    found = in_transaction(status_subscriptions.listing)
+    for row in found:
+        since = (
+            f"since {row.confirmed_at:%Y-%m-%d}"
+            if row.confirmed_at
+            else f"not confirmed, asked {row.created_at:%Y-%m-%d}"
+        )
+        click.echo(f"{row.email:<40} {since}")
+    confirmed = sum(1 for row in found if row.confirmed_at)
+    click.echo(f"{confirmed} subscriber(s), {len(found) - confirmed} not confirmed", err=True)
+
+
+@service.command("unsubscribe")
+@click.argument("email")
+def service_unsubscribe(email: str) -> None:
+    """Stop the status page's updates to EMAIL, e.g. for someone who asked the desk to: switchboard service
+    unsubscribe ann@example.org"""
+    from hub import status_subscriptions
+
+    in_transaction(lambda s: status_subscriptions.remove(s, email))
+    click.echo(f"{email.strip().lower()} gets no more status updates")
+
+
 @click.group()
 def calendar() -> None:
     """Business-hours calendars that SLA clocks run on."""

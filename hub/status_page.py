@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, literal_column, select
 from sqlalchemy.orm import Session
 
 from hub.atom import FeedEntry
@@ -41,8 +41,6 @@ MAX_NOTE = 1000
 LIVE = (*OPEN_STATUSES, "waiting")
 #: The period each service's uptime covers; a P1 (a major outage) counts as down from its start to its resolution.
 UPTIME_PERIOD = timedelta(days=30)
-#: How far before the period an outage may have begun and still be counted (a longer one is not).
-_LONGEST_OUTAGE = timedelta(days=30)
 #: How far ahead planned maintenance is announced.
 AHEAD = timedelta(days=7)
 #: Change states whose window is announced: scheduled, and being carried out.
@@ -221,12 +219,17 @@ def read(
         for service, state, start, end in session.execute(planned)
         if state == "implementing" or (start is not None and start <= now + AHEAD and (end is None or end > now))
     ]
-    major = select(Incident.service, Incident.first_seen, Incident.resolved_at, Incident.status).where(
-        Incident.service.in_(names), Incident.first_seen >= now - UPTIME_PERIOD - _LONGEST_OUTAGE,
-        Incident.priority == 1, Incident.merged_into_id.is_(None), Incident.id != (leave_out or 0),
+    # Major outages overlapping the period: the open P1s read above, and those resolved within it, however long
+    # ago they began (the literal `priority = 1` lets SQLite use the partial index).
+    ended = select(Incident.service, Incident.first_seen, Incident.resolved_at).where(
+        literal_column("priority") == literal_column("1"), Incident.service.in_(names),
+        Incident.resolved_at >= now - UPTIME_PERIOD, Incident.status.not_in(LIVE),
+        Incident.merged_into_id.is_(None), Incident.id != (leave_out or 0),
     )  # fmt: skip
-    outages = [(service or "", begins, None if status in LIVE else ends)
-               for service, begins, ends, status in session.execute(major)]  # fmt: skip
+    outages: list[tuple[str, datetime, datetime | None]] = [
+        (i.service, i.started, None) for i in incidents if i.live and i.priority == 1
+    ]
+    outages += [(service or "", begins, ends) for service, begins, ends in session.execute(ended)]
     return summarise([(n, d or "") for n, d in services], incidents, now, windows, outages)
 
 

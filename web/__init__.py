@@ -57,6 +57,7 @@ from web import (
     silences,
     silences_api,
     status_page,
+    status_subscriptions,
     unprocessable,
     users,
 )
@@ -139,6 +140,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(satisfaction.bp)  # public: the requester's "How did we do?" page
     app.register_blueprint(acknowledge.bp)  # public: an agent's "Acknowledge" link from a mail
     app.register_blueprint(status_page.bp)  # public: how the public services are doing
+    app.register_blueprint(status_subscriptions.bp)  # public: its updates by mail
     app.register_blueprint(request_status.bp)  # public: a requester's own request, from a link in a mail
     mail_view.init_app(app)
     return app

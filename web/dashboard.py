@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
-from hub import dashboard, oncall, problems, satisfaction, status_page
+from hub import dashboard, oncall, problems, satisfaction, status_page, status_subscriptions
 from hub.models import utcnow
 from web.permissions import VIEW_INCIDENTS, requires
 from web.problems import recurrence
@@ -25,9 +25,11 @@ def index() -> ResponseReturnValue:
         csat = satisfaction.summary(session)
         on_call = oncall.overview(session, utcnow())
         public = status_page.read(session, utcnow())
+        subscribers = status_subscriptions.count(session) if public else 0
     return render_template("dashboard.html", figures=figures, priorities=PRIORITIES, duration=dashboard.duration,
                            chart=_chart(figures), recurring=recurring, csat=csat,
-                           csat_days=satisfaction.PERIOD.days, on_call=on_call, public=public)  # fmt: skip
+                           csat_days=satisfaction.PERIOD.days, on_call=on_call, public=public,
+                           subscribers=subscribers)  # fmt: skip
 
 
 def _chart(figures: dashboard.Dashboard, width: int = 840, height: int = 120) -> dict[str, object]:

@@ -1,5 +1,5 @@
-"""Limits counted in Redis, so every web process shares one count: per-integration requests, failed logins and
-answers to a satisfaction survey.
+"""Limits counted in Redis, so every web process shares one count: per-integration requests, failed logins,
+answers to a satisfaction survey and requests for status updates.
 
 Fixed windows: simple, one round trip (INCR + EXPIRE in a pipeline), and good enough to stop a misconfigured
 tool from flooding the hub or a script from guessing passwords. When Redis does not answer, requests are let
@@ -70,6 +70,20 @@ SURVEY_WINDOW = 3600
 def survey_retry_after(client: redis.Redis | None, incident_id: int, now: float | None = None) -> int | None:
     """Count one answer to the incident's survey: seconds to wait when over SURVEY_ANSWERS this hour, else None."""
     return _over(client, f"survey:{incident_id}", SURVEY_ANSWERS, SURVEY_WINDOW, now)
+
+
+#: Requests for status updates by mail (each may send a confirmation mail) per client address, and from everyone,
+#: per SUBSCRIBE_WINDOW seconds: enough for a crowd signing up during an outage, too few to make the desk a
+#: source of unwanted mail.
+SUBSCRIBE_PER_CLIENT = 10
+SUBSCRIBE_IN_ALL = 300
+SUBSCRIBE_WINDOW = 3600
+
+
+def subscribe_retry_after(client: redis.Redis | None, remote: str, now: float | None = None) -> int | None:
+    """Count one request for status updates from `remote`: seconds to wait when over either limit, else None."""
+    mine = _over(client, f"subscribe:{remote}", SUBSCRIBE_PER_CLIENT, SUBSCRIBE_WINDOW, now)
+    return mine or _over(client, "subscribe", SUBSCRIBE_IN_ALL, SUBSCRIBE_WINDOW, now)
 
 
 def _login_key(email: str) -> str:

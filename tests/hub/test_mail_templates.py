@@ -14,10 +14,18 @@ DESK = {"desk_address": "help@example.com", "base_url": "https://desk.example"}
 HOSTILE = 'Disk <script>alert("x")</script> & full'
 
 
+#: What each mail about no incident names, in its subject and bodies, in place of a reference.
+ABOUT_NO_INCIDENT = {
+    "on_call": lambda facts: facts["group"],
+    "status_confirmation": lambda facts: "status updates",
+    "status_update": lambda facts: facts["updates"][0]["service"],
+}
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_every_template_renders_from_its_packaged_defaults(name: str) -> None:
     facts = sample_facts(name)
-    marker = facts["reference"] or facts["group"]  # a mail about no incident (on_call) names its group
+    marker = facts["reference"] or ABOUT_NO_INCIDENT[name](facts)
     rendered = DEFAULTS.render(name, facts)
     assert marker in rendered.subject and "\n" not in rendered.subject
     assert marker in rendered.text
@@ -154,3 +162,12 @@ def test_a_requesters_reply_is_quoted_escaped_in_html_and_verbatim_in_text() -> 
                                        requester="ann@example.com", text=hostile, **DESK)  # fmt: skip
     assert notice.html is not None and "<img" not in notice.html and "&lt;img" in notice.html
     assert hostile in notice.body
+
+
+def test_a_status_update_escapes_an_agents_note_in_html_and_keeps_the_stop_link_in_both_bodies() -> None:
+    update = {"service": "mail", "state": "degraded", "label": "Degraded performance", "was": "Operational",
+              "note": HOSTILE, "planned": [], "headline": "mail: Degraded performance"}  # fmt: skip
+    notice = notices.status_update(recipient="ann@example.org", updates=[update], leave_url="https://d/stop", **DESK)
+    assert notice.html is not None and "<script>" not in notice.html and "&lt;script&gt;" in notice.html
+    assert HOSTILE in notice.body and "https://d/stop" in notice.body and 'href="https://d/stop"' in notice.html
+    assert notice.subject == "mail: Degraded performance"

@@ -257,6 +257,34 @@ def test_uptime_is_read_from_p1_incidents_of_the_service(db: Database) -> None:
     assert page is not None and page.services[0].uptime == pytest.approx(1 - 3 / (30 * 24), abs=1e-4)
 
 
+def test_a_major_outage_that_began_before_the_period_counts_for_the_part_within_it(db: Database) -> None:
+    with db.transaction() as session:
+        catalogue.add_service(session, name="mail", public=True)
+    long_ago = {open_incident(db, f"mx{n} down", 1): n for n in (1, 2)}
+    now = datetime.now(UTC)
+    with db.transaction() as session:
+        for incident_id, n in long_ago.items():
+            incident = session.get_one(Incident, incident_id)
+            # 65 days down until 10 days ago; the other resolved before the period began
+            incident.first_seen = now - 75 * DAY
+            incident.status, incident.resolved_at = "resolved", now - (10 if n == 1 else 31) * DAY
+    with db.read() as session:
+        page = status_page.read(session, now)
+    assert page is not None and page.services[0].uptime == pytest.approx(1 - 20 / 30, abs=1e-4)
+
+
+def test_a_major_outage_open_for_longer_than_the_period_leaves_no_uptime(db: Database) -> None:
+    with db.transaction() as session:
+        catalogue.add_service(session, name="mail", public=True)
+    incident_id = open_incident(db, "mx1 down", 1)
+    now = datetime.now(UTC)
+    with db.transaction() as session:
+        session.get_one(Incident, incident_id).first_seen = now - 75 * DAY
+    with db.read() as session:
+        page = status_page.read(session, now)
+    assert page is not None and page.services[0].uptime == 0.0
+
+
 def test_a_requesters_own_urgent_incident_is_not_news_to_them(db: Database) -> None:
     with db.transaction() as session:
         catalogue.add_service(session, name="mail", public=True)

@@ -16,6 +16,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -273,6 +274,30 @@ def test_agent_posts_a_public_note_that_the_status_page_shows_on_a_phone(
     assert page.get_by_text("Outgoing mail is delayed; back by 14:00.").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     _screenshot(page, "status")
+    assert policy == [], policy
+
+
+def test_a_visitor_subscribes_to_status_updates_from_the_status_page_on_a_phone(
+    live_url: str, page: Page, db: Database
+) -> None:
+    policy: list[str] = []
+    page.on("console", lambda msg: policy.append(msg.text) if "Content Security" in msg.text else None)
+    with db.transaction() as session:
+        catalogue.add_service(session, name="mail", public=True, description="Email for everyone")
+    page.set_viewport_size({"width": 375, "height": 700})
+    page.goto(f"{live_url}/status")
+    page.get_by_role("link", name="Get updates by email").click()
+    page.get_by_label("Your email address").fill("ann@example.org")
+    page.get_by_role("button", name="Send me updates").click()
+    page.get_by_text("Check your email").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    with db.read() as session:
+        [owed] = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "status_confirmation"))
+    assert owed.facts is not None
+    page.goto(f"{live_url}{urlsplit(owed.facts['confirm_url']).path}")
+    page.get_by_role("button", name="Yes, send me updates").click()
+    page.get_by_text("Confirmed: ann@example.org").wait_for()
+    _screenshot(page, "status-subscribed")
     assert policy == [], policy
 
 

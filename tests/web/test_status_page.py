@@ -5,6 +5,7 @@ On SQLite and on PostgreSQL: the page's queries use partial indexes and booleans
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -13,12 +14,13 @@ from xml.etree import ElementTree
 import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from hub import catalogue
 from hub.cli import main
 from hub.config import Settings
 from hub.db import Database
-from hub.models import Change, utcnow
+from hub.models import Change, StatusSubscriber, utcnow
 from tests.docs import fenced, run_as_printed
 from tests.web.both_databases import runner_on_the_same_database, settings_on_either_database  # noqa: F401
 from tests.web.helpers import Login, csrf_token, log_in
@@ -124,15 +126,31 @@ def test_the_documented_commands_make_mail_and_vpn_public(settings: Settings, db
         assert [s.name for s in catalogue.services(session) if s.public] == ["mail", "vpn"]
 
 
+def test_the_documented_subscriber_commands_run_as_printed(settings: Settings, db: Database, tmp_path: Path) -> None:
+    with db.transaction() as session:
+        session.add(StatusSubscriber(email="ann@example.org", confirmed_at=utcnow()))
+        session.add(StatusSubscriber(email="bob@example.org"))
+    [script] = fenced("docs/sla.md", "Updates by email", "sh")
+    listed, removed = script.strip().splitlines()
+    out = run_as_printed(listed, settings, tmp_path)
+    assert re.search(r"ann@example.org +since \d{4}-", out) and "bob@example.org  " in out and "not confirmed" in out
+    assert run_as_printed(removed, settings, tmp_path) == "ann@example.org gets no more status updates\n"
+    with db.read() as session:
+        assert session.scalars(select(StatusSubscriber.email)).all() == ["bob@example.org"]
+
+
 def test_the_dashboard_says_what_the_public_sees_once_a_service_is_public(
     logged_in: FlaskClient, db: Database, raise_incident: Callable[..., str]
 ) -> None:
     assert 'id="public-status"' not in logged_in.get("/dashboard").get_data(as_text=True)
     with db.transaction() as session:
         catalogue.add_service(session, name="mail", public=True)
+        session.add(StatusSubscriber(email="ann@example.org", confirmed_at=utcnow()))
+        session.add(StatusSubscriber(email="not-yet@example.org"))  # unconfirmed: gets nothing, so not counted
     raise_incident("mx1 down", severity="critical", labels={"service": "mail"})
     shown = logged_in.get("/dashboard").get_data(as_text=True)
     assert 'the status page</a>: <strong class="svc-major_outage">Some systems are down</strong>' in shown
+    assert '<span id="subscribers">1 person gets its updates by email.</span>' in shown
 
 
 def test_planned_maintenance_of_a_public_service_is_announced_by_its_window(

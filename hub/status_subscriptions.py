@@ -1,0 +1,151 @@
+"""Updates by mail from the public status page: who asked for them, and the links that confirm and end that.
+
+Anyone may type anyone's address into the form, so asking sends only one mail, with a link to confirm
+(double opt-in); until it is followed the address gets nothing else, and an unconfirmed request is forgotten
+after CONFIRM's lifetime. Asking again soon after sends nothing more, so the form cannot be used to flood
+someone's mailbox. Every update carries a link that ends the subscription, also as `List-Unsubscribe` with
+RFC 8058's one-click POST, which mail providers offer as a button.
+
+The links are signed (hub/signed_links.py) and name the subscription's row and its address; following one
+changes nothing by itself, as with every mail link here, except the one-click POST a mail provider makes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from hub import notices
+from hub.addresses import is_address
+from hub.db import insert_new
+from hub.errors import BadInput, Missing
+from hub.models import StatusSubscriber
+from hub.outbox import outbox_row
+from hub.recipients import Sender
+from hub.signed_links import Claim, LinkKind, StaleLink
+from hub.statements import INSERT_OUTBOX
+
+#: The confirmation link: an unconfirmed request is forgotten once it has expired.
+CONFIRM = LinkKind(salt="switchboard.status.confirm", lifetime=timedelta(days=7), path="/status/confirm/")
+#: The link in every update that ends the subscription: it must outlive any mail someone keeps.
+LEAVE = LinkKind(salt="switchboard.status.leave", lifetime=timedelta(days=3650), path="/status/unsubscribe/")
+#: Asking again within this sends no second confirmation mail.
+ASK_AGAIN_AFTER = timedelta(minutes=10)
+
+
+class NotAnAddress(BadInput):
+    """What was typed into the form is not one email address."""
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    email: str
+    created_at: datetime
+    confirmed_at: datetime | None
+
+
+def clean_address(text: str | None) -> str:
+    """The address as kept (stripped, lower-cased), or NotAnAddress."""
+    address = (text or "").strip().lower()
+    if not is_address(address):
+        raise NotAnAddress("enter one email address, like ann@example.com")
+    return address
+
+
+def ask(session: Session, address: str, sender: Sender, now: datetime) -> bool:
+    """Someone asked for updates at `address`: owe them the mail with the link that confirms it, unless they are
+    subscribed already or were sent one within ASK_AGAIN_AFTER. Returns whether a mail is owed; the person asking
+    is told the same either way, so the form does not say who is subscribed."""
+    conn = session.connection()
+    subscriber_id = insert_new(conn, StatusSubscriber, StatusSubscriber.id, email=address, created_at=now, asked_at=now)
+    if subscriber_id is None:  # asked before: locked, so two at once cannot both send
+        mine = select(StatusSubscriber.id, StatusSubscriber.asked_at, StatusSubscriber.confirmed_at)
+        subscriber_id, asked_at, confirmed_at = conn.execute(
+            mine.where(StatusSubscriber.email == address).with_for_update()
+        ).one()
+        if confirmed_at is not None or now - asked_at < ASK_AGAIN_AFTER:
+            return False
+        conn.execute(update(StatusSubscriber).where(StatusSubscriber.id == subscriber_id).values(asked_at=now))
+    token = CONFIRM.sign(_key(sender), subscriber_id, address, now=now)
+    notice = notices.status_confirmation(recipient=address, confirm_url=CONFIRM.url(sender.base_url, token),
+                                         desk_address=sender.desk_address, base_url=sender.base_url,
+                                         templates=sender.templates)  # fmt: skip
+    INSERT_OUTBOX.execute_many(conn, [outbox_row(None, notice)])
+    return True
+
+
+def _subscriber(session: Session, claim: Claim) -> StatusSubscriber:
+    row = session.get(StatusSubscriber, claim.incident_id)  # a subscription link's number is the subscriber's
+    if row is None or row.email != claim.person:
+        raise StaleLink("this link no longer applies: that address is not subscribed now")
+    return row
+
+
+def pending(session: Session, claim: Claim) -> Subscriber:
+    """The subscription a confirmation link is about (StaleLink when it was ended or forgotten)."""
+    return _public(_subscriber(session, claim))
+
+
+def confirm(session: Session, claim: Claim, now: datetime) -> Subscriber:
+    """Confirm the subscription the link names (again is harmless); StaleLink when it is gone."""
+    row = _subscriber(session, claim)
+    row.confirmed_at = row.confirmed_at or now
+    return _public(row)
+
+
+def leave(session: Session, claim: Claim) -> bool:
+    """End the subscription the link names; False when it had ended already (the link still did its job)."""
+    gone = session.connection().execute(
+        delete(StatusSubscriber).where(StatusSubscriber.id == claim.incident_id, StatusSubscriber.email == claim.person)
+    )
+    return bool(gone.rowcount)
+
+
+def remove(session: Session, address: str) -> None:
+    """An admin removes an address (Missing when it is not subscribed)."""
+    gone = session.connection().execute(
+        delete(StatusSubscriber).where(StatusSubscriber.email == address.strip().lower())
+    )
+    if not gone.rowcount:
+        raise Missing(f"{address} is not subscribed to status updates")
+
+
+def forget_unconfirmed(conn: Connection, now: datetime) -> int:
+    """Forget requests whose confirmation link has expired: an address no one confirmed is not kept."""
+    old = delete(StatusSubscriber).where(StatusSubscriber.confirmed_at.is_(None),
+                                         StatusSubscriber.asked_at < now - CONFIRM.lifetime)  # fmt: skip
+    return conn.execute(old).rowcount
+
+
+def listing(session: Session) -> list[Subscriber]:
+    rows = session.scalars(select(StatusSubscriber).order_by(StatusSubscriber.email))
+    return [_public(row) for row in rows]
+
+
+def confirmed(conn: Connection | Session) -> list[tuple[int, str]]:
+    """(id, address) of every confirmed subscriber: who an update goes to."""
+    query = select(StatusSubscriber.id, StatusSubscriber.email).where(StatusSubscriber.confirmed_at.is_not(None))
+    return [(i, e) for i, e in conn.execute(query.order_by(StatusSubscriber.id))]
+
+
+def count(session: Session) -> int:
+    """How many confirmed subscribers there are (the dashboard's figure)."""
+    query = select(func.count()).select_from(StatusSubscriber).where(StatusSubscriber.confirmed_at.is_not(None))
+    return int(session.scalar(query) or 0)
+
+
+def leave_url(sender: Sender, subscriber_id: int, address: str, now: datetime) -> str:
+    return LEAVE.url(sender.base_url, LEAVE.sign(_key(sender), subscriber_id, address, now=now))
+
+
+def _key(sender: Sender) -> str:
+    if not sender.secret_key:
+        raise ValueError("status subscriptions need the installation's SECRET_KEY to sign their links")
+    return sender.secret_key
+
+
+def _public(row: StatusSubscriber) -> Subscriber:
+    return Subscriber(row.email, row.created_at, row.confirmed_at)

@@ -1,0 +1,121 @@
+"""Status updates by mail (hub/status_subscriptions.py): the form that asks for them, and the pages the links in
+their mail open. No login.
+
+The form sits on its own page, not on `/status`: the status page is cached by proxies for everyone, and a form's
+CSRF token belongs to one browser. Whatever address is typed in, the answer is the same ("check your mail"), so
+the form tells no one who is subscribed. The confirmation link's page has a button, as every mail link here
+does; the unsubscribe link's POST needs no CSRF token, because mail providers make it themselves (RFC 8058's
+one-click unsubscribe) and the signed link is all the authority it needs.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from hub import status_subscriptions as subscriptions
+from hub.models import Service, utcnow
+from hub.signed_links import LinkProblem
+from web.extensions import csrf
+from web.incident_actions import mail_settings
+from web.mail_links import form_is_current, link_problem, refused_link
+from web.ratelimit import subscribe_retry_after
+from web.services import services
+
+bp = Blueprint("status_subscriptions", __name__)
+
+_ASK_AGAIN = "Ask for updates again on the status page's “Get updates by email” page."
+
+
+def _has_status_page() -> bool:
+    with services().db.read() as session:
+        return session.scalar(select(Service.id).where(Service.public.is_(True)).limit(1)) is not None
+
+
+@bp.get("/status/subscribe")
+def form() -> ResponseReturnValue:
+    if not _has_status_page():
+        return render_template("status/none.html"), 404
+    return render_template("status/subscribe.html")
+
+
+@bp.post("/status/subscribe")
+@csrf.exempt  # checked below, with an answer the person can act on
+def ask() -> ResponseReturnValue:
+    """Owe the confirmation mail (unless one went out just now, or the address is subscribed) and say: check your
+    mail."""
+    if not _has_status_page():
+        return render_template("status/none.html"), 404
+    if not form_is_current():
+        return render_template("status/subscribe.html", error="this page was out of date; send it again"), 400
+    wait = subscribe_retry_after(services().redis(), request.remote_addr or "")
+    if wait is not None:
+        minutes = -(-wait // 60)
+        message = f"Many people asked for updates from here in the last hour. Please try again in {minutes} minutes."
+        return link_problem(429, message, "Meanwhile, the status page itself is always current.",
+                            heading="Please wait a little", headers={"Retry-After": str(wait)})  # fmt: skip
+    typed = request.form.get("email", "")
+    try:
+        address = subscriptions.clean_address(typed)
+    except subscriptions.NotAnAddress as exc:
+        return render_template("status/subscribe.html", error=str(exc), typed=typed), 400
+    with services().db.transaction() as session:
+        subscriptions.ask(session, address, mail_settings().sender, utcnow())
+    return render_template("status/subscribe.html", sent_to=address)
+
+
+@bp.get("/status/confirm/<token>")
+def confirm_page(token: str) -> ResponseReturnValue:
+    """Who the link confirms, and the button; confirms nothing by itself (mail scanners follow links)."""
+    try:
+        claim = subscriptions.CONFIRM.read(services().settings.secret_key, token)
+        with services().db.read() as session:
+            found = subscriptions.pending(session, claim)
+    except LinkProblem as exc:
+        return refused_link(exc, _ASK_AGAIN)
+    return render_template("status/confirm.html", subscriber=found, token=token)
+
+
+@bp.post("/status/confirm/<token>")
+@csrf.exempt  # checked below, with an answer the person can act on
+def confirm(token: str) -> ResponseReturnValue:
+    try:
+        claim = subscriptions.CONFIRM.read(services().settings.secret_key, token)
+        if not form_is_current():
+            with services().db.read() as session:
+                found = subscriptions.pending(session, claim)
+            return render_template("status/confirm.html", subscriber=found, token=token,
+                                   error="this page was out of date; press the button again"), 400  # fmt: skip
+        with services().db.transaction() as session:
+            found = subscriptions.confirm(session, claim, utcnow())
+    except LinkProblem as exc:
+        return refused_link(exc, _ASK_AGAIN)
+    return render_template("status/confirm.html", subscriber=found, token=token, done=True)
+
+
+@bp.get("/status/unsubscribe/<token>")
+def leave_page(token: str) -> ResponseReturnValue:
+    try:
+        claim = subscriptions.LEAVE.read(services().settings.secret_key, token)
+    except LinkProblem as exc:
+        return refused_link(exc, _stop_instead())
+    return render_template("status/unsubscribe.html", address=claim.person, token=token)
+
+
+@bp.post("/status/unsubscribe/<token>")
+@csrf.exempt  # a mail provider's one-click POST carries no token of ours; the signed link is the authority
+def leave(token: str) -> ResponseReturnValue:
+    """End the subscription: from the page's button, or a mail provider's `List-Unsubscribe=One-Click` POST."""
+    try:
+        claim = subscriptions.LEAVE.read(services().settings.secret_key, token)
+    except LinkProblem as exc:
+        return refused_link(exc, _stop_instead())
+    with services().db.transaction() as session:
+        subscriptions.leave(session, claim)
+    return render_template("status/unsubscribe.html", address=claim.person, token=token, done=True)
+
+
+def _stop_instead() -> str:
+    desk = services().settings.desk_address
+    return f"To stop the updates, write to {desk} and ask us to, or use the link in a newer update."
