@@ -15,14 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from hub import notices
 from hub.addresses import is_address
 from hub.db import insert_new
 from hub.errors import BadInput, Missing
-from hub.models import StatusSubscriber
+from hub.models import BouncedAddress, StatusSubscriber
 from hub.outbox import outbox_row
 from hub.recipients import Sender
 from hub.signed_links import Claim, LinkKind, StaleLink
@@ -125,10 +125,12 @@ def listing(session: Session) -> list[Subscriber]:
     return [_public(row) for row in rows]
 
 
-def confirmed(conn: Connection | Session) -> list[tuple[int, str]]:
-    """(id, address) of every confirmed subscriber: who an update goes to."""
+def confirmed(conn: Connection | Session, now: datetime) -> list[tuple[int, str]]:
+    """(id, address) of every confirmed subscriber an update goes to: not those whose address bounced our mail
+    lately (automatic mail to it pauses, hub/outbox.py)."""
+    bounced = exists().where(BouncedAddress.address == StatusSubscriber.email, BouncedAddress.until > now)
     query = select(StatusSubscriber.id, StatusSubscriber.email).where(StatusSubscriber.confirmed_at.is_not(None))
-    return [(i, e) for i, e in conn.execute(query.order_by(StatusSubscriber.id))]
+    return [(i, e) for i, e in conn.execute(query.where(~bounced).order_by(StatusSubscriber.id))]
 
 
 def count(session: Session) -> int:

@@ -138,7 +138,7 @@ def announce(db: Database, sender: Sender, now: datetime | None = None) -> int:
         if not updates:
             return 0
         rows = []
-        for subscriber_id, address in status_subscriptions.confirmed(conn):
+        for subscriber_id, address in status_subscriptions.confirmed(conn, now):
             leave = status_subscriptions.leave_url(sender, subscriber_id, address, now)
             notice = notices.status_update(recipient=address, updates=[u.as_fact() for u in updates],
                                            leave_url=leave, desk_address=sender.desk_address,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from hub import catalogue, status_subscriptions, status_updates, triage
 from hub.db import Database
 from hub.models import OutboxMessage, StatusSnapshot, StatusSubscriber, utcnow
+from hub.outbox import mark_bounced
 from hub.recipients import Sender
 from hub.status_page import Note, ServiceStatus, Window
 from hub.status_updates import Seen
@@ -140,6 +141,19 @@ def test_a_change_is_mailed_once_to_each_confirmed_subscriber_and_never_to_the_u
                          triage.Mail("desk@example.com", "http://x"))  # fmt: skip
     assert status_updates.announce(db, SENDER) == 2
     assert {m.subject for m in updates_to(db)} == {"mail: Major outage", "mail: Operational again"}
+
+
+def test_an_address_that_bounced_lately_is_not_sent_updates_while_its_mail_pauses(
+    db: Database, mail_public: None
+) -> None:
+    subscribe(db, "ann@example.org")
+    subscribe(db, "gone@example.org")
+    with db.transaction() as session:
+        mark_bounced(session.connection(), ["gone@example.org"], "550 no such user")
+    status_updates.announce(db, SENDER)
+    raise_p1(db)
+    status_updates.announce(db, SENDER)
+    assert [m.recipient for m in updates_to(db)] == ["ann@example.org"]
 
 
 def test_every_update_says_how_to_stop_in_its_headers_for_a_one_click_button(db: Database, mail_public: None) -> None:
