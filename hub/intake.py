@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from hub import channels, contacts, desks, escalation, mail_records, notices, recipients, sla, status_page
+from hub import channels, contacts, desks, escalation, knowledge, mail_records, notices, recipients, sla, status_page
 from hub.attachments import AttachmentStore
 from hub.change_correlation import minutes_since_change
 from hub.db import Database
@@ -136,6 +136,7 @@ class Intake:
         self._notice = notice_settings
         self._rules = RuleBookCache()
         self._sla = sla.SlaBookCache()
+        self._knowledge = knowledge.KnowledgeCache()  # the articles an acknowledgement may suggest
         self._revisions = Revisions()  # one read of the caches' versions per transaction
 
     def record(
@@ -486,6 +487,8 @@ class Intake:
         chosen = event.chosen
         acknowledge = not event.auto_submitted and (chosen is None or chosen.acknowledge_requester)
         if requester and acknowledge and requester not in desk:
+            articles = knowledge.suggest(self._knowledge.current(conn, self._revisions),
+                                         f"{incident['title']}\n{event.description}")  # fmt: skip
             owed.append(
                 notices.acknowledgement(
                     incident_id=incident_id,
@@ -498,6 +501,7 @@ class Intake:
                     known_outage=status_page.known_outage(
                         conn, incident_id, incident["service"], incident["first_seen"], self._notice.base_url
                     ),
+                    suggested=knowledge.as_facts(articles, self._notice.base_url),
                     templates=self._notice.templates,
                 )
             )

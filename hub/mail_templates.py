@@ -53,6 +53,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
             "note": "Outgoing mail is delayed; we expect it back by 14:00.",
             "url": "https://switchboard.example/status",
         },
+        # `suggested`: published knowledge articles matching what they wrote (hub/knowledge.py), up to three.
+        "suggested": [{"title": "When the printer jams", "url": "https://switchboard.example/help/7"}],
     },
     # `acknowledge_url`: the signed link acknowledging without a login (hub/ack_links.py), added by the worker as it
     # sends; absent from previews and from a worker without a secret key.

@@ -587,6 +587,22 @@ class OnCallNotice(Base):
     email: Mapped[str] = mapped_column(String(320), primary_key=True)
 
 
+class Article(Base):
+    """A knowledge article (hub/knowledge.py): plain text in the desk's words; a draft until published."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    keywords: Mapped[str] = mapped_column(String(500), default="")  # comma-separated, as people search
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(320))
+    updated_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class StatusSubscriber(Base):
     """Someone who asked for the status page's updates by mail (hub/status_subscriptions.py). Until they follow
     the link mailed to them (`confirmed_at`), they get nothing else: anyone may type anyone's address."""

@@ -111,12 +111,15 @@ def acknowledgement(
     base_url: str,
     workaround: str | None = None,
     known_outage: dict[str, Any] | None = None,
+    suggested: Sequence[dict[str, str]] = (),
     templates: MailTemplates = DEFAULTS,
 ) -> Notice:
     """Tell a requester their email became an incident; the reference in the subject threads replies back. A
-    `known_outage` of the service it is about (hub/status_page.py) is mentioned, with the status page's address."""
+    `known_outage` of the service it is about (hub/status_page.py) is mentioned, with the status page's address,
+    and the knowledge articles `suggested` for what they wrote (hub/knowledge.py) are listed."""
     facts = _facts(incident_id, title, recipient=requester, desk_address=desk_address, base_url=base_url,
-                   workaround=workaround, requester=requester, known_outage=known_outage)  # fmt: skip
+                   workaround=workaround, requester=requester, known_outage=known_outage,
+                   suggested=list(suggested))  # fmt: skip
     # RFC 3834: an automatic reply; well-behaved responders will not answer it, and we ignore those that do.
     return _notice("acknowledgement", template="acknowledgement", facts=facts, templates=templates,
                    auto_submitted="auto-replied", in_reply_to=in_reply_to)  # fmt: skip

@@ -27,10 +27,12 @@ from web import (
     groups,
     health,
     heartbeats,
+    help_centre,
     incident_actions,
     incident_export,
     incidents,
     integrations,
+    knowledge,
     mail_view,
     mailboxes,
     metrics,
@@ -141,6 +143,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(acknowledge.bp)  # public: an agent's "Acknowledge" link from a mail
     app.register_blueprint(status_page.bp)  # public: how the public services are doing
     app.register_blueprint(status_subscriptions.bp)  # public: its updates by mail
+    app.register_blueprint(help_centre.bp)  # public: the published knowledge articles
+    app.register_blueprint(knowledge.bp)
     app.register_blueprint(request_status.bp)  # public: a requester's own request, from a link in a mail
     mail_view.init_app(app)
     return app

@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
-from hub import satisfaction, sla
+from hub import knowledge, satisfaction, sla
 from hub.catalogue import services as catalogue_services
 from hub.change_correlation import related_changes
-from hub.models import Problem, SavedReply
+from hub.models import Incident, Problem, SavedReply
 from hub.numbers import row_id
 from hub.saved_replies import saved_replies
 from hub.sla_clocks import format_span
@@ -60,6 +61,7 @@ def detail(ref: str) -> ResponseReturnValue:
         problem = session.get(Problem, incident.problem_id) if incident is not None and incident.problem_id else None
         mail = mail_view.for_incident(session, incident) if incident is not None else None
         replies = saved_replies(session) if incident is not None and incident.requester else []
+        articles = _helpful_articles(session, incident) if incident is not None and incident.requester else []
         answer = satisfaction.answer_for(session, incident.id) if incident is not None else None
     if incident is None:
         abort(404, description=f"There is no incident {ref}.")
@@ -67,11 +69,27 @@ def detail(ref: str) -> ResponseReturnValue:
     return render_template("incidents/detail.html", incident=incident, moves=moves, people=people, clocks=clocks,
                            related_changes=related, change_window=window, problem=problem, mail=mail,
                            services=known_services, saved_replies=replies, satisfaction=answer,
-                           reply_text=_chosen_reply(replies), on_status_page=on_status_page)  # fmt: skip
+                           reply_text=_chosen_reply(replies, articles), on_status_page=on_status_page,
+                           articles=articles)  # fmt: skip
 
 
-def _chosen_reply(replies: list[SavedReply]) -> str:
-    """The text of the saved reply `?reply=<id>` names, to start the reply box with (no script needed)."""
+#: The published articles, indexed once per process (hub/knowledge.py), for the suggestions beside the reply box.
+_ARTICLES = knowledge.KnowledgeCache()
+
+
+def _helpful_articles(session: Session, incident: Incident) -> list[knowledge.Indexed]:
+    """The published articles that match what the requester wrote, to offer beside the reply box."""
+    index = _ARTICLES.current(session.connection())
+    return knowledge.suggest(index, f"{incident.title}\n{incident.description or ''}")
+
+
+def _chosen_reply(replies: list[SavedReply], articles: list[knowledge.Indexed]) -> str:
+    """What to start the reply box with (no script needed): the text of the saved reply `?reply=<id>` names, or a
+    line pointing to the article `?article=<id>` names."""
+    if (wanted := row_id(request.args.get("article", ""))) is not None:
+        found = next((a for a in articles if a.id == wanted), None)
+        url = f"{services().settings.base_url}{knowledge.public_path(wanted)}"
+        return f"This article may help: {found.title}\n{url}\n" if found is not None else ""
     wanted = row_id(request.args.get("reply", ""))
     return next((reply.text for reply in replies if reply.id == wanted), "")
 

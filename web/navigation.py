@@ -29,6 +29,7 @@ WORK = (
     Link("dashboard.index", "Dashboard", VIEW_INCIDENTS, ("dashboard",)),
     Link("incidents.index", "Incidents", VIEW_INCIDENTS, ("incidents", "new_incident")),
     Link("problems.index", "Problems", VIEW_INCIDENTS, ("problems",)),
+    Link("knowledge.index", "Knowledge", VIEW_INCIDENTS, ("knowledge",)),
     Link("changes.index", "Changes", VIEW_CHANGES, ("changes",)),
     Link("oncall.index", "On call", VIEW_INCIDENTS, ("oncall",)),
     Link("reports.sla", "SLAs", VIEW_REPORTS, ("reports",)),

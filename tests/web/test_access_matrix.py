@@ -32,6 +32,10 @@ UI = {
     "incident_export.download": ("GET", "/incidents.csv", PEOPLE),
     "saved_replies.index": ("GET", "/replies", STAFF),
     "saved_replies.remove": ("POST", "/replies/1/remove", STAFF),
+    "knowledge.index": ("GET", "/articles", PEOPLE),
+    "knowledge.new": ("GET", "/articles/new", STAFF),
+    "knowledge.edit": ("GET", "/articles/1", PEOPLE),
+    "knowledge.remove": ("POST", "/articles/1/remove", STAFF),
     "integrations.index": ("GET", "/integrations", STAFF),
     "integrations.detail": ("GET", "/integrations/monitoring", STAFF),
     "integrations.edit_mapping": ("POST", "/integrations/monitoring/mapping", ADMINS),
@@ -88,7 +92,7 @@ PUBLIC = {
     "status_page.page", "status_page.as_json", "status_page.as_atom", "oncall_feed.personal",
     "request_status.page", "status_subscriptions.form", "status_subscriptions.ask",
     "status_subscriptions.confirm_page", "status_subscriptions.confirm", "status_subscriptions.leave_page",
-    "status_subscriptions.leave",
+    "status_subscriptions.leave", "help_centre.index", "help_centre.article",
 }  # fmt: skip
 BY_MACHINE_CREDENTIALS = {
     "events.receive", "heartbeats.ping", "pagerduty.enqueue", "pagerduty.change_enqueue",

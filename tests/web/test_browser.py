@@ -301,6 +301,29 @@ def test_a_visitor_subscribes_to_status_updates_from_the_status_page_on_a_phone(
     assert policy == [], policy
 
 
+def test_agent_publishes_an_article_that_the_help_centre_shows_on_a_phone(
+    live_url: str, page: Page, user: Login
+) -> None:
+    policy: list[str] = []
+    page.on("console", lambda msg: policy.append(msg.text) if "Content Security" in msg.text else None)
+    _log_in(page, live_url, user)
+    page.get_by_role("link", name="Knowledge", exact=True).click()
+    page.get_by_role("link", name="New article").click()
+    page.get_by_label("Title").fill("When the printer jams")
+    page.get_by_label("Keywords").fill("paper, toner")
+    page.get_by_label("Text").fill(f"Open tray 2.\nPull the sheet out gently. {HOSTILE}")
+    page.get_by_label("Published").check()
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Saved and published").wait_for()
+    page.get_by_role("link", name="in the help centre").click()
+    page.set_viewport_size({"width": 375, "height": 700})
+    assert page.locator("h1").inner_text() == "When the printer jams"
+    assert page.locator("#article-body").inner_text() == f"Open tray 2.\nPull the sheet out gently. {HOSTILE}"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    _screenshot(page, "help-article")
+    assert policy == [], policy
+
+
 def test_agent_logs_a_phone_call_as_an_incident_from_the_list(
     live_url: str, page: Page, user: Login, make_user: Callable[..., Login], db: Database
 ) -> None:

@@ -1,0 +1,115 @@
+"""The knowledge pages for the desk (hub/knowledge.py): everyone reads the articles, drafts too; agents and
+admins write, publish, withdraw and remove them. What the public reads is web/help_centre.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
+from wtforms import BooleanField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from hub import audit, knowledge
+from hub.errors import BadInput, Missing
+from web.forms import button_action
+from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
+from web.services import services
+
+bp = Blueprint("knowledge", __name__, url_prefix="/articles")
+
+
+class ArticleForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=knowledge.MAX_TITLE)],
+                        description="Connect to the VPN from home")  # fmt: skip
+    keywords = StringField("Keywords", validators=[Length(max=knowledge.MAX_KEYWORDS)],
+                           description="vpn, remote, anyconnect")  # fmt: skip
+    body = TextAreaField("Text", validators=[DataRequired(), Length(max=knowledge.MAX_BODY)])
+    published = BooleanField("Published: in the help centre, and suggested to people who write to the desk")
+
+
+@bp.get("")
+@requires(VIEW_INCIDENTS)
+def index() -> ResponseReturnValue:
+    query = request.args.get("q", "").strip()[:200]
+    with services().db.read() as session:
+        found = knowledge.listing(session, query)
+        has_help = knowledge.any_published(session)
+    return render_template("knowledge/index.html", articles=found, query=query, has_help=has_help,
+                           may_write=allowed(current_user.role, WORK_INCIDENTS))  # fmt: skip
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(WORK_INCIDENTS)
+def new() -> ResponseReturnValue:
+    form = ArticleForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            with services().db.transaction() as session:
+                article = knowledge.add(session, **_fields(form), by=current_user.email)
+                audit.record(session, current_user.email, "article.add", article.title, published=article.published)
+                article_id = article.id
+        except BadInput as exc:
+            error = f"Nothing saved: {exc}."
+        else:
+            flash(_saved(form.published.data), "success")
+            return redirect(url_for(".edit", article_id=article_id))
+    code = 400 if error or form.errors else 200
+    return render_template("knowledge/edit.html", form=form, article=None, error=error), code
+
+
+@bp.route("/<int:article_id>", methods=["GET", "POST"])
+@requires(VIEW_INCIDENTS)
+def edit(article_id: int) -> ResponseReturnValue:
+    """The article; for agents and admins, the form that changes it."""
+    may_write = allowed(current_user.role, WORK_INCIDENTS)
+    with services().db.read() as session:
+        try:
+            article = knowledge.get(session, article_id)
+        except Missing as exc:
+            abort(404, description=f"{str(exc).capitalize()}.")
+    form = ArticleForm(obj=article)
+    error = None
+    if request.method == "POST":
+        if not may_write:
+            abort(403, description="Only agents and admins change articles.")
+        if form.validate_on_submit():
+            try:
+                with services().db.transaction() as session:
+                    changed = knowledge.change(session, article_id, **_fields(form), by=current_user.email)
+                    audit.record(session, current_user.email, "article.change", changed.title,
+                                 published=changed.published)  # fmt: skip
+            except BadInput as exc:
+                error = f"Nothing saved: {exc}."
+            else:
+                flash(_saved(form.published.data), "success")
+                return redirect(url_for(".edit", article_id=article_id))
+    code = 400 if error or form.errors else 200
+    return render_template("knowledge/edit.html", form=form, article=article, error=error, may_write=may_write,
+                           public_url=knowledge.public_path(article_id)), code  # fmt: skip
+
+
+@bp.post("/<int:article_id>/remove")
+@requires(WORK_INCIDENTS)
+def remove(article_id: int) -> ResponseReturnValue:
+    def work(session: Session) -> str:
+        title = knowledge.remove(session, article_id)
+        audit.record(session, current_user.email, "article.remove", title)
+        return f"Article {title!r} removed."
+
+    return button_action(work, "knowledge.index", refused="Nothing removed: {}.")
+
+
+def _fields(form: ArticleForm) -> dict[str, Any]:
+    return {"title": form.title.data or "", "body": form.body.data or "", "keywords": form.keywords.data or "",
+            "published": bool(form.published.data)}  # fmt: skip
+
+
+def _saved(published: bool | None) -> str:
+    if published:
+        return "Saved and published: it is in the help centre, and suggested to people whose mail matches it."
+    return "Saved as a draft: only the desk sees it."
