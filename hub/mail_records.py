@@ -81,10 +81,16 @@ def reprocessed_as(conn: Connection, event_id: int, new_event_id: int) -> None:
 
 
 def thread_data(event: InboundEvent) -> dict[str, Any]:
-    """What a reply's timeline entry keeps: its text and its HTML. The page cuts the quoted history when it
-    shows it (web/mail_view.py), so a better cut applies to old mail too and costs nothing at ingest. The mail
-    parser already bounds both (ingest/mail.py: MAX_TEXT, MAX_HTML_CHARS); the raw message holds everything."""
+    """What a reply's timeline entry keeps: its sender, its text and its HTML. The page cuts the quoted history
+    when it shows it (web/mail_view.py), so a better cut applies to old mail too and costs nothing at ingest. The
+    mail parser already bounds both (ingest/mail.py: MAX_TEXT, MAX_HTML_CHARS); the raw message holds everything.
+    The sender (`from`) and whether no one typed it (`automatic`: an out-of-office, a bounce) tell the requester's
+    own messages from the rest on their page (hub/request_conversation.py)."""
     data: dict[str, Any] = {"body": event.description}
+    if event.requester:
+        data["from"] = event.requester
+    if event.auto_submitted or event.bounce or event.looped:
+        data["automatic"] = True
     if event.mail is not None and event.mail.html:
         data["html"] = event.mail.html
     return data

@@ -2,9 +2,10 @@
 
 "What is happening with my ticket?" is what people ask a service desk most. The acknowledgement and each reply
 from an agent carry a link (hub/signed_links.py) to a page (web/request_status.py) saying, in words for the
-requester, where their request stands: open, being worked on, waiting for them, resolved and how. It shows
-nothing of the desk's own work (notes, assignments, priorities), and it changes nothing: to add something, they
-reply to the mail, as before.
+requester, where their request stands: open, being worked on, waiting for them, resolved and how; and below it the
+conversation they already have in their mailbox, the mail they sent and the desk's replies to them
+(hub/request_conversation.py). It shows nothing of the desk's own work (notes, assignments, priorities, who
+answered), and it changes nothing: to add something, they reply to the mail, as before.
 
 The link names the incident and the requester and works for 90 days; it stops working when the incident is gone
 or has another requester.
@@ -12,12 +13,15 @@ or has another requester.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from hub import request_conversation
 from hub.models import Incident
+from hub.request_conversation import Conversation
 from hub.signed_links import Claim, LinkKind, StaleLink
 
 #: Carried by the acknowledgement and by agents' replies, as the template fact `track_url`.
@@ -43,6 +47,7 @@ class RequestView:
     opened: datetime
     resolved_at: datetime | None
     resolution: str | None
+    conversation: Conversation  # the mail they sent and the desk's replies to them
 
 
 def requester_incident(session: Session, claim: Claim, *, lock: bool = False) -> Incident:
@@ -53,12 +58,14 @@ def requester_incident(session: Session, claim: Claim, *, lock: bool = False) ->
     return incident
 
 
-def view(session: Session, claim: Claim) -> RequestView:
-    """What the requester's page shows (StaleLink as requester_incident says)."""
+def view(session: Session, claim: Claim, newest_part: Callable[[str], str | None] = lambda text: None) -> RequestView:
+    """What the requester's page shows (StaleLink as requester_incident says). `newest_part` cuts the quoted
+    history off the requester's replies (ingest's cutter, passed in by the page); by default nothing is cut."""
     incident = requester_incident(session, claim)
     label, explanation = SAYS.get(incident.status, (incident.status.capitalize(), ""))
     if incident.merged_into_id is not None:
         label, explanation = "Merged", "It was merged into another request the desk is working on."
     done = incident.status in ("resolved", "closed")
+    said = request_conversation.read(session, incident, claim.person, newest_part)
     return RequestView(incident.ref, incident.title, label, explanation, incident.first_seen,
-                       incident.resolved_at if done else None, incident.resolution if done else None)  # fmt: skip
+                       incident.resolved_at if done else None, incident.resolution if done else None, said)  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hub import request_links, satisfaction, triage
+from hub import request_conversation, request_links, satisfaction, triage
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
@@ -19,15 +20,35 @@ from tests.web.helpers import Login
 
 EMAIL = Raw(source="email", content_type="message/rfc822", body=b"Subject: Printer\r\n\r\nIt jams")
 HOSTILE = '<script>alert("req")</script>'
+MESSAGE_NUMBERS = itertools.count()
 
 
 @pytest.fixture
 def incident_id(intake: Intake) -> int:
     event = InboundEvent(source="email", title=f"Printer jams {HOSTILE}", requester="ann@example.org",
-                         message_id="<p@x>")  # fmt: skip
+                         message_id="<p@x>", description="The printer on floor 2 jams on every page.")  # fmt: skip
     outcome = intake.record(EMAIL, event)
     assert outcome.incident_id is not None
     return outcome.incident_id
+
+
+def mail_into_thread(intake: Intake, incident_id: int, sender: str, text: str) -> None:
+    """A mail from `sender` answering the first one: threaded into the incident by its Message-ID."""
+    event = InboundEvent(source="email", title="Re: Printer jams", requester=sender, description=text,
+                         message_id=f"<{next(MESSAGE_NUMBERS)}.{sender}>", in_reply_to=("<p@x>",))  # fmt: skip
+    assert intake.record(EMAIL, event).incident_id == incident_id
+
+
+def reply_by_bob(db: Database, settings: Settings, incident_id: int, text: str) -> None:
+    triage.reply(db, incident_id, text, triage.Actor("bob@example.com"),
+                 triage.Mail(settings.desk_address, settings.base_url))  # fmt: skip
+
+
+def conversation_of(client: FlaskClient, settings: Settings, incident_id: int) -> str:
+    """The page's conversation, as HTML (the part after the state)."""
+    html = client.get(link(settings, incident_id)).get_data(as_text=True)
+    assert '<ol class="conversation">' in html
+    return html.split('<ol class="conversation">', 1)[1].split("</ol>", 1)[0]
 
 
 def link(settings: Settings, incident_id: int, **kw: object) -> str:
@@ -74,3 +95,78 @@ def test_an_expired_link_or_one_whose_request_changed_hands_is_410(
     with db.transaction() as session:
         session.scalars(select(Incident)).one().requester = "bea@example.org"
     assert client.get(link(settings, incident_id)).status_code == 410
+
+
+def test_the_requesters_mail_and_the_desks_reply_are_shown_oldest_first(
+    client: FlaskClient, db: Database, settings: Settings, intake: Intake, incident_id: int
+) -> None:
+    reply_by_bob(db, settings, incident_id, "Please try the tray on the left.")
+    mail_into_thread(intake, incident_id, "ann@example.org", "The left tray works, thank you.")
+    said = conversation_of(client, settings, incident_id)
+    first = said.index("The printer on floor 2 jams on every page.")
+    answer = said.index("Please try the tray on the left.")
+    thanks = said.index("The left tray works, thank you.")
+    assert first < answer < thanks
+    assert said.count("<strong>You</strong>") == 2 and said.count("<strong>The service desk</strong>") == 1
+
+
+def test_an_internal_note_is_not_shown(client: FlaskClient, db: Database, settings: Settings, incident_id: int) -> None:
+    triage.add_note(db, incident_id, "Vendor contract lapsed, do not tell her", triage.Actor("bob@example.com"))
+    reply_by_bob(db, settings, incident_id, "We are on it.")
+    html = client.get(link(settings, incident_id)).get_data(as_text=True)
+    assert "We are on it." in html and "Vendor contract lapsed" not in html
+
+
+def test_who_answered_is_not_shown(
+    client: FlaskClient, db: Database, settings: Settings, make_user: Callable[..., Login], incident_id: int
+) -> None:
+    make_user("bob@example.com")
+    reply_by_bob(db, settings, incident_id, "We are on it.")
+    html = client.get(link(settings, incident_id)).get_data(as_text=True)
+    assert "We are on it." in html and "The service desk" in html
+    assert "bob" not in html.lower()
+
+
+def test_a_hostile_message_is_shown_as_text(
+    client: FlaskClient, settings: Settings, intake: Intake, incident_id: int
+) -> None:
+    mail_into_thread(intake, incident_id, "ann@example.org", f"Still jams {HOSTILE}")
+    said = conversation_of(client, settings, incident_id)
+    assert HOSTILE not in said and "Still jams &lt;script&gt;alert(&#34;req&#34;)&lt;/script&gt;" in said
+
+
+def test_a_long_message_is_cut_with_an_ellipsis(
+    client: FlaskClient, settings: Settings, intake: Intake, incident_id: int
+) -> None:
+    mail_into_thread(intake, incident_id, "ann@example.org", "jam " * 2000 + "THE END")
+    said = conversation_of(client, settings, incident_id)
+    assert "jam jam …" in said and "THE END" not in said
+    assert said.count("jam ") < request_conversation.MAX_CHARS // 4 + 2
+
+
+def test_the_quoted_history_below_a_reply_is_left_out(
+    client: FlaskClient, settings: Settings, intake: Intake, incident_id: int
+) -> None:
+    quoted = "It jams again.\n\nOn Mon, 2 Nov 2026 at 10:00, Service desk <desk@example.com> wrote:\n> Fixed?\n"
+    mail_into_thread(intake, incident_id, "ann@example.org", quoted)
+    said = conversation_of(client, settings, incident_id)
+    assert "It jams again." in said and "Fixed?" not in said
+
+
+def test_mail_from_someone_else_on_the_thread_is_not_shown(
+    client: FlaskClient, settings: Settings, intake: Intake, incident_id: int
+) -> None:
+    mail_into_thread(intake, incident_id, "carl@example.net", "Between us: Ann broke it herself.")
+    html = client.get(link(settings, incident_id)).get_data(as_text=True)
+    assert "The printer on floor 2 jams" in html
+    assert "Ann broke it" not in html and "carl@example.net" not in html
+
+
+def test_only_the_newest_messages_are_shown_and_the_page_says_the_rest_are_in_the_mailbox(
+    client: FlaskClient, settings: Settings, intake: Intake, incident_id: int
+) -> None:
+    for n in range(request_conversation.MAX_MESSAGES):
+        mail_into_thread(intake, incident_id, "ann@example.org", f"Reminder number {n:02}")
+    html = client.get(link(settings, incident_id)).get_data(as_text=True)
+    assert 'id="earlier"' in html and "The printer on floor 2 jams" not in html
+    assert html.index("Reminder number 00") < html.index(f"Reminder number {request_conversation.MAX_MESSAGES - 1}")
