@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from hub import ack_links, catalogue, groups, triage
+from hub import ack_links, catalogue, groups, request_links, triage
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
@@ -321,6 +321,30 @@ def test_agent_publishes_an_article_that_the_help_centre_shows_on_a_phone(
     assert page.locator("#article-body").inner_text() == f"Open tray 2.\nPull the sheet out gently. {HOSTILE}"
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     _screenshot(page, "help-article")
+    assert policy == [], policy
+
+
+def test_a_requester_reads_where_their_request_stands_and_the_conversation_on_a_phone(
+    live_url: str, page: Page, intake: Intake, db: Database, settings: Settings
+) -> None:
+    policy: list[str] = []
+    page.on("console", lambda msg: policy.append(msg.text) if "Content Security" in msg.text else None)
+    raw = Raw(source="email", content_type="message/rfc822", body=b"x")
+    mail = InboundEvent(source="email", title="Printer on floor 3", description=f"It jams. {HOSTILE}",
+                        requester="ann@example.org", message_id="<jam@example.org>")  # fmt: skip
+    incident_id = intake.record(raw, mail).incident_id
+    assert incident_id is not None
+    triage.reply(db, incident_id, "Please open tray 2 and pull the sheet out.", triage.Actor("bob@example.com"),
+                 triage.Mail("desk@example.com", settings.base_url))  # fmt: skip
+    triage.add_note(db, incident_id, "Internal: toner supplier is late again", triage.Actor("bob@example.com"))
+    token = request_links.LINKS.sign(settings.secret_key, incident_id, "ann@example.org")
+    page.set_viewport_size({"width": 375, "height": 700})
+    page.goto(f"{live_url}/requests/{token}")
+    said = page.locator("ol.conversation").inner_text()
+    assert f"It jams. {HOSTILE}" in said and "Please open tray 2" in said and "The service desk" in said
+    assert "toner supplier" not in page.content() and "bob@example.com" not in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    _screenshot(page, "request-conversation")
     assert policy == [], policy
 
 
