@@ -1,21 +1,23 @@
 """`switchboard user|token|integration ...`: people who log in, API tokens, and tools that post events.
 
-Imported only when one of these commands runs (hub/cli.py's OWN_COMMANDS): SQLAlchemy is no part of `--help`.
+Imported only when one of these commands runs or shows its help (hub/cli.py's OWN_COMMANDS); each imports what it
+works with when it runs (see hub/cli.py).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.orm import Session
 
-from hub import accounts, audit
 from hub.cli import in_transaction
-from hub.domain import ROLES
+from hub.domain import INTEGRATION_KINDS, ROLES
 from hub.durations import parse_duration
 from hub.errors import BadInput
 from hub.numbers import whole_number
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @click.group()
@@ -29,6 +31,7 @@ def user() -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters.")
 def user_create(email: str, role: str, password: str) -> None:
     """Create a user who can log in to the web UI."""
+    from hub import accounts, audit
 
     def create(session: Session) -> str:
         created = accounts.create_user(session, email=email, password=password, role=role).email
@@ -47,6 +50,7 @@ def user_password(email: str, password: str) -> None:
 
     Every web session logged in with the old password ends. Example: switchboard user password ann@example.com
     """
+    from hub import accounts, audit
 
     def change(session: Session) -> str:
         changed = accounts.set_password(session, email, password).email
@@ -65,6 +69,8 @@ def user_set(email: str, role: str | None, active: bool | None) -> None:
 
     Example: switchboard user set ann@example.com --role admin
     """
+    from hub import accounts, audit
+
     if role is None and active is None:
         raise click.UsageError("nothing to change: give --role, --enable or --disable")
 
@@ -87,6 +93,7 @@ def token() -> None:
 @click.option("--role", type=click.Choice(ROLES), default="agent", show_default=True)
 def token_create(name: str, role: str) -> None:
     """Create an API token; it is printed once, as the last line, and stored only as a hash."""
+    from hub import accounts, audit
 
     def create(session: Session) -> str:
         audit.record(session, audit.CLI, "token.create", name, role=role)
@@ -103,13 +110,14 @@ def integration() -> None:
 
 
 @integration.command("create")
-@click.option("--kind", type=click.Choice(accounts.INTEGRATION_KINDS), default="generic", show_default=True)
+@click.option("--kind", type=click.Choice(INTEGRATION_KINDS), default="generic", show_default=True)
 @click.option("--name", required=True, help="Appears in the URL: /api/v1/events/<name>.")
 @click.option(
     "--rate-limit", type=click.IntRange(min=1), help="Most requests per minute; more get 429 (default: none)."
 )
 def integration_create(kind: str, name: str, rate_limit: int | None) -> None:
     """Create an integration; its secret is printed once, as the last line."""
+    from hub import accounts, audit
 
     def create(session: Session) -> str:
         audit.record(session, audit.CLI, "integration.create", name, kind=kind)
@@ -128,6 +136,7 @@ def integration_rotate(name: str) -> None:
 
     Update the tool's configuration with the new secret right after, or its alerts are refused (401).
     """
+    from hub import accounts, audit
 
     def rotate(session: Session) -> str:
         audit.record(session, audit.CLI, "integration.rotate", name)
@@ -161,6 +170,8 @@ def integration_set(
 
     Example: switchboard integration set prometheus --reopen-window 15m --auto-resolve 4h
     """
+    from hub import accounts, audit
+
     changes: dict[str, Any] = {}
     try:
         if rate_limit is not None:

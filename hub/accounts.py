@@ -14,13 +14,10 @@ from sqlalchemy.orm import Session
 from hub import credentials
 from hub.addresses import is_address
 from hub.db import Database
-from hub.domain import NO_POLICY, ROLES, Policy
+from hub.domain import INTEGRATION_KINDS, NO_POLICY, ROLES, Policy
 from hub.errors import BadInput
 from hub.models import ApiToken, Integration, User
 
-#: Kinds that post alerts (incidents); `deploy` posts deploys, recorded as changes (hub/deploys.py).
-ALERT_KINDS = ("generic", "alertmanager", "grafana", "pagerduty", "opsgenie", "zabbix", "nagios")
-INTEGRATION_KINDS = (*ALERT_KINDS, "deploy")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
 

@@ -7,10 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.domain import CLI as CLI  # audit.record(session, audit.CLI, ...): the actor of command-line changes
 from hub.models import AuditEntry
-
-#: Who acts when a change comes from the command line (whoever can run it owns the machine).
-CLI = "cli"
 
 
 def record(session: Session, actor: str, action: str, target: str, **detail: Any) -> None:

@@ -2,21 +2,27 @@
 
 Registered through the `switchboard.commands` entry points like the other groups, so hub/cli.py stays the one
 module that builds the root group.
+
+Each command imports what it works with when it runs (see hub/cli.py).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.orm import Session
 
-from hub import audit, changes
 from hub.change_states import ACTIONS, OUTCOMES, RISKS, TYPES
 from hub.cli import in_transaction
+from hub.domain import CLI
 from hub.durations import parse_duration
 from hub.errors import BadInput
-from hub.models import Change
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from hub.models import Change
 
 _WHEN = click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"])
 
@@ -53,7 +59,7 @@ def change() -> None:
 @click.option("--backout-plan", default="", help="How it will be undone if it does not.")
 @click.option("--approver", "approvers", multiple=True, help="An approver's email; repeat for several (M).")
 @click.option("--approvals", type=click.IntRange(min=0), help="How many of them must approve (N; default: all).")
-@click.option("--requested-by", default=audit.CLI, show_default=True, help="Who asks for it (an email).")
+@click.option("--requested-by", default=CLI, show_default=True, help="Who asks for it (an email).")
 @click.option("--link", help="A ticket, pull request or runbook URL.")
 def change_create(
     title: str, kind: str, service: str | None, risk: str, impact: str, start: datetime | None, end: datetime | None,
@@ -66,6 +72,8 @@ def change_create(
     --start "2026-03-01 22:00" --end "2026-03-01 23:00" --approver ann@example.com --approver bob@example.com
     --approvals 1
     """
+    from hub import changes
+
     new = changes.NewChange(
         title=title, type=kind, service=service, risk=risk, impact=impact, planned_start=_utc(start),
         planned_end=_utc(end), implementation_plan=implementation_plan, test_plan=test_plan,
@@ -80,6 +88,8 @@ def change_create(
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 def change_list(state: str | None, service: str | None, limit: int) -> None:
     """Print changes, newest first: reference, state, type, service, when, title."""
+    from hub import changes
+
     for row in in_transaction(lambda s: changes.listing(s, state=state, service=service, limit=limit)):
         click.echo(_line(row))
 
@@ -88,6 +98,7 @@ def change_list(state: str | None, service: str | None, limit: int) -> None:
 @click.argument("ref")
 def change_show(ref: str) -> None:
     """Print one change with its plans, approvals and history, e.g.: switchboard change show CHG-3"""
+    from hub import changes
 
     def work(session: Session) -> list[str]:
         row = changes.get(session, ref)
@@ -112,6 +123,8 @@ def change_show(ref: str) -> None:
 @click.option("--comment", default="", help="Why, or on what condition.")
 def change_approve(ref: str, approver: str, comment: str) -> None:
     """Approve a change as one of its named approvers, e.g.: switchboard change approve CHG-3 --as ann@example.com"""
+    from hub import changes
+
     row = in_transaction(lambda s: changes.decide(s, ref, approver, "approve", comment))
     click.echo(f"{row.ref} is {row.state}")
 
@@ -122,6 +135,8 @@ def change_approve(ref: str, approver: str, comment: str) -> None:
 @click.option("--comment", required=True, help="Why: the requester reads it.")
 def change_reject(ref: str, approver: str, comment: str) -> None:
     """Reject a change as one of its named approvers, with the reason."""
+    from hub import changes
+
     row = in_transaction(lambda s: changes.decide(s, ref, approver, "reject", comment))
     click.echo(f"{row.ref} is {row.state}")
 
@@ -130,12 +145,14 @@ def change_reject(ref: str, approver: str, comment: str) -> None:
 @click.argument("ref")
 @click.argument("action", type=click.Choice(ACTIONS))
 @click.option("--outcome", type=click.Choice(OUTCOMES), help="With finish: how it went.")
-@click.option("--as", "actor", default=audit.CLI, show_default=True, help="Who does it (an email).")
+@click.option("--as", "actor", default=CLI, show_default=True, help="Who does it (an email).")
 def change_advance(ref: str, action: str, outcome: str | None, actor: str) -> None:
     """Move a change on: assess, schedule, start, finish --outcome implemented|failed|backed_out, review, close.
 
     Example: switchboard change advance CHG-3 finish --outcome implemented
     """
+    from hub import changes
+
     row = in_transaction(lambda s: changes.advance(s, ref, action, actor, outcome=outcome))
     click.echo(f"{row.ref} is {row.state}")
 
@@ -156,6 +173,8 @@ def freeze_add(
     name: str, starts: datetime, ends: datetime | None, duration: str | None, service: str | None, reason: str
 ) -> None:
     """Add a freeze window, e.g.: switchboard freeze add --name year-end --starts 2026-12-20 --duration 14d"""
+    from hub import changes
+
     start = _utc(starts)
     assert start is not None
     if (ends is None) == (duration is None):
@@ -166,13 +185,15 @@ def freeze_add(
         raise click.BadParameter(str(exc), param_hint="--duration") from None
     assert end is not None
     row = in_transaction(lambda s: changes.add_freeze(s, name=name, starts_at=start, ends_at=end, reason=reason,
-                                                      service=service, created_by=audit.CLI))  # fmt: skip
+                                                      service=service, created_by=CLI))  # fmt: skip
     click.echo(f"added freeze window {row.id} {row.name!r}")
 
 
 @freeze.command("list")
 def freeze_list() -> None:
     """Print the freeze windows that have not ended."""
+    from hub import changes
+
     for row in in_transaction(changes.freezes):
         scope = row.service or "all services"
         click.echo(f"{row.id:>4}  {row.starts_at:%Y-%m-%d %H:%M} .. {row.ends_at:%Y-%m-%d %H:%M} UTC  {row.name}"

@@ -26,12 +26,11 @@ from sqlalchemy.orm import Session
 
 from hub import notices
 from hub.addresses import is_address
-from hub.domain import format_ref
+from hub.domain import CHANNEL_KINDS, format_ref
 from hub.errors import BadInput
 from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import Channel
 
-CHANNEL_KINDS = ("email", "webhook", "slack", "teams", "mattermost")
 HTTP_KINDS = frozenset({"webhook", "slack", "teams", "mattermost"})
 METHODS = ("POST", "PUT", "PATCH")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")

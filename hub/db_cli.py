@@ -1,6 +1,7 @@
 """`switchboard db ...`: migrate the database, back it up.
 
-Imported only when one of these commands runs (hub/cli.py's OWN_COMMANDS): Alembic is no part of `--help`.
+Imported only when one of these commands runs or shows its help (hub/cli.py's OWN_COMMANDS); each imports what it
+works with when it runs (see hub/cli.py).
 """
 
 from __future__ import annotations
@@ -9,10 +10,8 @@ from pathlib import Path
 
 import click
 
-from hub import backup
 from hub.cli import load_settings
 from hub.errors import BadInput, StorageUnavailable
-from hub.migrate import upgrade_database
 
 
 @click.group()
@@ -23,6 +22,8 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database to the newest schema (safe to run repeatedly)."""
+    from hub.migrate import upgrade_database
+
     settings = load_settings()
     try:
         where = upgrade_database(settings.database_url, timeout=settings.db_timeout)
@@ -44,6 +45,8 @@ def db_backup(folder: Path) -> None:
     Example:
       switchboard db backup /srv/backups/switchboard-$(date +%F)
     """
+    from hub import backup
+
     settings = load_settings()
     try:
         taken = backup.take(settings, folder, progress=lambda line: click.echo(line, err=True))

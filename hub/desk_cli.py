@@ -1,12 +1,18 @@
-"""`switchboard desk ...`: the service desk addresses, each with a default category and assignee group."""
+"""`switchboard desk ...`: the service desk addresses, each with a default category and assignee group.
+
+Each command imports what it works with when it runs (see hub/cli.py).
+"""
 
 from __future__ import annotations
 
-import click
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
-from hub import audit, desks
+import click
+
 from hub.cli import in_transaction, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,6 +35,7 @@ def desk_add(address: str, category: str | None, group: str | None) -> None:
     Example:
       switchboard desk add hr-help@example.com --category hr --group hr-team
     """
+    from hub import audit, desks
 
     def add(session: Session) -> desks.Desk:
         found = desks.add_desk(session, address, category=category, group=group)
@@ -43,6 +50,8 @@ def desk_add(address: str, category: str | None, group: str | None) -> None:
 @desk.command("list")
 def desk_list() -> None:
     """List desk addresses with their defaults (those only in SWITCHBOARD_DESK_ADDRESS are marked env)."""
+    from hub import desks
+
     environment = load_settings().desk_addresses
     for found in in_transaction(lambda session: desks.list_desks(session, environment)):
         where = "table" if found.configured else "env"
@@ -53,6 +62,7 @@ def desk_list() -> None:
 @click.argument("address")
 def desk_remove(address: str) -> None:
     """Remove desk ADDRESS (mail already received stays; SMTP refuses new mail for it unless it is in the env)."""
+    from hub import audit, desks
 
     def remove(session: Session) -> None:
         desks.remove_desk(session, address)

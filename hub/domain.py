@@ -33,6 +33,17 @@ SEVERITIES = ("critical", "high", "warning", "info", "unknown")
 PERSON_SOURCES = ("email", "desk")
 ROLES = ("admin", "agent", "viewer")
 
+# The choices commands and forms offer live here rather than beside the code that acts on them, so that a command's
+# `--help` lists them without importing SQLAlchemy.
+#: Kinds that post alerts (incidents); `deploy` posts deploys, recorded as changes (hub/deploys.py).
+ALERT_KINDS = ("generic", "alertmanager", "grafana", "pagerduty", "opsgenie", "zabbix", "nagios")
+INTEGRATION_KINDS = (*ALERT_KINDS, "deploy")
+CHANNEL_KINDS = ("email", "webhook", "slack", "teams", "mattermost")
+#: How the `imap` watcher talks to a mailbox's server.
+TLS_MODES = ("ssl", "starttls", "none")
+#: Who acts when a change comes from the command line (whoever can run it owns the machine).
+CLI = "cli"
+
 _REF = re.compile(r"\bINC-(\d{1,12})\b", re.IGNORECASE)
 
 

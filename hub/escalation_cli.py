@@ -1,12 +1,18 @@
-"""`switchboard escalation ...`: who is told, and when, while an incident stays unacknowledged."""
+"""`switchboard escalation ...`: who is told, and when, while an incident stays unacknowledged.
+
+Each command imports what it works with when it runs (see hub/cli.py).
+"""
 
 from __future__ import annotations
 
-import click
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
-from hub import audit, escalation
+import click
+
 from hub.cli import in_transaction
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,6 +37,7 @@ def create(name: str, steps: tuple[str, ...], repeat: int) -> None:
           --step 15m:group:dba --step 30m:channel:ops-slack --repeat 2
     Then in a rule: set: {escalation: db-oncall}
     """
+    from hub import audit, escalation
 
     def work(session: Session) -> str:
         row = escalation.create_policy(session, name, escalation.parse_steps(steps), repeat)
@@ -43,6 +50,8 @@ def create(name: str, steps: tuple[str, ...], repeat: int) -> None:
 @escalation_group.command("list")
 def list_command() -> None:
     """Print the escalation policies and their steps."""
+    from hub import escalation
+
     rows = in_transaction(lambda session: [(p.name, escalation.describe(p)) for p in escalation.list_policies(session)])
     if not rows:
         click.echo("no escalation policies; create one with `switchboard escalation create --help`")

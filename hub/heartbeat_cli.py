@@ -1,18 +1,20 @@
 """`switchboard heartbeat ...`: pings an integration promises; a late one raises an incident.
 
-Imported only when one of these commands runs (hub/cli.py's OWN_COMMANDS).
+Imported only when one of these commands runs or shows its help (hub/cli.py's OWN_COMMANDS); each imports what it
+works with when it runs (see hub/cli.py).
 """
 
 from __future__ import annotations
 
-import click
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
-from hub import audit, heartbeats
+import click
+
 from hub.cli import in_transaction, load_settings
 from hub.durations import describe_duration
-from hub.heartbeats import Beat
-from hub.models import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @click.group()
@@ -32,8 +34,9 @@ def heartbeat_add(integration: str, name: str, every: str) -> None:
       switchboard heartbeat add --integration prometheus --name watchdog --every 5m
     Then ping POST /api/v1/heartbeats/prometheus/watchdog with the integration's secret (the command prints it).
     """
+    from hub import audit, heartbeats
 
-    def work(session: Session) -> Beat:
+    def work(session: Session) -> heartbeats.Beat:
         made = heartbeats.add(session, integration, name, every)
         audit.record(session, audit.CLI, "heartbeat.add", f"{integration}/{made.name}", every=every)
         return made
@@ -48,6 +51,9 @@ def heartbeat_add(integration: str, name: str, every: str) -> None:
 @heartbeat.command("list")
 def heartbeat_list() -> None:
     """Print every heartbeat: when it last pinged, when the next ping is due, and whether it is late."""
+    from hub import heartbeats
+    from hub.models import utcnow
+
     found = in_transaction(heartbeats.listing)
     if not found:
         click.echo("No heartbeats; `switchboard heartbeat add --integration N --name watchdog --every 5m` makes one.")
@@ -64,6 +70,7 @@ def heartbeat_list() -> None:
 @click.option("--name", required=True)
 def heartbeat_remove(integration: str, name: str) -> None:
     """Stop expecting a heartbeat (an incident it raised stays, to be resolved by hand)."""
+    from hub import audit, heartbeats
 
     def work(session: Session) -> None:
         heartbeats.remove(session, integration, name)

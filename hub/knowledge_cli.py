@@ -1,14 +1,18 @@
-"""`switchboard article`: knowledge articles from the shell, e.g. to import the answers a desk already has as files."""
+"""`switchboard article`: knowledge articles from the shell, e.g. to import the answers a desk already has as files.
+
+Each command imports what it works with when it runs (see hub/cli.py).
+"""
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
-from sqlalchemy.orm import Session
 
-from hub import knowledge
 from hub.cli import in_transaction
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 CLI_ACTOR = "cli"  # who the audit and the article say changed it
 
@@ -26,6 +30,8 @@ def article() -> None:
 @click.option("--publish", is_flag=True, help="Publish it now (else a draft only the desk sees).")
 def article_add(title: str, text: TextIO, keywords: str, publish: bool) -> None:
     """Add an article, e.g.: switchboard article add --title "When the printer jams" --file jam.txt --publish"""
+    from hub import knowledge
+
     body = text.read()
 
     def add(session: Session) -> tuple[int, str]:
@@ -41,12 +47,16 @@ def article_add(title: str, text: TextIO, keywords: str, publish: bool) -> None:
 @click.option("--query", default="", help="Only articles holding every one of these words.")
 def article_list(query: str) -> None:
     """Print the articles, newest change first: number, state, title, keywords."""
+    from hub import knowledge
+
     for row in in_transaction(lambda session: knowledge.listing(session, query)):
         state = "published" if row.published else "draft"
         click.echo(f"#{row.id:<5} {state:<9} {row.title}" + (f"  [{row.keywords}]" if row.keywords else ""))
 
 
 def _set_published(article_id: int, published: bool) -> str:
+    from hub import knowledge
+
     def work(session: Session) -> str:
         row = knowledge.get(session, article_id)
         knowledge.change(session, article_id, title=row.title, body=row.body, keywords=row.keywords,
@@ -60,6 +70,8 @@ def _set_published(article_id: int, published: bool) -> str:
 @click.argument("article_id", type=int)
 def article_publish(article_id: int) -> None:
     """Put an article in the help centre, and let acknowledgements suggest it."""
+    from hub import knowledge
+
     click.echo(f"published #{article_id} {_set_published(article_id, True)!r} at {knowledge.public_path(article_id)}")
 
 
@@ -74,4 +86,6 @@ def article_withdraw(article_id: int) -> None:
 @click.argument("article_id", type=int)
 def article_remove(article_id: int) -> None:
     """Delete an article."""
+    from hub import knowledge
+
     click.echo(f"removed #{article_id} {in_transaction(lambda session: knowledge.remove(session, article_id))!r}")

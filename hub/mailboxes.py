@@ -17,10 +17,10 @@ from typing import cast
 from sqlalchemy import Connection, Table, delete, select, update
 from sqlalchemy.orm import Session
 
+from hub.domain import TLS_MODES
 from hub.errors import BadInput, ConfigError
 from hub.models import Event, ImportedMessage, Mailbox, utcnow
 
-TLS_MODES = ("ssl", "starttls", "none")
 AUTH_KINDS = ("password", "xoauth2")
 DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")

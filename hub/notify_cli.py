@@ -1,17 +1,21 @@
 """`switchboard channel ...` and `switchboard outbox ...`: where notifications go, and those not delivered.
 
 Registered through the `switchboard.commands` entry points like every layer's commands; they use only the hub.
+
+Each command imports what it works with when it runs (see hub/cli.py).
 """
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
-from sqlalchemy.orm import Session
 
-from hub import channels, outbox_admin
 from hub.cli import ROW_ID, in_transaction
+from hub.domain import CHANNEL_KINDS
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,7 +34,7 @@ def _header(values: tuple[str, ...]) -> dict[str, str]:
 
 
 @channel.command("create")
-@click.option("--kind", type=click.Choice(channels.CHANNEL_KINDS), required=True, help="What the channel is.")
+@click.option("--kind", type=click.Choice(CHANNEL_KINDS), required=True, help="What the channel is.")
 @click.option("--name", required=True, help="How rules name it: lowercase letters, digits, '.', '-', '_'.")
 @click.option("--url", help="The webhook or incoming-webhook URL (all kinds but email).")
 @click.option("--to", "to", help="The address to write to (email channels).")
@@ -59,6 +63,8 @@ def channel_create(
       switchboard channel create --kind webhook --name ops-bot --url https://bot.example/hook
       switchboard channel create --kind slack --name ops-room --url https://hooks.slack.com/services/T/B/X
     """
+    from hub import channels
+
     template = body_template.read() if body_template is not None else None
 
     def work(session: Session) -> tuple[channels.ChannelSpec, str | None]:
@@ -76,6 +82,8 @@ def channel_create(
 @channel.command("list")
 def channel_list() -> None:
     """Print every channel: name, kind, where it sends, and whether it is enabled."""
+    from hub import channels
+
     specs = in_transaction(channels.list_channels)
     if not specs:
         click.echo("no channels yet; add one with `switchboard channel create`")
@@ -88,6 +96,8 @@ def channel_list() -> None:
 @click.argument("name")
 def channel_remove(name: str) -> None:
     """Remove channel NAME; notifications still owed to it are dead-lettered when their turn comes."""
+    from hub import channels
+
     in_transaction(lambda s: channels.remove_channel(s, name))
     click.echo(f"removed channel {name!r}")
 
@@ -101,6 +111,8 @@ def outbox() -> None:
 @click.option("--dead", is_flag=True, help="Only the dead-lettered ones (failed for good or for too long).")
 def outbox_list(dead: bool) -> None:
     """Print every undelivered notification: id, state, incident, kind, recipient, attempts and last error."""
+    from hub import outbox_admin
+
     items = in_transaction(lambda s: outbox_admin.undelivered(s, dead_only=dead))
     if not items:
         click.echo("no dead notifications" if dead else "every notification has been delivered")
@@ -119,6 +131,8 @@ def outbox_list(dead: bool) -> None:
 @click.option("--all-dead", is_flag=True, help="Retry every dead notification.")
 def outbox_retry(outbox_id: int | None, all_dead: bool) -> None:
     """Send dead notification OUTBOX_ID (or --all-dead) again, with a fresh retry budget."""
+    from hub import outbox_admin
+
     if (outbox_id is None) == (not all_dead):
         raise click.UsageError("give one notification id, or --all-dead")
     if all_dead:
@@ -134,5 +148,7 @@ def outbox_retry(outbox_id: int | None, all_dead: bool) -> None:
 @click.argument("outbox_id", type=ROW_ID)
 def outbox_discard(outbox_id: int) -> None:
     """Give up on undelivered notification OUTBOX_ID for good (it stays on record as discarded)."""
+    from hub import outbox_admin
+
     in_transaction(lambda s: outbox_admin.discard(s, outbox_id, by="cli"))
     click.echo(f"notification {outbox_id} discarded")

@@ -1,20 +1,23 @@
 """`switchboard oncall ...`: groups' on-call rotations, who is on call, and overrides.
 
-Imported only when one of these commands runs (hub/cli.py's OWN_COMMANDS).
+Imported only when one of these commands runs or shows its help (hub/cli.py's OWN_COMMANDS); each imports what it
+works with when it runs (see hub/cli.py).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.orm import Session
 
-from hub import audit, oncall
-from hub.business_hours import zone_of
 from hub.cli import ROW_ID, in_transaction
 from hub.durations import parse_duration
-from hub.models import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from hub.oncall import OnCallNow
 
 
 @click.group()
@@ -38,6 +41,8 @@ def oncall_set(group: str, shift: str, handoff: str, tz: str) -> None:
       switchboard oncall set dba --shift 1w --handoff "mon 09:00" --tz Europe/Berlin
     Then in a rule: set: {group: dba, strategy: on_call}; in an escalation step: 5m:oncall:dba
     """
+    from hub import audit, oncall
+    from hub.models import utcnow
 
     def work(session: Session) -> oncall.OnCallNow:
         now = utcnow()
@@ -51,6 +56,9 @@ def oncall_set(group: str, shift: str, handoff: str, tz: str) -> None:
 @oncall_group.command("list")
 def oncall_list() -> None:
     """Print every rotation: who is on call now, until when, and who is next."""
+    from hub import oncall
+    from hub.models import utcnow
+
     found = in_transaction(lambda session: oncall.overview(session, utcnow()))
     if not found:
         click.echo("No on-call rotations yet; `switchboard oncall set GROUP --tz ZONE` makes one.")
@@ -63,6 +71,8 @@ def oncall_list() -> None:
 @click.option("--days", type=click.IntRange(1, 92), default=14, show_default=True, help="How far ahead.")
 def oncall_show(group: str, days: int) -> None:
     """Print GROUP's shifts from now on, in its time zone; an override's id is shown beside its shift."""
+    from hub import oncall
+    from hub.models import utcnow
 
     def work(session: Session) -> tuple[str, list[tuple[str, datetime, datetime, int | None]]]:
         now = utcnow()
@@ -93,6 +103,10 @@ def oncall_override(group: str, who: str, starts: str, ends: str | None, duratio
       switchboard oncall override dba --who bob@example.com --starts "2026-12-24 18:00" --ends "2026-12-27 09:00"
       switchboard oncall override dba --who cy@example.com --starts "fri 18:00" --ends "mon 09:00"
     """
+    from hub import audit, oncall
+    from hub.business_hours import zone_of
+    from hub.models import utcnow
+
     if (ends is None) == (duration is None):
         raise click.UsageError("give either --ends or --duration")
 
@@ -117,6 +131,7 @@ def oncall_override(group: str, who: str, starts: str, ends: str | None, duratio
 @click.argument("override_id", type=ROW_ID)
 def oncall_unoverride(group: str, override_id: int) -> None:
     """Remove override OVERRIDE_ID from GROUP's rotation (`switchboard oncall show` lists their ids)."""
+    from hub import audit, oncall
 
     def work(session: Session) -> None:
         oncall.remove_override(session, group, override_id)
@@ -130,6 +145,7 @@ def oncall_unoverride(group: str, override_id: int) -> None:
 @click.argument("group")
 def oncall_remove(group: str) -> None:
     """Remove GROUP's rotation and its overrides (the group and its members stay)."""
+    from hub import audit, oncall
 
     def work(session: Session) -> None:
         oncall.remove_rotation(session, group)
@@ -139,7 +155,9 @@ def oncall_remove(group: str) -> None:
     click.echo(f"removed the on-call rotation of {group}")
 
 
-def _print_now(each: oncall.OnCallNow) -> None:
+def _print_now(each: OnCallNow) -> None:
+    from hub import oncall
+
     until = f" until {oncall.wall_clock(each.until, each.zone)}" if each.until else ""
     following = f", then {each.next}" if each.next and each.next != each.on_call else ""
     click.echo(f"{each.group}: {each.on_call or 'no one'} on call{until} {each.zone}{following} "

@@ -1,20 +1,22 @@
 """`switchboard silence ...`: maintenance windows, one-off or weekly.
 
-Imported only when one of these commands runs (hub/cli.py's OWN_COMMANDS): SQLAlchemy is no part of `--help`.
+Imported only when one of these commands runs or shows its help (hub/cli.py's OWN_COMMANDS); each imports what it
+works with when it runs (see hub/cli.py).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.orm import Session
 
-from hub import audit, silences
 from hub.cli import ROW_ID, in_transaction
 from hub.durations import parse_duration
-from hub.models import utcnow
 from hub.weekly import parse_window
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @click.group()
@@ -46,6 +48,8 @@ def silence_add(
     Every Sunday night's backups, for a year:
       switchboard silence add --match labels.job=backup --every "sun 01:00-05:00" --tz Europe/Berlin
     """
+    from hub import audit, silences
+    from hub.models import utcnow
 
     def work(session: Session) -> int:
         start = starts.replace(tzinfo=UTC) if starts else utcnow()
@@ -63,6 +67,8 @@ def silence_add(
 @silence.command("list")
 def silence_list() -> None:
     """Print the silences that have not ended."""
+    from hub import silences
+
     for row in in_transaction(silences.active):
         click.echo(f"{row.id:>4}  {row.starts_at:%Y-%m-%d %H:%M} .. {row.ends_at:%Y-%m-%d %H:%M} UTC  "
                    f"{silences.describe(row)}  # {row.comment}")  # fmt: skip
@@ -72,5 +78,7 @@ def silence_list() -> None:
 @click.argument("silence_id", type=ROW_ID)
 def silence_expire(silence_id: int) -> None:
     """End silence SILENCE_ID now."""
+    from hub import silences
+
     in_transaction(lambda s: silences.expire_silence(s, silence_id))
     click.echo(f"expired silence {silence_id}")

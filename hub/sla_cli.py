@@ -2,25 +2,27 @@
 
 Registered through the `switchboard.commands` entry points like the other layers' commands, so hub/cli.py stays
 the one module that builds the root group.
+
+Each command imports what it works with when it runs (see hub/cli.py).
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.orm import Session
 
-from hub import catalogue
-from hub import sla as clocks
-from hub.business_hours import holidays_from_ical
 from hub.cli import in_transaction
 from hub.domain import parse_ref
 from hub.durations import parse_duration
 from hub.errors import BadInput
 from hub.numbers import whole_number
 from hub.sla_clocks import DEFAULT_WARN_AT
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @click.group()
@@ -35,6 +37,8 @@ def service() -> None:
 @click.option("--public", is_flag=True, help="Show it on the public status page, /status.")
 def service_add(name: str, owner_group: str | None, description: str, public: bool) -> None:
     """Add a service, e.g.: switchboard service add --name mail --owner-group messaging --public"""
+    from hub import catalogue
+
     in_transaction(lambda s: catalogue.add_service(s, name=name, owner_group=owner_group, description=description,
                                                    public=public))  # fmt: skip
     click.echo(f"added service {name!r}" + (", shown on the status page (/status)" if public else ""))
@@ -47,6 +51,8 @@ def service_add(name: str, owner_group: str | None, description: str, public: bo
 @click.option("--description", help="One line on what it is.")
 def service_set(name: str, public: bool | None, owner_group: str | None, description: str | None) -> None:
     """Change a service, e.g.: switchboard service set mail --public --description "Email for everyone" """
+    from hub import catalogue
+
     if public is None and owner_group is None and description is None:
         raise click.UsageError("say what to change: --public or --private, --owner-group, --description")
 
@@ -61,6 +67,8 @@ def service_set(name: str, public: bool | None, owner_group: str | None, descrip
 @service.command("list")
 def service_list() -> None:
     """Print the services with their owner groups; public ones are on the status page."""
+    from hub import catalogue
+
     for row in in_transaction(catalogue.services):
         click.echo(f"{row.name:<24} {row.owner_group or '-':<20} {'public ' if row.public else ''}{row.description}")
 
@@ -119,6 +127,9 @@ def calendar_add(
 ) -> None:
     """Add a calendar, e.g.: switchboard calendar add --name office --tz Europe/Berlin --hours "mon-fri 09:00-17:00"
     --holidays DE"""
+    from hub import catalogue
+    from hub.business_hours import holidays_from_ical
+
     try:
         closed = {date.fromisoformat(d) for d in dates}
     except ValueError as exc:
@@ -145,6 +156,8 @@ def calendar_add(
 @calendar.command("list")
 def calendar_list() -> None:
     """Print the calendars: zone, hours and holidays."""
+    from hub import catalogue
+
     for row in in_transaction(catalogue.calendars):
         click.echo(catalogue.describe_calendar(row))
 
@@ -201,6 +214,8 @@ def sla_add(
 ) -> None:
     """Add a policy, e.g.: switchboard sla add --name P1 --priority P1 --resolution 4h --first-response 30m
     --calendar office"""
+    from hub import catalogue
+
     targets = catalogue.Targets(
         first_response=_span(first_response, "--first-response"),
         next_update=_span(next_update, "--next-update"),
@@ -225,6 +240,8 @@ def sla_add(
 @sla.command("list")
 def sla_list() -> None:
     """Print the policies: who they are for, targets, calendar."""
+    from hub import catalogue
+
     for policy, calendar_name in in_transaction(catalogue.policies):
         scope, targets = catalogue.describe_scope(policy), catalogue.describe_targets(policy)
         click.echo(
@@ -245,6 +262,8 @@ def _incident(ref: str) -> int:
 @click.option("--by", default="cli", show_default=True, help="Who set it waiting, for the timeline.")
 def sla_wait(ref: str, by: str) -> None:
     """Set incident REF waiting on its requester: its SLA clocks pause until `resume` or the requester replies."""
+    from hub import sla as clocks
+
     incident_id = _incident(ref)
     in_transaction(lambda s: clocks.wait_on_requester(s.connection(), incident_id, by))
     click.echo(f"{ref.upper()} is waiting on its requester; SLA clocks paused")
@@ -254,6 +273,8 @@ def sla_wait(ref: str, by: str) -> None:
 @click.argument("ref")
 def sla_resume(ref: str) -> None:
     """End the wait of incident REF: its SLA clocks run again, due times moved on by the pause."""
+    from hub import sla as clocks
+
     incident_id = _incident(ref)
 
     def work(session: Session) -> bool:

@@ -3,6 +3,8 @@
 It starts the embedded Redis (when REDIS_URL is unset), migrates the database, then runs each part as a child
 process exactly as the Procfile would (`switchboard web|smtp|imap|worker|dispatch`), watches them, and stops them in
 order on Ctrl-C or SIGTERM: intake first, so nothing is accepted that cannot be finished, workers last.
+
+It imports what it works with (Redis, SQLAlchemy, Alembic...) when it runs (see hub/cli.py).
 """
 
 from __future__ import annotations
@@ -14,19 +16,17 @@ import sys
 import time
 from dataclasses import dataclass
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
-import redis
 
-from hub import telemetry
-from hub.accounts import FIRST_ADMIN_COMMAND, has_users
 from hub.config import Settings
-from hub.db import Database
 from hub.errors import ConfigError, StorageUnavailable
-from hub.migrate import upgrade_database
 from hub.net import cannot_listen, wait_for_port
 from hub.processes import spawn
-from hub.redis_server import RedisServer
+
+if TYPE_CHECKING:
+    from hub.redis_server import RedisServer
 
 #: Start order; shutdown runs in reverse. `imap` always runs: with no mailboxes configured it only re-reads the
 #: list now and then, so a mailbox added later is watched without a restart.
@@ -62,6 +62,9 @@ def _stop(children: list[Child]) -> None:
 @click.option("--workers", default=1, show_default=True, help="How many RQ worker processes to run.")
 def up(workers: int) -> None:
     """Start the whole hub: web UI and API, SMTP listener, dispatcher and workers (Ctrl-C stops it)."""
+    from hub import telemetry
+    from hub.redis_server import RedisServer
+
     try:
         settings = Settings.from_env()
     except ConfigError as exc:
@@ -123,6 +126,8 @@ def up(workers: int) -> None:
 def _check_redis(url: str) -> None:
     """A REDIS_URL that does not answer: say so before starting anything (the worker would exit at once, and
     with it the hub)."""
+    import redis
+
     client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
     try:
         client.ping()
@@ -155,6 +160,8 @@ def _restart_redis(server: RedisServer, restarts: list[float]) -> None:
 
 
 def _migrate(settings: Settings) -> None:
+    from hub.migrate import upgrade_database
+
     try:
         upgrade_database(settings.database_url, timeout=settings.db_timeout)
     except StorageUnavailable as exc:
@@ -164,6 +171,9 @@ def _migrate(settings: Settings) -> None:
 def _first_login_hint(settings: Settings) -> str | None:
     """What to do before anyone can log in, while no one has an account: the login page says so too, but only to
     whoever opens it."""
+    from hub.accounts import FIRST_ADMIN_COMMAND, has_users
+    from hub.db import Database
+
     db = Database.connect(settings.database_url, timeout=settings.db_timeout)
     try:
         with db.read() as session:

@@ -1,4 +1,7 @@
-"""`switchboard smtp`: the service desk's SMTP listener as its own process."""
+"""`switchboard smtp`: the service desk's SMTP listener as its own process.
+
+Each command imports what it works with when it runs (see hub/cli.py).
+"""
 
 from __future__ import annotations
 
@@ -12,17 +15,10 @@ from types import FrameType
 from typing import Any
 
 import click
-from sqlalchemy import select
 
-from hub import accounts, mailboxes, telemetry
 from hub.cli import in_transaction, load_settings, open_database
-from hub.models import Event, Integration
-from ingest import imap
+from hub.domain import TLS_MODES
 from ingest.errors import InvalidPayload
-from ingest.pipeline import make_intake
-from ingest.smtp import make_controller
-from ingest.smtp_accept import AcceptPool
-from ingest.webhooks import mapping as webhook_mapping
 
 
 @click.command()
@@ -34,6 +30,11 @@ def smtp() -> None:
     Point your mail server's transport for the desk address here, or test with:
     swaks --server 127.0.0.1:2525 --to helpdesk@localhost --from you@example.com --header "Subject: Printer jam"
     """
+    from hub import telemetry
+    from ingest.pipeline import make_intake
+    from ingest.smtp import make_controller
+    from ingest.smtp_accept import AcceptPool
+
     telemetry.configure_logging("smtp")
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every connection at INFO
     settings = load_settings()
@@ -72,6 +73,8 @@ def mapping() -> None:
 
 
 def _load_spec(path: str) -> dict[str, Any]:
+    from ingest.webhooks import mapping as webhook_mapping
+
     try:
         spec = json.loads(Path(path).read_text())
         return webhook_mapping.check(spec)
@@ -87,6 +90,8 @@ def _load_spec(path: str) -> dict[str, Any]:
 def mapping_set(name: str, mapping_file: str) -> None:
     """Give generic integration NAME the mapping in MAPPING_FILE (a JSON object; `switchboard mapping preview`
     first to see what it makes of the last payloads)."""
+    from hub import accounts
+
     spec = _load_spec(mapping_file)
     in_transaction(lambda s: accounts.configure_integration(s, name, mapping=spec))
     click.echo(f"integration {name!r} now maps its payloads with {mapping_file}")
@@ -96,6 +101,8 @@ def mapping_set(name: str, mapping_file: str) -> None:
 @click.argument("name")
 def mapping_clear(name: str) -> None:
     """Remove NAME's mapping: its payloads must then be in the generic shape."""
+    from hub import accounts
+
     in_transaction(lambda s: accounts.configure_integration(s, name, mapping=None))
     click.echo(f"integration {name!r} has no mapping")
 
@@ -107,6 +114,10 @@ def mapping_clear(name: str) -> None:
 @click.option("--last", default=5, show_default=True, help="How many of the latest payloads to try it on.")
 def mapping_preview(name: str, mapping_file: str | None, last: int) -> None:
     """Show what a mapping makes of NAME's latest payloads, without saving anything."""
+    from sqlalchemy import select
+
+    from hub.models import Event, Integration
+    from ingest.webhooks import mapping as webhook_mapping
 
     def latest(session: Any) -> tuple[dict[str, Any] | None, list[bytes]]:
         row = session.scalar(select(Integration).where(Integration.name == name))
@@ -136,7 +147,7 @@ def mailbox() -> None:
 @click.option("--name", required=True, help="What to call it: lowercase letters, digits, '-' or '_'.")
 @click.option("--host", required=True, help="The IMAP server, e.g. imap.example.com, outlook.office365.com.")
 @click.option("--port", type=click.IntRange(1, 65535), help="Default: 993 with --tls ssl, else 143.")
-@click.option("--tls", type=click.Choice(mailboxes.TLS_MODES), default="ssl", show_default=True,
+@click.option("--tls", type=click.Choice(TLS_MODES), default="ssl", show_default=True,
               help="ssl: TLS from the start (993); starttls: upgrade to TLS (143); none: test servers.")  # fmt: skip
 @click.option("--user", required=True, help="The login name, usually the mailbox's address.")
 @click.option("--password", help="The password, stored in the database as given (prefer --password-env).")
@@ -171,6 +182,8 @@ def mailbox_add(
     SUPPORT_IMAP_PASSWORD=... switchboard mailbox add --name support \\
         --host imap.example.com --user support@example.com --password-env SUPPORT_IMAP_PASSWORD
     """
+    from hub import mailboxes
+
     token_file = str(Path(xoauth2_token_file).resolve()) if xoauth2_token_file else None
     given = {  # option: (authentication, how the secret is stored)
         "--password": ("password", password and f"literal:{password}"),
@@ -198,6 +211,8 @@ def mailbox_add(
 @mailbox.command("list")
 def mailbox_list() -> None:
     """Print the mailboxes, where each has got to, and its latest error."""
+    from hub import mailboxes
+
     rows = in_transaction(mailboxes.list_mailboxes)
     if not rows:
         click.echo("no mailboxes; add one with `switchboard mailbox add --help`")
@@ -217,6 +232,9 @@ def mailbox_list() -> None:
 @click.option("--timeout", default=15.0, show_default=True, help="Seconds to wait for the server.")
 def mailbox_test(name: str, timeout: float) -> None:
     """Connect to mailbox NAME, log in and open its folder, as `switchboard imap` would; report what is there."""
+    from hub import mailboxes
+    from ingest import imap
+
     config = in_transaction(lambda s: mailboxes.get_mailbox(s, name))
     try:
         found = imap.probe(config, timeout=timeout)
@@ -232,6 +250,8 @@ def mailbox_test(name: str, timeout: float) -> None:
 @click.argument("name")
 def mailbox_remove(name: str) -> None:
     """Stop importing from mailbox NAME (what it imported stays; a running watcher lets go within 30 s)."""
+    from hub import mailboxes
+
     in_transaction(lambda s: mailboxes.remove_mailbox(s, name))
     click.echo(f"removed mailbox {name!r}")
 
@@ -246,6 +266,9 @@ def imap_command(poll_interval: float, use_idle: bool) -> None:
 
     New and changed mailboxes are picked up within 30 s; with none configured it waits for one.
     """
+    from ingest import imap
+    from ingest.pipeline import make_intake
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s imap %(levelname)s %(message)s")
     settings = load_settings()
     db = open_database(settings)

@@ -1,4 +1,7 @@
-"""`switchboard events ...`: messages kept as unprocessable, listed and reprocessed after a fix."""
+"""`switchboard events ...`: messages kept as unprocessable, listed and reprocessed after a fix.
+
+Each command imports what it works with when it runs (see hub/cli.py).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +10,9 @@ from datetime import timedelta
 
 import click
 
-from hub import retention
 from hub.cli import EVENT_ID, load_settings, open_database
 from hub.durations import describe_duration, parse_duration
 from hub.errors import BadInput, StorageUnavailable
-from ingest import reprocess as reprocessing
-from ingest.pipeline import make_intake
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,6 +25,9 @@ def events() -> None:
 @click.option("--limit", default=200, show_default=True, help="At most this many, newest first.")
 def events_unprocessable(source: str | None, limit: int) -> None:
     """List unprocessable events with the error each failed with."""
+    from ingest import reprocess as reprocessing
+    from ingest.pipeline import make_intake
+
     settings = load_settings()
     db = open_database(settings)
     try:
@@ -49,6 +52,9 @@ def events_reprocess(event_id: int | None, everything: bool, source: str | None)
       switchboard events reprocess 4711
       switchboard events reprocess --all-unprocessable --source email
     """
+    from ingest import reprocess as reprocessing
+    from ingest.pipeline import make_intake
+
     if (event_id is None) == (not everything):
         raise click.UsageError("give one EVENT_ID or --all-unprocessable (see `switchboard events unprocessable`)")
     settings = load_settings()
@@ -95,6 +101,8 @@ def events_prune(older_than: str | None, dry_run: bool) -> None:
       switchboard events prune --dry-run
       switchboard events prune --older-than 30d
     """
+    from hub import retention
+
     settings = load_settings()
     try:
         span = parse_duration(older_than) if older_than else timedelta(seconds=settings.event_retention)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hub.accounts import ALERT_KINDS
-from hub.domain import InboundEvent
+from hub.domain import ALERT_KINDS, InboundEvent
 from hub.errors import BadInput
 from hub.test_events import test_event
 from ingest.errors import InvalidPayload

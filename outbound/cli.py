@@ -1,4 +1,7 @@
-"""`switchboard worker` and `switchboard dispatch`, registered through the `switchboard.commands` entry points."""
+"""`switchboard worker` and `switchboard dispatch`, registered through the `switchboard.commands` entry points.
+
+Each command imports what it works with when it runs (see hub/cli.py).
+"""
 
 from __future__ import annotations
 
@@ -6,25 +9,20 @@ import logging
 import signal
 import threading
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
-import redis
-from rq import Queue
 
-from hub import retention
 from hub.cli import load_settings, open_database
 from hub.config import Settings
-from hub.db import Database
 from hub.errors import StorageUnavailable
-from hub.intake import NoticeSettings
-from hub.mail_templates import MailTemplates
-from hub.maintenance import auto_close_chore, plugged_chores, upkeep
-from outbound import escalations, runtime
-from outbound.channels.email import Relay
-from outbound.dispatcher import BATCH, move_batch, run_dispatcher
 from outbound.errors import QueueUnavailable
-from outbound.queue import QUEUE_NAME, connect, make_queue
-from outbound.worker import STOP_SIGNALS, run_worker
+
+if TYPE_CHECKING:
+    import redis
+    from rq import Queue
+
+    from hub.db import Database
 
 
 def _redis_url(settings: Settings) -> str:
@@ -68,6 +66,12 @@ def worker(burst: bool, fork: bool) -> None:
     own (SWITCHBOARD_RETRY_FIRST, _RETRY_CAP, _RETRY_GIVE_UP: 10 s doubling to 60 s, for 24 h by default), then
     dead-lettered; see `switchboard outbox list --dead`.
     """
+    import redis
+
+    from outbound import runtime
+    from outbound.channels.email import Relay
+    from outbound.queue import connect
+
     settings = load_settings()
     url = _redis_url(settings)
     if settings.smtp_relay is not None:
@@ -96,6 +100,10 @@ def _work_through_outages(connection: redis.Redis, url: str, *, burst: bool, for
     RQ rides out a Redis that is briefly away while it waits for jobs, but not everywhere (registration,
     heartbeats), so the worker is restarted here; whatever it held is found again by the dispatcher's sweep.
     """
+    import redis
+
+    from outbound.worker import STOP_SIGNALS, run_worker
+
     log = logging.getLogger("switchboard.outbound")
     stop = threading.Event()  # a SIGTERM or SIGINT, whenever it came: never start again after one
 
@@ -136,6 +144,16 @@ def dispatch(once: bool, interval: float) -> None:
     Run one or more next to the workers; several dispatchers share the work on PostgreSQL. When Redis is down,
     notifications stay in the outbox and go out when it returns. SIGTERM or Ctrl-C stops it between batches.
     """
+    import redis
+
+    from hub import retention
+    from hub.intake import NoticeSettings
+    from hub.mail_templates import MailTemplates
+    from hub.maintenance import auto_close_chore, plugged_chores, upkeep
+    from outbound import escalations
+    from outbound.dispatcher import run_dispatcher
+    from outbound.queue import QUEUE_NAME, connect, make_queue
+
     settings = load_settings()
     url = _redis_url(settings)
     _log_to_stderr()
@@ -174,6 +192,8 @@ def dispatch(once: bool, interval: float) -> None:
 
 def _drain(db: Database, queue: Queue) -> int:
     """Move batches until one comes back short; report Redis or database trouble instead of returning 0."""
+    from outbound.dispatcher import BATCH, move_batch
+
     total = 0
     try:
         while True:

@@ -1,4 +1,7 @@
-"""`switchboard rules ...` and `switchboard group ...`: routing rules and the groups they assign to, from the shell."""
+"""`switchboard rules ...` and `switchboard group ...`: routing rules and the groups they assign to, from the shell.
+
+Each command imports what it works with when it runs (see hub/cli.py).
+"""
 
 from __future__ import annotations
 
@@ -12,11 +15,9 @@ from typing import Any, TextIO
 
 import click
 
-from hub import audit, groups, rulebook
 from hub.cli import ROW_ID, in_transaction
 from hub.domain import Decision, RoutingState, RuleBook, RuleSpec
 from hub.errors import BadInput
-from hub.models import utcnow
 from hub.rules_export import ALWAYS
 from hub.test_events import test_event
 from rules import rules_file
@@ -53,6 +54,8 @@ def rules() -> None:
 @rules.command("list")
 def rules_list() -> None:
     """Print the rules in the order they are applied: for each field, the first matching rule sets it."""
+    from hub import rulebook
+
     book = in_transaction(rulebook.load)
     for spec in book.rules:
         sets = ", ".join(f"{k}={v}" for k, v in spec.effects().items()) or "nothing"
@@ -86,6 +89,8 @@ def rules_add(name: str, field: str | None, op: str, value: str, **sets: Any) ->
 
     Example: switchboard rules add --name "DB pages" --field labels.team --value db --group dba --strategy round_robin
     """
+    from hub import rulebook
+
     stop = bool(sets.pop("stop"))
     keys = {"assign": "assignee", "title_template": "title", "dedup_template": "dedup_key", "tags": "tags"}
     actions: dict[str, Any] = {}
@@ -114,6 +119,8 @@ def rules_add(name: str, field: str | None, op: str, value: str, **sets: Any) ->
 @click.argument("rule_id", type=ROW_ID)
 def rules_remove(rule_id: int) -> None:
     """Delete rule RULE_ID (see `switchboard rules list` for ids)."""
+    from hub import rulebook
+
     name = in_transaction(lambda s: rulebook.remove_rule(s, rule_id, author=_author()))
     click.echo(f"removed rule {rule_id}: {name}")
 
@@ -122,6 +129,8 @@ def rules_remove(rule_id: int) -> None:
 @click.argument("rule_id", type=ROW_ID)
 def rules_disable(rule_id: int) -> None:
     """Keep rule RULE_ID but stop applying it."""
+    from hub import rulebook
+
     in_transaction(lambda s: rulebook.set_enabled(s, rule_id, False, author=_author()))
     click.echo(f"disabled rule {rule_id}")
 
@@ -130,6 +139,8 @@ def rules_disable(rule_id: int) -> None:
 @click.argument("rule_id", type=ROW_ID)
 def rules_enable(rule_id: int) -> None:
     """Apply rule RULE_ID again."""
+    from hub import rulebook
+
     in_transaction(lambda s: rulebook.set_enabled(s, rule_id, True, author=_author()))
     click.echo(f"enabled rule {rule_id}")
 
@@ -137,6 +148,8 @@ def rules_enable(rule_id: int) -> None:
 @rules.command("export")
 def rules_export() -> None:
     """Print the rules as YAML (deterministic: same rules, same bytes), e.g. switchboard rules export > rules.yaml"""
+    from hub import rulebook
+
     click.echo(in_transaction(rulebook.current_text), nl=False)
 
 
@@ -144,6 +157,8 @@ def rules_export() -> None:
 @click.argument("path", type=click.File("r"))
 def rules_import(path: TextIO) -> None:
     """Replace every rule (and the settings) with those in PATH; nothing changes unless the whole file is valid."""
+    from hub import rulebook
+
     try:
         parsed = rules_file.parse_file(path.read())
     except RuleError as exc:
@@ -159,6 +174,8 @@ def rules_import(path: TextIO) -> None:
 @rules.command("versions")
 def rules_versions() -> None:
     """List the saved versions of the rules: number, time, author, what changed (+added/-removed lines)."""
+    from hub import rulebook
+
     found = in_transaction(rulebook.versions)
     if not found:
         click.echo("no versions yet: the first change to the rules records one")
@@ -172,6 +189,8 @@ def rules_versions() -> None:
 @click.argument("new", type=ROW_ID, required=False)
 def rules_diff(old: int, new: int | None) -> None:
     """Show what changed from version OLD to version NEW (default: the rules as they stand) as a unified diff."""
+    from hub import rulebook
+
     text = in_transaction(lambda s: rulebook.diff_versions(s, old, new))
     click.echo(text or "no differences", nl=bool(not text))
 
@@ -180,6 +199,7 @@ def rules_diff(old: int, new: int | None) -> None:
 @click.argument("version", type=ROW_ID)
 def rules_restore(version: int) -> None:
     """Make version VERSION the rules again (recorded as a new version, so the restore can be undone too)."""
+    from hub import rulebook
 
     def restore(session: Any) -> int:
         try:
@@ -204,6 +224,8 @@ def rules_test(rules_path: TextIO | None, expect: tuple[str, ...], show_all: boo
     --expect does not hold, so rules can be checked in CI:
     echo '{"title": "Disk full", "severity": "critical"}' | switchboard rules test --expect category=outage
     """
+    from hub.models import utcnow
+
     try:
         payload = json.loads(sys.stdin.read() or "{}")
         if not isinstance(payload, dict):
@@ -263,6 +285,9 @@ def outcome_fields(decision: Decision) -> dict[str, str]:
 
 
 def _stored_book_and_state(session: Any) -> tuple[RuleBook, RoutingState]:
+    from hub import groups, rulebook
+    from hub.models import utcnow
+
     book = rulebook.load(session)
     return book, groups.routing_state(session, book.assignment_groups, utcnow())
 
@@ -281,6 +306,7 @@ def group_set(name: str, members: tuple[str, ...]) -> None:
 
     Example: switchboard group set dba --member ann@example.com --member bob@example.com
     """
+    from hub import audit, groups
 
     def work(session: Any) -> str:
         saved = groups.save_group(session, name, members)
@@ -293,6 +319,8 @@ def group_set(name: str, members: tuple[str, ...]) -> None:
 @group.command("list")
 def group_list() -> None:
     """Print each group with its members, in round-robin order."""
+    from hub import groups
+
     found = in_transaction(groups.list_groups)
     if not found:
         click.echo("no groups; make one with `switchboard group set NAME --member EMAIL`")
@@ -304,6 +332,7 @@ def group_list() -> None:
 @click.argument("name")
 def group_remove(name: str) -> None:
     """Remove group NAME (rules that assign within it then leave incidents unassigned, and say so)."""
+    from hub import audit, groups
 
     def work(session: Any) -> None:
         groups.remove_group(session, name)

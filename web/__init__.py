@@ -3,75 +3,86 @@
 One module per concern: `auth` (login), `incidents` (pages), `events` (the webhook hot path), `api` (read API),
 `health` (/healthz), `security` (cookies, headers), `errors` (JSON or HTML answers), `services` (the long-lived
 database, intake and Redis client each app holds).
+
+As in flaskr, `create_app` imports them (and Flask) when it runs: `switchboard web` (web/cli.py) imports this
+package, and its `--help` should not wait for Flask, SQLAlchemy and every blueprint (see hub/cli.py).
 """
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
 
-from hub.accounts import IntegrationKeys
 from hub.config import Settings
-from hub.db import Database
-from ingest.pipeline import make_intake
-from web import (
-    account,
-    acknowledge,
-    api,
-    audit,
-    auth,
-    changes,
-    changes_api,
-    dashboard,
-    errors,
-    events,
-    groups,
-    health,
-    heartbeats,
-    help_centre,
-    incident_actions,
-    incident_export,
-    incidents,
-    integrations,
-    knowledge,
-    mail_view,
-    mailboxes,
-    metrics,
-    navigation,
-    new_incident,
-    observe,
-    oncall,
-    oncall_api,
-    openapi,
-    opsgenie,
-    outbox,
-    pagerduty,
-    permissions,
-    problems,
-    records_api,
-    reports,
-    request_status,
-    rule_editor,
-    rules,
-    rules_api,
-    satisfaction,
-    saved_replies,
-    security,
-    silences,
-    silences_api,
-    status_page,
-    status_subscriptions,
-    unprocessable,
-    users,
-)
-from web.extensions import csrf
-from web.responses import RequestJSON
-from web.services import EXTENSION_KEY, Services
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from hub.db import Database
 
 __all__ = ["create_app"]
 
 
 def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     """Build the app for `settings`; pass `db` to share a Database (tests), else one is opened lazily here."""
+    from flask import Flask
+
+    from hub.accounts import IntegrationKeys
+    from hub.db import Database
+    from ingest.pipeline import make_intake
+    from web import (
+        account,
+        acknowledge,
+        api,
+        audit,
+        auth,
+        changes,
+        changes_api,
+        dashboard,
+        errors,
+        events,
+        groups,
+        health,
+        heartbeats,
+        help_centre,
+        incident_actions,
+        incident_export,
+        incidents,
+        integrations,
+        knowledge,
+        mail_view,
+        mailboxes,
+        metrics,
+        navigation,
+        new_incident,
+        observe,
+        oncall,
+        oncall_api,
+        openapi,
+        opsgenie,
+        outbox,
+        pagerduty,
+        permissions,
+        problems,
+        records_api,
+        reports,
+        request_status,
+        rule_editor,
+        rules,
+        rules_api,
+        satisfaction,
+        saved_replies,
+        security,
+        silences,
+        silences_api,
+        status_page,
+        status_subscriptions,
+        unprocessable,
+        users,
+    )
+    from web.extensions import csrf
+    from web.responses import RequestJSON
+    from web.services import EXTENSION_KEY, Services
+
     app = Flask(__name__)
     # Titles, descriptions and email bodies come from strangers: escape in every template, whatever its name.
     app.jinja_options = {**app.jinja_options, "autoescape": True, "trim_blocks": True, "lstrip_blocks": True}

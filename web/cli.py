@@ -1,4 +1,7 @@
-"""`switchboard web`: serve the web UI and API with gunicorn."""
+"""`switchboard web`: serve the web UI and API with gunicorn.
+
+It imports what it works with when it runs (see hub/cli.py).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ import sys
 
 import click
 
-from hub import telemetry
 from hub.cli import load_settings
 from hub.config import Settings
 from hub.net import cannot_listen
@@ -46,6 +48,8 @@ def web() -> None:
     The number of worker processes is SWITCHBOARD_WEB_WORKERS (default 2). This process becomes gunicorn, so
     SIGTERM reaches it directly: it stops accepting, lets requests in flight finish, then exits.
     """
+    from hub import telemetry
+
     settings = load_settings()  # fail here, readably, rather than in every gunicorn worker
     if settings.web_workers < 1:
         raise click.ClickException("configuration: SWITCHBOARD_WEB_WORKERS must be at least 1")

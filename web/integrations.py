@@ -18,7 +18,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from hub import audit, heartbeats
-from hub.accounts import INTEGRATION_KINDS, configure_integration, create_integration, rotate_integration_secret
+from hub.accounts import configure_integration, create_integration, rotate_integration_secret
+from hub.domain import INTEGRATION_KINDS
 from hub.errors import BadInput
 from hub.intake import Raw
 from hub.models import Event, Integration, utcnow

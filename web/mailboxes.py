@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from hub import audit, mailboxes
+from hub.domain import TLS_MODES
 from hub.errors import BadInput
 from hub.numbers import whole_number
 from ingest import imap
@@ -55,7 +56,7 @@ def index() -> ResponseReturnValue:
         rows = mailboxes.list_mailboxes(session)
     settings = services().settings
     return render_template("mailboxes.html", mailboxes=rows, form=form, error=error, desks=settings.desk_addresses,
-                           smtp=f"{settings.bind_host}:{settings.smtp_port}", tls_modes=mailboxes.TLS_MODES,
+                           smtp=f"{settings.bind_host}:{settings.smtp_port}", tls_modes=TLS_MODES,
                            auth_kinds=mailboxes.AUTH_KINDS, secret_kinds=SECRET_KINDS)  # fmt: skip
 
 

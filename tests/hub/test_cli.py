@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -75,6 +76,44 @@ def test_help_imports_none_of_the_commands() -> None:
     libraries = {"sqlalchemy", "alembic", "flask", "gunicorn", "aiosmtpd", "rq", "redis"}
     assert {name.split(".")[0] for name in modules} & {*libraries, "web", "ingest", "rules", "outbound"} == set()
     assert [name for name in modules if name.endswith("_cli")] == []
+
+
+#: What a command needs only once it runs: `switchboard service add --help` took a second importing them.
+RUN_TIME_LIBRARIES = ("sqlalchemy", "flask", "rq", "redis", "aiosmtpd", "imapclient", "argon2")
+#: In one fresh interpreter: every command's --help in turn, and which of the libraries named in argv it imported.
+EVERY_HELP = """
+import json, sys
+import click
+from click.testing import CliRunner
+from hub.cli import main
+
+libraries = set(sys.argv[1:])
+loaded = lambda: {name.split(".")[0] for name in sys.modules} & libraries
+report = {"imported": {"": sorted(loaded())}, "failed": {}}
+
+def walk(group, path):
+    for name in group.list_commands(click.Context(group)):
+        before = loaded()
+        command = group.get_command(click.Context(group), name)
+        result = CliRunner().invoke(main, [*path, name, "--help"])
+        if result.exit_code != 0:
+            report["failed"][" ".join((*path, name))] = result.output
+        report["imported"][" ".join((*path, name))] = sorted(loaded() - before)
+        if isinstance(command, click.Group):
+            walk(command, (*path, name))
+
+walk(main, ())
+print(json.dumps(report))
+"""
+
+
+def test_no_commands_help_imports_what_only_running_it_needs() -> None:
+    done = subprocess.run([sys.executable, "-c", EVERY_HELP, *RUN_TIME_LIBRARIES], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).parents[2])  # fmt: skip
+    report = json.loads(done.stdout)
+    assert {tuple(path.split()) for path in report["imported"]} == set(every_command(main, click.Context(main)))
+    assert report["failed"] == {}
+    assert {path: found for path, found in report["imported"].items() if found} == {}
 
 
 def test_integration_create_prints_secret_last_and_stores_only_its_digest(runner: CliRunner, tmp_path: Path) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from hub.accounts import ALERT_KINDS, INTEGRATION_KINDS
-from hub.domain import Action
+from hub.domain import ALERT_KINDS, INTEGRATION_KINDS, Action
 from ingest.webhooks import setup
 from ingest.webhooks.kinds import normalise, normalise_deploy
 

@@ -40,9 +40,9 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from hub import accounts, heartbeats
-from hub.accounts import INTEGRATION_KINDS
 from hub.config import Settings
 from hub.db import Database
+from hub.domain import INTEGRATION_KINDS
 from hub.models import Change, Event, Incident
 from hub.net import free_port
 from ingest.webhooks import setup
