@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 from hub.cli import in_transaction
+from hub.domain import CLI as CLI_ACTOR
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-CLI_ACTOR = "cli"  # who the audit and the article say changed it
 
 
 @click.group()
