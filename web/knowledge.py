@@ -3,6 +3,7 @@ admins write, publish, withdraw and remove them. What the public reads is web/he
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -15,6 +16,7 @@ from wtforms.validators import DataRequired, Length
 
 from hub import audit, knowledge
 from hub.errors import BadInput, Missing
+from hub.models import Article
 from web.forms import button_action
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
 from web.services import services
@@ -48,16 +50,10 @@ def new() -> ResponseReturnValue:
     form = ArticleForm()
     error = None
     if form.validate_on_submit():
-        try:
-            with services().db.transaction() as session:
-                article = knowledge.add(session, **_fields(form), by=current_user.email)
-                audit.record(session, current_user.email, "article.add", article.title, published=article.published)
-                article_id = article.id
-        except BadInput as exc:
-            error = f"Nothing saved: {exc}."
-        else:
-            flash(_saved(form.published.data), "success")
-            return redirect(url_for(".edit", article_id=article_id))
+        done = _save(lambda session: knowledge.add(session, **_fields(form), by=current_user.email), "article.add")
+        if not isinstance(done, str):
+            return done
+        error = done
     code = 400 if error or form.errors else 200
     return render_template("knowledge/edit.html", form=form, article=None, error=error), code
 
@@ -78,16 +74,11 @@ def edit(article_id: int) -> ResponseReturnValue:
         if not may_write:
             abort(403, description="Only agents and admins change articles.")
         if form.validate_on_submit():
-            try:
-                with services().db.transaction() as session:
-                    changed = knowledge.change(session, article_id, **_fields(form), by=current_user.email)
-                    audit.record(session, current_user.email, "article.change", changed.title,
-                                 published=changed.published)  # fmt: skip
-            except BadInput as exc:
-                error = f"Nothing saved: {exc}."
-            else:
-                flash(_saved(form.published.data), "success")
-                return redirect(url_for(".edit", article_id=article_id))
+            done = _save(lambda session: knowledge.change(session, article_id, **_fields(form), by=current_user.email),
+                         "article.change")  # fmt: skip
+            if not isinstance(done, str):
+                return done
+            error = done
     code = 400 if error or form.errors else 200
     return render_template("knowledge/edit.html", form=form, article=article, error=error, may_write=may_write,
                            public_url=knowledge.public_path(article_id)), code  # fmt: skip
@@ -102,6 +93,19 @@ def remove(article_id: int) -> ResponseReturnValue:
         return f"Article {title!r} removed."
 
     return button_action(work, "knowledge.index", refused="Nothing removed: {}.")
+
+
+def _save(write: Callable[[Session], Article], action: str) -> ResponseReturnValue | str:
+    """Write the article in one transaction, audited as `action`: then its page, or why nothing was saved."""
+    try:
+        with services().db.transaction() as session:
+            article = write(session)
+            audit.record(session, current_user.email, action, article.title, published=article.published)
+            article_id, published = article.id, article.published
+    except BadInput as exc:
+        return f"Nothing saved: {exc}."
+    flash(_saved(published), "success")
+    return redirect(url_for(".edit", article_id=article_id))
 
 
 def _fields(form: ArticleForm) -> dict[str, Any]:
