@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from importlib.metadata import entry_points
 
 from sqlalchemy import and_, or_, select, update
@@ -152,16 +153,19 @@ def plugged_chores(settings: Settings, db: Database) -> list[Chore]:
 
 def upkeep(db: Database, settings: NoticeSettings, chores: Sequence[Chore] = ()) -> None:
     """Every periodic chore, in one call for the dispatcher's loop; `chores` run after the hub's own (the SLA
-    sweep first, so the rules decide on its warnings and breaches in the same round)."""
-    auto_resolve_quiet(db, settings)
-    settle_flapping(db, settings)
-    sla.sweep(db, settings)
-    oncall.announce_shifts(db, settings.sender)
-    status_updates.announce(db, settings.sender)
-    for chore in chores:
+    sweep first, so the rules decide on its warnings and breaches in the same round). One broken chore is logged
+    and the others still run: only a database that is away stops the round."""
+    own: list[Chore] = [
+        partial(auto_resolve_quiet, db, settings),
+        partial(settle_flapping, db, settings),
+        partial(sla.sweep, db, settings),
+        partial(oncall.announce_shifts, db, settings.sender),
+        partial(status_updates.announce, db, settings.sender),
+    ]
+    for chore in (*own, *chores):
         try:
             chore()
         except StorageUnavailable:
             raise
-        except Exception:  # one layer's broken chore must not stop the hub's own, nor the dispatcher
+        except Exception:  # a broken chore must not stop the others, nor the dispatcher
             log.exception("upkeep chore %r failed", chore)

@@ -6,14 +6,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from hub.accounts import configure_integration, create_integration, create_user
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent, RuleSpec
+from hub.errors import StorageUnavailable
 from hub.intake import Intake, NoticeSettings, Raw
-from hub.maintenance import auto_close_chore, auto_close_resolved, auto_resolve_quiet, settle_flapping
+from hub.maintenance import auto_close_chore, auto_close_resolved, auto_resolve_quiet, settle_flapping, upkeep
 from hub.models import Incident, Integration, OutboxMessage, TimelineEntry, utcnow
 from hub.rulebook import add_rule
 
@@ -136,3 +138,28 @@ def test_an_integrations_longer_reopen_window_is_waited_out_before_closing(db: D
                       .values(status="resolved", resolved_at=utcnow() - timedelta(days=days)))  # fmt: skip
     assert auto_close_resolved(db, timedelta(days=7)) == 1
     assert statuses(db) == {ids[0]: "resolved", ids[1]: "closed"}  # an alert may still reopen the first
+
+
+def test_a_broken_chore_is_logged_and_the_rest_of_the_round_still_runs(
+    db: Database, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ran: list[str] = []
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("a bug in one chore")
+
+    monkeypatch.setattr("hub.maintenance.settle_flapping", broken)  # one of the hub's own
+    monkeypatch.setattr("hub.maintenance.status_updates.announce", lambda *_: ran.append("status updates"))
+    upkeep(db, NoticeSettings(("desk@example.com",), "http://x"), [broken, lambda: ran.append("plugged in")])
+    failed = [r for r in caplog.records if r.message.startswith("upkeep chore") and "failed" in r.message]
+    assert ran == ["status updates", "plugged in"] and len(failed) == 2
+
+
+def test_a_database_that_is_away_stops_the_round(db: Database) -> None:
+    def away() -> None:
+        raise StorageUnavailable("database unavailable")
+
+    ran: list[str] = []
+    with pytest.raises(StorageUnavailable):
+        upkeep(db, NoticeSettings(("desk@example.com",), "http://x"), [away, lambda: ran.append("after")])
+    assert ran == []
