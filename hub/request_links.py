@@ -5,7 +5,8 @@ from an agent carry a link (hub/signed_links.py) to a page (web/request_status.p
 requester, where their request stands: open, being worked on, waiting for them, resolved and how; and below it the
 conversation they already have in their mailbox, the mail they sent and the desk's replies to them
 (hub/request_conversation.py). It shows nothing of the desk's own work (notes, assignments, priorities, who
-answered), and it changes nothing: to add something, they reply to the mail, as before.
+answered). The one thing it does is let them say it is solved, which resolves the incident as theirs to say;
+to add something, they reply to the mail, as before.
 
 The link names the incident and the requester and works for 90 days; it stops working when the incident is gone
 or has another requester.
@@ -38,6 +39,11 @@ SAYS = {
 }
 
 
+#: Statuses in which the requester may say their request is solved, and what the incident then records.
+SOLVABLE = ("open", "acknowledged", "waiting")
+SOLVED = "The requester said it is solved, on their request's page."
+
+
 @dataclass(frozen=True)
 class RequestView:
     ref: str
@@ -48,6 +54,7 @@ class RequestView:
     resolved_at: datetime | None
     resolution: str | None
     conversation: Conversation  # the mail they sent and the desk's replies to them
+    open: bool = False  # still being worked on: the requester may say it is solved
 
 
 def requester_incident(session: Session, claim: Claim, *, lock: bool = False) -> Incident:
@@ -67,5 +74,7 @@ def view(session: Session, claim: Claim, newest_part: Callable[[str], str | None
         label, explanation = "Merged", "It was merged into another request the desk is working on."
     done = incident.status in ("resolved", "closed")
     said = request_conversation.read(session, incident, claim.person, newest_part)
+    still_open = incident.status in SOLVABLE and incident.merged_into_id is None
     return RequestView(incident.ref, incident.title, label, explanation, incident.first_seen,
-                       incident.resolved_at if done else None, incident.resolution if done else None, said)  # fmt: skip
+                       incident.resolved_at if done else None, incident.resolution if done else None, said,
+                       still_open)  # fmt: skip

@@ -90,7 +90,7 @@ PUBLIC = {
     "incidents.root", "auth.login", "auth.logout", "health.healthz", "metrics.metrics", "openapi.openapi", "static",
     "satisfaction.page", "satisfaction.answer", "acknowledge.page", "acknowledge.acknowledge",
     "status_page.page", "status_page.as_json", "status_page.as_atom", "oncall_feed.personal",
-    "request_status.page", "status_subscriptions.form", "status_subscriptions.ask",
+    "request_status.page", "request_status.solved", "status_subscriptions.form", "status_subscriptions.ask",
     "status_subscriptions.confirm_page", "status_subscriptions.confirm", "status_subscriptions.leave_page",
     "status_subscriptions.leave", "help_centre.index", "help_centre.article",
 }  # fmt: skip

@@ -15,8 +15,8 @@ from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
-from hub.models import Incident, utcnow
-from tests.web.helpers import Login
+from hub.models import Incident, OutboxMessage, TimelineEntry, utcnow
+from tests.web.helpers import Login, csrf_token
 
 EMAIL = Raw(source="email", content_type="message/rfc822", body=b"Subject: Printer\r\n\r\nIt jams")
 HOSTILE = '<script>alert("req")</script>'
@@ -170,3 +170,65 @@ def test_only_the_newest_messages_are_shown_and_the_page_says_the_rest_are_in_th
     html = client.get(link(settings, incident_id)).get_data(as_text=True)
     assert 'id="earlier"' in html and "The printer on floor 2 jams" not in html
     assert html.index("Reminder number 00") < html.index(f"Reminder number {request_conversation.MAX_MESSAGES - 1}")
+
+
+# -- "It is solved" -------------------------------------------------------------------------------------------------
+
+
+def say_solved(client: FlaskClient, path: str) -> tuple[int, str]:
+    """Open the page and press "It is solved", as a browser would; (status, page after any redirect)."""
+    page = client.get(path).get_data(as_text=True)
+    answer = client.post(f"{path}/solved", data={"csrf_token": csrf_token(page)}, follow_redirects=True)
+    return answer.status_code, answer.get_data(as_text=True)
+
+
+def test_the_requester_says_it_is_solved_and_the_assignee_not_they_hear_of_it(
+    client: FlaskClient, db: Database, settings: Settings, incident_id: int, make_user: Callable[..., Login]
+) -> None:
+    make_user("bob@example.com")
+    mail = triage.Mail(settings.desk_address, settings.base_url)
+    triage.assign(db, incident_id, "bob@example.com", triage.Actor("bob@example.com"), mail)
+    code, html = say_solved(client, link(settings, incident_id))
+    assert code == 200 and "we have marked it resolved" in html and '<strong id="state">Resolved</strong>' in html
+    assert "It is solved: close my request" not in html
+    with db.read() as session:
+        incident = session.get_one(Incident, incident_id)
+        told = session.execute(select(OutboxMessage.kind, OutboxMessage.recipient)
+                               .where(OutboxMessage.incident_id == incident_id)).all()  # fmt: skip
+        summaries = session.scalars(select(TimelineEntry.summary).where(TimelineEntry.incident_id == incident_id))
+        assert "Resolved by ann@example.org" in list(summaries)
+    assert (incident.status, incident.resolution) == ("resolved", request_links.SOLVED)
+    assert ("resolved", "bob@example.com") in told
+    assert not [row for row in told if row.recipient == "ann@example.org" and row.kind != "acknowledgement"]
+
+
+def test_saying_it_is_solved_needs_the_pages_csrf_token(
+    client: FlaskClient, db: Database, settings: Settings, incident_id: int
+) -> None:
+    answer = client.post(f"{link(settings, incident_id)}/solved", data={})
+    assert answer.status_code == 400 and "press the button again" in answer.get_data(as_text=True)
+    with db.read() as session:
+        assert session.get_one(Incident, incident_id).status == "open"
+
+
+def test_a_request_resolved_meanwhile_offers_no_button_and_a_late_press_changes_nothing(
+    client: FlaskClient, db: Database, settings: Settings, incident_id: int
+) -> None:
+    path = link(settings, incident_id)
+    page = client.get(path).get_data(as_text=True)
+    mail = triage.Mail(settings.desk_address, settings.base_url)
+    triage.change_status(db, incident_id, "resolve", triage.Actor("bob"), mail, resolution="Cleared the jam.")
+    late = client.post(f"{path}/solved", data={"csrf_token": csrf_token(page)})
+    assert late.status_code == 409 and "it is not open any more" in late.get_data(as_text=True)
+    assert "close my request" not in client.get(path).get_data(as_text=True)
+    with db.read() as session:
+        assert session.get_one(Incident, incident_id).resolution == "Cleared the jam."
+
+
+def test_a_changed_link_cannot_say_a_request_is_solved(
+    client: FlaskClient, db: Database, settings: Settings, incident_id: int
+) -> None:
+    token = csrf_token(client.get(link(settings, incident_id)).get_data(as_text=True))
+    assert client.post(f"{link(settings, incident_id)[:-3]}/solved", data={"csrf_token": token}).status_code == 400
+    with db.read() as session:
+        assert session.get_one(Incident, incident_id).status == "open"
