@@ -324,7 +324,7 @@ def test_agent_publishes_an_article_that_the_help_centre_shows_on_a_phone(
     assert policy == [], policy
 
 
-def test_a_requester_reads_where_their_request_stands_and_the_conversation_on_a_phone(
+def test_a_requester_reads_their_request_on_a_phone_and_says_it_is_solved(
     live_url: str, page: Page, intake: Intake, db: Database, settings: Settings
 ) -> None:
     policy: list[str] = []
@@ -345,6 +345,9 @@ def test_a_requester_reads_where_their_request_stands_and_the_conversation_on_a_
     assert "toner supplier" not in page.content() and "bob@example.com" not in page.content()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     _screenshot(page, "request-conversation")
+    page.get_by_role("button", name="It is solved: close my request").click()
+    page.get_by_text("we have marked it resolved").wait_for()
+    assert page.locator("#state").inner_text() == "Resolved"
     assert policy == [], policy
 
 
