@@ -614,6 +614,7 @@ class StatusSubscriber(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     asked_at: Mapped[datetime] = mapped_column(default=utcnow)  # when the last confirmation mail was owed
     confirmed_at: Mapped[datetime | None] = mapped_column()
+    services: Mapped[list[str] | None] = mapped_column(JSON)  # the services chosen; None: all, new ones too
 
 
 class StatusSnapshot(Base):

@@ -75,18 +75,17 @@ def service_list() -> None:
 
 @service.command("subscribers")
 def service_subscribers() -> None:
-    """Print who gets the status page's updates by email, and who asked but has not confirmed yet (forgotten after
-    a week)."""
+    """Print who gets the status page's updates by email and about which services, and who asked but has not
+    confirmed yet (forgotten after a week)."""
     from hub import status_subscriptions
 
     found = in_transaction(status_subscriptions.listing)
     for row in found:
-        since = (
-            f"since {row.confirmed_at:%Y-%m-%d}"
-            if row.confirmed_at
-            else f"not confirmed, asked {row.created_at:%Y-%m-%d}"
-        )
-        click.echo(f"{row.email:<40} {since}")
+        if row.confirmed_at is None:
+            click.echo(f"{row.email:<40} not confirmed, asked {row.created_at:%Y-%m-%d}")
+            continue
+        about = "every service" if row.services is None else ", ".join(row.services)
+        click.echo(f"{row.email:<40} since {row.confirmed_at:%Y-%m-%d}: {about}")
     confirmed = sum(1 for row in found if row.confirmed_at)
     click.echo(f"{confirmed} subscriber(s), {len(found) - confirmed} not confirmed", err=True)
 

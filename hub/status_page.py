@@ -188,6 +188,11 @@ def summarise(
     return StatusPage(tuple(found), now)
 
 
+def public_services(session: Session | Connection) -> list[str]:
+    """The names of the services the page shows, in its order."""
+    return list(session.scalars(select(Service.name).where(Service.public.is_(True)).order_by(Service.name)))
+
+
 def read(
     session: Session | Connection, now: datetime, only: str | None = None, leave_out: int | None = None
 ) -> StatusPage | None:

@@ -12,13 +12,14 @@ changes nothing by itself, as with every mail link here, except the one-click PO
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
-from hub import notices
+from hub import notices, status_page
 from hub.addresses import is_address
 from hub.db import insert_new
 from hub.errors import BadInput, Missing
@@ -40,11 +41,19 @@ class NotAnAddress(BadInput):
     """What was typed into the form is not one email address."""
 
 
+class BadChoice(BadInput):
+    """A choice of services that leaves none to hear about."""
+
+
 @dataclass(frozen=True)
 class Subscriber:
     email: str
     created_at: datetime
     confirmed_at: datetime | None
+    services: tuple[str, ...] | None = None  # the services chosen; None: every public one
+
+    def wants(self, service: str) -> bool:
+        return self.services is None or service in self.services
 
 
 def clean_address(text: str | None) -> str:
@@ -89,11 +98,37 @@ def pending(session: Session, claim: Claim) -> Subscriber:
     return _public(_subscriber(session, claim))
 
 
-def confirm(session: Session, claim: Claim, now: datetime) -> Subscriber:
-    """Confirm the subscription the link names (again is harmless); StaleLink when it is gone."""
+def confirm(session: Session, claim: Claim, now: datetime, services: Sequence[str] | None = None) -> Subscriber:
+    """Confirm the subscription the link names (again is harmless), for `services` (None: every public one);
+    StaleLink when it is gone."""
     row = _subscriber(session, claim)
     row.confirmed_at = row.confirmed_at or now
+    row.services = chosen(session, services)
     return _public(row)
+
+
+def subscribed(session: Session, claim: Claim) -> Subscriber:
+    """The subscription an update's link is about (StaleLink when it has ended)."""
+    return _public(_subscriber(session, claim))
+
+
+def choose(session: Session, claim: Claim, services: Sequence[str] | None) -> Subscriber:
+    """Change which services a subscriber hears about (from the page their update's link opens)."""
+    row = _subscriber(session, claim)
+    row.services = chosen(session, services)
+    return _public(row)
+
+
+def chosen(session: Session, services: Sequence[str] | None) -> list[str] | None:
+    """What is kept of a choice of services: None (every one, new ones too) for none or all of the public ones,
+    else the public ones chosen; BadChoice for a choice of none that are public."""
+    public = status_page.public_services(session)
+    if services is None or set(public) <= set(services):
+        return None
+    kept = [name for name in public if name in set(services)]
+    if not kept:
+        raise BadChoice("choose at least one service, or stop the updates instead")
+    return kept
 
 
 def leave(session: Session, claim: Claim) -> bool:
@@ -125,12 +160,16 @@ def listing(session: Session) -> list[Subscriber]:
     return [_public(row) for row in rows]
 
 
-def confirmed(conn: Connection | Session, now: datetime) -> list[tuple[int, str]]:
-    """(id, address) of every confirmed subscriber an update goes to: not those whose address bounced our mail
-    lately (automatic mail to it pauses, hub/outbox.py)."""
+def confirmed(conn: Connection | Session, now: datetime) -> list[tuple[int, str, tuple[str, ...] | None]]:
+    """(id, address, services chosen or None for all) of every confirmed subscriber an update may go to: not those
+    whose address bounced our mail lately (automatic mail to it pauses, hub/outbox.py)."""
     bounced = exists().where(BouncedAddress.address == StatusSubscriber.email, BouncedAddress.until > now)
-    query = select(StatusSubscriber.id, StatusSubscriber.email).where(StatusSubscriber.confirmed_at.is_not(None))
-    return [(i, e) for i, e in conn.execute(query.where(~bounced).order_by(StatusSubscriber.id))]
+    query = select(StatusSubscriber.id, StatusSubscriber.email, StatusSubscriber.services).where(
+        StatusSubscriber.confirmed_at.is_not(None), ~bounced
+    )
+    return [
+        (i, e, tuple(s) if s is not None else None) for i, e, s in conn.execute(query.order_by(StatusSubscriber.id))
+    ]
 
 
 def count(session: Session) -> int:
@@ -150,4 +189,5 @@ def _key(sender: Sender) -> str:
 
 
 def _public(row: StatusSubscriber) -> Subscriber:
-    return Subscriber(row.email, row.created_at, row.confirmed_at)
+    return Subscriber(row.email, row.created_at, row.confirmed_at,
+                      tuple(row.services) if row.services is not None else None)  # fmt: skip

@@ -110,7 +110,8 @@ def what_changed(before: Seen, service: ServiceStatus) -> Update | None:
 
 
 def announce(db: Database, sender: Sender, now: datetime | None = None) -> int:
-    """Owe each confirmed subscriber one mail with what changed on the status page since they were last told;
+    """Owe each confirmed subscriber one mail with what changed on the status page, of the services they chose, since
+    they were last told;
     returns how many mails. Cheap with no public service. Without a secret key (no way to sign the mail's
     unsubscribe link) nothing is sent."""
     now = now or utcnow()
@@ -138,11 +139,14 @@ def announce(db: Database, sender: Sender, now: datetime | None = None) -> int:
         if not updates:
             return 0
         rows = []
-        for subscriber_id, address in status_subscriptions.confirmed(conn, now):
+        for subscriber_id, address, services in status_subscriptions.confirmed(conn, now):
+            theirs = [u.as_fact() for u in updates if services is None or u.service in services]
+            if not theirs:
+                continue
             leave = status_subscriptions.leave_url(sender, subscriber_id, address, now)
-            notice = notices.status_update(recipient=address, updates=[u.as_fact() for u in updates],
-                                           leave_url=leave, desk_address=sender.desk_address,
-                                           base_url=sender.base_url, templates=sender.templates)  # fmt: skip
+            notice = notices.status_update(recipient=address, updates=theirs, leave_url=leave,
+                                           desk_address=sender.desk_address, base_url=sender.base_url,
+                                           templates=sender.templates)  # fmt: skip
             rows.append(outbox_row(None, notice))
         if rows:
             INSERT_OUTBOX.execute_many(conn, rows)

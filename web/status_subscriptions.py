@@ -10,13 +10,14 @@ one-click unsubscribe) and the signed link is all the authority it needs.
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from hub import status_page
 from hub import status_subscriptions as subscriptions
 from hub.models import Service, utcnow
-from hub.signed_links import LinkProblem
+from hub.signed_links import Claim, LinkProblem, StaleLink
 from web.extensions import csrf
 from web.incident_actions import mail_settings
 from web.mail_links import form_is_current, link_problem, refused_link
@@ -67,14 +68,13 @@ def ask() -> ResponseReturnValue:
 
 @bp.get("/status/confirm/<token>")
 def confirm_page(token: str) -> ResponseReturnValue:
-    """Who the link confirms, and the button; confirms nothing by itself (mail scanners follow links)."""
+    """Who the link confirms, the services to choose from, and the button; confirms nothing by itself (mail
+    scanners follow links)."""
     try:
         claim = subscriptions.CONFIRM.read(services().settings.secret_key, token)
-        with services().db.read() as session:
-            found = subscriptions.pending(session, claim)
+        return _confirm_page(token, claim)
     except LinkProblem as exc:
         return refused_link(exc, _ASK_AGAIN)
-    return render_template("status/confirm.html", subscriber=found, token=token)
 
 
 @bp.post("/status/confirm/<token>")
@@ -83,24 +83,42 @@ def confirm(token: str) -> ResponseReturnValue:
     try:
         claim = subscriptions.CONFIRM.read(services().settings.secret_key, token)
         if not form_is_current():
-            with services().db.read() as session:
-                found = subscriptions.pending(session, claim)
-            return render_template("status/confirm.html", subscriber=found, token=token,
-                                   error="this page was out of date; press the button again"), 400  # fmt: skip
-        with services().db.transaction() as session:
-            found = subscriptions.confirm(session, claim, utcnow())
+            return _confirm_page(token, claim, error="this page was out of date; press the button again")
+        try:
+            with services().db.transaction() as session:
+                found = subscriptions.confirm(session, claim, utcnow(), _services_chosen())
+        except subscriptions.BadChoice as exc:
+            return _confirm_page(token, claim, error=str(exc))
     except LinkProblem as exc:
         return refused_link(exc, _ASK_AGAIN)
-    return render_template("status/confirm.html", subscriber=found, token=token, done=True)
+    return _confirm_page(token, claim, found=found, done=True)
 
 
 @bp.get("/status/unsubscribe/<token>")
 def leave_page(token: str) -> ResponseReturnValue:
+    """The subscription an update's link is about: the services it covers, to change, and the button that stops it."""
     try:
         claim = subscriptions.LEAVE.read(services().settings.secret_key, token)
     except LinkProblem as exc:
         return refused_link(exc, _stop_instead())
-    return render_template("status/unsubscribe.html", address=claim.person, token=token)
+    return _leave_page(token, claim, saved=request.args.get("saved") == "1")
+
+
+@bp.post("/status/unsubscribe/<token>/services")
+@csrf.exempt  # checked below, with an answer the person can act on
+def choose(token: str) -> ResponseReturnValue:
+    """Change which services the updates are about."""
+    try:
+        claim = subscriptions.LEAVE.read(services().settings.secret_key, token)
+        if not form_is_current():
+            return _leave_page(token, claim, error="this page was out of date; save again")
+        with services().db.transaction() as session:
+            subscriptions.choose(session, claim, _services_chosen())
+    except subscriptions.BadChoice as exc:
+        return _leave_page(token, claim, error=str(exc))
+    except LinkProblem as exc:
+        return refused_link(exc, _stop_instead())
+    return redirect(url_for(".leave_page", token=token, saved="1"), 303)
 
 
 @bp.post("/status/unsubscribe/<token>")
@@ -114,6 +132,35 @@ def leave(token: str) -> ResponseReturnValue:
     with services().db.transaction() as session:
         subscriptions.leave(session, claim)
     return render_template("status/unsubscribe.html", address=claim.person, token=token, done=True)
+
+
+def _services_chosen() -> list[str] | None:
+    """The services ticked on a page's form; None when the form offered no choice (no public service)."""
+    return request.form.getlist("service") if request.form.get("choosing") else None
+
+
+def _confirm_page(
+    token: str, claim: Claim, *, found: subscriptions.Subscriber | None = None, done: bool = False,
+    error: str | None = None,
+) -> ResponseReturnValue:  # fmt: skip
+    with services().db.read() as session:
+        found = found or subscriptions.pending(session, claim)
+        public = status_page.public_services(session)
+    page = render_template("status/confirm.html", subscriber=found, token=token, public=public, done=done,
+                           error=error)  # fmt: skip
+    return page, 400 if error else 200
+
+
+def _leave_page(token: str, claim: Claim, *, saved: bool = False, error: str | None = None) -> ResponseReturnValue:
+    try:
+        with services().db.read() as session:
+            found = subscriptions.subscribed(session, claim)
+            public = status_page.public_services(session)
+    except StaleLink:  # ended already: nothing to change or stop
+        return render_template("status/unsubscribe.html", address=claim.person, token=token, done=True)
+    page = render_template("status/unsubscribe.html", address=claim.person, token=token, subscriber=found,
+                           public=public, saved=saved, error=error)  # fmt: skip
+    return page, 400 if error else 200
 
 
 def _stop_instead() -> str:

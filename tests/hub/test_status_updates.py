@@ -241,3 +241,42 @@ def test_anything_but_one_address_is_refused(typed: str) -> None:
 
 def test_an_address_is_kept_lower_cased() -> None:
     assert status_subscriptions.clean_address("  Ann@Example.ORG ") == "ann@example.org"
+
+
+# -- choosing services ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_public(db: Database, mail_public: None) -> None:
+    with db.transaction() as session:
+        catalogue.add_service(session, name="vpn", public=True)
+        catalogue.add_service(session, name="payroll")  # not on the page
+
+
+@pytest.mark.parametrize(
+    ("ticked", "kept"),
+    [(None, None), (["mail", "vpn"], None), (["vpn"], ["vpn"]), (["vpn", "payroll"], ["vpn"])],
+)
+def test_a_choice_of_every_public_service_is_kept_as_all_and_others_are_left_out(
+    db: Database, two_public: None, ticked: list[str] | None, kept: list[str] | None
+) -> None:
+    with db.read() as session:
+        assert status_subscriptions.chosen(session, ticked) == kept
+
+
+@pytest.mark.parametrize("ticked", [[], ["payroll"]])
+def test_a_choice_of_no_public_service_is_refused(db: Database, two_public: None, ticked: list[str]) -> None:
+    with pytest.raises(status_subscriptions.BadChoice), db.read() as session:
+        status_subscriptions.chosen(session, ticked)
+
+
+def test_a_subscriber_hears_only_of_the_services_they_chose(db: Database, two_public: None) -> None:
+    subscribe(db, "ann@example.org")
+    subscribe(db, "vpn-only@example.org")
+    with db.transaction() as session:
+        row = session.scalars(select(StatusSubscriber).where(StatusSubscriber.email == "vpn-only@example.org")).one()
+        row.services = ["vpn"]
+    status_updates.announce(db, SENDER)
+    raise_p1(db)  # on mail
+    assert status_updates.announce(db, SENDER) == 1
+    assert [m.recipient for m in updates_to(db)] == ["ann@example.org"]

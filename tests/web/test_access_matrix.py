@@ -92,7 +92,7 @@ PUBLIC = {
     "status_page.page", "status_page.as_json", "status_page.as_atom", "oncall_feed.personal",
     "request_status.page", "request_status.solved", "status_subscriptions.form", "status_subscriptions.ask",
     "status_subscriptions.confirm_page", "status_subscriptions.confirm", "status_subscriptions.leave_page",
-    "status_subscriptions.leave", "help_centre.index", "help_centre.article",
+    "status_subscriptions.leave", "status_subscriptions.choose", "help_centre.index", "help_centre.article",
 }  # fmt: skip
 BY_MACHINE_CREDENTIALS = {
     "events.receive", "heartbeats.ping", "pagerduty.enqueue", "pagerduty.change_enqueue",

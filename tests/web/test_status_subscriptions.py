@@ -194,3 +194,51 @@ def test_the_subscribe_page_has_its_own_csrf_token_per_browser(
     tokens = [re.search(r'name="csrf_token" value="([^"]+)"', c.get("/status/subscribe").get_data(as_text=True))
               for c in (first, second)]  # fmt: skip
     assert all(tokens) and tokens[0].group(1) != tokens[1].group(1)  # type: ignore[union-attr]
+
+
+# -- which services ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_public(db: Database, mail_public: None) -> None:
+    with db.transaction() as session:
+        catalogue.add_service(session, name="vpn", public=True)
+
+
+def test_confirming_with_some_services_ticked_keeps_that_choice(
+    client: FlaskClient, db: Database, two_public: None
+) -> None:
+    ask(client, "ann@example.org")
+    link = confirmation_link(db, "ann@example.org")
+    page = client.get(link).get_data(as_text=True)
+    assert 'name="service" value="mail" checked' in page and 'name="service" value="vpn" checked' in page
+    done = client.post(link, data={"csrf_token": csrf_token(page), "choosing": "1", "service": ["vpn"]})
+    assert done.status_code == 200 and "when the status of vpn changes" in done.get_data(as_text=True)
+    assert subscriber(db, "ann@example.org").services == ["vpn"]  # type: ignore[union-attr]
+
+
+def test_confirming_with_no_service_ticked_confirms_nothing(
+    client: FlaskClient, db: Database, two_public: None
+) -> None:
+    ask(client, "ann@example.org")
+    link = confirmation_link(db, "ann@example.org")
+    page = client.get(link).get_data(as_text=True)
+    refused = client.post(link, data={"csrf_token": csrf_token(page), "choosing": "1"})
+    assert refused.status_code == 400 and "choose at least one service" in refused.get_data(as_text=True)
+    assert subscriber(db, "ann@example.org").confirmed_at is None  # type: ignore[union-attr]
+
+
+def test_an_updates_link_changes_the_services_and_still_stops_them_all(
+    client: FlaskClient, settings: Settings, db: Database, two_public: None
+) -> None:
+    link = leave_link(settings, db, "ann@example.org")
+    page = client.get(link).get_data(as_text=True)
+    assert "Stop the updates" in page and 'value="vpn" checked' in page
+    saved = client.post(f"{link}/services", data={"csrf_token": csrf_token(page), "choosing": "1", "service": "mail"},
+                        follow_redirects=True)  # fmt: skip
+    assert "Saved: ann@example.org hears about mail." in saved.get_data(as_text=True)
+    assert subscriber(db, "ann@example.org").services == ["mail"]  # type: ignore[union-attr]
+    assert client.post(f"{link}/services", data={"choosing": "1", "service": "vpn"}).status_code == 400  # no token
+    client.post(link)
+    assert subscriber(db, "ann@example.org") is None
+    assert "gets no more status updates" in client.get(link).get_data(as_text=True)
