@@ -101,13 +101,21 @@ def owe(
             entry(incident_id, "notification", f"{n.kind} to {n.recipient} not sent: {why}") for n, why in capped
         ]
     entries += [
-        entry(incident_id, "notification", f"{n.kind} to {n.recipient} queued", data={"delivery_id": n.delivery_id})
+        entry(incident_id, "notification", f"{n.kind} to {n.recipient} queued{_suggesting(n)}",
+              data={"delivery_id": n.delivery_id})
         for n in owed
-    ]
+    ]  # fmt: skip
     if entries:
         INSERT_TIMELINE.execute_many(conn, entries)
     if owed:
         INSERT_OUTBOX.execute_many(conn, [outbox_row(incident_id, n) for n in owed])
+
+
+def _suggesting(notice: notices.Notice) -> str:
+    """What the timeline says of the knowledge articles a mail suggests (hub/knowledge.py), so the agent knows what
+    the requester was pointed to."""
+    suggested = (notice.facts or {}).get("suggested")
+    return f", suggesting {'; '.join(a['title'] for a in suggested)}" if suggested else ""
 
 
 def is_active_user(conn: Connection, email: str) -> bool:

@@ -16,7 +16,7 @@ from hub.domain import InboundEvent
 from hub.errors import BadInput
 from hub.intake import Intake, Raw
 from hub.knowledge import Indexed
-from hub.models import OutboxMessage
+from hub.models import OutboxMessage, TimelineEntry
 from tests.docs import fenced, run_as_printed
 
 PRINTER = Indexed.of(1, "When the printer jams", "paper, toner", "Open tray 2 and pull the sheet out gently.")
@@ -157,3 +157,11 @@ def test_withdraw_publish_and_remove_from_the_shell(runner: CliRunner, tmp_path:
     assert runner.invoke(main, ["article", "remove", "1"]).output == "removed #1 'VPN'\n"
     missing = runner.invoke(main, ["article", "publish", "1"])
     assert missing.exit_code == 1 and "there is no article #1" in missing.output
+
+
+def test_the_timeline_says_which_articles_the_requester_was_pointed_to(db: Database, intake: Intake) -> None:
+    write(db, "When the printer jams", keywords="paper")
+    acknowledgement_facts(db, intake, "Printer eats paper")
+    with db.read() as session:
+        summaries = session.scalars(select(TimelineEntry.summary).where(TimelineEntry.kind == "notification")).all()
+    assert "acknowledgement to ann@example.org queued, suggesting When the printer jams" in summaries
