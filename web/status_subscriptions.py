@@ -50,10 +50,10 @@ def ask() -> ResponseReturnValue:
         return render_template("status/none.html"), 404
     if not form_is_current():
         return render_template("status/subscribe.html", error="this page was out of date; send it again"), 400
-    wait = subscribe_retry_after(services().redis(), request.remote_addr or "")
+    wait = subscribe_retry_after(services().redis())
     if wait is not None:
         minutes = -(-wait // 60)
-        message = f"Many people asked for updates from here in the last hour. Please try again in {minutes} minutes."
+        message = f"Many people asked for updates in the last hour. Please try again in {minutes} minutes."
         return link_problem(429, message, "Meanwhile, the status page itself is always current.",
                             heading="Please wait a little", headers={"Retry-After": str(wait)})  # fmt: skip
     typed = request.form.get("email", "")
