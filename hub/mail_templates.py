@@ -91,6 +91,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
             {"rating": "good", "label": "Good", "url": "https://switchboard.example/satisfaction/TOKEN?rating=good"},
             {"rating": "bad", "label": "Bad", "url": "https://switchboard.example/satisfaction/TOKEN?rating=bad"},
         ],
+        "track_url": "https://switchboard.example/requests/TOKEN",
     },
     "reopened": {"source": "alertmanager", "assignee": "bob@example.com"},
     "requester_replied": {"requester": "ann@example.com", "text": "It still jams, now on page two as well."},

@@ -66,8 +66,9 @@ def body_of(
         return row.body, row.html
     facts = row.facts or {}
     if secret_key is not None and "base_url" in facts:
+        base_url = facts["base_url"]
         for links in (ack_links.LINKS, request_links.LINKS):
-            facts = {**facts, **links.facts(secret_key, facts["base_url"], row.kind, row.incident_id, row.recipient)}
+            facts = {**facts, **links.facts(secret_key, base_url, row.template, row.incident_id, row.recipient)}
     return templates.render_body(row.template, facts)
 
 

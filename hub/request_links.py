@@ -25,9 +25,9 @@ from hub.models import Incident
 from hub.request_conversation import Conversation
 from hub.signed_links import Claim, LinkKind, StaleLink
 
-#: Carried by the acknowledgement and by agents' replies, as the template fact `track_url`.
+#: Carried by the acknowledgement, agents' replies and the resolution mail, as the template fact `track_url`.
 LINKS = LinkKind(salt="switchboard.request", lifetime=timedelta(days=90), path="/requests/",
-                 notices=frozenset({"acknowledgement", "reply"}), fact="track_url")  # fmt: skip
+                 notices=frozenset({"acknowledgement", "reply", "requester_resolved"}), fact="track_url")  # fmt: skip
 
 #: status -> what the requester is told it means.
 SAYS = {

@@ -63,7 +63,7 @@ class _Clock(TimestampSigner):
 class LinkKind:
     """One kind of link: its salt (keeping its tokens apart from every other kind and from sessions and CSRF
     tokens signed with the same key), how long it works, and the page it opens below the base URL. A kind the
-    worker adds to mail as it sends names the notices that carry it and the template fact it is given as."""
+    worker adds to mail as it sends names the mail templates that carry it and the fact it is given to them as."""
 
     salt: str
     lifetime: timedelta
@@ -100,7 +100,7 @@ class LinkKind:
         self, secret_key: str, base_url: str, notice: str, incident_id: int | None, recipient: str,
         *, now: datetime | None = None,
     ) -> dict[str, str]:  # fmt: skip
-        """`{fact: url}` for a mail of kind `notice` about an incident to a person; {} for any other mail."""
+        """`{fact: url}` for a mail from template `notice` about an incident to a person; {} for any other mail."""
         if notice not in self.notices or incident_id is None or "@" not in recipient:
             return {}
         return {self.fact: self.url(base_url, self.sign(secret_key, incident_id, recipient, now=now))}

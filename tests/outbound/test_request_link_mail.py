@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from hub import triage
 from tests.outbound.conftest import Parts, deliver_everything, owe_acknowledgement
 from web import create_app
 
@@ -20,3 +21,18 @@ def test_the_delivered_acknowledgement_links_to_where_the_request_stands(parts: 
     page = create_app(parts.settings, db=parts.db).test_client().get(urlsplit(url).path)
     assert page.status_code == 200 and f"INC-{incident_id}" in page.get_data(as_text=True)
     assert '<strong id="state">Open</strong>' in page.get_data(as_text=True)
+
+
+def test_mail_to_a_requester_never_links_to_the_desks_own_incident_page(parts: Parts) -> None:
+    incident_id = owe_acknowledgement(parts.intake, parts.db).incident_id
+    assert incident_id is not None
+    triage.change_status(parts.db, incident_id, "resolve", triage.Actor("bob@example.com"),
+                         triage.Mail(parts.settings.desk_address, parts.settings.base_url, secret_key="k"),
+                         resolution="Cleared the jam.")  # fmt: skip
+    deliver_everything(parts.queue, parts.db)
+    acknowledgement, resolution = (m.message for m in parts.sink.handler.wait_for(2))
+    assert resolution["Subject"].startswith(f"[INC-{incident_id}] Resolved")
+    for mail in (acknowledgement, resolution):
+        text, html = mail.get_body(("plain",)).get_content(), mail.get_body(("html",)).get_content()
+        assert f"{parts.settings.base_url}/requests/" in text and f"{parts.settings.base_url}/requests/" in html
+        assert "/incidents/" not in text and "/incidents/" not in html
