@@ -30,6 +30,8 @@ _SILENT = (
     "The source, or its way to Switchboard, may be down. The next ping resolves this incident."
 )
 MAX_INTERVAL = timedelta(days=31)
+#: A heartbeat still silent this long after it was raised (or its interval, if longer) is raised again.
+REMIND = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,17 @@ class Beat:
 
 
 def is_late(beat: Beat, now: datetime) -> bool:
-    """Late and not yet raised: the upkeep raises its incident once."""
-    return beat.missed_at is None and now > beat.due_at
+    """Late and not raised yet, or raised at least `again_after` ago and still silent: the upkeep raises it then.
+    A repeat while its incident is open is counted on it; if someone resolved the incident while the source was
+    still silent, the repeat raises it anew, so a silence is never forgotten until a ping comes."""
+    if beat.missed_at is None:
+        return now > beat.due_at
+    return now >= beat.missed_at + again_after(beat)
+
+
+def again_after(beat: Beat) -> timedelta:
+    """How long a still silent heartbeat waits before it is raised again: its interval, and at least REMIND."""
+    return max(beat.interval, REMIND)
 
 
 def missed_event(beat: Beat, now: datetime) -> InboundEvent:
@@ -135,7 +146,7 @@ def listing(db: Session | Connection, integration: str | None = None) -> list[Be
 
 
 def late(db: Session | Connection, now: datetime) -> list[Beat]:
-    """Heartbeats past due whose incident is not raised yet (few rows: read them all and test each)."""
+    """Heartbeats to raise now, as `is_late` says (few rows: read them all and test each)."""
     return [beat for beat in listing(db) if is_late(beat, now)]
 
 

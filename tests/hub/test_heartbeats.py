@@ -51,7 +51,15 @@ def test_a_heartbeat_is_late_once_its_due_time_passed_and_until_raised() -> None
     assert not heartbeats.is_late(beat, NOW + timedelta(minutes=5))
     assert heartbeats.is_late(beat, NOW + timedelta(minutes=5, seconds=1))
     raised = heartbeats.Beat(1, "prometheus", "alertmanager", 1, "watchdog", timedelta(minutes=5), NOW, NOW)
-    assert not heartbeats.is_late(raised, NOW + timedelta(hours=1))
+    assert not heartbeats.is_late(raised, NOW + timedelta(minutes=59))
+
+
+def test_a_heartbeat_still_silent_is_raised_again_after_an_hour_or_its_interval_if_longer() -> None:
+    raised = heartbeats.Beat(1, "prometheus", "alertmanager", 1, "watchdog", timedelta(minutes=5), NOW, NOW)
+    assert heartbeats.is_late(raised, NOW + timedelta(hours=1))
+    daily = heartbeats.Beat(1, "cron", "generic", 1, "backup", timedelta(days=1), NOW, NOW)
+    assert not heartbeats.is_late(daily, NOW + timedelta(hours=23))
+    assert heartbeats.is_late(daily, NOW + timedelta(days=1))
 
 
 def test_a_missed_heartbeat_is_a_critical_alert_keyed_by_its_name() -> None:
@@ -83,7 +91,7 @@ def test_marking_a_miss_fails_when_a_ping_came_meanwhile(database: Database) -> 
         assert not heartbeats.mark_missed(s, beat, NOW)
 
 
-def test_late_lists_only_heartbeats_past_due_and_not_raised(database: Database) -> None:
+def test_late_lists_only_heartbeats_past_due_and_not_raised_lately(database: Database) -> None:
     beat = watchdog(database)
     with database.read() as s:
         assert heartbeats.late(s, beat.due_at) == []
@@ -91,7 +99,7 @@ def test_late_lists_only_heartbeats_past_due_and_not_raised(database: Database) 
     with database.transaction() as s:
         heartbeats.mark_missed(s, beat, beat.due_at)
     with database.read() as s:
-        assert heartbeats.late(s, beat.due_at + timedelta(hours=1)) == []
+        assert heartbeats.late(s, beat.due_at + timedelta(minutes=59)) == []
 
 
 def test_removing_the_integration_removes_its_heartbeats(database: Database) -> None:

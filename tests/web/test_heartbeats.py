@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from hub import accounts, heartbeats
+from hub import accounts, heartbeats, triage
 from hub.accounts import IntegrationKeys
 from hub.config import Settings
 from hub.db import Database
@@ -73,6 +73,22 @@ def test_a_late_heartbeat_raises_one_incident_and_the_next_ping_resolves_it(
     assert [status for _, status, _ in incidents(db)] == ["resolved"]
     with db.read() as s:
         assert heartbeats.find(s, integration.name, "watchdog").missed_at is None
+
+
+def test_a_silence_that_goes_on_is_counted_hourly_and_raised_anew_if_someone_resolved_it(
+    db: Database, intake: Intake, integration: IntegrationCredentials, watchdog: heartbeats.Beat
+) -> None:
+    keys = IntegrationKeys(db)
+    late = watchdog.due_at + timedelta(minutes=3)
+    assert raise_late(db, intake, keys, late) == 1
+    assert raise_late(db, intake, keys, late + timedelta(hours=1)) == 1  # still silent: a repeat on the open one
+    with db.read() as s:
+        [(number, occurrences)] = s.execute(select(Incident.id, Incident.occurrences)).all()
+    assert occurrences == 2
+    triage.change_status(db, number, "resolve", triage.Actor("bob@example.com"), triage.Mail("d@x", "http://x"))
+    assert raise_late(db, intake, keys, late + timedelta(hours=1, minutes=30)) == 0  # resolved half an hour ago
+    assert raise_late(db, intake, keys, late + timedelta(hours=2)) == 1
+    assert [status for _, status, _ in incidents(db)] == ["resolved", "open"]  # a new incident: no reopen window
 
 
 def test_a_disabled_integrations_silence_raises_nothing(
