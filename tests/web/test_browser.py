@@ -288,6 +288,7 @@ def test_a_visitor_subscribes_to_status_updates_from_the_status_page_on_a_phone(
     page.goto(f"{live_url}/status")
     page.get_by_role("link", name="Get updates by email").click()
     page.get_by_label("Your email address").fill("ann@example.org")
+    _screenshot(page, "status-subscribe")
     page.get_by_role("button", name="Send me updates").click()
     page.get_by_text("Check your email").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
@@ -295,6 +296,7 @@ def test_a_visitor_subscribes_to_status_updates_from_the_status_page_on_a_phone(
         [owed] = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "status_confirmation"))
     assert owed.facts is not None
     page.goto(f"{live_url}{urlsplit(owed.facts['confirm_url']).path}")
+    _screenshot(page, "status-confirm")
     page.get_by_role("button", name="Yes, send me updates").click()
     page.get_by_text("Confirmed: ann@example.org").wait_for()
     _screenshot(page, "status-subscribed")
@@ -313,6 +315,7 @@ def test_agent_publishes_an_article_that_the_help_centre_shows_on_a_phone(
     page.get_by_label("Keywords").fill("paper, toner")
     page.get_by_label("Text").fill(f"Open tray 2.\nPull the sheet out gently. {HOSTILE}")
     page.get_by_label("Published").check()
+    _screenshot(page, "article-edit")
     page.get_by_role("button", name="Save").click()
     page.get_by_text("Saved and published").wait_for()
     page.get_by_role("link", name="in the help centre").click()
