@@ -19,6 +19,7 @@ from hub.triage import TRANSITIONS
 from web import mail_view
 from web.incident_actions import BULK_ACTIONS
 from web.incident_search import SORTS, FilterError, IncidentFilter, search
+from web.knowledge import ARTICLES
 from web.permissions import VIEW_INCIDENTS, requires
 from web.queries import STATUSES, active_people, get_incident
 from web.services import services
@@ -73,13 +74,9 @@ def detail(ref: str) -> ResponseReturnValue:
                            articles=articles)  # fmt: skip
 
 
-#: The published articles, indexed once per process (hub/knowledge.py), for the suggestions beside the reply box.
-_ARTICLES = knowledge.KnowledgeCache()
-
-
 def _helpful_articles(session: Session, incident: Incident) -> list[knowledge.Indexed]:
     """The published articles that match what the requester wrote, to offer beside the reply box."""
-    index = _ARTICLES.current(session.connection())
+    index = ARTICLES.current(session.connection())
     return knowledge.suggest(index, f"{incident.title}\n{incident.description or ''}")
 
 

@@ -297,6 +297,25 @@ _INTEGRATION = {
         "last_event_at": {"type": ["string", "null"], "format": "date-time"},
     },
 }
+_ARTICLE = {
+    "type": "object",
+    "required": ["id", "title", "keywords", "published", "url", "updated_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "title": {"type": "string"},
+        "keywords": {"type": "array", "items": {"type": "string"}},
+        "published": {"type": "boolean"},
+        "url": {"type": ["string", "null"], "description": "Its page in the public help centre; null for a draft."},
+        "updated_at": {"type": "string", "format": "date-time"},
+        "updated_by": {"type": "string"},
+        "body": {"type": "string", "description": "Plain text (one article only)."},
+    },
+}
+_SUGGESTED = {
+    "type": "object",
+    "required": ["title", "url"],
+    "properties": {"title": {"type": "string"}, "url": {"type": "string"}},
+}
 _LOGGED = {
     "type": "object",
     "required": ["title"],
@@ -568,6 +587,48 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": _json({"type": "array", "items": _INTEGRATION}, "Integrations."),
                         **_errors(401, 403),
+                    },
+                },
+            },
+            "/api/v1/articles": {
+                "get": {
+                    "summary": "Knowledge articles, drafts too, newest change first (without their text)",
+                    "operationId": "listArticles",
+                    "parameters": [
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "schema": {"type": "string"},
+                            "description": "Only articles holding every one of these words.",
+                        }
+                    ],
+                    "responses": {"200": _json({"type": "array", "items": _ARTICLE}, "Articles."), **_errors(401)},
+                },
+            },
+            "/api/v1/articles/{id}": {
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "get": {
+                    "summary": "One knowledge article with its text",
+                    "operationId": "getArticle",
+                    "responses": {"200": _json(_ARTICLE, "The article."), **_errors(401, 404)},
+                },
+            },
+            "/api/v1/articles/suggest": {
+                "get": {
+                    "summary": "The published articles a requester writing this text would be offered (at most 3)",
+                    "operationId": "suggestArticles",
+                    "parameters": [
+                        {
+                            "name": "text",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string"},
+                            "example": "The printer on floor 3 jams",
+                        }
+                    ],
+                    "responses": {
+                        "200": _json({"type": "array", "items": _SUGGESTED}, "Best first; empty when none matches."),
+                        **_errors(400, 401),
                     },
                 },
             },

@@ -102,6 +102,7 @@ BY_MACHINE_CREDENTIALS = {
     "problems_api.api_suggestions", "problems_api.api_index", "problems_api.api_create", "problems_api.api_problem",
     "silences_api.create", "silences_api.index", "silences_api.expire",
     "records_api.events", "records_api.event", "records_api.integrations",
+    "knowledge_api.articles", "knowledge_api.article", "knowledge_api.suggest",
     "changes_api.index", "changes_api.detail",
     "rules_api.index", "rules_api.export", "rules_api.versions",
     "oncall_api.index", "oncall_api.rotation", "oncall_api.add_override", "oncall_api.remove_override",
