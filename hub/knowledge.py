@@ -105,9 +105,14 @@ def public_path(article_id: int) -> str:
     return f"/help/{article_id}"
 
 
+def public_url(base_url: str, article_id: int) -> str:
+    """The article's page in the help centre, as mail and other tools link to it."""
+    return f"{base_url}{public_path(article_id)}"
+
+
 def as_facts(found: Sequence[Indexed], base_url: str) -> list[dict[str, str]]:
     """Suggestions as a mail template sees them: [{title, url}]."""
-    return [{"title": a.title, "url": f"{base_url}{public_path(a.id)}"} for a in found]
+    return [{"title": a.title, "url": public_url(base_url, a.id)} for a in found]
 
 
 class KnowledgeCache:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, exists, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from hub import notices, status_page
 from hub.addresses import is_address
@@ -51,9 +52,6 @@ class Subscriber:
     created_at: datetime
     confirmed_at: datetime | None
     services: tuple[str, ...] | None = None  # the services chosen; None: every public one
-
-    def wants(self, service: str) -> bool:
-        return self.services is None or service in self.services
 
 
 def clean_address(text: str | None) -> str:
@@ -93,8 +91,8 @@ def _subscriber(session: Session, claim: Claim) -> StatusSubscriber:
     return row
 
 
-def pending(session: Session, claim: Claim) -> Subscriber:
-    """The subscription a confirmation link is about (StaleLink when it was ended or forgotten)."""
+def subscription(session: Session, claim: Claim) -> Subscriber:
+    """The subscription a confirmation or update link is about (StaleLink when it was ended or forgotten)."""
     return _public(_subscriber(session, claim))
 
 
@@ -105,11 +103,6 @@ def confirm(session: Session, claim: Claim, now: datetime, services: Sequence[st
     row.confirmed_at = row.confirmed_at or now
     row.services = chosen(session, services)
     return _public(row)
-
-
-def subscribed(session: Session, claim: Claim) -> Subscriber:
-    """The subscription an update's link is about (StaleLink when it has ended)."""
-    return _public(_subscriber(session, claim))
 
 
 def choose(session: Session, claim: Claim, services: Sequence[str] | None) -> Subscriber:
@@ -148,11 +141,18 @@ def remove(session: Session, address: str) -> None:
         raise Missing(f"{address} is not subscribed to status updates")
 
 
+def _expired(now: datetime) -> ColumnElement[bool]:
+    """Requests whose confirmation link has expired: an address no one confirmed is not kept."""
+    return StatusSubscriber.confirmed_at.is_(None) & (StatusSubscriber.asked_at < now - CONFIRM.lifetime)
+
+
+def any_to_forget(conn: Connection, now: datetime) -> bool:
+    return conn.execute(select(StatusSubscriber.id).where(_expired(now)).limit(1)).first() is not None
+
+
 def forget_unconfirmed(conn: Connection, now: datetime) -> int:
-    """Forget requests whose confirmation link has expired: an address no one confirmed is not kept."""
-    old = delete(StatusSubscriber).where(StatusSubscriber.confirmed_at.is_(None),
-                                         StatusSubscriber.asked_at < now - CONFIRM.lifetime)  # fmt: skip
-    return conn.execute(old).rowcount
+    """Forget the requests whose confirmation link has expired; returns how many."""
+    return conn.execute(delete(StatusSubscriber).where(_expired(now))).rowcount
 
 
 def listing(session: Session) -> list[Subscriber]:

@@ -110,36 +110,41 @@ def what_changed(before: Seen, service: ServiceStatus) -> Update | None:
 
 
 def announce(db: Database, sender: Sender, now: datetime | None = None) -> int:
-    """Owe each confirmed subscriber one mail with what changed on the status page, of the services they chose, since
-    they were last told;
-    returns how many mails. Cheap with no public service. Without a secret key (no way to sign the mail's
-    unsubscribe link) nothing is sent."""
+    """Owe each confirmed subscriber one mail with what changed on the status page, of the services they chose,
+    since they were last told; returns how many mails. The page and what was told are read first, outside the write
+    lock, and a write transaction is taken only when something changed (the compare-and-set keeps that safe), so a
+    quiet round costs the dispatcher reads alone. Without a secret key (no way to sign the mail's unsubscribe link)
+    nothing is sent."""
     now = now or utcnow()
     if not sender.secret_key:
         return 0
+    with db.read() as session:
+        conn = session.connection()
+        to_forget = status_subscriptions.any_to_forget(conn, now)
+        page = status_page.read(session, now)
+        told = {name: text for name, text in conn.execute(select(StatusSnapshot.service, StatusSnapshot.seen))}
+    if to_forget:
+        with db.transaction() as session:
+            status_subscriptions.forget_unconfirmed(session.connection(), now)
+    shown = page.services if page is not None else ()
+    # A service made private is forgotten: made public again, it starts afresh rather than from old news.
+    gone = [name for name in told if name not in {s.name for s in shown}]
+    changed = [s for s in shown if s.name not in told or Seen.from_text(told[s.name]) != seen(s)]
+    if not gone and not changed:
+        return 0
+    rows: list[dict] = []
     with db.transaction() as session:
         conn = session.connection()
-        status_subscriptions.forget_unconfirmed(conn, now)
-        page = status_page.read(session, now)
-        if page is None:
-            return 0
-        told = {name: text for name, text in conn.execute(select(StatusSnapshot.service, StatusSnapshot.seen))}
-        # A service made private is forgotten: made public again, it starts afresh rather than from old news.
-        gone = [name for name in told if name not in {s.name for s in page.services}]
         if gone:
             conn.execute(delete(StatusSnapshot).where(StatusSnapshot.service.in_(gone)))
         updates = []
-        for service in page.services:
-            text, after = told.get(service.name), seen(service)
-            before = Seen.from_text(text) if text is not None else None
-            if before == after or not _first_to_note(conn, service.name, text, after, now):
-                continue
-            if before is not None and (found := what_changed(before, service)) is not None:
+        for service in changed:
+            text = told.get(service.name)
+            if not _first_to_note(conn, service.name, text, seen(service), now):
+                continue  # another dispatcher told them first
+            if text is not None and (found := what_changed(Seen.from_text(text), service)) is not None:
                 updates.append(found)
-        if not updates:
-            return 0
-        rows = []
-        for subscriber_id, address, services in status_subscriptions.confirmed(conn, now):
+        for subscriber_id, address, services in status_subscriptions.confirmed(conn, now) if updates else ():
             theirs = [u.as_fact() for u in updates if services is None or u.service in services]
             if not theirs:
                 continue

@@ -85,7 +85,7 @@ def _chosen_reply(replies: list[SavedReply], articles: list[knowledge.Indexed]) 
     line pointing to the article `?article=<id>` names."""
     if (wanted := row_id(request.args.get("article", ""))) is not None:
         found = next((a for a in articles if a.id == wanted), None)
-        url = f"{services().settings.base_url}{knowledge.public_path(wanted)}"
+        url = knowledge.public_url(services().settings.base_url, wanted)
         return f"This article may help: {found.title}\n{url}\n" if found is not None else ""
     wanted = row_id(request.args.get("reply", ""))
     return next((reply.text for reply in replies if reply.id == wanted), "")

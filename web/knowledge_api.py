@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from hub import knowledge
+from hub.errors import Missing
 from hub.models import Article
 from web.api import token_required
 from web.knowledge import ARTICLES
@@ -32,7 +33,7 @@ def article_json(row: Article, *, with_body: bool = False) -> dict[str, Any]:
         "title": row.title,
         "keywords": list(knowledge.keyword_list(row.keywords)),
         "published": row.published,
-        "url": f"{services().settings.base_url}{knowledge.public_path(row.id)}" if row.published else None,
+        "url": knowledge.public_url(services().settings.base_url, row.id) if row.published else None,
         "updated_at": row.updated_at.isoformat(),
         "updated_by": row.updated_by,
     }
@@ -54,10 +55,10 @@ def articles() -> Response:
 @token_required(VIEW_INCIDENTS)
 def article(article_id: int) -> Response:
     with services().db.read() as session:
-        row = session.get(Article, article_id)
-        if row is None:
-            return json_error(404, f"there is no article #{article_id}")
-        return json_response(article_json(row, with_body=True))
+        try:
+            return json_response(article_json(knowledge.get(session, article_id), with_body=True))
+        except Missing as exc:
+            return json_error(404, str(exc))
 
 
 @bp.get("/articles/suggest")

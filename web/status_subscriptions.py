@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
 from hub import status_page
 from hub import status_subscriptions as subscriptions
-from hub.models import Service, utcnow
+from hub.models import utcnow
 from hub.signed_links import Claim, LinkProblem, StaleLink
 from web.extensions import csrf
 from web.incident_actions import mail_settings
@@ -31,7 +30,7 @@ _ASK_AGAIN = "Ask for updates again on the status page's “Get updates by email
 
 def _has_status_page() -> bool:
     with services().db.read() as session:
-        return session.scalar(select(Service.id).where(Service.public.is_(True)).limit(1)) is not None
+        return bool(status_page.public_services(session))
 
 
 @bp.get("/status/subscribe")
@@ -144,7 +143,7 @@ def _confirm_page(
     error: str | None = None,
 ) -> ResponseReturnValue:  # fmt: skip
     with services().db.read() as session:
-        found = found or subscriptions.pending(session, claim)
+        found = found or subscriptions.subscription(session, claim)
         public = status_page.public_services(session)
     page = render_template("status/confirm.html", subscriber=found, token=token, public=public, done=done,
                            error=error)  # fmt: skip
@@ -154,7 +153,7 @@ def _confirm_page(
 def _leave_page(token: str, claim: Claim, *, saved: bool = False, error: str | None = None) -> ResponseReturnValue:
     try:
         with services().db.read() as session:
-            found = subscriptions.subscribed(session, claim)
+            found = subscriptions.subscription(session, claim)
             public = status_page.public_services(session)
     except StaleLink:  # ended already: nothing to change or stop
         return render_template("status/unsubscribe.html", address=claim.person, token=token, done=True)
