@@ -34,6 +34,9 @@ class Settings:
     smtp_processes: int = 1  # processes storing SMTP mail beside the listener (0: threads of the listener itself)
     secure_cookies: bool = False
     public_url: str | None = None
+    # Reverse proxies in front of the web server whose X-Forwarded-* headers are believed (0: none, so no client
+    # can claim another address, scheme or host by sending the headers itself).
+    trusted_proxies: int = 0
     metrics_token: str | None = None  # when set, /metrics wants it as a bearer token
     smtp_tls_cert: Path | None = None  # PEM certificate chain offered with STARTTLS
     smtp_tls_key: Path | None = None
@@ -65,6 +68,12 @@ class Settings:
     def base_url(self) -> str:
         """Where people reach the web UI; used in links inside notifications."""
         return self.public_url or f"http://{self.bind_host}:{self.web_port}"
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Whether browsers may send our cookies over HTTPS only: when asked, or when people reach us by https
+        (a login cookie sent once over plain HTTP, say through an old http:// link, could be read on the way)."""
+        return self.secure_cookies or self.base_url.lower().startswith("https://")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -102,6 +111,7 @@ class Settings:
             smtp_processes=_int(env, "SWITCHBOARD_SMTP_PROCESSES", 1),
             secure_cookies=env.get("SWITCHBOARD_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
             public_url=env.get("SWITCHBOARD_PUBLIC_URL") or None,
+            trusted_proxies=_int(env, "SWITCHBOARD_TRUSTED_PROXIES", 0),
             metrics_token=env.get("SWITCHBOARD_METRICS_TOKEN") or None,
             smtp_tls_cert=tls["smtp_tls_cert"],
             smtp_tls_key=tls["smtp_tls_key"],

@@ -160,4 +160,17 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(knowledge.bp)
     app.register_blueprint(request_status.bp)  # public: a requester's own request, from a link in a mail
     mail_view.init_app(app)
+    if settings.trusted_proxies:
+        _behind_proxies(app, settings.trusted_proxies)
     return app
+
+
+def _behind_proxies(app: Flask, hops: int) -> None:
+    """Believe the last `hops` entries of X-Forwarded-For, -Proto, -Host, -Port and -Prefix: the client's address
+    (which per-client limits count), and the scheme and host its links are built with. Outermost, so every other
+    layer sees the client as the proxies saw it; entries further left anyone may write, so they are never read."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+        app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
+    )

@@ -1,5 +1,5 @@
 """Limits counted in Redis, so every web process shares one count: per-integration requests, failed logins,
-answers to a satisfaction survey and requests for status updates.
+answers to a satisfaction survey, requests for status updates, and what one client may do on the public pages.
 
 Fixed windows: simple, one round trip (INCR + EXPIRE in a pipeline), and good enough to stop a misconfigured
 tool from flooding the hub or a script from guessing passwords. When Redis does not answer, requests are let
@@ -8,12 +8,17 @@ through: refusing alerts or logins because a counter is unavailable would do mor
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import logging
 import time
+from dataclasses import dataclass
 
 import redis
+from flask import request
 
 from hub.accounts import IntegrationRef
+from web.services import services
 
 log = logging.getLogger(__name__)
 WINDOW = 60
@@ -74,8 +79,8 @@ def survey_retry_after(client: redis.Redis | None, incident_id: int, now: float 
 
 #: Requests for status updates by mail from everyone, per SUBSCRIBE_WINDOW seconds: each may send a confirmation
 #: mail, so this bounds how much unasked-for mail a script could make the desk send. Enough for a crowd signing up
-#: during an outage. Not counted per client: behind a reverse proxy every client has the proxy's address (the
-#: database refuses a second confirmation to one address within ten minutes, hub/status_subscriptions.py).
+#: during an outage. One client has a smaller share (SUBSCRIBE_PER_CLIENT), so a script cannot spend it all; the
+#: database refuses a second confirmation to one address within ten minutes (hub/status_subscriptions.py).
 SUBSCRIBE_IN_ALL = 300
 SUBSCRIBE_WINDOW = 3600
 
@@ -83,6 +88,63 @@ SUBSCRIBE_WINDOW = 3600
 def subscribe_retry_after(client: redis.Redis | None, now: float | None = None) -> int | None:
     """Count one request for status updates: seconds to wait when over SUBSCRIBE_IN_ALL this hour, else None."""
     return _over(client, "subscribe", SUBSCRIBE_IN_ALL, SUBSCRIBE_WINDOW, now)
+
+
+@dataclass(frozen=True)
+class PerClient:
+    """How often one client (`client_key`) may do something on a public page: `limit` times
+    per `window` seconds, on top of any limit for everyone."""
+
+    name: str
+    limit: int
+    window: int
+
+
+#: A person asks for status updates once or twice; ten an hour leaves room for typos and a household sharing one
+#: address, and keeps one script from spending SUBSCRIBE_IN_ALL.
+SUBSCRIBE_PER_CLIENT = PerClient("subscribe", 10, SUBSCRIBE_WINDOW)
+#: "Was this helpful?" answers (web/help_centre.py): someone reading the help centre may answer every article
+#: they open; a script flipping the counts is held to a few dozen an hour.
+HELPFUL_PER_CLIENT = PerClient("helpful", 30, 3600)
+
+
+def client_key(address: str | None) -> str:
+    """Who counts as one client: its IPv4 address, or its IPv6 /64 (a home or a host is given a whole /64, and
+    each of its addresses must not be a fresh client). An address that is none is counted as one client."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return "unknown"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return f"{ipaddress.IPv6Network((ip, 64), strict=False).network_address}/64"
+    return str(ip)
+
+
+def client_retry_after(
+    client: redis.Redis | None, limit: PerClient, address: str | None, now: float | None = None
+) -> int | None:
+    """Count one more from the client at `address`: seconds to wait when over its limit, else None."""
+    return _over(client, f"client:{limit.name}:{client_key(address)}", limit.limit, limit.window, now)
+
+
+def this_client_retry_after(limit: PerClient) -> int | None:
+    """Count one more from the client of the request being answered. Its address is the connection's, or, with
+    SWITCHBOARD_TRUSTED_PROXIES, what the proxies said (web/__init__.py); never a header no proxy vouched for,
+    which anyone could change with every request to dodge the limit."""
+    if not services().settings.trusted_proxies and "X-Forwarded-For" in request.headers:
+        _warn_proxies_unheeded()
+    return client_retry_after(services().redis(), limit, request.remote_addr)
+
+
+@functools.cache
+def _warn_proxies_unheeded() -> None:
+    """Once per process: behind a proxy nobody told us of, every client shares the proxy's limits."""
+    log.warning(
+        "requests carry X-Forwarded-For but SWITCHBOARD_TRUSTED_PROXIES is 0: if a reverse proxy is in front of "
+        "the hub, every client counts as the proxy for per-client limits; set it to the number of proxies"
+    )
 
 
 def _login_key(email: str) -> str:

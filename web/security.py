@@ -95,11 +95,11 @@ def configure(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_NAME="switchboard_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_COOKIE_SECURE=settings.cookies_secure,
         PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_SECURE=settings.cookies_secure,
         # A login form left open for hours should still work; the token stays bound to the session.
         WTF_CSRF_TIME_LIMIT=None,
     )

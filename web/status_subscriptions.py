@@ -20,7 +20,7 @@ from hub.signed_links import Claim, LinkProblem, StaleLink
 from web.extensions import csrf
 from web.incident_actions import mail_settings
 from web.mail_links import form_is_current, link_problem, refused_link
-from web.ratelimit import subscribe_retry_after
+from web.ratelimit import SUBSCRIBE_PER_CLIENT, subscribe_retry_after, this_client_retry_after
 from web.services import services
 
 bp = Blueprint("status_subscriptions", __name__)
@@ -49,12 +49,11 @@ def ask() -> ResponseReturnValue:
         return render_template("status/none.html"), 404
     if not form_is_current():
         return render_template("status/subscribe.html", error="this page was out of date; send it again"), 400
-    wait = subscribe_retry_after(services().redis())
-    if wait is not None:
-        minutes = -(-wait // 60)
-        message = f"Many people asked for updates in the last hour. Please try again in {minutes} minutes."
-        return link_problem(429, message, "Meanwhile, the status page itself is always current.",
-                            heading="Please wait a little", headers={"Retry-After": str(wait)})  # fmt: skip
+    # This client's share first: one over it is refused without spending everyone's.
+    if (wait := this_client_retry_after(SUBSCRIBE_PER_CLIENT)) is not None:
+        return _wait(wait, "You asked for updates many times in the last hour.")
+    if (wait := subscribe_retry_after(services().redis())) is not None:
+        return _wait(wait, "Many people asked for updates in the last hour.")
     typed = request.form.get("email", "")
     try:
         address = subscriptions.clean_address(typed)
@@ -131,6 +130,12 @@ def leave(token: str) -> ResponseReturnValue:
     with services().db.transaction() as session:
         subscriptions.leave(session, claim)
     return render_template("status/unsubscribe.html", address=claim.person, token=token, done=True)
+
+
+def _wait(seconds: int, why: str) -> ResponseReturnValue:
+    message = f"{why} Please try again in {-(-seconds // 60)} minutes."
+    return link_problem(429, message, "Meanwhile, the status page itself is always current.",
+                        heading="Please wait a little", headers={"Retry-After": str(seconds)})  # fmt: skip
 
 
 def _services_chosen() -> list[str] | None:
