@@ -601,6 +601,21 @@ class Article(Base):
     updated_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Answers to the help centre's "Was this helpful?" (hub/article_feedback.py), for the desk's eyes only.
+    helpful: Mapped[int] = mapped_column(Integer, default=0)
+    not_helpful: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ArticleFeedback(Base):
+    """What a reader of the help centre said was missing from an article, sent with their "No"
+    (hub/article_feedback.py). Deleted with the article."""
+
+    __tablename__ = "article_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    comment: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class StatusSubscriber(Base):

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from hub import audit, knowledge
+from hub import article_feedback, audit, knowledge
 from hub.errors import BadInput, Missing
 from hub.models import Article
 from web.forms import button_action
@@ -71,6 +71,7 @@ def edit(article_id: int) -> ResponseReturnValue:
             article = knowledge.get(session, article_id)
         except Missing as exc:
             abort(404, description=f"{str(exc).capitalize()}.")
+        comments = article_feedback.comments(session, article_id)
     form = ArticleForm(obj=article)
     error = None
     if request.method == "POST":
@@ -84,7 +85,7 @@ def edit(article_id: int) -> ResponseReturnValue:
             error = done
     code = 400 if error or form.errors else 200
     return render_template("knowledge/edit.html", form=form, article=article, error=error, may_write=may_write,
-                           public_url=knowledge.public_path(article_id)), code  # fmt: skip
+                           public_url=knowledge.public_path(article_id), comments=comments), code  # fmt: skip
 
 
 @bp.post("/<int:article_id>/remove")

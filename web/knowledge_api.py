@@ -36,6 +36,8 @@ def article_json(row: Article, *, with_body: bool = False) -> dict[str, Any]:
         "url": knowledge.public_url(services().settings.base_url, row.id) if row.published else None,
         "updated_at": row.updated_at.isoformat(),
         "updated_by": row.updated_by,
+        "helpful": row.helpful,  # the help centre's "Was this helpful?" answers
+        "not_helpful": row.not_helpful,
     }
     if with_body:
         found["body"] = row.body

@@ -299,7 +299,7 @@ _INTEGRATION = {
 }
 _ARTICLE = {
     "type": "object",
-    "required": ["id", "title", "keywords", "published", "url", "updated_at"],
+    "required": ["id", "title", "keywords", "published", "url", "updated_at", "helpful", "not_helpful"],
     "properties": {
         "id": {"type": "integer"},
         "title": {"type": "string"},
@@ -308,6 +308,8 @@ _ARTICLE = {
         "url": {"type": ["string", "null"], "description": "Its page in the public help centre; null for a draft."},
         "updated_at": {"type": "string", "format": "date-time"},
         "updated_by": {"type": "string"},
+        "helpful": {"type": "integer", "minimum": 0, "description": "Readers of the help centre who said it helped."},
+        "not_helpful": {"type": "integer", "minimum": 0, "description": "Readers who said it did not."},
         "body": {"type": "string", "description": "Plain text (one article only)."},
     },
 }

@@ -93,6 +93,7 @@ PUBLIC = {
     "request_status.page", "request_status.solved", "status_subscriptions.form", "status_subscriptions.ask",
     "status_subscriptions.confirm_page", "status_subscriptions.confirm", "status_subscriptions.leave_page",
     "status_subscriptions.leave", "status_subscriptions.choose", "help_centre.index", "help_centre.article",
+    "help_centre.helpful",
 }  # fmt: skip
 BY_MACHINE_CREDENTIALS = {
     "events.receive", "heartbeats.ping", "pagerduty.enqueue", "pagerduty.change_enqueue",

@@ -21,12 +21,12 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from hub import ack_links, catalogue, groups, request_links, triage
+from hub import ack_links, catalogue, groups, knowledge, request_links, triage
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
-from hub.models import Incident, OutboxMessage, SatisfactionAnswer, utcnow
+from hub.models import Article, Incident, OutboxMessage, SatisfactionAnswer, utcnow
 from hub.saved_replies import add_reply
 from ingest.mail_intake import store_message
 from tests.servers import missing
@@ -324,6 +324,27 @@ def test_agent_publishes_an_article_that_the_help_centre_shows_on_a_phone(
     assert page.locator("#article-body").inner_text() == f"Open tray 2.\nPull the sheet out gently. {HOSTILE}"
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     _screenshot(page, "help-article")
+    assert policy == [], policy
+
+
+def test_a_reader_says_an_article_helped_and_is_thanked_on_a_phone(live_url: str, page: Page, db: Database) -> None:
+    policy: list[str] = []
+    page.on("console", lambda msg: policy.append(msg.text) if "Content Security" in msg.text else None)
+    with db.transaction() as session:
+        number = knowledge.add(session, title="When the printer jams", body="Open tray 2.", published=True,
+                               by="ann@example.com").id  # fmt: skip
+    page.set_viewport_size({"width": 375, "height": 700})
+    page.goto(f"{live_url}/help/{number}")
+    _screenshot(page, "help-helpful")
+    page.get_by_role("button", name="Yes", exact=True).click()
+    page.get_by_text("Thank you for your answer").wait_for()
+    assert page.get_by_role("button", name="Yes", exact=True).count() == 0
+    page.reload()  # the cookie remembers the answer
+    page.get_by_text("Thank you for your answer").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    with db.read() as session:
+        found = session.get(Article, number)
+        assert found is not None and (found.helpful, found.not_helpful) == (1, 0)
     assert policy == [], policy
 
 
