@@ -88,8 +88,7 @@ def subscribing(
     to reach and proves nothing more)."""
     with db.transaction() as session:
         catalogue.add_service(session, name="mail", public=True)
-    monkeypatch.setattr(ratelimit, "SUBSCRIBE_PER_CLIENT", ratelimit.PerClient("subscribe", 2, 3600))
-    monkeypatch.setattr("web.status_subscriptions.SUBSCRIBE_PER_CLIENT", ratelimit.SUBSCRIBE_PER_CLIENT)
+    monkeypatch.setattr("web.status_subscriptions.SUBSCRIBE_PER_CLIENT", ratelimit.PerClient("subscribe", 2, 3600))
 
     def client(trusted_proxies: int = 0) -> FlaskClient:
         return app_for(settings, db, redis_url=redis_url, trusted_proxies=trusted_proxies).test_client()
