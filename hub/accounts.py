@@ -74,12 +74,17 @@ def has_users(session: Session) -> bool:
     return session.scalar(select(User.id).limit(1)) is not None
 
 
-def change_user(session: Session, email: str, *, role: str | None = None, active: bool | None = None) -> User:
-    """Change a person's role or switch their account off; the last active admin cannot be demoted or disabled,
-    so the hub can never be left with nobody able to manage it."""
+def user_by_email(session: Session, email: str) -> User:
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise BadInput(f"there is no user {email!r}")
+    return user
+
+
+def change_user(session: Session, email: str, *, role: str | None = None, active: bool | None = None) -> User:
+    """Change a person's role or switch their account off; the last active admin cannot be demoted or disabled,
+    so the hub can never be left with nobody able to manage it."""
+    user = user_by_email(session, email)
     if role is not None:
         _check_role(role)
     losing_admin = user.role == "admin" and user.active and (role not in (None, "admin") or active is False)
@@ -97,9 +102,7 @@ def change_user(session: Session, email: str, *, role: str | None = None, active
 def set_password(session: Session, email: str, password: str) -> User:
     """A new password: one the person chose, or one an admin set for someone who forgot theirs. The web UI keys
     its sessions to the password's hash, so every session logged in with the old one ends."""
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None:
-        raise BadInput(f"there is no user {email!r}")
+    user = user_by_email(session, email)
     _check_password(password)
     user.password_hash = credentials.hash_password(password)
     return user

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from hub.domain import ROLES
 from hub.errors import ConfigError
 
 DEFAULT_HOME = "./var"
@@ -58,6 +59,8 @@ class Settings:
     change_window: float = 24 * 3600.0
     # Alert repeats and other events that changed nothing lasting are deleted this long after (0: kept forever).
     event_retention: float = 90 * 86400.0
+    # Roles whose people must use two-factor authentication to log in (hub/two_factor.py); empty: each chooses.
+    two_factor_roles: frozenset[str] = frozenset()
 
     @property
     def desk_address(self) -> str:
@@ -126,7 +129,16 @@ class Settings:
             attachments_max_message_bytes=_int(env, "SWITCHBOARD_ATTACHMENTS_MAX_MESSAGE_BYTES", 25 * 1024 * 1024),
             change_window=_seconds(env, "SWITCHBOARD_CHANGE_WINDOW", 24 * 3600.0),
             event_retention=_seconds(env, "SWITCHBOARD_EVENT_RETENTION", 90 * 86400.0),
+            two_factor_roles=_roles(env, "SWITCHBOARD_REQUIRE_2FA"),
         )
+
+
+def _roles(env: Mapping[str, str], name: str) -> frozenset[str]:
+    """A comma-separated list of roles: `admin`, or `admin,agent,viewer` for everyone."""
+    roles = frozenset(r.strip().lower() for r in env.get(name, "").split(",") if r.strip())
+    if unknown := sorted(roles - set(ROLES)):
+        raise ConfigError(f"{name} lists roles, comma-separated, from {', '.join(ROLES)}; not {', '.join(unknown)}")
+    return roles
 
 
 def _retry_policy(env: Mapping[str, str]) -> dict[str, float]:

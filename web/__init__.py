@@ -77,6 +77,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         silences_api,
         status_page,
         status_subscriptions,
+        two_factor,
         unprocessable,
         users,
     )
@@ -103,6 +104,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
 
     csrf.init_app(app)
     auth.init_app(app)
+    two_factor.init_app(app)
     errors.init_app(app)
     observe.init_app(app)
     permissions.init_app(app)
@@ -131,6 +133,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(two_factor.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(incidents.bp)
     app.register_blueprint(incident_actions.bp)

@@ -9,11 +9,12 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from hub import accounts, audit
+from hub import accounts, audit, two_factor
 from hub.errors import BadInput
 from web.auth import SessionUser
 from web.ratelimit import login_failed, login_locked
 from web.services import services
+from web.two_factor import TurnOffForm
 
 bp = Blueprint("account", __name__)
 LENGTH = f"A password has {accounts.MIN_PASSWORD} to {accounts.MAX_PASSWORD} characters."
@@ -61,4 +62,8 @@ def index() -> ResponseReturnValue:
             return redirect(url_for("account.index"), code=303)
     elif form.is_submitted():
         status = 400
-    return render_template("account/index.html", form=form), status
+    with services().db.read() as db_session:
+        second = two_factor.standing(db_session, current_user.id)
+    required = two_factor.required(current_user.role, services().settings.two_factor_roles)
+    return render_template("account/index.html", form=form, second=second, password_form=TurnOffForm(),
+                           two_factor_required=required), status  # fmt: skip

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import hmac
+import time
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from hub import two_factor
 from hub.accounts import FIRST_ADMIN_COMMAND, authenticate_user, has_users
 from hub.credentials import password_fingerprint
 from hub.errors import StorageUnavailable
@@ -26,6 +28,9 @@ bp = Blueprint("auth", __name__)
 
 #: The same words whether the email is unknown, the account disabled or the password wrong.
 LOGIN_FAILED = "Wrong email or password."
+#: The session key holding a login whose password was right and whose second step is still owed.
+PENDING = "two_factor_pending"
+SECOND_STEP_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -36,19 +41,21 @@ class SessionUser(UserMixin):
     email: str
     role: str
     key: str  # what the session cookie holds (session_key): the id, tied to the password it logged in with
+    two_factor: bool = False  # whether logging in as them wants an authenticator code too
 
     def get_id(self) -> str:
         return self.key
 
     @classmethod
     def of(cls, user: User) -> SessionUser:
-        return cls(user.id, user.email, user.role, session_key(user))
+        return cls(user.id, user.email, user.role, session_key(user), user.totp_secret is not None)
 
 
 def session_key(user: User) -> str:
-    """`<id>:<fingerprint of the password hash>`: a new password (changed, or reset by an admin) ends every session
-    logged in with the old one, on every browser, as Flask-Login's "alternative tokens" advise."""
-    return f"{user.id}:{password_fingerprint(user.password_hash)}"
+    """`<id>:<fingerprint of the password hash and the authenticator secret>`: a new password (changed, or reset by
+    an admin), or two-factor authentication turned on, off or reset, ends every session logged in before, on every
+    browser, as Flask-Login's "alternative tokens" advise."""
+    return f"{user.id}:{password_fingerprint(user.password_hash + (user.totp_secret or ''))}"
 
 
 class LoginForm(FlaskForm):
@@ -99,12 +106,71 @@ def login() -> ResponseReturnValue:
         if found is None:
             login_failed(redis_client, email)
             error = LOGIN_FAILED
+        elif found.two_factor:
+            session.clear()
+            session[PENDING] = {"key": found.key, "until": time.time() + SECOND_STEP_SECONDS, "next": next_url}
+            return redirect(url_for("auth.second_step"))
         else:
-            session.clear()  # start the logged-in session afresh, keeping nothing from before
-            login_user(found)
-            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of inactivity
-            return redirect(next_url)
+            return begin(found, next_url)
     return render_template("login.html", form=form, error=error, first_admin_command=_first_admin_command())
+
+
+def begin(user: SessionUser, next_url: str) -> ResponseReturnValue:
+    """Log this browser in afresh, keeping nothing from the session before (a fixated or half-done login)."""
+    session.clear()
+    login_user(user)
+    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of inactivity
+    return redirect(next_url)
+
+
+class SecondStepForm(FlaskForm):
+    code = StringField("Code", validators=[DataRequired(), Length(max=40)])
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def second_step() -> ResponseReturnValue:
+    """The authenticator code (or a recovery code) after a right password, for accounts with two-factor on. The
+    password's success is held in the session for a few minutes only, and wrong codes count against the same
+    limit as wrong passwords, so the six digits cannot be guessed at leisure."""
+    pending = _pending()
+    if pending is None:
+        session.pop(PENDING, None)
+        flash("Log in again: the code must follow the password within five minutes.", "info")
+        return redirect(url_for("auth.login"))
+    user, next_url = pending
+    form = SecondStepForm()
+    error = None
+    if form.validate_on_submit():
+        redis_client = services().redis()
+        wait = login_locked(redis_client, user.email)
+        if wait is not None:
+            session.pop(PENDING, None)
+            minutes = max(1, round(wait / 60))
+            flash(f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}.", "error")
+            return redirect(url_for("auth.login"))
+        with services().db.transaction() as db_session:
+            method = two_factor.check(db_session, user.id, form.code.data or "", time.time())
+            left = two_factor.standing(db_session, user.id).recovery_left if method == "recovery" else None
+        if method is None:
+            login_failed(redis_client, user.email)
+            error = "That code is not right, or was used already. Type the code your app shows now."
+        else:
+            response = begin(user, next_url)
+            if left is not None:  # after begin(): a fresh session keeps no earlier flash
+                flash(f"You logged in with a recovery code; {left} left. Make new ones on your account page.", "info")
+            return response
+    status = 400 if error else 200
+    return render_template("login_code.html", form=form, error=error, email=user.email), status
+
+
+def _pending() -> tuple[SessionUser, str] | None:
+    """The person whose password was right and where they were going, if that was minutes ago and nothing about
+    their login changed since."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or not isinstance(pending.get("until"), float) or pending["until"] < time.time():
+        return None
+    user = load_user(str(pending.get("key", "")))
+    return (user, str(pending.get("next", "/"))) if user is not None and user.two_factor else None
 
 
 def _first_admin_command() -> str | None:

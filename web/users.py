@@ -11,7 +11,7 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from hub import accounts, audit
+from hub import accounts, audit, two_factor
 from hub.domain import ROLES
 from hub.errors import BadInput
 from hub.models import User
@@ -67,7 +67,8 @@ def index() -> ResponseReturnValue:
             return redirect(url_for("users.index"))
     with services().db.read() as session:
         people = list(session.scalars(select(User).order_by(User.active.desc(), User.email)))
-    return render_template("users/index.html", form=form, change=ChangeForm(), people=people, error=error)
+    return render_template("users/index.html", form=form, change=ChangeForm(), people=people, error=error,
+                           two_factor_roles=services().settings.two_factor_roles)  # fmt: skip
 
 
 @bp.post("/<int:user_id>")
@@ -117,4 +118,23 @@ def reset_password(user_id: int) -> ResponseReturnValue:
         flash(f"Nothing changed: {exc}.", "error")
     else:
         flash(f"New password set for {changed}; their sessions have ended. Ask them to change it.", "success")
+    return redirect(url_for("users.index"))
+
+
+@bp.post("/<int:user_id>/two-factor/reset")
+@requires(MANAGE_USERS)
+def reset_two_factor(user_id: int) -> ResponseReturnValue:
+    """Turn two-factor authentication off for someone who lost both their phone and their recovery codes; their
+    sessions end, and they set it up again (at once, where their role requires it)."""
+    if not FlaskForm().validate_on_submit():
+        flash("Nothing changed: the form had expired; try again.", "error")
+        return redirect(url_for("users.index"))
+    try:
+        with services().db.transaction() as session:
+            changed = two_factor.turn_off(session, user_id).email
+            audit.record(session, current_user.email, "user.2fa_reset", changed)
+    except BadInput as exc:
+        flash(f"Nothing changed: {exc}.", "error")
+    else:
+        flash(f"Two-factor authentication is off for {changed}; their sessions have ended.", "success")
     return redirect(url_for("users.index"))

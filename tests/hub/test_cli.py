@@ -6,6 +6,7 @@ import json
 import socket
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from hub import credentials
+from hub import credentials, totp, two_factor
 from hub.cli import OWN_COMMANDS, main
 from hub.command_index import SHORT_HELP
 from hub.db import Database
@@ -253,3 +254,22 @@ def test_integration_set_changes_only_what_is_given(runner: CliRunner, tmp_path:
     assert (row.threshold, row.threshold_window) == (3, 300)
     assert runner.invoke(main, ["integration", "set", "prom", "--reopen-window", "soon"]).exit_code == 2
     assert runner.invoke(main, ["integration", "set", "nosuch", "--disable"]).exit_code == 1
+
+
+def test_user_reset_2fa_turns_it_off_and_is_audited(runner: CliRunner, tmp_path: Path) -> None:
+    runner.invoke(main, ["user", "create", "--email", "ann@example.com", "--role", "admin", "--password", "p4ssw0rd!"])
+    secret, now = totp.new_secret(), time.time()
+    with database(tmp_path).transaction() as s:
+        user_id = s.scalars(select(User.id)).one()
+        two_factor.turn_on(s, user_id, secret, totp.code_at(secret, totp.step_at(now)), now)
+    result = runner.invoke(main, ["user", "reset-2fa", "Ann@Example.com"])
+    assert result.exit_code == 0, result.output
+    assert "two-factor authentication is off for ann@example.com" in result.output
+    with database(tmp_path).read() as s:
+        assert not two_factor.standing(s, user_id).on
+        assert list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.id))) == ["user.create", "user.2fa_reset"]
+
+
+def test_user_reset_2fa_names_an_unknown_address(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["user", "reset-2fa", "nobody@example.com"])
+    assert result.exit_code != 0 and "there is no user 'nobody@example.com'" in result.output

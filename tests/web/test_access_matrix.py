@@ -64,6 +64,10 @@ UI = {
     "users.change": ("POST", "/users/1", ADMINS),
     "users.reset_password": ("POST", "/users/1/password", ADMINS),
     "account.index": ("GET", "/account", PEOPLE),
+    "two_factor.setup": ("GET", "/account/two-factor", PEOPLE),
+    "two_factor.recovery_codes": ("POST", "/account/two-factor/recovery-codes", PEOPLE),
+    "two_factor.turn_off": ("POST", "/account/two-factor/off", PEOPLE),
+    "users.reset_two_factor": ("POST", "/users/1/two-factor/reset", ADMINS),
     "audit.index": ("GET", "/audit", ADMINS),
     "reports.sla": ("GET", "/reports/sla", PEOPLE),
     "mail_view.download": ("GET", "/incidents/INC-1/attachments/1", PEOPLE),
@@ -83,11 +87,13 @@ UI = {
     "rule_editor.new": ("GET", "/rules/new", ADMINS),
     "rule_editor.edit": ("GET", "/rules/1/edit", ADMINS),
 }
-# "/" only redirects to /incidents, which is where the login check happens. The requester's satisfaction page
-# and an agent's acknowledge page are authorised by their signed links (tests/web/test_satisfaction.py,
-# tests/web/test_acknowledge_link.py).
+# "/" only redirects to /incidents, which is where the login check happens. The login's second step (the
+# authenticator code) is authorised by the right password moments before (tests/web/test_two_factor.py). The
+# requester's satisfaction page and an agent's acknowledge page are authorised by their signed links
+# (tests/web/test_satisfaction.py, tests/web/test_acknowledge_link.py).
 PUBLIC = {
-    "incidents.root", "auth.login", "auth.logout", "health.healthz", "metrics.metrics", "openapi.openapi", "static",
+    "incidents.root", "auth.login", "auth.second_step", "auth.logout", "health.healthz", "metrics.metrics",
+    "openapi.openapi", "static",
     "satisfaction.page", "satisfaction.answer", "acknowledge.page", "acknowledge.acknowledge",
     "status_page.page", "status_page.as_json", "status_page.as_atom", "oncall_feed.personal",
     "request_status.page", "request_status.solved", "status_subscriptions.form", "status_subscriptions.ask",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from hub import ack_links, catalogue, groups, knowledge, request_links, triage
+from hub import ack_links, catalogue, groups, knowledge, request_links, totp, triage
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
@@ -375,6 +376,36 @@ def test_a_requester_reads_their_request_on_a_phone_and_says_it_is_solved(
     assert policy == [], policy
 
 
+def test_agent_turns_on_two_factor_with_the_key_the_page_shows_and_logs_in_with_a_code(
+    live_url: str, page: Page, user: Login
+) -> None:
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    _log_in(page, live_url, user)
+    page.goto(f"{live_url}/account")
+    page.click("text=Turn on two-factor authentication")
+    page.wait_for_url(f"{live_url}/account/two-factor")
+    qr_width = page.eval_on_selector("img[alt^='QR code']", "img => img.naturalWidth")
+    assert qr_width > 0  # the QR code is drawn, not blocked by the Content-Security-Policy
+    secret = page.inner_text("#two-factor-key").replace(" ", "")
+    page.fill("input[name=code]", totp.code_at(secret, totp.step_at(time.time())))
+    page.click("button:has-text('Turn on')")
+    codes = page.locator("#recovery-codes li").all_inner_texts()
+    assert len(codes) == 10
+    _screenshot(page, "recovery-codes")
+    page.click("text=Done, I have kept them")
+    page.click("button:has-text('Log out')")
+    page.goto(f"{live_url}/incidents")
+    page.fill("input[name=email]", user.email)
+    page.fill("input[name=password]", user.password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_url}/login/code")
+    page.fill("input[name=code]", totp.code_at(secret, totp.step_at(time.time()) + 1))  # the next step's: unused
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_url}/incidents")
+    assert problems == [], problems
+
+
 def test_agent_logs_a_phone_call_as_an_incident_from_the_list(
     live_url: str, page: Page, user: Login, make_user: Callable[..., Login], db: Database
 ) -> None:
@@ -476,7 +507,7 @@ def test_a_viewer_sees_no_admin_pages(live_url: str, page: Page, make_user: Call
 MAIN_PAGES = (
     "dashboard", "incidents", "incidents/new", "problems", "changes", "changes/calendar", "oncall", "rules",
     "integrations", "silences", "reports/sla", "account", "replies", "users", "groups", "mailboxes", "outbox", "audit",
-    "events/unprocessable",
+    "events/unprocessable", "account/two-factor",
 )  # fmt: skip
 
 

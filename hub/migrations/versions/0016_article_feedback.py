@@ -1,7 +1,7 @@
 """help centre feedback: "Was this helpful?" counts per article, and what readers said was missing
 
-Revision ID: 0017
-Revises: 0014 (to be chained after 0016 when merged)
+Revision ID: 0016
+Revises: 0015
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017"
-down_revision: str | None = "0014"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

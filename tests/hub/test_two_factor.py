@@ -1,0 +1,129 @@
+"""Two-factor authentication as stored: turning it on, codes used once, recovery codes, turning it off; on SQLite
+and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import select
+
+from hub import accounts, totp, two_factor
+from hub.db import Database
+from hub.errors import BadInput
+from hub.models import RecoveryCode, User
+
+
+@pytest.fixture
+def ann(database: Database) -> int:
+    with database.transaction() as session:
+        return accounts.create_user(session, email="ann@example.com", password="correct horse", role="admin").id
+
+
+def now_code(secret: str, now: float) -> str:
+    return totp.code_at(secret, totp.step_at(now))
+
+
+def turn_on(database: Database, user_id: int, secret: str, now: float) -> list[str]:
+    with database.transaction() as session:
+        return two_factor.turn_on(session, user_id, secret, now_code(secret, now), now)
+
+
+def check(database: Database, user_id: int, typed: str, now: float) -> two_factor.Method | None:
+    with database.transaction() as session:
+        return two_factor.check(session, user_id, typed, now)
+
+
+def test_turning_on_wants_a_code_from_the_new_secret(database: Database, ann: int) -> None:
+    secret, now = totp.new_secret(), time.time()
+    with pytest.raises(BadInput, match="does not match"), database.transaction() as session:
+        two_factor.turn_on(session, ann, secret, "000000" if now_code(secret, now) != "000000" else "111111", now)
+    with database.read() as session:
+        assert not two_factor.standing(session, ann).on
+
+
+def test_turning_on_keeps_the_secret_and_gives_ten_recovery_codes(database: Database, ann: int) -> None:
+    codes = turn_on(database, ann, totp.new_secret(), time.time())
+    assert len(codes) == len(set(codes)) == two_factor.RECOVERY_CODES
+    with database.read() as session:
+        standing = two_factor.standing(session, ann)
+        stored = list(session.scalars(select(RecoveryCode.code_hash)))
+    assert standing.on and standing.since is not None and standing.recovery_left == 10
+    assert not set(codes) & set(stored)  # only digests are kept
+
+
+def test_the_code_that_turned_it_on_cannot_log_in(database: Database, ann: int) -> None:
+    secret, now = totp.new_secret(), time.time()
+    turn_on(database, ann, secret, now)
+    assert check(database, ann, now_code(secret, now), now) is None
+
+
+def test_a_current_code_logs_in_once(database: Database, ann: int) -> None:
+    secret, now = totp.new_secret(), time.time()
+    turn_on(database, ann, secret, now - 60)
+    assert check(database, ann, now_code(secret, now), now) == "code"
+    assert check(database, ann, now_code(secret, now), now) is None  # replayed
+
+
+def test_a_wrong_code_is_refused(database: Database, ann: int) -> None:
+    secret, now = totp.new_secret(), time.time()
+    turn_on(database, ann, secret, now - 60)
+    wrong = f"{(int(now_code(secret, now)) + 1) % 1_000_000:06d}"
+    assert check(database, ann, wrong, now) is None
+
+
+def test_two_logins_racing_with_one_code_let_only_one_in(database: Database, ann: int) -> None:
+    secret, now = totp.new_secret(), time.time()
+    turn_on(database, ann, secret, now - 60)
+    results: list[two_factor.Method | None] = []
+    start = threading.Barrier(4)
+
+    def attempt() -> None:
+        start.wait()
+        results.append(check(database, ann, now_code(secret, now), now))
+
+    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 4 and results.count("code") == 1 and results.count(None) == 3
+
+
+def test_a_recovery_code_logs_in_once_however_it_is_typed(database: Database, ann: int) -> None:
+    codes = turn_on(database, ann, totp.new_secret(), time.time())
+    assert check(database, ann, f"  {codes[3].upper()} ", time.time()) == "recovery"
+    assert check(database, ann, codes[3], time.time()) is None
+    with database.read() as session:
+        assert two_factor.standing(session, ann).recovery_left == 9
+
+
+def test_new_recovery_codes_end_the_old_ones(database: Database, ann: int) -> None:
+    old = turn_on(database, ann, totp.new_secret(), time.time())
+    with database.transaction() as session:
+        new = two_factor.renew_recovery_codes(session, ann)
+    assert check(database, ann, old[0], time.time()) is None
+    assert check(database, ann, new[0], time.time()) == "recovery"
+
+
+def test_turning_off_forgets_secret_and_codes(database: Database, ann: int) -> None:
+    secret, now = totp.new_secret(), time.time()
+    codes = turn_on(database, ann, secret, now - 60)
+    with database.transaction() as session:
+        two_factor.turn_off(session, ann)
+    assert check(database, ann, codes[0], now) is None
+    with database.read() as session:
+        user = session.get(User, ann)
+        assert user is not None and (user.totp_secret, user.totp_step, user.two_factor_since) == (None, None, None)
+        assert session.scalar(select(RecoveryCode.id)) is None
+
+
+def test_nothing_passes_the_check_while_it_is_off(database: Database, ann: int) -> None:
+    assert check(database, ann, "123456", time.time()) is None
+
+
+def test_required_names_the_roles_the_operator_listed() -> None:
+    assert two_factor.required("admin", frozenset({"admin"}))
+    assert not two_factor.required("agent", frozenset({"admin"}))
+    assert not two_factor.required("admin", frozenset())

@@ -1,0 +1,165 @@
+"""Your two-factor authentication: turning it on with an authenticator app, new recovery codes, turning it off;
+and, where the operator requires it of a role (SWITCHBOARD_REQUIRE_2FA), nothing else until it is on.
+
+Turning it on or off changes the session key (web/auth.py), so every other browser logged in as you is logged out
+and this one is logged in again, as with a new password.
+"""
+
+from __future__ import annotations
+
+import time
+
+import segno
+from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required, login_user
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from hub import accounts, audit, totp, two_factor
+from hub.errors import BadInput
+from hub.models import User
+from web.auth import SessionUser
+from web.ratelimit import login_failed, login_locked
+from web.services import services
+
+bp = Blueprint("two_factor", __name__, url_prefix="/account/two-factor")
+
+#: The session key holding the secret shown while someone sets up their app; kept only once a code proves it.
+SETUP = "two_factor_setup"
+#: What someone who must turn it on may still reach before they have.
+_ALWAYS_ALLOWED = frozenset({"two_factor.setup", "auth.logout", "static"})
+
+
+class CodeForm(FlaskForm):
+    code = StringField("Code from the app", validators=[DataRequired(), Length(max=40)])
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=accounts.MAX_PASSWORD)])
+
+
+class TurnOffForm(PasswordForm):
+    code = StringField("Code from the app", validators=[DataRequired(), Length(max=40)])
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_enrol_first)
+
+
+def must_enrol() -> bool:
+    """Whether the logged-in person's role requires two-factor authentication and they have not turned it on."""
+    roles = services().settings.two_factor_roles
+    return bool(roles) and not current_user.two_factor and two_factor.required(current_user.role, roles)
+
+
+def _enrol_first() -> ResponseReturnValue | None:
+    """Send someone who must turn it on to the setup page from every other page. Requests without a session cookie
+    (webhooks, the API, public pages) are not looked at."""
+    if not services().settings.two_factor_roles or "_user_id" not in session or request.endpoint in _ALWAYS_ALLOWED:
+        return None
+    if current_user.is_authenticated and must_enrol():
+        return redirect(url_for("two_factor.setup"))
+    return None
+
+
+def _password_right(form: PasswordForm) -> bool:
+    """The password check of web/account.py: counted against the login limit, so a borrowed session cannot guess."""
+    redis_client = services().redis()
+    if login_locked(redis_client, current_user.email) is not None:
+        form.password.errors = ["Too many wrong passwords; try again later."]
+        return False
+    with services().db.read() as db_session:
+        if accounts.authenticate_user(db_session, current_user.email, form.password.data or "") is None:
+            login_failed(redis_client, current_user.email)
+            form.password.errors = ["That is not your password; nothing changed."]
+            return False
+    return True
+
+
+def _relogin(user: SessionUser) -> None:
+    """Keep this browser logged in under the new session key; every other session ends."""
+    session.clear()
+    login_user(user)
+    session.permanent = True
+
+
+def _user(db_session: Session) -> User:
+    user = db_session.get(User, current_user.id)
+    if user is None:
+        raise BadInput("your account no longer exists")
+    return user
+
+
+@bp.route("", methods=["GET", "POST"])
+@login_required
+def setup() -> ResponseReturnValue:
+    """Show a new secret as a QR code and as text, and keep it once a code from the app proves the app holds it."""
+    if current_user.two_factor:
+        return redirect(url_for("account.index"))
+    secret = session.get(SETUP)
+    if not isinstance(secret, str):
+        secret = session[SETUP] = totp.new_secret()  # the same secret on reload, in case it was scanned already
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with services().db.transaction() as db_session:
+                codes = two_factor.turn_on(db_session, current_user.id, secret, form.code.data or "", time.time())
+                audit.record(db_session, current_user.email, "user.2fa_on", current_user.email)
+                fresh = SessionUser.of(_user(db_session))
+        except BadInput as exc:
+            form.code.errors = [f"{str(exc).capitalize()}."]
+            status = 400
+        else:
+            _relogin(fresh)
+            return render_template("account/recovery_codes.html", codes=codes, first=True)
+    elif form.is_submitted():
+        status = 400
+    uri = totp.provisioning_uri(secret, current_user.email)
+    qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
+    return render_template("account/two_factor_setup.html", form=form, secret=totp.grouped(secret), qr=qr,
+                           uri=uri, required=must_enrol()), status  # fmt: skip
+
+
+@bp.post("/recovery-codes")
+@login_required
+def recovery_codes() -> ResponseReturnValue:
+    """Ten new recovery codes for ten old ones (some used, or the paper lost); wants the password."""
+    form = PasswordForm()
+    if not current_user.two_factor:
+        return redirect(url_for("two_factor.setup"))
+    if form.validate_on_submit() and _password_right(form):
+        with services().db.transaction() as db_session:
+            codes = two_factor.renew_recovery_codes(db_session, current_user.id)
+            audit.record(db_session, current_user.email, "user.2fa_codes", current_user.email)
+        return render_template("account/recovery_codes.html", codes=codes, first=False)
+    flash("No new codes: " + " ".join(form.password.errors or ["type your password."]), "error")
+    return redirect(url_for("account.index"), code=303)
+
+
+@bp.post("/off")
+@login_required
+def turn_off() -> ResponseReturnValue:
+    """Turning it off wants both the password and a code, so neither a borrowed session nor a stolen password can."""
+    form = TurnOffForm()
+    if not current_user.two_factor:
+        return redirect(url_for("account.index"), code=303)
+    if two_factor.required(current_user.role, services().settings.two_factor_roles):
+        flash(f"Two-factor authentication stays on: it is required of every {current_user.role}.", "error")
+        return redirect(url_for("account.index"), code=303)
+    if not (form.validate_on_submit() and _password_right(form)):
+        flash("Still on: " + " ".join(form.password.errors or ["type your password and a code."]), "error")
+        return redirect(url_for("account.index"), code=303)
+    with services().db.transaction() as db_session:
+        if two_factor.check(db_session, current_user.id, form.code.data or "", time.time()) is None:
+            login_failed(services().redis(), current_user.email)
+            flash("Still on: that code is not right, or was used already.", "error")
+            return redirect(url_for("account.index"), code=303)
+        fresh = SessionUser.of(two_factor.turn_off(db_session, current_user.id))
+        audit.record(db_session, current_user.email, "user.2fa_off", current_user.email)
+    _relogin(fresh)
+    flash("Two-factor authentication is off. Every other session logged in as you has ended.", "success")
+    return redirect(url_for("account.index"), code=303)
