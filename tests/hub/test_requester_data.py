@@ -4,11 +4,6 @@ SQLite and PostgreSQL. The strongest check reads every column of every table aft
 from __future__ import annotations
 
 import json
-import smtplib
-from collections.abc import Iterator
-from email import policy
-from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, select
@@ -31,44 +26,14 @@ from hub.models import (
     TimelineEntry,
     utcnow,
 )
-from hub.net import free_port
 from hub.recipients import Sender
 from hub.requester_erasure import ERASED, Scrub, quotes
 from hub.signed_links import Claim
-from ingest.smtp import make_controller
+from tests.hub.requester_mail import ANN, DESK, desk_listener, send  # noqa: F401  (the fixture `desk`)
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (the fixture `settings`)
 
-ANN = "ann.example@example.com"
-DESK = "helpdesk@localhost"
 KEY = "test-secret-key"
 AGENT = triage.Actor("agent@example.com")
-
-
-@pytest.fixture
-def desk(settings: Settings, intake: Intake) -> Iterator[int]:
-    """The desk's real SMTP listener on a free port, storing into the test's database."""
-    controller = make_controller(settings, intake, port=free_port())
-    controller.start()
-    yield controller.port
-    controller.stop()
-
-
-def send(port: int, subject: str, body: str, *, sender: str = ANN, cc: str | None = None, **headers: str) -> str:
-    """Mail the desk; returns the Message-ID it carried."""
-    msg = EmailMessage()
-    name = "Ann Example" if sender == ANN else "Bob"
-    msg["From"], msg["To"], msg["Subject"] = f"{name} <{sender}>", DESK, subject
-    msg["Message-ID"] = message_id = f"<{abs(hash((subject, body)))}.x@mail.example.net>"
-    if cc:
-        msg["Cc"] = cc
-    for name, value in headers.items():
-        msg[name.replace("_", "-")] = value
-    msg.set_content(body)
-    if subject.startswith("Payslip"):
-        msg.add_attachment(b"%PDF-1.4 ann's payslip", maintype="application", subtype="pdf", filename="ann.pdf")
-    with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
-        client.sendmail(sender, [DESK], msg.as_bytes(policy=policy.SMTP))
-    return message_id
 
 
 def every_place_holding(db: Database, text: str) -> list[str]:
@@ -268,5 +233,5 @@ def test_a_title_is_erased_only_when_it_quotes_her_subject(title: str, subject: 
     assert quotes(title, " ".join(subject.split())) is quoted
 
 
-def test_export_as_json_is_readable_text(tmp_path: Path) -> None:
+def test_export_as_json_is_readable_text() -> None:
     assert requester_data.as_json({"email": "é@example.com"}) == '{\n  "email": "é@example.com"\n}\n'
