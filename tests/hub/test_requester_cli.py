@@ -14,6 +14,7 @@ from hub.cli import main
 from hub.config import Settings
 from hub.db import Database
 from hub.models import AuditEntry, Incident
+from tests.docs import fenced, run_as_printed
 from tests.hub.requester_mail import ANN, desk_listener, send  # noqa: F401  (the fixture `desk`)
 from tests.web.both_databases import runner_on_the_same_database, settings_on_either_database  # noqa: F401
 
@@ -68,3 +69,15 @@ def test_erase_with_yes_erases_and_names_the_pseudonym(
 def test_erase_refuses_what_is_not_an_address(runner: CliRunner) -> None:
     result = runner.invoke(main, ["requester", "erase", "--email", "ann", "--yes"])
     assert result.exit_code == 1 and "'ann' is not an email address" in result.output
+
+
+def test_the_commands_docs_privacy_prints_export_and_erase(
+    desk: int, db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    send(desk, "VPN", "It drops at noon.", sender="ann@example.com")
+    (block,) = fenced("docs/privacy.md", "Answering a request", "sh")
+    output = run_as_printed(block, settings, tmp_path, SECRET_KEY=settings.secret_key)
+    assert json.loads((tmp_path / "ann.json").read_text())["counts"]["messages"] == 1
+    assert "messages\t1" in output
+    with db.read() as session:
+        assert session.scalars(select(Incident.requester)).one() == pseudonym("ann@example.com", settings.secret_key)
