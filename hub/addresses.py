@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 
 #: The longest address there can be (RFC 5321's 64-character local part, @, 255-character domain): the width of
@@ -14,3 +16,20 @@ def is_address(text: str) -> bool:
     """Whether `text` (already stripped) is one address: something@somewhere, no spaces, angle brackets or
     control characters, and no longer than an address can be."""
     return len(text) <= ADDRESS_WIDTH and _ADDRESS.fullmatch(text) is not None
+
+
+#: Where erased requesters' pseudonyms live: `.invalid` is reserved (RFC 2606), so no mail can ever reach one.
+ERASED_DOMAIN = "invalid"
+
+
+def pseudonym(address: str, key: str) -> str:
+    """The stand-in an erased requester's address becomes (`erased-<12 hex>@invalid`): the same for the same
+    address, so counts and reports still see one person, but keyed with the installation's secret, so no one can
+    find out whether an address was erased by hashing guesses."""
+    digest = hmac.new(key.encode(), address.strip().lower().encode(), hashlib.sha256).hexdigest()
+    return f"erased-{digest[:12]}@{ERASED_DOMAIN}"
+
+
+def is_pseudonym(address: str | None) -> bool:
+    """Whether `address` is an erased requester's stand-in: nothing may be mailed to it."""
+    return address is not None and address.lower().endswith(f"@{ERASED_DOMAIN}")

@@ -51,6 +51,11 @@ class AttachmentStore:
         self.root = root
         self.limits = limits
 
+    @classmethod
+    def under(cls, home: Path, limits: AttachmentLimits = DEFAULT_LIMITS) -> AttachmentStore:
+        """The installation's store: `attachments` under SWITCHBOARD_HOME."""
+        return cls(home / "attachments", limits)
+
     def path(self, sha256: str) -> Path:
         if not _DIGEST.match(sha256):
             raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")

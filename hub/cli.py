@@ -32,6 +32,7 @@ OWN_COMMANDS = {
     "heartbeat": "hub.heartbeat_cli:heartbeat",
     "integration": "hub.account_cli:integration",
     "oncall": "hub.oncall_cli:oncall_group",
+    "requester": "hub.requester_cli:requester",
     "silence": "hub.silence_cli:silence",
     "token": "hub.account_cli:token",
     "up": "hub.supervisor:up",

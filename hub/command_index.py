@@ -24,6 +24,7 @@ SHORT_HELP = {
     "mapping": "Map a tool's own JSON onto a generic integration with JMESPath (see docs/integrations.md).",
     "oncall": "On-call rotations: a group's members take shifts in turn; rules and escalations reach who is on call.",
     "outbox": "Notifications not delivered yet: list them, retry dead ones, discard one.",
+    "requester": "A requester's personal data: export all of it as JSON, or erase it (GDPR articles 15 and 17).",
     "rules": "Inspect, change, version and test routing rules.",
     "service": "The service catalogue: what incidents, SLAs, problems and changes hang off.",
     "silence": (

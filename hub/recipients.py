@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from hub import channels, notices, satisfaction
+from hub.addresses import is_pseudonym
 from hub.domain import PERSON_SOURCES
 from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import Event, GroupMember, Incident, IncidentWatcher, OutboxMessage, User, utcnow
@@ -196,7 +197,8 @@ def state_change_notices(
         owed += [notices.state_change(kind, assignee=person, **more, **common) for person in people]
     requester = (incident.requester or "").lower()
     told = skipped | set(people)
-    if kind == "resolved" and incident.source in PERSON_SOURCES and requester and requester not in told:
+    mailable = requester and requester not in told and not is_pseudonym(requester)  # an erased one: no one to tell
+    if kind == "resolved" and incident.source in PERSON_SOURCES and mailable:
         references = thread_message_ids(conn, incident_id)
         survey = (satisfaction.links(sender.secret_key, sender.base_url, incident_id, requester)
                   if sender.secret_key else [])  # fmt: skip

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from hub import escalation, notices, recipients, sla, status_page
+from hub.addresses import is_pseudonym
 from hub.db import Database
 from hub.domain import format_ref
 from hub.errors import BadInput
@@ -289,6 +290,8 @@ def reply(db: Database, incident_id: int, text: str, actor: Actor, mail: Mail) -
         incident = _locked(session, incident_id)
         if not incident.requester:
             raise TriageError(f"{incident.ref} has no requester to reply to (it came from {incident.source})")
+        if is_pseudonym(incident.requester):
+            raise TriageError(f"{incident.ref}'s requester asked to be erased: there is no one to reply to")
         conn = session.connection()
         notice = notices.agent_reply(
             incident_id=incident.id,

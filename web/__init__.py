@@ -67,6 +67,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         records_api,
         reports,
         request_status,
+        requesters,
         rule_editor,
         rules,
         rules_api,
@@ -143,6 +144,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(integrations.bp)
     app.register_blueprint(silences.bp)
     app.register_blueprint(users.bp)
+    app.register_blueprint(requesters.bp)
     app.register_blueprint(groups.bp)
     app.register_blueprint(oncall.bp)
     app.register_blueprint(mailboxes.bp)

@@ -41,7 +41,7 @@ ADMIN = (
     Link("mailboxes.index", "Mailboxes", MANAGE_USERS, ("mailboxes",)),
     Link("outbox.index", "Queue", MANAGE_USERS, ("outbox",)),
     Link("unprocessable.index", "Unprocessable", MANAGE_INTEGRATIONS, ("unprocessable",)),
-    Link("users.index", "Users", MANAGE_USERS, ("users",)),
+    Link("users.index", "Users", MANAGE_USERS, ("users", "requesters")),
     Link("groups.index", "Groups", MANAGE_USERS, ("groups",)),
     Link("audit.index", "Audit", MANAGE_USERS, ("audit",)),
 )

@@ -28,6 +28,7 @@ WORK_CHANGES = "changes.work"
 VIEW_RULES = "rules.view"
 MANAGE_RULES = "rules.manage"
 COVER_SHIFTS = "oncall.cover"
+MANAGE_REQUESTER_DATA = "requesters.manage"
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     VIEW_INCIDENTS: frozenset(ROLES),
@@ -47,6 +48,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     MANAGE_RULES: frozenset({"admin"}),
     # People who take on-call shifts swap and cover them; setting up a rotation is an admin's, as groups are.
     COVER_SHIFTS: frozenset({"admin", "agent"}),
+    # A requester's whole record, and erasing it: the organisation answers such requests through its admins.
+    MANAGE_REQUESTER_DATA: frozenset({"admin"}),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -1,0 +1,237 @@
+"""A requester's data, exported and erased (GDPR articles 15 and 17), after real mail through the SMTP listener, on
+SQLite and PostgreSQL. The strongest check reads every column of every table afterwards and looks for the address."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import insert, select
+
+from hub import requester_data, requester_erasure, satisfaction, status_subscriptions, triage
+from hub.addresses import is_pseudonym, pseudonym
+from hub.config import Settings
+from hub.db import Database
+from hub.errors import BadInput
+from hub.intake import Intake
+from hub.models import (
+    AuditEntry,
+    Base,
+    BouncedAddress,
+    Event,
+    Incident,
+    IncidentWatcher,
+    OutboxMessage,
+    SatisfactionAnswer,
+    TimelineEntry,
+    utcnow,
+)
+from hub.recipients import Sender
+from hub.requester_erasure import ERASED, Scrub, quotes
+from hub.signed_links import Claim
+from tests.hub.requester_mail import ANN, DESK, desk_listener, send  # noqa: F401  (the fixture `desk`)
+from tests.web.both_databases import settings_on_either_database  # noqa: F401  (the fixture `settings`)
+
+KEY = "test-secret-key"
+AGENT = triage.Actor("agent@example.com")
+
+
+def every_place_holding(db: Database, text: str) -> list[str]:
+    """`table.column` of every value in the database that contains `text` (any case): text, bytes and JSON."""
+    wanted = text.lower()
+    found = []
+    with db.read() as session:
+        for table in Base.metadata.sorted_tables:
+            for row in session.execute(select(table)).mappings():
+                for column, value in row.items():
+                    if isinstance(value, bytes | memoryview):
+                        value = bytes(value).decode("utf-8", "replace")
+                    elif isinstance(value, dict | list):
+                        value = json.dumps(value, ensure_ascii=False)
+                    if isinstance(value, str) and wanted in value.lower():
+                        found.append(f"{table.name}.{column}")
+    return sorted(set(found))
+
+
+def ann_everywhere(db: Database, port: int, settings: Settings) -> int:
+    """Ann mails the desk (with a file), writes again, is answered, rates it, subscribes and watches; Bob copies
+    her in on a mail of his; one notice to her is still unsent. Returns her incident's id."""
+    send(port, "Payslip missing for May", "My payslip for May is not there. Ann, room 4.12")
+    with db.read() as session:
+        incident_id = session.scalars(select(Incident.id)).one()
+    send(port, f"Re: [INC-{incident_id}] Payslip missing for May", "Still missing, phone me on 0123.")
+    mail = triage.Mail(DESK, settings.base_url)
+    triage.reply(db, incident_id, "We are looking into it, Ann.", AGENT, mail)
+    send(port, "Printer", "Ann (ann.example@example.com) cannot print either.", sender="bob@example.org", cc=ANN)
+    with db.transaction() as session:
+        session.execute(insert(IncidentWatcher).values(incident_id=incident_id, email=ANN))
+        session.execute(insert(BouncedAddress).values(address=ANN, until=utcnow(), reason=f"550 {ANN} full"))
+        status_subscriptions.ask(session, ANN.upper(), Sender(DESK, settings.base_url, secret_key=KEY), utcnow())
+    triage.change_status(db, incident_id, "resolve", AGENT, mail)
+    satisfaction.record(db, Claim(incident_id, ANN), "bad", "Took ages, Ann Example")
+    with db.transaction() as session:  # the acknowledgement went out; the rest waits
+        ack = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == ANN).limit(1)).one()
+        ack.status = "sent"
+    return incident_id
+
+
+def test_the_export_holds_her_mail_as_sent_and_the_incident_it_opened(desk: int, db: Database) -> None:
+    send(desk, "Payslip missing for May", "My payslip for May is not there.")
+    with db.read() as session:
+        document = requester_data.export(session, ANN.upper())
+    assert document["format"] == requester_data.FORMAT and document["email"] == ANN
+    (message,) = document["messages"]
+    assert f"From: Ann Example <{ANN}>" in message["raw"] and "My payslip for May" in message["raw"]
+    assert [(f["filename"], f["content_type"], f["size"]) for f in message["attachments"]] == [
+        ("ann.pdf", "application/pdf", 22)
+    ]
+    assert [i["title"] for i in document["incidents"]] == ["Payslip missing for May"]
+    assert document["contacts"][0]["name"] == "Ann Example"
+    json.dumps(document)  # a JSON document as it stands
+
+
+def test_after_erasure_no_value_in_any_table_holds_the_address(desk: int, db: Database, settings: Settings) -> None:
+    ann_everywhere(db, desk, settings)
+    assert every_place_holding(db, ANN) != []
+    requester_erasure.erase(db, ANN, key=KEY, actor="cli")
+    assert every_place_holding(db, ANN) == []
+
+
+def test_after_erasure_her_words_are_gone_and_the_desks_record_stays(
+    desk: int, db: Database, settings: Settings
+) -> None:
+    incident_id = ann_everywhere(db, desk, settings)
+    requester_erasure.erase(db, ANN, key=KEY, actor="cli")
+    for words in ("payslip", "room 4.12", "0123", "Took ages", "Ann Example"):
+        assert every_place_holding(db, words) == [], words
+    with db.read() as session:
+        incident = session.get(Incident, incident_id)
+        assert incident is not None and (incident.status, incident.requester) == ("resolved", pseudonym(ANN, KEY))
+        assert (incident.title, incident.description) == (ERASED, ERASED)
+        answer = session.get(SatisfactionAnswer, incident_id)
+        assert answer is not None and (answer.rating, answer.comment) == ("bad", None)
+        replies = session.scalars(select(TimelineEntry.data).where(TimelineEntry.kind == "reply")).all()
+        assert [r["body"] for r in replies] == ["We are looking into it, Ann."]  # the desk's own words
+
+
+def test_another_persons_mail_that_copied_her_in_is_kept_with_the_pseudonym(
+    desk: int, db: Database, settings: Settings
+) -> None:
+    ann_everywhere(db, desk, settings)
+    requester_erasure.erase(db, ANN, key=KEY, actor="cli")
+    with db.read() as session:
+        (bobs,) = [raw for raw in session.scalars(select(Event.raw)) if b"bob@example.org" in raw]
+    assert b"cannot print either" in bobs and f"Cc: {pseudonym(ANN, KEY)}".encode() in bobs
+
+
+def test_her_files_leave_the_attachment_store(desk: int, db: Database, intake: Intake) -> None:
+    send(desk, "Payslip missing for May", "See attached.")
+    with db.read() as session:
+        (digest,) = requester_data.export(session, ANN)["messages"][0]["attachments"]
+    assert intake.files is not None and intake.files.read(digest["sha256"]) is not None
+    requester_erasure.erase(db, ANN, key=KEY, actor="cli", files=intake.files)
+    assert intake.files.read(digest["sha256"]) is None
+
+
+def test_the_preview_counts_what_erasure_changes_and_changes_nothing(
+    desk: int, db: Database, settings: Settings
+) -> None:
+    ann_everywhere(db, desk, settings)
+    with db.read() as session:
+        counts = requester_erasure.preview(session, ANN).counts()
+    assert every_place_holding(db, ANN) != []
+    assert counts["incidents"] == 1 and counts["messages"] == 2 and counts["mentions_in_events"] == 1
+    assert requester_erasure.erase(db, ANN, key=KEY, actor="cli").counts == counts
+
+
+def test_the_erasure_is_audited_with_its_counts_under_the_pseudonym(desk: int, db: Database) -> None:
+    send(desk, "VPN", "It drops.")
+    erased = requester_erasure.erase(db, ANN, key=KEY, actor="admin@example.com")
+    with db.read() as session:
+        (entry,) = session.scalars(select(AuditEntry).where(AuditEntry.action == "requester.erase"))
+    assert (entry.actor, entry.target) == ("admin@example.com", erased.pseudonym)
+    assert entry.detail is not None and entry.detail["messages"] == 1 and entry.detail["incidents"] == 1
+
+
+def test_unsent_mail_to_her_is_dropped_and_sent_mail_keeps_only_its_row(desk: int, db: Database) -> None:
+    send(desk, "VPN", "It drops.")  # owes her an acknowledgement
+    with db.transaction() as session:
+        first = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == ANN)).one()
+        first.status = "sent"
+    send(desk, "Printer", "Jammed.")
+    requester_erasure.erase(db, ANN, key=KEY, actor="cli")
+    with db.read() as session:
+        left = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "acknowledgement")).all()
+    assert [(m.id, m.recipient, m.body, m.message_id) for m in left] == [(first.id, pseudonym(ANN, KEY), ERASED, None)]
+
+
+def test_her_reply_to_old_mail_after_erasure_is_a_new_request(desk: int, db: Database) -> None:
+    first = send(desk, "VPN", "It drops.")
+    requester_erasure.erase(db, ANN, key=KEY, actor="cli")
+    send(desk, "Re: [INC-1] VPN", "Again.", In_Reply_To=first)
+    with db.read() as session:
+        requesters = session.scalars(select(Incident.requester).order_by(Incident.id)).all()
+    assert requesters == [pseudonym(ANN, KEY), ANN]
+
+
+def test_an_erased_requester_is_not_mailed_the_resolution(desk: int, db: Database, settings: Settings) -> None:
+    send(desk, "VPN", "It drops.")
+    requester_erasure.erase(db, ANN, key=KEY, actor="cli")
+    triage.change_status(db, 1, "resolve", AGENT, triage.Mail(DESK, settings.base_url))
+    with db.read() as session:
+        assert [r for r in session.scalars(select(OutboxMessage.recipient)) if is_pseudonym(r)] == []
+
+
+def test_an_agent_cannot_reply_to_an_erased_requester(desk: int, db: Database, settings: Settings) -> None:
+    send(desk, "VPN", "It drops.")
+    requester_erasure.erase(db, ANN, key=KEY, actor="cli")
+    with pytest.raises(triage.TriageError, match="asked to be erased"):
+        triage.reply(db, 1, "Hello?", AGENT, triage.Mail(DESK, settings.base_url))
+
+
+def test_a_users_address_is_not_erased(db: Database) -> None:
+    from hub import accounts
+
+    with db.transaction() as session:
+        accounts.create_user(session, email="agent@example.com", password="p4ssw0rd!", role="agent")
+    with pytest.raises(BadInput, match="is a Switchboard user"):
+        requester_erasure.erase(db, "Agent@Example.com", key=KEY, actor="cli")
+
+
+def test_something_that_is_not_one_address_is_refused(db: Database) -> None:
+    with db.read() as session, pytest.raises(BadInput, match="is not an email address"):
+        requester_data.find(session, "ann@example.com, bob@example.org")
+
+
+def test_nothing_held_is_an_empty_holding(db: Database) -> None:
+    with db.read() as session:
+        assert requester_data.find(session, ANN).empty
+
+
+def test_the_pseudonym_is_stable_for_an_address_in_any_case_and_depends_on_the_key() -> None:
+    assert pseudonym(ANN, KEY) == pseudonym(ANN.upper(), KEY) != pseudonym(ANN, "another key")
+    assert pseudonym(ANN, KEY).endswith("@invalid") and is_pseudonym(pseudonym(ANN, KEY))
+
+
+def test_scrubbing_replaces_the_address_in_any_case_in_text_bytes_and_json_keys() -> None:
+    scrub = Scrub(ANN, "x@invalid")
+    assert scrub.text(f"Reply from {ANN.upper()}: hi") == "Reply from x@invalid: hi"
+    assert scrub.raw(f"Cc: <{ANN}>".encode()) == b"Cc: <x@invalid>"
+    assert scrub.json({ANN: [f"to {ANN}", 3]}) == {"x@invalid": ["to x@invalid", 3]}
+
+
+@pytest.mark.parametrize(
+    ("title", "subject", "quoted"),
+    [
+        ("Payslip missing", "Payslip missing", True),
+        ("HR: Payslip missing", "Payslip  missing", True),  # a rule's template around it
+        ("Payroll request", "Payslip missing", False),  # the rules' own words
+        ("Payroll request", "", False),
+    ],
+)
+def test_a_title_is_erased_only_when_it_quotes_her_subject(title: str, subject: str, quoted: bool) -> None:
+    assert quotes(title, " ".join(subject.split())) is quoted
+
+
+def test_export_as_json_is_readable_text() -> None:
+    assert requester_data.as_json({"email": "é@example.com"}) == '{\n  "email": "é@example.com"\n}\n'
