@@ -69,16 +69,17 @@ def requester_erase(email: str, yes: bool) -> None:
     from hub.attachments import AttachmentStore
     from hub.errors import BadInput
 
+    settings = load_settings()
     if not yes:
-        held = in_transaction(lambda session: requester_erasure.preview(session, email))
+        held = in_transaction(lambda session: requester_erasure.preview(session, email, settings.desk_addresses))
         _counts(held.counts())
         click.echo(f"Nothing changed. To erase: switchboard requester erase --email {held.address} --yes", err=True)
         return
-    settings = load_settings()
     db = open_database(settings)
     try:
-        done = requester_erasure.erase(db, email, key=settings.secret_key, actor="cli",
-                                       files=AttachmentStore.under(settings.home))  # fmt: skip
+        files = AttachmentStore.under(settings.home)
+        done = requester_erasure.erase(db, email, key=settings.secret_key, actor="cli", files=files,
+                                       desk=settings.desk_addresses)  # fmt: skip
     except BadInput as exc:
         raise click.ClickException(str(exc)) from None
     finally:

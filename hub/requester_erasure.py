@@ -17,6 +17,7 @@ What happens to each kind (docs/privacy.md says why):
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from email.header import decode_header, make_header
 from email.parser import BytesHeaderParser
@@ -131,29 +132,33 @@ def quotes(title: str, subject: str) -> bool:
     return bool(subject) and bool(title) and (subject in title or title in subject)
 
 
-def refuse_staff(session: Session, address: str) -> None:
-    """An address of the desk's own (a user, a desk address) is not a requester's: erasing it would rewrite the
-    organisation's records of its own work. BadInput says so."""
+def refuse_staff(session: Session, address: str, desk: Collection[str] = ()) -> None:
+    """An address of the desk's own (a user, a desk address in the table or in SWITCHBOARD_DESK_ADDRESS, passed
+    as `desk`) is not a requester's: erasing it would rewrite the organisation's records of its own work, and
+    every mail the desk ever sent. BadInput says so."""
     if session.scalar(select(User.id).where(func.lower(User.email) == address)) is not None:
         raise BadInput(f"{address} is a Switchboard user; a user's work is the organisation's record, not erased here")
-    if session.scalar(select(DeskAddress.address).where(func.lower(DeskAddress.address) == address)) is not None:
+    stored = session.scalar(select(DeskAddress.address).where(func.lower(DeskAddress.address) == address))
+    if stored is not None or address in {a.lower() for a in desk}:
         raise BadInput(f"{address} is a desk address, not a requester")
 
 
-def preview(session: Session, address: str) -> Holdings:
+def preview(session: Session, address: str, desk: Collection[str] = ()) -> Holdings:
     """What `erase` would change, changing nothing (the same `find`); BadInput as erase would refuse."""
     held = find(session, address)
-    refuse_staff(session, held.address)
+    refuse_staff(session, held.address, desk)
     return held
 
 
-def erase(db: Database, address: str, *, key: str, actor: str, files: AttachmentStore | None = None) -> Erasure:
+def erase(db: Database, address: str, *, key: str, actor: str, files: AttachmentStore | None = None,
+          desk: Collection[str] = ()) -> Erasure:  # fmt: skip
     """Erase `address` in one transaction (see the module's docstring); then delete the files only its mail carried.
 
-    `key` (the installation's SECRET_KEY) makes the pseudonym; `actor` is who asked, for the audit log.
+    `key` (the installation's SECRET_KEY) makes the pseudonym; `actor` is who asked, for the audit log; `desk`
+    is the configured desk addresses (SWITCHBOARD_DESK_ADDRESS), refused like those in the table.
     """
     with db.transaction() as session:
-        held = preview(session, address)
+        held = preview(session, address, desk)
         alias = pseudonym(held.address, key)
         digests = _apply(session, held, Scrub(held.address, alias))
         audit.record(session, actor, "requester.erase", alias, **held.counts())

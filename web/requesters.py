@@ -41,7 +41,7 @@ def index() -> ResponseReturnValue:
     if email:
         try:
             with services().db.read() as session:
-                held = requester_erasure.preview(session, email)
+                held = requester_erasure.preview(session, email, services().settings.desk_addresses)
         except BadInput as exc:
             error = str(exc)
     return render_template("requesters/index.html", email=email, held=held, error=error,
@@ -80,7 +80,7 @@ def erase() -> ResponseReturnValue:
     found = services()
     try:
         done = requester_erasure.erase(found.db, email, key=found.settings.secret_key, actor=current_user.email,
-                                       files=found.intake.files)  # fmt: skip
+                                       files=found.intake.files, desk=found.settings.desk_addresses)  # fmt: skip
     except BadInput as exc:
         flash(f"Nothing erased: {exc}.", "error")
         return redirect(url_for("requesters.index", email=email))

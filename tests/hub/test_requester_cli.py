@@ -71,6 +71,15 @@ def test_erase_refuses_what_is_not_an_address(runner: CliRunner) -> None:
     assert result.exit_code == 1 and "'ann' is not an email address" in result.output
 
 
+def test_erase_refuses_the_desk_address_set_in_the_environment(
+    db: Database, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SWITCHBOARD_DESK_ADDRESS", "helpdesk@example.com,it@example.com")
+    for yes in ([], ["--yes"]):
+        result = runner.invoke(main, ["requester", "erase", "--email", "IT@example.com", *yes])
+        assert result.exit_code == 1 and "it@example.com is a desk address, not a requester" in result.output
+
+
 def test_the_commands_docs_privacy_prints_export_and_erase(
     desk: int, db: Database, settings: Settings, tmp_path: Path
 ) -> None:

@@ -91,3 +91,8 @@ def test_what_is_typed_into_the_search_is_shown_escaped(admin: FlaskClient) -> N
 def test_an_incidents_requester_links_an_admin_to_their_data(admin: FlaskClient) -> None:
     page = admin.get("/incidents/INC-1").get_data(as_text=True)
     assert f'<a href="/requesters?email={ANN}">data held</a>' in page
+
+
+def test_the_configured_desk_address_is_refused_not_offered_for_erasure(admin: FlaskClient, settings: Settings) -> None:
+    page = admin.get(f"/requesters?email={settings.desk_address}").get_data(as_text=True)
+    assert "is a desk address, not a requester" in page and "Type the address again" not in page
