@@ -151,6 +151,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
         ],
         "leave_url": "https://switchboard.example/status/unsubscribe/TOKEN",
     },
+    # An internal note that mentions the recipient by @name (hub/mentions.py); `by` wrote it.
+    "mentioned": {
+        "by": "bob@example.com",
+        "note": "@ann the switch in room 4 blinks amber; can you look?",
+        "priority": 2,
+    },
     "channel": {
         "kind": "opened",
         "priority": 1,

@@ -265,6 +265,26 @@ def agent_reply(
                    references=references)  # fmt: skip
 
 
+def mention(
+    *,
+    incident_id: int,
+    title: str,
+    recipient: str,
+    by: str,
+    note: str,
+    priority: int,
+    desk_address: str,
+    base_url: str,
+    templates: MailTemplates = DEFAULTS,
+) -> Notice:
+    """A colleague's internal note that mentions the recipient (hub/mentions.py): the note and the link to the
+    incident. Only users are ever mentioned, so an internal note reaches no one outside the desk."""
+    excerpt = note if len(note) <= REPLY_EXCERPT else note[:REPLY_EXCERPT].rstrip() + " …"
+    facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url, by=by,
+                   note=excerpt, priority=priority)  # fmt: skip
+    return _notice("mentioned", template="mentioned", facts=facts, templates=templates)
+
+
 def sla_alert(
     *,
     incident_id: int,

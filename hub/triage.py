@@ -8,19 +8,20 @@ causes, so the web UI, the API and the CLI share one implementation. Which statu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from hub import escalation, notices, recipients, sla, status_page
+from hub import escalation, mentions, notices, recipients, sla, status_page
 from hub.addresses import is_pseudonym
 from hub.db import Database
 from hub.domain import format_ref
 from hub.errors import BadInput
 from hub.mail_templates import DEFAULTS, MailTemplates
-from hub.models import OPEN_STATUSES, Incident, utcnow
+from hub.mentions import Mentions
+from hub.models import OPEN_STATUSES, Incident, User, utcnow
 from hub.names import NAME_WIDTH, is_one_line
 from hub.outbox import entry, is_active_user, owe
 from hub.recipients import Sender
@@ -270,13 +271,37 @@ def set_public_note(db: Database, incident_id: int, text: str, actor: Actor) -> 
         return True
 
 
-def add_note(db: Database, incident_id: int, text: str, actor: Actor) -> None:
-    """An internal note: on the timeline, never mailed."""
+def add_note(db: Database, incident_id: int, text: str, actor: Actor, mail: Mail | None = None) -> Mentions:
+    """An internal note: on the timeline, never mailed to the requester. Colleagues it @mentions (hub/mentions.py)
+    are mailed the note, in the same transaction, when `mail` says how; the writer is never mailed their own.
+    Returns who was told, and the names that matched no one or more than one."""
     text = _text(text, "note")
     with db.transaction() as session:
         incident = _locked(session, incident_id)
-        data = {"by": actor.name, "body": text}
-        _timeline(session.connection(), entry(incident.id, "note", f"Note by {actor.name}", data=data))
+        conn = session.connection()
+        names = mentions.handles(text)
+        said = mentions.resolve(names, _active_users(conn)) if names and mail is not None else mentions.NONE
+        said = replace(said, people=tuple(person for person in said.people if person != actor.name.lower()))
+        told = list(said.people)
+        data: dict[str, Any] = {"by": actor.name, "body": text, **({"mentioned": told} if told else {})}
+        summary = f"Note by {actor.name}" + (f", mentioning {', '.join(told)}" if told else "")
+        note = entry(incident.id, "note", summary, data=data)
+        if not told or mail is None:
+            _timeline(conn, note)
+            return said
+        owed = [_mention(incident, person, actor, text, mail) for person in told]
+        owe(conn, incident.id, owed, also=[note], automatic=False)  # a person's note, not an automatic message
+        return said
+
+
+def _mention(incident: Incident, person: str, actor: Actor, text: str, mail: Mail) -> notices.Notice:
+    return notices.mention(incident_id=incident.id, title=incident.title, recipient=person, by=actor.name, note=text,
+                           priority=incident.priority, desk_address=mail.desk_address, base_url=mail.base_url,
+                           templates=mail.templates)  # fmt: skip
+
+
+def _active_users(conn: Connection) -> list[str]:
+    return list(conn.scalars(select(User.email).where(User.active.is_(True))))
 
 
 def reply(db: Database, incident_id: int, text: str, actor: Actor, mail: Mail) -> str:

@@ -189,7 +189,7 @@ def comment(ref: str) -> Response:
         if body.get("reply") is True:
             triage.reply(db, number, body["text"], actor, mail_settings())
         else:
-            triage.add_note(db, number, body["text"], actor)
+            triage.add_note(db, number, body["text"], actor, mail_settings())
 
     return _triaged(apply, ref, 201)
 

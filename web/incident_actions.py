@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from hub import triage
+from hub import mentions, triage
 from hub.errors import StorageUnavailable
 from hub.mail_templates import MailTemplates
 from hub.numbers import whole_number
@@ -74,8 +74,10 @@ def _public_note(number: int, actor: Actor) -> str:
 
 
 def _note(number: int, actor: Actor) -> str:
-    triage.add_note(services().db, number, request.form.get("text", ""), actor)
-    return "note added"
+    said = triage.add_note(services().db, number, request.form.get("text", ""), actor, mail_settings())
+    result = "note added" + (f"; mailed to {', '.join(said.people)}" if said.people else "")
+    refused = mentions.refusals(said)
+    return f"{result} ({refused}: no one was told of those)" if refused else result
 
 
 def _reply(number: int, actor: Actor) -> str:

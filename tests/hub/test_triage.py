@@ -13,7 +13,7 @@ from hub.catalogue import Targets, add_policy
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
-from hub.models import Incident, OutboxMessage, TimelineEntry
+from hub.models import Incident, OutboxMessage, TimelineEntry, User
 from hub.outbox import body_of
 from hub.triage import Actor, Mail, TriageError, next_status
 
@@ -248,6 +248,47 @@ def test_a_note_is_internal_and_mails_nobody(db: Database, intake: Intake) -> No
     before = len(outbox(db, incident_id))
     triage.add_note(db, incident_id, "Checked the toner.", AGENT)
     assert ("note", "Note by agent@example.com") in timeline(db, incident_id)
+    assert len(outbox(db, incident_id)) == before
+
+
+def test_a_note_mails_the_colleagues_it_mentions_and_no_one_else(db: Database, intake: Intake) -> None:
+    for email in ("bob@example.com", "carol@example.com", AGENT.name):
+        with db.transaction() as session:
+            create_user(session, email=email, password="correct horse", role="agent")
+    incident_id = open_email(intake)
+    before = {m.id for m in outbox(db, incident_id)}
+    said = triage.add_note(db, incident_id, "@bob, @carol@example.com: the vendor says Tuesday.", AGENT, MAIL)
+    assert said.people == ("bob@example.com", "carol@example.com")
+    mailed = [m for m in outbox(db, incident_id) if m.id not in before]
+    assert sorted(m.recipient for m in mailed) == ["bob@example.com", "carol@example.com"]
+    assert {m.kind for m in mailed} == {"mentioned"}
+    assert mailed[0].subject == f"[INC-{incident_id}] agent@example.com mentioned you: Printer is broken"
+    assert "the vendor says Tuesday." in body_of(mailed[0])[0]
+    summary = "Note by agent@example.com, mentioning bob@example.com, carol@example.com"
+    assert ("note", summary) in timeline(db, incident_id)
+
+
+def test_a_note_that_mentions_its_writer_mails_no_one(db: Database, intake: Intake) -> None:
+    with db.transaction() as session:
+        create_user(session, email=AGENT.name, password="correct horse", role="agent")
+    incident_id = open_email(intake)
+    before = len(outbox(db, incident_id))
+    assert triage.add_note(db, incident_id, "Reminder for @agent: call back.", AGENT, MAIL).people == ()
+    assert len(outbox(db, incident_id)) == before
+
+
+def test_names_that_match_no_active_user_are_said_back_and_mail_no_one(db: Database, intake: Intake) -> None:
+    with db.transaction() as session:
+        create_user(session, email="ann@a.example", password="correct horse", role="agent")
+        create_user(session, email="ann@b.example", password="correct horse", role="agent")
+        create_user(session, email="gone@example.com", password="correct horse", role="agent")
+        triage_user = session.scalars(select(User).where(User.email == "gone@example.com")).one()
+        triage_user.active = False
+    incident_id = open_email(intake, requester="ann@example.org")
+    before = len(outbox(db, incident_id))
+    said = triage.add_note(db, incident_id, "@ann @gone @ann@example.org @nobody", AGENT, MAIL)
+    assert said.people == () and said.ambiguous == ("ann",)
+    assert said.unknown == ("gone", "ann@example.org", "nobody")  # not the requester either: notes stay inside
     assert len(outbox(db, incident_id)) == before
 
 

@@ -119,6 +119,31 @@ def test_a_note_appears_on_the_timeline_escaped(logged_in: FlaskClient, raise_in
     assert "<script>alert(1)</script>" not in page
 
 
+def test_a_note_mentioning_a_colleague_mails_them_and_says_so(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], make_user: Callable[..., Login], db: Database
+) -> None:
+    make_user(email="bob@example.com")
+    ref = raise_incident()
+    page = act(logged_in, ref, "note", text="@bob the disk is yours, and @nobody's")
+    assert "note added; mailed to bob@example.com (no user is called @nobody: no one was told of those)" in page
+    with db.read() as session:
+        mailed = list(session.scalars(select(OutboxMessage.recipient).where(OutboxMessage.kind == "mentioned")))
+    assert mailed == ["bob@example.com"]
+
+
+def test_api_comment_mentioning_a_colleague_mails_them(
+    client: FlaskClient, raise_incident: Callable[..., str], make_user: Callable[..., Login], db: Database
+) -> None:
+    make_user(email="bob@example.com")
+    ref = raise_incident()
+    response = client.post(f"/api/v1/incidents/{ref}/comments", json={"text": "@bob@example.com look"},
+                           headers=agent_token(db))  # fmt: skip
+    assert response.status_code == 201
+    with db.read() as session:
+        mailed = list(session.scalars(select(OutboxMessage.recipient).where(OutboxMessage.kind == "mentioned")))
+    assert mailed == ["bob@example.com"]
+
+
 def test_assign_to_a_colleague_from_the_page(
     logged_in: FlaskClient, raise_incident: Callable[..., str], make_user: Callable[..., Login], db: Database
 ) -> None:

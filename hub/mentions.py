@@ -1,0 +1,68 @@
+"""@mentions in internal notes: "@bob, can you check the switch?" mails Bob the note (pure: finding and matching).
+
+A mention names a colleague by their whole address (`@bob@example.com`) or by the part before the @ (`@bob`) when
+only one active user's address starts so. What matches no one, or more than one, is said back to the writer
+rather than guessed at: a note meant for Bob must not reach another Bob.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+#: An @ that starts a word (not the @ inside an address written out), then a local part and perhaps a domain.
+_HANDLE = re.compile(r"(?<![\w.%+@-])@([a-z0-9][a-z0-9._%+-]*(?:@[a-z0-9-]+(?:\.[a-z0-9-]+)*)?)", re.IGNORECASE)
+#: More than this many names in one note is a mail merge, not a mention.
+MOST = 20
+
+
+@dataclass(frozen=True)
+class Mentions:
+    """Who a note mentions: the users to tell, and the names that match no one or more than one."""
+
+    people: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
+    ambiguous: tuple[str, ...] = ()
+
+
+NONE = Mentions()
+
+
+def handles(text: str) -> tuple[str, ...]:
+    """The names mentioned, lower-cased, each once, in the order written; a sentence's full stop is not a name's."""
+    found = (match.group(1).rstrip(".-").lower() for match in _HANDLE.finditer(text))
+    return tuple(dict.fromkeys(name for name in found if name))[:MOST]
+
+
+def resolve(names: Collection[str], people: Collection[str]) -> Mentions:
+    """Match each name against the active users' addresses (lower-cased): a whole address exactly, a bare name
+    by the part before the @ when exactly one address has it."""
+    by_local: dict[str, list[str]] = {}
+    for address in people:
+        by_local.setdefault(address.partition("@")[0], []).append(address)
+    everyone = set(people)
+    told: list[str] = []
+    unknown: list[str] = []
+    ambiguous: list[str] = []
+    for name in names:
+        if "@" in name:
+            (told if name in everyone else unknown).append(name)
+            continue
+        matches = by_local.get(name, [])
+        if len(matches) == 1:
+            told.append(matches[0])
+        else:
+            (ambiguous if matches else unknown).append(name)
+    return Mentions(tuple(dict.fromkeys(told)), tuple(unknown), tuple(ambiguous))
+
+
+def refusals(said: Mentions) -> str:
+    """What to tell the writer about the names that reached no one ("" when all did)."""
+    parts = []
+    if said.unknown:
+        parts.append("no user is called " + ", ".join(f"@{name}" for name in said.unknown))
+    if said.ambiguous:
+        parts.append(", ".join(f"@{name}" for name in said.ambiguous) + " could be more than one user; "
+                     "write the whole address")  # fmt: skip
+    return "; ".join(parts)

@@ -1,0 +1,54 @@
+"""Finding @mentions in a note and matching them to users (pure)."""
+
+from __future__ import annotations
+
+from hub import mentions
+from hub.mentions import Mentions
+
+PEOPLE = ["bob@example.com", "ann@a.example", "ann@b.example", "o.brien@example.com"]
+
+
+def test_a_name_after_an_at_sign_is_a_mention() -> None:
+    assert mentions.handles("@bob can you look?") == ("bob",)
+
+
+def test_a_whole_address_after_an_at_sign_is_a_mention() -> None:
+    assert mentions.handles("cc @Bob@Example.com please") == ("bob@example.com",)
+
+
+def test_an_address_written_out_is_not_a_mention() -> None:
+    assert mentions.handles("mail bob@example.com or see foo.@bar") == ()
+
+
+def test_punctuation_after_a_name_is_not_part_of_it() -> None:
+    assert mentions.handles("Thanks @bob. And @o.brien, and (@ann@a.example).") == ("bob", "o.brien", "ann@a.example")
+
+
+def test_each_name_counts_once_in_the_order_written() -> None:
+    assert mentions.handles("@bob @ann @bob") == ("bob", "ann")
+
+
+def test_at_most_twenty_names_are_taken() -> None:
+    assert len(mentions.handles(" ".join(f"@user{i}" for i in range(30)))) == mentions.MOST
+
+
+def test_a_bare_name_matches_the_one_address_that_starts_with_it() -> None:
+    assert mentions.resolve(["bob", "o.brien"], PEOPLE) == Mentions(("bob@example.com", "o.brien@example.com"))
+
+
+def test_a_bare_name_two_addresses_share_is_ambiguous() -> None:
+    assert mentions.resolve(["ann"], PEOPLE) == Mentions(ambiguous=("ann",))
+
+
+def test_a_whole_address_matches_only_exactly() -> None:
+    assert mentions.resolve(["ann@a.example", "bob@example.org"], PEOPLE) == Mentions(
+        ("ann@a.example",), unknown=("bob@example.org",)
+    )
+
+
+def test_the_writer_is_told_which_names_reached_no_one() -> None:
+    said = Mentions(unknown=("carl",), ambiguous=("ann",))
+    assert mentions.refusals(said) == (
+        "no user is called @carl; @ann could be more than one user; write the whole address"
+    )
+    assert mentions.refusals(Mentions(("bob@example.com",))) == ""
