@@ -153,6 +153,8 @@ class Incident(Base):
     # title and description are the desk's, not the public's (hub/status_page.py).
     public_note: Mapped[str | None] = mapped_column(Text)
     public_note_at: Mapped[datetime | None]
+    # The sum of its time_entries' minutes, kept in step by hub/time_spent.py: lists and exports read one column.
+    minutes_spent: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
     timeline: Mapped[list[TimelineEntry]] = relationship(
         back_populates="incident", order_by="TimelineEntry.id", cascade="all, delete-orphan"
@@ -263,6 +265,19 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_step: Mapped[int | None] = mapped_column(BigInteger)
     two_factor_since: Mapped[datetime | None]
+
+
+class TimeEntry(Base):
+    """Time someone spent working an incident (hub/time_spent.py): what reports add up per person and category."""
+
+    __tablename__ = "time_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    who: Mapped[str] = mapped_column(String(320))
+    minutes: Mapped[int] = mapped_column(Integer)
+    what: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class RecoveryCode(Base):

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from hub import escalation, mentions, notices, recipients, sla, status_page
+from hub import escalation, mentions, notices, recipients, sla, status_page, time_spent
 from hub.addresses import is_pseudonym
 from hub.db import Database
 from hub.domain import format_ref
@@ -27,6 +27,7 @@ from hub.outbox import entry, is_active_user, owe
 from hub.recipients import Sender
 from hub.sla import SlaBookCache
 from hub.statements import INSERT_TIMELINE
+from hub.time_spent import Spent
 
 #: action -> (statuses it may start from, the status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -271,10 +272,13 @@ def set_public_note(db: Database, incident_id: int, text: str, actor: Actor) -> 
         return True
 
 
-def add_note(db: Database, incident_id: int, text: str, actor: Actor, mail: Mail | None = None) -> Mentions:
+def add_note(
+    db: Database, incident_id: int, text: str, actor: Actor, mail: Mail | None = None, spent: Spent | None = None
+) -> Mentions:
     """An internal note: on the timeline, never mailed to the requester. Colleagues it @mentions (hub/mentions.py)
     are mailed the note, in the same transaction, when `mail` says how; the writer is never mailed their own.
-    Returns who was told, and the names that matched no one or more than one."""
+    Returns who was told, and the names that matched no one or more than one. `spent`: time the writer logs with
+    it (hub/time_spent.py)."""
     text = _text(text, "note")
     with db.transaction() as session:
         incident = _locked(session, incident_id)
@@ -285,6 +289,7 @@ def add_note(db: Database, incident_id: int, text: str, actor: Actor, mail: Mail
         told = list(said.people)
         data: dict[str, Any] = {"by": actor.name, "body": text, **({"mentioned": told} if told else {})}
         summary = f"Note by {actor.name}" + (f", mentioning {', '.join(told)}" if told else "")
+        summary += _time_with(session, incident.id, actor, spent, data)
         note = entry(incident.id, "note", summary, data=data)
         if not told or mail is None:
             _timeline(conn, note)
@@ -304,7 +309,7 @@ def _active_users(conn: Connection) -> list[str]:
     return list(conn.scalars(select(User.email).where(User.active.is_(True))))
 
 
-def reply(db: Database, incident_id: int, text: str, actor: Actor, mail: Mail) -> str:
+def reply(db: Database, incident_id: int, text: str, actor: Actor, mail: Mail, spent: Spent | None = None) -> str:
     """Mail the requester, threaded under the conversation so their answer comes back to this incident.
 
     A person's reply is not automatic mail, so the loop caps for automatic mail do not hold it back. Returns the
@@ -335,10 +340,45 @@ def reply(db: Database, incident_id: int, text: str, actor: Actor, mail: Mail) -
             session.flush()
             sla.refresh(conn, incident.id)
         sla.agent_update(conn, incident.id)  # an update to the requester: the next is due a whole target later
-        data = {"by": actor.name, "body": text, "delivery_id": notice.delivery_id}
+        data: dict[str, Any] = {"by": actor.name, "body": text, "delivery_id": notice.delivery_id}
         summary = f"Reply by {actor.name} to {incident.requester}"
+        summary += _time_with(session, incident.id, actor, spent, data)
         owe(conn, incident.id, [notice], also=[entry(incident.id, "reply", summary, data=data)], automatic=False)
         return incident.requester
+
+
+def log_time(db: Database, incident_id: int, spent: Spent, actor: Actor) -> None:
+    """Time spent on the incident without a note or a reply to go with it (a phone call, a visit to the desk)."""
+    with db.transaction() as session:
+        incident = _locked(session, incident_id)
+        data = time_spent.record(session, incident.id, actor.name, spent)
+        summary = f"{time_spent.describe(spent.minutes)} spent by {actor.name}" + (
+            f": {spent.what}" if spent.what else ""
+        )
+        _timeline(session.connection(), entry(incident.id, "time", summary, data=data))
+
+
+def _time_with(session: Session, incident_id: int, actor: Actor, spent: Spent | None, data: dict[str, Any]) -> str:
+    """Log `spent` with a note or a reply: the entry's id and minutes go into its `data`; returns what its summary
+    adds ("" without time)."""
+    if spent is None:
+        return ""
+    data["time_entry"] = time_spent.record(session, incident_id, actor.name, spent)["time_entry"]
+    data["minutes"] = spent.minutes
+    return f" ({time_spent.describe(spent.minutes)} spent)"
+
+
+def take_back_time(db: Database, incident_id: int, entry_id: int, actor: Actor, *, anyones: bool = False) -> None:
+    """Remove a time entry logged by mistake (one's own; anyone's for an admin); the timeline keeps both."""
+    with db.transaction() as session:
+        incident = _locked(session, incident_id)
+        try:
+            row = time_spent.remove(session, incident.id, entry_id, actor.name, anyones=anyones)
+        except BadInput as exc:
+            raise TriageError(str(exc)) from None
+        summary = f"{time_spent.describe(row.minutes)} spent by {row.who} taken back by {actor.name}"
+        data = {"by": actor.name, "minutes": -row.minutes, "who": row.who, "time_entry": row.id}
+        _timeline(session.connection(), entry(incident.id, "time", summary, data=data))
 
 
 def watch(db: Database, incident_id: int, actor: Actor, *, on: bool = True, email: str | None = None) -> bool:

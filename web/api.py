@@ -15,6 +15,7 @@ from hub.addresses import ADDRESS_WIDTH
 from hub.change_correlation import related_changes
 from hub.errors import BadInput, StorageUnavailable
 from hub.numbers import whole_number
+from hub.time_spent import Spent
 from hub.triage import Actor, NoSuchIncident, TriageError
 from web.incident_actions import mail_settings
 from web.incident_search import API_PAGE_SIZE, FilterError, IncidentFilter, search
@@ -182,16 +183,44 @@ def comment(ref: str) -> Response:
         return json_error(404, f"no incident {ref!r}")
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
-        return json_error(400, 'send {"text": "...", "reply": false}')
+        return json_error(400, 'send {"text": "...", "reply": false, "minutes": 15}')
     actor, db = Actor(g.principal.name), services().db
+    try:
+        spent = _spent(body) if "minutes" in body else None
+    except BadInput as exc:
+        return json_error(400, str(exc))
 
     def apply() -> None:
         if body.get("reply") is True:
-            triage.reply(db, number, body["text"], actor, mail_settings())
+            triage.reply(db, number, body["text"], actor, mail_settings(), spent)
         else:
-            triage.add_note(db, number, body["text"], actor, mail_settings())
+            triage.add_note(db, number, body["text"], actor, mail_settings(), spent)
 
     return _triaged(apply, ref, 201)
+
+
+@bp.post("/incidents/<ref>/time")
+@token_required(WORK_INCIDENTS)
+def log_time(ref: str) -> Response:
+    """Log time spent on the incident (`{"minutes": 25, "what": "..."}`); 201 with the incident."""
+    number = incident_id(ref)
+    if number is None:
+        return json_error(404, f"no incident {ref!r}")
+    body = request.get_json(silent=True)
+    try:
+        spent = _spent(body)
+    except BadInput as exc:
+        return json_error(400, str(exc))
+    return _triaged(lambda: triage.log_time(services().db, number, spent, Actor(g.principal.name)), ref, 201)
+
+
+def _spent(body: object) -> Spent:
+    """`minutes` (a whole number) and an optional `what` from a JSON body, or BadInput saying what to send."""
+    minutes = body.get("minutes") if isinstance(body, dict) else None
+    what = body.get("what") if isinstance(body, dict) else None
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not (what is None or isinstance(what, str)):
+        raise BadInput('send {"minutes": 25, "what": "a call with the requester"}; minutes is a whole number')
+    return Spent(minutes, (what or "").strip() or None)
 
 
 @bp.put("/incidents/<ref>/watchers/<email>")

@@ -12,12 +12,13 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from hub import mentions, triage
-from hub.errors import StorageUnavailable
+from hub import mentions, time_spent, triage
+from hub.errors import BadInput, StorageUnavailable
 from hub.mail_templates import MailTemplates
-from hub.numbers import whole_number
+from hub.numbers import row_id, whole_number
+from hub.time_spent import Spent
 from hub.triage import Actor, Mail, TriageError
-from web.permissions import WORK_INCIDENTS, requires
+from web.permissions import MANAGE_USERS, WORK_INCIDENTS, allowed, requires
 from web.queries import incident_id
 from web.security import safe_next
 from web.services import services
@@ -73,16 +74,43 @@ def _public_note(number: int, actor: Actor) -> str:
     return "has a public status note" if text.strip() else "has no public status note now"
 
 
+def _spent(what: str | None = None) -> Spent | None:
+    """The form's optional "Time spent" (`spent`), or None when left blank."""
+    typed = request.form.get("spent", "").strip()
+    if not typed:
+        return None
+    try:
+        return Spent(time_spent.parse_spent(typed), what)
+    except BadInput as exc:
+        raise TriageError(f"nothing was saved: {exc}") from None
+
+
 def _note(number: int, actor: Actor) -> str:
-    said = triage.add_note(services().db, number, request.form.get("text", ""), actor, mail_settings())
+    said = triage.add_note(services().db, number, request.form.get("text", ""), actor, mail_settings(), _spent())
     result = "note added" + (f"; mailed to {', '.join(said.people)}" if said.people else "")
     refused = mentions.refusals(said)
     return f"{result} ({refused}: no one was told of those)" if refused else result
 
 
 def _reply(number: int, actor: Actor) -> str:
-    to = triage.reply(services().db, number, request.form.get("text", ""), actor, mail_settings())
+    to = triage.reply(services().db, number, request.form.get("text", ""), actor, mail_settings(), _spent())
     return f"reply queued to {to}"
+
+
+def _log_time(number: int, actor: Actor) -> str:
+    spent = _spent(request.form.get("what", "").strip() or None)
+    if spent is None:
+        raise TriageError("say how long, like 25m or 1h 30m")
+    triage.log_time(services().db, number, spent, actor)
+    return f"has {time_spent.describe(spent.minutes)} more spent on it"
+
+
+def _take_back_time(number: int, actor: Actor) -> str:
+    entry = row_id(request.form.get("entry", ""))
+    if entry is None:
+        raise TriageError("name the time entry to take back")
+    triage.take_back_time(services().db, number, entry, actor, anyones=allowed(current_user.role, MANAGE_USERS))
+    return "has that time taken back"
 
 
 def _merge(number: int, actor: Actor) -> str:
@@ -116,6 +144,8 @@ ACTIONS: dict[str, Callable[[int, Actor], str]] = {
     "public_note": _public_note,
     "note": _note,
     "reply": _reply,
+    "time": _log_time,
+    "time_back": _take_back_time,
     "merge": _merge,
     "watch": _watch(True),
     "unwatch": _watch(False),

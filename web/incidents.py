@@ -8,7 +8,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
-from hub import knowledge, satisfaction, sla
+from hub import knowledge, satisfaction, sla, time_spent
 from hub.catalogue import services as catalogue_services
 from hub.change_correlation import related_changes
 from hub.models import Incident, Problem, SavedReply
@@ -64,6 +64,7 @@ def detail(ref: str) -> ResponseReturnValue:
         replies = saved_replies(session) if incident is not None and incident.requester else []
         articles = _helpful_articles(session, incident) if incident is not None and incident.requester else []
         answer = satisfaction.answer_for(session, incident.id) if incident is not None else None
+        time_entries = time_spent.entries(session, incident.id) if incident is not None else []
     if incident is None:
         abort(404, description=f"There is no incident {ref}.")
     moves = [action for action, (starts, _) in TRANSITIONS.items() if incident.status in starts]
@@ -71,7 +72,7 @@ def detail(ref: str) -> ResponseReturnValue:
                            related_changes=related, change_window=window, problem=problem, mail=mail,
                            services=known_services, saved_replies=replies, satisfaction=answer,
                            reply_text=_chosen_reply(replies, articles), on_status_page=on_status_page,
-                           articles=articles)  # fmt: skip
+                           articles=articles, time_entries=time_entries)  # fmt: skip
 
 
 def _helpful_articles(session: Session, incident: Incident) -> list[knowledge.Indexed]:
@@ -108,3 +109,9 @@ def iso(value: datetime | None) -> str:
 def span(value: timedelta) -> str:
     """Business time left on an SLA clock: `2 h 05 min`."""
     return format_span(value)
+
+
+@bp.app_template_filter("spent")
+def spent(minutes: int | None) -> str:
+    """Time spent working: `45 min`, `1 h 30 min`; none yet is `0 min`."""
+    return time_spent.describe(minutes or 0)

@@ -32,7 +32,7 @@ WORK = (
     Link("knowledge.index", "Knowledge", VIEW_INCIDENTS, ("knowledge",)),
     Link("changes.index", "Changes", VIEW_CHANGES, ("changes",)),
     Link("oncall.index", "On call", VIEW_INCIDENTS, ("oncall",)),
-    Link("reports.sla", "SLAs", VIEW_REPORTS, ("reports",)),
+    Link("reports.sla", "Reports", VIEW_REPORTS, ("reports",)),
     Link("silences.index", "Silences", MANAGE_SILENCES, ("silences",)),
     Link("rules.index", "Rules", VIEW_RULES, ("rules", "rule_editor")),
     Link("integrations.index", "Integrations", VIEW_INTEGRATIONS, ("integrations",)),

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response
 
 from hub.satisfaction import RATINGS
+from hub.time_spent import MOST_MINUTES, WHAT_WIDTH
 from hub.triage import TRANSITIONS
 from ingest.logged import CHANNELS
 from web.responses import json_response
@@ -46,8 +47,10 @@ _INCIDENT = {
         "public_note": {"type": ["string", "null"], "description": "What the public status page says about it."},
         "merged_into": {"type": ["string", "null"]},
         "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+        "minutes_spent": {"type": "integer", "minimum": 0, "description": "Time logged working it, in minutes."},
     },
 }
+_SPENT_MINUTES = {"type": "integer", "minimum": 1, "maximum": MOST_MINUTES, "description": "Time spent, in minutes."}
 _DETAIL = {
     "allOf": [
         {"$ref": "#/components/schemas/Incident"},
@@ -465,11 +468,33 @@ def document() -> dict[str, Any]:
                             "properties": {
                                 "text": {"type": "string", "minLength": 1},
                                 "reply": {"type": "boolean", "default": False},
+                                "minutes": _SPENT_MINUTES,
                             },
                         }
                     ),
                     "responses": {
                         "201": _json(detail_ref, "The incident with the new timeline entry."),
+                        **_errors(400, 401, 403, 404, 409, 503),
+                    },
+                },
+            },
+            "/api/v1/incidents/{ref}/time": {
+                "parameters": [_REF],
+                "post": {
+                    "summary": "Log time spent working the incident",
+                    "operationId": "logTimeOnIncident",
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["minutes"],
+                            "properties": {
+                                "minutes": _SPENT_MINUTES,
+                                "what": {"type": ["string", "null"], "maxLength": WHAT_WIDTH},
+                            },
+                        }
+                    ),
+                    "responses": {
+                        "201": _json(detail_ref, "The incident, its total time spent included."),
                         **_errors(400, 401, 403, 404, 409, 503),
                     },
                 },

@@ -67,6 +67,7 @@ def incident_json(incident: Incident) -> dict[str, Any]:
         "service": incident.service,
         "sla_due_at": _iso(incident.sla_due_at),  # the resolution target
         "sla_state": sla.live_state(incident),  # ok|warning|breached|paused|met, or null without an SLA
+        "minutes_spent": incident.minutes_spent,  # time logged working it (hub/time_spent.py)
     }
 
 

@@ -3,15 +3,16 @@ policies, calendars and services it is measured against."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
 
-from hub import catalogue
+from hub import catalogue, time_spent
 from hub.models import utcnow
 from hub.numbers import whole_number
 from hub.sla_report import DEFAULT_PERIOD, DIMENSIONS, attainment
+from web.incident_export import csv_line
 from web.permissions import VIEW_REPORTS, requires
 from web.services import services
 
@@ -20,15 +21,19 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 MAX_DAYS = 366
 
 
+def _period() -> tuple[int, datetime, datetime]:
+    """The report's `?days=` (1 to 366, default 30), and the period it means, ending now."""
+    asked = whole_number(request.args.get("days", ""))
+    days = asked if asked is not None and 1 <= asked <= MAX_DAYS else DEFAULT_PERIOD.days
+    now = utcnow()
+    return days, now - timedelta(days=days), now
+
+
 @bp.get("/sla")
 @requires(VIEW_REPORTS)
 def sla() -> ResponseReturnValue:
     """Incidents opened in the last `?days=` (1 to 366, default 30) under an SLA, and how their clocks ended."""
-    raw = request.args.get("days", "")
-    asked = whole_number(raw)
-    days = asked if asked is not None and 1 <= asked <= MAX_DAYS else DEFAULT_PERIOD.days
-    now = utcnow()
-    since = now - timedelta(days=days)
+    days, since, now = _period()
     with services().db.read() as session:
         tables = {dimension: attainment(session, dimension, since, now, now) for dimension in DIMENSIONS}
         policies = [(policy, calendar, catalogue.describe_scope(policy), catalogue.describe_targets(policy))
@@ -37,3 +42,28 @@ def sla() -> ResponseReturnValue:
         catalogue_services = catalogue.services(session)
     return render_template("reports/sla.html", tables=tables, days=days, since=since, until=now, policies=policies,
                            calendars=calendars, catalogue_services=catalogue_services)  # fmt: skip
+
+
+@bp.get("/time")
+@requires(VIEW_REPORTS)
+def time() -> ResponseReturnValue:
+    """Where the desk's time went in the last `?days=`: logged time by person, category and service."""
+    days, since, now = _period()
+    with services().db.read() as session:
+        tables = {by: time_spent.totals(session, by, since, now) for by in time_spent.BY}
+    total = sum(row.minutes for row in tables["who"])
+    return render_template("reports/time.html", tables=tables, days=days, since=since, until=now, total=total)
+
+
+@bp.get("/time.csv")
+@requires(VIEW_REPORTS)
+def time_csv() -> Response:
+    """The same as CSV, one line per person, category and service, for a spreadsheet or an invoice."""
+    days, since, now = _period()
+    with services().db.read() as session:
+        lines = [csv_line(["by", "name", "minutes", "incidents", "entries"])]
+        for by in time_spent.BY:
+            lines += [csv_line([by, row.key or "", row.minutes, row.incidents, row.entries])
+                      for row in time_spent.totals(session, by, since, now)]  # fmt: skip
+    return Response("\ufeff" + "".join(lines), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="time-spent-{days}d.csv"'})  # fmt: skip

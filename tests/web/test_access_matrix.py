@@ -73,6 +73,8 @@ UI = {
     "users.reset_two_factor": ("POST", "/users/1/two-factor/reset", ADMINS),
     "audit.index": ("GET", "/audit", ADMINS),
     "reports.sla": ("GET", "/reports/sla", PEOPLE),
+    "reports.time": ("GET", "/reports/time", PEOPLE),
+    "reports.time_csv": ("GET", "/reports/time.csv", PEOPLE),
     "mail_view.download": ("GET", "/incidents/INC-1/attachments/1", PEOPLE),
     "unprocessable.index": ("GET", "/events/unprocessable", ADMINS),
     "unprocessable.reprocess": ("POST", "/events/1/reprocess", ADMINS),
@@ -107,7 +109,7 @@ PUBLIC = {
 BY_MACHINE_CREDENTIALS = {
     "events.receive", "heartbeats.ping", "pagerduty.enqueue", "pagerduty.change_enqueue",
     "opsgenie.create", "opsgenie.acknowledge", "opsgenie.close",
-    "api.incidents", "api.log", "api.incident", "api.update_incident", "api.comment",
+    "api.incidents", "api.log", "api.incident", "api.update_incident", "api.comment", "api.log_time",
     "api.add_watcher", "api.remove_watcher",
     "problems_api.api_suggestions", "problems_api.api_index", "problems_api.api_create", "problems_api.api_problem",
     "silences_api.create", "silences_api.index", "silences_api.expire",

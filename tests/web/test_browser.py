@@ -507,7 +507,7 @@ def test_a_viewer_sees_no_admin_pages(live_url: str, page: Page, make_user: Call
 MAIN_PAGES = (
     "dashboard", "incidents", "incidents/new", "problems", "changes", "changes/calendar", "oncall", "rules",
     "integrations", "silences", "reports/sla", "account", "replies", "users", "groups", "mailboxes", "outbox", "audit",
-    "events/unprocessable", "account/two-factor", "requesters",
+    "events/unprocessable", "account/two-factor", "requesters", "reports/time",
 )  # fmt: skip
 
 

@@ -1,0 +1,139 @@
+"""Time spent on incidents: what people type, the entries and each incident's total, and the report's sums; on
+SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from hub import time_spent, triage
+from hub.db import Database
+from hub.errors import BadInput
+from hub.models import Incident, TimelineEntry, utcnow
+from hub.time_spent import Spent
+
+ANN, BOB = triage.Actor("ann@example.com"), triage.Actor("bob@example.com")
+MAIL = triage.Mail(desk_address="helpdesk@example.com", base_url="https://desk.example.com")
+
+
+@pytest.mark.parametrize(
+    ("typed", "minutes"),
+    [("25", 25), ("25m", 25), ("25 min", 25), ("1h", 60), ("1.5h", 90), ("1h 30m", 90), ("1h30m", 90),
+     ("2 hours", 120), ("1:30", 90), (" 45M ", 45), ("12h", 720)],
+)  # fmt: skip
+def test_what_people_type_becomes_minutes(typed: str, minutes: int) -> None:
+    assert time_spent.parse_spent(typed) == minutes
+
+
+@pytest.mark.parametrize("typed", ["", "soon", "1x", "-5", "1:75", "h", "m"])
+def test_what_is_no_time_is_refused_with_examples(typed: str) -> None:
+    with pytest.raises(BadInput, match=r"write minutes \(25\), hours \(1.5h\), or both"):
+        time_spent.parse_spent(typed)
+
+
+@pytest.mark.parametrize("typed", ["0", "13h", "90h"])
+def test_nothing_and_more_than_twelve_hours_at_once_are_refused(typed: str) -> None:
+    with pytest.raises(BadInput, match="from 1 minute to 12 hours at a time"):
+        time_spent.parse_spent(typed)
+
+
+@pytest.mark.parametrize(("minutes", "said"), [(0, "0 min"), (45, "45 min"), (60, "1 h"), (90, "1 h 30 min")])
+def test_time_is_described_in_hours_and_minutes(minutes: int, said: str) -> None:
+    assert time_spent.describe(minutes) == said
+
+
+def incident(database: Database, category: str | None = None, service: str | None = None) -> int:
+    with database.transaction() as session:
+        row = Incident(title="Printer jams", source="desk", category=category, service=service)
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def total(database: Database, incident_id: int) -> int:
+    with database.read() as session:
+        found = session.get(Incident, incident_id)
+        assert found is not None
+        return found.minutes_spent
+
+
+def test_logged_time_adds_to_the_incidents_total_and_its_timeline(database: Database) -> None:
+    number = incident(database)
+    triage.log_time(database, number, Spent(25, "a call"), ANN)
+    triage.log_time(database, number, Spent(60), BOB)
+    assert total(database, number) == 85
+    with database.read() as session:
+        summaries = list(session.scalars(select(TimelineEntry.summary).where(TimelineEntry.kind == "time")))
+        assert [e.minutes for e in time_spent.entries(session, number)] == [25, 60]
+    assert summaries == ["25 min spent by ann@example.com: a call", "1 h spent by bob@example.com"]
+
+
+def test_time_logged_with_a_note_is_one_entry_named_in_the_note(database: Database) -> None:
+    number = incident(database)
+    triage.add_note(database, number, "Replaced the drum.", ANN, MAIL, Spent(40))
+    assert total(database, number) == 40
+    with database.read() as session:
+        note = session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "note")).one()
+    assert note.summary == "Note by ann@example.com (40 min spent)" and note.data["minutes"] == 40
+
+
+def test_people_take_back_their_own_time_and_the_total_follows(database: Database) -> None:
+    number = incident(database)
+    triage.log_time(database, number, Spent(90), ANN)
+    with database.read() as session:
+        [entry] = time_spent.entries(session, number)
+    triage.take_back_time(database, number, entry.id, ANN)
+    assert total(database, number) == 0
+    with database.read() as session:
+        assert time_spent.entries(session, number) == []
+        last = session.scalars(select(TimelineEntry.summary).order_by(TimelineEntry.id.desc())).first()
+    assert last == "1 h 30 min spent by ann@example.com taken back by ann@example.com"
+
+
+def test_only_an_admin_takes_back_someone_elses_time(database: Database) -> None:
+    number = incident(database)
+    triage.log_time(database, number, Spent(30), ANN)
+    with database.read() as session:
+        [entry] = time_spent.entries(session, number)
+    with pytest.raises(triage.TriageError, match=r"logged by ann@example\.com; only they or an admin"):
+        triage.take_back_time(database, number, entry.id, BOB)
+    triage.take_back_time(database, number, entry.id, BOB, anyones=True)
+    assert total(database, number) == 0
+
+
+def test_an_entry_of_another_incident_cannot_be_taken_back_through_this_one(database: Database) -> None:
+    first, second = incident(database), incident(database)
+    triage.log_time(database, first, Spent(30), ANN)
+    with database.read() as session:
+        [entry] = time_spent.entries(session, first)
+    with pytest.raises(triage.TriageError, match=f"no time entry #{entry.id} on this incident"):
+        triage.take_back_time(database, second, entry.id, ANN)
+    assert total(database, first) == 30
+
+
+def test_the_report_sums_time_by_person_category_and_service(database: Database) -> None:
+    printers = incident(database, category="hardware", service="printing")
+    mail = incident(database, category="software", service="mail")
+    triage.log_time(database, printers, Spent(30), ANN)
+    triage.log_time(database, printers, Spent(15), BOB)
+    triage.log_time(database, mail, Spent(60), ANN)
+    now = utcnow()
+    with database.read() as session:
+        by_who = time_spent.totals(session, "who", now - timedelta(days=1), now + timedelta(minutes=1))
+        by_category = time_spent.totals(session, "category", now - timedelta(days=1), now + timedelta(minutes=1))
+        before = time_spent.totals(session, "who", now - timedelta(days=2), now - timedelta(days=1))
+    assert [(t.key, t.minutes, t.incidents, t.entries) for t in by_who] == [
+        ("ann@example.com", 90, 2, 2), ("bob@example.com", 15, 1, 1)]  # fmt: skip
+    assert [(t.key, t.minutes) for t in by_category] == [("software", 60), ("hardware", 45)]
+    assert before == []
+
+
+def test_a_spent_of_nothing_or_too_much_is_refused() -> None:
+    with pytest.raises(BadInput):
+        Spent(0)
+    with pytest.raises(BadInput):
+        Spent(time_spent.MOST_MINUTES + 1)
+    with pytest.raises(BadInput, match="under 500 characters"):
+        Spent(5, "x" * 501)
