@@ -34,6 +34,7 @@ OWN_COMMANDS = {
     "oncall": "hub.oncall_cli:oncall_group",
     "requester": "hub.requester_cli:requester",
     "silence": "hub.silence_cli:silence",
+    "time": "hub.time_cli:time_group",
     "token": "hub.account_cli:token",
     "up": "hub.supervisor:up",
     "user": "hub.account_cli:user",

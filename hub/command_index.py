@@ -33,6 +33,7 @@ SHORT_HELP = {
     "sla": "SLA policies: targets per priority (optionally per service, category, organisation) on a calendar.",
     "smtp": "Receive email for the desk address(es) on SWITCHBOARD_SMTP_PORT (default 2525).",
     "template": "Mail templates: packaged defaults, overridden by files under SWITCHBOARD_HOME/templates/mail/.",
+    "time": "Time spent on incidents: totals by person, category or service.",
     "token": "Manage API tokens.",
     "up": "Start the whole hub: web UI and API, SMTP listener, dispatcher and workers (Ctrl-C stops it).",
     "user": "Manage people who can log in to the web UI.",

@@ -45,12 +45,13 @@ def article_add(title: str, text: TextIO, keywords: str, publish: bool) -> None:
 @article.command("list")
 @click.option("--query", default="", help="Only articles holding every one of these words.")
 def article_list(query: str) -> None:
-    """Print the articles, newest change first: number, state, title, keywords."""
+    """Print the articles, newest change first: number, state, readers' Yes/No answers, title, keywords."""
     from hub import knowledge
 
     for row in in_transaction(lambda session: knowledge.listing(session, query)):
         state = "published" if row.published else "draft"
-        click.echo(f"#{row.id:<5} {state:<9} {row.title}" + (f"  [{row.keywords}]" if row.keywords else ""))
+        answers, keywords = f"+{row.helpful}/-{row.not_helpful}", f"  [{row.keywords}]" if row.keywords else ""
+        click.echo(f"#{row.id:<5} {state:<9} {answers:<9} {row.title}{keywords}")
 
 
 def _set_published(article_id: int, published: bool) -> str:

@@ -139,7 +139,7 @@ def test_the_documented_commands_run_as_printed(settings: Settings, db: Database
     out = run_as_printed(fenced("docs/knowledge.md", "Writing articles", "sh")[0], settings, tmp_path)
     assert out.splitlines() == [
         "added article #1 'When the printer jams', published at /help/1",
-        "#1     published When the printer jams  [paper, toner, jam]",
+        "#1     published +0/-0     When the printer jams  [paper, toner, jam]",
     ]
     with db.read() as session:
         body = knowledge.get(session, 1).body

@@ -4,11 +4,14 @@ SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from hub import time_spent, triage
+from hub.cli import main
 from hub.db import Database
 from hub.errors import BadInput
 from hub.models import Incident, TimelineEntry, utcnow
@@ -137,3 +140,26 @@ def test_a_spent_of_nothing_or_too_much_is_refused() -> None:
         Spent(time_spent.MOST_MINUTES + 1)
     with pytest.raises(BadInput, match="under 500 characters"):
         Spent(5, "x" * 501)
+
+
+def test_the_time_report_command_prints_totals_and_csv(runner: CliRunner, tmp_path: Path) -> None:
+    home = Database.connect(f"sqlite:///{tmp_path / 'var' / 'switchboard.db'}")
+    try:
+        number = incident(home, category="hardware")
+        triage.log_time(home, number, Spent(90), ANN)
+        triage.log_time(home, number, Spent(15), BOB)
+    finally:
+        home.dispose()
+    table = runner.invoke(main, ["time", "report", "--days", "7"])
+    assert table.exit_code == 0, table.output
+    assert table.output.splitlines() == [
+        "ann@example.com    1 h 30 min  1 incident",
+        "bob@example.com        15 min  1 incident",
+        "total              1 h 45 min",
+    ]
+    as_csv = runner.invoke(main, ["time", "report", "--by", "category", "--csv"])
+    assert as_csv.output.splitlines() == ["name,minutes,incidents,entries", "hardware,105,1,2"]
+
+
+def test_the_time_report_command_says_when_nothing_was_logged(runner: CliRunner) -> None:
+    assert runner.invoke(main, ["time", "report"]).output == "no time logged in the last 30 days\n"
