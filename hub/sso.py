@@ -44,7 +44,8 @@ def verified_email(claims: Mapping[str, object]) -> str:
     if not isinstance(email, str) or not is_address(email.strip()):
         raise Refused("no_address")
     address = email.strip().lower()
-    if claims.get("email_verified", True) not in (True, "true"):  # some providers send JSON strings for booleans
+    verified = claims.get("email_verified", True)
+    if verified is not True and verified != "true":  # some providers send booleans as strings; 1 is not true here
         raise Refused("unverified", address)
     return address
 
