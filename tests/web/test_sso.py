@@ -4,6 +4,7 @@ provider on loopback (tests/oidc_provider.py), and each way its answer is refuse
 from __future__ import annotations
 
 import dataclasses
+import shlex
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,11 +24,13 @@ from hub.db import Database
 from hub.models import User
 from hub.net import free_port
 from tests.conftest import make_settings
+from tests.docs import fenced
 from tests.oidc_provider import Person, Provider
 from tests.web.helpers import Login, csrf_token, log_in
 from web import create_app
 from web.auth import ADMINS_ONLY_FAILED
 from web.services import services
+from web.sso import callback_url
 
 PUBLIC = "http://switchboard.test"
 
@@ -331,3 +334,14 @@ def test_with_passwords_for_admins_only_others_are_refused_in_the_same_words(
     assert logged_in_as(client) is None
     assert log_in(client, admin).headers["Location"] == "/incidents"
     assert logged_in_as(client) == admin.email
+
+
+def test_the_documented_settings_start_and_name_the_documented_redirect_uri(tmp_path: Path) -> None:
+    [settings_block] = [
+        b for b in fenced("README.md", "Single sign-on (OpenID Connect)", "sh") if b.startswith("SWITCHBOARD_")
+    ]
+    environ = dict(line.split("=", 1) for line in shlex.split(settings_block, comments=True))
+    documented = Settings.from_env({**environ, "SWITCHBOARD_HOME": str(tmp_path), "SECRET_KEY": "k"})
+    assert documented.oidc is not None and documented.oidc.name == "Acme login"
+    [redirect_uri] = fenced("README.md", "Single sign-on (OpenID Connect)", "")
+    assert redirect_uri.strip() == callback_url(documented)
