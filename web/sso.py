@@ -108,7 +108,7 @@ def callback() -> ResponseReturnValue:
         token = client.authorize_access_token(claims_options=_claims_options(oidc))
     except MismatchingStateError:
         return _problem(400, "Start again", "This answer does not belong to a login started in this browser: it was "
-                        "started in another browser or tab, took over an hour, or was used already. Start again.",
+                        "started in another browser, or was used already. Start again.",
                         oidc)  # fmt: skip
     except _UNREACHABLE as exc:
         return _unreachable(oidc, exc)

@@ -105,9 +105,7 @@ def test_the_login_page_offers_the_provider_by_name(client: FlaskClient) -> None
     assert "Log in with Example SSO" in page and 'href="/login/sso?next=/account"' in page
 
 
-def test_without_a_provider_there_is_no_button_and_no_route(
-    app_with: Callable[..., Flask], settings: Settings, db: Database
-) -> None:
+def test_without_a_provider_there_is_no_button_and_no_route(settings: Settings, db: Database) -> None:
     app = create_app(dataclasses.replace(settings, oidc=None), db=db)
     client = app.test_client()
     assert "Log in with" not in client.get("/login").get_data(as_text=True)
@@ -268,7 +266,7 @@ def test_a_provider_that_goes_down_during_a_login_is_a_503(
     assert logged_in_as(client) is None
 
 
-def test_with_passwords_for_admins_only_the_503_says_so(app_with: Callable[..., Flask], settings: Settings) -> None:
+def test_with_passwords_for_admins_only_the_503_says_so(app_with: Callable[..., Flask]) -> None:
     app = app_with(issuer=f"http://127.0.0.1:{free_port()}", only=True)  # nothing listens there
     refused(app.test_client().get("/login/sso"), 503, "Admins can still log in with their password.")
 
