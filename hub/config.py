@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,6 +13,24 @@ from hub.domain import ROLES
 from hub.errors import ConfigError
 
 DEFAULT_HOME = "./var"
+#: Microsoft's endpoints that take accounts from any tenant: their tokens name whichever tenant the person came from.
+_ANY_ENTRA_TENANT = ("/common/", "/organizations/", "/consumers/")
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """Logging in with the organisation's OpenID Connect provider (web/sso.py)."""
+
+    issuer: str  # exactly as the provider's discovery document and tokens spell it
+    client_id: str
+    client_secret: str = field(repr=False)
+    name: str = "single sign-on"  # the login button says "Log in with <name>"
+    new_users: str | None = None  # role for someone the provider vouches for who has no account; None: none made
+    only: bool = False  # passwords log in admins only (the way in when the provider is down)
+
+    @property
+    def discovery_url(self) -> str:
+        return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
 
 
 @dataclass(frozen=True)
@@ -61,6 +79,7 @@ class Settings:
     event_retention: float = 90 * 86400.0
     # Roles whose people must use two-factor authentication to log in (hub/two_factor.py); empty: each chooses.
     two_factor_roles: frozenset[str] = frozenset()
+    oidc: OidcSettings | None = None  # None: passwords only
 
     @property
     def desk_address(self) -> str:
@@ -130,6 +149,7 @@ class Settings:
             change_window=_seconds(env, "SWITCHBOARD_CHANGE_WINDOW", 24 * 3600.0),
             event_retention=_seconds(env, "SWITCHBOARD_EVENT_RETENTION", 90 * 86400.0),
             two_factor_roles=_roles(env, "SWITCHBOARD_REQUIRE_2FA"),
+            oidc=_oidc(env),
         )
 
 
@@ -139,6 +159,50 @@ def _roles(env: Mapping[str, str], name: str) -> frozenset[str]:
     if unknown := sorted(roles - set(ROLES)):
         raise ConfigError(f"{name} lists roles, comma-separated, from {', '.join(ROLES)}; not {', '.join(unknown)}")
     return roles
+
+
+def _oidc(env: Mapping[str, str]) -> OidcSettings | None:
+    """The OpenID Connect provider, when SWITCHBOARD_OIDC_ISSUER names one; every mistake is named at start-up,
+    not at someone's first login."""
+    issuer = (env.get("SWITCHBOARD_OIDC_ISSUER") or "").strip()
+    dependent = ("SWITCHBOARD_OIDC_CLIENT_ID", "SWITCHBOARD_OIDC_CLIENT_SECRET", "SWITCHBOARD_OIDC_NAME",
+                 "SWITCHBOARD_OIDC_NEW_USERS", "SWITCHBOARD_OIDC_ONLY")  # fmt: skip
+    if not issuer:
+        if given := [name for name in dependent if env.get(name)]:
+            raise ConfigError(f"{given[0]} is set but SWITCHBOARD_OIDC_ISSUER is not; set it to the provider's issuer")
+        return None
+    url = urlsplit(issuer)
+    # Plain http only to this machine (a provider on loopback, as in development and tests): tokens travel on it.
+    secure = url.scheme == "https" or (url.scheme == "http" and url.hostname in ("localhost", "127.0.0.1", "::1"))
+    if not secure or not url.hostname or url.query or url.fragment:
+        raise ConfigError(f"SWITCHBOARD_OIDC_ISSUER must be the provider's https:// issuer URL, not {issuer!r}")
+    if url.hostname == "login.microsoftonline.com" and any(part in url.path + "/" for part in _ANY_ENTRA_TENANT):
+        # Any Microsoft tenant could then vouch for any address: name your own tenant.
+        raise ConfigError(
+            "SWITCHBOARD_OIDC_ISSUER must name your Entra ID tenant: https://login.microsoftonline.com/<tenant id>/v2.0"
+        )
+    client_id = (env.get("SWITCHBOARD_OIDC_CLIENT_ID") or "").strip()
+    client_secret = env.get("SWITCHBOARD_OIDC_CLIENT_SECRET") or ""
+    for name, value in (("SWITCHBOARD_OIDC_CLIENT_ID", client_id), ("SWITCHBOARD_OIDC_CLIENT_SECRET", client_secret)):
+        if not value:
+            raise ConfigError(f"{name} must be set with SWITCHBOARD_OIDC_ISSUER (from the client registered there)")
+    if not env.get("SWITCHBOARD_PUBLIC_URL"):
+        raise ConfigError(
+            "SWITCHBOARD_OIDC_ISSUER needs SWITCHBOARD_PUBLIC_URL: the provider sends people back to"
+            " <SWITCHBOARD_PUBLIC_URL>/login/sso/callback, which must be registered there"
+        )
+    name = " ".join((env.get("SWITCHBOARD_OIDC_NAME") or "single sign-on").split())
+    if len(name) > 60:
+        raise ConfigError("SWITCHBOARD_OIDC_NAME is the login button's label: at most 60 characters")
+    new_users = (env.get("SWITCHBOARD_OIDC_NEW_USERS") or "").strip().lower() or None
+    if new_users is not None and new_users not in ROLES:
+        raise ConfigError(f"SWITCHBOARD_OIDC_NEW_USERS must be one of {', '.join(ROLES)} (or unset), not {new_users!r}")
+    if new_users == "admin":
+        raise ConfigError("SWITCHBOARD_OIDC_NEW_USERS may be agent or viewer: admins are made by an admin, by name")
+    only = (env.get("SWITCHBOARD_OIDC_ONLY") or "").strip().lower()
+    if only not in ("", "0", "1", "false", "true", "no", "yes"):
+        raise ConfigError(f"SWITCHBOARD_OIDC_ONLY must be 1 or 0, not {only!r}")
+    return OidcSettings(issuer, client_id, client_secret, name, new_users, only in ("1", "true", "yes"))
 
 
 def _retry_policy(env: Mapping[str, str]) -> dict[str, float]:

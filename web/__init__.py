@@ -76,6 +76,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         security,
         silences,
         silences_api,
+        sso,
         status_page,
         status_subscriptions,
         two_factor,
@@ -106,6 +107,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     csrf.init_app(app)
     auth.init_app(app)
     two_factor.init_app(app)
+    sso.init_app(app, settings)
     errors.init_app(app)
     observe.init_app(app)
     permissions.init_app(app)
@@ -133,6 +135,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(sso.bp)  # public: logging in with the identity provider (404 when none is set)
     app.register_blueprint(account.bp)
     app.register_blueprint(two_factor.bp)
     app.register_blueprint(dashboard.bp)

@@ -1,4 +1,5 @@
-"""Logging in and out of the web UI: Flask-Login sessions over hub.accounts' argon2 passwords."""
+"""Logging in and out of the web UI: Flask-Login sessions over hub.accounts' argon2 passwords (and, through
+web/sso.py, the organisation's OpenID Connect provider, which ends in the same `begin`)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,11 @@ bp = Blueprint("auth", __name__)
 
 #: The same words whether the email is unknown, the account disabled or the password wrong.
 LOGIN_FAILED = "Wrong email or password."
+#: With SWITCHBOARD_OIDC_ONLY a non-admin's right password fails too, in the same words, so the answer does not tell
+#: a guesser that the password was right.
+ADMINS_ONLY_FAILED = "Wrong email or password, or not an admin: only admins log in with a password here."
+#: The session key marking a login through the identity provider, which did its own second factor (web/sso.py).
+VIA_SSO = "via_sso"
 #: The session key holding a login whose password was right and whose second step is still owed.
 PENDING = "two_factor_pending"
 SECOND_STEP_SECONDS = 300.0
@@ -91,6 +97,8 @@ def login() -> ResponseReturnValue:
         return redirect(next_url)
     form = LoginForm()
     error = None
+    oidc = services().settings.oidc
+    admins_only = oidc is not None and oidc.only
     if form.validate_on_submit():
         email = form.email.data or ""
         redis_client = services().redis()
@@ -99,26 +107,35 @@ def login() -> ResponseReturnValue:
             # Checked before the password, so guessing costs the guesser time and us no argon2 work.
             minutes = max(1, round(wait / 60))
             error = f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
-            return render_template("login.html", form=form, error=error), 429
+            return _login_page(form, error), 429
         with services().db.read() as db_session:
             user = authenticate_user(db_session, email, form.password.data or "")
             found = SessionUser.of(user) if user is not None else None
-        if found is None:
+        if found is None or (admins_only and found.role != "admin"):
             login_failed(redis_client, email)
-            error = LOGIN_FAILED
+            error = ADMINS_ONLY_FAILED if admins_only else LOGIN_FAILED
         elif found.two_factor:
             session.clear()
             session[PENDING] = {"key": found.key, "until": time.time() + SECOND_STEP_SECONDS, "next": next_url}
             return redirect(url_for("auth.second_step"))
         else:
             return begin(found, next_url)
-    return render_template("login.html", form=form, error=error, first_admin_command=_first_admin_command())
+    return _login_page(form, error, first_admin_command=_first_admin_command())
 
 
-def begin(user: SessionUser, next_url: str) -> ResponseReturnValue:
-    """Log this browser in afresh, keeping nothing from the session before (a fixated or half-done login)."""
+def _login_page(form: LoginForm, error: str | None, **context: object) -> str:
+    oidc = services().settings.oidc
+    return render_template("login.html", form=form, error=error, sso_name=oidc.name if oidc else None,
+                           admins_only=oidc is not None and oidc.only, **context)  # fmt: skip
+
+
+def begin(user: SessionUser, next_url: str, *, via_sso: bool = False) -> ResponseReturnValue:
+    """Log this browser in afresh, keeping nothing from the session before (a fixated or half-done login).
+    `via_sso` marks a login the identity provider vouched for: it asks for no authenticator code of ours."""
     session.clear()
     login_user(user)
+    if via_sso:
+        session[VIA_SSO] = True
     session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of inactivity
     return redirect(next_url)
 

@@ -1,5 +1,7 @@
 """Your two-factor authentication: turning it on with an authenticator app, new recovery codes, turning it off;
-and, where the operator requires it of a role (SWITCHBOARD_REQUIRE_2FA), nothing else until it is on.
+and, where the operator requires it of a role (SWITCHBOARD_REQUIRE_2FA), nothing else until it is on. A session
+that logged in through the organisation's identity provider (web/sso.py) is not sent to set it up: the provider
+asked for its own second factor.
 
 Turning it on or off changes the session key (web/auth.py), so every other browser logged in as you is logged out
 and this one is logged in again, as with a new password.
@@ -21,7 +23,7 @@ from wtforms.validators import DataRequired, Length
 from hub import accounts, audit, totp, two_factor
 from hub.errors import BadInput
 from hub.models import User
-from web.auth import SessionUser
+from web.auth import VIA_SSO, SessionUser
 from web.ratelimit import login_failed, login_locked
 from web.services import services
 
@@ -50,9 +52,12 @@ def init_app(app: Flask) -> None:
 
 
 def must_enrol() -> bool:
-    """Whether the logged-in person's role requires two-factor authentication and they have not turned it on."""
+    """Whether the logged-in person's role requires two-factor authentication and they have not turned it on (a
+    login through the identity provider has had the provider's own)."""
     roles = services().settings.two_factor_roles
-    return bool(roles) and not current_user.two_factor and two_factor.required(current_user.role, roles)
+    if not roles or current_user.two_factor or session.get(VIA_SSO):
+        return False
+    return two_factor.required(current_user.role, roles)
 
 
 def _enrol_first() -> ResponseReturnValue | None:

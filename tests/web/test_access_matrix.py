@@ -95,9 +95,12 @@ UI = {
 # "/" only redirects to /incidents, which is where the login check happens. The login's second step (the
 # authenticator code) is authorised by the right password moments before (tests/web/test_two_factor.py). The
 # requester's satisfaction page and an agent's acknowledge page are authorised by their signed links
-# (tests/web/test_satisfaction.py, tests/web/test_acknowledge_link.py).
+# (tests/web/test_satisfaction.py, tests/web/test_acknowledge_link.py). Single sign-on's start and callback are
+# how someone without a session gets one: the start only sends the browser to the provider, and the callback logs in
+# only whom a verified ID token names, for a login this browser started (tests/web/test_sso.py).
 PUBLIC = {
-    "incidents.root", "auth.login", "auth.second_step", "auth.logout", "health.healthz", "metrics.metrics",
+    "incidents.root", "auth.login", "auth.second_step", "auth.logout", "sso.start", "sso.callback",
+    "health.healthz", "metrics.metrics",
     "openapi.openapi", "static",
     "satisfaction.page", "satisfaction.answer", "acknowledge.page", "acknowledge.acknowledge",
     "status_page.page", "status_page.as_json", "status_page.as_atom", "oncall_feed.personal",

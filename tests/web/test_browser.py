@@ -7,9 +7,11 @@ real Content-Security-Policy and the real stylesheet. Debian's Chromium is used 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -21,18 +23,23 @@ from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
+from werkzeug.serving import make_server
 
 from hub import ack_links, catalogue, groups, knowledge, request_links, totp, triage
-from hub.config import Settings
+from hub.config import OidcSettings, Settings
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
 from hub.models import Article, Incident, OutboxMessage, SatisfactionAnswer, utcnow
+from hub.net import free_port
 from hub.saved_replies import add_reply
 from ingest.mail_intake import store_message
+from tests.oidc_provider import Provider
 from tests.servers import missing
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import Login
+from web import create_app
+from web.services import services
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -575,3 +582,33 @@ def test_admin_rotates_a_group_on_call_and_covers_a_shift(
     page.get_by_text("Override 1: cy@example.com is on call for dba then.").wait_for()
     assert page.locator(".on-call-now strong").inner_text() == "cy@example.com"
     _screenshot(page, "oncall-override")
+
+
+@pytest.fixture
+def sso_live_url(settings: Settings, db: Database) -> Iterator[str]:
+    """The app served on loopback with a real OpenID Connect provider beside it (tests/oidc_provider.py), the
+    provider sending the browser back to the app's own address."""
+    base = f"http://127.0.0.1:{free_port()}"
+    provider = Provider(redirect_uri=f"{base}/login/sso/callback").start()
+    oidc = OidcSettings(provider.issuer, provider.client_id, provider.client_secret, name="Example SSO")
+    app = create_app(dataclasses.replace(settings, public_url=base, oidc=oidc), db=db)
+    server = make_server("127.0.0.1", int(base.rsplit(":", 1)[1]), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield base
+    server.shutdown()
+    thread.join(timeout=10)
+    provider.stop()
+    with app.app_context():
+        services().close()
+
+
+def test_agent_logs_in_with_the_organisations_identity_provider(sso_live_url: str, page: Page, user: Login) -> None:
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.goto(f"{sso_live_url}/incidents")
+    page.wait_for_url("**/login?next=*")
+    page.get_by_role("link", name="Log in with Example SSO").click()
+    page.wait_for_url(f"{sso_live_url}/incidents")  # to the provider, which approves at once, and back
+    assert page.locator(".account-email").inner_text() == user.email
+    assert problems == [], problems
