@@ -202,7 +202,7 @@ class RuleSpec:
     enabled: bool = True
     #: {"field", "op", "value"} | {"all": [...]} | {"any": [...]} | {"not": {...}}; None: the legacy field/op/value
     when: Any = dataclasses.field(default=None, hash=False)
-    #: category, service, tags, impact, urgency, assignee, group, strategy, dedup_key, title, channels, suppress
+    #: category, service, tags, impact, urgency, assignee, group, strategy, dedup_key, title, ci, channels, suppress
     actions: Mapping[str, Any] = dataclasses.field(default_factory=lambda: MappingProxyType({}), hash=False)
 
     def condition(self) -> Any:
