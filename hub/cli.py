@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 ENTRY_POINT_GROUP = "switchboard.commands"
 #: Hub's own commands and where they are defined: loaded like the entry points, but adding one needs no reinstall.
 OWN_COMMANDS = {
+    "ci": "hub.ci_cli:ci",
     "db": "hub.db_cli:db",
     "heartbeat": "hub.heartbeat_cli:heartbeat",
     "integration": "hub.account_cli:integration",

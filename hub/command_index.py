@@ -8,6 +8,7 @@ help (each one's first sentence), so a command added or reworded without this fi
 SHORT_HELP = {
     "article": "Knowledge articles: the public help centre (/help), and what acknowledgements suggest.",
     "calendar": "Business-hours calendars that SLA clocks run on.",
+    "ci": "Configuration items: the servers, applications and devices incidents are about (see docs/cmdb.md).",
     "change": "Change requests: plan, approve (N of M named approvers), carry out and review changes.",
     "channel": "Manage channels: email addresses, webhooks and chat rooms that rules can send notifications to.",
     "db": "Manage the database: migrate it, back it up.",

@@ -202,7 +202,7 @@ class RuleSpec:
     enabled: bool = True
     #: {"field", "op", "value"} | {"all": [...]} | {"any": [...]} | {"not": {...}}; None: the legacy field/op/value
     when: Any = dataclasses.field(default=None, hash=False)
-    #: category, service, tags, impact, urgency, assignee, group, strategy, dedup_key, title, channels, suppress
+    #: category, service, tags, impact, urgency, assignee, group, strategy, dedup_key, title, ci, channels, suppress
     actions: Mapping[str, Any] = dataclasses.field(default_factory=lambda: MappingProxyType({}), hash=False)
 
     def condition(self) -> Any:
@@ -354,6 +354,7 @@ class Decision:
     urgency: int | None = None
     title: str | None = None  # from a title template; None: the event's own title
     dedup_key: str | None = None  # from a dedup key template; None: the event's own key
+    ci: str | None = None  # a configuration item's name, from a template; None: the event's labels name it
     channels: tuple[str, ...] = ()  # notification channels by name, for outbound to deliver on
     escalation: str | None = None  # the escalation policy that runs while the incident is unacknowledged
     suppressed: bool = False  # stored and audited, but no incident

@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from hub import channels, contacts, desks, escalation, knowledge, mail_records, notices, recipients, sla, status_page
 from hub.attachments import AttachmentStore
 from hub.change_correlation import minutes_since_change
+from hub.ci_links import CiLinks, Linked, named_in
 from hub.db import Database
 from hub.domain import (
     NO_POLICY,
@@ -137,6 +138,7 @@ class Intake:
         self._rules = RuleBookCache()
         self._sla = sla.SlaBookCache()
         self._knowledge = knowledge.KnowledgeCache()  # the articles an acknowledgement may suggest
+        self._cis = CiLinks()  # the configuration items events have named
         self._revisions = Revisions()  # one read of the caches' versions per transaction
 
     def record(
@@ -360,6 +362,7 @@ class Intake:
             decision = self._decision(conn, event, self._rules.current(conn, self._revisions))
         if decision.suppressed:
             return _suppressed(conn, raw, event, decision)
+        ci = self._ci(conn, event, decision)
         values: dict[str, Any] = {
             "title": (decision.title or event.title)[:500],
             "description": event.description,
@@ -376,10 +379,12 @@ class Intake:
             "first_seen": now,
             "last_seen": now,
             "labels": dict(event.labels),
-            "service": decision.service,
+            # The rules' service, else the one the CI supports, so the SLA and the status page follow from the start.
+            "service": decision.service or (ci.service if ci is not None else None),
             "tags": list(decision.tags) or None,
             # Kept so the channels hear of the incident's resolution and reopening too, not only of its opening.
             "channels": list(decision.channels) if decision.channels and decision.silenced_by is None else None,
+            "ci_id": ci.id if ci is not None else None,
         }
         statement = INSERT_INCIDENT_UNLESS_OPEN[conn.dialect.name] if event.dedup_key else INSERT_INCIDENT
         incident_id = statement.scalar(conn, values)
@@ -404,7 +409,9 @@ class Intake:
         data = {"rules": trace, **mail_records.opened_data(event)}
         if event.chosen is not None:
             data["by"] = event.chosen.by
-        opened = entry(incident_id, "opened", _opened_summary(decision, event), event_id=event_id, data=data)
+        if ci is not None:
+            data["ci"] = ci.name
+        opened = entry(incident_id, "opened", _opened_summary(decision, event, ci), event_id=event_id, data=data)
         notes: list[dict[str, Any]] = []
         if decision.channels and decision.silenced_by is None:
             to_channels, notes = self._to_channels(conn, incident_id, values, decision.channels)
@@ -416,6 +423,11 @@ class Intake:
         self._notify(conn, raw, event, policy, incident_id, owed, also=[opened, *notes], opened=True)
         acknowledged = any(notice.kind == "acknowledgement" for notice in owed)
         return Outcome(event_id, incident_id, "open", occurrences, created=True, acknowledged=acknowledged)
+
+    def _ci(self, conn: Connection, event: InboundEvent, decision: Decision) -> Linked | None:
+        """The active CI a rule or the event's labels name; no query unless one is named and not seen lately."""
+        name = decision.ci or named_in(event.labels)
+        return self._cis.find(conn, name, self._revisions) if name else None
 
     def _resolve(self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy) -> Outcome:
         summary = f"Resolved by {event.source} event"
@@ -662,6 +674,7 @@ def _trace_record(decision: Decision) -> dict[str, Any]:
         "urgency": decision.urgency,
         "title": decision.title,
         "dedup_key": decision.dedup_key,
+        "ci": decision.ci,
         "channels": list(decision.channels),
         "suppressed": decision.suppressed,
     }
@@ -685,7 +698,7 @@ def _check_chosen_assignee(conn: Connection, chosen: Chosen) -> None:
         )
 
 
-def _opened_summary(decision: Decision, event: InboundEvent) -> str:
+def _opened_summary(decision: Decision, event: InboundEvent, ci: Linked | None = None) -> str:
     if event.chosen is not None:
         parts = [f"Logged by {event.chosen.by} ({event.labels.get('channel', 'by hand')}) as P{decision.priority}"]
     else:
@@ -696,6 +709,8 @@ def _opened_summary(decision: Decision, event: InboundEvent) -> str:
         parts.append(f"category {decision.category}")
     if decision.service:
         parts.append(f"service {decision.service}")
+    if ci is not None:
+        parts.append(f"CI {ci.name}" + (f" (service {ci.service})" if ci.service and not decision.service else ""))
     if decision.assignee:
         parts.append(
             f"assigned to {decision.assignee}"

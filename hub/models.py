@@ -155,12 +155,17 @@ class Incident(Base):
     public_note_at: Mapped[datetime | None]
     # The sum of its time_entries' minutes, kept in step by hub/time_spent.py: lists and exports read one column.
     minutes_spent: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # What broke (hub/cis.py): linked by the intake from the event's labels or a rule, or by an agent.
+    ci_id: Mapped[int | None] = mapped_column(ForeignKey("configuration_items.id", ondelete="SET NULL"), index=True)
 
     timeline: Mapped[list[TimelineEntry]] = relationship(
         back_populates="incident", order_by="TimelineEntry.id", cascade="all, delete-orphan"
     )
     # Read-only here: hub/recipients.py adds and removes watchers.
     watchers: Mapped[list[IncidentWatcher]] = relationship(order_by="IncidentWatcher.created_at", viewonly=True)
+    # Loaded with the incident (one query for a whole page of them, none when none has a CI), so lists and the API
+    # name it after the session has closed.
+    ci: Mapped[ConfigurationItem | None] = relationship(lazy="selectin", viewonly=True)
 
     __table_args__ = (
         # The database, not the application, guarantees one open incident per dedup key, so concurrent
@@ -505,6 +510,38 @@ class Service(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     public: Mapped[bool] = mapped_column(Boolean, default=False)  # on the status page
+
+
+class ConfigurationItem(Base):
+    """A configuration item (hub/cis.py): a server, application, device... the desk looks after, who owns it and
+    which service it supports. Retired, not deleted, once incidents point at it."""
+
+    __tablename__ = "configuration_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))  # as people and monitoring write it: a hostname fits
+    # The name case-folded: unique, so `DB1` and `db1` are one item, and what the intake looks an event's label up by.
+    name_key: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # hub/cis.py KINDS
+    service: Mapped[str | None] = mapped_column(String(100))  # a name in the services catalogue
+    owner: Mapped[str | None] = mapped_column(String(320))  # a user's address or a group's name
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active|retired
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # free text values: ip, location...
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CiDependency(Base):
+    """One configuration item depends on another (an application on its database): what breaks with it."""
+
+    __tablename__ = "ci_dependencies"
+
+    ci_id: Mapped[int] = mapped_column(ForeignKey("configuration_items.id", ondelete="CASCADE"), primary_key=True)
+    # Indexed: a CI's page asks what depends on it (its impact).
+    depends_on_id: Mapped[int] = mapped_column(
+        ForeignKey("configuration_items.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class BusinessCalendar(Base):

@@ -26,6 +26,7 @@ ACTION_KEYS = (
     "strategy",
     "dedup_key",
     "title",
+    "ci",
     "channels",
     "escalation",
     "suppress",

@@ -61,6 +61,7 @@ INCIDENT_COLUMNS = (
     "service",
     "tags",
     "channels",
+    "ci_id",
 )
 TIMELINE_COLUMNS = ("incident_id", "at", "kind", "summary", "event_id", "data")
 OUTBOX_COLUMNS = (

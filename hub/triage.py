@@ -1,5 +1,5 @@
-"""What agents do to an incident: acknowledge, assign, prioritise, categorise, retitle, note, reply, resolve, close,
-reopen, merge.
+"""What agents do to an incident: acknowledge, assign, prioritise, categorise, name its CI, retitle, note, reply,
+resolve, close, reopen, merge.
 
 Each action is one transaction that changes the incident, writes its timeline entry and owes the notices it
 causes, so the web UI, the API and the CLI share one implementation. Which status may follow which is a pure table
@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from hub import escalation, mentions, notices, recipients, sla, status_page, time_spent
+from hub import cis, escalation, mentions, notices, recipients, sla, status_page, time_spent
 from hub.addresses import is_pseudonym
 from hub.db import Database
 from hub.domain import format_ref
@@ -228,6 +228,33 @@ def categorise(
         session.flush()
         sla.replan(conn, SlaBookCache().current(conn), incident.id)
         return True
+
+
+def set_ci(db: Database, incident_id: int, name: str, actor: Actor) -> str | None:
+    """Say which configuration item broke (blank: none). An incident with no service takes the CI's, and its SLA
+    follows; one whose service a rule or a person chose keeps it. Returns what changed in words, None if nothing."""
+    with db.transaction() as session:
+        incident = _locked(session, incident_id)
+        ci = cis.find(session, name) if name.strip() else None
+        if name.strip() and ci is None:
+            raise TriageError(f"there is no CI {name.strip()!r}; add it on the CIs page, or check the name")
+        if ci is not None and ci.status != "active":
+            raise TriageError(f"{ci.name} is retired; make it active again on its page if it is back in service")
+        if incident.ci_id == (ci.id if ci is not None else None):
+            return None
+        before = incident.ci.name if incident.ci is not None else "—"
+        said = f"CI {before} → {ci.name if ci is not None else '—'}"
+        incident.ci_id = ci.id if ci is not None else None
+        data: dict[str, Any] = {"by": actor.name, "ci": ci.name if ci is not None else None}
+        if ci is not None and ci.service and not incident.service:
+            incident.service = data["service"] = ci.service
+            said += f", service {ci.service} from it"
+        conn = session.connection()
+        _timeline(conn, entry(incident.id, "ci", f"{said} by {actor.name}", data=data))
+        if "service" in data:
+            session.flush()
+            sla.replan(conn, SlaBookCache().current(conn), incident.id)
+        return said
 
 
 def retitle(db: Database, incident_id: int, title: str, actor: Actor) -> bool:

@@ -227,6 +227,7 @@ class Actions:
     strategy: str = "fixed"
     dedup_key: Template | None = None
     title: Template | None = None
+    ci: Template | None = None  # the configuration item's name (hub/ci_links.py)
     channels: tuple[str, ...] = ()
     escalation: str | None = None  # an escalation policy's name
     suppress: bool = False
@@ -289,6 +290,7 @@ def compile_actions(
         strategy=strategy,
         dedup_key=compile_template(e["dedup_key"], (*path, "dedup_key")) if "dedup_key" in e else None,
         title=compile_template(e["title"], (*path, "title")) if "title" in e else None,
+        ci=compile_template(e["ci"], (*path, "ci")) if "ci" in e else None,
         channels=_names(e["channels"], (*path, "channels")) if "channels" in e else (),
         escalation=text("escalation"),
         suppress=bool(e.get("suppress", False)),

@@ -279,6 +279,7 @@ def outcome_fields(decision: Decision) -> dict[str, str]:
         "urgency": str(decision.urgency),
         "title": str(decision.title),
         "dedup_key": str(decision.dedup_key),
+        "ci": str(decision.ci),
         "channels": ",".join(decision.channels),
         "suppressed": "true" if decision.suppressed else "false",
     }

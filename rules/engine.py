@@ -117,6 +117,7 @@ class _Outcome:
     assigned_from: str | None = None
     title: str | None = None
     dedup_key: str | None = None
+    ci: str | None = None
     channels: tuple[str, ...] = ()
     escalation: str | None = None
     suppressed: bool = False
@@ -172,7 +173,7 @@ def _apply(
         sets["urgency"] = str(a.urgency)
     if (a.assignee or a.group) and out.assignee is None:
         _assign(a, out, state, now, sets, notes)
-    for key, template in (("title", a.title), ("dedup_key", a.dedup_key)):
+    for key, template in (("title", a.title), ("dedup_key", a.dedup_key), ("ci", a.ci)):
         if template is not None and getattr(out, key) is None:
             text, why = template(context())
             if text is None:
@@ -251,6 +252,7 @@ def _decide(
         urgency=out.urgency,
         title=out.title,
         dedup_key=out.dedup_key,
+        ci=out.ci,
         channels=out.channels,
         escalation=out.escalation,
         suppressed=out.suppressed,

@@ -26,7 +26,7 @@ CANDIDATE_VERSION = -1
 #: The form's boxes, as problems name them.
 BOXES = ("name", "when", "set")
 #: Actions whose value is a template the preview renders.
-TEMPLATE_KEYS = ("title", "dedup_key")
+TEMPLATE_KEYS = ("title", "dedup_key", "ci")
 
 
 def _yaml(value: Any) -> str:

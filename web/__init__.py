@@ -37,6 +37,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         auth,
         changes,
         changes_api,
+        cis,
+        cis_api,
         dashboard,
         errors,
         events,
@@ -131,6 +133,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         rules_api.bp,
         oncall_api.bp,
         oncall_api.feed_bp,
+        cis_api.bp,
     ):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
@@ -166,6 +169,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(status_subscriptions.bp)  # public: its updates by mail
     app.register_blueprint(help_centre.bp)  # public: the published knowledge articles
     app.register_blueprint(knowledge.bp)
+    app.register_blueprint(cis.bp)
     app.register_blueprint(request_status.bp)  # public: a requester's own request, from a link in a mail
     mail_view.init_app(app)
     if settings.trusted_proxies:

@@ -61,6 +61,11 @@ def _categorise(number: int, actor: Actor) -> str:
     return f"now category {category.strip() or '—'}, service {service.strip() or '—'}"
 
 
+def _ci(number: int, actor: Actor) -> str:
+    said = triage.set_ci(services().db, number, request.form.get("ci", ""), actor)
+    return f"now {said}" if said is not None else "already had that CI"
+
+
 def _retitle(number: int, actor: Actor) -> str:
     if not triage.retitle(services().db, number, request.form.get("title", ""), actor):
         return "already has that title"
@@ -140,6 +145,7 @@ ACTIONS: dict[str, Callable[[int, Actor], str]] = {
     "assign": _assign,
     "priority": _priority,
     "categorise": _categorise,
+    "ci": _ci,
     "retitle": _retitle,
     "public_note": _public_note,
     "note": _note,

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from hub import knowledge, satisfaction, sla, time_spent
+from hub import cis, knowledge, satisfaction, sla, time_spent
 from hub.catalogue import services as catalogue_services
 from hub.change_correlation import related_changes
 from hub.models import Incident, Problem, SavedReply
@@ -20,11 +21,14 @@ from web import mail_view
 from web.incident_actions import BULK_ACTIONS
 from web.incident_search import SORTS, FilterError, IncidentFilter, search
 from web.knowledge import ARTICLES
-from web.permissions import VIEW_INCIDENTS, requires
+from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
 from web.queries import STATUSES, active_people, get_incident
 from web.services import services
 
 bp = Blueprint("incidents", __name__)
+
+#: How many CI names the incident page's CI field suggests.
+CI_CHOICES = 300
 
 
 @bp.get("/")
@@ -65,6 +69,7 @@ def detail(ref: str) -> ResponseReturnValue:
         articles = _helpful_articles(session, incident) if incident is not None and incident.requester else []
         answer = satisfaction.answer_for(session, incident.id) if incident is not None else None
         time_entries = time_spent.entries(session, incident.id) if incident is not None else []
+        ci_names = _ci_names(session) if incident is not None and allowed(current_user.role, WORK_INCIDENTS) else []
     if incident is None:
         abort(404, description=f"There is no incident {ref}.")
     moves = [action for action, (starts, _) in TRANSITIONS.items() if incident.status in starts]
@@ -72,7 +77,12 @@ def detail(ref: str) -> ResponseReturnValue:
                            related_changes=related, change_window=window, problem=problem, mail=mail,
                            services=known_services, saved_replies=replies, satisfaction=answer,
                            reply_text=_chosen_reply(replies, articles), on_status_page=on_status_page,
-                           articles=articles, time_entries=time_entries)  # fmt: skip
+                           articles=articles, time_entries=time_entries, ci_names=ci_names)  # fmt: skip
+
+
+def _ci_names(session: Session) -> list[str]:
+    """The active CIs the CI field offers as one types (the first few hundred by name; any other can be typed)."""
+    return [row.name for row in cis.listing(session, cis.CiFilter(limit=CI_CHOICES))]
 
 
 def _helpful_articles(session: Session, incident: Incident) -> list[knowledge.Indexed]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response
 
+from hub.cis import KINDS, STATUSES
 from hub.satisfaction import RATINGS
 from hub.time_spent import MOST_MINUTES, WHAT_WIDTH
 from hub.triage import TRANSITIONS
@@ -48,6 +49,7 @@ _INCIDENT = {
         "merged_into": {"type": ["string", "null"]},
         "labels": {"type": "object", "additionalProperties": {"type": "string"}},
         "minutes_spent": {"type": "integer", "minimum": 0, "description": "Time logged working it, in minutes."},
+        "ci": {"type": ["string", "null"], "description": "The configuration item it is about, by name."},
     },
 }
 _SPENT_MINUTES = {"type": "integer", "minimum": 1, "maximum": MOST_MINUTES, "description": "Time spent, in minutes."}
@@ -78,6 +80,33 @@ _DETAIL = {
             },
         },
     ]
+}
+_CI = {
+    "type": "object",
+    "required": ["name", "kind", "service", "owner", "status", "attributes", "description", "updated_at"],
+    "properties": {
+        "name": {"type": "string"},
+        "kind": {"type": "string", "enum": list(KINDS)},
+        "service": {"type": ["string", "null"], "description": "A service of the catalogue."},
+        "owner": {"type": ["string", "null"], "description": "A user's address or a group's name."},
+        "status": {"type": "string", "enum": list(STATUSES)},
+        "attributes": {"type": "object", "additionalProperties": {"type": "string"}},
+        "description": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+        "depends_on": {"type": "array", "items": {"type": "string"}},
+        "dependents": {"type": "array", "items": {"type": "string"}, "description": "What depends on it."},
+        "open_incidents": {"type": "array", "items": {"type": "string"}},
+        "result": {"type": "string", "enum": ["created", "updated", "unchanged"]},
+    },
+}
+_CI_NAME = {
+    "name": "name",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+    "example": "db1.example.com",
+    "description": "The CI's name, in any case.",
 }
 _SATISFACTION = {
     "type": "object",
@@ -659,6 +688,66 @@ def document() -> dict[str, Any]:
                     },
                 },
             },
+            "/api/v1/cis": {
+                "get": {
+                    "summary": "Configuration items by name (active ones unless `status` says otherwise)",
+                    "operationId": "listCis",
+                    "parameters": [
+                        {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Words to find."},
+                        {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(KINDS)}},
+                        {"name": "service", "in": "query", "schema": {"type": "string"}},
+                        {
+                            "name": "status",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": [*STATUSES, "all"], "default": "active"},
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 500},
+                        },
+                    ],
+                    "responses": {
+                        "200": _json({"type": "array", "items": {"$ref": "#/components/schemas/Ci"}}, "CIs."),
+                        **_errors(400, 401, 403),
+                    },
+                },
+            },
+            "/api/v1/cis/{name}": {
+                "parameters": [_CI_NAME],
+                "get": {
+                    "summary": "One configuration item, its dependencies both ways and its open incidents",
+                    "operationId": "getCi",
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/Ci"}, "The CI."),
+                        **_errors(401, 403, 404),
+                    },
+                },
+                "put": {
+                    "summary": "Create the CI, or make it exactly what the body says (for discovery tools)",
+                    "operationId": "putCi",
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["kind"],
+                            "properties": {
+                                "kind": {"type": "string", "enum": list(KINDS)},
+                                "service": {"type": ["string", "null"]},
+                                "owner": {"type": ["string", "null"], "examples": ["dba"]},
+                                "description": {"type": ["string", "null"]},
+                                "attributes": {"type": "object", "examples": [{"ip": "10.0.0.5", "rack": "4"}]},
+                                "status": {"type": "string", "enum": list(STATUSES)},
+                                "depends_on": {"type": "array", "items": {"type": "string"}},
+                            },
+                        }
+                    ),
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/Ci"}, "Updated, or unchanged (`result`)."),
+                        "201": _json({"$ref": "#/components/schemas/Ci"}, "Created."),
+                        **_errors(400, 401, 403, 503),
+                    },
+                },
+            },
             "/api/v1/silences": {
                 "get": {
                     "summary": "Silences in force or coming",
@@ -867,6 +956,7 @@ def document() -> dict[str, Any]:
                 "RuleVersion": _RULE_VERSION,
                 "Change": _CHANGE,
                 "RelatedChange": _RELATED_CHANGE,
+                "Ci": _CI,
             },
         },
     }

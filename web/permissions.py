@@ -29,6 +29,8 @@ VIEW_RULES = "rules.view"
 MANAGE_RULES = "rules.manage"
 COVER_SHIFTS = "oncall.cover"
 MANAGE_REQUESTER_DATA = "requesters.manage"
+VIEW_CIS = "cis.view"
+MANAGE_CIS = "cis.manage"
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     VIEW_INCIDENTS: frozenset(ROLES),
@@ -50,6 +52,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     COVER_SHIFTS: frozenset({"admin", "agent"}),
     # A requester's whole record, and erasing it: the organisation answers such requests through its admins.
     MANAGE_REQUESTER_DATA: frozenset({"admin"}),
+    # Configuration items carry the estate's map (addresses, locations, serials), as integrations' payloads do: the
+    # people who work incidents read them. They also keep them true, since they are the ones who find them wrong.
+    VIEW_CIS: frozenset({"admin", "agent"}),
+    MANAGE_CIS: frozenset({"admin", "agent"}),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -65,6 +65,7 @@ def incident_json(incident: Incident) -> dict[str, Any]:
         "merged_into": f"INC-{incident.merged_into_id}" if incident.merged_into_id else None,
         "labels": dict(incident.labels or {}),
         "service": incident.service,
+        "ci": incident.ci.name if incident.ci is not None else None,  # the configuration item (hub/cis.py)
         "sla_due_at": _iso(incident.sla_due_at),  # the resolution target
         "sla_state": sla.live_state(incident),  # ok|warning|breached|paused|met, or null without an SLA
         "minutes_spent": incident.minutes_spent,  # time logged working it (hub/time_spent.py)

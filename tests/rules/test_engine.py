@@ -123,3 +123,14 @@ def test_a_catastrophic_pattern_runs_in_linear_time_on_re2() -> None:
 def test_a_pattern_re2_cannot_run_is_refused_with_the_reason() -> None:
     with pytest.raises(RuleError, match=r"invalid regular expression '\(a\)\\\\1'"):
         compile_rule(rule(field="title", op="regex", value=r"(a)\1"))
+
+
+def test_the_first_rule_to_name_a_ci_wins_and_a_failing_template_leaves_it_to_the_next() -> None:
+    decision = run(
+        rule(1, actions={"ci": "{{ labels.missing.deeper }}"}),
+        rule(2, actions={"ci": "{{ labels.team }}-primary"}),
+        rule(3, actions={"ci": "other"}),
+    )
+    assert decision.ci == "db-primary"
+    assert [step.sets for step in decision.trace] == [{}, {"ci": "db-primary"}, {}]
+    assert "failed" in decision.trace[0].notes[0]

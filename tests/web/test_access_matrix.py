@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from hub import accounts
+from hub import accounts, cis
 from hub.db import Database
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import Login, csrf_token, log_in
@@ -36,6 +36,12 @@ UI = {
     "knowledge.new": ("GET", "/articles/new", STAFF),
     "knowledge.edit": ("GET", "/articles/1", PEOPLE),
     "knowledge.remove": ("POST", "/articles/1/remove", STAFF),
+    "cis.index": ("GET", "/cis", STAFF),
+    "cis.new": ("GET", "/cis/new", STAFF),
+    "cis.detail": ("GET", "/cis/db1", STAFF),
+    "cis.edit": ("GET", "/cis/db1/edit", STAFF),
+    "cis.retire": ("POST", "/cis/db1/retire", STAFF),
+    "cis.remove": ("POST", "/cis/db1/remove", STAFF),
     "integrations.index": ("GET", "/integrations", STAFF),
     "integrations.detail": ("GET", "/integrations/monitoring", STAFF),
     "integrations.edit_mapping": ("POST", "/integrations/monitoring/mapping", ADMINS),
@@ -118,6 +124,7 @@ BY_MACHINE_CREDENTIALS = {
     "silences_api.create", "silences_api.index", "silences_api.expire",
     "records_api.events", "records_api.event", "records_api.integrations",
     "knowledge_api.articles", "knowledge_api.article", "knowledge_api.suggest",
+    "cis_api.index", "cis_api.detail", "cis_api.put",
     "changes_api.index", "changes_api.detail",
     "rules_api.index", "rules_api.export", "rules_api.versions",
     "oncall_api.index", "oncall_api.rotation", "oncall_api.add_override", "oncall_api.remove_override",
@@ -132,10 +139,12 @@ def test_every_route_has_an_access_rule(app: Flask) -> None:
 
 @pytest.fixture
 def as_role(
-    client: FlaskClient, make_user: Callable[..., Login], integration: IntegrationCredentials
+    client: FlaskClient, make_user: Callable[..., Login], integration: IntegrationCredentials, db: Database
 ) -> Callable[[str], FlaskClient]:
-    """A client logged in with a role (or not at all), and an incident INC-1 for the detail pages to show."""
-    client.post(f"/api/v1/events/{integration.name}", json={"title": "Disk full"},
+    """A client logged in with a role (or not at all), and an incident INC-1 on the CI db1 for the detail pages."""
+    with db.transaction() as session:
+        cis.create(session, cis.CiFields(name="db1", kind="server"))
+    client.post(f"/api/v1/events/{integration.name}", json={"title": "Disk full", "labels": {"host": "db1"}},
                 headers={"Authorization": f"Bearer {integration.secret}"})  # fmt: skip
 
     def login(role: str) -> FlaskClient:

@@ -25,7 +25,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from hub import ack_links, catalogue, groups, knowledge, request_links, totp, triage
+from hub import ack_links, catalogue, cis, groups, knowledge, request_links, totp, triage
 from hub.config import OidcSettings, Settings
 from hub.db import Database
 from hub.domain import InboundEvent
@@ -129,6 +129,33 @@ def test_agent_logs_in_sees_incident_opens_it_safely_and_logs_out(
 
     assert dialogs == [], f"a script ran: {dialogs}"
     assert csp_violations == [], csp_violations
+
+
+def test_agent_opens_the_server_an_alert_is_about_from_its_incident_on_a_phone(
+    live_url: str, page: Page, user: Login, integration: IntegrationCredentials, db: Database
+) -> None:
+    """The alert's `instance` label links the incident to its CI; the CI's page shows the incident and its impact."""
+    with db.transaction() as session:
+        catalogue.add_service(session, name="mail")
+        cis.create(session, cis.CiFields("db1.example.com", "database", service="mail", owner="dba",
+                                         attributes={"ip": "10.0.0.5", "rack": HOSTILE}))  # fmt: skip
+        app = cis.create(session, cis.CiFields("webmail", "application", service="mail"))
+        cis.set_dependencies(session, app, ["db1.example.com"])
+    ref = _post_event(live_url, integration, {"title": "Disk full", "labels": {"instance": "db1.example.com:9100"}})
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.set_viewport_size({"width": 375, "height": 700})
+    _log_in(page, live_url, user)
+    page.goto(f"{live_url}/incidents/{ref}")
+    page.locator("#incident-ci").get_by_role("link", name="db1.example.com").click()
+    page.wait_for_url(f"{live_url}/cis/db1.example.com")
+    assert page.locator("h1").inner_text() == "db1.example.com"
+    assert page.locator("#open-incidents").get_by_role("link", name=ref).is_visible()
+    assert page.locator("#impact").get_by_role("link", name="webmail").is_visible()
+    assert page.locator("#attributes").get_by_text(HOSTILE).is_visible()  # shown as text, never run
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, "the CI page scrolls sideways on a phone"
+    _screenshot(page, "ci-detail-phone")
+    assert dialogs == []
 
 
 def test_incident_list_fits_a_phone_screen(
@@ -514,7 +541,7 @@ def test_a_viewer_sees_no_admin_pages(live_url: str, page: Page, make_user: Call
 MAIN_PAGES = (
     "dashboard", "incidents", "incidents/new", "problems", "changes", "changes/calendar", "oncall", "rules",
     "integrations", "silences", "reports/sla", "account", "replies", "users", "groups", "mailboxes", "outbox", "audit",
-    "events/unprocessable", "account/two-factor", "requesters", "reports/time",
+    "events/unprocessable", "account/two-factor", "requesters", "reports/time", "cis", "cis/new",
 )  # fmt: skip
 
 

@@ -1,0 +1,94 @@
+"""Which configuration item an inbound event is about, found cheaply enough for the ingest hot path.
+
+An event names its CI by a label: `ci` (said on purpose), else what monitoring tools call the machine: `host`,
+`hostname`, `instance` (Prometheus's `host:port`, the port dropped) or `node`. A rule may name it instead
+(`set: {ci: ...}`), and then wins. Only an active CI is linked.
+
+Each process keeps the names it has looked up (found or not) while the `cis` revision stays, so a repeat of a
+known host costs no query at all: the revision is read with the rule book's, once per transaction. A name not seen
+since the last change costs one lookup on the unique index of `name_key`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, bindparam, select
+
+from hub.cis import CI_REVISION, name_key
+from hub.models import ConfigurationItem
+from hub.prepared import Prepared
+from hub.revisions import Revisions
+
+#: The labels that name an event's CI, in the order they are believed.
+LABELS = ("ci", "host", "hostname", "instance", "node")
+#: Names remembered per process before starting again: events name a fleet's hosts, not unbounded text.
+MAX_REMEMBERED = 20_000
+
+_ACTIVE = Prepared(
+    select(ConfigurationItem.id, ConfigurationItem.name, ConfigurationItem.service).where(
+        ConfigurationItem.name_key == bindparam("key"), ConfigurationItem.status == "active"
+    ),
+    ("key",),
+)
+
+
+@dataclass(frozen=True)
+class Linked:
+    """The active CI an event names: what the incident records, and the service it supports."""
+
+    id: int
+    name: str
+    service: str | None
+
+
+def named_in(labels: Mapping[str, str]) -> str | None:
+    """The CI name the first of LABELS present gives, the port taken off an `instance`; None when none does."""
+    for label in LABELS:
+        value = (labels.get(label) or "").strip()
+        if label == "instance":
+            value = without_port(value)
+        if value:
+            return value
+    return None
+
+
+def without_port(address: str) -> str:
+    """`db1:9100` -> `db1`, `[2001:db8::1]:9100` -> `2001:db8::1`; a bare IPv6 address is left whole."""
+    if address.startswith("[") and "]" in address:
+        return address[1 : address.index("]")]
+    host, colon, port = address.rpartition(":")
+    if colon and port.isdigit() and ":" not in host:
+        return host
+    return address
+
+
+class CiLinks:
+    """Per process: the names events gave and the active CI each is (or None), kept while the `cis` revision stays."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._version: int | None = None
+        self._found: dict[str, Linked | None] = {}
+
+    def find(self, conn: Connection, name: str, seen: Revisions) -> Linked | None:
+        """The active CI named `name`, in the caller's transaction."""
+        key = name_key(name)
+        version = seen.of(conn).get(CI_REVISION, 0)
+        with self._lock:
+            if self._version is None or version > self._version:
+                self._version, self._found = version, {}
+            current = version == self._version  # an older transaction than the last reader's: look, don't keep
+            if current and key in self._found:
+                return self._found[key]
+        row = _ACTIVE.first(conn, {"key": key})
+        linked = Linked(*row) if row is not None else None
+        if current:
+            with self._lock:
+                if version == self._version:
+                    if len(self._found) >= MAX_REMEMBERED:
+                        self._found = {}
+                    self._found[key] = linked
+        return linked
