@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench system-deps clean help
+.PHONY: run test lint bench bench-deps system-deps clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' Makefile | sed 's/:.*## /\t/'
@@ -50,7 +50,13 @@ lint: $(STAMP)  ## ruff lint and format check, mypy
 BENCHES := webhook_ingest alertmanager_compare alert_storm smtp_ingest sla_sweep imap_latency notify_latency notify_throughput \
            rules_eval rules_backtest rules_workbench
 
-bench: $(STAMP)  ## run every benchmark in bench/ (each prints its figure and its baseline; exit 1: a target missed)
+bench-deps: system-deps  ## what the benchmarks add to the tests' packages: wrk, the HTTP load generator; needs root
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! command -v wrk >/dev/null; then \
+		echo "installing: wrk"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	fi
+
+bench: $(STAMP) bench-deps  ## run every benchmark in bench/ (each prints its figure and its baseline; exit 1: a target missed)
 	@status=0; for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || status=1; done; exit $$status
 
 clean:  ## remove the virtualenv and local data
