@@ -191,24 +191,18 @@ def _escape_like(text: str) -> str:
 
 def depends_on(session: Session, ci_id: int) -> list[ConfigurationItem]:
     """What this CI needs to work."""
-    query = (
-        select(ConfigurationItem)
-        .join(CiDependency, CiDependency.depends_on_id == ConfigurationItem.id)
-        .where(CiDependency.ci_id == ci_id)
-        .order_by(ConfigurationItem.name_key)
-    )
-    return list(session.scalars(query))
+    return _across(session, CiDependency.ci_id, CiDependency.depends_on_id, ci_id)
 
 
 def dependents(session: Session, ci_id: int) -> list[ConfigurationItem]:
     """What depends on this CI: its impact when it breaks."""
-    query = (
-        select(ConfigurationItem)
-        .join(CiDependency, CiDependency.ci_id == ConfigurationItem.id)
-        .where(CiDependency.depends_on_id == ci_id)
-        .order_by(ConfigurationItem.name_key)
-    )
-    return list(session.scalars(query))
+    return _across(session, CiDependency.depends_on_id, CiDependency.ci_id, ci_id)
+
+
+def _across(session: Session, this: Any, other: Any, ci_id: int) -> list[ConfigurationItem]:
+    """The CIs at the `other` end of the dependencies whose `this` end is `ci_id`, by name."""
+    query = select(ConfigurationItem).join(CiDependency, other == ConfigurationItem.id).where(this == ci_id)
+    return list(session.scalars(query.order_by(ConfigurationItem.name_key)))
 
 
 # -- writing ---------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ problems, its service's changes and its dependencies; agents and admins add, cha
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NoReturn
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -71,7 +72,7 @@ def detail(name: str) -> ResponseReturnValue:
         try:
             found = ci_records.record(session, name)
         except Missing as exc:
-            abort(404, description=f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+            _not_found(exc)
     may_write = allowed(current_user.role, MANAGE_CIS)
     return render_template("cis/detail.html", record=found, ci=found.ci, may_write=may_write)
 
@@ -98,7 +99,7 @@ def edit(name: str) -> ResponseReturnValue:
         try:
             row = cis.get(session, name)
         except Missing as exc:
-            abort(404, description=f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+            _not_found(exc)
         needs = ", ".join(other.name for other in cis.depends_on(session, row.id))
     form = CiForm(obj=row)
     if request.method == "GET":
@@ -150,7 +151,7 @@ def _button(work: Callable[[Session], str], done: Callable[[], str], refused: Ca
         with services().db.transaction() as session:
             said = work(session)
     except Missing as exc:
-        abort(404, description=f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+        _not_found(exc)
     except BadInput as exc:
         flash(f"Nothing changed: {exc}.", "error")
         return redirect((refused or done)(), code=303)
@@ -177,3 +178,8 @@ def _form_page(form: CiForm, row: ConfigurationItem | None, error: str | None) -
         known_services = [service.name for service in catalogue_services(session)]
     code = 400 if error or form.errors else 200
     return render_template("cis/edit.html", form=form, ci=row, error=error, services=known_services), code
+
+
+def _not_found(exc: Missing) -> NoReturn:
+    """A 404 whose page says what was missing, as a sentence."""
+    abort(404, description=f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
