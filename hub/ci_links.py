@@ -6,7 +6,8 @@ An event names its CI by a label: `ci` (said on purpose), else what monitoring t
 
 Each process keeps the names it has looked up (found or not) while the `cis` revision stays, so a repeat of a
 known host costs no query at all: the revision is read with the rule book's, once per transaction. A name not seen
-since the last change costs one lookup on the unique index of `name_key`.
+since the last change costs one lookup on the unique index of `name_key`, and none at all in an installation that
+never stored a CI (its revision is still 0), where every new alert would otherwise name a host to look up.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ class CiLinks:
         """The active CI named `name`, in the caller's transaction."""
         key = name_key(name)
         version = seen.of(conn).get(CI_REVISION, 0)
+        if not version:  # no CI was ever stored here: every alert's `instance` names none, and needs no lookup
+            return None
         with self._lock:
             if self._version is None or version > self._version:
                 self._version, self._found = version, {}

@@ -249,6 +249,14 @@ def test_events_without_such_labels_cost_no_lookup(db: Database, intake: Intake,
     assert lookups == []
 
 
+def test_where_no_ci_was_ever_stored_naming_a_host_costs_no_lookup(
+    db: Database, intake: Intake, lookups: list[str]
+) -> None:
+    for key in ("a", "b"):
+        assert incident(db, intake.record(RAW, alert(key, host=f"db-{key}")).incident_id).ci_id is None
+    assert lookups == []
+
+
 def test_a_known_name_is_looked_up_once_until_the_cis_change(db: Database, intake: Intake, lookups: list[str]) -> None:
     add(db, "db1")
     for key in ("a", "b", "c"):
