@@ -36,11 +36,12 @@ def test_encoded_words_in_an_unknown_charset_are_still_read() -> None:
 
 
 def test_a_subject_of_megabytes_of_encoded_words_is_read_in_time() -> None:
-    """Decoding takes time with the square of the number of encoded words: 3 MB of them took 37 s."""
+    """Decoding takes time with the square of the number of encoded words: 3 MB of them took 37 s. (These guards
+    measure this process's CPU time, which the CI's other processes on both cores do not stretch.)"""
     raw = b"From: a@example.com\r\nSubject: " + b"=?utf-8?q?caf=C3=A9?= " * 200_000 + b"\r\n\r\nHello."
-    started = time.perf_counter()
+    started = time.process_time()
     event = mail.parse(raw)
-    assert event.title.startswith("cafécafé") and time.perf_counter() - started < 2
+    assert event.title.startswith("cafécafé") and time.process_time() - started < 2
 
 
 @pytest.mark.parametrize(
@@ -67,9 +68,9 @@ def test_sanitised_html_keeps_formatting_and_links_but_no_script_style_handlers_
 
 def test_markup_nested_deeper_than_any_mail_client_writes_is_not_formatted() -> None:
     """50,000 nested <div>s (550 KB) took the sanitiser 7 s, on every view of the incident."""
-    started = time.perf_counter()
+    started = time.process_time()
     shown = sanitise("<div>" * 50_000 + "x" + "</div>" * 50_000)
-    assert "nests its markup more than 200 levels deep" in shown and time.perf_counter() - started < 1
+    assert "nests its markup more than 200 levels deep" in shown and time.process_time() - started < 1
 
 
 def test_markup_nested_to_the_limit_is_formatted_and_void_or_self_closed_tags_do_not_count() -> None:
@@ -83,9 +84,9 @@ def test_a_formatted_version_over_a_megabyte_is_not_shown() -> None:
 
 def test_the_text_of_html_over_two_megabytes_is_read_from_its_start_and_says_what_is_left_out() -> None:
     """The parser is pure Python: a 10 MB HTML-only email took 4 s of an SMTP worker."""
-    started = time.perf_counter()
+    started = time.process_time()
     text = html_to_text("<p>The printer is on fire.</p>" * 300_000)  # 9 MB
-    assert text.startswith("The printer is on fire.") and time.perf_counter() - started < 2
+    assert text.startswith("The printer is on fire.") and time.process_time() - started < 2
     assert text.endswith("[The rest is not shown: the HTML is 9,000 KB long.]")
 
 

@@ -115,9 +115,9 @@ def test_a_catastrophic_pattern_runs_in_linear_time_on_re2() -> None:
     import time
 
     compiled = compile_rule(rule(field="title", op="regex", value="(a+)+$", set_category="x"))
-    started = time.perf_counter()
+    started = time.process_time()
     assert not compiled.matches(InboundEvent(source="generic", title="a" * 5000 + "b"))
-    assert time.perf_counter() - started < 0.5  # Python's re would backtrack for longer than the universe
+    assert time.process_time() - started < 0.5  # Python's re would backtrack for longer than the universe
 
 
 def test_a_pattern_re2_cannot_run_is_refused_with_the_reason() -> None:
