@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from hub import accounts, audit, two_factor
 from hub.errors import BadInput
-from web.auth import SessionUser
-from web.ratelimit import login_failed, login_locked
+from web.auth import SessionUser, own_password_refused, relogin
 from web.services import services
 from web.two_factor import TurnOffForm
 
@@ -37,14 +36,12 @@ def index() -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         fresh = None
-        redis_client = services().redis()
         try:
             with services().db.transaction() as db_session:
-                if login_locked(redis_client, current_user.email) is not None:
-                    # The login's limit holds here too: a borrowed session must not become a way to guess.
+                refused = own_password_refused(db_session, current_user.email, form.current.data or "")
+                if refused == "locked":
                     form.current.errors = ["Too many wrong passwords; try again later."]
-                elif accounts.authenticate_user(db_session, current_user.email, form.current.data or "") is None:
-                    login_failed(redis_client, current_user.email)
+                elif refused == "wrong":
                     form.current.errors = ["That is not your current password; nothing changed."]
                 else:
                     user = accounts.set_password(db_session, current_user.email, form.new.data or "")
@@ -55,9 +52,7 @@ def index() -> ResponseReturnValue:
         if fresh is None:
             status = 400
         else:
-            session.clear()  # this browser stays logged in under the new password; every other session ends
-            login_user(fresh)
-            session.permanent = True
+            relogin(fresh)  # this browser stays logged in under the new password; every other session ends
             flash("Password changed. Every other session logged in as you has ended.", "success")
             return redirect(url_for("account.index"), code=303)
     elif form.is_submitted():

@@ -6,11 +6,13 @@ from __future__ import annotations
 import hmac
 import time
 from dataclasses import dataclass
+from typing import Literal
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -132,12 +134,31 @@ def _login_page(form: LoginForm, error: str | None, **context: object) -> str:
 def begin(user: SessionUser, next_url: str, *, via_sso: bool = False) -> ResponseReturnValue:
     """Log this browser in afresh, keeping nothing from the session before (a fixated or half-done login).
     `via_sso` marks a login the identity provider vouched for: it asks for no authenticator code of ours."""
-    session.clear()
-    login_user(user)
+    relogin(user)
     if via_sso:
         session[VIA_SSO] = True
-    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of inactivity
     return redirect(next_url)
+
+
+def relogin(user: SessionUser) -> None:
+    """A fresh session for `user` in this browser: after a login, or after a change of password or two-factor that
+    ended every other session (the session key moved, web/auth.py::session_key)."""
+    session.clear()
+    login_user(user)
+    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of inactivity
+
+
+def own_password_refused(db_session: Session, email: str, password: str) -> Literal["locked", "wrong"] | None:
+    """Why the logged-in person's retyped password does not confirm a change of their account, or None when it
+    does. The login's limit holds here too, and a wrong one counts against it: a borrowed session must not become
+    a way to guess."""
+    redis_client = services().redis()
+    if login_locked(redis_client, email) is not None:
+        return "locked"
+    if authenticate_user(db_session, email, password) is None:
+        login_failed(redis_client, email)
+        return "wrong"
+    return None
 
 
 class SecondStepForm(FlaskForm):

@@ -14,7 +14,7 @@ import time
 import segno
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from wtforms import PasswordField, StringField
@@ -23,8 +23,8 @@ from wtforms.validators import DataRequired, Length
 from hub import accounts, audit, totp, two_factor
 from hub.errors import BadInput
 from hub.models import User
-from web.auth import VIA_SSO, SessionUser
-from web.ratelimit import login_failed, login_locked
+from web.auth import VIA_SSO, SessionUser, own_password_refused, relogin
+from web.ratelimit import login_failed
 from web.services import services
 
 bp = Blueprint("two_factor", __name__, url_prefix="/account/two-factor")
@@ -72,23 +72,13 @@ def _enrol_first() -> ResponseReturnValue | None:
 
 def _password_right(form: PasswordForm) -> bool:
     """The password check of web/account.py: counted against the login limit, so a borrowed session cannot guess."""
-    redis_client = services().redis()
-    if login_locked(redis_client, current_user.email) is not None:
-        form.password.errors = ["Too many wrong passwords; try again later."]
-        return False
     with services().db.read() as db_session:
-        if accounts.authenticate_user(db_session, current_user.email, form.password.data or "") is None:
-            login_failed(redis_client, current_user.email)
-            form.password.errors = ["That is not your password; nothing changed."]
-            return False
-    return True
-
-
-def _relogin(user: SessionUser) -> None:
-    """Keep this browser logged in under the new session key; every other session ends."""
-    session.clear()
-    login_user(user)
-    session.permanent = True
+        refused = own_password_refused(db_session, current_user.email, form.password.data or "")
+    if refused == "locked":
+        form.password.errors = ["Too many wrong passwords; try again later."]
+    elif refused == "wrong":
+        form.password.errors = ["That is not your password; nothing changed."]
+    return refused is None
 
 
 def _user(db_session: Session) -> User:
@@ -119,7 +109,7 @@ def setup() -> ResponseReturnValue:
             form.code.errors = [f"{str(exc).capitalize()}."]
             status = 400
         else:
-            _relogin(fresh)
+            relogin(fresh)
             return render_template("account/recovery_codes.html", codes=codes, first=True)
     elif form.is_submitted():
         status = 400
@@ -165,6 +155,6 @@ def turn_off() -> ResponseReturnValue:
             return redirect(url_for("account.index"), code=303)
         fresh = SessionUser.of(two_factor.turn_off(db_session, current_user.id))
         audit.record(db_session, current_user.email, "user.2fa_off", current_user.email)
-    _relogin(fresh)
+    relogin(fresh)
     flash("Two-factor authentication is off. Every other session logged in as you has ended.", "success")
     return redirect(url_for("account.index"), code=303)
