@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 WINDOW = 60
 
 
-#: Failed logins allowed per address within LOGIN_WINDOW seconds. Counted per address, not per client IP: behind a
-#: reverse proxy every client has the proxy's address, and one noisy client would lock everyone out.
+#: Failed logins allowed per address within LOGIN_WINDOW seconds, from whichever clients: guesses at one person's
+#: password spread over many machines still count together.
 LOGIN_PER_EMAIL = 5
 LOGIN_WINDOW = 900
 
@@ -147,27 +147,45 @@ def _warn_proxies_unheeded() -> None:
     )
 
 
-def _login_key(email: str) -> str:
-    return f"login:{email.strip().lower()}"
+#: Failed logins allowed from one client (web/ratelimit.py::client_key) within LOGIN_WINDOW, whatever addresses it
+#: tries: the per-address limit alone lets one client try a common password on every address in turn. Generous,
+#: because an office behind one NAT (or a proxy not named in SWITCHBOARD_TRUSTED_PROXIES) is one client here.
+LOGIN_PER_CLIENT = PerClient("login", 50, LOGIN_WINDOW)
 
 
-def login_locked(client: redis.Redis | None, email: str, now: float | None = None) -> int | None:
-    """Seconds until this address may try again after too many failed logins, else None."""
+def _login_keys(email: str, ip: str | None) -> list[tuple[str, int]]:
+    """The counters a failed login counts against, each with its limit: the address tried, and the client at `ip`."""
+    return [
+        (f"login:{email.strip().lower()}", LOGIN_PER_EMAIL),
+        (f"client:{LOGIN_PER_CLIENT.name}:{client_key(ip)}", LOGIN_PER_CLIENT.limit),
+    ]
+
+
+def login_locked(client: redis.Redis | None, email: str, ip: str | None, now: float | None = None) -> int | None:
+    """Seconds until this address may be tried again from the client at `ip`, after too many failed logins of
+    either, else None."""
     if client is None:
         return None
+    now = time.time() if now is None else now
+    waits = []
     try:
-        count, wait = _count(client, _login_key(email), LOGIN_WINDOW, time.time() if now is None else now)
+        for key, limit in _login_keys(email, ip):
+            count, wait = _count(client, key, LOGIN_WINDOW, now)
+            if count >= limit:
+                waits.append(wait)
     except redis.RedisError as exc:
         log.warning("login attempts not counted, Redis is unavailable: %s", exc)
         return None
-    return wait if count >= LOGIN_PER_EMAIL else None
+    return max(waits, default=None)
 
 
-def login_failed(client: redis.Redis | None, email: str, now: float | None = None) -> None:
-    """Count a failed login against the address."""
+def login_failed(client: redis.Redis | None, email: str, ip: str | None, now: float | None = None) -> None:
+    """Count a failed login against the address tried and against the client that tried it."""
     if client is None:
         return
+    now = time.time() if now is None else now
     try:
-        _hit(client, _login_key(email), LOGIN_WINDOW, time.time() if now is None else now)
+        for key, _limit in _login_keys(email, ip):
+            _hit(client, key, LOGIN_WINDOW, now)
     except redis.RedisError as exc:
         log.warning("failed login not counted, Redis is unavailable: %s", exc)

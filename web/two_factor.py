@@ -150,7 +150,7 @@ def turn_off() -> ResponseReturnValue:
         return redirect(url_for("account.index"), code=303)
     with services().db.transaction() as db_session:
         if two_factor.check(db_session, current_user.id, form.code.data or "", time.time()) is None:
-            login_failed(services().redis(), current_user.email)
+            login_failed(services().redis(), current_user.email, request.remote_addr)
             flash("Still on: that code is not right, or was used already.", "error")
             return redirect(url_for("account.index"), code=303)
         fresh = SessionUser.of(two_factor.turn_off(db_session, current_user.id))

@@ -105,6 +105,26 @@ def test_login_lock_lifts_when_its_window_ends(redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
     start = 900.0 * 10
     for _ in range(LOGIN_PER_EMAIL):
-        login_failed(client, "ann@example.com", now=start)
-    assert login_locked(client, "Ann@Example.com", now=start + 60) == LOGIN_WINDOW - 60
-    assert login_locked(client, "ann@example.com", now=start + LOGIN_WINDOW) is None
+        login_failed(client, "ann@example.com", "10.0.0.7", now=start)
+    assert login_locked(client, "Ann@Example.com", "10.0.0.8", now=start + 60) == LOGIN_WINDOW - 60
+    assert login_locked(client, "ann@example.com", "10.0.0.8", now=start + LOGIN_WINDOW) is None
+
+
+def test_one_client_failing_on_many_addresses_is_stopped_though_no_address_reached_its_limit(
+    settings: Settings, db: Database, redis_url: str
+) -> None:
+    """Password spraying: one guess at each of many addresses. Each address stays under its own limit; the client
+    that made every guess does not, and then not even a right password gets in from it. Others are not held up."""
+    from tests.web.helpers import Login, log_in
+    from web.ratelimit import LOGIN_PER_CLIENT
+
+    with db.transaction() as session:
+        accounts.create_user(session, email="ann@example.com", password="the right one", role="agent")
+    sprayer, colleague = client_for(settings, db, redis_url), client_for(settings, db, redis_url)
+    sprayer.environ_base["REMOTE_ADDR"] = "10.0.0.7"
+    colleague.environ_base["REMOTE_ADDR"] = "10.0.0.8"
+    for n in range(LOGIN_PER_CLIENT.limit):
+        assert log_in(sprayer, Login(f"user{n}@example.com", "Winter2026!")).status_code == 200
+    locked = log_in(sprayer, Login("ann@example.com", "the right one"))
+    assert locked.status_code == 429 and "Too many failed attempts" in locked.get_data(as_text=True)
+    assert log_in(colleague, Login("ann@example.com", "the right one")).status_code == 302
