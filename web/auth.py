@@ -23,7 +23,7 @@ from hub.errors import StorageUnavailable
 from hub.models import User
 from hub.numbers import row_id
 from web.extensions import login_manager
-from web.ratelimit import login_failed, login_locked
+from web.ratelimit import login_client, login_failed, login_locked
 from web.security import safe_next
 from web.services import services
 
@@ -104,7 +104,7 @@ def login() -> ResponseReturnValue:
     if form.validate_on_submit():
         email = form.email.data or ""
         redis_client = services().redis()
-        wait = login_locked(redis_client, email, request.remote_addr)
+        wait = login_locked(redis_client, email, login_client())
         if wait is not None:
             # Checked before the password, so guessing costs the guesser time and us no argon2 work.
             minutes = max(1, round(wait / 60))
@@ -114,7 +114,7 @@ def login() -> ResponseReturnValue:
             user = authenticate_user(db_session, email, form.password.data or "")
             found = SessionUser.of(user) if user is not None else None
         if found is None or (admins_only and found.role != "admin"):
-            login_failed(redis_client, email, request.remote_addr)
+            login_failed(redis_client, email, login_client())
             error = ADMINS_ONLY_FAILED if admins_only else LOGIN_FAILED
         elif found.two_factor:
             session.clear()
@@ -153,10 +153,10 @@ def own_password_refused(db_session: Session, email: str, password: str) -> Lite
     does. The login's limit holds here too, and a wrong one counts against it: a borrowed session must not become
     a way to guess."""
     redis_client = services().redis()
-    if login_locked(redis_client, email, request.remote_addr) is not None:
+    if login_locked(redis_client, email, login_client()) is not None:
         return "locked"
     if authenticate_user(db_session, email, password) is None:
-        login_failed(redis_client, email, request.remote_addr)
+        login_failed(redis_client, email, login_client())
         return "wrong"
     return None
 
@@ -180,7 +180,7 @@ def second_step() -> ResponseReturnValue:
     error = None
     if form.validate_on_submit():
         redis_client = services().redis()
-        wait = login_locked(redis_client, user.email, request.remote_addr)
+        wait = login_locked(redis_client, user.email, login_client())
         if wait is not None:
             session.pop(PENDING, None)
             minutes = max(1, round(wait / 60))
@@ -190,7 +190,7 @@ def second_step() -> ResponseReturnValue:
             method = two_factor.check(db_session, user.id, form.code.data or "", time.time())
             left = two_factor.standing(db_session, user.id).recovery_left if method == "recovery" else None
         if method is None:
-            login_failed(redis_client, user.email, request.remote_addr)
+            login_failed(redis_client, user.email, login_client())
             error = "That code is not right, or was used already. Type the code your app shows now."
         else:
             response = begin(user, next_url)

@@ -153,12 +153,23 @@ def _warn_proxies_unheeded() -> None:
 LOGIN_PER_CLIENT = PerClient("login", 50, LOGIN_WINDOW)
 
 
+def login_client() -> str | None:
+    """The address of the client of this login request, for its limit; None where clients cannot be told apart.
+    Behind a proxy the hub was not told of (SWITCHBOARD_TRUSTED_PROXIES), every client has the proxy's address, and
+    fifty wrong passwords from anyone would lock everyone out: there only the per-address limit holds."""
+    if not services().settings.trusted_proxies and "X-Forwarded-For" in request.headers:
+        _warn_proxies_unheeded()
+        return None
+    return request.remote_addr
+
+
 def _login_keys(email: str, ip: str | None) -> list[tuple[str, int]]:
-    """The counters a failed login counts against, each with its limit: the address tried, and the client at `ip`."""
-    return [
-        (f"login:{email.strip().lower()}", LOGIN_PER_EMAIL),
-        (f"client:{LOGIN_PER_CLIENT.name}:{client_key(ip)}", LOGIN_PER_CLIENT.limit),
-    ]
+    """The counters a failed login counts against, each with its limit: the address tried, and the client at `ip`
+    (none when `ip` is None: see login_client)."""
+    keys = [(f"login:{email.strip().lower()}", LOGIN_PER_EMAIL)]
+    if ip is not None:
+        keys.append((f"client:{LOGIN_PER_CLIENT.name}:{client_key(ip)}", LOGIN_PER_CLIENT.limit))
+    return keys
 
 
 def login_locked(client: redis.Redis | None, email: str, ip: str | None, now: float | None = None) -> int | None:

@@ -24,7 +24,7 @@ from hub import accounts, audit, totp, two_factor
 from hub.errors import BadInput
 from hub.models import User
 from web.auth import VIA_SSO, SessionUser, own_password_refused, relogin
-from web.ratelimit import login_failed
+from web.ratelimit import login_client, login_failed
 from web.services import services
 
 bp = Blueprint("two_factor", __name__, url_prefix="/account/two-factor")
@@ -150,7 +150,7 @@ def turn_off() -> ResponseReturnValue:
         return redirect(url_for("account.index"), code=303)
     with services().db.transaction() as db_session:
         if two_factor.check(db_session, current_user.id, form.code.data or "", time.time()) is None:
-            login_failed(services().redis(), current_user.email, request.remote_addr)
+            login_failed(services().redis(), current_user.email, login_client())
             flash("Still on: that code is not right, or was used already.", "error")
             return redirect(url_for("account.index"), code=303)
         fresh = SessionUser.of(two_factor.turn_off(db_session, current_user.id))

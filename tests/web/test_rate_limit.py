@@ -128,3 +128,20 @@ def test_one_client_failing_on_many_addresses_is_stopped_though_no_address_reach
     locked = log_in(sprayer, Login("ann@example.com", "the right one"))
     assert locked.status_code == 429 and "Too many failed attempts" in locked.get_data(as_text=True)
     assert log_in(colleague, Login("ann@example.com", "the right one")).status_code == 302
+
+
+def test_behind_a_proxy_nobody_declared_one_clients_failures_do_not_lock_out_everyone_else(
+    settings: Settings, db: Database, redis_url: str
+) -> None:
+    """Without SWITCHBOARD_TRUSTED_PROXIES every client seems to be the proxy: counting them as one would let
+    fifty wrong passwords from anyone lock every user out. Only the per-address limit holds there."""
+    from tests.web.helpers import Login, log_in
+    from web.ratelimit import LOGIN_PER_CLIENT
+
+    with db.transaction() as session:
+        accounts.create_user(session, email="ann@example.com", password="the right one", role="agent")
+    client = client_for(settings, db, redis_url)
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.9"
+    for n in range(LOGIN_PER_CLIENT.limit):
+        assert log_in(client, Login(f"user{n}@example.com", "Winter2026!")).status_code == 200
+    assert log_in(client, Login("ann@example.com", "the right one")).status_code == 302
