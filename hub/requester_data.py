@@ -30,6 +30,7 @@ from hub.addresses import is_address
 from hub.domain import format_ref
 from hub.errors import BadInput
 from hub.models import (
+    ArticleFeedback,
     Attachment,
     AuditEntry,
     BouncedAddress,
@@ -41,6 +42,7 @@ from hub.models import (
     OutboxMessage,
     SatisfactionAnswer,
     StatusSubscriber,
+    TimeEntry,
     TimelineEntry,
     utcnow,
 )
@@ -72,6 +74,8 @@ class Holdings:
     mentions_in_timeline: tuple[int, ...] = ()
     mentions_in_outbox: tuple[int, ...] = ()
     mentions_in_audit: tuple[int, ...] = ()
+    mentions_in_time_entries: tuple[int, ...] = ()  # what an agent wrote of time spent ("called ann@...")
+    mentions_in_article_feedback: tuple[int, ...] = ()  # what a help-centre reader wrote (it may be their address)
 
     def counts(self) -> dict[str, int]:
         """Rows of each kind, in a stable order (every kind, zeros too)."""
@@ -196,6 +200,10 @@ def find(session: Session, address: str) -> Holdings:
             .where(or_(mentions(AuditEntry.target, a), mentions(AuditEntry.detail, a)))
             .order_by(AuditEntry.id)
         ),
+        mentions_in_time_entries=ids(select(TimeEntry.id).where(mentions(TimeEntry.what, a)).order_by(TimeEntry.id)),
+        mentions_in_article_feedback=ids(
+            select(ArticleFeedback.id).where(mentions(ArticleFeedback.comment, a)).order_by(ArticleFeedback.id)
+        ),
     )
 
 
@@ -243,6 +251,8 @@ def export(session: Session, address: str, *, now: datetime | None = None) -> di
             "timeline_entries": list(held.mentions_in_timeline),
             "outbox": list(held.mentions_in_outbox),
             "audit_log": list(held.mentions_in_audit),
+            "time_entries": list(held.mentions_in_time_entries),
+            "article_feedback": list(held.mentions_in_article_feedback),
         },
     }
 

@@ -29,10 +29,12 @@ from sqlalchemy.orm import Session
 
 from hub import audit
 from hub.addresses import pseudonym
+from hub.article_feedback import MAX_COMMENT
 from hub.attachments import AttachmentStore
 from hub.db import Database
 from hub.errors import BadInput
 from hub.models import (
+    ArticleFeedback,
     Attachment,
     AuditEntry,
     BouncedAddress,
@@ -44,6 +46,7 @@ from hub.models import (
     OutboxMessage,
     SatisfactionAnswer,
     StatusSubscriber,
+    TimeEntry,
     TimelineEntry,
     User,
 )
@@ -213,6 +216,10 @@ def _apply(session: Session, held: Holdings, scrub: Scrub) -> set[str]:
     for entry_of_audit in _rows(session, AuditEntry, AuditEntry.id, held.mentions_in_audit):
         entry_of_audit.target = scrub.text(entry_of_audit.target)
         entry_of_audit.detail = scrub.json(entry_of_audit.detail)
+    for spent in _rows(session, TimeEntry, TimeEntry.id, held.mentions_in_time_entries):
+        spent.what = scrub.text(spent.what)
+    for feedback in _rows(session, ArticleFeedback, ArticleFeedback.id, held.mentions_in_article_feedback):
+        feedback.comment = scrub.text(feedback.comment)[:MAX_COMMENT]  # the pseudonym can be the longer
 
     session.execute(delete(StatusSubscriber).where(StatusSubscriber.id.in_(held.status_subscriptions)))
     session.execute(delete(BouncedAddress).where(BouncedAddress.address.in_(held.bounces)))

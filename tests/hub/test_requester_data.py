@@ -8,7 +8,16 @@ import json
 import pytest
 from sqlalchemy import insert, select
 
-from hub import requester_data, requester_erasure, satisfaction, status_subscriptions, triage
+from hub import (
+    article_feedback,
+    knowledge,
+    requester_data,
+    requester_erasure,
+    satisfaction,
+    status_subscriptions,
+    time_spent,
+    triage,
+)
 from hub.addresses import is_pseudonym, pseudonym
 from hub.config import Settings
 from hub.db import Database
@@ -55,7 +64,8 @@ def every_place_holding(db: Database, text: str) -> list[str]:
 
 def ann_everywhere(db: Database, port: int, settings: Settings) -> int:
     """Ann mails the desk (with a file), writes again, is answered, rates it, subscribes and watches; Bob copies
-    her in on a mail of his; one notice to her is still unsent. Returns her incident's id."""
+    her in on a mail of his; an agent logs a call to her; she leaves her address under a help article; one notice
+    to her is still unsent. Returns her incident's id."""
     send(port, "Payslip missing for May", "My payslip for May is not there. Ann, room 4.12")
     with db.read() as session:
         incident_id = session.scalars(select(Incident.id)).one()
@@ -67,6 +77,10 @@ def ann_everywhere(db: Database, port: int, settings: Settings) -> int:
         session.execute(insert(IncidentWatcher).values(incident_id=incident_id, email=ANN))
         session.execute(insert(BouncedAddress).values(address=ANN, until=utcnow(), reason=f"550 {ANN} full"))
         status_subscriptions.ask(session, ANN.upper(), Sender(DESK, settings.base_url, secret_key=KEY), utcnow())
+    with db.transaction() as session:
+        time_spent.record(session, incident_id, AGENT.name, time_spent.Spent(10, f"Phoned {ANN} back"))
+        article = knowledge.add(session, title="Pay statements", body="Where to find them.", published=True, by=AGENT.name)
+        article_feedback.record(session, article.id, False, f"Not there for May. Write to {ANN.upper()}")
     triage.change_status(db, incident_id, "resolve", AGENT, mail)
     satisfaction.record(db, Claim(incident_id, ANN), "bad", "Took ages, Ann Example")
     with db.transaction() as session:  # the acknowledgement went out; the rest waits
