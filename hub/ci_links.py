@@ -4,21 +4,28 @@ An event names its CI by a label: `ci` (said on purpose), else what monitoring t
 `hostname`, `instance` (Prometheus's `host:port`, the port dropped) or `node`. A rule may name it instead
 (`set: {ci: ...}`), and then wins. Only an active CI is linked.
 
+A host has two names, and monitoring and the CMDB need not agree on which: `db1.example.com` in an alert finds the
+CI `db1` when no CI has the full name, and `db1` finds the CI `db1.example.com` when it is the only active CI of
+that short name (two, in two domains, and the alert's name says neither: nothing is linked rather than a guess).
+IP addresses are only ever matched whole.
+
 Each process keeps the names it has looked up (found or not) while the `cis` revision stays, so a repeat of a
 known host costs no query at all: the revision is read with the rule book's, once per transaction. A name not seen
-since the last change costs one lookup on the unique index of `name_key`, and none at all in an installation that
+since the last change costs a lookup on the unique index of `name_key` (and one for its other name when that
+misses), and none at all in an installation that
 never stored a CI (its revision is still 0), where every new alert would otherwise name a host to look up.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, select
 
-from hub.cis import CI_REVISION, name_key
+from hub.cis import CI_REVISION, escape_like, name_key
 from hub.models import ConfigurationItem
 from hub.prepared import Prepared
 from hub.revisions import Revisions
@@ -33,6 +40,15 @@ _ACTIVE = Prepared(
         ConfigurationItem.name_key == bindparam("key"), ConfigurationItem.status == "active"
     ),
     ("key",),
+)
+
+#: Active CIs whose name is `short.<domain>`, for a short name (`pattern`: the escaped `short.%`); two are enough to
+#: know there is no one.
+_UNDER_A_DOMAIN = Prepared(
+    select(ConfigurationItem.id, ConfigurationItem.name, ConfigurationItem.service)
+    .where(ConfigurationItem.name_key.like(bindparam("pattern"), escape="\\"), ConfigurationItem.status == "active")
+    .limit(2),
+    ("pattern",),
 )
 
 
@@ -86,8 +102,7 @@ class CiLinks:
             current = version == self._version  # an older transaction than the last reader's: look, don't keep
             if current and key in self._found:
                 return self._found[key]
-        row = _ACTIVE.first(conn, {"key": key})
-        linked = Linked(*row) if row is not None else None
+        linked = lookup(conn, key)
         if current:
             with self._lock:
                 if version == self._version:
@@ -95,3 +110,24 @@ class CiLinks:
                         self._found = {}
                     self._found[key] = linked
         return linked
+
+
+def lookup(conn: Connection, key: str) -> Linked | None:
+    """The active CI of the name `key` (see name_key), or of the same host's other name (the module's docstring)."""
+    row = _ACTIVE.first(conn, {"key": key})
+    if row is None and not _is_ip(key):
+        short, dot, _domain = key.partition(".")
+        if dot and short:
+            row = _ACTIVE.first(conn, {"key": short})
+        elif not dot:
+            rows = _UNDER_A_DOMAIN.execute(conn, {"pattern": escape_like(key) + ".%"}).fetchall()
+            row = tuple(rows[0]) if len(rows) == 1 else None
+    return Linked(*row) if row is not None else None
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True

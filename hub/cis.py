@@ -174,7 +174,7 @@ def listing(session: Session, wanted: CiFilter = CiFilter()) -> list[Configurati
         func.lower(ConfigurationItem.owner),
     )
     for word in wanted.query.split()[:10]:
-        pattern = f"%{_escape_like(word.casefold())}%"
+        pattern = f"%{escape_like(word.casefold())}%"
         query = query.where(or_(*(column.like(pattern, escape="\\") for column in searched)))
     if wanted.kind:
         query = query.where(ConfigurationItem.kind == wanted.kind)
@@ -185,7 +185,8 @@ def listing(session: Session, wanted: CiFilter = CiFilter()) -> list[Configurati
     return list(session.scalars(query))
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
+    """`text` taken literally in a LIKE pattern whose escape character is a backslash."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 

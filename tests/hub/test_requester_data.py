@@ -79,7 +79,7 @@ def ann_everywhere(db: Database, port: int, settings: Settings) -> int:
         status_subscriptions.ask(session, ANN.upper(), Sender(DESK, settings.base_url, secret_key=KEY), utcnow())
     with db.transaction() as session:
         time_spent.record(session, incident_id, AGENT.name, time_spent.Spent(10, f"Phoned {ANN} back"))
-        article = knowledge.add(session, title="Pay statements", body="Where to find them.", published=True, by=AGENT.name)
+        article = knowledge.add(session, title="Pay", body="Where to find it.", published=True, by=AGENT.name)
         article_feedback.record(session, article.id, False, f"Not there for May. Write to {ANN.upper()}")
     triage.change_status(db, incident_id, "resolve", AGENT, mail)
     satisfaction.record(db, Claim(incident_id, ANN), "bad", "Took ages, Ann Example")
