@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.agent_action import MAX_TEXT  # what a reply may hold
 from hub.errors import BadInput
 from hub.models import SavedReply
 from hub.names import check_name
-from hub.triage import MAX_TEXT  # what a reply may hold
 
 
 def add_reply(session: Session, *, name: str, text: str, by: str) -> SavedReply:

@@ -1,33 +1,28 @@
-"""What agents do to an incident: acknowledge, assign, prioritise, categorise, name its CI, retitle, note, reply,
-resolve, close, reopen, merge.
+"""What agents do to an incident's state: acknowledge, wait, resume, resolve, close, reopen, assign, prioritise,
+categorise, name its CI, retitle, set its public note, watch, merge.
 
 Each action is one transaction that changes the incident, writes its timeline entry and owes the notices it
 causes, so the web UI, the API and the CLI share one implementation. Which status may follow which is a pure table
-(`next_status`), tested on its own.
+(`next_status`), tested on its own. What agents write on an incident (notes, replies, time spent) is in
+`hub/incident_notes.py`; what both share (`Actor`, `Mail`, the lock, the errors) in `hub/agent_action.py`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import cis, escalation, mentions, notices, recipients, sla, status_page, time_spent
-from hub.addresses import is_pseudonym
+from hub import cis, escalation, notices, recipients, sla, status_page
+from hub.agent_action import Actor, Mail, NoSuchIncident, TriageError, checked_text, locked
 from hub.db import Database
 from hub.domain import format_ref
-from hub.errors import BadInput
-from hub.mail_templates import DEFAULTS, MailTemplates
-from hub.mentions import Mentions
-from hub.models import OPEN_STATUSES, Incident, User, utcnow
+from hub.models import OPEN_STATUSES, Incident, utcnow
 from hub.names import NAME_WIDTH, is_one_line
 from hub.outbox import entry, is_active_user, owe
-from hub.recipients import Sender
 from hub.sla import SlaBookCache
 from hub.statements import INSERT_TIMELINE
-from hub.time_spent import Spent
 
 #: action -> (statuses it may start from, the status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -40,38 +35,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 }
 STATUS_ACTIONS = tuple(TRANSITIONS)
 PRIORITIES = range(1, 6)
-MAX_TEXT = 20_000
 KEEP: Any = object()  # an argument left out: keep what the incident has
 TITLE_WIDTH = 500  # incidents.title
-
-
-class TriageError(BadInput):
-    """The action does not fit the incident as it is now; the message says why and what would."""
-
-
-class NoSuchIncident(TriageError):
-    """The incident named does not exist."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acted: a person's email (UI) or an API token's name, for the timeline."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class Mail:
-    """Where agent mail comes from and links to (the desk's first address, the UI's public URL)."""
-
-    desk_address: str
-    base_url: str
-    templates: MailTemplates = DEFAULTS  # the installation's: MailTemplates.at(settings.home)
-    secret_key: str | None = field(default=None, repr=False)  # signs the satisfaction links (hub/satisfaction.py)
-
-    @property
-    def sender(self) -> Sender:
-        return Sender(self.desk_address, self.base_url, self.templates, self.secret_key)
 
 
 def next_status(current: str, action: str, ref: str = "the incident") -> str:
@@ -121,11 +86,11 @@ def change_status(
     if resolution is not None and resolution.strip():
         if action != "resolve":
             raise TriageError("a resolution goes with resolving; say how it was resolved when you resolve it")
-        resolution = _text(resolution, "resolution")
+        resolution = checked_text(resolution, "resolution")
     else:
         resolution = None
     with db.transaction() as session:
-        incident = _locked(session, incident_id)
+        incident = locked(session, incident_id)
         status = next_status(incident.status, action, incident.ref)
         conn = session.connection()
         if action == "wait":
@@ -168,7 +133,7 @@ def assign(db: Database, incident_id: int, assignee: str, actor: Actor, mail: Ma
     if not assignee or len(assignee) > 320:
         raise TriageError("name a person's email or a group to assign to")
     with db.transaction() as session:
-        incident = _locked(session, incident_id)
+        incident = locked(session, incident_id)
         conn = session.connection()
         if "@" in assignee:
             assignee = assignee.lower()
@@ -194,13 +159,13 @@ def set_priority(db: Database, incident_id: int, priority: int, actor: Actor) ->
     if priority not in PRIORITIES:
         raise TriageError(f"priority must be 1 (highest) to 5, not {priority}")
     with db.transaction() as session:
-        incident = _locked(session, incident_id)
+        incident = locked(session, incident_id)
         if incident.priority == priority:
             return
         summary = f"Priority P{incident.priority} → P{priority} by {actor.name}"
         incident.priority = priority
         conn = session.connection()
-        _timeline(conn, entry(incident.id, "priority", summary, data={"by": actor.name}))
+        INSERT_TIMELINE.execute(conn, entry(incident.id, "priority", summary, data={"by": actor.name}))
         session.flush()
         sla.replan(conn, SlaBookCache().current(conn), incident.id)  # another priority may have another policy
 
@@ -214,7 +179,7 @@ def categorise(
     wanted = {name: _name(value, name) for name, value in (("category", category), ("service", service))
               if value is not KEEP}  # fmt: skip
     with db.transaction() as session:
-        incident = _locked(session, incident_id)
+        incident = locked(session, incident_id)
         changes = [f"{name} {getattr(incident, name) or '—'} → {value or '—'}" for name, value in wanted.items()
                    if getattr(incident, name) != value]  # fmt: skip
         if not changes:
@@ -224,7 +189,7 @@ def categorise(
         conn = session.connection()
         said = "; ".join(changes)
         summary = f"{said[0].upper()}{said[1:]} by {actor.name}"  # (str.capitalize would lower the names)
-        _timeline(conn, entry(incident.id, "categorised", summary, data={"by": actor.name, **wanted}))
+        INSERT_TIMELINE.execute(conn, entry(incident.id, "categorised", summary, data={"by": actor.name, **wanted}))
         session.flush()
         sla.replan(conn, SlaBookCache().current(conn), incident.id)
         return True
@@ -234,7 +199,7 @@ def set_ci(db: Database, incident_id: int, name: str, actor: Actor) -> str | Non
     """Say which configuration item broke (blank: none). An incident with no service takes the CI's, and its SLA
     follows; one whose service a rule or a person chose keeps it. Returns what changed in words, None if nothing."""
     with db.transaction() as session:
-        incident = _locked(session, incident_id)
+        incident = locked(session, incident_id)
         ci = cis.find(session, name) if name.strip() else None
         if name.strip() and ci is None:
             raise TriageError(f"there is no CI {name.strip()!r}; add it on the CIs page, or check the name")
@@ -250,7 +215,7 @@ def set_ci(db: Database, incident_id: int, name: str, actor: Actor) -> str | Non
             incident.service = data["service"] = ci.service
             said += f", service {ci.service} from it"
         conn = session.connection()
-        _timeline(conn, entry(incident.id, "ci", f"{said} by {actor.name}", data=data))
+        INSERT_TIMELINE.execute(conn, entry(incident.id, "ci", f"{said} by {actor.name}", data=data))
         if "service" in data:
             session.flush()
             sla.replan(conn, SlaBookCache().current(conn), incident.id)
@@ -268,13 +233,13 @@ def retitle(db: Database, incident_id: int, title: str, actor: Actor) -> bool:
     if not is_one_line(title):
         raise TriageError("the title must be one line of text, without control characters")
     with db.transaction() as session:
-        incident = _locked(session, incident_id)
+        incident = locked(session, incident_id)
         if incident.title == title:
             return False
         summary = f"Title changed by {actor.name}"
         data = {"by": actor.name, "from": incident.title, "to": title}
         incident.title = title
-        _timeline(session.connection(), entry(incident.id, "retitled", summary, data=data))
+        INSERT_TIMELINE.execute(session.connection(), entry(incident.id, "retitled", summary, data=data))
         return True
 
 
@@ -287,125 +252,16 @@ def set_public_note(db: Database, incident_id: int, text: str, actor: Actor) -> 
     if not is_one_line(text.replace("\n", " ")):
         raise TriageError("the public note must be plain text, without control characters")
     with db.transaction() as session:
-        incident = _locked(session, incident_id)
+        incident = locked(session, incident_id)
         if (incident.public_note or "") == text:
             return False
         incident.public_note, incident.public_note_at = text or None, utcnow()
         summary = f"Public status note {'set' if text else 'taken down'} by {actor.name}"
-        _timeline(
+        INSERT_TIMELINE.execute(
             session.connection(),
             entry(incident.id, "public_note", summary, data={"by": actor.name, "text": text or None}),
         )
         return True
-
-
-def add_note(
-    db: Database, incident_id: int, text: str, actor: Actor, mail: Mail | None = None, spent: Spent | None = None
-) -> Mentions:
-    """An internal note: on the timeline, never mailed to the requester. Colleagues it @mentions (hub/mentions.py)
-    are mailed the note, in the same transaction, when `mail` says how; the writer is never mailed their own.
-    Returns who was told, and the names that matched no one or more than one. `spent`: time the writer logs with
-    it (hub/time_spent.py)."""
-    text = _text(text, "note")
-    with db.transaction() as session:
-        incident = _locked(session, incident_id)
-        conn = session.connection()
-        names = mentions.handles(text)
-        said = mentions.resolve(names, _active_users(conn)) if names and mail is not None else mentions.NONE
-        said = replace(said, people=tuple(person for person in said.people if person != actor.name.lower()))
-        told = list(said.people)
-        data: dict[str, Any] = {"by": actor.name, "body": text, **({"mentioned": told} if told else {})}
-        summary = f"Note by {actor.name}" + (f", mentioning {', '.join(told)}" if told else "")
-        summary += _time_with(session, incident.id, actor, spent, data)
-        note = entry(incident.id, "note", summary, data=data)
-        if not told or mail is None:
-            _timeline(conn, note)
-            return said
-        owed = [_mention(incident, person, actor, text, mail) for person in told]
-        owe(conn, incident.id, owed, also=[note], automatic=False)  # a person's note, not an automatic message
-        return said
-
-
-def _mention(incident: Incident, person: str, actor: Actor, text: str, mail: Mail) -> notices.Notice:
-    return notices.mention(incident_id=incident.id, title=incident.title, recipient=person, by=actor.name, note=text,
-                           priority=incident.priority, desk_address=mail.desk_address, base_url=mail.base_url,
-                           templates=mail.templates)  # fmt: skip
-
-
-def _active_users(conn: Connection) -> list[str]:
-    return list(conn.scalars(select(User.email).where(User.active.is_(True))))
-
-
-def reply(db: Database, incident_id: int, text: str, actor: Actor, mail: Mail, spent: Spent | None = None) -> str:
-    """Mail the requester, threaded under the conversation so their answer comes back to this incident.
-
-    A person's reply is not automatic mail, so the loop caps for automatic mail do not hold it back. Returns the
-    address it goes to.
-    """
-    text = _text(text, "reply")
-    with db.transaction() as session:
-        incident = _locked(session, incident_id)
-        if not incident.requester:
-            raise TriageError(f"{incident.ref} has no requester to reply to (it came from {incident.source})")
-        if is_pseudonym(incident.requester):
-            raise TriageError(f"{incident.ref}'s requester asked to be erased: there is no one to reply to")
-        conn = session.connection()
-        notice = notices.agent_reply(
-            incident_id=incident.id,
-            title=incident.title,
-            requester=incident.requester,
-            text=text,
-            agent=actor.name,
-            desk_address=mail.desk_address,
-            references=recipients.thread_message_ids(conn, incident.id),
-            base_url=mail.base_url,
-            templates=mail.templates,
-        )
-        if incident.status == "open":  # a reply is a first response
-            incident.status = "acknowledged"
-            incident.acknowledged_at = incident.acknowledged_at or utcnow()
-            session.flush()
-            sla.refresh(conn, incident.id)
-        sla.agent_update(conn, incident.id)  # an update to the requester: the next is due a whole target later
-        data: dict[str, Any] = {"by": actor.name, "body": text, "delivery_id": notice.delivery_id}
-        summary = f"Reply by {actor.name} to {incident.requester}"
-        summary += _time_with(session, incident.id, actor, spent, data)
-        owe(conn, incident.id, [notice], also=[entry(incident.id, "reply", summary, data=data)], automatic=False)
-        return incident.requester
-
-
-def log_time(db: Database, incident_id: int, spent: Spent, actor: Actor) -> None:
-    """Time spent on the incident without a note or a reply to go with it (a phone call, a visit to the desk)."""
-    with db.transaction() as session:
-        incident = _locked(session, incident_id)
-        data = time_spent.record(session, incident.id, actor.name, spent)
-        summary = f"{time_spent.describe(spent.minutes)} spent by {actor.name}" + (
-            f": {spent.what}" if spent.what else ""
-        )
-        _timeline(session.connection(), entry(incident.id, "time", summary, data=data))
-
-
-def _time_with(session: Session, incident_id: int, actor: Actor, spent: Spent | None, data: dict[str, Any]) -> str:
-    """Log `spent` with a note or a reply: the entry's id and minutes go into its `data`; returns what its summary
-    adds ("" without time)."""
-    if spent is None:
-        return ""
-    data["time_entry"] = time_spent.record(session, incident_id, actor.name, spent)["time_entry"]
-    data["minutes"] = spent.minutes
-    return f" ({time_spent.describe(spent.minutes)} spent)"
-
-
-def take_back_time(db: Database, incident_id: int, entry_id: int, actor: Actor, *, anyones: bool = False) -> None:
-    """Remove a time entry logged by mistake (one's own; anyone's for an admin); the timeline keeps both."""
-    with db.transaction() as session:
-        incident = _locked(session, incident_id)
-        try:
-            row = time_spent.remove(session, incident.id, entry_id, actor.name, anyones=anyones)
-        except BadInput as exc:
-            raise TriageError(str(exc)) from None
-        summary = f"{time_spent.describe(row.minutes)} spent by {row.who} taken back by {actor.name}"
-        data = {"by": actor.name, "minutes": -row.minutes, "who": row.who, "time_entry": row.id}
-        _timeline(session.connection(), entry(incident.id, "time", summary, data=data))
 
 
 def watch(db: Database, incident_id: int, actor: Actor, *, on: bool = True, email: str | None = None) -> bool:
@@ -413,7 +269,7 @@ def watch(db: Database, incident_id: int, actor: Actor, *, on: bool = True, emai
     False if nothing changed. Only an active user can start watching: mail goes to people Switchboard knows."""
     who = (email or actor.name).strip().lower()
     with db.transaction() as session:
-        incident = _locked(session, incident_id)
+        incident = locked(session, incident_id)
         conn = session.connection()
         if on and not recipients.active_people(conn, [who]):
             raise TriageError(f"{who} is not an active user; only users can watch an incident")
@@ -422,7 +278,8 @@ def watch(db: Database, incident_id: int, actor: Actor, *, on: bool = True, emai
             summary = f"{'Watched' if on else 'No longer watched'} by {who}"
             if who != actor.name.lower():
                 summary += f" (set by {actor.name})"
-            _timeline(conn, entry(incident.id, "watch", summary, data={"by": actor.name, "who": who, "watching": on}))
+            data = {"by": actor.name, "who": who, "watching": on}
+            INSERT_TIMELINE.execute(conn, entry(incident.id, "watch", summary, data=data))
         return changed
 
 
@@ -433,8 +290,8 @@ def merge(db: Database, duplicate_id: int, into_id: int, actor: Actor) -> None:
         raise TriageError("an incident cannot be merged into itself")
     with db.transaction() as session:
         first, second = sorted((duplicate_id, into_id))  # lock in id order, so two opposite merges cannot deadlock
-        locked = {i.id: i for i in (_locked(session, first), _locked(session, second))}
-        duplicate, survivor = locked[duplicate_id], locked[into_id]
+        pair = {i.id: i for i in (locked(session, first), locked(session, second))}
+        duplicate, survivor = pair[duplicate_id], pair[into_id]
         if duplicate.merged_into_id is not None:
             raise TriageError(f"{duplicate.ref} is already merged into {format_ref(duplicate.merged_into_id)}")
         if survivor.merged_into_id is not None:
@@ -448,18 +305,13 @@ def merge(db: Database, duplicate_id: int, into_id: int, actor: Actor) -> None:
         survivor.last_seen = max(survivor.last_seen, duplicate.last_seen)
         conn = session.connection()
         data = {"by": actor.name}
-        _timeline(conn, entry(duplicate.id, "merged", f"Merged into {survivor.ref} by {actor.name}", data=data))
-        _timeline(conn, entry(survivor.id, "merged", f"{duplicate.ref} merged into this by {actor.name}", data=data))
+        merged_away = entry(duplicate.id, "merged", f"Merged into {survivor.ref} by {actor.name}", data=data)
+        INSERT_TIMELINE.execute(conn, merged_away)
+        merged_here = entry(survivor.id, "merged", f"{duplicate.ref} merged into this by {actor.name}", data=data)
+        INSERT_TIMELINE.execute(conn, merged_here)
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
-
-
-def _locked(session: Session, incident_id: int) -> Incident:
-    incident = session.get(Incident, incident_id, with_for_update=True)
-    if incident is None:
-        raise NoSuchIncident(f"there is no incident {format_ref(incident_id)}")
-    return incident
 
 
 def _refuse_second_open(session: Session, incident: Incident) -> None:
@@ -482,15 +334,6 @@ def _refuse_second_open(session: Session, incident: Incident) -> None:
         )
 
 
-def _text(text: str, what: str) -> str:
-    text = text.strip()
-    if not text:
-        raise TriageError(f"the {what} is empty; write something first")
-    if len(text) > MAX_TEXT:
-        raise TriageError(f"the {what} is {len(text):,} characters; keep it under {MAX_TEXT:,}")
-    return text
-
-
 def _name(value: str | None, what: str) -> str | None:
     """A category or service name: blank is none; longer than its column is refused rather than cut."""
     value = (value or "").strip()
@@ -499,7 +342,3 @@ def _name(value: str | None, what: str) -> str | None:
     if not is_one_line(value):
         raise TriageError(f"the {what} must be one line of text, without control characters")
     return value or None
-
-
-def _timeline(conn: Connection, row: dict[str, Any]) -> None:
-    INSERT_TIMELINE.execute(conn, row)

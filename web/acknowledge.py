@@ -12,9 +12,9 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from hub import ack_links, triage
+from hub.agent_action import Actor, TriageError
 from hub.models import Incident, User
 from hub.signed_links import LinkProblem
-from hub.triage import Actor, TriageError
 from web.extensions import csrf
 from web.incident_actions import mail_settings
 from web.mail_links import form_is_current, refused_link

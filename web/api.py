@@ -9,14 +9,14 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request, url_for
 
-from hub import satisfaction, triage
+from hub import incident_notes, satisfaction, triage
 from hub.accounts import Principal, authenticate_token
 from hub.addresses import ADDRESS_WIDTH
+from hub.agent_action import Actor, NoSuchIncident, TriageError
 from hub.change_correlation import related_changes
 from hub.errors import BadInput, StorageUnavailable
 from hub.numbers import whole_number
 from hub.time_spent import Spent
-from hub.triage import Actor, NoSuchIncident, TriageError
 from web.incident_actions import mail_settings
 from web.incident_search import API_PAGE_SIZE, FilterError, IncidentFilter, search
 from web.new_incident import log_incident
@@ -192,9 +192,9 @@ def comment(ref: str) -> Response:
 
     def apply() -> None:
         if body.get("reply") is True:
-            triage.reply(db, number, body["text"], actor, mail_settings(), spent)
+            incident_notes.reply(db, number, body["text"], actor, mail_settings(), spent)
         else:
-            triage.add_note(db, number, body["text"], actor, mail_settings(), spent)
+            incident_notes.add_note(db, number, body["text"], actor, mail_settings(), spent)
 
     return _triaged(apply, ref, 201)
 
@@ -211,7 +211,7 @@ def log_time(ref: str) -> Response:
         spent = _spent(body)
     except BadInput as exc:
         return json_error(400, str(exc))
-    return _triaged(lambda: triage.log_time(services().db, number, spent, Actor(g.principal.name)), ref, 201)
+    return _triaged(lambda: incident_notes.log_time(services().db, number, spent, Actor(g.principal.name)), ref, 201)
 
 
 def _spent(body: object) -> Spent:

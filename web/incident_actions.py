@@ -1,7 +1,8 @@
-"""Agents' actions on an incident page: one form post per action, each calling `hub.triage` and coming back.
+"""Agents' actions on an incident page: one form post per action, each calling `hub.triage` (state changes) or
+`hub.incident_notes` (notes, replies, time) and coming back.
 
-The page shows only the actions the incident's status allows, but every post is checked again by `hub.triage`, so
-a stale page (someone else resolved it meanwhile) gets a message saying what happened rather than a wrong change.
+The page shows only the actions the incident's status allows, but every post is checked again by the hub, so a
+stale page (someone else resolved it meanwhile) gets a message saying what happened rather than a wrong change.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from hub import mentions, time_spent, triage
+from hub import incident_notes, mentions, time_spent, triage
+from hub.agent_action import Actor, Mail, TriageError
 from hub.errors import BadInput, StorageUnavailable
 from hub.mail_templates import MailTemplates
 from hub.numbers import row_id, whole_number
 from hub.time_spent import Spent
-from hub.triage import Actor, Mail, TriageError
 from web.permissions import MANAGE_USERS, WORK_INCIDENTS, allowed, requires
 from web.queries import incident_id
 from web.security import safe_next
@@ -91,14 +92,16 @@ def _spent(what: str | None = None) -> Spent | None:
 
 
 def _note(number: int, actor: Actor) -> str:
-    said = triage.add_note(services().db, number, request.form.get("text", ""), actor, mail_settings(), _spent())
+    said = incident_notes.add_note(
+        services().db, number, request.form.get("text", ""), actor, mail_settings(), _spent()
+    )
     result = "note added" + (f"; mailed to {', '.join(said.people)}" if said.people else "")
     refused = mentions.refusals(said)
     return f"{result} ({refused}: no one was told of those)" if refused else result
 
 
 def _reply(number: int, actor: Actor) -> str:
-    to = triage.reply(services().db, number, request.form.get("text", ""), actor, mail_settings(), _spent())
+    to = incident_notes.reply(services().db, number, request.form.get("text", ""), actor, mail_settings(), _spent())
     return f"reply queued to {to}"
 
 
@@ -106,7 +109,7 @@ def _log_time(number: int, actor: Actor) -> str:
     spent = _spent(request.form.get("what", "").strip() or None)
     if spent is None:
         raise TriageError("say how long, like 25m or 1h 30m")
-    triage.log_time(services().db, number, spent, actor)
+    incident_notes.log_time(services().db, number, spent, actor)
     return f"has {time_spent.describe(spent.minutes)} more spent on it"
 
 
@@ -114,7 +117,7 @@ def _take_back_time(number: int, actor: Actor) -> str:
     entry = row_id(request.form.get("entry", ""))
     if entry is None:
         raise TriageError("name the time entry to take back")
-    triage.take_back_time(services().db, number, entry, actor, anyones=allowed(current_user.role, MANAGE_USERS))
+    incident_notes.take_back_time(services().db, number, entry, actor, anyones=allowed(current_user.role, MANAGE_USERS))
     return "has that time taken back"
 
 

@@ -14,8 +14,8 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from hub import request_links, triage
+from hub.agent_action import Actor, TriageError
 from hub.signed_links import LinkProblem
-from hub.triage import Actor, TriageError
 from ingest.quotes import latest_reply
 from web.extensions import csrf
 from web.incident_actions import mail_settings

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from hub import ci_import, ci_links, cis, revisions, triage
+from hub.agent_action import Actor, TriageError
 from hub.catalogue import add_service
 from hub.cli import main
 from hub.config import Settings
@@ -23,7 +24,6 @@ from hub.intake import Intake, Raw
 from hub.migrate import upgrade
 from hub.models import ConfigurationItem, Incident, TimelineEntry
 from hub.rulebook import add_rule
-from hub.triage import Actor, TriageError
 from ingest.pipeline import make_intake
 from tests.docs import fenced, run_as_printed
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from hub import dashboard, triage
+from hub.agent_action import Actor, Mail
 from hub.dashboard import Timing, duration, hour_buckets, mean_time
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
-from hub.triage import Actor, Mail
 
 NOW = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)
 

@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from hub import escalation, groups, oncall, rulebook, triage
 from hub.accounts import create_user
+from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.domain import Action, InboundEvent
 from hub.errors import BadInput
 from hub.intake import Intake, Raw
 from hub.models import Escalation, OutboxMessage, TimelineEntry, utcnow
-from hub.triage import Actor, Mail
 from rules import rules_file
 
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")

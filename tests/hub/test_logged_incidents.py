@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from hub import silences, triage
 from hub.accounts import create_user
+from hub.agent_action import Actor, Mail
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import Matcher, RuleSpec
@@ -24,7 +25,7 @@ from ingest.mail_intake import store_message
 from ingest.pipeline import make_intake
 
 AGENT = "agent@example.com"
-MAIL = triage.Mail(desk_address="helpdesk@example.com", base_url="https://desk.example.com")
+MAIL = Mail(desk_address="helpdesk@example.com", base_url="https://desk.example.com")
 RAW = Raw(source="desk", content_type="application/json", body=b'{"title": "Cannot print on floor 3"}')
 
 
@@ -152,7 +153,7 @@ def test_the_requester_hears_of_the_resolution_as_an_emailing_one_does(
     intake: Intake, db: Database, people: None
 ) -> None:
     incident_id = log(intake, requester="ann@example.com", assignee=AGENT)
-    triage.change_status(db, incident_id, "resolve", triage.Actor(AGENT), MAIL)
+    triage.change_status(db, incident_id, "resolve", Actor(AGENT), MAIL)
     with db.read() as s:
         resolved = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "resolved")).all()
     assert [(m.recipient, m.subject) for m in resolved] == [

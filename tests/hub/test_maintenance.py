@@ -73,12 +73,13 @@ def test_flapping_alert_holds_its_notices_until_it_settles_then_sends_one(
 
 def resolved_incident(db: Database, intake: Intake, key: str, days_ago: float) -> int:
     from hub import triage
+    from hub.agent_action import Actor, Mail
 
     outcome = intake.record(Raw("generic", "application/json", b"{}"), InboundEvent(source="generic", title=key,
                                                                                     dedup_key=key))  # fmt: skip
     assert outcome.incident_id is not None
-    triage.change_status(db, outcome.incident_id, "resolve", triage.Actor("agent@example.com"),
-                         triage.Mail("helpdesk@localhost", "http://x"))  # fmt: skip
+    triage.change_status(db, outcome.incident_id, "resolve", Actor("agent@example.com"),
+                         Mail("helpdesk@localhost", "http://x"))  # fmt: skip
     with db.transaction() as s:
         s.execute(update(Incident).where(Incident.id == outcome.incident_id)
                   .values(resolved_at=utcnow() - timedelta(days=days_ago)))  # fmt: skip

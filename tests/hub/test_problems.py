@@ -6,13 +6,13 @@ import pytest
 from sqlalchemy import select
 
 from hub import problems, triage
+from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.domain import Action, InboundEvent
 from hub.intake import Intake, Raw
 from hub.models import Incident, OutboxMessage, Problem
 from hub.outbox import body_of
 from hub.problems import ProblemError, next_state
-from hub.triage import Actor, Mail
 
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")
 

@@ -9,13 +9,13 @@ from sqlalchemy import select
 
 from hub import escalation, groups, rulebook, triage
 from hub.accounts import create_user
+from hub.agent_action import Actor, Mail
 from hub.channels import create_channel
 from hub.db import Database
 from hub.domain import Action, Decision, InboundEvent, RuleBook
 from hub.intake import Intake, NoticeSettings, Raw
 from hub.models import Escalation, OutboxMessage, TimelineEntry
 from hub.outbox import PER_INCIDENT, body_of
-from hub.triage import Actor, Mail
 from rules import rules_file
 
 AGENT = Actor("agent@example.com")

@@ -9,13 +9,13 @@ from sqlalchemy import select, update
 
 from hub import triage
 from hub.accounts import create_user
+from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
 from hub.mail_threads import Thread, reply_route
 from hub.models import Incident, OutboxMessage, TimelineEntry
 from hub.outbox import body_of
-from hub.triage import Actor, Mail
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 WEEK = 7 * 86400.0

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 
-from hub import request_conversation, triage
+from hub import incident_notes, request_conversation, triage
+from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.domain import Decision, InboundEvent, RuleBook
 from hub.intake import Intake, NoticeSettings, Raw
@@ -14,8 +15,8 @@ from hub.models import Incident, OutboxMessage
 from hub.request_conversation import Conversation, Entry, Message
 
 BASE = "https://desk.example.com"
-AGENT = triage.Actor("bob@example.com")
-MAIL = triage.Mail("desk@example.com", BASE)
+AGENT = Actor("bob@example.com")
+MAIL = Mail("desk@example.com", BASE)
 EMAIL = Raw(source="email", content_type="message/rfc822", body=b"Subject: Printer\r\n\r\nIt jams")
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -72,8 +73,8 @@ def test_mail_stored_before_its_sender_was_kept_is_told_by_the_intakes_summary()
 
 def test_a_reply_whose_mail_was_given_up_on_is_not_shown(database: Database) -> None:
     incident_id = mailed_in(database)
-    triage.reply(database, incident_id, "Never arrived", AGENT, MAIL)
-    triage.reply(database, incident_id, "Arrived", AGENT, MAIL)
+    incident_notes.reply(database, incident_id, "Never arrived", AGENT, MAIL)
+    incident_notes.reply(database, incident_id, "Arrived", AGENT, MAIL)
     with database.transaction() as session:
         first = session.scalars(
             select(OutboxMessage.id).where(OutboxMessage.kind == "reply").order_by(OutboxMessage.id)
@@ -98,7 +99,7 @@ def test_an_out_of_office_from_the_requester_is_not_shown(database: Database) ->
 def test_a_merged_request_shows_only_its_own_conversation(database: Database) -> None:
     duplicate = mailed_in(database)
     survivor = mailed_in(database, "bea@example.org", 2)
-    triage.reply(database, survivor, "Bea: a new toner is on its way", AGENT, MAIL)
+    incident_notes.reply(database, survivor, "Bea: a new toner is on its way", AGENT, MAIL)
     triage.merge(database, duplicate, survivor, AGENT)
     answered(database, survivor, "ann@example.org", "Ann, after the merge")  # lands in the survivor
     assert texts(said(database, duplicate)) == [("You", "Mail 1 from ann@example.org")]
@@ -110,5 +111,5 @@ def test_a_merged_request_shows_only_its_own_conversation(database: Database) ->
 
 def test_an_incident_an_agent_logged_shows_the_desks_words_as_no_mail_of_the_requester(database: Database) -> None:
     incident_id = record(database, source="desk", requester="ann@example.org", description="Caller says: jams; VIP")
-    triage.reply(database, incident_id, "We logged your call", AGENT, MAIL)
+    incident_notes.reply(database, incident_id, "We logged your call", AGENT, MAIL)
     assert texts(said(database, incident_id)) == [("The service desk", "We logged your call")]

@@ -8,7 +8,8 @@ from urllib.parse import unquote
 import pytest
 from sqlalchemy import select
 
-from hub import request_links, triage
+from hub import incident_notes, request_links, triage
+from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.domain import Decision, InboundEvent, RuleBook
 from hub.intake import Intake, NoticeSettings, Raw
@@ -18,8 +19,8 @@ from hub.signed_links import Claim, StaleLink
 
 KEY = "test-secret-key"
 BASE = "https://desk.example.com"
-AGENT = triage.Actor("bob@example.com")
-MAIL = triage.Mail("desk@example.com", BASE, secret_key=KEY)
+AGENT = Actor("bob@example.com")
+MAIL = Mail("desk@example.com", BASE, secret_key=KEY)
 EMAIL = Raw(source="email", content_type="message/rfc822", body=b"Subject: Printer\r\n\r\nIt jams")
 
 
@@ -49,7 +50,7 @@ def test_the_acknowledgement_and_an_agents_reply_carry_the_link_made_as_they_are
     acknowledgement = mail_of(db, "acknowledgement")
     assert acknowledgement.facts is not None and "track_url" not in acknowledgement.facts
     assert tracked(body_of(acknowledgement, secret_key=KEY)[0]) == Claim(incident_id, "ann@example.org")
-    triage.reply(db, incident_id, "Please restart it.", AGENT, MAIL)
+    incident_notes.reply(db, incident_id, "Please restart it.", AGENT, MAIL)
     assert tracked(body_of(mail_of(db, "reply"), secret_key=KEY)[0]) == Claim(incident_id, "ann@example.org")
     assert "/requests/" not in body_of(acknowledgement)[0]  # no key, no link
 

@@ -10,6 +10,7 @@ from sqlalchemy import insert, select
 
 from hub import (
     article_feedback,
+    incident_notes,
     knowledge,
     requester_data,
     requester_erasure,
@@ -19,6 +20,7 @@ from hub import (
     triage,
 )
 from hub.addresses import is_pseudonym, pseudonym
+from hub.agent_action import Actor, Mail, TriageError
 from hub.config import Settings
 from hub.db import Database
 from hub.errors import BadInput
@@ -42,7 +44,7 @@ from tests.hub.requester_mail import ANN, DESK, desk_listener, send  # noqa: F40
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (the fixture `settings`)
 
 KEY = "test-secret-key"
-AGENT = triage.Actor("agent@example.com")
+AGENT = Actor("agent@example.com")
 
 
 def every_place_holding(db: Database, text: str) -> list[str]:
@@ -70,8 +72,8 @@ def ann_everywhere(db: Database, port: int, settings: Settings) -> int:
     with db.read() as session:
         incident_id = session.scalars(select(Incident.id)).one()
     send(port, f"Re: [INC-{incident_id}] Payslip missing for May", "Still missing, phone me on 0123.")
-    mail = triage.Mail(DESK, settings.base_url)
-    triage.reply(db, incident_id, "We are looking into it, Ann.", AGENT, mail)
+    mail = Mail(DESK, settings.base_url)
+    incident_notes.reply(db, incident_id, "We are looking into it, Ann.", AGENT, mail)
     send(port, "Printer", "Ann (ann.example@example.com) cannot print either.", sender="bob@example.org", cc=ANN)
     with db.transaction() as session:
         session.execute(insert(IncidentWatcher).values(incident_id=incident_id, email=ANN))
@@ -191,7 +193,7 @@ def test_her_reply_to_old_mail_after_erasure_is_a_new_request(desk: int, db: Dat
 def test_an_erased_requester_is_not_mailed_the_resolution(desk: int, db: Database, settings: Settings) -> None:
     send(desk, "VPN", "It drops.")
     requester_erasure.erase(db, ANN, key=KEY, actor="cli")
-    triage.change_status(db, 1, "resolve", AGENT, triage.Mail(DESK, settings.base_url))
+    triage.change_status(db, 1, "resolve", AGENT, Mail(DESK, settings.base_url))
     with db.read() as session:
         assert [r for r in session.scalars(select(OutboxMessage.recipient)) if is_pseudonym(r)] == []
 
@@ -199,8 +201,8 @@ def test_an_erased_requester_is_not_mailed_the_resolution(desk: int, db: Databas
 def test_an_agent_cannot_reply_to_an_erased_requester(desk: int, db: Database, settings: Settings) -> None:
     send(desk, "VPN", "It drops.")
     requester_erasure.erase(db, ANN, key=KEY, actor="cli")
-    with pytest.raises(triage.TriageError, match="asked to be erased"):
-        triage.reply(db, 1, "Hello?", AGENT, triage.Mail(DESK, settings.base_url))
+    with pytest.raises(TriageError, match="asked to be erased"):
+        incident_notes.reply(db, 1, "Hello?", AGENT, Mail(DESK, settings.base_url))
 
 
 def test_a_users_address_is_not_erased(db: Database) -> None:

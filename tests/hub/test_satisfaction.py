@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from hub import satisfaction, triage
 from hub.accounts import create_user
+from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.domain import Decision, InboundEvent, RuleBook
 from hub.intake import Intake, NoticeSettings, Raw
@@ -17,7 +18,6 @@ from hub.models import Incident, OutboxMessage, SatisfactionAnswer, TimelineEntr
 from hub.outbox import body_of
 from hub.satisfaction import BadAnswer
 from hub.signed_links import BadLink, Claim, ExpiredLink, StaleLink
-from hub.triage import Actor, Mail
 
 KEY = "test-secret-key"
 BASE = "https://desk.example.com"

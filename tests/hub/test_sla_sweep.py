@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from hub import accounts, escalation, rulebook, sla, triage
+from hub import accounts, escalation, incident_notes, rulebook, sla, triage
+from hub.agent_action import Actor, Mail
 from hub.catalogue import Targets, add_policy
 from hub.channels import create_channel
 from hub.config import Settings
@@ -20,7 +21,6 @@ from hub.intake import Intake, NoticeSettings, Raw
 from hub.maintenance import plugged_chores, upkeep
 from hub.models import Escalation, Event, Incident, OutboxMessage, TimelineEntry
 from hub.sla_events import SlaRules
-from hub.triage import Actor, Mail
 from ingest.pipeline import sla_rules
 from rules import rules_file
 from tests.conftest import make_settings
@@ -158,10 +158,10 @@ def test_a_reply_to_the_requester_starts_the_next_update_clock_again(
     db: Database, intake: Intake, p1_policy: None, mail: Mail
 ) -> None:
     asked = question(db, intake)
-    triage.reply(db, asked.id, "Looking at it.", AGENT, mail)
+    incident_notes.reply(db, asked.id, "Looking at it.", AGENT, mail)
     backdate(db, asked.id, 30 * (H / 60))
     before = incident(db, asked.id)
-    triage.reply(db, asked.id, "Still on it: the fire brigade is here.", AGENT, mail)
+    incident_notes.reply(db, asked.id, "Still on it: the fire brigade is here.", AGENT, mail)
     after = incident(db, asked.id)
     assert before.sla_update_due_at is not None and after.sla_update_due_at is not None
     assert after.sla_update_due_at - before.sla_update_due_at > 25 * (H / 60)
@@ -170,9 +170,9 @@ def test_a_reply_to_the_requester_starts_the_next_update_clock_again(
 
 def test_an_internal_note_is_no_update(db: Database, intake: Intake, p1_policy: None, mail: Mail) -> None:
     asked = question(db, intake)
-    triage.reply(db, asked.id, "Looking at it.", AGENT, mail)
+    incident_notes.reply(db, asked.id, "Looking at it.", AGENT, mail)
     before = incident(db, asked.id)
-    triage.add_note(db, asked.id, "Ann's printer is the old one.", AGENT)
+    incident_notes.add_note(db, asked.id, "Ann's printer is the old one.", AGENT)
     assert incident(db, asked.id).sla_update_due_at == before.sla_update_due_at
 
 
@@ -180,12 +180,12 @@ def test_the_sweep_announces_a_missed_update_and_a_late_one_stays_a_breach(
     db: Database, intake: Intake, p1_policy: None, notice_settings: NoticeSettings, mail: Mail
 ) -> None:
     asked = question(db, intake)
-    triage.reply(db, asked.id, "Looking at it.", AGENT, mail)
+    incident_notes.reply(db, asked.id, "Looking at it.", AGENT, mail)
     backdate(db, asked.id, 90 * (H / 60))
     announced = sla.sweep(db, notice_settings)
     assert [(c.clock, c.kind) for c in announced] == [("next_update", "warning"), ("next_update", "breach")]
     assert [e.summary.split(":")[0] for e in timeline(db, asked.id, "sla_breach")] == ["SLA breached"]
-    triage.reply(db, asked.id, "Sorry for the silence.", AGENT, mail)
+    incident_notes.reply(db, asked.id, "Sorry for the silence.", AGENT, mail)
     late = incident(db, asked.id)
     assert late.sla_update_missed_at is not None and late.sla_state == "breached"
     assert sla.live_state(late) == "breached"
@@ -195,7 +195,7 @@ def test_waiting_on_the_requester_pauses_the_next_update_clock(
     db: Database, intake: Intake, p1_policy: None, mail: Mail
 ) -> None:
     asked = question(db, intake)
-    triage.reply(db, asked.id, "Which floor?", AGENT, mail)
+    incident_notes.reply(db, asked.id, "Which floor?", AGENT, mail)
     with db.transaction() as session:
         sla.wait_on_requester(session.connection(), asked.id, AGENT.name)
     waiting = incident(db, asked.id)
@@ -207,7 +207,7 @@ def test_the_incident_page_lists_the_next_update_clock(
     db: Database, intake: Intake, p1_policy: None, mail: Mail
 ) -> None:
     asked = question(db, intake)
-    triage.reply(db, asked.id, "Looking at it.", AGENT, mail)
+    incident_notes.reply(db, asked.id, "Looking at it.", AGENT, mail)
     with db.read() as session:
         names = [view.name for view in sla.clock_views(session, incident(db, asked.id))]
     assert names == ["First response", "Next update", "Resolution"]

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from hub import catalogue, status_page, triage
+from hub.agent_action import Actor, TriageError
 from hub.db import Database
 from hub.domain import Decision, InboundEvent, RuleBook
 from hub.intake import Intake, NoticeSettings, Raw
@@ -19,7 +20,7 @@ from hub.status_page import Affecting
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 SERVICES = [("mail", "Email for everyone"), ("vpn", "")]
-AGENT = triage.Actor("agent@example.com")
+AGENT = Actor("agent@example.com")
 
 
 def affecting(priority: int = 3, *, live: bool = True, note: str | None = None, service: str = "mail",
@@ -122,7 +123,7 @@ def test_taking_the_note_down_leaves_a_p3_off_the_page_and_the_timeline_keeps_bo
 @pytest.mark.parametrize(("text", "problem"), [("x" * 1001, "keep it under 1,000"), ("a\x1b[31mred", "control")])
 def test_a_note_too_long_or_with_control_characters_is_refused(db: Database, text: str, problem: str) -> None:
     incident_id = open_incident(db, "Slow", 3)
-    with pytest.raises(triage.TriageError, match=problem):
+    with pytest.raises(TriageError, match=problem):
         triage.set_public_note(db, incident_id, text, AGENT)
 
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from hub import catalogue, status_subscriptions, status_updates, triage
+from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.models import OutboxMessage, StatusSnapshot, StatusSubscriber, utcnow
 from hub.outbox import mark_bounced
@@ -137,8 +138,8 @@ def test_a_change_is_mailed_once_to_each_confirmed_subscriber_and_never_to_the_u
     assert sorted(m.recipient for m in sent) == ["ann@example.org", "bob@example.org"]
     assert {m.subject for m in sent} == {"mail: Major outage"}
     assert all(m.incident_id is None for m in sent)  # about the page, not the incident: its title stays inside
-    triage.change_status(db, incident_id, "resolve", triage.Actor("agent@example.com"),
-                         triage.Mail("desk@example.com", "http://x"))  # fmt: skip
+    triage.change_status(db, incident_id, "resolve", Actor("agent@example.com"),
+                         Mail("desk@example.com", "http://x"))  # fmt: skip
     assert status_updates.announce(db, SENDER) == 2
     assert {m.subject for m in updates_to(db)} == {"mail: Major outage", "mail: Operational again"}
 

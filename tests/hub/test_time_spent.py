@@ -10,15 +10,16 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from hub import time_spent, triage
+from hub import incident_notes, time_spent
+from hub.agent_action import Actor, Mail, TriageError
 from hub.cli import main
 from hub.db import Database
 from hub.errors import BadInput
 from hub.models import Incident, TimelineEntry, utcnow
 from hub.time_spent import Spent
 
-ANN, BOB = triage.Actor("ann@example.com"), triage.Actor("bob@example.com")
-MAIL = triage.Mail(desk_address="helpdesk@example.com", base_url="https://desk.example.com")
+ANN, BOB = Actor("ann@example.com"), Actor("bob@example.com")
+MAIL = Mail(desk_address="helpdesk@example.com", base_url="https://desk.example.com")
 
 
 @pytest.mark.parametrize(
@@ -64,8 +65,8 @@ def total(database: Database, incident_id: int) -> int:
 
 def test_logged_time_adds_to_the_incidents_total_and_its_timeline(database: Database) -> None:
     number = incident(database)
-    triage.log_time(database, number, Spent(25, "a call"), ANN)
-    triage.log_time(database, number, Spent(60), BOB)
+    incident_notes.log_time(database, number, Spent(25, "a call"), ANN)
+    incident_notes.log_time(database, number, Spent(60), BOB)
     assert total(database, number) == 85
     with database.read() as session:
         summaries = list(session.scalars(select(TimelineEntry.summary).where(TimelineEntry.kind == "time")))
@@ -75,7 +76,7 @@ def test_logged_time_adds_to_the_incidents_total_and_its_timeline(database: Data
 
 def test_time_logged_with_a_note_is_one_entry_named_in_the_note(database: Database) -> None:
     number = incident(database)
-    triage.add_note(database, number, "Replaced the drum.", ANN, MAIL, Spent(40))
+    incident_notes.add_note(database, number, "Replaced the drum.", ANN, MAIL, Spent(40))
     assert total(database, number) == 40
     with database.read() as session:
         note = session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "note")).one()
@@ -84,10 +85,10 @@ def test_time_logged_with_a_note_is_one_entry_named_in_the_note(database: Databa
 
 def test_people_take_back_their_own_time_and_the_total_follows(database: Database) -> None:
     number = incident(database)
-    triage.log_time(database, number, Spent(90), ANN)
+    incident_notes.log_time(database, number, Spent(90), ANN)
     with database.read() as session:
         [entry] = time_spent.entries(session, number)
-    triage.take_back_time(database, number, entry.id, ANN)
+    incident_notes.take_back_time(database, number, entry.id, ANN)
     assert total(database, number) == 0
     with database.read() as session:
         assert time_spent.entries(session, number) == []
@@ -97,31 +98,31 @@ def test_people_take_back_their_own_time_and_the_total_follows(database: Databas
 
 def test_only_an_admin_takes_back_someone_elses_time(database: Database) -> None:
     number = incident(database)
-    triage.log_time(database, number, Spent(30), ANN)
+    incident_notes.log_time(database, number, Spent(30), ANN)
     with database.read() as session:
         [entry] = time_spent.entries(session, number)
-    with pytest.raises(triage.TriageError, match=r"logged by ann@example\.com; only they or an admin"):
-        triage.take_back_time(database, number, entry.id, BOB)
-    triage.take_back_time(database, number, entry.id, BOB, anyones=True)
+    with pytest.raises(TriageError, match=r"logged by ann@example\.com; only they or an admin"):
+        incident_notes.take_back_time(database, number, entry.id, BOB)
+    incident_notes.take_back_time(database, number, entry.id, BOB, anyones=True)
     assert total(database, number) == 0
 
 
 def test_an_entry_of_another_incident_cannot_be_taken_back_through_this_one(database: Database) -> None:
     first, second = incident(database), incident(database)
-    triage.log_time(database, first, Spent(30), ANN)
+    incident_notes.log_time(database, first, Spent(30), ANN)
     with database.read() as session:
         [entry] = time_spent.entries(session, first)
-    with pytest.raises(triage.TriageError, match=f"no time entry #{entry.id} on this incident"):
-        triage.take_back_time(database, second, entry.id, ANN)
+    with pytest.raises(TriageError, match=f"no time entry #{entry.id} on this incident"):
+        incident_notes.take_back_time(database, second, entry.id, ANN)
     assert total(database, first) == 30
 
 
 def test_the_report_sums_time_by_person_category_and_service(database: Database) -> None:
     printers = incident(database, category="hardware", service="printing")
     mail = incident(database, category="software", service="mail")
-    triage.log_time(database, printers, Spent(30), ANN)
-    triage.log_time(database, printers, Spent(15), BOB)
-    triage.log_time(database, mail, Spent(60), ANN)
+    incident_notes.log_time(database, printers, Spent(30), ANN)
+    incident_notes.log_time(database, printers, Spent(15), BOB)
+    incident_notes.log_time(database, mail, Spent(60), ANN)
     now = utcnow()
     with database.read() as session:
         by_who = time_spent.totals(session, "who", now - timedelta(days=1), now + timedelta(minutes=1))
@@ -146,8 +147,8 @@ def test_the_time_report_command_prints_totals_and_csv(runner: CliRunner, tmp_pa
     home = Database.connect(f"sqlite:///{tmp_path / 'var' / 'switchboard.db'}")
     try:
         number = incident(home, category="hardware")
-        triage.log_time(home, number, Spent(90), ANN)
-        triage.log_time(home, number, Spent(15), BOB)
+        incident_notes.log_time(home, number, Spent(90), ANN)
+        incident_notes.log_time(home, number, Spent(15), BOB)
     finally:
         home.dispose()
     table = runner.invoke(main, ["time", "report", "--days", "7"])

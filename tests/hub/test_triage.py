@@ -7,15 +7,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from hub import triage
+from hub import incident_notes, triage
 from hub.accounts import create_user
+from hub.agent_action import Actor, Mail, TriageError
 from hub.catalogue import Targets, add_policy
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
 from hub.models import Incident, OutboxMessage, TimelineEntry, User
 from hub.outbox import body_of
-from hub.triage import Actor, Mail, TriageError, next_status
+from hub.triage import next_status
 
 AGENT = Actor("agent@example.com")
 MAIL = Mail(desk_address="helpdesk@example.com", base_url="https://desk.example.com")
@@ -246,7 +247,7 @@ def test_a_title_empty_too_long_or_on_two_lines_is_refused(db: Database, intake:
 def test_a_note_is_internal_and_mails_nobody(db: Database, intake: Intake) -> None:
     incident_id = open_email(intake)
     before = len(outbox(db, incident_id))
-    triage.add_note(db, incident_id, "Checked the toner.", AGENT)
+    incident_notes.add_note(db, incident_id, "Checked the toner.", AGENT)
     assert ("note", "Note by agent@example.com") in timeline(db, incident_id)
     assert len(outbox(db, incident_id)) == before
 
@@ -257,7 +258,7 @@ def test_a_note_mails_the_colleagues_it_mentions_and_no_one_else(db: Database, i
             create_user(session, email=email, password="correct horse", role="agent")
     incident_id = open_email(intake)
     before = {m.id for m in outbox(db, incident_id)}
-    said = triage.add_note(db, incident_id, "@bob, @carol@example.com: the vendor says Tuesday.", AGENT, MAIL)
+    said = incident_notes.add_note(db, incident_id, "@bob, @carol@example.com: the vendor says Tuesday.", AGENT, MAIL)
     assert said.people == ("bob@example.com", "carol@example.com")
     mailed = [m for m in outbox(db, incident_id) if m.id not in before]
     assert sorted(m.recipient for m in mailed) == ["bob@example.com", "carol@example.com"]
@@ -273,7 +274,7 @@ def test_a_note_that_mentions_its_writer_mails_no_one(db: Database, intake: Inta
         create_user(session, email=AGENT.name, password="correct horse", role="agent")
     incident_id = open_email(intake)
     before = len(outbox(db, incident_id))
-    assert triage.add_note(db, incident_id, "Reminder for @agent: call back.", AGENT, MAIL).people == ()
+    assert incident_notes.add_note(db, incident_id, "Reminder for @agent: call back.", AGENT, MAIL).people == ()
     assert len(outbox(db, incident_id)) == before
 
 
@@ -286,7 +287,7 @@ def test_names_that_match_no_active_user_are_said_back_and_mail_no_one(db: Datab
         triage_user.active = False
     incident_id = open_email(intake, requester="ann@example.org")
     before = len(outbox(db, incident_id))
-    said = triage.add_note(db, incident_id, "@ann @gone @ann@example.org @nobody", AGENT, MAIL)
+    said = incident_notes.add_note(db, incident_id, "@ann @gone @ann@example.org @nobody", AGENT, MAIL)
     assert said.people == () and said.ambiguous == ("ann",)
     assert said.unknown == ("gone", "ann@example.org", "nobody")  # not the requester either: notes stay inside
     assert len(outbox(db, incident_id)) == before
@@ -294,12 +295,12 @@ def test_names_that_match_no_active_user_are_said_back_and_mail_no_one(db: Datab
 
 def test_an_empty_note_is_refused(db: Database, intake: Intake) -> None:
     with pytest.raises(TriageError, match="the note is empty"):
-        triage.add_note(db, open_alert(intake), "   ", AGENT)
+        incident_notes.add_note(db, open_alert(intake), "   ", AGENT)
 
 
 def test_a_reply_mails_the_requester_threaded_under_their_message(db: Database, intake: Intake) -> None:
     incident_id = open_email(intake)
-    assert triage.reply(db, incident_id, "Try turning it off and on.", AGENT, MAIL) == "ann@example.org"
+    assert incident_notes.reply(db, incident_id, "Try turning it off and on.", AGENT, MAIL) == "ann@example.org"
     reply = next(m for m in outbox(db, incident_id) if m.kind == "reply")
     assert reply.recipient == "ann@example.org"
     assert reply.subject == f"[INC-{incident_id}] Re: Printer is broken"
@@ -311,7 +312,7 @@ def test_a_reply_mails_the_requester_threaded_under_their_message(db: Database, 
 
 def test_a_reply_is_a_first_response(db: Database, intake: Intake) -> None:
     incident_id = open_email(intake)
-    triage.reply(db, incident_id, "On it.", AGENT, MAIL)
+    incident_notes.reply(db, incident_id, "On it.", AGENT, MAIL)
     found = incident(db, incident_id)
     assert found.status == "acknowledged" and found.acknowledged_at is not None
 
@@ -319,13 +320,13 @@ def test_a_reply_is_a_first_response(db: Database, intake: Intake) -> None:
 def test_a_reply_is_not_held_back_by_the_automatic_mail_caps(db: Database, intake: Intake) -> None:
     incident_id = open_email(intake)
     for n in range(12):
-        triage.reply(db, incident_id, f"Update {n}", AGENT, MAIL)
+        incident_notes.reply(db, incident_id, f"Update {n}", AGENT, MAIL)
     assert sum(1 for m in outbox(db, incident_id) if m.kind == "reply") == 12
 
 
 def test_an_alert_has_no_requester_to_reply_to(db: Database, intake: Intake) -> None:
     with pytest.raises(TriageError, match="has no requester"):
-        triage.reply(db, open_alert(intake), "hello", AGENT, MAIL)
+        incident_notes.reply(db, open_alert(intake), "hello", AGENT, MAIL)
 
 
 def test_merging_closes_the_duplicate_and_counts_its_occurrences(db: Database, intake: Intake) -> None:
@@ -346,7 +347,7 @@ def test_merging_into_a_merged_incident_names_the_real_target(db: Database, inta
 
 def test_an_unknown_incident_is_named_in_the_error(db: Database) -> None:
     with pytest.raises(TriageError, match="there is no incident INC-404"):
-        triage.add_note(db, 404, "x", AGENT)
+        incident_notes.add_note(db, 404, "x", AGENT)
 
 
 def test_waiting_on_the_requester_and_resuming(db: Database, intake: Intake) -> None:

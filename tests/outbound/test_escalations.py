@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from hub import escalation, rulebook, triage
 from hub.accounts import create_user
+from hub.agent_action import Actor, Mail
 from hub.domain import InboundEvent
 from hub.models import Escalation, Incident, utcnow
 from outbound import escalations
@@ -106,8 +107,8 @@ def test_a_step_redis_lost_is_scheduled_again_and_fires_once(parts: Parts) -> No
 def test_acknowledged_before_it_is_due_nobody_is_told(parts: Parts) -> None:
     incident_id = escalating(parts)
     escalations.schedule(parts.db, parts.queue)
-    triage.change_status(parts.db, incident_id, "acknowledge", triage.Actor("a@example.com"),
-                         triage.Mail("desk@example.com", "http://x"))  # fmt: skip
+    triage.change_status(parts.db, incident_id, "acknowledge", Actor("a@example.com"),
+                         Mail("desk@example.com", "http://x"))  # fmt: skip
     make_due(parts)
     run_scheduler_and_jobs(parts)
     deliver_everything(parts.queue, parts.db)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hub import accounts, triage
+from hub import accounts, incident_notes
+from hub.agent_action import Actor, Mail
 from hub.domain import InboundEvent
 from hub.intake import Raw
 from hub.mail_templates import MailTemplates
@@ -15,8 +16,8 @@ def test_a_mentioned_colleague_receives_the_note_with_the_incidents_link(parts: 
     alert = InboundEvent(source="generic", title="Switch in room 4 blinks amber", dedup_key="sw4")
     outcome = parts.intake.record(Raw(source="generic", content_type="application/json", body=b"{}"), alert)
     assert outcome.incident_id is not None
-    mail = triage.Mail(parts.settings.desk_address, parts.settings.base_url, MailTemplates.at(parts.settings.home))
-    triage.add_note(parts.db, outcome.incident_id, "@bob it is the uplink <b>port</b>", triage.Actor("ann"), mail)
+    mail = Mail(parts.settings.desk_address, parts.settings.base_url, MailTemplates.at(parts.settings.home))
+    incident_notes.add_note(parts.db, outcome.incident_id, "@bob it is the uplink <b>port</b>", Actor("ann"), mail)
 
     deliver_everything(parts.queue, parts.db)
     [received] = [m.message for m in parts.sink.handler.wait_for(1) if m.message["To"] == "bob@example.com"]

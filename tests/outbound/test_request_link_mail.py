@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 from hub import triage
+from hub.agent_action import Actor, Mail
 from tests.outbound.conftest import Parts, deliver_everything, owe_acknowledgement
 from web import create_app
 
@@ -26,8 +27,8 @@ def test_the_delivered_acknowledgement_links_to_where_the_request_stands(parts: 
 def test_mail_to_a_requester_never_links_to_the_desks_own_incident_page(parts: Parts) -> None:
     incident_id = owe_acknowledgement(parts.intake, parts.db).incident_id
     assert incident_id is not None
-    triage.change_status(parts.db, incident_id, "resolve", triage.Actor("bob@example.com"),
-                         triage.Mail(parts.settings.desk_address, parts.settings.base_url, secret_key="k"),
+    triage.change_status(parts.db, incident_id, "resolve", Actor("bob@example.com"),
+                         Mail(parts.settings.desk_address, parts.settings.base_url, secret_key="k"),
                          resolution="Cleared the jam.")  # fmt: skip
     deliver_everything(parts.queue, parts.db)
     received = {m.message["Subject"]: m.message for m in parts.sink.handler.wait_for(2)}  # in either order

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 
 from hub import triage
+from hub.agent_action import Actor, Mail
 from hub.models import SatisfactionAnswer
 from tests.outbound.conftest import Parts, deliver_everything, owe_acknowledgement
 from web import create_app
@@ -17,8 +18,8 @@ def test_resolution_mail_delivered_to_the_requester_links_to_the_survey_page(par
     incident_id = owe_acknowledgement(parts.intake, parts.db).incident_id
     assert incident_id is not None
     settings = parts.settings
-    mail = triage.Mail(settings.desk_address, settings.base_url, secret_key=settings.secret_key)
-    triage.change_status(parts.db, incident_id, "resolve", triage.Actor("agent@example.com"), mail)
+    mail = Mail(settings.desk_address, settings.base_url, secret_key=settings.secret_key)
+    triage.change_status(parts.db, incident_id, "resolve", Actor("agent@example.com"), mail)
     deliver_everything(parts.queue, parts.db)
     received = parts.sink.handler.wait_for(2)
     [resolved] = [r.message for r in received if "Resolved" in r.message["Subject"]]

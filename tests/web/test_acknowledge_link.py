@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hub import accounts, ack_links, satisfaction, triage
+from hub.agent_action import Actor, Mail
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
@@ -73,8 +74,8 @@ def test_an_incident_acknowledged_already_offers_no_button_and_a_second_press_ch
     make_user("ann@example.com")
     path = link(settings, incident_id)
     page = client.get(path).get_data(as_text=True)
-    triage.change_status(db, incident_id, "acknowledge", triage.Actor("bob@example.com"),
-                         triage.Mail("desk@example.com", settings.base_url))  # fmt: skip
+    triage.change_status(db, incident_id, "acknowledge", Actor("bob@example.com"),
+                         Mail("desk@example.com", settings.base_url))  # fmt: skip
     late = client.post(path, data={"csrf_token": csrf_token(page)})
     assert late.status_code == 409 and "Nothing changed" in late.get_data(as_text=True)
     shown = client.get(path).get_data(as_text=True)

@@ -25,7 +25,8 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from hub import ack_links, catalogue, cis, groups, knowledge, request_links, totp, triage
+from hub import ack_links, catalogue, cis, groups, incident_notes, knowledge, request_links, totp, triage
+from hub.agent_action import Actor, Mail
 from hub.config import OidcSettings, Settings
 from hub.db import Database
 from hub.domain import InboundEvent
@@ -237,8 +238,8 @@ def test_requester_answers_how_did_we_do_from_the_resolution_mail_without_loggin
                          message_id="<jam-1@example.org>")  # fmt: skip
     incident_id = intake.record(raw, event).incident_id
     assert incident_id is not None
-    mail = triage.Mail(settings.desk_address, settings.base_url, secret_key=settings.secret_key)
-    triage.change_status(db, incident_id, "resolve", triage.Actor("agent@example.com"), mail)
+    mail = Mail(settings.desk_address, settings.base_url, secret_key=settings.secret_key)
+    triage.change_status(db, incident_id, "resolve", Actor("agent@example.com"), mail)
     with db.read() as session:
         sent = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "resolved")).one()
     assert sent.facts is not None
@@ -393,9 +394,9 @@ def test_a_requester_reads_their_request_on_a_phone_and_says_it_is_solved(
                         requester="ann@example.org", message_id="<jam@example.org>")  # fmt: skip
     incident_id = intake.record(raw, mail).incident_id
     assert incident_id is not None
-    triage.reply(db, incident_id, "Please open tray 2 and pull the sheet out.", triage.Actor("bob@example.com"),
-                 triage.Mail("desk@example.com", settings.base_url))  # fmt: skip
-    triage.add_note(db, incident_id, "Internal: toner supplier is late again", triage.Actor("bob@example.com"))
+    incident_notes.reply(db, incident_id, "Please open tray 2 and pull the sheet out.", Actor("bob@example.com"),
+                         Mail("desk@example.com", settings.base_url))  # fmt: skip
+    incident_notes.add_note(db, incident_id, "Internal: toner supplier is late again", Actor("bob@example.com"))
     token = request_links.LINKS.sign(settings.secret_key, incident_id, "ann@example.org")
     page.set_viewport_size({"width": 375, "height": 700})
     page.goto(f"{live_url}/requests/{token}")

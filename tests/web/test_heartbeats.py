@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from hub import accounts, heartbeats, triage
 from hub.accounts import IntegrationKeys
+from hub.agent_action import Actor, Mail
 from hub.config import Settings
 from hub.db import Database
 from hub.intake import Intake, NoticeSettings
@@ -85,7 +86,7 @@ def test_a_silence_that_goes_on_is_counted_hourly_and_raised_anew_if_someone_res
     with db.read() as s:
         [(number, occurrences)] = s.execute(select(Incident.id, Incident.occurrences)).all()
     assert occurrences == 2
-    triage.change_status(db, number, "resolve", triage.Actor("bob@example.com"), triage.Mail("d@x", "http://x"))
+    triage.change_status(db, number, "resolve", Actor("bob@example.com"), Mail("d@x", "http://x"))
     assert raise_late(db, intake, keys, late + timedelta(hours=1, minutes=30)) == 0  # resolved half an hour ago
     assert raise_late(db, intake, keys, late + timedelta(hours=2)) == 1
     assert [status for _, status, _ in incidents(db)] == ["resolved", "open"]  # a new incident: no reopen window

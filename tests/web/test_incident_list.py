@@ -54,12 +54,13 @@ def test_priority_filter_and_sort(logged_in: FlaskClient, raise_incident: Callab
 
 def test_requester_and_service_filters(logged_in: FlaskClient, db: Database) -> None:
     from hub import triage
+    from hub.agent_action import Actor
     from web.new_incident import log_incident
 
     with logged_in.application.test_request_context():
         ann = log_incident({"title": "Printer", "requester": "ann@example.com"}, by="agent@example.com").ref
         log_incident({"title": "VPN", "requester": "bob@example.com"}, by="agent@example.com")
-    triage.categorise(db, 2, triage.Actor("agent@example.com"), service="VPN")
+    triage.categorise(db, 2, Actor("agent@example.com"), service="VPN")
     assert refs(logged_in.get("/incidents?requester=Ann@Example.com").get_data(as_text=True)) == [ann]
     assert refs(logged_in.get("/incidents?service=VPN").get_data(as_text=True)) == ["INC-2"]
 
@@ -68,7 +69,7 @@ def test_mine_shows_what_is_assigned_to_me_and_toggles_off(
     logged_in: FlaskClient, raise_incident: Callable[..., str], db: Database
 ) -> None:
     from hub import triage
-    from hub.triage import Actor, Mail
+    from hub.agent_action import Actor, Mail
 
     mine = raise_incident("Disk full", dedup_key="a")
     raise_incident("CPU hot", dedup_key="b")

@@ -10,7 +10,8 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hub import request_conversation, request_links, satisfaction, triage
+from hub import incident_notes, request_conversation, request_links, satisfaction, triage
+from hub.agent_action import Actor, Mail
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
@@ -40,8 +41,8 @@ def mail_into_thread(intake: Intake, incident_id: int, sender: str, text: str) -
 
 
 def reply_by_bob(db: Database, settings: Settings, incident_id: int, text: str) -> None:
-    triage.reply(db, incident_id, text, triage.Actor("bob@example.com"),
-                 triage.Mail(settings.desk_address, settings.base_url))  # fmt: skip
+    incident_notes.reply(db, incident_id, text, Actor("bob@example.com"),
+                         Mail(settings.desk_address, settings.base_url))  # fmt: skip
 
 
 def conversation_of(client: FlaskClient, settings: Settings, incident_id: int) -> str:
@@ -59,10 +60,10 @@ def test_the_requester_sees_where_it_stands_and_nothing_of_the_desks_work(
     client: FlaskClient, db: Database, settings: Settings, incident_id: int, make_user: Callable[..., Login]
 ) -> None:
     make_user("bob@example.com")
-    mail = triage.Mail(settings.desk_address, settings.base_url)
-    triage.add_note(db, incident_id, "Internal: the printer vendor is slow", triage.Actor("bob@example.com"))
-    triage.assign(db, incident_id, "bob@example.com", triage.Actor("bob@example.com"), mail)
-    triage.change_status(db, incident_id, "acknowledge", triage.Actor("bob@example.com"), mail)
+    mail = Mail(settings.desk_address, settings.base_url)
+    incident_notes.add_note(db, incident_id, "Internal: the printer vendor is slow", Actor("bob@example.com"))
+    triage.assign(db, incident_id, "bob@example.com", Actor("bob@example.com"), mail)
+    triage.change_status(db, incident_id, "acknowledge", Actor("bob@example.com"), mail)
     answer = client.get(link(settings, incident_id))
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200 and '<strong id="state">In progress</strong>' in html
@@ -72,8 +73,8 @@ def test_the_requester_sees_where_it_stands_and_nothing_of_the_desks_work(
 
 
 def test_a_resolved_request_says_how(client: FlaskClient, db: Database, settings: Settings, incident_id: int) -> None:
-    mail = triage.Mail(settings.desk_address, settings.base_url)
-    triage.change_status(db, incident_id, "resolve", triage.Actor("bob@example.com"), mail,
+    mail = Mail(settings.desk_address, settings.base_url)
+    triage.change_status(db, incident_id, "resolve", Actor("bob@example.com"), mail,
                          resolution="Cleared the jam.")  # fmt: skip
     html = client.get(link(settings, incident_id)).get_data(as_text=True)
     assert '<strong id="state">Resolved</strong>' in html and "Cleared the jam." in html
@@ -111,7 +112,7 @@ def test_the_requesters_mail_and_the_desks_reply_are_shown_oldest_first(
 
 
 def test_an_internal_note_is_not_shown(client: FlaskClient, db: Database, settings: Settings, incident_id: int) -> None:
-    triage.add_note(db, incident_id, "Vendor contract lapsed, do not tell her", triage.Actor("bob@example.com"))
+    incident_notes.add_note(db, incident_id, "Vendor contract lapsed, do not tell her", Actor("bob@example.com"))
     reply_by_bob(db, settings, incident_id, "We are on it.")
     html = client.get(link(settings, incident_id)).get_data(as_text=True)
     assert "We are on it." in html and "Vendor contract lapsed" not in html
@@ -186,8 +187,8 @@ def test_the_requester_says_it_is_solved_and_the_assignee_not_they_hear_of_it(
     client: FlaskClient, db: Database, settings: Settings, incident_id: int, make_user: Callable[..., Login]
 ) -> None:
     make_user("bob@example.com")
-    mail = triage.Mail(settings.desk_address, settings.base_url)
-    triage.assign(db, incident_id, "bob@example.com", triage.Actor("bob@example.com"), mail)
+    mail = Mail(settings.desk_address, settings.base_url)
+    triage.assign(db, incident_id, "bob@example.com", Actor("bob@example.com"), mail)
     code, html = say_solved(client, link(settings, incident_id))
     assert code == 200 and "we have marked it resolved" in html and '<strong id="state">Resolved</strong>' in html
     assert "It is solved: close my request" not in html
@@ -216,8 +217,8 @@ def test_a_request_resolved_meanwhile_offers_no_button_and_a_late_press_changes_
 ) -> None:
     path = link(settings, incident_id)
     page = client.get(path).get_data(as_text=True)
-    mail = triage.Mail(settings.desk_address, settings.base_url)
-    triage.change_status(db, incident_id, "resolve", triage.Actor("bob"), mail, resolution="Cleared the jam.")
+    mail = Mail(settings.desk_address, settings.base_url)
+    triage.change_status(db, incident_id, "resolve", Actor("bob"), mail, resolution="Cleared the jam.")
     late = client.post(f"{path}/solved", data={"csrf_token": csrf_token(page)})
     assert late.status_code == 409 and "it is not open any more" in late.get_data(as_text=True)
     assert "close my request" not in client.get(path).get_data(as_text=True)

@@ -11,12 +11,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hub import satisfaction, triage
+from hub.agent_action import Actor, Mail
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
 from hub.models import OutboxMessage, SatisfactionAnswer, TimelineEntry
-from hub.triage import Actor, Mail
 from tests.conftest import make_settings
 from tests.web.helpers import csrf_token
 from web import create_app

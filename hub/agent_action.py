@@ -1,0 +1,68 @@
+"""What every agent action on an incident shares: who acted, where its mail comes from, the errors it answers
+with, the locked row it changes and the text it accepts.
+
+The actions themselves live in `hub/triage.py` (the incident's state: status, assignee, priority, ...) and
+`hub/incident_notes.py` (what an agent writes on it: notes, replies, time spent); both take these from here, so
+their callers build one `Actor` and one `Mail` and answer one `TriageError`, whichever action they call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from hub.domain import format_ref
+from hub.errors import BadInput
+from hub.mail_templates import DEFAULTS, MailTemplates
+from hub.models import Incident
+from hub.recipients import Sender
+
+MAX_TEXT = 20_000  # a note, a reply or a resolution
+
+
+class TriageError(BadInput):
+    """The action does not fit the incident as it is now; the message says why and what would."""
+
+
+class NoSuchIncident(TriageError):
+    """The incident named does not exist."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acted: a person's email (UI) or an API token's name, for the timeline."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Mail:
+    """Where agent mail comes from and links to (the desk's first address, the UI's public URL)."""
+
+    desk_address: str
+    base_url: str
+    templates: MailTemplates = DEFAULTS  # the installation's: MailTemplates.at(settings.home)
+    secret_key: str | None = field(default=None, repr=False)  # signs the satisfaction links (hub/satisfaction.py)
+
+    @property
+    def sender(self) -> Sender:
+        return Sender(self.desk_address, self.base_url, self.templates, self.secret_key)
+
+
+def locked(session: Session, incident_id: int) -> Incident:
+    """The incident, locked for the rest of the transaction so two agents' actions on it take turns."""
+    incident = session.get(Incident, incident_id, with_for_update=True)
+    if incident is None:
+        raise NoSuchIncident(f"there is no incident {format_ref(incident_id)}")
+    return incident
+
+
+def checked_text(text: str, what: str) -> str:
+    """What an agent wrote (a note, a reply, a resolution), stripped; refused when empty or too long to keep."""
+    text = text.strip()
+    if not text:
+        raise TriageError(f"the {what} is empty; write something first")
+    if len(text) > MAX_TEXT:
+        raise TriageError(f"the {what} is {len(text):,} characters; keep it under {MAX_TEXT:,}")
+    return text

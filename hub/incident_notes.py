@@ -1,0 +1,133 @@
+"""What agents write on an incident: internal notes (with @mentions), replies to the requester, time spent.
+
+Each is one transaction that adds its timeline entry and owes the mail it causes, as the state changes in
+`hub/triage.py` do; what both share (`Actor`, `Mail`, the lock, the errors) is in `hub/agent_action.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
+
+from hub import mentions, notices, recipients, sla, time_spent
+from hub.addresses import is_pseudonym
+from hub.agent_action import Actor, Mail, TriageError, checked_text, locked
+from hub.db import Database
+from hub.errors import BadInput
+from hub.mentions import Mentions
+from hub.models import Incident, User, utcnow
+from hub.outbox import entry, owe
+from hub.statements import INSERT_TIMELINE
+from hub.time_spent import Spent
+
+
+def add_note(
+    db: Database, incident_id: int, text: str, actor: Actor, mail: Mail | None = None, spent: Spent | None = None
+) -> Mentions:
+    """An internal note: on the timeline, never mailed to the requester. Colleagues it @mentions (hub/mentions.py)
+    are mailed the note, in the same transaction, when `mail` says how; the writer is never mailed their own.
+    Returns who was told, and the names that matched no one or more than one. `spent`: time the writer logs with
+    it (hub/time_spent.py)."""
+    text = checked_text(text, "note")
+    with db.transaction() as session:
+        incident = locked(session, incident_id)
+        conn = session.connection()
+        names = mentions.handles(text)
+        said = mentions.resolve(names, _active_users(conn)) if names and mail is not None else mentions.NONE
+        said = replace(said, people=tuple(person for person in said.people if person != actor.name.lower()))
+        told = list(said.people)
+        data: dict[str, Any] = {"by": actor.name, "body": text, **({"mentioned": told} if told else {})}
+        summary = f"Note by {actor.name}" + (f", mentioning {', '.join(told)}" if told else "")
+        summary += _time_with(session, incident.id, actor, spent, data)
+        note = entry(incident.id, "note", summary, data=data)
+        if not told or mail is None:
+            INSERT_TIMELINE.execute(conn, note)
+            return said
+        owed = [_mention(incident, person, actor, text, mail) for person in told]
+        owe(conn, incident.id, owed, also=[note], automatic=False)  # a person's note, not an automatic message
+        return said
+
+
+def _mention(incident: Incident, person: str, actor: Actor, text: str, mail: Mail) -> notices.Notice:
+    return notices.mention(incident_id=incident.id, title=incident.title, recipient=person, by=actor.name, note=text,
+                           priority=incident.priority, desk_address=mail.desk_address, base_url=mail.base_url,
+                           templates=mail.templates)  # fmt: skip
+
+
+def _active_users(conn: Connection) -> list[str]:
+    return list(conn.scalars(select(User.email).where(User.active.is_(True))))
+
+
+def reply(db: Database, incident_id: int, text: str, actor: Actor, mail: Mail, spent: Spent | None = None) -> str:
+    """Mail the requester, threaded under the conversation so their answer comes back to this incident.
+
+    A person's reply is not automatic mail, so the loop caps for automatic mail do not hold it back. Returns the
+    address it goes to.
+    """
+    text = checked_text(text, "reply")
+    with db.transaction() as session:
+        incident = locked(session, incident_id)
+        if not incident.requester:
+            raise TriageError(f"{incident.ref} has no requester to reply to (it came from {incident.source})")
+        if is_pseudonym(incident.requester):
+            raise TriageError(f"{incident.ref}'s requester asked to be erased: there is no one to reply to")
+        conn = session.connection()
+        notice = notices.agent_reply(
+            incident_id=incident.id,
+            title=incident.title,
+            requester=incident.requester,
+            text=text,
+            agent=actor.name,
+            desk_address=mail.desk_address,
+            references=recipients.thread_message_ids(conn, incident.id),
+            base_url=mail.base_url,
+            templates=mail.templates,
+        )
+        if incident.status == "open":  # a reply is a first response
+            incident.status = "acknowledged"
+            incident.acknowledged_at = incident.acknowledged_at or utcnow()
+            session.flush()
+            sla.refresh(conn, incident.id)
+        sla.agent_update(conn, incident.id)  # an update to the requester: the next is due a whole target later
+        data: dict[str, Any] = {"by": actor.name, "body": text, "delivery_id": notice.delivery_id}
+        summary = f"Reply by {actor.name} to {incident.requester}"
+        summary += _time_with(session, incident.id, actor, spent, data)
+        owe(conn, incident.id, [notice], also=[entry(incident.id, "reply", summary, data=data)], automatic=False)
+        return incident.requester
+
+
+def log_time(db: Database, incident_id: int, spent: Spent, actor: Actor) -> None:
+    """Time spent on the incident without a note or a reply to go with it (a phone call, a visit to the desk)."""
+    with db.transaction() as session:
+        incident = locked(session, incident_id)
+        data = time_spent.record(session, incident.id, actor.name, spent)
+        summary = f"{time_spent.describe(spent.minutes)} spent by {actor.name}" + (
+            f": {spent.what}" if spent.what else ""
+        )
+        INSERT_TIMELINE.execute(session.connection(), entry(incident.id, "time", summary, data=data))
+
+
+def _time_with(session: Session, incident_id: int, actor: Actor, spent: Spent | None, data: dict[str, Any]) -> str:
+    """Log `spent` with a note or a reply: the entry's id and minutes go into its `data`; returns what its summary
+    adds ("" without time)."""
+    if spent is None:
+        return ""
+    data["time_entry"] = time_spent.record(session, incident_id, actor.name, spent)["time_entry"]
+    data["minutes"] = spent.minutes
+    return f" ({time_spent.describe(spent.minutes)} spent)"
+
+
+def take_back_time(db: Database, incident_id: int, entry_id: int, actor: Actor, *, anyones: bool = False) -> None:
+    """Remove a time entry logged by mistake (one's own; anyone's for an admin); the timeline keeps both."""
+    with db.transaction() as session:
+        incident = locked(session, incident_id)
+        try:
+            row = time_spent.remove(session, incident.id, entry_id, actor.name, anyones=anyones)
+        except BadInput as exc:
+            raise TriageError(str(exc)) from None
+        summary = f"{time_spent.describe(row.minutes)} spent by {row.who} taken back by {actor.name}"
+        data = {"by": actor.name, "minutes": -row.minutes, "who": row.who, "time_entry": row.id}
+        INSERT_TIMELINE.execute(session.connection(), entry(incident.id, "time", summary, data=data))
