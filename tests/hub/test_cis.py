@@ -216,10 +216,15 @@ def test_a_prometheus_instance_is_linked_without_its_port(db: Database, intake: 
     assert incident(db, intake.record(RAW, alert(instance="db1:9100")).incident_id).ci_id is not None
 
 
+def linked(db: Database, intake: Intake, key: str = "disk", **labels: str) -> str | None:
+    """The name of the CI an alert with `labels` is linked to, if any."""
+    opened = incident(db, intake.record(RAW, alert(key, **labels)).incident_id)
+    return opened.ci.name if opened.ci is not None else None
+
+
 def test_an_alert_giving_the_full_name_finds_the_ci_named_by_its_short_name(db: Database, intake: Intake) -> None:
     add(db, "db1")
-    opened = incident(db, intake.record(RAW, alert(instance="DB1.example.com:9100")).incident_id)
-    assert opened.ci is not None and opened.ci.name == "db1"
+    assert linked(db, intake, instance="DB1.example.com:9100") == "db1"
 
 
 def test_an_alert_giving_the_short_name_finds_the_one_ci_of_that_name_in_some_domain(
@@ -227,30 +232,28 @@ def test_an_alert_giving_the_short_name_finds_the_one_ci_of_that_name_in_some_do
 ) -> None:
     add(db, "db1.example.com")
     add(db, "db10.example.com")
-    opened = incident(db, intake.record(RAW, alert(host="db1")).incident_id)
-    assert opened.ci is not None and opened.ci.name == "db1.example.com"
+    assert linked(db, intake, host="db1") == "db1.example.com"
 
 
 def test_a_short_name_that_two_domains_share_links_nothing_rather_than_guess(db: Database, intake: Intake) -> None:
     add(db, "db1.example.com")
     add(db, "db1.example.org")
-    assert incident(db, intake.record(RAW, alert(host="db1")).incident_id).ci_id is None
+    assert linked(db, intake, host="db1") is None
 
 
 def test_the_full_name_wins_over_the_short_one(db: Database, intake: Intake) -> None:
     add(db, "db1")
     add(db, "db1.example.com")
-    opened = incident(db, intake.record(RAW, alert(host="db1.example.com")).incident_id)
-    assert opened.ci is not None and opened.ci.name == "db1.example.com"
+    assert linked(db, intake, host="db1.example.com") == "db1.example.com"
 
 
 def test_ip_addresses_and_like_wildcards_only_ever_match_whole(db: Database, intake: Intake) -> None:
     add(db, "10")
     add(db, "dbx1.example.com")
-    assert incident(db, intake.record(RAW, alert("a", host="10.0.0.5")).incident_id).ci_id is None
-    assert incident(db, intake.record(RAW, alert("b", host="db%")).incident_id).ci_id is None
-    assert incident(db, intake.record(RAW, alert("c", host="db_1")).incident_id).ci_id is None
-    assert incident(db, intake.record(RAW, alert("d", host="dbx1")).incident_id).ci_id is not None
+    assert linked(db, intake, "a", host="10.0.0.5") is None
+    assert linked(db, intake, "b", host="db%") is None
+    assert linked(db, intake, "c", host="db_1") is None
+    assert linked(db, intake, "d", host="dbx1") == "dbx1.example.com"
 
 
 def test_the_rules_service_wins_over_the_cis(db: Database, intake: Intake) -> None:
