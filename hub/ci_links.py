@@ -82,6 +82,18 @@ def without_port(address: str) -> str:
     return address
 
 
+def why_not_linked(conn: Connection, name: str) -> str:
+    """Why no incident can be linked to the CI `name` that a person gave, in words that say what to do instead."""
+    stored = conn.scalar(select(ConfigurationItem.name).where(ConfigurationItem.name_key == name_key(name)))
+    if stored is None:
+        return f"there is no CI {name.strip()!r}; choose one the CI field offers, look it up or add it at /cis"
+    # Not active, so retired: no new incident is linked to it.
+    return (
+        f"{stored} is retired; choose an active CI (/cis lists them), or make it active again on its page if it is "
+        "back in service"
+    )
+
+
 class CiLinks:
     """Per process: the names events gave and the active CI each is (or None), kept while the `cis` revision stays."""
 

@@ -185,6 +185,16 @@ def listing(session: Session, wanted: CiFilter = CiFilter()) -> list[Configurati
     return list(session.scalars(query))
 
 
+#: How many names a CI field suggests as one types: the first few hundred by name; any other can be typed.
+SUGGESTED_NAMES = 300
+
+
+def active_names(session: Session, limit: int = SUGGESTED_NAMES) -> list[str]:
+    """The active CIs' names, for the fields where people link an incident to one (a datalist)."""
+    query = select(ConfigurationItem.name).where(ConfigurationItem.status == "active")
+    return list(session.scalars(query.order_by(ConfigurationItem.name_key).limit(limit)))
+
+
 def escape_like(text: str) -> str:
     """`text` taken literally in a LIKE pattern whose escape character is a backslash."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -106,6 +106,8 @@ class Chosen:
     category: str | None = None
     assignee: str | None = None  # an active user's email or a group's name
     acknowledge_requester: bool = True  # mail the requester the reference, as an emailed incident's requester is
+    service: str | None = None  # also the event's label `service`, which the rules' conditions read
+    ci: str | None = None  # an active configuration item's name (hub/cis.py); the intake refuses any other
 
     def over(self, decision: Decision) -> Decision:
         """The rules' decision with the agent's choices laid over it. A person asked for this incident, so no rule
@@ -117,6 +119,10 @@ class Chosen:
             changes["category"] = self.category
         if self.assignee is not None:
             changes.update(assignee=self.assignee, assigned_from=None)  # no group's round-robin turn was taken
+        if self.service is not None:
+            changes["service"] = self.service
+        if self.ci is not None:
+            changes["ci"] = self.ci
         return dataclasses.replace(decision, **changes)
 
 

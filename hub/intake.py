@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 from hub import channels, contacts, desks, escalation, knowledge, mail_records, notices, recipients, sla, status_page
 from hub.attachments import AttachmentStore
 from hub.change_correlation import minutes_since_change
-from hub.ci_links import CiLinks, Linked, named_in
+from hub.ci_links import CiLinks, Linked, named_in, why_not_linked
 from hub.db import Database
 from hub.domain import (
     NO_POLICY,
@@ -85,7 +85,12 @@ class Raw:
 
 
 class InvalidChoice(BadInput):
-    """What the agent who logged an incident by hand chose cannot be (an assignee who is no active user)."""
+    """What the agent who logged an incident by hand chose cannot be (an assignee who is no active user, a CI that is
+    no active CI); `field` names which, so a form can say it beside that field."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -425,9 +430,14 @@ class Intake:
         return Outcome(event_id, incident_id, "open", occurrences, created=True, acknowledged=acknowledged)
 
     def _ci(self, conn: Connection, event: InboundEvent, decision: Decision) -> Linked | None:
-        """The active CI a rule or the event's labels name; no query unless one is named and not seen lately."""
+        """The active CI the agent, a rule or the event's labels name; no query unless one is named and not seen
+        lately. A name that is no active CI links nothing, unless a person chose it: then it is refused, since they
+        meant one (an alert's host that is no CI is simply not in the CMDB)."""
         name = decision.ci or named_in(event.labels)
-        return self._cis.find(conn, name, self._revisions) if name else None
+        linked = self._cis.find(conn, name, self._revisions) if name else None
+        if linked is None and event.chosen is not None and event.chosen.ci:
+            raise InvalidChoice(why_not_linked(conn, event.chosen.ci), "ci")
+        return linked
 
     def _resolve(self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy) -> Outcome:
         summary = f"Resolved by {event.source} event"
@@ -694,7 +704,7 @@ def _check_chosen_assignee(conn: Connection, chosen: Chosen) -> None:
     """An agent's assignee is a group's name or an active user: a typo in an address would leave it with no one."""
     if chosen.assignee and "@" in chosen.assignee and not is_active_user(conn, chosen.assignee):
         raise InvalidChoice(
-            f"{chosen.assignee} is not an active user; assign to a user, a group, or leave it to the rules"
+            f"{chosen.assignee} is not an active user; assign to a user, a group, or leave it to the rules", "assignee"
         )
 
 

@@ -2,7 +2,8 @@
 desk (the new-incident form, or `POST /api/v1/incidents`), made into an event like any other (pure, no I/O).
 
 It goes through the same intake as an alert or an email: stored as received, routed by the rules, and owed the
-same notices. What the agent chose (priority, category, assignee) wins over the rules (hub.domain.Chosen).
+same notices. What the agent chose (priority, category, assignee, service, CI) wins over the rules
+(hub.domain.Chosen).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from hub.addresses import ADDRESS_WIDTH, is_address
+from hub.cis import MAX_NAME as CI_WIDTH
 from hub.domain import Chosen, InboundEvent
 from hub.names import NAME_WIDTH, is_one_line
 from ingest.errors import InvalidPayload
@@ -20,7 +22,7 @@ from ingest.webhooks.generic import MAX_TITLE
 SOURCE = "desk"
 #: How the person reached the desk (ITIL's contact type), kept as the label `channel` for rules and reports.
 CHANNELS = ("phone", "walk-in", "chat", "email", "other")
-FIELDS = ("title", "description", "requester", "channel", "service", "priority", "category", "assignee",
+FIELDS = ("title", "description", "requester", "channel", "service", "ci", "priority", "category", "assignee",
           "acknowledge_requester")  # fmt: skip
 MAX_DESCRIPTION = 50_000
 
@@ -54,8 +56,9 @@ def normalise(fields: Mapping[str, Any], *, by: str) -> InboundEvent:
     if channel not in CHANNELS:
         raise InvalidField("channel", f"'channel' must be one of {', '.join(CHANNELS)}, not {channel!r}")
     labels = {"channel": channel}
-    if (service := _text(fields, "service", NAME_WIDTH)) is not None:
-        labels["service"] = service
+    service = _text(fields, "service", NAME_WIDTH)
+    if service is not None:
+        labels["service"] = service  # what the rules' `service` condition reads, as for an alert
     assignee = _text(fields, "assignee", ADDRESS_WIDTH)
     chosen = Chosen(
         by=by,
@@ -63,6 +66,8 @@ def normalise(fields: Mapping[str, Any], *, by: str) -> InboundEvent:
         category=_text(fields, "category", NAME_WIDTH),
         assignee=assignee.lower() if assignee and "@" in assignee else assignee,
         acknowledge_requester=_flag(fields, "acknowledge_requester", default=True),
+        service=service,
+        ci=_text(fields, "ci", CI_WIDTH),  # whether it is an active CI is the intake's to check, in its transaction
     )
     return InboundEvent(
         source=SOURCE,

@@ -62,7 +62,7 @@ def token_required(permission: str) -> Callable[[Callable[..., Response]], Calla
 @token_required(VIEW_INCIDENTS)
 def incidents() -> Response:
     """Incidents, newest first, filtered like the list page (`status`, `priority`, `category`, `assignee`, `source`,
-    `service`, `requester`, `q`), sorted by `sort`, a `page` of `limit` at a time (default 100, at most 500);
+    `service`, `ci`, `requester`, `q`), sorted by `sort`, a `page` of `limit` at a time (default 100, at most 500);
     `X-Total-Count` says how many match in all."""
     try:
         filt = IncidentFilter.from_args(request.args, default_limit=API_PAGE_SIZE)
@@ -77,7 +77,8 @@ def incidents() -> Response:
 @token_required(WORK_INCIDENTS)
 def log() -> Response:
     """Log an incident by hand (what someone reported by phone, at the desk, in a chat): `title` and optionally
-    `description`, `requester`, `channel`, `service`, `priority`, `category`, `assignee`, `acknowledge_requester`.
+    `description`, `requester`, `channel`, `service`, `ci`, `priority`, `category`, `assignee`,
+    `acknowledge_requester`.
     The rules route it; what is given wins over them. 201 with the incident and its `Location`."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):

@@ -25,7 +25,7 @@ from web.services import services
 
 bp = Blueprint("incident_export", __name__)
 
-COLUMNS = ("ref", "title", "status", "priority", "severity", "category", "service", "assignee", "requester",
+COLUMNS = ("ref", "title", "status", "priority", "severity", "category", "service", "ci", "assignee", "requester",
            "source", "occurrences", "first_seen", "last_seen", "acknowledged_at", "resolved_at", "resolution",
            "labels", "minutes_spent", "satisfaction", "satisfaction_comment")  # fmt: skip
 MAX_ROWS = 100_000  # past this, narrow the filter: a spreadsheet of more is not read by anyone

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from hub.models import Incident
+from hub.cis import name_key
+from hub.models import ConfigurationItem, Incident
 from hub.numbers import row_id, whole_number
 from web.queries import STATUSES
 
@@ -44,6 +45,7 @@ class IncidentFilter:
     assignee: str | None = None
     source: str | None = None
     service: str | None = None
+    ci: str | None = None  # a configuration item's name, whatever its case (hub/cis.py)
     requester: str | None = None
     text: str | None = None
     sort: str = "newest"
@@ -71,6 +73,7 @@ class IncidentFilter:
             assignee=text("assignee"),
             source=text("source"),
             service=text("service"),
+            ci=text("ci"),
             requester=text("requester"),
             text=text("q"),
             sort=sort,
@@ -83,14 +86,14 @@ class IncidentFilter:
         changed = replace(self, **changes)
         values = {"status": changed.status, "priority": changed.priority, "category": changed.category,
                   "assignee": changed.assignee, "source": changed.source, "service": changed.service,
-                  "requester": changed.requester, "q": changed.text,
+                  "ci": changed.ci, "requester": changed.requester, "q": changed.text,
                   "sort": None if changed.sort == "newest" else changed.sort,
                   "page": None if changed.page == 1 else changed.page}  # fmt: skip
         return {key: value for key, value in values.items() if value is not None}
 
     @property
     def narrowed(self) -> bool:
-        return any((self.status, self.priority, self.category, self.assignee, self.source, self.service,
+        return any((self.status, self.priority, self.category, self.assignee, self.source, self.service, self.ci,
                     self.requester, self.text))  # fmt: skip
 
     def conditions(self) -> list[ColumnElement[bool]]:
@@ -108,6 +111,9 @@ class IncidentFilter:
             found.append(Incident.source == self.source)
         if self.service:
             found.append(Incident.service == self.service)
+        if self.ci:  # by the unique name key, then the index on incidents.ci_id
+            ci_id = select(ConfigurationItem.id).where(ConfigurationItem.name_key == name_key(self.ci))
+            found.append(Incident.ci_id == ci_id.scalar_subquery())
         if self.requester:
             found.append(Incident.requester == self.requester.lower())  # stored lower-cased
         if self.text:

@@ -27,9 +27,6 @@ from web.services import services
 
 bp = Blueprint("incidents", __name__)
 
-#: How many CI names the incident page's CI field suggests.
-CI_CHOICES = 300
-
 
 @bp.get("/")
 def root() -> ResponseReturnValue:
@@ -69,7 +66,8 @@ def detail(ref: str) -> ResponseReturnValue:
         articles = _helpful_articles(session, incident) if incident is not None and incident.requester else []
         answer = satisfaction.answer_for(session, incident.id) if incident is not None else None
         time_entries = time_spent.entries(session, incident.id) if incident is not None else []
-        ci_names = _ci_names(session) if incident is not None and allowed(current_user.role, WORK_INCIDENTS) else []
+        may_work = incident is not None and allowed(current_user.role, WORK_INCIDENTS)
+        ci_names = cis.active_names(session) if may_work else []
     if incident is None:
         abort(404, description=f"There is no incident {ref}.")
     moves = [action for action, (starts, _) in TRANSITIONS.items() if incident.status in starts]
@@ -78,11 +76,6 @@ def detail(ref: str) -> ResponseReturnValue:
                            services=known_services, saved_replies=replies, satisfaction=answer,
                            reply_text=_chosen_reply(replies, articles), on_status_page=on_status_page,
                            articles=articles, time_entries=time_entries, ci_names=ci_names)  # fmt: skip
-
-
-def _ci_names(session: Session) -> list[str]:
-    """The active CIs the CI field offers as one types (the first few hundred by name; any other can be typed)."""
-    return [row.name for row in cis.listing(session, cis.CiFilter(limit=CI_CHOICES))]
 
 
 def _helpful_articles(session: Session, incident: Incident) -> list[knowledge.Indexed]:

@@ -15,10 +15,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from hub import cis
 from hub.catalogue import services as catalogue_services
-from hub.errors import BadInput, StorageUnavailable
+from hub.errors import StorageUnavailable
 from hub.groups import list_groups
-from hub.intake import Outcome, Raw
+from hub.intake import InvalidChoice, Outcome, Raw
 from ingest import logged
 from web.forms import ActionForm
 from web.permissions import WORK_INCIDENTS, requires
@@ -31,7 +32,8 @@ bp = Blueprint("new_incident", __name__)
 def log_incident(fields: Mapping[str, Any], *, by: str, body: bytes | None = None) -> Outcome:
     """Record the incident `by` logged; `body` is the request as received (the form's fields as JSON if None).
 
-    Raises InvalidField (a field is wrong), BadInput (an assignee who is no active user) or StorageUnavailable.
+    Raises InvalidField (a field is wrong), InvalidChoice (an assignee who is no active user, a CI that is no
+    active CI) or StorageUnavailable.
     """
     event = logged.normalise(fields, by=by)
     if body is None:
@@ -54,8 +56,8 @@ def new() -> ResponseReturnValue:
             outcome = log_incident(values, by=current_user.email)
         except logged.InvalidField as exc:
             errors[exc.field], status = str(exc), 400
-        except BadInput as exc:
-            errors["assignee"], status = str(exc), 400
+        except InvalidChoice as exc:
+            errors[exc.field], status = str(exc), 400
         except StorageUnavailable:
             errors["form"], status = "The database is busy; nothing was saved. Try again in a moment.", 503
         else:
@@ -65,8 +67,9 @@ def new() -> ResponseReturnValue:
         people = active_people(session)
         groups = [group.name for group in list_groups(session)]
         known_services = [service.name for service in catalogue_services(session)]
+        ci_names = cis.active_names(session)
     page = render_template("incidents/new.html", values=values, errors=errors, channels=logged.CHANNELS,
-                           people=people, groups=groups, services=known_services)  # fmt: skip
+                           people=people, groups=groups, services=known_services, ci_names=ci_names)  # fmt: skip
     return page, status
 
 

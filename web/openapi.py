@@ -359,7 +359,17 @@ _LOGGED = {
         "description": {"type": "string", "maxLength": 50000},
         "requester": {"type": "string", "format": "email", "description": "Who reported it: mailed the reference."},
         "channel": {"type": "string", "enum": list(CHANNELS), "default": CHANNELS[0]},
-        "service": {"type": "string", "maxLength": 100, "description": "Kept as the label `service` (SLAs use it)."},
+        "service": {
+            "type": "string",
+            "maxLength": 100,
+            "description": "The incident's service, over the rules'; also kept as the label `service`.",
+        },
+        "ci": {
+            "type": "string",
+            "maxLength": 255,
+            "description": "An active configuration item's name (400 otherwise); the incident takes its service when "
+            "none is given.",
+        },
         "priority": {"type": "integer", "minimum": 1, "maximum": 5, "description": "Left out: the rules decide."},
         "category": {"type": "string", "maxLength": 100},
         "assignee": {"type": "string", "maxLength": 320, "description": "An active user's email or a group."},
@@ -423,6 +433,12 @@ def document() -> dict[str, Any]:
                             {"name": name, "in": "query", "schema": {"type": "string", "maxLength": 200}}
                             for name in ("q", "category", "assignee", "source", "service", "requester")
                         ),
+                        {
+                            "name": "ci",
+                            "in": "query",
+                            "schema": {"type": "string", "maxLength": 200},
+                            "description": "Incidents on this configuration item, by name (any case).",
+                        },
                         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 100}},
                     ],
                     "responses": {

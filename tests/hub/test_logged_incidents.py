@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from hub import silences, triage
+from hub import cis, silences, triage
 from hub.accounts import create_user
 from hub.agent_action import Actor, Mail
+from hub.catalogue import add_service
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import Matcher, RuleSpec
@@ -107,6 +108,33 @@ def test_an_assignee_who_is_no_active_user_is_refused_and_nothing_is_stored(
     event = normalise({"title": "Cannot print", "assignee": "bbo@example.com"}, by=AGENT)
     with pytest.raises(InvalidChoice, match=r"bbo@example\.com is not an active user"):
         intake.record(RAW, event)
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Event)) == 0
+        assert s.scalar(select(func.count()).select_from(Incident)) == 0
+
+
+def test_the_agents_ci_and_service_win_over_the_rules(intake: Intake, db: Database, people: None) -> None:
+    with db.transaction() as s:
+        add_service(s, name="mail")
+        add_service(s, name="printing")
+        cis.create(s, cis.CiFields("printer-3", "other", service="printing"))
+        cis.create(s, cis.CiFields("mx1", "server", service="mail"))
+        add_rule(s, RuleSpec(id=0, name="printers", when={"field": "title", "op": "contains", "value": "print"},
+                             actions={"ci": "printer-3", "service": "printing"}))  # fmt: skip
+    opened = incident(db, log(intake, ci="MX1", service="mail"))
+    assert opened.ci is not None and (opened.ci.name, opened.service) == ("mx1", "mail")
+
+
+def test_a_ci_that_is_no_active_ci_is_refused_naming_the_field_and_nothing_is_stored(
+    intake: Intake, db: Database, people: None
+) -> None:
+    with db.transaction() as s:
+        cis.create(s, cis.CiFields("old", "server"))
+        cis.retire(s, "old")
+    for name, why in (("nope", "there is no CI 'nope'"), ("OLD", "old is retired")):
+        with pytest.raises(InvalidChoice, match=why) as refused:
+            intake.record(RAW, normalise({"title": "Cannot print", "ci": name}, by=AGENT))
+        assert refused.value.field == "ci"
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(Event)) == 0
         assert s.scalar(select(func.count()).select_from(Incident)) == 0

@@ -129,6 +129,19 @@ def test_choices_win_over_the_rules_and_what_is_not_chosen_stays_theirs() -> Non
     assert (chosen.category, chosen.service) == ("hardware", "print")
 
 
+def test_the_service_and_ci_given_win_over_the_rules_and_the_service_stays_a_label_for_conditions() -> None:
+    event = logged(service="mail", ci=" mx1 ")
+    assert (event.chosen.service, event.chosen.ci, event.labels["service"]) == ("mail", "mx1", "mail")
+    chosen = event.chosen.over(Decision(priority=3, service="print", ci="printer-3"))
+    assert (chosen.service, chosen.ci) == ("mail", "mx1")
+
+
+def test_a_ci_name_longer_than_any_ci_is_refused() -> None:
+    with pytest.raises(InvalidField, match="'ci' is 256 characters long; at most 255 fit") as caught:
+        logged(ci="x" * 256)
+    assert caught.value.field == "ci"
+
+
 def test_a_person_asked_for_it_so_no_rule_suppresses_and_no_silence_holds_it() -> None:
     rules = Decision(priority=3, suppressed=True, silenced_by=7)
     chosen = Chosen(by="agent@example.com").over(rules)

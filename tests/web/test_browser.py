@@ -466,6 +466,35 @@ def test_agent_logs_a_phone_call_as_an_incident_from_the_list(
     assert kinds == {"acknowledgement": "ann@example.org", "assigned": "bob@example.com"}
 
 
+def test_agent_logs_a_call_about_a_server_then_finds_it_by_the_ci_on_a_phone(
+    live_url: str, page: Page, user: Login, db: Database
+) -> None:
+    """The CI field refuses a typo, saying so beside it; the list's CI filter finds the incident, its CI cell opens
+    the CI's page."""
+    with db.transaction() as session:
+        catalogue.add_service(session, name="mail")
+        cis.create(session, cis.CiFields("mx1.example.com", "server", service="mail"))
+    page.set_viewport_size({"width": 375, "height": 700})
+    _log_in(page, live_url, user)
+    page.goto(f"{live_url}/incidents/new")
+    page.get_by_label("Title").fill("Mail is not going out")
+    page.get_by_label("CI (what broke)").fill("mx2.example.com")
+    page.get_by_role("button", name="Log incident").click()
+    page.locator("#ci-error").get_by_text("there is no CI 'mx2.example.com'").wait_for()
+    page.get_by_label("CI (what broke)").fill("mx1.example.com")
+    page.get_by_role("button", name="Log incident").click()
+    page.wait_for_url(f"{live_url}/incidents/INC-1")
+    page.goto(f"{live_url}/incidents")
+    page.get_by_placeholder("CI", exact=True).fill("MX1.example.com")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**/incidents?*ci=MX1.example.com*")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, "the list scrolls sideways on a phone"
+    _screenshot(page, "incidents-by-ci-phone")
+    page.locator("td[data-label=CI]").get_by_role("link", name="mx1.example.com").click()
+    page.wait_for_url(f"{live_url}/cis/mx1.example.com")
+    assert page.locator("#open-incidents").get_by_role("link", name="INC-1").is_visible()
+
+
 def test_the_new_incident_form_fits_a_phone_screen(live_url: str, page: Page, user: Login) -> None:
     page.set_viewport_size({"width": 375, "height": 700})
     _log_in(page, live_url, user)
