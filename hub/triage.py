@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import cis, escalation, notices, recipients, sla, status_page
+from hub import ci_links, cis, escalation, notices, recipients, sla, status_page
 from hub.agent_action import Actor, Mail, NoSuchIncident, TriageError, checked_text, locked
 from hub.db import Database
 from hub.domain import format_ref
@@ -201,10 +201,8 @@ def set_ci(db: Database, incident_id: int, name: str, actor: Actor) -> str | Non
     with db.transaction() as session:
         incident = locked(session, incident_id)
         ci = cis.find(session, name) if name.strip() else None
-        if name.strip() and ci is None:
-            raise TriageError(f"there is no CI {name.strip()!r}; add it on the CIs page, or check the name")
-        if ci is not None and ci.status != "active":
-            raise TriageError(f"{ci.name} is retired; make it active again on its page if it is back in service")
+        if name.strip() and (ci is None or ci.status != "active"):
+            raise TriageError(ci_links.why_not_linked(session.connection(), name))
         if incident.ci_id == (ci.id if ci is not None else None):
             return None
         before = incident.ci.name if incident.ci is not None else "—"
