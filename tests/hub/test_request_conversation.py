@@ -9,7 +9,8 @@ from sqlalchemy import select, update
 from hub import request_conversation, triage
 from hub.db import Database
 from hub.domain import Decision, InboundEvent, RuleBook
-from hub.intake import Intake, NoticeSettings, Raw
+from hub.intake import Intake, Raw
+from hub.intake_notices import NoticeSettings
 from hub.models import Incident, OutboxMessage
 from hub.request_conversation import Conversation, Entry, Message
 

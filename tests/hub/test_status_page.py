@@ -11,7 +11,8 @@ from sqlalchemy import select
 from hub import catalogue, status_page, triage
 from hub.db import Database
 from hub.domain import Decision, InboundEvent, RuleBook
-from hub.intake import Intake, NoticeSettings, Raw
+from hub.intake import Intake, Raw
+from hub.intake_notices import NoticeSettings
 from hub.models import Incident, OutboxMessage
 from hub.outbox import body_of
 from hub.status_page import Affecting
