@@ -28,7 +28,7 @@ from support import run_main, verdict
 from hub import sla
 from hub.catalogue import Targets, add_policy
 from hub.db import Database
-from hub.intake import NoticeSettings
+from hub.intake_notices import NoticeSettings
 from hub.migrate import upgrade
 from hub.models import Incident, SlaPolicy, utcnow
 from hub.statements import INCIDENTS

@@ -6,19 +6,22 @@ as a function, so the hub never imports upwards. Nothing is acknowledged to a se
 This is the ingest hot path, and on SQLite every write transaction holds the database's one write lock, so it is
 written in SQLAlchemy Core with as few statements as each case needs: a repeat of an open incident is one UPDATE
 and one INSERT. Work that needs no lock (composing notices, the rules' decision) uses only what it is handed.
+
+This module decides which case an event is and in what order its steps run; the statements of each step are in
+hub/intake_writes.py, and what the change owes people and channels in hub/intake_notices.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import Connection
 
-from hub import channels, contacts, desks, escalation, knowledge, mail_records, notices, recipients, sla, status_page
+from hub import contacts, desks, escalation, mail_records, recipients, sla
 from hub.attachments import AttachmentStore
 from hub.change_correlation import minutes_since_change
 from hub.ci_links import CiLinks, Linked, named_in, why_not_linked
@@ -39,49 +42,50 @@ from hub.domain import (
 from hub.errors import BadInput
 from hub.group_commit import GroupCommitter
 from hub.groups import advance_pointer, routing_state
-from hub.mail_templates import DEFAULTS, MailTemplates
+from hub.intake_notices import IntakeNotices, NoticeSettings
+from hub.intake_writes import (
+    Changed,
+    Outcome,
+    Raw,
+    add_to_thread,
+    apply_once,
+    change_status,
+    count_params,
+    count_repeat,
+    opened_summary,
+    store_event,
+    suppressed,
+    took_dedup_turn,
+    trace_record,
+)
 from hub.mail_threads import Thread, find_thread, reply_route
-from hub.mailboxes import MailboxImport, earlier_import, remember_import
+from hub.mailboxes import MailboxImport
 from hub.models import utcnow
-from hub.outbox import entry, is_active_user, mark_bounced, owe
-from hub.prepared import Prepared
-from hub.problems import Known, link_new_incident
-from hub.recipients import Sender
+from hub.outbox import entry, is_active_user, mark_bounced
+from hub.problems import link_new_incident
 from hub.recurrence import Occurrence
 from hub.revisions import Revisions
 from hub.rulebook import RuleBookCache
 from hub.statements import (
     ACKNOWLEDGE,
     CLEAR_COUNT,
-    COUNT_REPEAT,
-    INSERT_EVENT,
     INSERT_INCIDENT,
     INSERT_INCIDENT_UNLESS_OPEN,
     INSERT_TIMELINE,
     REOPEN,
     REOPEN_BY_ID,
     RESOLVE,
-    STATE_CHANGE,
-    TAKE_DEDUP_TURN,
     THRESHOLD_COUNT,
-    TOUCH,
 )
+
+#: What callers import from here; Raw and Outcome are defined with the writes that take and give them.
+__all__ = ["Decide", "Intake", "InvalidChoice", "Outcome", "Raw"]
 
 #: The rules field for "a change on this service in the last N minutes".
 CHANGE_MINUTES = "change.minutes_ago"
 
 #: The rules engine, passed in: (event, rule book, now, routing state) -> decision. Pure: state is looked up here.
 Decide = Callable[[InboundEvent, RuleBook, datetime, RoutingState], Decision]
-
-
-@dataclass(frozen=True)
-class Raw:
-    """An inbound item exactly as received."""
-
-    source: str
-    content_type: str
-    body: bytes
-    integration_id: int | None = None
 
 
 class InvalidChoice(BadInput):
@@ -91,42 +95,6 @@ class InvalidChoice(BadInput):
     def __init__(self, message: str, field: str) -> None:
         super().__init__(message)
         self.field = field
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of an event; `incident_id` is None when it touched no incident (e.g. resolve of nothing)."""
-
-    event_id: int
-    incident_id: int | None
-    incident_status: str | None = None
-    occurrences: int = 0
-    created: bool = False
-    duplicate: bool = False  # a message already applied: from this mailbox before, or a copy (mail_records)
-    acknowledged: bool = False  # the requester is owed an acknowledgement with the reference
-
-    @property
-    def ref(self) -> str | None:
-        return format_ref(self.incident_id) if self.incident_id is not None else None
-
-
-@dataclass(frozen=True)
-class NoticeSettings:
-    desk_addresses: tuple[str, ...]
-    base_url: str
-    templates: MailTemplates = DEFAULTS  # the installation's: MailTemplates.at(settings.home)
-
-    @property
-    def sender(self) -> Sender:
-        return Sender(self.desk_addresses[0], self.base_url, self.templates, self.secret_key)
-
-    #: A person's email reply this many seconds after its incident resolved still reopens it; later, a new one.
-    reply_reopen_window: float = 7 * 86400.0
-    #: The newest part of a reply's text, without the quoted history (ingest plugs in its quote cutter, as it plugs
-    #: in the rules engine); None when there is nothing to cut. Only replies told to their assignee pay for it.
-    newest_part: Callable[[str], str | None] = lambda text: None
-    #: Signs the satisfaction links in a requester's resolution mail (hub/satisfaction.py); None: none are sent.
-    secret_key: str | None = field(default=None, repr=False)
 
 
 class Intake:
@@ -139,12 +107,12 @@ class Intake:
         self.files = files  # where the edges write emails' attachments before recording them (hub/attachments.py)
         self._committer = GroupCommitter(db, timeout=max(30.0, 3 * db.timeout))
         self._decide = decide
-        self._notice = notice_settings
+        self._settings = notice_settings
+        self._revisions = Revisions()  # one read of the caches' versions per transaction
+        self._notices = IntakeNotices(notice_settings, self._revisions)  # what people and channels are owed
         self._rules = RuleBookCache()
         self._sla = sla.SlaBookCache()
-        self._knowledge = knowledge.KnowledgeCache()  # the articles an acknowledgement may suggest
         self._cis = CiLinks()  # the configuration items events have named
-        self._revisions = Revisions()  # one read of the caches' versions per transaction
 
     def record(
         self,
@@ -165,9 +133,13 @@ class Intake:
         """
         event = fit_to_columns(event)
         if event.source != "email":
-            return self._committer.run(lambda conn: _once(conn, once, lambda: self._apply(conn, raw, event, policy)))
+            return self._committer.run(
+                lambda conn: apply_once(conn, once, lambda: self._apply(conn, raw, event, policy))
+            )
         mail = self._mail
-        return self._committer.run(lambda conn: _once(conn, once, lambda: mail(conn, raw, event, policy, reprocessing)))
+        return self._committer.run(
+            lambda conn: apply_once(conn, once, lambda: mail(conn, raw, event, policy, reprocessing))
+        )
 
     def _mail(
         self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy, reprocessing: int | None
@@ -179,7 +151,7 @@ class Intake:
         elif (copy := mail_records.earlier_copy(conn, raw.body, event)) is not None:
             earlier, incident_id = copy
             why = f"a copy of event {earlier} (same Message-ID, From and Date): applied once already"
-            stored = _store_event(conn, raw, event, incident_id=incident_id, status="ignored", error=why)
+            stored = store_event(conn, raw, event, incident_id=incident_id, status="ignored", error=why)
             return Outcome(stored, incident_id, duplicate=True)
         event = mail_records.before(conn, event)
         outcome = self._apply(conn, raw, event, policy)
@@ -209,13 +181,13 @@ class Intake:
         """Keep an item we could not understand, with the reason, so it can be fixed and reprocessed."""
 
         def keep(conn: Connection) -> Outcome:
-            return Outcome(_store_event(conn, raw, None, status="unprocessable", error=error[:2000]), None)
+            return Outcome(store_event(conn, raw, None, status="unprocessable", error=error[:2000]), None)
 
-        return self._committer.run(lambda conn: _once(conn, once, lambda: keep(conn))).event_id
+        return self._committer.run(lambda conn: apply_once(conn, once, lambda: keep(conn))).event_id
 
     def record_ignored(self, raw: Raw, reason: str) -> int:
         """Keep an item that asks nothing of us (e.g. a downtime notice), with the reason it changed nothing."""
-        return self._committer.run(lambda conn: _store_event(conn, raw, None, status="ignored", error=reason[:2000]))
+        return self._committer.run(lambda conn: store_event(conn, raw, None, status="ignored", error=reason[:2000]))
 
     # -- the decision, applied -------------------------------------------------------------------------
 
@@ -229,23 +201,23 @@ class Intake:
             if thread is not None:
                 automatic = event.auto_submitted or event.bounce or event.looped
                 route = reply_route(thread, automatic=automatic, now=utcnow(),
-                                    reopen_window=self._notice.reply_reopen_window)  # fmt: skip
+                                    reopen_window=self._settings.reply_reopen_window)  # fmt: skip
                 if route == "reopen":
                     return self._reopen_by_reply(conn, raw, thread, event, policy)
                 if route == "follow_up":
                     return self._follow_up(conn, raw, thread, event, policy)
                 if thread.status == sla.WAITING:  # the requester answered: the SLA clocks run again
                     sla.stop_waiting(conn, self._sla.current(conn, self._revisions), thread.id, "the requester replied")
-                return _add_to_thread(conn, raw, thread, event, self._notice)
+                return add_to_thread(conn, raw, thread, event, self._settings)
             if event.bounce or event.looped:
                 # Never an incident of its own: it would answer mail with mail, the way loops start.
                 why = "a bounce that refers to no incident" if event.bounce else "our own notification came back"
-                return Outcome(_store_event(conn, raw, event, status="ignored", error=why), None)
+                return Outcome(store_event(conn, raw, event, status="ignored", error=why), None)
         if event.action is Action.RESOLVE:
             return self._resolve(conn, raw, event, policy)
         if event.action is Action.ACKNOWLEDGE:
             summary = f"Acknowledged by {event.source} event"
-            acknowledged, changed = _change_status(conn, raw, event, ACKNOWLEDGE, "acknowledged", summary)
+            acknowledged, changed = change_status(conn, raw, event, ACKNOWLEDGE, "acknowledged", summary)
             if changed is not None:
                 sla.refresh(conn, changed.id)  # the first response is in
             return acknowledged
@@ -255,14 +227,14 @@ class Intake:
             # A rule may suppress the event or give it another dedup key: decide before deduplicating on it.
             decision = self._decision(conn, event, book)
             if decision.suppressed:
-                return _suppressed(conn, raw, event, decision)
+                return suppressed(conn, raw, event, decision)
             if decision.dedup_key:
                 event = replace(event, dedup_key=decision.dedup_key)
         if event.dedup_key:
-            repeat = _count_repeat(conn, raw, event)
-            if repeat is None and _took_dedup_turn(conn, raw, event):
+            repeat = count_repeat(conn, raw, event)
+            if repeat is None and took_dedup_turn(conn, raw, event):
                 # A concurrent transaction may have been opening this key's incident: we waited, so look again.
-                repeat = _count_repeat(conn, raw, event)
+                repeat = count_repeat(conn, raw, event)
             if repeat is not None:
                 return repeat
             if policy.reopen_window:
@@ -270,12 +242,12 @@ class Intake:
                 if reopened is not None:
                     return reopened
             if policy.threshold and policy.threshold_window and raw.integration_id is not None:
-                count = THRESHOLD_COUNT[conn.dialect.name].scalar(conn, _count_params(raw, event, policy))
+                count = THRESHOLD_COUNT[conn.dialect.name].scalar(conn, count_params(raw, event, policy))
                 if count < policy.threshold:
                     note = (
                         f"{count} of {policy.threshold} events within {policy.threshold_window} s: below the threshold"
                     )
-                    return Outcome(_store_event(conn, raw, event, status="held", error=note), None)
+                    return Outcome(store_event(conn, raw, event, status="held", error=note), None)
                 CLEAR_COUNT.execute(conn, {"integration": raw.integration_id, "key": event.dedup_key})
                 return self._open(conn, raw, event, policy, occurrences=count, decision=decision)
         return self._open(conn, raw, event, policy, decision=decision)
@@ -302,10 +274,10 @@ class Intake:
         """The requester answered a resolved incident: it is not fixed after all."""
         row = REOPEN_BY_ID.first(conn, {"incident": thread.id, "now": utcnow()})
         if row is None:  # changed under us (reopened by someone else a moment ago): just add the reply
-            return _add_to_thread(conn, raw, thread, event, self._notice)
-        changed = _Changed(*row)
+            return add_to_thread(conn, raw, thread, event, self._settings)
+        changed = Changed(*row)
         sla.refresh(conn, changed.id, reopened=True)
-        outcome = _add_to_thread(conn, raw, thread, event, None)  # the reopening's notice tells them
+        outcome = add_to_thread(conn, raw, thread, event, None)  # the reopening's notice tells them
         who = event.requester or "the requester"
         reopened = entry(changed.id, "reopened", f"Reopened by a reply from {who}", event_id=outcome.event_id)
         owed, notes = recipients.state_change_notices(
@@ -313,10 +285,10 @@ class Intake:
             changed.id,
             "reopened",
             source=f"a reply from {who}",
-            sender=self._notice.sender,
+            sender=self._settings.sender,
             skip=[event.requester or ""],
         )
-        self._notify(conn, raw, event, policy, changed.id, owed, also=[reopened, *notes])
+        self._notices.notify(conn, raw.integration_id, event, policy, changed.id, owed, also=[reopened, *notes])
         return Outcome(outcome.event_id, changed.id, "open", changed.occurrences)
 
     def _follow_up(self, conn: Connection, raw: Raw, thread: Thread, event: InboundEvent, policy: Policy) -> Outcome:
@@ -342,14 +314,14 @@ class Intake:
         row = REOPEN.first(conn, {**params, "now": now})
         if row is None:
             return None
-        changed = _Changed(*row)
+        changed = Changed(*row)
         sla.refresh(conn, changed.id, reopened=True)
-        event_id = _store_event(conn, raw, event, incident_id=changed.id)
+        event_id = store_event(conn, raw, event, incident_id=changed.id)
         reopened = entry(changed.id, "reopened", f"Reopened by {event.source} event", event_id=event_id)
         owed, notes = recipients.state_change_notices(
-            conn, changed.id, "reopened", source=f"a new {event.source} alert", sender=self._notice.sender
+            conn, changed.id, "reopened", source=f"a new {event.source} alert", sender=self._settings.sender
         )
-        self._notify(conn, raw, event, policy, changed.id, owed, also=[reopened, *notes])
+        self._notices.notify(conn, raw.integration_id, event, policy, changed.id, owed, also=[reopened, *notes])
         return Outcome(event_id, changed.id, "open", changed.occurrences)
 
     def _open(
@@ -366,7 +338,7 @@ class Intake:
         if decision is None:
             decision = self._decision(conn, event, self._rules.current(conn, self._revisions))
         if decision.suppressed:
-            return _suppressed(conn, raw, event, decision)
+            return suppressed(conn, raw, event, decision)
         ci = self._ci(conn, event, decision)
         values: dict[str, Any] = {
             "title": (decision.title or event.title)[:500],
@@ -395,7 +367,7 @@ class Intake:
         incident_id = statement.scalar(conn, values)
         if incident_id is None:
             # A concurrent request opened the incident for this dedup key first: count ours on the winner.
-            repeat = _count_repeat(conn, raw, event)
+            repeat = count_repeat(conn, raw, event)
             if repeat is None:  # the winner was resolved in between; a very rare race, so simply try again
                 return self._open(conn, raw, event, policy, occurrences=occurrences, decision=decision)
             return repeat
@@ -405,27 +377,30 @@ class Intake:
                              event.labels)  # fmt: skip
         sla_note = sla.start(conn, self._sla.current(conn, self._revisions), incident_id, facts, now)
         trace = decision.trace_json()
-        event_id = _store_event(conn, raw, event, incident_id=incident_id, trace=_trace_record(decision))
+        event_id = store_event(conn, raw, event, incident_id=incident_id, trace=trace_record(decision))
         occurrence = Occurrence(incident_id, values["title"], now, event.dedup_key, raw.integration_id,
                                 values["service"], decision.category)  # fmt: skip
         known = link_new_incident(conn, incident_id, occurrence)  # a recurrence a problem already covers
         # A silence (maintenance window) lets the incident be opened and counted, but no one is notified.
-        owed = [] if decision.silenced_by is not None else self._owed_notices(conn, incident_id, values, event, known)
+        silenced = decision.silenced_by is not None
+        owed = [] if silenced else self._notices.owed_notices(conn, incident_id, values, event, known)
         data = {"rules": trace, **mail_records.opened_data(event)}
         if event.chosen is not None:
             data["by"] = event.chosen.by
         if ci is not None:
             data["ci"] = ci.name
-        opened = entry(incident_id, "opened", _opened_summary(decision, event, ci), event_id=event_id, data=data)
+        opened = entry(incident_id, "opened", opened_summary(decision, event, ci), event_id=event_id, data=data)
         notes: list[dict[str, Any]] = []
-        if decision.channels and decision.silenced_by is None:
-            to_channels, notes = self._to_channels(conn, incident_id, values, decision.channels)
+        if decision.channels and not silenced:
+            to_channels, notes = self._notices.to_channels(conn, incident_id, values, decision.channels)
             owed = [*owed, *to_channels]
         if sla_note is not None:
             notes.append(sla_note)
-        if decision.escalation and decision.silenced_by is None:
+        if decision.escalation and not silenced:
             notes.append(escalation.start(conn, incident_id, decision.escalation, now))
-        self._notify(conn, raw, event, policy, incident_id, owed, also=[opened, *notes], opened=True)
+        self._notices.notify(
+            conn, raw.integration_id, event, policy, incident_id, owed, also=[opened, *notes], opened=True
+        )
         acknowledged = any(notice.kind == "acknowledgement" for notice in owed)
         return Outcome(event_id, incident_id, "open", occurrences, created=True, acknowledged=acknowledged)
 
@@ -441,263 +416,15 @@ class Intake:
 
     def _resolve(self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy) -> Outcome:
         summary = f"Resolved by {event.source} event"
-        outcome, changed = _change_status(conn, raw, event, RESOLVE, "resolved", summary)
+        outcome, changed = change_status(conn, raw, event, RESOLVE, "resolved", summary)
         if changed is None:
             return outcome
         sla.refresh(conn, changed.id)
         owed, notes = recipients.state_change_notices(
-            conn, changed.id, "resolved", source=event.source, sender=self._notice.sender
+            conn, changed.id, "resolved", source=event.source, sender=self._settings.sender
         )
-        self._notify(conn, raw, event, policy, changed.id, owed, also=notes)
+        self._notices.notify(conn, raw.integration_id, event, policy, changed.id, owed, also=notes)
         return outcome
-
-    def _notify(
-        self,
-        conn: Connection,
-        raw: Raw,
-        event: InboundEvent,
-        policy: Policy,
-        incident_id: int,
-        owed: list[notices.Notice],
-        also: Sequence[dict[str, Any]] = (),
-        *,
-        opened: bool = False,
-    ) -> None:
-        """Owe the notices of a state change, unless the alert is flapping: then they wait until it is stable.
-
-        `opened`: the incident was opened in this transaction, so nothing was mailed about it yet."""
-        entries = list(also)
-        if _flapping(conn, raw, event, policy):
-            if owed:
-                entries.append(
-                    entry(incident_id, "flapping", f"Flapping: {len(owed)} notice(s) held until it is stable")
-                )
-            owed = []
-        owe(conn, incident_id, owed, also=entries, opened=opened)
-
-    def _to_channels(
-        self, conn: Connection, incident_id: int, incident: dict[str, Any], names: Sequence[str]
-    ) -> tuple[list[notices.Notice], list[dict[str, Any]]]:
-        """Notices for the channels the rules named, and a timeline note for each name that is no channel."""
-        facts = channels.incident_facts(
-            kind="opened",
-            incident_id=incident_id,
-            title=incident["title"],
-            priority=incident["priority"],
-            severity=incident["severity"],
-            status="open",
-            assignee=incident["assignee"],
-            category=incident["category"],
-            base_url=self._notice.base_url,
-        )
-        owed, missing = channels.channel_notices(
-            conn, names, facts, desk_address=self._notice.desk_addresses[0], templates=self._notice.templates
-        )
-        return owed, [entry(incident_id, "notification", line) for line in missing]
-
-    def _owed_notices(
-        self,
-        conn: Connection,
-        incident_id: int,
-        incident: dict[str, Any],
-        event: InboundEvent,
-        known: Known | None = None,
-    ) -> list[notices.Notice]:
-        desk = self._notice.desk_addresses
-        owed: list[notices.Notice] = []
-        requester = (event.requester or "").lower()
-        chosen = event.chosen
-        acknowledge = not event.auto_submitted and (chosen is None or chosen.acknowledge_requester)
-        if requester and acknowledge and requester not in desk:
-            articles = knowledge.suggest(self._knowledge.current(conn, self._revisions),
-                                         f"{incident['title']}\n{event.description}")  # fmt: skip
-            owed.append(
-                notices.acknowledgement(
-                    incident_id=incident_id,
-                    title=incident["title"],
-                    requester=requester,
-                    desk_address=desk[0],
-                    in_reply_to=event.message_id,
-                    base_url=self._notice.base_url,
-                    workaround=known.workaround if known is not None and known.share_workaround else None,
-                    known_outage=status_page.known_outage(
-                        conn, incident_id, incident["service"], incident["first_seen"], self._notice.base_url
-                    ),
-                    suggested=knowledge.as_facts(articles, self._notice.base_url),
-                    templates=self._notice.templates,
-                )
-            )
-        owed += recipients.assignment_notices(
-            conn,
-            incident_id=incident_id,
-            title=incident["title"],
-            priority=incident["priority"],
-            assignee=incident["assignee"],
-            sender=self._notice.sender,
-            skip=[chosen.by] if chosen is not None else (),  # who logged it knows whom they gave it to
-        )
-        return owed
-
-
-def _once(conn: Connection, item: MailboxImport | None, apply: Callable[[], Outcome]) -> Outcome:
-    """Apply a mailbox's message unless it was imported before, and remember it in the same transaction."""
-    if item is None:
-        return apply()
-    earlier = earlier_import(conn, item)
-    if earlier is not None:
-        return Outcome(earlier[0] or 0, earlier[1], duplicate=True)
-    outcome = apply()
-    remember_import(conn, item, outcome.event_id)
-    return outcome
-
-
-def _store_event(
-    conn: Connection,
-    raw: Raw,
-    event: InboundEvent | None,
-    *,
-    incident_id: int | None = None,
-    status: str = "processed",
-    error: str | None = None,
-    trace: dict[str, Any] | None = None,
-) -> int:
-    event_id = INSERT_EVENT.scalar(
-        conn,
-        {
-            "source": raw.source,
-            "integration_id": raw.integration_id,
-            "received_at": utcnow(),
-            "content_type": raw.content_type,
-            "raw": raw.body,
-            "status": status,
-            "error": error,
-            "message_id": event.message_id if event is not None else None,
-            "incident_id": incident_id,
-            "trace": trace,
-        },
-    )
-    assert event_id is not None
-    return int(event_id)
-
-
-#: The most dedup turns (advisory locks) one transaction takes. PostgreSQL keeps every lock a transaction holds
-#: until it ends, in a table all sessions share (64 per connection by default): a batch of thousands of new keys
-#: must not fill it. Past this many, a race for a key costs at worst an unused incident number.
-TURNS_PER_TRANSACTION = 100
-
-
-def _took_dedup_turn(conn: Connection, raw: Raw, event: InboundEvent) -> bool:
-    """On PostgreSQL, wait for any concurrent transaction opening this key's incident to end (see TAKE_DEDUP_TURN);
-    False on SQLite (one writer at a time) and past TURNS_PER_TRANSACTION."""
-    if conn.dialect.name != "postgresql":
-        return False
-    transaction = conn.get_transaction()
-    taken = conn.info.get("dedup_turns")
-    if taken is None or taken[0] is not transaction:
-        taken = conn.info["dedup_turns"] = [transaction, 0]
-    if taken[1] >= TURNS_PER_TRANSACTION:
-        return False
-    taken[1] += 1
-    TAKE_DEDUP_TURN.execute(conn, {"ident": f"{raw.integration_id}:{event.dedup_key}"})
-    return True
-
-
-def _count_repeat(conn: Connection, raw: Raw, event: InboundEvent) -> Outcome | None:
-    """Count a repeat on the open incident with this dedup key in one atomic UPDATE; None if there is none."""
-    row = COUNT_REPEAT.first(conn, {"key": event.dedup_key, "integration": raw.integration_id, "now": utcnow()})
-    if row is None:
-        return None
-    incident_id, status, occurrences = row
-    event_id = _store_event(conn, raw, event, incident_id=incident_id, status="deduplicated")
-    return Outcome(event_id, incident_id, status, occurrences)
-
-
-@dataclass(frozen=True)
-class _Changed:
-    """An incident whose status an event just changed."""
-
-    id: int
-    occurrences: int
-    title: str
-    assignee: str | None
-
-
-def _change_status(
-    conn: Connection, raw: Raw, event: InboundEvent, statement: Prepared, status: str, summary: str
-) -> tuple[Outcome, _Changed | None]:
-    """Move the open incident with the event's dedup key to `status`; an event for no open incident is kept
-    but touches nothing (as PagerDuty does for acknowledge/resolve of an unknown key)."""
-    row = statement.first(conn, {"key": event.dedup_key, "integration": raw.integration_id, "now": utcnow()})
-    if row is None:
-        error = f"{event.action.value} for a dedup key with no open incident to change"
-        event_id = _store_event(conn, raw, event, status="ignored", error=error)
-        return Outcome(event_id, None), None
-    changed = _Changed(*row)
-    event_id = _store_event(conn, raw, event, incident_id=changed.id)
-    INSERT_TIMELINE.execute(conn, entry(changed.id, status, summary, event_id=event_id))
-    return Outcome(event_id, changed.id, status, changed.occurrences), changed
-
-
-def _add_to_thread(
-    conn: Connection, raw: Raw, incident: Thread, event: InboundEvent, tell: NoticeSettings | None
-) -> Outcome:
-    """A reply on an incident still being worked: on its timeline, and (with `tell`) its assignee and watchers are
-    told what the requester wrote; not for automatic mail, since an out-of-office says nothing to act on."""
-    TOUCH.execute(conn, {"incident": incident.id, "now": utcnow()})
-    event_id = _store_event(conn, raw, event, incident_id=incident.id)
-    summary = f"Reply from {event.requester or 'unknown sender'}: {event.title}"
-    data = mail_records.thread_data(event)
-    replied = entry(incident.id, "email", summary, event_id=event_id, data=data)
-    owed: list[notices.Notice] = []
-    if tell is not None and event.requester and not (event.auto_submitted or event.bounce or event.looped):
-        text = tell.newest_part(event.description) or event.description
-        owed = recipients.reply_notices(conn, incident.id, requester=event.requester, text=text, sender=tell.sender)
-    owe(conn, incident.id, owed, also=[replied])
-    return Outcome(event_id, incident.id, incident.status, incident.occurrences)
-
-
-def _flapping(conn: Connection, raw: Raw, event: InboundEvent, policy: Policy) -> bool:
-    """Count this state change of the alert; whether it is now flapping (off unless the policy sets it)."""
-    if not (policy.flap_changes and policy.flap_window and raw.integration_id is not None and event.dedup_key):
-        return False
-    now = utcnow()
-    since = now - timedelta(seconds=policy.flap_window)
-    params = {"integration": raw.integration_id, "key": event.dedup_key, "now": now, "since": since}
-    return bool(STATE_CHANGE[conn.dialect.name].scalar(conn, {**params, "limit": policy.flap_changes}))
-
-
-def _count_params(raw: Raw, event: InboundEvent, policy: Policy) -> dict[str, Any]:
-    now = utcnow()
-    since = now - timedelta(seconds=policy.threshold_window or 0)
-    return {"integration": raw.integration_id, "key": event.dedup_key, "now": now, "since": since}
-
-
-def _trace_record(decision: Decision) -> dict[str, Any]:
-    """What is stored with the event: the matching rules (with their conditions and what each set) and the result."""
-    result = {
-        "priority": decision.priority,
-        "category": decision.category,
-        "assignee": decision.assignee,
-        "service": decision.service,
-        "tags": list(decision.tags),
-        "impact": decision.impact,
-        "urgency": decision.urgency,
-        "title": decision.title,
-        "dedup_key": decision.dedup_key,
-        "ci": decision.ci,
-        "channels": list(decision.channels),
-        "suppressed": decision.suppressed,
-    }
-    return {"rules": decision.trace_json(), "evaluated": decision.evaluated, "decision": result}
-
-
-def _suppressed(conn: Connection, raw: Raw, event: InboundEvent, decision: Decision) -> Outcome:
-    """A rule suppressed the event: kept, with the trace saying which rule and why, but no incident."""
-    rule = next((step.rule for step in decision.trace if "suppress" in step.sets), "a rule")
-    error = f"suppressed by rule {rule!r}"
-    return Outcome(
-        _store_event(conn, raw, event, status="suppressed", error=error, trace=_trace_record(decision)), None
-    )
 
 
 def _check_chosen_assignee(conn: Connection, chosen: Chosen) -> None:
@@ -706,26 +433,3 @@ def _check_chosen_assignee(conn: Connection, chosen: Chosen) -> None:
         raise InvalidChoice(
             f"{chosen.assignee} is not an active user; assign to a user, a group, or leave it to the rules", "assignee"
         )
-
-
-def _opened_summary(decision: Decision, event: InboundEvent, ci: Linked | None = None) -> str:
-    if event.chosen is not None:
-        parts = [f"Logged by {event.chosen.by} ({event.labels.get('channel', 'by hand')}) as P{decision.priority}"]
-    else:
-        parts = [f"Opened as P{decision.priority}"]
-    if decision.silenced_by is not None:
-        parts.append(f"silenced by silence {decision.silenced_by} (no notifications)")
-    if decision.category:
-        parts.append(f"category {decision.category}")
-    if decision.service:
-        parts.append(f"service {decision.service}")
-    if ci is not None:
-        parts.append(f"CI {ci.name}" + (f" (service {ci.service})" if ci.service and not decision.service else ""))
-    if decision.assignee:
-        parts.append(
-            f"assigned to {decision.assignee}"
-            + (f" (group {decision.assigned_from})" if decision.assigned_from else "")
-        )
-    if decision.tags:
-        parts.append(f"tags {', '.join(decision.tags)}")
-    return ", ".join(parts)

@@ -22,7 +22,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.durations import describe_duration
 from hub.errors import StorageUnavailable
-from hub.intake import NoticeSettings
+from hub.intake_notices import NoticeSettings
 from hub.models import OPEN_STATUSES, AlertState, Incident, Integration, utcnow
 from hub.outbox import entry, owe
 

@@ -58,7 +58,7 @@ from hub.sla_clocks import (
 from hub.statements import INCIDENTS, INSERT_EVENT, INSERT_TIMELINE
 
 if TYPE_CHECKING:
-    from hub.intake import NoticeSettings
+    from hub.intake_notices import NoticeSettings
 
 log = logging.getLogger("switchboard.sla")
 

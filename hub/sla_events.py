@@ -26,7 +26,8 @@ from hub import channels, escalation, notices
 from hub.db import Database
 from hub.domain import Decision, InboundEvent, format_ref
 from hub.groups import routing_state
-from hub.intake import Decide, NoticeSettings
+from hub.intake import Decide
+from hub.intake_notices import NoticeSettings
 from hub.models import Escalation, EscalationPolicy, Event, Incident, utcnow
 from hub.outbox import entry, owe
 from hub.rulebook import RuleBookCache

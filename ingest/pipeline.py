@@ -5,7 +5,8 @@ from __future__ import annotations
 from hub.attachments import AttachmentLimits, AttachmentStore
 from hub.config import Settings
 from hub.db import Database
-from hub.intake import Intake, NoticeSettings
+from hub.intake import Intake
+from hub.intake_notices import NoticeSettings
 from hub.mail_templates import MailTemplates
 from hub.sla_events import SlaRules
 from ingest.quotes import latest_reply

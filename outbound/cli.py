@@ -147,7 +147,7 @@ def dispatch(once: bool, interval: float) -> None:
     import redis
 
     from hub import retention
-    from hub.intake import NoticeSettings
+    from hub.intake_notices import NoticeSettings
     from hub.mail_templates import MailTemplates
     from hub.maintenance import auto_close_chore, plugged_chores, upkeep
     from outbound import escalations

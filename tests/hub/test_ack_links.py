@@ -12,7 +12,8 @@ from hub import ack_links, satisfaction
 from hub.accounts import create_user
 from hub.db import Database
 from hub.domain import Decision, InboundEvent, RuleBook
-from hub.intake import Intake, NoticeSettings, Raw
+from hub.intake import Intake, Raw
+from hub.intake_notices import NoticeSettings
 from hub.models import OutboxMessage
 from hub.outbox import body_of
 from hub.signed_links import BadLink, Claim, ExpiredLink

@@ -11,7 +11,8 @@ from hub.channels import create_channel, list_channels, remove_channel
 from hub.db import Database
 from hub.domain import Decision, InboundEvent, RuleBook
 from hub.errors import BadInput
-from hub.intake import Intake, NoticeSettings, Raw
+from hub.intake import Intake, Raw
+from hub.intake_notices import NoticeSettings
 from hub.models import OutboxMessage, TimelineEntry
 
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")

@@ -16,7 +16,8 @@ from hub.config import Settings
 from hub.db import Database
 from hub.domain import KEY_WIDTH, Action, InboundEvent, Policy, RuleSpec
 from hub.errors import StorageUnavailable
-from hub.intake import TURNS_PER_TRANSACTION, Intake, Raw
+from hub.intake import Intake, Raw
+from hub.intake_writes import TURNS_PER_TRANSACTION
 from hub.migrate import upgrade
 from hub.models import Contact, Event, Incident, Organisation, OutboxMessage, TimelineEntry
 from hub.rulebook import add_rule

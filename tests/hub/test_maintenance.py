@@ -14,7 +14,8 @@ from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent, RuleSpec
 from hub.errors import StorageUnavailable
-from hub.intake import Intake, NoticeSettings, Raw
+from hub.intake import Intake, Raw
+from hub.intake_notices import NoticeSettings
 from hub.maintenance import auto_close_chore, auto_close_resolved, auto_resolve_quiet, settle_flapping, upkeep
 from hub.models import Incident, Integration, OutboxMessage, TimelineEntry, utcnow
 from hub.rulebook import add_rule

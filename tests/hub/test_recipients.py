@@ -13,7 +13,8 @@ from hub.agent_action import Actor, Mail
 from hub.channels import create_channel
 from hub.db import Database
 from hub.domain import Action, Decision, InboundEvent, RuleBook
-from hub.intake import Intake, NoticeSettings, Raw
+from hub.intake import Intake, Raw
+from hub.intake_notices import NoticeSettings
 from hub.models import Escalation, OutboxMessage, TimelineEntry
 from hub.outbox import PER_INCIDENT, body_of
 from rules import rules_file

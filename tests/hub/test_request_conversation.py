@@ -10,7 +10,8 @@ from hub import incident_notes, request_conversation, triage
 from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.domain import Decision, InboundEvent, RuleBook
-from hub.intake import Intake, NoticeSettings, Raw
+from hub.intake import Intake, Raw
+from hub.intake_notices import NoticeSettings
 from hub.models import Incident, OutboxMessage
 from hub.request_conversation import Conversation, Entry, Message
 

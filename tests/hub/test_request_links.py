@@ -12,7 +12,8 @@ from hub import incident_notes, request_links, triage
 from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.domain import Decision, InboundEvent, RuleBook
-from hub.intake import Intake, NoticeSettings, Raw
+from hub.intake import Intake, Raw
+from hub.intake_notices import NoticeSettings
 from hub.models import Incident, OutboxMessage
 from hub.outbox import body_of
 from hub.signed_links import Claim, StaleLink

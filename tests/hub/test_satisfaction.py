@@ -13,7 +13,8 @@ from hub.accounts import create_user
 from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.domain import Decision, InboundEvent, RuleBook
-from hub.intake import Intake, NoticeSettings, Raw
+from hub.intake import Intake, Raw
+from hub.intake_notices import NoticeSettings
 from hub.models import Incident, OutboxMessage, SatisfactionAnswer, TimelineEntry
 from hub.outbox import body_of
 from hub.satisfaction import BadAnswer

@@ -16,7 +16,8 @@ from hub.config import Settings
 from hub.db import Database
 from hub.domain import Action, InboundEvent
 from hub.errors import BadInput
-from hub.intake import Intake, NoticeSettings, Raw
+from hub.intake import Intake, Raw
+from hub.intake_notices import NoticeSettings
 from hub.models import Incident, TimelineEntry
 
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")

@@ -17,7 +17,8 @@ from hub.channels import create_channel
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import Action, InboundEvent
-from hub.intake import Intake, NoticeSettings, Raw
+from hub.intake import Intake, Raw
+from hub.intake_notices import NoticeSettings
 from hub.maintenance import plugged_chores, upkeep
 from hub.models import Escalation, Event, Incident, OutboxMessage, TimelineEntry
 from hub.sla_events import SlaRules

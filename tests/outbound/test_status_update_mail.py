@@ -10,7 +10,8 @@ from flask.testing import FlaskClient
 
 from hub import catalogue
 from hub.domain import InboundEvent
-from hub.intake import NoticeSettings, Raw
+from hub.intake import Raw
+from hub.intake_notices import NoticeSettings
 from hub.maintenance import upkeep
 from hub.models import StatusSubscriber
 from tests.outbound.conftest import Parts, deliver_everything

@@ -13,7 +13,8 @@ from hub.accounts import IntegrationKeys
 from hub.agent_action import Actor, Mail
 from hub.config import Settings
 from hub.db import Database
-from hub.intake import Intake, NoticeSettings
+from hub.intake import Intake
+from hub.intake_notices import NoticeSettings
 from hub.maintenance import plugged_chores, upkeep
 from hub.models import Heartbeat, Incident, utcnow
 from ingest.heartbeat_watch import raise_late
