@@ -7,6 +7,7 @@ Import the fixtures into a test module (`provider`, `settings`, which replaces c
 from __future__ import annotations
 
 import dataclasses
+import shlex
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,11 +21,25 @@ from werkzeug.test import TestResponse
 from hub.config import OidcSettings, Settings
 from hub.db import Database
 from tests.conftest import make_settings
+from tests.docs import fenced
 from tests.oidc_provider import Provider
 from web import create_app
 from web.services import services
 
 PUBLIC = "http://switchboard.test"
+SECTION = "Single sign-on (OpenID Connect)"  # the README's
+
+
+def documented_settings(home: Path) -> list[Settings]:
+    """The settings the README's section shows, as a reader pastes them: its first block of variables alone, then
+    with each later one added to it."""
+    first, *more = [block for block in fenced("README.md", SECTION, "sh") if block.startswith("SWITCHBOARD_")]
+    return [_started(home, first, *extra) for extra in ((), *((block,) for block in more))]
+
+
+def _started(home: Path, *blocks: str) -> Settings:
+    environ = dict(line.split("=", 1) for block in blocks for line in shlex.split(block, comments=True))
+    return Settings.from_env({**environ, "SWITCHBOARD_HOME": str(home), "SECRET_KEY": "k"})
 
 
 @pytest.fixture(name="provider")

@@ -4,7 +4,6 @@ provider on loopback (tests/oidc_provider.py), and each way its answer is refuse
 from __future__ import annotations
 
 import dataclasses
-import shlex
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,8 +25,10 @@ from tests.web.helpers import Login, csrf_token, log_in
 
 # Fixtures (the provider, settings that log in through it, apps with other settings) and a browser's steps:
 from tests.web.sso_fixtures import (  # noqa: F401
+    SECTION,
     apps_with_other_settings,
     callback_of,
+    documented_settings,
     logged_in_as,
     refused,
     running_provider,
@@ -37,7 +38,7 @@ from tests.web.sso_fixtures import (  # noqa: F401
 from web import create_app
 from web.auth import ADMINS_ONLY_FAILED
 from web.services import services
-from web.sso import callback_url
+from web.sso import callback_url, logged_out_url
 
 
 def test_the_login_page_offers_the_provider_by_name(client: FlaskClient) -> None:
@@ -274,12 +275,8 @@ def test_with_passwords_for_admins_only_others_are_refused_in_the_same_words(
     assert logged_in_as(client) == admin.email
 
 
-def test_the_documented_settings_start_and_name_the_documented_redirect_uri(tmp_path: Path) -> None:
-    [settings_block] = [
-        b for b in fenced("README.md", "Single sign-on (OpenID Connect)", "sh") if b.startswith("SWITCHBOARD_")
-    ]
-    environ = dict(line.split("=", 1) for line in shlex.split(settings_block, comments=True))
-    documented = Settings.from_env({**environ, "SWITCHBOARD_HOME": str(tmp_path), "SECRET_KEY": "k"})
+def test_the_documented_settings_start_and_name_the_documented_addresses(tmp_path: Path) -> None:
+    documented = documented_settings(tmp_path)[0]
     assert documented.oidc is not None and documented.oidc.name == "Acme login"
-    [redirect_uri] = fenced("README.md", "Single sign-on (OpenID Connect)", "")
-    assert redirect_uri.strip() == callback_url(documented)
+    [addresses] = fenced("README.md", SECTION, "")
+    assert addresses.split() == [callback_url(documented), logged_out_url(documented)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -22,6 +23,7 @@ from tests.web.helpers import Login
 # Fixtures (the provider, settings that log in through it, apps with other settings) and a browser's steps:
 from tests.web.sso_fixtures import (  # noqa: F401
     apps_with_other_settings,
+    documented_settings,
     logged_in_as,
     refused,
     running_provider,
@@ -192,3 +194,9 @@ def test_without_a_map_the_groups_change_nothing(
     through_provider(client)
     assert logged_in_as(client) == user.email and role_of(db, user.email) == "agent"
     assert provider.userinfo_asked == 0
+
+
+def test_the_documented_role_maps_start(tmp_path: Path) -> None:
+    _, groups, entra = (settings.oidc for settings in documented_settings(tmp_path))
+    assert groups is not None and (groups.role_map, groups.roles_claim, groups.new_users) == (MAP, "groups", "mapped")
+    assert entra is not None and entra.role_map is not None and len(entra.role_map.groups) == 2
