@@ -15,7 +15,7 @@ from hub import credentials
 from hub.addresses import is_address
 from hub.db import Database
 from hub.domain import INTEGRATION_KINDS, NO_POLICY, ROLES, Policy
-from hub.errors import BadInput
+from hub.errors import BadInput, LastAdmin
 from hub.models import ApiToken, Integration, User
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
@@ -82,8 +82,8 @@ def user_by_email(session: Session, email: str) -> User:
 
 
 def change_user(session: Session, email: str, *, role: str | None = None, active: bool | None = None) -> User:
-    """Change a person's role or switch their account off; the last active admin cannot be demoted or disabled,
-    so the hub can never be left with nobody able to manage it."""
+    """Change a person's role or switch their account off; the last active admin cannot be demoted or disabled
+    (`LastAdmin`), so the hub can never be left with nobody able to manage it."""
     user = user_by_email(session, email)
     if role is not None:
         _check_role(role)
@@ -91,7 +91,7 @@ def change_user(session: Session, email: str, *, role: str | None = None, active
     if losing_admin:
         admins = session.scalar(select(func.count()).where(User.role == "admin", User.active.is_(True))) or 0
         if admins <= 1:
-            raise BadInput(f"{user.email} is the last active admin; make someone else admin first")
+            raise LastAdmin(f"{user.email} is the last active admin; make someone else admin first")
     if role is not None:
         user.role = role
     if active is not None:

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from hub.domain import ROLES
 from hub.errors import ConfigError
+from hub.role_map import RoleMap
+from hub.role_map import parse as parse_role_map
 
 DEFAULT_HOME = "./var"
 #: Microsoft's endpoints that take accounts from any tenant: their tokens name whichever tenant the person came from.
@@ -25,8 +27,12 @@ class OidcSettings:
     client_id: str
     client_secret: str = field(repr=False)
     name: str = "single sign-on"  # the login button says "Log in with <name>"
-    new_users: str | None = None  # role for someone the provider vouches for who has no account; None: none made
+    # The role of an account made for someone the provider vouches for who has none; None: none made; `mapped`
+    # (with role_map): the role their groups give.
+    new_users: str | None = None
     only: bool = False  # passwords log in admins only (the way in when the provider is down)
+    role_map: RoleMap | None = None  # None: roles are set here, by admins; else each login sets it from the groups
+    roles_claim: str = "groups"  # the claim (ID token, else userinfo) that lists the person's groups
 
     @property
     def discovery_url(self) -> str:
@@ -166,7 +172,8 @@ def _oidc(env: Mapping[str, str]) -> OidcSettings | None:
     not at someone's first login."""
     issuer = (env.get("SWITCHBOARD_OIDC_ISSUER") or "").strip()
     dependent = ("SWITCHBOARD_OIDC_CLIENT_ID", "SWITCHBOARD_OIDC_CLIENT_SECRET", "SWITCHBOARD_OIDC_NAME",
-                 "SWITCHBOARD_OIDC_NEW_USERS", "SWITCHBOARD_OIDC_ONLY")  # fmt: skip
+                 "SWITCHBOARD_OIDC_NEW_USERS", "SWITCHBOARD_OIDC_ONLY", "SWITCHBOARD_OIDC_ROLE_MAP",
+                 "SWITCHBOARD_OIDC_ROLES_CLAIM")  # fmt: skip
     if not issuer:
         if given := [name for name in dependent if env.get(name)]:
             raise ConfigError(f"{given[0]} is set but SWITCHBOARD_OIDC_ISSUER is not; set it to the provider's issuer")
@@ -194,15 +201,44 @@ def _oidc(env: Mapping[str, str]) -> OidcSettings | None:
     name = " ".join((env.get("SWITCHBOARD_OIDC_NAME") or "single sign-on").split())
     if len(name) > 60:
         raise ConfigError("SWITCHBOARD_OIDC_NAME is the login button's label: at most 60 characters")
-    new_users = (env.get("SWITCHBOARD_OIDC_NEW_USERS") or "").strip().lower() or None
-    if new_users is not None and new_users not in ROLES:
-        raise ConfigError(f"SWITCHBOARD_OIDC_NEW_USERS must be one of {', '.join(ROLES)} (or unset), not {new_users!r}")
-    if new_users == "admin":
-        raise ConfigError("SWITCHBOARD_OIDC_NEW_USERS may be agent or viewer: admins are made by an admin, by name")
+    role_map, roles_claim = _oidc_roles(env)
+    new_users = _oidc_new_users(env, mapped=role_map is not None)
     only = (env.get("SWITCHBOARD_OIDC_ONLY") or "").strip().lower()
     if only not in ("", "0", "1", "false", "true", "no", "yes"):
         raise ConfigError(f"SWITCHBOARD_OIDC_ONLY must be 1 or 0, not {only!r}")
-    return OidcSettings(issuer, client_id, client_secret, name, new_users, only in ("1", "true", "yes"))
+    return OidcSettings(issuer, client_id, client_secret, name, new_users, only in ("1", "true", "yes"), role_map,
+                        roles_claim)  # fmt: skip
+
+
+def _oidc_roles(env: Mapping[str, str]) -> tuple[RoleMap | None, str]:
+    """SWITCHBOARD_OIDC_ROLE_MAP, and the claim listing the groups it maps (SWITCHBOARD_OIDC_ROLES_CLAIM)."""
+    text = (env.get("SWITCHBOARD_OIDC_ROLE_MAP") or "").strip()
+    claim = (env.get("SWITCHBOARD_OIDC_ROLES_CLAIM") or "").strip()
+    if claim and not text:
+        raise ConfigError("SWITCHBOARD_OIDC_ROLES_CLAIM names the claim listing people's groups; set "
+                          "SWITCHBOARD_OIDC_ROLE_MAP to say which role each group gives, or unset it")  # fmt: skip
+    if len(claim.split()) > 1 or len(claim) > 200:
+        raise ConfigError(f"SWITCHBOARD_OIDC_ROLES_CLAIM must be one claim's name, such as groups, not {claim!r}")
+    return (parse_role_map(text) if text else None), claim or "groups"
+
+
+def _oidc_new_users(env: Mapping[str, str], *, mapped: bool) -> str | None:
+    """SWITCHBOARD_OIDC_NEW_USERS: a role, `mapped` (with a role map), or None for no accounts made at a login."""
+    new_users = (env.get("SWITCHBOARD_OIDC_NEW_USERS") or "").strip().lower() or None
+    if mapped and new_users not in (None, "mapped"):
+        raise ConfigError(
+            "with SWITCHBOARD_OIDC_ROLE_MAP every login's role comes from the map: set SWITCHBOARD_OIDC_NEW_USERS="
+            "mapped to make accounts for people who have none, or unset it to have admins add them"
+        )
+    if new_users == "mapped" and not mapped:
+        raise ConfigError(
+            "SWITCHBOARD_OIDC_NEW_USERS=mapped needs SWITCHBOARD_OIDC_ROLE_MAP, the map of groups to roles"
+        )
+    if new_users is not None and new_users not in (*ROLES, "mapped"):
+        raise ConfigError(f"SWITCHBOARD_OIDC_NEW_USERS must be one of {', '.join(ROLES)} (or unset), not {new_users!r}")
+    if new_users == "admin":
+        raise ConfigError("SWITCHBOARD_OIDC_NEW_USERS may be agent or viewer: admins are made by an admin, by name")
+    return new_users
 
 
 def _retry_policy(env: Mapping[str, str]) -> dict[str, float]:

@@ -18,6 +18,11 @@ class Missing(BadInput):
     """The input names something that does not exist (an API answers 404)."""
 
 
+class LastAdmin(BadInput):
+    """The change would leave no active admin, so no one could manage the hub; the message says what to do first.
+    Its own class so that single sign-on can keep someone an admin and still log them in (hub/sso.py)."""
+
+
 class ConfigError(SwitchboardError):
     """A setting is missing or malformed; the message names the variable and what it expects."""
 

@@ -3,17 +3,23 @@
 No identity provider (Keycloak, Dex, Authentik...) installs from Debian here, and a mocked HTTP layer would test
 our guesses about the protocol rather than the protocol. So this one speaks it over real HTTP, in a thread:
 discovery, the key set of a real RSA key (made with `cryptography`), /authorize (approving its configured person
-at once, as a provider does for someone already logged in there) and /token, which checks the client's secret,
-the code (once only), the redirect URI and the PKCE verifier, and answers with an RS256 ID token.
+at once, as a provider does for someone already logged in there), /token, which checks the client's secret,
+the code (once only), the redirect URI and the PKCE verifier, and answers with an RS256 ID token and an access
+token, /userinfo (OpenID Connect Core 5.3), which answers that access token with the person's claims, and
+/logout, the end_session_endpoint of RP-Initiated Logout 1.0, which checks the ID token hint's signature, the
+client and the registered post_logout_redirect_uri before sending the browser back.
 
 The token is signed here with `cryptography` directly, not with joserfc, so the app's verification (Authlib and
 joserfc) is checked against an independent signer. Its knobs make it misbehave as the tests need: a token signed
-with another key, for another audience, expired, with another nonce, an unverified or missing address.
+with another key, for another audience, expired, with another nonce, an unverified or missing address, claims
+left for userinfo only, a userinfo answer about someone else; and leave out userinfo or logout from discovery.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
+import dataclasses
 import hashlib
 import json
 import secrets
@@ -23,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from werkzeug.routing import Map, Rule
@@ -49,6 +56,12 @@ class Person:
     email: str | None = "agent@example.com"
     email_verified: bool | None = True
     sub: str = "248289761001"
+    groups: list[str] | None = None
+
+    def claims(self) -> dict[str, Any]:
+        """What the provider says about them, to a client allowed to know all of it."""
+        about = {"sub": self.sub, "email": self.email, "email_verified": self.email_verified, "groups": self.groups}
+        return {name: value for name, value in about.items() if value is not None}
 
 
 @dataclass
@@ -62,18 +75,34 @@ class Provider:
     # Misbehaviour, off by default:
     audience: str | None = None  # the ID token's aud; None: client_id
     lifetime: int = 300  # seconds until the ID token expires (negative: expired already)
+    revoked: bool = False  # access tokens are revoked before they reach /userinfo (an admin ended the session)
     nonce: str | None = None  # the ID token's nonce; None: the one the login sent
     other_key: bool = False  # sign with a key the key set does not hold (under the same key id)
+    only_in_userinfo: frozenset[str] = frozenset()  # claims the ID token leaves out (minimal scopes): ask userinfo
+    userinfo_sub: str | None = None  # the userinfo answer's sub; None: the person's, as it must be
+    # What discovery names (a provider may have neither): the userinfo endpoint, and the end_session_endpoint.
+    userinfo: bool = True
+    end_session: bool = True
+    end_session_site: str = ""  # where discovery says the end_session_endpoint is; "": the issuer's site, as usual
+    post_logout_redirect_uri: str = ""  # registered for logging out; "": the redirect URI's site's /login
     authorizations: list[dict[str, str]] = field(default_factory=list)  # what /authorize was asked, in order
+    userinfo_asked: int = 0  # how many times /userinfo answered an access token
+    logouts: list[dict[str, str]] = field(default_factory=list)  # what /logout was asked, in order
 
     def __post_init__(self) -> None:
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._codes: dict[str, dict[str, str]] = {}
+        self._access: dict[str, tuple[Person, float]] = {}  # access token -> whom it was issued for, until when
         self._lock = threading.Lock()
         self._routes = Map([Rule("/.well-known/openid-configuration", endpoint="discovery"),
                             Rule("/jwks", endpoint="jwks"), Rule("/authorize", endpoint="authorize"),
-                            Rule("/token", endpoint="token", methods=["POST"])])  # fmt: skip
+                            Rule("/token", endpoint="token", methods=["POST"]),
+                            Rule("/userinfo", endpoint="userinfo", methods=["GET", "POST"]),
+                            Rule("/logout", endpoint="logout", methods=["GET", "POST"])])  # fmt: skip
+        if not self.post_logout_redirect_uri:
+            site = self.redirect_uri.split("/login/sso/callback")[0]
+            self.post_logout_redirect_uri = f"{site}/login"
         self.port = free_port()
         self._server: Any = None
 
@@ -100,7 +129,7 @@ class Provider:
         return response(environ, start_response)
 
     def _discovery(self, request: Request) -> Response:
-        return _json({
+        document = {
             "issuer": self.issuer,
             "authorization_endpoint": f"{self.issuer}/authorize",
             "token_endpoint": f"{self.issuer}/token",
@@ -110,7 +139,12 @@ class Provider:
             "id_token_signing_alg_values_supported": ["RS256"],
             "code_challenge_methods_supported": ["S256"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic"],
-        })  # fmt: skip
+        }
+        if self.userinfo:
+            document["userinfo_endpoint"] = f"{self.issuer}/userinfo"
+        if self.end_session:
+            document["end_session_endpoint"] = f"{self.end_session_site or self.issuer}/logout"
+        return _json(document)
 
     def _jwks(self, request: Request) -> Response:
         numbers = self._key.public_key().public_numbers()
@@ -143,18 +177,57 @@ class Provider:
             return _json({"error": "invalid_grant", "error_description": "PKCE verification failed"}, 400)
         if request.form.get("redirect_uri") != asked["redirect_uri"]:
             return _json({"error": "invalid_grant"}, 400)
-        return _json({"access_token": secrets.token_urlsafe(16), "token_type": "Bearer", "expires_in": 300,
+        access_token = secrets.token_urlsafe(16)
+        with self._lock:
+            self._access[access_token] = (dataclasses.replace(self.person), time.time() + 300)
+        return _json({"access_token": access_token, "token_type": "Bearer", "expires_in": 300,
                       "id_token": self.id_token(asked.get("nonce"))})  # fmt: skip
+
+    def _userinfo(self, request: Request) -> Response:
+        """The person's claims for a bearer of the access token issued with their login (RFC 6750 errors else)."""
+        scheme, _, access_token = request.headers.get("Authorization", "").partition(" ")
+        with self._lock:
+            issued = self._access.get(access_token) if scheme.lower() == "bearer" else None
+        if issued is None or issued[1] < time.time() or self.revoked:
+            return Response(status=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        self.userinfo_asked += 1
+        return _json({**issued[0].claims(), "sub": self.userinfo_sub or issued[0].sub})
+
+    def _logout(self, request: Request) -> Response:
+        """RP-Initiated Logout: the client is named by a hint this provider signed (expired or not) or its id, and
+        is sent back only to the post-logout address it registered; without one, a page says it is done."""
+        asked = request.values.to_dict()
+        self.logouts.append(asked)
+        hint = self._signed_claims(asked["id_token_hint"]) if "id_token_hint" in asked else {}
+        if hint is None or (hint and asked.get("client_id", hint["aud"]) != hint["aud"]):
+            return Response("id_token_hint is not a token issued here to that client", status=400)
+        client = asked.get("client_id") or hint.get("aud")
+        back = asked.get("post_logout_redirect_uri")
+        if back is None:
+            return Response("You are logged out.", status=200)
+        if client != self.client_id or back != self.post_logout_redirect_uri:
+            return Response("unknown client or post_logout_redirect_uri", status=400)  # never an unknown address
+        state = f"?{urlencode({'state': asked['state']})}" if "state" in asked else ""
+        return Response(status=302, headers={"Location": back + state})
+
+    def _signed_claims(self, token: str) -> dict[str, Any] | None:
+        """The claims of an ID token this provider signed, or None."""
+        try:
+            header, body, signature = token.split(".")
+            padded = [part + "=" * (-len(part) % 4) for part in (body, signature)]
+            self._key.public_key().verify(base64.urlsafe_b64decode(padded[1]), f"{header}.{body}".encode(),
+                                          padding.PKCS1v15(), hashes.SHA256())  # fmt: skip
+            claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(padded[0]))
+        except (ValueError, binascii.Error, InvalidSignature):
+            return None
+        return claims if claims.get("iss") == self.issuer else None
 
     def id_token(self, nonce: str | None) -> str:
         """An RS256 ID token for the configured person, as the knobs make it."""
         now = int(time.time())
-        claims: dict[str, Any] = {"iss": self.issuer, "sub": self.person.sub, "aud": self.audience or self.client_id,
-                                  "iat": now, "exp": now + self.lifetime, "nonce": self.nonce or nonce}  # fmt: skip
-        if self.person.email is not None:
-            claims["email"] = self.person.email
-        if self.person.email_verified is not None:
-            claims["email_verified"] = self.person.email_verified
+        claims: dict[str, Any] = {"iss": self.issuer, "aud": self.audience or self.client_id, "iat": now,
+                                  "exp": now + self.lifetime, "nonce": self.nonce or nonce}  # fmt: skip
+        claims.update((k, v) for k, v in self.person.claims().items() if k not in self.only_in_userinfo)
         header = {"alg": "RS256", "typ": "JWT", "kid": KID}
         signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}".encode()
         key = self._stranger if self.other_key else self._key

@@ -36,6 +36,9 @@ LOGIN_FAILED = "Wrong email or password."
 ADMINS_ONLY_FAILED = "Wrong email or password, or not an admin: only admins log in with a password here."
 #: The session key marking a login through the identity provider, which did its own second factor (web/sso.py).
 VIA_SSO = "via_sso"
+#: The session key holding where "Log out" sends a login through the identity provider, to end its session there
+#: too (its end_session_endpoint, web/sso.py); absent: back to the login page.
+END_SESSION = "sso_end_session"
 #: The session key holding a login whose password was right and whose second step is still owed.
 PENDING = "two_factor_pending"
 SECOND_STEP_SECONDS = 300.0
@@ -131,12 +134,17 @@ def _login_page(form: LoginForm, error: str | None, **context: object) -> str:
                            admins_only=oidc is not None and oidc.only, **context)  # fmt: skip
 
 
-def begin(user: SessionUser, next_url: str, *, via_sso: bool = False) -> ResponseReturnValue:
+def begin(
+    user: SessionUser, next_url: str, *, via_sso: bool = False, end_session: str | None = None
+) -> ResponseReturnValue:
     """Log this browser in afresh, keeping nothing from the session before (a fixated or half-done login).
-    `via_sso` marks a login the identity provider vouched for: it asks for no authenticator code of ours."""
+    `via_sso` marks a login the identity provider vouched for: it asks for no authenticator code of ours;
+    `end_session` is the provider's address that "Log out" then sends the browser to."""
     relogin(user)
     if via_sso:
         session[VIA_SSO] = True
+    if end_session is not None:
+        session[END_SESSION] = end_session
     return redirect(next_url)
 
 
@@ -223,8 +231,11 @@ def _first_admin_command() -> str | None:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    """A POST with the CSRF token, so another site cannot log people out with a link or an image."""
+    """A POST with the CSRF token, so another site cannot log people out with a link or an image. A login through
+    the identity provider is ended there too, when it said where (which then sends the browser back to the login
+    page): otherwise the next "Log in with" would log them straight back in without asking."""
+    end_session = session.get(END_SESSION)
     logout_user()
     session.clear()
     flash("You have been logged out.", "info")
-    return redirect(url_for("auth.login"))
+    return redirect(end_session if isinstance(end_session, str) else url_for("auth.login"))

@@ -24,26 +24,38 @@ SESSION_LIFETIME = timedelta(hours=12)
 #: (/v2/ is where PagerDuty- and Opsgenie-compatible senders post.)
 STATELESS_PREFIXES = ("/api/", "/v2/", "/healthz", "/metrics")
 
-# No inline scripts or styles anywhere: the one stylesheet is web/static/app.css, and the UI needs no script.
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    )
-)
 
-SECURITY_HEADERS = (
-    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "same-origin"),
-    ("X-Frame-Options", "DENY"),  # for browsers that predate frame-ancestors
-)
+def content_security_policy(form_targets: Iterable[str] = ()) -> str:
+    """No inline scripts or styles anywhere: the one stylesheet is web/static/app.css, and the UI needs no script.
+    Forms post here only, and their redirects stay here, except to `form_targets` (origins): browsers hold a
+    form's redirects to form-action too, and "Log out" of a login through the identity provider goes on to it."""
+    return "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "object-src 'none'",
+            "base-uri 'none'",
+            " ".join(("form-action 'self'", *form_targets)),
+            "frame-ancestors 'none'",
+        )
+    )
+
+
+def security_headers(form_targets: Iterable[str] = ()) -> tuple[tuple[str, str], ...]:
+    return (
+        ("Content-Security-Policy", content_security_policy(form_targets)),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),  # for browsers that predate frame-ancestors
+    )
+
+
+def origin(url: str) -> str:
+    """`scheme://host[:port]` of a URL: what a Content-Security-Policy source names."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def is_stateless(path: str) -> bool:
@@ -104,13 +116,8 @@ def configure(app: Flask, settings: Settings) -> None:
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.session_interface = UISessionInterface()
-    app.wsgi_app = SecurityHeaders(app.wsgi_app)  # type: ignore[method-assign]
-
-
-# Pages show incident data to logged-in people: keep them out of shared caches and the back-forward cache after
-# logout. Static files stay cacheable.
-_STATIC_HEADERS = SECURITY_HEADERS
-_DYNAMIC_HEADERS = (*SECURITY_HEADERS, ("Cache-Control", "no-store"))
+    provider = (origin(settings.oidc.issuer),) if settings.oidc is not None else ()  # its end_session_endpoint
+    app.wsgi_app = SecurityHeaders(app.wsgi_app, security_headers(provider))  # type: ignore[method-assign]
 
 
 class SecurityHeaders:
@@ -120,11 +127,16 @@ class SecurityHeaders:
     werkzeug's `Headers` cost several times more on the event hot path. A header a view set itself is kept.
     """
 
-    def __init__(self, wsgi_app: WSGIApplication) -> None:
+    def __init__(self, wsgi_app: WSGIApplication, headers: tuple[tuple[str, str], ...]) -> None:
         self.wsgi_app = wsgi_app
+        # Pages show incident data to logged-in people: keep them out of shared caches and the back-forward cache
+        # after logout. Static files stay cacheable.
+        self.static_headers = headers
+        self.dynamic_headers = (*headers, ("Cache-Control", "no-store"))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        extra = _STATIC_HEADERS if environ.get("PATH_INFO", "").startswith("/static/") else _DYNAMIC_HEADERS
+        static = environ.get("PATH_INFO", "").startswith("/static/")
+        extra = self.static_headers if static else self.dynamic_headers
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             present = {name.lower() for name, _ in headers}

@@ -3,8 +3,10 @@
 The authorization code flow with PKCE (S256), a nonce and the state, through Authlib's Flask client: the state and
 the verifier wait in this browser's signed session, and the ID token's signature (keys from the provider's
 discovery document), issuer, audience, expiry and nonce are checked by Authlib and joserfc, not by us. hub/sso.py
-then says whom the token's address logs in. The session is web/auth.py's `begin`, marked as through the provider,
-so Switchboard's own authenticator code is neither asked for nor required (the provider did its own).
+then says whom the token's address logs in, and as what when groups give roles; the userinfo endpoint is asked
+only for what the ID token left out. The session is web/auth.py's `begin`, marked as through the provider, so
+Switchboard's own authenticator code is neither asked for nor required (the provider did its own), and holding
+where "Log out" ends the provider's session too, when its discovery names an end_session_endpoint.
 
 Every refusal is a page saying what to do next; a provider that cannot be reached is a 503 that says password
 logins still work.
@@ -13,12 +15,14 @@ logins still work.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import requests
+from authlib.common.urls import add_params_to_uri
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from authlib.integrations.flask_client import OAuth
-from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from joserfc.errors import JoseError
@@ -26,7 +30,7 @@ from joserfc.errors import JoseError
 from hub import sso
 from hub.config import OidcSettings, Settings
 from web.auth import SessionUser, begin
-from web.security import safe_next
+from web.security import origin, safe_next
 from web.services import services
 
 log = logging.getLogger(__name__)
@@ -41,12 +45,23 @@ SCOPE = "openid email"
 TIMEOUT = 10.0
 #: What the network and the provider's web server can do wrong: unreachable, too slow, a 5xx, a page that is no JSON.
 _UNREACHABLE = (requests.RequestException,)
+#: The longest ID token kept for "Log out" (as its id_token_hint). It rides in the session cookie, which browsers
+#: drop above 4 KB: with one this long the cookie is about 2.8 KB, leaving room for the login and flashed messages.
+#: Keycloak's and Entra's are 1-2 KB; Entra's listing many groups are longer, and the client id alone then names
+#: us to the provider (RP-Initiated Logout 1.0 allows either).
+HINT_MAX = 2500
 
 
 def callback_url(settings: Settings) -> str:
     """The redirect URI to register at the provider; built from SWITCHBOARD_PUBLIC_URL, never from the request,
     so it is the same behind any proxy and always what was registered."""
     return f"{settings.base_url.rstrip('/')}/login/sso/callback"
+
+
+def logged_out_url(settings: Settings) -> str:
+    """Where the provider sends the browser back after "Log out" (post_logout_redirect_uri): the login page, built
+    as the callback's is, and to be registered at the provider likewise."""
+    return f"{settings.base_url.rstrip('/')}/login"
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -114,26 +129,81 @@ def callback() -> ResponseReturnValue:
         return _unreachable(oidc, exc)
     except OAuthError as exc:  # the token endpoint refused the code: used already, expired, or a wrong secret
         log.warning("%s refused to exchange a login's code: %s", oidc.issuer, exc)
-        return _problem(400, "Start again", f"{oidc.name} did not confirm this login. Start again; if it happens "
-                        "again, an admin should look at the web server's log.", oidc)  # fmt: skip
+        return _unconfirmed(oidc)
     except (JoseError, ValueError) as exc:
         log.warning("refused an ID token from %s: %r", oidc.issuer, exc)
         return _untrusted(oidc)
     except (RuntimeError, KeyError) as exc:  # a discovery document without the key set's address
         log.error("cannot use %s's discovery document: %s", oidc.issuer, exc)
         return _unusable(oidc)
-    claims = token.get("userinfo")
+    claims = token.get("userinfo")  # Authlib's name for the verified ID token's claims
     if claims is None:  # no ID token came with the access token: nothing vouches for anyone
         log.warning("%s answered without an ID token", oidc.issuer)
         return _untrusted(oidc)
+    if sso.wants_userinfo(claims, oidc):
+        try:
+            claims = _with_userinfo(client, oidc, token, claims)
+        except sso.BadUserinfo as exc:
+            log.warning("refused %s's userinfo answer: %s", oidc.issuer, exc)
+            return _untrusted(oidc)
+        except (requests.HTTPError, OAuthError) as exc:  # a 4xx, or an access token Authlib would not send
+            if isinstance(exc, requests.HTTPError) and (exc.response is None or exc.response.status_code >= 500):
+                return _unreachable(oidc, exc)
+            log.warning("%s's userinfo endpoint refused the login's access token: %s", oidc.issuer, exc)
+            return _unconfirmed(oidc)
+        except _UNREACHABLE as exc:
+            return _unreachable(oidc, exc)
     try:
-        email = sso.verified_email(claims)
         with services().db.transaction() as db_session:
-            user = SessionUser.of(sso.user_for(db_session, email, new_users=oidc.new_users))
+            admitted = sso.admit(db_session, claims, oidc)
+            user = SessionUser.of(admitted.user)
     except sso.Refused as refused:
         return _refused(oidc, refused)
     next_url = safe_next(session.get(_NEXT), url_for("incidents.index"))
-    return begin(user, next_url, via_sso=True)
+    response = begin(user, next_url, via_sso=True, end_session=_end_session(client, oidc, token.get("id_token")))
+    if admitted.kept_admin is not None:  # after begin(): a fresh session keeps no earlier flash
+        log.warning("single sign-on kept %s an admin: their groups give %s, but no other admin is active",
+                    user.email, admitted.kept_admin)  # fmt: skip
+        flash(f"Your groups at {oidc.name} give the role {admitted.kept_admin} here, but you are the last active "
+              "admin, so you stay an admin: make someone else admin first.", "info")  # fmt: skip
+    return response
+
+
+def _with_userinfo(client: Any, oidc: OidcSettings, token: Mapping[str, Any], claims: Any) -> Mapping[str, Any]:
+    """The ID token's claims completed from the userinfo endpoint (hub.sso.with_userinfo), asked with the login's
+    access token; as they are when the provider names no such endpoint."""
+    endpoint = client.server_metadata.get("userinfo_endpoint")
+    if not isinstance(endpoint, str):
+        return claims  # type: ignore[no-any-return]
+    answer = client.get(endpoint, token=token)
+    answer.raise_for_status()
+    try:
+        body = answer.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise sso.BadUserinfo(f"the answer is not a JSON object ({answer.headers.get('Content-Type')})")
+    return sso.with_userinfo(claims, body, oidc.roles_claim)
+
+
+def _end_session(client: Any, oidc: OidcSettings, id_token: object) -> str | None:
+    """Where "Log out" sends this browser (RP-Initiated Logout 1.0) when the provider's discovery names an
+    end_session_endpoint: there, with the ID token as the hint of whose session ends (when it fits the cookie:
+    HINT_MAX) and our client id, to come back to the login page. Kept in the session from the login, so logging
+    out needs no word with a provider that may be down."""
+    endpoint = client.server_metadata.get("end_session_endpoint")
+    if not isinstance(endpoint, str) or origin(endpoint) != origin(oidc.issuer):
+        # The pages' form-action allows the issuer's site only (web/security.py), and the token travels there.
+        if endpoint is not None:
+            log.warning("%s's end_session_endpoint %r is on another site: logging out ends sessions here only",
+                        oidc.issuer, endpoint)  # fmt: skip
+        return None
+    params = {"client_id": oidc.client_id, "post_logout_redirect_uri": logged_out_url(services().settings)}
+    if isinstance(id_token, str) and len(id_token) <= HINT_MAX:
+        params["id_token_hint"] = id_token
+    else:
+        log.info("the ID token from %s is too long to keep for logging out; the client id names us", oidc.issuer)
+    return str(add_params_to_uri(endpoint, params))
 
 
 def _claims_options(oidc: OidcSettings) -> dict[str, Any]:
@@ -155,9 +225,16 @@ def _refused(oidc: OidcSettings, refused: sso.Refused) -> ResponseReturnValue:
         "unknown": f"There is no Switchboard account for {email}. Ask an admin to add you with that address, then "
         "log in again.",
         "disabled": f"The Switchboard account {email} is switched off. Ask an admin if you still need it.",
+        "no_role": f"{name} logged you in as {email}, but none of your groups there gives a role in Switchboard. "
+        f"Ask to be added to one of these groups: {', '.join(refused.groups)}; then log in again.",
     }
     log.info("single sign-on refused %s: %s", email or "a token without an address", refused.reason)
     return _problem(403, "Not logged in", messages[refused.reason], oidc, again=False)
+
+
+def _unconfirmed(oidc: OidcSettings) -> ResponseReturnValue:
+    return _problem(400, "Start again", f"{oidc.name} did not confirm this login. Start again; if it happens again, "
+                    "an admin should look at the web server's log.", oidc)  # fmt: skip
 
 
 def _untrusted(oidc: OidcSettings) -> ResponseReturnValue:

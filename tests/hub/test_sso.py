@@ -8,7 +8,8 @@ import pytest
 
 from hub.config import OidcSettings, Settings
 from hub.errors import ConfigError
-from hub.sso import Refused, verified_email
+from hub.role_map import parse
+from hub.sso import BadUserinfo, Refused, groups_in, verified_email, with_userinfo
 
 KEYCLOAK = "https://id.example.org/realms/staff"
 
@@ -60,11 +61,39 @@ def test_the_name_role_and_passwords_for_admins_only_are_read(tmp_path: Path) ->
         ({"SWITCHBOARD_OIDC_ONLY": "maybe"}, "SWITCHBOARD_OIDC_ONLY"),
         ({"SWITCHBOARD_OIDC_NAME": "x" * 61}, "SWITCHBOARD_OIDC_NAME"),
         ({"SWITCHBOARD_OIDC_ISSUER": "", "SWITCHBOARD_OIDC_CLIENT_SECRET": ""}, "SWITCHBOARD_OIDC_CLIENT_ID is set"),
+        ({"SWITCHBOARD_OIDC_ROLE_MAP": "helpdesk"}, "must be group=role pairs, comma-separated, such as"),
+        ({"SWITCHBOARD_OIDC_ROLE_MAP": "helpdesk=superuser"}, "'superuser' in 'helpdesk=superuser' is no role"),
+        ({"SWITCHBOARD_OIDC_ROLES_CLAIM": "roles"}, "set SWITCHBOARD_OIDC_ROLE_MAP"),
+        ({"SWITCHBOARD_OIDC_ROLE_MAP": "a=agent", "SWITCHBOARD_OIDC_ROLES_CLAIM": "my roles"}, "one claim's name"),
+        ({"SWITCHBOARD_OIDC_ROLE_MAP": "a=agent", "SWITCHBOARD_OIDC_NEW_USERS": "viewer"}, "NEW_USERS=mapped"),
+        ({"SWITCHBOARD_OIDC_NEW_USERS": "mapped"}, "mapped needs SWITCHBOARD_OIDC_ROLE_MAP"),
+        (
+            {
+                "SWITCHBOARD_OIDC_ISSUER": "",
+                "SWITCHBOARD_OIDC_CLIENT_ID": "",
+                "SWITCHBOARD_OIDC_CLIENT_SECRET": "",
+                "SWITCHBOARD_OIDC_ROLE_MAP": "a=agent",
+            },
+            "SWITCHBOARD_OIDC_ROLE_MAP is set",
+        ),
     ],
 )
 def test_a_mistake_stops_the_start_naming_the_variable(tmp_path: Path, values: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=named.replace("<", r"\<")):
         Settings.from_env(env(tmp_path, **values))
+
+
+def test_a_role_map_is_read_with_the_claim_it_reads(tmp_path: Path) -> None:
+    mapped = {"SWITCHBOARD_OIDC_ROLE_MAP": "ops=admin,*=viewer", "SWITCHBOARD_OIDC_ROLES_CLAIM": " roles ",
+              "SWITCHBOARD_OIDC_NEW_USERS": "Mapped"}  # fmt: skip
+    oidc = Settings.from_env(env(tmp_path, **mapped)).oidc
+    assert oidc is not None and oidc.role_map == parse("ops=admin,*=viewer")
+    assert (oidc.roles_claim, oidc.new_users) == ("roles", "mapped")
+
+
+def test_without_a_role_map_roles_are_left_to_admins_and_the_claim_is_groups(tmp_path: Path) -> None:
+    oidc = Settings.from_env(env(tmp_path)).oidc
+    assert oidc is not None and (oidc.role_map, oidc.roles_claim) == (None, "groups")
 
 
 def test_an_issuer_on_this_machine_may_use_plain_http(tmp_path: Path) -> None:
@@ -96,3 +125,32 @@ def test_a_token_without_one_address_is_refused(claims: dict[str, object]) -> No
     with pytest.raises(Refused) as refused:
         verified_email(claims)
     assert refused.value.reason == "no_address"
+
+
+def test_what_the_id_token_left_out_is_taken_from_userinfo_and_the_rest_kept() -> None:
+    token = {"sub": "42", "email_verified": True, "name": "Ann"}
+    answer = {"sub": "42", "email": "ann@example.org", "email_verified": False, "groups": ["ops"], "name": "Bob"}
+    merged = with_userinfo(token, answer, "groups")
+    # The address comes with userinfo's own verified flag, never the token's; what the token said stays.
+    assert merged == {"sub": "42", "email": "ann@example.org", "email_verified": False, "groups": ["ops"],
+                      "name": "Ann"}  # fmt: skip
+
+
+def test_an_address_in_the_id_token_is_not_replaced_by_userinfos() -> None:
+    token = {"sub": "42", "email": "ann@example.org"}
+    merged = with_userinfo(token, {"sub": "42", "email": "eve@example.org", "email_verified": False}, "groups")
+    assert merged == token
+
+
+@pytest.mark.parametrize("sub", ["43", None, 42, ""])
+def test_a_userinfo_answer_about_another_subject_is_refused(sub: object) -> None:
+    with pytest.raises(BadUserinfo):
+        with_userinfo({"sub": "42"}, {"sub": sub, "email": "eve@example.org"}, "groups")
+
+
+@pytest.mark.parametrize(
+    ("value", "groups"),
+    [(["ops", "dba"], ("ops", "dba")), ("ops", ("ops",)), (["ops", 7, {"x": 1}], ("ops",)), (7, ()), (None, ())],
+)
+def test_a_groups_claim_is_a_list_of_names_or_one_name(value: object, groups: tuple[str, ...]) -> None:
+    assert groups_in({"groups": value}, "groups") == groups

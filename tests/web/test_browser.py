@@ -669,3 +669,14 @@ def test_agent_logs_in_with_the_organisations_identity_provider(sso_live_url: st
     page.wait_for_url(f"{sso_live_url}/incidents")  # to the provider, which approves at once, and back
     assert page.locator(".account-email").inner_text() == user.email
     assert problems == [], problems
+
+
+def test_logging_out_goes_through_the_identity_provider_and_back(sso_live_url: str, page: Page, user: Login) -> None:
+    page.goto(f"{sso_live_url}/login")
+    page.get_by_role("link", name="Log in with Example SSO").click()
+    page.wait_for_url(f"{sso_live_url}/incidents")
+    page.get_by_role("button", name="Log out").click()  # to the provider's end_session_endpoint, and back
+    page.wait_for_url(f"{sso_live_url}/login")
+    page.get_by_text("You have been logged out.").wait_for()
+    page.goto(f"{sso_live_url}/incidents")
+    page.wait_for_url("**/login?next=*")

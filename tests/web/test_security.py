@@ -32,6 +32,10 @@ def test_security_headers_are_on_every_response(client: FlaskClient, path: str) 
     assert headers["Referrer-Policy"] == "same-origin"
 
 
+def test_forms_post_to_this_site_only_without_an_identity_provider(client: FlaskClient) -> None:
+    assert "form-action 'self';" in client.get("/login").headers["Content-Security-Policy"]
+
+
 def test_security_headers_are_on_api_errors(client: FlaskClient) -> None:
     headers = client.post("/api/v1/events/x", json={}).headers
     assert "Content-Security-Policy" in headers and headers["X-Content-Type-Options"] == "nosniff"

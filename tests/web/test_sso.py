@@ -4,100 +4,41 @@ provider on loopback (tests/oidc_provider.py), and each way its answer is refuse
 from __future__ import annotations
 
 import dataclasses
-import shlex
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from werkzeug.test import TestResponse
 
 from hub import accounts, totp, two_factor
 from hub.audit import recent
-from hub.config import OidcSettings, Settings
+from hub.config import Settings
 from hub.db import Database
 from hub.models import User
 from hub.net import free_port
-from tests.conftest import make_settings
 from tests.docs import fenced
 from tests.oidc_provider import Person, Provider
 from tests.web.helpers import Login, csrf_token, log_in
+
+# Fixtures (the provider, settings that log in through it, apps with other settings) and a browser's steps:
+from tests.web.sso_fixtures import (  # noqa: F401
+    SECTION,
+    apps_with_other_settings,
+    callback_of,
+    documented_settings,
+    logged_in_as,
+    refused,
+    running_provider,
+    settings_with_a_provider,
+    through_provider,
+)
 from web import create_app
 from web.auth import ADMINS_ONLY_FAILED
 from web.services import services
-from web.sso import callback_url
-
-PUBLIC = "http://switchboard.test"
-
-
-@pytest.fixture
-def provider() -> Iterator[Provider]:
-    running = Provider(redirect_uri=f"{PUBLIC}/login/sso/callback").start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def settings(tmp_path: Path, provider: Provider) -> Settings:
-    """This module's app logs in through `provider` (the `app`, `client` and `make_user` fixtures build on it)."""
-    oidc = OidcSettings(provider.issuer, provider.client_id, provider.client_secret, name="Example SSO")
-    return make_settings(tmp_path / "var", public_url=PUBLIC, oidc=oidc)
-
-
-@pytest.fixture
-def app_with(settings: Settings, db: Database) -> Iterator[Callable[..., Flask]]:
-    """An app whose settings differ: `app_with(new_users="viewer")` changes the provider's settings, and
-    `app_with(two_factor_roles=...)` the others."""
-    made: list[Flask] = []
-
-    def make(**changes: object) -> Flask:
-        oidc_fields = {f.name for f in dataclasses.fields(OidcSettings)}
-        oidc = dataclasses.replace(settings.oidc, **{k: v for k, v in changes.items() if k in oidc_fields})  # type: ignore[arg-type]
-        rest = {k: v for k, v in changes.items() if k not in oidc_fields}
-        app = create_app(dataclasses.replace(settings, oidc=oidc, **rest), db=db)  # type: ignore[arg-type]
-        app.config["TESTING"] = True
-        made.append(app)
-        return app
-
-    yield make
-    for app in made:
-        with app.app_context():
-            services().close()
-
-
-def callback_of(client: FlaskClient, start: str = "/login/sso") -> str:
-    """Follow the login to the provider and back, as a browser would: the path and query it is sent back with."""
-    began = client.get(start)
-    assert began.status_code == 302, began.get_data(as_text=True)
-    answer = requests.get(began.headers["Location"], allow_redirects=False, timeout=10)
-    assert answer.status_code == 302, answer.text
-    back = urlsplit(answer.headers["Location"])
-    assert f"{back.scheme}://{back.netloc}{back.path}" == f"{PUBLIC}/login/sso/callback"
-    return f"{back.path}?{back.query}"
-
-
-def through_provider(client: FlaskClient, start: str = "/login/sso") -> TestResponse:
-    return client.get(callback_of(client, start))
-
-
-def logged_in_as(client: FlaskClient) -> str | None:
-    """The address the top bar shows, or None when the incidents page sends the browser to log in."""
-    page = client.get("/incidents")
-    if page.status_code != 200:
-        return None
-    text = page.get_data(as_text=True)
-    return text.split('class="account-email"', 1)[1].split(">", 1)[1].split("<", 1)[0]
-
-
-def refused(response: TestResponse, status: int, words: str) -> None:
-    text = response.get_data(as_text=True)
-    assert response.status_code == status, text
-    assert words in text, text
+from web.sso import callback_url, logged_out_url
 
 
 def test_the_login_page_offers_the_provider_by_name(client: FlaskClient) -> None:
@@ -334,12 +275,8 @@ def test_with_passwords_for_admins_only_others_are_refused_in_the_same_words(
     assert logged_in_as(client) == admin.email
 
 
-def test_the_documented_settings_start_and_name_the_documented_redirect_uri(tmp_path: Path) -> None:
-    [settings_block] = [
-        b for b in fenced("README.md", "Single sign-on (OpenID Connect)", "sh") if b.startswith("SWITCHBOARD_")
-    ]
-    environ = dict(line.split("=", 1) for line in shlex.split(settings_block, comments=True))
-    documented = Settings.from_env({**environ, "SWITCHBOARD_HOME": str(tmp_path), "SECRET_KEY": "k"})
+def test_the_documented_settings_start_and_name_the_documented_addresses(tmp_path: Path) -> None:
+    documented = documented_settings(tmp_path)[0]
     assert documented.oidc is not None and documented.oidc.name == "Acme login"
-    [redirect_uri] = fenced("README.md", "Single sign-on (OpenID Connect)", "")
-    assert redirect_uri.strip() == callback_url(documented)
+    [addresses] = fenced("README.md", SECTION, "")
+    assert addresses.split() == [callback_url(documented), logged_out_url(documented)]
