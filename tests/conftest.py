@@ -74,13 +74,29 @@ def postgres() -> Iterator[PostgresCluster]:
     cluster.stop()
 
 
+@pytest.fixture(scope="session")
+def postgres_schema(postgres: PostgresCluster) -> str:
+    """The name of a PostgreSQL database migrated to the newest schema once for the session: each test's database
+    is a copy of it (a copy takes 40 ms; running the migrations on an empty one, 250 ms)."""
+    name = f"schema_{os.getpid()}"
+    template = Database.connect(postgres.create_database(name))
+    upgrade(template.engine)
+    template.dispose()  # a database is copied only while no one is connected to it
+    return name
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, empty database: a SQLite file, and in a second run of the test, a PostgreSQL database."""
+    """A fresh database: a SQLite file not made yet (`db` copies the migrated schema in, `database` migrates it),
+    and in a second run of the test, a PostgreSQL database already at the newest schema (migrating it again changes
+    nothing). A test marked `empty_database` gets an empty PostgreSQL database instead."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'switchboard.db'}"
     cluster: PostgresCluster = request.getfixturevalue("postgres")
-    return cluster.create_database(f"test_{os.getpid()}_{next(_db_names)}")
+    name = f"test_{os.getpid()}_{next(_db_names)}"
+    if request.node.get_closest_marker("empty_database"):
+        return cluster.create_database(name)
+    return cluster.create_database(name, template=request.getfixturevalue("postgres_schema"))
 
 
 @pytest.fixture

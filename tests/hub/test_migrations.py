@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -12,6 +13,7 @@ from hub.migrate import alembic_config, upgrade
 from hub.models import Base
 
 
+@pytest.mark.empty_database
 def test_upgrade_builds_the_schema_the_models_describe(database_url: str) -> None:
     db = Database.connect(database_url)
     upgrade(db.engine)
@@ -20,6 +22,7 @@ def test_upgrade_builds_the_schema_the_models_describe(database_url: str) -> Non
     db.dispose()
 
 
+@pytest.mark.empty_database
 def test_upgrade_twice_is_harmless_and_downgrade_removes_everything(database_url: str) -> None:
     db = Database.connect(database_url)
     upgrade(db.engine)
