@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ class OidcSettings:
     only: bool = False  # passwords log in admins only (the way in when the provider is down)
     role_map: RoleMap | None = None  # None: roles are set here, by admins; else each login sets it from the groups
     roles_claim: str = "groups"  # the claim (ID token, else userinfo) that lists the person's groups
+    scopes: tuple[str, ...] = ("openid", "email")  # asked for at each login; some providers send groups only with more
 
     @property
     def discovery_url(self) -> str:
@@ -173,7 +175,7 @@ def _oidc(env: Mapping[str, str]) -> OidcSettings | None:
     issuer = (env.get("SWITCHBOARD_OIDC_ISSUER") or "").strip()
     dependent = ("SWITCHBOARD_OIDC_CLIENT_ID", "SWITCHBOARD_OIDC_CLIENT_SECRET", "SWITCHBOARD_OIDC_NAME",
                  "SWITCHBOARD_OIDC_NEW_USERS", "SWITCHBOARD_OIDC_ONLY", "SWITCHBOARD_OIDC_ROLE_MAP",
-                 "SWITCHBOARD_OIDC_ROLES_CLAIM")  # fmt: skip
+                 "SWITCHBOARD_OIDC_ROLES_CLAIM", "SWITCHBOARD_OIDC_SCOPES")  # fmt: skip
     if not issuer:
         if given := [name for name in dependent if env.get(name)]:
             raise ConfigError(f"{given[0]} is set but SWITCHBOARD_OIDC_ISSUER is not; set it to the provider's issuer")
@@ -207,7 +209,23 @@ def _oidc(env: Mapping[str, str]) -> OidcSettings | None:
     if only not in ("", "0", "1", "false", "true", "no", "yes"):
         raise ConfigError(f"SWITCHBOARD_OIDC_ONLY must be 1 or 0, not {only!r}")
     return OidcSettings(issuer, client_id, client_secret, name, new_users, only in ("1", "true", "yes"), role_map,
-                        roles_claim)  # fmt: skip
+                        roles_claim, _oidc_scopes(env))  # fmt: skip
+
+
+#: What a scope may be (RFC 6749 3.3 allows more; no provider's scope names need it).
+_SCOPE = re.compile(r"[A-Za-z0-9_.:/-]{1,100}")
+
+
+def _oidc_scopes(env: Mapping[str, str]) -> tuple[str, ...]:
+    """`openid email`, and the scopes SWITCHBOARD_OIDC_SCOPES adds (space- or comma-separated), such as the
+    `profile` or `groups` some providers want before they put people's groups in the token."""
+    scopes = ["openid", "email"]
+    for scope in (env.get("SWITCHBOARD_OIDC_SCOPES") or "").replace(",", " ").split():
+        if not _SCOPE.fullmatch(scope):
+            raise ConfigError(f"SWITCHBOARD_OIDC_SCOPES lists scope names such as 'profile groups', not {scope!r}")
+        if scope not in scopes:
+            scopes.append(scope)
+    return tuple(scopes)
 
 
 def _oidc_roles(env: Mapping[str, str]) -> tuple[RoleMap | None, str]:

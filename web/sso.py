@@ -40,7 +40,6 @@ bp = Blueprint("sso", __name__, url_prefix="/login/sso")
 _CLIENT = "switchboard.sso"  # app.extensions key of the registered Authlib client
 _NEXT = "sso_next"  # the session key of where the person was going
 #: Only what matching needs: `openid` for the ID token, `email` for its email and email_verified claims.
-SCOPE = "openid email"
 #: Seconds to wait for the provider (discovery, keys, token): a hung provider must not hold a web worker for long.
 TIMEOUT = 10.0
 #: What the network and the provider's web server can do wrong: unreachable, too slow, a 5xx, a page that is no JSON.
@@ -76,7 +75,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         client_id=oidc.client_id,
         client_secret=oidc.client_secret,
         server_metadata_url=oidc.discovery_url,
-        client_kwargs={"scope": SCOPE, "code_challenge_method": "S256", "default_timeout": TIMEOUT},
+        client_kwargs={"scope": " ".join(oidc.scopes), "code_challenge_method": "S256", "default_timeout": TIMEOUT},
     )
 
 

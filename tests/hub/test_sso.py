@@ -67,6 +67,7 @@ def test_the_name_role_and_passwords_for_admins_only_are_read(tmp_path: Path) ->
         ({"SWITCHBOARD_OIDC_ROLE_MAP": "a=agent", "SWITCHBOARD_OIDC_ROLES_CLAIM": "my roles"}, "one claim's name"),
         ({"SWITCHBOARD_OIDC_ROLE_MAP": "a=agent", "SWITCHBOARD_OIDC_NEW_USERS": "viewer"}, "NEW_USERS=mapped"),
         ({"SWITCHBOARD_OIDC_NEW_USERS": "mapped"}, "mapped needs SWITCHBOARD_OIDC_ROLE_MAP"),
+        ({"SWITCHBOARD_OIDC_SCOPES": "profile gr<oups"}, "SWITCHBOARD_OIDC_SCOPES lists scope names"),
         (
             {
                 "SWITCHBOARD_OIDC_ISSUER": "",
@@ -94,6 +95,12 @@ def test_a_role_map_is_read_with_the_claim_it_reads(tmp_path: Path) -> None:
 def test_without_a_role_map_roles_are_left_to_admins_and_the_claim_is_groups(tmp_path: Path) -> None:
     oidc = Settings.from_env(env(tmp_path)).oidc
     assert oidc is not None and (oidc.role_map, oidc.roles_claim) == (None, "groups")
+
+
+def test_scopes_are_added_to_openid_email_once_each_whether_spaces_or_commas_part_them(tmp_path: Path) -> None:
+    oidc = Settings.from_env(env(tmp_path, SWITCHBOARD_OIDC_SCOPES=" profile,groups  email profile")).oidc
+    assert oidc is not None and oidc.scopes == ("openid", "email", "profile", "groups")
+    assert Settings.from_env(env(tmp_path)).oidc.scopes == ("openid", "email")  # type: ignore[union-attr]
 
 
 def test_an_issuer_on_this_machine_may_use_plain_http(tmp_path: Path) -> None:

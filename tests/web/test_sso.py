@@ -67,6 +67,14 @@ def test_logging_in_through_the_provider_lands_on_incidents(
     assert asked["scope"] == "openid email" and asked["nonce"] and asked["state"]
 
 
+def test_the_scopes_the_settings_add_are_asked_for(
+    app_with: Callable[..., Flask], user: Login, provider: Provider
+) -> None:
+    through_provider(app_with(scopes=("openid", "email", "profile", "groups")).test_client())
+    [asked] = provider.authorizations
+    assert asked["scope"] == "openid email profile groups"
+
+
 def test_the_page_asked_for_before_logging_in_is_where_it_ends(client: FlaskClient, user: Login) -> None:
     response = through_provider(client, "/login/sso?next=/account")
     assert response.headers["Location"] == "/account"
