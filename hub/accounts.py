@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hub import credentials
@@ -89,8 +89,10 @@ def change_user(session: Session, email: str, *, role: str | None = None, active
         _check_role(role)
     losing_admin = user.role == "admin" and user.active and (role not in (None, "admin") or active is False)
     if losing_admin:
-        admins = session.scalar(select(func.count()).where(User.role == "admin", User.active.is_(True))) or 0
-        if admins <= 1:
+        # The active admins' rows are locked till the commit: two admins demoting each other at once would each
+        # count two and leave none; the second now waits, and counts again what the first left.
+        admins = session.scalars(select(User.id).where(User.role == "admin", User.active.is_(True)).with_for_update())
+        if len(admins.all()) <= 1:
             raise LastAdmin(f"{user.email} is the last active admin; make someone else admin first")
     if role is not None:
         user.role = role

@@ -1,12 +1,16 @@
-"""Credentials: integration secrets checked against digests, with a short per-process memory."""
+"""Credentials: integration secrets checked against digests, with a short per-process memory; the last admin."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+import threading
 
-from hub.accounts import IntegrationKeys, create_integration
+import pytest
+from sqlalchemy import func, select, update
+
+from hub.accounts import IntegrationKeys, change_user, create_integration, create_user
 from hub.db import Database
-from hub.models import Integration
+from hub.errors import LastAdmin
+from hub.models import Integration, User
 
 
 class Clock:
@@ -51,3 +55,27 @@ def test_unknown_names_are_not_kept(db: Database) -> None:
     for i in range(100):
         keys.authenticate(f"random-{i}", "x")
     assert keys._by_name == {}
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(database: Database) -> None:
+    """On PostgreSQL both transactions could count two admins before either commits; the rows are locked so the
+    second counts again after the first. (SQLite takes writers one at a time.)"""
+    with database.transaction() as s:
+        for email in ("ann@example.com", "bob@example.com"):
+            create_user(s, email=email, password="a long password", role="admin")
+    first_counted = threading.Event()
+
+    def demote_ann() -> None:
+        with database.transaction() as s:
+            change_user(s, "ann@example.com", role="agent")
+            first_counted.set()
+            threading.Event().wait(0.5)  # the transaction stays open while Bob is demoted
+
+    thread = threading.Thread(target=demote_ann)
+    thread.start()
+    assert first_counted.wait(10)
+    with pytest.raises(LastAdmin), database.transaction() as s:
+        change_user(s, "bob@example.com", role="agent")
+    thread.join(10)
+    with database.read() as s:
+        assert s.scalar(select(func.count()).where(User.role == "admin", User.active.is_(True))) == 1
