@@ -38,6 +38,7 @@ from support import ROOT, prepare_home, run_main, stop
 
 from hub import mailboxes  # support put the project on the path
 from hub.db import Database
+from hub.sealed import Keyring
 from tests.servers import Dovecot
 
 TARGET_P50 = 1.0
@@ -156,7 +157,8 @@ def measure_switchboard(server: Dovecot, tmp: Path, messages: int, name: str, ex
     db = Database.connect(url)
     with db.transaction() as session:
         mailboxes.add_mailbox(session, name="desk", host="127.0.0.1", port=server.port, tls="none",
-                              username=user, secret="literal:bench-password")  # fmt: skip
+                              username=user, secret="literal:bench-password",
+                              keys=Keyring.derive(env["SECRET_KEY"]))  # fmt: skip
     db.dispose()
     log = (home / "imap.log").open("wb")
     process = subprocess.Popen(

@@ -32,6 +32,7 @@ from hub.domain import RuleSpec
 from hub.net import free_port
 from hub.redis_server import RedisServer, bundled_binary
 from hub.rulebook import add_rule
+from hub.sealed import Keyring
 
 TEMPLATE = '{"title": {{ title|tojson }}, "reference": {{ reference|tojson }}}'
 
@@ -77,7 +78,7 @@ def main() -> int:
     db = Database.connect(url)
     with db.transaction() as session:
         create_channel(session, kind="webhook", name="bench-hook", url=f"http://{HOST}:{receiver_port}/hook",
-                       body_template=TEMPLATE)  # fmt: skip
+                       body_template=TEMPLATE, keys=Keyring.derive(env["SECRET_KEY"]))  # fmt: skip
         add_rule(session, RuleSpec(id=0, name="warnings to the bench hook", field="severity", op="equals",
                                    value="warning", actions={"channels": ["bench-hook"]}))  # fmt: skip
     db.dispose()

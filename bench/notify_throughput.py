@@ -30,6 +30,7 @@ from hub.db import Database
 from hub.models import OutboxMessage, utcnow
 from hub.net import free_port
 from hub.redis_server import RedisServer, bundled_binary
+from hub.sealed import Keyring
 from outbound.queue import connect, make_queue
 
 TARGET = 500.0
@@ -130,7 +131,8 @@ def main() -> int:
     env = dict(env, REDIS_URL=redis_server.url, PYTHONPATH=str(ROOT))
     db = Database.connect(url)
     with db.transaction() as session:
-        create_channel(session, kind="webhook", name="bench-hook", url=f"http://127.0.0.1:{receiver_port}/hook")
+        create_channel(session, kind="webhook", name="bench-hook", url=f"http://127.0.0.1:{receiver_port}/hook",
+                       keys=Keyring.derive(env["SECRET_KEY"]))  # fmt: skip
     log = tmp / "workers.log"
     procs: list[subprocess.Popen[bytes]] = []
     try:

@@ -5,6 +5,9 @@ Webhook bodies are Jinja2 templates written by admins, so they render in Jinja's
 tricks, no mutation of the facts) with strict undefined names, and a template is rendered against sample facts when
 the channel is created: a typo or, for a JSON content type, a body that is not JSON is refused then, not on the
 first 3 a.m. delivery. Rendering lives here, not in `outbound`, so the web UI can validate with the same code.
+
+A webhook's signing secret signs every delivery, so it is kept sealed (hub/sealed.py), never hashed;
+`ChannelSpec.from_row` is the one place it is opened.
 """
 
 from __future__ import annotations
@@ -24,12 +27,13 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from hub import notices
+from hub import notices, sealed
 from hub.addresses import is_address
 from hub.domain import CHANNEL_KINDS, format_ref
 from hub.errors import BadInput
 from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import Channel
+from hub.sealed import Keyring
 
 HTTP_KINDS = frozenset({"webhook", "slack", "teams", "mattermost"})
 METHODS = ("POST", "PUT", "PATCH")
@@ -38,6 +42,12 @@ _HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,100}$")
 #: Headers Switchboard sets itself on every webhook delivery; a channel may not override them.
 RESERVED_HEADERS = frozenset(
     {"x-switchboard-delivery", "x-switchboard-timestamp", "x-switchboard-signature", "content-length", "host"}
+)
+
+SECRET = sealed.Column(
+    "channels.signing_secret",
+    "the webhook channel's signing secret",
+    "remove the channel and create it again (`switchboard channel`), and give its receivers the new secret",
 )
 
 _templates = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
@@ -74,6 +84,8 @@ class ChannelSpec:
     to_address: str | None = None
     signing_secret: str | None = field(default=None, repr=False)
     enabled: bool = True
+    # Why it cannot send now (its signing secret does not open here, hub/sealed.py), in words that say what to do.
+    problem: str | None = None
 
     @property
     def content_type(self) -> str:
@@ -81,7 +93,15 @@ class ChannelSpec:
         return found or "application/json"
 
     @classmethod
-    def from_row(cls, row: Channel) -> ChannelSpec:
+    def from_row(cls, row: Channel, keys: Keyring) -> ChannelSpec:
+        """The channel as stored, its signing secret opened; one that does not open leaves the spec with a problem
+        rather than failing the listing or the batch it is part of."""
+        secret, problem = None, None
+        if row.signing_secret is not None:
+            try:
+                secret = sealed.unseal(keys, row.signing_secret, SECRET.at(row.id))
+            except sealed.CannotOpen as exc:
+                problem = str(exc)
         return cls(
             name=row.name,
             kind=row.kind,
@@ -90,8 +110,9 @@ class ChannelSpec:
             headers=MappingProxyType({str(k): str(v) for k, v in (row.headers or {}).items()}),
             body_template=row.body_template,
             to_address=row.to_address,
-            signing_secret=row.signing_secret,
+            signing_secret=secret,
             enabled=row.enabled,
+            problem=problem,
         )
 
 
@@ -134,8 +155,10 @@ def create_channel(
     method: str = "POST",
     headers: Mapping[str, str] | None = None,
     body_template: str | None = None,
+    keys: Keyring,
 ) -> tuple[ChannelSpec, str | None]:
-    """Store a channel; returns it with its signing secret (webhooks only; shown once by callers)."""
+    """Store a channel; returns it with its signing secret (webhooks only; shown once by callers), which is kept
+    sealed under `keys`."""
     if kind not in CHANNEL_KINDS:
         raise BadInput(f"unknown channel kind {kind!r}; use one of: {', '.join(CHANNEL_KINDS)}")
     if not _NAME.match(name):
@@ -172,15 +195,22 @@ def create_channel(
         headers=clean_headers,
         body_template=body_template,
         to_address=to,
-        signing_secret=secret,
     )
     session.add(row)
-    session.flush()
-    return ChannelSpec.from_row(row), secret
+    session.flush()  # the id: the sealed secret is bound to its row
+    if secret is not None:
+        row.signing_secret = sealed.seal(keys, secret, SECRET.at(row.id))
+        session.flush()
+    return ChannelSpec.from_row(row, keys), secret
 
 
-def list_channels(session: Session) -> list[ChannelSpec]:
-    return [ChannelSpec.from_row(row) for row in session.scalars(select(Channel).order_by(Channel.name))]
+def resealed(keys: Keyring, stored: str, channel_id: int) -> str | None:
+    """What `switchboard db reseal` stores instead (None: it is sealed under the current key already)."""
+    return sealed.resealed(keys, stored, SECRET.at(channel_id))
+
+
+def list_channels(session: Session, keys: Keyring) -> list[ChannelSpec]:
+    return [ChannelSpec.from_row(row, keys) for row in session.scalars(select(Channel).order_by(Channel.name))]
 
 
 def remove_channel(session: Session, name: str) -> None:
@@ -191,12 +221,12 @@ def remove_channel(session: Session, name: str) -> None:
     session.delete(row)
 
 
-def channels_by_name(session: Session, names: Sequence[str]) -> dict[str, ChannelSpec]:
+def channels_by_name(session: Session, names: Sequence[str], keys: Keyring) -> dict[str, ChannelSpec]:
     """The enabled channels among `names` (one query), for a worker delivering a batch."""
     if not names:
         return {}
     rows = session.scalars(select(Channel).where(Channel.name.in_(sorted(set(names))), Channel.enabled.is_(True)))
-    return {row.name: ChannelSpec.from_row(row) for row in rows}
+    return {row.name: ChannelSpec.from_row(row, keys) for row in rows}
 
 
 def _check_url(url: str | None, kind: str) -> None:

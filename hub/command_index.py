@@ -11,7 +11,7 @@ SHORT_HELP = {
     "ci": "Configuration items: the servers, applications and devices incidents are about (see docs/cmdb.md).",
     "change": "Change requests: plan, approve (N of M named approvers), carry out and review changes.",
     "channel": "Manage channels: email addresses, webhooks and chat rooms that rules can send notifications to.",
-    "db": "Manage the database: migrate it, back it up.",
+    "db": "Manage the database: migrate it, back it up, seal its secrets anew.",
     "desk": "Manage desk addresses: mail to each is accepted over SMTP and gets its category and group.",
     "dispatch": "Move pending notifications from the outbox (database) onto the 'notifications' queue (Redis).",
     "escalation": "Manage escalation policies; a rule starts one with `escalation: <name>` in what it sets.",

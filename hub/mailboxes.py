@@ -1,7 +1,8 @@
 """IMAP mailboxes the `imap` watcher imports from: their settings, checkpoints, errors, and which messages each
 has already given us (so nothing is imported twice, whatever happens between our commit and the server's flag).
 
-The IMAP conversation itself lives in ingest/imap.py; the hub keeps only what must survive a restart.
+The IMAP conversation itself lives in ingest/imap.py; the hub keeps only what must survive a restart. A password
+typed in is kept sealed (hub/sealed.py); `resolve_secret` is the one place it is opened.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import cast
@@ -17,15 +18,22 @@ from typing import cast
 from sqlalchemy import Connection, Table, delete, select, update
 from sqlalchemy.orm import Session
 
+from hub import sealed
 from hub.domain import TLS_MODES
 from hub.errors import BadInput, ConfigError
 from hub.models import Event, ImportedMessage, Mailbox, utcnow
+from hub.sealed import Keyring
 
 AUTH_KINDS = ("password", "xoauth2")
 DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 _IMPORTED = cast(Table, ImportedMessage.__table__)
 _EVENTS = cast(Table, Event.__table__)
+SECRET = sealed.Column(
+    "mailboxes.secret",
+    "the mailbox's password",
+    "remove the mailbox and add it again with its password (`switchboard mailbox`)",
+)
 
 
 @dataclass(frozen=True)
@@ -47,7 +55,7 @@ class MailboxConfig:
     tls: str
     username: str
     auth: str
-    secret: str
+    secret: str = field(repr=False)
     folder: str
     move_to: str | None  # None: mark imported messages \\Seen and leave them where they are
     enabled: bool = True
@@ -77,7 +85,9 @@ class MailboxConfig:
     def secret_source(self) -> str:
         """Where the secret comes from, safe to show (never the secret itself)."""
         kind, _, where = self.secret.partition(":")
-        return "stored in the database" if kind == "literal" else f"{kind} {where}"
+        if kind == "literal":  # kept by a version from before sealing
+            return "stored in the database, not sealed yet (run `switchboard db reseal`)"
+        return "sealed in the database" if kind == "sealed" else f"{kind} {where}"
 
 
 @dataclass(frozen=True)
@@ -102,8 +112,10 @@ def add_mailbox(
     auth: str = "password",
     folder: str = "INBOX",
     move_to: str | None = None,
+    keys: Keyring,
 ) -> MailboxConfig:
-    """Configure a mailbox to import from. `secret` is `env:VAR`, `file:PATH` or `literal:VALUE`."""
+    """Configure a mailbox to import from. `secret` is `env:VAR`, `file:PATH` or `literal:VALUE`; a literal one is
+    kept sealed under `keys`."""
     if not _NAME.match(name):
         raise BadInput(f"mailbox name {name!r} must be 1-100 lowercase letters, digits, '-' or '_'")
     if tls not in TLS_MODES:
@@ -127,7 +139,7 @@ def add_mailbox(
         tls=tls,
         username=username.strip(),
         auth=auth,
-        secret=secret,
+        secret="" if secret.startswith("literal:") else secret,  # sealed below, once the row has its id
         folder=folder,
         after_import=f"move:{move_to}" if move_to else "seen",
         enabled=True,
@@ -135,6 +147,9 @@ def add_mailbox(
     )
     session.add(row)
     session.flush()
+    if secret.startswith("literal:"):
+        row.secret = sealed.seal(keys, secret.removeprefix("literal:"), SECRET.at(row.id))
+        session.flush()
     return MailboxConfig.of(row)
 
 
@@ -184,10 +199,13 @@ def record_error(session: Session, mailbox_id: int, error: str, at: datetime | N
     session.execute(update(Mailbox).where(Mailbox.id == mailbox_id).values(**values))
 
 
-def resolve_secret(secret: str, environ: Mapping[str, str] | None = None) -> str:
-    """The password or token a secret reference names, read now (a token file may have been refreshed)."""
+def resolve_secret(config: MailboxConfig, keys: Keyring, environ: Mapping[str, str] | None = None) -> str:
+    """The password or token the mailbox's secret names, read now (a token file may have been refreshed). Raises
+    ConfigError saying what to fix (sealed.CannotOpen for a sealed password that does not open here)."""
     env = os.environ if environ is None else environ
-    kind, _, where = secret.partition(":")
+    kind, _, where = config.secret.partition(":")
+    if kind == "sealed":
+        return sealed.unseal(keys, config.secret, SECRET.at(config.id))
     if kind == "literal":
         return where
     if kind == "env":
@@ -201,6 +219,15 @@ def resolve_secret(secret: str, environ: Mapping[str, str] | None = None) -> str
         except OSError as exc:
             raise ConfigError(f"cannot read the secret file {where}: {exc.strerror}") from None
     raise ConfigError(f"unknown secret reference {kind!r}; re-add the mailbox")
+
+
+def resealed(keys: Keyring, stored: str, mailbox_id: int) -> str | None:
+    """What `switchboard db reseal` stores instead: a password sealed under the current key (None: it is already,
+    or the secret is a reference to read elsewhere, `env:` or `file:`)."""
+    kind, _, value = stored.partition(":")
+    if kind == "literal":
+        return sealed.seal(keys, value, SECRET.at(mailbox_id))
+    return sealed.resealed(keys, stored, SECRET.at(mailbox_id)) if kind == "sealed" else None
 
 
 # -- at intake, inside the transaction that stores the message ---------------------------------------------

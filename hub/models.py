@@ -76,6 +76,13 @@ def _partial_index(name: str, columns: str | list[str], where: str, *, unique: b
 EventId = BigInteger().with_variant(Integer(), "sqlite")
 
 
+def sealed_text(sqlite_length: int) -> Text:
+    """A column holding a sealed secret (hub/sealed.py), longer than the plain value it once held: text on
+    PostgreSQL, which enforces lengths (migration 0019). SQLite enforces none, and keeps its declared VARCHAR: a
+    new type there means rebuilding the table, and dropping the old `users` would cascade-delete recovery codes."""
+    return Text().with_variant(String(sqlite_length), "sqlite")
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
 
@@ -265,9 +272,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))  # admin|agent|viewer
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Two-factor authentication (hub/two_factor.py): the authenticator's base32 secret, the last 30-second step
-    # a code was accepted at (so no code works twice), and since when. All None while it is off.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Two-factor authentication (hub/two_factor.py): the authenticator's base32 secret (sealed), the last 30-second
+    # step a code was accepted at (so no code works twice), and since when. All None while it is off.
+    totp_secret: Mapped[str | None] = mapped_column(sealed_text(64))
     totp_step: Mapped[int | None] = mapped_column(BigInteger)
     two_factor_since: Mapped[datetime | None]
 
@@ -450,7 +457,8 @@ class Channel(Base):
     headers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     body_template: Mapped[str | None] = mapped_column(Text)  # Jinja2, rendered in a sandbox
     to_address: Mapped[str | None] = mapped_column(String(320))  # email channels
-    signing_secret: Mapped[str | None] = mapped_column(String(128))  # webhook HMAC key (kept: it signs each send)
+    # The webhook's HMAC key, sealed (hub/sealed.py): it signs each send, so it cannot be hashed.
+    signing_secret: Mapped[str | None] = mapped_column(sealed_text(128))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -459,7 +467,7 @@ class Mailbox(Base):
     """An IMAP mailbox the `imap` watcher imports mail from, with its checkpoint (UIDVALIDITY + last UID).
 
     The secret is what logging in needs, so it cannot be hashed: either a reference (`env:VAR`, `file:PATH`, read
-    at each connect so a refreshed OAuth2 token is picked up) or, when given on the command line, the password.
+    at each connect so a refreshed OAuth2 token is picked up) or, when typed in, the password, sealed (hub/sealed.py).
     """
 
     __tablename__ = "mailboxes"
@@ -471,7 +479,7 @@ class Mailbox(Base):
     tls: Mapped[str] = mapped_column(String(10), default="ssl")  # ssl|starttls|none
     username: Mapped[str] = mapped_column(String(320))
     auth: Mapped[str] = mapped_column(String(10), default="password")  # password|xoauth2
-    secret: Mapped[str] = mapped_column(Text)  # env:VAR | file:PATH | literal:VALUE
+    secret: Mapped[str] = mapped_column(Text)  # env:VAR | file:PATH | sealed:... (| literal:VALUE from before)
     folder: Mapped[str] = mapped_column(String(500), default="INBOX")
     after_import: Mapped[str] = mapped_column(String(510), default="seen")  # seen | move:<folder>
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)

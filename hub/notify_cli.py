@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from hub.cli import ROW_ID, in_transaction
+from hub.cli import ROW_ID, in_transaction, load_settings
 from hub.domain import CHANNEL_KINDS
 
 if TYPE_CHECKING:
@@ -64,12 +64,14 @@ def channel_create(
       switchboard channel create --kind slack --name ops-room --url https://hooks.slack.com/services/T/B/X
     """
     from hub import channels
+    from hub.sealed import Keyring
 
     template = body_template.read() if body_template is not None else None
+    keys = Keyring.of(load_settings())
 
     def work(session: Session) -> tuple[channels.ChannelSpec, str | None]:
         return channels.create_channel(session, kind=kind, name=name, url=url, to=to, method=method,
-                                       headers=_header(headers), body_template=template)  # fmt: skip
+                                       headers=_header(headers), body_template=template, keys=keys)  # fmt: skip
 
     spec, secret = in_transaction(work)
     click.echo(f"created {spec.kind} channel {spec.name!r} -> {spec.to_address or spec.url}", err=secret is not None)
@@ -81,15 +83,19 @@ def channel_create(
 
 @channel.command("list")
 def channel_list() -> None:
-    """Print every channel: name, kind, where it sends, and whether it is enabled."""
+    """Print every channel: name, kind, where it sends, whether it is enabled, and why it cannot send if so."""
     from hub import channels
+    from hub.sealed import Keyring
 
-    specs = in_transaction(channels.list_channels)
+    keys = Keyring.of(load_settings())
+    specs = in_transaction(lambda s: channels.list_channels(s, keys))
     if not specs:
         click.echo("no channels yet; add one with `switchboard channel create`")
     for spec in specs:
         state = "" if spec.enabled else "  (disabled)"
         click.echo(f"{spec.name:<24} {spec.kind:<11} {spec.to_address or spec.url}{state}")
+        if spec.problem:
+            click.echo(f"    cannot send: {spec.problem}")
 
 
 @channel.command("remove")

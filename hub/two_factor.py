@@ -3,7 +3,8 @@
 A password alone is one phished or reused secret away from the whole desk. With this on, logging in also wants the
 six-digit code of an authenticator app (hub/totp.py), or one of ten recovery codes for a lost phone. Every check
 that consumes something (a code's step, a recovery code) is one conditional UPDATE, so two logins racing with the
-same code cannot both win, on SQLite as on PostgreSQL.
+same code cannot both win, on SQLite as on PostgreSQL. The authenticator secret is kept sealed (hub/sealed.py):
+`secret_of` is the one place it is opened.
 """
 
 from __future__ import annotations
@@ -18,14 +19,20 @@ from typing import Literal
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from hub import totp
+from hub import sealed, totp
 from hub.errors import BadInput
 from hub.models import RecoveryCode, User, utcnow
+from hub.sealed import Keyring
 
 RECOVERY_CODES = 10
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: codes are read off paper
 
 Method = Literal["code", "recovery"]
+SECRET = sealed.Column(
+    "users.totp_secret",
+    "the two-factor authenticator secret",
+    "turn two-factor authentication off for its owner (`switchboard user reset-2fa <email>`); they set it up again",
+)
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,18 @@ def standing(session: Session, user_id: int) -> Standing:
     return Standing(user.totp_secret is not None, user.two_factor_since, int(left or 0))
 
 
-def turn_on(session: Session, user_id: int, secret: str, typed: str, now: float) -> list[str]:
+def secret_of(user: User, keys: Keyring) -> str | None:
+    """The user's authenticator secret, opened (None while two-factor is off). Raises sealed.CannotOpen, saying what
+    to do, when it was sealed under a SECRET_KEY this process lacks or was altered."""
+    return None if user.totp_secret is None else sealed.unseal(keys, user.totp_secret, SECRET.at(user.id))
+
+
+def resealed(keys: Keyring, stored: str, user_id: int) -> str | None:
+    """What `switchboard db reseal` stores instead (None: it is sealed under the current key already)."""
+    return sealed.resealed(keys, stored, SECRET.at(user_id))
+
+
+def turn_on(session: Session, user_id: int, secret: str, typed: str, now: float, *, keys: Keyring) -> list[str]:
     """Keep the secret once a code from it proves the app holds it; return the recovery codes, shown once."""
     user = _user(session, user_id)
     if user.totp_secret is not None:
@@ -78,7 +96,8 @@ def turn_on(session: Session, user_id: int, secret: str, typed: str, now: float)
     step = totp.accepted_step(secret, typed, now)
     if step is None:
         raise BadInput("that code does not match; check the phone's clock and type the code the app shows now")
-    user.totp_secret, user.totp_step, user.two_factor_since = secret, step, utcnow()
+    user.totp_secret, user.totp_step = sealed.seal(keys, secret, SECRET.at(user_id)), step
+    user.two_factor_since = utcnow()
     return renew_recovery_codes(session, user_id)
 
 
@@ -100,14 +119,15 @@ def turn_off(session: Session, user_id: int) -> User:
     return user
 
 
-def check(session: Session, user_id: int, typed: str, now: float) -> Method | None:
+def check(session: Session, user_id: int, typed: str, now: float, *, keys: Keyring) -> Method | None:
     """Whether `typed` is the second step for this user: a current authenticator code not used before, or an
     unused recovery code (then used up). None when it is neither, or two-factor is off."""
     user = _user(session, user_id)
-    if user.totp_secret is None:
+    secret = secret_of(user, keys)
+    if secret is None:
         return None
     if len(totp.normalise(typed)) == totp.DIGITS:
-        step = totp.accepted_step(user.totp_secret, typed, now, after=user.totp_step)
+        step = totp.accepted_step(secret, typed, now, after=user.totp_step)
         if step is None:
             return None
         # Compare-and-set: of two logins racing with one code, only the first moves the step on.

@@ -150,7 +150,7 @@ def mailbox() -> None:
 @click.option("--tls", type=click.Choice(TLS_MODES), default="ssl", show_default=True,
               help="ssl: TLS from the start (993); starttls: upgrade to TLS (143); none: test servers.")  # fmt: skip
 @click.option("--user", required=True, help="The login name, usually the mailbox's address.")
-@click.option("--password", help="The password, stored in the database as given (prefer --password-env).")
+@click.option("--password", help="The password, kept in the database sealed under SECRET_KEY (or: --password-env).")
 @click.option("--password-env", metavar="VAR", help="Read the password from VAR in the imap process's environment.")
 @click.option("--xoauth2-token-env", metavar="VAR", help="Log in with XOAUTH2, the access token read from VAR.")
 @click.option(
@@ -183,6 +183,7 @@ def mailbox_add(
         --host imap.example.com --user support@example.com --password-env SUPPORT_IMAP_PASSWORD
     """
     from hub import mailboxes
+    from hub.sealed import Keyring
 
     token_file = str(Path(xoauth2_token_file).resolve()) if xoauth2_token_file else None
     given = {  # option: (authentication, how the secret is stored)
@@ -195,9 +196,10 @@ def mailbox_add(
     if len(chosen) != 1:
         raise click.UsageError(f"give exactly one of {', '.join(given)}")
     auth, secret = chosen[0]
+    keys = Keyring.of(load_settings())
     added = in_transaction(lambda s: mailboxes.add_mailbox(
         s, name=name, host=host, port=port, tls=tls, username=user, auth=auth, secret=secret, folder=folder,
-        move_to=move_to,
+        move_to=move_to, keys=keys,
     ))  # fmt: skip
     if secret.startswith("env:") and secret[4:] not in os.environ:
         click.echo(f"note: {secret[4:]} is not set here; set it where `switchboard imap` runs", err=True)
@@ -233,11 +235,12 @@ def mailbox_list() -> None:
 def mailbox_test(name: str, timeout: float) -> None:
     """Connect to mailbox NAME, log in and open its folder, as `switchboard imap` would; report what is there."""
     from hub import mailboxes
+    from hub.sealed import Keyring
     from ingest import imap
 
     config = in_transaction(lambda s: mailboxes.get_mailbox(s, name))
     try:
-        found = imap.probe(config, timeout=timeout)
+        found = imap.probe(config, Keyring.of(load_settings()), timeout=timeout)
     except imap.MailboxError as exc:
         raise click.ClickException(f"mailbox {name!r}: {exc}") from None
     idle = "yes" if "IDLE" in found.capabilities else "no (the watcher will poll)"
@@ -266,6 +269,7 @@ def imap_command(poll_interval: float, use_idle: bool) -> None:
 
     New and changed mailboxes are picked up within 30 s; with none configured it waits for one.
     """
+    from hub.sealed import Keyring
     from ingest import imap
     from ingest.pipeline import make_intake
 
@@ -279,7 +283,8 @@ def imap_command(poll_interval: float, use_idle: bool) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    watcher = imap.Watcher(db, make_intake(settings, db), imap.WatchSettings(poll_interval, use_idle))
+    watcher = imap.Watcher(db, make_intake(settings, db), imap.WatchSettings(poll_interval, use_idle),
+                           keys=Keyring.of(settings))  # fmt: skip
     click.echo("imap: watching the enabled mailboxes (none yet? `switchboard mailbox add --help`)")
     watcher.run(stop, on_change=lambda count: click.echo(f"imap: watching {count} mailbox(es)"))
     db.dispose()

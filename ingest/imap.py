@@ -26,6 +26,7 @@ from hub.db import Database
 from hub.errors import ConfigError, StorageUnavailable
 from hub.intake import Intake
 from hub.mailboxes import Checkpoint, MailboxConfig, MailboxImport
+from hub.sealed import Keyring
 from ingest.imap_sync import (
     IDLE_RENEW_SECONDS,
     Scan,
@@ -73,12 +74,15 @@ class Probe:
     folders: tuple[str, ...]
 
 
-def connect(config: MailboxConfig, *, timeout: float = 30.0, ssl_context: ssl.SSLContext | None = None) -> IMAPClient:
-    """Connect and log in; any failure becomes a MailboxError that says what to check."""
+def connect(
+    config: MailboxConfig, keys: Keyring, *, timeout: float = 30.0, ssl_context: ssl.SSLContext | None = None
+) -> IMAPClient:
+    """Connect and log in (a sealed password opened with `keys`); any failure becomes a MailboxError that says what
+    to check."""
     where = f"{config.host}:{config.port}"
     context = ssl_context or ssl.create_default_context()
     try:
-        secret = mailboxes.resolve_secret(config.secret)
+        secret = mailboxes.resolve_secret(config, keys)
     except ConfigError as exc:
         raise MailboxError(str(exc)) from None
     try:
@@ -107,9 +111,11 @@ def connect(config: MailboxConfig, *, timeout: float = 30.0, ssl_context: ssl.SS
     return client
 
 
-def probe(config: MailboxConfig, *, timeout: float = 30.0, ssl_context: ssl.SSLContext | None = None) -> Probe:
+def probe(
+    config: MailboxConfig, keys: Keyring, *, timeout: float = 30.0, ssl_context: ssl.SSLContext | None = None
+) -> Probe:
     """Connect, log in and select the folder, as the watcher would, and report what is there."""
-    client = connect(config, timeout=timeout, ssl_context=ssl_context)
+    client = connect(config, keys, timeout=timeout, ssl_context=ssl_context)
     try:
         folders = tuple(name for _flags, _delim, name in client.list_folders())
         try:
@@ -129,9 +135,17 @@ class MailboxWatcher:
     """Imports from one mailbox until `stop` is set. `run()` is the thread's body; `sync()` is one look."""
 
     def __init__(
-        self, config: MailboxConfig, db: Database, intake: Intake, settings: WatchSettings, stop: threading.Event
+        self,
+        config: MailboxConfig,
+        db: Database,
+        intake: Intake,
+        settings: WatchSettings,
+        stop: threading.Event,
+        *,
+        keys: Keyring,
     ) -> None:
         self.config = config
+        self._keys = keys
         self._db = db
         self._intake = intake
         self._settings = settings
@@ -142,7 +156,9 @@ class MailboxWatcher:
         failures = 0
         while not self._stop.is_set():
             try:
-                client = connect(self.config, timeout=self._settings.timeout, ssl_context=self._settings.ssl_context)
+                client = connect(
+                    self.config, self._keys, timeout=self._settings.timeout, ssl_context=self._settings.ssl_context
+                )
             except MailboxError as exc:
                 failures = self._failed(failures, str(exc))
                 continue
@@ -283,6 +299,7 @@ class Watcher:
     db: Database
     intake: Intake
     settings: WatchSettings = field(default_factory=WatchSettings)
+    keys: Keyring = field(kw_only=True)  # opens the passwords kept sealed
     _threads: dict[int, tuple[MailboxConfig, threading.Thread, threading.Event]] = field(default_factory=dict)
 
     def run(self, stop: threading.Event, on_change: Callable[[int], None] | None = None) -> None:
@@ -311,7 +328,7 @@ class Watcher:
         for mailbox_id, config in wanted.items():
             if mailbox_id not in self._threads:
                 stop = threading.Event()
-                watcher = MailboxWatcher(config, self.db, self.intake, self.settings, stop)
+                watcher = MailboxWatcher(config, self.db, self.intake, self.settings, stop, keys=self.keys)
                 thread = threading.Thread(target=watcher.run, name=f"imap-{config.name}", daemon=True)
                 thread.start()
                 self._threads[mailbox_id] = (config, thread, stop)

@@ -31,6 +31,7 @@ from hub.db import Database
 from hub.errors import SwitchboardError
 from hub.mail_templates import MailTemplates
 from hub.models import OutboxMessage, TimelineEntry, utcnow
+from hub.sealed import Keyring
 from outbound import channels, runtime
 from outbound.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
 from outbound.notification import Notification
@@ -59,7 +60,8 @@ def deliver_batch(outbox_ids: list[int], job_id: str | None = None) -> dict[str,
         rows = _deliverable(session, outbox_ids, job_id)
         templates = MailTemplates.at(rt.settings.home)
         notifications = [Notification.from_row(row, templates, rt.settings.secret_key) for row in rows]
-        endpoints = channels_by_name(session, [n.recipient for n in notifications if n.channel != "email"])
+        wanted = [n.recipient for n in notifications if n.channel != "email"]
+        endpoints = channels_by_name(session, wanted, Keyring.of(rt.settings))
     if not notifications:
         return {}
     attempts = _send_all(notifications, endpoints, rt)

@@ -22,11 +22,15 @@ from hub.intake import Intake
 from hub.migrate import upgrade
 from hub.net import free_port
 from hub.redis_server import RedisServer, bundled_binary
+from hub.sealed import Keyring
 from ingest.pipeline import make_intake
 from tests.servers import Dovecot, PostgresCluster, SmallDisk, SmtpSink, missing
 
 _db_names = itertools.count(1)
 _accounts = itertools.count(1)
+TEST_SECRET_KEY = "test-secret-key"
+#: What seals and opens the secrets tests store, as every part made from `make_settings` does.
+KEYS = Keyring.derive(TEST_SECRET_KEY)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -113,7 +117,7 @@ def make_settings(home: Path, **overrides: object) -> Settings:
         "home": home,
         "database_url": f"sqlite:///{home / 'switchboard.db'}",
         "redis_url": None,
-        "secret_key": "test-secret-key",
+        "secret_key": TEST_SECRET_KEY,
         "web_port": free_port(),
         "smtp_port": free_port(),
         "db_timeout": 2.0,

@@ -65,8 +65,10 @@ class SessionUser(UserMixin):
 def session_key(user: User) -> str:
     """`<id>:<fingerprint of the password hash and the authenticator secret>`: a new password (changed, or reset by
     an admin), or two-factor authentication turned on, off or reset, ends every session logged in before, on every
-    browser, as Flask-Login's "alternative tokens" advise."""
-    return f"{user.id}:{password_fingerprint(user.password_hash + (user.totp_secret or ''))}"
+    browser, as Flask-Login's "alternative tokens" advise. The secret as opened, not as stored: sealing it again
+    (a new nonce, a new SECRET_KEY: `switchboard db reseal`) changes the stored text, and must log no one out."""
+    secret = two_factor.secret_of(user, services().keys)
+    return f"{user.id}:{password_fingerprint(user.password_hash + (secret or ''))}"
 
 
 class LoginForm(FlaskForm):
@@ -195,7 +197,7 @@ def second_step() -> ResponseReturnValue:
             flash(f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}.", "error")
             return redirect(url_for("auth.login"))
         with services().db.transaction() as db_session:
-            method = two_factor.check(db_session, user.id, form.code.data or "", time.time())
+            method = two_factor.check(db_session, user.id, form.code.data or "", time.time(), keys=services().keys)
             left = two_factor.standing(db_session, user.id).recovery_left if method == "recovery" else None
         if method is None:
             login_failed(redis_client, user.email, login_client())

@@ -43,7 +43,7 @@ def index() -> ResponseReturnValue:
                     username=values.get("username", ""), secret=f"{kind}:{values.get('secret', '')}",
                     port=whole_number(port), tls=values.get("tls", "ssl"),
                     auth=values.get("auth", "password"), folder=values.get("folder", "INBOX").strip() or "INBOX",
-                    move_to=values.get("move_to", "").strip() or None,
+                    move_to=values.get("move_to", "").strip() or None, keys=services().keys,
                 )  # fmt: skip
                 audit.record(session, current_user.email, "mailbox.add", config.name, host=config.host,
                              user=config.username)  # fmt: skip
@@ -68,7 +68,7 @@ def test(name: str) -> ResponseReturnValue:
     try:
         with services().db.read() as session:
             config = mailboxes.get_mailbox(session, name)
-        found = imap.probe(config, timeout=TEST_TIMEOUT)
+        found = imap.probe(config, services().keys, timeout=TEST_TIMEOUT)
     except BadInput as exc:
         abort(404, description=str(exc))
     except imap.MailboxError as exc:

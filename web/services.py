@@ -18,6 +18,7 @@ from hub.accounts import IntegrationKeys
 from hub.config import Settings
 from hub.db import Database
 from hub.intake import Intake
+from hub.sealed import Keyring
 
 EXTENSION_KEY = "switchboard"
 
@@ -36,6 +37,11 @@ class Services:
     owns_db: bool = False  # True when create_app opened the database itself, so close() may dispose it
     _redis: redis.Redis | None = field(default=None, init=False, repr=False)
     _redis_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @property
+    def keys(self) -> Keyring:
+        """What seals and opens the secrets kept in the database (derived from the settings' keys once)."""
+        return Keyring.of(self.settings)
 
     def redis(self) -> redis.Redis | None:
         """The Redis client, made on first use (no connection at start-up); None when no REDIS_URL is set."""

@@ -102,7 +102,8 @@ def setup() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             with services().db.transaction() as db_session:
-                codes = two_factor.turn_on(db_session, current_user.id, secret, form.code.data or "", time.time())
+                code, keys = form.code.data or "", services().keys
+                codes = two_factor.turn_on(db_session, current_user.id, secret, code, time.time(), keys=keys)
                 audit.record(db_session, current_user.email, "user.2fa_on", current_user.email)
                 fresh = SessionUser.of(_user(db_session))
         except BadInput as exc:
@@ -149,7 +150,8 @@ def turn_off() -> ResponseReturnValue:
         flash("Still on: " + " ".join(form.password.errors or ["type your password and a code."]), "error")
         return redirect(url_for("account.index"), code=303)
     with services().db.transaction() as db_session:
-        if two_factor.check(db_session, current_user.id, form.code.data or "", time.time()) is None:
+        code, keys = form.code.data or "", services().keys
+        if two_factor.check(db_session, current_user.id, code, time.time(), keys=keys) is None:
             login_failed(services().redis(), current_user.email, login_client())
             flash("Still on: that code is not right, or was used already.", "error")
             return redirect(url_for("account.index"), code=303)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from hub.channels import ChannelSpec
 from hub.config import Settings
 from outbound.channels import chat, email, webhook
-from outbound.errors import PermanentDeliveryError
+from outbound.errors import PermanentDeliveryError, TransientDeliveryError
 from outbound.notification import Notification
 
 CHAT_KINDS = frozenset({"slack", "teams", "mattermost"})
@@ -31,6 +31,9 @@ def send(notification: Notification, settings: Settings, endpoint: ChannelSpec |
         )
     if endpoint.kind != kind:
         raise PermanentDeliveryError(f"channel {endpoint.name!r} is now a {endpoint.kind} channel, not {kind}")
+    if endpoint.problem is not None:
+        # Never sent unsigned. For now: once the key is back in SWITCHBOARD_OLD_SECRET_KEYS, it goes out signed.
+        raise TransientDeliveryError(f"channel {endpoint.name!r}: {endpoint.problem}")
     if kind == "webhook":
         webhook.send(notification, endpoint)
     else:

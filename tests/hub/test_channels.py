@@ -13,29 +13,48 @@ from hub.domain import Decision, InboundEvent, RuleBook
 from hub.errors import BadInput
 from hub.intake import Intake, Raw
 from hub.intake_notices import NoticeSettings
-from hub.models import OutboxMessage, TimelineEntry
+from hub.models import Channel, OutboxMessage, TimelineEntry
+from hub.sealed import Keyring
+from tests.conftest import KEYS
 
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")
 
 
 def create(db: Database, **kw: object) -> str | None:
     with db.transaction() as session:
-        return create_channel(session, **kw)[1]  # type: ignore[arg-type]
+        return create_channel(session, **kw, keys=KEYS)[1]  # type: ignore[arg-type]
 
 
 def test_webhook_channel_gets_a_signing_secret_shown_once(db: Database) -> None:
     secret = create(db, kind="webhook", name="ops", url="https://bot.example/hook")
     assert secret is not None and secret.startswith("sbw_")
     with db.read() as session:
-        [spec] = list_channels(session)
+        [spec] = list_channels(session, KEYS)
     assert spec.signing_secret == secret and secret not in repr(spec)
+
+
+def test_the_signing_secret_is_kept_sealed_for_its_channel(db: Database) -> None:
+    secret = create(db, kind="webhook", name="ops", url="https://bot.example/hook")
+    with db.read() as session:
+        stored = session.scalars(select(Channel.signing_secret)).one()
+    assert secret is not None and stored is not None
+    assert stored.startswith("sealed:v1:") and secret not in stored
+
+
+def test_a_signing_secret_that_does_not_open_leaves_the_channel_listed_with_the_reason(db: Database) -> None:
+    create(db, kind="webhook", name="ops", url="https://bot.example/hook")
+    with db.read() as session:
+        [spec] = list_channels(session, Keyring.derive("a key this channel was not sealed under"))
+    assert spec.signing_secret is None and spec.problem is not None
+    assert "SECRET_KEY changed" in spec.problem and "remove the channel and create it again" in spec.problem
 
 
 def test_chat_and_email_channels_have_no_secret(db: Database) -> None:
     assert create(db, kind="slack", name="room", url="https://hooks.slack.com/services/T/B/X") is None
     assert create(db, kind="email", name="dba", to="DBA@example.com") is None
     with db.read() as session:
-        assert [(s.name, s.to_address) for s in list_channels(session)] == [("dba", "dba@example.com"), ("room", None)]
+        listed = list_channels(session, KEYS)
+    assert [(s.name, s.to_address) for s in listed] == [("dba", "dba@example.com"), ("room", None)]
 
 
 @pytest.mark.parametrize(

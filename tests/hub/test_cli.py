@@ -18,9 +18,11 @@ from sqlalchemy import select
 from hub import credentials, totp, two_factor
 from hub.cli import OWN_COMMANDS, main
 from hub.command_index import SHORT_HELP
+from hub.config import Settings
 from hub.db import Database
 from hub.models import ApiToken, AuditEntry, Integration, User
 from hub.net import free_port
+from hub.sealed import Keyring
 
 
 def database(tmp_path: Path) -> Database:
@@ -261,7 +263,8 @@ def test_user_reset_2fa_turns_it_off_and_is_audited(runner: CliRunner, tmp_path:
     secret, now = totp.new_secret(), time.time()
     with database(tmp_path).transaction() as s:
         user_id = s.scalars(select(User.id)).one()
-        two_factor.turn_on(s, user_id, secret, totp.code_at(secret, totp.step_at(now)), now)
+        code, keys = totp.code_at(secret, totp.step_at(now)), Keyring.of(Settings.from_env())
+        two_factor.turn_on(s, user_id, secret, code, now, keys=keys)
     result = runner.invoke(main, ["user", "reset-2fa", "Ann@Example.com"])
     assert result.exit_code == 0, result.output
     assert "two-factor authentication is off for ann@example.com" in result.output

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from hub import mailboxes
 from hub.config import Settings
@@ -12,8 +12,10 @@ from hub.domain import InboundEvent
 from hub.errors import BadInput, ConfigError
 from hub.intake import Intake, Raw
 from hub.mailboxes import Checkpoint, MailboxImport
-from hub.models import Event, ImportedMessage, Incident
+from hub.models import Event, ImportedMessage, Incident, Mailbox
+from hub.sealed import CannotOpen, Keyring
 from ingest.pipeline import make_intake
+from tests.conftest import KEYS, TEST_SECRET_KEY
 
 
 def add(db: Database, **options: object) -> mailboxes.MailboxConfig:
@@ -21,7 +23,7 @@ def add(db: Database, **options: object) -> mailboxes.MailboxConfig:
                                  "secret": "env:DESK_PASSWORD"}  # fmt: skip
     values.update(options)
     with db.transaction() as session:
-        return mailboxes.add_mailbox(session, **values)  # type: ignore[arg-type]
+        return mailboxes.add_mailbox(session, **values, keys=KEYS)  # type: ignore[arg-type]
 
 
 def email(message_id: str = "<m1@example.com>") -> tuple[Raw, InboundEvent]:
@@ -114,11 +116,42 @@ def test_bad_mailbox_settings_are_refused_with_the_reason(
         add(database, **options)
 
 
+def kept(secret: str) -> mailboxes.MailboxConfig:
+    """A mailbox whose stored secret is `secret`."""
+    return mailboxes.MailboxConfig(7, "desk", "imap.example.com", 993, "ssl", "desk", "password", secret, "INBOX", None)
+
+
 def test_secret_references_are_read_when_used(tmp_path) -> None:  # type: ignore[no-untyped-def]
     token = tmp_path / "token"
     token.write_text("t0k3n\n")
-    assert mailboxes.resolve_secret(f"file:{token}") == "t0k3n"
-    assert mailboxes.resolve_secret("env:PW", {"PW": "s3cret"}) == "s3cret"
-    assert mailboxes.resolve_secret("literal:as given") == "as given"
+    assert mailboxes.resolve_secret(kept(f"file:{token}"), KEYS) == "t0k3n"
+    assert mailboxes.resolve_secret(kept("env:PW"), KEYS, {"PW": "s3cret"}) == "s3cret"
     with pytest.raises(ConfigError, match="cannot read the secret file"):
-        mailboxes.resolve_secret(f"file:{tmp_path / 'missing'}")
+        mailboxes.resolve_secret(kept(f"file:{tmp_path / 'missing'}"), KEYS)
+
+
+def test_a_typed_password_is_kept_sealed_and_opened_when_used(database: Database) -> None:
+    config = add(database, secret="literal:correct horse")
+    with database.read() as session:
+        [stored] = session.scalars(select(Mailbox.secret))
+    assert stored.startswith("sealed:v1:") and "correct horse" not in stored and stored == config.secret
+    assert "correct horse" not in repr(config) and config.secret_source == "sealed in the database"
+    assert mailboxes.resolve_secret(config, KEYS) == "correct horse"
+
+
+def test_a_password_kept_plain_by_an_older_version_still_logs_in(database: Database) -> None:
+    config = add(database)
+    with database.transaction() as session:
+        session.execute(update(Mailbox).values(secret="literal:as given"))
+    with database.read() as session:
+        config = mailboxes.get_mailbox(session, config.name)
+    assert mailboxes.resolve_secret(config, KEYS) == "as given"
+    assert "not sealed yet" in config.secret_source and "switchboard db reseal" in config.secret_source
+
+
+def test_a_password_sealed_under_another_secret_key_says_how_to_recover(database: Database) -> None:
+    config = add(database, secret="literal:correct horse")
+    with pytest.raises(CannotOpen, match="SECRET_KEY changed") as refused:
+        mailboxes.resolve_secret(config, Keyring.derive("a new key"))
+    assert "SWITCHBOARD_OLD_SECRET_KEYS" in str(refused.value) and "remove the mailbox" in str(refused.value)
+    assert mailboxes.resolve_secret(config, Keyring.derive("a new key", [TEST_SECRET_KEY])) == "correct horse"

@@ -18,6 +18,7 @@ from hub.intake_notices import NoticeSettings
 from hub.models import Escalation, OutboxMessage, TimelineEntry
 from hub.outbox import PER_INCIDENT, body_of
 from rules import rules_file
+from tests.conftest import KEYS
 
 AGENT = Actor("agent@example.com")
 MAIL = Mail(desk_address="helpdesk@example.com", base_url="https://desk.example.com")
@@ -161,8 +162,8 @@ def test_unwatching_stops_the_notices_and_watching_twice_is_one_watcher(db: Data
 
 def test_channels_named_at_opening_hear_of_resolution_and_reopening(db: Database) -> None:
     with db.transaction() as session:
-        create_channel(session, kind="webhook", name="ops", url="https://ops.example/hook")
-        create_channel(session, kind="email", name="dba-list", to="dba@example.com")
+        create_channel(session, kind="webhook", name="ops", url="https://ops.example/hook", keys=KEYS)
+        create_channel(session, kind="email", name="dba-list", to="dba@example.com", keys=KEYS)
     incident_id = open_alert(db, None, "ops", "dba-list")
     triage.change_status(db, incident_id, "resolve", AGENT, MAIL)
     triage.change_status(db, incident_id, "reopen", AGENT, MAIL)

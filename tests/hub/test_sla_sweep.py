@@ -24,7 +24,7 @@ from hub.models import Escalation, Event, Incident, OutboxMessage, TimelineEntry
 from hub.sla_events import SlaRules
 from ingest.pipeline import sla_rules
 from rules import rules_file
-from tests.conftest import make_settings
+from tests.conftest import KEYS, make_settings
 
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")
 H = timedelta(hours=1)
@@ -237,7 +237,7 @@ def breach_rule(db: Database) -> None:
     a P1."""
     with db.transaction() as session:
         accounts.create_user(session, email="oncall@example.com", password="a long passphrase", role="agent")
-        create_channel(session, kind="slack", name="ops-slack", url="https://hooks.slack.example/T0/B0")
+        create_channel(session, kind="slack", name="ops-slack", url="https://hooks.slack.example/T0/B0", keys=KEYS)
         escalation.create_policy(session, "db-oncall", escalation.parse_steps(["5m:oncall@example.com"]))
         parsed = rules_file.parse_file(BREACH_RULE)
         rulebook.replace_all(session, parsed.rules, parsed.settings)

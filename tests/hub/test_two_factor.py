@@ -7,12 +7,14 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hub import accounts, totp, two_factor
 from hub.db import Database
 from hub.errors import BadInput
 from hub.models import RecoveryCode, User
+from hub.sealed import CannotOpen, Keyring
+from tests.conftest import KEYS, TEST_SECRET_KEY
 
 
 @pytest.fixture
@@ -27,18 +29,19 @@ def now_code(secret: str, now: float) -> str:
 
 def turn_on(database: Database, user_id: int, secret: str, now: float) -> list[str]:
     with database.transaction() as session:
-        return two_factor.turn_on(session, user_id, secret, now_code(secret, now), now)
+        return two_factor.turn_on(session, user_id, secret, now_code(secret, now), now, keys=KEYS)
 
 
 def check(database: Database, user_id: int, typed: str, now: float) -> two_factor.Method | None:
     with database.transaction() as session:
-        return two_factor.check(session, user_id, typed, now)
+        return two_factor.check(session, user_id, typed, now, keys=KEYS)
 
 
 def test_turning_on_wants_a_code_from_the_new_secret(database: Database, ann: int) -> None:
     secret, now = totp.new_secret(), time.time()
     with pytest.raises(BadInput, match="does not match"), database.transaction() as session:
-        two_factor.turn_on(session, ann, secret, "000000" if now_code(secret, now) != "000000" else "111111", now)
+        wrong = "000000" if now_code(secret, now) != "000000" else "111111"
+        two_factor.turn_on(session, ann, secret, wrong, now, keys=KEYS)
     with database.read() as session:
         assert not two_factor.standing(session, ann).on
 
@@ -127,3 +130,48 @@ def test_required_names_the_roles_the_operator_listed() -> None:
     assert two_factor.required("admin", frozenset({"admin"}))
     assert not two_factor.required("agent", frozenset({"admin"}))
     assert not two_factor.required("admin", frozenset())
+
+
+# -- the secret at rest (hub/sealed.py) ----------------------------------------------------------------------
+
+
+def stored_secret(database: Database, user_id: int) -> str | None:
+    with database.read() as session:
+        return session.scalar(select(User.totp_secret).where(User.id == user_id))
+
+
+def test_the_secret_is_kept_sealed_and_codes_from_it_still_log_in(database: Database, ann: int) -> None:
+    secret, now = totp.new_secret(), time.time()
+    turn_on(database, ann, secret, now - 60)
+    stored = stored_secret(database, ann)
+    assert stored is not None and stored.startswith("sealed:v1:") and secret not in stored
+    assert check(database, ann, now_code(secret, now), now) == "code"
+
+
+def test_a_sealed_secret_copied_to_another_user_is_refused(database: Database, ann: int) -> None:
+    """Someone who may write one row (not the key) must not give a victim an authenticator they hold."""
+    with database.transaction() as session:
+        bob = accounts.create_user(session, email="bob@example.com", password="correct horse", role="agent").id
+    secret, now = totp.new_secret(), time.time()
+    turn_on(database, ann, secret, now - 60)
+    with database.transaction() as session:
+        session.execute(update(User).where(User.id == bob).values(totp_secret=stored_secret(database, ann)))
+    with pytest.raises(CannotOpen, match=f"authenticator secret of users row {bob} does not open"):
+        check(database, bob, now_code(secret, now), now)
+
+
+def test_a_plain_secret_stored_before_sealing_still_logs_in(database: Database, ann: int) -> None:
+    secret, now = totp.new_secret(), time.time()
+    with database.transaction() as session:
+        session.execute(update(User).where(User.id == ann).values(totp_secret=secret, totp_step=0))
+    assert check(database, ann, now_code(secret, now), now) == "code"
+
+
+def test_a_secret_sealed_under_a_former_key_opens_with_it_listed(database: Database, ann: int) -> None:
+    secret, now = totp.new_secret(), time.time()
+    turn_on(database, ann, secret, now - 60)  # under KEYS, TEST_SECRET_KEY's
+    with database.transaction() as session, pytest.raises(CannotOpen, match="SECRET_KEY changed"):
+        two_factor.check(session, ann, now_code(secret, now), now, keys=Keyring.derive("a new key"))
+    with database.transaction() as session:
+        rotated = Keyring.derive("a new key", [TEST_SECRET_KEY])
+        assert two_factor.check(session, ann, now_code(secret, now), now, keys=rotated) == "code"

@@ -22,11 +22,12 @@ from hub.intake import Intake
 from hub.mailboxes import MailboxConfig, MailboxImport
 from hub.migrate import upgrade
 from hub.models import Event, Incident, Mailbox, TimelineEntry
+from hub.sealed import Keyring
 from ingest.imap import MailboxError, MailboxWatcher, Watcher, WatchSettings, connect, probe
 from ingest.imap_sync import message_key
 from ingest.mail_intake import store_message
 from ingest.pipeline import make_intake
-from tests.conftest import ImapAccount, make_settings
+from tests.conftest import KEYS, ImapAccount, make_settings
 from tests.servers import wait_until
 
 FAST = WatchSettings(poll_interval=0.2, timeout=10, backoff_cap=0.5, reload_interval=0.2)
@@ -51,14 +52,14 @@ def add_mailbox(db: Database, account: ImapAccount, **options: object) -> Mailbo
     }  # fmt: skip
     values.update(options)
     with db.transaction() as session:
-        return mailboxes.add_mailbox(session, **values)  # type: ignore[arg-type]
+        return mailboxes.add_mailbox(session, **values, keys=KEYS)  # type: ignore[arg-type]
 
 
 def sync(config: MailboxConfig, db: Database, intake: Intake, settings: WatchSettings = FAST) -> int:
     """One look at the mailbox, as the watcher takes after connecting or after IDLE wakes it."""
-    client = connect(config, timeout=10)
+    client = connect(config, KEYS, timeout=10)
     try:
-        return MailboxWatcher(config, db, intake, settings, threading.Event()).sync(client)
+        return MailboxWatcher(config, db, intake, settings, threading.Event(), keys=KEYS).sync(client)
     finally:
         client.logout()
 
@@ -97,7 +98,7 @@ def watching(db: Database, intake: Intake) -> Iterator[callable]:  # type: ignor
     threads: list[threading.Thread] = []
 
     def start(settings: WatchSettings = FAST) -> None:
-        thread = threading.Thread(target=Watcher(db, intake, settings).run, args=(stop,), daemon=True)
+        thread = threading.Thread(target=Watcher(db, intake, settings, keys=KEYS).run, args=(stop,), daemon=True)
         thread.start()
         threads.append(thread)
 
@@ -277,18 +278,25 @@ def test_wrong_password_is_recorded_on_the_mailbox_with_what_to_check(
 def test_connection_refused_says_which_host_and_port(imap_account: ImapAccount, db: Database) -> None:
     config = add_mailbox(db, imap_account, port=1)
     with pytest.raises(MailboxError, match=r"cannot connect to 127\.0\.0\.1:1"):
-        connect(config, timeout=5)
+        connect(config, KEYS, timeout=5)
 
 
 def test_secret_from_an_unset_environment_variable_is_a_clear_error(imap_account: ImapAccount, db: Database) -> None:
     config = add_mailbox(db, imap_account, secret="env:SWITCHBOARD_TEST_UNSET_IMAP_PASSWORD")
     with pytest.raises(MailboxError, match="SWITCHBOARD_TEST_UNSET_IMAP_PASSWORD is not set"):
-        connect(config, timeout=5)
+        connect(config, KEYS, timeout=5)
+
+
+def test_a_password_sealed_under_another_secret_key_is_a_clear_error(imap_account: ImapAccount, db: Database) -> None:
+    config = add_mailbox(db, imap_account)
+    with pytest.raises(MailboxError, match="was sealed under another SECRET_KEY") as refused:
+        connect(config, Keyring.derive("a key the hub never had"), timeout=5)
+    assert "SWITCHBOARD_OLD_SECRET_KEYS" in str(refused.value)
 
 
 def test_probe_reports_messages_and_capabilities(imap_account: ImapAccount, db: Database) -> None:
     imap_account.append(message())
-    found = probe(add_mailbox(db, imap_account), timeout=10)
+    found = probe(add_mailbox(db, imap_account), KEYS, timeout=10)
     assert (found.messages, found.unseen) == (1, 1)
     assert "IDLE" in found.capabilities and "INBOX" in found.folders
 
@@ -301,13 +309,13 @@ def test_tls_modes_connect_to_a_server_with_a_trusted_certificate(
     config = add_mailbox(db, imap_account, tls=tls, port=port)
     context = ssl.create_default_context()
     imap_ca.configure_trust(context)
-    assert probe(config, timeout=10, ssl_context=context).messages == 0
+    assert probe(config, KEYS, timeout=10, ssl_context=context).messages == 0
 
 
 def test_tls_with_an_untrusted_certificate_is_refused_with_a_hint(imap_account: ImapAccount, db: Database) -> None:
     config = add_mailbox(db, imap_account, tls="ssl", port=imap_account.server.tls_port)
     with pytest.raises(MailboxError, match="SSL_CERT_FILE"):
-        connect(config, timeout=10)
+        connect(config, KEYS, timeout=10)
 
 
 def test_xoauth2_login_with_a_token_file_imports_mail(
@@ -328,7 +336,7 @@ def test_stale_xoauth2_token_is_a_clear_error_and_the_refreshed_file_is_read_at_
     token_file.write_text("expired-token\n")
     config = add_mailbox(db, imap_account, auth="xoauth2", secret=f"file:{token_file}")
     with pytest.raises(MailboxError, match="is the OAuth2 access token current"):
-        connect(config, timeout=20)
+        connect(config, KEYS, timeout=20)
     imap_account.server.add_token("fresh-token", imap_account.user)
     token_file.write_text("fresh-token\n")  # what the refresh job does
-    connect(config, timeout=20).logout()
+    connect(config, KEYS, timeout=20).logout()

@@ -28,6 +28,7 @@ from ingest.pipeline import make_intake
 from outbound import runtime
 from outbound.dispatcher import dispatch_once
 from outbound.queue import connect, make_queue
+from tests.conftest import KEYS
 from tests.outbound.receiver import Receiver
 from tests.servers import SmtpSink
 from web import create_app
@@ -137,7 +138,7 @@ ALERT = Raw(source="generic", content_type="application/json", body=b'{"title": 
 def add_channel(db: Database, kind: str, name: str, url: str, **options: object) -> str | None:
     """Store a channel; returns its signing secret (webhooks)."""
     with db.transaction() as session:
-        return create_channel(session, kind=kind, name=name, url=url, **options)[1]  # type: ignore[arg-type]
+        return create_channel(session, kind=kind, name=name, url=url, **options, keys=KEYS)[1]  # type: ignore[arg-type]
 
 
 def owe_to_channel(intake: Intake, db: Database, name: str, title: str = "Disk full on db1") -> OutboxMessage:

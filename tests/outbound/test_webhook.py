@@ -11,10 +11,13 @@ from email.utils import format_datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from werkzeug.datastructures import Headers
 
-from hub.channels import ChannelSpec
-from hub.models import TimelineEntry
+from hub import sealed
+from hub.channels import SECRET, ChannelSpec
+from hub.models import Channel, TimelineEntry
+from hub.sealed import Keyring
 from outbound.channels import http, webhook
 from outbound.errors import PermanentDeliveryError, TransientDeliveryError
 from outbound.notification import Notification
@@ -171,6 +174,24 @@ def test_notification_for_a_removed_channel_is_dead_with_the_reason(parts: Parts
     deliver_everything(parts.queue, parts.db)
     dead = row(parts.db, owed.id)
     assert dead.status == "dead" and "no longer exists" in (dead.last_error or "")
+
+
+def test_a_channel_whose_signing_secret_does_not_open_sends_nothing_unsigned_and_says_why(
+    parts: Parts, receiver: Receiver
+) -> None:
+    from outbound.dispatcher import dispatch_once
+    from tests.outbound.conftest import work
+
+    add_channel(parts.db, "webhook", "ops", receiver.url)
+    owed = owe_to_channel(parts.intake, parts.db, "ops")
+    with parts.db.transaction() as session:  # sealed by a process with a SECRET_KEY this worker was never given
+        channel = session.scalars(select(Channel)).one()
+        channel.signing_secret = sealed.seal(Keyring.derive("another key"), "sbw_x", SECRET.at(channel.id))
+    assert dispatch_once(parts.db, parts.queue) == 1
+    work(parts.queue)
+    held = row(parts.db, owed.id)
+    assert held.status == "pending" and "SECRET_KEY changed" in (held.last_error or "")
+    assert "SWITCHBOARD_OLD_SECRET_KEYS" in (held.last_error or "") and receiver.hits == []
 
 
 def test_one_failing_row_is_rescheduled_alone_while_the_rest_of_its_job_is_sent(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -43,3 +44,11 @@ def post_event(client: FlaskClient, integration: str, secret: str | None, payloa
 def count(db: Database, model: type) -> int:
     with db.read() as session:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def on_disk(db: Database, text: str) -> bool:
+    """Whether a SQLite database's files (the file and its write-ahead log) hold `text` anywhere: what someone who
+    copied them away would find."""
+    path = Path(db.engine.url.database or "")
+    assert path.is_file(), "on_disk reads a SQLite database's files"
+    return any(text.encode() in f.read_bytes() for f in (path, path.with_name(path.name + "-wal")) if f.exists())

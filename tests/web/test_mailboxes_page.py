@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from hub.db import Database
+from hub.models import Mailbox
 from tests.conftest import ImapAccount
-from tests.web.helpers import Login, csrf_token, log_in
+from tests.web.helpers import Login, csrf_token, log_in, on_disk
 
 
 def as_admin(client: FlaskClient, make_user: Callable[..., Login]) -> FlaskClient:
@@ -47,3 +50,17 @@ def test_a_wrong_password_is_reported_with_what_to_check(
     token = csrf_token(admin.get("/mailboxes").get_data(as_text=True))
     page = admin.post("/mailboxes/support/test", data={"csrf_token": token}, follow_redirects=True)
     assert "support: " in page.get_data(as_text=True) and "connected;" not in page.get_data(as_text=True)
+
+
+def test_a_typed_password_is_kept_sealed_in_the_database(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    admin = as_admin(client, make_user)
+    token = csrf_token(admin.get("/mailboxes").get_data(as_text=True))
+    form = {"csrf_token": token, "name": "support", "host": "imap.example.org", "tls": "ssl",
+            "username": "support@example.org", "auth": "password", "secret_kind": "literal",
+            "secret": "correct horse battery", "folder": "INBOX"}  # fmt: skip
+    assert "Mailbox support added" in admin.post("/mailboxes", data=form, follow_redirects=True).get_data(as_text=True)
+    with db.read() as session:
+        assert session.scalars(select(Mailbox.secret)).one().startswith("sealed:v1:")
+    assert on_disk(db, "support@example.org") and not on_disk(db, "correct horse battery")

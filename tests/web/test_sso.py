@@ -19,6 +19,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.models import User
 from hub.net import free_port
+from tests.conftest import KEYS
 from tests.docs import fenced
 from tests.oidc_provider import Person, Provider
 from tests.web.helpers import Login, csrf_token, log_in
@@ -245,7 +246,7 @@ def test_a_login_through_the_provider_asks_for_no_authenticator_code(
     secret, now = totp.new_secret(), time.time()
     with db.transaction() as session:
         person = accounts.user_by_email(session, user.email)
-        two_factor.turn_on(session, person.id, secret, totp.code_at(secret, totp.step_at(now)), now)
+        two_factor.turn_on(session, person.id, secret, totp.code_at(secret, totp.step_at(now)), now, keys=KEYS)
     assert log_in(client, user).headers["Location"].endswith("/login/code")  # a password still wants the code
     assert through_provider(app_client(client)).headers["Location"] == "/incidents"
 

@@ -12,13 +12,16 @@ from types import SimpleNamespace
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select, update
 from werkzeug.test import TestResponse
 
-from hub import totp
+from hub import reseal, totp
 from hub.audit import recent
 from hub.config import Settings
 from hub.db import Database
-from tests.web.helpers import Login, csrf_token, log_in
+from hub.models import User
+from tests.conftest import KEYS
+from tests.web.helpers import Login, csrf_token, log_in, on_disk
 from web import create_app
 from web.services import services
 
@@ -283,3 +286,34 @@ def test_setting_it_up_is_audited(logged_in: FlaskClient, user: Login, db: Datab
     enrol(logged_in)
     with db.read() as session:
         assert [e.target for e in recent(session, action="user.2fa_on")] == [user.email]
+
+
+# -- the secret at rest (hub/sealed.py) ----------------------------------------------------------------------
+
+
+def stored_secret(db: Database, email: str) -> str | None:
+    with db.read() as session:
+        return session.scalar(select(User.totp_secret).where(User.email == email))
+
+
+def test_the_database_keeps_the_authenticator_secret_sealed(logged_in: FlaskClient, user: Login, db: Database) -> None:
+    secret, _ = enrol(logged_in)
+    stored = stored_secret(db, user.email)
+    assert stored is not None and stored.startswith("sealed:v1:") and secret not in stored
+    assert on_disk(db, user.email) and not on_disk(db, secret)  # the look finds what is kept plain, not the secret
+
+
+def test_sealing_the_secret_anew_logs_no_one_out(
+    client: FlaskClient, user: Login, enrolled: tuple[str, list[str]], db: Database
+) -> None:
+    """The session key fingerprints the secret as opened: a new nonce or a new key changes the stored text only."""
+    log_in(client, user)
+    second_step(client, code(enrolled[0]))
+    with db.transaction() as session:  # as a version from before sealing kept it
+        session.execute(update(User).where(User.email == user.email).values(totp_secret=enrolled[0]))
+    assert logged_in_as_someone(client)
+    with db.transaction() as session:
+        reseal.reseal(session, KEYS)
+    stored = stored_secret(db, user.email)
+    assert stored is not None and stored.startswith("sealed:v1:")
+    assert logged_in_as_someone(client)
