@@ -12,9 +12,11 @@ from sqlalchemy import select, update
 
 from hub import accounts, channels, mailboxes, reseal, sealed, totp, two_factor
 from hub.cli import main
+from hub.config import Settings
 from hub.db import Database
 from hub.models import Channel, Mailbox, User
 from hub.sealed import CannotOpen, Keyring
+from tests.docs import fenced, run_as_printed
 
 BEFORE = Keyring.derive("the key before")
 ROTATED = Keyring.derive("the key now", ["the key before"])
@@ -160,3 +162,18 @@ def test_db_reseal_without_the_former_key_says_what_to_do_and_changes_nothing(
     assert "Nothing was changed." in result.output
     assert stored(db) == before
     db.dispose()
+
+
+def test_the_readmes_steps_for_a_new_secret_key_run_as_printed(
+    settings: Settings, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From a default install's generated key, as `switchboard up` keeps it; the README's block makes a new one."""
+    for name in ("SECRET_KEY", "SWITCHBOARD_OLD_SECRET_KEYS"):
+        monkeypatch.delenv(name, raising=False)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    (settings.home / "secret_key").write_text("the key before\n")
+    ann, _, _ = store_secrets(db, BEFORE)
+    [steps] = fenced("README.md", "Changing SECRET_KEY", "sh")
+    assert "users.totp_secret: 1 of 1 sealed anew" in run_as_printed(steps, settings, tmp_path)
+    with db.read() as session, pytest.raises(CannotOpen, match="another SECRET_KEY"):  # the new key: the shell's
+        two_factor.secret_of(session.get(User, ann), BEFORE)  # type: ignore[arg-type]
