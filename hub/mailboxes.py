@@ -87,7 +87,7 @@ class MailboxConfig:
         kind, _, where = self.secret.partition(":")
         if kind == "literal":  # kept by a version from before sealing
             return "stored in the database, not sealed yet (run `switchboard db reseal`)"
-        return "sealed in the database" if kind == "sealed" else f"{kind} {where}"
+        return "stored in the database, sealed" if kind == "sealed" else f"{kind} {where}"
 
 
 @dataclass(frozen=True)

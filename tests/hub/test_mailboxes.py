@@ -135,7 +135,7 @@ def test_a_typed_password_is_kept_sealed_and_opened_when_used(database: Database
     with database.read() as session:
         [stored] = session.scalars(select(Mailbox.secret))
     assert stored.startswith("sealed:v1:") and "correct horse" not in stored and stored == config.secret
-    assert "correct horse" not in repr(config) and config.secret_source == "sealed in the database"
+    assert "correct horse" not in repr(config) and config.secret_source == "stored in the database, sealed"
     assert mailboxes.resolve_secret(config, KEYS) == "correct horse"
 
 

@@ -30,6 +30,18 @@ def test_webhook_channel_create_prints_its_secret_as_last_line(runner: CliRunner
     assert "ops" in listed.output and "https://bot.example/hook" in listed.output and "sbw_" not in listed.output
 
 
+def test_channel_list_names_a_webhook_whose_secret_another_secret_key_sealed(runner: CliRunner) -> None:
+    created = runner.invoke(main, ["channel", "create", "--kind", "webhook", "--name", "ops", "--url",
+                                   "https://bot.example/hook"], env={"SECRET_KEY": "the key then"})  # fmt: skip
+    assert created.exit_code == 0, created.output
+    listed = runner.invoke(main, ["channel", "list"], env={"SECRET_KEY": "the key now"})
+    assert listed.exit_code == 0 and "ops" in listed.output
+    assert "cannot send: the webhook channel's signing secret of channels row 1 was sealed under" in listed.output
+    again = runner.invoke(main, ["channel", "list"], env={"SECRET_KEY": "the key now",
+                                                          "SWITCHBOARD_OLD_SECRET_KEYS": "the key then"})  # fmt: skip
+    assert "cannot send" not in again.output
+
+
 def test_email_channel_create_and_remove(runner: CliRunner) -> None:
     created = runner.invoke(main, ["channel", "create", "--kind", "email", "--name", "dba", "--to", "dba@example.com"])
     assert created.exit_code == 0 and "dba@example.com" in created.output

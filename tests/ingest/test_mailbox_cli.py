@@ -31,7 +31,7 @@ def test_added_mailbox_is_listed_without_its_password(runner: CliRunner, imap_ac
     assert "switchboard mailbox test desk" in result.output
     listed = runner.invoke(main, ["mailbox", "list"])
     assert "desk  enabled" in listed.output and "INBOX -> move:Done" in listed.output
-    assert imap_account.password not in listed.output and "stored in the database" in listed.output
+    assert imap_account.password not in listed.output and "stored in the database, sealed" in listed.output
 
 
 def test_mailbox_test_reports_count_and_idle(runner: CliRunner, imap_account: ImapAccount) -> None:
