@@ -32,6 +32,7 @@ from hub.addresses import pseudonym
 from hub.article_feedback import MAX_COMMENT
 from hub.attachments import AttachmentStore
 from hub.db import Database
+from hub.domain import REQUESTER_TEXT_SOURCES
 from hub.errors import BadInput
 from hub.models import (
     ArticleFeedback,
@@ -186,7 +187,7 @@ def _apply(session: Session, held: Holdings, scrub: Scrub) -> set[str]:
 
     for incident in _rows(session, Incident, Incident.id, held.incidents):
         incident.requester = scrub.alias
-        if incident.source == "email":  # their mail's text; an agent's description of a call is the desk's
+        if incident.source in REQUESTER_TEXT_SOURCES:  # their words; an agent's description of a call is the desk's
             incident.description = ERASED
         if quotes(incident.title, subjects.get(incident.id, "")):
             incident.title = ERASED
