@@ -24,6 +24,8 @@ upkeep sends what is left (`unsent`), so a request whose button was pressed is n
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -97,6 +99,34 @@ class Pending:
     def sending(self, now: datetime) -> bool:
         """Whether a press of its button is sending it right now (it is claimed, and the claim has not run out)."""
         return not self.sent and self.confirmed_at is not None and now - self.confirmed_at < CLAIM_LEASE
+
+
+def as_raw(request: Pending) -> bytes:
+    """What the intake stores as the event received: the request as stored, as JSON, with its number and address
+    first, where `requester_in` finds them (hub/requester_data.py reads only the start of an event)."""
+    stored = {"request": request.id, "email": request.email, "subject": request.subject, "body": request.body,
+              "service": request.service, "asked_at": request.asked_at.isoformat(),
+              "confirmed_at": request.confirmed_at.isoformat() if request.confirmed_at else None}  # fmt: skip
+    return json.dumps(stored, ensure_ascii=False).encode()
+
+
+_REQUESTER = re.compile(rb'\{"request": \d+, "email": "([^"\\]+)"')
+
+
+def requester_in(head: bytes) -> str | None:
+    """The address of the person whose request a `web` event's raw body (or its start) is; None for anything else."""
+    found = _REQUESTER.match(head)
+    return found.group(1).decode("utf-8", "replace") if found else None
+
+
+def subject_in(raw: bytes) -> str:
+    """The subject a `web` event's raw body says its requester typed ("" when it says none)."""
+    try:
+        stored = json.loads(raw)
+    except ValueError:
+        return ""
+    subject = stored.get("subject") if isinstance(stored, dict) else None
+    return subject if isinstance(subject, str) else ""
 
 
 def ask(session: Session, question: Question, sender: Sender, now: datetime) -> bool:

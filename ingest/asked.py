@@ -12,7 +12,6 @@ point `ask-the-desk`) that sends what a crash left pressed but unsent.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -74,10 +73,7 @@ def question(fields: Mapping[str, str], public: Sequence[str]) -> Question:
 
 def event_of(request: Pending) -> tuple[Raw, InboundEvent]:
     """What the intake records for a request: the request as stored, as JSON, and the event it means."""
-    stored = {"request": request.id, "email": request.email, "subject": request.subject, "body": request.body,
-              "service": request.service, "asked_at": request.asked_at.isoformat(),
-              "confirmed_at": request.confirmed_at.isoformat() if request.confirmed_at else None}  # fmt: skip
-    raw = Raw(source=SOURCE, content_type="application/json", body=json.dumps(stored, ensure_ascii=False).encode())
+    raw = Raw(source=SOURCE, content_type="application/json", body=pending_requests.as_raw(request))
     labels = {"channel": SOURCE, **({"service": request.service} if request.service else {})}
     event = InboundEvent(source=SOURCE, title=request.subject, description=request.body, requester=request.email,
                          labels=MappingProxyType(labels), message_id=request.marker)  # fmt: skip
