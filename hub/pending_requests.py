@@ -19,7 +19,8 @@ sending takes three steps, each its own transaction:
 
 After a crash between 2 and 3 the event is there, found by its marker (`recorded`), so whoever takes the request
 next settles it without recording it again. After a crash between 1 and 2 the claim runs out, and the dispatcher's
-upkeep sends what is left (`unsent`), so a request whose button was pressed is never lost.
+upkeep sends what is left (`unsent`); when the intake fails instead, the claim ends at once (`release`), for the
+person to press again or the upkeep to send it. A request whose button was pressed is never lost.
 """
 
 from __future__ import annotations
@@ -185,13 +186,14 @@ def take(session: Session, claim: Claim, now: datetime) -> tuple[Pending, bool]:
 
 
 def release(session: Session, request: Pending, taken_at: datetime) -> None:
-    """Give up a claim whose sending failed (the intake did not commit), so pressing the button again sends it
-    at once; a claim someone took over since is left alone."""
+    """End a claim whose sending failed (the intake did not commit) at once, as if its lease had run out: pressing
+    the button again sends it straight away, and otherwise the upkeep does, since the button was pressed. A claim
+    someone took over since is left alone."""
     session.connection().execute(
         update(PendingRequest)
         .where(PendingRequest.id == request.id, PendingRequest.sent_at.is_(None),
                PendingRequest.confirmed_at == taken_at)
-        .values(confirmed_at=None)
+        .values(confirmed_at=taken_at - CLAIM_LEASE - timedelta(seconds=1))
     )  # fmt: skip
 
 

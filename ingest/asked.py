@@ -23,6 +23,7 @@ from hub.addresses import is_address
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
+from hub.errors import StorageUnavailable
 from hub.intake import Intake, Raw
 from hub.models import utcnow
 from hub.names import is_one_line
@@ -84,8 +85,8 @@ def confirm(db: Database, intake: Intake, claim: Claim, *, wait: float = WAIT_FO
     """Send the request a link names, once however often its button is pressed; the request as it then stands:
     `sent` (with its incident), or not yet when another press is still sending it after `wait` seconds.
 
-    StaleLink when the request is gone. When the intake did not commit (StorageUnavailable), the claim is given up
-    so that pressing again sends it, and the error is raised."""
+    StaleLink when the request is gone. When the intake did not commit (StorageUnavailable), the claim ends at once,
+    so that pressing again sends it (or the upkeep does), and the error is raised."""
     taken_at = utcnow()
     with db.transaction() as session:
         found, mine = pending_requests.take(session, claim, taken_at)
@@ -124,10 +125,22 @@ def _give_up(db: Database, found: Pending, taken_at: datetime) -> None:
 
 
 def send_unsent(db: Database, intake: Intake) -> int:
-    """Send the requests whose button was pressed but whose sending never finished (a crash); returns how many."""
+    """Send the requests whose button was pressed but whose sending never finished (a crash, a failed intake);
+    returns how many. One that fails again is logged and tried at the next upkeep; a database that is away stops
+    the round (StorageUnavailable), as it stops every chore."""
     with db.read() as session:
         claims = pending_requests.unsent(session, utcnow())
-    return sum(confirm(db, intake, claim, wait=0).sent for claim in claims)
+    sent = 0
+    for claim in claims:
+        try:
+            sent += confirm(db, intake, claim, wait=0).sent
+        except StorageUnavailable:
+            raise
+        except Exception:  # this one request's trouble must not hold up the others
+            log.exception(
+                "request %s from the help centre was not sent; trying again at the next upkeep", claim.incident_id
+            )
+    return sent
 
 
 def upkeep(settings: Settings, db: Database) -> Callable[[], int]:

@@ -150,19 +150,44 @@ def test_after_a_crash_between_claiming_and_the_intake_the_upkeep_sends_it_once_
     assert request.sent and request.incident_id is not None and counted(database) == (1, 1)
 
 
-def test_when_the_intake_fails_the_claim_is_given_up_so_pressing_again_sends_it(
-    database: Database, store: Intake, settings: Settings
-) -> None:
-    def broken_rules(*_: object) -> None:
-        raise RuntimeError("the rules engine failed")
+def broken_rules(*_: object) -> None:
+    raise RuntimeError("the rules engine failed")
 
-    failing = Intake(database, broken_rules, NoticeSettings(settings.desk_addresses, settings.base_url))  # type: ignore[arg-type]
+
+@pytest.fixture
+def failing(database: Database, settings: Settings) -> Intake:
+    """An intake whose rules engine fails: nothing it is given is committed."""
+    return Intake(database, broken_rules, NoticeSettings(settings.desk_addresses, settings.base_url))  # type: ignore[arg-type]
+
+
+def test_when_the_intake_fails_the_claim_ends_so_pressing_again_sends_it_at_once(
+    database: Database, store: Intake, failing: Intake
+) -> None:
     claim = asked_for(database)
     with pytest.raises(RuntimeError):
         asked.confirm(database, failing, claim)
     with database.read() as session:
-        assert pending_requests.read(session, claim).confirmed_at is None
+        assert not pending_requests.read(session, claim).sending(utcnow())  # the page offers the button again
     assert asked.confirm(database, store, claim).sent and counted(database) == (1, 1)
+
+
+def test_when_the_intake_fails_and_no_one_presses_again_the_upkeep_sends_it(
+    database: Database, store: Intake, failing: Intake
+) -> None:
+    claim = asked_for(database)
+    with pytest.raises(RuntimeError):
+        asked.confirm(database, failing, claim)
+    assert asked.send_unsent(database, store) == 1 and counted(database) == (1, 1)
+
+
+def test_a_request_the_upkeep_cannot_send_is_tried_again_and_holds_up_no_other(
+    database: Database, store: Intake, failing: Intake
+) -> None:
+    for address in ("ann@example.org", "bob@example.org"):
+        crash_after_claiming(database, asked_for(database, replace(PRINTER, email=address)))
+    claim_ran_out(database)
+    assert asked.send_unsent(database, failing) == 0  # logged, not raised: the other chores still run
+    assert asked.send_unsent(database, store) == 2 and counted(database) == (2, 2)
 
 
 def test_a_sent_request_is_not_sent_again_by_the_upkeep(database: Database, store: Intake) -> None:
