@@ -14,7 +14,7 @@ from hub import pending_requests
 from hub.config import Settings
 from hub.db import Database
 from hub.intake import Intake, NoticeSettings
-from hub.models import Event, Incident, PendingRequest, utcnow
+from hub.models import Event, Incident, OutboxMessage, PendingRequest, utcnow
 from hub.pending_requests import Pending, Question
 from hub.recipients import Sender
 from hub.signed_links import Claim
@@ -88,6 +88,26 @@ def test_the_event_is_the_request_as_the_requester_wrote_it() -> None:
                                                                     {"channel": "web", "service": "mail"})  # fmt: skip
     assert event.message_id == request.marker and event.dedup_key is None and not event.auto_submitted
     assert b'"subject": "Printer jams"' in raw.body and b'"request": 7' in raw.body
+
+
+def test_one_address_asking_from_many_threads_at_once_is_mailed_once(database: Database) -> None:
+    start = threading.Barrier(8)
+    stored: list[bool] = []
+
+    def ask_now() -> None:
+        start.wait()
+        with database.transaction() as session:
+            stored.append(pending_requests.ask(session, PRINTER, SENDER, utcnow()))
+
+    threads = [threading.Thread(target=ask_now) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(stored) == [False] * 7 + [True]
+    with database.read() as session:
+        mails = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "ask_confirmation")
+        assert session.scalar(mails) == 1
 
 
 # -- once --------------------------------------------------------------------------------------------------------
