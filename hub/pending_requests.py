@@ -49,10 +49,11 @@ ASK_AGAIN_AFTER = timedelta(minutes=10)
 #: Requests are deleted this long after they were asked (their link expired long before), unless their button was
 #: pressed and they are not sent yet. One that was sent lives on as its event and incident.
 FORGET_AFTER = timedelta(days=7)
-#: How long pressing the button holds a request for the one sending it. The intake gives up on a commit long
-#: before (its wait is bounded by SWITCHBOARD_DB_TIMEOUT_MS), so no one takes a request over while it is still
-#: being recorded; after a crash, this is how soon the upkeep sends it.
-CLAIM_LEASE = timedelta(minutes=2)
+#: How long pressing the button holds a request for the one sending it. A claim taken over while its intake was
+#: still committing would send the request twice, so this is far longer than any commit (milliseconds; waiting for
+#: its turn at most max(30 s, 3 x SWITCHBOARD_DB_TIMEOUT_MS)). It is also how soon the upkeep sends a request
+#: after a crash; a failed intake ends its claim at once (`release`).
+CLAIM_LEASE = timedelta(minutes=5)
 #: The advisory locks' first key on PostgreSQL (the second is a hash of the address): two requests from one
 #: address at the same moment take turns, so the quiet period holds for them too.
 ASK_TURNS = 0x5B0B

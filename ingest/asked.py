@@ -90,14 +90,15 @@ def confirm(db: Database, intake: Intake, claim: Claim, *, wait: float = WAIT_FO
     taken_at = utcnow()
     with db.transaction() as session:
         found, mine = pending_requests.take(session, claim, taken_at)
-        # Only now is the address known to be its owner's: it becomes a contact, and the event gets its organisation.
-        event = contacts.remember_sender(session.connection(), event_of(found)[1]) if mine else None
-    if event is None:
+        if mine:  # only now is the address known to be its owner's: a contact, and the event gets its organisation
+            raw, event = event_of(found)
+            event = contacts.remember_sender(session.connection(), event)
+    if not mine:
         return found if found.sent else _await(db, claim, wait)
     try:
         with db.read() as session:
             earlier = pending_requests.recorded(session, found)  # recorded before a crash, but not settled
-        incident_id = earlier[0] if earlier is not None else intake.record(event_of(found)[0], event).incident_id
+        incident_id = earlier[0] if earlier is not None else intake.record(raw, event).incident_id
     except Exception:
         _give_up(db, found, taken_at)
         raise

@@ -16,6 +16,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.models import BouncedAddress, Event, Incident, OutboxMessage, PendingRequest, TimelineEntry, utcnow
 from hub.outbox import body_of
+from hub.signed_links import Claim
 from tests.conftest import make_settings
 from tests.web.helpers import csrf_token
 from web import create_app
@@ -256,6 +257,18 @@ def test_confirming_twice_gives_the_same_incident(client: FlaskClient, db: Datab
         assert session.scalar(select(func.count()).select_from(Event)) == 1
         opened = select(func.count()).select_from(TimelineEntry).where(TimelineEntry.kind == "opened")
         assert session.scalar(opened) == 1
+
+
+def test_while_another_press_is_sending_it_the_page_says_it_is_on_its_way_without_a_button(
+    client: FlaskClient, db: Database
+) -> None:
+    ask(client, **PRINTER)
+    link = confirmation_link(db, "ann@example.org")
+    request = stored(db)[0]
+    with db.transaction() as session:  # pressed in another tab, whose process is still at it (or died)
+        pending_requests.take(session, Claim(request.id, request.email), utcnow())
+    html = client.get(link).get_data(as_text=True)
+    assert "on its way to the service desk" in html and "Send my request" not in html
 
 
 def test_the_button_without_the_pages_csrf_token_sends_nothing(
