@@ -28,9 +28,13 @@ class Action(StrEnum):
 
 
 SEVERITIES = ("critical", "high", "warning", "info", "unknown")
-#: Sources whose events are a person's own words (an email; a call an agent logged at the desk): their requester
-#: hears of the resolution, they make contacts, and they are kept when retention prunes machines' alerts.
-PERSON_SOURCES = ("email", "desk")
+#: Sources whose events are a person's own words (an email; a call an agent logged at the desk; a request sent from
+#: the help centre's form, hub/pending_requests.py): their requester hears of the resolution, they make contacts,
+#: and they are kept when retention prunes machines' alerts.
+PERSON_SOURCES = ("email", "desk", "web")
+#: Of those, the sources whose incident's description is the requester's own text (an agent's words describe a
+#: call): their page shows it as their first message, and erasing them erases it.
+REQUESTER_TEXT_SOURCES = ("email", "web")
 ROLES = ("admin", "agent", "viewer")
 
 # The choices commands and forms offer live here rather than beside the code that acts on them, so that a command's

@@ -123,6 +123,16 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "url": "https://switchboard.example/status",
         "confirm_url": "https://switchboard.example/status/confirm/TOKEN",
     },
+    # To someone whose address was typed into the help centre's "Ask the desk" form (hub/pending_requests.py):
+    # about no incident yet. None of what was typed is in it, so a stranger cannot send their words through us.
+    "ask_confirmation": {
+        "reference": "",
+        "incident_id": None,
+        "title": "Confirm your request",
+        "url": "https://switchboard.example/help/ask",
+        "confirm_url": "https://switchboard.example/help/ask/confirm/TOKEN",
+        "valid_for": "24 hours",
+    },
     # What changed on the status page (hub/status_updates.py), one entry per service, and the link that stops them.
     "status_update": {
         "reference": "",

@@ -720,6 +720,32 @@ class StatusSnapshot(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class PendingRequest(Base):
+    """A request asked on the help centre's "Ask the desk" form (hub/pending_requests.py). Anyone may type anyone's
+    address, so it reaches the desk only once the link mailed there is followed and its button pressed
+    (`confirmed_at`, which also holds the claim of whoever is sending it); `sent_at` once the intake recorded it,
+    with its incident. Deleted a week after it was asked, unless it is still being sent."""
+
+    __tablename__ = "pending_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))  # lower-cased
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    service: Mapped[str | None] = mapped_column(String(100))
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column()
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"))
+
+    # The quiet period looks up an address's newest request; the upkeep looks for claims left unsent, which are
+    # few (a crash between pressing the button and the intake's commit), so their index is partial and tiny.
+    __table_args__ = (
+        Index("ix_pending_requests_email_asked_at", "email", "asked_at"),
+        _partial_index("ix_pending_requests_unsent", "confirmed_at", "confirmed_at IS NOT NULL AND sent_at IS NULL"),
+    )
+
+
 class AuditEntry(Base):
     """One admin change: who did what to which thing, kept so a team can answer "who changed this?"."""
 

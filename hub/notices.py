@@ -330,6 +330,18 @@ def status_confirmation(
     return _notice("status_confirmation", template="status_confirmation", facts=facts, templates=templates)
 
 
+def ask_confirmation(
+    *, recipient: str, confirm_url: str, valid_for: str, desk_address: str, base_url: str,
+    templates: MailTemplates = DEFAULTS,
+) -> Notice:  # fmt: skip
+    """Ask the owner of an address typed into the help centre's "Ask the desk" form to send the request themselves
+    (hub/pending_requests.py). It quotes nothing of the request: whoever typed it chose the address."""
+    facts = _about_status("Confirm your request", f"{base_url}/help/ask", recipient=recipient,
+                          desk_address=desk_address, base_url=base_url, confirm_url=confirm_url,
+                          valid_for=valid_for)  # fmt: skip
+    return _notice("ask_confirmation", template="ask_confirmation", facts=facts, templates=templates)
+
+
 def status_update(
     *, recipient: str, updates: Sequence[dict[str, Any]], leave_url: str, desk_address: str, base_url: str,
     templates: MailTemplates = DEFAULTS,

@@ -5,8 +5,9 @@ An incident's timeline also holds the desk's own work (internal notes, assignmen
 and mail from other people (someone copied in who replied to the thread). Only three kinds of entry can be part of
 the requester's conversation, and each is checked before it is shown:
 
-- `opened`, of an incident opened by an email: the requester's first message, which is the incident's description.
-  An incident an agent logged for someone (source `desk`) has no mail of theirs: its description is the agent's.
+- `opened`, of an incident opened by an email or by a request sent from the help centre's form (source `web`):
+  the requester's first message, which is the incident's description. An incident an agent logged for someone
+  (source `desk`) has no words of theirs: its description is the agent's.
 - `email`, a mail threaded into the incident: only one from the requester's own address (`from` in its data, or
   for entries written before that was kept, the intake's summary "Reply from <address>: ..."), and not automatic
   mail from it (`automatic`: their out-of-office is not something they wrote to us).
@@ -28,6 +29,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hub.domain import REQUESTER_TEXT_SOURCES
 from hub.models import Incident, OutboxMessage, TimelineEntry
 
 #: The newest messages shown; earlier ones are in the requester's mailbox, as the page says.
@@ -115,7 +117,7 @@ def shown(
 ) -> Message | None:
     """The message the requester sees for this entry, or None when it is not theirs to see."""
     if entry.kind == "opened":
-        return Message(entry.at, True, capped(description)) if source == "email" else None
+        return Message(entry.at, True, capped(description)) if source in REQUESTER_TEXT_SOURCES else None
     if entry.kind == "email":
         if not sent_by(entry, person):
             return None

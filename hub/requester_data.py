@@ -5,7 +5,8 @@ the export and the erasure can never disagree about what is held.
 Two kinds of holding:
 - theirs: rows that exist because of them (incidents they requested, mail they sent and its files, the timeline
   entries of their mail and their satisfaction answers, mail we sent them, their contact, subscription, watching,
-  a bounce of their address). The export gives these whole.
+  a bounce of their address, what they asked on the help centre's form). The export gives these whole. A request
+  they sent from that form counts as mail they sent: its event is theirs.
 - mentions: other rows whose text names the address (another person's mail that copied them in, an agent's note,
   an audit entry, a notice to an assignee). The export names these (table and id) without their text, which is
   other people's as much as theirs.
@@ -26,6 +27,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, Text, cast, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from hub import pending_requests
 from hub.addresses import is_address
 from hub.domain import format_ref
 from hub.errors import BadInput
@@ -40,6 +42,7 @@ from hub.models import (
     IncidentWatcher,
     Organisation,
     OutboxMessage,
+    PendingRequest,
     SatisfactionAnswer,
     StatusSubscriber,
     TimeEntry,
@@ -60,12 +63,13 @@ class Holdings:
 
     address: str
     incidents: tuple[int, ...] = ()  # they are the requester
-    messages: tuple[int, ...] = ()  # events: mail they sent
+    messages: tuple[int, ...] = ()  # events: mail they sent, and requests they sent from the help centre
     attachments: tuple[int, ...] = ()  # files their mail carried
     timeline_entries: tuple[int, ...] = ()  # their mail and their satisfaction answers on a timeline
     outbox: tuple[int, ...] = ()  # mail owed or sent to them
     satisfaction_answers: tuple[int, ...] = ()  # by incident id
     status_subscriptions: tuple[int, ...] = ()
+    help_centre_requests: tuple[int, ...] = ()  # asked on the help centre's form (hub/pending_requests.py)
     contacts: tuple[int, ...] = ()
     watching: tuple[int, ...] = ()  # incident ids
     bounces: tuple[str, ...] = ()
@@ -119,6 +123,14 @@ def sender(raw: bytes) -> str | None:
     return address or None
 
 
+def sent_by(source: str, head: bytes) -> str | None:
+    """Whose words an event is, from the start of its raw body: an email's sender, a help centre request's asker
+    (hub/pending_requests.py); None for what no person sent."""
+    if source == "email":
+        return sender(head)
+    return pending_requests.requester_in(head) if source == pending_requests.SOURCE else None
+
+
 def authored_by(kind: str, data: Mapping[str, Any] | None, address: str) -> bool:
     """Whether a timeline entry holds the words of `address`: their mail, or their satisfaction answer."""
     key = AUTHORED.get(kind)
@@ -144,7 +156,7 @@ def find(session: Session, address: str) -> Holdings:
         .order_by(Event.id)
     )
     for event_id, source, head in candidates:
-        (messages if source == "email" and sender(bytes(head)) == a else other_events).append(event_id)
+        (messages if sent_by(source, bytes(head)) == a else other_events).append(event_id)
 
     from_them = set(messages)
     entries: list[int] = []
@@ -184,6 +196,9 @@ def find(session: Session, address: str) -> Holdings:
             .order_by(SatisfactionAnswer.incident_id)
         ),
         status_subscriptions=ids(select(StatusSubscriber.id).where(func.lower(StatusSubscriber.email) == a)),
+        help_centre_requests=ids(
+            select(PendingRequest.id).where(func.lower(PendingRequest.email) == a).order_by(PendingRequest.id)
+        ),
         contacts=ids(select(Contact.id).where(func.lower(Contact.email) == a)),
         watching=ids(
             select(IncidentWatcher.incident_id)
@@ -239,6 +254,9 @@ def export(session: Session, address: str, *, now: datetime | None = None) -> di
         "satisfaction_answers": [_answer(row) for row in answers],
         "status_subscriptions": [
             _subscription(row) for row in rows(StatusSubscriber, StatusSubscriber.id, held.status_subscriptions)
+        ],
+        "help_centre_requests": [
+            _asked(row) for row in rows(PendingRequest, PendingRequest.id, held.help_centre_requests)
         ],
         "watching": [_ref(i) for i in held.watching],
         "bounces": [
@@ -315,6 +333,12 @@ def _answer(row: SatisfactionAnswer) -> dict[str, Any]:
 def _subscription(row: StatusSubscriber) -> dict[str, Any]:
     return {"email": row.email, "services": row.services, "asked_at": _when(row.asked_at),
             "confirmed_at": _when(row.confirmed_at)}  # fmt: skip
+
+
+def _asked(row: PendingRequest) -> dict[str, Any]:
+    return {"subject": row.subject, "body": row.body, "service": row.service, "asked_at": _when(row.asked_at),
+            "confirmed_at": _when(row.confirmed_at), "sent_at": _when(row.sent_at),
+            "incident": _ref(row.incident_id)}  # fmt: skip
 
 
 def _ref(incident_id: int | None) -> str | None:

@@ -4,14 +4,14 @@ transaction, with an audit entry that counts what changed and names only the pse
 What happens to each kind (docs/privacy.md says why):
 - their address, wherever it is written (columns, text, JSON, other people's raw mail), becomes a pseudonym
   (hub/addresses.py::pseudonym): counts and reports still see one person, and no mail can reach it;
-- mail they sent: the raw message becomes a stub naming the pseudonym, its files are unlisted (and deleted from
-  the attachment store once no other mail carries them), its Message-ID is forgotten, so a reply to old mail
-  opens a new request;
-- their words: the description of an incident their mail opened, a title that quotes their subject, the text of
-  their mail and satisfaction comments on timelines, and what notices quoted of them;
+- mail they sent (and requests they sent from the help centre's form): the raw message becomes a stub naming the
+  pseudonym, its files are unlisted (and deleted from the attachment store once no other mail carries them), its
+  Message-ID is forgotten, so a reply to old mail opens a new request;
+- their words: the description of an incident their mail or request opened, a title that quotes their subject,
+  the text of their mail and satisfaction comments on timelines, and what notices quoted of them;
 - mail owed to them and not yet sent is dropped; mail sent to them keeps its row (the counts) without contents;
-- their status subscription, watching, bounce record and contact's name go; incidents stay (the organisation's
-  record), with the desk's own words in them.
+- their status subscription, what they asked on the help centre's form, watching, bounce record and contact's
+  name go; incidents stay (the organisation's record), with the desk's own words in them.
 """
 
 from __future__ import annotations
@@ -27,11 +27,12 @@ from typing import Any, TypeVar, overload
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from hub import audit
+from hub import audit, pending_requests
 from hub.addresses import pseudonym
 from hub.article_feedback import MAX_COMMENT
 from hub.attachments import AttachmentStore
 from hub.db import Database
+from hub.domain import REQUESTER_TEXT_SOURCES
 from hub.errors import BadInput
 from hub.models import (
     ArticleFeedback,
@@ -44,6 +45,7 @@ from hub.models import (
     Incident,
     IncidentWatcher,
     OutboxMessage,
+    PendingRequest,
     SatisfactionAnswer,
     StatusSubscriber,
     TimeEntry,
@@ -178,7 +180,8 @@ def _apply(session: Session, held: Holdings, scrub: Scrub) -> set[str]:
     subjects: dict[int, str] = {}
     for event in _rows(session, Event, Event.id, held.messages):
         if event.incident_id is not None and event.incident_id not in subjects:
-            subjects[event.incident_id] = subject_of(event.raw)
+            typed = pending_requests.subject_in if event.source == pending_requests.SOURCE else subject_of
+            subjects[event.incident_id] = typed(bytes(event.raw))
         event.raw, event.message_id, event.trace = stub_message(scrub.alias), None, None
         event.error = scrub.text(event.error)
     for event in _rows(session, Event, Event.id, held.mentions_in_events):
@@ -186,7 +189,7 @@ def _apply(session: Session, held: Holdings, scrub: Scrub) -> set[str]:
 
     for incident in _rows(session, Incident, Incident.id, held.incidents):
         incident.requester = scrub.alias
-        if incident.source == "email":  # their mail's text; an agent's description of a call is the desk's
+        if incident.source in REQUESTER_TEXT_SOURCES:  # their words; an agent's description of a call is the desk's
             incident.description = ERASED
         if quotes(incident.title, subjects.get(incident.id, "")):
             incident.title = ERASED
@@ -222,6 +225,7 @@ def _apply(session: Session, held: Holdings, scrub: Scrub) -> set[str]:
         feedback.comment = scrub.text(feedback.comment)[:MAX_COMMENT]  # the pseudonym can be the longer
 
     session.execute(delete(StatusSubscriber).where(StatusSubscriber.id.in_(held.status_subscriptions)))
+    session.execute(delete(PendingRequest).where(PendingRequest.id.in_(held.help_centre_requests)))
     session.execute(delete(BouncedAddress).where(BouncedAddress.address.in_(held.bounces)))
     watcher = func.lower(IncidentWatcher.email) == held.address
     session.execute(delete(IncidentWatcher).where(watcher, IncidentWatcher.incident_id.in_(held.watching)))

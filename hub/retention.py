@@ -1,15 +1,19 @@
-"""Event retention: the stored repeats of alerts are deleted once older than SWITCHBOARD_EVENT_RETENTION (90 days).
+"""Retention: the stored repeats of alerts are deleted once older than SWITCHBOARD_EVENT_RETENTION (90 days).
 
 Every inbound item is stored as received, so an alert storm stores one event per repeat, and soon most of the
 events table is repeats whose lasting trace is their incident's occurrence count. Those events from monitoring
 tools (deduplicated, held below a threshold, ignored, suppressed) are deleted when old. Kept for good: the events
-that opened or changed an incident, every email (replies find their incident through its Message-ID) and every call
-an agent logged (a person's words too), and whatever waits for review (unprocessable).
+that opened or changed an incident, every email (replies find their incident through its Message-ID), every call
+an agent logged and every request sent from the help centre's form (a person's words too), and whatever waits for
+review (unprocessable).
 
 Events are numbered in the order they arrive, so "older than" is found once, as the first id that is not, and the
 deletes walk the ids below it in small batches: each batch is a short write transaction, and ingest never waits
 long behind one. Each batch adds what it deletes to `pruned_events`, so the count of events received that /metrics
 reports (a Prometheus counter) never goes down.
+
+The same upkeep step forgets the requests asked on the help centre's form a week ago (hub/pending_requests.py):
+those no one confirmed, and those sent, which live on as their event and incident.
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, sel
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from hub import pending_requests
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import PERSON_SOURCES
+from hub.durations import describe_duration
 from hub.models import Event, PrunedEvents, utcnow
 
 EVENTS = cast(Table, Event.__table__)
@@ -112,18 +118,26 @@ def _prunable(below: int) -> ColumnElement[bool]:
 
 
 def chore(settings: Settings, db: Database, *, every: float = EVERY, most: int = PER_UPKEEP) -> Callable[[], int]:
-    """The dispatcher's upkeep step: prune at most once per `every` seconds (never when retention is 0), up to
-    `most` events each time; while more are left, again at the next upkeep."""
+    """The dispatcher's upkeep step, at most once per `every` seconds: forget the help centre's old requests
+    (hub/pending_requests.py, whatever the event retention), then prune up to `most` events (never when
+    retention is 0); while more are left, again at the next upkeep. Returns how many rows it deleted."""
     last = [float("-inf")]
 
     def prune_now_and_then() -> int:
-        if not settings.event_retention or time.monotonic() - last[0] < every:
+        if time.monotonic() - last[0] < every:
             return 0
+        forgotten = pending_requests.forget(db)
+        if forgotten:
+            log.info("forgot %d request(s) from the help centre's form, unconfirmed or sent, asked over %s ago",
+                     forgotten, describe_duration(pending_requests.FORGET_AFTER))  # fmt: skip
+        if not settings.event_retention:
+            last[0] = time.monotonic()
+            return forgotten
         deleted = prune_events(db, timedelta(seconds=settings.event_retention), most=most)
         if deleted < most:
             last[0] = time.monotonic()  # done: look again in `every` seconds
         if deleted:
             log.info("deleted %d event(s) older than the retention that changed nothing lasting", deleted)
-        return deleted
+        return forgotten + deleted
 
     return prune_now_and_then

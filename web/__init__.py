@@ -33,6 +33,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         account,
         acknowledge,
         api,
+        ask_desk,
         audit,
         auth,
         changes,
@@ -168,6 +169,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(status_page.bp)  # public: how the public services are doing
     app.register_blueprint(status_subscriptions.bp)  # public: its updates by mail
     app.register_blueprint(help_centre.bp)  # public: the published knowledge articles
+    app.register_blueprint(ask_desk.bp)  # public: "Ask the desk", the help centre's form that reaches the desk
     app.register_blueprint(knowledge.bp)
     app.register_blueprint(cis.bp)
     app.register_blueprint(request_status.bp)  # public: a requester's own request, from a link in a mail

@@ -103,6 +103,21 @@ class PerClient:
 #: A person asks for status updates once or twice; ten an hour leaves room for typos and a household sharing one
 #: address, and keeps one script from spending SUBSCRIBE_IN_ALL.
 SUBSCRIBE_PER_CLIENT = PerClient("subscribe", 10, SUBSCRIBE_WINDOW)
+#: Requests asked on the help centre's "Ask the desk" form (web/ask_desk.py), each of which may mail a link to confirm
+#: it. Someone with a problem asks once or twice; ten an hour leaves room for a second question and a colleague
+#: at the next desk. The database sends one address at most one such mail in ten minutes (hub/pending_requests.py).
+ASK_PER_CLIENT = PerClient("ask", 10, 3600)
+#: The same requests from everyone, per hour: what bounds the unasked-for mail a crowd of scripts could make the
+#: desk send, as SUBSCRIBE_IN_ALL does for status updates.
+ASK_IN_ALL = 300
+ASK_WINDOW = 3600
+
+
+def ask_retry_after(client: redis.Redis | None, now: float | None = None) -> int | None:
+    """Count one request asked on the help centre: seconds to wait when over ASK_IN_ALL this hour, else None."""
+    return _over(client, "ask", ASK_IN_ALL, ASK_WINDOW, now)
+
+
 #: "Was this helpful?" answers (web/help_centre.py): someone reading the help centre may answer every article
 #: they open; a script flipping the counts is held to a few dozen an hour.
 HELPFUL_PER_CLIENT = PerClient("helpful", 30, 3600)

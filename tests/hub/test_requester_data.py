@@ -4,6 +4,7 @@ SQLite and PostgreSQL. The strongest check reads every column of every table aft
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import insert, select
@@ -12,6 +13,7 @@ from hub import (
     article_feedback,
     incident_notes,
     knowledge,
+    pending_requests,
     requester_data,
     requester_erasure,
     satisfaction,
@@ -37,9 +39,11 @@ from hub.models import (
     TimelineEntry,
     utcnow,
 )
+from hub.pending_requests import Question
 from hub.recipients import Sender
 from hub.requester_erasure import ERASED, Scrub, quotes
 from hub.signed_links import Claim
+from ingest import asked
 from tests.hub.requester_mail import ANN, DESK, desk_listener, send  # noqa: F401  (the fixture `desk`)
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (the fixture `settings`)
 
@@ -179,6 +183,29 @@ def test_unsent_mail_to_her_is_dropped_and_sent_mail_keeps_only_its_row(desk: in
     with db.read() as session:
         left = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "acknowledgement")).all()
     assert [(m.id, m.recipient, m.body, m.message_id) for m in left] == [(first.id, pseudonym(ANN, KEY), ERASED, None)]
+
+
+def test_what_she_asked_on_the_help_centre_is_exported_as_hers_and_erased(
+    db: Database, settings: Settings, intake: Intake
+) -> None:
+    sender = Sender(DESK, settings.base_url, secret_key=KEY)
+    with db.transaction() as session:
+        pending_requests.ask(session, Question(ANN, "Payslip missing", "Ann, room 4.12", None), sender, utcnow())
+        later = utcnow() + pending_requests.ASK_AGAIN_AFTER + timedelta(minutes=1)
+        pending_requests.ask(session, Question(ANN, "Holiday pay", "Never sent, phone 0123"), sender, later)
+    sent = asked.confirm(db, intake, Claim(1, ANN))
+    with db.read() as session:
+        document = requester_data.export(session, ANN.upper())
+    assert [r["subject"] for r in document["help_centre_requests"]] == ["Payslip missing", "Holiday pay"]
+    assert document["help_centre_requests"][0]["incident"] == f"INC-{sent.incident_id}"
+    (message,) = document["messages"]  # what she sent is her message, as a mail would be
+    assert '"subject": "Payslip missing"' in message["raw"] and document["counts"]["mentions_in_events"] == 0
+    requester_erasure.erase(db, ANN, key=KEY, actor="cli")
+    for words in (ANN, "payslip", "room 4.12", "holiday pay", "0123"):
+        assert every_place_holding(db, words) == [], words
+    with db.read() as session:
+        incident = session.get(Incident, sent.incident_id)
+        assert incident is not None and (incident.title, incident.description) == (ERASED, ERASED)
 
 
 def test_her_reply_to_old_mail_after_erasure_is_a_new_request(desk: int, db: Database) -> None:

@@ -9,12 +9,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, update
 
-from hub import retention
+from hub import pending_requests, retention
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import Action, InboundEvent
 from hub.intake import Intake, Raw
-from hub.models import Event, TimelineEntry, utcnow
+from hub.models import Event, PendingRequest, TimelineEntry, utcnow
+from hub.recipients import Sender
 from ingest.pipeline import make_intake
 
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")
@@ -105,6 +106,20 @@ def test_the_dispatcher_chore_prunes_once_per_period_and_never_with_retention_ze
     age_everything(database)
     assert chore() == 0  # an hour has not passed: not even looked at
     assert len(statuses(database)) == 2
+
+
+def test_the_chore_forgets_week_old_requests_from_the_help_centre_whatever_the_event_retention(
+    database: Database, settings: Settings
+) -> None:
+    question = pending_requests.Question("ann@example.org", "Printer jams", "Since this morning.")
+    sender = Sender("helpdesk@example.com", "https://desk.example", secret_key="test-secret-key")
+    with database.transaction() as session:
+        pending_requests.ask(session, question, sender, utcnow() - pending_requests.FORGET_AFTER - timedelta(hours=1))
+        pending_requests.ask(session, replace(question, email="bob@example.org"), sender, utcnow())
+    chore = retention.chore(replace(settings, event_retention=0), database)
+    assert chore() == 1
+    with database.read() as session:
+        assert list(session.scalars(select(PendingRequest.email))) == ["bob@example.org"]
 
 
 def test_a_backlog_is_pruned_a_slice_per_upkeep(store: Intake, database: Database, settings: Settings) -> None:

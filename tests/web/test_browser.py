@@ -11,6 +11,7 @@ import dataclasses
 import json
 import os
 import shutil
+import signal
 import threading
 import time
 import urllib.request
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
+from rq import Queue, SimpleWorker
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -35,8 +37,11 @@ from hub.models import Article, Incident, OutboxMessage, SatisfactionAnswer, utc
 from hub.net import free_port
 from hub.saved_replies import add_reply
 from ingest.mail_intake import store_message
+from outbound import runtime
+from outbound.dispatcher import dispatch_once
+from outbound.queue import connect, make_queue
 from tests.oidc_provider import Provider
-from tests.servers import missing
+from tests.servers import SmtpSink, missing
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import Login
 from web import create_app
@@ -381,6 +386,89 @@ def test_a_reader_says_an_article_helped_and_is_thanked_on_a_phone(live_url: str
     with db.read() as session:
         found = session.get(Article, number)
         assert found is not None and (found.helpful, found.not_helpful) == (1, 0)
+    assert policy == [], policy
+
+
+@dataclasses.dataclass(frozen=True)
+class MailingSite:
+    """The app served on loopback, its mail delivered through RQ and the relay to the test's SMTP sink."""
+
+    url: str
+    db: Database
+    queue: Queue
+    sink: SmtpSink
+
+    def deliver(self) -> None:
+        """What the dispatcher and a worker do: owed mail to the queue, then sent."""
+        while dispatch_once(self.db, self.queue):
+            SimpleWorker([self.queue], connection=self.queue.connection).work(burst=True)
+
+
+@pytest.fixture
+def mailing_site(settings: Settings, db: Database, redis_url: str, smtp_sink: SmtpSink) -> Iterator[MailingSite]:
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}  # RQ's worker takes them
+    base = f"http://127.0.0.1:{free_port()}"  # the mail's links lead back to the live server
+    relayed = dataclasses.replace(settings, public_url=base, redis_url=redis_url, smtp_relay=smtp_sink.url)
+    runtime.install(relayed, db)
+    connection = connect(redis_url)
+    app = create_app(relayed, db=db)
+    server = make_server("127.0.0.1", int(base.rsplit(":", 1)[1]), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield MailingSite(base, db, make_queue(connection), smtp_sink)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        runtime.reset()
+        connection.close()
+        with app.app_context():
+            services().close()
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def test_a_requester_asks_the_desk_on_a_phone_and_sends_it_from_the_link_in_their_mail(
+    mailing_site: MailingSite, page: Page
+) -> None:
+    policy: list[str] = []
+    page.on("console", lambda msg: policy.append(msg.text) if "Content Security" in msg.text else None)
+    with mailing_site.db.transaction() as session:
+        catalogue.add_service(session, name="mail", public=True)
+        knowledge.add(session, title="When the printer jams", body="Open tray 2.", keywords="printer, jam",
+                      published=True, by="bob@example.com")  # fmt: skip
+    page.set_viewport_size({"width": 375, "height": 700})
+    page.goto(f"{mailing_site.url}/help")
+    page.get_by_role("link", name="Ask the desk").click()
+    page.get_by_label("Your email address").fill("ann@example.org")
+    page.get_by_label("Subject").fill("The printer jams on floor 3")
+    page.get_by_label("What happened").fill(f"Since this morning, every second page. {HOSTILE}")
+    page.get_by_label("Which service").select_option("mail")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, "the form scrolls sideways on a phone"
+    _screenshot(page, "ask-the-desk")
+    page.get_by_role("button", name="Ask the desk").click()
+    page.get_by_text("Check your email").wait_for()
+    assert page.get_by_role("link", name="When the printer jams").is_visible()  # it may answer it already
+    _screenshot(page, "ask-the-desk-sent")
+
+    mailing_site.deliver()
+    [mail] = mailing_site.sink.handler.wait_for(1)
+    text = mail.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    link = next(word for word in text.split() if "/help/ask/confirm/" in word)
+    page.goto(link)
+    assert page.locator("#body").inner_text() == f"Since this morning, every second page. {HOSTILE}"
+    assert page.locator("main img, main script").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    _screenshot(page, "ask-the-desk-confirm")
+    page.get_by_role("button", name="Send my request").click()
+    page.locator("#reference").wait_for()
+    reference = page.locator("#reference").inner_text()
+    with mailing_site.db.read() as session:
+        [incident] = session.scalars(select(Incident))
+    assert reference == f"INC-{incident.id}" and incident.requester == "ann@example.org"
+    _screenshot(page, "ask-the-desk-done")
+    page.get_by_role("link", name="Follow your request").click()
+    assert page.locator("#state").inner_text() == "Open"
     assert policy == [], policy
 
 

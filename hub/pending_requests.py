@@ -1,0 +1,253 @@
+"""Requests asked on the help centre's "Ask the desk" form, waiting for the owner of their address to send them.
+
+Anyone may type anyone's address into a public form, so asking opens nothing. It stores the request and owes one
+mail to that address, with a signed link (CONFIRM) to a page showing the request with a button; only pressing it
+sends the request through the intake like an email (ingest/asked.py), so the rules, the SLA and the
+acknowledgement with its reference apply as they do to mail. The confirmation mail quotes nothing of what was
+typed: a stranger's words, mailed to an address they chose, would make the desk a relay for spam.
+
+Asking again within ASK_AGAIN_AFTER stores nothing and sends no second mail, and an address our mail bounced from
+lately gets none: the form answers the same either way, so it tells no one anything about an address.
+
+Sending exactly once. The intake commits in a transaction of its own, which cannot be nested in another, so
+sending takes three steps, each its own transaction:
+
+1. `take`: `confirmed_at` is set compare-and-set, which claims the request for CLAIM_LEASE; a second press
+   meanwhile (a double click, a second tab) waits for the first one's result instead of sending it again;
+2. the intake records the event, with `Pending.marker` as its Message-ID;
+3. `settle`: `sent_at` and the incident.
+
+After a crash between 2 and 3 the event is there, found by its marker (`recorded`), so whoever takes the request
+next settles it without recording it again. After a crash between 1 and 2 the claim runs out, and the dispatcher's
+upkeep sends what is left (`unsent`); when the intake fails instead, the claim ends at once (`release`), for the
+person to press again or the upkeep to send it. A request whose button was pressed is never lost.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, delete, exists, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from hub import notices
+from hub.db import Database
+from hub.models import BouncedAddress, Event, PendingRequest, utcnow
+from hub.outbox import outbox_row
+from hub.recipients import Sender
+from hub.signed_links import Claim, LinkKind, StaleLink
+from hub.statements import INSERT_OUTBOX
+
+#: The link in the confirmation mail. A day: long enough to find the mail tomorrow morning, short enough that a
+#: request is not sent long after its trouble has passed.
+CONFIRM = LinkKind(salt="switchboard.ask.confirm", lifetime=timedelta(hours=24), path="/help/ask/confirm/")
+#: Asking again within this stores nothing and sends no second mail to the address.
+ASK_AGAIN_AFTER = timedelta(minutes=10)
+#: Requests are deleted this long after they were asked (their link expired long before), unless their button was
+#: pressed and they are not sent yet. One that was sent lives on as its event and incident.
+FORGET_AFTER = timedelta(days=7)
+#: How long pressing the button holds a request for the one sending it. A claim taken over while its intake was
+#: still committing would send the request twice, so this is far longer than any commit (milliseconds; waiting for
+#: its turn at most max(30 s, 3 x SWITCHBOARD_DB_TIMEOUT_MS)). It is also how soon the upkeep sends a request
+#: after a crash; a failed intake ends its claim at once (`release`).
+CLAIM_LEASE = timedelta(minutes=5)
+#: The advisory locks' first key on PostgreSQL (the second is a hash of the address): two requests from one
+#: address at the same moment take turns, so the quiet period holds for them too.
+ASK_TURNS = 0x5B0B
+#: The source of the events requests become (the web door, beside `email` and `desk`).
+SOURCE = "web"
+#: The Message-ID domain of a request's event: `.invalid` is reserved (RFC 2606), so no mail's can be the same.
+MARKER_DOMAIN = "ask.switchboard.invalid"
+
+
+@dataclass(frozen=True)
+class Question:
+    """What someone asked on the form, checked (ingest/asked.py): the address is lower-cased, the subject one
+    line, the service a public one or None."""
+
+    email: str
+    subject: str
+    body: str
+    service: str | None = None
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A stored request, as read."""
+
+    id: int
+    email: str
+    subject: str
+    body: str
+    service: str | None
+    asked_at: datetime
+    confirmed_at: datetime | None
+    sent_at: datetime | None
+    incident_id: int | None
+
+    @property
+    def marker(self) -> str:
+        """The Message-ID its event is recorded with: how a request already recorded is recognised. The time it
+        was asked keeps it apart from a later request that is given the same id after this one was deleted."""
+        return f"<ask-{self.id}-{self.asked_at:%Y%m%d%H%M%S%f}@{MARKER_DOMAIN}>"
+
+    @property
+    def sent(self) -> bool:
+        return self.sent_at is not None
+
+    def sending(self, now: datetime) -> bool:
+        """Whether a press of its button is sending it right now (it is claimed, and the claim has not run out)."""
+        return not self.sent and self.confirmed_at is not None and now - self.confirmed_at < CLAIM_LEASE
+
+
+def as_raw(request: Pending) -> bytes:
+    """What the intake stores as the event received: the request as stored, as JSON, with its number and address
+    first, where `requester_in` finds them (hub/requester_data.py reads only the start of an event)."""
+    stored = {"request": request.id, "email": request.email, "subject": request.subject, "body": request.body,
+              "service": request.service, "asked_at": request.asked_at.isoformat(),
+              "confirmed_at": request.confirmed_at.isoformat() if request.confirmed_at else None}  # fmt: skip
+    return json.dumps(stored, ensure_ascii=False).encode()
+
+
+_REQUESTER = re.compile(rb'\{"request": \d+, "email": "([^"\\]+)"')
+
+
+def requester_in(head: bytes) -> str | None:
+    """The address of the person whose request a `web` event's raw body (or its start) is; None for anything else."""
+    found = _REQUESTER.match(head)
+    return found.group(1).decode("utf-8", "replace") if found else None
+
+
+def subject_in(raw: bytes) -> str:
+    """The subject a `web` event's raw body says its requester typed ("" when it says none)."""
+    try:
+        stored = json.loads(raw)
+    except ValueError:
+        return ""
+    subject = stored.get("subject") if isinstance(stored, dict) else None
+    return subject if isinstance(subject, str) else ""
+
+
+def ask(session: Session, question: Question, sender: Sender, now: datetime) -> bool:
+    """Store the request and owe the mail whose link sends it, unless the address was sent one within
+    ASK_AGAIN_AFTER or bounced our mail lately. Returns whether it was stored; the person asking is told the same
+    either way."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":  # SQLite's writers take turns already (BEGIN IMMEDIATE)
+        conn.execute(select(func.pg_advisory_xact_lock(ASK_TURNS, func.hashtext(question.email))))
+    if _bounced(conn, question.email, now) or _asked_lately(conn, question.email, now):
+        return False
+    values = {"email": question.email, "subject": question.subject, "body": question.body,
+              "service": question.service, "asked_at": now}  # fmt: skip
+    request_id = conn.execute(insert(PendingRequest).values(**values).returning(PendingRequest.id)).scalar_one()
+    token = CONFIRM.sign(_key(sender), request_id, question.email, now=now)
+    notice = notices.ask_confirmation(recipient=question.email, confirm_url=CONFIRM.url(sender.base_url, token),
+                                      valid_for=f"{CONFIRM.lifetime // timedelta(hours=1)} hours",
+                                      desk_address=sender.desk_address, base_url=sender.base_url,
+                                      templates=sender.templates)  # fmt: skip
+    INSERT_OUTBOX.execute_many(conn, [outbox_row(None, notice)])
+    return True
+
+
+def _bounced(conn: Connection, address: str, now: datetime) -> bool:
+    held = exists().where(BouncedAddress.address == address, BouncedAddress.until > now)
+    return bool(conn.scalar(select(held)))
+
+
+def _asked_lately(conn: Connection, address: str, now: datetime) -> bool:
+    lately = exists().where(PendingRequest.email == address, PendingRequest.asked_at > now - ASK_AGAIN_AFTER)
+    return bool(conn.scalar(select(lately)))
+
+
+def read(session: Session | Connection, claim: Claim) -> Pending:
+    """The request a confirmation link names; StaleLink when it is gone (forgotten after FORGET_AFTER)."""
+    row = session.execute(
+        select(*_COLUMNS).where(PendingRequest.id == claim.incident_id, PendingRequest.email == claim.person)
+    ).first()  # the link's number is the request's; the address must match, as ids of deleted rows come back
+    if row is None:
+        raise StaleLink("this request is no longer here: requests are forgotten a week after they were asked")
+    return Pending(*row)
+
+
+def take(session: Session, claim: Claim, now: datetime) -> tuple[Pending, bool]:
+    """Press the button: the request, and whether this caller claimed it and must now send it (False: it was sent
+    already, or someone else is sending it right now). StaleLink when it is gone."""
+    conn = session.connection()
+    free = or_(PendingRequest.confirmed_at.is_(None), PendingRequest.confirmed_at < now - CLAIM_LEASE)
+    taken = conn.execute(
+        update(PendingRequest)
+        .where(PendingRequest.id == claim.incident_id, PendingRequest.email == claim.person,
+               PendingRequest.sent_at.is_(None), free)
+        .values(confirmed_at=now)
+    ).rowcount  # fmt: skip
+    return read(conn, claim), taken == 1
+
+
+def release(session: Session, request: Pending, taken_at: datetime) -> None:
+    """End a claim whose sending failed (the intake did not commit) at once, as if its lease had run out: pressing
+    the button again sends it straight away, and otherwise the upkeep does, since the button was pressed. A claim
+    someone took over since is left alone."""
+    session.connection().execute(
+        update(PendingRequest)
+        .where(PendingRequest.id == request.id, PendingRequest.sent_at.is_(None),
+               PendingRequest.confirmed_at == taken_at)
+        .values(confirmed_at=taken_at - CLAIM_LEASE - timedelta(seconds=1))
+    )  # fmt: skip
+
+
+def recorded(session: Session | Connection, request: Pending) -> tuple[int | None] | None:
+    """(incident id,) of the event the request was recorded as already, or None when it was not: a crash came
+    between the intake's commit and `settle`."""
+    row = session.execute(
+        select(Event.incident_id).where(Event.message_id == request.marker, Event.source == SOURCE).limit(1)
+    ).first()
+    return (row[0],) if row is not None else None
+
+
+def settle(session: Session, request: Pending, incident_id: int | None, now: datetime) -> Pending:
+    """Mark the request sent, as `incident_id` (None when the rules suppressed it)."""
+    session.connection().execute(
+        update(PendingRequest).where(PendingRequest.id == request.id, PendingRequest.sent_at.is_(None))
+        .values(sent_at=now, incident_id=incident_id)
+    )  # fmt: skip
+    return read(session, Claim(request.id, request.email))
+
+
+def unsent(session: Session, now: datetime) -> list[Claim]:
+    """Requests whose button was pressed more than CLAIM_LEASE ago and that are still not sent: their sender
+    crashed, and the upkeep sends them (through the same `take`)."""
+    rows = session.execute(
+        select(PendingRequest.id, PendingRequest.email)
+        .where(PendingRequest.sent_at.is_(None), PendingRequest.confirmed_at < now - CLAIM_LEASE)
+        .order_by(PendingRequest.id).limit(100)
+    )  # fmt: skip
+    return [Claim(request_id, email) for request_id, email in rows]
+
+
+def forget_old(conn: Connection, now: datetime) -> int:
+    """Delete the requests asked more than FORGET_AFTER ago that no one confirmed, or that were sent; returns how
+    many. One pressed but not sent yet is kept for the upkeep to send."""
+    done_or_never = or_(PendingRequest.confirmed_at.is_(None), PendingRequest.sent_at.is_not(None))
+    old = delete(PendingRequest).where(PendingRequest.asked_at < now - FORGET_AFTER, done_or_never)
+    return conn.execute(old).rowcount
+
+
+def forget(db: Database, now: datetime | None = None) -> int:
+    """`forget_old` in a transaction of its own (hub/retention.py's chore)."""
+    with db.write() as conn:
+        return forget_old(conn, now or utcnow())
+
+
+def _key(sender: Sender) -> str:
+    if not sender.secret_key:
+        raise ValueError("the help centre's form needs the installation's SECRET_KEY to sign its links")
+    return sender.secret_key
+
+
+_COLUMNS = (
+    PendingRequest.id, PendingRequest.email, PendingRequest.subject, PendingRequest.body, PendingRequest.service,
+    PendingRequest.asked_at, PendingRequest.confirmed_at, PendingRequest.sent_at, PendingRequest.incident_id,
+)  # fmt: skip

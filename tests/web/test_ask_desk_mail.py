@@ -1,0 +1,84 @@
+"""The help centre's "Ask the desk" by real mail: the confirmation reaches the SMTP sink through the outbox, the
+worker and the relay; its link sends the request, and the acknowledgement the desk sends to email follows."""
+
+from __future__ import annotations
+
+import re
+import signal
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
+
+import pytest
+from flask.testing import FlaskClient
+from rq import Queue, SimpleWorker
+
+from hub.config import Settings
+from hub.db import Database
+from outbound import runtime
+from outbound.dispatcher import dispatch_once
+from outbound.queue import connect, make_queue
+from tests.servers import SmtpSink
+from tests.web.helpers import csrf_token
+from web import create_app
+
+
+@dataclass(frozen=True)
+class Desk:
+    """The web app and the delivery of its mail to the test's SMTP sink."""
+
+    client: FlaskClient
+    db: Database
+    queue: Queue
+    sink: SmtpSink
+
+    def deliver(self) -> None:
+        """Hand every owed mail to the queue and let a worker send it, as the dispatcher and worker do."""
+        while dispatch_once(self.db, self.queue):
+            SimpleWorker([self.queue], connection=self.queue.connection).work(burst=True)
+
+
+@pytest.fixture
+def desk(settings: Settings, db: Database, redis_url: str, smtp_sink: SmtpSink) -> Iterator[Desk]:
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}  # RQ's worker takes them
+    relayed = replace(settings, redis_url=redis_url, smtp_relay=smtp_sink.url, retry_first=0.0, retry_cap=0.0)
+    runtime.install(relayed, db)
+    connection = connect(redis_url)
+    try:
+        yield Desk(create_app(relayed, db=db).test_client(), db, make_queue(connection), smtp_sink)
+    finally:
+        runtime.reset()
+        connection.close()
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def test_the_mailed_link_sends_the_request_and_the_requester_gets_the_acknowledgement_with_its_reference(
+    desk: Desk,
+) -> None:
+    form = desk.client.get("/help/ask").get_data(as_text=True)
+    fields = {"email": "ann@example.org", "subject": "Printer on floor 3 jams", "body": "Since this morning."}
+    asked = desk.client.post("/help/ask", data={"csrf_token": csrf_token(form), **fields})
+    assert asked.status_code == 200
+    desk.deliver()
+    [confirmation] = desk.sink.handler.wait_for(1)
+    message = confirmation.message
+    assert confirmation.rcpt_tos == ["ann@example.org"]
+    assert message["Subject"] == "Confirm your request to the service desk"
+    assert message["Auto-Submitted"] == "auto-generated"
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    link = re.search(r"https?://\S+/help/ask/confirm/\S+", text)
+    assert link is not None and "Printer" not in text
+
+    path = urlsplit(link.group(0)).path
+    page = desk.client.get(path).get_data(as_text=True)
+    done = desk.client.post(path, data={"csrf_token": csrf_token(page)}, follow_redirects=True)
+    reference = re.search(r'<strong id="reference">(INC-\d+)</strong>', done.get_data(as_text=True))
+    assert reference is not None
+
+    desk.deliver()
+    acknowledgement = desk.sink.handler.wait_for(2)[1]
+    assert acknowledgement.rcpt_tos == ["ann@example.org"]
+    assert f"[{reference.group(1)}]" in acknowledgement.message["Subject"]
+    said = acknowledgement.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert reference.group(1) in said and "/requests/" in said  # "Follow your request"

@@ -1,0 +1,136 @@
+"""The help centre's "Ask the desk" form, `/help/ask`: the web door to the service desk, beside email. No login.
+
+Anyone may type anyone's address, so the form opens nothing (hub/pending_requests.py): it stores the request, owes a
+mail with a link to that address, and answers "check your email" whatever the address, so it tells no one whether
+a mail went out (one did not if the address was sent one in the last ten minutes, or bounced our mail lately). The
+same page offers the published articles that match what was written ("These may answer it already"): whoever
+finds the answer there simply leaves the mail unanswered.
+
+The link's page shows the request with one button, as every mail link here does (mail scanners follow links); its
+POST sends the request through the intake like an email (ingest/asked.py), once however often it is pressed, then
+the page shows the reference and links to the request's own page (web/request_status.py).
+
+Limits: per client (web/ratelimit.py ASK_PER_CLIENT) and for everyone (ASK_IN_ALL), counted only for requests that
+pass the form's checks, since only those can send mail; the form's fields are capped as an incident an agent logs
+is (ingest/logged.py), and a body too large for the app (SWITCHBOARD_MAX_EVENT_BYTES) is a 413 with the form's
+own words.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from hub import knowledge, pending_requests, request_links, status_page
+from hub.domain import format_ref
+from hub.models import utcnow
+from hub.pending_requests import Pending
+from hub.signed_links import LinkProblem
+from ingest import asked
+from ingest.logged import InvalidField
+from web.extensions import csrf
+from web.incident_actions import mail_settings
+from web.knowledge import ARTICLES
+from web.mail_links import form_is_current, link_problem, refused_link
+from web.ratelimit import ASK_PER_CLIENT, ask_retry_after, this_client_retry_after
+from web.services import services
+
+bp = Blueprint("ask_desk", __name__)
+
+_ASK_AGAIN = "Ask again on the help centre's “Ask the desk” page: we email you a new link."
+
+
+@bp.get("/help/ask")
+def form() -> ResponseReturnValue:
+    return _form()
+
+
+@bp.post("/help/ask")
+@csrf.exempt  # checked below, with the form again as the answer
+def ask() -> ResponseReturnValue:
+    """Store the request and owe the mail whose link sends it, then say: check your email."""
+    typed = {name: request.form.get(name, "") for name in asked.FIELDS}
+    if not form_is_current():
+        return _form(typed, {"form": "this page was out of date; send it again"}, 400)
+    with services().db.read() as session:
+        public = status_page.public_services(session)
+    try:
+        question = asked.question(typed, public)
+    except InvalidField as exc:
+        return _form(typed, {exc.field: str(exc)}, 400)
+    # This client's share first: one over it is refused without spending everyone's.
+    if (wait := this_client_retry_after(ASK_PER_CLIENT)) is not None:
+        return _wait(wait, "You asked the desk many times in the last hour.")
+    if (wait := ask_retry_after(services().redis())) is not None:
+        return _wait(wait, "Many people asked the desk in the last hour.")
+    with services().db.read() as session:
+        suggested = knowledge.suggest(ARTICLES.current(session.connection()), f"{question.subject}\n{question.body}")
+    with services().db.transaction() as session:
+        pending_requests.ask(session, question, mail_settings().sender, utcnow())
+    return render_template("help/ask_sent.html", sent_to=question.email, suggested=suggested,
+                           valid_hours=pending_requests.CONFIRM.lifetime.total_seconds() // 3600)  # fmt: skip
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue:
+    message = (f"what you sent is too large for this form: keep what happened under {asked.MAX_BODY:,} characters, "
+               "or email the desk instead, with files attached")  # fmt: skip
+    return _form({}, {"form": message}, 413)
+
+
+@bp.get("/help/ask/confirm/<token>")
+def confirm_page(token: str) -> ResponseReturnValue:
+    """The request the link names, with the button that sends it; sends nothing by itself (mail scanners follow
+    links). Once sent, its reference."""
+    try:
+        claim = pending_requests.CONFIRM.read(services().settings.secret_key, token)
+        with services().db.read() as session:
+            found = pending_requests.read(session, claim)
+    except LinkProblem as exc:
+        return refused_link(exc, _ASK_AGAIN)
+    return _confirm_page(token, found)
+
+
+@bp.post("/help/ask/confirm/<token>")
+@csrf.exempt  # checked below, with an answer the person can act on
+def confirm(token: str) -> ResponseReturnValue:
+    """Send the request to the desk (once, however often this is pressed), then show where it went."""
+    try:
+        claim = pending_requests.CONFIRM.read(services().settings.secret_key, token)
+        if not form_is_current():
+            with services().db.read() as session:
+                found = pending_requests.read(session, claim)
+            return _confirm_page(token, found, error="this page was out of date; press the button again", code=400)
+        asked.confirm(services().db, services().intake, claim)
+    except LinkProblem as exc:
+        return refused_link(exc, _ASK_AGAIN)
+    return redirect(url_for(".confirm_page", token=token), 303)
+
+
+def _form(
+    typed: dict[str, str] | None = None, errors: dict[str, str] | None = None, code: int = 200
+) -> ResponseReturnValue:
+    with services().db.read() as session:
+        public = status_page.public_services(session)
+    page = render_template("help/ask.html", typed=typed or {}, errors=errors or {}, public=public,
+                           max_subject=asked.MAX_SUBJECT, max_body=asked.MAX_BODY,
+                           desk_address=services().settings.desk_address)  # fmt: skip
+    return page, code
+
+
+def _confirm_page(token: str, found: Pending, *, error: str | None = None, code: int = 200) -> ResponseReturnValue:
+    reference = track = None
+    if found.sent and found.incident_id is not None:
+        reference = format_ref(found.incident_id)
+        signed = request_links.LINKS.sign(services().settings.secret_key, found.incident_id, found.email)
+        track = url_for("request_status.page", token=signed)
+    page = render_template("help/ask_confirm.html", pending=found, token=token, reference=reference, track=track,
+                           error=error, sending=found.sending(utcnow()))  # fmt: skip
+    return page, code
+
+
+def _wait(seconds: int, why: str) -> ResponseReturnValue:
+    message = f"{why} Please try again in {-(-seconds // 60)} minutes."
+    advice = f"If it cannot wait, email {services().settings.desk_address}."
+    return link_problem(429, message, advice, heading="Please wait a little", headers={"Retry-After": str(seconds)})
