@@ -13,7 +13,8 @@ from sqlalchemy import func, select, update
 from hub import pending_requests
 from hub.config import Settings
 from hub.db import Database
-from hub.intake import Intake, NoticeSettings
+from hub.intake import Intake
+from hub.intake_notices import NoticeSettings
 from hub.models import Event, Incident, OutboxMessage, PendingRequest, utcnow
 from hub.pending_requests import Pending, Question
 from hub.recipients import Sender
