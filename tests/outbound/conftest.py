@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import signal
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from rq import Queue, SimpleWorker
+from rq import Queue
 
 from hub import accounts
 from hub.channels import channel_notices, create_channel, incident_facts
@@ -26,9 +25,9 @@ from hub.redis_server import RedisServer
 from hub.rulebook import add_rule
 from ingest.pipeline import make_intake
 from outbound import runtime
-from outbound.dispatcher import dispatch_once
 from outbound.queue import connect, make_queue
 from tests.conftest import KEYS
+from tests.delivery import signal_handlers_kept
 from tests.outbound.receiver import Receiver
 from tests.servers import SmtpSink
 from web import create_app
@@ -49,11 +48,8 @@ class Parts:
 
 @pytest.fixture(autouse=True)
 def keep_signal_handlers() -> Iterator[None]:
-    """RQ workers (and the dispatch command) take over SIGINT/SIGTERM; give them back so Ctrl-C still stops pytest."""
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    yield
-    for sig, handler in saved.items():
-        signal.signal(sig, handler)
+    with signal_handlers_kept():
+        yield
 
 
 #: Retries due at once, so a test drives them with dispatch + work instead of waiting.
@@ -117,19 +113,6 @@ def row(db: Database, outbox_id: int) -> OutboxMessage:
         found = session.get(OutboxMessage, outbox_id)
         assert found is not None
         return found
-
-
-def work(queue: Queue) -> None:
-    """Run every job on the queue (and retries with no interval) in this process, then return."""
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
-
-
-def deliver_everything(queue: Queue, db: Database, rounds: int = 10) -> None:
-    """Dispatch and work until nothing is due any more (retries included, with the NO_WAIT policy)."""
-    for _ in range(rounds):
-        if not dispatch_once(db, queue):
-            return
-        work(queue)
 
 
 ALERT = Raw(source="generic", content_type="application/json", body=b'{"title": "Disk full on db1"}')

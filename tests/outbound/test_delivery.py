@@ -19,7 +19,8 @@ from ingest.pipeline import make_intake
 from outbound import runtime
 from outbound.dispatcher import dispatch_once
 from outbound.jobs import deliver
-from tests.outbound.conftest import Parts, deliver_everything, owe_acknowledgement, row, work
+from tests.delivery import deliver_everything, work
+from tests.outbound.conftest import Parts, owe_acknowledgement, row
 
 
 def test_pending_acknowledgement_reaches_relay_with_threading_headers(parts: Parts) -> None:

@@ -15,7 +15,8 @@ from hub.models import OutboxMessage, utcnow
 from hub.net import free_port
 from outbound.dispatcher import dispatch_once, run_dispatcher
 from outbound.queue import connect, make_queue
-from tests.outbound.conftest import Parts, owe_acknowledgement, row, rows_of, work
+from tests.delivery import work
+from tests.outbound.conftest import Parts, owe_acknowledgement, row, rows_of
 from tests.servers import wait_until
 
 

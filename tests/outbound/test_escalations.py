@@ -21,7 +21,8 @@ from outbound import escalations
 from outbound.errors import QueueUnavailable
 from outbound.queue import connect, make_queue
 from rules import rules_file
-from tests.outbound.conftest import ALERT, Parts, deliver_everything
+from tests.delivery import deliver_everything
+from tests.outbound.conftest import ALERT, Parts
 from tests.web.helpers import csrf_token
 from web import create_app
 

@@ -26,16 +26,8 @@ from hub.intake import Raw
 from hub.outbox import PER_ADDRESS
 from outbound.dispatcher import dispatch_once, run_dispatcher
 from outbound.queue import connect, make_queue
-from tests.outbound.conftest import (
-    OnCall,
-    Parts,
-    add_channel,
-    deliver_everything,
-    owe_to_channel,
-    row,
-    rows_of,
-    work,
-)
+from tests.delivery import deliver_everything, work
+from tests.outbound.conftest import OnCall, Parts, add_channel, owe_to_channel, row, rows_of
 from tests.outbound.receiver import Receiver, Reply
 from tests.servers import SmtpSink, wait_until
 

@@ -7,7 +7,8 @@ from hub.agent_action import Actor, Mail
 from hub.domain import InboundEvent
 from hub.intake import Raw
 from hub.mail_templates import MailTemplates
-from tests.outbound.conftest import Parts, deliver_everything
+from tests.delivery import deliver_everything
+from tests.outbound.conftest import Parts
 
 
 def test_a_mentioned_colleague_receives_the_note_with_the_incidents_link(parts: Parts) -> None:

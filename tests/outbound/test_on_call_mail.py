@@ -8,7 +8,8 @@ from hub import groups, oncall
 from hub.accounts import create_user
 from hub.models import utcnow
 from hub.recipients import Sender
-from tests.outbound.conftest import Parts, deliver_everything
+from tests.delivery import deliver_everything
+from tests.outbound.conftest import Parts
 
 
 def test_the_shift_mail_reaches_the_person_on_call_with_a_link_to_the_rota(parts: Parts) -> None:

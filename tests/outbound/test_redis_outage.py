@@ -6,7 +6,8 @@ from __future__ import annotations
 from hub.db import Database
 from outbound.dispatcher import dispatch_once
 from outbound.queue import connect, make_queue
-from tests.outbound.conftest import OnCall, rows_of, work
+from tests.delivery import work
+from tests.outbound.conftest import OnCall, rows_of
 from tests.servers import SmtpSink
 
 

@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 
 from hub import triage
 from hub.agent_action import Actor, Mail
-from tests.outbound.conftest import Parts, deliver_everything, owe_acknowledgement
+from tests.delivery import deliver_everything
+from tests.outbound.conftest import Parts, owe_acknowledgement
 from web import create_app
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from hub import triage
 from hub.agent_action import Actor, Mail
 from hub.models import SatisfactionAnswer
-from tests.outbound.conftest import Parts, deliver_everything, owe_acknowledgement
+from tests.delivery import deliver_everything
+from tests.outbound.conftest import Parts, owe_acknowledgement
 from web import create_app
 
 

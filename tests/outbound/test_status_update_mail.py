@@ -14,7 +14,8 @@ from hub.intake import Raw
 from hub.intake_notices import NoticeSettings
 from hub.maintenance import upkeep
 from hub.models import StatusSubscriber
-from tests.outbound.conftest import Parts, deliver_everything
+from tests.delivery import deliver_everything
+from tests.outbound.conftest import Parts
 from tests.web.helpers import csrf_token
 from web import create_app
 

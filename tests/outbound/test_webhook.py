@@ -21,8 +21,9 @@ from hub.sealed import Keyring
 from outbound.channels import http, webhook
 from outbound.errors import PermanentDeliveryError, TransientDeliveryError
 from outbound.notification import Notification
+from tests.delivery import deliver_everything
 from tests.docs import fenced
-from tests.outbound.conftest import Parts, add_channel, deliver_everything, owe_to_channel, row
+from tests.outbound.conftest import Parts, add_channel, owe_to_channel, row
 from tests.outbound.receiver import Receiver, Reply
 
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)

@@ -4,20 +4,19 @@ worker and the relay; its link sends the request, and the acknowledgement the de
 from __future__ import annotations
 
 import re
-import signal
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 import pytest
 from flask.testing import FlaskClient
-from rq import Queue, SimpleWorker
+from rq import Queue
 
 from hub.config import Settings
 from hub.db import Database
 from outbound import runtime
-from outbound.dispatcher import dispatch_once
 from outbound.queue import connect, make_queue
+from tests.delivery import deliver_everything, signal_handlers_kept
 from tests.servers import SmtpSink
 from tests.web.helpers import csrf_token
 from web import create_app
@@ -33,24 +32,20 @@ class Desk:
     sink: SmtpSink
 
     def deliver(self) -> None:
-        """Hand every owed mail to the queue and let a worker send it, as the dispatcher and worker do."""
-        while dispatch_once(self.db, self.queue):
-            SimpleWorker([self.queue], connection=self.queue.connection).work(burst=True)
+        deliver_everything(self.queue, self.db)
 
 
 @pytest.fixture
 def desk(settings: Settings, db: Database, redis_url: str, smtp_sink: SmtpSink) -> Iterator[Desk]:
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}  # RQ's worker takes them
     relayed = replace(settings, redis_url=redis_url, smtp_relay=smtp_sink.url, retry_first=0.0, retry_cap=0.0)
     runtime.install(relayed, db)
     connection = connect(redis_url)
     try:
-        yield Desk(create_app(relayed, db=db).test_client(), db, make_queue(connection), smtp_sink)
+        with signal_handlers_kept():
+            yield Desk(create_app(relayed, db=db).test_client(), db, make_queue(connection), smtp_sink)
     finally:
         runtime.reset()
         connection.close()
-        for sig, handler in saved.items():
-            signal.signal(sig, handler)
 
 
 def test_the_mailed_link_sends_the_request_and_the_requester_gets_the_acknowledgement_with_its_reference(

@@ -11,7 +11,6 @@ import dataclasses
 import json
 import os
 import shutil
-import signal
 import threading
 import time
 import urllib.request
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
-from rq import Queue, SimpleWorker
+from rq import Queue
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -38,8 +37,8 @@ from hub.net import free_port
 from hub.saved_replies import add_reply
 from ingest.mail_intake import store_message
 from outbound import runtime
-from outbound.dispatcher import dispatch_once
 from outbound.queue import connect, make_queue
+from tests.delivery import deliver_everything, signal_handlers_kept
 from tests.oidc_provider import Provider
 from tests.servers import SmtpSink, missing
 from tests.web.conftest import IntegrationCredentials
@@ -399,14 +398,11 @@ class MailingSite:
     sink: SmtpSink
 
     def deliver(self) -> None:
-        """What the dispatcher and a worker do: owed mail to the queue, then sent."""
-        while dispatch_once(self.db, self.queue):
-            SimpleWorker([self.queue], connection=self.queue.connection).work(burst=True)
+        deliver_everything(self.queue, self.db)
 
 
 @pytest.fixture
 def mailing_site(settings: Settings, db: Database, redis_url: str, smtp_sink: SmtpSink) -> Iterator[MailingSite]:
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}  # RQ's worker takes them
     base = f"http://127.0.0.1:{free_port()}"  # the mail's links lead back to the live server
     relayed = dataclasses.replace(settings, public_url=base, redis_url=redis_url, smtp_relay=smtp_sink.url)
     runtime.install(relayed, db)
@@ -416,7 +412,8 @@ def mailing_site(settings: Settings, db: Database, redis_url: str, smtp_sink: Sm
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield MailingSite(base, db, make_queue(connection), smtp_sink)
+        with signal_handlers_kept():
+            yield MailingSite(base, db, make_queue(connection), smtp_sink)
     finally:
         server.shutdown()
         thread.join(timeout=10)
@@ -424,8 +421,6 @@ def mailing_site(settings: Settings, db: Database, redis_url: str, smtp_sink: Sm
         connection.close()
         with app.app_context():
             services().close()
-        for sig, handler in saved.items():
-            signal.signal(sig, handler)
 
 
 def test_a_requester_asks_the_desk_on_a_phone_and_sends_it_from_the_link_in_their_mail(
