@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from hub.cli import load_settings, open_database
+from hub.cli import in_transaction, load_settings
 from hub.errors import BadInput, StorageUnavailable
 
 
@@ -74,19 +74,13 @@ def db_reseal() -> None:
     from hub import reseal
     from hub.sealed import CannotOpen, Keyring
 
-    settings = load_settings()
-    db = open_database(settings)
+    keys = Keyring.of(load_settings())
     try:
-        with db.transaction() as session:
-            done = reseal.reseal(session, Keyring.of(settings), progress=lambda line: click.echo(line, err=True))
+        done = in_transaction(
+            lambda session: reseal.reseal(session, keys, progress=lambda line: click.echo(line, err=True))
+        )
     except CannotOpen as exc:
         raise click.ClickException(f"{exc}\nNothing was changed.") from None
-    except StorageUnavailable as exc:
-        raise click.ClickException(
-            f"{exc}\nIs DATABASE_URL right, and has `switchboard db upgrade` been run?"
-        ) from None
-    finally:
-        db.dispose()
     for column in done:
         click.echo(f"{column.column}: {column.rewritten} of {column.secrets} sealed anew")
     click.echo("every secret in the database is sealed under the current SECRET_KEY")
