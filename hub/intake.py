@@ -166,13 +166,16 @@ class Intake:
         `policy` is the sending integration's: reopen window and threshold. The events are applied in the order of
         their dedup keys, whatever the sender's: a new key's turn and a repeat's incident row are locks held till
         the commit, and two batches reaching the same keys in opposite orders would each wait for the other. The
+        keys are the ones the events will be deduplicated on, so a rule that sets the dedup key is asked first. The
         sort is stable, so one key's events keep the sender's order; the outcomes come back in it too.
         """
         fitted = [(raw, fit_to_columns(event)) for raw, event in items]
-        order = sorted(range(len(fitted)), key=lambda i: fitted[i][1].dedup_key or "")
 
         def apply_in_key_order(conn: Connection) -> list[Outcome]:
-            outcomes = {i: self._apply(conn, *fitted[i], policy) for i in order}
+            keys = self._dedup_keys(conn, [event for _, event in fitted])
+            outcomes = {
+                i: self._apply(conn, *fitted[i], policy) for i in sorted(range(len(fitted)), key=keys.__getitem__)
+            }
             return [outcomes[i] for i in range(len(fitted))]
 
         return self._committer.run(apply_in_key_order)
@@ -251,6 +254,19 @@ class Intake:
                 CLEAR_COUNT.execute(conn, {"integration": raw.integration_id, "key": event.dedup_key})
                 return self._open(conn, raw, event, policy, occurrences=count, decision=decision)
         return self._open(conn, raw, event, policy, decision=decision)
+
+    def _dedup_keys(self, conn: Connection, events: Sequence[InboundEvent]) -> list[str]:
+        """The key each event's incident is looked up and locked by: the sender's, or the one a rule gives a
+        trigger (rules are pure, so asking them here and again in _apply gives the same key)."""
+        book = self._rules.current(conn, self._revisions)
+        if not book.decides_before_dedup:
+            return [event.dedup_key or "" for event in events]
+        return [
+            (self._decision(conn, event, book).dedup_key if event.action is Action.TRIGGER else None)
+            or event.dedup_key
+            or ""
+            for event in events
+        ]
 
     def _decision(self, conn: Connection, event: InboundEvent, book: RuleBook) -> Decision:
         """The rules' decision, given the state of the groups the rule book assigns within."""

@@ -197,6 +197,37 @@ def test_two_batches_with_the_same_new_keys_in_opposite_orders_both_commit(
     other.dispose()
 
 
+@pytest.mark.postgres
+def test_two_batches_whose_rule_gives_the_same_keys_in_opposite_orders_both_commit(
+    postgres: PostgresCluster, settings: Settings
+) -> None:
+    """As above, when a rule sets the dedup key: the senders' keys sort alike, but the keys the rule gives them run
+    in opposite orders. The batch is ordered by the rule's keys, so both go through."""
+    url = postgres.create_database(f"rule_orders_{time.monotonic_ns()}")
+    db, other = Database.connect(url, timeout=10), Database.connect(url, timeout=10)
+    upgrade(db.engine)
+    with db.transaction() as s:
+        add_rule(s, RuleSpec(id=0, name="by host", when={"field": "labels.host", "op": "exists"},
+                             actions={"dedup_key": "disk-{{ labels.host }}"}))  # fmt: skip
+    one, two = make_intake(settings, db), make_intake(settings, other)
+    with ThreadPoolExecutor(2) as pool:
+        for round_ in range(5):
+            hosts = [f"r{round_}-h{n:02}" for n in range(20)]
+            sent = [f"s{n:02}" for n in range(20)]  # the senders' own keys, in the same order in both batches
+            forward = pool.submit(
+                one.record_batch, [(RAW, alert(key=k, labels={"host": h})) for k, h in zip(sent, hosts, strict=True)]
+            )
+            backward = pool.submit(
+                two.record_batch,
+                [(RAW, alert(key=k, labels={"host": h})) for k, h in zip(sent, reversed(hosts), strict=True)],
+            )
+            ours, theirs = forward.result(timeout=30), backward.result(timeout=30)
+            assert [o.incident_id for o in ours] == [o.incident_id for o in reversed(theirs)]
+    assert count(db, Incident) == 100
+    db.dispose()
+    other.dispose()
+
+
 def _kill_waiting(admin: psycopg.Connection) -> bool:
     """Terminate the backend waiting on a lock, if there is one yet."""
     row = admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
