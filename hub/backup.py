@@ -27,7 +27,8 @@ from hub.config import Settings
 from hub.errors import BadInput, StorageUnavailable
 
 #: What SWITCHBOARD_HOME holds that a restore needs (the embedded Redis only holds queued copies of the outbox).
-HOME_ITEMS = ("attachments", "templates", "secret_key")
+KEY_FILE = "secret_key"
+HOME_ITEMS = ("attachments", "templates", KEY_FILE)
 SQLITE_FILE = "switchboard.db"
 POSTGRES_FILE = "switchboard.pgdump"
 
@@ -45,8 +46,12 @@ class Backup:
     file_bytes: int
 
 
-def take(settings: Settings, folder: Path, progress: Progress = lambda _: None, *, every: float = 2.0) -> Backup:
-    """Write a backup of the hub configured by `settings` into `folder`, a new or empty directory.
+def take(
+    settings: Settings, folder: Path, progress: Progress = lambda _: None, *, every: float = 2.0, with_key: bool = True
+) -> Backup:
+    """Write a backup of the hub configured by `settings` into `folder`, a new or empty directory. Without
+    `with_key`, the generated secret key stays out: a copy that leaves the machine then opens no sealed secret,
+    and the key is kept elsewhere for a restore.
 
     Raises BadInput for a folder that is in the way or a missing tool, StorageUnavailable when the database could
     not be read.
@@ -56,7 +61,7 @@ def take(settings: Settings, folder: Path, progress: Progress = lambda _: None, 
     created = not folder.exists()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # it holds every incident, and the secret key
     try:
-        return _take(settings, folder, progress, every)
+        return _take(settings, folder, progress, every, with_key)
     except BaseException:  # no half backup that could pass for a whole one (an empty folder given stays)
         if created:
             shutil.rmtree(folder, ignore_errors=True)
@@ -69,7 +74,7 @@ def take(settings: Settings, folder: Path, progress: Progress = lambda _: None, 
         raise
 
 
-def _take(settings: Settings, folder: Path, progress: Progress, every: float) -> Backup:
+def _take(settings: Settings, folder: Path, progress: Progress, every: float, with_key: bool) -> Backup:
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         if not url.database or url.database == ":memory:":
@@ -78,10 +83,11 @@ def _take(settings: Settings, folder: Path, progress: Progress, every: float) ->
     else:
         progress("database: pg_dump ...")
         database, check = folder / POSTGRES_FILE, dump_postgres(settings.database_url, folder / POSTGRES_FILE)
-    progress("files: copying attachments, templates and the secret key ...")
-    files, size = copy_home(settings.home, folder / "home")
+    items = HOME_ITEMS if with_key else tuple(item for item in HOME_ITEMS if item != KEY_FILE)
+    progress(f"files: copying attachments, templates{' and the secret key' if with_key else ''} ...")
+    files, size = copy_home(settings.home, folder / "home", items)
     manifest = {"taken_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "database": database.name,
-                "check": check, "home_files": files, "home_bytes": size}  # fmt: skip
+                "check": check, "home_files": files, "home_bytes": size, "secret_key_included": with_key}  # fmt: skip
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return Backup(folder, database, check, files, size)
 
@@ -140,12 +146,12 @@ def dump_postgres(database_url: str, target: Path) -> str:
     return f"pg_restore --list: {sum(1 for line in listing.stdout.splitlines() if line and line[0] != ';')} entries"
 
 
-def copy_home(home: Path, target: Path) -> tuple[int, int]:
-    """Copy what a restore needs from SWITCHBOARD_HOME (HOME_ITEMS that exist); returns (files, bytes).
+def copy_home(home: Path, target: Path, items: tuple[str, ...] = HOME_ITEMS) -> tuple[int, int]:
+    """Copy what a restore needs from SWITCHBOARD_HOME (`items` that exist); returns (files, bytes).
 
     Half-written attachments (`.incoming-*`, renamed into place once whole) are left out."""
     target.mkdir(parents=True, exist_ok=True)
-    for name in HOME_ITEMS:
+    for name in items:
         source = home / name
         if source.is_dir():
             shutil.copytree(source, target / name, ignore=shutil.ignore_patterns(".incoming-*"))

@@ -34,28 +34,39 @@ def db_upgrade() -> None:
 
 @db.command("backup")
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
-def db_backup(folder: Path) -> None:
+@click.option(
+    "--without-key",
+    is_flag=True,
+    help="Leave the generated secret key out (for copies that leave the machine; keep the key elsewhere).",
+)
+def db_backup(folder: Path, without_key: bool) -> None:
     """Copy the database and what SWITCHBOARD_HOME keeps into FOLDER (new or empty), while the hub runs.
 
     SQLite is copied with VACUUM INTO (writers carry on) and checked; PostgreSQL is dumped with pg_dump (restore
-    with pg_restore). Then the email attachments, mail template overrides and the secret key. The README's
+    with pg_restore). Then the email attachments, mail template overrides and the secret key (not with
+    --without-key: keep the key elsewhere, since it opens the secrets the database seals). The README's
     "Backups" section says how to restore.
 
     \b
     Example:
       switchboard db backup /srv/backups/switchboard-$(date +%F)
+      switchboard db backup --without-key /mnt/offsite/switchboard-$(date +%F)
     """
     from hub import backup
 
     settings = load_settings()
     try:
-        taken = backup.take(settings, folder, progress=lambda line: click.echo(line, err=True))
+        taken = backup.take(
+            settings, folder, progress=lambda line: click.echo(line, err=True), with_key=not without_key
+        )
     except (BadInput, StorageUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:  # the backup's disk is full, a file under SWITCHBOARD_HOME cannot be read, ...
         raise click.ClickException(f"backup failed, and what it had written is removed: {exc}") from None
     click.echo(f"backup written to {taken.folder}: {taken.database.name} ({taken.check}), "
                f"{taken.files} file(s) from SWITCHBOARD_HOME")  # fmt: skip
+    if without_key:
+        click.echo("the secret key is not in it: a restore needs the same SECRET_KEY (or $SWITCHBOARD_HOME/secret_key)")
 
 
 @db.command("reseal")

@@ -97,6 +97,20 @@ def test_the_backup_takes_attachments_templates_and_the_key_but_no_half_written_
     assert taken.folder.stat().st_mode & 0o077 == 0  # only its owner may read it
 
 
+def test_a_backup_without_the_key_has_everything_else_and_says_so(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    (settings.home / "templates" / "mail").mkdir(parents=True)
+    (settings.home / "templates" / "mail" / "assigned.subject").write_text("yours: {{ title }}\n")
+    (settings.home / "secret_key").write_text("k" * 64 + "\n")
+
+    taken = backup.take(settings, tmp_path / "backup", with_key=False)
+
+    assert [p.name for p in (taken.folder / "home").rglob("*") if p.is_file()] == ["assigned.subject"]
+    assert (taken.folder / "switchboard.db").exists() and taken.files == 1
+    assert json.loads((taken.folder / "manifest.json").read_text())["secret_key_included"] is False
+
+
 def test_a_folder_in_the_way_is_refused_and_left_as_it_was(settings: Settings, db: Database, tmp_path: Path) -> None:
     folder = tmp_path / "backup"
     folder.mkdir()
@@ -154,6 +168,15 @@ def test_the_command_reports_what_it_wrote(runner: CliRunner, tmp_path: Path) ->
     assert "quick_check ok" in result.output and "backup written to" in result.output
     again = runner.invoke(main, ["db", "backup", str(tmp_path / "backup")])
     assert again.exit_code == 1 and "choose a new one" in again.output
+
+
+def test_the_command_without_the_key_says_what_a_restore_will_need(runner: CliRunner, tmp_path: Path) -> None:
+    from hub.cli import main
+
+    result = runner.invoke(main, ["db", "backup", "--without-key", str(tmp_path / "backup")])
+    assert result.exit_code == 0, result.output
+    assert "the secret key is not in it" in result.output
+    assert not (tmp_path / "backup" / "home" / "secret_key").exists()
 
 
 def test_the_command_says_why_a_copy_failed(runner: CliRunner, tmp_path: Path) -> None:
