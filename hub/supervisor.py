@@ -92,6 +92,8 @@ def up(workers: int) -> None:
             env["REDIS_URL"] = redis_server.url
         click.echo("up: migrating the database")
         _migrate(settings)
+        if (sealed := seal_at_start(settings)) is not None:
+            click.echo(f"up: {sealed}", err=True)
         for name in PARTS:
             for _ in range(workers if name == "worker" else 1):
                 children.append(_spawn(name, env))
@@ -166,6 +168,28 @@ def _migrate(settings: Settings) -> None:
         upgrade_database(settings.database_url, timeout=settings.db_timeout)
     except StorageUnavailable as exc:
         raise click.ClickException(f"{exc}\nCheck DATABASE_URL.") from None
+
+
+def seal_at_start(settings: Settings) -> str | None:
+    """Seal what an older version kept plain, or a former key sealed (SWITCHBOARD_OLD_SECRET_KEYS), under this
+    key: on one machine every part runs with the key `up` hands it, so after an upgrade or a new key there is no
+    `switchboard db reseal` to remember. What it did, or why it could not, in words; None when nothing was due."""
+    from hub import reseal
+    from hub.db import Database
+    from hub.sealed import CannotOpen, Keyring
+
+    db = Database.connect(settings.database_url, timeout=settings.db_timeout)
+    try:
+        with db.transaction() as session:
+            done = reseal.reseal(session, Keyring.of(settings))
+    except CannotOpen as exc:  # the hub still starts: each such secret says so where it is used
+        return f"secrets left as they were: {exc}"
+    except StorageUnavailable as exc:
+        return f"secrets not checked, the database did not answer: {exc}"
+    finally:
+        db.dispose()
+    count = sum(column.rewritten for column in done)
+    return f"sealed {count} secret(s) under the current SECRET_KEY" if count else None
 
 
 def _first_login_hint(settings: Settings) -> str | None:

@@ -91,6 +91,29 @@ def test_reseal_seals_what_an_older_version_kept_plain(database: Database) -> No
     assert opened(database, NOW, ann) == (secret, signing, "pw")
 
 
+def test_switchboard_up_seals_at_start_what_an_older_version_kept_plain(settings: Settings, db: Database) -> None:
+    from hub.supervisor import seal_at_start
+
+    keys = Keyring.of(settings)
+    ann, secret, signing = store_secrets(db, keys)
+    with db.transaction() as session:  # as a version from before sealing stored them
+        session.execute(update(User).values(totp_secret=secret))
+    assert seal_at_start(settings) == "sealed 1 secret(s) under the current SECRET_KEY"
+    assert all(sealed.is_sealed(value) for value in stored(db)[:3])
+    assert opened(db, keys, ann) == (secret, signing, "pw")
+    assert seal_at_start(settings) is None  # nothing due: nothing said
+
+
+def test_switchboard_up_starts_though_a_secret_sealed_under_an_unknown_key_cannot_be_sealed_again(
+    settings: Settings, db: Database
+) -> None:
+    from hub.supervisor import seal_at_start
+
+    store_secrets(db, Keyring.derive("a key no one has now"))
+    said = seal_at_start(settings)
+    assert said is not None and said.startswith("secrets left as they were:") and "SWITCHBOARD_OLD_SECRET_KEYS" in said
+
+
 def test_a_second_reseal_rewrites_nothing(database: Database) -> None:
     store_secrets(database, BEFORE)
     reseal_all(database, ROTATED)
