@@ -29,6 +29,15 @@ class NoSuchIncident(TriageError):
     """The incident named does not exist."""
 
 
+class NoSuchPart(TriageError):
+    """The incident has nothing by the id given (a time entry): an API answers 404."""
+
+
+class NotTheirs(TriageError):
+    """What the action changes is someone else's (time they logged), which only they or an admin may change: an API
+    answers 403."""
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who acted: a person's email (UI) or an API token's name, for the timeline."""

@@ -16,12 +16,11 @@ from hub import mentions, notices, recipients, sla, time_spent
 from hub.addresses import is_pseudonym
 from hub.agent_action import Actor, Mail, TriageError, checked_text, locked
 from hub.db import Database
-from hub.errors import BadInput
 from hub.mentions import Mentions
 from hub.models import Incident, User, utcnow
 from hub.outbox import entry, owe
 from hub.statements import INSERT_TIMELINE
-from hub.time_spent import Spent
+from hub.time_spent import Correction, Spent
 
 
 def add_note(
@@ -124,10 +123,36 @@ def take_back_time(db: Database, incident_id: int, entry_id: int, actor: Actor, 
     """Remove a time entry logged by mistake (one's own; anyone's for an admin); the timeline keeps both."""
     with db.transaction() as session:
         incident = locked(session, incident_id)
-        try:
-            row = time_spent.remove(session, incident.id, entry_id, actor.name, anyones=anyones)
-        except BadInput as exc:
-            raise TriageError(str(exc)) from None
+        row = time_spent.remove(session, incident.id, entry_id, actor.name, anyones=anyones)
         summary = f"{time_spent.describe(row.minutes)} spent by {row.who} taken back by {actor.name}"
         data = {"by": actor.name, "minutes": -row.minutes, "who": row.who, "time_entry": row.id}
         INSERT_TIMELINE.execute(session.connection(), entry(incident.id, "time", summary, data=data))
+
+
+def correct_time(
+    db: Database, incident_id: int, entry_id: int, correction: Correction, actor: Actor, *, anyones: bool = False
+) -> bool:
+    """Correct a time entry typed wrong (one's own; anyone's for an admin); the timeline says what it said before.
+    False when it already said so."""
+    with db.transaction() as session:
+        incident = locked(session, incident_id)
+        changed = time_spent.change(session, incident.id, entry_id, actor.name, correction, anyones=anyones)
+        before, after = changed.before, changed.after
+        if before == after:
+            return False
+        summary = (
+            f"{time_spent.describe(before.minutes)} spent by {changed.who} corrected to "
+            f"{time_spent.describe(after.minutes)} by {actor.name}"
+        )
+        if after.what != before.what:
+            summary += f": {after.what}" if after.what else " (what it went on cleared)"
+        data = {
+            "by": actor.name,
+            "who": changed.who,
+            "time_entry": changed.entry_id,
+            "minutes": after.minutes - before.minutes,
+            "before": {"minutes": before.minutes, "what": before.what},
+            "after": {"minutes": after.minutes, "what": after.what},
+        }
+        INSERT_TIMELINE.execute(session.connection(), entry(incident.id, "time", summary, data=data))
+        return True

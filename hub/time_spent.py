@@ -2,7 +2,7 @@
 service. Service desks are staffed by the hour; what the hours went on is how a desk argues for people, finds the
 categories that eat its week, and bills the departments it serves.
 
-Parsing and describing are pure; `record` and `remove` run in the caller's transaction and keep
+Parsing and describing are pure; `record`, `change` and `remove` run in the caller's transaction and keep
 `incidents.minutes_spent` in step with the entries, so lists and exports read one column.
 """
 
@@ -16,6 +16,7 @@ from typing import Any, Literal
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from hub.agent_action import NoSuchPart, NotTheirs
 from hub.errors import BadInput
 from hub.models import Incident, TimeEntry, utcnow
 
@@ -67,10 +68,51 @@ class Spent:
     what: str | None = None
 
     def __post_init__(self) -> None:
-        if not 1 <= self.minutes <= MOST_MINUTES:
-            raise BadInput(f"time spent is logged from 1 minute to {MOST_MINUTES // 60} hours at a time")
-        if self.what is not None and len(self.what) > WHAT_WIDTH:
-            raise BadInput(f"say what the time went on in under {WHAT_WIDTH} characters")
+        _check_minutes(self.minutes)
+        if self.what is not None:
+            _check_what(self.what)
+
+
+@dataclass(frozen=True)
+class Correction:
+    """What to correct on a time entry: its minutes, what the time went on, or both. A field left None stays as it
+    was; an empty `what` clears it."""
+
+    minutes: int | None = None
+    what: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.minutes is None and self.what is None:
+            raise BadInput("say what to correct: the time, what it went on, or both")
+        if self.minutes is not None:
+            _check_minutes(self.minutes)
+        if self.what is not None:
+            _check_what(self.what)
+
+    def of(self, entry: TimeEntry) -> Spent:
+        """The entry as it reads corrected."""
+        what = entry.what if self.what is None else self.what.strip() or None
+        return Spent(entry.minutes if self.minutes is None else self.minutes, what)
+
+
+def _check_minutes(minutes: int) -> None:
+    if not 1 <= minutes <= MOST_MINUTES:
+        raise BadInput(f"time spent is logged from 1 minute to {MOST_MINUTES // 60} hours at a time")
+
+
+def _check_what(what: str) -> None:
+    if len(what) > WHAT_WIDTH:
+        raise BadInput(f"say what the time went on in under {WHAT_WIDTH} characters")
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A corrected entry: whose it is, and what it said before and says now."""
+
+    entry_id: int
+    who: str
+    before: Spent
+    after: Spent
 
 
 def record(session: Session, incident_id: int, who: str, spent: Spent) -> dict[str, Any]:
@@ -84,15 +126,37 @@ def record(session: Session, incident_id: int, who: str, spent: Spent) -> dict[s
     return {"by": who, "minutes": spent.minutes, "what": spent.what, "time_entry": entry_id}
 
 
+def change(
+    session: Session, incident_id: int, entry_id: int, who: str, correction: Correction, *, anyones: bool
+) -> Changed:
+    """Correct an entry typed wrong (3 for 30): one's own, or anyone's for `anyones` (an admin). The incident's total
+    moves by the difference; the entry keeps when it was logged, so reports count it in the same week."""
+    row = _owned(session, incident_id, entry_id, who, anyones=anyones, doing="correct it")
+    before = Spent(row.minutes, row.what)
+    after = correction.of(row)
+    if after != before:
+        session.execute(
+            update(TimeEntry).where(TimeEntry.id == entry_id).values(minutes=after.minutes, what=after.what)
+        )
+        _add(session, incident_id, after.minutes - before.minutes)
+    return Changed(entry_id, row.who, before, after)
+
+
 def remove(session: Session, incident_id: int, entry_id: int, who: str, *, anyones: bool) -> TimeEntry:
     """Take back an entry logged by mistake: one's own, or anyone's for `anyones` (an admin)."""
-    row = session.scalar(select(TimeEntry).where(TimeEntry.id == entry_id, TimeEntry.incident_id == incident_id))
-    if row is None:
-        raise BadInput(f"there is no time entry #{entry_id} on this incident")
-    if not anyones and row.who.lower() != who.lower():
-        raise BadInput(f"that time was logged by {row.who}; only they or an admin can take it back")
+    row = _owned(session, incident_id, entry_id, who, anyones=anyones, doing="take it back")
     session.execute(delete(TimeEntry).where(TimeEntry.id == entry_id))
     _add(session, incident_id, -row.minutes)
+    return row
+
+
+def _owned(session: Session, incident_id: int, entry_id: int, who: str, *, anyones: bool, doing: str) -> TimeEntry:
+    """The incident's entry `entry_id`, when `who` may change it: their own, or anyone's for `anyones`."""
+    row = session.scalar(select(TimeEntry).where(TimeEntry.id == entry_id, TimeEntry.incident_id == incident_id))
+    if row is None:
+        raise NoSuchPart(f"there is no time entry #{entry_id} on this incident")
+    if not anyones and row.who.lower() != who.lower():
+        raise NotTheirs(f"that time was logged by {row.who}; only they or an admin can {doing}")
     return row
 
 

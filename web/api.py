@@ -9,18 +9,18 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request, url_for
 
-from hub import incident_notes, satisfaction, triage
+from hub import incident_notes, satisfaction, time_spent, triage
 from hub.accounts import Principal, authenticate_token
 from hub.addresses import ADDRESS_WIDTH
-from hub.agent_action import Actor, NoSuchIncident, TriageError
+from hub.agent_action import Actor, NoSuchIncident, NoSuchPart, NotTheirs, TriageError
 from hub.change_correlation import related_changes
 from hub.errors import BadInput, StorageUnavailable
-from hub.numbers import whole_number
-from hub.time_spent import Spent
+from hub.numbers import row_id, whole_number
+from hub.time_spent import Correction, Spent
 from web.incident_actions import mail_settings
 from web.incident_search import API_PAGE_SIZE, FilterError, IncidentFilter, search
 from web.new_incident import log_incident
-from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed
+from web.permissions import MANAGE_USERS, VIEW_INCIDENTS, WORK_INCIDENTS, allowed
 from web.queries import (
     get_incident,
     incident_detail_json,
@@ -224,6 +224,47 @@ def _spent(body: object) -> Spent:
     return Spent(minutes, (what or "").strip() or None)
 
 
+@bp.patch("/incidents/<ref>/time/<entry>")
+@token_required(WORK_INCIDENTS)
+def correct_time(ref: str, entry: str) -> Response:
+    """Correct a time entry typed wrong (`{"minutes": 30}` or `{"spent": "1h"}`, and/or `{"what": "..."}`): the
+    token's own entries, or anyone's for an admin token, as on the incident page; 200 with the incident."""
+    number, entry_id = incident_id(ref), row_id(entry)
+    if number is None:
+        return json_error(404, f"no incident {ref!r}")
+    if entry_id is None:
+        return json_error(404, f"no time entry {entry!r}")
+    try:
+        correction = _correction(request.get_json(silent=True))
+    except BadInput as exc:
+        return json_error(400, str(exc))
+    actor, anyones = Actor(g.principal.name), allowed(g.principal.role, MANAGE_USERS)
+    db = services().db
+    return _triaged(lambda: incident_notes.correct_time(db, number, entry_id, correction, actor, anyones=anyones), ref)
+
+
+def _correction(body: object) -> Correction:
+    """What to correct from a JSON body: `minutes` (a whole number) or `spent` (as people type it), and/or `what`
+    (null or empty clears it)."""
+    if (
+        not isinstance(body, dict)
+        or not body.keys() & {"minutes", "spent", "what"}
+        or body.keys() >= {"minutes", "spent"}
+    ):
+        raise BadInput('send {"minutes": 30} or {"spent": "1h 30m"}, and/or {"what": "a call with the requester"}')
+    minutes = body.get("minutes")
+    if "minutes" in body and (isinstance(minutes, bool) or not isinstance(minutes, int)):
+        raise BadInput("minutes is a whole number; or send the time as people type it in spent (1h 30m)")
+    if "spent" in body:
+        if not isinstance(body["spent"], str):
+            raise BadInput("spent is text, like 25m, 1.5h or 1h 30m")
+        minutes = time_spent.parse_spent(body["spent"])
+    what = body.get("what")
+    if what is not None and not isinstance(what, str):
+        raise BadInput("what is text, or null to clear it")
+    return Correction(minutes, (what or "") if "what" in body else None)
+
+
 @bp.put("/incidents/<ref>/watchers/<email>")
 @token_required(WORK_INCIDENTS)
 def add_watcher(ref: str, email: str) -> Response:
@@ -252,12 +293,14 @@ def _watching(ref: str, email: str, *, on: bool) -> Response:
     return _triaged(apply, ref)
 
 
-def _triaged(apply: Callable[[], None], ref: str, status: int = 200) -> Response:
-    """Run a triage change and answer the incident, or why it did not happen (404, 409, or 503 to retry)."""
+def _triaged(apply: Callable[[], object], ref: str, status: int = 200) -> Response:
+    """Run a triage change and answer the incident, or why it did not happen (403, 404, 409, or 503 to retry)."""
     try:
         apply()
-    except NoSuchIncident as exc:
+    except (NoSuchIncident, NoSuchPart) as exc:
         return json_error(404, str(exc))
+    except NotTheirs as exc:
+        return json_error(403, str(exc))
     except TriageError as exc:
         return json_error(409, str(exc))
     except StorageUnavailable:

@@ -18,7 +18,7 @@ from hub.agent_action import Actor, Mail, TriageError
 from hub.errors import BadInput, StorageUnavailable
 from hub.mail_templates import MailTemplates
 from hub.numbers import row_id, whole_number
-from hub.time_spent import Spent
+from hub.time_spent import Correction, Spent
 from web.permissions import MANAGE_USERS, WORK_INCIDENTS, allowed, requires
 from web.queries import incident_id
 from web.security import safe_next
@@ -121,6 +121,23 @@ def _take_back_time(number: int, actor: Actor) -> str:
     return "has that time taken back"
 
 
+def _correct_time(number: int, actor: Actor) -> str:
+    entry, typed = row_id(request.form.get("entry", "")), request.form.get("spent", "").strip()
+    if entry is None:
+        raise TriageError("name the time entry to correct")
+    if not typed:
+        raise TriageError("say how long it really was, like 25m or 1h 30m")
+    try:
+        minutes = time_spent.parse_spent(typed)
+        correction = Correction(minutes, request.form.get("what", ""))  # the form shows both; an emptied what clears
+    except BadInput as exc:
+        raise TriageError(f"nothing was corrected: {exc}") from None
+    anyones = allowed(current_user.role, MANAGE_USERS)
+    if not incident_notes.correct_time(services().db, number, entry, correction, actor, anyones=anyones):
+        return "already had that time entry so"
+    return f"has that time entry corrected to {time_spent.describe(minutes)}"
+
+
 def _merge(number: int, actor: Actor) -> str:
     into = incident_id(request.form.get("into", "").strip())
     if into is None:
@@ -155,6 +172,7 @@ ACTIONS: dict[str, Callable[[int, Actor], str]] = {
     "reply": _reply,
     "time": _log_time,
     "time_back": _take_back_time,
+    "time_fix": _correct_time,
     "merge": _merge,
     "watch": _watch(True),
     "unwatch": _watch(False),

@@ -377,6 +377,13 @@ _LOGGED = {
     },
 }
 _REF = {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}, "example": "INC-1"}
+_TIME_ENTRY = {
+    "name": "entry",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+    "description": "The time entry's id: `time_entry` in the data of the timeline entry that logged it.",
+}
 
 
 def _body(schema: dict[str, Any]) -> dict[str, Any]:
@@ -541,6 +548,40 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "201": _json(detail_ref, "The incident, its total time spent included."),
                         **_errors(400, 401, 403, 404, 409, 503),
+                    },
+                },
+            },
+            "/api/v1/incidents/{ref}/time/{entry}": {
+                "parameters": [_REF, _TIME_ENTRY],
+                "patch": {
+                    "summary": "Correct a time entry typed wrong: the token's own (an admin token's: anyone's)",
+                    "operationId": "correctTimeOnIncident",
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "minProperties": 1,
+                            "additionalProperties": False,
+                            "properties": {
+                                "minutes": _SPENT_MINUTES,
+                                "spent": {
+                                    "type": "string",
+                                    "maxLength": 20,
+                                    "description": "Instead of minutes, the time as people type it: 25m, 1.5h, 1h 30m.",
+                                    "examples": ["1h 30m"],
+                                },
+                                "what": {
+                                    "type": ["string", "null"],
+                                    "maxLength": WHAT_WIDTH,
+                                    "description": "What the time went on; empty or null clears it.",
+                                },
+                            },
+                            "not": {"required": ["minutes", "spent"]},
+                        }
+                    ),
+                    "responses": {
+                        "200": _json(detail_ref, "The incident, its total time spent corrected."),
+                        "403": _error("The entry is someone else's, or the token's role may not work incidents."),
+                        **_errors(400, 401, 404, 409, 503),
                     },
                 },
             },

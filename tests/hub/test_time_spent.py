@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hub import incident_notes, time_spent
 from hub.agent_action import Actor, Mail, TriageError
 from hub.cli import main
 from hub.db import Database
 from hub.errors import BadInput
-from hub.models import Incident, TimelineEntry, utcnow
-from hub.time_spent import Spent
+from hub.models import Incident, TimeEntry, TimelineEntry, utcnow
+from hub.time_spent import Correction, Spent
 
 ANN, BOB = Actor("ann@example.com"), Actor("bob@example.com")
 MAIL = Mail(desk_address="helpdesk@example.com", base_url="https://desk.example.com")
@@ -164,3 +164,108 @@ def test_the_time_report_command_prints_totals_and_csv(runner: CliRunner, tmp_pa
 
 def test_the_time_report_command_says_when_nothing_was_logged(runner: CliRunner) -> None:
     assert runner.invoke(main, ["time", "report"]).output == "no time logged in the last 30 days\n"
+
+
+def only_entry(database: Database, incident_id: int) -> int:
+    with database.read() as session:
+        [entry] = time_spent.entries(session, incident_id)
+    return entry.id
+
+
+def test_people_correct_their_own_time_and_the_total_follows(database: Database) -> None:
+    number = incident(database)
+    incident_notes.log_time(database, number, Spent(3, "a call"), ANN)
+    incident_notes.log_time(database, number, Spent(10), BOB)
+    with database.read() as session:
+        typo = time_spent.entries(session, number)[0].id
+    assert incident_notes.correct_time(database, number, typo, Correction(minutes=30), ANN)
+    assert total(database, number) == 40
+    with database.read() as session:
+        corrected = time_spent.entries(session, number)[0]
+    assert (corrected.minutes, corrected.what) == (30, "a call")
+
+
+def test_a_correction_of_what_the_time_went_on_keeps_its_minutes(database: Database) -> None:
+    number = incident(database)
+    incident_notes.log_time(database, number, Spent(25, "a call"), ANN)
+    incident_notes.correct_time(database, number, only_entry(database, number), Correction(what="a visit"), ANN)
+    with database.read() as session:
+        [entry] = time_spent.entries(session, number)
+    assert (entry.minutes, entry.what) == (25, "a visit") and total(database, number) == 25
+
+
+def test_a_correction_writes_what_the_entry_said_before_on_the_timeline(database: Database) -> None:
+    number = incident(database)
+    incident_notes.log_time(database, number, Spent(25, "a call"), ANN)
+    entry_id = only_entry(database, number)
+    incident_notes.correct_time(database, number, entry_id, Correction(minutes=30, what=""), BOB, anyones=True)
+    with database.read() as session:
+        last = session.scalars(select(TimelineEntry).order_by(TimelineEntry.id.desc())).first()
+    assert last is not None and last.kind == "time"
+    assert (
+        last.summary
+        == "25 min spent by ann@example.com corrected to 30 min by bob@example.com (what it went on cleared)"
+    )
+    assert last.data == {
+        "by": "bob@example.com", "who": "ann@example.com", "time_entry": entry_id, "minutes": 5,
+        "before": {"minutes": 25, "what": "a call"}, "after": {"minutes": 30, "what": None},
+    }  # fmt: skip
+
+
+def test_a_correction_to_what_the_entry_already_says_changes_nothing(database: Database) -> None:
+    number = incident(database)
+    incident_notes.log_time(database, number, Spent(25, "a call"), ANN)
+    assert not incident_notes.correct_time(
+        database, number, only_entry(database, number), Correction(25, "a call"), ANN
+    )
+    with database.read() as session:
+        summaries = list(session.scalars(select(TimelineEntry.summary).where(TimelineEntry.kind == "time")))
+    assert summaries == ["25 min spent by ann@example.com: a call"]
+
+
+def test_only_an_admin_corrects_someone_elses_time(database: Database) -> None:
+    number = incident(database)
+    incident_notes.log_time(database, number, Spent(30), ANN)
+    entry_id = only_entry(database, number)
+    with pytest.raises(TriageError, match=r"logged by ann@example\.com; only they or an admin can correct it"):
+        incident_notes.correct_time(database, number, entry_id, Correction(minutes=45), BOB)
+    assert total(database, number) == 30
+    incident_notes.correct_time(database, number, entry_id, Correction(minutes=45), BOB, anyones=True)
+    assert total(database, number) == 45
+
+
+def test_an_entry_of_another_incident_cannot_be_corrected_through_this_one(database: Database) -> None:
+    first, second = incident(database), incident(database)
+    incident_notes.log_time(database, first, Spent(30), ANN)
+    entry_id = only_entry(database, first)
+    with pytest.raises(TriageError, match=f"no time entry #{entry_id} on this incident"):
+        incident_notes.correct_time(database, second, entry_id, Correction(minutes=5), ANN)
+    assert total(database, first) == 30 and total(database, second) == 0
+
+
+@pytest.mark.parametrize("minutes", [0, -5, time_spent.MOST_MINUTES + 1])
+def test_a_correction_to_nothing_or_too_much_is_refused(minutes: int) -> None:
+    with pytest.raises(BadInput, match="from 1 minute to 12 hours at a time"):
+        Correction(minutes=minutes)
+
+
+def test_a_correction_must_correct_something() -> None:
+    with pytest.raises(BadInput, match="say what to correct"):
+        Correction()
+    with pytest.raises(BadInput, match="under 500 characters"):
+        Correction(what="x" * 501)
+
+
+def test_the_report_counts_the_corrected_time_in_the_week_it_was_logged(database: Database) -> None:
+    number = incident(database, category="hardware")
+    incident_notes.log_time(database, number, Spent(3), ANN)
+    entry_id = only_entry(database, number)
+    with database.transaction() as session:  # logged last week
+        session.execute(update(TimeEntry).values(at=utcnow() - timedelta(days=8)))
+    incident_notes.correct_time(database, number, entry_id, Correction(minutes=30), ANN)
+    now = utcnow()
+    with database.read() as session:
+        last_week = time_spent.totals(session, "category", now - timedelta(days=14), now - timedelta(days=7))
+        this_week = time_spent.totals(session, "category", now - timedelta(days=7), now + timedelta(minutes=1))
+    assert [(t.key, t.minutes, t.entries) for t in last_week] == [("hardware", 30, 1)]
+    assert this_week == []

@@ -119,7 +119,7 @@ BY_MACHINE_CREDENTIALS = {
     "events.receive", "heartbeats.ping", "pagerduty.enqueue", "pagerduty.change_enqueue",
     "opsgenie.create", "opsgenie.acknowledge", "opsgenie.close",
     "api.incidents", "api.log", "api.incident", "api.update_incident", "api.comment", "api.log_time",
-    "api.add_watcher", "api.remove_watcher",
+    "api.correct_time", "api.add_watcher", "api.remove_watcher",
     "problems_api.api_suggestions", "problems_api.api_index", "problems_api.api_create", "problems_api.api_problem",
     "silences_api.create", "silences_api.index", "silences_api.expire",
     "records_api.events", "records_api.event", "records_api.integrations",

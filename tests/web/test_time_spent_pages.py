@@ -22,9 +22,9 @@ def act(client: FlaskClient, ref: str, action: str, **fields: str) -> str:
     return client.get(response.headers["Location"]).get_data(as_text=True)
 
 
-def token(db: Database) -> dict[str, str]:
+def token(db: Database, name: str = "bot", role: str = "agent") -> dict[str, str]:
     with db.transaction() as session:
-        return {"Authorization": f"Bearer {accounts.create_token(session, name='bot', role='agent')}"}
+        return {"Authorization": f"Bearer {accounts.create_token(session, name=name, role=role)}"}
 
 
 def test_time_logged_on_the_page_shows_in_its_total_and_list(
@@ -126,3 +126,110 @@ def test_the_incident_export_carries_the_time_spent(logged_in: FlaskClient, rais
     act(logged_in, ref, "time", spent="15")
     rows = list(csv.DictReader(io.StringIO(logged_in.get("/incidents.csv").get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0]["minutes_spent"] == "15"
+
+
+def test_people_correct_their_own_time_on_the_page(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], user: Login
+) -> None:
+    ref = raise_incident()
+    page = act(logged_in, ref, "time", spent="3", what="a call")
+    assert 'name="spent" value="3m"' in page and 'name="what" value="a call"' in page  # the form starts as it was
+    page = act(logged_in, ref, "time_fix", entry="1", spent="30m", what="a long call")
+    assert "has that time entry corrected to 30 min" in page and "Time spent: 30 min" in page
+    assert f"3 min spent by {user.email} corrected to 30 min by {user.email}: a long call" in page
+
+
+def test_a_correction_to_no_time_saves_nothing_and_says_why(
+    logged_in: FlaskClient, raise_incident: Callable[..., str]
+) -> None:
+    ref = raise_incident()
+    act(logged_in, ref, "time", spent="45")
+    page = act(logged_in, ref, "time_fix", entry="1", spent="90h", what="")
+    assert "Nothing was corrected: time spent is logged from 1 minute to 12 hours" in page
+    assert "Time spent: 45 min" in page
+
+
+def test_people_correct_only_their_own_time_and_admins_anyones(
+    app_client_pair: tuple[FlaskClient, FlaskClient],
+    make_user: Callable[..., Login],
+    raise_incident: Callable[..., str],
+    client: FlaskClient,
+) -> None:
+    ann, bob = app_client_pair
+    log_in(ann, make_user("ann@example.com"))
+    log_in(bob, make_user("bob@example.com"))
+    log_in(client, make_user("boss@example.com", role="admin"))
+    ref = raise_incident()
+    assert "time_fix" in act(ann, ref, "time", spent="45")
+    assert "time_fix" not in bob.get(f"/incidents/{ref}").get_data(as_text=True)
+    refused = act(bob, ref, "time_fix", entry="1", spent="1h")
+    assert "only they or an admin can correct it" in refused and "Time spent: 45 min" in refused
+    assert "time_fix" in client.get(f"/incidents/{ref}").get_data(as_text=True)
+    assert "Time spent: 1 h" in act(client, ref, "time_fix", entry="1", spent="1h")
+
+
+def test_the_report_shows_the_corrected_time(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], user: Login
+) -> None:
+    ref = raise_incident()
+    act(logged_in, ref, "time", spent="3")
+    act(logged_in, ref, "time_fix", entry="1", spent="30")
+    page = logged_in.get("/reports/time?days=7").get_data(as_text=True)
+    assert f'<td data-label="Person">{user.email}</td><td data-label="Time">30 min</td>' in page
+
+
+def entry_id(client: FlaskClient, ref: str, headers: dict[str, str]) -> int:
+    """The id of the incident's last time entry, as a script finds it: in its timeline entry's data."""
+    timeline = client.get(f"/api/v1/incidents/{ref}", headers=headers).json["timeline"]  # type: ignore[index]
+    return int([e for e in timeline if e["kind"] == "time"][-1]["data"]["time_entry"])
+
+
+def test_the_api_corrects_a_time_entry_by_minutes_or_as_typed(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref, headers = raise_incident(), token(db)
+    client.post(f"/api/v1/incidents/{ref}/time", json={"minutes": 3, "what": "call"}, headers=headers)
+    url = f"/api/v1/incidents/{ref}/time/{entry_id(client, ref, headers)}"
+    corrected = client.patch(url, json={"minutes": 30}, headers=headers)
+    assert corrected.status_code == 200 and corrected.json["minutes_spent"] == 30  # type: ignore[index]
+    corrected = client.patch(url, json={"spent": "1h 30m", "what": None}, headers=headers)
+    assert corrected.status_code == 200 and corrected.json["minutes_spent"] == 90  # type: ignore[index]
+    last = corrected.json["timeline"][-1]  # type: ignore[index]
+    assert last["data"]["before"] == {"minutes": 30, "what": "call"}
+    assert last["data"]["after"] == {"minutes": 90, "what": None}
+
+
+def test_the_api_refuses_a_correction_that_says_no_time(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref, headers = raise_incident(), token(db)
+    client.post(f"/api/v1/incidents/{ref}/time", json={"minutes": 25}, headers=headers)
+    url = f"/api/v1/incidents/{ref}/time/{entry_id(client, ref, headers)}"
+    bodies = ({}, [], {"minutes": 0}, {"minutes": "30"}, {"minutes": True}, {"spent": "soon"}, {"spent": 30},
+              {"minutes": 30, "spent": "30m"}, {"what": 7}, {"minutes": 9999})  # fmt: skip
+    for body in bodies:
+        assert client.patch(url, json=body, headers=headers).status_code == 400, body
+    assert client.get(f"/api/v1/incidents/{ref}", headers=headers).json["minutes_spent"] == 25  # type: ignore[index]
+
+
+def test_the_api_answers_404_for_an_unknown_time_entry(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref, headers = raise_incident(), token(db)
+    client.post(f"/api/v1/incidents/{ref}/time", json={"minutes": 25}, headers=headers)
+    known = entry_id(client, ref, headers)
+    for url in (f"/api/v1/incidents/{ref}/time/{known + 1}", f"/api/v1/incidents/{ref}/time/x",
+                f"/api/v1/incidents/INC-99/time/{known}"):  # fmt: skip
+        assert client.patch(url, json={"minutes": 30}, headers=headers).status_code == 404, url
+
+
+def test_the_api_corrects_another_tokens_time_only_for_an_admin(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref, bot = raise_incident(), token(db)
+    client.post(f"/api/v1/incidents/{ref}/time", json={"minutes": 25}, headers=bot)
+    url = f"/api/v1/incidents/{ref}/time/{entry_id(client, ref, bot)}"
+    refused = client.patch(url, json={"minutes": 30}, headers=token(db, "other-bot"))
+    assert refused.status_code == 403 and "logged by bot" in refused.json["error"]  # type: ignore[index]
+    allowed = client.patch(url, json={"minutes": 30}, headers=token(db, "admin-bot", "admin"))
+    assert allowed.status_code == 200 and allowed.json["minutes_spent"] == 30  # type: ignore[index]
