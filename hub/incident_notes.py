@@ -35,7 +35,7 @@ def add_note(
         incident = locked(session, incident_id)
         conn = session.connection()
         names = mentions.handles(text)
-        said = mentions.resolve(names, _active_users(conn)) if names and mail is not None else mentions.NONE
+        said = mentions.resolve(names, mentionable(conn)) if names and mail is not None else mentions.NONE
         said = replace(said, people=tuple(person for person in said.people if person != actor.name.lower()))
         told = list(said.people)
         data: dict[str, Any] = {"by": actor.name, "body": text, **({"mentioned": told} if told else {})}
@@ -56,7 +56,8 @@ def _mention(incident: Incident, person: str, actor: Actor, text: str, mail: Mai
                            templates=mail.templates)  # fmt: skip
 
 
-def _active_users(conn: Connection) -> list[str]:
+def mentionable(conn: Connection) -> list[str]:
+    """Whom a note can mention: every active user's address (a viewer may be told, though not write)."""
     return list(conn.scalars(select(User.email).where(User.active.is_(True))))
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 _HANDLE = re.compile(r"(?<![\w.%+@-])@([a-z0-9][a-z0-9._%+-]*(?:@[a-z0-9-]+(?:\.[a-z0-9-]+)*)?)", re.IGNORECASE)
 #: More than this many names in one note is a mail merge, not a mention.
 MOST = 20
+#: The note box suggests from at most this many people: enough for a desk, and the page stays small.
+SUGGESTED = 500
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,34 @@ def resolve(names: Collection[str], people: Collection[str]) -> Mentions:
         else:
             (ambiguous if matches else unknown).append(name)
     return Mentions(tuple(dict.fromkeys(told)), tuple(unknown), tuple(ambiguous))
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A colleague the note box offers: their address, and the name to write that reaches them and no one else."""
+
+    address: str
+    handle: str
+
+
+def suggestions(people: Collection[str], most: int = SUGGESTED) -> list[Suggestion]:
+    """What to offer as the writer types `@`: each address (in order) with the part before its @ when no other
+    active user's address has it, else the whole address; `resolve` reads each back as that person and no one
+    else. Addresses no mention could reach (a character a name cannot hold) are left out, not offered to fail."""
+    by_local: dict[str, int] = {}
+    for address in people:
+        local = address.partition("@")[0]
+        by_local[local] = by_local.get(local, 0) + 1
+    offered: list[Suggestion] = []
+    for address in sorted(people):
+        local = address.partition("@")[0]
+        for handle in (local, address) if by_local[local] == 1 else (address,):
+            if handles(f"@{handle}") == (handle,):  # it survives being read back out of a note
+                offered.append(Suggestion(address, handle))
+                break
+        if len(offered) == most:
+            break
+    return offered
 
 
 def refusals(said: Mentions) -> str:

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from hub import cis, knowledge, satisfaction, sla, time_spent
+from hub import cis, incident_notes, knowledge, mentions, satisfaction, sla, time_spent
 from hub.catalogue import services as catalogue_services
 from hub.change_correlation import related_changes
 from hub.models import Incident, Problem, SavedReply
@@ -68,6 +68,7 @@ def detail(ref: str) -> ResponseReturnValue:
         time_entries = time_spent.entries(session, incident.id) if incident is not None else []
         may_work = incident is not None and allowed(current_user.role, WORK_INCIDENTS)
         ci_names = cis.active_names(session) if may_work else []
+        mentionable = _mentionable(session) if may_work else []
     if incident is None:
         abort(404, description=f"There is no incident {ref}.")
     moves = [action for action, (starts, _) in TRANSITIONS.items() if incident.status in starts]
@@ -75,7 +76,16 @@ def detail(ref: str) -> ResponseReturnValue:
                            related_changes=related, change_window=window, problem=problem, mail=mail,
                            services=known_services, saved_replies=replies, satisfaction=answer,
                            reply_text=_chosen_reply(replies, articles), on_status_page=on_status_page,
-                           articles=articles, time_entries=time_entries, ci_names=ci_names)  # fmt: skip
+                           articles=articles, time_entries=time_entries, ci_names=ci_names,
+                           mentionable=mentionable)  # fmt: skip
+
+
+def _mentionable(session: Session) -> list[dict[str, str]]:
+    """Whom the note box suggests as the writer types `@` (web/static/mentions.js), as the page's data. Not the
+    writer: a note never mails its own writer."""
+    offered = mentions.suggestions(incident_notes.mentionable(session.connection()))
+    me = current_user.email.lower()
+    return [{"address": s.address, "handle": s.handle} for s in offered if s.address != me]
 
 
 def _helpful_articles(session: Session, incident: Incident) -> list[knowledge.Indexed]:

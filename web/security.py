@@ -26,7 +26,9 @@ STATELESS_PREFIXES = ("/api/", "/v2/", "/healthz", "/metrics")
 
 
 def content_security_policy(form_targets: Iterable[str] = ()) -> str:
-    """No inline scripts or styles anywhere: the one stylesheet is web/static/app.css, and the UI needs no script.
+    """No inline scripts or styles anywhere: the one stylesheet is web/static/app.css, and the one script,
+    web/static/mentions.js, is a file here that only adds to a page that works without it (the note box's @mention
+    suggestions); its data is a JSON attribute, never code.
     Forms post here only, and their redirects stay here, except to `form_targets` (origins): browsers hold a
     form's redirects to form-action too, and "Log out" of a login through the identity provider goes on to it."""
     return "; ".join(

@@ -52,3 +52,28 @@ def test_the_writer_is_told_which_names_reached_no_one() -> None:
         "no user is called @carl; @ann could be more than one user; write the whole address"
     )
     assert mentions.refusals(Mentions(("bob@example.com",))) == ""
+
+
+def test_a_colleague_is_suggested_by_the_part_before_the_at_when_no_one_else_has_it() -> None:
+    assert mentions.Suggestion("bob@example.com", "bob") in mentions.suggestions(PEOPLE)
+
+
+def test_colleagues_sharing_a_name_are_suggested_by_their_whole_addresses() -> None:
+    offered = [s for s in mentions.suggestions(PEOPLE) if s.address.startswith("ann@")]
+    assert offered == [mentions.Suggestion("ann@a.example", "ann@a.example"),
+                       mentions.Suggestion("ann@b.example", "ann@b.example")]  # fmt: skip
+
+
+def test_every_suggestion_written_in_a_note_reaches_its_colleague_and_no_one_else() -> None:
+    people = [*PEOPLE, "ann.@c.example", "x_y@example.com", "bob@other.example"]
+    for offered in mentions.suggestions(people):
+        assert mentions.resolve(mentions.handles(f"hi @{offered.handle}, look"), people).people == (offered.address,)
+
+
+def test_an_address_no_mention_could_reach_is_not_suggested() -> None:
+    offered = mentions.suggestions(["o'brien@example.com", "_ops@example.com", "bob@example.com"])
+    assert [s.address for s in offered] == ["bob@example.com"]
+
+
+def test_suggestions_stop_at_the_cap() -> None:
+    assert len(mentions.suggestions([f"user{i}@example.com" for i in range(30)], most=8)) == 8

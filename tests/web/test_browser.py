@@ -763,3 +763,56 @@ def test_logging_out_goes_through_the_identity_provider_and_back(sso_live_url: s
     page.get_by_text("You have been logged out.").wait_for()
     page.goto(f"{sso_live_url}/incidents")
     page.wait_for_url("**/login?next=*")
+
+
+def test_agent_mentions_a_colleague_picked_from_the_suggestions_as_they_type(
+    live_url: str, page: Page, user: Login, make_user: Callable[..., Login], integration: IntegrationCredentials
+) -> None:
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    make_user(email="bob@example.com")
+    make_user(email="bonnie@example.com")
+    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
+    _log_in(page, live_url, user)
+    page.goto(f"{live_url}/incidents/{ref}")
+
+    note = page.locator("#note-text")
+    note.press_sequentially("Can you check the switch, @bo")
+    suggestions = page.get_by_role("listbox", name="Colleagues to mention")
+    assert suggestions.get_by_role("option").all_inner_texts() == ["@bob bob@example.com", "@bonnie bonnie@example.com"]
+    assert note.get_attribute("aria-expanded") == "true"
+    assert note.get_attribute("aria-activedescendant") == "mention-option-0"
+    _screenshot(page, "incident-mention-suggestions")
+    page.keyboard.press("Enter")
+    assert note.input_value() == "Can you check the switch, @bob "
+    assert suggestions.is_hidden() and note.get_attribute("aria-expanded") == "false"
+
+    page.get_by_role("button", name="Add note").click()
+    page.wait_for_url(f"{live_url}/incidents/{ref}")
+    assert "mentioning bob@example.com" in page.locator("ol.timeline").inner_text()
+    assert problems == [], problems
+
+
+def test_agent_picks_one_of_two_colleagues_sharing_a_name_by_arrow_or_click(
+    live_url: str, page: Page, user: Login, make_user: Callable[..., Login], integration: IntegrationCredentials
+) -> None:
+    make_user(email="ann@a.example")
+    make_user(email="ann@b.example")
+    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
+    _log_in(page, live_url, user)
+    page.goto(f"{live_url}/incidents/{ref}")
+
+    note = page.locator("#note-text")
+    note.press_sequentially("@an")
+    page.keyboard.press("ArrowDown")
+    assert note.get_attribute("aria-activedescendant") == "mention-option-1"
+    page.keyboard.press("Tab")  # "@ann" alone would reach neither: the whole address goes in
+    assert note.input_value() == "@ann@b.example "
+    note.press_sequentially("and @ann")
+    page.keyboard.press("Escape")
+    assert page.get_by_role("listbox").is_hidden() and note.input_value() == "@ann@b.example and @ann"
+    note.press_sequentially("@a")
+    page.get_by_role("option", name="@ann@a.example").click()
+    assert note.input_value() == "@ann@b.example and @ann@a.example "
+    assert note.evaluate("el => document.activeElement === el")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ from web.permissions import VIEW_INCIDENTS, allowed, requires
 from web.security import safe_next
 
 TEMPLATES = Path(__file__).parents[2] / "web" / "templates"
+#: The one way a page may load script: an empty element naming a file under web/static/.
+STATIC_SCRIPT = re.compile(r"""<script src="\{\{ url_for\('static', filename='[\w-]+\.js'\) \}\}" defer></script>""")
 
 
 @pytest.mark.parametrize("path", ["/login", "/incidents", "/healthz", "/static/app.css", "/no-such-page"])
@@ -68,9 +71,21 @@ def test_api_ignores_and_never_sets_the_session_cookie(
 
 def test_templates_have_no_inline_scripts_styles_or_safe_filter() -> None:
     for template in TEMPLATES.rglob("*.html"):
-        text = template.read_text()
+        text = STATIC_SCRIPT.sub("", template.read_text())
         for forbidden in ("<script", "<style", "style=", "|safe", "| safe", "autoescape false", "onclick="):
             assert forbidden not in text, f"{template.name} contains {forbidden!r}"
+
+
+def test_a_page_may_load_a_script_file_but_never_inline_code() -> None:
+    allowed = """<script src="{{ url_for('static', filename='mentions.js') }}" defer></script>"""
+    assert STATIC_SCRIPT.sub("", allowed) == ""
+    refused = (
+        "<script>alert(1)</script>",
+        """<script src="{{ url_for('static', filename='a.js') }}" defer>alert(1)</script>""",
+        """<script src="https://cdn.example/a.js" defer></script>""",
+    )
+    for inline in refused:
+        assert "<script" in STATIC_SCRIPT.sub("", inline), inline
 
 
 def test_an_address_with_markup_is_refused_and_one_stored_anyway_is_escaped(client: FlaskClient, db: Database) -> None:

@@ -1,0 +1,114 @@
+// Suggests colleagues as an internal note is typed: "@bo" offers bob@example.com, and Enter writes "@bob ".
+// Only a convenience: the note box works without it, and the server alone decides whom a mention mails
+// (hub/mentions.py). The page hands over who can be mentioned and the name that reaches each of them
+// (data-mention-people), so nothing is fetched and no rule is copied here.
+(function () {
+  "use strict";
+
+  const box = document.querySelector("textarea[data-mention-people]");
+  if (!box) return;
+  let people;
+  try {
+    people = JSON.parse(box.dataset.mentionPeople);
+  } catch (error) {
+    return; // without the list the box is as it was: leave it alone
+  }
+  const MOST = 8;
+  // The name being written just before the caret. The @ must start a word, as hub/mentions.py reads it, so an
+  // address written out ("mail bob@example.com") is not taken for a mention.
+  const TYPING = /(?:^|[^\w.%+@-])@([a-z0-9][a-z0-9._%+-]*(?:@[a-z0-9.-]*)?)$/i;
+
+  const list = document.createElement("ul");
+  list.id = "mention-list";
+  list.className = "mention-list";
+  list.setAttribute("role", "listbox");
+  list.setAttribute("aria-label", "Colleagues to mention");
+  list.hidden = true;
+  box.after(list);
+  box.setAttribute("aria-autocomplete", "list");
+  box.setAttribute("aria-controls", list.id);
+  box.setAttribute("aria-expanded", "false");
+
+  let shown = []; // the people offered now
+  let active = 0; // which of them Enter takes
+  let start = 0; // where the @ being completed is
+
+  function update() {
+    const caret = box.selectionStart;
+    const typed = box.selectionEnd === caret ? TYPING.exec(box.value.slice(0, caret)) : null;
+    if (!typed) return close();
+    const wanted = typed[1].toLowerCase();
+    // The part before the @ and the whole address both start the address, so one prefix test covers both.
+    shown = people.filter((person) => person.address.startsWith(wanted)).slice(0, MOST);
+    if (!shown.length) return close();
+    start = caret - typed[1].length - 1;
+    active = 0;
+    list.replaceChildren(...shown.map(option));
+    list.hidden = false;
+    box.setAttribute("aria-expanded", "true");
+    highlight();
+  }
+
+  function option(person, index) {
+    const item = document.createElement("li");
+    item.id = "mention-option-" + index;
+    item.setAttribute("role", "option");
+    const handle = document.createElement("span");
+    handle.className = "mention-handle";
+    handle.textContent = "@" + person.handle; // text, never markup: addresses are other people's words
+    item.append(handle);
+    if (person.handle !== person.address) {
+      const address = document.createElement("span");
+      address.className = "mention-address";
+      address.textContent = person.address;
+      item.append(" ", address);
+    }
+    return item;
+  }
+
+  function highlight() {
+    for (const [index, item] of Array.from(list.children).entries()) {
+      item.setAttribute("aria-selected", String(index === active));
+    }
+    box.setAttribute("aria-activedescendant", "mention-option-" + active);
+  }
+
+  function close() {
+    shown = [];
+    list.hidden = true;
+    list.replaceChildren();
+    box.setAttribute("aria-expanded", "false");
+    box.removeAttribute("aria-activedescendant");
+  }
+
+  function insert(person) {
+    // Replace the whole name under the caret, even the part after it, so "@bo|b" does not become "@bob b".
+    const rest = box.value.slice(box.selectionStart).match(/^[a-z0-9._%+@-]* ?/i)[0];
+    box.setRangeText("@" + person.handle + " ", start, box.selectionStart + rest.length, "end");
+    close();
+  }
+
+  box.addEventListener("input", update);
+  box.addEventListener("click", update);
+  box.addEventListener("blur", close);
+  box.addEventListener("keydown", (event) => {
+    if (!shown.length) return;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      active = (active + (event.key === "ArrowDown" ? 1 : shown.length - 1)) % shown.length;
+      highlight();
+    } else if (event.key === "Enter" || event.key === "Tab") {
+      insert(shown[active]);
+    } else if (event.key === "Escape") {
+      close();
+    } else {
+      return;
+    }
+    event.preventDefault(); // the key was the list's: no new line, no leaving the box, no moving the caret
+  });
+  // Pressing on an item would take the focus from the box (and close the list) before the click lands.
+  list.addEventListener("mousedown", (event) => event.preventDefault());
+  list.addEventListener("click", (event) => {
+    const item = event.target.closest("li[role=option]");
+    if (item) insert(shown[Array.from(list.children).indexOf(item)]);
+  });
+})();
