@@ -6,11 +6,13 @@ from __future__ import annotations
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from rq import Queue, SimpleWorker
 
 from hub.db import Database
 from outbound.dispatcher import dispatch_once
+from tests.servers import SmtpSink
 
 
 @contextmanager
@@ -35,3 +37,15 @@ def deliver_everything(queue: Queue, db: Database, rounds: int = 10) -> None:
         if not dispatch_once(db, queue):
             return
         work(queue)
+
+
+@dataclass(frozen=True)
+class Mailing:
+    """A hub's database, its queue and the sink its relay sends to: what a test needs to see mail arrive."""
+
+    db: Database
+    queue: Queue
+    sink: SmtpSink
+
+    def deliver(self) -> None:
+        deliver_everything(self.queue, self.db)

@@ -10,29 +10,22 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask.testing import FlaskClient
-from rq import Queue
 
 from hub.config import Settings
 from hub.db import Database
 from outbound import runtime
 from outbound.queue import connect, make_queue
-from tests.delivery import deliver_everything, signal_handlers_kept
+from tests.delivery import Mailing, signal_handlers_kept
 from tests.servers import SmtpSink
 from tests.web.helpers import csrf_token
 from web import create_app
 
 
 @dataclass(frozen=True)
-class Desk:
+class Desk(Mailing):
     """The web app and the delivery of its mail to the test's SMTP sink."""
 
     client: FlaskClient
-    db: Database
-    queue: Queue
-    sink: SmtpSink
-
-    def deliver(self) -> None:
-        deliver_everything(self.queue, self.db)
 
 
 @pytest.fixture
@@ -42,7 +35,7 @@ def desk(settings: Settings, db: Database, redis_url: str, smtp_sink: SmtpSink) 
     connection = connect(redis_url)
     try:
         with signal_handlers_kept():
-            yield Desk(create_app(relayed, db=db).test_client(), db, make_queue(connection), smtp_sink)
+            yield Desk(db, make_queue(connection), smtp_sink, create_app(relayed, db=db).test_client())
     finally:
         runtime.reset()
         connection.close()

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
-from rq import Queue
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -38,7 +37,7 @@ from hub.saved_replies import add_reply
 from ingest.mail_intake import store_message
 from outbound import runtime
 from outbound.queue import connect, make_queue
-from tests.delivery import deliver_everything, signal_handlers_kept
+from tests.delivery import Mailing, signal_handlers_kept
 from tests.oidc_provider import Provider
 from tests.servers import SmtpSink, missing
 from tests.web.conftest import IntegrationCredentials
@@ -389,16 +388,10 @@ def test_a_reader_says_an_article_helped_and_is_thanked_on_a_phone(live_url: str
 
 
 @dataclasses.dataclass(frozen=True)
-class MailingSite:
+class MailingSite(Mailing):
     """The app served on loopback, its mail delivered through RQ and the relay to the test's SMTP sink."""
 
     url: str
-    db: Database
-    queue: Queue
-    sink: SmtpSink
-
-    def deliver(self) -> None:
-        deliver_everything(self.queue, self.db)
 
 
 @pytest.fixture
@@ -413,7 +406,7 @@ def mailing_site(settings: Settings, db: Database, redis_url: str, smtp_sink: Sm
     thread.start()
     try:
         with signal_handlers_kept():
-            yield MailingSite(base, db, make_queue(connection), smtp_sink)
+            yield MailingSite(db, make_queue(connection), smtp_sink, base)
     finally:
         server.shutdown()
         thread.join(timeout=10)
