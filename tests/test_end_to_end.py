@@ -148,10 +148,11 @@ def test_readme_tour_runs_as_printed(
     assert (by_ref["INC-2"]["assignee"], by_ref["INC-2"]["requester"]) == ("service-desk", "ann@example.com")
     assert resolved["incident_status"] == "resolved"
 
-    found, acknowledged, commented, timed, watched, suggestions, logged = answers(api_out)
+    found, acknowledged, commented, timed, corrected, watched, suggestions, logged = answers(api_out)
     assert [i["ref"] for i in found] == ["INC-2"]
     assert (acknowledged["status"], acknowledged["assignee"]) == ("acknowledged", "you@example.com")
     assert "error" not in commented and timed["minutes_spent"] == 20 and watched["watchers"] == ["you@example.com"]
+    assert corrected["minutes_spent"] == 90  # the 20 minutes corrected to 1h 30m
     assert suggestions == []
     assert (logged["ref"], logged["priority"], logged["source"], logged["labels"]) == (
         "INC-3", 2, "desk", {"channel": "phone", "organisation": "example.com"}  # the caller's, as a sender's

@@ -181,7 +181,7 @@ def test_a_channel_whose_signing_secret_does_not_open_sends_nothing_unsigned_and
     parts: Parts, receiver: Receiver
 ) -> None:
     from outbound.dispatcher import dispatch_once
-    from tests.outbound.conftest import work
+    from tests.delivery import work
 
     add_channel(parts.db, "webhook", "ops", receiver.url)
     owed = owe_to_channel(parts.intake, parts.db, "ops")
@@ -202,7 +202,7 @@ def test_one_failing_row_is_rescheduled_alone_while_the_rest_of_its_job_is_sent(
     receiver.replies = [Reply(503)]
     owed = [owe_to_channel(parts.intake, parts.db, "ops", title=f"alert {i}") for i in range(5)]
     from outbound.dispatcher import dispatch_once
-    from tests.outbound.conftest import work
+    from tests.delivery import work
 
     assert dispatch_once(parts.db, parts.queue) == 5 and len(parts.queue.job_ids) == 1
     work(parts.queue)
