@@ -26,6 +26,7 @@ from web.queries import (
     incident_detail_json,
     incident_id,
     incident_json,
+    time_entry_json,
 )
 from web.responses import bearer_token, json_error, json_response, storage_unavailable, unauthorized
 from web.services import services
@@ -106,10 +107,12 @@ def _incident_answer(ref: str, status: int = 200) -> Response:
         row = get_incident(session, ref)
         related = related_changes(session, row, _change_window()) if row is not None else []
         answer = satisfaction.answer_for(session, row.id) if row is not None else None
+        spent = time_spent.entries(session, row.id) if row is not None else []
     if row is None:
         return json_error(404, f"no incident {ref!r}")
     found = {**incident_detail_json(row), "satisfaction": answer.as_json() if answer else None,
-             "related_changes": [r.as_json() for r in related]}  # fmt: skip
+             "related_changes": [r.as_json() for r in related],
+             "time_entries": [time_entry_json(entry) for entry in spent]}  # fmt: skip
     return json_response(found, status)
 
 

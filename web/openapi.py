@@ -77,6 +77,21 @@ _DETAIL = {
                     "description": "Changes carried out in the hours before it was first seen, likely culprit first.",
                     "items": {"$ref": "#/components/schemas/RelatedChange"},
                 },
+                "time_entries": {
+                    "type": "array",
+                    "description": "Time logged on it, oldest first; PATCH .../time/{id} corrects one.",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "who", "minutes", "what", "at"],
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "who": {"type": "string"},
+                            "minutes": {"type": "integer"},
+                            "what": {"type": ["string", "null"]},
+                            "at": {"type": "string", "format": "date-time"},
+                        },
+                    },
+                },
             },
         },
     ]
@@ -382,7 +397,7 @@ _TIME_ENTRY = {
     "in": "path",
     "required": True,
     "schema": {"type": "integer", "minimum": 1},
-    "description": "The time entry's id: `time_entry` in the data of the timeline entry that logged it.",
+    "description": "The time entry's id, as the incident's `time_entries` list it.",
 }
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from hub import sla
-from hub.models import Incident, TimelineEntry, User
+from hub.models import Incident, TimeEntry, TimelineEntry, User
 from hub.numbers import reference
 
 STATUSES = ("open", "acknowledged", "waiting", "resolved", "closed")  # waiting: on the requester (SLA paused)
@@ -80,6 +80,11 @@ def timeline_entry_json(entry: TimelineEntry) -> dict[str, Any]:
         "event_id": entry.event_id,
         "data": entry.data,
     }
+
+
+def time_entry_json(entry: TimeEntry) -> dict[str, Any]:
+    """One entry of time spent: its `id` is what `PATCH .../time/<id>` corrects."""
+    return {"id": entry.id, "who": entry.who, "minutes": entry.minutes, "what": entry.what, "at": _iso(entry.at)}
 
 
 def incident_detail_json(incident: Incident) -> dict[str, Any]:

@@ -179,9 +179,21 @@ def test_the_report_shows_the_corrected_time(
 
 
 def entry_id(client: FlaskClient, ref: str, headers: dict[str, str]) -> int:
-    """The id of the incident's last time entry, as a script finds it: in its timeline entry's data."""
+    """The id of the incident's last time entry, as a script finds it: in the incident's `time_entries`."""
+    return int(client.get(f"/api/v1/incidents/{ref}", headers=headers).json["time_entries"][-1]["id"])  # type: ignore[index]
+
+
+def test_the_incident_answer_lists_its_time_entries_with_their_ids(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref, headers = raise_incident(), token(db)
+    client.post(f"/api/v1/incidents/{ref}/time", json={"minutes": 25, "what": "call"}, headers=headers)
+    client.post(f"/api/v1/incidents/{ref}/comments", json={"text": "done", "minutes": 5}, headers=headers)
+    entries = client.get(f"/api/v1/incidents/{ref}", headers=headers).json["time_entries"]  # type: ignore[index]
+    assert [(e["who"], e["minutes"], e["what"]) for e in entries] == [("bot", 25, "call"), ("bot", 5, None)]
     timeline = client.get(f"/api/v1/incidents/{ref}", headers=headers).json["timeline"]  # type: ignore[index]
-    return int([e for e in timeline if e["kind"] == "time"][-1]["data"]["time_entry"])
+    logged = [e["data"]["time_entry"] for e in timeline if e.get("data") and "time_entry" in e["data"]]
+    assert [e["id"] for e in entries] == logged  # the same ids the timeline names
 
 
 def test_the_api_corrects_a_time_entry_by_minutes_or_as_typed(
