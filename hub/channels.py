@@ -204,11 +204,6 @@ def create_channel(
     return ChannelSpec.from_row(row, keys), secret
 
 
-def resealed(keys: Keyring, stored: str, channel_id: int) -> str | None:
-    """What `switchboard db reseal` stores instead (None: it is sealed under the current key already)."""
-    return sealed.resealed(keys, stored, SECRET.at(channel_id))
-
-
 def list_channels(session: Session, keys: Keyring) -> list[ChannelSpec]:
     return [ChannelSpec.from_row(row, keys) for row in session.scalars(select(Channel).order_by(Channel.name))]
 

@@ -35,11 +35,11 @@ from sqlalchemy.orm import Session
 
 from hub import notices
 from hub.db import Database
-from hub.models import BouncedAddress, Event, PendingRequest, utcnow
+from hub.models import Event, PendingRequest, utcnow
 from hub.outbox import outbox_row
 from hub.recipients import Sender
 from hub.signed_links import Claim, LinkKind, StaleLink
-from hub.statements import INSERT_OUTBOX
+from hub.statements import BOUNCED_UNTIL, INSERT_OUTBOX
 
 #: The link in the confirmation mail. A day: long enough to find the mail tomorrow morning, short enough that a
 #: request is not sent long after its trouble has passed.
@@ -138,23 +138,19 @@ def ask(session: Session, question: Question, sender: Sender, now: datetime) -> 
     conn = session.connection()
     if conn.dialect.name == "postgresql":  # SQLite's writers take turns already (BEGIN IMMEDIATE)
         conn.execute(select(func.pg_advisory_xact_lock(ASK_TURNS, func.hashtext(question.email))))
-    if _bounced(conn, question.email, now) or _asked_lately(conn, question.email, now):
+    if BOUNCED_UNTIL.scalar(conn, {"address": question.email, "now": now}) or _asked_lately(conn, question.email, now):
         return False
     values = {"email": question.email, "subject": question.subject, "body": question.body,
               "service": question.service, "asked_at": now}  # fmt: skip
     request_id = conn.execute(insert(PendingRequest).values(**values).returning(PendingRequest.id)).scalar_one()
-    token = CONFIRM.sign(_key(sender), request_id, question.email, now=now)
+    key = sender.signing_key("requests asked on the help centre")
+    token = CONFIRM.sign(key, request_id, question.email, now=now)
     notice = notices.ask_confirmation(recipient=question.email, confirm_url=CONFIRM.url(sender.base_url, token),
                                       valid_for=f"{CONFIRM.lifetime // timedelta(hours=1)} hours",
                                       desk_address=sender.desk_address, base_url=sender.base_url,
                                       templates=sender.templates)  # fmt: skip
     INSERT_OUTBOX.execute_many(conn, [outbox_row(None, notice)])
     return True
-
-
-def _bounced(conn: Connection, address: str, now: datetime) -> bool:
-    held = exists().where(BouncedAddress.address == address, BouncedAddress.until > now)
-    return bool(conn.scalar(select(held)))
 
 
 def _asked_lately(conn: Connection, address: str, now: datetime) -> bool:
@@ -239,12 +235,6 @@ def forget(db: Database, now: datetime | None = None) -> int:
     """`forget_old` in a transaction of its own (hub/retention.py's chore)."""
     with db.write() as conn:
         return forget_old(conn, now or utcnow())
-
-
-def _key(sender: Sender) -> str:
-    if not sender.secret_key:
-        raise ValueError("the help centre's form needs the installation's SECRET_KEY to sign its links")
-    return sender.secret_key
 
 
 _COLUMNS = (

@@ -38,6 +38,12 @@ class Sender:
     #: it the mail asks nothing.
     secret_key: str | None = field(default=None, repr=False)
 
+    def signing_key(self, what: str) -> str:
+        """The key that signs the links in `what`'s mail (ValueError without one: such mail cannot be sent)."""
+        if not self.secret_key:
+            raise ValueError(f"{what} need the installation's SECRET_KEY to sign their links")
+        return self.secret_key
+
 
 def watchers(conn: Connection, incident_id: int) -> list[str]:
     """The incident's watchers' addresses, in the order they started watching."""

@@ -1,8 +1,8 @@
 """`switchboard db reseal`: every secret kept in the database sealed again under the current SECRET_KEY.
 
 Run it after a new SECRET_KEY (the old one in SWITCHBOARD_OLD_SECRET_KEYS, so what it sealed still opens), and once
-after upgrading from a version that stored these secrets plain. Each column's format is its own module's business
-(`resealed` there); this walks the rows. All in one transaction: a value that does not open stops the run with the
+after upgrading from a version that stored these secrets plain. Each column's sealed.Column is its own module's
+(and a column that also holds other things says what to store, as mailboxes.resealed does); this walks the rows. All in one transaction: a value that does not open stops the run with the
 error that says what to do, and nothing is changed. Each row is rewritten only if it still holds what was read
 (compare-and-set), so a secret someone changed meanwhile (two-factor turned off, say) is not brought back.
 """
@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from hub import channels, mailboxes, two_factor
+from hub import channels, mailboxes, sealed, two_factor
 from hub.models import Channel, Mailbox, User
 from hub.sealed import Keyring
 
@@ -37,16 +37,22 @@ class Resealed:
 
 @dataclass(frozen=True)
 class _Target:
-    name: str
+    secrets: sealed.Column
     model: Any
     column: InstrumentedAttribute[Any]
-    resealed: Callable[[Keyring, str, int], str | None]
+    #: A column whose values are not all sealed secrets says what to store instead (mailboxes: `env:` references).
+    own_rule: Callable[[Keyring, str, int], str | None] | None = None
+
+    def resealed(self, keys: Keyring, stored: str, row_id: int) -> str | None:
+        if self.own_rule is not None:
+            return self.own_rule(keys, stored, row_id)
+        return sealed.resealed(keys, stored, self.secrets.at(row_id))
 
 
 TARGETS = (
-    _Target(two_factor.SECRET.name, User, User.totp_secret, two_factor.resealed),
-    _Target(channels.SECRET.name, Channel, Channel.signing_secret, channels.resealed),
-    _Target(mailboxes.SECRET.name, Mailbox, Mailbox.secret, mailboxes.resealed),
+    _Target(two_factor.SECRET, User, User.totp_secret),
+    _Target(channels.SECRET, Channel, Channel.signing_secret),
+    _Target(mailboxes.SECRET, Mailbox, Mailbox.secret, mailboxes.resealed),
 )
 
 
@@ -70,5 +76,5 @@ def _column(session: Session, keys: Keyring, target: _Target, progress: Progress
             )
             rewritten += changed.rowcount  # type: ignore[attr-defined]
         if done % PROGRESS_EVERY == 0 and done < len(rows):
-            progress(f"{target.name}: {done} of {len(rows)} read, {rewritten} sealed anew")
-    return Resealed(target.name, len(rows), rewritten)
+            progress(f"{target.secrets.name}: {done} of {len(rows)} read, {rewritten} sealed anew")
+    return Resealed(target.secrets.name, len(rows), rewritten)

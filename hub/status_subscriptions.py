@@ -76,7 +76,7 @@ def ask(session: Session, address: str, sender: Sender, now: datetime) -> bool:
         if confirmed_at is not None or now - asked_at < ASK_AGAIN_AFTER:
             return False
         conn.execute(update(StatusSubscriber).where(StatusSubscriber.id == subscriber_id).values(asked_at=now))
-    token = CONFIRM.sign(_key(sender), subscriber_id, address, now=now)
+    token = CONFIRM.sign(sender.signing_key("status subscriptions"), subscriber_id, address, now=now)
     notice = notices.status_confirmation(recipient=address, confirm_url=CONFIRM.url(sender.base_url, token),
                                          desk_address=sender.desk_address, base_url=sender.base_url,
                                          templates=sender.templates)  # fmt: skip
@@ -179,13 +179,8 @@ def count(session: Session) -> int:
 
 
 def leave_url(sender: Sender, subscriber_id: int, address: str, now: datetime) -> str:
-    return LEAVE.url(sender.base_url, LEAVE.sign(_key(sender), subscriber_id, address, now=now))
-
-
-def _key(sender: Sender) -> str:
-    if not sender.secret_key:
-        raise ValueError("status subscriptions need the installation's SECRET_KEY to sign their links")
-    return sender.secret_key
+    token = LEAVE.sign(sender.signing_key("status subscriptions"), subscriber_id, address, now=now)
+    return LEAVE.url(sender.base_url, token)
 
 
 def _public(row: StatusSubscriber) -> Subscriber:

@@ -83,11 +83,6 @@ def secret_of(user: User, keys: Keyring) -> str | None:
     return None if user.totp_secret is None else sealed.unseal(keys, user.totp_secret, SECRET.at(user.id))
 
 
-def resealed(keys: Keyring, stored: str, user_id: int) -> str | None:
-    """What `switchboard db reseal` stores instead (None: it is sealed under the current key already)."""
-    return sealed.resealed(keys, stored, SECRET.at(user_id))
-
-
 def turn_on(session: Session, user_id: int, secret: str, typed: str, now: float, *, keys: Keyring) -> list[str]:
     """Keep the secret once a code from it proves the app holds it; return the recovery codes, shown once."""
     user = _user(session, user_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import redis
 from flask import current_app
@@ -38,7 +39,7 @@ class Services:
     _redis: redis.Redis | None = field(default=None, init=False, repr=False)
     _redis_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
-    @property
+    @cached_property
     def keys(self) -> Keyring:
         """What seals and opens the secrets kept in the database (derived from the settings' keys once)."""
         return Keyring.of(self.settings)
