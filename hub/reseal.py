@@ -2,9 +2,10 @@
 
 Run it after a new SECRET_KEY (the old one in SWITCHBOARD_OLD_SECRET_KEYS, so what it sealed still opens), and once
 after upgrading from a version that stored these secrets plain. Each column's sealed.Column is its own module's
-(and a column that also holds other things says what to store, as mailboxes.resealed does); this walks the rows. All in one transaction: a value that does not open stops the run with the
-error that says what to do, and nothing is changed. Each row is rewritten only if it still holds what was read
-(compare-and-set), so a secret someone changed meanwhile (two-factor turned off, say) is not brought back.
+(and a column that also holds other things says what to store, as mailboxes.resealed does); this walks the rows.
+All in one transaction: a value that does not open stops the run with the error that says what to do, and nothing
+is changed. Each row is rewritten only if it still holds what was read (compare-and-set), so a secret someone
+changed meanwhile (two-factor turned off, say) is not brought back.
 """
 
 from __future__ import annotations
