@@ -15,7 +15,6 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -27,9 +26,6 @@ from hub.domain import Decision, RuleBook, TraceStep
 from hub.errors import BadInput, StorageUnavailable
 from hub.models import DeskAddress
 from hub.prepared import Prepared
-
-#: The condition of a rule that every event meets (every event has a source).
-_CATCH_ALL: tuple[dict[str, Any], ...] = ({"field": "source", "op": "exists"}, {"all": []})
 
 
 @dataclass(frozen=True)
@@ -91,29 +87,15 @@ def find(conn: Connection, address: str | None) -> Desk | None:
     return Desk(row[0], row[1], row[2], configured=True) if row is not None else None
 
 
-def _set_only_by_catch_alls(field: str, decision: Decision, book: RuleBook) -> bool:
-    """Whether no rule set `field`, or only rules that match every event did."""
-    catch_alls = {spec.id for spec in book.rules if _is_catch_all(spec.condition())}
-    setters = [step.rule_id for step in decision.trace if field in step.sets]
-    return all(rule_id in catch_alls for rule_id in setters)
-
-
-def _is_catch_all(condition: Any) -> bool:
-    if isinstance(condition, dict):
-        plain = {k: v for k, v in condition.items() if k != "value" or v not in ("", None)}
-        return plain in _CATCH_ALL
-    return False
-
-
 def with_defaults(decision: Decision, desk: Desk | None, book: RuleBook) -> Decision:
     """The decision with the desk's category and group where no specific rule set them (pure)."""
     if desk is None or not (desk.category or desk.group):
         return decision
     sets: dict[str, str] = {}
     category, assignee, assigned_from = decision.category, decision.assignee, decision.assigned_from
-    if desk.category and _set_only_by_catch_alls("category", decision, book):
+    if desk.category and book.set_only_by_catch_alls("category", decision):
         category = sets["category"] = desk.category
-    if desk.group and _set_only_by_catch_alls("assignee", decision, book):
+    if desk.group and book.set_only_by_catch_alls("assignee", decision):
         assignee = sets["assignee"] = desk.group
         assigned_from = None
     if not sets:

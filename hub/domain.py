@@ -304,6 +304,28 @@ class RuleBook:
         """Groups a rule picks a member of: the hub looks up their members, open counts and pointer."""
         return tuple(sorted({str(s.actions["group"]) for s in self.rules if s.enabled and s.actions.get("group")}))
 
+    @cached_property
+    def catch_alls(self) -> frozenset[int]:
+        """The rules that match every event, like the seeded "Default: everything goes to the service desk"."""
+        return frozenset(s.id for s in self.rules if _is_catch_all(s.condition()))
+
+    def set_only_by_catch_alls(self, field: str, decision: Decision) -> bool:
+        """Whether no rule set `field` of `decision`, or only catch-all ones did: then a default the desk knows
+        better (a desk address's group, a service's owner group) may take its place. Otherwise such a default could
+        never apply while a catch-all rule exists."""
+        return all(step.rule_id in self.catch_alls for step in decision.trace if field in step.sets)
+
+
+#: The condition of a rule that every event meets (every event has a source).
+_CATCH_ALL: tuple[dict[str, Any], ...] = ({"field": "source", "op": "exists"}, {"all": []})
+
+
+def _is_catch_all(condition: Any) -> bool:
+    if isinstance(condition, dict):
+        plain = {k: v for k, v in condition.items() if k != "value" or v not in ("", None)}
+        return plain in _CATCH_ALL
+    return False
+
 
 def _fields_in(condition: Any) -> list[str]:
     if not isinstance(condition, Mapping):

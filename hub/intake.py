@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from hub import contacts, desks, escalation, mail_records, recipients, sla
+from hub import contacts, desks, escalation, mail_records, recipients, service_owners, sla
 from hub.attachments import AttachmentStore
 from hub.change_correlation import minutes_since_change
 from hub.ci_links import CiLinks, Linked, named_in, why_not_linked
@@ -356,6 +356,9 @@ class Intake:
         if decision.suppressed:
             return suppressed(conn, raw, event, decision)
         ci = self._ci(conn, event, decision)
+        # The rules' service, else the one the CI supports, so the SLA and the status page follow from the start.
+        service = decision.service or (ci.service if ci is not None else None)
+        decision = self._owned(conn, event, decision, service or event.labels.get("service"))
         values: dict[str, Any] = {
             "title": (decision.title or event.title)[:500],
             "description": event.description,
@@ -372,8 +375,7 @@ class Intake:
             "first_seen": now,
             "last_seen": now,
             "labels": dict(event.labels),
-            # The rules' service, else the one the CI supports, so the SLA and the status page follow from the start.
-            "service": decision.service or (ci.service if ci is not None else None),
+            "service": service,
             "tags": list(decision.tags) or None,
             # Kept so the channels hear of the incident's resolution and reopening too, not only of its opening.
             "channels": list(decision.channels) if decision.channels and decision.silenced_by is None else None,
@@ -419,6 +421,15 @@ class Intake:
         )
         acknowledged = any(notice.kind == "acknowledgement" for notice in owed)
         return Outcome(event_id, incident_id, "open", occurrences, created=True, acknowledged=acknowledged)
+
+    def _owned(self, conn: Connection, event: InboundEvent, decision: Decision, service: str | None) -> Decision:
+        """The decision given to the service's owner group when only a catch-all rule assigned it and the agent who
+        logged it chose no one (hub/service_owners.py); no query unless that could change it."""
+        if not service or (event.chosen is not None and event.chosen.assignee is not None):
+            return decision
+        if not service_owners.may_take(decision, self._rules.current(conn, self._revisions)):
+            return decision
+        return service_owners.with_owner(decision, service, service_owners.owner_group(conn, service))
 
     def _ci(self, conn: Connection, event: InboundEvent, decision: Decision) -> Linked | None:
         """The active CI the agent, a rule or the event's labels name; no query unless one is named and not seen

@@ -32,7 +32,10 @@ def service() -> None:
 
 @service.command("add")
 @click.option("--name", required=True, help="Unique name, e.g. 'mail'; rules and the `service` label use it.")
-@click.option("--owner-group", help="The group that owns it, e.g. 'messaging'.")
+@click.option(
+    "--owner-group",
+    help="The group that owns it, e.g. 'messaging': it takes the incidents on the service no specific rule assigns.",
+)
 @click.option("--description", default="", help="One line on what it is (the status page shows it if public).")
 @click.option("--public", is_flag=True, help="Show it on the public status page, /status.")
 def service_add(name: str, owner_group: str | None, description: str, public: bool) -> None:

@@ -12,12 +12,14 @@ import psycopg
 import pytest
 from sqlalchemy import func, select
 
+from hub.catalogue import add_service
 from hub.config import Settings
 from hub.db import Database
-from hub.domain import KEY_WIDTH, Action, InboundEvent, Policy, RuleSpec
+from hub.desks import add_desk
+from hub.domain import KEY_WIDTH, Action, Chosen, InboundEvent, Policy, RuleSpec
 from hub.errors import StorageUnavailable
 from hub.intake import Intake, Raw
-from hub.intake_writes import TURNS_PER_TRANSACTION
+from hub.intake_writes import TURNS_PER_TRANSACTION, Outcome
 from hub.migrate import upgrade
 from hub.models import Contact, Event, Incident, Organisation, OutboxMessage, TimelineEntry
 from hub.rulebook import add_rule
@@ -450,3 +452,72 @@ def test_mail_to_one_address_is_capped_and_the_cap_is_recorded(store: Store) -> 
             select(func.count()).where(TimelineEntry.summary.like("%not sent: 30 mails to this address%"))
         )
     assert (sent, capped) == (PER_ADDRESS, 5)
+
+
+# -- a service's owner group --------------------------------------------------------------------------------------
+
+
+def assignee_of(store: Store, outcome: Outcome) -> str | None:
+    with store.db.read() as s:
+        incident = s.get(Incident, outcome.incident_id)
+        assert incident is not None
+        return incident.assignee
+
+
+@pytest.fixture
+def payroll(store: Store) -> Store:
+    """The catalogue's service `payroll`, looked after by the group `hr-it`."""
+    with store.db.transaction() as s:
+        add_service(s, name="payroll", owner_group="hr-it")
+    return store
+
+
+def test_an_incident_on_a_service_goes_to_its_owner_group_over_the_catch_all_rule(payroll: Store) -> None:
+    outcome = payroll.intake.record(RAW, alert(labels={"service": "payroll"}))
+    assert assignee_of(payroll, outcome) == "hr-it"  # not the seeded catch-all's "service-desk"
+    with payroll.db.read() as s:
+        trace = s.scalar(select(Event.trace).where(Event.id == outcome.event_id))
+    assert trace["decision"]["assignee"] == "hr-it"
+    assert trace["rules"][-1]["rule"] == "service payroll" and trace["rules"][-1]["sets"] == {"assignee": "hr-it"}
+
+
+def test_a_rule_that_tests_the_event_wins_over_the_owner_group(payroll: Store) -> None:
+    with payroll.db.transaction() as s:
+        add_rule(s, RuleSpec(id=0, name="disks to storage", field="title", op="contains", value="Disk",
+                             set_assignee="storage"))  # fmt: skip
+    outcome = payroll.intake.record(RAW, alert(labels={"service": "payroll"}))
+    assert assignee_of(payroll, outcome) == "storage"
+
+
+def test_a_service_with_no_owner_group_leaves_the_rules_assignee(store: Store) -> None:
+    with store.db.transaction() as s:
+        add_service(s, name="payroll")
+    outcome = store.intake.record(RAW, alert(labels={"service": "payroll"}))
+    assert assignee_of(store, outcome) == "service-desk"
+
+
+def test_a_service_the_catalogue_does_not_have_assigns_no_owner(payroll: Store) -> None:
+    outcome = payroll.intake.record(RAW, alert(labels={"service": "payrol"}))
+    assert assignee_of(payroll, outcome) == "service-desk"
+
+
+def test_the_owner_group_of_the_service_a_rule_sets_takes_the_incident(payroll: Store) -> None:
+    with payroll.db.transaction() as s:
+        add_rule(s, RuleSpec(id=0, name="pay slips", when={"field": "title", "op": "contains", "value": "Disk"},
+                             actions={"service": "payroll"}))  # fmt: skip
+    outcome = payroll.intake.record(RAW, alert())
+    assert assignee_of(payroll, outcome) == "hr-it"
+
+
+def test_an_assignee_the_agent_chose_wins_over_the_owner_group(payroll: Store) -> None:
+    chosen = Chosen(by="ann@example.com", assignee="network", service="payroll")
+    outcome = payroll.intake.record(RAW, alert(key=None, chosen=chosen))
+    assert assignee_of(payroll, outcome) == "network"
+
+
+def test_a_desk_addresss_group_wins_over_the_owner_group(payroll: Store) -> None:
+    with payroll.db.transaction() as s:
+        add_desk(s, "payroll-help@example.com", group="payroll-desk")
+    mail = replace(alert(key=None, labels={"service": "payroll"}), desk_address="payroll-help@example.com")
+    outcome = payroll.intake.record(RAW, mail)
+    assert assignee_of(payroll, outcome) == "payroll-desk"

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from hub import pending_requests
+from hub.catalogue import add_service
 from hub.config import Settings
 from hub.db import Database
 from hub.intake import Intake
@@ -243,3 +244,12 @@ def test_requests_a_week_old_are_forgotten_unless_pressed_and_not_yet_sent(datab
         left = set(session.scalars(select(PendingRequest.email)))
     assert left == {"stuck@example.org", "fresh@example.org"} and never.person not in left
     assert counted(database) == (1, 1)  # what was sent lives on as its incident
+
+
+def test_a_request_on_a_public_service_reaches_the_group_that_owns_it(database: Database, store: Intake) -> None:
+    with database.transaction() as session:
+        add_service(session, name="mail", owner_group="messaging", public=True)
+    sent = asked.confirm(database, store, asked_for(database))
+    with database.read() as session:
+        incident = session.get(Incident, sent.incident_id)
+        assert incident is not None and (incident.service, incident.assignee) == ("mail", "messaging")
