@@ -18,15 +18,16 @@ from sqlalchemy.orm import Session
 
 from hub.models import Incident, User
 from hub.signed_links import Claim, LinkKind, StaleLink
+from hub.verifying_keys import VerifyingKeys
 
 #: Carried by the notices telling a person to act on an incident, as the template fact `acknowledge_url`.
 LINKS = LinkKind(salt="switchboard.acknowledge", lifetime=timedelta(days=7), path="/ack/",
                  notices=frozenset({"assigned", "escalated"}), fact="acknowledge_url")  # fmt: skip
 
 
-def read(secret_key: str, token: str, *, now: datetime | None = None) -> Claim:
-    """What a link's token says, or BadLink / ExpiredLink."""
-    return LINKS.read(secret_key, token, now=now)
+def read(keys: VerifyingKeys, token: str, *, now: datetime | None = None) -> Claim:
+    """What a link's token says, signed under any of `keys`, or BadLink / ExpiredLink."""
+    return LINKS.read(keys, token, now=now)
 
 
 def subject(session: Session, claim: Claim) -> tuple[Incident, User]:

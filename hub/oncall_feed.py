@@ -2,7 +2,9 @@
 
 Calendar apps fetch a feed by URL, with no way to log in, so a person's feed URL carries a token of its own: their
 account id and a fingerprint of their password hash, signed with SECRET_KEY. It never expires, and shows only
-their shifts; a new password (or a deactivated account) ends it, as it ends their sessions.
+their shifts; a new password (or a deactivated account) ends it, as it ends their sessions. A URL made under a
+former key works while that key is listed in SWITCHBOARD_OLD_SECRET_KEYS (hub/verifying_keys.py); the On call page
+shows one made under the current key, which is the URL to copy before the former key is dropped.
 
 The feed starts a week back, at a regular handover, and runs `days` ahead (one feed spans at most 92 days, so a
 rotation of long shifts may stop a little sooner). An event's UID is its group, person and start: a refresh finds
@@ -26,6 +28,7 @@ from hub.ical import CalendarEvent
 from hub.models import User
 from hub.rotation import MAX_SPAN, Rotation, Shift, handoff_after, shifts
 from hub.signed_links import MAX_TOKEN, BadLink, StaleLink
+from hub.verifying_keys import VerifyingKeys
 
 #: How far back the feed starts, and the most it runs ahead (the two within hub.rotation.MAX_SPAN).
 BEHIND = timedelta(days=7)
@@ -74,11 +77,11 @@ def personal_token(secret_key: str, user: User) -> str:
     return URLSafeSerializer(secret_key, salt=_SALT).dumps([user.id, password_fingerprint(user.password_hash)])
 
 
-def person_for(session: Session, secret_key: str, token: str) -> str:
-    """Whose feed a token is: an active user's email; BadLink for a token not made here, StaleLink for one a new
-    password or a deactivation ended."""
+def person_for(session: Session, keys: VerifyingKeys, token: str) -> str:
+    """Whose feed a token is: an active user's email; BadLink for a token signed under none of `keys`, StaleLink
+    for one a new password or a deactivation ended."""
     try:
-        found = URLSafeSerializer(secret_key, salt=_SALT).loads(token) if len(token) <= MAX_TOKEN else None
+        found = URLSafeSerializer(keys.all, salt=_SALT).loads(token) if len(token) <= MAX_TOKEN else None
     except BadData:
         found = None
     match found:

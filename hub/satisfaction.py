@@ -26,6 +26,7 @@ from hub.outbox import entry
 from hub.request_links import requester_incident
 from hub.signed_links import Claim, LinkKind
 from hub.statements import INSERT_TIMELINE
+from hub.verifying_keys import VerifyingKeys
 
 #: rating -> what the mail's link and the page's choice say.
 RATINGS = {"good": "Good", "bad": "Bad"}
@@ -61,9 +62,9 @@ def sign(secret_key: str, incident_id: int, requester: str, *, now: datetime | N
     return LINKS.sign(secret_key, incident_id, requester, now=now)
 
 
-def read(secret_key: str, token: str, *, now: datetime | None = None) -> Claim:
-    """What a link's token says, or BadLink / ExpiredLink."""
-    return LINKS.read(secret_key, token, now=now)
+def read(keys: VerifyingKeys, token: str, *, now: datetime | None = None) -> Claim:
+    """What a link's token says, signed under any of `keys`, or BadLink / ExpiredLink."""
+    return LINKS.read(keys, token, now=now)
 
 
 def links(

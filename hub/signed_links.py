@@ -5,6 +5,9 @@ an agent's assignment and escalation mail (hub/ack_links.py) are both such links
 a token made for one is refused by the other, and its own lifetime. Following a link never acts by itself (mail
 scanners fetch every link in a message): the page it opens has a form, and only that form's POST acts.
 
+Links are signed with the current SECRET_KEY alone and read under every key that verifies (hub/verifying_keys.py),
+so a link sent before a new key keeps working, within its lifetime, while the old key is listed.
+
 Pure: signing and reading take the time as an argument, so issuing and expiry are tested without waiting.
 """
 
@@ -18,6 +21,7 @@ from urllib.parse import quote
 from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from hub.errors import BadInput
+from hub.verifying_keys import VerifyingKeys
 
 #: A token longer than this was not made here (ours are under 200 characters for the longest address).
 MAX_TOKEN = 600
@@ -71,19 +75,19 @@ class LinkKind:
     notices: frozenset[str] = frozenset()
     fact: str = ""
 
-    def _serializer(self, secret_key: str, now: datetime | None) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(secret_key, salt=self.salt, signer=_Clock, signer_kwargs={"now": now})
+    def _serializer(self, keys: str | tuple[str, ...], now: datetime | None) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(keys, salt=self.salt, signer=_Clock, signer_kwargs={"now": now})
 
     def sign(self, secret_key: str, incident_id: int, person: str, *, now: datetime | None = None) -> str:
         """The token of a link for `person` about `incident_id`, issued `now`."""
         return self._serializer(secret_key, now).dumps([incident_id, person.strip().lower()])
 
-    def read(self, secret_key: str, token: str, *, now: datetime | None = None) -> Claim:
-        """What a link's token says, or BadLink / ExpiredLink."""
+    def read(self, keys: VerifyingKeys, token: str, *, now: datetime | None = None) -> Claim:
+        """What a link's token says, signed under any of `keys`, or BadLink / ExpiredLink."""
         if len(token) > MAX_TOKEN:
             raise BadLink("this link is not one of ours")
         try:
-            found = self._serializer(secret_key, now).loads(token, max_age=int(self.lifetime.total_seconds()))
+            found = self._serializer(keys.all, now).loads(token, max_age=int(self.lifetime.total_seconds()))
         except SignatureExpired:
             raise ExpiredLink(f"this link has expired: links work for {self.lifetime.days} days") from None
         except BadData:

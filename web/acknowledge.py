@@ -55,7 +55,7 @@ def acknowledge(token: str) -> ResponseReturnValue:
 
 
 def _subject(token: str) -> tuple[Incident, User]:
-    claim = ack_links.read(services().settings.secret_key, token)
+    claim = ack_links.read(services().settings.verifying_keys, token)
     with services().db.read() as session:
         return ack_links.subject(session, claim)
 

@@ -84,7 +84,7 @@ def confirm_page(token: str) -> ResponseReturnValue:
     """The request the link names, with the button that sends it; sends nothing by itself (mail scanners follow
     links). Once sent, its reference."""
     try:
-        claim = pending_requests.CONFIRM.read(services().settings.secret_key, token)
+        claim = pending_requests.CONFIRM.read(services().settings.verifying_keys, token)
         with services().db.read() as session:
             found = pending_requests.read(session, claim)
     except LinkProblem as exc:
@@ -97,7 +97,7 @@ def confirm_page(token: str) -> ResponseReturnValue:
 def confirm(token: str) -> ResponseReturnValue:
     """Send the request to the desk (once, however often this is pressed), then show where it went."""
     try:
-        claim = pending_requests.CONFIRM.read(services().settings.secret_key, token)
+        claim = pending_requests.CONFIRM.read(services().settings.verifying_keys, token)
         if not form_is_current():
             with services().db.read() as session:
                 found = pending_requests.read(session, claim)

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from hub import article_feedback, knowledge
 from hub.errors import BadInput
 from hub.models import Article
+from hub.verifying_keys import VerifyingKeys
 from web.extensions import csrf
 from web.mail_links import form_is_current, link_problem
 from web.ratelimit import HELPFUL_PER_CLIENT, this_client_retry_after
@@ -66,7 +67,7 @@ def helpful(article_id: int) -> ResponseReturnValue:
         return _gone()
     if not form_is_current():
         return _page(found, error="this page was out of date; answer again", code=400)
-    answered = answered_articles(services().settings.secret_key, request.cookies.get(ANSWERED_COOKIE))
+    answered = answered_articles(services().settings.verifying_keys, request.cookies.get(ANSWERED_COOKIE))
     if article_id in answered:  # a second answer from this browser counts nothing
         return _thanks(article_id)
     said, typed = article_feedback.answer_of(request.form.get("helpful")), request.form.get("missing", "")
@@ -93,12 +94,13 @@ def helpful(article_id: int) -> ResponseReturnValue:
     return response
 
 
-def answered_articles(secret_key: str, cookie: str | None) -> tuple[int, ...]:
-    """The articles a browser's cookie says it answered; none when it has no cookie, or one we did not sign."""
+def answered_articles(keys: VerifyingKeys, cookie: str | None) -> tuple[int, ...]:
+    """The articles a browser's cookie says it answered; none when it has no cookie, or one signed under none of
+    `keys` (a cookie from before a new SECRET_KEY counts while the former key is listed)."""
     if not cookie:
         return ()
     try:
-        listed = URLSafeSerializer(secret_key, salt=_SALT).loads(cookie)
+        listed = URLSafeSerializer(keys.all, salt=_SALT).loads(cookie)
     except BadData:
         return ()
     return tuple(n for n in listed if type(n) is int) if isinstance(listed, list) else ()
@@ -111,7 +113,7 @@ def with_answered(secret_key: str, answered: tuple[int, ...], article_id: int) -
 
 
 def _page(found: Article, *, error: str | None = None, typed: str = "", code: int = 200) -> ResponseReturnValue:
-    answered = found.id in answered_articles(services().settings.secret_key, request.cookies.get(ANSWERED_COOKIE))
+    answered = found.id in answered_articles(services().settings.verifying_keys, request.cookies.get(ANSWERED_COOKIE))
     return render_template("help/article.html", article=found, desk_address=services().settings.desk_address,
                            answered=answered, error=error, typed=typed,
                            max_comment=article_feedback.MAX_COMMENT), code  # fmt: skip

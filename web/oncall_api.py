@@ -133,7 +133,7 @@ def personal(token: str) -> Response:
     now, settings = utcnow(), services().settings
     try:
         with services().db.read() as session:
-            who = oncall_feed.person_for(session, settings.secret_key, token)
+            who = oncall_feed.person_for(session, settings.verifying_keys, token)
             found = oncall_feed.events(session, now, base_url=settings.base_url, who=who, days=days)
     except LinkProblem as exc:
         return json_error(problem_status(exc), str(exc))

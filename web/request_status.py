@@ -39,7 +39,7 @@ def page(token: str) -> ResponseReturnValue:
 def solved(token: str) -> ResponseReturnValue:
     """The requester says it is solved: the incident is resolved as theirs to say, and whoever works it is told."""
     try:
-        claim = request_links.LINKS.read(services().settings.secret_key, token)
+        claim = request_links.LINKS.read(services().settings.verifying_keys, token)
         with services().db.read() as session:
             incident_id = request_links.requester_incident(session, claim).id
         if not form_is_current():
@@ -54,7 +54,7 @@ def solved(token: str) -> ResponseReturnValue:
 
 
 def _view(token: str) -> request_links.RequestView:
-    claim = request_links.LINKS.read(services().settings.secret_key, token)
+    claim = request_links.LINKS.read(services().settings.verifying_keys, token)
     with services().db.read() as session:
         return request_links.view(session, claim, latest_reply)
 

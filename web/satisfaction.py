@@ -72,7 +72,7 @@ def answer(token: str) -> ResponseReturnValue:
 
 
 def _claim(token: str) -> Claim:
-    return satisfaction.read(services().settings.secret_key, token)
+    return satisfaction.read(services().settings.verifying_keys, token)
 
 
 def _form(

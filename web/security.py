@@ -101,11 +101,19 @@ class EventId(DatabaseId):
 
 
 def configure(app: Flask, settings: Settings) -> None:
-    """Apply the cookie settings and wrap the app so every response carries the security headers."""
+    """Apply the keys and cookie settings, and wrap the app so every response carries the security headers."""
     app.url_map.converters["int"] = DatabaseId
     app.url_map.converters["event"] = EventId
+    keys = settings.verifying_keys
     app.config.update(
-        SECRET_KEY=settings.secret_key,
+        # Sessions are signed with SECRET_KEY and read under the former keys too, so a new key logs no one out
+        # while the old one is listed (hub/verifying_keys.py).
+        SECRET_KEY=keys.current,
+        SECRET_KEY_FALLBACKS=list(keys.older),
+        # Flask-WTF 1.3 reads CSRF tokens with its own serializer under this (else SECRET_KEY alone, ignoring the
+        # fallbacks); itsdangerous takes a list: every key verifies, the last, the current one, signs. So a form
+        # opened before the key changed still sends.
+        WTF_CSRF_SECRET_KEY=list(keys.all),
         SESSION_COOKIE_NAME="switchboard_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

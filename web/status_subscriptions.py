@@ -69,7 +69,7 @@ def confirm_page(token: str) -> ResponseReturnValue:
     """Who the link confirms, the services to choose from, and the button; confirms nothing by itself (mail
     scanners follow links)."""
     try:
-        claim = subscriptions.CONFIRM.read(services().settings.secret_key, token)
+        claim = subscriptions.CONFIRM.read(services().settings.verifying_keys, token)
         return _confirm_page(token, claim)
     except LinkProblem as exc:
         return refused_link(exc, _ASK_AGAIN)
@@ -79,7 +79,7 @@ def confirm_page(token: str) -> ResponseReturnValue:
 @csrf.exempt  # checked below, with an answer the person can act on
 def confirm(token: str) -> ResponseReturnValue:
     try:
-        claim = subscriptions.CONFIRM.read(services().settings.secret_key, token)
+        claim = subscriptions.CONFIRM.read(services().settings.verifying_keys, token)
         if not form_is_current():
             return _confirm_page(token, claim, error="this page was out of date; press the button again")
         try:
@@ -96,7 +96,7 @@ def confirm(token: str) -> ResponseReturnValue:
 def leave_page(token: str) -> ResponseReturnValue:
     """The subscription an update's link is about: the services it covers, to change, and the button that stops it."""
     try:
-        claim = subscriptions.LEAVE.read(services().settings.secret_key, token)
+        claim = subscriptions.LEAVE.read(services().settings.verifying_keys, token)
     except LinkProblem as exc:
         return refused_link(exc, _stop_instead())
     return _leave_page(token, claim, saved=request.args.get("saved") == "1")
@@ -107,7 +107,7 @@ def leave_page(token: str) -> ResponseReturnValue:
 def choose(token: str) -> ResponseReturnValue:
     """Change which services the updates are about."""
     try:
-        claim = subscriptions.LEAVE.read(services().settings.secret_key, token)
+        claim = subscriptions.LEAVE.read(services().settings.verifying_keys, token)
         if not form_is_current():
             return _leave_page(token, claim, error="this page was out of date; save again")
         with services().db.transaction() as session:
@@ -124,7 +124,7 @@ def choose(token: str) -> ResponseReturnValue:
 def leave(token: str) -> ResponseReturnValue:
     """End the subscription: from the page's button, or a mail provider's `List-Unsubscribe=One-Click` POST."""
     try:
-        claim = subscriptions.LEAVE.read(services().settings.secret_key, token)
+        claim = subscriptions.LEAVE.read(services().settings.verifying_keys, token)
     except LinkProblem as exc:
         return refused_link(exc, _stop_instead())
     with services().db.transaction() as session:

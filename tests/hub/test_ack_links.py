@@ -17,8 +17,10 @@ from hub.intake_notices import NoticeSettings
 from hub.models import OutboxMessage
 from hub.outbox import body_of
 from hub.signed_links import BadLink, Claim, ExpiredLink
+from hub.verifying_keys import VerifyingKeys
 
 KEY = "test-secret-key"
+KEYS = VerifyingKeys(KEY)  # what the pages read links under
 BASE = "https://desk.example.com"
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 ALERT = Raw(source="generic", content_type="application/json", body=b"{}")
@@ -40,16 +42,16 @@ def assignment_mail(db: Database) -> OutboxMessage:
 
 def test_a_link_names_the_incident_and_the_person_for_seven_days() -> None:
     token = ack_links.LINKS.sign(KEY, 7, "Ann@Example.com", now=NOW)
-    assert ack_links.read(KEY, token, now=NOW + timedelta(days=7)) == Claim(7, "ann@example.com")
+    assert ack_links.read(KEYS, token, now=NOW + timedelta(days=7)) == Claim(7, "ann@example.com")
     with pytest.raises(ExpiredLink, match="links work for 7 days"):
-        ack_links.read(KEY, token, now=NOW + timedelta(days=7, seconds=1))
+        ack_links.read(KEYS, token, now=NOW + timedelta(days=7, seconds=1))
 
 
 def test_a_survey_link_or_another_installations_link_is_not_an_acknowledge_link() -> None:
     with pytest.raises(BadLink):
-        ack_links.read(KEY, satisfaction.sign(KEY, 7, "ann@example.com", now=NOW), now=NOW)
+        ack_links.read(KEYS, satisfaction.sign(KEY, 7, "ann@example.com", now=NOW), now=NOW)
     with pytest.raises(BadLink):
-        ack_links.read(KEY, ack_links.LINKS.sign("another-key", 7, "ann@example.com", now=NOW), now=NOW)
+        ack_links.read(KEYS, ack_links.LINKS.sign("another-key", 7, "ann@example.com", now=NOW), now=NOW)
 
 
 @pytest.mark.parametrize(
@@ -66,7 +68,7 @@ def test_only_mail_asking_a_person_to_act_on_an_incident_carries_the_link(
     if carries:
         url = facts["acknowledge_url"]
         assert url.startswith(f"{BASE}/ack/")
-        assert ack_links.read(KEY, unquote(url.removeprefix(f"{BASE}/ack/")), now=NOW) == Claim(7, recipient)
+        assert ack_links.read(KEYS, unquote(url.removeprefix(f"{BASE}/ack/")), now=NOW) == Claim(7, recipient)
 
 
 def test_the_worker_adds_the_link_as_it_renders_the_mail_and_the_stored_row_holds_none(db: Database) -> None:
@@ -75,7 +77,7 @@ def test_the_worker_adds_the_link_as_it_renders_the_mail_and_the_stored_row_hold
     text, html = body_of(mail, secret_key=KEY)
     [url] = [line.rpartition(" ")[2] for line in text.splitlines() if line.startswith("Acknowledge it")]
     assert url.startswith(f"{BASE}/ack/") and html is not None and f'href="{url}"' in html
-    claim = ack_links.read(KEY, unquote(url.removeprefix(f"{BASE}/ack/")))
+    claim = ack_links.read(KEYS, unquote(url.removeprefix(f"{BASE}/ack/")))
     assert claim == Claim(mail.incident_id or 0, "ann@example.com")
 
 

@@ -17,8 +17,10 @@ from hub.intake_notices import NoticeSettings
 from hub.models import Incident, OutboxMessage
 from hub.outbox import body_of
 from hub.signed_links import Claim, StaleLink
+from hub.verifying_keys import VerifyingKeys
 
 KEY = "test-secret-key"
+KEYS = VerifyingKeys(KEY)  # what the pages read links under
 BASE = "https://desk.example.com"
 AGENT = Actor("bob@example.com")
 MAIL = Mail("desk@example.com", BASE, secret_key=KEY)
@@ -43,7 +45,7 @@ def mail_of(db: Database, kind: str) -> OutboxMessage:
 
 def tracked(text: str) -> Claim:
     [url] = [word for word in text.split() if word.startswith(f"{BASE}/requests/")]
-    return request_links.LINKS.read(KEY, unquote(url.removeprefix(f"{BASE}/requests/")))
+    return request_links.LINKS.read(KEYS, unquote(url.removeprefix(f"{BASE}/requests/")))
 
 
 def test_the_acknowledgement_and_an_agents_reply_carry_the_link_made_as_they_are_sent(db: Database) -> None:
@@ -84,4 +86,4 @@ def test_a_link_stops_working_when_the_request_has_another_requester(db: Databas
 def test_links_last_ninety_days() -> None:
     issued = datetime(2026, 1, 1, tzinfo=UTC)
     token = request_links.LINKS.sign(KEY, 7, "ann@example.org", now=issued)
-    assert request_links.LINKS.read(KEY, token, now=datetime(2026, 3, 31, 23, 0, tzinfo=UTC)).incident_id == 7
+    assert request_links.LINKS.read(KEYS, token, now=datetime(2026, 3, 31, 23, 0, tzinfo=UTC)).incident_id == 7

@@ -19,8 +19,10 @@ from hub.models import Incident, OutboxMessage, SatisfactionAnswer, TimelineEntr
 from hub.outbox import body_of
 from hub.satisfaction import BadAnswer
 from hub.signed_links import BadLink, Claim, ExpiredLink, StaleLink
+from hub.verifying_keys import VerifyingKeys
 
 KEY = "test-secret-key"
+KEYS = VerifyingKeys(KEY)  # what the pages read links under
 BASE = "https://desk.example.com"
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 AGENT = Actor("agent@example.com")
@@ -57,7 +59,7 @@ def timeline(db: Database, incident_id: int) -> list[TimelineEntry]:
 
 def test_link_token_names_the_incident_and_the_requester() -> None:
     token = satisfaction.sign(KEY, 42, "Ann@Example.org", now=NOW)
-    assert satisfaction.read(KEY, token, now=NOW + timedelta(days=1)) == Claim(42, "ann@example.org")
+    assert satisfaction.read(KEYS, token, now=NOW + timedelta(days=1)) == Claim(42, "ann@example.org")
 
 
 def test_tampered_token_is_refused() -> None:
@@ -68,20 +70,20 @@ def test_tampered_token_is_refused() -> None:
     flipped = signature[:5] + ("B" if signature[5] == "A" else "A") + signature[6:]  # not a padding bit
     for forged in (f"{another_incident}.{stamp_and_signature}", f"{head}.{flipped}", token[:20], "", "a.b.c"):
         with pytest.raises(BadLink):
-            satisfaction.read(KEY, forged, now=NOW)
+            satisfaction.read(KEYS, forged, now=NOW)
 
 
 def test_token_signed_with_another_key_is_refused() -> None:
     token = satisfaction.sign("another-installation", 42, "ann@example.org", now=NOW)
     with pytest.raises(BadLink):
-        satisfaction.read(KEY, token, now=NOW)
+        satisfaction.read(KEYS, token, now=NOW)
 
 
 def test_token_expires_after_thirty_days() -> None:
     token = satisfaction.sign(KEY, 42, "ann@example.org", now=NOW)
-    assert satisfaction.read(KEY, token, now=NOW + timedelta(days=30)).incident_id == 42
+    assert satisfaction.read(KEYS, token, now=NOW + timedelta(days=30)).incident_id == 42
     with pytest.raises(ExpiredLink):
-        satisfaction.read(KEY, token, now=NOW + timedelta(days=30, seconds=1))
+        satisfaction.read(KEYS, token, now=NOW + timedelta(days=30, seconds=1))
 
 
 def test_links_offer_one_choice_per_rating_under_the_base_url() -> None:
@@ -92,7 +94,7 @@ def test_links_offer_one_choice_per_rating_under_the_base_url() -> None:
         assert f"{url.scheme}://{url.netloc}" == BASE and url.path.startswith("/satisfaction/")
         assert parse_qs(url.query) == {"rating": [choice["rating"]]}
         token = url.path.removeprefix("/satisfaction/")
-        assert satisfaction.read(KEY, token, now=NOW) == Claim(42, "ann@example.org")
+        assert satisfaction.read(KEYS, token, now=NOW) == Claim(42, "ann@example.org")
 
 
 def test_a_comment_over_the_limit_is_refused_and_a_blank_one_is_none() -> None:
@@ -115,7 +117,7 @@ def test_resolution_mail_to_the_requester_carries_signed_links_in_text_and_html(
     for choice in mail.facts["survey"]:  # type: ignore[index]
         assert choice["url"] in text and f'href="{choice["url"]}"' in html
         token = urlsplit(choice["url"]).path.removeprefix("/satisfaction/")
-        assert satisfaction.read(KEY, token) == Claim(incident_id, "ann@example.org")
+        assert satisfaction.read(KEYS, token) == Claim(incident_id, "ann@example.org")
 
 
 def test_resolution_mail_asks_nothing_without_a_secret_key(db: Database) -> None:

@@ -15,6 +15,7 @@ from hub.outbox import mark_bounced
 from hub.recipients import Sender
 from hub.status_page import Note, ServiceStatus, Window
 from hub.status_updates import Seen
+from hub.verifying_keys import VerifyingKeys
 from tests.hub.test_status_page import open_incident
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -167,7 +168,7 @@ def test_every_update_says_how_to_stop_in_its_headers_for_a_one_click_button(db:
     assert leave.startswith("https://desk.example.com/status/unsubscribe/")
     assert sent.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert sent.headers["Auto-Submitted"] == "auto-generated"
-    claim = status_subscriptions.LEAVE.read(SENDER.secret_key or "", leave.rsplit("/", 1)[1])
+    claim = status_subscriptions.LEAVE.read(VerifyingKeys(SENDER.secret_key or ""), leave.rsplit("/", 1)[1])
     assert claim.person == "ann@example.org"
 
 

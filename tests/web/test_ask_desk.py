@@ -239,7 +239,7 @@ def test_pressing_the_button_opens_one_incident_for_the_address_with_its_service
     assert ack.recipient == "ann@example.org" and ref in ack.subject
     track = re.search(r'href="/requests/([^"]+)" id="track"', html)
     assert track is not None  # the link the mail carries, signed for the address and the incident
-    claim = request_links.LINKS.read(settings.secret_key, track.group(1))
+    claim = request_links.LINKS.read(settings.verifying_keys, track.group(1))
     assert (claim.incident_id, claim.person) == (incident.id, "ann@example.org")
     status = client.get(f"/requests/{track.group(1)}").get_data(as_text=True)
     assert "Printer on floor 3 jams" in status and "Since this morning." in status  # their words, their page

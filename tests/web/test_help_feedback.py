@@ -11,6 +11,7 @@ from hub import accounts, article_feedback, knowledge
 from hub.config import Settings
 from hub.db import Database
 from hub.models import Article, ArticleFeedback
+from hub.verifying_keys import VerifyingKeys
 from tests.conftest import make_settings
 from tests.web.helpers import csrf_token
 from web import create_app, ratelimit
@@ -154,14 +155,21 @@ def test_the_cookie_is_httponly_on_the_help_centre_and_secure_behind_https(
 
 
 def test_the_cookie_is_ours_keeps_the_newest_answers_and_ignores_forgeries() -> None:
+    keys = VerifyingKeys("key")
     value = with_answered("key", (), 3)
-    assert answered_articles("key", value) == (3,)
-    assert answered_articles("other key", value) == ()
-    assert answered_articles("key", value[:-2]) == ()
-    assert answered_articles("key", None) == ()
+    assert answered_articles(keys, value) == (3,)
+    assert answered_articles(VerifyingKeys("other key"), value) == ()
+    assert answered_articles(keys, value[:-2]) == ()
+    assert answered_articles(keys, None) == ()
     many = tuple(range(1, ANSWERED_KEPT + 1))
-    assert answered_articles("key", with_answered("key", many, 500)) == (*many[1:], 500)
-    assert answered_articles("key", with_answered("key", (1, 2), 1)) == (2, 1)
+    assert answered_articles(keys, with_answered("key", many, 500)) == (*many[1:], 500)
+    assert answered_articles(keys, with_answered("key", (1, 2), 1)) == (2, 1)
+
+
+def test_a_cookie_from_before_a_new_secret_key_counts_while_the_former_key_is_listed() -> None:
+    value = with_answered("former key", (), 3)
+    assert answered_articles(VerifyingKeys("new key", ("former key",)), value) == (3,)
+    assert answered_articles(VerifyingKeys("new key"), value) == ()
 
 
 def test_the_api_gives_the_counts_to_the_desks_tokens(client: FlaskClient, db: Database, printer: int) -> None:
