@@ -89,6 +89,8 @@ class Settings:
     change_window: float = 24 * 3600.0
     # Alert repeats and other events that changed nothing lasting are deleted this long after (0: kept forever).
     event_retention: float = 90 * 86400.0
+    # A login session ends this long after the login, however busy (web/auth.py::outlived; 0: only when idle).
+    session_max_age: float = 7 * 86400.0
     # Roles whose people must use two-factor authentication to log in (hub/two_factor.py); empty: each chooses.
     two_factor_roles: frozenset[str] = frozenset()
     oidc: OidcSettings | None = None  # None: passwords only
@@ -169,6 +171,7 @@ class Settings:
             attachments_max_message_bytes=_int(env, "SWITCHBOARD_ATTACHMENTS_MAX_MESSAGE_BYTES", 25 * 1024 * 1024),
             change_window=_seconds(env, "SWITCHBOARD_CHANGE_WINDOW", 24 * 3600.0),
             event_retention=_seconds(env, "SWITCHBOARD_EVENT_RETENTION", 90 * 86400.0),
+            session_max_age=_seconds(env, "SWITCHBOARD_SESSION_MAX_AGE", 7 * 86400.0),
             two_factor_roles=_roles(env, "SWITCHBOARD_REQUIRE_2FA"),
             oidc=_oidc(env),
         )

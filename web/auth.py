@@ -6,6 +6,7 @@ from __future__ import annotations
 import hmac
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Literal
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
@@ -19,6 +20,7 @@ from wtforms.validators import DataRequired, Length
 from hub import two_factor
 from hub.accounts import FIRST_ADMIN_COMMAND, authenticate_user, has_users
 from hub.credentials import password_fingerprint
+from hub.durations import describe_duration
 from hub.errors import StorageUnavailable
 from hub.models import User
 from hub.numbers import row_id
@@ -42,6 +44,8 @@ END_SESSION = "sso_end_session"
 #: The session key holding a login whose password was right and whose second step is still owed.
 PENDING = "two_factor_pending"
 SECOND_STEP_SECONDS = 300.0
+#: The session key holding when this browser logged in (epoch seconds), for SWITCHBOARD_SESSION_MAX_AGE.
+LOGGED_IN_AT = "logged_in_at"
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,23 @@ def load_user(key: str) -> SessionUser | None:
         user = db_session.get(User, number)
         if user is None or not user.active or not hmac.compare_digest(session_key(user).encode(), key.encode()):
             return None
-        return SessionUser.of(user)
+        found = SessionUser.of(user)
+    if outlived(time.time()):
+        session.clear()
+        limit = describe_duration(timedelta(seconds=services().settings.session_max_age))
+        flash(f"A login lasts at most {limit}, however busy: log in again.", "info")
+        return None
+    return found
+
+
+def outlived(now: float) -> bool:
+    """Whether this session has lasted longer than SWITCHBOARD_SESSION_MAX_AGE since its login, however busy it
+    was. The idle limit alone would let a session in daily use, or a stolen cookie kept warm, last for ever, and a
+    role or group taken away at the identity provider would never reach it (roles are read at each login). A
+    session from before this limit counts from its first request since."""
+    limit = services().settings.session_max_age
+    started = session.setdefault(LOGGED_IN_AT, now)
+    return limit > 0 and now - float(started) > limit
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -156,6 +176,7 @@ def relogin(user: SessionUser) -> None:
     session.clear()
     login_user(user)
     session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of inactivity
+    session[LOGGED_IN_AT] = time.time()  # and SWITCHBOARD_SESSION_MAX_AGE after this, however busy (`outlived`)
 
 
 def own_password_refused(db_session: Session, email: str, password: str) -> Literal["locked", "wrong"] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from hub.models import User
 from tests.conftest import make_settings
 from tests.web.helpers import Login, csrf_token, log_in
 from web import create_app
+from web.auth import LOGGED_IN_AT
 
 GENERIC_ERROR = "Wrong email or password."
 
@@ -129,6 +131,42 @@ def test_deactivated_user_loses_an_existing_session(logged_in: FlaskClient, db: 
         session.scalars(select(User)).one().active = False
     response = logged_in.get("/incidents")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def logged_in_ago(client: FlaskClient, seconds: float) -> None:
+    """Move this browser's login `seconds` into the past, as a session in use that long."""
+    with client.session_transaction() as cookie:
+        cookie[LOGGED_IN_AT] = time.time() - seconds
+
+
+def test_a_session_older_than_the_maximum_age_ends_however_busy(logged_in: FlaskClient) -> None:
+    logged_in_ago(logged_in, 7 * 86400 + 60)
+    response = logged_in.get("/incidents")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    page = logged_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert "A login lasts at most 7 d, however busy: log in again." in page
+    assert logged_in.get("/incidents").status_code == 302  # ended, not merely turned away once
+
+
+def test_a_session_younger_than_the_maximum_age_goes_on(logged_in: FlaskClient) -> None:
+    logged_in_ago(logged_in, 7 * 86400 - 60)
+    assert logged_in.get("/incidents").status_code == 200
+
+
+def test_the_maximum_age_is_set_by_the_environment(tmp_path: Path, db: Database, user: Login) -> None:
+    app = create_app(make_settings(tmp_path, session_max_age=3600.0), db=db)
+    client = app.test_client()
+    assert log_in(client, user).status_code == 302
+    logged_in_ago(client, 3601)
+    assert client.get("/incidents").status_code == 302
+
+
+def test_a_session_from_before_the_limit_counts_from_its_next_request(logged_in: FlaskClient) -> None:
+    with logged_in.session_transaction() as cookie:
+        del cookie[LOGGED_IN_AT]
+    assert logged_in.get("/incidents").status_code == 200
+    with logged_in.session_transaction() as cookie:
+        assert time.time() - cookie[LOGGED_IN_AT] < 60
 
 
 def test_every_role_may_view_incidents(app: Flask, make_user: Callable[..., Login]) -> None:
