@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
-from hub import dashboard, oncall, problems, satisfaction, status_page, status_subscriptions
+from hub import dashboard, oncall, problems, queues, satisfaction, status_page, status_subscriptions
 from hub.models import utcnow
-from web.permissions import VIEW_INCIDENTS, requires
+from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
 from web.problems import recurrence
 from web.services import services
 
@@ -26,10 +27,12 @@ def index() -> ResponseReturnValue:
         on_call = oncall.overview(session, utcnow())
         public = status_page.read(session, utcnow())
         subscribers = status_subscriptions.count(session) if public else 0
+        # What waits to be picked up, for those who pick it up.
+        waiting = queues.waiting(session, current_user.email) if allowed(current_user.role, WORK_INCIDENTS) else None
     return render_template("dashboard.html", figures=figures, priorities=PRIORITIES, duration=dashboard.duration,
                            chart=_chart(figures), recurring=recurring, csat=csat,
                            csat_days=satisfaction.PERIOD.days, on_call=on_call, public=public,
-                           subscribers=subscribers)  # fmt: skip
+                           subscribers=subscribers, waiting=waiting)  # fmt: skip
 
 
 def _chart(figures: dashboard.Dashboard, width: int = 840, height: int = 120) -> dict[str, object]:

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from flask import Blueprint, Response, abort, request, stream_with_context
+from flask_login import current_user
 from sqlalchemy import select
 
 from hub.models import Incident, SatisfactionAnswer, utcnow
@@ -37,7 +38,7 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 @requires(VIEW_INCIDENTS)
 def download() -> Response:
     try:
-        filt = IncidentFilter.from_args(request.args)
+        filt = IncidentFilter.from_args(request.args, me=current_user.email)
     except FilterError as exc:
         abort(400, description=f"{exc}.")
     filename = f"incidents-{utcnow():%Y%m%d-%H%M}.csv"

@@ -2,6 +2,10 @@
 
 `IncidentFilter.from_args` turns query-string arguments into a checked value (a bad one raises FilterError naming
 it), and `search` runs it as one query plus one count, so a page of 50 costs the same with 10 or 100,000 rows.
+
+Whose incidents: `assignee` names one person or group; `queue` is `mine` (assigned to whoever asks or to a group
+they are in), a person's address (the same for them: API tokens belong to no one), or `unassigned`. A separate
+argument, since a group may be given any name: no value of `assignee` could be kept for these.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from hub import queues
+from hub.addresses import is_address
 from hub.cis import name_key
 from hub.models import ConfigurationItem, Incident
 from hub.numbers import row_id, whole_number
@@ -33,6 +39,11 @@ SORTS: dict[str, tuple[Any, ...]] = {
 }
 
 
+#: The `queue` values besides a person's address (which always holds an `@`, so neither can be one).
+MY_QUEUE = "mine"
+UNASSIGNED = "unassigned"
+
+
 class FilterError(ValueError):
     """A query-string argument the client should fix; the message names it."""
 
@@ -48,12 +59,25 @@ class IncidentFilter:
     ci: str | None = None  # a configuration item's name, whatever its case (hub/cis.py)
     requester: str | None = None
     text: str | None = None
+    queue: str | None = None  # MY_QUEUE, UNASSIGNED or a person's address, lower-cased
     sort: str = "newest"
     page: int = 1
     limit: int = PAGE_SIZE
+    me: str | None = None  # who is asking: whose queue MY_QUEUE is (never in links)
+
+    def __post_init__(self) -> None:
+        if self.queue == MY_QUEUE and self.me is None:
+            raise FilterError(
+                "'queue=mine' is the queue of whoever asks, and an API token belongs to no one: "
+                "name the person instead, as in queue=ann@example.com"
+            )
 
     @classmethod
-    def from_args(cls, args: Mapping[str, str], *, default_limit: int = PAGE_SIZE) -> IncidentFilter:
+    def from_args(
+        cls, args: Mapping[str, str], *, default_limit: int = PAGE_SIZE, me: str | None = None
+    ) -> IncidentFilter:
+        """The filter `args` ask for; `me` is the address of whoever asks (none for an API token)."""
+
         def text(name: str) -> str | None:
             value = (args.get(name) or "").strip()
             if len(value) > MAX_TEXT:
@@ -63,6 +87,9 @@ class IncidentFilter:
         status = text("status")
         if status is not None and status not in STATUSES:
             raise FilterError(f"'status' must be one of {', '.join(STATUSES)}, not {status!r}")
+        queue = (text("queue") or "").lower() or None
+        if queue is not None and queue not in (MY_QUEUE, UNASSIGNED) and not is_address(queue):
+            raise FilterError(f"'queue' must be {MY_QUEUE}, {UNASSIGNED} or a person's address, not {queue!r}")
         sort = text("sort") or "newest"
         if sort not in SORTS:
             raise FilterError(f"'sort' must be one of {', '.join(SORTS)}, not {sort!r}")
@@ -76,9 +103,11 @@ class IncidentFilter:
             ci=text("ci"),
             requester=text("requester"),
             text=text("q"),
+            queue=queue,
             sort=sort,
             page=_number(args, "page", 1, 1_000_000, 1) or 1,
             limit=_number(args, "limit", 1, MAX_LIMIT, default_limit) or default_limit,
+            me=me,
         )
 
     def args(self, **changes: Any) -> dict[str, Any]:
@@ -86,7 +115,7 @@ class IncidentFilter:
         changed = replace(self, **changes)
         values = {"status": changed.status, "priority": changed.priority, "category": changed.category,
                   "assignee": changed.assignee, "source": changed.source, "service": changed.service,
-                  "ci": changed.ci, "requester": changed.requester, "q": changed.text,
+                  "ci": changed.ci, "requester": changed.requester, "q": changed.text, "queue": changed.queue,
                   "sort": None if changed.sort == "newest" else changed.sort,
                   "page": None if changed.page == 1 else changed.page}  # fmt: skip
         return {key: value for key, value in values.items() if value is not None}
@@ -94,7 +123,7 @@ class IncidentFilter:
     @property
     def narrowed(self) -> bool:
         return any((self.status, self.priority, self.category, self.assignee, self.source, self.service, self.ci,
-                    self.requester, self.text))  # fmt: skip
+                    self.requester, self.text, self.queue))  # fmt: skip
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
@@ -107,6 +136,10 @@ class IncidentFilter:
         if self.assignee:
             found.append(Incident.assignee == self.assignee.lower() if "@" in self.assignee else
                          Incident.assignee == self.assignee)  # fmt: skip
+        if self.queue == UNASSIGNED:
+            found.append(queues.UNASSIGNED)
+        elif self.queue:
+            found.append(queues.in_queue(self.me if self.queue == MY_QUEUE and self.me else self.queue))
         if self.source:
             found.append(Incident.source == self.source)
         if self.service:

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from hub import cis, incident_notes, knowledge, mentions, satisfaction, sla, time_spent
+from hub import cis, incident_notes, knowledge, mentions, queues, satisfaction, sla, time_spent
 from hub.catalogue import services as catalogue_services
 from hub.change_correlation import related_changes
 from hub.models import Incident, Problem, SavedReply
@@ -38,14 +38,15 @@ def root() -> ResponseReturnValue:
 def index() -> ResponseReturnValue:
     error = None
     try:
-        filt = IncidentFilter.from_args(request.args)
+        filt = IncidentFilter.from_args(request.args, me=current_user.email)
     except FilterError as exc:
-        filt, error = IncidentFilter(), f"{exc}; showing all incidents instead."
+        filt, error = IncidentFilter(me=current_user.email), f"{exc}; showing all incidents instead."
     with services().db.read() as session:
         found = search(session, filt)
         people = active_people(session)
+        my_groups = queues.groups_of(session, current_user.email)  # "My queue" is offered to their members
     return render_template("incidents/list.html", page=found, filter=filt, statuses=STATUSES, sorts=SORTS,
-                           people=people, error=error, bulk=BULK_ACTIONS)  # fmt: skip
+                           people=people, error=error, bulk=BULK_ACTIONS, my_groups=my_groups)  # fmt: skip
 
 
 @bp.get("/incidents/<ref>")

@@ -461,6 +461,14 @@ def document() -> dict[str, Any]:
                             "schema": {"type": "string", "maxLength": 200},
                             "description": "Incidents on this configuration item, by name (any case).",
                         },
+                        {
+                            "name": "queue",
+                            "in": "query",
+                            "schema": {"type": "string", "maxLength": 200},
+                            "description": "`unassigned`: incidents with no assignee. A person's email (any case): "
+                            "their queue, the incidents assigned to them or to a group they are a member of. "
+                            "(`mine`, the list page's, is a 400 here: a token belongs to no one.)",
+                        },
                         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 100}},
                     ],
                     "responses": {

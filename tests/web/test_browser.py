@@ -172,6 +172,26 @@ def test_incident_list_fits_a_phone_screen(
     assert width <= 375, f"the incident list scrolls sideways on a phone ({width}px wide)"
 
 
+def test_agent_opens_their_teams_queue_sorts_it_and_the_filters_fit_a_phone(
+    live_url: str, page: Page, user: Login, integration: IntegrationCredentials, db: Database
+) -> None:
+    with db.transaction() as session:
+        groups.save_group(session, "network", [user.email])
+    theirs = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
+    _post_event(live_url, integration, {"title": "Printer jammed"})  # the service desk's, by the default rule
+    triage.assign(db, int(theirs.removeprefix("INC-")), "network", Actor("root"), Mail("helpdesk@localhost", live_url))
+    _log_in(page, live_url, user)
+    page.get_by_role("link", name="My queue").click()
+    page.wait_for_url(f"{live_url}/incidents?queue=mine")
+    page.get_by_role("link", name="Priority", exact=True).click()  # the column headers sort on a wide screen
+    page.wait_for_url(f"{live_url}/incidents?queue=mine&sort=priority")
+    assert page.get_by_role("link", name="My queue").get_attribute("aria-current") == "true"
+    assert page.locator("a.ref").all_inner_texts() == [theirs]
+    page.set_viewport_size({"width": 375, "height": 700})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, "the list scrolls sideways on a phone"
+    _screenshot(page, "my-queue-phone")
+
+
 def _screenshot(page: Page, name: str) -> None:
     """Keep a picture of the page under test-output/ so a person can look at what the test saw."""
     folder = Path(os.environ.get("SWITCHBOARD_SCREENSHOTS", "test-output/screenshots"))

@@ -6,13 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from hub import accounts, cis
@@ -20,7 +18,7 @@ from hub.catalogue import add_service
 from hub.db import Database
 from hub.models import Incident
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
-from tests.web.helpers import Login, csrf_token, log_in
+from tests.web.helpers import Login, csrf_token, log_in, statements
 
 
 @pytest.fixture
@@ -52,21 +50,6 @@ def refs(page: str) -> list[str]:
 
 def ci_cells(page: str) -> list[str]:
     return re.findall(r'<td data-label="CI">(.*?)</td>', page)
-
-
-@contextmanager
-def statements(db: Database) -> Iterator[list[str]]:
-    """The SQL statements the database is sent meanwhile."""
-    sent: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 # -- the list ------------------------------------------------------------------------------------------------------

@@ -1,0 +1,59 @@
+"""Whose work an incident is: a person's queue (assigned to them, or to a group they are a member of) and the
+incidents no one was assigned.
+
+Both are SQL conditions, so the list, its CSV, the API and the dashboard read them inside the one query each
+already makes: the groups a person is in are a subquery there, never a lookup per group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from hub.models import Group, GroupMember, Incident
+
+#: An incident no rule or person assigned: no assignee at all, or an empty one.
+UNASSIGNED: ColumnElement[bool] = or_(Incident.assignee.is_(None), Incident.assignee == "")
+
+
+def _member_of(address: str) -> Select[str]:
+    """The names of the groups `address` is a member of (members are stored lower-cased, so any case matches)."""
+    return (
+        select(Group.name)
+        .join(GroupMember, GroupMember.group_id == Group.id)
+        .where(GroupMember.email == address.strip().lower())
+    )
+
+
+def groups_of(session: Session, address: str) -> list[str]:
+    """The groups `address` is a member of, by name: one query, however many there are."""
+    return list(session.scalars(_member_of(address).order_by(Group.name)))
+
+
+def in_queue(address: str) -> ColumnElement[bool]:
+    """Incidents assigned to `address` (any case, as addresses are stored lower-cased) or to one of its groups."""
+    address = address.strip().lower()
+    return or_(Incident.assignee == address, Incident.assignee.in_(_member_of(address)))
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What waits to be picked up, as the dashboard counts it for one person."""
+
+    queue: int  # open incidents in their queue
+    unassigned: int  # open incidents with no assignee
+    groups: tuple[str, ...]  # the groups they are in: with none, their queue is only what is assigned to them
+
+
+def waiting(session: Session, address: str) -> Waiting:
+    """Open (not yet acknowledged) incidents in `address`'s queue and unassigned: two queries, the count over the
+    open incidents only (the index on status and last seen)."""
+    queue, unassigned = session.execute(
+        select(
+            func.count().filter(in_queue(address)),
+            func.count().filter(UNASSIGNED),
+        ).where(Incident.status == "open")
+    ).one()
+    return Waiting(int(queue or 0), int(unassigned or 0), tuple(groups_of(session, address)))
