@@ -37,6 +37,8 @@ def save_group(session: Session, name: str, members: Sequence[str]) -> GroupInfo
         raise BadInput("members are email addresses, e.g. --member ann@example.com")
     group = session.scalar(select(Group).where(Group.name == name))
     if group is None:
+        if "@" in name:  # an assignee with an @ is a person's address everywhere (filters, notices, checks)
+            raise BadInput(f"a group's name has no @, or it would be taken for a person's address: not {name!r}")
         group = Group(name=name)
         session.add(group)
         session.flush()

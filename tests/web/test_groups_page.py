@@ -47,3 +47,10 @@ def test_a_group_named_with_a_slash_is_removed_by_its_button(
     assert action == "/groups/ops/eu/remove"
     assert client.post(action, data={"csrf_token": csrf_token(listed)}).status_code == 302
     assert "No groups yet." in client.get("/groups").get_data(as_text=True)
+
+
+def test_a_new_group_named_like_an_address_is_refused(client: FlaskClient, make_user: Callable[..., Login]) -> None:
+    page = admin(client, make_user).get("/groups").get_data(as_text=True)
+    answer = client.post("/groups", data={"csrf_token": csrf_token(page), "name": "ops@eu", "members": "a@example.com"})
+    assert "a group&#39;s name has no @" in answer.get_data(as_text=True)
+    assert "No groups yet." in client.get("/groups").get_data(as_text=True)
