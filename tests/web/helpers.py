@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from werkzeug.test import TestResponse
 
 from hub.db import Database
@@ -52,3 +54,18 @@ def on_disk(db: Database, text: str) -> bool:
     path = Path(db.engine.url.database or "")
     assert path.is_file(), "on_disk reads a SQLite database's files"
     return any(text.encode() in f.read_bytes() for f in (path, path.with_name(path.name + "-wal")) if f.exists())
+
+
+@contextmanager
+def statements(db: Database) -> Iterator[list[str]]:
+    """The SQL statements the database is sent meanwhile."""
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
