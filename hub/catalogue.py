@@ -1,7 +1,12 @@
 """The service catalogue, business calendars and SLA policies: stored, listed, and read as values for the clocks.
 
 Every change bumps the `sla` revision in the same transaction, so each process's SlaBook (hub/sla.py) reloads
-policies and calendars only when they change.
+policies and calendars only when they change, and whatever else a process keeps of the catalogue (a service's owner
+group) knows when to read it again.
+
+What people type (a name, a priority, a target) is checked here, once, for the commands (hub/sla_cli.py) and the
+/services page (web/catalogue.py) alike; a mistake in one field is a BadField naming it, so the page shows it
+beside that field. Removing a policy re-plans the clocks it runs, so it lives beside them: hub/sla_removal.py.
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ from sqlalchemy.orm import Session
 
 from hub import revisions
 from hub.business_hours import ALWAYS, Calendar, format_hours, parse_hours, weekly_from_json, weekly_json
-from hub.durations import describe_duration
-from hub.errors import BadInput
-from hub.models import BusinessCalendar, Service, SlaPolicy
-from hub.names import check_name
+from hub.durations import describe_duration, parse_duration
+from hub.errors import BadField, BadInput, Missing
+from hub.models import BusinessCalendar, Group, Service, SlaPolicy
+from hub.names import NAME_WIDTH, check_name, is_one_line
+from hub.numbers import whole_number
 from hub.sla_clocks import DEFAULT_WARN_AT, PolicySpec
 
 SLA_REVISION = "sla"
@@ -30,13 +36,40 @@ def bump_version(session: Session) -> None:
     revisions.bump(session, SLA_REVISION)
 
 
+#: The width of `sla_policies.organisation`: an organisation label may be longer than a name.
+ORGANISATION_WIDTH = 200
+
+
 def _unique(session: Session, row: Any, what: str, name: str, listing: str) -> None:
     session.add(row)
     try:
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        raise BadInput(f"there is already a {what} named {name!r}; `{listing}` shows them") from None
+        raise BadField("name", f"there is already a {what} named {name!r}; `{listing}` shows them") from None
+
+
+def _name(text: str, what: str, field: str = "name") -> str:
+    """check_name's answer, its complaint about `field`."""
+    try:
+        return check_name(text, what)
+    except BadInput as exc:
+        raise BadField(field, str(exc)) from None
+
+
+def _optional(text: str | None, field: str, width: int = NAME_WIDTH) -> str | None:
+    """One line of at most `width` characters, or None when nothing (or only blanks) was given."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if len(text) > width or not is_one_line(text):
+        raise BadField(field, f"the {field} is at most {width} characters on one line")
+    return text
+
+
+def _owner(text: str | None) -> str | None:
+    text = (text or "").strip()
+    return _name(text, "group", "owner_group") if text else None
 
 
 # -- services ---------------------------------------------------------------------------------------------------
@@ -45,10 +78,11 @@ def _unique(session: Session, row: Any, what: str, name: str, listing: str) -> N
 def add_service(
     session: Session, *, name: str, owner_group: str | None = None, description: str = "", public: bool = False
 ) -> Service:
-    name = check_name(name, "service")
-    row = Service(name=name, owner_group=(owner_group or "").strip() or None, description=description.strip(),
-                  public=public)  # fmt: skip
+    """Add a service. Its owner group may not exist yet: `missing_owner` says so, for the caller to warn."""
+    name = _name(name, "service")
+    row = Service(name=name, owner_group=_owner(owner_group), description=description.strip(), public=public)
     _unique(session, row, "service", name, "switchboard service list")
+    bump_version(session)
     return row
 
 
@@ -58,16 +92,34 @@ def set_service(
 ) -> Service:  # fmt: skip
     """Change what is given of a service: whether the public status page shows it (hub/status_page.py), its
     owner group, its description."""
-    row = session.scalar(select(Service).where(Service.name == name.strip()))
-    if row is None:
-        raise BadInput(f"there is no service {name!r}; `switchboard service list` shows them")
+    row = get_service(session, name)
+    before = (row.public, row.owner_group, row.description)
     if public is not None:
         row.public = public
     if owner_group is not None:
-        row.owner_group = owner_group.strip() or None
+        row.owner_group = _owner(owner_group)
     if description is not None:
         row.description = description.strip()
+    if (row.public, row.owner_group, row.description) != before:
+        bump_version(session)
     return row
+
+
+def get_service(session: Session, name: str) -> Service:
+    row = session.scalar(select(Service).where(Service.name == name.strip()))
+    if row is None:
+        raise Missing(f"there is no service {name!r}; `switchboard service list` shows them")
+    return row
+
+
+def missing_owner(session: Session, owner_group: str | None) -> str | None:
+    """A warning when `owner_group` names no group, else None. A service may name its group before the group is
+    made (a catalogue is often written first), so this warns rather than refuses: a group that does not exist has
+    no one to take the service's incidents."""
+    if owner_group is None or session.scalar(select(Group.id).where(Group.name == owner_group)) is not None:
+        return None
+    return (f"there is no group {owner_group!r} yet, so no one in it can take this service's incidents: make it "
+            f"on the Groups page or with `switchboard group set {owner_group} --member ...`")  # fmt: skip
 
 
 def services(session: Session) -> list[Service]:
@@ -88,7 +140,7 @@ def add_calendar(
     dates: frozenset[date] = frozenset(),
 ) -> BusinessCalendar:
     """Store a calendar after checking it makes sense (zone, hours, holiday country) by building it."""
-    name = check_name(name, "calendar")
+    name = _name(name, "calendar")
     calendar = Calendar(tz=tz, weekly=parse_hours(hours), country=country, subdivision=subdivision,
                         extra_holidays=dates)  # fmt: skip
     row = BusinessCalendar(
@@ -139,6 +191,31 @@ class Targets:
     next_update: timedelta | None = None
     resolution: timedelta | None = None
 
+    @classmethod
+    def parse(cls, *, first_response: str | None, next_update: str | None, resolution: str | None) -> Targets:
+        """Targets as typed: `30m`, `4h`, `3d`, `1w` of business time; empty or None for a clock not kept."""
+        return cls(first_response=parse_target(first_response, "first_response"),
+                   next_update=parse_target(next_update, "next_update"),
+                   resolution=parse_target(resolution, "resolution"))  # fmt: skip
+
+
+def parse_target(text: str | None, field: str) -> timedelta | None:
+    """One target as typed (`30m`, `4h`, `3d`), None when left empty; a mistake is about `field`."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return parse_duration(text)
+    except BadInput as exc:
+        raise BadField(field, str(exc)) from None
+
+
+def parse_priority(text: str) -> int:
+    """A priority as people write it: `P1` (highest) to `P5`, or the bare number."""
+    number = whole_number(text.strip().upper().removeprefix("P"))
+    if number is None:
+        raise BadField("priority", f"{text!r} is not a priority; write P1 to P5")
+    return number
+
 
 def add_policy(
     session: Session,
@@ -152,21 +229,25 @@ def add_policy(
     organisation: str | None = None,
     warn_at: float = DEFAULT_WARN_AT,
 ) -> SlaPolicy:
-    """Store a policy; its calendar and service must exist (24x7 UTC when no calendar is named)."""
-    name = check_name(name, "policy")
+    """Store a policy; its calendar and service must exist (24x7 UTC when no calendar is named). Empty narrowing
+    fields are None: the policy is for every service, category, organisation."""
+    name = _name(name, "policy")
     if priority not in range(1, 6):
-        raise BadInput(f"priority must be P1 (highest) to P5, not P{priority}")
+        raise BadField("priority", f"priority must be P1 (highest) to P5, not P{priority}")
     if not 0 < warn_at < 1:
-        raise BadInput("warn-at is a share of the target between 0 and 1, e.g. 0.75")
+        raise BadField("warn_at", "warn-at is a share of the target between 0 and 1, e.g. 0.75")
     if targets.first_response is None and targets.resolution is None:
-        raise BadInput("a policy needs a first-response or a resolution target, e.g. --resolution 4h")
+        raise BadField("resolution", "a policy needs a first-response or a resolution target, e.g. --resolution 4h")
+    calendar, service = _optional(calendar, "calendar"), _optional(service, "service")
+    category, organisation = _optional(category, "category"), _optional(organisation, "organisation",
+                                                                        ORGANISATION_WIDTH)  # fmt: skip
     calendar_id = None
     if calendar is not None:
         calendar_id = session.scalar(select(BusinessCalendar.id).where(BusinessCalendar.name == calendar))
         if calendar_id is None:
-            raise BadInput(f"there is no calendar {calendar!r}; add it with `switchboard calendar add`")
+            raise BadField("calendar", f"there is no calendar {calendar!r}; add it with `switchboard calendar add`")
     if service is not None and session.scalar(select(Service.id).where(Service.name == service)) is None:
-        raise BadInput(f"there is no service {service!r}; add it with `switchboard service add`")
+        raise BadField("service", f"there is no service {service!r}; add it with `switchboard service add`")
 
     def seconds(span: timedelta | None) -> int | None:
         return int(span.total_seconds()) if span is not None else None
@@ -204,6 +285,12 @@ def describe_targets(policy: SlaPolicy) -> str:
     return ", ".join(
         f"{what} {describe_duration(timedelta(seconds=value))}" for what, value in targets if value is not None
     )
+
+
+def policy_detail(policy: SlaPolicy, calendar: str | None) -> dict[str, Any]:
+    """What the audit log keeps of a policy added: whom it is for, its targets, its calendar."""
+    return {"priority": f"P{policy.priority}", "for": describe_scope(policy), "targets": describe_targets(policy),
+            "warn_at": policy.warn_at, "calendar": (calendar or "").strip() or "24x7 UTC"}  # fmt: skip
 
 
 def load_policies(conn: Connection | Session) -> tuple[dict[int, PolicySpec], dict[int, Calendar]]:

@@ -14,6 +14,15 @@ class BadInput(SwitchboardError):
     """The input is malformed or refers to something that does not exist; the message says what to fix."""
 
 
+class BadField(BadInput):
+    """Bad input about one named field (`field`, as a form or an option spells it without dashes), so that a form
+    can show the message beside that field; everyone else reads it as any BadInput."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class Missing(BadInput):
     """The input names something that does not exist (an API answers 404)."""
 

@@ -248,16 +248,22 @@ def agent_update(conn: Connection, incident_id: int, now: datetime | None = None
     _store_keeping_due(conn, row, update_given(policy, clocks_of(row), now), now)
 
 
-def replan(conn: Connection, book: SlaBook, incident_id: int, now: datetime | None = None) -> PolicySpec | None:
-    """Pick the policy again (priority, service or category changed) and plan the clocks from the opening.
+def replan(
+    conn: Connection, book: SlaBook, incident_id: int, now: datetime | None = None, *, why: str | None = None
+) -> PolicySpec | None:
+    """Pick the policy again (priority, service or category changed, or its policy went) and plan the clocks from
+    the opening. With `why`, the timeline says it, and says so too when the clocks stop for want of a policy.
 
     The new plan's warnings and breaches that already lie in the past are announced by the next sweep.
     """
     now = now or utcnow()
     row = _row(conn, incident_id)
     policy = pick_policy(book.policies, facts_of(row.priority, row.service, row.category, row.labels))
+    because = f" ({why})" if why else ""
     if policy is None:
         _store(conn, incident_id, row.service, None, Clocks(), now, after=None)
+        if why:
+            INSERT_TIMELINE.execute(conn, entry(incident_id, "sla", f"SLA clocks stopped{because}: no policy fits"))
         return None
     # Still waiting: the new plan stands still from the same moment. The next update is due a target of the
     # new policy from now (a missed one stays missed).
@@ -269,7 +275,7 @@ def replan(conn: Connection, book: SlaBook, incident_id: int, now: datetime | No
         if policy.next_update is None:
             clocks = replace(clocks, update_warn_at=None, update_due_at=None)
     _store(conn, incident_id, row.service, policy.id, clocks, now, after=None)
-    INSERT_TIMELINE.execute(conn, entry(incident_id, "sla", f"SLA re-planned under {policy.name}",
+    INSERT_TIMELINE.execute(conn, entry(incident_id, "sla", f"SLA re-planned under {policy.name}{because}",
                                         data={"policy": policy.name}))  # fmt: skip
     return policy
 

@@ -8,21 +8,35 @@ Each command imports what it works with when it runs (see hub/cli.py).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from hub.cli import in_transaction
 from hub.domain import parse_ref
-from hub.durations import parse_duration
-from hub.errors import BadInput
-from hub.numbers import whole_number
+from hub.errors import BadField
 from hub.sla_clocks import DEFAULT_WARN_AT
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+
+def _option(parse: Callable[[], T]) -> T:
+    """What a hub parser makes of an option's value; its BadField is shown as that option's mistake."""
+    try:
+        return parse()
+    except BadField as exc:
+        raise click.BadParameter(str(exc), param_hint=f"--{exc.field.replace('_', '-')}") from None
+
+
+def _warn(warning: str | None) -> None:
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @click.group()
@@ -40,11 +54,17 @@ def service() -> None:
 @click.option("--public", is_flag=True, help="Show it on the public status page, /status.")
 def service_add(name: str, owner_group: str | None, description: str, public: bool) -> None:
     """Add a service, e.g.: switchboard service add --name mail --owner-group messaging --public"""
-    from hub import catalogue
+    from hub import audit, catalogue
 
-    in_transaction(lambda s: catalogue.add_service(s, name=name, owner_group=owner_group, description=description,
-                                                   public=public))  # fmt: skip
-    click.echo(f"added service {name!r}" + (", shown on the status page (/status)" if public else ""))
+    def add(session: Session) -> str | None:
+        row = catalogue.add_service(session, name=name, owner_group=owner_group, description=description,
+                                    public=public)  # fmt: skip
+        audit.record(session, audit.CLI, "service.add", row.name, owner_group=row.owner_group, public=row.public)
+        return catalogue.missing_owner(session, row.owner_group)
+
+    warning = in_transaction(add)
+    click.echo(f"added service {name.strip()!r}" + (", shown on the status page (/status)" if public else ""))
+    _warn(warning)
 
 
 @service.command("set")
@@ -54,17 +74,21 @@ def service_add(name: str, owner_group: str | None, description: str, public: bo
 @click.option("--description", help="One line on what it is.")
 def service_set(name: str, public: bool | None, owner_group: str | None, description: str | None) -> None:
     """Change a service, e.g.: switchboard service set mail --public --description "Email for everyone" """
-    from hub import catalogue
+    from hub import audit, catalogue
 
     if public is None and owner_group is None and description is None:
         raise click.UsageError("say what to change: --public or --private, --owner-group, --description")
 
-    def change(session: Session) -> tuple[str, bool]:
+    def change(session: Session) -> tuple[str, bool, str | None]:
         row = catalogue.set_service(session, name, public=public, owner_group=owner_group, description=description)
-        return row.name, row.public
+        audit.record(session, audit.CLI, "service.change", row.name, owner_group=row.owner_group, public=row.public,
+                     description=row.description)  # fmt: skip
+        warning = catalogue.missing_owner(session, row.owner_group) if owner_group is not None else None
+        return row.name, row.public, warning
 
-    changed, shown = in_transaction(change)
+    changed, shown, warning = in_transaction(change)
     click.echo(f"service {changed!r}: {'shown on the status page (/status)' if shown else 'not on the status page'}")
+    _warn(warning)
 
 
 @service.command("list")
@@ -141,6 +165,8 @@ def calendar_add(
     region, _, subdivision = (country or "").partition("-")
 
     def work(session: Session) -> str:
+        from hub import audit
+
         row = catalogue.add_calendar(
             session,
             name=name,
@@ -150,7 +176,9 @@ def calendar_add(
             subdivision=subdivision or None,
             dates=frozenset(closed),
         )
-        return catalogue.describe_calendar(row)
+        described = catalogue.describe_calendar(row)
+        audit.record(session, audit.CLI, "calendar.add", row.name, calendar=described)
+        return described
 
     click.echo(f"added calendar {in_transaction(work)}")
 
@@ -169,28 +197,12 @@ def sla() -> None:
     """SLA policies: targets per priority (optionally per service, category, organisation) on a calendar."""
 
 
-def _priority(text: str) -> int:
-    number = whole_number(text.upper().removeprefix("P"))
-    if number is None:
-        raise click.BadParameter(f"{text!r} is not a priority; write P1 to P5", param_hint="--priority")
-    return number
-
-
-def _span(text: str | None, option: str) -> timedelta | None:
-    if text is None:
-        return None
-    try:
-        return parse_duration(text)
-    except BadInput as exc:
-        raise click.BadParameter(str(exc), param_hint=option) from None
-
-
 @sla.command("add")
 @click.option("--name", required=True, help="Unique name, e.g. 'P1 mail'.")
 @click.option("--priority", required=True, help="P1 (highest) to P5.")
 @click.option("--resolution", help="Resolve within this much business time: 4h, 2d.")
 @click.option("--first-response", help="Acknowledge or answer within this much business time: 30m.")
-@click.option("--next-update", help="Update the requester at least this often (recorded, not yet enforced).")
+@click.option("--next-update", help="Update the requester at least this often, after the first response.")
 @click.option("--calendar", "calendar_name", help="The calendar the clocks run on (default: 24x7 UTC).")
 @click.option("--service", "service_name", help="Only incidents of this service.")
 @click.option("--category", help="Only incidents of this category.")
@@ -216,27 +228,37 @@ def sla_add(
 ) -> None:
     """Add a policy, e.g.: switchboard sla add --name P1 --priority P1 --resolution 4h --first-response 30m
     --calendar office"""
-    from hub import catalogue
+    from hub import audit, catalogue
 
-    targets = catalogue.Targets(
-        first_response=_span(first_response, "--first-response"),
-        next_update=_span(next_update, "--next-update"),
-        resolution=_span(resolution, "--resolution"),
-    )
-    in_transaction(
-        lambda s: catalogue.add_policy(
-            s,
-            name=name,
-            priority=_priority(priority),
-            targets=targets,
-            calendar=calendar_name,
-            service=service_name,
-            category=category,
-            organisation=organisation,
-            warn_at=warn_at,
-        )
-    )
-    click.echo(f"added SLA policy {name!r}; incidents opened from now on get its clocks")
+    number = _option(lambda: catalogue.parse_priority(priority))
+    targets = _option(lambda: catalogue.Targets.parse(first_response=first_response, next_update=next_update,
+                                                      resolution=resolution))  # fmt: skip
+
+    def add(session: Session) -> None:
+        row = catalogue.add_policy(session, name=name, priority=number, targets=targets, calendar=calendar_name,
+                                   service=service_name, category=category, organisation=organisation,
+                                   warn_at=warn_at)  # fmt: skip
+        audit.record(session, audit.CLI, "sla.add", row.name, **catalogue.policy_detail(row, calendar_name))
+
+    in_transaction(add)
+    click.echo(f"added SLA policy {name.strip()!r}; incidents opened from now on get its clocks")
+
+
+@sla.command("remove")
+@click.argument("name")
+def sla_remove(name: str) -> None:
+    """Remove the policy NAME: new incidents no longer get it, and the unresolved incidents whose clocks it runs
+    are re-planned under the policy that fits them without it (from their opening), or lose their clocks when
+    none does. Incidents resolved under it drop out of /reports/sla."""
+    from hub import audit, sla_removal
+
+    def remove(session: Session) -> sla_removal.Removal:
+        done = sla_removal.remove_policy(session, name)
+        audit.record(session, audit.CLI, "sla.remove", done.name, replanned=done.replanned, stopped=done.stopped)
+        return done
+
+    done = in_transaction(remove)
+    click.echo(f"removed SLA policy {done.name!r}; {sla_removal.describe(done)}")
 
 
 @sla.command("list")

@@ -36,6 +36,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         ask_desk,
         audit,
         auth,
+        catalogue,
         changes,
         changes_api,
         cis,
@@ -172,6 +173,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(ask_desk.bp)  # public: "Ask the desk", the help centre's form that reaches the desk
     app.register_blueprint(knowledge.bp)
     app.register_blueprint(cis.bp)
+    app.register_blueprint(catalogue.bp)
     app.register_blueprint(request_status.bp)  # public: a requester's own request, from a link in a mail
     mail_view.init_app(app)
     if settings.trusted_proxies:

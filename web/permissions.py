@@ -31,6 +31,8 @@ COVER_SHIFTS = "oncall.cover"
 MANAGE_REQUESTER_DATA = "requesters.manage"
 VIEW_CIS = "cis.view"
 MANAGE_CIS = "cis.manage"
+VIEW_CATALOGUE = "catalogue.view"
+MANAGE_CATALOGUE = "catalogue.manage"
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     VIEW_INCIDENTS: frozenset(ROLES),
@@ -56,6 +58,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # people who work incidents read them. They also keep them true, since they are the ones who find them wrong.
     VIEW_CIS: frozenset({"admin", "agent"}),
     MANAGE_CIS: frozenset({"admin", "agent"}),
+    # The services, SLA policies and calendars are what /reports/sla already shows everyone its figures are measured
+    # against. Changing them moves every incident's clocks and the public status page: admins, as with the rules.
+    VIEW_CATALOGUE: frozenset(ROLES),
+    MANAGE_CATALOGUE: frozenset({"admin"}),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from hub.cli import main
 from hub.config import Settings
 from hub.db import Database
-from hub.models import BusinessCalendar, SlaPolicy
+from hub.models import AuditEntry, BusinessCalendar, SlaPolicy
 from tests.docs import fenced, run_as_printed
 
 
@@ -73,6 +73,48 @@ def test_a_policy_on_an_unknown_calendar_is_refused_with_the_command_to_add_it(r
 def test_a_policy_needs_a_target(runner: CliRunner) -> None:
     result = runner.invoke(main, ["sla", "add", "--name", "x", "--priority", "P2"])
     assert result.exit_code == 1 and "--resolution 4h" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--priority", "urgent", "--resolution", "4h"], "Invalid value for --priority: 'urgent' is not a priority"),
+        (["--priority", "P1", "--resolution", "4 hours"], "Invalid value for --resolution: '4 hours' is not a"),
+    ],
+)
+def test_a_mistyped_priority_or_target_names_its_option(runner: CliRunner, args: list[str], message: str) -> None:
+    result = runner.invoke(main, ["sla", "add", "--name", "x", *args])
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_a_policy_removed_says_what_became_of_the_clocks_it_ran(runner: CliRunner) -> None:
+    run(runner, "sla", "add", "--name", "P1", "--priority", "P1", "--resolution", "4h")
+    assert run(runner, "sla", "remove", "P1") == (
+        "removed SLA policy 'P1'; no unresolved incident ran clocks under it\n"
+    )
+    assert run(runner, "sla", "list") == ""
+    result = runner.invoke(main, ["sla", "remove", "P1"])
+    assert result.exit_code == 1 and "there is no SLA policy 'P1'" in result.output
+
+
+def test_a_service_owned_by_a_group_not_made_yet_is_added_with_a_warning(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["service", "add", "--name", "mail", "--owner-group", "messaging"])
+    assert result.exit_code == 0 and result.stdout == "added service 'mail'\n"
+    assert result.stderr.startswith("warning: there is no group 'messaging' yet")
+    assert "messaging" in run(runner, "service", "list")
+
+
+def test_catalogue_changes_from_the_shell_are_audited(runner: CliRunner, db: Database) -> None:
+    run(runner, "service", "add", "--name", "mail")
+    run(runner, "service", "set", "mail", "--public")
+    run(runner, "calendar", "add", "--name", "office", "--tz", "UTC", "--hours", "24x7")
+    run(runner, "sla", "add", "--name", "P1", "--priority", "P1", "--resolution", "4h", "--calendar", "office")
+    run(runner, "sla", "remove", "P1")
+    with db.read() as session:
+        entries = [(e.actor, e.action, e.target) for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    assert entries == [("cli", "service.add", "mail"), ("cli", "service.change", "mail"),
+                       ("cli", "calendar.add", "office"), ("cli", "sla.add", "P1"),
+                       ("cli", "sla.remove", "P1")]  # fmt: skip
 
 
 def test_waiting_on_an_unknown_incident_says_so(runner: CliRunner) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from hub import accounts, cis
+from hub import accounts, catalogue, cis
 from hub.db import Database
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import Login, csrf_token, log_in
@@ -42,6 +43,11 @@ UI = {
     "cis.edit": ("GET", "/cis/db1/edit", STAFF),
     "cis.retire": ("POST", "/cis/db1/retire", STAFF),
     "cis.remove": ("POST", "/cis/db1/remove", STAFF),
+    "catalogue.index": ("GET", "/services", PEOPLE),
+    "catalogue.add_service": ("POST", "/services", ADMINS),
+    "catalogue.edit": ("GET", "/services/mail/edit", ADMINS),
+    "catalogue.add_policy": ("POST", "/services/policies", ADMINS),
+    "catalogue.remove_policy": ("POST", "/services/policies/P1/remove", ADMINS),
     "integrations.index": ("GET", "/integrations", STAFF),
     "integrations.detail": ("GET", "/integrations/monitoring", STAFF),
     "integrations.edit_mapping": ("POST", "/integrations/monitoring/mapping", ADMINS),
@@ -141,9 +147,12 @@ def test_every_route_has_an_access_rule(app: Flask) -> None:
 def as_role(
     client: FlaskClient, make_user: Callable[..., Login], integration: IntegrationCredentials, db: Database
 ) -> Callable[[str], FlaskClient]:
-    """A client logged in with a role (or not at all), and an incident INC-1 on the CI db1 for the detail pages."""
+    """A client logged in with a role (or not at all), an incident INC-1 on the CI db1 for the detail pages, and the
+    service mail with the SLA policy P1 for the catalogue's."""
     with db.transaction() as session:
         cis.create(session, cis.CiFields(name="db1", kind="server"))
+        catalogue.add_service(session, name="mail")
+        catalogue.add_policy(session, name="P1", priority=1, targets=catalogue.Targets(resolution=timedelta(hours=4)))
     client.post(f"/api/v1/events/{integration.name}", json={"title": "Disk full", "labels": {"host": "db1"}},
                 headers={"Authorization": f"Bearer {integration.secret}"})  # fmt: skip
 

@@ -667,7 +667,7 @@ def test_a_viewer_sees_no_admin_pages(live_url: str, page: Page, make_user: Call
 MAIN_PAGES = (
     "dashboard", "incidents", "incidents/new", "problems", "changes", "changes/calendar", "oncall", "rules",
     "integrations", "silences", "reports/sla", "account", "replies", "users", "groups", "mailboxes", "outbox", "audit",
-    "events/unprocessable", "account/two-factor", "requesters", "reports/time", "cis", "cis/new",
+    "events/unprocessable", "account/two-factor", "requesters", "reports/time", "cis", "cis/new", "services",
 )  # fmt: skip
 
 
@@ -710,6 +710,41 @@ def test_admin_adds_a_silence_and_a_group_then_ends_and_removes_them_with_their_
     page.get_by_role("button", name="Remove").click()
     page.get_by_text("Group dba removed.").wait_for()
     assert page.locator("table").count() == 0
+
+
+def test_admin_adds_a_service_makes_it_public_and_adds_then_removes_a_policy_on_the_services_page(
+    live_url: str, page: Page, make_user: Callable[..., Login], db: Database
+) -> None:
+    """The catalogue's forms in Chromium: a hostile description shown as text, the edit page's checkbox, the
+    policy form's selects, and removal behind its confirming fold."""
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    _log_in(page, live_url, make_user(email="root@example.com", role="admin"))
+    page.goto(f"{live_url}/services")
+    page.fill("#service-name", "mail")
+    page.fill("#service-owner_group", "messaging")
+    page.fill("#service-description", HOSTILE)
+    page.get_by_role("button", name="Add service").click()
+    page.get_by_text("Service mail added. But there is no group 'messaging' yet").wait_for()
+    assert page.locator("#services td[data-label='What it is']").inner_text() == HOSTILE
+    page.get_by_role("link", name="Edit").click()
+    page.check("#public")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Service mail saved; shown on the status page.").wait_for()
+
+    page.fill("#policy-name", "P1 mail")
+    page.select_option("#policy-priority", "P1")
+    page.fill("#policy-resolution", "4h")
+    page.select_option("#policy-service", "mail")
+    page.get_by_role("button", name="Add policy").click()
+    page.get_by_text("SLA policy P1 mail added").wait_for()
+    assert page.locator("#services td[data-label='SLA policies naming it']").inner_text() == "P1 mail (P1)"
+    _screenshot(page, "services-with-a-policy")
+    page.get_by_text("Remove…").click()
+    page.get_by_role("button", name="Remove P1 mail").click()
+    page.get_by_text("SLA policy P1 mail removed; no unresolved incident ran clocks under it.").wait_for()
+    assert page.locator("#policies-one-service").count() == 0
+    assert dialogs == [], f"a script ran: {dialogs}"
 
 
 def test_admin_rotates_a_group_on_call_and_covers_a_shift(
