@@ -8,7 +8,7 @@ repeats names two, of which the first is taken (its abbreviation, CEST rather th
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -47,7 +47,7 @@ def zone_for(choice: str | None, default: str) -> ZoneInfo:
     return zone_of(default)
 
 
-def to_local(moment: datetime, zone: ZoneInfo) -> datetime:
+def to_local(moment: datetime, zone: tzinfo) -> datetime:
     """An instant (aware) as the wall clock in `zone` shows it."""
     return moment.astimezone(zone)
 
