@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from hub import credentials
+from hub import credentials, zones
 from hub.addresses import is_address
 from hub.db import Database
 from hub.domain import INTEGRATION_KINDS, NO_POLICY, ROLES, Policy
@@ -107,6 +107,15 @@ def set_password(session: Session, email: str, password: str) -> User:
     user = user_by_email(session, email)
     _check_password(password)
     user.password_hash = credentials.hash_password(password)
+    return user
+
+
+def set_timezone(session: Session, email: str, zone: str | None) -> User:
+    """The zone the web UI shows and reads someone's times in; None goes back to the installation's."""
+    user = user_by_email(session, email)
+    if zone is not None and zone not in zones.names():
+        raise BadInput(f"{zone!r} is not a time zone; choose one from the list, such as Europe/Berlin")
+    user.timezone = zone
     return user
 
 

@@ -14,11 +14,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from itertools import groupby, pairwise
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import holidays as holiday_data
 
 from hub.errors import BadInput
+from hub.zones import zone_of
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY = 24 * 60
@@ -77,14 +78,6 @@ class Calendar:
                     if b > since and b > a:
                         yield max(a, since), b
             day += timedelta(days=1)
-
-
-@cache
-def zone_of(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise BadInput(f"{name!r} is not an IANA time zone; write one like Europe/Berlin or America/New_York") from None
 
 
 @cache

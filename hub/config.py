@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from hub import zones
 from hub.domain import ROLES
-from hub.errors import ConfigError
+from hub.errors import BadInput, ConfigError
 from hub.role_map import RoleMap
 from hub.role_map import parse as parse_role_map
 from hub.verifying_keys import VerifyingKeys
@@ -94,6 +95,8 @@ class Settings:
     # Roles whose people must use two-factor authentication to log in (hub/two_factor.py); empty: each chooses.
     two_factor_roles: frozenset[str] = frozenset()
     oidc: OidcSettings | None = None  # None: passwords only
+    # The IANA zone the web UI shows and reads times in for whoever chose none on /account, and on public pages.
+    timezone: str = zones.DEFAULT
 
     @property
     def desk_address(self) -> str:
@@ -174,7 +177,19 @@ class Settings:
             session_max_age=_seconds(env, "SWITCHBOARD_SESSION_MAX_AGE", 7 * 86400.0),
             two_factor_roles=_roles(env, "SWITCHBOARD_REQUIRE_2FA"),
             oidc=_oidc(env),
+            timezone=_timezone(env),
         )
+
+
+def _timezone(env: Mapping[str, str]) -> str:
+    """SWITCHBOARD_TIMEZONE: an IANA zone name, checked now rather than on the first page that shows a time."""
+    name = (env.get("SWITCHBOARD_TIMEZONE") or "").strip() or zones.DEFAULT
+    try:
+        zones.zone_of(name)
+    except BadInput:
+        wanted = "an IANA time zone such as Europe/Berlin"
+        raise ConfigError(f"SWITCHBOARD_TIMEZONE must be {wanted}, not {name!r}") from None
+    return name
 
 
 def _roles(env: Mapping[str, str], name: str) -> frozenset[str]:

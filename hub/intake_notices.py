@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from hub import channels, knowledge, notices, recipients, status_page
+from hub import channels, knowledge, notices, recipients, status_page, zones
 from hub.domain import InboundEvent, Policy
 from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import utcnow
@@ -35,7 +35,7 @@ class NoticeSettings:
 
     @property
     def sender(self) -> Sender:
-        return Sender(self.desk_addresses[0], self.base_url, self.templates, self.secret_key)
+        return Sender(self.desk_addresses[0], self.base_url, self.templates, self.secret_key, self.timezone)
 
     #: A person's email reply this many seconds after its incident resolved still reopens it; later, a new one.
     reply_reopen_window: float = 7 * 86400.0
@@ -44,6 +44,8 @@ class NoticeSettings:
     newest_part: Callable[[str], str | None] = lambda text: None
     #: Signs the satisfaction links in a requester's resolution mail (hub/satisfaction.py); None: none are sent.
     secret_key: str | None = field(default=None, repr=False)
+    #: The installation's time zone (SWITCHBOARD_TIMEZONE), for times in mail to people who chose none of their own.
+    timezone: str = zones.DEFAULT
 
 
 class IntakeNotices:

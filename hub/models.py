@@ -277,6 +277,8 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(sealed_text(64))
     totp_step: Mapped[int | None] = mapped_column(BigInteger)
     two_factor_since: Mapped[datetime | None]
+    # The IANA zone the web UI shows and reads their times in (hub/zones.py); None: the installation's.
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
 
 class TimeEntry(Base):

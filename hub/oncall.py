@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from hub import notices
 from hub.addresses import is_address
-from hub.business_hours import zone_of
 from hub.db import Database, insert_new
 from hub.durations import describe_duration, parse_duration
 from hub.errors import BadInput, Missing
@@ -29,6 +28,7 @@ from hub.recipients import Sender, active_people
 from hub.rotation import MAX_SHIFT, MAX_SPAN, MIN_SHIFT, Override, Rotation, Shift, on_call, shifts, started
 from hub.statements import INSERT_OUTBOX
 from hub.weekly import DAYS
+from hub.zones import from_local, zone_of
 
 log = logging.getLogger(__name__)
 
@@ -128,13 +128,13 @@ def add_override(
     session: Session, group_name: str, who: str, starts: datetime, ends: datetime, *, by: str, now: datetime
 ) -> Override:
     """`who` is on call for the group from `starts` to `ends`, whatever the rotation says; naive times are read
-    in the rotation's time zone, as people give them."""
+    in the rotation's time zone, as people give them (one the clocks skip there is refused)."""
     group = _group(session, group_name)
     rotation = session.get(OnCallRotation, group.id)
     if rotation is None:
         raise Missing(f"group {group_name!r} has no on-call rotation to override; set one first")
     zone = zone_of(rotation.timezone)
-    starts, ends = (t if t.tzinfo else t.replace(tzinfo=zone) for t in (starts, ends))
+    starts, ends = (t if t.tzinfo else from_local(t, zone) for t in (starts, ends))
     who = who.strip().lower()
     if not is_address(who):
         raise BadInput(f"{who!r} is not an email address")

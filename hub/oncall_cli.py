@@ -104,8 +104,8 @@ def oncall_override(group: str, who: str, starts: str, ends: str | None, duratio
       switchboard oncall override dba --who cy@example.com --starts "fri 18:00" --ends "mon 09:00"
     """
     from hub import audit, oncall
-    from hub.business_hours import zone_of
     from hub.models import utcnow
+    from hub.zones import zone_of
 
     if (ends is None) == (duration is None):
         raise click.UsageError("give either --ends or --duration")

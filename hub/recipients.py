@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, bindparam, delete, insert, select
 
-from hub import channels, notices, satisfaction
+from hub import channels, notices, satisfaction, zones
 from hub.addresses import is_pseudonym
 from hub.domain import PERSON_SOURCES
 from hub.mail_templates import DEFAULTS, MailTemplates
@@ -37,12 +38,21 @@ class Sender:
     #: Signs the "How did we do?" links in a requester's resolution mail (the installation's SECRET_KEY); without
     #: it the mail asks nothing.
     secret_key: str | None = field(default=None, repr=False)
+    #: The installation's time zone (SWITCHBOARD_TIMEZONE): times in mail to requesters and subscribers are in it.
+    timezone: str = zones.DEFAULT
 
     def signing_key(self, what: str) -> str:
         """The key that signs the links in `what`'s mail (ValueError without one: such mail cannot be sent)."""
         if not self.secret_key:
             raise ValueError(f"{what} need the installation's SECRET_KEY to sign their links")
         return self.secret_key
+
+
+def zone_of_person(conn: Connection, email: str | None, default: str) -> ZoneInfo:
+    """The zone someone reads the times in their mail in: their own choice on /account, else `default` (the
+    installation's, as for requesters, who have no account)."""
+    chosen = conn.scalar(select(User.timezone).where(User.email == email.lower())) if email else None
+    return zones.zone_for(chosen, default)
 
 
 def watchers(conn: Connection, incident_id: int) -> list[str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import Connection, delete, select, update
 
@@ -26,6 +26,7 @@ from hub.outbox import outbox_row
 from hub.recipients import Sender
 from hub.statements import INSERT_OUTBOX
 from hub.status_page import ServiceStatus, Window
+from hub.zones import to_local, zone_of
 
 log = logging.getLogger(__name__)
 
@@ -85,22 +86,24 @@ def _window_key(window: Window) -> tuple[str, str | None]:
     return window.starts.isoformat(), window.ends.isoformat() if window.ends else None
 
 
-def _window_text(window: Window) -> str:
-    """A maintenance window as a mail says it, in UTC: `Tue 2026-12-01 22:00 to 23:30 UTC`."""
-    starts = f"{window.starts.astimezone(UTC):%a %Y-%m-%d %H:%M}"
+def _window_text(window: Window, zone: tzinfo) -> str:
+    """A maintenance window as a mail says it, in `zone`: `Tue 2026-12-01 22:00 to 23:30 UTC`; the start's zone is
+    said too when the clocks change in between (`01:00 CEST to 04:00 CET`)."""
+    starts = to_local(window.starts, zone)
     if window.ends is None:
-        return f"from {starts} UTC"
-    ends = window.ends.astimezone(UTC)
-    same_day = ends.date() == window.starts.astimezone(UTC).date()
-    return f"{starts} to {ends:%H:%M} UTC" if same_day else f"{starts} to {ends:%a %Y-%m-%d %H:%M} UTC"
+        return f"from {starts:%a %Y-%m-%d %H:%M %Z}"
+    ends = to_local(window.ends, zone)
+    begin = f"{starts:%a %Y-%m-%d %H:%M}" + ("" if starts.tzname() == ends.tzname() else f" {starts:%Z}")
+    return f"{begin} to {ends:%H:%M %Z}" if ends.date() == starts.date() else f"{begin} to {ends:%a %Y-%m-%d %H:%M %Z}"
 
 
-def what_changed(before: Seen, service: ServiceStatus) -> Update | None:
-    """The update subscribers are owed for `service`, told `before`; None when nothing they would care about changed
-    (a note that aged off the page, a maintenance window that began, which the state already says)."""
+def what_changed(before: Seen, service: ServiceStatus, zone: tzinfo = UTC) -> Update | None:
+    """The update subscribers are owed for `service`, told `before`, its times in `zone` (the installation's);
+    None when nothing they would care about changed (a note that aged off the page, a maintenance window that
+    began, which the state already says)."""
     told_notes, told_windows = set(before.notes), set(before.windows)
     fresh = [n for n in service.notes if (n.at.isoformat(), n.resolved_at is not None) not in told_notes]
-    planned = tuple(_window_text(w) for w in service.maintenance
+    planned = tuple(_window_text(w, zone) for w in service.maintenance
                     if not w.in_progress and _window_key(w) not in told_windows)  # fmt: skip
     if service.state == before.state and not fresh and not planned:
         return None
@@ -133,6 +136,7 @@ def announce(db: Database, sender: Sender, now: datetime | None = None) -> int:
     if not gone and not changed:
         return 0
     rows: list[dict] = []
+    zone = zone_of(sender.timezone)  # subscribers have no account: the installation's zone
     with db.transaction() as session:
         conn = session.connection()
         if gone:
@@ -142,7 +146,7 @@ def announce(db: Database, sender: Sender, now: datetime | None = None) -> int:
             text = told.get(service.name)
             if not _first_to_note(conn, service.name, text, seen(service), now):
                 continue  # another dispatcher told them first
-            if text is not None and (found := what_changed(Seen.from_text(text), service)) is not None:
+            if text is not None and (found := what_changed(Seen.from_text(text), service, zone)) is not None:
                 updates.append(found)
         for subscriber_id, address, services in status_subscriptions.confirmed(conn, now) if updates else ():
             theirs = [u.as_fact() for u in updates if services is None or u.service in services]

@@ -18,14 +18,13 @@ def make_intake(settings: Settings, db: Database) -> Intake:
     files = AttachmentStore.under(settings.home, limits)
     notice = NoticeSettings(desk_addresses=settings.desk_addresses, base_url=settings.base_url,
                             reply_reopen_window=settings.reply_reopen_window, newest_part=latest_reply,
-                            secret_key=settings.secret_key)  # fmt: skip
+                            secret_key=settings.secret_key, timezone=settings.timezone)  # fmt: skip
     return Intake(db, Engine(), notice, files=files)
 
 
 def sla_rules(settings: Settings, db: Database) -> SlaRules:
     """The rules' decisions on SLA warnings and breaches, for the dispatcher's upkeep (the `switchboard.upkeep`
     entry point `sla-rules`): the dispatcher may not import the rules engine, so this layer plugs it in."""
-    notice = NoticeSettings(
-        settings.desk_addresses, settings.base_url, MailTemplates.at(settings.home), secret_key=settings.secret_key
-    )
+    notice = NoticeSettings(settings.desk_addresses, settings.base_url, MailTemplates.at(settings.home),
+                            secret_key=settings.secret_key, timezone=settings.timezone)  # fmt: skip
     return SlaRules(db, Engine(), notice)

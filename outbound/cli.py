@@ -179,7 +179,7 @@ def dispatch(once: bool, interval: float) -> None:
         signal.signal(signal.SIGTERM, _request_stop)
         signal.signal(signal.SIGINT, _request_stop)
         notice_settings = NoticeSettings(settings.desk_addresses, settings.base_url, MailTemplates.at(settings.home),
-                                         secret_key=settings.secret_key)  # fmt: skip
+                                         secret_key=settings.secret_key, timezone=settings.timezone)  # fmt: skip
         # Old alert repeats deleted now and then, and the chores other layers add (e.g. the rules' decisions on
         # SLA warnings and breaches, which are ingest's).
         chores = [retention.chore(settings, db), auto_close_chore(settings, db), *plugged_chores(settings, db)]

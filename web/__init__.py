@@ -54,6 +54,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         integrations,
         knowledge,
         knowledge_api,
+        local_time,
         mail_view,
         mailboxes,
         metrics,
@@ -176,6 +177,10 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(catalogue.bp)
     app.register_blueprint(request_status.bp)  # public: a requester's own request, from a link in a mail
     mail_view.init_app(app)
+    # The public pages show times in the installation's zone, the same for everyone; the rest in the viewer's own.
+    public = (satisfaction.bp, acknowledge.bp, status_page.bp, status_subscriptions.bp, help_centre.bp, ask_desk.bp,
+              request_status.bp)  # fmt: skip
+    local_time.init_app(app, public)
     if settings.trusted_proxies:
         _behind_proxies(app, settings.trusted_proxies)
     return app

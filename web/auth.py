@@ -57,13 +57,14 @@ class SessionUser(UserMixin):
     role: str
     key: str  # what the session cookie holds (session_key): the id, tied to the password it logged in with
     two_factor: bool = False  # whether logging in as them wants an authenticator code too
+    timezone: str | None = None  # the zone their pages show times in (web/local_time.py); None: the installation's
 
     def get_id(self) -> str:
         return self.key
 
     @classmethod
     def of(cls, user: User) -> SessionUser:
-        return cls(user.id, user.email, user.role, session_key(user), user.totp_secret is not None)
+        return cls(user.id, user.email, user.role, session_key(user), user.totp_secret is not None, user.timezone)
 
 
 def session_key(user: User) -> str:

@@ -1,4 +1,5 @@
-"""The change calendar's grid: weeks of days (UTC), each with the changes on it and the freeze windows over it.
+"""The change calendar's grid: weeks of days (in the viewer's zone), each with the changes on it and the freeze
+windows over it.
 
 Pure: the page loads the changes and freeze windows of the period once and this lays them out, so the layout is
 tested without a database.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Protocol
 
 
@@ -64,10 +65,10 @@ class Period:
     def grid_end(self) -> date:
         return self.last + timedelta(days=6 - self.last.weekday())
 
-    def bounds(self) -> tuple[datetime, datetime]:
-        """The instants the grid covers, for the query."""
-        start = datetime.combine(self.grid_start, time(), UTC)
-        return start, datetime.combine(self.grid_end + timedelta(days=1), time(), UTC)
+    def bounds(self, zone: tzinfo = UTC) -> tuple[datetime, datetime]:
+        """The instants the grid covers in `zone`, for the query."""
+        start = datetime.combine(self.grid_start, time(), zone)
+        return start, datetime.combine(self.grid_end + timedelta(days=1), time(), zone)
 
 
 def period(kind: str, at: date) -> Period:
@@ -85,14 +86,14 @@ def period(kind: str, at: date) -> Period:
     return Period("month", first, last, f"{first:%B %Y}", before.isoformat(), after.isoformat())
 
 
-def grid(span: Period, changes: Sequence[Planned], freezes: Sequence[Frozen]) -> list[list[Day]]:
-    """Weeks (Monday to Sunday) of days; a change shows on each day its planned window touches, or on the day it
-    was carried out when it had no plan (deploys)."""
+def grid(span: Period, changes: Sequence[Planned], freezes: Sequence[Frozen], zone: tzinfo = UTC) -> list[list[Day]]:
+    """Weeks (Monday to Sunday) of days from midnight to midnight in `zone`; a change shows on each day its planned
+    window touches, or on the day it was carried out when it had no plan (deploys)."""
     weeks: list[list[Day]] = []
     day = span.grid_start
     while day <= span.grid_end:
-        start = datetime.combine(day, time(), UTC)
-        end = start + timedelta(days=1)
+        start = datetime.combine(day, time(), zone)
+        end = datetime.combine(day + timedelta(days=1), time(), zone)  # 23 or 25 hours when the clocks change
         on_day = tuple(c for c in changes if _touches(c, start, end))
         frozen = tuple(f.name + (f" ({f.service})" if f.service else "") for f in freezes
                        if f.starts_at < end and f.ends_at > start)  # fmt: skip

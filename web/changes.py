@@ -6,7 +6,8 @@ only the actions the state allows, and a refusal (a freeze window, missing appro
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -19,7 +20,9 @@ from hub import catalogue, changes
 from hub.change_states import ACTIONS, OUTCOMES, RISKS, STATES, TYPES, approvals_needed, available_actions
 from hub.errors import BadInput
 from hub.models import utcnow
+from hub.zones import from_local, to_local
 from web.change_calendar import grid, period
+from web.local_time import viewer_zone
 from web.permissions import VIEW_CHANGES, WORK_CHANGES, allowed, requires
 from web.services import services
 
@@ -34,8 +37,9 @@ class ChangeForm(FlaskForm):
     service = StringField("Service", validators=[Optional(), Length(max=100)])
     risk = SelectField("Risk", choices=list(RISKS), default="low")
     impact = TextAreaField("Impact", validators=[Length(max=20_000)])
-    planned_start = DateTimeLocalField("Planned start (UTC)", format=_LOCAL, validators=[Optional()])
-    planned_end = DateTimeLocalField("Planned end (UTC)", format=_LOCAL, validators=[Optional()])
+    # Wall-clock times in the viewer's zone (web/local_time.py), which `in_zone` adds to their labels.
+    planned_start = DateTimeLocalField("Planned start", format=_LOCAL, validators=[Optional()])
+    planned_end = DateTimeLocalField("Planned end", format=_LOCAL, validators=[Optional()])
     implementation_plan = TextAreaField("Implementation plan", validators=[Length(max=20_000)])
     test_plan = TextAreaField("Test plan", validators=[Length(max=20_000)])
     backout_plan = TextAreaField("Back-out plan", validators=[Length(max=20_000)])
@@ -44,16 +48,22 @@ class ChangeForm(FlaskForm):
                                       validators=[Optional(), NumberRange(min=0, max=100)])  # fmt: skip
     link = StringField("Link", validators=[Optional(), Length(max=2000)])
 
+    def in_zone(self, zone: ZoneInfo) -> ChangeForm:
+        """Say which zone the planned times are read in: `Planned start (Europe/Berlin)`."""
+        for field in (self.planned_start, self.planned_end):
+            field.label.text = f"{field.label.text} ({zone.key})"
+        return self
 
-def _utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None else None
+
+def _instant(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    return from_local(value, zone) if value is not None else None
 
 
 @bp.route("", methods=["GET", "POST"])
 @requires(VIEW_CHANGES)
 def index() -> ResponseReturnValue:
     """Changes newest first (`?state=`, `?service=`), and the form to request one (for people who work changes)."""
-    form = ChangeForm()
+    form = ChangeForm().in_zone(viewer_zone())
     if request.method == "POST":
         if not allowed(current_user.role, WORK_CHANGES):
             abort(403)
@@ -70,16 +80,17 @@ def index() -> ResponseReturnValue:
 def _create(form: ChangeForm) -> ResponseReturnValue:
     error = "Check the fields marked below."
     if form.validate_on_submit():
-        new = changes.NewChange(
-            title=form.title.data or "", type=form.type.data or "normal", service=form.service.data,
-            risk=form.risk.data or "low", impact=form.impact.data or "",
-            planned_start=_utc(form.planned_start.data), planned_end=_utc(form.planned_end.data),
-            implementation_plan=form.implementation_plan.data or "", test_plan=form.test_plan.data or "",
-            backout_plan=form.backout_plan.data or "",
-            approvers=tuple(a for a in (form.approvers.data or "").replace(";", ",").split(",") if a.strip()),
-            required_approvals=form.required_approvals.data, link=form.link.data,
-        )  # fmt: skip
         try:
+            start, end = (_instant(field.data, viewer_zone()) for field in (form.planned_start, form.planned_end))
+            new = changes.NewChange(
+                title=form.title.data or "", type=form.type.data or "normal", service=form.service.data,
+                risk=form.risk.data or "low", impact=form.impact.data or "",
+                planned_start=start, planned_end=end,
+                implementation_plan=form.implementation_plan.data or "", test_plan=form.test_plan.data or "",
+                backout_plan=form.backout_plan.data or "",
+                approvers=tuple(a for a in (form.approvers.data or "").replace(";", ",").split(",") if a.strip()),
+                required_approvals=form.required_approvals.data, link=form.link.data,
+            )  # fmt: skip
             with services().db.transaction() as session:
                 ref = changes.create(session, new, current_user.email).ref
         except BadInput as exc:
@@ -99,17 +110,19 @@ def _create(form: ChangeForm) -> ResponseReturnValue:
 def calendar() -> ResponseReturnValue:
     """A month (default) or `?view=week` around `?at=YYYY-MM-DD` (default today), freeze windows shaded."""
     kind = "week" if request.args.get("view") == "week" else "month"
+    zone = viewer_zone()
+    today = to_local(utcnow(), zone).date()
     try:
         at = date.fromisoformat(request.args.get("at", ""))
     except ValueError:
-        at = utcnow().date()
+        at = today
     span = period(kind, at)
-    start, end = span.bounds()
+    start, end = span.bounds(zone)
     with services().db.read() as session:
         rows = changes.between(session, start, end)
         windows = changes.freezes(session, since=start, until=end)
-    return render_template("changes/calendar.html", span=span, weeks=grid(span, rows, windows), freezes=windows,
-                           today=utcnow().date())  # fmt: skip
+    return render_template("changes/calendar.html", span=span, weeks=grid(span, rows, windows, zone),
+                           freezes=windows, today=today)  # fmt: skip
 
 
 @bp.get("/<ref>")

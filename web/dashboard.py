@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from hub import dashboard, oncall, problems, queues, satisfaction, status_page, status_subscriptions
 from hub.models import utcnow
+from hub.zones import to_local
+from web.local_time import viewer_zone
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
 from web.problems import recurrence
 from web.services import services
@@ -30,13 +34,14 @@ def index() -> ResponseReturnValue:
         # What waits to be picked up, for those who pick it up.
         waiting = queues.waiting(session, current_user.email) if allowed(current_user.role, WORK_INCIDENTS) else None
     return render_template("dashboard.html", figures=figures, priorities=PRIORITIES, duration=dashboard.duration,
-                           chart=_chart(figures), recurring=recurring, csat=csat,
+                           chart=_chart(figures, viewer_zone()), recurring=recurring, csat=csat,
                            csat_days=satisfaction.PERIOD.days, on_call=on_call, public=public,
                            subscribers=subscribers, waiting=waiting)  # fmt: skip
 
 
-def _chart(figures: dashboard.Dashboard, width: int = 840, height: int = 120) -> dict[str, object]:
-    """Bar geometry for the per-hour chart as SVG attributes (the CSP allows no inline styles or scripts)."""
+def _chart(figures: dashboard.Dashboard, zone: ZoneInfo, width: int = 840, height: int = 120) -> dict[str, object]:
+    """Bar geometry for the per-hour chart as SVG attributes (the CSP allows no inline styles or scripts); a day's
+    tick at the hour its midnight falls in, in the viewer's zone."""
     top = max(figures.busiest_hour, 1)
     step = width / max(len(figures.per_hour), 1)
     bars = []
@@ -44,8 +49,8 @@ def _chart(figures: dashboard.Dashboard, width: int = 840, height: int = 120) ->
         bar = round(count / top * (height - 4), 1) if count else 0
         bars.append({"x": round(index * step, 1), "y": round(height - bar, 1), "h": bar, "hour": hour, "n": count})
     days = [
-        (x, hour)
+        (x, local)
         for i, (hour, _) in enumerate(figures.per_hour)
-        if hour.hour == 0 and (x := round(i * step, 1)) < width - 40
+        if (local := to_local(hour, zone)).hour == 0 and (x := round(i * step, 1)) < width - 40
     ]
     return {"width": width, "height": height, "bar": max(round(step - 1, 1), 1), "bars": bars, "days": days}

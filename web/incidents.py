@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -104,19 +104,6 @@ def _chosen_reply(replies: list[SavedReply], articles: list[knowledge.Indexed]) 
         return f"This article may help: {found.title}\n{url}\n" if found is not None else ""
     wanted = row_id(request.args.get("reply", ""))
     return next((reply.text for reply in replies if reply.id == wanted), "")
-
-
-@bp.app_template_filter("when")
-def when(value: datetime | None) -> str:
-    """A timestamp people can read at a glance, always in UTC so everyone on a call sees the same time."""
-    if value is None:
-        return "—"
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-@bp.app_template_filter("iso")
-def iso(value: datetime | None) -> str:
-    return value.astimezone(UTC).isoformat() if value is not None else ""
 
 
 @bp.app_template_filter("span")

@@ -19,6 +19,7 @@ from hub.errors import BadInput
 from hub.models import User, utcnow
 from hub.rotation import Shift, shifts
 from web.forms import button_action
+from web.local_time import time_zone
 from web.permissions import COVER_SHIFTS, MANAGE_USERS, VIEW_INCIDENTS, allowed, requires
 from web.queries import active_people
 from web.services import services
@@ -35,10 +36,12 @@ class RotationForm(FlaskForm):
                         description="12h, 1d, 1w")  # fmt: skip
     handoff = StringField("First handoff", default="mon 09:00", validators=[DataRequired(), Length(max=20)],
                           description="mon 09:00, 09:00 or 2026-11-30 09:00")  # fmt: skip
-    tz = StringField("Time zone", default="UTC", validators=[DataRequired(), Length(max=64)])
+    tz = StringField("Time zone", validators=[DataRequired(), Length(max=64)])  # offered: the viewer's
 
 
 class OverrideForm(FlaskForm):
+    """Its times are wall-clock times in the rotation's zone, as the shifts beside it are shown."""
+
     who = StringField("Who is on call instead", validators=[DataRequired(), Length(max=320)])
     starts = DateTimeLocalField("From", validators=[DataRequired()])
     ends = DateTimeLocalField("Until", validators=[DataRequired()])
@@ -58,7 +61,7 @@ class Card:
 @bp.get("")
 @requires(VIEW_INCIDENTS)
 def index() -> ResponseReturnValue:
-    return _page(RotationForm(), OverrideForm(), None)
+    return _page(RotationForm(tz=time_zone()), OverrideForm(), None)
 
 
 @bp.post("")
@@ -101,7 +104,8 @@ def add_override(group: str) -> ResponseReturnValue:
         else:
             flash(f"Override {made.id}: {made.who} is on call for {group} then.", "success")
             return redirect(url_for("oncall.index"))
-    return _page(RotationForm(formdata=None), form, f"Override for {group} not added: {error}.", status=422)
+    return _page(RotationForm(formdata=None, tz=time_zone()), form, f"Override for {group} not added: {error}.",
+                 status=422)  # fmt: skip
 
 
 @bp.post("/<path:group>/overrides/<int:override_id>/remove")

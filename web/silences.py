@@ -16,6 +16,7 @@ from hub.errors import BadInput
 from hub.models import utcnow
 from hub.weekly import parse_window
 from web.forms import button_action
+from web.local_time import time_zone
 from web.permissions import MANAGE_SILENCES, requires
 from web.services import services
 
@@ -29,19 +30,19 @@ class SilenceForm(FlaskForm):
     comment = StringField("Why", validators=[Length(max=500)])
     every = StringField("Repeat weekly, only in this window (optional)", validators=[Length(max=60)],
                         description="sun 02:00-04:00 or mon-fri 22:00-06:00")  # fmt: skip
-    tz = StringField("Time zone of that window", default="UTC", validators=[Length(max=60)])
+    tz = StringField("Time zone of that window", validators=[Length(max=60)])  # offered: the viewer's
 
 
 @bp.route("", methods=["GET", "POST"])
 @requires(MANAGE_SILENCES)
 def index() -> ResponseReturnValue:
-    form = SilenceForm()
+    form = SilenceForm(tz=time_zone())
     error = None
     if form.validate_on_submit():
         try:
             lines = [line.strip() for line in (form.matchers.data or "").splitlines() if line.strip()]
             start = utcnow()
-            weekly = parse_window(form.every.data, form.tz.data or "UTC") if form.every.data else None
+            weekly = parse_window(form.every.data, form.tz.data or time_zone()) if form.every.data else None
             with services().db.transaction() as session:
                 row = silences.add_silence(
                     session, matchers=[silences.parse_matcher(line) for line in lines], starts_at=start,

@@ -225,6 +225,15 @@ def test_up_refuses_to_start_when_redis_url_does_not_answer(runner: CliRunner, m
     assert "unset REDIS_URL" in result.output and "hunter2" not in result.output
 
 
+def test_up_refuses_to_start_in_a_time_zone_that_does_not_exist(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SWITCHBOARD_TIMEZONE", "Mars/Olympus")
+    result = runner.invoke(main, ["up"])
+    assert result.exit_code == 1 and "'Mars/Olympus'" in result.output
+    assert "SWITCHBOARD_TIMEZONE must be an IANA time zone such as Europe/Berlin" in result.output
+
+
 def test_up_refuses_to_start_when_the_web_port_is_taken(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     with socket.create_server(("127.0.0.1", 0)) as taken:
         monkeypatch.setenv("SWITCHBOARD_WEB_PORT", str(taken.getsockname()[1]))

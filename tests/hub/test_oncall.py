@@ -100,6 +100,8 @@ def test_an_override_in_local_time_puts_someone_on_call_while_it_lasts(database:
         ("dan@example.com", datetime(2026, 11, 28), datetime(2026, 11, 27), "ends after it starts"),
         ("dan@example.com", datetime(2026, 11, 1), datetime(2026, 11, 2), "over already"),
         ("dan@example.com", datetime(2026, 11, 27), datetime(2027, 6, 1), "at most 92 days"),
+        # Berlin's clocks go from 02:00 to 03:00 that night: the rotation's zone has no 02:30.
+        ("dan@example.com", datetime(2027, 3, 28, 2, 30), datetime(2027, 3, 29), "2027-03-28 02:30 does not exist"),
     ],
 )
 def test_an_override_that_makes_no_sense_is_refused(

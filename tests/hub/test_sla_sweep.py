@@ -133,6 +133,26 @@ def test_a_breach_notifies_an_assignee_who_is_a_person(
     assert len(subjects) == 2 and all("SLA breached" in s for s in subjects)
 
 
+def test_an_assignees_breach_mail_gives_the_due_time_in_their_zone_and_the_timeline_in_utc(
+    db: Database, intake: Intake, p1_policy: None, notice_settings: NoticeSettings
+) -> None:
+    with db.transaction() as session:
+        accounts.create_user(session, email="ann@example.com", password="a long passphrase", role="agent")
+        accounts.set_timezone(session, "ann@example.com", "Asia/Kolkata")  # IST, UTC+05:30 all year
+    first = opened(db, intake)
+    with db.transaction() as session:
+        session.execute(update(Incident).where(Incident.id == first.id).values(assignee="ann@example.com"))
+    sla.sweep(db, notice_settings, now=first.first_seen + 5 * H)
+    due = first.sla_response_due_at
+    assert due is not None
+    with db.read() as session:
+        subjects = session.scalars(select(OutboxMessage.subject).where(OutboxMessage.kind == "sla_breach")).all()
+    ist = due + timedelta(hours=5, minutes=30)
+    assert f"first response due {ist:%Y-%m-%d %H:%M} IST" in " ".join(subjects)
+    summaries = [e.summary for e in timeline(db, first.id, "sla_breach")]
+    assert f"SLA breached: first response due {due:%Y-%m-%d %H:%M} UTC" in summaries
+
+
 def test_the_upkeep_sweeps_sla_clocks(
     db: Database, intake: Intake, p1_policy: None, notice_settings: NoticeSettings
 ) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -10,8 +12,8 @@ from sqlalchemy import select
 from hub import catalogue, status_subscriptions, status_updates, triage
 from hub.agent_action import Actor, Mail
 from hub.db import Database
-from hub.models import OutboxMessage, StatusSnapshot, StatusSubscriber, utcnow
-from hub.outbox import mark_bounced
+from hub.models import Change, OutboxMessage, StatusSnapshot, StatusSubscriber, utcnow
+from hub.outbox import body_of, mark_bounced
 from hub.recipients import Sender
 from hub.status_page import Note, ServiceStatus, Window
 from hub.status_updates import Seen
@@ -76,6 +78,18 @@ def test_planned_maintenance_is_announced_once_by_its_window_and_its_start_by_th
     begun = Window(window.service, window.starts, window.ends, True)
     started = status_updates.what_changed(told(windows=(window,)), service("maintenance", windows=(begun,)))
     assert started is not None and started.headline == "mail: Under maintenance" and started.planned == ()
+
+
+def test_planned_maintenance_is_told_in_the_zone_given_with_its_abbreviation() -> None:
+    window = Window("mail", datetime(2026, 12, 1, 22, 0, tzinfo=UTC), datetime(2026, 12, 1, 23, 30, tzinfo=UTC), False)
+    update = status_updates.what_changed(told(), service(windows=(window,)), ZoneInfo("Europe/Berlin"))
+    assert update is not None and update.planned == ("Tue 2026-12-01 23:00 to Wed 2026-12-02 00:30 CET",)
+
+
+def test_a_window_over_the_clocks_going_back_names_the_zone_at_both_ends() -> None:
+    window = Window("mail", datetime(2026, 10, 24, 23, 0, tzinfo=UTC), datetime(2026, 10, 25, 3, 0, tzinfo=UTC), False)
+    update = status_updates.what_changed(told(), service(windows=(window,)), ZoneInfo("Europe/Berlin"))
+    assert update is not None and update.planned == ("Sun 2026-10-25 01:00 CEST to 04:00 CET",)
 
 
 def test_what_was_told_survives_its_text_form() -> None:
@@ -282,3 +296,17 @@ def test_a_subscriber_hears_only_of_the_services_they_chose(db: Database, two_pu
     raise_p1(db)  # on mail
     assert status_updates.announce(db, SENDER) == 1
     assert [m.recipient for m in updates_to(db)] == ["ann@example.org"]
+
+
+def test_subscribers_are_told_of_planned_maintenance_in_the_installations_zone(db: Database, mail_public: None) -> None:
+    kolkata = replace(SENDER, timezone="Asia/Kolkata")  # IST, UTC+05:30 all year
+    subscribe(db, "ann@example.org")
+    status_updates.announce(db, kolkata)
+    starts = (utcnow() + timedelta(days=2)).replace(hour=20, minute=0, second=0, microsecond=0)
+    with db.transaction() as session:
+        session.add(Change(title="Swap disks", service="mail", type="normal", state="scheduled", planned_start=starts,
+                           planned_end=starts + HOUR, requested_by="cab@example.com"))  # fmt: skip
+    assert status_updates.announce(db, kolkata) == 1
+    [sent] = updates_to(db)
+    local = starts + timedelta(hours=5, minutes=30)
+    assert f"{local:%a %Y-%m-%d %H:%M} to {local + HOUR:%H:%M} IST" in body_of(sent)[0]

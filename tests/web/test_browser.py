@@ -537,6 +537,18 @@ def test_agent_turns_on_two_factor_with_the_key_the_page_shows_and_logs_in_with_
     assert problems == [], problems
 
 
+def test_agent_chooses_their_time_zone_from_the_list_and_the_dashboard_follows_it(
+    live_url: str, page: Page, user: Login
+) -> None:
+    _log_in(page, live_url, user)
+    page.goto(f"{live_url}/account")
+    page.get_by_label("Time zone").select_option("Europe/Berlin")
+    page.get_by_role("button", name="Save time zone").click()
+    page.get_by_text("Times are now shown in Europe/Berlin.").wait_for()
+    page.goto(f"{live_url}/dashboard")
+    assert "times in Europe/Berlin" in page.locator(".page-head").inner_text()
+
+
 def test_agent_logs_a_phone_call_as_an_incident_from_the_list(
     live_url: str, page: Page, user: Login, make_user: Callable[..., Login], db: Database
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from web.change_calendar import grid, period
 
@@ -57,3 +58,9 @@ def test_freeze_days_carry_the_windows_names() -> None:
     freeze = Window("launch", at(4, 18), at(5, 6), service="mail")
     weeks = grid(period("week", date(2026, 3, 2)), [], [freeze])
     assert {d.day.day: d.freezes for d in weeks[0] if d.freezes} == {4: ("launch (mail)",), 5: ("launch (mail)",)}
+
+
+def test_days_run_from_midnight_to_midnight_in_the_zone_given() -> None:
+    late = datetime(2026, 3, 3, 23, 30, tzinfo=UTC)  # 00:30 on the 4th in Berlin
+    weeks = grid(period("week", date(2026, 3, 2)), [Row("CHG-1", late)], [], ZoneInfo("Europe/Berlin"))
+    assert [d.day.day for d in weeks[0] if d.changes] == [4]
