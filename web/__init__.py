@@ -141,7 +141,6 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     app.register_blueprint(auth.bp)
-    app.register_blueprint(sso.bp)  # public: logging in with the identity provider (404 when none is set)
     app.register_blueprint(account.bp)
     app.register_blueprint(two_factor.bp)
     app.register_blueprint(dashboard.bp)
@@ -166,20 +165,24 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(rule_editor.bp)
     app.register_blueprint(mail_view.bp)
     app.register_blueprint(unprocessable.bp)
-    app.register_blueprint(satisfaction.bp)  # public: the requester's "How did we do?" page
-    app.register_blueprint(acknowledge.bp)  # public: an agent's "Acknowledge" link from a mail
-    app.register_blueprint(status_page.bp)  # public: how the public services are doing
-    app.register_blueprint(status_subscriptions.bp)  # public: its updates by mail
-    app.register_blueprint(help_centre.bp)  # public: the published knowledge articles
-    app.register_blueprint(ask_desk.bp)  # public: "Ask the desk", the help centre's form that reaches the desk
     app.register_blueprint(knowledge.bp)
     app.register_blueprint(cis.bp)
     app.register_blueprint(catalogue.bp)
-    app.register_blueprint(request_status.bp)  # public: a requester's own request, from a link in a mail
     mail_view.init_app(app)
-    # The public pages show times in the installation's zone, the same for everyone; the rest in the viewer's own.
-    public = (satisfaction.bp, acknowledge.bp, status_page.bp, status_subscriptions.bp, help_centre.bp, ask_desk.bp,
-              request_status.bp)  # fmt: skip
+    # Pages anyone may open without a login. They show times in the installation's zone, the same for everyone
+    # (some are kept by shared caches); every other page in the viewer's own.
+    public = (
+        sso.bp,  # logging in with the identity provider (404 when none is set)
+        satisfaction.bp,  # the requester's "How did we do?" page
+        acknowledge.bp,  # an agent's "Acknowledge" link from a mail
+        status_page.bp,  # how the public services are doing
+        status_subscriptions.bp,  # its updates by mail
+        help_centre.bp,  # the published knowledge articles
+        ask_desk.bp,  # "Ask the desk", the help centre's form that reaches the desk
+        request_status.bp,  # a requester's own request, from a link in a mail
+    )
+    for blueprint in public:
+        app.register_blueprint(blueprint)
     local_time.init_app(app, public)
     if settings.trusted_proxies:
         _behind_proxies(app, settings.trusted_proxies)
