@@ -20,13 +20,13 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, insert, select, update
 from sqlalchemy.orm import Session
 
-from hub import channels, notices, oncall, recipients
+from hub import channels, mail_choices, notices, oncall, recipients
 from hub.db import Database
 from hub.durations import describe_duration, parse_duration
 from hub.errors import BadInput
 from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import Escalation, EscalationPolicy, Group, GroupMember, Incident, utcnow
-from hub.outbox import entry, owe
+from hub.outbox import entry, owe, turned_down
 
 MAX_STEPS = 20
 MAX_REPEAT = 10
@@ -158,7 +158,8 @@ def fire(
         steps = steps_of(policy)
         current = steps[min(step.step, len(steps) - 1)]
         conn = session.connection()
-        owed, told = _notices(conn, incident, current.notify, step.step, now, desk_address, base_url, templates)
+        owed, told, declined = _notices(conn, incident, current.notify, step.step, now, desk_address, base_url,
+                                        templates)  # fmt: skip
         step.status = "done"
         following = next_step(len(steps), step.step, step.round, policy.repeat)
         if following is not None:
@@ -168,7 +169,7 @@ def fire(
         summary = (
             f"Not {step.until}: escalated (step {step.step + 1} of {policy.name}) to {', '.join(told) or 'nobody'}"
         )
-        owe(conn, incident.id, owed, also=[entry(incident.id, "escalation", summary)])
+        owe(conn, incident.id, owed, also=[entry(incident.id, "escalation", summary), *declined])
         return Fired(notified=tuple(told))
 
 
@@ -198,7 +199,9 @@ def _notices(
     desk_address: str,
     base_url: str,
     templates: MailTemplates = DEFAULTS,
-) -> tuple[list[notices.Notice], list[str]]:
+) -> tuple[list[notices.Notice], list[str], list[dict[str, Any]]]:
+    """The step's pages, whom the timeline says it told, and the lines for watchers who chose no such mail (a page
+    to a step's target cannot be turned off: someone is counting on it)."""
     owed: list[notices.Notice] = []
     told: list[str] = []
     people: list[str] = []
@@ -227,13 +230,16 @@ def _notices(
             people.append(target)
             told.append(target)
     watching = recipients.watchers(conn, incident.id)
-    if watching:
+    only_watching = set(watching) - {person.lower() for person in people}
+    active = mail_choices.of_active(conn, [*people, *watching])
+    paged, declined = mail_choices.sift(active, "escalated", incident.priority, watchers=only_watching)
+    if any(person in only_watching for person in paged):
         told.append("its watchers")
-    for person in recipients.active_people(conn, [*people, *watching]):
+    for person in paged:
         owed.append(notices.escalation(incident_id=incident.id, title=incident.title, priority=incident.priority,
                                        recipient=person, step=step, desk_address=desk_address, base_url=base_url,
                                        templates=templates))  # fmt: skip
-    return owed, told
+    return owed, told, turned_down(incident.id, "escalated", declined)
 
 
 def describe(policy: EscalationPolicy) -> str:

@@ -12,13 +12,13 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from hub import mentions, notices, recipients, sla, time_spent
+from hub import mail_choices, mentions, notices, recipients, sla, time_spent
 from hub.addresses import is_pseudonym
 from hub.agent_action import Actor, Mail, TriageError, checked_text, locked
 from hub.db import Database
 from hub.mentions import Mentions
 from hub.models import Incident, User, utcnow
-from hub.outbox import entry, owe
+from hub.outbox import entry, owe, turned_down
 from hub.statements import INSERT_TIMELINE
 from hub.time_spent import Correction, Spent
 
@@ -27,9 +27,10 @@ def add_note(
     db: Database, incident_id: int, text: str, actor: Actor, mail: Mail | None = None, spent: Spent | None = None
 ) -> Mentions:
     """An internal note: on the timeline, never mailed to the requester. Colleagues it @mentions (hub/mentions.py)
-    are mailed the note, in the same transaction, when `mail` says how; the writer is never mailed their own.
-    Returns who was told, and the names that matched no one or more than one. `spent`: time the writer logs with
-    it (hub/time_spent.py)."""
+    are mailed the note, in the same transaction, when `mail` says how, unless they turned mention mail off (the
+    mention is recorded all the same); the writer is never mailed their own. Returns who was told, who was not
+    (their choice), and the names that matched no one or more than one. `spent`: time the writer logs with it
+    (hub/time_spent.py)."""
     text = checked_text(text, "note")
     with db.transaction() as session:
         incident = locked(session, incident_id)
@@ -45,9 +46,11 @@ def add_note(
         if not told or mail is None:
             INSERT_TIMELINE.execute(conn, note)
             return said
-        owed = [_mention(incident, person, actor, text, mail) for person in told]
-        owe(conn, incident.id, owed, also=[note], automatic=False)  # a person's note, not an automatic message
-        return said
+        mailed, declined = mail_choices.sift(mail_choices.of_active(conn, told), "mentioned", incident.priority)
+        owed = [_mention(incident, person, actor, text, mail) for person in mailed]
+        also = [note, *turned_down(incident.id, "mentioned", declined)]
+        owe(conn, incident.id, owed, also=also, automatic=False)  # a person's note, not an automatic message
+        return replace(said, people=tuple(mailed), not_mailed=tuple(declined))
 
 
 def _mention(incident: Incident, person: str, actor: Actor, text: str, mail: Mail) -> notices.Notice:

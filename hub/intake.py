@@ -401,17 +401,16 @@ class Intake:
         known = link_new_incident(conn, incident_id, occurrence)  # a recurrence a problem already covers
         # A silence (maintenance window) lets the incident be opened and counted, but no one is notified.
         silenced = decision.silenced_by is not None
-        owed = [] if silenced else self._notices.owed_notices(conn, incident_id, values, event, known)
+        owed, notes = ([], []) if silenced else self._notices.owed_notices(conn, incident_id, values, event, known)
         data = {"rules": trace, **mail_records.opened_data(event)}
         if event.chosen is not None:
             data["by"] = event.chosen.by
         if ci is not None:
             data["ci"] = ci.name
         opened = entry(incident_id, "opened", opened_summary(decision, event, ci), event_id=event_id, data=data)
-        notes: list[dict[str, Any]] = []
         if decision.channels and not silenced:
-            to_channels, notes = self._notices.to_channels(conn, incident_id, values, decision.channels)
-            owed = [*owed, *to_channels]
+            to_channels, missing = self._notices.to_channels(conn, incident_id, values, decision.channels)
+            owed, notes = [*owed, *to_channels], [*notes, *missing]
         if sla_note is not None:
             notes.append(sla_note)
         if decision.escalation and not silenced:

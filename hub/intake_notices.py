@@ -107,8 +107,9 @@ class IntakeNotices:
         incident: dict[str, Any],
         event: InboundEvent,
         known: Known | None = None,
-    ) -> list[notices.Notice]:
-        """What a newly opened incident owes people: its requester an acknowledgement, its assignee a mail."""
+    ) -> tuple[list[notices.Notice], list[dict[str, Any]]]:
+        """What a newly opened incident owes people: its requester an acknowledgement, its assignee a mail; and the
+        timeline lines of assignees who chose no mail at its priority."""
         desk = self.settings.desk_addresses
         owed: list[notices.Notice] = []
         requester = (event.requester or "").lower()
@@ -133,7 +134,7 @@ class IntakeNotices:
                     templates=self.settings.templates,
                 )
             )
-        owed += recipients.assignment_notices(
+        assigned, declined = recipients.assignment_notices(
             conn,
             incident_id=incident_id,
             title=incident["title"],
@@ -142,7 +143,7 @@ class IntakeNotices:
             sender=self.settings.sender,
             skip=[chosen.by] if chosen is not None else (),  # who logged it knows whom they gave it to
         )
-        return owed
+        return owed + assigned, declined
 
 
 def _flapping(conn: Connection, integration_id: int | None, event: InboundEvent, policy: Policy) -> bool:

@@ -165,10 +165,12 @@ def add_to_thread(
     data = mail_records.thread_data(event)
     replied = entry(incident.id, "email", summary, event_id=event_id, data=data)
     owed: list[notices.Notice] = []
+    declined: list[dict[str, Any]] = []
     if tell is not None and event.requester and not (event.auto_submitted or event.bounce or event.looped):
         text = tell.newest_part(event.description) or event.description
-        owed = recipients.reply_notices(conn, incident.id, requester=event.requester, text=text, sender=tell.sender)
-    owe(conn, incident.id, owed, also=[replied])
+        owed, declined = recipients.reply_notices(conn, incident.id, requester=event.requester, text=text,
+                                                  sender=tell.sender)  # fmt: skip
+    owe(conn, incident.id, owed, also=[replied, *declined])
     return Outcome(event_id, incident.id, incident.status, incident.occurrences)
 
 

@@ -95,8 +95,10 @@ def settle_flapping(db: Database, settings: NoticeSettings, now: datetime | None
             ).first()
             if incident is None:
                 continue
-            owed, _ = recipients.state_change_notices(conn, incident.id, "stable", source="", sender=settings.sender)
-            owe(conn, incident.id, owed, also=[entry(incident.id, "stable", f"Stopped flapping; {incident.status}")])
+            owed, notes = recipients.state_change_notices(conn, incident.id, "stable", source="",
+                                                          sender=settings.sender)  # fmt: skip
+            settled_entry = entry(incident.id, "stable", f"Stopped flapping; {incident.status}")
+            owe(conn, incident.id, owed, also=[settled_entry, *notes])
     return settled
 
 

@@ -21,11 +21,13 @@ SUGGESTED = 500
 
 @dataclass(frozen=True)
 class Mentions:
-    """Who a note mentions: the users to tell, and the names that match no one or more than one."""
+    """Who a note mentions: the users to tell, and the names that match no one or more than one; once it is saved,
+    those mentioned who turned mention mail off (hub/mail_choices.py) are `not_mailed` rather than told."""
 
     people: tuple[str, ...] = ()
     unknown: tuple[str, ...] = ()
     ambiguous: tuple[str, ...] = ()
+    not_mailed: tuple[str, ...] = ()
 
 
 NONE = Mentions()

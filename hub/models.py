@@ -264,6 +264,12 @@ class Heartbeat(Base):
 
 
 class User(Base):
+    """Someone who logs in. `mail_choices` is which mail they let the desk send them (hub/mail_choices.py): a JSON
+    column, not a table, because every notice already reads its recipients' rows here to check they are active
+    users, so the choices come along in that same statement with no join and no second query, even on the ingest
+    path; NULL (never chose, or chose the defaults again) is everything on, as before anyone could choose; and a
+    kind added later needs no migration (hub/mail_choices.py reads what it does not know as the default)."""
+
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -272,6 +278,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))  # admin|agent|viewer
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    mail_choices: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))  # migration 0022
     # Two-factor authentication (hub/two_factor.py): the authenticator's base32 secret (sealed), the last 30-second
     # step a code was accepted at (so no code works twice), and since when. All None while it is off.
     totp_secret: Mapped[str | None] = mapped_column(sealed_text(64))

@@ -6,7 +6,7 @@ the notices it owes through these few functions, so a notice is never written wi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -29,6 +29,14 @@ from hub.statements import (
 def entry(incident_id: int, kind: str, summary: str, *, event_id: int | None = None, data: Any = None) -> dict:
     return {"incident_id": incident_id, "at": utcnow(), "kind": kind, "summary": summary, "event_id": event_id,
             "data": data}  # fmt: skip
+
+
+def turned_down(incident_id: int, kind: str, people: Iterable[str]) -> list[dict]:
+    """Timeline lines for the notices people chose not to get (hub/mail_choices.py): none is written to the outbox,
+    and the timeline says why, where it says who else was told."""
+    return [
+        entry(incident_id, "notification", f"{kind} to {person} not mailed: turned off by them") for person in people
+    ]
 
 
 def outbox_row(incident_id: int | None, notice: notices.Notice) -> dict[str, Any]:
@@ -121,11 +129,6 @@ def _suggesting(notice: notices.Notice) -> str:
 
 def is_active_user(conn: Connection, email: str) -> bool:
     return bool(IS_ACTIVE_USER.scalar(conn, {"email": email.lower()}))
-
-
-def to_assignee(conn: Connection, assignee: str | None, make: Callable[..., notices.Notice]) -> list[notices.Notice]:
-    """The notice `make(assignee=...)` composes, when the assignee is an active person (not a group name)."""
-    return [make(assignee=assignee)] if assignee and is_active_user(conn, assignee) else []
 
 
 def _within_caps(

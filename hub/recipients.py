@@ -3,26 +3,29 @@ requester of an email incident (of its resolution), and the channels its rules n
 
 Every place that changes an incident's state (intake, agents' actions, the maintenance sweeps, escalation) asks
 here, so each recipient gets one notice per state change however many ways they are connected to the incident
-(an assignee who also watches it gets one mail), and the person who made the change is not told about it.
+(an assignee who also watches it gets one mail), and the person who made the change is not told about it. Nor is
+anyone who chose not to get that mail (hub/mail_choices.py): their choices come with the statement that finds
+them active, and the timeline notes who turned it down.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, bindparam, delete, insert, select
 
-from hub import channels, notices, satisfaction, zones
+from hub import channels, mail_choices, notices, satisfaction, zones
 from hub.addresses import is_pseudonym
 from hub.domain import PERSON_SOURCES
+from hub.mail_choices import MailChoices
 from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import Event, GroupMember, Incident, IncidentWatcher, OutboxMessage, User, utcnow
 from hub.models import Group as GroupRow
+from hub.outbox import turned_down
 from hub.prepared import Prepared
-from hub.statements import IS_ACTIVE_USER
 
 #: State changes the incident's channels hear about (besides its opening, which intake sends).
 CHANNEL_KINDS = frozenset({"resolved", "reopened"})
@@ -86,16 +89,13 @@ def unwatch(conn: Connection, incident_id: int, email: str) -> bool:
 
 def active_people(conn: Connection, emails: Iterable[str]) -> list[str]:
     """The addresses (lower-cased, first occurrence kept) that belong to active users."""
-    wanted = list(dict.fromkeys(e.lower() for e in emails if e))
-    if not wanted:
-        return []
-    found = set(conn.scalars(select(User.email).where(User.email.in_(wanted), User.active.is_(True))))
-    return [e for e in wanted if e in found]
+    return list(mail_choices.of_active(conn, emails))
 
 
-#: The active members of a group, in strategy order: one prepared statement on the ingest path.
+#: The active members of a group with their mail choices, in strategy order: one prepared statement on the ingest
+#: path.
 _ACTIVE_MEMBERS = Prepared(
-    select(GroupMember.email)
+    select(GroupMember.email, User.mail_choices)
     .join(GroupRow, GroupRow.id == GroupMember.group_id)
     .join(User, User.email == GroupMember.email)
     .where(GroupRow.name == bindparam("name"), User.active.is_(True))
@@ -104,9 +104,11 @@ _ACTIVE_MEMBERS = Prepared(
 )
 
 
-def active_members(conn: Connection, name: str) -> list[str]:
-    """The members of group `name` who are active users, in strategy order (none for a name that is no group)."""
-    return [row[0] for row in _ACTIVE_MEMBERS.execute(conn, {"name": name}).fetchall()]
+def active_members(conn: Connection, name: str) -> dict[str, MailChoices]:
+    """The members of group `name` who are active users, with their mail choices, in strategy order (none for a
+    name that is no group)."""
+    rows = _ACTIVE_MEMBERS.execute(conn, {"name": name}).fetchall()
+    return {email: mail_choices.read(choices) for email, choices in rows}
 
 
 def group_members(conn: Connection, name: str) -> list[str]:
@@ -129,19 +131,22 @@ def assignment_notices(
     assignee: str | None,
     sender: Sender,
     skip: Collection[str] = (),
-) -> list[notices.Notice]:
+) -> tuple[list[notices.Notice], list[dict[str, Any]]]:
     """Tell a person the incident is theirs; for a group name, tell each of its active members (the outbox caps
-    still hold back a huge group's mails, each with a timeline line saying so)."""
+    still hold back a huge group's mails, each with a timeline line saying so). Also returns the timeline lines of
+    those who chose not to be told at this priority."""
     if not assignee:
-        return []
+        return [], []
     group = None
-    if IS_ACTIVE_USER.scalar(conn, {"email": assignee.lower()}):
-        people = [assignee.lower()]
+    own = mail_choices.of_active_user(conn, assignee)
+    if own is not None:
+        people = {assignee.lower(): own}
     else:
         group = assignee
         people = active_members(conn, assignee)
     skipped = {s.lower() for s in skip}
-    return [
+    told, declined = mail_choices.sift({p: c for p, c in people.items() if p not in skipped}, "assigned", priority)
+    owed = [
         notices.assignment(
             incident_id=incident_id,
             title=title,
@@ -152,32 +157,56 @@ def assignment_notices(
             base_url=sender.base_url,
             templates=sender.templates,
         )
-        for person in people
-        if person not in skipped
+        for person in told
     ]
+    return owed, turned_down(incident_id, "assigned", declined)
 
 
-def _assignee_and_watchers(
-    conn: Connection, incident_id: int, assignee: str | None, *, skip: Collection[str]
-) -> list[str]:
-    """Who follows an incident: its assignee (a person) and its watchers, each once, active, and not in `skip`."""
+def to_assignee(
+    conn: Connection, incident_id: int, assignee: str | None, kind: str, priority: int,
+    make: Callable[..., notices.Notice],
+) -> tuple[list[notices.Notice], list[dict[str, Any]]]:  # fmt: skip
+    """The notice of `kind` that `make(assignee=...)` composes, when the assignee is an active person (not a group
+    name) who wants it; else the timeline line saying they turned it down, or nothing."""
+    if not assignee or (choices := mail_choices.of_active_user(conn, assignee)) is None:
+        return [], []
+    if not mail_choices.wants(choices, kind, priority):
+        return [], turned_down(incident_id, kind, [assignee.lower()])
+    return [make(assignee=assignee)], []
+
+
+def _followers(
+    conn: Connection, incident_id: int, kind: str, priority: int, assignee: str | None, *, skip: Collection[str]
+) -> tuple[list[str], list[str]]:
+    """Who follows an incident, its assignee (a person) and its watchers, each once, active and not in `skip`:
+    those to tell of `kind`, and those who chose not to be (a watcher who is also the assignee hears as the
+    assignee)."""
     skipped = {s.lower() for s in skip}
-    return [p for p in active_people(conn, [assignee or "", *watchers(conn, incident_id)]) if p not in skipped]
+    watching = watchers(conn, incident_id)
+    people = mail_choices.of_active(conn, [assignee or "", *watching])
+    only_watching = set(watching) - {(assignee or "").lower()}
+    return mail_choices.sift({p: c for p, c in people.items() if p not in skipped}, kind, priority,
+                             watchers=only_watching)  # fmt: skip
 
 
 def reply_notices(
     conn: Connection, incident_id: int, *, requester: str, text: str, sender: Sender
-) -> list[notices.Notice]:
+) -> tuple[list[notices.Notice], list[dict[str, Any]]]:
     """The notices a requester's reply owes: the assignee (a person) and the watchers hear what they wrote; the
-    requester, who wrote it, does not (should they be a user who watches)."""
-    incident = conn.execute(select(Incident.title, Incident.assignee).where(Incident.id == incident_id)).one_or_none()
+    requester, who wrote it, does not (should they be a user who watches). Also returns the timeline lines of
+    those who chose not to hear of replies."""
+    incident = conn.execute(
+        select(Incident.title, Incident.assignee, Incident.priority).where(Incident.id == incident_id)
+    ).one_or_none()
     if incident is None:
-        return []
-    people = _assignee_and_watchers(conn, incident_id, incident.assignee, skip=[requester])
-    return [notices.requester_replied(incident_id=incident_id, title=incident.title, recipient=person,
+        return [], []
+    people, declined = _followers(conn, incident_id, "requester_replied", incident.priority, incident.assignee,
+                                  skip=[requester])  # fmt: skip
+    owed = [notices.requester_replied(incident_id=incident_id, title=incident.title, recipient=person,
                                       requester=requester, text=text, desk_address=sender.desk_address,
                                       base_url=sender.base_url, templates=sender.templates)
             for person in people]  # fmt: skip
+    return owed, turned_down(incident_id, "requester_replied", declined)
 
 
 def state_change_notices(
@@ -202,7 +231,7 @@ def state_change_notices(
     if incident is None:
         return [], []
     skipped = {s.lower() for s in skip}
-    people = _assignee_and_watchers(conn, incident_id, incident.assignee, skip=skipped)
+    people, declined = _followers(conn, incident_id, kind, incident.priority, incident.assignee, skip=skipped)
     common = {"incident_id": incident_id, "title": incident.title, "desk_address": sender.desk_address,
               "base_url": sender.base_url, "templates": sender.templates}  # fmt: skip
     owed: list[notices.Notice] = []
@@ -221,7 +250,7 @@ def state_change_notices(
         owed.append(notices.requester_resolution(requester=requester, source=source, references=references,
                                                  resolution=incident.resolution, survey=survey,
                                                  **common))  # fmt: skip
-    notes: list[dict[str, Any]] = []
+    notes = turned_down(incident_id, kind, declined)
     if kind in CHANNEL_KINDS and incident.channels:
         facts = channels.incident_facts(kind=kind, incident_id=incident_id, title=incident.title,
                                         priority=incident.priority, severity=incident.severity,
@@ -231,7 +260,7 @@ def state_change_notices(
             conn, incident.channels, facts, desk_address=sender.desk_address, templates=sender.templates
         )
         owed += to_channels
-        notes = [_note(incident_id, line) for line in missing]
+        notes += [_note(incident_id, line) for line in missing]
     return owed, notes
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Row, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from hub import notices, zones
+from hub import notices, recipients, zones
 from hub.business_hours import ALWAYS, Calendar
 from hub.catalogue import SLA_REVISION, calendar_of, load_policies
 from hub.db import Database
@@ -35,7 +35,7 @@ from hub.domain import format_ref
 from hub.errors import BadInput
 from hub.models import OPEN_STATUSES, BusinessCalendar, SlaPolicy, utcnow
 from hub.names import NAME_WIDTH
-from hub.outbox import entry, owe, to_assignee
+from hub.outbox import entry, owe
 from hub.prepared import Prepared
 from hub.recipients import zone_of_person
 from hub.revisions import Revisions
@@ -382,13 +382,13 @@ def _announce(conn: Connection, row: Row[Any], now: datetime, settings: NoticeSe
         })  # fmt: skip
         # The timeline says UTC, as everyone reads it; the assignee's mail says their own zone.
         theirs = zones.wall_clock(crossing.at, zone_of_person(conn, row.assignee, settings.timezone))
-        owed = to_assignee(conn, row.assignee, partial(
+        kind = "sla_breach" if crossing.kind == "breach" else "sla_warning"
+        owed, declined = recipients.to_assignee(conn, row.id, row.assignee, kind, row.priority, partial(
             notices.sla_alert, incident_id=row.id, title=row.title, clock=crossing.clock, kind=crossing.kind,
             due=theirs, desk_address=settings.desk_addresses[0], base_url=settings.base_url,
             templates=settings.templates,
         ))  # fmt: skip
-        kind = "sla_breach" if crossing.kind == "breach" else "sla_warning"
-        owe(conn, row.id, owed, also=[entry(row.id, kind, summary, event_id=event_id, data=payload)])
+        owe(conn, row.id, owed, also=[entry(row.id, kind, summary, event_id=event_id, data=payload), *declined])
     return fired
 
 

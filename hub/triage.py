@@ -142,7 +142,7 @@ def assign(db: Database, incident_id: int, assignee: str, actor: Actor, mail: Ma
         if incident.assignee == assignee:
             return
         incident.assignee = assignee
-        owed = recipients.assignment_notices(
+        owed, declined = recipients.assignment_notices(
             conn,
             incident_id=incident.id,
             title=incident.title,
@@ -152,7 +152,7 @@ def assign(db: Database, incident_id: int, assignee: str, actor: Actor, mail: Ma
             skip=[actor.name],
         )
         summary = f"Assigned to {assignee} by {actor.name}"
-        owe(conn, incident.id, owed, also=[entry(incident.id, "assigned", summary, data={"by": actor.name})])
+        owe(conn, incident.id, owed, also=[entry(incident.id, "assigned", summary, data={"by": actor.name}), *declined])
 
 
 def set_priority(db: Database, incident_id: int, priority: int, actor: Actor) -> None:
