@@ -1,17 +1,21 @@
-"""Your account: who you are logged in as, changing your own password (every other session then ends), and the
-time zone your pages show and read times in."""
+"""Your account: who you are logged in as, changing your own password (every other session then ends), the time
+zone your pages show and read times in, and which mail the desk sends you."""
 
 from __future__ import annotations
+
+from dataclasses import asdict
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField
+from wtforms import BooleanField, PasswordField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from hub import accounts, audit, two_factor, zones
+from hub import accounts, audit, mail_choices, two_factor, zones
 from hub.errors import BadInput
+from hub.mail_choices import MailChoices
 from web.auth import SessionUser, own_password_refused, relogin
 from web.services import services
 from web.two_factor import TurnOffForm
@@ -37,6 +41,36 @@ class TimeZoneForm(FlaskForm):
     def offer(self, default: str) -> None:
         """Every zone the system knows, sorted, after the empty choice: the installation's."""
         self.timezone.choices = [("", f"Installation default ({default})"), *((n, n) for n in zones.names())]
+
+
+#: The assignment choice: the lowest priority whose incidents you are mailed about.
+UP_TO = [
+    SelectChoice(mail_choices.EVERY_PRIORITY, "Always, at any priority"),
+    SelectChoice(4, "Only P1 to P4"),
+    SelectChoice(3, "Only P1 to P3"),
+    SelectChoice(2, "Only P1 and P2"),
+    SelectChoice(1, "Only P1"),
+    SelectChoice(mail_choices.NEVER, "Never"),
+]
+
+
+class MailForm(FlaskForm):
+    """The mail a person may turn down (hub/mail_choices.py); what they may not has no field, so no post turns it
+    off."""
+
+    assigned_up_to = SelectField(
+        "Incidents assigned to me or my group",
+        description="The mail saying one is yours, and later that it was resolved, reopened or stopped flapping.",
+        choices=UP_TO,
+        coerce=int,
+    )
+    mentioned = BooleanField("When someone @mentions me in a note")
+    watching = BooleanField("Incidents I watch: resolved, reopened, escalated, the requester replied")
+    replies = BooleanField("When the requester replies on an incident assigned to me")
+    sla_warnings = BooleanField("SLA warnings on incidents assigned to me (a breach is always mailed)")
+
+    def choices(self) -> MailChoices:
+        return MailChoices(**{name: self[name].data for name in asdict(mail_choices.DEFAULTS)})
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -67,7 +101,7 @@ def index() -> ResponseReturnValue:
             return redirect(url_for("account.index"), code=303)
     elif form.is_submitted():
         status = 400
-    return _page(form, TimeZoneForm(timezone=current_user.timezone or ""), status)
+    return _page(status, password=form)
 
 
 @bp.post("/account/timezone")
@@ -88,14 +122,40 @@ def set_timezone() -> ResponseReturnValue:
             default = f"the installation default, {services().settings.timezone}"
             flash(f"Times are now shown in {chosen or default}.", "success")
             return redirect(url_for("account.index"), code=303)
-    return _page(PasswordForm(formdata=None), form, 400)
+    return _page(400, zone=form)
 
 
-def _page(form: PasswordForm, zone_form: TimeZoneForm, status: int) -> ResponseReturnValue:
+def _page(
+    status: int, *, password: PasswordForm | None = None, zone: TimeZoneForm | None = None, mail: MailForm | None = None
+) -> ResponseReturnValue:
+    """The account page with the form that was sent (its errors beside its fields) and the others as stored."""
+    settings = services().settings
     with services().db.read() as db_session:
         second = two_factor.standing(db_session, current_user.id)
-    settings = services().settings
-    zone_form.offer(settings.timezone)
+        if mail is None:  # an unsubmitted form: its data is the stored choices
+            mail = MailForm(formdata=None, data=asdict(mail_choices.of(db_session, current_user.email)))
+    if zone is None:
+        zone = TimeZoneForm(formdata=None, timezone=current_user.timezone or "")
+    zone.offer(settings.timezone)
+    if password is None:
+        password = PasswordForm(formdata=None)
     required = two_factor.required(current_user.role, settings.two_factor_roles)
-    return render_template("account/index.html", form=form, second=second, password_form=TurnOffForm(),
-                           zone_form=zone_form, two_factor_required=required), status  # fmt: skip
+    return render_template("account/index.html", form=password, second=second,
+                           password_form=TurnOffForm(), zone_form=zone, mail_form=mail,
+                           two_factor_required=required), status  # fmt: skip
+
+
+@bp.post("/account/mail")
+@login_required
+def mail() -> ResponseReturnValue:
+    """Keep the person's mail choices (audited as `user.mail` with what changed); a value the form never offers is
+    refused and nothing changes."""
+    form = MailForm()
+    if not form.validate_on_submit():
+        return _page(400, mail=form)
+    with services().db.transaction() as db_session:
+        changed = mail_choices.choose(db_session, current_user.email, form.choices())
+        if changed is not None:
+            audit.record(db_session, current_user.email, "user.mail", current_user.email, **changed)
+    flash("Your mail choices are saved." if changed else "Your mail choices are as they were.", "success")
+    return redirect(url_for("account.index", _anchor="mail"), code=303)

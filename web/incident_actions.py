@@ -96,6 +96,8 @@ def _note(number: int, actor: Actor) -> str:
         services().db, number, request.form.get("text", ""), actor, mail_settings(), _spent()
     )
     result = "note added" + (f"; mailed to {', '.join(said.people)}" if said.people else "")
+    if said.not_mailed:
+        result += f"; not mailed to {', '.join(said.not_mailed)}, who turned mention mail off"
     refused = mentions.refusals(said)
     return f"{result} ({refused}: no one was told of those)" if refused else result
 

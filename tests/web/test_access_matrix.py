@@ -80,6 +80,7 @@ UI = {
     "requesters.erase": ("POST", "/requesters/erase", ADMINS),
     "account.index": ("GET", "/account", PEOPLE),
     "account.set_timezone": ("POST", "/account/timezone", PEOPLE),
+    "account.mail": ("POST", "/account/mail", PEOPLE),
     "two_factor.setup": ("GET", "/account/two-factor", PEOPLE),
     "two_factor.recovery_codes": ("POST", "/account/two-factor/recovery-codes", PEOPLE),
     "two_factor.turn_off": ("POST", "/account/two-factor/off", PEOPLE),

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hub import accounts
+from hub import accounts, mail_choices
 from hub.db import Database
+from hub.mail_choices import MailChoices
 from hub.models import Incident, OutboxMessage
 from tests.web.helpers import Login, csrf_token, log_in
 
@@ -129,6 +130,16 @@ def test_a_note_mentioning_a_colleague_mails_them_and_says_so(
     with db.read() as session:
         mailed = list(session.scalars(select(OutboxMessage.recipient).where(OutboxMessage.kind == "mentioned")))
     assert mailed == ["bob@example.com"]
+
+
+def test_a_note_mentioning_a_colleague_who_turned_mention_mail_off_says_they_were_not_mailed(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], make_user: Callable[..., Login], db: Database
+) -> None:
+    make_user(email="bob@example.com")
+    with db.transaction() as session:
+        mail_choices.choose(session, "bob@example.com", MailChoices(mentioned=False))
+    page = act(logged_in, raise_incident(), "note", text="@bob the disk is yours")
+    assert "note added; not mailed to bob@example.com, who turned mention mail off" in page
 
 
 def test_api_comment_mentioning_a_colleague_mails_them(
