@@ -101,10 +101,19 @@ class Intake:
     """Turns typed events into incident changes. One instance per process (it caches the rule book)."""
 
     def __init__(
-        self, db: Database, decide: Decide, notice_settings: NoticeSettings, *, files: AttachmentStore | None = None
+        self,
+        db: Database,
+        decide: Decide,
+        notice_settings: NoticeSettings,
+        *,
+        files: AttachmentStore | None = None,
+        authserv_id: str | None = None,
     ) -> None:
         self.db = db
         self.files = files  # where the edges write emails' attachments before recording them (hub/attachments.py)
+        # Whose Authentication-Results header the edges believe when they read a message (ingest/mail_auth.py):
+        # carried here, as `files` is, so every edge that records mail through this intake judges senders alike.
+        self.authserv_id = authserv_id
         self._committer = GroupCommitter(db, timeout=max(30.0, 3 * db.timeout))
         self._decide = decide
         self._settings = notice_settings
