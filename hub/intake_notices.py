@@ -108,12 +108,14 @@ class IntakeNotices:
         event: InboundEvent,
         known: Known | None = None,
     ) -> list[notices.Notice]:
-        """What a newly opened incident owes people: its requester an acknowledgement, its assignee a mail."""
+        """What a newly opened incident owes people: its requester an acknowledgement, its assignee a mail. No
+        acknowledgement goes to a From the receiving mail server could not verify: it may name a third party."""
         desk = self.settings.desk_addresses
         owed: list[notices.Notice] = []
         requester = (event.requester or "").lower()
         chosen = event.chosen
-        acknowledge = not event.auto_submitted and (chosen is None or chosen.acknowledge_requester)
+        acknowledge = not event.auto_submitted and not event.sender_unverified
+        acknowledge = acknowledge and (chosen is None or chosen.acknowledge_requester)
         if requester and acknowledge and requester not in desk:
             articles = knowledge.suggest(self._knowledge.current(conn, self._revisions),
                                          f"{incident['title']}\n{event.description}")  # fmt: skip
