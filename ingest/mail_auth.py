@@ -8,14 +8,14 @@ have put it.
 Where a forger's header can sit: every hop prepends, so whatever came with the message lies below everything the
 receiving side added, and a header with the right authserv-id further down may be the sender's own. The believed
 headers are therefore the topmost run: from the first header naming the server, reading down, to the next Received
-header. Anything below a Received header was there before that hop took the message in (the hop the sender's mail
-arrived on is the border's own Received, and the sender wrote all beneath it), so a forged header that came through
-any mail server of the sender's, or through the border itself when it writes its verdict above its Received, is out
-of the run. Within the run each method's result is the topmost header's that reports it, so a header beneath the
-server's own cannot contradict what the server said. What position cannot tell apart is a forgery written directly
-beneath the server's own verdict with no Received between (a border that writes its verdict under its Received, as
-Gmail does); RFC 8601 section 5 has the server remove headers claiming its authserv-id from incoming mail, and the
-docs ask for that.
+header. Whatever lies below a Received header was in the message before that hop took it in, and the sender wrote
+everything below the border's own Received; so a forgery is out of the run whenever a Received header stands between
+it and the server's verdict: the border's own, where the border writes its verdict above it (Postfix with milters,
+rspamd), or one of the sender's own mail servers. Within the run each method's result is the topmost header's that
+reports it, so a header beneath the server's own cannot contradict what the server said. What position cannot tell
+apart is a forgery sent straight to a border that writes its verdict under its own Received (Gmail does), for a check
+the server did not report; RFC 8601 section 5 has the server remove headers claiming its authserv-id from incoming
+mail, and the docs ask for that.
 
 The verdict, for the domain of the From address: `pass` when DMARC passed for it, or, with no DMARC result for it,
 when DKIM verified a signature of an aligned domain or SPF passed for an aligned envelope sender; `fail` when DMARC
@@ -151,7 +151,7 @@ def parse_header(value: str) -> Header:
 
 def believed(headers: Iterable[tuple[str, object]], authserv_id: str) -> dict[str, tuple[Result, ...]] | None:
     """Each method's results from the topmost run of headers naming `authserv_id` (see the module's docstring);
-    None when no header names it above the first Received header that follows one."""
+    None when no header names it."""
     wanted = "" if authserv_id.lower() == MICROSOFT_365 else authserv_id.lower()
     found: dict[str, tuple[Result, ...]] = {}
     seen, looked = False, 0
