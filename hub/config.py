@@ -97,6 +97,9 @@ class Settings:
     oidc: OidcSettings | None = None  # None: passwords only
     # The IANA zone the web UI shows and reads times in for whoever chose none on /account, and on public pages.
     timezone: str = zones.DEFAULT
+    # The authserv-id of the organisation's receiving mail server: its Authentication-Results header says whether an
+    # email's From is genuine (ingest/mail_auth.py). None: no such header is believed, and no mail is judged.
+    mail_authserv_id: str | None = None
 
     @property
     def desk_address(self) -> str:
@@ -178,6 +181,7 @@ class Settings:
             two_factor_roles=_roles(env, "SWITCHBOARD_REQUIRE_2FA"),
             oidc=_oidc(env),
             timezone=_timezone(env),
+            mail_authserv_id=_authserv_id(env),
         )
 
 
@@ -190,6 +194,24 @@ def _timezone(env: Mapping[str, str]) -> str:
         wanted = "an IANA time zone such as Europe/Berlin"
         raise ConfigError(f"SWITCHBOARD_TIMEZONE must be {wanted}, not {name!r}") from None
     return name
+
+
+#: An authserv-id as servers write them: a host or domain name, or another single token (RFC 8601's `value`).
+_AUTHSERV_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,252})")
+
+
+def _authserv_id(env: Mapping[str, str]) -> str | None:
+    """SWITCHBOARD_MAIL_AUTHSERV_ID: one name, checked now; a value that could never match a header would silently
+    leave every forged From unnoticed."""
+    value = (env.get("SWITCHBOARD_MAIL_AUTHSERV_ID") or "").strip()
+    if not value:
+        return None
+    if not _AUTHSERV_ID.fullmatch(value):
+        raise ConfigError(
+            "SWITCHBOARD_MAIL_AUTHSERV_ID must be the one name your receiving mail server writes first in its "
+            f"Authentication-Results header, such as mx.example.com (microsoft365 for Exchange Online), not {value!r}"
+        )
+    return value.lower()
 
 
 def _roles(env: Mapping[str, str], name: str) -> frozenset[str]:

@@ -90,6 +90,36 @@ class AttachmentInfo:
     note: str | None = None  # why it was not stored, e.g. "not stored: too large"
 
 
+#: What the organisation's receiving mail server found of an email's From domain (SenderCheck.verdict).
+VERDICTS = ("pass", "fail", "none")
+
+
+@dataclass(frozen=True)
+class SenderCheck:
+    """Whether the From address of an email is really its sender's, as the organisation's own receiving mail server
+    found when it checked SPF, DKIM and DMARC and said so in its Authentication-Results header (ingest/mail_auth.py).
+
+    Anyone can write any From: a `fail` is mail that may not be from the address it names, kept and shown with a
+    warning but acting for no one; `pass` and `none` change nothing.
+    """
+
+    verdict: str = "none"  # pass | fail | none (nothing to go by, or no server's verdict believed)
+    domain: str | None = None  # the From domain judged
+    why: str = ""  # e.g. "DMARC failed", "SPF and DKIM failed", "DKIM passed"
+    by: str | None = None  # the authserv-id whose header was read; None: SWITCHBOARD_MAIL_AUTHSERV_ID is unset
+
+    @property
+    def failed(self) -> bool:
+        return self.verdict == "fail"
+
+    def record(self, address: str | None) -> dict[str, str | None]:
+        """What a timeline entry keeps of it: the verdict, why, whose, and about which address."""
+        return {"verdict": self.verdict, "why": self.why, "domain": self.domain, "address": address, "by": self.by}
+
+
+UNCHECKED = SenderCheck()
+
+
 @dataclass(frozen=True)
 class MailFacts:
     """The parts of an email beyond title and text, made by the parser (pure) and recorded by the intake."""
@@ -98,6 +128,7 @@ class MailFacts:
     html: str | None = None  # the HTML alternative as sent; sanitised only when shown
     recipients: tuple[str, ...] = ()  # To, Cc and Delivered-To addresses, lower-cased
     attachments: tuple[AttachmentInfo, ...] = ()
+    sender_check: SenderCheck = UNCHECKED  # what the receiving server found of the From domain
 
 
 @dataclass(frozen=True)
@@ -155,6 +186,12 @@ class InboundEvent:
     facts: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     mail: MailFacts | None = None  # what else an email carried (HTML, attachments, sender's name)
     chosen: Chosen | None = None  # an incident logged by hand: what the agent chose (ingest/logged.py)
+
+    @property
+    def sender_unverified(self) -> bool:
+        """An email whose From the receiving server found forged-looking (SenderCheck `fail`): it is kept and shown
+        with a warning, but does nothing the named sender's own mail would (reopen, answer, be acknowledged)."""
+        return self.mail is not None and self.mail.sender_check.failed
 
     def field_value(self, name: str) -> Any:
         """Look up a field by the name rules use: `severity`, `labels.team`, ..."""

@@ -101,10 +101,19 @@ class Intake:
     """Turns typed events into incident changes. One instance per process (it caches the rule book)."""
 
     def __init__(
-        self, db: Database, decide: Decide, notice_settings: NoticeSettings, *, files: AttachmentStore | None = None
+        self,
+        db: Database,
+        decide: Decide,
+        notice_settings: NoticeSettings,
+        *,
+        files: AttachmentStore | None = None,
+        authserv_id: str | None = None,
     ) -> None:
         self.db = db
         self.files = files  # where the edges write emails' attachments before recording them (hub/attachments.py)
+        # Whose Authentication-Results header the edges believe when they read a message (ingest/mail_auth.py):
+        # carried here, as `files` is, so every edge that records mail through this intake judges senders alike.
+        self.authserv_id = authserv_id
         self._committer = GroupCommitter(db, timeout=max(30.0, 3 * db.timeout))
         self._decide = decide
         self._settings = notice_settings
@@ -203,13 +212,14 @@ class Intake:
             thread = find_thread(conn, event)
             if thread is not None:
                 automatic = event.auto_submitted or event.bounce or event.looped
-                route = reply_route(thread, automatic=automatic, now=utcnow(),
+                route = reply_route(thread, automatic=automatic, now=utcnow(), verified=not event.sender_unverified,
                                     reopen_window=self._settings.reply_reopen_window)  # fmt: skip
                 if route == "reopen":
                     return self._reopen_by_reply(conn, raw, thread, event, policy)
                 if route == "follow_up":
                     return self._follow_up(conn, raw, thread, event, policy)
-                if thread.status == sla.WAITING:  # the requester answered: the SLA clocks run again
+                # The requester answered: the SLA clocks run again (not for mail that may not be theirs).
+                if thread.status == sla.WAITING and not event.sender_unverified:
                     sla.stop_waiting(conn, self._sla.current(conn, self._revisions), thread.id, "the requester replied")
                 return add_to_thread(conn, raw, thread, event, self._settings)
             if event.bounce or event.looped:

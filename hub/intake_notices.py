@@ -109,12 +109,14 @@ class IntakeNotices:
         known: Known | None = None,
     ) -> tuple[list[notices.Notice], list[dict[str, Any]]]:
         """What a newly opened incident owes people: its requester an acknowledgement, its assignee a mail; and the
-        timeline lines of assignees who chose no mail at its priority."""
+        timeline lines of assignees who chose no mail at its priority. No acknowledgement goes to a From the
+        receiving mail server could not verify: it may name a third party."""
         desk = self.settings.desk_addresses
         owed: list[notices.Notice] = []
         requester = (event.requester or "").lower()
         chosen = event.chosen
-        acknowledge = not event.auto_submitted and (chosen is None or chosen.acknowledge_requester)
+        acknowledge = not event.auto_submitted and not event.sender_unverified
+        acknowledge = acknowledge and (chosen is None or chosen.acknowledge_requester)
         if requester and acknowledge and requester not in desk:
             articles = knowledge.suggest(self._knowledge.current(conn, self._revisions),
                                          f"{incident['title']}\n{event.description}")  # fmt: skip

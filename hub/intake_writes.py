@@ -158,15 +158,19 @@ def add_to_thread(
     conn: Connection, raw: Raw, incident: Thread, event: InboundEvent, tell: NoticeSettings | None
 ) -> Outcome:
     """A reply on an incident still being worked: on its timeline, and (with `tell`) its assignee and watchers are
-    told what the requester wrote; not for automatic mail, since an out-of-office says nothing to act on."""
+    told what the requester wrote; not for automatic mail, since an out-of-office says nothing to act on, nor for
+    mail whose sender could not be verified: the notice would hand its words on as the requester's, where the
+    timeline shows them under a warning."""
     TOUCH.execute(conn, {"incident": incident.id, "now": utcnow()})
     event_id = store_event(conn, raw, event, incident_id=incident.id)
-    summary = f"Reply from {event.requester or 'unknown sender'}: {event.title}"
+    unverified = " (sender not verified)" if event.sender_unverified else ""
+    summary = f"Reply from {event.requester or 'unknown sender'}{unverified}: {event.title}"
     data = mail_records.thread_data(event)
     replied = entry(incident.id, "email", summary, event_id=event_id, data=data)
     owed: list[notices.Notice] = []
     declined: list[dict[str, Any]] = []
-    if tell is not None and event.requester and not (event.auto_submitted or event.bounce or event.looped):
+    automatic = event.auto_submitted or event.bounce or event.looped
+    if tell is not None and event.requester and not automatic and not event.sender_unverified:
         text = tell.newest_part(event.description) or event.description
         owed, declined = recipients.reply_notices(conn, incident.id, requester=event.requester, text=text,
                                                   sender=tell.sender)  # fmt: skip
@@ -221,6 +225,8 @@ def opened_summary(decision: Decision, event: InboundEvent, ci: Linked | None = 
         )
     if decision.tags:
         parts.append(f"tags {', '.join(decision.tags)}")
+    if event.sender_unverified:
+        parts.append("sender not verified")
     return ", ".join(parts)
 
 

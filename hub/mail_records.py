@@ -93,9 +93,19 @@ def thread_data(event: InboundEvent) -> dict[str, Any]:
         data["automatic"] = True
     if event.mail is not None and event.mail.html:
         data["html"] = event.mail.html
-    return data
+    return {**data, **sender_check_data(event)}
 
 
 def opened_data(event: InboundEvent) -> dict[str, Any]:
-    """What the "opened" entry of an email's incident adds: its HTML (the text is the incident's description)."""
-    return {"html": event.mail.html} if event.mail is not None and event.mail.html else {}
+    """What the "opened" entry of an email's incident adds: its HTML (the text is the incident's description), and
+    what the receiving mail server found of its sender."""
+    data = {"html": event.mail.html} if event.mail is not None and event.mail.html else {}
+    return {**data, **sender_check_data(event)}
+
+
+def sender_check_data(event: InboundEvent) -> dict[str, Any]:
+    """`sender_check`: the receiving server's verdict on the From, once one is configured to be believed (the page
+    warns of a `fail`, and the requester's own page leaves such mail out: hub/request_conversation.py)."""
+    if event.mail is None or event.mail.sender_check.by is None:
+        return {}
+    return {"sender_check": event.mail.sender_check.record(event.requester)}

@@ -11,6 +11,9 @@ the requester's conversation, and each is checked before it is shown:
 - `email`, a mail threaded into the incident: only one from the requester's own address (`from` in its data, or
   for entries written before that was kept, the intake's summary "Reply from <address>: ..."), and not automatic
   mail from it (`automatic`: their out-of-office is not something they wrote to us).
+
+Neither an `opened` nor an `email` entry is shown when the receiving mail server found its From forged-looking
+(`sender_check` `fail` in its data, ingest/mail_auth.py): it may not be theirs, and "You" would say it was.
 - `reply`, an agent's answer: only when its mail (the outbox row its `delivery_id` names) went to the requester
   and was not given up on, so a reply that never reached them is not shown as if it had.
 
@@ -81,6 +84,7 @@ class Entry:
     sender: str | None = None  # an `email` entry's `from`
     automatic: bool = False  # an `email` entry no one typed
     delivery_id: str | None = None  # a `reply` entry's mail
+    unverified: bool = False  # an `opened` or `email` entry whose sender the receiving server could not verify
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,8 @@ def shown(
     newest_part: Callable[[str], str | None],
 ) -> Message | None:
     """The message the requester sees for this entry, or None when it is not theirs to see."""
+    if entry.unverified:
+        return None
     if entry.kind == "opened":
         return Message(entry.at, True, capped(description)) if source in REQUESTER_TEXT_SOURCES else None
     if entry.kind == "email":
@@ -170,14 +176,16 @@ def read(
             entries.data["from"].as_string(),
             entries.data["automatic"].as_boolean(),
             entries.data["delivery_id"].as_string(),
+            entries.data[("sender_check", "verdict")].as_string(),
         )
         .where(entries.incident_id == incident.id, entries.kind.in_(KINDS))
         .order_by(entries.id.desc())
         .limit(READ_ENTRIES + 1)
     ).all()
     read_all = len(rows) <= READ_ENTRIES
-    found = [Entry(kind, at, summary, body, sender, bool(automatic), delivery_id)
-             for kind, at, summary, body, sender, automatic, delivery_id in reversed(rows[:READ_ENTRIES])]  # fmt: skip
+    found = [Entry(kind, at, summary, body, sender, bool(automatic), delivery_id, verdict == "fail")
+             for kind, at, summary, body, sender, automatic, delivery_id, verdict
+             in reversed(rows[:READ_ENTRIES])]  # fmt: skip
     wanted = [entry.delivery_id for entry in found if entry.kind == "reply" and entry.delivery_id]
     deliveries: dict[str, Delivery] = {}
     if wanted:

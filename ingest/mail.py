@@ -19,6 +19,7 @@ from hub.domain import AttachmentInfo, InboundEvent, MailFacts, parse_ref
 from ingest import mime
 from ingest.errors import InvalidPayload
 from ingest.html_text import html_to_text
+from ingest.mail_auth import check_sender
 from ingest.mime import decode_text, decode_words
 
 # flufl.bounce logs every detector it tries at INFO: one line per detector per bounce.
@@ -188,8 +189,17 @@ def _files(found: mime.Contents, limits: AttachmentLimits) -> tuple[tuple[Attach
     return tuple(infos), blobs
 
 
-def read(raw: bytes, *, envelope_from: str | None = None, limits: AttachmentLimits = DEFAULT_LIMITS) -> ParsedMail:
-    """Parse a message into an event and the files to keep. Raises InvalidPayload when it is not a message."""
+def read(
+    raw: bytes,
+    *,
+    envelope_from: str | None = None,
+    limits: AttachmentLimits = DEFAULT_LIMITS,
+    authserv_id: str | None = None,
+) -> ParsedMail:
+    """Parse a message into an event and the files to keep. Raises InvalidPayload when it is not a message.
+
+    `authserv_id`: the receiving mail server whose Authentication-Results header says whether the From is genuine
+    (ingest/mail_auth.py); None believes no such header."""
     if not raw.strip():
         raise InvalidPayload("empty message")
     if len(_CONTAINERS.findall(raw)) > MAX_CONTAINERS:
@@ -227,6 +237,7 @@ def read(raw: bytes, *, envelope_from: str | None = None, limits: AttachmentLimi
         html=found.html[:MAX_HTML_CHARS] if found.html and found.html.strip() else None,
         recipients=_recipients(heads),
         attachments=attachments,
+        sender_check=check_sender(msg.raw_items(), sender, authserv_id),
     )
     event = InboundEvent(
         source="email",
@@ -245,6 +256,6 @@ def read(raw: bytes, *, envelope_from: str | None = None, limits: AttachmentLimi
     return ParsedMail(event, MappingProxyType(blobs))
 
 
-def parse(raw: bytes, *, envelope_from: str | None = None) -> InboundEvent:
+def parse(raw: bytes, *, envelope_from: str | None = None, authserv_id: str | None = None) -> InboundEvent:
     """Parse a message into an event. Raises InvalidPayload when it is not a message at all."""
-    return read(raw, envelope_from=envelope_from).event
+    return read(raw, envelope_from=envelope_from, authserv_id=authserv_id).event

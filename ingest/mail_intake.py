@@ -37,9 +37,10 @@ class Stored:
 
 
 def understand(intake: Intake, raw: bytes, *, envelope_from: str | None, desk_address: str | None) -> mail.ParsedMail:
-    """Parse a message and write its files to the store (raises what the parser or the disk raised)."""
+    """Parse a message, judging its sender by the intake's mail server, and write its files to the store (raises
+    what the parser or the disk raised)."""
     limits = intake.files.limits if intake.files is not None else DEFAULT_LIMITS
-    parsed = mail.read(raw, envelope_from=envelope_from, limits=limits)
+    parsed = mail.read(raw, envelope_from=envelope_from, limits=limits, authserv_id=intake.authserv_id)
     if intake.files is not None:
         intake.files.put_all(parsed.blobs)
     if desk_address:

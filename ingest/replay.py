@@ -37,8 +37,9 @@ class ReplaySet:
     skipped: int  # stored events that could not be read back (e.g. an integration since deleted)
 
 
-def recent_events(session: Session, limit: int = 1000) -> ReplaySet:
-    """The newest `limit` stored events (oldest first) as typed events, for `rules.backtest.backtest`."""
+def recent_events(session: Session, limit: int = 1000, *, authserv_id: str | None = None) -> ReplaySet:
+    """The newest `limit` stored events (oldest first) as typed events, for `rules.backtest.backtest`; emails'
+    senders judged by the mail server `authserv_id` names, as the intake judges them (`mail.verified`)."""
     rows = session.execute(
         select(
             Event.id,
@@ -57,7 +58,7 @@ def recent_events(session: Session, limit: int = 1000) -> ReplaySet:
     events: list[Replayed] = []
     skipped = 0
     for event_id, source, raw, received_at, kind, name, mapping in reversed(rows):
-        event = _typed(source, raw, kind, name, mapping)
+        event = _typed(source, raw, kind, name, mapping, authserv_id)
         if event is None:
             skipped += 1
         else:
@@ -65,10 +66,12 @@ def recent_events(session: Session, limit: int = 1000) -> ReplaySet:
     return ReplaySet(events, skipped)
 
 
-def _typed(source: str, raw: bytes, kind: str | None, name: str | None, mapping: Any) -> InboundEvent | None:
+def _typed(
+    source: str, raw: bytes, kind: str | None, name: str | None, mapping: Any, authserv_id: str | None
+) -> InboundEvent | None:
     try:
         if source == "email":
-            return mail.parse(raw)
+            return mail.parse(raw, authserv_id=authserv_id)
         if source == logged.SOURCE:  # logged by hand; who logged it is on the timeline, and no rule reads it
             fields = parse_json(raw)
             return logged.normalise(fields, by="") if isinstance(fields, dict) else None
@@ -85,7 +88,7 @@ def _typed(source: str, raw: bytes, kind: str | None, name: str | None, mapping:
         return None
 
 
-def stored_event(session: Session, event_id: int) -> Replayed | None:
+def stored_event(session: Session, event_id: int, *, authserv_id: str | None = None) -> Replayed | None:
     """One stored event read back as the rules saw it (the workbench tests rules on it); None when it cannot be."""
     row = session.execute(
         select(Event.source, Event.raw, Event.received_at, Event.status, Integration.kind, Integration.name,
@@ -95,5 +98,5 @@ def stored_event(session: Session, event_id: int) -> Replayed | None:
     ).first()  # fmt: skip
     if row is None or row.status not in REPLAYABLE:
         return None
-    event = _typed(row.source, row.raw, row.kind, row.name, row.mapping)
+    event = _typed(row.source, row.raw, row.kind, row.name, row.mapping, authserv_id)
     return None if event is None else Replayed(event_id, event, row.received_at)

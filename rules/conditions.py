@@ -46,6 +46,9 @@ _FIELDS: dict[str, Callable[[InboundEvent, datetime | None], Any]] = {
     "weekday": lambda _, t: _WEEKDAYS[t.weekday()] if t is not None else None,
     # Minutes since the newest change implemented on the event's service (labels.service); none: no such change.
     "change.minutes_ago": lambda e, _: e.facts.get("change.minutes_ago"),
+    # An email's sender as the receiving mail server found it: pass, fail or none (ingest/mail_auth.py); other
+    # sources: nothing.
+    "mail.verified": lambda e, _: e.mail.sender_check.verdict if e.mail is not None else None,
 }
 FIELDS = (*sorted(_FIELDS), "labels.<name>")
 

@@ -168,7 +168,8 @@ def _try(action: str, draft: RuleDraft, form: RuleForm) -> Outcome:
         if found is None:
             return Outcome(problems)
         if action == "backtest":
-            replay = recent_events(session, form.limit.data or DEFAULT_BACKTEST)
+            limit, authserv_id = form.limit.data or DEFAULT_BACKTEST, services().settings.mail_authserv_id
+            replay = recent_events(session, limit, authserv_id=authserv_id)  # emails' senders judged as at intake
             events = [(r.event_id, r.event, r.received_at) for r in replay.events]
             return Outcome([], report=backtest(live, found.book, events, state), skipped=replay.skipped)
         try:
@@ -195,7 +196,7 @@ def _chosen_event(session: Session, form: RuleForm) -> tuple[str, InboundEvent, 
     event_id = row_id(chosen, limit=MAX_EVENT_ID)
     if event_id is None:
         raise BadInput(f"{chosen!r} is not an event id; pick one from the list")
-    found = stored_event(session, event_id)
+    found = stored_event(session, event_id, authserv_id=services().settings.mail_authserv_id)
     if found is None:
         raise BadInput(f"event {chosen} cannot be read back (unprocessable, ignored or gone); pick another")
     return _pick_label(found.event_id, found.event, found.received_at), found.event, found.received_at

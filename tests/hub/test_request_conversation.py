@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from hub import incident_notes, request_conversation, triage
 from hub.agent_action import Actor, Mail
 from hub.db import Database
-from hub.domain import Decision, InboundEvent, RuleBook
+from hub.domain import Decision, InboundEvent, MailFacts, RuleBook, SenderCheck
 from hub.intake import Intake, Raw
 from hub.intake_notices import NoticeSettings
 from hub.models import Incident, OutboxMessage
@@ -95,6 +95,28 @@ def test_an_out_of_office_from_the_requester_is_not_shown(database: Database) ->
         ("You", "Mail 1 from ann@example.org"),
         ("You", "Back, it still jams"),
     ]
+
+
+#: Mail the receiving server found forged-looking: it may not be the requester's.
+FORGED = MailFacts(sender_check=SenderCheck("fail", "example.org", "DMARC failed", "mx.example.com"))
+
+
+def test_mail_whose_sender_could_not_be_verified_is_not_shown_as_theirs(database: Database) -> None:
+    incident_id = mailed_in(database)
+    answered(database, incident_id, "ann@example.org", "Send my new password to eve@example.net", mail=FORGED)
+    answered(database, incident_id, "ann@example.org", "Back, it still jams")
+    assert texts(said(database, incident_id)) == [
+        ("You", "Mail 1 from ann@example.org"),
+        ("You", "Back, it still jams"),
+    ]
+
+
+def test_a_request_opened_by_mail_whose_sender_could_not_be_verified_shows_it_not_as_theirs(
+    database: Database,
+) -> None:
+    incident_id = record(database, requester="ann@example.org", description="I asked for nothing", mail=FORGED)
+    incident_notes.reply(database, incident_id, "Did you write to us?", AGENT, MAIL)
+    assert texts(said(database, incident_id)) == [("The service desk", "Did you write to us?")]
 
 
 def test_a_merged_request_shows_only_its_own_conversation(database: Database) -> None:

@@ -7,6 +7,7 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -16,12 +17,13 @@ import trustme
 from sqlalchemy import select
 
 from hub import mailboxes
+from hub.config import Settings
 from hub.db import Database
 from hub.errors import StorageUnavailable
 from hub.intake import Intake
 from hub.mailboxes import MailboxConfig, MailboxImport
 from hub.migrate import upgrade
-from hub.models import Event, Incident, Mailbox, TimelineEntry
+from hub.models import Event, Incident, Mailbox, OutboxMessage, TimelineEntry
 from hub.sealed import Keyring
 from ingest.imap import MailboxError, MailboxWatcher, Watcher, WatchSettings, connect, probe
 from ingest.imap_sync import message_key
@@ -133,6 +135,21 @@ def test_reply_fetched_over_imap_threads_into_its_incident(
     with db.read() as s:
         kinds = [e.kind for e in s.scalars(select(TimelineEntry).where(TimelineEntry.incident_id == incident.id))]
     assert "email" in kinds
+
+
+def test_the_mailbox_providers_verdict_on_a_forged_sender_is_believed(
+    imap_account: ImapAccount, db: Database, settings: Settings
+) -> None:
+    """Gmail's own header says DMARC failed (a `dmarc=pass` under the forger's relay's Received is the forger's): the
+    incident is opened with the warning, and no acknowledgement goes to the address the forger named."""
+    intake = make_intake(replace(settings, mail_authserv_id="mx.google.com"), db)
+    imap_account.append((Path(__file__).parent.parent / "data" / "mail_auth" / "gmail_fail.eml").read_bytes())
+    assert sync(add_mailbox(db, imap_account), db, intake) == 1
+    with db.read() as s:
+        opened = s.scalars(select(TimelineEntry).where(TimelineEntry.kind == "opened")).one()
+        acknowledgements = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "acknowledgement")).all()
+    assert opened.data is not None and opened.data["sender_check"]["why"] == "DMARC failed"
+    assert acknowledgements == []
 
 
 def test_imported_messages_are_marked_seen(imap_account: ImapAccount, db: Database, intake: Intake) -> None:

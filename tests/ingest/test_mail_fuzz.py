@@ -7,6 +7,7 @@ from email.message import EmailMessage
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from hub.domain import VERDICTS
 from ingest.errors import InvalidPayload
 from ingest.mail import read
 
@@ -15,6 +16,9 @@ def base_message() -> bytes:
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = "Ann <ann@example.com>", "helpdesk@localhost", "Printer =?utf-8?q?=C3=BC?="
     msg["Message-ID"], msg["References"] = "<a@b>", "<c@d> <e@f>"
+    msg["Authentication-Results"] = ("mx.example.com; dkim=pass (2048-bit key; secure) header.d=example.com; "
+                                     'dmarc=fail reason="no (valid) DKIM" header.from=example.com')  # fmt: skip
+    msg["Received"] = "from mail.example.com by mx.example.com (Postfix) with ESMTPS id 4Xb"
     msg.set_content("Hello\nThe printer is on fire.\n")
     msg.add_alternative("<p>Hello <b>there</b></p>", subtype="html")
     msg.add_attachment(b"\x00\x01binary", maintype="application", subtype="octet-stream", filename="dump.bin")
@@ -27,10 +31,11 @@ BASE = base_message()
 def parses_or_refuses(raw: bytes) -> None:
     """Either refused with a reason (then kept as unprocessable) or classified, with every file accounted for."""
     try:
-        parsed = read(raw, envelope_from="ann@example.com")
+        parsed = read(raw, envelope_from="ann@example.com", authserv_id="mx.example.com")
     except InvalidPayload:
         return
     event = parsed.event
+    assert event.mail is not None and event.mail.sender_check.verdict in VERDICTS
     assert isinstance(event.title, str) and len(event.title) <= 500
     assert isinstance(event.description, str)
     assert event.bounce <= event.auto_submitted  # a bounce is always automatic: never answered

@@ -49,3 +49,13 @@ def test_incidents_logged_by_hand_are_read_back_for_the_rules_too(intake: Intake
     assert replayed.skipped == 0
     [event] = [r.event for r in replayed.events]
     assert (event.source, event.title, event.labels["channel"]) == ("desk", "Cannot print on floor 3", "walk-in")
+
+
+def test_emails_are_read_back_with_their_senders_judged_as_the_intake_judged_them(intake: Intake, db: Database) -> None:
+    mail = b"Authentication-Results: mx.example.com; dmarc=fail header.from=example.com\r\nFrom: ceo@example.com\r\n"
+    intake.record(Raw("email", "message/rfc822", mail + b"Subject: New laptop\r\n\r\nTo my home.\r\n"),
+                  InboundEvent(source="email", title="New laptop"))  # fmt: skip
+    with db.read() as s:
+        judged = recent_events(s, limit=10, authserv_id="mx.example.com").events
+        unjudged = recent_events(s, limit=10).events
+    assert [r.event.sender_unverified for r in judged + unjudged] == [True, False]

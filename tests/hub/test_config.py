@@ -1,0 +1,26 @@
+"""Settings read from the environment at start-up, each mistake named there rather than found later."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hub.config import Settings
+from hub.errors import ConfigError
+
+
+def test_no_mail_server_is_believed_unless_switchboard_mail_authserv_id_names_one(tmp_path: Path) -> None:
+    env = {"SECRET_KEY": "k", "SWITCHBOARD_HOME": str(tmp_path)}
+    assert Settings.from_env(env).mail_authserv_id is None
+    assert Settings.from_env({**env, "SWITCHBOARD_MAIL_AUTHSERV_ID": " "}).mail_authserv_id is None
+    assert Settings.from_env({**env, "SWITCHBOARD_MAIL_AUTHSERV_ID": " MX.Example.com "}).mail_authserv_id == (
+        "mx.example.com"
+    )
+
+
+@pytest.mark.parametrize("value", ["mx.example.com; dmarc=pass", "mx.example.com mx2.example.com", "-mx", "a" * 300])
+def test_an_authserv_id_no_header_could_carry_is_refused_at_start_up(tmp_path: Path, value: str) -> None:
+    env = {"SECRET_KEY": "k", "SWITCHBOARD_HOME": str(tmp_path), "SWITCHBOARD_MAIL_AUTHSERV_ID": value}
+    with pytest.raises(ConfigError, match="SWITCHBOARD_MAIL_AUTHSERV_ID must be the one name your receiving mail"):
+        Settings.from_env(env)

@@ -1,0 +1,196 @@
+"""Reading the receiving mail server's Authentication-Results: a verdict on the From domain, believed only from the
+configured server and only where that server alone can have written it.
+
+The fixtures under tests/data/mail_auth/ are messages with the headers in the shapes each server documents and
+writes: Gmail (mx.google.com, its verdict below its own Received), Microsoft 365 (no authserv-id at all), Postfix
+with OpenDKIM and OpenDMARC (one header per milter, above Postfix's Received) and rspamd (one header for all).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hub.domain import UNCHECKED, VERDICTS
+from ingest import mail
+from ingest.mail_auth import aligned, check_sender, parse_header
+
+FIXTURES = Path(__file__).parent.parent / "data" / "mail_auth"
+#: Each provider's authserv-id, as SWITCHBOARD_MAIL_AUTHSERV_ID is set for it.
+SERVERS = {"gmail": "mx.google.com", "microsoft365": "microsoft365", "postfix": "mx.example.com",
+           "rspamd": "mx.example.com"}  # fmt: skip
+
+
+def verdict(name: str, authserv_id: str | None = None) -> tuple[str, str]:
+    raw = (FIXTURES / f"{name}.eml").read_bytes()
+    configured = authserv_id or SERVERS[name.split("_", 1)[0]]
+    check = mail.read(raw, authserv_id=configured).event.mail.sender_check  # type: ignore[union-attr]
+    return check.verdict, check.why
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("gmail_pass", ("pass", "DMARC passed")),
+        ("gmail_fail", ("fail", "DMARC failed")),
+        ("gmail_none", ("none", "mx.google.com found nothing either way")),
+        ("microsoft365_pass", ("pass", "DMARC passed")),
+        ("microsoft365_fail", ("fail", "DMARC failed")),
+        ("microsoft365_none", ("none", "microsoft365 found nothing either way")),
+        ("microsoft365_bestguesspass", ("pass", "DKIM passed")),  # no DMARC record: its aligned signature
+        ("postfix_opendmarc_pass", ("pass", "DMARC passed")),
+        ("postfix_opendmarc_fail", ("fail", "DMARC failed")),
+        ("postfix_opendmarc_none", ("none", "mx.example.com found nothing either way")),
+        ("rspamd_pass", ("pass", "DMARC passed")),
+        ("rspamd_fail", ("fail", "DMARC failed")),
+        ("rspamd_spf_dkim_fail", ("fail", "SPF and DKIM failed")),  # no DMARC record, and both failed
+        ("rspamd_none", ("none", "mx.example.com found nothing either way")),
+    ],
+)
+def test_each_providers_verdict_is_read(name: str, expected: tuple[str, str]) -> None:
+    assert verdict(name) == expected
+
+
+@pytest.mark.parametrize("name", ["gmail_pass", "postfix_opendmarc_fail", "rspamd_pass", "microsoft365_fail"])
+def test_a_header_of_another_server_is_not_believed(name: str) -> None:
+    assert verdict(name, "mx.other.example")[0] == "none"
+
+
+def test_microsoft_365s_header_is_believed_only_when_configured_so() -> None:
+    assert verdict("microsoft365_fail", "mx.example.com") == ("none", "no Authentication-Results header from "
+                                                                     "mx.example.com")  # fmt: skip
+    assert verdict("rspamd_fail", "microsoft365")[0] == "none"
+
+
+def test_a_forged_pass_below_the_senders_received_is_ignored() -> None:
+    """The Gmail and Postfix fixtures carry a `dmarc=pass` with the right authserv-id that came with the message,
+    below a Received header; the server's own `fail` stands."""
+    for name in ("gmail_fail", "postfix_opendmarc_fail"):
+        assert b"dmarc=pass" in (FIXTURES / f"{name}.eml").read_bytes()
+        assert verdict(name) == ("fail", "DMARC failed")
+
+
+def headers(*pairs: tuple[str, str]) -> list[tuple[str, str]]:
+    return [*pairs, ("From", "Chief Executive <ceo@example.com>")]
+
+
+AR, RECEIVED = "Authentication-Results", "Received"
+BORDER = (RECEIVED, "from relay.example.net by mx.example.com (Postfix) with ESMTP id 4Xb")
+SENDERS_HOP = (RECEIVED, "from localhost by relay.example.net (Postfix) with ESMTP id 4Xa")
+
+
+def test_a_forged_header_below_the_servers_received_is_ignored() -> None:
+    own = (AR, "mx.example.com; dkim=none; spf=fail smtp.mailfrom=ceo@example.com")
+    forged = (AR, "mx.example.com; dmarc=pass header.from=example.com")
+    found = check_sender(headers(own, BORDER, forged), "ceo@example.com", "mx.example.com")
+    assert (found.verdict, found.why) == ("fail", "SPF and DKIM failed")
+    found = check_sender(headers(own, BORDER, SENDERS_HOP, forged), "ceo@example.com", "mx.example.com")
+    assert (found.verdict, found.why) == ("fail", "SPF and DKIM failed")
+
+
+def test_a_header_directly_beneath_the_servers_own_cannot_overrule_it() -> None:
+    """With no Received between (a border that writes its verdict under its Received, as Gmail does), position
+    cannot tell a forgery apart: each method's topmost result counts."""
+    own = (AR, "mx.google.com; spf=fail smtp.mailfrom=ceo@example.com; dmarc=fail header.from=example.com")
+    forged = (AR, "mx.google.com; dkim=pass header.d=example.com; dmarc=pass header.from=example.com")
+    found = check_sender(headers(BORDER, own, forged), "ceo@example.com", "mx.google.com")
+    assert (found.verdict, found.why) == ("fail", "DMARC failed")
+
+
+def test_a_dmarc_result_for_another_domain_says_nothing_of_this_one() -> None:
+    own = (AR, "mx.example.com; dmarc=pass header.from=example.net")
+    assert check_sender(headers(own, BORDER), "ceo@example.com", "mx.example.com").verdict == "none"
+
+
+def test_without_dmarc_an_aligned_dkim_signature_passes_even_as_gmail_names_it() -> None:
+    own = (AR, "mx.google.com; dkim=pass header.i=@mail.example.com header.s=20230601 header.b=K3fQx9Ab")
+    found = check_sender(headers(own), "ceo@example.com", "mx.google.com")
+    assert (found.verdict, found.why) == ("pass", "DKIM passed")
+
+
+def test_an_envelope_sender_of_another_domain_is_no_pass_and_no_fail() -> None:
+    passed = (AR, "mx.example.com; spf=pass smtp.mailfrom=bounces@mailer.example.net; dkim=none")
+    failed = (AR, "mx.example.com; spf=fail smtp.mailfrom=bounces@mailer.example.net; dkim=none")
+    for own in (passed, failed):
+        assert check_sender(headers(own), "ceo@example.com", "mx.example.com").verdict == "none"
+
+
+def test_spf_failing_while_dkim_could_not_be_checked_is_no_verdict() -> None:
+    own = (AR, "mx.example.com; spf=fail smtp.mailfrom=ceo@example.com; dkim=temperror header.d=example.com")
+    assert check_sender(headers(own), "ceo@example.com", "mx.example.com").verdict == "none"
+
+
+def test_with_no_server_configured_nothing_is_judged() -> None:
+    own = (AR, "mx.example.com; dmarc=fail header.from=example.com")
+    assert check_sender(headers(own), "ceo@example.com", None) == UNCHECKED
+    raw = (FIXTURES / "rspamd_fail.eml").read_bytes()
+    assert mail.read(raw).event.mail.sender_check == UNCHECKED  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("domain", "other", "expected"),
+    [
+        ("example.com", "example.com", True),
+        ("example.com", "mail.example.com", True),
+        ("mail.example.com", "example.com", True),
+        ("news.example.com", "mail.example.com", False),  # siblings: DMARC would align them; here, no verdict
+        ("example.com", "com", False),
+        ("example.com", "badexample.com", False),
+        ("example.com", "", False),
+    ],
+)
+def test_alignment(domain: str, other: str, expected: bool) -> None:
+    assert aligned(domain, other) is expected
+
+
+def test_comments_and_quoted_strings_hide_what_they_hold() -> None:
+    header = parse_header(
+        "mx.example.com; dkim=pass (2048-bit key; unprotected) header.d=example.org; "
+        'dmarc=fail reason="not aligned (relaxed); header.from=example.org" header.from=example.com'
+    )
+    assert [(r.method, r.result, dict(r.props)) for r in header.results] == [
+        ("dkim", "pass", {"header.d": "example.org"}),
+        ("dmarc", "fail", {"reason": "not aligned (relaxed); header.from=example.org", "header.from": "example.com"}),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        ";",
+        "mx.example.com",
+        "mx.example.com; none",
+        "mx.example.com; dmarc",
+        "mx.example.com; dmarc=",
+        "mx.example.com; =pass",
+        "mx.example.com; dmarc=pass header.from=",
+        "; dmarc=pass header.from=example.com",
+        "(mx.example.com; dmarc=pass header.from=example.com",
+        '"mx.example.com; dmarc=pass header.from=example.com',
+        "mx.example.com; dmarc = = pass header.from=example.com",
+        "mx.example.com; dmarc=(pass) header.from=example.com",
+        "mx.example.com;;;;; ==== ;;; ((((",
+        "mx.example.com; \udcff\udcfe=\x00",
+    ],
+)
+def test_a_malformed_header_is_no_verdict_and_no_error(value: str) -> None:
+    assert check_sender(headers((AR, value)), "ceo@example.com", "mx.example.com").verdict == "none"
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([AR, RECEIVED, "From", "X-Other"]), st.text(max_size=300)), max_size=8),
+       st.one_of(st.none(), st.text(max_size=40)))  # fmt: skip
+def test_any_headers_give_a_verdict_and_never_an_error(found: list[tuple[str, str]], sender: str | None) -> None:
+    assert check_sender(found, sender, "mx.example.com").verdict in VERDICTS
+
+
+def test_raw_8bit_bytes_in_a_header_are_read_past() -> None:
+    raw = b"Authentication-Results: mx.example.com; dmarc=pass \xff\xfe\r\nFrom: ann@example.com\r\n\r\nhi\r\n"
+    parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
+    assert check_sender(parsed.raw_items(), "ann@example.com", "mx.example.com").verdict == "pass"

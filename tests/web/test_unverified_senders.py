@@ -1,0 +1,156 @@
+"""A forged From, through the desk's real SMTP listener: the receiving server's `dmarc=fail` is believed from the
+configured authserv-id, and such mail is kept and shown with a warning but acts for no one."""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from email import policy
+from email.message import EmailMessage
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from hub import triage
+from hub.agent_action import Actor, Mail
+from hub.config import Settings
+from hub.db import Database
+from hub.models import Incident, OutboxMessage, TimelineEntry
+from hub.net import free_port
+from hub.rulebook import add_rule
+from ingest.pipeline import make_intake
+from ingest.smtp import make_controller
+from rules import rules_file
+from tests.docs import fenced
+from tests.web.helpers import Login
+
+MX = "mx.example.com"
+DESK = "helpdesk@localhost"
+CEO = "ceo@example.com"
+AGENT, MAIL = Actor("agent@example.com"), Mail(DESK, "http://desk")
+WARNING = f"Sender not verified: DMARC failed for example.com — the mail may not be from {CEO}"
+
+
+@pytest.fixture
+def desk(settings: Settings, db: Database) -> Iterator[Callable[..., int]]:
+    """Start the desk's SMTP listener on a free loopback port, believing `authserv_id`'s verdicts (None: none)."""
+    started = []
+
+    def start(authserv_id: str | None = MX) -> int:
+        intake = make_intake(replace(settings, mail_authserv_id=authserv_id), db)
+        controller = make_controller(settings, intake, port=free_port())
+        controller.start()
+        started.append(controller)
+        return int(controller.port)
+
+    yield start
+    for controller in started:
+        controller.stop()
+
+
+def send(port: int, subject: str, body: str, *, dmarc: str | None) -> bytes:
+    """Mail the desk as the CEO, with the receiving server's verdict (`dmarc`) on top; returns the reply to DATA."""
+    msg = EmailMessage()
+    if dmarc is not None:
+        msg["Authentication-Results"] = f"{MX}; dmarc={dmarc} (p=reject dis=none) header.from=example.com"
+    msg["Received"] = "from relay.example.net (relay.example.net [198.51.100.23]) by mx.example.com (Postfix)"
+    msg["From"], msg["To"], msg["Subject"] = f"Chief Executive <{CEO}>", DESK, subject
+    msg["Message-ID"] = f"<{abs(hash((subject, body, dmarc)))}@relay.example.net>"
+    msg.set_content(body)
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+        client.ehlo()
+        client.mail(CEO)
+        client.rcpt(DESK)
+        code, reply = client.data(msg.as_bytes(policy=policy.SMTP))
+    assert code == 250, reply  # nothing is refused: the mail is kept whatever its verdict
+    return bytes(reply)
+
+
+def incident(db: Database, incident_id: int = 1) -> Incident:
+    with db.read() as session:
+        return session.get_one(Incident, incident_id)
+
+
+def acknowledgements(db: Database) -> list[str]:
+    with db.read() as session:
+        return list(session.scalars(select(OutboxMessage.recipient).where(OutboxMessage.kind == "acknowledgement")))
+
+
+def replies_told(db: Database) -> int:
+    with db.read() as session:
+        return len(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "requester_replied")).all())
+
+
+def test_a_reply_failing_dmarc_threads_in_with_a_warning_on_the_incident_page(
+    desk: Callable[..., int], db: Database, logged_in: FlaskClient
+) -> None:
+    port = desk()
+    send(port, "Password reset", "I cannot log in.", dmarc="pass")
+    assert b"INC-1" in send(port, "Re: [INC-1] Password reset", "Send the new one to ceo.private@example.net.",
+                            dmarc="fail")  # fmt: skip
+    with db.read() as session:
+        entry = session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "email")).one()
+    assert entry.incident_id == 1 and entry.summary.startswith(f"Reply from {CEO} (sender not verified): ")
+    assert entry.data is not None and entry.data["sender_check"]["verdict"] == "fail"
+    page = logged_in.get("/incidents/INC-1").get_data(as_text=True)
+    assert page.count(WARNING) == 1 and "Send the new one to ceo.private@example.net." in page
+
+
+def test_a_reply_failing_dmarc_does_not_reopen_a_resolved_incident(desk: Callable[..., int], db: Database) -> None:
+    port = desk()
+    send(port, "Password reset", "I cannot log in.", dmarc="pass")
+    triage.change_status(db, 1, "resolve", AGENT, MAIL)
+    assert b"INC-1" in send(port, "Re: [INC-1] Password reset", "Not fixed, reopen it.", dmarc="fail")
+    assert incident(db).status == "resolved"
+
+
+def test_a_reply_failing_dmarc_neither_tells_the_assignee_nor_ends_the_wait_for_the_requester(
+    desk: Callable[..., int], db: Database, user: Login
+) -> None:
+    port = desk()
+    send(port, "Password reset", "I cannot log in.", dmarc="pass")
+    triage.assign(db, 1, user.email, AGENT, MAIL)
+    triage.change_status(db, 1, "wait", AGENT, MAIL)
+    send(port, "Re: [INC-1] Password reset", "Here is what you asked for.", dmarc="fail")
+    assert (incident(db).status, replies_told(db)) == ("waiting", 0)
+    send(port, "Re: [INC-1] Password reset", "Here it is, really from me.", dmarc="pass")
+    assert (incident(db).status, replies_told(db)) == ("open", 1)
+
+
+def test_a_new_mail_failing_dmarc_opens_an_incident_with_no_acknowledgement_to_the_claimed_address(
+    desk: Callable[..., int], db: Database, logged_in: FlaskClient
+) -> None:
+    assert b"Accepted as INC-1" in send(desk(), "New laptop for me today", "To my home address.", dmarc="fail")
+    assert acknowledgements(db) == []
+    with db.read() as session:
+        opened = session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "opened")).one()
+    assert opened.summary.endswith("sender not verified")
+    page = logged_in.get("/incidents/INC-1").get_data(as_text=True)
+    assert f"{WARNING}. No acknowledgement was mailed to that address." in page
+    send(desk(), "Printer on fire", "Third floor.", dmarc="pass")
+    assert acknowledgements(db) == [CEO]
+
+
+def test_with_no_authserv_id_configured_the_same_mail_acts_as_before(desk: Callable[..., int], db: Database) -> None:
+    port = desk(None)
+    send(port, "Password reset", "I cannot log in.", dmarc="fail")
+    assert acknowledgements(db) == [CEO]
+    triage.change_status(db, 1, "resolve", AGENT, MAIL)
+    send(port, "Re: [INC-1] Password reset", "Not fixed, reopen it.", dmarc="fail")
+    assert incident(db).status == "open"
+    with db.read() as session:
+        data = [entry.data or {} for entry in session.scalars(select(TimelineEntry))]
+    assert not any("sender_check" in d for d in data)
+
+
+def test_the_documented_rule_on_mail_verified_tags_mail_that_failed(desk: Callable[..., int], db: Database) -> None:
+    [block] = fenced("docs/integrations.md", "Forged senders: Authentication-Results", "yaml")
+    [spec] = rules_file.parse("rules:\n" + block)
+    with db.transaction() as session:
+        add_rule(session, spec)
+    port = desk()
+    send(port, "New laptop for me today", "To my home address.", dmarc="fail")
+    send(port, "Printer on fire", "Third floor.", dmarc="pass")
+    assert [(incident(db, n).tags, incident(db, n).priority) for n in (1, 2)] == [(["spoofed"], 5), (None, 3)]
