@@ -1,4 +1,5 @@
 """Files that emails carried: stored once by content under SWITCHBOARD_HOME/attachments, listed in `attachments`.
+(Agents' files on notes and replies share the store and the table: hub/agent_files.py.)
 
 When they are written: the raw message is already kept whole in events.raw, so attachments are only a derived,
 convenient copy. The edge that received the message writes each file (to a temporary name, fsynced, then renamed
@@ -15,7 +16,7 @@ import os
 import re
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
@@ -130,10 +131,30 @@ def record_attachments(conn: Connection, event: InboundEvent, event_id: int, inc
     )
 
 
-def of_incident(session: Session, incident_id: int) -> dict[int, list[Attachment]]:
-    """An incident's files by the event that brought them, for its timeline."""
+@dataclass(frozen=True)
+class IncidentFiles:
+    """An incident's files for its timeline: an email's by the event that brought it, an agent's by the timeline
+    entry of its note or reply."""
+
+    by_event: Mapping[int, list[Attachment]] = field(default_factory=dict)
+    by_entry: Mapping[int, list[Attachment]] = field(default_factory=dict)
+
+    def of(self, entry_id: int, event_id: int | None) -> list[Attachment]:
+        """The files shown under one timeline entry: its own, or those of the email it records."""
+        own = self.by_entry.get(entry_id)
+        if own is not None:
+            return own
+        return self.by_event.get(event_id, []) if event_id is not None else []
+
+
+def of_incident(session: Session, incident_id: int) -> IncidentFiles:
+    """An incident's files, for its timeline."""
     rows = session.scalars(select(Attachment).where(Attachment.incident_id == incident_id).order_by(Attachment.id))
-    found: dict[int, list[Attachment]] = {}
+    by_event: dict[int, list[Attachment]] = {}
+    by_entry: dict[int, list[Attachment]] = {}
     for row in rows:
-        found.setdefault(row.event_id, []).append(row)
-    return found
+        if row.timeline_entry_id is not None:
+            by_entry.setdefault(row.timeline_entry_id, []).append(row)
+        elif row.event_id is not None:
+            by_event.setdefault(row.event_id, []).append(row)
+    return IncidentFiles(by_event, by_entry)

@@ -1,4 +1,5 @@
-"""What agents write on an incident: internal notes (with @mentions), replies to the requester, time spent.
+"""What agents write on an incident: internal notes (with @mentions), replies to the requester (both with files
+an agent attached, hub/agent_files.py), time spent.
 
 Each is one transaction that adds its timeline entry and owes the mail it causes, as the state changes in
 `hub/triage.py` do; what both share (`Actor`, `Mail`, the lock, the errors) is in `hub/agent_action.py`.
@@ -6,31 +7,40 @@ Each is one transaction that adds its timeline entry and owes the mail it causes
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
-from hub import mail_choices, mentions, notices, recipients, sla, time_spent
+from hub import agent_files, mail_choices, mentions, notices, recipients, sla, time_spent
 from hub.addresses import is_pseudonym
 from hub.agent_action import Actor, Mail, TriageError, checked_text, locked
+from hub.agent_files import Kept
 from hub.db import Database
 from hub.mentions import Mentions
 from hub.models import Incident, User, utcnow
 from hub.outbox import entry, owe, turned_down
-from hub.statements import INSERT_TIMELINE
+from hub.statements import INSERT_TIMELINE, TIMELINE
 from hub.time_spent import Correction, Spent
 
 
 def add_note(
-    db: Database, incident_id: int, text: str, actor: Actor, mail: Mail | None = None, spent: Spent | None = None
+    db: Database,
+    incident_id: int,
+    text: str,
+    actor: Actor,
+    mail: Mail | None = None,
+    spent: Spent | None = None,
+    files: Sequence[Kept] = (),
 ) -> Mentions:
     """An internal note: on the timeline, never mailed to the requester. Colleagues it @mentions (hub/mentions.py)
     are mailed the note, in the same transaction, when `mail` says how, unless they turned mention mail off (the
     mention is recorded all the same); the writer is never mailed their own. Returns who was told, who was not
     (their choice), and the names that matched no one or more than one. `spent`: time the writer logs with it
-    (hub/time_spent.py)."""
+    (hub/time_spent.py). `files`: what the writer attached, already in the store (hub/agent_files.py), listed
+    under the note and as internal as it is."""
     text = checked_text(text, "note")
     with db.transaction() as session:
         incident = locked(session, incident_id)
@@ -42,15 +52,20 @@ def add_note(
         data: dict[str, Any] = {"by": actor.name, "body": text, **({"mentioned": told} if told else {})}
         summary = f"Note by {actor.name}" + (f", mentioning {', '.join(told)}" if told else "")
         summary += _time_with(session, incident.id, actor, spent, data)
-        note = entry(incident.id, "note", summary, data=data)
+        note_id = _add_entry(conn, entry(incident.id, "note", summary, data=data))
+        agent_files.record(conn, incident.id, note_id, files)
         if not told or mail is None:
-            INSERT_TIMELINE.execute(conn, note)
             return said
         mailed, declined = mail_choices.sift(mail_choices.of_active(conn, told), "mentioned", incident.priority)
         owed = [_mention(incident, person, actor, text, mail) for person in mailed]
-        also = [note, *turned_down(incident.id, "mentioned", declined)]
+        also = turned_down(incident.id, "mentioned", declined)
         owe(conn, incident.id, owed, also=also, automatic=False)  # a person's note, not an automatic message
         return replace(said, people=tuple(mailed), not_mailed=tuple(declined))
+
+
+def _add_entry(conn: Connection, row: dict[str, Any]) -> int:
+    """Insert one timeline entry; its id, for the files listed under it."""
+    return int(conn.execute(insert(TIMELINE).returning(TIMELINE.c.id), row).scalar_one())
 
 
 def _mention(incident: Incident, person: str, actor: Actor, text: str, mail: Mail) -> notices.Notice:
@@ -64,11 +79,20 @@ def mentionable(conn: Connection) -> list[str]:
     return list(conn.scalars(select(User.email).where(User.active.is_(True))))
 
 
-def reply(db: Database, incident_id: int, text: str, actor: Actor, mail: Mail, spent: Spent | None = None) -> str:
+def reply(
+    db: Database,
+    incident_id: int,
+    text: str,
+    actor: Actor,
+    mail: Mail,
+    spent: Spent | None = None,
+    files: Sequence[Kept] = (),
+) -> str:
     """Mail the requester, threaded under the conversation so their answer comes back to this incident.
 
-    A person's reply is not automatic mail, so the loop caps for automatic mail do not hold it back. Returns the
-    address it goes to.
+    A person's reply is not automatic mail, so the loop caps for automatic mail do not hold it back. `files`,
+    already in the store (hub/agent_files.py), are listed under the reply and go with its mail: its outbox row
+    names them, and the worker reads them from the store as it sends. Returns the address it goes to.
     """
     text = checked_text(text, "reply")
     with db.transaction() as session:
@@ -98,7 +122,9 @@ def reply(db: Database, incident_id: int, text: str, actor: Actor, mail: Mail, s
         data: dict[str, Any] = {"by": actor.name, "body": text, "delivery_id": notice.delivery_id}
         summary = f"Reply by {actor.name} to {incident.requester}"
         summary += _time_with(session, incident.id, actor, spent, data)
-        owe(conn, incident.id, [notice], also=[entry(incident.id, "reply", summary, data=data)], automatic=False)
+        reply_id = _add_entry(conn, entry(incident.id, "reply", summary, data=data))
+        notice = replace(notice, attachment_ids=agent_files.record(conn, incident.id, reply_id, files))
+        owe(conn, incident.id, [notice], automatic=False)
         return incident.requester
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -444,6 +445,9 @@ class OutboxMessage(Base):
     # A templated email: its body and HTML are this mail template applied to these facts, rendered when sent.
     template: Mapped[str | None] = mapped_column(String(64))
     facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The files an agent's reply carries (attachments.id): read from the store by the worker as it sends, so the
+    # outbox never holds their bytes. A file gone by then makes the mail dead, never sent without it.
+    attachment_ids: Mapped[list[int] | None] = mapped_column(JSON)
 
     __table_args__ = (
         Index("ix_outbox_status_updated_at", "status", "updated_at"),
@@ -886,14 +890,30 @@ class FreezeWindow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+#: An attachment belongs to an email's event or to an agent's note or reply, never both or neither (migration 0023
+#: writes the same text). Comparing two truth values works on PostgreSQL (booleans) and SQLite (0 and 1) alike.
+ONE_OWNER = "(event_id IS NULL) <> (timeline_entry_id IS NULL)"
+
+
 class Attachment(Base):
-    """A file an email carried. The bytes live in the attachment store under SWITCHBOARD_HOME, named by their
-    SHA-256 (so a logo sent a thousand times is kept once); one over the limits is listed with `stored` false."""
+    """A file an email carried, or one an agent attached to a note or a reply. The bytes live in the attachment
+    store under SWITCHBOARD_HOME, named by their SHA-256 (so a logo sent a thousand times is kept once); one over
+    the limits is listed with `stored` false.
+
+    Whose file it is: an email's names its stored event (`event_id`), an agent's the timeline entry of its note or
+    reply (`timeline_entry_id`), exactly one of them (the CHECK). Two nullable keys rather than one "owner" column:
+    each is a real foreign key, so deleting an event (retention, erasure) or an incident's timeline takes its files'
+    rows along, and neither kind of row can name something that does not exist. A reply's mail names its files by
+    id (`outbox.attachment_ids`), and the worker reads them from the store when it sends.
+    """
 
     __tablename__ = "attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(EventId, ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(EventId, ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    timeline_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("timeline_entries.id", ondelete="CASCADE"), index=True
+    )
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"), index=True)
     filename: Mapped[str] = mapped_column(String(255))  # sanitised: no path, no control characters
     content_type: Mapped[str] = mapped_column(String(255))  # as sent; never served as such unless known safe
@@ -902,6 +922,8 @@ class Attachment(Base):
     inline: Mapped[bool] = mapped_column(Boolean, default=False)  # an inline image rather than an attached file
     stored: Mapped[bool] = mapped_column(Boolean, default=True)
     note: Mapped[str | None] = mapped_column(Text)  # why it was not stored
+
+    __table_args__ = (CheckConstraint(ONE_OWNER, name="ck_attachments_one_owner"),)
 
 
 class Organisation(Base):

@@ -34,6 +34,7 @@ class Notice:
     data: dict[str, Any] | None = None  # facts for webhook and chat channels, which render their own message
     template: str | None = None  # the mail template its body comes from (hub/mail_templates.py)
     facts: dict[str, Any] | None = None  # what the template is applied to
+    attachment_ids: tuple[int, ...] = ()  # files an agent's reply carries, read from the store when it is sent
     templates: MailTemplates = field(default=DEFAULTS, compare=False, repr=False)
 
     @functools.cached_property

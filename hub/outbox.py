@@ -59,6 +59,7 @@ def outbox_row(incident_id: int | None, notice: notices.Notice) -> dict[str, Any
         "html": None,
         "template": notice.template,
         "facts": notice.facts,
+        "attachment_ids": list(notice.attachment_ids) or None,
     }
 
 

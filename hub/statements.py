@@ -82,6 +82,7 @@ OUTBOX_COLUMNS = (
     "html",
     "template",
     "facts",
+    "attachment_ids",
 )
 
 INSERT_EVENT = Prepared(insert(EVENTS).returning(EVENTS.c.id), EVENT_COLUMNS)

@@ -1,5 +1,6 @@
 """What an incident page shows of its emails: the requester as a contact, each message's files with download
-links, and its HTML only after sanitising (`clean_html`). Files are always downloads, never rendered here."""
+links, and its HTML only after sanitising (`clean_html`). The files agents attached to notes and replies are
+listed and served the same way. Files are always downloads, never rendered here."""
 
 from __future__ import annotations
 
@@ -29,10 +30,10 @@ SAFE_TYPES = frozenset(
 
 @dataclass(frozen=True)
 class MailView:
-    """An incident's email extras: its requester as a contact, and files by the event that brought them."""
+    """An incident's email extras: its requester as a contact, and its files (by email, note or reply)."""
 
     requester: contacts.Requester | None = None
-    files: dict[int, list[Attachment]] = field(default_factory=dict)
+    files: attachments.IncidentFiles = field(default_factory=attachments.IncidentFiles)
 
 
 def for_incident(session: Session, incident: Incident) -> MailView:

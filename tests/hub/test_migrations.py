@@ -6,7 +6,8 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import insert, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from hub.db import Database
 from hub.migrate import alembic_config, upgrade
@@ -30,3 +31,52 @@ def test_upgrade_twice_is_harmless_and_downgrade_removes_everything(database_url
     command.downgrade(alembic_config(database_url), "base")
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
     db.dispose()
+
+
+@pytest.mark.empty_database
+def test_0023_keeps_emails_files_and_its_downgrade_drops_only_agents_files(database_url: str) -> None:
+    """Agents' files (migration 0023) belong to a timeline entry: an email's file listed before the upgrade keeps
+    its event, and the downgrade, whose schema cannot list an agent's file, removes only those."""
+    db = Database.connect(database_url)
+    config = alembic_config(database_url)
+    upgrade(db.engine, "0022")
+    events, incidents, entries = (Base.metadata.tables[name] for name in ("events", "incidents", "timeline_entries"))
+    file = {"filename": "a.pdf", "content_type": "application/pdf", "size": 1, "sha256": "0" * 64, "inline": False,
+            "stored": True}  # fmt: skip
+    with db.engine.begin() as conn:
+        incident = conn.execute(insert(incidents).values(title="Printer", source="email")).inserted_primary_key[0]
+        event = conn.execute(insert(events).values(source="email", content_type="message/rfc822", raw=b"Subject: x",
+                                                   incident_id=incident)).inserted_primary_key[0]  # fmt: skip
+        entry = conn.execute(insert(entries).values(incident_id=incident, kind="note", summary="Note by bob"))
+        conn.execute(text("INSERT INTO attachments (event_id, incident_id, filename, content_type, size, sha256, "
+                          "inline, stored) VALUES (:event, :incident, :filename, :content_type, :size, :sha256, "
+                          ":inline, :stored)"), {"event": event, "incident": incident, **file})  # fmt: skip
+    command.upgrade(config, "0023")
+    attachments = Base.metadata.tables["attachments"]
+    note = entry.inserted_primary_key[0]
+    with db.engine.begin() as conn:
+        conn.execute(insert(attachments).values(timeline_entry_id=note, incident_id=incident, **file))
+        assert conn.execute(select(attachments.c.event_id).order_by(attachments.c.id)).scalars().all() == [event, None]
+    command.downgrade(config, "0022")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT event_id FROM attachments")).scalars().all() == [event]
+    assert "timeline_entry_id" not in {c["name"] for c in inspect(db.engine).get_columns("attachments")}
+    assert "attachment_ids" not in {c["name"] for c in inspect(db.engine).get_columns("outbox")}
+    command.upgrade(config, "head")
+    db.dispose()
+
+
+@pytest.mark.parametrize("owners", [{"event_id": None, "timeline_entry_id": None}, {}], ids=["neither", "both"])
+def test_an_attachment_belongs_to_exactly_one_of_an_email_and_a_note_or_reply(
+    database: Database, owners: dict[str, object]
+) -> None:
+    events, incidents, entries = (Base.metadata.tables[name] for name in ("events", "incidents", "timeline_entries"))
+    with database.engine.begin() as conn:
+        incident = conn.execute(insert(incidents).values(title="Printer", source="email")).inserted_primary_key[0]
+        event = conn.execute(insert(events).values(source="email", content_type="message/rfc822",
+                                                   raw=b"Subject: x")).inserted_primary_key[0]  # fmt: skip
+        entry = conn.execute(insert(entries).values(incident_id=incident, kind="note", summary="Note by bob"))
+    row = {"event_id": event, "timeline_entry_id": entry.inserted_primary_key[0], **owners, "incident_id": incident,
+           "filename": "a.pdf", "content_type": "application/pdf", "size": 1, "sha256": "0" * 64}  # fmt: skip
+    with pytest.raises(IntegrityError), database.engine.begin() as conn:
+        conn.execute(insert(Base.metadata.tables["attachments"]).values(**row))
