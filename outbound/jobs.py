@@ -34,7 +34,7 @@ from hub.models import OutboxMessage, TimelineEntry, utcnow
 from hub.sealed import Keyring
 from outbound import channels, runtime
 from outbound.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
-from outbound.notification import Notification
+from outbound.notification import Notification, files_named
 from outbound.queue import SENDERS
 from outbound.retry import RetryPolicy, after_failure
 
@@ -59,7 +59,8 @@ def deliver_batch(outbox_ids: list[int], job_id: str | None = None) -> dict[str,
     with rt.db.read() as session:
         rows = _deliverable(session, outbox_ids, job_id)
         templates = MailTemplates.at(rt.settings.home)
-        notifications = [Notification.from_row(row, templates, rt.settings.secret_key) for row in rows]
+        files = files_named(session, rows)
+        notifications = [Notification.from_row(row, templates, rt.settings.secret_key, files) for row in rows]
         wanted = [n.recipient for n in notifications if n.channel != "email"]
         endpoints = channels_by_name(session, wanted, Keyring.of(rt.settings))
     if not notifications:

@@ -18,6 +18,8 @@ from email.utils import format_datetime, make_msgid
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from hub.agent_files import content_type_of
+from hub.attachments import AttachmentStore
 from hub.config import Settings
 from hub.models import utcnow
 from outbound.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
@@ -77,9 +79,20 @@ class Relay:
         )
 
 
-def compose(notification: Notification, *, sender: str, now: datetime | None = None) -> EmailMessage:
+@dataclass(frozen=True)
+class Attached:
+    """A file as it goes into a mail: its name and its bytes, read from the attachment store."""
+
+    filename: str
+    data: bytes
+
+
+def compose(
+    notification: Notification, *, sender: str, now: datetime | None = None, files: Sequence[Attached] = ()
+) -> EmailMessage:
     """The message as it will be sent (pure): the row's headers, then ours, then the plain-text body - with the
-    HTML body after it as a multipart/alternative when there is one (clients show the last part they can)."""
+    HTML body after it as a multipart/alternative when there is one (clients show the last part they can) - and
+    `files` after that as attachments (multipart/mixed), each typed by its name."""
     msg = EmailMessage()
     msg["From"] = _clean(notification.headers.get("From") or sender)
     msg["To"] = notification.recipient
@@ -95,15 +108,43 @@ def compose(notification: Notification, *, sender: str, now: datetime | None = N
     msg.set_content(notification.body)
     if notification.html:
         msg.add_alternative(notification.html, subtype="html")
+    for file in files:
+        maintype, _, subtype = content_type_of(file.filename).partition("/")
+        if maintype in ("multipart", "message"):  # containers whose bytes the email package would parse, not carry
+            maintype, subtype = "application", "octet-stream"
+        msg.add_attachment(file.data, maintype=maintype, subtype=subtype, filename=file.filename)
     return msg
+
+
+def read_files(notification: Notification, store: AttachmentStore) -> list[Attached]:
+    """The files the mail carries, from the store. One that is gone (the store lost, or its row deleted) is a
+    permanent failure: the mail is never sent without a file the agent attached, and the dead-letter list says
+    which. A disk that cannot be read now is retried."""
+    found = []
+    for file in notification.files:
+        try:
+            data = store.read(file.sha256) if file.sha256 is not None else None
+        except OSError as exc:
+            raise TransientDeliveryError(f"could not read the attached file {file.filename}: {exc}") from exc
+        if data is None:
+            raise PermanentDeliveryError(
+                f"the attached file {file.filename} (attachment {file.attachment_id}) is missing from the attachment "
+                f"store under {store.root}; the mail was not sent without it (restore the file and retry it, or "
+                "discard it and reply again)"
+            )
+        found.append(Attached(file.filename, data))
+    return found
 
 
 def send(notification: Notification, settings: Settings) -> None:
     """Hand the notification to the relay (or the log); the envelope sender is the desk address."""
-    msg = compose(notification, sender=settings.desk_address)
+    files = read_files(notification, AttachmentStore.under(settings.home))
     if settings.smtp_relay is None:
-        log.info("SWITCHBOARD_SMTP_RELAY is not set; this message is logged instead of sent:\n%s", msg.as_string())
+        shown = compose(notification, sender=settings.desk_address).as_string()  # the files' names, not their bytes
+        names = "".join(f"\n[attached: {f.filename}, {len(f.data)} bytes]" for f in files)
+        log.info("SWITCHBOARD_SMTP_RELAY is not set; this message is logged instead of sent:\n%s%s", shown, names)
         return
+    msg = compose(notification, sender=settings.desk_address, files=files)
     try:
         relay = Relay.from_url(settings.smtp_relay)
     except ValueError as exc:

@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from hub.net import free_port
-from outbound.channels.email import Relay, classify, compose, submit
+from outbound.channels.email import Attached, Relay, classify, compose, submit
 from outbound.errors import PermanentDeliveryError, TransientDeliveryError
 from outbound.notification import Notification
 from tests.servers import SinkHandler
@@ -126,3 +126,17 @@ def test_html_alternative_keeps_every_header() -> None:
     both = compose(replace(notification(**headers), html="<p>hi</p>"), sender="d@x")
     ours = ("From", "To", "Subject", "Message-ID", *headers)
     assert [both[name] for name in ours] == [plain[name] for name in ours]
+
+
+def test_files_follow_the_text_as_attachments_typed_by_their_names() -> None:
+    files = [Attached("report.pdf", b"%PDF-1.4 \x00\xff"), Attached("notes.weird", b"\x01\x02"),
+             Attached("forwarded.eml", b"Subject: hi\r\n\r\nbody")]  # fmt: skip
+    msg = compose(replace(notification(), html="<p>We have it.</p>\n"), sender="d@x", files=files)
+    assert msg.get_content_type() == "multipart/mixed"
+    assert msg.get_body(("plain",)).get_content() == "We have it.\n"  # type: ignore[union-attr]
+    attached = [(p.get_filename(), p.get_content_type(), p.get_payload(decode=True)) for p in msg.iter_attachments()]
+    assert attached == [
+        ("report.pdf", "application/pdf", b"%PDF-1.4 \x00\xff"),
+        ("notes.weird", "application/octet-stream", b"\x01\x02"),
+        ("forwarded.eml", "application/octet-stream", b"Subject: hi\r\n\r\nbody"),  # carried, not parsed as mail
+    ]
