@@ -50,6 +50,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         help_centre,
         incident_actions,
         incident_export,
+        incident_notes,
         incidents,
         integrations,
         knowledge,
@@ -146,6 +147,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(incidents.bp)
     app.register_blueprint(incident_actions.bp)
+    app.register_blueprint(incident_notes.bp)
     app.register_blueprint(new_incident.bp)
     app.register_blueprint(incident_export.bp)
     app.register_blueprint(saved_replies.bp)

@@ -9,14 +9,16 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request, url_for
 
-from hub import incident_notes, satisfaction, time_spent, triage
+from hub import agent_files, incident_notes, satisfaction, time_spent, triage
 from hub.accounts import Principal, authenticate_token
 from hub.addresses import ADDRESS_WIDTH
 from hub.agent_action import Actor, NoSuchIncident, NoSuchPart, NotTheirs, TriageError
+from hub.agent_files import FilesTooLarge, Upload
 from hub.change_correlation import related_changes
 from hub.errors import BadInput, StorageUnavailable
 from hub.numbers import row_id, whole_number
 from hub.time_spent import Correction, Spent
+from web import uploads
 from web.incident_actions import mail_settings
 from web.incident_search import API_PAGE_SIZE, FilterError, IncidentFilter, search
 from web.new_incident import log_incident
@@ -182,11 +184,26 @@ def update_incident(ref: str) -> Response:
 @bp.post("/incidents/<ref>/comments")
 @token_required(WORK_INCIDENTS)
 def comment(ref: str) -> Response:
-    """Add an internal note, or with `"reply": true` mail the text to the requester; 201 with the incident."""
+    """Add an internal note, or with `"reply": true` mail the text to the requester; 201 with the incident. As
+    multipart/form-data: the same fields, and up to five `file` parts attached to the note or the reply (413 when
+    over the size limits, as the incident page's forms refuse them)."""
     number = incident_id(ref)
     if number is None:
         return json_error(404, f"no incident {ref!r}")
-    body = request.get_json(silent=True)
+    files: tuple[Upload, ...] = ()
+    store = uploads.store()
+    body: Any
+    if request.mimetype == "multipart/form-data":
+        uploads.allow_files(store.limits)  # before the body is read: a larger one is cut off with 413
+        try:
+            body = _form_comment()
+            files = uploads.read(request.files.getlist(FILE_PART), store.limits)
+        except FilesTooLarge as exc:
+            return json_error(413, str(exc))
+        except BadInput as exc:
+            return json_error(400, str(exc))
+    else:
+        body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         return json_error(400, 'send {"text": "...", "reply": false, "minutes": 15}')
     actor, db = Actor(g.principal.name), services().db
@@ -196,12 +213,38 @@ def comment(ref: str) -> Response:
         return json_error(400, str(exc))
 
     def apply() -> None:
+        kept = agent_files.keep(store, files)  # written before the transaction that records them
         if body.get("reply") is True:
-            incident_notes.reply(db, number, body["text"], actor, mail_settings(), spent)
+            incident_notes.reply(db, number, body["text"], actor, mail_settings(), spent, kept)
         else:
-            incident_notes.add_note(db, number, body["text"], actor, mail_settings(), spent)
+            incident_notes.add_note(db, number, body["text"], actor, mail_settings(), spent, kept)
 
     return _triaged(apply, ref, 201)
+
+
+#: The multipart part that carries a comment's files (one part per file).
+FILE_PART = "file"
+
+
+def _form_comment() -> dict[str, Any]:
+    """A multipart comment's fields as its JSON would have them (`reply` true or false, `minutes` a whole number);
+    BadInput saying what to send."""
+    form = request.form
+    if unknown := sorted(set(request.files) - {FILE_PART}):
+        raise BadInput(f"send files as parts named {FILE_PART!r}, not {', '.join(map(repr, unknown))}")
+    body: dict[str, Any] = {}
+    if "text" in form:
+        body["text"] = form["text"]
+    reply = form.get("reply", "false").strip().lower()
+    if reply not in ("true", "false"):
+        raise BadInput("'reply' is true or false")
+    body["reply"] = reply == "true"
+    if "minutes" in form:
+        minutes = whole_number(form["minutes"])
+        if minutes is None:
+            raise BadInput("'minutes' is a whole number of minutes")
+        body["minutes"] = minutes
+    return body
 
 
 @bp.post("/incidents/<ref>/time")

@@ -1,5 +1,5 @@
 """Agents' actions on an incident page: one form post per action, each calling `hub.triage` (state changes) or
-`hub.incident_notes` (notes, replies, time) and coming back.
+`hub.incident_notes` (time) and coming back. Notes and replies, which may carry files, are web/incident_notes.py's.
 
 The page shows only the actions the incident's status allows, but every post is checked again by the hub, so a
 stale page (someone else resolved it meanwhile) gets a message saying what happened rather than a wrong change.
@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from hub import incident_notes, mentions, time_spent, triage
+from hub import incident_notes, time_spent, triage
 from hub.agent_action import Actor, Mail, TriageError
 from hub.errors import BadInput, StorageUnavailable
 from hub.mail_templates import MailTemplates
@@ -80,7 +80,7 @@ def _public_note(number: int, actor: Actor) -> str:
     return "has a public status note" if text.strip() else "has no public status note now"
 
 
-def _spent(what: str | None = None) -> Spent | None:
+def spent_typed(what: str | None = None) -> Spent | None:
     """The form's optional "Time spent" (`spent`), or None when left blank."""
     typed = request.form.get("spent", "").strip()
     if not typed:
@@ -91,24 +91,8 @@ def _spent(what: str | None = None) -> Spent | None:
         raise TriageError(f"nothing was saved: {exc}") from None
 
 
-def _note(number: int, actor: Actor) -> str:
-    said = incident_notes.add_note(
-        services().db, number, request.form.get("text", ""), actor, mail_settings(), _spent()
-    )
-    result = "note added" + (f"; mailed to {', '.join(said.people)}" if said.people else "")
-    if said.not_mailed:
-        result += f"; not mailed to {', '.join(said.not_mailed)}, who turned mention mail off"
-    refused = mentions.refusals(said)
-    return f"{result} ({refused}: no one was told of those)" if refused else result
-
-
-def _reply(number: int, actor: Actor) -> str:
-    to = incident_notes.reply(services().db, number, request.form.get("text", ""), actor, mail_settings(), _spent())
-    return f"reply queued to {to}"
-
-
 def _log_time(number: int, actor: Actor) -> str:
-    spent = _spent(request.form.get("what", "").strip() or None)
+    spent = spent_typed(request.form.get("what", "").strip() or None)
     if spent is None:
         raise TriageError("say how long, like 25m or 1h 30m")
     incident_notes.log_time(services().db, number, spent, actor)
@@ -170,8 +154,6 @@ ACTIONS: dict[str, Callable[[int, Actor], str]] = {
     "ci": _ci,
     "retitle": _retitle,
     "public_note": _public_note,
-    "note": _note,
-    "reply": _reply,
     "time": _log_time,
     "time_back": _take_back_time,
     "time_fix": _correct_time,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -9,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from hub import cis, incident_notes, knowledge, mentions, queues, satisfaction, sla, time_spent
+from hub import agent_files, cis, incident_notes, knowledge, mentions, queues, satisfaction, sla, time_spent
 from hub.catalogue import services as catalogue_services
 from hub.change_correlation import related_changes
 from hub.models import Incident, Problem, SavedReply
@@ -17,7 +18,7 @@ from hub.numbers import row_id
 from hub.saved_replies import saved_replies
 from hub.sla_clocks import format_span
 from hub.triage import TRANSITIONS
-from web import mail_view
+from web import mail_view, uploads
 from web.incident_actions import BULK_ACTIONS
 from web.incident_search import SORTS, FilterError, IncidentFilter, search
 from web.knowledge import ARTICLES
@@ -49,9 +50,25 @@ def index() -> ResponseReturnValue:
                            people=people, error=error, bulk=BULK_ACTIONS, my_groups=my_groups)  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A note or a reply shown again to its writer, with why it was not saved (its files: web/incident_notes.py)
+    beside its file field, and what they typed kept in the form."""
+
+    form: str  # "note" or "reply"
+    text: str
+    spent: str
+    error: str
+
+
 @bp.get("/incidents/<ref>")
 @requires(VIEW_INCIDENTS)
 def detail(ref: str) -> ResponseReturnValue:
+    return incident_page(ref)
+
+
+def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> ResponseReturnValue:
+    """The incident's page; with a `draft`, its note or reply form filled in again, saying what was wrong."""
     with services().db.read() as session:
         incident = get_incident(session, ref)
         people = active_people(session) if incident is not None else []
@@ -78,7 +95,14 @@ def detail(ref: str) -> ResponseReturnValue:
                            services=known_services, saved_replies=replies, satisfaction=answer,
                            reply_text=_chosen_reply(replies, articles), on_status_page=on_status_page,
                            articles=articles, time_entries=time_entries, ci_names=ci_names,
-                           mentionable=mentionable)  # fmt: skip
+                           mentionable=mentionable, draft=draft, file_limits=_file_limits()), status  # fmt: skip
+
+
+def _file_limits() -> str:
+    """What the note and reply forms say of the files they take."""
+    limits = uploads.store().limits
+    return (f"Up to {agent_files.MOST_FILES} files, each at most {agent_files.describe_size(limits.per_file)}, "
+            f"{agent_files.describe_size(limits.per_message)} together.")  # fmt: skip
 
 
 def _mentionable(session: Session) -> list[dict[str, str]]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response
 
+from hub.agent_files import MOST_FILES
 from hub.cis import KINDS, STATUSES
 from hub.satisfaction import RATINGS
 from hub.time_spent import MOST_MINUTES, WHAT_WIDTH
@@ -53,6 +54,16 @@ _INCIDENT = {
     },
 }
 _SPENT_MINUTES = {"type": "integer", "minimum": 1, "maximum": MOST_MINUTES, "description": "Time spent, in minutes."}
+TOO_LARGE = "A file, or the files together, over the size limits; or the body over its limit. Nothing was saved."
+_COMMENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["text"],
+    "properties": {
+        "text": {"type": "string", "minLength": 1},
+        "reply": {"type": "boolean", "default": False},
+        "minutes": _SPENT_MINUTES,
+    },
+}
 _DETAIL = {
     "allOf": [
         {"$ref": "#/components/schemas/Incident"},
@@ -534,22 +545,38 @@ def document() -> dict[str, Any]:
             "/api/v1/incidents/{ref}/comments": {
                 "parameters": [_REF],
                 "post": {
-                    "summary": "Add an internal note, or mail a reply to the requester",
+                    "summary": "Add an internal note, or mail a reply to the requester, optionally with files",
+                    "description": "As JSON, or as multipart/form-data with the same fields and up to "
+                    f"{MOST_FILES} `file` parts: a note's files stay inside with it, a reply's go with its mail. "
+                    "The files' limits are the installation's for email attachments (SWITCHBOARD_ATTACHMENT_MAX_BYTES"
+                    " each, SWITCHBOARD_ATTACHMENTS_MAX_MESSAGE_BYTES together).",
                     "operationId": "commentOnIncident",
-                    "requestBody": _body(
-                        {
-                            "type": "object",
-                            "required": ["text"],
-                            "properties": {
-                                "text": {"type": "string", "minLength": 1},
-                                "reply": {"type": "boolean", "default": False},
-                                "minutes": _SPENT_MINUTES,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": _COMMENT},
+                            "multipart/form-data": {
+                                "schema": {
+                                    **_COMMENT,
+                                    "properties": {
+                                        **_COMMENT["properties"],
+                                        "file": {
+                                            "type": "array",
+                                            "maxItems": MOST_FILES,
+                                            "items": {"type": "string", "format": "binary"},
+                                            "description": "The files, one part each, named by their filename.",
+                                        },
+                                    },
+                                },
+                                "encoding": {"file": {"contentType": "application/octet-stream"}},
                             },
-                        }
-                    ),
+                        },
+                    },
                     "responses": {
                         "201": _json(detail_ref, "The incident with the new timeline entry."),
-                        **_errors(400, 401, 403, 404, 409, 503),
+                        **_errors(400, 401, 403, 404, 409),
+                        "413": _error(TOO_LARGE),
+                        **_errors(503),
                     },
                 },
             },

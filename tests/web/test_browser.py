@@ -876,3 +876,28 @@ def test_agent_picks_one_of_two_colleagues_sharing_a_name_by_arrow_or_click(
     page.get_by_role("option", name="@ann@a.example").click()
     assert note.input_value() == "@ann@b.example and @ann@a.example "
     assert note.evaluate("el => document.activeElement === el")
+
+
+def test_agent_attaches_a_photo_to_a_note_and_finds_it_listed_under_the_note(
+    live_url: str, page: Page, user: Login, integration: IntegrationCredentials, tmp_path: Path
+) -> None:
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    photo = tmp_path / "rack-4.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n a photo of the switch")
+    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
+    _log_in(page, live_url, user)
+    page.goto(f"{live_url}/incidents/{ref}")
+
+    page.fill("#note-text", "The switch's lights are all off.")
+    page.set_input_files("#note-files", str(photo))
+    page.get_by_role("button", name="Add note").click()
+    page.get_by_text(f"{ref} note added with 1 file.").wait_for()
+    link = page.locator("li.entry-note ul.attachments").get_by_role("link", name="rack-4.png")
+    assert link.is_visible()
+    _screenshot(page, "incident-note-with-a-file")
+    served = page.request.get(f"{live_url}{link.get_attribute('href')}")  # with the page's session
+    assert served.status == 200 and served.body() == photo.read_bytes()
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert problems == [], problems
