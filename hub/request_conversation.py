@@ -11,16 +11,17 @@ the requester's conversation, and each is checked before it is shown:
 - `email`, a mail threaded into the incident: only one from the requester's own address (`from` in its data, or
   for entries written before that was kept, the intake's summary "Reply from <address>: ..."), and not automatic
   mail from it (`automatic`: their out-of-office is not something they wrote to us).
+- `reply`, an agent's answer: only when its mail (the outbox row its `delivery_id` names) went to the requester
+  and was not given up on, so a reply that never reached them is not shown as if it had. The names of the files
+  it carried are shown with it (the files themselves are in the mail).
 
 Neither an `opened` nor an `email` entry is shown when the receiving mail server found its From forged-looking
 (`sender_check` `fail` in its data, ingest/mail_auth.py): it may not be theirs, and "You" would say it was.
-- `reply`, an agent's answer: only when its mail (the outbox row its `delivery_id` names) went to the requester
-  and was not given up on, so a reply that never reached them is not shown as if it had.
 
-Everything else (`note` is an internal note) is never read. Who answered is never shown either: every reply is
-"The service desk". The requester's replies lose the quoted history below them (the cutter is passed in, as the
-intake is given it: the hub does not import ingest), each message is cut at MAX_CHARS, and the page shows the
-newest MAX_MESSAGES, saying when earlier ones are left to their mailbox.
+Everything else (`note` is an internal note, and so are the files attached to it) is never read. Who answered is
+never shown either: every reply is "The service desk". The requester's replies lose the quoted history below them
+(the cutter is passed in, as the intake is given it: the hub does not import ingest), each message is cut at
+MAX_CHARS, and the page shows the newest MAX_MESSAGES, saying when earlier ones are left to their mailbox.
 """
 
 from __future__ import annotations
@@ -28,12 +29,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.domain import REQUESTER_TEXT_SOURCES
-from hub.models import Incident, OutboxMessage, TimelineEntry
+from hub.models import Attachment, Incident, OutboxMessage, TimelineEntry
 
 #: The newest messages shown; earlier ones are in the requester's mailbox, as the page says.
 MAX_MESSAGES = 50
@@ -59,6 +61,7 @@ class Message:
     at: datetime
     from_requester: bool
     text: str
+    files: tuple[str, ...] = ()  # the names of the files a desk's reply carried
 
     @property
     def who(self) -> str:
@@ -85,6 +88,7 @@ class Entry:
     automatic: bool = False  # an `email` entry no one typed
     delivery_id: str | None = None  # a `reply` entry's mail
     unverified: bool = False  # an `opened` or `email` entry whose sender the receiving server could not verify
+    id: int | None = None  # the entry's, which its files name
 
 
 @dataclass(frozen=True)
@@ -118,8 +122,10 @@ def shown(
     description: str,
     deliveries: Mapping[str, Delivery],
     newest_part: Callable[[str], str | None],
+    files: Mapping[int, tuple[str, ...]] = MappingProxyType({}),
 ) -> Message | None:
-    """The message the requester sees for this entry, or None when it is not theirs to see."""
+    """The message the requester sees for this entry, or None when it is not theirs to see. `files`: the names of
+    the files of the replies, by entry id."""
     if entry.unverified:
         return None
     if entry.kind == "opened":
@@ -133,7 +139,7 @@ def shown(
         delivery = deliveries.get(entry.delivery_id or "")
         if delivery is None or delivery.recipient.lower() != person or delivery.status in UNDELIVERED:
             return None
-        return Message(entry.at, False, capped(entry.body or ""))
+        return Message(entry.at, False, capped(entry.body or ""), files.get(entry.id or 0, ()))
     return None
 
 
@@ -147,14 +153,15 @@ def conversation(
     newest_part: Callable[[str], str | None],
     complete: bool = True,
     limit: int = MAX_MESSAGES,
+    files: Mapping[int, tuple[str, ...]] = MappingProxyType({}),
 ) -> Conversation:
     """The newest `limit` messages of `entries` (oldest first) the requester may see. `complete`: False when older
-    entries were not read, so there may be earlier messages."""
+    entries were not read, so there may be earlier messages. `files`: as for `shown`."""
     messages = [
         message
         for entry in entries
         if (message := shown(entry, person=person, source=source, description=description, deliveries=deliveries,
-                             newest_part=newest_part)) is not None
+                             newest_part=newest_part, files=files)) is not None
     ]  # fmt: skip
     return Conversation(tuple(messages[-limit:]), earlier=len(messages) > limit or not complete)
 
@@ -164,11 +171,13 @@ def read(
 ) -> Conversation:
     """The conversation of this incident (a merged one's own only) that `person`, its requester, may see.
 
-    Two indexed reads: the newest READ_ENTRIES entries of the three kinds (by incident), only the parts of their
-    data the page needs, and the outbox rows of the replies among them (by delivery id)."""
+    Three indexed reads: the newest READ_ENTRIES entries of the three kinds (by incident), only the parts of their
+    data the page needs; the outbox rows of the replies among them (by delivery id), and those replies' files (by
+    entry: only a reply's are ever asked for)."""
     entries = TimelineEntry
     rows = session.execute(
         select(
+            entries.id,
             entries.kind,
             entries.at,
             entries.summary,
@@ -183,8 +192,8 @@ def read(
         .limit(READ_ENTRIES + 1)
     ).all()
     read_all = len(rows) <= READ_ENTRIES
-    found = [Entry(kind, at, summary, body, sender, bool(automatic), delivery_id, verdict == "fail")
-             for kind, at, summary, body, sender, automatic, delivery_id, verdict
+    found = [Entry(kind, at, summary, body, sender, bool(automatic), delivery_id, verdict == "fail", entry_id)
+             for entry_id, kind, at, summary, body, sender, automatic, delivery_id, verdict
              in reversed(rows[:READ_ENTRIES])]  # fmt: skip
     wanted = [entry.delivery_id for entry in found if entry.kind == "reply" and entry.delivery_id]
     deliveries: dict[str, Delivery] = {}
@@ -194,5 +203,14 @@ def read(
             delivery_id: Delivery(recipient, status)
             for delivery_id, recipient, status in session.execute(outbox.where(OutboxMessage.delivery_id.in_(wanted)))
         }
+    replies = [entry.id for entry in found if entry.kind == "reply"]
+    files: dict[int, tuple[str, ...]] = {}
+    if replies:
+        named = select(Attachment.timeline_entry_id, Attachment.filename).where(
+            Attachment.timeline_entry_id.in_(replies)
+        )
+        for entry_id, filename in session.execute(named.order_by(Attachment.id)):
+            if entry_id is not None:
+                files[entry_id] = (*files.get(entry_id, ()), filename)
     return conversation(found, person=person, source=incident.source, description=incident.description,
-                        deliveries=deliveries, newest_part=newest_part, complete=read_all)  # fmt: skip
+                        deliveries=deliveries, newest_part=newest_part, complete=read_all, files=files)  # fmt: skip

@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hub import incident_notes, request_conversation, request_links, satisfaction, triage
+from hub import agent_files, incident_notes, request_conversation, request_links, satisfaction, triage
 from hub.agent_action import Actor, Mail
 from hub.config import Settings
 from hub.db import Database
@@ -117,6 +117,20 @@ def test_an_internal_note_is_not_shown(client: FlaskClient, db: Database, settin
     reply_by_bob(db, settings, incident_id, "We are on it.")
     html = client.get(link(settings, incident_id)).get_data(as_text=True)
     assert "We are on it." in html and "Vendor contract lapsed" not in html
+
+
+def test_a_replys_files_are_named_and_a_notes_files_never_shown(
+    client: FlaskClient, db: Database, settings: Settings, intake: Intake, incident_id: int
+) -> None:
+    assert intake.files is not None
+    mail, bob = Mail(settings.desk_address, settings.base_url), Actor("bob@example.com")
+    inside = agent_files.keep(intake.files, [agent_files.Upload("vendor-quote.pdf", b"%PDF internal")])
+    incident_notes.add_note(db, incident_id, "The vendor's quote.", bob, files=inside)
+    sent = agent_files.keep(intake.files, [agent_files.Upload("new-driver.zip", b"PK driver")])
+    incident_notes.reply(db, incident_id, "The new driver is attached.", bob, mail, files=sent)
+    html = client.get(link(settings, incident_id)).get_data(as_text=True)
+    assert "Attached to the mail: new-driver.zip" in conversation_of(client, settings, incident_id)
+    assert "vendor-quote.pdf" not in html and "/attachments/" not in html
 
 
 def test_who_answered_is_not_shown(
