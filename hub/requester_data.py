@@ -4,9 +4,9 @@ the export and the erasure can never disagree about what is held.
 
 Two kinds of holding:
 - theirs: rows that exist because of them (incidents they requested, mail they sent and its files, the timeline
-  entries of their mail and their satisfaction answers, mail we sent them, their contact, subscription, watching,
-  a bounce of their address, what they asked on the help centre's form). The export gives these whole. A request
-  they sent from that form counts as mail they sent: its event is theirs.
+  entries of their mail and their satisfaction answers, mail we sent them and the files agents attached to it,
+  their contact, subscription, watching, a bounce of their address, what they asked on the help centre's form).
+  The export gives these whole. A request they sent from that form counts as mail they sent: its event is theirs.
 - mentions: other rows whose text names the address (another person's mail that copied them in, an agent's note,
   an audit entry, a notice to an assignee). The export names these (table and id) without their text, which is
   other people's as much as theirs.
@@ -65,6 +65,7 @@ class Holdings:
     incidents: tuple[int, ...] = ()  # they are the requester
     messages: tuple[int, ...] = ()  # events: mail they sent, and requests they sent from the help centre
     attachments: tuple[int, ...] = ()  # files their mail carried
+    reply_files: tuple[int, ...] = ()  # files agents attached to replies to them (hub/agent_files.py)
     timeline_entries: tuple[int, ...] = ()  # their mail and their satisfaction answers on a timeline
     outbox: tuple[int, ...] = ()  # mail owed or sent to them
     satisfaction_answers: tuple[int, ...] = ()  # by incident id
@@ -176,6 +177,9 @@ def find(session: Session, address: str) -> Holdings:
         (entries if theirs else other_entries).append(entry_id)
 
     outbox = ids(select(OutboxMessage.id).where(func.lower(OutboxMessage.recipient) == a).order_by(OutboxMessage.id))
+    named = session.scalars(select(OutboxMessage.attachment_ids).where(func.lower(OutboxMessage.recipient) == a))
+    reply_files = ids(select(Attachment.id).where(Attachment.id.in_(sorted({i for row in named for i in row or ()})))
+                      .order_by(Attachment.id))  # fmt: skip
     outbox_text = (OutboxMessage.subject, OutboxMessage.body, OutboxMessage.html, OutboxMessage.headers,
                    OutboxMessage.payload, OutboxMessage.facts, OutboxMessage.last_error)  # fmt: skip
     named_in_outbox = ids(
@@ -188,6 +192,7 @@ def find(session: Session, address: str) -> Holdings:
         incidents=incidents,
         messages=tuple(messages),
         attachments=ids(select(Attachment.id).where(Attachment.event_id.in_(messages)).order_by(Attachment.id)),
+        reply_files=reply_files,
         timeline_entries=tuple(entries),
         outbox=outbox,
         satisfaction_answers=ids(
@@ -230,11 +235,10 @@ def export(session: Session, address: str, *, now: datetime | None = None) -> di
         wanted = list(wanted)
         return list(session.scalars(select(model).where(key.in_(wanted)).order_by(key))) if wanted else []
 
-    files: dict[int, list[dict[str, Any]]] = {}
+    files: dict[int | None, list[dict[str, Any]]] = {}
     for file in rows(Attachment, Attachment.id, held.attachments):
-        files.setdefault(file.event_id, []).append(
-            {"filename": file.filename, "content_type": file.content_type, "size": file.size, "sha256": file.sha256}
-        )
+        files.setdefault(file.event_id, []).append(_file(file))
+    reply_files = {file.id: _file(file) for file in rows(Attachment, Attachment.id, held.reply_files)}
     contacts = session.execute(
         select(Contact, Organisation.name)
         .outerjoin(Organisation, Organisation.id == Contact.organisation_id)
@@ -250,7 +254,7 @@ def export(session: Session, address: str, *, now: datetime | None = None) -> di
         "incidents": [_incident(row) for row in rows(Incident, Incident.id, held.incidents)],
         "messages": [_message(row, files.get(row.id, [])) for row in rows(Event, Event.id, held.messages)],
         "timeline": [_entry(row) for row in rows(TimelineEntry, TimelineEntry.id, held.timeline_entries)],
-        "mail_to_them": [_mail(row) for row in rows(OutboxMessage, OutboxMessage.id, held.outbox)],
+        "mail_to_them": [_mail(row, reply_files) for row in rows(OutboxMessage, OutboxMessage.id, held.outbox)],
         "satisfaction_answers": [_answer(row) for row in answers],
         "status_subscriptions": [
             _subscription(row) for row in rows(StatusSubscriber, StatusSubscriber.id, held.status_subscriptions)
@@ -312,7 +316,11 @@ def _entry(row: TimelineEntry) -> dict[str, Any]:
             "data": row.data}  # fmt: skip
 
 
-def _mail(row: OutboxMessage) -> dict[str, Any]:
+def _file(row: Attachment) -> dict[str, Any]:
+    return {"filename": row.filename, "content_type": row.content_type, "size": row.size, "sha256": row.sha256}
+
+
+def _mail(row: OutboxMessage, files: Mapping[int, dict[str, Any]]) -> dict[str, Any]:
     return {
         "incident": _ref(row.incident_id),
         "kind": row.kind,
@@ -322,6 +330,7 @@ def _mail(row: OutboxMessage) -> dict[str, Any]:
         "facts": row.facts,
         "created_at": _when(row.created_at),
         "sent_at": _when(row.sent_at),
+        "attachments": [files[i] for i in row.attachment_ids or () if i in files],
     }
 
 

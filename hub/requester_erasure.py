@@ -10,6 +10,7 @@ What happens to each kind (docs/privacy.md says why):
 - their words: the description of an incident their mail or request opened, a title that quotes their subject,
   the text of their mail and satisfaction comments on timelines, and what notices quoted of them;
 - mail owed to them and not yet sent is dropped; mail sent to them keeps its row (the counts) without contents;
+  the files agents attached to replies to them are unlisted and deleted from the store as their own mail's are;
 - their status subscription, what they asked on the help centre's form, watching, bounce record and contact's
   name go; incidents stay (the organisation's record), with the desk's own words in them.
 """
@@ -157,7 +158,8 @@ def preview(session: Session, address: str, desk: Collection[str] = ()) -> Holdi
 
 def erase(db: Database, address: str, *, key: str, actor: str, files: AttachmentStore | None = None,
           desk: Collection[str] = ()) -> Erasure:  # fmt: skip
-    """Erase `address` in one transaction (see the module's docstring); then delete the files only its mail carried.
+    """Erase `address` in one transaction (see the module's docstring); then delete from the store the files it
+    unlisted (their mail's, and the desk's replies' to them) that no other row still names.
 
     `key` (the installation's SECRET_KEY) makes the pseudonym; `actor` is who asked, for the audit log; `desk`
     is the configured desk addresses (SWITCHBOARD_DESK_ADDRESS), refused like those in the table.
@@ -197,8 +199,9 @@ def _apply(session: Session, held: Holdings, scrub: Scrub) -> set[str]:
     for incident in _rows(session, Incident, Incident.id, held.mentions_in_incidents):
         _scrub_incident(incident, scrub)
 
-    digests = set(session.scalars(select(Attachment.sha256).where(Attachment.id.in_(held.attachments))))
-    session.execute(delete(Attachment).where(Attachment.id.in_(held.attachments)))
+    files = (*held.attachments, *held.reply_files)
+    digests = set(session.scalars(select(Attachment.sha256).where(Attachment.id.in_(files))))
+    session.execute(delete(Attachment).where(Attachment.id.in_(files)))
 
     for entry in _rows(session, TimelineEntry, TimelineEntry.id, held.timeline_entries):
         entry.data = scrub.json(without_words(entry.data))
@@ -210,6 +213,7 @@ def _apply(session: Session, held: Holdings, scrub: Scrub) -> set[str]:
     for mail in _rows(session, OutboxMessage, OutboxMessage.id, held.outbox):  # sent: the row stays, not the mail
         mail.recipient, mail.subject, mail.body, mail.html = scrub.alias, ERASED, ERASED, None
         mail.facts, mail.template, mail.payload, mail.message_id = None, None, None, None
+        mail.attachment_ids = None
         mail.headers, mail.last_error = scrub.json(mail.headers), scrub.text(mail.last_error)
     for mail in _rows(session, OutboxMessage, OutboxMessage.id, held.mentions_in_outbox):
         _scrub_notice(mail, scrub)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from hub import (
+    agent_files,
     article_feedback,
     incident_notes,
     knowledge,
@@ -28,6 +29,7 @@ from hub.db import Database
 from hub.errors import BadInput
 from hub.intake import Intake
 from hub.models import (
+    Attachment,
     AuditEntry,
     Base,
     BouncedAddress,
@@ -151,6 +153,65 @@ def test_her_files_leave_the_attachment_store(desk: int, db: Database, intake: I
     assert intake.files is not None and intake.files.read(digest["sha256"]) is not None
     requester_erasure.erase(db, ANN, key=KEY, actor="cli", files=intake.files)
     assert intake.files.read(digest["sha256"]) is None
+
+
+def her_incident_answered_with_a_file(db: Database, intake: Intake, settings: Settings, content: bytes) -> int:
+    """An agent replies to Ann (whose mail opened the incident) with a file, `content`; returns the file's id."""
+    with db.read() as session:
+        incident_id = session.scalars(select(Incident.id)).one()
+    assert intake.files is not None
+    kept = agent_files.keep(intake.files, [agent_files.Upload("new-contract.pdf", content)])
+    incident_notes.reply(db, incident_id, "Your contract.", AGENT, Mail(DESK, settings.base_url), files=kept)
+    with db.read() as session:
+        return session.scalars(select(Attachment.id).where(Attachment.timeline_entry_id.is_not(None))).one()
+
+
+def test_the_files_of_replies_to_her_are_in_her_export(
+    desk: int, db: Database, intake: Intake, settings: Settings
+) -> None:
+    send(desk, "Contract", "Please send my contract.")
+    file_id = her_incident_answered_with_a_file(db, intake, settings, b"%PDF her contract")
+    with db.read() as session:
+        document = requester_data.export(session, ANN)
+        assert requester_data.find(session, ANN).reply_files == (file_id,)
+    assert document["counts"]["reply_files"] == 1
+    [reply] = [mail for mail in document["mail_to_them"] if mail["kind"] == "reply"]
+    assert [(f["filename"], f["size"]) for f in reply["attachments"]] == [("new-contract.pdf", 17)]
+
+
+def test_erasure_removes_the_files_of_replies_to_her_and_their_bytes(
+    desk: int, db: Database, intake: Intake, settings: Settings
+) -> None:
+    send(desk, "Contract", "Please send my contract.")
+    file_id = her_incident_answered_with_a_file(db, intake, settings, b"%PDF her contract")
+    assert intake.files is not None
+    with db.transaction() as session:
+        digest = session.scalars(select(Attachment.sha256).where(Attachment.id == file_id)).one()
+        reply = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reply")).one()
+        reply.status = "sent"  # its row stays, without naming the file
+    requester_erasure.erase(db, ANN, key=KEY, actor="cli", files=intake.files)
+    with db.read() as session:
+        assert session.get(Attachment, file_id) is None
+        assert session.scalars(select(OutboxMessage.attachment_ids).where(OutboxMessage.kind == "reply")).all() == [
+            None
+        ]
+    assert intake.files.read(digest) is None
+
+
+def test_a_file_of_a_reply_to_her_that_a_note_also_carries_keeps_its_bytes(
+    desk: int, db: Database, intake: Intake, settings: Settings
+) -> None:
+    send(desk, "Contract", "Please send my contract.")
+    her_incident_answered_with_a_file(db, intake, settings, b"%PDF the template everyone gets")
+    assert intake.files is not None
+    with db.read() as session:
+        incident_id = session.scalars(select(Incident.id)).one()
+    same = agent_files.keep(intake.files, [agent_files.Upload("template.pdf", b"%PDF the template everyone gets")])
+    incident_notes.add_note(db, incident_id, "The template we send.", AGENT, files=same)
+    requester_erasure.erase(db, ANN, key=KEY, actor="cli", files=intake.files)
+    with db.read() as session:
+        assert session.scalars(select(Attachment.filename)).all() == ["template.pdf"]
+    assert intake.files.read(same[0].sha256) == b"%PDF the template everyone gets"
 
 
 def test_the_preview_counts_what_erasure_changes_and_changes_nothing(
