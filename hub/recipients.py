@@ -22,7 +22,7 @@ from hub.addresses import is_pseudonym
 from hub.domain import PERSON_SOURCES
 from hub.mail_choices import MailChoices
 from hub.mail_templates import DEFAULTS, MailTemplates
-from hub.models import Event, GroupMember, Incident, IncidentWatcher, OutboxMessage, User, utcnow
+from hub.models import Event, GroupMember, Incident, IncidentWatcher, OutboxMessage, TimelineEntry, User, utcnow
 from hub.models import Group as GroupRow
 from hub.outbox import turned_down
 from hub.prepared import Prepared
@@ -243,14 +243,18 @@ def state_change_notices(
     requester = (incident.requester or "").lower()
     told = skipped | set(people)
     mailable = requester and requester not in told and not is_pseudonym(requester)  # an erased one: no one to tell
-    if kind == "resolved" and incident.source in PERSON_SOURCES and mailable:
-        references = thread_message_ids(conn, incident_id)
-        survey = (satisfaction.links(sender.secret_key, sender.base_url, incident_id, requester)
-                  if sender.secret_key else [])  # fmt: skip
-        owed.append(notices.requester_resolution(requester=requester, source=source, references=references,
-                                                 resolution=incident.resolution, survey=survey,
-                                                 **common))  # fmt: skip
     notes = turned_down(incident_id, kind, declined)
+    if kind == "resolved" and incident.source in PERSON_SOURCES and mailable:
+        if opened_unverified(conn, incident_id):
+            notes.append(_note(incident_id, f"No resolution mail to {requester}: the mail that opened this was not "
+                                            "verified as theirs by the receiving mail server"))  # fmt: skip
+        else:
+            references = thread_message_ids(conn, incident_id)
+            survey = (satisfaction.links(sender.secret_key, sender.base_url, incident_id, requester)
+                      if sender.secret_key else [])  # fmt: skip
+            owed.append(notices.requester_resolution(requester=requester, source=source, references=references,
+                                                     resolution=incident.resolution, survey=survey,
+                                                     **common))  # fmt: skip
     if kind in CHANNEL_KINDS and incident.channels:
         facts = channels.incident_facts(kind=kind, incident_id=incident_id, title=incident.title,
                                         priority=incident.priority, severity=incident.severity,
@@ -262,6 +266,18 @@ def state_change_notices(
         owed += to_channels
         notes += [_note(incident_id, line) for line in missing]
     return owed, notes
+
+
+def opened_unverified(conn: Connection, incident_id: int) -> bool:
+    """Whether the receiving mail server found the From of the mail that opened this incident forged-looking
+    (ingest/mail_auth.py). Then no automatic mail goes to that address: it may be a third party's, and the desk
+    would be mailing them words a stranger chose. An agent's own reply still may, with the warning before them."""
+    verdict = conn.execute(
+        select(TimelineEntry.data[("sender_check", "verdict")].as_string())
+        .where(TimelineEntry.incident_id == incident_id, TimelineEntry.kind == "opened")
+        .limit(1)
+    ).scalar()
+    return verdict == "fail"
 
 
 def thread_message_ids(conn: Connection, incident_id: int) -> list[str]:

@@ -154,3 +154,28 @@ def test_the_documented_rule_on_mail_verified_tags_mail_that_failed(desk: Callab
     send(port, "New laptop for me today", "To my home address.", dmarc="fail")
     send(port, "Printer on fire", "Third floor.", dmarc="pass")
     assert [(incident(db, n).tags, incident(db, n).priority) for n in (1, 2)] == [(["spoofed"], 5), (None, 3)]
+
+
+def resolution_mails(db: Database) -> list[str]:
+    with db.read() as session:
+        kinds = select(OutboxMessage.recipient).where(OutboxMessage.template == "requester_resolved")
+        return list(session.scalars(kinds))
+
+
+def test_resolving_an_incident_a_forged_mail_opened_mails_no_one_and_says_why(
+    desk: Callable[..., int], db: Database
+) -> None:
+    send(desk(), "Wire the money today", "Pay the invoice attached.", dmarc="fail")
+    triage.change_status(db, 1, "resolve", AGENT, MAIL)
+    assert resolution_mails(db) == []
+    with db.read() as session:
+        summaries = list(session.scalars(select(TimelineEntry.summary).where(TimelineEntry.kind == "notification")))
+    assert f"No resolution mail to {CEO}: the mail that opened this was not verified as theirs" in " ".join(summaries)
+
+
+def test_resolving_an_incident_a_verified_mail_opened_mails_its_requester(
+    desk: Callable[..., int], db: Database
+) -> None:
+    send(desk(), "Password reset", "I cannot log in.", dmarc="pass")
+    triage.change_status(db, 1, "resolve", AGENT, MAIL)
+    assert resolution_mails(db) == [CEO]
