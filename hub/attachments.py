@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, Select, Table, insert, select
 from sqlalchemy.orm import Session
 
 from hub.domain import InboundEvent
 from hub.errors import StorageUnavailable
-from hub.models import Attachment
+from hub.models import Attachment, TimelineEntry
 
 ATTACHMENTS = cast(Table, Attachment.__table__)
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
@@ -131,15 +131,37 @@ def record_attachments(conn: Connection, event: InboundEvent, event_id: int, inc
     )
 
 
+#: Where a file came from: an email, or an agent's note or reply (its timeline entry's kind).
+ORIGINS = ("email", "note", "reply")
+
+
+@dataclass(frozen=True)
+class IncidentFile:
+    """One file of an incident as its page and the API list it: whose it is (an email's by the event that brought
+    it, a note's or reply's by its timeline entry) and whether its bytes were kept (`note` says why not)."""
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str  # "" for the line summing up files past the most listed (ingest/mail.py)
+    inline: bool
+    stored: bool
+    note: str | None
+    origin: str  # one of ORIGINS
+    event_id: int | None
+    timeline_entry_id: int | None
+
+
 @dataclass(frozen=True)
 class IncidentFiles:
     """An incident's files for its timeline: an email's by the event that brought it, an agent's by the timeline
     entry of its note or reply."""
 
-    by_event: Mapping[int, list[Attachment]] = field(default_factory=dict)
-    by_entry: Mapping[int, list[Attachment]] = field(default_factory=dict)
+    by_event: Mapping[int, list[IncidentFile]] = field(default_factory=dict)
+    by_entry: Mapping[int, list[IncidentFile]] = field(default_factory=dict)
 
-    def of(self, entry_id: int, event_id: int | None) -> list[Attachment]:
+    def of(self, entry_id: int, event_id: int | None) -> list[IncidentFile]:
         """The files shown under one timeline entry: its own, or those of the email it records."""
         own = self.by_entry.get(entry_id)
         if own is not None:
@@ -147,14 +169,39 @@ class IncidentFiles:
         return self.by_event.get(event_id, []) if event_id is not None else []
 
 
+def _files(incident_id: int) -> Select[Attachment, str | None]:
+    """An incident's files with the kind of the note or reply each agent's file belongs to (one query)."""
+    return (
+        select(Attachment, TimelineEntry.kind)
+        .outerjoin(TimelineEntry, TimelineEntry.id == Attachment.timeline_entry_id)
+        .where(Attachment.incident_id == incident_id)
+    )
+
+
+def _value(row: Attachment, entry_kind: str | None) -> IncidentFile:
+    """The file as a value; `entry_kind` is its note's or reply's, None for an email's (it names no entry)."""
+    return IncidentFile(row.id, row.filename, row.content_type, row.size, row.sha256, row.inline, row.stored,
+                        row.note, entry_kind or "email", row.event_id, row.timeline_entry_id)  # fmt: skip
+
+
+def files_of(session: Session, incident_id: int) -> list[IncidentFile]:
+    """Every file of an incident, oldest first, in one query: what its JSON lists and its page shows by entry."""
+    return [_value(row, kind) for row, kind in session.execute(_files(incident_id).order_by(Attachment.id))]
+
+
+def file_of(session: Session, incident_id: int, file_id: int) -> IncidentFile | None:
+    """One file, only when it is this incident's (a file is reached through its own incident, never another's)."""
+    found = session.execute(_files(incident_id).where(Attachment.id == file_id)).first()
+    return _value(*found) if found is not None else None
+
+
 def of_incident(session: Session, incident_id: int) -> IncidentFiles:
     """An incident's files, for its timeline."""
-    rows = session.scalars(select(Attachment).where(Attachment.incident_id == incident_id).order_by(Attachment.id))
-    by_event: dict[int, list[Attachment]] = {}
-    by_entry: dict[int, list[Attachment]] = {}
-    for row in rows:
-        if row.timeline_entry_id is not None:
-            by_entry.setdefault(row.timeline_entry_id, []).append(row)
-        elif row.event_id is not None:
-            by_event.setdefault(row.event_id, []).append(row)
+    by_event: dict[int, list[IncidentFile]] = {}
+    by_entry: dict[int, list[IncidentFile]] = {}
+    for found in files_of(session, incident_id):
+        if found.timeline_entry_id is not None:
+            by_entry.setdefault(found.timeline_entry_id, []).append(found)
+        elif found.event_id is not None:
+            by_event.setdefault(found.event_id, []).append(found)
     return IncidentFiles(by_event, by_entry)

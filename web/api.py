@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request, url_for
 
-from hub import agent_files, incident_notes, satisfaction, time_spent, triage
+from hub import agent_files, attachments, incident_notes, satisfaction, time_spent, triage
 from hub.accounts import Principal, authenticate_token
 from hub.addresses import ADDRESS_WIDTH
 from hub.agent_action import Actor, NoSuchIncident, NoSuchPart, NotTheirs, TriageError
@@ -18,12 +18,13 @@ from hub.change_correlation import related_changes
 from hub.errors import BadInput, StorageUnavailable
 from hub.numbers import row_id, whole_number
 from hub.time_spent import Correction, Spent
-from web import uploads
+from web import downloads, uploads
 from web.incident_actions import mail_settings
 from web.incident_search import API_PAGE_SIZE, FilterError, IncidentFilter, search
 from web.new_incident import log_incident
 from web.permissions import MANAGE_USERS, VIEW_INCIDENTS, WORK_INCIDENTS, allowed
 from web.queries import (
+    file_json,
     get_incident,
     incident_detail_json,
     incident_id,
@@ -111,12 +112,23 @@ def _incident_answer(ref: str, status: int = 200) -> Response:
         related = related_changes(session, row, _change_window()) if row is not None else []
         answer = satisfaction.answer_for(session, row.id) if row is not None else None
         spent = time_spent.entries(session, row.id) if row is not None else []
+        files = attachments.files_of(session, row.id) if row is not None else []
     if row is None:
         return json_error(404, f"no incident {ref!r}")
     found = {**incident_detail_json(row), "satisfaction": answer.as_json() if answer else None,
              "related_changes": [r.as_json() for r in related],
-             "time_entries": [time_entry_json(entry) for entry in spent]}  # fmt: skip
+             "time_entries": [time_entry_json(entry) for entry in spent],
+             "files": [file_json(f, url_for(".incident_file", ref=row.ref, file_id=f.id)) for f in files]}  # fmt: skip
     return json_response(found, status)
+
+
+@bp.get("/incidents/<ref>/files/<int:file_id>")
+@token_required(VIEW_INCIDENTS)
+def incident_file(ref: str, file_id: int) -> Response:
+    """One of the incident's files (as its `files` list them), with the incident page's download headers; 404 for
+    another incident's file or one not stored, saying which."""
+    served = downloads.download(ref, file_id)
+    return json_error(404, served.message) if isinstance(served, downloads.Unserved) else served
 
 
 def _change_window() -> timedelta:

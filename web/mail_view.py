@@ -1,31 +1,23 @@
 """What an incident page shows of its emails: the requester as a contact, each message's files with download
 links, and its HTML only after sanitising (`clean_html`). The files agents attached to notes and replies are
-listed and served the same way. Files are always downloads, never rendered here."""
+listed and served the same way. Files are always downloads, never rendered here (web/downloads.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import Blueprint, Flask, Response, abort, send_file
+from flask import Blueprint, Flask, Response, abort
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub import attachments, contacts
-from hub.models import Attachment, Incident
+from hub.models import Incident
 from ingest.html_clean import sanitise
 from ingest.quotes import latest_reply
+from web import downloads
 from web.permissions import VIEW_INCIDENTS, requires
-from web.queries import incident_id
-from web.services import services
 
 bp = Blueprint("mail_view", __name__)
-
-#: Types a browser cannot run script in, served as themselves; anything else is application/octet-stream, and
-#: HTML, SVG and XML never go out as such (they could run script in our origin if ever opened inline).
-SAFE_TYPES = frozenset(
-    {"application/pdf", "image/gif", "image/jpeg", "image/png", "image/webp", "text/plain", "text/csv"}
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -40,32 +32,14 @@ def for_incident(session: Session, incident: Incident) -> MailView:
     return MailView(contacts.requester_of(session, incident.requester), attachments.of_incident(session, incident.id))
 
 
-def serving_type(content_type: str) -> str:
-    """The Content-Type a stored file is served with: its own only when known to be inert."""
-    kind = content_type.split(";", 1)[0].strip().lower()
-    return kind if kind in SAFE_TYPES else "application/octet-stream"
-
-
 @bp.get("/incidents/<ref>/attachments/<int:attachment_id>")
 @requires(VIEW_INCIDENTS)
 def download(ref: str, attachment_id: int) -> Response:
     """One stored file of an incident, as a download."""
-    found = incident_id(ref)
-    with services().db.read() as session:
-        row = session.scalar(select(Attachment).where(Attachment.id == attachment_id, Attachment.incident_id == found))
-        if row is None:
-            abort(404, description=f"{ref} has no attachment {attachment_id}.")
-        filename, content_type, digest, stored = row.filename, row.content_type, row.sha256, row.stored
-    store = services().intake.files
-    path = store.path(digest) if store is not None and stored else None
-    if path is None or not path.is_file():
-        abort(404, description=f"{filename} was not stored (too large, or its file is gone); the raw message has it.")
-    response = send_file(path, mimetype=serving_type(content_type), as_attachment=True, download_name=filename,
-                         conditional=True, etag=digest, max_age=0)  # fmt: skip
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    served = downloads.download(ref, attachment_id)
+    if isinstance(served, downloads.Unserved):
+        abort(404, description=f"{served.message}.")
+    return served
 
 
 def init_app(app: Flask) -> None:

@@ -8,11 +8,13 @@ from typing import Any
 from flask import Blueprint, Response
 
 from hub.agent_files import MOST_FILES
+from hub.attachments import ORIGINS
 from hub.cis import KINDS, STATUSES
 from hub.satisfaction import RATINGS
 from hub.time_spent import MOST_MINUTES, WHAT_WIDTH
 from hub.triage import TRANSITIONS
 from ingest.logged import CHANNELS
+from web.downloads import SAFE_TYPES
 from web.responses import json_response
 
 bp = Blueprint("openapi", __name__)
@@ -69,7 +71,7 @@ _DETAIL = {
         {"$ref": "#/components/schemas/Incident"},
         {
             "type": "object",
-            "required": ["description", "timeline"],
+            "required": ["description", "timeline", "files"],
             "properties": {
                 "description": {"type": "string"},
                 "timeline": {"type": "array", "items": {"$ref": "#/components/schemas/TimelineEntry"}},
@@ -87,6 +89,12 @@ _DETAIL = {
                     "type": "array",
                     "description": "Changes carried out in the hours before it was first seen, likely culprit first.",
                     "items": {"$ref": "#/components/schemas/RelatedChange"},
+                },
+                "files": {
+                    "type": "array",
+                    "description": "Its files, oldest first: those emails carried and those agents attached to "
+                    "notes and replies.",
+                    "items": {"$ref": "#/components/schemas/File"},
                 },
                 "time_entries": {
                     "type": "array",
@@ -145,15 +153,33 @@ _SATISFACTION = {
 }
 _TIMELINE_ENTRY = {
     "type": "object",
-    "required": ["at", "kind", "summary"],
+    "required": ["id", "at", "kind", "summary"],
     "properties": {
+        "id": {"type": "integer", "description": "What a note's or reply's files name as `timeline_entry_id`."},
         "at": _TIME,
         "kind": {"type": "string"},
         "summary": {"type": "string"},
-        "event_id": {"type": ["integer", "null"]},
+        "event_id": {"type": ["integer", "null"], "description": "The event it records; an email's files name it."},
         "data": {},
     },
 }
+_FILE_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "integer"},
+    "filename": {"type": "string", "description": "Sanitised: no path, no control characters."},
+    "content_type": {
+        "type": "string",
+        "description": "As the email gave it, or guessed from an agent's file's name; it is served as itself "
+        "only when inert (PDF, images, plain text, CSV).",
+    },
+    "size": {"type": "integer", "minimum": 0, "description": "In bytes."},
+    "sha256": {"type": "string", "description": "The SHA-256 of its bytes, in hex: the download's ETag."},
+    "stored": {"type": "boolean", "description": "False for an email's file over the limits: listed, not kept."},
+    "from": {"type": "string", "enum": list(ORIGINS), "description": "An email, or an agent's note or reply."},
+    "event_id": {"type": ["integer", "null"], "description": "An email's: the `event_id` of its timeline entry."},
+    "timeline_entry_id": {"type": ["integer", "null"], "description": "A note's or reply's: its entry's `id`."},
+    "url": {"type": "string", "description": "Where its bytes are fetched, a path on this server."},
+}
+_FILE = {"type": "object", "required": list(_FILE_PROPERTIES), "properties": _FILE_PROPERTIES}
 _SILENCE = {
     "type": "object",
     "required": ["id", "matchers", "starts_at", "ends_at", "comment", "created_by"],
@@ -403,6 +429,13 @@ _LOGGED = {
     },
 }
 _REF = {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}, "example": "INC-1"}
+_FILE_ID = {
+    "name": "file_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+    "description": "The file's id, as the incident's `files` list it.",
+}
 _TIME_ENTRY = {
     "name": "entry",
     "in": "path",
@@ -577,6 +610,43 @@ def document() -> dict[str, Any]:
                         **_errors(400, 401, 403, 404, 409),
                         "413": _error(TOO_LARGE),
                         **_errors(503),
+                    },
+                },
+            },
+            "/api/v1/incidents/{ref}/files/{file_id}": {
+                "parameters": [_REF, _FILE_ID],
+                "get": {
+                    "summary": "One of the incident's files, as a download (any token)",
+                    "description": "Served as the incident page serves it: `Content-Disposition: attachment` with "
+                    "its filename, `X-Content-Type-Options: nosniff`, and its own type only when inert (PDF, "
+                    "images, plain text, CSV), else application/octet-stream. Its SHA-256 is a strong ETag.",
+                    "operationId": "getIncidentFile",
+                    "parameters": [
+                        {
+                            "name": "If-None-Match",
+                            "in": "header",
+                            "schema": {"type": "string"},
+                            "description": "The ETag fetched before (its `sha256`, quoted): 304 when unchanged.",
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The file's bytes.",
+                            "headers": {
+                                "Content-Disposition": {"schema": {"type": "string"}},
+                                "ETag": {"schema": {"type": "string"}},
+                            },
+                            "content": {
+                                kind: {"schema": {"type": "string", "format": "binary"}}
+                                for kind in ("application/octet-stream", *sorted(SAFE_TYPES))
+                            },
+                        },
+                        "304": {"description": "Not modified: If-None-Match named its ETag."},
+                        **_errors(401),
+                        "404": _error(
+                            "No such incident, no such file of it, or its bytes were not kept (over the limits, or "
+                            "gone from the store); the message says which."
+                        ),
                     },
                 },
             },
@@ -1055,6 +1125,7 @@ def document() -> dict[str, Any]:
                 "Incident": _INCIDENT,
                 "IncidentDetail": _DETAIL,
                 "TimelineEntry": _TIMELINE_ENTRY,
+                "File": _FILE,
                 "Satisfaction": _SATISFACTION,
                 "Silence": _SILENCE,
                 "OnCall": _ON_CALL,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from hub import sla
+from hub.attachments import IncidentFile
 from hub.models import Incident, TimeEntry, TimelineEntry, User
 from hub.numbers import reference
 
@@ -73,7 +74,10 @@ def incident_json(incident: Incident) -> dict[str, Any]:
 
 
 def timeline_entry_json(entry: TimelineEntry) -> dict[str, Any]:
+    """One timeline entry: its `id` is what a note's or reply's files name (`timeline_entry_id`), its `event_id` what
+    an email's do."""
     return {
+        "id": entry.id,
         "at": _iso(entry.at),
         "kind": entry.kind,
         "summary": entry.summary,
@@ -85,6 +89,23 @@ def timeline_entry_json(entry: TimelineEntry) -> dict[str, Any]:
 def time_entry_json(entry: TimeEntry) -> dict[str, Any]:
     """One entry of time spent: its `id` is what `PATCH .../time/<id>` corrects."""
     return {"id": entry.id, "who": entry.who, "minutes": entry.minutes, "what": entry.what, "at": _iso(entry.at)}
+
+
+def file_json(found: IncidentFile, url: str) -> dict[str, Any]:
+    """One file of an incident: where it came from, tied to the timeline entry or the email event it belongs to, and
+    `url`, where its bytes are fetched (a 404 saying why, when `stored` is false)."""
+    return {
+        "id": found.id,
+        "filename": found.filename,
+        "content_type": found.content_type,
+        "size": found.size,
+        "sha256": found.sha256,
+        "stored": found.stored,
+        "from": found.origin,
+        "event_id": found.event_id,
+        "timeline_entry_id": found.timeline_entry_id,
+        "url": url,
+    }
 
 
 def incident_detail_json(incident: Incident) -> dict[str, Any]:

@@ -128,8 +128,8 @@ PUBLIC = {
 BY_MACHINE_CREDENTIALS = {
     "events.receive", "heartbeats.ping", "pagerduty.enqueue", "pagerduty.change_enqueue",
     "opsgenie.create", "opsgenie.acknowledge", "opsgenie.close",
-    "api.incidents", "api.log", "api.incident", "api.update_incident", "api.comment", "api.log_time",
-    "api.correct_time", "api.add_watcher", "api.remove_watcher",
+    "api.incidents", "api.log", "api.incident", "api.incident_file", "api.update_incident", "api.comment",
+    "api.log_time", "api.correct_time", "api.add_watcher", "api.remove_watcher",
     "problems_api.api_suggestions", "problems_api.api_index", "problems_api.api_create", "problems_api.api_problem",
     "silences_api.create", "silences_api.index", "silences_api.expire",
     "records_api.events", "records_api.event", "records_api.integrations",
@@ -188,8 +188,10 @@ def test_page_access(as_role: Callable[[str], FlaskClient], endpoint: str, role:
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/incidents", "/api/v1/incidents/INC-1", "/api/v1/silences", "/api/v1/oncall.ics"]
-)
+    "path",
+    ["/api/v1/incidents", "/api/v1/incidents/INC-1", "/api/v1/incidents/INC-1/files/1", "/api/v1/silences",
+     "/api/v1/oncall.ics"],
+)  # fmt: skip
 def test_api_needs_a_token(client: FlaskClient, path: str) -> None:
     assert client.get(path).status_code == 401
 

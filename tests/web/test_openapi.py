@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
 import pytest
@@ -34,6 +35,11 @@ def test_generated_requests_get_no_server_error_and_documented_answers(
     app: Flask, admin_token: str, raise_incident: Callable[..., str]
 ) -> None:
     raise_incident("Disk full on db1")  # INC-1, so requests that name it reach the real code paths
+    client = app.test_client()  # and its file 1, so the download answers with bytes too
+    attached = client.post("/api/v1/incidents/INC-1/comments", content_type="multipart/form-data",
+                           data={"text": "The log.", "file": [(io.BytesIO(b"ERROR disk full\n"), "db1.log")]},
+                           headers={"Authorization": f"Bearer {admin_token}"})  # fmt: skip
+    assert attached.status_code == 201, attached.json
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     results = list(schema.get_all_operations())
     invalid = [result.err() for result in results if isinstance(result, Err)]
@@ -47,6 +53,8 @@ def test_generated_requests_get_no_server_error_and_documented_answers(
         def check(case: schemathesis.Case, known: bool) -> None:
             if known and case.path_parameters and "ref" in case.path_parameters:
                 case.path_parameters["ref"] = "INC-1"  # half the cases act on an incident that exists
+                if "file_id" in case.path_parameters:
+                    case.path_parameters["file_id"] = 1  # and on its file
             case.call_and_validate(
                 headers={"Authorization": f"Bearer {admin_token}"},
                 checks=[not_a_server_error, response_schema_conformance],
