@@ -14,6 +14,7 @@ from hub import (
     article_feedback,
     incident_notes,
     knowledge,
+    link_mail,
     pending_requests,
     requester_data,
     requester_erasure,
@@ -252,7 +253,7 @@ def test_what_she_asked_on_the_help_centre_is_exported_as_hers_and_erased(
     sender = Sender(DESK, settings.base_url, secret_key=KEY)
     with db.transaction() as session:
         pending_requests.ask(session, Question(ANN, "Payslip missing", "Ann, room 4.12", None), sender, utcnow())
-        later = utcnow() + pending_requests.ASK_AGAIN_AFTER + timedelta(minutes=1)
+        later = utcnow() + link_mail.ASK_AGAIN_AFTER + timedelta(minutes=1)
         pending_requests.ask(session, Question(ANN, "Holiday pay", "Never sent, phone 0123"), sender, later)
     sent = asked.confirm(db, intake, Claim(1, ANN))
     with db.read() as session:
