@@ -133,6 +133,16 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "confirm_url": "https://switchboard.example/help/ask/confirm/TOKEN",
         "valid_for": "24 hours",
     },
+    # To someone whose address was typed into the help centre's "My requests" form (hub/my_requests.py): the link to
+    # the list of their requests. Nothing typed is in it, and it names none of the requests.
+    "my_requests": {
+        "reference": "",
+        "incident_id": None,
+        "title": "Your requests",
+        "url": "https://switchboard.example/help/my-requests",
+        "list_url": "https://switchboard.example/help/my-requests/TOKEN",
+        "valid_for": "24 hours",
+    },
     # What changed on the status page (hub/status_updates.py), one entry per service, and the link that stops them.
     "status_update": {
         "reference": "",

@@ -343,6 +343,18 @@ def ask_confirmation(
     return _notice("ask_confirmation", template="ask_confirmation", facts=facts, templates=templates)
 
 
+def my_requests(
+    *, recipient: str, list_url: str, valid_for: str, desk_address: str, base_url: str,
+    templates: MailTemplates = DEFAULTS,
+) -> Notice:  # fmt: skip
+    """Send the owner of an address typed into the help centre's "My requests" form the link to the list of their
+    requests (hub/my_requests.py). It quotes nothing typed and names none of the requests: the link shows them."""
+    facts = _about_status("Your requests", f"{base_url}/help/my-requests", recipient=recipient,
+                          desk_address=desk_address, base_url=base_url, list_url=list_url,
+                          valid_for=valid_for)  # fmt: skip
+    return _notice("my_requests", template="my_requests", facts=facts, templates=templates)
+
+
 def status_update(
     *, recipient: str, updates: Sequence[dict[str, Any]], leave_url: str, desk_address: str, base_url: str,
     templates: MailTemplates = DEFAULTS,

@@ -6,8 +6,9 @@ sends the request through the intake like an email (ingest/asked.py), so the rul
 acknowledgement with its reference apply as they do to mail. The confirmation mail quotes nothing of what was
 typed: a stranger's words, mailed to an address they chose, would make the desk a relay for spam.
 
-Asking again within ASK_AGAIN_AFTER stores nothing and sends no second mail, and an address our mail bounced from
-lately gets none: the form answers the same either way, so it tells no one anything about an address.
+Asking again within ten minutes of the last confirmation mail to the address stores nothing and sends no second
+mail, and an address our mail bounced from lately gets none (hub/link_mail.py): the form answers the same either
+way, so it tells no one anything about an address.
 
 Sending exactly once. The intake commits in a transaction of its own, which cannot be nested in another, so
 sending takes three steps, each its own transaction:
@@ -30,22 +31,18 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from hub import notices
+from hub import link_mail, notices
 from hub.db import Database
 from hub.models import Event, PendingRequest, utcnow
-from hub.outbox import outbox_row
 from hub.recipients import Sender
 from hub.signed_links import Claim, LinkKind, StaleLink
-from hub.statements import BOUNCED_UNTIL, INSERT_OUTBOX
 
 #: The link in the confirmation mail. A day: long enough to find the mail tomorrow morning, short enough that a
 #: request is not sent long after its trouble has passed.
 CONFIRM = LinkKind(salt="switchboard.ask.confirm", lifetime=timedelta(hours=24), path="/help/ask/confirm/")
-#: Asking again within this stores nothing and sends no second mail to the address.
-ASK_AGAIN_AFTER = timedelta(minutes=10)
 #: Requests are deleted this long after they were asked (their link expired long before), unless their button was
 #: pressed and they are not sent yet. One that was sent lives on as its event and incident.
 FORGET_AFTER = timedelta(days=7)
@@ -54,9 +51,6 @@ FORGET_AFTER = timedelta(days=7)
 #: its turn at most max(30 s, 3 x SWITCHBOARD_DB_TIMEOUT_MS)). It is also how soon the upkeep sends a request
 #: after a crash; a failed intake ends its claim at once (`release`).
 CLAIM_LEASE = timedelta(minutes=5)
-#: The advisory locks' first key on PostgreSQL (the second is a hash of the address): two requests from one
-#: address at the same moment take turns, so the quiet period holds for them too.
-ASK_TURNS = 0x5B0B
 #: The source of the events requests become (the web door, beside `email` and `desk`).
 SOURCE = "web"
 #: The Message-ID domain of a request's event: `.invalid` is reserved (RFC 2606), so no mail's can be the same.
@@ -132,30 +126,23 @@ def subject_in(raw: bytes) -> str:
 
 
 def ask(session: Session, question: Question, sender: Sender, now: datetime) -> bool:
-    """Store the request and owe the mail whose link sends it, unless the address was sent one within
-    ASK_AGAIN_AFTER or bounced our mail lately. Returns whether it was stored; the person asking is told the same
+    """Store the request and owe the mail whose link sends it, unless hub/link_mail.py holds it back (one sent to
+    the address lately, or it bounced our mail). Returns whether it was stored; the person asking is told the same
     either way."""
     conn = session.connection()
-    if conn.dialect.name == "postgresql":  # SQLite's writers take turns already (BEGIN IMMEDIATE)
-        conn.execute(select(func.pg_advisory_xact_lock(ASK_TURNS, func.hashtext(question.email))))
-    if BOUNCED_UNTIL.scalar(conn, {"address": question.email, "now": now}) or _asked_lately(conn, question.email, now):
-        return False
-    values = {"email": question.email, "subject": question.subject, "body": question.body,
-              "service": question.service, "asked_at": now}  # fmt: skip
-    request_id = conn.execute(insert(PendingRequest).values(**values).returning(PendingRequest.id)).scalar_one()
-    key = sender.signing_key("requests asked on the help centre")
-    token = CONFIRM.sign(key, request_id, question.email, now=now)
-    notice = notices.ask_confirmation(recipient=question.email, confirm_url=CONFIRM.url(sender.base_url, token),
-                                      valid_for=f"{CONFIRM.lifetime // timedelta(hours=1)} hours",
-                                      desk_address=sender.desk_address, base_url=sender.base_url,
-                                      templates=sender.templates)  # fmt: skip
-    INSERT_OUTBOX.execute_many(conn, [outbox_row(None, notice)])
-    return True
 
+    def confirmation() -> notices.Notice:
+        values = {"email": question.email, "subject": question.subject, "body": question.body,
+                  "service": question.service, "asked_at": now}  # fmt: skip
+        request_id = conn.execute(insert(PendingRequest).values(**values).returning(PendingRequest.id)).scalar_one()
+        token = CONFIRM.sign(sender.signing_key("requests asked on the help centre"), request_id, question.email,
+                             now=now)  # fmt: skip
+        return notices.ask_confirmation(recipient=question.email, confirm_url=CONFIRM.url(sender.base_url, token),
+                                        valid_for=CONFIRM.lifetime_in_words,
+                                        desk_address=sender.desk_address, base_url=sender.base_url,
+                                        templates=sender.templates)  # fmt: skip
 
-def _asked_lately(conn: Connection, address: str, now: datetime) -> bool:
-    lately = exists().where(PendingRequest.email == address, PendingRequest.asked_at > now - ASK_AGAIN_AFTER)
-    return bool(conn.scalar(select(lately)))
+    return link_mail.owe_link(conn, question.email, "ask_confirmation", now, confirmation)
 
 
 def read(session: Session | Connection, claim: Claim) -> Pending:

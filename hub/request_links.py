@@ -39,6 +39,14 @@ SAYS = {
 }
 
 
+MERGED = ("Merged", "It was merged into another request the desk is working on.")
+
+
+def says(status: str, merged: bool) -> tuple[str, str]:
+    """(label, explanation): where a request stands, in the requester's words (its page, their list of requests)."""
+    return MERGED if merged else SAYS.get(status, (status.capitalize(), ""))
+
+
 #: Statuses in which the requester may say their request is solved, and what the incident then records.
 SOLVABLE = ("open", "acknowledged", "waiting")
 SOLVED = "The requester said it is solved, on their request's page."
@@ -69,9 +77,7 @@ def view(session: Session, claim: Claim, newest_part: Callable[[str], str | None
     """What the requester's page shows (StaleLink as requester_incident says). `newest_part` cuts the quoted
     history off the requester's replies (ingest's cutter, passed in by the page); by default nothing is cut."""
     incident = requester_incident(session, claim)
-    label, explanation = SAYS.get(incident.status, (incident.status.capitalize(), ""))
-    if incident.merged_into_id is not None:
-        label, explanation = "Merged", "It was merged into another request the desk is working on."
+    label, explanation = says(incident.status, incident.merged_into_id is not None)
     done = incident.status in ("resolved", "closed")
     said = request_conversation.read(session, incident, claim.person, newest_part)
     still_open = incident.status in SOLVABLE and incident.merged_into_id is None

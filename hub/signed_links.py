@@ -46,7 +46,8 @@ class StaleLink(LinkProblem):
 @dataclass(frozen=True)
 class Claim:
     """What a valid link says: the incident and the person it was sent to (lower-cased). A link about no incident
-    (status updates, hub/status_subscriptions.py) carries its own record's id as the number."""
+    (status updates, hub/status_subscriptions.py) carries its own record's id as the number, and one about the
+    person alone (a requester's list of their requests, hub/my_requests.py) carries 0."""
 
     incident_id: int
     person: str
@@ -74,6 +75,15 @@ class LinkKind:
     path: str
     notices: frozenset[str] = frozenset()
     fact: str = ""
+    #: False for a kind about the person alone, whose number is always 0.
+    names_record: bool = True
+
+    @property
+    def lifetime_in_words(self) -> str:
+        """How long its links work, as mail and pages say it: "24 hours", "7 days"."""
+        if self.lifetime < timedelta(days=2):
+            return f"{self.lifetime // timedelta(hours=1)} hours"
+        return f"{self.lifetime.days} days"
 
     def _serializer(self, keys: str | tuple[str, ...], now: datetime | None) -> URLSafeTimedSerializer:
         return URLSafeTimedSerializer(keys, salt=self.salt, signer=_Clock, signer_kwargs={"now": now})
@@ -89,12 +99,12 @@ class LinkKind:
         try:
             found = self._serializer(keys.all, now).loads(token, max_age=int(self.lifetime.total_seconds()))
         except SignatureExpired:
-            raise ExpiredLink(f"this link has expired: links work for {self.lifetime.days} days") from None
+            raise ExpiredLink(f"this link has expired: links work for {self.lifetime_in_words}") from None
         except BadData:
             raise BadLink("this link is not one of ours, or it was cut short") from None
         match found:
-            case [int() as incident_id, str() as person] if incident_id > 0 and person:
-                return Claim(incident_id, person)
+            case [int() as number, str() as person] if person and (number > 0 if self.names_record else number == 0):
+                return Claim(number, person)
         raise BadLink("this link is not one of ours")  # signed by us, but not this kind's (cannot happen with salts)
 
     def url(self, base_url: str, token: str) -> str:

@@ -2,9 +2,10 @@
 
 Anyone may type anyone's address into the form, so asking sends only one mail, with a link to confirm
 (double opt-in); until it is followed the address gets nothing else, and an unconfirmed request is forgotten
-after CONFIRM's lifetime. Asking again soon after sends nothing more, so the form cannot be used to flood
-someone's mailbox. Every update carries a link that ends the subscription, also as `List-Unsubscribe` with
-RFC 8058's one-click POST, which mail providers offer as a button.
+after CONFIRM's lifetime. Asking again soon after sends nothing more, nor does asking for an address that bounced
+our mail (hub/link_mail.py), so the form cannot be used to flood someone's mailbox. Every update carries a link
+that ends the subscription, also as `List-Unsubscribe` with RFC 8058's one-click POST, which mail providers offer
+as a button.
 
 The links are signed (hub/signed_links.py) and name the subscription's row and its address; following one
 changes nothing by itself, as with every mail link here, except the one-click POST a mail provider makes.
@@ -20,26 +21,17 @@ from sqlalchemy import Connection, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from hub import notices, status_page
-from hub.addresses import is_address
+from hub import link_mail, notices, status_page
 from hub.db import insert_new
 from hub.errors import BadInput, Missing
 from hub.models import BouncedAddress, StatusSubscriber
-from hub.outbox import outbox_row
 from hub.recipients import Sender
 from hub.signed_links import Claim, LinkKind, StaleLink
-from hub.statements import INSERT_OUTBOX
 
 #: The confirmation link: an unconfirmed request is forgotten once it has expired.
 CONFIRM = LinkKind(salt="switchboard.status.confirm", lifetime=timedelta(days=7), path="/status/confirm/")
 #: The link in every update that ends the subscription: it must outlive any mail someone keeps.
 LEAVE = LinkKind(salt="switchboard.status.leave", lifetime=timedelta(days=3650), path="/status/unsubscribe/")
-#: Asking again within this sends no second confirmation mail.
-ASK_AGAIN_AFTER = timedelta(minutes=10)
-
-
-class NotAnAddress(BadInput):
-    """What was typed into the form is not one email address."""
 
 
 class BadChoice(BadInput):
@@ -54,34 +46,27 @@ class Subscriber:
     services: tuple[str, ...] | None = None  # the services chosen; None: every public one
 
 
-def clean_address(text: str | None) -> str:
-    """The address as kept (stripped, lower-cased), or NotAnAddress."""
-    address = (text or "").strip().lower()
-    if not is_address(address):
-        raise NotAnAddress("enter one email address, like ann@example.com")
-    return address
-
-
 def ask(session: Session, address: str, sender: Sender, now: datetime) -> bool:
     """Someone asked for updates at `address`: owe them the mail with the link that confirms it, unless they are
-    subscribed already or were sent one within ASK_AGAIN_AFTER. Returns whether a mail is owed; the person asking
-    is told the same either way, so the form does not say who is subscribed."""
+    subscribed already or hub/link_mail.py holds it back (sent one lately, bounced). Returns whether a mail is owed;
+    the person asking is told the same either way, so the form does not say who is subscribed."""
     conn = session.connection()
-    subscriber_id = insert_new(conn, StatusSubscriber, StatusSubscriber.id, email=address, created_at=now, asked_at=now)
-    if subscriber_id is None:  # asked before: locked, so two at once cannot both send
-        mine = select(StatusSubscriber.id, StatusSubscriber.asked_at, StatusSubscriber.confirmed_at)
-        subscriber_id, asked_at, confirmed_at = conn.execute(
-            mine.where(StatusSubscriber.email == address).with_for_update()
-        ).one()
-        if confirmed_at is not None or now - asked_at < ASK_AGAIN_AFTER:
-            return False
-        conn.execute(update(StatusSubscriber).where(StatusSubscriber.id == subscriber_id).values(asked_at=now))
-    token = CONFIRM.sign(sender.signing_key("status subscriptions"), subscriber_id, address, now=now)
-    notice = notices.status_confirmation(recipient=address, confirm_url=CONFIRM.url(sender.base_url, token),
-                                         desk_address=sender.desk_address, base_url=sender.base_url,
-                                         templates=sender.templates)  # fmt: skip
-    INSERT_OUTBOX.execute_many(conn, [outbox_row(None, notice)])
-    return True
+
+    def confirmation() -> notices.Notice | None:
+        subscriber_id = insert_new(conn, StatusSubscriber, StatusSubscriber.id, email=address, created_at=now,
+                                   asked_at=now)  # fmt: skip
+        if subscriber_id is None:  # asked before
+            mine = select(StatusSubscriber.id, StatusSubscriber.confirmed_at).where(StatusSubscriber.email == address)
+            subscriber_id, confirmed_at = conn.execute(mine).one()
+            if confirmed_at is not None:
+                return None
+            conn.execute(update(StatusSubscriber).where(StatusSubscriber.id == subscriber_id).values(asked_at=now))
+        token = CONFIRM.sign(sender.signing_key("status subscriptions"), subscriber_id, address, now=now)
+        return notices.status_confirmation(recipient=address, confirm_url=CONFIRM.url(sender.base_url, token),
+                                           desk_address=sender.desk_address, base_url=sender.base_url,
+                                           templates=sender.templates)  # fmt: skip
+
+    return link_mail.owe_link(conn, address, "status_confirmation", now, confirmation)
 
 
 def _subscriber(session: Session, claim: Claim) -> StatusSubscriber:

@@ -59,6 +59,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         mail_view,
         mailboxes,
         metrics,
+        my_requests,
         navigation,
         new_incident,
         observe,
@@ -182,6 +183,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         help_centre.bp,  # the published knowledge articles
         ask_desk.bp,  # "Ask the desk", the help centre's form that reaches the desk
         request_status.bp,  # a requester's own request, from a link in a mail
+        my_requests.bp,  # "My requests", a requester's list of theirs, from a link mailed on asking
     )
     for blueprint in public:
         app.register_blueprint(blueprint)

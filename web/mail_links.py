@@ -35,13 +35,16 @@ def problem_status(exc: LinkProblem) -> int:
 
 
 def link_problem(
-    code: int, message: str, advice: str, *, heading: str | None = None, headers: dict[str, str] | None = None
-) -> ResponseReturnValue:
-    """The page saying a link cannot be used (`message`) and what to do instead (`advice`)."""
-    page = render_template("link_problem.html", code=code, message=message, advice=advice, heading=heading)
+    code: int, message: str, advice: str, *, heading: str | None = None, headers: dict[str, str] | None = None,
+    again: str | None = None,
+) -> ResponseReturnValue:  # fmt: skip
+    """The page saying a link cannot be used (`message`) and what to do instead (`advice`), with a link to the page
+    that mails a new one (`again`) where there is such a page."""
+    page = render_template("link_problem.html", code=code, message=message, advice=advice, heading=heading,
+                           again=again)  # fmt: skip
     return page, code, headers or {}
 
 
-def refused_link(exc: LinkProblem, advice: str) -> ResponseReturnValue:
+def refused_link(exc: LinkProblem, advice: str, *, again: str | None = None) -> ResponseReturnValue:
     """The answer to a link that is not ours (400) or no longer works (410)."""
-    return link_problem(problem_status(exc), f"Sorry, {exc}.", advice)
+    return link_problem(problem_status(exc), f"Sorry, {exc}.", advice, again=again)

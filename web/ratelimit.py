@@ -1,5 +1,5 @@
 """Limits counted in Redis, so every web process shares one count: per-integration requests, failed logins,
-answers to a satisfaction survey, requests for status updates, and what one client may do on the public pages.
+answers to a satisfaction survey, the public forms that mail a link, and what one client may do on the public pages.
 
 Fixed windows: simple, one round trip (INCR + EXPIRE in a pipeline), and good enough to stop a misconfigured
 tool from flooding the hub or a script from guessing passwords. When Redis does not answer, requests are let
@@ -116,6 +116,20 @@ ASK_WINDOW = 3600
 def ask_retry_after(client: redis.Redis | None, now: float | None = None) -> int | None:
     """Count one request asked on the help centre: seconds to wait when over ASK_IN_ALL this hour, else None."""
     return _over(client, "ask", ASK_IN_ALL, ASK_WINDOW, now)
+
+
+#: Asks for the list of one's requests on the help centre's "My requests" form (web/my_requests.py), each of which
+#: may mail a link. Someone asks once, or again the next day; ten an hour leaves room for typos and colleagues at
+#: the next desk. The database sends one address at most one such mail in ten minutes (hub/link_mail.py).
+MY_REQUESTS_PER_CLIENT = PerClient("my-requests", 10, 3600)
+#: The same asks from everyone, per hour: what bounds the mail a crowd of scripts could make the desk send.
+MY_REQUESTS_IN_ALL = 300
+MY_REQUESTS_WINDOW = 3600
+
+
+def my_requests_retry_after(client: redis.Redis | None, now: float | None = None) -> int | None:
+    """Count one ask for a list of requests: seconds to wait when over MY_REQUESTS_IN_ALL this hour, else None."""
+    return _over(client, "my-requests", MY_REQUESTS_IN_ALL, MY_REQUESTS_WINDOW, now)
 
 
 #: "Was this helpful?" answers (web/help_centre.py): someone reading the help centre may answer every article

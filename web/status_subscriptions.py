@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from hub import status_page
+from hub import link_mail, status_page
 from hub import status_subscriptions as subscriptions
 from hub.models import utcnow
 from hub.signed_links import Claim, LinkProblem, StaleLink
@@ -56,8 +56,8 @@ def ask() -> ResponseReturnValue:
         return _wait(wait, "Many people asked for updates in the last hour.")
     typed = request.form.get("email", "")
     try:
-        address = subscriptions.clean_address(typed)
-    except subscriptions.NotAnAddress as exc:
+        address = link_mail.clean_address(typed)
+    except link_mail.NotAnAddress as exc:
         return render_template("status/subscribe.html", error=str(exc), typed=typed), 400
     with services().db.transaction() as session:
         subscriptions.ask(session, address, mail_settings().sender, utcnow())

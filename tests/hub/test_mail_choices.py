@@ -79,7 +79,9 @@ def test_someone_who_never_chose_is_sent_every_notice_as_before(kind: str, watch
     assert all(wants(DEFAULTS, kind, priority, watcher=watcher) for priority in (1, 2, 3, 4, 5, None))
 
 
-@pytest.mark.parametrize("kind", ["escalated", "on_call", "sla_breach", "status_confirmation", "ask_confirmation"])
+@pytest.mark.parametrize(
+    "kind", ["escalated", "on_call", "sla_breach", "status_confirmation", "ask_confirmation", "my_requests"]
+)
 def test_pages_breaches_and_confirmation_links_are_sent_whatever_was_chosen(kind: str) -> None:
     assert wants(NOTHING, kind, 5)
 

@@ -17,6 +17,7 @@ HOSTILE = 'Disk <script>alert("x")</script> & full'
 #: What each mail about no incident names, in its subject and bodies, in place of a reference.
 ABOUT_NO_INCIDENT = {
     "ask_confirmation": lambda facts: "your request",
+    "my_requests": lambda facts: "requests",
     "on_call": lambda facts: facts["group"],
     "status_confirmation": lambda facts: "status updates",
     "status_update": lambda facts: facts["updates"][0]["service"],

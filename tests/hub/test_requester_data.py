@@ -14,6 +14,8 @@ from hub import (
     article_feedback,
     incident_notes,
     knowledge,
+    link_mail,
+    my_requests,
     pending_requests,
     requester_data,
     requester_erasure,
@@ -252,7 +254,7 @@ def test_what_she_asked_on_the_help_centre_is_exported_as_hers_and_erased(
     sender = Sender(DESK, settings.base_url, secret_key=KEY)
     with db.transaction() as session:
         pending_requests.ask(session, Question(ANN, "Payslip missing", "Ann, room 4.12", None), sender, utcnow())
-        later = utcnow() + pending_requests.ASK_AGAIN_AFTER + timedelta(minutes=1)
+        later = utcnow() + link_mail.ASK_AGAIN_AFTER + timedelta(minutes=1)
         pending_requests.ask(session, Question(ANN, "Holiday pay", "Never sent, phone 0123"), sender, later)
     sent = asked.confirm(db, intake, Claim(1, ANN))
     with db.read() as session:
@@ -267,6 +269,22 @@ def test_what_she_asked_on_the_help_centre_is_exported_as_hers_and_erased(
     with db.read() as session:
         incident = session.get(Incident, sent.incident_id)
         assert incident is not None and (incident.title, incident.description) == (ERASED, ERASED)
+
+
+def test_the_link_to_her_list_of_requests_is_exported_and_after_erasure_her_address_lists_nothing(
+    desk: int, db: Database, settings: Settings
+) -> None:
+    send(desk, "VPN", "It drops.")
+    with db.transaction() as session:
+        assert my_requests.ask(session, ANN, Sender(DESK, settings.base_url, secret_key=KEY), utcnow())
+    with db.read() as session:
+        document = requester_data.export(session, ANN)
+        assert [r.title for r in my_requests.listing(session, Claim(0, ANN), utcnow()).requests] == ["VPN"]
+    assert my_requests.KIND in [mail["kind"] for mail in document["mail_to_them"]]
+    requester_erasure.erase(db, ANN, key=KEY, actor="cli")
+    with db.read() as session:
+        assert my_requests.listing(session, Claim(0, ANN), utcnow()) == my_requests.Listing(ANN, (), 0)
+    assert every_place_holding(db, ANN) == []
 
 
 def test_her_reply_to_old_mail_after_erasure_is_a_new_request(desk: int, db: Database) -> None:

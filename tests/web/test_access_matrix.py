@@ -110,10 +110,11 @@ UI = {
 }
 # "/" only redirects to /incidents, which is where the login check happens. The login's second step (the
 # authenticator code) is authorised by the right password moments before (tests/web/test_two_factor.py). The
-# requester's satisfaction page and an agent's acknowledge page are authorised by their signed links
-# (tests/web/test_satisfaction.py, tests/web/test_acknowledge_link.py). Single sign-on's start and callback are
-# how someone without a session gets one: the start only sends the browser to the provider, and the callback logs in
-# only whom a verified ID token names, for a login this browser started (tests/web/test_sso.py).
+# requester's satisfaction page, their list of requests and an agent's acknowledge page are authorised by their
+# signed links (tests/web/test_satisfaction.py, tests/web/test_my_requests.py, tests/web/test_acknowledge_link.py).
+# Single sign-on's start and callback are how someone without a session gets one: the start only sends the browser
+# to the provider, and the callback logs in only whom a verified ID token names, for a login this browser started
+# (tests/web/test_sso.py).
 PUBLIC = {
     "incidents.root", "auth.login", "auth.second_step", "auth.logout", "sso.start", "sso.callback",
     "health.healthz", "metrics.metrics",
@@ -124,6 +125,7 @@ PUBLIC = {
     "status_subscriptions.confirm_page", "status_subscriptions.confirm", "status_subscriptions.leave_page",
     "status_subscriptions.leave", "status_subscriptions.choose", "help_centre.index", "help_centre.article",
     "help_centre.helpful", "ask_desk.form", "ask_desk.ask", "ask_desk.confirm_page", "ask_desk.confirm",
+    "my_requests.form", "my_requests.ask", "my_requests.page",
 }  # fmt: skip
 BY_MACHINE_CREDENTIALS = {
     "events.receive", "heartbeats.ping", "pagerduty.enqueue", "pagerduty.change_enqueue",

@@ -319,7 +319,7 @@ def test_one_address_gets_one_confirmation_mail_in_ten_minutes_and_the_page_says
     assert sorted(confirmations(db)) == ["ann@example.org", "bob@example.org"]
     assert [r.email for r in stored(db)] == ["ann@example.org", "bob@example.org"]
     with db.transaction() as session:  # ten minutes later
-        session.execute(update(PendingRequest).values(asked_at=utcnow() - timedelta(minutes=11)))
+        session.execute(update(OutboxMessage).values(created_at=utcnow() - timedelta(minutes=11)))
     ask(client, **{**PRINTER, "subject": "And the scanner"})
     assert confirmations(db).count("ann@example.org") == 2
 

@@ -4,41 +4,10 @@ worker and the relay; its link sends the request, and the acknowledgement the de
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-import pytest
-from flask.testing import FlaskClient
-
-from hub.config import Settings
-from hub.db import Database
-from outbound import runtime
-from outbound.queue import connect, make_queue
-from tests.delivery import Mailing, signal_handlers_kept
-from tests.servers import SmtpSink
 from tests.web.helpers import csrf_token
-from web import create_app
-
-
-@dataclass(frozen=True)
-class Desk(Mailing):
-    """The web app and the delivery of its mail to the test's SMTP sink."""
-
-    client: FlaskClient
-
-
-@pytest.fixture
-def desk(settings: Settings, db: Database, redis_url: str, smtp_sink: SmtpSink) -> Iterator[Desk]:
-    relayed = replace(settings, redis_url=redis_url, smtp_relay=smtp_sink.url, retry_first=0.0, retry_cap=0.0)
-    runtime.install(relayed, db)
-    connection = connect(redis_url)
-    try:
-        with signal_handlers_kept():
-            yield Desk(db, make_queue(connection), smtp_sink, create_app(relayed, db=db).test_client())
-    finally:
-        runtime.reset()
-        connection.close()
+from tests.web.mail_desk import Desk, desk_on_the_web  # noqa: F401  (the fixture `desk`)
 
 
 def test_the_mailed_link_sends_the_request_and_the_requester_gets_the_acknowledgement_with_its_reference(

@@ -480,6 +480,40 @@ def test_a_requester_asks_the_desk_on_a_phone_and_sends_it_from_the_link_in_thei
     assert policy == [], policy
 
 
+def test_a_requester_asks_for_their_requests_on_a_phone_and_opens_one_from_the_mailed_list(
+    mailing_site: MailingSite, page: Page, intake: Intake
+) -> None:
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    raw = Raw(source="email", content_type="message/rfc822", body=b"x")
+    for n, title in enumerate(("VPN drops every hour", f"Printer jams {HOSTILE}")):
+        mail = InboundEvent(source="email", title=title, requester="ann@example.org", message_id=f"<{n}@example.org>")
+        assert intake.record(raw, mail).incident_id is not None
+    mailing_site.deliver()  # the acknowledgements
+    already = len(mailing_site.sink.handler.received)
+    page.set_viewport_size({"width": 375, "height": 700})
+    page.goto(f"{mailing_site.url}/help/ask")
+    page.get_by_role("link", name="See my requests").click()
+    page.get_by_label("Your email address").fill("ann@example.org")
+    _screenshot(page, "my-requests-ask")
+    page.get_by_role("button", name="Email me the link").click()
+    page.get_by_text("a link to them is on its way").wait_for()
+
+    mailing_site.deliver()
+    [mail] = mailing_site.sink.handler.wait_for(already + 1)[already:]
+    text = mail.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    page.goto(next(word for word in text.split() if "/help/my-requests/" in word))
+    entries = page.locator("#requests li")
+    assert entries.count() == 2 and f"Printer jams {HOSTILE}" in entries.first.inner_text()
+    assert page.locator("main img, main script").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, "the list scrolls sideways on a phone"
+    _screenshot(page, "my-requests-list")
+    page.get_by_role("link", name="VPN drops every hour").click()
+    assert page.locator("#state").inner_text() == "Open" and page.locator("h1").inner_text() == "VPN drops every hour"
+    assert problems == [], problems
+
+
 def test_a_requester_reads_their_request_on_a_phone_and_says_it_is_solved(
     live_url: str, page: Page, intake: Intake, db: Database, settings: Settings
 ) -> None:

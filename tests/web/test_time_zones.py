@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hub import accounts, groups, knowledge
+from hub import accounts, groups, knowledge, my_requests
 from hub.audit import recent
 from hub.config import Settings
 from hub.db import Database
@@ -97,6 +97,17 @@ def test_a_public_page_shows_the_installations_zone_to_everyone(person: Person, 
         article = knowledge.add(session, title="VPN", body="Reconnect.", published=True, by="ann@example.com")
         article.updated_at = WINTER
     logged_in = page(person("ann@example.com", "Europe/Berlin"), f"/help/{article.id}")
+    assert "2026-11-27 04:14 EST" in logged_in and "CET" not in logged_in
+
+
+def test_a_requesters_list_shows_the_installations_zone_even_to_an_agent_in_another(
+    person: Person, db: Database, settings: Settings
+) -> None:
+    with db.transaction() as session:
+        session.add(Incident(title="VPN", requester="ann@example.org", source="email", first_seen=WINTER,
+                             last_seen=WINTER))  # fmt: skip
+    link = f"/help/my-requests/{my_requests.LINKS.sign(settings.secret_key, 0, 'ann@example.org')}"
+    logged_in = page(person("bob@example.com", "Europe/Berlin"), link)
     assert "2026-11-27 04:14 EST" in logged_in and "CET" not in logged_in
 
 
