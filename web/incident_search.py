@@ -148,7 +148,7 @@ class IncidentFilter:
             ci_id = select(ConfigurationItem.id).where(ConfigurationItem.name_key == name_key(self.ci))
             found.append(Incident.ci_id == ci_id.scalar_subquery())
         if self.requester:
-            found.append(Incident.requester == self.requester.lower())  # stored lower-cased
+            found.append(func.lower(Incident.requester) == self.requester.lower())  # ix_incidents_requester_lower
         if self.text:
             pattern = "%" + self.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             reference = self.text.upper().removeprefix("INC-")
