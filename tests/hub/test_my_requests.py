@@ -3,7 +3,6 @@ and PostgreSQL, with incidents opened by mail through the intake."""
 
 from __future__ import annotations
 
-import itertools
 from datetime import timedelta
 from urllib.parse import unquote
 
@@ -13,12 +12,12 @@ from sqlalchemy import select, update
 from hub import incident_notes, my_requests, request_links, triage
 from hub.agent_action import Actor, Mail
 from hub.db import Database
-from hub.domain import InboundEvent
-from hub.intake import Intake, Raw
+from hub.intake import Intake
 from hub.models import Incident, OutboxMessage, utcnow
 from hub.recipients import Sender
 from hub.signed_links import BadLink, Claim, ExpiredLink
 from hub.verifying_keys import VerifyingKeys
+from tests.emailed import ANN, mailed_in
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (the fixture `settings`)
 
 KEY = "test-secret-key"
@@ -26,16 +25,6 @@ BASE = "https://desk.example.com"
 SENDER = Sender("desk@example.com", BASE, secret_key=KEY)
 AGENT = Actor("bob@example.com")
 MAIL = Mail("desk@example.com", BASE, secret_key=KEY)
-EMAIL = Raw(source="email", content_type="message/rfc822", body=b"Subject: x\r\n\r\ny")
-ANN = "ann@example.org"
-NUMBERS = itertools.count()
-
-
-def mailed_in(intake: Intake, title: str, requester: str = ANN) -> int:
-    event = InboundEvent(source="email", title=title, requester=requester, message_id=f"<{next(NUMBERS)}@x>")
-    outcome = intake.record(EMAIL, event)
-    assert outcome.incident_id is not None
-    return outcome.incident_id
 
 
 def listed(db: Database, address: str = ANN) -> my_requests.Listing:

@@ -4,7 +4,6 @@ desk's work or of anyone else's requests."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -17,24 +16,14 @@ from hub import catalogue, incident_notes, knowledge, my_requests, request_links
 from hub.agent_action import Actor, Mail
 from hub.config import Settings
 from hub.db import Database
-from hub.domain import InboundEvent
-from hub.intake import Intake, Raw
+from hub.intake import Intake
 from hub.models import BouncedAddress, OutboxMessage, utcnow
 from tests.conftest import make_settings
+from tests.emailed import ANN, mailed_in
 from tests.web.helpers import Login, csrf_token, statements
 from web import create_app
 
-ANN = "ann@example.org"
 HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
-EMAIL = Raw(source="email", content_type="message/rfc822", body=b"Subject: x\r\n\r\ny")
-NUMBERS = itertools.count()
-
-
-def mailed_in(intake: Intake, title: str, requester: str = ANN) -> int:
-    event = InboundEvent(source="email", title=title, requester=requester, message_id=f"<{next(NUMBERS)}@x>")
-    outcome = intake.record(EMAIL, event)
-    assert outcome.incident_id is not None
-    return outcome.incident_id
 
 
 def ask(client: FlaskClient, email: str) -> tuple[int, str]:

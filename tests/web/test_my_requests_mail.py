@@ -8,27 +8,18 @@ from urllib.parse import urlsplit
 
 from hub import triage
 from hub.agent_action import Actor, Mail
-from hub.domain import InboundEvent
-from hub.intake import Intake, Raw
+from hub.intake import Intake
+from tests.emailed import mailed_in
 from tests.web.helpers import csrf_token
 from tests.web.mail_desk import Desk, desk_on_the_web  # noqa: F401  (the fixture `desk`)
-
-EMAIL = Raw(source="email", content_type="message/rfc822", body=b"Subject: x\r\n\r\ny")
-
-
-def mailed_in(intake: Intake, title: str, requester: str, number: int) -> int:
-    event = InboundEvent(source="email", title=title, requester=requester, message_id=f"<{number}@example.org>")
-    outcome = intake.record(EMAIL, event)
-    assert outcome.incident_id is not None
-    return outcome.incident_id
 
 
 def test_a_requester_with_three_requests_is_mailed_a_link_to_exactly_those_with_where_each_stands(
     desk: Desk, intake: Intake
 ) -> None:
     titles = ("Printer jams", "VPN drops", "Badge does not open door 4")
-    printer, vpn, badge = (mailed_in(intake, title, "ann@example.org", n) for n, title in enumerate(titles))
-    mailed_in(intake, "Bob's laptop", "bob@example.org", 99)
+    printer, vpn, badge = (mailed_in(intake, title) for title in titles)
+    mailed_in(intake, "Bob's laptop", requester="bob@example.org")
     mail = Mail("desk@example.com", "http://localhost")
     triage.change_status(desk.db, printer, "acknowledge", Actor("bob@example.com"), mail)
     triage.change_status(desk.db, vpn, "resolve", Actor("bob@example.com"), mail)
