@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 # The same headless Debian Chromium page as test_browser.py (live_url, the served app, is conftest's).
-page = test_browser.page
+chromium, page = test_browser.chromium, test_browser.page
 
 RULE = "Database alerts to the DBAs"
 
