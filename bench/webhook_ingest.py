@@ -56,6 +56,11 @@ end
 }
 WORKLOADS = ("distinct", "storm", "pagerduty")
 PATHS = {"distinct": "/api/v1/events/bench", "storm": "/api/v1/events/bench", "pagerduty": "/v2/enqueue"}
+WARM_UP_SECONDS = 2
+
+
+def url(port: int, workload: str) -> str:
+    return f"http://127.0.0.1:{port}{PATHS[workload]}"
 
 
 def run_wrk(
@@ -100,10 +105,12 @@ def main() -> int:
         try:
             pids = process_tree(process.pid)
             for workload in WORKLOADS:
+                # Unmeasured warm-up: gunicorn forks its workers before they import the app (about 1.2 s for
+                # Switchboard, 0.1 s for the bare app), so a run started at once would time the imports too.
+                run_wrk(url(port, workload), secrets, workload, WARM_UP_SECONDS, args.connections, tmp)
                 time.sleep(0.5)
                 cpu = cpu_seconds(pids)
-                rate, bad, wall = run_wrk(f"http://127.0.0.1:{port}{PATHS[workload]}", secrets, workload,
-                                          args.seconds, args.connections, tmp)  # fmt: skip
+                rate, bad, wall = run_wrk(url(port, workload), secrets, workload, args.seconds, args.connections, tmp)
                 per_request = (cpu_seconds(pids) - cpu) / max(rate * wall, 1) * 1000
                 results[f"{name}/{workload}"] = rate
                 print(f"{name:12} {workload:9} {rate:9.0f} req/s  non-2xx: {bad}  server CPU {per_request:.2f} "
