@@ -581,6 +581,8 @@ def document() -> dict[str, Any]:
                     "summary": "Add an internal note, or mail a reply to the requester, optionally with files",
                     "description": "As JSON, or as multipart/form-data with the same fields and up to "
                     f"{MOST_FILES} `file` parts: a note's files stay inside with it, a reply's go with its mail. "
+                    "With a file, `text` may be empty or left out (a reply's mail then says who sent how many "
+                    "files); with neither words nor a file, 400. "
                     "The files' limits are the installation's for email attachments (SWITCHBOARD_ATTACHMENT_MAX_BYTES"
                     " each, SWITCHBOARD_ATTACHMENTS_MAX_MESSAGE_BYTES together).",
                     "operationId": "commentOnIncident",
@@ -591,8 +593,14 @@ def document() -> dict[str, Any]:
                             "multipart/form-data": {
                                 "schema": {
                                     **_COMMENT,
+                                    "required": [],
                                     "properties": {
                                         **_COMMENT["properties"],
+                                        "text": {
+                                            "type": "string",
+                                            "description": "What the note or reply says; empty or left out when "
+                                            "files are all it carries.",
+                                        },
                                         "file": {
                                             "type": "array",
                                             "maxItems": MOST_FILES,
