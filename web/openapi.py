@@ -10,6 +10,8 @@ from flask import Blueprint, Response
 from hub.agent_files import MOST_FILES
 from hub.attachments import ORIGINS
 from hub.cis import KINDS, STATUSES
+from hub.mail_choices import EVERY_PRIORITY, NEVER
+from hub.mail_choices import NAMES as MAIL_CHOICE_NAMES
 from hub.satisfaction import RATINGS
 from hub.time_spent import MOST_MINUTES, WHAT_WIDTH
 from hub.triage import TRANSITIONS
@@ -53,6 +55,23 @@ _INCIDENT = {
         "labels": {"type": "object", "additionalProperties": {"type": "string"}},
         "minutes_spent": {"type": "integer", "minimum": 0, "description": "Time logged working it, in minutes."},
         "ci": {"type": ["string", "null"], "description": "The configuration item it is about, by name."},
+    },
+}
+_MAIL_CHOICES = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "assigned_up_to": {
+            "type": "integer",
+            "minimum": NEVER,
+            "maximum": EVERY_PRIORITY,
+            "description": "Mail about incidents assigned to them or their group (assigned, resolved, reopened, "
+            "stable) for priorities 1 to this: 5 every priority, 0 never.",
+        },
+        "mentioned": {"type": "boolean", "description": "When someone @mentions them in a note."},
+        "watching": {"type": "boolean", "description": "Incidents they watch and are not assigned."},
+        "replies": {"type": "boolean", "description": "When the requester replies on an incident assigned to them."},
+        "sla_warnings": {"type": "boolean", "description": "SLA warnings (a breach is always mailed)."},
     },
 }
 _SPENT_MINUTES = {"type": "integer", "minimum": 1, "maximum": MOST_MINUTES, "description": "Time spent, in minutes."}
@@ -933,6 +952,48 @@ def document() -> dict[str, Any]:
                     },
                 },
             },
+            "/api/v1/users/{email}/mail-choices": {
+                "parameters": [
+                    {
+                        "name": "email",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                        "example": "bob@example.com",
+                        "description": "The user's address, in any case.",
+                    }
+                ],
+                "get": {
+                    "summary": "The mail a user chose to get, as their account page shows it (admin tokens)",
+                    "description": "An API token belongs to no one, so the choices are read and set by user; "
+                    "until someone chooses, everything is on.",
+                    "operationId": "getMailChoices",
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/MailChoices"}, "Their choices."),
+                        **_errors(401, 403, 404),
+                    },
+                },
+                "put": {
+                    "summary": "Set every one of a user's mail choices, as their account page's form does",
+                    "description": "Audited as `user.mail` with what changed.",
+                    "operationId": "putMailChoices",
+                    "requestBody": _body({**_MAIL_CHOICES, "required": list(MAIL_CHOICE_NAMES)}),
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/MailChoices"}, "Their choices now."),
+                        **_errors(400, 401, 403, 404, 503),
+                    },
+                },
+                "patch": {
+                    "summary": "Change some of a user's mail choices, keeping the others",
+                    "description": "Audited as `user.mail` with what changed.",
+                    "operationId": "patchMailChoices",
+                    "requestBody": _body({**_MAIL_CHOICES, "minProperties": 1}),
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/MailChoices"}, "Their choices now."),
+                        **_errors(400, 401, 403, 404, 503),
+                    },
+                },
+            },
             "/api/v1/silences": {
                 "get": {
                     "summary": "Silences in force or coming",
@@ -1143,6 +1204,7 @@ def document() -> dict[str, Any]:
                 "Change": _CHANGE,
                 "RelatedChange": _RELATED_CHANGE,
                 "Ci": _CI,
+                "MailChoices": {**_MAIL_CHOICES, "required": list(MAIL_CHOICE_NAMES)},
             },
         },
     }
