@@ -17,6 +17,8 @@ from hub.time_spent import MOST_MINUTES, WHAT_WIDTH
 from hub.triage import TRANSITIONS
 from ingest.logged import CHANNELS
 from web.downloads import SAFE_TYPES
+from web.incident_search import OPEN
+from web.queries import STATUSES as LISTED_STATUSES
 from web.responses import json_response
 
 bp = Blueprint("openapi", __name__)
@@ -491,6 +493,7 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 def document() -> dict[str, Any]:
     statuses = sorted({to for _, to in TRANSITIONS.values()})
+    one_status = f"({'|'.join(LISTED_STATUSES)})"
     incident_ref = {"$ref": "#/components/schemas/Incident"}
     detail_ref = {"$ref": "#/components/schemas/IncidentDetail"}
     return {
@@ -512,7 +515,10 @@ def document() -> dict[str, Any]:
                         {
                             "name": "status",
                             "in": "query",
-                            "schema": {"type": "string", "enum": ["open", *statuses]},
+                            "schema": {"type": "string", "pattern": f"^{one_status}(,{one_status})*$"},
+                            "description": "One status, or several joined by commas: `open,acknowledged` is what the "
+                            "dashboard counts as open incidents.",
+                            "examples": {"one": {"value": "waiting"}, "open": {"value": OPEN}},
                         },
                         *(
                             {"name": name, "in": "query", "schema": {"type": "string", "maxLength": 200}}
