@@ -33,6 +33,11 @@ class NoSuchPart(TriageError):
     """The incident has nothing by the id given (a time entry): an API answers 404."""
 
 
+class NothingWritten(TriageError):
+    """A note, a reply or a resolution with no words (and a note or a reply with no file either): an API answers
+    400, since the request is what is wrong, not the incident."""
+
+
 class NotTheirs(TriageError):
     """What the action changes is someone else's (time they logged), which only they or an admin may change: an API
     answers 403."""
@@ -67,11 +72,14 @@ def locked(session: Session, incident_id: int) -> Incident:
     return incident
 
 
-def checked_text(text: str, what: str) -> str:
-    """What an agent wrote (a note, a reply, a resolution), stripped; refused when empty or too long to keep."""
+def checked_text(text: str, what: str, *, files: int | None = None) -> str:
+    """What an agent wrote (a note, a reply, a resolution), stripped; refused when too long to keep, and when empty
+    unless it carries files. `files`: how many go with it, for what may carry them (a note, a reply), so that a
+    screenshot needs no words around it."""
     text = text.strip()
-    if not text:
-        raise TriageError(f"the {what} is empty; write something first")
+    if not text and not files:
+        then = "write something first" if files is None else "write something or attach a file"
+        raise NothingWritten(f"the {what} is empty; {then}")
     if len(text) > MAX_TEXT:
         raise TriageError(f"the {what} is {len(text):,} characters; keep it under {MAX_TEXT:,}")
     return text

@@ -91,7 +91,9 @@ class AttachmentInfo:
 
 
 #: What the organisation's receiving mail server found of an email's From domain (SenderCheck.verdict).
-VERDICTS = ("pass", "fail", "none")
+VERDICTS = ("pass", "softfail", "fail", "none")
+#: The verdicts that leave the From unverified: the desk mails that address nothing of its own accord.
+UNVERIFIED = frozenset({"softfail", "fail"})
 
 
 @dataclass(frozen=True)
@@ -100,17 +102,26 @@ class SenderCheck:
     found when it checked SPF, DKIM and DMARC and said so in its Authentication-Results header (ingest/mail_auth.py).
 
     Anyone can write any From: a `fail` is mail that may not be from the address it names, kept and shown with a
-    warning but acting for no one; `pass` and `none` change nothing.
+    warning but acting for no one. A `softfail` (the domain says the sending server is probably not its own, and
+    nothing vouches for the mail) is unverified but not taken for forged: it acts as the sender's, with the warning,
+    but the desk mails the address nothing automatically (acknowledgement, resolution), as for a `fail`, since a
+    stranger's words would reach whoever owns it. `pass` and `none` change nothing.
     """
 
-    verdict: str = "none"  # pass | fail | none (nothing to go by, or no server's verdict believed)
+    verdict: str = "none"  # pass | softfail | fail | none (nothing to go by, or no server's verdict believed)
     domain: str | None = None  # the From domain judged
     why: str = ""  # e.g. "DMARC failed", "SPF and DKIM failed", "DKIM passed"
     by: str | None = None  # the authserv-id whose header was read; None: SWITCHBOARD_MAIL_AUTHSERV_ID is unset
 
     @property
     def failed(self) -> bool:
+        """Forged-looking: kept and shown, but acting for no one."""
         return self.verdict == "fail"
+
+    @property
+    def unverified(self) -> bool:
+        """Not verified as the address's (`fail` or `softfail`): no automatic mail goes to it."""
+        return self.verdict in UNVERIFIED
 
     def record(self, address: str | None) -> dict[str, str | None]:
         """What a timeline entry keeps of it: the verdict, why, whose, and about which address."""
@@ -188,10 +199,16 @@ class InboundEvent:
     chosen: Chosen | None = None  # an incident logged by hand: what the agent chose (ingest/logged.py)
 
     @property
-    def sender_unverified(self) -> bool:
+    def sender_failed(self) -> bool:
         """An email whose From the receiving server found forged-looking (SenderCheck `fail`): it is kept and shown
-        with a warning, but does nothing the named sender's own mail would (reopen, answer, be acknowledged)."""
+        with a warning, but does nothing the named sender's own mail would (reopen, end a wait, tell the assignee)."""
         return self.mail is not None and self.mail.sender_check.failed
+
+    @property
+    def sender_unverified(self) -> bool:
+        """An email whose From the receiving server did not verify (SenderCheck `fail` or `softfail`): marked so on
+        the timeline, and never acknowledged (nor, once it opened an incident, told of its resolution)."""
+        return self.mail is not None and self.mail.sender_check.unverified
 
     def field_value(self, name: str) -> Any:
         """Look up a field by the name rules use: `severity`, `labels.team`, ..."""

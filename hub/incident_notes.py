@@ -40,8 +40,8 @@ def add_note(
     mention is recorded all the same); the writer is never mailed their own. Returns who was told, who was not
     (their choice), and the names that matched no one or more than one. `spent`: time the writer logs with it
     (hub/time_spent.py). `files`: what the writer attached, already in the store (hub/agent_files.py), listed
-    under the note and as internal as it is."""
-    text = checked_text(text, "note")
+    under the note and as internal as it is; with files, the text may be empty."""
+    text = checked_text(text, "note", files=len(files))
     with db.transaction() as session:
         incident = locked(session, incident_id)
         conn = session.connection()
@@ -92,9 +92,10 @@ def reply(
 
     A person's reply is not automatic mail, so the loop caps for automatic mail do not hold it back. `files`,
     already in the store (hub/agent_files.py), are listed under the reply and go with its mail: its outbox row
-    names them, and the worker reads them from the store as it sends. Returns the address it goes to.
+    names them, and the worker reads them from the store as it sends. With files, the text may be empty: the mail
+    then says who sent how many (hub/notices.py::files_sent). Returns the address it goes to.
     """
-    text = checked_text(text, "reply")
+    text = checked_text(text, "reply", files=len(files))
     with db.transaction() as session:
         incident = locked(session, incident_id)
         if not incident.requester:
@@ -112,6 +113,7 @@ def reply(
             references=recipients.thread_message_ids(conn, incident.id),
             base_url=mail.base_url,
             templates=mail.templates,
+            files=[kept.filename for kept in files],
         )
         if incident.status == "open":  # a reply is a first response
             incident.status = "acknowledged"

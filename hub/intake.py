@@ -212,14 +212,14 @@ class Intake:
             thread = find_thread(conn, event)
             if thread is not None:
                 automatic = event.auto_submitted or event.bounce or event.looped
-                route = reply_route(thread, automatic=automatic, now=utcnow(), verified=not event.sender_unverified,
+                route = reply_route(thread, automatic=automatic, now=utcnow(), sender_failed=event.sender_failed,
                                     reopen_window=self._settings.reply_reopen_window)  # fmt: skip
                 if route == "reopen":
                     return self._reopen_by_reply(conn, raw, thread, event, policy)
                 if route == "follow_up":
                     return self._follow_up(conn, raw, thread, event, policy)
                 # The requester answered: the SLA clocks run again (not for mail that may not be theirs).
-                if thread.status == sla.WAITING and not event.sender_unverified:
+                if thread.status == sla.WAITING and not event.sender_failed:
                     sla.stop_waiting(conn, self._sla.current(conn, self._revisions), thread.id, "the requester replied")
                 return add_to_thread(conn, raw, thread, event, self._settings)
             if event.bounce or event.looped:

@@ -110,7 +110,7 @@ class IntakeNotices:
     ) -> tuple[list[notices.Notice], list[dict[str, Any]]]:
         """What a newly opened incident owes people: its requester an acknowledgement, its assignee a mail; and the
         timeline lines of assignees who chose no mail at its priority. No acknowledgement goes to a From the
-        receiving mail server could not verify: it may name a third party."""
+        receiving mail server did not verify (a `fail` or a `softfail`): it may name a third party."""
         desk = self.settings.desk_addresses
         owed: list[notices.Notice] = []
         requester = (event.requester or "").lower()

@@ -159,8 +159,8 @@ def add_to_thread(
 ) -> Outcome:
     """A reply on an incident still being worked: on its timeline, and (with `tell`) its assignee and watchers are
     told what the requester wrote; not for automatic mail, since an out-of-office says nothing to act on, nor for
-    mail whose sender could not be verified: the notice would hand its words on as the requester's, where the
-    timeline shows them under a warning."""
+    mail whose sender check failed: the notice would hand its words on as the requester's, where the timeline shows
+    them under a warning (a softfail's are told: unverified, not forged; the timeline marks them)."""
     TOUCH.execute(conn, {"incident": incident.id, "now": utcnow()})
     event_id = store_event(conn, raw, event, incident_id=incident.id)
     unverified = " (sender not verified)" if event.sender_unverified else ""
@@ -170,7 +170,7 @@ def add_to_thread(
     owed: list[notices.Notice] = []
     declined: list[dict[str, Any]] = []
     automatic = event.auto_submitted or event.bounce or event.looped
-    if tell is not None and event.requester and not automatic and not event.sender_unverified:
+    if tell is not None and event.requester and not automatic and not event.sender_failed:
         text = tell.newest_part(event.description) or event.description
         owed, declined = recipients.reply_notices(conn, incident.id, requester=event.requester, text=text,
                                                   sender=tell.sender)  # fmt: skip

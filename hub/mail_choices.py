@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from hub.errors import BadInput
 from hub.models import User
 from hub.prepared import Prepared
 
@@ -41,6 +42,8 @@ class MailChoices:
 
 
 DEFAULTS = MailChoices()
+#: Every choice, by name: what the API reads and writes.
+NAMES = tuple(f.name for f in fields(MailChoices))
 #: The choices that are on or off.
 _ON_OFF = tuple(f.name for f in fields(MailChoices) if f.type == "bool")
 
@@ -97,6 +100,25 @@ def read(value: Any) -> MailChoices:
     return MailChoices(**known)
 
 
+def parsed(body: Mapping[str, Any], base: MailChoices, *, every: bool) -> MailChoices:
+    """Choices sent as JSON (the API's), the values the account page offers and no others: `assigned_up_to` a
+    whole number from 0 (never) to 5 (every priority), the rest true or false. With `every`, each choice must be
+    given (a PUT); else those given change `base` (a PATCH). BadInput names what to fix; nothing is half taken."""
+    if unknown := sorted(set(body) - set(NAMES)):
+        raise BadInput(f"unknown choice(s) {', '.join(unknown)[:200]}; the choices are {', '.join(NAMES)}")
+    if missing := ([name for name in NAMES if name not in body] if every else []):
+        raise BadInput(f"send every choice ({', '.join(missing)} missing), or PATCH only those that change")
+    if not body:
+        raise BadInput(f"send any of the choices: {', '.join(NAMES)}")
+    up_to = body.get("assigned_up_to", base.assigned_up_to)
+    if type(up_to) is not int or not NEVER <= up_to <= EVERY_PRIORITY:
+        raise BadInput(f"'assigned_up_to' is a whole number from {NEVER} (never) to {EVERY_PRIORITY} (P1 to P5: "
+                       "every priority)")  # fmt: skip
+    if wrong := [name for name in _ON_OFF if name in body and type(body[name]) is not bool]:
+        raise BadInput(f"{', '.join(map(repr, wrong))} {'is' if len(wrong) == 1 else 'are'} true or false")
+    return replace(base, assigned_up_to=up_to, **{name: body[name] for name in _ON_OFF if name in body})
+
+
 def stored(choices: MailChoices) -> dict[str, Any] | None:
     """What the users row keeps: the choices that differ from the defaults, or None when none do."""
     defaults = asdict(DEFAULTS)
@@ -130,7 +152,15 @@ def of_active(conn: Connection, emails: Iterable[str]) -> dict[str, MailChoices]
 
 def of(session: Session, email: str) -> MailChoices:
     """A person's own choices, as their account page shows them."""
-    return read(session.scalar(select(User.mail_choices).where(User.email == email.lower())))
+    return of_user(session, email) or DEFAULTS
+
+
+def of_user(session: Session, email: str, *, lock: bool = False) -> MailChoices | None:
+    """The choices of the user with this address (active or not; any case); None when there is no such user.
+    `lock`: the row is locked till the commit, so changes made from what was read take turns."""
+    query = select(User.mail_choices).where(User.email == email.strip().lower())
+    row = session.execute(query.with_for_update() if lock else query).first()
+    return None if row is None else read(row[0])
 
 
 def choose(session: Session, email: str, choices: MailChoices) -> dict[str, Any] | None:

@@ -256,14 +256,23 @@ def agent_reply(
     references: Sequence[str],
     base_url: str,
     templates: MailTemplates = DEFAULTS,
+    files: Sequence[str] = (),
 ) -> Notice:
     """An agent's answer to the requester: a person's mail (no Auto-Submitted), threaded under the conversation
-    and tagged with the reference, so the requester's answer lands in the same incident."""
+    and tagged with the reference, so the requester's answer lands in the same incident. A reply of `files` (their
+    names) alone says who sent them, so its mail is never blank, whatever template the installation uses."""
     subject = title if title.lower().startswith("re:") else f"Re: {title}"
+    text = text or files_sent(agent, files)
     facts = _facts(incident_id, title, recipient=requester, desk_address=desk_address, base_url=base_url,
                    text=text, agent=agent, requester=requester, subject=subject)  # fmt: skip
     return _notice("reply", template="reply", facts=facts, templates=templates, auto_submitted=None,
                    references=references)  # fmt: skip
+
+
+def files_sent(agent: str, files: Sequence[str]) -> str:
+    """What a reply with files and no words says: `bob@example.com sent you 2 files: a.png, b.pdf.`"""
+    count = f"{len(files)} file{'s' if len(files) != 1 else ''}"
+    return f"{agent} sent you {count}: {', '.join(files)}." if files else ""
 
 
 def mention(

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from hub import channels, mail_choices, notices, satisfaction, zones
 from hub.addresses import is_pseudonym
-from hub.domain import PERSON_SOURCES
+from hub.domain import PERSON_SOURCES, UNVERIFIED
 from hub.mail_choices import MailChoices
 from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import Event, GroupMember, Incident, IncidentWatcher, OutboxMessage, TimelineEntry, User, utcnow
@@ -269,15 +269,16 @@ def state_change_notices(
 
 
 def opened_unverified(conn: Connection, incident_id: int) -> bool:
-    """Whether the receiving mail server found the From of the mail that opened this incident forged-looking
-    (ingest/mail_auth.py). Then no automatic mail goes to that address: it may be a third party's, and the desk
-    would be mailing them words a stranger chose. An agent's own reply still may, with the warning before them."""
+    """Whether the receiving mail server did not verify the From of the mail that opened this incident (a `fail` or
+    a `softfail`, ingest/mail_auth.py). Then no automatic mail goes to that address: it may be a third party's, and
+    the desk would be mailing them words a stranger chose. An agent's own reply still may, with the warning before
+    them."""
     verdict = conn.execute(
         select(TimelineEntry.data[("sender_check", "verdict")].as_string())
         .where(TimelineEntry.incident_id == incident_id, TimelineEntry.kind == "opened")
         .limit(1)
     ).scalar()
-    return verdict == "fail"
+    return verdict in UNVERIFIED
 
 
 def thread_message_ids(conn: Connection, incident_id: int) -> list[str]:

@@ -19,8 +19,13 @@ mail, and the docs ask for that.
 
 The verdict, for the domain of the From address: `pass` when DMARC passed for it, or, with no DMARC result for it,
 when DKIM verified a signature of an aligned domain or SPF passed for an aligned envelope sender; `fail` when DMARC
-failed for it, or when SPF failed for an aligned envelope sender and no DKIM signature of the domain verified;
-`none` otherwise. Text that cannot be read is skipped, so a malformed header gives `none`, never an error.
+failed for it, or when SPF failed for an aligned envelope sender and DKIM, checked, verified no signature of the
+domain; `softfail` when, with nothing of these, SPF soft-failed for an aligned envelope sender (RFC 7208: the
+domain says the host is probably not its own, and asks for closer scrutiny, not refusal), or failed while DKIM
+said nothing either way (no result, or a temporary error): unverified, but not the evidence of a forgery that a
+`fail` is; `none` otherwise, also for SPF's `neutral` (which RFC 7208 treats exactly as `none`), `none`,
+`temperror` and `permerror`. Text that cannot be read is skipped, so a malformed header gives `none`, never an
+error.
 
 Microsoft 365 writes its header with no authserv-id at all (it starts `spf=pass ...`): configured as `microsoft365`,
 the topmost header that names none is believed, by the same rule.
@@ -220,8 +225,14 @@ def judge(results: Mapping[str, tuple[Result, ...]], domain: str, by: str) -> Se
     if "pass" in spf:
         return SenderCheck("pass", domain, "SPF passed", by)
     # DKIM failed when it was checked and verified no signature of the domain (a temperror says nothing yet).
-    if "fail" in spf and dkim and not any(r.result == "temperror" for r in dkim):
-        return SenderCheck("fail", domain, "SPF and DKIM failed", by)
+    dkim_checked = bool(dkim) and not any(r.result == "temperror" for r in dkim)
+    if "fail" in spf:
+        if dkim_checked:
+            return SenderCheck("fail", domain, "SPF and DKIM failed", by)
+        # As doubtful as a softfail at least: never kinder than one, which it would be as `none`.
+        return SenderCheck("softfail", domain, "SPF failed and DKIM said nothing", by)
+    if "softfail" in spf:
+        return SenderCheck("softfail", domain, "SPF soft-failed", by)
     return SenderCheck("none", domain, f"{by} found nothing either way", by)
 
 

@@ -56,6 +56,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         knowledge,
         knowledge_api,
         local_time,
+        mail_choices_api,
         mail_view,
         mailboxes,
         metrics,
@@ -139,6 +140,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         oncall_api.bp,
         oncall_api.feed_bp,
         cis_api.bp,
+        mail_choices_api.bp,
     ):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)

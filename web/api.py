@@ -12,7 +12,7 @@ from flask import Blueprint, Response, g, request, url_for
 from hub import agent_files, attachments, incident_notes, satisfaction, time_spent, triage
 from hub.accounts import Principal, authenticate_token
 from hub.addresses import ADDRESS_WIDTH
-from hub.agent_action import Actor, NoSuchIncident, NoSuchPart, NotTheirs, TriageError
+from hub.agent_action import Actor, NoSuchIncident, NoSuchPart, NothingWritten, NotTheirs, TriageError
 from hub.agent_files import FilesTooLarge, Upload
 from hub.change_correlation import related_changes
 from hub.errors import BadInput, StorageUnavailable
@@ -198,7 +198,8 @@ def update_incident(ref: str) -> Response:
 def comment(ref: str) -> Response:
     """Add an internal note, or with `"reply": true` mail the text to the requester; 201 with the incident. As
     multipart/form-data: the same fields, and up to five `file` parts attached to the note or the reply (413 when
-    over the size limits, as the incident page's forms refuse them)."""
+    over the size limits, as the incident page's forms refuse them); with a file, `text` may be empty or left out.
+    400 for neither words nor a file."""
     number = incident_id(ref)
     if number is None:
         return json_error(404, f"no incident {ref!r}")
@@ -239,14 +240,12 @@ FILE_PART = "file"
 
 
 def _form_comment() -> dict[str, Any]:
-    """A multipart comment's fields as its JSON would have them (`reply` true or false, `minutes` a whole number);
-    BadInput saying what to send."""
+    """A multipart comment's fields as its JSON would have them (`text`, empty when left out: the files may be all
+    there is; `reply` true or false, `minutes` a whole number); BadInput saying what to send."""
     form = request.form
     if unknown := sorted(set(request.files) - {FILE_PART}):
         raise BadInput(f"send files as parts named {FILE_PART!r}, not {', '.join(map(repr, unknown))}")
-    body: dict[str, Any] = {}
-    if "text" in form:
-        body["text"] = form["text"]
+    body: dict[str, Any] = {"text": form.get("text", "")}
     reply = form.get("reply", "false").strip().lower()
     if reply not in ("true", "false"):
         raise BadInput("'reply' is true or false")
@@ -353,9 +352,12 @@ def _watching(ref: str, email: str, *, on: bool) -> Response:
 
 
 def _triaged(apply: Callable[[], object], ref: str, status: int = 200) -> Response:
-    """Run a triage change and answer the incident, or why it did not happen (403, 404, 409, or 503 to retry)."""
+    """Run a triage change and answer the incident, or why it did not happen (400, 403, 404, 409, or 503 to
+    retry)."""
     try:
         apply()
+    except NothingWritten as exc:
+        return json_error(400, str(exc))
     except (NoSuchIncident, NoSuchPart) as exc:
         return json_error(404, str(exc))
     except NotTheirs as exc:

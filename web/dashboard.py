@@ -11,6 +11,7 @@ from flask_login import current_user
 from hub import dashboard, oncall, problems, queues, satisfaction, status_page, status_subscriptions
 from hub.models import utcnow
 from hub.zones import to_local
+from web.incident_search import OPEN
 from web.local_time import viewer_zone
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
 from web.problems import recurrence
@@ -36,7 +37,7 @@ def index() -> ResponseReturnValue:
     return render_template("dashboard.html", figures=figures, priorities=PRIORITIES, duration=dashboard.duration,
                            chart=_chart(figures, viewer_zone()), recurring=recurring, csat=csat,
                            csat_days=satisfaction.PERIOD.days, on_call=on_call, public=public,
-                           subscribers=subscribers, waiting=waiting)  # fmt: skip
+                           subscribers=subscribers, waiting=waiting, open_status=OPEN)  # fmt: skip
 
 
 def _chart(figures: dashboard.Dashboard, zone: ZoneInfo, width: int = 840, height: int = 120) -> dict[str, object]:

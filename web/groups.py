@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from hub import audit, groups
 from hub.errors import BadInput
 from web.forms import ActionForm, button_action
+from web.incident_search import OPEN
 from web.permissions import MANAGE_USERS, requires
 from web.queries import active_people
 from web.services import services
@@ -38,7 +39,7 @@ def index() -> ResponseReturnValue:
     with services().db.read() as session:
         found = groups.list_groups(session)
         people = active_people(session)
-    return render_template("groups.html", groups=found, people=people, form=form, error=error)
+    return render_template("groups.html", groups=found, people=people, form=form, error=error, open_status=OPEN)
 
 
 @bp.post("/<path:name>/remove")  # group names may hold "/"

@@ -1,4 +1,5 @@
-"""The incident page's note and reply forms: text, time spent and files, posted as multipart/form-data.
+"""The incident page's note and reply forms: text, time spent and files, posted as multipart/form-data. Either the
+text or a file may be all there is (a screenshot needs no words); neither is refused, saying so.
 
 Files over the limits send the form back with the message beside its file field and what was typed kept, and
 nothing is saved; anything else that stops a note or a reply is flashed on the page, as for every action

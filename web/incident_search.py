@@ -3,6 +3,9 @@
 `IncidentFilter.from_args` turns query-string arguments into a checked value (a bad one raises FilterError naming
 it), and `search` runs it as one query plus one count, so a page of 50 costs the same with 10 or 100,000 rows.
 
+`status` is one status or several joined by commas (`open,acknowledged`, what the dashboard counts as open), so a
+figure's link lists exactly what the figure counts.
+
 Whose incidents: `assignee` names one person or group; `queue` is `mine` (assigned to whoever asks or to a group
 they are in), a person's address (the same for them: API tokens belong to no one), or `unassigned`. A separate
 argument, since a group may be given any name: no value of `assignee` could be kept for these.
@@ -20,7 +23,7 @@ from sqlalchemy.orm import Session
 from hub import queues
 from hub.addresses import is_address
 from hub.cis import name_key
-from hub.models import ConfigurationItem, Incident
+from hub.models import OPEN_STATUSES, ConfigurationItem, Incident
 from hub.numbers import row_id, whole_number
 from web.queries import STATUSES
 
@@ -39,6 +42,10 @@ SORTS: dict[str, tuple[Any, ...]] = {
 }
 
 
+#: The `status` of what the desk counts as open (the dashboard's "Open incidents"): open or acknowledged, not waiting
+#: on the requester, resolved or closed.
+OPEN = ",".join(OPEN_STATUSES)
+
 #: The `queue` values besides a person's address (which always holds an `@`, so neither can be one).
 MY_QUEUE = "mine"
 UNASSIGNED = "unassigned"
@@ -50,7 +57,7 @@ class FilterError(ValueError):
 
 @dataclass(frozen=True)
 class IncidentFilter:
-    status: str | None = None
+    status: str | None = None  # one of STATUSES, or several joined by commas, each once (`open,acknowledged`)
     priority: int | None = None
     category: str | None = None
     assignee: str | None = None
@@ -85,8 +92,12 @@ class IncidentFilter:
             return value or None
 
         status = text("status")
-        if status is not None and status not in STATUSES:
-            raise FilterError(f"'status' must be one of {', '.join(STATUSES)}, not {status!r}")
+        if status is not None:
+            wanted = tuple(dict.fromkeys(part.strip() for part in status.split(",") if part.strip()))
+            if not wanted or not set(wanted) <= set(STATUSES):
+                raise FilterError(f"'status' must be one of {', '.join(STATUSES)}, or several joined by commas "
+                                  f"(open,acknowledged), not {status!r}")  # fmt: skip
+            status = ",".join(wanted)
         queue = (text("queue") or "").lower() or None
         if queue is not None and queue not in (MY_QUEUE, UNASSIGNED) and not is_address(queue):
             raise FilterError(f"'queue' must be {MY_QUEUE}, {UNASSIGNED} or a person's address, not {queue!r}")
@@ -121,6 +132,11 @@ class IncidentFilter:
         return {key: value for key, value in values.items() if value is not None}
 
     @property
+    def statuses(self) -> tuple[str, ...]:
+        """The statuses asked for; none: every status."""
+        return tuple(self.status.split(",")) if self.status else ()
+
+    @property
     def narrowed(self) -> bool:
         return any((self.status, self.priority, self.category, self.assignee, self.source, self.service, self.ci,
                     self.requester, self.text, self.queue))  # fmt: skip
@@ -128,7 +144,7 @@ class IncidentFilter:
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
         if self.status:
-            found.append(Incident.status == self.status)
+            found.append(Incident.status.in_(self.statuses))
         if self.priority:
             found.append(Incident.priority == self.priority)
         if self.category:

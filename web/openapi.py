@@ -10,11 +10,15 @@ from flask import Blueprint, Response
 from hub.agent_files import MOST_FILES
 from hub.attachments import ORIGINS
 from hub.cis import KINDS, STATUSES
+from hub.mail_choices import EVERY_PRIORITY, NEVER
+from hub.mail_choices import NAMES as MAIL_CHOICE_NAMES
 from hub.satisfaction import RATINGS
 from hub.time_spent import MOST_MINUTES, WHAT_WIDTH
 from hub.triage import TRANSITIONS
 from ingest.logged import CHANNELS
 from web.downloads import SAFE_TYPES
+from web.incident_search import OPEN
+from web.queries import STATUSES as LISTED_STATUSES
 from web.responses import json_response
 
 bp = Blueprint("openapi", __name__)
@@ -53,6 +57,23 @@ _INCIDENT = {
         "labels": {"type": "object", "additionalProperties": {"type": "string"}},
         "minutes_spent": {"type": "integer", "minimum": 0, "description": "Time logged working it, in minutes."},
         "ci": {"type": ["string", "null"], "description": "The configuration item it is about, by name."},
+    },
+}
+_MAIL_CHOICES = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "assigned_up_to": {
+            "type": "integer",
+            "minimum": NEVER,
+            "maximum": EVERY_PRIORITY,
+            "description": "Mail about incidents assigned to them or their group (assigned, resolved, reopened, "
+            "stable) for priorities 1 to this: 5 every priority, 0 never.",
+        },
+        "mentioned": {"type": "boolean", "description": "When someone @mentions them in a note."},
+        "watching": {"type": "boolean", "description": "Incidents they watch and are not assigned."},
+        "replies": {"type": "boolean", "description": "When the requester replies on an incident assigned to them."},
+        "sla_warnings": {"type": "boolean", "description": "SLA warnings (a breach is always mailed)."},
     },
 }
 _SPENT_MINUTES = {"type": "integer", "minimum": 1, "maximum": MOST_MINUTES, "description": "Time spent, in minutes."}
@@ -472,6 +493,7 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 def document() -> dict[str, Any]:
     statuses = sorted({to for _, to in TRANSITIONS.values()})
+    one_status = f"({'|'.join(LISTED_STATUSES)})"
     incident_ref = {"$ref": "#/components/schemas/Incident"}
     detail_ref = {"$ref": "#/components/schemas/IncidentDetail"}
     return {
@@ -493,7 +515,10 @@ def document() -> dict[str, Any]:
                         {
                             "name": "status",
                             "in": "query",
-                            "schema": {"type": "string", "enum": ["open", *statuses]},
+                            "schema": {"type": "string", "pattern": f"^{one_status}(,{one_status})*$"},
+                            "description": "One status, or several joined by commas: `open,acknowledged` is what the "
+                            "dashboard counts as open incidents.",
+                            "examples": {"one": {"value": "waiting"}, "open": {"value": OPEN}},
                         },
                         *(
                             {"name": name, "in": "query", "schema": {"type": "string", "maxLength": 200}}
@@ -581,6 +606,8 @@ def document() -> dict[str, Any]:
                     "summary": "Add an internal note, or mail a reply to the requester, optionally with files",
                     "description": "As JSON, or as multipart/form-data with the same fields and up to "
                     f"{MOST_FILES} `file` parts: a note's files stay inside with it, a reply's go with its mail. "
+                    "With a file, `text` may be empty or left out (a reply's mail then says who sent how many "
+                    "files); with neither words nor a file, 400. "
                     "The files' limits are the installation's for email attachments (SWITCHBOARD_ATTACHMENT_MAX_BYTES"
                     " each, SWITCHBOARD_ATTACHMENTS_MAX_MESSAGE_BYTES together).",
                     "operationId": "commentOnIncident",
@@ -591,8 +618,14 @@ def document() -> dict[str, Any]:
                             "multipart/form-data": {
                                 "schema": {
                                     **_COMMENT,
+                                    "required": [],
                                     "properties": {
                                         **_COMMENT["properties"],
+                                        "text": {
+                                            "type": "string",
+                                            "description": "What the note or reply says; empty or left out when "
+                                            "files are all it carries.",
+                                        },
                                         "file": {
                                             "type": "array",
                                             "maxItems": MOST_FILES,
@@ -925,6 +958,48 @@ def document() -> dict[str, Any]:
                     },
                 },
             },
+            "/api/v1/users/{email}/mail-choices": {
+                "parameters": [
+                    {
+                        "name": "email",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                        "example": "bob@example.com",
+                        "description": "The user's address, in any case.",
+                    }
+                ],
+                "get": {
+                    "summary": "The mail a user chose to get, as their account page shows it (admin tokens)",
+                    "description": "An API token belongs to no one, so the choices are read and set by user; "
+                    "until someone chooses, everything is on.",
+                    "operationId": "getMailChoices",
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/MailChoices"}, "Their choices."),
+                        **_errors(401, 403, 404),
+                    },
+                },
+                "put": {
+                    "summary": "Set every one of a user's mail choices, as their account page's form does",
+                    "description": "Audited as `user.mail` with what changed.",
+                    "operationId": "putMailChoices",
+                    "requestBody": _body({**_MAIL_CHOICES, "required": list(MAIL_CHOICE_NAMES)}),
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/MailChoices"}, "Their choices now."),
+                        **_errors(400, 401, 403, 404, 503),
+                    },
+                },
+                "patch": {
+                    "summary": "Change some of a user's mail choices, keeping the others",
+                    "description": "Audited as `user.mail` with what changed.",
+                    "operationId": "patchMailChoices",
+                    "requestBody": _body({**_MAIL_CHOICES, "minProperties": 1}),
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/MailChoices"}, "Their choices now."),
+                        **_errors(400, 401, 403, 404, 503),
+                    },
+                },
+            },
             "/api/v1/silences": {
                 "get": {
                     "summary": "Silences in force or coming",
@@ -1135,6 +1210,7 @@ def document() -> dict[str, Any]:
                 "Change": _CHANGE,
                 "RelatedChange": _RELATED_CHANGE,
                 "Ci": _CI,
+                "MailChoices": {**_MAIL_CHOICES, "required": list(MAIL_CHOICE_NAMES)},
             },
         },
     }

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from hub import incident_notes
-from hub.agent_action import Actor, Mail
+from hub.agent_action import Actor, Mail, NothingWritten
 from hub.agent_files import FilesTooLarge, TooManyFiles, Upload, check, check_count, content_type_of, keep
 from hub.attachments import AttachmentLimits, AttachmentStore
 from hub.db import Database
@@ -101,3 +101,39 @@ def test_a_notes_files_are_listed_under_the_note_and_owe_no_mail(
         files = session.execute(select(Attachment.filename, Attachment.timeline_entry_id).order_by(Attachment.id))
         assert files.all() == [("photo.jpg", note.id), ("log.txt", note.id)]
         assert len(session.scalars(select(OutboxMessage.id)).all()) == owed_before
+
+
+def test_a_note_of_files_alone_is_kept_with_no_words(database: Database, incident_id: int, tmp_path: Path) -> None:
+    kept = keep(AttachmentStore(tmp_path), [Upload("screenshot.png", b"\x89PNG screen")])
+    incident_notes.add_note(database, incident_id, "  ", BOB, files=kept)
+    with database.read() as session:
+        note = session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "note")).one()
+        file = session.scalars(select(Attachment)).one()
+    assert note.data is not None and note.data["body"] == "" and file.timeline_entry_id == note.id
+
+
+def test_a_reply_of_files_alone_is_mailed_saying_who_sent_how_many(
+    database: Database, incident_id: int, tmp_path: Path
+) -> None:
+    kept = keep(AttachmentStore(tmp_path), [Upload("form.pdf", b"%PDF form"), Upload("map.png", b"\x89PNG map")])
+    incident_notes.reply(database, incident_id, "", BOB, Mail("desk@example.com", "https://desk"), files=kept)
+    with database.read() as session:
+        reply = session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "reply")).one()
+        owed = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reply")).one()
+    assert reply.data is not None and reply.data["body"] == ""
+    assert owed.facts is not None and owed.facts["text"] == "bob@example.com sent you 2 files: form.pdf, map.png."
+    assert owed.attachment_ids is not None and len(owed.attachment_ids) == 2
+
+
+@pytest.mark.parametrize("write", ["note", "reply"])
+def test_a_note_or_reply_with_neither_words_nor_files_is_refused_saying_what_it_needs(
+    database: Database, incident_id: int, write: str
+) -> None:
+    mail = Mail("desk@example.com", "https://desk")
+    with pytest.raises(NothingWritten, match=f"the {write} is empty; write something or attach a file"):
+        if write == "note":
+            incident_notes.add_note(database, incident_id, " \n", BOB, mail)
+        else:
+            incident_notes.reply(database, incident_id, " \n", BOB, mail)
+    with database.read() as session:
+        assert session.scalars(select(TimelineEntry).where(TimelineEntry.kind == write)).all() == []

@@ -43,6 +43,7 @@ def verdict(name: str, authserv_id: str | None = None) -> tuple[str, str]:
         ("microsoft365_fail", ("fail", "DMARC failed")),
         ("microsoft365_none", ("none", "microsoft365 found nothing either way")),
         ("microsoft365_bestguesspass", ("pass", "DKIM passed")),  # no DMARC record: its aligned signature
+        ("microsoft365_softfail", ("softfail", "SPF soft-failed")),  # no DMARC record, no signature
         ("postfix_opendmarc_pass", ("pass", "DMARC passed")),
         ("postfix_opendmarc_fail", ("fail", "DMARC failed")),
         ("postfix_opendmarc_none", ("none", "mx.example.com found nothing either way")),
@@ -50,6 +51,8 @@ def verdict(name: str, authserv_id: str | None = None) -> tuple[str, str]:
         ("rspamd_fail", ("fail", "DMARC failed")),
         ("rspamd_spf_dkim_fail", ("fail", "SPF and DKIM failed")),  # no DMARC record, and both failed
         ("rspamd_none", ("none", "mx.example.com found nothing either way")),
+        ("rspamd_softfail", ("softfail", "SPF soft-failed")),
+        ("rspamd_neutral", ("none", "mx.example.com found nothing either way")),  # RFC 7208: neutral is none
     ],
 )
 def test_each_providers_verdict_is_read(name: str, expected: tuple[str, str]) -> None:
@@ -120,8 +123,35 @@ def test_an_envelope_sender_of_another_domain_is_no_pass_and_no_fail() -> None:
         assert check_sender(headers(own), "ceo@example.com", "mx.example.com").verdict == "none"
 
 
-def test_spf_failing_while_dkim_could_not_be_checked_is_no_verdict() -> None:
-    own = (AR, "mx.example.com; spf=fail smtp.mailfrom=ceo@example.com; dkim=temperror header.d=example.com")
+def test_spf_failing_while_dkim_said_nothing_is_a_softfail_never_kinder_than_one() -> None:
+    for dkim in ("; dkim=temperror header.d=example.com", ""):  # a temporary error, or no DKIM result at all
+        own = (AR, f"mx.example.com; spf=fail smtp.mailfrom=ceo@example.com{dkim}")
+        found = check_sender(headers(own), "ceo@example.com", "mx.example.com")
+        assert (found.verdict, found.why) == ("softfail", "SPF failed and DKIM said nothing")
+
+
+def test_spf_softfailing_is_a_softfail_whatever_dkim_said_of_other_domains() -> None:
+    for dkim in ("", "; dkim=none", "; dkim=pass header.d=mailer.example.net", "; dkim=fail header.d=example.com"):
+        own = (AR, f"mx.example.com; spf=softfail smtp.mailfrom=ceo@example.com{dkim}")
+        assert check_sender(headers(own), "ceo@example.com", "mx.example.com").verdict == "softfail", dkim
+
+
+def test_spf_softfailing_is_outweighed_by_an_aligned_dkim_signature_or_dmarc() -> None:
+    """Forwarded mail soft-fails SPF at the forwarder's address, while its signature still verifies."""
+    signed = (AR, "mx.example.com; spf=softfail smtp.mailfrom=ceo@example.com; dkim=pass header.d=example.com")
+    assert check_sender(headers(signed), "ceo@example.com", "mx.example.com").verdict == "pass"
+    dmarc = (AR, "mx.example.com; spf=softfail smtp.mailfrom=ceo@example.com; dmarc=pass header.from=example.com")
+    assert check_sender(headers(dmarc), "ceo@example.com", "mx.example.com").verdict == "pass"
+
+
+@pytest.mark.parametrize("spf", ["neutral", "none", "temperror", "permerror"])
+def test_spf_saying_nothing_either_way_is_no_verdict(spf: str) -> None:
+    own = (AR, f"mx.example.com; spf={spf} smtp.mailfrom=ceo@example.com; dkim=none")
+    assert check_sender(headers(own), "ceo@example.com", "mx.example.com").verdict == "none"
+
+
+def test_a_softfail_for_an_envelope_sender_of_another_domain_says_nothing_of_this_one() -> None:
+    own = (AR, "mx.example.com; spf=softfail smtp.mailfrom=bounces@mailer.example.net; dkim=none")
     assert check_sender(headers(own), "ceo@example.com", "mx.example.com").verdict == "none"
 
 

@@ -137,6 +137,7 @@ BY_MACHINE_CREDENTIALS = {
     "records_api.events", "records_api.event", "records_api.integrations",
     "knowledge_api.articles", "knowledge_api.article", "knowledge_api.suggest",
     "cis_api.index", "cis_api.detail", "cis_api.put",
+    "mail_choices_api.read", "mail_choices_api.put", "mail_choices_api.patch",
     "changes_api.index", "changes_api.detail",
     "rules_api.index", "rules_api.export", "rules_api.versions",
     "oncall_api.index", "oncall_api.rotation", "oncall_api.add_override", "oncall_api.remove_override",
@@ -192,7 +193,7 @@ def test_page_access(as_role: Callable[[str], FlaskClient], endpoint: str, role:
 @pytest.mark.parametrize(
     "path",
     ["/api/v1/incidents", "/api/v1/incidents/INC-1", "/api/v1/incidents/INC-1/files/1", "/api/v1/silences",
-     "/api/v1/oncall.ics"],
+     "/api/v1/oncall.ics", "/api/v1/users/admin@example.com/mail-choices"],
 )  # fmt: skip
 def test_api_needs_a_token(client: FlaskClient, path: str) -> None:
     assert client.get(path).status_code == 401
@@ -206,3 +207,18 @@ def test_api_tokens_act_within_their_role(client: FlaskClient, db: Database, rol
     assert client.get("/api/v1/incidents", headers=headers).status_code == 200
     created = client.post("/api/v1/silences", json={"matchers": ["labels.team=db"], "duration": "1h"}, headers=headers)
     assert created.status_code == (403 if role == "viewer" else 201)
+
+
+@pytest.mark.parametrize("role", ["viewer", "agent", "admin"])
+def test_only_an_admin_token_reads_or_sets_someones_mail_choices(
+    client: FlaskClient, db: Database, make_user: Callable[..., Login], role: str
+) -> None:
+    """A token is no one's: a person's mail choices through the API are an admin's, as the users page is."""
+    bob = make_user(email="bob@example.com")
+    with db.transaction() as session:
+        token = accounts.create_token(session, name=f"t-{role}", role=role)
+    every = {"assigned_up_to": 5, "mentioned": True, "watching": True, "replies": True, "sla_warnings": True}
+    for method, body in (("GET", None), ("PUT", every), ("PATCH", {"mentioned": False})):
+        answer = client.open(f"/api/v1/users/{bob.email}/mail-choices", method=method, json=body,
+                             headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        assert answer.status_code == (200 if role == "admin" else 403), (method, answer.json)

@@ -119,6 +119,20 @@ def test_a_reply_with_a_pdf_reaches_the_requester_with_the_file_as_a_mime_part_b
     assert "Your new certificate is attached." in text
 
 
+def test_a_reply_of_a_file_alone_reaches_the_requester_saying_who_sent_it(desk: Desk, intake: Intake) -> None:
+    ref = emailed_incident(intake)
+    answer = write(desk.client, ref, "reply", "", (PDF, "certificate.pdf"))
+    assert answer.status_code == 303
+    page = desk.client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert f"{ref} reply queued to ann@example.org with 1 file." in page
+    desk.deliver()
+    [reply] = [m for m in desk.sink.handler.wait_for(2) if "Re:" in m.message["Subject"]]
+    [part] = list(reply.message.iter_attachments())  # type: ignore[attr-defined]
+    assert (part.get_filename(), part.get_payload(decode=True)) == ("certificate.pdf", PDF)
+    text = reply.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert text.splitlines()[0] == "agent@example.com sent you 1 file: certificate.pdf."
+
+
 def test_a_reply_whose_file_vanished_from_the_store_is_dead_with_the_reason_and_not_sent(
     desk: Desk, intake: Intake, make_user: Callable[..., Login]
 ) -> None:
@@ -155,6 +169,28 @@ def test_a_notes_image_is_listed_under_the_note_and_served_with_nosniff(
     assert served.status_code == 200 and served.data == PNG
     assert served.headers["Content-Type"] == "image/png"
     assert served.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_note_of_a_file_alone_is_listed_under_the_note(
+    logged_in: FlaskClient, raise_incident: Callable[..., str]
+) -> None:
+    ref = raise_incident()
+    answer = write(logged_in, ref, "note", "", (PNG, "screenshot.png"))
+    page = logged_in.get(answer.headers["Location"]).get_data(as_text=True)
+    assert f"{ref} note added with 1 file." in page
+    note = entry_html(page, "note")
+    assert "screenshot.png" in note and 'class="mail-text"' not in note  # the file, and no empty message
+
+
+@pytest.mark.parametrize("form", ["note", "reply"])
+def test_a_note_or_reply_with_neither_words_nor_a_file_is_refused_saying_what_it_needs(
+    logged_in: FlaskClient, intake: Intake, db: Database, form: str
+) -> None:
+    ref = emailed_incident(intake)
+    answer = write(logged_in, ref, form, "   ")
+    page = logged_in.get(answer.headers["Location"]).get_data(as_text=True)
+    assert f"The {form} is empty; write something or attach a file." in page
+    assert count(db, TimelineEntry, TimelineEntry.kind == form) == 0
 
 
 def test_a_notes_file_of_a_type_that_could_run_script_is_served_as_an_inert_attachment(
@@ -283,6 +319,34 @@ def test_the_api_takes_a_multipart_comment_with_files(
         ("stamp.png", "image/png", reply.id),
     ]
     assert mail.attachment_ids == [f.id for f in files]
+
+
+def test_the_api_takes_a_multipart_reply_of_files_alone(
+    client: FlaskClient, agent_token: str, intake: Intake, db: Database
+) -> None:
+    ref = emailed_incident(intake)
+    data = {"reply": "true", "file": [(io.BytesIO(PDF), "form.pdf")]}
+    answer = client.post(f"/api/v1/incidents/{ref}/comments", data=data, content_type="multipart/form-data",
+                         headers={"Authorization": f"Bearer {agent_token}"})  # fmt: skip
+    assert answer.status_code == 201, answer.json
+    with db.read() as session:
+        mail = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reply")).one()
+    assert mail.facts is not None and mail.facts["text"] == "helpdesk-bot sent you 1 file: form.pdf."
+    assert mail.attachment_ids is not None and len(mail.attachment_ids) == 1
+
+
+@pytest.mark.parametrize(
+    "sent", [{"json": {"text": " "}}, {"data": {"text": ""}, "content_type": "multipart/form-data"}]
+)
+def test_the_api_answers_400_to_a_comment_with_neither_words_nor_a_file(
+    client: FlaskClient, agent_token: str, raise_incident: Callable[..., str], db: Database, sent: dict[str, object]
+) -> None:
+    ref = raise_incident()
+    answer = client.post(f"/api/v1/incidents/{ref}/comments", headers={"Authorization": f"Bearer {agent_token}"},
+                         **sent)  # type: ignore[arg-type]  # fmt: skip
+    assert answer.status_code == 400
+    assert answer.json == {"error": "the note is empty; write something or attach a file"}
+    assert count(db, TimelineEntry, TimelineEntry.kind == "note") == 0
 
 
 def test_the_api_answers_413_for_a_file_over_the_limit_and_saves_nothing(

@@ -946,3 +946,18 @@ def test_agent_attaches_a_photo_to_a_note_and_finds_it_listed_under_the_note(
     assert served.status == 200 and served.body() == photo.read_bytes()
     assert served.headers["x-content-type-options"] == "nosniff"
     assert problems == [], problems
+
+
+def test_agent_sends_a_screenshot_as_a_note_without_writing_a_word(
+    live_url: str, page: Page, user: Login, integration: IntegrationCredentials, tmp_path: Path
+) -> None:
+    screenshot = tmp_path / "error-dialog.png"
+    screenshot.write_bytes(b"\x89PNG\r\n\x1a\n the error dialog")
+    ref = _post_event(live_url, integration, {"title": "Payroll app shows an error"})
+    _log_in(page, live_url, user)
+    page.goto(f"{live_url}/incidents/{ref}")
+
+    page.set_input_files("#note-files", str(screenshot))  # the note box left empty: the browser sends it as it is
+    page.get_by_role("button", name="Add note").click()
+    page.get_by_text(f"{ref} note added with 1 file.").wait_for()
+    assert page.locator("li.entry-note ul.attachments").get_by_role("link", name="error-dialog.png").is_visible()

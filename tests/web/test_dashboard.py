@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 
 from flask.testing import FlaskClient
 
-from hub import groups, oncall
+from hub import groups, oncall, triage
+from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.models import utcnow
+from web.queries import incident_id
+
+AGENT, MAIL = Actor("agent@example.com"), Mail("helpdesk@localhost", "http://desk")
+
+
+def href(page: str, pattern: str) -> str:
+    match = re.search(pattern, page)
+    assert match, f"no link matching {pattern!r} on the page"
+    return html.unescape(match.group(1))
+
+
+def refs(page: str) -> list[str]:
+    return re.findall(r'<a class="ref" href="/incidents/(INC-\d+)">', page)
+
+
+def one_in_each_status(raise_incident: Callable[..., str], db: Database) -> dict[str, str]:
+    """An incident open, acknowledged, waiting on the requester, and resolved: their refs by status."""
+    made = {status: raise_incident(f"Switch {status}", dedup_key=status) for status in
+            ("open", "acknowledged", "waiting", "resolved")}  # fmt: skip
+    for status, action in (("acknowledged", "acknowledge"), ("waiting", "wait"), ("resolved", "resolve")):
+        triage.change_status(db, incident_id(made[status]) or 0, action, AGENT, MAIL)
+    return made
 
 
 def figure(page: str, element_id: str) -> str:
@@ -49,3 +73,28 @@ def test_dashboard_says_who_is_on_call_for_each_rotating_group(logged_in: FlaskC
 
 def test_dashboard_without_rotations_has_no_on_call_section(logged_in: FlaskClient) -> None:
     assert "On call now" not in logged_in.get("/dashboard").get_data(as_text=True)
+
+
+def test_the_open_incidents_tile_lists_exactly_the_incidents_it_counts(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    made = one_in_each_status(raise_incident, db)
+    page = logged_in.get("/dashboard").get_data(as_text=True)
+    listed = logged_in.get(href(page, r'<a class="tile card" id="open-tile" href="([^"]*)">')).get_data(as_text=True)
+    assert figure(page, "open-total") == "2" and "2 incidents" in listed
+    assert sorted(refs(listed)) == sorted([made["open"], made["acknowledged"]])
+    assert re.search(r'aria-current="true">Open or acknowledged</a>', listed)  # the list says what it shows
+
+
+def test_each_open_by_priority_figure_links_to_the_incidents_it_counts(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    made = one_in_each_status(raise_incident, db)
+    raise_incident("Core switch down", dedup_key="core", severity="critical")  # P1, open
+    page = logged_in.get("/dashboard").get_data(as_text=True)
+    table = page[page.index('id="open-by-priority"') :].split("</table>", 1)[0]
+    for label, expected in (("1 open P1", ["INC-5"]), ("1 open P3", [made["open"]]),
+                            ("1 acknowledged P3", [made["acknowledged"]])):  # fmt: skip
+        link = href(table, rf'<a href="([^"]*)" aria-label="{label}">1</a>')
+        assert refs(logged_in.get(link).get_data(as_text=True)) == expected, label
+    assert table.count("<a href=") == 3  # a zero is no link

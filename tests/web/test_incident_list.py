@@ -27,6 +27,34 @@ def test_filter_arguments_are_checked_and_name_the_bad_one() -> None:
             IncidentFilter.from_args(args)
 
 
+def test_several_statuses_are_read_each_once_in_the_order_given() -> None:
+    assert IncidentFilter.from_args({"status": " acknowledged, open,,open "}).statuses == ("acknowledged", "open")
+    with pytest.raises(FilterError, match="'status' must be one of open, acknowledged, waiting, resolved, closed, or "
+                                          "several joined by commas"):  # fmt: skip
+        IncidentFilter.from_args({"status": "open,solved"})
+
+
+def test_several_statuses_list_the_incidents_in_any_of_them_on_the_page_in_the_csv_and_in_the_api(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    from hub import triage
+    from hub.agent_action import Actor, Mail
+
+    waiting, open_, resolved = (raise_incident(title, dedup_key=title) for title in ("Waiting", "Open", "Resolved"))
+    mail = Mail("helpdesk@localhost", "http://x")
+    triage.change_status(db, 1, "wait", Actor("root"), mail)
+    triage.change_status(db, 3, "resolve", Actor("root"), mail)
+    page = logged_in.get("/incidents?status=waiting,open").get_data(as_text=True)
+    assert refs(page) == [open_, waiting] and "2 incidents" in page
+    assert '<input type="hidden" name="status" value="waiting,open">' in page  # the search form keeps both
+    csv = logged_in.get("/incidents.csv?status=waiting,open").get_data(as_text=True)
+    assert waiting in csv and open_ in csv and resolved not in csv
+    with db.transaction() as session:
+        token = accounts.create_token(session, name="statuses", role="viewer")
+    answer = logged_in.get("/api/v1/incidents?status=waiting,open", headers={"Authorization": f"Bearer {token}"})
+    assert [i["ref"] for i in answer.json] == [open_, waiting]  # type: ignore[union-attr]
+
+
 def test_filter_links_keep_the_other_arguments() -> None:
     filt = IncidentFilter(status="open", text="disk", page=3)
     assert filt.args(page=4) == {"status": "open", "q": "disk", "page": 4}

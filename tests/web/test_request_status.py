@@ -133,6 +133,18 @@ def test_a_replys_files_are_named_and_a_notes_files_never_shown(
     assert "vendor-quote.pdf" not in html and "/attachments/" not in html
 
 
+def test_a_reply_of_files_alone_is_shown_with_its_files_and_no_empty_text(
+    client: FlaskClient, db: Database, settings: Settings, intake: Intake, incident_id: int
+) -> None:
+    assert intake.files is not None
+    sent = agent_files.keep(intake.files, [agent_files.Upload("invoice.pdf", b"%PDF invoice")])
+    incident_notes.reply(db, incident_id, "", Actor("bob@example.com"), Mail(settings.desk_address,
+                         settings.base_url), files=sent)  # fmt: skip
+    said = conversation_of(client, settings, incident_id)
+    reply = said[said.index("<strong>The service desk</strong>") :]
+    assert "Attached to the mail: invoice.pdf" in reply and "(no text)" not in reply
+
+
 def test_who_answered_is_not_shown(
     client: FlaskClient, db: Database, settings: Settings, make_user: Callable[..., Login], incident_id: int
 ) -> None:

@@ -1,5 +1,6 @@
 """A forged From, through the desk's real SMTP listener: the receiving server's `dmarc=fail` is believed from the
-configured authserv-id, and such mail is kept and shown with a warning but acts for no one."""
+configured authserv-id, and such mail is kept and shown with a warning but acts for no one. An SPF softfail is
+unverified but not forged: it acts as the sender's, but the desk mails the address nothing of its own accord."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ DESK = "helpdesk@localhost"
 CEO = "ceo@example.com"
 AGENT, MAIL = Actor("agent@example.com"), Mail(DESK, "http://desk")
 WARNING = f"Sender not verified: DMARC failed for example.com — the mail may not be from {CEO}"
+SOFT_WARNING = f"Sender not verified: SPF soft-failed for example.com — the mail may not be from {CEO}"
 
 
 @pytest.fixture
@@ -50,14 +52,17 @@ def desk(settings: Settings, db: Database) -> Iterator[Callable[..., int]]:
         controller.stop()
 
 
-def send(port: int, subject: str, body: str, *, dmarc: str | None) -> bytes:
-    """Mail the desk as the CEO, with the receiving server's verdict (`dmarc`) on top; returns the reply to DATA."""
+def send(port: int, subject: str, body: str, *, dmarc: str | None = None, spf: str | None = None) -> bytes:
+    """Mail the desk as the CEO, with the receiving server's verdict on top: DMARC's (`dmarc`), or for a domain with
+    no DMARC record and unsigned mail, SPF's (`spf`); returns the reply to DATA."""
     msg = EmailMessage()
     if dmarc is not None:
         msg["Authentication-Results"] = f"{MX}; dmarc={dmarc} (p=reject dis=none) header.from=example.com"
+    elif spf is not None:
+        msg["Authentication-Results"] = f"{MX}; spf={spf} smtp.mailfrom={CEO}; dkim=none; dmarc=none"
     msg["Received"] = "from relay.example.net (relay.example.net [198.51.100.23]) by mx.example.com (Postfix)"
     msg["From"], msg["To"], msg["Subject"] = f"Chief Executive <{CEO}>", DESK, subject
-    msg["Message-ID"] = f"<{abs(hash((subject, body, dmarc)))}@relay.example.net>"
+    msg["Message-ID"] = f"<{abs(hash((subject, body, dmarc, spf)))}@relay.example.net>"
     msg.set_content(body)
     with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
         client.ehlo()
@@ -179,3 +184,69 @@ def test_resolving_an_incident_a_verified_mail_opened_mails_its_requester(
     send(desk(), "Password reset", "I cannot log in.", dmarc="pass")
     triage.change_status(db, 1, "resolve", AGENT, MAIL)
     assert resolution_mails(db) == [CEO]
+
+
+def test_a_new_mail_whose_spf_softfailed_opens_an_incident_marked_unverified_with_no_acknowledgement(
+    desk: Callable[..., int], db: Database, logged_in: FlaskClient
+) -> None:
+    assert b"Accepted as INC-1" in send(desk(), "New laptop for me today", "To my home address.", spf="softfail")
+    assert acknowledgements(db) == []
+    with db.read() as session:
+        opened = session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "opened")).one()
+    assert opened.summary.endswith("sender not verified")
+    page = logged_in.get("/incidents/INC-1").get_data(as_text=True)
+    assert f'<p class="flash sender-unverified" role="note">{SOFT_WARNING}. No acknowledgement was mailed' in page
+
+
+def test_a_reply_whose_spf_softfailed_ends_the_wait_and_tells_the_assignee_as_the_requesters_own(
+    desk: Callable[..., int], db: Database, user: Login
+) -> None:
+    port = desk()
+    send(port, "Password reset", "I cannot log in.", dmarc="pass")
+    triage.assign(db, 1, user.email, AGENT, MAIL)
+    triage.change_status(db, 1, "wait", AGENT, MAIL)
+    send(port, "Re: [INC-1] Password reset", "Here is what you asked for.", spf="softfail")
+    assert (incident(db).status, replies_told(db)) == ("open", 1)
+    with db.read() as session:
+        entry = session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "email")).one()
+    assert entry.summary.startswith(f"Reply from {CEO} (sender not verified): ")
+
+
+def test_a_reply_whose_spf_softfailed_reopens_a_resolved_incident(desk: Callable[..., int], db: Database) -> None:
+    port = desk()
+    send(port, "Password reset", "I cannot log in.", dmarc="pass")
+    triage.change_status(db, 1, "resolve", AGENT, MAIL)
+    send(port, "Re: [INC-1] Password reset", "Not fixed, reopen it.", spf="softfail")
+    assert incident(db).status == "open"
+
+
+def test_resolving_an_incident_a_softfailed_mail_opened_mails_no_resolution(
+    desk: Callable[..., int], db: Database
+) -> None:
+    send(desk(), "Wire the money today", "Pay the invoice attached.", spf="softfail")
+    triage.change_status(db, 1, "resolve", AGENT, MAIL)
+    assert resolution_mails(db) == []
+
+
+@pytest.mark.parametrize("spf", ["neutral", "none"])
+def test_spf_neutral_or_none_is_no_verdict_and_changes_nothing(
+    desk: Callable[..., int], db: Database, spf: str
+) -> None:
+    send(desk(), "Printer on fire", "Third floor.", spf=spf)
+    assert acknowledgements(db) == [CEO]
+    triage.change_status(db, 1, "resolve", AGENT, MAIL)
+    assert resolution_mails(db) == [CEO]
+    with db.read() as session:
+        opened = session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "opened")).one()
+    assert opened.data is not None and opened.data["sender_check"]["verdict"] == "none"
+
+
+def test_rules_read_a_softfail_as_mail_verified_softfail(desk: Callable[..., int], db: Database) -> None:
+    [spec] = rules_file.parse("rules:\n- name: Unverified\n  when: {field: mail.verified, op: in, value: [fail, "
+                              "softfail]}\n  set: {tags: [unverified]}\n")  # fmt: skip
+    with db.transaction() as session:
+        add_rule(session, spec)
+    port = desk()
+    send(port, "New laptop for me today", "To my home address.", spf="softfail")
+    send(port, "Printer on fire", "Third floor.", spf="neutral")
+    assert [incident(db, n).tags for n in (1, 2)] == [["unverified"], None]
