@@ -11,6 +11,7 @@ beside that field. Removing a policy re-plans the clocks it runs, so it lives be
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -20,13 +21,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub import revisions
-from hub.business_hours import ALWAYS, Calendar, format_hours, parse_hours, weekly_from_json, weekly_json
+from hub.business_hours import (
+    ALWAYS,
+    Calendar,
+    country_holidays,
+    format_hours,
+    parse_hours,
+    weekly_from_json,
+    weekly_json,
+)
 from hub.durations import describe_duration, parse_duration
 from hub.errors import BadField, BadInput, Missing
 from hub.models import BusinessCalendar, Group, Service, SlaPolicy
 from hub.names import NAME_WIDTH, check_name, is_one_line
 from hub.numbers import whole_number
 from hub.sla_clocks import DEFAULT_WARN_AT, PolicySpec
+from hub.zones import zone_of
 
 SLA_REVISION = "sla"
 
@@ -49,7 +59,7 @@ def _unique(session: Session, row: Any, what: str, name: str, listing: str) -> N
         raise BadField("name", f"there is already a {what} named {name!r}; `{listing}` shows them") from None
 
 
-def _name(text: str, what: str, field: str = "name") -> str:
+def checked_name(text: str, what: str, field: str = "name") -> str:
     """check_name's answer, its complaint about `field`."""
     try:
         return check_name(text, what)
@@ -69,7 +79,7 @@ def _optional(text: str | None, field: str, width: int = NAME_WIDTH) -> str | No
 
 def _owner(text: str | None) -> str | None:
     text = (text or "").strip()
-    return _name(text, "group", "owner_group") if text else None
+    return checked_name(text, "group", "owner_group") if text else None
 
 
 # -- services ---------------------------------------------------------------------------------------------------
@@ -79,7 +89,7 @@ def add_service(
     session: Session, *, name: str, owner_group: str | None = None, description: str = "", public: bool = False
 ) -> Service:
     """Add a service. Its owner group may not exist yet: `missing_owner` says so, for the caller to warn."""
-    name = _name(name, "service")
+    name = checked_name(name, "service")
     row = Service(name=name, owner_group=_owner(owner_group), description=description.strip(), public=public)
     _unique(session, row, "service", name, "switchboard service list")
     bump_version(session)
@@ -105,8 +115,10 @@ def set_service(
     return row
 
 
-def get_service(session: Session, name: str) -> Service:
-    row = session.scalar(select(Service).where(Service.name == name.strip()))
+def get_service(session: Session, name: str, *, lock: bool = False) -> Service:
+    """The service `name`; `lock`: locked for the caller's change, so two admins' changes of it take turns."""
+    query = select(Service).where(Service.name == name.strip())
+    row = session.scalar(query.with_for_update() if lock else query)
     if row is None:
         raise Missing(f"there is no service {name!r}; `switchboard service list` shows them")
     return row
@@ -140,20 +152,118 @@ def add_calendar(
     dates: frozenset[date] = frozenset(),
 ) -> BusinessCalendar:
     """Store a calendar after checking it makes sense (zone, hours, holiday country) by building it."""
-    name = _name(name, "calendar")
-    calendar = Calendar(tz=tz, weekly=parse_hours(hours), country=country, subdivision=subdivision,
-                        extra_holidays=dates)  # fmt: skip
-    row = BusinessCalendar(
-        name=name,
-        tz=calendar.tz,
-        hours=weekly_json(calendar.weekly),
-        holiday_country=country.upper() if country else None,
-        holiday_subdivision=subdivision,
-        holiday_dates={"dates": sorted(d.isoformat() for d in dates)},
-    )
+    name = checked_name(name, "calendar")
+    row = BusinessCalendar(name=name, **_calendar_columns(tz, hours, country, subdivision, dates))
     _unique(session, row, "calendar", name, "switchboard calendar list")
     bump_version(session)
     return row
+
+
+def change_calendar(
+    session: Session,
+    name: str,
+    *,
+    new_name: str | None = None,
+    tz: str,
+    hours: str,
+    country: str | None = None,
+    subdivision: str | None = None,
+    dates: frozenset[date] = frozenset(),
+) -> bool:
+    """Give the calendar `name` (locked) new terms, checked as `add_calendar` checks them, and a new name when
+    `new_name` is given; whether anything changed. Re-planning the clocks that run on it is hub/sla_edits.py's."""
+    row = get_calendar(session, name)
+    columns = _calendar_columns(tz, hours, country, subdivision, dates)
+    if new_name is not None:
+        columns["name"] = checked_name(new_name, "calendar")
+    if not _changed(row, columns):
+        return False
+    _unique(session, row, "calendar", row.name, "switchboard calendar list")
+    bump_version(session)
+    return True
+
+
+def remove_calendar(session: Session, name: str) -> str:
+    """Delete the calendar `name`, refused while a policy's clocks run on it (naming them); returns its name."""
+    row = get_calendar(session, name)
+    using = list(
+        session.scalars(select(SlaPolicy.name).where(SlaPolicy.calendar_id == row.id).order_by(SlaPolicy.name))
+    )
+    if using:
+        raise BadInput(f"the clocks of SLA {_policies_named(using)} run on calendar {row.name!r}: give "
+                       f"{'it' if len(using) == 1 else 'them'} another calendar or remove "
+                       f"{'it' if len(using) == 1 else 'them'} first")  # fmt: skip
+    session.delete(row)
+    session.flush()
+    bump_version(session)
+    return row.name
+
+
+def _policies_named(names: list[str]) -> str:
+    """`policy 'P1'`, `policies 'P1', 'P3'`."""
+    return ("policy " if len(names) == 1 else "policies ") + ", ".join(repr(n) for n in names)
+
+
+def get_calendar(session: Session, name: str) -> BusinessCalendar:
+    """The calendar `name`, locked for the caller's change."""
+    row = session.scalar(select(BusinessCalendar).where(BusinessCalendar.name == name.strip()).with_for_update())
+    if row is None:
+        raise Missing(f"there is no calendar {name.strip()!r}; `switchboard calendar list` shows them")
+    return row
+
+
+def _calendar_columns(
+    tz: str, hours: str, country: str | None, subdivision: str | None, dates: frozenset[date]
+) -> dict[str, Any]:
+    """A calendar's columns, checked (hours, zone, holiday country); a mistake names its field."""
+    try:
+        calendar = Calendar(weekly=parse_hours(hours), extra_holidays=dates)  # some hours, each within a day
+    except BadInput as exc:
+        raise BadField("hours", str(exc)) from None
+    try:
+        zone_of(tz.strip())
+    except BadInput as exc:
+        raise BadField("tz", str(exc)) from None
+    if country is not None:
+        try:
+            country_holidays(country, subdivision)
+        except BadInput as exc:
+            raise BadField("holidays", str(exc)) from None
+    return {
+        "tz": tz.strip(),
+        "hours": weekly_json(calendar.weekly),
+        "holiday_country": country.upper() if country else None,
+        "holiday_subdivision": subdivision,
+        "holiday_dates": {"dates": sorted(d.isoformat() for d in dates)},
+    }
+
+
+def parse_region(text: str | None) -> tuple[str | None, str | None]:
+    """Public holidays as `--holidays` takes them: a country (`DE`) or a country and region (`DE-BY`), as the
+    holidays package names them; (None, None) for none."""
+    country, _, subdivision = (text or "").strip().partition("-")
+    return country or None, subdivision or None
+
+
+def parse_dates(texts: Iterable[str], field: str = "holiday") -> frozenset[date]:
+    """Closed days written YYYY-MM-DD; a mistake is about `field`."""
+    found = set()
+    for text in texts:
+        try:
+            found.add(date.fromisoformat(text.strip()))
+        except ValueError:
+            raise BadField(field, f"{text.strip()!r} is not a date; write closed days as YYYY-MM-DD") from None
+    return frozenset(found)
+
+
+def _changed(row: Any, columns: dict[str, Any]) -> bool:
+    """Set `columns` on `row`; whether any of them differed."""
+    moved = False
+    for column, value in columns.items():
+        if getattr(row, column) != value:
+            setattr(row, column, value)
+            moved = True
+    return moved
 
 
 def calendar_of(row: BusinessCalendar | Any) -> Calendar:
@@ -165,6 +275,14 @@ def calendar_of(row: BusinessCalendar | Any) -> Calendar:
         subdivision=row.holiday_subdivision,
         extra_holidays=frozenset(date.fromisoformat(d) for d in (row.holiday_dates or {}).get("dates", [])),
     )
+
+
+def calendar_terms(row: BusinessCalendar) -> dict[str, Any]:
+    """A stored calendar's terms as `change_calendar` takes them: what a change keeps of those it does not give,
+    and what the page's form starts from."""
+    calendar = calendar_of(row)
+    return {"tz": calendar.tz, "hours": format_hours(calendar.weekly), "country": calendar.country,
+            "subdivision": calendar.subdivision, "dates": calendar.extra_holidays}  # fmt: skip
 
 
 def calendars(session: Session) -> list[BusinessCalendar]:
@@ -231,7 +349,62 @@ def add_policy(
 ) -> SlaPolicy:
     """Store a policy; its calendar and service must exist (24x7 UTC when no calendar is named). Empty narrowing
     fields are None: the policy is for every service, category, organisation."""
-    name = _name(name, "policy")
+    name = checked_name(name, "policy")
+    row = SlaPolicy(name=name, **_policy_columns(session, priority=priority, targets=targets, calendar=calendar,
+                                                 service=service, category=category, organisation=organisation,
+                                                 warn_at=warn_at))  # fmt: skip
+    _unique(session, row, "policy", name, "switchboard sla list")
+    bump_version(session)
+    return row
+
+
+def change_policy(
+    session: Session,
+    name: str,
+    *,
+    new_name: str | None = None,
+    priority: int,
+    targets: Targets,
+    calendar: str | None = None,
+    service: str | None = None,
+    category: str | None = None,
+    organisation: str | None = None,
+    warn_at: float = DEFAULT_WARN_AT,
+) -> bool:
+    """Give the policy `name` (locked) new terms, checked as `add_policy` checks them, and a new name when
+    `new_name` is given; whether anything changed. Re-planning the clocks it runs is hub/sla_edits.py's."""
+    row = get_policy(session, name)
+    columns = _policy_columns(session, priority=priority, targets=targets, calendar=calendar, service=service,
+                              category=category, organisation=organisation, warn_at=warn_at)  # fmt: skip
+    if new_name is not None:
+        columns["name"] = checked_name(new_name, "policy")
+    if not _changed(row, columns):
+        return False
+    _unique(session, row, "policy", row.name, "switchboard sla list")
+    bump_version(session)
+    return True
+
+
+def get_policy(session: Session, name: str) -> SlaPolicy:
+    """The policy `name`, locked for the caller's change."""
+    row = session.scalar(select(SlaPolicy).where(SlaPolicy.name == name.strip()).with_for_update())
+    if row is None:
+        raise Missing(f"there is no SLA policy {name.strip()!r}; `switchboard sla list` shows them")
+    return row
+
+
+def _policy_columns(
+    session: Session,
+    *,
+    priority: int,
+    targets: Targets,
+    calendar: str | None,
+    service: str | None,
+    category: str | None,
+    organisation: str | None,
+    warn_at: float,
+) -> dict[str, Any]:
+    """A policy's columns but its name, checked; a mistake names its field."""
     if priority not in range(1, 6):
         raise BadField("priority", f"priority must be P1 (highest) to P5, not P{priority}")
     if not 0 < warn_at < 1:
@@ -252,14 +425,23 @@ def add_policy(
     def seconds(span: timedelta | None) -> int | None:
         return int(span.total_seconds()) if span is not None else None
 
-    row = SlaPolicy(
-        name=name, priority=priority, service=service, category=category, organisation=organisation,
-        calendar_id=calendar_id, first_response=seconds(targets.first_response),
-        next_update=seconds(targets.next_update), resolution=seconds(targets.resolution), warn_at=warn_at,
-    )  # fmt: skip
-    _unique(session, row, "policy", name, "switchboard sla list")
-    bump_version(session)
-    return row
+    return {
+        "priority": priority, "service": service, "category": category, "organisation": organisation,
+        "calendar_id": calendar_id, "first_response": seconds(targets.first_response),
+        "next_update": seconds(targets.next_update), "resolution": seconds(targets.resolution), "warn_at": warn_at,
+    }  # fmt: skip
+
+
+def policy_terms(session: Session, policy: SlaPolicy) -> dict[str, Any]:
+    """A stored policy's terms as `change_policy` takes them: what a change keeps of those it does not give, and
+    what the page's form starts from."""
+    calendar = None
+    if policy.calendar_id is not None:
+        calendar = session.scalar(select(BusinessCalendar.name).where(BusinessCalendar.id == policy.calendar_id))
+    targets = Targets(first_response=_span(policy.first_response), next_update=_span(policy.next_update),
+                      resolution=_span(policy.resolution))  # fmt: skip
+    return {"priority": policy.priority, "targets": targets, "calendar": calendar, "service": policy.service,
+            "category": policy.category, "organisation": policy.organisation, "warn_at": policy.warn_at}  # fmt: skip
 
 
 def policies(session: Session) -> list[tuple[SlaPolicy, str | None]]:
