@@ -26,6 +26,7 @@ from hub.business_hours import (
     Calendar,
     country_holidays,
     format_hours,
+    holidays_from_ical,
     parse_hours,
     weekly_from_json,
     weekly_json,
@@ -172,7 +173,7 @@ def change_calendar(
 ) -> bool:
     """Give the calendar `name` (locked) new terms, checked as `add_calendar` checks them, and a new name when
     `new_name` is given; whether anything changed. Re-planning the clocks that run on it is hub/sla_edits.py's."""
-    row = get_calendar(session, name)
+    row = get_calendar(session, name, lock=True)
     columns = _calendar_columns(tz, hours, country, subdivision, dates)
     if new_name is not None:
         columns["name"] = checked_name(new_name, "calendar")
@@ -185,7 +186,7 @@ def change_calendar(
 
 def remove_calendar(session: Session, name: str) -> str:
     """Delete the calendar `name`, refused while a policy's clocks run on it (naming them); returns its name."""
-    row = get_calendar(session, name)
+    row = get_calendar(session, name, lock=True)
     using = list(
         session.scalars(select(SlaPolicy.name).where(SlaPolicy.calendar_id == row.id).order_by(SlaPolicy.name))
     )
@@ -204,9 +205,10 @@ def _policies_named(names: list[str]) -> str:
     return ("policy " if len(names) == 1 else "policies ") + ", ".join(repr(n) for n in names)
 
 
-def get_calendar(session: Session, name: str) -> BusinessCalendar:
-    """The calendar `name`, locked for the caller's change."""
-    row = session.scalar(select(BusinessCalendar).where(BusinessCalendar.name == name.strip()).with_for_update())
+def get_calendar(session: Session, name: str, *, lock: bool = False) -> BusinessCalendar:
+    """The calendar `name`; `lock`: locked for the caller's change."""
+    query = select(BusinessCalendar).where(BusinessCalendar.name == name.strip())
+    row = session.scalar(query.with_for_update() if lock else query)
     if row is None:
         raise Missing(f"there is no calendar {name.strip()!r}; `switchboard calendar list` shows them")
     return row
@@ -254,6 +256,16 @@ def parse_dates(texts: Iterable[str], field: str = "holiday") -> frozenset[date]
         except ValueError:
             raise BadField(field, f"{text.strip()!r} is not a date; write closed days as YYYY-MM-DD") from None
     return frozenset(found)
+
+
+def ical_closed_days(text: str) -> frozenset[date]:
+    """The closed days of an iCalendar file: its all-day events (hub/business_hours.py). A file with none is no
+    holiday calendar, so it is a mistake about `ical` rather than nothing added."""
+    found = holidays_from_ical(text)
+    if not found:
+        raise BadField("ical", "the iCalendar file holds no all-day events, which are what closed days are; "
+                               "export the holidays or closing days as all-day events")  # fmt: skip
+    return found
 
 
 def _changed(row: Any, columns: dict[str, Any]) -> bool:
@@ -373,7 +385,7 @@ def change_policy(
 ) -> bool:
     """Give the policy `name` (locked) new terms, checked as `add_policy` checks them, and a new name when
     `new_name` is given; whether anything changed. Re-planning the clocks it runs is hub/sla_edits.py's."""
-    row = get_policy(session, name)
+    row = get_policy(session, name, lock=True)
     columns = _policy_columns(session, priority=priority, targets=targets, calendar=calendar, service=service,
                               category=category, organisation=organisation, warn_at=warn_at)  # fmt: skip
     if new_name is not None:
@@ -385,9 +397,10 @@ def change_policy(
     return True
 
 
-def get_policy(session: Session, name: str) -> SlaPolicy:
-    """The policy `name`, locked for the caller's change."""
-    row = session.scalar(select(SlaPolicy).where(SlaPolicy.name == name.strip()).with_for_update())
+def get_policy(session: Session, name: str, *, lock: bool = False) -> SlaPolicy:
+    """The policy `name`; `lock`: locked for the caller's change."""
+    query = select(SlaPolicy).where(SlaPolicy.name == name.strip())
+    row = session.scalar(query.with_for_update() if lock else query)
     if row is None:
         raise Missing(f"there is no SLA policy {name.strip()!r}; `switchboard sla list` shows them")
     return row

@@ -100,6 +100,11 @@ class References:
     subscribers: int  # status-page subscribers who chose it
 
     @property
+    def counted(self) -> str:
+        """`3 incidents, 1 CI`."""
+        return said(self.rows)
+
+    @property
     def unresolved_count(self) -> int:
         return sum(count for _, count in self.unresolved)
 

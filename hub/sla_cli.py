@@ -245,7 +245,7 @@ def calendar_set(
     closed = _closed_days(dates, ical) if dates or ical is not None else None
 
     def work(session: Session) -> sla_edits.Edit:
-        terms = catalogue.calendar_terms(catalogue.get_calendar(session, name))
+        terms = catalogue.calendar_terms(catalogue.get_calendar(session, name, lock=True))
         given = {"tz": tz, "hours": hours, "dates": closed}
         terms.update({key: value for key, value in given.items() if value is not None})
         if country is not None:
@@ -276,11 +276,11 @@ def calendar_remove(name: str) -> None:
 def _closed_days(dates: tuple[str, ...], ical: Path | None) -> frozenset[date]:
     """The closed days of --holiday and --ical together; a mistyped date is --holiday's mistake."""
     from hub import catalogue
-    from hub.business_hours import holidays_from_ical
 
     closed = _option(lambda: catalogue.parse_dates(dates))
     if ical is not None:
-        closed |= holidays_from_ical(ical.read_text(encoding="utf-8", errors="replace"))
+        text = ical.read_text(encoding="utf-8", errors="replace")
+        closed |= _option(lambda: catalogue.ical_closed_days(text))
     return closed
 
 
@@ -390,7 +390,7 @@ def sla_set(
         raise click.UsageError("say what to change, e.g. --resolution 4h; `switchboard sla set --help` lists them")
 
     def work(session: Session) -> sla_edits.Edit:
-        terms = catalogue.policy_terms(session, catalogue.get_policy(session, name))
+        terms = catalogue.policy_terms(session, catalogue.get_policy(session, name, lock=True))
         terms.update({key: value for key, value in given.items() if value is not None})
         terms["targets"] = replace(terms["targets"], **targets)
         done = sla_edits.edit_policy(session, name, new_name=new_name, **terms)

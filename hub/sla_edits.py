@@ -70,7 +70,7 @@ def edit_policy(
     now: datetime | None = None,
 ) -> Edit:
     """Give the policy `name` the terms `switchboard sla add` takes, and re-plan the clocks it runs."""
-    policy = catalogue.get_policy(session, name)
+    policy = catalogue.get_policy(session, name, lock=True)
     was = policy.name
     replanning = Replanning(session, [policy.id])
     changed = catalogue.change_policy(session, was, new_name=new_name, priority=priority, targets=targets,
@@ -96,7 +96,7 @@ def edit_calendar(
     now: datetime | None = None,
 ) -> Edit:
     """Give the calendar `name` the terms `switchboard calendar add` takes, and re-plan the clocks that run on it."""
-    calendar = catalogue.get_calendar(session, name)
+    calendar = catalogue.get_calendar(session, name, lock=True)
     was = calendar.name
     using = session.scalars(select(SlaPolicy.id).where(SlaPolicy.calendar_id == calendar.id).with_for_update())
     replanning = Replanning(session, list(using))

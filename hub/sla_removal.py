@@ -51,7 +51,7 @@ def describe(removal: Removal) -> str:
 
 def remove_policy(session: Session, name: str, now: datetime | None = None) -> Removal:
     """Delete the policy `name` and re-plan the unresolved incidents it ran clocks for (see the module's doc)."""
-    policy = get_policy(session, name)
+    policy = get_policy(session, name, lock=True)
     replanning = Replanning(session, [policy.id])
     session.delete(policy)
     bump_version(session)
