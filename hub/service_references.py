@@ -245,10 +245,11 @@ def _rekey_problems(conn: Connection, old: str, new: str) -> None:
 
 def describe_rename(done: Renamed) -> str:
     """What followed the rename and what still tests the old name, in words."""
-    followed = said(done.moved)
-    if done.subscribers:
-        followed += f"{', ' if followed else ''}{done.subscribers} status-page subscriber(s)' choice"
-    told = f"service {done.old} renamed to {done.new}" + (f"; {followed} follow" if followed else "")
+    parts = [NAMED_IN[what].counted(number) for what, number in done.moved] + _choices_said(done.subscribers)
+    alone = len(parts) == 1 and parts[0].startswith("1 ")
+    told = f"service {done.old} renamed to {done.new}"
+    if parts:
+        told += f"; {', '.join(parts)} {'follows' if alone else 'follow'}"
     if done.rules:
         told += f"; {_quoted('rule', 'rules', done.rules)} now {'sets' if len(done.rules) == 1 else 'set'} it"
     testing = [_quoted("rule", "rules", done.testing_rules)] if done.testing_rules else []
@@ -258,6 +259,15 @@ def describe_rename(done: Renamed) -> str:
         told += (f". Still testing an event's service label for {done.old!r}, which alerts keep sending: "
                  f"{' and '.join(testing)}; change them where they meant the catalogue's service")  # fmt: skip
     return told
+
+
+def _choices_said(subscribers: int) -> list[str]:
+    """`1 status-page subscriber's choice`, `3 status-page subscribers' choices`; nothing for none."""
+    if not subscribers:
+        return []
+    return [
+        "1 status-page subscriber's choice" if subscribers == 1 else f"{subscribers} status-page subscribers' choices"
+    ]
 
 
 # -- removing ---------------------------------------------------------------------------------------------------
@@ -309,11 +319,9 @@ def remove_service(session: Session, name: str) -> Removed:
 def describe_removal(done: Removed) -> str:
     """What became of what named it, in words."""
     told = f"service {done.name} removed"
-    cleared = said(done.cleared)
-    if done.subscribers:
-        cleared += f"{', ' if cleared else ''}{done.subscribers} status-page subscriber(s)' choice"
+    cleared = [NAMED_IN[what].counted(number) for what, number in done.cleared] + _choices_said(done.subscribers)
     if cleared:
-        told += f"; no longer naming it: {cleared}"
+        told += f"; no longer naming it: {', '.join(cleared)}"
     if done.kept:
         told += f"; keeping its name as a record: {said(done.kept)}"
     return told

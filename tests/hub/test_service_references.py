@@ -212,7 +212,7 @@ def test_a_rename_that_cannot_be_made_is_refused_about_the_new_name_and_changes_
 def test_what_a_rename_moved_is_said_in_words() -> None:
     done = Renamed("mail", "email", (("incidents", 3), ("CIs", 1)), 2, ("MX alerts",), (), ())
     assert describe_rename(done) == (
-        "service mail renamed to email; 3 incidents, 1 CI, 2 status-page subscriber(s)' choice follow; "
+        "service mail renamed to email; 3 incidents, 1 CI, 2 status-page subscribers' choices follow; "
         "rule 'MX alerts' now sets it"
     )
 
@@ -266,7 +266,7 @@ def test_a_removed_service_leaves_records_their_name_and_what_would_lead_nowhere
         assert session.scalar(select(StatusSubscriber.services)) == ["vpn"]
         assert session.scalars(select(Service.name)).all() == []
     assert describe_removal(done) == (
-        "service mail removed; no longer naming it: 1 CI, 1 help-centre request, 1 status-page subscriber(s)' "
+        "service mail removed; no longer naming it: 1 CI, 1 help-centre request, 1 status-page subscriber's "
         "choice; keeping its name as a record: 1 incident, 1 problem, 1 change, 1 change freeze"
     )
 

@@ -162,6 +162,24 @@ def test_the_documented_set_up_runs_as_printed_and_makes_what_it_says(
     assert policies == {"P1": None, "P1 mail": None, "P3 office": "office-berlin"}
 
 
+def test_the_documented_changes_run_as_printed_after_the_set_up(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    [set_up] = fenced("docs/sla.md", "Copy-paste set-up", "sh")
+    [changes] = fenced("docs/sla.md", "Changing the catalogue from the shell", "sh")
+    run_as_printed(set_up, settings, tmp_path)
+    out = run_as_printed(changes, settings, tmp_path)
+
+    assert "service mail renamed to email; 1 SLA policy follows" in out
+    assert "service fax removed\n" in out and out.endswith("removed calendar 'office-berlin'\n")
+    with db.read() as session:
+        policies = {p.name: (p.service, p.resolution, p.next_update, p.calendar_id)
+                    for p in session.scalars(select(SlaPolicy))}  # fmt: skip
+        calendars = sorted(session.scalars(select(BusinessCalendar.name)))
+    assert policies["P1 mail"] == ("email", 3 * 3600, 3600, None)
+    assert policies["P3 office"][3] is None and calendars == ["office-ical", "support-ny"]
+
+
 def test_the_documented_breach_rule_names_its_channel(settings: Settings, db: Database, tmp_path: Path) -> None:
     [block] = fenced("docs/sla.md", "Rules on warnings and breaches", "sh")
     out = run_as_printed(block, settings, tmp_path)
@@ -171,7 +189,9 @@ def test_the_documented_breach_rule_names_its_channel(settings: Settings, db: Da
 def test_a_service_renamed_from_the_shell_says_what_followed(runner: CliRunner) -> None:
     run(runner, "service", "add", "--name", "mail")
     run(runner, "sla", "add", "--name", "P1 mail", "--priority", "P1", "--resolution", "4h", "--service", "mail")
-    assert run(runner, "service", "rename", "mail", "email") == ("service mail renamed to email; 1 SLA policy follow\n")
+    assert run(runner, "service", "rename", "mail", "email") == (
+        "service mail renamed to email; 1 SLA policy follows\n"
+    )
     assert "service email" in run(runner, "sla", "list")
 
 
