@@ -4,14 +4,16 @@ Every change bumps the `sla` revision in the same transaction, so each process's
 policies and calendars only when they change, and whatever else a process keeps of the catalogue (a service's owner
 group) knows when to read it again.
 
-What people type (a name, a priority, a target) is checked here, once, for the commands (hub/sla_cli.py) and the
-/services page (web/catalogue.py) alike; a mistake in one field is a BadField naming it, so the page shows it
-beside that field. Removing a policy re-plans the clocks it runs, so it lives beside them: hub/sla_removal.py.
+What people type (a name, a priority, a target, hours and holidays) is checked here, once, for the commands
+(hub/sla_cli.py) and the /services pages (web/catalogue.py, web/calendars.py) alike, whether adding or changing;
+a mistake in one field is a BadField naming it, so the page shows it beside that field. Changing or removing a
+policy or a calendar re-plans the clocks running under it, so that lives beside them (hub/sla_edits.py,
+hub/sla_removal.py), as renaming and removing a service lives with what names it (hub/service_references.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -191,18 +193,18 @@ def remove_calendar(session: Session, name: str) -> str:
         session.scalars(select(SlaPolicy.name).where(SlaPolicy.calendar_id == row.id).order_by(SlaPolicy.name))
     )
     if using:
-        raise BadInput(f"the clocks of SLA {_policies_named(using)} run on calendar {row.name!r}: give "
-                       f"{'it' if len(using) == 1 else 'them'} another calendar or remove "
-                       f"{'it' if len(using) == 1 else 'them'} first")  # fmt: skip
+        them = "it" if len(using) == 1 else "them"
+        raise BadInput(f"the clocks of SLA {quoted('policy', 'policies', using)} run on calendar {row.name!r}: "
+                       f"give {them} another calendar or remove {them} first")  # fmt: skip
     session.delete(row)
     session.flush()
     bump_version(session)
     return row.name
 
 
-def _policies_named(names: list[str]) -> str:
-    """`policy 'P1'`, `policies 'P1', 'P3'`."""
-    return ("policy " if len(names) == 1 else "policies ") + ", ".join(repr(n) for n in names)
+def quoted(one: str, many: str, names: Sequence[str]) -> str:
+    """Names in a sentence: `policy 'P1'`, `policies 'P1', 'P3'`."""
+    return f"{one if len(names) == 1 else many} " + ", ".join(repr(name) for name in names)
 
 
 def get_calendar(session: Session, name: str, *, lock: bool = False) -> BusinessCalendar:

@@ -29,7 +29,7 @@ from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hub import revisions, rulebook, silences
-from hub.catalogue import bump_version, checked_name, get_service
+from hub.catalogue import bump_version, checked_name, get_service, quoted
 from hub.cis import CI_REVISION
 from hub.domain import format_ref
 from hub.errors import BadField, BadInput
@@ -80,7 +80,7 @@ CLEARED = ("CIs", "help-centre requests")
 NAMED_INCIDENTS = 5
 
 
-def said(counts: Sequence[tuple[str, int]]) -> str:
+def in_words(counts: Sequence[tuple[str, int]]) -> str:
     """`3 incidents, 1 CI`: counts of NAMED_IN's rows in words."""
     return ", ".join(NAMED_IN[what].counted(number) for what, number in counts)
 
@@ -102,7 +102,7 @@ class References:
     @property
     def counted(self) -> str:
         """`3 incidents, 1 CI`."""
-        return said(self.rows)
+        return in_words(self.rows)
 
     @property
     def unresolved_count(self) -> int:
@@ -122,19 +122,14 @@ class References:
             named.append(f"{number} unresolved incident{'' if number == 1 else 's'} ({refs}{more})")
             todo.append("resolve the incidents or put them on another service")
         if self.policies:
-            named.append(f"SLA {_quoted('policy', 'policies', self.policies)}")
+            named.append(f"SLA {quoted('policy', 'policies', self.policies)}")
             todo.append("give the policies another service or remove them")
         if self.setting_rules:
-            named.append(f"{_quoted('rule', 'rules', [n for _, n in self.setting_rules])} setting it")
+            named.append(f"{quoted('rule', 'rules', [n for _, n in self.setting_rules])} setting it")
             todo.append("change what the rules set")
         if not named:
             return ""
         return f"{', '.join(named)} still name service {self.name!r}: {', '.join(todo)}, then remove it"
-
-
-def _quoted(one: str, many: str, names: Sequence[str]) -> str:
-    """`policy 'P1'`, `policies 'P1', 'P3'`."""
-    return f"{one if len(names) == 1 else many} " + ", ".join(repr(name) for name in names)
 
 
 def references(session: Session, name: str) -> References:
@@ -251,8 +246,8 @@ def describe_rename(done: Renamed) -> str:
     if parts:
         told += f"; {', '.join(parts)} {'follows' if alone else 'follow'}"
     if done.rules:
-        told += f"; {_quoted('rule', 'rules', done.rules)} now {'sets' if len(done.rules) == 1 else 'set'} it"
-    testing = [_quoted("rule", "rules", done.testing_rules)] if done.testing_rules else []
+        told += f"; {quoted('rule', 'rules', done.rules)} now {'sets' if len(done.rules) == 1 else 'set'} it"
+    testing = [quoted("rule", "rules", done.testing_rules)] if done.testing_rules else []
     if done.silences:
         testing.append(("silence " if len(done.silences) == 1 else "silences ") + ", ".join(map(str, done.silences)))
     if testing:
@@ -323,5 +318,5 @@ def describe_removal(done: Removed) -> str:
     if cleared:
         told += f"; no longer naming it: {', '.join(cleared)}"
     if done.kept:
-        told += f"; keeping its name as a record: {said(done.kept)}"
+        told += f"; keeping its name as a record: {in_words(done.kept)}"
     return told

@@ -274,7 +274,7 @@ def calendar_remove(name: str) -> None:
 
 
 def _closed_days(dates: tuple[str, ...], ical: Path | None) -> frozenset[date]:
-    """The closed days of --holiday and --ical together; a mistyped date is --holiday's mistake."""
+    """The closed days of --holiday and --ical together; a mistake names its option."""
     from hub import catalogue
 
     closed = _option(lambda: catalogue.parse_dates(dates))

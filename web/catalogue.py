@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from hub import audit, catalogue, groups, service_overview, service_references, sla_edits, sla_removal
 from hub.errors import BadField, BadInput, Missing
 from hub.names import NAME_WIDTH
+from hub.sla_replanning import running_clocks
 from web.catalogue_forms import DESCRIPTION_WIDTH, CalendarForm, NewServiceForm, PolicyForm, RenameForm, ServiceForm
 from web.forms import ActionForm, button_action
 from web.permissions import MANAGE_CATALOGUE, VIEW_CATALOGUE, allowed, requires
@@ -162,7 +163,8 @@ def edit_policy(name: str) -> ResponseReturnValue:
     with services().db.read() as session:
         policy = found(lambda: catalogue.get_policy(session, name))
         form = PolicyForm.of(policy.name, catalogue.policy_terms(session, policy))
-        overview = service_overview.read(session)
+        choices = [c.name for c in catalogue.calendars(session)], [s.name for s in catalogue.services(session)]
+        running = running_clocks(session).get(policy.id, 0)
     if form.validate_on_submit():
 
         def change(session: Session) -> tuple[str, str | None]:
@@ -174,9 +176,7 @@ def edit_policy(name: str) -> ResponseReturnValue:
 
         if saved(form, change):
             return redirect(url_for(".index", _anchor="policies"), code=303)
-    form.offer([name for name, _ in overview.calendars], [s.name for s in overview.services])
-    running = next((line.running for line in overview.policies if line.name == policy.name), 0)
-    return render_template("catalogue/policy.html", form=form, policy=policy, running=running,
+    return render_template("catalogue/policy.html", form=form.offer(*choices), policy=policy, running=running,
                            name_width=NAME_WIDTH), (400 if form.errors else 200)  # fmt: skip
 
 
@@ -223,16 +223,17 @@ def page(
     with services().db.read() as session:
         overview = service_overview.read(session)
         group_names = [group.name for group in groups.list_groups(session)] if may_write else []
-    policy_form = (policy_form or PolicyForm(prefix="policy", formdata=None)).offer(
-        [name for name, _ in overview.calendars], [s.name for s in overview.services]
-    )
-    calendar_form = (calendar_form or CalendarForm(prefix="calendar", formdata=None)).offer(
-        services().settings.timezone
-    )
-    context: dict[str, Any] = {"overview": overview, "may_write": may_write, "groups": group_names,
-                               "name_width": NAME_WIDTH, "description_width": DESCRIPTION_WIDTH}  # fmt: skip
-    return render_template("catalogue/index.html", service_form=service_form or NewServiceForm(prefix="service",
-                           formdata=None), policy_form=policy_form, calendar_form=calendar_form, **context)  # fmt: skip
+    forms = {
+        "service_form": service_form or NewServiceForm(prefix="service", formdata=None),
+        "policy_form": (policy_form or PolicyForm(prefix="policy", formdata=None)).offer(
+            [name for name, _ in overview.calendars], [s.name for s in overview.services]
+        ),
+        "calendar_form": (calendar_form or CalendarForm(prefix="calendar", formdata=None)).offer(
+            services().settings.timezone
+        ),
+    }
+    return render_template("catalogue/index.html", overview=overview, may_write=may_write, groups=group_names,
+                           name_width=NAME_WIDTH, description_width=DESCRIPTION_WIDTH, **forms)  # fmt: skip
 
 
 def found(read: Callable[[], T]) -> T:
