@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
@@ -144,6 +144,16 @@ def services(session: Session) -> list[Service]:
 # -- calendars --------------------------------------------------------------------------------------------------
 
 
+class CalendarTerms(TypedDict):
+    """What `switchboard calendar add` takes of a calendar but its name: as typed (checked when stored) or stored."""
+
+    tz: str
+    hours: str  # as people write it: `mon-fri 09:00-17:00; sat 10:00-14:00`, `24x7`
+    country: str | None  # public holidays of this country (ISO code) ...
+    subdivision: str | None  # ... and region
+    dates: frozenset[date]  # more closed days
+
+
 def add_calendar(
     session: Session,
     *,
@@ -156,27 +166,18 @@ def add_calendar(
 ) -> BusinessCalendar:
     """Store a calendar after checking it makes sense (zone, hours, holiday country) by building it."""
     name = checked_name(name, "calendar")
-    row = BusinessCalendar(name=name, **_calendar_columns(tz, hours, country, subdivision, dates))
+    terms = CalendarTerms(tz=tz, hours=hours, country=country, subdivision=subdivision, dates=dates)
+    row = BusinessCalendar(name=name, **_calendar_columns(terms))
     _unique(session, row, "calendar", name, "switchboard calendar list")
     bump_version(session)
     return row
 
 
-def change_calendar(
-    session: Session,
-    name: str,
-    *,
-    new_name: str | None = None,
-    tz: str,
-    hours: str,
-    country: str | None = None,
-    subdivision: str | None = None,
-    dates: frozenset[date] = frozenset(),
-) -> bool:
+def change_calendar(session: Session, name: str, terms: CalendarTerms, *, new_name: str | None = None) -> bool:
     """Give the calendar `name` (locked) new terms, checked as `add_calendar` checks them, and a new name when
     `new_name` is given; whether anything changed. Re-planning the clocks that run on it is hub/sla_edits.py's."""
     row = get_calendar(session, name, lock=True)
-    columns = _calendar_columns(tz, hours, country, subdivision, dates)
+    columns = _calendar_columns(terms)
     if new_name is not None:
         columns["name"] = checked_name(new_name, "calendar")
     if not _changed(row, columns):
@@ -216,16 +217,15 @@ def get_calendar(session: Session, name: str, *, lock: bool = False) -> Business
     return row
 
 
-def _calendar_columns(
-    tz: str, hours: str, country: str | None, subdivision: str | None, dates: frozenset[date]
-) -> dict[str, Any]:
-    """A calendar's columns, checked (hours, zone, holiday country); a mistake names its field."""
+def _calendar_columns(terms: CalendarTerms) -> dict[str, Any]:
+    """A calendar's columns but its name, checked (hours, zone, holiday country); a mistake names its field."""
+    country, subdivision = terms["country"], terms["subdivision"]
     try:
-        calendar = Calendar(weekly=parse_hours(hours), extra_holidays=dates)  # some hours, each within a day
+        weekly = Calendar(weekly=parse_hours(terms["hours"])).weekly  # some hours, each range within a day
     except BadInput as exc:
         raise BadField("hours", str(exc)) from None
     try:
-        zone_of(tz.strip())
+        zone_of(terms["tz"].strip())
     except BadInput as exc:
         raise BadField("tz", str(exc)) from None
     if country is not None:
@@ -234,11 +234,11 @@ def _calendar_columns(
         except BadInput as exc:
             raise BadField("holidays", str(exc)) from None
     return {
-        "tz": tz.strip(),
-        "hours": weekly_json(calendar.weekly),
+        "tz": terms["tz"].strip(),
+        "hours": weekly_json(weekly),
         "holiday_country": country.upper() if country else None,
         "holiday_subdivision": subdivision,
-        "holiday_dates": {"dates": sorted(d.isoformat() for d in dates)},
+        "holiday_dates": {"dates": sorted(d.isoformat() for d in terms["dates"])},
     }
 
 
@@ -291,12 +291,11 @@ def calendar_of(row: BusinessCalendar | Any) -> Calendar:
     )
 
 
-def calendar_terms(row: BusinessCalendar) -> dict[str, Any]:
-    """A stored calendar's terms as `change_calendar` takes them: what a change keeps of those it does not give,
-    and what the page's form starts from."""
+def calendar_terms(row: BusinessCalendar) -> CalendarTerms:
+    """A stored calendar's terms: what a change keeps of those it does not give, and what its form starts from."""
     calendar = calendar_of(row)
-    return {"tz": calendar.tz, "hours": format_hours(calendar.weekly), "country": calendar.country,
-            "subdivision": calendar.subdivision, "dates": calendar.extra_holidays}  # fmt: skip
+    return CalendarTerms(tz=calendar.tz, hours=format_hours(calendar.weekly), country=calendar.country,
+                         subdivision=calendar.subdivision, dates=calendar.extra_holidays)  # fmt: skip
 
 
 def calendars(session: Session) -> list[BusinessCalendar]:
@@ -349,6 +348,18 @@ def parse_priority(text: str) -> int:
     return number
 
 
+class PolicyTerms(TypedDict):
+    """What `switchboard sla add` takes of a policy but its name: as typed (checked when stored) or stored."""
+
+    priority: int
+    targets: Targets
+    calendar: str | None  # a calendar's name; None or empty: 24x7 UTC
+    service: str | None  # None or empty: every service (and so on for category and organisation)
+    category: str | None
+    organisation: str | None
+    warn_at: float
+
+
 def add_policy(
     session: Session,
     *,
@@ -364,32 +375,19 @@ def add_policy(
     """Store a policy; its calendar and service must exist (24x7 UTC when no calendar is named). Empty narrowing
     fields are None: the policy is for every service, category, organisation."""
     name = checked_name(name, "policy")
-    row = SlaPolicy(name=name, **_policy_columns(session, priority=priority, targets=targets, calendar=calendar,
-                                                 service=service, category=category, organisation=organisation,
-                                                 warn_at=warn_at))  # fmt: skip
+    terms = PolicyTerms(priority=priority, targets=targets, calendar=calendar, service=service, category=category,
+                        organisation=organisation, warn_at=warn_at)  # fmt: skip
+    row = SlaPolicy(name=name, **_policy_columns(session, terms))
     _unique(session, row, "policy", name, "switchboard sla list")
     bump_version(session)
     return row
 
 
-def change_policy(
-    session: Session,
-    name: str,
-    *,
-    new_name: str | None = None,
-    priority: int,
-    targets: Targets,
-    calendar: str | None = None,
-    service: str | None = None,
-    category: str | None = None,
-    organisation: str | None = None,
-    warn_at: float = DEFAULT_WARN_AT,
-) -> bool:
+def change_policy(session: Session, name: str, terms: PolicyTerms, *, new_name: str | None = None) -> bool:
     """Give the policy `name` (locked) new terms, checked as `add_policy` checks them, and a new name when
     `new_name` is given; whether anything changed. Re-planning the clocks it runs is hub/sla_edits.py's."""
     row = get_policy(session, name, lock=True)
-    columns = _policy_columns(session, priority=priority, targets=targets, calendar=calendar, service=service,
-                              category=category, organisation=organisation, warn_at=warn_at)  # fmt: skip
+    columns = _policy_columns(session, terms)
     if new_name is not None:
         columns["name"] = checked_name(new_name, "policy")
     if not _changed(row, columns):
@@ -408,27 +406,18 @@ def get_policy(session: Session, name: str, *, lock: bool = False) -> SlaPolicy:
     return row
 
 
-def _policy_columns(
-    session: Session,
-    *,
-    priority: int,
-    targets: Targets,
-    calendar: str | None,
-    service: str | None,
-    category: str | None,
-    organisation: str | None,
-    warn_at: float,
-) -> dict[str, Any]:
+def _policy_columns(session: Session, terms: PolicyTerms) -> dict[str, Any]:
     """A policy's columns but its name, checked; a mistake names its field."""
+    priority, targets, warn_at = terms["priority"], terms["targets"], terms["warn_at"]
     if priority not in range(1, 6):
         raise BadField("priority", f"priority must be P1 (highest) to P5, not P{priority}")
     if not 0 < warn_at < 1:
         raise BadField("warn_at", "warn-at is a share of the target between 0 and 1, e.g. 0.75")
     if targets.first_response is None and targets.resolution is None:
         raise BadField("resolution", "a policy needs a first-response or a resolution target, e.g. --resolution 4h")
-    calendar, service = _optional(calendar, "calendar"), _optional(service, "service")
-    category, organisation = _optional(category, "category"), _optional(organisation, "organisation",
-                                                                        ORGANISATION_WIDTH)  # fmt: skip
+    calendar, service = _optional(terms["calendar"], "calendar"), _optional(terms["service"], "service")
+    category = _optional(terms["category"], "category")
+    organisation = _optional(terms["organisation"], "organisation", ORGANISATION_WIDTH)
     calendar_id = None
     if calendar is not None:
         calendar_id = session.scalar(select(BusinessCalendar.id).where(BusinessCalendar.name == calendar))
@@ -447,16 +436,15 @@ def _policy_columns(
     }  # fmt: skip
 
 
-def policy_terms(session: Session, policy: SlaPolicy) -> dict[str, Any]:
-    """A stored policy's terms as `change_policy` takes them: what a change keeps of those it does not give, and
-    what the page's form starts from."""
+def policy_terms(session: Session, policy: SlaPolicy) -> PolicyTerms:
+    """A stored policy's terms: what a change keeps of those it does not give, and what its form starts from."""
     calendar = None
     if policy.calendar_id is not None:
         calendar = session.scalar(select(BusinessCalendar.name).where(BusinessCalendar.id == policy.calendar_id))
     targets = Targets(first_response=_span(policy.first_response), next_update=_span(policy.next_update),
                       resolution=_span(policy.resolution))  # fmt: skip
-    return {"priority": policy.priority, "targets": targets, "calendar": calendar, "service": policy.service,
-            "category": policy.category, "organisation": policy.organisation, "warn_at": policy.warn_at}  # fmt: skip
+    return PolicyTerms(priority=policy.priority, targets=targets, calendar=calendar, service=policy.service,
+                       category=policy.category, organisation=policy.organisation, warn_at=policy.warn_at)  # fmt: skip
 
 
 def policies(session: Session) -> list[tuple[SlaPolicy, str | None]]:

@@ -36,6 +36,11 @@ def _option(parse: Callable[[], T]) -> T:
         raise click.BadParameter(str(exc), param_hint=f"--{exc.field.replace('_', '-')}") from None
 
 
+def _given(value: T | None, kept: T) -> T:
+    """An option's value, or what is kept when it was not given."""
+    return kept if value is None else value
+
+
 def _warn(warning: str | None) -> None:
     if warning:
         click.echo(f"warning: {warning}", err=True)
@@ -246,11 +251,15 @@ def calendar_set(
 
     def work(session: Session) -> sla_edits.Edit:
         terms = catalogue.calendar_terms(catalogue.get_calendar(session, name, lock=True))
-        given = {"tz": tz, "hours": hours, "dates": closed}
-        terms.update({key: value for key, value in given.items() if value is not None})
+        if tz is not None:
+            terms["tz"] = tz
+        if hours is not None:
+            terms["hours"] = hours
+        if closed is not None:
+            terms["dates"] = closed
         if country is not None:
             terms["country"], terms["subdivision"] = catalogue.parse_region(country)
-        done = sla_edits.edit_calendar(session, name, new_name=new_name, **terms)
+        done = sla_edits.edit_calendar(session, name, terms, new_name=new_name)
         if done.changed:
             audit.record(session, audit.CLI, "calendar.change", done.name, **done.detail)
         return done
@@ -384,16 +393,19 @@ def sla_set(
     targets = {
         key: _option(partial(catalogue.parse_target, text, key)) for key, text in typed.items() if text is not None
     }
-    given = {"priority": number, "calendar": calendar_name, "service": service_name, "category": category,
-             "organisation": organisation, "warn_at": warn_at}  # fmt: skip
-    if new_name is None and not targets and all(value is None for value in given.values()):
+    options = (new_name, number, calendar_name, service_name, category, organisation, warn_at)
+    if not targets and all(value is None for value in options):
         raise click.UsageError("say what to change, e.g. --resolution 4h; `switchboard sla set --help` lists them")
 
     def work(session: Session) -> sla_edits.Edit:
-        terms = catalogue.policy_terms(session, catalogue.get_policy(session, name, lock=True))
-        terms.update({key: value for key, value in given.items() if value is not None})
-        terms["targets"] = replace(terms["targets"], **targets)
-        done = sla_edits.edit_policy(session, name, new_name=new_name, **terms)
+        kept = catalogue.policy_terms(session, catalogue.get_policy(session, name, lock=True))
+        terms = catalogue.PolicyTerms(
+            priority=_given(number, kept["priority"]), targets=replace(kept["targets"], **targets),
+            calendar=_given(calendar_name, kept["calendar"]), service=_given(service_name, kept["service"]),
+            category=_given(category, kept["category"]), organisation=_given(organisation, kept["organisation"]),
+            warn_at=_given(warn_at, kept["warn_at"]),
+        )  # fmt: skip
+        done = sla_edits.edit_policy(session, name, terms, new_name=new_name)
         if done.changed:
             audit.record(session, audit.CLI, "sla.change", done.name, **done.detail)
         return done

@@ -17,16 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub import catalogue
-from hub.catalogue import Targets
+from hub.catalogue import CalendarTerms, PolicyTerms
 from hub.models import SlaPolicy
-from hub.sla_clocks import DEFAULT_WARN_AT
 from hub.sla_replanning import Replanned, Replanning
 
 
@@ -56,53 +55,29 @@ def describe(edit: Edit) -> str:
 
 
 def edit_policy(
-    session: Session,
-    name: str,
-    *,
-    new_name: str | None = None,
-    priority: int,
-    targets: Targets,
-    calendar: str | None = None,
-    service: str | None = None,
-    category: str | None = None,
-    organisation: str | None = None,
-    warn_at: float = DEFAULT_WARN_AT,
-    now: datetime | None = None,
+    session: Session, name: str, terms: PolicyTerms, *, new_name: str | None = None, now: datetime | None = None
 ) -> Edit:
-    """Give the policy `name` the terms `switchboard sla add` takes, and re-plan the clocks it runs."""
+    """Give the policy `name` new terms (what `switchboard sla add` takes) and re-plan the clocks it runs."""
     policy = catalogue.get_policy(session, name, lock=True)
     was = policy.name
     replanning = Replanning(session, [policy.id])
-    changed = catalogue.change_policy(session, was, new_name=new_name, priority=priority, targets=targets,
-                                      calendar=calendar, service=service, category=category,
-                                      organisation=organisation, warn_at=warn_at)  # fmt: skip
-    if not changed:
+    if not catalogue.change_policy(session, was, terms, new_name=new_name):
         return Edit(policy.name, changed=False)
     done = replanning.finish(f"SLA policy {policy.name} was changed", now)
-    detail = {**catalogue.policy_detail(policy, calendar), **_renamed(was, policy.name), **_counts(done)}
+    detail = {**catalogue.policy_detail(policy, terms["calendar"]), **_renamed(was, policy.name), **_counts(done)}
     return Edit(policy.name, True, done, detail)
 
 
 def edit_calendar(
-    session: Session,
-    name: str,
-    *,
-    new_name: str | None = None,
-    tz: str,
-    hours: str,
-    country: str | None = None,
-    subdivision: str | None = None,
-    dates: frozenset[date] = frozenset(),
-    now: datetime | None = None,
+    session: Session, name: str, terms: CalendarTerms, *, new_name: str | None = None, now: datetime | None = None
 ) -> Edit:
-    """Give the calendar `name` the terms `switchboard calendar add` takes, and re-plan the clocks that run on it."""
+    """Give the calendar `name` new terms (what `switchboard calendar add` takes) and re-plan the clocks that run
+    on it."""
     calendar = catalogue.get_calendar(session, name, lock=True)
     was = calendar.name
     using = session.scalars(select(SlaPolicy.id).where(SlaPolicy.calendar_id == calendar.id).with_for_update())
     replanning = Replanning(session, list(using))
-    changed = catalogue.change_calendar(session, was, new_name=new_name, tz=tz, hours=hours, country=country,
-                                        subdivision=subdivision, dates=dates)  # fmt: skip
-    if not changed:
+    if not catalogue.change_calendar(session, was, terms, new_name=new_name):
         return Edit(calendar.name, changed=False)
     done = replanning.finish(f"calendar {calendar.name} was changed", now)
     detail = {"calendar": catalogue.describe_calendar(calendar), **_renamed(was, calendar.name), **_counts(done)}

@@ -51,7 +51,7 @@ def edit(name: str) -> ResponseReturnValue:
     if form.validate_on_submit():
 
         def change(session: Session) -> tuple[str, str | None]:
-            done = sla_edits.edit_calendar(session, row.name, new_name=form.name.data or "", **form.terms())
+            done = sla_edits.edit_calendar(session, row.name, form.terms(), new_name=form.name.data or "")
             if not done.changed:
                 return f"Nothing changed on calendar {done.name}.", None
             audit.record(session, current_user.email, "calendar.change", done.name, **done.detail)

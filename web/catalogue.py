@@ -168,7 +168,7 @@ def edit_policy(name: str) -> ResponseReturnValue:
     if form.validate_on_submit():
 
         def change(session: Session) -> tuple[str, str | None]:
-            done = sla_edits.edit_policy(session, policy.name, new_name=form.name.data or "", **form.terms())
+            done = sla_edits.edit_policy(session, policy.name, form.terms(), new_name=form.name.data or "")
             if not done.changed:
                 return f"Nothing changed on SLA policy {done.name}.", None
             audit.record(session, current_user.email, "sla.change", done.name, **done.detail)

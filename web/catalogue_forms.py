@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from datetime import timedelta
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from hub import catalogue, zones
+from hub.catalogue import CalendarTerms, PolicyTerms, Targets
 from hub.durations import typed_duration
 from hub.sla_clocks import DEFAULT_WARN_AT
 
@@ -62,23 +63,21 @@ class PolicyForm(FlaskForm):
         self.service.choices = [SelectChoice("", "Every service"), *map(SelectChoice, services)]
         return self
 
-    def terms(self) -> dict[str, Any]:
+    def terms(self) -> PolicyTerms:
         """What was typed, as hub.catalogue.add_policy and hub.sla_edits.edit_policy take it (BadField: a mistake)."""
-        return {
-            "priority": catalogue.parse_priority(self.priority.data or ""),
-            "targets": catalogue.Targets.parse(first_response=self.first_response.data,
-                                               next_update=self.next_update.data, resolution=self.resolution.data),
-            "calendar": self.calendar.data, "service": self.service.data, "category": self.category.data,
-            "organisation": self.organisation.data, "warn_at": self.warn_at.data or 0,
-        }  # fmt: skip
+        targets = Targets.parse(first_response=self.first_response.data, next_update=self.next_update.data,
+                                resolution=self.resolution.data)  # fmt: skip
+        return PolicyTerms(priority=catalogue.parse_priority(self.priority.data or ""), targets=targets,
+                           calendar=self.calendar.data, service=self.service.data, category=self.category.data,
+                           organisation=self.organisation.data, warn_at=self.warn_at.data or 0)  # fmt: skip
 
     @classmethod
-    def of(cls, name: str, terms: dict[str, Any]) -> PolicyForm:
+    def of(cls, name: str, terms: PolicyTerms) -> PolicyForm:
         """The form for changing a policy, filled in with its stored terms (hub.catalogue.policy_terms); what was
         posted wins."""
-        targets: catalogue.Targets = terms["targets"]
+        targets = terms["targets"]
 
-        def typed(span: Any) -> str:
+        def typed(span: timedelta | None) -> str:
             return typed_duration(span) if span is not None else ""
 
         return cls(name=name, priority=f"P{terms['priority']}", first_response=typed(targets.first_response),
@@ -104,7 +103,7 @@ class CalendarForm(FlaskForm):
             self.tz.data = default_zone
         return self
 
-    def terms(self) -> dict[str, Any]:
+    def terms(self) -> CalendarTerms:
         """What was typed, as hub.catalogue.add_calendar and hub.sla_edits.edit_calendar take it: the closed days
         typed and the iCal file's together (BadField: a mistake)."""
         country, subdivision = catalogue.parse_region(self.holidays.data)
@@ -112,11 +111,11 @@ class CalendarForm(FlaskForm):
         upload = self.ical.data
         if upload is not None and upload.filename:
             dates |= catalogue.ical_closed_days(upload.read().decode("utf-8", errors="replace"))
-        return {"tz": self.tz.data or "", "hours": self.hours.data or "", "country": country,
-                "subdivision": subdivision, "dates": dates}  # fmt: skip
+        return CalendarTerms(tz=self.tz.data or "", hours=self.hours.data or "", country=country,
+                             subdivision=subdivision, dates=dates)  # fmt: skip
 
     @classmethod
-    def of(cls, name: str, terms: dict[str, Any]) -> CalendarForm:
+    def of(cls, name: str, terms: CalendarTerms) -> CalendarForm:
         """The form for changing a calendar, filled in with its stored terms (hub.catalogue.calendar_terms); what
         was posted wins."""
         region = "-".join(part for part in (terms["country"], terms["subdivision"]) if part)

@@ -11,19 +11,20 @@ import pytest
 from sqlalchemy import select
 
 from hub import catalogue, revisions, sla
-from hub.catalogue import Targets, add_calendar, add_policy
+from hub.catalogue import CalendarTerms, PolicyTerms, Targets, add_calendar, add_policy
 from hub.db import Database
 from hub.domain import Action, InboundEvent
 from hub.errors import BadField, BadInput, Missing
 from hub.intake import Intake, Raw
 from hub.models import BusinessCalendar, Incident, TimelineEntry, utcnow
+from hub.sla_clocks import DEFAULT_WARN_AT
 from hub.sla_edits import Edit, describe, edit_calendar, edit_policy
 from hub.sla_replanning import Replanned
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (the fixture `settings`)
 
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")
 H = timedelta(hours=1)
-#: The P1 policy the tests start from, as `edit_policy` takes it.
+#: The P1 policy the tests start from.
 P1: dict[str, Any] = {"priority": 1, "targets": Targets(resolution=4 * H)}
 
 
@@ -40,9 +41,12 @@ def open_p1(db: Database, intake: Intake, **policy: Any) -> int:
     return intake.record(RAW, critical("db")).incident_id or 0
 
 
-def edit(db: Database, name: str = "P1", **terms: Any) -> Edit:
+def edit(db: Database, name: str = "P1", new_name: str | None = None, **terms: Any) -> Edit:
+    """Give the policy `name` P1's terms but those given."""
+    given: dict[str, Any] = {"calendar": None, "service": None, "category": None, "organisation": None,
+                             "warn_at": DEFAULT_WARN_AT, **P1, **terms}  # fmt: skip
     with db.transaction() as session:
-        return edit_policy(session, name, **{**P1, **terms})
+        return edit_policy(session, name, PolicyTerms(**given), new_name=new_name)
 
 
 def incident(db: Database, incident_id: int) -> Incident:
@@ -177,7 +181,7 @@ def test_an_unknown_policy_is_refused_with_the_command_that_lists_them(db: Datab
 
 # -- calendars -----------------------------------------------------------------------------------------------------
 
-OFFICE: dict[str, Any] = {"tz": "UTC", "hours": "24x7"}
+OFFICE = CalendarTerms(tz="UTC", hours="24x7", country=None, subdivision=None, dates=frozenset())
 
 
 def test_a_calendar_edit_replans_the_incidents_under_every_policy_on_it(db: Database, intake: Intake) -> None:
@@ -189,7 +193,7 @@ def test_a_calendar_edit_replans_the_incidents_under_every_policy_on_it(db: Data
               intake.record(RAW, InboundEvent(source="generic", title="slow", severity="high",
                                               dedup_key="web")).incident_id or 0]  # fmt: skip
     with db.transaction() as session:
-        done = edit_calendar(session, "office", tz="UTC", hours="mon-sun 00:00-12:00")
+        done = edit_calendar(session, "office", CalendarTerms(**{**OFFICE, "hours": "mon-sun 00:00-12:00"}))
     assert done.replanned == Replanned(moved=2, kept=0, stopped=0)
     assert describe(done) == "2 unresolved incident(s) re-planned, as their timelines say"
     for incident_id in opened:
@@ -201,7 +205,7 @@ def test_a_calendar_edit_is_checked_as_a_new_calendar_is_naming_the_field(db: Da
         add_calendar(session, name="office", **OFFICE)
     for terms, field in (({"tz": "Berlin"}, "tz"), ({"hours": "weekdays"}, "hours"), ({"country": "XX"}, "holidays")):
         with pytest.raises(BadField) as refused, db.transaction() as session:
-            edit_calendar(session, "office", **{**OFFICE, **terms})
+            edit_calendar(session, "office", CalendarTerms(**{**OFFICE, **terms}))
         assert refused.value.field == field
 
 
@@ -209,8 +213,9 @@ def test_a_calendar_keeps_its_holidays_renamed(db: Database) -> None:
     closed = catalogue.parse_dates(["2026-12-24", " 2026-12-31 "])
     with db.transaction() as session:
         add_calendar(session, name="office", **OFFICE)
-        edit_calendar(session, "office", new_name="office-berlin", tz="Europe/Berlin", hours="mon-fri 09:00-17:00",
-                      country="DE", subdivision="BY", dates=closed)  # fmt: skip
+        terms = CalendarTerms(tz="Europe/Berlin", hours="mon-fri 09:00-17:00", country="DE", subdivision="BY",
+                              dates=closed)  # fmt: skip
+        edit_calendar(session, "office", terms, new_name="office-berlin")
     with db.read() as session:
         [row] = session.scalars(select(BusinessCalendar)).all()
         assert catalogue.describe_calendar(row) == (
