@@ -5,7 +5,9 @@ the catalogue does not hold), so incidents, SLA policies, CIs, problems (and the
 changes, change freezes and help-centre requests keep its name in a text column; status-page subscribers keep the
 names they chose, the status page what it last told of each public service under its name, and rules set a service
 by name. A rename rewrites all of them with the service's own row and bumps the revisions of what processes keep
-(the SLA book, the rule book, CIs). No clock moves: each incident's policy is renamed with it.
+(the SLA book, the rule book, CIs). No clock moves: each incident's policy is renamed with it. An event that the
+intake records at the same moment, under the rules as they were, may still store the old name, as any alert may
+name a service the catalogue does not hold: its incident's page and the list show it, and an agent corrects it.
 
 What is not rewritten is what events say. A rule's condition or a silence that tests an event's `service` label
 matches the words an alert brings, and an alert source keeps sending its own label after the rename: rewriting
