@@ -4,29 +4,42 @@ Every change bumps the `sla` revision in the same transaction, so each process's
 policies and calendars only when they change, and whatever else a process keeps of the catalogue (a service's owner
 group) knows when to read it again.
 
-What people type (a name, a priority, a target) is checked here, once, for the commands (hub/sla_cli.py) and the
-/services page (web/catalogue.py) alike; a mistake in one field is a BadField naming it, so the page shows it
-beside that field. Removing a policy re-plans the clocks it runs, so it lives beside them: hub/sla_removal.py.
+What people type (a name, a priority, a target, hours and holidays) is checked here, once, for the commands
+(hub/sla_cli.py) and the /services pages (web/catalogue.py, web/calendars.py) alike, whether adding or changing;
+a mistake in one field is a BadField naming it, so the page shows it beside that field. Changing or removing a
+policy or a calendar re-plans the clocks running under it, so that lives beside them (hub/sla_edits.py,
+hub/sla_removal.py), as renaming and removing a service lives with what names it (hub/service_references.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub import revisions
-from hub.business_hours import ALWAYS, Calendar, format_hours, parse_hours, weekly_from_json, weekly_json
+from hub.business_hours import (
+    ALWAYS,
+    Calendar,
+    country_holidays,
+    format_hours,
+    holidays_from_ical,
+    parse_hours,
+    weekly_from_json,
+    weekly_json,
+)
 from hub.durations import describe_duration, parse_duration
 from hub.errors import BadField, BadInput, Missing
 from hub.models import BusinessCalendar, Group, Service, SlaPolicy
 from hub.names import NAME_WIDTH, check_name, is_one_line
 from hub.numbers import whole_number
 from hub.sla_clocks import DEFAULT_WARN_AT, PolicySpec
+from hub.zones import zone_of
 
 SLA_REVISION = "sla"
 
@@ -49,7 +62,7 @@ def _unique(session: Session, row: Any, what: str, name: str, listing: str) -> N
         raise BadField("name", f"there is already a {what} named {name!r}; `{listing}` shows them") from None
 
 
-def _name(text: str, what: str, field: str = "name") -> str:
+def checked_name(text: str, what: str, field: str = "name") -> str:
     """check_name's answer, its complaint about `field`."""
     try:
         return check_name(text, what)
@@ -69,7 +82,7 @@ def _optional(text: str | None, field: str, width: int = NAME_WIDTH) -> str | No
 
 def _owner(text: str | None) -> str | None:
     text = (text or "").strip()
-    return _name(text, "group", "owner_group") if text else None
+    return checked_name(text, "group", "owner_group") if text else None
 
 
 # -- services ---------------------------------------------------------------------------------------------------
@@ -79,7 +92,7 @@ def add_service(
     session: Session, *, name: str, owner_group: str | None = None, description: str = "", public: bool = False
 ) -> Service:
     """Add a service. Its owner group may not exist yet: `missing_owner` says so, for the caller to warn."""
-    name = _name(name, "service")
+    name = checked_name(name, "service")
     row = Service(name=name, owner_group=_owner(owner_group), description=description.strip(), public=public)
     _unique(session, row, "service", name, "switchboard service list")
     bump_version(session)
@@ -105,8 +118,10 @@ def set_service(
     return row
 
 
-def get_service(session: Session, name: str) -> Service:
-    row = session.scalar(select(Service).where(Service.name == name.strip()))
+def get_service(session: Session, name: str, *, lock: bool = False) -> Service:
+    """The service `name`; `lock`: locked for the caller's change, so two admins' changes of it take turns."""
+    query = select(Service).where(Service.name == name.strip())
+    row = session.scalar(query.with_for_update() if lock else query)
     if row is None:
         raise Missing(f"there is no service {name!r}; `switchboard service list` shows them")
     return row
@@ -129,6 +144,16 @@ def services(session: Session) -> list[Service]:
 # -- calendars --------------------------------------------------------------------------------------------------
 
 
+class CalendarTerms(TypedDict):
+    """What `switchboard calendar add` takes of a calendar but its name: as typed (checked when stored) or stored."""
+
+    tz: str
+    hours: str  # as people write it: `mon-fri 09:00-17:00; sat 10:00-14:00`, `24x7`
+    country: str | None  # public holidays of this country (ISO code) ...
+    subdivision: str | None  # ... and region
+    dates: frozenset[date]  # more closed days
+
+
 def add_calendar(
     session: Session,
     *,
@@ -140,20 +165,119 @@ def add_calendar(
     dates: frozenset[date] = frozenset(),
 ) -> BusinessCalendar:
     """Store a calendar after checking it makes sense (zone, hours, holiday country) by building it."""
-    name = _name(name, "calendar")
-    calendar = Calendar(tz=tz, weekly=parse_hours(hours), country=country, subdivision=subdivision,
-                        extra_holidays=dates)  # fmt: skip
-    row = BusinessCalendar(
-        name=name,
-        tz=calendar.tz,
-        hours=weekly_json(calendar.weekly),
-        holiday_country=country.upper() if country else None,
-        holiday_subdivision=subdivision,
-        holiday_dates={"dates": sorted(d.isoformat() for d in dates)},
-    )
+    name = checked_name(name, "calendar")
+    terms = CalendarTerms(tz=tz, hours=hours, country=country, subdivision=subdivision, dates=dates)
+    row = BusinessCalendar(name=name, **_calendar_columns(terms))
     _unique(session, row, "calendar", name, "switchboard calendar list")
     bump_version(session)
     return row
+
+
+def change_calendar(session: Session, name: str, terms: CalendarTerms, *, new_name: str | None = None) -> bool:
+    """Give the calendar `name` (locked) new terms, checked as `add_calendar` checks them, and a new name when
+    `new_name` is given; whether anything changed. Re-planning the clocks that run on it is hub/sla_edits.py's."""
+    row = get_calendar(session, name, lock=True)
+    columns = _calendar_columns(terms)
+    if new_name is not None:
+        columns["name"] = checked_name(new_name, "calendar")
+    if not _changed(row, columns):
+        return False
+    _unique(session, row, "calendar", row.name, "switchboard calendar list")
+    bump_version(session)
+    return True
+
+
+def remove_calendar(session: Session, name: str) -> str:
+    """Delete the calendar `name`, refused while a policy's clocks run on it (naming them); returns its name."""
+    row = get_calendar(session, name, lock=True)
+    using = list(
+        session.scalars(select(SlaPolicy.name).where(SlaPolicy.calendar_id == row.id).order_by(SlaPolicy.name))
+    )
+    if using:
+        them = "it" if len(using) == 1 else "them"
+        raise BadInput(f"the clocks of SLA {quoted('policy', 'policies', using)} run on calendar {row.name!r}: "
+                       f"give {them} another calendar or remove {them} first")  # fmt: skip
+    session.delete(row)
+    session.flush()
+    bump_version(session)
+    return row.name
+
+
+def quoted(one: str, many: str, names: Sequence[str]) -> str:
+    """Names in a sentence: `policy 'P1'`, `policies 'P1', 'P3'`."""
+    return f"{one if len(names) == 1 else many} " + ", ".join(repr(name) for name in names)
+
+
+def get_calendar(session: Session, name: str, *, lock: bool = False) -> BusinessCalendar:
+    """The calendar `name`; `lock`: locked for the caller's change."""
+    query = select(BusinessCalendar).where(BusinessCalendar.name == name.strip())
+    row = session.scalar(query.with_for_update() if lock else query)
+    if row is None:
+        raise Missing(f"there is no calendar {name.strip()!r}; `switchboard calendar list` shows them")
+    return row
+
+
+def _calendar_columns(terms: CalendarTerms) -> dict[str, Any]:
+    """A calendar's columns but its name, checked (hours, zone, holiday country); a mistake names its field."""
+    country, subdivision = terms["country"], terms["subdivision"]
+    try:
+        weekly = Calendar(weekly=parse_hours(terms["hours"])).weekly  # some hours, each range within a day
+    except BadInput as exc:
+        raise BadField("hours", str(exc)) from None
+    try:
+        zone_of(terms["tz"].strip())
+    except BadInput as exc:
+        raise BadField("tz", str(exc)) from None
+    if country is not None:
+        try:
+            country_holidays(country, subdivision)
+        except BadInput as exc:
+            raise BadField("holidays", str(exc)) from None
+    return {
+        "tz": terms["tz"].strip(),
+        "hours": weekly_json(weekly),
+        "holiday_country": country.upper() if country else None,
+        "holiday_subdivision": subdivision,
+        "holiday_dates": {"dates": sorted(d.isoformat() for d in terms["dates"])},
+    }
+
+
+def parse_region(text: str | None) -> tuple[str | None, str | None]:
+    """Public holidays as `--holidays` takes them: a country (`DE`) or a country and region (`DE-BY`), as the
+    holidays package names them; (None, None) for none."""
+    country, _, subdivision = (text or "").strip().partition("-")
+    return country or None, subdivision or None
+
+
+def parse_dates(texts: Iterable[str], field: str = "holiday") -> frozenset[date]:
+    """Closed days written YYYY-MM-DD; a mistake is about `field`."""
+    found = set()
+    for text in texts:
+        try:
+            found.add(date.fromisoformat(text.strip()))
+        except ValueError:
+            raise BadField(field, f"{text.strip()!r} is not a date; write closed days as YYYY-MM-DD") from None
+    return frozenset(found)
+
+
+def ical_closed_days(text: str) -> frozenset[date]:
+    """The closed days of an iCalendar file: its all-day events (hub/business_hours.py). A file with none is no
+    holiday calendar, so it is a mistake about `ical` rather than nothing added."""
+    found = holidays_from_ical(text)
+    if not found:
+        raise BadField("ical", "the iCalendar file holds no all-day events, which are what closed days are; "
+                               "export the holidays or closing days as all-day events")  # fmt: skip
+    return found
+
+
+def _changed(row: Any, columns: dict[str, Any]) -> bool:
+    """Set `columns` on `row`; whether any of them differed."""
+    moved = False
+    for column, value in columns.items():
+        if getattr(row, column) != value:
+            setattr(row, column, value)
+            moved = True
+    return moved
 
 
 def calendar_of(row: BusinessCalendar | Any) -> Calendar:
@@ -165,6 +289,13 @@ def calendar_of(row: BusinessCalendar | Any) -> Calendar:
         subdivision=row.holiday_subdivision,
         extra_holidays=frozenset(date.fromisoformat(d) for d in (row.holiday_dates or {}).get("dates", [])),
     )
+
+
+def calendar_terms(row: BusinessCalendar) -> CalendarTerms:
+    """A stored calendar's terms: what a change keeps of those it does not give, and what its form starts from."""
+    calendar = calendar_of(row)
+    return CalendarTerms(tz=calendar.tz, hours=format_hours(calendar.weekly), country=calendar.country,
+                         subdivision=calendar.subdivision, dates=calendar.extra_holidays)  # fmt: skip
 
 
 def calendars(session: Session) -> list[BusinessCalendar]:
@@ -217,6 +348,18 @@ def parse_priority(text: str) -> int:
     return number
 
 
+class PolicyTerms(TypedDict):
+    """What `switchboard sla add` takes of a policy but its name: as typed (checked when stored) or stored."""
+
+    priority: int
+    targets: Targets
+    calendar: str | None  # a calendar's name; None or empty: 24x7 UTC
+    service: str | None  # None or empty: every service (and so on for category and organisation)
+    category: str | None
+    organisation: str | None
+    warn_at: float
+
+
 def add_policy(
     session: Session,
     *,
@@ -231,16 +374,50 @@ def add_policy(
 ) -> SlaPolicy:
     """Store a policy; its calendar and service must exist (24x7 UTC when no calendar is named). Empty narrowing
     fields are None: the policy is for every service, category, organisation."""
-    name = _name(name, "policy")
+    name = checked_name(name, "policy")
+    terms = PolicyTerms(priority=priority, targets=targets, calendar=calendar, service=service, category=category,
+                        organisation=organisation, warn_at=warn_at)  # fmt: skip
+    row = SlaPolicy(name=name, **_policy_columns(session, terms))
+    _unique(session, row, "policy", name, "switchboard sla list")
+    bump_version(session)
+    return row
+
+
+def change_policy(session: Session, name: str, terms: PolicyTerms, *, new_name: str | None = None) -> bool:
+    """Give the policy `name` (locked) new terms, checked as `add_policy` checks them, and a new name when
+    `new_name` is given; whether anything changed. Re-planning the clocks it runs is hub/sla_edits.py's."""
+    row = get_policy(session, name, lock=True)
+    columns = _policy_columns(session, terms)
+    if new_name is not None:
+        columns["name"] = checked_name(new_name, "policy")
+    if not _changed(row, columns):
+        return False
+    _unique(session, row, "policy", row.name, "switchboard sla list")
+    bump_version(session)
+    return True
+
+
+def get_policy(session: Session, name: str, *, lock: bool = False) -> SlaPolicy:
+    """The policy `name`; `lock`: locked for the caller's change."""
+    query = select(SlaPolicy).where(SlaPolicy.name == name.strip())
+    row = session.scalar(query.with_for_update() if lock else query)
+    if row is None:
+        raise Missing(f"there is no SLA policy {name.strip()!r}; `switchboard sla list` shows them")
+    return row
+
+
+def _policy_columns(session: Session, terms: PolicyTerms) -> dict[str, Any]:
+    """A policy's columns but its name, checked; a mistake names its field."""
+    priority, targets, warn_at = terms["priority"], terms["targets"], terms["warn_at"]
     if priority not in range(1, 6):
         raise BadField("priority", f"priority must be P1 (highest) to P5, not P{priority}")
     if not 0 < warn_at < 1:
         raise BadField("warn_at", "warn-at is a share of the target between 0 and 1, e.g. 0.75")
     if targets.first_response is None and targets.resolution is None:
         raise BadField("resolution", "a policy needs a first-response or a resolution target, e.g. --resolution 4h")
-    calendar, service = _optional(calendar, "calendar"), _optional(service, "service")
-    category, organisation = _optional(category, "category"), _optional(organisation, "organisation",
-                                                                        ORGANISATION_WIDTH)  # fmt: skip
+    calendar, service = _optional(terms["calendar"], "calendar"), _optional(terms["service"], "service")
+    category = _optional(terms["category"], "category")
+    organisation = _optional(terms["organisation"], "organisation", ORGANISATION_WIDTH)
     calendar_id = None
     if calendar is not None:
         calendar_id = session.scalar(select(BusinessCalendar.id).where(BusinessCalendar.name == calendar))
@@ -252,14 +429,22 @@ def add_policy(
     def seconds(span: timedelta | None) -> int | None:
         return int(span.total_seconds()) if span is not None else None
 
-    row = SlaPolicy(
-        name=name, priority=priority, service=service, category=category, organisation=organisation,
-        calendar_id=calendar_id, first_response=seconds(targets.first_response),
-        next_update=seconds(targets.next_update), resolution=seconds(targets.resolution), warn_at=warn_at,
-    )  # fmt: skip
-    _unique(session, row, "policy", name, "switchboard sla list")
-    bump_version(session)
-    return row
+    return {
+        "priority": priority, "service": service, "category": category, "organisation": organisation,
+        "calendar_id": calendar_id, "first_response": seconds(targets.first_response),
+        "next_update": seconds(targets.next_update), "resolution": seconds(targets.resolution), "warn_at": warn_at,
+    }  # fmt: skip
+
+
+def policy_terms(session: Session, policy: SlaPolicy) -> PolicyTerms:
+    """A stored policy's terms: what a change keeps of those it does not give, and what its form starts from."""
+    calendar = None
+    if policy.calendar_id is not None:
+        calendar = session.scalar(select(BusinessCalendar.name).where(BusinessCalendar.id == policy.calendar_id))
+    targets = Targets(first_response=_span(policy.first_response), next_update=_span(policy.next_update),
+                      resolution=_span(policy.resolution))  # fmt: skip
+    return PolicyTerms(priority=policy.priority, targets=targets, calendar=calendar, service=policy.service,
+                       category=policy.category, organisation=policy.organisation, warn_at=policy.warn_at)  # fmt: skip
 
 
 def policies(session: Session) -> list[tuple[SlaPolicy, str | None]]:

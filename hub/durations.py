@@ -26,3 +26,13 @@ def describe_duration(span: timedelta) -> str:
         if seconds and seconds % size == 0:
             return f"{seconds // size} {unit}"
     return f"{seconds} s"
+
+
+def typed_duration(span: timedelta) -> str:
+    """A span as people type it and `parse_duration` reads it back, in the largest unit that measures it exactly:
+    `1w`, `3d`, `4h`, `90m` (what a form to change a target starts from)."""
+    minutes = int(span.total_seconds() // 60)
+    for unit, size in (("w", 7 * 24 * 60), ("d", 24 * 60), ("h", 60)):
+        if minutes and minutes % size == 0:
+            return f"{minutes // size}{unit}"
+    return f"{minutes}m"

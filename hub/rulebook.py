@@ -268,6 +268,59 @@ def _store_settings(session: Session, settings: Mapping[str, Any]) -> None:
     session.flush()
 
 
+# -- rules that name a service ----------------------------------------------------------------------------------
+
+#: The fields under which a rule or a silence tests an event's `service` label.
+SERVICE_FIELDS = frozenset({"service", "labels.service"})
+
+
+def setting_service(session: Session, name: str) -> list[Rule]:
+    """The rules whose actions put incidents on the service `name` (`set: {service: name}`), in order."""
+    return [row for row in session.scalars(select(Rule).order_by(Rule.position, Rule.id)) if _sets(row, name)]
+
+
+def testing_service(session: Session, name: str) -> list[Rule]:
+    """The rules whose conditions compare an event's service label with `name` (equals it, or lists it), in order.
+    What they test is what events say, which the catalogue does not decide: an alert keeps its own label."""
+    rows = session.scalars(select(Rule).order_by(Rule.position, Rule.id))
+    return [row for row in rows if names_value(spec_of(row).condition(), SERVICE_FIELDS, name)]
+
+
+def rename_service(session: Session, old: str, new: str, *, author: str = SYSTEM) -> list[str]:
+    """Make the rules that set the service `old` set `new`, recorded as one version; returns their names."""
+    rows = setting_service(session, old)
+    if not rows:
+        return []
+    _ensure_baseline(session)
+    for row in rows:
+        row.actions = {**(row.actions or {}), "service": new}
+    session.flush()
+    bump_version(session)
+    record_version(session, author, f"service {old!r} renamed to {new!r}")
+    return [row.name for row in rows]
+
+
+def _sets(row: Rule, name: str) -> bool:
+    value = (row.actions or {}).get("service")
+    return isinstance(value, str) and value.strip() == name
+
+
+def names_value(condition: Any, fields: frozenset[str], value: str) -> bool:
+    """Whether a condition tree compares one of `fields` with `value` (ignoring case, as the rules do), alone or
+    in a list of values (pure)."""
+    if not isinstance(condition, Mapping):
+        return False
+    if "field" in condition:
+        operand = condition.get("value")
+        operands = operand if isinstance(operand, list) else [operand]
+        wanted = value.casefold()
+        return condition["field"] in fields and any(
+            o is not None and str(o).strip().casefold() == wanted for o in operands
+        )
+    parts = [*(condition.get("all") or ()), *(condition.get("any") or ()), condition.get("not")]
+    return any(names_value(part, fields, value) for part in parts)
+
+
 # -- versions -------------------------------------------------------------------------------------------------------
 
 

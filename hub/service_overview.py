@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from hub import catalogue
 from hub.models import Incident, Service
-from hub.sla_removal import RUNNING, running_clocks
+from hub.sla_replanning import RUNNING, running_clocks
 from hub.status_page import LIVE
 
 

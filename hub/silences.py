@@ -105,3 +105,14 @@ def expire_silence(session: Session, silence_id: int) -> Silence:
 def active(session: Session) -> list[Silence]:
     """Silences that have not ended yet (including ones that start later)."""
     return list(session.scalars(select(Silence).where(Silence.ends_at > utcnow()).order_by(Silence.ends_at)))
+
+
+def testing(session: Session, fields: frozenset[str], value: str) -> list[Silence]:
+    """The silences not ended yet with a matcher that compares one of `fields` with `value` (`=` or `!=`: exactly,
+    as silences compare), in the order they end."""
+
+    def names_it(row: Silence) -> bool:
+        matchers = (row.matchers or {}).get("matchers", [])
+        return any(m["field"] in fields and m["op"] in ("=", "!=") and m["value"] == value for m in matchers)
+
+    return [row for row in active(session) if names_it(row)]

@@ -249,11 +249,32 @@ def agent_update(conn: Connection, incident_id: int, now: datetime | None = None
     _store_keeping_due(conn, row, update_given(policy, clocks_of(row), now), now)
 
 
+@dataclass(frozen=True)
+class Replanned:
+    """What re-planning did to one incident's clocks."""
+
+    policy: PolicySpec | None  # the policy they run under now; None: none fits, no clocks
+    moved: bool  # its policy or one of its due times changed
+
+
 def replan(
-    conn: Connection, book: SlaBook, incident_id: int, now: datetime | None = None, *, why: str | None = None
-) -> PolicySpec | None:
-    """Pick the policy again (priority, service or category changed, or its policy went) and plan the clocks from
-    the opening. With `why`, the timeline says it, and says so too when the clocks stop for want of a policy.
+    conn: Connection,
+    book: SlaBook,
+    incident_id: int,
+    now: datetime | None = None,
+    *,
+    why: str | None = None,
+    before: PolicySpec | None = None,
+) -> Replanned:
+    """Pick the policy again (priority, service or category changed, or its policy changed or went) and plan the
+    clocks from the opening. The timeline says so when the policy or a due time moved (and `why`, when given);
+    with `why`, it says so too when the clocks stop for want of a policy.
+
+    `before` is the policy as it was when the clocks were planned, for a change to the policy itself: when the
+    incident stays under it and nothing the clocks go by changed (its calendar, targets and warning share), its
+    clocks stand exactly as they are (a plan from the opening would forget the business time a past wait added);
+    when only the next-update clock is the same, its current deadline stands. Without it, the next update is due
+    a target of the policy now in force from now.
 
     The new plan's warnings and breaches that already lie in the past are announced by the next sweep.
     """
@@ -261,24 +282,43 @@ def replan(
     row = _row(conn, incident_id)
     policy = pick_policy(book.policies, facts_of(row.priority, row.service, row.category, row.labels))
     because = f" ({why})" if why else ""
+    # A removed policy's incidents have lost the reference already (ON DELETE SET NULL): `before` names it.
+    was = before.id if before is not None else row.sla_policy_id
     if policy is None:
         _store(conn, incident_id, row.service, None, Clocks(), now, after=None)
-        if why:
+        if why and was is not None:
             INSERT_TIMELINE.execute(conn, entry(incident_id, "sla", f"SLA clocks stopped{because}: no policy fits"))
-        return None
-    # Still waiting: the new plan stands still from the same moment. The next update is due a target of the
-    # new policy from now (a missed one stays missed).
+        return Replanned(None, moved=was is not None)
+    if before is not None and before.id == policy.id and _clock_terms(policy) == _clock_terms(before):
+        return Replanned(policy, moved=False)
+    # Still waiting: the new plan stands still from the same moment. A missed next update stays missed.
     clocks = replace(start_clocks(policy, row.first_seen), responded_at=row.acknowledged_at,
                      resolved_at=row.resolved_at, paused_at=row.sla_paused_at,
                      update_missed_at=row.sla_update_missed_at)  # fmt: skip
     if clocks.responded_at is not None:
-        clocks = update_given(policy, replace(clocks, update_due_at=row.sla_update_due_at), now)
-        if policy.next_update is None:
-            clocks = replace(clocks, update_warn_at=None, update_due_at=None)
+        if before is not None and _update_terms(policy) == _update_terms(before):
+            clocks = replace(clocks, update_warn_at=row.sla_update_warn_at, update_due_at=row.sla_update_due_at)
+        else:
+            clocks = update_given(policy, replace(clocks, update_due_at=row.sla_update_due_at), now)
+            if policy.next_update is None:
+                clocks = replace(clocks, update_warn_at=None, update_due_at=None)
     _store(conn, incident_id, row.service, policy.id, clocks, now, after=None)
-    INSERT_TIMELINE.execute(conn, entry(incident_id, "sla", f"SLA re-planned under {policy.name}{because}",
-                                        data={"policy": policy.name}))  # fmt: skip
-    return policy
+    moved = (policy.id, clocks.response_due_at, clocks.due_at, clocks.update_due_at) != (
+        was, row.sla_response_due_at, row.sla_due_at, row.sla_update_due_at)  # fmt: skip
+    if moved:
+        INSERT_TIMELINE.execute(conn, entry(incident_id, "sla", f"SLA re-planned under {policy.name}{because}",
+                                            data={"policy": policy.name}))  # fmt: skip
+    return Replanned(policy, moved)
+
+
+def _update_terms(policy: PolicySpec) -> tuple[object, ...]:
+    """What a policy's next-update clock goes by."""
+    return (policy.next_update, policy.calendar, policy.warn_at)
+
+
+def _clock_terms(policy: PolicySpec) -> tuple[object, ...]:
+    """What all of a policy's clocks go by."""
+    return (policy.first_response, policy.resolution, *_update_terms(policy))
 
 
 # -- waiting on the requester -----------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ Each command imports what it works with when it runs (see hub/cli.py).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -32,6 +34,11 @@ def _option(parse: Callable[[], T]) -> T:
         return parse()
     except BadField as exc:
         raise click.BadParameter(str(exc), param_hint=f"--{exc.field.replace('_', '-')}") from None
+
+
+def _given(value: T | None, kept: T) -> T:
+    """An option's value, or what is kept when it was not given."""
+    return kept if value is None else value
 
 
 def _warn(warning: str | None) -> None:
@@ -89,6 +96,41 @@ def service_set(name: str, public: bool | None, owner_group: str | None, descrip
     changed, shown, warning = in_transaction(change)
     click.echo(f"service {changed!r}: {'shown on the status page (/status)' if shown else 'not on the status page'}")
     _warn(warning)
+
+
+@service.command("rename")
+@click.argument("name")
+@click.argument("new_name")
+def service_rename(name: str, new_name: str) -> None:
+    """Rename the service NAME to NEW_NAME everywhere it is named, in one go: its incidents (resolved ones too),
+    SLA policies, CIs, problems, changes, freezes, the status page's subscribers and the rules that set it. Rules
+    and silences that test an event's own `service` label are listed, not changed: alerts keep sending theirs.
+    E.g.: switchboard service rename mail email"""
+    from hub import audit, service_references
+
+    def rename(session: Session) -> service_references.Renamed:
+        done = service_references.rename_service(session, name, new_name, author=audit.CLI)
+        audit.record(session, audit.CLI, "service.rename", done.old, **done.detail())
+        return done
+
+    click.echo(service_references.describe_rename(in_transaction(rename)))
+
+
+@service.command("remove")
+@click.argument("name")
+def service_remove(name: str) -> None:
+    """Remove the service NAME: refused while unresolved incidents, SLA policies or rules that set it name it (it
+    says which). CIs and help-centre requests naming it are left without a service, subscribers' choices without
+    it; resolved incidents, problems, changes and freezes keep its name as a record.
+    E.g.: switchboard service remove fax"""
+    from hub import audit, service_references
+
+    def remove(session: Session) -> service_references.Removed:
+        done = service_references.remove_service(session, name)
+        audit.record(session, audit.CLI, "service.remove", done.name, **done.detail())
+        return done
+
+    click.echo(service_references.describe_removal(in_transaction(remove)))
 
 
 @service.command("list")
@@ -154,15 +196,9 @@ def calendar_add(
     """Add a calendar, e.g.: switchboard calendar add --name office --tz Europe/Berlin --hours "mon-fri 09:00-17:00"
     --holidays DE"""
     from hub import catalogue
-    from hub.business_hours import holidays_from_ical
 
-    try:
-        closed = {date.fromisoformat(d) for d in dates}
-    except ValueError as exc:
-        raise click.BadParameter(f"{exc}; write closed days as YYYY-MM-DD", param_hint="--holiday") from None
-    if ical is not None:
-        closed |= holidays_from_ical(ical.read_text(encoding="utf-8", errors="replace"))
-    region, _, subdivision = (country or "").partition("-")
+    closed = _closed_days(dates, ical)
+    region, subdivision = catalogue.parse_region(country)
 
     def work(session: Session) -> str:
         from hub import audit
@@ -172,15 +208,89 @@ def calendar_add(
             name=name,
             tz=tz,
             hours=hours,
-            country=region or None,
-            subdivision=subdivision or None,
-            dates=frozenset(closed),
+            country=region,
+            subdivision=subdivision,
+            dates=closed,
         )
         described = catalogue.describe_calendar(row)
         audit.record(session, audit.CLI, "calendar.add", row.name, calendar=described)
         return described
 
     click.echo(f"added calendar {in_transaction(work)}")
+
+
+@calendar.command("set")
+@click.argument("name")
+@click.option("--name", "new_name", help="A new name; the policies on it follow.")
+@click.option("--tz", help="IANA time zone, e.g. Europe/Berlin.")
+@click.option("--hours", help="e.g. 'mon-fri 09:00-17:00' or '24x7'.")
+@click.option("--holidays", "country", help="Public holidays of a country or region (DE, DE-BY); '' for none.")
+@click.option("--holiday", "dates", multiple=True, help="A closed day, YYYY-MM-DD; repeat for several.")
+@click.option(
+    "--ical",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An iCalendar file whose all-day events are closed days.",
+)
+def calendar_set(
+    name: str,
+    new_name: str | None,
+    tz: str | None,
+    hours: str | None,
+    country: str | None,
+    dates: tuple[str, ...],
+    ical: Path | None,
+) -> None:
+    """Change the calendar NAME: the options given replace what they name (the closed days become those of
+    --holiday and --ical together, when either is given), and the unresolved incidents whose clocks run on it are
+    re-planned. E.g.: switchboard calendar set office --hours "mon-fri 08:00-18:00" --holiday 2026-12-24"""
+    from hub import audit, catalogue, sla_edits
+
+    if new_name is None and tz is None and hours is None and country is None and not dates and ical is None:
+        raise click.UsageError("say what to change: --name, --tz, --hours, --holidays, --holiday or --ical")
+    closed = _closed_days(dates, ical) if dates or ical is not None else None
+
+    def work(session: Session) -> sla_edits.Edit:
+        terms = catalogue.calendar_terms(catalogue.get_calendar(session, name, lock=True))
+        if tz is not None:
+            terms["tz"] = tz
+        if hours is not None:
+            terms["hours"] = hours
+        if closed is not None:
+            terms["dates"] = closed
+        if country is not None:
+            terms["country"], terms["subdivision"] = catalogue.parse_region(country)
+        done = sla_edits.edit_calendar(session, name, terms, new_name=new_name)
+        if done.changed:
+            audit.record(session, audit.CLI, "calendar.change", done.name, **done.detail)
+        return done
+
+    done = in_transaction(work)
+    click.echo(f"calendar {done.name!r}: {sla_edits.describe(done) if done.changed else 'nothing changed'}")
+
+
+@calendar.command("remove")
+@click.argument("name")
+def calendar_remove(name: str) -> None:
+    """Remove the calendar NAME; refused while an SLA policy's clocks run on it (it says which)."""
+    from hub import audit, catalogue
+
+    def remove(session: Session) -> str:
+        gone = catalogue.remove_calendar(session, name)
+        audit.record(session, audit.CLI, "calendar.remove", gone)
+        return gone
+
+    click.echo(f"removed calendar {in_transaction(remove)!r}")
+
+
+def _closed_days(dates: tuple[str, ...], ical: Path | None) -> frozenset[date]:
+    """The closed days of --holiday and --ical together; a mistake names its option."""
+    from hub import catalogue
+
+    closed = _option(lambda: catalogue.parse_dates(dates))
+    if ical is not None:
+        text = ical.read_text(encoding="utf-8", errors="replace")
+        closed |= _option(lambda: catalogue.ical_closed_days(text))
+    return closed
 
 
 @calendar.command("list")
@@ -242,6 +352,66 @@ def sla_add(
 
     in_transaction(add)
     click.echo(f"added SLA policy {name.strip()!r}; incidents opened from now on get its clocks")
+
+
+@sla.command("set")
+@click.argument("name")
+@click.option("--name", "new_name", help="A new name.")
+@click.option("--priority", help="P1 (highest) to P5.")
+@click.option("--resolution", help="Resolve within this much business time: 4h, 2d ('' for no such clock).")
+@click.option("--first-response", help="Acknowledge or answer within this much business time ('' for none).")
+@click.option("--next-update", help="Update the requester at least this often ('' for none).")
+@click.option("--calendar", "calendar_name", help="The calendar the clocks run on ('' for 24x7 UTC).")
+@click.option("--service", "service_name", help="Only incidents of this service ('' for every service).")
+@click.option("--category", help="Only incidents of this category ('' for every category).")
+@click.option("--organisation", help="Only incidents whose 'organisation' label is this ('' for all).")
+@click.option(
+    "--warn-at",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    help="Warn when this share of a target has run.",
+)
+def sla_set(
+    name: str,
+    new_name: str | None,
+    priority: str | None,
+    resolution: str | None,
+    first_response: str | None,
+    next_update: str | None,
+    calendar_name: str | None,
+    service_name: str | None,
+    category: str | None,
+    organisation: str | None,
+    warn_at: float | None,
+) -> None:
+    """Change the policy NAME: the options given replace its terms, and the unresolved incidents whose clocks it
+    runs are re-planned from their opening under the policy that now fits them (those whose due times move are
+    told so on their timeline). E.g.: switchboard sla set "P1 mail" --resolution 3h --next-update 1h"""
+    from hub import audit, catalogue, sla_edits
+
+    number = _option(lambda: catalogue.parse_priority(priority)) if priority is not None else None
+    typed = {"first_response": first_response, "next_update": next_update, "resolution": resolution}
+    targets = {
+        key: _option(partial(catalogue.parse_target, text, key)) for key, text in typed.items() if text is not None
+    }
+    options = (new_name, number, calendar_name, service_name, category, organisation, warn_at)
+    if not targets and all(value is None for value in options):
+        raise click.UsageError("say what to change, e.g. --resolution 4h; `switchboard sla set --help` lists them")
+
+    def work(session: Session) -> sla_edits.Edit:
+        kept = catalogue.policy_terms(session, catalogue.get_policy(session, name, lock=True))
+        terms = catalogue.PolicyTerms(
+            priority=_given(number, kept["priority"]), targets=replace(kept["targets"], **targets),
+            calendar=_given(calendar_name, kept["calendar"]), service=_given(service_name, kept["service"]),
+            category=_given(category, kept["category"]), organisation=_given(organisation, kept["organisation"]),
+            warn_at=_given(warn_at, kept["warn_at"]),
+        )  # fmt: skip
+        done = sla_edits.edit_policy(session, name, terms, new_name=new_name)
+        if done.changed:
+            audit.record(session, audit.CLI, "sla.change", done.name, **done.detail)
+        return done
+
+    done = in_transaction(work)
+    click.echo(f"SLA policy {done.name!r}: {sla_edits.describe(done) if done.changed else 'nothing changed'}")
 
 
 @sla.command("remove")

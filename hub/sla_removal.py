@@ -6,11 +6,11 @@ announce their warnings and breaches while their page and the API said they have
 clock could not start again. Refusing while any incident runs clocks under it would make a catch-all policy (every
 P3) impossible to remove, since some P3 is always open.
 
-So removal re-plans them in the same transaction, as a change of priority does (`hub.sla.replan`): under the policy
-that fits them once this one is gone, counted from their opening, or with no clocks when none fits; each incident's
-timeline says which and why. That is safe: every incident ends under a policy that exists or under none, and what
-a shorter target makes overdue is announced by the next sweep, as after a priority change. The policy's row is
-locked first, so on PostgreSQL an incident being opened under it meanwhile is either seen here or refused by the
+So removal re-plans them in the same transaction (hub/sla_replanning.py, as a change to a policy does): under the
+policy that fits them once this one is gone, counted from their opening, or with no clocks when none fits; each
+incident's timeline says which and why. That is safe: every incident ends under a policy that exists or under none,
+and what a shorter target makes overdue is announced by the next sweep, as after a priority change. The policy's row
+is locked first, so on PostgreSQL an incident being opened under it meanwhile is either seen here or refused by the
 foreign key (its sender retries, and the intake then reads the policies without it).
 
 Resolved and closed incidents are not re-planned: their clocks have stopped. They lose the reference, so their page
@@ -22,18 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
-from hub import sla
-from hub.catalogue import bump_version
-from hub.errors import Missing
-from hub.models import Incident, SlaPolicy
-from hub.status_page import LIVE
-
-#: Incidents whose clocks still run (or stand paused while they wait): open, acknowledged, waiting. The status
-#: index finds them without reading the resolved ones.
-RUNNING: ColumnElement[bool] = Incident.status.in_(LIVE)
+from hub.catalogue import bump_version, get_policy
+from hub.sla_replanning import Replanning
 
 
 @dataclass(frozen=True)
@@ -57,29 +49,11 @@ def describe(removal: Removal) -> str:
     return "; ".join(said)
 
 
-def running_clocks(session: Session) -> dict[int, int]:
-    """How many unresolved incidents each policy runs clocks for (what removing it would re-plan), by its id."""
-    query = (
-        select(Incident.sla_policy_id, func.count())
-        .where(RUNNING, Incident.sla_policy_id.is_not(None))
-        .group_by(Incident.sla_policy_id)
-    )
-    return {policy_id: int(count) for policy_id, count in session.execute(query).all() if policy_id is not None}
-
-
 def remove_policy(session: Session, name: str, now: datetime | None = None) -> Removal:
     """Delete the policy `name` and re-plan the unresolved incidents it ran clocks for (see the module's doc)."""
-    name = name.strip()
-    policy_id = session.scalar(select(SlaPolicy.id).where(SlaPolicy.name == name).with_for_update())
-    if policy_id is None:
-        raise Missing(f"there is no SLA policy {name!r}; `switchboard sla list` shows them")
-    running = list(session.scalars(
-        select(Incident.id).where(RUNNING, Incident.sla_policy_id == policy_id).order_by(Incident.id)
-    ))  # fmt: skip
-    session.execute(delete(SlaPolicy).where(SlaPolicy.id == policy_id))
+    policy = get_policy(session, name, lock=True)
+    replanning = Replanning(session, [policy.id])
+    session.delete(policy)
     bump_version(session)
-    conn = session.connection()
-    book = sla.SlaBookCache().current(conn)  # read in this transaction: without the policy
-    why = f"SLA policy {name} was removed"
-    replanned = sum(sla.replan(conn, book, incident, now, why=why) is not None for incident in running)
-    return Removal(name, replanned, len(running) - replanned)
+    done = replanning.finish(f"SLA policy {policy.name} was removed", now)
+    return Removal(policy.name, done.moved + done.kept, done.stopped)

@@ -36,6 +36,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         ask_desk,
         audit,
         auth,
+        calendars,
         catalogue,
         changes,
         changes_api,
@@ -173,6 +174,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(knowledge.bp)
     app.register_blueprint(cis.bp)
     app.register_blueprint(catalogue.bp)
+    app.register_blueprint(calendars.bp)
     mail_view.init_app(app)
     # Pages anyone may open without a login. They show times in the installation's zone, the same for everyone
     # (some are kept by shared caches); every other page in the viewer's own.

@@ -1,72 +1,45 @@
 """The service catalogue's page, /services: each service with its owner group, whether the status page shows it,
 its unresolved incidents and the SLA policies that name it; every policy; the business calendars.
 
-Everyone reads it (/reports/sla shows them the same catalogue); admins add and edit services and add and remove
-policies, audited, through the hub functions `switchboard service|sla` call (hub/catalogue.py, hub/sla_removal.py),
-so both refuse the same things with the same words. Calendars are added with `switchboard calendar add`: iCal
-files and holiday sets are the shell's.
+Everyone reads it (/reports/sla shows them the same catalogue); admins add, edit, rename and remove services and
+add, change and remove policies (calendars: web/calendars.py), audited, through the hub functions
+`switchboard service|sla` call (hub/catalogue.py, hub/service_references.py, hub/sla_edits.py, hub/sla_removal.py),
+so both refuse the same things with the same words.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
-from wtforms import BooleanField, FloatField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length
 
-from hub import audit, catalogue, groups, service_overview, sla_removal
+from hub import audit, catalogue, groups, service_overview, service_references, sla_edits, sla_removal
 from hub.errors import BadField, BadInput, Missing
 from hub.names import NAME_WIDTH
-from hub.sla_clocks import DEFAULT_WARN_AT
-from web.forms import button_action
+from hub.sla_replanning import running_clocks
+from web.catalogue_forms import DESCRIPTION_WIDTH, CalendarForm, NewServiceForm, PolicyForm, RenameForm, ServiceForm
+from web.forms import ActionForm, button_action
 from web.permissions import MANAGE_CATALOGUE, VIEW_CATALOGUE, allowed, requires
 from web.services import services
 
 bp = Blueprint("catalogue", __name__, url_prefix="/services")
-
-#: A description is a line on the status page, not an essay.
-DESCRIPTION_WIDTH = 500
-PRIORITIES = [SelectChoice(f"P{n}", f"P{n} (highest)" if n == 1 else f"P{n}") for n in range(1, 6)]
+T = TypeVar("T")
 
 
-class ServiceForm(FlaskForm):
-    """What may change of a service. Names are checked by the hub (hub/names.py), as for the CLI."""
-
-    owner_group = StringField("Owner group")
-    description = StringField("What it is", validators=[Length(max=DESCRIPTION_WIDTH)])
-    public = BooleanField("Show it on the public status page (/status)")
-
-
-class NewServiceForm(ServiceForm):
-    name = StringField("Name")
-
-
-class PolicyForm(FlaskForm):
-    """`switchboard sla add`'s options; the hub parses and checks them (calendar and service choices too)."""
-
-    name = StringField("Name")
-    priority = SelectField("Priority", choices=PRIORITIES, validate_choice=False)
-    first_response = StringField("First response within")
-    next_update = StringField("Next update at least every (optional)")
-    resolution = StringField("Resolution within")
-    warn_at = FloatField("Warn at (share of a target)", default=DEFAULT_WARN_AT, validators=[InputRequired()])
-    calendar = SelectField("Calendar", validate_choice=False)
-    service = SelectField("Service", validate_choice=False)
-    category = StringField("Category (optional)")
-    organisation = StringField("Organisation (optional)")
+def said(text: str) -> str:
+    """A hub's words as a sentence on the page: `there is no ...` -> `There is no ....`"""
+    return f"{text[:1].upper()}{text[1:]}."
 
 
 @bp.get("")
 @requires(VIEW_CATALOGUE)
 def index() -> ResponseReturnValue:
-    return _page()
+    return page()
 
 
 @bp.post("")
@@ -83,20 +56,16 @@ def add_service() -> ResponseReturnValue:
             shown = ", shown on the status page" if row.public else ""
             return f"Service {row.name} added{shown}.", catalogue.missing_owner(session, row.owner_group)
 
-        if _saved(form, add):
+        if saved(form, add):
             return redirect(url_for(".index"), code=303)
-    return _page(service_form=form), 400
+    return page(service_form=form), 400
 
 
 @bp.route("/<path:name>/edit", methods=["GET", "POST"])  # service names may hold "/"
 @requires(MANAGE_CATALOGUE)
 def edit(name: str) -> ResponseReturnValue:
     with services().db.read() as session:
-        try:
-            row = catalogue.get_service(session, name)
-        except Missing as exc:
-            abort(404, description=f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
-        group_names = [group.name for group in groups.list_groups(session)]
+        row = found(lambda: catalogue.get_service(session, name))
     form = ServiceForm(obj=row)
     if form.validate_on_submit():
         before = {"owner_group": row.owner_group, "description": row.description, "public": row.public}
@@ -114,11 +83,61 @@ def edit(name: str) -> ResponseReturnValue:
             shown = "shown on the status page" if changed.public else "not on the status page"
             return f"Service {changed.name} saved; {shown}.", warning
 
-        if _saved(form, change):
+        if saved(form, change):
             return redirect(url_for(".index"), code=303)
-    return render_template("catalogue/edit.html", form=form, service=row, groups=group_names), (
-        400 if form.errors else 200
-    )
+    return _edit_page(row.name, form=form)
+
+
+@bp.post("/<path:name>/rename")
+@requires(MANAGE_CATALOGUE)
+def rename(name: str) -> ResponseReturnValue:
+    form = RenameForm()
+    if form.validate_on_submit():
+
+        def work(session: Session) -> tuple[str, str | None]:
+            done = service_references.rename_service(session, name, form.new_name.data or "",
+                                                     author=current_user.email)  # fmt: skip
+            audit.record(session, current_user.email, "service.rename", done.old, **done.detail())
+            return said(service_references.describe_rename(done)), None
+
+        if saved(form, work):
+            return redirect(url_for(".index"), code=303)
+    return _edit_page(name, rename_form=form)
+
+
+@bp.post("/<path:name>/remove")
+@requires(MANAGE_CATALOGUE)
+def remove(name: str) -> ResponseReturnValue:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        with services().db.transaction() as session:
+            done = service_references.remove_service(session, name)
+            audit.record(session, current_user.email, "service.remove", done.name, **done.detail())
+    except Missing as exc:
+        abort(404, description=said(str(exc)))
+    except BadInput as exc:  # still in use: the edit page links what names it
+        flash(f"Nothing changed: {exc}.", "error")
+        return redirect(url_for(".edit", name=name), code=303)
+    flash(said(service_references.describe_removal(done)), "success")
+    return redirect(url_for(".index"), code=303)
+
+
+def _edit_page(name: str, *, form: ServiceForm | None = None, rename_form: RenameForm | None = None) -> Any:
+    """A service's page for changing it: its fields, its new name, its removal, with what names it (each the form
+    that was just refused, the others fresh); 400 when one was refused."""
+    with services().db.read() as session:
+        row = found(lambda: catalogue.get_service(session, name))
+        named = service_references.references(session, row.name)
+        group_names = [group.name for group in groups.list_groups(session)]
+    refused = any(f is not None and f.errors for f in (form, rename_form))
+    return render_template("catalogue/edit.html", service=row, references=named, groups=group_names,
+                           form=form or ServiceForm(obj=row, formdata=None),
+                           rename_form=rename_form or RenameForm(formdata=None), name_width=NAME_WIDTH,
+                           description_width=DESCRIPTION_WIDTH), (400 if refused else 200)  # fmt: skip
+
+
+# -- SLA policies -----------------------------------------------------------------------------------------------
 
 
 @bp.post("/policies")
@@ -128,20 +147,37 @@ def add_policy() -> ResponseReturnValue:
     if form.validate_on_submit():
 
         def add(session: Session) -> tuple[str, str | None]:
-            row = catalogue.add_policy(
-                session, name=form.name.data or "", priority=catalogue.parse_priority(form.priority.data or ""),
-                targets=catalogue.Targets.parse(first_response=form.first_response.data,
-                                                next_update=form.next_update.data, resolution=form.resolution.data),
-                calendar=form.calendar.data, service=form.service.data, category=form.category.data,
-                organisation=form.organisation.data, warn_at=form.warn_at.data or 0,
-            )  # fmt: skip
+            row = catalogue.add_policy(session, name=form.name.data or "", **form.terms())
             audit.record(session, current_user.email, "sla.add", row.name,
                          **catalogue.policy_detail(row, form.calendar.data))  # fmt: skip
             return f"SLA policy {row.name} added: incidents opened from now on that it fits get its clocks.", None
 
-        if _saved(form, add):
+        if saved(form, add):
             return redirect(url_for(".index", _anchor="policies"), code=303)
-    return _page(policy_form=form), 400
+    return page(policy_form=form), 400
+
+
+@bp.route("/policies/<path:name>/edit", methods=["GET", "POST"])  # policy names may hold "/"
+@requires(MANAGE_CATALOGUE)
+def edit_policy(name: str) -> ResponseReturnValue:
+    with services().db.read() as session:
+        policy = found(lambda: catalogue.get_policy(session, name))
+        form = PolicyForm.of(policy.name, catalogue.policy_terms(session, policy))
+        choices = [c.name for c in catalogue.calendars(session)], [s.name for s in catalogue.services(session)]
+        running = running_clocks(session).get(policy.id, 0)
+    if form.validate_on_submit():
+
+        def change(session: Session) -> tuple[str, str | None]:
+            done = sla_edits.edit_policy(session, policy.name, form.terms(), new_name=form.name.data or "")
+            if not done.changed:
+                return f"Nothing changed on SLA policy {done.name}.", None
+            audit.record(session, current_user.email, "sla.change", done.name, **done.detail)
+            return f"SLA policy {done.name} saved; {sla_edits.describe(done)}.", None
+
+        if saved(form, change):
+            return redirect(url_for(".index", _anchor="policies"), code=303)
+    return render_template("catalogue/policy.html", form=form.offer(*choices), policy=policy, running=running,
+                           name_width=NAME_WIDTH), (400 if form.errors else 200)  # fmt: skip
 
 
 @bp.post("/policies/<path:name>/remove")  # policy names may hold "/"
@@ -156,36 +192,53 @@ def remove_policy(name: str) -> ResponseReturnValue:
     return button_action(work, "catalogue.index", refused="Nothing changed: {}.")
 
 
-def _saved(form: FlaskForm, work: Callable[[Session], tuple[str, str | None]]) -> bool:
+# -- shared with web/calendars.py -------------------------------------------------------------------------------
+
+
+def saved(form: FlaskForm, work: Callable[[Session], tuple[str, str | None]]) -> bool:
     """Run `work` in one transaction and flash what it says it did, with its warning; or show why not on `form`,
     beside the field the refusal is about."""
     try:
         with services().db.transaction() as session:
             done, warning = work(session)
     except BadInput as exc:
-        message = f"{str(exc)[:1].upper()}{str(exc)[1:]}."
         field = form._fields.get(exc.field) if isinstance(exc, BadField) else None
         if field is not None:
-            field.errors = [*field.errors, message]
+            field.errors = [*field.errors, said(str(exc))]
         else:
-            form.form_errors.append(message)
+            form.form_errors.append(said(str(exc)))
         return False
     flash(f"{done} But {warning}." if warning else done, "warning" if warning else "success")
     return True
 
 
-def _page(*, service_form: NewServiceForm | None = None, policy_form: PolicyForm | None = None) -> str:
-    """The page, with the form that was just refused (the other one fresh, reading nothing of this request)."""
+def page(
+    *,
+    service_form: NewServiceForm | None = None,
+    policy_form: PolicyForm | None = None,
+    calendar_form: CalendarForm | None = None,
+) -> str:
+    """The page, with the form that was just refused (the others fresh, reading nothing of this request)."""
     may_write = allowed(current_user.role, MANAGE_CATALOGUE)
     with services().db.read() as session:
         overview = service_overview.read(session)
         group_names = [group.name for group in groups.list_groups(session)] if may_write else []
-    service_form = service_form or NewServiceForm(prefix="service", formdata=None)
-    policy_form = policy_form or PolicyForm(prefix="policy", formdata=None)
-    policy_form.calendar.choices = [SelectChoice("", "24x7 UTC (no calendar)"),
-                                    *(SelectChoice(name) for name, _ in overview.calendars)]  # fmt: skip
-    policy_form.service.choices = [SelectChoice("", "Every service"),
-                                   *(SelectChoice(s.name) for s in overview.services)]  # fmt: skip
-    context: dict[str, Any] = {"overview": overview, "may_write": may_write, "groups": group_names,
-                               "name_width": NAME_WIDTH, "description_width": DESCRIPTION_WIDTH}  # fmt: skip
-    return render_template("catalogue/index.html", service_form=service_form, policy_form=policy_form, **context)
+    forms = {
+        "service_form": service_form or NewServiceForm(prefix="service", formdata=None),
+        "policy_form": (policy_form or PolicyForm(prefix="policy", formdata=None)).offer(
+            [name for name, _ in overview.calendars], [s.name for s in overview.services]
+        ),
+        "calendar_form": (calendar_form or CalendarForm(prefix="calendar", formdata=None)).offer(
+            services().settings.timezone
+        ),
+    }
+    return render_template("catalogue/index.html", overview=overview, may_write=may_write, groups=group_names,
+                           name_width=NAME_WIDTH, description_width=DESCRIPTION_WIDTH, **forms)  # fmt: skip
+
+
+def found(read: Callable[[], T]) -> T:
+    """What `read` finds, or a 404 saying what is missing and where the list is."""
+    try:
+        return read()
+    except Missing as exc:
+        abort(404, description=said(str(exc)))

@@ -109,12 +109,19 @@ def test_catalogue_changes_from_the_shell_are_audited(runner: CliRunner, db: Dat
     run(runner, "service", "set", "mail", "--public")
     run(runner, "calendar", "add", "--name", "office", "--tz", "UTC", "--hours", "24x7")
     run(runner, "sla", "add", "--name", "P1", "--priority", "P1", "--resolution", "4h", "--calendar", "office")
+    run(runner, "sla", "set", "P1", "--resolution", "8h")
+    run(runner, "calendar", "set", "office", "--hours", "mon-fri 09:00-17:00")
     run(runner, "sla", "remove", "P1")
+    run(runner, "calendar", "remove", "office")
+    run(runner, "service", "rename", "mail", "email")
+    run(runner, "service", "remove", "email")
     with db.read() as session:
         entries = [(e.actor, e.action, e.target) for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
     assert entries == [("cli", "service.add", "mail"), ("cli", "service.change", "mail"),
-                       ("cli", "calendar.add", "office"), ("cli", "sla.add", "P1"),
-                       ("cli", "sla.remove", "P1")]  # fmt: skip
+                       ("cli", "calendar.add", "office"), ("cli", "sla.add", "P1"), ("cli", "sla.change", "P1"),
+                       ("cli", "calendar.change", "office"), ("cli", "sla.remove", "P1"),
+                       ("cli", "calendar.remove", "office"), ("cli", "service.rename", "mail"),
+                       ("cli", "service.remove", "email")]  # fmt: skip
 
 
 def test_waiting_on_an_unknown_incident_says_so(runner: CliRunner) -> None:
@@ -125,6 +132,20 @@ def test_waiting_on_an_unknown_incident_says_so(runner: CliRunner) -> None:
 @pytest.mark.parametrize("group", ["service", "calendar", "sla"])
 def test_every_command_has_help(runner: CliRunner, group: str) -> None:
     assert "Usage" in run(runner, group, "--help")
+
+
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        (("service", "rename"), "Rename the service NAME to NEW_NAME everywhere it is named"),
+        (("service", "remove"), "Remove the service NAME: refused while unresolved incidents"),
+        (("sla", "set"), "Change the policy NAME: the options given replace its terms"),
+        (("calendar", "set"), "Change the calendar NAME: the options given replace what they name"),
+        (("calendar", "remove"), "Remove the calendar NAME; refused while an SLA policy's clocks run on it"),
+    ],
+)
+def test_every_change_command_says_what_it_does(runner: CliRunner, command: tuple[str, str], said: str) -> None:
+    assert said in " ".join(run(runner, *command, "--help").split())
 
 
 def test_the_documented_set_up_runs_as_printed_and_makes_what_it_says(
@@ -141,7 +162,83 @@ def test_the_documented_set_up_runs_as_printed_and_makes_what_it_says(
     assert policies == {"P1": None, "P1 mail": None, "P3 office": "office-berlin"}
 
 
+def test_the_documented_changes_run_as_printed_after_the_set_up(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    [set_up] = fenced("docs/sla.md", "Copy-paste set-up", "sh")
+    [changes] = fenced("docs/sla.md", "Changing the catalogue from the shell", "sh")
+    run_as_printed(set_up, settings, tmp_path)
+    out = run_as_printed(changes, settings, tmp_path)
+
+    assert "service mail renamed to email; 1 SLA policy follows" in out
+    assert "service fax removed\n" in out and out.endswith("removed calendar 'office-berlin'\n")
+    with db.read() as session:
+        policies = {p.name: (p.service, p.resolution, p.next_update, p.calendar_id)
+                    for p in session.scalars(select(SlaPolicy))}  # fmt: skip
+        calendars = sorted(session.scalars(select(BusinessCalendar.name)))
+    assert policies["P1 mail"] == ("email", 3 * 3600, 3600, None)
+    assert policies["P3 office"][3] is None and calendars == ["office-ical", "support-ny"]
+
+
 def test_the_documented_breach_rule_names_its_channel(settings: Settings, db: Database, tmp_path: Path) -> None:
     [block] = fenced("docs/sla.md", "Rules on warnings and breaches", "sh")
     out = run_as_printed(block, settings, tmp_path)
     assert "MATCH  P1 breaches page the DBAs  -> channels=ops-slack, escalation=db-oncall" in out
+
+
+def test_a_service_renamed_from_the_shell_says_what_followed(runner: CliRunner) -> None:
+    run(runner, "service", "add", "--name", "mail")
+    run(runner, "sla", "add", "--name", "P1 mail", "--priority", "P1", "--resolution", "4h", "--service", "mail")
+    assert run(runner, "service", "rename", "mail", "email") == (
+        "service mail renamed to email; 1 SLA policy follows\n"
+    )
+    assert "service email" in run(runner, "sla", "list")
+
+
+def test_a_service_in_use_is_not_removed_and_the_refusal_says_what_to_do(runner: CliRunner) -> None:
+    run(runner, "service", "add", "--name", "mail")
+    run(runner, "sla", "add", "--name", "P1 mail", "--priority", "P1", "--resolution", "4h", "--service", "mail")
+    result = runner.invoke(main, ["service", "remove", "mail"])
+    assert result.exit_code == 1 and "SLA policy 'P1 mail' still name service 'mail'" in result.output
+    run(runner, "sla", "remove", "P1 mail")
+    assert run(runner, "service", "remove", "mail") == "service mail removed\n"
+    assert run(runner, "service", "list") == ""
+
+
+def test_a_policy_changed_from_the_shell_keeps_what_no_option_names(runner: CliRunner) -> None:
+    run(runner, "calendar", "add", "--name", "office", "--tz", "Europe/Berlin", "--hours", "mon-fri 09:00-17:00")
+    run(runner, "sla", "add", "--name", "P1", "--priority", "P1", "--resolution", "4h", "--first-response", "30m",
+        "--calendar", "office")  # fmt: skip
+    assert run(runner, "sla", "set", "P1", "--resolution", "8h", "--first-response", "") == (
+        "SLA policy 'P1': no unresolved incident runs clocks under it\n"
+    )
+    assert "P1                   P1  all                          resolution 8 h; warn at 75%; calendar office" in run(
+        runner, "sla", "list"
+    )
+    assert run(runner, "sla", "set", "P1", "--resolution", "8h") == "SLA policy 'P1': nothing changed\n"
+
+
+def test_a_policy_change_that_names_no_change_is_a_usage_mistake(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["sla", "set", "P1"])
+    assert result.exit_code == 2 and "say what to change, e.g. --resolution 4h" in result.output
+
+
+def test_a_calendar_changed_from_the_shell_takes_new_closed_days_and_is_removed_once_unused(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    ical = tmp_path / "closed.ics"
+    ical.write_text("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20261231\nEND:VEVENT\nEND:VCALENDAR\n")
+    run(runner, "calendar", "add", "--name", "office", "--tz", "UTC", "--hours", "24x7", "--holidays", "DE")
+    run(runner, "calendar", "set", "office", "--holidays", "", "--holiday", "2026-12-24", "--ical", str(ical))
+    assert run(runner, "calendar", "list") == "office: UTC, 24x7; 2 more holiday date(s)\n"
+    run(runner, "sla", "add", "--name", "P1", "--priority", "P1", "--resolution", "4h", "--calendar", "office")
+    refused = runner.invoke(main, ["calendar", "remove", "office"])
+    assert refused.exit_code == 1 and "the clocks of SLA policy 'P1' run on calendar 'office'" in refused.output
+    run(runner, "sla", "set", "P1", "--calendar", "")
+    assert run(runner, "calendar", "remove", "office") == "removed calendar 'office'\n"
+
+
+def test_a_mistyped_closed_day_names_its_option(runner: CliRunner) -> None:
+    run(runner, "calendar", "add", "--name", "office", "--tz", "UTC", "--hours", "24x7")
+    result = runner.invoke(main, ["calendar", "set", "office", "--holiday", "24.12."])
+    assert result.exit_code == 2 and "Invalid value for --holiday: '24.12.' is not a date" in result.output

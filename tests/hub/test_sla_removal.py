@@ -15,7 +15,8 @@ from hub.domain import Action, InboundEvent
 from hub.errors import Missing
 from hub.intake import Intake, Raw
 from hub.models import Incident, SlaPolicy, TimelineEntry
-from hub.sla_removal import Removal, describe, remove_policy, running_clocks
+from hub.sla_removal import Removal, describe, remove_policy
+from hub.sla_replanning import running_clocks
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (the fixture `settings`)
 
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")

@@ -50,6 +50,12 @@ UI = {
     "catalogue.edit": ("GET", "/services/mail/edit", ADMINS),
     "catalogue.add_policy": ("POST", "/services/policies", ADMINS),
     "catalogue.remove_policy": ("POST", "/services/policies/P1/remove", ADMINS),
+    "catalogue.edit_policy": ("GET", "/services/policies/P1/edit", ADMINS),
+    "catalogue.rename": ("POST", "/services/mail/rename", ADMINS),
+    "catalogue.remove": ("POST", "/services/mail/remove", ADMINS),
+    "calendars.add": ("POST", "/services/calendars", ADMINS),
+    "calendars.edit": ("GET", "/services/calendars/office/edit", ADMINS),
+    "calendars.remove": ("POST", "/services/calendars/office/remove", ADMINS),
     "integrations.index": ("GET", "/integrations", STAFF),
     "integrations.detail": ("GET", "/integrations/monitoring", STAFF),
     "integrations.edit_mapping": ("POST", "/integrations/monitoring/mapping", ADMINS),
@@ -155,10 +161,11 @@ def as_role(
     client: FlaskClient, make_user: Callable[..., Login], integration: IntegrationCredentials, db: Database
 ) -> Callable[[str], FlaskClient]:
     """A client logged in with a role (or not at all), an incident INC-1 on the CI db1 for the detail pages, and the
-    service mail with the SLA policy P1 for the catalogue's."""
+    service mail, the SLA policy P1 and the calendar office for the catalogue's."""
     with db.transaction() as session:
         cis.create(session, cis.CiFields(name="db1", kind="server"))
         catalogue.add_service(session, name="mail")
+        catalogue.add_calendar(session, name="office", tz="UTC", hours="24x7")
         catalogue.add_policy(session, name="P1", priority=1, targets=catalogue.Targets(resolution=timedelta(hours=4)))
     client.post(f"/api/v1/events/{integration.name}", json={"title": "Disk full", "labels": {"host": "db1"}},
                 headers={"Authorization": f"Bearer {integration.secret}"})  # fmt: skip

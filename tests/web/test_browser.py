@@ -804,6 +804,36 @@ def test_admin_adds_a_service_makes_it_public_and_adds_then_removes_a_policy_on_
     assert dialogs == [], f"a script ran: {dialogs}"
 
 
+def test_admin_renames_a_service_from_its_page_and_its_policy_and_incidents_follow(
+    live_url: str, page: Page, make_user: Callable[..., Login], db: Database, integration: IntegrationCredentials
+) -> None:
+    """The service's page in Chromium: it says what a rename carries before it is made, and after it the catalogue,
+    the policy naming the service and the incident list's link all go by the new name."""
+    with db.transaction() as session:
+        catalogue.add_service(session, name="mail")
+        catalogue.add_policy(session, name="P1 mail", priority=1, service="mail",
+                             targets=catalogue.Targets(resolution=timedelta(hours=4)))  # fmt: skip
+    ref = _post_event(
+        live_url, integration, {"title": "Mail down", "severity": "critical", "labels": {"service": "mail"}}
+    )
+    _log_in(page, live_url, make_user(email="root@example.com", role="admin"))
+    page.goto(f"{live_url}/services")
+    page.locator("#services").get_by_role("link", name="Edit").click()
+    page.wait_for_url(f"{live_url}/services/mail/edit")
+    assert "1 incident, 1 SLA policy" in page.locator("#rename").inner_text()
+    assert page.locator("#remove").get_by_role("link", name=ref).is_visible()  # what keeps it from being removed
+    _screenshot(page, "service-edit")
+    page.fill("#new_name", "email")
+    page.get_by_role("button", name="Rename").click()
+    page.get_by_text("Service mail renamed to email; 1 incident, 1 SLA policy follow.").wait_for()
+    assert page.locator("#services td[data-label='Service']").inner_text() == "email"
+    assert page.locator("#services td[data-label='SLA policies naming it']").inner_text() == "P1 mail (P1)"
+    assert page.locator("#policies-one-service td[data-label='For']").inner_text() == "service email"
+    page.locator("#services").get_by_role("link", name="1 open").click()
+    page.wait_for_url(f"{live_url}/incidents?service=email&status=open")
+    assert page.locator("table.incidents").get_by_text(ref, exact=True).is_visible()
+
+
 def test_admin_rotates_a_group_on_call_and_covers_a_shift(
     live_url: str, page: Page, make_user: Callable[..., Login], db: Database
 ) -> None:

@@ -1,0 +1,262 @@
+"""Changing an SLA policy or a business calendar on a real database with real incidents: the clocks running under
+it are re-planned in the same transaction, a line on the timeline where a due time moves and none where nothing
+did. On SQLite and PostgreSQL (the row locks and the foreign key from policies to calendars are the databases')."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from hub import catalogue, revisions, sla
+from hub.catalogue import CalendarTerms, PolicyTerms, Targets, add_calendar, add_policy
+from hub.db import Database
+from hub.domain import Action, InboundEvent
+from hub.errors import BadField, BadInput, Missing
+from hub.intake import Intake, Raw
+from hub.models import BusinessCalendar, Incident, TimelineEntry, utcnow
+from hub.sla_clocks import DEFAULT_WARN_AT
+from hub.sla_edits import Edit, describe, edit_calendar, edit_policy
+from hub.sla_replanning import Replanned
+from tests.web.both_databases import settings_on_either_database  # noqa: F401  (the fixture `settings`)
+
+RAW = Raw(source="generic", content_type="application/json", body=b"{}")
+H = timedelta(hours=1)
+#: The P1 policy the tests start from.
+P1: dict[str, Any] = {"priority": 1, "targets": Targets(resolution=4 * H)}
+
+
+def critical(key: str, action: Action = Action.TRIGGER, **labels: str) -> InboundEvent:
+    """A critical alert: a P1 incident."""
+    return InboundEvent(source="generic", title=f"{key} down", severity="critical", dedup_key=key, action=action,
+                        labels=labels)  # fmt: skip
+
+
+def open_p1(db: Database, intake: Intake, **policy: Any) -> int:
+    """The policy P1 (4 hours to resolve, unless `policy` says otherwise) and an incident opened under it."""
+    with db.transaction() as session:
+        add_policy(session, name="P1", **{**P1, **policy})
+    return intake.record(RAW, critical("db")).incident_id or 0
+
+
+def edit(db: Database, name: str = "P1", new_name: str | None = None, **terms: Any) -> Edit:
+    """Give the policy `name` P1's terms but those given."""
+    given: dict[str, Any] = {"calendar": None, "service": None, "category": None, "organisation": None,
+                             "warn_at": DEFAULT_WARN_AT, **P1, **terms}  # fmt: skip
+    with db.transaction() as session:
+        return edit_policy(session, name, PolicyTerms(**given), new_name=new_name)
+
+
+def incident(db: Database, incident_id: int) -> Incident:
+    with db.read() as session:
+        found = session.get(Incident, incident_id)
+        assert found is not None
+        return found
+
+
+def sla_timeline(db: Database, incident_id: int) -> list[str]:
+    about = (TimelineEntry.incident_id == incident_id, TimelineEntry.kind == "sla")
+    with db.read() as session:
+        return list(session.scalars(select(TimelineEntry.summary).where(*about).order_by(TimelineEntry.id)))
+
+
+def sla_revision(db: Database) -> int:
+    with db.read() as session:
+        return revisions.Revisions().of(session.connection()).get(catalogue.SLA_REVISION, 0)
+
+
+# -- policies ------------------------------------------------------------------------------------------------------
+
+
+def test_a_new_target_moves_the_due_times_of_the_incidents_under_it_and_their_timeline_says_so(
+    db: Database, intake: Intake
+) -> None:
+    opened = open_p1(db, intake)
+    done = edit(db, targets=Targets(resolution=8 * H))
+    assert (done.changed, done.replanned) == (True, Replanned(moved=1, kept=0, stopped=0))
+    replanned = incident(db, opened)
+    assert replanned.sla_due_at == replanned.first_seen + 8 * H and replanned.sla_next_at == replanned.sla_warn_at
+    assert sla_timeline(db, opened)[-1] == "SLA re-planned under P1 (SLA policy P1 was changed)"
+
+
+def test_incidents_opened_after_an_edit_get_its_new_terms(db: Database, intake: Intake) -> None:
+    open_p1(db, intake)  # the intake has read the policies once
+    edit(db, targets=Targets(resolution=2 * H))
+    later = incident(db, intake.record(RAW, critical("web")).incident_id or 0)
+    assert later.sla_due_at == later.first_seen + 2 * H
+
+
+def test_an_incident_whose_terms_did_not_change_keeps_its_clocks_as_they_are_and_hears_nothing(
+    db: Database, intake: Intake
+) -> None:
+    opened = open_p1(db, intake)
+    with db.transaction() as session:  # two hours waiting on the requester moved its due time on by two hours
+        conn = session.connection()
+        sla.pause(conn, opened, now=utcnow())
+        sla.resume(conn, sla.SlaBookCache().current(conn), opened, now=utcnow() + 2 * H)
+    waited = incident(db, opened)
+    assert edit(db, new_name="P1 everything").replanned == Replanned(moved=0, kept=1, stopped=0)
+    kept = incident(db, opened)
+    assert (kept.sla_due_at, kept.sla_warn_at, kept.sla_next_at) == (waited.sla_due_at, waited.sla_warn_at,
+                                                                     waited.sla_next_at)  # fmt: skip
+    assert sla_timeline(db, opened) == ["SLA P1: resolution due " + f"{waited.first_seen + 4 * H:%Y-%m-%d %H:%M} UTC"]
+
+
+def test_a_new_warning_share_moves_the_warnings_without_a_timeline_line(db: Database, intake: Intake) -> None:
+    opened = open_p1(db, intake)
+    assert edit(db, warn_at=0.5).replanned == Replanned(moved=0, kept=1, stopped=0)
+    warned = incident(db, opened)
+    assert (warned.sla_warn_at, warned.sla_due_at) == (warned.first_seen + 2 * H, warned.first_seen + 4 * H)
+    assert len(sla_timeline(db, opened)) == 1  # the opening's
+
+
+def test_the_next_update_deadline_stands_when_only_the_resolution_target_changes(db: Database, intake: Intake) -> None:
+    opened = open_p1(db, intake, targets=Targets(next_update=2 * H, resolution=4 * H))
+    intake.record(RAW, critical("db", Action.ACKNOWLEDGE))
+    answered = incident(db, opened)
+    assert answered.sla_update_due_at is not None
+    edit(db, targets=Targets(next_update=2 * H, resolution=8 * H))
+    replanned = incident(db, opened)
+    assert replanned.sla_update_due_at == answered.sla_update_due_at
+    assert replanned.sla_due_at == replanned.first_seen + 8 * H
+
+
+def test_narrowed_so_it_no_longer_fits_an_incident_moves_under_the_policy_that_does(
+    db: Database, intake: Intake
+) -> None:
+    with db.transaction() as session:
+        catalogue.add_service(session, name="mail")
+    opened = open_p1(db, intake)
+    with db.transaction() as session:
+        add_policy(session, name="P1 slow", priority=1, targets=Targets(resolution=8 * H))
+    assert edit(db, service="mail").replanned == Replanned(moved=1, kept=0, stopped=0)
+    moved = incident(db, opened)
+    assert moved.sla_due_at == moved.first_seen + 8 * H
+    assert sla_timeline(db, opened)[-1] == "SLA re-planned under P1 slow (SLA policy P1 was changed)"
+
+
+def test_with_no_policy_fitting_after_the_edit_the_clocks_stop_and_the_timeline_says_why(
+    db: Database, intake: Intake
+) -> None:
+    opened = open_p1(db, intake)
+    assert edit(db, priority=2).replanned == Replanned(moved=0, kept=0, stopped=1)
+    stopped = incident(db, opened)
+    assert (stopped.sla_policy_id, stopped.sla_due_at, stopped.sla_next_at) == (None, None, None)
+    assert sla_timeline(db, opened)[-1] == "SLA clocks stopped (SLA policy P1 was changed): no policy fits"
+
+
+def test_resolved_incidents_keep_their_clocks(db: Database, intake: Intake) -> None:
+    opened = open_p1(db, intake)
+    intake.record(RAW, critical("db", Action.RESOLVE))
+    due = incident(db, opened).sla_due_at
+    assert edit(db, targets=Targets(resolution=H)).replanned == Replanned(0, 0, 0)
+    assert incident(db, opened).sla_due_at == due
+
+
+def test_an_edit_to_what_it_already_is_changes_nothing(db: Database, intake: Intake) -> None:
+    opened = open_p1(db, intake)
+    before = sla_revision(db)
+    assert edit(db, calendar="", service=" ") == Edit("P1", changed=False)
+    assert sla_revision(db) == before and len(sla_timeline(db, opened)) == 1
+
+
+def test_an_edit_is_checked_as_a_new_policy_is_naming_the_field(db: Database, intake: Intake) -> None:
+    open_p1(db, intake)
+    with db.transaction() as session:
+        add_policy(session, name="P2", priority=2, targets=Targets(resolution=8 * H))
+    with pytest.raises(BadField, match="no calendar 'office'") as refused:
+        edit(db, calendar="office")
+    assert refused.value.field == "calendar"
+    with pytest.raises(BadField, match="already a policy named 'P2'") as refused:
+        edit(db, new_name="P2")
+    assert refused.value.field == "name"
+
+
+def test_an_unknown_policy_is_refused_with_the_command_that_lists_them(db: Database) -> None:
+    with pytest.raises(Missing, match="no SLA policy 'P9'; `switchboard sla list` shows them"):
+        edit(db, "P9")
+
+
+# -- calendars -----------------------------------------------------------------------------------------------------
+
+OFFICE = CalendarTerms(tz="UTC", hours="24x7", country=None, subdivision=None, dates=frozenset())
+
+
+def test_a_calendar_edit_replans_the_incidents_under_every_policy_on_it(db: Database, intake: Intake) -> None:
+    with db.transaction() as session:
+        add_calendar(session, name="office", **OFFICE)
+        add_policy(session, name="P1", calendar="office", **P1)
+        add_policy(session, name="P2", priority=2, calendar="office", targets=Targets(resolution=8 * H))
+    opened = [intake.record(RAW, critical("db")).incident_id or 0,
+              intake.record(RAW, InboundEvent(source="generic", title="slow", severity="high",
+                                              dedup_key="web")).incident_id or 0]  # fmt: skip
+    with db.transaction() as session:
+        done = edit_calendar(session, "office", CalendarTerms(**{**OFFICE, "hours": "mon-sun 00:00-12:00"}))
+    assert done.replanned == Replanned(moved=2, kept=0, stopped=0)
+    assert describe(done) == "2 unresolved incident(s) re-planned, as their timelines say"
+    for incident_id in opened:
+        assert sla_timeline(db, incident_id)[-1].endswith("(calendar office was changed)")
+
+
+def test_a_calendar_edit_is_checked_as_a_new_calendar_is_naming_the_field(db: Database) -> None:
+    with db.transaction() as session:
+        add_calendar(session, name="office", **OFFICE)
+    for terms, field in (({"tz": "Berlin"}, "tz"), ({"hours": "weekdays"}, "hours"), ({"country": "XX"}, "holidays")):
+        with pytest.raises(BadField) as refused, db.transaction() as session:
+            edit_calendar(session, "office", CalendarTerms(**{**OFFICE, **terms}))
+        assert refused.value.field == field
+
+
+def test_a_calendar_keeps_its_holidays_renamed(db: Database) -> None:
+    closed = catalogue.parse_dates(["2026-12-24", " 2026-12-31 "])
+    with db.transaction() as session:
+        add_calendar(session, name="office", **OFFICE)
+        terms = CalendarTerms(tz="Europe/Berlin", hours="mon-fri 09:00-17:00", country="DE", subdivision="BY",
+                              dates=closed)  # fmt: skip
+        edit_calendar(session, "office", terms, new_name="office-berlin")
+    with db.read() as session:
+        [row] = session.scalars(select(BusinessCalendar)).all()
+        assert catalogue.describe_calendar(row) == (
+            "office-berlin: Europe/Berlin, mon-fri 09:00-17:00; holidays DE-BY; 2 more holiday date(s)"
+        )
+
+
+def test_a_calendar_a_policy_runs_on_is_not_removed_and_the_refusal_names_the_policy(db: Database) -> None:
+    with db.transaction() as session:
+        add_calendar(session, name="office", **OFFICE)
+        add_policy(session, name="P3 office", priority=3, calendar="office", targets=Targets(resolution=72 * H))
+    refusal = "the clocks of SLA policy 'P3 office' run on calendar 'office': give it another calendar or remove it"
+    with pytest.raises(BadInput, match=refusal), db.transaction() as session:
+        catalogue.remove_calendar(session, "office")
+
+
+def test_an_unused_calendar_is_removed(db: Database) -> None:
+    with db.transaction() as session:
+        add_calendar(session, name="office", **OFFICE)
+    before = sla_revision(db)
+    with db.transaction() as session:
+        assert catalogue.remove_calendar(session, " office ") == "office"
+    with db.read() as session:
+        assert session.scalars(select(BusinessCalendar)).all() == []
+    assert sla_revision(db) == before + 1
+
+
+@pytest.mark.parametrize(
+    ("texts", "found"),
+    [(["2026-12-24"], {"2026-12-24"}), ([], set()), (["2026-12-24", "2026-12-24"], {"2026-12-24"})],
+)
+def test_closed_days_are_read_as_dates(texts: list[str], found: set[str]) -> None:
+    assert {d.isoformat() for d in catalogue.parse_dates(texts)} == found
+
+
+def test_a_closed_day_that_is_no_date_is_a_mistake_in_its_field() -> None:
+    with pytest.raises(BadField, match=r"'24\.12\.2026' is not a date; write closed days as YYYY-MM-DD") as refused:
+        catalogue.parse_dates(["24.12.2026"], "dates")
+    assert refused.value.field == "dates"
+
+
+@pytest.mark.parametrize(("text", "region"), [("DE", ("DE", None)), (" de-BY ", ("de", "BY")), ("", (None, None))])
+def test_public_holidays_are_a_country_or_a_country_and_region(text: str, region: tuple[str | None, ...]) -> None:
+    assert catalogue.parse_region(text) == region

@@ -1,0 +1,75 @@
+"""Business calendars on the /services page: admins add them (an iCalendar file's all-day events among their
+closed days), change their hours and holidays, and remove those no policy runs on, audited, through the hub
+functions `switchboard calendar` calls (hub/catalogue.py, hub/sla_edits.py): a change re-plans the clocks of the
+unresolved incidents under the policies on the calendar.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub import audit, catalogue, sla_edits
+from hub.models import SlaPolicy
+from hub.names import NAME_WIDTH
+from web.catalogue import found, page, saved
+from web.catalogue_forms import CalendarForm
+from web.forms import button_action
+from web.permissions import MANAGE_CATALOGUE, requires
+from web.services import services
+
+bp = Blueprint("calendars", __name__, url_prefix="/services/calendars")
+
+
+@bp.post("")
+@requires(MANAGE_CATALOGUE)
+def add() -> ResponseReturnValue:
+    form = CalendarForm(prefix="calendar")
+    if form.validate_on_submit():
+
+        def work(session: Session) -> tuple[str, str | None]:
+            row = catalogue.add_calendar(session, name=form.name.data or "", **form.terms())
+            described = catalogue.describe_calendar(row)
+            audit.record(session, current_user.email, "calendar.add", row.name, calendar=described)
+            return f"Calendar {described}.", None
+
+        if saved(form, work):
+            return redirect(url_for("catalogue.index", _anchor="calendars"), code=303)
+    return page(calendar_form=form), 400
+
+
+@bp.route("/<path:name>/edit", methods=["GET", "POST"])  # calendar names may hold "/"
+@requires(MANAGE_CATALOGUE)
+def edit(name: str) -> ResponseReturnValue:
+    with services().db.read() as session:
+        row = found(lambda: catalogue.get_calendar(session, name))
+        form = CalendarForm.of(row.name, catalogue.calendar_terms(row))
+        using = list(session.scalars(select(SlaPolicy.name).where(SlaPolicy.calendar_id == row.id)))
+    if form.validate_on_submit():
+
+        def change(session: Session) -> tuple[str, str | None]:
+            done = sla_edits.edit_calendar(session, row.name, form.terms(), new_name=form.name.data or "")
+            if not done.changed:
+                return f"Nothing changed on calendar {done.name}.", None
+            audit.record(session, current_user.email, "calendar.change", done.name, **done.detail)
+            return f"Calendar {done.name} saved; {sla_edits.describe(done)}.", None
+
+        if saved(form, change):
+            return redirect(url_for("catalogue.index", _anchor="calendars"), code=303)
+    form.offer(services().settings.timezone)
+    return render_template("catalogue/calendar.html", form=form, calendar=row, policies=sorted(using),
+                           name_width=NAME_WIDTH), (400 if form.errors else 200)  # fmt: skip
+
+
+@bp.post("/<path:name>/remove")
+@requires(MANAGE_CATALOGUE)
+def remove(name: str) -> ResponseReturnValue:
+    def work(session: Session) -> str:
+        gone = catalogue.remove_calendar(session, name)
+        audit.record(session, current_user.email, "calendar.remove", gone)
+        return f"Calendar {gone} removed."
+
+    return button_action(work, "catalogue.index", refused="Nothing changed: {}.")
