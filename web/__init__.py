@@ -59,6 +59,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         mail_choices_api,
         mail_view,
         mailboxes,
+        major_api,
         metrics,
         my_requests,
         navigation,
@@ -76,6 +77,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         reports,
         request_status,
         requesters,
+        reviews,
         rule_editor,
         rules,
         rules_api,
@@ -141,6 +143,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         oncall_api.feed_bp,
         cis_api.bp,
         mail_choices_api.bp,
+        major_api.bp,
     ):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
@@ -163,6 +166,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(mailboxes.bp)
     app.register_blueprint(outbox.bp)
     app.register_blueprint(problems.bp)
+    app.register_blueprint(reviews.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(changes.bp)
