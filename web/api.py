@@ -66,9 +66,9 @@ def token_required(permission: str) -> Callable[[Callable[..., Response]], Calla
 @token_required(VIEW_INCIDENTS)
 def incidents() -> Response:
     """Incidents, newest first, filtered like the list page (`status`, `priority`, `category`, `assignee`, `queue`,
-    `source`, `service`, `ci`, `requester`, `q`), sorted by `sort`, a `page` of `limit` at a time (default 100, at
-    most 500); `X-Total-Count` says how many match in all. A token is no one's, so `queue` names a person's address
-    (`queue=mine` is a 400 saying so) or is `unassigned`."""
+    `source`, `service`, `ci`, `requester`, `q`, `major`), sorted by `sort`, a `page` of `limit` at a time (default
+    100, at most 500); `X-Total-Count` says how many match in all. A token is no one's, so `queue` names a person's
+    address (`queue=mine` is a 400 saying so) or is `unassigned`."""
     try:
         filt = IncidentFilter.from_args(request.args, default_limit=API_PAGE_SIZE)
     except FilterError as exc:
