@@ -1,5 +1,5 @@
 """Major incidents through the API: declared and stood down with a token, listed with `major=1`, and the examples
-docs/major-incidents.md prints, run as printed."""
+docs/major-incidents.md prints, run as printed. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.recipients import active_members
 from tests.docs import fenced, run_as_printed
+from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
 from tests.web.helpers import Login
 
 

@@ -1,5 +1,5 @@
 """Post-incident reviews on the pages: started from a resolved major incident, written, filed and published, read
-by everyone who sees incidents, and listed with those owed and overdue."""
+by everyone who sees incidents, and listed with those owed and overdue. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from hub import accounts, zones
 from hub.db import Database
 from hub.models import Incident, OutboxMessage, Problem, utcnow
+from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
 from tests.web.helpers import Login, csrf_token, log_in
 from tests.web.test_incident_actions import act
 
