@@ -194,17 +194,29 @@ class InProgress:
     declared_at: datetime
 
 
-def in_progress(session: Session) -> list[InProgress]:
-    """The major incidents not yet resolved, the longest-running first: one query over the few standing rows."""
+def standing_rows(session: Session, *columns: Any) -> list[Any]:
+    """`columns` of every standing declaration joined to its incident (and the incident's status), the oldest
+    declared first. Read from the declarations' side and filtered by status afterwards, by the caller: given a
+    condition on `incidents.status`, the planners start from its index and read every resolved incident, of which
+    a desk has hundreds of thousands; standing declarations are one per major incident (measured on SQLite with
+    100,000 incidents and 800 standing declarations: 6 to 8 ms, where starting from the status index took 11 to 40
+    ms, growing with every incident resolved)."""
     query = (
-        select(Incident.id, Incident.title, Incident.priority, Incident.status, MajorIncident.coordinator,
-               MajorIncident.declared_at)
+        select(Incident.status, *columns)
+        .select_from(MajorIncident)
         .join(Incident, Incident.id == MajorIncident.incident_id)
-        .where(MajorIncident.ended_at.is_(None), Incident.status.in_(UNRESOLVED))
+        .where(MajorIncident.ended_at.is_(None))
         .order_by(MajorIncident.declared_at, MajorIncident.id)
-    )  # fmt: skip
+    )
+    return list(session.execute(query))
+
+
+def in_progress(session: Session) -> list[InProgress]:
+    """The major incidents not yet resolved, the longest-running first."""
+    rows = standing_rows(session, Incident.id, Incident.title, Incident.priority, MajorIncident.coordinator,
+                         MajorIncident.declared_at)  # fmt: skip
     return [InProgress(f"INC-{row.id}", row.title, row.priority, row.status, row.coordinator, row.declared_at)
-            for row in session.execute(query)]  # fmt: skip
+            for row in rows if row.status in UNRESOLVED]  # fmt: skip
 
 
 def time_as_major(

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, selectinload
 
 from hub import audit, major_incidents, notices, problems
@@ -57,6 +57,8 @@ def start(db: Database, incident_id: int, actor: Actor) -> bool:
             return False
         if major_incidents.standing(session, incident.id) is None:
             raise ReviewError(f"{incident.ref} is not a major incident; only major incidents are reviewed")
+        if incident.merged_into_id is not None:  # as `owed` says: a duplicate's review is its survivor's
+            raise ReviewError(f"{incident.ref} was merged into INC-{incident.merged_into_id}; review that one")
         if incident.status not in major_incidents.RESOLVED:
             raise ReviewError(f"{incident.ref} is {incident.status}; its review starts once it is resolved")
         now = utcnow()
@@ -224,28 +226,33 @@ class Owed:
     overdue: bool
 
 
+#: The state of the incident's review, if it has one: the review's one unique-index lookup per standing row.
+_REVIEW_STATE = (
+    select(IncidentReview.state)
+    .where(IncidentReview.incident_id == Incident.id)
+    .correlate(Incident)
+    .scalar_subquery()
+    .label("state")
+)
+
+
 def owed(session: Session, now: datetime, due: timedelta = DEFAULT_DUE) -> list[Owed]:
     """Resolved major incidents with no published review, the longest-owed first, each saying whether it is
-    overdue (`due` after its resolution). One query, starting from the few standing declarations."""
-    query = (
-        select(Incident.id, Incident.title, Incident.resolved_at, MajorIncident.coordinator, IncidentReview.state)
-        .select_from(MajorIncident)
-        .join(Incident, Incident.id == MajorIncident.incident_id)
-        .outerjoin(IncidentReview, IncidentReview.incident_id == Incident.id)
-        .where(
-            MajorIncident.ended_at.is_(None),
-            Incident.status.in_(major_incidents.RESOLVED),
-            Incident.merged_into_id.is_(None),  # a duplicate's review is its survivor's
-            or_(IncidentReview.id.is_(None), IncidentReview.state != "published"),
-        )
-        .order_by(Incident.resolved_at, Incident.id)
-    )
+    overdue (`due` after its resolution). One query over the standing declarations (major_incidents.standing_rows
+    says why it filters afterwards)."""
+    rows = major_incidents.standing_rows(
+        session, Incident.id, Incident.title, Incident.resolved_at, Incident.merged_into_id,
+        MajorIncident.coordinator, _REVIEW_STATE,
+    )  # fmt: skip
     found = []
-    for row in session.execute(query):
+    for row in rows:
+        # A duplicate's review is its survivor's; a published review is owed no more.
+        if row.status not in major_incidents.RESOLVED or row.merged_into_id is not None or row.state == "published":
+            continue
         due_by = due_at(row.resolved_at, due) if row.resolved_at is not None else None
         found.append(Owed(f"INC-{row.id}", row.title, row.resolved_at, row.coordinator, row.state, due_by,
                           due_by is not None and due_by <= now))  # fmt: skip
-    return found
+    return sorted(found, key=lambda o: (o.resolved_at is None, o.resolved_at or now))
 
 
 @dataclass(frozen=True)

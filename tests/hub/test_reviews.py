@@ -46,6 +46,16 @@ def test_only_major_incidents_are_reviewed(db: Database, intake: Intake) -> None
         reviews.start(db, number, ANN)
 
 
+def test_a_major_incident_merged_into_another_is_reviewed_there(db: Database, intake: Intake) -> None:
+    number = declared(intake)
+    survivor = opened(intake, "Payroll still down")
+    triage.merge(db, number, survivor, ANN)
+    with pytest.raises(TriageError, match=f"was merged into INC-{survivor}; review that one"):
+        reviews.start(db, number, ANN)
+    with db.read() as session:
+        assert reviews.owed(session, utcnow()) == []
+
+
 def test_starting_a_review_already_started_keeps_the_first(db: Database, reviewed: int) -> None:
     assert not reviews.start(db, reviewed, BOB)
     with db.read() as session:

@@ -15,7 +15,7 @@ from hub.db import Database
 from hub.recipients import active_members
 from tests.docs import fenced, run_as_printed
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
-from tests.web.helpers import Login
+from tests.web.helpers import Login, statements
 
 
 @pytest.fixture
@@ -149,3 +149,22 @@ def test_the_documented_setup_makes_the_major_incident_group(
     run_as_printed(setup, settings, tmp_path)
     with db.read() as session:
         assert list(active_members(session.connection(), "major-incident")) == ["ann@example.com", "bob@example.com"]
+
+
+def test_the_list_reads_every_major_incidents_coordinator_in_the_same_queries_for_one_or_three(
+    client: FlaskClient, raise_incident: Callable[..., str], agent_token: str, ann: Login, db: Database
+) -> None:
+    """The declarations of a whole page are one query beside the incidents', not one per incident."""
+
+    def queries_for_the_list() -> int:
+        with statements(db) as sent:
+            assert client.get("/api/v1/incidents", headers=bearer(agent_token)).status_code == 200
+        return len(sent)
+
+    for title in ("Payroll is down", "Mail is down", "VPN is down"):
+        raise_incident(title)
+    declare(client, agent_token, "INC-1")
+    one = queries_for_the_list()
+    declare(client, agent_token, "INC-2")
+    declare(client, agent_token, "INC-3")
+    assert queries_for_the_list() == one
