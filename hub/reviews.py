@@ -34,7 +34,6 @@ FIELDS: dict[str, str] = {
     "went_well": "What went well",
     "went_badly": "What went badly",
 }
-STATES = ("draft", "published")
 DEFAULT_DUE = timedelta(days=5)
 ACTION_WIDTH = 500  # review_actions.text: it becomes the problem's title
 OWNER_WIDTH = 320
@@ -208,11 +207,6 @@ def key_times(
     )
 
 
-def due_at(resolved_at: datetime, due: timedelta) -> datetime:
-    """When the review of a major incident resolved at `resolved_at` is to be published by."""
-    return resolved_at + due
-
-
 @dataclass(frozen=True)
 class Owed:
     """A resolved major incident whose review is not published yet."""
@@ -249,7 +243,7 @@ def owed(session: Session, now: datetime, due: timedelta = DEFAULT_DUE) -> list[
         # A duplicate's review is its survivor's; a published review is owed no more.
         if row.status not in major_incidents.RESOLVED or row.merged_into_id is not None or row.state == "published":
             continue
-        due_by = due_at(row.resolved_at, due) if row.resolved_at is not None else None
+        due_by = row.resolved_at + due if row.resolved_at is not None else None
         found.append(Owed(f"INC-{row.id}", row.title, row.resolved_at, row.coordinator, row.state, due_by,
                           due_by is not None and due_by <= now))  # fmt: skip
     return sorted(found, key=lambda o: (o.resolved_at is None, o.resolved_at or now))
