@@ -16,6 +16,7 @@ from hub.domain import format_ref
 from hub.errors import BadInput
 from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import Incident
+from hub.names import is_one_line
 from hub.recipients import Sender
 
 MAX_TEXT = 20_000  # a note, a reply or a resolution
@@ -82,4 +83,17 @@ def checked_text(text: str, what: str, *, files: int | None = None) -> str:
         raise NothingWritten(f"the {what} is empty; {then}")
     if len(text) > MAX_TEXT:
         raise TriageError(f"the {what} is {len(text):,} characters; keep it under {MAX_TEXT:,}")
+    return text
+
+
+def checked_line(text: str, what: str, width: int, hint: str = "write something first") -> str:
+    """A short one-line text an agent typed (a reason, a follow-up action), stripped; refused when empty (saying
+    `hint`), longer than `width` or not one line."""
+    text = text.strip()
+    if not text:
+        raise TriageError(f"the {what} is empty; {hint}")
+    if len(text) > width:
+        raise TriageError(f"the {what} is {len(text):,} characters; keep it under {width}")
+    if not is_one_line(text):
+        raise TriageError(f"the {what} must be one line of text, without control characters")
     return text

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from hub import zones
 from hub.domain import ROLES
 from hub.errors import BadInput, ConfigError
+from hub.names import check_name
 from hub.role_map import RoleMap
 from hub.role_map import parse as parse_role_map
 from hub.verifying_keys import VerifyingKeys
@@ -83,6 +84,11 @@ class Settings:
     reply_reopen_window: float = 7 * 86400.0  # a requester's reply this soon after a resolution reopens it
     auto_close: float = 7 * 86400.0  # a resolved incident no one reopened is closed this long after (0: never)
     problem_window: float = 7 * 86400.0
+    # Major incidents (hub/major_incidents.py): the group whose members are paged when one is declared and mailed
+    # its review when published (None: only the coordinator and the assignee), and how many days after a major
+    # incident is resolved its review counts as overdue on /reviews.
+    major_incident_group: str | None = None
+    review_due_days: int = 5
     # Email attachments kept under home/attachments: each file, and all of one message's (larger ones are listed).
     attachment_max_bytes: int = 10 * 1024 * 1024
     attachments_max_message_bytes: int = 25 * 1024 * 1024
@@ -173,6 +179,8 @@ class Settings:
             auto_close=_seconds(env, "SWITCHBOARD_AUTO_CLOSE", 7 * 86400.0),
             problem_threshold=max(_int(env, "SWITCHBOARD_PROBLEM_THRESHOLD", 3), 2),
             problem_window=_seconds(env, "SWITCHBOARD_PROBLEM_WINDOW", 7 * 86400.0),
+            major_incident_group=_group_name(env, "SWITCHBOARD_MAJOR_INCIDENT_GROUP"),
+            review_due_days=_int(env, "SWITCHBOARD_REVIEW_DUE_DAYS", 5),
             attachment_max_bytes=_int(env, "SWITCHBOARD_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
             attachments_max_message_bytes=_int(env, "SWITCHBOARD_ATTACHMENTS_MAX_MESSAGE_BYTES", 25 * 1024 * 1024),
             change_window=_seconds(env, "SWITCHBOARD_CHANGE_WINDOW", 24 * 3600.0),
@@ -183,6 +191,21 @@ class Settings:
             timezone=_timezone(env),
             mail_authserv_id=_authserv_id(env),
         )
+
+
+def _group_name(env: Mapping[str, str], name: str) -> str | None:
+    """A group's name (hub/groups.py), checked now for what a name may hold; whether the group exists is asked when
+    it is used, since an admin may make it after starting the hub."""
+    value = (env.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        value = check_name(value, "group", "major-incident")
+    except BadInput as exc:
+        raise ConfigError(f"{name}: {exc}") from None
+    if "@" in value:
+        raise ConfigError(f"{name} names a group (switchboard group list), not a person's address: {value!r}")
+    return value
 
 
 def _timezone(env: Mapping[str, str]) -> str:

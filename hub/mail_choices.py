@@ -3,9 +3,10 @@
 Whoever owes a person a notice (hub/recipients.py, hub/escalation.py, hub/incident_notes.py) reads its
 recipients' choices in the statement that already checks they are active users, and asks `wants` before it
 composes the mail: a notice turned down is never written to the outbox, and the timeline says so
-(hub/outbox.py::turned_down). Mail someone relies on reaching them has no switch: escalation pages and on-call
-shifts (someone is counting on the page), SLA breaches, and mail carrying a sign-in or confirmation link or about
-a password or two-factor authentication. `wants` knows only the kinds a person can turn off, so any other is sent.
+(hub/outbox.py::turned_down). Mail someone relies on reaching them has no switch: escalation pages, on-call
+shifts and major-incident pages and their stand-downs (someone is counting on the page), SLA breaches, a published
+post-incident review to those it concerns, and mail carrying a sign-in or confirmation link or about a password
+or two-factor authentication. `wants` knows only the kinds a person can turn off, so any other is sent.
 """
 
 from __future__ import annotations

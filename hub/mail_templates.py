@@ -177,6 +177,21 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "note": "@ann the switch in room 4 blinks amber; can you look?",
         "priority": 2,
     },
+    # An incident declared a major incident (hub/major_incidents.py), to its coordinator, assignee and the
+    # major-incident group; its stand-down to the same people.
+    "major_declared": {
+        "priority": 1,
+        "reason": "Nobody can run payroll",
+        "coordinator": "ann@example.com",
+        "declared_by": "bob@example.com",
+    },
+    "major_stood_down": {"by": "ann@example.com", "note": "Only the test system was affected."},
+    # A major incident's post-incident review was published (hub/reviews.py): its summary and the link to it.
+    "review_published": {
+        "by": "ann@example.com",
+        "summary": "The payroll database ran out of disk during the month-end run.",
+        "review_url": "https://switchboard.example/incidents/INC-42/review",
+    },
     "channel": {
         "kind": "opened",
         "priority": 1,

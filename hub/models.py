@@ -175,6 +175,16 @@ class Incident(Base):
     # Loaded with the incident (one query for a whole page of them, none when none has a CI), so lists and the API
     # name it after the session has closed.
     ci: Mapped[ConfigurationItem | None] = relationship(lazy="selectin", viewonly=True)
+    # The declaration that makes it a major incident now, if one stands (hub/major_incidents.py). Not loaded unless
+    # asked for (`selectinload(Incident.major)`, as the list, the API and the export do): every other load of an
+    # incident, each agent action's among them, would pay a query for it. Reading it unloaded is an error, not a
+    # query per row.
+    major: Mapped[MajorIncident | None] = relationship(
+        primaryjoin="and_(MajorIncident.incident_id == Incident.id, MajorIncident.ended_at.is_(None))",
+        lazy="raise",
+        viewonly=True,
+        uselist=False,
+    )
 
     __table_args__ = (
         # The database, not the application, guarantees one open incident per dedup key, so concurrent
@@ -815,6 +825,76 @@ class Problem(Base):
     @property
     def ref(self) -> str:
         return f"PRB-{self.id}"
+
+
+class MajorIncident(Base):
+    """One declaration that an incident is a major incident (hub/major_incidents.py): why, who coordinates it, and
+    when it was stood down. An incident declared again after a stand-down has a row per declaration, so its time as
+    major adds them up; at most one stands at a time, which the database enforces (the partial unique index)."""
+
+    __tablename__ = "major_incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    coordinator: Mapped[str] = mapped_column(String(320))  # an active agent's or admin's address
+    declared_by: Mapped[str] = mapped_column(String(320))
+    declared_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]  # stood down; None while it stands
+    ended_by: Mapped[str | None] = mapped_column(String(320))
+    end_note: Mapped[str | None] = mapped_column(String(500))
+
+    # One standing declaration per incident; also how the banners find the few that stand, without a scan.
+    __table_args__ = (_partial_index("uq_major_incidents_standing", "incident_id", "ended_at IS NULL", unique=True),)
+
+
+class IncidentReview(Base):
+    """The post-incident review of a major incident (hub/reviews.py): what happened and what is to be done, in plain
+    text; a draft until published, then the record. One per incident."""
+
+    __tablename__ = "incident_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), unique=True)
+    state: Mapped[str] = mapped_column(String(20), default="draft")  # draft|published
+    summary: Mapped[str] = mapped_column(Text, default="")
+    impact: Mapped[str] = mapped_column(Text, default="")  # on customers
+    root_cause: Mapped[str] = mapped_column(Text, default="")
+    went_well: Mapped[str] = mapped_column(Text, default="")
+    went_badly: Mapped[str] = mapped_column(Text, default="")
+    started_by: Mapped[str] = mapped_column(String(320))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(320))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_by: Mapped[str | None] = mapped_column(String(320))
+    published_at: Mapped[datetime | None]
+
+    actions: Mapped[list[ReviewAction]] = relationship(
+        back_populates="review", order_by="ReviewAction.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def ref(self) -> str:
+        return f"INC-{self.incident_id}"
+
+
+class ReviewAction(Base):
+    """A follow-up action a review agreed on; filed as a problem (hub/problems.py) so it is tracked to the end."""
+
+    __tablename__ = "review_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("incident_reviews.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(String(500))  # becomes the problem's title
+    owner: Mapped[str | None] = mapped_column(String(320))
+    # Indexed: a problem's page names the review it came from.
+    problem_id: Mapped[int | None] = mapped_column(ForeignKey("problems.id", ondelete="SET NULL"), index=True)
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    review: Mapped[IncidentReview] = relationship(back_populates="actions")
+    # Loaded with the action: the review page shows each action's problem and its state.
+    problem: Mapped[Problem | None] = relationship(lazy="selectin", viewonly=True)
 
 
 class Change(Base):

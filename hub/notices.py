@@ -172,6 +172,62 @@ def escalation(
     return _notice("escalated", template="escalated", facts=facts, templates=templates)
 
 
+def major_declared(
+    *,
+    incident_id: int,
+    title: str,
+    priority: int,
+    recipient: str,
+    reason: str,
+    coordinator: str,
+    declared_by: str,
+    desk_address: str,
+    base_url: str,
+    templates: MailTemplates = DEFAULTS,
+) -> Notice:
+    """Page someone that an incident was declared a major incident (hub/major_incidents.py): what, why, who
+    coordinates it and where to follow it."""
+    facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url,
+                   priority=priority, reason=reason, coordinator=coordinator, declared_by=declared_by)  # fmt: skip
+    return _notice("major_declared", template="major_declared", facts=facts, templates=templates)
+
+
+def major_stood_down(
+    *,
+    incident_id: int,
+    title: str,
+    recipient: str,
+    by: str,
+    note: str | None,
+    desk_address: str,
+    base_url: str,
+    templates: MailTemplates = DEFAULTS,
+) -> Notice:
+    """Tell those paged for a major incident that it is one no longer, so they may stand down too."""
+    facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url, by=by,
+                   note=note)  # fmt: skip
+    return _notice("major_stood_down", template="major_stood_down", facts=facts, templates=templates)
+
+
+def review_published(
+    *,
+    incident_id: int,
+    title: str,
+    recipient: str,
+    by: str,
+    summary: str,
+    desk_address: str,
+    base_url: str,
+    templates: MailTemplates = DEFAULTS,
+) -> Notice:
+    """Send the link to a major incident's published post-incident review (hub/reviews.py), with its summary."""
+    excerpt = summary if len(summary) <= REPLY_EXCERPT else summary[:REPLY_EXCERPT].rstrip() + " …"
+    ref = format_ref(incident_id)
+    facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url, by=by,
+                   summary=excerpt, review_url=f"{base_url}/incidents/{ref}/review")  # fmt: skip
+    return _notice("review_published", template="review_published", facts=facts, templates=templates)
+
+
 # A state change told to the assignee and watchers: its notice kind -> the template its mail comes from.
 STATE_CHANGE_TEMPLATES = {"resolved": "resolved", "reopened": "reopened", "stable": "stable"}
 

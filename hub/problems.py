@@ -95,21 +95,35 @@ def create_from_suggestion(
 
 def create(db: Database, title: str, actor: str, *, incident_ids: tuple[int, ...] = ()) -> int:
     """A problem filed by hand (for a cause seen before it recurred), optionally linking incidents."""
+    with db.transaction() as session:
+        return file(session, title, actor, incident_ids=incident_ids).id
+
+
+def file(
+    session: Session,
+    title: str,
+    actor: str,
+    *,
+    incident_ids: tuple[int, ...] = (),
+    owner: str | None = None,
+    **detail: object,
+) -> Problem:
+    """`create` in the caller's transaction, for what files a problem along with its own change (a review's
+    follow-up action, hub/reviews.py); `detail` goes into the audit record."""
     title = title.strip()
     if not title:
         raise ProblemError("give the problem a title")
-    with db.transaction() as session:
-        problem = Problem(title=title[:500], created_by=actor, root_cause="", workaround="")
-        session.add(problem)
-        session.flush()
-        if incident_ids:
-            first = session.get(Incident, incident_ids[0])
-            if first is not None and (key := group_key(_occurrence(first))) is not None:
-                problem.match_key = key[1]
-                problem.service, problem.category = first.service, first.category
-            _link(session, problem, incident_ids, actor)
-        audit.record(session, actor, "problem.create", problem.ref, incidents=len(incident_ids))
-        return problem.id
+    problem = Problem(title=title[:500], created_by=actor, root_cause="", workaround="", owner=owner)
+    session.add(problem)
+    session.flush()
+    if incident_ids:
+        first = session.get(Incident, incident_ids[0])
+        if first is not None and (key := group_key(_occurrence(first))) is not None:
+            problem.match_key = key[1]
+            problem.service, problem.category = first.service, first.category
+        _link(session, problem, incident_ids, actor)
+    audit.record(session, actor, "problem.create", problem.ref, incidents=len(incident_ids), **detail)
+    return problem
 
 
 def update_problem(

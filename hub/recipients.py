@@ -122,6 +122,15 @@ def group_members(conn: Connection, name: str) -> list[str]:
     return list(conn.scalars(query))
 
 
+def people_of(conn: Connection, assignee: str) -> tuple[dict[str, MailChoices], str | None]:
+    """Who an assignee is, with their mail choices: the active person it names, or the active members of the group
+    it names (then also the group's name, else None)."""
+    own = mail_choices.of_active_user(conn, assignee)
+    if own is not None:
+        return {assignee.lower(): own}, None
+    return active_members(conn, assignee), assignee
+
+
 def assignment_notices(
     conn: Connection,
     *,
@@ -137,13 +146,7 @@ def assignment_notices(
     those who chose not to be told at this priority."""
     if not assignee:
         return [], []
-    group = None
-    own = mail_choices.of_active_user(conn, assignee)
-    if own is not None:
-        people = {assignee.lower(): own}
-    else:
-        group = assignee
-        people = active_members(conn, assignee)
+    people, group = people_of(conn, assignee)
     skipped = {s.lower() for s in skip}
     told, declined = mail_choices.sift({p: c for p, c in people.items() if p not in skipped}, "assigned", priority)
     owed = [

@@ -39,16 +39,20 @@ from hub.models import (
     Contact,
     Event,
     Incident,
+    IncidentReview,
     IncidentWatcher,
+    MajorIncident,
     Organisation,
     OutboxMessage,
     PendingRequest,
+    ReviewAction,
     SatisfactionAnswer,
     StatusSubscriber,
     TimeEntry,
     TimelineEntry,
     utcnow,
 )
+from hub.reviews import FIELDS as REVIEW_TEXTS
 from hub.statements import HEADERS_MAX
 
 #: The export's shape, named in the document: a change to it that readers would notice gets a new number.
@@ -81,6 +85,8 @@ class Holdings:
     mentions_in_audit: tuple[int, ...] = ()
     mentions_in_time_entries: tuple[int, ...] = ()  # what an agent wrote of time spent ("called ann@...")
     mentions_in_article_feedback: tuple[int, ...] = ()  # what a help-centre reader wrote (it may be their address)
+    mentions_in_major_incidents: tuple[int, ...] = ()  # a declaration's reason or stand-down note
+    mentions_in_reviews: tuple[int, ...] = ()  # a post-incident review's texts, or its follow-ups' text or owner
 
     def counts(self) -> dict[str, int]:
         """Rows of each kind, in a stable order (every kind, zeros too)."""
@@ -224,6 +230,25 @@ def find(session: Session, address: str) -> Holdings:
         mentions_in_article_feedback=ids(
             select(ArticleFeedback.id).where(mentions(ArticleFeedback.comment, a)).order_by(ArticleFeedback.id)
         ),
+        mentions_in_major_incidents=ids(
+            select(MajorIncident.id)
+            .where(or_(mentions(MajorIncident.reason, a), mentions(MajorIncident.end_note, a)))
+            .order_by(MajorIncident.id)
+        ),
+        mentions_in_reviews=ids(
+            select(IncidentReview.id)
+            .where(
+                or_(
+                    *(mentions(getattr(IncidentReview, name), a) for name in REVIEW_TEXTS),
+                    IncidentReview.id.in_(
+                        select(ReviewAction.review_id).where(
+                            or_(mentions(ReviewAction.text, a), mentions(ReviewAction.owner, a))
+                        )
+                    ),
+                )
+            )
+            .order_by(IncidentReview.id)
+        ),
     )
 
 
@@ -275,8 +300,18 @@ def export(session: Session, address: str, *, now: datetime | None = None) -> di
             "audit_log": list(held.mentions_in_audit),
             "time_entries": list(held.mentions_in_time_entries),
             "article_feedback": list(held.mentions_in_article_feedback),
+            "major_incidents": list(held.mentions_in_major_incidents),
+            "reviews": [_ref(i) for i in _review_incidents(session, held.mentions_in_reviews)],
         },
     }
+
+
+def _review_incidents(session: Session, review_ids: tuple[int, ...]) -> list[int]:
+    """The incidents whose reviews these are, as the export names them."""
+    if not review_ids:
+        return []
+    query = select(IncidentReview.incident_id).where(IncidentReview.id.in_(review_ids))
+    return list(session.scalars(query.order_by(IncidentReview.incident_id)))
 
 
 def _contact(row: Contact, organisation: str | None) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from hub.attachments import AttachmentStore
 from hub.db import Database
 from hub.domain import REQUESTER_TEXT_SOURCES
 from hub.errors import BadInput
+from hub.major_incidents import REASON_WIDTH
 from hub.models import (
     ArticleFeedback,
     Attachment,
@@ -44,7 +45,9 @@ from hub.models import (
     DeskAddress,
     Event,
     Incident,
+    IncidentReview,
     IncidentWatcher,
+    MajorIncident,
     OutboxMessage,
     PendingRequest,
     SatisfactionAnswer,
@@ -54,6 +57,8 @@ from hub.models import (
     User,
 )
 from hub.requester_data import Holdings, find
+from hub.reviews import ACTION_WIDTH, OWNER_WIDTH
+from hub.reviews import FIELDS as REVIEW_TEXTS
 from hub.statements import HEADERS_MAX
 
 #: What stands where their words were.
@@ -227,6 +232,15 @@ def _apply(session: Session, held: Holdings, scrub: Scrub) -> set[str]:
         spent.what = scrub.text(spent.what)
     for feedback in _rows(session, ArticleFeedback, ArticleFeedback.id, held.mentions_in_article_feedback):
         feedback.comment = scrub.text(feedback.comment)[:MAX_COMMENT]  # the pseudonym can be the longer
+    for declared in _rows(session, MajorIncident, MajorIncident.id, held.mentions_in_major_incidents):
+        declared.reason = scrub.text(declared.reason)[:REASON_WIDTH]
+        declared.end_note = (scrub.text(declared.end_note) or "")[:REASON_WIDTH] or None
+    for review in _rows(session, IncidentReview, IncidentReview.id, held.mentions_in_reviews):
+        for name in REVIEW_TEXTS:
+            setattr(review, name, scrub.text(getattr(review, name)))
+        for action in review.actions:
+            action.text = scrub.text(action.text)[:ACTION_WIDTH]
+            action.owner = (scrub.text(action.owner) or "")[:OWNER_WIDTH] or None
 
     session.execute(delete(StatusSubscriber).where(StatusSubscriber.id.in_(held.status_subscriptions)))
     session.execute(delete(PendingRequest).where(PendingRequest.id.in_(held.help_centre_requests)))

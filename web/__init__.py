@@ -60,6 +60,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         mail_choices_api,
         mail_view,
         mailboxes,
+        major_api,
         metrics,
         my_requests,
         navigation,
@@ -77,6 +78,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         reports,
         request_status,
         requesters,
+        reviews,
         rule_editor,
         rules,
         rules_api,
@@ -142,6 +144,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         oncall_api.feed_bp,
         cis_api.bp,
         mail_choices_api.bp,
+        major_api.bp,
     ):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
@@ -164,6 +167,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(mailboxes.bp)
     app.register_blueprint(outbox.bp)
     app.register_blueprint(problems.bp)
+    app.register_blueprint(reviews.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(changes.bp)

@@ -66,9 +66,9 @@ def token_required(permission: str) -> Callable[[Callable[..., Response]], Calla
 @token_required(VIEW_INCIDENTS)
 def incidents() -> Response:
     """Incidents, newest first, filtered like the list page (`status`, `priority`, `category`, `assignee`, `queue`,
-    `source`, `service`, `ci`, `requester`, `q`), sorted by `sort`, a `page` of `limit` at a time (default 100, at
-    most 500); `X-Total-Count` says how many match in all. A token is no one's, so `queue` names a person's address
-    (`queue=mine` is a 400 saying so) or is `unassigned`."""
+    `source`, `service`, `ci`, `requester`, `q`, `major`), sorted by `sort`, a `page` of `limit` at a time (default
+    100, at most 500); `X-Total-Count` says how many match in all. A token is no one's, so `queue` names a person's
+    address (`queue=mine` is a 400 saying so) or is `unassigned`."""
     try:
         filt = IncidentFilter.from_args(request.args, default_limit=API_PAGE_SIZE)
     except FilterError as exc:
@@ -190,7 +190,7 @@ def update_incident(ref: str) -> Response:
             action = triage.action_for(triage.status_of(db, number), wanted, f"INC-{number}")
             triage.change_status(db, number, action, actor, mail, resolution=resolution)
 
-    return _triaged(apply, ref)
+    return triaged(apply, ref)
 
 
 @bp.post("/incidents/<ref>/comments")
@@ -232,7 +232,7 @@ def comment(ref: str) -> Response:
         else:
             incident_notes.add_note(db, number, body["text"], actor, mail_settings(), spent, kept)
 
-    return _triaged(apply, ref, 201)
+    return triaged(apply, ref, 201)
 
 
 #: The multipart part that carries a comment's files (one part per file).
@@ -270,7 +270,7 @@ def log_time(ref: str) -> Response:
         spent = _spent(body)
     except BadInput as exc:
         return json_error(400, str(exc))
-    return _triaged(lambda: incident_notes.log_time(services().db, number, spent, Actor(g.principal.name)), ref, 201)
+    return triaged(lambda: incident_notes.log_time(services().db, number, spent, Actor(g.principal.name)), ref, 201)
 
 
 def _spent(body: object) -> Spent:
@@ -298,7 +298,7 @@ def correct_time(ref: str, entry: str) -> Response:
         return json_error(400, str(exc))
     actor, anyones = Actor(g.principal.name), allowed(g.principal.role, MANAGE_USERS)
     db = services().db
-    return _triaged(lambda: incident_notes.correct_time(db, number, entry_id, correction, actor, anyones=anyones), ref)
+    return triaged(lambda: incident_notes.correct_time(db, number, entry_id, correction, actor, anyones=anyones), ref)
 
 
 def _correction(body: object) -> Correction:
@@ -348,10 +348,10 @@ def _watching(ref: str, email: str, *, on: bool) -> Response:
     def apply() -> None:
         triage.watch(db, number, actor, on=on, email=email)
 
-    return _triaged(apply, ref)
+    return triaged(apply, ref)
 
 
-def _triaged(apply: Callable[[], object], ref: str, status: int = 200) -> Response:
+def triaged(apply: Callable[[], object], ref: str, status: int = 200) -> Response:
     """Run a triage change and answer the incident, or why it did not happen (400, 403, 404, 409, or 503 to
     retry)."""
     try:

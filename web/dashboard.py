@@ -8,13 +8,24 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from hub import dashboard, oncall, problems, queues, satisfaction, status_page, status_subscriptions
+from hub import (
+    dashboard,
+    major_incidents,
+    oncall,
+    problems,
+    queues,
+    reviews,
+    satisfaction,
+    status_page,
+    status_subscriptions,
+)
 from hub.models import utcnow
 from hub.zones import to_local
 from web.incident_search import OPEN
 from web.local_time import viewer_zone
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
 from web.problems import recurrence
+from web.reviews import review_due
 from web.services import services
 
 bp = Blueprint("dashboard", __name__)
@@ -34,10 +45,13 @@ def index() -> ResponseReturnValue:
         subscribers = status_subscriptions.count(session) if public else 0
         # What waits to be picked up, for those who pick it up.
         waiting = queues.waiting(session, current_user.email) if allowed(current_user.role, WORK_INCIDENTS) else None
+        majors = major_incidents.in_progress(session)
+        overdue = sum(1 for owed in reviews.owed(session, utcnow(), review_due()) if owed.overdue)
     return render_template("dashboard.html", figures=figures, priorities=PRIORITIES, duration=dashboard.duration,
                            chart=_chart(figures, viewer_zone()), recurring=recurring, csat=csat,
                            csat_days=satisfaction.PERIOD.days, on_call=on_call, public=public,
-                           subscribers=subscribers, waiting=waiting, open_status=OPEN)  # fmt: skip
+                           subscribers=subscribers, waiting=waiting, open_status=OPEN, majors=majors,
+                           overdue_reviews=overdue, review_days=review_due().days)  # fmt: skip
 
 
 def _chart(figures: dashboard.Dashboard, zone: ZoneInfo, width: int = 840, height: int = 120) -> dict[str, object]:

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from hub import incident_notes, time_spent, triage
+from hub import incident_notes, major_incidents, time_spent, triage
 from hub.agent_action import Actor, Mail, TriageError
 from hub.errors import BadInput, StorageUnavailable
 from hub.mail_templates import MailTemplates
@@ -146,6 +146,27 @@ def _watch(on: bool) -> Callable[[int, Actor], str]:
     return run
 
 
+def _declare_major(number: int, actor: Actor) -> str:
+    form = request.form
+    coordinator = major_incidents.declare(services().db, number, form.get("reason", ""), actor, mail_settings(),
+                                          coordinator=form.get("coordinator", "").strip() or None,
+                                          group=services().settings.major_incident_group)  # fmt: skip
+    return f"is a major incident, coordinated by {coordinator}"
+
+
+def _hand_over(number: int, actor: Actor) -> str:
+    coordinator = request.form.get("coordinator", "").strip().lower()
+    if not major_incidents.hand_over(services().db, number, coordinator, actor, mail_settings()):
+        return f"was already coordinated by {coordinator}"
+    return f"is coordinated by {coordinator} now"
+
+
+def _stand_down(number: int, actor: Actor) -> str:
+    major_incidents.stand_down(services().db, number, actor, mail_settings(), note=request.form.get("note", ""),
+                               group=services().settings.major_incident_group)  # fmt: skip
+    return "is no longer a major incident"
+
+
 ACTIONS: dict[str, Callable[[int, Actor], str]] = {
     **{action: _status(action) for action in triage.STATUS_ACTIONS},
     "assign": _assign,
@@ -160,6 +181,9 @@ ACTIONS: dict[str, Callable[[int, Actor], str]] = {
     "merge": _merge,
     "watch": _watch(True),
     "unwatch": _watch(False),
+    "major": _declare_major,
+    "coordinator": _hand_over,
+    "stand_down": _stand_down,
 }
 
 
@@ -203,6 +227,13 @@ def act(ref: str, action: str) -> ResponseReturnValue:
     run = ACTIONS.get(action)
     if number is None or run is None:
         abort(404)
+    flash_outcome(number, run)
+    return redirect(url_for("incidents.detail", ref=f"INC-{number}"), code=303)
+
+
+def flash_outcome(number: int, run: Callable[[int, Actor], str]) -> None:
+    """Run an action on INC-`number` as the person logged in, and flash what came of it: what it did, why it was
+    refused, or that the database was busy."""
     try:
         outcome = run(number, Actor(current_user.email))
         flash(f"INC-{number} {outcome}.", "success")
@@ -210,4 +241,3 @@ def act(ref: str, action: str) -> ResponseReturnValue:
         flash(f"{str(exc)[:1].upper()}{str(exc)[1:]}.", "error")
     except StorageUnavailable:
         flash("The database is busy; nothing was changed. Try again in a moment.", "error")
-    return redirect(url_for("incidents.detail", ref=f"INC-{number}"), code=303)

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from hub.models import Incident, SatisfactionAnswer, utcnow
 from web.incident_search import SORTS, FilterError, IncidentFilter
 from web.permissions import VIEW_INCIDENTS, requires
-from web.queries import incident_json
+from web.queries import WITH_MAJOR, incident_json
 from web.services import services
 
 bp = Blueprint("incident_export", __name__)
@@ -58,6 +58,7 @@ def csv_lines(filt: IncidentFilter) -> Iterator[str]:
         .where(*filt.conditions())
         .order_by(*SORTS[filt.sort])
         .limit(MAX_ROWS)
+        .options(WITH_MAJOR)
     )
     with services().db.read() as session:
         for incident, rating, comment in session.execute(query.execution_options(yield_per=CHUNK)):

@@ -20,12 +20,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from hub import queues
+from hub import major_incidents, queues
 from hub.addresses import is_address
 from hub.cis import name_key
 from hub.models import OPEN_STATUSES, ConfigurationItem, Incident
 from hub.numbers import row_id, whole_number
-from web.queries import STATUSES
+from web.queries import STATUSES, WITH_MAJOR
 
 PAGE_SIZE = 50  # the list page
 API_PAGE_SIZE = 100
@@ -67,6 +67,7 @@ class IncidentFilter:
     requester: str | None = None
     text: str | None = None
     queue: str | None = None  # MY_QUEUE, UNASSIGNED or a person's address, lower-cased
+    major: bool = False  # only major incidents (hub/major_incidents.py): those whose declaration stands
     sort: str = "newest"
     page: int = 1
     limit: int = PAGE_SIZE
@@ -115,6 +116,7 @@ class IncidentFilter:
             requester=text("requester"),
             text=text("q"),
             queue=queue,
+            major=_flag(args, "major"),
             sort=sort,
             page=_number(args, "page", 1, 1_000_000, 1) or 1,
             limit=_number(args, "limit", 1, MAX_LIMIT, default_limit) or default_limit,
@@ -127,6 +129,7 @@ class IncidentFilter:
         values = {"status": changed.status, "priority": changed.priority, "category": changed.category,
                   "assignee": changed.assignee, "source": changed.source, "service": changed.service,
                   "ci": changed.ci, "requester": changed.requester, "q": changed.text, "queue": changed.queue,
+                  "major": 1 if changed.major else None,
                   "sort": None if changed.sort == "newest" else changed.sort,
                   "page": None if changed.page == 1 else changed.page}  # fmt: skip
         return {key: value for key, value in values.items() if value is not None}
@@ -139,7 +142,7 @@ class IncidentFilter:
     @property
     def narrowed(self) -> bool:
         return any((self.status, self.priority, self.category, self.assignee, self.source, self.service, self.ci,
-                    self.requester, self.text, self.queue))  # fmt: skip
+                    self.requester, self.text, self.queue, self.major))  # fmt: skip
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
@@ -156,6 +159,8 @@ class IncidentFilter:
             found.append(queues.UNASSIGNED)
         elif self.queue:
             found.append(queues.in_queue(self.me if self.queue == MY_QUEUE and self.me else self.queue))
+        if self.major:
+            found.append(major_incidents.standing_condition())
         if self.source:
             found.append(Incident.source == self.source)
         if self.service:
@@ -198,8 +203,17 @@ def search(session: Session, filt: IncidentFilter) -> Page:
         .order_by(*SORTS[filt.sort])
         .limit(filt.limit)
         .offset((filt.page - 1) * filt.limit)
+        .options(WITH_MAJOR)
     )
     return Page(list(session.scalars(query)), int(total), filt)
+
+
+def _flag(args: Mapping[str, str], name: str) -> bool:
+    """`1` (on) or `0`/absent (off)."""
+    raw = (args.get(name) or "").strip()
+    if raw not in ("", "0", "1"):
+        raise FilterError(f"'{name}' must be 1 (only those) or 0, not {raw!r}")
+    return raw == "1"
 
 
 def _number(args: Mapping[str, str], name: str, low: int, high: int, default: int | None) -> int | None:

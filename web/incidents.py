@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from hub import agent_files, cis, incident_notes, knowledge, mentions, queues, satisfaction, sla, time_spent
+from hub import (
+    agent_files,
+    cis,
+    dashboard,
+    incident_notes,
+    knowledge,
+    major_incidents,
+    mentions,
+    queues,
+    reviews,
+    satisfaction,
+    sla,
+    time_spent,
+)
 from hub.catalogue import services as catalogue_services
 from hub.change_correlation import related_changes
-from hub.models import Incident, Problem, SavedReply
+from hub.models import Incident, Problem, SavedReply, utcnow
 from hub.numbers import row_id
 from hub.saved_replies import saved_replies
 from hub.sla_clocks import format_span
@@ -46,8 +59,10 @@ def index() -> ResponseReturnValue:
         found = search(session, filt)
         people = active_people(session)
         my_groups = queues.groups_of(session, current_user.email)  # "My queue" is offered to their members
+        majors = major_incidents.in_progress(session)
     return render_template("incidents/list.html", page=found, filter=filt, statuses=STATUSES, sorts=SORTS,
-                           people=people, error=error, bulk=BULK_ACTIONS, my_groups=my_groups)  # fmt: skip
+                           people=people, error=error, bulk=BULK_ACTIONS, my_groups=my_groups,
+                           majors=majors)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -87,6 +102,7 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
         may_work = incident is not None and allowed(current_user.role, WORK_INCIDENTS)
         ci_names = cis.active_names(session) if may_work else []
         mentionable = _mentionable(session) if may_work else []
+        review = reviews.of_incident(session, incident.id) if incident is not None and incident.major else None
     if incident is None:
         abort(404, description=f"There is no incident {ref}.")
     moves = [action for action, (starts, _) in TRANSITIONS.items() if incident.status in starts]
@@ -95,7 +111,8 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
                            services=known_services, saved_replies=replies, satisfaction=answer,
                            reply_text=_chosen_reply(replies, articles), on_status_page=on_status_page,
                            articles=articles, time_entries=time_entries, ci_names=ci_names,
-                           mentionable=mentionable, draft=draft, file_limits=_file_limits()), status  # fmt: skip
+                           mentionable=mentionable, draft=draft, file_limits=_file_limits(), review=review,
+                           major_group=services().settings.major_incident_group), status  # fmt: skip
 
 
 def _file_limits() -> str:
@@ -134,6 +151,12 @@ def _chosen_reply(replies: list[SavedReply], articles: list[knowledge.Indexed]) 
 def span(value: timedelta) -> str:
     """Business time left on an SLA clock: `2 h 05 min`."""
     return format_span(value)
+
+
+@bp.app_template_filter("age")
+def age(since: datetime) -> str:
+    """How long ago `since` was, as the dashboard says durations: `2 h 05 min` (a major incident's)."""
+    return dashboard.duration(utcnow() - since)
 
 
 @bp.app_template_filter("spent")

@@ -31,6 +31,7 @@ WORK = (
     Link("dashboard.index", "Dashboard", VIEW_INCIDENTS, ("dashboard",)),
     Link("incidents.index", "Incidents", VIEW_INCIDENTS, ("incidents", "new_incident")),
     Link("problems.index", "Problems", VIEW_INCIDENTS, ("problems",)),
+    Link("reviews.index", "Reviews", VIEW_INCIDENTS, ("reviews",)),
     Link("knowledge.index", "Knowledge", VIEW_INCIDENTS, ("knowledge",)),
     Link("changes.index", "Changes", VIEW_CHANGES, ("changes",)),
     Link("cis.index", "CIs", VIEW_CIS, ("cis",)),

@@ -57,6 +57,9 @@ _INCIDENT = {
         "labels": {"type": "object", "additionalProperties": {"type": "string"}},
         "minutes_spent": {"type": "integer", "minimum": 0, "description": "Time logged working it, in minutes."},
         "ci": {"type": ["string", "null"], "description": "The configuration item it is about, by name."},
+        "major": {"type": "boolean", "description": "Whether it is a major incident now (declared, not stood down)."},
+        "coordinator": {"type": ["string", "null"], "description": "Who coordinates it, while it is a major incident."},
+        "major_since": {**_TIME, "description": "When it was declared a major incident, while it is one."},
     },
 }
 _MAIL_CHOICES = {
@@ -538,6 +541,12 @@ def document() -> dict[str, Any]:
                             "their queue, the incidents assigned to them or to a group they are a member of. "
                             "(`mine`, the list page's, is a 400 here: a token belongs to no one.)",
                         },
+                        {
+                            "name": "major",
+                            "in": "query",
+                            "schema": {"type": "integer", "enum": [0, 1]},
+                            "description": "1: only major incidents (declared, not stood down).",
+                        },
                         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 100}},
                     ],
                     "responses": {
@@ -597,6 +606,47 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": _json(detail_ref, "The incident after the change."),
                         **_errors(400, 401, 403, 404, 409, 503),
+                    },
+                },
+            },
+            "/api/v1/incidents/{ref}/major": {
+                "parameters": [_REF],
+                "post": {
+                    "summary": "Declare a major incident (agent or admin tokens)",
+                    "description": "Pages the coordinator, the assignee and the group SWITCHBOARD_MAJOR_INCIDENT_GROUP "
+                    "names; docs/major-incidents.md. A token is no one, so it names the coordinator.",
+                    "operationId": "declareMajorIncident",
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["reason", "coordinator"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "reason": {"type": "string", "minLength": 1, "maxLength": 500},
+                                "coordinator": {
+                                    "type": "string",
+                                    "minLength": 1,
+                                    "description": "An active agent's or admin's email.",
+                                },
+                            },
+                        }
+                    ),
+                    "responses": {
+                        "201": _json(detail_ref, "The incident, a major incident now."),
+                        "409": _error(
+                            "Refused, saying why: it is a major incident already, the coordinator is no active agent "
+                            "or admin, the reason is not one short line, or the incident is resolved."
+                        ),
+                        **_errors(400, 401, 403, 404, 503),
+                    },
+                },
+                "delete": {
+                    "summary": "Stand a major incident down (agent or admin tokens)",
+                    "operationId": "standDownMajorIncident",
+                    "responses": {
+                        "200": _json(detail_ref, "The incident, no longer a major incident."),
+                        "409": _error("It is not a major incident, or it is resolved: its review is owed."),
+                        **_errors(401, 403, 404, 503),
                     },
                 },
             },

@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub import problems
+from hub import problems, reviews
 from hub.models import Incident, Problem
 from hub.numbers import reference
 from hub.problems import ProblemError, Recurrence
@@ -81,9 +81,10 @@ def detail(ref: str) -> ResponseReturnValue:
             abort(404, description=f"There is no problem {ref}.")
         incidents = list(session.scalars(select(Incident).where(Incident.problem_id == problem.id)
                                          .order_by(Incident.id.desc()).limit(500)))  # fmt: skip
+        from_review = reviews.review_of_problem(session, problem.id)
     moves = sorted(problems.MOVES[problem.state])
     return render_template("problems/detail.html", problem=problem, incidents=incidents, moves=moves,
-                           form=ActionForm())  # fmt: skip
+                           form=ActionForm(), from_review=from_review)  # fmt: skip
 
 
 @bp.post("/problems/<ref>")

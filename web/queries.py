@@ -14,6 +14,9 @@ from hub.models import Incident, TimeEntry, TimelineEntry, User
 from hub.numbers import reference
 
 STATUSES = ("open", "acknowledged", "waiting", "resolved", "closed")  # waiting: on the requester (SLA paused)
+#: What every query whose incidents `incident_json` answers loads with them: their standing major-incident
+#: declaration, for a whole page in one more query.
+WITH_MAJOR = selectinload(Incident.major)
 
 
 def incident_id(ref: str) -> int | None:
@@ -29,7 +32,7 @@ def get_incident(session: Session, ref: str) -> Incident | None:
     query = (
         select(Incident)
         .where(Incident.id == found)
-        .options(selectinload(Incident.timeline), selectinload(Incident.watchers))
+        .options(selectinload(Incident.timeline), selectinload(Incident.watchers), WITH_MAJOR)
     )
     return session.scalar(query)
 
@@ -70,6 +73,10 @@ def incident_json(incident: Incident) -> dict[str, Any]:
         "sla_due_at": _iso(incident.sla_due_at),  # the resolution target
         "sla_state": sla.live_state(incident),  # ok|warning|breached|paused|met, or null without an SLA
         "minutes_spent": incident.minutes_spent,  # time logged working it (hub/time_spent.py)
+        # A major incident now (hub/major_incidents.py): who coordinates it, and since when.
+        "major": incident.major is not None,
+        "coordinator": incident.major.coordinator if incident.major is not None else None,
+        "major_since": _iso(incident.major.declared_at) if incident.major is not None else None,
     }
 
 

@@ -24,3 +24,18 @@ def test_an_authserv_id_no_header_could_carry_is_refused_at_start_up(tmp_path: P
     env = {"SECRET_KEY": "k", "SWITCHBOARD_HOME": str(tmp_path), "SWITCHBOARD_MAIL_AUTHSERV_ID": value}
     with pytest.raises(ConfigError, match="SWITCHBOARD_MAIL_AUTHSERV_ID must be the one name your receiving mail"):
         Settings.from_env(env)
+
+
+def test_the_major_incident_group_is_unset_unless_named_and_reviews_are_due_in_five_days(tmp_path: Path) -> None:
+    env = {"SECRET_KEY": "k", "SWITCHBOARD_HOME": str(tmp_path)}
+    default = Settings.from_env(env)
+    assert (default.major_incident_group, default.review_due_days) == (None, 5)
+    chosen = Settings.from_env({**env, "SWITCHBOARD_MAJOR_INCIDENT_GROUP": " mim ", "SWITCHBOARD_REVIEW_DUE_DAYS": "3"})
+    assert (chosen.major_incident_group, chosen.review_due_days) == ("mim", 3)
+
+
+@pytest.mark.parametrize("value", ["boss@example.com", "a" * 101, "two\tparts"])
+def test_a_major_incident_group_no_group_could_be_called_is_refused_at_start_up(tmp_path: Path, value: str) -> None:
+    env = {"SECRET_KEY": "k", "SWITCHBOARD_HOME": str(tmp_path), "SWITCHBOARD_MAJOR_INCIDENT_GROUP": value}
+    with pytest.raises(ConfigError, match="SWITCHBOARD_MAJOR_INCIDENT_GROUP"):
+        Settings.from_env(env)

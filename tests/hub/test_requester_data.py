@@ -10,15 +10,18 @@ import pytest
 from sqlalchemy import insert, select
 
 from hub import (
+    accounts,
     agent_files,
     article_feedback,
     incident_notes,
     knowledge,
     link_mail,
+    major_incidents,
     my_requests,
     pending_requests,
     requester_data,
     requester_erasure,
+    reviews,
     satisfaction,
     status_subscriptions,
     time_spent,
@@ -74,8 +77,9 @@ def every_place_holding(db: Database, text: str) -> list[str]:
 
 def ann_everywhere(db: Database, port: int, settings: Settings) -> int:
     """Ann mails the desk (with a file), writes again, is answered, rates it, subscribes and watches; Bob copies
-    her in on a mail of his; an agent logs a call to her; she leaves her address under a help article; one notice
-    to her is still unsent. Returns her incident's id."""
+    her in on a mail of his; an agent logs a call to her; she leaves her address under a help article; her incident
+    is a major incident whose declaration and review name her; one notice to her is still unsent. Returns her
+    incident's id."""
     send(port, "Payslip missing for May", "My payslip for May is not there. Ann, room 4.12")
     with db.read() as session:
         incident_id = session.scalars(select(Incident.id)).one()
@@ -91,7 +95,13 @@ def ann_everywhere(db: Database, port: int, settings: Settings) -> int:
         time_spent.record(session, incident_id, AGENT.name, time_spent.Spent(10, f"Phoned {ANN} back"))
         article = knowledge.add(session, title="Pay", body="Where to find it.", published=True, by=AGENT.name)
         article_feedback.record(session, article.id, False, f"Not there for May. Write to {ANN.upper()}")
+    with db.transaction() as session:
+        accounts.create_user(session, email=AGENT.name, password="correct horse battery", role="agent")
+    major_incidents.declare(db, incident_id, f"Payroll late for {ANN} and others", AGENT, mail)
     triage.change_status(db, incident_id, "resolve", AGENT, mail)
+    reviews.start(db, incident_id, AGENT)
+    reviews.save(db, incident_id, {"impact": f"{ANN} was paid a day late"}, AGENT)
+    reviews.add_action(db, incident_id, f"Apologise to {ANN}", AGENT, owner=ANN)
     satisfaction.record(db, Claim(incident_id, ANN), "bad", "Took ages, Ann Example")
     with db.transaction() as session:  # the acknowledgement went out; the rest waits
         ack = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == ANN).limit(1)).one()
@@ -136,6 +146,23 @@ def test_after_erasure_her_words_are_gone_and_the_desks_record_stays(
         assert answer is not None and (answer.rating, answer.comment) == ("bad", None)
         replies = session.scalars(select(TimelineEntry.data).where(TimelineEntry.kind == "reply")).all()
         assert [r["body"] for r in replies] == ["We are looking into it, Ann."]  # the desk's own words
+
+
+def test_a_major_incident_and_a_review_that_name_her_are_in_her_export_and_keep_the_pseudonym(
+    desk: int, db: Database, settings: Settings
+) -> None:
+    incident_id = ann_everywhere(db, desk, settings)
+    with db.read() as session:
+        named = requester_data.export(session, ANN)["mentioned_in"]
+    assert (len(named["major_incidents"]), named["reviews"]) == (1, [f"INC-{incident_id}"])
+    requester_erasure.erase(db, ANN, key=KEY, actor="cli")
+    with db.read() as session:
+        [declared] = major_incidents.declarations(session, incident_id)
+        review = reviews.of_incident(session, incident_id)
+    alias = pseudonym(ANN, KEY)
+    assert declared.reason == f"Payroll late for {alias} and others"
+    assert review is not None and review.impact == f"{alias} was paid a day late"
+    assert (review.actions[0].text, review.actions[0].owner) == (f"Apologise to {alias}", alias)
 
 
 def test_another_persons_mail_that_copied_her_in_is_kept_with_the_pseudonym(

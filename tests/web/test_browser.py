@@ -260,6 +260,57 @@ def test_agent_triages_an_emailed_incident_end_to_end(
     assert page.locator("#mttr").inner_text() != "—"  # the incident just resolved counts
 
 
+def test_agent_declares_a_major_incident_sees_its_banner_resolves_it_and_publishes_its_review(
+    live_url: str, page: Page, user: Login, make_user: Callable[..., Login], integration: IntegrationCredentials,
+    db: Database,
+) -> None:  # fmt: skip
+    make_user(email="bob@example.com")
+    ref = _post_event(live_url, integration, {"title": "Payroll is down", "severity": "critical"})
+    _post_event(live_url, integration, {"title": "Printer jams"})
+    _log_in(page, live_url, user)
+    page.goto(f"{live_url}/incidents/{ref}")
+    page.get_by_text("Declare a major incident").click()  # the form folds out, without script
+    page.fill("#major-reason", "Nobody can run payroll")
+    page.fill("#major-coordinator", "bob@example.com")
+    page.get_by_role("button", name="Declare major incident").click()
+    page.get_by_text(f"{ref} is a major incident, coordinated by bob@example.com.").wait_for()
+    _screenshot(page, "major-incident")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+    banner = page.locator("#major-incidents")
+    said = banner.inner_text()
+    assert "1 major incident in progress" in said and "coordinator bob@example.com" in said
+    _screenshot(page, "major-incident-banner")
+    banner.get_by_role("link", name=ref).click()
+    page.fill("#resolution-text", "Freed disk on the payroll database.")
+    page.get_by_role("button", name="Resolve with this note").click()
+    page.get_by_text(f"{ref} now resolved.").wait_for()
+
+    page.get_by_role("button", name="Start review").click()
+    page.get_by_text(f"{ref} has its review started.").wait_for()
+    page.fill("#review-summary", "Payroll stopped at 02:00:\nthe <database> ran out of disk.")
+    page.fill("#review-root_cause", "Its logs were never rotated.")
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_text(f"{ref} has its review saved.").wait_for()
+    page.fill("#action-text", "Alert on disk use at 80%")
+    page.get_by_role("button", name="Add", exact=True).click()
+    page.get_by_text(f"{ref} has a new follow-up action.").wait_for()
+    page.get_by_role("button", name="File as problem").click()
+    page.get_by_text(f"{ref} has that follow-up tracked as PRB-1.").wait_for()
+    page.get_by_role("button", name="Publish review").click()
+    page.get_by_text(f"{ref} has its review published.").wait_for()
+    assert page.locator("#review-state").text_content() == "published"
+    assert page.locator("#review-summary").inner_text() == "Payroll stopped at 02:00:\nthe <database> ran out of disk."
+    assert page.locator("#follow-ups").get_by_role("link", name="PRB-1").is_visible()
+    _screenshot(page, "review-published")
+
+    page.goto(f"{live_url}/dashboard")
+    assert page.locator("#major-incidents").count() == 0
+    with db.read() as session:
+        mailed = {(row.kind, row.recipient) for row in session.scalars(select(OutboxMessage))}
+    assert {("major_declared", "bob@example.com"), ("review_published", "bob@example.com")} <= mailed
+
+
 def test_requester_answers_how_did_we_do_from_the_resolution_mail_without_logging_in(
     live_url: str, page: Page, intake: Intake, db: Database, settings: Settings
 ) -> None:
@@ -725,6 +776,7 @@ MAIN_PAGES = (
     "dashboard", "incidents", "incidents/new", "problems", "changes", "changes/calendar", "oncall", "rules",
     "integrations", "silences", "reports/sla", "account", "replies", "users", "groups", "mailboxes", "outbox", "audit",
     "events/unprocessable", "account/two-factor", "requesters", "reports/time", "cis", "cis/new", "services",
+    "reviews",
 )  # fmt: skip
 
 

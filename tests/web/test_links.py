@@ -20,6 +20,8 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
+from hub import major_incidents, reviews, triage
+from hub.agent_action import Actor, Mail
 from hub.cli import main
 from hub.db import Database
 from hub.intake import Intake
@@ -97,6 +99,11 @@ def seed(runner: CliRunner, client: FlaskClient, integration: IntegrationCredent
     assert filed.status_code == 302
     with db.transaction() as session:  # one notification given up on, for the dead-letter list
         session.execute(update(OutboxMessage).where(OutboxMessage.id == 1).values(status="dead", last_error="550"))
+    ann, mail = Actor("ann@example.com"), Mail("helpdesk@localhost", "http://localhost")  # a reviewed major incident
+    major_incidents.declare(db, 1, "Nobody can print", ann, mail)
+    triage.change_status(db, 1, "resolve", ann, mail)
+    reviews.start(db, 1, ann)
+    reviews.file_problem(db, 1, reviews.add_action(db, 1, "Stock toner", ann), ann)
 
 
 def test_every_page_an_admin_can_reach_answers_and_no_link_is_dead(
@@ -131,8 +138,8 @@ def test_every_page_an_admin_can_reach_answers_and_no_link_is_dead(
         assert len(seen) <= MOST_PAGES, f"links keep multiplying: {sorted(seen)[-20:]}"
     assert broken == []
     # The crawl reached the kinds of page the seed made, so an unlinked area would show as missing here.
-    reached = ("/incidents/INC-1", "/problems/PRB-1", "/changes/CHG-1", "/silences", "/outbox?dead=1",
-               "/events/unprocessable", "/rules", "/reports/sla", "/users", "/groups", "/mailboxes", "/audit",
-               f"/integrations/{integration.name}", "/static/app.css")  # fmt: skip
+    reached = ("/incidents/INC-1", "/problems/PRB-1", "/changes/CHG-1", "/reviews", "/incidents/INC-1/review",
+               "/silences", "/outbox?dead=1", "/events/unprocessable", "/rules", "/reports/sla", "/users", "/groups",
+               "/mailboxes", "/audit", f"/integrations/{integration.name}", "/static/app.css")  # fmt: skip
     for expected in reached:
         assert any(path.startswith(expected) for path in seen), f"no link reached {expected}: {sorted(seen)}"

@@ -1,0 +1,61 @@
+"""Major incidents through the API, as the incident page's forms do them (hub/major_incidents.py): declare one with
+`POST /api/v1/incidents/<ref>/major` and stand it down with `DELETE`. Agent and admin tokens; each answers the
+incident, whose JSON says `major`, `coordinator` and `major_since`."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, g, request
+
+from hub import major_incidents
+from hub.agent_action import Actor
+from web.api import token_required, triaged
+from web.incident_actions import mail_settings
+from web.permissions import WORK_INCIDENTS
+from web.queries import incident_id
+from web.responses import json_error
+from web.services import services
+
+bp = Blueprint("major_api", __name__, url_prefix="/api/v1/incidents")
+
+_DECLARE = '{"reason": "Nobody can run payroll", "coordinator": "ann@example.com"}'
+
+
+@bp.post("/<ref>/major")
+@token_required(WORK_INCIDENTS)
+def declare(ref: str) -> Response:
+    """Declare the incident a major incident: `reason` says why, `coordinator` (an active agent's or admin's email)
+    leads it; a token is no one, so it names the coordinator. 201 with the incident; 409 when it is one already."""
+    number = incident_id(ref)
+    if number is None:
+        return json_error(404, f"no incident {ref!r}")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not all(isinstance(body.get(name), str) for name in ("reason", "coordinator")):
+        return json_error(400, f"send {_DECLARE}: a token is no one, so it names the coordinator")
+    if not body["coordinator"].strip():
+        return json_error(400, f"name the coordinator, an active agent's or admin's email: send {_DECLARE}")
+    if unknown := sorted(set(body) - {"reason", "coordinator"}):
+        return json_error(400, f"unknown field(s) {', '.join(unknown)}; send {_DECLARE}")
+    settings = services().settings
+
+    def apply() -> None:
+        major_incidents.declare(services().db, number, body["reason"], Actor(g.principal.name), mail_settings(),
+                                coordinator=body["coordinator"], group=settings.major_incident_group)  # fmt: skip
+
+    return triaged(apply, ref, 201)
+
+
+@bp.delete("/<ref>/major")
+@token_required(WORK_INCIDENTS)
+def stand_down(ref: str) -> Response:
+    """Stand the major incident down (it was not one, or no longer is): those paged for it are told. 409 when it
+    is not one, or is resolved (its review is owed)."""
+    number = incident_id(ref)
+    if number is None:
+        return json_error(404, f"no incident {ref!r}")
+    settings = services().settings
+
+    def apply() -> None:
+        major_incidents.stand_down(services().db, number, Actor(g.principal.name), mail_settings(),
+                                   group=settings.major_incident_group)  # fmt: skip
+
+    return triaged(apply, ref)

@@ -1,0 +1,143 @@
+"""Post-incident review pages: `/reviews` lists what is owed (overdue ones first) and the reviews written, and
+`/incidents/INC-n/review` is one major incident's review beside its key times and timeline.
+
+Agents and admins write; everyone who sees incidents reads. Every post is one of hub/reviews.py's actions, its
+outcome flashed as the incident page's actions are (web/incident_actions.py), and comes back to the review.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from hub import dashboard, major_incidents, reviews
+from hub.agent_action import Actor
+from hub.models import utcnow
+from web.incident_actions import flash_outcome, mail_settings
+from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
+from web.queries import get_incident, incident_id
+from web.services import services
+
+bp = Blueprint("reviews", __name__)
+
+
+def review_due() -> timedelta:
+    """How long after a major incident is resolved its review is overdue (SWITCHBOARD_REVIEW_DUE_DAYS)."""
+    return timedelta(days=services().settings.review_due_days)
+
+
+@bp.get("/reviews")
+@requires(VIEW_INCIDENTS)
+def index() -> ResponseReturnValue:
+    with services().db.read() as session:
+        owed = reviews.owed(session, utcnow(), review_due())
+        listed = reviews.listing(session)
+    return render_template("reviews/index.html", owed=owed, listed=listed, due_days=review_due().days,
+                           group=services().settings.major_incident_group)  # fmt: skip
+
+
+@bp.get("/incidents/<ref>/review")
+@requires(VIEW_INCIDENTS)
+def detail(ref: str) -> ResponseReturnValue:
+    with services().db.read() as session:
+        incident = get_incident(session, ref)
+        review = reviews.of_incident(session, incident.id) if incident is not None else None
+        declared = major_incidents.declarations(session, incident.id) if incident is not None else []
+    if incident is None:
+        abort(404, description=f"There is no incident {ref}.")
+    if review is None:
+        abort(404, description=f"{incident.ref} has no review yet: start it from the incident's page once the major "
+                               "incident is resolved.")  # fmt: skip
+    spans = [(d.declared_at, d.ended_at) for d in declared]
+    times = reviews.key_times(incident.first_seen, incident.acknowledged_at, incident.resolved_at, spans, utcnow())
+    editable = review.state == "draft" and allowed(current_user.role, WORK_INCIDENTS)
+    return render_template("reviews/detail.html", incident=incident, review=review, times=times, fields=reviews.FIELDS,
+                           coordinators=list(dict.fromkeys(d.coordinator for d in declared)), editable=editable,
+                           coordinator=declared[-1].coordinator if declared else None, duration=dashboard.duration,
+                           group=services().settings.major_incident_group, mail=None)  # fmt: skip
+
+
+@bp.post("/incidents/<ref>/review")
+@requires(WORK_INCIDENTS)
+def start(ref: str) -> ResponseReturnValue:
+    def run(number: int, actor: Actor) -> str:
+        if reviews.start(services().db, number, actor):
+            return "has its review started"
+        return "already had a review: here it is"
+
+    number = _number(ref)
+    flash_outcome(number, run)
+    with services().db.read() as session:
+        started = reviews.of_incident(session, number) is not None
+    return redirect(url_for("reviews.detail" if started else "incidents.detail", ref=f"INC-{number}"), code=303)
+
+
+@bp.post("/incidents/<ref>/review/text")
+@requires(WORK_INCIDENTS)
+def save(ref: str) -> ResponseReturnValue:
+    texts = {name: request.form[name] for name in reviews.FIELDS if name in request.form}
+
+    def run(number: int, actor: Actor) -> str:
+        if reviews.save(services().db, number, texts, actor):
+            return "has its review saved"
+        return "has its review as it was: nothing had changed"
+
+    return _back_to_review(ref, run)
+
+
+@bp.post("/incidents/<ref>/review/actions")
+@requires(WORK_INCIDENTS)
+def add_action(ref: str) -> ResponseReturnValue:
+    def run(number: int, actor: Actor) -> str:
+        form = request.form
+        reviews.add_action(services().db, number, form.get("text", ""), actor, owner=form.get("owner", ""))
+        return "has a new follow-up action"
+
+    return _back_to_review(ref, run)
+
+
+@bp.post("/incidents/<ref>/review/actions/<int:action_id>/problem")
+@requires(WORK_INCIDENTS)
+def file_problem(ref: str, action_id: int) -> ResponseReturnValue:
+    def run(number: int, actor: Actor) -> str:
+        problem_id = reviews.file_problem(services().db, number, action_id, actor)
+        return f"has that follow-up tracked as PRB-{problem_id}"
+
+    return _back_to_review(ref, run)
+
+
+@bp.post("/incidents/<ref>/review/actions/<int:action_id>/remove")
+@requires(WORK_INCIDENTS)
+def remove_action(ref: str, action_id: int) -> ResponseReturnValue:
+    def run(number: int, actor: Actor) -> str:
+        reviews.remove_action(services().db, number, action_id, actor)
+        return "has that follow-up action taken out of its review"
+
+    return _back_to_review(ref, run)
+
+
+@bp.post("/incidents/<ref>/review/publish")
+@requires(WORK_INCIDENTS)
+def publish(ref: str) -> ResponseReturnValue:
+    def run(number: int, actor: Actor) -> str:
+        reviews.publish(services().db, number, actor, mail_settings(), group=services().settings.major_incident_group)
+        return "has its review published"
+
+    return _back_to_review(ref, run)
+
+
+def _number(ref: str) -> int:
+    number = incident_id(ref)
+    if number is None:
+        abort(404, description=f"There is no incident {ref}.")
+    return number
+
+
+def _back_to_review(ref: str, run: Callable[[int, Actor], str]) -> ResponseReturnValue:
+    number = _number(ref)
+    flash_outcome(number, run)
+    return redirect(url_for("reviews.detail", ref=f"INC-{number}"), code=303)
