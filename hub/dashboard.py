@@ -45,7 +45,7 @@ class Dashboard:
     per_hour: list[tuple[datetime, int]]  # incidents opened per hour, oldest first, every hour present
     mtta: timedelta | None
     mttr: timedelta | None
-    noisiest: list[tuple[str, int]]  # (source, events) in the period, noisiest first
+    noisiest: list[tuple[str, int]]  # (source, events on its incidents seen in the period), noisiest first
     failures: int  # dead-lettered notifications, all time
     recent_failures: list[Failure]
 
