@@ -195,15 +195,15 @@ def calendar_add(
 ) -> None:
     """Add a calendar, e.g.: switchboard calendar add --name office --tz Europe/Berlin --hours "mon-fri 09:00-17:00"
     --holidays DE"""
-    from hub import catalogue
+    from hub import calendars
 
     closed = _closed_days(dates, ical)
-    region, subdivision = catalogue.parse_region(country)
+    region, subdivision = calendars.parse_region(country)
 
     def work(session: Session) -> str:
         from hub import audit
 
-        row = catalogue.add_calendar(
+        row = calendars.add_calendar(
             session,
             name=name,
             tz=tz,
@@ -212,7 +212,7 @@ def calendar_add(
             subdivision=subdivision,
             dates=closed,
         )
-        described = catalogue.describe_calendar(row)
+        described = calendars.describe_calendar(row)
         audit.record(session, audit.CLI, "calendar.add", row.name, calendar=described)
         return described
 
@@ -243,14 +243,14 @@ def calendar_set(
     """Change the calendar NAME: the options given replace what they name (the closed days become those of
     --holiday and --ical together, when either is given), and the unresolved incidents whose clocks run on it are
     re-planned. E.g.: switchboard calendar set office --hours "mon-fri 08:00-18:00" --holiday 2026-12-24"""
-    from hub import audit, catalogue, sla_edits
+    from hub import audit, calendars, sla_edits
 
     if new_name is None and tz is None and hours is None and country is None and not dates and ical is None:
         raise click.UsageError("say what to change: --name, --tz, --hours, --holidays, --holiday or --ical")
     closed = _closed_days(dates, ical) if dates or ical is not None else None
 
     def work(session: Session) -> sla_edits.Edit:
-        terms = catalogue.calendar_terms(catalogue.get_calendar(session, name, lock=True))
+        terms = calendars.calendar_terms(calendars.get_calendar(session, name, lock=True))
         if tz is not None:
             terms["tz"] = tz
         if hours is not None:
@@ -258,7 +258,7 @@ def calendar_set(
         if closed is not None:
             terms["dates"] = closed
         if country is not None:
-            terms["country"], terms["subdivision"] = catalogue.parse_region(country)
+            terms["country"], terms["subdivision"] = calendars.parse_region(country)
         done = sla_edits.edit_calendar(session, name, terms, new_name=new_name)
         if done.changed:
             audit.record(session, audit.CLI, "calendar.change", done.name, **done.detail)
@@ -272,10 +272,10 @@ def calendar_set(
 @click.argument("name")
 def calendar_remove(name: str) -> None:
     """Remove the calendar NAME; refused while an SLA policy's clocks run on it (it says which)."""
-    from hub import audit, catalogue
+    from hub import audit, calendars
 
     def remove(session: Session) -> str:
-        gone = catalogue.remove_calendar(session, name)
+        gone = calendars.remove_calendar(session, name)
         audit.record(session, audit.CLI, "calendar.remove", gone)
         return gone
 
@@ -284,22 +284,22 @@ def calendar_remove(name: str) -> None:
 
 def _closed_days(dates: tuple[str, ...], ical: Path | None) -> frozenset[date]:
     """The closed days of --holiday and --ical together; a mistake names its option."""
-    from hub import catalogue
+    from hub import calendars
 
-    closed = _option(lambda: catalogue.parse_dates(dates))
+    closed = _option(lambda: calendars.parse_dates(dates))
     if ical is not None:
         text = ical.read_text(encoding="utf-8", errors="replace")
-        closed |= _option(lambda: catalogue.ical_closed_days(text))
+        closed |= _option(lambda: calendars.ical_closed_days(text))
     return closed
 
 
 @calendar.command("list")
 def calendar_list() -> None:
     """Print the calendars: zone, hours and holidays."""
-    from hub import catalogue
+    from hub import calendars
 
-    for row in in_transaction(catalogue.calendars):
-        click.echo(catalogue.describe_calendar(row))
+    for row in in_transaction(calendars.calendars):
+        click.echo(calendars.describe_calendar(row))
 
 
 @click.group()
