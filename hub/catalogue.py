@@ -1,73 +1,38 @@
-"""The service catalogue, business calendars and SLA policies: stored, listed, and read as values for the clocks.
+"""The service catalogue and SLA policies: stored, listed, and read as values for the clocks.
 
-Every change bumps the `sla` revision in the same transaction, so each process's SlaBook (hub/sla.py) reloads
-policies and calendars only when they change, and whatever else a process keeps of the catalogue (a service's owner
-group) knows when to read it again.
+Every change bumps the `sla` revision in the same transaction (hub/catalogue_rows.py), so each process's SlaBook
+(hub/sla.py) reloads policies and calendars only when they change, and whatever else a process keeps of the
+catalogue (a service's owner group) knows when to read it again.
 
-What people type (a name, a priority, a target, hours and holidays) is checked here, once, for the commands
-(hub/sla_cli.py) and the /services pages (web/catalogue.py, web/calendars.py) alike, whether adding or changing;
-a mistake in one field is a BadField naming it, so the page shows it beside that field. Changing or removing a
-policy or a calendar re-plans the clocks running under it, so that lives beside them (hub/sla_edits.py,
-hub/sla_removal.py), as renaming and removing a service lives with what names it (hub/service_references.py).
+What people type (a name, a priority, a target, a scope) is checked here, once, for the commands
+(hub/service_cli.py, hub/sla_cli.py) and the /services pages (web/catalogue.py) alike, whether adding or changing;
+a mistake in one field is a BadField naming it, so the page shows it beside that field. The business calendars the
+policies run on are hub/calendars.py's. Changing or removing a policy re-plans the clocks running under it, so that
+lives beside them (hub/sla_edits.py, hub/sla_removal.py), as renaming and removing a service lives with what names
+it (hub/service_references.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any, TypedDict
 
 from sqlalchemy import Connection, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hub import revisions
-from hub.business_hours import (
-    ALWAYS,
-    Calendar,
-    country_holidays,
-    format_hours,
-    holidays_from_ical,
-    parse_hours,
-    weekly_from_json,
-    weekly_json,
-)
+from hub.business_hours import ALWAYS, Calendar
+from hub.calendars import calendar_of
+from hub.catalogue_rows import bump_version, checked_name, flush_unique, set_columns
 from hub.durations import describe_duration, parse_duration
 from hub.errors import BadField, BadInput, Missing
 from hub.models import BusinessCalendar, Group, Service, SlaPolicy
-from hub.names import NAME_WIDTH, check_name, is_one_line
+from hub.names import NAME_WIDTH, is_one_line
 from hub.numbers import whole_number
 from hub.sla_clocks import DEFAULT_WARN_AT, PolicySpec
-from hub.zones import zone_of
-
-SLA_REVISION = "sla"
-
-
-def bump_version(session: Session) -> None:
-    """Call in the transaction that changes calendars or policies, so every process reloads them."""
-    revisions.bump(session, SLA_REVISION)
-
 
 #: The width of `sla_policies.organisation`: an organisation label may be longer than a name.
 ORGANISATION_WIDTH = 200
-
-
-def _unique(session: Session, row: Any, what: str, name: str, listing: str) -> None:
-    session.add(row)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise BadField("name", f"there is already a {what} named {name!r}; `{listing}` shows them") from None
-
-
-def checked_name(text: str, what: str, field: str = "name") -> str:
-    """check_name's answer, its complaint about `field`."""
-    try:
-        return check_name(text, what)
-    except BadInput as exc:
-        raise BadField(field, str(exc)) from None
 
 
 def _optional(text: str | None, field: str, width: int = NAME_WIDTH) -> str | None:
@@ -94,7 +59,7 @@ def add_service(
     """Add a service. Its owner group may not exist yet: `missing_owner` says so, for the caller to warn."""
     name = checked_name(name, "service")
     row = Service(name=name, owner_group=_owner(owner_group), description=description.strip(), public=public)
-    _unique(session, row, "service", name, "switchboard service list")
+    flush_unique(session, row, "service", name, "switchboard service list")
     bump_version(session)
     return row
 
@@ -139,178 +104,6 @@ def missing_owner(session: Session, owner_group: str | None) -> str | None:
 
 def services(session: Session) -> list[Service]:
     return list(session.scalars(select(Service).order_by(Service.name)))
-
-
-# -- calendars --------------------------------------------------------------------------------------------------
-
-
-class CalendarTerms(TypedDict):
-    """What `switchboard calendar add` takes of a calendar but its name: as typed (checked when stored) or stored."""
-
-    tz: str
-    hours: str  # as people write it: `mon-fri 09:00-17:00; sat 10:00-14:00`, `24x7`
-    country: str | None  # public holidays of this country (ISO code) ...
-    subdivision: str | None  # ... and region
-    dates: frozenset[date]  # more closed days
-
-
-def add_calendar(
-    session: Session,
-    *,
-    name: str,
-    tz: str,
-    hours: str,
-    country: str | None = None,
-    subdivision: str | None = None,
-    dates: frozenset[date] = frozenset(),
-) -> BusinessCalendar:
-    """Store a calendar after checking it makes sense (zone, hours, holiday country) by building it."""
-    name = checked_name(name, "calendar")
-    terms = CalendarTerms(tz=tz, hours=hours, country=country, subdivision=subdivision, dates=dates)
-    row = BusinessCalendar(name=name, **_calendar_columns(terms))
-    _unique(session, row, "calendar", name, "switchboard calendar list")
-    bump_version(session)
-    return row
-
-
-def change_calendar(session: Session, name: str, terms: CalendarTerms, *, new_name: str | None = None) -> bool:
-    """Give the calendar `name` (locked) new terms, checked as `add_calendar` checks them, and a new name when
-    `new_name` is given; whether anything changed. Re-planning the clocks that run on it is hub/sla_edits.py's."""
-    row = get_calendar(session, name, lock=True)
-    columns = _calendar_columns(terms)
-    if new_name is not None:
-        columns["name"] = checked_name(new_name, "calendar")
-    if not _changed(row, columns):
-        return False
-    _unique(session, row, "calendar", row.name, "switchboard calendar list")
-    bump_version(session)
-    return True
-
-
-def remove_calendar(session: Session, name: str) -> str:
-    """Delete the calendar `name`, refused while a policy's clocks run on it (naming them); returns its name."""
-    row = get_calendar(session, name, lock=True)
-    using = list(
-        session.scalars(select(SlaPolicy.name).where(SlaPolicy.calendar_id == row.id).order_by(SlaPolicy.name))
-    )
-    if using:
-        them = "it" if len(using) == 1 else "them"
-        raise BadInput(f"the clocks of SLA {quoted('policy', 'policies', using)} run on calendar {row.name!r}: "
-                       f"give {them} another calendar or remove {them} first")  # fmt: skip
-    session.delete(row)
-    session.flush()
-    bump_version(session)
-    return row.name
-
-
-def quoted(one: str, many: str, names: Sequence[str]) -> str:
-    """Names in a sentence: `policy 'P1'`, `policies 'P1', 'P3'`."""
-    return f"{one if len(names) == 1 else many} " + ", ".join(repr(name) for name in names)
-
-
-def get_calendar(session: Session, name: str, *, lock: bool = False) -> BusinessCalendar:
-    """The calendar `name`; `lock`: locked for the caller's change."""
-    query = select(BusinessCalendar).where(BusinessCalendar.name == name.strip())
-    row = session.scalar(query.with_for_update() if lock else query)
-    if row is None:
-        raise Missing(f"there is no calendar {name.strip()!r}; `switchboard calendar list` shows them")
-    return row
-
-
-def _calendar_columns(terms: CalendarTerms) -> dict[str, Any]:
-    """A calendar's columns but its name, checked (hours, zone, holiday country); a mistake names its field."""
-    country, subdivision = terms["country"], terms["subdivision"]
-    try:
-        weekly = Calendar(weekly=parse_hours(terms["hours"])).weekly  # some hours, each range within a day
-    except BadInput as exc:
-        raise BadField("hours", str(exc)) from None
-    try:
-        zone_of(terms["tz"].strip())
-    except BadInput as exc:
-        raise BadField("tz", str(exc)) from None
-    if country is not None:
-        try:
-            country_holidays(country, subdivision)
-        except BadInput as exc:
-            raise BadField("holidays", str(exc)) from None
-    return {
-        "tz": terms["tz"].strip(),
-        "hours": weekly_json(weekly),
-        "holiday_country": country.upper() if country else None,
-        "holiday_subdivision": subdivision,
-        "holiday_dates": {"dates": sorted(d.isoformat() for d in terms["dates"])},
-    }
-
-
-def parse_region(text: str | None) -> tuple[str | None, str | None]:
-    """Public holidays as `--holidays` takes them: a country (`DE`) or a country and region (`DE-BY`), as the
-    holidays package names them; (None, None) for none."""
-    country, _, subdivision = (text or "").strip().partition("-")
-    return country or None, subdivision or None
-
-
-def parse_dates(texts: Iterable[str], field: str = "holiday") -> frozenset[date]:
-    """Closed days written YYYY-MM-DD; a mistake is about `field`."""
-    found = set()
-    for text in texts:
-        try:
-            found.add(date.fromisoformat(text.strip()))
-        except ValueError:
-            raise BadField(field, f"{text.strip()!r} is not a date; write closed days as YYYY-MM-DD") from None
-    return frozenset(found)
-
-
-def ical_closed_days(text: str) -> frozenset[date]:
-    """The closed days of an iCalendar file: its all-day events (hub/business_hours.py). A file with none is no
-    holiday calendar, so it is a mistake about `ical` rather than nothing added."""
-    found = holidays_from_ical(text)
-    if not found:
-        raise BadField("ical", "the iCalendar file holds no all-day events, which are what closed days are; "
-                               "export the holidays or closing days as all-day events")  # fmt: skip
-    return found
-
-
-def _changed(row: Any, columns: dict[str, Any]) -> bool:
-    """Set `columns` on `row`; whether any of them differed."""
-    moved = False
-    for column, value in columns.items():
-        if getattr(row, column) != value:
-            setattr(row, column, value)
-            moved = True
-    return moved
-
-
-def calendar_of(row: BusinessCalendar | Any) -> Calendar:
-    """A Calendar value from a stored row (ORM object or Core row with the same columns)."""
-    return Calendar(
-        tz=row.tz,
-        weekly=weekly_from_json(row.hours),
-        country=row.holiday_country,
-        subdivision=row.holiday_subdivision,
-        extra_holidays=frozenset(date.fromisoformat(d) for d in (row.holiday_dates or {}).get("dates", [])),
-    )
-
-
-def calendar_terms(row: BusinessCalendar) -> CalendarTerms:
-    """A stored calendar's terms: what a change keeps of those it does not give, and what its form starts from."""
-    calendar = calendar_of(row)
-    return CalendarTerms(tz=calendar.tz, hours=format_hours(calendar.weekly), country=calendar.country,
-                         subdivision=calendar.subdivision, dates=calendar.extra_holidays)  # fmt: skip
-
-
-def calendars(session: Session) -> list[BusinessCalendar]:
-    return list(session.scalars(select(BusinessCalendar).order_by(BusinessCalendar.name)))
-
-
-def describe_calendar(row: BusinessCalendar) -> str:
-    holidays = [row.holiday_country, row.holiday_subdivision] if row.holiday_country else []
-    extra = len((row.holiday_dates or {}).get("dates", []))
-    parts = [f"{row.name}: {row.tz}, {format_hours(weekly_from_json(row.hours))}"]
-    if holidays:
-        parts.append("holidays " + "-".join(h for h in holidays if h))
-    if extra:
-        parts.append(f"{extra} more holiday date(s)")
-    return "; ".join(parts)
 
 
 # -- policies ---------------------------------------------------------------------------------------------------
@@ -378,7 +171,7 @@ def add_policy(
     terms = PolicyTerms(priority=priority, targets=targets, calendar=calendar, service=service, category=category,
                         organisation=organisation, warn_at=warn_at)  # fmt: skip
     row = SlaPolicy(name=name, **_policy_columns(session, terms))
-    _unique(session, row, "policy", name, "switchboard sla list")
+    flush_unique(session, row, "policy", name, "switchboard sla list")
     bump_version(session)
     return row
 
@@ -390,9 +183,9 @@ def change_policy(session: Session, name: str, terms: PolicyTerms, *, new_name: 
     columns = _policy_columns(session, terms)
     if new_name is not None:
         columns["name"] = checked_name(new_name, "policy")
-    if not _changed(row, columns):
+    if not set_columns(row, columns):
         return False
-    _unique(session, row, "policy", row.name, "switchboard sla list")
+    flush_unique(session, row, "policy", row.name, "switchboard sla list")
     bump_version(session)
     return True
 

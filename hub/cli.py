@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib.metadata import EntryPoint, entry_points
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from hub.command_index import SHORT_HELP
 from hub.config import Settings
-from hub.errors import BadInput, ConfigError, StorageUnavailable
+from hub.errors import BadField, BadInput, ConfigError, StorageUnavailable
 from hub.numbers import MAX_EVENT_ID, MAX_ID
 
 if TYPE_CHECKING:
@@ -28,13 +28,16 @@ if TYPE_CHECKING:
 ENTRY_POINT_GROUP = "switchboard.commands"
 #: Hub's own commands and where they are defined: loaded like the entry points, but adding one needs no reinstall.
 OWN_COMMANDS = {
+    "calendar": "hub.calendar_cli:calendar",
     "ci": "hub.ci_cli:ci",
     "db": "hub.db_cli:db",
     "heartbeat": "hub.heartbeat_cli:heartbeat",
     "integration": "hub.account_cli:integration",
     "oncall": "hub.oncall_cli:oncall_group",
     "requester": "hub.requester_cli:requester",
+    "service": "hub.service_cli:service",
     "silence": "hub.silence_cli:silence",
+    "sla": "hub.sla_cli:sla",
     "time": "hub.time_cli:time_group",
     "token": "hub.account_cli:token",
     "up": "hub.supervisor:up",
@@ -44,6 +47,8 @@ OWN_COMMANDS = {
 #: Ids typed on the command line: a number no row can have is refused before PostgreSQL refuses to compare with it.
 ROW_ID = click.IntRange(1, MAX_ID)
 EVENT_ID = click.IntRange(1, MAX_EVENT_ID)
+
+T = TypeVar("T")
 
 
 def load_settings() -> Settings:
@@ -75,6 +80,14 @@ def in_transaction(work: Callable[[Any], Any]) -> Any:
         ) from None
     finally:
         db.dispose()
+
+
+def option_value(parse: Callable[[], T]) -> T:
+    """What a hub parser makes of an option's value; its BadField is shown as that option's mistake."""
+    try:
+        return parse()
+    except BadField as exc:
+        raise click.BadParameter(str(exc), param_hint=f"--{exc.field.replace('_', '-')}") from None
 
 
 class PluginGroup(click.Group):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub import catalogue
+from hub import calendars, catalogue
 from hub.models import Incident, Service
 from hub.sla_replanning import RUNNING, running_clocks
 from hub.status_page import LIVE
@@ -84,8 +84,8 @@ def read(session: Session) -> Overview:
         )
         for policy, calendar in catalogue.policies(session)
     ]
-    calendars = [(row.name, catalogue.describe_calendar(row)) for row in catalogue.calendars(session)]
-    return assemble(catalogue.services(session), policies, unresolved_by_service(session), calendars)
+    described = [(row.name, calendars.describe_calendar(row)) for row in calendars.calendars(session)]
+    return assemble(catalogue.services(session), policies, unresolved_by_service(session), described)
 
 
 def assemble(

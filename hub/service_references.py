@@ -31,7 +31,8 @@ from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hub import revisions, rulebook, silences
-from hub.catalogue import bump_version, checked_name, get_service, quoted
+from hub.catalogue import get_service
+from hub.catalogue_rows import bump_version, checked_name, quoted
 from hub.cis import CI_REVISION
 from hub.domain import format_ref
 from hub.errors import BadField, BadInput

@@ -29,7 +29,9 @@ from sqlalchemy.orm import Session
 
 from hub import notices, recipients, zones
 from hub.business_hours import ALWAYS, Calendar
-from hub.catalogue import SLA_REVISION, calendar_of, load_policies
+from hub.calendars import calendar_of
+from hub.catalogue import load_policies
+from hub.catalogue_rows import SLA_REVISION
 from hub.db import Database
 from hub.domain import format_ref
 from hub.errors import BadInput

@@ -9,8 +9,8 @@ no clocks when none does. An incident left under the same policy with the same t
 and only those whose due times moved get a timeline line.
 
 As with a policy added, incidents running under other policies are not moved under a changed one that now fits them
-better: a policy's scope reaches incidents opened from then on. The checks are hub/catalogue.py's, shared with the
-forms that add.
+better: a policy's scope reaches incidents opened from then on. The checks are hub/catalogue.py's and
+hub/calendars.py's, shared with the forms that add.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import catalogue
-from hub.catalogue import CalendarTerms, PolicyTerms
+from hub import calendars, catalogue
+from hub.calendars import CalendarTerms
+from hub.catalogue import PolicyTerms
 from hub.models import SlaPolicy
 from hub.sla_replanning import Replanned, Replanning
 
@@ -73,14 +74,14 @@ def edit_calendar(
 ) -> Edit:
     """Give the calendar `name` new terms (what `switchboard calendar add` takes) and re-plan the clocks that run
     on it."""
-    calendar = catalogue.get_calendar(session, name, lock=True)
+    calendar = calendars.get_calendar(session, name, lock=True)
     was = calendar.name
     using = session.scalars(select(SlaPolicy.id).where(SlaPolicy.calendar_id == calendar.id).with_for_update())
     replanning = Replanning(session, list(using))
-    if not catalogue.change_calendar(session, was, terms, new_name=new_name):
+    if not calendars.change_calendar(session, was, terms, new_name=new_name):
         return Edit(calendar.name, changed=False)
     done = replanning.finish(f"calendar {calendar.name} was changed", now)
-    detail = {"calendar": catalogue.describe_calendar(calendar), **_renamed(was, calendar.name), **_counts(done)}
+    detail = {"calendar": calendars.describe_calendar(calendar), **_renamed(was, calendar.name), **_counts(done)}
     return Edit(calendar.name, True, done, detail)
 
 

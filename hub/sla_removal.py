@@ -24,7 +24,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from hub.catalogue import bump_version, get_policy
+from hub.catalogue import get_policy
+from hub.catalogue_rows import bump_version
 from hub.sla_replanning import Replanning
 
 

@@ -1,6 +1,6 @@
 """Business calendars on the /services page: admins add them (an iCalendar file's all-day events among their
 closed days), change their hours and holidays, and remove those no policy runs on, audited, through the hub
-functions `switchboard calendar` calls (hub/catalogue.py, hub/sla_edits.py): a change re-plans the clocks of the
+functions `switchboard calendar` calls (hub/calendars.py, hub/sla_edits.py): a change re-plans the clocks of the
 unresolved incidents under the policies on the calendar.
 """
 
@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import audit, catalogue, sla_edits
+from hub import audit, calendars, sla_edits
 from hub.models import SlaPolicy
 from hub.names import NAME_WIDTH
 from web.catalogue import found, page, saved
@@ -31,8 +31,8 @@ def add() -> ResponseReturnValue:
     if form.validate_on_submit():
 
         def work(session: Session) -> tuple[str, str | None]:
-            row = catalogue.add_calendar(session, name=form.name.data or "", **form.terms())
-            described = catalogue.describe_calendar(row)
+            row = calendars.add_calendar(session, name=form.name.data or "", **form.terms())
+            described = calendars.describe_calendar(row)
             audit.record(session, current_user.email, "calendar.add", row.name, calendar=described)
             return f"Calendar {described}.", None
 
@@ -45,8 +45,8 @@ def add() -> ResponseReturnValue:
 @requires(MANAGE_CATALOGUE)
 def edit(name: str) -> ResponseReturnValue:
     with services().db.read() as session:
-        row = found(lambda: catalogue.get_calendar(session, name))
-        form = CalendarForm.of(row.name, catalogue.calendar_terms(row))
+        row = found(lambda: calendars.get_calendar(session, name))
+        form = CalendarForm.of(row.name, calendars.calendar_terms(row))
         using = list(session.scalars(select(SlaPolicy.name).where(SlaPolicy.calendar_id == row.id)))
     if form.validate_on_submit():
 
@@ -68,7 +68,7 @@ def edit(name: str) -> ResponseReturnValue:
 @requires(MANAGE_CATALOGUE)
 def remove(name: str) -> ResponseReturnValue:
     def work(session: Session) -> str:
-        gone = catalogue.remove_calendar(session, name)
+        gone = calendars.remove_calendar(session, name)
         audit.record(session, current_user.email, "calendar.remove", gone)
         return f"Calendar {gone} removed."
 

@@ -18,7 +18,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
-from hub import audit, catalogue, groups, service_overview, service_references, sla_edits, sla_removal
+from hub import audit, calendars, catalogue, groups, service_overview, service_references, sla_edits, sla_removal
 from hub.errors import BadField, BadInput, Missing
 from hub.names import NAME_WIDTH
 from hub.sla_replanning import running_clocks
@@ -163,7 +163,7 @@ def edit_policy(name: str) -> ResponseReturnValue:
     with services().db.read() as session:
         policy = found(lambda: catalogue.get_policy(session, name))
         form = PolicyForm.of(policy.name, catalogue.policy_terms(session, policy))
-        choices = [c.name for c in catalogue.calendars(session)], [s.name for s in catalogue.services(session)]
+        choices = [c.name for c in calendars.calendars(session)], [s.name for s in catalogue.services(session)]
         running = running_clocks(session).get(policy.id, 0)
     if form.validate_on_submit():
 

@@ -1,6 +1,6 @@
 """The forms of the /services pages: services, SLA policies and business calendars, as `switchboard service|sla|
-calendar` take them. Each form's text goes to the hub as typed; the hub parses and checks it (hub/catalogue.py),
-so the page and the commands refuse the same things with the same words, each beside its field.
+calendar` take them. Each form's text goes to the hub as typed; the hub parses and checks it (hub/catalogue.py,
+hub/calendars.py), so the page and the commands refuse the same things with the same words, each beside its field.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from wtforms import BooleanField, FloatField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
-from hub import catalogue, zones
-from hub.catalogue import CalendarTerms, PolicyTerms, Targets
+from hub import calendars, catalogue, zones
+from hub.calendars import CalendarTerms
+from hub.catalogue import PolicyTerms, Targets
 from hub.durations import typed_duration
 from hub.sla_clocks import DEFAULT_WARN_AT
 
@@ -104,19 +105,19 @@ class CalendarForm(FlaskForm):
         return self
 
     def terms(self) -> CalendarTerms:
-        """What was typed, as hub.catalogue.add_calendar and hub.sla_edits.edit_calendar take it: the closed days
+        """What was typed, as hub.calendars.add_calendar and hub.sla_edits.edit_calendar take it: the closed days
         typed and the iCal file's together (BadField: a mistake)."""
-        country, subdivision = catalogue.parse_region(self.holidays.data)
-        dates = catalogue.parse_dates(filter(None, _DAY_SEPARATORS.split(self.dates.data or "")), "dates")
+        country, subdivision = calendars.parse_region(self.holidays.data)
+        dates = calendars.parse_dates(filter(None, _DAY_SEPARATORS.split(self.dates.data or "")), "dates")
         upload = self.ical.data
         if upload is not None and upload.filename:
-            dates |= catalogue.ical_closed_days(upload.read().decode("utf-8", errors="replace"))
+            dates |= calendars.ical_closed_days(upload.read().decode("utf-8", errors="replace"))
         return CalendarTerms(tz=self.tz.data or "", hours=self.hours.data or "", country=country,
                              subdivision=subdivision, dates=dates)  # fmt: skip
 
     @classmethod
     def of(cls, name: str, terms: CalendarTerms) -> CalendarForm:
-        """The form for changing a calendar, filled in with its stored terms (hub.catalogue.calendar_terms); what
+        """The form for changing a calendar, filled in with its stored terms (hub.calendars.calendar_terms); what
         was posted wins."""
         region = "-".join(part for part in (terms["country"], terms["subdivision"]) if part)
         dates = "\n".join(sorted(day.isoformat() for day in terms["dates"]))

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
 
-from hub import catalogue, time_spent
+from hub import calendars, catalogue, time_spent
 from hub.models import utcnow
 from hub.numbers import whole_number
 from hub.sla_report import DEFAULT_PERIOD, DIMENSIONS, attainment
@@ -38,10 +38,10 @@ def sla() -> ResponseReturnValue:
         tables = {dimension: attainment(session, dimension, since, now, now) for dimension in DIMENSIONS}
         policies = [(policy, calendar, catalogue.describe_scope(policy), catalogue.describe_targets(policy))
                     for policy, calendar in catalogue.policies(session)]  # fmt: skip
-        calendars = [catalogue.describe_calendar(row) for row in catalogue.calendars(session)]
+        calendar_lines = [calendars.describe_calendar(row) for row in calendars.calendars(session)]
         catalogue_services = catalogue.services(session)
     return render_template("reports/sla.html", tables=tables, days=days, since=since, until=now, policies=policies,
-                           calendars=calendars, catalogue_services=catalogue_services)  # fmt: skip
+                           calendars=calendar_lines, catalogue_services=catalogue_services)  # fmt: skip
 
 
 @bp.get("/time")

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from hub import catalogue, groups, revisions
+from hub import calendars, catalogue, catalogue_rows, groups, revisions
 from hub.catalogue import Targets
 from hub.db import Database
 from hub.errors import BadField, Missing
@@ -19,7 +19,7 @@ H = timedelta(hours=1)
 
 def sla_revision(db: Database) -> int:
     with db.read() as session:
-        return revisions.Revisions().of(session.connection()).get(catalogue.SLA_REVISION, 0)
+        return revisions.Revisions().of(session.connection()).get(catalogue_rows.SLA_REVISION, 0)
 
 
 @pytest.mark.parametrize(
@@ -28,7 +28,7 @@ def sla_revision(db: Database) -> int:
         lambda s: catalogue.add_service(s, name="vpn"),
         lambda s: catalogue.set_service(s, "mail", public=True),
         lambda s: catalogue.set_service(s, "mail", owner_group="messaging"),
-        lambda s: catalogue.add_calendar(s, name="office", tz="UTC", hours="24x7"),
+        lambda s: calendars.add_calendar(s, name="office", tz="UTC", hours="24x7"),
         lambda s: catalogue.add_policy(s, name="P1", priority=1, targets=Targets(resolution=4 * H)),
     ],
     ids=["service added", "made public", "owner changed", "calendar added", "policy added"],

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import catalogue, cis, revisions, rulebook, silences
+from hub import catalogue_rows, cis, revisions, rulebook, silences
 from hub.catalogue import Targets, add_policy, add_service
 from hub.db import Database
 from hub.domain import Action, InboundEvent, Matcher, RuleSpec
@@ -181,7 +181,7 @@ def test_a_rename_bumps_the_revisions_of_the_sla_book_and_the_cis(db: Database, 
     def seen() -> tuple[int, int]:
         with db.read() as session:
             found = revisions.Revisions().of(session.connection())
-            return found.get(catalogue.SLA_REVISION, 0), found.get(cis.CI_REVISION, 0)
+            return found.get(catalogue_rows.SLA_REVISION, 0), found.get(cis.CI_REVISION, 0)
 
     before = seen()
     rename(db)

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select, update
 
 from hub import sla
-from hub.catalogue import Targets, add_calendar, add_policy, add_service
+from hub.calendars import add_calendar
+from hub.catalogue import Targets, add_policy, add_service
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import Action, InboundEvent

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from hub import catalogue, revisions, sla
-from hub.catalogue import CalendarTerms, PolicyTerms, Targets, add_calendar, add_policy
+from hub import calendars, catalogue, catalogue_rows, revisions, sla
+from hub.calendars import CalendarTerms, add_calendar
+from hub.catalogue import PolicyTerms, Targets, add_policy
 from hub.db import Database
 from hub.domain import Action, InboundEvent
 from hub.errors import BadField, BadInput, Missing
@@ -64,7 +65,7 @@ def sla_timeline(db: Database, incident_id: int) -> list[str]:
 
 def sla_revision(db: Database) -> int:
     with db.read() as session:
-        return revisions.Revisions().of(session.connection()).get(catalogue.SLA_REVISION, 0)
+        return revisions.Revisions().of(session.connection()).get(catalogue_rows.SLA_REVISION, 0)
 
 
 # -- policies ------------------------------------------------------------------------------------------------------
@@ -210,7 +211,7 @@ def test_a_calendar_edit_is_checked_as_a_new_calendar_is_naming_the_field(db: Da
 
 
 def test_a_calendar_keeps_its_holidays_renamed(db: Database) -> None:
-    closed = catalogue.parse_dates(["2026-12-24", " 2026-12-31 "])
+    closed = calendars.parse_dates(["2026-12-24", " 2026-12-31 "])
     with db.transaction() as session:
         add_calendar(session, name="office", **OFFICE)
         terms = CalendarTerms(tz="Europe/Berlin", hours="mon-fri 09:00-17:00", country="DE", subdivision="BY",
@@ -218,7 +219,7 @@ def test_a_calendar_keeps_its_holidays_renamed(db: Database) -> None:
         edit_calendar(session, "office", terms, new_name="office-berlin")
     with db.read() as session:
         [row] = session.scalars(select(BusinessCalendar)).all()
-        assert catalogue.describe_calendar(row) == (
+        assert calendars.describe_calendar(row) == (
             "office-berlin: Europe/Berlin, mon-fri 09:00-17:00; holidays DE-BY; 2 more holiday date(s)"
         )
 
@@ -229,7 +230,7 @@ def test_a_calendar_a_policy_runs_on_is_not_removed_and_the_refusal_names_the_po
         add_policy(session, name="P3 office", priority=3, calendar="office", targets=Targets(resolution=72 * H))
     refusal = "the clocks of SLA policy 'P3 office' run on calendar 'office': give it another calendar or remove it"
     with pytest.raises(BadInput, match=refusal), db.transaction() as session:
-        catalogue.remove_calendar(session, "office")
+        calendars.remove_calendar(session, "office")
 
 
 def test_an_unused_calendar_is_removed(db: Database) -> None:
@@ -237,7 +238,7 @@ def test_an_unused_calendar_is_removed(db: Database) -> None:
         add_calendar(session, name="office", **OFFICE)
     before = sla_revision(db)
     with db.transaction() as session:
-        assert catalogue.remove_calendar(session, " office ") == "office"
+        assert calendars.remove_calendar(session, " office ") == "office"
     with db.read() as session:
         assert session.scalars(select(BusinessCalendar)).all() == []
     assert sla_revision(db) == before + 1
@@ -248,15 +249,15 @@ def test_an_unused_calendar_is_removed(db: Database) -> None:
     [(["2026-12-24"], {"2026-12-24"}), ([], set()), (["2026-12-24", "2026-12-24"], {"2026-12-24"})],
 )
 def test_closed_days_are_read_as_dates(texts: list[str], found: set[str]) -> None:
-    assert {d.isoformat() for d in catalogue.parse_dates(texts)} == found
+    assert {d.isoformat() for d in calendars.parse_dates(texts)} == found
 
 
 def test_a_closed_day_that_is_no_date_is_a_mistake_in_its_field() -> None:
     with pytest.raises(BadField, match=r"'24\.12\.2026' is not a date; write closed days as YYYY-MM-DD") as refused:
-        catalogue.parse_dates(["24.12.2026"], "dates")
+        calendars.parse_dates(["24.12.2026"], "dates")
     assert refused.value.field == "dates"
 
 
 @pytest.mark.parametrize(("text", "region"), [("DE", ("DE", None)), (" de-BY ", ("de", "BY")), ("", (None, None))])
 def test_public_holidays_are_a_country_or_a_country_and_region(text: str, region: tuple[str | None, ...]) -> None:
-    assert catalogue.parse_region(text) == region
+    assert calendars.parse_region(text) == region

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from hub import accounts, catalogue, cis
+from hub import accounts, calendars, catalogue, cis
 from hub.db import Database
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import Login, csrf_token, log_in
@@ -174,7 +174,7 @@ def as_role(
     with db.transaction() as session:
         cis.create(session, cis.CiFields(name="db1", kind="server"))
         catalogue.add_service(session, name="mail")
-        catalogue.add_calendar(session, name="office", tz="UTC", hours="24x7")
+        calendars.add_calendar(session, name="office", tz="UTC", hours="24x7")
         catalogue.add_policy(session, name="P1", priority=1, targets=catalogue.Targets(resolution=timedelta(hours=4)))
     client.post(f"/api/v1/events/{integration.name}", json={"title": "Disk full", "labels": {"host": "db1"}},
                 headers={"Authorization": f"Bearer {integration.secret}"})  # fmt: skip

@@ -15,7 +15,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hub import rulebook
-from hub.catalogue import Targets, add_calendar, add_policy, add_service
+from hub.calendars import add_calendar
+from hub.catalogue import Targets, add_policy, add_service
 from hub.db import Database
 from hub.domain import RuleSpec
 from hub.models import AuditEntry, Incident

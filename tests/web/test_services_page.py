@@ -14,7 +14,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hub import groups
-from hub.catalogue import Targets, add_calendar, add_policy, add_service
+from hub.calendars import add_calendar
+from hub.catalogue import Targets, add_policy, add_service
 from hub.db import Database
 from hub.models import AuditEntry, Incident
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)

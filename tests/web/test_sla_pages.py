@@ -9,7 +9,8 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from hub.catalogue import Targets, add_calendar, add_policy, add_service
+from hub.calendars import add_calendar
+from hub.catalogue import Targets, add_policy, add_service
 from hub.db import Database
 from hub.models import Incident
 from hub.sla_report import attainment
