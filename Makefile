@@ -48,7 +48,7 @@ lint: $(STAMP)  ## ruff lint and format check, mypy
 	$(BIN)/mypy
 
 BENCHES := webhook_ingest alertmanager_compare alert_storm smtp_ingest sla_sweep imap_latency notify_latency notify_throughput \
-           rules_eval rules_backtest rules_workbench
+           rules_eval rules_backtest rules_workbench startup
 
 bench-deps: system-deps  ## what the benchmarks add to the tests' packages: wrk, the HTTP load generator; needs root
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! command -v wrk >/dev/null; then \

@@ -16,8 +16,6 @@ from itertools import groupby, pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import holidays as holiday_data
-
 from hub.errors import BadInput
 from hub.zones import zone_of
 
@@ -83,6 +81,9 @@ class Calendar:
 @cache
 def country_holidays(country: str, subdivision: str | None = None) -> Any:
     """The `holidays` package's calendar for a country (ISO code, e.g. DE) and optional subdivision (e.g. BY)."""
+    # Imported here, by the calendars that name a country: the package took 16 ms of every process's start.
+    import holidays as holiday_data
+
     try:
         return holiday_data.country_holidays(country.upper(), subdiv=subdivision)
     except NotImplementedError:

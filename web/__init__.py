@@ -24,8 +24,6 @@ __all__ = ["create_app"]
 
 def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     """Build the app for `settings`; pass `db` to share a Database (tests), else one is opened lazily here."""
-    from flask import Flask
-
     from hub.accounts import IntegrationKeys
     from hub.db import Database
     from ingest.pipeline import make_intake
@@ -97,8 +95,9 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     from web.extensions import csrf
     from web.responses import RequestJSON
     from web.services import EXTENSION_KEY, Services
+    from web.url_rules import SwitchboardFlask
 
-    app = Flask(__name__)
+    app = SwitchboardFlask(__name__)
     # Titles, descriptions and email bodies come from strangers: escape in every template, whatever its name.
     app.jinja_options = {**app.jinja_options, "autoescape": True, "trim_blocks": True, "lstrip_blocks": True}
     # Flask refuses larger bodies with 413 before a view reads them; events are the largest thing we accept.

@@ -12,7 +12,6 @@ from hub import audit, mailboxes
 from hub.domain import TLS_MODES
 from hub.errors import BadInput
 from hub.numbers import whole_number
-from ingest import imap
 from web.forms import ActionForm, button_action
 from web.permissions import MANAGE_USERS, requires
 from web.services import services
@@ -63,6 +62,8 @@ def index() -> ResponseReturnValue:
 @bp.post("/<name>/test")
 @requires(MANAGE_USERS)
 def test(name: str) -> ResponseReturnValue:
+    from ingest import imap  # IMAPClient, imported by the one page action that connects: not at every start
+
     if not ActionForm().validate_on_submit():
         abort(400)
     try:

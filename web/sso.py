@@ -10,45 +10,27 @@ where "Log out" ends the provider's session too, when its discovery names an end
 
 Every refusal is a page saying what to do next; a provider that cannot be reached is a 503 that says password
 logins still work.
+
+This module is the door: the routes, always there (404 without a provider), and the addresses to register. The
+flow itself is web/sso_flow.py, imported only where a provider is set: Authlib, requests and joserfc took 60 ms
+of every web worker's start, and most installations log in with passwords alone.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
-import requests
-from authlib.common.urls import add_params_to_uri
-from authlib.integrations.base_client import MismatchingStateError, OAuthError
-from authlib.integrations.flask_client import OAuth
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, current_app
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
-from joserfc.errors import JoseError
 
-from hub import sso
-from hub.config import OidcSettings, Settings
-from web.auth import SessionUser, begin
-from web.security import origin, safe_next
-from web.services import services
+from hub.config import Settings
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from web.sso_flow import Provider
 
 bp = Blueprint("sso", __name__, url_prefix="/login/sso")
 
-_CLIENT = "switchboard.sso"  # app.extensions key of the registered Authlib client
-_NEXT = "sso_next"  # the session key of where the person was going
-#: Only what matching needs: `openid` for the ID token, `email` for its email and email_verified claims.
-#: Seconds to wait for the provider (discovery, keys, token): a hung provider must not hold a web worker for long.
-TIMEOUT = 10.0
-#: What the network and the provider's web server can do wrong: unreachable, too slow, a 5xx, a page that is no JSON.
-_UNREACHABLE = (requests.RequestException,)
-#: The longest ID token kept for "Log out" (as its id_token_hint). It rides in the session cookie, which browsers
-#: drop above 4 KB: with one this long the cookie is about 2.8 KB, leaving room for the login and flashed messages.
-#: Keycloak's and Entra's are 1-2 KB; Entra's listing many groups are longer, and the client id alone then names
-#: us to the provider (RP-Initiated Logout 1.0 allows either).
-HINT_MAX = 2500
+_PROVIDER = "switchboard.sso"  # app.extensions key of the registered provider
 
 
 def callback_url(settings: Settings) -> str:
@@ -66,198 +48,27 @@ def logged_out_url(settings: Settings) -> str:
 def init_app(app: Flask, settings: Settings) -> None:
     """Register the provider's client when SWITCHBOARD_OIDC_ISSUER is set. Nothing is fetched yet: the discovery
     document is read at the first login (and kept), so a provider that is down does not stop the hub starting."""
-    oidc = settings.oidc
-    if oidc is None:
+    if settings.oidc is None:
         return
-    oauth = OAuth(app)
-    app.extensions[_CLIENT] = oauth.register(
-        "oidc",
-        client_id=oidc.client_id,
-        client_secret=oidc.client_secret,
-        server_metadata_url=oidc.discovery_url,
-        client_kwargs={"scope": " ".join(oidc.scopes), "code_challenge_method": "S256", "default_timeout": TIMEOUT},
-    )
+    from web.sso_flow import Provider  # Authlib and its company, for installations with a provider only
+
+    app.extensions[_PROVIDER] = Provider.register(app, settings.oidc)
 
 
-def _provider() -> tuple[OidcSettings, Any]:
-    oidc = services().settings.oidc
-    if oidc is None:
+def _provider() -> Provider:
+    provider: Provider | None = current_app.extensions.get(_PROVIDER)
+    if provider is None:
         abort(404)  # single sign-on is not set up here
-    return oidc, current_app.extensions[_CLIENT]
+    return provider
 
 
 @bp.get("")
 def start() -> ResponseReturnValue:
     """Send the browser to the provider, remembering (in the session) the state, nonce and PKCE verifier."""
-    oidc, client = _provider()
-    next_url = safe_next(request.args.get("next"), url_for("incidents.index"))
-    if current_user.is_authenticated:
-        return redirect(next_url)
-    try:
-        issuer = client.load_server_metadata().get("issuer")
-        if issuer != oidc.issuer:
-            # OpenID Connect Discovery 4.3: the document must name the issuer it was fetched for.
-            log.error("%s's discovery document names the issuer %r, not SWITCHBOARD_OIDC_ISSUER", oidc.issuer, issuer)
-            return _unusable(oidc)
-        response = client.authorize_redirect(callback_url(services().settings))
-    except _UNREACHABLE as exc:
-        return _unreachable(oidc, exc)
-    except (RuntimeError, KeyError, ValueError) as exc:  # a discovery document without the endpoints we need
-        log.error("cannot use %s's discovery document: %s", oidc.issuer, exc)
-        return _unusable(oidc)
-    session[_NEXT] = next_url
-    return response
+    return _provider().start()
 
 
 @bp.get("/callback")
 def callback() -> ResponseReturnValue:
     """The provider's answer: exchange the code, verify the ID token, and log in whom its address names."""
-    oidc, client = _provider()
-    if error := request.args.get("error"):
-        # Only the error code is shown: its description is text anyone could put in a link to this page.
-        code = error if error.replace("_", "").isalnum() and len(error) <= 40 else "error"
-        return _problem(403, "Not logged in", f"{oidc.name} did not log you in ({code}). Start again, or ask an "
-                        "admin if it keeps happening.", oidc)  # fmt: skip
-    try:
-        token = client.authorize_access_token(claims_options=_claims_options(oidc))
-    except MismatchingStateError:
-        return _problem(400, "Start again", "This answer does not belong to a login started in this browser: it was "
-                        "started in another browser, or was used already. Start again.",
-                        oidc)  # fmt: skip
-    except _UNREACHABLE as exc:
-        return _unreachable(oidc, exc)
-    except OAuthError as exc:  # the token endpoint refused the code: used already, expired, or a wrong secret
-        log.warning("%s refused to exchange a login's code: %s", oidc.issuer, exc)
-        return _unconfirmed(oidc)
-    except (JoseError, ValueError) as exc:
-        log.warning("refused an ID token from %s: %r", oidc.issuer, exc)
-        return _untrusted(oidc)
-    except (RuntimeError, KeyError) as exc:  # a discovery document without the key set's address
-        log.error("cannot use %s's discovery document: %s", oidc.issuer, exc)
-        return _unusable(oidc)
-    claims = token.get("userinfo")  # Authlib's name for the verified ID token's claims
-    if claims is None:  # no ID token came with the access token: nothing vouches for anyone
-        log.warning("%s answered without an ID token", oidc.issuer)
-        return _untrusted(oidc)
-    if sso.wants_userinfo(claims, oidc):
-        try:
-            claims = _with_userinfo(client, oidc, token, claims)
-        except sso.BadUserinfo as exc:
-            log.warning("refused %s's userinfo answer: %s", oidc.issuer, exc)
-            return _untrusted(oidc)
-        except (requests.HTTPError, OAuthError) as exc:  # a 4xx, or an access token Authlib would not send
-            if isinstance(exc, requests.HTTPError) and (exc.response is None or exc.response.status_code >= 500):
-                return _unreachable(oidc, exc)
-            log.warning("%s's userinfo endpoint refused the login's access token: %s", oidc.issuer, exc)
-            return _unconfirmed(oidc)
-        except _UNREACHABLE as exc:
-            return _unreachable(oidc, exc)
-    try:
-        with services().db.transaction() as db_session:
-            admitted = sso.admit(db_session, claims, oidc)
-            user = SessionUser.of(admitted.user)
-    except sso.Refused as refused:
-        return _refused(oidc, refused)
-    next_url = safe_next(session.get(_NEXT), url_for("incidents.index"))
-    response = begin(user, next_url, via_sso=True, end_session=_end_session(client, oidc, token.get("id_token")))
-    if admitted.kept_admin is not None:  # after begin(): a fresh session keeps no earlier flash
-        log.warning("single sign-on kept %s an admin: their groups give %s, but no other admin is active",
-                    user.email, admitted.kept_admin)  # fmt: skip
-        flash(f"Your groups at {oidc.name} give the role {admitted.kept_admin} here, but you are the last active "
-              "admin, so you stay an admin: make someone else admin first.", "info")  # fmt: skip
-    return response
-
-
-def _with_userinfo(client: Any, oidc: OidcSettings, token: Mapping[str, Any], claims: Any) -> Mapping[str, Any]:
-    """The ID token's claims completed from the userinfo endpoint (hub.sso.with_userinfo), asked with the login's
-    access token; as they are when the provider names no such endpoint."""
-    endpoint = client.server_metadata.get("userinfo_endpoint")
-    if not isinstance(endpoint, str):
-        return claims  # type: ignore[no-any-return]
-    answer = client.get(endpoint, token=token)
-    answer.raise_for_status()
-    try:
-        body = answer.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise sso.BadUserinfo(f"the answer is not a JSON object ({answer.headers.get('Content-Type')})")
-    return sso.with_userinfo(claims, body, oidc.roles_claim)
-
-
-def _end_session(client: Any, oidc: OidcSettings, id_token: object) -> str | None:
-    """Where "Log out" sends this browser (RP-Initiated Logout 1.0) when the provider's discovery names an
-    end_session_endpoint: there, with the ID token as the hint of whose session ends (when it fits the cookie:
-    HINT_MAX) and our client id, to come back to the login page. Kept in the session from the login, so logging
-    out needs no word with a provider that may be down."""
-    endpoint = client.server_metadata.get("end_session_endpoint")
-    if not isinstance(endpoint, str) or origin(endpoint) != origin(oidc.issuer):
-        # The pages' form-action allows the issuer's site only (web/security.py), and the token travels there.
-        if endpoint is not None:
-            log.warning("%s's end_session_endpoint %r is on another site: logging out ends sessions here only",
-                        oidc.issuer, endpoint)  # fmt: skip
-        return None
-    params = {"client_id": oidc.client_id, "post_logout_redirect_uri": logged_out_url(services().settings)}
-    if isinstance(id_token, str) and len(id_token) <= HINT_MAX:
-        params["id_token_hint"] = id_token
-    else:
-        log.info("the ID token from %s is too long to keep for logging out; the client id names us", oidc.issuer)
-    return str(add_params_to_uri(endpoint, params))
-
-
-def _claims_options(oidc: OidcSettings) -> dict[str, Any]:
-    """Pinned to the configured issuer and our client id: Authlib checks `aud` only when told to. A new dict each
-    time, since Authlib takes hooks out of the one it is given."""
-    return {
-        "iss": {"essential": True, "value": oidc.issuer},
-        "aud": {"essential": True, "value": oidc.client_id},
-        "exp": {"essential": True},
-    }
-
-
-def _refused(oidc: OidcSettings, refused: sso.Refused) -> ResponseReturnValue:
-    email, name = refused.email, oidc.name
-    messages = {
-        "no_address": f"{name} did not say which email address you have, so Switchboard cannot tell which account "
-        "is yours. Ask an admin: the provider must send the email claim.",
-        "unverified": f"{name} says your address {email} is not verified. Verify it there, or ask an admin.",
-        "unknown": f"There is no Switchboard account for {email}. Ask an admin to add you with that address, then "
-        "log in again.",
-        "disabled": f"The Switchboard account {email} is switched off. Ask an admin if you still need it.",
-        "no_role": f"{name} logged you in as {email}, but none of your groups there gives a role in Switchboard. "
-        f"Ask to be added to one of these groups: {', '.join(refused.groups)}; then log in again.",
-    }
-    log.info("single sign-on refused %s: %s", email or "a token without an address", refused.reason)
-    return _problem(403, "Not logged in", messages[refused.reason], oidc, again=False)
-
-
-def _unconfirmed(oidc: OidcSettings) -> ResponseReturnValue:
-    return _problem(400, "Start again", f"{oidc.name} did not confirm this login. Start again; if it happens again, "
-                    "an admin should look at the web server's log.", oidc)  # fmt: skip
-
-
-def _untrusted(oidc: OidcSettings) -> ResponseReturnValue:
-    return _problem(400, "Not logged in", f"Switchboard could not verify what {oidc.name} sent, so no one was "
-                    "logged in. Start again; if it happens again, an admin should look at the web server's log.",
-                    oidc)  # fmt: skip
-
-
-def _unreachable(oidc: OidcSettings, exc: Exception) -> ResponseReturnValue:
-    log.warning("cannot reach %s: %s", oidc.issuer, exc)
-    return _problem(503, "Cannot reach " + oidc.name, f"{oidc.name} cannot be reached just now, so Switchboard cannot "
-                    f"log you in with it. Try again in a few minutes. {_passwords(oidc)}", oidc)  # fmt: skip
-
-
-def _unusable(oidc: OidcSettings) -> ResponseReturnValue:
-    return _problem(503, "Cannot use " + oidc.name, f"Switchboard cannot use {oidc.name} as it is set up, so no one "
-                    f"can log in with it now. An admin should look at the web server's log. {_passwords(oidc)}",
-                    oidc, again=False)  # fmt: skip
-
-
-def _passwords(oidc: OidcSettings) -> str:
-    return "Admins can still log in with their password." if oidc.only else "Logging in with a password still works."
-
-
-def _problem(status: int, title: str, message: str, oidc: OidcSettings, *, again: bool = True) -> ResponseReturnValue:
-    page = render_template("sso_problem.html", title=title, message=message, again=again, name=oidc.name)
-    return page, status, {"Retry-After": "60"} if status == 503 else {}
+    return _provider().callback()

@@ -26,7 +26,7 @@ from tests.web.sso_fixtures import (  # noqa: F401
     through_provider,
 )
 from web.auth import END_SESSION
-from web.sso import HINT_MAX
+from web.sso_flow import HINT_MAX
 
 #: Browsers keep a cookie whose name and value together are at most this long, and drop a longer one.
 COOKIE_MAX = 4096

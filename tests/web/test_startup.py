@@ -1,0 +1,46 @@
+"""What a web worker's start leaves behind: the libraries `web.wsgi` imported, and the garbage collector's state."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+#: gunicorn's worker, as `switchboard web` starts it, then what it holds.
+WORKER = """
+import gc, json, sys
+import web.wsgi
+print(json.dumps({"libraries": sorted({name.split(".")[0] for name in sys.modules}), "collecting": gc.isenabled(),
+                  "frozen": gc.get_freeze_count()}))
+"""
+
+#: Libraries that only some requests or some installations need, or other processes: single sign-on's flow
+#: (Authlib, requests, joserfc), a mailbox's connection test (IMAPClient), holiday calendars, migrations, the SMTP
+#: server, the RQ worker, the browser tests'.
+ON_DEMAND = ("authlib", "requests", "joserfc", "imapclient", "holidays", "alembic", "aiosmtpd", "rq", "playwright")
+
+
+@pytest.fixture(scope="module")
+def worker(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A web worker started with the default settings (passwords only, SQLite) under a fresh home."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SWITCHBOARD_", "DATABASE_URL", "REDIS_URL"))}
+    env["SWITCHBOARD_HOME"] = str(tmp_path_factory.mktemp("home"))
+    done = subprocess.run([sys.executable, "-c", WORKER], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    found: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return found
+
+
+def test_a_web_worker_starts_without_the_libraries_only_some_requests_need(worker: dict[str, Any]) -> None:
+    assert sorted(set(ON_DEMAND) & set(worker["libraries"])) == []
+
+
+def test_a_web_worker_collects_garbage_once_started_leaving_out_what_its_start_made(worker: dict[str, Any]) -> None:
+    assert worker["collecting"]
+    assert worker["frozen"] > 100_000  # the libraries, the models, the app
