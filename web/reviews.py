@@ -52,8 +52,7 @@ def detail(ref: str) -> ResponseReturnValue:
     if review is None:
         abort(404, description=f"{incident.ref} has no review yet: start it from the incident's page once the major "
                                "incident is resolved.")  # fmt: skip
-    spans = [(d.declared_at, d.ended_at) for d in declared]
-    times = reviews.key_times(incident.first_seen, incident.acknowledged_at, incident.resolved_at, spans, utcnow())
+    times = reviews.key_times_of(incident, declared, utcnow())
     editable = review.state == "draft" and allowed(current_user.role, WORK_INCIDENTS)
     return render_template("reviews/detail.html", incident=incident, review=review, times=times, fields=reviews.FIELDS,
                            coordinators=list(dict.fromkeys(d.coordinator for d in declared)), editable=editable,
