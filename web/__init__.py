@@ -79,6 +79,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         request_status,
         requesters,
         reviews,
+        reviews_api,
         rule_editor,
         rules,
         rules_api,
@@ -145,6 +146,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         cis_api.bp,
         mail_choices_api.bp,
         major_api.bp,
+        reviews_api.bp,
     ):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
