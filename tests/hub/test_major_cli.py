@@ -4,6 +4,7 @@ hub actions as the incident page, acting as `cli` unless `--as` names someone.""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -11,9 +12,11 @@ from sqlalchemy import select, update
 
 from hub import reviews, triage
 from hub.cli import main
+from hub.config import Settings
 from hub.db import Database
 from hub.intake import Intake
 from hub.models import AuditEntry, Incident, TimelineEntry, utcnow
+from tests.docs import fenced, run_as_printed
 from tests.hub.majors import ANN, MAIL, mailed, opened, staff
 
 
@@ -131,6 +134,22 @@ def test_review_list_shows_reviews_owed_and_written_and_overdue_picks_the_late(
 def test_review_list_names_the_states_there_are(runner: CliRunner) -> None:
     said = refused(runner, "review", "list", "--state", "owed", code=2)
     assert "owed: a review is not_started, draft, published" in said
+
+
+def test_the_documented_commands_run_as_printed(
+    runner: CliRunner, settings: Settings, intake: Intake, db: Database, tmp_path: Path
+) -> None:
+    number = opened(intake)
+    [commands] = fenced("docs/major-incidents.md", "From the command line", "sh")
+    assert run_as_printed(commands, settings, tmp_path).splitlines() == [
+        f"INC-{number} is a major incident, coordinated by ann@example.com",
+        f"INC-{number} is coordinated by bob@example.com now",
+        f"INC-{number} is no longer a major incident",
+    ]
+    assert (
+        summaries(db, number)[1]
+        == "Coordination handed over from ann@example.com to bob@example.com by ann@example.com"
+    )
 
 
 @pytest.mark.parametrize(

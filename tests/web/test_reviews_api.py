@@ -4,6 +4,8 @@ with key times and follow-ups, and written by agent tokens as the page does. On 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -11,8 +13,10 @@ from sqlalchemy import update
 
 from hub import accounts, problems, reviews
 from hub.agent_action import Actor
+from hub.config import Settings
 from hub.db import Database
 from hub.models import Incident, utcnow
+from tests.docs import fenced, run_as_printed
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
 from tests.web.helpers import Login
 
@@ -212,3 +216,25 @@ def test_an_unknown_incident_has_no_review(client: FlaskClient, agent_token: str
     for path in ("/api/v1/incidents/INC-99/review", "/api/v1/incidents/INC-x/review"):
         assert client.get(path, headers=bearer(agent_token)).status_code == 404
     assert client.post("/api/v1/incidents/INC-99/review", headers=bearer(agent_token)).status_code == 404
+
+
+def test_the_documented_review_examples_run_as_printed(
+    live_url: str, settings: Settings, tmp_path: Path, major: Callable[..., str], agent_token: str, db: Database
+) -> None:
+    ref = major()
+    resolved_at = utcnow().replace(microsecond=0) - timedelta(days=9)
+    with db.transaction() as session:
+        session.execute(
+            update(Incident).where(Incident.id == int(ref.removeprefix("INC-"))).values(resolved_at=resolved_at)
+        )
+    api, shell = fenced("docs/major-incidents.md", "Reviews through the API and the command line", "sh")
+    due = resolved_at + reviews.DEFAULT_DUE
+    assert run_as_printed(shell, settings, tmp_path).startswith(
+        f"INC-1    not_started OVERDUE since {due:%Y-%m-%d %H:%M}"
+    )
+    printed = run_as_printed(api.replace("http://127.0.0.1:8000", live_url), settings, tmp_path, TOKEN=agent_token)
+    assert printed.splitlines() == [
+        f"INC-1 not_started ann@example.com {due.isoformat()}", "draft",
+        '{"incident":"INC-1","state":"published","published_by":"chatops"}',
+    ]  # fmt: skip
+    assert run_as_printed(shell, settings, tmp_path) == ""
