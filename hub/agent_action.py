@@ -9,6 +9,7 @@ their callers build one `Actor` and one `Mail` and answer one `TriageError`, whi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,9 @@ from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import Incident
 from hub.names import is_one_line
 from hub.recipients import Sender
+
+if TYPE_CHECKING:
+    from hub.config import Settings
 
 MAX_TEXT = 20_000  # a note, a reply or a resolution
 
@@ -59,6 +63,11 @@ class Mail:
     base_url: str
     templates: MailTemplates = DEFAULTS  # the installation's: MailTemplates.at(settings.home)
     secret_key: str | None = field(default=None, repr=False)  # signs the satisfaction links (hub/satisfaction.py)
+
+    @classmethod
+    def of(cls, settings: Settings) -> Mail:
+        """The installation's: the pages, the API and the command line send as one desk."""
+        return cls(settings.desk_address, settings.base_url, MailTemplates.at(settings.home), settings.secret_key)
 
     @property
     def sender(self) -> Sender:

@@ -38,10 +38,12 @@ OWN_COMMANDS = {
     "escalation": "hub.escalation_cli:escalation_group",
     "freeze": "hub.change_cli:freeze",
     "heartbeat": "hub.heartbeat_cli:heartbeat",
+    "incident": "hub.major_cli:incident",
     "integration": "hub.account_cli:integration",
     "oncall": "hub.oncall_cli:oncall_group",
     "outbox": "hub.notify_cli:outbox",
     "requester": "hub.requester_cli:requester",
+    "review": "hub.major_cli:review",
     "service": "hub.service_cli:service",
     "silence": "hub.silence_cli:silence",
     "sla": "hub.sla_cli:sla",
@@ -75,11 +77,21 @@ def open_database(settings: Settings) -> Database:
 
 def in_transaction(work: Callable[[Any], Any]) -> Any:
     """Run `work(session)` in one transaction against the configured database; errors say what to do next."""
+
+    def run(db: Database, _: Settings) -> Any:
+        with db.transaction() as session:
+            return work(session)
+
+    return with_database(run)
+
+
+def with_database(work: Callable[[Database, Settings], Any]) -> Any:
+    """Run `work(db, settings)` against the configured database, for hub actions that open their own transactions
+    (an agent's action on an incident); errors say what to do next."""
     settings = load_settings()
     db = open_database(settings)
     try:
-        with db.transaction() as session:
-            return work(session)
+        return work(db, settings)
     except BadInput as exc:
         raise click.ClickException(str(exc)) from None
     except StorageUnavailable as exc:
@@ -96,6 +108,16 @@ def option_value(parse: Callable[[], T]) -> T:
         return parse()
     except BadField as exc:
         raise click.BadParameter(str(exc), param_hint=f"--{exc.field.replace('_', '-')}") from None
+
+
+def incident_number(ref: str) -> int:
+    """The id of an incident reference typed as an argument (INC-7, any case), or a usage error saying so."""
+    from hub.domain import parse_ref
+
+    found = parse_ref(ref)
+    if found is None:
+        raise click.BadParameter(f"{ref!r} is not an incident reference like INC-7", param_hint="REF")
+    return found
 
 
 class PluginGroup(click.Group):

@@ -11,7 +11,8 @@ more than ten would lose pages to the per-incident cap, and a person's deliberat
 cannot loop.
 
 A declaration stands until it is stood down, which only an unresolved incident can be: a resolved major incident
-stays one, since its review is what remains. Its time as major runs until it was stood down or resolved.
+stays one, since its review is what remains. Its time as major runs until it was stood down or resolved, and again
+from a reopening (time_as_major reads the timeline).
 """
 
 from __future__ import annotations
@@ -219,15 +220,38 @@ def in_progress(session: Session) -> list[InProgress]:
             for row in rows if row.status in UNRESOLVED]  # fmt: skip
 
 
+#: Timeline kinds after which an incident is resolved, and those after which it is not (again): what triage, intake
+#: (a requester's reply, a recurring alert), auto-resolve and auto-close write. Others (notes, acknowledgements, a
+#: stand-down...) leave it as it was.
+RESOLVING = frozenset({"resolved", "closed"})
+REOPENING = frozenset({"reopened", "open"})
+
+
 def time_as_major(
-    spans: Sequence[tuple[datetime, datetime | None]], resolved_at: datetime | None, now: datetime
+    spans: Sequence[tuple[datetime, datetime | None]],
+    timeline: Sequence[tuple[datetime, str]],
+    resolved_at: datetime | None,
+    now: datetime,
 ) -> timedelta:
-    """How long the incident was a major incident, over its declarations' (declared, stood down) spans: one still
-    standing runs until the incident was resolved, or until `now` while it is not."""
+    """How long the incident was a major incident: within its declarations' (declared, stood down) spans, the time
+    it was unresolved, read from its `timeline`'s (at, kind) entries, oldest first. A major incident reopened counts
+    again from its reopening, not across the gap while it was resolved; a stretch still open runs until the
+    incident's `resolved_at` when it is resolved now without an entry saying so (a merged duplicate), else `now`."""
+    stretches: list[tuple[datetime, datetime]] = []
+    since: datetime | None = min((start for start, _ in spans), default=now)  # unresolved when first declared
+    for at, kind in timeline:
+        if kind in RESOLVING and since is not None:
+            stretches.append((since, at))
+            since = None
+        elif kind in REOPENING and since is None:
+            since = at
+    if since is not None:
+        stretches.append((since, max(resolved_at, since) if resolved_at is not None else now))
     total = timedelta()
     for start, end in spans:
-        stop = end or (resolved_at if resolved_at is not None and resolved_at >= start else now)
-        total += max(stop - start, timedelta())
+        stop = end or now
+        for begun, ended in stretches:
+            total += max(min(stop, ended) - max(start, begun), timedelta())
     return total
 
 

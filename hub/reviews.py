@@ -185,10 +185,11 @@ def key_times(
     acknowledged_at: datetime | None,
     resolved_at: datetime | None,
     spans: Sequence[tuple[datetime, datetime | None]],
+    timeline: Sequence[tuple[datetime, str]],
     now: datetime,
 ) -> KeyTimes:
     """The key times of an incident from its record: when it was first seen (detected), acknowledged and resolved,
-    and its declarations' (declared, stood down) spans."""
+    its declarations' (declared, stood down) spans and its timeline's (at, kind) entries, oldest first."""
 
     def between(start: datetime | None, end: datetime | None) -> timedelta | None:
         return end - start if start is not None and end is not None else None
@@ -203,8 +204,16 @@ def key_times(
         to_acknowledge=between(first_seen, acknowledged_at),
         to_resolve_after_acknowledged=between(acknowledged_at, resolved_at),
         to_resolve=between(first_seen, resolved_at),
-        as_major=major_incidents.time_as_major(spans, resolved_at, now),
+        as_major=major_incidents.time_as_major(spans, timeline, resolved_at, now),
     )
+
+
+def key_times_of(incident: Incident, declared: Sequence[MajorIncident], now: datetime) -> KeyTimes:
+    """`key_times` of an incident read with its timeline, and its `declared` declarations, oldest first (what the
+    review's page and the API show)."""
+    spans = [(d.declared_at, d.ended_at) for d in declared]
+    timeline = [(e.at, e.kind) for e in incident.timeline]
+    return key_times(incident.first_seen, incident.acknowledged_at, incident.resolved_at, spans, timeline, now)
 
 
 @dataclass(frozen=True)

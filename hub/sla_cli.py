@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from hub.cli import in_transaction, option_value
-from hub.domain import parse_ref
+from hub.cli import in_transaction, incident_number, option_value
 from hub.sla_clocks import DEFAULT_WARN_AT
 
 if TYPE_CHECKING:
@@ -169,13 +168,6 @@ def sla_list() -> None:
         )
 
 
-def _incident(ref: str) -> int:
-    found = parse_ref(ref)
-    if found is None:
-        raise click.BadParameter(f"{ref!r} is not an incident reference like INC-7", param_hint="REF")
-    return found
-
-
 @sla.command("wait")
 @click.argument("ref")
 @click.option("--by", default="cli", show_default=True, help="Who set it waiting, for the timeline.")
@@ -183,7 +175,7 @@ def sla_wait(ref: str, by: str) -> None:
     """Set incident REF waiting on its requester: its SLA clocks pause until `resume` or the requester replies."""
     from hub import sla as clocks
 
-    incident_id = _incident(ref)
+    incident_id = incident_number(ref)
     in_transaction(lambda s: clocks.wait_on_requester(s.connection(), incident_id, by))
     click.echo(f"{ref.upper()} is waiting on its requester; SLA clocks paused")
 
@@ -194,7 +186,7 @@ def sla_resume(ref: str) -> None:
     """End the wait of incident REF: its SLA clocks run again, due times moved on by the pause."""
     from hub import sla as clocks
 
-    incident_id = _incident(ref)
+    incident_id = incident_number(ref)
 
     def work(session: Session) -> bool:
         conn = session.connection()

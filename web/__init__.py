@@ -77,6 +77,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         request_status,
         requesters,
         reviews,
+        reviews_api,
         rule_editor,
         rules,
         rules_api,
@@ -144,6 +145,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         cis_api.bp,
         mail_choices_api.bp,
         major_api.bp,
+        reviews_api.bp,
     ):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)

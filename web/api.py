@@ -351,9 +351,11 @@ def _watching(ref: str, email: str, *, on: bool) -> Response:
     return triaged(apply, ref)
 
 
-def triaged(apply: Callable[[], object], ref: str, status: int = 200) -> Response:
-    """Run a triage change and answer the incident, or why it did not happen (400, 403, 404, 409, or 503 to
-    retry)."""
+def triaged(
+    apply: Callable[[], object], ref: str, status: int = 200, answer: Callable[[str, int], Response] | None = None
+) -> Response:
+    """Run a triage change and answer the incident (or what `answer(ref, status)` gives), or why it did not happen
+    (400, 403, 404, 409, or 503 to retry)."""
     try:
         apply()
     except NothingWritten as exc:
@@ -366,4 +368,4 @@ def triaged(apply: Callable[[], object], ref: str, status: int = 200) -> Respons
         return json_error(409, str(exc))
     except StorageUnavailable:
         return storage_unavailable()
-    return _incident_answer(ref, status)
+    return (answer or _incident_answer)(ref, status)

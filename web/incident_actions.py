@@ -16,7 +16,6 @@ from flask_login import current_user
 from hub import incident_notes, major_incidents, time_spent, triage
 from hub.agent_action import Actor, Mail, TriageError
 from hub.errors import BadInput, StorageUnavailable
-from hub.mail_templates import MailTemplates
 from hub.numbers import row_id, whole_number
 from hub.time_spent import Correction, Spent
 from web.permissions import MANAGE_USERS, WORK_INCIDENTS, allowed, requires
@@ -28,8 +27,7 @@ bp = Blueprint("incident_actions", __name__)
 
 
 def mail_settings() -> Mail:
-    settings = services().settings
-    return Mail(settings.desk_address, settings.base_url, MailTemplates.at(settings.home), settings.secret_key)
+    return Mail.of(services().settings)
 
 
 def _status(action: str) -> Callable[[int, Actor], str]:

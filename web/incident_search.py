@@ -105,9 +105,10 @@ class IncidentFilter:
         sort = text("sort") or "newest"
         if sort not in SORTS:
             raise FilterError(f"'sort' must be one of {', '.join(SORTS)}, not {sort!r}")
+        page, limit = paging(args, default_limit)
         return cls(
             status=status,
-            priority=_number(args, "priority", 1, 5, None),
+            priority=bounded_number(args, "priority", 1, 5, None),
             category=text("category"),
             assignee=text("assignee"),
             source=text("source"),
@@ -116,10 +117,10 @@ class IncidentFilter:
             requester=text("requester"),
             text=text("q"),
             queue=queue,
-            major=_flag(args, "major"),
+            major=flag(args, "major"),
             sort=sort,
-            page=_number(args, "page", 1, 1_000_000, 1) or 1,
-            limit=_number(args, "limit", 1, MAX_LIMIT, default_limit) or default_limit,
+            page=page,
+            limit=limit,
             me=me,
         )
 
@@ -208,7 +209,13 @@ def search(session: Session, filt: IncidentFilter) -> Page:
     return Page(list(session.scalars(query)), int(total), filt)
 
 
-def _flag(args: Mapping[str, str], name: str) -> bool:
+def paging(args: Mapping[str, str], default_limit: int) -> tuple[int, int]:
+    """The `page` (from 1) and `limit` (at most MAX_LIMIT, more is served the most) a list is asked for."""
+    page = bounded_number(args, "page", 1, 1_000_000, 1) or 1
+    return page, bounded_number(args, "limit", 1, MAX_LIMIT, default_limit) or default_limit
+
+
+def flag(args: Mapping[str, str], name: str) -> bool:
     """`1` (on) or `0`/absent (off)."""
     raw = (args.get(name) or "").strip()
     if raw not in ("", "0", "1"):
@@ -216,7 +223,8 @@ def _flag(args: Mapping[str, str], name: str) -> bool:
     return raw == "1"
 
 
-def _number(args: Mapping[str, str], name: str, low: int, high: int, default: int | None) -> int | None:
+def bounded_number(args: Mapping[str, str], name: str, low: int, high: int, default: int | None) -> int | None:
+    """A whole number from `low` to `high` (FilterError naming it otherwise), or `default` when not given."""
     raw = (args.get(name) or "").strip()
     if not raw:
         return default

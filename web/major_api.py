@@ -1,6 +1,7 @@
 """Major incidents through the API, as the incident page's forms do them (hub/major_incidents.py): declare one with
-`POST /api/v1/incidents/<ref>/major` and stand it down with `DELETE`. Agent and admin tokens; each answers the
-incident, whose JSON says `major`, `coordinator` and `major_since`."""
+`POST /api/v1/incidents/<ref>/major`, hand its coordination over with `PATCH` (the declaration's one field that
+changes) and stand it down with `DELETE`, whose JSON body may carry a `note` as the page's form does. Agent and admin
+tokens; each answers the incident, whose JSON says `major`, `coordinator` and `major_since`."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from web.services import services
 bp = Blueprint("major_api", __name__, url_prefix="/api/v1/incidents")
 
 _DECLARE = '{"reason": "Nobody can run payroll", "coordinator": "ann@example.com"}'
+_HAND_OVER = '{"coordinator": "bob@example.com"}'
+_STAND_DOWN = '{"note": "One printer, not the floor"}'
 
 
 @bp.post("/<ref>/major")
@@ -44,18 +47,43 @@ def declare(ref: str) -> Response:
     return triaged(apply, ref, 201)
 
 
-@bp.delete("/<ref>/major")
+@bp.patch("/<ref>/major")
 @token_required(WORK_INCIDENTS)
-def stand_down(ref: str) -> Response:
-    """Stand the major incident down (it was not one, or no longer is): those paged for it are told. 409 when it
-    is not one, or is resolved (its review is owed)."""
+def hand_over(ref: str) -> Response:
+    """Hand coordination of the major incident over to `coordinator` (an active agent's or admin's email), who is
+    paged as if it had just been declared; the same coordinator again changes nothing. 409 when it is not one."""
     number = incident_id(ref)
     if number is None:
         return json_error(404, f"no incident {ref!r}")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("coordinator"), str) or not body["coordinator"].strip():
+        return json_error(400, f"name the new coordinator, an active agent's or admin's email: send {_HAND_OVER}")
+    if unknown := sorted(set(body) - {"coordinator"}):
+        return json_error(400, f"unknown field(s) {', '.join(unknown)}; only its coordinator changes: {_HAND_OVER}")
+
+    def apply() -> None:
+        major_incidents.hand_over(services().db, number, body["coordinator"], Actor(g.principal.name), mail_settings())
+
+    return triaged(apply, ref)
+
+
+@bp.delete("/<ref>/major")
+@token_required(WORK_INCIDENTS)
+def stand_down(ref: str) -> Response:
+    """Stand the major incident down (it was not one, or no longer is): those paged for it are told, with the
+    `note` of an optional JSON body. 409 when it is not one, or is resolved (its review is owed)."""
+    number = incident_id(ref)
+    if number is None:
+        return json_error(404, f"no incident {ref!r}")
+    body = request.get_json(silent=True) if request.get_data() else {}
+    if not isinstance(body, dict) or not isinstance(body.get("note"), str | None):
+        return json_error(400, f"send no body, or a note for those paged: {_STAND_DOWN}")
+    if unknown := sorted(set(body) - {"note"}):
+        return json_error(400, f"unknown field(s) {', '.join(unknown)}; send no body, or {_STAND_DOWN}")
     settings = services().settings
 
     def apply() -> None:
         major_incidents.stand_down(services().db, number, Actor(g.principal.name), mail_settings(),
-                                   group=settings.major_incident_group)  # fmt: skip
+                                   note=body.get("note") or "", group=settings.major_incident_group)  # fmt: skip
 
     return triaged(apply, ref)

@@ -7,11 +7,14 @@ from typing import Any
 
 from flask import Blueprint, Response
 
+from hub.agent_action import MAX_TEXT
 from hub.agent_files import MOST_FILES
 from hub.attachments import ORIGINS
 from hub.cis import KINDS, STATUSES
 from hub.mail_choices import EVERY_PRIORITY, NEVER
 from hub.mail_choices import NAMES as MAIL_CHOICE_NAMES
+from hub.review_search import STATES as REVIEW_STATES
+from hub.reviews import FIELDS as REVIEW_FIELDS
 from hub.satisfaction import RATINGS
 from hub.time_spent import MOST_MINUTES, WHAT_WIDTH
 from hub.triage import TRANSITIONS
@@ -452,6 +455,88 @@ _LOGGED = {
         "acknowledge_requester": {"type": "boolean", "default": True},
     },
 }
+_SECONDS = {"type": ["integer", "null"], "description": "In seconds; null until both moments are reached."}
+_REVIEW_LISTED = {
+    "type": "object",
+    "required": ["incident", "title", "status", "coordinator", "state", "due_at", "overdue", "follow_ups"],
+    "properties": {
+        "incident": {"type": "string", "pattern": "^INC-[0-9]+$"},
+        "title": {"type": "string"},
+        "status": {"type": "string", "description": "The incident's."},
+        "coordinator": {"type": "string", "description": "Its latest declaration's."},
+        "resolved_at": _TIME,
+        "state": {"type": "string", "enum": list(REVIEW_STATES), "description": "not_started: owed, no draft yet."},
+        "due_at": {**_TIME, "description": "While owed: when it is overdue."},
+        "overdue": {"type": "boolean"},
+        "started_by": {"type": ["string", "null"]},
+        "started_at": _TIME,
+        "published_by": {"type": ["string", "null"]},
+        "published_at": _TIME,
+        "follow_ups": {
+            "type": "object",
+            "required": ["total", "unfiled", "open"],
+            "properties": {
+                "total": {"type": "integer", "minimum": 0},
+                "unfiled": {"type": "integer", "minimum": 0, "description": "Not filed as problems yet."},
+                "open": {"type": "integer", "minimum": 0, "description": "Filed, their problems not resolved yet."},
+            },
+        },
+    },
+}
+_REVIEW = {
+    "type": "object",
+    "required": ["incident", "title", "status", "state", "coordinator", *REVIEW_FIELDS, "key_times", "actions"],
+    "properties": {
+        "incident": {"type": "string", "pattern": "^INC-[0-9]+$"},
+        "title": {"type": "string"},
+        "status": {"type": "string", "description": "The incident's."},
+        "state": {"type": "string", "enum": ["draft", "published"]},
+        "coordinator": {"type": ["string", "null"], "description": "Its latest declaration's."},
+        **{
+            name: {"type": "string", "description": f"{label}: plain text, its lines kept."}
+            for name, label in REVIEW_FIELDS.items()
+        },
+        "started_by": {"type": "string"},
+        "started_at": _TIME,
+        "updated_by": {"type": "string"},
+        "updated_at": _TIME,
+        "published_by": {"type": ["string", "null"]},
+        "published_at": _TIME,
+        "key_times": {
+            "type": "object",
+            "description": "From the incident's record: detected is when it was first seen; as_major counts each "
+            "declaration until it was stood down, while the incident was not resolved.",
+            "properties": {
+                "detected": _TIME,
+                "declared": _TIME,
+                "acknowledged": _TIME,
+                "resolved": _TIME,
+                "to_declare_seconds": _SECONDS,
+                "to_acknowledge_seconds": _SECONDS,
+                "to_resolve_after_acknowledged_seconds": _SECONDS,
+                "to_resolve_seconds": _SECONDS,
+                "as_major_seconds": {"type": "integer", "minimum": 0},
+            },
+        },
+        "actions": {
+            "type": "array",
+            "description": "Follow-up actions, each with the problem it was filed as (null: not filed yet).",
+            "items": {
+                "type": "object",
+                "required": ["id", "text", "owner", "problem", "problem_state"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "text": {"type": "string"},
+                    "owner": {"type": ["string", "null"]},
+                    "created_by": {"type": "string"},
+                    "created_at": _TIME,
+                    "problem": {"type": ["string", "null"], "pattern": "^PRB-[0-9]+$"},
+                    "problem_state": {"type": ["string", "null"]},
+                },
+            },
+        },
+    },
+}
 _REF = {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}, "example": "INC-1"}
 _FILE_ID = {
     "name": "file_id",
@@ -499,6 +584,8 @@ def document() -> dict[str, Any]:
     one_status = f"({'|'.join(LISTED_STATUSES)})"
     incident_ref = {"$ref": "#/components/schemas/Incident"}
     detail_ref = {"$ref": "#/components/schemas/IncidentDetail"}
+    review_ref = {"$ref": "#/components/schemas/Review"}
+    one_state = f"({'|'.join(REVIEW_STATES)})"
     return {
         "openapi": "3.1.0",
         "info": {
@@ -640,12 +727,146 @@ def document() -> dict[str, Any]:
                         **_errors(400, 401, 403, 404, 503),
                     },
                 },
+                "patch": {
+                    "summary": "Hand coordination of a major incident over (agent or admin tokens)",
+                    "description": "The new coordinator is paged as if it had just been declared; the timeline and "
+                    "the audit log (`incident.coordinator`) say who handed over to whom. The same coordinator again "
+                    "changes nothing.",
+                    "operationId": "handOverMajorIncident",
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["coordinator"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "coordinator": {
+                                    "type": "string",
+                                    "minLength": 1,
+                                    "description": "An active agent's or admin's email.",
+                                    "examples": ["bob@example.com"],
+                                }
+                            },
+                        }
+                    ),
+                    "responses": {
+                        "200": _json(detail_ref, "The incident, with its coordinator."),
+                        "409": _error("It is not a major incident, or the coordinator is no active agent or admin."),
+                        **_errors(400, 401, 403, 404, 503),
+                    },
+                },
                 "delete": {
                     "summary": "Stand a major incident down (agent or admin tokens)",
+                    "description": "Those paged for it are told, with the note if the optional body gives one.",
                     "operationId": "standDownMajorIncident",
+                    "requestBody": {
+                        "required": False,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "additionalProperties": False,
+                                    "properties": {
+                                        "note": {
+                                            "type": ["string", "null"],
+                                            "maxLength": 500,
+                                            "description": "Why, for those paged and the timeline; one line.",
+                                            "examples": ["One printer, not the floor"],
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    },
                     "responses": {
                         "200": _json(detail_ref, "The incident, no longer a major incident."),
-                        "409": _error("It is not a major incident, or it is resolved: its review is owed."),
+                        "409": _error(
+                            "It is not a major incident, it is resolved (its review is owed), or the note is not one "
+                            "short line."
+                        ),
+                        **_errors(400, 401, 403, 404, 503),
+                    },
+                },
+            },
+            "/api/v1/reviews": {
+                "get": {
+                    "summary": "Post-incident reviews owed and written, newest incident first",
+                    "description": "A review is owed by a resolved major incident (not_started until someone starts "
+                    "it) and overdue while unpublished SWITCHBOARD_REVIEW_DUE_DAYS after it was resolved. "
+                    "`X-Total-Count` says how many match in all.",
+                    "operationId": "listReviews",
+                    "parameters": [
+                        {
+                            "name": "state",
+                            "in": "query",
+                            "schema": {"type": "string", "pattern": f"^{one_state}(,{one_state})*$"},
+                            "description": "One state, or several joined by commas.",
+                        },
+                        {
+                            "name": "overdue",
+                            "in": "query",
+                            "schema": {"type": "integer", "enum": [0, 1]},
+                            "description": "1: only the overdue ones.",
+                        },
+                        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 100}},
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {"type": "array", "items": {"$ref": "#/components/schemas/ReviewListed"}}, "Reviews."
+                        ),
+                        **_errors(400, 401),
+                    },
+                },
+            },
+            "/api/v1/incidents/{ref}/review": {
+                "parameters": [_REF],
+                "get": {
+                    "summary": "A major incident's post-incident review: texts, key times, follow-ups",
+                    "operationId": "getReview",
+                    "responses": {
+                        "200": _json(review_ref, "The review."),
+                        **_errors(401, 404),
+                    },
+                },
+                "post": {
+                    "summary": "Start the review of a resolved major incident (agent or admin tokens)",
+                    "operationId": "startReview",
+                    "responses": {
+                        "201": _json(review_ref, "The new draft."),
+                        "200": _json(review_ref, "The review it already had."),
+                        "409": _error("It is not a major incident, is not resolved yet, or was merged."),
+                        **_errors(401, 403, 404, 503),
+                    },
+                },
+                "patch": {
+                    "summary": "Change a draft review's texts (agent or admin tokens)",
+                    "description": "The texts not given are kept.",
+                    "operationId": "updateReview",
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "minProperties": 1,
+                            "additionalProperties": False,
+                            "properties": {name: {"type": "string", "maxLength": MAX_TEXT} for name in REVIEW_FIELDS},
+                        }
+                    ),
+                    "responses": {
+                        "200": _json(review_ref, "The review after the change."),
+                        "409": _error("It has no review, or its review is published: the record no longer changes."),
+                        **_errors(400, 401, 403, 404, 503),
+                    },
+                },
+            },
+            "/api/v1/incidents/{ref}/review/publish": {
+                "parameters": [_REF],
+                "post": {
+                    "summary": "Publish a draft review: it becomes the record (agent or admin tokens)",
+                    "description": "Its link is mailed to the coordinator and the major-incident group; audited as "
+                    "`review.publish`.",
+                    "operationId": "publishReview",
+                    "responses": {
+                        "200": _json(review_ref, "The published review."),
+                        "409": _error("It has no review, the review is published already, or has no summary."),
                         **_errors(401, 403, 404, 503),
                     },
                 },
@@ -1261,6 +1482,8 @@ def document() -> dict[str, Any]:
                 "RelatedChange": _RELATED_CHANGE,
                 "Ci": _CI,
                 "MailChoices": {**_MAIL_CHOICES, "required": list(MAIL_CHOICE_NAMES)},
+                "ReviewListed": _REVIEW_LISTED,
+                "Review": _REVIEW,
             },
         },
     }

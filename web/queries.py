@@ -43,7 +43,8 @@ def active_people(session: Session) -> list[str]:
     return list(session.scalars(query))
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso_or_null(value: datetime | None) -> str | None:
+    """A moment as the API writes it (ISO 8601, with its offset), or None (JSON null)."""
     return value.isoformat() if value is not None else None
 
 
@@ -60,23 +61,23 @@ def incident_json(incident: Incident) -> dict[str, Any]:
         "source": incident.source,
         "dedup_key": incident.dedup_key,
         "occurrences": incident.occurrences,
-        "first_seen": _iso(incident.first_seen),
-        "last_seen": _iso(incident.last_seen),
-        "acknowledged_at": _iso(incident.acknowledged_at),
-        "resolved_at": _iso(incident.resolved_at),
+        "first_seen": iso_or_null(incident.first_seen),
+        "last_seen": iso_or_null(incident.last_seen),
+        "acknowledged_at": iso_or_null(incident.acknowledged_at),
+        "resolved_at": iso_or_null(incident.resolved_at),
         "resolution": incident.resolution,
         "public_note": incident.public_note,
         "merged_into": f"INC-{incident.merged_into_id}" if incident.merged_into_id else None,
         "labels": dict(incident.labels or {}),
         "service": incident.service,
         "ci": incident.ci.name if incident.ci is not None else None,  # the configuration item (hub/cis.py)
-        "sla_due_at": _iso(incident.sla_due_at),  # the resolution target
+        "sla_due_at": iso_or_null(incident.sla_due_at),  # the resolution target
         "sla_state": sla.live_state(incident),  # ok|warning|breached|paused|met, or null without an SLA
         "minutes_spent": incident.minutes_spent,  # time logged working it (hub/time_spent.py)
         # A major incident now (hub/major_incidents.py): who coordinates it, and since when.
         "major": incident.major is not None,
         "coordinator": incident.major.coordinator if incident.major is not None else None,
-        "major_since": _iso(incident.major.declared_at) if incident.major is not None else None,
+        "major_since": iso_or_null(incident.major.declared_at) if incident.major is not None else None,
     }
 
 
@@ -85,7 +86,7 @@ def timeline_entry_json(entry: TimelineEntry) -> dict[str, Any]:
     an email's do."""
     return {
         "id": entry.id,
-        "at": _iso(entry.at),
+        "at": iso_or_null(entry.at),
         "kind": entry.kind,
         "summary": entry.summary,
         "event_id": entry.event_id,
@@ -95,7 +96,7 @@ def timeline_entry_json(entry: TimelineEntry) -> dict[str, Any]:
 
 def time_entry_json(entry: TimeEntry) -> dict[str, Any]:
     """One entry of time spent: its `id` is what `PATCH .../time/<id>` corrects."""
-    return {"id": entry.id, "who": entry.who, "minutes": entry.minutes, "what": entry.what, "at": _iso(entry.at)}
+    return {"id": entry.id, "who": entry.who, "minutes": entry.minutes, "what": entry.what, "at": iso_or_null(entry.at)}
 
 
 def file_json(found: IncidentFile, url: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ outcome flashed as the incident page's actions are (web/incident_actions.py), an
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -16,7 +17,7 @@ from flask_login import current_user
 
 from hub import dashboard, major_incidents, reviews
 from hub.agent_action import Actor
-from hub.models import utcnow
+from hub.models import Incident, IncidentReview, MajorIncident, utcnow
 from web.incident_actions import flash_outcome, mail_settings
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
 from web.queries import get_incident, incident_id
@@ -40,20 +41,37 @@ def index() -> ResponseReturnValue:
                            group=services().settings.major_incident_group)  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Read:
+    """An incident read with its timeline, its review (if it has one) and its declarations, oldest first: what the
+    review's page and `GET /api/v1/incidents/<ref>/review` show."""
+
+    incident: Incident
+    review: IncidentReview | None
+    declared: list[MajorIncident]
+
+
+def read(ref: str) -> Read | None:
+    """The incident `ref` with its review and declarations; None when there is no such incident."""
+    with services().db.read() as session:
+        incident = get_incident(session, ref)
+        if incident is None:
+            return None
+        return Read(incident, reviews.of_incident(session, incident.id),
+                    major_incidents.declarations(session, incident.id))  # fmt: skip
+
+
 @bp.get("/incidents/<ref>/review")
 @requires(VIEW_INCIDENTS)
 def detail(ref: str) -> ResponseReturnValue:
-    with services().db.read() as session:
-        incident = get_incident(session, ref)
-        review = reviews.of_incident(session, incident.id) if incident is not None else None
-        declared = major_incidents.declarations(session, incident.id) if incident is not None else []
-    if incident is None:
+    found = read(ref)
+    if found is None:
         abort(404, description=f"There is no incident {ref}.")
+    incident, review, declared = found.incident, found.review, found.declared
     if review is None:
         abort(404, description=f"{incident.ref} has no review yet: start it from the incident's page once the major "
                                "incident is resolved.")  # fmt: skip
-    spans = [(d.declared_at, d.ended_at) for d in declared]
-    times = reviews.key_times(incident.first_seen, incident.acknowledged_at, incident.resolved_at, spans, utcnow())
+    times = reviews.key_times_of(incident, declared, utcnow())
     editable = review.state == "draft" and allowed(current_user.role, WORK_INCIDENTS)
     return render_template("reviews/detail.html", incident=incident, review=review, times=times, fields=reviews.FIELDS,
                            coordinators=list(dict.fromkeys(d.coordinator for d in declared)), editable=editable,

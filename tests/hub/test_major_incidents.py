@@ -223,13 +223,44 @@ HOUR = timedelta(hours=1)
 
 
 def test_time_as_major_runs_until_the_incident_is_resolved() -> None:
-    assert major_incidents.time_as_major([(T0, None)], T0 + 3 * HOUR, T0 + 10 * HOUR) == 3 * HOUR
+    timeline = [(T0 + 3 * HOUR, "resolved")]
+    assert major_incidents.time_as_major([(T0, None)], timeline, T0 + 3 * HOUR, T0 + 10 * HOUR) == 3 * HOUR
 
 
 def test_time_as_major_runs_until_now_while_it_is_unresolved() -> None:
-    assert major_incidents.time_as_major([(T0, None)], None, T0 + 2 * HOUR) == 2 * HOUR
+    assert major_incidents.time_as_major([(T0, None)], [(T0, "major")], None, T0 + 2 * HOUR) == 2 * HOUR
 
 
 def test_time_as_major_adds_up_each_declaration_until_it_was_stood_down() -> None:
     spans = [(T0, T0 + HOUR), (T0 + 4 * HOUR, None)]
-    assert major_incidents.time_as_major(spans, T0 + 6 * HOUR, T0 + 9 * HOUR) == 3 * HOUR
+    timeline = [(T0 + HOUR, "stood_down"), (T0 + 6 * HOUR, "resolved")]
+    assert major_incidents.time_as_major(spans, timeline, T0 + 6 * HOUR, T0 + 9 * HOUR) == 3 * HOUR
+
+
+def test_time_as_major_leaves_out_the_gap_while_a_reopened_major_incident_was_resolved() -> None:
+    """Declared at 0, resolved at 2, reopened at 5 (a requester's reply), resolved again at 6: 3 hours, not 6."""
+    timeline = [(T0 + 2 * HOUR, "resolved"), (T0 + 5 * HOUR, "reopened"), (T0 + 6 * HOUR, "resolved")]
+    assert major_incidents.time_as_major([(T0, None)], timeline, T0 + 6 * HOUR, T0 + 9 * HOUR) == 3 * HOUR
+
+
+def test_time_as_major_runs_again_until_now_once_reopened() -> None:
+    timeline = [(T0 + 2 * HOUR, "resolved"), (T0 + 3 * HOUR, "closed"), (T0 + 5 * HOUR, "open")]
+    assert major_incidents.time_as_major([(T0, None)], timeline, None, T0 + 7 * HOUR) == 4 * HOUR
+
+
+def test_time_as_major_ends_where_it_was_stood_down_after_a_reopening() -> None:
+    spans = [(T0, T0 + 6 * HOUR)]
+    timeline = [(T0 + HOUR, "resolved"), (T0 + 4 * HOUR, "open"), (T0 + 6 * HOUR, "stood_down")]
+    assert major_incidents.time_as_major(spans, timeline, None, T0 + 9 * HOUR) == 3 * HOUR
+
+
+def test_time_as_major_counts_nothing_from_before_it_was_declared() -> None:
+    """Resolved and reopened before anyone declared it: only the time since the declaration counts."""
+    timeline = [(T0 - 3 * HOUR, "resolved"), (T0 - 2 * HOUR, "reopened"), (T0 + HOUR, "resolved")]
+    assert major_incidents.time_as_major([(T0, None)], timeline, T0 + HOUR, T0 + 9 * HOUR) == HOUR
+
+
+def test_time_as_major_of_a_merged_duplicate_ends_when_it_was_closed() -> None:
+    """A merge closes the duplicate with no resolved entry: its resolved_at says when."""
+    timeline = [(T0 + 2 * HOUR, "merged")]
+    assert major_incidents.time_as_major([(T0, None)], timeline, T0 + 2 * HOUR, T0 + 9 * HOUR) == 2 * HOUR

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hub import audit, major_incidents, problems, reviews, triage
 from hub.agent_action import TriageError
 from hub.db import Database
 from hub.intake import Intake
-from hub.models import OutboxMessage, Problem, TimelineEntry, utcnow
+from hub.models import Incident, MajorIncident, OutboxMessage, Problem, TimelineEntry, utcnow
 from tests.hub.majors import ANN, BOB, CAROL, GROUP, MAIL, declared, mailed, opened, staff
 
 
@@ -219,11 +219,34 @@ MINUTE = timedelta(minutes=1)
 
 
 def test_key_times_follow_the_record() -> None:
-    times = reviews.key_times(T0, T0 + 5 * MINUTE, T0 + 95 * MINUTE, [(T0 + 20 * MINUTE, None)], T0 + 999 * MINUTE)
+    timeline = [(T0 + 95 * MINUTE, "resolved")]
+    times = reviews.key_times(T0, T0 + 5 * MINUTE, T0 + 95 * MINUTE, [(T0 + 20 * MINUTE, None)], timeline,
+                              T0 + 999 * MINUTE)  # fmt: skip
     assert (times.to_declare, times.to_acknowledge, times.to_resolve_after_acknowledged, times.to_resolve,
             times.as_major) == (20 * MINUTE, 5 * MINUTE, 90 * MINUTE, 95 * MINUTE, 75 * MINUTE)  # fmt: skip
 
 
 def test_key_times_not_reached_are_none() -> None:
-    times = reviews.key_times(T0, None, None, [], T0 + MINUTE)
+    times = reviews.key_times(T0, None, None, [], [], T0 + MINUTE)
     assert (times.declared, times.to_acknowledge, times.to_resolve, times.as_major) == (None, None, None, timedelta())
+
+
+def test_key_times_of_a_major_incident_reopened_leave_out_the_time_it_was_resolved(
+    db: Database, intake: Intake
+) -> None:
+    number = declared(intake, resolved=True)
+    triage.change_status(db, number, "reopen", BOB, MAIL)
+    triage.change_status(db, number, "resolve", BOB, MAIL)
+    with db.transaction() as session:  # declared at 0, resolved at 1, reopened at 5, resolved again at 6
+        session.execute(update(MajorIncident).where(MajorIncident.incident_id == number).values(declared_at=T0))
+        moments = iter((T0 + 60 * MINUTE, T0 + 300 * MINUTE, T0 + 360 * MINUTE))
+        changes = select(TimelineEntry).where(TimelineEntry.incident_id == number,
+                                              TimelineEntry.kind.in_(("resolved", "open")))  # fmt: skip
+        for entry in session.scalars(changes.order_by(TimelineEntry.id)):
+            entry.at = next(moments)
+        session.execute(update(Incident).where(Incident.id == number).values(resolved_at=T0 + 360 * MINUTE))
+    with db.read() as session:
+        incident = session.get(Incident, number)
+        assert incident is not None
+        times = reviews.key_times_of(incident, major_incidents.declarations(session, number), T0 + 999 * MINUTE)
+    assert times.as_major == 120 * MINUTE

@@ -146,7 +146,8 @@ BY_MACHINE_CREDENTIALS = {
     "opsgenie.create", "opsgenie.acknowledge", "opsgenie.close",
     "api.incidents", "api.log", "api.incident", "api.incident_file", "api.update_incident", "api.comment",
     "api.log_time", "api.correct_time", "api.add_watcher", "api.remove_watcher",
-    "major_api.declare", "major_api.stand_down",
+    "major_api.declare", "major_api.hand_over", "major_api.stand_down",
+    "reviews_api.index", "reviews_api.detail", "reviews_api.start", "reviews_api.save", "reviews_api.publish",
     "problems_api.api_suggestions", "problems_api.api_index", "problems_api.api_create", "problems_api.api_problem",
     "silences_api.create", "silences_api.index", "silences_api.expire",
     "records_api.events", "records_api.event", "records_api.integrations",
@@ -209,7 +210,8 @@ def test_page_access(as_role: Callable[[str], FlaskClient], endpoint: str, role:
 @pytest.mark.parametrize(
     "path",
     ["/api/v1/incidents", "/api/v1/incidents/INC-1", "/api/v1/incidents/INC-1/files/1", "/api/v1/silences",
-     "/api/v1/oncall.ics", "/api/v1/users/admin@example.com/mail-choices"],
+     "/api/v1/oncall.ics", "/api/v1/users/admin@example.com/mail-choices", "/api/v1/reviews",
+     "/api/v1/incidents/INC-1/review"],
 )  # fmt: skip
 def test_api_needs_a_token(client: FlaskClient, path: str) -> None:
     assert client.get(path).status_code == 401

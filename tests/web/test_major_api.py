@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from hub import accounts
 from hub.config import Settings
 from hub.db import Database
+from hub.models import OutboxMessage
 from hub.recipients import active_members
 from tests.docs import fenced, run_as_printed
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
@@ -97,6 +99,101 @@ def test_delete_stands_it_down(
     assert again.status_code == 409 and again.json == {"error": "INC-1 is not a major incident"}
 
 
+def test_delete_with_a_note_tells_those_paged_and_says_it_on_the_timeline(
+    client: FlaskClient, raise_incident: Callable[..., str], agent_token: str, ann: Login, db: Database
+) -> None:
+    raise_incident()
+    declare(client, agent_token)
+    response = client.delete("/api/v1/incidents/INC-1/major", json={"note": "One printer, not the floor"},
+                             headers=bearer(agent_token))  # fmt: skip
+    assert response.status_code == 200 and response.json["major"] is False  # type: ignore[index]
+    [said] = [e["summary"] for e in response.json["timeline"] if e["kind"] == "stood_down"]  # type: ignore[index]
+    assert said == "Stood down as a major incident by chatops: One printer, not the floor"
+    with db.read() as session:
+        [told] = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "major_stood_down"))
+    assert (told.recipient, (told.facts or {}).get("note")) == ("ann@example.com", "One printer, not the floor")
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ({"note": 7}, 'send no body, or a note for those paged: {"note": "One printer, not the floor"}'),
+        ({"reason": "x"}, 'unknown field(s) reason; send no body, or {"note": "One printer, not the floor"}'),
+    ],
+)
+def test_a_stand_down_body_other_than_a_note_is_refused(
+    client: FlaskClient, raise_incident: Callable[..., str], agent_token: str, ann: Login, body: dict, error: str
+) -> None:
+    raise_incident()
+    declare(client, agent_token)
+    response = client.delete("/api/v1/incidents/INC-1/major", json=body, headers=bearer(agent_token))
+    assert response.status_code == 400 and response.json == {"error": error}
+    assert client.get("/api/v1/incidents/INC-1", headers=bearer(agent_token)).json["major"] is True  # type: ignore[index]
+
+
+def test_a_note_too_long_to_keep_is_a_conflict_and_the_incident_stays_major(
+    client: FlaskClient, raise_incident: Callable[..., str], agent_token: str, ann: Login
+) -> None:
+    raise_incident()
+    declare(client, agent_token)
+    response = client.delete("/api/v1/incidents/INC-1/major", json={"note": "x" * 501}, headers=bearer(agent_token))
+    assert response.status_code == 409 and "note" in response.json["error"]  # type: ignore[index]
+    assert client.get("/api/v1/incidents/INC-1", headers=bearer(agent_token)).json["major"] is True  # type: ignore[index]
+
+
+def test_patch_hands_coordination_over_and_pages_the_new_coordinator(
+    client: FlaskClient, raise_incident: Callable[..., str], agent_token: str, ann: Login,
+    make_user: Callable[..., Login], db: Database,
+) -> None:  # fmt: skip
+    make_user(email="bob@example.com")
+    raise_incident()
+    declare(client, agent_token)
+    response = client.patch("/api/v1/incidents/INC-1/major", json={"coordinator": "Bob@Example.com"},
+                            headers=bearer(agent_token))  # fmt: skip
+    assert response.status_code == 200 and response.json["coordinator"] == "bob@example.com"  # type: ignore[index]
+    [said] = [e["summary"] for e in response.json["timeline"] if e["summary"].startswith("Coordination")]  # type: ignore[index]
+    assert said == "Coordination handed over from ann@example.com to bob@example.com by chatops"
+    with db.read() as session:
+        paged = list(session.scalars(select(OutboxMessage.recipient).where(OutboxMessage.kind == "major_declared")))
+    assert paged == ["ann@example.com", "bob@example.com"]
+
+
+def test_handing_over_to_the_same_coordinator_changes_nothing(
+    client: FlaskClient, raise_incident: Callable[..., str], agent_token: str, ann: Login
+) -> None:
+    raise_incident()
+    declare(client, agent_token)
+    response = client.patch("/api/v1/incidents/INC-1/major", json={"coordinator": "ann@example.com"},
+                            headers=bearer(agent_token))  # fmt: skip
+    assert response.status_code == 200 and response.json["coordinator"] == "ann@example.com"  # type: ignore[index]
+    assert not [e for e in response.json["timeline"] if e["summary"].startswith("Coordination")]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("body", [{}, {"coordinator": " "}, {"coordinator": "bob@example.com", "reason": "x"}])
+def test_a_hand_over_names_only_the_new_coordinator(
+    client: FlaskClient, raise_incident: Callable[..., str], agent_token: str, ann: Login, body: dict
+) -> None:
+    raise_incident()
+    declare(client, agent_token)
+    response = client.patch("/api/v1/incidents/INC-1/major", json=body, headers=bearer(agent_token))
+    assert response.status_code == 400 and '{"coordinator": "bob@example.com"}' in response.json["error"]  # type: ignore[index]
+
+
+def test_handing_over_what_is_not_major_or_to_someone_who_cannot_work_it_is_a_conflict(
+    client: FlaskClient, raise_incident: Callable[..., str], agent_token: str, ann: Login,
+    make_user: Callable[..., Login],
+) -> None:  # fmt: skip
+    make_user(email="vic@example.com", role="viewer")
+    raise_incident()
+    body = {"coordinator": "ann@example.com"}
+    response = client.patch("/api/v1/incidents/INC-1/major", json=body, headers=bearer(agent_token))
+    assert response.status_code == 409 and response.json == {"error": "INC-1 is not a major incident"}
+    declare(client, agent_token)
+    response = client.patch("/api/v1/incidents/INC-1/major", json={"coordinator": "vic@example.com"},
+                            headers=bearer(agent_token))  # fmt: skip
+    assert response.status_code == 409 and response.json["error"].startswith("vic@example.com is not an active")  # type: ignore[index]
+
+
 def test_an_unknown_incident_is_a_404(client: FlaskClient, agent_token: str) -> None:
     assert declare(client, agent_token, "INC-99")[0] == 404
     assert client.delete("/api/v1/incidents/INC-x/major", headers=bearer(agent_token)).status_code == 404
@@ -109,6 +206,8 @@ def test_a_viewer_token_may_not_declare_and_no_token_is_a_401(
     assert declare(client, api_token)[0] == 403
     assert client.post("/api/v1/incidents/INC-1/major", json={}).status_code == 401
     assert client.delete("/api/v1/incidents/INC-1/major").status_code == 401
+    assert client.patch("/api/v1/incidents/INC-1/major", json={"coordinator": "ann@example.com"},
+                        headers=bearer(api_token)).status_code == 403  # fmt: skip
 
 
 def test_the_list_filters_major_incidents_and_says_who_coordinates(
@@ -130,14 +229,17 @@ def test_a_major_filter_that_is_neither_1_nor_0_is_a_400(client: FlaskClient, ag
 
 
 def test_the_documented_api_examples_run_as_printed(
-    live_url: str, settings: Settings, tmp_path: Path, raise_incident: Callable[..., str], agent_token: str, ann: Login
-) -> None:
+    live_url: str, settings: Settings, tmp_path: Path, raise_incident: Callable[..., str], agent_token: str, ann: Login,
+    make_user: Callable[..., Login],
+) -> None:  # fmt: skip
+    make_user(email="bob@example.com")
     raise_incident("Payroll is down")
     [example] = fenced("docs/major-incidents.md", "Through the API", "sh")
     printed = run_as_printed(example.replace("http://127.0.0.1:8000", live_url), settings, tmp_path, TOKEN=agent_token)
-    assert printed == (
-        '{"ref":"INC-1","major":true,"coordinator":"ann@example.com"}\nINC-1 ann@example.com Payroll is down\nfalse\n'
-    )
+    assert printed.splitlines() == [
+        '{"ref":"INC-1","major":true,"coordinator":"ann@example.com"}', "INC-1 ann@example.com Payroll is down",
+        "bob@example.com", "false",
+    ]  # fmt: skip
 
 
 def test_the_documented_setup_makes_the_major_incident_group(

@@ -20,7 +20,7 @@ from tests.web.helpers import Login, log_in
 #: Every argument a view reads from the query string (grep request.args and IncidentFilter.from_args).
 ARGUMENTS = ("action", "against", "at", "days", "dead", "integration", "limit", "next", "related_hours", "service",
              "source", "state", "status", "view", "q", "priority", "assignee", "queue", "category", "page",
-             "sort", "major")  # fmt: skip
+             "sort", "major", "overdue")  # fmt: skip
 BIG = "9" * 19  # past a 64-bit integer
 ID = "2147483648"  # past PostgreSQL's INTEGER, which it refuses to compare an id with
 ODD_VALUES = ("²", "①", BIG, ID, "1" * 5000, "-1", "\x00", "2026-02-30", "99999-01-01", "%", "[", "1e400", f"INC-{BIG}",
@@ -32,7 +32,8 @@ ODD_PATHS = (f"/incidents/INC-{BIG}", "/incidents/INC-²", f"/changes/CHG-{BIG}"
              f"/api/v1/changes/CHG-{BIG}", f"/api/v1/events/{BIG}", f"/api/v1/problems/PRB-{BIG}",
              *(f"/{kind}/{prefix}-{ID}" for kind, prefix in REFERENCES),
              f"/rules/versions/{ID}", f"/incidents/INC-1/attachments/{ID}", f"/incidents/INC-{BIG}/review",
-             f"/incidents/INC-{ID}/review")  # fmt: skip
+             f"/incidents/INC-{ID}/review", f"/api/v1/incidents/INC-{BIG}/review",
+             f"/api/v1/incidents/INC-{ID}/review")  # fmt: skip
 
 
 @pytest.fixture

@@ -1,0 +1,145 @@
+"""`switchboard incident` and `switchboard review`: major incidents and their reviews for chat-ops and scripts.
+
+The same hub actions as the incident page's forms (hub/major_incidents.py): the same pages, timeline entries and
+audit records. The command line is no one, so it acts as `cli` in the timeline and the audit log, as other
+commands that change things do (`switchboard change advance --as` names a person instead); whoever runs it may say
+who they are with `--as`, and then they are not paged for their own act. Declaring names the coordinator, or it
+is the person `--as` names.
+
+Each command imports what it works with when it runs (see hub/cli.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from hub.cli import incident_number, with_database
+from hub.domain import CLI
+
+if TYPE_CHECKING:
+    from hub.config import Settings
+    from hub.db import Database
+    from hub.review_search import Listed
+
+_AS = click.option("--as", "actor", default=CLI, show_default=True,
+                   help="Who acts, for the timeline and the audit log (an email); they are not paged.")  # fmt: skip
+
+
+@click.group()
+def incident() -> None:
+    """Major incidents: declare one, hand coordination over, stand it down (see docs/major-incidents.md)."""
+
+
+@incident.command("major")
+@click.argument("ref")
+@click.option("--reason", required=True, help="Why it is major, one line: 'Nobody can run payroll'.")
+@click.option("--coordinator", help="Who leads it: an active agent's or admin's email (default: whoever --as names).")
+@_AS
+def incident_major(ref: str, reason: str, coordinator: str | None, actor: str) -> None:
+    """Declare incident REF a major incident: pages the coordinator, the assignee and the major-incident group.
+
+    Example: switchboard incident major INC-7 --reason "Nobody can run payroll" --coordinator ann@example.com
+    """
+    number = incident_number(ref)
+    if coordinator is None and actor == CLI:
+        raise click.UsageError(
+            "name the coordinator with --coordinator EMAIL (an active agent or admin): the command line is no one; "
+            "or say who you are with --as EMAIL to lead it yourself"
+        )
+
+    def work(db: Database, settings: Settings) -> str:
+        from hub import major_incidents
+        from hub.agent_action import Actor, Mail
+
+        return major_incidents.declare(db, number, reason, Actor(actor), Mail.of(settings), coordinator=coordinator,
+                                       group=settings.major_incident_group)  # fmt: skip
+
+    click.echo(f"INC-{number} is a major incident, coordinated by {with_database(work)}")
+
+
+@incident.command("coordinator")
+@click.argument("ref")
+@click.argument("email")
+@_AS
+def incident_coordinator(ref: str, email: str, actor: str) -> None:
+    """Hand coordination of major incident REF over to EMAIL (an active agent or admin), who is paged.
+
+    Example: switchboard incident coordinator INC-7 bob@example.com --as ann@example.com
+    """
+    number = incident_number(ref)
+
+    def work(db: Database, settings: Settings) -> bool:
+        from hub import major_incidents
+        from hub.agent_action import Actor, Mail
+
+        return major_incidents.hand_over(db, number, email, Actor(actor), Mail.of(settings))
+
+    changed = with_database(work)
+    click.echo(f"INC-{number} is coordinated by {email.strip().lower()}" + (" now" if changed else " already"))
+
+
+@incident.command("stand-down")
+@click.argument("ref")
+@click.option("--note", default="", help="Why, one line, for those paged and the timeline.")
+@_AS
+def incident_stand_down(ref: str, note: str, actor: str) -> None:
+    """End major incident REF's status (it was not major, or no longer is): those paged for it are told.
+
+    Example: switchboard incident stand-down INC-7 --note "One printer, not the floor"
+    """
+    number = incident_number(ref)
+
+    def work(db: Database, settings: Settings) -> None:
+        from hub import major_incidents
+        from hub.agent_action import Actor, Mail
+
+        major_incidents.stand_down(db, number, Actor(actor), Mail.of(settings), note=note,
+                                   group=settings.major_incident_group)  # fmt: skip
+
+    with_database(work)
+    click.echo(f"INC-{number} is no longer a major incident")
+
+
+@click.group()
+def review() -> None:
+    """Post-incident reviews of major incidents: which are owed, overdue, drafted or published."""
+
+
+@review.command("list")
+@click.option("--overdue", is_flag=True, help="Only those owed past SWITCHBOARD_REVIEW_DUE_DAYS after resolution.")
+@click.option("--state", "states", multiple=True, help="Only this state: not_started, draft or published (repeat).")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
+def review_list(overdue: bool, states: tuple[str, ...], limit: int) -> None:
+    """Print reviews owed and written, newest incident first: incident, state, when due or published (UTC),
+    coordinator, title.
+
+    Example: switchboard review list --overdue
+    """
+    from datetime import timedelta
+
+    from hub import review_search
+    from hub.models import utcnow
+
+    if unknown := sorted(set(states) - set(review_search.STATES)):
+        raise click.BadParameter(f"{', '.join(unknown)}: a review is {', '.join(review_search.STATES)}",
+                                 param_hint="--state")  # fmt: skip
+
+    def work(db: Database, settings: Settings) -> list[Listed]:
+        with db.read() as session:
+            return review_search.search(session, utcnow(), timedelta(days=settings.review_due_days), states=states,
+                                        overdue=overdue, limit=limit).reviews  # fmt: skip
+
+    for row in with_database(work):
+        click.echo(_line(row))
+
+
+def _line(row: Listed) -> str:
+    if row.published_at is not None:
+        when = f"published {row.published_at:%Y-%m-%d %H:%M}"
+    elif row.due_at is not None:
+        when = f"{'OVERDUE since' if row.overdue else 'due'} {row.due_at:%Y-%m-%d %H:%M}"
+    else:
+        when = "not owed"
+    return f"{row.ref:<8} {row.state:<11} {when:<30} {row.coordinator:<24} {row.title}"
