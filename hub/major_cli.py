@@ -128,8 +128,8 @@ def review_list(overdue: bool, states: tuple[str, ...], limit: int) -> None:
 
     def work(db: Database, settings: Settings) -> list[Listed]:
         with db.read() as session:
-            return review_search.search(session, utcnow(), timedelta(days=settings.review_due_days), states=states,
-                                        overdue=overdue, limit=limit).reviews  # fmt: skip
+            return review_search.page(session, utcnow(), timedelta(days=settings.review_due_days),
+                                      review_search.Wanted(states, overdue=overdue), limit=limit)  # fmt: skip
 
     for row in with_database(work):
         click.echo(_line(row))

@@ -1,11 +1,12 @@
-"""Post-incident reviews owed and written, filtered and a page at a time: what `GET /api/v1/reviews` and
-`switchboard review list` read (the /reviews page shows hub/reviews.py's `owed` and `listing`).
+"""Which post-incident reviews are owed, overdue and written, filtered and a page at a time: the one definition the
+/reviews page, the dashboard's overdue count, `GET /api/v1/reviews` and `switchboard review list` all read.
 
-A row is a major incident whose review is written (a draft or published) or owed and not started: resolved, its
-declaration standing, not merged (a duplicate's review is its survivor's), as `reviews.owed` says. One is overdue
-while its review is owed and unpublished `due` after its resolution. The rows are found from the few incidents that
-have a review or a standing declaration, never from the incidents' status index, which holds every resolved
-incident (major_incidents.standing_rows says why); the newest incident first.
+A row is a major incident whose review is written (a draft or published) or owed and not started. A review is owed
+by an incident resolved with its declaration standing and not merged (a duplicate's review is its survivor's), until
+it is published; it is overdue while owed `due` after the incident's resolution. The rows are found from the few
+incidents that have a review or a standing declaration, never from the incidents' status index, which holds every
+resolved incident (major_incidents.standing_rows says why). How each review's follow-ups stand is counted in the
+same statement, so a page of any length is one query.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from hub import major_incidents
@@ -27,7 +28,7 @@ STATES = ("not_started", "draft", "published")
 
 @dataclass(frozen=True)
 class Listed:
-    """A major incident's review as the list gives it: its state, when it is due and how its follow-ups stand."""
+    """A major incident's review as the lists give it: its state, when it is due and how its follow-ups stand."""
 
     ref: str
     title: str
@@ -44,6 +45,16 @@ class Listed:
     actions: int
     unfiled: int  # not yet filed as problems
     open: int  # filed, and their problems not yet resolved or closed
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """Which reviews: those in `states` (every one when none is given), and of those only the ones owed, or only
+    the overdue ones."""
+
+    states: Sequence[str] = ()
+    owed: bool = False
+    overdue: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,75 +80,91 @@ _COORDINATOR = (
     .scalar_subquery()
     .label("coordinator")
 )
+#: The review's follow-ups (none when it is not started), each count one lookup in review_actions' review_id index.
+_FOLLOW_UPS = (
+    select(func.count()).select_from(ReviewAction).where(ReviewAction.review_id == IncidentReview.id)
+    .correlate(IncidentReview)
+)  # fmt: skip
+_ACTIONS = _FOLLOW_UPS.scalar_subquery().label("actions")
+_UNFILED = _FOLLOW_UPS.where(ReviewAction.problem_id.is_(None)).scalar_subquery().label("unfiled")
+_OPEN = (
+    _FOLLOW_UPS.join(Problem, Problem.id == ReviewAction.problem_id)
+    .where(Problem.state.not_in(DONE))
+    .scalar_subquery()
+    .label("open")
+)
 
 
 def search(
+    session: Session, now: datetime, due: timedelta, wanted: Wanted = Wanted(), *, limit: int = 100, offset: int = 0
+) -> Found:
+    """`page` and `count` together, for a list read a page at a time (the API): two queries."""
+    return Found(page(session, now, due, wanted, limit=limit, offset=offset), count(session, now, due, wanted))
+
+
+def page(
     session: Session,
     now: datetime,
     due: timedelta,
+    wanted: Wanted = Wanted(),
     *,
-    states: Sequence[str] = (),
-    overdue: bool = False,
-    limit: int = 100,
+    longest_owed_first: bool = False,
+    limit: int | None = 100,
     offset: int = 0,
-) -> Found:
-    """The reviews in `states` (every one when none is given), only the overdue ones if asked, newest incident first:
-    `limit` of them from `offset`, and how many match in all. Three queries: the count, the page, its actions."""
+) -> list[Listed]:
+    """The reviews `wanted`, the newest incident first or the longest owed first (the earliest resolved), `limit`
+    of them (all when None) from `offset`: one query. The page is chosen first and only its rows are read in full,
+    so the coordinator and follow-ups are looked up for the rows shown, not for every one that matches."""
+    order = (
+        (Incident.resolved_at.is_(None), Incident.resolved_at, Incident.id)
+        if longest_owed_first
+        else (Incident.id.desc(),)
+    )
+    shown = _matching(now, due, wanted).order_by(*order).limit(limit).offset(offset).subquery()
+    query = (
+        select(Incident.id, Incident.title, Incident.status, Incident.resolved_at, _COORDINATOR, IncidentReview.state,
+               IncidentReview.started_by, IncidentReview.started_at, IncidentReview.published_by,
+               IncidentReview.published_at, _OWED.label("owed"), _ACTIONS, _UNFILED, _OPEN)
+        .select_from(shown)
+        .join(Incident, Incident.id == shown.c.id)
+        .outerjoin(IncidentReview, IncidentReview.incident_id == Incident.id)
+        .order_by(*order)
+    )  # fmt: skip
+    found = []
+    for row in session.execute(query):
+        due_at = row.resolved_at + due if row.owed and row.resolved_at is not None else None
+        found.append(Listed(f"INC-{row.id}", row.title, row.status, row.coordinator, row.resolved_at,
+                            row.state or "not_started", due_at, due_at is not None and due_at <= now, row.started_by,
+                            row.started_at, row.published_by, row.published_at, row.actions, row.unfiled,
+                            row.open))  # fmt: skip
+    return found
+
+
+def count(session: Session, now: datetime, due: timedelta, wanted: Wanted = Wanted()) -> int:
+    """How many reviews are `wanted` (the dashboard's overdue ones, the API's total): one query."""
+    return int(session.scalar(select(func.count()).select_from(_matching(now, due, wanted).subquery())) or 0)
+
+
+def _matching(now: datetime, due: timedelta, wanted: Wanted) -> Select[int]:
+    """The ids of the incidents whose reviews are `wanted`, joined to their review, if any."""
     candidates = union(select(IncidentReview.incident_id), _STANDING).subquery()
     conditions: list[ColumnElement[bool]] = [or_(IncidentReview.id.is_not(None), _OWED)]
-    if states:
-        conditions.append(or_(*(_state_condition(state) for state in states)))
-    if overdue:
+    if wanted.states:
+        conditions.append(or_(*(_state_condition(state) for state in wanted.states)))
+    if wanted.owed:
+        conditions.append(_OWED)
+    if wanted.overdue:
         conditions.append(and_(_OWED, Incident.resolved_at <= now - due))
-    base = (
+    return (
         select(Incident.id)
         .select_from(candidates)
         .join(Incident, Incident.id == candidates.c[0])
         .outerjoin(IncidentReview, IncidentReview.incident_id == Incident.id)
         .where(*conditions)
     )
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    query = (
-        base.add_columns(Incident.title, Incident.status, Incident.resolved_at, _COORDINATOR,
-                         IncidentReview.id.label("review_id"), IncidentReview.state, IncidentReview.started_by,
-                         IncidentReview.started_at, IncidentReview.published_by, IncidentReview.published_at,
-                         _OWED.label("owed"))
-        .order_by(Incident.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )  # fmt: skip
-    rows = session.execute(query).all()
-    actions = _actions(session, [row.review_id for row in rows if row.review_id is not None])
-    found = []
-    for row in rows:
-        (number, title, status, resolved_at, coordinator, review_id, state, started_by, started_at, published_by,
-         published_at, owed) = row  # fmt: skip
-        due_at = resolved_at + due if owed and resolved_at is not None else None
-        done = actions.get(review_id, [])
-        filed = [problem_state for problem_state in done if problem_state is not None]
-        found.append(Listed(f"INC-{number}", title, status, coordinator, resolved_at, state or "not_started", due_at,
-                            due_at is not None and due_at <= now, started_by, started_at, published_by, published_at,
-                            len(done), len(done) - len(filed),
-                            sum(1 for s in filed if s not in DONE)))  # fmt: skip
-    return Found(found, int(total))
 
 
 def _state_condition(state: str) -> ColumnElement[bool]:
     if state == "not_started":
         return IncidentReview.id.is_(None)
     return IncidentReview.state == state
-
-
-def _actions(session: Session, review_ids: list[int]) -> dict[int, list[str | None]]:
-    """Each review's follow-ups as the states of the problems they were filed as (None: not filed yet)."""
-    if not review_ids:
-        return {}
-    query = (
-        select(ReviewAction.review_id, Problem.state)
-        .outerjoin(Problem, Problem.id == ReviewAction.problem_id)
-        .where(ReviewAction.review_id.in_(review_ids))
-    )
-    found: dict[int, list[str | None]] = {}
-    for review_id, state in session.execute(query):
-        found.setdefault(review_id, []).append(state)
-    return found

@@ -6,8 +6,9 @@ A review is owed by every resolved incident whose major-incident declaration sta
 can be started once the incident is resolved, is a draft while agents write it, and once published is the record
 (its text no longer changes; its actions can still be filed). Publishing is audited and mails its link to the
 coordinator and the major-incident group. One still unpublished a configurable number of days after the incident
-was resolved is overdue (`owed`). Every change locks the incident, as agents' actions on it do, so two people
-saving at once take turns. Text is kept as typed (plain text; pages escape it and keep its lines).
+was resolved is overdue; hub/review_search.py is where every list reads which are owed and overdue. Every change
+locks the incident, as agents' actions on it do, so two people saving at once take turns. Text is kept as typed
+(plain text; pages escape it and keep its lines).
 """
 
 from __future__ import annotations
@@ -39,8 +40,6 @@ ACTION_WIDTH = 500  # review_actions.text: it becomes the problem's title
 OWNER_WIDTH = 320
 #: Problem states in which a follow-up is done.
 DONE = frozenset({"resolved", "closed"})
-#: Reviews the list shows, newest first.
-MAX_LISTED = 200
 
 
 class ReviewError(TriageError):
@@ -56,7 +55,7 @@ def start(db: Database, incident_id: int, actor: Actor) -> bool:
             return False
         if major_incidents.standing(session, incident.id) is None:
             raise ReviewError(f"{incident.ref} is not a major incident; only major incidents are reviewed")
-        if incident.merged_into_id is not None:  # as `owed` says: a duplicate's review is its survivor's
+        if incident.merged_into_id is not None:  # a duplicate's review is its survivor's (review_search)
             raise ReviewError(f"{incident.ref} was merged into INC-{incident.merged_into_id}; review that one")
         if incident.status not in major_incidents.RESOLVED:
             raise ReviewError(f"{incident.ref} is {incident.status}; its review starts once it is resolved")
@@ -214,80 +213,6 @@ def key_times_of(incident: Incident, declared: Sequence[MajorIncident], now: dat
     spans = [(d.declared_at, d.ended_at) for d in declared]
     timeline = [(e.at, e.kind) for e in incident.timeline]
     return key_times(incident.first_seen, incident.acknowledged_at, incident.resolved_at, spans, timeline, now)
-
-
-@dataclass(frozen=True)
-class Owed:
-    """A resolved major incident whose review is not published yet."""
-
-    ref: str
-    title: str
-    resolved_at: datetime | None
-    coordinator: str
-    state: str | None  # None: not started; "draft"
-    due_at: datetime | None
-    overdue: bool
-
-
-#: The state of the incident's review, if it has one: the review's one unique-index lookup per standing row.
-_REVIEW_STATE = (
-    select(IncidentReview.state)
-    .where(IncidentReview.incident_id == Incident.id)
-    .correlate(Incident)
-    .scalar_subquery()
-    .label("state")
-)
-
-
-def owed(session: Session, now: datetime, due: timedelta = DEFAULT_DUE) -> list[Owed]:
-    """Resolved major incidents with no published review, the longest-owed first, each saying whether it is
-    overdue (`due` after its resolution). One query over the standing declarations (major_incidents.standing_rows
-    says why it filters afterwards)."""
-    rows = major_incidents.standing_rows(
-        session, Incident.id, Incident.title, Incident.resolved_at, Incident.merged_into_id,
-        MajorIncident.coordinator, _REVIEW_STATE,
-    )  # fmt: skip
-    found = []
-    for row in rows:
-        # A duplicate's review is its survivor's; a published review is owed no more.
-        if row.status not in major_incidents.RESOLVED or row.merged_into_id is not None or row.state == "published":
-            continue
-        due_by = row.resolved_at + due if row.resolved_at is not None else None
-        found.append(Owed(f"INC-{row.id}", row.title, row.resolved_at, row.coordinator, row.state, due_by,
-                          due_by is not None and due_by <= now))  # fmt: skip
-    return sorted(found, key=lambda o: (o.resolved_at is None, o.resolved_at or now))
-
-
-@dataclass(frozen=True)
-class Listed:
-    """A review as the list shows it: its incident, state and how its follow-up actions stand."""
-
-    ref: str
-    title: str
-    state: str
-    started_at: datetime
-    published_at: datetime | None
-    actions: int
-    unfiled: int  # not yet filed as problems
-    open: int  # filed, and their problems not yet resolved or closed
-
-
-def listing(session: Session) -> list[Listed]:
-    """The newest reviews, with how their actions stand: three queries for the page (reviews, actions, problems)."""
-    query = (
-        select(IncidentReview, Incident.title)
-        .join(Incident, Incident.id == IncidentReview.incident_id)
-        .options(selectinload(IncidentReview.actions))
-        .order_by(IncidentReview.id.desc())
-        .limit(MAX_LISTED)
-    )
-    found = []
-    for review, title in session.execute(query):
-        states = [a.problem.state for a in review.actions if a.problem is not None]
-        found.append(Listed(review.ref, title, review.state, review.started_at, review.published_at,
-                            len(review.actions), len(review.actions) - len(states),
-                            sum(1 for state in states if state not in DONE)))  # fmt: skip
-    return found
 
 
 def review_of_problem(session: Session, problem_id: int) -> str | None:

@@ -14,7 +14,7 @@ from hub import (
     oncall,
     problems,
     queues,
-    reviews,
+    review_search,
     satisfaction,
     status_page,
     status_subscriptions,
@@ -46,7 +46,7 @@ def index() -> ResponseReturnValue:
         # What waits to be picked up, for those who pick it up.
         waiting = queues.waiting(session, current_user.email) if allowed(current_user.role, WORK_INCIDENTS) else None
         majors = major_incidents.in_progress(session)
-        overdue = sum(1 for owed in reviews.owed(session, utcnow(), review_due()) if owed.overdue)
+        overdue = review_search.count(session, utcnow(), review_due(), review_search.Wanted(overdue=True))
     return render_template("dashboard.html", figures=figures, priorities=PRIORITIES, duration=dashboard.duration,
                            chart=_chart(figures, viewer_zone()), recurring=recurring, csat=csat,
                            csat_days=satisfaction.PERIOD.days, on_call=on_call, public=public,

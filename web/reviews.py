@@ -1,5 +1,6 @@
-"""Post-incident review pages: `/reviews` lists what is owed (overdue ones first) and the reviews written, and
-`/incidents/INC-n/review` is one major incident's review beside its key times and timeline.
+"""Post-incident review pages: `/reviews` lists what is owed (the longest owed first) and the reviews written, as
+hub/review_search.py finds them for the API too, and `/incidents/INC-n/review` is one major incident's review
+beside its key times and timeline.
 
 Agents and admins write; everyone who sees incidents reads. Every post is one of hub/reviews.py's actions, its
 outcome flashed as the incident page's actions are (web/incident_actions.py), and comes back to the review.
@@ -15,7 +16,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from hub import dashboard, major_incidents, reviews
+from hub import dashboard, major_incidents, review_search, reviews
 from hub.agent_action import Actor
 from hub.models import Incident, IncidentReview, MajorIncident, utcnow
 from web.incident_actions import flash_outcome, mail_settings
@@ -24,6 +25,11 @@ from web.queries import get_incident, incident_id
 from web.services import services
 
 bp = Blueprint("reviews", __name__)
+
+#: Reviews written that /reviews shows, the newest incident first (every one owed is shown).
+MAX_LISTED = 200
+#: The reviews written, whether owed or not.
+_WRITTEN = review_search.Wanted(states=("draft", "published"))
 
 
 def review_due() -> timedelta:
@@ -34,10 +40,12 @@ def review_due() -> timedelta:
 @bp.get("/reviews")
 @requires(VIEW_INCIDENTS)
 def index() -> ResponseReturnValue:
+    now, due = utcnow(), review_due()
     with services().db.read() as session:
-        owed = reviews.owed(session, utcnow(), review_due())
-        listed = reviews.listing(session)
-    return render_template("reviews/index.html", owed=owed, listed=listed, due_days=review_due().days,
+        owed = review_search.page(session, now, due, review_search.Wanted(owed=True), longest_owed_first=True,
+                                  limit=None)  # fmt: skip
+        listed = review_search.page(session, now, due, _WRITTEN, limit=MAX_LISTED)
+    return render_template("reviews/index.html", owed=owed, listed=listed, due_days=due.days,
                            group=services().settings.major_incident_group)  # fmt: skip
 
 

@@ -44,8 +44,8 @@ def index() -> Response:
     except FilterError as exc:
         return json_error(400, str(exc))
     with services().db.read() as session:
-        found = review_search.search(session, utcnow(), review_due(), states=states, overdue=overdue, limit=limit,
-                                     offset=(page - 1) * limit)  # fmt: skip
+        found = review_search.search(session, utcnow(), review_due(), review_search.Wanted(states, overdue=overdue),
+                                     limit=limit, offset=(page - 1) * limit)  # fmt: skip
     return json_response([listed_json(row) for row in found.reviews], headers={"X-Total-Count": str(found.total)})
 
 

@@ -7,17 +7,24 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from hub import audit, major_incidents, problems, reviews, triage
+from hub import audit, major_incidents, problems, review_search, reviews, triage
 from hub.agent_action import TriageError
 from hub.db import Database
 from hub.intake import Intake
 from hub.models import Incident, MajorIncident, OutboxMessage, Problem, TimelineEntry, utcnow
+from hub.review_search import Listed, Wanted
 from tests.hub.majors import ANN, BOB, CAROL, GROUP, MAIL, declared, mailed, opened, staff
 
 
 @pytest.fixture(autouse=True)
 def desk(db: Database) -> None:
     staff(db)
+
+
+def owed(db: Database, now: datetime, due: timedelta = reviews.DEFAULT_DUE) -> list[Listed]:
+    """The reviews owed at `now`, as /reviews lists them."""
+    with db.read() as session:
+        return review_search.page(session, now, due, Wanted(owed=True), longest_owed_first=True)
 
 
 @pytest.fixture
@@ -52,8 +59,7 @@ def test_a_major_incident_merged_into_another_is_reviewed_there(db: Database, in
     triage.merge(db, number, survivor, ANN)
     with pytest.raises(TriageError, match=f"was merged into INC-{survivor}; review that one"):
         reviews.start(db, number, ANN)
-    with db.read() as session:
-        assert reviews.owed(session, utcnow()) == []
+    assert owed(db, utcnow()) == []
 
 
 def test_starting_a_review_already_started_keeps_the_first(db: Database, reviewed: int) -> None:
@@ -166,29 +172,25 @@ def test_owed_reviews_become_overdue_the_given_days_after_resolution(db: Databas
     number = declared(intake, resolved=True)
     declared(intake, "Mail is down")  # not resolved: no review owed yet
     now = utcnow()
-    with db.read() as session:
-        [soon] = reviews.owed(session, now, timedelta(days=5))
-        [late] = reviews.owed(session, now + timedelta(days=5, minutes=1), timedelta(days=5))
-    assert (soon.ref, soon.state, soon.overdue) == (f"INC-{number}", None, False)
+    [soon] = owed(db, now, timedelta(days=5))
+    [late] = owed(db, now + timedelta(days=5, minutes=1), timedelta(days=5))
+    assert (soon.ref, soon.state, soon.overdue) == (f"INC-{number}", "not_started", False)
     assert late.overdue and late.due_at is not None and late.resolved_at is not None
     assert late.due_at - late.resolved_at == timedelta(days=5)
 
 
 def test_a_draft_is_still_owed_and_a_published_review_is_not(db: Database, reviewed: int) -> None:
-    with db.read() as session:
-        assert [o.state for o in reviews.owed(session, utcnow())] == ["draft"]
+    assert [o.state for o in owed(db, utcnow())] == ["draft"]
     reviews.save(db, reviewed, {"summary": "The disk filled up."}, ANN)
     reviews.publish(db, reviewed, ANN, MAIL)
-    with db.read() as session:
-        assert reviews.owed(session, utcnow()) == []
+    assert owed(db, utcnow()) == []
 
 
 def test_a_stood_down_incident_owes_no_review(db: Database, intake: Intake) -> None:
     number = declared(intake)
     major_incidents.stand_down(db, number, ANN, MAIL)
     triage.change_status(db, number, "resolve", ANN, MAIL)
-    with db.read() as session:
-        assert reviews.owed(session, utcnow() + timedelta(days=30)) == []
+    assert owed(db, utcnow() + timedelta(days=30)) == []
 
 
 def test_the_list_counts_follow_ups_not_filed_and_those_still_open(db: Database, reviewed: int) -> None:
@@ -200,7 +202,7 @@ def test_the_list_counts_follow_ups_not_filed_and_those_still_open(db: Database,
     reviews.file_problem(db, reviewed, second.id, ANN)
     problems.update_problem(db, done, "ann@example.com", state="closed")
     with db.read() as session:
-        [listed] = reviews.listing(session)
+        [listed] = review_search.page(session, utcnow(), reviews.DEFAULT_DUE, Wanted(states=("draft", "published")))
     assert (listed.ref, listed.state, listed.actions, listed.unfiled, listed.open) == (
         f"INC-{reviewed}", "draft", 3, 1, 1
     )  # fmt: skip

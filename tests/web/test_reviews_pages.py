@@ -16,7 +16,7 @@ from hub import accounts, zones
 from hub.db import Database
 from hub.models import Incident, OutboxMessage, Problem, utcnow
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
-from tests.web.helpers import Login, csrf_token, log_in
+from tests.web.helpers import Login, csrf_token, log_in, statements
 from tests.web.test_incident_actions import act
 
 
@@ -47,6 +47,20 @@ def post(client: FlaskClient, path: str, page: str, **fields: str) -> str:
 
 def on_review(client: FlaskClient, ref: str, path: str = "", **fields: str) -> str:
     return post(client, f"/incidents/{ref}/review{path}", page=f"/incidents/{ref}/review", **fields)
+
+
+def major_resolved(client: FlaskClient, raise_incident: Callable[..., str], title: str) -> str:
+    """Another major incident declared and resolved from its page."""
+    ref = raise_incident(title)
+    act(client, ref, "major", reason="Everyone")
+    act(client, ref, "resolve")
+    return ref
+
+
+def resolved_days_ago(db: Database, ref: str, days: int) -> None:
+    with db.transaction() as session:
+        session.execute(update(Incident).where(Incident.id == int(ref.removeprefix("INC-")))
+                        .values(resolved_at=utcnow() - timedelta(days=days)))  # fmt: skip
 
 
 def test_a_resolved_major_incident_offers_its_review_and_starting_opens_the_draft(
@@ -190,3 +204,55 @@ def test_a_published_review_is_no_longer_owed(logged_in: FlaskClient, review: st
     page = logged_in.get("/reviews").get_data(as_text=True)
     assert "None: every resolved major incident has its review published." in page
     assert '<span class="badge state-published">published</span>' in page
+
+
+def test_the_reviews_page_lists_what_the_api_lists(
+    logged_in: FlaskClient, review: str, raise_incident: Callable[..., str], db: Database, api_token: str
+) -> None:
+    """Owed with the same overdue marks, and the same reviews written in the same order: one definition of both."""
+    late = major_resolved(logged_in, raise_incident, "Mail is down")  # owed, not started, overdue
+    resolved_days_ago(db, late, 6)
+    published = major_resolved(logged_in, raise_incident, "VPN is down")
+    post(logged_in, f"/incidents/{published}/review", page=f"/incidents/{published}")
+    on_review(logged_in, published, "/text", summary="The VPN concentrator rebooted.")
+    on_review(logged_in, published, "/publish")
+    reopened = major_resolved(logged_in, raise_incident, "Printers are down")  # a draft, owed no more while open
+    post(logged_in, f"/incidents/{reopened}/review", page=f"/incidents/{reopened}")
+    act(logged_in, reopened, "reopen")
+    page = logged_in.get("/reviews").get_data(as_text=True)
+    owed, written = page[page.index('id="owed"') : page.index('id="reviews"')], page[page.index('id="reviews"') :]
+    rows = logged_in.get("/api/v1/reviews", headers={"Authorization": f"Bearer {api_token}"}).json
+    assert isinstance(rows, list) and len(rows) == 4
+    page_owed = re.findall(r'<tr class="(overdue|)">\s*<td data-label="Incident"><a class="ref" href="/incidents/'
+                           r'(INC-\d+)"', owed)  # fmt: skip
+    assert page_owed == [("overdue", late), ("", review)]
+    assert sorted((ref, bool(mark)) for mark, ref in page_owed) == sorted(
+        (row["incident"], row["overdue"]) for row in rows if row["due_at"] is not None
+    )
+    page_written = re.findall(r'href="/incidents/(INC-\d+)/review">INC-\d+</a></td>.*?state-(\w+)"', written, re.S)
+    assert page_written == [(reopened, "draft"), (published, "published"), (review, "draft")]
+    assert page_written == [(row["incident"], row["state"]) for row in rows if row["state"] != "not_started"]
+
+
+def test_the_reviews_page_reads_in_the_same_queries_for_one_review_or_several(
+    logged_in: FlaskClient, review: str, raise_incident: Callable[..., str], db: Database
+) -> None:
+    """Owed and written are a query each, their follow-ups counted within: none more per review or follow-up."""
+
+    def queries_for_the_page() -> int:
+        with statements(db) as sent:
+            assert logged_in.get("/reviews").status_code == 200
+        return len(sent)
+
+    one = queries_for_the_page()
+    major_resolved(logged_in, raise_incident, "Mail is down")
+    other = major_resolved(logged_in, raise_incident, "VPN is down")
+    post(logged_in, f"/incidents/{other}/review", page=f"/incidents/{other}")
+    for ref in (review, other):
+        page = on_review(logged_in, ref, "/actions", text="Alert on disk use at 80%")
+        on_review(logged_in, ref, "/actions", text="Rotate logs")
+        action = re.search(rf"/incidents/{ref}/review/actions/(\d+)/problem", page)
+        assert action is not None
+        on_review(logged_in, ref, f"/actions/{action.group(1)}/problem")
+    assert ">2</td>" in logged_in.get("/reviews").get_data(as_text=True)
+    assert queries_for_the_page() == one
