@@ -107,10 +107,7 @@ def calendar_set(
             terms["dates"] = closed
         if country is not None:
             terms["country"], terms["subdivision"] = calendars.parse_region(country)
-        done = sla_edits.edit_calendar(session, name, terms, new_name=new_name)
-        if done.changed:
-            audit.record(session, audit.CLI, "calendar.change", done.name, **done.detail)
-        return done
+        return sla_edits.edit_calendar(session, name, terms, by=audit.CLI, new_name=new_name)
 
     done = in_transaction(work)
     click.echo(f"calendar {done.name!r}: {sla_edits.describe(done) if done.changed else 'nothing changed'}")

@@ -129,10 +129,7 @@ def sla_set(
             category=_given(category, kept["category"]), organisation=_given(organisation, kept["organisation"]),
             warn_at=_given(warn_at, kept["warn_at"]),
         )  # fmt: skip
-        done = sla_edits.edit_policy(session, name, terms, new_name=new_name)
-        if done.changed:
-            audit.record(session, audit.CLI, "sla.change", done.name, **done.detail)
-        return done
+        return sla_edits.edit_policy(session, name, terms, by=audit.CLI, new_name=new_name)
 
     done = in_transaction(work)
     click.echo(f"SLA policy {done.name!r}: {sla_edits.describe(done) if done.changed else 'nothing changed'}")
