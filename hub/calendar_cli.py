@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hub.cli import in_transaction, option_value
+from hub.cli import in_transaction, option_value, options
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -21,6 +21,14 @@ if TYPE_CHECKING:
 @click.group()
 def calendar() -> None:
     """Business-hours calendars that SLA clocks run on."""
+
+
+#: --holiday and --ical, as `add` and `set` both take them: the closed days (`_closed_days` reads them).
+_closed_day_options = options(
+    click.option("--holiday", "dates", multiple=True, help="A closed day, YYYY-MM-DD; repeat for several."),
+    click.option("--ical", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                 help="An iCalendar file whose all-day events are closed days."),
+)  # fmt: skip
 
 
 @calendar.command("add")
@@ -32,12 +40,7 @@ def calendar() -> None:
     help="e.g. 'mon-fri 09:00-17:00', 'mon-fri 08:00-12:00,13:00-17:00; sat 10:00-14:00' or '24x7'.",
 )
 @click.option("--holidays", "country", help="Public holidays of a country (ISO code: DE, US) or a region (DE-BY).")
-@click.option("--holiday", "dates", multiple=True, help="A closed day, YYYY-MM-DD; repeat for several.")
-@click.option(
-    "--ical",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="An iCalendar file whose all-day events are closed days.",
-)
+@_closed_day_options
 def calendar_add(
     name: str, tz: str, hours: str, country: str | None, dates: tuple[str, ...], ical: Path | None
 ) -> None:
@@ -73,12 +76,7 @@ def calendar_add(
 @click.option("--tz", help="IANA time zone, e.g. Europe/Berlin.")
 @click.option("--hours", help="e.g. 'mon-fri 09:00-17:00' or '24x7'.")
 @click.option("--holidays", "country", help="Public holidays of a country or region (DE, DE-BY); '' for none.")
-@click.option("--holiday", "dates", multiple=True, help="A closed day, YYYY-MM-DD; repeat for several.")
-@click.option(
-    "--ical",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="An iCalendar file whose all-day events are closed days.",
-)
+@_closed_day_options
 def calendar_set(
     name: str,
     new_name: str | None,
@@ -107,10 +105,7 @@ def calendar_set(
             terms["dates"] = closed
         if country is not None:
             terms["country"], terms["subdivision"] = calendars.parse_region(country)
-        done = sla_edits.edit_calendar(session, name, terms, new_name=new_name)
-        if done.changed:
-            audit.record(session, audit.CLI, "calendar.change", done.name, **done.detail)
-        return done
+        return sla_edits.edit_calendar(session, name, terms, by=audit.CLI, new_name=new_name)
 
     done = in_transaction(work)
     click.echo(f"calendar {done.name!r}: {sla_edits.describe(done) if done.changed else 'nothing changed'}")

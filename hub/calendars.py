@@ -26,10 +26,12 @@ from hub.business_hours import (
     weekly_from_json,
     weekly_json,
 )
-from hub.catalogue_rows import bump_version, checked_name, flush_unique, quoted, set_columns
-from hub.errors import BadField, BadInput, Missing
+from hub.catalogue_rows import bump_version, checked_name, get_entry, quoted, store, store_change
+from hub.errors import BadField, BadInput
 from hub.models import BusinessCalendar, SlaPolicy
 from hub.zones import zone_of
+
+_LISTING = "switchboard calendar list"
 
 
 class CalendarTerms(TypedDict):
@@ -53,11 +55,9 @@ def add_calendar(
     dates: frozenset[date] = frozenset(),
 ) -> BusinessCalendar:
     """Store a calendar after checking it makes sense (zone, hours, holiday country) by building it."""
-    name = checked_name(name, "calendar")
     terms = CalendarTerms(tz=tz, hours=hours, country=country, subdivision=subdivision, dates=dates)
-    row = BusinessCalendar(name=name, **_calendar_columns(terms))
-    flush_unique(session, row, "calendar", name, "switchboard calendar list")
-    bump_version(session)
+    row = BusinessCalendar(name=checked_name(name, "calendar"), **_calendar_columns(terms))
+    store(session, row, "calendar", _LISTING)
     return row
 
 
@@ -65,14 +65,7 @@ def change_calendar(session: Session, name: str, terms: CalendarTerms, *, new_na
     """Give the calendar `name` (locked) new terms, checked as `add_calendar` checks them, and a new name when
     `new_name` is given; whether anything changed. Re-planning the clocks that run on it is hub/sla_edits.py's."""
     row = get_calendar(session, name, lock=True)
-    columns = _calendar_columns(terms)
-    if new_name is not None:
-        columns["name"] = checked_name(new_name, "calendar")
-    if not set_columns(row, columns):
-        return False
-    flush_unique(session, row, "calendar", row.name, "switchboard calendar list")
-    bump_version(session)
-    return True
+    return store_change(session, row, _calendar_columns(terms), new_name=new_name, what="calendar", listing=_LISTING)
 
 
 def remove_calendar(session: Session, name: str) -> str:
@@ -93,11 +86,7 @@ def remove_calendar(session: Session, name: str) -> str:
 
 def get_calendar(session: Session, name: str, *, lock: bool = False) -> BusinessCalendar:
     """The calendar `name`; `lock`: locked for the caller's change."""
-    query = select(BusinessCalendar).where(BusinessCalendar.name == name.strip())
-    row = session.scalar(query.with_for_update() if lock else query)
-    if row is None:
-        raise Missing(f"there is no calendar {name.strip()!r}; `switchboard calendar list` shows them")
-    return row
+    return get_entry(session, BusinessCalendar, name, what="calendar", listing=_LISTING, lock=lock)
 
 
 def _calendar_columns(terms: CalendarTerms) -> dict[str, Any]:

@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 
 from hub.business_hours import ALWAYS, Calendar
 from hub.calendars import calendar_of
-from hub.catalogue_rows import bump_version, checked_name, flush_unique, set_columns
+from hub.catalogue_rows import bump_version, checked_name, get_entry, store, store_change
 from hub.durations import describe_duration, parse_duration
-from hub.errors import BadField, BadInput, Missing
+from hub.errors import BadField, BadInput
 from hub.models import BusinessCalendar, Group, Service, SlaPolicy
 from hub.names import NAME_WIDTH, is_one_line
 from hub.numbers import whole_number
@@ -33,6 +33,7 @@ from hub.sla_clocks import DEFAULT_WARN_AT, PolicySpec
 
 #: The width of `sla_policies.organisation`: an organisation label may be longer than a name.
 ORGANISATION_WIDTH = 200
+_SERVICES, _POLICIES = "switchboard service list", "switchboard sla list"  # the commands that list them
 
 
 def _optional(text: str | None, field: str, width: int = NAME_WIDTH) -> str | None:
@@ -57,10 +58,9 @@ def add_service(
     session: Session, *, name: str, owner_group: str | None = None, description: str = "", public: bool = False
 ) -> Service:
     """Add a service. Its owner group may not exist yet: `missing_owner` says so, for the caller to warn."""
-    name = checked_name(name, "service")
-    row = Service(name=name, owner_group=_owner(owner_group), description=description.strip(), public=public)
-    flush_unique(session, row, "service", name, "switchboard service list")
-    bump_version(session)
+    row = Service(name=checked_name(name, "service"), owner_group=_owner(owner_group),
+                  description=description.strip(), public=public)  # fmt: skip
+    store(session, row, "service", _SERVICES)
     return row
 
 
@@ -85,11 +85,7 @@ def set_service(
 
 def get_service(session: Session, name: str, *, lock: bool = False) -> Service:
     """The service `name`; `lock`: locked for the caller's change, so two admins' changes of it take turns."""
-    query = select(Service).where(Service.name == name.strip())
-    row = session.scalar(query.with_for_update() if lock else query)
-    if row is None:
-        raise Missing(f"there is no service {name!r}; `switchboard service list` shows them")
-    return row
+    return get_entry(session, Service, name, what="service", listing=_SERVICES, lock=lock)
 
 
 def missing_owner(session: Session, owner_group: str | None) -> str | None:
@@ -167,12 +163,10 @@ def add_policy(
 ) -> SlaPolicy:
     """Store a policy; its calendar and service must exist (24x7 UTC when no calendar is named). Empty narrowing
     fields are None: the policy is for every service, category, organisation."""
-    name = checked_name(name, "policy")
     terms = PolicyTerms(priority=priority, targets=targets, calendar=calendar, service=service, category=category,
                         organisation=organisation, warn_at=warn_at)  # fmt: skip
-    row = SlaPolicy(name=name, **_policy_columns(session, terms))
-    flush_unique(session, row, "policy", name, "switchboard sla list")
-    bump_version(session)
+    row = SlaPolicy(name=checked_name(name, "policy"), **_policy_columns(session, terms))
+    store(session, row, "policy", _POLICIES)
     return row
 
 
@@ -180,23 +174,13 @@ def change_policy(session: Session, name: str, terms: PolicyTerms, *, new_name: 
     """Give the policy `name` (locked) new terms, checked as `add_policy` checks them, and a new name when
     `new_name` is given; whether anything changed. Re-planning the clocks it runs is hub/sla_edits.py's."""
     row = get_policy(session, name, lock=True)
-    columns = _policy_columns(session, terms)
-    if new_name is not None:
-        columns["name"] = checked_name(new_name, "policy")
-    if not set_columns(row, columns):
-        return False
-    flush_unique(session, row, "policy", row.name, "switchboard sla list")
-    bump_version(session)
-    return True
+    return store_change(session, row, _policy_columns(session, terms), new_name=new_name, what="policy",
+                        listing=_POLICIES)  # fmt: skip
 
 
 def get_policy(session: Session, name: str, *, lock: bool = False) -> SlaPolicy:
     """The policy `name`; `lock`: locked for the caller's change."""
-    query = select(SlaPolicy).where(SlaPolicy.name == name.strip())
-    row = session.scalar(query.with_for_update() if lock else query)
-    if row is None:
-        raise Missing(f"there is no SLA policy {name.strip()!r}; `switchboard sla list` shows them")
-    return row
+    return get_entry(session, SlaPolicy, name, what="SLA policy", listing=_POLICIES, lock=lock)
 
 
 def _policy_columns(session: Session, terms: PolicyTerms) -> dict[str, Any]:

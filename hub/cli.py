@@ -59,6 +59,7 @@ ROW_ID = click.IntRange(1, MAX_ID)
 EVENT_ID = click.IntRange(1, MAX_EVENT_ID)
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def load_settings() -> Settings:
@@ -108,6 +109,18 @@ def option_value(parse: Callable[[], T]) -> T:
         return parse()
     except BadField as exc:
         raise click.BadParameter(str(exc), param_hint=f"--{exc.field.replace('_', '-')}") from None
+
+
+def options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    """Several click options as one decorator, in the order given: what commands that add and change the same
+    thing (`sla add` and `sla set`) share, written once."""
+
+    def decorate(command: F) -> F:
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+
+    return decorate
 
 
 def incident_number(ref: str) -> int:

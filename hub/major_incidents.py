@@ -70,17 +70,12 @@ def declare(
             raise TriageError(f"{incident.ref} is {incident.status}; reopen it first to declare it a major incident")
         conn = session.connection()
         _check_coordinator(conn, coordinator)
-        session.add(MajorIncident(incident_id=incident.id, reason=reason, coordinator=coordinator,
-                                  declared_by=actor.name, declared_at=utcnow()))  # fmt: skip
-        told, notes = paged(conn, incident, "major_declared", coordinator, group, skip=[actor.name])
-        owed = [notices.major_declared(incident_id=incident.id, title=incident.title, priority=incident.priority,
-                                       recipient=person, reason=reason, coordinator=coordinator,
-                                       declared_by=actor.name, desk_address=mail.desk_address,
-                                       base_url=mail.base_url, templates=mail.templates)
-                for person in told]  # fmt: skip
+        declared = MajorIncident(incident_id=incident.id, reason=reason, coordinator=coordinator,
+                                 declared_by=actor.name, declared_at=utcnow())  # fmt: skip
+        session.add(declared)
         summary = f"Declared a major incident by {actor.name}: {reason}. Coordinator: {coordinator}"
-        data = {"by": actor.name, "reason": reason, "coordinator": coordinator}
-        owe(conn, incident.id, owed, also=[entry(incident.id, "major", summary, data=data), *notes], automatic=False)
+        _page_coordinator(conn, incident, declared, actor, mail, group=group, summary=summary,
+                          data={"by": actor.name, "reason": reason, "coordinator": coordinator})  # fmt: skip
         audit.record(session, actor.name, "incident.major", incident.ref, reason=reason, coordinator=coordinator)
         return coordinator
 
@@ -99,16 +94,9 @@ def hand_over(db: Database, incident_id: int, coordinator: str, actor: Actor, ma
         conn = session.connection()
         _check_coordinator(conn, coordinator)
         before, found.coordinator = found.coordinator, coordinator
-        told, notes = paged(conn, incident, "major_declared", coordinator, None, skip=[actor.name],
-                            assignee=False)  # fmt: skip
-        owed = [notices.major_declared(incident_id=incident.id, title=incident.title, priority=incident.priority,
-                                       recipient=person, reason=found.reason, coordinator=coordinator,
-                                       declared_by=found.declared_by, desk_address=mail.desk_address,
-                                       base_url=mail.base_url, templates=mail.templates)
-                for person in told]  # fmt: skip
         summary = f"Coordination handed over from {before} to {coordinator} by {actor.name}"
-        data = {"by": actor.name, "from": before, "to": coordinator}
-        owe(conn, incident.id, owed, also=[entry(incident.id, "major", summary, data=data), *notes], automatic=False)
+        _page_coordinator(conn, incident, found, actor, mail, group=None, assignee=False, summary=summary,
+                          data={"by": actor.name, "from": before, "to": coordinator})  # fmt: skip
         audit.record(session, actor.name, "incident.coordinator", incident.ref, before=before, after=coordinator)
         return True
 
@@ -253,6 +241,22 @@ def time_as_major(
         for begun, ended in stretches:
             total += max(min(stop, ended) - max(start, begun), timedelta())
     return total
+
+
+def _page_coordinator(
+    conn: Connection, incident: Incident, declared: MajorIncident, actor: Actor, mail: Mail, *, group: str | None,
+    summary: str, data: dict[str, Any], assignee: bool = True,
+) -> None:  # fmt: skip
+    """Page the declaration's coordinator and those `paged` adds (never the actor) as if it had just been declared,
+    which is what a new coordinator needs to hear too; `summary` and `data` make its timeline line."""
+    told, notes = paged(conn, incident, "major_declared", declared.coordinator, group, skip=[actor.name],
+                        assignee=assignee)  # fmt: skip
+    owed = [notices.major_declared(incident_id=incident.id, title=incident.title, priority=incident.priority,
+                                   recipient=person, reason=declared.reason, coordinator=declared.coordinator,
+                                   declared_by=declared.declared_by, desk_address=mail.desk_address,
+                                   base_url=mail.base_url, templates=mail.templates)
+            for person in told]  # fmt: skip
+    owe(conn, incident.id, owed, also=[entry(incident.id, "major", summary, data=data), *notes], automatic=False)
 
 
 def _standing_or_refuse(session: Session, incident: Incident) -> MajorIncident:

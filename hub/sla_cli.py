@@ -6,24 +6,51 @@ One of hub's own commands (hub/cli.py OWN_COMMANDS); each command imports what i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from hub.cli import in_transaction, incident_number, option_value
+from hub.cli import in_transaction, incident_number, option_value, options
 from hub.sla_clocks import DEFAULT_WARN_AT
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _given(value: T | None, kept: T) -> T:
     """An option's value, or what is kept when it was not given."""
     return kept if value is None else value
+
+
+def _terms(*, changing: bool) -> Callable[[F], F]:
+    """--priority to --warn-at: a policy's terms as `add` takes them (a priority needed, the warning share by
+    default) or as `set` changes them (saying where '' empties one)."""
+
+    def emptied(means: str) -> str:
+        return f" ('' for {means})" if changing else ""
+
+    return options(
+        click.option("--priority", required=not changing, help="P1 (highest) to P5."),
+        click.option("--resolution", help=f"Resolve within this much business time: 4h, 2d{emptied('no such clock')}."),
+        click.option("--first-response",
+                     help=f"Acknowledge or answer within this much business time: 30m{emptied('none')}."),
+        click.option("--next-update",
+                     help=f"Update the requester at least this often, after the first response{emptied('none')}."),
+        click.option("--calendar", "calendar_name", help="The calendar the clocks run on "
+                     + ("('' for 24x7 UTC)." if changing else "(default: 24x7 UTC).")),
+        click.option("--service", "service_name", help=f"Only incidents of this service{emptied('every service')}."),
+        click.option("--category", help=f"Only incidents of this category{emptied('every category')}."),
+        click.option("--organisation", help=f"Only incidents whose 'organisation' label is this{emptied('all')}."),
+        click.option("--warn-at", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+                     default=None if changing else DEFAULT_WARN_AT, show_default=not changing,
+                     help="Warn when this share of a target has run."),
+    )  # fmt: skip
 
 
 @click.group()
@@ -33,21 +60,7 @@ def sla() -> None:
 
 @sla.command("add")
 @click.option("--name", required=True, help="Unique name, e.g. 'P1 mail'.")
-@click.option("--priority", required=True, help="P1 (highest) to P5.")
-@click.option("--resolution", help="Resolve within this much business time: 4h, 2d.")
-@click.option("--first-response", help="Acknowledge or answer within this much business time: 30m.")
-@click.option("--next-update", help="Update the requester at least this often, after the first response.")
-@click.option("--calendar", "calendar_name", help="The calendar the clocks run on (default: 24x7 UTC).")
-@click.option("--service", "service_name", help="Only incidents of this service.")
-@click.option("--category", help="Only incidents of this category.")
-@click.option("--organisation", help="Only incidents whose 'organisation' label is this.")
-@click.option(
-    "--warn-at",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=DEFAULT_WARN_AT,
-    show_default=True,
-    help="Warn when this share of a target has run.",
-)
+@_terms(changing=False)
 def sla_add(
     name: str,
     priority: str,
@@ -81,19 +94,7 @@ def sla_add(
 @sla.command("set")
 @click.argument("name")
 @click.option("--name", "new_name", help="A new name.")
-@click.option("--priority", help="P1 (highest) to P5.")
-@click.option("--resolution", help="Resolve within this much business time: 4h, 2d ('' for no such clock).")
-@click.option("--first-response", help="Acknowledge or answer within this much business time ('' for none).")
-@click.option("--next-update", help="Update the requester at least this often ('' for none).")
-@click.option("--calendar", "calendar_name", help="The calendar the clocks run on ('' for 24x7 UTC).")
-@click.option("--service", "service_name", help="Only incidents of this service ('' for every service).")
-@click.option("--category", help="Only incidents of this category ('' for every category).")
-@click.option("--organisation", help="Only incidents whose 'organisation' label is this ('' for all).")
-@click.option(
-    "--warn-at",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    help="Warn when this share of a target has run.",
-)
+@_terms(changing=True)
 def sla_set(
     name: str,
     new_name: str | None,
@@ -129,10 +130,7 @@ def sla_set(
             category=_given(category, kept["category"]), organisation=_given(organisation, kept["organisation"]),
             warn_at=_given(warn_at, kept["warn_at"]),
         )  # fmt: skip
-        done = sla_edits.edit_policy(session, name, terms, new_name=new_name)
-        if done.changed:
-            audit.record(session, audit.CLI, "sla.change", done.name, **done.detail)
-        return done
+        return sla_edits.edit_policy(session, name, terms, by=audit.CLI, new_name=new_name)
 
     done = in_transaction(work)
     click.echo(f"SLA policy {done.name!r}: {sla_edits.describe(done) if done.changed else 'nothing changed'}")

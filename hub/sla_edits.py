@@ -10,7 +10,8 @@ and only those whose due times moved get a timeline line.
 
 As with a policy added, incidents running under other policies are not moved under a changed one that now fits them
 better: a policy's scope reaches incidents opened from then on. The checks are hub/catalogue.py's and
-hub/calendars.py's, shared with the forms that add.
+hub/calendars.py's, shared with the forms that add. A change is audited here (`sla.change`, `calendar.change`), with
+what it did to the clocks, so the command and the page record the same; a change that changes nothing is not.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import calendars, catalogue
+from hub import audit, calendars, catalogue
 from hub.calendars import CalendarTerms
 from hub.catalogue import PolicyTerms
 from hub.models import SlaPolicy
-from hub.sla_replanning import Replanned, Replanning
+from hub.sla_replanning import Replanned, Replanning, counted
 
 
 @dataclass(frozen=True)
@@ -43,22 +44,18 @@ class Edit:
 def describe(edit: Edit) -> str:
     """What became of the incidents whose clocks ran under it, in words."""
     done = edit.replanned
-    if not done.touched:
-        return "no unresolved incident runs clocks under it"
-    said = []
-    if done.moved:
-        said.append(f"{done.moved} unresolved incident(s) re-planned, as their timelines say")
-    if done.kept:
-        said.append(f"{done.kept} kept their due times")
-    if done.stopped:
-        said.append(f"{done.stopped} left without clocks, since no policy fits them now")
-    return "; ".join(said)
+    return counted([(done.moved, "unresolved incident(s) re-planned, as their timelines say"),
+                    (done.kept, "kept their due times"),
+                    (done.stopped, "left without clocks, since no policy fits them now")],
+                   none="no unresolved incident runs clocks under it")  # fmt: skip
 
 
 def edit_policy(
-    session: Session, name: str, terms: PolicyTerms, *, new_name: str | None = None, now: datetime | None = None
-) -> Edit:
-    """Give the policy `name` new terms (what `switchboard sla add` takes) and re-plan the clocks it runs."""
+    session: Session, name: str, terms: PolicyTerms, *, by: str, new_name: str | None = None,
+    now: datetime | None = None,
+) -> Edit:  # fmt: skip
+    """Give the policy `name` new terms (what `switchboard sla add` takes) and re-plan the clocks it runs; `by`
+    (who changes it) is the audit record's actor."""
     policy = catalogue.get_policy(session, name, lock=True)
     was = policy.name
     replanning = Replanning(session, [policy.id])
@@ -66,14 +63,15 @@ def edit_policy(
         return Edit(policy.name, changed=False)
     done = replanning.finish(f"SLA policy {policy.name} was changed", now)
     detail = {**catalogue.policy_detail(policy, terms["calendar"]), **_renamed(was, policy.name), **_counts(done)}
-    return Edit(policy.name, True, done, detail)
+    return _audited(session, by, "sla.change", Edit(policy.name, True, done, detail))
 
 
 def edit_calendar(
-    session: Session, name: str, terms: CalendarTerms, *, new_name: str | None = None, now: datetime | None = None
-) -> Edit:
+    session: Session, name: str, terms: CalendarTerms, *, by: str, new_name: str | None = None,
+    now: datetime | None = None,
+) -> Edit:  # fmt: skip
     """Give the calendar `name` new terms (what `switchboard calendar add` takes) and re-plan the clocks that run
-    on it."""
+    on it; `by` (who changes it) is the audit record's actor."""
     calendar = calendars.get_calendar(session, name, lock=True)
     was = calendar.name
     using = session.scalars(select(SlaPolicy.id).where(SlaPolicy.calendar_id == calendar.id).with_for_update())
@@ -82,7 +80,12 @@ def edit_calendar(
         return Edit(calendar.name, changed=False)
     done = replanning.finish(f"calendar {calendar.name} was changed", now)
     detail = {"calendar": calendars.describe_calendar(calendar), **_renamed(was, calendar.name), **_counts(done)}
-    return Edit(calendar.name, True, done, detail)
+    return _audited(session, by, "calendar.change", Edit(calendar.name, True, done, detail))
+
+
+def _audited(session: Session, by: str, action: str, edit: Edit) -> Edit:
+    audit.record(session, by, action, edit.name, **edit.detail)
+    return edit
 
 
 def _renamed(was: str, name: str) -> dict[str, str]:

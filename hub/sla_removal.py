@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from hub.catalogue import get_policy
 from hub.catalogue_rows import bump_version
-from hub.sla_replanning import Replanning
+from hub.sla_replanning import Replanning, counted
 
 
 @dataclass(frozen=True)
@@ -40,14 +40,9 @@ class Removal:
 
 def describe(removal: Removal) -> str:
     """What became of the incidents it ran clocks for, in words."""
-    if not removal.replanned + removal.stopped:
-        return "no unresolved incident ran clocks under it"
-    said = []
-    if removal.replanned:
-        said.append(f"{removal.replanned} unresolved incident(s) re-planned under the policy that now fits")
-    if removal.stopped:
-        said.append(f"{removal.stopped} left without clocks, since no other policy fits them")
-    return "; ".join(said)
+    return counted([(removal.replanned, "unresolved incident(s) re-planned under the policy that now fits"),
+                    (removal.stopped, "left without clocks, since no other policy fits them")],
+                   none="no unresolved incident ran clocks under it")  # fmt: skip
 
 
 def remove_policy(session: Session, name: str, now: datetime | None = None) -> Removal:

@@ -14,7 +14,7 @@ meanwhile either is seen here or waits for the change.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,6 +38,12 @@ def running_clocks(session: Session) -> dict[int, int]:
         .group_by(Incident.sla_policy_id)
     )
     return {policy_id: int(count) for policy_id, count in session.execute(query).all() if policy_id is not None}
+
+
+def counted(counts: Iterable[tuple[int, str]], none: str) -> str:
+    """What a change did to the incidents, in words: each count that is not 0 with what it counts, `none` when
+    every count is 0. Changing and removing say it alike: `2 re-planned; 1 left without clocks`."""
+    return "; ".join(f"{count} {what}" for count, what in counts if count) or none
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ unresolved incidents under the policies on the calendar.
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from hub import audit, calendars, sla_edits
 from hub.models import SlaPolicy
 from hub.names import NAME_WIDTH
-from web.catalogue import found, page, saved
+from web.catalogue import edited, found, page, submitted
 from web.catalogue_forms import CalendarForm
 from web.forms import button_action
 from web.permissions import MANAGE_CATALOGUE, requires
@@ -28,17 +28,14 @@ bp = Blueprint("calendars", __name__, url_prefix="/services/calendars")
 @requires(MANAGE_CATALOGUE)
 def add() -> ResponseReturnValue:
     form = CalendarForm(prefix="calendar")
-    if form.validate_on_submit():
 
-        def work(session: Session) -> tuple[str, str | None]:
-            row = calendars.add_calendar(session, name=form.name.data or "", **form.terms())
-            described = calendars.describe_calendar(row)
-            audit.record(session, current_user.email, "calendar.add", row.name, calendar=described)
-            return f"Calendar {described}.", None
+    def work(session: Session) -> tuple[str, str | None]:
+        row = calendars.add_calendar(session, name=form.name.data or "", **form.terms())
+        described = calendars.describe_calendar(row)
+        audit.record(session, current_user.email, "calendar.add", row.name, calendar=described)
+        return f"Calendar {described}.", None
 
-        if saved(form, work):
-            return redirect(url_for("catalogue.index", _anchor="calendars"), code=303)
-    return page(calendar_form=form), 400
+    return submitted(form, work, lambda: (page(calendar_form=form), 400), anchor="calendars")
 
 
 @bp.route("/<path:name>/edit", methods=["GET", "POST"])  # calendar names may hold "/"
@@ -48,20 +45,17 @@ def edit(name: str) -> ResponseReturnValue:
         row = found(lambda: calendars.get_calendar(session, name))
         form = CalendarForm.of(row.name, calendars.calendar_terms(row))
         using = list(session.scalars(select(SlaPolicy.name).where(SlaPolicy.calendar_id == row.id)))
-    if form.validate_on_submit():
 
-        def change(session: Session) -> tuple[str, str | None]:
-            done = sla_edits.edit_calendar(session, row.name, form.terms(), new_name=form.name.data or "")
-            if not done.changed:
-                return f"Nothing changed on calendar {done.name}.", None
-            audit.record(session, current_user.email, "calendar.change", done.name, **done.detail)
-            return f"Calendar {done.name} saved; {sla_edits.describe(done)}.", None
+    def change(session: Session) -> tuple[str, str | None]:
+        return edited("calendar", sla_edits.edit_calendar(session, row.name, form.terms(), by=current_user.email,
+                                                          new_name=form.name.data or ""))  # fmt: skip
 
-        if saved(form, change):
-            return redirect(url_for("catalogue.index", _anchor="calendars"), code=303)
-    form.offer(services().settings.timezone)
-    return render_template("catalogue/calendar.html", form=form, calendar=row, policies=sorted(using),
-                           name_width=NAME_WIDTH), (400 if form.errors else 200)  # fmt: skip
+    def shown() -> ResponseReturnValue:
+        form.offer(services().settings.timezone)
+        return render_template("catalogue/calendar.html", form=form, calendar=row, policies=sorted(using),
+                               name_width=NAME_WIDTH), (400 if form.errors else 200)  # fmt: skip
+
+    return submitted(form, change, shown, anchor="calendars")
 
 
 @bp.post("/<path:name>/remove")

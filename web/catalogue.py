@@ -29,6 +29,7 @@ from web.services import services
 
 bp = Blueprint("catalogue", __name__, url_prefix="/services")
 T = TypeVar("T")
+Work = Callable[[Session], tuple[str, str | None]]  # a form's change: what it did, and a warning or None
 
 
 def said(text: str) -> str:
@@ -46,19 +47,16 @@ def index() -> ResponseReturnValue:
 @requires(MANAGE_CATALOGUE)
 def add_service() -> ResponseReturnValue:
     form = NewServiceForm(prefix="service")
-    if form.validate_on_submit():
 
-        def add(session: Session) -> tuple[str, str | None]:
-            row = catalogue.add_service(session, name=form.name.data or "", owner_group=form.owner_group.data,
-                                        description=form.description.data or "", public=form.public.data)  # fmt: skip
-            audit.record(session, current_user.email, "service.add", row.name, owner_group=row.owner_group,
-                         public=row.public)  # fmt: skip
-            shown = ", shown on the status page" if row.public else ""
-            return f"Service {row.name} added{shown}.", catalogue.missing_owner(session, row.owner_group)
+    def add(session: Session) -> tuple[str, str | None]:
+        row = catalogue.add_service(session, name=form.name.data or "", owner_group=form.owner_group.data,
+                                    description=form.description.data or "", public=form.public.data)  # fmt: skip
+        audit.record(session, current_user.email, "service.add", row.name, owner_group=row.owner_group,
+                     public=row.public)  # fmt: skip
+        shown = ", shown on the status page" if row.public else ""
+        return f"Service {row.name} added{shown}.", catalogue.missing_owner(session, row.owner_group)
 
-        if saved(form, add):
-            return redirect(url_for(".index"), code=303)
-    return page(service_form=form), 400
+    return submitted(form, add, lambda: (page(service_form=form), 400))
 
 
 @bp.route("/<path:name>/edit", methods=["GET", "POST"])  # service names may hold "/"
@@ -67,42 +65,36 @@ def edit(name: str) -> ResponseReturnValue:
     with services().db.read() as session:
         row = found(lambda: catalogue.get_service(session, name))
     form = ServiceForm(obj=row)
-    if form.validate_on_submit():
-        before = {"owner_group": row.owner_group, "description": row.description, "public": row.public}
+    before = {"owner_group": row.owner_group, "description": row.description, "public": row.public}
 
-        def change(session: Session) -> tuple[str, str | None]:
-            changed = catalogue.set_service(session, row.name, public=form.public.data,
-                                            description=form.description.data or "",
-                                            owner_group=form.owner_group.data or "")  # fmt: skip
-            after = {"owner_group": changed.owner_group, "description": changed.description, "public": changed.public}
-            moved = {field: value for field, value in after.items() if before[field] != value}
-            if not moved:
-                return f"Nothing changed on {changed.name}.", None
-            audit.record(session, current_user.email, "service.change", changed.name, **moved)
-            warning = catalogue.missing_owner(session, changed.owner_group) if "owner_group" in moved else None
-            shown = "shown on the status page" if changed.public else "not on the status page"
-            return f"Service {changed.name} saved; {shown}.", warning
+    def change(session: Session) -> tuple[str, str | None]:
+        changed = catalogue.set_service(session, row.name, public=form.public.data,
+                                        description=form.description.data or "",
+                                        owner_group=form.owner_group.data or "")  # fmt: skip
+        after = {"owner_group": changed.owner_group, "description": changed.description, "public": changed.public}
+        moved = {field: value for field, value in after.items() if before[field] != value}
+        if not moved:
+            return f"Nothing changed on {changed.name}.", None
+        audit.record(session, current_user.email, "service.change", changed.name, **moved)
+        warning = catalogue.missing_owner(session, changed.owner_group) if "owner_group" in moved else None
+        shown = "shown on the status page" if changed.public else "not on the status page"
+        return f"Service {changed.name} saved; {shown}.", warning
 
-        if saved(form, change):
-            return redirect(url_for(".index"), code=303)
-    return _edit_page(row.name, form=form)
+    return submitted(form, change, lambda: _edit_page(row.name, form=form))
 
 
 @bp.post("/<path:name>/rename")
 @requires(MANAGE_CATALOGUE)
 def rename(name: str) -> ResponseReturnValue:
     form = RenameForm()
-    if form.validate_on_submit():
 
-        def work(session: Session) -> tuple[str, str | None]:
-            done = service_references.rename_service(session, name, form.new_name.data or "",
-                                                     author=current_user.email)  # fmt: skip
-            audit.record(session, current_user.email, "service.rename", done.old, **done.detail())
-            return said(service_references.describe_rename(done)), None
+    def work(session: Session) -> tuple[str, str | None]:
+        done = service_references.rename_service(session, name, form.new_name.data or "",
+                                                 author=current_user.email)  # fmt: skip
+        audit.record(session, current_user.email, "service.rename", done.old, **done.detail())
+        return said(service_references.describe_rename(done)), None
 
-        if saved(form, work):
-            return redirect(url_for(".index"), code=303)
-    return _edit_page(name, rename_form=form)
+    return submitted(form, work, lambda: _edit_page(name, rename_form=form))
 
 
 @bp.post("/<path:name>/remove")
@@ -144,17 +136,14 @@ def _edit_page(name: str, *, form: ServiceForm | None = None, rename_form: Renam
 @requires(MANAGE_CATALOGUE)
 def add_policy() -> ResponseReturnValue:
     form = PolicyForm(prefix="policy")
-    if form.validate_on_submit():
 
-        def add(session: Session) -> tuple[str, str | None]:
-            row = catalogue.add_policy(session, name=form.name.data or "", **form.terms())
-            audit.record(session, current_user.email, "sla.add", row.name,
-                         **catalogue.policy_detail(row, form.calendar.data))  # fmt: skip
-            return f"SLA policy {row.name} added: incidents opened from now on that it fits get its clocks.", None
+    def add(session: Session) -> tuple[str, str | None]:
+        row = catalogue.add_policy(session, name=form.name.data or "", **form.terms())
+        audit.record(session, current_user.email, "sla.add", row.name,
+                     **catalogue.policy_detail(row, form.calendar.data))  # fmt: skip
+        return f"SLA policy {row.name} added: incidents opened from now on that it fits get its clocks.", None
 
-        if saved(form, add):
-            return redirect(url_for(".index", _anchor="policies"), code=303)
-    return page(policy_form=form), 400
+    return submitted(form, add, lambda: (page(policy_form=form), 400), anchor="policies")
 
 
 @bp.route("/policies/<path:name>/edit", methods=["GET", "POST"])  # policy names may hold "/"
@@ -165,19 +154,16 @@ def edit_policy(name: str) -> ResponseReturnValue:
         form = PolicyForm.of(policy.name, catalogue.policy_terms(session, policy))
         choices = [c.name for c in calendars.calendars(session)], [s.name for s in catalogue.services(session)]
         running = running_clocks(session).get(policy.id, 0)
-    if form.validate_on_submit():
 
-        def change(session: Session) -> tuple[str, str | None]:
-            done = sla_edits.edit_policy(session, policy.name, form.terms(), new_name=form.name.data or "")
-            if not done.changed:
-                return f"Nothing changed on SLA policy {done.name}.", None
-            audit.record(session, current_user.email, "sla.change", done.name, **done.detail)
-            return f"SLA policy {done.name} saved; {sla_edits.describe(done)}.", None
+    def change(session: Session) -> tuple[str, str | None]:
+        return edited("SLA policy", sla_edits.edit_policy(session, policy.name, form.terms(), by=current_user.email,
+                                                          new_name=form.name.data or ""))  # fmt: skip
 
-        if saved(form, change):
-            return redirect(url_for(".index", _anchor="policies"), code=303)
-    return render_template("catalogue/policy.html", form=form.offer(*choices), policy=policy, running=running,
-                           name_width=NAME_WIDTH), (400 if form.errors else 200)  # fmt: skip
+    def shown() -> ResponseReturnValue:
+        return render_template("catalogue/policy.html", form=form.offer(*choices), policy=policy, running=running,
+                               name_width=NAME_WIDTH), (400 if form.errors else 200)  # fmt: skip
+
+    return submitted(form, change, shown, anchor="policies")
 
 
 @bp.post("/policies/<path:name>/remove")  # policy names may hold "/"
@@ -195,7 +181,24 @@ def remove_policy(name: str) -> ResponseReturnValue:
 # -- shared with web/calendars.py -------------------------------------------------------------------------------
 
 
-def saved(form: FlaskForm, work: Callable[[Session], tuple[str, str | None]]) -> bool:
+def submitted(
+    form: FlaskForm, work: Work, otherwise: Callable[[], ResponseReturnValue], *, anchor: str | None = None
+) -> ResponseReturnValue:
+    """A form's request: when `form` was sent, valid, and `work` was `saved`, back to the catalogue (at `anchor`) to
+    see it; else `otherwise()`: the form's page (saying why, when it was refused)."""
+    if form.validate_on_submit() and saved(form, work):
+        return redirect(url_for("catalogue.index", _anchor=anchor), code=303)
+    return otherwise()
+
+
+def edited(what: str, done: sla_edits.Edit) -> tuple[str, None]:
+    """What changing a policy or calendar (`what`) did, as `work` tells it to `saved`."""
+    if not done.changed:
+        return f"Nothing changed on {what} {done.name}.", None
+    return f"{what[:1].upper()}{what[1:]} {done.name} saved; {sla_edits.describe(done)}.", None
+
+
+def saved(form: FlaskForm, work: Work) -> bool:
     """Run `work` in one transaction and flash what it says it did, with its warning; or show why not on `form`,
     beside the field the refusal is about."""
     try:

@@ -4,7 +4,6 @@ did. On SQLite and PostgreSQL (the row locks and the foreign key from policies t
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,23 +15,17 @@ from hub.catalogue import PolicyTerms, Targets, add_policy
 from hub.db import Database
 from hub.domain import Action, InboundEvent
 from hub.errors import BadField, BadInput, Missing
-from hub.intake import Intake, Raw
-from hub.models import BusinessCalendar, Incident, TimelineEntry, utcnow
+from hub.intake import Intake
+from hub.models import AuditEntry, BusinessCalendar, utcnow
 from hub.sla_clocks import DEFAULT_WARN_AT
 from hub.sla_edits import Edit, describe, edit_calendar, edit_policy
 from hub.sla_replanning import Replanned
+from tests.hub.replanned import RAW, H, critical, incident, sla_timeline
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (the fixture `settings`)
 
-RAW = Raw(source="generic", content_type="application/json", body=b"{}")
-H = timedelta(hours=1)
+ADMIN = "admin@example.com"  # who changes them, for the audit log
 #: The P1 policy the tests start from.
 P1: dict[str, Any] = {"priority": 1, "targets": Targets(resolution=4 * H)}
-
-
-def critical(key: str, action: Action = Action.TRIGGER, **labels: str) -> InboundEvent:
-    """A critical alert: a P1 incident."""
-    return InboundEvent(source="generic", title=f"{key} down", severity="critical", dedup_key=key, action=action,
-                        labels=labels)  # fmt: skip
 
 
 def open_p1(db: Database, intake: Intake, **policy: Any) -> int:
@@ -47,20 +40,7 @@ def edit(db: Database, name: str = "P1", new_name: str | None = None, **terms: A
     given: dict[str, Any] = {"calendar": None, "service": None, "category": None, "organisation": None,
                              "warn_at": DEFAULT_WARN_AT, **P1, **terms}  # fmt: skip
     with db.transaction() as session:
-        return edit_policy(session, name, PolicyTerms(**given), new_name=new_name)
-
-
-def incident(db: Database, incident_id: int) -> Incident:
-    with db.read() as session:
-        found = session.get(Incident, incident_id)
-        assert found is not None
-        return found
-
-
-def sla_timeline(db: Database, incident_id: int) -> list[str]:
-    about = (TimelineEntry.incident_id == incident_id, TimelineEntry.kind == "sla")
-    with db.read() as session:
-        return list(session.scalars(select(TimelineEntry.summary).where(*about).order_by(TimelineEntry.id)))
+        return edit_policy(session, name, PolicyTerms(**given), by=ADMIN, new_name=new_name)
 
 
 def sla_revision(db: Database) -> int:
@@ -163,6 +143,18 @@ def test_an_edit_to_what_it_already_is_changes_nothing(db: Database, intake: Int
     assert sla_revision(db) == before and len(sla_timeline(db, opened)) == 1
 
 
+def test_a_change_is_audited_by_whoever_made_it_with_what_it_did_to_the_clocks_and_no_change_is_not(
+    db: Database, intake: Intake
+) -> None:
+    open_p1(db, intake)
+    edit(db, calendar="")
+    edit(db, new_name="P1 mail", targets=Targets(resolution=2 * H))
+    with db.read() as session:
+        [entry] = session.scalars(select(AuditEntry)).all()
+    assert (entry.actor, entry.action, entry.target) == (ADMIN, "sla.change", "P1 mail")
+    assert {"renamed_from": "P1", "replanned": 1, "kept": 0, "stopped": 0}.items() <= (entry.detail or {}).items()
+
+
 def test_an_edit_is_checked_as_a_new_policy_is_naming_the_field(db: Database, intake: Intake) -> None:
     open_p1(db, intake)
     with db.transaction() as session:
@@ -194,7 +186,7 @@ def test_a_calendar_edit_replans_the_incidents_under_every_policy_on_it(db: Data
               intake.record(RAW, InboundEvent(source="generic", title="slow", severity="high",
                                               dedup_key="web")).incident_id or 0]  # fmt: skip
     with db.transaction() as session:
-        done = edit_calendar(session, "office", CalendarTerms(**{**OFFICE, "hours": "mon-sun 00:00-12:00"}))
+        done = edit_calendar(session, "office", CalendarTerms(**{**OFFICE, "hours": "mon-sun 00:00-12:00"}), by=ADMIN)
     assert done.replanned == Replanned(moved=2, kept=0, stopped=0)
     assert describe(done) == "2 unresolved incident(s) re-planned, as their timelines say"
     for incident_id in opened:
@@ -206,7 +198,7 @@ def test_a_calendar_edit_is_checked_as_a_new_calendar_is_naming_the_field(db: Da
         add_calendar(session, name="office", **OFFICE)
     for terms, field in (({"tz": "Berlin"}, "tz"), ({"hours": "weekdays"}, "hours"), ({"country": "XX"}, "holidays")):
         with pytest.raises(BadField) as refused, db.transaction() as session:
-            edit_calendar(session, "office", CalendarTerms(**{**OFFICE, **terms}))
+            edit_calendar(session, "office", CalendarTerms(**{**OFFICE, **terms}), by=ADMIN)
         assert refused.value.field == field
 
 
@@ -216,7 +208,7 @@ def test_a_calendar_keeps_its_holidays_renamed(db: Database) -> None:
         add_calendar(session, name="office", **OFFICE)
         terms = CalendarTerms(tz="Europe/Berlin", hours="mon-fri 09:00-17:00", country="DE", subdivision="BY",
                               dates=closed)  # fmt: skip
-        edit_calendar(session, "office", terms, new_name="office-berlin")
+        edit_calendar(session, "office", terms, by=ADMIN, new_name="office-berlin")
     with db.read() as session:
         [row] = session.scalars(select(BusinessCalendar)).all()
         assert calendars.describe_calendar(row) == (

@@ -11,21 +11,14 @@ from sqlalchemy import select
 
 from hub.catalogue import Targets, add_policy
 from hub.db import Database
-from hub.domain import Action, InboundEvent
+from hub.domain import Action
 from hub.errors import Missing
-from hub.intake import Intake, Raw
-from hub.models import Incident, SlaPolicy, TimelineEntry
+from hub.intake import Intake
+from hub.models import SlaPolicy
 from hub.sla_removal import Removal, describe, remove_policy
 from hub.sla_replanning import running_clocks
+from tests.hub.replanned import RAW, H, critical, incident, sla_timeline
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (the fixture `settings`)
-
-RAW = Raw(source="generic", content_type="application/json", body=b"{}")
-H = timedelta(hours=1)
-
-
-def critical(key: str, action: Action = Action.TRIGGER) -> InboundEvent:
-    """A critical alert: a P1 incident."""
-    return InboundEvent(source="generic", title=f"{key} down", severity="critical", dedup_key=key, action=action)
 
 
 def policies(db: Database, *specs: tuple[str, timedelta]) -> None:
@@ -37,19 +30,6 @@ def policies(db: Database, *specs: tuple[str, timedelta]) -> None:
 def remove(db: Database, name: str) -> Removal:
     with db.transaction() as session:
         return remove_policy(session, name)
-
-
-def incident(db: Database, incident_id: int) -> Incident:
-    with db.read() as session:
-        found = session.get(Incident, incident_id)
-        assert found is not None
-        return found
-
-
-def sla_timeline(db: Database, incident_id: int) -> list[str]:
-    about = (TimelineEntry.incident_id == incident_id, TimelineEntry.kind == "sla")
-    with db.read() as session:
-        return list(session.scalars(select(TimelineEntry.summary).where(*about).order_by(TimelineEntry.id)))
 
 
 def test_its_unresolved_incidents_are_replanned_under_the_policy_that_fits_without_it(

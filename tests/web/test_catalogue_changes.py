@@ -65,6 +65,13 @@ def incident(db: Database, ref: str) -> Incident:
         return found
 
 
+def mail_with_its_policy(db: Database) -> None:
+    """The service mail, and the SLA policy P1 mail that names it."""
+    with db.transaction() as session:
+        add_service(session, name="mail")
+        add_policy(session, name="P1 mail", priority=1, service="mail", targets=Targets(resolution=4 * H))
+
+
 # -- renaming and removing services --------------------------------------------------------------------------------
 
 
@@ -90,9 +97,7 @@ def test_the_edit_page_says_what_a_rename_carries_and_what_still_tests_the_old_l
 def test_an_admin_renames_a_service_and_its_incidents_and_policies_follow(
     admin: FlaskClient, db: Database, raise_incident: Callable[..., str]
 ) -> None:
-    with db.transaction() as session:
-        add_service(session, name="mail")
-        add_policy(session, name="P1 mail", priority=1, service="mail", targets=Targets(resolution=4 * H))
+    mail_with_its_policy(db)
     ref = raise_incident("Mail down", dedup_key="mx1", severity="critical", labels={"service": "mail"})
     status, page = post_form(admin, "/services/mail/edit", "/services/mail/rename", new_name="email")
     assert status == 200 and flashes(page) == ["Service mail renamed to email; 1 incident, 1 SLA policy follow."]
@@ -126,9 +131,7 @@ def test_renaming_needs_the_pages_token(admin: FlaskClient, db: Database) -> Non
 def test_removing_a_service_in_use_is_refused_and_its_page_links_what_names_it(
     admin: FlaskClient, db: Database, raise_incident: Callable[..., str]
 ) -> None:
-    with db.transaction() as session:
-        add_service(session, name="mail")
-        add_policy(session, name="P1 mail", priority=1, service="mail", targets=Targets(resolution=4 * H))
+    mail_with_its_policy(db)
     ref = raise_incident("Mail down", dedup_key="mx1", labels={"service": "mail"})
     status, page = post_form(admin, "/services/mail/edit", "/services/mail/remove")
     assert status == 200 and flashes(page) == [

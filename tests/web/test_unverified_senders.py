@@ -88,15 +88,29 @@ def replies_told(db: Database) -> int:
         return len(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "requester_replied")).all())
 
 
+def timeline_entry(db: Database, kind: str) -> TimelineEntry:
+    """The one timeline entry of `kind` there is."""
+    with db.read() as session:
+        return session.scalars(select(TimelineEntry).where(TimelineEntry.kind == kind)).one()
+
+
+def verified_request(desk: Callable[..., int], db: Database, status: str | None = None) -> int:
+    """INC-1 opened by a verified mail from the CEO, then given `status` (`resolve`) if one is named; the desk's
+    port, for the replies."""
+    port = desk()
+    send(port, "Password reset", "I cannot log in.", dmarc="pass")
+    if status is not None:
+        triage.change_status(db, 1, status, AGENT, MAIL)
+    return port
+
+
 def test_a_reply_failing_dmarc_threads_in_with_a_warning_on_the_incident_page(
     desk: Callable[..., int], db: Database, logged_in: FlaskClient
 ) -> None:
-    port = desk()
-    send(port, "Password reset", "I cannot log in.", dmarc="pass")
+    port = verified_request(desk, db)
     assert b"INC-1" in send(port, "Re: [INC-1] Password reset", "Send the new one to ceo.private@example.net.",
                             dmarc="fail")  # fmt: skip
-    with db.read() as session:
-        entry = session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "email")).one()
+    entry = timeline_entry(db, "email")
     assert entry.incident_id == 1 and entry.summary.startswith(f"Reply from {CEO} (sender not verified): ")
     assert entry.data is not None and entry.data["sender_check"]["verdict"] == "fail"
     page = logged_in.get("/incidents/INC-1").get_data(as_text=True)
@@ -104,9 +118,7 @@ def test_a_reply_failing_dmarc_threads_in_with_a_warning_on_the_incident_page(
 
 
 def test_a_reply_failing_dmarc_does_not_reopen_a_resolved_incident(desk: Callable[..., int], db: Database) -> None:
-    port = desk()
-    send(port, "Password reset", "I cannot log in.", dmarc="pass")
-    triage.change_status(db, 1, "resolve", AGENT, MAIL)
+    port = verified_request(desk, db, "resolve")
     assert b"INC-1" in send(port, "Re: [INC-1] Password reset", "Not fixed, reopen it.", dmarc="fail")
     assert incident(db).status == "resolved"
 
@@ -114,8 +126,7 @@ def test_a_reply_failing_dmarc_does_not_reopen_a_resolved_incident(desk: Callabl
 def test_a_reply_failing_dmarc_neither_tells_the_assignee_nor_ends_the_wait_for_the_requester(
     desk: Callable[..., int], db: Database, user: Login
 ) -> None:
-    port = desk()
-    send(port, "Password reset", "I cannot log in.", dmarc="pass")
+    port = verified_request(desk, db)
     triage.assign(db, 1, user.email, AGENT, MAIL)
     triage.change_status(db, 1, "wait", AGENT, MAIL)
     send(port, "Re: [INC-1] Password reset", "Here is what you asked for.", dmarc="fail")
@@ -129,9 +140,7 @@ def test_a_new_mail_failing_dmarc_opens_an_incident_with_no_acknowledgement_to_t
 ) -> None:
     assert b"Accepted as INC-1" in send(desk(), "New laptop for me today", "To my home address.", dmarc="fail")
     assert acknowledgements(db) == []
-    with db.read() as session:
-        opened = session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "opened")).one()
-    assert opened.summary.endswith("sender not verified")
+    assert timeline_entry(db, "opened").summary.endswith("sender not verified")
     page = logged_in.get("/incidents/INC-1").get_data(as_text=True)
     assert f"{WARNING}. No acknowledgement was mailed to that address." in page
     send(desk(), "Printer on fire", "Third floor.", dmarc="pass")
@@ -191,9 +200,7 @@ def test_a_new_mail_whose_spf_softfailed_opens_an_incident_marked_unverified_wit
 ) -> None:
     assert b"Accepted as INC-1" in send(desk(), "New laptop for me today", "To my home address.", spf="softfail")
     assert acknowledgements(db) == []
-    with db.read() as session:
-        opened = session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "opened")).one()
-    assert opened.summary.endswith("sender not verified")
+    assert timeline_entry(db, "opened").summary.endswith("sender not verified")
     page = logged_in.get("/incidents/INC-1").get_data(as_text=True)
     assert f'<p class="flash sender-unverified" role="note">{SOFT_WARNING}. No acknowledgement was mailed' in page
 
@@ -201,21 +208,17 @@ def test_a_new_mail_whose_spf_softfailed_opens_an_incident_marked_unverified_wit
 def test_a_reply_whose_spf_softfailed_ends_the_wait_and_tells_the_assignee_as_the_requesters_own(
     desk: Callable[..., int], db: Database, user: Login
 ) -> None:
-    port = desk()
-    send(port, "Password reset", "I cannot log in.", dmarc="pass")
+    port = verified_request(desk, db)
     triage.assign(db, 1, user.email, AGENT, MAIL)
     triage.change_status(db, 1, "wait", AGENT, MAIL)
     send(port, "Re: [INC-1] Password reset", "Here is what you asked for.", spf="softfail")
     assert (incident(db).status, replies_told(db)) == ("open", 1)
-    with db.read() as session:
-        entry = session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "email")).one()
+    entry = timeline_entry(db, "email")
     assert entry.summary.startswith(f"Reply from {CEO} (sender not verified): ")
 
 
 def test_a_reply_whose_spf_softfailed_reopens_a_resolved_incident(desk: Callable[..., int], db: Database) -> None:
-    port = desk()
-    send(port, "Password reset", "I cannot log in.", dmarc="pass")
-    triage.change_status(db, 1, "resolve", AGENT, MAIL)
+    port = verified_request(desk, db, "resolve")
     send(port, "Re: [INC-1] Password reset", "Not fixed, reopen it.", spf="softfail")
     assert incident(db).status == "open"
 
@@ -236,8 +239,7 @@ def test_spf_neutral_or_none_is_no_verdict_and_changes_nothing(
     assert acknowledgements(db) == [CEO]
     triage.change_status(db, 1, "resolve", AGENT, MAIL)
     assert resolution_mails(db) == [CEO]
-    with db.read() as session:
-        opened = session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "opened")).one()
+    opened = timeline_entry(db, "opened")
     assert opened.data is not None and opened.data["sender_check"]["verdict"] == "none"
 
 
