@@ -95,6 +95,13 @@ def api_token(db: Database) -> str:
 
 
 @pytest.fixture
+def agent_token(db: Database) -> str:
+    """An API token with the agent role, named as a chat-ops bot would be."""
+    with db.transaction() as session:
+        return accounts.create_token(session, name="chatops", role="agent")
+
+
+@pytest.fixture
 def make_user(db: Database) -> Callable[..., Login]:
     def make(email: str = "agent@example.com", role: str = "agent") -> Login:
         with db.transaction() as session:

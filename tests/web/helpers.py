@@ -24,6 +24,11 @@ class Login:
     password: str
 
 
+def bearer(token: str) -> dict[str, str]:
+    """The header an API token travels in."""
+    return {"Authorization": f"Bearer {token}"}
+
+
 def csrf_token(html: str) -> str:
     """The CSRF token a page's form carries (fails the test when there is none)."""
     match = _CSRF.search(html)

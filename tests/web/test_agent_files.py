@@ -15,7 +15,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
-from hub import accounts
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
@@ -294,12 +293,6 @@ def test_a_note_without_its_csrf_token_saves_nothing(
     assert answer.status_code == 400 and count(db, Attachment) == 0
 
 
-@pytest.fixture
-def agent_token(db: Database) -> str:
-    with db.transaction() as session:
-        return accounts.create_token(session, name="helpdesk-bot", role="agent")
-
-
 def test_the_api_takes_a_multipart_comment_with_files(
     client: FlaskClient, agent_token: str, intake: Intake, db: Database
 ) -> None:
@@ -331,7 +324,7 @@ def test_the_api_takes_a_multipart_reply_of_files_alone(
     assert answer.status_code == 201, answer.json
     with db.read() as session:
         mail = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reply")).one()
-    assert mail.facts is not None and mail.facts["text"] == "helpdesk-bot sent you 1 file: form.pdf."
+    assert mail.facts is not None and mail.facts["text"] == "chatops sent you 1 file: form.pdf."
     assert mail.attachment_ids is not None and len(mail.attachment_ids) == 1
 
 

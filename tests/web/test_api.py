@@ -8,7 +8,7 @@ from datetime import datetime
 from flask.testing import FlaskClient
 
 from tests.web.conftest import IntegrationCredentials
-from tests.web.helpers import post_event
+from tests.web.helpers import bearer, post_event
 
 LIST_FIELDS = {
     "ref",
@@ -25,10 +25,6 @@ LIST_FIELDS = {
     "first_seen",
     "last_seen",
 }
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_incident_list_without_a_token_is_401(client: FlaskClient) -> None:

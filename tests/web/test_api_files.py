@@ -12,17 +12,15 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-import pytest
 from flask.testing import FlaskClient
 
-from hub import accounts
 from hub.config import Settings
 from hub.db import Database
 from hub.intake import Intake
 from ingest.mail_intake import store_message
 from ingest.pipeline import make_intake
 from tests.docs import fenced, run_as_printed
-from tests.web.helpers import statements
+from tests.web.helpers import bearer, statements
 
 LOG = b"ERROR disk full\nERROR disk full\n"
 PAGE = b"<html><script>alert(document.cookie)</script></html>"
@@ -38,16 +36,6 @@ def mail(*files: tuple[bytes, str, str], subject: str = "Printer on fire") -> by
         maintype, subtype = kind.split("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     return msg.as_bytes()
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def agent_token(db: Database) -> str:
-    with db.transaction() as session:
-        return accounts.create_token(session, name="helpdesk-bot", role="agent")
 
 
 def comment(client: FlaskClient, token: str, ref: str, *files: tuple[bytes, str], reply: bool = False) -> None:

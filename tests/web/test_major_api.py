@@ -10,29 +10,18 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hub import accounts
 from hub.config import Settings
 from hub.db import Database
 from hub.models import OutboxMessage
 from hub.recipients import active_members
 from tests.docs import fenced, run_as_printed
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
-from tests.web.helpers import Login, statements
-
-
-@pytest.fixture
-def agent_token(db: Database) -> str:
-    with db.transaction() as session:
-        return accounts.create_token(session, name="chatops", role="agent")
+from tests.web.helpers import Login, bearer, statements
 
 
 @pytest.fixture
 def ann(make_user: Callable[..., Login]) -> Login:
     return make_user(email="ann@example.com")
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def declare(client: FlaskClient, token: str, ref: str = "INC-1", **body: object) -> tuple[int, dict]:

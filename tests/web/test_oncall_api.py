@@ -8,15 +8,9 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from hub import accounts, groups, oncall
+from hub import groups, oncall
 from hub.db import Database
 from hub.models import utcnow
-
-
-@pytest.fixture
-def agent_token(db: Database) -> str:
-    with db.transaction() as session:
-        return accounts.create_token(session, name="pager-bot", role="agent")
 
 
 @pytest.fixture

@@ -11,29 +11,19 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from hub import accounts, problems, reviews
+from hub import problems, reviews
 from hub.agent_action import Actor
 from hub.config import Settings
 from hub.db import Database
 from hub.models import Incident, utcnow
 from tests.docs import fenced, run_as_printed
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
-from tests.web.helpers import Login
-
-
-@pytest.fixture
-def agent_token(db: Database) -> str:
-    with db.transaction() as session:
-        return accounts.create_token(session, name="chatops", role="agent")
+from tests.web.helpers import Login, bearer
 
 
 @pytest.fixture
 def ann(make_user: Callable[..., Login]) -> Login:
     return make_user(email="ann@example.com")
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

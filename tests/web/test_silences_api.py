@@ -11,12 +11,6 @@ from hub import accounts
 from hub.db import Database
 
 
-@pytest.fixture
-def agent_token(db: Database) -> str:
-    with db.transaction() as session:
-        return accounts.create_token(session, name="deploys", role="agent")
-
-
 def call(client: FlaskClient, method: str, path: str, token: str, body: Any = None) -> Any:
     return client.open(path, method=method, json=body, headers={"Authorization": f"Bearer {token}"})
 
@@ -26,7 +20,7 @@ def test_create_list_and_expire(client: FlaskClient, agent_token: str) -> None:
                    {"matchers": ["labels.team=db"], "duration": "2h", "comment": "DB upgrade"})  # fmt: skip
     assert created.status_code == 201
     silence = created.json
-    assert silence["matchers"] == ["labels.team=db"] and silence["created_by"] == "token:deploys"
+    assert silence["matchers"] == ["labels.team=db"] and silence["created_by"] == "token:chatops"
     assert [s["id"] for s in call(client, "GET", "/api/v1/silences", agent_token).json] == [silence["id"]]
     assert call(client, "DELETE", f"/api/v1/silences/{silence['id']}", agent_token).status_code == 200
     assert call(client, "GET", "/api/v1/silences", agent_token).json == []

@@ -14,13 +14,10 @@ from hub.catalogue import Targets, add_policy, add_service
 from hub.db import Database
 from hub.models import Incident
 from hub.sla_report import attainment
+from tests.web.helpers import bearer
 from web.queries import incident_id
 
 H = timedelta(hours=1)
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
