@@ -768,10 +768,9 @@ class PendingRequest(Base):
     sent_at: Mapped[datetime | None] = mapped_column()
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"))
 
-    # The quiet period looks up an address's newest request; the upkeep looks for claims left unsent, which are
-    # few (a crash between pressing the button and the intake's commit), so their index is partial and tiny.
+    # The upkeep looks for claims left unsent, which are few (a crash between pressing the button and the intake's
+    # commit), so their index is partial and tiny. (Whether an address was mailed lately is the outbox's to say.)
     __table_args__ = (
-        Index("ix_pending_requests_email_asked_at", "email", "asked_at"),
         _partial_index("ix_pending_requests_unsent", "confirmed_at", "confirmed_at IS NOT NULL AND sent_at IS NULL"),
     )
 
