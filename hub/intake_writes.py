@@ -160,7 +160,7 @@ def add_to_thread(
     """A reply on an incident still being worked: on its timeline, and (with `tell`) its assignee and watchers are
     told what the requester wrote; not for automatic mail, since an out-of-office says nothing to act on, nor for
     mail whose sender check failed: the notice would hand its words on as the requester's, where the timeline shows
-    them under a warning (a softfail's are told: unverified, not forged; the timeline marks them)."""
+    them under a warning (a softfail's are told: unverified, not forged; the timeline and the notice mark them)."""
     TOUCH.execute(conn, {"incident": incident.id, "now": utcnow()})
     event_id = store_event(conn, raw, event, incident_id=incident.id)
     unverified = " (sender not verified)" if event.sender_unverified else ""
@@ -173,7 +173,7 @@ def add_to_thread(
     if tell is not None and event.requester and not automatic and not event.sender_failed:
         text = tell.newest_part(event.description) or event.description
         owed, declined = recipients.reply_notices(conn, incident.id, requester=event.requester, text=text,
-                                                  sender=tell.sender)  # fmt: skip
+                                                  sender=tell.sender, unverified=event.sender_unverified)  # fmt: skip
     owe(conn, incident.id, owed, also=[replied, *declined])
     return Outcome(event_id, incident.id, incident.status, incident.occurrences)
 

@@ -94,7 +94,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "track_url": "https://switchboard.example/requests/TOKEN",
     },
     "reopened": {"source": "alertmanager", "assignee": "bob@example.com"},
-    "requester_replied": {"requester": "ann@example.com", "text": "It still jams, now on page two as well."},
+    "requester_replied": {
+        "requester": "ann@example.com",
+        "text": "It still jams, now on page two as well.",
+        "unverified": False,
+    },
     "stable": {"status": "resolved", "assignee": "bob@example.com"},
     "reply": {
         "text": "Please restart the printer and tell us if it helps.",

@@ -289,15 +289,17 @@ def requester_replied(
     text: str,
     desk_address: str,
     base_url: str,
+    unverified: bool = False,
     templates: MailTemplates = DEFAULTS,
 ) -> Notice:
     """Tell the assignee (or a watcher) that the requester wrote again, with the start of what they wrote, so an
-    answer does not wait for someone to look at the incident page."""
+    answer does not wait for someone to look at the incident page. `unverified`: the receiving server could not
+    verify the sender (an SPF softfail): the mail says so, as the timeline does, before anyone acts on it."""
     excerpt = text.strip()
     if len(excerpt) > REPLY_EXCERPT:
         excerpt = excerpt[:REPLY_EXCERPT].rstrip() + " …"
     facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url,
-                   requester=requester, text=excerpt)  # fmt: skip
+                   requester=requester, text=excerpt, unverified=unverified)  # fmt: skip
     return _notice("requester_replied", template="requester_replied", facts=facts, templates=templates)
 
 

@@ -193,11 +193,11 @@ def _followers(
 
 
 def reply_notices(
-    conn: Connection, incident_id: int, *, requester: str, text: str, sender: Sender
+    conn: Connection, incident_id: int, *, requester: str, text: str, sender: Sender, unverified: bool = False
 ) -> tuple[list[notices.Notice], list[dict[str, Any]]]:
-    """The notices a requester's reply owes: the assignee (a person) and the watchers hear what they wrote; the
-    requester, who wrote it, does not (should they be a user who watches). Also returns the timeline lines of
-    those who chose not to hear of replies."""
+    """The notices a requester's reply owes: the assignee (a person) and the watchers hear what they wrote (marked
+    when the sender was not verified); the requester, who wrote it, does not (should they be a user who watches).
+    Also returns the timeline lines of those who chose not to hear of replies."""
     incident = conn.execute(
         select(Incident.title, Incident.assignee, Incident.priority).where(Incident.id == incident_id)
     ).one_or_none()
@@ -207,7 +207,7 @@ def reply_notices(
                                   skip=[requester])  # fmt: skip
     owed = [notices.requester_replied(incident_id=incident_id, title=incident.title, recipient=person,
                                       requester=requester, text=text, desk_address=sender.desk_address,
-                                      base_url=sender.base_url, templates=sender.templates)
+                                      base_url=sender.base_url, unverified=unverified, templates=sender.templates)
             for person in people]  # fmt: skip
     return owed, turned_down(incident_id, "requester_replied", declined)
 

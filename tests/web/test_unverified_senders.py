@@ -18,6 +18,7 @@ from hub import triage
 from hub.agent_action import Actor, Mail
 from hub.config import Settings
 from hub.db import Database
+from hub.mail_templates import DEFAULTS
 from hub.models import Incident, OutboxMessage, TimelineEntry
 from hub.net import free_port
 from hub.rulebook import add_rule
@@ -84,8 +85,20 @@ def acknowledgements(db: Database) -> list[str]:
 
 
 def replies_told(db: Database) -> int:
+    return len(reply_notices(db))
+
+
+def reply_notices(db: Database) -> list[OutboxMessage]:
+    """The mail owed to the assignee and watchers because the requester replied."""
     with db.read() as session:
-        return len(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "requester_replied")).all())
+        return list(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "requester_replied")))
+
+
+def mailed_text(told: list[OutboxMessage]) -> tuple[str, str | None]:
+    """The one notice's plain-text and HTML bodies, as the worker renders them from its facts."""
+    [notice] = told
+    assert notice.facts is not None
+    return DEFAULTS.render_body(notice.kind, notice.facts)
 
 
 def timeline_entry(db: Database, kind: str) -> TimelineEntry:
@@ -215,6 +228,27 @@ def test_a_reply_whose_spf_softfailed_ends_the_wait_and_tells_the_assignee_as_th
     assert (incident(db).status, replies_told(db)) == ("open", 1)
     entry = timeline_entry(db, "email")
     assert entry.summary.startswith(f"Reply from {CEO} (sender not verified): ")
+
+
+def test_the_assignee_told_of_a_softfailed_reply_reads_that_the_sender_was_not_verified(
+    desk: Callable[..., int], db: Database, user: Login
+) -> None:
+    port = verified_request(desk, db)
+    triage.assign(db, 1, user.email, AGENT, MAIL)
+    send(port, "Re: [INC-1] Password reset", "Send the new password to my private address.", spf="softfail")
+    text, html = mailed_text(reply_notices(db))
+    warning = "The sender was not verified: the receiving server could not confirm this mail came from"
+    assert f"{warning} {CEO}." in text and html is not None and "The sender was not verified:" in html
+
+
+def test_the_assignee_told_of_a_verified_reply_reads_no_warning(
+    desk: Callable[..., int], db: Database, user: Login
+) -> None:
+    port = verified_request(desk, db)
+    triage.assign(db, 1, user.email, AGENT, MAIL)
+    send(port, "Re: [INC-1] Password reset", "Thanks, it works.", dmarc="pass")
+    text, html = mailed_text(reply_notices(db))
+    assert "Thanks, it works." in text and "not verified" not in text and "not verified" not in (html or "")
 
 
 def test_a_reply_whose_spf_softfailed_reopens_a_resolved_incident(desk: Callable[..., int], db: Database) -> None:
