@@ -11,6 +11,7 @@ Each command imports what it works with when it runs (see hub/cli.py).
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import click
@@ -21,6 +22,7 @@ from hub.domain import CLI
 if TYPE_CHECKING:
     from hub.config import Settings
     from hub.db import Database
+    from hub.models import Incident, IncidentReview, MajorIncident
     from hub.review_search import Listed
 
 _AS = click.option("--as", "actor", default=CLI, show_default=True,
@@ -133,6 +135,73 @@ def review_list(overdue: bool, states: tuple[str, ...], limit: int) -> None:
 
     for row in with_database(work):
         click.echo(_line(row))
+
+
+@review.command("show")
+@click.argument("ref")
+def review_show(ref: str) -> None:
+    """Print the review of major incident REF: its state, texts, key times (UTC) and follow-up actions, each with
+    the problem it was filed as and that problem's state.
+
+    Example: switchboard review show INC-7
+    """
+    number = incident_number(ref)
+
+    def work(db: Database, settings: Settings) -> list[str]:
+        from hub import major_incidents, reviews
+        from hub.agent_action import NoSuchIncident
+        from hub.models import Incident, utcnow
+
+        with db.read() as session:
+            incident = session.get(Incident, number)
+            if incident is None:
+                raise NoSuchIncident(f"there is no incident INC-{number}")
+            review = reviews.of_incident(session, number)
+            if review is None:
+                raise reviews.ReviewError(f"INC-{number} has no review yet: once the major incident is resolved, "
+                                          "start it from its page or the API")  # fmt: skip
+            return _shown(incident, review, major_incidents.declarations(session, number), utcnow())
+
+    click.echo("\n".join(with_database(work)))
+
+
+def _shown(incident: Incident, review: IncidentReview, declared: list[MajorIncident], now: datetime) -> list[str]:
+    """The review as `review show` prints it: what the review's page shows, as plain lines (times in UTC)."""
+    from hub import reviews
+    from hub.dashboard import duration
+
+    def at(value: datetime | None, span: timedelta | None = None, since: str = "detected") -> str:
+        when = f"{value:%Y-%m-%d %H:%M}" if value is not None else "—"
+        return f"{when}  ({duration(span)} after {since})" if span is not None else when
+
+    if review.published_at is not None:
+        state = f"published by {review.published_by} {review.published_at:%Y-%m-%d %H:%M}"
+    else:
+        state = f"draft, started by {review.started_by}, last saved by {review.updated_by}"
+    lines = [f"{incident.ref} {incident.title}", f"Review: {state}",
+             f"Coordinator: {declared[-1].coordinator if declared else '—'}"]  # fmt: skip
+    for name, label in reviews.FIELDS.items():
+        text = getattr(review, name)
+        lines += ["", f"{label}:", *(f"  {line}" for line in (text.splitlines() if text else ["—"]))]
+    times = reviews.key_times_of(incident, declared, now)
+    lines += [
+        "",
+        "Key times (UTC):",
+        f"  Detected          {at(times.detected)}",
+        f"  Declared major    {at(times.declared, times.to_declare)}",
+        f"  Acknowledged      {at(times.acknowledged, times.to_acknowledge)}",
+        f"  Resolved          {at(times.resolved, times.to_resolve)}",
+        f"  Time as major     {duration(times.as_major)}",
+        "",
+        "Follow-up actions:",
+    ]
+    for action in review.actions:
+        owner = f" (owner {action.owner})" if action.owner else ""
+        tracked = f"{action.problem.ref} {action.problem.state}" if action.problem is not None else "not filed"
+        lines.append(f"  {action.id:>4}  {action.text}{owner}: {tracked}")
+    if not review.actions:
+        lines.append("  —")
+    return lines
 
 
 def _line(row: Listed) -> str:

@@ -21,7 +21,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, selectinload
 
 from hub import audit, major_incidents, notices, problems
-from hub.agent_action import MAX_TEXT, Actor, Mail, TriageError, checked_line, locked
+from hub.agent_action import MAX_TEXT, Actor, Mail, NoSuchPart, TriageError, checked_line, locked
 from hub.db import Database
 from hub.models import Incident, IncidentReview, MajorIncident, ReviewAction, utcnow
 from hub.outbox import entry, owe
@@ -44,6 +44,10 @@ DONE = frozenset({"resolved", "closed"})
 
 class ReviewError(TriageError):
     """The change does not fit the review as it is now; the message says why and what would."""
+
+
+class NoSuchAction(ReviewError, NoSuchPart):
+    """The review has no follow-up action by the id given (another's, or removed meanwhile): an API answers 404."""
 
 
 def start(db: Database, incident_id: int, actor: Actor) -> bool:
@@ -246,7 +250,7 @@ def _draft(session: Session, incident_id: int) -> tuple[Incident, IncidentReview
 def _action(session: Session, review: IncidentReview, action_id: int) -> ReviewAction:
     action = session.get(ReviewAction, action_id)
     if action is None or action.review_id != review.id:
-        raise ReviewError(f"the review of {review.ref} has no follow-up action {action_id}")
+        raise NoSuchAction(f"the review of {review.ref} has no follow-up action {action_id}")
     return action
 
 

@@ -14,7 +14,9 @@ from hub.cis import KINDS, STATUSES
 from hub.mail_choices import EVERY_PRIORITY, NEVER
 from hub.mail_choices import NAMES as MAIL_CHOICE_NAMES
 from hub.review_search import STATES as REVIEW_STATES
+from hub.reviews import ACTION_WIDTH as REVIEW_ACTION_WIDTH
 from hub.reviews import FIELDS as REVIEW_FIELDS
+from hub.reviews import OWNER_WIDTH as REVIEW_OWNER_WIDTH
 from hub.satisfaction import RATINGS
 from hub.time_spent import MOST_MINUTES, WHAT_WIDTH
 from hub.triage import TRANSITIONS
@@ -483,6 +485,20 @@ _REVIEW_LISTED = {
         },
     },
 }
+_REVIEW_ACTION = {
+    "type": "object",
+    "required": ["id", "text", "owner", "problem", "problem_state"],
+    "properties": {
+        "id": {"type": "integer", "description": "What .../review/actions/{action_id} names."},
+        "text": {"type": "string"},
+        "owner": {"type": ["string", "null"]},
+        "created_by": {"type": "string"},
+        "created_at": _TIME,
+        "problem": {"type": ["string", "null"], "pattern": "^PRB-[0-9]+$"},
+        "problem_state": {"type": ["string", "null"]},
+    },
+}
+_REVIEW_ACTION_REF = {"$ref": "#/components/schemas/ReviewAction"}
 _REVIEW = {
     "type": "object",
     "required": ["incident", "title", "status", "state", "coordinator", *REVIEW_FIELDS, "key_times", "actions"],
@@ -521,23 +537,18 @@ _REVIEW = {
         "actions": {
             "type": "array",
             "description": "Follow-up actions, each with the problem it was filed as (null: not filed yet).",
-            "items": {
-                "type": "object",
-                "required": ["id", "text", "owner", "problem", "problem_state"],
-                "properties": {
-                    "id": {"type": "integer"},
-                    "text": {"type": "string"},
-                    "owner": {"type": ["string", "null"]},
-                    "created_by": {"type": "string"},
-                    "created_at": _TIME,
-                    "problem": {"type": ["string", "null"], "pattern": "^PRB-[0-9]+$"},
-                    "problem_state": {"type": ["string", "null"]},
-                },
-            },
+            "items": _REVIEW_ACTION,
         },
     },
 }
 _REF = {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}, "example": "INC-1"}
+_ACTION_ID = {
+    "name": "action_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+    "description": "The follow-up action's id, as the review's `actions` list it.",
+}
 _FILE_ID = {
     "name": "file_id",
     "in": "path",
@@ -867,6 +878,77 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": _json(review_ref, "The published review."),
                         "409": _error("It has no review, the review is published already, or has no summary."),
+                        **_errors(401, 403, 404, 503),
+                    },
+                },
+            },
+            "/api/v1/incidents/{ref}/review/actions": {
+                "parameters": [_REF],
+                "post": {
+                    "summary": "Add a follow-up action to a draft review (agent or admin tokens)",
+                    "operationId": "addReviewAction",
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["text"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "text": {
+                                    "type": "string",
+                                    "maxLength": REVIEW_ACTION_WIDTH,
+                                    "description": "What is to be done, one line: it becomes the problem's title.",
+                                    "examples": ["Alert on disk at 80%"],
+                                },
+                                "owner": {
+                                    "type": ["string", "null"],
+                                    "maxLength": REVIEW_OWNER_WIDTH,
+                                    "description": "Who sees it done (optional); the problem's owner once filed.",
+                                },
+                            },
+                        }
+                    ),
+                    "responses": {
+                        "201": _json(_REVIEW_ACTION_REF, "The new action, not filed yet."),
+                        "409": _error(
+                            "It has no review, its review is published, or the text is empty or not one short line."
+                        ),
+                        **_errors(400, 401, 403, 404, 503),
+                    },
+                },
+            },
+            "/api/v1/incidents/{ref}/review/actions/{action_id}": {
+                "parameters": [_REF, _ACTION_ID],
+                "delete": {
+                    "summary": "Take a follow-up action out of a draft review (agent or admin tokens)",
+                    "operationId": "removeReviewAction",
+                    "responses": {
+                        "200": _json(review_ref, "The review without the action."),
+                        "409": _error(
+                            "It has no review, its review is published, or the action is filed as a problem "
+                            "already (close the problem if it is not to be done)."
+                        ),
+                        **_errors(401, 403, 404, 503),
+                    },
+                },
+            },
+            "/api/v1/incidents/{ref}/review/actions/{action_id}/problem": {
+                "parameters": [_REF, _ACTION_ID],
+                "post": {
+                    "summary": "File a follow-up action as a problem, so it is tracked (agent or admin tokens)",
+                    "description": "Draft or published. The problem's title is the action's text and its owner the "
+                    "action's; the incident's timeline says so, and the audit log (`problem.create`).",
+                    "operationId": "fileReviewAction",
+                    "responses": {
+                        "201": {
+                            **_json(_REVIEW_ACTION_REF, "The action, with the problem it was filed as."),
+                            "headers": {
+                                "Location": {
+                                    "description": "The problem, at /api/v1/problems/{ref}.",
+                                    "schema": {"type": "string"},
+                                }
+                            },
+                        },
+                        "409": _error("It has no review, or the action is filed as a problem already."),
                         **_errors(401, 403, 404, 503),
                     },
                 },
@@ -1484,6 +1566,7 @@ def document() -> dict[str, Any]:
                 "MailChoices": {**_MAIL_CHOICES, "required": list(MAIL_CHOICE_NAMES)},
                 "ReviewListed": _REVIEW_LISTED,
                 "Review": _REVIEW,
+                "ReviewAction": _REVIEW_ACTION,
             },
         },
     }

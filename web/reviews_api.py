@@ -2,8 +2,9 @@
 
 `GET /api/v1/reviews` lists reviews owed and written (`state`, `overdue`, a `page` of `limit`, `X-Total-Count`);
 `GET /api/v1/incidents/<ref>/review` is one review: its texts, key times and follow-ups with their problems. Agent
-and admin tokens write as the page's forms do: start it (`POST`), change its texts (`PATCH`) and publish it
-(`POST .../review/publish`); filing follow-ups stays on the page, where they are read beside the timeline.
+and admin tokens write as the page's forms do: start it (`POST`), change its texts (`PATCH`), publish it
+(`POST .../review/publish`), and add, remove and file as problems its follow-up actions (`.../review/actions`), each
+through the same hub/reviews.py action as the page's form.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, g, request, url_for
 
 from hub import review_search, reviews
 from hub.agent_action import Actor
-from hub.models import utcnow
+from hub.models import ReviewAction, utcnow
 from hub.reviews import KeyTimes
 from web.api import token_required, triaged
 from web.incident_actions import mail_settings
@@ -29,6 +30,7 @@ from web.services import services
 bp = Blueprint("reviews_api", __name__, url_prefix="/api/v1")
 
 _TEXTS = '{"summary": "Payroll stopped for 40 minutes: the database disk filled up."}'
+_ACTION = '{"text": "Alert on disk at 80%", "owner": "dba@example.com"}'
 
 
 @bp.get("/reviews")
@@ -106,6 +108,68 @@ def publish(ref: str) -> Response:
     return triaged(apply, ref, answer=_review_answer)
 
 
+@bp.post("/incidents/<ref>/review/actions")
+@token_required(WORK_INCIDENTS)
+def add_action(ref: str) -> Response:
+    """Add a follow-up action to the draft (`text`, one line; `owner`, optional): 201 with the action. 409 once the
+    review is published, or when the text is empty or longer than one line."""
+    number = incident_id(ref)
+    if number is None:
+        return json_error(404, f"no incident {ref!r}")
+    body = request.get_json(silent=True)
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("text"), str)
+        or not isinstance(body.get("owner"), str | None)
+    ):
+        return json_error(400, f"send a JSON object with the action's text and, optionally, its owner, like {_ACTION}")
+    if unknown := sorted(set(body) - {"text", "owner"}):
+        return json_error(400, f"unknown field(s) {', '.join(unknown)}; an action has a text and an owner")
+    added = 0
+
+    def apply() -> None:
+        nonlocal added
+        added = reviews.add_action(services().db, number, body["text"], Actor(g.principal.name),
+                                   owner=body.get("owner") or "")  # fmt: skip
+
+    return triaged(apply, ref, 201, answer=lambda ref, status: _action_answer(ref, added, status))
+
+
+@bp.delete("/incidents/<ref>/review/actions/<int:action_id>")
+@token_required(WORK_INCIDENTS)
+def remove_action(ref: str, action_id: int) -> Response:
+    """Take a follow-up action out of the draft: 200 with the review. 409 once it is published, or when the action
+    is filed as a problem already (close the problem instead); 404 when the review has no such action."""
+    number = incident_id(ref)
+    if number is None:
+        return json_error(404, f"no incident {ref!r}")
+    return triaged(lambda: reviews.remove_action(services().db, number, action_id, Actor(g.principal.name)), ref,
+                   answer=_review_answer)  # fmt: skip
+
+
+@bp.post("/incidents/<ref>/review/actions/<int:action_id>/problem")
+@token_required(WORK_INCIDENTS)
+def file_problem(ref: str, action_id: int) -> Response:
+    """File a follow-up action as a problem, draft or published: 201 with the action, whose `problem` is the new
+    problem's ref (`Location` is the problem). 409 when it is filed already; 404 when the review has no such action."""
+    number = incident_id(ref)
+    if number is None:
+        return json_error(404, f"no incident {ref!r}")
+    return triaged(lambda: reviews.file_problem(services().db, number, action_id, Actor(g.principal.name)), ref,
+                   201, answer=lambda ref, status: _action_answer(ref, action_id, status))  # fmt: skip
+
+
+def _action_answer(ref: str, action_id: int, status: int) -> Response:
+    """The action as the review lists it now, with where its problem is once it has one."""
+    found = read(ref)
+    review = found.review if found is not None else None
+    action = next((action for action in review.actions if action.id == action_id), None) if review else None
+    if action is None:  # removed between the change and this read
+        return json_error(404, f"the review of {ref} has no follow-up action {action_id}")
+    headers = {"Location": url_for("problems_api.api_problem", ref=action.problem.ref)} if action.problem else {}
+    return json_response(action_json(action), status, headers=headers)
+
+
 def _review_answer(ref: str, status: int = 200) -> Response:
     found = read(ref)
     if found is None:
@@ -177,16 +241,18 @@ def review_json(found: Read) -> dict[str, Any]:
         "published_by": review.published_by,
         "published_at": iso_or_null(review.published_at),
         "key_times": key_times_json(reviews.key_times_of(incident, declared, utcnow())),
-        "actions": [
-            {
-                "id": action.id,
-                "text": action.text,
-                "owner": action.owner,
-                "created_by": action.created_by,
-                "created_at": iso_or_null(action.created_at),
-                "problem": action.problem.ref if action.problem is not None else None,
-                "problem_state": action.problem.state if action.problem is not None else None,
-            }
-            for action in review.actions
-        ],
+        "actions": [action_json(action) for action in review.actions],
+    }
+
+
+def action_json(action: ReviewAction) -> dict[str, Any]:
+    """A follow-up action with the problem it was filed as (its ref and state), or nulls while it is not filed."""
+    return {
+        "id": action.id,
+        "text": action.text,
+        "owner": action.owner,
+        "created_by": action.created_by,
+        "created_at": iso_or_null(action.created_at),
+        "problem": action.problem.ref if action.problem is not None else None,
+        "problem_state": action.problem.state if action.problem is not None else None,
     }

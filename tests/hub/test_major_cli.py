@@ -154,7 +154,7 @@ def test_the_documented_commands_run_as_printed(
 
 @pytest.mark.parametrize(
     "command", [["incident"], ["incident", "major"], ["incident", "coordinator"], ["incident", "stand-down"],
-                ["review"], ["review", "list"]],
+                ["review"], ["review", "list"], ["review", "show"]],
 )  # fmt: skip
 def test_every_command_has_help(runner: CliRunner, command: list[str]) -> None:
     assert "Usage:" in run(runner, *command, "--help")

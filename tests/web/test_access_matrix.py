@@ -148,6 +148,7 @@ BY_MACHINE_CREDENTIALS = {
     "api.log_time", "api.correct_time", "api.add_watcher", "api.remove_watcher",
     "major_api.declare", "major_api.hand_over", "major_api.stand_down",
     "reviews_api.index", "reviews_api.detail", "reviews_api.start", "reviews_api.save", "reviews_api.publish",
+    "reviews_api.add_action", "reviews_api.remove_action", "reviews_api.file_problem",
     "problems_api.api_suggestions", "problems_api.api_index", "problems_api.api_create", "problems_api.api_problem",
     "silences_api.create", "silences_api.index", "silences_api.expire",
     "records_api.events", "records_api.event", "records_api.integrations",

@@ -136,6 +136,122 @@ def test_a_review_reads_its_texts_key_times_and_follow_ups_with_their_problems(
     assert times["as_major_seconds"] == times["to_resolve_seconds"] - times["to_declare_seconds"]
 
 
+@pytest.fixture
+def drafted(client: FlaskClient, major: Callable[..., str], agent_token: str) -> str:
+    """A resolved major incident whose review an agent token started: a draft with no follow-up yet."""
+    ref = major()
+    assert client.post(f"/api/v1/incidents/{ref}/review", headers=bearer(agent_token)).status_code == 201
+    return ref
+
+
+def add(client: FlaskClient, token: str, ref: str, text: str = "Alert on disk at 80%", **more: str | None) -> dict:
+    """Add a follow-up action through the API; the answer's JSON."""
+    added = client.post(f"/api/v1/incidents/{ref}/review/actions", json={"text": text, **more}, headers=bearer(token))
+    assert added.status_code == 201, added.json
+    return added.json  # type: ignore[return-value]
+
+
+def test_a_token_adds_a_follow_up_action_that_the_review_lists_by_its_id(
+    client: FlaskClient, drafted: str, agent_token: str
+) -> None:
+    added = add(client, agent_token, drafted, owner="dba@example.com")
+    assert (added["text"], added["owner"], added["created_by"], added["problem"]) == (
+        "Alert on disk at 80%", "dba@example.com", "chatops", None)  # fmt: skip
+    review = client.get(f"/api/v1/incidents/{drafted}/review", headers=bearer(agent_token)).json
+    assert [(a["id"], a["text"]) for a in review["actions"]] == [(added["id"], "Alert on disk at 80%")]  # type: ignore[index]
+
+
+def test_a_token_files_a_follow_up_as_a_problem_and_is_answered_its_ref(
+    client: FlaskClient, drafted: str, agent_token: str
+) -> None:
+    action = add(client, agent_token, drafted, owner="dba@example.com")["id"]
+    filed = client.post(f"/api/v1/incidents/{drafted}/review/actions/{action}/problem", headers=bearer(agent_token))
+    assert filed.status_code == 201 and filed.json["problem"].startswith("PRB-")  # type: ignore[index]
+    problem = client.get(filed.headers["Location"], headers=bearer(agent_token)).json
+    assert (problem["ref"], problem["title"], problem["owner"]) == (  # type: ignore[index]
+        filed.json["problem"], "Alert on disk at 80%", "dba@example.com")  # type: ignore[index]  # fmt: skip
+
+
+def test_filing_a_follow_up_again_is_a_conflict_naming_its_problem(
+    client: FlaskClient, drafted: str, agent_token: str
+) -> None:
+    action = add(client, agent_token, drafted)["id"]
+    path = f"/api/v1/incidents/{drafted}/review/actions/{action}/problem"
+    problem = client.post(path, headers=bearer(agent_token)).json["problem"]  # type: ignore[index]
+    again = client.post(path, headers=bearer(agent_token))
+    assert again.status_code == 409 and again.json == {"error": f"that action is tracked as {problem} already"}
+
+
+def test_a_token_removes_a_follow_up_not_filed_and_is_answered_the_review(
+    client: FlaskClient, drafted: str, agent_token: str
+) -> None:
+    kept, dropped = add(client, agent_token, drafted)["id"], add(client, agent_token, drafted, "Rotate logs")["id"]
+    removed = client.delete(f"/api/v1/incidents/{drafted}/review/actions/{dropped}", headers=bearer(agent_token))
+    assert removed.status_code == 200 and [a["id"] for a in removed.json["actions"]] == [kept]  # type: ignore[index]
+
+
+def test_a_follow_up_filed_as_a_problem_is_not_removed(client: FlaskClient, drafted: str, agent_token: str) -> None:
+    action = add(client, agent_token, drafted)["id"]
+    path = f"/api/v1/incidents/{drafted}/review/actions/{action}"
+    problem = client.post(f"{path}/problem", headers=bearer(agent_token)).json["problem"]  # type: ignore[index]
+    refused = client.delete(path, headers=bearer(agent_token))
+    assert refused.status_code == 409
+    assert refused.json == {"error": f"that action is tracked as {problem}; close the problem if it is not to be done"}
+
+
+def test_a_published_review_takes_no_follow_up_and_loses_none(
+    client: FlaskClient, drafted: str, agent_token: str
+) -> None:
+    action = add(client, agent_token, drafted)["id"]
+    client.patch(f"/api/v1/incidents/{drafted}/review", json={"summary": "Payroll."}, headers=bearer(agent_token))
+    client.post(f"/api/v1/incidents/{drafted}/review/publish", headers=bearer(agent_token))
+    added = client.post(f"/api/v1/incidents/{drafted}/review/actions", json={"text": "Rotate logs"},
+                        headers=bearer(agent_token))  # fmt: skip
+    removed = client.delete(f"/api/v1/incidents/{drafted}/review/actions/{action}", headers=bearer(agent_token))
+    for refused in (added, removed):
+        assert refused.status_code == 409 and "it is the record now and no longer changes" in refused.json["error"]  # type: ignore[index]
+
+
+def test_a_published_reviews_follow_up_is_still_filed_as_a_problem(
+    client: FlaskClient, drafted: str, agent_token: str
+) -> None:
+    action = add(client, agent_token, drafted)["id"]
+    client.patch(f"/api/v1/incidents/{drafted}/review", json={"summary": "Payroll."}, headers=bearer(agent_token))
+    client.post(f"/api/v1/incidents/{drafted}/review/publish", headers=bearer(agent_token))
+    filed = client.post(f"/api/v1/incidents/{drafted}/review/actions/{action}/problem", headers=bearer(agent_token))
+    assert filed.status_code == 201 and filed.json["problem_state"] == "new"  # type: ignore[index]
+
+
+def test_a_follow_up_of_another_review_is_not_found_in_this_one(
+    client: FlaskClient, major: Callable[..., str], drafted: str, agent_token: str
+) -> None:
+    other = major("Mail is down")
+    client.post(f"/api/v1/incidents/{other}/review", headers=bearer(agent_token))
+    theirs = add(client, agent_token, other)["id"]
+    for method, path in (("DELETE", ""), ("POST", "/problem")):
+        answer = client.open(f"/api/v1/incidents/{drafted}/review/actions/{theirs}{path}", method=method,
+                             headers=bearer(agent_token))  # fmt: skip
+        assert answer.status_code == 404, (method, answer.json)
+        assert answer.json == {"error": f"the review of {drafted} has no follow-up action {theirs}"}
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "error"),
+    [
+        ({}, 400, "send a JSON object with the action's text and, optionally, its owner"),
+        ({"text": "Rotate logs", "owner": 7}, 400, "send a JSON object with the action's text"),
+        ({"text": "Rotate logs", "problem": "PRB-1"}, 400, "unknown field(s) problem; an action has a text and"),
+        ({"text": "  "}, 409, "the follow-up action is empty; say what is to be done"),
+        ({"text": "Rotate\nlogs"}, 409, "the follow-up action must be one line of text"),
+    ],
+)
+def test_an_action_other_than_one_line_of_text_and_an_owner_is_refused(
+    client: FlaskClient, drafted: str, agent_token: str, body: dict, status: int, error: str
+) -> None:
+    answer = client.post(f"/api/v1/incidents/{drafted}/review/actions", json=body, headers=bearer(agent_token))
+    assert answer.status_code == status and answer.json["error"].startswith(error)  # type: ignore[index]
+
+
 def test_the_list_has_reviews_owed_and_written_newest_incident_first(
     client: FlaskClient, major: Callable[..., str], agent_token: str
 ) -> None:
@@ -193,9 +309,12 @@ def test_a_viewer_token_reads_reviews_but_does_not_write_them(
 ) -> None:
     ref = major()
     client.post(f"/api/v1/incidents/{ref}/review", headers=bearer(agent_token))
+    action = add(client, agent_token, ref)["id"]
     assert client.get("/api/v1/reviews", headers=bearer(api_token)).status_code == 200
     assert client.get(f"/api/v1/incidents/{ref}/review", headers=bearer(api_token)).status_code == 200
-    for method, path in (("POST", ""), ("PATCH", ""), ("POST", "/publish")):
+    writes = (("POST", ""), ("PATCH", ""), ("POST", "/publish"), ("POST", "/actions"),
+              ("DELETE", f"/actions/{action}"), ("POST", f"/actions/{action}/problem"))  # fmt: skip
+    for method, path in writes:
         answer = client.open(f"/api/v1/incidents/{ref}/review{path}", method=method, json={"summary": "x"},
                              headers=bearer(api_token))  # fmt: skip
         assert answer.status_code == 403, (method, path)
@@ -217,7 +336,7 @@ def test_the_documented_review_examples_run_as_printed(
         session.execute(
             update(Incident).where(Incident.id == int(ref.removeprefix("INC-"))).values(resolved_at=resolved_at)
         )
-    api, shell = fenced("docs/major-incidents.md", "Reviews through the API and the command line", "sh")
+    api, shell, show = fenced("docs/major-incidents.md", "Reviews through the API and the command line", "sh")
     due = resolved_at + reviews.DEFAULT_DUE
     assert run_as_printed(shell, settings, tmp_path).startswith(
         f"INC-1    not_started OVERDUE since {due:%Y-%m-%d %H:%M}"
@@ -225,6 +344,11 @@ def test_the_documented_review_examples_run_as_printed(
     printed = run_as_printed(api.replace("http://127.0.0.1:8000", live_url), settings, tmp_path, TOKEN=agent_token)
     assert printed.splitlines() == [
         f"INC-1 not_started ann@example.com {due.isoformat()}", "draft",
+        '{"id":1,"text":"Alert on disk at 80%","problem":null}', "2", '["Alert on disk at 80%"]',
+        '{"id":1,"problem":"PRB-1","problem_state":"new"}',
         '{"incident":"INC-1","state":"published","published_by":"chatops"}',
     ]  # fmt: skip
     assert run_as_printed(shell, settings, tmp_path) == ""
+    shown = run_as_printed(show, settings, tmp_path).splitlines()
+    assert shown[0] == "INC-1 Payroll is down" and shown[1].startswith("Review: published by chatops")
+    assert shown[-2:] == ["Follow-up actions:", "     1  Alert on disk at 80% (owner ann@example.com): PRB-1 new"]
