@@ -542,27 +542,17 @@ _REVIEW = {
     },
 }
 _REF = {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}, "example": "INC-1"}
-_ACTION_ID = {
-    "name": "action_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "integer", "minimum": 1},
-    "description": "The follow-up action's id, as the review's `actions` list it.",
-}
-_FILE_ID = {
-    "name": "file_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "integer", "minimum": 1},
-    "description": "The file's id, as the incident's `files` list it.",
-}
-_TIME_ENTRY = {
-    "name": "entry",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "integer", "minimum": 1},
-    "description": "The time entry's id, as the incident's `time_entries` list it.",
-}
+
+
+def _id_in_path(name: str, described: str) -> dict[str, Any]:
+    """A row's id in the path, `described` saying where a client finds it."""
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
+            "description": described}  # fmt: skip
+
+
+_ACTION_ID = _id_in_path("action_id", "The follow-up action's id, as the review's `actions` list it.")
+_FILE_ID = _id_in_path("file_id", "The file's id, as the incident's `files` list it.")
+_TIME_ENTRY = _id_in_path("entry", "The time entry's id, as the incident's `time_entries` list it.")
 
 
 def _body(schema: dict[str, Any]) -> dict[str, Any]:
