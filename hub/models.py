@@ -1081,6 +1081,19 @@ class Escalation(Base):
     __table_args__ = (Index("ix_escalations_status_due_at", "status", "due_at"),)
 
 
+class SlaWait(Base):
+    """A wait on the requester that paused an incident's SLA clocks and ended (hub/sla_waits.py): kept so that a
+    re-plan from the opening stands still through it too, counted on the new policy's calendar. The wait in
+    progress is the incident's `sla_paused_at`."""
+
+    __tablename__ = "sla_waits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime]
+
+
 class IncidentWatcher(Base):
     """Someone who asked to hear about an incident's state changes (resolved, reopened, escalated, stable)."""
 

@@ -8,6 +8,10 @@ by name. A rename rewrites all of them with the service's own row and bumps the 
 (the SLA book, the rule book, CIs). No clock moves: each incident's policy is renamed with it. An event that the
 intake records at the same moment, under the rules as they were, may still store the old name, as any alert may
 name a service the catalogue does not hold: its incident's page and the list show it, and an agent corrects it.
+Nothing makes the two wait for each other, as the foreign key to a policy does when one is removed: an incident
+names its service in words, and a share lock the intake took on the service row (or on the revisions it reads)
+would be written by every incident opened, on rows openings share, for the sake of a rare admin action; and after
+waiting, the intake would still have to read the rules and policies again to follow the new name.
 
 What is not rewritten is what events say. A rule's condition or a silence that tests an event's `service` label
 matches the words an alert brings, and an alert source keeps sending its own label after the rename: rewriting

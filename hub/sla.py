@@ -1,5 +1,6 @@
 """SLA clocks on incidents: started when one opens, re-planned when its priority changes, stopped by the first
-response and the resolution, paused while it waits on the requester, and swept for warnings and breaches.
+response and the resolution, paused while it waits on the requester (each completed wait kept, hub/sla_waits.py,
+so a re-plan keeps it too), and swept for warnings and breaches.
 
 Due times live in indexed columns of `incidents`; `sla_next_at` is the next instant anything can happen to an
 incident's clocks, so the sweep (run by the dispatcher's upkeep) reads only the incidents that are due, with one
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Row, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from hub import notices, recipients, zones
+from hub import notices, recipients, sla_waits, zones
 from hub.business_hours import ALWAYS, Calendar
 from hub.calendars import calendar_of
 from hub.catalogue import load_policies
@@ -269,14 +270,14 @@ def replan(
     before: PolicySpec | None = None,
 ) -> Replanned:
     """Pick the policy again (priority, service or category changed, or its policy changed or went) and plan the
-    clocks from the opening. The timeline says so when the policy or a due time moved (and `why`, when given);
-    with `why`, it says so too when the clocks stop for want of a policy.
+    clocks from the opening, standing still through every wait on the requester that ended since (counted on the
+    new policy's calendar) and from the start of the one in progress. The timeline says so when the policy or a
+    due time moved (and `why`, when given); with `why`, it says so too when the clocks stop for want of a policy.
 
     `before` is the policy as it was when the clocks were planned, for a change to the policy itself: when the
     incident stays under it and nothing the clocks go by changed (its calendar, targets and warning share), its
-    clocks stand exactly as they are (a plan from the opening would forget the business time a past wait added);
-    when only the next-update clock is the same, its current deadline stands. Without it, the next update is due
-    a target of the policy now in force from now.
+    clocks stand exactly as they are, with nothing to read again; when only the next-update clock is the same,
+    its current deadline stands. Without it, the next update is due a target of the policy now in force from now.
 
     The new plan's warnings and breaches that already lie in the past are announced by the next sweep.
     """
@@ -293,8 +294,10 @@ def replan(
         return Replanned(None, moved=was is not None)
     if before is not None and before.id == policy.id and _clock_terms(policy) == _clock_terms(before):
         return Replanned(policy, moved=False)
-    # Still waiting: the new plan stands still from the same moment. A missed next update stays missed.
-    clocks = replace(start_clocks(policy, row.first_seen), responded_at=row.acknowledged_at,
+    # Through every completed wait the new plan stands still, on its own calendar; still waiting, it stands still
+    # from the same moment, and resuming moves it on. A missed next update stays missed.
+    waits = sla_waits.completed(conn, incident_id)
+    clocks = replace(start_clocks(policy, row.first_seen, waits), responded_at=row.acknowledged_at,
                      resolved_at=row.resolved_at, paused_at=row.sla_paused_at,
                      update_missed_at=row.sla_update_missed_at)  # fmt: skip
     if clocks.responded_at is not None:
@@ -337,13 +340,15 @@ def pause(conn: Connection, incident_id: int, now: datetime | None = None) -> No
 
 
 def resume(conn: Connection, book: SlaBook, incident_id: int, now: datetime | None = None) -> None:
-    """Run the clocks again: every warning and due time still ahead moves on by the business time paused."""
+    """Run the clocks again: every warning and due time still ahead moves on by the business time paused, and
+    the wait is kept, so that a re-plan stands still through it too (hub/sla_waits.py)."""
     now = now or utcnow()
     row = _row(conn, incident_id)
     if row.sla_policy_id is None or row.sla_paused_at is None:
         return
     clocks = resumed(clocks_of(row), book.calendar(row.sla_policy_id), now)
     _store(conn, incident_id, row.service, row.sla_policy_id, clocks, now, after=now, inclusive=True)
+    sla_waits.record(conn, incident_id, row.sla_paused_at, now)  # for a plan made again from the opening
 
 
 def wait_on_requester(conn: Connection, incident_id: int, actor: str) -> None:

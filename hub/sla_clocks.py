@@ -6,10 +6,11 @@ including `now`, so each rule is tested on its own.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from hub.business_hours import ALWAYS, Calendar, add_business_time, business_time_between, shift_for_pause
+from hub.business_hours import ALWAYS, Calendar, Interval, add_business_time, business_time_between, shift_for_pause
 
 STATES = ("ok", "warning", "breached", "paused", "met")
 DEFAULT_WARN_AT = 0.75
@@ -100,12 +101,16 @@ def _pair(clock: str, warn: datetime | None, due: datetime | None) -> list[tuple
     return [(clock, kind, at) for kind, at in (("warning", warn), ("breach", due)) if at is not None]
 
 
-def start_clocks(policy: PolicySpec, started: datetime) -> Clocks:
-    """Due times of a clock started at `started`; warnings at the policy's share of each target."""
+def start_clocks(policy: PolicySpec, started: datetime, waits: Sequence[Interval] = ()) -> Clocks:
+    """Due times of a clock started at `started`; warnings at the policy's share of each target.
+
+    `waits` are the completed waits on the requester since (a plan made again from the opening): the clocks stood
+    still through them, counted on this policy's calendar, as `resumed` moved them on when each wait ended.
+    """
     cal = policy.calendar
 
     def due(target: timedelta | None, share: float = 1.0) -> datetime | None:
-        return add_business_time(cal, started, target * share) if target is not None else None
+        return add_business_time(cal, started, target * share, waits) if target is not None else None
 
     return Clocks(
         response_warn_at=due(policy.first_response, policy.warn_at),

@@ -4,9 +4,10 @@ A change of targets, calendar or warning share would otherwise reach only incide
 unresolved ones measured against terms no longer in force; and a change of whom a policy is for (priority, service,
 category, organisation) would leave incidents it no longer fits under it. So each change re-plans, in its own
 transaction, the unresolved incidents whose clocks run under the policy (or under every policy on the calendar),
-as removing a policy does (hub/sla_replanning.py): under the policy that now fits them, from their opening, or with
-no clocks when none does. An incident left under the same policy with the same terms keeps its clocks as they are,
-and only those whose due times moved get a timeline line.
+as removing a policy does (hub/sla_replanning.py): under the policy that now fits them, from their opening and
+standing still through their waits on the requester, or with no clocks when none does. An incident left under the
+same policy with the same terms keeps its clocks as they are, and only those whose due times moved get a timeline
+line.
 
 As with a policy added, incidents running under other policies are not moved under a changed one that now fits them
 better: a policy's scope reaches incidents opened from then on. The checks are hub/catalogue.py's and

@@ -7,11 +7,12 @@ clock could not start again. Refusing while any incident runs clocks under it wo
 P3) impossible to remove, since some P3 is always open.
 
 So removal re-plans them in the same transaction (hub/sla_replanning.py, as a change to a policy does): under the
-policy that fits them once this one is gone, counted from their opening, or with no clocks when none fits; each
-incident's timeline says which and why. That is safe: every incident ends under a policy that exists or under none,
-and what a shorter target makes overdue is announced by the next sweep, as after a priority change. The policy's row
-is locked first, so on PostgreSQL an incident being opened under it meanwhile is either seen here or refused by the
-foreign key (its sender retries, and the intake then reads the policies without it).
+policy that fits them once this one is gone, counted from their opening (their waits on the requester kept), or
+with no clocks when none fits; each incident's timeline says which and why. That is safe: every incident ends under
+a policy that exists or under none, and what a shorter target makes overdue is announced by the next sweep, as after
+a priority change. The policy's row is locked first, so on PostgreSQL an incident being opened under it meanwhile is
+either seen here or refused by the foreign key (its sender retries, and the intake then reads the policies without
+it).
 
 Resolved and closed incidents are not re-planned: their clocks have stopped. They lose the reference, so their page
 shows no clocks and /reports/sla no longer counts them; the page that offers removal says so.

@@ -4,9 +4,11 @@ policies it touches are read before the change and re-planned after it, in the s
 Removing a policy (hub/sla_removal.py), changing one and changing a business calendar (hub/sla_edits.py) all go
 through `Replanning`, so each leaves every unresolved incident it touched under a policy that exists, planned by
 that policy's terms as they now stand, or with no clocks when none fits: never with due times no policy stands
-behind. Re-planning counts from the opening, as a change of priority does (`hub.sla.replan`); an incident whose
-policy and terms did not change keeps its clocks exactly as they are, and one whose due times did not move gets no
-timeline line, so an edit that changes nothing for an incident says nothing to it.
+behind. Re-planning counts from the opening, as a change of priority does (`hub.sla.replan`), and stands still
+through every wait on the requester, the completed ones counted on the new calendar (hub/sla_waits.py) and the one
+in progress from its start, so no due time comes earlier than the waits had made it; an incident whose policy and
+terms did not change keeps its clocks exactly as they are, and one whose due times did not move gets no timeline
+line, so an edit that changes nothing for an incident says nothing to it.
 
 The caller locks the policy or calendar it changes first, so on PostgreSQL an incident being opened under it
 meanwhile either is seen here or waits for the change.

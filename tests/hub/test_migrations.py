@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -67,6 +69,35 @@ def test_0023_keeps_emails_files_and_its_downgrade_drops_only_agents_files(datab
     assert "timeline_entry_id" not in {c["name"] for c in inspect(db.engine).get_columns("attachments")}
     assert "attachment_ids" not in {c["name"] for c in inspect(db.engine).get_columns("outbox")}
     command.upgrade(config, "head")
+    db.dispose()
+
+
+@pytest.mark.empty_database
+def test_0027_reads_the_completed_waits_back_from_the_timeline(database_url: str) -> None:
+    """Waits before 0027 left only timeline entries: each "waiting" entry and the first "No longer waiting" after it
+    make one completed wait; one set waiting again before it ended (resolved while waiting), or still waiting, none."""
+    db = Database.connect(database_url)
+    upgrade(db.engine, "0026")
+    incidents, entries = (Base.metadata.tables[name] for name in ("incidents", "timeline_entries"))
+    t0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    timeline = [(0, "waiting", "Waiting on the requester (set by bob@example.com); SLA clocks paused"),
+                (2, "open", "No longer waiting (the requester replied); SLA clocks run again"),
+                (3, "waiting", "Waiting on the requester (set by bob@example.com); SLA clocks paused"),
+                (4, "resolved", "Resolved by bob@example.com"),
+                (5, "reopened", "Reopened by ann@example.com"),
+                (6, "waiting", "Waiting on the requester (set by bob@example.com); SLA clocks paused"),
+                (9, "acknowledged", "No longer waiting (resumed by bob@example.com); SLA clocks run again"),
+                (10, "waiting", "Waiting on the requester (set by bob@example.com); SLA clocks paused")]  # fmt: skip
+    with db.engine.begin() as conn:
+        incident = conn.execute(insert(incidents).values(title="Printer", source="email")).inserted_primary_key[0]
+        conn.execute(insert(entries), [{"incident_id": incident, "at": t0 + timedelta(hours=hours), "kind": kind,
+                                        "summary": summary} for hours, kind, summary in timeline])  # fmt: skip
+    upgrade(db.engine, "0027")
+    waits = Base.metadata.tables["sla_waits"]
+    with db.engine.connect() as conn:
+        found = conn.execute(select(waits.c.incident_id, waits.c.started_at, waits.c.ended_at).order_by(waits.c.id))
+        assert found.all() == [(incident, t0, t0 + timedelta(hours=2)),
+                               (incident, t0 + timedelta(hours=6), t0 + timedelta(hours=9))]  # fmt: skip
     db.dispose()
 
 

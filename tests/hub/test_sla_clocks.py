@@ -93,6 +93,23 @@ def test_resuming_moves_what_is_ahead_by_the_pause() -> None:
     assert (again.warn_at, again.due_at, again.paused_at) == (T0 + 5 * H, T0 + 6 * H, None)
 
 
+def test_a_plan_from_the_opening_stands_still_through_past_waits_as_resuming_did() -> None:
+    waits = [(T0 + 1 * H, T0 + 2 * H), (T0 + 3 * H, T0 + 4 * H)]  # both after the first response was due
+    again = start_clocks(P1, T0, waits)
+    assert (again.response_due_at, again.warn_at, again.due_at) == (T0 + H / 2, T0 + 5 * H, T0 + 6 * H)
+    lived = start_clocks(P1, T0)
+    for paused, ended in waits:
+        lived = resumed(replace(lived, paused_at=paused), Calendar(), ended)
+    assert again == lived
+
+
+def test_a_past_wait_outside_business_hours_moves_nothing() -> None:
+    office = PolicySpec(id=5, name="P3 office", priority=3, resolution=4 * H,
+                        calendar=Calendar(weekly=parse_hours("mon-fri 09:00-17:00")))  # fmt: skip
+    night = [(T0 + 9 * H, T0 + 23 * H)]  # Monday 18:00 to Tuesday 08:00
+    assert start_clocks(office, T0, night).due_at == start_clocks(office, T0).due_at == T0 + 4 * H
+
+
 def test_the_next_check_is_the_first_warning_or_breach_still_ahead() -> None:
     clocks = start_clocks(P1, T0)
     assert next_check(clocks, None) == T0 + timedelta(minutes=22.5)
