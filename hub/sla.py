@@ -215,13 +215,20 @@ def refresh(
 
     Warnings and breaches not yet announced stay due for the sweep; a stopped clock drops out. The first response
     starts the next-update clock, a resolution stops it and a reopening of an answered incident starts it again
-    from now (`book` saves reading the policies again when the caller has them).
+    from now (`book` saves reading the policies again when the caller has them). An incident that left `waiting`
+    other than by resuming (resolved while it waited) ends its wait now, as `resume` would: else the resolution
+    would be judged against due times the wait never moved, and a reopening would leave the clocks paused for good.
     """
     now = now or utcnow()
     row = _row(conn, incident_id)
     if row.sla_policy_id is None:
         return
-    clocks = updates_at_resolution(clocks_of(row))
+    clocks = clocks_of(row)
+    if row.sla_paused_at is not None and row.status != WAITING:
+        book = book or SlaBookCache().current(conn)
+        clocks = resumed(clocks, book.calendar(row.sla_policy_id), now)
+        sla_waits.record(conn, incident_id, row.sla_paused_at, now)
+    clocks = updates_at_resolution(clocks)
     if clocks.responded_at is not None and clocks.update_due_at is None and clocks.resolved_at is None:
         policy = (book or SlaBookCache().current(conn)).by_id.get(row.sla_policy_id)
         if policy is not None:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select, update
 
 from hub import sla
+from hub.agent_action import Actor, Mail
 from hub.calendars import add_calendar
 from hub.catalogue import Targets, add_policy, add_service
 from hub.config import Settings
@@ -19,9 +20,12 @@ from hub.domain import Action, InboundEvent
 from hub.errors import BadInput
 from hub.intake import Intake, Raw
 from hub.intake_notices import NoticeSettings
-from hub.models import Incident, TimelineEntry
+from hub.models import Incident, TimelineEntry, utcnow
+from hub.triage import change_status
 
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")
+AGENT = Actor("agent@example.com")
+MAIL = Mail(desk_address="helpdesk@example.com", base_url="https://desk.example.com")
 H = timedelta(hours=1)
 
 
@@ -137,6 +141,30 @@ def test_waiting_on_the_requester_pauses_and_their_reply_moves_the_due_time_on(d
     assert (resumed.status, resumed.sla_state) == ("open", "ok")
     assert resumed.sla_due_at is not None
     assert abs(resumed.sla_due_at - opened.sla_due_at - 2 * H) < timedelta(seconds=5)
+
+
+def test_resolving_while_waiting_ends_the_wait_so_the_resolution_is_judged_on_moved_due_times(
+    db: Database, intake: Intake, p1_policy: None
+) -> None:
+    opened = incident(db, intake.record(RAW, alert()).incident_id or 0)
+    change_status(db, opened.id, "wait", AGENT, MAIL)
+    with db.transaction() as session:  # as if it had waited five hours, past the four-hour resolution target
+        session.execute(update(Incident).where(Incident.id == opened.id).values(sla_paused_at=utcnow() - 5 * H))
+    change_status(db, opened.id, "resolve", AGENT, MAIL)
+    resolved = incident(db, opened.id)
+    assert (resolved.sla_state, resolved.sla_paused_at) == ("met", None)
+    assert resolved.sla_due_at is not None and resolved.sla_due_at > opened.sla_due_at + 4 * H
+
+
+def test_reopening_an_incident_resolved_while_waiting_runs_its_clocks_again(
+    db: Database, intake: Intake, p1_policy: None
+) -> None:
+    opened = intake.record(RAW, alert()).incident_id or 0
+    for action in ("wait", "resolve", "reopen"):
+        change_status(db, opened, action, AGENT, MAIL)
+    reopened = incident(db, opened)
+    assert (reopened.status, reopened.sla_paused_at, reopened.sla_state) == ("open", None, "ok")
+    assert reopened.sla_next_at is not None  # the sweep will find its warnings and breaches
 
 
 def test_only_open_incidents_can_wait(db: Database, intake: Intake, p1_policy: None) -> None:
