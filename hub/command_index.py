@@ -27,7 +27,9 @@ SHORT_HELP = {
     "oncall": "On-call rotations: a group's members take shifts in turn; rules and escalations reach who is on call.",
     "outbox": "Notifications not delivered yet: list them, retry dead ones, discard one.",
     "requester": "A requester's personal data: export all of it as JSON, or erase it (GDPR articles 15 and 17).",
-    "review": "Post-incident reviews of major incidents: which are owed, overdue, drafted or published.",
+    "review": (
+        "Post-incident reviews of major incidents: which are owed and overdue; each one and its follow-up actions."
+    ),
     "rules": "Inspect, change, version and test routing rules.",
     "service": "The service catalogue: what incidents, SLAs, problems and changes hang off.",
     "silence": (

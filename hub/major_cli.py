@@ -1,22 +1,23 @@
 """`switchboard incident` and `switchboard review`: major incidents and their reviews for chat-ops and scripts.
 
-The same hub actions as the incident page's forms (hub/major_incidents.py): the same pages, timeline entries and
-audit records. The command line is no one, so it acts as `cli` in the timeline and the audit log, as other
-commands that change things do (`switchboard change advance --as` names a person instead); whoever runs it may say
-who they are with `--as`, and then they are not paged for their own act. Declaring names the coordinator, or it
-is the person `--as` names.
+The same hub actions as the incident page's and the review page's forms (hub/major_incidents.py, hub/reviews.py):
+the same pages, timeline entries and audit records. The command line is no one, so it acts as `cli` in the timeline
+and the audit log, as other commands that change things do (`switchboard change advance --as` names a person
+instead); whoever runs it may say who they are with `--as`, and then they are not paged for their own act.
+Declaring names the coordinator, or it is the person `--as` names.
 
 Each command imports what it works with when it runs (see hub/cli.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from hub.cli import incident_number, with_database
+from hub.cli import ROW_ID, incident_number, with_database
 from hub.domain import CLI
 
 if TYPE_CHECKING:
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from hub.db import Database
     from hub.models import Incident, IncidentReview, MajorIncident
     from hub.review_search import Listed
+
+T = TypeVar("T")
 
 _AS = click.option("--as", "actor", default=CLI, show_default=True,
                    help="Who acts, for the timeline and the audit log (an email); they are not paged.")  # fmt: skip
@@ -106,7 +109,7 @@ def incident_stand_down(ref: str, note: str, actor: str) -> None:
 
 @click.group()
 def review() -> None:
-    """Post-incident reviews of major incidents: which are owed, overdue, drafted or published."""
+    """Post-incident reviews of major incidents: which are owed and overdue; each one and its follow-up actions."""
 
 
 @review.command("list")
@@ -163,6 +166,88 @@ def review_show(ref: str) -> None:
             return _shown(incident, review, major_incidents.declarations(session, number), utcnow())
 
     click.echo("\n".join(with_database(work)))
+
+
+@review.group("follow-up")
+def review_follow_up() -> None:
+    """A review's follow-up actions: add one to a draft, take one out, file one as a problem to track it.
+
+    `switchboard review show REF` lists them with their ids.
+    """
+
+
+@review_follow_up.command("add")
+@click.argument("ref")
+@click.argument("text")
+@click.option("--owner", default="", help="Who owns it (an email, or any name): the problem it is filed as is theirs.")
+@_AS
+def follow_up_add(ref: str, text: str, owner: str, actor: str) -> None:
+    """Add follow-up action TEXT (one line) to the draft review of major incident REF; prints its id.
+
+    Example: switchboard review follow-up add INC-7 "Alert on disk at 80%" --owner ann@example.com
+    """
+    number = incident_number(ref)
+
+    def work(db: Database, _: Settings) -> int:
+        from hub import reviews
+        from hub.agent_action import Actor
+
+        return reviews.add_action(db, number, text, Actor(actor), owner=owner)
+
+    click.echo(f"INC-{number} has follow-up action {with_database(work)}: {text.strip()}")
+
+
+@review_follow_up.command("remove")
+@click.argument("ref")
+@click.argument("action_id", metavar="ID", type=ROW_ID)
+@_AS
+def follow_up_remove(ref: str, action_id: int, actor: str) -> None:
+    """Take follow-up action ID out of the draft review of major incident REF (one filed as a problem stays:
+    close the problem if it is not to be done).
+
+    Example: switchboard review follow-up remove INC-7 2
+    """
+    number = incident_number(ref)
+
+    def work(db: Database, _: Settings) -> None:
+        from hub import reviews
+        from hub.agent_action import Actor
+
+        _naming_the_actions(number, lambda: reviews.remove_action(db, number, action_id, Actor(actor)))
+
+    with_database(work)
+    click.echo(f"INC-{number} has follow-up action {action_id} taken out of its review")
+
+
+@review_follow_up.command("file")
+@click.argument("ref")
+@click.argument("action_id", metavar="ID", type=ROW_ID)
+@_AS
+def follow_up_file(ref: str, action_id: int, actor: str) -> None:
+    """File follow-up action ID of the review of major incident REF as a problem (its text the title, its owner the
+    owner), to track it until it is done; draft or published. Prints the problem.
+
+    Example: switchboard review follow-up file INC-7 1
+    """
+    number = incident_number(ref)
+
+    def work(db: Database, _: Settings) -> int:
+        from hub import reviews
+        from hub.agent_action import Actor
+
+        return _naming_the_actions(number, lambda: reviews.file_problem(db, number, action_id, Actor(actor)))
+
+    click.echo(f"INC-{number} has follow-up action {action_id} tracked as PRB-{with_database(work)}")
+
+
+def _naming_the_actions(number: int, change: Callable[[], T]) -> T:
+    """`change` to one of a review's follow-up actions; an id it does not have is answered with where the ids are."""
+    from hub import reviews
+
+    try:
+        return change()
+    except reviews.NoSuchAction as exc:
+        raise click.ClickException(f"{exc}; `switchboard review show INC-{number}` lists them with their ids") from None
 
 
 def _shown(incident: Incident, review: IncidentReview, declared: list[MajorIncident], now: datetime) -> list[str]:

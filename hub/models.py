@@ -468,6 +468,7 @@ class OutboxMessage(Base):
 
     __table_args__ = (
         Index("ix_outbox_status_updated_at", "status", "updated_at"),
+        Index("ix_outbox_status_id", "status", "id"),  # the queue page, a state a page at a time
         Index("ix_outbox_recipient_created_at", "recipient", "created_at"),  # per-address caps
         _partial_index("ix_outbox_message_id", "message_id", "message_id IS NOT NULL"),
         Index("ix_outbox_job_id", "job_id"),

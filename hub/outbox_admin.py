@@ -1,15 +1,17 @@
-"""What an admin can see and do about notifications not (yet) delivered: list them, retry dead ones, discard one.
+"""What an admin can see and do about notifications: list them (those not yet delivered, or those in one state a
+page at a time), retry dead ones, discard one.
 
-Shared by `switchboard outbox` and, later, the web UI. Each action writes a timeline entry on the incident, so an
-incident's history says why a notice went out late or never.
+Shared by `switchboard outbox` and the notification queue page (web/outbox.py). Each action writes a timeline entry
+on the incident, so an incident's history says why a notice went out late or never.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Row, exists, select
 from sqlalchemy.orm import Session
 
 from hub.domain import format_ref
@@ -17,6 +19,10 @@ from hub.errors import BadInput
 from hub.models import OutboxMessage, TimelineEntry, utcnow
 
 UNDELIVERED = ("pending", "queued", "dead")
+#: Every state a notification is in (outbound/jobs.py sets the last three).
+STATES = ("pending", "queued", "dead", "sent", "discarded")
+#: Rows on one page of the queue page.
+PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -36,28 +42,72 @@ class OutboxItem:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class OutboxPage:
+    """One page of notifications, newest first, and where the pages beside it start (None at either end)."""
+
+    items: list[OutboxItem]
+    older: int | None  # `before` for the next page back: the last id shown
+    newer: int | None  # `after` for the page before it: the first id shown
+
+
+#: What lists show of a row: not its subject, body or HTML, which can be large.
+_SHOWN = select(OutboxMessage.id, OutboxMessage.delivery_id, OutboxMessage.status, OutboxMessage.kind,
+                OutboxMessage.channel, OutboxMessage.recipient, OutboxMessage.incident_id, OutboxMessage.attempts,
+                OutboxMessage.last_error, OutboxMessage.next_attempt_at, OutboxMessage.created_at)  # fmt: skip
+
+
 def undelivered(session: Session, *, dead_only: bool = False, limit: int = 1000) -> list[OutboxItem]:
     """Notifications not delivered (pending, queued or dead), oldest first; with `dead_only` only dead ones."""
     statuses = ("dead",) if dead_only else UNDELIVERED
-    rows = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.status.in_(statuses)).order_by(OutboxMessage.id).limit(limit)
+    rows = session.execute(_SHOWN.where(OutboxMessage.status.in_(statuses)).order_by(OutboxMessage.id).limit(limit))
+    return [_item(row) for row in rows]
+
+
+def listed(
+    session: Session, statuses: tuple[str, ...], *, before: int | None = None, after: int | None = None,
+    limit: int = PAGE,
+) -> OutboxPage:  # fmt: skip
+    """A page of the notifications in `statuses`, newest first: those older than id `before`, or newer than id
+    `after`, or the newest. Keyset pages on id (ix_outbox_status_id), so the thousandth page costs what the first
+    does, and rows written meanwhile never shift a page."""
+    within = OutboxMessage.status.in_(statuses)
+    if after is not None:
+        query = _SHOWN.where(within, OutboxMessage.id > after).order_by(OutboxMessage.id)
+    else:
+        query = _SHOWN.where(within, *([OutboxMessage.id < before] if before is not None else []))
+        query = query.order_by(OutboxMessage.id.desc())
+    rows = list(session.execute(query.limit(limit + 1)))
+    if not rows and (before, after) != (None, None):  # nothing there any more (a link followed late): the newest
+        return listed(session, statuses, limit=limit)
+    more = len(rows) > limit
+    rows = rows[:limit] if after is None else rows[:limit][::-1]
+    if after is not None:
+        more_newer, more_older = more, _any(session, within, OutboxMessage.id < rows[-1].id)
+    else:
+        more_older, more_newer = more, before is not None and _any(session, within, OutboxMessage.id > rows[0].id)
+    return OutboxPage([_item(row) for row in rows], older=rows[-1].id if more_older else None,
+                      newer=rows[0].id if more_newer else None)  # fmt: skip
+
+
+def _any(session: Session, *conditions: ColumnElement[bool]) -> bool:
+    return bool(session.scalar(select(exists().where(*conditions))))
+
+
+def _item(row: Row[*tuple[Any, ...]]) -> OutboxItem:
+    return OutboxItem(
+        id=row.id,
+        delivery_id=row.delivery_id,
+        status=row.status,
+        kind=row.kind,
+        channel=row.channel,
+        recipient=row.recipient,
+        incident=format_ref(row.incident_id) if row.incident_id is not None else None,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        next_attempt_at=row.next_attempt_at,
+        created_at=row.created_at,
     )
-    return [
-        OutboxItem(
-            id=row.id,
-            delivery_id=row.delivery_id,
-            status=row.status,
-            kind=row.kind,
-            channel=row.channel,
-            recipient=row.recipient,
-            incident=format_ref(row.incident_id) if row.incident_id is not None else None,
-            attempts=row.attempts,
-            last_error=row.last_error,
-            next_attempt_at=row.next_attempt_at,
-            created_at=row.created_at,
-        )
-        for row in rows
-    ]
 
 
 def retry(session: Session, outbox_id: int, *, by: str = "admin") -> None:

@@ -1,14 +1,21 @@
-"""The notification queue page: everything not yet delivered, with dead letters first, and retry or discard
-for each (admins; the same functions as `switchboard outbox retry|discard`, audited)."""
+"""The notification queue page: the notifications in one state (those not yet delivered unless `?state=` names
+one: dead, pending, queued, sent or discarded), newest first, paged on id with "Older" and "Newer" links so any
+number of rows can be read; and retry or discard for each undelivered one (admins; the same functions as
+`switchboard outbox retry|discard`, audited). The dashboard's "Failed notifications" tile links to `?state=dead`."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub import audit, outbox_admin
+from hub.models import OutboxMessage
+from hub.numbers import MAX_ID
 from web.forms import ActionForm, button_action
 from web.permissions import MANAGE_USERS, requires
 from web.services import services
@@ -16,15 +23,44 @@ from web.services import services
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
 
 
+@dataclass(frozen=True)
+class View:
+    """What one `?state=` shows: the statuses, the filter's label, and what the page says when there are none."""
+
+    statuses: tuple[str, ...]
+    label: str
+    empty: str
+
+
+#: What `?state=` may name; the first is the page's default.
+VIEWS: dict[str, View] = {
+    "undelivered": View(outbox_admin.UNDELIVERED, "Undelivered", "Everything owed has been delivered."),
+    "dead": View(("dead",), "Dead letters", "No dead letters."),
+    "pending": View(("pending",), "Pending", "Nothing is waiting to be handed to a worker."),
+    "queued": View(("queued",), "Queued", "Nothing is with a worker now."),
+    "sent": View(("sent",), "Sent", "Nothing has been sent yet."),
+    "discarded": View(("discarded",), "Discarded", "Nothing has been discarded."),
+}
+
+
 @bp.get("")
 @requires(MANAGE_USERS)
 def index() -> ResponseReturnValue:
-    dead_only = request.args.get("dead") == "1"
+    state = request.args.get("state") or "undelivered"
+    if state not in VIEWS:
+        abort(404, description=f"The queue has no state {state!r}; it shows {', '.join(VIEWS)}.")
+    before, after = _row_id("before"), _row_id("after")
     with services().db.read() as session:
-        items = outbox_admin.undelivered(session, dead_only=dead_only, limit=500)
-    items.sort(key=lambda item: (item.status != "dead", item.created_at))
-    dead = sum(1 for item in items if item.status == "dead")
-    return render_template("outbox.html", items=items, dead=dead, dead_only=dead_only, form=ActionForm())
+        page = outbox_admin.listed(session, VIEWS[state].statuses, before=before, after=after)
+        dead = session.scalar(select(func.count()).where(OutboxMessage.status == "dead")) or 0
+    return render_template("outbox.html", page=page, state=state, views=VIEWS, dead=dead,
+                           undelivered=outbox_admin.UNDELIVERED, form=ActionForm())  # fmt: skip
+
+
+def _row_id(name: str) -> int | None:
+    """A page boundary from the query string; one no row can have is no boundary (the newest page)."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 <= value <= MAX_ID else None
 
 
 @bp.post("/<int:outbox_id>/<action>")

@@ -1,4 +1,5 @@
-"""`switchboard service`, `calendar` and `sla`, run as a person would, against a fresh migrated home."""
+"""`switchboard sla`, run as a person would, against a fresh migrated home; and the catalogue as
+docs/sla.md sets it up from the shell (services, calendars and policies together), and its audit trail."""
 
 from __future__ import annotations
 
@@ -13,45 +14,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.models import AuditEntry, BusinessCalendar, SlaPolicy
 from tests.docs import fenced, run_as_printed
-
-
-def run(runner: CliRunner, *args: str) -> str:
-    result = runner.invoke(main, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def test_a_service_added_is_listed_with_its_owner(runner: CliRunner) -> None:
-    run(runner, "service", "add", "--name", "mail", "--owner-group", "messaging", "--description", "Exchange")
-    assert "mail" in run(runner, "service", "list") and "messaging" in run(runner, "service", "list")
-
-
-def test_a_second_service_of_the_same_name_is_refused(runner: CliRunner) -> None:
-    run(runner, "service", "add", "--name", "mail")
-    result = runner.invoke(main, ["service", "add", "--name", "mail"])
-    assert result.exit_code == 1 and "already a service named 'mail'" in result.output
-
-
-def test_a_calendar_with_regional_holidays_and_an_ical_file(runner: CliRunner, tmp_path: Path) -> None:
-    ical = tmp_path / "closed.ics"
-    ical.write_text("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20261224\nEND:VEVENT\nEND:VCALENDAR\n")
-    out = run(runner, "calendar", "add", "--name", "office", "--tz", "Europe/Berlin", "--hours",
-              "mon-fri 09:00-17:00", "--holidays", "DE-BY", "--ical", str(ical))  # fmt: skip
-    assert "holidays DE-BY; 1 more holiday date(s)" in out
-    assert "office: Europe/Berlin, mon-fri 09:00-17:00;" in run(runner, "calendar", "list")
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--tz", "Berlin", "--hours", "mon-fri 09:00-17:00"], "not an IANA time zone"),
-        (["--tz", "UTC", "--hours", "weekdays 9 to 5"], "days are mon, tue"),
-        (["--tz", "UTC", "--hours", "24x7", "--holidays", "XX"], "knows no country"),
-    ],
-)
-def test_a_bad_calendar_is_refused_saying_what_to_write(runner: CliRunner, args: list[str], message: str) -> None:
-    result = runner.invoke(main, ["calendar", "add", "--name", "c", *args])
-    assert result.exit_code == 1 and message in result.output
+from tests.hub.catalogue_cli import run
 
 
 def test_a_policy_is_listed_with_its_targets_and_calendar(runner: CliRunner) -> None:
@@ -97,13 +60,6 @@ def test_a_policy_removed_says_what_became_of_the_clocks_it_ran(runner: CliRunne
     assert result.exit_code == 1 and "there is no SLA policy 'P1'" in result.output
 
 
-def test_a_service_owned_by_a_group_not_made_yet_is_added_with_a_warning(runner: CliRunner) -> None:
-    result = runner.invoke(main, ["service", "add", "--name", "mail", "--owner-group", "messaging"])
-    assert result.exit_code == 0 and result.stdout == "added service 'mail'\n"
-    assert result.stderr.startswith("warning: there is no group 'messaging' yet")
-    assert "messaging" in run(runner, "service", "list")
-
-
 def test_catalogue_changes_from_the_shell_are_audited(runner: CliRunner, db: Database) -> None:
     run(runner, "service", "add", "--name", "mail")
     run(runner, "service", "set", "mail", "--public")
@@ -127,25 +83,6 @@ def test_catalogue_changes_from_the_shell_are_audited(runner: CliRunner, db: Dat
 def test_waiting_on_an_unknown_incident_says_so(runner: CliRunner) -> None:
     result = runner.invoke(main, ["sla", "wait", "INC-99"])
     assert result.exit_code == 1 and "no incident INC-99" in result.output
-
-
-@pytest.mark.parametrize("group", ["service", "calendar", "sla"])
-def test_every_command_has_help(runner: CliRunner, group: str) -> None:
-    assert "Usage" in run(runner, group, "--help")
-
-
-@pytest.mark.parametrize(
-    ("command", "said"),
-    [
-        (("service", "rename"), "Rename the service NAME to NEW_NAME everywhere it is named"),
-        (("service", "remove"), "Remove the service NAME: refused while unresolved incidents"),
-        (("sla", "set"), "Change the policy NAME: the options given replace its terms"),
-        (("calendar", "set"), "Change the calendar NAME: the options given replace what they name"),
-        (("calendar", "remove"), "Remove the calendar NAME; refused while an SLA policy's clocks run on it"),
-    ],
-)
-def test_every_change_command_says_what_it_does(runner: CliRunner, command: tuple[str, str], said: str) -> None:
-    assert said in " ".join(run(runner, *command, "--help").split())
 
 
 def test_the_documented_set_up_runs_as_printed_and_makes_what_it_says(
@@ -186,25 +123,6 @@ def test_the_documented_breach_rule_names_its_channel(settings: Settings, db: Da
     assert "MATCH  P1 breaches page the DBAs  -> channels=ops-slack, escalation=db-oncall" in out
 
 
-def test_a_service_renamed_from_the_shell_says_what_followed(runner: CliRunner) -> None:
-    run(runner, "service", "add", "--name", "mail")
-    run(runner, "sla", "add", "--name", "P1 mail", "--priority", "P1", "--resolution", "4h", "--service", "mail")
-    assert run(runner, "service", "rename", "mail", "email") == (
-        "service mail renamed to email; 1 SLA policy follows\n"
-    )
-    assert "service email" in run(runner, "sla", "list")
-
-
-def test_a_service_in_use_is_not_removed_and_the_refusal_says_what_to_do(runner: CliRunner) -> None:
-    run(runner, "service", "add", "--name", "mail")
-    run(runner, "sla", "add", "--name", "P1 mail", "--priority", "P1", "--resolution", "4h", "--service", "mail")
-    result = runner.invoke(main, ["service", "remove", "mail"])
-    assert result.exit_code == 1 and "SLA policy 'P1 mail' still name service 'mail'" in result.output
-    run(runner, "sla", "remove", "P1 mail")
-    assert run(runner, "service", "remove", "mail") == "service mail removed\n"
-    assert run(runner, "service", "list") == ""
-
-
 def test_a_policy_changed_from_the_shell_keeps_what_no_option_names(runner: CliRunner) -> None:
     run(runner, "calendar", "add", "--name", "office", "--tz", "Europe/Berlin", "--hours", "mon-fri 09:00-17:00")
     run(runner, "sla", "add", "--name", "P1", "--priority", "P1", "--resolution", "4h", "--first-response", "30m",
@@ -223,22 +141,15 @@ def test_a_policy_change_that_names_no_change_is_a_usage_mistake(runner: CliRunn
     assert result.exit_code == 2 and "say what to change, e.g. --resolution 4h" in result.output
 
 
-def test_a_calendar_changed_from_the_shell_takes_new_closed_days_and_is_removed_once_unused(
-    runner: CliRunner, tmp_path: Path
-) -> None:
-    ical = tmp_path / "closed.ics"
-    ical.write_text("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20261231\nEND:VEVENT\nEND:VCALENDAR\n")
-    run(runner, "calendar", "add", "--name", "office", "--tz", "UTC", "--hours", "24x7", "--holidays", "DE")
-    run(runner, "calendar", "set", "office", "--holidays", "", "--holiday", "2026-12-24", "--ical", str(ical))
-    assert run(runner, "calendar", "list") == "office: UTC, 24x7; 2 more holiday date(s)\n"
-    run(runner, "sla", "add", "--name", "P1", "--priority", "P1", "--resolution", "4h", "--calendar", "office")
-    refused = runner.invoke(main, ["calendar", "remove", "office"])
-    assert refused.exit_code == 1 and "the clocks of SLA policy 'P1' run on calendar 'office'" in refused.output
-    run(runner, "sla", "set", "P1", "--calendar", "")
-    assert run(runner, "calendar", "remove", "office") == "removed calendar 'office'\n"
+def test_every_command_has_help(runner: CliRunner) -> None:
+    assert "Usage" in run(runner, "sla", "--help")
 
 
-def test_a_mistyped_closed_day_names_its_option(runner: CliRunner) -> None:
-    run(runner, "calendar", "add", "--name", "office", "--tz", "UTC", "--hours", "24x7")
-    result = runner.invoke(main, ["calendar", "set", "office", "--holiday", "24.12."])
-    assert result.exit_code == 2 and "Invalid value for --holiday: '24.12.' is not a date" in result.output
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        (("sla", "set"), "Change the policy NAME: the options given replace its terms"),
+    ],
+)
+def test_every_change_command_says_what_it_does(runner: CliRunner, command: tuple[str, str], said: str) -> None:
+    assert said in " ".join(run(runner, *command, "--help").split())

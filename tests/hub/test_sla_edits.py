@@ -9,18 +9,18 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from hub import calendars, catalogue, catalogue_rows, revisions, sla
+from hub import calendars, catalogue, sla
 from hub.calendars import CalendarTerms, add_calendar
 from hub.catalogue import PolicyTerms, Targets, add_policy
 from hub.db import Database
 from hub.domain import Action, InboundEvent
-from hub.errors import BadField, BadInput, Missing
+from hub.errors import BadField, Missing
 from hub.intake import Intake
 from hub.models import AuditEntry, BusinessCalendar, utcnow
 from hub.sla_clocks import DEFAULT_WARN_AT
 from hub.sla_edits import Edit, describe, edit_calendar, edit_policy
 from hub.sla_replanning import Replanned
-from tests.hub.replanned import RAW, H, critical, incident, sla_timeline
+from tests.hub.replanned import OFFICE, RAW, H, critical, incident, sla_revision, sla_timeline
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (the fixture `settings`)
 
 ADMIN = "admin@example.com"  # who changes them, for the audit log
@@ -41,11 +41,6 @@ def edit(db: Database, name: str = "P1", new_name: str | None = None, **terms: A
                              "warn_at": DEFAULT_WARN_AT, **P1, **terms}  # fmt: skip
     with db.transaction() as session:
         return edit_policy(session, name, PolicyTerms(**given), by=ADMIN, new_name=new_name)
-
-
-def sla_revision(db: Database) -> int:
-    with db.read() as session:
-        return revisions.Revisions().of(session.connection()).get(catalogue_rows.SLA_REVISION, 0)
 
 
 # -- policies ------------------------------------------------------------------------------------------------------
@@ -174,8 +169,6 @@ def test_an_unknown_policy_is_refused_with_the_command_that_lists_them(db: Datab
 
 # -- calendars -----------------------------------------------------------------------------------------------------
 
-OFFICE = CalendarTerms(tz="UTC", hours="24x7", country=None, subdivision=None, dates=frozenset())
-
 
 def test_a_calendar_edit_replans_the_incidents_under_every_policy_on_it(db: Database, intake: Intake) -> None:
     with db.transaction() as session:
@@ -214,42 +207,3 @@ def test_a_calendar_keeps_its_holidays_renamed(db: Database) -> None:
         assert calendars.describe_calendar(row) == (
             "office-berlin: Europe/Berlin, mon-fri 09:00-17:00; holidays DE-BY; 2 more holiday date(s)"
         )
-
-
-def test_a_calendar_a_policy_runs_on_is_not_removed_and_the_refusal_names_the_policy(db: Database) -> None:
-    with db.transaction() as session:
-        add_calendar(session, name="office", **OFFICE)
-        add_policy(session, name="P3 office", priority=3, calendar="office", targets=Targets(resolution=72 * H))
-    refusal = "the clocks of SLA policy 'P3 office' run on calendar 'office': give it another calendar or remove it"
-    with pytest.raises(BadInput, match=refusal), db.transaction() as session:
-        calendars.remove_calendar(session, "office")
-
-
-def test_an_unused_calendar_is_removed(db: Database) -> None:
-    with db.transaction() as session:
-        add_calendar(session, name="office", **OFFICE)
-    before = sla_revision(db)
-    with db.transaction() as session:
-        assert calendars.remove_calendar(session, " office ") == "office"
-    with db.read() as session:
-        assert session.scalars(select(BusinessCalendar)).all() == []
-    assert sla_revision(db) == before + 1
-
-
-@pytest.mark.parametrize(
-    ("texts", "found"),
-    [(["2026-12-24"], {"2026-12-24"}), ([], set()), (["2026-12-24", "2026-12-24"], {"2026-12-24"})],
-)
-def test_closed_days_are_read_as_dates(texts: list[str], found: set[str]) -> None:
-    assert {d.isoformat() for d in calendars.parse_dates(texts)} == found
-
-
-def test_a_closed_day_that_is_no_date_is_a_mistake_in_its_field() -> None:
-    with pytest.raises(BadField, match=r"'24\.12\.2026' is not a date; write closed days as YYYY-MM-DD") as refused:
-        calendars.parse_dates(["24.12.2026"], "dates")
-    assert refused.value.field == "dates"
-
-
-@pytest.mark.parametrize(("text", "region"), [("DE", ("DE", None)), (" de-BY ", ("de", "BY")), ("", (None, None))])
-def test_public_holidays_are_a_country_or_a_country_and_region(text: str, region: tuple[str | None, ...]) -> None:
-    assert calendars.parse_region(text) == region

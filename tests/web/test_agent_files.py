@@ -149,7 +149,7 @@ def test_a_reply_whose_file_vanished_from_the_store_is_dead_with_the_reason_and_
     assert "form.pdf" in row.last_error and "missing from the attachment store" in row.last_error
     admin = desk.client.application.test_client()
     log_in(admin, make_user(email="admin@example.com", role="admin"))
-    listed = admin.get("/outbox?dead=1").get_data(as_text=True)
+    listed = admin.get("/outbox?state=dead").get_data(as_text=True)
     assert "missing from the attachment store" in listed
 
 

@@ -7,11 +7,13 @@ import re
 from collections.abc import Callable
 
 from flask.testing import FlaskClient
+from sqlalchemy import insert
 
 from hub import groups, oncall, triage
 from hub.agent_action import Actor, Mail
 from hub.db import Database
-from hub.models import utcnow
+from hub.models import OutboxMessage, utcnow
+from tests.web.helpers import Login, log_in
 from web.queries import incident_id
 
 AGENT, MAIL = Actor("agent@example.com"), Mail("helpdesk@localhost", "http://desk")
@@ -98,3 +100,25 @@ def test_each_open_by_priority_figure_links_to_the_incidents_it_counts(
         link = href(table, rf'<a href="([^"]*)" aria-label="{label}">1</a>')
         assert refs(logged_in.get(link).get_data(as_text=True)) == expected, label
     assert table.count("<a href=") == 3  # a zero is no link
+
+
+def test_the_failed_notifications_tile_takes_an_admin_to_the_dead_letters_it_counts(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    log_in(client, make_user(email="root@example.com", role="admin"))
+    with db.transaction() as session:
+        session.execute(insert(OutboxMessage), [
+            {"delivery_id": f"d-{status}", "kind": "assigned", "channel": "email", "recipient": "p@example.com",
+             "subject": "s", "body": "b", "headers": {}, "status": status, "last_error": f"{status} error"}
+            for status in ("dead", "pending", "sent")
+        ])  # fmt: skip
+    page = client.get("/dashboard").get_data(as_text=True)
+    listed = client.get(href(page, r'id="failures-tile" href="([^"]*)"')).get_data(as_text=True)
+    assert figure(page, "failures") == "1"
+    assert "dead error" in listed and "pending error" not in listed and "sent error" not in listed
+    assert 'aria-current="true">Dead letters</a>' in listed
+
+
+def test_the_failed_notifications_tile_is_no_link_for_those_who_cannot_see_the_queue(logged_in: FlaskClient) -> None:
+    page = logged_in.get("/dashboard").get_data(as_text=True)
+    assert '<div class="tile card " id="failures-tile">' in page

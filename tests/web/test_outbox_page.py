@@ -1,14 +1,19 @@
-"""The notification queue page: dead letters with their last error, retried or discarded by an admin."""
+"""The notification queue page: dead letters with their last error, retried or discarded by an admin; the
+notifications of one state, read a page at a time."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 
+import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from hub.db import Database
 from hub.models import OutboxMessage
+from hub.outbox_admin import PAGE, STATES
 from tests.web.helpers import Login, csrf_token, log_in
 
 
@@ -42,7 +47,7 @@ def test_dead_letters_are_listed_with_their_last_error(
     client: FlaskClient, make_user: Callable[..., Login], raise_incident: Callable[..., str], db: Database
 ) -> None:
     dead_letter(db, raise_incident, make_user)
-    page = admin(client, make_user).get("/outbox?dead=1").get_data(as_text=True)
+    page = admin(client, make_user).get("/outbox?state=dead").get_data(as_text=True)
     assert "550 5.1.1 no such user" in page and "1 notification could not be delivered." in page
 
 
@@ -63,4 +68,74 @@ def test_discard_takes_it_off_the_list(
     page = admin(client, make_user).get("/outbox").get_data(as_text=True)
     client.post(f"/outbox/{outbox_id}/discard", data={"csrf_token": csrf_token(page)})
     assert status(db, outbox_id) != "dead"
-    assert "No dead letters." in client.get("/outbox?dead=1").get_data(as_text=True)
+    assert "No dead letters." in client.get("/outbox?state=dead").get_data(as_text=True)
+
+
+def owed(db: Database, statuses: list[str]) -> list[int]:
+    """Notifications in these statuses, one each, in this order; their ids."""
+    rows = [{"delivery_id": f"d-{n}", "kind": "assigned", "channel": "email", "recipient": f"p{n}@example.com",
+             "subject": "s", "body": "b", "headers": {}, "status": status}
+            for n, status in enumerate(statuses)]  # fmt: skip
+    with db.transaction() as session:
+        session.execute(insert(OutboxMessage), rows)
+        return list(session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id)))
+
+
+def listed(page: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<td data-label="#">(\d+)</td>', page)]
+
+
+def link(page: str, rel: str) -> str | None:
+    found = re.search(rf'<a rel="{rel}" id="\w+" href="([^"]*)"', page)
+    return html.unescape(found.group(1)) if found else None
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_each_state_shows_only_its_notifications(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database, state: str
+) -> None:
+    statuses = [each for each in STATES for _ in range(2)]
+    ids = owed(db, statuses)
+    page = admin(client, make_user).get(f"/outbox?state={state}").get_data(as_text=True)
+    wanted = [i for i, status in zip(ids, statuses, strict=True) if status == state]
+    assert listed(page) == wanted[::-1]  # newest first
+    assert re.search(rf'href="/outbox\?state={state}" aria-current="true"', page)
+
+
+def test_the_queue_shows_what_is_undelivered_unless_told_a_state(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    pending, queued, dead, _, _ = owed(db, list(STATES))
+    assert listed(admin(client, make_user).get("/outbox").get_data(as_text=True)) == [dead, queued, pending]
+
+
+def test_sent_notifications_offer_no_retry_or_discard(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    owed(db, ["sent"])
+    page = admin(client, make_user).get("/outbox?state=sent").get_data(as_text=True)
+    assert "/retry" not in page and "/discard" not in page
+
+
+def test_paging_older_reaches_the_oldest_notification_and_newer_comes_back(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    ids = owed(db, ["sent"] * (2 * PAGE + 5) + ["dead"])
+    admin(client, make_user)
+    pages, url = [], "/outbox?state=sent"
+    while url is not None:
+        page = client.get(url).get_data(as_text=True)
+        pages.append(listed(page))
+        url = link(page, "next")
+    assert [len(p) for p in pages] == [PAGE, PAGE, 5]
+    assert [i for p in pages for i in p] == ids[:-1][::-1]  # every sent one once, down to the oldest, no dead one
+    newer = link(page, "prev")
+    assert newer is not None and "state=sent" in newer
+    back = client.get(newer).get_data(as_text=True)
+    assert listed(back) == pages[1] and link(back, "prev") is not None
+    assert link(client.get("/outbox?state=sent").get_data(as_text=True), "prev") is None  # the newest page
+
+
+def test_a_state_the_queue_does_not_have_is_not_found(client: FlaskClient, make_user: Callable[..., Login]) -> None:
+    answer = admin(client, make_user).get("/outbox?state=failed")
+    assert answer.status_code == 404 and "it shows undelivered, dead, pending" in answer.get_data(as_text=True)
