@@ -7,7 +7,9 @@ at once, as a provider does for someone already logged in there), /token, which 
 the code (once only), the redirect URI and the PKCE verifier, and answers with an RS256 ID token and an access
 token, /userinfo (OpenID Connect Core 5.3), which answers that access token with the person's claims, and
 /logout, the end_session_endpoint of RP-Initiated Logout 1.0, which checks the ID token hint's signature, the
-client and the registered post_logout_redirect_uri before sending the browser back.
+client and the registered post_logout_redirect_uri before sending the browser back. Each login is a session of its
+own at the provider, named by the `sid` of its ID token (`sids`, in order), and `logout_token` makes the Logout
+Token of Back-Channel Logout 1.0 that the provider would post when one ends.
 
 The token is signed here with `cryptography` directly, not with joserfc, so the app's verification (Authlib and
 joserfc) is checked against an independent signer. Its knobs make it misbehave as the tests need: a token signed
@@ -88,6 +90,7 @@ class Provider:
     authorizations: list[dict[str, str]] = field(default_factory=list)  # what /authorize was asked, in order
     userinfo_asked: int = 0  # how many times /userinfo answered an access token
     logouts: list[dict[str, str]] = field(default_factory=list)  # what /logout was asked, in order
+    sids: list[str] = field(default_factory=list)  # the session id of each login's ID token, in order
 
     def __post_init__(self) -> None:
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -144,6 +147,7 @@ class Provider:
             document["userinfo_endpoint"] = f"{self.issuer}/userinfo"
         if self.end_session:
             document["end_session_endpoint"] = f"{self.end_session_site or self.issuer}/logout"
+        document.update(backchannel_logout_supported=True, backchannel_logout_session_supported=True)
         return _json(document)
 
     def _jwks(self, request: Request) -> Response:
@@ -177,11 +181,12 @@ class Provider:
             return _json({"error": "invalid_grant", "error_description": "PKCE verification failed"}, 400)
         if request.form.get("redirect_uri") != asked["redirect_uri"]:
             return _json({"error": "invalid_grant"}, 400)
-        access_token = secrets.token_urlsafe(16)
+        access_token, sid = secrets.token_urlsafe(16), secrets.token_urlsafe(12)
         with self._lock:
             self._access[access_token] = (dataclasses.replace(self.person), time.time() + 300)
+            self.sids.append(sid)
         return _json({"access_token": access_token, "token_type": "Bearer", "expires_in": 300,
-                      "id_token": self.id_token(asked.get("nonce"))})  # fmt: skip
+                      "id_token": self.id_token(asked.get("nonce"), sid)})  # fmt: skip
 
     def _userinfo(self, request: Request) -> Response:
         """The person's claims for a bearer of the access token issued with their login (RFC 6750 errors else)."""
@@ -222,15 +227,32 @@ class Provider:
             return None
         return claims if claims.get("iss") == self.issuer else None
 
-    def id_token(self, nonce: str | None) -> str:
+    def id_token(self, nonce: str | None, sid: str | None = None) -> str:
         """An RS256 ID token for the configured person, as the knobs make it."""
         now = int(time.time())
         claims: dict[str, Any] = {"iss": self.issuer, "aud": self.audience or self.client_id, "iat": now,
                                   "exp": now + self.lifetime, "nonce": self.nonce or nonce}  # fmt: skip
+        if sid is not None:
+            claims["sid"] = sid
         claims.update((k, v) for k, v in self.person.claims().items() if k not in self.only_in_userinfo)
-        header = {"alg": "RS256", "typ": "JWT", "kid": KID}
+        return self._signed(claims, "JWT", stranger=self.other_key)
+
+    def logout_token(self, *, sub: str | None = None, sid: str | None = None, stranger: bool = False,
+                     **changes: Any) -> str:  # fmt: skip
+        """A Logout Token (Back-Channel Logout 1.0, 2.4) ending the session `sid`, or every session of `sub`, as
+        the provider posts it; `changes` replace its claims (None leaves one out), and `stranger` signs it with a
+        key the key set does not hold."""
+        now = int(time.time())
+        claims: dict[str, Any] = {"iss": self.issuer, "aud": self.client_id, "iat": now, "exp": now + 120,
+                                  "jti": secrets.token_urlsafe(12), "sub": sub, "sid": sid,
+                                  "events": {"http://schemas.openid.net/event/backchannel-logout": {}}}  # fmt: skip
+        claims.update(changes)
+        return self._signed({k: v for k, v in claims.items() if v is not None}, "logout+jwt", stranger=stranger)
+
+    def _signed(self, claims: dict[str, Any], typ: str, *, stranger: bool) -> str:
+        header = {"alg": "RS256", "typ": typ, "kid": KID}
         signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}".encode()
-        key = self._stranger if self.other_key else self._key
+        key = self._stranger if stranger else self._key
         return f"{signing_input.decode()}.{_b64(key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256()))}"
 
 

@@ -196,6 +196,9 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     )
     for blueprint in public:
         app.register_blueprint(blueprint)
+    # The one public form post without a CSRF token: the identity provider's, server to server, whose signed
+    # Logout Token is the proof (web/sso_backchannel.py). The rest of single sign-on's door keeps the check.
+    csrf.exempt(sso.backchannel_logout)
     local_time.init_app(app, public)
     if settings.trusted_proxies:
         _behind_proxies(app, settings.trusted_proxies)

@@ -24,6 +24,8 @@ from hub.durations import describe_duration
 from hub.errors import StorageUnavailable
 from hub.models import User
 from hub.numbers import row_id
+from hub.sso_logout import ProviderSession
+from web import sso_sessions
 from web.extensions import login_manager
 from web.ratelimit import login_client, login_failed, login_locked
 from web.security import safe_next
@@ -105,7 +107,22 @@ def load_user(key: str) -> SessionUser | None:
         limit = describe_duration(timedelta(seconds=services().settings.session_max_age))
         flash(f"A login lasts at most {limit}, however busy: log in again.", "info")
         return None
+    if (provider := _ended_by_provider()) is not None:
+        session.clear()
+        flash(f"You were logged out at {provider}, and so here too: log in again.", "info")
+        return None
     return found
+
+
+def _ended_by_provider() -> str | None:
+    """The identity provider's name when it ended this session since it logged in through it (back-channel
+    logout, web/sso_sessions.py), else None: one Redis lookup, asked only of sessions that came through it."""
+    oidc = services().settings.oidc
+    if oidc is None or not session.get(VIA_SSO):
+        return None
+    logged_in_at = float(session.get(LOGGED_IN_AT, 0.0))
+    ended = sso_sessions.ended_by_provider(session, oidc.issuer, services().redis(), logged_in_at)
+    return oidc.name if ended else None
 
 
 def outlived(now: float) -> bool:
@@ -158,16 +175,24 @@ def _login_page(form: LoginForm, error: str | None, **context: object) -> str:
 
 
 def begin(
-    user: SessionUser, next_url: str, *, via_sso: bool = False, end_session: str | None = None
+    user: SessionUser,
+    next_url: str,
+    *,
+    via_sso: bool = False,
+    end_session: str | None = None,
+    provider_session: ProviderSession | None = None,
 ) -> ResponseReturnValue:
     """Log this browser in afresh, keeping nothing from the session before (a fixated or half-done login).
     `via_sso` marks a login the identity provider vouched for: it asks for no authenticator code of ours;
-    `end_session` is the provider's address that "Log out" then sends the browser to."""
+    `end_session` is the provider's address that "Log out" then sends the browser to; `provider_session` its
+    names for the login, by which it can end this session from its side (web/sso_sessions.py)."""
     relogin(user)
     if via_sso:
         session[VIA_SSO] = True
     if end_session is not None:
         session[END_SESSION] = end_session
+    if provider_session is not None:
+        sso_sessions.keep(session, provider_session)
     return redirect(next_url)
 
 

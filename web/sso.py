@@ -6,7 +6,9 @@ discovery document), issuer, audience, expiry and nonce are checked by Authlib a
 then says whom the token's address logs in, and as what when groups give roles; the userinfo endpoint is asked
 only for what the ID token left out. The session is web/auth.py's `begin`, marked as through the provider, so
 Switchboard's own authenticator code is neither asked for nor required (the provider did its own), and holding
-where "Log out" ends the provider's session too, when its discovery names an end_session_endpoint.
+where "Log out" ends the provider's session too, when its discovery names an end_session_endpoint. The other way,
+a logout at the provider ends the sessions it logged in here: it posts a Logout Token to the back-channel route
+(web/sso_backchannel.py).
 
 Every refusal is a page saying what to do next; a provider that cannot be reached is a 503 that says password
 logins still work.
@@ -24,6 +26,7 @@ from flask import Blueprint, Flask, abort, current_app
 from flask.typing import ResponseReturnValue
 
 from hub.config import Settings
+from web import sso_backchannel
 
 if TYPE_CHECKING:
     from web.sso_flow import Provider
@@ -37,6 +40,11 @@ def callback_url(settings: Settings) -> str:
     """The redirect URI to register at the provider; built from SWITCHBOARD_PUBLIC_URL, never from the request,
     so it is the same behind any proxy and always what was registered."""
     return f"{settings.base_url.rstrip('/')}/login/sso/callback"
+
+
+def backchannel_logout_url(settings: Settings) -> str:
+    """Where the provider posts Logout Tokens (its "Backchannel logout URL"), built as the callback's is."""
+    return f"{settings.base_url.rstrip('/')}/login/sso/backchannel-logout"
 
 
 def logged_out_url(settings: Settings) -> str:
@@ -72,3 +80,10 @@ def start() -> ResponseReturnValue:
 def callback() -> ResponseReturnValue:
     """The provider's answer: exchange the code, verify the ID token, and log in whom its address names."""
     return _provider().callback()
+
+
+@bp.post("/backchannel-logout")
+def backchannel_logout() -> ResponseReturnValue:
+    """The provider, server to server, ends sessions it logged in (web/sso_backchannel.py). Exempt from CSRF
+    (web/__init__.py): no browser posts here, and the signed Logout Token is the proof."""
+    return sso_backchannel.answer(_provider())

@@ -16,6 +16,7 @@ import requests
 from authlib.common.urls import add_params_to_uri
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from authlib.integrations.flask_client import OAuth
+from authlib.oauth2.claims import JWTClaims
 from flask import Flask, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -23,6 +24,8 @@ from joserfc.errors import JoseError
 
 from hub import sso
 from hub.config import OidcSettings
+from hub.sso_logout import LEEWAY, BadLogoutToken, KeysUnavailable, ProviderSession
+from web import sso_sessions
 from web.auth import SessionUser, begin
 from web.security import origin, safe_next
 from web.services import services
@@ -44,7 +47,7 @@ HINT_MAX = 2500
 
 @dataclass(frozen=True)
 class Provider:
-    """The provider's settings and its registered Authlib client: what the two routes of web/sso.py run."""
+    """The provider's settings and its registered Authlib client: what the routes of web/sso.py run."""
 
     oidc: OidcSettings
     client: Any
@@ -131,13 +134,41 @@ class Provider:
         except sso.Refused as refused:
             return _refused(oidc, refused)
         next_url = safe_next(session.get(_NEXT), url_for("incidents.index"))
-        response = begin(user, next_url, via_sso=True, end_session=_end_session(client, oidc, token.get("id_token")))
+        provider_session = ProviderSession.of(claims)
+        end_session = _end_session(client, oidc, token.get("id_token"))
+        response = begin(user, next_url, via_sso=True, end_session=end_session, provider_session=provider_session)
+        if provider_session is not None:
+            settings = services().settings
+            sso_sessions.remember(
+                services().redis(), oidc.issuer, provider_session, user.email, settings.session_max_age
+            )
         if admitted.kept_admin is not None:  # after begin(): a fresh session keeps no earlier flash
             log.warning("single sign-on kept %s an admin: their groups give %s, but no other admin is active",
                         user.email, admitted.kept_admin)  # fmt: skip
             flash(f"Your groups at {oidc.name} give the role {admitted.kept_admin} here, but you are the last active "
                   "admin, so you stay an admin: make someone else admin first.", "info")  # fmt: skip
         return response
+
+    def logout_claims(self, logout_token: str) -> Mapping[str, Any]:
+        """A Logout Token's claims, once its signature, issuer, audience and times are checked as an ID token's
+        are (the same key set, algorithms and pins, by Authlib and joserfc), with `iat` and `jti` required too;
+        `BadLogoutToken` when one is wrong, `KeysUnavailable` when the provider's keys cannot be had. The rules
+        a Logout Token adds are hub/sso_logout.py's."""
+        oidc = self.oidc
+        options = {**_claims_options(oidc), "iat": {"essential": True}, "jti": {"essential": True}}
+        try:
+            claims = self.client.parse_id_token(
+                {"id_token": logout_token}, nonce=None, claims_options=options, claims_cls=JWTClaims, leeway=LEEWAY
+            )
+        except _UNREACHABLE as exc:
+            log.warning("cannot reach %s for its keys: %s", oidc.issuer, exc)
+            raise KeysUnavailable(f"{oidc.issuer} cannot be reached for its keys") from exc
+        except (RuntimeError, KeyError) as exc:  # a discovery document without the key set's address
+            log.error("cannot use %s's discovery document: %s", oidc.issuer, exc)
+            raise KeysUnavailable(f"{oidc.issuer}'s discovery document names no key set") from exc
+        except (JoseError, ValueError) as exc:
+            raise BadLogoutToken(f"the logout token is not valid: {exc}") from exc
+        return claims  # type: ignore[no-any-return]
 
 
 def _with_userinfo(client: Any, oidc: OidcSettings, token: Mapping[str, Any], claims: Any) -> Mapping[str, Any]:

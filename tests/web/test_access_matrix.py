@@ -128,9 +128,11 @@ UI = {
 # signed links (tests/web/test_satisfaction.py, tests/web/test_my_requests.py, tests/web/test_acknowledge_link.py).
 # Single sign-on's start and callback are how someone without a session gets one: the start only sends the browser
 # to the provider, and the callback logs in only whom a verified ID token names, for a login this browser started
-# (tests/web/test_sso.py).
+# (tests/web/test_sso.py). Its back-channel logout is posted by the provider, server to server, and ends only the
+# sessions a Logout Token signed by the provider names (tests/web/test_sso_backchannel.py).
 PUBLIC = {
     "incidents.root", "auth.login", "auth.second_step", "auth.logout", "sso.start", "sso.callback",
+    "sso.backchannel_logout",
     "health.healthz", "metrics.metrics",
     "openapi.openapi", "static",
     "satisfaction.page", "satisfaction.answer", "acknowledge.page", "acknowledge.acknowledge",

@@ -39,7 +39,7 @@ from tests.web.sso_fixtures import (  # noqa: F401
 from web import create_app
 from web.auth import ADMINS_ONLY_FAILED
 from web.services import services
-from web.sso import callback_url, logged_out_url
+from web.sso import backchannel_logout_url, callback_url, logged_out_url
 
 
 def test_the_login_page_offers_the_provider_by_name(client: FlaskClient) -> None:
@@ -288,4 +288,8 @@ def test_the_documented_settings_start_and_name_the_documented_addresses(tmp_pat
     documented = documented_settings(tmp_path)[0]
     assert documented.oidc is not None and documented.oidc.name == "Acme login"
     [addresses] = fenced("README.md", SECTION, "")
-    assert addresses.split() == [callback_url(documented), logged_out_url(documented)]
+    assert addresses.split() == [
+        callback_url(documented),
+        logged_out_url(documented),
+        backchannel_logout_url(documented),
+    ]
