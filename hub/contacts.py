@@ -76,9 +76,14 @@ _NEW_ORGANISATION = _inserts(ORGANISATIONS, ("name", "domain", "created_at"))
 
 def remember_sender(conn: Connection, event: InboundEvent) -> InboundEvent:
     """Make the sender a contact on their first mail (with their organisation by domain), and return the event
-    with the `organisation` label set, which SLA policies select on. Mail no person sent makes no contact."""
+    with the `organisation` label set, which SLA policies select on. Mail no person sent makes no contact.
+
+    Nor does mail whose From the receiving server found forged-looking (`sender_failed`, as everywhere else such
+    mail acts for no one): anyone can write any From, and a forger must neither plant people or organisations in
+    the directory nor name a real contact. Its incident takes no `organisation` label either, so naming a
+    customer's address does not buy their SLA. A softfail acts as the sender's, here as elsewhere."""
     address = (event.requester or "").lower()
-    if not address or event.auto_submitted or len(address) > ADDRESS_WIDTH:
+    if not address or event.auto_submitted or event.sender_failed or len(address) > ADDRESS_WIDTH:
         return event
     name = event.mail.sender_name if event.mail is not None else None
     row = _KNOWN.first(conn, {"email": address})

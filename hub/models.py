@@ -302,6 +302,11 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(sealed_text(64))
     totp_step: Mapped[int | None] = mapped_column(BigInteger)
     two_factor_since: Mapped[datetime | None]
+    # A setup under way (hub/two_factor.py::start_setup): the new secret (sealed) until a code confirms it, the
+    # reference the browser showing it keeps in its session, and when it started (it expires). Migration 0029.
+    totp_pending: Mapped[str | None] = mapped_column(Text)
+    totp_pending_ref: Mapped[str | None] = mapped_column(String(32))
+    totp_pending_at: Mapped[datetime | None]
     # The IANA zone the web UI shows and reads their times in (hub/zones.py); None: the installation's.
     timezone: Mapped[str | None] = mapped_column(String(64))
 

@@ -52,6 +52,7 @@ class _Target:
 
 TARGETS = (
     _Target(two_factor.SECRET, User, User.totp_secret),
+    _Target(two_factor.PENDING, User, User.totp_pending),
     _Target(channels.SECRET, Channel, Channel.signing_secret),
     _Target(mailboxes.SECRET, Mailbox, Mailbox.secret, mailboxes.resealed),
 )

@@ -5,15 +5,22 @@ six-digit code of an authenticator app (hub/totp.py), or one of ten recovery cod
 that consumes something (a code's step, a recovery code) is one conditional UPDATE, so two logins racing with the
 same code cannot both win, on SQLite as on PostgreSQL. The authenticator secret is kept sealed (hub/sealed.py):
 `secret_of` is the one place it is opened.
+
+While someone sets it up, the new secret waits on their user row, sealed as well (`start_setup`): not in the
+browser's session, which Flask signs but does not encrypt, so a cookie seen in a proxy log or a shared browser
+profile would give the secret away; nor in Redis, which an installation may run without (the web app then has
+none) and which would keep it readable in its snapshots. The browser keeps only an opaque reference to the setup
+it shows, so one started again elsewhere, or expired, is told apart from a wrong code.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import delete, func, select, update
@@ -33,6 +40,14 @@ SECRET = sealed.Column(
     "the two-factor authenticator secret",
     "turn two-factor authentication off for its owner (`switchboard user reset-2fa <email>`); they set it up again",
 )
+PENDING = sealed.Column(
+    "users.totp_pending",
+    "the two-factor secret being set up",
+    "its owner starts setting up two-factor authentication again (a new key replaces it)",
+)
+#: How long a key shown for setup waits for its first code: time to find the phone and the app, but a setup page
+#: left open on a shared machine does not keep a usable secret for long.
+SETUP_FOR = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -42,6 +57,19 @@ class Standing:
     on: bool
     since: datetime | None
     recovery_left: int
+
+
+@dataclass(frozen=True)
+class Setup:
+    """A new secret shown to be scanned, and the reference the browser showing it keeps (not the secret)."""
+
+    secret: str
+    ref: str
+
+
+class SetupGone(BadInput):
+    """The setup a browser shows is not the one waiting: it expired, or was started again elsewhere. Not a wrong
+    code: the person must scan a new key, and the message says so."""
 
 
 def required(role: str, roles: Collection[str]) -> bool:
@@ -83,8 +111,48 @@ def secret_of(user: User, keys: Keyring) -> str | None:
     return None if user.totp_secret is None else sealed.unseal(keys, user.totp_secret, SECRET.at(user.id))
 
 
+def start_setup(session: Session, user_id: int, now: float, *, keys: Keyring) -> Setup:
+    """A new secret to show, kept sealed on the user until a code confirms it (`confirm_setup`). It replaces any
+    setup under way, so the key another browser or tab shows stops counting: the latest one started wins."""
+    user = _user(session, user_id)
+    if user.totp_secret is not None:
+        raise BadInput("two-factor authentication is already on for this account")
+    setup = Setup(totp.new_secret(), secrets.token_urlsafe(16))
+    user.totp_pending = sealed.seal(keys, setup.secret, PENDING.at(user_id))
+    user.totp_pending_ref, user.totp_pending_at = setup.ref, datetime.fromtimestamp(now, UTC)
+    session.flush()
+    return setup
+
+
+def pending_setup(session: Session, user_id: int, ref: str | None, now: float, *, keys: Keyring) -> Setup:
+    """The setup the browser keeping `ref` shows, still waiting for its code. Raises SetupGone, saying what to do,
+    when that browser has none, another was started since, it expired, or it no longer opens (a lost SECRET_KEY:
+    a new setup is the remedy, as for the others)."""
+    user = _user(session, user_id)
+    stored, started = user.totp_pending, user.totp_pending_at
+    if ref is None or stored is None or started is None:
+        raise SetupGone("no setup is waiting for a code in this browser")
+    if not hmac.compare_digest(ref, user.totp_pending_ref or ""):
+        raise SetupGone("setup was started again in another browser or tab, so the key shown here no longer counts")
+    if datetime.fromtimestamp(now, UTC) - started >= SETUP_FOR:
+        minutes = SETUP_FOR // timedelta(minutes=1)
+        raise SetupGone(f"this key expired: a setup waits {minutes} minutes for the first code from the app")
+    try:
+        return Setup(sealed.unseal(keys, stored, PENDING.at(user_id)), ref)
+    except sealed.CannotOpen:
+        raise SetupGone("the key shown here can no longer be read (SECRET_KEY changed since)") from None
+
+
+def confirm_setup(
+    session: Session, user_id: int, ref: str | None, typed: str, now: float, *, keys: Keyring
+) -> list[str]:
+    """Turn it on with the setup the browser keeping `ref` shows, once `typed` proves the app holds its secret."""
+    return turn_on(session, user_id, pending_setup(session, user_id, ref, now, keys=keys).secret, typed, now, keys=keys)
+
+
 def turn_on(session: Session, user_id: int, secret: str, typed: str, now: float, *, keys: Keyring) -> list[str]:
-    """Keep the secret once a code from it proves the app holds it; return the recovery codes, shown once."""
+    """Keep the secret once a code from it proves the app holds it; return the recovery codes, shown once. Any
+    setup under way is over."""
     user = _user(session, user_id)
     if user.totp_secret is not None:
         raise BadInput("two-factor authentication is already on for this account")
@@ -93,7 +161,12 @@ def turn_on(session: Session, user_id: int, secret: str, typed: str, now: float,
         raise BadInput("that code does not match; check the phone's clock and type the code the app shows now")
     user.totp_secret, user.totp_step = sealed.seal(keys, secret, SECRET.at(user_id)), step
     user.two_factor_since = utcnow()
+    _forget_setup(user)
     return renew_recovery_codes(session, user_id)
+
+
+def _forget_setup(user: User) -> None:
+    user.totp_pending = user.totp_pending_ref = user.totp_pending_at = None
 
 
 def renew_recovery_codes(session: Session, user_id: int) -> list[str]:
@@ -109,6 +182,7 @@ def turn_off(session: Session, user_id: int) -> User:
     """Forget the secret and the recovery codes (the person's own choice, or an admin's reset for a lost phone)."""
     user = _user(session, user_id)
     user.totp_secret = user.totp_step = user.two_factor_since = None
+    _forget_setup(user)
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
     session.flush()
     return user

@@ -23,13 +23,15 @@ from wtforms.validators import DataRequired, Length
 from hub import accounts, audit, totp, two_factor
 from hub.errors import BadInput
 from hub.models import User
+from hub.two_factor import Setup, SetupGone
 from web.auth import VIA_SSO, SessionUser, own_password_refused, relogin
 from web.ratelimit import login_client, login_failed
 from web.services import services
 
 bp = Blueprint("two_factor", __name__, url_prefix="/account/two-factor")
 
-#: The session key holding the secret shown while someone sets up their app; kept only once a code proves it.
+#: The session key holding which setup this browser shows (hub/two_factor.py::Setup.ref), never its secret: the
+#: session cookie is signed, not encrypted, and the secret waits sealed on the server.
 SETUP = "two_factor_setup"
 #: What someone who must turn it on may still reach before they have.
 _ALWAYS_ALLOWED = frozenset({"two_factor.setup", "auth.logout", "static"})
@@ -91,33 +93,58 @@ def _user(db_session: Session) -> User:
 @bp.route("", methods=["GET", "POST"])
 @login_required
 def setup() -> ResponseReturnValue:
-    """Show a new secret as a QR code and as text, and keep it once a code from the app proves the app holds it."""
+    """Show a new secret as a QR code and as text, and turn it on once a code from the app proves the app holds it.
+    A reload shows the same key (it may have been scanned already); a key that expired or was replaced by a setup
+    started elsewhere is replaced here too, with a word saying so."""
     if current_user.two_factor:
         return redirect(url_for("account.index"))
-    secret = session.get(SETUP)
-    if not isinstance(secret, str):
-        secret = session[SETUP] = totp.new_secret()  # the same secret on reload, in case it was scanned already
-    form = CodeForm()
+    form, now, keys = CodeForm(), time.time(), services().keys
+    shown_before = session.get(SETUP)
     status = 200
     if form.validate_on_submit():
         try:
             with services().db.transaction() as db_session:
-                code, keys = form.code.data or "", services().keys
-                codes = two_factor.turn_on(db_session, current_user.id, secret, code, time.time(), keys=keys)
+                code = form.code.data or ""
+                codes = two_factor.confirm_setup(db_session, current_user.id, shown_before, code, now, keys=keys)
                 audit.record(db_session, current_user.email, "user.2fa_on", current_user.email)
                 fresh = SessionUser.of(_user(db_session))
+        except SetupGone as gone:
+            form.code.errors = [_scan_anew(gone)]
+            status = 400
         except BadInput as exc:
             form.code.errors = [f"{str(exc).capitalize()}."]
             status = 400
         else:
-            relogin(fresh)
+            relogin(fresh)  # a new session: the setup's reference goes with the old one
             return render_template("account/recovery_codes.html", codes=codes, first=True)
     elif form.is_submitted():
         status = 400
-    uri = totp.provisioning_uri(secret, current_user.email)
+    shown, lost = _shown(now)
+    notice = _scan_anew(lost) if lost is not None and shown_before is not None and not form.code.errors else None
+    uri = totp.provisioning_uri(shown.secret, current_user.email)
     qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
-    return render_template("account/two_factor_setup.html", form=form, secret=totp.grouped(secret), qr=qr,
-                           uri=uri, required=must_enrol()), status  # fmt: skip
+    return render_template("account/two_factor_setup.html", form=form, secret=totp.grouped(shown.secret), qr=qr,
+                           uri=uri, required=must_enrol(), notice=notice), status  # fmt: skip
+
+
+def _shown(now: float) -> tuple[Setup, SetupGone | None]:
+    """The setup this browser shows: the one it started, still waiting; else a new one (replacing any other
+    browser's), with why the one it had is gone."""
+    keys, ref = services().keys, session.get(SETUP)
+    with services().db.transaction() as db_session:
+        try:
+            return two_factor.pending_setup(db_session, current_user.id, ref, now, keys=keys), None
+        except SetupGone as gone:
+            fresh = two_factor.start_setup(db_session, current_user.id, now, keys=keys)
+            why = gone
+    session[SETUP] = fresh.ref
+    return fresh, why
+
+
+def _scan_anew(gone: SetupGone) -> str:
+    said = str(gone)
+    return (f"{said[:1].upper()}{said[1:]}. Scan the new key on this page into your app (remove the old one "
+            "there) and type the code it shows.")  # fmt: skip
 
 
 @bp.post("/recovery-codes")

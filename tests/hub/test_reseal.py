@@ -66,7 +66,8 @@ def stored(database: Database) -> list[str]:
 def test_reseal_moves_every_secret_to_the_new_key(database: Database) -> None:
     ann, secret, signing = store_secrets(database, BEFORE)
     assert reseal_all(database, ROTATED) == {
-        "users.totp_secret": (1, 1), "channels.signing_secret": (1, 1), "mailboxes.secret": (2, 1)
+        "users.totp_secret": (1, 1), "users.totp_pending": (0, 0), "channels.signing_secret": (1, 1),
+        "mailboxes.secret": (2, 1)
     }  # fmt: skip
     assert opened(database, NOW, ann) == (secret, signing, "pw")
     with pytest.raises(CannotOpen, match="another SECRET_KEY"), database.read() as session:
@@ -82,7 +83,8 @@ def test_reseal_seals_what_an_older_version_kept_plain(database: Database) -> No
     assert opened(database, NOW, ann) == (secret, signing, "pw")  # read as they are meanwhile
 
     assert reseal_all(database, NOW) == {
-        "users.totp_secret": (1, 1), "channels.signing_secret": (1, 1), "mailboxes.secret": (2, 1)
+        "users.totp_secret": (1, 1), "users.totp_pending": (0, 0), "channels.signing_secret": (1, 1),
+        "mailboxes.secret": (2, 1)
     }  # fmt: skip
     totp_secret, signing_secret, desk, env = stored(database)
     assert all(sealed.is_sealed(value) for value in (totp_secret, signing_secret, desk))
@@ -114,12 +116,24 @@ def test_switchboard_up_starts_though_a_secret_sealed_under_an_unknown_key_canno
     assert said is not None and said.startswith("secrets left as they were:") and "SWITCHBOARD_OLD_SECRET_KEYS" in said
 
 
+def test_reseal_seals_a_setup_under_way_anew_and_its_code_still_turns_it_on(database: Database) -> None:
+    with database.transaction() as session:
+        bob = accounts.create_user(session, email="bob@example.com", password="correct horse", role="agent").id
+        setup = two_factor.start_setup(session, bob, time.time(), keys=BEFORE)
+    assert reseal_all(database, ROTATED)["users.totp_pending"] == (1, 1)
+    now = time.time()
+    with database.transaction() as session:  # the former key dropped
+        two_factor.confirm_setup(session, bob, setup.ref, totp.code_at(setup.secret, totp.step_at(now)), now, keys=NOW)
+        assert two_factor.standing(session, bob).on
+
+
 def test_a_second_reseal_rewrites_nothing(database: Database) -> None:
     store_secrets(database, BEFORE)
     reseal_all(database, ROTATED)
     before = stored(database)
     assert reseal_all(database, ROTATED) == {
-        "users.totp_secret": (1, 0), "channels.signing_secret": (1, 0), "mailboxes.secret": (2, 0)
+        "users.totp_secret": (1, 0), "users.totp_pending": (0, 0), "channels.signing_secret": (1, 0),
+        "mailboxes.secret": (2, 0)
     }  # fmt: skip
     assert stored(database) == before
 
@@ -164,6 +178,7 @@ def test_db_reseal_seals_under_the_new_key_and_says_what_it_did(
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         "users.totp_secret: 1 of 1 sealed anew",
+        "users.totp_pending: 0 of 0 sealed anew",
         "channels.signing_secret: 1 of 1 sealed anew",
         "mailboxes.secret: 1 of 2 sealed anew",
         "every secret in the database is sealed under the current SECRET_KEY",

@@ -175,3 +175,91 @@ def test_a_secret_sealed_under_a_former_key_opens_with_it_listed(database: Datab
     with database.transaction() as session:
         rotated = Keyring.derive("a new key", [TEST_SECRET_KEY])
         assert two_factor.check(session, ann, now_code(secret, now), now, keys=rotated) == "code"
+
+
+# -- a setup under way -------------------------------------------------------------------------------------
+
+
+def start(database: Database, user_id: int, now: float, keys: Keyring = KEYS) -> two_factor.Setup:
+    with database.transaction() as session:
+        return two_factor.start_setup(session, user_id, now, keys=keys)
+
+
+def confirm(database: Database, user_id: int, setup: two_factor.Setup, now: float) -> list[str]:
+    with database.transaction() as session:
+        typed = now_code(setup.secret, now)
+        return two_factor.confirm_setup(session, user_id, setup.ref, typed, now, keys=KEYS)
+
+
+def test_a_setup_waits_sealed_on_the_user_until_its_code_turns_it_on(database: Database, ann: int) -> None:
+    now = time.time()
+    setup = start(database, ann, now)
+    with database.read() as session:
+        pending = session.scalar(select(User.totp_pending).where(User.id == ann))
+        assert pending is not None and pending.startswith("sealed:v1:") and setup.secret not in pending
+        assert not two_factor.standing(session, ann).on
+    assert len(confirm(database, ann, setup, now + 60)) == two_factor.RECOVERY_CODES
+    with database.read() as session:
+        user = session.get(User, ann)
+        assert user is not None and two_factor.secret_of(user, KEYS) == setup.secret
+        assert (user.totp_pending, user.totp_pending_ref, user.totp_pending_at) == (None, None, None)
+
+
+def test_the_reference_a_browser_keeps_is_not_the_secret(database: Database, ann: int) -> None:
+    setup = start(database, ann, time.time())
+    assert setup.ref != setup.secret and setup.secret not in setup.ref
+
+
+def test_starting_again_replaces_the_setup_under_way(database: Database, ann: int) -> None:
+    now = time.time()
+    first, second = start(database, ann, now), start(database, ann, now)
+    assert first.secret != second.secret
+    with pytest.raises(two_factor.SetupGone, match="started again in another browser"):
+        confirm(database, ann, first, now)
+    confirm(database, ann, second, now)
+
+
+def test_a_setup_expires_after_fifteen_minutes(database: Database, ann: int) -> None:
+    now = time.time()
+    setup = start(database, ann, now)
+    with database.read() as session:
+        assert two_factor.pending_setup(session, ann, setup.ref, now + 14 * 60, keys=KEYS) == setup
+    with pytest.raises(two_factor.SetupGone, match="expired: a setup waits 15 minutes"):
+        confirm(database, ann, setup, now + 15 * 60)
+
+
+def test_a_wrong_code_leaves_the_setup_waiting(database: Database, ann: int) -> None:
+    now = time.time()
+    setup = start(database, ann, now)
+    wrong = "000000" if now_code(setup.secret, now) != "000000" else "111111"
+    with pytest.raises(BadInput, match="does not match"), database.transaction() as session:
+        two_factor.confirm_setup(session, ann, setup.ref, wrong, now, keys=KEYS)
+    confirm(database, ann, setup, now)
+
+
+def test_a_browser_with_no_setup_is_told_none_is_waiting(database: Database, ann: int) -> None:
+    start(database, ann, time.time())
+    with pytest.raises(two_factor.SetupGone, match="no setup is waiting"), database.read() as session:
+        two_factor.pending_setup(session, ann, None, time.time(), keys=KEYS)
+
+
+def test_a_setup_sealed_under_a_lost_key_is_started_again_not_a_fault(database: Database, ann: int) -> None:
+    now = time.time()
+    setup = start(database, ann, now, keys=Keyring.derive("a key no one has now"))
+    with pytest.raises(two_factor.SetupGone, match="can no longer be read"), database.read() as session:
+        two_factor.pending_setup(session, ann, setup.ref, now, keys=KEYS)
+
+
+def test_a_setup_cannot_start_while_it_is_on(database: Database, ann: int) -> None:
+    turn_on(database, ann, totp.new_secret(), time.time())
+    with pytest.raises(BadInput, match="already on"):
+        start(database, ann, time.time())
+
+
+def test_turning_it_off_forgets_a_setup_under_way(database: Database, ann: int) -> None:
+    now = time.time()
+    setup = start(database, ann, now)
+    with database.transaction() as session:
+        two_factor.turn_off(session, ann)
+    with pytest.raises(two_factor.SetupGone), database.read() as session:
+        two_factor.pending_setup(session, ann, setup.ref, now, keys=KEYS)

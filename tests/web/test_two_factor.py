@@ -7,6 +7,7 @@ import dataclasses
 import re
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -286,6 +287,102 @@ def test_setting_it_up_is_audited(logged_in: FlaskClient, user: Login, db: Datab
     enrol(logged_in)
     with db.read() as session:
         assert [e.target for e in recent(session, action="user.2fa_on")] == [user.email]
+
+
+# -- the secret while it is set up: on the server, not in the cookie ----------------------------------------
+
+
+def session_cookie(app: Flask, client: FlaskClient) -> dict[str, object]:
+    """What the browser's session cookie holds, read as anyone who saw the cookie could (signed, not encrypted)."""
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert cookie is not None
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    return dict(serializer.loads(cookie.value))
+
+
+def shown_key(client: FlaskClient) -> tuple[str, str]:
+    """(the key the setup page shows, the page)."""
+    page = client.get("/account/two-factor").get_data(as_text=True)
+    match = _KEY.search(page)
+    assert match, "the setup page shows no key"
+    return match.group(1).replace(" ", ""), page
+
+
+def type_code(client: FlaskClient, page: str, typed: str) -> TestResponse:
+    return client.post("/account/two-factor", data={"csrf_token": csrf_token(page), "code": typed})
+
+
+def test_the_session_cookie_does_not_hold_the_secret_being_set_up(app: Flask, logged_in: FlaskClient) -> None:
+    secret, _ = shown_key(logged_in)
+    held = session_cookie(app, logged_in)
+    assert "two_factor_setup" in held  # the reference to the setup this browser shows
+    assert secret not in repr(held)
+
+
+def test_the_secret_being_set_up_waits_sealed_on_the_server(logged_in: FlaskClient, user: Login, db: Database) -> None:
+    secret, _ = shown_key(logged_in)
+    with db.read() as session:
+        pending = session.scalar(select(User.totp_pending).where(User.email == user.email))
+    assert pending is not None and pending.startswith("sealed:v1:") and secret not in pending
+    assert not on_disk(db, secret)
+
+
+def test_a_confirmed_setup_leaves_nothing_waiting(logged_in: FlaskClient, user: Login, db: Database) -> None:
+    enrol(logged_in)
+    with db.read() as session:
+        row = session.execute(
+            select(User.totp_pending, User.totp_pending_ref, User.totp_pending_at).where(User.email == user.email)
+        ).one()
+    assert tuple(row) == (None, None, None)
+
+
+def test_an_expired_setup_says_to_scan_the_new_key(logged_in: FlaskClient, user: Login, db: Database) -> None:
+    old, page = shown_key(logged_in)
+    with db.transaction() as session:  # started 16 minutes before the app's clock
+        started = datetime.fromtimestamp(NOW, UTC) - timedelta(minutes=16)
+        session.execute(update(User).where(User.email == user.email).values(totp_pending_at=started))
+    response = type_code(logged_in, page, code(old))
+    said = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "This key expired: a setup waits 15 minutes" in said and "Scan the new key on this page" in said
+    new = _KEY.search(said)
+    assert new and new.group(1).replace(" ", "") != old
+    assert "Turn on two-factor authentication" in logged_in.get("/account").get_data(as_text=True)  # still off
+
+
+def test_the_new_key_after_an_expired_one_turns_it_on(logged_in: FlaskClient, user: Login, db: Database) -> None:
+    _, page = shown_key(logged_in)
+    with db.transaction() as session:
+        started = datetime.fromtimestamp(NOW, UTC) - timedelta(minutes=16)
+        session.execute(update(User).where(User.email == user.email).values(totp_pending_at=started))
+    new, page = shown_key(logged_in)  # a reload starts again, saying why
+    assert "This key expired" in page
+    assert type_code(logged_in, page, code(new)).status_code == 200
+
+
+def test_a_setup_started_in_another_browser_replaces_this_ones(
+    app_client_pair: tuple[FlaskClient, FlaskClient], user: Login
+) -> None:
+    laptop, desktop = app_client_pair
+    log_in(laptop, user)
+    log_in(desktop, user)
+    first, laptop_page = shown_key(laptop)
+    second, _ = shown_key(desktop)
+    assert first != second
+    refused = type_code(laptop, laptop_page, code(first))
+    said = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "Setup was started again in another browser or tab, so the key shown here no longer counts" in said
+    assert logged_in_as_someone(laptop)  # nothing turned on, nobody logged out
+
+
+def test_the_setup_started_last_turns_it_on(app_client_pair: tuple[FlaskClient, FlaskClient], user: Login) -> None:
+    laptop, desktop = app_client_pair
+    log_in(laptop, user)
+    log_in(desktop, user)
+    shown_key(laptop)
+    second, desktop_page = shown_key(desktop)
+    assert type_code(desktop, desktop_page, code(second)).status_code == 200
 
 
 # -- the secret at rest (hub/sealed.py) ----------------------------------------------------------------------

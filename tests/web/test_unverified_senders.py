@@ -19,7 +19,7 @@ from hub.agent_action import Actor, Mail
 from hub.config import Settings
 from hub.db import Database
 from hub.mail_templates import DEFAULTS
-from hub.models import Incident, OutboxMessage, TimelineEntry
+from hub.models import Contact, Incident, Organisation, OutboxMessage, TimelineEntry
 from hub.net import free_port
 from hub.rulebook import add_rule
 from ingest.pipeline import make_intake
@@ -53,21 +53,25 @@ def desk(settings: Settings, db: Database) -> Iterator[Callable[..., int]]:
         controller.stop()
 
 
-def send(port: int, subject: str, body: str, *, dmarc: str | None = None, spf: str | None = None) -> bytes:
-    """Mail the desk as the CEO, with the receiving server's verdict on top: DMARC's (`dmarc`), or for a domain with
-    no DMARC record and unsigned mail, SPF's (`spf`); returns the reply to DATA."""
+def send(
+    port: int, subject: str, body: str, *, dmarc: str | None = None, spf: str | None = None,
+    name: str = "Chief Executive", address: str = CEO,
+) -> bytes:  # fmt: skip
+    """Mail the desk as the CEO (or `name` at `address`), with the receiving server's verdict on top: DMARC's
+    (`dmarc`), or for a domain with no DMARC record and unsigned mail, SPF's (`spf`); returns the reply to DATA."""
     msg = EmailMessage()
     if dmarc is not None:
-        msg["Authentication-Results"] = f"{MX}; dmarc={dmarc} (p=reject dis=none) header.from=example.com"
+        domain = address.rpartition("@")[2]
+        msg["Authentication-Results"] = f"{MX}; dmarc={dmarc} (p=reject dis=none) header.from={domain}"
     elif spf is not None:
-        msg["Authentication-Results"] = f"{MX}; spf={spf} smtp.mailfrom={CEO}; dkim=none; dmarc=none"
+        msg["Authentication-Results"] = f"{MX}; spf={spf} smtp.mailfrom={address}; dkim=none; dmarc=none"
     msg["Received"] = "from relay.example.net (relay.example.net [198.51.100.23]) by mx.example.com (Postfix)"
-    msg["From"], msg["To"], msg["Subject"] = f"Chief Executive <{CEO}>", DESK, subject
-    msg["Message-ID"] = f"<{abs(hash((subject, body, dmarc, spf)))}@relay.example.net>"
+    msg["From"], msg["To"], msg["Subject"] = f"{name} <{address}>" if name else address, DESK, subject
+    msg["Message-ID"] = f"<{abs(hash((subject, body, dmarc, spf, name, address)))}@relay.example.net>"
     msg.set_content(body)
     with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
         client.ehlo()
-        client.mail(CEO)
+        client.mail(address)
         client.rcpt(DESK)
         code, reply = client.data(msg.as_bytes(policy=policy.SMTP))
     assert code == 250, reply  # nothing is refused: the mail is kept whatever its verdict
@@ -286,3 +290,66 @@ def test_rules_read_a_softfail_as_mail_verified_softfail(desk: Callable[..., int
     send(port, "New laptop for me today", "To my home address.", spf="softfail")
     send(port, "Printer on fire", "Third floor.", spf="neutral")
     assert [incident(db, n).tags for n in (1, 2)] == [["unverified"], None]
+
+
+# -- the directory of contacts (hub/contacts.py) ------------------------------------------------------------
+
+STRANGER = "new.supplier@example.org"
+
+
+def contacts(db: Database) -> dict[str, tuple[str | None, str | None]]:
+    """Every contact: address -> (name, organisation)."""
+    with db.read() as session:
+        rows = session.execute(
+            select(Contact.email, Contact.name, Organisation.name).outerjoin(
+                Organisation, Organisation.id == Contact.organisation_id
+            )
+        )
+        return {email: (name, organisation) for email, name, organisation in rows}
+
+
+def organisations(db: Database) -> list[str]:
+    with db.read() as session:
+        return list(session.scalars(select(Organisation.domain)))
+
+
+def test_a_forged_mail_from_a_new_address_makes_no_contact_but_still_opens_its_incident(
+    desk: Callable[..., int], db: Database
+) -> None:
+    reply = send(desk(), "Our bank details changed", "Pay here from now on.", dmarc="fail",
+                 name="Accounts Team", address=STRANGER)  # fmt: skip
+    assert b"Accepted as INC-1" in reply and incident(db).requester == STRANGER
+    assert contacts(db) == {} and organisations(db) == []
+
+
+def test_a_forged_mail_does_not_name_a_known_contact(desk: Callable[..., int], db: Database) -> None:
+    port = desk()
+    send(port, "Password reset", "I cannot log in.", dmarc="pass", name="")  # known, with no name yet
+    send(port, "Wire the money today", "Pay the invoice attached.", dmarc="fail", name="Chief Executive")
+    assert contacts(db) == {CEO: (None, "example.com")}
+    assert incident(db, 2).requester == CEO
+
+
+def test_a_forged_mail_from_a_known_contact_takes_no_organisation_label(desk: Callable[..., int], db: Database) -> None:
+    port = desk()
+    send(port, "Password reset", "I cannot log in.", dmarc="pass")
+    send(port, "Wire the money today", "Pay the invoice attached.", dmarc="fail")
+    assert [incident(db, n).labels.get("organisation") for n in (1, 2)] == ["example.com", None]
+
+
+def test_a_verified_mail_makes_a_contact_with_its_name_and_organisation(desk: Callable[..., int], db: Database) -> None:
+    send(desk(), "Password reset", "I cannot log in.", dmarc="pass")
+    assert contacts(db) == {CEO: ("Chief Executive", "example.com")}
+    assert incident(db).labels.get("organisation") == "example.com"
+
+
+def test_a_verified_mail_names_a_known_contact_that_had_no_name(desk: Callable[..., int], db: Database) -> None:
+    port = desk()
+    send(port, "Password reset", "I cannot log in.", dmarc="pass", name="")
+    send(port, "Printer on fire", "Third floor.", dmarc="pass", name="Chief Executive")
+    assert contacts(db) == {CEO: ("Chief Executive", "example.com")}
+
+
+def test_a_softfailed_mail_makes_a_contact_as_the_senders_own(desk: Callable[..., int], db: Database) -> None:
+    send(desk(), "New laptop for me today", "To my home address.", spf="softfail")
+    assert contacts(db) == {CEO: ("Chief Executive", "example.com")}
