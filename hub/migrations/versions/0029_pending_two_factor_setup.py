@@ -7,7 +7,7 @@ width to keep), with the reference the setting-up browser keeps and when it was 
 while nobody is setting it up, so adding them rewrites nothing.
 
 Revision ID: 0029
-Revises: 0026
+Revises: 0028
 """
 
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0029"
-down_revision: str | None = "0026"
+down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
