@@ -25,8 +25,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, select
 
-from hub.cis import CI_REVISION, escape_like, name_key
+from hub.cis import CI_REVISION, name_key
 from hub.models import ConfigurationItem
+from hub.prefix_match import escape_like
 from hub.prepared import Prepared
 from hub.revisions import Revisions
 

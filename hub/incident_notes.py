@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, or_, select
 from sqlalchemy.orm import Session
 
 from hub import agent_files, mail_choices, mentions, notices, recipients, sla, time_spent
@@ -22,6 +22,7 @@ from hub.db import Database
 from hub.mentions import Mentions
 from hub.models import Incident, User, utcnow
 from hub.outbox import entry, owe, turned_down
+from hub.prefix_match import starting_with
 from hub.statements import INSERT_TIMELINE, TIMELINE
 from hub.time_spent import Correction, Spent
 
@@ -77,6 +78,25 @@ def _mention(incident: Incident, person: str, actor: Actor, text: str, mail: Mai
 def mentionable(conn: Connection) -> list[str]:
     """Whom a note can mention: every active user's address (a viewer may be told, though not write)."""
     return list(conn.scalars(select(User.email).where(User.active.is_(True))))
+
+
+def mentionable_starting(
+    conn: Connection, typed: str, most: int = mentions.SUGGESTED_AS_TYPED
+) -> list[mentions.Suggestion]:
+    """Whom the note box offers for `@typed`: the first `most` active users whose address starts with it, each
+    with the name that reaches them alone (`mentions.suggestions`). Both reads go through the index on addresses:
+    the addresses starting so, then those sharing their part before the @, which decides whether that part alone
+    is a name (`@bob` when there is one bob)."""
+    typed = typed.strip().lower()
+    active = select(User.email).where(User.active.is_(True))
+    found = list(conn.scalars(active.where(starting_with(User.email, typed)).order_by(User.email).limit(most)))
+    if not found:
+        return []
+    names = {address.partition("@")[0] for address in found}
+    namesakes = conn.scalars(active.where(or_(*(starting_with(User.email, f"{name}@") for name in names))))
+    people = {*found, *namesakes}
+    offered = mentions.suggestions(people, most=len(people))
+    return [suggestion for suggestion in offered if suggestion.address.startswith(typed)][:most]
 
 
 def reply(

@@ -17,6 +17,8 @@ _HANDLE = re.compile(r"(?<![\w.%+@-])@([a-z0-9][a-z0-9._%+-]*(?:@[a-z0-9-]+(?:\.
 MOST = 20
 #: The note box suggests from at most this many people: enough for a desk, and the page stays small.
 SUGGESTED = 500
+#: How many it suggests for what has been typed after an @, when those are not enough (web/static/mentions.js).
+SUGGESTED_AS_TYPED = 20
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         sso,
         status_page,
         status_subscriptions,
+        suggest,
         two_factor,
         unprocessable,
         users,
@@ -180,6 +181,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(cis.bp)
     app.register_blueprint(catalogue.bp)
     app.register_blueprint(calendars.bp)
+    app.register_blueprint(suggest.bp)
+    suggest.init_app(app)
     mail_view.init_app(app)
     # Pages anyone may open without a login. They show times in the installation's zone, the same for everyone
     # (some are kept by shared caches); every other page in the viewer's own.

@@ -101,7 +101,7 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
         time_entries = time_spent.entries(session, incident.id) if incident is not None else []
         may_work = incident is not None and allowed(current_user.role, WORK_INCIDENTS)
         ci_names = cis.active_names(session) if may_work else []
-        mentionable = _mentionable(session) if may_work else []
+        mentionable, mention_more = _mentionable(session) if may_work else ([], False)
         review = reviews.of_incident(session, incident.id) if incident is not None and incident.major else None
     if incident is None:
         abort(404, description=f"There is no incident {ref}.")
@@ -111,7 +111,8 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
                            services=known_services, saved_replies=replies, satisfaction=answer,
                            reply_text=_chosen_reply(replies, articles), on_status_page=on_status_page,
                            articles=articles, time_entries=time_entries, ci_names=ci_names,
-                           mentionable=mentionable, draft=draft, file_limits=_file_limits(), review=review,
+                           mentionable=mentionable, mention_more=mention_more, draft=draft,
+                           file_limits=_file_limits(), review=review,
                            major_group=services().settings.major_incident_group), status  # fmt: skip
 
 
@@ -122,12 +123,15 @@ def _file_limits() -> str:
             f"{agent_files.describe_size(limits.per_message)} together.")  # fmt: skip
 
 
-def _mentionable(session: Session) -> list[dict[str, str]]:
-    """Whom the note box suggests as the writer types `@` (web/static/mentions.js), as the page's data. Not the
-    writer: a note never mails its own writer."""
+def _mentionable(session: Session) -> tuple[list[dict[str, str]], bool]:
+    """Whom the note box suggests as the writer types `@` (web/static/mentions.js), as the page's data, and
+    whether that list was cut (the script then asks /suggest/people for the others). Not the writer: a note never
+    mails its own writer."""
     offered = mentions.suggestions(incident_notes.mentionable(session.connection()))
     me = current_user.email.lower()
-    return [{"address": s.address, "handle": s.handle} for s in offered if s.address != me]
+    return [{"address": s.address, "handle": s.handle} for s in offered if s.address != me], (
+        len(offered) >= mentions.SUGGESTED
+    )
 
 
 def _helpful_articles(session: Session, incident: Incident) -> list[knowledge.Indexed]:

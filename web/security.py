@@ -26,9 +26,10 @@ STATELESS_PREFIXES = ("/api/", "/v2/", "/healthz", "/metrics")
 
 
 def content_security_policy(form_targets: Iterable[str] = ()) -> str:
-    """No inline scripts or styles anywhere: the one stylesheet is web/static/app.css, and the one script,
-    web/static/mentions.js, is a file here that only adds to a page that works without it (the note box's @mention
-    suggestions); its data is a JSON attribute, never code.
+    """No inline scripts or styles anywhere: the one stylesheet is web/static/app.css, and the scripts,
+    web/static/mentions.js and web/static/suggest.js, are files here that only add to a page that works without
+    them (the note box's @mention suggestions, the CI fields' suggestions as one types); their data is a JSON
+    attribute or a same-origin request (`default-src 'self'` is what `connect-src` falls back to), never code.
     Forms post here only, and their redirects stay here, except to `form_targets` (origins): browsers hold a
     form's redirects to form-action too, and "Log out" of a login through the identity provider goes on to it."""
     return "; ".join(

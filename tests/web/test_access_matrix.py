@@ -45,6 +45,8 @@ UI = {
     "cis.edit": ("GET", "/cis/db1/edit", STAFF),
     "cis.retire": ("POST", "/cis/db1/retire", STAFF),
     "cis.remove": ("POST", "/cis/db1/remove", STAFF),
+    "suggest.ci_names": ("GET", "/suggest/cis?q=db", STAFF),
+    "suggest.people": ("GET", "/suggest/people?q=ad", STAFF),
     "catalogue.index": ("GET", "/services", PEOPLE),
     "catalogue.add_service": ("POST", "/services", ADMINS),
     "catalogue.edit": ("GET", "/services/mail/edit", ADMINS),

@@ -25,13 +25,13 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from hub import ack_links, catalogue, cis, groups, incident_notes, knowledge, request_links, totp, triage
+from hub import ack_links, catalogue, cis, groups, incident_notes, knowledge, mentions, request_links, totp, triage
 from hub.agent_action import Actor, Mail
 from hub.config import OidcSettings, Settings
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
-from hub.models import Article, Incident, OutboxMessage, SatisfactionAnswer, utcnow
+from hub.models import Article, ConfigurationItem, Incident, OutboxMessage, SatisfactionAnswer, User, utcnow
 from hub.net import free_port
 from hub.saved_replies import add_reply
 from ingest.mail_intake import store_message
@@ -1043,3 +1043,42 @@ def test_agent_sends_a_screenshot_as_a_note_without_writing_a_word(
     page.get_by_role("button", name="Add note").click()
     page.get_by_text(f"{ref} note added with 1 file.").wait_for()
     assert page.locator("li.entry-note ul.attachments").get_by_role("link", name="error-dialog.png").is_visible()
+
+
+def test_the_ci_field_offers_a_ci_beyond_those_the_page_lists_as_one_types(
+    live_url: str, page: Page, user: Login, db: Database, integration: IntegrationCredentials
+) -> None:
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    with db.transaction() as session:
+        for i in range(400):
+            session.add(ConfigurationItem(name=f"srv{i:03d}", name_key=f"srv{i:03d}", kind="server", attributes={}))
+    ref = _post_event(live_url, integration, {"title": "Disk full"})
+    _log_in(page, live_url, user)
+    page.goto(f"{live_url}/incidents/{ref}")
+    assert page.locator("#ci-names option").count() == cis.SUGGESTED_NAMES  # srv000 to srv299
+    page.locator("#ci").press_sequentially("SRV39")
+    page.locator("#ci-names option[value=srv399]").wait_for(state="attached")
+    offered = page.locator("#ci-names option").evaluate_all("options => options.map(o => o.value)")
+    assert offered == [f"srv{i}" for i in range(390, 400)]
+    page.locator("#ci").fill("srv399")
+    with page.expect_navigation():
+        page.locator("#ci").press("Enter")  # the CI form's own submit, back to the incident
+    assert page.locator("#ci").input_value() == "srv399"
+    assert problems == [], problems
+
+
+def test_the_note_box_offers_a_colleague_beyond_those_the_page_lists(
+    live_url: str, page: Page, user: Login, db: Database, integration: IntegrationCredentials
+) -> None:
+    with db.transaction() as session:
+        session.add_all(User(email=f"user{i:03d}@example.com", password_hash="x", role="agent", active=True)
+                        for i in range(mentions.SUGGESTED + 10))  # fmt: skip
+    ref = _post_event(live_url, integration, {"title": "Switch down"})
+    _log_in(page, live_url, user)
+    page.goto(f"{live_url}/incidents/{ref}")
+    page.locator("#note-text").press_sequentially("@user505")
+    suggestions = page.get_by_role("listbox", name="Colleagues to mention")
+    suggestions.get_by_role("option", name="@user505").wait_for()
+    page.keyboard.press("Enter")
+    assert page.locator("#note-text").input_value() == "@user505 "

@@ -1,7 +1,8 @@
 // Suggests colleagues as an internal note is typed: "@bo" offers bob@example.com, and Enter writes "@bob ".
 // Only a convenience: the note box works without it, and the server alone decides whom a mention mails
 // (hub/mentions.py). The page hands over who can be mentioned and the name that reaches each of them
-// (data-mention-people), so nothing is fetched and no rule is copied here.
+// (data-mention-people), so no rule is copied here. When that list was cut (a large organisation), the page says
+// where to ask for the rest (data-mention-more, web/suggest.py), and what is typed is asked for there too.
 (function () {
   "use strict";
 
@@ -14,6 +15,10 @@
     return; // without the list the box is as it was: leave it alone
   }
   const MOST = 8;
+  const more = box.dataset.mentionMore; // where to ask for those the page could not list, if any
+  const PAUSE = 150; // milliseconds without a key before asking the server
+  const fetched = new Map(); // what the server said per typed name, so going back a letter asks nothing
+  let timer = 0;
   // The name being written just before the caret. The @ must start a word, as hub/mentions.py reads it, so an
   // address written out ("mail bob@example.com") is not taken for a mention.
   const TYPING = /(?:^|[^\w.%+@-])@([a-z0-9][a-z0-9._%+-]*(?:@[a-z0-9.-]*)?)$/i;
@@ -38,15 +43,48 @@
     const typed = box.selectionEnd === caret ? TYPING.exec(box.value.slice(0, caret)) : null;
     if (!typed) return close();
     const wanted = typed[1].toLowerCase();
-    // The part before the @ and the whole address both start the address, so one prefix test covers both.
-    shown = people.filter((person) => person.address.startsWith(wanted)).slice(0, MOST);
-    if (!shown.length) return close();
     start = caret - typed[1].length - 1;
+    offer(wanted);
+    if (more && !fetched.has(wanted)) {
+      clearTimeout(timer);
+      timer = setTimeout(() => ask(wanted), PAUSE);
+    }
+  }
+
+  function offer(wanted) {
+    // The part before the @ and the whole address both start the address, so one prefix test covers both.
+    const known = people.concat(fetched.get(wanted) || []);
+    const seen = new Set();
+    shown = known
+      .filter((person) => person.address.startsWith(wanted) && !seen.has(person.address) && seen.add(person.address))
+      .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
+      .slice(0, MOST);
+    if (!shown.length) return close();
     active = 0;
     list.replaceChildren(...shown.map(option));
     list.hidden = false;
     box.setAttribute("aria-expanded", "true");
     highlight();
+  }
+
+  async function ask(wanted) {
+    let found;
+    try {
+      const answer = await fetch(more + "?q=" + encodeURIComponent(wanted), {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      if (!answer.ok) return; // logged out, or the server busy: the page's own list still serves
+      found = await answer.json();
+    } catch (error) {
+      return;
+    }
+    if (!Array.isArray(found)) return;
+    fetched.set(wanted, found);
+    // Offer them only if the same name is still being written where it was.
+    const caret = box.selectionStart;
+    const typed = box.selectionEnd === caret ? TYPING.exec(box.value.slice(0, caret)) : null;
+    if (typed && typed[1].toLowerCase() === wanted && document.activeElement === box) offer(wanted);
   }
 
   function option(person, index) {

@@ -1,0 +1,51 @@
+"""What a field suggests as one types, for the pages' script (web/static/suggest.js, web/static/mentions.js):
+`GET /suggest/cis?q=db` and `GET /suggest/people?q=bo`, JSON.
+
+They are the pages' own, not the API's: the page asks with the session it was opened in, as its forms post, so
+they answer whoever may use the field that asks (a logged-out visitor is sent to log in, like any page), and they
+are not under /api/v1, whose requests carry tokens and no session. The pages list the first few hundred with
+them, so a field works without script; these find the rest.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, request
+from flask_login import current_user
+
+from hub import cis, incident_notes
+from web.permissions import VIEW_CIS, WORK_INCIDENTS, requires
+from web.responses import json_response
+from web.services import services
+
+bp = Blueprint("suggest", __name__, url_prefix="/suggest")
+
+#: Longer than any CI name or address: what is typed past it cannot match, so it is not read.
+MAX_TYPED = 320
+
+
+def init_app(app: Flask) -> None:
+    """The CI fields' template (incidents/_ci_names.html) asks for more only when the page's list was cut."""
+    app.jinja_env.globals["SUGGESTED_CI_NAMES"] = cis.SUGGESTED_NAMES
+
+
+def _typed() -> str:
+    return request.args.get("q", "")[:MAX_TYPED].strip()
+
+
+@bp.get("/cis")
+@requires(VIEW_CIS)
+def ci_names() -> Response:
+    """The active CIs' names for the CI fields: those starting with `q` first, at most 20."""
+    with services().db.read() as session:
+        return json_response(cis.suggested_names(session, _typed()))
+
+
+@bp.get("/people")
+@requires(WORK_INCIDENTS)
+def people() -> Response:
+    """Colleagues to @mention whose address starts with `q`, with the name that reaches each, at most 20; never
+    the writer, whom a note does not mail."""
+    me = current_user.email.lower()
+    with services().db.read() as session:
+        offered = incident_notes.mentionable_starting(session.connection(), _typed())
+    return json_response([{"address": s.address, "handle": s.handle} for s in offered if s.address != me])
