@@ -4,13 +4,18 @@ and publishing the review alike, and a hand-over pages neither."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
 from hub import accounts, catalogue, groups, major_incidents, reviews, service_references, triage
+from hub.config import Settings
 from hub.db import Database
 from hub.intake import Intake
-from hub.models import TimelineEntry
+from hub.models import Service, TimelineEntry
+from tests.docs import fenced, run_as_printed
 from tests.hub.majors import ANN, BOB, CAROL, GROUP, MAIL, mailed, opened, staff
 
 #: Payroll's own incident managers: Frank and Gina.
@@ -140,3 +145,17 @@ def test_a_renamed_service_keeps_its_group_and_its_incidents_page_it(db: Databas
         service_references.rename_service(session, "payroll", "salaries", author="carol@example.com")
     declare(db, number)
     assert mailed(db, number, "major_declared") == ["bob@example.com", "frank@example.com", "gina@example.com"]
+
+
+def test_the_documented_commands_name_and_clear_services_groups(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    with db.transaction() as session:
+        service_references.remove_service(session, "payroll")
+    [commands] = fenced("docs/major-incidents.md", "A major-incident group per service", "sh")
+    printed = run_as_printed(commands, settings, tmp_path)
+    assert "service 'hr': not on the status page; its major incidents page payroll-mim\n" in printed
+    assert re.search(r"^payroll +payroll-ops +major incidents: payroll-mim $", printed, re.M)
+    with db.read() as session:
+        chosen = dict(session.execute(select(Service.name, Service.major_group).where(Service.name != "mail")).all())
+    assert chosen == {"payroll": "payroll-mim", "hr": None}
