@@ -46,39 +46,46 @@ def _optional(text: str | None, field: str, width: int = NAME_WIDTH) -> str | No
     return text
 
 
-def _owner(text: str | None) -> str | None:
+def _group(text: str | None, field: str) -> str | None:
+    """A group's name as typed for `field` (`owner_group`, `major_group`), checked; None when left empty."""
     text = (text or "").strip()
-    return checked_name(text, "group", "owner_group") if text else None
+    return checked_name(text, "group", field) if text else None
 
 
 # -- services ---------------------------------------------------------------------------------------------------
 
 
 def add_service(
-    session: Session, *, name: str, owner_group: str | None = None, description: str = "", public: bool = False
-) -> Service:
-    """Add a service. Its owner group may not exist yet: `missing_owner` says so, for the caller to warn."""
-    row = Service(name=checked_name(name, "service"), owner_group=_owner(owner_group),
-                  description=description.strip(), public=public)  # fmt: skip
+    session: Session, *, name: str, owner_group: str | None = None, description: str = "", public: bool = False,
+    major_group: str | None = None,
+) -> Service:  # fmt: skip
+    """Add a service. Its owner group and major-incident group may not exist yet: `missing_owner` and
+    `missing_major_group` say so, for the caller to warn."""
+    row = Service(name=checked_name(name, "service"), owner_group=_group(owner_group, "owner_group"),
+                  description=description.strip(), public=public,
+                  major_group=_group(major_group, "major_group"))  # fmt: skip
     store(session, row, "service", _SERVICES)
     return row
 
 
 def set_service(
     session: Session, name: str, *, public: bool | None = None, owner_group: str | None = None,
-    description: str | None = None,
+    description: str | None = None, major_group: str | None = None,
 ) -> Service:  # fmt: skip
     """Change what is given of a service: whether the public status page shows it (hub/status_page.py), its
-    owner group, its description."""
+    owner group, its description, the group paged for its major incidents (hub/major_incidents.py); an empty
+    group's name clears it."""
     row = get_service(session, name)
-    before = (row.public, row.owner_group, row.description)
+    before = (row.public, row.owner_group, row.description, row.major_group)
     if public is not None:
         row.public = public
     if owner_group is not None:
-        row.owner_group = _owner(owner_group)
+        row.owner_group = _group(owner_group, "owner_group")
     if description is not None:
         row.description = description.strip()
-    if (row.public, row.owner_group, row.description) != before:
+    if major_group is not None:
+        row.major_group = _group(major_group, "major_group")
+    if (row.public, row.owner_group, row.description, row.major_group) != before:
         bump_version(session)
     return row
 
@@ -92,10 +99,33 @@ def missing_owner(session: Session, owner_group: str | None) -> str | None:
     """A warning when `owner_group` names no group, else None. A service may name its group before the group is
     made (a catalogue is often written first), so this warns rather than refuses: a group that does not exist has
     no one to take the service's incidents."""
-    if owner_group is None or session.scalar(select(Group.id).where(Group.name == owner_group)) is not None:
+    if not _no_group(session, owner_group):
         return None
     return (f"there is no group {owner_group!r} yet, so no one in it can take this service's incidents: make it "
             f"on the Groups page or with `switchboard group set {owner_group} --member ...`")  # fmt: skip
+
+
+def missing_major_group(session: Session, major_group: str | None) -> str | None:
+    """A warning when `major_group` names no group, else None; warned, not refused, as `missing_owner` is. Until
+    it is made, the service's major incidents page the installation's major-incident group instead."""
+    if not _no_group(session, major_group):
+        return None
+    return (f"there is no group {major_group!r} yet, so this service's major incidents page the installation's "
+            f"major-incident group (if any) instead: make it on the Groups page or with `switchboard group set "
+            f"{major_group} --member ...`")  # fmt: skip
+
+
+def missing_groups(session: Session, row: Service, *, owner: bool = True, major: bool = True) -> list[str]:
+    """The warnings about the service's owner group (when `owner`) and major-incident group (when `major`) that
+    name no group yet: what adding or changing it warns of."""
+    warnings = [missing_owner(session, row.owner_group) if owner else None,
+                missing_major_group(session, row.major_group) if major else None]  # fmt: skip
+    return [warning for warning in warnings if warning]
+
+
+def _no_group(session: Session, name: str | None) -> bool:
+    """Whether `name` is a group's name no group has."""
+    return name is not None and session.scalar(select(Group.id).where(Group.name == name)) is None
 
 
 def services(session: Session) -> list[Service]:

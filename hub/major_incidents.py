@@ -5,10 +5,10 @@ at once, stays in the banners until it is resolved or stood down, and once resol
 Declaring, handing over and standing down are agents' actions like hub/triage.py's: one transaction that locks the
 incident, writes the declaration row, the timeline entry and the audit record, and owes the mail through the
 outbox. Who is paged: the coordinator, the assignee (a group's active members) and the active members of the
-installation's major-incident group (SWITCHBOARD_MAJOR_INCIDENT_GROUP), each once, and never whoever acted. It is a
-page, so no mail choice turns it off (hub/mail_choices.py), and the outbox's caps do not hold it back: a group of
-more than ten would lose pages to the per-incident cap, and a person's deliberate act, refused when repeated,
-cannot loop.
+major-incident group: the incident's service's, else the installation's (SWITCHBOARD_MAJOR_INCIDENT_GROUP), never
+both (hub/major_groups.py says why); each once, and never whoever acted. It is a page, so no mail choice turns it
+off (hub/mail_choices.py), and the outbox's caps do not hold it back: a group of more than ten would lose pages to
+the per-incident cap, and a person's deliberate act, refused when repeated, cannot loop.
 
 A declaration stands until it is stood down, which only an unresolved incident can be: a resolved major incident
 stays one, since its review is what remains. Its time as major runs until it was stood down or resolved, and again
@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, select
 from sqlalchemy.orm import Session
 
-from hub import audit, mail_choices, notices, recipients
+from hub import audit, mail_choices, major_groups, notices, recipients
 from hub.agent_action import Actor, Mail, TriageError, checked_line, locked
 from hub.db import Database
 from hub.models import Incident, MajorIncident, User, utcnow
@@ -56,7 +56,8 @@ def declare(
     group: str | None = None,
 ) -> str:
     """Declare the incident a major incident because of `reason`, coordinated by `coordinator` (default: whoever
-    declares), paging the coordinator, the assignee and `group`'s members. Returns the coordinator's address."""
+    declares), paging the coordinator, the assignee and the major-incident group: the service's, else `group` (the
+    installation's). Returns the coordinator's address."""
     reason = checked_line(reason, "reason", REASON_WIDTH, "say in a few words why it is major: Nobody can run payroll")
     coordinator = (coordinator or actor.name).strip().lower()
     with db.transaction() as session:
@@ -95,7 +96,7 @@ def hand_over(db: Database, incident_id: int, coordinator: str, actor: Actor, ma
         _check_coordinator(conn, coordinator)
         before, found.coordinator = found.coordinator, coordinator
         summary = f"Coordination handed over from {before} to {coordinator} by {actor.name}"
-        _page_coordinator(conn, incident, found, actor, mail, group=None, assignee=False, summary=summary,
+        _page_coordinator(conn, incident, found, actor, mail, group=None, everyone=False, summary=summary,
                           data={"by": actor.name, "from": before, "to": coordinator})  # fmt: skip
         audit.record(session, actor.name, "incident.coordinator", incident.ref, before=before, after=coordinator)
         return True
@@ -105,7 +106,8 @@ def stand_down(
     db: Database, incident_id: int, actor: Actor, mail: Mail, *, note: str = "", group: str | None = None
 ) -> None:
     """End the incident's major-incident status (it was not one after all, or no longer is): the banners drop it,
-    no review is owed, and those paged for it are told, with the `note` if one is given."""
+    no review is owed, and those paged for it are told, with the `note` if one is given (`group`: the
+    installation's major-incident group, as for `declare`)."""
     note = checked_line(note, "note", REASON_WIDTH) if note.strip() else ""
     with db.transaction() as session:
         incident = locked(session, incident_id)
@@ -138,21 +140,20 @@ def paged(
     *,
     skip: Iterable[str] = (),
     assignee: bool = True,
+    major_group: bool = True,
 ) -> tuple[list[str], list[dict[str, Any]]]:
     """Who is told of a major incident's `kind` of news: the coordinator, the assignee (a person, or a group's
-    active members) unless `assignee` is false, and `group`'s active members; each once, active, not in `skip`, and
-    as their mail choices allow (none turns a page off). Also returns the timeline lines saying who was not told
-    and why."""
+    active members) unless `assignee` is false, and unless `major_group` is false the active members of the
+    major-incident group: the incident's service's, else `group`, the installation's (hub/major_groups.py); each
+    once, active, not in `skip`, and as their mail choices allow (none turns a page off). Also returns the timeline
+    lines saying who was not told and why."""
     people = mail_choices.of_active(conn, [coordinator])
     if assignee and incident.assignee:
         assigned, _ = recipients.people_of(conn, incident.assignee)
         people = {**people, **assigned}
     notes: list[dict[str, Any]] = []
-    if group:
-        members = recipients.active_members(conn, group)
-        if not members:
-            said = f"The major-incident group {group} has no active members (or does not exist): none of it was told"
-            notes.append(entry(incident.id, "notification", said))
+    if major_group:
+        members, notes = major_groups.members(conn, incident, group)
         people = {**people, **members}
     skipped = {name.lower() for name in skip}
     told, declined = mail_choices.sift({p: c for p, c in people.items() if p not in skipped}, kind, incident.priority)
@@ -245,12 +246,13 @@ def time_as_major(
 
 def _page_coordinator(
     conn: Connection, incident: Incident, declared: MajorIncident, actor: Actor, mail: Mail, *, group: str | None,
-    summary: str, data: dict[str, Any], assignee: bool = True,
+    summary: str, data: dict[str, Any], everyone: bool = True,
 ) -> None:  # fmt: skip
-    """Page the declaration's coordinator and those `paged` adds (never the actor) as if it had just been declared,
-    which is what a new coordinator needs to hear too; `summary` and `data` make its timeline line."""
+    """Page the declaration's coordinator and, when `everyone`, those `paged` adds (never the actor) as if it had
+    just been declared, which is what a new coordinator needs to hear too (a hand-over pages only them: the others
+    know it already); `summary` and `data` make its timeline line."""
     told, notes = paged(conn, incident, "major_declared", declared.coordinator, group, skip=[actor.name],
-                        assignee=assignee)  # fmt: skip
+                        assignee=everyone, major_group=everyone)  # fmt: skip
     owed = [notices.major_declared(incident_id=incident.id, title=incident.title, priority=incident.priority,
                                    recipient=person, reason=declared.reason, coordinator=declared.coordinator,
                                    declared_by=declared.declared_by, desk_address=mail.desk_address,

@@ -554,6 +554,8 @@ class Service(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     public: Mapped[bool] = mapped_column(Boolean, default=False)  # on the status page
+    # Paged for its major incidents instead of SWITCHBOARD_MAJOR_INCIDENT_GROUP (hub/major_incidents.py); None: that.
+    major_group: Mapped[str | None] = mapped_column(String(320))
 
 
 class ConfigurationItem(Base):

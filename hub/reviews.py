@@ -135,7 +135,8 @@ def file_problem(db: Database, incident_id: int, action_id: int, actor: Actor) -
 
 def publish(db: Database, incident_id: int, actor: Actor, mail: Mail, *, group: str | None = None) -> None:
     """Publish the draft: it becomes the record, the audit log says who published it, and its link is mailed to
-    the coordinator and `group`'s members (not to whoever publishes)."""
+    the coordinator and the major-incident group's members, the service's else `group` (hub/major_groups.py), not
+    to whoever publishes."""
     with db.transaction() as session:
         incident, review = _draft(session, incident_id)
         if not review.summary.strip():

@@ -16,8 +16,14 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 
-def _warn(warning: str | None) -> None:
-    if warning:
+_MAJOR_GROUP = (
+    "The group paged when one of its incidents is declared a major incident, e.g. 'payroll-mim', "
+    "instead of SWITCHBOARD_MAJOR_INCIDENT_GROUP."
+)
+
+
+def _warn(warnings: list[str]) -> None:
+    for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
 
 
@@ -34,19 +40,21 @@ def service() -> None:
 )
 @click.option("--description", default="", help="One line on what it is (the status page shows it if public).")
 @click.option("--public", is_flag=True, help="Show it on the public status page, /status.")
-def service_add(name: str, owner_group: str | None, description: str, public: bool) -> None:
+@click.option("--major-group", help=_MAJOR_GROUP)
+def service_add(name: str, owner_group: str | None, description: str, public: bool, major_group: str | None) -> None:
     """Add a service, e.g.: switchboard service add --name mail --owner-group messaging --public"""
     from hub import audit, catalogue
 
-    def add(session: Session) -> str | None:
+    def add(session: Session) -> list[str]:
         row = catalogue.add_service(session, name=name, owner_group=owner_group, description=description,
-                                    public=public)  # fmt: skip
-        audit.record(session, audit.CLI, "service.add", row.name, owner_group=row.owner_group, public=row.public)
-        return catalogue.missing_owner(session, row.owner_group)
+                                    public=public, major_group=major_group)  # fmt: skip
+        audit.record(session, audit.CLI, "service.add", row.name, owner_group=row.owner_group, public=row.public,
+                     major_group=row.major_group)  # fmt: skip
+        return catalogue.missing_groups(session, row)
 
-    warning = in_transaction(add)
+    warnings = in_transaction(add)
     click.echo(f"added service {name.strip()!r}" + (", shown on the status page (/status)" if public else ""))
-    _warn(warning)
+    _warn(warnings)
 
 
 @service.command("set")
@@ -54,23 +62,30 @@ def service_add(name: str, owner_group: str | None, description: str, public: bo
 @click.option("--public/--private", default=None, help="Show it on the public status page, /status, or not.")
 @click.option("--owner-group", help="The group that owns it ('' for none).")
 @click.option("--description", help="One line on what it is.")
-def service_set(name: str, public: bool | None, owner_group: str | None, description: str | None) -> None:
-    """Change a service, e.g.: switchboard service set mail --public --description "Email for everyone" """
+@click.option("--major-group", help=f"{_MAJOR_GROUP} ('' for none: the installation's)")
+def service_set(
+    name: str, public: bool | None, owner_group: str | None, description: str | None, major_group: str | None
+) -> None:
+    """Change a service, e.g.: switchboard service set mail --public --description "Email for everyone", or
+    switchboard service set payroll --major-group payroll-mim"""
     from hub import audit, catalogue
 
-    if public is None and owner_group is None and description is None:
-        raise click.UsageError("say what to change: --public or --private, --owner-group, --description")
+    if public is None and owner_group is None and description is None and major_group is None:
+        raise click.UsageError("say what to change: --public or --private, --owner-group, --description, "
+                               "--major-group")  # fmt: skip
 
-    def change(session: Session) -> tuple[str, bool, str | None]:
-        row = catalogue.set_service(session, name, public=public, owner_group=owner_group, description=description)
+    def change(session: Session) -> tuple[str, bool, str | None, list[str]]:
+        row = catalogue.set_service(session, name, public=public, owner_group=owner_group, description=description,
+                                    major_group=major_group)  # fmt: skip
         audit.record(session, audit.CLI, "service.change", row.name, owner_group=row.owner_group, public=row.public,
-                     description=row.description)  # fmt: skip
-        warning = catalogue.missing_owner(session, row.owner_group) if owner_group is not None else None
-        return row.name, row.public, warning
+                     description=row.description, major_group=row.major_group)  # fmt: skip
+        warnings = catalogue.missing_groups(session, row, owner=owner_group is not None, major=major_group is not None)
+        return row.name, row.public, row.major_group, warnings
 
-    changed, shown, warning = in_transaction(change)
-    click.echo(f"service {changed!r}: {'shown on the status page (/status)' if shown else 'not on the status page'}")
-    _warn(warning)
+    changed, shown, paged, warnings = in_transaction(change)
+    click.echo(f"service {changed!r}: {'shown on the status page (/status)' if shown else 'not on the status page'}"
+               + (f"; its major incidents page {paged}" if paged else ""))  # fmt: skip
+    _warn(warnings)
 
 
 @service.command("rename")
@@ -110,11 +125,14 @@ def service_remove(name: str) -> None:
 
 @service.command("list")
 def service_list() -> None:
-    """Print the services with their owner groups; public ones are on the status page."""
+    """Print the services with their owner groups; public ones are on the status page, and a service with its own
+    major-incident group says which."""
     from hub import catalogue
 
     for row in in_transaction(catalogue.services):
-        click.echo(f"{row.name:<24} {row.owner_group or '-':<20} {'public ' if row.public else ''}{row.description}")
+        major = f"major incidents: {row.major_group} " if row.major_group else ""
+        click.echo(f"{row.name:<24} {row.owner_group or '-':<20} {'public ' if row.public else ''}{major}"
+                   f"{row.description}")  # fmt: skip
 
 
 @service.command("subscribers")

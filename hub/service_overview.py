@@ -35,6 +35,7 @@ class PolicyLine:
 class ServiceLine:
     name: str
     owner_group: str | None
+    major_group: str | None  # paged for its major incidents instead of the installation's group
     description: str
     public: bool
     unresolved: tuple[tuple[str, int], ...]  # (status, how many), in LIVE's order, statuses with none left out
@@ -99,6 +100,7 @@ def assemble(
         ServiceLine(
             name=service.name,
             owner_group=service.owner_group,
+            major_group=service.major_group,
             description=service.description,
             public=service.public,
             unresolved=tuple((s, n) for s in LIVE if (n := unresolved.get(service.name, {}).get(s, 0))),

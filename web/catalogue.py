@@ -32,6 +32,11 @@ T = TypeVar("T")
 Work = Callable[[Session], tuple[str, str | None]]  # a form's change: what it did, and a warning or None
 
 
+def one_warning(warnings: list[str]) -> str | None:
+    """Several warnings as the one `saved` flashes; None for none."""
+    return "; and ".join(warnings) or None
+
+
 def said(text: str) -> str:
     """A hub's words as a sentence on the page: `there is no ...` -> `There is no ....`"""
     return f"{text[:1].upper()}{text[1:]}."
@@ -50,11 +55,12 @@ def add_service() -> ResponseReturnValue:
 
     def add(session: Session) -> tuple[str, str | None]:
         row = catalogue.add_service(session, name=form.name.data or "", owner_group=form.owner_group.data,
-                                    description=form.description.data or "", public=form.public.data)  # fmt: skip
+                                    description=form.description.data or "", public=form.public.data,
+                                    major_group=form.major_group.data)  # fmt: skip
         audit.record(session, current_user.email, "service.add", row.name, owner_group=row.owner_group,
-                     public=row.public)  # fmt: skip
+                     public=row.public, major_group=row.major_group)  # fmt: skip
         shown = ", shown on the status page" if row.public else ""
-        return f"Service {row.name} added{shown}.", catalogue.missing_owner(session, row.owner_group)
+        return f"Service {row.name} added{shown}.", one_warning(catalogue.missing_groups(session, row))
 
     return submitted(form, add, lambda: (page(service_form=form), 400))
 
@@ -65,18 +71,22 @@ def edit(name: str) -> ResponseReturnValue:
     with services().db.read() as session:
         row = found(lambda: catalogue.get_service(session, name))
     form = ServiceForm(obj=row)
-    before = {"owner_group": row.owner_group, "description": row.description, "public": row.public}
+    before = {"owner_group": row.owner_group, "description": row.description, "public": row.public,
+              "major_group": row.major_group}  # fmt: skip
 
     def change(session: Session) -> tuple[str, str | None]:
         changed = catalogue.set_service(session, row.name, public=form.public.data,
                                         description=form.description.data or "",
-                                        owner_group=form.owner_group.data or "")  # fmt: skip
-        after = {"owner_group": changed.owner_group, "description": changed.description, "public": changed.public}
+                                        owner_group=form.owner_group.data or "",
+                                        major_group=form.major_group.data or "")  # fmt: skip
+        after = {"owner_group": changed.owner_group, "description": changed.description, "public": changed.public,
+                 "major_group": changed.major_group}  # fmt: skip
         moved = {field: value for field, value in after.items() if before[field] != value}
         if not moved:
             return f"Nothing changed on {changed.name}.", None
         audit.record(session, current_user.email, "service.change", changed.name, **moved)
-        warning = catalogue.missing_owner(session, changed.owner_group) if "owner_group" in moved else None
+        warning = one_warning(catalogue.missing_groups(session, changed, owner="owner_group" in moved,
+                                                       major="major_group" in moved))  # fmt: skip
         shown = "shown on the status page" if changed.public else "not on the status page"
         return f"Service {changed.name} saved; {shown}.", warning
 

@@ -34,6 +34,7 @@ class ServiceForm(FlaskForm):
     owner_group = StringField("Owner group")
     description = StringField("What it is", validators=[Length(max=DESCRIPTION_WIDTH)])
     public = BooleanField("Show it on the public status page (/status)")
+    major_group = StringField("Major-incident group")
 
 
 class NewServiceForm(ServiceForm):

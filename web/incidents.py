@@ -16,6 +16,7 @@ from hub import (
     dashboard,
     incident_notes,
     knowledge,
+    major_groups,
     major_incidents,
     mentions,
     queues,
@@ -103,6 +104,9 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
         ci_names = cis.active_names(session) if may_work else []
         mentionable, mention_more = _mentionable(session) if may_work else ([], False)
         review = reviews.of_incident(session, incident.id) if incident is not None and incident.major else None
+        major_group = (major_groups.chosen(session.connection(), incident.service,
+                                           services().settings.major_incident_group)
+                       if may_work and incident is not None else None)  # fmt: skip
     if incident is None:
         abort(404, description=f"There is no incident {ref}.")
     moves = [action for action, (starts, _) in TRANSITIONS.items() if incident.status in starts]
@@ -112,8 +116,7 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
                            reply_text=_chosen_reply(replies, articles), on_status_page=on_status_page,
                            articles=articles, time_entries=time_entries, ci_names=ci_names,
                            mentionable=mentionable, mention_more=mention_more, draft=draft,
-                           file_limits=_file_limits(), review=review,
-                           major_group=services().settings.major_incident_group), status  # fmt: skip
+                           file_limits=_file_limits(), review=review, major_group=major_group), status  # fmt: skip
 
 
 def _file_limits() -> str:

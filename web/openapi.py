@@ -701,8 +701,10 @@ def document() -> dict[str, Any]:
                 "parameters": [_REF],
                 "post": {
                     "summary": "Declare a major incident (agent or admin tokens)",
-                    "description": "Pages the coordinator, the assignee and the group SWITCHBOARD_MAJOR_INCIDENT_GROUP "
-                    "names; docs/major-incidents.md. A token is no one, so it names the coordinator.",
+                    "description": "Pages the coordinator, the assignee and the major-incident group: the one the "
+                    "incident's service names (`switchboard service set NAME --major-group G`), else the one "
+                    "SWITCHBOARD_MAJOR_INCIDENT_GROUP names; docs/major-incidents.md. A token is no one, so it names "
+                    "the coordinator.",
                     "operationId": "declareMajorIncident",
                     "requestBody": _body(
                         {

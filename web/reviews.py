@@ -16,7 +16,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from hub import dashboard, major_incidents, review_search, reviews
+from hub import dashboard, major_groups, major_incidents, review_search, reviews
 from hub.agent_action import Actor
 from hub.models import Incident, IncidentReview, MajorIncident, utcnow
 from web.incident_actions import flash_outcome, mail_settings
@@ -57,6 +57,7 @@ class Read:
     incident: Incident
     review: IncidentReview | None
     declared: list[MajorIncident]
+    group: str | None  # the major-incident group publishing mails (hub/major_groups.py)
 
 
 def read(ref: str) -> Read | None:
@@ -65,8 +66,9 @@ def read(ref: str) -> Read | None:
         incident = get_incident(session, ref)
         if incident is None:
             return None
+        group = major_groups.chosen(session.connection(), incident.service, services().settings.major_incident_group)
         return Read(incident, reviews.of_incident(session, incident.id),
-                    major_incidents.declarations(session, incident.id))  # fmt: skip
+                    major_incidents.declarations(session, incident.id), group)  # fmt: skip
 
 
 @bp.get("/incidents/<ref>/review")
@@ -84,7 +86,7 @@ def detail(ref: str) -> ResponseReturnValue:
     return render_template("reviews/detail.html", incident=incident, review=review, times=times, fields=reviews.FIELDS,
                            coordinators=list(dict.fromkeys(d.coordinator for d in declared)), editable=editable,
                            coordinator=declared[-1].coordinator if declared else None, duration=dashboard.duration,
-                           group=services().settings.major_incident_group, mail=None)  # fmt: skip
+                           group=found.group, mail=None)  # fmt: skip
 
 
 @bp.post("/incidents/<ref>/review")

@@ -101,6 +101,29 @@ def test_0027_reads_the_completed_waits_back_from_the_timeline(database_url: str
     db.dispose()
 
 
+@pytest.mark.empty_database
+def test_0030_gives_services_no_major_incident_group_and_its_downgrade_keeps_the_services(database_url: str) -> None:
+    """Services before 0030 page the installation's major-incident group, as they did; the downgrade forgets only
+    the services' own groups."""
+    db = Database.connect(database_url)
+    config = alembic_config(database_url)
+    upgrade(db.engine, "0029")
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO services (name, owner_group, description, public, created_at) "
+                          "VALUES ('payroll', 'payroll-ops', '', false, CURRENT_TIMESTAMP)"))  # fmt: skip
+    upgrade(db.engine, "0030")
+    services = Base.metadata.tables["services"]
+    with db.engine.begin() as conn:
+        assert conn.execute(select(services.c.name, services.c.major_group)).all() == [("payroll", None)]
+        conn.execute(services.update().values(major_group="payroll-mim"))
+    command.downgrade(config, "0029")
+    assert "major_group" not in {c["name"] for c in inspect(db.engine).get_columns("services")}
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT name, owner_group FROM services")).all() == [("payroll", "payroll-ops")]
+    command.upgrade(config, "head")
+    db.dispose()
+
+
 @pytest.mark.parametrize("owners", [{"event_id": None, "timeline_entry_id": None}, {}], ids=["neither", "both"])
 def test_an_attachment_belongs_to_exactly_one_of_an_email_and_a_note_or_reply(
     database: Database, owners: dict[str, object]

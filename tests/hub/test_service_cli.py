@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
+from hub import groups
 from hub.cli import main
+from hub.db import Database
+from hub.models import AuditEntry
 from tests.hub.catalogue_cli import run
 
 
@@ -25,6 +29,47 @@ def test_a_service_owned_by_a_group_not_made_yet_is_added_with_a_warning(runner:
     assert result.exit_code == 0 and result.stdout == "added service 'mail'\n"
     assert result.stderr.startswith("warning: there is no group 'messaging' yet")
     assert "messaging" in run(runner, "service", "list")
+
+
+def test_a_services_major_incident_group_is_set_and_cleared_and_each_change_audited(
+    runner: CliRunner, db: Database
+) -> None:
+    with db.transaction() as session:
+        groups.save_group(session, "payroll-mim", ["frank@example.com"])
+    run(runner, "service", "add", "--name", "payroll", "--owner-group", "payroll-ops")
+    assert run(runner, "service", "set", "payroll", "--major-group", "payroll-mim") == (
+        "service 'payroll': not on the status page; its major incidents page payroll-mim\n"
+    )
+    assert "major incidents: payroll-mim" in run(runner, "service", "list")
+    cleared = run(runner, "service", "set", "payroll", "--major-group", "")
+    assert cleared == "service 'payroll': not on the status page\n"
+    assert "major incidents" not in run(runner, "service", "list")
+    with db.read() as session:
+        changes = session.scalars(select(AuditEntry).where(AuditEntry.action == "service.change")).all()
+    assert [entry.detail["major_group"] for entry in changes] == ["payroll-mim", None]  # type: ignore[index]
+
+
+def test_a_major_incident_group_not_made_yet_is_set_with_a_warning_of_what_is_paged_instead(
+    runner: CliRunner,
+) -> None:
+    run(runner, "service", "add", "--name", "payroll")
+    result = runner.invoke(main, ["service", "set", "payroll", "--major-group", "payroll-mim"])
+    assert result.exit_code == 0 and result.stderr == (
+        "warning: there is no group 'payroll-mim' yet, so this service's major incidents page the installation's "
+        "major-incident group (if any) instead: make it on the Groups page or with `switchboard group set "
+        "payroll-mim --member ...`\n"
+    )
+
+
+def test_a_service_is_added_with_its_major_incident_group(runner: CliRunner) -> None:
+    run(runner, "service", "add", "--name", "payroll", "--major-group", "payroll-mim")
+    assert "major incidents: payroll-mim" in run(runner, "service", "list")
+
+
+def test_a_major_incident_group_no_group_could_be_called_is_refused(runner: CliRunner) -> None:
+    run(runner, "service", "add", "--name", "payroll")
+    result = runner.invoke(main, ["service", "set", "payroll", "--major-group", "x" * 101])
+    assert result.exit_code == 1 and result.output == "Error: a group needs a name of 1 to 100 characters on one line\n"
 
 
 def test_a_service_renamed_from_the_shell_says_what_followed(runner: CliRunner) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from hub.cli import main
 from hub.config import Settings
 from hub.db import Database
-from hub.models import AuditEntry, BusinessCalendar, SlaPolicy
+from hub.models import AuditEntry, BusinessCalendar, Service, SlaPolicy
 from tests.docs import fenced, run_as_printed
 from tests.hub.catalogue_cli import run
 
@@ -113,7 +113,8 @@ def test_the_documented_changes_run_as_printed_after_the_set_up(
         policies = {p.name: (p.service, p.resolution, p.next_update, p.calendar_id)
                     for p in session.scalars(select(SlaPolicy))}  # fmt: skip
         calendars = sorted(session.scalars(select(BusinessCalendar.name)))
-    assert policies["P1 mail"] == ("email", 3 * 3600, 3600, None)
+        major_group = session.scalar(select(Service.major_group).where(Service.name == "email"))
+    assert policies["P1 mail"] == ("email", 3 * 3600, 3600, None) and major_group == "messaging-mim"
     assert policies["P3 office"][3] is None and calendars == ["office-ical", "support-ny"]
 
 

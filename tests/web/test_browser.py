@@ -886,6 +886,29 @@ def test_admin_renames_a_service_from_its_page_and_its_policy_and_incidents_foll
     assert page.locator("table.incidents").get_by_text(ref, exact=True).is_visible()
 
 
+def test_admin_names_a_services_major_incident_group_and_its_incidents_declare_form_says_it_pages_it(
+    live_url: str, page: Page, make_user: Callable[..., Login], db: Database, integration: IntegrationCredentials
+) -> None:
+    """The edit page's major-incident group in Chromium, the groups offered as the owner group's are, and the
+    incident page's declare form naming the group it will page."""
+    with db.transaction() as session:
+        groups.save_group(session, "payroll-mim", ["frank@example.com"])
+        catalogue.add_service(session, name="payroll")
+    ref = _post_event(live_url, integration, {"title": "Payroll down", "severity": "critical"})
+    _log_in(page, live_url, make_user(email="root@example.com", role="admin"))
+    page.goto(f"{live_url}/services/payroll/edit")
+    page.fill("#major_group", "payroll-mim")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Service payroll saved; not on the status page.").wait_for()
+    assert page.locator("#services td[data-label='Owner group']").inner_text() == "—\nmajor incidents: payroll-mim"
+    page.goto(f"{live_url}/incidents/{ref}")
+    page.fill("#service", "payroll")
+    with page.expect_navigation():
+        page.press("#service", "Enter")
+    page.get_by_text("Declare a major incident").click()
+    assert "and the group payroll-mim at once" in page.locator("#declare-major").inner_text()
+
+
 def test_admin_rotates_a_group_on_call_and_covers_a_shift(
     live_url: str, page: Page, make_user: Callable[..., Login], db: Database
 ) -> None:
