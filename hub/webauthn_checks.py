@@ -146,7 +146,7 @@ def credential_id_of(credential: dict[str, Any]) -> bytes | None:
     if not isinstance(raw, str) or not raw or len(raw) > 1400:
         return None
     try:
-        return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+        return base64.b64decode(raw + "=" * (-len(raw) % 4), altchars=b"-_", validate=True) or None
     except (ValueError, binascii.Error):
         return None
 

@@ -61,7 +61,14 @@
       error.hidden = true;
       try {
         const answer = await run(box);
-        window.location.assign(answer.redirect);
+        const target = new URL(answer.redirect, window.location.href);
+        // Only the fragment differs on the account page: assigning it would scroll, not load the page anew.
+        if (target.pathname === window.location.pathname && target.search === window.location.search) {
+          window.location.hash = target.hash;
+          window.location.reload();
+        } else {
+          window.location.assign(target.href);
+        }
       } catch (problem) {
         error.textContent = said(problem);
         error.hidden = false;
