@@ -62,6 +62,7 @@ class SoftKey:
         auth_data = self._auth_data(attested=False)
         client_data = self._client_data("webauthn.get", options, origin)
         signature = self.private.sign(auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256()))
-        response = {"clientDataJSON": b64(client_data), "authenticatorData": b64(auth_data), "signature": b64(signature)}
+        response = {"clientDataJSON": b64(client_data), "authenticatorData": b64(auth_data),
+                    "signature": b64(signature)}  # fmt: skip
         return {"id": b64(self.credential_id), "rawId": b64(self.credential_id), "type": "public-key",
                 "response": response, "clientExtensionResults": {}}  # fmt: skip

@@ -126,7 +126,8 @@ UI = {
     "rule_editor.edit": ("GET", "/rules/1/edit", ADMINS),
 }
 # "/" only redirects to /incidents, which is where the login check happens. The login's second step (the
-# authenticator code, or a security key's options and answer) is authorised by the right password moments before (tests/web/test_two_factor.py). The
+# authenticator code, or a security key's options and answer) is authorised by the right password moments before
+# (tests/web/test_two_factor.py, tests/web/test_security_keys.py). The
 # requester's satisfaction page, their list of requests and an agent's acknowledge page are authorised by their
 # signed links (tests/web/test_satisfaction.py, tests/web/test_my_requests.py, tests/web/test_acknowledge_link.py).
 # Single sign-on's start and callback are how someone without a session gets one: the start only sends the browser
