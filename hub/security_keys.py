@@ -80,7 +80,7 @@ def take_challenge(session: Session, user_id: int, purpose: Purpose, ref: str | 
     if row is None or not _deleted(session, row.id):
         # Of two requests racing with one reference, only the one whose DELETE removed the row goes on.
         raise ChallengeGone("this try was used already or never started; press the button again")
-    if datetime.fromtimestamp(now, UTC) - _aware(row.created_at) >= CHALLENGE_FOR:
+    if datetime.fromtimestamp(now, UTC) - row.created_at >= CHALLENGE_FOR:
         raise ChallengeGone("the key was not touched in time; press the button again")
     return row.challenge
 
@@ -89,11 +89,6 @@ def _deleted(session: Session, challenge_id: int) -> bool:
     mine = WebAuthnChallenge.id == challenge_id
     gone = session.execute(delete(WebAuthnChallenge).where(mine).execution_options(synchronize_session=False))
     return gone.rowcount == 1  # type: ignore[attr-defined]
-
-
-def _aware(at: datetime) -> datetime:
-    """SQLite gives back the naive UTC time it was given."""
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def add(
