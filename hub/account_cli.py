@@ -86,17 +86,18 @@ def user_set(email: str, role: str | None, active: bool | None) -> None:
 @user.command("reset-2fa")
 @click.argument("email")
 def user_reset_two_factor(email: str) -> None:
-    """Turn two-factor authentication off for someone who lost their phone and their recovery codes.
+    """Turn two-factor authentication off for someone who lost their phone and their recovery codes, or their keys.
 
-    Their web sessions end; they set it up again from their account page (at once, if their role requires it).
+    Their authenticator app, recovery codes and security keys stop counting, and their web sessions end; they set
+    it up again from their account page (at once, if their role requires it).
     Example: switchboard user reset-2fa ann@example.com
     """
     from hub import accounts, audit, two_factor
 
     def reset(session: Session) -> str:
-        changed = two_factor.turn_off(session, accounts.user_by_email(session, email).id).email
-        audit.record(session, audit.CLI, "user.2fa_reset", changed)
-        return changed
+        user, keys = two_factor.reset(session, accounts.user_by_email(session, email).id)
+        audit.record(session, audit.CLI, "user.2fa_reset", user.email, security_keys=keys)
+        return user.email + (f" and their {keys} security key{'s' if keys != 1 else ''} removed" if keys else "")
 
     click.echo(f"two-factor authentication is off for {in_transaction(reset)}; their sessions are logged out")
 

@@ -21,10 +21,11 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    exists,
     func,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
 #: Statuses in which an incident still absorbs events with its dedup key.
 OPEN_STATUSES = ("open", "acknowledged")
@@ -281,6 +282,40 @@ class Heartbeat(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SecurityKey(Base):
+    """A security key or passkey someone logs in with as their second step (WebAuthn, hub/security_keys.py): the
+    public half of a key pair its authenticator made for this site, and the signature counter it last reported."""
+
+    __tablename__ = "security_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The authenticator's id for the credential (at most 1,023 bytes, WebAuthn says): unique, since a login names
+    # the key by it before anyone is known.
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary(1023), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)  # COSE_Key, as the authenticator gave it
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)  # an unsigned 32-bit counter: past Integer's
+    transports: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))  # "usb", "nfc", "internal"...
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+
+
+class WebAuthnChallenge(Base):
+    """A challenge handed to one browser for one WebAuthn ceremony: kept here, not in the signed session cookie,
+    so it is used once (taken by a DELETE) and cannot be replayed with a copy of the cookie; the browser keeps only
+    `ref`. Rows left by ceremonies never finished are deleted when their person starts another."""
+
+    __tablename__ = "webauthn_challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    ref: Mapped[str] = mapped_column(String(32), unique=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # register|login
+    challenge: Mapped[bytes] = mapped_column(LargeBinary(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class User(Base):
     """Someone who logs in. `mail_choices` is which mail they let the desk send them (hub/mail_choices.py): a JSON
     column, not a table, because every notice already reads its recipients' rows here to check they are active
@@ -309,6 +344,18 @@ class User(Base):
     totp_pending_at: Mapped[datetime | None]
     # The IANA zone the web UI shows and reads their times in (hub/zones.py); None: the installation's.
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # Changed whenever a security key is added or removed (hub/security_keys.py), and part of the session key
+    # (web/auth.py::session_key), so that ends every other session as two-factor turned on or off does. NULL:
+    # never had one, so no one's sessions end with this column's arrival. Migration 0030.
+    security_keys_stamp: Mapped[str | None] = mapped_column(String(32))
+    # Read in the same SELECT as the row (an EXISTS on an indexed column), so every request's load of the user
+    # knows whether logging in as them wants a second step without a query of its own.
+    has_security_key: Mapped[bool] = column_property(exists().where(SecurityKey.user_id == id))
+
+    @property
+    def two_factor_on(self) -> bool:
+        """Whether logging in as them wants a second step: an authenticator code, a security key, or either."""
+        return self.totp_secret is not None or self.has_security_key
 
 
 class TimeEntry(Base):

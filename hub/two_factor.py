@@ -26,7 +26,7 @@ from typing import Literal
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from hub import sealed, totp
+from hub import sealed, security_keys, totp
 from hub.errors import BadInput
 from hub.models import RecoveryCode, User, utcnow
 from hub.sealed import Keyring
@@ -186,6 +186,13 @@ def turn_off(session: Session, user_id: int) -> User:
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
     session.flush()
     return user
+
+
+def reset(session: Session, user_id: int) -> tuple[User, int]:
+    """An admin's reset for someone who lost their second factors: the authenticator app, the recovery codes and
+    every security key go (and with them every session of theirs); how many keys there were, for the audit."""
+    keys = security_keys.remove_all(session, user_id)
+    return turn_off(session, user_id), keys
 
 
 def check(session: Session, user_id: int, typed: str, now: float, *, keys: Keyring) -> Method | None:

@@ -84,6 +84,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         satisfaction,
         saved_replies,
         security,
+        security_keys,
         silences,
         silences_api,
         sso,
@@ -153,6 +154,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(two_factor.bp)
+    app.register_blueprint(security_keys.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(incidents.bp)
     app.register_blueprint(incident_actions.bp)

@@ -13,7 +13,7 @@ from wtforms import BooleanField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from hub import accounts, audit, mail_choices, two_factor, zones
+from hub import accounts, audit, mail_choices, security_keys, two_factor, zones
 from hub.errors import BadInput
 from hub.mail_choices import MailChoices
 from web.auth import SessionUser, own_password_refused, relogin
@@ -132,6 +132,7 @@ def _page(
     settings = services().settings
     with services().db.read() as db_session:
         second = two_factor.standing(db_session, current_user.id)
+        keys = security_keys.keys_of(db_session, current_user.id)
         if mail is None:  # an unsubmitted form: its data is the stored choices
             mail = MailForm(formdata=None, data=asdict(mail_choices.of(db_session, current_user.email)))
     if zone is None:
@@ -142,7 +143,7 @@ def _page(
     required = two_factor.required(current_user.role, settings.two_factor_roles)
     return render_template("account/index.html", form=password, second=second,
                            password_form=TurnOffForm(), zone_form=zone, mail_form=mail,
-                           two_factor_required=required), status  # fmt: skip
+                           two_factor_required=required, keys=keys), status  # fmt: skip
 
 
 @bp.post("/account/mail")

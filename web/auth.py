@@ -58,7 +58,7 @@ class SessionUser(UserMixin):
     email: str
     role: str
     key: str  # what the session cookie holds (session_key): the id, tied to the password it logged in with
-    two_factor: bool = False  # whether logging in as them wants an authenticator code too
+    two_factor: bool = False  # whether logging in as them wants a second step: an authenticator code or a key
     timezone: str | None = None  # the zone their pages show times in (web/local_time.py); None: the installation's
 
     def get_id(self) -> str:
@@ -66,16 +66,18 @@ class SessionUser(UserMixin):
 
     @classmethod
     def of(cls, user: User) -> SessionUser:
-        return cls(user.id, user.email, user.role, session_key(user), user.totp_secret is not None, user.timezone)
+        return cls(user.id, user.email, user.role, session_key(user), user.two_factor_on, user.timezone)
 
 
 def session_key(user: User) -> str:
-    """`<id>:<fingerprint of the password hash and the authenticator secret>`: a new password (changed, or reset by
-    an admin), or two-factor authentication turned on, off or reset, ends every session logged in before, on every
-    browser, as Flask-Login's "alternative tokens" advise. The secret as opened, not as stored: sealing it again
-    (a new nonce, a new SECRET_KEY: `switchboard db reseal`) changes the stored text, and must log no one out."""
+    """`<id>:<fingerprint of the password hash, the authenticator secret and the security keys' stamp>`: a new
+    password (changed, or reset by an admin), two-factor authentication turned on, off or reset, or a security key
+    added or removed, ends every session logged in before, on every browser, as Flask-Login's "alternative tokens"
+    advise. The secret as opened, not as stored: sealing it again (a new nonce, a new SECRET_KEY: `switchboard db
+    reseal`) changes the stored text, and must log no one out."""
     secret = two_factor.secret_of(user, services().keys)
-    return f"{user.id}:{password_fingerprint(user.password_hash + (secret or ''))}"
+    stamp = user.security_keys_stamp or ""
+    return f"{user.id}:{password_fingerprint(user.password_hash + (secret or '') + stamp)}"
 
 
 class LoginForm(FlaskForm):
@@ -222,26 +224,29 @@ class SecondStepForm(FlaskForm):
     code = StringField("Code", validators=[DataRequired(), Length(max=40)])
 
 
+#: What a second step that waited too long is told; the key's login (web/security_keys.py) says it too.
+SECOND_STEP_LATE = "Log in again: the second step must follow the password within five minutes."
+
+
 @bp.route("/login/code", methods=["GET", "POST"])
 def second_step() -> ResponseReturnValue:
-    """The authenticator code (or a recovery code) after a right password, for accounts with two-factor on. The
-    password's success is held in the session for a few minutes only, and wrong codes count against the same
-    limit as wrong passwords, so the six digits cannot be guessed at leisure."""
-    pending = _pending()
+    """The second step after a right password, for accounts with two-factor on: a security key (its button calls
+    web/security_keys.py), the authenticator code, or a recovery code, as the account has them. The password's
+    success is held in the session for a few minutes only, and wrong codes count against the same limit as wrong
+    passwords, so the six digits cannot be guessed at leisure."""
+    pending = pending_login()
     if pending is None:
         session.pop(PENDING, None)
-        flash("Log in again: the code must follow the password within five minutes.", "info")
+        flash(SECOND_STEP_LATE, "info")
         return redirect(url_for("auth.login"))
     user, next_url = pending
     form = SecondStepForm()
     error = None
     if form.validate_on_submit():
         redis_client = services().redis()
-        wait = login_locked(redis_client, user.email, login_client())
-        if wait is not None:
+        if (refused := second_step_locked(user.email)) is not None:
             session.pop(PENDING, None)
-            minutes = max(1, round(wait / 60))
-            flash(f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}.", "error")
+            flash(refused, "error")
             return redirect(url_for("auth.login"))
         with services().db.transaction() as db_session:
             method = two_factor.check(db_session, user.id, form.code.data or "", time.time(), keys=services().keys)
@@ -254,11 +259,24 @@ def second_step() -> ResponseReturnValue:
             if left is not None:  # after begin(): a fresh session keeps no earlier flash
                 flash(f"You logged in with a recovery code; {left} left. Make new ones on your account page.", "info")
             return response
+    with services().db.read() as db_session:
+        row = db_session.get(User, user.id)
+        has_code, has_key = row is not None and row.totp_secret is not None, row is not None and row.has_security_key
     status = 400 if error else 200
-    return render_template("login_code.html", form=form, error=error, email=user.email), status
+    return render_template("login_code.html", form=form, error=error, email=user.email, has_code=has_code,
+                           has_key=has_key), status  # fmt: skip
 
 
-def _pending() -> tuple[SessionUser, str] | None:
+def second_step_locked(email: str) -> str | None:
+    """What to say when this address or client is locked out of logging in for now, else None."""
+    wait = login_locked(services().redis(), email, login_client())
+    if wait is None:
+        return None
+    minutes = max(1, round(wait / 60))
+    return f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+
+
+def pending_login() -> tuple[SessionUser, str] | None:
     """The person whose password was right and where they were going, if that was minutes ago and nothing about
     their login changed since."""
     pending = session.get(PENDING)

@@ -33,8 +33,10 @@ bp = Blueprint("two_factor", __name__, url_prefix="/account/two-factor")
 #: The session key holding which setup this browser shows (hub/two_factor.py::Setup.ref), never its secret: the
 #: session cookie is signed, not encrypted, and the secret waits sealed on the server.
 SETUP = "two_factor_setup"
-#: What someone who must turn it on may still reach before they have.
-_ALWAYS_ALLOWED = frozenset({"two_factor.setup", "auth.logout", "static"})
+#: What someone who must turn it on may still reach before they have: the setup page offers a security key too.
+_ALWAYS_ALLOWED = frozenset(
+    {"two_factor.setup", "security_keys.register_options", "security_keys.register", "auth.logout", "static"}
+)
 
 
 class CodeForm(FlaskForm):
@@ -72,7 +74,7 @@ def _enrol_first() -> ResponseReturnValue | None:
     return None
 
 
-def _password_right(form: PasswordForm) -> bool:
+def password_right(form: PasswordForm) -> bool:
     """The password check of web/account.py: counted against the login limit, so a borrowed session cannot guess."""
     with services().db.read() as db_session:
         refused = own_password_refused(db_session, current_user.email, form.password.data or "")
@@ -81,6 +83,19 @@ def _password_right(form: PasswordForm) -> bool:
     elif refused == "wrong":
         form.password.errors = ["That is not your password; nothing changed."]
     return refused is None
+
+
+def _app_on() -> bool:
+    """Whether the logged-in person has the authenticator app on (current_user.two_factor also counts keys)."""
+    with services().db.read() as db_session:
+        user = db_session.get(User, current_user.id)
+        return user is not None and user.totp_secret is not None
+
+
+def _has_key() -> bool:
+    with services().db.read() as db_session:
+        user = db_session.get(User, current_user.id)
+        return user is not None and user.has_security_key
 
 
 def _user(db_session: Session) -> User:
@@ -96,7 +111,7 @@ def setup() -> ResponseReturnValue:
     """Show a new secret as a QR code and as text, and turn it on once a code from the app proves the app holds it.
     A reload shows the same key (it may have been scanned already); a key that expired or was replaced by a setup
     started elsewhere is replaced here too, with a word saying so."""
-    if current_user.two_factor:
+    if _app_on():
         return redirect(url_for("account.index"))
     form, now, keys = CodeForm(), time.time(), services().keys
     shown_before = session.get(SETUP)
@@ -152,9 +167,9 @@ def _scan_anew(gone: SetupGone) -> str:
 def recovery_codes() -> ResponseReturnValue:
     """Ten new recovery codes for ten old ones (some used, or the paper lost); wants the password."""
     form = PasswordForm()
-    if not current_user.two_factor:
+    if not _app_on():
         return redirect(url_for("two_factor.setup"))
-    if form.validate_on_submit() and _password_right(form):
+    if form.validate_on_submit() and password_right(form):
         with services().db.transaction() as db_session:
             codes = two_factor.renew_recovery_codes(db_session, current_user.id)
             audit.record(db_session, current_user.email, "user.2fa_codes", current_user.email)
@@ -168,12 +183,12 @@ def recovery_codes() -> ResponseReturnValue:
 def turn_off() -> ResponseReturnValue:
     """Turning it off wants both the password and a code, so neither a borrowed session nor a stolen password can."""
     form = TurnOffForm()
-    if not current_user.two_factor:
+    if not _app_on():
         return redirect(url_for("account.index"), code=303)
-    if two_factor.required(current_user.role, services().settings.two_factor_roles):
+    if two_factor.required(current_user.role, services().settings.two_factor_roles) and not _has_key():
         flash(f"Two-factor authentication stays on: it is required of every {current_user.role}.", "error")
         return redirect(url_for("account.index"), code=303)
-    if not (form.validate_on_submit() and _password_right(form)):
+    if not (form.validate_on_submit() and password_right(form)):
         flash("Still on: " + " ".join(form.password.errors or ["type your password and a code."]), "error")
         return redirect(url_for("account.index"), code=303)
     with services().db.transaction() as db_session:
@@ -185,5 +200,7 @@ def turn_off() -> ResponseReturnValue:
         fresh = SessionUser.of(two_factor.turn_off(db_session, current_user.id))
         audit.record(db_session, current_user.email, "user.2fa_off", current_user.email)
     relogin(fresh)
-    flash("Two-factor authentication is off. Every other session logged in as you has ended.", "success")
+    what = "The authenticator app is off; your security keys still count." if fresh.two_factor else (
+        "Two-factor authentication is off.")  # fmt: skip
+    flash(f"{what} Every other session logged in as you has ended.", "success")
     return redirect(url_for("account.index"), code=303)

@@ -124,15 +124,17 @@ def reset_password(user_id: int) -> ResponseReturnValue:
 @bp.post("/<int:user_id>/two-factor/reset")
 @requires(MANAGE_USERS)
 def reset_two_factor(user_id: int) -> ResponseReturnValue:
-    """Turn two-factor authentication off for someone who lost both their phone and their recovery codes; their
-    sessions end, and they set it up again (at once, where their role requires it)."""
+    """Turn two-factor authentication off for someone who lost both their phone and their recovery codes, or their
+    security keys (which go too); their sessions end, and they set it up again (at once, where their role requires
+    it)."""
     if not FlaskForm().validate_on_submit():
         flash("Nothing changed: the form had expired; try again.", "error")
         return redirect(url_for("users.index"))
     try:
         with services().db.transaction() as session:
-            changed = two_factor.turn_off(session, user_id).email
-            audit.record(session, current_user.email, "user.2fa_reset", changed)
+            user, keys = two_factor.reset(session, user_id)
+            changed = user.email
+            audit.record(session, current_user.email, "user.2fa_reset", changed, security_keys=keys)
     except BadInput as exc:
         flash(f"Nothing changed: {exc}.", "error")
     else:

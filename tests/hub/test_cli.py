@@ -20,7 +20,7 @@ from hub.cli import OWN_COMMANDS, main
 from hub.command_index import SHORT_HELP
 from hub.config import Settings
 from hub.db import Database
-from hub.models import ApiToken, AuditEntry, Integration, User
+from hub.models import ApiToken, AuditEntry, Integration, SecurityKey, User
 from hub.net import free_port
 from hub.sealed import Keyring
 
@@ -280,6 +280,21 @@ def test_user_reset_2fa_turns_it_off_and_is_audited(runner: CliRunner, tmp_path:
     with database(tmp_path).read() as s:
         assert not two_factor.standing(s, user_id).on
         assert list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.id))) == ["user.create", "user.2fa_reset"]
+
+
+def test_user_reset_2fa_removes_the_security_keys_too(runner: CliRunner, tmp_path: Path) -> None:
+    runner.invoke(main, ["user", "create", "--email", "ann@example.com", "--role", "admin", "--password", "p4ssw0rd!"])
+    with database(tmp_path).transaction() as s:
+        user_id = s.scalars(select(User.id)).one()
+        s.add(SecurityKey(user_id=user_id, name="YubiKey 5", credential_id=b"k1", public_key=b"pk", sign_count=0))
+    result = runner.invoke(main, ["user", "reset-2fa", "ann@example.com"])
+    assert result.exit_code == 0, result.output
+    assert "off for ann@example.com and their 1 security key removed" in result.output
+    with database(tmp_path).read() as s:
+        assert s.scalars(select(SecurityKey)).all() == [] and not s.get(User, user_id).two_factor_on  # type: ignore[union-attr]
+        assert s.scalars(select(AuditEntry.detail).where(AuditEntry.action == "user.2fa_reset")).one() == {
+            "security_keys": 1
+        }
 
 
 def test_user_reset_2fa_names_an_unknown_address(runner: CliRunner) -> None:

@@ -103,6 +103,9 @@ UI = {
     "two_factor.recovery_codes": ("POST", "/account/two-factor/recovery-codes", PEOPLE),
     "two_factor.turn_off": ("POST", "/account/two-factor/off", PEOPLE),
     "users.reset_two_factor": ("POST", "/users/1/two-factor/reset", ADMINS),
+    "security_keys.register_options": ("POST", "/account/security-keys/options", PEOPLE),
+    "security_keys.register": ("POST", "/account/security-keys", PEOPLE),
+    "security_keys.remove": ("POST", "/account/security-keys/1/remove", PEOPLE),
     "audit.index": ("GET", "/audit", ADMINS),
     "reports.sla": ("GET", "/reports/sla", PEOPLE),
     "reports.time": ("GET", "/reports/time", PEOPLE),
@@ -125,7 +128,8 @@ UI = {
     "rule_editor.edit": ("GET", "/rules/1/edit", ADMINS),
 }
 # "/" only redirects to /incidents, which is where the login check happens. The login's second step (the
-# authenticator code) is authorised by the right password moments before (tests/web/test_two_factor.py). The
+# authenticator code, or a security key's options and answer) is authorised by the right password moments before
+# (tests/web/test_two_factor.py, tests/web/test_security_keys.py). The
 # requester's satisfaction page, their list of requests and an agent's acknowledge page are authorised by their
 # signed links (tests/web/test_satisfaction.py, tests/web/test_my_requests.py, tests/web/test_acknowledge_link.py).
 # Single sign-on's start and callback are how someone without a session gets one: the start only sends the browser
@@ -133,7 +137,8 @@ UI = {
 # (tests/web/test_sso.py). Its back-channel logout is posted by the provider, server to server, and ends only the
 # sessions a Logout Token signed by the provider names (tests/web/test_sso_backchannel.py).
 PUBLIC = {
-    "incidents.root", "auth.login", "auth.second_step", "auth.logout", "sso.start", "sso.callback",
+    "incidents.root", "auth.login", "auth.second_step", "security_keys.login_options", "security_keys.login",
+    "auth.logout", "sso.start", "sso.callback",
     "sso.backchannel_logout",
     "health.healthz", "metrics.metrics",
     "openapi.openapi", "static",

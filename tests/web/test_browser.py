@@ -633,6 +633,66 @@ def test_agent_turns_on_two_factor_with_the_key_the_page_shows_and_logs_in_with_
     assert problems == [], problems
 
 
+def _with_a_key(page: Page) -> None:
+    """A virtual security key on this browser (Chromium's DevTools WebAuthn domain): it answers
+    navigator.credentials as a YubiKey would, touched at once."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {"protocol": "ctap2", "transport": "usb",
+             "hasResidentKey": True, "hasUserVerification": True, "isUserVerified": True}})  # fmt: skip
+
+
+def test_agent_adds_a_security_key_logs_in_with_it_and_a_browser_without_it_cannot_then_removes_it(
+    live_url: str, chromium: Browser, page: Page, user: Login
+) -> None:
+    # WebAuthn wants a domain, not an IP address: the same server by the name localhost.
+    site = live_url.replace("127.0.0.1", "localhost")
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    _with_a_key(page)
+    _log_in(page, site, user)
+    page.goto(f"{site}/account")
+    page.fill("#security-key-name", "YubiKey 5")
+    page.click("button:has-text('Add a security key')")
+    page.wait_for_url(f"{site}/account#security-keys")
+    page.get_by_text("Security key 'YubiKey 5' added").wait_for()
+    assert page.locator("table.keys td[data-label=Name]").all_inner_texts() == ["YubiKey 5"]
+    page.click("button:has-text('Log out')")
+
+    page.goto(f"{site}/incidents")
+    page.fill("input[name=email]", user.email)
+    page.fill("input[name=password]", user.password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{site}/login/code")
+    page.click("button:has-text('Use your security key')")
+    page.wait_for_url(f"{site}/incidents")
+
+    other = chromium.new_context()
+    try:
+        stranger = other.new_page()
+        stranger.set_default_timeout(15_000)
+        _with_a_key(stranger)  # a key, but not the one registered
+        stranger.goto(f"{site}/login")
+        stranger.fill("input[name=email]", user.email)
+        stranger.fill("input[name=password]", user.password)
+        stranger.click("button[type=submit]")
+        stranger.wait_for_url(f"{site}/login/code")
+        stranger.click("button:has-text('Use your security key')")
+        stranger.locator("[data-security-key-error]").wait_for()
+        assert stranger.url == f"{site}/login/code"
+        assert stranger.goto(f"{site}/incidents").url.startswith(f"{site}/login")  # type: ignore[union-attr]
+    finally:
+        other.close()
+
+    page.goto(f"{site}/account")
+    row = page.locator("table.keys tr", has_text="YubiKey 5")
+    row.locator("input[type=password]").fill(user.password)
+    row.locator("button:has-text('Remove')").click()
+    page.get_by_text("Security key 'YubiKey 5' removed").wait_for()
+    assert page.locator("table.keys").count() == 0
+    assert problems == [], problems
+
+
 def test_agent_chooses_their_time_zone_from_the_list_and_the_dashboard_follows_it(
     live_url: str, page: Page, user: Login
 ) -> None:

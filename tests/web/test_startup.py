@@ -23,8 +23,23 @@ print(json.dumps({"libraries": sorted({name.split(".")[0] for name in sys.module
 
 #: Libraries that only some requests or some installations need, or other processes: single sign-on's flow
 #: (Authlib, requests, joserfc), a mailbox's connection test (IMAPClient), holiday calendars, migrations, the SMTP
-#: server, the RQ worker, the browser tests'.
-ON_DEMAND = ("authlib", "requests", "joserfc", "imapclient", "holidays", "alembic", "aiosmtpd", "rq", "playwright")
+#: server, the RQ worker, the browser tests', security keys' checks (py_webauthn, its CBOR and ASN.1 parsers,
+#: pyOpenSSL).
+ON_DEMAND = (
+    "authlib",
+    "requests",
+    "joserfc",
+    "imapclient",
+    "holidays",
+    "alembic",
+    "aiosmtpd",
+    "rq",
+    "playwright",
+    "webauthn",
+    "cbor2",
+    "OpenSSL",
+    "pyasn1",
+)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,171 @@
+"""Security keys and passkeys (WebAuthn) as a second step at login, beside or instead of the authenticator app.
+
+A code from an app can be typed into a phishing page and replayed at once; a key signs a challenge bound to this
+site's origin, so a look-alike site gets nothing it can use. Each ceremony's challenge waits here on the server
+(`webauthn_challenges`), not in the session cookie, and is taken by one DELETE: a signed answer copied together
+with the cookie cannot be replayed, and a challenge is good for one try within CHALLENGE_FOR. A key's counter moves
+on compare-and-set, so two logins racing with one answer cannot both win. The checks themselves are the pure
+hub/webauthn_checks.py.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from hub.errors import BadInput
+from hub.models import SecurityKey, User, WebAuthnChallenge
+from hub.webauthn_checks import (
+    ClonedKey,
+    KeyRefused,
+    NewKey,
+    RelyingParty,
+    StoredKey,
+    credential_id_of,
+    verify_login,
+    verify_new_key,
+)
+
+Purpose = Literal["register", "login"]
+#: How long a challenge waits for the key's answer: the browser's own timeout, and a little for the round trip.
+CHALLENGE_FOR = timedelta(minutes=3)
+#: Enough for every key a person carries; a bound, so the options a login hands out stay small.
+MOST_KEYS = 10
+MAX_NAME = 100
+
+
+class ChallengeGone(BadInput):
+    """The challenge the browser answered is not waiting: used already, expired, or never given to this browser.
+    Not a wrong key: the person tries again, and the message says so."""
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """A challenge to hand out, and the reference the browser keeps (in its session) to answer it."""
+
+    ref: str
+    value: bytes
+
+
+def keys_of(session: Session, user_id: int) -> list[SecurityKey]:
+    return list(session.scalars(select(SecurityKey).where(SecurityKey.user_id == user_id).order_by(SecurityKey.id)))
+
+
+def stored(key: SecurityKey) -> StoredKey:
+    return StoredKey(key.credential_id, key.public_key, key.sign_count, key.transports)
+
+
+def new_challenge(session: Session, user_id: int, purpose: Purpose, now: float) -> Challenge:
+    """A fresh challenge for one ceremony of this person's. Their challenges past CHALLENGE_FOR are deleted on the
+    way, so rows from ceremonies never finished do not pile up; others stay, so two tabs do not undo each other."""
+    at = datetime.fromtimestamp(now, UTC)
+    stale = (WebAuthnChallenge.user_id == user_id, WebAuthnChallenge.created_at <= at - CHALLENGE_FOR)
+    session.execute(delete(WebAuthnChallenge).where(*stale).execution_options(synchronize_session=False))
+    made = Challenge(secrets.token_urlsafe(16), secrets.token_bytes(32))
+    session.add(WebAuthnChallenge(user_id=user_id, ref=made.ref, purpose=purpose, challenge=made.value, created_at=at))
+    session.flush()
+    return made
+
+
+def take_challenge(session: Session, user_id: int, purpose: Purpose, ref: str | None, now: float) -> bytes:
+    """The challenge this browser was given, deleted as it is read so it answers one try only. Raises
+    ChallengeGone, saying what to do, when there is none or it expired."""
+    mine = (WebAuthnChallenge.ref == (ref or ""), WebAuthnChallenge.user_id == user_id)
+    row = session.scalar(select(WebAuthnChallenge).where(*mine, WebAuthnChallenge.purpose == purpose))
+    if row is None or not _deleted(session, row.id):
+        # Of two requests racing with one reference, only the one whose DELETE removed the row goes on.
+        raise ChallengeGone("this try was used already or never started; press the button again")
+    if datetime.fromtimestamp(now, UTC) - row.created_at >= CHALLENGE_FOR:
+        raise ChallengeGone("the key was not touched in time; press the button again")
+    return row.challenge
+
+
+def _deleted(session: Session, challenge_id: int) -> bool:
+    mine = WebAuthnChallenge.id == challenge_id
+    gone = session.execute(delete(WebAuthnChallenge).where(mine).execution_options(synchronize_session=False))
+    return gone.rowcount == 1  # type: ignore[attr-defined]
+
+
+def add(
+    session: Session, user_id: int, name: str, rp: RelyingParty, ref: str | None, credential: dict[str, Any], now: float
+) -> SecurityKey:
+    """Register the key that answered this person's registration challenge, under a name they chose. Raises
+    BadInput saying what is wrong: the name, too many keys, a key registered already (to anyone), or its answer."""
+    name = " ".join(name.split())
+    if not name or len(name) > MAX_NAME:
+        raise BadInput(f'give the key a name of 1 to {MAX_NAME} characters, such as "YubiKey 5"')
+    have = keys_of(session, user_id)
+    if len(have) >= MOST_KEYS:
+        raise BadInput(f"you have {MOST_KEYS} keys already; remove one you no longer use first")
+    if any(key.name.casefold() == name.casefold() for key in have):
+        raise BadInput(f"you have a key named {name!r} already; choose another name")
+    challenge = take_challenge(session, user_id, "register", ref, now)
+    new: NewKey = verify_new_key(rp, challenge, credential)
+    if session.scalar(select(func.count()).where(SecurityKey.credential_id == new.credential_id)):
+        raise BadInput("this key is registered already")
+    key = SecurityKey(user_id=user_id, name=name, credential_id=new.credential_id, public_key=new.public_key,
+                      sign_count=new.sign_count, transports=new.transports,
+                      created_at=datetime.fromtimestamp(now, UTC))  # fmt: skip
+    session.add(key)
+    _restamp(session, user_id)
+    return key
+
+
+def remove(session: Session, user_id: int, key_id: int) -> str:
+    """Forget one of this person's keys; its name, for the audit entry and the message."""
+    key = session.get(SecurityKey, key_id)
+    if key is None or key.user_id != user_id:
+        raise BadInput("that key is not registered to your account (removed already?)")
+    session.delete(key)
+    _restamp(session, user_id)
+    return key.name
+
+
+def remove_all(session: Session, user_id: int) -> int:
+    """Forget every key of this person's (an admin's reset for lost keys); how many there were."""
+    gone = session.execute(
+        delete(SecurityKey).where(SecurityKey.user_id == user_id).execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    session.execute(delete(WebAuthnChallenge).where(WebAuthnChallenge.user_id == user_id))
+    if gone:
+        _restamp(session, user_id)
+    return int(gone)
+
+
+def _restamp(session: Session, user_id: int) -> None:
+    """A new stamp: part of the session key (web/auth.py::session_key), so every other session of theirs ends."""
+    session.flush()
+    session.execute(update(User).where(User.id == user_id).values(security_keys_stamp=secrets.token_hex(16)))
+    session.expire_all()  # the user row's stamp and has_security_key are read again
+
+
+def check(
+    session: Session, user_id: int, rp: RelyingParty, ref: str | None, credential: dict[str, Any], now: float
+) -> str:
+    """The name of the key of this person's that signed their login challenge; its counter and last use are
+    recorded. Raises ChallengeGone, KeyRefused (not one of their keys, or not a valid answer), or ClonedKey.
+    The challenge is used up either way: call it in a transaction that commits even when it raises."""
+    challenge = take_challenge(session, user_id, "login", ref, now)
+    credential_id = credential_id_of(credential)
+    key = None
+    if credential_id is not None:
+        key = session.scalar(
+            select(SecurityKey).where(SecurityKey.credential_id == credential_id, SecurityKey.user_id == user_id)
+        )
+    if key is None:
+        raise KeyRefused("that key is not registered to this account")
+    count = verify_login(rp, challenge, credential, stored(key))
+    moved = session.execute(
+        update(SecurityKey)
+        .where(SecurityKey.id == key.id, SecurityKey.sign_count == key.sign_count)
+        .values(sign_count=count, last_used_at=datetime.fromtimestamp(now, UTC))
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise ClonedKey("this key was used by another login at the same moment")
+    return key.name
