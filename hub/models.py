@@ -346,7 +346,7 @@ class User(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     # Changed whenever a security key is added or removed (hub/security_keys.py), and part of the session key
     # (web/auth.py::session_key), so that ends every other session as two-factor turned on or off does. NULL:
-    # never had one, so no one's sessions end with this column's arrival. Migration 0030.
+    # never had one, so no one's sessions end with this column's arrival. Migration 0031.
     security_keys_stamp: Mapped[str | None] = mapped_column(String(32))
     # Read in the same SELECT as the row (an EXISTS on an indexed column), so every request's load of the user
     # knows whether logging in as them wants a second step without a query of its own.

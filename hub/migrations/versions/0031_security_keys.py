@@ -6,8 +6,8 @@ added and last used. `webauthn_challenges` keeps each ceremony's challenge on th
 their user (ON DELETE CASCADE). `users.security_keys_stamp` changes with every key added or removed and is part of
 the session key; NULL for everyone now, so nobody is logged out by the upgrade.
 
-Revision ID: 0030
-Revises: 0029
+Revision ID: 0031
+Revises: 0030
 """
 
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0030"
-down_revision: str | None = "0029"
+revision: str = "0031"
+down_revision: str | None = "0030"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
