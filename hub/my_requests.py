@@ -10,11 +10,13 @@ minutes, never to one that bounced or to an erased requester's pseudonym), mails
 nothing, and answers the same whatever happened: it tells no one whether an address is known. The mail names
 none of the requests.
 
-Which requests: the incidents whose requester is the address. One merged into another of theirs is shown as that
-one; one merged into someone else's is shown as itself, "Merged" (as its own page says), so no one else's request
-is ever named. Listed are the SHOWN newest that are open or were resolved within RECENT, by their last change the
-requester could see; the page says how many others are left out. An erased requester's requests carry a pseudonym
-now (hub/requester_erasure.py), so their address finds none.
+Which requests: the incidents whose requester is the address. One merged into another of theirs is shown as the
+one its conversation lives in now, merges followed on while they stay theirs (A -> B -> C lists C, once: the
+definition their request's page follows too, hub/request_links.py::where_they_live); one merged into someone
+else's is shown as itself, "Merged" (as its own page says), so no one else's request is ever named. Listed are the
+SHOWN newest that are open or were resolved within RECENT, by their last change the requester could see; the page
+says how many others are left out. An erased requester's requests carry a pseudonym now (hub/requester_erasure.py),
+so their address finds none.
 """
 
 from __future__ import annotations
@@ -23,15 +25,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from hub import link_mail, notices
 from hub.domain import format_ref
 from hub.models import Incident, TimelineEntry
 from hub.recipients import Sender
-from hub.request_links import says
+from hub.request_links import requested_by, says, where_they_live
 from hub.signed_links import Claim, LinkKind
 
 #: The link to the list. A day: the list is for now; asking again is quick.
@@ -115,15 +117,10 @@ def listing(session: Session, claim: Claim, now: datetime) -> Listing:
 
 def _theirs(address: str) -> Select[Any]:
     """The incidents whose requester is `address` (compared as request links compare it: lower-cased)."""
-    return select(Incident.id).where(func.lower(Incident.requester) == address)
+    return select(Incident.id).where(requested_by(address))
 
 
 def _shown(address: str) -> Select[Any]:
-    """The ids their incidents are listed as: the one each was merged into when that is theirs too, else its own."""
-    mine, into = aliased(Incident), aliased(Incident)
-    return (
-        select(func.coalesce(into.id, mine.id))
-        .select_from(mine)
-        .outerjoin(into, and_(into.id == mine.merged_into_id, func.lower(into.requester) == address))
-        .where(func.lower(mine.requester) == address)
-    )
+    """The ids their incidents are listed as: where each one's conversation lives now."""
+    lives = where_they_live(address).subquery()
+    return select(lives.c.lives)

@@ -9,7 +9,8 @@ answered). The one thing it does is let them say it is solved, which resolves th
 to add something, they reply to the mail, as before.
 
 The link names the incident and the requester and works for 90 days; it stops working when the incident is gone
-or has another requester.
+or has another requester. Once the incident is merged into another of the requester's, the page shows that one,
+where the conversation lives now (`where_they_live`, which their list of requests follows too).
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, func, literal, select
+from sqlalchemy.orm import Session, aliased
 
 from hub import request_conversation
+from hub.domain import format_ref
 from hub.models import Incident
 from hub.request_conversation import Conversation
 from hub.signed_links import Claim, LinkKind, StaleLink
@@ -63,6 +67,7 @@ class RequestView:
     resolution: str | None
     conversation: Conversation  # the mail they sent and the desk's replies to them
     open: bool = False  # still being worked on: the requester may say it is solved
+    merged_from: str | None = None  # the request the link named, when it was merged into this one
 
 
 def requester_incident(session: Session, claim: Claim, *, lock: bool = False) -> Incident:
@@ -73,14 +78,70 @@ def requester_incident(session: Session, claim: Claim, *, lock: bool = False) ->
     return incident
 
 
-def view(session: Session, claim: Claim, newest_part: Callable[[str], str | None] = lambda text: None) -> RequestView:
-    """What the requester's page shows (StaleLink as requester_incident says). `newest_part` cuts the quoted
-    history off the requester's replies (ingest's cutter, passed in by the page); by default nothing is cut."""
+def requested_by(address: str, incident: Any = Incident) -> ColumnElement[bool]:
+    """Whether `incident` (the model, or an alias of it) is `address`'s request: compared lower-cased, as the
+    index ix_incidents_requester_lower is made."""
+    return func.lower(incident.requester) == address
+
+
+#: Merges followed at most, from one request to where its conversation lives (a bound, not an expected length).
+MAX_HOPS = 100
+
+
+def where_they_live(address: str, *, asked: int | None = None) -> Select[tuple[int, int]]:
+    """(asked, lives): each of `address`'s incidents (or only `asked`) and the incident its conversation lives in
+    now. Merges are followed on while the incident merged into is theirs too (A -> B -> C gives C for A and B), and
+    stop before one of someone else's, so no one else's request is ever named.
+
+    A recursive CTE (SQLite and PostgreSQL) stepping by primary key from each incident, whose last step is the one
+    not merged into another of theirs: a handful of index lookups each. triage.merge refuses to merge into a merged
+    incident, so merges form no loop; MAX_HOPS bounds the walk all the same (a request past it would go unlisted)."""
+    mine, at, into = aliased(Incident), aliased(Incident), aliased(Incident)
+    start = select(mine.id.label("asked"), mine.id.label("lives"), literal(0).label("hops")).where(
+        requested_by(address, mine), *([mine.id == asked] if asked is not None else [])
+    )
+    chain = start.cte("where_they_live", recursive=True)
+    step = (
+        select(chain.c.asked, into.id, chain.c.hops + 1)
+        .join(at, at.id == chain.c.lives)
+        .join(into, _merged_into_theirs(address, at, into))
+        .where(chain.c.hops < MAX_HOPS)
+    )
+    chain = chain.union_all(step)
+    last, further = aliased(Incident), aliased(Incident)
+    return (
+        select(chain.c.asked, chain.c.lives)
+        .join(last, last.id == chain.c.lives)
+        .outerjoin(further, _merged_into_theirs(address, last, further))
+        .where(further.id.is_(None))
+    )
+
+
+def _merged_into_theirs(address: str, incident: Any, into: Any) -> ColumnElement[bool]:
+    """`into` is the incident `incident` was merged into, and `address`'s request too."""
+    return and_(into.id == incident.merged_into_id, requested_by(address, into))
+
+
+def current_incident(session: Session, claim: Claim) -> Incident:
+    """The incident a requester's link leads to now: the one it names, or where that one's conversation lives since
+    a merge (where_they_live). StaleLink as requester_incident says."""
     incident = requester_incident(session, claim)
+    if incident.merged_into_id is None:
+        return incident
+    now = session.execute(where_they_live(claim.person, asked=incident.id)).first()
+    return session.get_one(Incident, now.lives) if now is not None and now.lives != incident.id else incident
+
+
+def view(session: Session, claim: Claim, newest_part: Callable[[str], str | None] = lambda text: None) -> RequestView:
+    """What the requester's page shows, about the incident the link leads to now (current_incident; StaleLink as
+    requester_incident says). `newest_part` cuts the quoted history off the requester's replies (ingest's cutter,
+    passed in by the page); by default nothing is cut."""
+    incident = current_incident(session, claim)
     label, explanation = says(incident.status, incident.merged_into_id is not None)
     done = incident.status in ("resolved", "closed")
     said = request_conversation.read(session, incident, claim.person, newest_part)
     still_open = incident.status in SOLVABLE and incident.merged_into_id is None
+    merged_from = format_ref(claim.incident_id) if incident.id != claim.incident_id else None
     return RequestView(incident.ref, incident.title, label, explanation, incident.first_seen,
                        incident.resolved_at if done else None, incident.resolution if done else None, said,
-                       still_open)  # fmt: skip
+                       still_open, merged_from)  # fmt: skip

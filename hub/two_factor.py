@@ -10,7 +10,9 @@ While someone sets it up, the new secret waits on their user row, sealed as well
 browser's session, which Flask signs but does not encrypt, so a cookie seen in a proxy log or a shared browser
 profile would give the secret away; nor in Redis, which an installation may run without (the web app then has
 none) and which would keep it readable in its snapshots. The browser keeps only an opaque reference to the setup
-it shows, so one started again elsewhere, or expired, is told apart from a wrong code.
+it shows, so one started again elsewhere, or expired, is told apart from a wrong code. One left unconfirmed is
+cleared by the retention chore once expired (`forget_expired_setups`), so its sealed secret does not wait in the
+database (and its backups) until its owner happens to start again.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from hub import sealed, security_keys, totp
+from hub.db import Database
 from hub.errors import BadInput
 from hub.models import RecoveryCode, User, utcnow
 from hub.sealed import Keyring
@@ -167,6 +170,15 @@ def turn_on(session: Session, user_id: int, secret: str, typed: str, now: float,
 
 def _forget_setup(user: User) -> None:
     user.totp_pending = user.totp_pending_ref = user.totp_pending_at = None
+
+
+def forget_expired_setups(db: Database, now: datetime | None = None) -> int:
+    """Clear the setups no code confirmed within SETUP_FOR (hub/retention.py's chore); returns how many. The
+    setup page then finds none and shows a new key, as it would for one expired."""
+    expired = User.totp_pending_at <= (now or utcnow()) - SETUP_FOR  # expired as pending_setup judges it
+    with db.write() as conn:
+        cleared = update(User).where(expired).values(totp_pending=None, totp_pending_ref=None, totp_pending_at=None)
+        return conn.execute(cleared).rowcount
 
 
 def renew_recovery_codes(session: Session, user_id: int) -> list[str]:

@@ -96,6 +96,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         users,
     )
     from web.extensions import csrf
+    from web.forms import here
     from web.responses import RequestJSON
     from web.services import EXTENSION_KEY, Services
     from web.url_rules import SwitchboardFlask
@@ -124,7 +125,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     errors.init_app(app)
     observe.init_app(app)
     permissions.init_app(app)
-    app.jinja_env.globals.update(nav_work=navigation.WORK, nav_admin=navigation.ADMIN)
+    app.jinja_env.globals.update(nav_work=navigation.WORK, nav_admin=navigation.ADMIN, here=here)
 
     # Token-authenticated endpoints: no cookie, so no cross-site request can ride on one.
     for blueprint in (

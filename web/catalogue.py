@@ -25,6 +25,7 @@ from hub.sla_replanning import running_clocks
 from web.catalogue_forms import DESCRIPTION_WIDTH, CalendarForm, NewServiceForm, PolicyForm, RenameForm, ServiceForm
 from web.forms import ActionForm, button_action
 from web.permissions import MANAGE_CATALOGUE, VIEW_CATALOGUE, allowed, requires
+from web.responses import sentence
 from web.services import services
 
 bp = Blueprint("catalogue", __name__, url_prefix="/services")
@@ -35,11 +36,6 @@ Work = Callable[[Session], tuple[str, str | None]]  # a form's change: what it d
 def one_warning(warnings: list[str]) -> str | None:
     """Several warnings as the one `saved` flashes; None for none."""
     return "; and ".join(warnings) or None
-
-
-def said(text: str) -> str:
-    """A hub's words as a sentence on the page: `there is no ...` -> `There is no ....`"""
-    return f"{text[:1].upper()}{text[1:]}."
 
 
 @bp.get("")
@@ -102,7 +98,7 @@ def rename(name: str) -> ResponseReturnValue:
         done = service_references.rename_service(session, name, form.new_name.data or "",
                                                  author=current_user.email)  # fmt: skip
         audit.record(session, current_user.email, "service.rename", done.old, **done.detail())
-        return said(service_references.describe_rename(done)), None
+        return sentence(service_references.describe_rename(done)), None
 
     return submitted(form, work, lambda: _edit_page(name, rename_form=form))
 
@@ -117,11 +113,11 @@ def remove(name: str) -> ResponseReturnValue:
             done = service_references.remove_service(session, name)
             audit.record(session, current_user.email, "service.remove", done.name, **done.detail())
     except Missing as exc:
-        abort(404, description=said(str(exc)))
+        abort(404, description=sentence(str(exc)))
     except BadInput as exc:  # still in use: the edit page links what names it
         flash(f"Nothing changed: {exc}.", "error")
         return redirect(url_for(".edit", name=name), code=303)
-    flash(said(service_references.describe_removal(done)), "success")
+    flash(sentence(service_references.describe_removal(done)), "success")
     return redirect(url_for(".index"), code=303)
 
 
@@ -205,7 +201,7 @@ def edited(what: str, done: sla_edits.Edit) -> tuple[str, None]:
     """What changing a policy or calendar (`what`) did, as `work` tells it to `saved`."""
     if not done.changed:
         return f"Nothing changed on {what} {done.name}.", None
-    return f"{what[:1].upper()}{what[1:]} {done.name} saved; {sla_edits.describe(done)}.", None
+    return sentence(f"{what} {done.name} saved; {sla_edits.describe(done)}"), None
 
 
 def saved(form: FlaskForm, work: Work) -> bool:
@@ -217,9 +213,9 @@ def saved(form: FlaskForm, work: Work) -> bool:
     except BadInput as exc:
         field = form._fields.get(exc.field) if isinstance(exc, BadField) else None
         if field is not None:
-            field.errors = [*field.errors, said(str(exc))]
+            field.errors = [*field.errors, sentence(str(exc))]
         else:
-            form.form_errors.append(said(str(exc)))
+            form.form_errors.append(sentence(str(exc)))
         return False
     flash(f"{done} But {warning}." if warning else done, "warning" if warning else "success")
     return True
@@ -254,4 +250,4 @@ def found(read: Callable[[], T]) -> T:
     try:
         return read()
     except Missing as exc:
-        abort(404, description=said(str(exc)))
+        abort(404, description=sentence(str(exc)))

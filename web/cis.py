@@ -20,6 +20,7 @@ from hub.errors import BadInput, Missing
 from hub.models import ConfigurationItem
 from web.forms import ActionForm
 from web.permissions import MANAGE_CIS, VIEW_CIS, allowed, requires
+from web.responses import sentence
 from web.services import services
 
 bp = Blueprint("cis", __name__, url_prefix="/cis")
@@ -182,4 +183,4 @@ def _form_page(form: CiForm, row: ConfigurationItem | None, error: str | None) -
 
 def _not_found(exc: Missing) -> NoReturn:
     """A 404 whose page says what was missing, as a sentence."""
-    abort(404, description=f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+    abort(404, description=sentence(str(exc)))

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
 from hub.errors import BadInput
+from web.security import safe_next
 from web.services import services
 
 
@@ -21,7 +23,7 @@ class ActionForm(FlaskForm):
 def button_action(work: Callable[[Session], str], back: str, *, refused: str = "{}") -> ResponseReturnValue:
     """A button that changes state: the CSRF token checked (400 without it), `work(session)` run in one
     transaction and returning what to tell the user, a BadInput flashed (formatted by `refused`) as why nothing
-    changed; then back to the page `back` names."""
+    changed; then back to the page `back` names, as the form's `back` field left it (back_to)."""
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -31,4 +33,19 @@ def button_action(work: Callable[[Session], str], back: str, *, refused: str = "
         flash(refused.format(exc), "error")
     else:
         flash(done, "success")
-    return redirect(url_for(back))
+    return redirect(back_to(back))
+
+
+def here() -> str:
+    """This page's address as the browser asked for it (under a proxy's prefix too), for a form's `back` field."""
+    path, query = request.script_root + request.path, request.query_string.decode()
+    return f"{path}?{query}" if query else path
+
+
+def back_to(endpoint: str) -> str:
+    """Where a button on the page `endpoint` names returns the person: the view of that page they pressed it on
+    (its filter and paging, from the form's `back` field, filled by here()), or the page itself. Only the query is
+    taken, and only when the field names that same page on this site: a forged field leads nowhere else."""
+    page = url_for(endpoint)
+    came_from = urlsplit(safe_next(request.form.get("back"), page))
+    return f"{page}?{came_from.query}" if came_from.path == page and came_from.query else page

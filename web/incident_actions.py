@@ -20,6 +20,7 @@ from hub.numbers import row_id, whole_number
 from hub.time_spent import Correction, Spent
 from web.permissions import MANAGE_USERS, WORK_INCIDENTS, allowed, requires
 from web.queries import incident_id
+from web.responses import sentence
 from web.security import safe_next
 from web.services import services
 
@@ -236,6 +237,6 @@ def flash_outcome(number: int, run: Callable[[int, Actor], str]) -> None:
         outcome = run(number, Actor(current_user.email))
         flash(f"INC-{number} {outcome}.", "success")
     except TriageError as exc:
-        flash(f"{str(exc)[:1].upper()}{str(exc)[1:]}.", "error")
+        flash(sentence(str(exc)), "error")
     except StorageUnavailable:
         flash("The database is busy; nothing was changed. Try again in a moment.", "error")

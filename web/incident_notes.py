@@ -33,6 +33,7 @@ from web.incident_actions import mail_settings, spent_typed
 from web.incidents import Draft, incident_page
 from web.permissions import WORK_INCIDENTS, requires
 from web.queries import incident_id
+from web.responses import sentence
 from web.services import services
 
 bp = Blueprint("incident_notes", __name__)
@@ -106,7 +107,7 @@ def _write(ref: str, kind: str) -> ResponseReturnValue:
         outcome = WRITE[kind](number, text, Actor(current_user.email), spent, kept)
         flash(f"INC-{number} {outcome}.", "success")
     except TriageError as exc:
-        flash(f"{str(exc)[:1].upper()}{str(exc)[1:]}.", "error")
+        flash(sentence(str(exc)), "error")
     except StorageUnavailable:
         flash("The database or the disk is busy; nothing was saved. Try again in a moment.", "error")
     return redirect(url_for("incidents.detail", ref=f"INC-{number}"), code=303)

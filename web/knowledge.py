@@ -19,6 +19,7 @@ from hub.errors import BadInput, Missing
 from hub.models import Article
 from web.forms import button_action
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
+from web.responses import sentence
 from web.services import services
 
 bp = Blueprint("knowledge", __name__, url_prefix="/articles")
@@ -70,7 +71,7 @@ def edit(article_id: int) -> ResponseReturnValue:
         try:
             article = knowledge.get(session, article_id)
         except Missing as exc:
-            abort(404, description=f"{str(exc).capitalize()}.")
+            abort(404, description=sentence(str(exc)))
         comments = article_feedback.comments(session, article_id)
     form = ArticleForm(obj=article)
     error = None

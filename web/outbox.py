@@ -1,13 +1,14 @@
 """The notification queue page: the notifications in one state (those not yet delivered unless `?state=` names
 one: dead, pending, queued, sent or discarded), newest first, paged on id with "Older" and "Newer" links so any
 number of rows can be read; and retry or discard for each undelivered one (admins; the same functions as
-`switchboard outbox retry|discard`, audited). The dashboard's "Failed notifications" tile links to `?state=dead`."""
+`switchboard outbox retry|discard`, audited), which return the admin to the view they pressed it on, filter and page
+kept. The dashboard's "Failed notifications" tile links to `?state=dead`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from hub import audit, outbox_admin
 from hub.models import OutboxMessage
 from hub.numbers import MAX_ID
-from web.forms import ActionForm, button_action
+from web.forms import ActionForm, back_to, button_action
 from web.permissions import MANAGE_USERS, requires
 from web.services import services
 
@@ -87,4 +88,4 @@ def retry_dead() -> ResponseReturnValue:
         count = outbox_admin.retry_all_dead(session, by=current_user.email)
         audit.record(session, current_user.email, "outbox.retry_all_dead", "dead letters", count=count)
     flash(f"{count} dead notification{'s' if count != 1 else ''} queued again.", "success")
-    return redirect(url_for("outbox.index"))
+    return redirect(back_to("outbox.index"))

@@ -5,7 +5,8 @@ mailbox (hub/request_conversation.py): the mail they sent, without the quoted hi
 desk's replies, signed "The service desk", oldest first, as escaped plain text. It never shows the desk's own work
 (notes, assignments, who answered) or other people's mail; to add something they reply to the mail, as the page
 says. Its one button lets them say it is solved (a POST with the page's CSRF token), which resolves the incident
-as theirs to say. A tampered link is a 400 page, an expired or stale one 410.
+as theirs to say. A link to a request since merged into another of theirs shows, and solves, that one
+(request_links.current_incident). A tampered link is a 400 page, an expired or stale one 410.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def solved(token: str) -> ResponseReturnValue:
     try:
         claim = request_links.LINKS.read(services().settings.verifying_keys, token)
         with services().db.read() as session:
-            incident_id = request_links.requester_incident(session, claim).id
+            incident_id = request_links.current_incident(session, claim).id
         if not form_is_current():
             return _page(token, _view(token), error="this page was out of date; press the button again", code=400)
         triage.change_status(services().db, incident_id, "resolve", Actor(claim.person), mail_settings(),

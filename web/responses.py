@@ -1,4 +1,5 @@
-"""JSON answers, times in JSON bodies and bearer credentials shared by the API blueprints."""
+"""JSON answers, times in JSON bodies and bearer credentials shared by the API blueprints, and the sentence a
+hub's words become on a page."""
 
 from __future__ import annotations
 
@@ -79,3 +80,13 @@ def body_time(body: dict[str, Any], key: str, zone: tzinfo | None) -> datetime |
     except ValueError:
         raise BadInput(f"'{key}' must be an ISO 8601 time such as 2026-11-26T18:00:00Z") from None
     return parsed if parsed.tzinfo or zone is None else parsed.replace(tzinfo=zone)
+
+
+def sentence(text: str) -> str:
+    """The hub's words (`there is no service 'Payroll'`) as a sentence on a page: the first letter raised, the rest
+    kept as it is (str.capitalize would lower INC-42, names and addresses), and a full stop unless it already ends
+    in one of .!?"""
+    text = text.strip()
+    if not text:
+        return text
+    return f"{text[:1].upper()}{text[1:]}{'' if text.endswith(('.', '!', '?')) else '.'}"

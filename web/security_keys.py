@@ -22,6 +22,7 @@ from hub.models import User
 from hub.webauthn_checks import ClonedKey, RelyingParty, relying_party
 from web.auth import SECOND_STEP_LATE, SessionUser, begin, pending_login, relogin, second_step_locked
 from web.ratelimit import login_client, login_failed
+from web.responses import sentence
 from web.services import services
 from web.two_factor import PasswordForm, password_right
 
@@ -39,7 +40,7 @@ def _rp() -> RelyingParty:
 
 
 def _refused(message: str, status: int = 400) -> ResponseReturnValue:
-    return jsonify(error=f"{message[:1].upper()}{message[1:]}."), status
+    return jsonify(error=sentence(message)), status
 
 
 def _answer() -> dict[str, Any] | None:

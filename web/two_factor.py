@@ -26,6 +26,7 @@ from hub.models import User
 from hub.two_factor import Setup, SetupGone
 from web.auth import VIA_SSO, SessionUser, own_password_refused, relogin
 from web.ratelimit import login_client, login_failed
+from web.responses import sentence
 from web.services import services
 
 bp = Blueprint("two_factor", __name__, url_prefix="/account/two-factor")
@@ -127,7 +128,7 @@ def setup() -> ResponseReturnValue:
             form.code.errors = [_scan_anew(gone)]
             status = 400
         except BadInput as exc:
-            form.code.errors = [f"{str(exc).capitalize()}."]
+            form.code.errors = [sentence(str(exc))]
             status = 400
         else:
             relogin(fresh)  # a new session: the setup's reference goes with the old one
@@ -157,9 +158,8 @@ def _shown(now: float) -> tuple[Setup, SetupGone | None]:
 
 
 def _scan_anew(gone: SetupGone) -> str:
-    said = str(gone)
-    return (f"{said[:1].upper()}{said[1:]}. Scan the new key on this page into your app (remove the old one "
-            "there) and type the code it shows.")  # fmt: skip
+    return (f"{sentence(str(gone))} Scan the new key on this page into your app (remove the old one there) and "
+            "type the code it shows.")  # fmt: skip
 
 
 @bp.post("/recovery-codes")

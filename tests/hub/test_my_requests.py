@@ -1,5 +1,6 @@
-"""A requester's list of their requests: which requests it names and how, and who is mailed its link. On SQLite
-and PostgreSQL, with incidents opened by mail through the intake."""
+"""A requester's list of their requests: which requests it names and how (and that their request's own page follows
+merges as the list does), and who is mailed its link. On SQLite and PostgreSQL, with incidents opened by mail
+through the intake."""
 
 from __future__ import annotations
 
@@ -97,6 +98,23 @@ def test_a_request_merged_into_someone_elses_is_listed_as_itself_and_names_nothi
     assert refs(listed(db, "bob@example.org")) == [f"INC-{bobs}"]
 
 
+def test_a_request_merged_on_and_on_within_theirs_is_listed_as_the_last_once(intake: Intake, db: Database) -> None:
+    first, second, third = (mailed_in(intake, title) for title in ("Printer jams", "Still jams", "Jams again"))
+    triage.merge(db, first, second, AGENT)
+    triage.merge(db, second, third, AGENT)
+    found = listed(db)
+    assert refs(found) == [f"INC-{third}"] and found.requests[0].label == "Open" and found.left_out == 0
+
+
+def test_merges_are_followed_only_while_the_request_merged_into_is_theirs(intake: Intake, db: Database) -> None:
+    first, second = mailed_in(intake, "Payslip missing"), mailed_in(intake, "Payslip still missing")
+    bobs = mailed_in(intake, "Bob: payroll export is broken", requester="bob@example.org")
+    triage.merge(db, first, second, AGENT)
+    triage.merge(db, second, bobs, AGENT)
+    [only] = listed(db).requests
+    assert (only.ref, only.title, only.label) == (f"INC-{second}", "Payslip still missing", "Merged")
+
+
 def test_requests_resolved_over_ninety_days_ago_are_left_out_and_counted(intake: Intake, db: Database) -> None:
     old, recent, still_open = (mailed_in(intake, title) for title in ("Old", "Recent", "Open"))
     for number in (old, recent):
@@ -117,6 +135,37 @@ def test_only_the_newest_fifty_are_listed_and_the_rest_counted(intake: Intake, d
 def test_an_address_that_asked_nothing_has_an_empty_list(intake: Intake, db: Database) -> None:
     mailed_in(intake, "Printer")
     assert listed(db, "bob@example.org") == my_requests.Listing("bob@example.org", (), 0)
+
+
+# -- the request's own page follows the same merges ------------------------------------------------------------------
+
+
+def page_for(db: Database, incident_id: int) -> request_links.RequestView:
+    """What the page a request's mailed link opens shows."""
+    with db.read() as session:
+        return request_links.view(session, Claim(incident_id, ANN))
+
+
+def test_a_link_to_a_request_merged_on_and_on_opens_the_last_of_theirs(intake: Intake, db: Database) -> None:
+    first, second, third = (mailed_in(intake, title) for title in ("Printer jams", "Still jams", "Jams again"))
+    triage.merge(db, first, second, AGENT)
+    triage.merge(db, second, third, AGENT)
+    for asked in (first, second):
+        shown = page_for(db, asked)
+        assert (shown.ref, shown.label, shown.merged_from, shown.open) == (f"INC-{third}", "Open", f"INC-{asked}", True)
+    assert page_for(db, third).merged_from is None
+
+
+def test_a_link_to_a_request_merged_into_someone_elses_stops_at_the_last_of_theirs(
+    intake: Intake, db: Database
+) -> None:
+    first, second = mailed_in(intake, "Payslip missing"), mailed_in(intake, "Payslip still missing")
+    bobs = mailed_in(intake, "Bob: payroll export is broken", requester="bob@example.org")
+    triage.merge(db, first, second, AGENT)
+    triage.merge(db, second, bobs, AGENT)
+    shown = page_for(db, first)
+    assert (shown.ref, shown.title, shown.label, shown.open) == (f"INC-{second}", "Payslip still missing", "Merged",
+                                                                 False)  # fmt: skip
 
 
 # -- the link -------------------------------------------------------------------------------------------------------

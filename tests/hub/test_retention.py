@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -9,14 +10,15 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, update
 
-from hub import pending_requests, retention
+from hub import accounts, pending_requests, retention, two_factor
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import Action, InboundEvent
 from hub.intake import Intake, Raw
-from hub.models import Event, PendingRequest, TimelineEntry, utcnow
+from hub.models import Event, PendingRequest, TimelineEntry, User, utcnow
 from hub.recipients import Sender
 from ingest.pipeline import make_intake
+from tests.conftest import KEYS
 
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")
 MAIL = Raw(source="email", content_type="message/rfc822", body=b"Subject: Printer\r\n\r\nhi\r\n")
@@ -120,6 +122,17 @@ def test_the_chore_forgets_week_old_requests_from_the_help_centre_whatever_the_e
     assert chore() == 1
     with database.read() as session:
         assert list(session.scalars(select(PendingRequest.email))) == ["bob@example.org"]
+
+
+def test_the_chore_clears_two_factor_setups_left_unconfirmed_and_counts_them(
+    database: Database, settings: Settings
+) -> None:
+    with database.transaction() as session:
+        ann = accounts.create_user(session, email="ann@example.org", password="correct horse", role="agent").id
+        two_factor.start_setup(session, ann, time.time() - 16 * 60, keys=KEYS)
+    assert retention.chore(replace(settings, event_retention=0), database)() == 1
+    with database.read() as session:
+        assert session.scalar(select(User.totp_pending).where(User.id == ann)) is None
 
 
 def test_a_backlog_is_pruned_a_slice_per_upkeep(store: Intake, database: Database, settings: Settings) -> None:

@@ -228,6 +228,26 @@ def test_a_setup_expires_after_fifteen_minutes(database: Database, ann: int) -> 
         confirm(database, ann, setup, now + 15 * 60)
 
 
+def pending_of(database: Database, user_id: int) -> tuple[object, ...]:
+    with database.read() as session:
+        query = select(User.totp_pending, User.totp_pending_ref, User.totp_pending_at).where(User.id == user_id)
+        return tuple(session.execute(query).one())
+
+
+def test_setups_left_unconfirmed_past_fifteen_minutes_are_cleared_and_the_rest_kept(
+    database: Database, ann: int
+) -> None:
+    with database.transaction() as session:
+        bob = accounts.create_user(session, email="bob@example.com", password="correct horse", role="agent").id
+    now = time.time()
+    start(database, ann, now - 15 * 60)  # expired, as pending_setup judges it
+    waiting = start(database, bob, now - 14 * 60)
+    assert two_factor.forget_expired_setups(database) == 1
+    assert pending_of(database, ann) == (None, None, None)
+    confirm(database, bob, waiting, now)
+    assert two_factor.forget_expired_setups(database) == 0
+
+
 def test_a_wrong_code_leaves_the_setup_waiting(database: Database, ann: int) -> None:
     now = time.time()
     setup = start(database, ann, now)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from werkzeug.serving import make_server
 
 from hub import ack_links, catalogue, cis, groups, incident_notes, knowledge, mentions, request_links, totp, triage
@@ -33,6 +33,7 @@ from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
 from hub.models import Article, ConfigurationItem, Incident, OutboxMessage, SatisfactionAnswer, User, utcnow
 from hub.net import free_port
+from hub.outbox_admin import PAGE
 from hub.saved_replies import add_reply
 from ingest.mail_intake import store_message
 from outbound import runtime
@@ -879,6 +880,27 @@ def test_admin_adds_a_silence_and_a_group_then_ends_and_removes_them_with_their_
     page.get_by_role("button", name="Remove").click()
     page.get_by_text("Group dba removed.").wait_for()
     assert page.locator("table").count() == 0
+
+
+def test_admin_retries_and_discards_dead_letters_on_an_older_page_and_stays_on_it(
+    live_url: str, page: Page, make_user: Callable[..., Login], db: Database
+) -> None:
+    """Retry and Discard bring the admin back to the filtered, paged view they pressed them on."""
+    rows = [{"delivery_id": f"d-{n}", "kind": "assigned", "channel": "email", "recipient": f"p{n}@example.com",
+             "subject": "s", "body": "b", "headers": {}, "status": "dead"} for n in range(PAGE + 2)]  # fmt: skip
+    with db.transaction() as session:
+        session.execute(insert(OutboxMessage), rows)
+    _log_in(page, live_url, make_user(email="root@example.com", role="admin"))
+    page.goto(f"{live_url}/outbox?state=dead")
+    page.click("#older")
+    older = page.url
+    assert "state=dead" in older and "before=" in older
+    page.get_by_role("button", name="Retry", exact=True).first.click()
+    page.get_by_text("queued again.").wait_for()
+    assert page.url == older
+    page.get_by_role("button", name="Discard").first.click()
+    page.get_by_text("discarded.").wait_for()
+    assert page.url == older
 
 
 def test_admin_adds_a_service_makes_it_public_and_adds_then_removes_a_policy_on_the_services_page(

@@ -154,6 +154,16 @@ def test_bulk_goes_back_to_the_list_it_came_from_and_nowhere_else(
     assert response.headers["Location"] == lands_on
 
 
+def test_the_bulk_form_carries_the_lists_address_as_the_browser_asked_for_it_under_a_proxys_prefix_too(
+    logged_in: FlaskClient, raise_incident: Callable[..., str]
+) -> None:
+    raise_incident()
+    plain = logged_in.get("/incidents").get_data(as_text=True)
+    prefixed = logged_in.get("/incidents?status=open", base_url="http://localhost/desk").get_data(as_text=True)
+    assert '<input type="hidden" name="back" value="/incidents">' in plain
+    assert '<input type="hidden" name="back" value="/desk/incidents?status=open">' in prefixed
+
+
 def test_api_list_filters_and_counts(client: FlaskClient, raise_incident: Callable[..., str], db: Database) -> None:
     raise_incident("Disk full", dedup_key="disk")
     raise_incident("CPU hot", dedup_key="cpu")

@@ -139,3 +139,68 @@ def test_paging_older_reaches_the_oldest_notification_and_newer_comes_back(
 def test_a_state_the_queue_does_not_have_is_not_found(client: FlaskClient, make_user: Callable[..., Login]) -> None:
     answer = admin(client, make_user).get("/outbox?state=failed")
     assert answer.status_code == 404 and "it shows undelivered, dead, pending" in answer.get_data(as_text=True)
+
+
+# -- buttons return to the view they were pressed on ----------------------------------------------------------------
+
+
+def pressed(client: FlaskClient, page: str, outbox_id: int, action: str, **headers: str) -> str:
+    """Press a row's button as a browser does, with the fields its form carries; where the answer leads."""
+    form = re.search(rf'<form method="post" action="([^"]*/outbox/{outbox_id}/{action})">(.*?)</form>', page, re.S)
+    assert form is not None, f"no {action} button for #{outbox_id}"
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form.group(2)))
+    answer = client.post(html.unescape(form.group(1)), data={k: html.unescape(v) for k, v in fields.items()})
+    assert answer.status_code == 302
+    return answer.headers["Location"]
+
+
+@pytest.mark.parametrize(("action", "after"), [("retry", "pending"), ("discard", "discarded")])
+def test_a_button_on_a_filtered_older_page_returns_to_that_page(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database, action: str, after: str
+) -> None:
+    ids = owed(db, ["dead"] * (PAGE + 3) + ["pending"])
+    older = link(admin(client, make_user).get("/outbox?state=dead").get_data(as_text=True), "next")
+    assert older is not None and "state=dead" in older and "before=" in older
+    page = client.get(older).get_data(as_text=True)
+    oldest = ids[0]
+    assert oldest in listed(page)
+    assert pressed(client, page, oldest, action) == older
+    assert status(db, oldest) == after
+
+
+def test_retry_all_dead_returns_to_the_view_it_was_pressed_on(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    owed(db, ["dead", "sent"])
+    page = admin(client, make_user).get("/outbox?state=sent").get_data(as_text=True)
+    assert '<input type="hidden" name="back" value="/outbox?state=sent">' in page
+    answer = client.post("/outbox/retry-dead", data={"csrf_token": csrf_token(page), "back": "/outbox?state=sent"})
+    assert answer.headers["Location"] == "/outbox?state=sent"
+
+
+@pytest.mark.parametrize(
+    "back",
+    ["https://evil.example/outbox?state=dead", "//evil.example/outbox?state=dead", "/\\evil.example/outbox?state=dead",
+     "/incidents?state=dead", "/outbox/1/retry?state=dead", ""],
+)  # fmt: skip
+def test_a_back_field_naming_anything_but_the_queue_on_this_site_returns_to_the_queue(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database, back: str
+) -> None:
+    [dead] = owed(db, ["dead"])
+    page = admin(client, make_user).get("/outbox").get_data(as_text=True)
+    answer = client.post(f"/outbox/{dead}/retry", data={"csrf_token": csrf_token(page), "back": back})
+    assert answer.headers["Location"] == "/outbox" and status(db, dead) == "pending"
+
+
+def test_behind_a_proxys_prefix_a_button_returns_to_the_view_under_that_prefix(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    [dead] = owed(db, ["dead"])
+    admin(client, make_user)
+    page = client.get("/outbox?state=dead", base_url="http://localhost/desk").get_data(as_text=True)
+    form = re.search(rf'action="(/desk/outbox/{dead}/retry)"><input [^>]*value="([^"]+)">'
+                     r'<input type="hidden" name="back" value="([^"]+)">', page)  # fmt: skip
+    assert form is not None and html.unescape(form.group(3)) == "/desk/outbox?state=dead"
+    answer = client.post(f"/outbox/{dead}/retry", base_url="http://localhost/desk",
+                         data={"csrf_token": form.group(2), "back": html.unescape(form.group(3))})  # fmt: skip
+    assert answer.headers["Location"] == "/desk/outbox?state=dead"

@@ -260,3 +260,18 @@ def test_a_changed_link_cannot_say_a_request_is_solved(
     assert client.post(f"{link(settings, incident_id)[:-3]}/solved", data={"csrf_token": token}).status_code == 400
     with db.read() as session:
         assert session.get_one(Incident, incident_id).status == "open"
+
+
+def test_a_link_to_a_request_merged_into_another_of_theirs_shows_and_solves_that_one(
+    client: FlaskClient, db: Database, settings: Settings, incident_id: int, intake: Intake
+) -> None:
+    event = InboundEvent(source="email", title="Printer still jams", requester="ann@example.org", message_id="<q@x>")
+    survivor = intake.record(EMAIL, event).incident_id
+    assert survivor is not None
+    triage.merge(db, incident_id, survivor, Actor("bob@example.com"))
+    html = client.get(link(settings, incident_id)).get_data(as_text=True)
+    assert f"Your request INC-{incident_id} was merged into this one" in html and "Printer still jams" in html
+    code, html = say_solved(client, link(settings, incident_id))
+    assert code == 200 and '<strong id="state">Resolved</strong>' in html
+    with db.read() as session:
+        assert session.get_one(Incident, survivor).resolution == request_links.SOLVED
