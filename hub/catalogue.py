@@ -33,6 +33,8 @@ from hub.sla_clocks import DEFAULT_WARN_AT, PolicySpec
 
 #: The width of `sla_policies.organisation`: an organisation label may be longer than a name.
 ORGANISATION_WIDTH = 200
+#: The longest target a policy keeps: a year of business time is already no promise, and its seconds fit the column.
+LONGEST_TARGET = timedelta(weeks=52)
 _SERVICES, _POLICIES = "switchboard service list", "switchboard sla list"  # the commands that list them
 
 
@@ -88,6 +90,12 @@ def set_service(
     if (row.public, row.owner_group, row.description, row.major_group) != before:
         bump_version(session)
     return row
+
+
+def service_fields(row: Service) -> dict[str, Any]:
+    """What may change of a service but its name: what a change compares and audits."""
+    return {"owner_group": row.owner_group, "description": row.description, "public": row.public,
+            "major_group": row.major_group}  # fmt: skip
 
 
 def get_service(session: Session, name: str, *, lock: bool = False) -> Service:
@@ -154,9 +162,12 @@ def parse_target(text: str | None, field: str) -> timedelta | None:
     if text is None or not text.strip():
         return None
     try:
-        return parse_duration(text)
+        span = parse_duration(text)
     except BadInput as exc:
         raise BadField(field, str(exc)) from None
+    if span > LONGEST_TARGET:
+        raise BadField(field, f"{text.strip()!r} is longer than a target can be; write at most 52w")
+    return span
 
 
 def parse_priority(text: str) -> int:

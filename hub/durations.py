@@ -16,7 +16,10 @@ def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(text.strip())
     if not match:
         raise BadInput(f"{text!r} is not a duration; write a number and a unit: 90m, 2h, 3d or 1w")
-    return int(match.group(1)) * _UNITS[match.group(2)]
+    try:
+        return int(match.group(1)) * _UNITS[match.group(2)]
+    except OverflowError:  # more days than a timedelta holds: no one means that
+        raise BadInput(f"{text.strip()!r} is longer than any duration Switchboard keeps; write a shorter one") from None
 
 
 def describe_duration(span: timedelta) -> str:

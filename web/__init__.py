@@ -85,8 +85,10 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         saved_replies,
         security,
         security_keys,
+        services_api,
         silences,
         silences_api,
+        sla_api,
         sso,
         status_page,
         status_subscriptions,
@@ -149,6 +151,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         mail_choices_api.bp,
         major_api.bp,
         reviews_api.bp,
+        services_api.bp,
+        sla_api.bp,
     ):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)

@@ -67,17 +67,14 @@ def edit(name: str) -> ResponseReturnValue:
     with services().db.read() as session:
         row = found(lambda: catalogue.get_service(session, name))
     form = ServiceForm(obj=row)
-    before = {"owner_group": row.owner_group, "description": row.description, "public": row.public,
-              "major_group": row.major_group}  # fmt: skip
+    before = catalogue.service_fields(row)
 
     def change(session: Session) -> tuple[str, str | None]:
         changed = catalogue.set_service(session, row.name, public=form.public.data,
                                         description=form.description.data or "",
                                         owner_group=form.owner_group.data or "",
                                         major_group=form.major_group.data or "")  # fmt: skip
-        after = {"owner_group": changed.owner_group, "description": changed.description, "public": changed.public,
-                 "major_group": changed.major_group}  # fmt: skip
-        moved = {field: value for field, value in after.items() if before[field] != value}
+        moved = {field: value for field, value in catalogue.service_fields(changed).items() if before[field] != value}
         if not moved:
             return f"Nothing changed on {changed.name}.", None
         audit.record(session, current_user.email, "service.change", changed.name, **moved)

@@ -21,8 +21,13 @@ from hub.satisfaction import RATINGS
 from hub.time_spent import MOST_MINUTES, WHAT_WIDTH
 from hub.triage import TRANSITIONS
 from ingest.logged import CHANNELS
+from web import catalogue_openapi
 from web.downloads import SAFE_TYPES
 from web.incident_search import OPEN
+from web.openapi_parts import answer as _json
+from web.openapi_parts import body as _body
+from web.openapi_parts import error as _error
+from web.openapi_parts import errors as _errors
 from web.queries import STATUSES as LISTED_STATUSES
 from web.responses import json_response
 
@@ -35,7 +40,14 @@ _WATCHER = {
     "schema": {"type": "string"},
     "description": "An active user's email address.",
 }
-_ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {"type": "string"},
+        "field": {"type": "string", "description": "The body's field at fault, where one is (the catalogue's)."},
+    },
+}
 _TIME = {"type": ["string", "null"], "format": "date-time"}
 _INCIDENT = {
     "type": "object",
@@ -553,31 +565,6 @@ def _id_in_path(name: str, described: str) -> dict[str, Any]:
 _ACTION_ID = _id_in_path("action_id", "The follow-up action's id, as the review's `actions` list it.")
 _FILE_ID = _id_in_path("file_id", "The file's id, as the incident's `files` list it.")
 _TIME_ENTRY = _id_in_path("entry", "The time entry's id, as the incident's `time_entries` list it.")
-
-
-def _body(schema: dict[str, Any]) -> dict[str, Any]:
-    """A required JSON request body."""
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _error(description: str) -> dict[str, Any]:
-    return _json({"$ref": "#/components/schemas/Error"}, description)
-
-
-def _errors(*codes: int) -> dict[str, Any]:
-    meaning = {
-        400: "The request is malformed; the message says what to fix.",
-        401: "Missing or invalid API token.",
-        403: "The token's role may not do this.",
-        404: "Not found; the message names what is missing.",
-        409: "The change does not fit the incident as it is now.",
-        503: "Storage is unavailable; nothing changed, retry later.",
-    }
-    return {str(code): _error(meaning[code]) for code in codes}
 
 
 def document() -> dict[str, Any]:
@@ -1537,6 +1524,7 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            **catalogue_openapi.PATHS,
         },
         "components": {
             "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
@@ -1559,6 +1547,7 @@ def document() -> dict[str, Any]:
                 "ReviewListed": _REVIEW_LISTED,
                 "Review": _REVIEW,
                 "ReviewAction": _REVIEW_ACTION,
+                **catalogue_openapi.SCHEMAS,
             },
         },
     }

@@ -143,3 +143,11 @@ def test_empty_narrowing_fields_make_a_policy_for_everyone(db: Database) -> None
                                    service=" ", category="", organisation="")  # fmt: skip
         assert (row.calendar_id, row.service, row.category, row.organisation) == (None,) * 4
         assert catalogue.describe_scope(row) == "all"
+
+
+def test_a_target_longer_than_a_year_is_a_mistake_about_its_field() -> None:
+    """Its seconds must fit the column, and a year of business time promises nothing anyway."""
+    assert catalogue.parse_target("52w", "resolution") == timedelta(weeks=52)
+    with pytest.raises(BadField, match="at most 52w") as refused:
+        catalogue.parse_target("53w", "resolution")
+    assert refused.value.field == "resolution"

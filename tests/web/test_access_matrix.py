@@ -163,6 +163,10 @@ BY_MACHINE_CREDENTIALS = {
     "records_api.events", "records_api.event", "records_api.integrations",
     "knowledge_api.articles", "knowledge_api.article", "knowledge_api.suggest",
     "cis_api.index", "cis_api.detail", "cis_api.put",
+    "services_api.index", "services_api.detail", "services_api.create", "services_api.change", "services_api.remove",
+    "sla_api.policies", "sla_api.policy", "sla_api.add_policy", "sla_api.change_policy", "sla_api.remove_policy",
+    "sla_api.calendar_list", "sla_api.calendar", "sla_api.add_calendar", "sla_api.change_calendar",
+    "sla_api.remove_calendar",
     "mail_choices_api.read", "mail_choices_api.put", "mail_choices_api.patch",
     "changes_api.index", "changes_api.detail",
     "rules_api.index", "rules_api.export", "rules_api.versions",
@@ -221,7 +225,8 @@ def test_page_access(as_role: Callable[[str], FlaskClient], endpoint: str, role:
     "path",
     ["/api/v1/incidents", "/api/v1/incidents/INC-1", "/api/v1/incidents/INC-1/files/1", "/api/v1/silences",
      "/api/v1/oncall.ics", "/api/v1/users/admin@example.com/mail-choices", "/api/v1/reviews",
-     "/api/v1/incidents/INC-1/review"],
+     "/api/v1/incidents/INC-1/review", "/api/v1/services", "/api/v1/services/mail", "/api/v1/sla-policies",
+     "/api/v1/calendars/office"],
 )  # fmt: skip
 def test_api_needs_a_token(client: FlaskClient, path: str) -> None:
     assert client.get(path).status_code == 401
