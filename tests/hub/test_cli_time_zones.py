@@ -5,11 +5,15 @@ UTC. The installation here is in Berlin; the freeze windows are years ahead so `
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from hub.cli import main
+from hub.config import Settings
+from hub.db import Database
+from tests.docs import fenced, run_as_printed
 
 
 @pytest.fixture
@@ -57,3 +61,10 @@ def test_another_command_prints_its_times_through_the_same_zone(berlin: CliRunne
 
 def test_the_help_offers_utc(runner: CliRunner) -> None:
     assert "--utc" in run(runner, "--help")
+
+
+def test_the_readmes_example_prints_what_its_comments_say(settings: Settings, db: Database, tmp_path: Path) -> None:
+    (example,) = fenced("README.md", "Times in downloads and on the command line", "sh")
+    promised = [line.split("# ", 1)[1] for line in example.splitlines() if "# " in line]
+    printed = [line.rstrip() for line in run_as_printed(example, settings, tmp_path).splitlines()]
+    assert printed[-2:] == promised  # after `freeze add`'s own line
