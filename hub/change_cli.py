@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from hub.change_states import ACTIONS, OUTCOMES, RISKS, TYPES
-from hub.cli import in_transaction
+from hub.cli import in_transaction, printed_time
 from hub.domain import CLI
 from hub.durations import parse_duration
 from hub.errors import BadInput
@@ -33,8 +33,8 @@ def _utc(value: datetime | None) -> datetime | None:
 
 def _line(row: Change) -> str:
     when = row.implemented_at or row.planned_start
-    at = f"{when:%Y-%m-%d %H:%M}" if when else "unplanned".ljust(16)
-    return f"{row.ref:<8} {row.state:<12} {row.type:<9} {row.service or '-':<16} {at}  {row.title}"
+    at = printed_time(when) if when else "unplanned"
+    return f"{row.ref:<8} {row.state:<12} {row.type:<9} {row.service or '-':<16} {at:<20}  {row.title}"
 
 
 @click.group()
@@ -111,7 +111,7 @@ def change_show(ref: str) -> None:
         plans = {"impact": row.impact, "implementation": row.implementation_plan, "test": row.test_plan,
                  "back-out": row.backout_plan, "link": row.link or ""}  # fmt: skip
         lines += [f"{name}: {text}" for name, text in plans.items() if text]
-        lines += [f"  {e.at:%Y-%m-%d %H:%M} {e.action} by {e.actor}" for e in changes.history(session, row.ref)]
+        lines += [f"  {printed_time(e.at)} {e.action} by {e.actor}" for e in changes.history(session, row.ref)]
         return lines
 
     click.echo("\n".join(in_transaction(work)))
@@ -196,5 +196,5 @@ def freeze_list() -> None:
 
     for row in in_transaction(changes.freezes):
         scope = row.service or "all services"
-        click.echo(f"{row.id:>4}  {row.starts_at:%Y-%m-%d %H:%M} .. {row.ends_at:%Y-%m-%d %H:%M} UTC  {row.name}"
+        click.echo(f"{row.id:>4}  {printed_time(row.starts_at)} .. {printed_time(row.ends_at)}  {row.name}"
                    f" ({scope})  {row.reason}")  # fmt: skip

@@ -17,12 +17,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from hub import zones
 from hub.command_index import SHORT_HELP
 from hub.config import Settings
 from hub.errors import BadField, BadInput, ConfigError, StorageUnavailable
 from hub.numbers import MAX_EVENT_ID, MAX_ID
 
 if TYPE_CHECKING:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
     from hub.db import Database
 
 ENTRY_POINT_GROUP = "switchboard.commands"
@@ -53,6 +57,10 @@ OWN_COMMANDS = {
     "up": "hub.supervisor:up",
     "user": "hub.account_cli:user",
 }
+
+#: Keys of click's per-command `meta`: whether `--utc` was given, and the zone times are printed in.
+_UTC = "switchboard.utc"
+_ZONE = "switchboard.printing_zone"
 
 #: Ids typed on the command line: a number no row can have is refused before PostgreSQL refuses to compare with it.
 ROW_ID = click.IntRange(1, MAX_ID)
@@ -101,6 +109,23 @@ def with_database(work: Callable[[Database, Settings], Any]) -> Any:
         ) from None
     finally:
         db.dispose()
+
+
+def printed_time(moment: datetime, *, seconds: bool = False) -> str:
+    """An instant as a command prints it: the installation's wall clock with its abbreviation, as the pages without
+    a login show it (`2026-11-27 10:14 CET`), or UTC's under `switchboard --utc`. Typed times stay UTC."""
+    return zones.wall_clock(moment, _printing_zone(), seconds=seconds)
+
+
+def _printing_zone() -> ZoneInfo:
+    """The zone of `printed_time`, worked out once per command (outside one, as for a test calling a command's
+    function directly: the installation's)."""
+    context = click.get_current_context(silent=True)
+    meta: dict[str, Any] = context.meta if context is not None else {}
+    if _ZONE not in meta:
+        meta[_ZONE] = zones.zone_of(zones.DEFAULT if meta.get(_UTC) else load_settings().timezone)
+    zone: ZoneInfo = meta[_ZONE]
+    return zone
 
 
 def option_value(parse: Callable[[], T]) -> T:
@@ -162,10 +187,14 @@ class PluginGroup(click.Group):
 
 @click.group(cls=PluginGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="switchboard")
-def main() -> None:
+@click.option("--utc", is_flag=True, help="Print times in UTC rather than in SWITCHBOARD_TIMEZONE.")
+@click.pass_context
+def main(ctx: click.Context, utc: bool) -> None:
     """Switchboard: an IT service management hub.
 
     Start everything on one machine with `switchboard up`; run the parts as separate processes with
     `switchboard web`, `switchboard smtp`, `switchboard worker` and `switchboard dispatch`.
-    Configuration comes from environment variables (see the README).
+    Configuration comes from environment variables (see the README). Commands print times in
+    SWITCHBOARD_TIMEZONE with its abbreviation (`2026-11-27 10:14 CET`); `switchboard --utc ...` prints them in UTC.
     """
+    ctx.meta[_UTC] = utc

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hub.cli import in_transaction, load_settings
+from hub.cli import in_transaction, load_settings, printed_time
 from hub.durations import describe_duration
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def heartbeat_add(integration: str, name: str, every: str) -> None:
     made = in_transaction(work)
     url = f"{load_settings().base_url}/api/v1/heartbeats/{made.integration}/{made.name}"
     click.echo(f"{made.integration}/{made.name}: a ping every {describe_duration(made.interval)}, first due "
-               f"{made.due_at:%Y-%m-%d %H:%M} UTC")  # fmt: skip
+               f"{printed_time(made.due_at)}")  # fmt: skip
     click.echo(f"ping it: curl -fsS -X POST -H 'Authorization: Bearer <secret>' {url}")
 
 
@@ -61,8 +61,8 @@ def heartbeat_list() -> None:
     for beat in found:
         state = "MISSED" if beat.missed_at else ("late" if now > beat.due_at else "ok")
         every = describe_duration(beat.interval)
-        click.echo(f"{beat.integration}/{beat.name}: every {every}, last ping {beat.last_ping_at:%Y-%m-%d %H:%M} UTC, "
-                   f"due {beat.due_at:%Y-%m-%d %H:%M} UTC  {state}")  # fmt: skip
+        click.echo(f"{beat.integration}/{beat.name}: every {every}, last ping {printed_time(beat.last_ping_at)}, "
+                   f"due {printed_time(beat.due_at)}  {state}")  # fmt: skip
 
 
 @heartbeat.command("remove")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from hub.cli import ROW_ID, incident_number, with_database
+from hub.cli import ROW_ID, incident_number, printed_time, with_database
 from hub.domain import CLI
 
 if TYPE_CHECKING:
@@ -117,8 +117,8 @@ def review() -> None:
 @click.option("--state", "states", multiple=True, help="Only this state: not_started, draft or published (repeat).")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
 def review_list(overdue: bool, states: tuple[str, ...], limit: int) -> None:
-    """Print reviews owed and written, newest incident first: incident, state, when due or published (UTC),
-    coordinator, title.
+    """Print reviews owed and written, newest incident first: incident, state, when due or published, coordinator,
+    title.
 
     Example: switchboard review list --overdue
     """
@@ -143,7 +143,7 @@ def review_list(overdue: bool, states: tuple[str, ...], limit: int) -> None:
 @review.command("show")
 @click.argument("ref")
 def review_show(ref: str) -> None:
-    """Print the review of major incident REF: its state, texts, key times (UTC) and follow-up actions, each with
+    """Print the review of major incident REF: its state, texts, key times and follow-up actions, each with
     the problem it was filed as and that problem's state.
 
     Example: switchboard review show INC-7
@@ -251,16 +251,16 @@ def _naming_the_actions(number: int, change: Callable[[], T]) -> T:
 
 
 def _shown(incident: Incident, review: IncidentReview, declared: list[MajorIncident], now: datetime) -> list[str]:
-    """The review as `review show` prints it: what the review's page shows, as plain lines (times in UTC)."""
+    """The review as `review show` prints it: what the review's page shows, as plain lines."""
     from hub import reviews
     from hub.dashboard import duration
 
     def at(value: datetime | None, span: timedelta | None = None, since: str = "detected") -> str:
-        when = f"{value:%Y-%m-%d %H:%M}" if value is not None else "—"
+        when = printed_time(value) if value is not None else "—"
         return f"{when}  ({duration(span)} after {since})" if span is not None else when
 
     if review.published_at is not None:
-        state = f"published by {review.published_by} {review.published_at:%Y-%m-%d %H:%M}"
+        state = f"published by {review.published_by} {printed_time(review.published_at)}"
     else:
         state = f"draft, started by {review.started_by}, last saved by {review.updated_by}"
     lines = [f"{incident.ref} {incident.title}", f"Review: {state}",
@@ -271,7 +271,7 @@ def _shown(incident: Incident, review: IncidentReview, declared: list[MajorIncid
     times = reviews.key_times_of(incident, declared, now)
     lines += [
         "",
-        "Key times (UTC):",
+        "Key times:",
         f"  Detected          {at(times.detected)}",
         f"  Declared major    {at(times.declared, times.to_declare)}",
         f"  Acknowledged      {at(times.acknowledged, times.to_acknowledge)}",
@@ -291,9 +291,9 @@ def _shown(incident: Incident, review: IncidentReview, declared: list[MajorIncid
 
 def _line(row: Listed) -> str:
     if row.published_at is not None:
-        when = f"published {row.published_at:%Y-%m-%d %H:%M}"
+        when = f"published {printed_time(row.published_at)}"
     elif row.due_at is not None:
-        when = f"{'OVERDUE since' if row.overdue else 'due'} {row.due_at:%Y-%m-%d %H:%M}"
+        when = f"{'OVERDUE since' if row.overdue else 'due'} {printed_time(row.due_at)}"
     else:
         when = "not owed"
-    return f"{row.ref:<8} {row.state:<11} {when:<30} {row.coordinator:<24} {row.title}"
+    return f"{row.ref:<8} {row.state:<11} {when:<36} {row.coordinator:<24} {row.title}"

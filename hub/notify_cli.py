@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from hub.cli import ROW_ID, in_transaction, load_settings
+from hub.cli import ROW_ID, in_transaction, load_settings, printed_time
 from hub.domain import CHANNEL_KINDS
 
 if TYPE_CHECKING:
@@ -124,7 +124,8 @@ def outbox_list(dead: bool) -> None:
         click.echo("no dead notifications" if dead else "every notification has been delivered")
         return
     for item in items:
-        due = f" next {item.next_attempt_at:%H:%M:%S}" if item.status == "pending" and item.next_attempt_at else ""
+        retry = item.next_attempt_at if item.status == "pending" else None
+        due = f" next {printed_time(retry, seconds=True)}" if retry is not None else ""
         error = f"  {item.last_error}" if item.last_error else ""
         click.echo(
             f"{item.id:>6} {item.status:<8} {item.incident or '-':<10} {item.kind:<15} {item.channel}:{item.recipient}"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hub.cli import ROW_ID, in_transaction
+from hub.cli import ROW_ID, in_transaction, printed_time
 from hub.durations import parse_duration
 from hub.weekly import parse_window
 
@@ -70,7 +70,7 @@ def silence_list() -> None:
     from hub import silences
 
     for row in in_transaction(silences.active):
-        click.echo(f"{row.id:>4}  {row.starts_at:%Y-%m-%d %H:%M} .. {row.ends_at:%Y-%m-%d %H:%M} UTC  "
+        click.echo(f"{row.id:>4}  {printed_time(row.starts_at)} .. {printed_time(row.ends_at)}  "
                    f"{silences.describe(row)}  # {row.comment}")  # fmt: skip
 
 

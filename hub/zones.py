@@ -64,6 +64,13 @@ def from_local(wall: datetime, zone: ZoneInfo) -> datetime:
     return first
 
 
-def wall_clock(moment: datetime, zone: ZoneInfo) -> str:
-    """An instant as people read it at a glance, with the zone's abbreviation: `2026-11-27 10:14 CET`."""
-    return to_local(moment, zone).strftime("%Y-%m-%d %H:%M %Z")
+def wall_clock(moment: datetime, zone: ZoneInfo, *, seconds: bool = False) -> str:
+    """An instant as people read it at a glance, with the zone's abbreviation: `2026-11-27 10:14 CET` (with
+    `seconds`, `2026-11-27 10:14:05 CET`)."""
+    return to_local(moment, zone).strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")
+
+
+def with_offset(moment: datetime, zone: ZoneInfo) -> str:
+    """An instant as ISO 8601 in `zone`'s wall clock with its UTC offset, `2026-11-27T10:14:00+01:00`: what a
+    spreadsheet shows as the local time and a program still reads as the exact instant (to the second)."""
+    return to_local(moment, zone).isoformat(timespec="seconds")

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from hub.cli import in_transaction, load_settings, open_database
+from hub.cli import in_transaction, load_settings, open_database, printed_time
 from hub.domain import TLS_MODES
 from ingest.errors import InvalidPayload
 
@@ -220,7 +220,7 @@ def mailbox_list() -> None:
         click.echo("no mailboxes; add one with `switchboard mailbox add --help`")
     for row in rows:
         config = mailboxes.MailboxConfig.of(row)
-        checked = f"{row.last_checked_at:%Y-%m-%d %H:%M:%S} UTC" if row.last_checked_at else "never"
+        checked = printed_time(row.last_checked_at, seconds=True) if row.last_checked_at else "never"
         state = "enabled" if row.enabled else "disabled"
         click.echo(f"{row.name}  {state}  {row.username}@{row.host}:{row.port} ({row.tls}, {row.auth}, secret "
                    f"{config.secret_source})  {row.folder} -> {config.after_import}  last checked {checked}"

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import click
 
-from hub.cli import EVENT_ID, load_settings, open_database
+from hub.cli import EVENT_ID, load_settings, open_database, printed_time
 from hub.durations import describe_duration, parse_duration
 from hub.errors import BadInput, StorageUnavailable
 
@@ -32,7 +32,7 @@ def events_unprocessable(source: str | None, limit: int) -> None:
     db = open_database(settings)
     try:
         for item in reprocessing.unprocessable(make_intake(settings, db), source=source, limit=limit):
-            click.echo(f"{item.id}\t{item.source}\t{item.received_at:%Y-%m-%d %H:%M}\t{item.size} bytes\t{item.error}")
+            click.echo(f"{item.id}\t{item.source}\t{printed_time(item.received_at)}\t{item.size} bytes\t{item.error}")
     finally:
         db.dispose()
 

@@ -9,13 +9,12 @@ import getpass
 import json
 import os
 import sys
-from datetime import UTC
 from types import MappingProxyType
 from typing import Any, TextIO
 
 import click
 
-from hub.cli import ROW_ID, in_transaction
+from hub.cli import ROW_ID, in_transaction, printed_time
 from hub.domain import Decision, RoutingState, RuleBook, RuleSpec
 from hub.errors import BadInput
 from hub.rules_export import ALWAYS
@@ -180,7 +179,7 @@ def rules_versions() -> None:
     if not found:
         click.echo("no versions yet: the first change to the rules records one")
     for v in found:
-        when = v.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        when = printed_time(v.created_at, seconds=True)
         click.echo(f"{v.number:>4}  {when}  {v.author}  {v.summary}  (+{v.added} -{v.removed})")
 
 

@@ -12,7 +12,7 @@ from hub import calendars, catalogue, time_spent
 from hub.models import utcnow
 from hub.numbers import whole_number
 from hub.sla_report import DEFAULT_PERIOD, DIMENSIONS, attainment
-from web.incident_export import csv_line
+from web.csv_files import attachment, csv_line
 from web.permissions import VIEW_REPORTS, requires
 from web.services import services
 
@@ -65,5 +65,4 @@ def time_csv() -> Response:
         for by in time_spent.BY:
             lines += [csv_line([by, row.key or "", row.minutes, row.incidents, row.entries])
                       for row in time_spent.totals(session, by, since, now)]  # fmt: skip
-    return Response("\ufeff" + "".join(lines), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="time-spent-{days}d.csv"'})  # fmt: skip
+    return attachment(lines, f"time-spent-{days}d.csv")  # no times in it: sums over the last `days`

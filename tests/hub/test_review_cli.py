@@ -57,12 +57,12 @@ def test_review_show_prints_the_state_coordinator_texts_and_key_times(runner: Cl
         "Coordinator: ann@example.com", "", "Summary:", "  Payroll stopped.", "  The disk was full.", "",
     ]  # fmt: skip
     assert lines[8:10] == ["Customer impact:", "  —"]
-    times = lines[lines.index("Key times (UTC):") + 1 : lines.index("Follow-up actions:") - 1]
+    times = lines[lines.index("Key times:") + 1 : lines.index("Follow-up actions:") - 1]
     assert times[:-1] == [
-        "  Detected          2025-03-04 09:00",
-        "  Declared major    2025-03-04 09:05  (5 min after detected)",
+        "  Detected          2025-03-04 09:00 UTC",
+        "  Declared major    2025-03-04 09:05 UTC  (5 min after detected)",
         "  Acknowledged      —",
-        "  Resolved          2025-03-04 10:05  (1 h 05 min after detected)",
+        "  Resolved          2025-03-04 10:05 UTC  (1 h 05 min after detected)",
     ]
     assert times[-1].startswith("  Time as major     ")  # counted from the timeline, as hub/reviews.py's tests say
 

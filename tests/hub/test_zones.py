@@ -46,6 +46,20 @@ def test_times_are_shown_with_the_zones_abbreviation() -> None:
     assert zones.wall_clock(moment, zones.zone_of("UTC")) == "2026-11-27 09:14 UTC"
 
 
+def test_seconds_are_shown_when_asked_for() -> None:
+    assert zones.wall_clock(datetime(2026, 11, 27, 9, 14, 5, 900, tzinfo=UTC), BERLIN, seconds=True) == (
+        "2026-11-27 10:14:05 CET"
+    )
+
+
+def test_an_exported_time_is_the_local_wall_clock_with_its_utc_offset_to_the_second() -> None:
+    assert zones.with_offset(datetime(2026, 11, 27, 9, 14, 5, 900, tzinfo=UTC), BERLIN) == "2026-11-27T10:14:05+01:00"
+    assert zones.with_offset(datetime(2026, 7, 1, 9, 14, tzinfo=UTC), BERLIN) == "2026-07-01T11:14:00+02:00"
+    assert (
+        zones.with_offset(datetime(2026, 7, 1, 9, 14, tzinfo=UTC), zones.zone_of("UTC")) == "2026-07-01T09:14:00+00:00"
+    )
+
+
 def test_a_persons_choice_wins_over_the_installations_zone() -> None:
     assert zones.zone_for("Europe/Berlin", "America/New_York") == BERLIN
 
@@ -88,3 +102,12 @@ def test_a_shown_time_typed_back_is_the_same_instant_or_the_first_of_a_repeated_
     wall = zones.to_local(moment, zone).replace(tzinfo=None)
     typed = zones.from_local(wall, zone)
     assert typed == moment or (typed < moment and zones.to_local(typed, zone).replace(tzinfo=None) == wall)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 12, 31), timezones=st.just(UTC)),
+    st.sampled_from(["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"]),
+)
+def test_an_exported_time_read_back_is_the_same_instant_to_the_second(moment: datetime, name: str) -> None:
+    assert datetime.fromisoformat(zones.with_offset(moment, zones.zone_of(name))) == moment.replace(microsecond=0)

@@ -1,11 +1,13 @@
-"""Times in the web UI in each person's own zone: chosen on /account, shown on every page, read from the forms,
-stored in UTC. The installation here is in New York, so its zone, a person's and UTC all differ."""
+"""Times in the web UI in each person's own zone: chosen on /account, shown on every page, written in CSV downloads,
+read from the forms, stored in UTC. The installation here is in New York, so its zone, a person's and UTC all differ."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -191,3 +193,65 @@ def test_a_new_rotation_is_offered_in_the_viewers_zone(
     browser = app.test_client()
     log_in(browser, admin)
     assert re.search(r'<input id="tz"[^>]* value="Europe/Berlin">', page(browser, "/oncall"))
+
+
+def exported(browser: FlaskClient, query: str = "") -> tuple[str, list[dict[str, str]]]:
+    """The name `/incidents.csv` downloads as, and its rows."""
+    response = browser.get(f"/incidents.csv{query}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    name = re.fullmatch(r'attachment; filename="(.+)"', response.headers["Content-Disposition"])
+    assert name is not None
+    return name.group(1), list(csv.DictReader(io.StringIO(response.get_data(as_text=True).removeprefix("\ufeff"))))
+
+
+def test_a_person_in_berlin_exports_times_at_an_hour_ahead_of_utc_with_the_offset(
+    person: Person, incident_seen_in_winter: str
+) -> None:
+    _, (row,) = exported(person("ann@example.com", "Europe/Berlin"))
+    assert (row["first_seen"], row["last_seen"]) == ("2026-11-27T10:14:00+01:00", "2026-11-27T10:14:00+01:00")
+    assert datetime.fromisoformat(row["first_seen"]) == WINTER  # the same instant, for a program reading it
+
+
+def test_someone_who_chose_no_zone_exports_in_the_installations(person: Person, incident_seen_in_winter: str) -> None:
+    _, (row,) = exported(person("bob@example.com", None))
+    assert row["first_seen"] == "2026-11-27T04:14:00-05:00"
+
+
+def test_an_export_names_its_zone_in_the_file_name(person: Person, incident_seen_in_winter: str) -> None:
+    name, _ = exported(person("ann@example.com", "Europe/Berlin"))
+    assert re.fullmatch(r"incidents-\d{4}-\d{2}-\d{2}-\d{4}-Europe-Berlin\.csv", name), name
+
+
+def test_tz_utc_exports_utc_times_for_scripts(person: Person, incident_seen_in_winter: str) -> None:
+    name, (row,) = exported(person("ann@example.com", "Europe/Berlin"), "?tz=UTC")
+    assert row["first_seen"] == "2026-11-27T09:14:00+00:00" and name.endswith("-UTC.csv")
+
+
+def test_tz_takes_any_iana_zone_beside_the_lists_filters(person: Person, incident_seen_in_winter: str) -> None:
+    _, (row,) = exported(person("ann@example.com", "Europe/Berlin"), "?status=open&tz=Asia/Tokyo")
+    assert row["first_seen"] == "2026-11-27T18:14:00+09:00"
+
+
+def test_a_tz_that_names_no_zone_is_a_400_saying_what_to_write(person: Person) -> None:
+    response = person("ann@example.com", "Europe/Berlin").get("/incidents.csv?tz=Mars/Olympus")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400 and "tz: &#39;Mars/Olympus&#39; is not an IANA time zone" in text
+    assert "write one like Europe/Berlin" in text and "leave it out for your own zone (Europe/Berlin)" in text
+
+
+def test_a_time_not_reached_yet_is_an_empty_cell(person: Person, incident_seen_in_winter: str) -> None:
+    _, (row,) = exported(person("ann@example.com", "Europe/Berlin"))
+    assert (row["acknowledged_at"], row["resolved_at"]) == ("", "")
+
+
+def test_the_repeated_hour_when_berlins_clocks_go_back_is_told_apart_by_its_offsets(
+    person: Person, raise_incident: Callable[..., str], db: Database
+) -> None:
+    change = datetime(2026, 10, 25, 1, 0, tzinfo=UTC)  # 03:00 CEST becomes 02:00 CET
+    raise_incident()
+    with db.transaction() as session:
+        incident = session.scalars(select(Incident)).one()
+        incident.first_seen, incident.last_seen = change - timedelta(minutes=30), change + timedelta(minutes=30)
+    _, (row,) = exported(person("ann@example.com", "Europe/Berlin"))
+    assert (row["first_seen"], row["last_seen"]) == ("2026-10-25T02:30:00+02:00", "2026-10-25T02:30:00+01:00")
+    assert datetime.fromisoformat(row["last_seen"]) - datetime.fromisoformat(row["first_seen"]) == timedelta(hours=1)
