@@ -299,12 +299,16 @@ class SecurityKey(Base):
     name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
+    # When a login was last refused because the key's counter went back (a copy of it may exist): its owner's account
+    # page says so until they remove it. Migration 0032.
+    refused_at: Mapped[datetime | None]
 
 
 class WebAuthnChallenge(Base):
     """A challenge handed to one browser for one WebAuthn ceremony: kept here, not in the signed session cookie,
     so it is used once (taken by a DELETE) and cannot be replayed with a copy of the cookie; the browser keeps only
-    `ref`. Rows left by ceremonies never finished are deleted when their person starts another."""
+    `ref`. Rows left by ceremonies never finished are deleted when their person starts another, and by the retention
+    chore once expired (hub/security_keys.py::forget_expired_challenges)."""
 
     __tablename__ = "webauthn_challenges"
 

@@ -13,8 +13,9 @@ long behind one. Each batch adds what it deletes to `pruned_events`, so the coun
 reports (a Prometheus counter) never goes down.
 
 The same upkeep step forgets the requests asked on the help centre's form a week ago (hub/pending_requests.py):
-those no one confirmed, and those sent, which live on as their event and incident; and clears the two-factor setups
-that expired unconfirmed (hub/two_factor.py), whose sealed secrets would otherwise wait for their owners.
+those no one confirmed, and those sent, which live on as their event and incident; clears the two-factor setups
+that expired unconfirmed (hub/two_factor.py), whose sealed secrets would otherwise wait for their owners; and deletes
+the security keys' challenges no key answered in time (hub/security_keys.py), left by ceremonies never finished.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, sel
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from hub import pending_requests, two_factor
+from hub import pending_requests, security_keys, two_factor
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import PERSON_SOURCES
@@ -120,9 +121,10 @@ def _prunable(below: int) -> ColumnElement[bool]:
 
 def chore(settings: Settings, db: Database, *, every: float = EVERY, most: int = PER_UPKEEP) -> Callable[[], int]:
     """The dispatcher's upkeep step, at most once per `every` seconds: forget the help centre's old requests
-    (hub/pending_requests.py) and clear expired two-factor setups (hub/two_factor.py), whatever the event
-    retention, then prune up to `most` events (never when retention is 0); while more are left, again at the next
-    upkeep. Returns how many rows it deleted or cleared."""
+    (hub/pending_requests.py), clear expired two-factor setups (hub/two_factor.py) and delete expired security-key
+    challenges (hub/security_keys.py), whatever the event retention; then prune up to `most` events (never when
+    retention is 0), and while more are left, again at the next upkeep. Returns how many rows it deleted or
+    cleared."""
     last = [float("-inf")]
 
     def prune_now_and_then() -> int:
@@ -136,14 +138,18 @@ def chore(settings: Settings, db: Database, *, every: float = EVERY, most: int =
         if cleared:
             log.info("cleared %d two-factor setup(s) no code confirmed within %s",
                      cleared, describe_duration(two_factor.SETUP_FOR))  # fmt: skip
+        stale = security_keys.forget_expired_challenges(db)
+        if stale:
+            log.info("deleted %d security-key challenge(s) no key answered within %s",
+                     stale, describe_duration(security_keys.CHALLENGE_FOR))  # fmt: skip
         if not settings.event_retention:
             last[0] = time.monotonic()
-            return forgotten + cleared
+            return forgotten + cleared + stale
         deleted = prune_events(db, timedelta(seconds=settings.event_retention), most=most)
         if deleted < most:
             last[0] = time.monotonic()  # done: look again in `every` seconds
         if deleted:
             log.info("deleted %d event(s) older than the retention that changed nothing lasting", deleted)
-        return forgotten + cleared + deleted
+        return forgotten + cleared + stale + deleted
 
     return prune_now_and_then

@@ -1,9 +1,10 @@
-"""Two-factor authentication for people who log in: turning it on, checking the second step, recovery codes.
+"""Two-factor authentication for people who log in: the authenticator app turned on and off, the second step checked.
 
 A password alone is one phished or reused secret away from the whole desk. With this on, logging in also wants the
-six-digit code of an authenticator app (hub/totp.py), or one of ten recovery codes for a lost phone. Every check
-that consumes something (a code's step, a recovery code) is one conditional UPDATE, so two logins racing with the
-same code cannot both win, on SQLite as on PostgreSQL. The authenticator secret is kept sealed (hub/sealed.py):
+six-digit code of an authenticator app (hub/totp.py), a security key (hub/security_keys.py), or one of the recovery
+codes that stand in for either (hub/recovery_codes.py). Every check that consumes something (a code's step, a
+recovery code) is one conditional UPDATE, so two logins racing with the same code cannot both win, on SQLite as on
+PostgreSQL. The authenticator secret is kept sealed (hub/sealed.py):
 `secret_of` is the one place it is opened.
 
 While someone sets it up, the new secret waits on their user row, sealed as well (`start_setup`): not in the
@@ -17,7 +18,6 @@ database (and its backups) until its owner happens to start again.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from collections.abc import Collection
@@ -25,17 +25,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from hub import sealed, security_keys, totp
+from hub import recovery_codes, sealed, security_keys, totp
 from hub.db import Database
 from hub.errors import BadInput
-from hub.models import RecoveryCode, User, utcnow
+from hub.models import User, utcnow
 from hub.sealed import Keyring
-
-RECOVERY_CODES = 10
-_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: codes are read off paper
 
 Method = Literal["code", "recovery"]
 SECRET = sealed.Column(
@@ -80,21 +77,6 @@ def required(role: str, roles: Collection[str]) -> bool:
     return role in roles
 
 
-def _digest(code: str) -> str:
-    return hashlib.sha256(_plain(code).encode()).hexdigest()
-
-
-def _plain(code: str) -> str:
-    return "".join(ch for ch in code.lower() if ch.isalnum())
-
-
-def _new_codes() -> list[str]:
-    """Ten codes of ten characters (about 49 bits each): guessing is bounded by the login's attempt limit long
-    before it could succeed, so a fast digest suffices to keep them unreadable in a backup."""
-    codes = ["".join(secrets.choice(_ALPHABET) for _ in range(10)) for _ in range(RECOVERY_CODES)]
-    return [f"{code[:5]}-{code[5:]}" for code in codes]
-
-
 def _user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
@@ -104,8 +86,7 @@ def _user(session: Session, user_id: int) -> User:
 
 def standing(session: Session, user_id: int) -> Standing:
     user = _user(session, user_id)
-    left = session.scalar(select(func.count()).where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None)))
-    return Standing(user.totp_secret is not None, user.two_factor_since, int(left or 0))
+    return Standing(user.totp_secret is not None, user.two_factor_since, recovery_codes.left(session, user_id))
 
 
 def secret_of(user: User, keys: Keyring) -> str | None:
@@ -154,8 +135,8 @@ def confirm_setup(
 
 
 def turn_on(session: Session, user_id: int, secret: str, typed: str, now: float, *, keys: Keyring) -> list[str]:
-    """Keep the secret once a code from it proves the app holds it; return the recovery codes, shown once. Any
-    setup under way is over."""
+    """Keep the secret once a code from it proves the app holds it; return the recovery codes to show once, or none
+    when the person has theirs already (from a security key), which stay good. Any setup under way is over."""
     user = _user(session, user_id)
     if user.totp_secret is not None:
         raise BadInput("two-factor authentication is already on for this account")
@@ -165,7 +146,7 @@ def turn_on(session: Session, user_id: int, secret: str, typed: str, now: float,
     user.totp_secret, user.totp_step = sealed.seal(keys, secret, SECRET.at(user_id)), step
     user.two_factor_since = utcnow()
     _forget_setup(user)
-    return renew_recovery_codes(session, user_id)
+    return recovery_codes.issue_if_none(session, user_id)
 
 
 def _forget_setup(user: User) -> None:
@@ -181,22 +162,13 @@ def forget_expired_setups(db: Database, now: datetime | None = None) -> int:
         return conn.execute(cleared).rowcount
 
 
-def renew_recovery_codes(session: Session, user_id: int) -> list[str]:
-    """A fresh set; the old ones, used or not, stop working."""
-    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
-    codes = _new_codes()
-    session.add_all(RecoveryCode(user_id=user_id, code_hash=_digest(code)) for code in codes)
-    session.flush()
-    return codes
-
-
 def turn_off(session: Session, user_id: int) -> User:
-    """Forget the secret and the recovery codes (the person's own choice, or an admin's reset for a lost phone)."""
+    """Forget the secret (the person's own choice, or an admin's reset for a lost phone), and the recovery codes
+    unless a security key is left for them to stand in for."""
     user = _user(session, user_id)
     user.totp_secret = user.totp_step = user.two_factor_since = None
     _forget_setup(user)
-    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
-    session.flush()
+    recovery_codes.drop_unless_needed(session, user_id)
     return user
 
 
@@ -209,12 +181,10 @@ def reset(session: Session, user_id: int) -> tuple[User, int]:
 
 def check(session: Session, user_id: int, typed: str, now: float, *, keys: Keyring) -> Method | None:
     """Whether `typed` is the second step for this user: a current authenticator code not used before, or an
-    unused recovery code (then used up). None when it is neither, or two-factor is off."""
+    unused recovery code (then used up), whichever second factors they have. None when it is neither."""
     user = _user(session, user_id)
     secret = secret_of(user, keys)
-    if secret is None:
-        return None
-    if len(totp.normalise(typed)) == totp.DIGITS:
+    if secret is not None and len(totp.normalise(typed)) == totp.DIGITS:
         step = totp.accepted_step(secret, typed, now, after=user.totp_step)
         if step is None:
             return None
@@ -226,11 +196,4 @@ def check(session: Session, user_id: int, typed: str, now: float, *, keys: Keyri
             .execution_options(synchronize_session=False)
         )
         return "code" if won.rowcount == 1 else None  # type: ignore[attr-defined]
-    used = session.execute(
-        update(RecoveryCode)
-        .where(RecoveryCode.user_id == user_id, RecoveryCode.code_hash == _digest(typed))
-        .where(RecoveryCode.used_at.is_(None))
-        .values(used_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    return "recovery" if used.rowcount == 1 else None  # type: ignore[attr-defined]
+    return "recovery" if recovery_codes.use(session, user_id, typed) else None

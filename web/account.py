@@ -143,7 +143,8 @@ def _page(
     required = two_factor.required(current_user.role, settings.two_factor_roles)
     return render_template("account/index.html", form=password, second=second,
                            password_form=TurnOffForm(), zone_form=zone, mail_form=mail,
-                           two_factor_required=required, keys=keys), status  # fmt: skip
+                           two_factor_required=required, keys=keys,
+                           copy_suspected=security_keys.COPY_SUSPECTED), status  # fmt: skip
 
 
 @bp.post("/account/mail")

@@ -231,9 +231,9 @@ SECOND_STEP_LATE = "Log in again: the second step must follow the password withi
 @bp.route("/login/code", methods=["GET", "POST"])
 def second_step() -> ResponseReturnValue:
     """The second step after a right password, for accounts with two-factor on: a security key (its button calls
-    web/security_keys.py), the authenticator code, or a recovery code, as the account has them. The password's
-    success is held in the session for a few minutes only, and wrong codes count against the same limit as wrong
-    passwords, so the six digits cannot be guessed at leisure."""
+    web/security_keys.py) or the authenticator code, as the account has them, or a recovery code, whichever they
+    have. The password's success is held in the session for a few minutes only, and wrong codes count against the
+    same limit as wrong passwords, so the six digits cannot be guessed at leisure."""
     pending = pending_login()
     if pending is None:
         session.pop(PENDING, None)
@@ -241,19 +241,19 @@ def second_step() -> ResponseReturnValue:
         return redirect(url_for("auth.login"))
     user, next_url = pending
     form = SecondStepForm()
-    error = None
+    refused = False
     if form.validate_on_submit():
         redis_client = services().redis()
-        if (refused := second_step_locked(user.email)) is not None:
+        if (locked := second_step_locked(user.email)) is not None:
             session.pop(PENDING, None)
-            flash(refused, "error")
+            flash(locked, "error")
             return redirect(url_for("auth.login"))
         with services().db.transaction() as db_session:
             method = two_factor.check(db_session, user.id, form.code.data or "", time.time(), keys=services().keys)
             left = two_factor.standing(db_session, user.id).recovery_left if method == "recovery" else None
         if method is None:
             login_failed(redis_client, user.email, login_client())
-            error = "That code is not right, or was used already. Type the code your app shows now."
+            refused = True
         else:
             response = begin(user, next_url)
             if left is not None:  # after begin(): a fresh session keeps no earlier flash
@@ -262,6 +262,10 @@ def second_step() -> ResponseReturnValue:
     with services().db.read() as db_session:
         row = db_session.get(User, user.id)
         has_code, has_key = row is not None and row.totp_secret is not None, row is not None and row.has_security_key
+    error = None
+    if refused:
+        error = "That code is not right, or was used already." + (" Type the code your app shows now." if has_code
+                                                                  else "")  # fmt: skip
     status = 400 if error else 200
     return render_template("login_code.html", form=form, error=error, email=user.email, has_code=has_code,
                            has_key=has_key), status  # fmt: skip

@@ -1,10 +1,12 @@
-"""Security keys and passkeys (WebAuthn): registering and removing yours on /account, and logging in with one as
-the second step after a right password (hub/security_keys.py keeps them; hub/webauthn_checks.py checks).
+"""Security keys and passkeys (WebAuthn): registering, renaming and removing yours on /account, and logging in with
+one as the second step after a right password (hub/security_keys.py keeps them; hub/webauthn_checks.py checks).
 
 The browser's side is web/static/security_keys.js: it asks for options, hands them to navigator.credentials, and
 posts the answer as JSON with the page's CSRF token in a header. Each ceremony's challenge waits on the server and
 this browser's session keeps only its reference. Adding or removing a key changes the session key, so every
-other browser logged in as you is logged out, as with two-factor turned on or off.
+other browser logged in as you is logged out, as with two-factor turned on or off. The first key's answer carries
+the recovery codes that came with it, which the script shows once before going on (a JSON answer, not a page: the
+browser's call is a fetch).
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from typing import Any
 from flask import Blueprint, flash, jsonify, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
 
 from hub import audit, security_keys, two_factor
 from hub.errors import BadInput
@@ -33,6 +38,10 @@ REGISTERING = "security_key_registering"
 LOGGING_IN = "security_key_logging_in"
 #: Options carry a one-time challenge: no cache keeps them.
 _JSON = {"Content-Type": "application/json", "Cache-Control": "no-store"}
+
+
+class RenameForm(FlaskForm):
+    name = StringField("New name", validators=[DataRequired(), Length(max=security_keys.MAX_NAME)])
 
 
 def _rp() -> RelyingParty:
@@ -65,7 +74,8 @@ def register_options() -> ResponseReturnValue:
 @bp.post("/account/security-keys")
 @login_required
 def register() -> ResponseReturnValue:
-    """Keep the key that answered this browser's challenge, under the name typed beside the button."""
+    """Keep the key that answered this browser's challenge, under the name typed beside the button; with the
+    recovery codes to show once when it is the person's first second factor."""
     body = _answer()
     if body is None or not isinstance(body.get("credential"), dict):
         return _refused("the browser sent no key; press the button again")
@@ -73,18 +83,43 @@ def register() -> ResponseReturnValue:
     error: BadInput | None = None
     with services().db.transaction() as db_session:
         try:
-            key = security_keys.add(db_session, current_user.id, str(name), _rp(), session.get(REGISTERING),
-                                    body["credential"], time.time())  # fmt: skip
-            audit.record(db_session, current_user.email, "user.key_add", current_user.email, key=key.name)
-            added, fresh = key.name, SessionUser.of(_user(db_session))
+            added = security_keys.add(db_session, current_user.id, str(name), _rp(), session.get(REGISTERING),
+                                      body["credential"], time.time())  # fmt: skip
+            audit.record(db_session, current_user.email, "user.key_add", current_user.email, key=added.name)
+            fresh = SessionUser.of(_user(db_session))
         except BadInput as exc:  # caught inside: the challenge taken stays used
             error = exc
     session.pop(REGISTERING, None)
     if error is not None:
         return _refused(str(error))
     relogin(fresh)
-    flash(f"Security key {added!r} added. Every other session logged in as you has ended.", "success")
-    return jsonify(redirect=url_for("account.index", _anchor="security-keys"))
+    flash(f"Security key {added.name!r} added. Every other session logged in as you has ended.", "success")
+    back = url_for("account.index", _anchor="security-keys")
+    if added.recovery_codes:
+        return jsonify(redirect=back, recovery_codes=added.recovery_codes), 200, {"Cache-Control": "no-store"}
+    return jsonify(redirect=back)
+
+
+@bp.post("/account/security-keys/<int:key_id>/rename")
+@login_required
+def rename(key_id: int) -> ResponseReturnValue:
+    """Give one of your keys another name. How you log in does not change, so no password is asked for and no
+    session ends."""
+    form = RenameForm()
+    back = redirect(url_for("account.index", _anchor="security-keys"), code=303)
+    if not form.validate_on_submit():
+        flash("Not renamed: " + " ".join(form.name.errors or ["the form had expired; try again."]), "error")
+        return back
+    try:
+        with services().db.transaction() as db_session:
+            was, name = security_keys.rename(db_session, current_user.id, key_id, form.name.data or "")
+            if name != was:
+                audit.record(db_session, current_user.email, "user.key_rename", current_user.email, key=name, was=was)
+    except BadInput as exc:
+        flash(f"Not renamed: {exc}.", "error")
+        return back
+    flash(f"Security key {was!r} is now {name!r}." if name != was else f"{name!r} keeps its name.", "success")
+    return back
 
 
 @bp.post("/account/security-keys/<int:key_id>/remove")
@@ -144,7 +179,8 @@ def login_options() -> ResponseReturnValue:
 @bp.post("/login/key")
 def login() -> ResponseReturnValue:
     """Log in once the key signed this browser's challenge. A refused answer counts against the login's limit,
-    as a wrong code does; a key whose counter went back (a copy of it in use elsewhere) is refused and audited."""
+    as a wrong code does; a key whose counter went back (a copy of it in use elsewhere) is refused, flagged on its
+    owner's account page, and audited."""
     pending = pending_login()
     if pending is None:
         return _refused(SECOND_STEP_LATE.rstrip("."), 401)
@@ -158,8 +194,13 @@ def login() -> ResponseReturnValue:
     with services().db.transaction() as db_session:
         try:
             security_keys.check(db_session, user.id, _rp(), ref, body or {}, time.time())
+        except security_keys.CopiedKey as exc:
+            reason = security_keys.COPY_SUSPECTED
+            audit.record(db_session, user.email, "user.key_refused", user.email, key=exc.key, reason=reason)
+            error = exc
         except ClonedKey as exc:
-            audit.record(db_session, user.email, "user.key_refused", user.email, reason="sign count went back")
+            reason = "used by another login at the same moment"
+            audit.record(db_session, user.email, "user.key_refused", user.email, reason=reason)
             error = exc
         except BadInput as exc:  # caught inside: the challenge taken stays used
             error = exc

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length
 from hub import accounts, audit, totp, two_factor
 from hub.errors import BadInput
 from hub.models import User
+from hub.recovery_codes import renew as renew_recovery_codes
 from hub.two_factor import Setup, SetupGone
 from web.auth import VIA_SSO, SessionUser, own_password_refused, relogin
 from web.ratelimit import login_client, login_failed
@@ -132,7 +133,11 @@ def setup() -> ResponseReturnValue:
             status = 400
         else:
             relogin(fresh)  # a new session: the setup's reference goes with the old one
-            return render_template("account/recovery_codes.html", codes=codes, first=True)
+            if codes:
+                return render_template("account/recovery_codes.html", codes=codes, first=True)
+            flash("The authenticator app is on; your recovery codes stay as they were. Every other session logged "
+                  "in as you has ended.", "success")  # fmt: skip
+            return redirect(url_for("account.index", _anchor="two-factor"), code=303)
     elif form.is_submitted():
         status = 400
     shown, lost = _shown(now)
@@ -165,17 +170,18 @@ def _scan_anew(gone: SetupGone) -> str:
 @bp.post("/recovery-codes")
 @login_required
 def recovery_codes() -> ResponseReturnValue:
-    """Ten new recovery codes for ten old ones (some used, or the paper lost); wants the password."""
+    """Ten new recovery codes for ten old ones (some used, or the paper lost), for anyone with a second factor of
+    either kind; wants the password."""
     form = PasswordForm()
-    if not _app_on():
+    if not current_user.two_factor:
         return redirect(url_for("two_factor.setup"))
     if form.validate_on_submit() and password_right(form):
         with services().db.transaction() as db_session:
-            codes = two_factor.renew_recovery_codes(db_session, current_user.id)
+            codes = renew_recovery_codes(db_session, current_user.id)
             audit.record(db_session, current_user.email, "user.2fa_codes", current_user.email)
         return render_template("account/recovery_codes.html", codes=codes, first=False)
     flash("No new codes: " + " ".join(form.password.errors or ["type your password."]), "error")
-    return redirect(url_for("account.index"), code=303)
+    return redirect(url_for("account.index", _anchor="recovery-codes"), code=303)
 
 
 @bp.post("/off")
@@ -200,7 +206,7 @@ def turn_off() -> ResponseReturnValue:
         fresh = SessionUser.of(two_factor.turn_off(db_session, current_user.id))
         audit.record(db_session, current_user.email, "user.2fa_off", current_user.email)
     relogin(fresh)
-    what = "The authenticator app is off; your security keys still count." if fresh.two_factor else (
+    what = "The authenticator app is off; your security keys and recovery codes still count." if fresh.two_factor else (
         "Two-factor authentication is off.")  # fmt: skip
     flash(f"{what} Every other session logged in as you has ended.", "success")
     return redirect(url_for("account.index"), code=303)

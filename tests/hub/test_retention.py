@@ -10,12 +10,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, update
 
-from hub import accounts, pending_requests, retention, two_factor
+from hub import accounts, pending_requests, retention, security_keys, two_factor
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import Action, InboundEvent
 from hub.intake import Intake, Raw
-from hub.models import Event, PendingRequest, TimelineEntry, User, utcnow
+from hub.models import Event, PendingRequest, TimelineEntry, User, WebAuthnChallenge, utcnow
 from hub.recipients import Sender
 from ingest.pipeline import make_intake
 from tests.conftest import KEYS
@@ -133,6 +133,19 @@ def test_the_chore_clears_two_factor_setups_left_unconfirmed_and_counts_them(
     assert retention.chore(replace(settings, event_retention=0), database)() == 1
     with database.read() as session:
         assert session.scalar(select(User.totp_pending).where(User.id == ann)) is None
+
+
+def test_the_chore_deletes_security_key_challenges_never_answered_and_counts_them(
+    database: Database, settings: Settings
+) -> None:
+    with database.transaction() as session:
+        ann = accounts.create_user(session, email="ann@example.org", password="correct horse", role="agent").id
+        bob = accounts.create_user(session, email="bob@example.org", password="correct horse", role="agent").id
+        security_keys.new_challenge(session, ann, "login", time.time() - 4 * 60)  # and Ann never came back
+        waiting = security_keys.new_challenge(session, bob, "register", time.time())
+    assert retention.chore(replace(settings, event_retention=0), database)() == 1
+    with database.read() as session:
+        assert list(session.scalars(select(WebAuthnChallenge.ref))) == [waiting.ref]
 
 
 def test_a_backlog_is_pruned_a_slice_per_upkeep(store: Intake, database: Database, settings: Settings) -> None:

@@ -9,7 +9,7 @@ import time
 import pytest
 from sqlalchemy import select, update
 
-from hub import accounts, totp, two_factor
+from hub import accounts, recovery_codes, totp, two_factor
 from hub.db import Database
 from hub.errors import BadInput
 from hub.models import RecoveryCode, User
@@ -48,7 +48,7 @@ def test_turning_on_wants_a_code_from_the_new_secret(database: Database, ann: in
 
 def test_turning_on_keeps_the_secret_and_gives_ten_recovery_codes(database: Database, ann: int) -> None:
     codes = turn_on(database, ann, totp.new_secret(), time.time())
-    assert len(codes) == len(set(codes)) == two_factor.RECOVERY_CODES
+    assert len(codes) == len(set(codes)) == recovery_codes.COUNT
     with database.read() as session:
         standing = two_factor.standing(session, ann)
         stored = list(session.scalars(select(RecoveryCode.code_hash)))
@@ -105,7 +105,7 @@ def test_a_recovery_code_logs_in_once_however_it_is_typed(database: Database, an
 def test_new_recovery_codes_end_the_old_ones(database: Database, ann: int) -> None:
     old = turn_on(database, ann, totp.new_secret(), time.time())
     with database.transaction() as session:
-        new = two_factor.renew_recovery_codes(session, ann)
+        new = recovery_codes.renew(session, ann)
     assert check(database, ann, old[0], time.time()) is None
     assert check(database, ann, new[0], time.time()) == "recovery"
 
@@ -198,7 +198,7 @@ def test_a_setup_waits_sealed_on_the_user_until_its_code_turns_it_on(database: D
         pending = session.scalar(select(User.totp_pending).where(User.id == ann))
         assert pending is not None and pending.startswith("sealed:v1:") and setup.secret not in pending
         assert not two_factor.standing(session, ann).on
-    assert len(confirm(database, ann, setup, now + 60)) == two_factor.RECOVERY_CODES
+    assert len(confirm(database, ann, setup, now + 60)) == recovery_codes.COUNT
     with database.read() as session:
         user = session.get(User, ann)
         assert user is not None and two_factor.secret_of(user, KEYS) == setup.secret

@@ -105,6 +105,7 @@ UI = {
     "users.reset_two_factor": ("POST", "/users/1/two-factor/reset", ADMINS),
     "security_keys.register_options": ("POST", "/account/security-keys/options", PEOPLE),
     "security_keys.register": ("POST", "/account/security-keys", PEOPLE),
+    "security_keys.rename": ("POST", "/account/security-keys/1/rename", PEOPLE),
     "security_keys.remove": ("POST", "/account/security-keys/1/remove", PEOPLE),
     "audit.index": ("GET", "/audit", ADMINS),
     "reports.sla": ("GET", "/reports/sla", PEOPLE),

@@ -1,6 +1,8 @@
 """Security keys and passkeys in the browser's terms (web/security_keys.py): adding one on the account page,
-logging in with it as the second step, the checks that refuse a replayed, foreign or cloned answer, removing one,
-and an admin's reset. The key is tests/soft_authenticator.py: py_webauthn checks its answers as a browser's."""
+logging in with it as the second step, the checks that refuse a replayed, foreign or cloned answer (and flag the
+clone), renaming and removing one, an admin's reset, and challenges left unanswered. The key is
+tests/soft_authenticator.py: py_webauthn checks its answers as a browser's. Recovery codes for people with keys are
+tests/web/test_key_recovery_codes.py's."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import dataclasses
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -71,11 +74,16 @@ def registered(app: Flask, user: Login, key: SoftKey) -> SoftKey:
     return key
 
 
+def key_id(db: Database, name: str = "YubiKey 5") -> int:
+    with db.read() as session:
+        return session.scalars(select(SecurityKey.id).where(SecurityKey.name == name)).one()
+
+
 def test_adding_a_key_lists_it_on_the_account_page_and_audits_it(
     logged_in: FlaskClient, key: SoftKey, db: Database
 ) -> None:
     response = add_key(logged_in, key)
-    assert response.status_code == 200 and response.get_json() == {"redirect": "/account#security-keys"}
+    assert response.status_code == 200 and response.get_json()["redirect"] == "/account#security-keys"
     page = logged_in.get("/account").get_data(as_text=True)
     assert "YubiKey 5" in page and "never" in page and "added" in page
     with db.read() as session:
@@ -118,7 +126,8 @@ def test_with_a_key_the_password_leads_to_the_second_step_offering_the_key(
     response = log_in(client, user)
     assert response.headers["Location"].endswith("/login/code")
     page = client.get("/login/code").get_data(as_text=True)
-    assert "Use your security key" in page and 'name="code"' not in page  # no app: no code box
+    assert "Use your security key" in page and "Lost your key? Use a recovery code" in page
+    assert 'inputmode="numeric"' not in page  # no app: no box for its six digits
     assert not logged_in_as_someone(client)
 
 
@@ -146,7 +155,7 @@ def test_a_login_answer_replayed_is_refused(client: FlaskClient, user: Login, re
     assert response.status_code == 400 and not logged_in_as_someone(client)
 
 
-def test_a_cloned_key_whose_counter_went_back_is_refused_with_a_clear_message_and_audited(
+def test_a_cloned_key_whose_counter_went_back_is_refused_with_a_clear_message(
     client: FlaskClient, user: Login, registered: SoftKey, db: Database
 ) -> None:
     with db.transaction() as session:
@@ -156,8 +165,42 @@ def test_a_cloned_key_whose_counter_went_back_is_refused_with_a_clear_message_an
     assert response.status_code == 403
     assert "copy of the key is in use somewhere else" in response.get_json()["error"]
     assert not logged_in_as_someone(client)
+
+
+@pytest.fixture
+def refused_as_copy(client: FlaskClient, user: Login, registered: SoftKey, db: Database) -> None:
+    """A login with the key refused because its counter went back (its original was used 50 times since)."""
+    with db.transaction() as session:
+        session.execute(update(SecurityKey).values(sign_count=50))
+    log_in(client, user)
+    assert key_step(client, registered).status_code == 403
+
+
+def test_a_key_refused_as_a_copy_is_audited_with_its_name_and_why(refused_as_copy: None, db: Database) -> None:
     with db.read() as session:
-        assert [e.action for e in recent(session, action="user.key_refused")] == ["user.key_refused"]
+        assert [e.detail for e in recent(session, action="user.key_refused")] == [
+            {"key": "YubiKey 5", "reason": "its counter went back: a copy may exist; remove it"}
+        ]
+
+
+def test_a_key_refused_as_a_copy_is_flagged_on_its_owners_account_page_with_when(
+    app: Flask, user: Login, registered: SoftKey, refused_as_copy: None, db: Database
+) -> None:
+    with db.read() as session:
+        refused_at = session.scalars(select(SecurityKey.refused_at)).one()
+    assert refused_at is not None
+    owner = app.test_client()
+    log_in(owner, user)
+    registered.sign_count = 100  # the original, used since: its counter is ahead, so it still logs in
+    assert key_step(owner, registered).status_code == 200
+    page = owner.get("/account").get_data(as_text=True)
+    when = refused_at.strftime("%Y-%m-%d %H:%M")  # the person's zone: the installation's UTC here
+    assert f"This key was refused on {when} UTC because its counter went back: a copy may exist; remove it." in page
+
+
+def test_a_key_never_refused_carries_no_flag(logged_in: FlaskClient, key: SoftKey) -> None:
+    add_key(logged_in, key)
+    assert "was refused on" not in logged_in.get("/account").get_data(as_text=True)
 
 
 def test_someone_elses_key_does_not_pass_the_second_step(
@@ -279,6 +322,14 @@ def test_starting_a_ceremony_deletes_the_persons_stale_challenges(db: Database, 
         assert len(session.scalars(select(WebAuthnChallenge)).all()) == 1
 
 
+def test_the_sweep_deletes_a_challenge_once_it_would_be_refused_as_expired(db: Database, user: Login) -> None:
+    with db.transaction() as session:
+        security_keys.new_challenge(session, session.scalars(select(User.id)).one(), "login", 1_000.0)
+    expires = datetime.fromtimestamp(1_000.0, UTC) + security_keys.CHALLENGE_FOR
+    assert security_keys.forget_expired_challenges(db, expires - timedelta(seconds=1)) == 0
+    assert security_keys.forget_expired_challenges(db, expires) == 1
+
+
 def test_a_challenge_is_taken_once_even_with_its_reference_kept(db: Database, user: Login) -> None:
     """What a copy of the session cookie would carry (the reference) cannot answer a second time."""
     with db.transaction() as session:
@@ -288,3 +339,63 @@ def test_a_challenge_is_taken_once_even_with_its_reference_kept(db: Database, us
         assert security_keys.take_challenge(session, user_id, "login", made.ref, 1_001.0) == made.value
     with db.transaction() as session, pytest.raises(security_keys.ChallengeGone, match="used already"):
         security_keys.take_challenge(session, user_id, "login", made.ref, 1_002.0)
+
+
+def rename(client: FlaskClient, key_id: int, name: str) -> TestResponse:
+    token = csrf_token(client.get("/account").get_data(as_text=True))
+    return client.post(f"/account/security-keys/{key_id}/rename", data={"csrf_token": token, "name": name})
+
+
+def test_renaming_a_key_shows_the_new_name_and_is_audited(logged_in: FlaskClient, key: SoftKey, db: Database) -> None:
+    add_key(logged_in, key)
+    response = rename(logged_in, key_id(db), "  Spare   YubiKey ")
+    assert response.status_code == 303 and response.headers["Location"] == "/account#security-keys"
+    page = logged_in.get("/account").get_data(as_text=True)
+    assert "Security key &#39;YubiKey 5&#39; is now &#39;Spare YubiKey&#39;." in page
+    with db.read() as session:
+        assert session.scalars(select(SecurityKey.name)).all() == ["Spare YubiKey"]
+        assert [e.detail for e in recent(session, action="user.key_rename")] == [
+            {"key": "Spare YubiKey", "was": "YubiKey 5"}
+        ]
+
+
+def test_a_key_cannot_take_the_name_of_another_of_yours(logged_in: FlaskClient, db: Database) -> None:
+    add_key(logged_in, SoftKey(ORIGIN, "localhost"), "YubiKey 5")
+    add_key(logged_in, SoftKey(ORIGIN, "localhost"), "Laptop")
+    rename(logged_in, key_id(db, "Laptop"), "yubikey 5")
+    assert "Not renamed: you have a key named &#39;yubikey 5&#39; already" in logged_in.get("/account").get_data(
+        as_text=True
+    )
+    with db.read() as session:
+        assert sorted(session.scalars(select(SecurityKey.name))) == ["Laptop", "YubiKey 5"]
+        assert recent(session, action="user.key_rename") == []
+
+
+def test_a_key_may_be_renamed_to_its_own_name_in_other_letters(logged_in: FlaskClient, db: Database) -> None:
+    add_key(logged_in, SoftKey(ORIGIN, "localhost"), "yubikey")
+    rename(logged_in, key_id(db, "yubikey"), "YubiKey")
+    with db.read() as session:
+        assert session.scalars(select(SecurityKey.name)).all() == ["YubiKey"]
+
+
+def test_someone_elses_key_cannot_be_renamed(
+    app: Flask, logged_in: FlaskClient, registered: SoftKey, make_user: object, db: Database
+) -> None:
+    bob = make_user(email="bob@example.com")  # type: ignore[operator]
+    bobs = app.test_client()
+    log_in(bobs, bob)
+    rename(bobs, key_id(db), "Mine now")
+    assert "not registered to your account" in bobs.get("/account").get_data(as_text=True)
+    with db.read() as session:
+        assert session.scalars(select(SecurityKey.name)).all() == ["YubiKey 5"]
+
+
+def test_renaming_a_key_ends_no_session(
+    app: Flask, user: Login, logged_in: FlaskClient, key: SoftKey, db: Database
+) -> None:
+    add_key(logged_in, key)
+    other = app.test_client()
+    log_in(other, user)
+    key_step(other, key)
+    rename(logged_in, key_id(db), "Spare")
+    assert logged_in_as_someone(logged_in) and logged_in_as_someone(other)

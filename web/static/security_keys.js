@@ -1,6 +1,7 @@
 // Security keys and passkeys (WebAuthn) for web/security_keys.py: registering one on the account page, and the
 // login's second step. The server hands out the options (with a challenge it keeps, once) and checks the answer;
 // this only carries them between it and navigator.credentials, as JSON, with the page's CSRF token in a header.
+// A first key's answer carries its recovery codes: they are shown once, in place of the card, before going on.
 (function () {
   "use strict";
 
@@ -47,6 +48,32 @@
     return (error && error.message) || "Something went wrong; try again.";
   }
 
+  function go(redirect) {
+    const target = new URL(redirect, window.location.href);
+    // Only the fragment differs on the account page: assigning it would scroll, not load the page anew.
+    if (target.pathname === window.location.pathname && target.search === window.location.search) {
+      window.location.hash = target.hash;
+      window.location.reload();
+    } else {
+      window.location.assign(target.href);
+    }
+  }
+
+  function showCodes(box, codes, redirect) {
+    // From the page's own template (its words are the server's); the codes go in as text, never as markup.
+    const shown = box.querySelector("template[data-recovery-codes]").content.cloneNode(true);
+    const list = shown.querySelector("ol.recovery-codes");
+    codes.forEach((code) => {
+      const item = document.createElement("li");
+      item.appendChild(document.createElement("code")).textContent = code;
+      list.appendChild(item);
+    });
+    shown.querySelector("[data-recovery-codes-done]").addEventListener("click", () => go(redirect));
+    const card = box.closest(".card") || box;
+    card.replaceChildren(shown);
+    card.querySelector("h2").focus();
+  }
+
   function wire(box, run) {
     const button = box.querySelector("[data-security-key-button]");
     const error = box.querySelector("[data-security-key-error]");
@@ -61,14 +88,8 @@
       error.hidden = true;
       try {
         const answer = await run(box);
-        const target = new URL(answer.redirect, window.location.href);
-        // Only the fragment differs on the account page: assigning it would scroll, not load the page anew.
-        if (target.pathname === window.location.pathname && target.search === window.location.search) {
-          window.location.hash = target.hash;
-          window.location.reload();
-        } else {
-          window.location.assign(target.href);
-        }
+        if (answer.recovery_codes) showCodes(box, answer.recovery_codes, answer.redirect);
+        else go(answer.redirect);
       } catch (problem) {
         error.textContent = said(problem);
         error.hidden = false;
