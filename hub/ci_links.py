@@ -27,7 +27,7 @@ from sqlalchemy import Connection, bindparam, select
 
 from hub.cis import CI_REVISION, name_key
 from hub.models import ConfigurationItem
-from hub.prefix_match import escape_like
+from hub.prefix_match import in_range, upper_bound
 from hub.prepared import Prepared
 from hub.revisions import Revisions
 
@@ -43,14 +43,18 @@ _ACTIVE = Prepared(
     ("key",),
 )
 
-#: Active CIs whose name is `short.<domain>`, for a short name (`pattern`: the escaped `short.%`); two are enough to
-#: know there is no one.
-_UNDER_A_DOMAIN = Prepared(
+#: Active CIs whose name is `short.<domain>`, for a short name: those from `short.` (`prefix`) up to `short/`
+#: (`after`, hub/prefix_match.py), a range the index on names reads, where a LIKE would read every CI on SQLite.
+#: Two are enough to know there is no one.
+UNDER_A_DOMAIN = (
     select(ConfigurationItem.id, ConfigurationItem.name, ConfigurationItem.service)
-    .where(ConfigurationItem.name_key.like(bindparam("pattern"), escape="\\"), ConfigurationItem.status == "active")
-    .limit(2),
-    ("pattern",),
+    .where(
+        in_range(ConfigurationItem.name_key, bindparam("prefix"), bindparam("after")),
+        ConfigurationItem.status == "active",
+    )
+    .limit(2)
 )
+_UNDER_A_DOMAIN = Prepared(UNDER_A_DOMAIN, ("prefix", "after"))
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,8 @@ def lookup(conn: Connection, key: str) -> Linked | None:
         if dot and short:
             row = _ACTIVE.first(conn, {"key": short})
         elif not dot:
-            rows = _UNDER_A_DOMAIN.execute(conn, {"pattern": escape_like(key) + ".%"}).fetchall()
+            prefix = key + "."
+            rows = _UNDER_A_DOMAIN.execute(conn, {"prefix": prefix, "after": upper_bound(prefix)}).fetchall()
             row = tuple(rows[0]) if len(rows) == 1 else None
     return Linked(*row) if row is not None else None
 

@@ -23,7 +23,7 @@ from hub import revisions
 from hub.errors import BadInput, Missing
 from hub.models import CiDependency, ConfigurationItem, Incident, Service, utcnow
 from hub.names import is_one_line
-from hub.prefix_match import escape_like, starting_with
+from hub.prefix_match import escape_like, in_code_point_order, starting_with
 
 CI_REVISION = "cis"
 KINDS = ("server", "application", "database", "network", "storage", "workstation", "other")
@@ -170,10 +170,10 @@ class CiFilter:
 def listing(session: Session, wanted: CiFilter = CiFilter()) -> list[ConfigurationItem]:
     """CIs by name, narrowed by `wanted`; a one-word search lists the names starting with it first.
 
-    Those come through the index on `name_key` (hub/prefix_match.py), so a word that starts as many names as the
-    page holds ("srv" among 50,000 servers) reads only them. Every other search still reads each CI in turn: a
-    word inside a name, a description or an owner (`LIKE '%word%'`) has no index, and neither has a search of
-    several words; at tens of thousands of CIs that is some tens of milliseconds.
+    Those come through the index on `name_key` in code point order (hub/prefix_match.py), so a word that starts
+    as many names as the page holds ("srv" among 50,000 servers) reads only them. Every other search still reads
+    each CI in turn: a word inside a name, a description or an owner (`LIKE '%word%'`) has no index, and neither
+    has a search of several words; at tens of thousands of CIs that is some tens of milliseconds.
     """
     query = select(ConfigurationItem)
     if wanted.kind:
@@ -203,11 +203,13 @@ def _mentioning(word: str) -> ColumnElement[bool]:
 
 def _prefix_first(session: Session, query: Select[T], word: str, matching: ColumnElement[bool], limit: int) -> list[T]:
     """`query`'s rows whose name starts with `word` (folded), by name, then, if fewer than `limit`, the others
-    `matching`, by name: what one types is most often the start of a name."""
+    `matching`, by name: what one types is most often the start of a name. By name in code point order, as the
+    index the first read goes through holds them (hub/prefix_match.py), so it stops after `limit`."""
     starts = starting_with(ConfigurationItem.name_key, word)
-    found = list(session.scalars(query.where(starts).order_by(ConfigurationItem.name_key).limit(limit)))
+    by_name = in_code_point_order(ConfigurationItem.name_key)
+    found = list(session.scalars(query.where(starts).order_by(by_name).limit(limit)))
     if len(found) < limit:
-        rest = query.where(matching, not_(starts)).order_by(ConfigurationItem.name_key).limit(limit - len(found))
+        rest = query.where(matching, not_(starts)).order_by(by_name).limit(limit - len(found))
         found.extend(session.scalars(rest))
     return found
 

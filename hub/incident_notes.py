@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select
+from sqlalchemy import Connection, Integer, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
 from hub import agent_files, mail_choices, mentions, notices, recipients, sla, time_spent
@@ -22,7 +22,7 @@ from hub.db import Database
 from hub.mentions import Mentions
 from hub.models import Incident, User, utcnow
 from hub.outbox import entry, owe, turned_down
-from hub.prefix_match import starting_with
+from hub.prefix_match import in_code_point_order, starting_with
 from hub.statements import INSERT_TIMELINE, TIMELINE
 from hub.time_spent import Correction, Spent
 
@@ -47,7 +47,7 @@ def add_note(
         incident = locked(session, incident_id)
         conn = session.connection()
         names = mentions.handles(text)
-        said = mentions.resolve(names, mentionable(conn)) if names and mail is not None else mentions.NONE
+        said = mentions.resolve(names, mentionable_as(conn, names)) if names and mail is not None else mentions.NONE
         said = replace(said, people=tuple(person for person in said.people if person != actor.name.lower()))
         told = list(said.people)
         data: dict[str, Any] = {"by": actor.name, "body": text, **({"mentioned": told} if told else {})}
@@ -75,9 +75,35 @@ def _mention(incident: Incident, person: str, actor: Actor, text: str, mail: Mai
                            templates=mail.templates)  # fmt: skip
 
 
-def mentionable(conn: Connection) -> list[str]:
-    """Whom a note can mention: every active user's address (a viewer may be told, though not write)."""
-    return list(conn.scalars(select(User.email).where(User.active.is_(True))))
+def mentionable_as(conn: Connection, names: Sequence[str]) -> list[str]:
+    """The active users (a viewer may be told, though not write) whom the mentioned `names` could mean, for
+    `mentions.resolve`: the whole addresses named, and the addresses starting `name@` for each bare name. Read
+    through the index on addresses, a few rows for a note's few names, not every user."""
+    whole = [name for name in names if "@" in name]
+    wanted = [starting_with(User.email, f"{name}@") for name in names if "@" not in name]
+    if whole:
+        wanted.append(User.email.in_(whole))
+    return list(conn.scalars(select(User.email).where(User.active.is_(True), or_(*wanted)))) if wanted else []
+
+
+#: The first `most` active users by address, read in the order of the index on addresses, which stops there.
+FIRST_BY_ADDRESS = (
+    select(User.email)
+    .where(User.active.is_(True))
+    .order_by(in_code_point_order(User.email))
+    .limit(bindparam("most", type_=Integer))
+)
+
+
+def first_mentionable(conn: Connection, most: int = mentions.SUGGESTED) -> tuple[list[mentions.Suggestion], bool]:
+    """What the note box offers before anything is typed: the first `most` active users by address, each with the
+    name that reaches them alone (`mentions.suggestions`), and whether there are more. It reads `most` + 1 rows
+    through the index: namesakes (`bob@a.example`, `bob@b.example`) all start `bob@`, so in code point order they
+    sort together, and only the last address shown can have one past them, the next."""
+    read = list(conn.scalars(FIRST_BY_ADDRESS, {"most": most + 1}))
+    shown = set(read[:most])
+    offered = mentions.suggestions(read, most=len(read))
+    return [suggestion for suggestion in offered if suggestion.address in shown], len(read) > most
 
 
 def mentionable_starting(
@@ -89,7 +115,8 @@ def mentionable_starting(
     is a name (`@bob` when there is one bob)."""
     typed = typed.strip().lower()
     active = select(User.email).where(User.active.is_(True))
-    found = list(conn.scalars(active.where(starting_with(User.email, typed)).order_by(User.email).limit(most)))
+    by_address = in_code_point_order(User.email)
+    found = list(conn.scalars(active.where(starting_with(User.email, typed)).order_by(by_address).limit(most)))
     if not found:
         return []
     names = {address.partition("@")[0] for address in found}

@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
+from hub.prefix_match import in_code_point_order
+
 #: Statuses in which an incident still absorbs events with its dedup key.
 OPEN_STATUSES = ("open", "acknowledged")
 _OPEN_SQL = "status IN ('open', 'acknowledged')"
@@ -72,6 +74,12 @@ def _partial_index(name: str, columns: str | list[str], where: str, *, unique: b
     """An index over the rows matching `where`, on both SQLite and PostgreSQL."""
     names = [columns] if isinstance(columns, str) else columns
     return Index(name, *names, unique=unique, sqlite_where=text(where), postgresql_where=text(where))
+
+
+def _code_point_index(name: str, column: Any) -> Index:
+    """PostgreSQL's index on `column COLLATE "C"`, which prefix lookups compare (hub/prefix_match.py) whatever the
+    database's collation; on SQLite the column's own index already sorts by code point, and none is made."""
+    return Index(name, in_code_point_order(column)).ddl_if(dialect="postgresql")
 
 
 #: Event ids: 64-bit, because every inbound item is one (a hub taking 100 alerts a second uses up PostgreSQL's
@@ -362,6 +370,10 @@ class User(Base):
         return self.totp_secret is not None or self.has_security_key
 
 
+# @mention suggestions: addresses starting with what is typed, and the first few hundred in order (migration 0033).
+_code_point_index("ix_users_email_c", User.email)
+
+
 class TimeEntry(Base):
     """Time someone spent working an incident (hub/time_spent.py): what reports add up per person and category."""
 
@@ -627,6 +639,10 @@ class ConfigurationItem(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# CI names starting with what is typed, and an alert's short host name under a domain (migration 0033).
+_code_point_index("ix_configuration_items_name_key_c", ConfigurationItem.name_key)
 
 
 class CiDependency(Base):

@@ -123,13 +123,28 @@ class PostgresCluster:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self, name: str, template: str | None = None) -> str:
-        """A new database, empty or a copy of `template` (which no one may be connected to)."""
+    def create_database(self, name: str, template: str | None = None, icu_locale: str | None = None) -> str:
+        """A new database, empty or a copy of `template` (which no one may be connected to); with `icu_locale`, an
+        empty one whose text sorts by that ICU locale (`en-US`), as a database made with a language's collation
+        does (the cluster's own is C, code point order). See `sorts_by_icu` for whether the server can."""
         import psycopg
 
+        sql = f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+        if icu_locale is not None:
+            sql += f" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '{icu_locale}' LOCALE 'C'"
         with psycopg.connect(f"postgresql://postgres@127.0.0.1:{self.port}/postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+            conn.execute(sql)
         return self.url(name)
+
+    def sorts_by_icu(self) -> bool:
+        """Whether a database can be made with an ICU collation (PostgreSQL 15 or later, built with ICU, as
+        Debian's is): the machine's own locales need not include any language's."""
+        import psycopg
+
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{self.port}/postgres") as conn:
+            version = conn.info.server_version
+            icu = conn.execute("SELECT count(*) FROM pg_collation WHERE collprovider = 'i'").fetchone()
+        return version >= 150000 and icu is not None and icu[0] > 0
 
     def stop(self) -> None:
         pg_ctl = _pg_bin("pg_ctl")

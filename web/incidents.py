@@ -18,7 +18,6 @@ from hub import (
     knowledge,
     major_groups,
     major_incidents,
-    mentions,
     queues,
     reviews,
     satisfaction,
@@ -130,11 +129,9 @@ def _mentionable(session: Session) -> tuple[list[dict[str, str]], bool]:
     """Whom the note box suggests as the writer types `@` (web/static/mentions.js), as the page's data, and
     whether that list was cut (the script then asks /suggest/people for the others). Not the writer: a note never
     mails its own writer."""
-    offered = mentions.suggestions(incident_notes.mentionable(session.connection()))
+    offered, more = incident_notes.first_mentionable(session.connection())
     me = current_user.email.lower()
-    return [{"address": s.address, "handle": s.handle} for s in offered if s.address != me], (
-        len(offered) >= mentions.SUGGESTED
-    )
+    return [{"address": s.address, "handle": s.handle} for s in offered if s.address != me], more
 
 
 def _helpful_articles(session: Session, incident: Incident) -> list[knowledge.Indexed]:

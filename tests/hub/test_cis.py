@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import insert, select, text
 
 from hub import ci_import, ci_links, cis, revisions, triage
 from hub.agent_action import Actor, TriageError
@@ -22,10 +22,12 @@ from hub.domain import InboundEvent, RuleSpec
 from hub.errors import BadInput, Missing
 from hub.intake import Intake, Raw
 from hub.migrate import upgrade
-from hub.models import ConfigurationItem, Incident, TimelineEntry
+from hub.models import ConfigurationItem, Incident, TimelineEntry, utcnow
+from hub.prefix_match import upper_bound
 from hub.rulebook import add_rule
 from ingest.pipeline import make_intake
 from tests.docs import fenced, run_as_printed
+from tests.plans import plan
 
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")
 AGENT = Actor("ann@example.com")
@@ -239,6 +241,28 @@ def test_a_short_name_that_two_domains_share_links_nothing_rather_than_guess(db:
     add(db, "db1.example.com")
     add(db, "db1.example.org")
     assert linked(db, intake, host="db1") is None
+
+
+def test_a_short_name_is_looked_up_in_its_domains_through_the_index(db: Database) -> None:
+    """On the ingest path, for a name the process has not seen: the CIs named `db1.<domain>` are a range of the
+    index on names, not every CI read (as a LIKE reads them on SQLite)."""
+    now = utcnow()
+    with db.transaction() as session:
+        session.execute(insert(ConfigurationItem), [
+            {"name": f"srv{i:05d}.example.com", "name_key": f"srv{i:05d}.example.com", "kind": "server",
+             "status": "active", "attributes": {}, "description": "", "created_at": now, "updated_at": now}
+            for i in range(5000)
+        ])  # fmt: skip
+        if db.engine.dialect.name == "postgresql":
+            session.execute(text("ANALYZE configuration_items"))
+    statement = ci_links.UNDER_A_DOMAIN.params(prefix="srv00042.", after=upper_bound("srv00042."))
+    found = plan(db, statement)
+    if db.engine.dialect.name == "sqlite":
+        assert "SEARCH configuration_items USING INDEX" in found and "name_key>? AND name_key<?" in found, found
+    else:
+        assert "ix_configuration_items_name_key_c" in found and "Seq Scan" not in found, found
+    with db.read() as session:
+        assert ci_links.lookup(session.connection(), "srv00042") == ci_links.Linked(43, "srv00042.example.com", None)
 
 
 def test_the_full_name_wins_over_the_short_one(db: Database, intake: Intake) -> None:

@@ -14,6 +14,21 @@ from sqlalchemy.exc import IntegrityError
 from hub.db import Database
 from hub.migrate import alembic_config, upgrade
 from hub.models import Base
+from hub.prefix_match import in_code_point_order
+
+#: The PostgreSQL-only indexes on `column COLLATE "C"` (hub/prefix_match.py). SQLAlchemy reflects one as an index on
+#: the plain column (PostgreSQL keeps it as the column with another collation, which reflection does not report),
+#: so the models' comparison leaves them out and test_code_point_indexes_are_on_the_collated_columns checks them.
+CODE_POINT_INDEXES = {
+    index.name: index
+    for table in Base.metadata.tables.values()
+    for index in table.indexes
+    if isinstance(next(iter(index.expressions), None), in_code_point_order)
+}
+
+
+def _compared(thing: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    return not (type_ == "index" and name in CODE_POINT_INDEXES)
 
 
 @pytest.mark.empty_database
@@ -25,7 +40,28 @@ def test_upgrade_builds_the_schema_the_models_describe(database_url: str) -> Non
     db = Database.connect(database_url)
     upgrade(db.engine)
     with db.engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        context = MigrationContext.configure(conn, opts={"include_object": _compared})
+        assert compare_metadata(context, Base.metadata) == []
+    db.dispose()
+
+
+@pytest.mark.empty_database
+def test_code_point_indexes_are_on_the_collated_columns(database_url: str) -> None:
+    """On PostgreSQL each is on `column COLLATE "C"`, what prefix lookups compare; SQLite has none (its indexes on
+    the plain columns sort by code point already)."""
+    expected = {"ix_configuration_items_name_key_c": ("configuration_items", "name_key"),
+                "ix_users_email_c": ("users", "email")}  # fmt: skip
+    assert set(CODE_POINT_INDEXES) == set(expected)
+    db = Database.connect(database_url)
+    upgrade(db.engine)
+    for name, (table, column) in expected.items():
+        made = {found["name"] for found in inspect(db.engine).get_indexes(table)}
+        if db.engine.dialect.name == "sqlite":
+            assert name not in made
+            continue
+        with db.engine.connect() as conn:
+            definition = conn.scalar(text("SELECT indexdef FROM pg_indexes WHERE indexname = :name"), {"name": name})
+        assert definition == f'CREATE INDEX {name} ON public.{table} USING btree ({column} COLLATE "C")'
     db.dispose()
 
 

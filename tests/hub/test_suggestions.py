@@ -8,11 +8,12 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import insert, select, text
 
-from hub import accounts, cis, incident_notes
+from hub import accounts, cis, incident_notes, mentions
 from hub.db import Database
 from hub.migrate import upgrade
 from hub.models import ConfigurationItem, User, utcnow
-from hub.prefix_match import starting_with, upper_bound
+from hub.prefix_match import in_code_point_order, starting_with, upper_bound
+from tests.plans import plan
 
 
 @pytest.fixture
@@ -99,15 +100,13 @@ def _plan(db: Database, typed: str) -> str:
     query = (
         select(ConfigurationItem.name)
         .where(ConfigurationItem.status == "active", starting_with(ConfigurationItem.name_key, typed))
-        .order_by(ConfigurationItem.name_key)
+        .order_by(in_code_point_order(ConfigurationItem.name_key))
         .limit(cis.SUGGESTED_AS_TYPED)
     )
-    sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
-    explain = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
     with db.read() as session:
         if db.engine.dialect.name == "postgresql":
             session.execute(text("ANALYZE configuration_items"))
-        return "\n".join(str(row[-1]) for row in session.execute(text(explain + sql)))
+    return plan(db, query)
 
 
 def test_names_starting_with_what_is_typed_are_read_through_the_index(db: Database) -> None:
@@ -115,8 +114,9 @@ def test_names_starting_with_what_is_typed_are_read_through_the_index(db: Databa
     plan = _plan(db, "srv0001")
     if db.engine.dialect.name == "sqlite":
         assert "SEARCH configuration_items USING INDEX" in plan and "name_key>? AND name_key<?" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan  # in the index's order: no sort
     else:
-        assert "Index Scan" in plan and "Seq Scan" not in plan, plan
+        assert "ix_configuration_items_name_key_c" in plan and "Seq Scan" not in plan, plan
 
 
 def _add_users(db: Database, *emails: str, active: bool = True) -> None:
@@ -159,10 +159,50 @@ def test_addresses_are_read_through_their_index(db: Database) -> None:
                                         "active": True, "created_at": utcnow()} for i in range(5000)])  # fmt: skip
         if db.engine.dialect.name == "postgresql":
             session.execute(text("ANALYZE users"))
-    query = select(User.email).where(User.active.is_(True), starting_with(User.email, "user0001")).order_by(User.email)
-    sql = str(query.limit(20).compile(db.engine, compile_kwargs={"literal_binds": True}))
-    explain = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
+    by_address = in_code_point_order(User.email)
+    query = select(User.email).where(User.active.is_(True), starting_with(User.email, "user0001")).order_by(by_address)
+    found = plan(db, query.limit(20))
+    assert ("SEARCH users USING INDEX" in found) if _on_sqlite(db) else ("using ix_users_email_c" in found), found
+    assert "Seq Scan" not in found and "TEMP B-TREE" not in found, found
+    # The page's first few hundred: the index in order, stopped after them, not every user read and sorted.
+    first = plan(db, incident_notes.FIRST_BY_ADDRESS.params(most=mentions.SUGGESTED + 1))
+    assert ("SCAN users USING INDEX" in first) if _on_sqlite(db) else ("Index Scan using ix_users_email_c" in first)
+    assert "Seq Scan" not in first and "TEMP B-TREE" not in first and "Sort" not in first, first
+
+
+def _on_sqlite(db: Database) -> bool:
+    return db.engine.dialect.name == "sqlite"
+
+
+def _first(db: Database, most: int) -> tuple[list[tuple[str, str]], bool]:
     with db.read() as session:
-        plan = "\n".join(str(row[-1]) for row in session.execute(text(explain + sql)))
-    assert ("SEARCH users USING INDEX" in plan) if db.engine.dialect.name == "sqlite" else ("Index" in plan), plan
-    assert "Seq Scan" not in plan, plan
+        offered, more = incident_notes.first_mentionable(session.connection(), most)
+    return [(s.address, s.handle) for s in offered], more
+
+
+def test_the_first_colleagues_are_offered_by_address_and_whether_there_are_more(db: Database) -> None:
+    _add_users(db, "carl@example.com", "ann@example.com", "bob@example.com")
+    _add_users(db, "aaron@example.com", active=False)
+    assert _first(db, 2) == ([("ann@example.com", "ann"), ("bob@example.com", "bob")], True)
+    assert _first(db, 3) == ([("ann@example.com", "ann"), ("bob@example.com", "bob"), ("carl@example.com", "carl")],
+                             False)  # fmt: skip
+
+
+def test_the_last_colleague_offered_keeps_the_whole_address_when_a_namesake_is_past_the_list(db: Database) -> None:
+    _add_users(db, "ann@example.com", "bob@a.example", "bob@b.example", "bob.smith@example.com", "bobby@example.com")
+    # By code point: ann@, bob.smith@ ('.' before '@'), bob@a, bob@b, bobby@: the two bobs sort together.
+    assert _first(db, 3) == (
+        [("ann@example.com", "ann"), ("bob.smith@example.com", "bob.smith"), ("bob@a.example", "bob@a.example")],
+        True,
+    )
+    assert _first(db, 4)[0][2:] == [("bob@a.example", "bob@a.example"), ("bob@b.example", "bob@b.example")]
+
+
+def test_a_note_resolves_its_names_against_the_colleagues_they_could_mean(db: Database) -> None:
+    _add_users(db, "bob@a.example", "bob@b.example", "bonnie@example.com", "carl@example.com")
+    _add_users(db, "dave@old.example", active=False)
+    with db.read() as session:
+        people = incident_notes.mentionable_as(session.connection(), ("bob", "bonnie", "carl@example.com", "dave"))
+    assert sorted(people) == ["bob@a.example", "bob@b.example", "bonnie@example.com", "carl@example.com"]
+    said = mentions.resolve(("bob", "bonnie", "carl@example.com", "dave"), people)
+    assert said == mentions.Mentions(("bonnie@example.com", "carl@example.com"), ("dave",), ("bob",))

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 from flask.testing import FlaskClient
 
-from hub import mentions
+from hub import incident_notes, mentions
 from hub.db import Database
 from hub.models import User
 from tests.web.helpers import Login, log_in
@@ -84,7 +84,7 @@ def test_markup_in_the_people_list_reaches_the_browser_as_data_not_markup(
 ) -> None:
     """Should the mention rules ever let such characters through, the attribute still holds them as text."""
     hostile = mentions.Suggestion(HOSTILE, HOSTILE)
-    monkeypatch.setattr(mentions, "suggestions", lambda people: [hostile])
+    monkeypatch.setattr(incident_notes, "first_mentionable", lambda conn: ([hostile], False))
     ref = raise_incident()
     page = logged_in.get(f"/incidents/{ref}").get_data(as_text=True)
     assert "<img" not in page
