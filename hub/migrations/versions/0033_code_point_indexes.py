@@ -7,7 +7,7 @@ database's collation and cannot serve that comparison; these indexes are on the 
 default collation is already code point order, so its unique indexes serve the range and nothing is made there.
 
 Revision ID: 0033
-Revises: 0031
+Revises: 0032
 """
 
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0033"
-down_revision: str | None = "0031"
+down_revision: str | None = "0032"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
