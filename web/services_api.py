@@ -84,6 +84,20 @@ def text(body: dict[str, Any], key: str, *, width: int | None = None) -> str | N
     return value
 
 
+def required_text(body: dict[str, Any], key: str, what: str, example: str) -> str:
+    """`body[key]`, which a new `what` needs; BadField saying so, with an example, when it is not text."""
+    value = body.get(key)
+    if not isinstance(value, str):
+        raise BadField(key, f"{what} needs '{key}', e.g. {example}")
+    return value
+
+
+def created(answer: Response, location: str) -> Response:
+    """A 201's answer, saying where the new thing now lives."""
+    answer.headers["Location"] = location
+    return answer
+
+
 def _public(body: dict[str, Any]) -> bool | None:
     value = body.get("public")
     if value is not None and not isinstance(value, bool):
@@ -130,17 +144,14 @@ def create() -> Response:
     `warnings` when a group it names does not exist yet (saved all the same, as the page does)."""
 
     def add(session: Session, body: dict[str, Any]) -> Response:
-        name = body.get("name")
-        if not isinstance(name, str):
-            raise BadField("name", f"a service needs a 'name', e.g. {_EXAMPLE}")
+        name = required_text(body, "name", "a service", _EXAMPLE)
         row = catalogue.add_service(session, name=name, owner_group=text(body, "owner_group"),
                                     description=text(body, "description", width=DESCRIPTION_WIDTH) or "",
                                     public=bool(_public(body)), major_group=text(body, "major_group"))  # fmt: skip
         audit.record(session, actor(), "service.add", row.name, owner_group=row.owner_group, public=row.public,
                      major_group=row.major_group)  # fmt: skip
         answer = _answer(session, row.name, 201, warnings=catalogue.missing_groups(session, row))
-        answer.headers["Location"] = url_for(".detail", name=row.name)
-        return answer
+        return created(answer, url_for(".detail", name=row.name))
 
     return changed(_FIELDS, _EXAMPLE, add)
 

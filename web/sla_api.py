@@ -30,7 +30,7 @@ from web.api import token_required
 from web.permissions import MANAGE_CATALOGUE, VIEW_CATALOGUE
 from web.responses import json_error, json_response, storage_unavailable
 from web.services import services
-from web.services_api import a_name, actor, changed, refused, text
+from web.services_api import a_name, actor, changed, created, refused, required_text, text
 
 bp = Blueprint("sla_api", __name__, url_prefix="/api/v1")
 
@@ -103,15 +103,11 @@ def add_policy() -> Response:
     `next_update`, `calendar` (null: 24x7 UTC), `service`, `category`, `organisation`, `warn_at`. 201 with it."""
 
     def add(session: Session, body: dict[str, Any]) -> Response:
-        name = body.get("name")
-        if not isinstance(name, str):
-            raise BadField("name", f"a policy needs a 'name', e.g. {_POLICY}")
+        name = required_text(body, "name", "a policy", _POLICY)
         terms = _policy_terms(body, None)
         row = catalogue.add_policy(session, name=name, **terms)
         audit.record(session, actor(), "sla.add", row.name, **catalogue.policy_detail(row, terms["calendar"]))
-        answer = _policy_answer(session, row, 201)
-        answer.headers["Location"] = url_for(".policy", policy_id=row.id)
-        return answer
+        return created(_policy_answer(session, row, 201), url_for(".policy", policy_id=row.id))
 
     return changed(POLICY_FIELDS, _POLICY, add)
 
@@ -225,17 +221,12 @@ def add_calendar() -> Response:
     `dates` (more closed days, YYYY-MM-DD). 201 with it."""
 
     def add(session: Session, body: dict[str, Any]) -> Response:
-        name = body.get("name")
-        if not isinstance(name, str):
-            raise BadField("name", f"a calendar needs a 'name', e.g. {_CALENDAR}")
+        name = required_text(body, "name", "a calendar", _CALENDAR)
         for key in ("tz", "hours"):
-            if not isinstance(body.get(key), str):
-                raise BadField(key, f"a calendar needs '{key}', e.g. {_CALENDAR}")
+            required_text(body, key, "a calendar", _CALENDAR)
         row = calendars.add_calendar(session, name=name, **_calendar_terms(body, None))
         audit.record(session, actor(), "calendar.add", row.name, calendar=calendars.describe_calendar(row))
-        answer = _calendar_answer(session, row, 201)
-        answer.headers["Location"] = url_for(".calendar", name=row.name)
-        return answer
+        return created(_calendar_answer(session, row, 201), url_for(".calendar", name=row.name))
 
     return changed(CALENDAR_FIELDS, _CALENDAR, add)
 

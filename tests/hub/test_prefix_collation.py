@@ -14,13 +14,13 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import text
 
 from hub import accounts, ci_links, cis, incident_notes, mentions
 from hub.db import Database
 from hub.migrate import upgrade
-from hub.models import ConfigurationItem, utcnow
 from hub.prefix_match import upper_bound
+from tests.cmdb_rows import add_cis
 from tests.plans import plan
 from tests.servers import PostgresCluster, missing
 
@@ -41,14 +41,6 @@ def db(postgres: PostgresCluster) -> Iterator[Database]:
     database.dispose()
 
 
-def _add_cis(db: Database, *names: str) -> None:
-    now = utcnow()
-    rows = [{"name": name, "name_key": cis.name_key(name), "kind": "server", "status": "active", "attributes": {},
-             "description": "", "created_at": now, "updated_at": now} for name in names]  # fmt: skip
-    with db.transaction() as session:
-        session.execute(insert(ConfigurationItem), rows)
-
-
 def _add_users(db: Database, *emails: str) -> None:
     with db.transaction() as session:
         for email in emails:
@@ -65,7 +57,7 @@ def test_the_database_sorts_punctuation_as_a_language_does(db: Database) -> None
 
 
 def test_ci_names_starting_with_a_prefix_ending_in_punctuation_are_found(db: Database) -> None:
-    _add_cis(db, "db1", "db10", "db-1", "db-a.example", "db.x", "db,x", "db_1", "dba")
+    add_cis(db, "db1", "db10", "db-1", "db-a.example", "db.x", "db,x", "db_1", "dba")
     with db.read() as session:
         assert cis.suggested_names(session, "DB-") == ["db-1", "db-a.example"]
         assert cis.suggested_names(session, "db.") == ["db.x"]
@@ -76,7 +68,7 @@ def test_ci_names_starting_with_a_prefix_ending_in_punctuation_are_found(db: Dat
 
 
 def test_an_alerts_short_name_finds_its_ci_in_a_domain(db: Database) -> None:
-    _add_cis(db, "db1.example.com", "db10", "db1-old", "db1x")
+    add_cis(db, "db1.example.com", "db10", "db1-old", "db1x")
     with db.read() as session:
         found = ci_links.lookup(session.connection(), "db1")
     assert found is not None and found.name == "db1.example.com"
@@ -99,7 +91,7 @@ def test_namesakes_keep_their_whole_addresses(db: Database) -> None:
 
 
 def test_the_lookups_still_go_through_an_index(db: Database) -> None:
-    _add_cis(db, *(f"srv{i:05d}.example.com" for i in range(5000)))
+    add_cis(db, *(f"srv{i:05d}.example.com" for i in range(5000)))
     with db.transaction() as session:
         session.execute(text("ANALYZE configuration_items"))
     statement = ci_links.UNDER_A_DOMAIN.params(prefix="srv00042.", after=upper_bound("srv00042."))

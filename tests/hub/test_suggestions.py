@@ -13,6 +13,7 @@ from hub.db import Database
 from hub.migrate import upgrade
 from hub.models import ConfigurationItem, User, utcnow
 from hub.prefix_match import in_code_point_order, starting_with, upper_bound
+from tests.cmdb_rows import add_cis
 from tests.plans import plan
 
 
@@ -24,50 +25,42 @@ def db(database_url: str) -> Iterator[Database]:
     database.dispose()
 
 
-def _add_cis(db: Database, *names: str, status: str = "active") -> None:
-    now = utcnow()
-    rows = [{"name": name, "name_key": cis.name_key(name), "kind": "server", "status": status, "attributes": {},
-             "description": "", "created_at": now, "updated_at": now} for name in names]  # fmt: skip
-    with db.transaction() as session:
-        session.execute(insert(ConfigurationItem), rows)
-
-
 def _suggested(db: Database, typed: str, limit: int = cis.SUGGESTED_AS_TYPED) -> list[str]:
     with db.read() as session:
         return cis.suggested_names(session, typed, limit)
 
 
 def test_names_starting_with_what_is_typed_come_before_those_holding_it(db: Database) -> None:
-    _add_cis(db, "prod-db2", "db1", "DB3.example.com", "web1", "adb")
+    add_cis(db, "prod-db2", "db1", "DB3.example.com", "web1", "adb")
     assert _suggested(db, "Db") == ["db1", "DB3.example.com", "adb", "prod-db2"]
 
 
 def test_at_most_the_limit_is_suggested_and_the_first_by_name(db: Database) -> None:
-    _add_cis(db, *(f"srv{i:02d}" for i in range(30)))
+    add_cis(db, *(f"srv{i:02d}" for i in range(30)))
     assert _suggested(db, "srv") == [f"srv{i:02d}" for i in range(20)]
     assert _suggested(db, "srv", limit=3) == ["srv00", "srv01", "srv02"]
 
 
 def test_percent_and_underscore_are_taken_literally(db: Database) -> None:
-    _add_cis(db, "db_1", "dbx1", "50%-full", "500-full")
+    add_cis(db, "db_1", "dbx1", "50%-full", "500-full")
     assert _suggested(db, "db_") == ["db_1"]
     assert _suggested(db, "50%") == ["50%-full"]
     assert _suggested(db, "_") == ["db_1"]
 
 
 def test_retired_cis_are_not_suggested(db: Database) -> None:
-    _add_cis(db, "db1")
-    _add_cis(db, "db2", "old-db3", status="retired")
+    add_cis(db, "db1")
+    add_cis(db, "db2", "old-db3", status="retired")
     assert _suggested(db, "db") == ["db1"]
 
 
 def test_nothing_typed_suggests_the_first_names(db: Database) -> None:
-    _add_cis(db, "b", "a", "c")
+    add_cis(db, "b", "a", "c")
     assert _suggested(db, "  ") == ["a", "b", "c"]
 
 
 def test_a_one_word_search_lists_names_starting_with_it_first(db: Database) -> None:
-    _add_cis(db, "app-mail", "mail1", "mx1")
+    add_cis(db, "app-mail", "mail1", "mx1")
     with db.transaction() as session:
         cis.get(session, "mx1").description = "the mail relay"
     with db.read() as session:
@@ -78,8 +71,8 @@ def test_a_one_word_search_lists_names_starting_with_it_first(db: Database) -> N
 
 
 def test_a_one_word_search_keeps_its_filters_and_limit(db: Database) -> None:
-    _add_cis(db, "db1", "db2", "db3", "x-db4")
-    _add_cis(db, "db0", status="retired")
+    add_cis(db, "db1", "db2", "db3", "x-db4")
+    add_cis(db, "db0", status="retired")
     with db.read() as session:
         found = [row.name for row in cis.listing(session, cis.CiFilter(query="db", limit=2))]
         retired = [row.name for row in cis.listing(session, cis.CiFilter(query="db", status="retired"))]
@@ -110,7 +103,7 @@ def _plan(db: Database, typed: str) -> str:
 
 
 def test_names_starting_with_what_is_typed_are_read_through_the_index(db: Database) -> None:
-    _add_cis(db, *(f"srv{i:05d}.example.com" for i in range(5000)))
+    add_cis(db, *(f"srv{i:05d}.example.com" for i in range(5000)))
     plan = _plan(db, "srv0001")
     if db.engine.dialect.name == "sqlite":
         assert "SEARCH configuration_items USING INDEX" in plan and "name_key>? AND name_key<?" in plan, plan

@@ -150,7 +150,7 @@ def test_a_service_named_after_a_group_not_made_yet_is_added_with_a_warning(
 @pytest.mark.parametrize(
     ("body", "field", "said"),
     [
-        ({"owner_group": "msg"}, "name", "a service needs a 'name'"),
+        ({"owner_group": "msg"}, "name", "a service needs 'name'"),
         ({"name": " "}, "name", "a service needs a name of 1 to 100 characters"),
         ({"name": "mail", "public": "yes"}, "public", "'public' is true"),
         ({"name": "mail", "owner_group": 7}, "owner_group", "'owner_group' is text, or null"),

@@ -10,33 +10,26 @@ from sqlalchemy import insert
 
 from hub import cis, mentions
 from hub.db import Database
-from hub.models import ConfigurationItem, User, utcnow
+from hub.models import User, utcnow
+from tests.cmdb_rows import add_cis
 from tests.web.helpers import Login, log_in
 
 
-def _add_cis(db: Database, *names: str, status: str = "active") -> None:
-    now = utcnow()
-    rows = [{"name": name, "name_key": cis.name_key(name), "kind": "server", "status": status, "attributes": {},
-             "description": "", "created_at": now, "updated_at": now} for name in names]  # fmt: skip
-    with db.transaction() as session:
-        session.execute(insert(ConfigurationItem), rows)
-
-
 def test_ci_names_starting_with_what_is_typed_come_first(logged_in: FlaskClient, db: Database) -> None:
-    _add_cis(db, "prod-db2", "DB1", "web1")
-    _add_cis(db, "db0", status="retired")
+    add_cis(db, "prod-db2", "DB1", "web1")
+    add_cis(db, "db0", status="retired")
     response = logged_in.get("/suggest/cis?q=db")
     assert response.status_code == 200 and response.mimetype == "application/json"
     assert response.get_json() == ["DB1", "prod-db2"]
 
 
 def test_ci_names_are_at_most_twenty(logged_in: FlaskClient, db: Database) -> None:
-    _add_cis(db, *(f"srv{i:03d}" for i in range(400)))
+    add_cis(db, *(f"srv{i:03d}" for i in range(400)))
     assert logged_in.get("/suggest/cis?q=srv3").get_json() == [f"srv{i:03d}" for i in range(300, 320)]
 
 
 def test_wildcards_typed_are_taken_literally(logged_in: FlaskClient, db: Database) -> None:
-    _add_cis(db, "db_1", "dbx1")
+    add_cis(db, "db_1", "dbx1")
     assert logged_in.get("/suggest/cis", query_string={"q": "db_"}).get_json() == ["db_1"]
     assert logged_in.get("/suggest/cis", query_string={"q": "%"}).get_json() == []
 
@@ -63,11 +56,11 @@ def test_a_viewer_is_refused_both(client: FlaskClient, make_user: Callable[..., 
 def test_the_pages_ask_for_more_ci_names_only_when_their_list_was_cut(
     logged_in: FlaskClient, db: Database, raise_incident: Callable[..., str]
 ) -> None:
-    _add_cis(db, *(f"srv{i:03d}" for i in range(cis.SUGGESTED_NAMES - 1)))
+    add_cis(db, *(f"srv{i:03d}" for i in range(cis.SUGGESTED_NAMES - 1)))
     ref = raise_incident()
     for path in ("/incidents/new", f"/incidents/{ref}"):
         assert "data-suggest" not in logged_in.get(path).get_data(as_text=True)
-    _add_cis(db, "srv998", "srv999")
+    add_cis(db, "srv998", "srv999")
     for path in ("/incidents/new", f"/incidents/{ref}"):
         page = logged_in.get(path).get_data(as_text=True)
         assert 'data-suggest="/suggest/cis"' in page and "/static/suggest.js" in page
