@@ -1,11 +1,9 @@
-"""`GET /api/v1/openapi.json`: the OpenAPI 3.1 description of the JSON API, written out by hand so it says what
-the API promises (schemathesis checks the app against it in the test suite)."""
+"""The OpenAPI 3.1 description of the JSON API (`GET /api/v1/openapi.json`, web/openapi_route.py), written out by
+hand so it says what the API promises (schemathesis checks the app against it in the test suite)."""
 
 from __future__ import annotations
 
 from typing import Any
-
-from flask import Blueprint, Response
 
 from hub.agent_action import MAX_TEXT
 from hub.agent_files import MOST_FILES
@@ -29,9 +27,6 @@ from web.openapi_parts import body as _body
 from web.openapi_parts import error as _error
 from web.openapi_parts import errors as _errors
 from web.queries import STATUSES as LISTED_STATUSES
-from web.responses import json_response
-
-bp = Blueprint("openapi", __name__)
 
 _WATCHER = {
     "name": "email",
@@ -1551,8 +1546,3 @@ def document() -> dict[str, Any]:
             },
         },
     }
-
-
-@bp.get("/api/v1/openapi.json")
-def openapi() -> Response:
-    return json_response(document())
