@@ -103,8 +103,9 @@ class Settings:
     oidc: OidcSettings | None = None  # None: passwords only
     # The IANA zone the web UI shows and reads times in for whoever chose none on /account, and on public pages.
     timezone: str = zones.DEFAULT
-    # The authserv-id of the organisation's receiving mail server: its Authentication-Results header says whether an
-    # email's From is genuine (ingest/mail_auth.py). None: no such header is believed, and no mail is judged.
+    # The authserv-id of the organisation's receiving mail server (several, comma-separated, for several border
+    # fleets): its Authentication-Results header says whether an email's From is genuine (ingest/mail_auth.py).
+    # None: no such header is believed, and no mail is judged.
     mail_authserv_id: str | None = None
 
     @property
@@ -224,17 +225,18 @@ _AUTHSERV_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,252})")
 
 
 def _authserv_id(env: Mapping[str, str]) -> str | None:
-    """SWITCHBOARD_MAIL_AUTHSERV_ID: one name, checked now; a value that could never match a header would silently
-    leave every forged From unnoticed."""
-    value = (env.get("SWITCHBOARD_MAIL_AUTHSERV_ID") or "").strip()
-    if not value:
-        return None
-    if not _AUTHSERV_ID.fullmatch(value):
-        raise ConfigError(
-            "SWITCHBOARD_MAIL_AUTHSERV_ID must be the one name your receiving mail server writes first in its "
-            f"Authentication-Results header, such as mx.example.com (microsoft365 for Exchange Online), not {value!r}"
-        )
-    return value.lower()
+    """SWITCHBOARD_MAIL_AUTHSERV_ID: one name, or several comma-separated (an organisation with two border fleets),
+    each checked now, since a value that could never match a header would silently leave every forged From
+    unnoticed; kept lower-cased and comma-joined, as ingest/mail_auth.py reads it."""
+    names = [name.strip() for name in (env.get("SWITCHBOARD_MAIL_AUTHSERV_ID") or "").split(",")]
+    for name in names:
+        if name and not _AUTHSERV_ID.fullmatch(name):
+            raise ConfigError(
+                "SWITCHBOARD_MAIL_AUTHSERV_ID must name your receiving mail servers as each writes itself first in its "
+                "Authentication-Results header, such as mx.example.com (microsoft365 for Exchange Online), "
+                f"comma-separated when there are several; {name!r} is not such a name"
+            )
+    return ",".join(dict.fromkeys(name.lower() for name in names if name)) or None
 
 
 def _roles(env: Mapping[str, str], name: str) -> frozenset[str]:

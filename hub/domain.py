@@ -111,7 +111,8 @@ class SenderCheck:
     verdict: str = "none"  # pass | softfail | fail | none (nothing to go by, or no server's verdict believed)
     domain: str | None = None  # the From domain judged
     why: str = ""  # e.g. "DMARC failed", "SPF and DKIM failed", "DKIM passed"
-    by: str | None = None  # the authserv-id whose header was read; None: SWITCHBOARD_MAIL_AUTHSERV_ID is unset
+    # The authserv-id whose header was read (with none, the configured ones); None: SWITCHBOARD_MAIL_AUTHSERV_ID unset
+    by: str | None = None
 
     @property
     def failed(self) -> bool:

@@ -3,7 +3,8 @@
 The provider posts the token to web/sso.py's back-channel route when someone logs out there, or an admin there
 ends their sessions. Its signature, `iss`, `aud` and `exp` are checked as the ID token's are (web/sso_backchannel.py,
 through Authlib and joserfc); the rules below are the ones the spec adds for a Logout Token, kept apart so that
-an ID token can never pass for one (it has a nonce and no `events`), nor one token end sessions twice.
+an ID token can never pass for one (it has a nonce and no `events`, and a `typ` of JWT when typed), nor one
+token end sessions twice.
 
 Pure: no I/O.
 """
@@ -85,6 +86,23 @@ def logout_request(claims: Mapping[str, object], now: float) -> LogoutRequest:
     if iat < now - MAX_AGE:
         raise BadLogoutToken(f"the token was issued more than {MAX_AGE} seconds ago")
     return LogoutRequest(sub, sid, jti, remember_for=int(iat - now) + MAX_AGE + LEEWAY)
+
+
+#: The media type a typed Logout Token names in its header's `typ` (spec 2.4), `application/` left out or not.
+TYPE = "logout+jwt"
+
+
+def check_type(header: Mapping[str, object]) -> None:
+    """`BadLogoutToken` unless the token's (unverified) JOSE header leaves `typ` out or names a Logout Token's
+    media type (RFC 7515 4.1.9: case-insensitive, `application/` optional). A token typed otherwise, an ID token's
+    `JWT` above all, was made for another use, and explicit typing is how the spec's later revision keeps one
+    kind of token from passing for another."""
+    if "typ" not in header:
+        return
+    typ = header["typ"]
+    named = typ.lower().removeprefix("application/") if isinstance(typ, str) else None
+    if named != TYPE:
+        raise BadLogoutToken(f"the token's typ is {typ!r}: a logout token is typed {TYPE} (or not at all)")
 
 
 def _text(claims: Mapping[str, object], name: str) -> str | None:

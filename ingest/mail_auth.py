@@ -29,6 +29,12 @@ error.
 
 Microsoft 365 writes its header with no authserv-id at all (it starts `spf=pass ...`): configured as `microsoft365`,
 the topmost header that names none is believed, by the same rule.
+
+Organisations with two border fleets (Microsoft 365 and an on-premises gateway, two MX providers) configure both,
+comma-separated. The topmost header naming any of them says which server's run is read, and within that run the
+other's headers are passed over as a stranger's are: a mail that came in through one fleet carries the other's
+id only where someone wrote it, and its own border had no reason to remove it. So trusting two servers lets no
+header through that the topmost of them did not stand above.
 """
 
 from __future__ import annotations
@@ -154,16 +160,27 @@ def parse_header(value: str) -> Header:
     return Header(authserv_id, tuple(found for clause in rest if (found := _result(clause)) is not None))
 
 
-def believed(headers: Iterable[tuple[str, object]], authserv_id: str) -> dict[str, tuple[Result, ...]] | None:
-    """Each method's results from the topmost run of headers naming `authserv_id` (see the module's docstring);
-    None when no header names it."""
-    wanted = "" if authserv_id.lower() == MICROSOFT_365 else authserv_id.lower()
+def trusted(authserv_id: str) -> dict[str, str]:
+    """The servers a configured value names (one, or several comma-separated, as hub/config.py keeps it): each
+    authserv-id as headers carry it, lower-cased ("" for Microsoft 365's, which names none), to its configured name."""
+    names = (name.strip().lower() for name in authserv_id.split(","))
+    return {("" if name == MICROSOFT_365 else name): name for name in names if name}
+
+
+def believed(
+    headers: Iterable[tuple[str, object]], authserv_id: str
+) -> tuple[str, dict[str, tuple[Result, ...]]] | None:
+    """The server believed and each method's results, from the topmost run of headers naming it: the first of the
+    servers `authserv_id` names that a header names, reading down (see the module's docstring); None when no header
+    names any of them."""
+    wanted = trusted(authserv_id)
     found: dict[str, tuple[Result, ...]] = {}
-    seen, looked = False, 0
+    chosen: str | None = None
+    looked = 0
     for name, value in headers:
         key = name.strip().lower()
         if key == "received":
-            if seen:
+            if chosen is not None:
                 break
             continue
         if key != "authentication-results":
@@ -172,13 +189,13 @@ def believed(headers: Iterable[tuple[str, object]], authserv_id: str) -> dict[st
         if looked > MAX_HEADERS:
             break
         header = parse_header(str(value))
-        if header.authserv_id != wanted:
+        if header.authserv_id not in wanted or chosen not in (None, header.authserv_id):
             continue
-        seen = True
+        chosen = header.authserv_id
         for method in dict.fromkeys(result.method for result in header.results):
             if method not in found:  # the topmost header that reports a method gives its results
                 found[method] = tuple(result for result in header.results if result.method == method)
-    return found if seen else None
+    return None if chosen is None else (wanted[chosen], found)
 
 
 def domain_of(value: str) -> str:
@@ -237,14 +254,15 @@ def judge(results: Mapping[str, tuple[Result, ...]], domain: str, by: str) -> Se
 
 
 def check_sender(headers: Iterable[tuple[str, object]], sender: str | None, authserv_id: str | None) -> SenderCheck:
-    """What the server `authserv_id` found of `sender`'s domain, from a message's headers in order (top first);
-    UNCHECKED when no server is configured. Never raises."""
+    """What the server `authserv_id` names (or the one believed of those it names) found of `sender`'s domain, from
+    a message's headers in order (top first); UNCHECKED when no server is configured. Never raises."""
     if authserv_id is None:
         return UNCHECKED
     domain = domain_of(sender) if sender and "@" in sender else ""
     if not domain:
         return SenderCheck("none", None, "no sender address", authserv_id)
-    results = believed(headers, authserv_id)
-    if results is None:
-        return SenderCheck("none", domain, f"no Authentication-Results header from {authserv_id}", authserv_id)
-    return judge(results, domain, authserv_id)
+    found = believed(headers, authserv_id)
+    if found is None:
+        servers = " or ".join(trusted(authserv_id).values())
+        return SenderCheck("none", domain, f"no Authentication-Results header from {servers}", authserv_id)
+    return judge(found[1], domain, found[0])

@@ -9,7 +9,8 @@ token, /userinfo (OpenID Connect Core 5.3), which answers that access token with
 /logout, the end_session_endpoint of RP-Initiated Logout 1.0, which checks the ID token hint's signature, the
 client and the registered post_logout_redirect_uri before sending the browser back. Each login is a session of its
 own at the provider, named by the `sid` of its ID token (`sids`, in order), and `logout_token` makes the Logout
-Token of Back-Channel Logout 1.0 that the provider would post when one ends.
+Token of Back-Channel Logout 1.0 that the provider would post when one ends (typed `logout+jwt`, or as asked).
+`jwks_fetched` counts the key set's fetches, and `rotate()` signs with a new key, under a new key id, from then on.
 
 The token is signed here with `cryptography` directly, not with joserfc, so the app's verification (Authlib and
 joserfc) is checked against an independent signer. Its knobs make it misbehave as the tests need: a token signed
@@ -91,10 +92,13 @@ class Provider:
     userinfo_asked: int = 0  # how many times /userinfo answered an access token
     logouts: list[dict[str, str]] = field(default_factory=list)  # what /logout was asked, in order
     sids: list[str] = field(default_factory=list)  # the session id of each login's ID token, in order
+    jwks_fetched: int = 0  # how many times the key set was asked for
 
     def __post_init__(self) -> None:
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._kid = KID
+        self._published = [(KID, self._key)]  # what the key set holds: the current key, and those it replaced
         self._codes: dict[str, dict[str, str]] = {}
         self._access: dict[str, tuple[Person, float]] = {}  # access token -> whom it was issued for, until when
         self._lock = threading.Lock()
@@ -151,9 +155,20 @@ class Provider:
         return _json(document)
 
     def _jwks(self, request: Request) -> Response:
-        numbers = self._key.public_key().public_numbers()
-        key = {"kty": "RSA", "use": "sig", "alg": "RS256", "kid": KID, "n": _number(numbers.n), "e": _number(numbers.e)}
-        return _json({"keys": [key]})
+        with self._lock:
+            self.jwks_fetched += 1
+        keys = []
+        for kid, private in self._published:
+            numbers = private.public_key().public_numbers()
+            keys.append({"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": _number(numbers.n),
+                         "e": _number(numbers.e)})  # fmt: skip
+        return _json({"keys": keys})
+
+    def rotate(self) -> None:
+        """Sign with a new key from now on, published in the key set beside the old one, as providers rotate."""
+        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._kid = f"test-key-{len(self._published) + 1}"
+        self._published.append((self._kid, self._key))
 
     def _authorize(self, request: Request) -> Response:
         asked = request.args.to_dict()
@@ -238,19 +253,20 @@ class Provider:
         return self._signed(claims, "JWT", stranger=self.other_key)
 
     def logout_token(self, *, sub: str | None = None, sid: str | None = None, stranger: bool = False,
-                     **changes: Any) -> str:  # fmt: skip
+                     typ: str | None = "logout+jwt", kid: str | None = None, **changes: Any) -> str:  # fmt: skip
         """A Logout Token (Back-Channel Logout 1.0, 2.4) ending the session `sid`, or every session of `sub`, as
-        the provider posts it; `changes` replace its claims (None leaves one out), and `stranger` signs it with a
-        key the key set does not hold."""
+        the provider posts it; `changes` replace its claims (None leaves one out), `stranger` signs it with a
+        key the key set does not hold, `typ` is its header's (None: left out) and `kid` names another key id."""
         now = int(time.time())
         claims: dict[str, Any] = {"iss": self.issuer, "aud": self.client_id, "iat": now, "exp": now + 120,
                                   "jti": secrets.token_urlsafe(12), "sub": sub, "sid": sid,
                                   "events": {"http://schemas.openid.net/event/backchannel-logout": {}}}  # fmt: skip
         claims.update(changes)
-        return self._signed({k: v for k, v in claims.items() if v is not None}, "logout+jwt", stranger=stranger)
+        claims = {k: v for k, v in claims.items() if v is not None}
+        return self._signed(claims, typ, stranger=stranger, kid=kid)
 
-    def _signed(self, claims: dict[str, Any], typ: str, *, stranger: bool) -> str:
-        header = {"alg": "RS256", "typ": typ, "kid": KID}
+    def _signed(self, claims: dict[str, Any], typ: str | None, *, stranger: bool, kid: str | None = None) -> str:
+        header = {"alg": "RS256", "kid": kid or self._kid} | ({"typ": typ} if typ is not None else {})
         signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}".encode()
         key = self._stranger if stranger else self._key
         return f"{signing_input.decode()}.{_b64(key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256()))}"

@@ -20,16 +20,18 @@ from authlib.oauth2.claims import JWTClaims
 from flask import Flask, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from joserfc.errors import JoseError
+from joserfc.errors import InvalidKeyIdError, JoseError
+from joserfc.jws import extract_compact
 
 from hub import sso
 from hub.config import OidcSettings
-from hub.sso_logout import LEEWAY, BadLogoutToken, KeysUnavailable, ProviderSession
+from hub.sso_logout import LEEWAY, BadLogoutToken, KeysUnavailable, ProviderSession, check_type
 from web import sso_sessions
 from web.auth import SessionUser, begin
 from web.security import origin, safe_next
 from web.services import services
 from web.sso import callback_url, logged_out_url
+from web.sso_keys import KEYS_REFETCH, ThrottledClient
 
 log = logging.getLogger("web.sso")
 
@@ -59,6 +61,7 @@ class Provider:
             client_id=oidc.client_id,
             client_secret=oidc.client_secret,
             server_metadata_url=oidc.discovery_url,
+            client_cls=ThrottledClient,  # the key set fetched again for unknown key ids once a minute at most
             client_kwargs={"scope": " ".join(oidc.scopes), "code_challenge_method": "S256", "default_timeout": TIMEOUT},
         )
         return cls(oidc, client)
@@ -150,12 +153,18 @@ class Provider:
         return response
 
     def logout_claims(self, logout_token: str) -> Mapping[str, Any]:
-        """A Logout Token's claims, once its signature, issuer, audience and times are checked as an ID token's
-        are (the same key set, algorithms and pins, by Authlib and joserfc), with `iat` and `jti` required too;
-        `BadLogoutToken` when one is wrong, `KeysUnavailable` when the provider's keys cannot be had. The rules
-        a Logout Token adds are hub/sso_logout.py's."""
+        """A Logout Token's claims, once its header's `typ` is a Logout Token's (or absent), and its signature,
+        issuer, audience and times are checked as an ID token's are (the same key set, algorithms and pins, by
+        Authlib and joserfc), with `iat` and `jti` required too; `BadLogoutToken` when one is wrong,
+        `KeysUnavailable` when the provider's keys cannot be had. The rules a Logout Token adds are
+        hub/sso_logout.py's."""
         oidc = self.oidc
         options = {**_claims_options(oidc), "iat": {"essential": True}, "jti": {"essential": True}}
+        try:  # the header first: a token typed for another use is refused before any key is looked for
+            header = extract_compact(logout_token.encode()).protected
+        except (JoseError, ValueError) as exc:
+            raise BadLogoutToken(f"the logout token is not valid: {exc}") from exc
+        check_type(header)
         try:
             claims = self.client.parse_id_token(
                 {"id_token": logout_token}, nonce=None, claims_options=options, claims_cls=JWTClaims, leeway=LEEWAY
@@ -166,6 +175,11 @@ class Provider:
         except (RuntimeError, KeyError) as exc:  # a discovery document without the key set's address
             log.error("cannot use %s's discovery document: %s", oidc.issuer, exc)
             raise KeysUnavailable(f"{oidc.issuer}'s discovery document names no key set") from exc
+        except InvalidKeyIdError as exc:  # also when the key set was fetched again too recently to ask once more
+            raise BadLogoutToken(
+                f"the logout token is not valid: its key id {header.get('kid')!r} is not in {oidc.issuer}'s key set "
+                f"(fetched again at most every {KEYS_REFETCH:.0f} seconds)"
+            ) from exc
         except (JoseError, ValueError) as exc:
             raise BadLogoutToken(f"the logout token is not valid: {exc}") from exc
         return claims  # type: ignore[no-any-return]

@@ -22,8 +22,23 @@ def test_no_mail_server_is_believed_unless_switchboard_mail_authserv_id_names_on
 @pytest.mark.parametrize("value", ["mx.example.com; dmarc=pass", "mx.example.com mx2.example.com", "-mx", "a" * 300])
 def test_an_authserv_id_no_header_could_carry_is_refused_at_start_up(tmp_path: Path, value: str) -> None:
     env = {"SECRET_KEY": "k", "SWITCHBOARD_HOME": str(tmp_path), "SWITCHBOARD_MAIL_AUTHSERV_ID": value}
-    with pytest.raises(ConfigError, match="SWITCHBOARD_MAIL_AUTHSERV_ID must be the one name your receiving mail"):
+    with pytest.raises(ConfigError, match="SWITCHBOARD_MAIL_AUTHSERV_ID must name your receiving mail servers"):
         Settings.from_env(env)
+
+
+def test_several_authserv_ids_are_kept_comma_separated_lower_cased_once_each(tmp_path: Path) -> None:
+    env = {"SECRET_KEY": "k", "SWITCHBOARD_HOME": str(tmp_path)}
+    value = " MX.Example.com , microsoft365,,mx.example.com "
+    found = Settings.from_env({**env, "SWITCHBOARD_MAIL_AUTHSERV_ID": value}).mail_authserv_id
+    assert found == "mx.example.com,microsoft365"
+    assert Settings.from_env({**env, "SWITCHBOARD_MAIL_AUTHSERV_ID": " , "}).mail_authserv_id is None
+
+
+def test_the_error_for_a_list_names_the_one_bad_authserv_id(tmp_path: Path) -> None:
+    env = {"SECRET_KEY": "k", "SWITCHBOARD_HOME": str(tmp_path)}
+    with pytest.raises(ConfigError, match=r"'mx 2\.example\.com' is not such a name") as refused:
+        Settings.from_env({**env, "SWITCHBOARD_MAIL_AUTHSERV_ID": "mx.example.com,mx 2.example.com"})
+    assert "'mx.example.com'" not in str(refused.value)
 
 
 def test_the_major_incident_group_is_unset_unless_named_and_reviews_are_due_in_five_days(tmp_path: Path) -> None:

@@ -16,9 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hub.config import Settings
 from hub.domain import UNCHECKED, VERDICTS
 from ingest import mail
 from ingest.mail_auth import aligned, check_sender, parse_header
+from tests.docs import fenced
 
 FIXTURES = Path(__file__).parent.parent / "data" / "mail_auth"
 #: Each provider's authserv-id, as SWITCHBOARD_MAIL_AUTHSERV_ID is set for it.
@@ -103,6 +105,52 @@ def test_a_header_directly_beneath_the_servers_own_cannot_overrule_it() -> None:
     forged = (AR, "mx.google.com; dkim=pass header.d=example.com; dmarc=pass header.from=example.com")
     found = check_sender(headers(BORDER, own, forged), "ceo@example.com", "mx.google.com")
     assert (found.verdict, found.why) == ("fail", "DMARC failed")
+
+
+#: Two border fleets, as SWITCHBOARD_MAIL_AUTHSERV_ID names them: an on-premises gateway and Exchange Online.
+BOTH = "mx.example.com,microsoft365"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("rspamd_pass", ("pass", "DMARC passed", "mx.example.com")),
+        ("postfix_opendmarc_fail", ("fail", "DMARC failed", "mx.example.com")),
+        ("microsoft365_pass", ("pass", "DMARC passed", "microsoft365")),
+        ("microsoft365_fail", ("fail", "DMARC failed", "microsoft365")),
+    ],
+)
+def test_with_two_servers_configured_mail_either_checked_is_judged_by_it(
+    name: str, expected: tuple[str, str, str]
+) -> None:
+    raw = (FIXTURES / f"{name}.eml").read_bytes()
+    check = mail.read(raw, authserv_id=BOTH).event.mail.sender_check  # type: ignore[union-attr]
+    assert (check.verdict, check.why, check.by) == expected
+
+
+@pytest.mark.parametrize("name", ["gmail_pass", "gmail_fail"])
+def test_with_two_servers_configured_a_third_ones_header_is_not_believed(name: str) -> None:
+    raw = (FIXTURES / f"{name}.eml").read_bytes()
+    check = mail.read(raw, authserv_id=BOTH).event.mail.sender_check  # type: ignore[union-attr]
+    assert (check.verdict, check.why) == ("none", "no Authentication-Results header from mx.example.com or "
+                                                  "microsoft365")  # fmt: skip
+
+
+def test_the_topmost_trusted_servers_run_is_read_and_the_others_headers_in_it_are_not() -> None:
+    """A forged pass in the other fleet's name, beneath the verdict of the border that took the mail in and with no
+    Received between (a border writing under its own Received), says nothing: that border did not remove it."""
+    own = (AR, "mx.example.com; spf=fail smtp.mailfrom=ceo@example.com; dkim=none")
+    forged = (AR, "dkim=pass header.d=example.com; dmarc=pass action=none header.from=example.com")
+    found = check_sender(headers(BORDER, own, forged), "ceo@example.com", BOTH)
+    assert (found.verdict, found.why, found.by) == ("fail", "SPF and DKIM failed", "mx.example.com")
+
+
+def test_with_two_servers_configured_the_others_header_below_a_received_is_still_not_believed() -> None:
+    """Mail in through Exchange Online, carrying a pass in the gateway's name that came with it, below a hop."""
+    own = (AR, "spf=fail smtp.mailfrom=ceo@example.com; dkim=none; dmarc=fail action=oreject header.from=example.com")
+    forged = (AR, "mx.example.com; dmarc=pass header.from=example.com")
+    found = check_sender(headers(own, SENDERS_HOP, forged), "ceo@example.com", BOTH)
+    assert (found.verdict, found.why, found.by) == ("fail", "DMARC failed", "microsoft365")
 
 
 def test_a_dmarc_result_for_another_domain_says_nothing_of_this_one() -> None:
@@ -224,3 +272,13 @@ def test_raw_8bit_bytes_in_a_header_are_read_past() -> None:
     raw = b"Authentication-Results: mx.example.com; dmarc=pass \xff\xfe\r\nFrom: ann@example.com\r\n\r\nhi\r\n"
     parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
     assert check_sender(parsed.raw_items(), "ann@example.com", "mx.example.com").verdict == "pass"
+
+
+def test_the_documented_setting_for_two_border_servers_judges_mail_through_either(tmp_path: Path) -> None:
+    [block] = [b for b in fenced("docs/integrations.md", "Forged senders: Authentication-Results", "sh") if "," in b]
+    name, _, value = block.strip().partition("=")
+    configured = Settings.from_env({"SECRET_KEY": "k", "SWITCHBOARD_HOME": str(tmp_path), name: value})
+    for fixture, by in (("rspamd_fail", "mx.example.com"), ("microsoft365_fail", "microsoft365")):
+        raw = (FIXTURES / f"{fixture}.eml").read_bytes()
+        check = mail.read(raw, authserv_id=configured.mail_authserv_id).event.mail.sender_check  # type: ignore[union-attr]
+        assert (check.verdict, check.by) == ("fail", by)

@@ -37,6 +37,7 @@ from tests.web.sso_fixtures import (  # noqa: F401
 )
 from web import create_app
 from web.services import services
+from web.sso_keys import RefetchGate
 
 ROUTE = "/login/sso/backchannel-logout"
 OTHER = "other@example.com"
@@ -243,3 +244,57 @@ def test_the_documented_check_from_the_providers_host_is_answered_as_documented(
     assert answer.status_code == 400 and answer.json is not None
     assert answer.json["error"] == shown["error"]
     assert answer.json["error_description"].startswith(shown["error_description"].removesuffix("X"))
+
+
+@pytest.mark.parametrize("typ", ["logout+jwt", "application/logout+jwt", "Logout+JWT", None])
+def test_a_token_typed_as_a_logout_token_or_not_at_all_is_taken(
+    app: Flask, user: Login, provider: Provider, typ: str | None
+) -> None:
+    [client] = sso_sessions(app, 1)
+    assert post_logout(app, provider.logout_token(sid=provider.sids[0], typ=typ)).status_code == 200
+    assert logged_in_as(client) is None
+
+
+@pytest.mark.parametrize("typ", ["JWT", "at+jwt", "application/jwt"])
+def test_a_token_typed_for_another_use_is_refused_and_ends_nothing(
+    app: Flask, user: Login, provider: Provider, typ: str
+) -> None:
+    [client] = sso_sessions(app, 1)
+    answer = post_logout(app, provider.logout_token(sid=provider.sids[0], typ=typ))
+    assert answer.status_code == 400 and answer.json is not None
+    assert answer.json["error_description"] == f"the token's typ is {typ!r}: a logout token is typed logout+jwt (or " \
+                                               "not at all)"  # fmt: skip
+    assert logged_in_as(client) == user.email
+
+
+def test_a_flood_of_unknown_key_ids_fetches_the_key_set_once_and_valid_tokens_still_end_sessions(
+    app: Flask, user: Login, provider: Provider
+) -> None:
+    [client] = sso_sessions(app, 1)  # the login fetched the key set
+    fetched = provider.jwks_fetched
+    for n in range(20):
+        answer = post_logout(app, provider.logout_token(sid=provider.sids[0], kid=f"made-up-{n}", stranger=True))
+        assert answer.status_code == 400 and answer.json is not None
+        assert f"its key id 'made-up-{n}' is not in" in answer.json["error_description"]
+    assert provider.jwks_fetched == fetched + 1
+    assert logged_in_as(client) == user.email
+    assert post_logout(app, provider.logout_token(sid=provider.sids[0])).status_code == 200
+    assert logged_in_as(client) is None and provider.jwks_fetched == fetched + 1
+
+
+def test_a_key_new_at_the_provider_is_fetched_for_its_first_token(app: Flask, user: Login, provider: Provider) -> None:
+    [client] = sso_sessions(app, 1)
+    fetched = provider.jwks_fetched
+    provider.rotate()
+    assert post_logout(app, provider.logout_token(sid=provider.sids[0])).status_code == 200
+    assert logged_in_as(client) is None and provider.jwks_fetched == fetched + 1
+
+
+def test_the_key_set_is_fetched_again_once_per_interval_at_most() -> None:
+    now = [1000.0]
+    gate = RefetchGate(60, clock=lambda: now[0])
+    assert gate.allow() and not gate.allow()
+    now[0] += 59.9
+    assert not gate.allow()
+    now[0] += 0.1
+    assert gate.allow() and not gate.allow()
