@@ -658,10 +658,17 @@ def test_agent_adds_a_security_key_keeps_its_recovery_codes_logs_in_with_it_rena
     page.locator("ol.recovery-codes li").nth(9).wait_for()  # a first key: its recovery codes, shown once
     codes = page.locator("ol.recovery-codes li").all_inner_texts()
     assert len(codes) == 10 and page.url == f"{site}/account"
+    # The page around the codes is drawn anew: the two-factor card no longer says "Off", the codes are counted.
+    page.get_by_text("Security key 'YubiKey 5' added").wait_for()
+    two_factor = page.locator("#two-factor")
+    assert two_factor.get_by_text("Your security keys are your second step").is_visible()
+    assert not two_factor.get_by_text("Off: logging in wants only your password").is_visible()
+    assert page.locator("#recovery-codes").get_by_text("10 recovery codes left").is_visible()
+    assert page.locator("ol.recovery-codes li").all_inner_texts() == codes
     _screenshot(page, "security-key-recovery-codes")
     page.click("button:has-text('Done, I have kept them')")
     page.wait_for_url(f"{site}/account#security-keys")
-    page.get_by_text("Security key 'YubiKey 5' added").wait_for()
+    page.locator("table.keys tr", has_text="YubiKey 5").wait_for()
     assert page.locator("#recovery-codes").get_by_text("10 recovery codes left").is_visible()
     row = page.locator("table.keys tr", has_text="YubiKey 5")
     row.get_by_text("Rename").click()
