@@ -83,6 +83,13 @@ def keys_of(session: Session, user_id: int) -> list[SecurityKey]:
     return list(session.scalars(select(SecurityKey).where(SecurityKey.user_id == user_id).order_by(SecurityKey.id)))
 
 
+def refused_per_owner(session: Session) -> dict[int, int]:
+    """How many keys each person has flagged as refused copies (user id -> count), for the users page: the owner may
+    not come back to their account page, and an admin can reset their two-factor instead."""
+    query = select(SecurityKey.user_id, func.count()).where(SecurityKey.refused_at.is_not(None))
+    return {user_id: int(count) for user_id, count in session.execute(query.group_by(SecurityKey.user_id))}
+
+
 def stored(key: SecurityKey) -> StoredKey:
     return StoredKey(key.credential_id, key.public_key, key.sign_count, key.transports)
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hub.cli import in_transaction
+from hub.cli import in_transaction, printed_time
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -144,10 +144,10 @@ def service_subscribers() -> None:
     found = in_transaction(status_subscriptions.listing)
     for row in found:
         if row.confirmed_at is None:
-            click.echo(f"{row.email:<40} not confirmed, asked {row.created_at:%Y-%m-%d}")
+            click.echo(f"{row.email:<40} not confirmed, asked {printed_time(row.created_at)}")
             continue
         about = "every service" if row.services is None else ", ".join(row.services)
-        click.echo(f"{row.email:<40} since {row.confirmed_at:%Y-%m-%d}: {about}")
+        click.echo(f"{row.email:<40} since {printed_time(row.confirmed_at)}: {about}")
     confirmed = sum(1 for row in found if row.confirmed_at)
     click.echo(f"{confirmed} subscriber(s), {len(found) - confirmed} not confirmed", err=True)
 

@@ -136,7 +136,9 @@ class References:
             todo.append("change what the rules set")
         if not named:
             return ""
-        return f"{', '.join(named)} still name service {self.name!r}: {', '.join(todo)}, then remove it"
+        one = len(named) == 1 and self.unresolved_count + len(self.policies) + len(self.setting_rules) == 1
+        verb = "names" if one else "name"
+        return f"{', '.join(named)} still {verb} service {self.name!r}: {', '.join(todo)}, then remove it"
 
 
 def references(session: Session, name: str) -> References:

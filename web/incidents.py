@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from hub import (
     agent_files,
+    assignees,
     cis,
     dashboard,
     incident_notes,
@@ -36,7 +37,7 @@ from web.incident_actions import BULK_ACTIONS
 from web.incident_search import SORTS, FilterError, IncidentFilter, search
 from web.knowledge import ARTICLES
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
-from web.queries import STATUSES, active_people, get_incident
+from web.queries import STATUSES, get_incident
 from web.services import services
 
 bp = Blueprint("incidents", __name__)
@@ -57,11 +58,12 @@ def index() -> ResponseReturnValue:
         filt, error = IncidentFilter(me=current_user.email), f"{exc}; showing all incidents instead."
     with services().db.read() as session:
         found = search(session, filt)
-        people = active_people(session)
+        people = assignees.first_people(session.connection())
+        groups = assignees.group_names(session.connection())
         my_groups = queues.groups_of(session, current_user.email)  # "My queue" is offered to their members
         majors = major_incidents.in_progress(session)
     return render_template("incidents/list.html", page=found, filter=filt, statuses=STATUSES, sorts=SORTS,
-                           people=people, error=error, bulk=BULK_ACTIONS, my_groups=my_groups,
+                           people=people, groups=groups, error=error, bulk=BULK_ACTIONS, my_groups=my_groups,
                            majors=majors)  # fmt: skip
 
 
@@ -86,7 +88,7 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
     """The incident's page; with a `draft`, its note or reply form filled in again, saying what was wrong."""
     with services().db.read() as session:
         incident = get_incident(session, ref)
-        people = active_people(session) if incident is not None else []
+        people = assignees.first_people(session.connection()) if incident is not None else assignees.NO_ONE
         catalogue = catalogue_services(session) if incident is not None else []
         known_services = [service.name for service in catalogue]
         on_status_page = incident is not None and any(s.public and s.name == incident.service for s in catalogue)

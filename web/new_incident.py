@@ -15,15 +15,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from hub import cis
+from hub import assignees, cis
 from hub.catalogue import services as catalogue_services
 from hub.errors import StorageUnavailable
-from hub.groups import list_groups
 from hub.intake import InvalidChoice, Outcome, Raw
 from ingest import logged
 from web.forms import ActionForm
 from web.permissions import WORK_INCIDENTS, requires
-from web.queries import active_people
 from web.services import services
 
 bp = Blueprint("new_incident", __name__)
@@ -64,8 +62,8 @@ def new() -> ResponseReturnValue:
             flash(_logged_message(outcome, values), "success")
             return redirect(url_for("incidents.detail", ref=outcome.ref), code=303)
     with services().db.read() as session:
-        people = active_people(session)
-        groups = [group.name for group in list_groups(session)]
+        people = assignees.first_people(session.connection())
+        groups = assignees.group_names(session.connection())
         known_services = [service.name for service in catalogue_services(session)]
         ci_names = cis.active_names(session)
     page = render_template("incidents/new.html", values=values, errors=errors, channels=logged.CHANNELS,

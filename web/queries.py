@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from hub import sla
+from hub.assignees import ASSIGNABLE_ROLES
 from hub.attachments import IncidentFile
 from hub.models import Incident, TimeEntry, TimelineEntry, User
 from hub.numbers import reference
@@ -38,8 +39,9 @@ def get_incident(session: Session, ref: str) -> Incident | None:
 
 
 def active_people(session: Session) -> list[str]:
-    """Emails of active agents and admins: whom an incident can be assigned to."""
-    query = select(User.email).where(User.active.is_(True), User.role.in_(("admin", "agent"))).order_by(User.email)
+    """Emails of every active agent and admin, for the pages that list them all (a group's members, on-call cover);
+    the assignee fields list only the first few hundred (hub/assignees.py)."""
+    query = select(User.email).where(User.active.is_(True), User.role.in_(ASSIGNABLE_ROLES)).order_by(User.email)
     return list(session.scalars(query))
 
 

@@ -1,5 +1,5 @@
 """What a field suggests as one types, for the pages' script (web/static/suggest.js, web/static/mentions.js):
-`GET /suggest/cis?q=db` and `GET /suggest/people?q=bo`, JSON.
+`GET /suggest/cis?q=db`, `GET /suggest/people?q=bo` and `GET /suggest/assignees?q=bo`, JSON.
 
 They are the pages' own, not the API's: the page asks with the session it was opened in, as its forms post, so
 they answer whoever may use the field that asks (a logged-out visitor is sent to log in, like any page), and they
@@ -12,8 +12,8 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, request
 from flask_login import current_user
 
-from hub import cis, incident_notes
-from web.permissions import VIEW_CIS, WORK_INCIDENTS, requires
+from hub import assignees, cis, incident_notes
+from web.permissions import VIEW_CIS, VIEW_INCIDENTS, WORK_INCIDENTS, requires
 from web.responses import json_response
 from web.services import services
 
@@ -49,3 +49,14 @@ def people() -> Response:
     with services().db.read() as session:
         offered = incident_notes.mentionable_starting(session.connection(), _typed())
     return json_response([{"address": s.address, "handle": s.handle} for s in offered if s.address != me])
+
+
+@bp.get("/assignees")
+@requires(VIEW_INCIDENTS)
+def assignee_names() -> Response:
+    """People to give an incident to whose address starts with `q`, then groups whose name does, at most 20 of
+    each; `groups=no` for a field that wants a person (the incident page's, shared with a major incident's
+    coordinator). Viewers too: the incident list's assignee filter offers them."""
+    groups = request.args.get("groups") != "no"
+    with services().db.read() as session:
+        return json_response(assignees.starting(session.connection(), _typed(), groups=groups))

@@ -11,7 +11,7 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from hub import accounts, audit, two_factor
+from hub import accounts, audit, security_keys, two_factor
 from hub.domain import ROLES
 from hub.errors import BadInput
 from hub.models import User
@@ -67,8 +67,10 @@ def index() -> ResponseReturnValue:
             return redirect(url_for("users.index"))
     with services().db.read() as session:
         people = list(session.scalars(select(User).order_by(User.active.desc(), User.email)))
+        refused = security_keys.refused_per_owner(session)
     return render_template("users/index.html", form=form, change=ChangeForm(), people=people, error=error,
-                           two_factor_roles=services().settings.two_factor_roles)  # fmt: skip
+                           two_factor_roles=services().settings.two_factor_roles, refused_keys=refused,
+                           copy_suspected=security_keys.COPY_SUSPECTED)  # fmt: skip
 
 
 @bp.post("/<int:user_id>")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -9,7 +11,7 @@ from sqlalchemy import select
 from hub import groups
 from hub.cli import main
 from hub.db import Database
-from hub.models import AuditEntry
+from hub.models import AuditEntry, StatusSubscriber
 from tests.hub.catalogue_cli import run
 
 
@@ -85,7 +87,7 @@ def test_a_service_in_use_is_not_removed_and_the_refusal_says_what_to_do(runner:
     run(runner, "service", "add", "--name", "mail")
     run(runner, "sla", "add", "--name", "P1 mail", "--priority", "P1", "--resolution", "4h", "--service", "mail")
     result = runner.invoke(main, ["service", "remove", "mail"])
-    assert result.exit_code == 1 and "SLA policy 'P1 mail' still name service 'mail'" in result.output
+    assert result.exit_code == 1 and "SLA policy 'P1 mail' still names service 'mail'" in result.output
     run(runner, "sla", "remove", "P1 mail")
     assert run(runner, "service", "remove", "mail") == "service mail removed\n"
     assert run(runner, "service", "list") == ""
@@ -104,3 +106,19 @@ def test_every_command_has_help(runner: CliRunner) -> None:
 )
 def test_every_change_command_says_what_it_does(runner: CliRunner, command: tuple[str, str], said: str) -> None:
     assert said in " ".join(run(runner, *command, "--help").split())
+
+
+def test_subscribers_are_listed_with_times_in_the_installations_zone_or_utc(
+    runner: CliRunner, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    confirmed, asked = datetime(2036, 11, 27, 9, 14, tzinfo=UTC), datetime(2036, 11, 28, 23, 30, tzinfo=UTC)
+    with db.transaction() as session:
+        session.add(StatusSubscriber(email="ann@example.org", confirmed_at=confirmed, services=["mail"]))
+        session.add(StatusSubscriber(email="bob@example.org", created_at=asked))
+    monkeypatch.setenv("SWITCHBOARD_TIMEZONE", "Europe/Berlin")
+    assert run(runner, "service", "subscribers").splitlines() == [
+        f"{'ann@example.org':<40} since 2036-11-27 10:14 CET: mail",
+        f"{'bob@example.org':<40} not confirmed, asked 2036-11-29 00:30 CET",
+        "1 subscriber(s), 1 not confirmed",
+    ]
+    assert f"{'ann@example.org':<40} since 2036-11-27 09:14 UTC: mail" in run(runner, "--utc", "service", "subscribers")

@@ -32,6 +32,7 @@ from hub.models import (
     utcnow,
 )
 from hub.service_references import (
+    References,
     Removed,
     Renamed,
     ServiceInUse,
@@ -248,6 +249,16 @@ def test_removal_is_refused_while_a_policy_names_it_or_a_rule_sets_it(db: Databa
         "SLA policy 'P1 mail', rule 'MX alerts' setting it still name service 'mail': give the policies another "
         "service or remove them, change what the rules set, then remove it"
     )
+
+
+def test_the_refusal_says_names_of_one_thing_and_name_of_several() -> None:
+    def why(policies: tuple[str, ...], rules: tuple[tuple[int, str], ...]) -> str:
+        found = References("mail", (), (), (), policies, rules, (), (), 0)
+        return found.why_not_removed().split(":")[0]
+
+    assert why(("P1 mail",), ()) == "SLA policy 'P1 mail' still names service 'mail'"
+    assert why((), ((3, "MX alerts"),)) == "rule 'MX alerts' setting it still names service 'mail'"
+    assert why(("P1 mail", "P2 mail"), ()) == "SLA policies 'P1 mail', 'P2 mail' still name service 'mail'"
 
 
 def test_a_removed_service_leaves_records_their_name_and_what_would_lead_nowhere_no_name(

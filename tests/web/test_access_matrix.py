@@ -47,6 +47,7 @@ UI = {
     "cis.remove": ("POST", "/cis/db1/remove", STAFF),
     "suggest.ci_names": ("GET", "/suggest/cis?q=db", STAFF),
     "suggest.people": ("GET", "/suggest/people?q=ad", STAFF),
+    "suggest.assignee_names": ("GET", "/suggest/assignees?q=ad", PEOPLE),
     "catalogue.index": ("GET", "/services", PEOPLE),
     "catalogue.add_service": ("POST", "/services", ADMINS),
     "catalogue.edit": ("GET", "/services/mail/edit", ADMINS),

@@ -25,7 +25,19 @@ import pytest
 from sqlalchemy import insert, select
 from werkzeug.serving import make_server
 
-from hub import ack_links, catalogue, cis, groups, incident_notes, knowledge, mentions, request_links, totp, triage
+from hub import (
+    ack_links,
+    assignees,
+    catalogue,
+    cis,
+    groups,
+    incident_notes,
+    knowledge,
+    mentions,
+    request_links,
+    totp,
+    triage,
+)
 from hub.agent_action import Actor, Mail
 from hub.config import OidcSettings, Settings
 from hub.db import Database
@@ -658,10 +670,17 @@ def test_agent_adds_a_security_key_keeps_its_recovery_codes_logs_in_with_it_rena
     page.locator("ol.recovery-codes li").nth(9).wait_for()  # a first key: its recovery codes, shown once
     codes = page.locator("ol.recovery-codes li").all_inner_texts()
     assert len(codes) == 10 and page.url == f"{site}/account"
+    # The page around the codes is drawn anew: the two-factor card no longer says "Off", the codes are counted.
+    page.get_by_text("Security key 'YubiKey 5' added").wait_for()
+    two_factor = page.locator("#two-factor")
+    assert two_factor.get_by_text("Your security keys are your second step").is_visible()
+    assert not two_factor.get_by_text("Off: logging in wants only your password").is_visible()
+    assert page.locator("#recovery-codes").get_by_text("10 recovery codes left").is_visible()
+    assert page.locator("ol.recovery-codes li").all_inner_texts() == codes
     _screenshot(page, "security-key-recovery-codes")
     page.click("button:has-text('Done, I have kept them')")
     page.wait_for_url(f"{site}/account#security-keys")
-    page.get_by_text("Security key 'YubiKey 5' added").wait_for()
+    page.locator("table.keys tr", has_text="YubiKey 5").wait_for()
     assert page.locator("#recovery-codes").get_by_text("10 recovery codes left").is_visible()
     row = page.locator("table.keys tr", has_text="YubiKey 5")
     row.get_by_text("Rename").click()
@@ -1180,6 +1199,30 @@ def test_the_ci_field_offers_a_ci_beyond_those_the_page_lists_as_one_types(
     with page.expect_navigation():
         page.locator("#ci").press("Enter")  # the CI form's own submit, back to the incident
     assert page.locator("#ci").input_value() == "srv399"
+    assert problems == [], problems
+
+
+def test_an_agent_assigns_to_someone_beyond_those_the_page_lists_picked_as_they_type(
+    live_url: str, page: Page, user: Login, db: Database, integration: IntegrationCredentials
+) -> None:
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    with db.transaction() as session:
+        session.add_all(User(email=f"user{i:03d}@example.com", password_hash="x", role="agent", active=True)
+                        for i in range(assignees.SUGGESTED + 10))  # fmt: skip
+    ref = _post_event(live_url, integration, {"title": "Printer jammed"})
+    _log_in(page, live_url, user)
+    page.goto(f"{live_url}/incidents/{ref}")
+    assert page.locator("#people option").count() == assignees.SUGGESTED  # agent@ and user000 to user298
+    page.locator("#assignee").fill("")  # the rules gave it to a group already
+    page.locator("#assignee").press_sequentially("user30")
+    page.locator('#people option[value="user309@example.com"]').wait_for(state="attached")
+    offered = page.locator("#people option").evaluate_all("options => options.map(o => o.value)")
+    assert offered == [f"user{i}@example.com" for i in range(300, 310)]
+    page.locator("#assignee").fill("user305@example.com")
+    page.get_by_role("button", name="Assign", exact=True).click()
+    page.get_by_text("Assigned to user305@example.com").first.wait_for()
+    assert page.locator("#assignee").input_value() == "user305@example.com"
     assert problems == [], problems
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -399,3 +399,24 @@ def test_renaming_a_key_ends_no_session(
     key_step(other, key)
     rename(logged_in, key_id(db), "Spare")
     assert logged_in_as_someone(logged_in) and logged_in_as_someone(other)
+
+
+def two_factor_cell(page: str, email: str) -> str:
+    """The Two-factor cell of `email`'s row on the users page, as HTML."""
+    row = re.search(rf'<td data-label="Email">{re.escape(email)}</td>(.*?)</tr>', page, re.S)
+    assert row, email
+    cell = re.search(r'<td data-label="Two-factor">(.*?)</td>', row.group(1), re.S)
+    assert cell, email
+    return cell.group(1)
+
+
+def test_a_key_refused_as_a_copy_is_marked_on_its_owners_row_of_the_users_page_with_what_it_means(
+    app: Flask, user: Login, refused_as_copy: None, make_user: Callable[..., Login]
+) -> None:
+    admin = app.test_client()
+    log_in(admin, make_user(email="root@example.com", role="admin"))
+    page = admin.get("/users").get_data(as_text=True)
+    marked = two_factor_cell(page, user.email)
+    assert ">1 key refused as a copy</span>" in marked
+    assert 'title="A login with this key was refused because its counter went back: a copy may exist' in marked
+    assert "refused" not in two_factor_cell(page, "root@example.com")

@@ -250,7 +250,7 @@ def test_removal_is_refused_while_an_unresolved_incident_names_the_service(
     ref = on_service(raise_incident, "mail")
     status, found = call(client, admin_token, "DELETE", "/api/v1/services/mail")
     assert status == 409
-    assert found["error"] == (f"1 unresolved incident ({ref}) still name service 'mail': resolve the incidents or "
+    assert found["error"] == (f"1 unresolved incident ({ref}) still names service 'mail': resolve the incidents or "
                               "put them on another service, then remove it")  # fmt: skip
     assert call(client, admin_token, "GET", "/api/v1/services/mail")[0] == 200 and audited(db) == []
 

@@ -1,18 +1,20 @@
 """The fields' suggestions as one types (web/suggest.py): what the CI fields and the note box's @mentions are
-offered for what is typed, to whom, and when the pages point their scripts at them."""
+offered for what is typed, the assignee fields too (hub/assignees.py), to whom, and when the pages point their
+scripts at them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from flask.testing import FlaskClient
 from sqlalchemy import insert
 
-from hub import cis, mentions
+from hub import assignees, cis, groups, mentions
 from hub.db import Database
 from hub.models import User, utcnow
 from tests.cmdb_rows import add_cis
-from tests.web.helpers import Login, log_in
+from tests.web.helpers import Login, log_in, statements
 
 
 def test_ci_names_starting_with_what_is_typed_come_first(logged_in: FlaskClient, db: Database) -> None:
@@ -78,3 +80,69 @@ def test_the_note_box_asks_for_more_colleagues_only_when_its_list_was_cut(
         session.execute(insert(User), people)
     page = logged_in.get(f"/incidents/{ref}").get_data(as_text=True)
     assert 'data-mention-more="/suggest/people"' in page
+
+
+def add_agents(db: Database, count: int, start: int = 0) -> None:
+    """`count` more agents, `user000@example.com` (or from `start`) on, in address order."""
+    emails = [f"user{i:03d}@example.com" for i in range(start, start + count)]
+    rows = [{"email": e, "password_hash": "x", "role": "agent", "active": True, "created_at": utcnow()} for e in emails]
+    with db.transaction() as session:
+        session.execute(insert(User), rows)
+
+
+def datalist(page: str, list_id: str) -> str:
+    found = re.search(rf'<datalist id="{list_id}"[^>]*>.*?</datalist>', page, re.S)
+    assert found, list_id
+    return found.group(0)
+
+
+ASSIGNEE_LISTS = (("/incidents/new", "assignees"), ("/incidents", "people"), ("{ref}", "people"))
+
+
+def test_the_assignee_fields_list_the_first_people_and_ask_for_more_only_when_cut(
+    logged_in: FlaskClient, db: Database, raise_incident: Callable[..., str]
+) -> None:
+    ref = raise_incident()
+    add_agents(db, assignees.SUGGESTED - 1)  # with agent@example.com: exactly as many as a page lists
+    for path, list_id in ASSIGNEE_LISTS:
+        page = logged_in.get(path.format(ref=f"/incidents/{ref}")).get_data(as_text=True)
+        assert "data-suggest" not in datalist(page, list_id) and "suggest.js" not in page, path
+    add_agents(db, 5, start=assignees.SUGGESTED - 1)  # user299 ... user303: five past what a page lists
+    for path, list_id in ASSIGNEE_LISTS:
+        page = logged_in.get(path.format(ref=f"/incidents/{ref}")).get_data(as_text=True)
+        listed = datalist(page, list_id)
+        assert listed.count("@example.com") == assignees.SUGGESTED, path
+        assert "user303@example.com" not in listed and "/static/suggest.js" in page, path
+    new_page = logged_in.get("/incidents/new").get_data(as_text=True)
+    assert 'data-suggest="/suggest/assignees"' in datalist(new_page, "assignees")  # people and groups
+    incident_page = logged_in.get(f"/incidents/{ref}").get_data(as_text=True)
+    assert 'data-suggest="/suggest/assignees?groups=no"' in datalist(incident_page, "people")  # and coordinators
+
+
+def test_the_incident_page_reads_no_more_people_than_it_lists(
+    logged_in: FlaskClient, db: Database, raise_incident: Callable[..., str]
+) -> None:
+    ref = raise_incident()
+    add_agents(db, assignees.SUGGESTED + 5)
+    with statements(db) as sent:
+        assert logged_in.get(f"/incidents/{ref}").status_code == 200
+    read = [s for s in sent if "FROM users" in s and "WHERE users.id = " not in s]  # not the login's own row
+    assert read and all("LIMIT" in s for s in read), read  # the assignees' list and the note box's, each cut
+
+
+def test_assignees_are_suggested_beyond_the_pages_list_with_groups_but_no_viewer_or_inactive(
+    logged_in: FlaskClient, db: Database
+) -> None:
+    add_agents(db, assignees.SUGGESTED + 5)
+    with db.transaction() as session:
+        session.add(User(email="userx@example.com", password_hash="x", role="viewer", active=True))
+        session.add(User(email="usery@example.com", password_hash="x", role="agent", active=False))
+        groups.save_group(session, "user-support", [])
+        groups.save_group(session, "dba", [])
+    beyond = [f"user{i:03d}@example.com" for i in range(300, 305)]  # past the first 300 a page lists
+    assert logged_in.get("/suggest/assignees?q=User30").get_json() == beyond
+    assert logged_in.get("/suggest/assignees?q=user-").get_json() == ["user-support"]
+    assert logged_in.get("/suggest/assignees?q=user-&groups=no").get_json() == []
+    assert logged_in.get("/suggest/assignees?q=usery").get_json() == []
+    assert logged_in.get("/suggest/assignees?q=userx").get_json() == []
+    assert len(logged_in.get("/suggest/assignees?q=user").get_json()) == 20 + 1  # at most 20 people, then groups

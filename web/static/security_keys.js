@@ -1,7 +1,8 @@
 // Security keys and passkeys (WebAuthn) for web/security_keys.py: registering one on the account page, and the
 // login's second step. The server hands out the options (with a challenge it keeps, once) and checks the answer;
 // this only carries them between it and navigator.credentials, as JSON, with the page's CSRF token in a header.
-// A first key's answer carries its recovery codes: they are shown once, in place of the card, before going on.
+// A first key's answer carries its recovery codes: they are shown once, in place of the card, and the rest of the
+// page is drawn anew around them (the two-factor card no longer "Off"), before going on.
 (function () {
   "use strict";
 
@@ -72,6 +73,29 @@
     const card = box.closest(".card") || box;
     card.replaceChildren(shown);
     card.querySelector("h2").focus();
+    renewAround(card, redirect);
+  }
+
+  async function renewAround(card, redirect) {
+    // The rest of the page was drawn before the key (two-factor "Off", no recovery codes card): draw it anew from
+    // the server's page, keeping this card and its codes as they are until "Done". Should that fail, "Done" still
+    // loads the whole page.
+    const target = new URL(redirect, window.location.href);
+    const main = card.closest("main");
+    if (!main || !card.id || target.pathname !== window.location.pathname) return;
+    try {
+      const response = await fetch(target.pathname + target.search, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html").querySelector("main");
+      const place = fresh && fresh.querySelector(`#${CSS.escape(card.id)}`);
+      if (!place || place.parentElement !== fresh) return;
+      // A copy of the list first: adopting a node takes it out of `fresh`.
+      const nodes = Array.from(fresh.childNodes).map((node) => (node === place ? card : document.adoptNode(node)));
+      main.replaceChildren(...nodes);
+      card.querySelector("h2").focus();
+    } catch (problem) {
+      // The codes are on screen, and "Done" loads the page: nothing is lost.
+    }
   }
 
   function wire(box, run) {

@@ -29,7 +29,9 @@
       asked = new AbortController();
       let names;
       try {
-        const answer = await fetch(`${url}?q=${encodeURIComponent(typed)}`, {
+        const asking = new URL(url, window.location.href); // it may carry a question of its own (?groups=no)
+        asking.searchParams.set("q", typed);
+        const answer = await fetch(asking, {
           headers: { Accept: "application/json" },
           credentials: "same-origin",
           signal: asked.signal,

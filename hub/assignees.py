@@ -1,0 +1,62 @@
+"""Whom the assignee fields offer: active agents and admins by address, and groups by name (hub/triage.py `assign`
+takes either; a name with an @ is a person's address).
+
+A page lists the first SUGGESTED people, read through the index on addresses (`ix_users_email_c`, in code point
+order) which stops there, not every agent of a large desk; when that cut the list, web/static/suggest.js asks
+`/suggest/assignees` (`starting`) for those matching what is typed. A field works without script either way: a
+typed address or group name is taken as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Integer, bindparam, select
+
+from hub.models import Group, User
+from hub.prefix_match import in_code_point_order, starting_with
+
+#: How many people an assignee field lists with the page, for browsers without script.
+SUGGESTED = 300
+#: How many people, and then groups, it suggests for what has been typed.
+SUGGESTED_AS_TYPED = 20
+#: The roles whose holders can be given an incident (a viewer reads, and does not work, incidents).
+ASSIGNABLE_ROLES = ("admin", "agent")
+
+_ASSIGNABLE = select(User.email).where(User.active.is_(True), User.role.in_(ASSIGNABLE_ROLES))
+_FIRST = _ASSIGNABLE.order_by(in_code_point_order(User.email)).limit(bindparam("most", type_=Integer))
+
+
+@dataclass(frozen=True)
+class Listed:
+    """The people a page lists in an assignee field, and whether that cut the list (its script then asks for more)."""
+
+    people: tuple[str, ...]
+    more: bool
+
+
+NO_ONE = Listed((), more=False)
+
+
+def first_people(conn: Connection, most: int = SUGGESTED) -> Listed:
+    """The first `most` assignable people by address (it reads `most` + 1 rows, to know whether there are more)."""
+    read = tuple(conn.scalars(_FIRST, {"most": most + 1}))
+    return Listed(read[:most], len(read) > most)
+
+
+def group_names(conn: Connection) -> list[str]:
+    """Every group's name, in order: a desk has tens of groups, not thousands, so the pages list them all."""
+    return list(conn.scalars(select(Group.name).order_by(Group.name)))
+
+
+def starting(conn: Connection, typed: str, *, groups: bool = True, most: int = SUGGESTED_AS_TYPED) -> list[str]:
+    """What an assignee field suggests for `typed`: the first `most` assignable people whose address starts with
+    it, then (with `groups`) the first `most` groups whose name does. Both read through an index."""
+    typed = typed.strip()
+    address = in_code_point_order(User.email)
+    query = _ASSIGNABLE.where(starting_with(User.email, typed.lower())).order_by(address).limit(most)
+    found = list(conn.scalars(query))
+    if groups and "@" not in typed:  # a group's name never holds an @ (hub/groups.py)
+        named = select(Group.name).where(starting_with(Group.name, typed))
+        found += conn.scalars(named.order_by(in_code_point_order(Group.name)).limit(most))
+    return found
