@@ -133,7 +133,7 @@ def test_the_documented_subscriber_commands_run_as_printed(settings: Settings, d
     [script] = fenced("docs/sla.md", "Updates by email", "sh")
     listed, removed = script.strip().splitlines()
     out = run_as_printed(listed, settings, tmp_path)
-    assert re.search(r"ann@example.org +since \d{4}-\d\d-\d\d: every service", out)
+    assert re.search(r"ann@example.org +since \d{4}-\d\d-\d\d \d\d:\d\d \w+: every service", out)
     assert re.search(r"bob@example.org +not confirmed, asked \d{4}-", out)
     assert run_as_printed(removed, settings, tmp_path) == "ann@example.org gets no more status updates\n"
     with db.read() as session:
