@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import functools
 import hashlib
 import json
 import secrets
@@ -50,6 +51,14 @@ def _b64(data: bytes) -> str:
 
 def _number(value: int) -> str:
     return _b64(value.to_bytes((value.bit_length() + 7) // 8, "big"))
+
+
+@functools.cache
+def _signing_keys() -> tuple[rsa.RSAPrivateKey, rsa.RSAPrivateKey]:
+    """The provider's key and a stranger's (for tokens it did not sign), made once per test process: an RSA key
+    takes some 60 ms to make, and each of the SSO tests starts a provider of its own. `rotate` makes new ones."""
+    return (rsa.generate_private_key(public_exponent=65537, key_size=2048),
+            rsa.generate_private_key(public_exponent=65537, key_size=2048))  # fmt: skip
 
 
 @dataclass
@@ -95,8 +104,7 @@ class Provider:
     jwks_fetched: int = 0  # how many times the key set was asked for
 
     def __post_init__(self) -> None:
-        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self._stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._key, self._stranger = _signing_keys()
         self._kid = KID
         self._published = [(KID, self._key)]  # what the key set holds: the current key, and those it replaced
         self._codes: dict[str, dict[str, str]] = {}
@@ -119,7 +127,9 @@ class Provider:
 
     def start(self) -> Provider:
         self._server = make_server("127.0.0.1", self.port, self._wsgi, threaded=True)
-        threading.Thread(target=self._server.serve_forever, name="oidc-provider", daemon=True).start()
+        # A short poll, so that stopping (each test's teardown) waits for at most 50 ms, not serve_forever's 0.5 s.
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), name="oidc-provider",
+                         daemon=True).start()  # fmt: skip
         return self
 
     def stop(self) -> None:
