@@ -117,13 +117,15 @@ def _post_event(base_url: str, integration: IntegrationCredentials, payload: dic
         return ref
 
 
-def _log_in(page: Page, base_url: str, user: Login) -> None:
+def _log_in(page: Page, base_url: str, user: Login, lands: str = "/incidents") -> None:
+    """Open the incidents, give the password on the login page it leads to, and wait for `lands` (the second
+    step's page, for someone with two-factor)."""
     page.goto(f"{base_url}/incidents")
     page.wait_for_url("**/login?next=*")
     page.fill("input[name=email]", user.email)
     page.fill("input[name=password]", user.password)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/incidents")
+    page.wait_for_url(f"{base_url}{lands}")
 
 
 def test_agent_logs_in_sees_incident_opens_it_safely_and_logs_out(
@@ -635,11 +637,7 @@ def test_agent_turns_on_two_factor_with_the_key_the_page_shows_and_logs_in_with_
     _screenshot(page, "recovery-codes")
     page.click("text=Done, I have kept them")
     page.click("button:has-text('Log out')")
-    page.goto(f"{live_url}/incidents")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", user.password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_url}/login/code")
+    _log_in(page, live_url, user, lands="/login/code")
     page.fill("input[name=code]", totp.code_at(secret, totp.step_at(time.time()) + 1))  # the next step's: unused
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_url}/incidents")
@@ -689,11 +687,7 @@ def test_agent_adds_a_security_key_keeps_its_recovery_codes_logs_in_with_it_rena
     page.get_by_text("Security key 'YubiKey 5' is now 'Spare key'").wait_for()
     page.click("button:has-text('Log out')")
 
-    page.goto(f"{site}/incidents")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", user.password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{site}/login/code")
+    _log_in(page, site, user, lands="/login/code")
     page.click("button:has-text('Use your security key')")
     page.wait_for_url(f"{site}/incidents")
 
