@@ -4,7 +4,6 @@ and the CSV import; storage on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,15 +37,12 @@ def alert(key: str = "disk", **labels: str) -> InboundEvent:
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    """A migrated database of either kind, with the service `mail` in the catalogue."""
-    database = Database.connect(database_url, timeout=5)
-    upgrade(database.engine)
+def db(database: Database) -> Database:
+    """A migrated database of either kind, with the services `mail` and `web` in the catalogue."""
     with database.transaction() as session:
         add_service(session, name="mail")
         add_service(session, name="web")
-    yield database
-    database.dispose()
+    return database
 
 
 @pytest.fixture

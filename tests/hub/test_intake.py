@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from email.message import EmailMessage
@@ -42,12 +41,9 @@ class Store:
 
 
 @pytest.fixture
-def store(database_url: str, settings: Settings) -> Iterator[Store]:
+def store(database: Database, settings: Settings) -> Store:
     """A migrated database of either kind, with the intake wired to it."""
-    database = Database.connect(database_url, timeout=5)
-    upgrade(database.engine)
-    yield Store(database, make_intake(settings, database))
-    database.dispose()
+    return Store(database, make_intake(settings, database))
 
 
 def count(db: Database, model: type) -> int:

@@ -3,14 +3,11 @@ in which order, and that the database finds them through an index; on SQLite and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import insert, select, text
 
 from hub import accounts, cis, incident_notes, mentions
 from hub.db import Database
-from hub.migrate import upgrade
 from hub.models import ConfigurationItem, User, utcnow
 from hub.prefix_match import in_code_point_order, starting_with, upper_bound
 from tests.cmdb_rows import add_cis
@@ -18,11 +15,9 @@ from tests.plans import plan
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database.connect(database_url, timeout=5)
-    upgrade(database.engine)
-    yield database
-    database.dispose()
+def db(database: Database) -> Database:
+    """A migrated database of either kind: prefixes are matched the same way on both."""
+    return database
 
 
 def _suggested(db: Database, typed: str, limit: int = cis.SUGGESTED_AS_TYPED) -> list[str]:
