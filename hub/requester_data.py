@@ -9,7 +9,8 @@ Two kinds of holding:
   The export gives these whole. A request they sent from that form counts as mail they sent: its event is theirs.
 - mentions: other rows whose text names the address (another person's mail that copied them in, an agent's note,
   an audit entry, a notice to an assignee). The export names these (table and id) without their text, which is
-  other people's as much as theirs.
+  other people's as much as theirs. Their full names in the desk's words, in the incidents linked to them, are
+  found by hub/requester_names.py and counted the same way.
 Addresses compare case-insensitively. Records of the desk's own staff (users, assignees, rules, groups, on-call,
 changes) are the organisation's configuration, not a requester's data: they are not searched.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses
@@ -27,7 +28,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, Text, cast, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from hub import pending_requests
+from hub import pending_requests, requester_names
 from hub.addresses import is_address
 from hub.domain import format_ref
 from hub.errors import BadInput
@@ -87,10 +88,17 @@ class Holdings:
     mentions_in_article_feedback: tuple[int, ...] = ()  # what a help-centre reader wrote (it may be their address)
     mentions_in_major_incidents: tuple[int, ...] = ()  # a declaration's reason or stand-down note
     mentions_in_reviews: tuple[int, ...] = ()  # a post-incident review's texts, or its follow-ups' text or owner
+    names: tuple[str, ...] = ()  # their full names (hub/requester_names.py): not a count, never in the audit
+    names_in_incidents: tuple[int, ...] = ()  # rows of the incidents linked to them that name them by name
+    names_in_timeline: tuple[int, ...] = ()
+    names_in_outbox: tuple[int, ...] = ()
+    names_in_time_entries: tuple[int, ...] = ()
+    names_in_major_incidents: tuple[int, ...] = ()
+    names_in_reviews: tuple[int, ...] = ()
 
     def counts(self) -> dict[str, int]:
         """Rows of each kind, in a stable order (every kind, zeros too)."""
-        return {f.name: len(getattr(self, f.name)) for f in fields(self) if f.name != "address"}
+        return {f.name: len(getattr(self, f.name)) for f in fields(self) if f.name not in ("address", "names")}
 
     @property
     def empty(self) -> bool:
@@ -183,6 +191,9 @@ def find(session: Session, address: str) -> Holdings:
         (entries if theirs else other_entries).append(entry_id)
 
     outbox = ids(select(OutboxMessage.id).where(func.lower(OutboxMessage.recipient) == a).order_by(OutboxMessage.id))
+    contacts = ids(select(Contact.id).where(func.lower(Contact.email) == a))
+    by_name = requester_names.find(session, a, incidents=incidents, messages=tuple(messages), contacts=contacts,
+                                 outbox=outbox)  # fmt: skip
     named = session.scalars(select(OutboxMessage.attachment_ids).where(func.lower(OutboxMessage.recipient) == a))
     reply_files = ids(select(Attachment.id).where(Attachment.id.in_(sorted({i for row in named for i in row or ()})))
                       .order_by(Attachment.id))  # fmt: skip
@@ -210,7 +221,7 @@ def find(session: Session, address: str) -> Holdings:
         help_centre_requests=ids(
             select(PendingRequest.id).where(func.lower(PendingRequest.email) == a).order_by(PendingRequest.id)
         ),
-        contacts=ids(select(Contact.id).where(func.lower(Contact.email) == a)),
+        contacts=contacts,
         watching=ids(
             select(IncidentWatcher.incident_id)
             .where(func.lower(IncidentWatcher.email) == a)
@@ -249,6 +260,7 @@ def find(session: Session, address: str) -> Holdings:
             )
             .order_by(IncidentReview.id)
         ),
+        **asdict(by_name),
     )
 
 

@@ -11,6 +11,8 @@ What happens to each kind (docs/privacy.md says why):
   the text of their mail and satisfaction comments on timelines, and what notices quoted of them;
 - mail owed to them and not yet sent is dropped; mail sent to them keeps its row (the counts) without contents;
   the files agents attached to replies to them are unlisted and deleted from the store as their own mail's are;
+- their full names, where the desk wrote them in the incidents linked to them (hub/requester_names.py), become
+  the pseudonym as the address does;
 - their status subscription, what they asked on the help centre's form, watching, bounce record and contact's
   name go; incidents stay (the organisation's record), with the desk's own words in them.
 """
@@ -28,7 +30,7 @@ from typing import Any, TypeVar, overload
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from hub import audit, pending_requests
+from hub import audit, pending_requests, requester_names
 from hub.addresses import pseudonym
 from hub.article_feedback import MAX_COMMENT
 from hub.attachments import AttachmentStore
@@ -60,9 +62,12 @@ from hub.requester_data import Holdings, find
 from hub.reviews import ACTION_WIDTH, OWNER_WIDTH
 from hub.reviews import FIELDS as REVIEW_TEXTS
 from hub.statements import HEADERS_MAX
+from hub.time_spent import WHAT_WIDTH
 
 #: What stands where their words were.
 ERASED = "[erased at the requester's request]"
+#: The width of an incident's title (the pseudonym can be longer than what it replaces).
+TITLE_WIDTH = 500
 #: Keys of a timeline entry's or a notice's data that hold someone's own words.
 WORDS = ("body", "html", "text", "comment")
 #: Mail to them not sent yet: dropped, so none of it goes out.
@@ -113,6 +118,17 @@ class Scrub:
         if isinstance(value, list):
             return [self.json(v) for v in value]
         return value
+
+
+@dataclass(frozen=True)
+class NameScrub(Scrub):
+    """Replaces their full names (hub/requester_names.py) where Scrub replaces the address: whole words, any case."""
+
+    names: tuple[str, ...] = ()
+
+    @cached_property
+    def _text(self) -> re.Pattern[str]:
+        return requester_names.pattern(self.names)
 
 
 def without_words(data: Any) -> Any:
@@ -212,7 +228,7 @@ def _apply(session: Session, held: Holdings, scrub: Scrub) -> set[str]:
         entry.data = scrub.json(without_words(entry.data))
         entry.summary = f"Reply from {scrub.alias}: {ERASED}" if entry.kind == "email" else scrub.text(entry.summary)
     for entry in _rows(session, TimelineEntry, TimelineEntry.id, held.mentions_in_timeline):
-        entry.summary, entry.data = scrub.text(entry.summary), scrub.json(entry.data)
+        _scrub_entry(entry, scrub)
 
     session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(held.outbox), OutboxMessage.status.in_(UNSENT)))
     for mail in _rows(session, OutboxMessage, OutboxMessage.id, held.outbox):  # sent: the row stays, not the mail
@@ -229,18 +245,14 @@ def _apply(session: Session, held: Holdings, scrub: Scrub) -> set[str]:
         entry_of_audit.target = scrub.text(entry_of_audit.target)
         entry_of_audit.detail = scrub.json(entry_of_audit.detail)
     for spent in _rows(session, TimeEntry, TimeEntry.id, held.mentions_in_time_entries):
-        spent.what = scrub.text(spent.what)
+        _scrub_time(spent, scrub)
     for feedback in _rows(session, ArticleFeedback, ArticleFeedback.id, held.mentions_in_article_feedback):
         feedback.comment = scrub.text(feedback.comment)[:MAX_COMMENT]  # the pseudonym can be the longer
     for declared in _rows(session, MajorIncident, MajorIncident.id, held.mentions_in_major_incidents):
-        declared.reason = scrub.text(declared.reason)[:REASON_WIDTH]
-        declared.end_note = (scrub.text(declared.end_note) or "")[:REASON_WIDTH] or None
+        _scrub_declared(declared, scrub)
     for review in _rows(session, IncidentReview, IncidentReview.id, held.mentions_in_reviews):
-        for name in REVIEW_TEXTS:
-            setattr(review, name, scrub.text(getattr(review, name)))
-        for action in review.actions:
-            action.text = scrub.text(action.text)[:ACTION_WIDTH]
-            action.owner = (scrub.text(action.owner) or "")[:OWNER_WIDTH] or None
+        _scrub_review(review, scrub)
+    _replace_names(session, held, NameScrub(held.address, scrub.alias, held.names))
 
     session.execute(delete(StatusSubscriber).where(StatusSubscriber.id.in_(held.status_subscriptions)))
     session.execute(delete(PendingRequest).where(PendingRequest.id.in_(held.help_centre_requests)))
@@ -251,11 +263,49 @@ def _apply(session: Session, held: Holdings, scrub: Scrub) -> set[str]:
     return digests
 
 
+def _replace_names(session: Session, held: Holdings, names: NameScrub) -> None:
+    """Their full names, in the incidents linked to them, become the pseudonym too (after the address, on the same
+    rows where both are written)."""
+    for incident in _rows(session, Incident, Incident.id, held.names_in_incidents):
+        _scrub_incident(incident, names)
+    for entry in _rows(session, TimelineEntry, TimelineEntry.id, held.names_in_timeline):
+        _scrub_entry(entry, names)
+    for mail in _rows(session, OutboxMessage, OutboxMessage.id, held.names_in_outbox):
+        _scrub_notice(mail, names)
+    for spent in _rows(session, TimeEntry, TimeEntry.id, held.names_in_time_entries):
+        _scrub_time(spent, names)
+    for declared in _rows(session, MajorIncident, MajorIncident.id, held.names_in_major_incidents):
+        _scrub_declared(declared, names)
+    for review in _rows(session, IncidentReview, IncidentReview.id, held.names_in_reviews):
+        _scrub_review(review, names)
+
+
 def _scrub_incident(incident: Incident, scrub: Scrub) -> None:
-    incident.title = scrub.text(incident.title)
+    incident.title = scrub.text(incident.title)[:TITLE_WIDTH]
     incident.description = scrub.text(incident.description)
     incident.resolution, incident.public_note = scrub.text(incident.resolution), scrub.text(incident.public_note)
     incident.labels = scrub.json(incident.labels)
+
+
+def _scrub_entry(entry: TimelineEntry, scrub: Scrub) -> None:
+    entry.summary, entry.data = scrub.text(entry.summary), scrub.json(entry.data)
+
+
+def _scrub_time(spent: TimeEntry, scrub: Scrub) -> None:
+    spent.what = (scrub.text(spent.what) or "")[:WHAT_WIDTH] or None
+
+
+def _scrub_declared(declared: MajorIncident, scrub: Scrub) -> None:
+    declared.reason = scrub.text(declared.reason)[:REASON_WIDTH]
+    declared.end_note = (scrub.text(declared.end_note) or "")[:REASON_WIDTH] or None
+
+
+def _scrub_review(review: IncidentReview, scrub: Scrub) -> None:
+    for name in REVIEW_TEXTS:
+        setattr(review, name, scrub.text(getattr(review, name)))
+    for action in review.actions:
+        action.text = scrub.text(action.text)[:ACTION_WIDTH]
+        action.owner = (scrub.text(action.owner) or "")[:OWNER_WIDTH] or None
 
 
 def _scrub_notice(mail: OutboxMessage, scrub: Scrub) -> None:

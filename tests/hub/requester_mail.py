@@ -27,10 +27,12 @@ def desk_listener(settings: Settings, intake: Intake) -> Iterator[int]:
     controller.stop()
 
 
-def send(port: int, subject: str, body: str, *, sender: str = ANN, cc: str | None = None, **headers: str) -> str:
-    """Mail the desk (a subject starting "Payslip" carries a PDF); returns the Message-ID it carried."""
+def send(port: int, subject: str, body: str, *, sender: str = ANN, cc: str | None = None, name: str | None = None,
+         **headers: str) -> str:  # fmt: skip
+    """Mail the desk (a subject starting "Payslip" carries a PDF) from `name` (Ann Example or Bob by default);
+    returns the Message-ID it carried."""
     msg = EmailMessage()
-    name = "Ann Example" if sender == ANN else "Bob"
+    name = name or ("Ann Example" if sender == ANN else "Bob")
     msg["From"], msg["To"], msg["Subject"] = f"{name} <{sender}>", DESK, subject
     msg["Message-ID"] = message_id = f"<{abs(hash((subject, body)))}.x@mail.example.net>"
     if cc:
