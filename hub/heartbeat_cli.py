@@ -32,7 +32,8 @@ def heartbeat_add(integration: str, name: str, every: str) -> None:
     \b
     Alertmanager's always-firing Watchdog alert, every minute, five minutes of slack:
       switchboard heartbeat add --integration prometheus --name watchdog --every 5m
-    Then ping POST /api/v1/heartbeats/prometheus/watchdog with the integration's secret (the command prints it).
+    Then ping POST /api/v1/heartbeats/prometheus/watchdog with the integration's secret; the command prints
+    the curl line to do it.
     """
     from hub import audit, heartbeats
 

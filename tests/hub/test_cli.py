@@ -128,6 +128,21 @@ def test_integration_create_prints_secret_last_and_stores_only_its_digest(runner
     assert row.name == "prom" and row.secret_hash == credentials.digest(secret) and secret not in row.secret_hash
 
 
+@pytest.mark.parametrize(
+    ("kind", "door"),
+    [
+        ("generic", "posts to /api/v1/events/tool with 'Authorization: Bearer <secret>'"),
+        ("pagerduty", "posts to /v2/enqueue with the secret as its routing_key"),
+        ("opsgenie", "posts to /v2/alerts with 'Authorization: GenieKey <secret>'"),
+    ],
+)
+def test_integration_create_says_where_a_tool_of_its_kind_posts(runner: CliRunner, kind: str, door: str) -> None:
+    result = runner.invoke(main, ["integration", "create", "--kind", kind, "--name", "tool"])
+    assert result.exit_code == 0, result.output
+    assert f"integration 'tool' ({kind}) {door};" in result.stderr
+    assert "/integrations/tool" in result.stderr
+
+
 def test_token_create_prints_token_last(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(main, ["token", "create", "--name", "grafana"])
     token = result.stdout.splitlines()[-1]

@@ -339,7 +339,7 @@ def test_the_documented_heartbeat_is_pinged_by_alertmanagers_watchdog_route(
     live_url: str, db: Database, settings: Settings, alertmanager: Callable[..., Any]
 ) -> None:
     switchboard = Path(sys.executable).with_name("switchboard")
-    [commands] = blocks("Heartbeats: when a source goes quiet", "sh")
+    commands = blocks("Heartbeats: when a source goes quiet", "sh")[0]
     out = _sh(commands, PATH=f"{switchboard.parent}:{os.environ['PATH']}", SWITCHBOARD_HOME=str(settings.home),
               DATABASE_URL=settings.database_url)  # fmt: skip
     lines = out.splitlines()
@@ -357,6 +357,28 @@ def test_the_documented_heartbeat_is_pinged_by_alertmanagers_watchdog_route(
 
     wait_until(pinged, timeout=20, message=f"Alertmanager's ping (Alertmanager: {server.log})")
     assert incidents(db) == []  # the Watchdog went to the heartbeat, not to the events receiver
+
+
+def test_the_documented_nightly_job_pings_its_heartbeat_from_the_crontab_as_printed(
+    live_url: str, db: Database, settings: Settings
+) -> None:
+    """The cron lines are what cron runs: its own variable lines, then the job's command under /bin/sh."""
+    switchboard = Path(sys.executable).with_name("switchboard")
+    setup, crontab = (
+        blocks("Heartbeats: when a source goes quiet", "sh")[1],
+        blocks("Heartbeats: when a source goes quiet", "crontab")[0],
+    )
+    out = _sh(setup, PATH=f"{switchboard.parent}:{os.environ['PATH']}", SWITCHBOARD_HOME=str(settings.home),
+              DATABASE_URL=settings.database_url)  # fmt: skip
+    secret = out.splitlines()[0]
+    lines = as_reader(crontab, live_url, secret).splitlines()
+    variables = dict(line.split("=", 1) for line in lines if re.match(r"^[A-Z_]+=", line))
+    [job] = [line.split(None, 5)[5] for line in lines if re.match(r"^[\d*]", line)]
+    with db.read() as session:
+        made = heartbeats.find(session, "cron", "nightly-backup").last_ping_at
+    _sh(job.replace("/usr/local/bin/backup", "true"), **variables)
+    with db.read() as session:
+        assert heartbeats.find(session, "cron", "nightly-backup").last_ping_at > made
 
 
 # --- Nagios and Icinga --------------------------------------------------------------------------------------------
