@@ -4,15 +4,18 @@ takes either; a name with an @ is a person's address).
 A page lists the first SUGGESTED people, read through the index on addresses (`ix_users_email_c`, in code point
 order) which stops there, not every agent of a large desk; when that cut the list, web/static/suggest.js asks
 `/suggest/assignees` (`starting`) for those matching what is typed. A field works without script either way: a
-typed address or group name is taken as before.
+typed address or group name is taken as before. The pickers that want one person (a group's new member, who covers
+a shift) list none with the page and look the typed address up (`person`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Integer, bindparam, select
+from sqlalchemy import Connection, Integer, Select, bindparam, select
 
+from hub.addresses import is_address
+from hub.errors import BadInput
 from hub.models import Group, User
 from hub.prefix_match import in_code_point_order, starting_with
 
@@ -49,6 +52,31 @@ def group_names(conn: Connection) -> list[str]:
     return list(conn.scalars(select(Group.name).order_by(Group.name)))
 
 
+def groups_starting(typed: str, most: int = SUGGESTED_AS_TYPED) -> Select[str]:
+    """The first `most` groups whose name starts with `typed`, by name, through the index on names in code point
+    order (`ix_groups_name_c` on PostgreSQL, migration 0034)."""
+    named = select(Group.name).where(starting_with(Group.name, typed))
+    return named.order_by(in_code_point_order(Group.name)).limit(most)
+
+
+def person(conn: Connection, typed: str) -> str:
+    """The active agent or admin whose address was typed in a person picker (lower-cased), or BadInput saying
+    what to do: the field is plain text without script, so anything may arrive."""
+    who = typed.strip().lower()
+    if not who:
+        raise BadInput("type the person's address, e.g. ann@example.com, and pick them from the suggestions")
+    if not is_address(who):
+        raise BadInput(f"{who!r} is not an email address; type the person's address, e.g. ann@example.com")
+    found = conn.execute(select(User.active, User.role).where(User.email == who)).first()
+    if found is None:
+        raise BadInput(f"no one here has the address {who}; an admin adds them on the Users page first")
+    if not found.active:
+        raise BadInput(f"{who} is deactivated; an admin turns them back on on the Users page, or pick someone else")
+    if found.role not in ASSIGNABLE_ROLES:
+        raise BadInput(f"{who} is a {found.role}, who works no incidents; pick an agent or admin")
+    return who
+
+
 def starting(conn: Connection, typed: str, *, groups: bool = True, most: int = SUGGESTED_AS_TYPED) -> list[str]:
     """What an assignee field suggests for `typed`: the first `most` assignable people whose address starts with
     it, then (with `groups`) the first `most` groups whose name does. Both read through an index."""
@@ -57,6 +85,5 @@ def starting(conn: Connection, typed: str, *, groups: bool = True, most: int = S
     query = _ASSIGNABLE.where(starting_with(User.email, typed.lower())).order_by(address).limit(most)
     found = list(conn.scalars(query))
     if groups and "@" not in typed:  # a group's name never holds an @ (hub/groups.py)
-        named = select(Group.name).where(starting_with(Group.name, typed))
-        found += conn.scalars(named.order_by(in_code_point_order(Group.name)).limit(most))
+        found += conn.scalars(groups_starting(typed, most))
     return found

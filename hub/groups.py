@@ -49,6 +49,23 @@ def save_group(session: Session, name: str, members: Sequence[str]) -> GroupInfo
     return GroupInfo(group.name, tuple(emails), group.last_assigned)
 
 
+def add_member(session: Session, name: str, email: str) -> GroupInfo:
+    """Put `email` last in the group's rota (the group page's member picker: one person, typed, not the whole
+    list); refused, changing nothing, for a group that does not exist or a member it already has."""
+    group = session.scalar(select(Group).where(Group.name == name))
+    if group is None:
+        raise BadInput(f"there is no group {name!r}; make it first with its members")
+    members = list(session.scalars(
+        select(GroupMember.email).where(GroupMember.group_id == group.id).order_by(GroupMember.position)
+    ))  # fmt: skip
+    email = email.strip().lower()
+    if email in members:
+        raise BadInput(f"{email} is in {name} already")
+    session.add(GroupMember(group_id=group.id, email=email, position=len(members)))
+    session.flush()
+    return GroupInfo(group.name, (*members, email), group.last_assigned)
+
+
 def remove_group(session: Session, name: str) -> None:
     group = session.scalar(select(Group).where(Group.name == name))
     if group is None:

@@ -725,6 +725,10 @@ class Group(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+# Assignee suggestions: group names starting with what is typed (hub/assignees.py, migration 0034).
+_code_point_index("ix_groups_name_c", Group.name)
+
+
 class GroupMember(Base):
     __tablename__ = "group_members"
 

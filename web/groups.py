@@ -1,5 +1,8 @@
 """The groups page: the teams rules assign within and escalations tell, with their members in rota order
-(admins; audited; the same as `switchboard group set|remove`)."""
+(admins; audited; the same as `switchboard group set|remove`).
+
+It reads the groups and their members only, never every person: a member is added by typing an address, which
+web/static/suggest.js completes from /suggest/assignees and the server looks up (hub/assignees.py `person`)."""
 
 from __future__ import annotations
 
@@ -8,12 +11,11 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from hub import audit, groups
+from hub import assignees, audit, groups
 from hub.errors import BadInput
 from web.forms import ActionForm, button_action
 from web.incident_search import OPEN
 from web.permissions import MANAGE_USERS, requires
-from web.queries import active_people
 from web.services import services
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
@@ -38,8 +40,23 @@ def index() -> ResponseReturnValue:
             return redirect(url_for("groups.index"))
     with services().db.read() as session:
         found = groups.list_groups(session)
-        people = active_people(session)
-    return render_template("groups.html", groups=found, people=people, form=form, error=error, open_status=OPEN)
+    return render_template("groups.html", groups=found, form=form, error=error, open_status=OPEN)
+
+
+@bp.post("/<path:name>/members")
+@requires(MANAGE_USERS)
+def add_member(name: str) -> ResponseReturnValue:
+    """One more member, last in the rota: the typed address must be an active agent's or admin's."""
+
+    def work(session: Session) -> str:
+        who = assignees.person(session.connection(), request.form.get("who", ""))
+        saved = groups.add_member(session, name, who)
+        audit.record(session, current_user.email, "group.member.add", saved.name, member=who,
+                     members=list(saved.members))  # fmt: skip
+        return f"Group {saved.name}: {', '.join(saved.members)}."
+
+    told = name.replace("{", "{{").replace("}", "}}")  # refused= is a format string
+    return button_action(work, "groups.index", refused=f"{told}'s members unchanged: {{}}.")
 
 
 @bp.post("/<path:name>/remove")  # group names may hold "/"

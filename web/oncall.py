@@ -1,5 +1,8 @@
 """The on-call page: who is on call for each group now and over the next two weeks; agents cover shifts with
-overrides, admins set the rotations (the same as `switchboard oncall ...`; audited)."""
+overrides, admins set the rotations (the same as `switchboard oncall ...`; audited).
+
+It reads the rotations' people only, never every person: who covers a shift is typed, completed by
+web/static/suggest.js from /suggest/assignees, and looked up on the server (hub/assignees.py `person`)."""
 
 from __future__ import annotations
 
@@ -14,14 +17,13 @@ from sqlalchemy.orm import Session
 from wtforms import DateTimeLocalField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from hub import audit, groups, oncall, oncall_feed
+from hub import assignees, audit, oncall, oncall_feed
 from hub.errors import BadInput
 from hub.models import User, utcnow
 from hub.rotation import Shift, shifts
 from web.forms import button_action
 from web.local_time import time_zone
-from web.permissions import COVER_SHIFTS, MANAGE_USERS, VIEW_INCIDENTS, allowed, requires
-from web.queries import active_people
+from web.permissions import COVER_SHIFTS, MANAGE_USERS, VIEW_INCIDENTS, requires
 from web.services import services
 
 bp = Blueprint("oncall", __name__, url_prefix="/oncall")
@@ -69,7 +71,7 @@ def index() -> ResponseReturnValue:
 def set_rotation() -> ResponseReturnValue:
     form = RotationForm()
     with services().db.read() as session:
-        form.group.choices = [g.name for g in groups.list_groups(session)]
+        form.group.choices = assignees.group_names(session.connection())
     error = None
     if form.validate_on_submit():
         group = str(form.group.data)
@@ -95,7 +97,8 @@ def add_override(group: str) -> ResponseReturnValue:
     if form.validate_on_submit() and form.starts.data and form.ends.data:
         try:
             with services().db.transaction() as session:
-                made = oncall.add_override(session, group, str(form.who.data), form.starts.data, form.ends.data,
+                who = assignees.person(session.connection(), str(form.who.data))
+                made = oncall.add_override(session, group, who, form.starts.data, form.ends.data,
                                            by=current_user.email, now=utcnow())  # fmt: skip
                 audit.record(session, current_user.email, "oncall.override", group, who=made.who,
                              starts=made.starts.isoformat(), ends=made.ends.isoformat())  # fmt: skip
@@ -137,11 +140,10 @@ def _page(rotation_form: RotationForm, override_form: OverrideForm, error: str |
         found = oncall.rotations(session, None, now)
         cards = [Card(oncall.now_and_next(name, r, now), shifts(r, now, now + AHEAD))
                  for name, r in sorted(found.items())]  # fmt: skip
-        names = [g.name for g in groups.list_groups(session)]
-        people = active_people(session) if allowed(current_user.role, COVER_SHIFTS) else []
+        names = assignees.group_names(session.connection())  # names only: not every group's members
         me = session.get_one(User, current_user.id)
         feed = url_for("oncall_feed.personal", token=oncall_feed.personal_token(services().settings.secret_key, me))
     rotation_form.group.choices = names
     return render_template("oncall/index.html", cards=cards, rotation_form=rotation_form, override_form=override_form,
-                           people=people, error=error, has_groups=bool(names), ahead=AHEAD.days,
+                           error=error, has_groups=bool(names), ahead=AHEAD.days,
                            my_feed=f"{services().settings.base_url}{feed}"), status  # fmt: skip

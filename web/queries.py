@@ -9,9 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from hub import sla
-from hub.assignees import ASSIGNABLE_ROLES
 from hub.attachments import IncidentFile
-from hub.models import Incident, TimeEntry, TimelineEntry, User
+from hub.models import Incident, TimeEntry, TimelineEntry
 from hub.numbers import reference
 
 STATUSES = ("open", "acknowledged", "waiting", "resolved", "closed")  # waiting: on the requester (SLA paused)
@@ -36,13 +35,6 @@ def get_incident(session: Session, ref: str) -> Incident | None:
         .options(selectinload(Incident.timeline), selectinload(Incident.watchers), WITH_MAJOR)
     )
     return session.scalar(query)
-
-
-def active_people(session: Session) -> list[str]:
-    """Emails of every active agent and admin, for the pages that list them all (a group's members, on-call cover);
-    the assignee fields list only the first few hundred (hub/assignees.py)."""
-    query = select(User.email).where(User.active.is_(True), User.role.in_(ASSIGNABLE_ROLES)).order_by(User.email)
-    return list(session.scalars(query))
 
 
 def iso_or_null(value: datetime | None) -> str | None:

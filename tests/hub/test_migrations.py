@@ -50,7 +50,7 @@ def test_code_point_indexes_are_on_the_collated_columns(database_url: str) -> No
     """On PostgreSQL each is on `column COLLATE "C"`, what prefix lookups compare; SQLite has none (its indexes on
     the plain columns sort by code point already)."""
     expected = {"ix_configuration_items_name_key_c": ("configuration_items", "name_key"),
-                "ix_users_email_c": ("users", "email")}  # fmt: skip
+                "ix_users_email_c": ("users", "email"), "ix_groups_name_c": ("groups", "name")}  # fmt: skip
     assert set(CODE_POINT_INDEXES) == set(expected)
     db = Database.connect(database_url)
     upgrade(db.engine)

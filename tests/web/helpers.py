@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, insert, select
 from werkzeug.test import TestResponse
 
 from hub.db import Database
+from hub.models import User, utcnow
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -74,3 +75,13 @@ def statements(db: Database) -> Iterator[list[str]]:
         yield sent
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
+
+
+def add_people(db: Database, count: int, *, role: str = "agent", active: bool = True) -> list[str]:
+    """`count` people (user000@example.com on) in one insert, as a large desk has: for the pages that must not
+    list them all. They cannot log in (no password hash matches)."""
+    emails = [f"user{i:03d}@example.com" for i in range(count)]
+    rows = [{"email": e, "password_hash": "x", "role": role, "active": active, "created_at": utcnow()} for e in emails]
+    with db.transaction() as session:
+        session.execute(insert(User), rows)
+    return emails

@@ -86,6 +86,7 @@ UI = {
     "outbox.retry_dead": ("POST", "/outbox/retry-dead", ADMINS),
     "groups.index": ("GET", "/groups", ADMINS),
     "groups.remove": ("POST", "/groups/dba/remove", ADMINS),
+    "groups.add_member": ("POST", "/groups/dba/members", ADMINS),
     "oncall.index": ("GET", "/oncall", PEOPLE),
     "oncall.set_rotation": ("POST", "/oncall", ADMINS),
     "oncall.add_override": ("POST", "/oncall/dba/overrides", STAFF),

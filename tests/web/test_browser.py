@@ -34,6 +34,7 @@ from hub import (
     incident_notes,
     knowledge,
     mentions,
+    oncall,
     request_links,
     totp,
     triage,
@@ -54,7 +55,7 @@ from tests.delivery import Mailing, signal_handlers_kept
 from tests.oidc_provider import Provider
 from tests.servers import SmtpSink, missing
 from tests.web.conftest import IntegrationCredentials
-from tests.web.helpers import Login
+from tests.web.helpers import Login, add_people
 from web import create_app
 from web.services import services
 
@@ -1020,6 +1021,7 @@ def test_admin_rotates_a_group_on_call_and_covers_a_shift(
     """The rotation form, then the override form in its folded section with the browser's date-time inputs."""
     with db.transaction() as session:
         groups.save_group(session, "dba", ["ann@example.com", "bob@example.com"])
+    make_user(email="cy@example.com")
     _log_in(page, live_url, make_user(email="root@example.com", role="admin"))
     page.goto(f"{live_url}/oncall")
     page.select_option("select[name=group]", "dba")
@@ -1037,6 +1039,47 @@ def test_admin_rotates_a_group_on_call_and_covers_a_shift(
     page.get_by_text("Override 1: cy@example.com is on call for dba then.").wait_for()
     assert page.locator(".on-call-now strong").inner_text() == "cy@example.com"
     _screenshot(page, "oncall-override")
+
+
+def test_admin_adds_a_member_and_covers_a_shift_picking_people_of_a_large_desk_as_they_type(
+    live_url: str, page: Page, make_user: Callable[..., Login], db: Database
+) -> None:
+    """Neither page lists the desk's people: the fields ask /suggest/assignees for those matching what is typed."""
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    add_people(db, 300)
+    with db.transaction() as session:
+        groups.save_group(session, "dba", ["user000@example.com"])
+        oncall.set_rotation(session, "dba", zone="UTC", shift="1d", handoff="00:00", now=utcnow())
+    _log_in(page, live_url, make_user(email="root@example.com", role="admin"))
+
+    page.goto(f"{live_url}/groups")
+    assert page.locator("#people option").count() == 0
+    page.get_by_label("Add a member to dba").press_sequentially("user15")
+    page.locator('#people option[value="user159@example.com"]').wait_for(state="attached")
+    offered = page.locator("#people option").evaluate_all("options => options.map(o => o.value)")
+    assert offered == [f"user{i}@example.com" for i in range(150, 160)]
+    page.get_by_label("Add a member to dba").fill("user155@example.com")
+    page.get_by_role("button", name="Add to dba").click()
+    page.get_by_text("Group dba: user000@example.com, user155@example.com.").wait_for()
+    _screenshot(page, "groups-member-added")
+
+    page.goto(f"{live_url}/oncall")
+    page.get_by_text("Cover part of it").click()
+    offered = page.locator("#people-1 option").evaluate_all("options => options.map(o => o.value)")
+    assert offered == ["user000@example.com", "user155@example.com"]  # the rotation's own, before typing
+    page.locator("#who-dba").press_sequentially("user20")
+    page.locator('#people-1 option[value="user209@example.com"]').wait_for(state="attached")
+    offered = page.locator("#people-1 option").evaluate_all("options => options.map(o => o.value)")
+    assert offered == [f"user{i}@example.com" for i in range(200, 210)]
+    page.locator("#who-dba").fill("user205@example.com")
+    start = utcnow() - timedelta(hours=1)
+    page.fill("#starts-dba", f"{start:%Y-%m-%dT%H:%M}")
+    page.fill("#ends-dba", f"{start + timedelta(hours=2):%Y-%m-%dT%H:%M}")
+    page.get_by_role("button", name="Add override").click()
+    page.get_by_text("Override 1: user205@example.com is on call for dba then.").wait_for()
+    assert page.locator(".on-call-now strong").inner_text() == "user205@example.com"
+    assert problems == [], problems
 
 
 @pytest.fixture

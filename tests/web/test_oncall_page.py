@@ -9,10 +9,10 @@ from datetime import timedelta
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from hub import groups, oncall
+from hub import accounts, groups, oncall
 from hub.db import Database
 from hub.models import utcnow
-from tests.web.helpers import Login, csrf_token, log_in
+from tests.web.helpers import Login, add_people, csrf_token, log_in
 
 
 def as_role(client: FlaskClient, make_user: Callable[..., Login], role: str) -> FlaskClient:
@@ -74,6 +74,7 @@ def test_an_agent_covers_a_shift_and_removes_the_cover(
     client: FlaskClient, make_user: Callable[..., Login], db: Database
 ) -> None:
     dba(db)
+    make_user(email="dan@example.com")
     page = as_role(client, make_user, "agent").get("/oncall").get_data(as_text=True)
     assert cover(client, page, "dba", "Dan@example.com", hours=3).status_code == 302
     shown = client.get("/oncall").get_data(as_text=True)
@@ -87,7 +88,7 @@ def test_an_override_that_ends_before_it_starts_is_refused(
 ) -> None:
     dba(db)
     page = as_role(client, make_user, "agent").get("/oncall").get_data(as_text=True)
-    answer = client.post("/oncall/dba/overrides", data={"csrf_token": csrf_token(page), "who": "dan@example.com",
+    answer = client.post("/oncall/dba/overrides", data={"csrf_token": csrf_token(page), "who": "agent@example.com",
                                                         "starts": "2030-01-02T10:00",
                                                         "ends": "2030-01-01T10:00"})  # fmt: skip
     assert answer.status_code == 422
@@ -114,9 +115,56 @@ def test_a_group_named_with_a_slash_is_covered_and_stopped_from_its_page(
     client: FlaskClient, make_user: Callable[..., Login], db: Database
 ) -> None:
     dba(db, "ops/eu")
+    make_user(email="dan@example.com")
     page = as_role(client, make_user, "admin").get("/oncall").get_data(as_text=True)
     assert 'action="/oncall/ops/eu/overrides"' in page
     assert cover(client, page, "ops/eu", "dan@example.com", hours=1).status_code == 302
     assert "<strong>dan@example.com</strong> is on call" in client.get("/oncall").get_data(as_text=True)
     assert client.post("/oncall/ops/eu/remove", data={"csrf_token": csrf_token(page)}).status_code == 302
     assert "No rotations yet." in client.get("/oncall").get_data(as_text=True)
+
+
+def test_the_page_offers_each_rotations_people_and_lists_no_one_else_of_a_large_desk(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    add_people(db, 300)
+    dba(db)
+    page = as_role(client, make_user, "agent").get("/oncall").get_data(as_text=True)
+    assert 'list="people-1"' in page
+    assert ('<datalist id="people-1" data-suggest="/suggest/assignees?groups=no"><option value="ann@example.com">'
+            '<option value="bob@example.com"></datalist>') in page  # fmt: skip
+    assert "user150@example.com" not in page  # typed, and suggested by the script
+
+
+def test_a_shift_is_covered_by_anyone_of_a_large_desk_by_the_address_typed(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    add_people(db, 300)
+    dba(db)
+    page = as_role(client, make_user, "agent").get("/oncall").get_data(as_text=True)
+    assert cover(client, page, "dba", " User150@Example.com", hours=3).status_code == 302
+    assert "<strong>user150@example.com</strong> is on call until " in client.get("/oncall").get_data(as_text=True)
+
+
+def test_cover_by_someone_who_is_not_an_active_agent_or_admin_is_refused_and_nothing_changes(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    dba(db)
+    make_user(email="gone@example.com")
+    make_user(email="reader@example.com", role="viewer")
+    with db.transaction() as s:
+        accounts.change_user(s, "gone@example.com", active=False)
+    page = as_role(client, make_user, "agent").get("/oncall").get_data(as_text=True)
+    refusals = {
+        "nobody@example.com": "no one here has the address nobody@example.com; an admin adds them on the Users page "
+        "first",
+        "gone@example.com": "gone@example.com is deactivated; an admin turns them back on on the Users page, or pick "
+        "someone else",
+        "reader@example.com": "reader@example.com is a viewer, who works no incidents; pick an agent or admin",
+    }
+    for who, said in refusals.items():
+        answer = cover(client, page, "dba", who, hours=3)
+        assert answer.status_code == 422
+        assert f"Override for dba not added: {said}." in answer.get_data(as_text=True)
+    with db.read() as s:
+        assert oncall.rotations(s, ["dba"], utcnow())["dba"].overrides == ()
