@@ -7,8 +7,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask import Flask, Request, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from werkzeug.routing import IntegerConverter, ValidationError
 
 from hub.config import Settings
@@ -77,6 +77,17 @@ class UISessionInterface(SecureCookieSessionInterface):
         if is_stateless(request.path):
             return None
         return super().open_session(app, request)
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        """A session nothing changed is sent again (its inactivity clock restarted) only in answer to a page
+        the person opened. A script's fetch or a stylesheet runs beside a form's post: its answer, written from
+        the cookie as it was when it left, would land after the post's and undo what the post set (the message
+        saying what the post did, a login's second step)."""
+        if session.modified:
+            return True
+        return (
+            super().should_set_cookie(app, session) and request.headers.get("Sec-Fetch-Mode", "navigate") == "navigate"
+        )
 
 
 class DatabaseId(IntegerConverter):

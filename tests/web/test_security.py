@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from hub import accounts, credentials
@@ -15,7 +17,7 @@ from hub.errors import BadInput
 from hub.models import User
 from tests.conftest import make_settings
 from tests.web.conftest import PASSWORD, IntegrationCredentials
-from tests.web.helpers import Login, log_in, post_event
+from tests.web.helpers import Login, csrf_token, log_in, post_event
 from web import create_app
 from web.permissions import VIEW_INCIDENTS, allowed, requires
 from web.security import safe_next
@@ -67,6 +69,47 @@ def test_api_ignores_and_never_sets_the_session_cookie(
     assert response.status_code == 202 and "Set-Cookie" not in response.headers
     # A browser session is no API credential.
     assert logged_in.get("/api/v1/incidents").status_code == 401
+
+
+@pytest.mark.parametrize("mode", ["cors", "same-origin", "no-cors"])
+def test_a_scripts_fetch_or_a_stylesheet_sends_no_session_back(logged_in: FlaskClient, mode: str) -> None:
+    """Each runs beside the forms a person posts: an unchanged session sent back from it could land after a
+    post's answer and undo what the post set."""
+    for path in ("/suggest/people?q=a", "/static/app.css"):
+        answer = logged_in.get(path, headers={"Sec-Fetch-Mode": mode})
+        assert answer.status_code == 200 and "Set-Cookie" not in answer.headers, path
+
+
+@pytest.mark.parametrize("headers", [{"Sec-Fetch-Mode": "navigate"}, {}], ids=["navigation", "client-says-nothing"])
+def test_opening_a_page_sends_the_session_back_restarting_its_inactivity_clock(
+    logged_in: FlaskClient, headers: dict[str, str]
+) -> None:
+    answer = logged_in.get("/incidents", headers=headers)
+    assert answer.status_code == 200 and "switchboard_session=" in answer.headers["Set-Cookie"]
+
+
+def test_the_message_a_post_flashes_survives_a_fetch_that_left_before_the_post_answered(
+    app: Flask, client: FlaskClient, make_user: Callable[..., Login]
+) -> None:
+    """The groups page asks for suggestions as one types: a person who clicks Add within a moment has that fetch
+    and the post under way together, the fetch carrying the cookie from before the post (a Chromium test lost the
+    post's message so). The browser's cookie jar is `client`'s; `fetch` is the request that left earlier."""
+    log_in(client, make_user(email="root@example.com", role="admin"))
+    page = client.get("/groups").get_data(as_text=True)
+    make_user(email="ann@example.com")
+    client.post("/groups", data={"csrf_token": csrf_token(page), "name": "dba", "members": "root@example.com"})
+    client.get("/groups")  # the save's message, shown and gone from the session
+    before_the_post = client.get_cookie("switchboard_session")
+    assert before_the_post is not None
+    client.post("/groups/dba/members", data={"csrf_token": csrf_token(page), "who": "ann@example.com"})
+    fetch = app.test_client()
+    fetch.set_cookie("switchboard_session", before_the_post.value)
+    fetched = fetch.get("/suggest/assignees?groups=no&q=ann", headers={"Sec-Fetch-Mode": "cors"})
+    assert fetched.status_code == 200
+    sent_back = fetch.get_cookie("switchboard_session")
+    if "switchboard_session=" in fetched.headers.get("Set-Cookie", "") and sent_back:  # the browser's jar takes it
+        client.set_cookie("switchboard_session", sent_back.value)
+    assert "Group dba: root@example.com, ann@example.com." in client.get("/groups").get_data(as_text=True)
 
 
 def test_templates_have_no_inline_scripts_styles_or_safe_filter() -> None:
