@@ -14,6 +14,7 @@ from hub.cli import in_transaction
 from hub.domain import INTEGRATION_KINDS, ROLES
 from hub.durations import parse_duration
 from hub.errors import BadInput
+from hub.integration_doors import door
 from hub.numbers import whole_number
 
 if TYPE_CHECKING:
@@ -123,20 +124,6 @@ def token_create(name: str, role: str) -> None:
     click.echo(value)
 
 
-#: How a tool of these kinds sends, where it is not `Authorization: Bearer <secret>` on /api/v1/events/<name>:
-#: PagerDuty and Opsgenie senders keep their own API's shape (the paths are ingest/webhooks/setup.py's ENDPOINTS,
-#: which the hub may not import).
-OWN_API_DOORS = {
-    "pagerduty": "posts to /v2/enqueue with the secret as its routing_key",
-    "opsgenie": "posts to /v2/alerts with 'Authorization: GenieKey <secret>'",
-}
-
-
-def integration_door(kind: str, name: str) -> str:
-    """Where and how the tool behind a new integration posts, said right after it is made."""
-    return OWN_API_DOORS.get(kind, f"posts to /api/v1/events/{name} with 'Authorization: Bearer <secret>'")
-
-
 @click.group()
 def integration() -> None:
     """Manage integrations (monitoring tools that post events)."""
@@ -157,7 +144,7 @@ def integration_create(kind: str, name: str, rate_limit: int | None) -> None:
         return accounts.create_integration(session, name=name, kind=kind, rate_limit=rate_limit)[1]
 
     secret = in_transaction(create)
-    click.echo(f"integration {name!r} ({kind}) {integration_door(kind, name)};", err=True)
+    click.echo(f"integration {name!r} ({kind}) {door(kind, name).said()};", err=True)
     click.echo(f"the tool's configuration to copy is on the web UI's /integrations/{name}.", err=True)
     click.echo("Store the secret now, it will not be shown again:", err=True)
     click.echo(secret)

@@ -94,7 +94,7 @@ class CalendarForm(FlaskForm):
     name = StringField("Name")
     tz = SelectField("Time zone", validate_choice=False)
     hours = StringField("Business hours")
-    holidays = StringField("Public holidays of (optional)")
+    holidays = StringField("Public holidays (optional)")
     dates = TextAreaField("More closed days (optional)")
     ical = FileField("Closed days from an iCalendar file (optional)")
 

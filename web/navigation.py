@@ -1,5 +1,8 @@
 """The top navigation, as data: what each link is, who sees it (a permission from web.permissions), and which
-blueprints light it up. Work pages come first, the admin's after a divider."""
+blueprints light it up. Work pages come first, the admin's after a divider.
+
+One rule keeps links and pages agreeing: the page a link opens is headed with the link's words first ("Audit" opens
+"Audit log"); a label that abbreviates ("CIs") carries its words spelled out, and the heading starts with those."""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ class Link:
     label: str
     permission: str
     blueprints: tuple[str, ...]
+    spelled: str = ""  # what an abbreviated label stands for, shown on hover and read by screen readers
 
 
 WORK = (
@@ -34,7 +38,7 @@ WORK = (
     Link("reviews.index", "Reviews", VIEW_INCIDENTS, ("reviews",)),
     Link("knowledge.index", "Knowledge", VIEW_INCIDENTS, ("knowledge",)),
     Link("changes.index", "Changes", VIEW_CHANGES, ("changes",)),
-    Link("cis.index", "CIs", VIEW_CIS, ("cis",)),
+    Link("cis.index", "CIs", VIEW_CIS, ("cis",), "Configuration items"),
     Link("catalogue.index", "Services", VIEW_CATALOGUE, ("catalogue",)),
     Link("oncall.index", "On call", VIEW_INCIDENTS, ("oncall",)),
     Link("reports.sla", "Reports", VIEW_REPORTS, ("reports",)),
@@ -44,7 +48,7 @@ WORK = (
 )
 ADMIN = (
     Link("mailboxes.index", "Mailboxes", MANAGE_USERS, ("mailboxes",)),
-    Link("outbox.index", "Queue", MANAGE_USERS, ("outbox",)),
+    Link("outbox.index", "Outbox", MANAGE_USERS, ("outbox",)),
     Link("unprocessable.index", "Unprocessable", MANAGE_INTEGRATIONS, ("unprocessable",)),
     Link("users.index", "Users", MANAGE_USERS, ("users", "requesters")),
     Link("groups.index", "Groups", MANAGE_USERS, ("groups",)),

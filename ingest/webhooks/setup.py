@@ -7,8 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-#: Where each kind posts, relative to the hub's base URL (the rest post to /api/v1/events/<name>).
-ENDPOINTS = {"pagerduty": "/v2/enqueue", "opsgenie": "/v2/alerts"}
+from hub.integration_doors import door
+
 SECRET_PLACEHOLDER = "<secret>"
 TEST_KEY = "switchboard-test-alert"
 TEST_TITLE = "Test alert from Switchboard"
@@ -22,14 +22,15 @@ class Snippet:
 
 
 def endpoint(kind: str, name: str) -> str:
-    return ENDPOINTS.get(kind, f"/api/v1/events/{name}")
+    return door(kind, name).path
 
 
 def snippets(kind: str, base_url: str, name: str, secret: str | None = None) -> list[Snippet]:
     """Configuration for the tool behind an integration, with the secret filled in when it is known (right after
     creation or rotation) and a placeholder otherwise. Longer guides are in docs/integrations.md."""
     base = base_url.rstrip("/")
-    url, key = base + endpoint(kind, name), secret or SECRET_PLACEHOLDER
+    entry = door(kind, name)
+    url, key = base + entry.path, secret or SECRET_PLACEHOLDER
     body = json.dumps(sample(kind, key), indent=2)
     match kind:
         case "alertmanager":
@@ -51,7 +52,7 @@ def snippets(kind: str, base_url: str, name: str, secret: str | None = None) -> 
                              f"url: {base}/v2/change/enqueue\nrouting_key: {key}\n")]  # fmt: skip
         case _:
             found = []
-    auth = "" if kind == "pagerduty" else _auth_header(kind, key)
+    auth = f" \\\n    -H 'Authorization: {entry.scheme} {_sh(key)}'" if entry.scheme else ""
     curl = f"curl -sS -X POST '{url}' \\\n    -H 'Content-Type: application/json'{auth} \\\n    -d '{_sh(body)}'\n"
     return [*found, Snippet("Try it with curl", "sh", curl)]
 
@@ -88,11 +89,6 @@ def sample(kind: str, secret: str = SECRET_PLACEHOLDER) -> dict[str, Any]:
                     "problem_id": TEST_KEY, "output": TEST_TITLE}  # fmt: skip
         case _:
             return {"title": TEST_TITLE, "severity": "warning", "dedup_key": TEST_KEY, "labels": labels}
-
-
-def _auth_header(kind: str, key: str) -> str:
-    scheme = "GenieKey" if kind == "opsgenie" else "Bearer"
-    return f" \\\n    -H 'Authorization: {scheme} {_sh(key)}'"
 
 
 def _sh(text: str) -> str:

@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from hub.domain import ALERT_KINDS, INTEGRATION_KINDS, Action
+from hub.integration_doors import door
 from ingest.webhooks import setup
 from ingest.webhooks.kinds import normalise, normalise_deploy
 
@@ -27,6 +28,17 @@ def test_each_kinds_snippets_name_its_endpoint_and_the_secret(kind: str) -> None
     texts = "\n".join(s.text for s in setup.snippets(kind, "https://desk.example.com/", "tool", "sbi_s3cret"))
     assert "https://desk.example.com" + setup.endpoint(kind, "tool") in texts or kind == "opsgenie"
     assert "sbi_s3cret" in texts and "<secret>" not in texts
+
+
+@pytest.mark.parametrize("kind", INTEGRATION_KINDS)
+def test_each_kinds_curl_posts_through_its_door_with_the_secret_where_the_door_says(kind: str) -> None:
+    """The snippets read the table `switchboard integration create` reads (hub/integration_doors.py)."""
+    curl, entry = setup.snippets(kind, "http://hub", "tool", "sbi_x")[-1].text, door(kind, "tool")
+    assert f"'http://hub{entry.path}'" in curl
+    if entry.scheme:
+        assert f"-H 'Authorization: {entry.scheme} sbi_x'" in curl
+    else:
+        assert "Authorization" not in curl and f'"{entry.body_key}": "sbi_x"' in curl
 
 
 def test_without_the_secret_the_snippets_use_a_placeholder() -> None:

@@ -199,6 +199,24 @@ def test_incident_list_fits_a_phone_screen(
     assert width <= 375, f"the incident list scrolls sideways on a phone ({width}px wide)"
 
 
+def test_on_a_phone_the_navigation_is_one_row_that_tab_scrolls_through(
+    live_url: str, page: Page, make_user: Callable[..., Login]
+) -> None:
+    page.set_viewport_size({"width": 375, "height": 700})
+    _log_in(page, live_url, make_user(email="root@example.com", role="admin"))
+    nav = page.get_by_role("navigation", name="Main")
+    rows = set(nav.get_by_role("link").evaluate_all("ls => ls.map(l => Math.round(l.getBoundingClientRect().y))"))
+    assert len(rows) == 1, f"the links take {len(rows)} rows"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, "the page scrolls sideways"
+    last = nav.get_by_role("link", name="Audit")
+    last.focus()  # as Tab reaches it: the row scrolls it into view
+    box = last.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 375
+    last.press("Enter")
+    page.wait_for_url(f"{live_url}/audit")
+    _screenshot(page, "navigation-phone")
+
+
 def test_agent_opens_their_teams_queue_sorts_it_and_the_filters_fit_a_phone(
     live_url: str, page: Page, user: Login, integration: IntegrationCredentials, db: Database
 ) -> None:

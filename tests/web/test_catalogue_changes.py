@@ -237,6 +237,13 @@ def test_an_admin_adds_a_calendar_with_closed_days_typed_and_from_an_ical_file(
     assert audited(db) == [("root@example.com", "calendar.add", "office")]
 
 
+def test_the_calendar_form_asks_for_public_holidays_and_points_at_the_shells_help(admin: FlaskClient) -> None:
+    page = admin.get("/services").get_data(as_text=True)
+    assert '<label for="calendar-holidays">Public holidays (optional)</label>' in page
+    assert "<code>switchboard calendar add --help</code> explains each option." in page
+    assert "(docs/sla.md)" not in page  # the app does not serve the docs
+
+
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [

@@ -208,6 +208,15 @@ def test_an_agent_requests_a_change_with_the_form(db: Database, client: FlaskCli
     assert row.planned_start is not None and row.planned_start.isoformat() == "2030-03-01T22:00:00+00:00"
 
 
+def test_the_request_form_says_what_each_type_and_the_risk_mean(logged_in: FlaskClient) -> None:
+    page = logged_in.get("/changes").get_data(as_text=True)
+    for name in ("type", "risk"):  # read out with the field
+        assert f'<select aria-describedby="{name}-help" id="{name}"' in page and f'id="{name}-help"' in page
+    for kind in ("standard: routine and pre-approved", "normal: assessed, then approved", "emergency: must go in now"):
+        assert f"<li>{kind}" in page
+    assert "approvers weigh it" in page
+
+
 def test_a_refused_request_shows_why(db: Database, logged_in: FlaskClient) -> None:
     form = {"title": "x", "type": "normal", "risk": "low", "approvers": "a@example.com", "required_approvals": "3"}
     response = _post(logged_in, "/changes", "/changes", form)

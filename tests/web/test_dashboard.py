@@ -63,6 +63,13 @@ def test_dashboard_of_an_empty_desk_says_so(logged_in: FlaskClient) -> None:
     assert "Nothing received in the last 7 days." in page
 
 
+def test_dashboard_spells_out_its_abbreviated_measures(logged_in: FlaskClient) -> None:
+    page = logged_in.get("/dashboard").get_data(as_text=True)
+    for words, short in (("Mean time to acknowledge", "MTTA"), ("Mean time to resolve", "MTTR"),
+                         ("Customer satisfaction", "CSAT")):  # fmt: skip
+        assert f'{words} (<abbr title="{words}">{short}</abbr>)' in page
+
+
 def test_dashboard_says_who_is_on_call_for_each_rotating_group(logged_in: FlaskClient, db: Database) -> None:
     with db.transaction() as s:
         groups.save_group(s, "dba", ["ann@example.com", "bob@example.com"])

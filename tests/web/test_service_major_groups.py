@@ -46,6 +46,13 @@ def changes(db: Database) -> list[dict[str, object]]:
         return list(session.scalars(query))  # type: ignore[arg-type]
 
 
+def test_the_example_major_incident_group_is_named_for_the_service_at_hand(admin: FlaskClient, db: Database) -> None:
+    with db.transaction() as session:
+        catalogue.add_service(session, name="mail")
+    assert 'placeholder="mail-mim"' in admin.get("/services/mail/edit").get_data(as_text=True)
+    assert 'placeholder="mail-mim"' in admin.get("/services").get_data(as_text=True)  # beside the example name, mail
+
+
 def test_an_admin_sets_a_services_major_incident_group_on_its_edit_page_and_the_catalogue_shows_it(
     admin: FlaskClient, db: Database
 ) -> None:

@@ -126,3 +126,4 @@ def test_the_report_lists_the_policies_calendars_and_services_it_measures_agains
 def test_with_nothing_set_up_the_report_says_how_to_add_a_policy(logged_in: FlaskClient) -> None:
     page = logged_in.get("/reports/sla").get_data(as_text=True)
     assert "No SLA policies" in page and "switchboard sla add" in page and "switchboard service add" in page
+    assert '<a href="/services#policies">Services</a>' in page and "(docs/sla.md)" not in page
