@@ -189,13 +189,16 @@ def intake(settings: Settings, db: Database) -> Intake:
 
 
 @pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    """The `switchboard` command against a fresh, migrated home under tmp_path/var (no outside settings)."""
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_sqlite: Path) -> CliRunner:
+    """The `switchboard` command against a fresh, migrated home under tmp_path/var (no outside settings). Its
+    database starts as a copy of the session's migrated schema, so the `db upgrade` every test begins with finds
+    nothing to do (migrating each empty file took 0.2 s of each of these 170 tests' set-up)."""
     from hub.cli import main
 
     for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SWITCHBOARD_HOME", str(tmp_path / "var"))
+    copied_schema(f"sqlite:///{tmp_path / 'var' / 'switchboard.db'}", migrated_sqlite)
     cli = CliRunner()
     assert cli.invoke(main, ["db", "upgrade"]).exit_code == 0
     return cli
