@@ -171,14 +171,24 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def migrated_database(database_url: str, migrated_sqlite: Path, *, timeout: float = 5.0) -> Database:
+    """A migrated database at `database_url`: a copy of the session's migrated SQLite file when that is a SQLite
+    file not made yet, else (on PostgreSQL, or where a test put a database first) migrated here. Either way it is
+    opened before it is returned, as migrating opened it: a copy's write-ahead log exists before a test fills the
+    disk under it."""
+    fresh = copied_schema(database_url, migrated_sqlite)
+    database = Database.connect(database_url, timeout=timeout)
+    if fresh:
+        database.ping()
+    else:
+        upgrade(database.engine)
+    return database
+
+
 @pytest.fixture
 def db(settings: Settings, migrated_sqlite: Path) -> Iterator[Database]:
-    """A migrated database for this test: a copy of the session's migrated SQLite file, or (on PostgreSQL, or where
-    a test put a database first) migrated here."""
-    fresh = copied_schema(settings.database_url, migrated_sqlite)
-    database = Database.connect(settings.database_url, timeout=settings.db_timeout)
-    if not fresh:
-        upgrade(database.engine)
+    """A migrated database for this test, on its own SQLite file (see `migrated_database`)."""
+    database = migrated_database(settings.database_url, migrated_sqlite, timeout=settings.db_timeout)
     yield database
     database.dispose()
 
@@ -189,13 +199,16 @@ def intake(settings: Settings, db: Database) -> Intake:
 
 
 @pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    """The `switchboard` command against a fresh, migrated home under tmp_path/var (no outside settings)."""
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_sqlite: Path) -> CliRunner:
+    """The `switchboard` command against a fresh, migrated home under tmp_path/var (no outside settings). Its
+    database starts as a copy of the session's migrated schema, so the `db upgrade` every test begins with finds
+    nothing to do (migrating each empty file took 0.2 s of each of these 170 tests' set-up)."""
     from hub.cli import main
 
     for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SWITCHBOARD_HOME", str(tmp_path / "var"))
+    copied_schema(f"sqlite:///{tmp_path / 'var' / 'switchboard.db'}", migrated_sqlite)
     cli = CliRunner()
     assert cli.invoke(main, ["db", "upgrade"]).exit_code == 0
     return cli

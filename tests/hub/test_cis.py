@@ -20,11 +20,11 @@ from hub.db import Database
 from hub.domain import InboundEvent, RuleSpec
 from hub.errors import BadInput, Missing
 from hub.intake import Intake, Raw
-from hub.migrate import upgrade
 from hub.models import ConfigurationItem, Incident, TimelineEntry, utcnow
 from hub.prefix_match import upper_bound
 from hub.rulebook import add_rule
 from ingest.pipeline import make_intake
+from tests.conftest import migrated_database
 from tests.docs import fenced, run_as_printed
 from tests.plans import plan
 
@@ -447,9 +447,8 @@ def test_import_list_show_and_retire_from_the_shell(cli: CliRunner, tmp_path: Pa
     assert missing.exit_code == 1 and "there is no CI 'nope'" in missing.output
 
 
-def test_the_documented_import_runs_as_printed(settings: Settings, tmp_path: Path) -> None:
-    database = Database.connect(settings.database_url)
-    upgrade(database.engine)
+def test_the_documented_import_runs_as_printed(settings: Settings, tmp_path: Path, migrated_sqlite: Path) -> None:
+    database = migrated_database(settings.database_url, migrated_sqlite)
     out = run_as_printed(fenced("docs/cmdb.md", "Importing a CSV file", "sh")[0], settings, tmp_path)
     assert out.splitlines() == [
         "added service 'mail'",

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from hub.cli import main
+from tests.conftest import copied_schema
 
 LONG = "x" * 400
 REFUSED = [
@@ -27,7 +28,8 @@ REFUSED = [
 
 
 @pytest.fixture
-def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_sqlite: Path) -> CliRunner:
+    copied_schema(database_url, migrated_sqlite)
     monkeypatch.setenv("SWITCHBOARD_HOME", str(tmp_path / "var"))
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.delenv("REDIS_URL", raising=False)

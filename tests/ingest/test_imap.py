@@ -22,14 +22,13 @@ from hub.db import Database
 from hub.errors import StorageUnavailable
 from hub.intake import Intake
 from hub.mailboxes import MailboxConfig, MailboxImport
-from hub.migrate import upgrade
 from hub.models import Event, Incident, Mailbox, OutboxMessage, TimelineEntry
 from hub.sealed import Keyring
 from ingest.imap import MailboxError, MailboxWatcher, Watcher, WatchSettings, connect, probe
 from ingest.imap_sync import message_key
 from ingest.mail_intake import store_message
 from ingest.pipeline import make_intake
-from tests.conftest import KEYS, ImapAccount, make_settings
+from tests.conftest import KEYS, ImapAccount, make_settings, migrated_database
 from tests.servers import wait_until
 
 FAST = WatchSettings(poll_interval=0.2, timeout=10, backoff_cap=0.5, reload_interval=0.2)
@@ -168,11 +167,10 @@ def test_imported_messages_are_moved_when_asked(imap_account: ImapAccount, db: D
 
 
 def test_message_stays_unflagged_while_storage_is_down_and_is_imported_once_it_is_back(
-    imap_account: ImapAccount, tmp_path: Path
+    imap_account: ImapAccount, tmp_path: Path, migrated_sqlite: Path
 ) -> None:
     settings = make_settings(tmp_path / "slow", db_timeout=0.2)
-    database = Database.connect(settings.database_url, timeout=settings.db_timeout)
-    upgrade(database.engine)
+    database = migrated_database(settings.database_url, migrated_sqlite, timeout=settings.db_timeout)
     intake = make_intake(settings, database)
     config = add_mailbox(database, imap_account)
     imap_account.append(message())

@@ -12,10 +12,9 @@ from hub.accounts import create_integration
 from hub.cli import main
 from hub.db import Database
 from hub.intake import Raw
-from hub.migrate import upgrade
 from hub.models import Integration
 from ingest.pipeline import make_intake
-from tests.conftest import make_settings
+from tests.conftest import make_settings, migrated_database
 from tests.docs import fenced, run_as_printed
 
 
@@ -58,11 +57,10 @@ def test_set_refuses_a_broken_mapping_and_saves_a_good_one(cli: CliRunner, tmp_p
     assert cli.invoke(main, ["mapping", "clear", "tool"]).exit_code == 0
 
 
-def test_the_documented_mapping_runs_as_printed_on_the_tools_payload(tmp_path: Path) -> None:
+def test_the_documented_mapping_runs_as_printed_on_the_tools_payload(tmp_path: Path, migrated_sqlite: Path) -> None:
     """docs/integrations.md's mapping, previewed on a payload of the shape it is written for, then saved."""
     settings = make_settings(tmp_path / "var")
-    db = Database.connect(settings.database_url)
-    upgrade(db.engine)
+    db = migrated_database(settings.database_url, migrated_sqlite)
     with db.transaction() as session:
         integration = create_integration(session, name="mytool")[0].id
     body = {"host": "db1", "check": {"name": "disk", "output": "95% used", "level": "P1", "state": "CRITICAL"},

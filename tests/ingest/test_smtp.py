@@ -21,7 +21,7 @@ from hub.models import DeskAddress, Event, Incident, OutboxMessage, TimelineEntr
 from hub.net import free_port
 from ingest.pipeline import make_intake
 from ingest.smtp import make_controller
-from tests.conftest import make_settings
+from tests.conftest import make_settings, migrated_database
 from tests.ingest import nested_multiparts
 from tests.servers import SmallDisk
 
@@ -105,14 +105,13 @@ def test_mail_for_unknown_recipient_is_refused_at_rcpt(smtp_port: int, db: Datab
 
 
 @pytest.fixture
-def desk_with(tmp_path: Path) -> Iterator[Callable[..., tuple[int, Database, str]]]:
+def desk_with(tmp_path: Path, migrated_sqlite: Path) -> Iterator[Callable[..., tuple[int, Database, str]]]:
     """Start a desk server with overridden settings; returns (port, database, database file)."""
     started: list[tuple[Controller, Database]] = []
 
     def start(**overrides: object) -> tuple[int, Database, str]:
         settings = make_settings(tmp_path / "var", **overrides)
-        database = Database.connect(settings.database_url, timeout=settings.db_timeout)
-        upgrade(database.engine)
+        database = migrated_database(settings.database_url, migrated_sqlite, timeout=settings.db_timeout)
         controller = make_controller(settings, make_intake(settings, database), port=free_port())
         controller.start()
         started.append((controller, database))

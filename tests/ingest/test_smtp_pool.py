@@ -15,12 +15,11 @@ from aiosmtpd.controller import Controller
 
 from hub.config import Settings
 from hub.db import Database
-from hub.migrate import upgrade
 from hub.net import free_port
 from ingest.pipeline import make_intake
 from ingest.smtp import make_controller
 from ingest.smtp_accept import AcceptPool
-from tests.conftest import make_settings
+from tests.conftest import make_settings, migrated_database
 from tests.ingest.test_smtp import incidents, mail, send
 
 
@@ -36,10 +35,9 @@ class PooledDesk:
 
 
 @pytest.fixture
-def desk(tmp_path) -> Iterator[PooledDesk]:  # type: ignore[no-untyped-def]
+def desk(tmp_path, migrated_sqlite) -> Iterator[PooledDesk]:  # type: ignore[no-untyped-def]
     settings: Settings = make_settings(tmp_path / "var", db_timeout=5.0)
-    db = Database.connect(settings.database_url, timeout=settings.db_timeout)
-    upgrade(db.engine)
+    db = migrated_database(settings.database_url, migrated_sqlite, timeout=settings.db_timeout)
     pool = AcceptPool(settings, 1)
     pool.warm_up()
     controller: Controller = make_controller(settings, make_intake(settings, db), port=free_port(), accept=pool)
@@ -80,10 +78,9 @@ def test_a_worker_that_dies_mid_message_gets_451_and_the_next_message_a_new_work
     assert [i.title for i in incidents(desk.db)] == ["Second"]
 
 
-def test_storage_down_in_the_worker_answers_451(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_storage_down_in_the_worker_answers_451(tmp_path, migrated_sqlite) -> None:  # type: ignore[no-untyped-def]
     settings = make_settings(tmp_path / "var", db_timeout=0.2)
-    db = Database.connect(settings.database_url, timeout=settings.db_timeout)
-    upgrade(db.engine)
+    db = migrated_database(settings.database_url, migrated_sqlite, timeout=settings.db_timeout)
     pool = AcceptPool(settings, 1)
     controller = make_controller(settings, make_intake(settings, db), port=free_port(), accept=pool)
     controller.start()

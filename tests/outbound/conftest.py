@@ -17,7 +17,6 @@ from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent, RuleSpec
 from hub.intake import Intake, Raw
-from hub.migrate import upgrade
 from hub.models import OutboxMessage
 from hub.net import free_port
 from hub.outbox import owe
@@ -70,15 +69,12 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def any_parts(database_url: str, settings: Settings, redis_url: str, smtp_sink: SmtpSink) -> Iterator[Parts]:
+def any_parts(
+    database_url: str, database: Database, settings: Settings, redis_url: str, smtp_sink: SmtpSink
+) -> Iterator[Parts]:
     """The parts on SQLite, and in a second run on PostgreSQL (where SKIP LOCKED matters)."""
-    db = Database.connect(database_url, timeout=5)
-    upgrade(db.engine)
     relayed = replace(settings, database_url=database_url, redis_url=redis_url, smtp_relay=smtp_sink.url, **NO_WAIT)
-    try:
-        yield from _wired(relayed, db, smtp_sink)
-    finally:
-        db.dispose()
+    yield from _wired(relayed, database, smtp_sink)
 
 
 def _wired(settings: Settings, db: Database, sink: SmtpSink) -> Iterator[Parts]:

@@ -4,7 +4,6 @@ restart of every process, waited out while Redis is down, and found again if Red
 from __future__ import annotations
 
 import re
-import time
 from datetime import timedelta
 
 import pytest
@@ -23,6 +22,7 @@ from outbound.queue import connect, make_queue
 from rules import rules_file
 from tests.delivery import deliver_everything
 from tests.outbound.conftest import ALERT, Parts
+from tests.servers import wait_until
 from tests.web.helpers import csrf_token
 from web import create_app
 
@@ -80,8 +80,10 @@ def test_a_scheduled_step_survives_a_restart_of_every_process(parts: Parts) -> N
     escalating(parts, first_after=timedelta(seconds=2))
     escalations.schedule(parts.db, parts.queue)
     parts.queue.connection.close()  # every process gone; only Redis (and the database) remember
-    time.sleep(2.5)
     fresh = make_queue(connect(parts.settings.redis_url or ""))
+    waiting = ScheduledJobRegistry(queue=fresh)  # RQ counts whole seconds: due there, and due in the database
+    wait_until(lambda: waiting.get_jobs_to_schedule() and utcnow() >= step(parts).due_at, timeout=10,
+               message="the step to fall due")  # fmt: skip
     SimpleWorker([fresh], connection=fresh.connection).work(burst=True, with_scheduler=True)
     assert step(parts).status == "done"
 

@@ -15,7 +15,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.migrate import upgrade
 from hub.models import Event, Incident, Integration
-from tests.conftest import make_settings
+from tests.conftest import make_settings, migrated_database
 from tests.servers import SmallDisk
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import count, post_event
@@ -251,10 +251,9 @@ def test_chunked_body_over_the_limit_is_refused_with_413_json(
     assert count(db, Event) == 0
 
 
-def test_locked_database_answers_503_with_retry_after_and_stores_nothing(tmp_path: Path) -> None:
+def test_locked_database_answers_503_with_retry_after_and_stores_nothing(tmp_path: Path, migrated_sqlite: Path) -> None:
     settings = make_settings(tmp_path / "locked", db_timeout=0.2)
-    db = Database.connect(settings.database_url, timeout=settings.db_timeout)
-    upgrade(db.engine)
+    db = migrated_database(settings.database_url, migrated_sqlite, timeout=settings.db_timeout)
     with db.transaction() as session:
         _, secret = accounts.create_integration(session, name="monitoring")
     client = create_app(settings, db=db).test_client()

@@ -13,9 +13,8 @@ from werkzeug.test import TestResponse
 
 from hub import accounts
 from hub.db import Database
-from hub.migrate import upgrade
 from hub.models import Event, Incident, OutboxMessage
-from tests.conftest import make_settings
+from tests.conftest import make_settings, migrated_database
 from tests.web.helpers import Login, count, csrf_token, log_in
 from web import create_app
 
@@ -169,10 +168,11 @@ def test_the_api_without_a_token_is_401(client: FlaskClient, db: Database) -> No
     assert post(client, {}, {"title": "VPN down"}).status_code == 401 and count(db, Incident) == 0
 
 
-def test_with_the_database_locked_the_api_answers_503_and_the_form_keeps_what_was_typed(tmp_path: Path) -> None:
+def test_with_the_database_locked_the_api_answers_503_and_the_form_keeps_what_was_typed(
+    tmp_path: Path, migrated_sqlite: Path
+) -> None:
     settings = make_settings(tmp_path / "locked", db_timeout=0.2)
-    db = Database.connect(settings.database_url, timeout=settings.db_timeout)
-    upgrade(db.engine)
+    db = migrated_database(settings.database_url, migrated_sqlite, timeout=settings.db_timeout)
     with db.transaction() as session:
         accounts.create_user(session, email="agent@example.com", password="long enough", role="agent")
     headers = token(db, "agent")

@@ -22,7 +22,6 @@ from werkzeug.test import TestResponse
 
 from hub import accounts
 from hub.db import Database
-from hub.migrate import upgrade
 from hub.models import AuditEntry, User
 from tests.conftest import make_settings
 from tests.servers import PostgresCluster
@@ -35,10 +34,9 @@ ADMIN = Login("admin@example.com", "correct horse battery")
 
 
 @pytest.fixture
-def pg_app(postgres: PostgresCluster, tmp_path: Path) -> Iterator[tuple[Flask, Database, str]]:
-    url = postgres.create_database(f"conflicts_{time.monotonic_ns()}")
+def pg_app(postgres: PostgresCluster, postgres_schema: str, tmp_path: Path) -> Iterator[tuple[Flask, Database, str]]:
+    url = postgres.create_database(f"conflicts_{time.monotonic_ns()}", template=postgres_schema)
     db = Database.connect(url, timeout=10)
-    upgrade(db.engine)
     with db.transaction() as session:
         accounts.create_user(session, email=ADMIN.email, password=ADMIN.password, role="admin")
     app = create_app(make_settings(tmp_path / "var", database_url=url), db=db)
