@@ -6,10 +6,15 @@ order) which stops there, not every agent of a large desk; when that cut the lis
 `/suggest/assignees` (`starting`) for those matching what is typed. A field works without script either way: a
 typed address or group name is taken as before. The pickers that want one person (a group's new member, who covers
 a shift) list none with the page and look the typed address up (`person`).
+
+Who may be paged is decided here once (`people`): hub/groups.py and hub/oncall.py refuse anyone else as a group's
+member or a shift's cover, whether a page, the API or the CLI asks; `unable` names those who stopped qualifying
+after they joined (deactivated), for the pages to mark and paging to skip.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Integer, Select, bindparam, select
@@ -62,19 +67,43 @@ def groups_starting(typed: str, most: int = SUGGESTED_AS_TYPED) -> Select[str]:
 def person(conn: Connection, typed: str) -> str:
     """The active agent or admin whose address was typed in a person picker (lower-cased), or BadInput saying
     what to do: the field is plain text without script, so anything may arrive."""
-    who = typed.strip().lower()
-    if not who:
+    if not typed.strip():
         raise BadInput("type the person's address, e.g. ann@example.com, and pick them from the suggestions")
-    if not is_address(who):
-        raise BadInput(f"{who!r} is not an email address; type the person's address, e.g. ann@example.com")
-    found = conn.execute(select(User.active, User.role).where(User.email == who)).first()
-    if found is None:
-        raise BadInput(f"no one here has the address {who}; an admin adds them on the Users page first")
-    if not found.active:
-        raise BadInput(f"{who} is deactivated; an admin turns them back on on the Users page, or pick someone else")
-    if found.role not in ASSIGNABLE_ROLES:
-        raise BadInput(f"{who} is a {found.role}, who works no incidents; pick an agent or admin")
-    return who
+    return people(conn, [typed])[0]
+
+
+def people(conn: Connection, typed: Sequence[str]) -> list[str]:
+    """The addresses of active agents and admins, lower-cased, as given; else BadInput naming each one that is not
+    and what to do. The one rule for whoever may be paged, a group's member or a shift's cover: they must be able
+    to log in and acknowledge. One read, however many."""
+    wanted = [t.strip().lower() for t in typed]
+    refused = [f"{who!r} is not an email address; type the person's address, e.g. ann@example.com"
+               for who in wanted if not is_address(who)]  # fmt: skip
+    refused += unable(conn, [w for w in wanted if is_address(w)]).values()
+    if refused:
+        raise BadInput("; ".join(refused))
+    return wanted
+
+
+def unable(conn: Connection, emails: Iterable[str]) -> dict[str, str]:
+    """Of these (lower-cased) addresses, those who could not answer a page, each with why and what to do: no
+    user, deactivated (perhaps after they joined a rota), or a viewer. One read."""
+    wanted = list(dict.fromkeys(emails))
+    if not wanted:
+        return {}
+    found = {row.email: row for row in conn.execute(select(User.email, User.active, User.role).where(
+        User.email.in_(wanted)))}  # fmt: skip
+    why: dict[str, str] = {}
+    for who in wanted:
+        row = found.get(who)
+        if row is None:
+            why[who] = (f"no one here has the address {who}; an admin adds them on the Users page (or `switchboard "
+                        "user create`) first")  # fmt: skip
+        elif not row.active:
+            why[who] = f"{who} is deactivated; an admin turns them back on on the Users page, or pick someone else"
+        elif row.role not in ASSIGNABLE_ROLES:
+            why[who] = f"{who} is a {row.role}, who works no incidents; pick an agent or admin"
+    return why
 
 
 def starting(conn: Connection, typed: str, *, groups: bool = True, most: int = SUGGESTED_AS_TYPED) -> list[str]:

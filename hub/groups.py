@@ -14,8 +14,7 @@ from types import MappingProxyType
 from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from hub import oncall
-from hub.addresses import is_address
+from hub import assignees, oncall
 from hub.domain import GroupState, RoutingState
 from hub.errors import BadInput
 from hub.models import OPEN_CONDITION, Group, GroupMember, Incident, OnCallRotation
@@ -32,9 +31,7 @@ class GroupInfo:
 def save_group(session: Session, name: str, members: Sequence[str]) -> GroupInfo:
     """Create the group or replace its members (in this order: the order strategies go round in)."""
     name = check_name(name, "group", "dba")
-    emails = list(dict.fromkeys(m.strip().lower() for m in members if m.strip()))
-    if not all(is_address(m) for m in emails):
-        raise BadInput("members are email addresses, e.g. --member ann@example.com")
+    emails = list(dict.fromkeys(assignees.people(session.connection(), [m for m in members if m.strip()])))
     group = session.scalar(select(Group).where(Group.name == name))
     if group is None:
         if "@" in name:  # an assignee with an @ is a person's address everywhere (filters, notices, checks)
@@ -51,19 +48,39 @@ def save_group(session: Session, name: str, members: Sequence[str]) -> GroupInfo
 
 def add_member(session: Session, name: str, email: str) -> GroupInfo:
     """Put `email` last in the group's rota (the group page's member picker: one person, typed, not the whole
-    list); refused, changing nothing, for a group that does not exist or a member it already has."""
-    group = session.scalar(select(Group).where(Group.name == name))
-    if group is None:
-        raise BadInput(f"there is no group {name!r}; make it first with its members")
-    members = list(session.scalars(
-        select(GroupMember.email).where(GroupMember.group_id == group.id).order_by(GroupMember.position)
-    ))  # fmt: skip
-    email = email.strip().lower()
+    list); refused, changing nothing, for a group that does not exist, a member it already has, or someone who
+    could not answer a page."""
+    group, members = _members(session, name)
+    email = assignees.person(session.connection(), email)
     if email in members:
         raise BadInput(f"{email} is in {name} already")
     session.add(GroupMember(group_id=group.id, email=email, position=len(members)))
     session.flush()
     return GroupInfo(group.name, (*members, email), group.last_assigned)
+
+
+def remove_member(session: Session, name: str, email: str) -> GroupInfo:
+    """Take one member out of the group's rota, the others keeping their order (whoever they are now: a
+    deactivated member is removed like any other)."""
+    group, members = _members(session, name)
+    email = email.strip().lower()
+    if email not in members:
+        raise BadInput(f"{email} is not in {name}; the Groups page lists its members")
+    session.execute(delete(GroupMember).where(GroupMember.group_id == group.id, GroupMember.email == email))
+    later = GroupMember.group_id == group.id, GroupMember.position > members.index(email)
+    session.execute(update(GroupMember).where(*later).values(position=GroupMember.position - 1))  # no gap
+    kept = tuple(m for m in members if m != email)
+    return GroupInfo(group.name, kept, group.last_assigned)
+
+
+def _members(session: Session, name: str) -> tuple[Group, list[str]]:
+    group = session.scalar(select(Group).where(Group.name == name))
+    if group is None:
+        raise BadInput(f"there is no group {name!r}; make it first with its members")
+    members = session.scalars(
+        select(GroupMember.email).where(GroupMember.group_id == group.id).order_by(GroupMember.position)
+    )
+    return group, list(members)
 
 
 def remove_group(session: Session, name: str) -> None:

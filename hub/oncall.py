@@ -17,15 +17,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, delete, select
 from sqlalchemy.orm import Session
 
-from hub import notices
-from hub.addresses import is_address
+from hub import assignees, notices
 from hub.db import Database, insert_new
 from hub.durations import describe_duration, parse_duration
 from hub.errors import BadInput, Missing
 from hub.models import Group, GroupMember, OnCallNotice, OnCallOverride, OnCallRotation, utcnow
 from hub.outbox import outbox_row
 from hub.recipients import Sender, active_people
-from hub.rotation import MAX_SHIFT, MAX_SPAN, MIN_SHIFT, Override, Rotation, Shift, on_call, shifts, started
+from hub.rotation import MAX_SHIFT, MAX_SPAN, MIN_SHIFT, Override, Rotation, Shift, answering, shifts, started
 from hub.statements import INSERT_OUTBOX
 from hub.weekly import DAYS
 from hub.zones import from_local, zone_of
@@ -128,16 +127,15 @@ def add_override(
     session: Session, group_name: str, who: str, starts: datetime, ends: datetime, *, by: str, now: datetime
 ) -> Override:
     """`who` is on call for the group from `starts` to `ends`, whatever the rotation says; naive times are read
-    in the rotation's time zone, as people give them (one the clocks skip there is refused)."""
+    in the rotation's time zone, as people give them (one the clocks skip there is refused). `who` must be able
+    to answer a page: an active agent or admin (hub/assignees.py `people`)."""
     group = _group(session, group_name)
     rotation = session.get(OnCallRotation, group.id)
     if rotation is None:
         raise Missing(f"group {group_name!r} has no on-call rotation to override; set one first")
     zone = zone_of(rotation.timezone)
     starts, ends = (t if t.tzinfo else from_local(t, zone) for t in (starts, ends))
-    who = who.strip().lower()
-    if not is_address(who):
-        raise BadInput(f"{who!r} is not an email address")
+    who = assignees.person(session.connection(), who)
     if ends <= starts:
         raise BadInput("an override ends after it starts")
     if ends <= now:
@@ -235,9 +233,21 @@ def rota(session: Session, group_name: str, start: datetime, end: datetime) -> l
 
 
 def on_call_now(conn: Connection, group_name: str, now: datetime) -> str | None:
-    """Who is on call for the group now; None when it has no rotation (or no one is on call)."""
+    """Whom a page for the group reaches now: who is on call, or when they can no longer answer (deactivated
+    since), the next in rota who can; None when the group has no rotation or no one can answer."""
     found = rotations(conn, [group_name], now).get(group_name)
-    return on_call(found, now) if found is not None else None
+    return answering(found, now, cannot_answer(conn, found)) if found is not None else None
+
+
+def cannot_answer(conn: Connection, rotation: Rotation) -> dict[str, str]:
+    """The rotation's people (its members and those covering parts of it) who could not answer a page now, and
+    why."""
+    return assignees.unable(conn, people_of(rotation))
+
+
+def people_of(rotation: Rotation) -> list[str]:
+    """Everyone a rotation may page: its members and those covering parts of it."""
+    return [*rotation.members, *(o.who for o in rotation.overrides)]
 
 
 def announce_shifts(db: Database, sender: Sender, now: datetime | None = None) -> int:

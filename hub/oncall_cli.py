@@ -89,7 +89,11 @@ def oncall_show(group: str, days: int) -> None:
 
 @oncall_group.command("override")
 @click.argument("group")
-@click.option("--who", required=True, help="Who is on call instead (an email address).")
+@click.option(
+    "--who",
+    required=True,
+    help="Who is on call instead: an active agent's or admin's address (someone paged must log in).",
+)
 @click.option("--starts", required=True,
               help="From when, in the rotation's time zone: '2026-12-24 18:00', or 'fri 18:00' or '18:00' for the "
                    "next such time.")  # fmt: skip

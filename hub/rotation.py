@@ -8,6 +8,7 @@ An override covers [starts, ends) and wins over the rotation; where overrides ov
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -78,6 +79,19 @@ def on_call(rotation: Rotation, at: datetime) -> str | None:
     """Who is on call at `at`: the covering override's person, else the rotation's."""
     override = covering(rotation, at)
     return override.who if override is not None else scheduled(rotation, at)
+
+
+def answering(rotation: Rotation, at: datetime, unable: Container[str]) -> str | None:
+    """Whom a page at `at` reaches, passing over the `unable` (deactivated since they joined the rota or took the
+    cover): the newest covering override's person who can answer, else the rotation's own, else the members after
+    them in rota order; None when no one can."""
+    covers = sorted((o for o in rotation.overrides if o.starts <= at < o.ends), key=lambda o: o.id, reverse=True)
+    found = next((o.who for o in covers if o.who not in unable), None)
+    if found is not None or not rotation.members:
+        return found
+    first, count = shift_number(rotation, at), len(rotation.members)
+    turns = (rotation.members[(first + step) % count] for step in range(count))
+    return next((who for who in turns if who not in unable), None)
 
 
 def handoff_after(rotation: Rotation, at: datetime) -> datetime:

@@ -304,6 +304,9 @@ def group() -> None:
 def group_set(name: str, members: tuple[str, ...]) -> None:
     """Create group NAME or replace its members.
 
+    Members are paged (escalations, on-call shifts), so each must be an active agent or admin who can log in and
+    acknowledge (`switchboard user create`); anyone else is refused, and nothing changes.
+
     Example: switchboard group set dba --member ann@example.com --member bob@example.com
     """
     from hub import audit, groups
@@ -318,14 +321,19 @@ def group_set(name: str, members: tuple[str, ...]) -> None:
 
 @group.command("list")
 def group_list() -> None:
-    """Print each group with its members, in round-robin order."""
-    from hub import groups
+    """Print each group with its members, in round-robin order; one who could no longer answer a page (deactivated
+    since they joined) is marked, and paging passes them over."""
+    from hub import assignees, groups
 
-    found = in_transaction(groups.list_groups)
+    def work(session: Any) -> tuple[list[groups.GroupInfo], dict[str, str]]:
+        found = groups.list_groups(session)
+        return found, assignees.unable(session.connection(), [m for g in found for m in g.members])
+
+    found, unable = in_transaction(work)
     if not found:
         click.echo("no groups; make one with `switchboard group set NAME --member EMAIL`")
     for info in found:
-        click.echo(f"{info.name}: {', '.join(info.members)}")
+        click.echo(f"{info.name}: {', '.join(m + (' (cannot be paged)' if m in unable else '') for m in info.members)}")
 
 
 @group.command("remove")

@@ -2,7 +2,8 @@
 (admins; audited; the same as `switchboard group set|remove`).
 
 It reads the groups and their members only, never every person: a member is added by typing an address, which
-web/static/suggest.js completes from /suggest/assignees and the server looks up (hub/assignees.py `person`)."""
+web/static/suggest.js completes from /suggest/assignees and the server looks up (hub/assignees.py `person`); each
+member has a Remove button, and one deactivated since they joined is marked (paging passes them over)."""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ def index() -> ResponseReturnValue:
             return redirect(url_for("groups.index"))
     with services().db.read() as session:
         found = groups.list_groups(session)
-    return render_template("groups.html", groups=found, form=form, error=error, open_status=OPEN)
+        unable = assignees.unable(session.connection(), [m for g in found for m in g.members])
+    return render_template("groups.html", groups=found, unable=unable, form=form, error=error, open_status=OPEN)
 
 
 @bp.post("/<path:name>/members")
@@ -49,14 +51,27 @@ def add_member(name: str) -> ResponseReturnValue:
     """One more member, last in the rota: the typed address must be an active agent's or admin's."""
 
     def work(session: Session) -> str:
-        who = assignees.person(session.connection(), request.form.get("who", ""))
-        saved = groups.add_member(session, name, who)
-        audit.record(session, current_user.email, "group.member.add", saved.name, member=who,
+        saved = groups.add_member(session, name, request.form.get("who", ""))
+        audit.record(session, current_user.email, "group.member.add", saved.name, member=saved.members[-1],
                      members=list(saved.members))  # fmt: skip
         return f"Group {saved.name}: {', '.join(saved.members)}."
 
-    told = name.replace("{", "{{").replace("}", "}}")  # refused= is a format string
-    return button_action(work, "groups.index", refused=f"{told}'s members unchanged: {{}}.")
+    return button_action(work, "groups.index", refused=_unchanged(name))
+
+
+@bp.post("/<path:name>/members/remove")
+@requires(MANAGE_USERS)
+def remove_member(name: str) -> ResponseReturnValue:
+    """One member out, the others keeping their rota order (the page's button beside each member)."""
+
+    def work(session: Session) -> str:
+        who = request.form.get("who", "").strip().lower()
+        saved = groups.remove_member(session, name, who)
+        audit.record(session, current_user.email, "group.member.remove", saved.name, member=who,
+                     members=list(saved.members))  # fmt: skip
+        return f"Group {saved.name}: {', '.join(saved.members) or 'no members'}."
+
+    return button_action(work, "groups.index", refused=_unchanged(name))
 
 
 @bp.post("/<path:name>/remove")  # group names may hold "/"
@@ -68,3 +83,8 @@ def remove(name: str) -> ResponseReturnValue:
         return f"Group {name} removed."
 
     return button_action(work, "groups.index", refused="Nothing changed: {}.")
+
+
+def _unchanged(name: str) -> str:
+    told = name.replace("{", "{{").replace("}", "}}")  # refused= is a format string
+    return f"{told}'s members unchanged: {{}}."

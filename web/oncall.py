@@ -2,10 +2,12 @@
 overrides, admins set the rotations (the same as `switchboard oncall ...`; audited).
 
 It reads the rotations' people only, never every person: who covers a shift is typed, completed by
-web/static/suggest.js from /suggest/assignees, and looked up on the server (hub/assignees.py `person`)."""
+web/static/suggest.js from /suggest/assignees, and looked up on the server (hub/assignees.py `person`). Someone
+deactivated after joining a rota stays in it, marked: paging passes them over to the next who can answer."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,7 +22,7 @@ from wtforms.validators import DataRequired, Length
 from hub import assignees, audit, oncall, oncall_feed
 from hub.errors import BadInput
 from hub.models import User, utcnow
-from hub.rotation import Shift, shifts
+from hub.rotation import Shift, answering, shifts
 from web.forms import button_action
 from web.local_time import time_zone
 from web.permissions import COVER_SHIFTS, MANAGE_USERS, VIEW_INCIDENTS, requires
@@ -55,6 +57,8 @@ class Card:
 
     now: oncall.OnCallNow
     shifts: list[Shift]
+    unable: Mapping[str, str]  # its people who could not answer a page (deactivated since), and why
+    paged: str | None  # whom a page reaches now: who is on call, or the next in rota who can answer
 
     def local(self, moment: datetime) -> str:
         return oncall.wall_clock(moment, self.now.zone)
@@ -97,8 +101,7 @@ def add_override(group: str) -> ResponseReturnValue:
     if form.validate_on_submit() and form.starts.data and form.ends.data:
         try:
             with services().db.transaction() as session:
-                who = assignees.person(session.connection(), str(form.who.data))
-                made = oncall.add_override(session, group, who, form.starts.data, form.ends.data,
+                made = oncall.add_override(session, group, str(form.who.data), form.starts.data, form.ends.data,
                                            by=current_user.email, now=utcnow())  # fmt: skip
                 audit.record(session, current_user.email, "oncall.override", group, who=made.who,
                              starts=made.starts.isoformat(), ends=made.ends.isoformat())  # fmt: skip
@@ -138,9 +141,11 @@ def _page(rotation_form: RotationForm, override_form: OverrideForm, error: str |
     now = utcnow()
     with services().db.read() as session:
         found = oncall.rotations(session, None, now)
-        cards = [Card(oncall.now_and_next(name, r, now), shifts(r, now, now + AHEAD))
-                 for name, r in sorted(found.items())]  # fmt: skip
-        names = assignees.group_names(session.connection())  # names only: not every group's members
+        conn = session.connection()
+        unable = assignees.unable(conn, [who for r in found.values() for who in oncall.people_of(r)])
+        cards = [Card(oncall.now_and_next(name, r, now), shifts(r, now, now + AHEAD), unable,
+                      answering(r, now, unable)) for name, r in sorted(found.items())]  # fmt: skip
+        names = assignees.group_names(conn)  # names only: not every group's members
         me = session.get_one(User, current_user.id)
         feed = url_for("oncall_feed.personal", token=oncall_feed.personal_token(services().settings.secret_key, me))
     rotation_form.group.choices = names

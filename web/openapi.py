@@ -1446,7 +1446,12 @@ def document() -> dict[str, Any]:
                             "type": "object",
                             "required": ["who", "starts_at", "ends_at"],
                             "properties": {
-                                "who": {"type": "string", "examples": ["bob@example.com"]},
+                                "who": {
+                                    "type": "string",
+                                    "description": "An active agent's or admin's address: someone paged must log in "
+                                    "and acknowledge; anyone else is refused (400), the error saying why",
+                                    "examples": ["bob@example.com"],
+                                },
                                 "starts_at": {
                                     "type": "string",
                                     "description": "ISO 8601; without an offset, in the rotation's time zone",

@@ -13,6 +13,7 @@ from hub import calendars, catalogue, catalogue_rows, groups, revisions
 from hub.catalogue import Targets
 from hub.db import Database
 from hub.errors import BadField, Missing
+from tests.staff import agents
 
 H = timedelta(hours=1)
 
@@ -90,7 +91,7 @@ def test_changing_an_unknown_service_is_missing(db: Database) -> None:
 
 def test_an_owner_group_not_made_yet_is_warned_about_and_one_that_exists_is_not(db: Database) -> None:
     with db.transaction() as session:
-        groups.save_group(session, "dba", ["ann@example.com"])
+        groups.save_group(session, "dba", agents(session, "ann@example.com"))
         assert catalogue.missing_owner(session, "dba") is None
         assert catalogue.missing_owner(session, None) is None
         warning = catalogue.missing_owner(session, "messaging")

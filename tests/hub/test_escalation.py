@@ -17,6 +17,7 @@ from hub.errors import BadInput
 from hub.intake import Intake, Raw
 from hub.models import Escalation, OutboxMessage, TimelineEntry, utcnow
 from rules import rules_file
+from tests.staff import deactivate
 
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")
 DESK = {"desk_address": "desk@example.com", "base_url": "http://desk"}
@@ -133,6 +134,19 @@ def test_an_oncall_step_tells_whoever_is_on_call_when_it_fires(db: Database, int
         oncall.set_rotation(session, "dba", zone="UTC", shift="1w", handoff=second_week, now=now)
     fired = escalation.fire(db, steps_of(db, incident_id)[0].id, **DESK)
     assert fired.notified == ("dba2@example.com (on call for dba)",) and mails(db) == ["dba2@example.com"]
+
+
+def test_an_oncall_step_passes_over_someone_on_call_deactivated_since_to_the_next_in_rota(
+    db: Database, intake: Intake
+) -> None:
+    incident_id = escalating(db, intake, "5m:oncall:dba")
+    now = utcnow()
+    with db.transaction() as session:
+        oncall.set_rotation(session, "dba", zone="UTC", shift="1w", handoff=f"{now - timedelta(days=8):%Y-%m-%d %H:%M}",
+                            now=now)  # fmt: skip
+    deactivate(db, "dba2@example.com")  # on call this week
+    fired = escalation.fire(db, steps_of(db, incident_id)[0].id, **DESK)
+    assert fired.notified == ("dba1@example.com (on call for dba)",) and mails(db) == ["dba1@example.com"]
 
 
 def test_an_oncall_step_with_no_one_on_call_tells_the_whole_group(db: Database, intake: Intake) -> None:

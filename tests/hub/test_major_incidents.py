@@ -17,6 +17,7 @@ from hub.mail_choices import MailChoices
 from hub.models import Incident, MajorIncident, OutboxMessage, TimelineEntry
 from hub.outbox import PER_INCIDENT
 from tests.hub.majors import ANN, BOB, CAROL, GROUP, MAIL, declared, mailed, opened, staff
+from tests.staff import agents, deactivate
 
 
 @pytest.fixture(autouse=True)
@@ -66,7 +67,8 @@ def test_an_assignee_in_the_group_is_paged_once(db: Database, intake: Intake) ->
 
 def test_a_group_assignee_pages_its_active_members(db: Database, intake: Intake) -> None:
     with db.transaction() as session:
-        groups.save_group(session, "dba", ["bob@example.com", "nobody@example.com"])
+        groups.save_group(session, "dba", agents(session, "bob@example.com", "gone@example.com"))
+    deactivate(db, "gone@example.com")  # after joining: still listed, never paged
     number = opened(intake, assignee="dba")
     major_incidents.declare(db, number, "Payroll down", ANN, MAIL)
     assert mailed(db, number, "major_declared") == ["bob@example.com"]

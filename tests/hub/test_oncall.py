@@ -10,19 +10,20 @@ import pytest
 from sqlalchemy import select
 
 from hub import groups, oncall
-from hub.accounts import create_user
 from hub.db import Database
 from hub.errors import BadInput
 from hub.models import OnCallOverride, OutboxMessage, utcnow
 from hub.recipients import Sender
+from tests.staff import agents, deactivate
 
 BERLIN = ZoneInfo("Europe/Berlin")
 THURSDAY = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
 
 
 def rota(db: Database, *members: str, handoff: str = "mon 09:00", shift: str = "1w") -> None:
+    """The group dba rotating on call; its members, and dan@example.com who covers shifts, are agents."""
     with db.transaction() as s:
-        groups.save_group(s, "dba", list(members))
+        groups.save_group(s, "dba", agents(s, *members, "dan@example.com")[: len(members)])
         oncall.set_rotation(s, "dba", zone="Europe/Berlin", shift=shift, handoff=handoff, now=THURSDAY)
 
 
@@ -76,7 +77,7 @@ def test_a_rotation_for_a_missing_group_or_zone_is_refused(database: Database) -
     with database.transaction() as s, pytest.raises(BadInput, match="no group 'dba'"):
         oncall.set_rotation(s, "dba", zone="UTC", shift="1w", handoff="09:00", now=THURSDAY)
     with database.transaction() as s, pytest.raises(BadInput, match="IANA time zone"):
-        groups.save_group(s, "ops", ["ann@example.com"])
+        groups.save_group(s, "ops", agents(s, "ann@example.com"))
         oncall.set_rotation(s, "ops", zone="Mars/Olympus", shift="1w", handoff="09:00", now=THURSDAY)
 
 
@@ -97,6 +98,7 @@ def test_an_override_in_local_time_puts_someone_on_call_while_it_lasts(database:
     ("who", "starts", "ends", "message"),
     [
         ("nobody", datetime(2026, 11, 27), datetime(2026, 11, 28), "not an email address"),
+        ("eve@example.com", datetime(2026, 11, 27), datetime(2026, 11, 28), "no one here has the address eve@"),
         ("dan@example.com", datetime(2026, 11, 28), datetime(2026, 11, 27), "ends after it starts"),
         ("dan@example.com", datetime(2026, 11, 1), datetime(2026, 11, 2), "over already"),
         ("dan@example.com", datetime(2026, 11, 27), datetime(2027, 6, 1), "at most 92 days"),
@@ -110,6 +112,43 @@ def test_an_override_that_makes_no_sense_is_refused(
     rota(database, "ann@example.com")
     with database.transaction() as s, pytest.raises(BadInput, match=message):
         oncall.add_override(s, "dba", who, starts, ends, by="ann@example.com", now=THURSDAY)
+
+
+def test_a_cover_who_is_not_an_active_agent_or_admin_is_refused_saying_why(database: Database) -> None:
+    rota(database, "ann@example.com")
+    agents(database, "reader@example.com", role="viewer")
+    deactivate(database, "dan@example.com")
+    for who, why in [("dan@example.com", "dan@example.com is deactivated; an admin turns them back on"),
+                     ("reader@example.com", "reader@example.com is a viewer, who works no incidents")]:  # fmt: skip
+        with database.transaction() as s, pytest.raises(BadInput, match=why):
+            oncall.add_override(s, "dba", who, datetime(2026, 11, 27), datetime(2026, 11, 28), by="cli", now=THURSDAY)
+    with database.read() as s:
+        assert s.scalar(select(OnCallOverride.id)) is None
+
+
+def test_a_page_passes_over_someone_on_call_deactivated_since_to_the_next_in_rota(database: Database) -> None:
+    rota(database, "ann@example.com", "bob@example.com", "cy@example.com")  # ann's week from Monday
+    deactivate(database, "ann@example.com", "bob@example.com")
+    with database.read() as s:
+        assert oncall.current(s, "dba", THURSDAY).on_call == "ann@example.com"  # still listed, as planned
+        assert oncall.on_call_now(s.connection(), "dba", THURSDAY) == "cy@example.com"
+
+
+def test_a_page_passes_over_a_cover_deactivated_since_to_the_rotation(database: Database) -> None:
+    rota(database, "ann@example.com", "bob@example.com")
+    with database.transaction() as s:
+        oncall.add_override(s, "dba", "dan@example.com", datetime(2026, 11, 26), datetime(2026, 11, 28), by="cli",
+                            now=THURSDAY)  # fmt: skip
+    deactivate(database, "dan@example.com")
+    with database.read() as s:
+        assert oncall.on_call_now(s.connection(), "dba", THURSDAY) == "ann@example.com"
+
+
+def test_a_page_reaches_no_one_when_no_one_in_the_rota_can_answer(database: Database) -> None:
+    rota(database, "ann@example.com", "bob@example.com")
+    deactivate(database, "ann@example.com", "bob@example.com")
+    with database.read() as s:
+        assert oncall.on_call_now(s.connection(), "dba", THURSDAY) is None
 
 
 def test_removing_an_override_hands_the_shift_back(database: Database) -> None:
@@ -175,19 +214,12 @@ def test_removing_the_group_removes_its_rotation_and_overrides(database: Databas
 SENDER = Sender("desk@example.com", "http://desk")
 
 
-def people(database: Database, *emails: str) -> None:
-    with database.transaction() as s:
-        for email in emails:
-            create_user(s, email=email, password="long enough", role="agent")
-
-
 def mails(database: Database) -> list[tuple[str, str]]:
     with database.read() as s:
         return [(m.recipient, m.subject) for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
 
 
 def test_the_person_whose_shift_began_is_told_once(database: Database) -> None:
-    people(database, "ann@example.com", "bob@example.com")
     rota(database, "ann@example.com", "bob@example.com", handoff="2026-11-23 09:00")
     handover = datetime(2026, 11, 30, 8, 5, tzinfo=UTC)  # 09:05 in Berlin, bob's week began at 09:00
     assert oncall.announce_shifts(database, SENDER, handover) == 1
@@ -199,13 +231,11 @@ def test_the_person_whose_shift_began_is_told_once(database: Database) -> None:
 
 
 def test_no_one_is_told_of_a_shift_that_began_long_ago(database: Database) -> None:
-    people(database, "ann@example.com", "bob@example.com")
     rota(database, "ann@example.com", "bob@example.com", handoff="2026-11-23 09:00")
     assert oncall.announce_shifts(database, SENDER, datetime(2026, 11, 30, 9, 0, tzinfo=UTC)) == 0
 
 
 def test_an_override_covering_someone_tells_the_cover_and_who_comes_back(database: Database) -> None:
-    people(database, "ann@example.com", "dan@example.com")
     rota(database, "ann@example.com", handoff="2026-11-23 09:00")
     with database.transaction() as s:
         oncall.add_override(s, "dba", "dan@example.com", datetime(2026, 11, 26, 18, 0), datetime(2026, 11, 27, 8, 0),
@@ -215,6 +245,7 @@ def test_an_override_covering_someone_tells_the_cover_and_who_comes_back(databas
     assert [to for to, _ in mails(database)] == ["dan@example.com", "ann@example.com"]
 
 
-def test_someone_on_call_who_is_no_user_is_not_mailed(database: Database) -> None:
+def test_someone_on_call_who_was_deactivated_since_is_not_mailed(database: Database) -> None:
     rota(database, "ann@example.com", "bob@example.com", handoff="2026-11-23 09:00")
+    deactivate(database, "bob@example.com")
     assert oncall.announce_shifts(database, SENDER, datetime(2026, 11, 30, 8, 5, tzinfo=UTC)) == 0

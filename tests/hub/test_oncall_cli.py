@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 from click.testing import CliRunner
 
 from hub.cli import main
+from tests.staff import hire
 
 
 def rotation(runner: CliRunner) -> None:
+    hire(runner, "ann@example.com", "bob@example.com", "dan@example.com")
     assert runner.invoke(main, ["group", "set", "dba", "--member", "ann@example.com", "--member", "bob@example.com"]
                          ).exit_code == 0  # fmt: skip
     result = runner.invoke(main, ["oncall", "set", "dba", "--shift", "1d", "--handoff", "00:00", "--tz", "UTC"])
@@ -40,6 +42,27 @@ def test_an_override_far_ahead_is_refused(runner: CliRunner) -> None:
     assert made.exit_code == 1 and "at most 92 days and ends within a year" in made.output
 
 
+def test_an_override_by_someone_who_cannot_log_in_and_acknowledge_is_refused_saying_why(runner: CliRunner) -> None:
+    rotation(runner)
+    hire(runner, "reader@example.com", role="viewer")
+    for who, why in [("eve@example.com", "no one here has the address eve@example.com; an admin adds them on the "
+                                         "Users page (or `switchboard user create`) first"),
+                     ("reader@example.com", "reader@example.com is a viewer, who works no incidents")]:  # fmt: skip
+        made = runner.invoke(main, ["oncall", "override", "dba", "--who", who, "--starts", "2099-01-01",
+                                    "--duration", "1d"])  # fmt: skip
+        assert made.exit_code == 1 and f"Error: {why}" in made.output
+    assert "(override" not in runner.invoke(main, ["oncall", "show", "dba"]).output
+
+
+def test_group_set_refuses_members_who_cannot_log_in_naming_each(runner: CliRunner) -> None:
+    hire(runner, "ann@example.com")
+    made = runner.invoke(main, ["group", "set", "dba", "--member", "ann@example.com", "--member", "eve@example.com",
+                                "--member", "nobody"])  # fmt: skip
+    assert made.exit_code == 1
+    assert "'nobody' is not an email address" in made.output and "no one here has the address eve@" in made.output
+    assert runner.invoke(main, ["group", "list"]).output.startswith("no groups;")
+
+
 def test_override_needs_an_end_or_a_duration(runner: CliRunner) -> None:
     rotation(runner)
     result = runner.invoke(main, ["oncall", "override", "dba", "--who", "dan@example.com", "--starts", "2026-12-01"])
@@ -51,6 +74,7 @@ def test_list_with_no_rotations_says_how_to_make_one(runner: CliRunner) -> None:
 
 
 def test_show_for_a_group_without_a_rotation_says_how_to_make_one(runner: CliRunner) -> None:
+    hire(runner, "ann@example.com")
     runner.invoke(main, ["group", "set", "ops", "--member", "ann@example.com"])
     result = runner.invoke(main, ["oncall", "show", "ops"])
     assert result.exit_code == 1 and "`switchboard oncall set ops` makes one" in result.output

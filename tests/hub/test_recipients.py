@@ -19,6 +19,7 @@ from hub.models import Escalation, OutboxMessage, TimelineEntry
 from hub.outbox import PER_INCIDENT, body_of
 from rules import rules_file
 from tests.conftest import KEYS
+from tests.staff import deactivate
 
 AGENT = Actor("agent@example.com")
 MAIL = Mail(desk_address="helpdesk@example.com", base_url="https://desk.example.com")
@@ -66,9 +67,10 @@ def recipients_of(db: Database, incident_id: int, kind: str) -> list[str]:
 
 
 def test_incident_a_rule_assigns_to_a_group_name_tells_each_active_member(db: Database) -> None:
-    users(db, "dba1@example.com", "dba2@example.com")
+    users(db, "dba1@example.com", "dba2@example.com", "gone@example.com")
     with db.transaction() as session:
         groups.save_group(session, "dba", ["dba1@example.com", "dba2@example.com", "gone@example.com"])
+    deactivate(db, "gone@example.com")
     incident_id = open_alert(db, "dba")
     rows = owed(db, incident_id, "assigned")
     assert sorted(r.recipient for r in rows) == ["dba1@example.com", "dba2@example.com"]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from hub.rotation import Override, Rotation, handoff_after, on_call, scheduled, shifts, started
+from hub.rotation import Override, Rotation, answering, handoff_after, on_call, scheduled, shifts, started
 
 BERLIN = ZoneInfo("Europe/Berlin")
 WEEK = timedelta(weeks=1)
@@ -123,3 +123,22 @@ def test_an_override_starting_and_ending_starts_shifts() -> None:
     back = started(rotation, berlin(2026, 11, 5, 8, 1), timedelta(minutes=15))
     assert begun is not None and (begun.who, begun.override) == ("dan", 3)
     assert back is not None and (back.who, back.override) == ("ann", None)
+
+
+def test_a_page_reaches_who_is_on_call_when_they_can_answer() -> None:
+    assert answering(weekly("ann", "bob", "cy"), berlin(2026, 11, 10, 12, 0), unable=set()) == "bob"
+
+
+def test_a_page_goes_round_the_rota_past_those_who_cannot_answer() -> None:
+    rotation = weekly("ann", "bob", "cy")  # bob's week
+    assert answering(rotation, berlin(2026, 11, 10, 12, 0), unable={"bob"}) == "cy"
+    assert answering(rotation, berlin(2026, 11, 10, 12, 0), unable={"bob", "cy"}) == "ann"
+    assert answering(rotation, berlin(2026, 11, 10, 12, 0), unable={"ann", "bob", "cy"}) is None
+
+
+def test_a_page_passes_over_a_cover_who_cannot_answer_to_an_older_cover_then_the_rotation() -> None:
+    span = berlin(2026, 11, 10), berlin(2026, 11, 11)
+    rotation = weekly("ann", "bob", overrides=(Override(1, "dan", *span), Override(2, "eve", *span)))
+    noon = berlin(2026, 11, 10, 12, 0)
+    assert answering(rotation, noon, unable={"eve"}) == "dan"
+    assert answering(rotation, noon, unable={"eve", "dan"}) == "bob"

@@ -13,6 +13,7 @@ from hub.cli import main
 from hub.db import Database
 from hub.models import AuditEntry, StatusSubscriber
 from tests.hub.catalogue_cli import run
+from tests.staff import agents
 
 
 def test_a_service_added_is_listed_with_its_owner(runner: CliRunner) -> None:
@@ -37,7 +38,7 @@ def test_a_services_major_incident_group_is_set_and_cleared_and_each_change_audi
     runner: CliRunner, db: Database
 ) -> None:
     with db.transaction() as session:
-        groups.save_group(session, "payroll-mim", ["frank@example.com"])
+        groups.save_group(session, "payroll-mim", agents(session, "frank@example.com"))
     run(runner, "service", "add", "--name", "payroll", "--owner-group", "payroll-ops")
     assert run(runner, "service", "set", "payroll", "--major-group", "payroll-mim") == (
         "service 'payroll': not on the status page; its major incidents page payroll-mim\n"

@@ -10,13 +10,14 @@ from hub.models import utcnow
 from hub.recipients import Sender
 from tests.delivery import deliver_everything
 from tests.outbound.conftest import Parts
+from tests.staff import agents
 
 
 def test_the_shift_mail_reaches_the_person_on_call_with_a_link_to_the_rota(parts: Parts) -> None:
     now = utcnow()
     with parts.db.transaction() as session:
         create_user(session, email="bob@example.com", password="long enough", role="agent")
-        groups.save_group(session, "dba", ["ann@example.com", "bob@example.com"])
+        groups.save_group(session, "dba", agents(session, "ann@example.com", "bob@example.com"))
         first = f"{now - timedelta(days=1, minutes=5):%Y-%m-%d %H:%M}"  # ann's day ended five minutes ago
         oncall.set_rotation(session, "dba", zone="UTC", shift="1d", handoff=first, now=now)
     assert oncall.announce_shifts(parts.db, Sender(parts.settings.desk_address, parts.settings.base_url), now) == 1

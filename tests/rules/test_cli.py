@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from hub.cli import main
 from tests.rules.test_rules_file import NESTED
+from tests.staff import hire
 
 EVENT = json.dumps({"title": "Disk full", "severity": "critical", "labels": {"team": "db", "alertname": "DiskFull"}})
 
@@ -122,6 +123,7 @@ def test_rules_test_with_all_explains_the_rules_that_did_not_match(runner: CliRu
 
 
 def test_rules_test_assigns_within_a_stored_group(runner: CliRunner, nested: Path) -> None:
+    hire(runner, "ann@example.com", "bob@example.com")
     invoke(runner, "group", "set", "dba", "--member", "ann@example.com", "--member", "bob@example.com")
     invoke(runner, "rules", "test", "--expect", "assignee=ann@example.com", input=EVENT)
 
@@ -143,5 +145,13 @@ def test_rules_add_refuses_a_bad_template_before_saving(runner: CliRunner) -> No
 
 
 def test_groups_are_listed_with_their_members_in_order(runner: CliRunner) -> None:
+    hire(runner, "ann@example.com", "bob@example.com")
     invoke(runner, "group", "set", "dba", "--member", "Bob@Example.com", "--member", "ann@example.com")
     assert invoke(runner, "group", "list") == "dba: bob@example.com, ann@example.com\n"
+
+
+def test_a_member_deactivated_since_is_listed_marked(runner: CliRunner) -> None:
+    hire(runner, "ann@example.com", "bob@example.com")
+    invoke(runner, "group", "set", "dba", "--member", "ann@example.com", "--member", "bob@example.com")
+    invoke(runner, "user", "set", "bob@example.com", "--disable")
+    assert invoke(runner, "group", "list") == "dba: ann@example.com, bob@example.com (cannot be paged)\n"

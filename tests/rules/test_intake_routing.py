@@ -14,6 +14,7 @@ from hub.domain import InboundEvent, RuleSpec
 from hub.intake import Intake, Raw
 from hub.models import Event, Group, Incident, TimelineEntry, utcnow
 from rules import rules_file
+from tests.staff import agents
 
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")
 
@@ -22,7 +23,7 @@ def use_rules(db: Database, yaml_text: str, **group_members: list[str]) -> None:
     parsed = rules_file.parse_file(yaml_text)
     with db.transaction() as s:
         for name, members in group_members.items():
-            groups.save_group(s, name, members)
+            groups.save_group(s, name, agents(s, *members))
         rulebook.replace_all(s, parsed.rules, parsed.settings)
 
 
@@ -99,6 +100,7 @@ def test_on_call_assigns_whoever_the_groups_rotation_has_on_call_now(intake: Int
         oncall.set_rotation(s, "dba", zone="UTC", shift="1d", handoff=start, now=now)
     first = incident(db, intake.record(RAW, alert(team="db")).incident_id)
     with db.transaction() as s:
+        agents(s, "dan@example.com")
         oncall.add_override(s, "dba", "dan@example.com", now - timedelta(minutes=1), now + timedelta(hours=1),
                             by="bob@example.com", now=now)  # fmt: skip
     second = incident(db, intake.record(RAW, alert(team="db", host="other")).incident_id)

@@ -87,6 +87,7 @@ UI = {
     "groups.index": ("GET", "/groups", ADMINS),
     "groups.remove": ("POST", "/groups/dba/remove", ADMINS),
     "groups.add_member": ("POST", "/groups/dba/members", ADMINS),
+    "groups.remove_member": ("POST", "/groups/dba/members/remove", ADMINS),
     "oncall.index": ("GET", "/oncall", PEOPLE),
     "oncall.set_rotation": ("POST", "/oncall", ADMINS),
     "oncall.add_override": ("POST", "/oncall/dba/overrides", STAFF),

@@ -13,6 +13,7 @@ from hub import groups, oncall, triage
 from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.models import OutboxMessage, utcnow
+from tests.staff import agents
 from tests.web.helpers import Login, log_in
 from web.queries import incident_id
 
@@ -72,7 +73,7 @@ def test_dashboard_spells_out_its_abbreviated_measures(logged_in: FlaskClient) -
 
 def test_dashboard_says_who_is_on_call_for_each_rotating_group(logged_in: FlaskClient, db: Database) -> None:
     with db.transaction() as s:
-        groups.save_group(s, "dba", ["ann@example.com", "bob@example.com"])
+        groups.save_group(s, "dba", agents(s, "ann@example.com", "bob@example.com"))
         oncall.set_rotation(s, "dba", zone="UTC", shift="1d", handoff="00:00", now=utcnow())
     page = logged_in.get("/dashboard").get_data(as_text=True)
     row = r'<a href="/oncall#rotation-dba">dba</a></th>\s*<td>ann@example.com <span class="muted">until '

@@ -17,6 +17,7 @@ from hub import accounts, groups, rulebook, triage
 from hub.agent_action import Actor, Mail
 from hub.db import Database
 from rules import rules_file
+from tests.staff import agents
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
 from tests.web.conftest import PASSWORD
 from tests.web.helpers import Login, log_in, statements
@@ -48,8 +49,8 @@ def desk(db: Database, make_user: Callable[..., Login], raise_incident: Callable
     for email in (MEMBER, COLLEAGUE, OUTSIDER):
         make_user(email=email)
     with db.transaction() as session:
-        groups.save_group(session, "network", [MEMBER, COLLEAGUE])
-        groups.save_group(session, "db", ["carol@example.com"])
+        groups.save_group(session, "network", agents(session, MEMBER, COLLEAGUE))
+        groups.save_group(session, "db", agents(session, "carol@example.com"))
     use_routes(db, *TARGETS)
     made = {to: raise_incident(f"For {to}", dedup_key=to, labels={"to": to}) for to in TARGETS}
     return {**made, "nobody": raise_incident("For no one", dedup_key="nobody")}
@@ -212,8 +213,8 @@ def test_the_list_reads_my_queue_in_the_same_queries_in_one_group_or_three(
 
     one = queries_for_my_queue()
     with db.transaction() as session:
-        groups.save_group(session, "db", ["carol@example.com", MEMBER])
-        groups.save_group(session, "storage", [MEMBER])
+        groups.save_group(session, "db", agents(session, "carol@example.com", MEMBER))
+        groups.save_group(session, "storage", agents(session, MEMBER))
     page = member.get("/incidents?queue=mine").get_data(as_text=True)
     assert sorted(refs(page)) == sorted([desk["network"], desk["db"], desk[MEMBER]])
     assert queries_for_my_queue() == one

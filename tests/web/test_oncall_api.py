@@ -11,13 +11,15 @@ from flask.testing import FlaskClient
 from hub import groups, oncall
 from hub.db import Database
 from hub.models import utcnow
+from tests.staff import agents, deactivate
 
 
 @pytest.fixture
 def dba(db: Database) -> None:
-    """Daily shifts handing over at 00:00 Berlin time, ann first from today."""
+    """Daily shifts handing over at 00:00 Berlin time, ann first from today; dan, an agent too, covers."""
     with db.transaction() as s:
-        groups.save_group(s, "dba", ["ann@example.com", "bob@example.com"])
+        groups.save_group(s, "dba", agents(s, "ann@example.com", "bob@example.com"))
+        agents(s, "dan@example.com")
         oncall.set_rotation(s, "dba", zone="Europe/Berlin", shift="1d", handoff="00:00", now=utcnow())
 
 
@@ -91,6 +93,23 @@ def test_bad_overrides_name_the_problem(client: FlaskClient, agent_token: str, d
     assert answer.status_code == 400 and problem in answer.json["error"]
 
 
+def test_a_cover_who_cannot_log_in_and_acknowledge_is_refused_naming_why(
+    client: FlaskClient, agent_token: str, dba: None, db: Database
+) -> None:
+    agents(db, "reader@example.com", role="viewer")
+    deactivate(db, "dan@example.com")
+    refusals = {
+        "eve@example.com": "no one here has the address eve@example.com; an admin adds them on the Users page",
+        "dan@example.com": "dan@example.com is deactivated; an admin turns them back on on the Users page",
+        "reader@example.com": "reader@example.com is a viewer, who works no incidents; pick an agent or admin",
+    }
+    for who, why in refusals.items():
+        body = {"who": who, "starts_at": "2030-01-01T09:00", "ends_at": "2030-01-01T10:00"}
+        answer = call(client, "POST", "/api/v1/oncall/dba/overrides", agent_token, body)
+        assert (answer.status_code, answer.json["error"][: len(why)]) == (400, why)
+    assert call(client, "GET", "/api/v1/oncall/dba?days=92", agent_token).json["shifts"][0]["override"] is None
+
+
 def test_viewer_tokens_may_read_but_not_cover(client: FlaskClient, api_token: str, dba: None) -> None:
     body = {"who": "dan@example.com", "starts_at": "2030-01-01T09:00", "ends_at": "2030-01-01T10:00"}
     assert call(client, "POST", "/api/v1/oncall/dba/overrides", api_token, body).status_code == 403
@@ -102,7 +121,7 @@ def test_removing_an_unknown_override_is_404(client: FlaskClient, agent_token: s
 
 def test_a_group_named_with_a_slash_is_found_by_its_path(client: FlaskClient, api_token: str, db: Database) -> None:
     with db.transaction() as s:
-        groups.save_group(s, "ops/eu", ["ann@example.com"])
+        groups.save_group(s, "ops/eu", agents(s, "ann@example.com"))
         oncall.set_rotation(s, "ops/eu", zone="UTC", shift="1d", handoff="00:00", now=utcnow())
     answer = call(client, "GET", "/api/v1/oncall/ops/eu?days=1", api_token)
     assert answer.status_code == 200 and answer.json["group"] == "ops/eu"

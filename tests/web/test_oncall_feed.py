@@ -17,15 +17,18 @@ from hub.config import Settings
 from hub.db import Database
 from hub.models import utcnow
 from tests.docs import fenced
+from tests.staff import agents
 from tests.web.helpers import Login, csrf_token, log_in
 
 
 @pytest.fixture
-def dba(db: Database) -> None:
-    """Daily shifts at 09:00 UTC, ann and bob in turn, ann first from the latest 09:00."""
+def dba(db: Database, make_user: Callable[..., Login]) -> dict[str, Login]:
+    """Daily shifts at 09:00 UTC, ann and bob (agents who log in) in turn, ann first from the latest 09:00."""
+    people = {email: make_user(email) for email in ("ann@example.com", "bob@example.com")}
     with db.transaction() as s:
-        groups.save_group(s, "dba", ["ann@example.com", "bob@example.com"])
+        groups.save_group(s, "dba", list(people))
         oncall.set_rotation(s, "dba", zone="UTC", shift="1d", handoff="09:00", now=utcnow())
+    return people
 
 
 def events(client: FlaskClient, token: str, query: str = "") -> list[icalendar.Event]:
@@ -37,7 +40,7 @@ def events(client: FlaskClient, token: str, query: str = "") -> list[icalendar.E
 
 
 def test_the_api_feed_has_every_shift_from_a_week_back_to_the_days_ahead(
-    client: FlaskClient, api_token: str, dba: None
+    client: FlaskClient, api_token: str, dba: dict[str, Login]
 ) -> None:
     found = events(client, api_token, "&days=14")
     now = utcnow()
@@ -48,17 +51,20 @@ def test_the_api_feed_has_every_shift_from_a_week_back_to_the_days_ahead(
     assert all(e.decoded("DTEND") - e.decoded("DTSTART") <= timedelta(days=1) for e in found)
 
 
-def test_each_shift_keeps_its_uid_from_one_refresh_to_the_next(client: FlaskClient, api_token: str, dba: None) -> None:
+def test_each_shift_keeps_its_uid_from_one_refresh_to_the_next(
+    client: FlaskClient, api_token: str, dba: dict[str, Login]
+) -> None:
     first = {str(e["UID"]) for e in events(client, api_token)}
     second = {str(e["UID"]) for e in events(client, api_token)}
     assert first == second and len(first) > 60
 
 
 def test_who_narrows_the_feed_to_one_persons_shifts_overrides_included(
-    client: FlaskClient, db: Database, api_token: str, dba: None
+    client: FlaskClient, db: Database, api_token: str, dba: dict[str, Login]
 ) -> None:
     starts = (utcnow() + timedelta(days=3)).replace(microsecond=0)  # iCalendar times are whole seconds
     with db.transaction() as s:
+        agents(s, "cy@example.com")
         oncall.add_override(s, "dba", "cy@example.com", starts, starts + timedelta(hours=6), by="test", now=utcnow())
     mine = events(client, api_token, "&who=Cy@Example.com")
     assert [(e.decoded("DTSTART"), e.decoded("DTEND")) for e in mine] == [(starts, starts + timedelta(hours=6))]
@@ -69,7 +75,7 @@ def test_who_narrows_the_feed_to_one_persons_shifts_overrides_included(
 
 
 def test_a_group_without_a_rotation_is_404_and_days_out_of_range_400(
-    client: FlaskClient, api_token: str, dba: None
+    client: FlaskClient, api_token: str, dba: dict[str, Login]
 ) -> None:
     headers = {"Authorization": f"Bearer {api_token}"}
     missing = client.get("/api/v1/oncall.ics?group=nope", headers=headers)
@@ -78,7 +84,7 @@ def test_a_group_without_a_rotation_is_404_and_days_out_of_range_400(
     assert too_far.status_code == 400 and "from 1 to 85" in too_far.json["error"]  # type: ignore[index]
 
 
-def test_the_api_feed_needs_a_token_in_the_header(client: FlaskClient, api_token: str, dba: None) -> None:
+def test_the_api_feed_needs_a_token_in_the_header(client: FlaskClient, api_token: str, dba: dict[str, Login]) -> None:
     assert client.get(f"/api/v1/oncall.ics?token={api_token}").status_code == 401
 
 
@@ -95,9 +101,9 @@ def my_feed(client: FlaskClient, login: Login) -> str:
 
 
 def test_a_calendar_app_fetches_a_persons_own_shifts_from_their_link_without_logging_in(
-    client: FlaskClient, dba: None, make_user: Callable[..., Login]
+    client: FlaskClient, dba: dict[str, Login]
 ) -> None:
-    path = my_feed(client, make_user("bob@example.com"))
+    path = my_feed(client, dba["bob@example.com"])
     answer = client.get(path)
     assert answer.status_code == 200 and answer.headers["Content-Type"] == "text/calendar; charset=utf-8"
     found = icalendar.Calendar.from_ical(answer.get_data(as_text=True))
@@ -106,10 +112,10 @@ def test_a_calendar_app_fetches_a_persons_own_shifts_from_their_link_without_log
 
 
 def test_a_new_password_or_a_deactivated_account_ends_the_link(
-    client: FlaskClient, db: Database, dba: None, make_user: Callable[..., Login]
+    client: FlaskClient, db: Database, dba: dict[str, Login], make_user: Callable[..., Login]
 ) -> None:
     make_user("root@example.com", role="admin")
-    path = my_feed(client, make_user("bob@example.com"))
+    path = my_feed(client, dba["bob@example.com"])
     with db.transaction() as s:
         accounts.set_password(s, "bob@example.com", "a brand new password")
     ended = client.get(path)
@@ -122,19 +128,17 @@ def test_a_new_password_or_a_deactivated_account_ends_the_link(
 
 
 def test_a_link_that_was_cut_or_made_elsewhere_is_400(
-    client: FlaskClient, settings: Settings, dba: None, make_user: Callable[..., Login]
+    client: FlaskClient, settings: Settings, dba: dict[str, Login]
 ) -> None:
-    path = my_feed(client, make_user("bob@example.com"))
+    path = my_feed(client, dba["bob@example.com"])
     assert client.get(path.replace(".ics", "x.ics")).status_code == 400
     survey = satisfaction.sign(settings.secret_key, 1, "bob@example.com")
     assert client.get(f"/oncall/calendar/{survey}.ics").status_code == 400
 
 
-def test_the_documented_link_has_the_shape_the_page_gives(
-    client: FlaskClient, dba: None, make_user: Callable[..., Login]
-) -> None:
+def test_the_documented_link_has_the_shape_the_page_gives(client: FlaskClient, dba: dict[str, Login]) -> None:
     [documented] = [block.strip() for block in fenced("docs/notifications.md", "Shifts in your calendar", "text")]
-    given = my_feed(client, make_user("ann@example.com"))
+    given = my_feed(client, dba["ann@example.com"])
     shape = r"/oncall/calendar/[\w-]+\.[\w-]+\.ics"
     assert re.fullmatch(shape, urlsplit(documented).path) and re.fullmatch(shape, given)
     assert client.get(given).status_code == 200 and client.get(urlsplit(documented).path).status_code == 400

@@ -12,6 +12,7 @@ from werkzeug.test import TestResponse
 from hub import accounts, groups, oncall
 from hub.db import Database
 from hub.models import utcnow
+from tests.staff import agents, deactivate
 from tests.web.helpers import Login, add_people, csrf_token, log_in
 
 
@@ -23,7 +24,7 @@ def as_role(client: FlaskClient, make_user: Callable[..., Login], role: str) -> 
 def dba(db: Database, name: str = "dba") -> None:
     """ann this week, bob the next: weekly shifts from the latest Monday 09:00 UTC."""
     with db.transaction() as s:
-        groups.save_group(s, name, ["ann@example.com", "bob@example.com"])
+        groups.save_group(s, name, agents(s, "ann@example.com", "bob@example.com"))
         oncall.set_rotation(s, name, zone="UTC", shift="1w", handoff="mon 09:00", now=utcnow())
 
 
@@ -50,7 +51,7 @@ def test_an_admin_sets_a_rotation_for_a_group(
     client: FlaskClient, make_user: Callable[..., Login], db: Database
 ) -> None:
     with db.transaction() as s:
-        groups.save_group(s, "ops", ["cy@example.com"])
+        groups.save_group(s, "ops", agents(s, "cy@example.com"))
     page = as_role(client, make_user, "admin").get("/oncall").get_data(as_text=True)
     answer = client.post("/oncall", data={"csrf_token": csrf_token(page), "group": "ops", "shift": "1d",
                                           "handoff": "08:00", "tz": "Europe/Berlin"})  # fmt: skip
@@ -157,7 +158,7 @@ def test_cover_by_someone_who_is_not_an_active_agent_or_admin_is_refused_and_not
     page = as_role(client, make_user, "agent").get("/oncall").get_data(as_text=True)
     refusals = {
         "nobody@example.com": "no one here has the address nobody@example.com; an admin adds them on the Users page "
-        "first",
+        "(or `switchboard user create`) first",
         "gone@example.com": "gone@example.com is deactivated; an admin turns them back on on the Users page, or pick "
         "someone else",
         "reader@example.com": "reader@example.com is a viewer, who works no incidents; pick an agent or admin",
@@ -168,3 +169,24 @@ def test_cover_by_someone_who_is_not_an_active_agent_or_admin_is_refused_and_not
         assert f"Override for dba not added: {said}." in answer.get_data(as_text=True)
     with db.read() as s:
         assert oncall.rotations(s, ["dba"], utcnow())["dba"].overrides == ()
+
+
+def test_someone_on_call_deactivated_since_is_marked_and_the_page_says_whom_pages_reach_instead(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    dba(db)
+    deactivate(db, "ann@example.com")
+    page = as_role(client, make_user, "viewer").get("/oncall").get_data(as_text=True)
+    why = "ann@example.com is deactivated; an admin turns them back on on the Users page, or pick someone else"
+    assert f'<strong>ann@example.com</strong> <span class="badge unpageable" title="{why}">cannot be paged' in page
+    assert "Pages go to <strong>bob@example.com</strong>, the next in rota who can answer." in page
+    assert re.search(r'<td data-label="On call">ann@example.com <span class="badge unpageable"', page)  # each shift
+
+
+def test_the_page_says_no_one_is_reached_when_no_one_in_the_rota_can_answer(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    dba(db)
+    deactivate(db, "ann@example.com", "bob@example.com")
+    page = as_role(client, make_user, "viewer").get("/oncall").get_data(as_text=True)
+    assert "Pages go to no one: no one in the rota can answer." in page

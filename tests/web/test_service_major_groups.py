@@ -20,6 +20,7 @@ from hub.db import Database
 from hub.models import AuditEntry
 from tests.conftest import make_settings
 from tests.hub.majors import MAIL
+from tests.staff import agents
 from tests.web.helpers import Login, log_in
 from tests.web.test_services_page import add_service_on_page, cell, edit_on_page, flashes, row_of
 from web.queries import incident_id
@@ -35,7 +36,7 @@ def admin(client: FlaskClient, make_user: Callable[..., Login], db: Database) ->
     """An admin on a desk with the service payroll and payroll's incident managers' group."""
     log_in(client, make_user(email="root@example.com", role="admin"))
     with db.transaction() as session:
-        groups.save_group(session, "payroll-mim", ["frank@example.com"])
+        groups.save_group(session, "payroll-mim", agents(session, "frank@example.com"))
         catalogue.add_service(session, name="payroll", owner_group="payroll-ops")
     return client
 

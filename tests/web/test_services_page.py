@@ -18,6 +18,7 @@ from hub.calendars import add_calendar
 from hub.catalogue import Targets, add_policy, add_service
 from hub.db import Database
 from hub.models import AuditEntry, Incident
+from tests.staff import agents
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
 from tests.web.helpers import Login, csrf_token, log_in, statements
 from web.queries import incident_id
@@ -77,7 +78,7 @@ def audited(db: Database) -> list[tuple[str, str, str]]:
 
 def test_an_admin_adds_a_service_with_an_owner_group_and_sees_it_listed(admin: FlaskClient, db: Database) -> None:
     with db.transaction() as session:
-        groups.save_group(session, "messaging", ["ann@example.com"])
+        groups.save_group(session, "messaging", agents(session, "ann@example.com"))
     page = add_service_on_page(admin, name="mail", owner_group="messaging", description="Exchange and the MX relays")
     assert flashes(page) == ["Service mail added."]
     row = row_of(page, "mail")
@@ -222,7 +223,7 @@ def test_the_page_is_read_in_as_many_queries_however_many_services_policies_and_
             add_service(session, name=f"svc{n}", owner_group="messaging")
             add_policy(session, name=f"P1 svc{n}", priority=1, service=f"svc{n}", calendar="office",
                        targets=Targets(resolution=4 * H))  # fmt: skip
-        groups.save_group(session, "messaging", ["ann@example.com"])
+        groups.save_group(session, "messaging", agents(session, "ann@example.com"))
     for n in range(1, 6):
         raise_incident("Down", dedup_key=str(n), severity="critical", labels={"service": f"svc{n}"})
     page = admin.get("/services").get_data(as_text=True)

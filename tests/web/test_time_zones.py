@@ -21,6 +21,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.models import Change, Incident, User
 from tests.conftest import make_settings
+from tests.staff import agents
 from tests.web.helpers import Login, count, csrf_token, log_in
 
 #: A winter morning: Berlin is an hour ahead of UTC (CET), New York five hours behind (EST).
@@ -188,7 +189,7 @@ def test_a_new_rotation_is_offered_in_the_viewers_zone(
 ) -> None:
     admin = make_user(email="root@example.com", role="admin")
     with db.transaction() as session:
-        groups.save_group(session, "dba", ["ann@example.com"])
+        groups.save_group(session, "dba", agents(session, "ann@example.com"))
         accounts.set_timezone(session, admin.email, "Europe/Berlin")
     browser = app.test_client()
     log_in(browser, admin)
