@@ -100,8 +100,9 @@ def list_groups(session: Session) -> list[GroupInfo]:
 
 
 def routing_state(db: Connection | Session, names: Sequence[str], now: datetime) -> RoutingState:
-    """Members, open-incident counts, pointers and on-call rotations (as of `now`) of the named groups: two
-    indexed reads, three more for groups with a rotation; none if no names."""
+    """Members, open-incident counts, pointers and on-call rotations (as of `now`) of the named groups, and which
+    of their people could not work an incident (deactivated since they joined): three indexed reads, three more
+    for groups with a rotation; none if no names."""
     if not names:
         return RoutingState()
     rows = db.execute(
@@ -123,6 +124,8 @@ def routing_state(db: Connection | Session, names: Sequence[str], now: datetime)
             rotating.add(name)
     found = oncall.rotations(db, sorted(rotating), now) if rotating else {}
     everyone = {m for group in members.values() for m in group}
+    paged = everyone.union(*(oncall.people_of(rotation) for rotation in found.values()))
+    unable = frozenset(assignees.unable(db if isinstance(db, Connection) else db.connection(), paged))
     counts: dict[str, int] = {}
     if everyone:
         counted = db.execute(
@@ -139,6 +142,7 @@ def routing_state(db: Connection | Session, names: Sequence[str], now: datetime)
                     open_counts=MappingProxyType({m: counts.get(m, 0) for m in group}),
                     last_assigned=pointers[name],
                     rotation=found.get(name),
+                    unable=unable.intersection(group, *(oncall.people_of(r) for r in [found.get(name)] if r)),
                 )
                 for name, group in members.items()
             }

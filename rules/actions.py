@@ -18,7 +18,7 @@ from jinja2 import TemplateError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from hub.domain import GroupState
-from hub.rotation import on_call
+from hub.rotation import answering
 from hub.rules_export import ACTION_KEYS
 from rules.errors import PathPart, RuleError
 
@@ -190,24 +190,24 @@ def compile_template(source: Any, path: tuple[PathPart, ...]) -> Template:
 
 
 def choose_member(strategy: str, group: GroupState, now: datetime | None = None) -> str | None:
-    """The member a strategy picks; None when the group has no members. `on_call` picks whoever the group's
-    rotation has on call at `now` (an override may name someone outside the group); with no rotation, or no
-    time to read it at, the first member, as `fixed` does."""
+    """The member a strategy picks, passing over those who cannot work it (`group.unable`); None when no member
+    can. `on_call` picks whoever the group's rotation has on call at `now` (an override may name someone outside
+    the group), or the next in rota who can answer; with no rotation, or no time to read it at, the first member,
+    as `fixed` does."""
     if strategy == "on_call" and group.rotation is not None and now is not None:
-        who = on_call(group.rotation, now)
+        who = answering(group.rotation, now, group.unable)
         if who is not None:
             return who
     members = group.members
-    if not members:
+    if strategy in ("round_robin", "fewest_open") and group.last_assigned in members:
+        after = members.index(group.last_assigned) + 1
+        members = members[after:] + members[:after]  # round robin order, starting after the last one assigned
+    able = [m for m in members if m not in group.unable]
+    if not able:
         return None
-    if strategy in ("fixed", "on_call"):
-        return members[0]
-    after = members.index(group.last_assigned) + 1 if group.last_assigned in members else 0
-    rotated = members[after:] + members[:after]  # round robin order, starting after the last one assigned
-    if strategy == "round_robin":
-        return rotated[0]
-    # fewest_open: the fewest open incidents; on a tie, the next in round-robin order, so ties rotate
-    return min(rotated, key=lambda m: group.open_counts.get(m, 0))
+    if strategy == "fewest_open":  # the fewest open incidents; on a tie, the next in round-robin order
+        return min(able, key=lambda m: group.open_counts.get(m, 0))
+    return able[0]
 
 
 # -- one rule's actions ---------------------------------------------------------------------------------------

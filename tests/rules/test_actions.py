@@ -113,7 +113,27 @@ def test_fewest_open_breaks_a_tie_in_round_robin_order() -> None:
     assert choose_member("fewest_open", DBA) == "cy@x"  # bob and cy tie on 1; bob had the last one
 
 
+def test_round_robin_passes_over_a_member_who_can_no_longer_work_incidents_keeping_the_order() -> None:
+    state = GroupState(("ann@x", "bob@x", "cy@x"), last_assigned="ann@x", unable=frozenset({"bob@x"}))
+    assert choose_member("round_robin", state) == "cy@x"
+
+
+def test_fixed_and_fewest_open_pass_over_who_cannot_work_incidents() -> None:
+    assert choose_member("fixed", GroupState(("ann@x", "bob@x"), unable=frozenset({"ann@x"}))) == "bob@x"
+    assert choose_member("fewest_open", GroupState(("ann@x", "bob@x"), MappingProxyType({"ann@x": 0, "bob@x": 5}),
+                                                   unable=frozenset({"ann@x"}))) == "bob@x"  # fmt: skip
+
+
+def test_a_group_none_of_whose_members_can_work_incidents_assigns_no_one() -> None:
+    assert choose_member("round_robin", GroupState(("ann@x",), unable=frozenset({"ann@x"}))) is None
+
+
 ROTA = Rotation(("ann@x", "bob@x"), timedelta(days=1), datetime(2026, 11, 2, 9, 0), ZoneInfo("UTC"))
+
+
+def test_on_call_passes_over_whoever_is_on_call_but_cannot_answer_to_the_next_in_rota() -> None:
+    state = GroupState(("ann@x", "bob@x"), rotation=ROTA, unable=frozenset({"ann@x"}))
+    assert choose_member("on_call", state, datetime(2026, 11, 3, 8, 59, tzinfo=UTC)) == "bob@x"
 
 
 def test_on_call_assigns_whoever_the_rotation_has_on_call_at_the_events_time() -> None:

@@ -14,7 +14,7 @@ from hub.domain import InboundEvent, RuleSpec
 from hub.intake import Intake, Raw
 from hub.models import Event, Group, Incident, TimelineEntry, utcnow
 from rules import rules_file
-from tests.staff import agents
+from tests.staff import agents, deactivate
 
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")
 
@@ -75,6 +75,23 @@ def test_round_robin_goes_round_the_group_and_remembers_where_it_stopped(intake:
     assert assignees == ["ann@example.com", "bob@example.com", "ann@example.com"]
     with db.read() as s:
         assert s.scalar(select(Group.last_assigned).where(Group.name == "dba")) == "ann@example.com"
+
+
+def test_group_strategies_pass_over_a_member_deactivated_after_joining(intake: Intake, db: Database) -> None:
+    use_rules(db, ROTA % "round_robin", dba=["ann@example.com", "bob@example.com", "cy@example.com"])
+    deactivate(db, "bob@example.com")
+    assignees = [incident(db, intake.record(RAW, alert(team="db")).incident_id).assignee for _ in range(3)]
+    assert assignees == ["ann@example.com", "cy@example.com", "ann@example.com"]
+
+
+def test_on_call_passes_over_who_is_on_call_but_deactivated_to_the_next_in_rota(intake: Intake, db: Database) -> None:
+    use_rules(db, ROTA % "on_call", dba=["ann@example.com", "bob@example.com"])
+    now = utcnow()
+    with db.transaction() as s:  # bob's shift started an hour ago
+        start = (now - timedelta(days=1, hours=1)).strftime("%Y-%m-%d %H:%M")
+        oncall.set_rotation(s, "dba", zone="UTC", shift="1d", handoff=start, now=now)
+    deactivate(db, "bob@example.com")
+    assert incident(db, intake.record(RAW, alert(team="db")).incident_id).assignee == "ann@example.com"
 
 
 def test_fewest_open_assigns_whoever_has_the_fewest_open_incidents(intake: Intake, db: Database) -> None:
