@@ -811,6 +811,17 @@ def test_the_new_incident_form_fits_a_phone_screen(live_url: str, page: Page, us
     assert width <= 375, f"the new-incident form scrolls sideways on a phone ({width}px wide)"
 
 
+def _cover_dba_now(page: Page, who: str) -> None:
+    """On the open on-call page, `who` covers dba from an hour ago for two hours, and is on call now."""
+    page.fill("#who-dba", who)
+    start = utcnow() - timedelta(hours=1)
+    page.fill("#starts-dba", f"{start:%Y-%m-%dT%H:%M}")
+    page.fill("#ends-dba", f"{start + timedelta(hours=2):%Y-%m-%dT%H:%M}")
+    page.get_by_role("button", name="Add override").click()
+    page.get_by_text(f"Override 1: {who} is on call for dba then.").wait_for()
+    assert page.locator(".on-call-now strong").inner_text() == who
+
+
 def _hostile_email() -> bytes:
     """A real MIME message whose subject, text, HTML part and attachment name all carry markup."""
     message = EmailMessage()
@@ -1050,13 +1061,7 @@ def test_admin_rotates_a_group_on_call_and_covers_a_shift(
     page.get_by_text("dba now rotates on call.").wait_for()
     assert page.locator(".on-call-now strong").inner_text() == "ann@example.com"
     page.get_by_text("Cover part of it").click()
-    page.fill("#who-dba", "cy@example.com")
-    start = utcnow() - timedelta(hours=1)
-    page.fill("#starts-dba", f"{start:%Y-%m-%dT%H:%M}")
-    page.fill("#ends-dba", f"{start + timedelta(hours=2):%Y-%m-%dT%H:%M}")
-    page.get_by_role("button", name="Add override").click()
-    page.get_by_text("Override 1: cy@example.com is on call for dba then.").wait_for()
-    assert page.locator(".on-call-now strong").inner_text() == "cy@example.com"
+    _cover_dba_now(page, "cy@example.com")
     _screenshot(page, "oncall-override")
 
 
@@ -1093,13 +1098,7 @@ def test_admin_adds_a_member_and_covers_a_shift_picking_people_of_a_large_desk_a
     page.locator('#people-1 option[value="user209@example.com"]').wait_for(state="attached")
     offered = page.locator("#people-1 option").evaluate_all("options => options.map(o => o.value)")
     assert offered == [f"user{i}@example.com" for i in range(200, 210)]
-    page.locator("#who-dba").fill("user205@example.com")
-    start = utcnow() - timedelta(hours=1)
-    page.fill("#starts-dba", f"{start:%Y-%m-%dT%H:%M}")
-    page.fill("#ends-dba", f"{start + timedelta(hours=2):%Y-%m-%dT%H:%M}")
-    page.get_by_role("button", name="Add override").click()
-    page.get_by_text("Override 1: user205@example.com is on call for dba then.").wait_for()
-    assert page.locator(".on-call-now strong").inner_text() == "user205@example.com"
+    _cover_dba_now(page, "user205@example.com")
     assert problems == [], problems
 
 
