@@ -931,7 +931,7 @@ def test_admin_adds_a_silence_and_a_group_then_ends_and_removes_them_with_their_
     page.fill("#members", "root@example.com")
     page.get_by_role("button", name="Save group").click()
     page.get_by_text("Group dba: root@example.com.").wait_for()
-    page.get_by_role("button", name="Remove").click()
+    page.get_by_role("button", name="Remove group dba").click()
     page.get_by_text("Group dba removed.").wait_for()
     assert page.locator("table").count() == 0
 
