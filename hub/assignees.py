@@ -88,6 +88,18 @@ def people(conn: Connection, typed: Sequence[str]) -> list[str]:
 def unable(conn: Connection, emails: Iterable[str]) -> dict[str, str]:
     """Of these (lower-cased) addresses, those who could not answer a page, each with why and what to do: no
     user, deactivated (perhaps after they joined a rota), or a viewer. One read."""
+    return {who: _refusal(who, why) for who, why in why_unable(conn, emails).items()}
+
+
+#: Why someone cannot answer a page, in the words that follow their address (`why_unable`).
+NO_ACCOUNT = "has no account"
+DEACTIVATED = "is deactivated"
+
+
+def why_unable(conn: Connection, emails: Iterable[str]) -> dict[str, str]:
+    """Of these (lower-cased) addresses, those who could not answer a page, each with why in the few words that
+    follow their address (NO_ACCOUNT, DEACTIVATED, or "is a viewer"): what an escalation's timeline says of
+    someone it passed over, where `unable`'s what-to-do would not fit. One read."""
     wanted = list(dict.fromkeys(emails))
     if not wanted:
         return {}
@@ -97,13 +109,24 @@ def unable(conn: Connection, emails: Iterable[str]) -> dict[str, str]:
     for who in wanted:
         row = found.get(who)
         if row is None:
-            why[who] = (f"no one here has the address {who}; an admin adds them on the Users page (or `switchboard "
-                        "user create`) first")  # fmt: skip
+            why[who] = NO_ACCOUNT
         elif not row.active:
-            why[who] = f"{who} is deactivated; an admin turns them back on on the Users page, or pick someone else"
+            why[who] = DEACTIVATED
         elif row.role not in ASSIGNABLE_ROLES:
-            why[who] = f"{who} is a {row.role}, who works no incidents; pick an agent or admin"
+            why[who] = f"is a {row.role}"
     return why
+
+
+def _refusal(who: str, why: str) -> str:
+    """`why_unable`'s reason as a picker's refusal: what is wrong and what to do."""
+    if why == NO_ACCOUNT:
+        return (
+            f"no one here has the address {who}; an admin adds them on the Users page (or `switchboard user create`) "
+            "first"
+        )
+    if why == DEACTIVATED:
+        return f"{who} {why}; an admin turns them back on on the Users page, or pick someone else"
+    return f"{who} {why}, who works no incidents; pick an agent or admin"
 
 
 def starting(conn: Connection, typed: str, *, groups: bool = True, most: int = SUGGESTED_AS_TYPED) -> list[str]:

@@ -36,6 +36,10 @@ ORGANISATION_WIDTH = 200
 #: The longest target a policy keeps: a year of business time is already no promise, and its seconds fit the column.
 LONGEST_TARGET = timedelta(weeks=52)
 _SERVICES, _POLICIES = "switchboard service list", "switchboard sla list"  # the commands that list them
+#: The /services page's own sub-pages (web/catalogue.py, web/calendars.py). A service named under one would lose
+#: its page's address to them (/services/policies/P1/edit is SLA policy P1's, whatever service "policies/P1" says),
+#: so no service is given such a name; one named so before keeps working everywhere but on its page.
+TAKEN_BY_PAGES = {"policies/": "SLA policies", "calendars/": "business calendars"}
 
 
 def _optional(text: str | None, field: str, width: int = NAME_WIDTH) -> str | None:
@@ -63,11 +67,27 @@ def add_service(
 ) -> Service:  # fmt: skip
     """Add a service. Its owner group and major-incident group may not exist yet: `missing_owner` and
     `missing_major_group` say so, for the caller to warn."""
-    row = Service(name=checked_name(name, "service"), owner_group=_group(owner_group, "owner_group"),
+    row = Service(name=service_name(name), owner_group=_group(owner_group, "owner_group"),
                   description=description.strip(), public=public,
                   major_group=_group(major_group, "major_group"))  # fmt: skip
     store(session, row, "service", _SERVICES)
     return row
+
+
+def service_name(text: str, field: str = "name") -> str:
+    """A new service's name, checked (BadField about `field`): a name, and not under the /services page's own
+    sub-pages (TAKEN_BY_PAGES), which would take its page's address."""
+    name = checked_name(text, "service", field)
+    if (prefix := page_taken(name)) is not None:
+        instead = name.replace("/", "-", 1)
+        raise BadField(field, f"a service's name cannot start with {prefix!r}: /services/{prefix}... are the "
+                              f"{TAKEN_BY_PAGES[prefix]}' pages; name it e.g. {instead!r}")  # fmt: skip
+    return name
+
+
+def page_taken(name: str) -> str | None:
+    """The sub-page prefix (TAKEN_BY_PAGES) that takes the address of service `name`'s page, if one does."""
+    return next((prefix for prefix in TAKEN_BY_PAGES if name.startswith(prefix)), None)
 
 
 def set_service(

@@ -207,16 +207,19 @@ def _notices(
     people: list[str] = []
     for target in targets:
         kind, _, name = target.partition(":")
-        on_call = oncall.on_call_now(conn, name, now) if kind == "oncall" else None
-        if on_call is not None:
-            people.append(on_call)
-            told.append(f"{on_call} (on call for {name})")
+        reached = oncall.page(conn, name, now) if kind == "oncall" else None
+        if reached is not None and reached.who is not None:
+            people.append(reached.who)
+            told.append(f"{reached.who} (on call for {name}{_passed_over(reached)})")
         elif kind in ("group", "oncall"):  # with no one on call, the whole group: an escalation must reach someone
             members = conn.scalars(
                 select(GroupMember.email).join(Group, Group.id == GroupMember.group_id).where(Group.name == name)
             ).all()
             people += members
-            whom = f"group {name}" + (" (no one on call)" if kind == "oncall" else "")
+            whom = f"group {name}"
+            if kind == "oncall":
+                skipped = _passed_over(reached)
+                whom += f" (no one on call can answer{skipped})" if skipped else " (no one on call)"
             told.append(whom if members else f"group {name} (no members)")
         elif kind == "channel":
             facts = channels.incident_facts(kind="escalated", incident_id=incident.id, title=incident.title,
@@ -240,6 +243,15 @@ def _notices(
                                        recipient=person, step=step, desk_address=desk_address, base_url=base_url,
                                        templates=templates))  # fmt: skip
     return owed, told, turned_down(incident.id, "escalated", declined)
+
+
+def _passed_over(paged: oncall.Paged | None) -> str:
+    """What the timeline adds when an `oncall:` step passed someone over, so a reader sees why the page went to
+    someone else: "; ann@example.com, on call, is deactivated; bob@example.com, next in line, is deactivated"."""
+    if paged is None:
+        return ""
+    said = [f"; {who}, {'next in line' if n else 'on call'}, {why}" for n, (who, why) in enumerate(paged.passed_over)]
+    return "".join(said)
 
 
 def describe(policy: EscalationPolicy) -> str:

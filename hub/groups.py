@@ -65,7 +65,7 @@ def remove_member(session: Session, name: str, email: str) -> GroupInfo:
     group, members = _members(session, name)
     email = email.strip().lower()
     if email not in members:
-        raise BadInput(f"{email} is not in {name}; the Groups page lists its members")
+        raise BadInput(f"{email} is not in {name}; the Groups page and `switchboard group list` show its members")
     session.execute(delete(GroupMember).where(GroupMember.group_id == group.id, GroupMember.email == email))
     later = GroupMember.group_id == group.id, GroupMember.position > members.index(email)
     session.execute(update(GroupMember).where(*later).values(position=GroupMember.position - 1))  # no gap

@@ -24,7 +24,18 @@ from hub.errors import BadInput, Missing
 from hub.models import Group, GroupMember, OnCallNotice, OnCallOverride, OnCallRotation, utcnow
 from hub.outbox import outbox_row
 from hub.recipients import Sender, active_people
-from hub.rotation import MAX_SHIFT, MAX_SPAN, MIN_SHIFT, Override, Rotation, Shift, answering, shifts, started
+from hub.rotation import (
+    MAX_SHIFT,
+    MAX_SPAN,
+    MIN_SHIFT,
+    Override,
+    Rotation,
+    Shift,
+    answering,
+    passed_over,
+    shifts,
+    started,
+)
 from hub.statements import INSERT_OUTBOX
 from hub.weekly import DAYS
 from hub.zones import from_local, zone_of
@@ -232,17 +243,23 @@ def rota(session: Session, group_name: str, start: datetime, end: datetime) -> l
     return shifts(found, start, end)
 
 
-def on_call_now(conn: Connection, group_name: str, now: datetime) -> str | None:
+@dataclass(frozen=True)
+class Paged:
+    """Whom a page for a group reaches now (None: no one can answer), and whom it passed over on the way, in the
+    order tried, each with why (hub/assignees.py `why_unable`: "is deactivated"), so a timeline can say it."""
+
+    who: str | None
+    passed_over: tuple[tuple[str, str], ...] = ()
+
+
+def page(conn: Connection, group_name: str, now: datetime) -> Paged | None:
     """Whom a page for the group reaches now: who is on call, or when they can no longer answer (deactivated
-    since), the next in rota who can; None when the group has no rotation or no one can answer."""
+    since), the next in line who can; None when the group has no rotation. One read more than the rotation's."""
     found = rotations(conn, [group_name], now).get(group_name)
-    return answering(found, now, cannot_answer(conn, found)) if found is not None else None
-
-
-def cannot_answer(conn: Connection, rotation: Rotation) -> dict[str, str]:
-    """The rotation's people (its members and those covering parts of it) who could not answer a page now, and
-    why."""
-    return assignees.unable(conn, people_of(rotation))
+    if found is None:
+        return None
+    why = assignees.why_unable(conn, people_of(found))
+    return Paged(answering(found, now, why), tuple((who, why[who]) for who in passed_over(found, now, why)))
 
 
 def people_of(rotation: Rotation) -> list[str]:

@@ -8,10 +8,10 @@ An override covers [starts, ends) and wins over the rotation; where overrides ov
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
+from itertools import pairwise, takewhile
 from zoneinfo import ZoneInfo
 
 #: The longest span `shifts` lays out, so a page or an API call cannot ask for a million rows.
@@ -81,17 +81,29 @@ def on_call(rotation: Rotation, at: datetime) -> str | None:
     return override.who if override is not None else scheduled(rotation, at)
 
 
+def in_line(rotation: Rotation, at: datetime) -> Iterator[str]:
+    """Whom a page at `at` tries, in order, each once: the covering overrides' people, newest first, then the
+    rotation's members from whoever's shift it is round the rota. Lazy: a page stops at the first who can answer."""
+    covers = sorted((o for o in rotation.overrides if o.starts <= at < o.ends), key=lambda o: o.id, reverse=True)
+    tried = [o.who for o in covers]
+    yield from dict.fromkeys(tried)
+    if rotation.members:
+        first, count = shift_number(rotation, at), len(rotation.members)
+        turns = (rotation.members[(first + step) % count] for step in range(count))
+        yield from (who for who in turns if who not in tried)
+
+
 def answering(rotation: Rotation, at: datetime, unable: Container[str]) -> str | None:
     """Whom a page at `at` reaches, passing over the `unable` (deactivated since they joined the rota or took the
     cover): the newest covering override's person who can answer, else the rotation's own, else the members after
     them in rota order; None when no one can."""
-    covers = sorted((o for o in rotation.overrides if o.starts <= at < o.ends), key=lambda o: o.id, reverse=True)
-    found = next((o.who for o in covers if o.who not in unable), None)
-    if found is not None or not rotation.members:
-        return found
-    first, count = shift_number(rotation, at), len(rotation.members)
-    turns = (rotation.members[(first + step) % count] for step in range(count))
-    return next((who for who in turns if who not in unable), None)
+    return next((who for who in in_line(rotation, at) if who not in unable), None)
+
+
+def passed_over(rotation: Rotation, at: datetime, unable: Container[str]) -> list[str]:
+    """Those a page at `at` passes over before it reaches whom `answering` names (everyone in line when no one
+    can answer), in the order tried: the first was on call."""
+    return list(takewhile(lambda who: who in unable, in_line(rotation, at)))
 
 
 def handoff_after(rotation: Rotation, at: datetime) -> datetime:

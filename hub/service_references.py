@@ -35,8 +35,8 @@ from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hub import revisions, rulebook, silences
-from hub.catalogue import get_service
-from hub.catalogue_rows import bump_version, checked_name, quoted
+from hub.catalogue import get_service, service_name
+from hub.catalogue_rows import bump_version, quoted
 from hub.cis import CI_REVISION
 from hub.domain import format_ref
 from hub.errors import BadField, BadInput
@@ -209,7 +209,7 @@ def rename_service(session: Session, name: str, new_name: str, *, author: str) -
     """Rename the service `name` everywhere its name is kept (see the module's doc); `author` is recorded with the
     rule version when rules change. BadField about `new_name` when the name is taken or not a name."""
     row = get_service(session, name, lock=True)
-    old, new = row.name, checked_name(new_name, "service", "new_name")
+    old, new = row.name, service_name(new_name, "new_name")
     if new == old:
         raise BadField("new_name", f"the service is named {old!r} already; type the name it should have")
     if session.scalar(select(Service.id).where(Service.name == new)) is not None:

@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from types import MappingProxyType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -24,6 +24,9 @@ from rules.actions import STRATEGIES
 from rules.conditions import FIELDS, OPERATORS
 from rules.engine import Engine, compile_rule, compile_settings
 from rules.errors import RuleError
+
+if TYPE_CHECKING:
+    from hub.groups import GroupInfo
 
 
 def _author() -> str:
@@ -314,7 +317,7 @@ def group_set(name: str, members: tuple[str, ...]) -> None:
     def work(session: Any) -> str:
         saved = groups.save_group(session, name, members)
         audit.record(session, audit.CLI, "group.set", saved.name, members=list(saved.members))
-        return f"{saved.name}: {', '.join(saved.members)}"
+        return _members_line(saved)
 
     click.echo(in_transaction(work))
 
@@ -334,6 +337,57 @@ def group_list() -> None:
         click.echo("no groups; make one with `switchboard group set NAME --member EMAIL`")
     for info in found:
         click.echo(f"{info.name}: {', '.join(m + (' (cannot be paged)' if m in unable else '') for m in info.members)}")
+
+
+@group.command("add-member")
+@click.argument("name")
+@click.argument("email")
+def group_add_member(name: str, email: str) -> None:
+    """Add EMAIL to group NAME, last in its rota.
+
+    The others keep their order, as when the Groups page adds a member. The group must exist (`switchboard group
+    set`), and EMAIL must be an active agent or admin who can log in and acknowledge (`switchboard user create`),
+    not in the group already; anything else is refused, and nothing changes.
+
+    Example: switchboard group add-member dba dan@example.com
+    """
+    from hub import audit, groups
+
+    def work(session: Any) -> str:
+        saved = groups.add_member(session, name, email)
+        audit.record(session, audit.CLI, "group.member.add", saved.name, member=saved.members[-1],
+                     members=list(saved.members))  # fmt: skip
+        return _members_line(saved)
+
+    click.echo(in_transaction(work))
+
+
+@group.command("remove-member")
+@click.argument("name")
+@click.argument("email")
+def group_remove_member(name: str, email: str) -> None:
+    """Take EMAIL out of group NAME.
+
+    The others keep their rota order, as with the Groups page's Remove button. Anyone may be taken out, a member
+    deactivated since they joined included; the group stays, even with no members left (`switchboard group
+    remove` removes it).
+
+    Example: switchboard group remove-member dba dan@example.com
+    """
+    from hub import audit, groups
+
+    def work(session: Any) -> str:
+        who = email.strip().lower()
+        saved = groups.remove_member(session, name, who)
+        audit.record(session, audit.CLI, "group.member.remove", saved.name, member=who, members=list(saved.members))
+        return _members_line(saved)
+
+    click.echo(in_transaction(work))
+
+
+def _members_line(info: GroupInfo) -> str:
+    """A group as `set`, `add-member` and `remove-member` print it: `dba: ann@example.com, bob@example.com`."""
+    return f"{info.name}: {', '.join(info.members) or 'no members'}"
 
 
 @group.command("remove")

@@ -239,7 +239,8 @@ def page(
         ),
     }
     return render_template("catalogue/index.html", overview=overview, may_write=may_write, groups=group_names,
-                           name_width=NAME_WIDTH, description_width=DESCRIPTION_WIDTH, **forms)  # fmt: skip
+                           name_width=NAME_WIDTH, description_width=DESCRIPTION_WIDTH,
+                           page_taken=catalogue.page_taken, taken_by=catalogue.TAKEN_BY_PAGES, **forms)  # fmt: skip
 
 
 def found(read: Callable[[], T]) -> T:

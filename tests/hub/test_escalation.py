@@ -72,6 +72,13 @@ def mails(db: Database, kind: str = "escalated") -> list[str]:
         return sorted(session.scalars(select(OutboxMessage.recipient).where(OutboxMessage.kind == kind)))
 
 
+def timeline(db: Database) -> list[str]:
+    """The escalation entries of the incidents' timelines, oldest first."""
+    with db.read() as session:
+        return list(session.scalars(select(TimelineEntry.summary).where(TimelineEntry.kind == "escalation")
+                                    .order_by(TimelineEntry.id)))  # fmt: skip
+
+
 def test_opening_an_incident_under_a_policy_owes_its_first_step(db: Database, intake: Intake) -> None:
     before = utcnow()
     incident_id = escalating(db, intake, "5m:oncall@example.com")
@@ -121,9 +128,7 @@ def test_an_acknowledgement_the_step_did_not_hear_of_still_stops_it(db: Database
 def test_the_timeline_says_who_was_told(db: Database, intake: Intake) -> None:
     incident_id = escalating(db, intake, "5m:oncall@example.com")
     escalation.fire(db, steps_of(db, incident_id)[0].id, **DESK)
-    with db.read() as session:
-        summaries = list(session.scalars(select(TimelineEntry.summary).where(TimelineEntry.kind == "escalation")))
-    assert summaries[-1] == "Not acknowledged: escalated (step 1 of db-oncall) to oncall@example.com"
+    assert timeline(db)[-1] == "Not acknowledged: escalated (step 1 of db-oncall) to oncall@example.com"
 
 
 def test_an_oncall_step_tells_whoever_is_on_call_when_it_fires(db: Database, intake: Intake) -> None:
@@ -146,7 +151,38 @@ def test_an_oncall_step_passes_over_someone_on_call_deactivated_since_to_the_nex
                             now=now)  # fmt: skip
     deactivate(db, "dba2@example.com")  # on call this week
     fired = escalation.fire(db, steps_of(db, incident_id)[0].id, **DESK)
-    assert fired.notified == ("dba1@example.com (on call for dba)",) and mails(db) == ["dba1@example.com"]
+    assert fired.notified == ("dba1@example.com (on call for dba; dba2@example.com, on call, is deactivated)",)
+    assert mails(db) == ["dba1@example.com"]
+
+
+def test_the_timeline_says_whom_an_oncall_step_passed_over_and_why(db: Database, intake: Intake) -> None:
+    incident_id = escalating(db, intake, "5m:oncall:dba")
+    now = utcnow()
+    with db.transaction() as session:
+        oncall.set_rotation(session, "dba", zone="UTC", shift="1w", handoff=f"{now - timedelta(days=1):%Y-%m-%d %H:%M}",
+                            now=now)  # fmt: skip
+        oncall.add_override(session, "dba", "oncall@example.com", now - timedelta(hours=1), now + timedelta(hours=1),
+                            by="cli", now=now)  # fmt: skip
+    deactivate(db, "oncall@example.com", "dba1@example.com")  # the cover, and dba1 whose week it is
+    escalation.fire(db, steps_of(db, incident_id)[0].id, **DESK)
+    assert timeline(db)[-1] == (
+        "Not acknowledged: escalated (step 1 of db-oncall) to dba2@example.com (on call for dba; oncall@example.com, "
+        "on call, is deactivated; dba1@example.com, next in line, is deactivated)"
+    )
+
+
+def test_an_oncall_step_no_one_in_the_rotation_can_answer_tells_the_group_saying_why(
+    db: Database, intake: Intake
+) -> None:
+    incident_id = escalating(db, intake, "5m:oncall:dba")
+    now = utcnow()
+    with db.transaction() as session:
+        oncall.set_rotation(session, "dba", zone="UTC", shift="1w", handoff=f"{now - timedelta(days=1):%Y-%m-%d %H:%M}",
+                            now=now)  # fmt: skip
+    deactivate(db, "dba1@example.com", "dba2@example.com")
+    fired = escalation.fire(db, steps_of(db, incident_id)[0].id, **DESK)
+    assert fired.notified == ("group dba (no one on call can answer; dba1@example.com, on call, is deactivated; "
+                              "dba2@example.com, next in line, is deactivated)",)  # fmt: skip
 
 
 def test_an_oncall_step_with_no_one_on_call_tells_the_whole_group(db: Database, intake: Intake) -> None:

@@ -131,7 +131,8 @@ def test_a_page_passes_over_someone_on_call_deactivated_since_to_the_next_in_rot
     deactivate(database, "ann@example.com", "bob@example.com")
     with database.read() as s:
         assert oncall.current(s, "dba", THURSDAY).on_call == "ann@example.com"  # still listed, as planned
-        assert oncall.on_call_now(s.connection(), "dba", THURSDAY) == "cy@example.com"
+        passed = (("ann@example.com", "is deactivated"), ("bob@example.com", "is deactivated"))
+        assert oncall.page(s.connection(), "dba", THURSDAY) == oncall.Paged("cy@example.com", passed)
 
 
 def test_a_page_passes_over_a_cover_deactivated_since_to_the_rotation(database: Database) -> None:
@@ -141,14 +142,30 @@ def test_a_page_passes_over_a_cover_deactivated_since_to_the_rotation(database: 
                             now=THURSDAY)  # fmt: skip
     deactivate(database, "dan@example.com")
     with database.read() as s:
-        assert oncall.on_call_now(s.connection(), "dba", THURSDAY) == "ann@example.com"
+        paged = oncall.page(s.connection(), "dba", THURSDAY)
+    assert paged == oncall.Paged("ann@example.com", (("dan@example.com", "is deactivated"),))
 
 
 def test_a_page_reaches_no_one_when_no_one_in_the_rota_can_answer(database: Database) -> None:
     rota(database, "ann@example.com", "bob@example.com")
     deactivate(database, "ann@example.com", "bob@example.com")
     with database.read() as s:
-        assert oncall.on_call_now(s.connection(), "dba", THURSDAY) is None
+        paged = oncall.page(s.connection(), "dba", THURSDAY)
+    assert paged is not None and paged.who is None
+    assert paged.passed_over == (("ann@example.com", "is deactivated"), ("bob@example.com", "is deactivated"))
+
+
+def test_a_page_for_someone_on_call_who_can_answer_passes_over_no_one(database: Database) -> None:
+    rota(database, "ann@example.com", "bob@example.com")
+    with database.read() as s:
+        assert oncall.page(s.connection(), "dba", THURSDAY) == oncall.Paged("ann@example.com")
+
+
+def test_a_group_without_a_rotation_pages_no_one_on_call(database: Database) -> None:
+    with database.transaction() as s:
+        groups.save_group(s, "dba", agents(s, "ann@example.com"))
+    with database.read() as s:
+        assert oncall.page(s.connection(), "dba", THURSDAY) is None
 
 
 def test_removing_an_override_hands_the_shift_back(database: Database) -> None:

@@ -6,7 +6,17 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from hub.rotation import Override, Rotation, answering, handoff_after, on_call, scheduled, shifts, started
+from hub.rotation import (
+    Override,
+    Rotation,
+    answering,
+    handoff_after,
+    on_call,
+    passed_over,
+    scheduled,
+    shifts,
+    started,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 WEEK = timedelta(weeks=1)
@@ -142,3 +152,21 @@ def test_a_page_passes_over_a_cover_who_cannot_answer_to_an_older_cover_then_the
     noon = berlin(2026, 11, 10, 12, 0)
     assert answering(rotation, noon, unable={"eve"}) == "dan"
     assert answering(rotation, noon, unable={"eve", "dan"}) == "bob"
+
+
+def test_a_page_passes_over_no_one_when_whoever_is_on_call_can_answer() -> None:
+    assert passed_over(weekly("ann", "bob", "cy"), berlin(2026, 11, 10, 12, 0), unable={"ann"}) == []
+
+
+def test_whom_a_page_passed_over_are_those_tried_before_it_reached_someone_in_order() -> None:
+    rotation = weekly("ann", "bob", "cy")  # bob's week
+    assert passed_over(rotation, berlin(2026, 11, 10, 12, 0), unable={"bob", "cy"}) == ["bob", "cy"]
+    assert passed_over(rotation, berlin(2026, 11, 10, 12, 0), unable={"ann", "bob", "cy"}) == ["bob", "cy", "ann"]
+
+
+def test_a_cover_who_is_also_a_member_is_tried_and_passed_over_once() -> None:
+    span = berlin(2026, 11, 10), berlin(2026, 11, 11)
+    rotation = weekly("ann", "bob", "cy", overrides=(Override(1, "cy", *span),))  # cy covers bob's day
+    noon = berlin(2026, 11, 10, 12, 0)
+    assert passed_over(rotation, noon, unable={"cy", "bob"}) == ["cy", "bob"]
+    assert answering(rotation, noon, unable={"cy", "bob"}) == "ann"

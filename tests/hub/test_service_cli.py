@@ -11,7 +11,7 @@ from sqlalchemy import select
 from hub import groups
 from hub.cli import main
 from hub.db import Database
-from hub.models import AuditEntry, StatusSubscriber
+from hub.models import AuditEntry, Service, StatusSubscriber
 from tests.hub.catalogue_cli import run
 from tests.staff import agents
 
@@ -25,6 +25,22 @@ def test_a_second_service_of_the_same_name_is_refused(runner: CliRunner) -> None
     run(runner, "service", "add", "--name", "mail")
     result = runner.invoke(main, ["service", "add", "--name", "mail"])
     assert result.exit_code == 1 and "already a service named 'mail'" in result.output
+
+
+def test_a_service_named_under_the_catalogues_own_pages_is_refused_saying_what_to_name_it(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["service", "add", "--name", "calendars/office"])
+    assert result.exit_code == 1 and (
+        "a service's name cannot start with 'calendars/': /services/calendars/... are the business calendars' pages; "
+        "name it e.g. 'calendars-office'"
+    ) in " ".join(result.output.split())
+    assert "calendars/office" not in run(runner, "service", "list")
+
+
+def test_a_service_named_so_before_is_renamed_away_from_the_shell(runner: CliRunner, db: Database) -> None:
+    with db.transaction() as session:  # as a service could be named before such names were refused
+        session.add(Service(name="policies/x"))
+    run(runner, "service", "rename", "policies/x", "x")
+    assert run(runner, "service", "list").split()[0] == "x"
 
 
 def test_a_service_owned_by_a_group_not_made_yet_is_added_with_a_warning(runner: CliRunner) -> None:

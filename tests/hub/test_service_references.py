@@ -195,6 +195,7 @@ def test_a_rename_bumps_the_revisions_of_the_sla_book_and_the_cis(db: Database, 
         ("vpn", "already a service named 'vpn'; two services are not made one by renaming"),
         (" mail ", "the service is named 'mail' already"),
         ("", "a service needs a name of 1 to 100 characters"),
+        ("policies/mail", "cannot start with 'policies/': /services/policies/... are the SLA policies' pages"),
     ],
 )
 def test_a_rename_that_cannot_be_made_is_refused_about_the_new_name_and_changes_nothing(

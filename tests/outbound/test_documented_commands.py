@@ -29,7 +29,7 @@ def test_channel_and_escalation_examples_make_what_they_say(settings: Settings, 
 def test_on_call_examples_rotate_the_group_and_cover_the_weekend(
     settings: Settings, db: Database, tmp_path: Path
 ) -> None:
-    [commands, _api] = fenced("docs/notifications.md", "On call: who gets paged", "sh")
+    [commands, _members, _api] = fenced("docs/notifications.md", "On call: who gets paged", "sh")
     out = run_as_printed(commands, settings, tmp_path)
     assert "dba: ann@example.com, bob@example.com, cy@example.com" in out
     assert "added override 1 to dba's rotation" in out
@@ -38,3 +38,12 @@ def test_on_call_examples_rotate_the_group_and_cover_the_weekend(
     assert len(weekend) == 1 and re.fullmatch(
         r"Fri \S+ 18:00 \.\. Mon \S+ 09:00  dan@example.com  \(override 1\)", weekend[0]
     )
+
+
+def test_group_member_examples_add_one_last_and_take_them_out_again(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    [commands, members, _api] = fenced("docs/notifications.md", "On call: who gets paged", "sh")
+    out = run_as_printed(commands + members, settings, tmp_path).splitlines()
+    assert out[-2:] == ["dba: ann@example.com, bob@example.com, cy@example.com, dan@example.com",
+                        "dba: ann@example.com, bob@example.com, cy@example.com"]  # fmt: skip

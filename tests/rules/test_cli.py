@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from hub import audit
 from hub.cli import main
+from hub.db import Database
 from tests.rules.test_rules_file import NESTED
 from tests.staff import hire
 
@@ -155,3 +157,76 @@ def test_a_member_deactivated_since_is_listed_marked(runner: CliRunner) -> None:
     invoke(runner, "group", "set", "dba", "--member", "ann@example.com", "--member", "bob@example.com")
     invoke(runner, "user", "set", "bob@example.com", "--disable")
     assert invoke(runner, "group", "list") == "dba: ann@example.com, bob@example.com (cannot be paged)\n"
+
+
+def test_every_group_command_has_help(runner: CliRunner) -> None:
+    for command in ("set", "add-member", "remove-member", "list", "remove"):
+        assert "Usage:" in invoke(runner, "group", command, "--help")
+
+
+def test_add_member_puts_one_person_last_in_the_rota_audited_as_the_clis(runner: CliRunner, db: Database) -> None:
+    hire(runner, "ann@example.com", "bob@example.com", "dan@example.com")
+    invoke(runner, "group", "set", "dba", "--member", "ann@example.com", "--member", "bob@example.com")
+    said = invoke(runner, "group", "add-member", "dba", "Dan@Example.com")
+    assert said == "dba: ann@example.com, bob@example.com, dan@example.com\n"
+    with db.read() as session:
+        [entry] = audit.recent(session, action="group.member.add")
+    members = ["ann@example.com", "bob@example.com", "dan@example.com"]
+    assert (entry.actor, entry.target, entry.detail) == ("cli", "dba", {"member": "dan@example.com",
+                                                                        "members": members})  # fmt: skip
+
+
+def test_add_member_refuses_someone_who_could_not_answer_a_page_and_changes_nothing(runner: CliRunner) -> None:
+    hire(runner, "ann@example.com")
+    invoke(runner, "group", "set", "dba", "--member", "ann@example.com")
+    result = runner.invoke(main, ["group", "add-member", "dba", "dan@example.com"])
+    assert result.exit_code == 1
+    assert result.output == ("Error: no one here has the address dan@example.com; an admin adds them on the Users "
+                             "page (or `switchboard user create`) first\n")  # fmt: skip
+    assert invoke(runner, "group", "list") == "dba: ann@example.com\n"
+
+
+def test_add_member_refuses_a_member_the_group_has_already(runner: CliRunner) -> None:
+    hire(runner, "ann@example.com")
+    invoke(runner, "group", "set", "dba", "--member", "ann@example.com")
+    result = runner.invoke(main, ["group", "add-member", "dba", "ann@example.com"])
+    assert result.exit_code == 1 and result.output == "Error: ann@example.com is in dba already\n"
+
+
+def test_add_member_to_a_group_not_made_yet_says_to_make_it(runner: CliRunner) -> None:
+    hire(runner, "ann@example.com")
+    result = runner.invoke(main, ["group", "add-member", "dba", "ann@example.com"])
+    assert result.exit_code == 1
+    assert result.output == "Error: there is no group 'dba'; make it first with its members\n"
+
+
+def test_remove_member_takes_one_out_the_others_keeping_their_order_audited(runner: CliRunner, db: Database) -> None:
+    hire(runner, "ann@example.com", "bob@example.com", "cy@example.com")
+    invoke(runner, "group", "set", "dba", "--member", "ann@example.com", "--member", "bob@example.com", "--member",
+           "cy@example.com")  # fmt: skip
+    assert (
+        invoke(runner, "group", "remove-member", "dba", "BOB@example.com") == "dba: ann@example.com, cy@example.com\n"
+    )
+    with db.read() as session:
+        [entry] = audit.recent(session, action="group.member.remove")
+    members = ["ann@example.com", "cy@example.com"]
+    assert (entry.actor, entry.target, entry.detail) == ("cli", "dba", {"member": "bob@example.com",
+                                                                        "members": members})  # fmt: skip
+
+
+def test_remove_member_takes_out_someone_deactivated_since_they_joined(runner: CliRunner) -> None:
+    hire(runner, "ann@example.com", "bob@example.com")
+    invoke(runner, "group", "set", "dba", "--member", "ann@example.com", "--member", "bob@example.com")
+    invoke(runner, "user", "set", "bob@example.com", "--disable")
+    assert invoke(runner, "group", "remove-member", "dba", "bob@example.com") == "dba: ann@example.com\n"
+    assert invoke(runner, "group", "remove-member", "dba", "ann@example.com") == "dba: no members\n"
+
+
+def test_remove_member_of_someone_not_in_the_group_changes_nothing_and_says_where_to_look(runner: CliRunner) -> None:
+    hire(runner, "ann@example.com")
+    invoke(runner, "group", "set", "dba", "--member", "ann@example.com")
+    result = runner.invoke(main, ["group", "remove-member", "dba", "bob@example.com"])
+    assert result.exit_code == 1 and result.output == (
+        "Error: bob@example.com is not in dba; the Groups page and `switchboard group list` show its members\n"
+    )
+    assert invoke(runner, "group", "list") == "dba: ann@example.com\n"

@@ -175,7 +175,10 @@ def test_removing_someone_who_is_not_a_member_changes_nothing_and_says_so(
         groups.save_group(session, "dba", agents(session, "ann@example.com"))
     page = admin(client, make_user).get("/groups").get_data(as_text=True)
     client.post("/groups/dba/members/remove", data={"csrf_token": csrf_token(page), "who": "bob@example.com"})
-    said = "dba&#39;s members unchanged: bob@example.com is not in dba; the Groups page lists its members."
+    said = (
+        "dba&#39;s members unchanged: bob@example.com is not in dba; the Groups page and `switchboard group list` "
+        "show its members."
+    )
     assert said in client.get("/groups").get_data(as_text=True) and members_of(db, "dba") == ("ann@example.com",)
 
 

@@ -267,8 +267,25 @@ def test_an_admin_token_removes_a_service_nothing_live_names_audited_as_the_page
 
 
 def test_a_name_holding_a_slash_is_the_rest_of_the_path(client: FlaskClient, admin_token: str) -> None:
-    """The page's routes lose `policies/x` to its fixed ones; nothing follows a name in the API's, so none does."""
-    assert call(client, admin_token, "POST", "/api/v1/services", {"name": "policies/x"})[0] == 201
+    assert call(client, admin_token, "POST", "/api/v1/services", {"name": "ops/eu"})[0] == 201
+    assert call(client, admin_token, "GET", "/api/v1/services/ops/eu")[1]["name"] == "ops/eu"
+    assert call(client, admin_token, "GET", "/api/v1/services/ops%2Feu")[1]["name"] == "ops/eu"
+
+
+def test_a_service_named_under_the_catalogues_own_pages_is_refused_about_its_name(
+    client: FlaskClient, admin_token: str
+) -> None:
+    status, body = call(client, admin_token, "POST", "/api/v1/services", {"name": "policies/x"})
+    assert (status, body["field"]) == (400, "name") and "name it e.g. 'policies-x'" in body["error"]
+
+
+def test_a_service_named_so_before_is_read_changed_and_removed_through_the_api(
+    client: FlaskClient, db: Database, admin_token: str
+) -> None:
+    """The page's routes lose `policies/x` to its fixed ones (such a name is refused now); nothing follows a name in
+    the API's, so a service named so before keeps all of it."""
+    with db.transaction() as session:
+        session.add(Service(name="policies/x"))
     assert call(client, admin_token, "GET", "/api/v1/services/policies/x")[1]["name"] == "policies/x"
     assert call(client, admin_token, "GET", "/api/v1/services/policies%2Fx")[1]["name"] == "policies/x"
     assert call(client, admin_token, "PATCH", "/api/v1/services/policies/x", {"public": True})[1]["public"] is True

@@ -17,7 +17,7 @@ from hub import groups
 from hub.calendars import add_calendar
 from hub.catalogue import Targets, add_policy, add_service
 from hub.db import Database
-from hub.models import AuditEntry, Incident
+from hub.models import AuditEntry, Incident, Service
 from tests.staff import agents
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
 from tests.web.helpers import Login, csrf_token, log_in, statements
@@ -150,6 +150,26 @@ def test_a_service_named_with_a_slash_is_edited_by_its_link(admin: FlaskClient) 
     page = add_service_on_page(admin, name="ops/eu")
     assert 'href="/services/ops/eu/edit"' in page
     assert "Edit ops/eu" in admin.get("/services/ops/eu/edit").get_data(as_text=True)
+
+
+def test_a_service_named_under_the_policies_pages_is_refused_beside_the_name_field(
+    admin: FlaskClient, db: Database
+) -> None:
+    page = add_service_on_page(admin, name="policies/x")
+    assert ("A service&#39;s name cannot start with &#39;policies/&#39;: /services/policies/... are the SLA "
+            "policies&#39; pages; name it e.g. &#39;policies-x&#39;.") in page  # fmt: skip
+    with db.read() as session:
+        assert session.scalar(select(AuditEntry.id)) is None
+
+
+def test_a_service_named_so_before_is_listed_without_an_edit_link_that_would_open_a_policy(
+    admin: FlaskClient, db: Database
+) -> None:
+    with db.transaction() as session:  # as a service could be named before names under /services/policies/ were refused
+        session.add(Service(name="policies/x"))
+    row = row_of(admin.get("/services").get_data(as_text=True), "policies/x")
+    assert "/services/policies/x/edit" not in row
+    assert "its address is the SLA policies'): rename it with <code>switchboard service rename</code>" in row
 
 
 def test_html_in_a_description_is_shown_as_text(admin: FlaskClient, db: Database) -> None:
