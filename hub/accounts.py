@@ -6,9 +6,10 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from hub import credentials, zones
@@ -16,7 +17,7 @@ from hub.addresses import is_address
 from hub.db import Database
 from hub.domain import INTEGRATION_KINDS, NO_POLICY, ROLES, Policy
 from hub.errors import BadInput, LastAdmin
-from hub.models import ApiToken, Integration, User
+from hub.models import ApiToken, Event, Integration, User
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
@@ -319,3 +320,16 @@ class IntegrationKeys:
         digest = credentials.digest(secret)
         known = self._fetch(self._by_digest, digest, _BY_DIGEST, {"digest": digest})
         return known.ref if known is not None else None
+
+
+#: When each integration's latest event arrived (None: never): a lookup per integration in the index on
+#: (integration_id, received_at), so it costs the same with a thousand events or millions.
+LAST_EVENTS = select(
+    Integration.id,
+    select(func.max(Event.received_at)).where(Event.integration_id == Integration.id).scalar_subquery(),
+)
+
+
+def last_events(session: Session) -> dict[int, datetime | None]:
+    """Each integration's id and when its latest event arrived."""
+    return {integration_id: last for integration_id, last in session.execute(LAST_EVENTS)}

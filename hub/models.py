@@ -122,6 +122,12 @@ class Event(Base):
     __table_args__ = (
         _partial_index("ix_events_message_id", "message_id", "message_id IS NOT NULL"),
         _partial_index("ix_events_pending", "id", "status = 'pending'"),
+        # Each integration's latest event (the integrations page): one step down the index per integration, where
+        # a GROUP BY read every event (540 ms with 1,000,000). Partial: email's events, which have no integration,
+        # pay nothing; a webhook's pays one entry, at the right edge of its integration's range (migration 0035).
+        _partial_index(
+            "ix_events_integration_received", ["integration_id", "received_at"], "integration_id IS NOT NULL"
+        ),
     )
 
 

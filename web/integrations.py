@@ -12,13 +12,13 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from hub import audit, heartbeats
-from hub.accounts import configure_integration, create_integration, rotate_integration_secret
+from hub.accounts import configure_integration, create_integration, last_events, rotate_integration_secret
 from hub.domain import INTEGRATION_KINDS
 from hub.errors import BadInput
 from hub.intake import Raw
@@ -81,9 +81,8 @@ def index() -> ResponseReturnValue:
                 error = str(exc)
             else:
                 return _with_secret(name, secret, f"Integration {name} created.")
-    last_event = select(Event.integration_id, func.max(Event.received_at).label("last")).group_by(Event.integration_id)
     with services().db.read() as session:
-        latest = {row.integration_id: row.last for row in session.execute(last_event)}
+        latest = last_events(session)
         rows = session.scalars(select(Integration).order_by(Integration.name)).all()
     return render_template("integrations/list.html", integrations=rows, latest=latest, form=form, error=error)
 
