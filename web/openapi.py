@@ -1087,8 +1087,17 @@ def document() -> dict[str, Any]:
             "/api/v1/problems": {
                 "get": {
                     "summary": "Problems, newest first",
+                    "description": "A `page` of `limit` at a time, like the other lists; `X-Total-Count` says how "
+                    "many there are in all.",
                     "operationId": "listProblems",
-                    "responses": {"200": _json({"type": "array", "items": _PROBLEM}, "Problems."), **_errors(401)},
+                    "parameters": [
+                        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 100}},
+                    ],
+                    "responses": {
+                        "200": _json({"type": "array", "items": _PROBLEM}, "Problems."),
+                        **_errors(400, 401),
+                    },
                 },
                 "post": {
                     "summary": "File a suggested recurrence (with its incidents) or a problem by hand",

@@ -22,6 +22,7 @@ from hub.problems import ProblemError, Recurrence
 from hub.recurrence import Suggestion
 from web.api import token_required
 from web.forms import ActionForm
+from web.incident_search import API_PAGE_SIZE, FilterError, paging
 from web.permissions import MANAGE_PROBLEMS, VIEW_INCIDENTS, requires
 from web.responses import json_error, json_response
 from web.services import services
@@ -165,8 +166,16 @@ def api_suggestions() -> Response:
 @api_bp.get("")
 @token_required(VIEW_INCIDENTS)
 def api_index() -> Response:
+    """Problems, newest first, a `page` of `limit` at a time (default 100, at most 500), as the other lists page;
+    `X-Total-Count` says how many there are in all."""
+    try:
+        page, limit = paging(request.args, API_PAGE_SIZE)
+    except FilterError as exc:
+        return json_error(400, str(exc))
     with services().db.read() as session:
-        return json_response([problem_json(p) for p in session.scalars(select(Problem).order_by(Problem.id.desc()))])
+        total = session.scalar(select(func.count()).select_from(Problem)) or 0
+        rows = session.scalars(select(Problem).order_by(Problem.id.desc()).limit(limit).offset((page - 1) * limit))
+        return json_response([problem_json(p) for p in rows], headers={"X-Total-Count": str(total)})
 
 
 @api_bp.post("")

@@ -1,26 +1,30 @@
-"""The users page: people, their roles, and switching accounts off (admins only; every change is audited)."""
+"""The users page: people, their roles, and switching accounts off (admins only; every change is audited).
+
+People are listed in address order a page at a time (hub/user_list.py), `?find=` keeping those whose address starts
+with it; each action returns the admin to the view they pressed it on, find and page kept (web/forms.py `back_to`)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import EmailField, HiddenField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from hub import accounts, audit, security_keys, two_factor
+from hub import accounts, audit, security_keys, two_factor, user_list
 from hub.domain import ROLES
 from hub.errors import BadInput
 from hub.models import User
+from web.forms import back_to
 from web.permissions import MANAGE_USERS, requires
 from web.services import services
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
 ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in ROLES]
+MAX_ADDRESS = 320  # the users table's limit
 
 
 class NewUserForm(FlaskForm):
@@ -64,13 +68,20 @@ def index() -> ResponseReturnValue:
             error = str(exc)
         else:
             flash(f"{email} can now log in.", "success")
-            return redirect(url_for("users.index"))
+            return redirect(url_for("users.index", find=email))
+    find = (request.args.get("find") or "").strip()[:MAX_ADDRESS]
     with services().db.read() as session:
-        people = list(session.scalars(select(User).order_by(User.active.desc(), User.email)))
+        page = user_list.listed(session, starting=find, after=_address("after"), before=_address("before"))
         refused = security_keys.refused_per_owner(session)
-    return render_template("users/index.html", form=form, change=ChangeForm(), people=people, error=error,
+    return render_template("users/index.html", form=form, change=ChangeForm(), page=page, find=find, error=error,
                            two_factor_roles=services().settings.two_factor_roles, refused_keys=refused,
                            copy_suspected=security_keys.COPY_SUSPECTED)  # fmt: skip
+
+
+def _address(name: str) -> str | None:
+    """A page boundary from the query string; one no address can be is no boundary (the first page)."""
+    value = request.args.get(name)
+    return value if value and len(value) <= MAX_ADDRESS else None
 
 
 @bp.post("/<int:user_id>")
@@ -79,7 +90,7 @@ def change(user_id: int) -> ResponseReturnValue:
     form = ChangeForm()
     if not form.validate_on_submit():
         flash("Choose a role from the list.", "error")
-        return redirect(url_for("users.index"))
+        return redirect(back_to("users.index"))
     active = {"yes": True, "no": False}.get(form.active.data or "")
     try:
         with services().db.transaction() as session:
@@ -97,7 +108,7 @@ def change(user_id: int) -> ResponseReturnValue:
         flash(f"Nothing changed: {exc}.", "error")
     else:
         flash(f"{message}.", "success")
-    return redirect(url_for("users.index"))
+    return redirect(back_to("users.index"))
 
 
 @bp.post("/<int:user_id>/password")
@@ -108,7 +119,7 @@ def reset_password(user_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash(f"Nothing changed: a password needs {accounts.MIN_PASSWORD} to {accounts.MAX_PASSWORD} characters.",
               "error")  # fmt: skip
-        return redirect(url_for("users.index"))
+        return redirect(back_to("users.index"))
     try:
         with services().db.transaction() as session:
             row = session.get(User, user_id)
@@ -120,7 +131,7 @@ def reset_password(user_id: int) -> ResponseReturnValue:
         flash(f"Nothing changed: {exc}.", "error")
     else:
         flash(f"New password set for {changed}; their sessions have ended. Ask them to change it.", "success")
-    return redirect(url_for("users.index"))
+    return redirect(back_to("users.index"))
 
 
 @bp.post("/<int:user_id>/two-factor/reset")
@@ -131,7 +142,7 @@ def reset_two_factor(user_id: int) -> ResponseReturnValue:
     it)."""
     if not FlaskForm().validate_on_submit():
         flash("Nothing changed: the form had expired; try again.", "error")
-        return redirect(url_for("users.index"))
+        return redirect(back_to("users.index"))
     try:
         with services().db.transaction() as session:
             user, keys = two_factor.reset(session, user_id)
@@ -141,4 +152,4 @@ def reset_two_factor(user_id: int) -> ResponseReturnValue:
         flash(f"Nothing changed: {exc}.", "error")
     else:
         flash(f"Two-factor authentication is off for {changed}; their sessions have ended.", "success")
-    return redirect(url_for("users.index"))
+    return redirect(back_to("users.index"))

@@ -877,6 +877,34 @@ def test_a_form_posted_without_its_csrf_token_is_refused_in_the_browser(
     assert "Note by" not in page.locator("ol.timeline").inner_text()
 
 
+def test_admin_finds_someone_on_a_large_desk_pages_on_and_disables_them_staying_on_that_page(
+    live_url: str, page: Page, make_user: Callable[..., Login], db: Database
+) -> None:
+    """The users page lists a page of the desk at a time; Find narrows it to addresses starting so, and an action
+    pressed on a later page comes back to that page."""
+    add_people(db, 300)
+    _log_in(page, live_url, make_user(email="root@example.com", role="admin"))
+    page.goto(f"{live_url}/users")
+    people = page.locator("#people td[data-label=Email]")
+    assert people.count() == 100 and people.first.inner_text() == "root@example.com"  # r before u
+    page.get_by_role("link", name="Later →").click()
+    page.wait_for_url("**/users?after=*")
+    assert people.first.inner_text() == "user099@example.com"
+    page.get_by_role("link", name="← Earlier").click()
+    page.wait_for_url("**/users?before=*")
+    assert people.first.inner_text() == "root@example.com"
+    page.get_by_label("Find people").fill("user2")
+    page.get_by_role("button", name="Find").click()
+    page.wait_for_url("**/users?find=user2")
+    assert people.count() == 100 and people.first.inner_text() == "user200@example.com"
+    row = page.locator("#people tr", has_text="user250@example.com")
+    row.get_by_role("button", name="Disable").click()
+    page.get_by_text("user250@example.com is an agent (disabled: cannot log in).").wait_for()
+    assert page.get_by_label("Find people").input_value() == "user2"
+    assert page.locator("#people tr", has_text="user250@example.com").get_by_role("button", name="Enable").count() == 1
+    _screenshot(page, "users-found")
+
+
 def test_a_viewer_sees_no_admin_pages(live_url: str, page: Page, make_user: Callable[..., Login]) -> None:
     viewer = make_user(email="viewer@example.com", role="viewer")
     _log_in(page, live_url, viewer)

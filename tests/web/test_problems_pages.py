@@ -8,6 +8,7 @@ from flask.testing import FlaskClient
 
 from hub import accounts
 from hub.db import Database
+from hub.models import Problem
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import csrf_token, post_event
 
@@ -89,3 +90,32 @@ def test_the_dashboard_shows_a_banner_for_an_unfiled_recurrence(
     recur(logged_in, integration, 3)
     page = logged_in.get("/dashboard").get_data(as_text=True)
     assert "<strong>Disk full</strong> came back 3 times" in page and 'href="/problems"' in page
+
+
+def file_by_hand(client: FlaskClient, headers: dict[str, str], count: int) -> None:
+    for n in range(count):
+        assert client.post("/api/v1/problems", json={"title": f"Problem {n + 1}"}, headers=headers).status_code == 201
+
+
+def test_api_lists_problems_a_page_at_a_time_newest_first_with_the_total(client: FlaskClient, db: Database) -> None:
+    headers = token(db)
+    file_by_hand(client, headers, 5)
+    pages = [client.get(f"/api/v1/problems?limit=2&page={page}", headers=headers) for page in (1, 2, 3, 4)]
+    assert [[p["ref"] for p in page.json] for page in pages] == [  # type: ignore[union-attr]
+        ["PRB-5", "PRB-4"], ["PRB-3", "PRB-2"], ["PRB-1"], []
+    ]  # fmt: skip
+    assert {page.headers["X-Total-Count"] for page in pages} == {"5"}
+
+
+def test_api_problems_default_to_pages_of_100_as_the_other_lists_do(client: FlaskClient, db: Database) -> None:
+    headers = token(db)
+    with db.transaction() as session:
+        session.add_all(Problem(title=f"Problem {n}", created_by="a@example.com") for n in range(101))
+    listed = client.get("/api/v1/problems", headers=headers)
+    assert len(listed.json) == 100 and listed.headers["X-Total-Count"] == "101"  # type: ignore[arg-type]
+    assert [p["ref"] for p in client.get("/api/v1/problems?page=2", headers=headers).json] == ["PRB-1"]  # type: ignore[union-attr]
+
+
+def test_api_problems_refuse_a_page_that_is_not_a_whole_number(client: FlaskClient, db: Database) -> None:
+    response = client.get("/api/v1/problems?page=first", headers=token(db))
+    assert response.status_code == 400 and "'page' must be a whole number" in response.json["error"]  # type: ignore[index]
