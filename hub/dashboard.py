@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from hub.models import OPEN_STATUSES, Incident, Integration, OutboxMessage, utcnow
@@ -75,6 +75,17 @@ def mean_time(timings: Sequence[Timing], until: str) -> timedelta | None:
     return sum(spans, timedelta()) / len(spans)
 
 
+def began_since(since: datetime) -> Select[datetime, datetime | None, datetime | None]:
+    """The timings of the (at most MAX_ROWS newest) incidents that began since `since`: newest first down the index
+    on `first_seen` (ordered by id, it was a scan of every incident)."""
+    return (
+        select(Incident.first_seen, Incident.acknowledged_at, Incident.resolved_at)
+        .where(Incident.first_seen >= since)
+        .order_by(Incident.first_seen.desc())
+        .limit(MAX_ROWS)
+    )
+
+
 def read(session: Session, now: datetime | None = None, period: timedelta = PERIOD) -> Dashboard:
     now = now or utcnow()
     since = now - period
@@ -86,15 +97,7 @@ def read(session: Session, now: datetime | None = None, period: timedelta = PERI
             .group_by(Incident.priority, Incident.status)
         )
     }
-    recent = [
-        Timing(*row)
-        for row in session.execute(
-            select(Incident.first_seen, Incident.acknowledged_at, Incident.resolved_at)
-            .where(Incident.first_seen >= since)
-            .order_by(Incident.id.desc())
-            .limit(MAX_ROWS)
-        )
-    ]
+    recent = [Timing(*row) for row in session.execute(began_since(since))]
     noisy = session.execute(
         select(func.coalesce(Integration.name, Incident.source), func.sum(Incident.occurrences))
         .select_from(Incident)

@@ -216,6 +216,9 @@ class Incident(Base):
         _partial_index("ix_incidents_public_note", "resolved_at", "public_note IS NOT NULL"),
         # A service's incidents by start: searches by service, and the outages beginning in uptime's period.
         Index("ix_incidents_service_first_seen", "service", "first_seen"),
+        # Those that began in a recent window, whatever their service: the dashboard's figures and suggestions and
+        # the SLA report. Written once, when an incident opens; the events that repeat it leave it alone.
+        Index("ix_incidents_first_seen", "first_seen"),
         # The status page's uptime: major outages (P1s) of a service resolved within the period, however long ago
         # they began. A handful of rows, and only P1s pay for it on writes.
         _partial_index("ix_incidents_major_resolved", ["service", "resolved_at"], "priority = 1"),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Connection, Table, bindparam, select, text, update
+from sqlalchemy import Connection, Select, Table, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from hub import audit
@@ -57,20 +57,28 @@ def next_state(current: str, wanted: str) -> str:
     return wanted
 
 
+def occurrences_since(
+    since: datetime,
+) -> Select[int, str, datetime, str | None, int | None, str | None, str | None, int | None]:
+    """The (at most MAX_SCANNED newest) incidents first seen since `since`, as occurrences a recurrence is made of:
+    newest first down the index on `first_seen` (ordered by id, it was a scan of every incident)."""
+    return (
+        select(
+            Incident.id, Incident.title, Incident.first_seen, Incident.dedup_key, Incident.integration_id,
+            Incident.service, Incident.category, Incident.problem_id,
+        )
+        .where(Incident.first_seen >= since, Incident.merged_into_id.is_(None))
+        .order_by(Incident.first_seen.desc())
+        .limit(MAX_SCANNED)
+    )  # fmt: skip
+
+
 def suggestions(
     session: Session, recurrence: Recurrence = Recurrence(), now: datetime | None = None
 ) -> list[Suggestion]:
     """Recurrences no problem covers yet, from the incidents first seen within the window."""
     now = now or utcnow()
-    rows = session.execute(
-        select(
-            Incident.id, Incident.title, Incident.first_seen, Incident.dedup_key, Incident.integration_id,
-            Incident.service, Incident.category, Incident.problem_id,
-        )
-        .where(Incident.first_seen >= now - recurrence.window, Incident.merged_into_id.is_(None))
-        .order_by(Incident.id.desc())
-        .limit(MAX_SCANNED)
-    )  # fmt: skip
+    rows = session.execute(occurrences_since(now - recurrence.window))
     covered = set(session.scalars(select(Problem.match_key).where(Problem.state.in_(ACTIVE))))
     found = suggest((Occurrence(*row) for row in rows), now, threshold=recurrence.threshold, window=recurrence.window)
     return [s for s in found if s.key not in covered]

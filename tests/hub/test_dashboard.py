@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from hub import dashboard, triage
+import pytest
+from sqlalchemy import Executable, insert, text
+
+from hub import dashboard, problems, triage
 from hub.agent_action import Actor, Mail
 from hub.dashboard import Timing, duration, hour_buckets, mean_time
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
+from hub.models import Incident, utcnow
+from tests.plans import plan
 
 NOW = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)
 
@@ -66,3 +72,40 @@ def test_read_counts_open_incidents_sources_and_clocks(db: Database, intake: Int
     assert figures.noisiest == [("generic", 3)]
     assert figures.mtta is not None and figures.mttr is not None
     assert figures.failures == 0
+
+
+def _incidents_over_a_year(db: Database, now: datetime, count: int = 3000) -> None:
+    """`count` incidents, one every few hours back over a year (a desk with history), in one insert."""
+    step = timedelta(days=365) / count
+    rows = [{"title": f"Disk {n}", "source": "generic", "first_seen": now - n * step, "last_seen": now - n * step}
+            for n in range(count)]  # fmt: skip
+    with db.transaction() as session:
+        session.execute(insert(Incident), rows)
+        if db.engine.dialect.name == "postgresql":
+            session.execute(text("ANALYZE incidents"))
+
+
+@pytest.mark.parametrize(
+    "statement", [dashboard.began_since, problems.occurrences_since], ids=["timings", "recurrences"]
+)
+def test_the_incidents_of_a_recent_window_are_read_through_the_index_not_every_incident(
+    database: Database, statement: Callable[[datetime], Executable]
+) -> None:
+    """The dashboard's timings and recurrence suggestions, and so the dashboard: ordered by id, each read all
+    200,000 incidents of bench/pages_at_scale.py's desk."""
+    now = utcnow()
+    _incidents_over_a_year(database, now)
+    found = plan(database, statement(now - timedelta(days=1)))
+    assert "ix_incidents_first_seen" in found, found
+    assert "SCAN incidents" not in found and "Seq Scan on incidents" not in found, found
+
+
+def test_the_newest_incidents_of_the_window_are_the_ones_read_when_it_holds_more_than_the_limit(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = utcnow()
+    _incidents_over_a_year(database, now, count=30)
+    monkeypatch.setattr(dashboard, "MAX_ROWS", 5)
+    with database.read() as session:
+        read = [row.first_seen for row in session.execute(dashboard.began_since(now - timedelta(days=365)))]
+    assert read == sorted(read, reverse=True) and len(read) == 5 and read[0] == now
