@@ -266,7 +266,6 @@ def test_idle_picks_up_a_new_message_within_a_second_or_two(imap_account: ImapAc
     add_mailbox(db, imap_account)
     watching(WatchSettings(poll_interval=3600, timeout=10, reload_interval=0.2))  # only IDLE can be this quick
     wait_until(lambda: stored_mailbox(db).last_checked_at, message="the first look at the mailbox")
-    time.sleep(0.3)  # let the watcher enter IDLE after that look
     appended = time.monotonic()
     imap_account.append(message("via IDLE"))
     wait_until(lambda: incidents(db), timeout=10, message="the incident from the appended message")
