@@ -164,9 +164,12 @@ class MailboxWatcher:
                 continue
             try:
                 while not self._stop.is_set():
-                    self.sync(client)
+                    handled = self.sync(client)
                     failures = 0
-                    self._wait(client)
+                    if not handled:
+                        # A look that imported something looks again before waiting: mail that arrived during it
+                        # was announced in the answer to one of its commands, and the IDLE after it stays silent.
+                        self._wait(client)
             except (MailboxError, StorageUnavailable) as exc:
                 failures = self._failed(failures, str(exc))
             except (OSError, IMAPClientError) as exc:

@@ -98,8 +98,8 @@ def watching(db: Database, intake: Intake) -> Iterator[callable]:  # type: ignor
     stop = threading.Event()
     threads: list[threading.Thread] = []
 
-    def start(settings: WatchSettings = FAST) -> None:
-        thread = threading.Thread(target=Watcher(db, intake, settings, keys=KEYS).run, args=(stop,), daemon=True)
+    def start(settings: WatchSettings = FAST, through: Intake = intake) -> None:
+        thread = threading.Thread(target=Watcher(db, through, settings, keys=KEYS).run, args=(stop,), daemon=True)
         thread.start()
         threads.append(thread)
 
@@ -266,11 +266,40 @@ def test_idle_picks_up_a_new_message_within_a_second_or_two(imap_account: ImapAc
     add_mailbox(db, imap_account)
     watching(WatchSettings(poll_interval=3600, timeout=10, reload_interval=0.2))  # only IDLE can be this quick
     wait_until(lambda: stored_mailbox(db).last_checked_at, message="the first look at the mailbox")
-    time.sleep(0.3)  # let the watcher enter IDLE after that look
     appended = time.monotonic()
     imap_account.append(message("via IDLE"))
     wait_until(lambda: incidents(db), timeout=10, message="the incident from the appended message")
     assert time.monotonic() - appended < 3
+
+
+class MailArrivesDuringImport:
+    """The real intake, except that while it stores the first message another arrives in the mailbox: the
+    server then reports it in its answer to a command of that look, not to the IDLE after it."""
+
+    def __init__(self, intake: Intake, account: ImapAccount) -> None:
+        self._intake = intake
+        self._account = account
+        self._arrived = False
+
+    def record(self, *args: object, **kwargs: object) -> object:
+        if not self._arrived:
+            self._arrived = True
+            self._account.append(message("arrived during the import"))
+        return self._intake.record(*args, **kwargs)  # type: ignore[arg-type]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._intake, name)
+
+
+def test_message_arriving_while_others_are_imported_is_imported_before_idle(  # type: ignore[no-untyped-def]
+    imap_account: ImapAccount, db: Database, intake: Intake, watching
+) -> None:
+    add_mailbox(db, imap_account)
+    imap_account.append(message("waiting"))
+    arriving = MailArrivesDuringImport(intake, imap_account)
+    watching(WatchSettings(poll_interval=3600, timeout=10, reload_interval=0.2), through=arriving)
+    wait_until(lambda: len(incidents(db)) == 2, timeout=10, message="both messages as incidents")
+    assert [i.title for i in incidents(db)] == ["waiting", "arrived during the import"]
 
 
 def test_polling_imports_when_idle_is_turned_off(imap_account: ImapAccount, db: Database, watching) -> None:  # type: ignore[no-untyped-def]
