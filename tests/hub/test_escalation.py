@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import MappingProxyType
 
 import pytest
@@ -133,22 +133,25 @@ def test_the_timeline_says_who_was_told(db: Database, intake: Intake) -> None:
 
 def test_an_oncall_step_tells_whoever_is_on_call_when_it_fires(db: Database, intake: Intake) -> None:
     incident_id = escalating(db, intake, "5m:oncall:dba")
-    now = utcnow()
-    second_week = f"{now - timedelta(days=8):%Y-%m-%d %H:%M}"  # the rotation's second member is on call
-    with db.transaction() as session:
-        oncall.set_rotation(session, "dba", zone="UTC", shift="1w", handoff=second_week, now=now)
+    _weekly_rotation(db, weeks_started_days_ago=8)  # the rotation's second member is on call
     fired = escalation.fire(db, steps_of(db, incident_id)[0].id, **DESK)
     assert fired.notified == ("dba2@example.com (on call for dba)",) and mails(db) == ["dba2@example.com"]
+
+
+def _weekly_rotation(db: Database, *, weeks_started_days_ago: int) -> datetime:
+    """dba rotates weekly, its first week having begun that many days ago; returns now."""
+    now = utcnow()
+    with db.transaction() as session:
+        handoff = f"{now - timedelta(days=weeks_started_days_ago):%Y-%m-%d %H:%M}"
+        oncall.set_rotation(session, "dba", zone="UTC", shift="1w", handoff=handoff, now=now)
+    return now
 
 
 def test_an_oncall_step_passes_over_someone_on_call_deactivated_since_to_the_next_in_rota(
     db: Database, intake: Intake
 ) -> None:
     incident_id = escalating(db, intake, "5m:oncall:dba")
-    now = utcnow()
-    with db.transaction() as session:
-        oncall.set_rotation(session, "dba", zone="UTC", shift="1w", handoff=f"{now - timedelta(days=8):%Y-%m-%d %H:%M}",
-                            now=now)  # fmt: skip
+    _weekly_rotation(db, weeks_started_days_ago=8)
     deactivate(db, "dba2@example.com")  # on call this week
     fired = escalation.fire(db, steps_of(db, incident_id)[0].id, **DESK)
     assert fired.notified == ("dba1@example.com (on call for dba; dba2@example.com, on call, is deactivated)",)
@@ -157,10 +160,8 @@ def test_an_oncall_step_passes_over_someone_on_call_deactivated_since_to_the_nex
 
 def test_the_timeline_says_whom_an_oncall_step_passed_over_and_why(db: Database, intake: Intake) -> None:
     incident_id = escalating(db, intake, "5m:oncall:dba")
-    now = utcnow()
+    now = _weekly_rotation(db, weeks_started_days_ago=1)
     with db.transaction() as session:
-        oncall.set_rotation(session, "dba", zone="UTC", shift="1w", handoff=f"{now - timedelta(days=1):%Y-%m-%d %H:%M}",
-                            now=now)  # fmt: skip
         oncall.add_override(session, "dba", "oncall@example.com", now - timedelta(hours=1), now + timedelta(hours=1),
                             by="cli", now=now)  # fmt: skip
     deactivate(db, "oncall@example.com", "dba1@example.com")  # the cover, and dba1 whose week it is
@@ -175,10 +176,7 @@ def test_an_oncall_step_no_one_in_the_rotation_can_answer_tells_the_group_saying
     db: Database, intake: Intake
 ) -> None:
     incident_id = escalating(db, intake, "5m:oncall:dba")
-    now = utcnow()
-    with db.transaction() as session:
-        oncall.set_rotation(session, "dba", zone="UTC", shift="1w", handoff=f"{now - timedelta(days=1):%Y-%m-%d %H:%M}",
-                            now=now)  # fmt: skip
+    _weekly_rotation(db, weeks_started_days_ago=1)
     deactivate(db, "dba1@example.com", "dba2@example.com")
     fired = escalation.fire(db, steps_of(db, incident_id)[0].id, **DESK)
     assert fired.notified == ("group dba (no one on call can answer; dba1@example.com, on call, is deactivated; "
