@@ -31,6 +31,8 @@ from hub.prefix_match import in_code_point_order
 
 #: Statuses in which an incident still absorbs events with its dedup key.
 OPEN_STATUSES = ("open", "acknowledged")
+#: Every status an incident can have (hub/triage.py moves between them; waiting: on the requester, SLA paused).
+INCIDENT_STATUSES = ("open", "acknowledged", "waiting", "resolved", "closed")
 _OPEN_SQL = "status IN ('open', 'acknowledged')"
 #: The same as a SQL condition with the list written out (the partial index's predicate; no bind parameters).
 OPEN_CONDITION = text(_OPEN_SQL)

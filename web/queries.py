@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from hub import sla
 from hub.attachments import IncidentFile
-from hub.models import Incident, TimeEntry, TimelineEntry
+from hub.models import INCIDENT_STATUSES, Incident, TimeEntry, TimelineEntry
 from hub.numbers import reference
 
-STATUSES = ("open", "acknowledged", "waiting", "resolved", "closed")  # waiting: on the requester (SLA paused)
+STATUSES = INCIDENT_STATUSES
 #: What every query whose incidents `incident_json` answers loads with them: their standing major-incident
 #: declaration, for a whole page in one more query.
 WITH_MAJOR = selectinload(Incident.major)

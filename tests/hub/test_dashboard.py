@@ -100,6 +100,16 @@ def test_the_incidents_of_a_recent_window_are_read_through_the_index_not_every_i
     assert "SCAN incidents" not in found and "Seq Scan on incidents" not in found, found
 
 
+def test_the_noisiest_sources_of_the_window_are_found_through_the_status_and_last_seen_index(
+    database: Database,
+) -> None:
+    now = utcnow()
+    _incidents_over_a_year(database, now)
+    found = plan(database, dashboard.noisiest_since(now - timedelta(days=1)))
+    assert "ix_incidents_status_last_seen" in found, found
+    assert "SCAN incidents" not in found and "Seq Scan on incidents" not in found, found
+
+
 def test_the_newest_incidents_of_the_window_are_the_ones_read_when_it_holds_more_than_the_limit(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,7 +14,7 @@ from hub.catalogue import Targets, add_policy
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
-from hub.models import Incident, OutboxMessage, TimelineEntry, User
+from hub.models import INCIDENT_STATUSES, OPEN_STATUSES, Incident, OutboxMessage, TimelineEntry, User
 from hub.outbox import body_of
 from hub.triage import next_status
 
@@ -55,6 +55,13 @@ def timeline(db: Database, incident_id: int) -> list[tuple[str, str]]:
 def outbox(db: Database, incident_id: int) -> list[OutboxMessage]:
     with db.read() as session:
         return list(session.scalars(select(OutboxMessage).where(OutboxMessage.incident_id == incident_id)))
+
+
+def test_every_status_an_incident_can_reach_or_leave_is_one_the_list_names_and_no_other() -> None:
+    """INCIDENT_STATUSES is what the status filter offers and what the dashboard names to read through its index: a
+    status missing from it would silently drop out of both."""
+    reached = {status for starts, to in triage.TRANSITIONS.values() for status in (*starts, to)}
+    assert reached == set(INCIDENT_STATUSES) and set(OPEN_STATUSES) <= reached
 
 
 def test_status_table_allows_the_itil_lifecycle() -> None:
