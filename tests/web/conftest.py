@@ -16,7 +16,6 @@ from werkzeug.serving import make_server
 from hub import accounts
 from hub.config import Settings
 from hub.db import Database
-from hub.net import free_port
 from tests.web.helpers import Login, log_in, post_event
 from web import create_app
 from web.services import services
@@ -62,7 +61,7 @@ def app(settings: Settings, db: Database) -> Iterator[Flask]:
 @pytest.fixture
 def live_url(app: Flask) -> Iterator[str]:
     """The app served over real HTTP on a free loopback port, in a background thread (for browsers and tools)."""
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)  # the system picks the port as it binds: none to lose
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -44,7 +44,6 @@ from hub.config import Settings
 from hub.db import Database
 from hub.domain import INTEGRATION_KINDS
 from hub.models import Change, Event, Incident
-from hub.net import free_port
 from ingest.webhooks import setup
 from tests.docs import ROOT, fenced
 from tests.servers import Alertmanager, missing, wait_until
@@ -192,7 +191,7 @@ def live_tls(app: Flask) -> Iterator[tuple[str, ssl.SSLContext]]:
     ca = trustme.CA()
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(context)
-    server = make_server("127.0.0.1", free_port(), app, threaded=True, ssl_context=context)
+    server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=context)
     thread = threading.Thread(target=server.serve_forever, name="live-tls-server", daemon=True)
     thread.start()
     trust = ssl.create_default_context()
