@@ -402,7 +402,8 @@ class GroupState:
     open_counts: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     last_assigned: str | None = None
     rotation: Rotation | None = None  # its on-call rotation, for the on_call strategy
-    #: Its people (members, covers) who could not work an incident: deactivated since they joined, or no user.
+    #: Those (of its people, and of the other groups looked up with it) who could not work an incident:
+    #: deactivated since they joined, or no user. Strategies pass over them.
     unable: frozenset[str] = frozenset()
 
 

@@ -125,7 +125,8 @@ def routing_state(db: Connection | Session, names: Sequence[str], now: datetime)
     found = oncall.rotations(db, sorted(rotating), now) if rotating else {}
     everyone = {m for group in members.values() for m in group}
     paged = everyone.union(*(oncall.people_of(rotation) for rotation in found.values()))
-    unable = frozenset(assignees.unable(db if isinstance(db, Connection) else db.connection(), paged))
+    conn = db if isinstance(db, Connection) else db.connection()
+    unable = frozenset(assignees.why_unable(conn, paged))
     counts: dict[str, int] = {}
     if everyone:
         counted = db.execute(
@@ -142,7 +143,7 @@ def routing_state(db: Connection | Session, names: Sequence[str], now: datetime)
                     open_counts=MappingProxyType({m: counts.get(m, 0) for m in group}),
                     last_assigned=pointers[name],
                     rotation=found.get(name),
-                    unable=unable.intersection(group, *(oncall.people_of(r) for r in [found.get(name)] if r)),
+                    unable=unable,
                 )
                 for name, group in members.items()
             }

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, exists, select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
+from hub import keyset
 from hub.domain import format_ref
 from hub.errors import BadInput
 from hub.models import OutboxMessage, TimelineEntry, utcnow
@@ -69,29 +70,11 @@ def listed(
     limit: int = PAGE,
 ) -> OutboxPage:  # fmt: skip
     """A page of the notifications in `statuses`, newest first: those older than id `before`, or newer than id
-    `after`, or the newest. Keyset pages on id (ix_outbox_status_id), so the thousandth page costs what the first
-    does, and rows written meanwhile never shift a page."""
-    within = OutboxMessage.status.in_(statuses)
-    if after is not None:
-        query = _SHOWN.where(within, OutboxMessage.id > after).order_by(OutboxMessage.id)
-    else:
-        query = _SHOWN.where(within, *([OutboxMessage.id < before] if before is not None else []))
-        query = query.order_by(OutboxMessage.id.desc())
-    rows = list(session.execute(query.limit(limit + 1)))
-    if not rows and (before, after) != (None, None):  # nothing there any more (a link followed late): the newest
-        return listed(session, statuses, limit=limit)
-    more = len(rows) > limit
-    rows = rows[:limit] if after is None else rows[:limit][::-1]
-    if after is not None:
-        more_newer, more_older = more, _any(session, within, OutboxMessage.id < rows[-1].id)
-    else:
-        more_older, more_newer = more, before is not None and _any(session, within, OutboxMessage.id > rows[0].id)
-    return OutboxPage([_item(row) for row in rows], older=rows[-1].id if more_older else None,
-                      newer=rows[0].id if more_newer else None)  # fmt: skip
-
-
-def _any(session: Session, *conditions: ColumnElement[bool]) -> bool:
-    return bool(session.scalar(select(exists().where(*conditions))))
+    `after`, or the newest. Keyset pages on id (ix_outbox_status_id, hub/keyset.py)."""
+    found = keyset.page(session, _SHOWN, key=OutboxMessage.id, within=OutboxMessage.status.in_(statuses),
+                        key_of=lambda row: row.id, fetch=session.execute, after=before, before=after,
+                        descending=True, limit=limit)  # fmt: skip
+    return OutboxPage([_item(row) for row in found.rows], older=found.after, newer=found.before)
 
 
 def _item(row: Row[*tuple[Any, ...]]) -> OutboxItem:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask.testing import FlaskClient
 from sqlalchemy import event, func, insert, select
@@ -15,6 +15,9 @@ from werkzeug.test import TestResponse
 
 from hub.db import Database
 from hub.models import User, utcnow
+
+if TYPE_CHECKING:  # only the browser tests pass a page; the others need not import Playwright
+    from playwright.sync_api import Page
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -85,3 +88,17 @@ def add_people(db: Database, count: int, *, role: str = "agent", active: bool = 
     with db.transaction() as session:
         session.execute(insert(User), rows)
     return emails
+
+
+def console_errors(page: Page) -> list[str]:
+    """The errors the page's scripts log from now on (a list that fills as the test goes)."""
+    found: list[str] = []
+    page.on("console", lambda msg: found.append(msg.text) if msg.type == "error" else None)
+    return found
+
+
+def policy_violations(page: Page) -> list[str]:
+    """The Content Security Policy violations the browser reports from now on."""
+    found: list[str] = []
+    page.on("console", lambda msg: found.append(msg.text) if "Content Security" in msg.text else None)
+    return found

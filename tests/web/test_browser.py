@@ -56,7 +56,7 @@ from tests.oidc_provider import Provider
 from tests.servers import SmtpSink, missing
 from tests.staff import agents
 from tests.web.conftest import IntegrationCredentials
-from tests.web.helpers import Login, add_people
+from tests.web.helpers import Login, add_people, console_errors, policy_violations
 from web import create_app
 from web.services import services
 
@@ -135,8 +135,7 @@ def test_agent_logs_in_sees_incident_opens_it_safely_and_logs_out(
 ) -> None:
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    csp_violations: list[str] = []
-    page.on("console", lambda msg: csp_violations.append(msg.text) if "Content Security" in msg.text else None)
+    csp_violations = policy_violations(page)
 
     plain = _post_event(live_url, integration, {"title": "Disk full on db1", "severity": "critical"})
     hostile = _post_event(live_url, integration, {"title": HOSTILE, "description": HOSTILE})
@@ -351,8 +350,7 @@ def test_requester_answers_how_did_we_do_from_the_resolution_mail_without_loggin
 ) -> None:
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    policy: list[str] = []
-    page.on("console", lambda msg: policy.append(msg.text) if "Content Security" in msg.text else None)
+    policy = policy_violations(page)
     raw = Raw(source="email", content_type="message/rfc822", body=b"Subject: Printer\r\n\r\nIt jams")
     event = InboundEvent(source="email", title="Printer jams", requester="ann@example.org",
                          message_id="<jam-1@example.org>")  # fmt: skip
@@ -388,8 +386,7 @@ def test_requester_answers_how_did_we_do_from_the_resolution_mail_without_loggin
 def test_paged_agent_acknowledges_from_the_mail_link_on_a_phone_without_logging_in(
     live_url: str, page: Page, intake: Intake, db: Database, settings: Settings, make_user: Callable[..., Login]
 ) -> None:
-    policy: list[str] = []
-    page.on("console", lambda msg: policy.append(msg.text) if "Content Security" in msg.text else None)
+    policy = policy_violations(page)
     make_user(email="ann@example.com")
     raw = Raw(source="generic", content_type="application/json", body=b"{}")
     incident_id = intake.record(raw, InboundEvent(source="generic", title="Disk full on db1", dedup_key="disk")
@@ -412,8 +409,7 @@ def test_paged_agent_acknowledges_from_the_mail_link_on_a_phone_without_logging_
 def test_agent_posts_a_public_note_that_the_status_page_shows_on_a_phone(
     live_url: str, page: Page, user: Login, integration: IntegrationCredentials, db: Database
 ) -> None:
-    policy: list[str] = []
-    page.on("console", lambda msg: policy.append(msg.text) if "Content Security" in msg.text else None)
+    policy = policy_violations(page)
     with db.transaction() as session:
         catalogue.add_service(session, name="mail", public=True, description="Email for everyone")
     ref = _post_event(live_url, integration, {"title": "mx1 queue", "severity": "critical",
@@ -436,8 +432,7 @@ def test_agent_posts_a_public_note_that_the_status_page_shows_on_a_phone(
 def test_a_visitor_subscribes_to_status_updates_from_the_status_page_on_a_phone(
     live_url: str, page: Page, db: Database
 ) -> None:
-    policy: list[str] = []
-    page.on("console", lambda msg: policy.append(msg.text) if "Content Security" in msg.text else None)
+    policy = policy_violations(page)
     with db.transaction() as session:
         catalogue.add_service(session, name="mail", public=True, description="Email for everyone")
     page.set_viewport_size({"width": 375, "height": 700})
@@ -462,8 +457,7 @@ def test_a_visitor_subscribes_to_status_updates_from_the_status_page_on_a_phone(
 def test_agent_publishes_an_article_that_the_help_centre_shows_on_a_phone(
     live_url: str, page: Page, user: Login
 ) -> None:
-    policy: list[str] = []
-    page.on("console", lambda msg: policy.append(msg.text) if "Content Security" in msg.text else None)
+    policy = policy_violations(page)
     _log_in(page, live_url, user)
     page.get_by_role("link", name="Knowledge", exact=True).click()
     page.get_by_role("link", name="New article").click()
@@ -484,8 +478,7 @@ def test_agent_publishes_an_article_that_the_help_centre_shows_on_a_phone(
 
 
 def test_a_reader_says_an_article_helped_and_is_thanked_on_a_phone(live_url: str, page: Page, db: Database) -> None:
-    policy: list[str] = []
-    page.on("console", lambda msg: policy.append(msg.text) if "Content Security" in msg.text else None)
+    policy = policy_violations(page)
     with db.transaction() as session:
         number = knowledge.add(session, title="When the printer jams", body="Open tray 2.", published=True,
                                by="ann@example.com").id  # fmt: skip
@@ -536,8 +529,7 @@ def mailing_site(settings: Settings, db: Database, redis_url: str, smtp_sink: Sm
 def test_a_requester_asks_the_desk_on_a_phone_and_sends_it_from_the_link_in_their_mail(
     mailing_site: MailingSite, page: Page
 ) -> None:
-    policy: list[str] = []
-    page.on("console", lambda msg: policy.append(msg.text) if "Content Security" in msg.text else None)
+    policy = policy_violations(page)
     with mailing_site.db.transaction() as session:
         catalogue.add_service(session, name="mail", public=True)
         knowledge.add(session, title="When the printer jams", body="Open tray 2.", keywords="printer, jam",
@@ -580,8 +572,7 @@ def test_a_requester_asks_the_desk_on_a_phone_and_sends_it_from_the_link_in_thei
 def test_a_requester_asks_for_their_requests_on_a_phone_and_opens_one_from_the_mailed_list(
     mailing_site: MailingSite, page: Page, intake: Intake
 ) -> None:
-    problems: list[str] = []
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    problems = console_errors(page)
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     raw = Raw(source="email", content_type="message/rfc822", body=b"x")
     for n, title in enumerate(("VPN drops every hour", f"Printer jams {HOSTILE}")):
@@ -614,8 +605,7 @@ def test_a_requester_asks_for_their_requests_on_a_phone_and_opens_one_from_the_m
 def test_a_requester_reads_their_request_on_a_phone_and_says_it_is_solved(
     live_url: str, page: Page, intake: Intake, db: Database, settings: Settings
 ) -> None:
-    policy: list[str] = []
-    page.on("console", lambda msg: policy.append(msg.text) if "Content Security" in msg.text else None)
+    policy = policy_violations(page)
     raw = Raw(source="email", content_type="message/rfc822", body=b"x")
     mail = InboundEvent(source="email", title="Printer on floor 3", description=f"It jams. {HOSTILE}",
                         requester="ann@example.org", message_id="<jam@example.org>")  # fmt: skip
@@ -641,8 +631,7 @@ def test_a_requester_reads_their_request_on_a_phone_and_says_it_is_solved(
 def test_agent_turns_on_two_factor_with_the_key_the_page_shows_and_logs_in_with_a_code(
     live_url: str, page: Page, user: Login
 ) -> None:
-    problems: list[str] = []
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    problems = console_errors(page)
     _log_in(page, live_url, user)
     page.goto(f"{live_url}/account")
     page.click("text=Turn on two-factor authentication")
@@ -678,8 +667,7 @@ def test_agent_adds_a_security_key_keeps_its_recovery_codes_logs_in_with_it_rena
 ) -> None:
     # WebAuthn wants a domain, not an IP address: the same server by the name localhost.
     site = live_url.replace("127.0.0.1", "localhost")
-    problems: list[str] = []
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    problems = console_errors(page)
     _with_a_key(page)
     _log_in(page, site, user)
     page.goto(f"{site}/account")
@@ -927,8 +915,7 @@ def test_every_main_page_renders_for_an_admin_without_script_or_policy_errors(
     live_url: str, page: Page, make_user: Callable[..., Login], integration: IntegrationCredentials
 ) -> None:
     """A look at each page as a person sees it (screenshots kept under test-output/), with nothing blocked."""
-    problems: list[str] = []
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    problems = console_errors(page)
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     _post_event(live_url, integration, {"title": "Disk full on db1", "severity": "critical"})
     _log_in(page, live_url, make_user(email="root@example.com", role="admin"))
@@ -1097,8 +1084,7 @@ def test_admin_adds_a_member_and_covers_a_shift_picking_people_of_a_large_desk_a
     live_url: str, page: Page, make_user: Callable[..., Login], db: Database
 ) -> None:
     """Neither page lists the desk's people: the fields ask /suggest/assignees for those matching what is typed."""
-    problems: list[str] = []
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    problems = console_errors(page)
     add_people(db, 300)
     with db.transaction() as session:
         groups.save_group(session, "dba", ["user000@example.com"])
@@ -1150,8 +1136,7 @@ def sso_live_url(settings: Settings, db: Database) -> Iterator[str]:
 
 
 def test_agent_logs_in_with_the_organisations_identity_provider(sso_live_url: str, page: Page, user: Login) -> None:
-    problems: list[str] = []
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    problems = console_errors(page)
     page.goto(f"{sso_live_url}/incidents")
     page.wait_for_url("**/login?next=*")
     page.get_by_role("link", name="Log in with Example SSO").click()
@@ -1174,8 +1159,7 @@ def test_logging_out_goes_through_the_identity_provider_and_back(sso_live_url: s
 def test_agent_mentions_a_colleague_picked_from_the_suggestions_as_they_type(
     live_url: str, page: Page, user: Login, make_user: Callable[..., Login], integration: IntegrationCredentials
 ) -> None:
-    problems: list[str] = []
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    problems = console_errors(page)
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     make_user(email="bob@example.com")
     make_user(email="bonnie@example.com")
@@ -1227,8 +1211,7 @@ def test_agent_picks_one_of_two_colleagues_sharing_a_name_by_arrow_or_click(
 def test_agent_attaches_a_photo_to_a_note_and_finds_it_listed_under_the_note(
     live_url: str, page: Page, user: Login, integration: IntegrationCredentials, tmp_path: Path
 ) -> None:
-    problems: list[str] = []
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    problems = console_errors(page)
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     photo = tmp_path / "rack-4.png"
     photo.write_bytes(b"\x89PNG\r\n\x1a\n a photo of the switch")
@@ -1267,8 +1250,7 @@ def test_agent_sends_a_screenshot_as_a_note_without_writing_a_word(
 def test_the_ci_field_offers_a_ci_beyond_those_the_page_lists_as_one_types(
     live_url: str, page: Page, user: Login, db: Database, integration: IntegrationCredentials
 ) -> None:
-    problems: list[str] = []
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    problems = console_errors(page)
     with db.transaction() as session:
         for i in range(400):
             session.add(ConfigurationItem(name=f"srv{i:03d}", name_key=f"srv{i:03d}", kind="server", attributes={}))
@@ -1290,8 +1272,7 @@ def test_the_ci_field_offers_a_ci_beyond_those_the_page_lists_as_one_types(
 def test_an_agent_assigns_to_someone_beyond_those_the_page_lists_picked_as_they_type(
     live_url: str, page: Page, user: Login, db: Database, integration: IntegrationCredentials
 ) -> None:
-    problems: list[str] = []
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    problems = console_errors(page)
     with db.transaction() as session:
         session.add_all(User(email=f"user{i:03d}@example.com", password_hash="x", role="agent", active=True)
                         for i in range(assignees.SUGGESTED + 10))  # fmt: skip

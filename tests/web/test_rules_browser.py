@@ -13,7 +13,7 @@ from hub.db import Database
 from hub.models import Incident
 from tests.web import test_browser
 from tests.web.conftest import IntegrationCredentials
-from tests.web.helpers import Login
+from tests.web.helpers import Login, policy_violations
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -29,8 +29,7 @@ RULE = "Database alerts to the DBAs"
 def test_admin_creates_tests_backtests_and_saves_a_rule_that_routes_the_next_alert(
     live_url: str, page: Page, make_user: Callable[..., Login], integration: IntegrationCredentials, db: Database
 ) -> None:
-    csp_violations: list[str] = []
-    page.on("console", lambda msg: csp_violations.append(msg.text) if "Content Security" in msg.text else None)
+    csp_violations = policy_violations(page)
     stored = test_browser._post_event(live_url, integration, {"title": "Disk full on db1", "severity": "critical",
                                                                "labels": {"team": "db"}})  # fmt: skip
     test_browser._post_event(live_url, integration, {"title": "Printer jam", "labels": {"team": "office"}})
