@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -84,7 +85,7 @@ def create(session: Session, new: NewChange, actor: str) -> Change:
         planned_start=new.planned_start, planned_end=new.planned_end,
         implementation_plan=_text(new.implementation_plan), test_plan=_text(new.test_plan),
         backout_plan=_text(new.backout_plan), requested_by=actor[:320], approvers=list(approvers),
-        required_approvals=required, source="manual", link=(new.link or "").strip() or None,
+        required_approvals=required, source="manual", link=_link(new.link),
     )  # fmt: skip
     facts = facts_of(row, ref="the change")
     check_plan(facts, freezes_in(session, facts))
@@ -92,6 +93,23 @@ def create(session: Session, new: NewChange, actor: str) -> Change:
     session.flush()
     audit.record(session, actor, "change.create", row.ref, type=row.type, service=row.service, risk=row.risk)
     return row
+
+
+def web_link(text: str | None) -> str | None:
+    """`text` when it is an http(s) address, else None. A change's link is shown as a link on its page and beside
+    the incidents it may have caused: a `javascript:` or `data:` one, from a deploy tool's report or the form, would
+    run in the page of whoever clicked it."""
+    link = (text or "").strip()
+    parts = urlsplit(link)
+    return link if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+def _link(text: str | None) -> str | None:
+    if not (text or "").strip():
+        return None
+    if (link := web_link(text)) is None:
+        raise BadInput(f"the link {text!r} is not an http:// or https:// address; give the page's full address")
+    return link
 
 
 def advance(session: Session, ref: str, action: str, actor: str, *, outcome: str | None = None) -> Change:

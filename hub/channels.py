@@ -34,6 +34,7 @@ from hub.errors import BadInput
 from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import Channel
 from hub.sealed import Keyring
+from hub.webhook_targets import refused_host
 
 HTTP_KINDS = frozenset({"webhook", "slack", "teams", "mattermost"})
 METHODS = ("POST", "PUT", "PATCH")
@@ -230,6 +231,8 @@ def _check_url(url: str | None, kind: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BadInput(f"{url!r} is not an http:// or https:// URL")
+    if (refused := refused_host(parts.hostname)) is not None:
+        raise BadInput(refused)  # a host name is checked as it resolves, at each delivery (outbound/channels/http.py)
 
 
 def _check_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub.change_states import deploy_state
+from hub.changes import web_link
 from hub.db import Database
 from hub.domain import fit_key
 from hub.intake import Raw
@@ -104,7 +105,7 @@ def _record(session: Session, raw: Raw, deploy: Deploy, integration: str) -> Rec
     row.planned_end = deploy.finished_at or row.planned_end
     row.version = (deploy.version or row.version or "")[:200] or None
     row.environment = (deploy.environment or row.environment or "")[:100] or None
-    row.link = deploy.link or row.link
+    row.link = web_link(deploy.link) or row.link  # a tool's report is kept even when its link is not a web page's
     session.flush()
     what = "created" if created else ("updated" if state is not None else "unchanged")
     event = Event(

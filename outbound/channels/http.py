@@ -8,11 +8,16 @@ on a fresh connection, as browsers and urllib3 do.
 Classification: connection errors, timeouts and HTTP 408, 429 and 5xx are transient (with the receiver's
 `Retry-After`, in seconds or as an HTTP date, when it gave one); every other 4xx is permanent; 1xx/3xx are
 permanent too, since we follow no redirects (a webhook URL that moved must be corrected, not guessed).
+
+Every connection goes to an address hub/webhook_targets.py allows: the host is resolved here, each address it
+resolves to checked, and the socket opened to a checked address, so no name (nor a new DNS answer between a check
+and the connection) leads a delivery to the cloud's instance metadata service. A refused one is permanent.
 """
 
 from __future__ import annotations
 
 import http.client
+import socket
 import ssl
 import threading
 from collections.abc import Mapping
@@ -22,6 +27,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from hub.numbers import whole_number
+from hub.webhook_targets import refused_address
 from outbound.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
 
 #: Seconds for connecting and for each read: a receiver slower than this is treated as down for now.
@@ -130,8 +136,32 @@ def _connection(key: tuple[str, str, int], timeout: float, *, fresh: bool) -> tu
         conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl.create_default_context())
     else:
         conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    # http.client opens its socket through this attribute (TLS then wraps it, checking the certificate against
+    # the host name as before); it is the one place that sees the address actually connected to.
+    conn._create_connection = _allowed_connection  # type: ignore[attr-defined]
     pool[key] = conn
     return conn, False
+
+
+def _allowed_connection(
+    address: tuple[str, int], timeout: float | None = None, source_address: tuple[str, int] | None = None
+) -> socket.socket:
+    """`socket.create_connection` to an address the policy allows: every address the host resolves to is checked
+    first (one refused refuses the host, which then names somewhere no receiver should be), then each is tried in
+    turn, by number, so the connection goes where the check looked."""
+    host, port = address
+    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    for *_, sockaddr in found:
+        if (refused := refused_address(str(sockaddr[0]))) is not None:
+            named = "" if host == sockaddr[0] else f"{host} resolves to "
+            raise PermanentDeliveryError(named + refused)
+    last: OSError | None = None
+    for *_, sockaddr in found:
+        try:
+            return socket.create_connection((str(sockaddr[0]), port), timeout, source_address)
+        except OSError as exc:
+            last = exc
+    raise last if last is not None else OSError(f"{host} resolves to no address")
 
 
 def _drop(key: tuple[str, str, int]) -> None:

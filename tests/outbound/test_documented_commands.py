@@ -47,3 +47,13 @@ def test_group_member_examples_add_one_last_and_take_them_out_again(
     out = run_as_printed(commands + members, settings, tmp_path).splitlines()
     assert out[-2:] == ["dba: ann@example.com, bob@example.com, cy@example.com, dan@example.com",
                         "dba: ann@example.com, bob@example.com, cy@example.com"]  # fmt: skip
+
+
+def test_where_webhooks_may_go_example_refuses_the_metadata_address_and_keeps_loopback(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    [commands] = fenced("docs/notifications.md", "Where webhooks may go", "sh")
+    out = run_as_printed(commands, settings, tmp_path)
+    assert out.splitlines()[0] == "refused" and "local-bot" in out
+    with db.read() as session:
+        assert set(session.scalars(select(Channel.name))) == {"local-bot"}

@@ -266,3 +266,33 @@ def test_the_incident_page_marks_the_likely_culprit(
     ref = raise_incident("Checkout errors", labels={"service": "checkout"})
     page = logged_in.get(f"/incidents/{ref}").get_data(as_text=True)
     assert "likely culprit" in page and 'href="/changes/CHG-1"' in page
+
+
+# -- links that would run script ----------------------------------------------------------------------------------
+
+
+def test_a_deploy_whose_link_is_script_is_recorded_without_the_link(
+    client: FlaskClient, db: Database, ci: IntegrationCredentials, logged_in: FlaskClient
+) -> None:
+    assert post_deploy(client, ci, {**DEPLOY, "link": "javascript:fetch('/users')"}).status_code == 202
+    assert only_change(db).link is None
+    assert "javascript:" not in logged_in.get("/changes/CHG-1").get_data(as_text=True)
+
+
+def test_a_requested_change_whose_link_is_script_is_refused_saying_what_to_give(
+    db: Database, logged_in: FlaskClient
+) -> None:
+    form = {"title": "Patch", "type": "standard", "risk": "low", "link": " JavaScript:alert(document.cookie)"}
+    response = _post(logged_in, "/changes", "/changes", form)
+    assert response.status_code == 400 and "not an http:// or https:// address" in response.get_data(as_text=True)
+    assert count(db, Change) == 0
+
+
+def test_a_script_link_stored_before_links_were_checked_is_shown_as_text_only(
+    db: Database, logged_in: FlaskClient
+) -> None:
+    with db.transaction() as session:
+        row = changes.create(session, changes.NewChange(title="Patch", type="standard"), "x")
+        row.link = "javascript:alert(1)"
+    page = logged_in.get("/changes/CHG-1").get_data(as_text=True)
+    assert 'href="javascript:' not in page and "javascript:alert(1)" not in page
