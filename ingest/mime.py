@@ -14,6 +14,7 @@ import mimetypes
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from email.errors import HeaderParseError
 from email.header import decode_header
 from email.message import Message
 
@@ -118,8 +119,8 @@ def decode_words(value: str) -> str:
         return text
     try:
         chunks = decode_header(text)
-    except (ValueError, LookupError, UnicodeError, AssertionError):
-        return text
+    except (ValueError, LookupError, UnicodeError, AssertionError, HeaderParseError):
+        return text  # a word cut short (`=?utf-8?b?abcde?=`) is shown as sent rather than lose the message
     out: list[str] = []
     for chunk, charset in chunks:
         out.append(decode_text(chunk, charset) if isinstance(chunk, bytes) else chunk)
