@@ -169,7 +169,7 @@ def safe_filename(name: str | None, content_type: str, index: int) -> str:
     no leading dots, at most 200 characters with its extension kept; `attachment-N.ext` when there is none."""
     text = unicodedata.normalize("NFC", decode_words(name or ""))
     text = text.replace("\\", "/").rsplit("/", 1)[-1]
-    text = _UNSAFE_NAME.sub("_", text).strip().lstrip(".").strip()
+    text = _UNSAFE_NAME.sub("_", text).lstrip(". ").rstrip()
     if not text:
         extension = mimetypes.guess_extension(content_type) or ".bin"
         return f"attachment-{index}{extension}"

@@ -24,3 +24,9 @@ def test_a_file_name_that_decodes_to_half_a_character_has_it_replaced() -> None:
     raw = message("Content-Type: application/pdf", "Content-Disposition: attachment; filename*=utf-7''a%2B2D0-.pdf")
     event = parse(raw)
     assert event.mail is not None and [a.filename for a in event.mail.attachments] == ["a_.pdf"]
+
+
+def test_a_file_name_of_dots_and_spaces_becomes_a_made_up_name_not_a_dot() -> None:
+    raw = message("Content-Type: application/pdf", 'Content-Disposition: attachment; filename=" . . "')
+    event = parse(raw)
+    assert event.mail is not None and [a.filename for a in event.mail.attachments] == ["attachment-1.pdf"]
