@@ -14,6 +14,7 @@ import mimetypes
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from email.errors import HeaderParseError
 from email.header import decode_header
 from email.message import Message
 
@@ -72,13 +73,19 @@ def codec_for(label: str | None) -> str | None:
     return info.name
 
 
+#: Codecs whose text never holds half a character. Others can: UTF-7's `+2D0-` and `unicode_escape`'s `\\ud800`
+#: decode to a lone surrogate, which is no character: neither database nor a UTF-8 page can hold it.
+_WHOLE_CHARACTERS = frozenset({"utf-8", "cp1252"})
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
 #: Labels that say little: scripts and old clients put them on whatever bytes they send, very often UTF-8.
 _WEAK_LABELS = frozenset({"cp1252", "ascii"})
 
 
 def decode_text(data: bytes, label: str | None) -> str:
     """Text from bytes labelled `label`: the label's codec if the bytes fit it, else UTF-8, else Windows-1252,
-    else Latin-1 (which maps every byte, so this never fails and never loses a message).
+    else Latin-1 (which maps every byte, so this never fails and never loses a message). A codec whose text holds
+    a lone surrogate does not fit.
 
     A weak label (ASCII, Latin-1 and its aliases) is tried after UTF-8: 8-bit text that decodes as UTF-8 is
     almost never meant as anything else, while Latin-1 text with accents is almost never valid UTF-8.
@@ -91,9 +98,11 @@ def decode_text(data: bytes, label: str | None) -> str:
             continue
         tried.append(name)
         try:
-            return data.decode(name)
+            text = data.decode(name)
         except (UnicodeDecodeError, LookupError, ValueError):
             continue
+        if name in _WHOLE_CHARACTERS or not _LONE_SURROGATE.search(text):
+            return text
     return data.decode("latin-1")
 
 
@@ -118,8 +127,8 @@ def decode_words(value: str) -> str:
         return text
     try:
         chunks = decode_header(text)
-    except (ValueError, LookupError, UnicodeError, AssertionError):
-        return text
+    except (ValueError, LookupError, UnicodeError, AssertionError, HeaderParseError):
+        return text  # a word cut short (`=?utf-8?b?abcde?=`) is shown as sent rather than lose the message
     out: list[str] = []
     for chunk, charset in chunks:
         out.append(decode_text(chunk, charset) if isinstance(chunk, bytes) else chunk)
@@ -149,8 +158,9 @@ class Contents:
     files: list[FilePart] = field(default_factory=list)
 
 
-#: Characters never kept in a filename: path separators, characters Windows refuses, and control characters.
-_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+#: Characters never kept in a filename: path separators, characters Windows refuses, control characters, and
+#: lone surrogates (the stdlib decodes an RFC 2231 `filename*=utf-7''%2B2D0-` to one, and it is no character).
+_UNSAFE_NAME = re.compile('[\x00-\x1f\x7f/\\\\:*?"<>|\ud800-\udfff]+')
 MAX_FILENAME = 200
 
 
@@ -159,7 +169,7 @@ def safe_filename(name: str | None, content_type: str, index: int) -> str:
     no leading dots, at most 200 characters with its extension kept; `attachment-N.ext` when there is none."""
     text = unicodedata.normalize("NFC", decode_words(name or ""))
     text = text.replace("\\", "/").rsplit("/", 1)[-1]
-    text = _UNSAFE_NAME.sub("_", text).strip().lstrip(".").strip()
+    text = _UNSAFE_NAME.sub("_", text).lstrip(". ").rstrip()
     if not text:
         extension = mimetypes.guess_extension(content_type) or ".bin"
         return f"attachment-{index}{extension}"

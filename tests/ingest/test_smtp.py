@@ -17,7 +17,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.intake import Intake
 from hub.migrate import upgrade
-from hub.models import DeskAddress, Event, Incident, OutboxMessage, TimelineEntry
+from hub.models import Attachment, DeskAddress, Event, Incident, OutboxMessage, TimelineEntry
 from hub.net import free_port
 from ingest.pipeline import make_intake
 from ingest.smtp import make_controller
@@ -305,3 +305,36 @@ def test_tls_settings_must_come_in_pairs_of_readable_files(tmp_path: Path) -> No
     with pytest.raises(ConfigError, match="not a readable file"):
         Settings.from_env({"SWITCHBOARD_HOME": str(tmp_path), "SWITCHBOARD_SMTP_TLS_CERT": "/nope.pem",
                            "SWITCHBOARD_SMTP_TLS_KEY": "/nope.key"})  # fmt: skip
+
+
+def test_hostile_headers_and_file_names_still_make_an_incident_with_safe_fields(smtp_port: int, db: Database) -> None:
+    """The fuzzers' worst: an encoded word hiding a line break, one of broken base64, a 100 KB header (folded, as
+    SMTP's line limit requires), UTF-7 text that decodes to half a character, files named to climb out of a
+    directory or as only dots."""
+    raw = (b"From: =?utf-8?q?Ann=0D=0ABcc:_eve@example.com?= <ann@example.com>\r\n"
+           b"Subject: =?utf-8?q?Disk=0D=0Afull?=\r\nCc: =?utf-8?b?abcde?= <bob@example.com>\r\n"
+           b"X-Long: " + b"\r\n ".join([b"x" * 900] * 112) + b"\r\n"
+           b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+           b"--b\r\nContent-Type: text/plain; charset=utf-7\r\n\r\nThird floor +2D0-\r\n"
+           b"--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"../../etc/passwd\"\r\n"
+           b"\r\nroot\r\n"
+           b"--b\r\nContent-Type: application/ms-tnef\r\nContent-Disposition: attachment; filename=\" . . \"\r\n"
+           b"\r\n\x78\x9f\x3e\x22\r\n--b--\r\n")  # fmt: skip
+    code, reply = send(smtp_port, raw)
+    assert code == 250 and b"INC-1" in reply
+    (incident,) = incidents(db)
+    assert (incident.title, incident.description) == ("Disk full", "Third floor +2D0-")
+    with db.read() as s:
+        names = s.scalars(select(Attachment.filename).order_by(Attachment.id)).all()
+    assert names == ["passwd", "attachment-2.bin"]
+
+
+def test_a_line_longer_than_smtp_allows_is_refused_with_500_and_nothing_is_stored(smtp_port: int, db: Database) -> None:
+    """RFC 5321 lines stop at 1,000 octets: a 100 KB header line unfolded is refused for good (not 451, which would
+    have its sender retry it for days), and the conversation goes on."""
+    raw = b"From: ann@example.com\r\nSubject: " + b"x" * 100_000 + b"\r\n\r\nThird floor.\r\n"
+    code, reply = send(smtp_port, raw)
+    assert code == 500 and b"too long" in reply.lower()
+    with db.read() as s:
+        assert s.scalars(select(Event)).all() == []
+    assert send(smtp_port, mail())[0] == 250

@@ -15,8 +15,10 @@ from sqlalchemy import select
 
 from hub import accounts
 from hub.db import Database
-from hub.models import Event, Incident
+from hub.domain import ALERT_KINDS
+from hub.models import Event, Incident, OutboxMessage
 from tests.ingest.webhooks import load_fixture
+from tests.web.helpers import count
 
 
 @pytest.fixture
@@ -156,3 +158,38 @@ def integration_with_mapping(db: Database) -> str:
         secret = accounts.create_integration(session, name="mapped")[1]
         accounts.configure_integration(session, "mapped", mapping=spec)
     return secret
+
+
+#: The worst bodies the fuzzers tried, and what the 400 must name.
+BROKEN_BODIES = {
+    "cut short": (b'{"alerts": [', "is not valid JSON: Expecting value at line 1 column 13"),
+    "NaN": (b'{"alerts": NaN}', "NaN is JavaScript's, not a JSON number"),
+    "1e999": (b'{"alerts": 1e999}', "1e999 is too large for a number"),
+    "65 deep": (b"[" * 65 + b"]" * 65, "nests objects and arrays more than 64 levels deep"),
+    "not UTF-8": (b'{"title": "\xff"}', "is not UTF-8 encoded JSON"),
+}
+
+
+@pytest.mark.parametrize("body, names", BROKEN_BODIES.values(), ids=BROKEN_BODIES)
+@pytest.mark.parametrize("kind", ALERT_KINDS)
+def test_a_broken_body_is_refused_with_400_naming_the_problem_and_kept_whole_without_an_incident(
+    client: FlaskClient, db: Database, make_integration: Callable[[str], str], kind: str, body: bytes, names: str
+) -> None:
+    response = client.post(f"/api/v1/events/{kind}", data=body, content_type="application/json",
+                           headers={"Authorization": f"Bearer {make_integration(kind)}"})  # fmt: skip
+    assert response.status_code == 400 and names in response.json["error"]
+    with db.read() as s:
+        assert [(e.status, e.raw) for e in s.scalars(select(Event))] == [("unprocessable", body)]
+    assert incidents(db) == [] and count(db, OutboxMessage) == 0
+
+
+def test_a_batch_with_one_broken_alert_stores_none_of_its_alerts(
+    client: FlaskClient, db: Database, make_integration: Callable[[str], str]
+) -> None:
+    batch = load_fixture("alertmanager", "firing_and_resolved.json")
+    batch["alerts"][-1]["labels"] = ["not", "an", "object"]
+    response = post(client, "alertmanager", make_integration("alertmanager"), batch)
+    assert response.status_code == 400 and f"alerts[{len(batch['alerts']) - 1}].labels" in response.json["error"]
+    with db.read() as s:
+        assert s.scalars(select(Event.status)).all() == ["unprocessable"]
+    assert incidents(db) == []

