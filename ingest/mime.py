@@ -126,13 +126,28 @@ def decode_words(value: str) -> str:
     if "=?" not in text:
         return text
     try:
-        chunks = decode_header(text)
-    except (ValueError, LookupError, UnicodeError, AssertionError, HeaderParseError):
-        return text  # a word cut short (`=?utf-8?b?abcde?=`) is shown as sent rather than lose the message
-    out: list[str] = []
-    for chunk, charset in chunks:
-        out.append(decode_text(chunk, charset) if isinstance(chunk, bytes) else chunk)
-    return "".join(out)
+        return _decoded(text)
+    except _UNDECODABLE:
+        # One word cut short (`=?utf-8?b?abcde?=`) fails the stdlib's whole header: decode the words one by one,
+        # showing the broken one as sent, rather than lose the message or the words around it.
+        return _ENCODED_WORD.sub(lambda word: _word(word.group()), text)
+
+
+_UNDECODABLE = (ValueError, LookupError, UnicodeError, AssertionError, HeaderParseError)
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+
+
+def _decoded(text: str) -> str:
+    return "".join(
+        decode_text(chunk, charset) if isinstance(chunk, bytes) else chunk for chunk, charset in decode_header(text)
+    )
+
+
+def _word(word: str) -> str:
+    try:
+        return _decoded(word)
+    except _UNDECODABLE:
+        return word
 
 
 @dataclass(frozen=True)

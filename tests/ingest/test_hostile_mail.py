@@ -14,6 +14,11 @@ def test_an_encoded_word_of_broken_base64_is_kept_as_sent() -> None:
     assert event.title == "Disk =?utf-8?b?abcde?= full"
 
 
+def test_the_words_beside_a_broken_one_are_still_decoded() -> None:
+    event = parse(message("Subject: =?utf-8?q?Caf=C3=A9?= =?utf-8?b?abcde?= =?utf-8?b?w6lsw6g=?="))
+    assert event.title == "Café =?utf-8?b?abcde?= élè"
+
+
 def test_utf7_text_that_decodes_to_half_a_character_is_read_another_way() -> None:
     """UTF-7's `+2D0-` is a lone surrogate: no database or page can hold it, so the label does not fit the text."""
     event = parse(message("Subject: =?utf-7?q?Disk+2D0-?=", "Content-Type: text/plain; charset=utf-7", body="+2D0-"))
