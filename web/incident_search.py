@@ -17,13 +17,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from hub import major_incidents, queues
 from hub.addresses import is_address
 from hub.cis import name_key
-from hub.models import OPEN_STATUSES, ConfigurationItem, Incident
+from hub.models import INCIDENT_STATUSES, OPEN_STATUSES, ConfigurationItem, Incident
 from hub.numbers import row_id, whole_number
 from web.queries import STATUSES, WITH_MAJOR
 
@@ -198,15 +198,33 @@ class Page:
 def search(session: Session, filt: IncidentFilter) -> Page:
     conditions = filt.conditions()
     total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
-    query = (
-        select(Incident)
-        .where(*conditions)
-        .order_by(*SORTS[filt.sort])
-        .limit(filt.limit)
-        .offset((filt.page - 1) * filt.limit)
-        .options(WITH_MAJOR)
-    )
-    return Page(list(session.scalars(query)), int(total), filt)
+    return Page(list(session.scalars(page_query(filt))), int(total), filt)
+
+
+def page_query(filt: IncidentFilter) -> Select[Incident]:
+    """The incidents on `filt`'s page, in its order."""
+    query = select(Incident).order_by(*SORTS[filt.sort]).options(WITH_MAJOR)
+    if filt.sort == "last_seen":
+        return query.where(Incident.id.in_(last_seen_page(filt)))
+    return query.where(*filt.conditions()).limit(filt.limit).offset((filt.page - 1) * filt.limit)
+
+
+def last_seen_page(filt: IncidentFilter) -> Select[int]:
+    """The ids on `filt`'s page in last-seen order, found down the (status, last_seen) index one status at a time.
+
+    No index orders every incident by last_seen (one would be rewritten by every repeated event), so the plain
+    ORDER BY sorted all 200,000 incidents of a large desk for any page: 360 ms on PostgreSQL. Each status's range
+    of the index is in last-seen order, though: the page's rows are among the first (offset + limit) of each, so
+    the merge reads a few pages' worth per status, however many incidents the desk holds."""
+    offset, rest = (filt.page - 1) * filt.limit, replace(filt, status=None).conditions()
+    key = (Incident.last_seen.desc(), Incident.id.desc())
+    firsts = [
+        select(Incident.id, Incident.last_seen).where(Incident.status == status, *rest).order_by(*key)
+        .limit(offset + filt.limit).subquery()
+        for status in filt.statuses or INCIDENT_STATUSES
+    ]  # fmt: skip
+    merged = union_all(*(select(first.c.id, first.c.last_seen) for first in firsts)).subquery()
+    return select(merged.c.id).order_by(merged.c.last_seen.desc(), merged.c.id.desc()).limit(filt.limit).offset(offset)
 
 
 def paging(args: Mapping[str, str], default_limit: int) -> tuple[int, int]:
