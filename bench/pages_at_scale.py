@@ -21,6 +21,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -255,8 +256,8 @@ def measure(db: Database, settings: Any, runs: int, only: str = "") -> dict[str,
     return found
 
 
-def fresh_database(url: str | None, label: str) -> tuple[Database, Any]:
-    home = Path(tempfile.mkdtemp(prefix=f"pages-at-scale-{label}-"))
+def fresh_database(url: str | None, home: Path) -> tuple[Database, Any]:
+    """Migrated, with the admin who logs in: `url`'s database, or a SQLite file under `home`."""
     settings = make_settings(home / "var", **({"database_url": url} if url else {}))
     (home / "var").mkdir(parents=True, exist_ok=True)
     db = Database.connect(settings.database_url)
@@ -264,6 +265,28 @@ def fresh_database(url: str | None, label: str) -> tuple[Database, Any]:
     with db.transaction() as session:
         accounts.create_user(session, email=ADMIN_EMAIL, password=PASSWORD, role="admin")
     return db, settings
+
+
+def run(
+    big_url: str | None, empty_url: str | None, home: Path, scale: float, runs: int, only: str
+) -> tuple[dict[str, Timing], dict[str, Timing]]:
+    """(the large desk's timings, the empty one's): SQLite files under `home` where no URL is given."""
+    empty, empty_settings = fresh_database(empty_url, home / "empty")
+    baseline = measure(empty, empty_settings, runs, only)
+    big, big_settings = fresh_database(big_url, home / "big")
+    start = time.perf_counter()
+    written = seed(big, scale)
+    # PostgreSQL's autovacuum would have gathered statistics by now; Switchboard never runs SQLite's ANALYZE, so
+    # neither does this (with them, SQLite started the major-incident banner's join from 200,000 incidents).
+    if big.engine.dialect.name == "postgresql":
+        with big.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+    print(f"seeded {big.engine.dialect.name} in {time.perf_counter() - start:.0f} s: "
+          + ", ".join(f"{count:,} {name}" for name, count in written.items()))  # fmt: skip
+    large = measure(big, big_settings, runs, only)
+    for db in (empty, big):  # the cluster stops next: no connection of ours may be left open to it
+        db.engine.dispose()
+    return large, baseline
 
 
 def main() -> None:
@@ -275,30 +298,17 @@ def main() -> None:
     parser.add_argument("--postgresql", action="store_true", help="start a PostgreSQL cluster of its own for both")
     parser.add_argument("--only", default="", help="time only the paths containing this")
     args = parser.parse_args()
-    cluster = None
-    big_url, empty_url = args.database_url, args.baseline_url
-    if args.postgresql:
-        from tests.servers import PostgresCluster
+    # The cluster and the SQLite files (gigabytes for a large desk) go with the run, however it ends.
+    with tempfile.TemporaryDirectory(prefix="pages-at-scale-") as home, ExitStack() as cleanup:
+        big_url, empty_url = args.database_url, args.baseline_url
+        if args.postgresql:
+            from tests.servers import PostgresCluster
 
-        cluster = PostgresCluster().start()
-        big_url, empty_url = cluster.create_database("big"), cluster.create_database("empty")
-    try:
-        empty, empty_settings = fresh_database(empty_url, "empty")
-        baseline = measure(empty, empty_settings, args.runs, args.only)
-        big, big_settings = fresh_database(big_url, "big")
-        start = time.perf_counter()
-        written = seed(big, args.scale)
-        # PostgreSQL's autovacuum would have gathered statistics by now; Switchboard never runs SQLite's ANALYZE, so
-        # neither does this (with them, SQLite started the major-incident banner's join from 200,000 incidents).
-        if big.engine.dialect.name == "postgresql":
-            with big.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("VACUUM ANALYZE")
-        print(f"seeded {big.engine.dialect.name} in {time.perf_counter() - start:.0f} s: "
-              + ", ".join(f"{count:,} {name}" for name, count in written.items()))  # fmt: skip
-        large = measure(big, big_settings, args.runs, args.only)
-    finally:
-        if cluster is not None:
-            cluster.stop()
+            cluster = PostgresCluster()
+            cleanup.callback(cluster.stop)
+            cluster.start()
+            big_url, empty_url = cluster.create_database("big"), cluster.create_database("empty")
+        large, baseline = run(big_url, empty_url, Path(home), args.scale, args.runs, args.only)
     print(f"{args.runs} runs each, ms{'':<25}{'empty median':>12} {'p95':>7} {'large median':>13} {'p95':>7}  status")
     for path, timing in large.items():
         base = baseline[path]

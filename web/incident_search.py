@@ -17,14 +17,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from hub import major_incidents, queues
 from hub.addresses import is_address
 from hub.cis import name_key
-from hub.models import OPEN_STATUSES, ConfigurationItem, Incident
+from hub.models import INCIDENT_STATUSES, OPEN_STATUSES, ConfigurationItem, Incident
 from hub.numbers import row_id, whole_number
+from hub.triage import PRIORITIES
 from web.queries import STATUSES, WITH_MAJOR
 
 PAGE_SIZE = 50  # the list page
@@ -32,14 +33,23 @@ API_PAGE_SIZE = 100
 MAX_LIMIT = 500
 MAX_TEXT = 200
 
-#: name -> ORDER BY, newest first unless it says otherwise
-SORTS: dict[str, tuple[Any, ...]] = {
-    "newest": (Incident.id.desc(),),
-    "oldest": (Incident.id.asc(),),
-    "priority": (Incident.priority.asc(), Incident.id.desc()),
-    "last_seen": (Incident.last_seen.desc(), Incident.id.desc()),
-    "occurrences": (Incident.occurrences.desc(), Incident.id.desc()),
+#: name -> (column, descending) pairs of its ORDER BY, newest first unless it says otherwise
+SORT_KEYS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "newest": (("id", True),),
+    "oldest": (("id", False),),
+    "priority": (("priority", False), ("id", True)),
+    "last_seen": (("last_seen", True), ("id", True)),
+    "occurrences": (("occurrences", True), ("id", True)),
 }
+
+
+def ordering(sort: str, columns: Any) -> tuple[ColumnElement[Any], ...]:
+    """`sort`'s ORDER BY over `columns` (a table's or a subquery's `.c`)."""
+    return tuple(columns[name].desc() if descending else columns[name].asc() for name, descending in SORT_KEYS[sort])
+
+
+#: name -> ORDER BY
+SORTS = {name: ordering(name, Incident.__table__.c) for name in SORT_KEYS}
 
 
 #: The `status` of what the desk counts as open (the dashboard's "Open incidents"): open or acknowledged, not waiting
@@ -198,15 +208,39 @@ class Page:
 def search(session: Session, filt: IncidentFilter) -> Page:
     conditions = filt.conditions()
     total = session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
-    query = (
-        select(Incident)
-        .where(*conditions)
-        .order_by(*SORTS[filt.sort])
-        .limit(filt.limit)
-        .offset((filt.page - 1) * filt.limit)
-        .options(WITH_MAJOR)
-    )
-    return Page(list(session.scalars(query)), int(total), filt)
+    return Page(list(session.scalars(page_query(filt))), int(total), filt)
+
+
+def page_query(filt: IncidentFilter) -> Select[Incident]:
+    """The incidents on `filt`'s page, in its order."""
+    query = select(Incident).order_by(*SORTS[filt.sort]).options(WITH_MAJOR)
+    if filt.sort in ("last_seen", "priority"):
+        return query.where(Incident.id.in_(merged_page(filt)))
+    return query.where(*filt.conditions()).limit(filt.limit).offset((filt.page - 1) * filt.limit)
+
+
+def merged_page(filt: IncidentFilter) -> Select[int]:
+    """The ids on `filt`'s page in a sort no index holds across every incident, merged from one walk per status
+    (last_seen) or per priority, in whose runs an index already holds the order.
+
+    An index on last_seen would be rewritten by every repeated event, and on PostgreSQL any new index on incidents
+    is (those updates change the indexed last_seen, so none is a HOT update): the plain ORDER BY sorted all 200,000
+    incidents of a large desk for any page, 360 ms (last_seen, page 50) and 270 ms (priority) on PostgreSQL. But
+    each status's range of the (status, last_seen) index is in last-seen order, and each priority's incidents are
+    newest first down the primary key: the page's rows are among the first offset + limit of each run, so the
+    merge reads a few pages' worth per run, however many incidents the desk holds."""
+    offset, conditions = (filt.page - 1) * filt.limit, filt.conditions()
+    if filt.sort == "last_seen":
+        splits = [Incident.status == status for status in filt.statuses or INCIDENT_STATUSES]
+    else:
+        splits = [Incident.priority == priority for priority in ([filt.priority] if filt.priority else PRIORITIES)]
+    columns = [getattr(Incident, name) for name, _ in SORT_KEYS[filt.sort]]
+    runs = [
+        select(*columns).where(split, *conditions).order_by(*SORTS[filt.sort]).limit(offset + filt.limit).subquery()
+        for split in splits
+    ]
+    merged = union_all(*(select(run) for run in runs)).subquery()
+    return select(merged.c.id).order_by(*ordering(filt.sort, merged.c)).limit(filt.limit).offset(offset)
 
 
 def paging(args: Mapping[str, str], default_limit: int) -> tuple[int, int]:
