@@ -259,7 +259,7 @@ def test_agent_triages_an_emailed_incident_end_to_end(
     page.get_by_role("button", name="Acknowledge").click()
     page.get_by_text(f"{ref} now acknowledged.").wait_for()
     page.fill("#assignee", "bob@example.com")
-    page.get_by_role("button", name="Assign").click()
+    page.get_by_role("button", name="Assign", exact=True).click()
     page.get_by_text(f"{ref} assigned to bob@example.com.").wait_for()
     with db.transaction() as session:
         add_reply(session, name="VPN update", text="Please update the VPN client to 5.2 and tell us if it still drops.",
