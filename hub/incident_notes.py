@@ -157,7 +157,7 @@ def reply(
             text=text,
             agent=actor.name,
             desk_address=mail.desk_address,
-            references=recipients.thread_message_ids(conn, incident.id),
+            references=recipients.thread_message_ids(conn, incident.id, incident.requester),
             base_url=mail.base_url,
             templates=mail.templates,
             files=[kept.filename for kept in files],

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, bindparam, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select
 
 from hub import channels, mail_choices, notices, satisfaction, zones
 from hub.addresses import is_pseudonym
@@ -252,7 +252,7 @@ def state_change_notices(
             notes.append(_note(incident_id, f"No resolution mail to {requester}: the mail that opened this was not "
                                             "verified as theirs by the receiving mail server"))  # fmt: skip
         else:
-            references = thread_message_ids(conn, incident_id)
+            references = thread_message_ids(conn, incident_id, requester)
             survey = (satisfaction.links(sender.secret_key, sender.base_url, incident_id, requester)
                       if sender.secret_key else [])  # fmt: skip
             owed.append(notices.requester_resolution(requester=requester, source=source, references=references,
@@ -284,8 +284,10 @@ def opened_unverified(conn: Connection, incident_id: int) -> bool:
     return verdict in UNVERIFIED
 
 
-def thread_message_ids(conn: Connection, incident_id: int) -> list[str]:
-    """Message-IDs of the conversation so far, oldest first (inbound mail and our own mail), for References."""
+def thread_message_ids(conn: Connection, incident_id: int, requester: str) -> list[str]:
+    """Message-IDs of the conversation with `requester` so far, oldest first (inbound mail and our own mail to
+    them), for References. Our mail to the desk's own people (a mention, an assignment) stays out: the requester
+    never saw it, and its Message-ID in their References would tell them it exists and thread under it."""
     inbound = select(Event.received_at, Event.message_id).where(
         Event.incident_id == incident_id, Event.message_id.is_not(None)
     )
@@ -293,6 +295,7 @@ def thread_message_ids(conn: Connection, incident_id: int) -> list[str]:
         OutboxMessage.incident_id == incident_id,
         OutboxMessage.message_id.is_not(None),
         OutboxMessage.channel == "email",
+        func.lower(OutboxMessage.recipient) == requester.lower(),
     )
     found = [(at, message_id) for query in (inbound, outbound) for at, message_id in conn.execute(query) if message_id]
     return [message_id for _, message_id in sorted(found)][-20:]

@@ -317,6 +317,22 @@ def test_a_reply_mails_the_requester_threaded_under_their_message(db: Database, 
     assert "Try turning it off and on." in body_of(reply)[0]
 
 
+def test_a_reply_threads_under_the_requesters_conversation_and_not_under_mail_to_colleagues(
+    db: Database, intake: Intake
+) -> None:
+    with db.transaction() as session:
+        create_user(session, email="bob@example.com", password="correct horse", role="agent")
+    incident_id = open_email(intake)
+    [ack] = [m for m in outbox(db, incident_id) if m.kind == "acknowledgement"]
+    incident_notes.add_note(db, incident_id, "@bob any idea?", AGENT, MAIL)
+    [mention] = [m for m in outbox(db, incident_id) if m.recipient == "bob@example.com"]
+    incident_notes.reply(db, incident_id, "Try turning it off and on.", AGENT, MAIL)
+    reply = next(m for m in outbox(db, incident_id) if m.kind == "reply")
+    assert reply.headers["References"] == f"<m1@example.org> {ack.message_id}"
+    assert reply.headers["In-Reply-To"] == ack.message_id
+    assert mention.message_id not in reply.headers["References"]
+
+
 def test_a_reply_is_a_first_response(db: Database, intake: Intake) -> None:
     incident_id = open_email(intake)
     incident_notes.reply(db, incident_id, "On it.", AGENT, MAIL)

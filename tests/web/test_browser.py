@@ -259,7 +259,7 @@ def test_agent_triages_an_emailed_incident_end_to_end(
     page.get_by_role("button", name="Acknowledge").click()
     page.get_by_text(f"{ref} now acknowledged.").wait_for()
     page.fill("#assignee", "bob@example.com")
-    page.get_by_role("button", name="Assign").click()
+    page.get_by_role("button", name="Assign", exact=True).click()
     page.get_by_text(f"{ref} assigned to bob@example.com.").wait_for()
     with db.transaction() as session:
         add_reply(session, name="VPN update", text="Please update the VPN client to 5.2 and tell us if it still drops.",
@@ -1306,3 +1306,17 @@ def test_the_note_box_offers_a_colleague_beyond_those_the_page_lists(
     suggestions.get_by_role("option", name="@user505").wait_for()
     page.keyboard.press("Enter")
     assert page.locator("#note-text").input_value() == "@user505 "
+
+
+def test_the_first_tab_offers_to_skip_the_menu_and_enter_lands_in_the_pages_content(
+    live_url: str, page: Page, make_user: Callable[..., Login]
+) -> None:
+    """Without it a keyboard user tabs through every menu link on every page before reaching the incident."""
+    _log_in(page, live_url, make_user())
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    assert skip.evaluate("link => link === document.activeElement") and skip.is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "content"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('main') !== null")

@@ -164,6 +164,17 @@ def test_assign_to_a_colleague_from_the_page(
     assert stored(db, ref).assignee == "bob@example.com"
 
 
+def test_assign_to_me_takes_the_incident_in_one_press_and_is_then_no_longer_offered(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], user: Login, db: Database
+) -> None:
+    ref = raise_incident()
+    page = logged_in.get(f"/incidents/{ref}").get_data(as_text=True)
+    assert f'<input type="hidden" name="assignee" value="{user.email}">' in page and "Assign to me" in page
+    page = act(logged_in, ref, "assign", assignee=user.email)
+    assert f"{ref} assigned to {user.email}." in page and "Assign to me" not in page
+    assert stored(db, ref).assignee == user.email
+
+
 def test_a_viewer_sees_no_actions_and_cannot_post_one(
     client: FlaskClient, raise_incident: Callable[..., str], make_user: Callable[..., Login], db: Database
 ) -> None:

@@ -101,3 +101,23 @@ def test_a_refused_webhook_body_is_listed_without_a_reprocess_button(
     page = client.get("/events/unprocessable").get_data(as_text=True)
     assert "body is not valid JSON" in page and "Refused with 400" in page
     assert "/reprocess" not in page
+
+
+def test_a_requesters_reply_is_shown_open_and_an_out_of_office_folded_and_named(
+    logged_in: FlaskClient, intake: Intake
+) -> None:
+    opened = store_message(intake, email_with_files())
+    sent = ((f"Re: [{opened.ref}] Printer", "Still jammed.", False),
+            (f"Automatic reply: [{opened.ref}] Printer", "Away until Monday.", True))  # fmt: skip
+    for subject, text, automatic in sent:
+        reply = EmailMessage()
+        reply["From"], reply["Subject"] = "ann@acme.example", subject
+        if automatic:
+            reply["Auto-Submitted"] = "auto-replied"
+        reply.set_content(text)
+        store_message(intake, reply.as_bytes())
+    page = logged_in.get(f"/incidents/{opened.ref}").get_data(as_text=True)
+    person = page[page.rindex('<details class="mail-text"', 0, page.index("Still jammed.")) :]
+    assert person.startswith('<details class="mail-text" open><summary>Message</summary>')
+    away = page[page.rindex('<details class="mail-text', 0, page.index("Away until Monday.")) :]
+    assert away.startswith('<details class="mail-text automatic"><summary>Automatic reply (an out-of-office')
