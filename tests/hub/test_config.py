@@ -54,3 +54,14 @@ def test_a_major_incident_group_no_group_could_be_called_is_refused_at_start_up(
     env = {"SECRET_KEY": "k", "SWITCHBOARD_HOME": str(tmp_path), "SWITCHBOARD_MAJOR_INCIDENT_GROUP": value}
     with pytest.raises(ConfigError, match="SWITCHBOARD_MAJOR_INCIDENT_GROUP"):
         Settings.from_env(env)
+
+
+def test_webhooks_may_reach_the_hubs_own_network_unless_told_public(tmp_path: Path) -> None:
+    assert Settings.from_env({"SWITCHBOARD_HOME": str(tmp_path)}).webhook_targets == "network"
+    public = {"SWITCHBOARD_HOME": str(tmp_path), "SWITCHBOARD_WEBHOOK_TARGETS": "Public"}
+    assert Settings.from_env(public).webhook_targets == "public"
+
+
+def test_a_webhook_targets_setting_naming_no_reach_is_refused_at_start_up_listing_the_choices(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="must be one of network, public"):
+        Settings.from_env({"SWITCHBOARD_HOME": str(tmp_path), "SWITCHBOARD_WEBHOOK_TARGETS": "intranet"})
