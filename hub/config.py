@@ -151,7 +151,9 @@ class Settings:
             raise ConfigError("SWITCHBOARD_DESK_ADDRESS must be one or more email addresses, comma-separated")
         relay = env.get("SWITCHBOARD_SMTP_RELAY") or None
         if relay and urlsplit(relay).scheme not in ("smtp", "smtps"):
-            raise ConfigError(f"SWITCHBOARD_SMTP_RELAY must look like smtp://host:port, not {relay!r}")
+            raise ConfigError(
+                f"SWITCHBOARD_SMTP_RELAY must look like smtp://host:port, not {without_password(relay)!r}"
+            )
         tls, retry = _tls_files(env), _retry_policy(env)
         return cls(
             home=home,
@@ -197,6 +199,18 @@ class Settings:
             mail_authserv_id=_authserv_id(env),
             webhook_targets=_webhook_targets(env),
         )
+
+
+def without_password(url: str) -> str:
+    """`url` as error messages and logs may show it: `redis://***@host:6379/0`, its user and password (which may
+    hold an unencoded `@`: clients split at the last one) replaced."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, path = rest.partition("/")
+    if "@" not in authority:
+        return url
+    return f"{scheme}://***@{authority.rpartition('@')[2]}{slash}{path}"
 
 
 def _webhook_targets(env: Mapping[str, str]) -> Reach:
