@@ -34,7 +34,7 @@ from hub.errors import BadInput
 from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import Channel
 from hub.sealed import Keyring
-from hub.webhook_targets import refused_host
+from hub.webhook_targets import Reach, refused_host
 
 HTTP_KINDS = frozenset({"webhook", "slack", "teams", "mattermost"})
 METHODS = ("POST", "PUT", "PATCH")
@@ -157,9 +157,10 @@ def create_channel(
     headers: Mapping[str, str] | None = None,
     body_template: str | None = None,
     keys: Keyring,
+    reach: Reach = "network",
 ) -> tuple[ChannelSpec, str | None]:
     """Store a channel; returns it with its signing secret (webhooks only; shown once by callers), which is kept
-    sealed under `keys`."""
+    sealed under `keys`. A URL naming an address `reach` does not allow is refused."""
     if kind not in CHANNEL_KINDS:
         raise BadInput(f"unknown channel kind {kind!r}; use one of: {', '.join(CHANNEL_KINDS)}")
     if not _NAME.match(name):
@@ -176,7 +177,7 @@ def create_channel(
             raise BadInput("an email channel takes --to only (no --url or body template)")
         to = to.strip().lower()
     else:
-        _check_url(url, kind)
+        _check_url(url, kind, reach)
         if to:
             raise BadInput(f"--to is for email channels; a {kind} channel posts to its --url")
         if method not in METHODS:
@@ -225,13 +226,13 @@ def channels_by_name(session: Session, names: Sequence[str], keys: Keyring) -> d
     return {row.name: ChannelSpec.from_row(row, keys) for row in rows}
 
 
-def _check_url(url: str | None, kind: str) -> None:
+def _check_url(url: str | None, kind: str, reach: Reach) -> None:
     if not url:
         raise BadInput(f"a {kind} channel needs --url (its incoming webhook address)")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BadInput(f"{url!r} is not an http:// or https:// URL")
-    if (refused := refused_host(parts.hostname)) is not None:
+    if (refused := refused_host(parts.hostname, reach)) is not None:
         raise BadInput(refused)  # a host name is checked as it resolves, at each delivery (outbound/channels/http.py)
 
 

@@ -17,6 +17,7 @@ from hub.names import check_name
 from hub.role_map import RoleMap
 from hub.role_map import parse as parse_role_map
 from hub.verifying_keys import VerifyingKeys
+from hub.webhook_targets import REACHES, Reach
 
 DEFAULT_HOME = "./var"
 #: Microsoft's endpoints that take accounts from any tenant: their tokens name whichever tenant the person came from.
@@ -107,6 +108,9 @@ class Settings:
     # fleets): its Authentication-Results header says whether an email's From is genuine (ingest/mail_auth.py).
     # None: no such header is believed, and no mail is judged.
     mail_authserv_id: str | None = None
+    # Which addresses webhook and chat channels may reach (hub/webhook_targets.py): `network` the hub's own network
+    # (private and loopback) and the internet, `public` the internet only. Instance metadata is never reachable.
+    webhook_targets: Reach = "network"
 
     @property
     def desk_address(self) -> str:
@@ -147,7 +151,9 @@ class Settings:
             raise ConfigError("SWITCHBOARD_DESK_ADDRESS must be one or more email addresses, comma-separated")
         relay = env.get("SWITCHBOARD_SMTP_RELAY") or None
         if relay and urlsplit(relay).scheme not in ("smtp", "smtps"):
-            raise ConfigError(f"SWITCHBOARD_SMTP_RELAY must look like smtp://host:port, not {relay!r}")
+            raise ConfigError(
+                f"SWITCHBOARD_SMTP_RELAY must look like smtp://host:port, not {without_password(relay)!r}"
+            )
         tls, retry = _tls_files(env), _retry_policy(env)
         return cls(
             home=home,
@@ -191,7 +197,31 @@ class Settings:
             oidc=_oidc(env),
             timezone=_timezone(env),
             mail_authserv_id=_authserv_id(env),
+            webhook_targets=_webhook_targets(env),
         )
+
+
+def without_password(url: str) -> str:
+    """`url` as error messages and logs may show it: `redis://***@host:6379/0`, its user and password (which may
+    hold an unencoded `@`: clients split at the last one) replaced."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, path = rest.partition("/")
+    if "@" not in authority:
+        return url
+    return f"{scheme}://***@{authority.rpartition('@')[2]}{slash}{path}"
+
+
+def _webhook_targets(env: Mapping[str, str]) -> Reach:
+    value = (env.get("SWITCHBOARD_WEBHOOK_TARGETS") or "network").strip().lower()
+    for reach in REACHES:
+        if value == reach:
+            return reach
+    raise ConfigError(
+        f"SWITCHBOARD_WEBHOOK_TARGETS must be one of {', '.join(REACHES)} (network: the hub's own network and the"
+        f" internet; public: the internet only), not {value!r}"
+    )
 
 
 def _group_name(env: Mapping[str, str], name: str) -> str | None:

@@ -67,11 +67,13 @@ def channel_create(
     from hub.sealed import Keyring
 
     template = body_template.read() if body_template is not None else None
-    keys = Keyring.of(load_settings())
+    settings = load_settings()
+    keys = Keyring.of(settings)
 
     def work(session: Session) -> tuple[channels.ChannelSpec, str | None]:
         return channels.create_channel(session, kind=kind, name=name, url=url, to=to, method=method,
-                                       headers=_header(headers), body_template=template, keys=keys)  # fmt: skip
+                                       headers=_header(headers), body_template=template, keys=keys,
+                                       reach=settings.webhook_targets)  # fmt: skip
 
     spec, secret = in_transaction(work)
     click.echo(f"created {spec.kind} channel {spec.name!r} -> {spec.to_address or spec.url}", err=secret is not None)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from hub.cli import load_settings, open_database
-from hub.config import Settings
+from hub.config import Settings, without_password
 from hub.errors import StorageUnavailable
 from outbound.errors import QueueUnavailable
 
@@ -86,7 +86,7 @@ def worker(burst: bool, fork: bool) -> None:
         connection.ping()
     except (redis.ConnectionError, redis.TimeoutError) as exc:
         connection.close()
-        raise click.ClickException(f"cannot reach Redis at {_safe(url)}: {exc}") from None
+        raise click.ClickException(f"cannot reach Redis at {without_password(url)}: {exc}") from None
     try:
         _work_through_outages(connection, url, burst=burst, fork=fork)
     finally:
@@ -119,9 +119,9 @@ def _work_through_outages(connection: redis.Redis, url: str, *, burst: bool, for
                 return
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 if stop.is_set():
-                    log.warning("stopping while Redis at %s is away (%s)", _safe(url), exc)
+                    log.warning("stopping while Redis at %s is away (%s)", without_password(url), exc)
                     return
-                log.warning("lost Redis at %s (%s); starting again in %.1f s", _safe(url), exc, pause)
+                log.warning("lost Redis at %s (%s); starting again in %.1f s", without_password(url), exc, pause)
                 stop.wait(pause)
                 pause = min(pause * 2, 5.0)
     finally:
@@ -169,7 +169,8 @@ def dispatch(once: bool, interval: float) -> None:
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             logging.getLogger("switchboard.outbound").warning(
                 "Redis at %s does not answer (%s): notifications stay in the outbox until it does; "
-                "check REDIS_URL. Periodic chores (SLA, auto-resolve, retention) run meanwhile.", _safe(url), exc
+                "check REDIS_URL. Periodic chores (SLA, auto-resolve, retention) run meanwhile.",
+                without_password(url), exc,
             )  # fmt: skip
         stop = threading.Event()
 
@@ -206,9 +207,3 @@ def _drain(db: Database, queue: Queue) -> int:
     except StorageUnavailable as exc:
         hint = "Is DATABASE_URL right, and has `switchboard db upgrade` been run?"
         raise click.ClickException(f"{exc}\n{hint}") from None
-
-
-def _safe(url: str) -> str:
-    """The Redis URL without its password, for error messages."""
-    parts = url.split("@", 1)
-    return url if len(parts) == 1 else parts[0].split("://", 1)[0] + "://***@" + parts[1]

@@ -7,13 +7,17 @@ with its UTC offset: the spreadsheet shows the local time, a program still reads
 than in a header line, which every CSV reader would have to skip.
 
 What senders wrote (titles, labels) can start with `=`, which a spreadsheet would run as a formula: such a cell is
-written with a leading apostrophe, as OWASP advises against CSV injection.
+written with a leading apostrophe, as OWASP advises against CSV injection. Spreadsheets also run `  =1+1` (they skip
+leading blanks) and a full-width equals sign (U+FF1D, as East Asian input methods type it) followed by `1+1`, which
+they read as `=`; so a cell is judged as it reads with leading blanks skipped and after NFKC folding, which turns
+the full-width `=`, `+`, `-` and `@` into the ASCII ones.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -71,4 +75,10 @@ def csv_line(values: Sequence[Any]) -> str:
 
 def _cell(value: Any) -> str:
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return "'" + text if _runs_as_formula(text) else text
+
+
+def _runs_as_formula(text: str) -> bool:
+    """Whether a spreadsheet would read `text` as a formula: its first character is one that starts one, or is once
+    full-width forms are folded and leading blanks skipped (a tab or line break first is a start of its own)."""
+    return text.startswith(_FORMULA_STARTS) or unicodedata.normalize("NFKC", text).lstrip().startswith(_FORMULA_STARTS)

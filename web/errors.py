@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from hub.errors import StorageUnavailable
+from web.observe import logged_path
 from web.responses import RETRY_AFTER, json_error, storage_unavailable
 from web.security import is_stateless
 
@@ -41,12 +42,12 @@ def handle_http_error(exc: HTTPException) -> Response | tuple[str, int, dict[str
 
 
 def handle_csrf_error(exc: CSRFError) -> Response | tuple[str, int, dict[str, str]]:
-    log.info("CSRF check failed on %s: %s", request.path, exc.description)
+    log.info("CSRF check failed on %s: %s", logged_path(), exc.description)
     return render_template("error.html", code=400, title="Please try again", message=CSRF_HELP), 400, {}
 
 
 def handle_storage_unavailable(exc: StorageUnavailable) -> Response | tuple[str, int, dict[str, str]]:
-    log.warning("%s %s: %s", request.method, request.path, exc)
+    log.warning("%s %s: %s", request.method, logged_path(), exc)
     if is_stateless(request.path):
         return storage_unavailable()
     message = "The database is not answering right now. Nothing was changed; try again in a few seconds."
@@ -58,7 +59,7 @@ def handle_storage_unavailable(exc: StorageUnavailable) -> Response | tuple[str,
 def handle_conflict(exc: IntegrityError) -> Response | tuple[str, int, dict[str, str]]:
     """A unique constraint a concurrent request won: nothing of this one was saved. API and webhook callers get
     503 with Retry-After, so a sender retries and its event is not lost; people get a page saying what happened."""
-    log.warning("%s %s lost a race: %s", request.method, request.path, exc.orig)
+    log.warning("%s %s lost a race: %s", request.method, logged_path(), exc.orig)
     if is_stateless(request.path):
         return json_error(503, "a request saved the same thing at the same moment; nothing was stored, retry",
                           {"Retry-After": RETRY_AFTER})  # fmt: skip

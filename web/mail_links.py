@@ -15,6 +15,7 @@ from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
 from hub.signed_links import ExpiredLink, LinkProblem, StaleLink
+from web.observe import logged_path
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ def form_is_current() -> bool:
     try:
         validate_csrf(request.form.get("csrf_token"))
     except ValidationError as exc:
-        log.info("CSRF check failed on %s: %s", request.path.partition("/")[2].partition("/")[0], exc)
+        log.info("CSRF check failed on %s: %s", logged_path(), exc)
         return False
     return True
 

@@ -2,6 +2,9 @@
 
 The id comes from the caller's `X-Request-ID` when it is a sane token (so a proxy's id carries through), else a
 new one; it is returned in the same header, so a sender that reports a problem can quote it.
+
+A request is logged by its path with any link token left out (`logged_path`): the links in mail and the calendar
+feeds carry theirs in the path, and a log is read by more people and kept longer than the mail was.
 """
 
 from __future__ import annotations
@@ -28,6 +31,13 @@ INGEST_ENDPOINTS: dict[str, str | None] = {
 }
 #: Requests slower than this are logged even when they succeed.
 SLOW_SECONDS = 1.0
+
+
+def logged_path() -> str:
+    """The request's path as logs may show it: a token the route took (`/requests/<token>`, every mail link's and
+    calendar feed's) written as `<token>`, since it opens what it names to whoever reads it."""
+    token = (request.view_args or {}).get("token")
+    return request.path.replace(token, "<token>") if isinstance(token, str) and token else request.path
 
 
 def init_app(app: Flask) -> None:
@@ -61,5 +71,5 @@ def _finish(response: Response) -> Response:
         source = INGEST_ENDPOINTS[endpoint] or str((request.view_args or {}).get("name", "events"))
         INGEST_SECONDS.labels(source=source).observe(elapsed)
     if response.status_code >= 400 or elapsed > SLOW_SECONDS:
-        log.info("%s %s -> %s in %.0f ms", request.method, request.path, response.status_code, elapsed * 1000)
+        log.info("%s %s -> %s in %.0f ms", request.method, logged_path(), response.status_code, elapsed * 1000)
     return response

@@ -35,6 +35,6 @@ def send(notification: Notification, settings: Settings, endpoint: ChannelSpec |
         # Never sent unsigned. For now: once the key is back in SWITCHBOARD_OLD_SECRET_KEYS, it goes out signed.
         raise TransientDeliveryError(f"channel {endpoint.name!r}: {endpoint.problem}")
     if kind == "webhook":
-        webhook.send(notification, endpoint)
+        webhook.send(notification, endpoint, settings.webhook_targets)
     else:
-        chat.send(notification, endpoint)
+        chat.send(notification, endpoint, settings.webhook_targets)

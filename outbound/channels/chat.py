@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hub.channels import ChannelSpec
+from hub.webhook_targets import Reach
 from outbound.channels import http
 from outbound.notification import Notification
 
@@ -131,5 +132,5 @@ def build(notification: Notification, channel: ChannelSpec) -> http.Request:
     return http.Request(channel.method, url, headers, body)
 
 
-def send(notification: Notification, channel: ChannelSpec) -> None:
-    http.send(build(notification, channel))
+def send(notification: Notification, channel: ChannelSpec, reach: Reach = "network") -> None:
+    http.send(build(notification, channel), reach=reach)

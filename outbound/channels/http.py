@@ -16,6 +16,7 @@ and the connection) leads a delivery to the cloud's instance metadata service. A
 
 from __future__ import annotations
 
+import functools
 import http.client
 import socket
 import ssl
@@ -27,7 +28,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from hub.numbers import whole_number
-from hub.webhook_targets import refused_address
+from hub.webhook_targets import Reach, refused_address
 from outbound.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
 
 #: Seconds for connecting and for each read: a receiver slower than this is treated as down for now.
@@ -57,12 +58,12 @@ class Reply:
 _local = threading.local()
 
 
-def send(request: Request, *, timeout: float = TIMEOUT) -> Reply:
-    """Send `request`; returns a 2xx reply, or raises Transient-/PermanentDeliveryError."""
+def send(request: Request, *, timeout: float = TIMEOUT, reach: Reach = "network") -> Reply:
+    """Send `request` to an address `reach` allows; returns a 2xx reply, or raises Transient-/PermanentDeliveryError."""
     parts = urlsplit(request.url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise PermanentDeliveryError(f"{request.url!r} is not an http:// or https:// URL")
-    key = (parts.scheme, parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    key = (parts.scheme, parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), reach)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     headers = {"User-Agent": USER_AGENT, **request.headers}
     for fresh in (False, True):
@@ -126,33 +127,41 @@ def _where(request: Request) -> str:
     return f"{request.method} {parts.scheme}://{parts.netloc}"
 
 
-def _connection(key: tuple[str, str, int], timeout: float, *, fresh: bool) -> tuple[http.client.HTTPConnection, bool]:
-    pool: dict[tuple[str, str, int], http.client.HTTPConnection] = _local.__dict__.setdefault("pool", {})
+#: A kept connection's scheme, host, port and the reach its address was checked under.
+_Key = tuple[str, str, int, Reach]
+
+
+def _connection(key: _Key, timeout: float, *, fresh: bool) -> tuple[http.client.HTTPConnection, bool]:
+    pool: dict[_Key, http.client.HTTPConnection] = _local.__dict__.setdefault("pool", {})
     conn = None if fresh else pool.get(key)
     if conn is not None:
         return conn, True
-    scheme, host, port = key
+    scheme, host, port, reach = key
     if scheme == "https":
         conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl.create_default_context())
     else:
         conn = http.client.HTTPConnection(host, port, timeout=timeout)
     # http.client opens its socket through this attribute (TLS then wraps it, checking the certificate against
     # the host name as before); it is the one place that sees the address actually connected to.
-    conn._create_connection = _allowed_connection  # type: ignore[attr-defined]
+    conn._create_connection = functools.partial(_allowed_connection, reach=reach)  # type: ignore[attr-defined]
     pool[key] = conn
     return conn, False
 
 
 def _allowed_connection(
-    address: tuple[str, int], timeout: float | None = None, source_address: tuple[str, int] | None = None
+    address: tuple[str, int],
+    timeout: float | None = None,
+    source_address: tuple[str, int] | None = None,
+    *,
+    reach: Reach,
 ) -> socket.socket:
-    """`socket.create_connection` to an address the policy allows: every address the host resolves to is checked
-    first (one refused refuses the host, which then names somewhere no receiver should be), then each is tried in
-    turn, by number, so the connection goes where the check looked."""
+    """`socket.create_connection` to an address the policy allows under `reach`: every address the host resolves
+    to is checked first (one refused refuses the host, which then names somewhere no receiver should be), then each
+    is tried in turn, by number, so the connection goes where the check looked."""
     host, port = address
     found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     for *_, sockaddr in found:
-        if (refused := refused_address(str(sockaddr[0]))) is not None:
+        if (refused := refused_address(str(sockaddr[0]), reach)) is not None:
             named = "" if host == sockaddr[0] else f"{host} resolves to "
             raise PermanentDeliveryError(named + refused)
     last: OSError | None = None
@@ -164,8 +173,8 @@ def _allowed_connection(
     raise last if last is not None else OSError(f"{host} resolves to no address")
 
 
-def _drop(key: tuple[str, str, int]) -> None:
-    pool: dict[tuple[str, str, int], http.client.HTTPConnection] = _local.__dict__.setdefault("pool", {})
+def _drop(key: _Key) -> None:
+    pool: dict[_Key, http.client.HTTPConnection] = _local.__dict__.setdefault("pool", {})
     conn = pool.pop(key, None)
     if conn is not None:
         conn.close()

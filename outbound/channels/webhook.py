@@ -18,6 +18,7 @@ from typing import Any
 
 from hub.channels import ChannelSpec, render_body
 from hub.errors import BadInput
+from hub.webhook_targets import Reach
 from outbound.channels import http
 from outbound.errors import PermanentDeliveryError
 from outbound.notification import Notification
@@ -69,5 +70,5 @@ def build(notification: Notification, channel: ChannelSpec, *, timestamp: int) -
     return http.Request(channel.method, channel.url or "", headers, body)
 
 
-def send(notification: Notification, channel: ChannelSpec) -> None:
-    http.send(build(notification, channel, timestamp=int(time.time())))
+def send(notification: Notification, channel: ChannelSpec, reach: Reach = "network") -> None:
+    http.send(build(notification, channel, timestamp=int(time.time())), reach=reach)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.config import Settings
+from hub.config import Settings, without_password
 from hub.errors import ConfigError
 
 
@@ -54,3 +54,38 @@ def test_a_major_incident_group_no_group_could_be_called_is_refused_at_start_up(
     env = {"SECRET_KEY": "k", "SWITCHBOARD_HOME": str(tmp_path), "SWITCHBOARD_MAJOR_INCIDENT_GROUP": value}
     with pytest.raises(ConfigError, match="SWITCHBOARD_MAJOR_INCIDENT_GROUP"):
         Settings.from_env(env)
+
+
+def test_webhooks_may_reach_the_hubs_own_network_unless_told_public(tmp_path: Path) -> None:
+    assert Settings.from_env({"SWITCHBOARD_HOME": str(tmp_path)}).webhook_targets == "network"
+    public = {"SWITCHBOARD_HOME": str(tmp_path), "SWITCHBOARD_WEBHOOK_TARGETS": "Public"}
+    assert Settings.from_env(public).webhook_targets == "public"
+
+
+def test_a_webhook_targets_setting_naming_no_reach_is_refused_at_start_up_listing_the_choices(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="must be one of network, public"):
+        Settings.from_env({"SWITCHBOARD_HOME": str(tmp_path), "SWITCHBOARD_WEBHOOK_TARGETS": "intranet"})
+
+
+def test_a_malformed_smtp_relay_is_named_at_start_up_without_its_password(tmp_path: Path) -> None:
+    relay = "smtp+starttls://mailer:Relay-Pw-1@mail.example:587"
+    with pytest.raises(ConfigError, match="SWITCHBOARD_SMTP_RELAY must look like") as refused:
+        Settings.from_env({"SWITCHBOARD_HOME": str(tmp_path), "SWITCHBOARD_SMTP_RELAY": relay})
+    assert "Relay-Pw-1" not in str(refused.value) and "smtp+starttls://***@mail.example:587" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://:pw@127.0.0.1:6379/0", "redis://***@127.0.0.1:6379/0"),
+        ("redis://user:p@ss@127.0.0.1:6379/0", "redis://***@127.0.0.1:6379/0"),  # clients split at the last @
+        (
+            "postgresql+psycopg://u:pw@db.example/hub?sslmode=require",
+            "postgresql+psycopg://***@db.example/hub?sslmode=require",
+        ),
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+        ("sqlite:////var/lib/switchboard/switchboard.db", "sqlite:////var/lib/switchboard/switchboard.db"),
+    ],
+)
+def test_a_url_shown_in_an_error_keeps_no_user_or_password(url: str, shown: str) -> None:
+    assert without_password(url) == shown

@@ -171,3 +171,10 @@ def test_outbound_imports_no_upper_layer() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_worker_with_redis_down_hides_a_password_holding_an_at_sign(parts: Parts) -> None:
+    env = environment(parts) | {"REDIS_URL": f"redis://:se@cret@127.0.0.1:{free_port()}/0"}
+    result = CliRunner().invoke(worker, ["--burst"], env=env)
+    assert result.exit_code == 1 and "cannot reach Redis at redis://***@127.0.0.1" in result.output
+    assert "cret" not in result.output

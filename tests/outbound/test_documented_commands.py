@@ -52,8 +52,17 @@ def test_group_member_examples_add_one_last_and_take_them_out_again(
 def test_where_webhooks_may_go_example_refuses_the_metadata_address_and_keeps_loopback(
     settings: Settings, db: Database, tmp_path: Path
 ) -> None:
-    [commands] = fenced("docs/notifications.md", "Where webhooks may go", "sh")
+    [commands, _public] = fenced("docs/notifications.md", "Where webhooks may go", "sh")
     out = run_as_printed(commands, settings, tmp_path)
     assert out.splitlines()[0] == "refused" and "local-bot" in out
     with db.read() as session:
         assert set(session.scalars(select(Channel.name))) == {"local-bot"}
+
+
+def test_where_webhooks_may_go_public_example_refuses_the_intranet_and_loopback(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    [_network, public] = fenced("docs/notifications.md", "Where webhooks may go", "sh")
+    assert run_as_printed(public, settings, tmp_path).splitlines() == ["refused", "refused"]
+    with db.read() as session:
+        assert list(session.scalars(select(Channel.name))) == []

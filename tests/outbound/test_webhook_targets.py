@@ -1,12 +1,17 @@
 """Where webhook and chat deliveries may go (hub/webhook_targets.py): the receivers of the hub's own network, on
 private and loopback addresses, yes; the cloud's instance metadata service, however its address is written or
-reached, never."""
+reached, never; and under SWITCHBOARD_WEBHOOK_TARGETS=public, only the internet."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from hub.errors import BadInput
+from hub.webhook_targets import refused_address
+from outbound import runtime
 from outbound.channels import http
 from outbound.errors import PermanentDeliveryError
 from tests.delivery import deliver_everything
@@ -62,3 +67,52 @@ def test_delivery_to_a_name_for_the_metadata_address_is_dead_at_once_saying_why(
     deliver_everything(parts.queue, parts.db)
     dead = row(parts.db, owed.id)
     assert dead.status == "dead" and "link-local" in (dead.last_error or "")
+
+
+# -- SWITCHBOARD_WEBHOOK_TARGETS=public: the internet only -----------------------------------------------------
+
+
+@pytest.fixture
+def public_parts(parts: Parts) -> Iterator[Parts]:
+    """The parts, with the worker's settings refusing every address that is not a public internet one."""
+    public = replace(parts.settings, webhook_targets="public")
+    runtime.install(public, parts.db)
+    yield replace(parts, settings=public)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:9/", "http://10.0.0.5/", "http://192.168.1.10/", "http://100.64.0.1/", "http://[fc00::1]/"],
+)
+def test_under_public_only_a_channel_url_naming_the_hubs_own_network_is_refused_at_creation(
+    parts: Parts, url: str
+) -> None:
+    with pytest.raises(BadInput, match=r"not a public internet address.*SWITCHBOARD_WEBHOOK_TARGETS=public"):
+        add_channel(parts.db, "webhook", "ops", url, reach="public")
+
+
+def test_under_public_only_the_metadata_address_is_still_refused_as_what_it_is(parts: Parts) -> None:
+    with pytest.raises(BadInput, match="link-local"):
+        add_channel(parts.db, "webhook", "ops", "http://169.254.169.254/", reach="public")
+
+
+def test_under_public_only_a_public_address_is_allowed() -> None:
+    assert refused_address("93.184.215.14", "public") is None and refused_address("2606:2800:21f::1", "public") is None
+
+
+def test_under_public_only_a_name_for_loopback_is_refused_without_connecting(receiver: Receiver) -> None:
+    url = receiver.url.replace("127.0.0.1", "localhost")
+    with pytest.raises(PermanentDeliveryError, match=r"resolves to .* is not a public internet address"):
+        http.send(http.Request("POST", url, {}, b"{}"), timeout=QUICK, reach="public")
+    assert not receiver.hits
+
+
+def test_under_public_only_the_worker_dead_letters_a_delivery_to_the_hubs_network_saying_why(
+    public_parts: Parts, receiver: Receiver
+) -> None:
+    add_channel(public_parts.db, "webhook", "ops", receiver.url.replace("127.0.0.1", "localhost"))
+    owed = owe_to_channel(public_parts.intake, public_parts.db, "ops")
+    deliver_everything(public_parts.queue, public_parts.db)
+    dead = row(public_parts.db, owed.id)
+    assert dead.status == "dead" and "not a public internet address" in (dead.last_error or "")
+    assert not receiver.hits

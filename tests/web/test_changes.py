@@ -234,6 +234,23 @@ def test_a_named_approver_approves_on_the_page(db: Database, logged_in: FlaskCli
     assert "CHG-1 is approved." in logged_in.get("/changes/CHG-1").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("decision", ["approve", "reject"])
+def test_someone_not_named_as_an_approver_cannot_decide_on_the_change(
+    db: Database, client: FlaskClient, make_user: Callable[..., Login], decision: str
+) -> None:
+    """Working changes is an agent's; deciding on one is only its named approvers', an admin not excepted."""
+    with db.transaction() as session:
+        ref = changes.create(session, changes.NewChange(title="Patch", approvers=("ann@example.com",)), "x").ref
+        changes.advance(session, ref, "assess", "x")
+    log_in(client, make_user(email="root@example.com", role="admin"))
+    _post(client, f"/changes/{ref}/{decision}", f"/changes/{ref}", {"comment": "fine by me"})
+    shown = client.get(f"/changes/{ref}").get_data(as_text=True)
+    assert f"root@example.com is not an approver of {ref}; its approvers are ann@example.com" in shown
+    with db.read() as session:
+        change = session.scalar(select(Change).where(Change.id == int(ref.removeprefix("CHG-"))))
+        assert change is not None and change.state == "assessed"
+
+
 def test_an_action_the_state_refuses_comes_back_as_a_message(db: Database, logged_in: FlaskClient) -> None:
     with db.transaction() as session:
         changes.create(session, changes.NewChange(title="Patch", approvers=("ann@example.com",)), "x")

@@ -95,6 +95,25 @@ def test_wrong_secret_is_refused_with_401_and_bearer_challenge(
     assert count(db, Event) == 0
 
 
+def test_another_integrations_secret_is_refused_with_401(
+    client: FlaskClient, db: Database, integration: IntegrationCredentials
+) -> None:
+    """Each tool may speak only as itself: the secret of one integration opens no other's door."""
+    with db.transaction() as session:
+        _, other_secret = accounts.create_integration(session, name="backups")
+    assert post_event(client, integration.name, other_secret, ALERT).status_code == 401
+    assert count(db, Event) == 0
+
+
+def test_an_api_token_is_not_an_integration_secret(
+    client: FlaskClient, db: Database, integration: IntegrationCredentials
+) -> None:
+    with db.transaction() as session:
+        token = accounts.create_token(session, name="root", role="admin")
+    assert post_event(client, integration.name, token, ALERT).status_code == 401
+    assert count(db, Event) == 0
+
+
 def test_missing_authorization_is_refused_with_401(client: FlaskClient, integration: IntegrationCredentials) -> None:
     response = post_event(client, integration.name, None, ALERT)
     assert response.status_code == 401

@@ -190,3 +190,17 @@ def test_the_page_says_no_one_is_reached_when_no_one_in_the_rota_can_answer(
     deactivate(db, "ann@example.com", "bob@example.com")
     page = as_role(client, make_user, "viewer").get("/oncall").get_data(as_text=True)
     assert "Pages go to no one: no one in the rota can answer." in page
+
+
+def test_an_override_of_one_group_cannot_be_removed_through_anothers_address(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    dba(db)
+    dba(db, "web")
+    make_user(email="dan@example.com")
+    page = as_role(client, make_user, "agent").get("/oncall").get_data(as_text=True)
+    assert cover(client, page, "dba", "dan@example.com", hours=3).status_code == 302
+    answer = client.post("/oncall/web/overrides/1/remove", data={"csrf_token": csrf_token(page)}, follow_redirects=True)
+    assert "Nothing changed: group &#39;web&#39; has no override 1." in answer.get_data(as_text=True)
+    with db.read() as s:
+        assert [o.who for o in oncall.rotations(s, ["dba"], utcnow())["dba"].overrides] == ["dan@example.com"]
