@@ -1194,6 +1194,20 @@ class IncidentWatcher(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class IncidentRead(Base):
+    """When a person last opened an incident's page (hub/read_markers.py): what people wrote on it since is "new"
+    to them on the list. One row per (person, incident), rewritten on each visit; gone with either."""
+
+    __tablename__ = "incident_reads"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # An incident's rows go with it (ON DELETE CASCADE looks them up by incident).
+    __table_args__ = (Index("ix_incident_reads_incident_id", "incident_id"),)
+
+
 class SatisfactionAnswer(Base):
     """The requester's answer to "How did we do?" in the mail telling them their incident was resolved
     (hub/satisfaction.py): one per incident, the last one given."""
