@@ -29,13 +29,18 @@ def user() -> None:
 @user.command("create")
 @click.option("--email", required=True, help="Login name and notification address.")
 @click.option("--role", type=click.Choice(ROLES), default="agent", show_default=True)
+@click.option("--name", default="", help="Display name signing their replies, e.g. 'Alice Smith' (default: the "
+              "part of the address before the @).")  # fmt: skip
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters.")
-def user_create(email: str, role: str, password: str) -> None:
-    """Create a user who can log in to the web UI."""
+def user_create(email: str, role: str, name: str, password: str) -> None:
+    """Create a user who can log in to the web UI.
+
+    Example: switchboard user create --email alice@example.com --name "Alice Smith" --role agent
+    """
     from hub import accounts, audit
 
     def create(session: Session) -> str:
-        created = accounts.create_user(session, email=email, password=password, role=role).email
+        created = accounts.create_user(session, email=email, password=password, role=role, display_name=name).email
         audit.record(session, audit.CLI, "user.create", created, role=role)
         return created
 

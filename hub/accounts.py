@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from hub import credentials, zones
+from hub import credentials, people, zones
 from hub.addresses import is_address
 from hub.db import Database
 from hub.domain import INTEGRATION_KINDS, NO_POLICY, ROLES, Policy
@@ -56,15 +56,17 @@ def _check_password(password: str) -> None:
         raise BadInput(f"the password must be at most {MAX_PASSWORD} characters long")
 
 
-def create_user(session: Session, *, email: str, password: str, role: str) -> User:
+def create_user(session: Session, *, email: str, password: str, role: str, display_name: str = "") -> User:
+    """A person who logs in; `display_name` signs their replies (hub/people.py), blank: their address's local part."""
     email = email.strip().lower()
     if not is_address(email):
         raise BadInput(f"{email[:340]!r} is not an email address")
     _check_role(role)
     _check_password(password)
+    named = people.check_display_name(display_name)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise BadInput(f"a user with email {email} already exists")
-    user = User(email=email, password_hash=credentials.hash_password(password), role=role)
+    user = User(email=email, password_hash=credentials.hash_password(password), role=role, display_name=named)
     session.add(user)
     session.flush()
     return user

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Integer, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
-from hub import agent_files, mail_choices, mentions, notices, recipients, sla, time_spent
+from hub import agent_files, mail_choices, mentions, notices, people, recipients, sla, time_spent
 from hub.addresses import is_pseudonym
 from hub.agent_action import Actor, Mail, TriageError, checked_text, locked
 from hub.agent_files import Kept
@@ -155,7 +155,7 @@ def reply(
             title=incident.title,
             requester=incident.requester,
             text=text,
-            agent=actor.name,
+            agent=signer(conn, actor),
             desk_address=mail.desk_address,
             references=recipients.thread_message_ids(conn, incident.id, incident.requester),
             base_url=mail.base_url,
@@ -175,6 +175,12 @@ def reply(
         notice = replace(notice, attachment_ids=agent_files.record(conn, incident.id, reply_id, files))
         owe(conn, incident.id, [notice], automatic=False)
         return incident.requester
+
+
+def signer(conn: Connection, actor: Actor) -> str:
+    """How a reply is signed to the requester: the writer's display name, never their address (hub/people.py)."""
+    named = conn.scalar(select(User.display_name).where(User.email == actor.name.lower()))
+    return people.signature(named, actor.name)
 
 
 def log_time(db: Database, incident_id: int, spent: Spent, actor: Actor) -> None:

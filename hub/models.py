@@ -367,6 +367,9 @@ class User(Base):
     totp_pending_at: Mapped[datetime | None]
     # The IANA zone the web UI shows and reads their times in (hub/zones.py); None: the installation's.
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # How the desk names them to requesters ("Alice Smith for the service desk", hub/people.py); None: the part
+    # of their address before the @, capitalised, never the address itself. Migration 0039.
+    display_name: Mapped[str | None] = mapped_column(String(100))
     # Changed whenever a security key is added or removed (hub/security_keys.py), and part of the session key
     # (web/auth.py::session_key), so that ends every other session as two-factor turned on or off does. NULL:
     # never had one, so no one's sessions end with this column's arrival. Migration 0031.
@@ -1192,6 +1195,20 @@ class IncidentWatcher(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
     email: Mapped[str] = mapped_column(String(320), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IncidentRead(Base):
+    """When a person last opened an incident's page (hub/read_markers.py): what people wrote on it since is "new"
+    to them on the list. One row per (person, incident), rewritten on each visit; gone with either."""
+
+    __tablename__ = "incident_reads"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # An incident's rows go with it (ON DELETE CASCADE looks them up by incident).
+    __table_args__ = (Index("ix_incident_reads_incident_id", "incident_id"),)
 
 
 class SatisfactionAnswer(Base):

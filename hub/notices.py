@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from email.utils import make_msgid
 from typing import Any
 
+from hub import people
 from hub.domain import format_ref
 from hub.mail_templates import DEFAULTS, MailTemplates
 
@@ -114,13 +115,15 @@ def acknowledgement(
     known_outage: dict[str, Any] | None = None,
     suggested: Sequence[dict[str, str]] = (),
     templates: MailTemplates = DEFAULTS,
+    sender_name: str | None = None,
 ) -> Notice:
-    """Tell a requester their email became an incident; the reference in the subject threads replies back. A
+    """Tell a requester their email became an incident; the reference in the subject threads replies back. They are
+    greeted by their From's display name when it is a plain one (hub/people.py::greeting_name). A
     `known_outage` of the service it is about (hub/status_page.py) is mentioned, with the status page's address,
     and the knowledge articles `suggested` for what they wrote (hub/knowledge.py) are listed."""
     facts = _facts(incident_id, title, recipient=requester, desk_address=desk_address, base_url=base_url,
                    workaround=workaround, requester=requester, known_outage=known_outage,
-                   suggested=list(suggested))  # fmt: skip
+                   suggested=list(suggested), greeting_name=people.greeting_name(sender_name))  # fmt: skip
     # RFC 3834: an automatic reply; well-behaved responders will not answer it, and we ignore those that do.
     return _notice("acknowledgement", template="acknowledgement", facts=facts, templates=templates,
                    auto_submitted="auto-replied", in_reply_to=in_reply_to)  # fmt: skip

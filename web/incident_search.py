@@ -9,6 +9,9 @@ figure's link lists exactly what the figure counts.
 Whose incidents: `assignee` names one person or group; `queue` is `mine` (assigned to whoever asks or to a group
 they are in), a person's address (the same for them: API tokens belong to no one), or `unassigned`. A separate
 argument, since a group may be given any name: no value of `assignee` could be kept for these.
+
+`new=1` keeps those with activity the person asking has not seen (hub/read_markers.py): like `queue=mine`, it is
+theirs, so an API token must not ask it.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from hub import major_incidents, queues
+from hub import major_incidents, queues, read_markers
 from hub.addresses import is_address
 from hub.cis import name_key
 from hub.models import INCIDENT_STATUSES, OPEN_STATUSES, ConfigurationItem, Incident
@@ -78,6 +81,7 @@ class IncidentFilter:
     text: str | None = None
     queue: str | None = None  # MY_QUEUE, UNASSIGNED or a person's address, lower-cased
     major: bool = False  # only major incidents (hub/major_incidents.py): those whose declaration stands
+    news: bool = False  # only those with activity `me` has not seen (hub/read_markers.py)
     sort: str = "newest"
     page: int = 1
     limit: int = PAGE_SIZE
@@ -89,6 +93,9 @@ class IncidentFilter:
                 "'queue=mine' is the queue of whoever asks, and an API token belongs to no one: "
                 "name the person instead, as in queue=ann@example.com"
             )
+        if self.news and self.me is None:
+            raise FilterError("'new=1' is what whoever asks has not seen, and an API token belongs to no one: "
+                              "leave it out, or look at the list in the web UI")  # fmt: skip
 
     @classmethod
     def from_args(
@@ -128,6 +135,7 @@ class IncidentFilter:
             text=text("q"),
             queue=queue,
             major=flag(args, "major"),
+            news=flag(args, "new"),
             sort=sort,
             page=page,
             limit=limit,
@@ -140,7 +148,7 @@ class IncidentFilter:
         values = {"status": changed.status, "priority": changed.priority, "category": changed.category,
                   "assignee": changed.assignee, "source": changed.source, "service": changed.service,
                   "ci": changed.ci, "requester": changed.requester, "q": changed.text, "queue": changed.queue,
-                  "major": 1 if changed.major else None,
+                  "major": 1 if changed.major else None, "new": 1 if changed.news else None,
                   "sort": None if changed.sort == "newest" else changed.sort,
                   "page": None if changed.page == 1 else changed.page}  # fmt: skip
         return {key: value for key, value in values.items() if value is not None}
@@ -153,7 +161,7 @@ class IncidentFilter:
     @property
     def narrowed(self) -> bool:
         return any((self.status, self.priority, self.category, self.assignee, self.source, self.service, self.ci,
-                    self.requester, self.text, self.queue, self.major))  # fmt: skip
+                    self.requester, self.text, self.queue, self.major, self.news))  # fmt: skip
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
@@ -172,6 +180,8 @@ class IncidentFilter:
             found.append(queues.in_queue(self.me if self.queue == MY_QUEUE and self.me else self.queue))
         if self.major:
             found.append(major_incidents.standing_condition())
+        if self.news and self.me:
+            found.append(read_markers.has_news(self.me))
         if self.source:
             found.append(Incident.source == self.source)
         if self.service:

@@ -20,6 +20,7 @@ from hub import (
     major_groups,
     major_incidents,
     queues,
+    read_markers,
     reviews,
     satisfaction,
     sla,
@@ -62,9 +63,10 @@ def index() -> ResponseReturnValue:
         groups = assignees.group_names(session.connection())
         my_groups = queues.groups_of(session, current_user.email)  # "My queue" is offered to their members
         majors = major_incidents.in_progress(session)
+        news = read_markers.with_news(session, current_user.email, [incident.id for incident in found.incidents])
     return render_template("incidents/list.html", page=found, filter=filt, statuses=STATUSES, sorts=SORTS,
                            people=people, groups=groups, error=error, bulk=BULK_ACTIONS, my_groups=my_groups,
-                           majors=majors)  # fmt: skip
+                           majors=majors, news=news)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,11 @@ def detail(ref: str) -> ResponseReturnValue:
 
 
 def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> ResponseReturnValue:
-    """The incident's page; with a `draft`, its note or reply form filled in again, saying what was wrong."""
+    """The incident's page; with a `draft`, its note or reply form filled in again, saying what was wrong.
+
+    Showing it marks it read for the person (hub/read_markers.py) as of before the timeline was read, so what arrives
+    while the page loads is still new to them."""
+    opened = utcnow()
     with services().db.read() as session:
         incident = get_incident(session, ref)
         people = assignees.first_people(session.connection()) if incident is not None else assignees.NO_ONE
@@ -110,6 +116,8 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
                        if may_work and incident is not None else None)  # fmt: skip
     if incident is None:
         abort(404, description=f"There is no incident {ref}.")
+    with services().db.write() as conn:
+        read_markers.mark_read(conn, current_user.id, incident.id, opened)
     moves = [action for action, (starts, _) in TRANSITIONS.items() if incident.status in starts]
     return render_template("incidents/detail.html", incident=incident, moves=moves, people=people, clocks=clocks,
                            related_changes=related, change_window=window, problem=problem, mail=mail,

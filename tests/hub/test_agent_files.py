@@ -121,7 +121,9 @@ def test_a_reply_of_files_alone_is_mailed_saying_who_sent_how_many(
         reply = session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "reply")).one()
         owed = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reply")).one()
     assert reply.data is not None and reply.data["body"] == ""
-    assert owed.facts is not None and owed.facts["text"] == "bob@example.com sent you 2 files: form.pdf, map.png."
+    assert (
+        owed.facts is not None and owed.facts["text"] == "Bob sent you 2 files: form.pdf, map.png."
+    )  # by name, never the address
     assert owed.attachment_ids is not None and len(owed.attachment_ids) == 2
 
 

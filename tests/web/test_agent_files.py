@@ -129,7 +129,7 @@ def test_a_reply_of_a_file_alone_reaches_the_requester_saying_who_sent_it(desk: 
     [part] = list(reply.message.iter_attachments())  # type: ignore[attr-defined]
     assert (part.get_filename(), part.get_payload(decode=True)) == ("certificate.pdf", PDF)
     text = reply.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert text.splitlines()[0] == "agent@example.com sent you 1 file: certificate.pdf."
+    assert text.splitlines()[0] == "Agent sent you 1 file: certificate.pdf."
 
 
 def test_a_reply_whose_file_vanished_from_the_store_is_dead_with_the_reason_and_not_sent(
@@ -324,7 +324,7 @@ def test_the_api_takes_a_multipart_reply_of_files_alone(
     assert answer.status_code == 201, answer.json
     with db.read() as session:
         mail = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reply")).one()
-    assert mail.facts is not None and mail.facts["text"] == "chatops sent you 1 file: form.pdf."
+    assert mail.facts is not None and mail.facts["text"] == "Chatops sent you 1 file: form.pdf."
     assert mail.attachment_ids is not None and len(mail.attachment_ids) == 1
 
 

@@ -1,0 +1,43 @@
+"""How the desk names a person to a requester: their display name, or the part of their address before the @,
+capitalised; never the whole address, which would hand an agent's mailbox to everyone they answer. And whether a
+sender's display name is plain enough to greet them by ("Hello Ann,")."""
+
+from __future__ import annotations
+
+import re
+
+from hub.errors import BadInput
+from hub.names import NAME_WIDTH, is_one_line
+
+#: The longest name a greeting uses; longer is more likely a slogan or a company than a person.
+GREETING_WIDTH = 40
+#: Letters (any script), spaces, and the marks names carry: O'Brien, Anne-Marie, J. Smith.
+_PLAIN = re.compile(r"[^\W\d_]+(?:[ '\u2019.\-][^\W\d_]*)*", re.UNICODE)
+
+
+def check_display_name(name: str) -> str | None:
+    """`name` stripped (None when blank: back to the address's local part), or BadInput saying what fits."""
+    name = " ".join(name.split())
+    if not name:
+        return None
+    if len(name) > NAME_WIDTH or not is_one_line(name) or "@" in name or "<" in name or ">" in name:
+        raise BadInput(f"a display name is up to {NAME_WIDTH} characters on one line, without @ < > "
+                       "(it signs your replies, as in 'Alice Smith for the service desk')")  # fmt: skip
+    return name
+
+
+def signature(display_name: str | None, email: str) -> str:
+    """Who signs a reply: the display name, else the address's local part capitalised (alice.smith -> Alice.smith)."""
+    if display_name:
+        return display_name
+    local = email.partition("@")[0] or "An agent"
+    return local[:1].upper() + local[1:]
+
+
+def greeting_name(sender_name: str | None) -> str | None:
+    """The sender's display name, to greet them by, when it looks like a person's: short, letters and the marks
+    names carry, no address, digits or brackets; None otherwise ("Hello," then)."""
+    name = " ".join((sender_name or "").split())
+    if not name or len(name) > GREETING_WIDTH or _PLAIN.fullmatch(name) is None:
+        return None
+    return name

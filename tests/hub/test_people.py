@@ -1,0 +1,71 @@
+"""How the desk names people to requesters: replies signed with the agent's display name, never their address, and
+acknowledgements greeting a sender by a plain display name (hub/people.py)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from hub import accounts, incident_notes, notices, people
+from hub.agent_action import Actor, Mail
+from hub.db import Database
+from hub.errors import BadInput
+from hub.intake import Intake
+from hub.models import OutboxMessage
+from hub.outbox import body_of
+from tests.emailed import mailed_in
+
+MAIL = Mail("desk@example.com", "https://desk.example.com")
+
+
+def reply_body(db: Database, intake: Intake, agent: str) -> str:
+    incident = mailed_in(intake, "Printer jammed")
+    incident_notes.reply(db, incident, "Try the other tray.", Actor(agent), MAIL)
+    with db.read() as session:
+        row = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reply")).one()
+    return body_of(row)[0]  # as the worker renders it to send
+
+
+def test_a_reply_is_signed_with_the_agents_display_name_and_not_their_address(db: Database, intake: Intake) -> None:
+    with db.transaction() as session:
+        accounts.create_user(session, email="alice@example.com", password="a long passphrase", role="agent",
+                             display_name="  Alice   Smith ")  # fmt: skip
+    body = reply_body(db, intake, "alice@example.com")
+    assert "Alice Smith for the service desk <desk@example.com>" in body
+    assert "alice@example.com" not in body
+
+
+def test_without_a_display_name_a_reply_is_signed_with_the_addresss_capitalised_local_part(
+    db: Database, intake: Intake
+) -> None:
+    with db.transaction() as session:
+        accounts.create_user(session, email="bob.jones@example.com", password="a long passphrase", role="agent")
+    body = reply_body(db, intake, "bob.jones@example.com")
+    assert "Bob.jones for the service desk" in body and "bob.jones@example.com" not in body
+
+
+@pytest.mark.parametrize("name", ["x" * 101, "Alice <alice@example.com>", "Alice\x1b[31mSmith"])
+def test_a_display_name_that_would_leak_an_address_or_break_a_line_is_refused_saying_what_fits(name: str) -> None:
+    with pytest.raises(BadInput, match="up to 100 characters on one line, without @ < >"):
+        people.check_display_name(name)
+
+
+@pytest.mark.parametrize(
+    ("sender_name", "greeted"),
+    [("Ann", "Ann"), ("Ann-Marie O'Brien", "Ann-Marie O'Brien"), ("  José  Núñez ", "José Núñez"),
+     ("ann@example.org", None), ("IT Ops (automated) #42", None), ("x" * 41, None), ("", None), (None, None)],
+)  # fmt: skip
+def test_only_a_plain_short_display_name_is_greeted(sender_name: str | None, greeted: str | None) -> None:
+    assert people.greeting_name(sender_name) == greeted
+
+
+def test_an_acknowledgement_greets_a_named_sender_and_says_hello_to_the_rest() -> None:
+    def first_line(sender_name: str | None) -> str:
+        notice = notices.acknowledgement(incident_id=7, title="Printer", requester="ann@example.org",
+                                         desk_address="desk@example.com", in_reply_to=None,
+                                         base_url="https://desk.example.com", sender_name=sender_name)  # fmt: skip
+        return notice.body.splitlines()[0]
+
+    assert first_line("Ann") == "Hello Ann,"
+    assert first_line("Buy <b>now</b>") == "Hello,"
+    assert first_line(None) == "Hello,"
