@@ -9,8 +9,9 @@ from sqlalchemy import select
 from hub import accounts, incident_notes, notices, people
 from hub.agent_action import Actor, Mail
 from hub.db import Database
+from hub.domain import InboundEvent, MailFacts
 from hub.errors import BadInput
-from hub.intake import Intake
+from hub.intake import Intake, Raw
 from hub.models import OutboxMessage
 from hub.outbox import body_of
 from tests.emailed import mailed_in
@@ -69,3 +70,12 @@ def test_an_acknowledgement_greets_a_named_sender_and_says_hello_to_the_rest() -
     assert first_line("Ann") == "Hello Ann,"
     assert first_line("Buy <b>now</b>") == "Hello,"
     assert first_line(None) == "Hello,"
+
+
+def test_an_emailed_request_is_acknowledged_by_the_name_its_from_line_gave(db: Database, intake: Intake) -> None:
+    event = InboundEvent(source="email", title="Printer jammed", requester="ann@example.org",
+                         message_id="<named@example.org>", mail=MailFacts(sender_name="Ann Smith"))  # fmt: skip
+    intake.record(Raw("email", "message/rfc822", b"..."), event)
+    with db.read() as session:
+        ack = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "acknowledgement")).one()
+    assert body_of(ack)[0].startswith("Hello Ann Smith,")
