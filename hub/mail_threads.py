@@ -46,8 +46,14 @@ def find_thread(conn: Connection, event: InboundEvent) -> Thread | None:
             return thread_of(conn, incident_id)
     if event.thread_ref is not None and event.requester:
         incident = thread_of(conn, event.thread_ref)
-        # A tag alone is honoured only from a participant: a stranger cannot write into someone's incident.
-        if incident is not None and is_participant(conn, incident, event.requester):
+        # A tag alone is honoured only from a participant: a stranger cannot write into someone's incident. One in
+        # the incident the tag names counts when that was merged: a duplicate's requester reaches the survivor.
+        if incident is None:
+            return None
+        if is_participant(conn, incident, event.requester):
+            return incident
+        named = thread_of(conn, event.thread_ref, hops=0) if incident.id != event.thread_ref else None
+        if named is not None and is_participant(conn, named, event.requester):
             return incident
     return None
 

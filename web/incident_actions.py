@@ -127,7 +127,7 @@ def _merge(number: int, actor: Actor) -> str:
     into = incident_id(request.form.get("into", "").strip())
     if into is None:
         raise TriageError("name the incident to merge into, like INC-12")
-    triage.merge(services().db, number, into, actor)
+    triage.merge(services().db, number, into, actor, mail_settings())
     return f"merged into INC-{into}"
 
 

@@ -118,7 +118,7 @@ def test_an_out_of_office_reply_is_kept_but_reopens_nothing_and_sends_nothing(db
 def test_a_reply_to_a_merged_duplicate_lands_in_the_survivor(db: Database, intake: Intake) -> None:
     duplicate = ask(intake)
     survivor = ask(intake, 2)
-    triage.merge(db, duplicate, survivor, AGENT)
+    triage.merge(db, duplicate, survivor, AGENT, MAIL)
     assert answer(intake, duplicate) == survivor
 
 

@@ -1,8 +1,10 @@
 """A requester's mail and replies through the desk's real SMTP listener, and what the desk mails back through the
-real relay: a thank-you after the resolution leaves the incident resolved."""
+real relay: a thank-you after the resolution leaves the incident resolved; a request merged into another is told
+where it went, and its replies reach it there."""
 
 from __future__ import annotations
 
+import re
 import smtplib
 from collections.abc import Iterator
 from email import policy
@@ -20,8 +22,9 @@ from ingest.smtp import make_controller
 from tests.delivery import deliver_everything
 from tests.outbound.conftest import Parts
 from tests.servers import Received
+from web import create_app
 
-ANN, BOB, DESK = "ann@example.com", "bob@example.com", "helpdesk@localhost"
+ANN, BOB, CAROL, DESK = "ann@example.com", "bob@example.com", "carol@example.com", "helpdesk@localhost"
 
 
 @pytest.fixture
@@ -72,7 +75,8 @@ def test_the_resolution_mail_says_a_reply_reopens_and_a_thank_you_does_not(parts
     _incident, resolution = resolved_request(parts, desk)
     text, html = resolution.get_body(("plain",)).get_content(), resolution.get_body(("html",)).get_content()
     for body in (text, html):
-        assert "if it is not fixed for you" in body and "that reopens it; a thank-you does not." in body
+        assert "If it is not fixed for you, reply to this email" in body
+        assert "that reopens it; a thank-you does not." in body
 
 
 def test_a_thank_you_to_the_resolution_mail_stays_resolved_and_mails_no_one(parts: Parts, desk: int) -> None:
@@ -95,3 +99,38 @@ def test_thanks_that_say_it_broke_again_reopen_and_tell_the_assignee(parts: Part
     assert reopened.rcpt_tos == [BOB] and "Reopened" in reopened.message["Subject"]
     with parts.db.read() as session:
         assert session.get(Incident, incident_id).status == "open"  # type: ignore[union-attr]
+
+
+def incident_titled(parts: Parts, title: str) -> int:
+    with parts.db.read() as session:
+        return session.scalars(select(Incident.id).where(Incident.title == title)).one()
+
+
+def summaries(parts: Parts, incident_id: int) -> list[str]:
+    with parts.db.read() as session:
+        return list(session.scalars(select(TimelineEntry.summary).where(TimelineEntry.incident_id == incident_id)))
+
+
+def test_a_merged_requests_requester_is_told_where_it_went_and_their_replies_reach_it(parts: Parts, desk: int) -> None:
+    send(desk, "Printer on fire", "Third floor.")
+    send(desk, "Printer smoking", "Next to the kitchen.", sender=CAROL)
+    survivor, duplicate = incident_titled(parts, "Printer on fire"), incident_titled(parts, "Printer smoking")
+    deliver_everything(parts.queue, parts.db)
+    [carols_ack] = [r.message for r in parts.sink.handler.wait_for(2) if r.rcpt_tos == [CAROL]]
+    triage.merge(parts.db, duplicate, survivor, Actor(BOB), Mail(parts.settings.desk_address, parts.settings.base_url))
+    deliver_everything(parts.queue, parts.db)
+    [merged] = parts.sink.handler.wait_for(3)[2:]
+    into, was = f"INC-{survivor}", f"INC-{duplicate}"
+    assert merged.rcpt_tos == [CAROL]
+    assert merged.message["Subject"] == f"[{was}] Now followed under {into}: Printer smoking"
+    assert merged.message["In-Reply-To"] == carols_ack["Message-ID"]  # in her own conversation about it
+    text = merged.message.get_body(("plain",)).get_content()
+    assert f"any earlier one about {was}: your reply reaches {into}" in text
+    [url] = re.findall(rf"See where it stands at any time: {re.escape(parts.settings.base_url)}(/requests/\S+)", text)
+    page = create_app(parts.settings, db=parts.db).test_client().get(url).get_data(as_text=True)
+    assert '<strong id="state">Merged</strong>' in page and f"It is followed under {into} now" in page
+
+    send(desk, f"Re: {carols_ack['Subject']}", "The fan is loud too.", replying_to=carols_ack, sender=CAROL)
+    send(desk, f"Re: [{was}] Printer smoking", "And it smells.", sender=CAROL)  # the tag alone, no references
+    assert summaries(parts, survivor).count(f"Reply from {CAROL}: Re: [{was}] Printer smoking") == 2
+    assert incident_titled(parts, "Printer smoking") == duplicate  # no new incident was opened
