@@ -77,6 +77,7 @@ from hub.statements import (
     RESOLVE,
     THRESHOLD_COUNT,
 )
+from hub.thanks import only_thanks
 
 #: What callers import from here; Raw and Outcome are defined with the writes that take and give them.
 __all__ = ["Decide", "Intake", "InvalidChoice", "Outcome", "Raw"]
@@ -212,8 +213,11 @@ class Intake:
             thread = find_thread(conn, event)
             if thread is not None:
                 automatic = event.auto_submitted or event.bounce or event.looped
+                thanks = not automatic and thread.status in ("resolved", "closed") and self._only_thanks(event)
                 route = reply_route(thread, automatic=automatic, now=utcnow(), sender_failed=event.sender_failed,
-                                    reopen_window=self._settings.reply_reopen_window)  # fmt: skip
+                                    reopen_window=self._settings.reply_reopen_window, thanks=thanks)  # fmt: skip
+                if route == "thanks":
+                    return self._thanks(conn, raw, thread, event)
                 if route == "reopen":
                     return self._reopen_by_reply(conn, raw, thread, event, policy)
                 if route == "follow_up":
@@ -316,6 +320,22 @@ class Intake:
         )
         self._notices.notify(conn, raw.integration_id, event, policy, changed.id, owed, also=[reopened, *notes])
         return Outcome(outcome.event_id, changed.id, "open", changed.occurrences)
+
+    def _only_thanks(self, event: InboundEvent) -> bool:
+        """Whether a reply's new words (its quoted history cut) are only thanks, with nothing attached."""
+        if event.mail is not None and event.mail.attachments:
+            return False
+        return only_thanks(self._settings.newest_part(event.description) or event.description)
+
+    def _thanks(self, conn: Connection, raw: Raw, thread: Thread, event: InboundEvent) -> Outcome:
+        """The requester thanked us for a resolved incident: their thanks go on its timeline, and it stays as it is,
+        with no one mailed (the assignee sees it there; a notice would be one more mail that asks nothing)."""
+        event_id = store_event(conn, raw, event, incident_id=thread.id)
+        who = event.requester or "the requester"
+        thanked = entry(thread.id, "email", f"Thanks from {who}: {event.title}", event_id=event_id,
+                        data={**mail_records.thread_data(event), "thanks": True})  # fmt: skip
+        INSERT_TIMELINE.execute_many(conn, [thanked])
+        return Outcome(event_id, thread.id, thread.status, thread.occurrences)
 
     def _follow_up(self, conn: Connection, raw: Raw, thread: Thread, event: InboundEvent, policy: Policy) -> Outcome:
         """A reply long after the incident was resolved (or once it was closed) is new trouble: a new incident that

@@ -94,6 +94,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
         ],
         "track_url": "https://switchboard.example/requests/TOKEN",
     },
+    # To the requester of an email incident an agent merged into another (`into`, its reference): about their own.
+    "requester_merged": {
+        "requester": "ann@example.com",
+        "into": "INC-1",
+        "track_url": "https://switchboard.example/requests/TOKEN",
+    },
     "reopened": {"source": "alertmanager", "assignee": "bob@example.com"},
     "requester_replied": {
         "requester": "ann@example.com",

@@ -46,8 +46,14 @@ def find_thread(conn: Connection, event: InboundEvent) -> Thread | None:
             return thread_of(conn, incident_id)
     if event.thread_ref is not None and event.requester:
         incident = thread_of(conn, event.thread_ref)
-        # A tag alone is honoured only from a participant: a stranger cannot write into someone's incident.
-        if incident is not None and is_participant(conn, incident, event.requester):
+        # A tag alone is honoured only from a participant: a stranger cannot write into someone's incident. One in
+        # the incident the tag names counts when that was merged: a duplicate's requester reaches the survivor.
+        if incident is None:
+            return None
+        if is_participant(conn, incident, event.requester):
+            return incident
+        named = thread_of(conn, event.thread_ref, hops=0) if incident.id != event.thread_ref else None
+        if named is not None and is_participant(conn, named, event.requester):
             return incident
     return None
 
@@ -77,19 +83,29 @@ def thread_of(conn: Connection, incident_id: int, *, hops: int = 5) -> Thread | 
 
 
 def reply_route(
-    thread: Thread, *, automatic: bool, now: datetime, reopen_window: float, sender_failed: bool = False
+    thread: Thread,
+    *,
+    automatic: bool,
+    now: datetime,
+    reopen_window: float,
+    sender_failed: bool = False,
+    thanks: bool = False,
 ) -> str:
-    """What a reply to `thread` does: "add" to it, "reopen" it, or open a "follow_up" linked to it.
+    """What a reply to `thread` does: "add" to it, "reopen" it, open a "follow_up" linked to it, or record the
+    requester's "thanks" on it.
 
     A person's reply to a resolved incident reopens it within `reopen_window` seconds of the resolution, and after
     that (or once it is closed) starts a new incident that names the old one. Automatic mail (out-of-office,
     auto-replies) never reopens anything: it is only added to the timeline. Nor does a reply whose sender check
     failed (`sender_failed`: a forged From can name the requester): it is added, with its warning, for whoever works
     the incident to judge; a late one opens a follow-up as any new mail does. (A softfail's reply reopens as the
-    sender's own would: unverified, not forged.)
+    sender's own would: unverified, not forged.) A reply that only thanks us (`thanks`: hub/thanks.py) is the
+    requester's thanks, whenever it comes: it neither reopens the incident nor starts a new one.
     """
     if automatic or thread.status not in ("resolved", "closed"):
         return "add"
+    if thanks:
+        return "thanks"
     if thread.status == "resolved" and thread.resolved_at is not None:
         resolved = thread.resolved_at
         if (now - resolved).total_seconds() <= reopen_window:

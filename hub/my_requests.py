@@ -13,10 +13,10 @@ none of the requests.
 Which requests: the incidents whose requester is the address. One merged into another of theirs is shown as the
 one its conversation lives in now, merges followed on while they stay theirs (A -> B -> C lists C, once: the
 definition their request's page follows too, hub/request_links.py::where_they_live); one merged into someone
-else's is shown as itself, "Merged" (as its own page says), so no one else's request is ever named. Listed are the
-SHOWN newest that are open or were resolved within RECENT, by their last change the requester could see; the page
-says how many others are left out. An erased requester's requests carry a pseudonym now (hub/requester_erasure.py),
-so their address finds none.
+else's is shown as itself, "Merged" (as its own page says), naming the other's reference (as the mail about the
+merge did) and nothing more of it. Listed are the SHOWN newest that are open or were resolved within RECENT, by
+their last change the requester could see; the page says how many others are left out. An erased requester's
+requests carry a pseudonym now (hub/requester_erasure.py), so their address finds none.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def listing(session: Session, claim: Claim, now: datetime) -> Listing:
     ).all()
     total = session.scalar(select(func.count()).select_from(Incident).where(Incident.id.in_(shown))) or 0
     listed = tuple(
-        Listed(incident_id, title, *says(status, merged_into is not None), at)
+        Listed(incident_id, title, *says(status, merged_into), at)
         for incident_id, title, status, merged_into, at in rows
     )
     return Listing(claim.person, listed, total - len(listed))

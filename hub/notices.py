@@ -279,6 +279,25 @@ def requester_resolution(
                    references=references)  # fmt: skip
 
 
+def requester_merged(
+    *,
+    incident_id: int,
+    title: str,
+    requester: str,
+    into: str,
+    desk_address: str,
+    base_url: str,
+    references: Sequence[str] = (),
+    templates: MailTemplates = DEFAULTS,
+) -> Notice:
+    """Tell the requester of an email incident merged into `into` (a reference) that their request is followed
+    there now, threaded under their conversation about it: a reply to any of its mail reaches `into`. About their
+    own incident (its reference, its title), so it names nothing of `into` but its reference."""
+    facts = _facts(incident_id, title, recipient=requester, desk_address=desk_address, base_url=base_url,
+                   requester=requester, into=into)  # fmt: skip
+    return _notice("merged", template="requester_merged", facts=facts, templates=templates, references=references)
+
+
 #: How much of a requester's reply the assignee's notice quotes: the newest text is on top, the history below it.
 REPLY_EXCERPT = 1500
 

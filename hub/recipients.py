@@ -19,7 +19,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select
 
 from hub import channels, mail_choices, notices, satisfaction, zones
 from hub.addresses import is_pseudonym
-from hub.domain import PERSON_SOURCES, UNVERIFIED
+from hub.domain import PERSON_SOURCES, UNVERIFIED, format_ref
 from hub.mail_choices import MailChoices
 from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import Event, GroupMember, Incident, IncidentWatcher, OutboxMessage, TimelineEntry, User, utcnow
@@ -269,6 +269,31 @@ def state_change_notices(
         owed += to_channels
         notes += [_note(incident_id, line) for line in missing]
     return owed, notes
+
+
+def merged_notices(
+    conn: Connection, duplicate_id: int, into_id: int, *, sender: Sender, skip: Collection[str] = ()
+) -> tuple[list[notices.Notice], list[dict[str, Any]]]:
+    """What merging `duplicate_id` into `into_id` owes: its requester (of an email incident, as for its resolution
+    mail, and not in `skip`) hears that their request is followed under `into_id` now; or a timeline note says why
+    not, when the mail that opened it was not verified as theirs."""
+    incident = conn.execute(
+        select(Incident.title, Incident.requester, Incident.source).where(Incident.id == duplicate_id)
+    ).one_or_none()
+    requester = ((incident.requester if incident is not None else None) or "").lower()
+    skipped = {s.lower() for s in skip}
+    if incident is None or incident.source not in PERSON_SOURCES or not requester or requester in skipped:
+        return [], []
+    if is_pseudonym(requester):  # an erased requester: no one to tell
+        return [], []
+    if opened_unverified(conn, duplicate_id):
+        return [], [_note(duplicate_id, f"No mail to {requester} about the merge: the mail that opened this was not "
+                                        "verified as theirs by the receiving mail server")]  # fmt: skip
+    told = notices.requester_merged(incident_id=duplicate_id, title=incident.title, requester=requester,
+                                    into=format_ref(into_id), desk_address=sender.desk_address,
+                                    base_url=sender.base_url, templates=sender.templates,
+                                    references=thread_message_ids(conn, duplicate_id, requester))  # fmt: skip
+    return [told], []
 
 
 def opened_unverified(conn: Connection, incident_id: int) -> bool:

@@ -10,7 +10,8 @@ to add something, they reply to the mail, as before.
 
 The link names the incident and the requester and works for 90 days; it stops working when the incident is gone
 or has another requester. Once the incident is merged into another of the requester's, the page shows that one,
-where the conversation lives now (`where_they_live`, which their list of requests follows too).
+where the conversation lives now (`where_they_live`, which their list of requests follows too); once merged into
+someone else's, it says which reference it is followed under, and shows nothing else of that one.
 """
 
 from __future__ import annotations
@@ -29,9 +30,15 @@ from hub.models import Incident
 from hub.request_conversation import Conversation
 from hub.signed_links import Claim, LinkKind, StaleLink
 
-#: Carried by the acknowledgement, agents' replies and the resolution mail, as the template fact `track_url`.
-LINKS = LinkKind(salt="switchboard.request", lifetime=timedelta(days=90), path="/requests/",
-                 notices=frozenset({"acknowledgement", "reply", "requester_resolved"}), fact="track_url")  # fmt: skip
+#: Carried by the acknowledgement, agents' replies, the resolution mail and the mail saying a request was merged into
+#: another, as the template fact `track_url`.
+LINKS = LinkKind(
+    salt="switchboard.request",
+    lifetime=timedelta(days=90),
+    path="/requests/",
+    notices=frozenset({"acknowledgement", "reply", "requester_resolved", "requester_merged"}),
+    fact="track_url",
+)
 
 #: status -> what the requester is told it means.
 SAYS = {
@@ -43,12 +50,17 @@ SAYS = {
 }
 
 
-MERGED = ("Merged", "It was merged into another request the desk is working on.")
-
-
-def says(status: str, merged: bool) -> tuple[str, str]:
-    """(label, explanation): where a request stands, in the requester's words (its page, their list of requests)."""
-    return MERGED if merged else SAYS.get(status, (status.capitalize(), ""))
+def says(status: str, merged_into: int | None) -> tuple[str, str]:
+    """(label, explanation): where a request stands, in the requester's words (its page, their list of requests).
+    One merged into someone else's request names that one's reference, as the mail about the merge did, and
+    nothing more of it."""
+    if merged_into is not None:
+        into = format_ref(merged_into)
+        return "Merged", (
+            f"It is followed under {into} now, with the same trouble others reported: a reply to any of our emails "
+            f"about it reaches {into}."
+        )
+    return SAYS.get(status, (status.capitalize(), ""))
 
 
 #: Statuses in which the requester may say their request is solved, and what the incident then records.
@@ -137,7 +149,7 @@ def view(session: Session, claim: Claim, newest_part: Callable[[str], str | None
     requester_incident says). `newest_part` cuts the quoted history off the requester's replies (ingest's cutter,
     passed in by the page); by default nothing is cut."""
     incident = current_incident(session, claim)
-    label, explanation = says(incident.status, incident.merged_into_id is not None)
+    label, explanation = says(incident.status, incident.merged_into_id)
     done = incident.status in ("resolved", "closed")
     said = request_conversation.read(session, incident, claim.person, newest_part)
     still_open = incident.status in SOLVABLE and incident.merged_into_id is None

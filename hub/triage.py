@@ -281,9 +281,10 @@ def watch(db: Database, incident_id: int, actor: Actor, *, on: bool = True, emai
         return changed
 
 
-def merge(db: Database, duplicate_id: int, into_id: int, actor: Actor) -> None:
+def merge(db: Database, duplicate_id: int, into_id: int, actor: Actor, mail: Mail) -> None:
     """Close `duplicate_id` as a duplicate of `into_id`: its occurrences count on the survivor, and replies or
-    alerts that still refer to it are easy to trace from both timelines."""
+    alerts that still refer to it are easy to trace from both timelines. The duplicate's requester is mailed where
+    their request is followed now (replies to its mail thread into the survivor: hub/mail_threads.py)."""
     if duplicate_id == into_id:
         raise TriageError("an incident cannot be merged into itself")
     with db.transaction() as session:
@@ -307,6 +308,8 @@ def merge(db: Database, duplicate_id: int, into_id: int, actor: Actor) -> None:
         INSERT_TIMELINE.execute(conn, merged_away)
         merged_here = entry(survivor.id, "merged", f"{duplicate.ref} merged into this by {actor.name}", data=data)
         INSERT_TIMELINE.execute(conn, merged_here)
+        owed, notes = recipients.merged_notices(conn, duplicate.id, survivor.id, sender=mail.sender, skip=[actor.name])
+        owe(conn, duplicate.id, owed, also=notes)
 
 
 # -- helpers ---------------------------------------------------------------------------------------------

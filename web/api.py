@@ -9,20 +9,20 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request, url_for
 
-from hub import agent_files, attachments, incident_notes, satisfaction, time_spent, triage
+from hub import agent_files, attachments, incident_notes, problem_links, satisfaction, time_spent, triage
 from hub.accounts import Principal, authenticate_token
 from hub.addresses import ADDRESS_WIDTH
 from hub.agent_action import Actor, NoSuchIncident, NoSuchPart, NothingWritten, NotTheirs, TriageError
 from hub.agent_files import FilesTooLarge, Upload
 from hub.change_correlation import related_changes
 from hub.errors import BadInput, StorageUnavailable
-from hub.numbers import row_id, whole_number
+from hub.numbers import reference, row_id, whole_number
 from hub.time_spent import Correction, Spent
 from web import downloads, uploads
 from web.incident_actions import mail_settings
 from web.incident_search import API_PAGE_SIZE, FilterError, IncidentFilter, search
 from web.new_incident import log_incident
-from web.permissions import MANAGE_USERS, VIEW_INCIDENTS, WORK_INCIDENTS, allowed
+from web.permissions import MANAGE_PROBLEMS, MANAGE_USERS, VIEW_INCIDENTS, WORK_INCIDENTS, allowed
 from web.queries import (
     file_json,
     get_incident,
@@ -349,6 +349,31 @@ def _watching(ref: str, email: str, *, on: bool) -> Response:
         triage.watch(db, number, actor, on=on, email=email)
 
     return triaged(apply, ref)
+
+
+@bp.put("/incidents/<ref>/problem")
+@token_required(MANAGE_PROBLEMS)
+def link_problem(ref: str) -> Response:
+    """Make the incident part of an open problem (`{"problem": "PRB-3"}`), moving it from any other."""
+    number = incident_id(ref)
+    if number is None:
+        return json_error(404, f"no incident {ref!r}")
+    body = request.get_json(silent=True)
+    typed = body.get("problem") if isinstance(body, dict) else None
+    problem = reference("PRB", typed) if isinstance(typed, str) else None
+    if problem is None:
+        return json_error(400, 'send {"problem": "PRB-3"}: the reference of an open problem')
+    return triaged(lambda: problem_links.link(services().db, number, problem, Actor(g.principal.name)), ref)
+
+
+@bp.delete("/incidents/<ref>/problem")
+@token_required(MANAGE_PROBLEMS)
+def unlink_problem(ref: str) -> Response:
+    """Take the incident out of its problem (answers the incident whether or not it was part of one)."""
+    number = incident_id(ref)
+    if number is None:
+        return json_error(404, f"no incident {ref!r}")
+    return triaged(lambda: problem_links.unlink(services().db, number, Actor(g.principal.name)), ref)
 
 
 def triaged(

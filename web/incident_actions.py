@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from hub import incident_notes, major_incidents, time_spent, triage
+from hub import incident_notes, major_incidents, problem_links, time_spent, triage
 from hub.agent_action import Actor, Mail, TriageError
 from hub.errors import BadInput, StorageUnavailable
 from hub.numbers import row_id, whole_number
@@ -127,8 +127,22 @@ def _merge(number: int, actor: Actor) -> str:
     into = incident_id(request.form.get("into", "").strip())
     if into is None:
         raise TriageError("name the incident to merge into, like INC-12")
-    triage.merge(services().db, number, into, actor)
+    triage.merge(services().db, number, into, actor, mail_settings())
     return f"merged into INC-{into}"
+
+
+def _link_problem(number: int, actor: Actor) -> str:
+    db = services().db
+    with db.read() as session:
+        problem = problem_links.chosen(session, request.form.get("problem", ""))
+    if not problem_links.link(db, number, problem, actor):
+        return f"was already part of PRB-{problem}"
+    return f"is part of PRB-{problem} now"
+
+
+def _unlink_problem(number: int, actor: Actor) -> str:
+    ref = problem_links.unlink(services().db, number, actor)
+    return f"is no longer part of {ref}" if ref else "was part of no problem"
 
 
 def _watch(on: bool) -> Callable[[int, Actor], str]:
@@ -178,6 +192,8 @@ ACTIONS: dict[str, Callable[[int, Actor], str]] = {
     "time_back": _take_back_time,
     "time_fix": _correct_time,
     "merge": _merge,
+    "problem": _link_problem,
+    "unproblem": _unlink_problem,
     "watch": _watch(True),
     "unwatch": _watch(False),
     "major": _declare_major,

@@ -19,6 +19,7 @@ from hub import (
     knowledge,
     major_groups,
     major_incidents,
+    problem_links,
     queues,
     read_markers,
     reviews,
@@ -109,6 +110,7 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
         time_entries = time_spent.entries(session, incident.id) if incident is not None else []
         may_work = incident is not None and allowed(current_user.role, WORK_INCIDENTS)
         ci_names = cis.active_names(session) if may_work else []
+        open_problems = problem_links.open_problems(session) if may_work else []
         mentionable, mention_more = _mentionable(session) if may_work else ([], False)
         review = reviews.of_incident(session, incident.id) if incident is not None and incident.major else None
         major_group = (major_groups.chosen(session.connection(), incident.service,
@@ -125,7 +127,8 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
                            reply_text=_chosen_reply(replies, articles), on_status_page=on_status_page,
                            articles=articles, time_entries=time_entries, ci_names=ci_names,
                            mentionable=mentionable, mention_more=mention_more, draft=draft,
-                           file_limits=_file_limits(), review=review, major_group=major_group), status  # fmt: skip
+                           file_limits=_file_limits(), review=review, major_group=major_group,
+                           open_problems=open_problems), status  # fmt: skip
 
 
 def _file_limits() -> str:

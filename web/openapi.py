@@ -66,6 +66,11 @@ _INCIDENT = {
         "resolution": {"type": ["string", "null"], "description": "How it was resolved, by whoever resolved it."},
         "public_note": {"type": ["string", "null"], "description": "What the public status page says about it."},
         "merged_into": {"type": ["string", "null"]},
+        "problem": {
+            "type": ["string", "null"],
+            "pattern": "^PRB-[0-9]+$",
+            "description": "The problem it is part of, at /api/v1/problems/{ref}.",
+        },
         "labels": {"type": "object", "additionalProperties": {"type": "string"}},
         "minutes_spent": {"type": "integer", "minimum": 0, "description": "Time logged working it, in minutes."},
         "ci": {"type": ["string", "null"], "description": "The configuration item it is about, by name."},
@@ -1081,6 +1086,43 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": _json(detail_ref, "The incident, its watchers included."),
                         **_errors(400, 401, 403, 404, 503),
+                    },
+                },
+            },
+            "/api/v1/incidents/{ref}/problem": {
+                "parameters": [_REF],
+                "put": {
+                    "summary": "Make it part of an open problem, moving it from any other (agent or admin tokens)",
+                    "description": "The problem must be new, investigating or a known error. The incident's "
+                    "timeline says so, and the audit log (`problem.link`).",
+                    "operationId": "linkIncidentToProblem",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["problem"],
+                                    "properties": {"problem": {"type": "string", "pattern": "^PRB-[0-9]+$"}},
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json(detail_ref, "The incident, with its `problem`."),
+                        "404": _error("No such incident, or no such problem."),
+                        "409": _error("The problem is resolved or closed: it takes no incidents."),
+                        **_errors(400, 401, 403, 503),
+                    },
+                },
+                "delete": {
+                    "summary": "Take it out of its problem (agent or admin tokens)",
+                    "description": "The timeline and the audit log (`problem.unlink`) say so; an incident part of "
+                    "no problem is answered as it is.",
+                    "operationId": "unlinkIncidentFromProblem",
+                    "responses": {
+                        "200": _json(detail_ref, "The incident, its `problem` null."),
+                        **_errors(401, 403, 404, 503),
                     },
                 },
             },

@@ -62,6 +62,7 @@ def incident_json(incident: Incident) -> dict[str, Any]:
         "resolution": incident.resolution,
         "public_note": incident.public_note,
         "merged_into": f"INC-{incident.merged_into_id}" if incident.merged_into_id else None,
+        "problem": f"PRB-{incident.problem_id}" if incident.problem_id else None,  # the problem it is part of
         "labels": dict(incident.labels or {}),
         "service": incident.service,
         "ci": incident.ci.name if incident.ci is not None else None,  # the configuration item (hub/cis.py)

@@ -82,26 +82,27 @@ def test_each_says_where_it_stands_in_the_requesters_words(intake: Intake, db: D
 
 def test_a_request_merged_into_another_of_theirs_is_listed_as_that_one_once(intake: Intake, db: Database) -> None:
     first, again = mailed_in(intake, "Printer jams"), mailed_in(intake, "Printer still jams")
-    triage.merge(db, again, first, AGENT)
+    triage.merge(db, again, first, AGENT, MAIL)
     found = listed(db)
     assert refs(found) == [f"INC-{first}"] and found.requests[0].label == "Open" and found.left_out == 0
 
 
-def test_a_request_merged_into_someone_elses_is_listed_as_itself_and_names_nothing_of_theirs(
+def test_a_request_merged_into_someone_elses_is_listed_as_itself_naming_only_their_reference(
     intake: Intake, db: Database
 ) -> None:
     bobs = mailed_in(intake, "Bob: payroll export is broken", requester="bob@example.org")
     hers = mailed_in(intake, "Payslip missing")
-    triage.merge(db, hers, bobs, AGENT)
+    triage.merge(db, hers, bobs, AGENT, MAIL)
     [only] = listed(db).requests
     assert (only.ref, only.title, only.label) == (f"INC-{hers}", "Payslip missing", "Merged")
+    assert f"followed under INC-{bobs} now" in only.explanation and "payroll" not in only.explanation
     assert refs(listed(db, "bob@example.org")) == [f"INC-{bobs}"]
 
 
 def test_a_request_merged_on_and_on_within_theirs_is_listed_as_the_last_once(intake: Intake, db: Database) -> None:
     first, second, third = (mailed_in(intake, title) for title in ("Printer jams", "Still jams", "Jams again"))
-    triage.merge(db, first, second, AGENT)
-    triage.merge(db, second, third, AGENT)
+    triage.merge(db, first, second, AGENT, MAIL)
+    triage.merge(db, second, third, AGENT, MAIL)
     found = listed(db)
     assert refs(found) == [f"INC-{third}"] and found.requests[0].label == "Open" and found.left_out == 0
 
@@ -109,8 +110,8 @@ def test_a_request_merged_on_and_on_within_theirs_is_listed_as_the_last_once(int
 def test_merges_are_followed_only_while_the_request_merged_into_is_theirs(intake: Intake, db: Database) -> None:
     first, second = mailed_in(intake, "Payslip missing"), mailed_in(intake, "Payslip still missing")
     bobs = mailed_in(intake, "Bob: payroll export is broken", requester="bob@example.org")
-    triage.merge(db, first, second, AGENT)
-    triage.merge(db, second, bobs, AGENT)
+    triage.merge(db, first, second, AGENT, MAIL)
+    triage.merge(db, second, bobs, AGENT, MAIL)
     [only] = listed(db).requests
     assert (only.ref, only.title, only.label) == (f"INC-{second}", "Payslip still missing", "Merged")
 
@@ -148,8 +149,8 @@ def page_for(db: Database, incident_id: int) -> request_links.RequestView:
 
 def test_a_link_to_a_request_merged_on_and_on_opens_the_last_of_theirs(intake: Intake, db: Database) -> None:
     first, second, third = (mailed_in(intake, title) for title in ("Printer jams", "Still jams", "Jams again"))
-    triage.merge(db, first, second, AGENT)
-    triage.merge(db, second, third, AGENT)
+    triage.merge(db, first, second, AGENT, MAIL)
+    triage.merge(db, second, third, AGENT, MAIL)
     for asked in (first, second):
         shown = page_for(db, asked)
         assert (shown.ref, shown.label, shown.merged_from, shown.open) == (f"INC-{third}", "Open", f"INC-{asked}", True)
@@ -161,8 +162,8 @@ def test_a_link_to_a_request_merged_into_someone_elses_stops_at_the_last_of_thei
 ) -> None:
     first, second = mailed_in(intake, "Payslip missing"), mailed_in(intake, "Payslip still missing")
     bobs = mailed_in(intake, "Bob: payroll export is broken", requester="bob@example.org")
-    triage.merge(db, first, second, AGENT)
-    triage.merge(db, second, bobs, AGENT)
+    triage.merge(db, first, second, AGENT, MAIL)
+    triage.merge(db, second, bobs, AGENT, MAIL)
     shown = page_for(db, first)
     assert (shown.ref, shown.title, shown.label, shown.open) == (f"INC-{second}", "Payslip still missing", "Merged",
                                                                  False)  # fmt: skip

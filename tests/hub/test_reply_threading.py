@@ -11,7 +11,7 @@ from hub import triage
 from hub.accounts import create_user
 from hub.agent_action import Actor, Mail
 from hub.db import Database
-from hub.domain import InboundEvent
+from hub.domain import AttachmentInfo, InboundEvent, MailFacts
 from hub.intake import Intake, Raw
 from hub.mail_threads import Thread, reply_route
 from hub.models import Incident, OutboxMessage, TimelineEntry
@@ -43,6 +43,15 @@ def test_a_reply_after_the_window_or_to_a_closed_incident_is_a_follow_up() -> No
 
 def test_automatic_mail_never_reopens() -> None:
     assert reply_route(thread("resolved", 1), automatic=True, now=NOW, reopen_window=WEEK) == "add"
+
+
+def test_thanks_to_a_resolved_or_closed_incident_neither_reopens_nor_follows_up() -> None:
+    for over in (thread("resolved", 2), thread("resolved", 8), thread("closed", 1)):
+        assert reply_route(over, automatic=False, now=NOW, reopen_window=WEEK, thanks=True) == "thanks"
+
+
+def test_thanks_on_an_open_incident_is_added_as_any_reply() -> None:
+    assert reply_route(thread("open"), automatic=False, now=NOW, reopen_window=WEEK, thanks=True) == "add"
 
 
 def ask(intake: Intake, n: int = 1, **kw: object) -> int:
@@ -109,7 +118,7 @@ def test_an_out_of_office_reply_is_kept_but_reopens_nothing_and_sends_nothing(db
 def test_a_reply_to_a_merged_duplicate_lands_in_the_survivor(db: Database, intake: Intake) -> None:
     duplicate = ask(intake)
     survivor = ask(intake, 2)
-    triage.merge(db, duplicate, survivor, AGENT)
+    triage.merge(db, duplicate, survivor, AGENT, MAIL)
     assert answer(intake, duplicate) == survivor
 
 
@@ -195,3 +204,42 @@ def test_a_long_reply_is_quoted_in_part(db: Database, intake: Intake) -> None:
     with db.read() as session:
         told = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "requester_replied")).first()
     assert told is not None and "x" * 1500 + " …" in body_of(told)[0] and "x" * 1501 not in body_of(told)[0]
+
+
+def timeline(db: Database, incident_id: int) -> list[str]:
+    with db.read() as session:
+        return list(session.scalars(select(TimelineEntry.summary).where(TimelineEntry.incident_id == incident_id)))
+
+
+def test_a_thank_you_after_the_resolution_is_recorded_and_reopens_nothing(db: Database, intake: Intake) -> None:
+    first = ask(intake)
+    resolved_days_ago(db, first, 1)
+    with db.read() as session:
+        before = session.query(OutboxMessage).count()
+    assert answer(intake, first, description="Thanks, works now!\n\nOn Monday Desk wrote:\n> Resolved.") == first
+    assert status(db, first) == "resolved"
+    assert "Thanks from ann@example.org: Re: VPN drops" in timeline(db, first)
+    with db.read() as session:
+        assert session.query(OutboxMessage).count() == before
+
+
+def test_a_thank_you_long_after_the_resolution_opens_no_follow_up(db: Database, intake: Intake) -> None:
+    first = ask(intake)
+    resolved_days_ago(db, first, 10)
+    assert answer(intake, first, description="Vielen Dank!") == first
+    assert status(db, first) == "resolved"
+
+
+def test_thanks_with_more_to_say_reopens_as_any_reply(db: Database, intake: Intake) -> None:
+    first = ask(intake)
+    resolved_days_ago(db, first, 1)
+    assert answer(intake, first, description="Thanks, but it broke again this morning.") == first
+    assert status(db, first) == "open"
+
+
+def test_thanks_with_a_file_attached_reopens(db: Database, intake: Intake) -> None:
+    first = ask(intake)
+    resolved_days_ago(db, first, 1)
+    screenshot = AttachmentInfo("screen.png", "image/png", 10, "0" * 64, stored=False, note="not stored: test")
+    assert answer(intake, first, description="Thanks!", mail=MailFacts(attachments=(screenshot,))) == first
+    assert status(db, first) == "open"

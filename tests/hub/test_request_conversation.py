@@ -123,7 +123,7 @@ def test_a_merged_request_shows_only_its_own_conversation(database: Database) ->
     duplicate = mailed_in(database)
     survivor = mailed_in(database, "bea@example.org", 2)
     incident_notes.reply(database, survivor, "Bea: a new toner is on its way", AGENT, MAIL)
-    triage.merge(database, duplicate, survivor, AGENT)
+    triage.merge(database, duplicate, survivor, AGENT, MAIL)
     answered(database, survivor, "ann@example.org", "Ann, after the merge")  # lands in the survivor
     assert texts(said(database, duplicate)) == [("You", "Mail 1 from ann@example.org")]
     assert texts(said(database, survivor, "bea@example.org")) == [

@@ -56,7 +56,7 @@ def test_only_major_incidents_are_reviewed(db: Database, intake: Intake) -> None
 def test_a_major_incident_merged_into_another_is_reviewed_there(db: Database, intake: Intake) -> None:
     number = declared(intake)
     survivor = opened(intake, "Payroll still down")
-    triage.merge(db, number, survivor, ANN)
+    triage.merge(db, number, survivor, ANN, MAIL)
     with pytest.raises(TriageError, match=f"was merged into INC-{survivor}; review that one"):
         reviews.start(db, number, ANN)
     assert owed(db, utcnow()) == []

@@ -29,9 +29,9 @@ def open_alert(intake: Intake, key: str = "disk-db1") -> int:
     return outcome.incident_id
 
 
-def open_email(intake: Intake, requester: str = "ann@example.org") -> int:
+def open_email(intake: Intake, requester: str = "ann@example.org", message_id: str = "<m1@example.org>") -> int:
     raw = Raw(source="email", content_type="message/rfc822", body=b"Subject: Printer\r\n\r\nbroken")
-    event = InboundEvent(source="email", title="Printer is broken", requester=requester, message_id="<m1@example.org>")
+    event = InboundEvent(source="email", title="Printer is broken", requester=requester, message_id=message_id)
     outcome = intake.record(raw, event)
     assert outcome.incident_id is not None
     return outcome.incident_id
@@ -354,7 +354,7 @@ def test_an_alert_has_no_requester_to_reply_to(db: Database, intake: Intake) -> 
 
 def test_merging_closes_the_duplicate_and_counts_its_occurrences(db: Database, intake: Intake) -> None:
     survivor, duplicate = open_alert(intake, "a"), open_alert(intake, "b")
-    triage.merge(db, duplicate, survivor, AGENT)
+    triage.merge(db, duplicate, survivor, AGENT, MAIL)
     merged, kept = incident(db, duplicate), incident(db, survivor)
     assert (merged.status, merged.merged_into_id) == ("closed", survivor)
     assert kept.occurrences == 2
@@ -363,9 +363,27 @@ def test_merging_closes_the_duplicate_and_counts_its_occurrences(db: Database, i
 
 def test_merging_into_a_merged_incident_names_the_real_target(db: Database, intake: Intake) -> None:
     a, b, c = open_alert(intake, "a"), open_alert(intake, "b"), open_alert(intake, "c")
-    triage.merge(db, b, a, AGENT)
+    triage.merge(db, b, a, AGENT, MAIL)
     with pytest.raises(TriageError, match=f"merge into INC-{a} instead"):
-        triage.merge(db, c, b, AGENT)
+        triage.merge(db, c, b, AGENT, MAIL)
+
+
+def test_merging_an_emailed_request_owes_its_requester_where_it_is_followed_now(db: Database, intake: Intake) -> None:
+    survivor, duplicate = open_email(intake), open_email(intake, "carol@example.org", "<m2@example.org>")
+    triage.merge(db, duplicate, survivor, AGENT, MAIL)
+    told = [row for row in outbox(db, duplicate) if row.template == "requester_merged"]
+    assert [(row.recipient, row.subject) for row in told] == [
+        ("carol@example.org", f"[INC-{duplicate}] Now followed under INC-{survivor}: Printer is broken")
+    ]
+    assert ("notification", "merged to carol@example.org queued") in timeline(db, duplicate)
+
+
+def test_merging_an_alert_or_ones_own_request_mails_no_requester(db: Database, intake: Intake) -> None:
+    triage.merge(db, open_alert(intake, "b"), open_alert(intake, "a"), AGENT, MAIL)
+    own = open_email(intake, AGENT.name, "<m2@example.org>")
+    triage.merge(db, own, open_email(intake), AGENT, MAIL)  # the agent merging is told by the page
+    with db.read() as session:
+        assert session.scalars(select(OutboxMessage).where(OutboxMessage.template == "requester_merged")).all() == []
 
 
 def test_an_unknown_incident_is_named_in_the_error(db: Database) -> None:

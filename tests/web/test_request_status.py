@@ -268,7 +268,7 @@ def test_a_link_to_a_request_merged_into_another_of_theirs_shows_and_solves_that
     event = InboundEvent(source="email", title="Printer still jams", requester="ann@example.org", message_id="<q@x>")
     survivor = intake.record(EMAIL, event).incident_id
     assert survivor is not None
-    triage.merge(db, incident_id, survivor, Actor("bob@example.com"))
+    triage.merge(db, incident_id, survivor, Actor("bob@example.com"), Mail(settings.desk_address, settings.base_url))
     html = client.get(link(settings, incident_id)).get_data(as_text=True)
     assert f"Your request INC-{incident_id} was merged into this one" in html and "Printer still jams" in html
     code, html = say_solved(client, link(settings, incident_id))
