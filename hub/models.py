@@ -368,7 +368,7 @@ class User(Base):
     # The IANA zone the web UI shows and reads their times in (hub/zones.py); None: the installation's.
     timezone: Mapped[str | None] = mapped_column(String(64))
     # How the desk names them to requesters ("Alice Smith for the service desk", hub/people.py); None: the part
-    # of their address before the @, capitalised, never the address itself. Migration 0039.
+    # of their address before the @, capitalised, never the address itself. Migration 0037.
     display_name: Mapped[str | None] = mapped_column(String(100))
     # Changed whenever a security key is added or removed (hub/security_keys.py), and part of the session key
     # (web/auth.py::session_key), so that ends every other session as two-factor turned on or off does. NULL:

@@ -5,7 +5,7 @@ the timeline to mark what people wrote since (hub/read_markers.py). Nothing on t
 go with their user or incident (ON DELETE CASCADE). `users.display_name` is how replies are signed to requesters
 (hub/people.py); NULL for everyone now, who are signed by their address's local part until they set one.
 
-Revision ID: 0039
+Revision ID: 0037
 Revises: 0036
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0039"
+revision: str = "0037"
 down_revision: str | None = "0036"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
