@@ -35,7 +35,7 @@ from hub.statements import COUNT_REPEAT  # noqa: E402
 from web.incident_search import IncidentFilter, search  # noqa: E402
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-#: name -> the index's columns (none: the schema as it is)
+#: name -> the index's columns (none: the schema without any, as before migration 0037 added `(assignee)`)
 CANDIDATES: dict[str, str | None] = {
     "none": None,
     "(assignee)": "assignee",
@@ -49,6 +49,7 @@ LISTS = {
     "assignee=team-03": {"assignee": "team-03"},
     "assignee=agent00007&status=open": {"assignee": "agent00007@example.com", "status": "open"},
     "queue=agent00001 (groups too)": {"queue": "agent00001@example.com"},
+    "queue=agent00001&status=open (dashboard)": {"queue": "agent00001@example.com", "status": "open"},
 }
 
 
@@ -151,6 +152,8 @@ def main() -> None:
         db = Database.connect(url)
         cleanup.callback(db.engine.dispose)
         upgrade(db.engine)
+        with db.engine.begin() as conn:  # the candidates are weighed against the schema before migration 0037
+            conn.execute(text("DROP INDEX ix_incidents_assignee"))
         seed(db, args.incidents)
         settle(db)
         rates: dict[str, list[float]] = {name: [] for name in CANDIDATES}

@@ -1,12 +1,13 @@
 """An index on incidents by assignee, for a person's or a group's own queue
 
 `/incidents?assignee=...` (the dashboard's "open assigned to me", a group's "Open incidents") and the API's read
-every incident to count a queue: on 200,000, 104 to 200 ms of statements. With the index, 8 to 40 ms
-(bench/repeat_index_cost.py). The repeated-event path does not pay for it on SQLite, which writes an index only when
-its columns change (a repeat changes last_seen and occurrences, not the assignee); on PostgreSQL a repeat is never a
-HOT update (last_seen is indexed), so every index takes an entry: the WAL written a repeat stayed within the noise
-(855 bytes without, 858 with), and repeats a second were within the busy machine's spread. Not (assignee, status,
-last_seen): SQLite would rewrite it on every repeat (a third fewer repeats a second).
+every incident to count a queue: on 200,000, 34 to 128 ms of statements (the busiest person's and a small group's,
+SQLite and PostgreSQL). With the index, 1 to 24 ms (bench/repeat_index_cost.py). The repeated-event path does not
+pay for it on SQLite, which writes an index only when its columns change (a repeat changes last_seen and
+occurrences, not the assignee); on PostgreSQL a repeat is never a HOT update (last_seen is indexed), so every index
+takes an entry: the WAL written a repeat stayed within the noise (855 bytes without, 858 with), and repeats a second
+were within the busy machine's spread. Not (assignee, status, last_seen): SQLite would rewrite it on every repeat (a
+third fewer repeats a second).
 
 Revision ID: 0037
 Revises: 0036
