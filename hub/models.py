@@ -221,6 +221,10 @@ class Incident(Base):
         # Those that began in a recent window, whatever their service: the dashboard's figures and suggestions and
         # the SLA report. Written once, when an incident opens; the events that repeat it leave it alone.
         Index("ix_incidents_first_seen", "first_seen"),
+        # A person's or a group's queue (the list's and the API's assignee filter), counted without reading every
+        # incident. The events that repeat an incident leave its assignee alone: SQLite never rewrites it for them
+        # (PostgreSQL gives every index an entry per repeat anyway; migration 0038 has the figures).
+        Index("ix_incidents_assignee", "assignee"),
         # The status page's uptime: major outages (P1s) of a service resolved within the period, however long ago
         # they began. A handful of rows, and only P1s pay for it on writes.
         _partial_index("ix_incidents_major_resolved", ["service", "resolved_at"], "priority = 1"),

@@ -68,8 +68,14 @@ def attachment(lines: Iterable[str], name: str) -> Response:
 
 def csv_line(values: Sequence[Any]) -> str:
     """One CSV line of values, none of which a spreadsheet will run as a formula."""
+    return csv_text([values])
+
+
+def csv_text(rows: Iterable[Sequence[Any]]) -> str:
+    """The CSV lines of many rows, as `csv_line` writes each: one writer for them all (a writer a line cost more
+    than writing the line)."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow([_cell(value) for value in values])
+    csv.writer(out, lineterminator="\r\n").writerows([_cell(value) for value in values] for values in rows)
     return out.getvalue()
 
 

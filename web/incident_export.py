@@ -9,19 +9,19 @@ memory.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, request, stream_with_context
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
-from hub.models import Incident, SatisfactionAnswer, utcnow
-from web.csv_files import attachment, csv_line, export_zone, exported_time, filename
+from hub.models import ConfigurationItem, Incident, SatisfactionAnswer, utcnow
+from web.csv_files import attachment, csv_line, csv_text, export_zone, exported_time, filename
 from web.incident_search import SORTS, FilterError, IncidentFilter
 from web.permissions import VIEW_INCIDENTS, requires
-from web.queries import WITH_MAJOR, incident_json
 from web.services import services
 
 bp = Blueprint("incident_export", __name__)
@@ -29,8 +29,13 @@ bp = Blueprint("incident_export", __name__)
 COLUMNS = ("ref", "title", "status", "priority", "severity", "category", "service", "ci", "assignee", "requester",
            "source", "occurrences", "first_seen", "last_seen", "acknowledged_at", "resolved_at", "resolution",
            "labels", "minutes_spent", "satisfaction", "satisfaction_comment")  # fmt: skip
-#: The columns that hold times: the incident's attributes of the same names.
-TIMES = ("first_seen", "last_seen", "acknowledged_at", "resolved_at")
+#: What each line reads of the incident, in `cells`' order: columns, not ORM objects, and no API dict a row. Those
+#: cost ~250 µs a line (loading the object and its relationships, every API field, each time written twice), five
+#: times the query: 1.1 s for 4,220 open incidents of a large desk.
+READS = (Incident.id, Incident.title, Incident.status, Incident.priority, Incident.severity, Incident.category,
+         Incident.service, Incident.assignee, Incident.requester, Incident.source, Incident.occurrences,
+         Incident.first_seen, Incident.last_seen, Incident.acknowledged_at, Incident.resolved_at, Incident.resolution,
+         Incident.labels, Incident.minutes_spent)  # fmt: skip
 MAX_ROWS = 100_000  # past this, narrow the filter: a spreadsheet of more is not read by anyone
 CHUNK = 1000
 
@@ -47,27 +52,30 @@ def download() -> Response:
 
 
 def csv_lines(filt: IncidentFilter, zone: ZoneInfo) -> Iterator[str]:
-    """The header, then one line per incident, its times in `zone`."""
+    """The header, then the incidents' lines, a chunk of rows at a time, their times in `zone`."""
     yield csv_line(COLUMNS)
+    ci = aliased(ConfigurationItem)  # the ci filter's subquery names the table; a join on it would correlate it
     query = (
-        select(Incident, SatisfactionAnswer.rating, SatisfactionAnswer.comment)
+        select(*READS, ci.name, SatisfactionAnswer.rating, SatisfactionAnswer.comment)
+        .outerjoin(ci, ci.id == Incident.ci_id)
         .outerjoin(SatisfactionAnswer, SatisfactionAnswer.incident_id == Incident.id)
         .where(*filt.conditions())
         .order_by(*SORTS[filt.sort])
         .limit(MAX_ROWS)
-        .options(WITH_MAJOR)
     )
     with services().db.read() as session:
-        for incident, rating, comment in session.execute(query.execution_options(yield_per=CHUNK)):
-            yield csv_line(row_of(incident, zone, rating, comment))
+        for rows in session.execute(query.execution_options(yield_per=CHUNK)).partitions():
+            yield csv_text(cells(row, zone) for row in rows)
 
 
-def row_of(incident: Incident, zone: ZoneInfo, rating: str | None = None, comment: str | None = None) -> list[Any]:
-    """The incident as the API answers it (web/queries.py), in COLUMNS order, but its times in `zone`; labels as
-    one JSON cell; the requester's "How did we do?" answer, if they gave one."""
-    fields = incident_json(incident)
-    labels = fields["labels"]
-    fields["labels"] = json.dumps(labels, sort_keys=True, ensure_ascii=False) if labels else ""
-    fields.update({name: exported_time(getattr(incident, name), zone) for name in TIMES})
-    fields["satisfaction"], fields["satisfaction_comment"] = rating, comment
-    return [fields[name] for name in COLUMNS]
+def cells(row: Sequence[Any], zone: ZoneInfo) -> list[Any]:
+    """A row of `csv_lines`'s query in COLUMNS order, as the API writes each value (web/queries.py) but its times in
+    `zone`, labels as one JSON cell, and the requester's "How did we do?" answer, if they gave one."""
+    (number, title, status, priority, severity, category, service, assignee, requester, source, occurrences,
+     first_seen, last_seen, acknowledged_at, resolved_at, resolution, labels, minutes_spent, ci, rating,
+     comment) = row  # fmt: skip
+    return [f"INC-{number}", title, status, priority, severity, category, service, ci, assignee, requester, source,
+            occurrences, exported_time(first_seen, zone), exported_time(last_seen, zone),
+            exported_time(acknowledged_at, zone), exported_time(resolved_at, zone), resolution,
+            json.dumps(labels, sort_keys=True, ensure_ascii=False) if labels else "", minutes_spent, rating,
+            comment]  # fmt: skip

@@ -9,14 +9,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
 
 from hub.db import Database
 from hub.models import INCIDENT_STATUSES, Incident
 from hub.triage import PRIORITIES
 from tests.plans import plan
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
-from web.incident_search import IncidentFilter, merged_page, search
+from web.incident_search import IncidentFilter, merged_page, page_query, search
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -83,3 +83,23 @@ def test_a_deep_page_walks_an_index_per_status_or_priority_not_every_incident(
     assert index in found, found
     assert "Seq Scan on incidents" not in found, found  # PostgreSQL: no run read the whole table
     assert found.count("USE TEMP B-TREE") <= 1, found  # SQLite: only the merge of the runs' first rows is sorted
+
+
+@pytest.mark.parametrize("assignee", ["ann@example.com", "team-db"])
+def test_a_queue_is_counted_and_paged_from_the_assignee_index_not_every_incident(db: Database, assignee: str) -> None:
+    seed(db, 3000)
+    with db.transaction() as session:
+        session.execute(text("UPDATE incidents SET assignee = 'ann@example.com' WHERE id % 50 = 0"))
+        session.execute(text("UPDATE incidents SET assignee = 'team-db' WHERE id % 50 = 1"))
+        if db.engine.dialect.name == "postgresql":
+            session.execute(text("ANALYZE incidents"))
+    filt = IncidentFilter(assignee=assignee)
+    counted = plan(db, select(func.count()).select_from(Incident).where(*filt.conditions()))
+    paged = plan(db, page_query(filt))
+    for found in (counted, paged):
+        assert "ix_incidents_assignee" in found, found
+        assert "SCAN incidents" not in found and "Seq Scan on incidents" not in found, found
+    with db.read() as session:
+        page = search(session, filt)
+    queue = [number for number in range(3000, 0, -1) if number % 50 == (0 if "@" in assignee else 1)]
+    assert (page.total, [incident.id for incident in page.incidents]) == (60, queue[:50])
