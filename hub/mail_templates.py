@@ -93,6 +93,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
             {"rating": "bad", "label": "Bad", "url": "https://switchboard.example/satisfaction/TOKEN?rating=bad"},
         ],
         "track_url": "https://switchboard.example/requests/TOKEN",
+        # The reference of the incident it was merged into, whose resolution this is (hub/merged_requesters.py);
+        # None in the mail to the incident's own requester.
+        "into": None,
     },
     # To the requester of an email incident an agent merged into another (`into`, its reference): about their own.
     "requester_merged": {

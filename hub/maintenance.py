@@ -17,7 +17,7 @@ from importlib.metadata import entry_points
 
 from sqlalchemy import and_, or_, select, update
 
-from hub import oncall, recipients, sla, status_updates
+from hub import merged_requesters, oncall, recipients, sla, status_updates
 from hub.config import Settings
 from hub.db import Database
 from hub.durations import describe_duration
@@ -61,6 +61,7 @@ def auto_resolve_quiet(db: Database, settings: NoticeSettings, now: datetime | N
                     conn, incident_id, "resolved", source="auto-resolve", sender=settings.sender
                 )
                 owe(conn, incident_id, owed, also=[entry(incident_id, "resolved", summary), *notes])
+                merged_requesters.owe_resolution(conn, incident_id, source="auto-resolve", sender=settings.sender)
                 sla.refresh(conn, incident_id, now)
             resolved += len(rows)
     if resolved:

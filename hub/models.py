@@ -228,6 +228,9 @@ class Incident(Base):
         # The status page's uptime: major outages (P1s) of a service resolved within the period, however long ago
         # they began. A handful of rows, and only P1s pay for it on writes.
         _partial_index("ix_incidents_major_resolved", ["service", "resolved_at"], "priority = 1"),
+        # The requests merged into an incident, whose requesters hear of its resolution (hub/merged_requesters.py):
+        # only merged rows are in it.
+        _partial_index("ix_incidents_merged_into", "merged_into_id", "merged_into_id IS NOT NULL"),
     )
 
     @property

@@ -14,9 +14,10 @@ Which requests: the incidents whose requester is the address. One merged into an
 one its conversation lives in now, merges followed on while they stay theirs (A -> B -> C lists C, once: the
 definition their request's page follows too, hub/request_links.py::where_they_live); one merged into someone
 else's is shown as itself, "Merged" (as its own page says), naming the other's reference (as the mail about the
-merge did) and nothing more of it. Listed are the SHOWN newest that are open or were resolved within RECENT, by
-their last change the requester could see; the page says how many others are left out. An erased requester's
-requests carry a pseudonym now (hub/requester_erasure.py), so their address finds none.
+merge did) and what became of it (resolved, closed, reopened), nothing more of it. Listed are the SHOWN newest
+that are open or were resolved within RECENT, by their last change the requester could see; the page says how many
+others are left out. An erased requester's requests carry a pseudonym now (hub/requester_erasure.py), so their
+address finds none.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from hub import link_mail, notices
 from hub.domain import format_ref
 from hub.models import Incident, TimelineEntry
 from hub.recipients import Sender
-from hub.request_links import requested_by, says, where_they_live
+from hub.request_links import outcomes, requested_by, says, where_they_live
 from hub.signed_links import Claim, LinkKind
 
 #: The link to the list. A day: the list is for now; asking again is quick.
@@ -60,6 +61,7 @@ class Listed:
     label: str
     explanation: str
     updated: datetime
+    outcome: str | None = None  # merged into someone else's: what became of that one (request_links.Outcome)
 
     @property
     def ref(self) -> str:
@@ -92,7 +94,8 @@ def ask(session: Session, address: str, sender: Sender, now: datetime) -> bool:
 
 
 def listing(session: Session, claim: Claim, now: datetime) -> Listing:
-    """The list a link names: two statements, however many requests there are."""
+    """The list a link names: three statements (the third: what became of those merged into someone else's),
+    however many requests there are."""
     shown = _shown(claim.person)
     updated = (
         select(func.max(TimelineEntry.at))
@@ -108,8 +111,15 @@ def listing(session: Session, claim: Claim, now: datetime) -> Listing:
         .limit(SHOWN)
     ).all()
     total = session.scalar(select(func.count()).select_from(Incident).where(Incident.id.in_(shown))) or 0
+    became = outcomes(session, [incident_id for incident_id, _, _, merged_into, _ in rows if merged_into is not None])
     listed = tuple(
-        Listed(incident_id, title, *says(status, merged_into), at)
+        Listed(
+            incident_id,
+            title,
+            *says(status, merged_into, outcome := became.get(incident_id)),
+            at,
+            outcome.says if outcome is not None else None,
+        )
         for incident_id, title, status, merged_into, at in rows
     )
     return Listing(claim.person, listed, total - len(listed))

@@ -269,12 +269,15 @@ def requester_resolution(
     templates: MailTemplates = DEFAULTS,
     resolution: str | None = None,
     survey: Sequence[dict[str, str]] = (),
+    into: str | None = None,
 ) -> Notice:
     """Tell the requester of an email incident it was resolved (and how, when whoever resolved it said), threaded
     under the conversation, so an answer ("still broken") lands in the incident and reopens it. `survey`: the
-    "How did we do?" links (hub/satisfaction.py), one per rating."""
+    "How did we do?" links (hub/satisfaction.py), one per rating. `into`: the reference of the incident it was
+    merged into, whose resolution this is (hub/merged_requesters.py)."""
     facts = _facts(incident_id, title, recipient=requester, desk_address=desk_address, base_url=base_url,
-                   source=source, requester=requester, resolution=resolution, survey=list(survey))  # fmt: skip
+                   source=source, requester=requester, resolution=resolution, survey=list(survey),
+                   into=into)  # fmt: skip
     return _notice("resolved", template="requester_resolved", facts=facts, templates=templates,
                    references=references)  # fmt: skip
 

@@ -10,12 +10,13 @@ them active, and the timeline notes who turned it down.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, delete, func, insert, select
 
 from hub import channels, mail_choices, notices, satisfaction, zones
 from hub.addresses import is_pseudonym
@@ -301,28 +302,69 @@ def opened_unverified(conn: Connection, incident_id: int) -> bool:
     a `softfail`, ingest/mail_auth.py). Then no automatic mail goes to that address: it may be a third party's, and
     the desk would be mailing them words a stranger chose. An agent's own reply still may, with the warning before
     them."""
-    verdict = conn.execute(
+    return conn.execute(opening_verdict(incident_id)).scalar() in UNVERIFIED
+
+
+def opening_verdict(incident_id: Any) -> Select[tuple[str | None]]:
+    """The receiving server's verdict on the From of the mail that opened `incident_id` (a number, or a column to
+    correlate with, as hub/merged_requesters.py reads it for many at once); in UNVERIFIED: not to be mailed."""
+    return (
         select(TimelineEntry.data[("sender_check", "verdict")].as_string())
         .where(TimelineEntry.incident_id == incident_id, TimelineEntry.kind == "opened")
         .limit(1)
-    ).scalar()
-    return verdict in UNVERIFIED
+    )
 
 
 def thread_message_ids(conn: Connection, incident_id: int, requester: str) -> list[str]:
     """Message-IDs of the conversation with `requester` so far, oldest first (inbound mail and our own mail to
     them), for References. Our mail to the desk's own people (a mention, an assignment) stays out: the requester
     never saw it, and its Message-ID in their References would tell them it exists and thread under it."""
-    inbound = select(Event.received_at, Event.message_id).where(
-        Event.incident_id == incident_id, Event.message_id.is_not(None)
+    found = _conversation_ids(
+        conn, Event.incident_id == incident_id, OutboxMessage.incident_id == incident_id, [requester.lower()]
     )
-    outbound = select(OutboxMessage.created_at, OutboxMessage.message_id).where(
-        OutboxMessage.incident_id == incident_id,
+    return _newest_references([(at, message_id) for _, at, message_id in found])
+
+
+def thread_message_ids_of(conn: Connection, requesters: Mapping[int, str]) -> dict[int, list[str]]:
+    """thread_message_ids for many incidents at once ({incident: its requester}), in two statements however many."""
+    if not requesters:
+        return {}
+    ids, people = list(requesters), {p.lower() for p in requesters.values()}
+    found = _conversation_ids(conn, Event.incident_id.in_(ids), OutboxMessage.incident_id.in_(ids), people,
+                              requesters=requesters)  # fmt: skip
+    return {
+        incident_id: _newest_references([(at, mid) for of, at, mid in found if of == incident_id])
+        for incident_id in ids
+    }
+
+
+def _conversation_ids(
+    conn: Connection,
+    inbound_of: ColumnElement[bool],
+    outbound_of: ColumnElement[bool],
+    people: Collection[str],
+    *,
+    requesters: Mapping[int, str] | None = None,
+) -> list[tuple[int, datetime, str]]:
+    """(incident, when, Message-ID) of the mail in the incidents `inbound_of` and `outbound_of` select: inbound, and
+    ours by email to `people` (to each incident's own requester, when `requesters` names them)."""
+    inbound = select(Event.incident_id, Event.received_at, Event.message_id).where(
+        inbound_of, Event.message_id.is_not(None)
+    )
+    lower = func.lower(OutboxMessage.recipient)
+    outbound = select(OutboxMessage.incident_id, OutboxMessage.created_at, OutboxMessage.message_id, lower).where(
+        outbound_of,
         OutboxMessage.message_id.is_not(None),
         OutboxMessage.channel == "email",
-        func.lower(OutboxMessage.recipient) == requester.lower(),
+        lower == next(iter(people)) if len(people) == 1 else lower.in_(people),
     )
-    found = [(at, message_id) for query in (inbound, outbound) for at, message_id in conn.execute(query) if message_id]
+    found = [(of, at, message_id) for of, at, message_id in conn.execute(inbound) if message_id and of is not None]
+    found += [(of, at, message_id) for of, at, message_id, to in conn.execute(outbound)
+              if message_id and of is not None and (requesters is None or requesters[of].lower() == to)]  # fmt: skip
+    return found
+
+
+def _newest_references(found: list[tuple[datetime, str]]) -> list[str]:
     return [message_id for _, message_id in sorted(found)][-20:]
 
 

@@ -16,7 +16,7 @@ someone else's, it says which reference it is followed under, and shows nothing 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, aliased
 
 from hub import request_conversation
 from hub.domain import format_ref
-from hub.models import Incident
+from hub.models import Incident, TimelineEntry
 from hub.request_conversation import Conversation
 from hub.signed_links import Claim, LinkKind, StaleLink
 
@@ -50,17 +50,85 @@ SAYS = {
 }
 
 
-def says(status: str, merged_into: int | None) -> tuple[str, str]:
+@dataclass(frozen=True)
+class Outcome:
+    """What became of the request one was merged into, followed on through its own merges to where it is worked on
+    now: what the requester told to wait on it sees of it (its reference, where it stands, how it was resolved)."""
+
+    ref: str
+    status: str
+    resolved_at: datetime | None
+    resolution: str | None
+    reopened: bool  # worked on again after a resolution, since the request was merged into it
+
+    @property
+    def done(self) -> bool:
+        return self.status in ("resolved", "closed")
+
+    @property
+    def says(self) -> str | None:
+        """In the requester's words; None while it is simply being worked on (the explanation says so)."""
+        if self.status == "resolved":
+            return (f"{self.ref} was resolved: we think it is fixed. If it is not fixed for you, reply to our email "
+                    "and we will reopen it.")  # fmt: skip
+        if self.status == "closed":
+            return f"{self.ref} was resolved and is closed now. For anything new, write to us again."
+        return f"{self.ref} was reopened: the desk is working on it again." if self.reopened else None
+
+
+def says(status: str, merged_into: int | None, outcome: Outcome | None = None) -> tuple[str, str]:
     """(label, explanation): where a request stands, in the requester's words (its page, their list of requests).
-    One merged into someone else's request names that one's reference, as the mail about the merge did, and
-    nothing more of it."""
+    One merged into someone else's request names the reference it is followed under now (`outcome`'s, else the one
+    it was merged into), as the mail about the merge did, and nothing more of it."""
     if merged_into is not None:
-        into = format_ref(merged_into)
+        into = outcome.ref if outcome is not None else format_ref(merged_into)
         return "Merged", (
             f"It is followed under {into} now, with the same trouble others reported: a reply to any of our emails "
             f"about it reaches {into}."
         )
     return SAYS.get(status, (status.capitalize(), ""))
+
+
+#: The timeline kinds of a reopening: by an agent (the status it leads to) or by a reply or an alert (intake's).
+REOPENINGS = ("open", "reopened")
+
+
+def outcomes(session: Session, merged: Collection[int]) -> dict[int, Outcome]:
+    """{request: the outcome of the one it is followed under now} for the `merged` requests (those merged into
+    another), in one recursive statement however many: merges are followed on to the incident merged into no
+    other, and 'reopened' means reopened after the request was closed as merged."""
+    if not merged:
+        return {}
+    at, end = aliased(Incident), aliased(Incident)
+    chain = (
+        select(
+            Incident.id.label("asked"),
+            Incident.merged_into_id.label("at"),
+            Incident.resolved_at.label("since"),
+            literal(0).label("hops"),
+        )
+        .where(Incident.id.in_(list(merged)), Incident.merged_into_id.is_not(None))
+        .cte("merged_outcome", recursive=True)
+    )
+    chain = chain.union_all(
+        select(chain.c.asked, at.merged_into_id, chain.c.since, chain.c.hops + 1)
+        .join(at, at.id == chain.c.at)
+        .where(at.merged_into_id.is_not(None), chain.c.hops < MAX_HOPS)
+    )
+    reopened = (
+        select(TimelineEntry.id)
+        .where(
+            TimelineEntry.incident_id == end.id, TimelineEntry.kind.in_(REOPENINGS), TimelineEntry.at > chain.c.since
+        )
+        .exists()
+    )
+    rows = session.execute(
+        select(chain.c.asked, end.id, end.status, end.resolved_at, end.resolution, reopened)
+        .join(end, end.id == chain.c.at)
+        .where(end.merged_into_id.is_(None))
+    )
+    return {asked: Outcome(format_ref(into), status, resolved_at, resolution, bool(again))
+            for asked, into, status, resolved_at, resolution, again in rows}  # fmt: skip
 
 
 #: Statuses in which the requester may say their request is solved, and what the incident then records.
@@ -80,6 +148,7 @@ class RequestView:
     conversation: Conversation  # the mail they sent and the desk's replies to them
     open: bool = False  # still being worked on: the requester may say it is solved
     merged_from: str | None = None  # the request the link named, when it was merged into this one
+    outcome: str | None = None  # merged into someone else's: what became of that one, in the requester's words
 
 
 def requester_incident(session: Session, claim: Claim, *, lock: bool = False) -> Incident:
@@ -149,11 +218,15 @@ def view(session: Session, claim: Claim, newest_part: Callable[[str], str | None
     requester_incident says). `newest_part` cuts the quoted history off the requester's replies (ingest's cutter,
     passed in by the page); by default nothing is cut."""
     incident = current_incident(session, claim)
-    label, explanation = says(incident.status, incident.merged_into_id)
-    done = incident.status in ("resolved", "closed")
+    outcome = outcomes(session, [incident.id]).get(incident.id) if incident.merged_into_id is not None else None
+    label, explanation = says(incident.status, incident.merged_into_id, outcome)
+    done = outcome.done if outcome is not None else incident.status in ("resolved", "closed")
+    resolved_at, resolution = (
+        (outcome.resolved_at, outcome.resolution) if outcome else (incident.resolved_at, incident.resolution)
+    )
     said = request_conversation.read(session, incident, claim.person, newest_part)
     still_open = incident.status in SOLVABLE and incident.merged_into_id is None
     merged_from = format_ref(claim.incident_id) if incident.id != claim.incident_id else None
     return RequestView(incident.ref, incident.title, label, explanation, incident.first_seen,
-                       incident.resolved_at if done else None, incident.resolution if done else None, said,
-                       still_open, merged_from)  # fmt: skip
+                       resolved_at if done else None, resolution if done else None, said, still_open, merged_from,
+                       outcome.says if outcome is not None else None)  # fmt: skip

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import ci_links, cis, escalation, notices, recipients, sla, status_page
+from hub import ci_links, cis, escalation, merged_requesters, notices, recipients, sla, status_page
 from hub.agent_action import Actor, Mail, NoSuchIncident, TriageError, checked_text, locked
 from hub.db import Database
 from hub.domain import format_ref
@@ -78,8 +78,9 @@ def change_status(
     db: Database, incident_id: int, action: str, actor: Actor, mail: Mail, *, resolution: str | None = None
 ) -> str:
     """Apply a status action; returns the new status. The assignee and watchers hear about a resolution or
-    reopening by someone else (the requester of an email incident and the rules' channels too, hub/recipients.py),
-    and the incident's SLA clocks follow (waiting pauses them, a resolution stops them).
+    reopening by someone else (the requester of an email incident and the rules' channels too, hub/recipients.py;
+    of a resolution, the requesters of requests merged into it too, hub/merged_requesters.py), and the incident's
+    SLA clocks follow (waiting pauses them, a resolution stops them).
 
     `resolution` (resolve only) says how it was resolved: kept on the incident and told in the resolution mails.
     A reopening clears it, since it did not hold."""
@@ -121,6 +122,9 @@ def change_status(
         data = {"by": actor.name, **({"resolution": resolution} if resolution else {})}
         also = [entry(incident.id, status, summary, data=data), *notes]
         owe(conn, incident.id, owed, also=also)
+        if action == "resolve":  # those told to wait on it hear too (a reopening they learn of on their page)
+            merged_requesters.owe_resolution(conn, incident.id, source=actor.name, sender=mail.sender,
+                                             skip=[actor.name])  # fmt: skip
         session.flush()  # the clocks read the row as it is now
         sla.refresh(conn, incident.id, reopened=action == "reopen")
         escalation.stop_for(conn, incident.id, status)  # someone has it, or it is dealt with

@@ -134,3 +134,32 @@ def test_a_merged_requests_requester_is_told_where_it_went_and_their_replies_rea
     send(desk, f"Re: [{was}] Printer smoking", "And it smells.", sender=CAROL)  # the tag alone, no references
     assert summaries(parts, survivor).count(f"Reply from {CAROL}: Re: [{was}] Printer smoking") == 2
     assert incident_titled(parts, "Printer smoking") == duplicate  # no new incident was opened
+
+
+def test_a_merged_requests_requester_is_mailed_its_resolution_in_their_own_conversation(
+    parts: Parts, desk: int
+) -> None:
+    send(desk, "Printer on fire", "Third floor.")
+    send(desk, "Printer smoking", "Next to the kitchen.", sender=CAROL)
+    survivor, duplicate = incident_titled(parts, "Printer on fire"), incident_titled(parts, "Printer smoking")
+    mail = Mail(parts.settings.desk_address, parts.settings.base_url)
+    triage.merge(parts.db, duplicate, survivor, Actor(BOB), mail)
+    deliver_everything(parts.queue, parts.db)
+    [carols_merge] = [r.message for r in parts.sink.handler.wait_for(3) if "Now followed" in r.message["Subject"]]
+    triage.change_status(parts.db, survivor, "resolve", Actor(BOB), mail, resolution="Replaced the fuser.")
+    deliver_everything(parts.queue, parts.db)
+    [resolution] = [r.message for r in parts.sink.handler.wait_for(5)[3:] if r.rcpt_tos == [CAROL]]
+    into, was = f"INC-{survivor}", f"INC-{duplicate}"
+    assert resolution["Subject"] == f"[{was}] Resolved: Printer smoking"
+    assert carols_merge["Message-ID"] in resolution["References"]  # in her own conversation about it
+    text = resolution.get_body(("plain",)).get_content()
+    assert f"It was followed under {into}" in text and "Replaced the fuser." in text
+    [url] = re.findall(rf"followed at {re.escape(parts.settings.base_url)}(/requests/\S+)", text)
+    page = create_app(parts.settings, db=parts.db).test_client().get(url).get_data(as_text=True)
+    assert '<strong id="state">Merged</strong>' in page and f"{into} was resolved: we think it is fixed" in page
+
+    send(desk, f"Re: {resolution['Subject']}", "Still smoking.", replying_to=resolution, sender=CAROL)
+    with parts.db.read() as session:
+        assert session.get(Incident, survivor).status == "open"  # type: ignore[union-attr]
+    page = create_app(parts.settings, db=parts.db).test_client().get(url).get_data(as_text=True)
+    assert f"{into} was reopened: the desk is working on it again." in page

@@ -223,6 +223,26 @@ def test_the_list_is_one_query_and_a_count_however_many_requests(
     assert one == queries() and one[1] == 2
 
 
+def test_a_request_merged_into_someone_elses_says_what_became_of_it_in_one_query_more_however_many(
+    client: FlaskClient, settings: Settings, intake: Intake, db: Database
+) -> None:
+    def page() -> tuple[str, int]:
+        with statements(db) as sent:
+            html = client.get(list_link(settings)).get_data(as_text=True)
+        return html, sum(1 for statement in sent if "FROM incidents" in statement)
+
+    bobs = mailed_in(intake, "Bob: all printers jam", "bob@example.org")
+    mail, agent = Mail(settings.desk_address, settings.base_url), Actor("agent@example.com")
+    triage.merge(db, mailed_in(intake, "Printer jams"), bobs, agent, mail)
+    triage.change_status(db, bobs, "resolve", agent, mail)
+    html, one = page()
+    assert f'<p class="my-request-outcome">INC-{bobs} was resolved: we think it is fixed.' in html
+    for n in range(3):
+        triage.merge(db, mailed_in(intake, f"Printer jams {n}"), bobs, agent, mail)
+    html, four = page()
+    assert html.count('class="my-request-outcome"') == 4 and one == four == 3
+
+
 # -- links that do not work -----------------------------------------------------------------------------------------
 
 

@@ -275,3 +275,21 @@ def test_a_link_to_a_request_merged_into_another_of_theirs_shows_and_solves_that
     assert code == 200 and '<strong id="state">Resolved</strong>' in html
     with db.read() as session:
         assert session.get_one(Incident, survivor).resolution == request_links.SOLVED
+
+
+def test_a_link_to_a_request_merged_into_someone_elses_shows_how_that_one_was_resolved_escaped(
+    client: FlaskClient, db: Database, settings: Settings, incident_id: int, intake: Intake
+) -> None:
+    event = InboundEvent(source="email", title="Bea: all printers jam", requester="bea@example.org", message_id="<b@x>")
+    bobs = intake.record(EMAIL, event).incident_id
+    assert bobs is not None
+    mail, bob = Mail(settings.desk_address, settings.base_url), Actor("bob@example.com")
+    triage.merge(db, incident_id, bobs, bob, mail)
+    html = client.get(link(settings, incident_id)).get_data(as_text=True)
+    assert '<strong id="state">Merged</strong>' in html and 'id="outcome"' not in html and "Resolved " not in html
+    triage.change_status(db, bobs, "resolve", bob, mail, resolution=f"New rollers {HOSTILE}")
+    html = client.get(link(settings, incident_id)).get_data(as_text=True)
+    assert f'<p id="outcome"><strong>INC-{bobs} was resolved: we think it is fixed.' in html
+    assert "How it was resolved" in html and "New rollers &lt;script&gt;" in html and HOSTILE not in html
+    assert "Bea" not in html and "bea@" not in html  # nothing else of hers
+    assert "It is solved: close my request" not in html
