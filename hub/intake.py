@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from hub import contacts, desks, escalation, mail_records, recipients, service_owners, sla
+from hub import contacts, desks, escalation, mail_records, merged_requesters, recipients, service_owners, sla
 from hub.attachments import AttachmentStore
 from hub.change_correlation import minutes_since_change
 from hub.ci_links import CiLinks, Linked, named_in, why_not_linked
@@ -480,6 +480,7 @@ class Intake:
             conn, changed.id, "resolved", source=event.source, sender=self._settings.sender
         )
         self._notices.notify(conn, raw.integration_id, event, policy, changed.id, owed, also=notes)
+        merged_requesters.owe_resolution(conn, changed.id, source=event.source, sender=self._settings.sender)
         return outcome
 
 

@@ -3,13 +3,15 @@ and who is not (hub/merged_requesters.py); what their request's page and list sa
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import event, select
 
 from hub import merged_requesters, requester_erasure, triage
 from hub.agent_action import Actor, Mail
 from hub.config import Settings
 from hub.db import Database
-from hub.domain import InboundEvent, MailFacts, SenderCheck
+from hub.domain import Action, InboundEvent, MailFacts, SenderCheck
 from hub.intake import Intake, Raw
 from hub.models import OutboxMessage, TimelineEntry, utcnow
 from hub.my_requests import listing
@@ -19,6 +21,7 @@ from hub.signed_links import Claim
 AGENT = Actor("agent@example.com")
 MAIL = Mail(desk_address="helpdesk@example.com", base_url="https://desk.example.com")
 EMAIL = Raw(source="email", content_type="message/rfc822", body=b"Subject: x\r\n\r\ny")
+ALERT = Raw(source="alertmanager", content_type="application/json", body=b"{}")
 ANN, CAROL, DAVE = "ann@example.org", "carol@example.org", "dave@example.org"
 FORGED = MailFacts(sender_check=SenderCheck("fail", "example.org", "DMARC failed", "mx.example.com"))
 
@@ -167,3 +170,14 @@ def test_a_merged_requests_page_and_list_say_what_became_of_the_one_it_is_follow
     reopened = f"INC-{survivor} was reopened: the desk is working on it again."
     assert page_of(db, carols) == ("Merged", reopened, None)
     assert listed_outcome(db) == [("Merged", reopened)]
+
+
+def test_an_alert_resolved_by_its_monitoring_tools_recovery_tells_the_requesters_merged_into_it(
+    db: Database, intake: Intake
+) -> None:
+    alert = InboundEvent(source="alertmanager", title="Printer offline", dedup_key="printer-3")
+    survivor = intake.record(ALERT, alert).incident_id
+    assert survivor is not None
+    carols = merged(db, mailed_in(intake, CAROL, "Cannot print"), survivor)
+    intake.record(ALERT, replace(alert, action=Action.RESOLVE))
+    assert resolutions(db) == [(carols, CAROL, f"[INC-{carols}] Resolved: Cannot print")]
