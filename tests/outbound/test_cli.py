@@ -138,6 +138,25 @@ def test_worker_stopped_while_redis_is_away_exits_instead_of_starting_again(part
     assert "stopping while Redis" in log or "warm shut down requested" in log, log
 
 
+def test_worker_stopped_during_its_pause_after_losing_redis_says_why_it_stops(parts: Parts, tmp_path: Path) -> None:
+    redis_server = RedisServer(tmp_path / "own-redis", port=free_port(), persist=False).start()
+    process = spawn("worker", parts, REDIS_URL=redis_server.url)
+    seen: list[str] = []
+    try:
+        connection = redis.Redis.from_url(redis_server.url)
+        wait_until(lambda: Worker.all(connection=connection), timeout=20, message="the worker to register")
+        connection.close()
+        redis_server.stop()
+        assert process.stdout is not None
+        while "starting again in" not in (line := process.stdout.readline().decode(errors="replace")):
+            assert line, "".join(seen)  # the worker ended without pausing
+            seen.append(line)
+    finally:
+        code, log = stop(process)  # the SIGTERM lands in the pause between two starts
+        redis_server.stop()
+    assert code == 0 and "stopping while Redis" in log, "".join(seen) + log
+
+
 def test_dispatch_stops_cleanly_on_sigterm(parts: Parts) -> None:
     owed = owe_acknowledgement(parts.intake, parts.db)
     process = spawn("dispatch", parts)
