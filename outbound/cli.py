@@ -118,12 +118,13 @@ def _work_through_outages(connection: redis.Redis, url: str, *, burst: bool, for
                 run_worker(connection, burst=burst, fork=fork, stop=stop)
                 return
             except (redis.ConnectionError, redis.TimeoutError) as exc:
-                if stop.is_set():
+                if not stop.is_set():
+                    log.warning("lost Redis at %s (%s); starting again in %.1f s", without_password(url), exc, pause)
+                    stop.wait(pause)
+                    pause = min(pause * 2, 5.0)
+                if stop.is_set():  # asked before the worker gave up, or during the pause: say why it stops either way
                     log.warning("stopping while Redis at %s is away (%s)", without_password(url), exc)
                     return
-                log.warning("lost Redis at %s (%s); starting again in %.1f s", without_password(url), exc, pause)
-                stop.wait(pause)
-                pause = min(pause * 2, 5.0)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -17,7 +18,7 @@ from rq import Worker
 
 from hub.net import free_port
 from hub.redis_server import RedisServer
-from outbound.cli import dispatch, worker
+from outbound.cli import _work_through_outages, dispatch, worker
 from tests.outbound.conftest import Parts, owe_acknowledgement, row
 from tests.servers import wait_until
 
@@ -136,6 +137,26 @@ def test_worker_stopped_while_redis_is_away_exits_instead_of_starting_again(part
         redis_server.stop()
     assert code == 0, log
     assert "stopping while Redis" in log or "warm shut down requested" in log, log
+
+
+def test_worker_stopped_during_its_pause_after_losing_redis_says_why_it_stops(caplog: pytest.LogCaptureFixture) -> None:
+    class StopInThePause(logging.Handler):
+        """SIGTERM as the worker announces its pause: the signal lands in it, whatever the machine's load."""
+
+        def emit(self, record: logging.LogRecord) -> None:
+            if "starting again in" in record.getMessage():
+                os.kill(os.getpid(), signal.SIGTERM)
+
+    connection = redis.Redis(port=free_port())  # nothing listens there: the worker fails at once and pauses
+    outbound_log = logging.getLogger("switchboard.outbound")
+    outbound_log.addHandler(stopper := StopInThePause())
+    try:
+        with caplog.at_level(logging.WARNING, logger="switchboard.outbound"):
+            _work_through_outages(connection, "redis://127.0.0.1/0", burst=False, fork=False)
+    finally:
+        outbound_log.removeHandler(stopper)
+        connection.close()
+    assert "stopping while Redis" in caplog.text, caplog.text
 
 
 def test_dispatch_stops_cleanly_on_sigterm(parts: Parts) -> None:
