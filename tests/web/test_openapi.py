@@ -1,5 +1,6 @@
 """The API against its own OpenAPI document: schemathesis generates requests from it and the app must never answer
-5xx, and every answer must have the shape the document promises."""
+5xx, and every answer must have the shape the document promises. The same requests on every run (tests/fuzzing.py):
+`SWITCHBOARD_FUZZ_HARDER=<n>` draws n times as many at random, to hunt."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from hub import accounts
 from hub.db import Database
+from tests.fuzzing import fuzz
 
 
 @pytest.fixture
@@ -49,7 +51,7 @@ def test_generated_requests_get_no_server_error_and_documented_answers(
     for operation in operations:
 
         @given(case=operation.as_strategy(), known=st.booleans())
-        @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(fuzz(60), suppress_health_check=list(HealthCheck))
         def check(case: schemathesis.Case, known: bool) -> None:
             if known and case.path_parameters and "ref" in case.path_parameters:
                 case.path_parameters["ref"] = "INC-1"  # half the cases act on an incident that exists
