@@ -37,6 +37,13 @@ def test_a_change_goes_from_request_to_closed_on_the_command_line(runner: CliRun
     assert "CHG-1    closed" in run(runner, "change", "list")
 
 
+def test_a_rejection_reads_rejected_in_the_change_shown(runner: CliRunner) -> None:
+    run(runner, "change", "create", "--title", "Rotate TLS keys", "--approver", "ann@example.com")
+    run(runner, "change", "advance", "CHG-1", "assess")
+    run(runner, "change", "reject", "CHG-1", "--as", "ann@example.com", "--comment", "not this week")
+    assert "ann@example.com rejected: not this week" in run(runner, "change", "show", "CHG-1")
+
+
 def test_an_approval_out_of_turn_says_what_to_do(runner: CliRunner) -> None:
     run(runner, "change", "create", "--title", "Rotate TLS keys", "--approver", "ann@example.com")
     result = runner.invoke(main, ["change", "approve", "CHG-1", "--as", "ann@example.com"])

@@ -234,6 +234,14 @@ def test_a_named_approver_approves_on_the_page(db: Database, logged_in: FlaskCli
     assert "CHG-1 is approved." in logged_in.get("/changes/CHG-1").get_data(as_text=True)
 
 
+def test_a_rejection_reads_rejected_on_the_page(db: Database, logged_in: FlaskClient) -> None:
+    with db.transaction() as session:
+        ref = changes.create(session, changes.NewChange(title="Patch", approvers=("agent@example.com",)), "x").ref
+        changes.advance(session, ref, "assess", "x")
+    _post(logged_in, f"/changes/{ref}/reject", f"/changes/{ref}", {"comment": "not this week"})
+    assert "<strong>rejected</strong>" in logged_in.get(f"/changes/{ref}").get_data(as_text=True)
+
+
 @pytest.mark.parametrize("decision", ["approve", "reject"])
 def test_someone_not_named_as_an_approver_cannot_decide_on_the_change(
     db: Database, client: FlaskClient, make_user: Callable[..., Login], decision: str
