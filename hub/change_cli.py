@@ -111,6 +111,8 @@ def change_show(ref: str) -> None:
         plans = {"impact": row.impact, "implementation": row.implementation_plan, "test": row.test_plan,
                  "back-out": row.backout_plan, "link": row.link or ""}  # fmt: skip
         lines += [f"{name}: {text}" for name, text in plans.items() if text]
+        lines += [f"clashes with {c.ref} ({c.state}, {printed_time(c.planned_start)}) on {c.service}: {c.title}"
+                  for c in changes.clashes(session, row) if c.planned_start is not None]  # fmt: skip
         lines += [f"  {printed_time(e.at)} {e.action} by {e.actor}" for e in changes.history(session, row.ref)]
         return lines
 

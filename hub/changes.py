@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from hub import audit
 from hub.change_states import (
+    CARRIED_OUT,
     OUTCOMES,
     RISKS,
     TYPES,
@@ -185,6 +186,23 @@ def between(session: Session, start: datetime, end: datetime) -> list[Change]:
     done = Change.implemented_at.between(start, end)
     query = select(Change).where(or_(planned, done)).order_by(Change.planned_start, Change.implemented_at)
     return list(session.scalars(query))
+
+
+def clashes(session: Session, row: Change) -> list[Change]:
+    """The other changes going ahead on the same service whose planned windows overlap this one's, in time order:
+    the collision a change advisory board looks for before two teams work on one service the same night. None for
+    a change with no service or plan, or one carried out or called off (it no longer clashes with anything)."""
+    if row.service is None or row.planned_start is None or row.state in {*CARRIED_OUT, "rejected"}:
+        return []
+    start, end = row.planned_start, row.planned_end or row.planned_start
+    overlaps = (Change.planned_start < end) & (func.coalesce(Change.planned_end, Change.planned_start) > start)
+    query = select(Change).where(
+        Change.service == row.service,
+        Change.id != row.id,
+        overlaps | (Change.planned_start == start),
+        Change.state.not_in((*CARRIED_OUT, "rejected")),
+    )
+    return list(session.scalars(query.order_by(Change.planned_start, Change.id)))
 
 
 def history(session: Session, ref: str) -> list[AuditEntry]:

@@ -74,3 +74,13 @@ def test_the_documented_life_of_a_change_runs_as_printed(settings: Settings, db:
         "change.review", "change.close",
     ]  # fmt: skip
     assert "year-end (all services)  peak trading" in out
+
+
+def test_change_show_names_a_change_planned_on_the_same_service_at_the_same_time(runner: CliRunner) -> None:
+    run(runner, "service", "add", "--name", "vpn")
+    for title in ("Upgrade vpn1 firmware", "Shorten IPsec lifetimes"):
+        run(runner, "change", "create", "--title", title, "--type", "standard", "--service", "vpn", "--start",
+            "2030-03-01 22:00", "--end", "2030-03-01 23:00")  # fmt: skip
+    assert "clashes with CHG-2 (new, 2030-03-01 22:00 UTC) on vpn: Shorten IPsec lifetimes" in run(
+        runner, "change", "show", "CHG-1"
+    )

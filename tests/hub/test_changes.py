@@ -170,3 +170,27 @@ def test_closing_a_rejected_change_does_not_date_it_as_carried_out(db: Database,
     with db.read() as session:
         row = changes.get(session, ref)
     assert row is not None and row.implemented_at is None
+
+
+def test_changes_on_one_service_in_overlapping_windows_clash(db: Database, service: str) -> None:
+    start = utcnow() + timedelta(days=2)
+    first = request(db, title="Upgrade Postfix", planned_start=start, planned_end=start + timedelta(hours=2))
+    second = request(db, title="Rotate certificates", planned_start=start + timedelta(hours=1),
+                     planned_end=start + timedelta(hours=3))  # fmt: skip
+    request(
+        db, title="Later that night", planned_start=start + timedelta(hours=3), planned_end=start + timedelta(hours=4)
+    )
+    with db.read() as session:
+        row = changes.get(session, first)
+        assert row is not None and [c.ref for c in changes.clashes(session, row)] == [second]
+
+
+def test_a_rejected_change_clashes_with_nothing(db: Database, service: str) -> None:
+    rejected = request(db, required_approvals=2)
+    going = request(db, title="Rotate certificates")
+    step(db, rejected, "assess")
+    with db.transaction() as session:
+        changes.decide(session, rejected, ANN, "reject", "too risky")
+    with db.read() as session:
+        row = changes.get(session, going)
+        assert row is not None and changes.clashes(session, row) == []
