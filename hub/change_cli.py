@@ -107,10 +107,12 @@ def change_show(ref: str) -> None:
         lines = [_line(row), f"risk {row.risk}; requested by {row.requested_by}; source {row.source}"]
         if row.approvers:
             lines.append(f"approvals: {row.required_approvals} of {', '.join(row.approvers)}")
-        lines += [f"  {a.approver} {a.decision}d: {a.comment}" for a in row.approvals]
+        lines += [f"  {a.approver} {a.verdict}: {a.comment}" for a in row.approvals]
         plans = {"impact": row.impact, "implementation": row.implementation_plan, "test": row.test_plan,
                  "back-out": row.backout_plan, "link": row.link or ""}  # fmt: skip
         lines += [f"{name}: {text}" for name, text in plans.items() if text]
+        lines += [f"clashes with {c.ref} ({c.state}, {printed_time(c.planned_start)}) on {c.service}: {c.title}"
+                  for c in changes.clashes(session, row) if c.planned_start is not None]  # fmt: skip
         lines += [f"  {printed_time(e.at)} {e.action} by {e.actor}" for e in changes.history(session, row.ref)]
         return lines
 

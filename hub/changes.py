@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from hub import audit
 from hub.change_states import (
     CARRIED_OUT,
+    OUTCOMES,
     RISKS,
     TYPES,
     ChangeFacts,
@@ -118,7 +119,9 @@ def advance(session: Session, ref: str, action: str, actor: str, *, outcome: str
     facts = facts_of(row)
     state = next_state(facts, action, outcome=outcome, frozen=freezes_in(session, facts))
     before, row.state = row.state, state
-    if state in CARRIED_OUT and row.implemented_at is None:
+    if state in OUTCOMES and row.implemented_at is None:
+        # Only `finish` carries a change out: closing a rejected one must not date it like a deploy, or incidents
+        # after it would name it their likely culprit and rules would read it as `change.minutes_ago`.
         row.implemented_at = utcnow()
     audit.record(session, actor, f"change.{action}", row.ref, **{"from": before, "to": state})
     return row
@@ -166,12 +169,40 @@ def listing(
     return list(session.scalars(query))
 
 
+def going_ahead() -> ColumnElement[bool]:
+    """Changes that may still be (or were) carried out: not rejected, nor closed without being carried out. A plan
+    that will never happen should not fill a calendar night nor clash with another change."""
+    called_off = (Change.state == "rejected") | ((Change.state == "closed") & Change.implemented_at.is_(None))
+    return ~called_off
+
+
 def between(session: Session, start: datetime, end: datetime) -> list[Change]:
-    """Changes planned or carried out between two times (the calendar), in time order."""
-    planned = (Change.planned_start < end) & (func.coalesce(Change.planned_end, Change.planned_start) >= start)
+    """Changes planned (and going ahead) or carried out between two times (the calendar), in time order."""
+    planned = (
+        (Change.planned_start < end)
+        & (func.coalesce(Change.planned_end, Change.planned_start) >= start)
+        & going_ahead()
+    )
     done = Change.implemented_at.between(start, end)
     query = select(Change).where(or_(planned, done)).order_by(Change.planned_start, Change.implemented_at)
     return list(session.scalars(query))
+
+
+def clashes(session: Session, row: Change) -> list[Change]:
+    """The other changes going ahead on the same service whose planned windows overlap this one's, in time order:
+    the collision a change advisory board looks for before two teams work on one service the same night. None for
+    a change with no service or plan, or one carried out or called off (it no longer clashes with anything)."""
+    if row.service is None or row.planned_start is None or row.state in {*CARRIED_OUT, "rejected"}:
+        return []
+    start, end = row.planned_start, row.planned_end or row.planned_start
+    overlaps = (Change.planned_start < end) & (func.coalesce(Change.planned_end, Change.planned_start) > start)
+    query = select(Change).where(
+        Change.service == row.service,
+        Change.id != row.id,
+        overlaps | (Change.planned_start == start),
+        Change.state.not_in((*CARRIED_OUT, "rejected")),
+    )
+    return list(session.scalars(query.order_by(Change.planned_start, Change.id)))
 
 
 def history(session: Session, ref: str) -> list[AuditEntry]:

@@ -1060,6 +1060,11 @@ class ChangeApproval(Base):
 
     __table_args__ = (Index("uq_change_approvals_approver", "change_id", "approver", unique=True),)
 
+    @property
+    def verdict(self) -> str:
+        """The decision as it reads once made ("approved", "rejected"): `decision` + "d" gave "rejectd"."""
+        return "approved" if self.decision == "approve" else "rejected"
+
 
 class FreezeWindow(Base):
     """A time no change may be carried out in (for one service, or all): only emergencies, with an extra approval."""

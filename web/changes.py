@@ -135,11 +135,12 @@ def detail(ref: str) -> ResponseReturnValue:
         facts = changes.facts_of(row)
         frozen = changes.freezes_in(session, facts)
         history = changes.history(session, row.ref)
+        clashing = changes.clashes(session, row)
     me = current_user.email.lower()
     voted = {a.approver for a in row.approvals}
     may_vote = row.state == "assessed" and row.type != "standard" and me in row.approvers and me not in voted
     return render_template("changes/detail.html", change=row, moves=available_actions(facts), outcomes=OUTCOMES,
-                           frozen=frozen, history=history, may_vote=may_vote,
+                           frozen=frozen, history=history, may_vote=may_vote, clashing=clashing,
                            needed=approvals_needed(facts, frozen))  # fmt: skip
 
 

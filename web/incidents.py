@@ -124,7 +124,7 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
     return render_template("incidents/detail.html", incident=incident, moves=moves, people=people, clocks=clocks,
                            related_changes=related, change_window=window, problem=problem, mail=mail,
                            services=known_services, saved_replies=replies, satisfaction=answer,
-                           reply_text=_chosen_reply(replies, articles), on_status_page=on_status_page,
+                           reply_text=_chosen_reply(replies, articles, problem), on_status_page=on_status_page,
                            articles=articles, time_entries=time_entries, ci_names=ci_names,
                            mentionable=mentionable, mention_more=mention_more, draft=draft,
                            file_limits=_file_limits(), review=review, major_group=major_group,
@@ -153,9 +153,14 @@ def _helpful_articles(session: Session, incident: Incident) -> list[knowledge.In
     return knowledge.suggest(index, f"{incident.title}\n{incident.description or ''}")
 
 
-def _chosen_reply(replies: list[SavedReply], articles: list[knowledge.Indexed]) -> str:
-    """What to start the reply box with (no script needed): the text of the saved reply `?reply=<id>` names, or a
-    line pointing to the article `?article=<id>` names."""
+def _chosen_reply(replies: list[SavedReply], articles: list[knowledge.Indexed], problem: Problem | None) -> str:
+    """What to start the reply box with (no script needed): the text of the saved reply `?reply=<id>` names, a
+    line pointing to the article `?article=<id>` names, or with `?workaround=1` the workaround of the known error
+    the incident is part of (only new incidents joining it on their own had it in their acknowledgement)."""
+    if request.args.get("workaround") == "1":
+        if problem is None or problem.state != "known_error" or not problem.workaround.strip():
+            return ""
+        return f"While we fix the cause, this works around it:\n{problem.workaround.strip()}\n"
     if (wanted := row_id(request.args.get("article", ""))) is not None:
         found = next((a for a in articles if a.id == wanted), None)
         url = knowledge.public_url(services().settings.base_url, wanted)

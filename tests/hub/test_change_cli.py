@@ -37,6 +37,13 @@ def test_a_change_goes_from_request_to_closed_on_the_command_line(runner: CliRun
     assert "CHG-1    closed" in run(runner, "change", "list")
 
 
+def test_a_rejection_reads_rejected_in_the_change_shown(runner: CliRunner) -> None:
+    run(runner, "change", "create", "--title", "Rotate TLS keys", "--approver", "ann@example.com")
+    run(runner, "change", "advance", "CHG-1", "assess")
+    run(runner, "change", "reject", "CHG-1", "--as", "ann@example.com", "--comment", "not this week")
+    assert "ann@example.com rejected: not this week" in run(runner, "change", "show", "CHG-1")
+
+
 def test_an_approval_out_of_turn_says_what_to_do(runner: CliRunner) -> None:
     run(runner, "change", "create", "--title", "Rotate TLS keys", "--approver", "ann@example.com")
     result = runner.invoke(main, ["change", "approve", "CHG-1", "--as", "ann@example.com"])
@@ -67,3 +74,13 @@ def test_the_documented_life_of_a_change_runs_as_printed(settings: Settings, db:
         "change.review", "change.close",
     ]  # fmt: skip
     assert "year-end (all services)  peak trading" in out
+
+
+def test_change_show_names_a_change_planned_on_the_same_service_at_the_same_time(runner: CliRunner) -> None:
+    run(runner, "service", "add", "--name", "vpn")
+    for title in ("Upgrade vpn1 firmware", "Shorten IPsec lifetimes"):
+        run(runner, "change", "create", "--title", title, "--type", "standard", "--service", "vpn", "--start",
+            "2030-03-01 22:00", "--end", "2030-03-01 23:00")  # fmt: skip
+    assert "clashes with CHG-2 (new, 2030-03-01 22:00 UTC) on vpn: Shorten IPsec lifetimes" in run(
+        runner, "change", "show", "CHG-1"
+    )

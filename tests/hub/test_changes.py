@@ -134,3 +134,63 @@ def test_a_deploy_id_longer_than_its_column_still_finds_its_change(database: Dat
     started = record_deploy(database, raw, Deploy("checkout", "in_progress", deploy_id=long_id), integration="ci")
     finished = record_deploy(database, raw, Deploy("checkout", "success", deploy_id=long_id), integration="ci")
     assert (finished.change_ref, finished.created, finished.state) == (started.change_ref, False, "implemented")
+
+
+def test_the_calendar_leaves_out_a_rejected_change_and_keeps_one_going_ahead(db: Database, service: str) -> None:
+    rejected, going = request(db, title="Rejected plan"), request(db, title="Approved plan")
+    for ref in (rejected, going):
+        step(db, ref, "assess")
+    with db.transaction() as session:
+        changes.decide(session, rejected, ANN, "reject", "not this week")
+        changes.decide(session, rejected, BOB, "reject", "no")
+        changes.decide(session, going, ANN, "approve")
+    step(db, going, "schedule")
+    with db.read() as session:
+        shown = changes.between(session, utcnow(), utcnow() + timedelta(days=7))
+    assert [row.ref for row in shown] == [going]
+
+
+def test_a_rejected_change_once_closed_stays_off_the_calendar(db: Database, service: str) -> None:
+    ref = request(db, required_approvals=2)
+    step(db, ref, "assess")
+    with db.transaction() as session:
+        changes.decide(session, ref, ANN, "reject", "too risky")
+    step(db, ref, "close")
+    with db.read() as session:
+        assert changes.between(session, utcnow(), utcnow() + timedelta(days=7)) == []
+
+
+def test_closing_a_rejected_change_does_not_date_it_as_carried_out(db: Database, service: str) -> None:
+    """Else incidents in the next hours would name it their likely culprit."""
+    ref = request(db, required_approvals=2)
+    step(db, ref, "assess")
+    with db.transaction() as session:
+        changes.decide(session, ref, ANN, "reject", "too risky")
+    assert step(db, ref, "close") == "closed"
+    with db.read() as session:
+        row = changes.get(session, ref)
+    assert row is not None and row.implemented_at is None
+
+
+def test_changes_on_one_service_in_overlapping_windows_clash(db: Database, service: str) -> None:
+    start = utcnow() + timedelta(days=2)
+    first = request(db, title="Upgrade Postfix", planned_start=start, planned_end=start + timedelta(hours=2))
+    second = request(db, title="Rotate certificates", planned_start=start + timedelta(hours=1),
+                     planned_end=start + timedelta(hours=3))  # fmt: skip
+    request(
+        db, title="Later that night", planned_start=start + timedelta(hours=3), planned_end=start + timedelta(hours=4)
+    )
+    with db.read() as session:
+        row = changes.get(session, first)
+        assert row is not None and [c.ref for c in changes.clashes(session, row)] == [second]
+
+
+def test_a_rejected_change_clashes_with_nothing(db: Database, service: str) -> None:
+    rejected = request(db, required_approvals=2)
+    going = request(db, title="Rotate certificates")
+    step(db, rejected, "assess")
+    with db.transaction() as session:
+        changes.decide(session, rejected, ANN, "reject", "too risky")
+    with db.read() as session:
+        row = changes.get(session, going)
+        assert row is not None and changes.clashes(session, row) == []

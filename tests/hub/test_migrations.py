@@ -160,6 +160,32 @@ def test_0030_gives_services_no_major_incident_group_and_its_downgrade_keeps_the
     db.dispose()
 
 
+@pytest.mark.empty_database
+def test_0040_clears_the_carried_out_time_a_close_gave_only_to_rejected_changes(database_url: str) -> None:
+    """A close stamped `implemented_at` on rejected changes too; one approved and carried out, and a deploy, keep
+    theirs."""
+    db = Database.connect(database_url)
+    upgrade(db.engine, "0039")
+    changes, approvals = Base.metadata.tables["changes"], Base.metadata.tables["change_approvals"]
+    when = datetime(2026, 3, 1, 22, tzinfo=UTC)
+    both = ["ann@example.com", "bob@example.com"]
+    rows = [("Rejected", "normal", "manual", "reject"), ("Carried out", "normal", "manual", "approve"),
+            ("Deploy", "standard", "deploy", None)]  # fmt: skip
+    with db.engine.begin() as conn:
+        for number, (title, kind, source, decision) in enumerate(rows, start=1):
+            conn.execute(insert(changes).values(id=number, title=title, type=kind, state="closed", source=source,
+                                                requested_by="cli", implemented_at=when,
+                                                approvers=both if decision else [],
+                                                required_approvals=1 if decision else 0))  # fmt: skip
+            if decision:
+                conn.execute(insert(approvals).values(change_id=number, approver="ann@example.com", decision=decision))
+    upgrade(db.engine, "0040")
+    with db.engine.connect() as conn:
+        dated = conn.execute(select(changes.c.title, changes.c.implemented_at).order_by(changes.c.id)).all()
+    assert dated == [("Rejected", None), ("Carried out", when), ("Deploy", when)]
+    db.dispose()
+
+
 @pytest.mark.parametrize("owners", [{"event_id": None, "timeline_entry_id": None}, {}], ids=["neither", "both"])
 def test_an_attachment_belongs_to_exactly_one_of_an_email_and_a_note_or_reply(
     database: Database, owners: dict[str, object]

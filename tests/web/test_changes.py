@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hub import accounts, changes
+from hub import accounts, catalogue, changes
 from hub.db import Database
 from hub.models import Change, Event, Incident, utcnow
 from tests.ingest.webhooks import load_fixture
@@ -232,6 +232,26 @@ def test_a_named_approver_approves_on_the_page(db: Database, logged_in: FlaskCli
     response = _post(logged_in, "/changes/CHG-1/approve", "/changes/CHG-1", {"comment": "fine by me"})
     assert response.status_code == 302
     assert "CHG-1 is approved." in logged_in.get("/changes/CHG-1").get_data(as_text=True)
+
+
+def test_a_rejection_reads_rejected_on_the_page(db: Database, logged_in: FlaskClient) -> None:
+    with db.transaction() as session:
+        ref = changes.create(session, changes.NewChange(title="Patch", approvers=("agent@example.com",)), "x").ref
+        changes.advance(session, ref, "assess", "x")
+    _post(logged_in, f"/changes/{ref}/reject", f"/changes/{ref}", {"comment": "not this week"})
+    assert "<strong>rejected</strong>" in logged_in.get(f"/changes/{ref}").get_data(as_text=True)
+
+
+def test_the_page_of_a_change_names_the_one_it_clashes_with(db: Database, logged_in: FlaskClient) -> None:
+    start = utcnow() + timedelta(days=2)
+    with db.transaction() as session:
+        catalogue.add_service(session, name="vpn")
+        for title in ("Upgrade vpn1 firmware", "Shorten IPsec lifetimes"):
+            changes.create(session, changes.NewChange(title=title, type="standard", service="vpn",
+                                                      planned_start=start, planned_end=start + timedelta(hours=1)),
+                           "x")  # fmt: skip
+    page = logged_in.get("/changes/CHG-1").get_data(as_text=True)
+    assert 'id="clashes"' in page and 'href="/changes/CHG-2">CHG-2</a> Shorten IPsec lifetimes' in page
 
 
 @pytest.mark.parametrize("decision", ["approve", "reject"])

@@ -127,3 +127,32 @@ def test_a_viewer_token_cannot_link_incidents_to_problems(
         headers = {"Authorization": f"Bearer {accounts.create_token(session, name='wall', role='viewer')}"}
     assert client.put(f"/api/v1/incidents/{ref}/problem", json={"problem": "PRB-1"}, headers=headers).status_code == 403
     assert client.delete(f"/api/v1/incidents/{ref}/problem", headers=headers).status_code == 403
+
+
+def test_a_known_errors_workaround_goes_into_a_reply_to_a_linked_incidents_requester(
+    logged_in: FlaskClient, db: Database
+) -> None:
+    """An incident linked by hand had no workaround in its acknowledgement; one link starts the reply with it."""
+    with db.transaction() as session:
+        headers = {"Authorization": f"Bearer {accounts.create_token(session, name='desk', role='agent')}"}
+    logged = logged_in.post("/api/v1/incidents", headers=headers,
+                            json={"title": "Cannot reach the intranet", "requester": "ann@example.org"})  # fmt: skip
+    ref = str(logged.json["ref"])  # type: ignore[index]
+    number = filed(db, "VPN tunnel drops")
+    problems.update_problem(db, number, "lead@example.com", workaround="Reconnect the VPN client.")
+    problems.update_problem(db, number, "lead@example.com", state="known_error")
+    act(logged_in, ref, "problem", problem=f"PRB-{number}")
+    page = logged_in.get(f"/incidents/{ref}").get_data(as_text=True)
+    assert f'href="/incidents/{ref}?workaround=1#reply-text"' in page
+    prefilled = logged_in.get(f"/incidents/{ref}?workaround=1").get_data(as_text=True)
+    assert "While we fix the cause, this works around it:\nReconnect the VPN client.\n</textarea>" in prefilled
+
+
+def test_no_workaround_is_put_in_a_reply_before_the_problem_is_a_known_error(
+    logged_in: FlaskClient, integration: IntegrationCredentials, db: Database
+) -> None:
+    ref = opened(logged_in, integration)
+    number = filed(db, "Disks fill up")
+    problems.update_problem(db, number, "lead@example.com", workaround="Rotate the logs.")
+    act(logged_in, ref, "problem", problem=f"PRB-{number}")
+    assert "Rotate the logs." not in logged_in.get(f"/incidents/{ref}?workaround=1").get_data(as_text=True)
