@@ -199,6 +199,33 @@ def test_incident_list_fits_a_phone_screen(
     assert width <= 375, f"the incident list scrolls sideways on a phone ({width}px wide)"
 
 
+def test_on_a_phone_the_first_incident_shows_without_scrolling_and_the_folded_filters_open_and_search(
+    live_url: str, page: Page, user: Login, integration: IntegrationCredentials
+) -> None:
+    for title in ("Disk full on db1", "Printer jammed", "VPN drops"):
+        _post_event(live_url, integration, {"title": title})
+    page.set_viewport_size({"width": 390, "height": 844})
+    _log_in(page, live_url, user)
+    first = page.locator("table.incidents tbody tr").first.bounding_box()
+    assert first is not None and first["y"] + first["height"] <= 844, f"the first incident is below the fold: {first}"
+    assert not page.locator("#q").is_visible() and not page.locator("#bulk-action").is_visible()
+    _screenshot(page, "incident-list-phone")
+    page.get_by_text("Search and filters").focus()  # the keyboard's way: Tab to the summary, Enter
+    page.keyboard.press("Enter")
+    page.locator("#q").fill("Printer")
+    page.locator("#q").press("Enter")
+    page.wait_for_url(f"{live_url}/incidents?q=Printer&*")
+    assert page.locator("td.title a").all_inner_texts() == ["Printer jammed"]
+    assert page.get_by_text("Search and filters (filtered)").is_visible()  # folded again, saying it narrows
+    page.get_by_text("With the ticked incidents…").click()
+    assert page.locator("#bulk-action").is_visible()
+    page.set_viewport_size({"width": 1280, "height": 800})  # a wide screen: nothing folded, no summary to press
+    assert page.locator("#q").is_visible() and page.locator("#bulk-action").is_visible()
+    assert not page.get_by_text("Search and filters").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    _screenshot(page, "incident-list-wide")
+
+
 def test_on_a_phone_the_navigation_is_one_row_that_tab_scrolls_through(
     live_url: str, page: Page, make_user: Callable[..., Login]
 ) -> None:
