@@ -26,6 +26,7 @@ from sqlalchemy import insert, select
 from werkzeug.serving import make_server
 
 from hub import (
+    accounts,
     ack_links,
     assignees,
     catalogue,
@@ -808,6 +809,7 @@ def test_agent_logs_a_call_about_a_server_then_finds_it_by_the_ci_on_a_phone(
     page.get_by_role("button", name="Log incident").click()
     page.wait_for_url(f"{live_url}/incidents/INC-1")
     page.goto(f"{live_url}/incidents")
+    page.get_by_text("Search and filters").click()  # folded on a phone
     page.get_by_placeholder("CI", exact=True).fill("MX1.example.com")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url("**/incidents?*ci=MX1.example.com*")
@@ -1114,6 +1116,7 @@ def test_admin_adds_a_member_and_covers_a_shift_picking_people_of_a_large_desk_a
     problems = console_errors(page)
     add_people(db, 300)
     with db.transaction() as session:
+        accounts.set_display_name(session, "user157@example.com", "Nina Simone")
         groups.save_group(session, "dba", ["user000@example.com"])
         oncall.set_rotation(session, "dba", zone="UTC", shift="1d", handoff="00:00", now=utcnow())
     _log_in(page, live_url, make_user(email="root@example.com", role="admin"))
@@ -1124,6 +1127,7 @@ def test_admin_adds_a_member_and_covers_a_shift_picking_people_of_a_large_desk_a
     page.locator('#people option[value="user159@example.com"]').wait_for(state="attached")
     offered = page.locator("#people option").evaluate_all("options => options.map(o => o.value)")
     assert offered == [f"user{i}@example.com" for i in range(150, 160)]
+    assert page.locator('#people option[value="user157@example.com"]').get_attribute("label") == "Nina Simone"
     page.get_by_label("Add a member to dba").fill("user155@example.com")
     page.get_by_role("button", name="Add to dba").click()
     page.get_by_text("Group dba: user000@example.com, user155@example.com.").wait_for()
