@@ -122,6 +122,17 @@ def set_timezone(session: Session, email: str, zone: str | None) -> User:
     return user
 
 
+def set_display_name(session: Session, email: str, name: str) -> tuple[User, bool]:
+    """The name someone signs replies with and colleagues see (hub/people.py), checked as the CLI checks it; blank
+    goes back to the address's local part. Returns the user and whether the name changed (so only a change is
+    audited)."""
+    user = user_by_email(session, email)
+    named = people.check_display_name(name)
+    changed = named != user.display_name
+    user.display_name = named
+    return user, changed
+
+
 def authenticate_user(session: Session, email: str, password: str) -> User | None:
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None or not user.active:

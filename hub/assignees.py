@@ -14,8 +14,8 @@ after they joined (deactivated), for the pages to mark and paging to skip.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Integer, Select, bindparam, select
 
@@ -32,15 +32,22 @@ SUGGESTED_AS_TYPED = 20
 ASSIGNABLE_ROLES = ("admin", "agent")
 
 _ASSIGNABLE = select(User.email).where(User.active.is_(True), User.role.in_(ASSIGNABLE_ROLES))
-_FIRST = _ASSIGNABLE.order_by(in_code_point_order(User.email)).limit(bindparam("most", type_=Integer))
+_FIRST = (
+    select(User.email, User.display_name)
+    .where(User.active.is_(True), User.role.in_(ASSIGNABLE_ROLES))
+    .order_by(in_code_point_order(User.email))
+    .limit(bindparam("most", type_=Integer))
+)
 
 
 @dataclass(frozen=True)
 class Listed:
-    """The people a page lists in an assignee field, and whether that cut the list (its script then asks for more)."""
+    """The people a page lists in an assignee field, and whether that cut the list (its script then asks for more);
+    `names` their display names, by address, for the suggestions to show beside the address they submit."""
 
     people: tuple[str, ...]
     more: bool
+    names: Mapping[str, str] = field(default_factory=dict)
 
 
 NO_ONE = Listed((), more=False)
@@ -48,8 +55,9 @@ NO_ONE = Listed((), more=False)
 
 def first_people(conn: Connection, most: int = SUGGESTED) -> Listed:
     """The first `most` assignable people by address (it reads `most` + 1 rows, to know whether there are more)."""
-    read = tuple(conn.scalars(_FIRST, {"most": most + 1}))
-    return Listed(read[:most], len(read) > most)
+    read = conn.execute(_FIRST, {"most": most + 1}).all()
+    names = {row.email: row.display_name for row in read[:most] if row.display_name}
+    return Listed(tuple(row.email for row in read[:most]), len(read) > most, names)
 
 
 def group_names(conn: Connection) -> list[str]:

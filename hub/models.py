@@ -1219,8 +1219,12 @@ class IncidentRead(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    # An incident's rows go with it (ON DELETE CASCADE looks them up by incident).
-    __table_args__ = (Index("ix_incident_reads_incident_id", "incident_id"),)
+    # An incident's rows go with it (ON DELETE CASCADE looks them up by incident); a person's first look at any
+    # incident, min(seen_at), is one step down the second (migration 0041).
+    __table_args__ = (
+        Index("ix_incident_reads_incident_id", "incident_id"),
+        Index("ix_incident_reads_user_seen", "user_id", "seen_at"),
+    )
 
 
 class SatisfactionAnswer(Base):

@@ -5,8 +5,12 @@ sender's display name is plain enough to greet them by ("Hello Ann,")."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, select
 
 from hub.errors import BadInput
+from hub.models import User
 from hub.names import NAME_WIDTH, is_one_line
 
 #: The longest name a greeting uses; longer is more likely a slogan or a company than a person.
@@ -32,6 +36,17 @@ def signature(display_name: str | None, email: str) -> str:
         return display_name
     local = email.partition("@")[0] or "An agent"
     return local[:1].upper() + local[1:]
+
+
+def names_of(conn: Connection, emails: Iterable[str | None]) -> dict[str, str]:
+    """The display names of those of these addresses that have one, by lower-cased address: what a page shows for
+    the people on it (an assignee, who wrote an entry). One read for the whole page, however many rows it has."""
+    wanted = sorted({email.lower() for email in emails if email and "@" in email})
+    if not wanted:
+        return {}
+    found = conn.execute(select(User.email, User.display_name).where(User.email.in_(wanted),
+                                                                     User.display_name.is_not(None)))  # fmt: skip
+    return {row.email: row.display_name for row in found}
 
 
 def greeting_name(sender_name: str | None) -> str | None:

@@ -9,16 +9,21 @@ here, so an alert storm pays nothing for it. What counts is read from the timeli
 - an assignment by someone else (`assigned`) of an incident that is theirs now.
 
 Repeats of an alert, status changes, SLA and notification entries are not "new": they say nothing a person wrote.
-An incident never opened counts everything since it began. `has_news` is one correlated condition, so the list
-marks a whole page in one query and filters by it inside its own.
+
+An incident the person never opened counts only what happened after they first opened any incident (their oldest
+marker), and nothing is new to someone who never opened one. Counting from the incident's beginning marked every
+incident anyone ever wrote on, years of resolved and closed ones, as new to everyone once markers arrived (and to
+every newcomer); "since you began reading here" keeps what arrives for a new colleague and drops that backlog,
+with no date to store. `has_news` is one correlated condition, so the list marks a whole page in one query and
+filters by it inside its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,8 +31,6 @@ from hub.models import Incident, IncidentRead, TimelineEntry, User, utcnow
 
 #: Timeline kinds that can be news (which of them are is `has_news`'s business).
 NEWS_KINDS = ("email", "note", "reply", "assigned")
-#: Before any marker: an incident never opened was never seen.
-NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def mark_read(conn: Connection, user_id: int, incident_id: int, at: datetime | None = None) -> None:
@@ -48,6 +51,8 @@ def has_news(me: str) -> ColumnElement[bool]:
         .correlate(Incident)  # the list's incident, two levels up (auto-correlation looks one level only)
         .scalar_subquery()
     )
+    # Their first look at any incident: the same for every row, so the database reads it once per query.
+    began = select(func.min(IncidentRead.seen_at)).where(IncidentRead.user_id == user).correlate(None).scalar_subquery()
     by = TimelineEntry.data["by"].as_string()
     not_mine = or_(by.is_(None), func.lower(by) != me)
     counted = or_(
@@ -58,7 +63,7 @@ def has_news(me: str) -> ColumnElement[bool]:
     return exists().where(
         TimelineEntry.incident_id == Incident.id,
         TimelineEntry.kind.in_(NEWS_KINDS),
-        TimelineEntry.at > func.coalesce(seen, literal(NEVER, IncidentRead.seen_at.type)),
+        TimelineEntry.at > func.coalesce(seen, began),  # NULL, never opened any: nothing is new
         counted,
     )
 

@@ -1,5 +1,6 @@
-"""Your account: who you are logged in as, changing your own password (every other session then ends), the time
-zone your pages show and read times in, and which mail the desk sends you."""
+"""Your account: who you are logged in as and the name colleagues and requesters see, changing your own password
+(every other session then ends), the time zone your pages show and read times in, and which mail the desk sends
+you."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField
+from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -32,6 +33,17 @@ class PasswordForm(FlaskForm):
         validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD, max=accounts.MAX_PASSWORD, message=LENGTH)],
     )
     again = PasswordField("New password again", validators=[DataRequired(), EqualTo("new", "The two differ.")])
+
+
+class NameForm(FlaskForm):
+    """A display name, checked by hub/people.py `check_display_name` (as `switchboard user create --name` is), whose
+    refusal says what fits."""
+
+    name = StringField(
+        "Display name",
+        description="Signs your replies ('Alice Smith for the service desk') and names you to colleagues. Leave it "
+        "empty to sign with the part of your address before the @.",
+    )
 
 
 class TimeZoneForm(FlaskForm):
@@ -104,6 +116,27 @@ def index() -> ResponseReturnValue:
     return _page(status, password=form)
 
 
+@bp.post("/account/name")
+@login_required
+def set_name() -> ResponseReturnValue:
+    """Choose the name your replies are signed with and colleagues see; audited as `user.name` when it changed."""
+    form = NameForm()
+    if form.validate_on_submit():
+        try:
+            with services().db.transaction() as db_session:
+                user, changed = accounts.set_display_name(db_session, current_user.email, form.name.data or "")
+                if changed:
+                    audit.record(db_session, current_user.email, "user.name", user.email, name=user.display_name)
+                named = user.display_name
+        except BadInput as exc:
+            form.name.errors = [f"{exc}."]
+        else:
+            flash(f"Your name is now {named}." if named else "Your replies are signed with your address's first "
+                  "part again.", "success")  # fmt: skip
+            return redirect(url_for("account.index", _anchor="name"), code=303)
+    return _page(400, name=form)
+
+
 @bp.post("/account/timezone")
 @login_required
 def set_timezone() -> ResponseReturnValue:
@@ -126,13 +159,20 @@ def set_timezone() -> ResponseReturnValue:
 
 
 def _page(
-    status: int, *, password: PasswordForm | None = None, zone: TimeZoneForm | None = None, mail: MailForm | None = None
+    status: int,
+    *,
+    password: PasswordForm | None = None,
+    zone: TimeZoneForm | None = None,
+    mail: MailForm | None = None,
+    name: NameForm | None = None,
 ) -> ResponseReturnValue:
     """The account page with the form that was sent (its errors beside its fields) and the others as stored."""
     settings = services().settings
     with services().db.read() as db_session:
         second = two_factor.standing(db_session, current_user.id)
         keys = security_keys.keys_of(db_session, current_user.id)
+        if name is None:
+            name = NameForm(formdata=None, name=accounts.user_by_email(db_session, current_user.email).display_name)
         if mail is None:  # an unsubmitted form: its data is the stored choices
             mail = MailForm(formdata=None, data=asdict(mail_choices.of(db_session, current_user.email)))
     if zone is None:
@@ -142,7 +182,7 @@ def _page(
         password = PasswordForm(formdata=None)
     required = two_factor.required(current_user.role, settings.two_factor_roles)
     return render_template("account/index.html", form=password, second=second,
-                           password_form=TurnOffForm(), zone_form=zone, mail_form=mail,
+                           password_form=TurnOffForm(), zone_form=zone, mail_form=mail, name_form=name,
                            two_factor_required=required, keys=keys,
                            copy_suspected=security_keys.COPY_SUSPECTED), status  # fmt: skip
 

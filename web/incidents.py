@@ -19,6 +19,7 @@ from hub import (
     knowledge,
     major_groups,
     major_incidents,
+    people,
     problem_links,
     queues,
     read_markers,
@@ -60,14 +61,15 @@ def index() -> ResponseReturnValue:
         filt, error = IncidentFilter(me=current_user.email), f"{exc}; showing all incidents instead."
     with services().db.read() as session:
         found = search(session, filt)
-        people = assignees.first_people(session.connection())
+        listed = assignees.first_people(session.connection())
         groups = assignees.group_names(session.connection())
         my_groups = queues.groups_of(session, current_user.email)  # "My queue" is offered to their members
         majors = major_incidents.in_progress(session)
         news = read_markers.with_news(session, current_user.email, [incident.id for incident in found.incidents])
+        names = people.names_of(session.connection(), [incident.assignee for incident in found.incidents])
     return render_template("incidents/list.html", page=found, filter=filt, statuses=STATUSES, sorts=SORTS,
-                           people=people, groups=groups, error=error, bulk=BULK_ACTIONS, my_groups=my_groups,
-                           majors=majors, news=news)  # fmt: skip
+                           people=listed, groups=groups, error=error, bulk=BULK_ACTIONS, my_groups=my_groups,
+                           majors=majors, news=news, names=names)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
     opened = utcnow()
     with services().db.read() as session:
         incident = get_incident(session, ref)
-        people = assignees.first_people(session.connection()) if incident is not None else assignees.NO_ONE
+        listed = assignees.first_people(session.connection()) if incident is not None else assignees.NO_ONE
         catalogue = catalogue_services(session) if incident is not None else []
         known_services = [service.name for service in catalogue]
         on_status_page = incident is not None and any(s.public and s.name == incident.service for s in catalogue)
@@ -113,6 +115,8 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
         open_problems = problem_links.open_problems(session) if may_work else []
         mentionable, mention_more = _mentionable(session) if may_work else ([], False)
         review = reviews.of_incident(session, incident.id) if incident is not None and incident.major else None
+        names = (people.names_of(session.connection(), [incident.assignee, *_authors(incident)])
+                 if incident is not None else {})  # fmt: skip
         major_group = (major_groups.chosen(session.connection(), incident.service,
                                            services().settings.major_incident_group)
                        if may_work and incident is not None else None)  # fmt: skip
@@ -121,14 +125,19 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
     with services().db.write() as conn:
         read_markers.mark_read(conn, current_user.id, incident.id, opened)
     moves = [action for action, (starts, _) in TRANSITIONS.items() if incident.status in starts]
-    return render_template("incidents/detail.html", incident=incident, moves=moves, people=people, clocks=clocks,
+    return render_template("incidents/detail.html", incident=incident, moves=moves, people=listed, clocks=clocks,
                            related_changes=related, change_window=window, problem=problem, mail=mail,
                            services=known_services, saved_replies=replies, satisfaction=answer,
                            reply_text=_chosen_reply(replies, articles, problem), on_status_page=on_status_page,
                            articles=articles, time_entries=time_entries, ci_names=ci_names,
                            mentionable=mentionable, mention_more=mention_more, draft=draft,
                            file_limits=_file_limits(), review=review, major_group=major_group,
-                           open_problems=open_problems), status  # fmt: skip
+                           open_problems=open_problems, names=names), status  # fmt: skip
+
+
+def _authors(incident: Incident) -> list[str]:
+    """Who did the timeline's entries (their `by`), to name them."""
+    return [by for entry in incident.timeline if isinstance(by := (entry.data or {}).get("by"), str)]
 
 
 def _file_limits() -> str:

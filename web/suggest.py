@@ -13,6 +13,7 @@ from flask import Blueprint, Flask, Response, request
 from flask_login import current_user
 
 from hub import assignees, cis, incident_notes
+from hub.people import names_of
 from web.permissions import VIEW_CIS, VIEW_INCIDENTS, WORK_INCIDENTS, requires
 from web.responses import json_response
 from web.services import services
@@ -56,7 +57,10 @@ def people() -> Response:
 def assignee_names() -> Response:
     """People to give an incident to whose address starts with `q`, then groups whose name does, at most 20 of
     each; `groups=no` for a field that wants a person (the incident page's, shared with a major incident's
-    coordinator). Viewers too: the incident list's assignee filter offers them."""
+    coordinator). Viewers too: the incident list's assignee filter offers them. A person with a display name comes
+    as {"value": address, "label": name}, the field still submitting the address; others as the bare value."""
     groups = request.args.get("groups") != "no"
     with services().db.read() as session:
-        return json_response(assignees.starting(session.connection(), _typed(), groups=groups))
+        found = assignees.starting(session.connection(), _typed(), groups=groups)
+        names = names_of(session.connection(), found)
+    return json_response([{"value": name, "label": names[name]} if name in names else name for name in found])

@@ -1,4 +1,4 @@
-"""The users page: people, their roles, and switching accounts off (admins only; every change is audited).
+"""The users page: people, their names and roles, and switching accounts off (admins only; every change is audited).
 
 People are listed in address order a page at a time (hub/user_list.py), `?find=` keeping those whose address starts
 with it; each action returns the admin to the view they pressed it on, find and page kept (web/forms.py `back_to`)."""
@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
@@ -29,6 +29,7 @@ MAX_ADDRESS = 320  # the users table's limit
 
 class NewUserForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
+    name = StringField("Display name", description="Optional: signs their replies; else their address's first part.")
     role = SelectField("Role", choices=ROLE_CHOICES, default="agent")
     password = PasswordField(
         "Initial password",
@@ -61,8 +62,10 @@ def index() -> ResponseReturnValue:
         try:
             with services().db.transaction() as session:
                 user = accounts.create_user(session, email=form.email.data or "", password=form.password.data or "",
-                                            role=form.role.data or "agent")  # fmt: skip
-                audit.record(session, current_user.email, "user.create", user.email, role=user.role)
+                                            role=form.role.data or "agent",
+                                            display_name=form.name.data or "")  # fmt: skip
+                audit.record(session, current_user.email, "user.create", user.email, role=user.role,
+                             **({"name": user.display_name} if user.display_name else {}))  # fmt: skip
                 email = user.email
         except BadInput as exc:
             error = str(exc)
@@ -108,6 +111,29 @@ def change(user_id: int) -> ResponseReturnValue:
         flash(f"Nothing changed: {exc}.", "error")
     else:
         flash(f"{message}.", "success")
+    return redirect(back_to("users.index"))
+
+
+@bp.post("/<int:user_id>/name")
+@requires(MANAGE_USERS)
+def set_name(user_id: int) -> ResponseReturnValue:
+    """Set someone's display name (for a person who cannot, or to correct one); audited as `user.name`."""
+    if not FlaskForm().validate_on_submit():
+        flash("Nothing changed: the form had expired; try again.", "error")
+        return redirect(back_to("users.index"))
+    try:
+        with services().db.transaction() as session:
+            row = session.get(User, user_id)
+            if row is None:
+                raise BadInput(f"there is no user #{user_id}")
+            user, changed = accounts.set_display_name(session, row.email, request.form.get("name", ""))
+            if changed:
+                audit.record(session, current_user.email, "user.name", user.email, name=user.display_name)
+            email, named = user.email, user.display_name
+    except BadInput as exc:
+        flash(f"Nothing changed: {exc}.", "error")
+    else:
+        flash(f"{email} is now named {named}." if named else f"{email} has no display name now.", "success")
     return redirect(back_to("users.index"))
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import insert, select
 from werkzeug.serving import make_server
 
 from hub import (
+    accounts,
     ack_links,
     assignees,
     catalogue,
@@ -197,6 +198,33 @@ def test_incident_list_fits_a_phone_screen(
     _log_in(page, live_url, user)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the incident list scrolls sideways on a phone ({width}px wide)"
+
+
+def test_on_a_phone_the_first_incident_shows_without_scrolling_and_the_folded_filters_open_and_search(
+    live_url: str, page: Page, user: Login, integration: IntegrationCredentials
+) -> None:
+    for title in ("Disk full on db1", "Printer jammed", "VPN drops"):
+        _post_event(live_url, integration, {"title": title})
+    page.set_viewport_size({"width": 390, "height": 844})
+    _log_in(page, live_url, user)
+    first = page.locator("table.incidents tbody tr").first.bounding_box()
+    assert first is not None and first["y"] + first["height"] <= 844, f"the first incident is below the fold: {first}"
+    assert not page.locator("#q").is_visible() and not page.locator("#bulk-action").is_visible()
+    _screenshot(page, "incident-list-phone")
+    page.get_by_text("Search and filters").focus()  # the keyboard's way: Tab to the summary, Enter
+    page.keyboard.press("Enter")
+    page.locator("#q").fill("Printer")
+    page.locator("#q").press("Enter")
+    page.wait_for_url(f"{live_url}/incidents?q=Printer&*")
+    assert page.locator("td.title a").all_inner_texts() == ["Printer jammed"]
+    assert page.get_by_text("Search and filters (filtered)").is_visible()  # folded again, saying it narrows
+    page.get_by_text("With the ticked incidents…").click()
+    assert page.locator("#bulk-action").is_visible()
+    page.set_viewport_size({"width": 1280, "height": 800})  # a wide screen: nothing folded, no summary to press
+    assert page.locator("#q").is_visible() and page.locator("#bulk-action").is_visible()
+    assert not page.get_by_text("Search and filters").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    _screenshot(page, "incident-list-wide")
 
 
 def test_on_a_phone_the_navigation_is_one_row_that_tab_scrolls_through(
@@ -781,6 +809,7 @@ def test_agent_logs_a_call_about_a_server_then_finds_it_by_the_ci_on_a_phone(
     page.get_by_role("button", name="Log incident").click()
     page.wait_for_url(f"{live_url}/incidents/INC-1")
     page.goto(f"{live_url}/incidents")
+    page.get_by_text("Search and filters").click()  # folded on a phone
     page.get_by_placeholder("CI", exact=True).fill("MX1.example.com")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url("**/incidents?*ci=MX1.example.com*")
@@ -1087,6 +1116,7 @@ def test_admin_adds_a_member_and_covers_a_shift_picking_people_of_a_large_desk_a
     problems = console_errors(page)
     add_people(db, 300)
     with db.transaction() as session:
+        accounts.set_display_name(session, "user157@example.com", "Nina Simone")
         groups.save_group(session, "dba", ["user000@example.com"])
         oncall.set_rotation(session, "dba", zone="UTC", shift="1d", handoff="00:00", now=utcnow())
     _log_in(page, live_url, make_user(email="root@example.com", role="admin"))
@@ -1097,6 +1127,7 @@ def test_admin_adds_a_member_and_covers_a_shift_picking_people_of_a_large_desk_a
     page.locator('#people option[value="user159@example.com"]').wait_for(state="attached")
     offered = page.locator("#people option").evaluate_all("options => options.map(o => o.value)")
     assert offered == [f"user{i}@example.com" for i in range(150, 160)]
+    assert page.locator('#people option[value="user157@example.com"]').get_attribute("label") == "Nina Simone"
     page.get_by_label("Add a member to dba").fill("user155@example.com")
     page.get_by_role("button", name="Add to dba").click()
     page.get_by_text("Group dba: user000@example.com, user155@example.com.").wait_for()

@@ -56,11 +56,38 @@ def test_a_requester_reply_is_new_until_the_agent_opens_the_incident_again(
     assert new_ones(logged_in) == []
 
 
-def test_an_incident_never_opened_is_new_once_a_person_wrote_on_it(logged_in: FlaskClient, intake: Intake) -> None:
-    incident = mailed_in(intake, "Printer jammed")
+def test_an_incident_never_opened_is_new_once_a_person_wrote_on_it(
+    logged_in: FlaskClient, intake: Intake, seen: int
+) -> None:
+    incident = mailed_in(intake, "Mouse broken")
     assert new_ones(logged_in) == []  # its opening mail is the incident itself, not activity on it
     requester_writes(intake, incident)
     assert new_ones(logged_in) == [f"INC-{incident}"]
+
+
+def test_nothing_is_new_to_someone_who_never_opened_an_incident_however_old_the_activity(
+    logged_in: FlaskClient, intake: Intake, db: Database
+) -> None:
+    """As just after the upgrade that brought markers: years of notes and replies are not news to anyone."""
+    open_one = mailed_in(intake, "Printer jammed", requester="cy@example.org")
+    closed_one = mailed_in(intake, "Mouse broken")
+    incident_notes.add_note(db, open_one, "Ordered toner", Actor(COLLEAGUE))
+    requester_writes(intake, closed_one)
+    triage.change_status(db, closed_one, "resolve", Actor(COLLEAGUE), MAIL)
+    triage.change_status(db, closed_one, "close", Actor(COLLEAGUE), MAIL)
+    assert new_ones(logged_in) == [] and new_ones(logged_in, "?new=1") == []
+
+
+def test_a_never_opened_incident_counts_only_what_came_after_the_persons_first_look_at_any(
+    logged_in: FlaskClient, intake: Intake, db: Database
+) -> None:
+    backlog = mailed_in(intake, "Mouse broken", requester="cy@example.org")
+    incident_notes.add_note(db, backlog, "Waiting for stock", Actor(COLLEAGUE))  # before any look: not news
+    first = mailed_in(intake, "Printer jammed")
+    logged_in.get(f"/incidents/INC-{first}")
+    assert new_ones(logged_in) == []
+    incident_notes.add_note(db, backlog, "Stock arrived", Actor(COLLEAGUE))
+    assert new_ones(logged_in) == [f"INC-{backlog}"]
 
 
 def test_an_out_of_office_and_an_alert_repeat_are_not_new(

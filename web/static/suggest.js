@@ -13,7 +13,7 @@
   }
 
   function follow(field, list, url) {
-    const first = Array.from(list.options, (option) => option.value); // what the page came with
+    const first = Array.from(list.options, (option) => ({ value: option.value, label: option.getAttribute("label") })); // the page's
     let timer = 0;
     let asked = null; // the request under way, cancelled by the next one
 
@@ -45,8 +45,10 @@
     }
 
     function fill(names) {
-      // Options made as elements with a value, never markup: names are other people's words.
-      list.replaceChildren(...names.map((name) => Object.assign(document.createElement("option"), { value: name })));
+      // Options made as elements with a value, never markup: names are other people's words. A suggestion is a
+      // value, or {value, label} (a person's display name, shown beside the address the field submits).
+      list.replaceChildren(...names.map((name) => Object.assign(document.createElement("option"),
+        typeof name === "string" ? { value: name } : { value: name.value, ...(name.label ? { label: name.label } : {}) })));
     }
   }
 })();

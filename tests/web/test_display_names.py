@@ -1,0 +1,158 @@
+"""Display names in the web UI: each person sets theirs on /account, an admin sets anyone's on /users, both checked
+as `switchboard user create --name` is and audited; agents then see names where people are shown (the list's and
+the incident page's assignee, who did a timeline entry, the assignee fields' suggestions), addresses still
+submitted."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from flask.testing import FlaskClient
+from sqlalchemy import select, update
+
+from hub import accounts, incident_notes, triage
+from hub.agent_action import Actor, Mail
+from hub.audit import recent
+from hub.db import Database
+from hub.models import User
+from tests.web.helpers import Login, csrf_token, log_in, statements
+
+ME = "agent@example.com"  # the `user` fixture
+MAIL = Mail("helpdesk@localhost", "http://x")
+
+
+def name_of(db: Database, email: str) -> str | None:
+    with db.read() as session:
+        return session.scalar(select(User.display_name).where(User.email == email))
+
+
+def name(db: Database, email: str, display_name: str) -> None:
+    with db.transaction() as session:
+        session.execute(update(User).where(User.email == email).values(display_name=display_name))
+
+
+def set_own(client: FlaskClient, typed: str) -> str:
+    token = csrf_token(client.get("/account").get_data(as_text=True))
+    response = client.post("/account/name", data={"csrf_token": token, "name": typed}, follow_redirects=True)
+    return response.get_data(as_text=True)
+
+
+def test_a_person_names_themselves_on_the_account_page_and_it_is_audited(logged_in: FlaskClient, db: Database) -> None:
+    page = set_own(logged_in, "  Alice   Smith ")
+    assert "Your name is now Alice Smith." in page and 'value="Alice Smith"' in page
+    assert name_of(db, ME) == "Alice Smith"
+    with db.read() as session:
+        [entry] = recent(session, action="user.name")
+    assert (entry.actor, entry.target, entry.detail) == (ME, ME, {"name": "Alice Smith"})
+
+
+def test_saving_the_same_name_again_is_not_audited_and_blank_goes_back_to_the_address(
+    logged_in: FlaskClient, db: Database
+) -> None:
+    set_own(logged_in, "Alice Smith")
+    set_own(logged_in, "Alice Smith")
+    assert "signed with your address&#39;s first part again" in set_own(logged_in, "")
+    assert name_of(db, ME) is None
+    with db.read() as session:
+        assert [e.detail for e in recent(session, action="user.name")] == [{"name": None}, {"name": "Alice Smith"}]
+
+
+def test_a_name_the_cli_refuses_is_refused_beside_the_field_and_nothing_changes(
+    logged_in: FlaskClient, db: Database
+) -> None:
+    token = csrf_token(logged_in.get("/account").get_data(as_text=True))
+    response = logged_in.post("/account/name", data={"csrf_token": token, "name": "alice@example.com"})
+    assert response.status_code == 400
+    assert "a display name is up to 100 characters on one line, without @ &lt; &gt;" in response.get_data(as_text=True)
+    assert name_of(db, ME) is None
+
+
+def test_an_admin_names_someone_on_the_users_page_audited_as_theirs(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    make_user()
+    log_in(client, make_user(email="root@example.com", role="admin"))
+    with db.read() as session:
+        agent_id = accounts.user_by_email(session, ME).id
+    token = csrf_token(client.get("/users").get_data(as_text=True))
+    answer = client.post(f"/users/{agent_id}/name", data={"csrf_token": token, "name": "Bob O'Brien"},
+                         follow_redirects=True)  # fmt: skip
+    assert f"{ME} is now named Bob O&#39;Brien." in answer.get_data(as_text=True)
+    assert name_of(db, ME) == "Bob O'Brien"
+    with db.read() as session:
+        [entry] = recent(session, action="user.name")
+    assert (entry.actor, entry.target, entry.detail) == ("root@example.com", ME, {"name": "Bob O'Brien"})
+    refused = client.post(f"/users/{agent_id}/name", data={"csrf_token": token, "name": "Bob <b@x.org>"},
+                          follow_redirects=True)  # fmt: skip
+    assert "Nothing changed: a display name is up to 100 characters" in refused.get_data(as_text=True)
+    assert name_of(db, ME) == "Bob O'Brien"
+
+
+def test_an_admin_adding_a_person_may_name_them(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    log_in(client, make_user(email="root@example.com", role="admin"))
+    token = csrf_token(client.get("/users").get_data(as_text=True))
+    client.post("/users", data={"csrf_token": token, "email": "cy@example.com", "role": "agent",
+                                "password": "a long passphrase", "name": "Cy Young"})  # fmt: skip
+    assert name_of(db, "cy@example.com") == "Cy Young"
+
+
+def test_the_list_and_the_incident_page_name_the_assignee_and_who_wrote(
+    logged_in: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
+) -> None:
+    make_user(email="bob@example.com")
+    name(db, "bob@example.com", "Bob <Builder>")  # as stored by older code: escaped wherever shown
+    ref = raise_incident()
+    incident_id = int(ref.removeprefix("INC-"))
+    triage.assign(db, incident_id, "bob@example.com", Actor("bob@example.com"), MAIL)
+    incident_notes.add_note(db, incident_id, "On it", Actor("bob@example.com"))
+    shown = '<span class="person" title="bob@example.com">Bob &lt;Builder&gt;</span>'
+    assert f'<td data-label="Assignee">{shown}</td>' in logged_in.get("/incidents").get_data(as_text=True)
+    page = logged_in.get(f"/incidents/{ref}").get_data(as_text=True)
+    assert f"<dt>Assignee</dt><dd>{shown}</dd>" in page
+    assert page.count(f'<span class="by">by {shown}</span>') == 2  # the assignment and the note
+    assert 'value="bob@example.com" label="Bob &lt;Builder&gt;"' in page  # the Assign field's suggestion
+
+
+def test_someone_without_a_name_is_shown_by_address(logged_in: FlaskClient, db: Database,
+                                                     raise_incident: Callable[..., str]) -> None:  # fmt: skip
+    ref = raise_incident()
+    triage.assign(db, int(ref.removeprefix("INC-")), ME, Actor(ME), MAIL)
+    assert f'<td data-label="Assignee">{ME}</td>' in logged_in.get("/incidents").get_data(as_text=True)
+    assert 'class="by"' not in logged_in.get(f"/incidents/{ref}").get_data(as_text=True)
+
+
+def test_the_list_names_its_assignees_in_one_read_however_many_rows(
+    logged_in: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
+) -> None:
+    def queries() -> int:
+        with statements(db) as sent:
+            assert logged_in.get("/incidents").status_code == 200
+        return len(sent)
+
+    for n in range(2):
+        make_user(email=f"p{n}@example.com")
+        name(db, f"p{n}@example.com", f"Person {n}")
+    first = raise_incident("Disk 0", dedup_key="0")
+    triage.assign(db, int(first.removeprefix("INC-")), "p0@example.com", Actor(ME), MAIL)
+    one = queries()
+    for n in range(1, 6):
+        ref = raise_incident(f"Disk {n}", dedup_key=str(n))
+        triage.assign(db, int(ref.removeprefix("INC-")), f"p{n % 2}@example.com", Actor(ME), MAIL)
+    page = logged_in.get("/incidents").get_data(as_text=True)
+    assert len(re.findall(r'<span class="person" title="p\d@example.com">Person \d</span>', page)) == 6
+    assert queries() == one
+
+
+def test_assignee_suggestions_show_a_name_beside_the_address_they_submit(
+    logged_in: FlaskClient, db: Database, make_user: Callable[..., Login]
+) -> None:
+    make_user(email="bob@example.com")
+    make_user(email="bobby@example.com")
+    name(db, "bob@example.com", "Bob Smith")
+    assert logged_in.get("/suggest/assignees?q=bob").get_json() == [
+        {"value": "bob@example.com", "label": "Bob Smith"},
+        "bobby@example.com",
+    ]
