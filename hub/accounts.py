@@ -84,6 +84,14 @@ def user_by_email(session: Session, email: str) -> User:
     return user
 
 
+def user_by_id(session: Session, user_id: int) -> User:
+    """The user a form or link names by number, or BadInput saying there is none (removed since the page loaded)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise BadInput(f"there is no user #{user_id}")
+    return user
+
+
 def change_user(session: Session, email: str, *, role: str | None = None, active: bool | None = None) -> User:
     """Change a person's role or switch their account off; the last active admin cannot be demoted or disabled
     (`LastAdmin`), so the hub can never be left with nobody able to manage it."""

@@ -28,7 +28,7 @@ from typing import Literal
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from hub import recovery_codes, sealed, security_keys, totp
+from hub import accounts, recovery_codes, sealed, security_keys, totp
 from hub.db import Database
 from hub.errors import BadInput
 from hub.models import User, utcnow
@@ -77,15 +77,8 @@ def required(role: str, roles: Collection[str]) -> bool:
     return role in roles
 
 
-def _user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise BadInput(f"there is no user #{user_id}")
-    return user
-
-
 def standing(session: Session, user_id: int) -> Standing:
-    user = _user(session, user_id)
+    user = accounts.user_by_id(session, user_id)
     return Standing(user.totp_secret is not None, user.two_factor_since, recovery_codes.left(session, user_id))
 
 
@@ -98,7 +91,7 @@ def secret_of(user: User, keys: Keyring) -> str | None:
 def start_setup(session: Session, user_id: int, now: float, *, keys: Keyring) -> Setup:
     """A new secret to show, kept sealed on the user until a code confirms it (`confirm_setup`). It replaces any
     setup under way, so the key another browser or tab shows stops counting: the latest one started wins."""
-    user = _user(session, user_id)
+    user = accounts.user_by_id(session, user_id)
     if user.totp_secret is not None:
         raise BadInput("two-factor authentication is already on for this account")
     setup = Setup(totp.new_secret(), secrets.token_urlsafe(16))
@@ -112,7 +105,7 @@ def pending_setup(session: Session, user_id: int, ref: str | None, now: float, *
     """The setup the browser keeping `ref` shows, still waiting for its code. Raises SetupGone, saying what to do,
     when that browser has none, another was started since, it expired, or it no longer opens (a lost SECRET_KEY:
     a new setup is the remedy, as for the others)."""
-    user = _user(session, user_id)
+    user = accounts.user_by_id(session, user_id)
     stored, started = user.totp_pending, user.totp_pending_at
     if ref is None or stored is None or started is None:
         raise SetupGone("no setup is waiting for a code in this browser")
@@ -137,7 +130,7 @@ def confirm_setup(
 def turn_on(session: Session, user_id: int, secret: str, typed: str, now: float, *, keys: Keyring) -> list[str]:
     """Keep the secret once a code from it proves the app holds it; return the recovery codes to show once, or none
     when the person has theirs already (from a security key), which stay good. Any setup under way is over."""
-    user = _user(session, user_id)
+    user = accounts.user_by_id(session, user_id)
     if user.totp_secret is not None:
         raise BadInput("two-factor authentication is already on for this account")
     step = totp.accepted_step(secret, typed, now)
@@ -165,7 +158,7 @@ def forget_expired_setups(db: Database, now: datetime | None = None) -> int:
 def turn_off(session: Session, user_id: int) -> User:
     """Forget the secret (the person's own choice, or an admin's reset for a lost phone), and the recovery codes
     unless a security key is left for them to stand in for."""
-    user = _user(session, user_id)
+    user = accounts.user_by_id(session, user_id)
     user.totp_secret = user.totp_step = user.two_factor_since = None
     _forget_setup(user)
     recovery_codes.drop_unless_needed(session, user_id)
@@ -182,7 +175,7 @@ def reset(session: Session, user_id: int) -> tuple[User, int]:
 def check(session: Session, user_id: int, typed: str, now: float, *, keys: Keyring) -> Method | None:
     """Whether `typed` is the second step for this user: a current authenticator code not used before, or an
     unused recovery code (then used up), whichever second factors they have. None when it is neither."""
-    user = _user(session, user_id)
+    user = accounts.user_by_id(session, user_id)
     secret = secret_of(user, keys)
     if secret is not None and len(totp.normalise(typed)) == totp.DIGITS:
         step = totp.accepted_step(secret, typed, now, after=user.totp_step)

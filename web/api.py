@@ -62,6 +62,20 @@ def token_required(permission: str) -> Callable[[Callable[..., Response]], Calla
     return decorate
 
 
+def incident_number(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Decorate an API view on `/incidents/<ref>...`: 404 when `ref` names no incident (`INC-7x` is not INC-7),
+    else the view is called with the incident's `number` as well, so each endpoint answers a bad ref alike."""
+
+    @wraps(view)
+    def wrapper(*args: Any, ref: str, **kwargs: Any) -> Response:
+        number = incident_id(ref)
+        if number is None:
+            return json_error(404, f"no incident {ref!r}")
+        return view(*args, ref=ref, number=number, **kwargs)
+
+    return wrapper
+
+
 @bp.get("/incidents")
 @token_required(VIEW_INCIDENTS)
 def incidents() -> Response:
@@ -144,14 +158,12 @@ _PATCHABLE = ("status", "assignee", "priority", "category", "service", "title", 
 
 @bp.patch("/incidents/<ref>")
 @token_required(WORK_INCIDENTS)
-def update_incident(ref: str) -> Response:
+@incident_number
+def update_incident(ref: str, number: int) -> Response:
     """Change `status` (open, acknowledged, waiting, resolved, closed), `assignee`, `priority`, `title`,
     `category` and/or `service` (null or "" clears those two), `public_note` (what the status page says; null or ""
     takes it down); with `"status": "resolved"`, `resolution` says how.
     Answers the incident as it is afterwards."""
-    number = incident_id(ref)
-    if number is None:
-        return json_error(404, f"no incident {ref!r}")
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not body:
         return json_error(400, f"send a JSON object with any of: {', '.join(_PATCHABLE)}")
@@ -195,14 +207,12 @@ def update_incident(ref: str) -> Response:
 
 @bp.post("/incidents/<ref>/comments")
 @token_required(WORK_INCIDENTS)
-def comment(ref: str) -> Response:
+@incident_number
+def comment(ref: str, number: int) -> Response:
     """Add an internal note, or with `"reply": true` mail the text to the requester; 201 with the incident. As
     multipart/form-data: the same fields, and up to five `file` parts attached to the note or the reply (413 when
     over the size limits, as the incident page's forms refuse them); with a file, `text` may be empty or left out.
     400 for neither words nor a file."""
-    number = incident_id(ref)
-    if number is None:
-        return json_error(404, f"no incident {ref!r}")
     files: tuple[Upload, ...] = ()
     store = uploads.store()
     body: Any
@@ -260,11 +270,9 @@ def _form_comment() -> dict[str, Any]:
 
 @bp.post("/incidents/<ref>/time")
 @token_required(WORK_INCIDENTS)
-def log_time(ref: str) -> Response:
+@incident_number
+def log_time(ref: str, number: int) -> Response:
     """Log time spent on the incident (`{"minutes": 25, "what": "..."}`); 201 with the incident."""
-    number = incident_id(ref)
-    if number is None:
-        return json_error(404, f"no incident {ref!r}")
     body = request.get_json(silent=True)
     try:
         spent = _spent(body)
@@ -284,12 +292,11 @@ def _spent(body: object) -> Spent:
 
 @bp.patch("/incidents/<ref>/time/<entry>")
 @token_required(WORK_INCIDENTS)
-def correct_time(ref: str, entry: str) -> Response:
+@incident_number
+def correct_time(ref: str, number: int, entry: str) -> Response:
     """Correct a time entry typed wrong (`{"minutes": 30}` or `{"spent": "1h"}`, and/or `{"what": "..."}`): the
     token's own entries, or anyone's for an admin token, as on the incident page; 200 with the incident."""
-    number, entry_id = incident_id(ref), row_id(entry)
-    if number is None:
-        return json_error(404, f"no incident {ref!r}")
+    entry_id = row_id(entry)
     if entry_id is None:
         return json_error(404, f"no time entry {entry!r}")
     try:
@@ -325,22 +332,21 @@ def _correction(body: object) -> Correction:
 
 @bp.put("/incidents/<ref>/watchers/<email>")
 @token_required(WORK_INCIDENTS)
-def add_watcher(ref: str, email: str) -> Response:
+@incident_number
+def add_watcher(ref: str, number: int, email: str) -> Response:
     """Make the user `email` a watcher: they hear when the incident is resolved, reopened or escalated."""
-    return _watching(ref, email, on=True)
+    return _watching(ref, number, email, on=True)
 
 
 @bp.delete("/incidents/<ref>/watchers/<email>")
 @token_required(WORK_INCIDENTS)
-def remove_watcher(ref: str, email: str) -> Response:
+@incident_number
+def remove_watcher(ref: str, number: int, email: str) -> Response:
     """Stop telling `email` about the incident (answers the incident whether or not they were watching)."""
-    return _watching(ref, email, on=False)
+    return _watching(ref, number, email, on=False)
 
 
-def _watching(ref: str, email: str, *, on: bool) -> Response:
-    number = incident_id(ref)
-    if number is None:
-        return json_error(404, f"no incident {ref!r}")
+def _watching(ref: str, number: int, email: str, *, on: bool) -> Response:
     if "@" not in email or len(email) > ADDRESS_WIDTH:
         return json_error(400, f"{email!r} is not an email address")
     actor, db = Actor(g.principal.name), services().db
@@ -353,11 +359,9 @@ def _watching(ref: str, email: str, *, on: bool) -> Response:
 
 @bp.put("/incidents/<ref>/problem")
 @token_required(MANAGE_PROBLEMS)
-def link_problem(ref: str) -> Response:
+@incident_number
+def link_problem(ref: str, number: int) -> Response:
     """Make the incident part of an open problem (`{"problem": "PRB-3"}`), moving it from any other."""
-    number = incident_id(ref)
-    if number is None:
-        return json_error(404, f"no incident {ref!r}")
     body = request.get_json(silent=True)
     typed = body.get("problem") if isinstance(body, dict) else None
     problem = reference("PRB", typed) if isinstance(typed, str) else None
@@ -368,11 +372,9 @@ def link_problem(ref: str) -> Response:
 
 @bp.delete("/incidents/<ref>/problem")
 @token_required(MANAGE_PROBLEMS)
-def unlink_problem(ref: str) -> Response:
+@incident_number
+def unlink_problem(ref: str, number: int) -> Response:
     """Take the incident out of its problem (answers the incident whether or not it was part of one)."""
-    number = incident_id(ref)
-    if number is None:
-        return json_error(404, f"no incident {ref!r}")
     return triaged(lambda: problem_links.unlink(services().db, number, Actor(g.principal.name)), ref)
 
 

@@ -9,10 +9,9 @@ from flask import Blueprint, Response, g, request
 
 from hub import major_incidents
 from hub.agent_action import Actor
-from web.api import token_required, triaged
+from web.api import incident_number, token_required, triaged
 from web.incident_actions import mail_settings
 from web.permissions import WORK_INCIDENTS
-from web.queries import incident_id
 from web.responses import json_error
 from web.services import services
 
@@ -25,12 +24,10 @@ _STAND_DOWN = '{"note": "One printer, not the floor"}'
 
 @bp.post("/<ref>/major")
 @token_required(WORK_INCIDENTS)
-def declare(ref: str) -> Response:
+@incident_number
+def declare(ref: str, number: int) -> Response:
     """Declare the incident a major incident: `reason` says why, `coordinator` (an active agent's or admin's email)
     leads it; a token is no one, so it names the coordinator. 201 with the incident; 409 when it is one already."""
-    number = incident_id(ref)
-    if number is None:
-        return json_error(404, f"no incident {ref!r}")
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not all(isinstance(body.get(name), str) for name in ("reason", "coordinator")):
         return json_error(400, f"send {_DECLARE}: a token is no one, so it names the coordinator")
@@ -49,12 +46,10 @@ def declare(ref: str) -> Response:
 
 @bp.patch("/<ref>/major")
 @token_required(WORK_INCIDENTS)
-def hand_over(ref: str) -> Response:
+@incident_number
+def hand_over(ref: str, number: int) -> Response:
     """Hand coordination of the major incident over to `coordinator` (an active agent's or admin's email), who is
     paged as if it had just been declared; the same coordinator again changes nothing. 409 when it is not one."""
-    number = incident_id(ref)
-    if number is None:
-        return json_error(404, f"no incident {ref!r}")
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("coordinator"), str) or not body["coordinator"].strip():
         return json_error(400, f"name the new coordinator, an active agent's or admin's email: send {_HAND_OVER}")
@@ -69,12 +64,10 @@ def hand_over(ref: str) -> Response:
 
 @bp.delete("/<ref>/major")
 @token_required(WORK_INCIDENTS)
-def stand_down(ref: str) -> Response:
+@incident_number
+def stand_down(ref: str, number: int) -> Response:
     """Stand the major incident down (it was not one, or no longer is): those paged for it are told, with the
     `note` of an optional JSON body. 409 when it is not one, or is resolved (its review is owed)."""
-    number = incident_id(ref)
-    if number is None:
-        return json_error(404, f"no incident {ref!r}")
     body = request.get_json(silent=True) if request.get_data() else {}
     if not isinstance(body, dict) or not isinstance(body.get("note"), str | None):
         return json_error(400, f"send no body, or a note for those paged: {_STAND_DOWN}")

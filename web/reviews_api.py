@@ -18,11 +18,11 @@ from hub import review_search, reviews
 from hub.agent_action import Actor
 from hub.models import ReviewAction, utcnow
 from hub.reviews import KeyTimes
-from web.api import token_required, triaged
+from web.api import incident_number, token_required, triaged
 from web.incident_actions import mail_settings
 from web.incident_search import API_PAGE_SIZE, FilterError, flag, paging
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS
-from web.queries import incident_id, iso_or_null
+from web.queries import iso_or_null
 from web.responses import json_error, json_response
 from web.reviews import Read, read, review_due
 from web.services import services
@@ -60,11 +60,9 @@ def detail(ref: str) -> Response:
 
 @bp.post("/incidents/<ref>/review")
 @token_required(WORK_INCIDENTS)
-def start(ref: str) -> Response:
+@incident_number
+def start(ref: str, number: int) -> Response:
     """Start the review of a resolved major incident: 201 with the draft, or 200 with the review it already had."""
-    number = incident_id(ref)
-    if number is None:
-        return json_error(404, f"no incident {ref!r}")
     started = False
 
     def apply() -> None:
@@ -76,12 +74,10 @@ def start(ref: str) -> Response:
 
 @bp.patch("/incidents/<ref>/review")
 @token_required(WORK_INCIDENTS)
-def save(ref: str) -> Response:
+@incident_number
+def save(ref: str, number: int) -> Response:
     """Change the draft's texts (any of summary, impact, root_cause, went_well, went_badly; the others are kept);
     409 once it is published."""
-    number = incident_id(ref)
-    if number is None:
-        return json_error(404, f"no incident {ref!r}")
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not body or not all(isinstance(value, str) for value in body.values()):
         return json_error(400, f"send a JSON object of texts, any of {', '.join(reviews.FIELDS)}, like {_TEXTS}")
@@ -94,12 +90,10 @@ def save(ref: str) -> Response:
 
 @bp.post("/incidents/<ref>/review/publish")
 @token_required(WORK_INCIDENTS)
-def publish(ref: str) -> Response:
+@incident_number
+def publish(ref: str, number: int) -> Response:
     """Publish the draft (it needs a summary): it becomes the record, and its link is mailed to the coordinator and
     the major-incident group. 409 when it is published already or has no summary."""
-    number = incident_id(ref)
-    if number is None:
-        return json_error(404, f"no incident {ref!r}")
     group = services().settings.major_incident_group
 
     def apply() -> None:
@@ -110,12 +104,10 @@ def publish(ref: str) -> Response:
 
 @bp.post("/incidents/<ref>/review/actions")
 @token_required(WORK_INCIDENTS)
-def add_action(ref: str) -> Response:
+@incident_number
+def add_action(ref: str, number: int) -> Response:
     """Add a follow-up action to the draft (`text`, one line; `owner`, optional): 201 with the action. 409 once the
     review is published, or when the text is empty or longer than one line."""
-    number = incident_id(ref)
-    if number is None:
-        return json_error(404, f"no incident {ref!r}")
     body = request.get_json(silent=True)
     if (
         not isinstance(body, dict)
@@ -137,24 +129,20 @@ def add_action(ref: str) -> Response:
 
 @bp.delete("/incidents/<ref>/review/actions/<int:action_id>")
 @token_required(WORK_INCIDENTS)
-def remove_action(ref: str, action_id: int) -> Response:
+@incident_number
+def remove_action(ref: str, number: int, action_id: int) -> Response:
     """Take a follow-up action out of the draft: 200 with the review. 409 once it is published, or when the action
     is filed as a problem already (close the problem instead); 404 when the review has no such action."""
-    number = incident_id(ref)
-    if number is None:
-        return json_error(404, f"no incident {ref!r}")
     return triaged(lambda: reviews.remove_action(services().db, number, action_id, Actor(g.principal.name)), ref,
                    answer=_review_answer)  # fmt: skip
 
 
 @bp.post("/incidents/<ref>/review/actions/<int:action_id>/problem")
 @token_required(WORK_INCIDENTS)
-def file_problem(ref: str, action_id: int) -> Response:
+@incident_number
+def file_problem(ref: str, number: int, action_id: int) -> Response:
     """File a follow-up action as a problem, draft or published: 201 with the action, whose `problem` is the new
     problem's ref (`Location` is the problem). 409 when it is filed already; 404 when the review has no such action."""
-    number = incident_id(ref)
-    if number is None:
-        return json_error(404, f"no incident {ref!r}")
     return triaged(lambda: reviews.file_problem(services().db, number, action_id, Actor(g.principal.name)), ref,
                    201, answer=lambda ref, status: _action_answer(ref, action_id, status))  # fmt: skip
 

@@ -16,7 +16,6 @@ from wtforms.validators import DataRequired, Length
 from hub import accounts, audit, security_keys, two_factor, user_list
 from hub.domain import ROLES
 from hub.errors import BadInput
-from hub.models import User
 from web.forms import back_to
 from web.permissions import MANAGE_USERS, requires
 from web.services import services
@@ -97,9 +96,7 @@ def change(user_id: int) -> ResponseReturnValue:
     active = {"yes": True, "no": False}.get(form.active.data or "")
     try:
         with services().db.transaction() as session:
-            row = session.get(User, user_id)
-            if row is None:
-                raise BadInput(f"there is no user #{user_id}")
+            row = accounts.user_by_id(session, user_id)
             before = (row.role, row.active)
             user = accounts.change_user(session, row.email, role=form.role.data, active=active)
             if (user.role, user.active) != before:
@@ -123,9 +120,7 @@ def set_name(user_id: int) -> ResponseReturnValue:
         return redirect(back_to("users.index"))
     try:
         with services().db.transaction() as session:
-            row = session.get(User, user_id)
-            if row is None:
-                raise BadInput(f"there is no user #{user_id}")
+            row = accounts.user_by_id(session, user_id)
             user, changed = accounts.set_display_name(session, row.email, request.form.get("name", ""))
             if changed:
                 audit.record(session, current_user.email, "user.name", user.email, name=user.display_name)
@@ -148,9 +143,7 @@ def reset_password(user_id: int) -> ResponseReturnValue:
         return redirect(back_to("users.index"))
     try:
         with services().db.transaction() as session:
-            row = session.get(User, user_id)
-            if row is None:
-                raise BadInput(f"there is no user #{user_id}")
+            row = accounts.user_by_id(session, user_id)
             changed = accounts.set_password(session, row.email, form.password.data or "").email
             audit.record(session, current_user.email, "user.password", changed)
     except BadInput as exc:

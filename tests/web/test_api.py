@@ -7,6 +7,8 @@ from datetime import datetime
 
 from flask.testing import FlaskClient
 
+from hub import accounts
+from hub.db import Database
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import bearer, post_event
 
@@ -120,3 +122,34 @@ def test_unknown_incident_is_404_in_json(client: FlaskClient, api_token: str) ->
 def test_unknown_api_path_is_404_in_json(client: FlaskClient) -> None:
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404 and response.is_json
+
+
+#: Every API endpoint that acts on one incident, as (method, path under /api/v1/incidents/<ref>).
+INCIDENT_WRITES = [
+    ("PATCH", ""),
+    ("POST", "/comments"),
+    ("POST", "/time"),
+    ("PATCH", "/time/1"),
+    ("PUT", "/watchers/ann@example.com"),
+    ("DELETE", "/watchers/ann@example.com"),
+    ("PUT", "/problem"),
+    ("DELETE", "/problem"),
+    ("POST", "/review"),
+    ("PATCH", "/review"),
+    ("POST", "/review/publish"),
+    ("POST", "/review/actions"),
+    ("DELETE", "/review/actions/1"),
+    ("POST", "/review/actions/1/problem"),
+    ("POST", "/major"),
+    ("PATCH", "/major"),
+    ("DELETE", "/major"),
+]
+
+
+def test_a_ref_that_names_no_incident_is_a_404_before_the_body_is_read(client: FlaskClient, db: Database) -> None:
+    with db.transaction() as session:
+        token = accounts.create_token(session, name="ops", role="admin")
+    for method, path in INCIDENT_WRITES:
+        response = client.open(f"/api/v1/incidents/INC-1x{path}", method=method, data="not json",
+                               headers=bearer(token))  # fmt: skip
+        assert (response.status_code, response.json) == (404, {"error": "no incident 'INC-1x'"}), (method, path)

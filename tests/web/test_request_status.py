@@ -203,6 +203,17 @@ def test_only_the_newest_messages_are_shown_and_the_page_says_the_rest_are_in_th
 # -- "It is solved" -------------------------------------------------------------------------------------------------
 
 
+def merged_into_a_new_request(
+    intake: Intake, db: Database, settings: Settings, incident_id: int, title: str, requester: str
+) -> int:
+    """Merge the request into a new one that `requester` mailed in, as an agent does; the new one's id."""
+    event = InboundEvent(source="email", title=title, requester=requester, message_id=f"<{next(MESSAGE_NUMBERS)}@x>")
+    into = intake.record(EMAIL, event).incident_id
+    assert into is not None
+    triage.merge(db, incident_id, into, Actor("bob@example.com"), Mail(settings.desk_address, settings.base_url))
+    return into
+
+
 def say_solved(client: FlaskClient, path: str) -> tuple[int, str]:
     """Open the page and press "It is solved", as a browser would; (status, page after any redirect)."""
     page = client.get(path).get_data(as_text=True)
@@ -265,10 +276,7 @@ def test_a_changed_link_cannot_say_a_request_is_solved(
 def test_a_link_to_a_request_merged_into_another_of_theirs_shows_and_solves_that_one(
     client: FlaskClient, db: Database, settings: Settings, incident_id: int, intake: Intake
 ) -> None:
-    event = InboundEvent(source="email", title="Printer still jams", requester="ann@example.org", message_id="<q@x>")
-    survivor = intake.record(EMAIL, event).incident_id
-    assert survivor is not None
-    triage.merge(db, incident_id, survivor, Actor("bob@example.com"), Mail(settings.desk_address, settings.base_url))
+    survivor = merged_into_a_new_request(intake, db, settings, incident_id, "Printer still jams", "ann@example.org")
     html = client.get(link(settings, incident_id)).get_data(as_text=True)
     assert f"Your request INC-{incident_id} was merged into this one" in html and "Printer still jams" in html
     code, html = say_solved(client, link(settings, incident_id))
@@ -280,13 +288,10 @@ def test_a_link_to_a_request_merged_into_another_of_theirs_shows_and_solves_that
 def test_a_link_to_a_request_merged_into_someone_elses_shows_how_that_one_was_resolved_escaped(
     client: FlaskClient, db: Database, settings: Settings, incident_id: int, intake: Intake
 ) -> None:
-    event = InboundEvent(source="email", title="Bea: all printers jam", requester="bea@example.org", message_id="<b@x>")
-    bobs = intake.record(EMAIL, event).incident_id
-    assert bobs is not None
-    mail, bob = Mail(settings.desk_address, settings.base_url), Actor("bob@example.com")
-    triage.merge(db, incident_id, bobs, bob, mail)
+    bobs = merged_into_a_new_request(intake, db, settings, incident_id, "Bea: all printers jam", "bea@example.org")
     html = client.get(link(settings, incident_id)).get_data(as_text=True)
     assert '<strong id="state">Merged</strong>' in html and 'id="outcome"' not in html and "Resolved " not in html
+    mail, bob = Mail(settings.desk_address, settings.base_url), Actor("bob@example.com")
     triage.change_status(db, bobs, "resolve", bob, mail, resolution=f"New rollers {HOSTILE}")
     html = client.get(link(settings, incident_id)).get_data(as_text=True)
     assert f'<p id="outcome"><strong>INC-{bobs} was resolved: we think it is fixed.' in html

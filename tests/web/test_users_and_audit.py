@@ -87,3 +87,14 @@ def test_silences_added_on_the_page_are_audited(client: FlaskClient, make_user: 
     token = csrf_token(admin.get("/silences").get_data(as_text=True))
     admin.post("/silences", data={"csrf_token": token, "matchers": "labels.team=db", "duration": "1h", "comment": "x"})
     assert "<code>silence.create</code>" in admin.get("/audit").get_data(as_text=True)
+
+
+def test_a_change_to_someone_removed_since_the_page_loaded_says_there_is_no_such_user(
+    client: FlaskClient, make_user: Callable[..., Login]
+) -> None:
+    admin = as_admin(client, make_user)
+    token = csrf_token(admin.get("/users").get_data(as_text=True))
+    forms = {"": {"role": "agent", "active": "yes"}, "/name": {"name": "Ann"}, "/password": {"password": "long enough"}}
+    for path, form in forms.items():
+        page = admin.post(f"/users/999{path}", data={"csrf_token": token, **form}, follow_redirects=True)
+        assert "Nothing changed: there is no user #999." in page.get_data(as_text=True), path
