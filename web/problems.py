@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub import problems, reviews
+from hub import change_problems, problems, reviews
 from hub.models import Incident, Problem
 from hub.numbers import reference
 from hub.problems import ProblemError, Recurrence
@@ -83,9 +83,11 @@ def detail(ref: str) -> ResponseReturnValue:
         incidents = list(session.scalars(select(Incident).where(Incident.problem_id == problem.id)
                                          .order_by(Incident.id.desc()).limit(500)))  # fmt: skip
         from_review = reviews.review_of_problem(session, problem.id)
+        fixes = change_problems.fixes(session, problem.id)
     moves = sorted(problems.MOVES[problem.state])
     return render_template("problems/detail.html", problem=problem, incidents=incidents, moves=moves,
-                           form=ActionForm(), from_review=from_review)  # fmt: skip
+                           form=ActionForm(), from_review=from_review, fixes=fixes,
+                           fixed_by=change_problems.fixed_by(fixes))  # fmt: skip
 
 
 @bp.post("/problems/<ref>")
