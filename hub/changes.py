@@ -217,8 +217,7 @@ def clashes(session: Session, row: Change) -> list[Change]:
 
 def history(session: Session, ref: str) -> list[AuditEntry]:
     """What happened to a change, oldest first: its audit entries."""
-    query = select(AuditEntry).where(AuditEntry.target == ref, AuditEntry.action.startswith("change."))
-    return list(session.scalars(query.order_by(AuditEntry.id)))
+    return audit.trail(session, ref, "change.")
 
 
 def _locked(session: Session, ref: str) -> Change:

@@ -286,7 +286,9 @@ _PROBLEM = {
         "state": {"type": "string", "enum": ["new", "investigating", "known_error", "resolved", "closed"]},
         "root_cause": {"type": "string"},
         "workaround": {"type": "string"},
+        "share_workaround": {"type": "boolean"},
         "incidents": {"type": "array", "items": {"type": "string"}},
+        "changes": {"type": "array", "items": {"type": "string"}, "description": "The changes that fix it."},
     },
 }
 _SUGGESTION = {
@@ -1172,6 +1174,39 @@ def document() -> dict[str, Any]:
                     "summary": "One problem with its incidents",
                     "operationId": "getProblem",
                     "responses": {"200": _json(_PROBLEM, "The problem."), **_errors(401, 404)},
+                },
+                "patch": {
+                    "summary": "Record what was learned and move the problem on, as its page does (agent or admin "
+                    "tokens)",
+                    "description": "Any of the fields; the rest stay as they are. States move as the page allows "
+                    "(a new problem cannot be resolved straight away; a closed one no longer moves), and a known "
+                    "error needs its workaround written down. Audited (`problem.update`).",
+                    "operationId": "updateProblem",
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "minProperties": 1,
+                            "additionalProperties": False,
+                            "properties": {
+                                "root_cause": {"type": "string"},
+                                "workaround": {"type": "string"},
+                                "share_workaround": {
+                                    "type": "boolean",
+                                    "description": "Tell requesters of new matching incidents the workaround.",
+                                },
+                                "state": {
+                                    "type": "string",
+                                    "enum": ["new", "investigating", "known_error", "resolved", "closed"],
+                                },
+                                "owner": {"type": "string", "description": "Who works it; empty clears it."},
+                            },
+                        }
+                    ),
+                    "responses": {
+                        "200": _json(_PROBLEM, "The problem as it is now."),
+                        "409": _error("The state cannot follow the problem's, or a known error lacks a workaround."),
+                        **_errors(400, 401, 403, 404),
+                    },
                 },
             },
             "/api/v1/changes": {

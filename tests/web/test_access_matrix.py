@@ -165,6 +165,7 @@ BY_MACHINE_CREDENTIALS = {
     "reviews_api.index", "reviews_api.detail", "reviews_api.start", "reviews_api.save", "reviews_api.publish",
     "reviews_api.add_action", "reviews_api.remove_action", "reviews_api.file_problem",
     "problems_api.api_suggestions", "problems_api.api_index", "problems_api.api_create", "problems_api.api_problem",
+    "problems_api.api_update",
     "silences_api.create", "silences_api.index", "silences_api.expire",
     "records_api.events", "records_api.event", "records_api.integrations",
     "knowledge_api.articles", "knowledge_api.article", "knowledge_api.suggest",
