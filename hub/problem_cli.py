@@ -28,9 +28,10 @@ def _line(row: Problem) -> str:
 
 
 def history_line(entry: AuditEntry) -> str:
-    """One audit entry of a problem as `problem show` prints it: when, what, by whom, and the detail that says it."""
-    detail = ", ".join(f"{key} {value}" for key, value in (entry.detail or {}).items() if value is not None)
-    return f"  {printed_time(entry.at)} {entry.action} by {entry.actor}" + (f": {detail}" if detail else "")
+    """One audit entry of a problem as `problem show` prints it: when, who, and what, in the page's words."""
+    from hub.problems import what_happened
+
+    return f"  {printed_time(entry.at)} {entry.actor} {what_happened(entry.action, entry.detail)}"
 
 
 @click.group()

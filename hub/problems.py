@@ -171,6 +171,27 @@ def history(session: Session, ref: str) -> list[AuditEntry]:
     return audit.trail(session, ref, "problem.")
 
 
+def what_happened(action: str, detail: dict[str, object] | None) -> str:
+    """One entry of a problem's history in words, for its page and `problem show`: `marked a known error`,
+    `linked INC-3`, `changed the root cause and the workaround`."""
+    detail = detail or {}
+    linked = detail.get("incident") or detail.get("change")
+    if action == "problem.create":
+        count = detail.get("incidents") or 0
+        return "filed it" + (f" with {count} incident{'s' if count != 1 else ''}" if count else "")
+    if action in ("problem.link", "problem.unlink"):
+        moved = f" (moved from {detail['before']})" if detail.get("before") else ""
+        return f"{'linked' if action == 'problem.link' else 'unlinked'} {linked}{moved}"
+    said = [f"changed the {name.replace('_', ' ')}" for name in ("root_cause", "workaround", "owner") if name in detail]
+    if "share_workaround" in detail:
+        said.append("shared the workaround" if detail["share_workaround"] else "stopped sharing the workaround")
+    if isinstance(state := detail.get("state"), str):
+        target = state.rsplit(" ", 1)[-1]
+        said.append({"known_error": "marked it a known error", "resolved": "resolved it", "closed": "closed it"}
+                    .get(target, f"set it {target.replace('_', ' ')}"))  # fmt: skip
+    return ", ".join(said) or action.removeprefix("problem.")
+
+
 @dataclass(frozen=True)
 class Known:
     """The active problem a new incident joined: what its page and acknowledgement can tell the requester."""

@@ -84,10 +84,12 @@ def detail(ref: str) -> ResponseReturnValue:
                                          .order_by(Incident.id.desc()).limit(500)))  # fmt: skip
         from_review = reviews.review_of_problem(session, problem.id)
         fixes = change_problems.fixes(session, problem.id)
+        history = problems.history(session, problem.ref)
     moves = sorted(problems.MOVES[problem.state])
     return render_template("problems/detail.html", problem=problem, incidents=incidents, moves=moves,
                            form=ActionForm(), from_review=from_review, fixes=fixes,
-                           fixed_by=change_problems.fixed_by(fixes))  # fmt: skip
+                           fixed_by=change_problems.fixed_by(fixes), history=history,
+                           what_happened=problems.what_happened)  # fmt: skip
 
 
 @bp.post("/problems/<ref>")

@@ -39,8 +39,8 @@ def test_a_problem_is_worked_to_a_known_error_and_shown_with_its_history(runner:
     run(runner, "problem", "update", filed, "--workaround", "Reconnect", "--share-workaround", "--state", "known_error")
     shown = run(runner, "problem", "show", filed)
     assert "workaround: Reconnect" in shown and "workaround shared with requesters" in shown
-    assert "problem.create by ann@example.com" in shown
-    assert "by cli: workaround changed, share_workaround True, state investigating → known_error" in shown
+    assert "ann@example.com filed it" in shown
+    assert "cli changed the workaround, shared the workaround, marked it a known error" in shown
     assert f"{filed}    known_error" in run(runner, "problem", "list", "--state", "known_error")
     assert run(runner, "problem", "list", "--state", "new") == ""
 

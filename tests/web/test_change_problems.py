@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask.testing import FlaskClient
 
-from hub import changes, problems
+from hub import accounts, changes, problems, zones
 from hub.db import Database
 from hub.models import Problem, utcnow
 from tests.web.helpers import csrf_token
@@ -133,3 +134,22 @@ def test_a_viewer_token_cannot_say_which_problem_a_change_fixes(
     response = client.put(f"/api/v1/changes/{ref}/problem", json={"problem": problem},
                           headers={"Authorization": f"Bearer {api_token}"})  # fmt: skip
     assert response.status_code == 403
+
+
+def test_the_problem_page_shows_its_history_in_the_readers_zone(db: Database, logged_in: FlaskClient) -> None:
+    with db.transaction() as session:
+        accounts.set_timezone(session, "agent@example.com", "Asia/Tokyo")
+    problem = filed(db)
+    number = int(problem.removeprefix("PRB-"))
+    problems.update_problem(db, number, CAROL, state="investigating", root_cause="Idle tunnels dropped")
+    problems.update_problem(db, number, CAROL, workaround="Reconnect", state="known_error")
+    ref = requested(db, fixes=problem)
+    page = logged_in.get(f"/problems/{problem}").get_data(as_text=True)
+    history = page.split('id="history"', 1)[1]
+    said = [f"{CAROL} filed it", f"{CAROL} changed the root cause, set it investigating",
+            f"{CAROL} changed the workaround, marked it a known error", f"{CAROL} linked {ref}"]  # fmt: skip
+    positions = [history.index(f'<p class="entry-summary">{line}</p>') for line in said]
+    assert positions == sorted(positions)
+    with db.read() as session:
+        times = [entry.at for entry in problems.history(session, problem)]
+    assert len(times) == 4 and all(zones.wall_clock(at, ZoneInfo("Asia/Tokyo")) in history for at in times)
