@@ -24,3 +24,9 @@ def recent(session: Session, *, limit: int = 200, action: str | None = None) -> 
             AuditEntry.action.startswith(action) if action.endswith(".") else AuditEntry.action == action
         )
     return list(session.scalars(query))
+
+
+def trail(session: Session, target: str, family: str) -> list[AuditEntry]:
+    """What happened to one thing, oldest first: its entries of one family (`change.`, `problem.`), for its page."""
+    query = select(AuditEntry).where(AuditEntry.target == target, AuditEntry.action.startswith(family))
+    return list(session.scalars(query.order_by(AuditEntry.id)))

@@ -61,23 +61,24 @@ def change() -> None:
 @click.option("--approvals", type=click.IntRange(min=0), help="How many of them must approve (N; default: all).")
 @click.option("--requested-by", default=CLI, show_default=True, help="Who asks for it (an email).")
 @click.option("--link", help="A ticket, pull request or runbook URL.")
+@click.option("--fixes", "problem", default="", help="The open problem it fixes: PRB-3, or the problem's title.")
 def change_create(
     title: str, kind: str, service: str | None, risk: str, impact: str, start: datetime | None, end: datetime | None,
     implementation_plan: str, test_plan: str, backout_plan: str, approvers: tuple[str, ...], approvals: int | None,
-    requested_by: str, link: str | None,
+    requested_by: str, link: str | None, problem: str,
 ) -> None:  # fmt: skip
     """Request a change; prints its reference.
 
     Example: switchboard change create --title "Upgrade PostgreSQL to 16" --service db --risk medium
     --start "2026-03-01 22:00" --end "2026-03-01 23:00" --approver ann@example.com --approver bob@example.com
-    --approvals 1
+    --approvals 1 --fixes PRB-4
     """
     from hub import changes
 
     new = changes.NewChange(
         title=title, type=kind, service=service, risk=risk, impact=impact, planned_start=_utc(start),
         planned_end=_utc(end), implementation_plan=implementation_plan, test_plan=test_plan,
-        backout_plan=backout_plan, approvers=approvers, required_approvals=approvals, link=link,
+        backout_plan=backout_plan, approvers=approvers, required_approvals=approvals, link=link, problem=problem,
     )  # fmt: skip
     click.echo(in_transaction(lambda s: changes.create(s, new, requested_by).ref))
 
@@ -105,6 +106,8 @@ def change_show(ref: str) -> None:
         if row is None:
             raise BadInput(f"there is no change {ref!r}; `switchboard change list` shows them")
         lines = [_line(row), f"risk {row.risk}; requested by {row.requested_by}; source {row.source}"]
+        if row.problem is not None:
+            lines.append(f"fixes {row.problem.ref} ({row.problem.state}): {row.problem.title}")
         if row.approvers:
             lines.append(f"approvals: {row.required_approvals} of {', '.join(row.approvers)}")
         lines += [f"  {a.approver} {a.verdict}: {a.comment}" for a in row.approvals]
@@ -117,6 +120,24 @@ def change_show(ref: str) -> None:
         return lines
 
     click.echo("\n".join(in_transaction(work)))
+
+
+@change.command("fixes")
+@click.argument("ref")
+@click.argument("problem", required=False, default="")
+@click.option("--none", "clear", is_flag=True, help="It fixes no problem after all.")
+@click.option("--as", "actor", default=CLI, show_default=True, help="Who says so (an email).")
+def change_fixes(ref: str, problem: str, clear: bool, actor: str) -> None:
+    """Say which open problem a change fixes (its reference or title); the problem's page then lists the change.
+
+    Examples: switchboard change fixes CHG-3 PRB-4; switchboard change fixes CHG-3 --none
+    """
+    from hub import changes
+
+    if bool(problem.strip()) == clear:
+        raise click.UsageError("name the problem, like PRB-4, or give --none")
+    row = in_transaction(lambda s: changes.fix_problem(s, ref, problem, actor))
+    click.echo(f"{row.ref} fixes PRB-{row.problem_id}" if row.problem_id else f"{row.ref} fixes no problem")
 
 
 @change.command("approve")

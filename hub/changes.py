@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from hub import audit
+from hub import audit, change_problems
 from hub.change_states import (
     CARRIED_OUT,
     OUTCOMES,
@@ -59,6 +59,8 @@ class NewChange:
     approvers: tuple[str, ...] = ()
     required_approvals: int | None = None  # None: all of the approvers (M of M)
     link: str | None = None
+    #: The problem it fixes, as typed: PRB-3, or an open problem's title (hub/change_problems.py).
+    problem: str = ""
 
 
 def create(session: Session, new: NewChange, actor: str) -> Change:
@@ -93,6 +95,14 @@ def create(session: Session, new: NewChange, actor: str) -> Change:
     session.add(row)
     session.flush()
     audit.record(session, actor, "change.create", row.ref, type=row.type, service=row.service, risk=row.risk)
+    change_problems.set_problem(session, row, new.problem, actor)
+    return row
+
+
+def fix_problem(session: Session, ref: str, typed: str | None, actor: str) -> Change:
+    """Say which problem a change fixes (a reference or an open problem's title), or none when `typed` is empty."""
+    row = _locked(session, ref)
+    change_problems.set_problem(session, row, typed, actor)
     return row
 
 
@@ -207,8 +217,7 @@ def clashes(session: Session, row: Change) -> list[Change]:
 
 def history(session: Session, ref: str) -> list[AuditEntry]:
     """What happened to a change, oldest first: its audit entries."""
-    query = select(AuditEntry).where(AuditEntry.target == ref, AuditEntry.action.startswith("change."))
-    return list(session.scalars(query.order_by(AuditEntry.id)))
+    return audit.trail(session, ref, "change.")
 
 
 def _locked(session: Session, ref: str) -> Change:

@@ -46,6 +46,7 @@ OWN_COMMANDS = {
     "integration": "hub.account_cli:integration",
     "oncall": "hub.oncall_cli:oncall_group",
     "outbox": "hub.notify_cli:outbox",
+    "problem": "hub.problem_cli:problem",
     "requester": "hub.requester_cli:requester",
     "review": "hub.major_cli:review",
     "service": "hub.service_cli:service",

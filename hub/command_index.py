@@ -26,6 +26,9 @@ SHORT_HELP = {
     "mapping": "Map a tool's own JSON onto a generic integration with JMESPath (see docs/integrations.md).",
     "oncall": "On-call rotations: a group's members take shifts in turn; rules and escalations reach who is on call.",
     "outbox": "Notifications not delivered yet: list them, retry dead ones, discard one.",
+    "problem": (
+        "Problems: the causes behind recurring incidents; record what was learned and move them through their states."
+    ),
     "requester": "A requester's personal data: export all of it as JSON, or erase it (GDPR articles 15 and 17).",
     "review": (
         "Post-incident reviews of major incidents: which are owed and overdue; each one and its follow-up actions."

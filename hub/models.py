@@ -1028,12 +1028,15 @@ class Change(Base):
     # Deploys: the integration that reported it and the tool's deploy id, so a later status updates this change.
     integration_id: Mapped[int | None] = mapped_column(ForeignKey("integrations.id", ondelete="SET NULL"))
     external_id: Mapped[str | None] = mapped_column(String(200))
+    # The problem it is meant to fix (hub/change_problems.py), listed on that problem's page.
+    problem_id: Mapped[int | None] = mapped_column(ForeignKey("problems.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     approvals: Mapped[list[ChangeApproval]] = relationship(
         back_populates="change", order_by="ChangeApproval.id", cascade="all, delete-orphan"
     )
+    problem: Mapped[Problem | None] = relationship(lazy="selectin", viewonly=True)
 
     __table_args__ = (
         _partial_index("uq_changes_deploy", ["integration_id", "external_id"], "external_id IS NOT NULL", unique=True),

@@ -13,23 +13,13 @@ from sqlalchemy.orm import Session
 from hub import audit
 from hub.db import Database
 from hub.errors import BadInput
-from hub.models import Incident, Problem, TimelineEntry, utcnow
+from hub.models import AuditEntry, Incident, Problem, TimelineEntry, utcnow
 from hub.outbox import entry
 from hub.prepared import Prepared
+from hub.problem_states import ACTIVE, MOVES, STATES
 from hub.recurrence import DEFAULT_THRESHOLD, DEFAULT_WINDOW, Occurrence, Suggestion, group_key, suggest
 from hub.statements import INCIDENTS, INSERT_TIMELINE
 
-STATES = ("new", "investigating", "known_error", "resolved", "closed")
-#: state -> the states it may move to
-MOVES: dict[str, frozenset[str]] = {
-    "new": frozenset({"investigating", "known_error", "closed"}),
-    "investigating": frozenset({"known_error", "resolved", "closed"}),
-    "known_error": frozenset({"investigating", "resolved"}),
-    "resolved": frozenset({"closed", "investigating"}),
-    "closed": frozenset(),
-}
-#: Problems in these states still explain new incidents of their recurrence.
-ACTIVE = ("new", "investigating", "known_error")
 #: The same, written out in SQL: prepared statements cannot expand a bound list.
 _IS_ACTIVE = text("state IN ({})".format(", ".join(f"'{state}'" for state in ACTIVE)))
 #: Incidents read when looking for recurrences; a desk with more in one window sees the newest.
@@ -38,6 +28,10 @@ MAX_SCANNED = 50_000
 
 class ProblemError(BadInput):
     """The change does not fit the problem as it is now; the message says why."""
+
+
+class NoSuchProblem(ProblemError):
+    """The problem named does not exist (an API answers 404)."""
 
 
 @dataclass(frozen=True)
@@ -149,7 +143,7 @@ def update_problem(
     with db.transaction() as session:
         problem = session.get(Problem, problem_id, with_for_update=True)
         if problem is None:
-            raise ProblemError(f"there is no problem PRB-{problem_id}")
+            raise NoSuchProblem(f"there is no problem PRB-{problem_id}; `switchboard problem list` shows them")
         changes: dict[str, object] = {}
         for name, value in (("root_cause", root_cause), ("workaround", workaround), ("owner", owner)):
             if value is not None and value.strip() != (getattr(problem, name) or ""):
@@ -169,6 +163,33 @@ def update_problem(
         session.flush()
         session.expunge(problem)
         return problem
+
+
+def history(session: Session, ref: str) -> list[AuditEntry]:
+    """What happened to a problem, oldest first: its audit entries (filed, what was learned, state moves, incidents
+    and changes linked and unlinked)."""
+    return audit.trail(session, ref, "problem.")
+
+
+def what_happened(action: str, detail: dict[str, object] | None) -> str:
+    """One entry of a problem's history in words, for its page and `problem show`: `marked a known error`,
+    `linked INC-3`, `changed the root cause and the workaround`."""
+    detail = detail or {}
+    linked = detail.get("incident") or detail.get("change")
+    if action == "problem.create":
+        count = detail.get("incidents") or 0
+        return "filed it" + (f" with {count} incident{'s' if count != 1 else ''}" if count else "")
+    if action in ("problem.link", "problem.unlink"):
+        moved = f" (moved from {detail['before']})" if detail.get("before") else ""
+        return f"{'linked' if action == 'problem.link' else 'unlinked'} {linked}{moved}"
+    said = [f"changed the {name.replace('_', ' ')}" for name in ("root_cause", "workaround", "owner") if name in detail]
+    if "share_workaround" in detail:
+        said.append("shared the workaround" if detail["share_workaround"] else "stopped sharing the workaround")
+    if isinstance(state := detail.get("state"), str):
+        target = state.rsplit(" ", 1)[-1]
+        said.append({"known_error": "marked it a known error", "resolved": "resolved it", "closed": "closed it"}
+                    .get(target, f"set it {target.replace('_', ' ')}"))  # fmt: skip
+    return ", ".join(said) or action.removeprefix("problem.")
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from hub import catalogue, changes
+from hub import catalogue, changes, problem_links
 from hub.change_states import ACTIONS, OUTCOMES, RISKS, STATES, TYPES, approvals_needed, available_actions
 from hub.errors import BadInput
 from hub.models import utcnow
@@ -47,6 +48,7 @@ class ChangeForm(FlaskForm):
     required_approvals = IntegerField("Approvals required (default: all)",
                                       validators=[Optional(), NumberRange(min=0, max=100)])  # fmt: skip
     link = StringField("Link", validators=[Optional(), Length(max=2000)])
+    problem = StringField("Fixes problem", validators=[Optional(), Length(max=520)])
 
     def in_zone(self, zone: ZoneInfo) -> ChangeForm:
         """Say which zone the planned times are read in: `Planned start (Europe/Berlin)`."""
@@ -73,8 +75,9 @@ def index() -> ResponseReturnValue:
     with services().db.read() as session:
         rows = changes.listing(session, state=state if state in STATES else None, service=service)
         known = [s.name for s in catalogue.services(session)]
+        open_problems = _open_problems(session)
     return render_template("changes/list.html", changes=rows, form=form, error=None, states=STATES, state=state,
-                           service=service, services=known)  # fmt: skip
+                           service=service, services=known, open_problems=open_problems)  # fmt: skip
 
 
 def _create(form: ChangeForm) -> ResponseReturnValue:
@@ -89,7 +92,7 @@ def _create(form: ChangeForm) -> ResponseReturnValue:
                 implementation_plan=form.implementation_plan.data or "", test_plan=form.test_plan.data or "",
                 backout_plan=form.backout_plan.data or "",
                 approvers=tuple(a for a in (form.approvers.data or "").replace(";", ",").split(",") if a.strip()),
-                required_approvals=form.required_approvals.data, link=form.link.data,
+                required_approvals=form.required_approvals.data, link=form.link.data, problem=form.problem.data or "",
             )  # fmt: skip
             with services().db.transaction() as session:
                 ref = changes.create(session, new, current_user.email).ref
@@ -101,8 +104,14 @@ def _create(form: ChangeForm) -> ResponseReturnValue:
     with services().db.read() as session:
         rows = changes.listing(session)
         known = [s.name for s in catalogue.services(session)]
+        open_problems = _open_problems(session)
     return render_template("changes/list.html", changes=rows, form=form, error=error, states=STATES, state=None,
-                           service=None, services=known), 400  # fmt: skip
+                           service=None, services=known, open_problems=open_problems), 400  # fmt: skip
+
+
+def _open_problems(session: Session) -> list[tuple[str, str]]:
+    """What the "Fixes problem" fields offer, for the people who may fill them in."""
+    return problem_links.open_problems(session) if allowed(current_user.role, WORK_CHANGES) else []
 
 
 @bp.get("/calendar")
@@ -136,12 +145,32 @@ def detail(ref: str) -> ResponseReturnValue:
         frozen = changes.freezes_in(session, facts)
         history = changes.history(session, row.ref)
         clashing = changes.clashes(session, row)
+        open_problems = _open_problems(session)
     me = current_user.email.lower()
     voted = {a.approver for a in row.approvals}
     may_vote = row.state == "assessed" and row.type != "standard" and me in row.approvers and me not in voted
     return render_template("changes/detail.html", change=row, moves=available_actions(facts), outcomes=OUTCOMES,
                            frozen=frozen, history=history, may_vote=may_vote, clashing=clashing,
-                           needed=approvals_needed(facts, frozen))  # fmt: skip
+                           needed=approvals_needed(facts, frozen), open_problems=open_problems)  # fmt: skip
+
+
+@bp.post("/<ref>/problem")
+@requires(WORK_CHANGES)
+def fix_problem(ref: str) -> ResponseReturnValue:
+    """Say which open problem the change fixes (typed or picked as the incident page's link is), or none."""
+    if not FlaskForm().validate_on_submit():
+        abort(400, description="The form expired; reload the page and try again.")
+    typed = "" if "none" in request.form else request.form.get("problem", "")
+    try:
+        with services().db.transaction() as session:
+            fixes = changes.fix_problem(session, ref, typed, current_user.email).problem_id
+    except changes.NoSuchChange as exc:
+        abort(404, description=str(exc))
+    except BadInput as exc:
+        flash(f"Nothing changed: {exc}.", "error")
+    else:
+        flash(f"{ref.upper()} fixes PRB-{fixes}." if fixes else f"{ref.upper()} fixes no problem.", "success")
+    return redirect(url_for("changes.detail", ref=ref.upper()), code=303)
 
 
 @bp.post("/<ref>/<action>")

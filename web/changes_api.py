@@ -1,18 +1,21 @@
-"""The read API for changes: `GET /api/v1/changes` and `GET /api/v1/changes/<ref>`, authenticated by API tokens."""
+"""The API for changes, authenticated by API tokens: `GET /api/v1/changes` and `GET /api/v1/changes/<ref>` read
+them; `PUT` and `DELETE /api/v1/changes/<ref>/problem` say which problem one fixes (hub/change_problems.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, g, request
 
 from hub import changes
+from hub.agent_action import NoSuchPart
 from hub.change_states import STATES
+from hub.errors import BadInput
 from hub.models import Change
 from hub.numbers import whole_number
 from web.api import token_required
-from web.permissions import VIEW_CHANGES
+from web.permissions import VIEW_CHANGES, WORK_CHANGES
 from web.responses import json_error, json_response
 from web.services import services
 
@@ -43,6 +46,7 @@ def change_json(row: Change) -> dict[str, Any]:
         "link": row.link,
         "approvers": list(row.approvers or []),
         "required_approvals": row.required_approvals,
+        "problem": f"PRB-{row.problem_id}" if row.problem_id is not None else None,
     }
 
 
@@ -85,3 +89,32 @@ def detail(ref: str) -> Response:
     if row is None:
         return json_error(404, f"no change {ref!r}")
     return json_response(change_detail_json(row))
+
+
+@bp.put("/changes/<ref>/problem")
+@token_required(WORK_CHANGES)
+def fix_problem(ref: str) -> Response:
+    """Say which open problem the change fixes (`{"problem": "PRB-3"}`, or its title), replacing any other."""
+    body = request.get_json(silent=True)
+    typed = body.get("problem") if isinstance(body, dict) else None
+    if not isinstance(typed, str) or not typed.strip():
+        return json_error(400, 'send {"problem": "PRB-3"}: the reference (or title) of an open problem')
+    return _fixing(ref, typed)
+
+
+@bp.delete("/changes/<ref>/problem")
+@token_required(WORK_CHANGES)
+def unfix_problem(ref: str) -> Response:
+    """The change fixes no problem after all (answers the change whether or not it named one)."""
+    return _fixing(ref, "")
+
+
+def _fixing(ref: str, typed: str) -> Response:
+    try:
+        with services().db.transaction() as session:
+            changes.fix_problem(session, ref, typed, f"token:{g.principal.name}")
+    except (changes.NoSuchChange, NoSuchPart) as exc:
+        return json_error(404, str(exc))
+    except BadInput as exc:  # a problem no longer worked on
+        return json_error(409, str(exc))
+    return detail(ref)

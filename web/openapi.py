@@ -286,7 +286,9 @@ _PROBLEM = {
         "state": {"type": "string", "enum": ["new", "investigating", "known_error", "resolved", "closed"]},
         "root_cause": {"type": "string"},
         "workaround": {"type": "string"},
+        "share_workaround": {"type": "boolean"},
         "incidents": {"type": "array", "items": {"type": "string"}},
+        "changes": {"type": "array", "items": {"type": "string"}, "description": "The changes that fix it."},
     },
 }
 _SUGGESTION = {
@@ -320,6 +322,7 @@ _CHANGE = {
         "link": {"type": ["string", "null"]},
         "approvers": {"type": "array", "items": {"type": "string"}},
         "required_approvals": {"type": "integer"},
+        "problem": {"type": ["string", "null"], "description": "The problem it fixes, at /api/v1/problems/{ref}."},
         "approvals": {
             "type": "array",
             "items": {
@@ -1172,6 +1175,39 @@ def document() -> dict[str, Any]:
                     "operationId": "getProblem",
                     "responses": {"200": _json(_PROBLEM, "The problem."), **_errors(401, 404)},
                 },
+                "patch": {
+                    "summary": "Record what was learned and move the problem on, as its page does (agent or admin "
+                    "tokens)",
+                    "description": "Any of the fields; the rest stay as they are. States move as the page allows "
+                    "(a new problem cannot be resolved straight away; a closed one no longer moves), and a known "
+                    "error needs its workaround written down. Audited (`problem.update`).",
+                    "operationId": "updateProblem",
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "minProperties": 1,
+                            "additionalProperties": False,
+                            "properties": {
+                                "root_cause": {"type": "string"},
+                                "workaround": {"type": "string"},
+                                "share_workaround": {
+                                    "type": "boolean",
+                                    "description": "Tell requesters of new matching incidents the workaround.",
+                                },
+                                "state": {
+                                    "type": "string",
+                                    "enum": ["new", "investigating", "known_error", "resolved", "closed"],
+                                },
+                                "owner": {"type": "string", "description": "Who works it; empty clears it."},
+                            },
+                        }
+                    ),
+                    "responses": {
+                        "200": _json(_PROBLEM, "The problem as it is now."),
+                        "409": _error("The state cannot follow the problem's, or a known error lacks a workaround."),
+                        **_errors(400, 401, 403, 404),
+                    },
+                },
             },
             "/api/v1/changes": {
                 "get": {
@@ -1198,6 +1234,41 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": _json({"$ref": "#/components/schemas/Change"}, "The change."),
                         **_errors(401, 404),
+                    },
+                },
+            },
+            "/api/v1/changes/{ref}/problem": {
+                "parameters": [
+                    {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}, "example": "CHG-1"}
+                ],
+                "put": {
+                    "summary": "Say which open problem the change fixes, replacing any other (agent or admin tokens)",
+                    "description": "The problem's reference, or an open problem's whole title. The problem must be "
+                    "new, investigating or a known error; its page then lists the change. The audit log says so on "
+                    "both (`change.problem`, `problem.link`).",
+                    "operationId": "setChangeProblem",
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "required": ["problem"],
+                            "properties": {"problem": {"type": "string", "examples": ["PRB-3"]}},
+                        }
+                    ),
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/Change"}, "The change, with its `problem`."),
+                        "404": _error("No such change, or no such problem."),
+                        "409": _error("The problem is resolved or closed: it takes no changes."),
+                        **_errors(400, 401, 403),
+                    },
+                },
+                "delete": {
+                    "summary": "The change fixes no problem after all (agent or admin tokens)",
+                    "description": "Audited (`change.problem`, `problem.unlink`); a change that named none is "
+                    "answered as it is.",
+                    "operationId": "clearChangeProblem",
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/Change"}, "The change, its `problem` null."),
+                        **_errors(401, 403, 404),
                     },
                 },
             },

@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub import problems, reviews
+from hub import change_problems, problems, reviews
 from hub.models import Incident, Problem
 from hub.numbers import reference
 from hub.problems import ProblemError, Recurrence
@@ -83,9 +83,13 @@ def detail(ref: str) -> ResponseReturnValue:
         incidents = list(session.scalars(select(Incident).where(Incident.problem_id == problem.id)
                                          .order_by(Incident.id.desc()).limit(500)))  # fmt: skip
         from_review = reviews.review_of_problem(session, problem.id)
+        fixes = change_problems.fixes(session, problem.id)
+        history = problems.history(session, problem.ref)
     moves = sorted(problems.MOVES[problem.state])
     return render_template("problems/detail.html", problem=problem, incidents=incidents, moves=moves,
-                           form=ActionForm(), from_review=from_review)  # fmt: skip
+                           form=ActionForm(), from_review=from_review, fixes=fixes,
+                           fixed_by=change_problems.fixed_by(fixes), history=history,
+                           what_happened=problems.what_happened)  # fmt: skip
 
 
 @bp.post("/problems/<ref>")
@@ -136,7 +140,7 @@ def suggestion_json(s: Suggestion) -> dict[str, Any]:
     }
 
 
-def problem_json(p: Problem, incidents: list[int] | None = None) -> dict[str, Any]:
+def problem_json(p: Problem, incidents: list[int] | None = None, fixes: list[str] | None = None) -> dict[str, Any]:
     found: dict[str, Any] = {
         "ref": p.ref,
         "title": p.title,
@@ -146,12 +150,15 @@ def problem_json(p: Problem, incidents: list[int] | None = None) -> dict[str, An
         "owner": p.owner,
         "root_cause": p.root_cause,
         "workaround": p.workaround,
+        "share_workaround": p.share_workaround,
         "created_by": p.created_by,
         "created_at": p.created_at.isoformat(),
         "resolved_at": p.resolved_at.isoformat() if p.resolved_at else None,
     }
     if incidents is not None:
         found["incidents"] = [f"INC-{i}" for i in incidents]
+    if fixes is not None:
+        found["changes"] = fixes
     return found
 
 
@@ -209,4 +216,37 @@ def api_detail(ref: str, status: int = 200) -> Response:
         if problem is None:
             return json_error(404, f"no problem {ref!r}")
         linked = list(session.scalars(select(Incident.id).where(Incident.problem_id == problem.id)))
-        return json_response(problem_json(problem, linked), status)
+        fixes = [fix.ref for fix in change_problems.fixes(session, problem.id)]
+        return json_response(problem_json(problem, linked, fixes), status)
+
+
+#: What `PATCH /api/v1/problems/<ref>` may change, and the JSON type each must be.
+_PATCHABLE: dict[str, type] = {"root_cause": str, "workaround": str, "share_workaround": bool, "state": str,
+                               "owner": str}  # fmt: skip
+
+
+@api_bp.patch("/<ref>")
+@token_required(MANAGE_PROBLEMS)
+def api_update(ref: str) -> Response:
+    """Record what was learned and move the problem on, as its page does: the same checks (a known error needs its
+    workaround), the same state moves and the same audit entry (`problem.update`)."""
+    number = problem_id(ref)
+    if number is None:
+        return json_error(404, f"no problem {ref!r}")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not body:
+        return json_error(400, f"send a JSON object with any of {', '.join(_PATCHABLE)}")
+    for name, value in body.items():
+        if name not in _PATCHABLE:
+            return json_error(400, f"{name!r} cannot be changed here; send any of {', '.join(_PATCHABLE)}")
+        if not isinstance(value, _PATCHABLE[name]):
+            return json_error(400, f"{name!r} must be {'true or false' if _PATCHABLE[name] is bool else 'a string'}")
+    if "state" in body and body["state"] not in problems.STATES:
+        return json_error(400, f"'state' must be one of {', '.join(problems.STATES)}")
+    try:
+        problems.update_problem(services().db, number, f"token:{g.principal.name}", **body)
+    except problems.NoSuchProblem as exc:
+        return json_error(404, str(exc))
+    except ProblemError as exc:
+        return json_error(409, str(exc))
+    return api_detail(ref)

@@ -84,3 +84,17 @@ def test_change_show_names_a_change_planned_on_the_same_service_at_the_same_time
     assert "clashes with CHG-2 (new, 2030-03-01 22:00 UTC) on vpn: Shorten IPsec lifetimes" in run(
         runner, "change", "show", "CHG-1"
     )
+
+
+def test_a_change_is_said_to_fix_a_problem_and_shows_it(runner: CliRunner, tmp_path: Path) -> None:
+    from hub import problems
+
+    problems.create(Database.connect(f"sqlite:///{tmp_path / 'var' / 'switchboard.db'}"), "VPN drops every night", "x")
+    ref = run(
+        runner, "change", "create", "--title", "Raise the VPN idle timeout", "--type", "standard", "--fixes", "PRB-1"
+    ).strip()
+    assert "fixes PRB-1 (new): VPN drops every night" in run(runner, "change", "show", ref)
+    assert run(runner, "change", "fixes", ref, "--none").strip() == f"{ref} fixes no problem"
+    assert run(runner, "change", "fixes", ref, "VPN drops every night").strip() == f"{ref} fixes PRB-1"
+    refused = runner.invoke(main, ["change", "fixes", ref])
+    assert refused.exit_code == 2 and "name the problem, like PRB-4, or give --none" in refused.output

@@ -104,3 +104,20 @@ def test_a_known_errors_workaround_goes_to_requesters_of_new_matching_incidents(
     assert ack is not None
     text, _ = body_of(ack)
     assert "This is a known problem" in text and "Use client 5.2." in text
+
+
+@pytest.mark.parametrize(
+    ("action", "detail", "said"),
+    [
+        ("problem.create", {"incidents": 3, "key": "k"}, "filed it with 3 incidents"),
+        ("problem.create", {"incidents": 0}, "filed it"),
+        ("problem.link", {"incident": "INC-4", "before": "PRB-1"}, "linked INC-4 (moved from PRB-1)"),
+        ("problem.unlink", {"change": "CHG-2"}, "unlinked CHG-2"),
+        ("problem.update", {"root_cause": "changed", "state": "investigating → resolved"},
+         "changed the root cause, resolved it"),
+        ("problem.update", {"share_workaround": False, "state": "resolved → investigating"},
+         "stopped sharing the workaround, set it investigating"),
+    ],
+)  # fmt: skip
+def test_each_history_entry_says_what_happened_in_words(action: str, detail: dict[str, object], said: str) -> None:
+    assert problems.what_happened(action, detail) == said

@@ -1,0 +1,128 @@
+"""`switchboard problem`: list, show and work problems without the page.
+
+`update` is the page's Save and state buttons (hub.problems.update_problem), so the same checks hold (a known error
+needs its workaround written down, states move as the page allows) and the same audit entry is written.
+
+Each command imports what it works with when it runs (see hub/cli.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from hub.cli import in_transaction, printed_time, with_database
+from hub.domain import CLI
+from hub.problem_states import STATES
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from hub.db import Database
+    from hub.models import AuditEntry, Problem
+
+
+def _line(row: Problem) -> str:
+    return f"{row.ref:<8} {row.state:<13} {row.service or '-':<16} {printed_time(row.created_at):<20}  {row.title}"
+
+
+def history_line(entry: AuditEntry) -> str:
+    """One audit entry of a problem as `problem show` prints it: when, who, and what, in the page's words."""
+    from hub.problems import what_happened
+
+    return f"  {printed_time(entry.at)} {entry.actor} {what_happened(entry.action, entry.detail)}"
+
+
+@click.group()
+def problem() -> None:
+    """Problems: the causes behind recurring incidents; record what was learned and move them through their states.
+
+    Examples: switchboard problem list --state known_error; switchboard problem show PRB-4;
+    switchboard problem update PRB-4 --root-cause "VPN idle timeout of 60 s" --workaround "Reconnect" --state
+    known_error
+    """
+
+
+@problem.command("list")
+@click.option("--state", type=click.Choice(STATES), help="Only problems in this state.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+def problem_list(state: str | None, limit: int) -> None:
+    """Print problems, newest first: reference, state, service, when filed, title."""
+    from sqlalchemy import select
+
+    from hub.models import Problem
+
+    query = select(Problem).order_by(Problem.id.desc()).limit(limit)
+    if state:
+        query = query.where(Problem.state == state)
+    for row in in_transaction(lambda s: list(s.scalars(query))):
+        click.echo(_line(row))
+
+
+@problem.command("show")
+@click.argument("ref")
+def problem_show(ref: str) -> None:
+    """Print one problem: what is known, its incidents, the changes that fix it, and its history.
+
+    Example: switchboard problem show PRB-4
+    """
+    from sqlalchemy import select
+
+    from hub import change_problems, problems
+    from hub.errors import BadInput
+    from hub.models import Incident, Problem
+    from hub.numbers import reference
+
+    def work(session: Session) -> list[str]:
+        number = reference("PRB", ref)
+        row = session.get(Problem, number) if number is not None else None
+        if row is None:
+            raise BadInput(f"there is no problem {ref!r}; `switchboard problem list` shows them")
+        lines = [_line(row), f"owner {row.owner or '-'}; filed by {row.created_by}"]
+        lines += [f"{name}: {text}" for name, text in (("root cause", row.root_cause), ("workaround",
+                  row.workaround)) if text]  # fmt: skip
+        if row.workaround:
+            lines.append("workaround shared with requesters" if row.share_workaround else "workaround not shared")
+        linked = session.scalars(select(Incident.id).where(Incident.problem_id == row.id).order_by(Incident.id))
+        if incidents := [f"INC-{number}" for number in linked]:
+            lines.append(f"incidents: {', '.join(incidents)}")
+        for fix in change_problems.fixes(session, row.id):
+            planned = printed_time(fix.planned_start) if fix.planned_start else "unplanned"
+            lines.append(f"fixed by {fix.ref} ({fix.state}, {planned}): {fix.title}")
+        return lines + [history_line(entry) for entry in problems.history(session, row.ref)]
+
+    click.echo("\n".join(in_transaction(work)))
+
+
+@problem.command("update")
+@click.argument("ref")
+@click.option("--root-cause", help="What causes it, as far as it is known.")
+@click.option("--workaround", help="How people get going again until it is fixed.")
+@click.option("--share-workaround/--no-share-workaround", default=None,
+              help="Whether new matching incidents' acknowledgements give requesters the workaround.")  # fmt: skip
+@click.option("--state", type=click.Choice(STATES), help="Move it on, as its page allows (e.g. known_error).")
+@click.option("--owner", help="Who works it (an email); an empty value clears it.")
+@click.option("--as", "actor", default=CLI, show_default=True, help="Who does it (an email).")
+def problem_update(
+    ref: str, root_cause: str | None, workaround: str | None, share_workaround: bool | None, state: str | None,
+    owner: str | None, actor: str,
+) -> None:  # fmt: skip
+    """Record what was learned about a problem and move it on, as its page does; prints its state.
+
+    Examples: switchboard problem update PRB-4 --state investigating;
+    switchboard problem update PRB-4 --workaround "Reconnect the VPN client" --share-workaround --state known_error
+    """
+    from hub import problems
+    from hub.numbers import reference
+
+    number = reference("PRB", ref)
+    if number is None:
+        raise click.BadParameter(f"{ref!r} is not a problem reference; write it as PRB-4", param_hint="REF")
+
+    def work(db: Database, _: object) -> Problem:
+        return problems.update_problem(db, number, actor, state=state, root_cause=root_cause, workaround=workaround,
+                                       share_workaround=share_workaround, owner=owner)  # fmt: skip
+
+    row = with_database(work)
+    click.echo(f"{row.ref} is {row.state.replace('_', ' ')}")

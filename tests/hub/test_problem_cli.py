@@ -1,0 +1,69 @@
+"""`switchboard problem`, run as a person would: the page's checks, states and audit, without the page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hub import problems
+from hub.cli import main
+from hub.config import Settings
+from hub.db import Database
+from tests.docs import fenced, run_as_printed
+
+
+def run(runner: CliRunner, *args: str) -> str:
+    result = runner.invoke(main, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def filed(runner: CliRunner, tmp_path: Path) -> str:
+    db = Database.connect(f"sqlite:///{tmp_path / 'var' / 'switchboard.db'}")
+    try:
+        return f"PRB-{problems.create(db, 'VPN drops every night', 'ann@example.com')}"
+    finally:
+        db.dispose()
+
+
+@pytest.mark.parametrize("command", [["problem"], ["problem", "list"], ["problem", "show"], ["problem", "update"]])
+def test_every_problem_command_has_help(runner: CliRunner, command: list[str]) -> None:
+    assert "Usage:" in run(runner, *command, "--help")
+
+
+def test_a_problem_is_worked_to_a_known_error_and_shown_with_its_history(runner: CliRunner, filed: str) -> None:
+    assert run(runner, "problem", "update", filed, "--state", "investigating").strip() == f"{filed} is investigating"
+    run(runner, "problem", "update", filed, "--workaround", "Reconnect", "--share-workaround", "--state", "known_error")
+    shown = run(runner, "problem", "show", filed)
+    assert "workaround: Reconnect" in shown and "workaround shared with requesters" in shown
+    assert "ann@example.com filed it" in shown
+    assert "cli changed the workaround, shared the workaround, marked it a known error" in shown
+    assert f"{filed}    known_error" in run(runner, "problem", "list", "--state", "known_error")
+    assert run(runner, "problem", "list", "--state", "new") == ""
+
+
+def test_a_known_error_without_a_workaround_is_refused_as_on_the_page(runner: CliRunner, filed: str) -> None:
+    refused = runner.invoke(main, ["problem", "update", filed, "--state", "known_error"])
+    assert refused.exit_code == 1 and "write down the workaround before marking it a known error" in refused.output
+
+
+def test_a_move_the_page_does_not_offer_is_refused_with_the_moves_it_does(runner: CliRunner, filed: str) -> None:
+    refused = runner.invoke(main, ["problem", "update", filed, "--state", "resolved"])
+    assert refused.exit_code == 1 and "a new problem can move to closed, investigating, known_error" in refused.output
+
+
+def test_an_unknown_problem_says_where_to_look(runner: CliRunner) -> None:
+    for args in (["show", "PRB-9"], ["update", "PRB-9", "--owner", "ann@example.com"]):
+        refused = runner.invoke(main, ["problem", *args])
+        assert refused.exit_code == 1 and "`switchboard problem list` shows them" in refused.output
+
+
+def test_the_documented_problem_walk_runs_as_printed(settings: Settings, db: Database, tmp_path: Path) -> None:
+    problems.create(db, "VPN drops every night", "ann@example.com")
+    walk = fenced("docs/problems.md", "Working a problem without the page", "sh")[0]  # the next one is the API
+    out = run_as_printed(walk, settings, tmp_path)
+    assert "PRB-1 is known error" in out and "owner ann@example.com" in out
+    assert "root cause: The VPN concentrator drops idle tunnels after 60 s" in out
