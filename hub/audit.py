@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from hub.domain import CLI as CLI  # audit.record(session, audit.CLI, ...): the actor of command-line changes
@@ -28,5 +28,10 @@ def recent(session: Session, *, limit: int = 200, action: str | None = None) -> 
 
 def trail(session: Session, target: str, family: str) -> list[AuditEntry]:
     """What happened to one thing, oldest first: its entries of one family (`change.`, `problem.`), for its page."""
+    return list(session.scalars(trail_query(target, family)))
+
+
+def trail_query(target: str, family: str) -> Select[AuditEntry]:
+    """`trail`'s statement: through the index on `target` (migration 0043), however long the log has grown."""
     query = select(AuditEntry).where(AuditEntry.target == target, AuditEntry.action.startswith(family))
-    return list(session.scalars(query.order_by(AuditEntry.id)))
+    return query.order_by(AuditEntry.id)

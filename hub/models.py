@@ -884,7 +884,7 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(320))  # a person's email, an API token's name, or "cli"
     action: Mapped[str] = mapped_column(String(64), index=True)  # e.g. user.create, integration.rotate
-    target: Mapped[str] = mapped_column(String(320))
+    target: Mapped[str] = mapped_column(String(320), index=True)  # a thing's history (hub/audit.py trail)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
