@@ -39,7 +39,8 @@ def switch(db: Database, on: bool, saved: list[str]) -> None:
         elif on:
             for sql in saved:
                 conn.exec_driver_sql(sql)
-        else:
+            saved.clear()
+        elif not saved:
             saved[:] = conn.execute(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE "
                                          "'incident_words%'")).scalars().all()  # fmt: skip
             for name in TRIGGERS:
