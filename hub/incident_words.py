@@ -8,7 +8,7 @@ incident is made or its title or description changes, so a repeat (hub/statement
 
 What a search finds: incidents holding every word asked for, in any order, each as the start of a word ("certif"
 finds "certificate"), whatever its case or accents (PostgreSQL: accents as far as the `unaccent` extension was
-available to migration 0040, docs/incidents.md); words in double quotes must come together, in that order.
+available to migration 0040: see its docstring); words in double quotes must come together, in that order.
 
 The person's text is never handed to either database as query syntax: it is cut into words (runs of letters and
 digits) and each is quoted in the query built here, so `NEAR`, `*`, `-`, `OR` or a stray `"` are words or nothing,
