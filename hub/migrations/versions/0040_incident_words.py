@@ -5,7 +5,11 @@ as much again for its count. Each database now keeps an index of the words, besi
 - SQLite: an FTS5 table over incidents' own title and description (external content), accents removed.
 - PostgreSQL: a table (incident_id, words tsvector) with a GIN index. An index on incidents would take a new entry
   for each repeated event (each changes the indexed last_seen, so none is a HOT update).
-Triggers fire on INSERT and on UPDATE OF title, description only: the intake's repeat UPDATE sets neither.
+No trigger on INSERT: a new incident costs the intake nothing. The words of incidents made since are added in
+batches by the dispatcher (hub/incident_words.py `index_new`), which keeps how far it got in
+`incident_words_progress`; this migration indexes the incidents already there and sets that mark. Triggers fire on
+UPDATE OF title, description (an agent's correction: rare; the intake's repeat UPDATE sets neither) and, on SQLite,
+on DELETE, each only for an incident already indexed.
 
 PostgreSQL removes accents with the `unaccent` extension when it can create it (trusted since PostgreSQL 13: the
 database's owner may); without it, words keep their accents. The downgrade leaves the extension, which other things
@@ -32,18 +36,25 @@ BATCH = 10_000  # incidents a statement of the backfill
 #: fail the intake's INSERT. (SQLite's FTS5 has no such limit.)
 POSTGRESQL_TEXT = 200_000
 
+PROGRESS = (
+    "CREATE TABLE incident_words_progress (id INTEGER NOT NULL, indexed_up_to INTEGER NOT NULL, "
+    "CONSTRAINT pk_incident_words_progress PRIMARY KEY (id))"
+)
+
+#: Only an incident the indexer has reached is in the words' index (on SQLite, where writers take turns, ids below
+#: the mark are all there): an external-content FTS5 table told to forget words it never held is corrupted.
+INDEXED = "old.id <= (SELECT indexed_up_to FROM incident_words_progress)"
+
 SQLITE = [
     "CREATE VIRTUAL TABLE incident_words USING fts5(title, description, content='incidents', content_rowid='id', "
     "tokenize='unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER incident_words_insert AFTER INSERT ON incidents BEGIN "
-    "INSERT INTO incident_words (rowid, title, description) VALUES (new.id, new.title, new.description); END",
     # An external-content FTS5 table forgets a row by being told the values it indexed: the old ones.
     "CREATE TRIGGER incident_words_update AFTER UPDATE OF title, description ON incidents "
-    "WHEN old.title IS NOT new.title OR old.description IS NOT new.description BEGIN "
+    f"WHEN (old.title IS NOT new.title OR old.description IS NOT new.description) AND {INDEXED} BEGIN "
     "INSERT INTO incident_words (incident_words, rowid, title, description) "
     "VALUES ('delete', old.id, old.title, old.description); "
     "INSERT INTO incident_words (rowid, title, description) VALUES (new.id, new.title, new.description); END",
-    "CREATE TRIGGER incident_words_delete AFTER DELETE ON incidents BEGIN "
+    f"CREATE TRIGGER incident_words_delete AFTER DELETE ON incidents WHEN {INDEXED} BEGIN "
     "INSERT INTO incident_words (incident_words, rowid, title, description) "
     "VALUES ('delete', old.id, old.title, old.description); END",
 ]
@@ -66,8 +77,6 @@ def postgresql_objects(unaccent: str | None) -> list[str]:
         "CREATE FUNCTION incident_words_keep() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
         "INSERT INTO incident_words (incident_id, words) VALUES (NEW.id, incident_words_of(NEW.title, "
         "NEW.description)) ON CONFLICT (incident_id) DO UPDATE SET words = EXCLUDED.words; RETURN NULL; END $$",
-        "CREATE TRIGGER incident_words_insert AFTER INSERT ON incidents FOR EACH ROW "
-        "EXECUTE FUNCTION incident_words_keep()",
         "CREATE TRIGGER incident_words_update AFTER UPDATE OF title, description ON incidents FOR EACH ROW "
         "WHEN (OLD.title IS DISTINCT FROM NEW.title OR OLD.description IS DISTINCT FROM NEW.description) "
         "EXECUTE FUNCTION incident_words_keep()",
@@ -90,7 +99,7 @@ def unaccent_schema(conn: sa.Connection) -> str | None:
 def upgrade() -> None:
     conn = op.get_bind()
     sqlite = conn.dialect.name == "sqlite"
-    for statement in SQLITE if sqlite else postgresql_objects(unaccent_schema(conn)):
+    for statement in [PROGRESS, *(SQLITE if sqlite else postgresql_objects(unaccent_schema(conn)))]:
         conn.exec_driver_sql(statement)
     backfill = (
         "INSERT INTO incident_words (rowid, title, description) SELECT id, title, description FROM incidents "
@@ -101,14 +110,16 @@ def upgrade() -> None:
     last = conn.scalar(sa.text("SELECT max(id) FROM incidents")) or 0
     for low in range(0, last, BATCH):
         conn.execute(sa.text(backfill), {"low": low, "high": low + BATCH})
+    conn.execute(sa.text("INSERT INTO incident_words_progress (id, indexed_up_to) VALUES (1, :last)"), {"last": last})
 
 
 def downgrade() -> None:
     conn = op.get_bind()
-    for trigger in ("incident_words_insert", "incident_words_update", "incident_words_delete"):
+    for trigger in ("incident_words_update", "incident_words_delete"):
         conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}" + ("" if conn.dialect.name == "sqlite" else
                                                                     " ON incidents"))  # fmt: skip
     conn.exec_driver_sql("DROP TABLE incident_words")
+    conn.exec_driver_sql("DROP TABLE incident_words_progress")
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("DROP FUNCTION incident_words_keep(), incident_words_of(text, text), "
                              "incident_words_text(text)")  # fmt: skip
