@@ -220,6 +220,8 @@ def paths(app: Flask) -> list[str]:
         "/incidents?assignee=team-03",
         "/incidents?service=service-05",
         "/incidents?q=certificate",
+        "/incidents?q=host-0042+cert",  # a few hundred of 200,000
+        "/incidents?q=zebra",  # none
         "/incidents?page=50",
         "/incidents?sort=priority",
         "/incidents?sort=last_seen&page=50",

@@ -147,7 +147,7 @@ def dispatch(once: bool, interval: float) -> None:
     """
     import redis
 
-    from hub import retention
+    from hub import incident_words, retention
     from hub.intake_notices import NoticeSettings
     from hub.mail_templates import MailTemplates
     from hub.maintenance import auto_close_chore, plugged_chores, upkeep
@@ -185,8 +185,16 @@ def dispatch(once: bool, interval: float) -> None:
         # Old alert repeats deleted now and then, and the chores other layers add (e.g. the rules' decisions on
         # SLA warnings and breaches, which are ingest's).
         chores = [retention.chore(settings, db), auto_close_chore(settings, db), *plugged_chores(settings, db)]
+        # The words of new incidents, every few seconds (hub/incident_words.py): the list's search needs them soon,
+        # and the intake must not pay for them.
+        index_words = incident_words.Indexer(db)
+
+        def each_round() -> None:
+            escalations.schedule(db, queue)
+            index_words()
+
         run_dispatcher(db, queue, interval=interval, stop=stop, upkeep=lambda: upkeep(db, notice_settings, chores),
-                       each_round=lambda: escalations.schedule(db, queue))  # fmt: skip
+                       each_round=each_round)  # fmt: skip
     finally:
         connection.close()
         db.dispose()

@@ -20,10 +20,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, func, select, union_all
 from sqlalchemy.orm import Session
 
-from hub import major_incidents, queues, read_markers
+from hub import incident_words, major_incidents, queues, read_markers
 from hub.addresses import is_address
 from hub.cis import name_key
 from hub.models import INCIDENT_STATUSES, OPEN_STATUSES, ConfigurationItem, Incident
@@ -191,16 +191,9 @@ class IncidentFilter:
             found.append(Incident.ci_id == ci_id.scalar_subquery())
         if self.requester:
             found.append(func.lower(Incident.requester) == self.requester.lower())  # ix_incidents_requester_lower
-        if self.text:
-            pattern = "%" + self.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            reference = self.text.upper().removeprefix("INC-")
-            matches: list[ColumnElement[bool]] = [
-                Incident.title.ilike(pattern, escape="\\"),
-                Incident.description.ilike(pattern, escape="\\"),
-            ]
-            if (number := row_id(reference)) is not None:
-                matches.append(Incident.id == number)
-            found.append(or_(*matches))
+        if self.text:  # the words of title and description (hub/incident_words.py), or the INC-n it names
+            reference = row_id(self.text.upper().removeprefix("INC-"))
+            found.append(incident_words.matching(Incident.id, self.text, reference))
         return found
 
 
