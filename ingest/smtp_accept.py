@@ -17,7 +17,7 @@ import signal
 import threading
 import time
 import uuid
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from hub.config import Settings
@@ -98,27 +98,39 @@ def _ready(pause: float) -> None:
 class AcceptPool:
     """Accept on `processes` worker processes (started fresh with spawn: no threads or connections inherited).
 
-    A worker that dies (killed, out of memory) breaks the pool: the messages it was storing are answered 451, so
-    their senders retry, and the next message gets a new pool.
+    A pool starts its workers as it is made, in the background: an interpreter takes seconds to start (7-12 s on a
+    busy 2-core machine, past a sending server's patience), and no message should wait for that. A worker that
+    dies (killed, out of memory) breaks the pool: the messages it was storing are answered 451, so their senders
+    retry, and a new pool, warming already, takes the next message.
     """
 
     def __init__(self, settings: Settings, processes: int) -> None:
         self._settings = settings
         self._processes = processes
+        self._starting: list[Future[None]] = []
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             max_workers=self._processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
             initargs=(self._settings, os.getpid()),
         )
+        # A pool starts a process per call it is handed while it has fewer than `processes` and none idle; each
+        # call lasts long enough that the next finds none idle, so every worker starts now (without waiting here).
+        self._starting = [pool.submit(_ready, 0.2) for _ in range(self._processes)]
+        return pool
 
-    def warm_up(self) -> None:
-        """Start every worker now, so the first messages do not wait for interpreters to start."""
-        for future in [self._pool.submit(_ready, 0.2) for _ in range(self._processes)]:
-            future.result(timeout=60)
+    @property
+    def warm(self) -> bool:
+        """Whether every worker of the current pool is up and has opened its database."""
+        return all(future.done() and future.exception() is None for future in self._starting)
+
+    def warm_up(self, timeout: float = 60) -> None:
+        """Wait until every worker is up, so the first messages do not wait for interpreters to start."""
+        for future in self._starting:
+            future.result(timeout=timeout)
 
     async def __call__(self, raw: bytes, mail_from: str | None, recipients: tuple[str, ...]) -> str:
         pool = self._pool

@@ -86,6 +86,9 @@ def send(request: Request, *, timeout: float = TIMEOUT, reach: Reach = "network"
         except (OSError, http.client.HTTPException) as exc:
             _drop(key)
             raise TransientDeliveryError(f"{_where(request)}: {type(exc).__name__}: {exc}") from exc
+        except BaseException:
+            _drop(key)  # a refused address, a header http.client rejects: a half-sent request leaves nothing to reuse
+            raise
         problem = classify(reply.status, reply.headers, reply.body, now=datetime.now(UTC))
         if problem is not None:
             raise problem

@@ -44,6 +44,14 @@ def test_host_that_resolves_to_the_metadata_address_is_refused_without_connectin
         http.send(http.Request("POST", url, {}, b"{}"), timeout=QUICK)
 
 
+def test_a_refused_host_is_refused_as_such_the_next_time_too() -> None:
+    """The refusal comes as the request connects: the half-begun request must not stay this thread's connection to
+    the host, or the next delivery there would fail as transient (CannotSendRequest) and be retried for hours."""
+    for _ in range(2):
+        with pytest.raises(PermanentDeliveryError, match="link-local"):
+            http.send(http.Request("POST", "http://0xa9fea9fe/again", {}, b"{}"), timeout=QUICK)
+
+
 def test_literal_metadata_address_is_refused_when_sending_too() -> None:
     with pytest.raises(PermanentDeliveryError, match="link-local"):
         http.send(http.Request("POST", "http://169.254.169.254/latest/meta-data/", {}, b"{}"), timeout=QUICK)
