@@ -16,10 +16,8 @@ import argparse
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
-from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, text  # noqa: E402
 
+from bench.support import scratch_database  # noqa: E402
 from hub.db import Database  # noqa: E402
-from hub.migrate import upgrade  # noqa: E402
 from hub.models import Incident, Integration  # noqa: E402
 from hub.statements import COUNT_REPEAT  # noqa: E402
 from web.incident_search import IncidentFilter, search  # noqa: E402
@@ -140,18 +138,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="each candidate this many times, interleaved")
     parser.add_argument("--postgresql", action="store_true", help="a cluster of its own (SQLite otherwise)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="repeat-index-cost-") as home, ExitStack() as cleanup:
-        url = f"sqlite:///{home}/desk.db"
-        if args.postgresql:
-            from tests.servers import PostgresCluster
-
-            cluster = PostgresCluster()
-            cleanup.callback(cluster.stop)
-            cluster.start()
-            url = cluster.create_database("desk")
-        db = Database.connect(url)
-        cleanup.callback(db.engine.dispose)
-        upgrade(db.engine)
+    with scratch_database("repeat-index-cost-", postgresql=args.postgresql) as db:
         with db.engine.begin() as conn:  # the candidates are weighed against the schema before migration 0038
             conn.execute(text("DROP INDEX ix_incidents_assignee"))
         seed(db, args.incidents)

@@ -13,9 +13,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
-from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,9 +23,9 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, text  # noqa: E402
 
 from bench.repeat_index_cost import repeats_per_second, seed, settle  # noqa: E402
+from bench.support import scratch_database  # noqa: E402
 from hub import incident_words  # noqa: E402
 from hub.db import Database  # noqa: E402
-from hub.migrate import upgrade  # noqa: E402
 from hub.models import Incident  # noqa: E402
 
 TRIGGERS = ("incident_words_update", "incident_words_delete")
@@ -71,18 +69,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--postgresql", action="store_true", help="a cluster of its own (SQLite otherwise)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="search-index-cost-") as home, ExitStack() as cleanup:
-        url = f"sqlite:///{home}/desk.db"
-        if args.postgresql:
-            from tests.servers import PostgresCluster
-
-            cluster = PostgresCluster()
-            cleanup.callback(cluster.stop)
-            cluster.start()
-            url = cluster.create_database("desk")
-        db = Database.connect(url)
-        cleanup.callback(db.engine.dispose)
-        upgrade(db.engine)
+    with scratch_database("search-index-cost-", postgresql=args.postgresql) as db:
         seed(db, args.incidents)
         settle(db)
         saved: list[str] = []

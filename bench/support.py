@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,6 +28,25 @@ from web.cli import gunicorn_argv  # noqa: E402
 
 HOST = "127.0.0.1"
 CLOCK_TICK = os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def scratch_database(prefix: str, *, postgresql: bool) -> Iterator[Database]:
+    """A migrated database of the benchmark's own: a SQLite file in a temporary folder, or a PostgreSQL cluster
+    started for it (initdb); both gone when the block ends, however it ends."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as home, ExitStack() as cleanup:
+        url = f"sqlite:///{home}/desk.db"
+        if postgresql:
+            from tests.servers import PostgresCluster
+
+            cluster = PostgresCluster()
+            cleanup.callback(cluster.stop)
+            cluster.start()
+            url = cluster.create_database("desk")
+        db = Database.connect(url)
+        cleanup.callback(db.engine.dispose)
+        upgrade(db.engine)
+        yield db
 
 
 def process_tree(root: int) -> list[int]:
