@@ -31,7 +31,6 @@ from ingest import asked
 from ingest.logged import InvalidField
 from web.extensions import csrf
 from web.incident_actions import mail_settings
-from web.knowledge import ARTICLES
 from web.mail_links import form_is_current, link_problem, refused_link
 from web.ratelimit import ASK_PER_CLIENT, ask_retry_after, this_client_retry_after
 from web.services import services
@@ -65,7 +64,8 @@ def ask() -> ResponseReturnValue:
     if (wait := ask_retry_after(services().redis())) is not None:
         return _wait(wait, "Many people asked the desk in the last hour.")
     with services().db.read() as session:
-        suggested = knowledge.suggest(ARTICLES.current(session.connection()), f"{question.subject}\n{question.body}")
+        published = services().articles.current(session.connection())
+        suggested = knowledge.suggest(published, f"{question.subject}\n{question.body}")
     with services().db.transaction() as session:
         pending_requests.ask(session, question, mail_settings().sender, utcnow())
     return render_template("help/ask_sent.html", sent_to=question.email, suggested=suggested,

@@ -38,7 +38,6 @@ from hub.triage import TRANSITIONS
 from web import mail_view, uploads
 from web.incident_actions import BULK_ACTIONS
 from web.incident_search import SORTS, FilterError, IncidentFilter, search
-from web.knowledge import ARTICLES
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
 from web.queries import STATUSES, get_incident
 from web.services import services
@@ -158,7 +157,7 @@ def _mentionable(session: Session) -> tuple[list[dict[str, str]], bool]:
 
 def _helpful_articles(session: Session, incident: Incident) -> list[knowledge.Indexed]:
     """The published articles that match what the requester wrote, to offer beside the reply box."""
-    index = ARTICLES.current(session.connection())
+    index = services().articles.current(session.connection())
     return knowledge.suggest(index, f"{incident.title}\n{incident.description or ''}")
 
 

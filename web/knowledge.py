@@ -24,9 +24,6 @@ from web.services import services
 
 bp = Blueprint("knowledge", __name__, url_prefix="/articles")
 
-#: The published articles, indexed once per process: the suggestions beside an incident's reply box and the API's.
-ARTICLES = knowledge.KnowledgeCache()
-
 
 class ArticleForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=knowledge.MAX_TITLE)],

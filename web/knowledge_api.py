@@ -16,7 +16,6 @@ from hub import knowledge
 from hub.errors import Missing
 from hub.models import Article
 from web.api import token_required
-from web.knowledge import ARTICLES
 from web.permissions import VIEW_INCIDENTS
 from web.responses import json_error, json_response
 from web.services import services
@@ -73,5 +72,5 @@ def suggest() -> Response:
     if len(text) > MAX_TEXT:
         return json_error(400, f"'text' is {len(text):,} characters long; send at most {MAX_TEXT:,}")
     with services().db.read() as session:
-        found = knowledge.suggest(ARTICLES.current(session.connection()), text)
+        found = knowledge.suggest(services().articles.current(session.connection()), text)
     return json_response(knowledge.as_facts(found, services().settings.base_url))

@@ -19,6 +19,7 @@ from hub.accounts import IntegrationKeys
 from hub.config import Settings
 from hub.db import Database
 from hub.intake import Intake
+from hub.knowledge import KnowledgeCache
 from hub.sealed import Keyring
 
 EXTENSION_KEY = "switchboard"
@@ -38,6 +39,13 @@ class Services:
     owns_db: bool = False  # True when create_app opened the database itself, so close() may dispose it
     _redis: redis.Redis | None = field(default=None, init=False, repr=False)
     _redis_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @cached_property
+    def articles(self) -> KnowledgeCache:
+        """The published articles, indexed once per app (read again when their revision moves): the suggestions
+        beside an incident's reply box, the desk's question form and the API's. Per app, not per process: the
+        revision counts within one database, so a process serving another database (a test's) must not reuse it."""
+        return KnowledgeCache()
 
     @cached_property
     def keys(self) -> Keyring:

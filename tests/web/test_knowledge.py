@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hub import knowledge
+from hub import accounts, knowledge
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent, format_ref
 from hub.intake import Intake, Raw
 from hub.models import Article, AuditEntry
+from ingest.pipeline import make_intake
+from tests.conftest import make_settings, migrated_database
 from tests.web.helpers import Login, csrf_token, log_in
+from web import create_app
+from web.services import services
 
 HOSTILE = '<script>alert("kb")</script>'
 
@@ -132,3 +137,35 @@ def test_the_incident_page_offers_matching_articles_and_puts_a_link_in_the_reply
     assert "Articles that may help" in page and f'href="/help/{number}">When the printer jams</a>' in page
     chosen = logged_in.get(f"/incidents/{ref}?article={number}").get_data(as_text=True)
     assert f"This article may help: When the printer jams\n{settings.base_url}/help/{number}" in chosen
+
+
+def test_each_desk_offers_its_own_articles_when_one_process_serves_two(
+    logged_in: FlaskClient, db: Database, intake: Intake, settings: Settings, migrated_sqlite: Path, tmp_path: Path
+) -> None:
+    """The index of articles is kept per app: each database counts its own article revisions from zero, so a
+    process-wide index (as before) answered the second desk with the first desk's articles."""
+    other_settings = make_settings(tmp_path / "other")
+    other_db = migrated_database(other_settings.database_url, migrated_sqlite)
+    other_app = create_app(other_settings, db=other_db)
+    other_app.config["TESTING"] = True
+    try:
+        for desk_db, title in ((other_db, "When the plotter jams"), (db, "When the printer jams")):
+            with desk_db.transaction() as session:
+                knowledge.add(session, title=title, keywords="paper", body="Open tray 2.", published=True,
+                              by="ann@example.com")  # fmt: skip
+        other_intake = make_intake(other_settings, other_db)
+        mail = InboundEvent(source="email", title="Printer eats paper", requester="bob@example.org")
+        raw = Raw(source="email", content_type="message/rfc822", body=b"x")
+        other_ref = format_ref(other_intake.record(raw, mail).incident_id or 0)
+        other_client = other_app.test_client()
+        with other_db.transaction() as session:
+            accounts.create_user(session, email="cy@example.com", password="a long passphrase", role="agent")
+        log_in(other_client, Login("cy@example.com", "a long passphrase"))
+        assert "When the plotter jams</a>" in other_client.get(f"/incidents/{other_ref}").get_data(as_text=True)
+        ref = format_ref(intake.record(raw, mail).incident_id or 0)
+        page = logged_in.get(f"/incidents/{ref}").get_data(as_text=True)
+        assert "When the printer jams</a>" in page and "plotter" not in page
+    finally:
+        with other_app.app_context():
+            services().close()
+        other_db.dispose()
