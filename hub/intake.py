@@ -213,9 +213,9 @@ class Intake:
             thread = find_thread(conn, event)
             if thread is not None:
                 automatic = event.auto_submitted or event.bounce or event.looped
-                thanks = not automatic and thread.status in ("resolved", "closed") and self._only_thanks(event)
                 route = reply_route(thread, automatic=automatic, now=utcnow(), sender_failed=event.sender_failed,
-                                    reopen_window=self._settings.reply_reopen_window, thanks=thanks)  # fmt: skip
+                                    reopen_window=self._settings.reply_reopen_window,
+                                    thanks=lambda: self._only_thanks(event))  # fmt: skip
                 if route == "thanks":
                     return self._thanks(conn, raw, thread, event)
                 if route == "reopen":

@@ -3,6 +3,7 @@ only from the incident's participants (a stranger cannot write into someone else
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -89,7 +90,7 @@ def reply_route(
     now: datetime,
     reopen_window: float,
     sender_failed: bool = False,
-    thanks: bool = False,
+    thanks: Callable[[], bool] = lambda: False,
 ) -> str:
     """What a reply to `thread` does: "add" to it, "reopen" it, open a "follow_up" linked to it, or record the
     requester's "thanks" on it.
@@ -99,12 +100,13 @@ def reply_route(
     auto-replies) never reopens anything: it is only added to the timeline. Nor does a reply whose sender check
     failed (`sender_failed`: a forged From can name the requester): it is added, with its warning, for whoever works
     the incident to judge; a late one opens a follow-up as any new mail does. (A softfail's reply reopens as the
-    sender's own would: unverified, not forged.) A reply that only thanks us (`thanks`: hub/thanks.py) is the
-    requester's thanks, whenever it comes: it neither reopens the incident nor starts a new one.
+    sender's own would: unverified, not forged.) A reply that only thanks us (`thanks()`, asked only of a person's
+    reply to a resolved or closed incident: hub/thanks.py) is the requester's thanks, whenever it comes: it neither
+    reopens the incident nor starts a new one.
     """
     if automatic or thread.status not in ("resolved", "closed"):
         return "add"
-    if thanks:
+    if thanks():
         return "thanks"
     if thread.status == "resolved" and thread.resolved_at is not None:
         resolved = thread.resolved_at

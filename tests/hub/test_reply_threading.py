@@ -47,11 +47,11 @@ def test_automatic_mail_never_reopens() -> None:
 
 def test_thanks_to_a_resolved_or_closed_incident_neither_reopens_nor_follows_up() -> None:
     for over in (thread("resolved", 2), thread("resolved", 8), thread("closed", 1)):
-        assert reply_route(over, automatic=False, now=NOW, reopen_window=WEEK, thanks=True) == "thanks"
+        assert reply_route(over, automatic=False, now=NOW, reopen_window=WEEK, thanks=lambda: True) == "thanks"
 
 
 def test_thanks_on_an_open_incident_is_added_as_any_reply() -> None:
-    assert reply_route(thread("open"), automatic=False, now=NOW, reopen_window=WEEK, thanks=True) == "add"
+    assert reply_route(thread("open"), automatic=False, now=NOW, reopen_window=WEEK, thanks=lambda: True) == "add"
 
 
 def ask(intake: Intake, n: int = 1, **kw: object) -> int:
