@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# One test process per core, at most four (each starts its own Redis, PostgreSQL, Dovecot and Chromium):
+# `make test PYTEST_WORKERS=-n0` runs the suite in one process, in file order.
+PYTEST_WORKERS ?= --numprocesses=auto --maxprocesses=4 --dist=worksteal
 
 .PHONY: run test lint bench bench-deps system-deps clean help
 
@@ -40,7 +43,7 @@ test: $(STAMP) system-deps  ## install what the tests need and run the whole sui
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_WORKERS)
 
 lint: $(STAMP)  ## ruff lint and format check, mypy
 	$(BIN)/ruff check .

@@ -1,4 +1,7 @@
-"""Fixtures that start real parts: Redis, an SMTP sink, SQLite files and (in CI) PostgreSQL, on free ports."""
+"""Fixtures that start real parts: Redis, an SMTP sink, SQLite files and (in CI) PostgreSQL, on free ports.
+
+A session-scoped server is one per test process: `make test` runs a process per core (pytest-xdist), so each has
+its own Redis, PostgreSQL cluster and Dovecot, and nothing a test does is seen by a test in another process."""
 
 from __future__ import annotations
 
