@@ -36,18 +36,19 @@ TURNS = {
     "en": "still again not no nothing never but however yet anymore though although except unfortunately sadly "
     "broken broke fails failed failing error problem problems issue issues wrong "
     "dont doesnt didnt isnt wasnt cant cannot wont havent hasnt "
-    "down dead offline crash crashes crashed crashing freezes frozen hangs stuck slow lost missing "
-    "sometimes occasionally intermittently partly partially",
+    "down dead offline crash crashes crashed crashing freeze freezes freezing frozen hangs stuck slow lost missing "
+    "jammed flickers flickering blank sometimes occasionally intermittently partly partially",
     "de": "noch immer wieder erneut nicht nichts kein keine keinen aber jedoch leider trotzdem fehler problem kaputt "
-    "probleme absturz abgestürzt stürzt hängt langsam weg ausgefallen manchmal teilweise zeitweise",
+    "probleme absturz abgestürzt stürzt hängt langsam weg ausgefallen flackert außer ausser manchmal teilweise "
+    "zeitweise",
     "fr": "encore toujours pas ne plus jamais mais toutefois cependant malheureusement erreur problème "
-    "nouveau plante planté bloque bloqué lent panne parfois partiellement",
+    "nouveau plante planté bloque bloqué lent panne sauf excepté parfois partiellement",
     "es": "todavía aún aun sigue otra nuevo pero sin embargo nunca problema lamentablemente desafortunadamente "
-    "nuevamente falla fallo cuelga lento caído veces parcialmente",
+    "nuevamente falla fallo cuelga lento caído excepto salvo menos veces parcialmente",
     "nl": "nog steeds weer opnieuw niet geen maar echter helaas fout probleem kapot "
-    "traag vast crasht storing soms deels gedeeltelijk",
-    "it": "ancora nuovo non ma però tuttavia purtroppo errore mai nuovamente blocca bloccato lento crasha guasto volte "
-    "parzialmente",
+    "traag vast crasht storing behalve flikkert soms deels gedeeltelijk",
+    "it": "ancora nuovo non ma però tuttavia purtroppo errore mai nuovamente blocca bloccato lento crasha guasto "
+    "tranne eccetto volte parzialmente",
 }
 _TURNS = frozenset(word for words in TURNS.values() for word in words.split())
 
