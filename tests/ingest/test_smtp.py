@@ -13,6 +13,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from hub import triage
+from hub.agent_action import Actor, Mail
 from hub.config import Settings
 from hub.db import Database
 from hub.intake import Intake
@@ -338,3 +340,29 @@ def test_a_line_longer_than_smtp_allows_is_refused_with_500_and_nothing_is_store
     with db.read() as s:
         assert s.scalars(select(Event)).all() == []
     assert send(smtp_port, mail())[0] == 250
+
+
+def reply_after_resolution(port: int, db: Database, body: str) -> Incident:
+    """Ann's mail opens INC-1, an agent resolves it, and Ann answers the acknowledgement with `body` quoting it."""
+    send(port, mail())
+    with db.read() as s:
+        ack_id = s.scalars(select(OutboxMessage.message_id)).one()
+    triage.change_status(db, 1, "resolve", Actor("agent@example.com"), Mail(DESK, "http://desk"))
+    quoted = f"{body}\n\nOn Monday, IT service desk <{DESK}> wrote:\n> Resolved. If it is not fixed, reply.\n"
+    code, _ = send(port, mail(subject="Re: [INC-1] Printer on fire", body=quoted, In_Reply_To=ack_id))
+    assert code == 250
+    (incident,) = incidents(db)
+    return incident
+
+
+def test_a_reply_that_it_works_again_leaves_the_incident_resolved_as_thanks(smtp_port: int, db: Database) -> None:
+    incident = reply_after_resolution(smtp_port, db, "Works again, thanks!\n\nBest regards,\nAnn")
+    assert incident.status == "resolved"
+    with db.read() as s:
+        summaries = list(s.scalars(select(TimelineEntry.summary).where(TimelineEntry.incident_id == 1)))
+    assert "Thanks from ann@example.com: Re: [INC-1] Printer on fire" in summaries
+
+
+def test_a_reply_that_it_works_again_but_something_else_broke_reopens(smtp_port: int, db: Database) -> None:
+    incident = reply_after_resolution(smtp_port, db, "Thanks, works again but now the printer is down.")
+    assert incident.status == "open"
