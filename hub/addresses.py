@@ -33,3 +33,13 @@ def pseudonym(address: str, key: str) -> str:
 def is_pseudonym(address: str | None) -> bool:
     """Whether `address` is an erased requester's stand-in: nothing may be mailed to it."""
     return address is not None and address.lower().endswith(f"@{ERASED_DOMAIN}")
+
+
+#: Where only automatic mail comes from: delivery reports, and senders that say no one reads what is sent back.
+_AUTOMATIC_SENDERS = ("mailer-daemon@", "postmaster@", "noreply@", "no-reply@", "donotreply@")
+
+
+def is_automatic_sender(address: str) -> bool:
+    """Whether mail from `address` is automatic (ingest/mail.py), so the desk writes nothing back to it of its own
+    accord (hub/requester_mail_gate.py)."""
+    return address.strip().lower().startswith(_AUTOMATIC_SENDERS)

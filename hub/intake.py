@@ -480,7 +480,8 @@ class Intake:
             conn, changed.id, "resolved", source=event.source, sender=self._settings.sender
         )
         self._notices.notify(conn, raw.integration_id, event, policy, changed.id, owed, also=notes)
-        merged_requesters.owe_resolution(conn, changed.id, source=event.source, sender=self._settings.sender)
+        merged_requesters.owe_resolution(conn, changed.id, source=event.source, sender=self._settings.sender,
+                                         told=owed)  # fmt: skip
         return outcome
 
 

@@ -97,9 +97,13 @@ def thread_data(event: InboundEvent) -> dict[str, Any]:
 
 
 def opened_data(event: InboundEvent) -> dict[str, Any]:
-    """What the "opened" entry of an email's incident adds: its HTML (the text is the incident's description), and
-    what the receiving mail server found of its sender."""
-    data = {"html": event.mail.html} if event.mail is not None and event.mail.html else {}
+    """What the "opened" entry of an email's incident adds: its HTML (the text is the incident's description),
+    whether no one typed it (`automatic`: then the desk mails its sender nothing of its own accord, neither the
+    acknowledgement nor later its resolution, hub/requester_mail_gate.py), and what the receiving mail server found
+    of its sender."""
+    data: dict[str, Any] = {"html": event.mail.html} if event.mail is not None and event.mail.html else {}
+    if event.auto_submitted:
+        data["automatic"] = True
     return {**data, **sender_check_data(event)}
 
 

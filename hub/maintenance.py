@@ -61,7 +61,8 @@ def auto_resolve_quiet(db: Database, settings: NoticeSettings, now: datetime | N
                     conn, incident_id, "resolved", source="auto-resolve", sender=settings.sender
                 )
                 owe(conn, incident_id, owed, also=[entry(incident_id, "resolved", summary), *notes])
-                merged_requesters.owe_resolution(conn, incident_id, source="auto-resolve", sender=settings.sender)
+                merged_requesters.owe_resolution(conn, incident_id, source="auto-resolve", sender=settings.sender,
+                                                 told=owed)  # fmt: skip
                 sla.refresh(conn, incident_id, now)
             resolved += len(rows)
     if resolved:

@@ -5,7 +5,8 @@ Every place that changes an incident's state (intake, agents' actions, the maint
 here, so each recipient gets one notice per state change however many ways they are connected to the incident
 (an assignee who also watches it gets one mail), and the person who made the change is not told about it. Nor is
 anyone who chose not to get that mail (hub/mail_choices.py): their choices come with the statement that finds
-them active, and the timeline notes who turned it down.
+them active, and the timeline notes who turned it down. Whether a requester is mailed is one rule for every
+path, hub/requester_mail_gate.py.
 """
 
 from __future__ import annotations
@@ -16,17 +17,17 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, Select, bindparam, delete, func, insert, select
+from sqlalchemy import ColumnElement, Connection, Label, bindparam, delete, func, insert, select
 
 from hub import channels, mail_choices, notices, satisfaction, zones
-from hub.addresses import is_pseudonym
-from hub.domain import PERSON_SOURCES, UNVERIFIED, format_ref
+from hub.domain import format_ref
 from hub.mail_choices import MailChoices
 from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import Event, GroupMember, Incident, IncidentWatcher, OutboxMessage, TimelineEntry, User, utcnow
 from hub.models import Group as GroupRow
 from hub.outbox import turned_down
 from hub.prepared import Prepared
+from hub.requester_mail_gate import RequesterMail, Verdict, may_mail
 
 #: State changes the incident's channels hear about (besides its opening, which intake sends).
 CHANNEL_KINDS = frozenset({"resolved", "reopened"})
@@ -230,6 +231,7 @@ def state_change_notices(
             Incident.source,
             Incident.channels,
             Incident.resolution,
+            *opening_facts(),
         ).where(Incident.id == incident_id)
     ).one_or_none()
     if incident is None:
@@ -244,14 +246,12 @@ def state_change_notices(
         if kind == "resolved":
             more["resolution"] = incident.resolution
         owed += [notices.state_change(kind, assignee=person, **more, **common) for person in people]
-    requester = (incident.requester or "").lower()
-    told = skipped | set(people)
-    mailable = requester and requester not in told and not is_pseudonym(requester)  # an erased one: no one to tell
-    notes = turned_down(incident_id, kind, declined)
-    if kind == "resolved" and incident.source in PERSON_SOURCES and mailable:
-        if opened_unverified(conn, incident_id):
-            notes.append(_note(incident_id, f"No resolution mail to {requester}: the mail that opened this was not "
-                                            "verified as theirs by the receiving mail server"))  # fmt: skip
+    notes: list[dict[str, Any]] = []
+    if kind == "resolved":  # its requester hears of it, unless told already as one who follows it
+        verdict = requester_verdict(incident, told=skipped | set(people), sender=sender)
+        requester = verdict.to
+        if not verdict.allowed:
+            notes += refused(incident_id, verdict, "resolution mail")
         else:
             references = thread_message_ids(conn, incident_id, requester)
             survey = (satisfaction.links(sender.secret_key, sender.base_url, incident_id, requester)
@@ -259,6 +259,10 @@ def state_change_notices(
             owed.append(notices.requester_resolution(requester=requester, source=source, references=references,
                                                      resolution=incident.resolution, survey=survey,
                                                      **common))  # fmt: skip
+            # One of the desk's people who asked it themselves hears as its requester, however they chose to hear
+            # of what they watch: the timeline does not say they turned off the mail they are sent.
+            declined = [person for person in declined if person != requester]
+    notes = [*turned_down(incident_id, kind, declined), *notes]
     if kind in CHANNEL_KINDS and incident.channels:
         facts = channels.incident_facts(kind=kind, incident_id=incident_id, title=incident.title,
                                         priority=incident.priority, severity=incident.severity,
@@ -275,21 +279,18 @@ def state_change_notices(
 def merged_notices(
     conn: Connection, duplicate_id: int, into_id: int, *, sender: Sender, skip: Collection[str] = ()
 ) -> tuple[list[notices.Notice], list[dict[str, Any]]]:
-    """What merging `duplicate_id` into `into_id` owes: its requester (of an email incident, as for its resolution
-    mail, and not in `skip`) hears that their request is followed under `into_id` now; or a timeline note says why
-    not, when the mail that opened it was not verified as theirs."""
+    """What merging `duplicate_id` into `into_id` owes: its requester (not in `skip`, the person merging) hears that
+    their request is followed under `into_id` now, when the gate lets them be mailed (hub/requester_mail_gate.py);
+    else the timeline line saying why not, where the gate notes one."""
     incident = conn.execute(
-        select(Incident.title, Incident.requester, Incident.source).where(Incident.id == duplicate_id)
+        select(Incident.title, Incident.requester, Incident.source, *opening_facts()).where(Incident.id == duplicate_id)
     ).one_or_none()
-    requester = ((incident.requester if incident is not None else None) or "").lower()
-    skipped = {s.lower() for s in skip}
-    if incident is None or incident.source not in PERSON_SOURCES or not requester or requester in skipped:
+    if incident is None:
         return [], []
-    if is_pseudonym(requester):  # an erased requester: no one to tell
-        return [], []
-    if opened_unverified(conn, duplicate_id):
-        return [], [_note(duplicate_id, f"No mail to {requester} about the merge: the mail that opened this was not "
-                                        "verified as theirs by the receiving mail server")]  # fmt: skip
+    verdict = requester_verdict(incident, told=skip, sender=sender)
+    if not verdict.allowed:
+        return [], refused(duplicate_id, verdict, "mail", " about the merge")
+    requester = verdict.to
     told = notices.requester_merged(incident_id=duplicate_id, title=incident.title, requester=requester,
                                     into=format_ref(into_id), desk_address=sender.desk_address,
                                     base_url=sender.base_url, templates=sender.templates,
@@ -297,22 +298,33 @@ def merged_notices(
     return [told], []
 
 
-def opened_unverified(conn: Connection, incident_id: int) -> bool:
-    """Whether the receiving mail server did not verify the From of the mail that opened this incident (a `fail` or
-    a `softfail`, ingest/mail_auth.py). Then no automatic mail goes to that address: it may be a third party's, and
-    the desk would be mailing them words a stranger chose. An agent's own reply still may, with the warning before
-    them."""
-    return conn.execute(opening_verdict(incident_id)).scalar() in UNVERIFIED
+def requester_verdict(request: Any, *, told: Collection[str], sender: Sender) -> Verdict:
+    """Whether the requester of `request` may be sent an automatic mail now (hub/requester_mail_gate.py): a row
+    read with its `opening_facts` (`requester`, `source`, `verdict`, `automatic`). Not those in `told` (who made the
+    change, who is told of it already), nor the address the desk sends from."""
+    mail = RequesterMail(request.requester, request.source, opening_verdict=request.verdict,
+                         opened_automatically=bool(request.automatic), told=told,
+                         desk=(sender.desk_address,))  # fmt: skip
+    return may_mail(mail)
 
 
-def opening_verdict(incident_id: Any) -> Select[tuple[str | None]]:
-    """The receiving server's verdict on the From of the mail that opened `incident_id` (a number, or a column to
-    correlate with, as hub/merged_requesters.py reads it for many at once); in UNVERIFIED: not to be mailed."""
-    return (
-        select(TimelineEntry.data[("sender_check", "verdict")].as_string())
-        .where(TimelineEntry.incident_id == incident_id, TimelineEntry.kind == "opened")
-        .limit(1)
-    )
+def opening_facts() -> tuple[Label[str | None], Label[bool | None]]:
+    """What the gate weighs of the mail that opened each request a statement reads from incidents, as two of its
+    columns (`verdict`, `automatic`), so it costs no statement of its own: the receiving server's verdict on its
+    From (an unverified one may be a stranger's words, and the address a third party's), and whether no one typed
+    it (hub/mail_records.py::opened_data)."""
+    opened = (TimelineEntry.incident_id == Incident.id, TimelineEntry.kind == "opened")
+    verdict = select(TimelineEntry.data[("sender_check", "verdict")].as_string()).where(*opened).limit(1)
+    automatic = select(TimelineEntry.data["automatic"].as_boolean()).where(*opened).limit(1)
+    return verdict.scalar_subquery().label("verdict"), automatic.scalar_subquery().label("automatic")
+
+
+def refused(incident_id: int, verdict: Verdict, mail: str, about: str = "") -> list[dict[str, Any]]:
+    """The timeline line on `incident_id` saying its requester was not sent `mail` and why, when the refusal is one
+    the timeline notes (hub/requester_mail_gate.py::Refusal.noted); else none."""
+    if verdict.refusal is None or not verdict.refusal.noted:
+        return []
+    return [_note(incident_id, f"No {mail} to {verdict.to}{about}: {verdict.refusal.value}")]
 
 
 def thread_message_ids(conn: Connection, incident_id: int, requester: str) -> list[str]:

@@ -123,7 +123,7 @@ def change_status(
         also = [entry(incident.id, status, summary, data=data), *notes]
         owe(conn, incident.id, owed, also=also)
         if action == "resolve":  # those told to wait on it hear too (a reopening they learn of on their page)
-            merged_requesters.owe_resolution(conn, incident.id, source=actor.name, sender=mail.sender,
+            merged_requesters.owe_resolution(conn, incident.id, source=actor.name, sender=mail.sender, told=owed,
                                              skip=[actor.name])  # fmt: skip
         session.flush()  # the clocks read the row as it is now
         sla.refresh(conn, incident.id, reopened=action == "reopen")

@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 import flufl.bounce
 
+from hub.addresses import is_automatic_sender
 from hub.attachments import DEFAULT_LIMITS, AttachmentLimits
 from hub.domain import AttachmentInfo, InboundEvent, MailFacts, parse_ref
 from ingest import mime
@@ -38,7 +39,6 @@ _AUTO_HEADERS = (
     "list-id",
     "list-unsubscribe",
 )
-_BOUNCERS = ("mailer-daemon@", "postmaster@", "noreply@", "no-reply@", "donotreply@")
 #: Every notification we send carries this; seeing it come in means our own mail looped back.
 OWN_MAIL_HEADER = "X-Switchboard-Delivery"
 _FINAL_RECIPIENT = re.compile(r"^Final-Recipient:\s*rfc822;\s*<?([^\s>]+@[^\s>]+)>?", re.IGNORECASE | re.MULTILINE)
@@ -90,7 +90,7 @@ def _is_automatic(heads: dict[str, str], sender: str | None, envelope_from: str 
         return True  # bounces have a null reverse-path
     if heads.get("return-path", "").replace(" ", "") == "<>":
         return True
-    return sender is None or sender.startswith(_BOUNCERS)
+    return sender is None or is_automatic_sender(sender)
 
 
 def _is_bounce(msg: Message, sender: str | None) -> bool:

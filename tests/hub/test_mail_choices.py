@@ -161,6 +161,21 @@ def test_watching_off_hears_nothing_of_a_watched_incident_while_other_watchers_d
     assert f"resolved to {ANN} not mailed: turned off by them" in notes(database, incident_id)
 
 
+def test_one_of_the_desks_people_who_asked_hears_of_their_own_requests_resolution_with_watching_off(
+    database: Database,
+) -> None:
+    """The choice is about what they watch; their own request's resolution they get as any requester does, and the
+    timeline does not say they turned off the mail they are sent."""
+    people(database, ANN, choices=MailChoices(watching=False))
+    event = InboundEvent(source="email", title="Printer is broken", requester=ANN, message_id="<m1@example.com>")
+    incident_id = Intake(database, lambda *_: Decision(priority=3), NOTICE).record(EMAIL, event).incident_id
+    assert incident_id is not None
+    triage.watch(database, incident_id, Actor(ANN))
+    triage.change_status(database, incident_id, "resolve", AGENT, MAIL)
+    assert mailed(database, incident_id, "resolved") == [ANN]
+    assert not any(ANN in line and "turned off" in line for line in notes(database, incident_id))
+
+
 def test_replies_off_the_assignee_hears_nothing_of_the_requesters_reply(database: Database) -> None:
     people(database, ANN, choices=MailChoices(replies=False))
     people(database, BOB)

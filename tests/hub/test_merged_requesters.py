@@ -8,6 +8,7 @@ from dataclasses import replace
 from sqlalchemy import event, select
 
 from hub import merged_requesters, requester_erasure, triage
+from hub.accounts import create_user
 from hub.agent_action import Actor, Mail
 from hub.config import Settings
 from hub.db import Database
@@ -108,6 +109,44 @@ def test_a_requester_whose_opening_mail_was_not_verified_is_not_mailed_and_their
         said = session.scalars(select(TimelineEntry.summary).where(TimelineEntry.incident_id == forged)).all()
     assert (f"No resolution mail to {CAROL} when INC-{survivor} was resolved: the mail that opened this was not "
             "verified as theirs by the receiving mail server") in said  # fmt: skip
+
+
+def test_a_merged_requester_who_follows_the_incident_hears_of_its_resolution_once(db: Database, intake: Intake) -> None:
+    """As its own requester does when they watch it: the watcher's notice is the one mail of this resolution."""
+    with db.transaction() as session:
+        create_user(session, email=CAROL, password="long enough", role="agent")
+    survivor = mailed_in(intake, ANN)
+    merged(db, mailed_in(intake, CAROL, "Printer smoking"), survivor)
+    triage.watch(db, survivor, Actor(CAROL))
+    resolved(db, survivor)
+    assert [to for _, to, _ in resolutions(db)] == [ANN]
+    with db.read() as session:
+        to_carol = session.scalars(select(OutboxMessage.kind).where(OutboxMessage.recipient == CAROL)).all()
+    assert to_carol == ["acknowledgement", "merged", "resolved"]  # the last as a watcher: on INC-1, not her request
+
+
+def test_the_incidents_own_requester_not_mailed_on_it_hears_on_their_own_request_merged_into_it(
+    db: Database, intake: Intake
+) -> None:
+    """Someone's forged mail opened it, so its requester is sent nothing there; the real person's own request was
+    verified as theirs, and is what they are told of."""
+    survivor = mailed_in(intake, CAROL, "Send me the payroll", mail=FORGED)
+    carols = merged(db, mailed_in(intake, CAROL, "Printer smoking"), survivor)
+    resolved(db, survivor)
+    assert resolutions(db) == [(carols, CAROL, f"[INC-{carols}] Resolved: Printer smoking")]
+
+
+def test_a_merged_request_opened_by_mail_no_one_typed_is_not_told_of_the_resolution_and_says_why(
+    db: Database, intake: Intake
+) -> None:
+    survivor = mailed_in(intake, ANN)
+    away = merged(db, mailed_in(intake, CAROL, "Out of office", auto_submitted=True), survivor)
+    resolved(db, survivor)
+    assert [to for _, to, _ in resolutions(db)] == [ANN]
+    with db.read() as session:
+        said = session.scalars(select(TimelineEntry.summary).where(TimelineEntry.incident_id == away)).all()
+    assert (f"No resolution mail to {CAROL} when INC-{survivor} was resolved: the mail that opened this was sent "
+            "automatically (no one typed it), so the desk answers it nothing") in said  # fmt: skip
 
 
 def test_an_erased_requester_of_a_merged_request_is_not_mailed(

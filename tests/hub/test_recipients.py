@@ -17,6 +17,7 @@ from hub.intake import Intake, Raw
 from hub.intake_notices import NoticeSettings
 from hub.models import Escalation, OutboxMessage, TimelineEntry
 from hub.outbox import PER_INCIDENT, body_of
+from ingest.mail import parse
 from rules import rules_file
 from tests.conftest import KEYS
 from tests.staff import deactivate
@@ -48,12 +49,21 @@ def open_alert(db: Database, assignee: str | None = None, *channels: str) -> int
     return outcome.incident_id
 
 
-def open_email(db: Database) -> int:
-    event = InboundEvent(source="email", title="Printer is broken", requester="ann@example.org",
+def open_email(db: Database, requester: str = "ann@example.org") -> int:
+    event = InboundEvent(source="email", title="Printer is broken", requester=requester,
                          message_id="<m1@example.org>")  # fmt: skip
-    outcome = Intake(db, assigning_to(None), NOTICE).record(EMAIL, event)
+    return open_mailed(db, EMAIL, event)
+
+
+def open_mailed(db: Database, raw: Raw, event: InboundEvent) -> int:
+    outcome = Intake(db, assigning_to(None), NOTICE).record(raw, event)
     assert outcome.incident_id is not None
     return outcome.incident_id
+
+
+def said(db: Database, incident_id: int) -> list[str]:
+    with db.read() as session:
+        return list(session.scalars(select(TimelineEntry.summary).where(TimelineEntry.incident_id == incident_id)))
 
 
 def owed(db: Database, incident_id: int, kind: str | None = None) -> list[OutboxMessage]:
@@ -110,6 +120,35 @@ def test_requester_of_an_email_incident_hears_of_its_resolution_threaded(db: Dat
     assert resolved.headers["Auto-Submitted"] == "auto-generated"
     text, html = body_of(resolved)  # as the worker will send it
     assert "reply to this email" in text and html is not None
+
+
+def test_a_requester_whose_opening_mail_no_one_typed_hears_nothing_of_its_resolution_and_the_timeline_says_why(
+    database: Database,
+) -> None:
+    """As the desk did not acknowledge it: an out-of-office or a list's copy that opened a request is answered
+    nothing of the desk's own accord (an agent may still reply)."""
+    raw = (b"From: Ann <ann@example.org>\r\nTo: helpdesk@example.com\r\nSubject: Away until Monday\r\n"
+           b"Auto-Submitted: auto-replied\r\nMessage-ID: <ooo@example.org>\r\n\r\nI am away.\r\n")  # fmt: skip
+    incident_id = open_mailed(database, Raw(source="email", content_type="message/rfc822", body=raw), parse(raw))
+    triage.change_status(database, incident_id, "resolve", AGENT, MAIL)
+    assert owed(database, incident_id) == []  # neither acknowledged nor told of the resolution
+    assert ("No resolution mail to ann@example.org: the mail that opened this was sent automatically (no one typed "
+            "it), so the desk answers it nothing") in said(database, incident_id)  # fmt: skip
+
+
+def test_a_requester_at_a_no_reply_address_hears_nothing_of_its_resolution(db: Database) -> None:
+    """Mail from such an address is automatic; a request opened before the desk kept that, or logged by an agent
+    for one, is not answered there either."""
+    incident_id = open_email(db, "no-reply@vendor.example")
+    triage.change_status(db, incident_id, "resolve", AGENT, MAIL)
+    assert owed(db, incident_id, "resolved") == []
+    assert any(line.startswith("No resolution mail to no-reply@vendor.example: ") for line in said(db, incident_id))
+
+
+def test_the_desks_own_address_is_not_sent_the_resolution_of_a_request_it_sent(db: Database) -> None:
+    incident_id = open_email(db, MAIL.desk_address)
+    triage.change_status(db, incident_id, "resolve", AGENT, MAIL)
+    assert owed(db, incident_id) == []  # neither acknowledged nor told: it would only come back in
 
 
 def test_watchers_hear_of_resolution_and_reopening(db: Database) -> None:

@@ -386,6 +386,18 @@ def test_merging_an_alert_or_ones_own_request_mails_no_requester(db: Database, i
         assert session.scalars(select(OutboxMessage).where(OutboxMessage.template == "requester_merged")).all() == []
 
 
+def test_merging_a_request_no_one_typed_mails_its_sender_nothing_and_says_why(db: Database, intake: Intake) -> None:
+    """As the desk did not acknowledge it: an out-of-office that opened a request is answered nothing."""
+    away = InboundEvent(source="email", title="Away until Monday", requester="carol@example.org",
+                        message_id="<m2@example.org>", auto_submitted=True)  # fmt: skip
+    duplicate = intake.record(Raw(source="email", content_type="message/rfc822", body=b"x"), away).incident_id
+    assert duplicate is not None
+    triage.merge(db, duplicate, open_email(intake), AGENT, MAIL)
+    assert outbox(db, duplicate) == []
+    assert ("notification", "No mail to carol@example.org about the merge: the mail that opened this was sent "
+            "automatically (no one typed it), so the desk answers it nothing") in timeline(db, duplicate)  # fmt: skip
+
+
 def test_an_unknown_incident_is_named_in_the_error(db: Database) -> None:
     with pytest.raises(TriageError, match="there is no incident INC-404"):
         incident_notes.add_note(db, 404, "x", AGENT)
