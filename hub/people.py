@@ -5,7 +5,7 @@ sender's display name is plain enough to greet them by ("Hello Ann,")."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import Connection, select
 
@@ -47,6 +47,15 @@ def names_of(conn: Connection, emails: Iterable[str | None]) -> dict[str, str]:
     found = conn.execute(select(User.email, User.display_name).where(User.email.in_(wanted),
                                                                      User.display_name.is_not(None)))  # fmt: skip
     return {row.email: row.display_name for row in found}
+
+
+def label(email: str, names: Mapping[str, str]) -> str:
+    """A colleague in plain text, for agents, where markup cannot go (a mail, a tooltip): "Ann Lee
+    (ann@example.com)" when `names` (from `names_of`) has their display name, else the address. The address stays
+    beside the name: names need not be unique, and it is what the address fields take. (Pages name them in markup
+    with web/templates/_person.html, the address on hover.)"""
+    named = names.get(email.lower())
+    return f"{named} ({email})" if named else email
 
 
 def greeting_name(sender_name: str | None) -> str | None:

@@ -1,17 +1,18 @@
 """Display names in the web UI: each person sets theirs on /account, an admin sets anyone's on /users, both checked
 as `switchboard user create --name` is and audited; agents then see names where people are shown (the list's and
-the incident page's assignee, who did a timeline entry, the assignee fields' suggestions), addresses still
-submitted."""
+the incident page's assignee, who did a timeline entry, the assignee fields' and the note box's suggestions, a major
+incident's coordinator), addresses still submitted and written."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from hub import accounts, incident_notes, triage
+from hub import accounts, incident_notes, major_incidents, triage
 from hub.agent_action import Actor, Mail
 from hub.audit import recent
 from hub.db import Database
@@ -156,3 +157,59 @@ def test_assignee_suggestions_show_a_name_beside_the_address_they_submit(
         {"value": "bob@example.com", "label": "Bob Smith"},
         "bobby@example.com",
     ]
+
+
+def declare_major(db: Database, ref: str, coordinator: str) -> None:
+    incident_id = int(ref.removeprefix("INC-"))
+    major_incidents.declare(db, incident_id, "Nobody can run payroll", Actor(ME), MAIL, coordinator=coordinator)
+
+
+BOB = '<span class="person" title="bob@example.com">Bob &lt;Builder&gt;</span>'
+
+
+def test_a_major_incidents_card_names_its_coordinator_and_who_declared_it(
+    logged_in: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
+) -> None:
+    make_user(email="bob@example.com")
+    name(db, "bob@example.com", "Bob <Builder>")
+    name(db, ME, "Ann Lee")
+    ref = raise_incident()
+    declare_major(db, ref, "bob@example.com")
+    page = logged_in.get(f"/incidents/{ref}").get_data(as_text=True)
+    assert f'<strong id="coordinator">{BOB}</strong>' in page
+    assert f'Declared by <span class="person" title="{ME}">Ann Lee</span>' in page
+
+
+def test_the_banners_name_each_coordinator_and_the_lists_major_badge_says_it_in_its_tooltip(
+    logged_in: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
+) -> None:
+    make_user(email="bob@example.com")
+    name(db, "bob@example.com", "Bob <Builder>")
+    declare_major(db, raise_incident(), "bob@example.com")
+    listed = logged_in.get("/incidents").get_data(as_text=True)
+    assert f"coordinator {BOB}, declared" in listed
+    assert 'title="Coordinator: Bob &lt;Builder&gt; (bob@example.com)">major</span>' in listed
+    assert f"coordinator {BOB}, declared" in logged_in.get("/dashboard").get_data(as_text=True)
+
+
+def test_a_coordinator_without_a_name_is_shown_by_address(
+    logged_in: FlaskClient, db: Database, raise_incident: Callable[..., str]
+) -> None:
+    ref = raise_incident()
+    declare_major(db, ref, ME)
+    assert f'<strong id="coordinator">{ME}</strong>' in logged_in.get(f"/incidents/{ref}").get_data(as_text=True)
+    listed = logged_in.get("/incidents").get_data(as_text=True)
+    assert f"coordinator {ME}, declared" in listed and f'title="Coordinator: {ME}">major</span>' in listed
+
+
+def test_the_note_box_offers_colleagues_by_name_with_the_handle_it_writes(
+    logged_in: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
+) -> None:
+    make_user(email="bob@example.com")
+    make_user(email="bonnie@example.com")
+    name(db, "bob@example.com", "Bob <Builder>")
+    page = logged_in.get(f"/incidents/{raise_incident()}").get_data(as_text=True)
+    people = [{"address": "bob@example.com", "handle": "bob", "name": "Bob <Builder>"},
+              {"address": "bonnie@example.com", "handle": "bonnie"}]  # fmt: skip
+    assert "data-mention-people='" + json.dumps(people).replace("<", "\\u003c").replace(">", "\\u003e") in page
+    assert logged_in.get("/suggest/people?q=bo").get_json() == people
