@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import Connection, select
 
 from hub.errors import BadInput
-from hub.models import User
+from hub.models import Incident, User
 from hub.names import NAME_WIDTH, is_one_line
 
 #: The longest name a greeting uses; longer is more likely a slogan or a company than a person.
@@ -47,6 +47,11 @@ def names_of(conn: Connection, emails: Iterable[str | None]) -> dict[str, str]:
     found = conn.execute(select(User.email, User.display_name).where(User.email.in_(wanted),
                                                                      User.display_name.is_not(None)))  # fmt: skip
     return {row.email: row.display_name for row in found}
+
+
+def authors(incident: Incident) -> list[str]:
+    """Who did an incident's timeline entries (their `by`), for `names_of`: its timeline names them."""
+    return [by for entry in incident.timeline if isinstance(by := (entry.data or {}).get("by"), str)]
 
 
 def label(email: str, names: Mapping[str, str]) -> str:

@@ -116,8 +116,8 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
         open_problems = problem_links.open_problems(session) if may_work else []
         mentionable, mention_more = _mentionable(session) if may_work else ([], False)
         review = reviews.of_incident(session, incident.id) if incident is not None and incident.major else None
-        names = (people.names_of(session.connection(), [incident.assignee, *_authors(incident), *_majors(incident)])
-                 if incident is not None else {})  # fmt: skip
+        named = [incident.assignee, *people.authors(incident), *_majors(incident)] if incident is not None else []
+        names = people.names_of(session.connection(), named)
         major_group = (major_groups.chosen(session.connection(), incident.service,
                                            services().settings.major_incident_group)
                        if may_work and incident is not None else None)  # fmt: skip
@@ -144,11 +144,6 @@ def _named_in_rows(incidents: Sequence[Incident]) -> list[str]:
 def _majors(incident: Incident) -> list[str]:
     """Who declared and who coordinates its standing major incident, to name them on its card."""
     return [incident.major.declared_by, incident.major.coordinator] if incident.major is not None else []
-
-
-def _authors(incident: Incident) -> list[str]:
-    """Who did the timeline's entries (their `by`), to name them."""
-    return [by for entry in incident.timeline if isinstance(by := (entry.data or {}).get("by"), str)]
 
 
 def _file_limits() -> str:
