@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, Integer, bindparam, insert, or_, select
+from sqlalchemy import Connection, Integer, Row, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
 from hub import agent_files, mail_choices, mentions, notices, people, recipients, sla, time_spent
@@ -86,9 +86,10 @@ def mentionable_as(conn: Connection, names: Sequence[str]) -> list[str]:
     return list(conn.scalars(select(User.email).where(User.active.is_(True), or_(*wanted)))) if wanted else []
 
 
-#: The first `most` active users by address, read in the order of the index on addresses, which stops there.
+#: The first `most` active users by address, with their display names, read in the order of the index on
+#: addresses, which stops there.
 FIRST_BY_ADDRESS = (
-    select(User.email)
+    select(User.email, User.display_name)
     .where(User.active.is_(True))
     .order_by(in_code_point_order(User.email))
     .limit(bindparam("most", type_=Integer))
@@ -100,9 +101,10 @@ def first_mentionable(conn: Connection, most: int = mentions.SUGGESTED) -> tuple
     name that reaches them alone (`mentions.suggestions`), and whether there are more. It reads `most` + 1 rows
     through the index: namesakes (`bob@a.example`, `bob@b.example`) all start `bob@`, so in code point order they
     sort together, and only the last address shown can have one past them, the next."""
-    read = list(conn.scalars(FIRST_BY_ADDRESS, {"most": most + 1}))
+    rows = conn.execute(FIRST_BY_ADDRESS, {"most": most + 1}).all()
+    read = [row.email for row in rows]
     shown = set(read[:most])
-    offered = mentions.suggestions(read, most=len(read))
+    offered = mentions.suggestions(read, most=len(read), names=_named(rows))
     return [suggestion for suggestion in offered if suggestion.address in shown], len(read) > most
 
 
@@ -116,14 +118,21 @@ def mentionable_starting(
     typed = typed.strip().lower()
     active = select(User.email).where(User.active.is_(True))
     by_address = in_code_point_order(User.email)
-    found = list(conn.scalars(active.where(starting_with(User.email, typed)).order_by(by_address).limit(most)))
-    if not found:
+    starting = select(User.email, User.display_name).where(User.active.is_(True), starting_with(User.email, typed))
+    rows = conn.execute(starting.order_by(by_address).limit(most)).all()
+    if not rows:
         return []
-    names = {address.partition("@")[0] for address in found}
-    namesakes = conn.scalars(active.where(or_(*(starting_with(User.email, f"{name}@") for name in names))))
+    found = [row.email for row in rows]
+    local_parts = {address.partition("@")[0] for address in found}
+    namesakes = conn.scalars(active.where(or_(*(starting_with(User.email, f"{name}@") for name in local_parts))))
     people = {*found, *namesakes}
-    offered = mentions.suggestions(people, most=len(people))
+    offered = mentions.suggestions(people, most=len(people), names=_named(rows))
     return [suggestion for suggestion in offered if suggestion.address.startswith(typed)][:most]
+
+
+def _named(rows: Sequence[Row[str, str | None]]) -> dict[str, str]:
+    """The display names of those (address, display name) rows that have one, by address."""
+    return {row.email: row.display_name for row in rows if row.display_name}
 
 
 def reply(

@@ -197,6 +197,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "priority": 1,
         "reason": "Nobody can run payroll",
         "coordinator": "ann@example.com",
+        "coordinator_label": "Ann Lee (ann@example.com)",  # by display name where they have one (hub/people.py)
         "declared_by": "bob@example.com",
     },
     "major_stood_down": {"by": "ann@example.com", "note": "Only the test system was affected."},

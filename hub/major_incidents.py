@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, select
 from sqlalchemy.orm import Session
 
-from hub import audit, mail_choices, major_groups, notices, recipients
+from hub import audit, mail_choices, major_groups, notices, people, recipients
 from hub.agent_action import Actor, Mail, TriageError, checked_line, locked
 from hub.db import Database
 from hub.models import Incident, MajorIncident, User, utcnow
@@ -253,10 +253,11 @@ def _page_coordinator(
     know it already); `summary` and `data` make its timeline line."""
     told, notes = paged(conn, incident, "major_declared", declared.coordinator, group, skip=[actor.name],
                         assignee=everyone, major_group=everyone)  # fmt: skip
+    named = people.label(declared.coordinator, people.names_of(conn, [declared.coordinator]))
     owed = [notices.major_declared(incident_id=incident.id, title=incident.title, priority=incident.priority,
                                    recipient=person, reason=declared.reason, coordinator=declared.coordinator,
-                                   declared_by=declared.declared_by, desk_address=mail.desk_address,
-                                   base_url=mail.base_url, templates=mail.templates)
+                                   coordinator_label=named, declared_by=declared.declared_by,
+                                   desk_address=mail.desk_address, base_url=mail.base_url, templates=mail.templates)
             for person in told]  # fmt: skip
     owe(conn, incident.id, owed, also=[entry(incident.id, "major", summary, data=data), *notes], automatic=False)
 

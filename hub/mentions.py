@@ -8,7 +8,7 @@ rather than guessed at: a note meant for Bob must not reach another Bob.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 #: An @ that starts a word (not the @ inside an address written out), then a local part and perhaps a domain.
@@ -65,16 +65,27 @@ def resolve(names: Collection[str], people: Collection[str]) -> Mentions:
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A colleague the note box offers: their address, and the name to write that reaches them and no one else."""
+    """A colleague the note box offers: their address, the name to write that reaches them and no one else, and
+    their display name (hub/people.py), if they have one, to pick them by; never written into the note, since two
+    people may share it and `resolve` does not read it."""
 
     address: str
     handle: str
+    name: str | None = None
+
+    def as_data(self) -> dict[str, str]:
+        """What the page's script reads (web/static/mentions.js): `name` only for those who have one."""
+        return {"address": self.address, "handle": self.handle, **({"name": self.name} if self.name else {})}
 
 
-def suggestions(people: Collection[str], most: int = SUGGESTED) -> list[Suggestion]:
+def suggestions(
+    people: Collection[str], most: int = SUGGESTED, names: Mapping[str, str] | None = None
+) -> list[Suggestion]:
     """What to offer as the writer types `@`: each address (in order) with the part before its @ when no other
     active user's address has it, else the whole address; `resolve` reads each back as that person and no one
-    else. Addresses no mention could reach (a character a name cannot hold) are left out, not offered to fail."""
+    else. Addresses no mention could reach (a character a name cannot hold) are left out, not offered to fail.
+    `names` are the display names by address, shown beside."""
+    names = names or {}
     by_local: dict[str, int] = {}
     for address in people:
         local = address.partition("@")[0]
@@ -84,7 +95,7 @@ def suggestions(people: Collection[str], most: int = SUGGESTED) -> list[Suggesti
         local = address.partition("@")[0]
         for handle in (local, address) if by_local[local] == 1 else (address,):
             if handles(f"@{handle}") == (handle,):  # it survives being read back out of a note
-                offered.append(Suggestion(address, handle))
+                offered.append(Suggestion(address, handle, names.get(address)))
                 break
         if len(offered) == most:
             break

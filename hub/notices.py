@@ -183,15 +183,17 @@ def major_declared(
     recipient: str,
     reason: str,
     coordinator: str,
+    coordinator_label: str,
     declared_by: str,
     desk_address: str,
     base_url: str,
     templates: MailTemplates = DEFAULTS,
 ) -> Notice:
     """Page someone that an incident was declared a major incident (hub/major_incidents.py): what, why, who
-    coordinates it and where to follow it."""
+    coordinates it (`coordinator_label`: by name, hub/people.py `label`) and where to follow it."""
     facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url,
-                   priority=priority, reason=reason, coordinator=coordinator, declared_by=declared_by)  # fmt: skip
+                   priority=priority, reason=reason, coordinator=coordinator, coordinator_label=coordinator_label,
+                   declared_by=declared_by)  # fmt: skip
     return _notice("major_declared", template="major_declared", facts=facts, templates=templates)
 
 

@@ -5,12 +5,12 @@ sender's display name is plain enough to greet them by ("Hello Ann,")."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import Connection, select
 
 from hub.errors import BadInput
-from hub.models import User
+from hub.models import Incident, User
 from hub.names import NAME_WIDTH, is_one_line
 
 #: The longest name a greeting uses; longer is more likely a slogan or a company than a person.
@@ -47,6 +47,20 @@ def names_of(conn: Connection, emails: Iterable[str | None]) -> dict[str, str]:
     found = conn.execute(select(User.email, User.display_name).where(User.email.in_(wanted),
                                                                      User.display_name.is_not(None)))  # fmt: skip
     return {row.email: row.display_name for row in found}
+
+
+def authors(incident: Incident) -> list[str]:
+    """Who did an incident's timeline entries (their `by`), for `names_of`: its timeline names them."""
+    return [by for entry in incident.timeline if isinstance(by := (entry.data or {}).get("by"), str)]
+
+
+def label(email: str, names: Mapping[str, str]) -> str:
+    """A colleague in plain text, for agents, where markup cannot go (a mail, a tooltip): "Ann Lee
+    (ann@example.com)" when `names` (from `names_of`) has their display name, else the address. The address stays
+    beside the name: names need not be unique, and it is what the address fields take. (Pages name them in markup
+    with web/templates/_person.html, the address on hover.)"""
+    named = names.get(email.lower())
+    return f"{named} ({email})" if named else email
 
 
 def greeting_name(sender_name: str | None) -> str | None:

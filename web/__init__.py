@@ -24,6 +24,7 @@ __all__ = ["create_app"]
 
 def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     """Build the app for `settings`; pass `db` to share a Database (tests), else one is opened lazily here."""
+    from hub import people
     from hub.accounts import IntegrationKeys
     from hub.changes import web_link
     from hub.db import Database
@@ -130,6 +131,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     permissions.init_app(app)
     app.jinja_env.globals.update(nav_work=navigation.WORK, nav_admin=navigation.ADMIN, here=here)
     app.jinja_env.filters["web_link"] = web_link  # links stored before hub/changes.py refused other schemes
+    app.jinja_env.globals["person_label"] = people.label  # a person in text where markup cannot go (a tooltip)
 
     # Token-authenticated endpoints: no cookie, so no cross-site request can ride on one.
     for blueprint in (

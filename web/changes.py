@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from hub import catalogue, changes, problem_links
+from hub import catalogue, changes, people, problem_links
 from hub.change_states import ACTIONS, OUTCOMES, RISKS, STATES, TYPES, approvals_needed, available_actions
 from hub.errors import BadInput
 from hub.models import utcnow
@@ -146,12 +146,14 @@ def detail(ref: str) -> ResponseReturnValue:
         history = changes.history(session, row.ref)
         clashing = changes.clashes(session, row)
         open_problems = _open_problems(session)
+        names = people.names_of(session.connection(), [row.requested_by, *row.approvers])
     me = current_user.email.lower()
     voted = {a.approver for a in row.approvals}
     may_vote = row.state == "assessed" and row.type != "standard" and me in row.approvers and me not in voted
     return render_template("changes/detail.html", change=row, moves=available_actions(facts), outcomes=OUTCOMES,
                            frozen=frozen, history=history, may_vote=may_vote, clashing=clashing,
-                           needed=approvals_needed(facts, frozen), open_problems=open_problems)  # fmt: skip
+                           needed=approvals_needed(facts, frozen), open_problems=open_problems,
+                           names=names)  # fmt: skip
 
 
 @bp.post("/<ref>/problem")

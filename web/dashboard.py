@@ -12,6 +12,7 @@ from hub import (
     dashboard,
     major_incidents,
     oncall,
+    people,
     problems,
     queues,
     review_search,
@@ -46,12 +47,13 @@ def index() -> ResponseReturnValue:
         # What waits to be picked up, for those who pick it up.
         waiting = queues.waiting(session, current_user.email) if allowed(current_user.role, WORK_INCIDENTS) else None
         majors = major_incidents.in_progress(session)
+        names = people.names_of(session.connection(), [major.coordinator for major in majors])
         overdue = review_search.count(session, utcnow(), review_due(), review_search.Wanted(overdue=True))
     return render_template("dashboard.html", figures=figures, priorities=PRIORITIES, duration=dashboard.duration,
                            chart=_chart(figures, viewer_zone()), recurring=recurring, csat=csat,
                            csat_days=satisfaction.PERIOD.days, on_call=on_call, public=public,
                            subscribers=subscribers, waiting=waiting, open_status=OPEN, majors=majors,
-                           overdue_reviews=overdue, review_days=review_due().days)  # fmt: skip
+                           names=names, overdue_reviews=overdue, review_days=review_due().days)  # fmt: skip
 
 
 def _chart(figures: dashboard.Dashboard, zone: ZoneInfo, width: int = 840, height: int = 120) -> dict[str, object]:

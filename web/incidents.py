@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -65,7 +66,8 @@ def index() -> ResponseReturnValue:
         my_groups = queues.groups_of(session, current_user.email)  # "My queue" is offered to their members
         majors = major_incidents.in_progress(session)
         news = read_markers.with_news(session, current_user.email, [incident.id for incident in found.incidents])
-        names = people.names_of(session.connection(), [incident.assignee for incident in found.incidents])
+        names = people.names_of(session.connection(), [*_named_in_rows(found.incidents),
+                                                       *(major.coordinator for major in majors)])  # fmt: skip
     return render_template("incidents/list.html", page=found, filter=filt, statuses=STATUSES, sorts=SORTS,
                            people=listed, groups=groups, error=error, bulk=BULK_ACTIONS, my_groups=my_groups,
                            majors=majors, news=news, names=names)  # fmt: skip
@@ -114,8 +116,8 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
         open_problems = problem_links.open_problems(session) if may_work else []
         mentionable, mention_more = _mentionable(session) if may_work else ([], False)
         review = reviews.of_incident(session, incident.id) if incident is not None and incident.major else None
-        names = (people.names_of(session.connection(), [incident.assignee, *_authors(incident)])
-                 if incident is not None else {})  # fmt: skip
+        named = [incident.assignee, *people.authors(incident), *_majors(incident)] if incident is not None else []
+        names = people.names_of(session.connection(), named)
         major_group = (major_groups.chosen(session.connection(), incident.service,
                                            services().settings.major_incident_group)
                        if may_work and incident is not None else None)  # fmt: skip
@@ -134,9 +136,14 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
                            open_problems=open_problems, names=names), status  # fmt: skip
 
 
-def _authors(incident: Incident) -> list[str]:
-    """Who did the timeline's entries (their `by`), to name them."""
-    return [by for entry in incident.timeline if isinstance(by := (entry.data or {}).get("by"), str)]
+def _named_in_rows(incidents: Sequence[Incident]) -> list[str]:
+    """Whom the list's rows name: each assignee, and each major incident's coordinator (its badge's tooltip)."""
+    return [who for i in incidents for who in (i.assignee, i.major.coordinator if i.major is not None else None) if who]
+
+
+def _majors(incident: Incident) -> list[str]:
+    """Who declared and who coordinates its standing major incident, to name them on its card."""
+    return [incident.major.declared_by, incident.major.coordinator] if incident.major is not None else []
 
 
 def _file_limits() -> str:
@@ -152,7 +159,7 @@ def _mentionable(session: Session) -> tuple[list[dict[str, str]], bool]:
     mails its own writer."""
     offered, more = incident_notes.first_mentionable(session.connection())
     me = current_user.email.lower()
-    return [{"address": s.address, "handle": s.handle} for s in offered if s.address != me], more
+    return [s.as_data() for s in offered if s.address != me], more
 
 
 def _helpful_articles(session: Session, incident: Incident) -> list[knowledge.Indexed]:

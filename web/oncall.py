@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from wtforms import DateTimeLocalField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from hub import assignees, audit, oncall, oncall_feed
+from hub import assignees, audit, oncall, oncall_feed, people
 from hub.errors import BadInput
 from hub.models import User, utcnow
 from hub.rotation import Shift, answering, shifts
@@ -142,13 +142,15 @@ def _page(rotation_form: RotationForm, override_form: OverrideForm, error: str |
     with services().db.read() as session:
         found = oncall.rotations(session, None, now)
         conn = session.connection()
-        unable = assignees.unable(conn, [who for r in found.values() for who in oncall.people_of(r)])
+        everyone = [who for r in found.values() for who in oncall.people_of(r)]
+        unable = assignees.unable(conn, everyone)
         cards = [Card(oncall.now_and_next(name, r, now), shifts(r, now, now + AHEAD), unable,
                       answering(r, now, unable)) for name, r in sorted(found.items())]  # fmt: skip
+        people_named = people.names_of(conn, everyone)  # whoever a card or shift shows is one of these
         names = assignees.group_names(conn)  # names only: not every group's members
         me = session.get_one(User, current_user.id)
         feed = url_for("oncall_feed.personal", token=oncall_feed.personal_token(services().settings.secret_key, me))
     rotation_form.group.choices = names
     return render_template("oncall/index.html", cards=cards, rotation_form=rotation_form, override_form=override_form,
-                           error=error, has_groups=bool(names), ahead=AHEAD.days,
+                           error=error, has_groups=bool(names), ahead=AHEAD.days, names=people_named,
                            my_feed=f"{services().settings.base_url}{feed}"), status  # fmt: skip

@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub import change_problems, problems, reviews
+from hub import change_problems, people, problems, reviews
 from hub.models import Incident, Problem
 from hub.numbers import reference
 from hub.problems import ProblemError, Recurrence
@@ -50,8 +50,9 @@ def index() -> ResponseReturnValue:
         suggested = problems.suggestions(session, recurrence())
         rows = list(session.scalars(select(Problem).order_by(Problem.state == "closed", Problem.id.desc()).limit(200)))
         counts = _linked_counts(session, [p.id for p in rows])
+        names = people.names_of(session.connection(), [p.owner for p in rows])
     return render_template("problems/index.html", suggestions=suggested, problems=rows, counts=counts,
-                           recurrence=recurrence(), form=ActionForm())  # fmt: skip
+                           recurrence=recurrence(), form=ActionForm(), names=names)  # fmt: skip
 
 
 @bp.post("/problems")
@@ -85,11 +86,12 @@ def detail(ref: str) -> ResponseReturnValue:
         from_review = reviews.review_of_problem(session, problem.id)
         fixes = change_problems.fixes(session, problem.id)
         history = problems.history(session, problem.ref)
+        names = people.names_of(session.connection(), [problem.owner, problem.created_by])
     moves = sorted(problems.MOVES[problem.state])
     return render_template("problems/detail.html", problem=problem, incidents=incidents, moves=moves,
                            form=ActionForm(), from_review=from_review, fixes=fixes,
                            fixed_by=change_problems.fixed_by(fixes), history=history,
-                           what_happened=problems.what_happened)  # fmt: skip
+                           what_happened=problems.what_happened, names=names)  # fmt: skip
 
 
 @bp.post("/problems/<ref>")

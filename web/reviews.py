@@ -16,7 +16,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from hub import dashboard, major_groups, major_incidents, review_search, reviews
+from hub import dashboard, major_groups, major_incidents, people, review_search, reviews
 from hub.agent_action import Actor
 from hub.models import Incident, IncidentReview, MajorIncident, utcnow
 from web.incident_actions import flash_outcome, mail_settings
@@ -45,8 +45,9 @@ def index() -> ResponseReturnValue:
         owed = review_search.page(session, now, due, review_search.Wanted(owed=True), longest_owed_first=True,
                                   limit=None)  # fmt: skip
         listed = review_search.page(session, now, due, _WRITTEN, limit=MAX_LISTED)
+        names = people.names_of(session.connection(), [o.coordinator for o in owed])
     return render_template("reviews/index.html", owed=owed, listed=listed, due_days=due.days,
-                           group=services().settings.major_incident_group)  # fmt: skip
+                           group=services().settings.major_incident_group, names=names)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,12 @@ def detail(ref: str) -> ResponseReturnValue:
                                "incident is resolved.")  # fmt: skip
     times = reviews.key_times_of(incident, declared, utcnow())
     editable = review.state == "draft" and allowed(current_user.role, WORK_INCIDENTS)
+    coordinators = list(dict.fromkeys(d.coordinator for d in declared))
+    with services().db.read() as session:  # who coordinated, wrote it and did its timeline's entries, by name
+        named = [*coordinators, review.started_by, review.updated_by, review.published_by, *people.authors(incident)]
+        names = people.names_of(session.connection(), named)
     return render_template("reviews/detail.html", incident=incident, review=review, times=times, fields=reviews.FIELDS,
-                           coordinators=list(dict.fromkeys(d.coordinator for d in declared)), editable=editable,
+                           coordinators=coordinators, editable=editable, names=names,
                            coordinator=declared[-1].coordinator if declared else None, duration=dashboard.duration,
                            group=found.group, mail=None)  # fmt: skip
 

@@ -44,12 +44,13 @@ def ci_names() -> Response:
 @bp.get("/people")
 @requires(WORK_INCIDENTS)
 def people() -> Response:
-    """Colleagues to @mention whose address starts with `q`, with the name that reaches each, at most 20; never
-    the writer, whom a note does not mail."""
+    """Colleagues to @mention whose address starts with `q`, with the name that reaches each (and their display
+    name, for those who have one, to pick them by), at most 20; never the writer, whom a note does not mail. Not
+    by display name: no index serves that, and the page's own list (its first few hundred) already matches it."""
     me = current_user.email.lower()
     with services().db.read() as session:
         offered = incident_notes.mentionable_starting(session.connection(), _typed())
-    return json_response([{"address": s.address, "handle": s.handle} for s in offered if s.address != me])
+    return json_response([s.as_data() for s in offered if s.address != me])
 
 
 @bp.get("/assignees")

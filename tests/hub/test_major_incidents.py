@@ -53,6 +53,18 @@ def test_a_page_says_what_why_who_coordinates_and_where(db: Database, intake: In
     assert "Coordinator: bob@example.com (you)" in body and f"https://desk.example/incidents/INC-{number}" in body
 
 
+def test_a_page_names_a_coordinator_who_has_a_display_name_beside_their_address(db: Database, intake: Intake) -> None:
+    with db.transaction() as session:
+        accounts.set_display_name(session, "bob@example.com", "Bob Stone")
+    number = opened(intake)
+    major_incidents.declare(db, number, "Nobody can run payroll", ANN, MAIL, coordinator="bob@example.com")
+    with db.read() as session:
+        facts = session.scalars(select(OutboxMessage.facts).where(OutboxMessage.recipient == "bob@example.com")).one()
+    text, html = MAIL.templates.render_body("major_declared", facts or {})
+    assert "Coordinator: Bob Stone (bob@example.com) (you)" in text
+    assert html is not None and "Coordinator: Bob Stone (bob@example.com) (you)" in html
+
+
 def test_whoever_declares_coordinates_unless_someone_is_named_and_is_not_paged(db: Database, intake: Intake) -> None:
     number = opened(intake, assignee="ann@example.com")
     assert major_incidents.declare(db, number, "Payroll down", ANN, MAIL, group=GROUP) == "ann@example.com"

@@ -64,6 +64,12 @@ def test_colleagues_sharing_a_name_are_suggested_by_their_whole_addresses() -> N
                        mentions.Suggestion("ann@b.example", "ann@b.example")]  # fmt: skip
 
 
+def test_a_suggestion_carries_the_display_name_to_pick_by_while_the_handle_stays_the_address() -> None:
+    offered = mentions.suggestions(PEOPLE, names={"bob@example.com": "Bob Stone"})
+    assert mentions.Suggestion("bob@example.com", "bob", "Bob Stone") in offered
+    assert all(s.name is None for s in offered if s.address != "bob@example.com")
+
+
 def test_every_suggestion_written_in_a_note_reaches_its_colleague_and_no_one_else() -> None:
     people = [*PEOPLE, "ann.@c.example", "x_y@example.com", "bob@other.example"]
     for offered in mentions.suggestions(people):

@@ -51,6 +51,12 @@ def test_a_display_name_that_would_leak_an_address_or_break_a_line_is_refused_sa
         people.check_display_name(name)
 
 
+def test_a_colleague_is_labelled_by_display_name_with_the_address_beside_else_by_address() -> None:
+    names = {"ann@example.com": "Ann Lee"}
+    assert people.label("Ann@Example.com", names) == "Ann Lee (Ann@Example.com)"
+    assert people.label("bob@example.com", names) == "bob@example.com"
+
+
 @pytest.mark.parametrize(
     ("sender_name", "greeted"),
     [("Ann", "Ann"), ("Ann-Marie O'Brien", "Ann-Marie O'Brien"), ("  José  Núñez ", "José Núñez"),

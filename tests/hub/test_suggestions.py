@@ -186,6 +186,17 @@ def test_the_last_colleague_offered_keeps_the_whole_address_when_a_namesake_is_p
     assert _first(db, 4)[0][2:] == [("bob@a.example", "bob@a.example"), ("bob@b.example", "bob@b.example")]
 
 
+def test_colleagues_are_offered_with_their_display_names_before_and_as_they_type(db: Database) -> None:
+    _add_users(db, "ann@example.com", "bob@example.com")
+    with db.transaction() as session:
+        accounts.set_display_name(session, "bob@example.com", "Bob Stone")
+    with db.read() as session:
+        first, _more = incident_notes.first_mentionable(session.connection())
+        typed = incident_notes.mentionable_starting(session.connection(), "b")
+    assert [(s.address, s.name) for s in first] == [("ann@example.com", None), ("bob@example.com", "Bob Stone")]
+    assert [(s.handle, s.name) for s in typed] == [("bob", "Bob Stone")]
+
+
 def test_a_note_resolves_its_names_against_the_colleagues_they_could_mean(db: Database) -> None:
     _add_users(db, "bob@a.example", "bob@b.example", "bonnie@example.com", "carl@example.com")
     _add_users(db, "dave@old.example", active=False)

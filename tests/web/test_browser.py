@@ -1215,6 +1215,28 @@ def test_agent_mentions_a_colleague_picked_from_the_suggestions_as_they_type(
     assert problems == [], problems
 
 
+def test_agent_finds_a_colleague_by_display_name_and_the_note_gets_their_handle(
+    live_url: str, page: Page, user: Login, make_user: Callable[..., Login], integration: IntegrationCredentials,
+    db: Database,
+) -> None:  # fmt: skip
+    make_user(email="bob@example.com")
+    make_user(email="rob@example.com")
+    with db.transaction() as session:
+        accounts.set_display_name(session, "bob@example.com", "Robert Stone")
+    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
+    _log_in(page, live_url, user)
+    page.goto(f"{live_url}/incidents/{ref}")
+
+    note = page.locator("#note-text")
+    note.press_sequentially("Over to @ro")  # rob by his address, Robert Stone by his first name
+    suggestions = page.get_by_role("listbox", name="Colleagues to mention")
+    assert suggestions.get_by_role("option").all_inner_texts() == ["Robert Stone (bob@example.com)",
+                                                                   "@rob rob@example.com"]  # fmt: skip
+    note.press_sequentially("bert")
+    page.keyboard.press("Enter")
+    assert note.input_value() == "Over to @bob "  # the handle the server reads back, never the name
+
+
 def test_agent_picks_one_of_two_colleagues_sharing_a_name_by_arrow_or_click(
     live_url: str, page: Page, user: Login, make_user: Callable[..., Login], integration: IntegrationCredentials
 ) -> None:

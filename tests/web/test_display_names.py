@@ -1,21 +1,23 @@
 """Display names in the web UI: each person sets theirs on /account, an admin sets anyone's on /users, both checked
 as `switchboard user create --name` is and audited; agents then see names where people are shown (the list's and
-the incident page's assignee, who did a timeline entry, the assignee fields' suggestions), addresses still
-submitted."""
+the incident page's assignee, who did a timeline entry, the assignee fields' and the note box's suggestions, a major
+incident's coordinator and its review, a problem's owner, a change's requester and approvers, who is on call),
+addresses still submitted and written."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from hub import accounts, incident_notes, triage
+from hub import accounts, changes, groups, incident_notes, major_incidents, oncall, problems, reviews, triage
 from hub.agent_action import Actor, Mail
 from hub.audit import recent
 from hub.db import Database
-from hub.models import User
+from hub.models import User, utcnow
 from tests.web.helpers import Login, csrf_token, log_in, statements
 
 ME = "agent@example.com"  # the `user` fixture
@@ -156,3 +158,112 @@ def test_assignee_suggestions_show_a_name_beside_the_address_they_submit(
         {"value": "bob@example.com", "label": "Bob Smith"},
         "bobby@example.com",
     ]
+
+
+def declare_major(db: Database, ref: str, coordinator: str) -> None:
+    incident_id = int(ref.removeprefix("INC-"))
+    major_incidents.declare(db, incident_id, "Nobody can run payroll", Actor(ME), MAIL, coordinator=coordinator)
+
+
+BOB = '<span class="person" title="bob@example.com">Bob &lt;Builder&gt;</span>'
+
+
+def test_a_major_incidents_card_names_its_coordinator_and_who_declared_it(
+    logged_in: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
+) -> None:
+    make_user(email="bob@example.com")
+    name(db, "bob@example.com", "Bob <Builder>")
+    name(db, ME, "Ann Lee")
+    ref = raise_incident()
+    declare_major(db, ref, "bob@example.com")
+    page = logged_in.get(f"/incidents/{ref}").get_data(as_text=True)
+    assert f'<strong id="coordinator">{BOB}</strong>' in page
+    assert f'Declared by <span class="person" title="{ME}">Ann Lee</span>' in page
+
+
+def test_the_banners_name_each_coordinator_and_the_lists_major_badge_says_it_in_its_tooltip(
+    logged_in: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
+) -> None:
+    make_user(email="bob@example.com")
+    name(db, "bob@example.com", "Bob <Builder>")
+    declare_major(db, raise_incident(), "bob@example.com")
+    listed = logged_in.get("/incidents").get_data(as_text=True)
+    assert f"coordinator {BOB}, declared" in listed
+    assert 'title="Coordinator: Bob &lt;Builder&gt; (bob@example.com)">major</span>' in listed
+    assert f"coordinator {BOB}, declared" in logged_in.get("/dashboard").get_data(as_text=True)
+
+
+def test_a_coordinator_without_a_name_is_shown_by_address(
+    logged_in: FlaskClient, db: Database, raise_incident: Callable[..., str]
+) -> None:
+    ref = raise_incident()
+    declare_major(db, ref, ME)
+    assert f'<strong id="coordinator">{ME}</strong>' in logged_in.get(f"/incidents/{ref}").get_data(as_text=True)
+    listed = logged_in.get("/incidents").get_data(as_text=True)
+    assert f"coordinator {ME}, declared" in listed and f'title="Coordinator: {ME}">major</span>' in listed
+
+
+def test_the_note_box_offers_colleagues_by_name_with_the_handle_it_writes(
+    logged_in: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
+) -> None:
+    make_user(email="bob@example.com")
+    make_user(email="bonnie@example.com")
+    name(db, "bob@example.com", "Bob <Builder>")
+    page = logged_in.get(f"/incidents/{raise_incident()}").get_data(as_text=True)
+    people = [{"address": "bob@example.com", "handle": "bob", "name": "Bob <Builder>"},
+              {"address": "bonnie@example.com", "handle": "bonnie"}]  # fmt: skip
+    assert "data-mention-people='" + json.dumps(people).replace("<", "\\u003c").replace(">", "\\u003e") in page
+    assert logged_in.get("/suggest/people?q=bo").get_json() == people
+
+
+def test_a_reviews_pages_name_its_coordinator_and_who_started_it(
+    logged_in: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
+) -> None:
+    make_user(email="bob@example.com")
+    name(db, "bob@example.com", "Bob <Builder>")
+    ref = raise_incident()
+    declare_major(db, ref, "bob@example.com")
+    incident_id = int(ref.removeprefix("INC-"))
+    triage.change_status(db, incident_id, "resolve", Actor(ME), MAIL, resolution="Freed disk")
+    reviews.start(db, incident_id, Actor("bob@example.com"))
+    assert f'<td data-label="Coordinator">{BOB}</td>' in logged_in.get("/reviews").get_data(as_text=True)
+    page = logged_in.get(f"/incidents/{ref}/review").get_data(as_text=True)
+    assert f"Coordinated by {BOB}." in page and f"Started by {BOB};" in page
+
+
+def test_a_problems_owner_and_who_filed_it_are_named(
+    logged_in: FlaskClient, db: Database, make_user: Callable[..., Login]
+) -> None:
+    make_user(email="bob@example.com")
+    name(db, "bob@example.com", "Bob <Builder>")
+    with db.transaction() as session:
+        ref = problems.file(session, "Disks fill up", "bob@example.com", owner="bob@example.com").ref
+    assert f'<td data-label="Owner">{BOB}</td>' in logged_in.get("/problems").get_data(as_text=True)
+    page = logged_in.get(f"/problems/{ref}").get_data(as_text=True)
+    assert f"<dt>Owner</dt><dd>{BOB}</dd>" in page and f"<dt>Filed by</dt><dd>{BOB}</dd>" in page
+
+
+def test_a_changes_requester_and_approvers_are_named(
+    logged_in: FlaskClient, db: Database, make_user: Callable[..., Login]
+) -> None:
+    make_user(email="bob@example.com")
+    name(db, "bob@example.com", "Bob <Builder>")
+    with db.transaction() as session:
+        new = changes.NewChange(title="Rotate keys", approvers=("bob@example.com", ME))
+        ref = changes.create(session, new, "bob@example.com").ref
+    page = logged_in.get(f"/changes/{ref}").get_data(as_text=True)
+    assert f"<dt>Requested by</dt><dd>{BOB}</dd>" in page
+    assert f"<li>{BOB}:" in page and f"<li>{ME}:" in page  # no name: the address
+
+
+def test_the_on_call_page_names_who_is_on_call_and_the_rota(
+    logged_in: FlaskClient, db: Database, make_user: Callable[..., Login]
+) -> None:
+    make_user(email="bob@example.com")
+    name(db, "bob@example.com", "Bob <Builder>")
+    with db.transaction() as session:
+        groups.save_group(session, "dba", ["bob@example.com"])
+        oncall.set_rotation(session, "dba", zone="UTC", shift="1w", handoff="mon 09:00", now=utcnow())
+    page = logged_in.get("/oncall").get_data(as_text=True)
+    assert f"<strong>{BOB}</strong> is on call" in page
+    assert f" in turn ({BOB})," in page and f'<td data-label="On call">{BOB}</td>' in page

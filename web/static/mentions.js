@@ -1,4 +1,5 @@
-// Suggests colleagues as an internal note is typed: "@bo" offers bob@example.com, and Enter writes "@bob ".
+// Suggests colleagues as an internal note is typed: "@bo" offers bob@example.com (as "Bob Stone (bob@example.com)"
+// when he has a display name, which "@sto" finds too), and Enter writes "@bob ".
 // Only a convenience: the note box works without it, and the server alone decides whom a mention mails
 // (hub/mentions.py). The page hands over who can be mentioned and the name that reaches each of them
 // (data-mention-people), so no rule is copied here. When that list was cut (a large organisation), the page says
@@ -52,11 +53,13 @@
   }
 
   function offer(wanted) {
-    // The part before the @ and the whole address both start the address, so one prefix test covers both.
+    // The part before the @ and the whole address both start the address, so one prefix test covers both; a word
+    // of the display name may start with it too ("@lee" finds Ann Lee), among those the page lists.
     const known = people.concat(fetched.get(wanted) || []);
     const seen = new Set();
     shown = known
-      .filter((person) => person.address.startsWith(wanted) && !seen.has(person.address) && seen.add(person.address))
+      .filter((person) => (person.address.startsWith(wanted) || named(person, wanted)) &&
+        !seen.has(person.address) && seen.add(person.address))
       .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
       .slice(0, MOST);
     if (!shown.length) return close();
@@ -65,6 +68,11 @@
     list.hidden = false;
     box.setAttribute("aria-expanded", "true");
     highlight();
+  }
+
+  function named(person, wanted) {
+    return Boolean(person.name) &&
+      person.name.toLocaleLowerCase().split(/[\s'\u2019.-]+/).some((word) => word.startsWith(wanted));
   }
 
   async function ask(wanted) {
@@ -91,6 +99,18 @@
     const item = document.createElement("li");
     item.id = "mention-option-" + index;
     item.setAttribute("role", "option");
+    // A colleague with a display name is picked by it, "Ann Lee (ann@example.com)": names are not unique, so the
+    // address beside tells two Anns apart, and what goes into the note is still the handle the server reads.
+    if (person.name) {
+      const name = document.createElement("span");
+      name.className = "mention-name";
+      name.textContent = person.name; // text, never markup: people choose their own names
+      const address = document.createElement("span");
+      address.className = "mention-address";
+      address.textContent = "(" + person.address + ")";
+      item.append(name, " ", address);
+      return item;
+    }
     const handle = document.createElement("span");
     handle.className = "mention-handle";
     handle.textContent = "@" + person.handle; // text, never markup: addresses are other people's words
