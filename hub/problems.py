@@ -17,7 +17,15 @@ from hub.models import AuditEntry, Incident, Problem, TimelineEntry, utcnow
 from hub.outbox import entry
 from hub.prepared import Prepared
 from hub.problem_states import ACTIVE, MOVES, STATES
-from hub.recurrence import DEFAULT_THRESHOLD, DEFAULT_WINDOW, Occurrence, Suggestion, group_key, suggest
+from hub.recurrence import (
+    DEFAULT_LOOKBACK,
+    DEFAULT_THRESHOLD,
+    DEFAULT_WINDOW,
+    Occurrence,
+    Suggestion,
+    group_key,
+    suggest,
+)
 from hub.statements import INCIDENTS, INSERT_TIMELINE
 
 #: The same, written out in SQL: prepared statements cannot expand a bound list.
@@ -36,10 +44,12 @@ class NoSuchProblem(ProblemError):
 
 @dataclass(frozen=True)
 class Recurrence:
-    """How many incidents within which time make a problem worth suggesting."""
+    """How many incidents within which time make a problem worth suggesting: lately (`window`), or on a steady
+    schedule (`lookback`)."""
 
     threshold: int = DEFAULT_THRESHOLD
     window: timedelta = DEFAULT_WINDOW
+    lookback: timedelta = DEFAULT_LOOKBACK
 
 
 def next_state(current: str, wanted: str) -> str:
@@ -70,11 +80,12 @@ def occurrences_since(
 def suggestions(
     session: Session, recurrence: Recurrence = Recurrence(), now: datetime | None = None
 ) -> list[Suggestion]:
-    """Recurrences no problem covers yet, from the incidents first seen within the window."""
+    """Recurrences no problem covers yet, from the incidents first seen within the window or the look-back."""
     now = now or utcnow()
-    rows = session.execute(occurrences_since(now - recurrence.window))
+    rows = session.execute(occurrences_since(now - max(recurrence.window, recurrence.lookback)))
     covered = set(session.scalars(select(Problem.match_key).where(Problem.state.in_(ACTIVE))))
-    found = suggest((Occurrence(*row) for row in rows), now, threshold=recurrence.threshold, window=recurrence.window)
+    found = suggest((Occurrence(*row) for row in rows), now, threshold=recurrence.threshold, window=recurrence.window,
+                    lookback=recurrence.lookback)  # fmt: skip
     return [s for s in found if s.key not in covered]
 
 
