@@ -97,7 +97,7 @@ def suggest(
         members.sort(key=lambda o: (o.first_seen, o.incident_id), reverse=True)
         recent = [o for o in members if o.first_seen >= since]
         # a problem already covers a recurrence one of its incidents joined: new ones get linked, not suggested
-        if len(recent) >= threshold and linked.get(key, periodic_since) < since:
+        if len(recent) >= threshold and (key not in linked or linked[key] < since):
             found_suggestions.append(_suggestion(key, kinds[key], recent))
         elif len(members) >= max(threshold, _FEWEST_PERIODIC) and key not in linked:
             period = steady_period([o.first_seen for o in members])

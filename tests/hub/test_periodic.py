@@ -41,6 +41,7 @@ SPRING = berlin((2026, 3, 16, 2), (2026, 3, 23, 2), (2026, 3, 30, 2), (2026, 4, 
         pytest.param([MONDAY - timedelta(days=d) for d in (0, 2, 11, 15, 27)], None, id="irregular"),
         pytest.param([MONDAY - timedelta(days=d, hours=h) for d in (0, 30) for h in (0, 1, 2)], None, id="two bursts"),
         pytest.param(every(timedelta(hours=1), 10), None, id="faster than daily is a flap"),
+        pytest.param(every(timedelta(hours=36), 6), None, id="steady but at no time of day, so no schedule"),
         pytest.param(every(WEEK, 2), None, id="too few: one gap agrees with nothing"),
         pytest.param([*every(WEEK, 4), MONDAY - timedelta(days=35)], None, id="a week missing is not steady"),
     ],
@@ -58,8 +59,8 @@ def test_a_period_is_found_only_when_every_gap_keeps_to_it(times: list[datetime]
         pytest.param(SPRING, BERLIN, "about every 7 days, Mondays around 02:00", id="the wall clock across DST"),
         pytest.param([t + timedelta(minutes=5 if n % 2 else -5) for n, t in enumerate(every(DAY, 6, MIDNIGHT))],
                      UTC, "about every day, around 00:00", id="either side of midnight"),
-        pytest.param([t + j for t, j in zip(every(3 * DAY, 6), [timedelta(hours=h * 4) for h in range(6)],
-                     strict=True)], UTC, "about every 3 days", id="no time of day in common"),
+        pytest.param([t + timedelta(hours=h) for t, h in zip(every(3 * DAY, 6), (0, 2, -2, 2, -2, 0), strict=True)],
+                     UTC, "about every 3 days", id="times of day too far apart to name one"),
     ],
 )  # fmt: skip
 def test_a_period_is_said_with_what_its_occurrences_share_on_the_readers_clock(

@@ -104,3 +104,8 @@ def test_a_periodic_recurrence_needs_the_threshold_too() -> None:
 def test_bursts_come_before_larger_periodic_recurrences() -> None:
     found = suggest([*weekly(10, 8), alert(1, 2), alert(2, 1), alert(3, 0.5)], NOW)
     assert [(s.pattern, s.count) for s in found] == [("burst", 3), ("periodic", 8)]
+
+
+def test_without_a_longer_lookback_bursts_are_still_suggested() -> None:
+    [found] = suggest([alert(1, 6), alert(2, 3), alert(3, 0.5)], NOW, lookback=timedelta(0))
+    assert found.pattern == "burst"
