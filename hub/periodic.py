@@ -20,6 +20,9 @@ TOLERANCE = 0.15
 SLACK = timedelta(hours=6)
 TIME_OF_DAY_SLACK = timedelta(hours=4)
 MIN_PERIOD = timedelta(hours=18)
+#: No two incidents of a schedule come closer: a gap may fall short of the period by its allowance, and the period
+#: is at least MIN_PERIOD.
+SHORTEST_GAP = min(MIN_PERIOD * (1 - TOLERANCE), MIN_PERIOD - SLACK)
 #: Occurrences this close to their typical time of day are "around" it.
 _SAME_TIME = 60
 _DAY_MINUTES = 24 * 60
@@ -41,6 +44,12 @@ def steady_period(times: Sequence[datetime]) -> timedelta | None:
     if not all(abs(gap - period) <= allowed for gap in gaps):
         return None
     return period if _near(typical_time(ordered), ordered, TIME_OF_DAY_SLACK // timedelta(minutes=1)) else None
+
+
+def most_within(span: timedelta) -> int:
+    """The most incidents a schedule can leave within `span`: a group with more is not one (hub/recurrence_scan.py
+    leaves it unread)."""
+    return span // SHORTEST_GAP + 1
 
 
 def still_due(period: timedelta, last: datetime, now: datetime) -> bool:

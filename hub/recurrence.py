@@ -21,7 +21,7 @@ DEFAULT_THRESHOLD = 3
 DEFAULT_WINDOW = timedelta(days=7)
 DEFAULT_LOOKBACK = timedelta(days=90)
 #: Two gaps are the fewest that can agree on a period.
-_FEWEST_PERIODIC = 3
+FEWEST_PERIODIC = 3
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def suggest(
         # a problem already covers a recurrence one of its incidents joined: new ones get linked, not suggested
         if len(recent) >= threshold and (key not in linked or linked[key] < since):
             found_suggestions.append(_suggestion(key, kinds[key], recent))
-        elif len(members) >= max(threshold, _FEWEST_PERIODIC) and key not in linked:
+        elif len(members) >= max(threshold, FEWEST_PERIODIC) and key not in linked:
             period = steady_period([o.first_seen for o in members])
             if period is not None and still_due(period, members[0].first_seen, now):
                 found_suggestions.append(_suggestion(key, kinds[key], members, period))
