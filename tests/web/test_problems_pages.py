@@ -144,6 +144,14 @@ def test_the_dashboard_shows_a_banner_for_an_unfiled_recurrence(
     assert "<strong>Disk full</strong> came back 3 times" in page and 'href="/problems"' in page
 
 
+def test_the_dashboard_banner_names_what_came_back_lately_and_leaves_schedules_to_the_problems_page(
+    logged_in: FlaskClient, integration: IntegrationCredentials, db: Database
+) -> None:
+    date_back(db, recur(logged_in, integration, 4, key="backup-nightly"), mondays(4))
+    assert 'id="recurring"' not in logged_in.get("/dashboard").get_data(as_text=True)
+    assert "about every 7 days" in logged_in.get("/problems").get_data(as_text=True)
+
+
 def file_by_hand(client: FlaskClient, headers: dict[str, str], count: int) -> None:
     for n in range(count):
         assert client.post("/api/v1/problems", json={"title": f"Problem {n + 1}"}, headers=headers).status_code == 201
