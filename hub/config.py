@@ -87,6 +87,8 @@ class Settings:
     reply_reopen_window: float = 7 * 86400.0  # a requester's reply this soon after a resolution reopens it
     auto_close: float = 7 * 86400.0  # a resolved incident no one reopened is closed this long after (0: never)
     problem_window: float = 7 * 86400.0
+    # As many incidents on a steady schedule within this many seconds suggest one too (hub/periodic.py).
+    problem_lookback: float = 90 * 86400.0
     # Major incidents (hub/major_incidents.py): the group whose members are paged when one is declared and mailed
     # its review when published (None: only the coordinator and the assignee), and how many days after a major
     # incident is resolved its review counts as overdue on /reviews.
@@ -184,6 +186,7 @@ class Settings:
             auto_close=_seconds(env, "SWITCHBOARD_AUTO_CLOSE", 7 * 86400.0),
             problem_threshold=max(_int(env, "SWITCHBOARD_PROBLEM_THRESHOLD", 3), 2),
             problem_window=_seconds(env, "SWITCHBOARD_PROBLEM_WINDOW", 7 * 86400.0),
+            problem_lookback=_seconds(env, "SWITCHBOARD_PROBLEM_LOOKBACK", 90 * 86400.0),
             major_incident_group=_group_name(env, "SWITCHBOARD_MAJOR_INCIDENT_GROUP"),
             review_due_days=_int(env, "SWITCHBOARD_REVIEW_DUE_DAYS", 5),
             attachment_max_bytes=_int(env, "SWITCHBOARD_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),

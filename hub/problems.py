@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Connection, Select, Table, bindparam, select, text, update
+from sqlalchemy import Connection, Table, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from hub import audit
@@ -17,13 +17,20 @@ from hub.models import AuditEntry, Incident, Problem, TimelineEntry, utcnow
 from hub.outbox import entry
 from hub.prepared import Prepared
 from hub.problem_states import ACTIVE, MOVES, STATES
-from hub.recurrence import DEFAULT_THRESHOLD, DEFAULT_WINDOW, Occurrence, Suggestion, group_key, suggest
+from hub.recurrence import (
+    DEFAULT_LOOKBACK,
+    DEFAULT_THRESHOLD,
+    DEFAULT_WINDOW,
+    Occurrence,
+    Suggestion,
+    group_key,
+    suggest,
+)
+from hub.recurrence_scan import occurrences_since, older_in_possible_schedules
 from hub.statements import INCIDENTS, INSERT_TIMELINE
 
 #: The same, written out in SQL: prepared statements cannot expand a bound list.
 _IS_ACTIVE = text("state IN ({})".format(", ".join(f"'{state}'" for state in ACTIVE)))
-#: Incidents read when looking for recurrences; a desk with more in one window sees the newest.
-MAX_SCANNED = 50_000
 
 
 class ProblemError(BadInput):
@@ -36,10 +43,12 @@ class NoSuchProblem(ProblemError):
 
 @dataclass(frozen=True)
 class Recurrence:
-    """How many incidents within which time make a problem worth suggesting."""
+    """How many incidents within which time make a problem worth suggesting: lately (`window`), or on a steady
+    schedule (`lookback`)."""
 
     threshold: int = DEFAULT_THRESHOLD
     window: timedelta = DEFAULT_WINDOW
+    lookback: timedelta = DEFAULT_LOOKBACK
 
 
 def next_state(current: str, wanted: str) -> str:
@@ -51,30 +60,19 @@ def next_state(current: str, wanted: str) -> str:
     return wanted
 
 
-def occurrences_since(
-    since: datetime,
-) -> Select[int, str, datetime, str | None, int | None, str | None, str | None, int | None]:
-    """The (at most MAX_SCANNED newest) incidents first seen since `since`, as occurrences a recurrence is made of:
-    newest first down the index on `first_seen` (ordered by id, it was a scan of every incident)."""
-    return (
-        select(
-            Incident.id, Incident.title, Incident.first_seen, Incident.dedup_key, Incident.integration_id,
-            Incident.service, Incident.category, Incident.problem_id,
-        )
-        .where(Incident.first_seen >= since, Incident.merged_into_id.is_(None))
-        .order_by(Incident.first_seen.desc())
-        .limit(MAX_SCANNED)
-    )  # fmt: skip
-
-
 def suggestions(
     session: Session, recurrence: Recurrence = Recurrence(), now: datetime | None = None
 ) -> list[Suggestion]:
-    """Recurrences no problem covers yet, from the incidents first seen within the window."""
+    """Recurrences no problem covers yet, from the incidents first seen within the window or the look-back: the
+    window's all, the look-back's only where they could make a schedule (hub/recurrence_scan.py)."""
     now = now or utcnow()
-    rows = session.execute(occurrences_since(now - recurrence.window))
+    since = now - recurrence.window
+    rows = list(session.execute(occurrences_since(since)))
+    if recurrence.lookback > recurrence.window:
+        rows.extend(older_in_possible_schedules(session, now, since, now - recurrence.lookback, recurrence.threshold))
     covered = set(session.scalars(select(Problem.match_key).where(Problem.state.in_(ACTIVE))))
-    found = suggest((Occurrence(*row) for row in rows), now, threshold=recurrence.threshold, window=recurrence.window)
+    found = suggest((Occurrence(*row) for row in rows), now, threshold=recurrence.threshold, window=recurrence.window,
+                    lookback=recurrence.lookback)  # fmt: skip
     return [s for s in found if s.key not in covered]
 
 

@@ -3,7 +3,9 @@
 Two incidents recur together when they share a dedup key from the same integration (the same alert, opened again
 after it resolved), or failing that the same service and category (the same kind of trouble, found by people or
 by different alerts). A group with `threshold` incidents within `window` that no problem covers yet is a
-suggestion; the newest incident gives it its title.
+suggestion (a burst); failing that, one with as many within the longer `lookback` whose gaps keep a schedule
+(hub/periodic.py: the weekly backup that fails every Monday night) is one too (periodic). The newest incident gives
+it its title.
 """
 
 from __future__ import annotations
@@ -13,8 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from hub.periodic import steady_period, still_due
+
 DEFAULT_THRESHOLD = 3
 DEFAULT_WINDOW = timedelta(days=7)
+DEFAULT_LOOKBACK = timedelta(days=90)
+#: Two gaps are the fewest that can agree on a period.
+FEWEST_PERIODIC = 3
 
 
 @dataclass(frozen=True)
@@ -34,7 +41,7 @@ class Occurrence:
 @dataclass(frozen=True)
 class Suggestion:
     key: str  # stable: the same group gives the same key, so "create problem" can name it
-    kind: str  # "dedup_key" | "service"
+    kind: str  # how the group was found: "dedup_key" | "service"
     title: str
     incident_ids: tuple[int, ...]  # newest first
     first_seen: datetime
@@ -42,6 +49,9 @@ class Suggestion:
     dedup_key: str | None = None
     service: str | None = None
     category: str | None = None
+    pattern: str = "burst"  # "burst" (many lately) | "periodic" (on a schedule, `period` apart)
+    period: timedelta | None = None
+    seen: tuple[datetime, ...] = ()  # when each incident was first seen, in the order of `incident_ids`
 
     @property
     def count(self) -> int:
@@ -63,40 +73,54 @@ def suggest(
     *,
     threshold: int = DEFAULT_THRESHOLD,
     window: timedelta = DEFAULT_WINDOW,
+    lookback: timedelta = DEFAULT_LOOKBACK,
 ) -> list[Suggestion]:
-    """Groups of at least `threshold` incidents first seen within `window` before `now`, none yet in a problem;
-    the largest groups first."""
-    since = now - window
+    """Groups of at least `threshold` incidents first seen within `window` before `now` (bursts), else within
+    `lookback` on a steady schedule still running (periodic), none of those incidents yet in a problem; bursts
+    first, then the largest groups."""
+    since, periodic_since = now - window, now - max(window, lookback)
     groups: dict[str, list[Occurrence]] = defaultdict(list)
     kinds: dict[str, str] = {}
-    covered: set[str] = set()
+    linked: dict[str, datetime] = {}  # the newest incident a problem explains, per group
     for o in occurrences:
         found = group_key(o)
-        if found is None or o.first_seen < since or o.first_seen > now:
+        if found is None or o.first_seen < periodic_since or o.first_seen > now:
             continue
         kind, key = found
         kinds[key] = kind
         if o.problem_id is not None:
-            covered.add(key)  # a problem already covers this recurrence: new ones get linked, not suggested
+            linked[key] = max(o.first_seen, linked.get(key, o.first_seen))
         else:
             groups[key].append(o)
     found_suggestions = []
     for key, members in groups.items():
-        if key in covered or len(members) < threshold:
-            continue
         members.sort(key=lambda o: (o.first_seen, o.incident_id), reverse=True)
-        newest = members[0]
-        found_suggestions.append(
-            Suggestion(
-                key=key,
-                kind=kinds[key],
-                title=newest.title,
-                incident_ids=tuple(o.incident_id for o in members),
-                first_seen=members[-1].first_seen,
-                last_seen=newest.first_seen,
-                dedup_key=newest.dedup_key if kinds[key] == "dedup_key" else None,
-                service=newest.service,
-                category=newest.category,
-            )
-        )
-    return sorted(found_suggestions, key=lambda s: (-s.count, -s.last_seen.timestamp(), s.key))
+        recent = [o for o in members if o.first_seen >= since]
+        # a problem already covers a recurrence one of its incidents joined: new ones get linked, not suggested
+        if len(recent) >= threshold and (key not in linked or linked[key] < since):
+            found_suggestions.append(_suggestion(key, kinds[key], recent))
+        elif len(members) >= max(threshold, FEWEST_PERIODIC) and key not in linked:
+            period = steady_period([o.first_seen for o in members])
+            if period is not None and still_due(period, members[0].first_seen, now):
+                found_suggestions.append(_suggestion(key, kinds[key], members, period))
+    return sorted(found_suggestions,
+                  key=lambda s: (s.pattern != "burst", -s.count, -s.last_seen.timestamp(), s.key))  # fmt: skip
+
+
+def _suggestion(key: str, kind: str, members: list[Occurrence], period: timedelta | None = None) -> Suggestion:
+    """A group's suggestion, from its incidents newest first."""
+    newest = members[0]
+    return Suggestion(
+        key=key,
+        kind=kind,
+        title=newest.title,
+        incident_ids=tuple(o.incident_id for o in members),
+        first_seen=members[-1].first_seen,
+        last_seen=newest.first_seen,
+        dedup_key=newest.dedup_key if kind == "dedup_key" else None,
+        service=newest.service,
+        category=newest.category,
+        pattern="burst" if period is None else "periodic",
+        period=period,
+        seen=tuple(o.first_seen for o in members),
+    )

@@ -300,6 +300,17 @@ _SUGGESTION = {
         "title": {"type": "string"},
         "count": {"type": "integer", "minimum": 2},
         "incidents": {"type": "array", "items": {"type": "string"}},
+        "pattern": {
+            "type": "string",
+            "enum": ["burst", "periodic"],
+            "description": "burst: many lately; periodic: on a steady schedule over the longer look-back",
+        },
+        "period_seconds": {"type": ["number", "null"], "description": "a periodic one's median gap"},
+        "schedule": {
+            "type": ["string", "null"],
+            "description": "a periodic one's schedule in words, on UTC's clock: about every 7 days, Mondays around"
+            " 01:00 UTC",
+        },
     },
 }
 _CHANGE = {

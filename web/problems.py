@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -15,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub import change_problems, people, problems, reviews
+from hub import change_problems, people, periodic, problems, reviews, zones
 from hub.models import Incident, Problem
 from hub.numbers import reference
 from hub.problems import ProblemError, Recurrence
@@ -23,9 +24,13 @@ from hub.recurrence import Suggestion
 from web.api import token_required
 from web.forms import ActionForm
 from web.incident_search import API_PAGE_SIZE, FilterError, paging
+from web.local_time import viewer_zone
 from web.permissions import MANAGE_PROBLEMS, VIEW_INCIDENTS, requires
 from web.responses import json_error, json_response
 from web.services import services
+
+#: The API's times are UTC, so its schedules are said on UTC's wall clock (tokens are no one's to have a zone).
+_UTC = zones.zone_of(zones.DEFAULT)
 
 bp = Blueprint("problems", __name__)
 api_bp = Blueprint("problems_api", __name__, url_prefix="/api/v1/problems")
@@ -33,7 +38,14 @@ api_bp = Blueprint("problems_api", __name__, url_prefix="/api/v1/problems")
 
 def recurrence() -> Recurrence:
     settings = services().settings
-    return Recurrence(settings.problem_threshold, timedelta(seconds=settings.problem_window))
+    return Recurrence(settings.problem_threshold, timedelta(seconds=settings.problem_window),
+                      timedelta(seconds=settings.problem_lookback))  # fmt: skip
+
+
+def schedule(s: Suggestion, zone: ZoneInfo) -> str | None:
+    """A periodic suggestion's schedule in words, on `zone`'s wall clock ("about every 7 days, Mondays around
+    02:00"); None for a burst."""
+    return periodic.described(s.period, s.seen, zone) if s.period is not None else None
 
 
 def problem_id(ref: str) -> int | None:
@@ -51,8 +63,9 @@ def index() -> ResponseReturnValue:
         rows = list(session.scalars(select(Problem).order_by(Problem.state == "closed", Problem.id.desc()).limit(200)))
         counts = _linked_counts(session, [p.id for p in rows])
         names = people.names_of(session.connection(), [p.owner for p in rows])
-    return render_template("problems/index.html", suggestions=suggested, problems=rows, counts=counts,
-                           recurrence=recurrence(), form=ActionForm(), names=names)  # fmt: skip
+    schedules = {s.key: schedule(s, viewer_zone()) for s in suggested}
+    return render_template("problems/index.html", suggestions=suggested, schedules=schedules, problems=rows,
+                           counts=counts, recurrence=recurrence(), form=ActionForm(), names=names)  # fmt: skip
 
 
 @bp.post("/problems")
@@ -139,6 +152,9 @@ def suggestion_json(s: Suggestion) -> dict[str, Any]:
         "dedup_key": s.dedup_key,
         "service": s.service,
         "category": s.category,
+        "pattern": s.pattern,
+        "period_seconds": s.period.total_seconds() if s.period is not None else None,
+        "schedule": f"{described} UTC" if (described := schedule(s, _UTC)) else None,
     }
 
 

@@ -57,3 +57,55 @@ def test_the_largest_recurrence_comes_first() -> None:
     small = [alert(n, 1, key="cpu") for n in (1, 2, 3)]
     large = [alert(n, 1, key="disk") for n in (4, 5, 6, 7)]
     assert [s.count for s in suggest(small + large, NOW)] == [4, 3]
+
+
+def weekly(first: int, weeks: int, key: str = "backup", **kw: object) -> list[Occurrence]:
+    """The nightly-Monday backup failing once a week, the newest on Monday 23 November 2026 at 02:00."""
+    monday = datetime(2026, 11, 23, 2, tzinfo=UTC)
+    return [Occurrence(first + n, "Backup failed", monday - timedelta(weeks=n), key, 7, **kw)  # type: ignore[arg-type]
+            for n in range(weeks)]  # fmt: skip
+
+
+def test_a_weekly_recurrence_too_slow_for_the_window_is_suggested_as_periodic() -> None:
+    [found] = suggest(weekly(1, 4), NOW)
+    assert (found.pattern, found.period, found.key) == ("periodic", timedelta(weeks=1), "key:7:backup")
+    assert found.incident_ids == (1, 2, 3, 4) and found.seen[0] == datetime(2026, 11, 23, 2, tzinfo=UTC)
+
+
+def test_a_recurrence_both_frequent_and_steady_is_suggested_once_as_a_burst() -> None:
+    daily = [alert(n, n - 0.5) for n in range(1, 30)]
+    [found] = suggest(daily, NOW)
+    assert found.pattern == "burst" and found.period is None and found.count == 7
+
+
+def test_a_schedule_a_problem_covers_is_not_suggested() -> None:
+    covered = weekly(1, 4)
+    covered[3] = Occurrence(4, "Backup failed", covered[3].first_seen, "backup", 7, problem_id=1)
+    assert suggest(covered, NOW) == []
+
+
+def test_irregular_recurrences_are_not_called_periodic() -> None:
+    assert suggest([alert(n, days) for n, days in enumerate((10, 12, 30, 33, 60), 1)], NOW) == []
+
+
+def test_a_schedule_that_has_stopped_is_not_suggested() -> None:
+    assert suggest(weekly(1, 4), NOW + timedelta(weeks=2)) == []
+
+
+def test_occurrences_older_than_the_lookback_do_not_count() -> None:
+    assert suggest(weekly(1, 4), NOW, lookback=timedelta(days=15)) == []
+    assert [s.count for s in suggest(weekly(1, 4), NOW, lookback=timedelta(days=30))] == [4]
+
+
+def test_a_periodic_recurrence_needs_the_threshold_too() -> None:
+    assert suggest(weekly(1, 4), NOW, threshold=5) == []
+
+
+def test_bursts_come_before_larger_periodic_recurrences() -> None:
+    found = suggest([*weekly(10, 8), alert(1, 2), alert(2, 1), alert(3, 0.5)], NOW)
+    assert [(s.pattern, s.count) for s in found] == [("burst", 3), ("periodic", 8)]
+
+
+def test_without_a_longer_lookback_bursts_are_still_suggested() -> None:
+    [found] = suggest([alert(1, 6), alert(2, 3), alert(3, 0.5)], NOW, lookback=timedelta(0))
+    assert found.pattern == "burst"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
 from hub import accounts
 from hub.db import Database
-from hub.models import Problem
+from hub.models import Incident, Problem
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import csrf_token, post_event
 
@@ -40,6 +42,56 @@ def test_the_third_recurrence_is_suggested_on_the_page_and_one_click_files_it(
     detail = logged_in.get("/problems/PRB-1").get_data(as_text=True)
     assert all(f'href="/incidents/{ref}"' in detail for ref in refs)
     assert "Nothing is recurring right now." in logged_in.get("/problems").get_data(as_text=True)
+
+
+def mondays(count: int) -> list[datetime]:
+    """Mondays at 02:00 UTC a week apart, oldest first, the newest before today: a backup that fails once a week,
+    too slowly for the burst rule's window."""
+    now = datetime.now(UTC)
+    newest = (now - timedelta(days=now.weekday() or 7)).replace(hour=2, minute=0, second=0, microsecond=0)
+    return [newest - timedelta(weeks=weeks) for weeks in reversed(range(count))]
+
+
+def date_back(db: Database, refs: list[str], times: list[datetime]) -> None:
+    with db.transaction() as session:
+        for ref, when in zip(refs, times, strict=True):
+            number = int(ref.removeprefix("INC-"))
+            session.execute(update(Incident).where(Incident.id == number).values(first_seen=when))
+
+
+def test_a_weekly_recurrence_is_suggested_with_its_schedule_in_the_readers_zone_and_files_like_the_others(
+    logged_in: FlaskClient, integration: IntegrationCredentials, db: Database
+) -> None:
+    refs = recur(logged_in, integration, 4, key="backup-nightly")
+    date_back(db, refs, mondays(4))
+    with db.transaction() as session:
+        accounts.set_timezone(session, "agent@example.com", "Asia/Tokyo")
+    page = logged_in.get("/problems").get_data(as_text=True)
+    assert "4 incidents" in page and '<span class="schedule">about every 7 days, Mondays around 11:00</span>' in page
+    assert "or on a steady schedule within 90 days (times in Asia/Tokyo)" in page
+    key = re.search(r'name="suggestion" value="([^"]+)"', page)
+    assert key is not None
+    logged_in.post("/problems", data={"csrf_token": csrf_token(page), "suggestion": key.group(1)})
+    detail = logged_in.get("/problems/PRB-1").get_data(as_text=True)
+    assert all(f'href="/incidents/{ref}"' in detail for ref in refs)
+    assert "Nothing is recurring right now." in logged_in.get("/problems").get_data(as_text=True)
+
+
+def test_the_api_gives_a_periodic_suggestion_its_period_and_schedule_in_utc(
+    client: FlaskClient, integration: IntegrationCredentials, db: Database
+) -> None:
+    date_back(db, recur(client, integration, 3, key="backup-nightly"), mondays(3))
+    [found] = client.get("/api/v1/problems/suggestions", headers=token(db)).json  # type: ignore[misc]
+    assert (found["pattern"], found["period_seconds"], found["count"]) == ("periodic", 7 * 86400.0, 3)
+    assert found["schedule"] == "about every 7 days, Mondays around 02:00 UTC"
+
+
+def test_irregular_recurrences_are_not_suggested(
+    client: FlaskClient, integration: IntegrationCredentials, db: Database
+) -> None:
+    first, second, third = mondays(3)
+    date_back(db, recur(client, integration, 3, key="backup-nightly"), [first, second - timedelta(days=3), third])
+    assert client.get("/api/v1/problems/suggestions", headers=token(db)).json == []
 
 
 def test_a_known_error_shows_its_workaround_on_new_matching_incidents(
@@ -90,6 +142,14 @@ def test_the_dashboard_shows_a_banner_for_an_unfiled_recurrence(
     recur(logged_in, integration, 3)
     page = logged_in.get("/dashboard").get_data(as_text=True)
     assert "<strong>Disk full</strong> came back 3 times" in page and 'href="/problems"' in page
+
+
+def test_the_dashboard_banner_names_what_came_back_lately_and_leaves_schedules_to_the_problems_page(
+    logged_in: FlaskClient, integration: IntegrationCredentials, db: Database
+) -> None:
+    date_back(db, recur(logged_in, integration, 4, key="backup-nightly"), mondays(4))
+    assert 'id="recurring"' not in logged_in.get("/dashboard").get_data(as_text=True)
+    assert "about every 7 days" in logged_in.get("/problems").get_data(as_text=True)
 
 
 def file_by_hand(client: FlaskClient, headers: dict[str, str], count: int) -> None:
