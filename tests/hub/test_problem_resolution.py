@@ -171,7 +171,7 @@ def test_a_failure_in_the_middle_leaves_the_problem_and_every_incident_as_they_w
 def test_past_a_batch_the_oldest_go_first_and_asking_again_takes_the_rest(db: Database, intake: Intake) -> None:
     made = tuple(request(intake, f"user{n}@example.org") for n in range(3))
     number = investigated(db, made)
-    with db.transaction() as session:  # a batch of two stands for the 200 a request takes
+    with db.transaction() as session:  # a batch of two stands for the BATCH a request takes
         problem = session.get(Problem, number)
         assert problem is not None
         first = problem_resolution.resolve_open(session, problem, Actor(LEAD), MAIL, limit=2)
@@ -198,9 +198,9 @@ def test_without_a_root_cause_the_resolution_names_the_problem_alone(db: Databas
                                                     "(INC-7, INC-9, INC-12)"),
         (Resolved(("INC-7",), 0), "PRB-4 resolved; 1 open incident resolved with it (INC-7)"),
         (Resolved((), 0), "PRB-4 resolved; none of its incidents was open"),
-        (Resolved(tuple(f"INC-{n}" for n in range(1, 201)), 4_800),
-         "PRB-4 resolved; 200 open incidents resolved with it (INC-1, INC-2, INC-3, INC-4, INC-5, INC-6, INC-7, "
-         "INC-8, INC-9, INC-10 and 190 more); 4,800 more still open (at most 200 go at a time): resolve "
+        (Resolved(tuple(f"INC-{n}" for n in range(1, 101)), 4_900),
+         "PRB-4 resolved; 100 open incidents resolved with it (INC-1, INC-2, INC-3, INC-4, INC-5, INC-6, INC-7, "
+         "INC-8, INC-9, INC-10 and 90 more); 4,900 more still open (at most 100 go at a time): resolve "
          "its incidents again for the next ones"),
     ],
 )  # fmt: skip
