@@ -14,11 +14,12 @@ import click
 
 from hub.cli import in_transaction, printed_time, with_database
 from hub.domain import CLI
-from hub.problem_states import STATES
+from hub.problem_states import BATCH, STATES
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from hub.config import Settings
     from hub.db import Database
     from hub.models import AuditEntry, Problem
 
@@ -102,27 +103,35 @@ def problem_show(ref: str) -> None:
 @click.option("--share-workaround/--no-share-workaround", default=None,
               help="Whether new matching incidents' acknowledgements give requesters the workaround.")  # fmt: skip
 @click.option("--state", type=click.Choice(STATES), help="Move it on, as its page allows (e.g. known_error).")
+@click.option("--resolve-incidents", is_flag=True,
+              help=f"With --state resolved (or on a resolved problem): resolve its open incidents too, {BATCH} at "
+                   "most at a time, each requester told the problem and its root cause.")  # fmt: skip
 @click.option("--owner", help="Who works it (an email); an empty value clears it.")
 @click.option("--as", "actor", default=CLI, show_default=True, help="Who does it (an email).")
 def problem_update(
     ref: str, root_cause: str | None, workaround: str | None, share_workaround: bool | None, state: str | None,
-    owner: str | None, actor: str,
+    resolve_incidents: bool, owner: str | None, actor: str,
 ) -> None:  # fmt: skip
-    """Record what was learned about a problem and move it on, as its page does; prints its state.
+    """Record what was learned about a problem and move it on, as its page does; prints its state, and the
+    incidents resolved with it.
 
     Examples: switchboard problem update PRB-4 --state investigating;
-    switchboard problem update PRB-4 --workaround "Reconnect the VPN client" --share-workaround --state known_error
+    switchboard problem update PRB-4 --workaround "Reconnect the VPN client" --share-workaround --state known_error;
+    switchboard problem update PRB-4 --state resolved --resolve-incidents
     """
     from hub import problems
+    from hub.agent_action import Mail
     from hub.numbers import reference
 
     number = reference("PRB", ref)
     if number is None:
         raise click.BadParameter(f"{ref!r} is not a problem reference; write it as PRB-4", param_hint="REF")
 
-    def work(db: Database, _: object) -> Problem:
+    def work(db: Database, settings: Settings) -> problems.Updated:
         return problems.update_problem(db, number, actor, state=state, root_cause=root_cause, workaround=workaround,
-                                       share_workaround=share_workaround, owner=owner)  # fmt: skip
+                                       share_workaround=share_workaround, owner=owner,
+                                       resolve_incidents=Mail.of(settings) if resolve_incidents else None)  # fmt: skip
 
-    row = with_database(work)
-    click.echo(f"{row.ref} is {row.state.replace('_', ' ')}")
+    updated = with_database(work)
+    click.echo(updated.said() if updated.resolved is not None else
+               f"{updated.problem.ref} is {updated.problem.state.replace('_', ' ')}")  # fmt: skip

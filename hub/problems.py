@@ -10,12 +10,14 @@ from typing import cast
 from sqlalchemy import Connection, Table, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
-from hub import audit
+from hub import audit, problem_resolution
+from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.errors import BadInput
 from hub.models import AuditEntry, Incident, Problem, TimelineEntry, utcnow
 from hub.outbox import entry
 from hub.prepared import Prepared
+from hub.problem_resolution import Resolved
 from hub.problem_states import ACTIVE, MOVES, STATES
 from hub.recurrence import (
     DEFAULT_LOOKBACK,
@@ -49,6 +51,21 @@ class Recurrence:
     threshold: int = DEFAULT_THRESHOLD
     window: timedelta = DEFAULT_WINDOW
     lookback: timedelta = DEFAULT_LOOKBACK
+
+
+@dataclass(frozen=True)
+class Updated:
+    """A problem as `update_problem` left it, and the incidents resolved with it (None when none were asked to be)."""
+
+    problem: Problem
+    resolved: Resolved | None = None
+
+    def said(self) -> str:
+        """What the change did, in a sentence: `PRB-4 resolved`, and what became of its incidents when asked."""
+        state = self.problem.state
+        if self.resolved is None:
+            return f"{self.problem.ref} {state.replace('_', ' ')}"
+        return problem_resolution.said(self.problem.ref, state, self.resolved)
 
 
 def next_state(current: str, wanted: str) -> str:
@@ -136,8 +153,13 @@ def update_problem(
     workaround: str | None = None,
     share_workaround: bool | None = None,
     owner: str | None = None,
-) -> Problem:
-    """Change a problem's state or record what was learned; a known error needs its workaround written down."""
+    resolve_incidents: Mail | None = None,
+) -> Updated:
+    """Change a problem's state or record what was learned; a known error needs its workaround written down.
+
+    `resolve_incidents`, the desk's mail settings, resolves the problem's open incidents with it (up to a batch,
+    hub/problem_resolution.py), each told the problem and its root cause; only a resolved problem's incidents are,
+    so it goes with `state="resolved"`, or with no state to resolve the next batch of a problem already resolved."""
     with db.transaction() as session:
         problem = session.get(Problem, problem_id, with_for_update=True)
         if problem is None:
@@ -156,11 +178,19 @@ def update_problem(
             changes["state"] = f"{problem.state} → {target}"
             problem.state = target
             problem.resolved_at = utcnow() if target == "resolved" else problem.resolved_at
+        resolved = None
+        if resolve_incidents is not None:
+            if problem.state != "resolved":
+                raise ProblemError(f"incidents are resolved with their problem; resolve {problem.ref} too "
+                                   "(its state resolved)")  # fmt: skip
+            resolved = problem_resolution.resolve_open(session, problem, Actor(actor), resolve_incidents)
+            if resolved.refs:
+                changes["incidents_resolved"] = list(resolved.refs)
         if changes:
             audit.record(session, actor, "problem.update", problem.ref, **changes)
         session.flush()
         session.expunge(problem)
-        return problem
+        return Updated(problem, resolved)
 
 
 def history(session: Session, ref: str) -> list[AuditEntry]:
@@ -187,6 +217,9 @@ def what_happened(action: str, detail: dict[str, object] | None) -> str:
         target = state.rsplit(" ", 1)[-1]
         said.append({"known_error": "marked it a known error", "resolved": "resolved it", "closed": "closed it"}
                     .get(target, f"set it {target.replace('_', ' ')}"))  # fmt: skip
+    if isinstance(refs := detail.get("incidents_resolved"), list) and refs:
+        count = f"{len(refs)} open incident{'s' if len(refs) != 1 else ''}"
+        said.append(f"resolved {count} with it ({problem_resolution.listed([str(ref) for ref in refs])})")
     return ", ".join(said) or action.removeprefix("problem.")
 
 

@@ -84,51 +84,60 @@ def change_status(
 
     `resolution` (resolve only) says how it was resolved: kept on the incident and told in the resolution mails.
     A reopening clears it, since it did not hold."""
+    with db.transaction() as session:
+        return status_change(session, incident_id, action, actor, mail, resolution=resolution)
+
+
+def status_change(
+    session: Session, incident_id: int, action: str, actor: Actor, mail: Mail, *, resolution: str | None = None
+) -> str:
+    """`change_status` in the caller's transaction, for what resolves incidents along with its own change (a
+    problem resolved with the incidents it explains, hub/problem_resolution.py): the same checks, notices and
+    clocks, so such a resolve is an agent's, not a copy of one."""
     if resolution is not None and resolution.strip():
         if action != "resolve":
             raise TriageError("a resolution goes with resolving; say how it was resolved when you resolve it")
         resolution = checked_text(resolution, "resolution")
     else:
         resolution = None
-    with db.transaction() as session:
-        incident = locked(session, incident_id)
-        status = next_status(incident.status, action, incident.ref)
-        conn = session.connection()
-        if action == "wait":
-            sla.wait_on_requester(conn, incident.id, actor.name)
-            return status
-        if action == "resume":
-            sla.stop_waiting(conn, SlaBookCache().current(conn), incident.id, f"resumed by {actor.name}")
-            return "acknowledged" if incident.acknowledged_at is not None else "open"
-        if action == "reopen":
-            _refuse_second_open(session, incident)
-        now = utcnow()
-        incident.status = status
-        if status == "acknowledged" and incident.acknowledged_at is None:
-            incident.acknowledged_at = now
-        if status == "resolved":
-            incident.resolved_at, incident.resolution = now, resolution
-        elif status == "open":
-            incident.resolved_at, incident.resolution = None, None
-        summary = f"{_past(action).capitalize()} by {actor.name}"
-        owed: list[notices.Notice] = []
-        notes: list[dict[str, Any]] = []
-        if action in ("resolve", "reopen"):
-            session.flush()  # the recipients are read with the row as it is now
-            kind = "resolved" if action == "resolve" else "reopened"
-            owed, notes = recipients.state_change_notices(
-                conn, incident.id, kind, source=actor.name, sender=mail.sender, skip=[actor.name]
-            )
-        data = {"by": actor.name, **({"resolution": resolution} if resolution else {})}
-        also = [entry(incident.id, status, summary, data=data), *notes]
-        owe(conn, incident.id, owed, also=also)
-        if action == "resolve":  # those told to wait on it hear too (a reopening they learn of on their page)
-            merged_requesters.owe_resolution(conn, incident.id, source=actor.name, sender=mail.sender, told=owed,
-                                             skip=[actor.name])  # fmt: skip
-        session.flush()  # the clocks read the row as it is now
-        sla.refresh(conn, incident.id, reopened=action == "reopen")
-        escalation.stop_for(conn, incident.id, status)  # someone has it, or it is dealt with
+    incident = locked(session, incident_id)
+    status = next_status(incident.status, action, incident.ref)
+    conn = session.connection()
+    if action == "wait":
+        sla.wait_on_requester(conn, incident.id, actor.name)
         return status
+    if action == "resume":
+        sla.stop_waiting(conn, SlaBookCache().current(conn), incident.id, f"resumed by {actor.name}")
+        return "acknowledged" if incident.acknowledged_at is not None else "open"
+    if action == "reopen":
+        _refuse_second_open(session, incident)
+    now = utcnow()
+    incident.status = status
+    if status == "acknowledged" and incident.acknowledged_at is None:
+        incident.acknowledged_at = now
+    if status == "resolved":
+        incident.resolved_at, incident.resolution = now, resolution
+    elif status == "open":
+        incident.resolved_at, incident.resolution = None, None
+    summary = f"{_past(action).capitalize()} by {actor.name}"
+    owed: list[notices.Notice] = []
+    notes: list[dict[str, Any]] = []
+    if action in ("resolve", "reopen"):
+        session.flush()  # the recipients are read with the row as it is now
+        kind = "resolved" if action == "resolve" else "reopened"
+        owed, notes = recipients.state_change_notices(
+            conn, incident.id, kind, source=actor.name, sender=mail.sender, skip=[actor.name]
+        )
+    data = {"by": actor.name, **({"resolution": resolution} if resolution else {})}
+    also = [entry(incident.id, status, summary, data=data), *notes]
+    owe(conn, incident.id, owed, also=also)
+    if action == "resolve":  # those told to wait on it hear too (a reopening they learn of on their page)
+        merged_requesters.owe_resolution(conn, incident.id, source=actor.name, sender=mail.sender, told=owed,
+                                         skip=[actor.name])  # fmt: skip
+    session.flush()  # the clocks read the row as it is now
+    sla.refresh(conn, incident.id, reopened=action == "reopen")
+    escalation.stop_for(conn, incident.id, status)  # someone has it, or it is dealt with
+    return status
 
 
 def assign(db: Database, incident_id: int, assignee: str, actor: Actor, mail: Mail) -> None:

@@ -11,6 +11,7 @@ from hub.attachments import ORIGINS
 from hub.cis import KINDS, STATUSES
 from hub.mail_choices import EVERY_PRIORITY, NEVER
 from hub.mail_choices import NAMES as MAIL_CHOICE_NAMES
+from hub.problem_states import BATCH as PROBLEM_BATCH
 from hub.review_search import STATES as REVIEW_STATES
 from hub.reviews import ACTION_WIDTH as REVIEW_ACTION_WIDTH
 from hub.reviews import FIELDS as REVIEW_FIELDS
@@ -289,6 +290,30 @@ _PROBLEM = {
         "share_workaround": {"type": "boolean"},
         "incidents": {"type": "array", "items": {"type": "string"}},
         "changes": {"type": "array", "items": {"type": "string"}, "description": "The changes that fix it."},
+    },
+}
+#: What PATCH answers after `"resolve_incidents": true`: the problem, and what became of its open incidents.
+_PROBLEM_RESOLVED = {
+    "type": "object",
+    "required": [*_PROBLEM["required"]],
+    "properties": {
+        **_PROBLEM["properties"],  # type: ignore[dict-item]
+        "incidents_resolved": {
+            "type": "array",
+            "items": {"type": "string", "pattern": "^INC-[0-9]+$"},
+            "description": "The open incidents resolved with it by this request, oldest first.",
+        },
+        "incidents_still_open": {
+            "type": "integer",
+            "minimum": 0,
+            "description": f"Open incidents past this request's batch of {PROBLEM_BATCH}: send the request again "
+            "for them.",
+        },
+        "message": {
+            "type": "string",
+            "description": "What happened, as the page says it: `PRB-4 resolved; 3 open incidents resolved with it "
+            "(INC-7, INC-9, INC-12)`.",
+        },
     },
 }
 _SUGGESTION = {
@@ -1191,7 +1216,8 @@ def document() -> dict[str, Any]:
                     "tokens)",
                     "description": "Any of the fields; the rest stay as they are. States move as the page allows "
                     "(a new problem cannot be resolved straight away; a closed one no longer moves), and a known "
-                    "error needs its workaround written down. Audited (`problem.update`).",
+                    "error needs its workaround written down. Audited (`problem.update`, which names the "
+                    "incidents resolved with it).",
                     "operationId": "updateProblem",
                     "requestBody": _body(
                         {
@@ -1210,12 +1236,27 @@ def document() -> dict[str, Any]:
                                     "enum": ["new", "investigating", "known_error", "resolved", "closed"],
                                 },
                                 "owner": {"type": "string", "description": "Who works it; empty clears it."},
+                                "resolve_incidents": {
+                                    "type": "boolean",
+                                    "default": False,
+                                    "description": 'With `"state": "resolved"` (or on a problem resolved '
+                                    f"already): resolve its open incidents too, up to {PROBLEM_BATCH} a request, "
+                                    "oldest first, each as an agent's resolve does (its requester mailed the "
+                                    "resolution, which names the problem and its root cause), in the same "
+                                    "transaction.",
+                                },
                             },
                         }
                     ),
                     "responses": {
-                        "200": _json(_PROBLEM, "The problem as it is now."),
-                        "409": _error("The state cannot follow the problem's, or a known error lacks a workaround."),
+                        "200": _json(
+                            _PROBLEM_RESOLVED,
+                            "The problem as it is now; with `resolve_incidents`, the incidents resolved with it.",
+                        ),
+                        "409": _error(
+                            "The state cannot follow the problem's, a known error lacks a workaround, or "
+                            "incidents are to be resolved with a problem that is not resolved."
+                        ),
                         **_errors(400, 401, 403, 404),
                     },
                 },

@@ -16,13 +16,14 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub import change_problems, people, periodic, problems, reviews, zones
+from hub import change_problems, people, periodic, problem_resolution, problems, reviews, zones
 from hub.models import Incident, Problem
 from hub.numbers import reference
 from hub.problems import ProblemError, Recurrence
 from hub.recurrence import Suggestion
 from web.api import token_required
 from web.forms import ActionForm
+from web.incident_actions import mail_settings
 from web.incident_search import API_PAGE_SIZE, FilterError, paging
 from web.local_time import viewer_zone
 from web.permissions import MANAGE_PROBLEMS, VIEW_INCIDENTS, requires
@@ -100,8 +101,10 @@ def detail(ref: str) -> ResponseReturnValue:
         fixes = change_problems.fixes(session, problem.id)
         history = problems.history(session, problem.ref)
         names = people.names_of(session.connection(), [problem.owner, problem.created_by])
+        still_open = problem_resolution.open_count(session, problem.id)
     moves = sorted(problems.MOVES[problem.state])
     return render_template("problems/detail.html", problem=problem, incidents=incidents, moves=moves,
+                           still_open=still_open, batch=problem_resolution.BATCH,
                            form=ActionForm(), from_review=from_review, fixes=fixes,
                            fixed_by=change_problems.fixed_by(fixes), history=history,
                            what_happened=problems.what_happened, names=names)  # fmt: skip
@@ -115,16 +118,17 @@ def update(ref: str) -> ResponseReturnValue:
         abort(404 if number is None else 400)
     form = request.form
     try:
-        problems.update_problem(
+        updated = problems.update_problem(
             services().db, number, current_user.email,
             state=form.get("state") or None,
             root_cause=form.get("root_cause"), workaround=form.get("workaround"), owner=form.get("owner"),
             share_workaround=(form.get("share_workaround") == "on") if "workaround" in form else None,
+            resolve_incidents=mail_settings() if form.get("resolve_incidents") == "on" else None,
         )  # fmt: skip
     except ProblemError as exc:
         flash(f"Nothing changed: {exc}.", "error")
     else:
-        flash(f"{ref.upper()} saved.", "success")
+        flash(f"{updated.said()}." if updated.resolved is not None else f"{ref.upper()} saved.", "success")
     return redirect(url_for("problems.detail", ref=ref.upper()), code=303)
 
 
@@ -227,7 +231,9 @@ def api_problem(ref: str) -> Response:
     return api_detail(ref)
 
 
-def api_detail(ref: str, status: int = 200) -> Response:
+def api_detail(ref: str, status: int = 200, resolved: problem_resolution.Resolved | None = None) -> Response:
+    """The problem with its incidents and changes; after resolving incidents with it, which were and how many are
+    still open (`incidents_resolved`, `incidents_still_open`) and the sentence the page would flash (`message`)."""
     number = problem_id(ref)
     with services().db.read() as session:
         problem = session.get(Problem, number) if number is not None else None
@@ -235,19 +241,24 @@ def api_detail(ref: str, status: int = 200) -> Response:
             return json_error(404, f"no problem {ref!r}")
         linked = list(session.scalars(select(Incident.id).where(Incident.problem_id == problem.id)))
         fixes = [fix.ref for fix in change_problems.fixes(session, problem.id)]
-        return json_response(problem_json(problem, linked, fixes), status)
+        found = problem_json(problem, linked, fixes)
+        if resolved is not None:
+            found |= {"incidents_resolved": list(resolved.refs), "incidents_still_open": resolved.still_open,
+                      "message": problem_resolution.said(problem.ref, problem.state, resolved)}  # fmt: skip
+        return json_response(found, status)
 
 
 #: What `PATCH /api/v1/problems/<ref>` may change, and the JSON type each must be.
 _PATCHABLE: dict[str, type] = {"root_cause": str, "workaround": str, "share_workaround": bool, "state": str,
-                               "owner": str}  # fmt: skip
+                               "owner": str, "resolve_incidents": bool}  # fmt: skip
 
 
 @api_bp.patch("/<ref>")
 @token_required(MANAGE_PROBLEMS)
 def api_update(ref: str) -> Response:
     """Record what was learned and move the problem on, as its page does: the same checks (a known error needs its
-    workaround), the same state moves and the same audit entry (`problem.update`)."""
+    workaround), the same state moves and the same audit entry (`problem.update`). `"resolve_incidents": true`
+    resolves its open incidents with it, as the page's checkbox does, and the answer says which."""
     number = problem_id(ref)
     if number is None:
         return json_error(404, f"no problem {ref!r}")
@@ -261,10 +272,12 @@ def api_update(ref: str) -> Response:
             return json_error(400, f"{name!r} must be {'true or false' if _PATCHABLE[name] is bool else 'a string'}")
     if "state" in body and body["state"] not in problems.STATES:
         return json_error(400, f"'state' must be one of {', '.join(problems.STATES)}")
+    resolve = mail_settings() if body.pop("resolve_incidents", False) else None
     try:
-        problems.update_problem(services().db, number, f"token:{g.principal.name}", **body)
+        updated = problems.update_problem(services().db, number, f"token:{g.principal.name}", **body,
+                                          resolve_incidents=resolve)  # fmt: skip
     except problems.NoSuchProblem as exc:
         return json_error(404, str(exc))
     except ProblemError as exc:
         return json_error(409, str(exc))
-    return api_detail(ref)
+    return api_detail(ref, resolved=updated.resolved)

@@ -114,4 +114,4 @@ def test_a_carried_out_fix_leaves_the_problem_as_it_was(db: Database) -> None:
     carry_out(db, change(db, fixes=f"PRB-{number}"), "implemented")
     with db.read() as session:
         assert [e.action for e in audit.recent(session, action="problem.update")] == []
-    assert problems.update_problem(db, number, CAROL).state == "new"
+    assert problems.update_problem(db, number, CAROL).problem.state == "new"

@@ -6,11 +6,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from hub import problems
 from hub.cli import main
 from hub.config import Settings
 from hub.db import Database
+from hub.domain import InboundEvent
+from hub.intake import Intake, Raw
+from hub.models import Incident
 from tests.docs import fenced, run_as_printed
 
 
@@ -67,3 +71,30 @@ def test_the_documented_problem_walk_runs_as_printed(settings: Settings, db: Dat
     out = run_as_printed(walk, settings, tmp_path)
     assert "PRB-1 is known error" in out and "owner ann@example.com" in out
     assert "root cause: The VPN concentrator drops idle tunnels after 60 s" in out
+
+
+def test_resolving_with_its_incidents_resolves_the_open_ones_and_prints_which(
+    settings: Settings, db: Database, intake: Intake, tmp_path: Path
+) -> None:
+    """docs/problems.md's example, as printed: the incidents a problem explains resolved with it."""
+    raw = Raw(source="email", content_type="message/rfc822", body=b"Subject: VPN\r\n\r\nit drops")
+    made = []
+    for requester in ("ann@example.org", "bob@example.org"):
+        outcome = intake.record(raw, InboundEvent(source="email", title="VPN drops", requester=requester,
+                                                  message_id=f"<{requester}>"))  # fmt: skip
+        made.append(outcome.incident_id)
+    problems.create(db, "VPN drops every night", "ann@example.com", incident_ids=tuple(i for i in made if i))
+    walk = fenced("docs/problems.md", "Resolving the incidents it explains", "sh")[0]  # the next one is the API
+    out = run_as_printed(walk, settings, tmp_path)
+    assert out.splitlines()[-1] == "PRB-1 resolved; 2 open incidents resolved with it (INC-1, INC-2)"
+    with db.read() as session:
+        assert set(session.scalars(select(Incident.status))) == {"resolved"}
+    shown = run_as_printed("switchboard problem show PRB-1", settings, tmp_path)
+    assert "cli resolved it, resolved 2 open incidents with it (INC-1, INC-2)" in shown
+
+
+def test_resolving_incidents_of_a_problem_not_resolved_is_refused_saying_what_to_do(
+    runner: CliRunner, filed: str
+) -> None:
+    refused = runner.invoke(main, ["problem", "update", filed, "--resolve-incidents"])
+    assert refused.exit_code == 1 and f"resolve {filed} too (its state resolved)" in refused.output

@@ -75,7 +75,8 @@ def test_a_known_error_needs_its_workaround(db: Database) -> None:
     with pytest.raises(ProblemError, match="write down the workaround"):
         problems.update_problem(db, problem_id, "ann@example.com", state="known_error")
     problems.update_problem(db, problem_id, "ann@example.com", workaround="Reconnect with client 5.2")
-    assert problems.update_problem(db, problem_id, "ann@example.com", state="known_error").state == "known_error"
+    updated = problems.update_problem(db, problem_id, "ann@example.com", state="known_error")
+    assert updated.problem.state == "known_error"
     with db.read() as session:
         assert session.get(Problem, problem_id).workaround == "Reconnect with client 5.2"  # type: ignore[union-attr]
 
