@@ -63,15 +63,17 @@ class Mail:
     base_url: str
     templates: MailTemplates = DEFAULTS  # the installation's: MailTemplates.at(settings.home)
     secret_key: str | None = field(default=None, repr=False)  # signs the satisfaction links (hub/satisfaction.py)
+    desks: tuple[str, ...] = ()  # every address in SWITCHBOARD_DESK_ADDRESS: no requester there is mailed
 
     @classmethod
     def of(cls, settings: Settings) -> Mail:
         """The installation's: the pages, the API and the command line send as one desk."""
-        return cls(settings.desk_address, settings.base_url, MailTemplates.at(settings.home), settings.secret_key)
+        return cls(settings.desk_address, settings.base_url, MailTemplates.at(settings.home), settings.secret_key,
+                   settings.desk_addresses)  # fmt: skip
 
     @property
     def sender(self) -> Sender:
-        return Sender(self.desk_address, self.base_url, self.templates, self.secret_key)
+        return Sender(self.desk_address, self.base_url, self.templates, self.secret_key, desks=self.desks)
 
 
 def locked(session: Session, incident_id: int) -> Incident:

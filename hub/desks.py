@@ -16,16 +16,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import ColumnElement, Connection, ScalarSelect, bindparam, func, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from hub import revisions
 from hub.addresses import is_address
 from hub.db import Database
 from hub.domain import Decision, RuleBook, TraceStep
 from hub.errors import BadInput, StorageUnavailable
 from hub.models import DeskAddress
 from hub.prepared import Prepared
+
+#: Bumped when a desk address is added or removed: the intake's DeskAddresses reads the table again.
+DESKS_REVISION = "desks"
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ def add_desk(session: Session, address: str, *, category: str | None = None, gro
     row.category = (category or "").strip()[:100] or None
     row.group = (group or "").strip()[:100] or None
     session.flush()
+    revisions.bump(session, DESKS_REVISION)
     return Desk(row.address, row.category, row.group, configured=True)
 
 
@@ -61,6 +66,7 @@ def remove_desk(session: Session, address: str) -> None:
     if row is None:
         raise BadInput(f"no desk address {address!r} was added; `switchboard desk list` shows them")
     session.delete(row)
+    revisions.bump(session, DESKS_REVISION)
 
 
 def list_desks(session: Session, environment: Iterable[str]) -> list[Desk]:
@@ -85,6 +91,29 @@ def find(conn: Connection, address: str | None) -> Desk | None:
         return None
     row = _FIND.first(conn, {"address": address.lower()})
     return Desk(row[0], row[1], row[2], configured=True) if row is not None else None
+
+
+def added_desk(address: ColumnElement[str | None] | InstrumentedAttribute[str | None]) -> ScalarSelect[str]:
+    """The desk address added with `switchboard desk add` that `address` (a column of the caller's statement) is,
+    else NULL: a column of a statement that reads it anyway, so knowing costs no statement of its own."""
+    return select(DeskAddress.address).where(DeskAddress.address == func.lower(address)).scalar_subquery()
+
+
+class DeskAddresses:
+    """Per process: every address of the desk's, SWITCHBOARD_DESK_ADDRESS's and the table's, lower-cased; the table
+    is read again only when the `desks` revision moves, so the intake knows them for no statement of its own."""
+
+    def __init__(self, environment: Iterable[str]) -> None:
+        self._environment = frozenset(a.lower() for a in environment)
+        self._version: int | None = None
+        self._known = self._environment
+
+    def current(self, conn: Connection, seen: revisions.Revisions) -> frozenset[str]:
+        version = seen.of(conn).get(DESKS_REVISION, 0)
+        if version != self._version:
+            self._known = self._environment | frozenset(conn.scalars(select(DeskAddress.address)))
+            self._version = version
+        return self._known
 
 
 def with_defaults(decision: Decision, desk: Desk | None, book: RuleBook) -> Decision:

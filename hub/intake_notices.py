@@ -14,13 +14,14 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from hub import channels, knowledge, notices, recipients, status_page, zones
+from hub import channels, desks, knowledge, notices, recipients, status_page, zones
 from hub.domain import InboundEvent, Policy
 from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import utcnow
 from hub.outbox import entry, owe
 from hub.problems import Known
 from hub.recipients import Sender
+from hub.requester_mail_gate import Refusal, RequesterMail, may_mail
 from hub.revisions import Revisions
 from hub.statements import STATE_CHANGE
 
@@ -35,7 +36,9 @@ class NoticeSettings:
 
     @property
     def sender(self) -> Sender:
-        return Sender(self.desk_addresses[0], self.base_url, self.templates, self.secret_key, self.timezone)
+        return Sender(
+            self.desk_addresses[0], self.base_url, self.templates, self.secret_key, self.timezone, self.desk_addresses
+        )
 
     #: A person's email reply this many seconds after its incident resolved still reopens it; later, a new one.
     reply_reopen_window: float = 7 * 86400.0
@@ -55,6 +58,7 @@ class IntakeNotices:
         self.settings = settings
         self._knowledge = knowledge.KnowledgeCache()  # the articles an acknowledgement may suggest
         self._revisions = revisions
+        self._desks = desks.DeskAddresses(settings.desk_addresses)  # all the desk's: none is acknowledged
 
     def notify(
         self,
@@ -108,16 +112,15 @@ class IntakeNotices:
         event: InboundEvent,
         known: Known | None = None,
     ) -> tuple[list[notices.Notice], list[dict[str, Any]]]:
-        """What a newly opened incident owes people: its requester an acknowledgement, its assignee a mail; and the
-        timeline lines of assignees who chose no mail at its priority. No acknowledgement goes to a From the
-        receiving mail server did not verify (a `fail` or a `softfail`): it may name a third party."""
+        """What a newly opened incident owes people: its requester an acknowledgement, when the gate lets them be
+        mailed (hub/requester_mail_gate.py: not at the desk's addresses, nor for mail no one typed or the receiving
+        mail server did not verify), its assignee a mail; and the timeline lines of assignees who chose no mail at
+        its priority, and of a requester not acknowledged where the gate notes why."""
         desk = self.settings.desk_addresses
         owed: list[notices.Notice] = []
-        requester = (event.requester or "").lower()
-        chosen = event.chosen
-        acknowledge = not event.auto_submitted and not event.sender_unverified
-        acknowledge = acknowledge and (chosen is None or chosen.acknowledge_requester)
-        if requester and acknowledge and requester not in desk:
+        verdict = may_mail(self._opening(conn, event))
+        requester = verdict.to
+        if verdict.allowed:
             articles = knowledge.suggest(self._knowledge.current(conn, self._revisions),
                                          f"{incident['title']}\n{event.description}")  # fmt: skip
             owed.append(
@@ -137,6 +140,7 @@ class IntakeNotices:
                     sender_name=event.mail.sender_name if event.mail is not None else None,
                 )
             )
+        chosen = event.chosen
         assigned, declined = recipients.assignment_notices(
             conn,
             incident_id=incident_id,
@@ -146,7 +150,23 @@ class IntakeNotices:
             sender=self.settings.sender,
             skip=[chosen.by] if chosen is not None else (),  # who logged it knows whom they gave it to
         )
-        return owed + assigned, declined
+        # An unverified opening mail's own warning on the page says it was not acknowledged: no line repeats it.
+        unnoted = verdict.refusal is Refusal.UNVERIFIED
+        return owed + assigned, [*([] if unnoted else recipients.refused(incident_id, verdict, "acknowledgement")),
+                                 *declined]  # fmt: skip
+
+    def _opening(self, conn: Connection, event: InboundEvent) -> RequesterMail:
+        """What the gate weighs of the event that opens a request. Told already: the agent who logged it (they
+        know its reference), and its requester when that agent unticked "acknowledge" (they told them, on the
+        phone say)."""
+        chosen = event.chosen
+        told = [chosen.by] if chosen is not None else []
+        if chosen is not None and not chosen.acknowledge_requester:
+            told.append(event.requester or "")
+        check = event.mail.sender_check if event.mail is not None else None
+        return RequesterMail(event.requester, event.source, opening_verdict=check.verdict if check else None,
+                             opened_automatically=event.auto_submitted, told=told,
+                             desk=self._desks.current(conn, self._revisions))  # fmt: skip
 
 
 def _flapping(conn: Connection, integration_id: int | None, event: InboundEvent, policy: Policy) -> bool:

@@ -43,6 +43,7 @@ class Merged:
     source: str
     verdict: str | None  # the receiving server's verdict on the From of the mail that opened it
     automatic: bool | None  # no one typed that mail
+    desk: str | None  # the desk address added with `switchboard desk add` that its requester is, if any
 
 
 def merged_into(conn: Connection, into_id: int) -> list[Merged]:

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, Label, bindparam, delete, func, insert, select
 
-from hub import channels, mail_choices, notices, satisfaction, zones
+from hub import channels, desks, mail_choices, notices, satisfaction, zones
 from hub.domain import format_ref
 from hub.mail_choices import MailChoices
 from hub.mail_templates import DEFAULTS, MailTemplates
@@ -45,6 +45,10 @@ class Sender:
     secret_key: str | None = field(default=None, repr=False)
     #: The installation's time zone (SWITCHBOARD_TIMEZONE): times in mail to requesters and subscribers are in it.
     timezone: str = zones.DEFAULT
+    #: Every address in SWITCHBOARD_DESK_ADDRESS (desk_address is the one mail is sent from): no requester at any
+    #: of them is written to, as the mail would only come back in. Those added with `switchboard desk add` are
+    #: read with the request (opening_facts), so knowing them costs no statement.
+    desks: tuple[str, ...] = ()
 
     def signing_key(self, what: str) -> str:
         """The key that signs the links in `what`'s mail (ValueError without one: such mail cannot be sent)."""
@@ -300,23 +304,25 @@ def merged_notices(
 
 def requester_verdict(request: Any, *, told: Collection[str], sender: Sender) -> Verdict:
     """Whether the requester of `request` may be sent an automatic mail now (hub/requester_mail_gate.py): a row
-    read with its `opening_facts` (`requester`, `source`, `verdict`, `automatic`). Not those in `told` (who made the
-    change, who is told of it already), nor the address the desk sends from."""
+    read with its `opening_facts` (`requester`, `source`, `verdict`, `automatic`, `desk`). Not those in `told` (who
+    made the change, who is told of it already), nor any of the desk's addresses."""
+    desk = (sender.desk_address, *sender.desks, *([request.desk] if request.desk else []))
     mail = RequesterMail(request.requester, request.source, opening_verdict=request.verdict,
-                         opened_automatically=bool(request.automatic), told=told,
-                         desk=(sender.desk_address,))  # fmt: skip
+                         opened_automatically=bool(request.automatic), told=told, desk=desk)  # fmt: skip
     return may_mail(mail)
 
 
-def opening_facts() -> tuple[Label[str | None], Label[bool | None]]:
-    """What the gate weighs of the mail that opened each request a statement reads from incidents, as two of its
-    columns (`verdict`, `automatic`), so it costs no statement of its own: the receiving server's verdict on its
-    From (an unverified one may be a stranger's words, and the address a third party's), and whether no one typed
-    it (hub/mail_records.py::opened_data)."""
+def opening_facts() -> tuple[Label[str | None], Label[bool | None], Label[str]]:
+    """What the gate weighs of each request a statement reads from incidents, as three of its columns, so it costs
+    no statement of its own: of the mail that opened it, the receiving server's verdict on its From (`verdict`: an
+    unverified one may be a stranger's words, and the address a third party's) and whether no one typed it
+    (`automatic`, hub/mail_records.py::opened_data); and the desk address added with `switchboard desk add` that
+    its requester is, or NULL (`desk`)."""
     opened = (TimelineEntry.incident_id == Incident.id, TimelineEntry.kind == "opened")
     verdict = select(TimelineEntry.data[("sender_check", "verdict")].as_string()).where(*opened).limit(1)
     automatic = select(TimelineEntry.data["automatic"].as_boolean()).where(*opened).limit(1)
-    return verdict.scalar_subquery().label("verdict"), automatic.scalar_subquery().label("automatic")
+    return (verdict.scalar_subquery().label("verdict"), automatic.scalar_subquery().label("automatic"),
+            desks.added_desk(Incident.requester).label("desk"))  # fmt: skip
 
 
 def refused(incident_id: int, verdict: Verdict, mail: str, about: str = "") -> list[dict[str, Any]]:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from types import MappingProxyType
 
 from sqlalchemy import select
 
-from hub import escalation, groups, rulebook, triage
+from hub import desks, escalation, groups, rulebook, triage
 from hub.accounts import create_user
 from hub.agent_action import Actor, Mail
 from hub.channels import create_channel
+from hub.config import Settings
 from hub.db import Database
 from hub.domain import Action, Decision, InboundEvent, RuleBook
 from hub.intake import Intake, Raw
@@ -149,6 +151,34 @@ def test_the_desks_own_address_is_not_sent_the_resolution_of_a_request_it_sent(d
     incident_id = open_email(db, MAIL.desk_address)
     triage.change_status(db, incident_id, "resolve", AGENT, MAIL)
     assert owed(db, incident_id) == []  # neither acknowledged nor told: it would only come back in
+
+
+def test_the_desks_second_address_is_not_sent_the_resolution_of_a_request_it_sent(
+    db: Database, settings: Settings
+) -> None:
+    """Every address the desk receives mail at is its own, not only the one it sends from: from the agent's page,
+    the API and the command line (Mail.of the installation's settings) as from the intake."""
+    settings = replace(settings, desk_addresses=("helpdesk@example.com", "it-help@example.com"))
+    event = InboundEvent(source="email", title="Printer", requester="IT-Help@example.com", message_id="<m@x.org>")
+    intake = Intake(db, assigning_to(None), replace(NOTICE, desk_addresses=settings.desk_addresses))
+    opened = intake.record(EMAIL, event)
+    assert opened.incident_id is not None
+    triage.change_status(db, opened.incident_id, "resolve", AGENT, Mail.of(settings))
+    assert owed(db, opened.incident_id) == []  # neither acknowledged nor told of its resolution
+
+
+def test_a_desk_added_with_the_command_is_not_sent_the_resolution_nor_the_merge_of_a_request_it_sent(
+    db: Database,
+) -> None:
+    """Read with the request itself, as the facts of its opening mail are: no statement of its own."""
+    with db.transaction() as session:
+        desks.add_desk(session, "hr-help@example.com")
+    into, merged = (open_mailed(db, EMAIL, InboundEvent(source="email", title=title, requester="hr-help@example.com",
+                                                        message_id=f"<{title}@example.com>"))
+                    for title in ("Contracts", "Payslips"))  # fmt: skip
+    triage.merge(db, merged, into, AGENT, MAIL)
+    triage.change_status(db, into, "resolve", AGENT, MAIL)
+    assert owed(db, into) == [] and owed(db, merged) == []
 
 
 def test_watchers_hear_of_resolution_and_reopening(db: Database) -> None:
