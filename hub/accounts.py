@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from hub import credentials, people, zones
+from hub import credentials, name_words, people, zones
 from hub.addresses import is_address
 from hub.db import Database
 from hub.domain import INTEGRATION_KINDS, NO_POLICY, ROLES, Policy
@@ -66,9 +66,10 @@ def create_user(session: Session, *, email: str, password: str, role: str, displ
     named = people.check_display_name(display_name)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise BadInput(f"a user with email {email} already exists")
-    user = User(email=email, password_hash=credentials.hash_password(password), role=role, display_name=named)
+    user = User(email=email, password_hash=credentials.hash_password(password), role=role)
     session.add(user)
     session.flush()
+    _name(session, user, named)
     return user
 
 
@@ -137,8 +138,16 @@ def set_display_name(session: Session, email: str, name: str) -> tuple[User, boo
     user = user_by_email(session, email)
     named = people.check_display_name(name)
     changed = named != user.display_name
-    user.display_name = named
+    if changed:
+        _name(session, user, named)
     return user, changed
+
+
+def _name(session: Session, user: User, named: str | None) -> None:
+    """Set a person's display name and, with it, the words the suggestions find them by (hub/name_words.py): the
+    one place a name is set, so the two never disagree."""
+    user.display_name = named
+    name_words.keep(session.connection(), user.id, named)
 
 
 def authenticate_user(session: Session, email: str, password: str) -> User | None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Integer, Select, bindparam, select
 
+from hub import name_words
 from hub.addresses import is_address
 from hub.errors import BadInput
 from hub.models import Group, User
@@ -139,11 +140,10 @@ def _refusal(who: str, why: str) -> str:
 
 def starting(conn: Connection, typed: str, *, groups: bool = True, most: int = SUGGESTED_AS_TYPED) -> list[str]:
     """What an assignee field suggests for `typed`: the first `most` assignable people whose address starts with
-    it, then (with `groups`) the first `most` groups whose name does. Both read through an index."""
+    it, then those with a word of their display name starting so (hub/name_words.py), then (with `groups`) the
+    first `most` groups whose name does. All read through an index."""
     typed = typed.strip()
-    address = in_code_point_order(User.email)
-    query = _ASSIGNABLE.where(starting_with(User.email, typed.lower())).order_by(address).limit(most)
-    found = list(conn.scalars(query))
+    found = [row.email for row in name_words.people_starting(conn, _ASSIGNABLE, typed, most)]
     if groups and "@" not in typed:  # a group's name never holds an @ (hub/groups.py)
         found += conn.scalars(groups_starting(typed, most))
     return found

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Integer, Row, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
-from hub import agent_files, mail_choices, mentions, notices, people, recipients, sla, time_spent
+from hub import agent_files, mail_choices, mentions, name_words, notices, people, recipients, sla, time_spent
 from hub.addresses import is_pseudonym
 from hub.agent_action import Actor, Mail, TriageError, checked_text, locked
 from hub.agent_files import Kept
@@ -111,23 +111,22 @@ def first_mentionable(conn: Connection, most: int = mentions.SUGGESTED) -> tuple
 def mentionable_starting(
     conn: Connection, typed: str, most: int = mentions.SUGGESTED_AS_TYPED
 ) -> list[mentions.Suggestion]:
-    """Whom the note box offers for `@typed`: the first `most` active users whose address starts with it, each
-    with the name that reaches them alone (`mentions.suggestions`). Both reads go through the index on addresses:
-    the addresses starting so, then those sharing their part before the @, which decides whether that part alone
-    is a name (`@bob` when there is one bob)."""
-    typed = typed.strip().lower()
+    """Whom the note box offers for `@typed`: the first `most` active users whose address starts with it, then those
+    with a word of their display name starting with it (hub/name_words.py), each with the name that reaches them
+    alone (`mentions.suggestions`), never their display name. Every read goes through an index: the people found,
+    then those sharing their address's part before the @, which decides whether that part alone is a name (`@bob`
+    when there is one bob)."""
     active = select(User.email).where(User.active.is_(True))
-    by_address = in_code_point_order(User.email)
-    starting = select(User.email, User.display_name).where(User.active.is_(True), starting_with(User.email, typed))
-    rows = conn.execute(starting.order_by(by_address).limit(most)).all()
+    rows = name_words.people_starting(conn, select(User.email, User.display_name).where(User.active.is_(True)),
+                                      typed, most)  # fmt: skip
     if not rows:
         return []
     found = [row.email for row in rows]
     local_parts = {address.partition("@")[0] for address in found}
     namesakes = conn.scalars(active.where(or_(*(starting_with(User.email, f"{name}@") for name in local_parts))))
     people = {*found, *namesakes}
-    offered = mentions.suggestions(people, most=len(people), names=_named(rows))
-    return [suggestion for suggestion in offered if suggestion.address.startswith(typed)][:most]
+    offered = {s.address: s for s in mentions.suggestions(people, most=len(people), names=_named(rows))}
+    return [offered[address] for address in found if address in offered]
 
 
 def _named(rows: Sequence[Row[str, str | None]]) -> dict[str, str]:

@@ -395,6 +395,22 @@ class User(Base):
 _code_point_index("ix_users_email_c", User.email)
 
 
+class UserNameWord(Base):
+    """A word of a person's display name, folded (hub/name_words.py), so the fields that suggest colleagues as one
+    types find them by the start of any word of their name through an index, as they find them by address. Kept
+    in step with `users.display_name` by hub/accounts.py, the one place that sets it (migration 0045)."""
+
+    __tablename__ = "user_name_words"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    word: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+# Words starting with what is typed, in code point order and then by person: the order suggestions come in, so the
+# index gives them without a sort and stops after the first few. On SQLite the expression is the column itself.
+Index("ix_user_name_words_word", in_code_point_order(UserNameWord.word), UserNameWord.user_id)
+
+
 class TimeEntry(Base):
     """Time someone spent working an incident (hub/time_spent.py): what reports add up per person and category."""
 

@@ -1,5 +1,6 @@
 """What a field suggests as one types, for the pages' script (web/static/suggest.js, web/static/mentions.js):
-`GET /suggest/cis?q=db`, `GET /suggest/people?q=bo` and `GET /suggest/assignees?q=bo`, JSON.
+`GET /suggest/cis?q=db`, `GET /suggest/people?q=bo` and `GET /suggest/assignees?q=bo` (people by address, then by
+a word of their name: "sto" finds Robert Stone), JSON.
 
 They are the pages' own, not the API's: the page asks with the session it was opened in, as its forms post, so
 they answer whoever may use the field that asks (a logged-out visitor is sent to log in, like any page), and they
@@ -44,9 +45,9 @@ def ci_names() -> Response:
 @bp.get("/people")
 @requires(WORK_INCIDENTS)
 def people() -> Response:
-    """Colleagues to @mention whose address starts with `q`, with the name that reaches each (and their display
-    name, for those who have one, to pick them by), at most 20; never the writer, whom a note does not mail. Not
-    by display name: no index serves that, and the page's own list (its first few hundred) already matches it."""
+    """Colleagues to @mention whose address starts with `q`, then those with a word of their display name starting
+    so, with the name that reaches each (and their display name, for those who have one, to pick them by), at most
+    20; never the writer, whom a note does not mail."""
     me = current_user.email.lower()
     with services().db.read() as session:
         offered = incident_notes.mentionable_starting(session.connection(), _typed())
@@ -56,10 +57,11 @@ def people() -> Response:
 @bp.get("/assignees")
 @requires(VIEW_INCIDENTS)
 def assignee_names() -> Response:
-    """People to give an incident to whose address starts with `q`, then groups whose name does, at most 20 of
-    each; `groups=no` for a field that wants a person (the incident page's, shared with a major incident's
-    coordinator). Viewers too: the incident list's assignee filter offers them. A person with a display name comes
-    as {"value": address, "label": name}, the field still submitting the address; others as the bare value."""
+    """People to give an incident to whose address starts with `q`, then those a word of whose display name does,
+    then groups whose name does, at most 20 of each; `groups=no` for a field that wants a person (the incident
+    page's, shared with a major incident's coordinator). Viewers too: the incident list's assignee filter offers
+    them. A person with a display name comes as {"value": address, "label": name}, the field still submitting the
+    address; others as the bare value."""
     groups = request.args.get("groups") != "no"
     with services().db.read() as session:
         found = assignees.starting(session.connection(), _typed(), groups=groups)

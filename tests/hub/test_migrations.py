@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import insert, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
-from hub import incident_words
+from hub import incident_words, name_words
 from hub.db import Database
 from hub.migrate import alembic_config, upgrade
 from hub.models import Base
@@ -51,21 +51,23 @@ def test_upgrade_builds_the_schema_the_models_describe(database_url: str) -> Non
 
 @pytest.mark.empty_database
 def test_code_point_indexes_are_on_the_collated_columns(database_url: str) -> None:
-    """On PostgreSQL each is on `column COLLATE "C"`, what prefix lookups compare; SQLite has none (its indexes on
-    the plain columns sort by code point already)."""
-    expected = {"ix_configuration_items_name_key_c": ("configuration_items", "name_key"),
-                "ix_users_email_c": ("users", "email"), "ix_groups_name_c": ("groups", "name")}  # fmt: skip
+    """On PostgreSQL each is on `column COLLATE "C"`, what prefix lookups compare. SQLite has none of those on a
+    unique column (its indexes on the plain columns sort by code point already), and the names' words' on the
+    plain column."""
+    expected = {"ix_configuration_items_name_key_c": ("configuration_items", 'name_key COLLATE "C"'),
+                "ix_users_email_c": ("users", 'email COLLATE "C"'), "ix_groups_name_c": ("groups", 'name COLLATE "C"'),
+                "ix_user_name_words_word": ("user_name_words", 'word COLLATE "C", user_id')}  # fmt: skip
     assert set(CODE_POINT_INDEXES) == set(expected)
     db = Database.connect(database_url)
     upgrade(db.engine)
-    for name, (table, column) in expected.items():
-        made = {found["name"] for found in inspect(db.engine).get_indexes(table)}
+    for name, (table, columns) in expected.items():
+        made = {found["name"]: found["column_names"] for found in inspect(db.engine).get_indexes(table)}
         if db.engine.dialect.name == "sqlite":
-            assert name not in made
+            assert made.get(name) == (["word", "user_id"] if table == "user_name_words" else None), name
             continue
         with db.engine.connect() as conn:
             definition = conn.scalar(text("SELECT indexdef FROM pg_indexes WHERE indexname = :name"), {"name": name})
-        assert definition == f'CREATE INDEX {name} ON public.{table} USING btree ({column} COLLATE "C")'
+        assert definition == f"CREATE INDEX {name} ON public.{table} USING btree ({columns})"
     db.dispose()
 
 
@@ -243,4 +245,33 @@ def test_0044_indexes_the_words_of_incidents_already_there_and_its_downgrade_dro
         conn.execute(text("UPDATE incidents SET title = 'Later'"))
         if db.engine.dialect.name == "postgresql":
             assert conn.scalar(text("SELECT count(*) FROM pg_proc WHERE proname LIKE 'incident_words%'")) == 0
+    db.dispose()
+
+
+@pytest.mark.empty_database
+def test_0045_indexes_the_words_of_names_already_set_as_the_accounts_do_and_its_downgrade_drops_them(
+    database_url: str,
+) -> None:
+    """The backfill (by batches of users) keeps the words hub/name_words.py would (its own copy of `words`, which
+    must fold as that does); the downgrade drops the table and its index."""
+    db = Database.connect(database_url)
+    upgrade(db.engine, "0044")
+    users = Base.metadata.tables["users"]
+    names = {"ann@example.com": "Ann Lee", "zoe@example.com": "Zoë Ørsted-Ǆuric Łukasz", "bob@example.com": None,
+             "ob@example.com": "O'Brien ﬁnn STRAßE"}  # fmt: skip
+    with db.engine.begin() as conn:
+        conn.execute(insert(users), [{"email": email, "display_name": name, "password_hash": "x", "role": "agent",
+                                      "active": True, "created_at": datetime.now(UTC)}
+                                     for email, name in names.items()])  # fmt: skip
+    upgrade(db.engine, "0045")
+    kept = Base.metadata.tables["user_name_words"]
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(users.c.email, kept.c.word).join(kept, kept.c.user_id == users.c.id)).all()
+    found: dict[str, set[str]] = {}
+    for email, word in rows:
+        found.setdefault(email, set()).add(word)
+    assert found == {email: set(name_words.words(name)) for email, name in names.items() if name}
+    assert found["zoe@example.com"] == {"zoe", "orsted", "dzuric", "lukasz"}
+    command.downgrade(alembic_config(database_url), "0044")
+    assert "user_name_words" not in inspect(db.engine).get_table_names()
     db.dispose()

@@ -1361,6 +1361,26 @@ def test_the_note_box_offers_a_colleague_beyond_those_the_page_lists(
     assert page.locator("#note-text").input_value() == "@user505 "
 
 
+def test_the_note_box_finds_a_colleague_past_those_the_page_lists_by_a_word_of_their_name(
+    live_url: str, page: Page, user: Login, db: Database, integration: IntegrationCredentials
+) -> None:
+    problems = console_errors(page)
+    add_people(db, 600)  # the page lists agent@ and user000 to user498
+    with db.transaction() as session:
+        accounts.set_display_name(session, "user550@example.com", "Robert Stone")
+    ref = _post_event(live_url, integration, {"title": "Switch down"})
+    _log_in(page, live_url, user)
+    page.goto(f"{live_url}/incidents/{ref}")
+    assert "Robert Stone" not in page.locator("#note-text").get_attribute("data-mention-people")
+    page.locator("#note-text").press_sequentially("Over to @sto")
+    suggestions = page.get_by_role("listbox", name="Colleagues to mention")
+    suggestions.get_by_role("option", name="Robert Stone (user550@example.com)").wait_for()
+    assert suggestions.get_by_role("option").all_inner_texts() == ["Robert Stone (user550@example.com)"]
+    page.keyboard.press("Enter")
+    assert page.locator("#note-text").input_value() == "Over to @user550 "  # the handle, never the name
+    assert problems == [], problems
+
+
 def test_the_first_tab_offers_to_skip_the_menu_and_enter_lands_in_the_pages_content(
     live_url: str, page: Page, make_user: Callable[..., Login]
 ) -> None:

@@ -54,12 +54,13 @@
 
   function offer(wanted) {
     // The part before the @ and the whole address both start the address, so one prefix test covers both; a word
-    // of the display name may start with it too ("@lee" finds Ann Lee), among those the page lists.
-    const known = people.concat(fetched.get(wanted) || []);
+    // of the display name may start with it too ("@lee" finds Ann Lee), among those the page lists. What the
+    // server answered for this name matched there already (hub/name_words.py), and is not tested again.
+    const known = people.filter((person) => person.address.startsWith(wanted) || named(person, wanted))
+      .concat(fetched.get(wanted) || []);
     const seen = new Set();
     shown = known
-      .filter((person) => (person.address.startsWith(wanted) || named(person, wanted)) &&
-        !seen.has(person.address) && seen.add(person.address))
+      .filter((person) => !seen.has(person.address) && seen.add(person.address))
       .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
       .slice(0, MOST);
     if (!shown.length) return close();
@@ -70,9 +71,16 @@
     highlight();
   }
 
+  // Words as the server takes them (hub/name_words.py `words`): runs of letters and digits, accents off, in any
+  // case, so "@zoe" finds Zoë and "@ors" Ørsted among the page's people as the server finds them among the rest.
+  const BARRED = {
+    "ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ı": "i", "ŧ": "t", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d", "ß": "ss",
+  };
   function named(person, wanted) {
-    return Boolean(person.name) &&
-      person.name.toLocaleLowerCase().split(/[\s'\u2019.-]+/).some((word) => word.startsWith(wanted));
+    if (!person.name) return false;
+    const folded = person.name.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase()
+      .replace(/[øłđħıŧæœþðß]/g, (letter) => BARRED[letter]);
+    return folded.split(/[^\p{L}\p{N}]+/u).some((word) => word.startsWith(wanted));
   }
 
   async function ask(wanted) {
