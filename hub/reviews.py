@@ -149,7 +149,7 @@ def publish(db: Database, incident_id: int, actor: Actor, mail: Mail, *, group: 
         coordinator = declared[-1].coordinator if declared else ""
         told, notes = major_incidents.paged(conn, incident, "review_published", coordinator, group,
                                             skip=[actor.name], assignee=False)  # fmt: skip
-        by_label = people.label(actor.name, people.names_of(conn, [actor.name]))
+        [by_label] = people.labels(conn, [actor.name])
         owed = [notices.review_published(incident_id=incident.id, title=incident.title, recipient=person,
                                          by=actor.name, by_label=by_label, summary=review.summary,
                                          desk_address=mail.desk_address, base_url=mail.base_url,
