@@ -199,11 +199,17 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "coordinator": "ann@example.com",
         "coordinator_label": "Ann Lee (ann@example.com)",  # by display name where they have one (hub/people.py)
         "declared_by": "bob@example.com",
+        "declared_by_label": "Bob Stone (bob@example.com)",
     },
-    "major_stood_down": {"by": "ann@example.com", "note": "Only the test system was affected."},
+    "major_stood_down": {
+        "by": "ann@example.com",
+        "by_label": "Ann Lee (ann@example.com)",
+        "note": "Only the test system was affected.",
+    },
     # A major incident's post-incident review was published (hub/reviews.py): its summary and the link to it.
     "review_published": {
         "by": "ann@example.com",
+        "by_label": "Ann Lee (ann@example.com)",
         "summary": "The payroll database ran out of disk during the month-end run.",
         "review_url": "https://switchboard.example/incidents/INC-42/review",
     },

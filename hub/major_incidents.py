@@ -120,9 +120,11 @@ def stand_down(
         found.ended_at, found.ended_by, found.end_note = utcnow(), actor.name, note or None
         conn = session.connection()
         told, notes = paged(conn, incident, "major_stood_down", found.coordinator, group, skip=[actor.name])
+        [by_label] = people.labels(conn, [actor.name])
         owed = [notices.major_stood_down(incident_id=incident.id, title=incident.title, recipient=person,
-                                         by=actor.name, note=note or None, desk_address=mail.desk_address,
-                                         base_url=mail.base_url, templates=mail.templates)
+                                         by=actor.name, by_label=by_label, note=note or None,
+                                         desk_address=mail.desk_address, base_url=mail.base_url,
+                                         templates=mail.templates)
                 for person in told]  # fmt: skip
         summary = f"Stood down as a major incident by {actor.name}" + (f": {note}" if note else "")
         data = {"by": actor.name, "note": note or None}
@@ -253,10 +255,11 @@ def _page_coordinator(
     know it already); `summary` and `data` make its timeline line."""
     told, notes = paged(conn, incident, "major_declared", declared.coordinator, group, skip=[actor.name],
                         assignee=everyone, major_group=everyone)  # fmt: skip
-    named = people.label(declared.coordinator, people.names_of(conn, [declared.coordinator]))
+    coordinator, declared_by = people.labels(conn, [declared.coordinator, declared.declared_by])
     owed = [notices.major_declared(incident_id=incident.id, title=incident.title, priority=incident.priority,
                                    recipient=person, reason=declared.reason, coordinator=declared.coordinator,
-                                   coordinator_label=named, declared_by=declared.declared_by,
+                                   coordinator_label=coordinator, declared_by=declared.declared_by,
+                                   declared_by_label=declared_by,
                                    desk_address=mail.desk_address, base_url=mail.base_url, templates=mail.templates)
             for person in told]  # fmt: skip
     owe(conn, incident.id, owed, also=[entry(incident.id, "major", summary, data=data), *notes], automatic=False)

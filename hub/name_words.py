@@ -24,12 +24,15 @@ from hub.prefix_match import in_code_point_order, starting_with
 Columns = TypeVarTuple("Columns")
 
 #: A word is a run of letters and digits: spaces, hyphens, apostrophes and full stops part them ("Anne-Marie
-#: O'Neil" is anne, marie, o, neil), as web/static/mentions.js splits a name among the page's own people.
+#: O'Neil" is anne, marie, o, neil); the incident page sends each listed person's words to web/static/mentions.js.
 _WORD = re.compile(r"[^\W_]+")
 #: Letters that are not a letter and an accent to Unicode, so NFKD leaves them whole, folded as PostgreSQL's
-#: `unaccent` folds them (migration 0044): Ørsted is found by "orsted", Łukasz by "lukasz".
-_BARRED = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "\u0131": "i", "ŧ": "t", "æ": "ae", "œ": "oe",
-                         "þ": "th", "ð": "d"})  # fmt: skip
+#: `unaccent` folds them (migration 0044): Ørsted is found by "orsted", Łukasz by "lukasz". The one table: the
+#: incident page hands it to web/static/mentions.js (data-mention-folding), which folds what is typed with it. ß is
+#: for the script, whose toLowerCase keeps it; `casefold` here has made it ss already.
+FOLDED = {"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "\u0131": "i", "ŧ": "t", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d",
+          "ß": "ss"}  # fmt: skip
+_BARRED = str.maketrans(FOLDED)
 #: The column's width; a name is at most 100 characters, but folding may lengthen a word (ﬃ is ffi).
 WIDTH = 100
 

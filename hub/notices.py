@@ -185,15 +185,17 @@ def major_declared(
     coordinator: str,
     coordinator_label: str,
     declared_by: str,
+    declared_by_label: str,
     desk_address: str,
     base_url: str,
     templates: MailTemplates = DEFAULTS,
 ) -> Notice:
     """Page someone that an incident was declared a major incident (hub/major_incidents.py): what, why, who
-    coordinates it (`coordinator_label`: by name, hub/people.py `label`) and where to follow it."""
+    coordinates it and who declared it (the `*_label`s: by name, hub/people.py `label`; the bare addresses stay
+    for templates an admin wrote before) and where to follow it."""
     facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url,
                    priority=priority, reason=reason, coordinator=coordinator, coordinator_label=coordinator_label,
-                   declared_by=declared_by)  # fmt: skip
+                   declared_by=declared_by, declared_by_label=declared_by_label)  # fmt: skip
     return _notice("major_declared", template="major_declared", facts=facts, templates=templates)
 
 
@@ -203,14 +205,16 @@ def major_stood_down(
     title: str,
     recipient: str,
     by: str,
+    by_label: str,
     note: str | None,
     desk_address: str,
     base_url: str,
     templates: MailTemplates = DEFAULTS,
 ) -> Notice:
-    """Tell those paged for a major incident that it is one no longer, so they may stand down too."""
+    """Tell those paged for a major incident that it is one no longer, so they may stand down too (`by_label`: who
+    stood it down, by name, hub/people.py `label`)."""
     facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url, by=by,
-                   note=note)  # fmt: skip
+                   by_label=by_label, note=note)  # fmt: skip
     return _notice("major_stood_down", template="major_stood_down", facts=facts, templates=templates)
 
 
@@ -220,16 +224,18 @@ def review_published(
     title: str,
     recipient: str,
     by: str,
+    by_label: str,
     summary: str,
     desk_address: str,
     base_url: str,
     templates: MailTemplates = DEFAULTS,
 ) -> Notice:
-    """Send the link to a major incident's published post-incident review (hub/reviews.py), with its summary."""
+    """Send the link to a major incident's published post-incident review (hub/reviews.py), with its summary and
+    who published it (`by_label`: by name, hub/people.py `label`)."""
     excerpt = summary if len(summary) <= REPLY_EXCERPT else summary[:REPLY_EXCERPT].rstrip() + " …"
     ref = format_ref(incident_id)
     facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url, by=by,
-                   summary=excerpt, review_url=f"{base_url}/incidents/{ref}/review")  # fmt: skip
+                   by_label=by_label, summary=excerpt, review_url=f"{base_url}/incidents/{ref}/review")  # fmt: skip
     return _notice("review_published", template="review_published", facts=facts, templates=templates)
 
 

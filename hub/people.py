@@ -5,7 +5,7 @@ sender's display name is plain enough to greet them by ("Hello Ann,")."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import Connection, select
 
@@ -61,6 +61,12 @@ def label(email: str, names: Mapping[str, str]) -> str:
     with web/templates/_person.html, the address on hover.)"""
     named = names.get(email.lower())
     return f"{named} ({email})" if named else email
+
+
+def labels(conn: Connection, emails: Sequence[str]) -> list[str]:
+    """`label` of each of these addresses, their names read at once: for a mail or a message that names a few."""
+    names = names_of(conn, emails)
+    return [label(email, names) for email in emails]
 
 
 def greeting_name(sender_name: str | None) -> str | None:

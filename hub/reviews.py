@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, selectinload
 
-from hub import audit, major_incidents, notices, problems
+from hub import audit, major_incidents, notices, people, problems
 from hub.agent_action import MAX_TEXT, Actor, Mail, NoSuchPart, TriageError, checked_line, locked
 from hub.db import Database
 from hub.models import Incident, IncidentReview, MajorIncident, ReviewAction, utcnow
@@ -149,9 +149,11 @@ def publish(db: Database, incident_id: int, actor: Actor, mail: Mail, *, group: 
         coordinator = declared[-1].coordinator if declared else ""
         told, notes = major_incidents.paged(conn, incident, "review_published", coordinator, group,
                                             skip=[actor.name], assignee=False)  # fmt: skip
+        [by_label] = people.labels(conn, [actor.name])
         owed = [notices.review_published(incident_id=incident.id, title=incident.title, recipient=person,
-                                         by=actor.name, summary=review.summary, desk_address=mail.desk_address,
-                                         base_url=mail.base_url, templates=mail.templates)
+                                         by=actor.name, by_label=by_label, summary=review.summary,
+                                         desk_address=mail.desk_address, base_url=mail.base_url,
+                                         templates=mail.templates)
                 for person in told]  # fmt: skip
         summary = f"Review published by {actor.name}"
         owe(conn, incident.id, owed, also=[entry(incident.id, "review", summary, data={"by": actor.name}), *notes],

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from hub import ack_links, triage
+from hub import ack_links, people, triage
 from hub.agent_action import Actor, TriageError
 from hub.models import Incident, User
 from hub.signed_links import LinkProblem
@@ -64,8 +64,10 @@ def _page(
     token: str, incident: Incident, user: User, *, done: bool = False, error: str | None = None, code: int = 200
 ) -> ResponseReturnValue:
     may = allowed(user.role, WORK_INCIDENTS)
+    with services().db.read() as session:
+        names = people.names_of(session.connection(), [incident.assignee])
     page = render_template("acknowledge/page.html", token=token, incident=incident, person=user.email, may=may,
-                           done=done, error=error)  # fmt: skip
+                           names=names, done=done, error=error)  # fmt: skip
     return page, code if may else 403
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from hub import audit, ci_records, cis
+from hub import audit, ci_records, cis, people
 from hub.catalogue import services as catalogue_services
 from hub.errors import BadInput, Missing
 from hub.models import ConfigurationItem
@@ -61,7 +61,9 @@ def index() -> ResponseReturnValue:
     with services().db.read() as session:
         found = cis.listing(session, wanted)
         known_services = [service.name for service in catalogue_services(session)]
+        names = people.names_of(session.connection(), [ci.owner for ci in found])
     return render_template("cis/index.html", cis=found, wanted=wanted, kinds=cis.KINDS, services=known_services,
+                           names=names,
                            statuses=STATUS_FILTERS, status=wanted.status or "all", limit=wanted.limit,
                            may_write=allowed(current_user.role, MANAGE_CIS))  # fmt: skip
 
@@ -74,8 +76,9 @@ def detail(name: str) -> ResponseReturnValue:
             found = ci_records.record(session, name)
         except Missing as exc:
             _not_found(exc)
+        names = people.names_of(session.connection(), [found.ci.owner])
     may_write = allowed(current_user.role, MANAGE_CIS)
-    return render_template("cis/detail.html", record=found, ci=found.ci, may_write=may_write)
+    return render_template("cis/detail.html", record=found, ci=found.ci, names=names, may_write=may_write)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -12,8 +12,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from hub import assignees, audit, groups
+from hub import assignees, audit, groups, people
 from hub.errors import BadInput
+from hub.groups import GroupInfo
 from web.forms import ActionForm, button_action
 from web.incident_search import OPEN
 from web.permissions import MANAGE_USERS, requires
@@ -34,15 +35,19 @@ def index() -> ResponseReturnValue:
             with services().db.transaction() as session:
                 saved = groups.save_group(session, name, [m for m in members if m])
                 audit.record(session, current_user.email, "group.set", saved.name, members=list(saved.members))
+                said = _members_now(session, saved)
         except BadInput as exc:
             error = str(exc)
         else:
-            flash(f"Group {saved.name}: {', '.join(saved.members) or 'no members'}.", "success")
+            flash(said, "success")
             return redirect(url_for("groups.index"))
     with services().db.read() as session:
         found = groups.list_groups(session)
-        unable = assignees.unable(session.connection(), [m for g in found for m in g.members])
-    return render_template("groups.html", groups=found, unable=unable, form=form, error=error, open_status=OPEN)
+        members = [m for g in found for m in g.members]
+        unable = assignees.unable(session.connection(), members)
+        names = people.names_of(session.connection(), members)
+    return render_template("groups.html", groups=found, unable=unable, names=names, form=form, error=error,
+                           open_status=OPEN)  # fmt: skip
 
 
 @bp.post("/<path:name>/members")
@@ -54,7 +59,7 @@ def add_member(name: str) -> ResponseReturnValue:
         saved = groups.add_member(session, name, request.form.get("who", ""))
         audit.record(session, current_user.email, "group.member.add", saved.name, member=saved.members[-1],
                      members=list(saved.members))  # fmt: skip
-        return f"Group {saved.name}: {', '.join(saved.members)}."
+        return _members_now(session, saved)
 
     return button_action(work, "groups.index", refused=_unchanged(name))
 
@@ -69,7 +74,7 @@ def remove_member(name: str) -> ResponseReturnValue:
         saved = groups.remove_member(session, name, who)
         audit.record(session, current_user.email, "group.member.remove", saved.name, member=who,
                      members=list(saved.members))  # fmt: skip
-        return f"Group {saved.name}: {', '.join(saved.members) or 'no members'}."
+        return _members_now(session, saved)
 
     return button_action(work, "groups.index", refused=_unchanged(name))
 
@@ -83,6 +88,12 @@ def remove(name: str) -> ResponseReturnValue:
         return f"Group {name} removed."
 
     return button_action(work, "groups.index", refused="Nothing changed: {}.")
+
+
+def _members_now(session: Session, saved: GroupInfo) -> str:
+    """What a change of a group's members says: who is in it now, by name where they have one."""
+    named = people.labels(session.connection(), list(saved.members))
+    return f"Group {saved.name}: {', '.join(named) or 'no members'}."
 
 
 def _unchanged(name: str) -> str:

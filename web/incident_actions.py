@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from hub import incident_notes, major_incidents, problem_links, time_spent, triage
+from hub import incident_notes, major_incidents, people, problem_links, time_spent, triage
 from hub.agent_action import Actor, Mail, TriageError
 from hub.errors import BadInput, StorageUnavailable
 from hub.numbers import row_id, whole_number
@@ -43,7 +43,7 @@ def _status(action: str) -> Callable[[int, Actor], str]:
 def _assign(number: int, actor: Actor) -> str:
     assignee = request.form.get("assignee", "")
     triage.assign(services().db, number, assignee, actor, mail_settings())
-    return f"assigned to {assignee.strip()}"
+    return f"assigned to {_named(assignee.strip())}"
 
 
 def _priority(number: int, actor: Actor) -> str:
@@ -159,19 +159,26 @@ def _watch(on: bool) -> Callable[[int, Actor], str]:
     return run
 
 
+def _named(email: str) -> str:
+    """A colleague as a message names them: "Ann Lee (ann@example.com)" (hub/people.py `label`), else as given."""
+    with services().db.read() as session:
+        [named] = people.labels(session.connection(), [email])
+    return named
+
+
 def _declare_major(number: int, actor: Actor) -> str:
     form = request.form
     coordinator = major_incidents.declare(services().db, number, form.get("reason", ""), actor, mail_settings(),
                                           coordinator=form.get("coordinator", "").strip() or None,
                                           group=services().settings.major_incident_group)  # fmt: skip
-    return f"is a major incident, coordinated by {coordinator}"
+    return f"is a major incident, coordinated by {_named(coordinator)}"
 
 
 def _hand_over(number: int, actor: Actor) -> str:
     coordinator = request.form.get("coordinator", "").strip().lower()
     if not major_incidents.hand_over(services().db, number, coordinator, actor, mail_settings()):
-        return f"was already coordinated by {coordinator}"
-    return f"is coordinated by {coordinator} now"
+        return f"was already coordinated by {_named(coordinator)}"
+    return f"is coordinated by {_named(coordinator)} now"
 
 
 def _stand_down(number: int, actor: Actor) -> str:

@@ -20,6 +20,7 @@ from hub import (
     knowledge,
     major_groups,
     major_incidents,
+    name_words,
     people,
     problem_links,
     queues,
@@ -153,13 +154,15 @@ def _file_limits() -> str:
             f"{agent_files.describe_size(limits.per_message)} together.")  # fmt: skip
 
 
-def _mentionable(session: Session) -> tuple[list[dict[str, str]], bool]:
+def _mentionable(session: Session) -> tuple[list[dict[str, object]], bool]:
     """Whom the note box suggests as the writer types `@` (web/static/mentions.js), as the page's data, and
     whether that list was cut (the script then asks /suggest/people for the others). Not the writer: a note never
-    mails its own writer."""
+    mails its own writer. Each display name comes with its folded words (hub/name_words.py), so the script
+    matches them as the server does without a copy of the folding; what the server answers it has matched."""
     offered, more = incident_notes.first_mentionable(session.connection())
     me = current_user.email.lower()
-    return [s.as_data() for s in offered if s.address != me], more
+    return [{**s.as_data(), **({"words": name_words.words(s.name)} if s.name else {})}
+            for s in offered if s.address != me], more  # fmt: skip
 
 
 def _helpful_articles(session: Session, incident: Incident) -> list[knowledge.Indexed]:

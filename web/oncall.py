@@ -105,10 +105,11 @@ def add_override(group: str) -> ResponseReturnValue:
                                            by=current_user.email, now=utcnow())  # fmt: skip
                 audit.record(session, current_user.email, "oncall.override", group, who=made.who,
                              starts=made.starts.isoformat(), ends=made.ends.isoformat())  # fmt: skip
+                [who] = people.labels(session.connection(), [made.who])
         except BadInput as exc:
             error = str(exc)
         else:
-            flash(f"Override {made.id}: {made.who} is on call for {group} then.", "success")
+            flash(f"Override {made.id}: {who} is on call for {group} then.", "success")
             return redirect(url_for("oncall.index"))
     return _page(RotationForm(formdata=None, tz=time_zone()), form, f"Override for {group} not added: {error}.",
                  status=422)  # fmt: skip

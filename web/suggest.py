@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, request
 from flask_login import current_user
 
-from hub import assignees, cis, incident_notes
+from hub import assignees, cis, incident_notes, name_words
 from hub.people import names_of
 from web.permissions import VIEW_CIS, VIEW_INCIDENTS, WORK_INCIDENTS, requires
 from web.responses import json_response
@@ -26,8 +26,10 @@ MAX_TYPED = 320
 
 
 def init_app(app: Flask) -> None:
-    """The CI fields' template (incidents/_ci_names.html) asks for more only when the page's list was cut."""
+    """The CI fields' template (incidents/_ci_names.html) asks for more only when the page's list was cut; the note
+    box folds what is typed with the letters hub/name_words.py folds (data-mention-folding)."""
     app.jinja_env.globals["SUGGESTED_CI_NAMES"] = cis.SUGGESTED_NAMES
+    app.jinja_env.globals["NAME_FOLDING"] = name_words.FOLDED
 
 
 def _typed() -> str:

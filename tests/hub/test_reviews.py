@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from hub import audit, major_incidents, problems, review_search, reviews, triage
+from hub import accounts, audit, major_incidents, problems, review_search, reviews, triage
 from hub.agent_action import TriageError
 from hub.db import Database
 from hub.intake import Intake
@@ -103,6 +103,20 @@ def test_publishing_is_audited_and_mails_the_coordinator_and_the_group_its_link(
     assert (record.actor, record.target) == ("carol@example.com", f"INC-{reviewed}")
     assert mailed(db, reviewed, "review_published") == ["bob@example.com", "dave@example.com", "erin@example.com"]
     assert row.facts is not None and row.facts["review_url"] == f"https://desk.example/incidents/INC-{reviewed}/review"
+
+
+def test_the_review_mail_names_whoever_published_it_by_their_display_name(db: Database, reviewed: int) -> None:
+    with db.transaction() as session:
+        accounts.set_display_name(session, "carol@example.com", "Carol King")
+    reviews.save(db, reviewed, {"summary": "The disk filled up."}, ANN)
+    reviews.publish(db, reviewed, CAROL, MAIL)
+    with db.read() as session:
+        mail = select(OutboxMessage.facts).where(OutboxMessage.kind == "review_published",
+                                                 OutboxMessage.recipient == "bob@example.com")  # fmt: skip
+        facts = session.scalars(mail).one()
+    text, html = MAIL.templates.render_body("review_published", facts or {})
+    assert text.startswith("Carol King (carol@example.com) published the post-incident review")
+    assert html is not None and "Carol King (carol@example.com) published" in html
 
 
 def test_a_published_review_is_the_record_and_no_longer_changes(db: Database, reviewed: int) -> None:

@@ -56,6 +56,18 @@ def test_following_the_link_shows_the_incident_and_a_button_and_changes_nothing(
     assert status(db, incident_id) == "open"
 
 
+def test_the_page_names_the_assignee_by_their_display_name(
+    client: FlaskClient, db: Database, settings: Settings, incident_id: int, make_user: Callable[..., Login]
+) -> None:
+    make_user("ann@example.com")
+    make_user("bob@example.com")
+    with db.transaction() as session:
+        accounts.set_display_name(session, "bob@example.com", "Bob Stone")
+    triage.assign(db, incident_id, "bob@example.com", Actor("ann@example.com"), Mail("helpdesk@localhost", "http://x"))
+    html = client.get(link(settings, incident_id)).get_data(as_text=True)
+    assert 'assigned to <span class="person" title="bob@example.com">Bob Stone</span>' in html
+
+
 def test_pressing_the_button_acknowledges_as_the_person_the_link_names(
     client: FlaskClient, db: Database, settings: Settings, incident_id: int, make_user: Callable[..., Login]
 ) -> None:

@@ -1237,6 +1237,42 @@ def test_agent_finds_a_colleague_by_display_name_and_the_note_gets_their_handle(
     assert note.input_value() == "Over to @bob "  # the handle the server reads back, never the name
 
 
+def test_the_note_box_finds_a_colleague_without_typing_the_accents_of_their_name_from_the_pages_own_list(
+    live_url: str, page: Page, user: Login, make_user: Callable[..., Login], integration: IntegrationCredentials,
+    db: Database,
+) -> None:  # fmt: skip
+    problems = console_errors(page)
+    make_user(email="zb@example.com")
+    with db.transaction() as session:
+        accounts.set_display_name(session, "zb@example.com", "Zoë Brandt")
+    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
+    _log_in(page, live_url, user)
+    page.goto(f"{live_url}/incidents/{ref}")
+    note = page.locator("#note-text")
+    assert note.get_attribute("data-mention-more") is None  # the page lists everyone: the server is not asked
+    note.press_sequentially("@zoe")
+    suggestions = page.get_by_role("listbox", name="Colleagues to mention")
+    assert suggestions.get_by_role("option").all_inner_texts() == ["Zoë Brandt (zb@example.com)"]
+    assert problems == [], problems
+
+
+def test_the_note_box_folds_a_typed_letter_nfkd_leaves_whole_with_the_servers_table(
+    live_url: str, page: Page, user: Login, make_user: Callable[..., Login], integration: IntegrationCredentials,
+    db: Database,
+) -> None:  # fmt: skip
+    make_user(email="lk@example.com")
+    with db.transaction() as session:
+        accounts.set_display_name(session, "lk@example.com", "Lukas Ørsted")
+    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
+    _log_in(page, live_url, user)
+    page.goto(f"{live_url}/incidents/{ref}")
+    page.locator("#note-text").press_sequentially("@Ørs")  # ø is not o and an accent to NFKD
+    suggestions = page.get_by_role("listbox", name="Colleagues to mention")
+    assert suggestions.get_by_role("option").all_inner_texts() == ["Lukas Ørsted (lk@example.com)"]
+    page.keyboard.press("Enter")
+    assert page.locator("#note-text").input_value() == "@lk "
+
+
 def test_agent_picks_one_of_two_colleagues_sharing_a_name_by_arrow_or_click(
     live_url: str, page: Page, user: Login, make_user: Callable[..., Login], integration: IntegrationCredentials
 ) -> None:

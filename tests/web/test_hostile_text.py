@@ -84,8 +84,9 @@ def _seed(live_url: str, db: Database, intake: Intake, integration: IntegrationC
                                    actions={"category": HOSTILE, "tags": [HOSTILE]}))  # fmt: skip
         add_silence(session, matchers=[Matcher("title", "=", HOSTILE)], ends_at=utcnow() + timedelta(hours=1),
                     comment=HOSTILE, created_by=agent.name)  # fmt: skip
-        cis.create(session, cis.CiFields(name=HOSTILE, kind="server", service=HOSTILE, description=HOSTILE,
-                                         attributes={HOSTILE: HOSTILE, "link": SCRIPT_URL}))  # fmt: skip
+        fields = cis.CiFields(name=HOSTILE, kind="server", service=HOSTILE, description=HOSTILE, owner=agent.name,
+                              attributes={HOSTILE: HOSTILE, "link": SCRIPT_URL})  # fmt: skip
+        cis.create(session, fields)
         article = knowledge.add(session, title=HOSTILE, body=f"{HOSTILE}\n\n[click]({SCRIPT_URL})",
                                 keywords=HOSTILE, published=True, by=agent.name)  # fmt: skip
         change = changes.create(

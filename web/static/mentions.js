@@ -2,16 +2,20 @@
 // when he has a display name, which "@sto" finds too), and Enter writes "@bob ".
 // Only a convenience: the note box works without it, and the server alone decides whom a mention mails
 // (hub/mentions.py). The page hands over who can be mentioned and the name that reaches each of them
-// (data-mention-people), so no rule is copied here. When that list was cut (a large organisation), the page says
-// where to ask for the rest (data-mention-more, web/suggest.py), and what is typed is asked for there too.
+// (data-mention-people), with the folded words of each display name, and the letters to fold what is typed with
+// (data-mention-folding, hub/name_words.py), so no rule or table is copied here. When that list was cut (a large
+// organisation), the page says where to ask for the rest (data-mention-more, web/suggest.py), and what is typed is
+// asked for there too.
 (function () {
   "use strict";
 
   const box = document.querySelector("textarea[data-mention-people]");
   if (!box) return;
   let people;
+  let folding;
   try {
     people = JSON.parse(box.dataset.mentionPeople);
+    folding = JSON.parse(box.dataset.mentionFolding || "{}");
   } catch (error) {
     return; // without the list the box is as it was: leave it alone
   }
@@ -22,7 +26,8 @@
   let timer = 0;
   // The name being written just before the caret. The @ must start a word, as hub/mentions.py reads it, so an
   // address written out ("mail bob@example.com") is not taken for a mention.
-  const TYPING = /(?:^|[^\w.%+@-])@([a-z0-9][a-z0-9._%+-]*(?:@[a-z0-9.-]*)?)$/i;
+  // Letters of any script, so "@zoë" finds Zoë (and Enter writes her handle).
+  const TYPING = /(?:^|[^\p{L}\p{N}_.%+@-])@([\p{L}\p{N}][\p{L}\p{N}._%+-]*(?:@[\p{L}\p{N}.-]*)?)$/u;
 
   const list = document.createElement("ul");
   list.id = "mention-list";
@@ -56,7 +61,8 @@
     // The part before the @ and the whole address both start the address, so one prefix test covers both; a word
     // of the display name may start with it too ("@lee" finds Ann Lee), among those the page lists. What the
     // server answered for this name matched there already (hub/name_words.py), and is not tested again.
-    const known = people.filter((person) => person.address.startsWith(wanted) || named(person, wanted))
+    const typedWords = fold(wanted);
+    const known = people.filter((person) => person.address.startsWith(wanted) || named(person, typedWords))
       .concat(fetched.get(wanted) || []);
     const seen = new Set();
     shown = known
@@ -71,16 +77,18 @@
     highlight();
   }
 
-  // Words as the server takes them (hub/name_words.py `words`): runs of letters and digits, accents off, in any
-  // case, so "@zoe" finds Zoë and "@ors" Ørsted among the page's people as the server finds them among the rest.
-  const BARRED = {
-    "ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ı": "i", "ŧ": "t", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d", "ß": "ss",
-  };
-  function named(person, wanted) {
-    if (!person.name) return false;
-    const folded = person.name.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase()
-      .replace(/[øłđħıŧæœþðß]/g, (letter) => BARRED[letter]);
-    return folded.split(/[^\p{L}\p{N}]+/u).some((word) => word.startsWith(wanted));
+  // What is typed, folded as the server folds names (hub/name_words.py `words`): accents off, in any case, and the
+  // letters NFKD leaves whole from the server's table, so "@zoe" finds Zoë and "@ors" Ørsted among the page's
+  // people, whose words the page gives already folded, as the server finds them among the rest.
+  function fold(typed) {
+    const plain = typed.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
+    const folded = Array.from(plain, (letter) => folding[letter] ?? letter).join("");
+    return folded.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  }
+  // Each word typed must start a word of the name, as on the server.
+  function named(person, typedWords) {
+    return Boolean(person.words) && typedWords.length > 0 &&
+      typedWords.every((typed) => person.words.some((word) => word.startsWith(typed)));
   }
 
   async function ask(wanted) {
@@ -149,7 +157,7 @@
 
   function insert(person) {
     // Replace the whole name under the caret, even the part after it, so "@bo|b" does not become "@bob b".
-    const rest = box.value.slice(box.selectionStart).match(/^[a-z0-9._%+@-]* ?/i)[0];
+    const rest = box.value.slice(box.selectionStart).match(/^[\p{L}\p{N}._%+@-]* ?/u)[0];
     box.setRangeText("@" + person.handle + " ", start, box.selectionStart + rest.length, "end");
     close();
   }
