@@ -21,7 +21,6 @@ from hub.command_index import SHORT_HELP
 from hub.config import Settings
 from hub.db import Database
 from hub.models import ApiToken, AuditEntry, Integration, SecurityKey, User
-from hub.net import free_port
 from hub.sealed import Keyring
 
 
@@ -226,15 +225,19 @@ def test_rules_add_rejects_an_unknown_field(runner: CliRunner) -> None:
     assert result.exit_code == 2 and "unknown field 'status'" in result.output
 
 
-def test_db_upgrade_explains_an_unreachable_database(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DATABASE_URL", f"postgresql://switchboard@127.0.0.1:{free_port()}/switchboard")
+def test_db_upgrade_explains_an_unreachable_database(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, closed_port: int
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://switchboard@127.0.0.1:{closed_port}/switchboard")
     result = runner.invoke(main, ["db", "upgrade"])
     assert result.exit_code == 1 and "database unavailable" in result.output and "Check DATABASE_URL" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)  # said, not a traceback
 
 
-def test_up_refuses_to_start_when_redis_url_does_not_answer(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("REDIS_URL", f"redis://:hunter2@127.0.0.1:{free_port()}/0")
+def test_up_refuses_to_start_when_redis_url_does_not_answer(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, closed_port: int
+) -> None:
+    monkeypatch.setenv("REDIS_URL", f"redis://:hunter2@127.0.0.1:{closed_port}/0")
     result = runner.invoke(main, ["up"])
     assert result.exit_code == 1 and "Redis at REDIS_URL does not answer" in result.output
     assert "unset REDIS_URL" in result.output and "hunter2" not in result.output

@@ -73,16 +73,16 @@ def test_dispatch_once_then_worker_burst_delivers(parts: Parts) -> None:
     assert row(parts.db, owed.id).status == "sent"
 
 
-def test_dispatch_once_with_redis_down_fails_and_keeps_rows(parts: Parts) -> None:
+def test_dispatch_once_with_redis_down_fails_and_keeps_rows(parts: Parts, closed_port: int) -> None:
     owed = owe_acknowledgement(parts.intake, parts.db)
-    env = environment(parts) | {"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    env = environment(parts) | {"REDIS_URL": f"redis://127.0.0.1:{closed_port}/0"}
     result = CliRunner().invoke(dispatch, ["--once"], env=env)
     assert result.exit_code == 1 and "Redis is unavailable" in result.output
     assert row(parts.db, owed.id).status == "pending"
 
 
-def test_worker_with_redis_down_says_where_it_looked(parts: Parts) -> None:
-    env = environment(parts) | {"REDIS_URL": f"redis://:secret@127.0.0.1:{free_port()}/0"}
+def test_worker_with_redis_down_says_where_it_looked(parts: Parts, closed_port: int) -> None:
+    env = environment(parts) | {"REDIS_URL": f"redis://:secret@127.0.0.1:{closed_port}/0"}
     result = CliRunner().invoke(worker, ["--burst"], env=env)
     assert result.exit_code == 1 and "cannot reach Redis at redis://***@127.0.0.1" in result.output
     assert "secret" not in result.output
@@ -139,7 +139,9 @@ def test_worker_stopped_while_redis_is_away_exits_instead_of_starting_again(part
     assert "stopping while Redis" in log or "warm shut down requested" in log, log
 
 
-def test_worker_stopped_during_its_pause_after_losing_redis_says_why_it_stops(caplog: pytest.LogCaptureFixture) -> None:
+def test_worker_stopped_during_its_pause_after_losing_redis_says_why_it_stops(
+    caplog: pytest.LogCaptureFixture, closed_port: int
+) -> None:
     class StopInThePause(logging.Handler):
         """SIGTERM as the worker announces its pause: the signal lands in it, whatever the machine's load."""
 
@@ -147,7 +149,7 @@ def test_worker_stopped_during_its_pause_after_losing_redis_says_why_it_stops(ca
             if "starting again in" in record.getMessage():
                 os.kill(os.getpid(), signal.SIGTERM)
 
-    connection = redis.Redis(port=free_port())  # nothing listens there: the worker fails at once and pauses
+    connection = redis.Redis(port=closed_port)  # nothing listens there: the worker fails at once and pauses
     outbound_log = logging.getLogger("switchboard.outbound")
     outbound_log.addHandler(stopper := StopInThePause())
     try:
@@ -169,9 +171,11 @@ def test_dispatch_stops_cleanly_on_sigterm(parts: Parts) -> None:
     assert code == 0, log
 
 
-def test_dispatch_warns_at_start_when_redis_does_not_answer_and_keeps_running(parts: Parts, tmp_path: Path) -> None:
+def test_dispatch_warns_at_start_when_redis_does_not_answer_and_keeps_running(
+    parts: Parts, tmp_path: Path, closed_port: int
+) -> None:
     log = tmp_path / "dispatch.log"
-    env = os.environ | environment(parts) | {"REDIS_URL": f"redis://:hunter2@127.0.0.1:{free_port()}/0"}
+    env = os.environ | environment(parts) | {"REDIS_URL": f"redis://:hunter2@127.0.0.1:{closed_port}/0"}
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "hub", "dispatch"], env=env, cwd=REPO, stdout=out,
                                    stderr=subprocess.STDOUT)  # fmt: skip
@@ -194,8 +198,8 @@ def test_outbound_imports_no_upper_layer() -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_worker_with_redis_down_hides_a_password_holding_an_at_sign(parts: Parts) -> None:
-    env = environment(parts) | {"REDIS_URL": f"redis://:se@cret@127.0.0.1:{free_port()}/0"}
+def test_worker_with_redis_down_hides_a_password_holding_an_at_sign(parts: Parts, closed_port: int) -> None:
+    env = environment(parts) | {"REDIS_URL": f"redis://:se@cret@127.0.0.1:{closed_port}/0"}
     result = CliRunner().invoke(worker, ["--burst"], env=env)
     assert result.exit_code == 1 and "cannot reach Redis at redis://***@127.0.0.1" in result.output
     assert "cret" not in result.output

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from hub.config import Settings
 from hub.db import Database
 from hub.models import TimelineEntry, utcnow
-from hub.net import free_port
 from hub.outbox import body_of
 from ingest.pipeline import make_intake
 from outbound import runtime
@@ -115,8 +114,10 @@ def test_row_still_failing_at_its_give_up_time_is_dead_with_last_error(parts: Pa
     assert "gave up after 1 attempt(s)" in (dead.last_error or "") and "452 4.3.1 still busy" in (dead.last_error or "")
 
 
-def test_unreachable_relay_is_recorded_and_scheduled_within_the_first_retry_delay(parts: Parts) -> None:
-    relay_down = replace(parts.settings, smtp_relay=f"smtp://127.0.0.1:{free_port()}", retry_first=10.0, retry_cap=60.0)
+def test_unreachable_relay_is_recorded_and_scheduled_within_the_first_retry_delay(
+    parts: Parts, closed_port: int
+) -> None:
+    relay_down = replace(parts.settings, smtp_relay=f"smtp://127.0.0.1:{closed_port}", retry_first=10.0, retry_cap=60.0)
     runtime.install(relay_down, parts.db)
     owed = owe_acknowledgement(parts.intake, parts.db)
     before = utcnow()

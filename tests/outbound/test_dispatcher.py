@@ -12,7 +12,6 @@ from rq import Queue
 from rq.job import Job, JobStatus
 
 from hub.models import OutboxMessage, utcnow
-from hub.net import free_port
 from outbound.dispatcher import dispatch_once, run_dispatcher
 from outbound.queue import connect, make_queue
 from tests.delivery import work
@@ -83,9 +82,11 @@ def test_row_waiting_for_its_next_attempt_is_left_pending_until_due(parts: Parts
     assert dispatch_once(parts.db, parts.queue) == 1
 
 
-def test_dispatch_with_redis_unreachable_leaves_rows_pending(parts: Parts, caplog: pytest.LogCaptureFixture) -> None:
+def test_dispatch_with_redis_unreachable_leaves_rows_pending(
+    parts: Parts, caplog: pytest.LogCaptureFixture, closed_port: int
+) -> None:
     owed = owe_acknowledgement(parts.intake, parts.db)
-    closed = connect(f"redis://127.0.0.1:{free_port()}/0")
+    closed = connect(f"redis://127.0.0.1:{closed_port}/0")
     with caplog.at_level(logging.WARNING, logger="switchboard.outbound"):
         assert dispatch_once(parts.db, make_queue(closed)) == 0
     assert row(parts.db, owed.id).status == "pending"
@@ -165,10 +166,12 @@ def test_run_dispatcher_moves_rows_until_stopped(parts: Parts) -> None:
     assert not loop.is_alive()
 
 
-def test_run_dispatcher_waits_out_redis_outage(parts: Parts, caplog: pytest.LogCaptureFixture) -> None:
+def test_run_dispatcher_waits_out_redis_outage(
+    parts: Parts, caplog: pytest.LogCaptureFixture, closed_port: int
+) -> None:
     owed = owe_acknowledgement(parts.intake, parts.db)
     with caplog.at_level(logging.WARNING, logger="switchboard.outbound"):
-        stop, loop = start_dispatcher(parts, make_queue(connect(f"redis://127.0.0.1:{free_port()}/0")))
+        stop, loop = start_dispatcher(parts, make_queue(connect(f"redis://127.0.0.1:{closed_port}/0")))
         try:
             wait_until(lambda: "dispatcher paused" in caplog.text, timeout=10, message="the pause to be logged")
         finally:

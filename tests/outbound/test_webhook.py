@@ -58,11 +58,10 @@ def test_unreadable_retry_after_is_ignored(value: str) -> None:
     assert http.parse_retry_after(value, now=NOW) is None
 
 
-def test_connection_refused_is_transient() -> None:
-    from hub.net import free_port
+def test_connection_refused_is_transient(closed_port: int) -> None:
 
     with pytest.raises(TransientDeliveryError, match="ConnectionRefusedError"):
-        http.send(http.Request("POST", f"http://127.0.0.1:{free_port()}/", {}, b"{}"))
+        http.send(http.Request("POST", f"http://127.0.0.1:{closed_port}/", {}, b"{}"))
 
 
 def test_slow_receiver_is_a_transient_timeout(receiver: Receiver) -> None:

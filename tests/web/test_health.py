@@ -9,7 +9,6 @@ from flask.testing import FlaskClient
 
 from hub.config import Settings
 from hub.db import Database
-from hub.net import free_port
 from tests.conftest import make_settings
 from web import create_app
 
@@ -21,8 +20,8 @@ def test_healthz_is_ok_when_database_and_redis_answer(settings: Settings, db: Da
     assert response.json == {"status": "ok", "database": "ok", "redis": "ok"}
 
 
-def test_healthz_is_503_naming_redis_when_it_is_unreachable(settings: Settings, db: Database) -> None:
-    closed = f"redis://127.0.0.1:{free_port()}/0"
+def test_healthz_is_503_naming_redis_when_it_is_unreachable(settings: Settings, db: Database, closed_port: int) -> None:
+    closed = f"redis://127.0.0.1:{closed_port}/0"
     client = create_app(make_settings(settings.home, redis_url=closed), db=db).test_client()
     started = time.monotonic()
     response = client.get("/healthz")

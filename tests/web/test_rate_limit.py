@@ -11,7 +11,6 @@ from hub.accounts import IntegrationRef
 from hub.config import Settings
 from hub.db import Database
 from hub.models import Event
-from hub.net import free_port
 from tests.conftest import make_settings
 from tests.web.helpers import post_event
 from web import create_app
@@ -55,19 +54,19 @@ def test_two_web_processes_share_one_count(
     assert codes == [202, 202, 202, 429]
 
 
-def test_unlimited_integrations_never_touch_redis(settings: Settings, db: Database) -> None:
+def test_unlimited_integrations_never_touch_redis(settings: Settings, db: Database, closed_port: int) -> None:
     with db.transaction() as session:
         secret = accounts.create_integration(session, name="calm")[1]
-    client = client_for(settings, db, f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    client = client_for(settings, db, f"redis://127.0.0.1:{closed_port}/0")  # nothing listens there
     assert all(post_event(client, "calm", secret, ALERT).status_code == 202 for _ in range(5))
 
 
-def test_limit_is_not_enforced_but_alerts_flow_when_redis_is_down() -> None:
+def test_limit_is_not_enforced_but_alerts_flow_when_redis_is_down(closed_port: int) -> None:
     import redis
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
-    unreachable = redis.Redis(port=free_port(), socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
+    unreachable = redis.Redis(port=closed_port, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
     assert retry_after(unreachable, IntegrationRef(1, "noisy", "generic", rate_limit=1)) is None
 
 

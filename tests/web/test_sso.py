@@ -18,7 +18,6 @@ from hub.audit import recent
 from hub.config import Settings
 from hub.db import Database
 from hub.models import User
-from hub.net import free_port
 from tests.conftest import KEYS
 from tests.docs import fenced
 from tests.oidc_provider import Person, Provider
@@ -216,8 +215,8 @@ def test_a_provider_that_goes_down_during_a_login_is_a_503(
     assert logged_in_as(client) is None
 
 
-def test_with_passwords_for_admins_only_the_503_says_so(app_with: Callable[..., Flask]) -> None:
-    app = app_with(issuer=f"http://127.0.0.1:{free_port()}", only=True)  # nothing listens there
+def test_with_passwords_for_admins_only_the_503_says_so(app_with: Callable[..., Flask], closed_port: int) -> None:
+    app = app_with(issuer=f"http://127.0.0.1:{closed_port}", only=True)  # nothing listens there
     refused(app.test_client().get("/login/sso"), 503, "Admins can still log in with their password.")
 
 

@@ -20,7 +20,6 @@ from werkzeug.test import TestResponse
 from hub.audit import recent
 from hub.config import OidcSettings, Settings
 from hub.db import Database
-from hub.net import free_port
 from tests.conftest import make_settings
 from tests.docs import fenced
 from tests.oidc_provider import Provider
@@ -192,9 +191,9 @@ def test_only_the_back_channel_route_goes_without_a_csrf_token(app: Flask, user:
 
 
 def test_while_redis_is_down_the_provider_is_told_to_send_it_again(
-    app_with: Callable[..., Flask], user: Login, provider: Provider
+    app_with: Callable[..., Flask], user: Login, provider: Provider, closed_port: int
 ) -> None:
-    app = app_with(redis_url=f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    app = app_with(redis_url=f"redis://127.0.0.1:{closed_port}/0")  # nothing listens there
     [client] = sso_sessions(app, 1)  # logging in does not need it
     answer = post_logout(app, provider.logout_token(sid=provider.sids[0]))
     assert answer.status_code == 503 and answer.headers["Retry-After"]
