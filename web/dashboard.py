@@ -1,4 +1,5 @@
-"""The dashboard: the state of the desk at a glance (figures from `hub.dashboard`, drawn without scripts)."""
+"""The dashboard: the state of the desk at a glance (figures from `hub.dashboard`, problems and changes from
+`hub.problem_overview` and `hub.change_overview`, drawn without scripts)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ from web.services import services
 bp = Blueprint("dashboard", __name__)
 
 PRIORITIES = range(1, 6)
+Planned = change_overview.Listed
 #: Days of planned changes shown after today's.
 DAYS_AHEAD = 7
 
@@ -49,7 +51,7 @@ class Days:
     tomorrow: datetime
     end: datetime  # midnight after the last day shown
 
-    def split(self, planned: Sequence[change_overview.Listed]) -> tuple[Sequence[change_overview.Listed], ...]:
+    def split(self, planned: Sequence[Planned]) -> tuple[Sequence[Planned], Sequence[Planned]]:
         """Today's changes and the later days', from changes in time order."""
         today = [c for c in planned if c.planned_start is not None and c.planned_start < self.tomorrow]
         return today, planned[len(today) :]
