@@ -937,6 +937,9 @@ class Problem(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     resolved_at: Mapped[datetime | None]
 
+    # The dashboard's counts by state, its oldest unowned problem and its shared known errors (hub/problem_overview.py).
+    __table_args__ = (Index("ix_problems_state_owner", "state", "owner"),)
+
     @property
     def ref(self) -> str:
         return f"PRB-{self.id}"
@@ -1056,6 +1059,8 @@ class Change(Base):
 
     __table_args__ = (
         _partial_index("uq_changes_deploy", ["integration_id", "external_id"], "external_id IS NOT NULL", unique=True),
+        # The dashboard's week ahead, approvals awaited and overruns (hub/change_overview.py): a few states each.
+        Index("ix_changes_state_planned_start", "state", "planned_start"),
     )
 
     @property

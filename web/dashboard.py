@@ -1,9 +1,11 @@
-"""The dashboard: the state of the desk at a glance (figures from `hub.dashboard`, drawn without scripts)."""
+"""The dashboard: the state of the desk at a glance (figures from `hub.dashboard`, problems and changes from
+`hub.problem_overview` and `hub.change_overview`, drawn without scripts)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, render_template
@@ -11,10 +13,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from hub import (
+    change_overview,
     dashboard,
     major_incidents,
     oncall,
     people,
+    problem_overview,
     problems,
     queues,
     review_search,
@@ -26,7 +30,7 @@ from hub.models import utcnow
 from hub.zones import to_local
 from web.incident_search import OPEN
 from web.local_time import viewer_zone
-from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
+from web.permissions import VIEW_CHANGES, VIEW_INCIDENTS, WORK_CHANGES, WORK_INCIDENTS, allowed, requires
 from web.problems import recurrence
 from web.reviews import review_due
 from web.services import services
@@ -34,6 +38,31 @@ from web.services import services
 bp = Blueprint("dashboard", __name__)
 
 PRIORITIES = range(1, 6)
+Planned = change_overview.Listed
+#: Days of planned changes shown after today's.
+DAYS_AHEAD = 7
+
+
+@dataclass(frozen=True)
+class Days:
+    """The viewer's today and the days after it, as instants: where the planned changes are split."""
+
+    start: datetime  # today's midnight
+    tomorrow: datetime
+    end: datetime  # midnight after the last day shown
+
+    def split(self, planned: Sequence[Planned]) -> tuple[Sequence[Planned], Sequence[Planned]]:
+        """Today's changes and the later days', from changes in time order."""
+        today = [c for c in planned if c.planned_start is not None and c.planned_start < self.tomorrow]
+        return today, planned[len(today) :]
+
+
+def days_ahead(now: datetime, zone: ZoneInfo, days: int = DAYS_AHEAD) -> Days:
+    """Today and the `days` after it on the viewer's calendar, not UTC's: a change at 00:30 in Berlin is tomorrow's
+    there though UTC still says today."""
+    today = to_local(now, zone).date()
+    start, tomorrow, end = (datetime.combine(today + timedelta(days=n), time(), zone) for n in (0, 1, days + 1))
+    return Days(start, tomorrow, end)
 
 
 @bp.get("/dashboard")
@@ -53,11 +82,22 @@ def index() -> ResponseReturnValue:
         majors = major_incidents.in_progress(session)
         names = people.names_of(session.connection(), [major.coordinator for major in majors])
         overdue = review_search.count(session, utcnow(), review_due(), review_search.Wanted(overdue=True))
+        # Whoever sees this page sees the problems' (VIEW_INCIDENTS); the changes' have a permission of their own.
+        problem_figures = problem_overview.read(session)
+        days = days_ahead(utcnow(), viewer_zone())
+        approver = current_user.email if allowed(current_user.role, WORK_CHANGES) else None
+        change_figures = (
+            change_overview.read(session, days.start, days.end, approver, utcnow())
+            if allowed(current_user.role, VIEW_CHANGES)
+            else None
+        )
     return render_template("dashboard.html", figures=figures, priorities=PRIORITIES, duration=dashboard.duration,
                            chart=_chart(figures, viewer_zone()), recurring=recurring, csat=csat,
                            csat_days=satisfaction.PERIOD.days, on_call=on_call, public=public,
                            subscribers=subscribers, waiting=waiting, open_status=OPEN, majors=majors,
-                           names=names, overdue_reviews=overdue, review_days=review_due().days)  # fmt: skip
+                           names=names, overdue_reviews=overdue, review_days=review_due().days,
+                           problem_figures=problem_figures, change_figures=change_figures, days=days,
+                           days_ahead=DAYS_AHEAD)  # fmt: skip
 
 
 def _chart(figures: dashboard.Dashboard, zone: ZoneInfo, width: int = 840, height: int = 120) -> dict[str, object]:

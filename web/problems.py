@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from hub import change_problems, people, periodic, problem_resolution, problems, reviews, zones
 from hub.models import Incident, Problem
 from hub.numbers import reference
+from hub.problem_states import STATES
 from hub.problems import ProblemError, Recurrence
 from hub.recurrence import Suggestion
 from web.api import token_required
@@ -59,14 +60,19 @@ def problem_id(ref: str) -> int | None:
 @bp.get("/problems")
 @requires(VIEW_INCIDENTS)
 def index() -> ResponseReturnValue:
+    """Suggestions, then the problems (`?state=known_error`: in one state only, as the dashboard links them)."""
+    state = request.args.get("state")
+    state = state if state in STATES else None
+    listed = select(Problem).order_by(Problem.state == "closed", Problem.id.desc()).limit(200)
     with services().db.read() as session:
         suggested = problems.suggestions(session, recurrence())
-        rows = list(session.scalars(select(Problem).order_by(Problem.state == "closed", Problem.id.desc()).limit(200)))
+        rows = list(session.scalars(listed.where(Problem.state == state) if state else listed))
         counts = _linked_counts(session, [p.id for p in rows])
         names = people.names_of(session.connection(), [p.owner for p in rows])
     schedules = {s.key: schedule(s, viewer_zone()) for s in suggested}
     return render_template("problems/index.html", suggestions=suggested, schedules=schedules, problems=rows,
-                           counts=counts, recurrence=recurrence(), form=ActionForm(), names=names)  # fmt: skip
+                           counts=counts, recurrence=recurrence(), form=ActionForm(), names=names,
+                           state=state)  # fmt: skip
 
 
 @bp.post("/problems")

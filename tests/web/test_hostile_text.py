@@ -89,13 +89,10 @@ def _seed(live_url: str, db: Database, intake: Intake, integration: IntegrationC
         cis.create(session, fields)
         article = knowledge.add(session, title=HOSTILE, body=f"{HOSTILE}\n\n[click]({SCRIPT_URL})",
                                 keywords=HOSTILE, published=True, by=agent.name)  # fmt: skip
-        change = changes.create(
-            session,
-            changes.NewChange(
-                title=HOSTILE, type="standard", service=HOSTILE, impact=HOSTILE, implementation_plan=HOSTILE
-            ),
-            agent.name,
-        )
+        # Planned for tomorrow: in the dashboard's week ahead.
+        change = changes.create(session, changes.NewChange(
+            title=HOSTILE, type="standard", service=HOSTILE, impact=HOSTILE, implementation_plan=HOSTILE,
+            planned_start=utcnow() + timedelta(days=1)), agent.name)  # fmt: skip
         problem = problems.file(session, HOSTILE, agent.name)
         article_id, change_ref, problem_ref = article.id, change.ref, problem.ref
     mail_ref = store_message(intake, _hostile_mail()).ref
@@ -117,9 +114,10 @@ def _pages(desk: Desk) -> list[str]:
     """Every page that shows some of the seeded text (logged in as an admin, who sees them all)."""
     name = quote(HOSTILE, safe="")
     return [
-        "/incidents", f"/incidents?q={quote(HOSTILE)}", f"/incidents/{desk.mail_ref}", f"/incidents/{desk.alert_ref}",
-        "/problems", f"/problems/{desk.problem_ref}", "/changes", f"/changes/{desk.change_ref}", "/rules", "/replies",
-        "/groups", "/services", f"/services/{name}/edit", "/cis", f"/cis/{name}", f"/cis/{name}/edit", "/articles",
+        "/dashboard", "/incidents", f"/incidents?q={quote(HOSTILE)}", f"/incidents/{desk.mail_ref}",
+        f"/incidents/{desk.alert_ref}", "/problems", f"/problems/{desk.problem_ref}", "/changes",
+        f"/changes/{desk.change_ref}", "/rules", "/replies", "/groups", "/services", f"/services/{name}/edit", "/cis",
+        f"/cis/{name}", f"/cis/{name}/edit", "/articles",
         f"/articles/{desk.article_id}", "/silences", "/oncall", "/audit", "/reports/sla",
         # and the pages without a login
         "/status", "/help", f"/help/{desk.article_id}", f"/requests/{desk.request_token}",
@@ -127,7 +125,7 @@ def _pages(desk: Desk) -> list[str]:
 
 
 #: Pages that list the desk's work without these fields today: opened all the same, in case they come to.
-ALSO_OPENED = ("/dashboard", "/changes/calendar", "/outbox", "/requesters", "/reviews", "/integrations",
+ALSO_OPENED = ("/changes/calendar", "/outbox", "/requesters", "/reviews", "/integrations",
                "/events/unprocessable")  # fmt: skip
 
 

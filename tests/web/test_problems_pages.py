@@ -179,3 +179,15 @@ def test_api_problems_default_to_pages_of_100_as_the_other_lists_do(client: Flas
 def test_api_problems_refuse_a_page_that_is_not_a_whole_number(client: FlaskClient, db: Database) -> None:
     response = client.get("/api/v1/problems?page=first", headers=token(db))
     assert response.status_code == 400 and "'page' must be a whole number" in response.json["error"]  # type: ignore[index]
+
+
+def test_the_problem_list_shows_one_state_when_asked_and_every_state_for_one_it_does_not_know(
+    logged_in: FlaskClient, db: Database
+) -> None:
+    with db.transaction() as session:
+        for title, state in (("Printer jams", "known_error"), ("Mail bounces", "new")):
+            session.add(Problem(title=title, state=state, root_cause="", workaround="", created_by="a@example.com"))
+    known = logged_in.get("/problems?state=known_error").get_data(as_text=True)
+    assert "Printer jams" in known and "Mail bounces" not in known
+    every = logged_in.get("/problems?state=nonsense").get_data(as_text=True)
+    assert "Printer jams" in every and "Mail bounces" in every
