@@ -58,3 +58,13 @@ def mailed(db: Database, incident_id: int, kind: str) -> list[str]:
             OutboxMessage.incident_id == incident_id, OutboxMessage.kind == kind
         )
         return list(session.scalars(query.order_by(OutboxMessage.id)))
+
+
+def rendered(db: Database, kind: str, recipient: str) -> tuple[str, str]:
+    """The text and HTML of the one mail of `kind` owed to `recipient`, rendered from its facts as the worker does."""
+    with db.read() as session:
+        query = select(OutboxMessage.facts).where(OutboxMessage.kind == kind, OutboxMessage.recipient == recipient)
+        facts = session.scalars(query).one()
+    text, html = MAIL.templates.render_body(kind, facts or {})
+    assert html is not None, f"{kind} has an HTML part"
+    return text, html

@@ -16,7 +16,7 @@ from hub.intake import Intake
 from hub.mail_choices import MailChoices
 from hub.models import Incident, MajorIncident, OutboxMessage, TimelineEntry
 from hub.outbox import PER_INCIDENT
-from tests.hub.majors import ANN, BOB, CAROL, GROUP, MAIL, declared, mailed, opened, staff
+from tests.hub.majors import ANN, BOB, CAROL, GROUP, MAIL, declared, mailed, opened, rendered, staff
 from tests.staff import agents, deactivate
 
 
@@ -58,11 +58,9 @@ def test_a_page_names_a_coordinator_who_has_a_display_name_beside_their_address(
         accounts.set_display_name(session, "bob@example.com", "Bob Stone")
     number = opened(intake)
     major_incidents.declare(db, number, "Nobody can run payroll", ANN, MAIL, coordinator="bob@example.com")
-    with db.read() as session:
-        facts = session.scalars(select(OutboxMessage.facts).where(OutboxMessage.recipient == "bob@example.com")).one()
-    text, html = MAIL.templates.render_body("major_declared", facts or {})
+    text, html = rendered(db, "major_declared", "bob@example.com")
     assert "Coordinator: Bob Stone (bob@example.com) (you)" in text
-    assert html is not None and "Coordinator: Bob Stone (bob@example.com) (you)" in html
+    assert "Coordinator: Bob Stone (bob@example.com) (you)" in html
 
 
 def test_a_page_names_whoever_declared_it_by_their_display_name(db: Database, intake: Intake) -> None:
@@ -70,11 +68,9 @@ def test_a_page_names_whoever_declared_it_by_their_display_name(db: Database, in
         accounts.set_display_name(session, "ann@example.com", "Ann Lee")
     number = opened(intake)
     major_incidents.declare(db, number, "Nobody can run payroll", ANN, MAIL, coordinator="bob@example.com")
-    with db.read() as session:
-        facts = session.scalars(select(OutboxMessage.facts).where(OutboxMessage.recipient == "bob@example.com")).one()
-    text, html = MAIL.templates.render_body("major_declared", facts or {})
+    text, html = rendered(db, "major_declared", "bob@example.com")
     assert text.startswith("Ann Lee (ann@example.com) declared")
-    assert html is not None and "Ann Lee (ann@example.com) declared" in html
+    assert "Ann Lee (ann@example.com) declared" in html
 
 
 def test_a_stand_down_names_whoever_stood_it_down_by_their_display_name(db: Database, intake: Intake) -> None:
@@ -82,13 +78,9 @@ def test_a_stand_down_names_whoever_stood_it_down_by_their_display_name(db: Data
         accounts.set_display_name(session, "carol@example.com", "Carol King")
     number = declared(intake, coordinator="bob@example.com")
     major_incidents.stand_down(db, number, CAROL, MAIL)
-    with db.read() as session:
-        mail = select(OutboxMessage.facts).where(OutboxMessage.kind == "major_stood_down",
-                                                 OutboxMessage.recipient == "bob@example.com")  # fmt: skip
-        facts = session.scalars(mail).one()
-    text, html = MAIL.templates.render_body("major_stood_down", facts or {})
+    text, html = rendered(db, "major_stood_down", "bob@example.com")
     assert text.startswith("Carol King (carol@example.com) stood down the major incident")
-    assert html is not None and "Carol King (carol@example.com) stood down" in html
+    assert "Carol King (carol@example.com) stood down" in html
 
 
 def test_whoever_declares_coordinates_unless_someone_is_named_and_is_not_paged(db: Database, intake: Intake) -> None:

@@ -13,7 +13,7 @@ from hub.db import Database
 from hub.intake import Intake
 from hub.models import Incident, MajorIncident, OutboxMessage, Problem, TimelineEntry, utcnow
 from hub.review_search import Listed, Wanted
-from tests.hub.majors import ANN, BOB, CAROL, GROUP, MAIL, declared, mailed, opened, staff
+from tests.hub.majors import ANN, BOB, CAROL, GROUP, MAIL, declared, mailed, opened, rendered, staff
 
 
 @pytest.fixture(autouse=True)
@@ -110,13 +110,9 @@ def test_the_review_mail_names_whoever_published_it_by_their_display_name(db: Da
         accounts.set_display_name(session, "carol@example.com", "Carol King")
     reviews.save(db, reviewed, {"summary": "The disk filled up."}, ANN)
     reviews.publish(db, reviewed, CAROL, MAIL)
-    with db.read() as session:
-        mail = select(OutboxMessage.facts).where(OutboxMessage.kind == "review_published",
-                                                 OutboxMessage.recipient == "bob@example.com")  # fmt: skip
-        facts = session.scalars(mail).one()
-    text, html = MAIL.templates.render_body("review_published", facts or {})
+    text, html = rendered(db, "review_published", "bob@example.com")
     assert text.startswith("Carol King (carol@example.com) published the post-incident review")
-    assert html is not None and "Carol King (carol@example.com) published" in html
+    assert "Carol King (carol@example.com) published" in html
 
 
 def test_a_published_review_is_the_record_and_no_longer_changes(db: Database, reviewed: int) -> None:
