@@ -17,6 +17,8 @@ from hub.domain import CLI
 from hub.problem_states import BATCH, STATES
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from sqlalchemy.orm import Session
 
     from hub.config import Settings
@@ -28,11 +30,13 @@ def _line(row: Problem) -> str:
     return f"{row.ref:<8} {row.state:<13} {row.service or '-':<16} {printed_time(row.created_at):<20}  {row.title}"
 
 
-def history_line(entry: AuditEntry) -> str:
-    """One audit entry of a problem as `problem show` prints it: when, who, and what, in the page's words."""
+def history_line(entry: AuditEntry, names: Mapping[str, str]) -> str:
+    """One audit entry of a problem as `problem show` prints it: when, who (by name where they have one, from
+    `hub.people.names_of`), and what, in the page's words."""
+    from hub.people import label
     from hub.problems import what_happened
 
-    return f"  {printed_time(entry.at)} {entry.actor} {what_happened(entry.action, entry.detail)}"
+    return f"  {printed_time(entry.at)} {label(entry.actor, names)} {what_happened(entry.action, entry.detail)}"
 
 
 @click.group()
@@ -70,7 +74,7 @@ def problem_show(ref: str) -> None:
     """
     from sqlalchemy import select
 
-    from hub import change_problems, problems
+    from hub import change_problems, people, problems
     from hub.errors import BadInput
     from hub.models import Incident, Problem
     from hub.numbers import reference
@@ -80,7 +84,10 @@ def problem_show(ref: str) -> None:
         row = session.get(Problem, number) if number is not None else None
         if row is None:
             raise BadInput(f"there is no problem {ref!r}; `switchboard problem list` shows them")
-        lines = [_line(row), f"owner {row.owner or '-'}; filed by {row.created_by}"]
+        history = problems.history(session, row.ref)
+        names = people.names_of(session.connection(), [row.owner, row.created_by, *(e.actor for e in history)])
+        owner = people.label(row.owner, names) if row.owner else "-"
+        lines = [_line(row), f"owner {owner}; filed by {people.label(row.created_by, names)}"]
         lines += [f"{name}: {text}" for name, text in (("root cause", row.root_cause), ("workaround",
                   row.workaround)) if text]  # fmt: skip
         if row.workaround:
@@ -91,7 +98,7 @@ def problem_show(ref: str) -> None:
         for fix in change_problems.fixes(session, row.id):
             planned = printed_time(fix.planned_start) if fix.planned_start else "unplanned"
             lines.append(f"fixed by {fix.ref} ({fix.state}, {planned}): {fix.title}")
-        return lines + [history_line(entry) for entry in problems.history(session, row.ref)]
+        return lines + [history_line(entry, names) for entry in history]
 
     click.echo("\n".join(in_transaction(work)))
 

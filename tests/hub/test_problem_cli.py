@@ -49,6 +49,17 @@ def test_a_problem_is_worked_to_a_known_error_and_shown_with_its_history(runner:
     assert run(runner, "problem", "list", "--state", "new") == ""
 
 
+def test_show_names_the_owner_the_filer_and_who_did_each_thing_by_their_display_name(
+    runner: CliRunner, filed: str
+) -> None:
+    run(runner, "user", "create", "--email", "ann@example.com", "--name", "Ann Lee", "--role", "agent",
+        "--password", "a long passphrase")  # fmt: skip
+    run(runner, "problem", "update", filed, "--owner", "ann@example.com")
+    shown = run(runner, "problem", "show", filed)
+    assert "owner Ann Lee (ann@example.com); filed by Ann Lee (ann@example.com)" in shown
+    assert "Ann Lee (ann@example.com) filed it" in shown and " cli " in shown  # the CLI has no name: as it is
+
+
 def test_a_known_error_without_a_workaround_is_refused_as_on_the_page(runner: CliRunner, filed: str) -> None:
     refused = runner.invoke(main, ["problem", "update", filed, "--state", "known_error"])
     assert refused.exit_code == 1 and "write down the workaround before marking it a known error" in refused.output
