@@ -85,7 +85,7 @@ def problem_show(ref: str) -> None:
         if row is None:
             raise BadInput(f"there is no problem {ref!r}; `switchboard problem list` shows them")
         history = problems.history(session, row.ref)
-        names = people.names_of(session.connection(), [row.owner, row.created_by, *(e.actor for e in history)])
+        names = problems.names_in(session, row, history)
         owner = people.label(row.owner, names) if row.owner else "-"
         lines = [_line(row), f"owner {owner}; filed by {people.label(row.created_by, names)}"]
         lines += [f"{name}: {text}" for name, text in (("root cause", row.root_cause), ("workaround",

@@ -10,7 +10,7 @@ from typing import cast
 from sqlalchemy import Connection, Table, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
-from hub import audit, problem_resolution
+from hub import audit, people, problem_resolution
 from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.errors import BadInput
@@ -197,6 +197,12 @@ def history(session: Session, ref: str) -> list[AuditEntry]:
     """What happened to a problem, oldest first: its audit entries (filed, what was learned, state moves, incidents
     and changes linked and unlinked)."""
     return audit.trail(session, ref, "problem.")
+
+
+def names_in(session: Session, problem: Problem, history: list[AuditEntry]) -> dict[str, str]:
+    """The display names of the people a problem's page and `problem show` name (its owner, who filed it, who did
+    each thing in its history), read at once (hub/people.py `names_of`)."""
+    return people.names_of(session.connection(), [problem.owner, problem.created_by, *(e.actor for e in history)])
 
 
 def what_happened(action: str, detail: dict[str, object] | None) -> str:

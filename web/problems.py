@@ -106,7 +106,7 @@ def detail(ref: str) -> ResponseReturnValue:
         from_review = reviews.review_of_problem(session, problem.id)
         fixes = change_problems.fixes(session, problem.id)
         history = problems.history(session, problem.ref)
-        names = people.names_of(session.connection(), [problem.owner, problem.created_by, *(e.actor for e in history)])
+        names = problems.names_in(session, problem, history)
         still_open = problem_resolution.open_count(session, problem.id)
     moves = sorted(problems.MOVES[problem.state])
     return render_template("problems/detail.html", problem=problem, incidents=incidents, moves=moves,
