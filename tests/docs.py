@@ -40,9 +40,12 @@ def fenced(document: str, heading: str, language: str) -> list[str]:
 
 
 def run_as_printed(script: str, settings: Settings, cwd: Path, **extra_env: str) -> str:
-    """A reader's shell: `switchboard` on the PATH, pointed at this test's database."""
+    """A reader's shell: `switchboard` on the PATH, pointed at this test's database.
+
+    The timeout only stops a hung script: a walk of a dozen commands, each a fresh interpreter, took
+    107 s of the former 120 s with four test processes on two busy cores; how fast it runs is not what is tested."""
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
            "SWITCHBOARD_HOME": str(settings.home), "DATABASE_URL": settings.database_url, **extra_env}  # fmt: skip
-    done = subprocess.run(["/bin/sh", "-ec", script], env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(["/bin/sh", "-ec", script], env=env, cwd=cwd, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     return done.stdout
