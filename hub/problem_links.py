@@ -12,9 +12,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub import audit
+from hub import audit, revisions
 from hub.agent_action import Actor, NoSuchPart, TriageError, locked
 from hub.db import Database
+from hub.lookback_cache import SUGGESTIONS_REVISION
 from hub.models import Problem, TimelineEntry
 from hub.numbers import reference
 from hub.problems import ACTIVE
@@ -37,6 +38,7 @@ def link(db: Database, incident_id: int, problem_id: int, actor: Actor) -> bool:
             return False
         before = f"PRB-{incident.problem_id}" if incident.problem_id else None
         incident.problem_id = problem.id
+        revisions.bump(session, SUGGESTIONS_REVISION)
         summary = f"Linked to {problem.ref}: {problem.title} (by {actor.name})" + (
             f", moved from {before}" if before else ""
         )
@@ -55,6 +57,7 @@ def unlink(db: Database, incident_id: int, actor: Actor) -> str | None:
             return None
         ref = f"PRB-{incident.problem_id}"
         incident.problem_id = None
+        revisions.bump(session, SUGGESTIONS_REVISION)
         session.add(TimelineEntry(incident_id=incident.id, kind="problem", data={"problem": ref, "unlinked": True},
                                   summary=f"Unlinked from {ref} by {actor.name}"))  # fmt: skip
         audit.record(session, actor.name, "problem.unlink", ref, incident=incident.ref)

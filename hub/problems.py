@@ -10,10 +10,11 @@ from typing import cast
 from sqlalchemy import Connection, Table, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
-from hub import audit, people, problem_resolution
+from hub import audit, people, problem_resolution, revisions
 from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.errors import BadInput
+from hub.lookback_cache import SUGGESTIONS_REVISION, LookbackCache
 from hub.models import AuditEntry, Incident, Problem, TimelineEntry, utcnow
 from hub.outbox import entry
 from hub.prepared import Prepared
@@ -28,7 +29,7 @@ from hub.recurrence import (
     group_key,
     suggest,
 )
-from hub.recurrence_scan import occurrences_since, older_in_possible_schedules
+from hub.recurrence_scan import before_window, occurrences_since
 from hub.statements import INCIDENTS, INSERT_TIMELINE
 
 #: The same, written out in SQL: prepared statements cannot expand a bound list.
@@ -78,15 +79,18 @@ def next_state(current: str, wanted: str) -> str:
 
 
 def suggestions(
-    session: Session, recurrence: Recurrence = Recurrence(), now: datetime | None = None
+    session: Session,
+    recurrence: Recurrence = Recurrence(),
+    now: datetime | None = None,
+    kept: LookbackCache | None = None,
 ) -> list[Suggestion]:
     """Recurrences no problem covers yet, from the incidents first seen within the window or the look-back: the
-    window's all, the look-back's only where they could make a schedule (hub/recurrence_scan.py)."""
+    window's all, the look-back's only where they could make a schedule (hub/recurrence_scan.py), read again only
+    when `kept`'s are stale (hub/lookback_cache.py: the pages pass theirs; what files a problem reads afresh)."""
     now = now or utcnow()
-    since = now - recurrence.window
-    rows = list(session.execute(occurrences_since(since)))
-    if recurrence.lookback > recurrence.window:
-        rows.extend(older_in_possible_schedules(session, now, since, now - recurrence.lookback, recurrence.threshold))
+    settings = (now, recurrence.window, recurrence.lookback, recurrence.threshold)
+    older = kept.before_window(session, *settings) if kept is not None else before_window(session, *settings)
+    rows = [*session.execute(occurrences_since(older.since)), *older.rows]
     covered = set(session.scalars(select(Problem.match_key).where(Problem.state.in_(ACTIVE))))
     found = suggest((Occurrence(*row) for row in rows), now, threshold=recurrence.threshold, window=recurrence.window,
                     lookback=recurrence.lookback)  # fmt: skip
@@ -269,6 +273,7 @@ def link_new_incident(conn: Connection, incident_id: int, occurrence: Occurrence
 
 
 def _link(session: Session, problem: Problem, incident_ids: tuple[int, ...], actor: str) -> None:
+    revisions.bump(session, SUGGESTIONS_REVISION)
     session.execute(update(Incident).where(Incident.id.in_(incident_ids)).values(problem_id=problem.id))
     for incident_id in incident_ids:
         session.add(TimelineEntry(incident_id=incident_id, kind="problem",

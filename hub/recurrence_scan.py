@@ -12,6 +12,7 @@ Only those groups' older incidents are read; the pure core gets every occurrence
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +33,29 @@ _DAY = 24 * 60
 _IDS_A_STATEMENT = 10_000
 
 
+#: One `Occurrence`'s fields as the database gives them.
+OccurrenceRow = Row[int, str, datetime, str | None, int | None, str | None, str | None, int | None]
+
+
+@dataclass(frozen=True)
+class BeforeWindow:
+    """What a listing takes from before its burst window: the older incidents of the groups that could keep a
+    schedule, and from when on it must read every incident (`occurrences_since`) so that with them it has all."""
+
+    since: datetime
+    rows: tuple[OccurrenceRow, ...] = ()
+
+
+def before_window(
+    session: Session, now: datetime, window: timedelta, lookback: timedelta, threshold: int
+) -> BeforeWindow:
+    """The look-back's part of a listing at `now` (nothing when the look-back is no longer than the window)."""
+    since = now - window
+    if lookback <= window:
+        return BeforeWindow(since)
+    return BeforeWindow(since, tuple(older_in_possible_schedules(session, now, since, now - lookback, threshold)))
+
+
 def occurrences_since(
     since: datetime,
 ) -> Select[int, str, datetime, str | None, int | None, str | None, str | None, int | None]:
@@ -42,12 +66,12 @@ def occurrences_since(
 
 def older_in_possible_schedules(
     session: Session, now: datetime, since: datetime, lookback_since: datetime, threshold: int
-) -> list[Row[int, str, datetime, str | None, int | None, str | None, str | None, int | None]]:
+) -> list[OccurrenceRow]:
     """The incidents `occurrences_since(lookback_since)` reads that came before the window (`since`), of the groups
     among them that could be periodic, as occurrences: two statements, the grouping and a read by id."""
     ids = [int(n) for joined in session.scalars(possible_schedules(now, since, lookback_since, threshold)) if joined
            for n in joined.split(",")]  # fmt: skip
-    rows: list[Row[int, str, datetime, str | None, int | None, str | None, str | None, int | None]] = []
+    rows: list[OccurrenceRow] = []
     for start in range(0, len(ids), _IDS_A_STATEMENT):
         rows.extend(session.execute(select(*OCCURRENCE).where(Incident.id.in_(ids[start : start + _IDS_A_STATEMENT]))))
     return rows

@@ -5,9 +5,10 @@ the catalogue does not hold), so incidents, SLA policies, CIs, problems (and the
 changes, change freezes and help-centre requests keep its name in a text column; status-page subscribers keep the
 names they chose, the status page what it last told of each public service under its name, and rules set a service
 by name. A rename rewrites all of them with the service's own row and bumps the revisions of what processes keep
-(the SLA book, the rule book, CIs). No clock moves: each incident's policy is renamed with it. An event that the
-intake records at the same moment, under the rules as they were, may still store the old name, as any alert may
-name a service the catalogue does not hold: its incident's page and the list show it, and an agent corrects it.
+(the SLA book, the rule book, CIs, the look-back problem suggestions keep). No clock moves: each incident's policy
+is renamed with it. An event that the intake records at the same moment, under the rules as they were, may still
+store the old name, as any alert may name a service the catalogue does not hold: its incident's page and the list
+show it, and an agent corrects it.
 Nothing makes the two wait for each other, as the foreign key to a policy does when one is removed: an incident
 names its service in words, and a share lock the intake took on the service row (or on the revisions it reads)
 would be written by every incident opened, on rows openings share, for the sake of a rare admin action; and after
@@ -40,6 +41,7 @@ from hub.catalogue_rows import bump_version, quoted
 from hub.cis import CI_REVISION
 from hub.domain import format_ref
 from hub.errors import BadField, BadInput
+from hub.lookback_cache import SUGGESTIONS_REVISION
 from hub.models import (
     Change,
     ConfigurationItem,
@@ -231,6 +233,8 @@ def rename_service(session: Session, name: str, new_name: str, *, author: str) -
     bump_version(session)
     if "CIs" in dict(moved):
         revisions.bump(session, CI_REVISION)
+    if "incidents" in dict(moved):  # their recurrences are named anew (hub/lookback_cache.py)
+        revisions.bump(session, SUGGESTIONS_REVISION)
     testing = rulebook.testing_service(session, old)
     still = silences.testing(session, rulebook.SERVICE_FIELDS, old)
     return Renamed(old, new, tuple(moved), subscribers, tuple(rules), tuple(rule.name for rule in testing),

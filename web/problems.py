@@ -65,7 +65,7 @@ def index() -> ResponseReturnValue:
     state = state if state in STATES else None
     listed = select(Problem).order_by(Problem.state == "closed", Problem.id.desc()).limit(200)
     with services().db.read() as session:
-        suggested = problems.suggestions(session, recurrence())
+        suggested = problems.suggestions(session, recurrence(), kept=services().suggestion_lookback)
         rows = list(session.scalars(listed.where(Problem.state == state) if state else listed))
         counts = _linked_counts(session, [p.id for p in rows])
         names = people.names_of(session.connection(), [p.owner for p in rows])
@@ -195,7 +195,8 @@ def problem_json(p: Problem, incidents: list[int] | None = None, fixes: list[str
 def api_suggestions() -> Response:
     """Recurrences that no problem covers yet, largest first."""
     with services().db.read() as session:
-        return json_response([suggestion_json(s) for s in problems.suggestions(session, recurrence())])
+        suggested = problems.suggestions(session, recurrence(), kept=services().suggestion_lookback)
+        return json_response([suggestion_json(s) for s in suggested])
 
 
 @api_bp.get("")

@@ -20,6 +20,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.intake import Intake
 from hub.knowledge import KnowledgeCache
+from hub.lookback_cache import LookbackCache
 from hub.sealed import Keyring
 
 EXTENSION_KEY = "switchboard"
@@ -46,6 +47,12 @@ class Services:
         beside an incident's reply box, the desk's question form and the API's. Per app, not per process: the
         revision counts within one database, so a process serving another database (a test's) must not reuse it."""
         return KnowledgeCache()
+
+    @cached_property
+    def suggestion_lookback(self) -> LookbackCache:
+        """The look-back part of problem suggestions, kept a minute (hub/lookback_cache.py): /problems and the
+        API's listing read only the burst window on most visits. Per app, as `articles` is."""
+        return LookbackCache()
 
     @cached_property
     def keys(self) -> Keyring:

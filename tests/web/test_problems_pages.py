@@ -86,6 +86,25 @@ def test_the_api_gives_a_periodic_suggestion_its_period_and_schedule_in_utc(
     assert found["schedule"] == "about every 7 days, Mondays around 02:00 UTC"
 
 
+def test_linking_and_unlinking_an_incident_of_a_schedule_shows_in_the_next_listing(
+    client: FlaskClient, integration: IntegrationCredentials, db: Database
+) -> None:
+    """The app keeps the look-back a minute (hub/lookback_cache.py); a link or unlink is seen at once all the same."""
+    refs = recur(client, integration, 3, key="backup-nightly")
+    date_back(db, refs, mondays(3))
+    headers = token(db, "admin")
+    assert len(client.get("/api/v1/problems/suggestions", headers=headers).json) == 1  # type: ignore[arg-type]
+    filed = client.post("/api/v1/problems", headers=headers, json={"title": "Backup target full"})
+    problem = filed.json["ref"]  # type: ignore[index]
+    assert (
+        client.put(f"/api/v1/incidents/{refs[0]}/problem", headers=headers, json={"problem": problem}).status_code
+        == 200
+    )
+    assert client.get("/api/v1/problems/suggestions", headers=headers).json == []
+    assert client.delete(f"/api/v1/incidents/{refs[0]}/problem", headers=headers).status_code == 200
+    assert len(client.get("/api/v1/problems/suggestions", headers=headers).json) == 1  # type: ignore[arg-type]
+
+
 def test_irregular_recurrences_are_not_suggested(
     client: FlaskClient, integration: IntegrationCredentials, db: Database
 ) -> None:
