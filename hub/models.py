@@ -936,6 +936,9 @@ class Problem(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     resolved_at: Mapped[datetime | None]
+    # Set while its open incidents are resolved in the background (hub/problem_followthrough.py): who asked, when.
+    resolving_by: Mapped[str | None] = mapped_column(String(320))
+    resolving_since: Mapped[datetime | None] = mapped_column(index=True)  # the dispatcher asks every round
 
     # The dashboard's counts by state, its oldest unowned problem and its shared known errors (hub/problem_overview.py).
     __table_args__ = (Index("ix_problems_state_owner", "state", "owner"),)

@@ -78,6 +78,7 @@ def problem_show(ref: str) -> None:
     from hub.errors import BadInput
     from hub.models import Incident, Problem
     from hub.numbers import reference
+    from hub.problem_resolution import open_count
 
     def work(session: Session) -> list[str]:
         number = reference("PRB", ref)
@@ -92,6 +93,9 @@ def problem_show(ref: str) -> None:
                   row.workaround)) if text]  # fmt: skip
         if row.workaround:
             lines.append("workaround shared with requesters" if row.share_workaround else "workaround not shared")
+        if row.resolving_since is not None:
+            asked = f"{people.label(row.resolving_by or CLI, names)} {printed_time(row.resolving_since)}"
+            lines.append(f"resolving its incidents: {open_count(session, row.id):,} still open (asked by {asked})")
         linked = session.scalars(select(Incident.id).where(Incident.problem_id == row.id).order_by(Incident.id))
         if incidents := [f"INC-{number}" for number in linked]:
             lines.append(f"incidents: {', '.join(incidents)}")
@@ -111,8 +115,9 @@ def problem_show(ref: str) -> None:
               help="Whether new matching incidents' acknowledgements give requesters the workaround.")  # fmt: skip
 @click.option("--state", type=click.Choice(STATES), help="Move it on, as its page allows (e.g. known_error).")
 @click.option("--resolve-incidents", is_flag=True,
-              help=f"With --state resolved (or on a resolved problem): resolve its open incidents too, {BATCH} at "
-                   "most at a time, each requester told the problem and its root cause.")  # fmt: skip
+              help=f"With --state resolved (or on a resolved problem): resolve its open incidents too, each "
+                   f"requester told the problem and its root cause; the oldest {BATCH} at once, the rest by the "
+                   "workers in the background.")  # fmt: skip
 @click.option("--owner", help="Who works it (an email); an empty value clears it.")
 @click.option("--as", "actor", default=CLI, show_default=True, help="Who does it (an email).")
 def problem_update(

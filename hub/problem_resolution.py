@@ -7,7 +7,7 @@ transaction that resolves the problem, so it is all or nothing. The resolution n
 cause, which is what the requester wants to hear: the underlying cause is fixed.
 
 A resolve costs a few dozen statements, so one request resolves at most BATCH incidents, the oldest first; the
-answer says how many are still open, and asking again (the problem is resolved by then) resolves the next ones.
+workers resolve the rest in the background, a batch per transaction (hub/problem_followthrough.py).
 """
 
 from __future__ import annotations
@@ -38,9 +38,17 @@ class Resolved:
 
 
 def open_count(session: Session, problem_id: int) -> int:
-    """How many of the problem's incidents resolving it would resolve (all of them, over as many requests as it
-    takes): what its page offers."""
-    return session.scalar(select(func.count()).select_from(Incident).where(*_open_of(problem_id))) or 0
+    """How many of the problem's incidents resolving it would resolve: what its page offers."""
+    return open_counts(session, [problem_id]).get(problem_id, 0)
+
+
+def open_counts(session: Session, problem_ids: list[int]) -> dict[int, int]:
+    """`open_count` of several problems in one query (those with none open are left out)."""
+    if not problem_ids:
+        return {}
+    rows = session.execute(select(Incident.problem_id, func.count()).where(*_open_of(problem_ids))
+                           .group_by(Incident.problem_id))  # fmt: skip
+    return {int(problem_id): int(count) for problem_id, count in rows if problem_id is not None}
 
 
 def resolution_text(problem: Problem) -> str:
@@ -57,7 +65,7 @@ def resolve_open(session: Session, problem: Problem, actor: Actor, mail: Mail, *
     They are locked first, in id order, and only those still open once locked are taken: on PostgreSQL an agent
     resolving one meanwhile is waited for and that incident left alone, rather than failing the whole change."""
     ids = session.scalars(
-        select(Incident.id).where(*_open_of(problem.id)).order_by(Incident.id).limit(limit).with_for_update()
+        select(Incident.id).where(*_open_of([problem.id])).order_by(Incident.id).limit(limit).with_for_update()
     ).all()
     resolution = resolution_text(problem)
     for incident_id in ids:
@@ -82,14 +90,18 @@ def said(ref: str, state: str, resolved: Resolved) -> str:
     else:
         text = f"{head}; {_incidents(count)} resolved with it ({listed(resolved.refs)})"
     if resolved.still_open:
-        text += (f"; {resolved.still_open:,} more still open (at most {BATCH} go at a time): resolve its "
-                 "incidents again for the next ones")  # fmt: skip
+        text += f"; {in_background(resolved.still_open)}"
     return text
+
+
+def in_background(still_open: int) -> str:
+    """`the other 1,900 are being resolved in the background`: what becomes of those past the request's batch."""
+    return f"the other {still_open:,} {'is' if still_open == 1 else 'are'} being resolved in the background"
 
 
 def _incidents(count: int) -> str:
     return f"{count:,} open incident{'s' if count != 1 else ''}"
 
 
-def _open_of(problem_id: int) -> tuple[ColumnElement[bool], ...]:
-    return Incident.problem_id == problem_id, Incident.merged_into_id.is_(None), Incident.status.in_(RESOLVABLE)
+def _open_of(problem_ids: list[int]) -> tuple[ColumnElement[bool], ...]:
+    return Incident.problem_id.in_(problem_ids), Incident.merged_into_id.is_(None), Incident.status.in_(RESOLVABLE)

@@ -14,5 +14,6 @@ MOVES: dict[str, frozenset[str]] = {
 ACTIVE = ("new", "investigating", "known_error")
 #: Open incidents one request resolves with their problem, the oldest first (hub/problem_resolution.py). Each took
 #: up to 20 ms (SQLite, 2 busy cores), all in one transaction holding SQLite's write lock: 100 keep it under 2 s,
-#: well inside the 5 s other writers wait for it (SWITCHBOARD_DB_TIMEOUT_MS). Asking again takes the next ones.
+#: well inside the 5 s other writers wait for it (SWITCHBOARD_DB_TIMEOUT_MS). The workers resolve the
+#: rest in batches of as many, each its own transaction (hub/problem_followthrough.py).
 BATCH = 100

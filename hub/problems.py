@@ -10,7 +10,7 @@ from typing import cast
 from sqlalchemy import Connection, Table, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
-from hub import audit, people, problem_resolution, revisions
+from hub import audit, people, problem_followthrough, problem_resolution, revisions
 from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.errors import BadInput
@@ -161,9 +161,11 @@ def update_problem(
 ) -> Updated:
     """Change a problem's state or record what was learned; a known error needs its workaround written down.
 
-    `resolve_incidents`, the desk's mail settings, resolves the problem's open incidents with it (up to a batch,
-    hub/problem_resolution.py), each told the problem and its root cause; only a resolved problem's incidents are,
-    so it goes with `state="resolved"`, or with no state to resolve the next batch of a problem already resolved."""
+    `resolve_incidents`, the desk's mail settings, resolves the problem's open incidents with it, each told the
+    problem and its root cause: the oldest batch here (hub/problem_resolution.py), and when more are open, the
+    problem is marked for the workers to resolve the rest (hub/problem_followthrough.py). Only a resolved problem's
+    incidents are, so it goes with `state="resolved"`, or with no state on a problem already resolved. Moving the
+    problem back to investigating stops the background resolving, and its history says so."""
     with db.transaction() as session:
         problem = session.get(Problem, problem_id, with_for_update=True)
         if problem is None:
@@ -182,6 +184,9 @@ def update_problem(
             changes["state"] = f"{problem.state} → {target}"
             problem.state = target
             problem.resolved_at = utcnow() if target == "resolved" else problem.resolved_at
+            if problem.resolving_since is not None and target not in problem_followthrough.FOLLOWED:
+                changes["stopped_resolving"] = problem_resolution.open_count(session, problem.id)
+                problem_followthrough.unmark(problem)
         resolved = None
         if resolve_incidents is not None:
             if problem.state != "resolved":
@@ -190,6 +195,11 @@ def update_problem(
             resolved = problem_resolution.resolve_open(session, problem, Actor(actor), resolve_incidents)
             if resolved.refs:
                 changes["incidents_resolved"] = list(resolved.refs)
+            if resolved.still_open:
+                problem_followthrough.mark(problem, actor)
+                changes["resolving"] = resolved.still_open
+            else:
+                problem_followthrough.unmark(problem)
         if changes:
             audit.record(session, actor, "problem.update", problem.ref, **changes)
         session.flush()
@@ -204,9 +214,10 @@ def history(session: Session, ref: str) -> list[AuditEntry]:
 
 
 def names_in(session: Session, problem: Problem, history: list[AuditEntry]) -> dict[str, str]:
-    """The display names of the people a problem's page and `problem show` name (its owner, who filed it, who did
-    each thing in its history), read at once (hub/people.py `names_of`)."""
-    return people.names_of(session.connection(), [problem.owner, problem.created_by, *(e.actor for e in history)])
+    """The display names of the people a problem's page and `problem show` name (its owner, who filed it, who asked
+    for its incidents to be resolved, who did each thing in its history), read at once (hub/people.py `names_of`)."""
+    named = [problem.owner, problem.created_by, problem.resolving_by, *(e.actor for e in history)]
+    return people.names_of(session.connection(), named)
 
 
 def what_happened(action: str, detail: dict[str, object] | None) -> str:
@@ -227,9 +238,18 @@ def what_happened(action: str, detail: dict[str, object] | None) -> str:
         target = state.rsplit(" ", 1)[-1]
         said.append({"known_error": "marked it a known error", "resolved": "resolved it", "closed": "closed it"}
                     .get(target, f"set it {target.replace('_', ' ')}"))  # fmt: skip
+    background = action == problem_followthrough.ACTION
     if isinstance(refs := detail.get("incidents_resolved"), list) and refs:
-        count = f"{len(refs)} open incident{'s' if len(refs) != 1 else ''}"
-        said.append(f"resolved {count} with it ({problem_resolution.listed([str(ref) for ref in refs])})")
+        count = f"{len(refs):,} open incident{'s' if len(refs) != 1 else ''}"
+        listed = problem_resolution.listed([str(ref) for ref in refs])
+        said.append(f"resolved {count} with it{' in the background' if background else ''} ({listed})")
+    if isinstance(left := detail.get("resolving"), int):
+        said.append(problem_resolution.in_background(left))
+    if background and isinstance(left := detail.get("still_open"), int):
+        said.append(f"{left:,} still open" if left else "none left open")
+    if isinstance(left := detail.get("stopped_resolving", detail.get("stopped")), int):
+        why = f" as it is {str(detail['now']).replace('_', ' ')} now" if "now" in detail else ""
+        said.append(f"stopped resolving its incidents in the background{why} ({left:,} still open)")
     return ", ".join(said) or action.removeprefix("problem.")
 
 

@@ -151,7 +151,7 @@ def dispatch(once: bool, interval: float) -> None:
     from hub.intake_notices import NoticeSettings
     from hub.mail_templates import MailTemplates
     from hub.maintenance import auto_close_chore, plugged_chores, upkeep
-    from outbound import escalations
+    from outbound import escalations, problem_incidents
     from outbound.dispatcher import run_dispatcher
     from outbound.queue import QUEUE_NAME, connect, make_queue
 
@@ -191,6 +191,7 @@ def dispatch(once: bool, interval: float) -> None:
 
         def each_round() -> None:
             escalations.schedule(db, queue)
+            problem_incidents.schedule(db, queue)  # the next batch of a problem's incidents, at once
             index_words()
 
         run_dispatcher(db, queue, interval=interval, stop=stop, upkeep=lambda: upkeep(db, notice_settings, chores),

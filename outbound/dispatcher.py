@@ -232,7 +232,7 @@ def _sweep(
     if not stale:
         return [], []
     job_ids = sorted({job_id for _, job_id in stale if job_id})
-    states = dict(zip(job_ids, _job_states(queue, job_ids), strict=True))
+    states = dict(zip(job_ids, job_states(queue, job_ids), strict=True))
     cutoff = now.timestamp() - stuck_after
     lost: list[int] = []
     alive: list[int] = []
@@ -243,7 +243,7 @@ def _sweep(
     return lost, alive
 
 
-def _job_states(queue: Queue, job_ids: Sequence[str]) -> list[tuple[str | None, float | None]]:
+def job_states(queue: Queue, job_ids: Sequence[str]) -> list[tuple[str | None, float | None]]:
     """Each job's status and start time in one round trip (None: no such job); not the pickled call."""
     with queue.connection.pipeline(transaction=False) as pipe:
         for job_id in job_ids:

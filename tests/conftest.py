@@ -213,6 +213,12 @@ def intake(settings: Settings, db: Database) -> Intake:
 
 
 @pytest.fixture
+def stored_intake(settings: Settings, database: Database) -> Intake:
+    """Intake into `database`: SQLite, and in a second run PostgreSQL."""
+    return make_intake(settings, database)
+
+
+@pytest.fixture
 def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_sqlite: Path) -> CliRunner:
     """The `switchboard` command against a fresh, migrated home under tmp_path/var (no outside settings). Its
     database starts as a copy of the session's migrated schema, so the `db upgrade` every test begins with finds

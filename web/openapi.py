@@ -290,6 +290,18 @@ _PROBLEM = {
         "share_workaround": {"type": "boolean"},
         "incidents": {"type": "array", "items": {"type": "string"}},
         "changes": {"type": "array", "items": {"type": "string"}, "description": "The changes that fix it."},
+        "resolving_incidents": {
+            "type": ["object", "null"],
+            "description": "While the workers resolve its open incidents in the background (after a request "
+            f"resolved the first {PROBLEM_BATCH}): who asked, since when, and how many are still open; null "
+            "otherwise.",
+            "required": ["asked_by", "since", "still_open"],
+            "properties": {
+                "asked_by": {"type": "string"},
+                "since": {"type": "string", "format": "date-time"},
+                "still_open": {"type": "integer", "minimum": 0},
+            },
+        },
     },
 }
 #: What PATCH answers after `"resolve_incidents": true`: the problem, and what became of its open incidents.
@@ -306,8 +318,8 @@ _PROBLEM_RESOLVED = {
         "incidents_still_open": {
             "type": "integer",
             "minimum": 0,
-            "description": f"Open incidents past this request's batch of {PROBLEM_BATCH}: send the request again "
-            "for them.",
+            "description": f"Open incidents past this request's batch of {PROBLEM_BATCH}: the workers resolve "
+            "them in the background (`resolving_incidents` says how far they are).",
         },
         "message": {
             "type": "string",
@@ -1240,10 +1252,11 @@ def document() -> dict[str, Any]:
                                     "type": "boolean",
                                     "default": False,
                                     "description": 'With `"state": "resolved"` (or on a problem resolved '
-                                    f"already): resolve its open incidents too, up to {PROBLEM_BATCH} a request, "
-                                    "oldest first, each as an agent's resolve does (its requester mailed the "
-                                    "resolution, which names the problem and its root cause), in the same "
-                                    "transaction.",
+                                    f"already): resolve its open incidents too, oldest first, each as an agent's "
+                                    "resolve does (its requester mailed the resolution, which names the problem "
+                                    f"and its root cause): the first {PROBLEM_BATCH} in the same transaction, the "
+                                    "rest by the workers in the background, until it is moved back to "
+                                    "investigating.",
                                 },
                             },
                         }

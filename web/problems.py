@@ -168,7 +168,11 @@ def suggestion_json(s: Suggestion) -> dict[str, Any]:
     }
 
 
-def problem_json(p: Problem, incidents: list[int] | None = None, fixes: list[str] | None = None) -> dict[str, Any]:
+def problem_json(
+    p: Problem, incidents: list[int] | None = None, fixes: list[str] | None = None, still_open: int = 0
+) -> dict[str, Any]:
+    """A problem as the API answers it; `still_open` (its open incidents) says how far the background resolving of
+    its incidents has come, while it runs."""
     found: dict[str, Any] = {
         "ref": p.ref,
         "title": p.title,
@@ -182,7 +186,9 @@ def problem_json(p: Problem, incidents: list[int] | None = None, fixes: list[str
         "created_by": p.created_by,
         "created_at": p.created_at.isoformat(),
         "resolved_at": p.resolved_at.isoformat() if p.resolved_at else None,
-    }
+        "resolving_incidents": None if p.resolving_since is None else
+        {"asked_by": p.resolving_by, "since": p.resolving_since.isoformat(), "still_open": still_open},
+    }  # fmt: skip
     if incidents is not None:
         found["incidents"] = [f"INC-{i}" for i in incidents]
     if fixes is not None:
@@ -210,8 +216,11 @@ def api_index() -> Response:
         return json_error(400, str(exc))
     with services().db.read() as session:
         total = session.scalar(select(func.count()).select_from(Problem)) or 0
-        rows = session.scalars(select(Problem).order_by(Problem.id.desc()).limit(limit).offset((page - 1) * limit))
-        return json_response([problem_json(p) for p in rows], headers={"X-Total-Count": str(total)})
+        rows = list(session.scalars(select(Problem).order_by(Problem.id.desc()).limit(limit)
+                                    .offset((page - 1) * limit)))  # fmt: skip
+        left = problem_resolution.open_counts(session, [p.id for p in rows if p.resolving_since is not None])
+        return json_response([problem_json(p, still_open=left.get(p.id, 0)) for p in rows],
+                             headers={"X-Total-Count": str(total)})  # fmt: skip
 
 
 @api_bp.post("")
@@ -240,7 +249,8 @@ def api_problem(ref: str) -> Response:
 
 def api_detail(ref: str, status: int = 200, resolved: problem_resolution.Resolved | None = None) -> Response:
     """The problem with its incidents and changes; after resolving incidents with it, which were and how many are
-    still open (`incidents_resolved`, `incidents_still_open`) and the sentence the page would flash (`message`)."""
+    still open, being resolved in the background (`incidents_resolved`, `incidents_still_open`), and the sentence
+    the page would flash (`message`)."""
     number = problem_id(ref)
     with services().db.read() as session:
         problem = session.get(Problem, number) if number is not None else None
@@ -248,7 +258,7 @@ def api_detail(ref: str, status: int = 200, resolved: problem_resolution.Resolve
             return json_error(404, f"no problem {ref!r}")
         linked = list(session.scalars(select(Incident.id).where(Incident.problem_id == problem.id)))
         fixes = [fix.ref for fix in change_problems.fixes(session, problem.id)]
-        found = problem_json(problem, linked, fixes)
+        found = problem_json(problem, linked, fixes, problem_resolution.open_count(session, problem.id))
         if resolved is not None:
             found |= {"incidents_resolved": list(resolved.refs), "incidents_still_open": resolved.still_open,
                       "message": problem_resolution.said(problem.ref, problem.state, resolved)}  # fmt: skip

@@ -8,13 +8,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from hub import problems
+from hub import problem_followthrough, problems
 from hub.cli import main
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
-from hub.models import Incident
+from hub.models import Incident, Problem
 from tests.docs import fenced, run_as_printed
 
 
@@ -109,3 +109,18 @@ def test_resolving_incidents_of_a_problem_not_resolved_is_refused_saying_what_to
 ) -> None:
     refused = runner.invoke(main, ["problem", "update", filed, "--resolve-incidents"])
     assert refused.exit_code == 1 and f"resolve {filed} too (its state resolved)" in refused.output
+
+
+def test_show_says_how_far_the_background_resolving_has_come(
+    settings: Settings, db: Database, intake: Intake, tmp_path: Path
+) -> None:
+    raw = Raw(source="email", content_type="message/rfc822", body=b"Subject: VPN\r\n\r\nit drops")
+    outcome = intake.record(raw, InboundEvent(source="email", title="VPN drops", requester="ann@example.org"))
+    assert outcome.incident_id is not None
+    number = problems.create(db, "VPN drops every night", "ann@example.com", incident_ids=(outcome.incident_id,))
+    problems.update_problem(db, number, "ann@example.com", state="investigating")
+    problems.update_problem(db, number, "ann@example.com", state="resolved")
+    with db.transaction() as session:
+        problem_followthrough.mark(session.get_one(Problem, number), "ann@example.com")
+    shown = run_as_printed(f"switchboard problem show PRB-{number}", settings, tmp_path)
+    assert "resolving its incidents: 1 still open (asked by ann@example.com " in shown

@@ -9,7 +9,6 @@ from sqlalchemy.exc import DBAPIError
 
 from hub import audit, problem_resolution, problems, triage
 from hub.agent_action import Actor, Mail
-from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
@@ -17,7 +16,6 @@ from hub.models import Incident, OutboxMessage, Problem, TimelineEntry
 from hub.outbox import body_of
 from hub.problem_resolution import Resolved
 from hub.problems import ProblemError
-from ingest.pipeline import make_intake
 
 LEAD = "lead@example.com"
 AGENT = Actor("agent@example.com")
@@ -53,12 +51,6 @@ def resolution_mails(db: Database) -> list[tuple[int | None, str]]:
         rows = session.execute(select(OutboxMessage.incident_id, OutboxMessage.recipient)
                                .where(OutboxMessage.kind == "resolved").order_by(OutboxMessage.id))  # fmt: skip
         return [(incident_id, recipient) for incident_id, recipient in rows]
-
-
-@pytest.fixture
-def stored_intake(settings: Settings, database: Database) -> Intake:
-    """Intake into `database`: SQLite, and in a second run PostgreSQL."""
-    return make_intake(settings, database)
 
 
 def test_the_open_incidents_are_resolved_and_the_rest_left_as_they_were(
@@ -200,8 +192,9 @@ def test_without_a_root_cause_the_resolution_names_the_problem_alone(db: Databas
         (Resolved((), 0), "PRB-4 resolved; none of its incidents was open"),
         (Resolved(tuple(f"INC-{n}" for n in range(1, 101)), 4_900),
          "PRB-4 resolved; 100 open incidents resolved with it (INC-1, INC-2, INC-3, INC-4, INC-5, INC-6, INC-7, "
-         "INC-8, INC-9, INC-10 and 90 more); 4,900 more still open (at most 100 go at a time): resolve "
-         "its incidents again for the next ones"),
+         "INC-8, INC-9, INC-10 and 90 more); the other 4,900 are being resolved in the background"),
+        (Resolved(("INC-7",), 1), "PRB-4 resolved; 1 open incident resolved with it (INC-7); the other 1 is being "
+                                  "resolved in the background"),
     ],
 )  # fmt: skip
 def test_the_answer_says_how_many_were_resolved_and_which(resolved: Resolved, said: str) -> None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hub import problems
+from hub import problem_followthrough, problems
+from hub.agent_action import Mail
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
-from hub.models import Incident, OutboxMessage
+from hub.models import Incident, OutboxMessage, Problem
 from tests.web.helpers import bearer, csrf_token
 
 LEAD = "lead@example.com"
+MAIL = Mail(desk_address="helpdesk@example.com", base_url="https://desk.example.com")
 
 
 def investigated(db: Database, intake: Intake, requesters: tuple[str, ...]) -> tuple[str, list[str]]:
@@ -113,3 +115,39 @@ def test_asking_to_resolve_incidents_of_a_problem_not_resolved_is_a_409_saying_w
     )
     not_a_flag = client.patch(f"/api/v1/problems/{ref}", json={"resolve_incidents": "yes"}, headers=bearer(agent_token))
     assert not_a_flag.status_code == 400 and statuses(db) == ["open"]
+
+
+def marked(db: Database, intake: Intake, count: int) -> tuple[str, int]:
+    """A resolved problem whose `count` open incidents are being resolved in the background, as the request past
+    its batch leaves it."""
+    ref, _ = investigated(db, intake, tuple(f"user{n}@example.org" for n in range(count)))
+    number = int(ref.removeprefix("PRB-"))
+    problems.update_problem(db, number, LEAD, state="resolved")
+    with db.transaction() as session:
+        problem_followthrough.mark(session.get_one(Problem, number), LEAD)
+    return ref, number
+
+
+def test_the_page_shows_the_background_progress_until_none_is_open(
+    logged_in: FlaskClient, db: Database, intake: Intake
+) -> None:
+    ref, number = marked(db, intake, 3)
+    problem_followthrough.resolve_batch(db, number, MAIL, limit=1)
+    page = logged_in.get(f"/problems/{ref}").get_data(as_text=True)
+    assert "Resolving its incidents: 2 still open" in page and "Resolve them</button>" not in page
+    problem_followthrough.sweep(db, MAIL)
+    assert "Resolving its incidents" not in logged_in.get(f"/problems/{ref}").get_data(as_text=True)
+
+
+def test_the_apis_problem_says_how_far_the_background_resolving_has_come(
+    client: FlaskClient, db: Database, intake: Intake, agent_token: str
+) -> None:
+    ref, _ = marked(db, intake, 2)
+    found = client.get(f"/api/v1/problems/{ref}", headers=bearer(agent_token)).json
+    assert found is not None and found["resolving_incidents"]["asked_by"] == LEAD
+    assert found["resolving_incidents"]["still_open"] == 2
+    [listed] = client.get("/api/v1/problems", headers=bearer(agent_token)).json  # type: ignore[misc]
+    assert listed["resolving_incidents"] == found["resolving_incidents"]
+    problem_followthrough.sweep(db, MAIL)
+    done = client.get(f"/api/v1/problems/{ref}", headers=bearer(agent_token)).json
+    assert done is not None and done["resolving_incidents"] is None
