@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Integer, Select, bindparam, select
+from sqlalchemy import Connection, Integer, Row, Select, bindparam, select
 
 from hub import name_words
 from hub.addresses import is_address
@@ -32,7 +32,7 @@ SUGGESTED_AS_TYPED = 20
 #: The roles whose holders can be given an incident (a viewer reads, and does not work, incidents).
 ASSIGNABLE_ROLES = ("admin", "agent")
 
-_ASSIGNABLE = select(User.email).where(User.active.is_(True), User.role.in_(ASSIGNABLE_ROLES))
+_ASSIGNABLE = select(User.email, User.display_name).where(User.active.is_(True), User.role.in_(ASSIGNABLE_ROLES))
 _FIRST = (
     select(User.email, User.display_name)
     .where(User.active.is_(True), User.role.in_(ASSIGNABLE_ROLES))
@@ -55,10 +55,18 @@ NO_ONE = Listed((), more=False)
 
 
 def first_people(conn: Connection, most: int = SUGGESTED) -> Listed:
-    """The first `most` assignable people by address (it reads `most` + 1 rows, to know whether there are more)."""
+    """The first `most` assignable people by address (it reads `most` + 1 rows, to know whether there are more),
+    listed by name (`by_name`)."""
     read = conn.execute(_FIRST, {"most": most + 1}).all()
     names = {row.email: row.display_name for row in read[:most] if row.display_name}
-    return Listed(tuple(row.email for row in read[:most]), len(read) > most, names)
+    return Listed(tuple(by_name(read[:most])), len(read) > most, names)
+
+
+def by_name(people: Iterable[Row[str, str | None]], typed: str = "") -> list[str]:
+    """The addresses of these (address, display name) rows as a field lists them (hub/name_words.py `sort_key`):
+    the best matches for `typed` first, then by display name, not by address."""
+    return [row.email for row in sorted(people, key=lambda row: name_words.sort_key(row.email, row.display_name,
+                                                                                     typed))]  # fmt: skip
 
 
 def group_names(conn: Connection) -> list[str]:
@@ -141,9 +149,9 @@ def _refusal(who: str, why: str) -> str:
 def starting(conn: Connection, typed: str, *, groups: bool = True, most: int = SUGGESTED_AS_TYPED) -> list[str]:
     """What an assignee field suggests for `typed`: the first `most` assignable people whose address starts with
     it, then those with a word of their display name starting so (hub/name_words.py), then (with `groups`) the
-    first `most` groups whose name does. All read through an index."""
+    first `most` groups whose name does. All read through an index; the people listed by `by_name`."""
     typed = typed.strip()
-    found = [row.email for row in name_words.people_starting(conn, _ASSIGNABLE, typed, most)]
+    found = by_name(name_words.people_starting(conn, _ASSIGNABLE, typed, most), typed)
     if groups and "@" not in typed:  # a group's name never holds an @ (hub/groups.py)
         found += conn.scalars(groups_starting(typed, most))
     return found

@@ -7,7 +7,7 @@ Each is one transaction that adds its timeline entry and owes the mail it causes
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -98,14 +98,14 @@ FIRST_BY_ADDRESS = (
 
 def first_mentionable(conn: Connection, most: int = mentions.SUGGESTED) -> tuple[list[mentions.Suggestion], bool]:
     """What the note box offers before anything is typed: the first `most` active users by address, each with the
-    name that reaches them alone (`mentions.suggestions`), and whether there are more. It reads `most` + 1 rows
-    through the index: namesakes (`bob@a.example`, `bob@b.example`) all start `bob@`, so in code point order they
-    sort together, and only the last address shown can have one past them, the next."""
+    name that reaches them alone (`mentions.suggestions`), listed by name (`by_name`), and whether there are more.
+    It reads `most` + 1 rows through the index: namesakes (`bob@a.example`, `bob@b.example`) all start `bob@`, so
+    in code point order they sort together, and only the last address shown can have one past them, the next."""
     rows = conn.execute(FIRST_BY_ADDRESS, {"most": most + 1}).all()
     read = [row.email for row in rows]
     shown = set(read[:most])
     offered = mentions.suggestions(read, most=len(read), names=_named(rows))
-    return [suggestion for suggestion in offered if suggestion.address in shown], len(read) > most
+    return by_name([suggestion for suggestion in offered if suggestion.address in shown]), len(read) > most
 
 
 def mentionable_starting(
@@ -113,9 +113,9 @@ def mentionable_starting(
 ) -> list[mentions.Suggestion]:
     """Whom the note box offers for `@typed`: the first `most` active users whose address starts with it, then those
     with a word of their display name starting with it (hub/name_words.py), each with the name that reaches them
-    alone (`mentions.suggestions`), never their display name. Every read goes through an index: the people found,
-    then those sharing their address's part before the @, which decides whether that part alone is a name (`@bob`
-    when there is one bob)."""
+    alone (`mentions.suggestions`), never their display name; the best matches first, then by name (`by_name`).
+    Every read goes through an index: the people found, then those sharing their address's part before the @,
+    which decides whether that part alone is a name (`@bob` when there is one bob)."""
     active = select(User.email).where(User.active.is_(True))
     rows = name_words.people_starting(conn, select(User.email, User.display_name).where(User.active.is_(True)),
                                       typed, most)  # fmt: skip
@@ -126,7 +126,13 @@ def mentionable_starting(
     namesakes = conn.scalars(active.where(or_(*(starting_with(User.email, f"{name}@") for name in local_parts))))
     people = {*found, *namesakes}
     offered = {s.address: s for s in mentions.suggestions(people, most=len(people), names=_named(rows))}
-    return [offered[address] for address in found if address in offered]
+    return by_name([offered[address] for address in found if address in offered], typed)
+
+
+def by_name(offered: Iterable[mentions.Suggestion], typed: str = "") -> list[mentions.Suggestion]:
+    """`offered` as the note box lists them (hub/name_words.py `sort_key`): the best matches for `typed` first,
+    then by display name, not by address."""
+    return sorted(offered, key=lambda s: name_words.sort_key(s.address, s.name, typed))
 
 
 def _named(rows: Sequence[Row[str, str | None]]) -> dict[str, str]:

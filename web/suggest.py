@@ -1,6 +1,6 @@
 """What a field suggests as one types, for the pages' script (web/static/suggest.js, web/static/mentions.js):
 `GET /suggest/cis?q=db`, `GET /suggest/people?q=bo` and `GET /suggest/assignees?q=bo` (people by address, then by
-a word of their name: "sto" finds Robert Stone), JSON.
+a word of their name: "sto" finds Robert Stone, "o'brien" and "brien" O'Brien; best match first, then by name), JSON.
 
 They are the pages' own, not the API's: the page asks with the session it was opened in, as its forms post, so
 they answer whoever may use the field that asks (a logged-out visitor is sent to log in, like any page), and they
@@ -27,7 +27,8 @@ MAX_TYPED = 320
 
 def init_app(app: Flask) -> None:
     """The CI fields' template (incidents/_ci_names.html) asks for more only when the page's list was cut; the note
-    box folds what is typed with the letters hub/name_words.py folds (data-mention-folding)."""
+    box folds what is typed with the table hub/name_words.py folds it with (data-mention-folding): the letters NFKD
+    leaves whole, and the apostrophes and hyphens that join a name."""
     app.jinja_env.globals["SUGGESTED_CI_NAMES"] = cis.SUGGESTED_NAMES
     app.jinja_env.globals["NAME_FOLDING"] = name_words.FOLDED
 

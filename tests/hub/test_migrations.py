@@ -252,8 +252,8 @@ def test_0044_indexes_the_words_of_incidents_already_there_and_its_downgrade_dro
 def test_0045_indexes_the_words_of_names_already_set_as_the_accounts_do_and_its_downgrade_drops_them(
     database_url: str,
 ) -> None:
-    """The backfill (by batches of users) keeps the words hub/name_words.py would (its own copy of `words`, which
-    must fold as that does); the downgrade drops the table and its index."""
+    """The backfill (by batches of users) keeps the words hub/name_words.py kept then (its own copy of `words`: an
+    apostrophe parted them; 0047 joins them); the downgrade drops the table and its index."""
     db = Database.connect(database_url)
     upgrade(db.engine, "0044")
     users = Base.metadata.tables["users"]
@@ -270,8 +270,46 @@ def test_0045_indexes_the_words_of_names_already_set_as_the_accounts_do_and_its_
     found: dict[str, set[str]] = {}
     for email, word in rows:
         found.setdefault(email, set()).add(word)
-    assert found == {email: set(name_words.words(name)) for email, name in names.items() if name}
-    assert found["zoe@example.com"] == {"zoe", "orsted", "dzuric", "lukasz"}
+    assert found == {"ann@example.com": {"ann", "lee"}, "zoe@example.com": {"zoe", "orsted", "dzuric", "lukasz"},
+                     "ob@example.com": {"o", "brien", "finn", "strasse"}}  # fmt: skip
     command.downgrade(alembic_config(database_url), "0044")
     assert "user_name_words" not in inspect(db.engine).get_table_names()
+    db.dispose()
+
+
+def _name_words(db: Database) -> dict[str, set[str]]:
+    """Each person's indexed words, by address."""
+    users, kept = Base.metadata.tables["users"], Base.metadata.tables["user_name_words"]
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(users.c.email, kept.c.word).join(kept, kept.c.user_id == users.c.id)).all()
+    found: dict[str, set[str]] = {}
+    for email, word in rows:
+        found.setdefault(email, set()).add(word)
+    return found
+
+
+@pytest.mark.empty_database
+def test_0047_keeps_the_names_already_set_whole_and_in_parts_as_the_accounts_do_and_its_downgrade_parts_them(
+    database_url: str,
+) -> None:
+    """The rebuild keeps the words hub/name_words.py would (its own copy of `words`, which must fold as that does),
+    for users past a batch too; the downgrade goes back to 0045's."""
+    db = Database.connect(database_url)
+    upgrade(db.engine, "0046")
+    users = Base.metadata.tables["users"]
+    names = {"ob@example.com": "Seán O'Brien", "jl@example.com": "Jean-Luc D\u2019Angelo", "ann@example.com": "Ann Lee",
+             "bob@example.com": None}  # fmt: skip
+    with db.engine.begin() as conn:
+        conn.execute(insert(users), [{"email": email, "display_name": name, "password_hash": "x", "role": "agent",
+                                      "active": True, "created_at": datetime.now(UTC)}
+                                     for email, name in names.items()])  # fmt: skip
+        conn.execute(text("UPDATE users SET id = id + 7000 WHERE email = 'jl@example.com'"))  # past a batch
+        conn.execute(text("INSERT INTO user_name_words (user_id, word) SELECT id, 'stale' FROM users WHERE email = "
+                          "'ann@example.com'"))  # fmt: skip
+    upgrade(db.engine, "0047")
+    assert _name_words(db) == {email: set(name_words.words(name)) for email, name in names.items() if name}
+    assert _name_words(db)["jl@example.com"] == {"jeanluc", "jean", "luc", "dangelo", "d", "angelo"}
+    command.downgrade(alembic_config(database_url), "0046")
+    assert _name_words(db) == {"ob@example.com": {"sean", "o", "brien"}, "ann@example.com": {"ann", "lee"},
+                               "jl@example.com": {"jean", "luc", "d", "angelo"}}  # fmt: skip
     db.dispose()

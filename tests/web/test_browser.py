@@ -1230,8 +1230,8 @@ def test_agent_finds_a_colleague_by_display_name_and_the_note_gets_their_handle(
     note = page.locator("#note-text")
     note.press_sequentially("Over to @ro")  # rob by his address, Robert Stone by his first name
     suggestions = page.get_by_role("listbox", name="Colleagues to mention")
-    assert suggestions.get_by_role("option").all_inner_texts() == ["Robert Stone (bob@example.com)",
-                                                                   "@rob rob@example.com"]  # fmt: skip
+    assert suggestions.get_by_role("option").all_inner_texts() == ["@rob rob@example.com",
+                                                                   "Robert Stone (bob@example.com)"]  # fmt: skip
     note.press_sequentially("bert")
     page.keyboard.press("Enter")
     assert note.input_value() == "Over to @bob "  # the handle the server reads back, never the name
@@ -1271,6 +1271,41 @@ def test_the_note_box_folds_a_typed_letter_nfkd_leaves_whole_with_the_servers_ta
     assert suggestions.get_by_role("option").all_inner_texts() == ["Lukas Ørsted (lk@example.com)"]
     page.keyboard.press("Enter")
     assert page.locator("#note-text").input_value() == "@lk "
+
+
+def test_the_note_box_finds_and_orders_names_from_the_pages_own_list_as_the_server_does(
+    live_url: str, page: Page, user: Login, make_user: Callable[..., Login], integration: IntegrationCredentials,
+    db: Database,
+) -> None:  # fmt: skip
+    """The script folds what is typed with the server's table (data-mention-folding), apostrophes and hyphens
+    included, and orders what it finds as hub/name_words.py `sort_key` does: for each name typed, the page's own
+    list offers those /suggest/people would, in the same order."""
+    problems = console_errors(page)
+    named = {"ob@example.com": "Seán O'Brien", "da@example.com": "Dina D\u2019Angelo",
+             "jl@example.com": "Jean-Luc Picard", "am@example.com": "Anne-Marie Lund", "erik@example.com": "Erik Lund",
+             "em@example.com": "Émile Lund", "emil@example.com": "Emil Lund", "lund@example.com": "",
+             "olive@example.com": "Olive Brown"}  # fmt: skip
+    for email, name in named.items():
+        make_user(email=email)
+        with db.transaction() as session:
+            accounts.set_display_name(session, email, name)
+    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
+    _log_in(page, live_url, user)
+    page.goto(f"{live_url}/incidents/{ref}")
+    note = page.locator("#note-text")
+    assert note.get_attribute("data-mention-more") is None  # the page lists everyone: the server is not asked
+    suggestions = page.get_by_role("listbox", name="Colleagues to mention")
+    for typed in ("o'brien", "o'b", "obri", "brien", "d\u2019angelo", "angelo", "jean-luc", "jeanl", "luc",
+                  "anne-marie", "marie", "lund", "em", "e"):  # fmt: skip
+        with db.read() as session:
+            server = [f"{s.name} ({s.address})" if s.name else f"@{s.handle} {s.address}"
+                      for s in incident_notes.mentionable_starting(session.connection(), typed)
+                      if s.address != user.email]  # fmt: skip
+        assert server, typed
+        note.fill("")
+        note.press_sequentially(f"@{typed}")
+        assert suggestions.get_by_role("option").all_inner_texts() == server[:8], typed
+    assert problems == [], problems
 
 
 def test_agent_picks_one_of_two_colleagues_sharing_a_name_by_arrow_or_click(

@@ -4,6 +4,7 @@ found by address; what they fill in stays the address or the handle. On SQLite a
 
 from __future__ import annotations
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
@@ -75,3 +76,37 @@ def test_a_hostile_name_comes_back_as_json_text_not_markup(logged_in: FlaskClien
         response = logged_in.get(path)
         assert response.mimetype == "application/json" and response.headers["X-Content-Type-Options"] == "nosniff"
         assert [found[named] for found in response.get_json()] == [hostile], path
+
+
+def test_the_note_box_lists_colleagues_found_by_name_as_names_are_read_accents_aside(
+    logged_in: FlaskClient, db: Database
+) -> None:
+    _hire(db, ("a@example.com", "Erik Lund"), ("b@example.com", "Émile Lund"), ("c@example.com", "Emil Lund"))
+    found = logged_in.get("/suggest/people?q=lund").get_json()
+    assert [person["name"] for person in found] == ["Emil Lund", "Émile Lund", "Erik Lund"]
+
+
+def test_the_assignee_fields_list_namesakes_by_their_address(logged_in: FlaskClient, db: Database) -> None:
+    _hire(db, ("zed@example.com", "Kim Lee"), ("kim@example.com", "Kim Lee"))
+    assert logged_in.get("/suggest/assignees?q=lee").get_json() == [
+        {"value": "kim@example.com", "label": "Kim Lee"},
+        {"value": "zed@example.com", "label": "Kim Lee"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [("obrien", "Seán O'Brien"), ("o'brien", "Seán O'Brien"), ("o\u2019bri", "Seán O'Brien"), ("brien", "Seán O'Brien"),
+     ("dangelo", "Dina D\u2019Angelo"), ("d'angelo", "Dina D\u2019Angelo"), ("angelo", "Dina D\u2019Angelo"),
+     ("jeanluc", "Jean-Luc Picard"), ("jean-luc", "Jean-Luc Picard"), ("luc", "Jean-Luc Picard"),
+     ("annemarie", "Anne-Marie Roy"), ("anne-m", "Anne-Marie Roy"), ("marie", "Anne-Marie Roy")],
+)  # fmt: skip
+def test_a_name_joined_by_an_apostrophe_or_a_hyphen_is_found_whole_or_by_a_part_in_the_note_box_and_assignee_fields(
+    logged_in: FlaskClient, db: Database, typed: str, name: str
+) -> None:
+    _hire(db, ("ob@example.com", "Seán O'Brien"), ("da@example.com", "Dina D\u2019Angelo"),
+          ("jl@example.com", "Jean-Luc Picard"), ("am@example.com", "Anne-Marie Roy"))  # fmt: skip
+    people = logged_in.get("/suggest/people", query_string={"q": typed}).get_json()
+    assignees = logged_in.get("/suggest/assignees", query_string={"q": typed, "groups": "no"}).get_json()
+    assert [person["name"] for person in people] == [name]
+    assert [person["label"] for person in assignees] == [name]

@@ -26,8 +26,9 @@
   let timer = 0;
   // The name being written just before the caret. The @ must start a word, as hub/mentions.py reads it, so an
   // address written out ("mail bob@example.com") is not taken for a mention.
-  // Letters of any script, so "@zoë" finds Zoë (and Enter writes her handle).
-  const TYPING = /(?:^|[^\p{L}\p{N}_.%+@-])@([\p{L}\p{N}][\p{L}\p{N}._%+-]*(?:@[\p{L}\p{N}.-]*)?)$/u;
+  // Letters of any script, so "@zoë" finds Zoë (and Enter writes her handle), and the apostrophes a name holds, so
+  // "@o'brien" finds O'Brien.
+  const TYPING = /(?:^|[^\p{L}\p{N}_.%+@-])@([\p{L}\p{N}][\p{L}\p{N}._%+'\u2019\u02bc-]*(?:@[\p{L}\p{N}.-]*)?)$/u;
 
   const list = document.createElement("ul");
   list.id = "mention-list";
@@ -65,9 +66,12 @@
     const known = people.filter((person) => person.address.startsWith(wanted) || named(person, typedWords))
       .concat(fetched.get(wanted) || []);
     const seen = new Set();
+    const said = typedWords.join(" ");
     shown = known
       .filter((person) => !seen.has(person.address) && seen.add(person.address))
-      .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
+      .map((person) => ({ person, key: sortKey(person, wanted, said) }))
+      .sort((a, b) => compare(a.key, b.key))
+      .map(({ person }) => person)
       .slice(0, MOST);
     if (!shown.length) return close();
     active = 0;
@@ -77,13 +81,31 @@
     highlight();
   }
 
-  // What is typed, folded as the server folds names (hub/name_words.py `words`): accents off, in any case, and the
-  // letters NFKD leaves whole from the server's table, so "@zoe" finds Zoë and "@ors" Ørsted among the page's
-  // people, whose words the page gives already folded, as the server finds them among the rest.
+  // What is typed, folded as the server folds it (hub/name_words.py `typed_words`): accents off, in any case, the
+  // letters NFKD leaves whole and the apostrophes and hyphens that join a name from the server's table, so "@zoe"
+  // finds Zoë, "@ors" Ørsted and "@o'brien" O'Brien among the page's people, whose words (whole and in parts) the
+  // page gives already folded, as the server finds them among the rest.
   function fold(typed) {
     const plain = typed.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
     const folded = Array.from(plain, (letter) => folding[letter] ?? letter).join("");
     return folded.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  }
+  // Where a person goes in the list, as the server orders its own (hub/name_words.py `sort_key`): the best matches
+  // first (what was typed is their handle, address or whole name; then their address or name starts with it; then
+  // a later word of their name does), then by name as people read names (folded: Emil, Émile, Erik), by address
+  // for those without one, and by address between namesakes.
+  function sortKey(person, wanted, said) {
+    const name = fold(person.name || "").join(" ");
+    const handle = person.address.split("@")[0];
+    const best = wanted === person.address || wanted === handle || (name && said === name) ? 0
+      : person.address.startsWith(wanted) || (name && name.startsWith(said)) ? 1 : 2;
+    return [best, name || person.address, person.address];
+  }
+  function compare(a, b) {
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+    }
+    return 0;
   }
   // Each word typed must start a word of the name, as on the server.
   function named(person, typedWords) {
@@ -157,7 +179,7 @@
 
   function insert(person) {
     // Replace the whole name under the caret, even the part after it, so "@bo|b" does not become "@bob b".
-    const rest = box.value.slice(box.selectionStart).match(/^[\p{L}\p{N}._%+@-]* ?/u)[0];
+    const rest = box.value.slice(box.selectionStart).match(/^[\p{L}\p{N}._%+'\u2019\u02bc@-]* ?/u)[0];
     box.setRangeText("@" + person.handle + " ", start, box.selectionStart + rest.length, "end");
     close();
   }
