@@ -6,7 +6,7 @@ An address is one text, read by a range on `users.email` (hub/prefix_match.py). 
 should find Robert Stone, so each word of a display name is kept, folded, in `user_name_words` (migration 0045),
 which a range on `word` reads the same way; no LIKE '%sto%' over every user. Folding takes accents and case off
 (Zoë is found by "zoe", Ørsted by "orsted", Straße by "strasse"), and what is typed is folded the same way
-(`typed_words`). A name joined by an apostrophe or a hyphen is kept whole and in parts (migration 0047): O'Brien is
+(`typed_words`). A name joined by an apostrophe or a hyphen is kept whole and in parts (migration 0048): O'Brien is
 found by "obrien", "o'brien" and "brien", Jean-Luc by "jean-luc" and "luc".
 
 What is found is listed as people read it (`sort_key`): the best matches first, then by name, not by address.

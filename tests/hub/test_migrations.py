@@ -253,7 +253,7 @@ def test_0045_indexes_the_words_of_names_already_set_as_the_accounts_do_and_its_
     database_url: str,
 ) -> None:
     """The backfill (by batches of users) keeps the words hub/name_words.py kept then (its own copy of `words`: an
-    apostrophe parted them; 0047 joins them); the downgrade drops the table and its index."""
+    apostrophe parted them; 0048 joins them); the downgrade drops the table and its index."""
     db = Database.connect(database_url)
     upgrade(db.engine, "0044")
     users = Base.metadata.tables["users"]
@@ -289,13 +289,13 @@ def _name_words(db: Database) -> dict[str, set[str]]:
 
 
 @pytest.mark.empty_database
-def test_0047_keeps_the_names_already_set_whole_and_in_parts_as_the_accounts_do_and_its_downgrade_parts_them(
+def test_0048_keeps_the_names_already_set_whole_and_in_parts_as_the_accounts_do_and_its_downgrade_parts_them(
     database_url: str,
 ) -> None:
     """The rebuild keeps the words hub/name_words.py would (its own copy of `words`, which must fold as that does),
     for users past a batch too; the downgrade goes back to 0045's."""
     db = Database.connect(database_url)
-    upgrade(db.engine, "0046")
+    upgrade(db.engine, "0047")
     users = Base.metadata.tables["users"]
     names = {"ob@example.com": "Seán O'Brien", "jl@example.com": "Jean-Luc D\u2019Angelo", "ann@example.com": "Ann Lee",
              "bob@example.com": None}  # fmt: skip
@@ -306,10 +306,10 @@ def test_0047_keeps_the_names_already_set_whole_and_in_parts_as_the_accounts_do_
         conn.execute(text("UPDATE users SET id = id + 7000 WHERE email = 'jl@example.com'"))  # past a batch
         conn.execute(text("INSERT INTO user_name_words (user_id, word) SELECT id, 'stale' FROM users WHERE email = "
                           "'ann@example.com'"))  # fmt: skip
-    upgrade(db.engine, "0047")
+    upgrade(db.engine, "0048")
     assert _name_words(db) == {email: set(name_words.words(name)) for email, name in names.items() if name}
     assert _name_words(db)["jl@example.com"] == {"jeanluc", "jean", "luc", "dangelo", "d", "angelo"}
-    command.downgrade(alembic_config(database_url), "0046")
+    command.downgrade(alembic_config(database_url), "0047")
     assert _name_words(db) == {"ob@example.com": {"sean", "o", "brien"}, "ann@example.com": {"ann", "lee"},
                                "jl@example.com": {"jean", "luc", "d", "angelo"}}  # fmt: skip
     db.dispose()

@@ -5,8 +5,8 @@ no one. hub/name_words.py now keeps such a name whole and in parts (obrien, o, b
 `user_name_words` for the names already set, as 0045 filled it, and its downgrade rebuilds it as 0045 kept it. The
 table and its index are unchanged.
 
-Revision ID: 0047
-Revises: 0046
+Revision ID: 0048
+Revises: 0047
 """
 
 import re
@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0047"
-down_revision: str | None = "0046"
+revision: str = "0048"
+down_revision: str | None = "0047"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
