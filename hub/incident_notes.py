@@ -77,10 +77,11 @@ def _mention(incident: Incident, person: str, actor: Actor, text: str, mail: Mai
 
 def mentionable_as(conn: Connection, names: Sequence[str]) -> list[str]:
     """The active users (a viewer may be told, though not write) whom the mentioned `names` could mean, for
-    `mentions.resolve`: the whole addresses named, and the addresses starting `name@` for each bare name. Read
-    through the index on addresses, a few rows for a note's few names, not every user."""
+    `mentions.resolve`: the whole addresses named, and the addresses starting `name@` for each bare name (and
+    `ann@` for "ann's"). Read through the index on addresses, a few rows for a note's few names, not every user."""
     whole = [name for name in names if "@" in name]
-    wanted = [starting_with(User.email, f"{name}@") for name in names if "@" not in name]
+    wanted = [starting_with(User.email, f"{local}@") for name in names if "@" not in name
+              for local in mentions.could_mean(name)]  # fmt: skip
     if whole:
         wanted.append(User.email.in_(whole))
     return list(conn.scalars(select(User.email).where(User.active.is_(True), or_(*wanted)))) if wanted else []

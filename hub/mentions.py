@@ -11,8 +11,14 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-#: An @ that starts a word (not the @ inside an address written out), then a local part and perhaps a domain.
-_HANDLE = re.compile(r"(?<![\w.%+@-])@([a-z0-9][a-z0-9._%+-]*(?:@[a-z0-9-]+(?:\.[a-z0-9-]+)*)?)", re.IGNORECASE)
+#: An @ that starts a word (not the @ inside an address written out), then a local part and perhaps a domain. An
+#: apostrophe belongs to the name ("@o'brien" is not "@o", who may be someone else; o'brien@ is a valid address).
+_HANDLE = re.compile(r"(?<![\w.%+@-])@([a-z0-9][a-z0-9._%+'\u2019\u02bc-]*(?:@[a-z0-9-]+(?:\.[a-z0-9-]+)*)?)",
+                     re.IGNORECASE)  # fmt: skip
+#: What a name's end is not part of it: a sentence's full stop, a dash, an apostrophe ("@james'").
+_TRAILING = ".-'\u2019\u02bc"
+#: A possessive after a name ("@ann's note"), tried off when the name with it matches no one.
+_POSSESSIVES = ("'s", "\u2019s", "\u02bcs")
 #: More than this many names in one note is a mail merge, not a mention.
 MOST = 20
 #: The note box suggests from at most this many people: enough for a desk, and the page stays small.
@@ -37,13 +43,13 @@ NONE = Mentions()
 
 def handles(text: str) -> tuple[str, ...]:
     """The names mentioned, lower-cased, each once, in the order written; a sentence's full stop is not a name's."""
-    found = (match.group(1).rstrip(".-").lower() for match in _HANDLE.finditer(text))
+    found = (match.group(1).rstrip(_TRAILING).lower() for match in _HANDLE.finditer(text))
     return tuple(dict.fromkeys(name for name in found if name))[:MOST]
 
 
 def resolve(names: Collection[str], people: Collection[str]) -> Mentions:
     """Match each name against the active users' addresses (lower-cased): a whole address exactly, a bare name
-    by the part before the @ when exactly one address has it."""
+    by the part before the @ when exactly one address has it; "ann's" is ann when no address starts "ann's@"."""
     by_local: dict[str, list[str]] = {}
     for address in people:
         by_local.setdefault(address.partition("@")[0], []).append(address)
@@ -55,12 +61,28 @@ def resolve(names: Collection[str], people: Collection[str]) -> Mentions:
         if "@" in name:
             (told if name in everyone else unknown).append(name)
             continue
-        matches = by_local.get(name, [])
+        key = name if name in by_local else _without_possessive(name)
+        matches = by_local.get(key, [])
         if len(matches) == 1:
             told.append(matches[0])
+        elif matches:
+            ambiguous.append(key)
         else:
-            (ambiguous if matches else unknown).append(name)
+            unknown.append(key)
     return Mentions(tuple(dict.fromkeys(told)), tuple(unknown), tuple(ambiguous))
+
+
+def could_mean(name: str) -> tuple[str, ...]:
+    """The parts before an @ a bare name could be: itself, and without a possessive ("ann's": ann's, ann), for the
+    reads that gather the users `resolve` chooses among."""
+    return tuple(dict.fromkeys((name, _without_possessive(name))))
+
+
+def _without_possessive(name: str) -> str:
+    for possessive in _POSSESSIVES:
+        if name.endswith(possessive):
+            return name[: -len(possessive)]
+    return name
 
 
 @dataclass(frozen=True)

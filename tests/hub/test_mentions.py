@@ -77,8 +77,26 @@ def test_every_suggestion_written_in_a_note_reaches_its_colleague_and_no_one_els
 
 
 def test_an_address_no_mention_could_reach_is_not_suggested() -> None:
-    offered = mentions.suggestions(["o'brien@example.com", "_ops@example.com", "bob@example.com"])
+    offered = mentions.suggestions(["_ops@example.com", "bob@example.com"])
     assert [s.address for s in offered] == ["bob@example.com"]
+
+
+def test_an_apostrophe_belongs_to_the_name_so_a_name_it_joins_is_not_cut_short() -> None:
+    assert mentions.handles("@o'brien, @d\u2019angelo, @o\u02bcneil") == ("o'brien", "d\u2019angelo", "o\u02bcneil")
+    people = ["o@example.com", "sean.obrien@example.com"]
+    assert mentions.resolve(("o'brien",), people) == Mentions(unknown=("o'brien",))
+
+
+def test_an_address_with_an_apostrophe_is_reached_by_its_name() -> None:
+    people = ["o'brien@example.com", "o@example.com"]
+    assert mentions.resolve(mentions.handles("@o'brien, look"), people).people == ("o'brien@example.com",)
+    assert [s.handle for s in mentions.suggestions(people)] == ["o'brien", "o"]
+
+
+def test_a_possessive_after_a_name_still_mentions_them() -> None:
+    note = "see @ann's note and @bob\u2019s, and @james'"
+    said = mentions.resolve(mentions.handles(note), [*PEOPLE, "james@x.example"])
+    assert said.people == ("bob@example.com", "james@x.example") and said.ambiguous == ("ann",)
 
 
 def test_suggestions_stop_at_the_cap() -> None:

@@ -120,6 +120,16 @@ def test_a_note_appears_on_the_timeline_escaped(logged_in: FlaskClient, raise_in
     assert "<script>alert(1)</script>" not in page
 
 
+def test_a_possessive_after_a_name_mentions_them_and_an_apostrophe_in_a_name_is_not_cut_short(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], make_user: Callable[..., Login]
+) -> None:
+    make_user(email="bob@example.com")
+    make_user(email="o@example.com")
+    ref = raise_incident()
+    page = act(logged_in, ref, "note", text="@bob's disk is full; @o'brien, look")
+    assert "note added; mailed to bob@example.com (no user is called @o&#39;brien: no one was told of those)" in page
+
+
 def test_a_note_mentioning_a_colleague_mails_them_and_says_so(
     logged_in: FlaskClient, raise_incident: Callable[..., str], make_user: Callable[..., Login], db: Database
 ) -> None:
