@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
@@ -17,6 +18,11 @@ from hub.names import NAME_WIDTH, is_one_line
 GREETING_WIDTH = 40
 #: Letters (any script), spaces, and the marks names carry: O'Brien, Anne-Marie, J. Smith.
 _PLAIN = re.compile(r"[^\W\d_]+(?:[ '\u2019.\-][^\W\d_]*)*", re.UNICODE)
+#: An address written in a line of text: a local part from a letter or digit on, @, then dot-separated labels, so
+#: the brackets, quotes and full stop around "('ann@example.com')." are the text's. Only where a run of local-part
+#: characters starts, so a long run is read once, not once from each of its characters (a summary holds a mail's
+#: subject). Quotes, backticks, braces and bars are left out of local parts, rare there but common around them.
+_WRITTEN = re.compile(r"(?<![\w.!#$%&*+/=?^~-])\w[\w.!#$%&*+/=?^~-]*@[\w-]+(?:\.[\w-]+)*")
 
 
 def check_display_name(name: str) -> str | None:
@@ -49,9 +55,34 @@ def names_of(conn: Connection, emails: Iterable[str | None]) -> dict[str, str]:
     return {row.email: row.display_name for row in found}
 
 
-def authors(incident: Incident) -> list[str]:
-    """Who did an incident's timeline entries (their `by`), for `names_of`: its timeline names them."""
-    return [by for entry in incident.timeline if isinstance(by := (entry.data or {}).get("by"), str)]
+def on_timeline(incident: Incident) -> list[str]:
+    """Whom an incident's timeline names, for `names_of`: who did each entry (its `by`) and the addresses its
+    summaries write ("Assigned to ann@example.com by bob@example.com"), read from what the page already loaded."""
+    by = [by for entry in incident.timeline if isinstance(by := (entry.data or {}).get("by"), str)]
+    return [*by, *(address for entry in incident.timeline for address in _WRITTEN.findall(entry.summary))]
+
+
+@dataclass(frozen=True)
+class Named:
+    """A colleague's address in a line of text, with the display name a page shows it by."""
+
+    address: str  # as written, whatever its case
+    name: str
+
+
+def with_names(text: str, names: Mapping[str, str]) -> list[str | Named]:
+    """`text` (a timeline entry's summary) cut at the addresses of those `names` (from `names_of`) names: the stretches
+    between as written, each such address a `Named`. The stored text stays the record; only its showing names them,
+    an address no one named staying an address (a requester's, someone's without a display name)."""
+    parts: list[str | Named] = []
+    start = 0
+    for match in _WRITTEN.finditer(text):
+        named = names.get(match.group().lower())
+        if named is None:
+            continue
+        parts += [text[start : match.start()], Named(match.group(), named)]
+        start = match.end()
+    return [part for part in [*parts, text[start:]] if part != ""]
 
 
 def label(email: str, names: Mapping[str, str]) -> str:

@@ -132,6 +132,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.jinja_env.globals.update(nav_work=navigation.WORK, nav_admin=navigation.ADMIN, here=here)
     app.jinja_env.filters["web_link"] = web_link  # links stored before hub/changes.py refused other schemes
     app.jinja_env.globals["person_label"] = people.label  # a person in text where markup cannot go (a tooltip)
+    app.jinja_env.filters["with_names"] = people.with_names  # a summary's colleagues, for _person.html's `naming`
 
     # Token-authenticated endpoints: no cookie, so no cross-site request can ride on one.
     for blueprint in (

@@ -85,8 +85,9 @@ def detail(ref: str) -> ResponseReturnValue:
     times = reviews.key_times_of(incident, declared, utcnow())
     editable = review.state == "draft" and allowed(current_user.role, WORK_INCIDENTS)
     coordinators = list(dict.fromkeys(d.coordinator for d in declared))
-    with services().db.read() as session:  # who coordinated, wrote it and did its timeline's entries, by name
-        named = [*coordinators, review.started_by, review.updated_by, review.published_by, *people.authors(incident)]
+    with services().db.read() as session:  # who coordinated and wrote it, and whom its timeline names, by name
+        wrote = [review.started_by, review.updated_by, review.published_by]
+        named = [*coordinators, *wrote, *people.on_timeline(incident)]
         names = people.names_of(session.connection(), named)
     return render_template("reviews/detail.html", incident=incident, review=review, times=times, fields=reviews.FIELDS,
                            coordinators=coordinators, editable=editable, names=names,

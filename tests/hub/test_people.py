@@ -1,7 +1,10 @@
 """How the desk names people to requesters: replies signed with the agent's display name, never their address, and
-acknowledgements greeting a sender by a plain display name (hub/people.py)."""
+acknowledgements greeting a sender by a plain display name; and to colleagues: the addresses in a timeline line cut
+out to be shown by name (hub/people.py)."""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 from sqlalchemy import select
@@ -55,6 +58,61 @@ def test_a_colleague_is_labelled_by_display_name_with_the_address_beside_else_by
     names = {"ann@example.com": "Ann Lee"}
     assert people.label("Ann@Example.com", names) == "Ann Lee (Ann@Example.com)"
     assert people.label("bob@example.com", names) == "bob@example.com"
+
+
+NAMES = {"ann@example.com": "Ann Lee", "bob@example.com": "Bob Stone"}
+ANN = people.Named("ann@example.com", "Ann Lee")
+
+
+@pytest.mark.parametrize(
+    ("summary", "parts"),
+    [("ann@example.com rated the resolution good", [ANN, " rated the resolution good"]),
+     ("Note by ann@example.com, mentioning carol", ["Note by ", ANN, ", mentioning carol"]),
+     ("Watched by ann@example.com", ["Watched by ", ANN])],
+)  # fmt: skip
+def test_a_named_colleagues_address_is_cut_out_at_the_start_middle_or_end_of_a_summary(
+    summary: str, parts: list[str | people.Named]
+) -> None:
+    assert people.with_names(summary, NAMES) == parts
+
+
+def test_each_named_address_in_a_summary_is_cut_out_and_the_text_between_kept_as_written() -> None:
+    assert people.with_names("Assigned to bob@example.com by ann@example.com", NAMES) == [
+        "Assigned to ", people.Named("bob@example.com", "Bob Stone"), " by ", ANN]  # fmt: skip
+
+
+def test_an_address_no_one_named_stays_part_of_the_text() -> None:
+    summary = "Reply from carol@example.org: printer jammed, cc ann@example.com.au"
+    assert people.with_names(summary, NAMES) == [summary]
+    assert people.with_names("No one here", NAMES) == ["No one here"]
+    assert people.with_names("", NAMES) == []
+
+
+def test_an_address_is_named_whatever_its_case_and_shown_as_written() -> None:
+    assert people.with_names("Assigned to Ann@Example.COM", NAMES) == [
+        "Assigned to ", people.Named("Ann@Example.COM", "Ann Lee")]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("summary", "before", "after"),
+    [("Assigned to ann@example.com.", "Assigned to ", "."), ("(by ann@example.com)", "(by ", ")"),
+     ("Reply from ann@example.com: VPN", "Reply from ", ": VPN"), ("'ann@example.com', x", "'", "', x"),
+     ('<a href="mailto:ann@example.com">', '<a href="mailto:', '">')],
+)  # fmt: skip
+def test_punctuation_around_an_address_stays_with_the_text(summary: str, before: str, after: str) -> None:
+    assert people.with_names(summary, NAMES) == [before, ANN, after]
+
+
+def test_an_address_inside_a_longer_one_or_a_word_is_not_cut_out() -> None:
+    for summary in ("x.ann@example.com", "joann@example.com", "ann@example.com.evil.org"):
+        assert people.with_names(summary, NAMES) == [summary]
+
+
+def test_a_subject_of_address_characters_without_an_address_is_read_once_not_once_per_character() -> None:
+    hostile = "Reply from x: " + "a+" * 50_000  # read from each character on, this took 10 s
+    started = time.perf_counter()
+    assert people.with_names(hostile, NAMES) == [hostile]
+    assert time.perf_counter() - started < 1
 
 
 @pytest.mark.parametrize(

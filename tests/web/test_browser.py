@@ -1215,7 +1215,7 @@ def test_agent_mentions_a_colleague_picked_from_the_suggestions_as_they_type(
     assert problems == [], problems
 
 
-def test_agent_finds_a_colleague_by_display_name_and_the_note_gets_their_handle(
+def test_agent_finds_a_colleague_by_display_name_the_note_gets_their_handle_and_the_timeline_their_name(
     live_url: str, page: Page, user: Login, make_user: Callable[..., Login], integration: IntegrationCredentials,
     db: Database,
 ) -> None:  # fmt: skip
@@ -1235,6 +1235,12 @@ def test_agent_finds_a_colleague_by_display_name_and_the_note_gets_their_handle(
     note.press_sequentially("bert")
     page.keyboard.press("Enter")
     assert note.input_value() == "Over to @bob "  # the handle the server reads back, never the name
+
+    page.get_by_role("button", name="Add note").click()
+    page.wait_for_url(f"{live_url}/incidents/{ref}")
+    line = page.locator("ol.timeline .entry-note .entry-summary")  # stored as "..., mentioning bob@example.com"
+    assert line.inner_text() == "Note by agent@example.com, mentioning Robert Stone"
+    assert line.get_by_text("Robert Stone").get_attribute("title") == "bob@example.com"
 
 
 def test_the_note_box_finds_a_colleague_without_typing_the_accents_of_their_name_from_the_pages_own_list(

@@ -23,6 +23,7 @@ from hub import (
     major_incidents,
     name_words,
     oncall,
+    problem_links,
     problems,
     reviews,
     triage,
@@ -30,7 +31,7 @@ from hub import (
 from hub.agent_action import Actor, Mail
 from hub.audit import recent
 from hub.db import Database
-from hub.models import User, utcnow
+from hub.models import TimelineEntry, User, utcnow
 from tests.web.helpers import Login, csrf_token, log_in, statements
 
 ME = "agent@example.com"  # the `user` fixture
@@ -360,3 +361,76 @@ def test_the_on_call_page_names_who_is_on_call_and_the_rota(
     page = logged_in.get("/oncall").get_data(as_text=True)
     assert f"<strong>{BOB}</strong> is on call" in page
     assert f" in turn ({BOB})," in page and f'<td data-label="On call">{BOB}</td>' in page
+
+
+ANN = f'<span class="person" title="{ME}">Ann Lee</span>'
+
+
+def test_a_timeline_line_names_the_colleagues_it_writes_by_address_and_keeps_the_rest_as_stored(
+    logged_in: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
+) -> None:
+    make_user(email="bob@example.com")
+    make_user(email="carol@example.com")  # no name: her address stays
+    name(db, "bob@example.com", "Bob <Builder>")
+    name(db, ME, "Ann Lee")
+    ref = raise_incident()
+    incident_id = int(ref.removeprefix("INC-"))
+    triage.assign(db, incident_id, "bob@example.com", Actor(ME), MAIL)
+    triage.assign(db, incident_id, "carol@example.com", Actor(ME.upper()), MAIL)
+    page = logged_in.get(f"/incidents/{ref}").get_data(as_text=True)
+    assert f'<p class="entry-summary">Assigned to {BOB} by {ANN}</p>' in page
+    upper = f'<span class="person" title="{ME.upper()}">Ann Lee</span>'  # as written, on hover
+    assert f'<p class="entry-summary">Assigned to carol@example.com by {upper}</p>' in page
+    with db.read() as session:
+        stored = session.scalars(select(TimelineEntry.summary).where(TimelineEntry.kind == "assigned")).all()
+    assert stored == [f"Assigned to bob@example.com by {ME}", f"Assigned to carol@example.com by {ME.upper()}"]
+
+
+def test_the_reviews_timeline_names_the_colleagues_its_lines_write(
+    logged_in: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
+) -> None:
+    make_user(email="bob@example.com")
+    name(db, "bob@example.com", "Bob <Builder>")
+    ref = raise_incident()
+    declare_major(db, ref, "bob@example.com")
+    incident_id = int(ref.removeprefix("INC-"))
+    triage.change_status(db, incident_id, "resolve", Actor(ME), MAIL, resolution="Freed disk")
+    reviews.start(db, incident_id, Actor(ME))
+    page = logged_in.get(f"/incidents/{ref}/review").get_data(as_text=True)
+    assert f"Declared a major incident by {ME}: Nobody can run payroll. Coordinator: {BOB}</p>" in page
+
+
+def test_a_hostile_timeline_line_stays_text_around_the_names_it_gains(
+    logged_in: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
+) -> None:
+    make_user(email="bob@example.com")
+    name(db, "bob@example.com", "Bob <Builder>")
+    ref = raise_incident()
+    with db.transaction() as session:
+        problem = problems.file(session, '<script>alert(1)</script><a href="mailto:bob@example.com">', ME)
+    problem_links.link(db, int(ref.removeprefix("INC-")), problem.id, Actor(ME))
+    page = logged_in.get(f"/incidents/{ref}").get_data(as_text=True)
+    assert "<script>alert" not in page and '<a href="mailto:' not in page
+    assert f"&lt;script&gt;alert(1)&lt;/script&gt;&lt;a href=&#34;mailto:{BOB}&#34;&gt; (by {ME})</p>" in page
+
+
+def test_naming_the_timelines_colleagues_adds_no_read_however_many_its_lines_name(
+    logged_in: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
+) -> None:
+    def queries(ref: str) -> int:
+        with statements(db) as sent:
+            assert logged_in.get(f"/incidents/{ref}").status_code == 200
+        return len(sent)
+
+    for n in range(4):
+        make_user(email=f"p{n}@example.com")
+        name(db, f"p{n}@example.com", f"Person {n}")
+    ref = raise_incident()
+    incident_id = int(ref.removeprefix("INC-"))
+    triage.assign(db, incident_id, "p0@example.com", Actor(ME), MAIL)
+    one = queries(ref)
+    for n in range(1, 4):
+        triage.assign(db, incident_id, f"p{n}@example.com", Actor(ME), MAIL)
+    page = logged_in.get(f"/incidents/{ref}").get_data(as_text=True)
+    assert len(re.findall(r'Assigned to <span class="person" title="p\d@example.com">Person \d</span>', page)) == 4
+    assert queries(ref) == one
