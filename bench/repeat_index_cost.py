@@ -1,7 +1,7 @@
 """What an index on incidents costs the repeated-event path, against what it saves a list: the intake's repeat
 UPDATE (hub/statements.py COUNT_REPEAT, as a storm of repeats arrives) into a large desk,
 with each candidate index in turn and with none, interleaved so a busy machine weighs on all alike; then the
-lists' statements for an assignee (web/incident_search.py `search`) with each.
+lists' statements for an assignee (hub/incident_search.py `search`) with each.
 
     python bench/repeat_index_cost.py [--incidents 200000] [--repeats 20000] [--rounds 2]
     python bench/repeat_index_cost.py --postgresql     # a cluster of its own (initdb)
@@ -28,9 +28,9 @@ from sqlalchemy import insert, text  # noqa: E402
 
 from bench.support import scratch_database  # noqa: E402
 from hub.db import Database  # noqa: E402
+from hub.incident_search import IncidentFilter, search  # noqa: E402
 from hub.models import Incident, Integration  # noqa: E402
 from hub.statements import COUNT_REPEAT  # noqa: E402
-from web.incident_search import IncidentFilter, search  # noqa: E402
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 #: name -> the index's columns (none: the schema without any, as before migration 0038 added `(assignee)`)

@@ -42,7 +42,7 @@ OWN_COMMANDS = {
     "escalation": "hub.escalation_cli:escalation_group",
     "freeze": "hub.change_cli:freeze",
     "heartbeat": "hub.heartbeat_cli:heartbeat",
-    "incident": "hub.major_cli:incident",
+    "incident": "hub.incident_cli:incident",
     "integration": "hub.account_cli:integration",
     "oncall": "hub.oncall_cli:oncall_group",
     "outbox": "hub.notify_cli:outbox",

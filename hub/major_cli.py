@@ -1,4 +1,5 @@
-"""`switchboard incident` and `switchboard review`: major incidents and their reviews for chat-ops and scripts.
+"""`switchboard incident major|coordinator|stand-down` and `switchboard review`: major incidents and their reviews
+for chat-ops and scripts (hub/incident_cli.py holds the `incident` group and adds these to it).
 
 The same hub actions as the incident page's and the review page's forms (hub/major_incidents.py, hub/reviews.py):
 the same pages, timeline entries and audit records. The command line is no one, so it acts as `cli` in the timeline
@@ -32,12 +33,7 @@ _AS = click.option("--as", "actor", default=CLI, show_default=True,
                    help="Who acts, for the timeline and the audit log (an email); they are not paged.")  # fmt: skip
 
 
-@click.group()
-def incident() -> None:
-    """Major incidents: declare one, hand coordination over, stand it down (see docs/major-incidents.md)."""
-
-
-@incident.command("major")
+@click.command("major")
 @click.argument("ref")
 @click.option("--reason", required=True, help="Why it is major, one line: 'Nobody can run payroll'.")
 @click.option("--coordinator", help="Who leads it: an active agent's or admin's email (default: whoever --as names).")
@@ -64,7 +60,7 @@ def incident_major(ref: str, reason: str, coordinator: str | None, actor: str) -
     click.echo(f"INC-{number} is a major incident, coordinated by {with_database(work)}")
 
 
-@incident.command("coordinator")
+@click.command("coordinator")
 @click.argument("ref")
 @click.argument("email")
 @_AS
@@ -85,7 +81,7 @@ def incident_coordinator(ref: str, email: str, actor: str) -> None:
     click.echo(f"INC-{number} is coordinated by {email.strip().lower()}" + (" now" if changed else " already"))
 
 
-@incident.command("stand-down")
+@click.command("stand-down")
 @click.argument("ref")
 @click.option("--note", default="", help="Why, one line, for those paged and the timeline.")
 @_AS

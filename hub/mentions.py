@@ -133,3 +133,14 @@ def refusals(said: Mentions) -> str:
         parts.append(", ".join(f"@{name}" for name in said.ambiguous) + " could be more than one user; "
                      "write the whole address")  # fmt: skip
     return "; ".join(parts)
+
+
+def outcome(said: Mentions) -> str:
+    """What a saved note's writer is told of its mentions, after "note added": whom it was mailed to, who chose
+    not to be, and the names that reached no one ("" when it mentions no one). The page and the command line say
+    the same."""
+    result = f"; mailed to {', '.join(said.people)}" if said.people else ""
+    if said.not_mailed:
+        result += f"; not mailed to {', '.join(said.not_mailed)}, who turned mention mail off"
+    refused = refusals(said)
+    return f"{result} ({refused}: no one was told of those)" if refused else result

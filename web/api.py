@@ -16,11 +16,12 @@ from hub.agent_action import Actor, NoSuchIncident, NoSuchPart, NothingWritten, 
 from hub.agent_files import FilesTooLarge, Upload
 from hub.change_correlation import related_changes
 from hub.errors import BadInput, StorageUnavailable
+from hub.incident_reading import incident_json
+from hub.incident_search import API_PAGE_SIZE, FilterError, IncidentFilter, search
 from hub.numbers import reference, row_id, whole_number
 from hub.time_spent import Correction, Spent
 from web import downloads, uploads
 from web.incident_actions import mail_settings
-from web.incident_search import API_PAGE_SIZE, FilterError, IncidentFilter, search
 from web.new_incident import log_incident
 from web.permissions import MANAGE_PROBLEMS, MANAGE_USERS, VIEW_INCIDENTS, WORK_INCIDENTS, allowed
 from web.queries import (
@@ -28,7 +29,6 @@ from web.queries import (
     get_incident,
     incident_detail_json,
     incident_id,
-    incident_json,
     time_entry_json,
 )
 from web.responses import bearer_token, json_error, json_response, storage_unavailable, unauthorized

@@ -26,9 +26,9 @@ from hub import (
     status_page,
     status_subscriptions,
 )
+from hub.incident_search import OPEN
 from hub.models import utcnow
 from hub.zones import to_local
-from web.incident_search import OPEN
 from web.local_time import viewer_zone
 from web.permissions import VIEW_CHANGES, VIEW_INCIDENTS, WORK_CHANGES, WORK_INCIDENTS, allowed, requires
 from web.problems import recurrence

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from hub import assignees, audit, groups, people
 from hub.errors import BadInput
 from hub.groups import GroupInfo
+from hub.incident_search import OPEN
 from web.forms import ActionForm, button_action
-from web.incident_search import OPEN
 from web.permissions import MANAGE_USERS, requires
 from web.services import services
 

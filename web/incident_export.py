@@ -18,9 +18,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from hub.incident_search import SORTS, FilterError, IncidentFilter
 from hub.models import ConfigurationItem, Incident, SatisfactionAnswer, utcnow
 from web.csv_files import attachment, csv_line, csv_text, export_zone, exported_time, filename
-from web.incident_search import SORTS, FilterError, IncidentFilter
 from web.permissions import VIEW_INCIDENTS, requires
 from web.services import services
 

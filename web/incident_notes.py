@@ -53,11 +53,7 @@ class WritingForm(FlaskForm):
 
 def _note(number: int, text: str, actor: Actor, spent: Spent | None, files: Sequence[Kept]) -> str:
     said = incident_notes.add_note(services().db, number, text, actor, mail_settings(), spent, files)
-    result = "note added" + _with(files) + (f"; mailed to {', '.join(said.people)}" if said.people else "")
-    if said.not_mailed:
-        result += f"; not mailed to {', '.join(said.not_mailed)}, who turned mention mail off"
-    refused = mentions.refusals(said)
-    return f"{result} ({refused}: no one was told of those)" if refused else result
+    return "note added" + _with(files) + mentions.outcome(said)
 
 
 def _reply(number: int, text: str, actor: Actor, spent: Spent | None, files: Sequence[Kept]) -> str:

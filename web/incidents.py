@@ -32,6 +32,7 @@ from hub import (
 )
 from hub.catalogue import services as catalogue_services
 from hub.change_correlation import related_changes
+from hub.incident_search import SORTS, FilterError, IncidentFilter, search
 from hub.models import Incident, Problem, SavedReply, utcnow
 from hub.numbers import row_id
 from hub.saved_replies import saved_replies
@@ -39,7 +40,6 @@ from hub.sla_clocks import format_span
 from hub.triage import TRANSITIONS
 from web import mail_view, uploads
 from web.incident_actions import BULK_ACTIONS
-from web.incident_search import SORTS, FilterError, IncidentFilter, search
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
 from web.queries import STATUSES, get_incident
 from web.services import services

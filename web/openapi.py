@@ -9,6 +9,7 @@ from hub.agent_action import MAX_TEXT
 from hub.agent_files import MOST_FILES
 from hub.attachments import ORIGINS
 from hub.cis import KINDS, STATUSES
+from hub.incident_search import OPEN
 from hub.mail_choices import EVERY_PRIORITY, NEVER
 from hub.mail_choices import NAMES as MAIL_CHOICE_NAMES
 from hub.problem_states import BATCH as PROBLEM_BATCH
@@ -22,7 +23,6 @@ from hub.triage import TRANSITIONS
 from ingest.logged import CHANNELS
 from web import catalogue_openapi
 from web.downloads import SAFE_TYPES
-from web.incident_search import OPEN
 from web.openapi_parts import answer as _json
 from web.openapi_parts import body as _body
 from web.openapi_parts import error as _error

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub import change_problems, people, periodic, problem_resolution, problems, reviews, zones
+from hub.incident_search import API_PAGE_SIZE, FilterError, paging
 from hub.models import Incident, Problem
 from hub.numbers import reference
 from hub.problem_states import STATES
@@ -25,7 +26,6 @@ from hub.recurrence import Suggestion
 from web.api import token_required
 from web.forms import ActionForm
 from web.incident_actions import mail_settings
-from web.incident_search import API_PAGE_SIZE, FilterError, paging
 from web.local_time import viewer_zone
 from web.permissions import MANAGE_PROBLEMS, VIEW_INCIDENTS, requires
 from web.responses import json_error, json_response

@@ -1,22 +1,18 @@
-"""Reading incidents for pages and the API: one query each, and the JSON shape the API promises."""
+"""Reading incidents for pages and the API: one query each, and the JSON of an incident's parts (the incident's own
+shape is hub/incident_reading.py's, which the command line prints too)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from hub import sla
 from hub.attachments import IncidentFile
+from hub.incident_reading import incident_json, iso_or_null, with_timeline
 from hub.models import INCIDENT_STATUSES, Incident, TimeEntry, TimelineEntry
 from hub.numbers import reference
 
 STATUSES = INCIDENT_STATUSES
-#: What every query whose incidents `incident_json` answers loads with them: their standing major-incident
-#: declaration, for a whole page in one more query.
-WITH_MAJOR = selectinload(Incident.major)
 
 
 def incident_id(ref: str) -> int | None:
@@ -25,55 +21,9 @@ def incident_id(ref: str) -> int | None:
 
 
 def get_incident(session: Session, ref: str) -> Incident | None:
-    """One incident with its timeline and watchers loaded, so it can be read after the session closes."""
+    """One incident by its reference, with its timeline and watchers loaded (`with_timeline`)."""
     found = incident_id(ref)
-    if found is None:
-        return None
-    query = (
-        select(Incident)
-        .where(Incident.id == found)
-        .options(selectinload(Incident.timeline), selectinload(Incident.watchers), WITH_MAJOR)
-    )
-    return session.scalar(query)
-
-
-def iso_or_null(value: datetime | None) -> str | None:
-    """A moment as the API writes it (ISO 8601, with its offset), or None (JSON null)."""
-    return value.isoformat() if value is not None else None
-
-
-def incident_json(incident: Incident) -> dict[str, Any]:
-    return {
-        "ref": incident.ref,
-        "title": incident.title,
-        "status": incident.status,
-        "priority": incident.priority,
-        "severity": incident.severity,
-        "category": incident.category,
-        "assignee": incident.assignee,
-        "requester": incident.requester,
-        "source": incident.source,
-        "dedup_key": incident.dedup_key,
-        "occurrences": incident.occurrences,
-        "first_seen": iso_or_null(incident.first_seen),
-        "last_seen": iso_or_null(incident.last_seen),
-        "acknowledged_at": iso_or_null(incident.acknowledged_at),
-        "resolved_at": iso_or_null(incident.resolved_at),
-        "resolution": incident.resolution,
-        "public_note": incident.public_note,
-        "merged_into": f"INC-{incident.merged_into_id}" if incident.merged_into_id else None,
-        "problem": f"PRB-{incident.problem_id}" if incident.problem_id else None,  # the problem it is part of
-        "labels": dict(incident.labels or {}),
-        "service": incident.service,
-        "ci": incident.ci.name if incident.ci is not None else None,  # the configuration item (hub/cis.py)
-        "sla_due_at": iso_or_null(incident.sla_due_at),  # the resolution target
-        "sla_state": sla.live_state(incident),  # ok|warning|breached|paused|met, or null without an SLA
-        "minutes_spent": incident.minutes_spent,  # time logged working it (hub/time_spent.py)
-        # A major incident now (hub/major_incidents.py): who coordinates it, and since when.
-        "major": incident.major is not None,
-        "coordinator": incident.major.coordinator if incident.major is not None else None,
-        "major_since": iso_or_null(incident.major.declared_at) if incident.major is not None else None,
-    }
+    return with_timeline(session, found) if found is not None else None
 
 
 def timeline_entry_json(entry: TimelineEntry) -> dict[str, Any]:

@@ -16,13 +16,13 @@ from flask import Blueprint, Response, g, request, url_for
 
 from hub import review_search, reviews
 from hub.agent_action import Actor
+from hub.incident_reading import iso_or_null
+from hub.incident_search import API_PAGE_SIZE, FilterError, flag, paging
 from hub.models import ReviewAction, utcnow
 from hub.reviews import KeyTimes
 from web.api import incident_number, token_required, triaged
 from web.incident_actions import mail_settings
-from web.incident_search import API_PAGE_SIZE, FilterError, flag, paging
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS
-from web.queries import iso_or_null
 from web.responses import json_error, json_response
 from web.reviews import Read, read, review_due
 from web.services import services

@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 
 from hub import accounts
 from hub.db import Database
+from hub.incident_search import FilterError, IncidentFilter
 from tests.web.helpers import csrf_token
-from web.incident_search import FilterError, IncidentFilter
 
 
 def refs(page: str) -> list[str]:

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import func, insert, select, text
 
 from hub.db import Database
+from hub.incident_search import IncidentFilter, merged_page, page_query, search
 from hub.models import INCIDENT_STATUSES, Incident
 from hub.triage import PRIORITIES
 from tests.plans import plan
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
-from web.incident_search import IncidentFilter, merged_page, page_query, search
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -16,12 +16,12 @@ from flask.testing import FlaskClient
 from hub import accounts, groups, rulebook, triage
 from hub.agent_action import Actor, Mail
 from hub.db import Database
+from hub.incident_search import FilterError, IncidentFilter
 from rules import rules_file
 from tests.staff import agents
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
 from tests.web.conftest import PASSWORD
 from tests.web.helpers import Login, log_in, statements
-from web.incident_search import FilterError, IncidentFilter
 from web.queries import incident_id
 
 MEMBER = "ann@example.com"  # in network

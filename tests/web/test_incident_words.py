@@ -15,11 +15,11 @@ from sqlalchemy import insert, select, text, update
 
 from hub import incident_words
 from hub.db import Database
+from hub.incident_search import IncidentFilter, page_query, search
 from hub.models import Incident, Integration
 from hub.statements import COUNT_REPEAT
 from tests.plans import plan
 from tests.servers import PostgresCluster
-from web.incident_search import IncidentFilter, page_query, search
 
 DESK = {
     "cert": ("Certificate expired on Hôst-01.example.com", "The quick brown fox"),

@@ -1,4 +1,5 @@
-"""Finding incidents: the filters, sort orders and pages the list page and `GET /api/v1/incidents` share.
+"""Finding incidents: the filters, sort orders and pages the list page, `GET /api/v1/incidents` and
+`switchboard incident list` share.
 
 `IncidentFilter.from_args` turns query-string arguments into a checked value (a bad one raises FilterError naming
 it), and `search` runs it as one query plus one count, so a page of 50 costs the same with 10 or 100,000 rows.
@@ -26,10 +27,10 @@ from sqlalchemy.orm import Session
 from hub import incident_words, major_incidents, queues, read_markers
 from hub.addresses import is_address
 from hub.cis import name_key
+from hub.incident_reading import WITH_MAJOR
 from hub.models import INCIDENT_STATUSES, OPEN_STATUSES, ConfigurationItem, Incident
 from hub.numbers import row_id, whole_number
 from hub.triage import PRIORITIES
-from web.queries import STATUSES, WITH_MAJOR
 
 PAGE_SIZE = 50  # the list page
 API_PAGE_SIZE = 100
@@ -70,7 +71,7 @@ class FilterError(ValueError):
 
 @dataclass(frozen=True)
 class IncidentFilter:
-    status: str | None = None  # one of STATUSES, or several joined by commas, each once (`open,acknowledged`)
+    status: str | None = None  # one of INCIDENT_STATUSES, or several joined by commas, each once (`open,acknowledged`)
     priority: int | None = None
     category: str | None = None
     assignee: str | None = None
@@ -112,9 +113,9 @@ class IncidentFilter:
         status = text("status")
         if status is not None:
             wanted = tuple(dict.fromkeys(part.strip() for part in status.split(",") if part.strip()))
-            if not wanted or not set(wanted) <= set(STATUSES):
-                raise FilterError(f"'status' must be one of {', '.join(STATUSES)}, or several joined by commas "
-                                  f"(open,acknowledged), not {status!r}")  # fmt: skip
+            if not wanted or not set(wanted) <= set(INCIDENT_STATUSES):
+                raise FilterError(f"'status' must be one of {', '.join(INCIDENT_STATUSES)}, or several joined by "
+                                  f"commas (open,acknowledged), not {status!r}")  # fmt: skip
             status = ",".join(wanted)
         queue = (text("queue") or "").lower() or None
         if queue is not None and queue not in (MY_QUEUE, UNASSIGNED) and not is_address(queue):

@@ -1,0 +1,332 @@
+"""`switchboard incident`: see and work incidents from a terminal, for admins on the box and scripts without a token.
+
+`list` is the incident list's search (hub/incident_search.py), `--json` the API's shape (hub/incident_reading.py).
+The actions are the incident page's forms, through the same hub functions (hub/triage.py, hub/incident_notes.py),
+so the timeline, the SLA clocks and the mail they cause are the page's. The command line is no one: each action
+names who does it with `--as`, an active agent or admin, as only they work incidents on the page. The major-incident
+commands (hub/major_cli.py) are in this group too.
+
+Each command imports what it works with when it runs (see hub/cli.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+import click
+
+from hub.cli import incident_number, printed_time, with_database
+from hub.major_cli import incident_coordinator, incident_major, incident_stand_down
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from sqlalchemy import Connection
+
+    from hub.agent_action import Actor
+    from hub.config import Settings
+    from hub.db import Database
+    from hub.incident_search import IncidentFilter, Page
+    from hub.models import Incident, Problem, TimelineEntry
+
+T = TypeVar("T")
+
+#: `--status`'s default: every incident not dealt with yet, whoever is waiting on whom.
+UNRESOLVED = "unresolved"
+#: `--status`'s value for no filter.
+EVERY = "all"
+MOST = 500  # hub/incident_search.py MAX_LIMIT: what one page of the list or the API holds
+
+_AS = click.option("--as", "actor", required=True, metavar="EMAIL",
+                   help="Who does it: an active agent's or admin's email, for the timeline and the mail.")  # fmt: skip
+
+
+@click.group()
+def incident() -> None:
+    """Incidents: list, show and work them (assign, note, resolve, reopen, priority); declare major ones.
+
+    Examples: switchboard incident list --assignee ann@example.com; switchboard incident show INC-7;
+    switchboard incident resolve INC-7 --resolution "Replaced the toner" --as ann@example.com
+    """
+
+
+for _major in (incident_major, incident_coordinator, incident_stand_down):
+    incident.add_command(_major)
+
+
+@incident.command("list")
+@click.option("--status", default=UNRESOLVED, show_default=True,
+              help=f"{UNRESOLVED} (open, acknowledged or waiting), {EVERY}, or a status: open, acknowledged, "
+                   "waiting, resolved, closed (several joined by commas).")  # fmt: skip
+@click.option("--assignee", metavar="EMAIL", help="Only those assigned to this person.")
+@click.option("--group", metavar="NAME", help="Only those assigned to this group.")
+@click.option("--unassigned", is_flag=True, help="Only those no rule or person assigned.")
+@click.option("--priority", type=click.IntRange(1, 5), help="Only this priority, 1 (highest) to 5.")
+@click.option("--service", help="Only those of this service.")
+@click.option(
+    "--search",
+    "text",
+    metavar="TEXT",
+    help="Words of the title and description, each the start of a word (as the list's search), or INC-n.",
+)
+@click.option("--sort", type=click.Choice(["newest", "oldest", "priority", "last_seen", "occurrences"]),
+              default="newest", show_default=True)  # fmt: skip
+@click.option("--limit", type=click.IntRange(1, MOST), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="A JSON array, each incident as GET /api/v1/incidents has it.")
+def incident_list(
+    status: str, assignee: str | None, group: str | None, unassigned: bool, priority: int | None,
+    service: str | None, text: str | None, sort: str, limit: int, as_json: bool,
+) -> None:  # fmt: skip
+    """Print incidents as the list page finds them, newest first: reference, priority, status, assignee, last seen,
+    title; and how many more match.
+
+    Examples: switchboard incident list --group service-desk --priority 1;
+    switchboard incident list --status resolved --search printer --json
+    """
+    import json
+
+    from hub.incident_reading import incident_json
+    from hub.incident_search import UNASSIGNED, FilterError, IncidentFilter
+
+    if sum(map(bool, (assignee, group, unassigned))) > 1:
+        raise click.UsageError("give one of --assignee, --group and --unassigned")
+    statuses = {UNRESOLVED: "open,acknowledged,waiting", EVERY: ""}.get(status.strip().lower(), status)
+    args = {"status": statuses, "assignee": assignee or group or "", "priority": str(priority or ""),
+            "service": service or "", "q": text or "", "queue": UNASSIGNED if unassigned else "", "sort": sort,
+            "limit": str(limit)}  # fmt: skip
+    try:
+        wanted = IncidentFilter.from_args(args)
+    except FilterError as exc:  # it names the argument as the list's link has it: 'status', 'q'
+        named = str(exc).split("'")[1]
+        raise click.BadParameter(str(exc), param_hint={"q": "--search"}.get(named, f"--{named}")) from None
+
+    page, names = with_database(lambda db, _: _found(db, wanted))
+    more = page.total - len(page.incidents)
+    if as_json:
+        click.echo(json.dumps([incident_json(row) for row in page.incidents], indent=2))
+        if more:
+            click.echo(f"and {more:,} more: raise --limit (at most {MOST}) or narrow the search", err=True)
+        return
+    if not page.incidents:
+        click.echo("no incidents match")
+        return
+    for row in page.incidents:
+        click.echo(_line(row, names))
+    if more:
+        click.echo(f"and {more:,} more: raise --limit (at most {MOST}) or narrow the search")
+
+
+def _found(db: Database, wanted: IncidentFilter) -> tuple[Page, dict[str, str]]:
+    """The page of incidents `wanted` finds, and its assignees' display names."""
+    from hub import incident_search, people
+
+    with db.read() as session:
+        page = incident_search.search(session, wanted)
+        return page, people.names_of(session.connection(), [row.assignee for row in page.incidents])
+
+
+def _line(row: Incident, names: Mapping[str, str]) -> str:
+    """One incident as `list` prints it; the assignee by name where they have one."""
+    who = names.get(row.assignee.lower(), row.assignee) if row.assignee else "-"
+    return f"{row.ref:<8} P{row.priority} {row.status:<12} {who:<24} {printed_time(row.last_seen):<20}  {row.title}"
+
+
+@incident.command("show")
+@click.argument("ref")
+def incident_show(ref: str) -> None:
+    """Print one incident: its fields, requester, assignee, SLA clocks, problem and CI, and its timeline, oldest
+    first, colleagues named as "Name <address>".
+
+    Example: switchboard incident show INC-7
+    """
+    number = incident_number(ref)
+
+    def work(db: Database, _: Settings) -> list[str]:
+        from hub import people, sla
+        from hub.agent_action import NoSuchIncident
+        from hub.incident_reading import with_timeline
+        from hub.models import Problem
+
+        with db.read() as session:
+            found = with_timeline(session, number)
+            if found is None:
+                raise NoSuchIncident(f"there is no incident INC-{number}; `switchboard incident list` shows them")
+            conn = session.connection()
+            names = people.names_of(conn, [found.assignee, *people.on_timeline(found)])
+            problem = session.get(Problem, found.problem_id) if found.problem_id else None
+            lines = _fields(found, names, problem)
+            lines += [f"SLA {clock.name.lower()}: due {printed_time(clock.due_at)} ({clock.state})"
+                      for clock in sla.clock_views(session, found)]  # fmt: skip
+            if found.major is not None:
+                lines.append(f"major incident since {printed_time(found.major.declared_at)}, coordinated by "
+                             f"{_named(conn, found.major.coordinator)}")  # fmt: skip
+            if found.description:
+                lines += ["", *found.description.strip().splitlines()]
+            return [*lines, "", *(line for item in found.timeline for line in _timeline(item, names))]
+
+    click.echo("\n".join(with_database(work)))
+
+
+def _fields(row: Incident, names: Mapping[str, str], problem: Problem | None) -> list[str]:
+    """The incident's own fields, a line each, as its page's card shows them."""
+    from hub.people import label
+
+    lines = [f"{row.ref} {row.title}",
+             f"P{row.priority} {row.status}; source {row.source}; seen {row.occurrences:,} time"
+             f"{'s' if row.occurrences != 1 else ''}, first {printed_time(row.first_seen)}, "
+             f"last {printed_time(row.last_seen)}",
+             f"assignee: {label(row.assignee, names) if row.assignee else '-'}",
+             f"requester: {row.requester or '-'}"]  # fmt: skip
+    kept = (("category", row.category), ("service", row.service), ("CI", row.ci.name if row.ci else None),
+            ("resolution", row.resolution))  # fmt: skip
+    lines += [f"{name}: {value}" for name, value in kept if value]
+    if problem is not None:
+        lines.append(f"problem: {problem.ref} ({problem.state}): {problem.title}")
+    if row.merged_into_id:
+        lines.append(f"merged into INC-{row.merged_into_id}")
+    return lines
+
+
+def _named(conn: Connection, email: str) -> str:
+    from hub.people import labels
+
+    return labels(conn, [email])[0]
+
+
+def _timeline(item: TimelineEntry, names: Mapping[str, str]) -> list[str]:
+    """One timeline entry: when, and its line with colleagues' addresses as "Name <address>"; a note's or reply's
+    text indented under it."""
+    from hub.people import Named, with_names
+
+    said = "".join(f"{part.name} <{part.address}>" if isinstance(part, Named) else part
+                   for part in with_names(item.summary, names))  # fmt: skip
+    body = (item.data or {}).get("body") if item.kind in ("note", "reply") else None
+    return [f"{printed_time(item.at)}  {said}", *(f"    {line}" for line in str(body or "").splitlines())]
+
+
+@incident.command("assign")
+@click.argument("ref")
+@click.argument("to", metavar="EMAIL|GROUP")
+@_AS
+def incident_assign(ref: str, to: str, actor: str) -> None:
+    """Give incident REF to a person (an active user's email), who is mailed, or to a group (its name).
+
+    Example: switchboard incident assign INC-7 bob@example.com --as ann@example.com
+    """
+    from hub import triage
+    from hub.agent_action import Mail
+
+    number = incident_number(ref)
+
+    def work(db: Database, settings: Settings, who: Actor) -> str:
+        triage.assign(db, number, to, who, Mail.of(settings))
+        return _label(db, to.strip())
+
+    said = _acting(actor, work)
+    click.echo(f"INC-{number} is assigned to {said}")
+
+
+@incident.command("note")
+@click.argument("ref")
+@click.argument("text")
+@_AS
+def incident_note(ref: str, text: str, actor: str) -> None:
+    """Add an internal note to incident REF: never mailed to the requester; colleagues it @mentions (@ann,
+    @ann@example.com) are mailed it, as from the page.
+
+    Example: switchboard incident note INC-7 "@bob the toner is on order" --as ann@example.com
+    """
+    from hub import incident_notes, mentions
+    from hub.agent_action import Mail
+
+    number = incident_number(ref)
+    said = _acting(actor, lambda db, settings, who: incident_notes.add_note(db, number, text, who,
+                                                                            Mail.of(settings)))  # fmt: skip
+    click.echo(f"INC-{number}: note added{mentions.outcome(said)}")
+
+
+@incident.command("resolve")
+@click.argument("ref")
+@click.option("--resolution", default="", help="How it was resolved: kept, and told to the requester and assignee.")
+@_AS
+def incident_resolve(ref: str, resolution: str, actor: str) -> None:
+    """Resolve incident REF: its SLA clocks stop, and the requester, assignee and watchers are told.
+
+    Example: switchboard incident resolve INC-7 --resolution "Replaced the toner" --as ann@example.com
+    """
+    _move(ref, "resolve", actor, resolution)
+
+
+@incident.command("reopen")
+@click.argument("ref")
+@_AS
+def incident_reopen(ref: str, actor: str) -> None:
+    """Reopen resolved or closed incident REF: its resolution is cleared and its SLA clocks run again.
+
+    Example: switchboard incident reopen INC-7 --as ann@example.com
+    """
+    _move(ref, "reopen", actor)
+
+
+def _move(ref: str, action: str, actor: str, resolution: str | None = None) -> None:
+    from hub import triage
+    from hub.agent_action import Mail
+
+    number = incident_number(ref)
+    status = _acting(actor, lambda db, settings, who: triage.change_status(db, number, action, who, Mail.of(settings),
+                                                                           resolution=resolution))  # fmt: skip
+    click.echo(f"INC-{number} is {status} now")
+
+
+@incident.command("priority")
+@click.argument("ref")
+@click.argument("priority", metavar="N", type=click.IntRange(1, 5))
+@_AS
+def incident_priority(ref: str, priority: int, actor: str) -> None:
+    """Set incident REF's priority, 1 (highest) to 5: its SLA clocks are planned again for it.
+
+    Example: switchboard incident priority INC-7 1 --as ann@example.com
+    """
+    from hub import triage
+
+    number = incident_number(ref)
+    _acting(actor, lambda db, _, who: triage.set_priority(db, number, priority, who))
+    click.echo(f"INC-{number} is P{priority} now")
+
+
+def _acting(actor: str, work: Callable[[Database, Settings, Actor], T]) -> T:
+    """`work(db, settings, Actor)` done as `actor`, once they are known to work incidents: an active agent or
+    admin, as on the page; anyone else is refused, saying what to do."""
+    from hub import assignees
+    from hub.agent_action import Actor
+    from hub.errors import BadInput
+
+    who = actor.strip().lower()
+
+    def run(db: Database, settings: Settings) -> T:
+        with db.read() as session:
+            why = assignees.why_unable(session.connection(), [who]).get(who)
+        if why is not None:
+            raise BadInput(_refusal(who, why))
+        return work(db, settings, Actor(who))
+
+    found: T = with_database(run)
+    return found
+
+
+def _refusal(who: str, why: str) -> str:
+    """Why `--as` cannot act, and what to do."""
+    from hub.assignees import DEACTIVATED, NO_ACCOUNT
+
+    if why == NO_ACCOUNT:
+        return f"--as {who}: no one here has that address; an admin adds them with `switchboard user create` first"
+    if why == DEACTIVATED:
+        return f"--as {who}: that user is deactivated; act as an active agent or admin"
+    return f"--as {who}: that user {why}, who only reads incidents; act as an agent or admin"
+
+
+def _label(db: Database, assignee: str) -> str:
+    """Whom an incident went to, as a message names them: "Ann Lee (ann@example.com)", or the group."""
+    with db.read() as session:
+        return _named(session.connection(), assignee.lower()) if "@" in assignee else assignee
