@@ -237,3 +237,16 @@ def test_status_page_refreshes_every_minute_until_the_reader_turns_that_off(
         assert not refreshing.is_checked()
     finally:
         context.close()
+
+
+def test_status_page_in_the_dark_colour_scheme_has_no_serious_accessibility_violations(
+    chromium: Browser,  # noqa: F811
+    site: Site,
+    axe: str,
+) -> None:
+    """app.css recolours the page for a dark system theme; its service colours must stay readable there too."""
+    context = chromium.new_context(color_scheme="dark")
+    try:
+        assert_accessible(context.new_page(), site.address("status"), axe)
+    finally:
+        context.close()
