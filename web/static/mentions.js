@@ -37,9 +37,10 @@
   list.setAttribute("aria-label", "Colleagues to mention");
   list.hidden = true;
   box.after(list);
+  // A textarea is a textbox, which ARIA gives no aria-expanded (only a one-line combobox has it): the list says
+  // it is open by being shown, and the option being picked is named by aria-activedescendant.
   box.setAttribute("aria-autocomplete", "list");
   box.setAttribute("aria-controls", list.id);
-  box.setAttribute("aria-expanded", "false");
 
   let shown = []; // the people offered now
   let active = 0; // which of them Enter takes
@@ -77,7 +78,6 @@
     active = 0;
     list.replaceChildren(...shown.map(option));
     list.hidden = false;
-    box.setAttribute("aria-expanded", "true");
     highlight();
   }
 
@@ -173,7 +173,6 @@
     shown = [];
     list.hidden = true;
     list.replaceChildren();
-    box.setAttribute("aria-expanded", "false");
     box.removeAttribute("aria-activedescendant");
   }
 

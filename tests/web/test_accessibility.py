@@ -1,0 +1,252 @@
+"""axe-core (Deque's accessibility engine) checks each main page and each public page against WCAG 2.1 A and AA.
+
+One Chromium, one live app and one admin's login serve every page: the pages are read, never changed, so they can
+share a site whose data (an incident with a timeline, a problem, a change, a CI, a group on call...) is made once.
+A page fails on a violation axe rates serious or critical: a control with no name, text too faint to read, a
+duplicate id, a missing language. Moderate and minor ones are reported by axe all the same but do not fail.
+
+axe.min.js comes from the axe-playwright-python package (test extras): no network at test time.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from hub import (
+    accounts,
+    catalogue,
+    changes,
+    cis,
+    groups,
+    incident_notes,
+    knowledge,
+    my_requests,
+    oncall,
+    problems,
+    request_links,
+    silences,
+)
+from hub.agent_action import Actor, Mail
+from hub.domain import InboundEvent
+from hub.intake import Raw
+from hub.models import utcnow
+from hub.saved_replies import add_reply
+from ingest.pipeline import make_intake
+from tests.conftest import make_settings, migrated_database
+from tests.servers import missing
+from tests.web.conftest import PASSWORD, TEMPLATES
+from tests.web.helpers import Login
+from tests.web.test_browser import MAIN_PAGES, _log_in, chromium  # noqa: F401  (chromium: a fixture, used by name)
+from web import create_app
+from web.services import services
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+pytestmark = pytest.mark.browser
+
+#: The rules axe runs: WCAG 2.0 and 2.1, levels A and AA.
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+FAILING = {"serious", "critical"}
+ADMIN = Login("root@example.com", PASSWORD)
+
+
+#: Pages made from the site's data: on a fresh database its incident, problem, change and article are the first.
+DETAIL_PAGES = ("incidents/INC-1", "problems/PRB-1", "changes/CHG-1", "cis/db1.example.com", "articles", "articles/1")
+#: Pages without a login; <list> and <request> stand for the signed links a requester is mailed.
+PUBLIC_PAGES = ("login", "help", "help/1", "status", "help/ask", "help/my-requests", "help/my-requests/<list>",
+                "requests/<request>")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Site:
+    """The app on loopback, with data on every page, and the tokens of a requester's mailed links."""
+
+    url: str
+    links: dict[str, str]
+
+    def address(self, path: str) -> str:
+        for name, token in self.links.items():
+            path = path.replace(f"<{name}>", token)
+        return f"{self.url}/{path}"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> Iterator[Site]:
+    settings = make_settings(tmp_path_factory.mktemp("a11y") / "var")
+    db = migrated_database(settings.database_url, migrated_sqlite, timeout=settings.db_timeout)
+    app = create_app(settings, db=db)
+    app.jinja_env.bytecode_cache = TEMPLATES
+    now = utcnow()
+    with db.transaction() as session:
+        accounts.create_user(session, email=ADMIN.email, password=PASSWORD, role="admin")
+        accounts.create_user(session, email="ann@example.com", password=PASSWORD, role="agent")
+        accounts.create_integration(session, name="monitoring")
+        catalogue.add_service(session, name="mail", public=True, description="Email for everyone")
+        cis.create(session, cis.CiFields("db1.example.com", "database", service="mail", owner="ann@example.com",
+                                         attributes={"ip": "10.0.0.5"}))  # fmt: skip
+        groups.save_group(session, "dba", [ADMIN.email, "ann@example.com"])
+        oncall.set_rotation(session, "dba", zone="UTC", shift="1d", handoff="00:00", now=now)
+        silences.add_silence(session, matchers=[silences.parse_matcher("labels.service=db")],
+                             ends_at=now + timedelta(hours=2), comment="upgrade", created_by=ADMIN.email)  # fmt: skip
+        add_reply(session, name="VPN update", text="Please update the VPN client.", by=ADMIN.email)
+        article = knowledge.add(session, title="When the printer jams", body="Open tray 2.", published=True,
+                                by=ADMIN.email)  # fmt: skip
+        patch = changes.NewChange(title="Patch db1", service="mail", approvers=("ann@example.com",))
+        change = changes.create(session, patch, ADMIN.email).ref
+        article_id = article.id
+    raw = Raw(source="email", content_type="message/rfc822", body=b"x")
+    mail = InboundEvent(source="email", title="Printer on floor 3", description="It jams every second page.",
+                        requester="ann@example.org", message_id="<jam@example.org>")  # fmt: skip
+    incident_id = make_intake(settings, db).record(raw, mail).incident_id
+    assert incident_id == 1 and article_id == 1 and change == "CHG-1", "DETAIL_PAGES name the first of each"
+    incident_notes.add_note(db, incident_id, "Toner supplier is late again, @ann", Actor(ADMIN.email))
+    incident_notes.reply(db, incident_id, "Please open tray 2.", Actor(ADMIN.email),
+                         Mail("desk@example.com", settings.base_url))  # fmt: skip
+    assert problems.create(db, "Printers jam on humid days", ADMIN.email, incident_ids=(incident_id,)) == 1
+    links = {"request": request_links.LINKS.sign(settings.secret_key, incident_id, "ann@example.org"),
+             "list": my_requests.LINKS.sign(settings.secret_key, 0, "ann@example.org")}  # fmt: skip
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield Site(f"http://127.0.0.1:{server.server_port}", links)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            services().close()
+        db.dispose()
+
+
+@pytest.fixture(scope="module")
+def admin_page(chromium: Browser, site: Site) -> Iterator[Page]:  # noqa: F811
+    """One logged-in admin's tab for every signed-in page."""
+    context = chromium.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    _log_in(page, site.url, ADMIN)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def visitor_page(chromium: Browser) -> Iterator[Page]:  # noqa: F811
+    """A tab with no login, as a requester or a member of the public has."""
+    context = chromium.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def axe() -> str:
+    """axe.min.js, as the axe-playwright-python package ships it."""
+    try:
+        from axe_playwright_python.base import AXE_SCRIPT  # an optional test dependency
+    except ImportError:
+        missing("The axe-playwright-python package", "the test extras: pip install -e '.[test]'")
+    return AXE_SCRIPT
+
+
+def axe_violations(page: Page, axe: str) -> list[dict[str, Any]]:
+    """What axe finds against WCAG 2.1 A and AA on the page as it stands (injected afresh: a page load forgets it)."""
+    page.evaluate(axe)
+    found: list[dict[str, Any]] = page.evaluate(
+        "rules => axe.run(document, {runOnly: {type: 'tag', values: rules}, resultTypes: ['violations']})"
+        ".then(results => results.violations)",
+        WCAG_21_AA,
+    )
+    return found
+
+
+def described(violations: list[dict[str, Any]]) -> str:
+    """Each violation as axe's rule id, impact and help page, then each element it found, with what to fix."""
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}\n  {violation['helpUrl']}")
+        for node in violation["nodes"]:
+            lines.append(f"  at {' '.join(node['target'])}: {node['html'][:200]}")
+            lines.extend(f"    {line.strip()}" for line in node.get("failureSummary", "").splitlines())
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Page, url: str, axe: str) -> None:
+    response = page.goto(url)
+    assert response is not None and response.status == 200, url
+    found = axe_violations(page, axe)
+    failing = [violation for violation in found if violation["impact"] in FAILING]
+    lesser = [violation for violation in found if violation["impact"] not in FAILING]
+    assert failing == [], f"{url}\n{described(failing)}\nand, less serious:\n{described(lesser)}"
+
+
+def test_axe_finds_an_unlabelled_field_and_a_nameless_button(visitor_page: Page, axe: str) -> None:
+    """The check itself works: a page with faults it must see is not passed."""
+    visitor_page.set_content('<html lang="en"><title>t</title><main><input><button></button></main></html>')
+    found = {violation["id"]: violation["impact"] for violation in axe_violations(visitor_page, axe)}
+    assert found == {"label": "critical", "button-name": "critical"}
+
+
+@pytest.mark.parametrize("path", MAIN_PAGES)
+def test_main_page_has_no_serious_accessibility_violations(path: str, site: Site, admin_page: Page, axe: str) -> None:
+    assert_accessible(admin_page, site.address(path), axe)
+
+
+@pytest.mark.parametrize("path", DETAIL_PAGES)
+def test_detail_page_has_no_serious_accessibility_violations(path: str, site: Site, admin_page: Page, axe: str) -> None:
+    assert_accessible(admin_page, site.address(path), axe)
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_public_page_has_no_serious_accessibility_violations(
+    path: str, site: Site, visitor_page: Page, axe: str
+) -> None:
+    assert_accessible(visitor_page, site.address(path), axe)
+
+
+def test_status_page_refreshes_every_minute_until_the_reader_turns_that_off(
+    chromium: Browser,  # noqa: F811
+    site: Site,
+) -> None:
+    """WCAG 2.2.1: the page may change under a reader only while they let it, and the browser keeps their choice."""
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.clock.install()
+        page.goto(site.address("status"))
+        refreshing = page.get_by_label("Refresh this page every minute")
+        assert refreshing.is_checked()
+        with page.expect_event("load"):
+            page.clock.run_for("01:00")
+        refreshing.uncheck()
+        loads: list[object] = []
+        page.on("load", lambda loaded: loads.append(loaded))
+        page.clock.run_for("05:00")
+        assert loads == []
+        page.reload()
+        assert not refreshing.is_checked()
+    finally:
+        context.close()
+
+
+def test_status_page_in_the_dark_colour_scheme_has_no_serious_accessibility_violations(
+    chromium: Browser,  # noqa: F811
+    site: Site,
+    axe: str,
+) -> None:
+    """app.css recolours the page for a dark system theme; its service colours must stay readable there too."""
+    context = chromium.new_context(color_scheme="dark")
+    try:
+        assert_accessible(context.new_page(), site.address("status"), axe)
+    finally:
+        context.close()
