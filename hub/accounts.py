@@ -131,6 +131,15 @@ def set_timezone(session: Session, email: str, zone: str | None) -> User:
     return user
 
 
+def set_timeline_order(session: Session, email: str, newest_first: bool) -> tuple[User, bool]:
+    """Whether someone reads an incident's timeline newest first (else oldest first). Returns the user and whether
+    it changed, so only a change is audited."""
+    user = user_by_email(session, email)
+    changed = user.timeline_newest_first != newest_first
+    user.timeline_newest_first = newest_first
+    return user, changed
+
+
 def set_display_name(session: Session, email: str, name: str) -> tuple[User, bool]:
     """The name someone signs replies with and colleagues see (hub/people.py), checked as the CLI checks it; blank
     goes back to the address's local part. Returns the user and whether the name changed (so only a change is

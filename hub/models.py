@@ -22,6 +22,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     exists,
+    false,
     func,
     text,
 )
@@ -374,6 +375,10 @@ class User(Base):
     totp_pending_at: Mapped[datetime | None]
     # The IANA zone the web UI shows and reads their times in (hub/zones.py); None: the installation's.
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # Whether their incident pages and reviews show the timeline newest first (web/timeline_order.py); false:
+    # oldest first, the story in order. Migration 0049; only a server default, so statements written for the
+    # columns before it (the older migrations' tests) still insert users.
+    timeline_newest_first: Mapped[bool] = mapped_column(Boolean, server_default=false())
     # How the desk names them to requesters ("Alice Smith for the service desk", hub/people.py); None: the part
     # of their address before the @, capitalised, never the address itself. Migration 0037.
     display_name: Mapped[str | None] = mapped_column(String(100))

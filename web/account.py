@@ -1,6 +1,6 @@
 """Your account: who you are logged in as and the name colleagues and requesters see, changing your own password
-(every other session then ends), the time zone your pages show and read times in, and which mail the desk sends
-you."""
+(every other session then ends), the time zone your pages show and read times in, which way an incident's
+timeline reads, and which mail the desk sends you."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from hub import accounts, audit, mail_choices, security_keys, two_factor, zones
 from hub.errors import BadInput
 from hub.mail_choices import MailChoices
+from web import timeline_order
 from web.auth import SessionUser, own_password_refused, relogin
 from web.services import services
 from web.two_factor import TurnOffForm
@@ -53,6 +54,16 @@ class TimeZoneForm(FlaskForm):
     def offer(self, default: str) -> None:
         """Every zone the system knows, sorted, after the empty choice: the installation's."""
         self.timezone.choices = [("", f"Installation default ({default})"), *((n, n) for n in zones.names())]
+
+
+class TimelineForm(FlaskForm):
+    """Which way an incident's timeline reads on its page and its review's (web/timeline_order.py)."""
+
+    order = SelectField(
+        "Timeline order",
+        description="On an incident's page and its review's; either shows a link to read it the other way once.",
+        choices=[(timeline_order.OLDEST, "Oldest first (default)"), (timeline_order.NEWEST, "Newest first")],
+    )
 
 
 #: The assignment choice: the lowest priority whose incidents you are mailed about.
@@ -158,6 +169,22 @@ def set_timezone() -> ResponseReturnValue:
     return _page(400, zone=form)
 
 
+@bp.post("/account/timeline")
+@login_required
+def set_timeline() -> ResponseReturnValue:
+    """Choose the order an incident's timeline reads in; audited as `user.timeline` when it changed."""
+    form = TimelineForm()
+    if not form.validate_on_submit():
+        return _page(400, timeline=form)
+    newest = form.order.data == timeline_order.NEWEST
+    with services().db.transaction() as db_session:
+        _, changed = accounts.set_timeline_order(db_session, current_user.email, newest)
+        if changed:
+            audit.record(db_session, current_user.email, "user.timeline", current_user.email, order=form.order.data)
+    flash(f"Incident timelines now read {'newest' if newest else 'oldest'} first.", "success")
+    return redirect(url_for("account.index", _anchor="timeline"), code=303)
+
+
 def _page(
     status: int,
     *,
@@ -165,6 +192,7 @@ def _page(
     zone: TimeZoneForm | None = None,
     mail: MailForm | None = None,
     name: NameForm | None = None,
+    timeline: TimelineForm | None = None,
 ) -> ResponseReturnValue:
     """The account page with the form that was sent (its errors beside its fields) and the others as stored."""
     settings = services().settings
@@ -178,11 +206,15 @@ def _page(
     if zone is None:
         zone = TimeZoneForm(formdata=None, timezone=current_user.timezone or "")
     zone.offer(settings.timezone)
+    if timeline is None:
+        order = timeline_order.NEWEST if current_user.timeline_newest_first else timeline_order.OLDEST
+        timeline = TimelineForm(formdata=None, order=order)
     if password is None:
         password = PasswordForm(formdata=None)
     required = two_factor.required(current_user.role, settings.two_factor_roles)
     return render_template("account/index.html", form=password, second=second,
                            password_form=TurnOffForm(), zone_form=zone, mail_form=mail, name_form=name,
+                           timeline_form=timeline,
                            two_factor_required=required, keys=keys,
                            copy_suspected=security_keys.COPY_SUSPECTED), status  # fmt: skip
 

@@ -60,13 +60,16 @@ class SessionUser(UserMixin):
     key: str  # what the session cookie holds (session_key): the id, tied to the password it logged in with
     two_factor: bool = False  # whether logging in as them wants a second step: an authenticator code or a key
     timezone: str | None = None  # the zone their pages show times in (web/local_time.py); None: the installation's
+    timeline_newest_first: bool = False  # how their incident pages order the timeline (web/timeline_order.py)
 
     def get_id(self) -> str:
         return self.key
 
     @classmethod
     def of(cls, user: User) -> SessionUser:
-        return cls(user.id, user.email, user.role, session_key(user), user.two_factor_on, user.timezone)
+        # bool(): a user made in this very session (a first single sign-on) has no server default read back yet
+        return cls(user.id, user.email, user.role, session_key(user), user.two_factor_on, user.timezone,
+                   bool(user.timeline_newest_first))  # fmt: skip
 
 
 def session_key(user: User) -> str:

@@ -38,7 +38,7 @@ from hub.numbers import row_id
 from hub.saved_replies import saved_replies
 from hub.sla_clocks import format_span
 from hub.triage import TRANSITIONS
-from web import mail_view, uploads
+from web import mail_view, timeline_order, uploads
 from web.incident_actions import BULK_ACTIONS
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
 from web.queries import STATUSES, get_incident
@@ -127,6 +127,7 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
     with services().db.write() as conn:
         read_markers.mark_read(conn, current_user.id, incident.id, opened)
     moves = [action for action, (starts, _) in TRANSITIONS.items() if incident.status in starts]
+    timeline = timeline_order.shown(incident.timeline, "incidents.detail", incident.ref)
     return render_template("incidents/detail.html", incident=incident, moves=moves, people=listed, clocks=clocks,
                            related_changes=related, change_window=window, problem=problem, mail=mail,
                            services=known_services, saved_replies=replies, satisfaction=answer,
@@ -134,7 +135,7 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
                            articles=articles, time_entries=time_entries, ci_names=ci_names,
                            mentionable=mentionable, mention_more=mention_more, draft=draft,
                            file_limits=_file_limits(), review=review, major_group=major_group,
-                           open_problems=open_problems, names=names), status  # fmt: skip
+                           open_problems=open_problems, names=names, timeline=timeline), status  # fmt: skip
 
 
 def _named_in_rows(incidents: Sequence[Incident]) -> list[str]:

@@ -19,6 +19,7 @@ from flask_login import current_user
 from hub import dashboard, major_groups, major_incidents, people, review_search, reviews
 from hub.agent_action import Actor
 from hub.models import Incident, IncidentReview, MajorIncident, utcnow
+from web import timeline_order
 from web.incident_actions import flash_outcome, mail_settings
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
 from web.queries import get_incident, incident_id
@@ -89,10 +90,11 @@ def detail(ref: str) -> ResponseReturnValue:
         wrote = [review.started_by, review.updated_by, review.published_by]
         named = [*coordinators, *wrote, *people.on_timeline(incident)]
         names = people.names_of(session.connection(), named)
+    timeline = timeline_order.shown(incident.timeline, "reviews.detail", incident.ref)
     return render_template("reviews/detail.html", incident=incident, review=review, times=times, fields=reviews.FIELDS,
                            coordinators=coordinators, editable=editable, names=names,
                            coordinator=declared[-1].coordinator if declared else None, duration=dashboard.duration,
-                           group=found.group, mail=None)  # fmt: skip
+                           group=found.group, mail=None, timeline=timeline)  # fmt: skip
 
 
 @bp.post("/incidents/<ref>/review")

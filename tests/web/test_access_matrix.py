@@ -104,6 +104,7 @@ UI = {
     "account.set_timezone": ("POST", "/account/timezone", PEOPLE),
     "account.set_name": ("POST", "/account/name", PEOPLE),
     "account.mail": ("POST", "/account/mail", PEOPLE),
+    "account.set_timeline": ("POST", "/account/timeline", PEOPLE),
     "two_factor.setup": ("GET", "/account/two-factor", PEOPLE),
     "two_factor.recovery_codes": ("POST", "/account/two-factor/recovery-codes", PEOPLE),
     "two_factor.turn_off": ("POST", "/account/two-factor/off", PEOPLE),

@@ -765,6 +765,31 @@ def test_agent_chooses_their_time_zone_from_the_list_and_the_dashboard_follows_i
     assert "times in Europe/Berlin" in page.locator(".page-head").inner_text()
 
 
+def test_agent_chooses_newest_first_and_the_incidents_timeline_starts_with_its_latest_entry(
+    live_url: str, page: Page, user: Login, integration: IntegrationCredentials
+) -> None:
+    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
+    _log_in(page, live_url, user)
+    page.goto(f"{live_url}/incidents/{ref}")
+    page.locator("#note-text").fill("Rebooted the switch.")
+    page.get_by_role("button", name="Add note").click()
+    page.wait_for_url(f"{live_url}/incidents/{ref}")
+    entries = page.locator("ol.timeline > li.entry")
+    assert entries.first.get_attribute("class") == "entry entry-opened"  # oldest first: the story in order
+
+    page.goto(f"{live_url}/account")
+    page.get_by_label("Timeline order").select_option("Newest first")
+    page.get_by_role("button", name="Save timeline order").click()
+    page.get_by_text("Incident timelines now read newest first.").wait_for()
+    page.goto(f"{live_url}/incidents/{ref}")
+    assert entries.first.get_attribute("class") == "entry entry-note"
+    assert page.locator(".timeline-order").inner_text().startswith("Newest first (your default).")
+
+    page.get_by_role("link", name="Show oldest first").click()  # this once, nothing saved
+    page.wait_for_url(f"{live_url}/incidents/{ref}?timeline=oldest#timeline")
+    assert entries.first.get_attribute("class") == "entry entry-opened"
+
+
 def test_agent_logs_a_phone_call_as_an_incident_from_the_list(
     live_url: str, page: Page, user: Login, make_user: Callable[..., Login], db: Database
 ) -> None:
