@@ -175,6 +175,8 @@ class Contents:
 
 #: Characters never kept in a filename: path separators, characters Windows refuses, control characters, and
 #: lone surrogates (the stdlib decodes an RFC 2231 `filename*=utf-7''%2B2D0-` to one, and it is no character).
+#: A media type as RFC 2045 writes one: a token, a slash, a token (what `get_content_type` returns is not checked).
+_MEDIA_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+")
 _UNSAFE_NAME = re.compile('[\x00-\x1f\x7f/\\\\:*?"<>|\ud800-\udfff]+')
 MAX_FILENAME = 200
 
@@ -245,6 +247,14 @@ def _inner_text(part: Message) -> str | None:
 MAX_DEPTH = 5
 
 
+def media_type(part: Message) -> str:
+    """The part's media type, lower-cased; one that is no `type/subtype` (a NUL, a line break, a parameter with no
+    `;` before it: the parser hands those back whole) is application/octet-stream: kept as a file, never read as
+    text, and never a stored field with a line break in it."""
+    kind = part.get_content_type()
+    return kind if _MEDIA_TYPE.fullmatch(kind) else "application/octet-stream"
+
+
 def contents(msg: Message, *, depth: int = 0) -> Contents:
     """Sort a message's parts: the first inline text/plain is the text and the first inline text/html its
     alternative; everything else with content is a file. A forwarded message (message/rfc822) is kept whole as a
@@ -254,7 +264,7 @@ def contents(msg: Message, *, depth: int = 0) -> Contents:
     stack: list[Message] = [msg]
     while stack:
         part = stack.pop(0)
-        kind = part.get_content_type()
+        kind = media_type(part)
         if part.is_multipart() and kind != "message/rfc822":
             children = part.get_payload()
             if isinstance(children, list):

@@ -35,3 +35,12 @@ def test_a_file_name_of_dots_and_spaces_becomes_a_made_up_name_not_a_dot() -> No
     raw = message("Content-Type: application/pdf", 'Content-Disposition: attachment; filename=" . . "')
     event = parse(raw)
     assert event.mail is not None and [a.filename for a in event.mail.attachments] == ["attachment-1.pdf"]
+
+
+def test_a_content_type_broken_across_lines_is_kept_as_a_file_of_unknown_type() -> None:
+    """A NUL and a line break where the `;` before `boundary` belonged: the parser hands the whole value back."""
+    raw = message('Content-Type: multipart/alternativ\x00\x00\r\n boundary="b"', body="--b\r\nHello\r\n--b--\r\n")
+    event = parse(raw)
+    assert event.mail is not None
+    kept = [(a.filename, a.content_type) for a in event.mail.attachments]
+    assert kept == [("attachment-1.bin", "application/octet-stream")]
