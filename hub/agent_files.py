@@ -4,7 +4,7 @@ before the transaction that records them, and listed against the note's or reply
 They take the path an email's files take (hub/attachments.py): the same store and limits, each file written whole
 and fsynced under its SHA-256 *before* the transaction, so a row never names a file that was not written, and a
 crash in between leaves at worst a file no row names. The edges (the incident page's forms, the API) read the
-bytes and sanitise the names as an email's are (ingest/mime.py::safe_filename); the hub does the rest. A note's
+bytes and sanitise the names as an email's are (hub/names.py::safe_filename); the hub does the rest. A note's
 files stay inside, as the note does; a reply's go with its mail, named by id in its outbox row and read from the
 store by the worker as it sends (outbound/channels/email.py).
 """

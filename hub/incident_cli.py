@@ -1,22 +1,23 @@
 """`switchboard incident`: see and work incidents from a terminal, for admins on the box and scripts without a token.
 
-`list` is the incident list's search (hub/incident_search.py), `--json` the API's shape (hub/incident_reading.py).
-The actions are the incident page's forms, through the same hub functions (hub/triage.py, hub/incident_notes.py),
-so the timeline, the SLA clocks and the mail they cause are the page's. The command line is no one: each action
-names who does it with `--as`, an active agent or admin, as only they work incidents on the page. The major-incident
-commands (hub/major_cli.py) are in this group too.
+`list` is the incident list's search (hub/incident_search.py), `--json` the API's shape (hub/incident_reading.py);
+`show` prints one incident as its page has it. The actions are the incident page's forms, through the same hub
+functions: its state changes in hub/incident_actions_cli.py (hub/triage.py), what agents write (notes, replies,
+time) in hub/incident_writing_cli.py (hub/incident_notes.py), and the major-incident commands in hub/major_cli.py.
+This module is the group that gathers them, and the read commands.
 
 Each command imports what it works with when it runs (see hub/cli.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import click
 
 from hub.cli import incident_number, printed_time, with_database
+from hub.incident_actions_cli import ACTIONS
+from hub.incident_writing_cli import incident_note, incident_reply, incident_time
 from hub.major_cli import incident_coordinator, incident_major, incident_stand_down
 
 if TYPE_CHECKING:
@@ -24,13 +25,10 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Connection
 
-    from hub.agent_action import Actor
     from hub.config import Settings
     from hub.db import Database
     from hub.incident_search import IncidentFilter, Page
     from hub.models import Incident, Problem, TimelineEntry
-
-T = TypeVar("T")
 
 #: `--status`'s default: every incident not dealt with yet, whoever is waiting on whom.
 UNRESOLVED = "unresolved"
@@ -38,21 +36,20 @@ UNRESOLVED = "unresolved"
 EVERY = "all"
 MOST = 500  # hub/incident_search.py MAX_LIMIT: what one page of the list or the API holds
 
-_AS = click.option("--as", "actor", required=True, metavar="EMAIL",
-                   help="Who does it: an active agent's or admin's email, for the timeline and the mail.")  # fmt: skip
-
 
 @click.group()
 def incident() -> None:
-    """Incidents: list, show and work them (assign, note, resolve, reopen, priority); declare major ones.
+    """Incidents: list, show and work them (assign, reply, resolve, merge...); declare major ones.
 
     Examples: switchboard incident list --assignee ann@example.com; switchboard incident show INC-7;
+    switchboard incident reply INC-7 "The toner is on order" --as ann@example.com;
     switchboard incident resolve INC-7 --resolution "Replaced the toner" --as ann@example.com
     """
 
 
-for _major in (incident_major, incident_coordinator, incident_stand_down):
-    incident.add_command(_major)
+for _command in (*ACTIONS, incident_note, incident_reply, incident_time, incident_major, incident_coordinator,
+                 incident_stand_down):  # fmt: skip
+    incident.add_command(_command)
 
 
 @incident.command("list")
@@ -203,130 +200,3 @@ def _timeline(item: TimelineEntry, names: Mapping[str, str]) -> list[str]:
                    for part in with_names(item.summary, names))  # fmt: skip
     body = (item.data or {}).get("body") if item.kind in ("note", "reply") else None
     return [f"{printed_time(item.at)}  {said}", *(f"    {line}" for line in str(body or "").splitlines())]
-
-
-@incident.command("assign")
-@click.argument("ref")
-@click.argument("to", metavar="EMAIL|GROUP")
-@_AS
-def incident_assign(ref: str, to: str, actor: str) -> None:
-    """Give incident REF to a person (an active user's email), who is mailed, or to a group (its name).
-
-    Example: switchboard incident assign INC-7 bob@example.com --as ann@example.com
-    """
-    from hub import triage
-    from hub.agent_action import Mail
-
-    number = incident_number(ref)
-
-    def work(db: Database, settings: Settings, who: Actor) -> str:
-        triage.assign(db, number, to, who, Mail.of(settings))
-        return _label(db, to.strip())
-
-    said = _acting(actor, work)
-    click.echo(f"INC-{number} is assigned to {said}")
-
-
-@incident.command("note")
-@click.argument("ref")
-@click.argument("text")
-@_AS
-def incident_note(ref: str, text: str, actor: str) -> None:
-    """Add an internal note to incident REF: never mailed to the requester; colleagues it @mentions (@ann,
-    @ann@example.com) are mailed it, as from the page.
-
-    Example: switchboard incident note INC-7 "@bob the toner is on order" --as ann@example.com
-    """
-    from hub import incident_notes, mentions
-    from hub.agent_action import Mail
-
-    number = incident_number(ref)
-    said = _acting(actor, lambda db, settings, who: incident_notes.add_note(db, number, text, who,
-                                                                            Mail.of(settings)))  # fmt: skip
-    click.echo(f"INC-{number}: note added{mentions.outcome(said)}")
-
-
-@incident.command("resolve")
-@click.argument("ref")
-@click.option("--resolution", default="", help="How it was resolved: kept, and told to the requester and assignee.")
-@_AS
-def incident_resolve(ref: str, resolution: str, actor: str) -> None:
-    """Resolve incident REF: its SLA clocks stop, and the requester, assignee and watchers are told.
-
-    Example: switchboard incident resolve INC-7 --resolution "Replaced the toner" --as ann@example.com
-    """
-    _move(ref, "resolve", actor, resolution)
-
-
-@incident.command("reopen")
-@click.argument("ref")
-@_AS
-def incident_reopen(ref: str, actor: str) -> None:
-    """Reopen resolved or closed incident REF: its resolution is cleared and its SLA clocks run again.
-
-    Example: switchboard incident reopen INC-7 --as ann@example.com
-    """
-    _move(ref, "reopen", actor)
-
-
-def _move(ref: str, action: str, actor: str, resolution: str | None = None) -> None:
-    from hub import triage
-    from hub.agent_action import Mail
-
-    number = incident_number(ref)
-    status = _acting(actor, lambda db, settings, who: triage.change_status(db, number, action, who, Mail.of(settings),
-                                                                           resolution=resolution))  # fmt: skip
-    click.echo(f"INC-{number} is {status} now")
-
-
-@incident.command("priority")
-@click.argument("ref")
-@click.argument("priority", metavar="N", type=click.IntRange(1, 5))
-@_AS
-def incident_priority(ref: str, priority: int, actor: str) -> None:
-    """Set incident REF's priority, 1 (highest) to 5: its SLA clocks are planned again for it.
-
-    Example: switchboard incident priority INC-7 1 --as ann@example.com
-    """
-    from hub import triage
-
-    number = incident_number(ref)
-    _acting(actor, lambda db, _, who: triage.set_priority(db, number, priority, who))
-    click.echo(f"INC-{number} is P{priority} now")
-
-
-def _acting(actor: str, work: Callable[[Database, Settings, Actor], T]) -> T:
-    """`work(db, settings, Actor)` done as `actor`, once they are known to work incidents: an active agent or
-    admin, as on the page; anyone else is refused, saying what to do."""
-    from hub import assignees
-    from hub.agent_action import Actor
-    from hub.errors import BadInput
-
-    who = actor.strip().lower()
-
-    def run(db: Database, settings: Settings) -> T:
-        with db.read() as session:
-            why = assignees.why_unable(session.connection(), [who]).get(who)
-        if why is not None:
-            raise BadInput(_refusal(who, why))
-        return work(db, settings, Actor(who))
-
-    found: T = with_database(run)
-    return found
-
-
-def _refusal(who: str, why: str) -> str:
-    """Why `--as` cannot act, and what to do."""
-    from hub.assignees import DEACTIVATED, NO_ACCOUNT
-
-    if why == NO_ACCOUNT:
-        return f"--as {who}: no one here has that address; an admin adds them with `switchboard user create` first"
-    if why == DEACTIVATED:
-        return f"--as {who}: that user is deactivated; act as an active agent or admin"
-    return f"--as {who}: that user {why}, who only reads incidents; act as an agent or admin"
-
-
-def _label(db: Database, assignee: str) -> str:
-    """Whom an incident went to, as a message names them: "Ann Lee (ann@example.com)", or the group."""
-    with db.read() as session:
-        return _named(session.connection(), assignee.lower()) if "@" in assignee else assignee

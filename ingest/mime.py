@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import mimetypes
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from email.errors import HeaderParseError
 from email.header import decode_header
 from email.message import Message
+
+from hub import names
 
 #: Labels that are wrong or unknown to Python, mapped to what senders mean by them. Latin-1 and ASCII labels are
 #: read as Windows-1252, its superset, which is what Windows clients really send (curly quotes, the euro sign).
@@ -173,29 +173,14 @@ class Contents:
     files: list[FilePart] = field(default_factory=list)
 
 
-#: Characters never kept in a filename: path separators, characters Windows refuses, control characters, and
-#: lone surrogates (the stdlib decodes an RFC 2231 `filename*=utf-7''%2B2D0-` to one, and it is no character).
 #: A media type as RFC 2045 writes one: a token, a slash, a token (what `get_content_type` returns is not checked).
 _MEDIA_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+")
-_UNSAFE_NAME = re.compile('[\x00-\x1f\x7f/\\\\:*?"<>|\ud800-\udfff]+')
-MAX_FILENAME = 200
 
 
 def safe_filename(name: str | None, content_type: str, index: int) -> str:
-    """A filename safe to show and to offer in Content-Disposition: no path, no control or reserved characters,
-    no leading dots, at most 200 characters with its extension kept; `attachment-N.ext` when there is none."""
-    text = unicodedata.normalize("NFC", decode_words(name or ""))
-    text = text.replace("\\", "/").rsplit("/", 1)[-1]
-    text = _UNSAFE_NAME.sub("_", text).lstrip(". ").rstrip()
-    if not text:
-        extension = mimetypes.guess_extension(content_type) or ".bin"
-        return f"attachment-{index}{extension}"
-    if len(text) > MAX_FILENAME:
-        stem, dot, extension = text.rpartition(".")
-        if dot and 0 < len(extension) <= 10:
-            return stem[: MAX_FILENAME - len(extension) - 1] + "." + extension
-        return text[:MAX_FILENAME]
-    return text
+    """A part's filename, its encoded words decoded, made safe to show and to offer in Content-Disposition
+    (hub/names.py, which agents' files go through too)."""
+    return names.safe_filename(decode_words(name or ""), content_type, index)
 
 
 def _disposition(part: Message) -> str:

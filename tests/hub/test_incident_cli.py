@@ -1,5 +1,6 @@
-"""`switchboard incident list|show|assign|note|resolve|reopen|priority`, run as an admin on the box would against a
-fresh migrated home: the list page's search, and the page's actions through the same hub functions."""
+"""`switchboard incident list|show|assign|note|resolve|reopen|priority` and the README's walk, run as an admin on
+the box would against a fresh migrated home: the list page's search, and the page's actions through the same hub
+functions. The other actions are tests/hub/test_incident_actions_cli.py's."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from hub import accounts, problems, triage
 from hub.cli import main
 from hub.config import Settings
 from hub.db import Database
+from hub.domain import InboundEvent
 from hub.intake import Intake
 from hub.models import Incident, OutboxMessage, TimelineEntry
 from tests.docs import fenced, run_as_printed
-from tests.hub.majors import CAROL, MAIL, mailed, opened, staff
+from tests.hub.majors import CAROL, MAIL, RAW, mailed, opened, staff
 
 
 @pytest.fixture(autouse=True)
@@ -279,10 +281,13 @@ def test_the_documented_walk_runs_as_printed(settings: Settings, intake: Intake,
     with db.transaction() as session:  # the tour's admin, alert and email
         accounts.create_user(session, email="you@example.com", password="a long passphrase", role="admin")
     opened(intake, "Disk full on db1")
-    opened(intake, "Printer on fire")
+    emailed = InboundEvent(source="email", title="Printer on fire", requester="dana@example.org", message_id="<p@x>")
+    intake.record(RAW, emailed)  # the tour's INC-2 is a request someone mailed
     out = run_as_printed(fenced("README.md", "From the command line", "sh")[0], settings, tmp_path)
     assert "INC-2 is assigned to Sam Reed (sam@example.com)\n" in out
     assert "INC-2: note added; mailed to sam@example.com\n" in out
+    assert "INC-2: reply queued to dana@example.org\n" in out and mailed(db, 2, "reply") == ["dana@example.org"]
+    assert "INC-2 has 15 min more spent on it\n" in out and "INC-2 is closed now\n" in out
     assert "Assigned to Sam Reed <sam@example.com> by you@example.com" in out
     assert "resolution: Replaced the toner" in out and "INC-2 is open now" in out
     [listed] = json.loads(out[out.rindex("[\n") :])
