@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Connection, Select, Table, insert, select
 from sqlalchemy.orm import Session
@@ -26,6 +26,9 @@ from sqlalchemy.orm import Session
 from hub.domain import InboundEvent
 from hub.errors import StorageUnavailable
 from hub.models import Attachment, TimelineEntry
+
+if TYPE_CHECKING:
+    from hub.config import Settings
 
 ATTACHMENTS = cast(Table, Attachment.__table__)
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
@@ -40,6 +43,12 @@ class AttachmentLimits:
     per_file: int = 10 * 1024 * 1024
     per_message: int = 25 * 1024 * 1024
     files: int = 100
+
+    @classmethod
+    def of(cls, settings: Settings) -> AttachmentLimits:
+        """The installation's limits (SWITCHBOARD_ATTACHMENT_MAX_BYTES and the message's), for every door files
+        come in by: mail, the page's uploads, the command line."""
+        return cls(settings.attachment_max_bytes, settings.attachments_max_message_bytes)
 
 
 DEFAULT_LIMITS = AttachmentLimits()

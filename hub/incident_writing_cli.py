@@ -70,7 +70,7 @@ def incident_reply(ref: str, text: str, paths: tuple[Path, ...], actor: str) -> 
     number = incident_number(ref)
 
     def work(db: Database, settings: Settings, who: Actor) -> str:
-        limits = AttachmentLimits(settings.attachment_max_bytes, settings.attachments_max_message_bytes)
+        limits = AttachmentLimits.of(settings)
         kept = agent_files.keep(AttachmentStore.under(settings.home, limits), _read(paths, limits))
         return incident_notes.reply(db, number, text, who, Mail.of(settings), files=kept)
 

@@ -14,7 +14,7 @@ from rules import Engine
 
 
 def make_intake(settings: Settings, db: Database) -> Intake:
-    limits = AttachmentLimits(settings.attachment_max_bytes, settings.attachments_max_message_bytes)
+    limits = AttachmentLimits.of(settings)
     files = AttachmentStore.under(settings.home, limits)
     notice = NoticeSettings(desk_addresses=settings.desk_addresses, base_url=settings.base_url,
                             reply_reopen_window=settings.reply_reopen_window, newest_part=latest_reply,
