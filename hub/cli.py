@@ -11,7 +11,7 @@ tests/hub/test_cli.py asks every command for its help and checks none of them is
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -159,13 +159,16 @@ def incident_number(ref: str) -> int:
     return found
 
 
-class PluginGroup(click.Group):
-    """A click group whose commands are imported only when one runs: hub's own (OWN_COMMANDS) and those other
-    layers register as entry points."""
+class EntryPointGroup(click.Group):
+    """A click group that also offers the commands other layers register under `entry_point_group` (and those of
+    `own`, named the same way), each imported only when it runs."""
+
+    entry_point_group = ""
+    own: Mapping[str, str] = {}
 
     def _entry_points(self) -> dict[str, EntryPoint]:
-        own = [EntryPoint(name, value, ENTRY_POINT_GROUP) for name, value in OWN_COMMANDS.items()]
-        return {ep.name: ep for ep in (*entry_points(group=ENTRY_POINT_GROUP), *own)}  # hub's own win a clash
+        own = [EntryPoint(name, value, self.entry_point_group) for name, value in self.own.items()]
+        return {ep.name: ep for ep in (*entry_points(group=self.entry_point_group), *own)}  # own ones win a clash
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(self._entry_points()))
@@ -175,6 +178,13 @@ class PluginGroup(click.Group):
         if command is None and (found := self._entry_points().get(cmd_name)) is not None:
             command = found.load()
         return command
+
+
+class PluginGroup(EntryPointGroup):
+    """`switchboard` itself: hub's own commands (OWN_COMMANDS) and those other layers register as entry points."""
+
+    entry_point_group = ENTRY_POINT_GROUP
+    own = OWN_COMMANDS
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List the commands as click does, each with its line from SHORT_HELP instead of importing it."""

@@ -20,7 +20,7 @@ SHORT_HELP = {
     "group": "Manage the groups rules assign within (`set: {group: dba, strategy: round_robin}`).",
     "heartbeat": "Heartbeats: a source that stops pinging raises an incident (a dead man's switch).",
     "imap": "Import mail from every enabled mailbox (`switchboard mailbox add`), through the same intake as SMTP.",
-    "incident": "Incidents: list, show and work them (assign, reply, resolve, merge...); declare major ones.",
+    "incident": "Incidents: log, list, show and work them (assign, reply, resolve, merge...); declare major ones.",
     "integration": "Manage integrations (monitoring tools that post events).",
     "mailbox": 'IMAP mailboxes whose mail `switchboard imap` imports (see docs/integrations.md, "IMAP mailboxes").',
     "mapping": "Map a tool's own JSON onto a generic integration with JMESPath (see docs/integrations.md).",

@@ -1,9 +1,11 @@
 """`switchboard incident`: see and work incidents from a terminal, for admins on the box and scripts without a token.
 
 `list` is the incident list's search (hub/incident_search.py), `--json` the API's shape (hub/incident_reading.py);
-`show` prints one incident as its page has it. The actions are the incident page's forms, through the same hub
-functions: its state changes in hub/incident_actions_cli.py (hub/triage.py), what agents write (notes, replies,
-time) in hub/incident_writing_cli.py (hub/incident_notes.py), and the major-incident commands in hub/major_cli.py.
+`show` prints one incident as its page has it; `create` logs one as the new-incident page does
+(ingest/logged_cli.py, found through an entry point: it goes through the intake). The actions are the incident
+page's forms, through the same hub functions: its state changes in hub/incident_actions_cli.py (hub/triage.py),
+what agents write (notes, replies, time) in hub/incident_writing_cli.py (hub/incident_notes.py), and the
+major-incident commands in hub/major_cli.py.
 This module is the group that gathers them, and the read commands.
 
 Each command imports what it works with when it runs (see hub/cli.py).
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hub.cli import incident_number, printed_time, with_database
+from hub.cli import EntryPointGroup, incident_number, printed_time, with_database
 from hub.incident_actions_cli import ACTIONS
 from hub.incident_writing_cli import incident_note, incident_reply, incident_time
 from hub.major_cli import incident_coordinator, incident_major, incident_stand_down
@@ -37,11 +39,19 @@ EVERY = "all"
 MOST = 500  # hub/incident_search.py MAX_LIMIT: what one page of the list or the API holds
 
 
-@click.group()
-def incident() -> None:
-    """Incidents: list, show and work them (assign, reply, resolve, merge...); declare major ones.
+class IncidentGroup(EntryPointGroup):
+    """`switchboard incident`: hub's commands, and those other layers add (`create`, which goes through the
+    intake: ingest/logged_cli.py)."""
 
-    Examples: switchboard incident list --assignee ann@example.com; switchboard incident show INC-7;
+    entry_point_group = "switchboard.incident_commands"
+
+
+@click.group(cls=IncidentGroup)
+def incident() -> None:
+    """Incidents: log, list, show and work them (assign, reply, resolve, merge...); declare major ones.
+
+    Examples: switchboard incident create --title "Cannot print" --requester sam@example.com --as ann@example.com;
+    switchboard incident list --assignee ann@example.com; switchboard incident show INC-7;
     switchboard incident reply INC-7 "The toner is on order" --as ann@example.com;
     switchboard incident resolve INC-7 --resolution "Replaced the toner" --as ann@example.com
     """

@@ -16,12 +16,12 @@ from hub.addresses import ADDRESS_WIDTH, is_address
 from hub.cis import MAX_NAME as CI_WIDTH
 from hub.domain import Chosen, InboundEvent
 from hub.names import NAME_WIDTH, is_one_line
+from ingest.contact_channels import CHANNELS
 from ingest.errors import InvalidPayload
 from ingest.webhooks.generic import MAX_TITLE
 
 SOURCE = "desk"
-#: How the person reached the desk (ITIL's contact type), kept as the label `channel` for rules and reports.
-CHANNELS = ("phone", "walk-in", "chat", "email", "other")
+#: CHANNELS: how the person reached the desk, kept as the label `channel` for rules and reports.
 FIELDS = ("title", "description", "requester", "channel", "service", "ci", "priority", "category", "assignee",
           "acknowledge_requester")  # fmt: skip
 MAX_DESCRIPTION = 50_000

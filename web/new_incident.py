@@ -7,7 +7,6 @@ choices winning; the requester, if given, is mailed the reference.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,8 +17,8 @@ from flask_login import current_user
 from hub import assignees, cis
 from hub.catalogue import services as catalogue_services
 from hub.errors import StorageUnavailable
-from hub.intake import InvalidChoice, Outcome, Raw
-from ingest import logged
+from hub.intake import InvalidChoice, Outcome
+from ingest import logged, logged_intake
 from web.forms import ActionForm
 from web.permissions import WORK_INCIDENTS, requires
 from web.services import services
@@ -28,15 +27,8 @@ bp = Blueprint("new_incident", __name__)
 
 
 def log_incident(fields: Mapping[str, Any], *, by: str, body: bytes | None = None) -> Outcome:
-    """Record the incident `by` logged; `body` is the request as received (the form's fields as JSON if None).
-
-    Raises InvalidField (a field is wrong), InvalidChoice (an assignee who is no active user, a CI that is no
-    active CI) or StorageUnavailable.
-    """
-    event = logged.normalise(fields, by=by)
-    if body is None:
-        body = json.dumps(dict(fields), sort_keys=True).encode()
-    return services().intake.record(Raw(source=logged.SOURCE, content_type="application/json", body=body), event)
+    """Record the incident `by` logged through this app's intake (ingest/logged_intake.py says what it raises)."""
+    return logged_intake.log_incident(services().intake, fields, by=by, body=body)
 
 
 @bp.route("/incidents/new", methods=["GET", "POST"])

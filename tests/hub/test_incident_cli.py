@@ -284,6 +284,7 @@ def test_the_documented_walk_runs_as_printed(settings: Settings, intake: Intake,
     emailed = InboundEvent(source="email", title="Printer on fire", requester="dana@example.org", message_id="<p@x>")
     intake.record(RAW, emailed)  # the tour's INC-2 is a request someone mailed
     out = run_as_printed(fenced("README.md", "From the command line", "sh")[0], settings, tmp_path)
+    assert "INC-3 logged; dana@example.org is mailed its reference\n" in out
     assert "INC-2 is assigned to Sam Reed (sam@example.com)\n" in out
     assert "INC-2: note added; mailed to sam@example.com\n" in out
     assert "INC-2: reply queued to dana@example.org\n" in out and mailed(db, 2, "reply") == ["dana@example.org"]

@@ -1,0 +1,24 @@
+"""An incident logged by hand, recorded: the page, `POST /api/v1/incidents` and `switchboard incident create` all
+come through here, so each is stored as received and routed like an alert or an email (ingest/logged.py reads the
+fields; hub/intake.py records them)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from hub.intake import Intake, Outcome, Raw
+from ingest import logged
+
+
+def log_incident(intake: Intake, fields: Mapping[str, Any], *, by: str, body: bytes | None = None) -> Outcome:
+    """Record the incident `by` logged; `body` is the request as received (the fields as JSON if None).
+
+    Raises InvalidField (a field is wrong), InvalidChoice (an assignee who is no active user, a CI that is no
+    active CI) or StorageUnavailable.
+    """
+    event = logged.normalise(fields, by=by)
+    if body is None:
+        body = json.dumps(dict(fields), sort_keys=True).encode()
+    return intake.record(Raw(source=logged.SOURCE, content_type="application/json", body=body), event)
