@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from hub.cli import main
-from tests.hub.catalogue_cli import run
+from tests.hub.commands import run
 
 
 def test_a_calendar_with_regional_holidays_and_an_ical_file(runner: CliRunner, tmp_path: Path) -> None:

@@ -12,12 +12,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.models import utcnow
 from tests.docs import fenced, run_as_printed
-
-
-def run(runner: CliRunner, *args: str) -> str:
-    result = runner.invoke(main, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
+from tests.hub.commands import run
 
 
 def test_a_change_goes_from_request_to_closed_on_the_command_line(runner: CliRunner) -> None:

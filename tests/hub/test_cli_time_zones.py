@@ -10,22 +10,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from hub.cli import main
 from hub.config import Settings
 from hub.db import Database
 from tests.docs import fenced, run_as_printed
+from tests.hub.commands import run
 
 
 @pytest.fixture
 def berlin(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("SWITCHBOARD_TIMEZONE", "Europe/Berlin")
     return runner
-
-
-def run(runner: CliRunner, *args: str) -> str:
-    result = runner.invoke(main, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def freeze(runner: CliRunner, starts: str, ends: str) -> None:

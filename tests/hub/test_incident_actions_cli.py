@@ -18,8 +18,9 @@ from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake
 from hub.models import Attachment, OutboxMessage, TimeEntry
+from tests.hub.commands import refused, run
 from tests.hub.majors import CAROL, MAIL, RAW, mailed, opened, staff
-from tests.hub.test_incident_cli import incident, refused, run, timeline
+from tests.hub.test_incident_cli import incident, timeline
 
 ANN = ("--as", "ann@example.com")
 

@@ -12,13 +12,13 @@ from click.testing import CliRunner
 from sqlalchemy import select, update
 
 from hub import accounts, problems, triage
-from hub.cli import main
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake
 from hub.models import Incident, OutboxMessage, TimelineEntry
 from tests.docs import fenced, run_as_printed
+from tests.hub.commands import refused, run
 from tests.hub.majors import CAROL, MAIL, RAW, mailed, opened, staff
 
 
@@ -29,18 +29,6 @@ def desk(db: Database) -> None:
     with db.transaction() as session:
         accounts.set_display_name(session, "ann@example.com", "Ann Lee")
         accounts.set_display_name(session, "bob@example.com", "Bob Stone")
-
-
-def run(runner: CliRunner, *args: str) -> str:
-    result = runner.invoke(main, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def refused(runner: CliRunner, *args: str, code: int = 1) -> str:
-    result = runner.invoke(main, list(args))
-    assert result.exit_code == code, result.output
-    return result.output
 
 
 def timeline(db: Database, number: int, kind: str) -> list[str]:

@@ -11,30 +11,18 @@ from click.testing import CliRunner
 from sqlalchemy import select, update
 
 from hub import reviews, triage
-from hub.cli import main
 from hub.config import Settings
 from hub.db import Database
 from hub.intake import Intake
 from hub.models import AuditEntry, Incident, TimelineEntry, utcnow
 from tests.docs import fenced, run_as_printed
+from tests.hub.commands import refused, run
 from tests.hub.majors import ANN, MAIL, mailed, opened, staff
 
 
 @pytest.fixture(autouse=True)
 def desk(db: Database) -> None:
     staff(db)
-
-
-def run(runner: CliRunner, *args: str) -> str:
-    result = runner.invoke(main, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def refused(runner: CliRunner, *args: str, code: int = 1) -> str:
-    result = runner.invoke(main, list(args))
-    assert result.exit_code == code, result.output
-    return result.output
 
 
 def summaries(db: Database, number: int) -> list[str]:

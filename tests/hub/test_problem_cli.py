@@ -16,12 +16,7 @@ from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
 from hub.models import Incident, Problem
 from tests.docs import fenced, run_as_printed
-
-
-def run(runner: CliRunner, *args: str) -> str:
-    result = runner.invoke(main, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
+from tests.hub.commands import run
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from hub import groups
 from hub.cli import main
 from hub.db import Database
 from hub.models import AuditEntry, Service, StatusSubscriber
-from tests.hub.catalogue_cli import run
+from tests.hub.commands import run
 from tests.staff import agents
 
 

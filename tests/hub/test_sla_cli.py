@@ -14,7 +14,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.models import AuditEntry, BusinessCalendar, Service, SlaPolicy
 from tests.docs import fenced, run_as_printed
-from tests.hub.catalogue_cli import run
+from tests.hub.commands import run
 
 
 def test_a_policy_is_listed_with_its_targets_and_calendar(runner: CliRunner) -> None:

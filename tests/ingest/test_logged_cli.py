@@ -7,8 +7,9 @@ from click.testing import CliRunner
 
 from hub.db import Database
 from hub.models import Event
+from tests.hub.commands import refused, run
 from tests.hub.majors import mailed, staff
-from tests.hub.test_incident_cli import incident, refused, run
+from tests.hub.test_incident_cli import incident
 
 ANN = ("--as", "ann@example.com")
 
