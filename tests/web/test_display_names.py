@@ -242,16 +242,24 @@ def test_the_note_box_is_handed_the_servers_own_table_of_letters_to_fold(
     assert json.loads(html.unescape(folding)) == name_words.FOLDED
 
 
-def test_a_reviews_pages_name_its_coordinator_and_who_started_it(
-    logged_in: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
-) -> None:
+def reviewed(
+    db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str], *, started_by: str
+) -> str:
+    """A major incident Bob ("Bob <Builder>") coordinated, resolved, its review started by `started_by`."""
     make_user(email="bob@example.com")
     name(db, "bob@example.com", "Bob <Builder>")
     ref = raise_incident()
     declare_major(db, ref, "bob@example.com")
     incident_id = int(ref.removeprefix("INC-"))
     triage.change_status(db, incident_id, "resolve", Actor(ME), MAIL, resolution="Freed disk")
-    reviews.start(db, incident_id, Actor("bob@example.com"))
+    reviews.start(db, incident_id, Actor(started_by))
+    return ref
+
+
+def test_a_reviews_pages_name_its_coordinator_and_who_started_it(
+    logged_in: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
+) -> None:
+    ref = reviewed(db, make_user, raise_incident, started_by="bob@example.com")
     assert f'<td data-label="Coordinator">{BOB}</td>' in logged_in.get("/reviews").get_data(as_text=True)
     page = logged_in.get(f"/incidents/{ref}/review").get_data(as_text=True)
     assert f"Coordinated by {BOB}." in page and f"Started by {BOB};" in page
@@ -390,13 +398,7 @@ def test_a_timeline_line_names_the_colleagues_it_writes_by_address_and_keeps_the
 def test_the_reviews_timeline_names_the_colleagues_its_lines_write(
     logged_in: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
 ) -> None:
-    make_user(email="bob@example.com")
-    name(db, "bob@example.com", "Bob <Builder>")
-    ref = raise_incident()
-    declare_major(db, ref, "bob@example.com")
-    incident_id = int(ref.removeprefix("INC-"))
-    triage.change_status(db, incident_id, "resolve", Actor(ME), MAIL, resolution="Freed disk")
-    reviews.start(db, incident_id, Actor(ME))
+    ref = reviewed(db, make_user, raise_incident, started_by=ME)
     page = logged_in.get(f"/incidents/{ref}/review").get_data(as_text=True)
     assert f"Declared a major incident by {ME}: Nobody can run payroll. Coordinator: {BOB}</p>" in page
 
