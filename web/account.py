@@ -53,7 +53,8 @@ class TimeZoneForm(FlaskForm):
 
     def offer(self, default: str) -> None:
         """Every zone the system knows, sorted, after the empty choice: the installation's."""
-        self.timezone.choices = [("", f"Installation default ({default})"), *((n, n) for n in zones.names())]
+        installation = SelectChoice("", f"Installation default ({default})")
+        self.timezone.choices = [installation, *map(SelectChoice, zones.names())]
 
 
 class TimelineForm(FlaskForm):
@@ -62,7 +63,10 @@ class TimelineForm(FlaskForm):
     order = SelectField(
         "Timeline order",
         description="On an incident's page and its review's; either shows a link to read it the other way once.",
-        choices=[(timeline_order.OLDEST, "Oldest first (default)"), (timeline_order.NEWEST, "Newest first")],
+        choices=[
+            SelectChoice(timeline_order.OLDEST, "Oldest first (default)"),
+            SelectChoice(timeline_order.NEWEST, "Newest first"),
+        ],
     )
 
 
