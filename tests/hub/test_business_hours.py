@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from hub.business_hours import (
@@ -20,6 +20,7 @@ from hub.business_hours import (
     shift_for_pause,
 )
 from hub.errors import BadInput
+from tests.fuzzing import fuzz
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -151,13 +152,13 @@ def test_all_day_events_of_an_ical_file_become_holidays() -> None:
 # -- properties ----------------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz(300)
 @given(CALENDARS, instants, durations)
 def test_a_due_time_is_never_before_its_start(calendar: Calendar, start: datetime, duration: timedelta) -> None:
     assert add_business_time(calendar, start, duration) >= start
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz(300)
 @given(CALENDARS, instants, durations)
 def test_the_business_time_up_to_the_due_time_is_the_duration(
     calendar: Calendar, start: datetime, duration: timedelta
@@ -165,7 +166,7 @@ def test_the_business_time_up_to_the_due_time_is_the_duration(
     assert business_time_between(calendar, start, add_business_time(calendar, start, duration)) == duration
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz(300)
 @given(CALENDARS, instants, durations, st.lists(st.tuples(instants, st.timedeltas(timedelta(0), timedelta(days=3)))))
 def test_pausing_never_makes_a_due_time_earlier(
     calendar: Calendar, start: datetime, duration: timedelta, pauses: list[tuple[datetime, timedelta]]
@@ -174,20 +175,20 @@ def test_pausing_never_makes_a_due_time_earlier(
     assert add_business_time(calendar, start, duration, paused) >= add_business_time(calendar, start, duration)
 
 
-@settings(max_examples=200, deadline=None)
+@fuzz(200)
 @given(CALENDARS, instants, durations, durations)
 def test_a_longer_target_is_never_due_sooner(calendar: Calendar, start: datetime, a: timedelta, b: timedelta) -> None:
     shorter, longer = sorted((a, b))
     assert add_business_time(calendar, start, shorter) <= add_business_time(calendar, start, longer)
 
 
-@settings(max_examples=200, deadline=None)
+@fuzz(200)
 @given(instants, durations)
 def test_holidays_only_ever_delay(start: datetime, duration: timedelta) -> None:
     assert add_business_time(GERMAN, start, duration) >= add_business_time(OFFICE, start, duration)
 
 
-@settings(max_examples=200, deadline=None)
+@fuzz(200)
 @given(instants, durations)
 def test_no_business_time_runs_on_a_holiday(start: datetime, duration: timedelta) -> None:
     due = add_business_time(GERMAN, start, duration)
@@ -195,13 +196,13 @@ def test_no_business_time_runs_on_a_holiday(start: datetime, duration: timedelta
         assert not GERMAN.is_holiday(due.astimezone(BERLIN).date())
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz(300)
 @given(st.sampled_from(["UTC", "Europe/Berlin", "America/New_York"]), instants, durations)
 def test_a_24x7_calendar_is_wall_clock_addition(tz: str, start: datetime, duration: timedelta) -> None:
     assert add_business_time(Calendar(tz=tz), start, duration) == start + duration
 
 
-@settings(max_examples=200, deadline=None)
+@fuzz(200)
 @given(st.sampled_from([OFFICE, SPLIT]), instants, durations)
 def test_a_positive_target_falls_due_within_business_hours(
     calendar: Calendar, start: datetime, duration: timedelta

@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from hub import zones
 from hub.config import Settings
 from hub.errors import BadInput, ConfigError
+from tests.fuzzing import fuzz
 
 BERLIN = zones.zone_of("Europe/Berlin")
 NEW_YORK = zones.zone_of("America/New_York")
@@ -90,7 +91,7 @@ def test_the_zones_offered_are_sorted_and_hold_the_usual_ones() -> None:
     assert list(offered) == sorted(offered) and {"UTC", "Europe/Berlin", "America/New_York"} <= set(offered)
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz(300)
 @given(
     st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 12, 31), timezones=st.just(UTC)),
     st.sampled_from(["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"]),
@@ -104,7 +105,7 @@ def test_a_shown_time_typed_back_is_the_same_instant_or_the_first_of_a_repeated_
     assert typed == moment or (typed < moment and zones.to_local(typed, zone).replace(tzinfo=None) == wall)
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz(300)
 @given(
     st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 12, 31), timezones=st.just(UTC)),
     st.sampled_from(["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"]),
