@@ -88,3 +88,10 @@ def test_a_file_tagged_as_a_set_is_refused_as_no_mapping() -> None:
     """`!!set` composes as a mapping and loads as a set, which has no `rules` to read: AttributeError escaped."""
     with pytest.raises(RuleError, match="line 1: the file must be a mapping with a `rules:` list"):
         rules_file.parse_file("!!set {rules}")
+
+
+@pytest.mark.parametrize("zone", ["America", "x" * 600], ids=["a folder of the zone database", "too long"])
+def test_a_timezone_zoneinfo_cannot_open_as_a_file_is_refused_as_unknown(zone: str) -> None:
+    """zoneinfo opens the file the name spells: OSError (is a directory, file name too long) escaped."""
+    with pytest.raises(RuleError, match=r"line 2: timezone: unknown time zone"):
+        rules_file.parse_file(f"rules: []\ntimezone: {zone}\n")
