@@ -149,6 +149,31 @@ def test_all_day_events_of_an_ical_file_become_holidays() -> None:
     assert holidays_from_ical(ical) == {date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 26), date(2026, 12, 31)}
 
 
+def all_day(start: str, end: str = "") -> str:
+    """An iCalendar file of one all-day event (DTEND exclusive), its DTSTART on line 3."""
+    ends = f"DTEND;VALUE=DATE:{end}\r\n" if end else ""
+    return f"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:{start}\r\n{ends}END:VEVENT\r\nEND:VCALENDAR\r\n"
+
+
+@pytest.mark.parametrize("day", ["20260230", "20261300", "00000101"])
+def test_an_all_day_event_on_a_date_no_calendar_has_is_refused_with_its_line(day: str) -> None:
+    """Found by fuzzing: ValueError escaped, a 500 for the calendar form's upload."""
+    with pytest.raises(BadInput, match=f"line 3: {day} is no date"):
+        holidays_from_ical(all_day(day))
+
+
+def test_the_last_day_a_calendar_has_is_a_closed_day_like_any_other() -> None:
+    """Found by fuzzing: counting on to the day after 9999-12-31 raised OverflowError."""
+    assert holidays_from_ical(all_day("99991231")) == {date(9999, 12, 31)}
+
+
+def test_an_all_day_event_longer_than_a_year_is_refused_not_added_a_day_at_a_time() -> None:
+    """Found by fuzzing: 00010101-99991231 was three million closed days, added one by one."""
+    with pytest.raises(BadInput, match="line 5: an all-day event of 3,652,058 days is no closure"):
+        holidays_from_ical(all_day("00010101", "99991231"))
+    assert len(holidays_from_ical(all_day("20260101", "20270101"))) == 365
+
+
 # -- properties ----------------------------------------------------------------------------------------------------
 
 
@@ -212,3 +237,48 @@ def test_a_positive_target_falls_due_within_business_hours(
         local = due.astimezone(calendar.zone)
         minute = local.hour * 60 + local.minute + local.second / 60 + local.microsecond / 60e6
         assert any(a < minute <= b for a, b in calendar.weekly[local.weekday()])
+
+
+#: Dates as iCalendar writes them, ones no calendar has, digits that are not ASCII, and any eight digits.
+ICAL_DATES = st.sampled_from(
+    ["20261224", "20261227", "20260230", "00010101", "99991231", "²⁰²⁶¹²²⁴", "2026122"]
+) | st.text("0123456789", min_size=8, max_size=8)
+
+
+@st.composite
+def ical_files(draw: st.DrawFn) -> str:
+    """A file of all-day events with any dates, timed events and stray lines among them."""
+    lines = ["BEGIN:VCALENDAR"]
+    for _ in range(draw(st.integers(0, 4))):
+        lines += ["BEGIN:VEVENT", f"DTSTART;VALUE=DATE:{draw(ICAL_DATES)}"]
+        if draw(st.booleans()):
+            lines.append(f"DTEND;VALUE=DATE:{draw(ICAL_DATES)}")
+        lines += draw(st.lists(st.sampled_from(["DTSTART:20261230T100000Z", "RRULE:FREQ=DAILY", " ", ":"]), max_size=2))
+        lines.append(draw(st.sampled_from(["END:VEVENT", "END:VEVENT", ""])))
+    return "\r\n".join([*lines, "END:VCALENDAR", ""])
+
+
+@fuzz(300)
+@given(ical_files())
+def test_any_ical_file_gives_closed_days_or_is_refused_naming_a_line(text: str) -> None:
+    try:
+        days = holidays_from_ical(text)
+    except BadInput as exc:
+        assert str(exc).startswith("line ")
+        return
+    assert all(isinstance(day, date) for day in days)
+
+
+HOURS_PARTS = ["mon", "fri", "sun", "-", ",", ";", " ", "09:00", "17:00", "24:00", "99:99", "mon-fri", "sat-mon", "²",
+               "\x00", "24x7", "12:00-12:00"]  # fmt: skip
+
+
+@fuzz(300)
+@given(st.lists(st.sampled_from(HOURS_PARTS) | st.text(max_size=3), max_size=12))
+def test_any_hours_text_reads_back_as_written_or_is_refused(parts: list[str]) -> None:
+    try:
+        weekly = parse_hours("".join(parts))
+    except BadInput as exc:
+        assert str(exc)
+        return
+    assert parse_hours(format_hours(weekly)) == weekly
