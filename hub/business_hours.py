@@ -264,27 +264,38 @@ def weekly_from_json(data: dict[str, list[list[str]]]) -> tuple[tuple[Minutes, .
     return tuple(tuple(_range(f"{a}-{b}", f"{day} {a}-{b}") for a, b in data.get(day, [])) for day in WEEKDAYS)
 
 
+#: The longest all-day event read as closed days: a closure of a year is the most a desk plans; 0001-9999 was
+#: three million days added one by one.
+MAX_CLOSURE_DAYS = 366
+_ICAL_DATE = re.compile(r"[0-9]{8}")
+
+
 def holidays_from_ical(text: str) -> frozenset[date]:
     """The days of all-day events (`DTSTART;VALUE=DATE:20261224`, DTEND exclusive) in an iCalendar file.
 
     Deliberately tiny: holiday calendars exported by Outlook, Google or a government site are lists of all-day
-    VEVENTs; timed events and recurrence rules are not holidays and are ignored.
+    VEVENTs; timed events and recurrence rules are not holidays and are ignored. BadInput names the line of a date
+    no calendar has (20260230) or of an event longer than MAX_CLOSURE_DAYS.
     """
     days: set[date] = set()
     start: date | None = None
     end: date | None = None
-    for raw in text.splitlines():
+    for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         name, _, value = line.partition(":")
         key = name.split(";")[0].upper()
         if line.upper() == "BEGIN:VEVENT":
             start = end = None
-        elif key in ("DTSTART", "DTEND") and "VALUE=DATE" in name.upper() and len(value) == 8 and value.isdigit():
-            parsed = date(int(value[:4]), int(value[4:6]), int(value[6:]))
+        elif key in ("DTSTART", "DTEND") and "VALUE=DATE" in name.upper() and _ICAL_DATE.fullmatch(value):
+            try:
+                parsed = date(int(value[:4]), int(value[4:6]), int(value[6:]))
+            except ValueError:
+                raise BadInput(f"line {number}: {value} is no date (YYYYMMDD); fix or remove that event") from None
             start, end = (parsed, end) if key == "DTSTART" else (start, parsed)
         elif line.upper() == "END:VEVENT" and start is not None:
             last = end - timedelta(days=1) if end is not None and end > start else start
-            while start <= last:
-                days.add(start)
-                start += timedelta(days=1)
+            if (last - start).days >= MAX_CLOSURE_DAYS:
+                raise BadInput(f"line {number}: an all-day event of {(last - start).days + 1:,} days is no closure; "
+                               f"closed days are events of at most {MAX_CLOSURE_DAYS}")  # fmt: skip
+            days.update(start + timedelta(days=n) for n in range((last - start).days + 1))  # 9999-12-31 has no next
     return frozenset(days)

@@ -135,7 +135,10 @@ def parse_dates(texts: Iterable[str], field: str = "holiday") -> frozenset[date]
 def ical_closed_days(text: str) -> frozenset[date]:
     """The closed days of an iCalendar file: its all-day events (hub/business_hours.py). A file with none is no
     holiday calendar, so it is a mistake about `ical` rather than nothing added."""
-    found = holidays_from_ical(text)
+    try:
+        found = holidays_from_ical(text)
+    except BadInput as exc:
+        raise BadField("ical", str(exc)) from None
     if not found:
         raise BadField("ical", "the iCalendar file holds no all-day events, which are what closed days are; "
                                "export the holidays or closing days as all-day events")  # fmt: skip

@@ -63,7 +63,10 @@ def read_rows(source: TextIO) -> Iterator[Row | Refused]:
     """The file's rows as CI fields (not checked yet: `cis.checked` does that), or why one cannot be read.
     BadInput when the header lacks a needed column."""
     reader = csv.reader(source)
-    header = [column.strip().lower() for column in next(reader, [])]
+    try:
+        header = [column.strip().lower() for column in next(reader, [])]
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise BadInput(f"the first line cannot be read: {_unreadable(exc)}") from None
     missing = [column for column in REQUIRED if column not in header]
     if missing:
         raise BadInput(f"the first line must name the columns, with {' and '.join(missing)} among them, e.g. "
@@ -71,7 +74,18 @@ def read_rows(source: TextIO) -> Iterator[Row | Refused]:
     if len(set(header)) != len(header):
         raise BadInput("a column is named twice in the first line")
     line = reader.line_num
-    for cells in reader:
+    while True:
+        try:
+            cells = next(reader, None)
+        except csv.Error as exc:  # the reader goes on with the next line
+            start, line = line + 1, reader.line_num
+            yield Refused(start, _unreadable(exc))
+            continue
+        except UnicodeDecodeError as exc:  # the rest of the file cannot be read: what was read still counts
+            yield Refused(line + 1, _unreadable(exc))
+            return
+        if cells is None:
+            return
         start, line = line + 1, reader.line_num
         if not any(cell.strip() for cell in cells):
             continue
@@ -83,6 +97,19 @@ def read_rows(source: TextIO) -> Iterator[Row | Refused]:
         yield Row(start, cis.CiFields(name=values.get("name", ""), kind=values.get("kind", ""),
                                       service=values.get("service"), owner=values.get("owner"),
                                       description=values.get("description", ""), attributes=attributes))  # fmt: skip
+
+
+def _unreadable(exc: csv.Error | UnicodeDecodeError) -> str:
+    """Why a line cannot be read, and what to do about it."""
+    if isinstance(exc, UnicodeDecodeError):  # decoded a block at a time: the byte is here or a little further on
+        return (
+            "the file is not UTF-8 from about here on; save it as CSV UTF-8 and import it again (the rows "
+            "before are in, and stay unchanged)"
+        )
+    return (
+        f"cannot be read as CSV ({exc}): is a double quote above left open? A cell holding commas, quotes or "
+        'line breaks goes in double quotes, each quote in it doubled: "say ""hi"""'
+    )
 
 
 def _batches(items: Iterable[Row | Refused], size: int) -> Iterator[list[Row | Refused]]:

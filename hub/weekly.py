@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from hub.errors import BadInput
+from hub.zones import zone_of
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _ALIASES = {"daily": "mon-sun", "weekdays": "mon-fri", "weekends": "sat-sun"}
@@ -60,8 +61,8 @@ def parse_window(text: str, tz: str = "UTC") -> WeeklyWindow:
     if start == end:
         raise BadInput("a weekly window must not start and end at the same time")
     try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
+        zone_of(tz)
+    except BadInput:
         raise BadInput(f"unknown time zone {tz!r}; use an IANA name such as Europe/Berlin or UTC") from None
     return WeeklyWindow(_parse_days(days_text), start, end, tz)
 

@@ -26,7 +26,8 @@ def zone_of(name: str) -> ZoneInfo:
     """The zone an IANA name stands for; BadInput naming it, with an example, for anything else."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of the database (`America`), or a
+        # name too long for a file name: zoneinfo opens the file the name spells before it knows it is none
         raise BadInput(f"{name!r} is not an IANA time zone; write one like Europe/Berlin or America/New_York") from None
 
 

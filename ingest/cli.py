@@ -80,6 +80,8 @@ def _load_spec(path: str) -> dict[str, Any]:
         return webhook_mapping.check(spec)
     except (OSError, json.JSONDecodeError) as exc:
         raise click.BadParameter(f"cannot read {path}: {exc}") from None
+    except RecursionError:
+        raise click.BadParameter(f"cannot read {path}: its JSON is nested too deep to read") from None
     except InvalidPayload as exc:
         raise click.BadParameter(str(exc)) from None
 

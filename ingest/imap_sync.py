@@ -14,7 +14,8 @@ from hub.mailboxes import Checkpoint
 
 #: RFC 2177: servers may drop an IDLE after 30 minutes of silence, so renew it before that.
 IDLE_RENEW_SECONDS = 25 * 60
-_MSGID = re.compile(rb"<[^<>\s]{1,990}>")
+#: A Message-ID of printable characters: one with a control character (a NUL) is keyed by its digest instead.
+_MSGID = re.compile(rb"<[^<>\s\x00-\x1f\x7f]{1,990}>")
 _MESSAGE_ID_HEADER = re.compile(rb"^message-id:[ \t]*((?:.*)(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
 
 
@@ -85,5 +86,6 @@ def message_key(raw: bytes) -> str:
     header = _MESSAGE_ID_HEADER.search(raw if end < 0 else raw[:end])
     found = _MSGID.search(header.group(1)) if header else None
     if found:
-        return found.group().decode("ascii", errors="replace")
+        # Escaped, not replaced: two 8-bit Message-IDs of one length were one key, and the second mail was skipped.
+        return found.group().decode("utf-8", errors="backslashreplace")
     return "sha256:" + hashlib.sha256(raw).hexdigest()

@@ -55,7 +55,7 @@ def compile_settings(settings: Mapping[str, Any]) -> RoutingSettings:
     if name is not None:
         try:
             zone = ZoneInfo(str(name))
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: `America` is a folder (hub/zones.zone_of)
             raise RuleError(f"unknown time zone {name!r}; use a name like Europe/Berlin", ("timezone",)) from None
     return RoutingSettings(compile_matrix(settings.get("priority_matrix")), zone)
 

@@ -101,6 +101,11 @@ def parse_file(text: str) -> RuleFile:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise RuleError(f"not valid YAML: {exc}") from None
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:  # PyYAML builds a tagged value unchecked
+        raise RuleError(f"not valid YAML: a value tagged with a type (!!int, !!timestamp...) is not one ({exc}); "
+                        "leave the tag out") from None  # fmt: skip
+    if not isinstance(document, dict):  # `!!set {rules}` is a mapping to compose, a set once loaded
+        raise RuleError("line 1: the file must be a mapping with a `rules:` list")
     unknown = sorted(set(map(str, document)) - {"rules", *SETTING_ORDER})
     problems: list[str] = []
     if unknown:

@@ -38,6 +38,8 @@ def check(spec: Any) -> dict[str, Any]:
                 jmespath.compile(str(spec[key]))
             except JMESPathError as exc:
                 problems.append(f"{key}: {str(exc).splitlines()[0]}")
+            except RecursionError:  # the parser recurses once per bracket: thousands of them exhaust the stack
+                problems.append(f"{key}: brackets nested too deep to read; write the expression with fewer")
     if "severity_map" in spec and not isinstance(spec["severity_map"], dict):
         problems.append("severity_map must be an object of the tool's word: our severity")
     if problems:
@@ -63,10 +65,18 @@ def apply(spec: dict[str, Any], payload: Any) -> dict[str, Any]:
     return generic
 
 
+#: What evaluating an expression on a body can raise besides JMESPathError: jmespath checks its functions' types
+#: but not all of its comparisons and merges (`sort_by` of mixed keys, `merge` of a list, `contains` of a list in a
+#: string: TypeError, ValueError), and hands numbers to `math` as they come (`ceil` of 1e999: OverflowError).
+_EVALUATION_ERRORS = (JMESPathError, TypeError, ValueError, ArithmeticError, RecursionError)
+
+
 def _search(expression: str, payload: Any, key: str) -> Any:
+    """The expression's value on the body; InvalidPayload, naming the field, when it fails on this body: the
+    sender's body and the admin's expression together are the bad input, never a server error."""
     try:
         return jmespath.search(str(expression), payload)
-    except JMESPathError as exc:
+    except _EVALUATION_ERRORS as exc:
         raise InvalidPayload(f"the mapping's {key} expression failed on this body: {exc}") from None
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from hub.business_hours import (
@@ -20,6 +20,7 @@ from hub.business_hours import (
     shift_for_pause,
 )
 from hub.errors import BadInput
+from tests.fuzzing import fuzz
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -148,16 +149,41 @@ def test_all_day_events_of_an_ical_file_become_holidays() -> None:
     assert holidays_from_ical(ical) == {date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 26), date(2026, 12, 31)}
 
 
+def all_day(start: str, end: str = "") -> str:
+    """An iCalendar file of one all-day event (DTEND exclusive), its DTSTART on line 3."""
+    ends = f"DTEND;VALUE=DATE:{end}\r\n" if end else ""
+    return f"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:{start}\r\n{ends}END:VEVENT\r\nEND:VCALENDAR\r\n"
+
+
+@pytest.mark.parametrize("day", ["20260230", "20261300", "00000101"])
+def test_an_all_day_event_on_a_date_no_calendar_has_is_refused_with_its_line(day: str) -> None:
+    """Found by fuzzing: ValueError escaped, a 500 for the calendar form's upload."""
+    with pytest.raises(BadInput, match=f"line 3: {day} is no date"):
+        holidays_from_ical(all_day(day))
+
+
+def test_the_last_day_a_calendar_has_is_a_closed_day_like_any_other() -> None:
+    """Found by fuzzing: counting on to the day after 9999-12-31 raised OverflowError."""
+    assert holidays_from_ical(all_day("99991231")) == {date(9999, 12, 31)}
+
+
+def test_an_all_day_event_longer_than_a_year_is_refused_not_added_a_day_at_a_time() -> None:
+    """Found by fuzzing: 00010101-99991231 was three million closed days, added one by one."""
+    with pytest.raises(BadInput, match="line 5: an all-day event of 3,652,058 days is no closure"):
+        holidays_from_ical(all_day("00010101", "99991231"))
+    assert len(holidays_from_ical(all_day("20260101", "20270101"))) == 365
+
+
 # -- properties ----------------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz(300)
 @given(CALENDARS, instants, durations)
 def test_a_due_time_is_never_before_its_start(calendar: Calendar, start: datetime, duration: timedelta) -> None:
     assert add_business_time(calendar, start, duration) >= start
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz(300)
 @given(CALENDARS, instants, durations)
 def test_the_business_time_up_to_the_due_time_is_the_duration(
     calendar: Calendar, start: datetime, duration: timedelta
@@ -165,7 +191,7 @@ def test_the_business_time_up_to_the_due_time_is_the_duration(
     assert business_time_between(calendar, start, add_business_time(calendar, start, duration)) == duration
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz(300)
 @given(CALENDARS, instants, durations, st.lists(st.tuples(instants, st.timedeltas(timedelta(0), timedelta(days=3)))))
 def test_pausing_never_makes_a_due_time_earlier(
     calendar: Calendar, start: datetime, duration: timedelta, pauses: list[tuple[datetime, timedelta]]
@@ -174,20 +200,20 @@ def test_pausing_never_makes_a_due_time_earlier(
     assert add_business_time(calendar, start, duration, paused) >= add_business_time(calendar, start, duration)
 
 
-@settings(max_examples=200, deadline=None)
+@fuzz(200)
 @given(CALENDARS, instants, durations, durations)
 def test_a_longer_target_is_never_due_sooner(calendar: Calendar, start: datetime, a: timedelta, b: timedelta) -> None:
     shorter, longer = sorted((a, b))
     assert add_business_time(calendar, start, shorter) <= add_business_time(calendar, start, longer)
 
 
-@settings(max_examples=200, deadline=None)
+@fuzz(200)
 @given(instants, durations)
 def test_holidays_only_ever_delay(start: datetime, duration: timedelta) -> None:
     assert add_business_time(GERMAN, start, duration) >= add_business_time(OFFICE, start, duration)
 
 
-@settings(max_examples=200, deadline=None)
+@fuzz(200)
 @given(instants, durations)
 def test_no_business_time_runs_on_a_holiday(start: datetime, duration: timedelta) -> None:
     due = add_business_time(GERMAN, start, duration)
@@ -195,13 +221,13 @@ def test_no_business_time_runs_on_a_holiday(start: datetime, duration: timedelta
         assert not GERMAN.is_holiday(due.astimezone(BERLIN).date())
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz(300)
 @given(st.sampled_from(["UTC", "Europe/Berlin", "America/New_York"]), instants, durations)
 def test_a_24x7_calendar_is_wall_clock_addition(tz: str, start: datetime, duration: timedelta) -> None:
     assert add_business_time(Calendar(tz=tz), start, duration) == start + duration
 
 
-@settings(max_examples=200, deadline=None)
+@fuzz(200)
 @given(st.sampled_from([OFFICE, SPLIT]), instants, durations)
 def test_a_positive_target_falls_due_within_business_hours(
     calendar: Calendar, start: datetime, duration: timedelta
@@ -211,3 +237,48 @@ def test_a_positive_target_falls_due_within_business_hours(
         local = due.astimezone(calendar.zone)
         minute = local.hour * 60 + local.minute + local.second / 60 + local.microsecond / 60e6
         assert any(a < minute <= b for a, b in calendar.weekly[local.weekday()])
+
+
+#: Dates as iCalendar writes them, ones no calendar has, digits that are not ASCII, and any eight digits.
+ICAL_DATES = st.sampled_from(
+    ["20261224", "20261227", "20260230", "00010101", "99991231", "²⁰²⁶¹²²⁴", "2026122"]
+) | st.text("0123456789", min_size=8, max_size=8)
+
+
+@st.composite
+def ical_files(draw: st.DrawFn) -> str:
+    """A file of all-day events with any dates, timed events and stray lines among them."""
+    lines = ["BEGIN:VCALENDAR"]
+    for _ in range(draw(st.integers(0, 4))):
+        lines += ["BEGIN:VEVENT", f"DTSTART;VALUE=DATE:{draw(ICAL_DATES)}"]
+        if draw(st.booleans()):
+            lines.append(f"DTEND;VALUE=DATE:{draw(ICAL_DATES)}")
+        lines += draw(st.lists(st.sampled_from(["DTSTART:20261230T100000Z", "RRULE:FREQ=DAILY", " ", ":"]), max_size=2))
+        lines.append(draw(st.sampled_from(["END:VEVENT", "END:VEVENT", ""])))
+    return "\r\n".join([*lines, "END:VCALENDAR", ""])
+
+
+@fuzz(300)
+@given(ical_files())
+def test_any_ical_file_gives_closed_days_or_is_refused_naming_a_line(text: str) -> None:
+    try:
+        days = holidays_from_ical(text)
+    except BadInput as exc:
+        assert str(exc).startswith("line ")
+        return
+    assert all(isinstance(day, date) for day in days)
+
+
+HOURS_PARTS = ["mon", "fri", "sun", "-", ",", ";", " ", "09:00", "17:00", "24:00", "99:99", "mon-fri", "sat-mon", "²",
+               "\x00", "24x7", "12:00-12:00"]  # fmt: skip
+
+
+@fuzz(300)
+@given(st.lists(st.sampled_from(HOURS_PARTS) | st.text(max_size=3), max_size=12))
+def test_any_hours_text_reads_back_as_written_or_is_refused(parts: list[str]) -> None:
+    try:
+        weekly = parse_hours("".join(parts))
+    except BadInput as exc:
+        assert str(exc)
+        return
+    assert parse_hours(format_hours(weekly)) == weekly

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
 from hub.mailboxes import Checkpoint
 from ingest.imap_sync import finish_scan, message_key, new_mail, pending_uids, plan_scan, retry_delay
+from tests.fuzzing import fuzz
 
 
 def test_checkpoint_of_the_same_folder_fetches_only_uids_after_it() -> None:
@@ -85,6 +91,27 @@ def test_message_key_reads_a_folded_message_id() -> None:
 def test_message_key_ignores_message_ids_in_the_body() -> None:
     raw = b"Subject: x\r\n\r\nMessage-ID: <in-body@example.com>\r\n"
     assert message_key(raw).startswith("sha256:")
+
+
+def test_message_ids_differing_only_in_bytes_that_are_not_utf8_are_two_keys() -> None:
+    """Found by fuzzing: each such byte was decoded to U+FFFD, and the second message skipped as already received."""
+    one, other = (
+        message_key(b"Message-ID: <\xe9t\xe9@example.com>\r\n\r\n"),
+        message_key(b"Message-ID: <\xe8t\xe8@example.com>\r\n\r\n"),
+    )
+    assert one != other and one == "<\\xe9t\\xe9@example.com>"
+
+
+def test_a_message_id_holding_a_control_character_is_keyed_by_the_digest_of_the_message() -> None:
+    assert message_key(b"Message-ID: <a\x00b@example.com>\r\n\r\nhi\r\n").startswith("sha256:")
+
+
+@fuzz(300)
+@given(st.binary(max_size=200), st.sampled_from([b" <", b"<", b"\r\n <", b""]), st.binary(max_size=40))
+def test_any_message_is_keyed_by_one_line_of_printable_utf8(before: bytes, opening: bytes, inside: bytes) -> None:
+    """What a fetched message is remembered by (stored, and compared on every later fetch)."""
+    key = message_key(before + b"\r\nMessage-ID:" + opening + inside + b">\r\n\r\nhi")
+    assert key and not re.search(r"[\x00-\x1f\x7f]", key) and key.encode("utf-8")
 
 
 def test_message_without_message_id_is_keyed_by_its_content() -> None:

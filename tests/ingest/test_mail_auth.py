@@ -13,7 +13,7 @@ import email.policy
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from hub.config import Settings
@@ -21,6 +21,7 @@ from hub.domain import UNCHECKED, VERDICTS
 from ingest import mail
 from ingest.mail_auth import aligned, check_sender, parse_header
 from tests.docs import fenced
+from tests.fuzzing import fuzz
 
 FIXTURES = Path(__file__).parent.parent / "data" / "mail_auth"
 #: Each provider's authserv-id, as SWITCHBOARD_MAIL_AUTHSERV_ID is set for it.
@@ -261,7 +262,7 @@ def test_a_malformed_header_is_no_verdict_and_no_error(value: str) -> None:
     assert check_sender(headers((AR, value)), "ceo@example.com", "mx.example.com").verdict == "none"
 
 
-@settings(max_examples=2000, deadline=None)
+@fuzz(2000)
 @given(st.lists(st.tuples(st.sampled_from([AR, RECEIVED, "From", "X-Other"]), st.text(max_size=300)), max_size=8),
        st.one_of(st.none(), st.text(max_size=40)))  # fmt: skip
 def test_any_headers_give_a_verdict_and_never_an_error(found: list[tuple[str, str]], sender: str | None) -> None:

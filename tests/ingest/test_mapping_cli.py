@@ -57,6 +57,21 @@ def test_set_refuses_a_broken_mapping_and_saves_a_good_one(cli: CliRunner, tmp_p
     assert cli.invoke(main, ["mapping", "clear", "tool"]).exit_code == 0
 
 
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [('{"title": "' + "(" * 5000 + "alert" + ")" * 5000 + '"}', "title: brackets nested too deep to read"),
+     ("[" * 100_000 + "]" * 100_000, "nested too deep to read")],
+    ids=["expression", "json"],
+)  # fmt: skip
+def test_set_refuses_a_mapping_nested_thousands_deep_naming_the_problem(
+    cli: CliRunner, tmp_path: Path, text: str, names: str
+) -> None:
+    """Each raised RecursionError, printed as a traceback."""
+    (tmp_path / "mapping.json").write_text(text)
+    result = cli.invoke(main, ["mapping", "set", "tool", str(tmp_path / "mapping.json")])
+    assert result.exit_code == 2 and names in result.output, result.output
+
+
 def test_the_documented_mapping_runs_as_printed_on_the_tools_payload(tmp_path: Path, migrated_sqlite: Path) -> None:
     """docs/integrations.md's mapping, previewed on a payload of the shape it is written for, then saved."""
     settings = make_settings(tmp_path / "var")

@@ -146,6 +146,20 @@ def test_generic_integration_with_a_mapping_takes_the_tools_own_json(
     assert (incident.title, incident.severity, incident.dedup_key) == ("Queue backlog", "critical", "q-1")
 
 
+def test_a_body_the_mapping_cannot_be_evaluated_on_is_refused_with_400_naming_the_field_and_kept(
+    client: FlaskClient, db: Database
+) -> None:
+    """Found by fuzzing: a number compared with the string a tool sent answered 500, and the body was lost."""
+    with db.transaction() as session:
+        secret = accounts.create_integration(session, name="mapped")[1]
+        accounts.configure_integration(session, "mapped", mapping={"title": "check", "resolve_when": "level < `2`"})
+    response = post(client, "mapped", secret, {"check": "disk", "level": "warning"})
+    assert response.status_code == 400 and "resolve_when expression failed" in response.json["error"]
+    with db.read() as s:
+        assert s.scalars(select(Event.status)).all() == ["unprocessable"]
+    assert incidents(db) == []
+
+
 @pytest.fixture
 def integration_with_mapping(db: Database) -> str:
     spec = {

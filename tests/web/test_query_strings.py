@@ -20,7 +20,7 @@ from tests.web.helpers import Login, log_in
 #: Every argument a view reads from the query string (grep request.args and IncidentFilter.from_args).
 ARGUMENTS = ("action", "against", "at", "days", "dead", "integration", "limit", "next", "related_hours", "service",
              "source", "state", "status", "view", "q", "priority", "assignee", "queue", "category", "page",
-             "sort", "major", "overdue")  # fmt: skip
+             "sort", "major", "overdue", "tz")  # fmt: skip
 BIG = "9" * 19  # past a 64-bit integer
 ID = "2147483648"  # past PostgreSQL's INTEGER, which it refuses to compare an id with
 ODD_VALUES = ("²", "①", BIG, ID, "1" * 5000, "-1", "\x00", "2026-02-30", "99999-01-01", "%", "[", "1e400", f"INC-{BIG}",

@@ -1,9 +1,11 @@
 """Whatever JSON a sender posts, each normaliser makes events or says why not (a 400): no other exception escapes.
 
-Three kinds of input: any JSON value at all; each tool's documented fixtures with one part anywhere in them
+Four kinds of input: any JSON value at all; each tool's documented fixtures with one part anywhere in them
 replaced by any JSON value (a number where a string was, a list where an object was, a missing field), which is
 how a tool's payload goes wrong in practice; and request bodies, read as the endpoint reads them, holding what
-JSON parsers disagree about (NaN, 1e999, numbers of thousands of digits, nesting past the limit, lone surrogates).
+JSON parsers disagree about (NaN, 1e999, numbers of thousands of digits, nesting past the limit, lone surrogates);
+and a generic integration's mapping (JMESPath, written by an admin) drawn from the functions and operators that
+jmespath applies to values of the wrong type, on any body.
 Every value is drawn with hostile leaves among the ordinary ones: NUL, right-to-left marks, empty keys, line
 breaks, template and log injections, huge and tiny numbers.
 """
@@ -11,6 +13,7 @@ breaks, template and log injections, huge and tiny numbers.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,7 @@ from hypothesis import strategies as st
 
 from hub.domain import InboundEvent
 from ingest.errors import InvalidPayload
-from ingest.webhooks import opsgenie, pagerduty
+from ingest.webhooks import mapping, opsgenie, pagerduty
 from ingest.webhooks.generic import MAX_DEPTH, parse_json
 from ingest.webhooks.kinds import NORMALISERS, normalise, normalise_deploy
 from tests.fuzzing import fuzz
@@ -96,8 +99,12 @@ def fixtures_of(name: str) -> list[Any]:
 
 def normalises_or_refuses(name: str, payload: Any) -> None:
     """Either refused with a reason or events whose fields have the types the intake relies on."""
+    events_or_refusal(lambda: NORMALISERS_BY_FIXTURES[name](payload, integration="fuzz"))
+
+
+def events_or_refusal(normalise_it: Callable[[], list[Any]]) -> None:
     try:
-        events = NORMALISERS_BY_FIXTURES[name](payload, integration="fuzz")
+        events = normalise_it()
     except InvalidPayload as exc:
         assert str(exc), "a refusal must say why"
         return
@@ -207,3 +214,39 @@ def test_any_body_is_read_and_normalised_or_refused_with_a_reason(name: str, dat
         assert str(exc), "a refusal must say why"
         return
     normalises_or_refuses(name, value)
+
+
+#: What a mapping's expressions are made of: paths into the body, literals jmespath reads as numbers past a float or
+#: strings `to_number` makes one of, and functions and operators given values of any type.
+ATOMS = st.sampled_from(["@", "host", "check.name", "alerts[0]", "labels", "*", "[*]", "`[]`", "`{}`", "`null`",
+                         "`1e308`", "`-1e308`", "`99999999999999999999`", "'1e999'", "'nan'", "'-inf'",
+                         "'x'"])  # fmt: skip
+UNARY = ["abs", "avg", "ceil", "floor", "keys", "length", "max", "min", "not_null", "reverse", "sort", "sum",
+         "to_array", "to_number", "to_string", "type", "values"]  # fmt: skip
+BINARY = ["join", "merge", "contains", "starts_with", "ends_with", "map", "max_by", "min_by", "sort_by"]
+OPERATORS = ["==", "<", ">=", "&&", "||", "|"]
+
+
+def expressions() -> st.SearchStrategy[str]:
+    return st.recursive(
+        ATOMS,
+        lambda inner: (
+            st.builds(lambda f, a: f"{f}({a})", st.sampled_from(UNARY), inner)
+            | st.builds(lambda f, a, b: f"{f}({a}, {b})", st.sampled_from(BINARY), inner, inner)
+            | st.builds(lambda f, a, b: f"{f}({a}, &{b})", st.sampled_from(["sort_by", "max_by", "map"]), inner, inner)
+            | st.builds(lambda a, op, b: f"{a} {op} {b}", inner, st.sampled_from(OPERATORS), inner)
+            | st.builds(lambda a, b: f"{{a: {a}, b: [{b}]}}", inner, inner)
+        ),
+        max_leaves=8,
+    )
+
+
+@fuzz(300)
+@given(spec=st.dictionaries(st.sampled_from([*mapping.FIELDS, "resolve_when"]), expressions(), max_size=3),
+       payload=st.sampled_from(fixtures_of("generic-mapped")) | JSON)  # fmt: skip
+def test_any_mapping_on_any_body_is_normalised_or_refused_with_a_reason(spec: dict[str, str], payload: Any) -> None:
+    try:
+        mapping.check(spec)
+    except InvalidPayload:
+        return
+    events_or_refusal(lambda: normalise("generic", payload, integration="fuzz", mapping_spec=spec))
