@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hub import zones
 from hub.domain import (
     NO_STATE,
     Decision,
@@ -23,6 +23,7 @@ from hub.domain import (
     SilenceSpec,
     TraceStep,
 )
+from hub.errors import BadInput
 from rules.actions import DEFAULT_MATRIX, Actions, choose_member, compile_actions, compile_matrix, matrix_priority
 from rules.actions import priority_for as priority_for
 from rules.conditions import _FIELDS, OPERATORS, Condition, EventView, RegexBank, Test, compile_condition
@@ -54,8 +55,8 @@ def compile_settings(settings: Mapping[str, Any]) -> RoutingSettings:
     zone: tzinfo = UTC
     if name is not None:
         try:
-            zone = ZoneInfo(str(name))
-        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: `America` is a folder (hub/zones.zone_of)
+            zone = zones.zone_of(str(name))
+        except BadInput:
             raise RuleError(f"unknown time zone {name!r}; use a name like Europe/Berlin", ("timezone",)) from None
     return RoutingSettings(compile_matrix(settings.get("priority_matrix")), zone)
 
