@@ -8,11 +8,12 @@ rows are kept for `TTL`, and a listing reads every incident from where they end 
 were read), which with them is every incident a fresh listing would give the pure core.
 
 What a person does that changes the kept rows bumps the `suggestions` revision (hub/revisions.py) in the same
-transaction: filing a problem with incidents, linking or unlinking one, renaming a service. Every listing reads the
+transaction: filing a problem with incidents, linking or unlinking one, renaming a service, correcting the service
+or category of an incident that has no dedup key (`regrouped`: those two are its group). Every listing reads the
 counter (one statement) and reads the look-back again when it moved, in every process. Which problems cover which
 recurrence (the problems' states) is read afresh on every listing anyway, so a state change needs no bump.
-Slower drift (an old incident merged or re-categorised, a group turning from burst to schedule as the window
-moves) shows within `TTL`.
+Slower drift (an old incident merged, a group turning from burst to schedule as the window moves) shows within
+`TTL`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,13 @@ SUGGESTIONS_REVISION = "suggestions"
 #: How long a look-back read is reused: a schedule's incidents come a day or more apart, so noticing a new one a
 #: minute late costs nothing, while every other visit in that minute skips the look-back's read.
 TTL = timedelta(seconds=60)
+
+
+def regrouped(session: Session, dedup_key: str | None) -> None:
+    """An incident's service or category was corrected in the caller's transaction: when it has no dedup key those
+    are the recurrence group it is counted in (hub/recurrence.py `group_key`), so kept look-backs are dropped."""
+    if not dedup_key:
+        revisions.bump(session, SUGGESTIONS_REVISION)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import ci_links, cis, escalation, merged_requesters, notices, recipients, sla, status_page
+from hub import ci_links, cis, escalation, lookback_cache, merged_requesters, notices, recipients, sla, status_page
 from hub.agent_action import Actor, Mail, NoSuchIncident, TriageError, checked_text, locked
 from hub.db import Database
 from hub.domain import format_ref
@@ -203,6 +203,7 @@ def categorise(
         said = "; ".join(changes)
         summary = f"{said[0].upper()}{said[1:]} by {actor.name}"  # (str.capitalize would lower the names)
         INSERT_TIMELINE.execute(conn, entry(incident.id, "categorised", summary, data={"by": actor.name, **wanted}))
+        lookback_cache.regrouped(session, incident.dedup_key)
         session.flush()
         sla.replan(conn, SlaBookCache().current(conn), incident.id)
         return True
@@ -228,6 +229,7 @@ def set_ci(db: Database, incident_id: int, name: str, actor: Actor) -> str | Non
         conn = session.connection()
         INSERT_TIMELINE.execute(conn, entry(incident.id, "ci", f"{said} by {actor.name}", data=data))
         if "service" in data:
+            lookback_cache.regrouped(session, incident.dedup_key)
             session.flush()
             sla.replan(conn, SlaBookCache().current(conn), incident.id)
         return said

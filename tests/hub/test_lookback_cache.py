@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, select
 
-from hub import problem_links, problems
+from hub import problem_links, problems, triage
 from hub.agent_action import Actor
 from hub.db import Database
 from hub.lookback_cache import TTL, LookbackCache
@@ -22,11 +22,12 @@ SOON = NOW + timedelta(seconds=30)
 ANN = Actor("ann@example.com")
 
 
-def _weekly_backup(db: Database) -> list[int]:
+def _weekly_backup(db: Database, **grouped_by: str | None) -> list[int]:
     """Ten Monday-night backup failures, all older than the window: a periodic suggestion only the look-back finds;
-    their ids, newest first."""
+    their ids, newest first. Grouped by their dedup key unless `grouped_by` says otherwise."""
     rows = [{"title": "Backup failed", "source": "generic", "status": "resolved", "dedup_key": "backup",
-             "first_seen": NOW - timedelta(days=7 * week, hours=10), "last_seen": NOW - timedelta(days=7 * week)}
+             "first_seen": NOW - timedelta(days=7 * week, hours=10), "last_seen": NOW - timedelta(days=7 * week),
+             **grouped_by}
             for week in range(10, 0, -1)]  # fmt: skip
     with db.transaction() as session:
         session.execute(insert(Incident), rows)
@@ -109,6 +110,28 @@ def test_unlinking_the_incident_brings_the_suggestion_back_at_once(database: Dat
     problem_links.unlink(database, made[-1], ANN)
     [found] = _listed(database, kept)
     assert found.count == 10
+
+
+def test_correcting_the_category_of_an_incident_grouped_by_it_shows_at_once(database: Database) -> None:
+    made = _weekly_backup(database, dedup_key=None, service="backup", category="storage")
+    kept = LookbackCache()
+    [found] = _listed(database, kept, NOW)
+    assert found.count == 10
+    triage.categorise(database, made[-1], ANN, category="network")
+    [found] = _listed(database, kept)
+    assert found.count == 9  # the corrected one is in another group now
+
+
+def test_correcting_the_category_of_an_incident_grouped_by_its_dedup_key_keeps_the_look_back(
+    database: Database,
+) -> None:
+    made = _weekly_backup(database)
+    kept = LookbackCache()
+    _listed(database, kept, NOW)
+    triage.categorise(database, made[-1], ANN, category="network")
+    with statements(database) as sent:
+        [found] = _listed(database, kept)
+    assert found.count == 10 and not _reads_look_back(sent)
 
 
 def test_closing_a_problem_shows_its_recurrence_at_once_without_a_new_read(database: Database) -> None:
