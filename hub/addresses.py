@@ -10,6 +10,20 @@ import re
 #: every address column, which PostgreSQL enforces.
 ADDRESS_WIDTH = 320
 _ADDRESS = re.compile(r"[^@\s<>\x00-\x1f\x7f]+@[^@\s<>\x00-\x1f\x7f]+")
+#: Apostrophes (straight, typographic, modifier letter): inside a local part they are the address's (o'brien@ is
+#: one, and a name's @mention of it, hub/mentions.py); around one, the text's quotes. Names join their parts with
+#: them too (hub/name_words.py).
+APOSTROPHES = "'\u2019\u02bc"
+_APOSTROPHE = f"[{APOSTROPHES}]"
+#: What else a local part written in text holds besides letters and digits. Quotes (but the apostrophes inside),
+#: backticks, braces and bars are left out: rare there, common around an address.
+_LOCAL = r"\w.!#$%&*+/=?^~-"
+#: An address written in a line of text (a timeline entry's summary): a local part from a letter or digit on, @, then
+#: dot-separated labels, so the brackets, quotes and full stop around "('ann@example.com')." are the text's. A match
+#: starts only where a run of local-part characters starts (not after one, nor after a letter and an apostrophe, as
+#: the "brien" of o'brien), so a long run is read once, not once from each of its characters (a summary holds a
+#: mail's subject).
+WRITTEN = re.compile(rf"(?<![{_LOCAL}])(?<!\w{_APOSTROPHE})\w[{APOSTROPHES}{_LOCAL}]*@[\w-]+(?:\.[\w-]+)*")
 
 
 def is_address(text: str) -> bool:

@@ -97,6 +97,26 @@ SAMPLES: dict[str, dict[str, Any]] = {
         # None in the mail to the incident's own requester.
         "into": None,
     },
+    # To a requester several of whose requests a problem's resolution resolved in one go (hub/problem_mail.py): one
+    # mail, about their oldest (`reference`, `title`, its survey and link; a reply lands there), listing them all.
+    "requester_problem_resolved": {
+        "source": "bob@example.com",
+        "requester": "ann@example.com",
+        "resolution": "The underlying problem, PRB-4 (VPN drops every night), is resolved.",
+        "problem": "PRB-4",
+        "problem_title": "VPN drops every night",
+        # Each request: `into` is the reference it was merged into and followed under, or None.
+        "requests": [
+            {"reference": "INC-42", "title": "Printer on fire", "into": None},
+            {"reference": "INC-57", "title": "VPN drops in the train", "into": None},
+            {"reference": "INC-61", "title": "Teams calls cut off", "into": "INC-58"},
+        ],
+        "survey": [
+            {"rating": "good", "label": "Good", "url": "https://switchboard.example/satisfaction/TOKEN?rating=good"},
+            {"rating": "bad", "label": "Bad", "url": "https://switchboard.example/satisfaction/TOKEN?rating=bad"},
+        ],
+        "track_url": "https://switchboard.example/requests/TOKEN",
+    },
     # To the requester of an email incident an agent merged into another (`into`, its reference): about their own.
     "requester_merged": {
         "requester": "ann@example.com",

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Connection, Table, delete, select, update
 from sqlalchemy.orm import Session
@@ -25,6 +25,8 @@ from hub.models import Event, ImportedMessage, Mailbox, utcnow
 from hub.sealed import Keyring
 
 AUTH_KINDS = ("password", "xoauth2")
+#: The longest key a message is remembered by (`imported_messages.message_key`).
+KEY_WIDTH = 998
 DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 _IMPORTED = cast(Table, ImportedMessage.__table__)
@@ -91,6 +93,16 @@ class MailboxConfig:
 
 
 @dataclass(frozen=True)
+class FormerKey:
+    """The key an earlier version gave a message (ingest/imap_sync.py::former_key), and how a message is keyed now
+    (`message_key`): that version gave some messages one key, so a row under it is this message only if the message
+    it stored is keyed as this one now."""
+
+    key: str
+    key_of: Callable[[bytes], str] = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class MailboxImport:
     """One fetched message, named so that fetching it again is recognised: Message-ID (or digest) + mailbox."""
 
@@ -98,6 +110,7 @@ class MailboxImport:
     message_key: str
     uidvalidity: int
     uid: int
+    former: FormerKey | None = None  # where an earlier version keyed it otherwise: it may be stored under that
 
 
 def add_mailbox(
@@ -234,13 +247,32 @@ def resealed(keys: Keyring, stored: str, mailbox_id: int) -> str | None:
 
 
 def earlier_import(conn: Connection, item: MailboxImport) -> tuple[int | None, int | None] | None:
-    """(event id, incident id) of this message's earlier import from this mailbox; None if it is new."""
+    """(event id, incident id) of this message's earlier import from this mailbox; None if it is new.
+
+    Under its former key (`FormerKey`) only when it has none under its key: a row there is this message when the
+    message it stored is keyed as this one now, or when that message is gone (as the version before judged it)."""
+    row = _imported_under(conn, item.mailbox_id, item.message_key)
+    former = item.former
+    if row is not None or former is None or ("\x00" in former.key and conn.dialect.name == "postgresql"):
+        return (row[0], row[1]) if row is not None else None  # PostgreSQL never stored a NUL: no key held one
+    row = _imported_under(conn, item.mailbox_id, former.key, with_message=True)
+    if row is None or (row[2] is not None and former.key_of(bytes(row[2])) != item.message_key):
+        return None
+    return row[0], row[1]
+
+
+def _imported_under(
+    conn: Connection, mailbox_id: int, key: str, *, with_message: bool = False
+) -> tuple[Any, ...] | None:
+    """(event id, incident id) of what this mailbox's message imported under `key` became, and `with_message` the
+    message as stored (None when it is gone): read only where it is compared, as it may be megabytes."""
+    stored = [_EVENTS.c.raw] if with_message else []
     row = conn.execute(
-        select(_IMPORTED.c.event_id, _EVENTS.c.incident_id)
+        select(_IMPORTED.c.event_id, _EVENTS.c.incident_id, *stored)
         .select_from(_IMPORTED.outerjoin(_EVENTS, _EVENTS.c.id == _IMPORTED.c.event_id))
-        .where(_IMPORTED.c.mailbox_id == item.mailbox_id, _IMPORTED.c.message_key == item.message_key)
+        .where(_IMPORTED.c.mailbox_id == mailbox_id, _IMPORTED.c.message_key == key)
     ).first()
-    return (row[0], row[1]) if row is not None else None
+    return tuple(row) if row is not None else None
 
 
 def remember_import(conn: Connection, item: MailboxImport, event_id: int) -> None:

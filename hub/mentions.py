@@ -11,14 +11,16 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from hub.addresses import APOSTROPHES
+
 #: An @ that starts a word (not the @ inside an address written out), then a local part and perhaps a domain. An
 #: apostrophe belongs to the name ("@o'brien" is not "@o", who may be someone else; o'brien@ is a valid address).
-_HANDLE = re.compile(r"(?<![\w.%+@-])@([a-z0-9][a-z0-9._%+'\u2019\u02bc-]*(?:@[a-z0-9-]+(?:\.[a-z0-9-]+)*)?)",
+_HANDLE = re.compile(rf"(?<![\w.%+@-])@([a-z0-9][a-z0-9._%+{APOSTROPHES}-]*(?:@[a-z0-9-]+(?:\.[a-z0-9-]+)*)?)",
                      re.IGNORECASE)  # fmt: skip
 #: What a name's end is not part of it: a sentence's full stop, a dash, an apostrophe ("@james'").
-_TRAILING = ".-'\u2019\u02bc"
+_TRAILING = f".-{APOSTROPHES}"
 #: A possessive after a name ("@ann's note"), tried off when the name with it matches no one.
-_POSSESSIVES = ("'s", "\u2019s", "\u02bcs")
+_POSSESSIVES = tuple(f"{apostrophe}s" for apostrophe in APOSTROPHES)
 #: More than this many names in one note is a mail merge, not a mention.
 MOST = 20
 #: The note box suggests from at most this many people: enough for a desk, and the page stays small.

@@ -72,11 +72,12 @@ def owe_resolution(
     sender: Sender,
     told: Iterable[notices.Notice] = (),
     skip: Collection[str] = (),
+    held: list[notices.Notice] | None = None,
 ) -> None:
     """Owe the requesters of the requests merged into `into_id`, just resolved by `source`, its resolution mail, each
     on their own request (the module says who); in the caller's transaction, after the incident's own notices,
     which are `told` (hub/recipients.py::state_change_notices: whoever they go to is not told twice). Not those in
-    `skip` (who resolved it)."""
+    `skip` (who resolved it). `held`: the mails go there, for the caller to owe (hub/triage.py::status_change)."""
     into = conn.execute(select(Incident.resolution).where(Incident.id == into_id)).one_or_none()
     if into is None:
         return
@@ -98,4 +99,7 @@ def owe_resolution(
             desk_address=sender.desk_address, base_url=sender.base_url, templates=sender.templates,
             references=references[incident_id], resolution=into.resolution, survey=survey, into=format_ref(into_id),
         )  # fmt: skip
-        owe(conn, incident_id, [resolution])
+        if held is not None:
+            held.append(resolution)
+        else:
+            owe(conn, incident_id, [resolution])

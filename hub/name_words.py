@@ -21,6 +21,7 @@ from typing import TypeVarTuple
 from sqlalchemy import Connection, Row, Select, delete, exists, insert
 from sqlalchemy.orm import aliased
 
+from hub.addresses import APOSTROPHES
 from hub.models import User, UserNameWord
 from hub.prefix_match import in_code_point_order, starting_with
 
@@ -29,7 +30,7 @@ Columns = TypeVarTuple("Columns")
 
 #: Marks that join the parts of one name rather than part two: apostrophes (straight, typographic, modifier letter)
 #: and hyphens. "O'Brien" is kept as obrien, o and brien, so it is found by "obrien", "o'brien" and "brien" alike.
-JOINERS = "'\u2019\u02bc-\u2010\u2011"
+JOINERS = f"{APOSTROPHES}-\u2010\u2011"
 _JOINER = f"[{re.escape(JOINERS)}]"
 _RUN = rf"[^\W_{re.escape(JOINERS)}]+"
 #: A name's word is a run of letters and digits, or several joined ("Anne-Marie O'Neil" is annemarie and its parts

@@ -286,8 +286,25 @@ def requester_resolution(
     facts = _facts(incident_id, title, recipient=requester, desk_address=desk_address, base_url=base_url,
                    source=source, requester=requester, resolution=resolution, survey=list(survey),
                    into=into)  # fmt: skip
-    return _notice("resolved", template="requester_resolved", facts=facts, templates=templates,
+    return _notice("resolved", template=REQUESTER_RESOLVED, facts=facts, templates=templates,
                    references=references)  # fmt: skip
+
+
+def requester_problem_resolution(theirs: Sequence[Notice], *, problem: str, problem_title: str) -> Notice:
+    """One mail telling a requester that several of their requests were resolved with a problem
+    (hub/problem_mail.py), made of the `requester_resolution` notices each would have been sent, oldest first: the
+    first gives it its subject tag, thread, links and "How did we do?" (it is owed on that request, so a reply
+    lands there); `requests` lists them all, by reference and title."""
+    first = theirs[0].facts or {}
+    requests = [{"reference": facts["reference"], "title": facts["title"], "into": facts.get("into")}
+                for facts in (notice.facts or {} for notice in theirs)]  # fmt: skip
+    facts = {**first, "problem": problem, "problem_title": problem_title, "requests": requests}
+    return _notice("resolved", template="requester_problem_resolved", facts=facts, templates=theirs[0].templates,
+                   references=theirs[0].headers.get("References", "").split())  # fmt: skip
+
+
+#: The template of the resolution mail each request's requester is sent (requester_resolution).
+REQUESTER_RESOLVED = "requester_resolved"
 
 
 def requester_merged(

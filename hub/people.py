@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
+from hub.addresses import WRITTEN
 from hub.errors import BadInput
 from hub.models import Incident, User
 from hub.names import NAME_WIDTH, is_one_line
@@ -18,11 +19,6 @@ from hub.names import NAME_WIDTH, is_one_line
 GREETING_WIDTH = 40
 #: Letters (any script), spaces, and the marks names carry: O'Brien, Anne-Marie, J. Smith.
 _PLAIN = re.compile(r"[^\W\d_]+(?:[ '\u2019.\-][^\W\d_]*)*", re.UNICODE)
-#: An address written in a line of text: a local part from a letter or digit on, @, then dot-separated labels, so
-#: the brackets, quotes and full stop around "('ann@example.com')." are the text's. Only where a run of local-part
-#: characters starts, so a long run is read once, not once from each of its characters (a summary holds a mail's
-#: subject). Quotes, backticks, braces and bars are left out of local parts, rare there but common around them.
-_WRITTEN = re.compile(r"(?<![\w.!#$%&*+/=?^~-])\w[\w.!#$%&*+/=?^~-]*@[\w-]+(?:\.[\w-]+)*")
 
 
 def check_display_name(name: str) -> str | None:
@@ -59,7 +55,7 @@ def on_timeline(incident: Incident) -> list[str]:
     """Whom an incident's timeline names, for `names_of`: who did each entry (its `by`) and the addresses its
     summaries write ("Assigned to ann@example.com by bob@example.com"), read from what the page already loaded."""
     by = [by for entry in incident.timeline if isinstance(by := (entry.data or {}).get("by"), str)]
-    return [*by, *(address for entry in incident.timeline for address in _WRITTEN.findall(entry.summary))]
+    return [*by, *(address for entry in incident.timeline for address in WRITTEN.findall(entry.summary))]
 
 
 @dataclass(frozen=True)
@@ -76,7 +72,7 @@ def with_names(text: str, names: Mapping[str, str]) -> list[str | Named]:
     an address no one named staying an address (a requester's, someone's without a display name)."""
     parts: list[str | Named] = []
     start = 0
-    for match in _WRITTEN.finditer(text):
+    for match in WRITTEN.finditer(text):
         named = names.get(match.group().lower())
         if named is None:
             continue

@@ -2,7 +2,8 @@
 
 Each open incident linked to the problem (not merged, not resolved or closed already) is resolved as an agent's
 resolve does it, through the same code (`hub.triage.status_change`: status, resolution, SLA clocks, timeline entry
-naming the actor, the requester's resolution mail and the followers' notices through the outbox), inside the
+naming the actor, the requester's resolution mail and the followers' notices through the outbox; a requester of
+several of them is sent one mail, hub/problem_mail.py), inside the
 transaction that resolves the problem, so it is all or nothing. The resolution names the problem and its root
 cause, which is what the requester wants to hear: the underlying cause is fixed.
 
@@ -20,6 +21,8 @@ from sqlalchemy.orm import Session
 from hub.agent_action import MAX_TEXT, Actor, Mail
 from hub.domain import format_ref
 from hub.models import Incident, Problem
+from hub.notices import Notice
+from hub.problem_mail import owe_together
 from hub.problem_states import BATCH
 from hub.triage import TRANSITIONS, status_change
 
@@ -68,8 +71,10 @@ def resolve_open(session: Session, problem: Problem, actor: Actor, mail: Mail, *
         select(Incident.id).where(*_open_of([problem.id])).order_by(Incident.id).limit(limit).with_for_update()
     ).all()
     resolution = resolution_text(problem)
+    held: list[Notice] = []  # the requesters' mails, one a requester once all are resolved (hub/problem_mail.py)
     for incident_id in ids:
-        status_change(session, incident_id, "resolve", actor, mail, resolution=resolution)
+        status_change(session, incident_id, "resolve", actor, mail, resolution=resolution, held=held)
+    owe_together(session.connection(), held, problem=problem.ref, problem_title=problem.title)
     session.flush()
     return Resolved(tuple(format_ref(i) for i in ids), open_count(session, problem.id))
 

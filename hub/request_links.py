@@ -36,7 +36,9 @@ LINKS = LinkKind(
     salt="switchboard.request",
     lifetime=timedelta(days=90),
     path="/requests/",
-    notices=frozenset({"acknowledgement", "reply", "requester_resolved", "requester_merged"}),
+    notices=frozenset(
+        {"acknowledgement", "reply", "requester_resolved", "requester_problem_resolved", "requester_merged"}
+    ),
     fact="track_url",
 )
 

@@ -89,11 +89,20 @@ def change_status(
 
 
 def status_change(
-    session: Session, incident_id: int, action: str, actor: Actor, mail: Mail, *, resolution: str | None = None
+    session: Session,
+    incident_id: int,
+    action: str,
+    actor: Actor,
+    mail: Mail,
+    *,
+    resolution: str | None = None,
+    held: list[notices.Notice] | None = None,
 ) -> str:
     """`change_status` in the caller's transaction, for what resolves incidents along with its own change (a
     problem resolved with the incidents it explains, hub/problem_resolution.py): the same checks, notices and
-    clocks, so such a resolve is an agent's, not a copy of one."""
+    clocks, so such a resolve is an agent's, not a copy of one. `held`: the requesters' resolution mails (its own
+    requester's and those of requests merged into it) go there, not to the outbox, for the caller to owe
+    (hub/problem_mail.py: one mail to a requester of several)."""
     if resolution is not None and resolution.strip():
         if action != "resolve":
             raise TriageError("a resolution goes with resolving; say how it was resolved when you resolve it")
@@ -130,10 +139,14 @@ def status_change(
         )
     data = {"by": actor.name, **({"resolution": resolution} if resolution else {})}
     also = [entry(incident.id, status, summary, data=data), *notes]
+    told = owed
+    if held is not None:
+        held += [notice for notice in owed if notice.template == notices.REQUESTER_RESOLVED]
+        owed = [notice for notice in owed if notice.template != notices.REQUESTER_RESOLVED]
     owe(conn, incident.id, owed, also=also)
     if action == "resolve":  # those told to wait on it hear too (a reopening they learn of on their page)
-        merged_requesters.owe_resolution(conn, incident.id, source=actor.name, sender=mail.sender, told=owed,
-                                         skip=[actor.name])  # fmt: skip
+        merged_requesters.owe_resolution(conn, incident.id, source=actor.name, sender=mail.sender, told=told,
+                                         skip=[actor.name], held=held)  # fmt: skip
     session.flush()  # the clocks read the row as it is now
     sla.refresh(conn, incident.id, reopened=action == "reopen")
     escalation.stop_for(conn, incident.id, status)  # someone has it, or it is dealt with

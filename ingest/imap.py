@@ -25,12 +25,13 @@ from hub import mailboxes
 from hub.db import Database
 from hub.errors import ConfigError, StorageUnavailable
 from hub.intake import Intake
-from hub.mailboxes import Checkpoint, MailboxConfig, MailboxImport
+from hub.mailboxes import KEY_WIDTH, Checkpoint, FormerKey, MailboxConfig, MailboxImport
 from hub.sealed import Keyring
 from ingest.imap_sync import (
     IDLE_RENEW_SECONDS,
     Scan,
     finish_scan,
+    former_key,
     message_key,
     new_mail,
     pending_uids,
@@ -225,7 +226,9 @@ class MailboxWatcher:
             if raw is None:  # expunged between SEARCH and FETCH
                 stored.append(uid)
                 continue
-            item = MailboxImport(self.config.id, message_key(raw)[:998], uidvalidity, uid)
+            former = former_key(raw)
+            item = MailboxImport(self.config.id, _stored_key(raw), uidvalidity, uid,
+                                 former=FormerKey(former[:KEY_WIDTH], _stored_key) if former else None)  # fmt: skip
             try:
                 result = store_message(self._intake, raw, once=item)
             except StorageUnavailable as exc:
@@ -358,3 +361,8 @@ def _text(exc: BaseException) -> str:
 def _quietly(action: Callable[[], Any]) -> None:
     with contextlib.suppress(OSError, IMAPClientError):  # on the way out: the connection may be gone already
         action()
+
+
+def _stored_key(raw: bytes) -> str:
+    """The key a message is remembered by, as long as the column holds."""
+    return message_key(raw)[:KEY_WIDTH]

@@ -16,6 +16,8 @@ from hub.mailboxes import Checkpoint
 IDLE_RENEW_SECONDS = 25 * 60
 #: A Message-ID of printable characters: one with a control character (a NUL) is keyed by its digest instead.
 _MSGID = re.compile(rb"<[^<>\s\x00-\x1f\x7f]{1,990}>")
+#: The Message-ID the versions before read (hub/mailboxes.py still finds what they stored by it: `former_key`).
+_FORMER_MSGID = re.compile(rb"<[^<>\s]{1,990}>")
 _MESSAGE_ID_HEADER = re.compile(rb"^message-id:[ \t]*((?:.*)(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
 
 
@@ -80,12 +82,28 @@ def new_mail(responses: Iterable[Any]) -> bool:
 
 def message_key(raw: bytes) -> str:
     """How a message is recognised when fetched again: its Message-ID, or for one without, a digest of it."""
-    end = raw.find(b"\r\n\r\n")
-    if end < 0:
-        end = raw.find(b"\n\n")
-    header = _MESSAGE_ID_HEADER.search(raw if end < 0 else raw[:end])
-    found = _MSGID.search(header.group(1)) if header else None
+    found = _MSGID.search(field) if (field := _message_id_field(raw)) is not None else None
     if found:
         # Escaped, not replaced: two 8-bit Message-IDs of one length were one key, and the second mail was skipped.
         return found.group().decode("utf-8", errors="backslashreplace")
     return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def former_key(raw: bytes) -> str | None:
+    """The key versions before 2026-11-28 gave the message, where it differs from `message_key`: a Message-ID with a
+    byte past ASCII (each one U+FFFD then) or a control character (kept then, the digest now). A message stored so
+    and fetched again is looked up by it too (hub/mailboxes.py::earlier_import), else it would be imported twice."""
+    found = _FORMER_MSGID.search(field) if (field := _message_id_field(raw)) is not None else None
+    if found is None:
+        return None  # the digest then as now
+    key = found.group().decode("ascii", errors="replace")
+    return None if key == message_key(raw) else key
+
+
+def _message_id_field(raw: bytes) -> bytes | None:
+    """The Message-ID header's value (unfolded lines and all) in the message's header, or None."""
+    end = raw.find(b"\r\n\r\n")
+    if end < 0:
+        end = raw.find(b"\n\n")
+    header = _MESSAGE_ID_HEADER.search(raw if end < 0 else raw[:end])
+    return header.group(1) if header else None

@@ -129,6 +129,18 @@ def test_show_prints_the_fields_and_the_timeline_naming_colleagues(runner: CliRu
     assert assigned.endswith("Assigned to Ann Lee <ann@example.com> by carol@example.com")  # Carol has no name
 
 
+def test_show_names_a_colleague_whose_address_has_an_apostrophe(
+    runner: CliRunner, intake: Intake, db: Database
+) -> None:
+    with db.transaction() as session:
+        accounts.create_user(session, email="o'brien@example.com", password="correct horse battery", role="agent")
+        accounts.set_display_name(session, "o'brien@example.com", "Olive O'Brien")
+    number = opened(intake, "Payroll is down", assignee="o'brien@example.com")
+    shown = run(runner, "incident", "show", f"INC-{number}").splitlines()
+    assigned = next(line for line in shown if "Assigned to" in line)
+    assert assigned.endswith("Assigned to Olive O'Brien <o'brien@example.com> by carol@example.com")
+
+
 def test_show_prints_the_timeline_oldest_first_with_a_notes_text(runner: CliRunner, intake: Intake) -> None:
     number = opened(intake, "Payroll is down")
     run(runner, "incident", "note", f"INC-{number}", "Disk full on db1\nfreeing it", "--as", "bob@example.com")

@@ -103,6 +103,18 @@ def test_punctuation_around_an_address_stays_with_the_text(summary: str, before:
     assert people.with_names(summary, NAMES) == [before, ANN, after]
 
 
+def test_an_address_with_an_apostrophe_in_its_local_part_is_named_whole() -> None:
+    names = {"o'brien@example.com": "Olive O'Brien", "brien@example.com": "Bea Brien"}
+    for apostrophe in ("'", "\u2019"):
+        address = f"o{apostrophe}brien@example.com"
+        assert people.with_names(f"Assigned to {address} by x", {**names, address: "Olive O'Brien"}) == [
+            "Assigned to ", people.Named(address, "Olive O'Brien"), " by x"]  # fmt: skip
+    assert people.with_names("('o'brien@example.com')", names) == [
+        "('", people.Named("o'brien@example.com", "Olive O'Brien"), "')"]  # fmt: skip
+    assert people.with_names("Bea's note to brien@example.com", names) == [
+        "Bea's note to ", people.Named("brien@example.com", "Bea Brien")]  # fmt: skip
+
+
 def test_an_address_inside_a_longer_one_or_a_word_is_not_cut_out() -> None:
     for summary in ("x.ann@example.com", "joann@example.com", "ann@example.com.evil.org"):
         assert people.with_names(summary, NAMES) == [summary]

@@ -69,6 +69,17 @@ def test_past_the_first_batch_the_rest_are_resolved_by_the_sweep_and_each_reques
     assert resolutions == {said} and bys == {LEAD: 250}
 
 
+def test_a_requester_of_several_incidents_is_sent_one_mail_a_batch(db: Database, intake: Intake) -> None:
+    """Batches are transactions of their own, and nothing keeps what the last one mailed: one mail each."""
+    made = tuple(request(intake, "ann@example.org", f"VPN drop {n}") for n in range(5))
+    number = investigated(db, made)
+    problems.update_problem(db, number, LEAD, state="resolved")
+    with db.transaction() as session:
+        problem_followthrough.mark(session.get_one(Problem, number), LEAD)
+    assert problem_followthrough.sweep(db, MAIL, limit=3) == 5
+    assert resolution_mails(db) == [(made[0], "ann@example.org"), (made[3], "ann@example.org")]
+
+
 def test_each_background_batch_is_its_own_entry_in_the_problems_history(db: Database, intake: Intake) -> None:
     number, made = marked_problem(db, intake, 3)
     assert problem_followthrough.resolve_batch(db, number, MAIL, limit=2) == Batch(

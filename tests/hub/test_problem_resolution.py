@@ -3,6 +3,8 @@ requester told the cause is fixed, all in the problem's transaction."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
@@ -23,11 +25,13 @@ MAIL = Mail(desk_address="helpdesk@example.com", base_url="https://desk.example.
 ROOT_CAUSE = "The VPN concentrator dropped idle tunnels after 60 s"
 
 
-def request(intake: Intake, requester: str) -> int:
+def request(intake: Intake, requester: str, title: str | None = None) -> int:
     """A request mailed by `requester`: an incident whose requester hears of its resolution."""
     raw = Raw(source="email", content_type="message/rfc822", body=b"Subject: VPN\r\n\r\nit drops")
-    event = InboundEvent(source="email", title=f"VPN drops for {requester}", requester=requester,
-                         message_id=f"<vpn.{requester}@example.org>")  # fmt: skip
+    title = title or f"VPN drops for {requester}"
+    slug = re.sub(r"\W", "-", title)
+    event = InboundEvent(source="email", title=title, requester=requester,
+                         message_id=f"<vpn.{slug}.{requester}@example.org>")  # fmt: skip
     outcome = intake.record(raw, event)
     assert outcome.incident_id is not None
     return outcome.incident_id
@@ -95,6 +99,38 @@ def test_each_requester_is_told_once_that_the_cause_is_fixed(db: Database, intak
                                                            OutboxMessage.kind == "resolved")).one()  # fmt: skip
     body, _ = body_of(mail)
     assert f"PRB-{number} (VPN drops every night)" in body and ROOT_CAUSE in body
+
+
+def mail_on(db: Database, incident_id: int) -> OutboxMessage:
+    with db.read() as session:
+        return session.scalars(select(OutboxMessage).where(OutboxMessage.incident_id == incident_id,
+                                                           OutboxMessage.kind == "resolved")).one()  # fmt: skip
+
+
+def test_a_requester_of_several_incidents_is_sent_one_mail_listing_them(db: Database, intake: Intake) -> None:
+    """Not one a request: the mail goes on their oldest request, naming the others by reference and title."""
+    first, bob, second, third = (request(intake, requester, title) for requester, title in (
+        ("ann@example.org", "VPN drops at home"), ("bob@example.org", None),
+        ("ANN@example.org", "VPN drops in the train"), ("ann@example.org", "Teams calls cut off")))  # fmt: skip
+    number = investigated(db, (first, bob, second, third))
+    problems.update_problem(db, number, LEAD, state="resolved", resolve_incidents=MAIL)
+    assert sorted(resolution_mails(db)) == [(first, "ann@example.org"), (bob, "bob@example.org")]
+    mail = mail_on(db, first)
+    assert mail.subject == f"[INC-{first}] Resolved: your 3 requests, with PRB-{number} (VPN drops every night)"
+    body, html = body_of(mail)
+    for ref, title in (
+        (first, "VPN drops at home"),
+        (second, "VPN drops in the train"),
+        (third, "Teams calls cut off"),
+    ):
+        assert f"INC-{ref}: {title}" in body and f"INC-{ref}</strong>: {title}" in (html or "")
+    assert f"PRB-{number} (VPN drops every night)" in body and ROOT_CAUSE in body
+    assert mail_on(db, bob).template == "requester_resolved"  # alone in the problem: the usual mail
+    with db.read() as session:
+        others = TimelineEntry.incident_id.in_((second, third))
+        told = session.scalars(select(TimelineEntry.summary).where(others, TimelineEntry.kind == "notification")).all()
+    said = f"resolved to ann@example.org told in the mail about INC-{first}, with their other requests"
+    assert [line for line in told if line.startswith("resolved")] == [said] * 2
 
 
 def test_each_resolve_is_on_its_timeline_as_the_actors_and_the_problem_history_names_them(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import ssl
 import threading
@@ -25,7 +26,7 @@ from hub.mailboxes import MailboxConfig, MailboxImport
 from hub.models import Event, Incident, Mailbox, OutboxMessage, TimelineEntry
 from hub.sealed import Keyring
 from ingest.imap import MailboxError, MailboxWatcher, Watcher, WatchSettings, connect, probe
-from ingest.imap_sync import message_key
+from ingest.imap_sync import former_key, message_key
 from ingest.mail_intake import store_message
 from ingest.pipeline import make_intake
 from tests.conftest import KEYS, ImapAccount, make_settings, migrated_database
@@ -202,6 +203,44 @@ def test_crash_between_commit_and_flag_does_not_import_twice(
     sync(config, db, intake)
     assert len(events(db)) == 1 and len(incidents(db)) == 1
     assert flags(imap_account) == [(b"\\Seen",)]
+
+
+def eight_bit(raw: bytes, message_id: bytes) -> bytes:
+    """`raw` with its Message-ID's local part `message_id`: bytes that are not UTF-8 (a mailer's Latin-1)."""
+    return re.sub(rb"Message-ID: <[^@]+@", b"Message-ID: <" + message_id + b"@", raw, count=1)
+
+
+def test_a_message_stored_under_the_key_of_the_version_before_is_not_imported_again(
+    imap_account: ImapAccount, db: Database, intake: Intake
+) -> None:
+    """Before Message-IDs of bytes that are not UTF-8 were escaped, each such byte was U+FFFD in the key: a message
+    stored so and fetched again after the upgrade (not flagged yet, or its folder restored) is recognised."""
+    config = add_mailbox(db, imap_account)
+    raw = eight_bit(message(), b"caf\xe9")
+    imap_account.append(raw)
+    client = imap_account.client()
+    uidvalidity = client.select_folder("INBOX")[b"UIDVALIDITY"]
+    client.logout()
+    former = "<caf\ufffd@example.com>"
+    assert former_key(raw) == former != message_key(raw)
+    store_message(intake, raw, once=MailboxImport(config.id, former, uidvalidity, 1))  # by the version before
+    sync(config, db, intake)
+    assert len(events(db)) == 1 and len(incidents(db)) == 1
+    assert flags(imap_account) == [(b"\\Seen",)]
+
+
+def test_another_message_the_former_key_gave_the_same_key_is_still_imported(
+    imap_account: ImapAccount, db: Database, intake: Intake
+) -> None:
+    """The former key made <caf\xe9@...> and <caf\xe8@...> one key; the stored message tells them apart."""
+    config = add_mailbox(db, imap_account)
+    first = eight_bit(message("one"), b"caf\xe9")
+    store_message(intake, first, once=MailboxImport(config.id, former_key(first) or "", 1, 1))  # before the upgrade
+    second = eight_bit(message("two"), b"caf\xe8")
+    assert former_key(second) == former_key(first)
+    imap_account.append(second)
+    sync(config, db, intake)
+    assert [i.title for i in incidents(db)] == ["one", "two"]
 
 
 def test_uidvalidity_change_rescans_without_importing_anything_twice(

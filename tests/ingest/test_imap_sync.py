@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from hub.mailboxes import Checkpoint
-from ingest.imap_sync import finish_scan, message_key, new_mail, pending_uids, plan_scan, retry_delay
+from ingest.imap_sync import finish_scan, former_key, message_key, new_mail, pending_uids, plan_scan, retry_delay
 from tests.fuzzing import fuzz
 
 
@@ -100,6 +101,22 @@ def test_message_ids_differing_only_in_bytes_that_are_not_utf8_are_two_keys() ->
         message_key(b"Message-ID: <\xe8t\xe8@example.com>\r\n\r\n"),
     )
     assert one != other and one == "<\\xe9t\\xe9@example.com>"
+
+
+@pytest.mark.parametrize(
+    ("message_id", "former"),
+    [(b"<\xe9t\xe9@example.com>", "<\ufffdt\ufffd@example.com>"),  # not UTF-8: a U+FFFD a byte
+     (b"<caf\xc3\xa9@example.com>", "<caf\ufffd\ufffd@example.com>"),  # UTF-8, but not ASCII
+     (b"<a\x00b@example.com>", "<a\x00b@example.com>")],  # a control character: kept, now the digest
+)  # fmt: skip
+def test_the_former_key_is_the_one_versions_before_escaping_gave(message_id: bytes, former: str) -> None:
+    raw = b"Message-ID: " + message_id + b"\r\n\r\nhi\r\n"
+    assert former_key(raw) == former != message_key(raw)
+
+
+def test_a_message_keyed_as_it_always_was_has_no_former_key() -> None:
+    assert former_key(b"Message-ID: <ann.1@example.com>\r\n\r\n") is None
+    assert former_key(b"Subject: no Message-ID\r\n\r\nhi\r\n") is None
 
 
 def test_a_message_id_holding_a_control_character_is_keyed_by_the_digest_of_the_message() -> None:

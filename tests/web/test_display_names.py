@@ -395,6 +395,18 @@ def test_a_timeline_line_names_the_colleagues_it_writes_by_address_and_keeps_the
     assert stored == [f"Assigned to bob@example.com by {ME}", f"Assigned to carol@example.com by {ME.upper()}"]
 
 
+def test_a_timeline_line_names_a_colleague_whose_address_has_an_apostrophe(
+    logged_in: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
+) -> None:
+    make_user(email="o'brien@example.com")
+    name(db, "o'brien@example.com", "Olive O'Brien")
+    ref = raise_incident()
+    triage.assign(db, int(ref.removeprefix("INC-")), "o'brien@example.com", Actor(ME), MAIL)
+    page = logged_in.get(f"/incidents/{ref}").get_data(as_text=True)
+    olive = '<span class="person" title="o&#39;brien@example.com">Olive O&#39;Brien</span>'
+    assert f'<p class="entry-summary">Assigned to {olive} by {ME}</p>' in page
+
+
 def test_the_reviews_timeline_names_the_colleagues_its_lines_write(
     logged_in: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
 ) -> None:
