@@ -43,13 +43,13 @@ def acting(actor: str, work: Callable[[Database, Settings, Actor], T]) -> T:
     def run(db: Database, settings: Settings) -> T:
         with db.read() as session:
             _refuse_unless_able(session.connection(), who)
-        return work(db.guarded(_still_able(who)), settings, Actor(who))
+        return work(db.guarded(still_able(who)), settings, Actor(who))
 
     found: T = with_database(run)
     return found
 
 
-def _still_able(who: str) -> Guard:
+def still_able(who: str) -> Guard:
     """The guard that refuses a write transaction when `who` no longer works incidents."""
 
     def guard(conn: Connection) -> None:

@@ -81,8 +81,9 @@ def _entry(_: click.Context, __: click.Parameter, value: str) -> int:
 @click.option("--note", "what", metavar="TEXT", help='What the time went on, instead of what it says; "" clears it.')
 @AS
 def incident_time_correct(ref: str, entry: int, spent: str | None, what: str | None, actor: str) -> None:
-    """Correct a time entry of incident REF typed wrong (3 for 30): its MINUTES, what it went on (--note), or both.
-    The total moves by the difference; the entry keeps when it was logged.
+    """Correct time entry ENTRY of incident REF, typed wrong (3 for 30): its MINUTES, what it went on (--note), or
+    both. ENTRY is its number as `switchboard incident show REF` lists it. The total moves by the difference; the
+    entry keeps when it was logged. Anyone corrects their own entries; an admin, anyone's.
 
     Example: switchboard incident time-correct INC-7 12 30m --as ann@example.com
     """
@@ -113,7 +114,8 @@ def incident_time_correct(ref: str, entry: int, spent: str | None, what: str | N
 @click.argument("entry", metavar="ENTRY", callback=_entry)
 @AS
 def incident_time_take_back(ref: str, entry: int, actor: str) -> None:
-    """Take back a time entry of incident REF logged by mistake: it no longer counts; the timeline says so.
+    """Take back time entry ENTRY of incident REF, logged by mistake: it no longer counts; the timeline says so.
+    ENTRY is its number as `switchboard incident show REF` lists it. Anyone takes back their own; an admin, anyone's.
 
     Example: switchboard incident time-take-back INC-7 12 --as ann@example.com
     """
