@@ -6,9 +6,10 @@ Every write goes through `transaction()`, which turns "the database is not there
 
 from __future__ import annotations
 
+import copy
 import functools
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -94,8 +95,14 @@ def _tune_sqlite(engine: Engine, timeout: float) -> None:
         connection.connection.driver_connection.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
+#: What must still hold when a write commits, read at its start under its lock (`Database.guarded`).
+Guard = Callable[[Connection], None]
+
+
 class Database:
     """The engine plus ways in: `transaction()` (ORM) and `write()` (Core) for writes, `read()` and `reader()`."""
+
+    _guards: tuple[Guard, ...] = ()
 
     def __init__(self, engine: Engine, *, timeout: float = 5.0) -> None:
         self.engine = engine
@@ -116,10 +123,20 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    def guarded(self, guard: Guard) -> Database:
+        """This database (the same engine and write lock), whose every write transaction first runs `guard`, which
+        raises to refuse it. What a caller checked before calling an action that opens its own transactions (that
+        the person acting may still act) can change before they begin; checked inside, it holds at the commit."""
+        twin = copy.copy(self)
+        twin._guards = (*self._guards, guard)
+        return twin
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commit on success, roll back on error; storage faults become StorageUnavailable."""
         with self._write_slot(), storage_faults(), self._writes.begin() as session:
+            for guard in self._guards:  # none, mostly: the session then connects when first used, as before
+                guard(session.connection())
             yield session
         self._make_durable()
 
@@ -130,6 +147,8 @@ class Database:
         The connection is taken from the pool before queueing for the write slot, so the slot is held for the
         transaction alone."""
         with storage_faults(), self.engine.connect() as connection, self._write_slot(), connection.begin():
+            for guard in self._guards:
+                guard(connection)
             yield connection
         self._make_durable()
 

@@ -1,63 +1,28 @@
 """`switchboard incident <action>`: the incident page's state changes, through hub/triage.py as its forms are.
 
 Status moves (acknowledge, wait, resume, resolve, close, reopen), assign, priority, category, ci, title, merge,
-watch and unwatch: the same checks, timeline entries, SLA clocks and mail as the page's, and the page's refusals
-(a status an action may not start from is named with those it may). What agents write (notes, replies, time) is
-hub/incident_writing_cli.py's. The command line is no one: each action names who does it with `--as`, an active
-agent or admin, as only they work incidents on the page (`acting`).
+watch and unwatch, the public status note, and the problem it is part of (hub/problem_links.py): the same checks,
+timeline entries, SLA clocks and mail as the page's, and the page's refusals (a status an action may not start from
+is named with those it may). What agents write (notes, replies, time) is hub/incident_writing_cli.py's. The command
+line is no one: each action names who does it with `--as`, an active agent or admin, as only they work incidents on
+the page (hub/acting_cli.py).
 
 Each command imports what it works with when it runs (see hub/cli.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import click
 
-from hub.cli import incident_number, with_database
+from hub.acting_cli import AS, acting
+from hub.cli import incident_number
 
 if TYPE_CHECKING:
     from hub.agent_action import Actor
     from hub.config import Settings
     from hub.db import Database
-
-T = TypeVar("T")
-
-AS = click.option("--as", "actor", required=True, metavar="EMAIL",
-                  help="Who does it: an active agent's or admin's email, for the timeline and the mail.")  # fmt: skip
-
-
-def acting(actor: str, work: Callable[[Database, Settings, Actor], T]) -> T:
-    """`work(db, settings, Actor)` done as `actor`, once they are known to work incidents: an active agent or
-    admin, as on the page; anyone else is refused, saying what to do."""
-    from hub import assignees
-    from hub.agent_action import Actor
-    from hub.errors import BadInput
-
-    who = actor.strip().lower()
-
-    def run(db: Database, settings: Settings) -> T:
-        with db.read() as session:
-            why = assignees.why_unable(session.connection(), [who]).get(who)
-        if why is not None:
-            raise BadInput(_refusal(who, why))
-        return work(db, settings, Actor(who))
-
-    found: T = with_database(run)
-    return found
-
-
-def _refusal(who: str, why: str) -> str:
-    """Why `--as` cannot act, and what to do."""
-    from hub.assignees import DEACTIVATED, NO_ACCOUNT
-
-    if why == NO_ACCOUNT:
-        return f"--as {who}: no one here has that address; an admin adds them with `switchboard user create` first"
-    if why == DEACTIVATED:
-        return f"--as {who}: that user is deactivated; act as an active agent or admin"
-    return f"--as {who}: that user {why}, who only reads incidents; act as an agent or admin"
 
 
 def label(db: Database, assignee: str) -> str:
@@ -205,6 +170,64 @@ def incident_title(ref: str, text: str, actor: str) -> None:
     click.echo(f"INC-{number} has a new title" if changed else f"INC-{number} already has that title")
 
 
+@click.command("public-note")
+@click.argument("ref")
+@click.argument("text", required=False, default="")
+@click.option("--clear", is_flag=True, help="Take the note down.")
+@AS
+def incident_public_note(ref: str, text: str, clear: bool, actor: str) -> None:
+    """Say on the public status page (/status, when REF's service is public) what is happening, in words for the
+    public: REF's title stays inside. --clear takes the note down.
+
+    Example: switchboard incident public-note INC-7 "Printing is slow; a fix is on its way" --as ann@example.com
+    """
+    from hub import triage
+
+    if clear == bool(text.strip()):
+        raise click.UsageError("give the note's TEXT, or --clear to take it down" if not clear
+                               else "give TEXT or --clear, not both")  # fmt: skip
+    number = incident_number(ref)
+    changed = acting(actor, lambda db, _, who: triage.set_public_note(db, number, "" if clear else text, who))
+    if not changed:
+        click.echo(f"INC-{number} already says that on the status page" if not clear
+                   else f"INC-{number} had no public status note")  # fmt: skip
+    else:
+        click.echo(f"INC-{number} has no public status note now" if clear else f"INC-{number} has a public status note")
+
+
+@click.command("problem")
+@click.argument("ref")
+@click.argument("problem", required=False, default="", metavar="[PRB-n]")
+@click.option("--unlink", is_flag=True, help="Take REF out of the problem it is part of.")
+@AS
+def incident_problem(ref: str, problem: str, unlink: bool, actor: str) -> None:
+    """Make incident REF part of a problem still being worked, named by its reference (PRB-3) or its whole title,
+    moving it from any other; --unlink takes it out.
+
+    Example: switchboard incident problem INC-7 PRB-3 --as ann@example.com
+    """
+    from hub import problem_links
+
+    if unlink == bool(problem.strip()):
+        raise click.UsageError("name the problem (PRB-3, or its title), or --unlink to take REF out of its problem"
+                               if not unlink else "give a problem or --unlink, not both")  # fmt: skip
+    number = incident_number(ref)
+    if unlink:
+        was = acting(actor, lambda db, _, who: problem_links.unlink(db, number, who))
+        click.echo(f"INC-{number} is no longer part of {was}" if was else f"INC-{number} was part of no problem")
+        return
+
+    def work(db: Database, _: Settings, who: Actor) -> tuple[int, bool]:
+        with db.read() as session:  # as the page reads what was typed or picked
+            chosen = problem_links.chosen(session, problem)
+        return chosen, problem_links.link(db, number, chosen, who)
+
+    chosen, changed = acting(actor, work)
+    click.echo(
+        f"INC-{number} is part of PRB-{chosen} now" if changed else f"INC-{number} was already part of PRB-{chosen}"
+    )
+
+
 def _into(_: click.Context, __: click.Parameter, value: str) -> int:
     try:
         return incident_number(value)
@@ -260,4 +283,4 @@ incident_unwatch = _watch_command(False)
 #: The commands this module adds to the `incident` group (hub/incident_cli.py).
 ACTIONS = (incident_acknowledge, incident_wait, incident_resume, incident_resolve, incident_close, incident_reopen,
            incident_assign, incident_priority, incident_category, incident_ci, incident_title, incident_merge,
-           incident_watch, incident_unwatch)  # fmt: skip
+           incident_watch, incident_unwatch, incident_public_note, incident_problem)  # fmt: skip

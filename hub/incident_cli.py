@@ -4,8 +4,8 @@
 `show` prints one incident as its page has it; `create` logs one as the new-incident page does
 (ingest/logged_cli.py, found through an entry point: it goes through the intake). The actions are the incident
 page's forms, through the same hub functions: its state changes in hub/incident_actions_cli.py (hub/triage.py),
-what agents write (notes, replies, time) in hub/incident_writing_cli.py (hub/incident_notes.py), and the
-major-incident commands in hub/major_cli.py.
+what agents write in hub/incident_writing_cli.py (notes, replies) and hub/incident_time_cli.py (time spent), both
+through hub/incident_notes.py, and the major-incident commands in hub/major_cli.py.
 This module is the group that gathers them, and the read commands.
 
 Each command imports what it works with when it runs (see hub/cli.py).
@@ -19,18 +19,19 @@ import click
 
 from hub.cli import EntryPointGroup, incident_number, printed_time, with_database
 from hub.incident_actions_cli import ACTIONS
-from hub.incident_writing_cli import incident_note, incident_reply, incident_time
+from hub.incident_time_cli import incident_time, incident_time_correct, incident_time_take_back
+from hub.incident_writing_cli import incident_note, incident_reply
 from hub.major_cli import incident_coordinator, incident_major, incident_stand_down
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from sqlalchemy import Connection
 
     from hub.config import Settings
     from hub.db import Database
     from hub.incident_search import IncidentFilter, Page
-    from hub.models import Incident, Problem, TimelineEntry
+    from hub.models import Incident, Problem, TimeEntry, TimelineEntry
 
 #: `--status`'s default: every incident not dealt with yet, whoever is waiting on whom.
 UNRESOLVED = "unresolved"
@@ -57,8 +58,8 @@ def incident() -> None:
     """
 
 
-for _command in (*ACTIONS, incident_note, incident_reply, incident_time, incident_major, incident_coordinator,
-                 incident_stand_down):  # fmt: skip
+for _command in (*ACTIONS, incident_note, incident_reply, incident_time, incident_time_correct,
+                 incident_time_take_back, incident_major, incident_coordinator, incident_stand_down):  # fmt: skip
     incident.add_command(_command)
 
 
@@ -142,15 +143,16 @@ def _line(row: Incident, names: Mapping[str, str]) -> str:
 @incident.command("show")
 @click.argument("ref")
 def incident_show(ref: str) -> None:
-    """Print one incident: its fields, requester, assignee, SLA clocks, problem and CI, and its timeline, oldest
-    first, colleagues named as "Name <address>".
+    """Print one incident: its fields, requester, assignee, SLA clocks, problem and CI, the time spent on it (each
+    entry with the number `time-correct` takes), and its timeline, oldest first, colleagues named as
+    "Name <address>".
 
     Example: switchboard incident show INC-7
     """
     number = incident_number(ref)
 
     def work(db: Database, _: Settings) -> list[str]:
-        from hub import people, sla
+        from hub import people, sla, time_spent
         from hub.agent_action import NoSuchIncident
         from hub.incident_reading import with_timeline
         from hub.models import Problem
@@ -160,7 +162,8 @@ def incident_show(ref: str) -> None:
             if found is None:
                 raise NoSuchIncident(f"there is no incident INC-{number}; `switchboard incident list` shows them")
             conn = session.connection()
-            names = people.names_of(conn, [found.assignee, *people.on_timeline(found)])
+            entries = time_spent.entries(session, found.id)
+            names = people.names_of(conn, [found.assignee, *people.on_timeline(found), *(e.who for e in entries)])
             problem = session.get(Problem, found.problem_id) if found.problem_id else None
             lines = _fields(found, names, problem)
             lines += [f"SLA {clock.name.lower()}: due {printed_time(clock.due_at)} ({clock.state})"
@@ -168,6 +171,8 @@ def incident_show(ref: str) -> None:
             if found.major is not None:
                 lines.append(f"major incident since {printed_time(found.major.declared_at)}, coordinated by "
                              f"{_named(conn, found.major.coordinator)}")  # fmt: skip
+            if entries:
+                lines += [f"time spent: {time_spent.describe(found.minutes_spent)}", *map(_spent(names), entries)]
             if found.description:
                 lines += ["", *found.description.strip().splitlines()]
             return [*lines, "", *(line for item in found.timeline for line in _timeline(item, names))]
@@ -193,6 +198,18 @@ def _fields(row: Incident, names: Mapping[str, str], problem: Problem | None) ->
     if row.merged_into_id:
         lines.append(f"merged into INC-{row.merged_into_id}")
     return lines
+
+
+def _spent(names: Mapping[str, str]) -> Callable[[TimeEntry], str]:
+    """How `show` lists a time entry: its number, when, who, how long and on what."""
+    from hub.people import label
+    from hub.time_spent import describe
+
+    def line(entry: TimeEntry) -> str:
+        what = f": {entry.what}" if entry.what else ""
+        return f"  #{entry.id:<5} {printed_time(entry.at)}  {label(entry.who, names)}  {describe(entry.minutes)}{what}"
+
+    return line
 
 
 def _named(conn: Connection, email: str) -> str:

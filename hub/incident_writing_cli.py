@@ -1,6 +1,7 @@
-"""`switchboard incident note|reply|time`: what agents write on an incident, through hub/incident_notes.py as the
+"""`switchboard incident note|reply`: what agents write on an incident, through hub/incident_notes.py as the
 incident page's forms do: the same timeline entries, mentions, reply mail (threaded, through the outbox, with its
-files) and time entries. `--as` is checked as for every action (hub/incident_actions_cli.py).
+files), and `--spent` time logged with it in its transaction (time on its own, and correcting it, is
+hub/incident_time_cli.py's). `--as` is checked as for every action (hub/acting_cli.py).
 
 A reply's `--file`s are read here as the page's uploads are (web/uploads.py): each up to one byte past the
 installation's limit, named safely (hub/names.py::safe_filename), checked and written to the attachment store by
@@ -16,8 +17,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from hub.acting_cli import AS, acting
 from hub.cli import incident_number
-from hub.incident_actions_cli import AS, acting
+from hub.incident_time_cli import HOW_LONG, parsed
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -30,23 +32,29 @@ if TYPE_CHECKING:
     from hub.time_spent import Spent
 
 
+SPENT = click.option("--spent", "typed", metavar="TIME",
+                     help=f"Time spent, logged with it as the page's time field does: {HOW_LONG}.")  # fmt: skip
+
+
 @click.command("note")
 @click.argument("ref")
 @click.argument("text")
+@SPENT
 @AS
-def incident_note(ref: str, text: str, actor: str) -> None:
+def incident_note(ref: str, text: str, typed: str | None, actor: str) -> None:
     """Add an internal note to incident REF: never mailed to the requester; colleagues it @mentions (@ann,
     @ann@example.com) are mailed it, as from the page.
 
-    Example: switchboard incident note INC-7 "@bob the toner is on order" --as ann@example.com
+    Example: switchboard incident note INC-7 "@bob the toner is on order" --spent 10m --as ann@example.com
     """
     from hub import incident_notes, mentions
     from hub.agent_action import Mail
 
     number = incident_number(ref)
-    said = acting(actor, lambda db, settings, who: incident_notes.add_note(db, number, text, who,
-                                                                           Mail.of(settings)))  # fmt: skip
-    click.echo(f"INC-{number}: note added{mentions.outcome(said)}")
+    spent = parsed(typed, param_hint="'--spent'") if typed is not None else None
+    said = acting(actor, lambda db, settings, who: incident_notes.add_note(db, number, text, who, Mail.of(settings),
+                                                                           spent))  # fmt: skip
+    click.echo(f"INC-{number}: note added{_with_time(spent)}{mentions.outcome(said)}")
 
 
 @click.command("reply")
@@ -56,8 +64,9 @@ def incident_note(ref: str, text: str, actor: str) -> None:
               type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path),
               help="A file to attach to the mail (repeat for more; at most 5, within the installation's "
                    "attachment limits). With files, TEXT may be \"\".")  # fmt: skip
+@SPENT
 @AS
-def incident_reply(ref: str, text: str, paths: tuple[Path, ...], actor: str) -> None:
+def incident_reply(ref: str, text: str, paths: tuple[Path, ...], typed: str | None, actor: str) -> None:
     """Mail incident REF's requester, signed with the --as person's name and threaded under their conversation,
     through the outbox as the page's reply; an open incident becomes acknowledged (a first response).
 
@@ -68,15 +77,23 @@ def incident_reply(ref: str, text: str, paths: tuple[Path, ...], actor: str) -> 
     from hub.attachments import AttachmentLimits, AttachmentStore
 
     number = incident_number(ref)
+    spent = parsed(typed, param_hint="'--spent'") if typed is not None else None
 
     def work(db: Database, settings: Settings, who: Actor) -> str:
         limits = AttachmentLimits.of(settings)
         kept = agent_files.keep(AttachmentStore.under(settings.home, limits), _read(paths, limits))
-        return incident_notes.reply(db, number, text, who, Mail.of(settings), files=kept)
+        return incident_notes.reply(db, number, text, who, Mail.of(settings), spent, kept)
 
     to = acting(actor, work)
     files = f" with {len(paths)} file{'s' if len(paths) != 1 else ''}" if paths else ""
-    click.echo(f"INC-{number}: reply queued to {to}{files}")
+    click.echo(f"INC-{number}: reply queued to {to}{files}{_with_time(spent)}")
+
+
+def _with_time(spent: Spent | None) -> str:
+    """What a note's or a reply's message adds for the time logged with it, as its timeline entry says it."""
+    from hub.time_spent import describe
+
+    return f" ({describe(spent.minutes)} spent)" if spent is not None else ""
 
 
 def _read(paths: Sequence[Path], limits: AttachmentLimits) -> tuple[Upload, ...]:
@@ -93,37 +110,3 @@ def _read(paths: Sequence[Path], limits: AttachmentLimits) -> tuple[Upload, ...]
         uploads.append(Upload(safe_filename(path.name, content_type_of(path.name), number), data))
     check(uploads, limits)
     return tuple(uploads)
-
-
-@click.command("time")
-@click.argument("ref")
-@click.argument("spent", metavar="MINUTES")
-@click.option("--note", "what", metavar="TEXT", help="What the time went on (a phone call, a visit to the desk).")
-@AS
-def incident_time(ref: str, spent: str, what: str | None, actor: str) -> None:
-    """Log time spent on incident REF without a note or a reply: MINUTES as the page takes it, 25, 25m, 1.5h,
-    1h 30m or 1:30. It counts in `switchboard time` and the time report.
-
-    Example: switchboard incident time INC-7 25m --note "phone call with the requester" --as ann@example.com
-    """
-    from hub import incident_notes, time_spent
-
-    number = incident_number(ref)
-    logged = _spent(spent, what)
-    acting(actor, lambda db, _, who: incident_notes.log_time(db, number, logged, who))
-    click.echo(f"INC-{number} has {time_spent.describe(logged.minutes)} more spent on it")
-
-
-def _spent(typed: str, what: str | None) -> Spent:
-    """The time and what it went on, or a usage error naming the argument that is wrong."""
-    from hub.errors import BadInput
-    from hub.time_spent import Spent, parse_spent
-
-    try:
-        minutes = parse_spent(typed)
-    except BadInput as exc:
-        raise click.BadParameter(str(exc), param_hint="MINUTES") from None
-    try:
-        return Spent(minutes, (what or "").strip() or None)
-    except BadInput as exc:
-        raise click.BadParameter(str(exc), param_hint="'--note'") from None

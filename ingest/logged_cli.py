@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hub.incident_actions_cli import AS, acting
+from hub.acting_cli import AS, acting
 from ingest.contact_channels import CHANNELS
 
 if TYPE_CHECKING:

@@ -1,6 +1,8 @@
-"""`switchboard incident acknowledge|wait|resume|close|merge|category|ci|title|watch|unwatch|reply|time`, run as an
-admin on the box would against a fresh migrated home: the incident page's actions, through the same hub functions,
-leaving the same timeline, outbox and time entries."""
+"""`switchboard incident acknowledge|wait|resume|close|merge|category|ci|title|watch|unwatch|public-note|problem|
+reply|time`, run as an admin on the box would against a fresh migrated home: the incident page's actions, through
+the same hub functions, leaving the same timeline, outbox and time entries. Correcting time is
+tests/hub/test_incident_time_cli.py's; `--as` checked inside the action's transaction,
+tests/hub/test_acting_cli.py's."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from hub import catalogue, cis, recipients, triage
+from hub import catalogue, cis, problems, recipients, triage
 from hub.attachments import AttachmentStore
 from hub.cis import CiFields
 from hub.config import Settings
@@ -179,6 +181,79 @@ def test_watch_and_unwatch_add_and_remove_the_as_person(runner: CliRunner, intak
     assert timeline(db, number, "watch") == ["Watched by ann@example.com", "No longer watched by ann@example.com"]
 
 
+def test_public_note_puts_words_for_the_public_on_the_status_page(
+    runner: CliRunner, intake: Intake, db: Database
+) -> None:
+    number = opened(intake)
+    said = run(runner, "incident", "public-note", f"INC-{number}", "Payroll is late; a fix is on its way", *ANN)
+    assert said == f"INC-{number} has a public status note\n"
+    assert incident(db, number).public_note == "Payroll is late; a fix is on its way"
+    assert timeline(db, number, "public_note") == ["Public status note set by ann@example.com"]
+
+
+def test_public_note_clear_takes_it_down(runner: CliRunner, intake: Intake, db: Database) -> None:
+    number = opened(intake)
+    triage.set_public_note(db, number, "Payroll is late", CAROL)
+    assert run(runner, "incident", "public-note", f"INC-{number}", "--clear", *ANN) == (
+        f"INC-{number} has no public status note now\n"
+    )
+    assert incident(db, number).public_note is None
+    assert timeline(db, number, "public_note")[-1] == "Public status note taken down by ann@example.com"
+
+
+def test_public_note_saying_what_it_says_already_says_so(runner: CliRunner, intake: Intake, db: Database) -> None:
+    number = opened(intake)
+    triage.set_public_note(db, number, "Payroll is late", CAROL)
+    said = run(runner, "incident", "public-note", f"INC-{number}", " Payroll is late ", *ANN)
+    assert said == f"INC-{number} already says that on the status page\n"
+
+
+@pytest.mark.parametrize(("args", "told"), [([], "give the note's TEXT, or --clear to take it down"),
+                                            (["Late", "--clear"], "give TEXT or --clear, not both")])  # fmt: skip
+def test_public_note_takes_text_or_clear(runner: CliRunner, intake: Intake, args: list[str], told: str) -> None:
+    number = opened(intake)
+    assert told in refused(runner, "incident", "public-note", f"INC-{number}", *args, *ANN, code=2)
+
+
+def test_problem_makes_it_part_of_the_problem_named(runner: CliRunner, intake: Intake, db: Database) -> None:
+    number = opened(intake)
+    problem = problems.create(db, "Payroll job runs out of memory", "carol@example.com")
+    said = run(runner, "incident", "problem", f"INC-{number}", f"PRB-{problem}", *ANN)
+    assert said == f"INC-{number} is part of PRB-{problem} now\n" and incident(db, number).problem_id == problem
+    assert timeline(db, number, "problem") == [
+        f"Linked to PRB-{problem}: Payroll job runs out of memory (by ann@example.com)"
+    ]
+
+
+def test_problem_takes_an_open_problems_whole_title(runner: CliRunner, intake: Intake, db: Database) -> None:
+    number = opened(intake)
+    problem = problems.create(db, "Payroll job runs out of memory", "carol@example.com")
+    run(runner, "incident", "problem", f"INC-{number}", "payroll job runs out of memory", *ANN)
+    assert incident(db, number).problem_id == problem
+
+
+def test_problem_there_is_not_says_so(runner: CliRunner, intake: Intake, db: Database) -> None:
+    number = opened(intake)
+    said = refused(runner, "incident", "problem", f"INC-{number}", "PRB-9", *ANN)
+    assert "there is no problem PRB-9" in said and incident(db, number).problem_id is None
+
+
+def test_problem_unlink_takes_it_out(runner: CliRunner, intake: Intake, db: Database) -> None:
+    number = opened(intake)
+    problem = problems.create(db, "Payroll job runs out of memory", "carol@example.com", incident_ids=(number,))
+    said = run(runner, "incident", "problem", f"INC-{number}", "--unlink", *ANN)
+    assert said == f"INC-{number} is no longer part of PRB-{problem}\n" and incident(db, number).problem_id is None
+    assert run(runner, "incident", "problem", f"INC-{number}", "--unlink", *ANN) == (
+        f"INC-{number} was part of no problem\n"
+    )
+
+
+def test_problem_takes_a_problem_or_unlink(runner: CliRunner, intake: Intake) -> None:
+    number = opened(intake)
+    said = refused(runner, "incident", "problem", f"INC-{number}", *ANN, code=2)
+    assert "name the problem (PRB-3, or its title), or --unlink to take REF out of its problem" in said
+
+
 # -- reply and time -------------------------------------------------------------------------------------------
 
 
@@ -255,7 +330,8 @@ def test_time_that_is_no_time_is_a_usage_error_saying_how_to_write_it(runner: Cl
 @pytest.mark.parametrize(
     "args",
     [["acknowledge"], ["close"], ["merge", "--into", "INC-1"], ["category", "x"], ["ci", ""], ["title", "x"],
-     ["watch"], ["reply", "hi"], ["time", "5"]],
+     ["watch"], ["reply", "hi"], ["time", "5"], ["note", "hi", "--spent", "5"], ["time-correct", "1", "5"],
+     ["time-take-back", "1"], ["public-note", "Late"], ["problem", "--unlink"]],
 )  # fmt: skip
 def test_every_new_action_as_a_viewer_is_refused(runner: CliRunner, intake: Intake, args: list[str]) -> None:
     number = opened(intake)
@@ -264,7 +340,8 @@ def test_every_new_action_as_a_viewer_is_refused(runner: CliRunner, intake: Inta
 
 
 @pytest.mark.parametrize("command", ["acknowledge", "wait", "resume", "close", "merge", "category", "ci", "title",
-                                     "watch", "unwatch", "reply", "time"])  # fmt: skip
+                                     "watch", "unwatch", "reply", "time", "time-correct", "time-take-back",
+                                     "public-note", "problem"])  # fmt: skip
 def test_every_new_action_has_help_with_an_example_and_needs_as(runner: CliRunner, command: str) -> None:
     shown = run(runner, "incident", command, "--help")
     assert "Usage: main incident" in shown and f"switchboard incident {command} INC-" in shown and "--as" in shown

@@ -286,7 +286,8 @@ def test_the_documented_walk_runs_as_printed(settings: Settings, intake: Intake,
     out = run_as_printed(fenced("README.md", "From the command line", "sh")[0], settings, tmp_path)
     assert "INC-3 logged; dana@example.org is mailed its reference\n" in out
     assert "INC-2 is assigned to Sam Reed (sam@example.com)\n" in out
-    assert "INC-2: note added; mailed to sam@example.com\n" in out
+    assert "INC-2: note added (10 min spent); mailed to sam@example.com\n" in out
+    assert "INC-2 has a public status note\n" in out and "time spent: 25 min\n" in out
     assert "INC-2: reply queued to dana@example.org\n" in out and mailed(db, 2, "reply") == ["dana@example.org"]
     assert "INC-2 has 15 min more spent on it\n" in out and "INC-2 is closed now\n" in out
     assert "Assigned to Sam Reed <sam@example.com> by you@example.com" in out

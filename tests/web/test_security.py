@@ -14,12 +14,13 @@ from hub import accounts, credentials
 from hub.config import Settings
 from hub.db import Database
 from hub.errors import BadInput
+from hub.incident_time_cli import ANYONES
 from hub.models import User
 from tests.conftest import make_settings
 from tests.web.conftest import PASSWORD, IntegrationCredentials
 from tests.web.helpers import Login, csrf_token, log_in, post_event
 from web import create_app
-from web.permissions import VIEW_INCIDENTS, allowed, requires
+from web.permissions import MANAGE_USERS, PERMISSIONS, VIEW_INCIDENTS, allowed, requires
 from web.security import safe_next
 
 TEMPLATES = Path(__file__).parents[2] / "web" / "templates"
@@ -171,6 +172,11 @@ def test_safe_next_refuses_anything_that_could_leave_the_site(target: str | None
 def test_every_role_may_view_incidents_and_unknown_roles_may_not() -> None:
     assert all(allowed(role, VIEW_INCIDENTS) for role in ("admin", "agent", "viewer"))
     assert not allowed("intruder", VIEW_INCIDENTS)
+
+
+def test_the_command_line_lets_whom_the_page_lets_change_anyones_time() -> None:
+    """`switchboard incident time-correct|time-take-back` (hub, which cannot import this table) names the role."""
+    assert PERMISSIONS[MANAGE_USERS] == {ANYONES}
 
 
 def test_requires_refuses_an_unknown_permission_at_import_time() -> None:
