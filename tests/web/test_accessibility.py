@@ -191,8 +191,17 @@ def described(violations: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+#: The fields the browser finds no label for. axe looks a field's label up by the field's id, so it passes one whose
+#: label an earlier element with the same id took (the browser gives the label to the first, as /account's name
+#: field lost its label to a section named "name"); `labels` is the browser's own answer.
+UNLABELLED = """() => [...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
+    .filter(field => !field.labels.length && !field.ariaLabel && !field.hasAttribute("aria-labelledby"))
+    .map(field => field.outerHTML)"""
+
+
 def assert_accessible(page: Page, url: str, axe: str, scheme: Scheme) -> None:
-    """The page at url, in the given colour scheme, has no violation axe rates serious or critical."""
+    """The page at url, in the given colour scheme, has no violation axe rates serious or critical, nor a field with
+    no label."""
     page.emulate_media(color_scheme=scheme)  # kept by the tab until changed, so each test sets its own
     response = page.goto(url)
     assert response is not None and response.status == 200, url
@@ -201,6 +210,7 @@ def assert_accessible(page: Page, url: str, axe: str, scheme: Scheme) -> None:
     failing = [violation for violation in found if violation["impact"] in FAILING]
     lesser = [violation for violation in found if violation["impact"] not in FAILING]
     assert failing == [], f"{url} ({scheme})\n{described(failing)}\nand, less serious:\n{described(lesser)}"
+    assert page.evaluate(UNLABELLED) == [], f"{url}: fields the browser finds no label for"
 
 
 def test_axe_finds_an_unlabelled_field_and_a_nameless_button(visitor_page: Page, axe: str) -> None:
