@@ -148,7 +148,7 @@ def set_name() -> ResponseReturnValue:
         else:
             flash(f"Your name is now {named}." if named else "Your replies are signed with your address's first "
                   "part again.", "success")  # fmt: skip
-            return redirect(url_for("account.index", _anchor="name"), code=303)
+            return redirect(url_for("account.index", _anchor="your-name"), code=303)
     return _page(400, name=form)
 
 
