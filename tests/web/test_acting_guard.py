@@ -16,10 +16,12 @@ from flask_login import login_user
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import OperationalError
 
-from hub import accounts, incident_notes, triage
+from hub import accounts, incident_notes, reviews, triage
 from hub.accounts import Principal
 from hub.db import Database
+from hub.intake import Intake
 from hub.models import ApiToken, Incident, TimelineEntry, User
+from tests.hub.majors import ANN, declared, staff
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
 from tests.web.helpers import Login, bearer, csrf_token
 from web.acting import NoLongerAllowed, acting_db, still_allowed
@@ -111,6 +113,22 @@ def test_someone_deactivated_after_the_check_adds_no_note(
     post_form(logged_in, ref, "note", text="Rebooted the switch")
     assert any(REFUSED_PAGE in message for message in flashed(logged_in))
     assert entries(db, ref, "note") == []
+
+
+def test_someone_made_a_viewer_after_the_check_adds_no_follow_up_to_a_review(
+    logged_in: FlaskClient, intake: Intake, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staff(db)
+    number = declared(intake, resolved=True)
+    reviews.start(db, number, ANN)
+    in_the_window(monkeypatch, reviews, "add_action", changing_user(db, role="viewer"))
+    token = csrf_token(logged_in.get(f"/incidents/INC-{number}/review").get_data(as_text=True))
+    answer = logged_in.post(f"/incidents/INC-{number}/review/actions", data={"csrf_token": token, "text": "Alert"})
+    assert answer.status_code == 303
+    assert any(REFUSED_PAGE in message for message in flashed(logged_in))
+    with db.read() as session:
+        review = reviews.of_incident(session, number)
+        assert review is not None and review.actions == []
 
 
 def test_an_agent_still_active_acts_as_before(
