@@ -116,7 +116,8 @@ def test_a_refusal_says_what_to_do_instead(runner: CliRunner, intake: Intake) ->
     assert "hand it over to change its coordinator" in refused(runner, *args)
     handed = refused(runner, "incident", "coordinator", f"INC-{number}", "vic@example.com", "--as", "ann@example.com")
     assert "vic@example.com is not an active agent or admin" in handed
-    assert "there is no incident INC-99" in refused(runner, "incident", "stand-down", "INC-99", "--as", "ann@example.com")
+    missing = refused(runner, "incident", "stand-down", "INC-99", "--as", "ann@example.com")
+    assert "there is no incident INC-99" in missing
 
 
 def test_handing_over_to_the_coordinator_again_says_so(runner: CliRunner, intake: Intake) -> None:
