@@ -2,10 +2,11 @@
 for chat-ops and scripts (hub/incident_cli.py holds the `incident` group and adds these to it).
 
 The same hub actions as the incident page's and the review page's forms (hub/major_incidents.py, hub/reviews.py):
-the same pages, timeline entries and audit records. The command line is no one, so it acts as `cli` in the timeline
-and the audit log, as other commands that change things do (`switchboard change advance --as` names a person
-instead); whoever runs it may say who they are with `--as`, and then they are not paged for their own act.
-Declaring names the coordinator, or it is the person `--as` names.
+the same pages, timeline entries and audit records. The command line is no one, so declaring, handing over and
+standing down are done `--as` an active agent or admin, as the other incident actions are (hub/acting_cli.py:
+checked before and inside the action's transactions); they are not paged for their own act, and declaring names
+them coordinator unless `--coordinator` names someone else. A review's follow-ups act as `cli` in the timeline and
+the audit log, as other commands that change things do, unless `--as` names a person.
 
 Each command imports what it works with when it runs (see hub/cli.py).
 """
@@ -18,10 +19,12 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
+from hub.acting_cli import AS, acting
 from hub.cli import ROW_ID, incident_number, printed_time, with_database
 from hub.domain import CLI
 
 if TYPE_CHECKING:
+    from hub.agent_action import Actor
     from hub.config import Settings
     from hub.db import Database
     from hub.models import Incident, IncidentReview, MajorIncident
@@ -37,33 +40,28 @@ _AS = click.option("--as", "actor", default=CLI, show_default=True,
 @click.argument("ref")
 @click.option("--reason", required=True, help="Why it is major, one line: 'Nobody can run payroll'.")
 @click.option("--coordinator", help="Who leads it: an active agent's or admin's email (default: whoever --as names).")
-@_AS
+@AS
 def incident_major(ref: str, reason: str, coordinator: str | None, actor: str) -> None:
     """Declare incident REF a major incident: pages the coordinator, the assignee and the major-incident group.
 
-    Example: switchboard incident major INC-7 --reason "Nobody can run payroll" --coordinator ann@example.com
+    Example: switchboard incident major INC-7 --reason "Nobody can run payroll" --as ann@example.com
     """
     number = incident_number(ref)
-    if coordinator is None and actor == CLI:
-        raise click.UsageError(
-            "name the coordinator with --coordinator EMAIL (an active agent or admin): the command line is no one; "
-            "or say who you are with --as EMAIL to lead it yourself"
-        )
 
-    def work(db: Database, settings: Settings) -> str:
+    def work(db: Database, settings: Settings, who: Actor) -> str:
         from hub import major_incidents
-        from hub.agent_action import Actor, Mail
+        from hub.agent_action import Mail
 
-        return major_incidents.declare(db, number, reason, Actor(actor), Mail.of(settings), coordinator=coordinator,
+        return major_incidents.declare(db, number, reason, who, Mail.of(settings), coordinator=coordinator,
                                        group=settings.major_incident_group)  # fmt: skip
 
-    click.echo(f"INC-{number} is a major incident, coordinated by {with_database(work)}")
+    click.echo(f"INC-{number} is a major incident, coordinated by {acting(actor, work)}")
 
 
 @click.command("coordinator")
 @click.argument("ref")
 @click.argument("email")
-@_AS
+@AS
 def incident_coordinator(ref: str, email: str, actor: str) -> None:
     """Hand coordination of major incident REF over to EMAIL (an active agent or admin), who is paged.
 
@@ -71,35 +69,35 @@ def incident_coordinator(ref: str, email: str, actor: str) -> None:
     """
     number = incident_number(ref)
 
-    def work(db: Database, settings: Settings) -> bool:
+    def work(db: Database, settings: Settings, who: Actor) -> bool:
         from hub import major_incidents
-        from hub.agent_action import Actor, Mail
+        from hub.agent_action import Mail
 
-        return major_incidents.hand_over(db, number, email, Actor(actor), Mail.of(settings))
+        return major_incidents.hand_over(db, number, email, who, Mail.of(settings))
 
-    changed = with_database(work)
+    changed = acting(actor, work)
     click.echo(f"INC-{number} is coordinated by {email.strip().lower()}" + (" now" if changed else " already"))
 
 
 @click.command("stand-down")
 @click.argument("ref")
 @click.option("--note", default="", help="Why, one line, for those paged and the timeline.")
-@_AS
+@AS
 def incident_stand_down(ref: str, note: str, actor: str) -> None:
     """End major incident REF's status (it was not major, or no longer is): those paged for it are told.
 
-    Example: switchboard incident stand-down INC-7 --note "One printer, not the floor"
+    Example: switchboard incident stand-down INC-7 --note "One printer, not the floor" --as ann@example.com
     """
     number = incident_number(ref)
 
-    def work(db: Database, settings: Settings) -> None:
+    def work(db: Database, settings: Settings, who: Actor) -> None:
         from hub import major_incidents
-        from hub.agent_action import Actor, Mail
+        from hub.agent_action import Mail
 
-        major_incidents.stand_down(db, number, Actor(actor), Mail.of(settings), note=note,
+        major_incidents.stand_down(db, number, who, Mail.of(settings), note=note,
                                    group=settings.major_incident_group)  # fmt: skip
 
-    with_database(work)
+    acting(actor, work)
     click.echo(f"INC-{number} is no longer a major incident")
 
 

@@ -21,6 +21,7 @@ from hub.incident_search import API_PAGE_SIZE, FilterError, IncidentFilter, sear
 from hub.numbers import reference, row_id, whole_number
 from hub.time_spent import Correction, Spent
 from web import downloads, uploads
+from web.acting import NoLongerAllowed, acting_db
 from web.incident_actions import mail_settings
 from web.new_incident import log_incident
 from web.permissions import MANAGE_PROBLEMS, MANAGE_USERS, VIEW_INCIDENTS, WORK_INCIDENTS, allowed
@@ -54,7 +55,7 @@ def token_required(permission: str) -> Callable[[Callable[..., Response]], Calla
                 return unauthorized(BAD_TOKEN)
             if not allowed(principal.role, permission):
                 return json_error(403, f"the token's role {principal.role!r} may not do this")
-            g.principal = principal
+            g.principal, g.required = principal, permission  # asked again as it writes (web/acting.py)
             return view(*args, **kwargs)
 
         return wrapper
@@ -170,7 +171,7 @@ def update_incident(ref: str, number: int) -> Response:
     unknown = sorted(set(body) - set(_PATCHABLE))
     if unknown:
         return json_error(400, f"unknown field(s) {', '.join(unknown)}; these can change: {', '.join(_PATCHABLE)}")
-    actor, db, mail = Actor(g.principal.name), services().db, mail_settings()
+    actor, db, mail = Actor(g.principal.name), acting_db(), mail_settings()
 
     def apply() -> None:
         resolution = body.get("resolution")
@@ -229,7 +230,7 @@ def comment(ref: str, number: int) -> Response:
         body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         return json_error(400, 'send {"text": "...", "reply": false, "minutes": 15}')
-    actor, db = Actor(g.principal.name), services().db
+    actor, db = Actor(g.principal.name), acting_db()
     try:
         spent = _spent(body) if "minutes" in body else None
     except BadInput as exc:
@@ -278,7 +279,7 @@ def log_time(ref: str, number: int) -> Response:
         spent = _spent(body)
     except BadInput as exc:
         return json_error(400, str(exc))
-    return triaged(lambda: incident_notes.log_time(services().db, number, spent, Actor(g.principal.name)), ref, 201)
+    return triaged(lambda: incident_notes.log_time(acting_db(), number, spent, Actor(g.principal.name)), ref, 201)
 
 
 def _spent(body: object) -> Spent:
@@ -304,7 +305,7 @@ def correct_time(ref: str, number: int, entry: str) -> Response:
     except BadInput as exc:
         return json_error(400, str(exc))
     actor, anyones = Actor(g.principal.name), allowed(g.principal.role, MANAGE_USERS)
-    db = services().db
+    db = acting_db()
     return triaged(lambda: incident_notes.correct_time(db, number, entry_id, correction, actor, anyones=anyones), ref)
 
 
@@ -349,7 +350,7 @@ def remove_watcher(ref: str, number: int, email: str) -> Response:
 def _watching(ref: str, number: int, email: str, *, on: bool) -> Response:
     if "@" not in email or len(email) > ADDRESS_WIDTH:
         return json_error(400, f"{email!r} is not an email address")
-    actor, db = Actor(g.principal.name), services().db
+    actor, db = Actor(g.principal.name), acting_db()
 
     def apply() -> None:
         triage.watch(db, number, actor, on=on, email=email)
@@ -367,7 +368,7 @@ def link_problem(ref: str, number: int) -> Response:
     problem = reference("PRB", typed) if isinstance(typed, str) else None
     if problem is None:
         return json_error(400, 'send {"problem": "PRB-3"}: the reference of an open problem')
-    return triaged(lambda: problem_links.link(services().db, number, problem, Actor(g.principal.name)), ref)
+    return triaged(lambda: problem_links.link(acting_db(), number, problem, Actor(g.principal.name)), ref)
 
 
 @bp.delete("/incidents/<ref>/problem")
@@ -375,7 +376,7 @@ def link_problem(ref: str, number: int) -> Response:
 @incident_number
 def unlink_problem(ref: str, number: int) -> Response:
     """Take the incident out of its problem (answers the incident whether or not it was part of one)."""
-    return triaged(lambda: problem_links.unlink(services().db, number, Actor(g.principal.name)), ref)
+    return triaged(lambda: problem_links.unlink(acting_db(), number, Actor(g.principal.name)), ref)
 
 
 def triaged(
@@ -385,6 +386,8 @@ def triaged(
     (400, 403, 404, 409, or 503 to retry)."""
     try:
         apply()
+    except NoLongerAllowed as exc:
+        return json_error(403, str(exc))
     except NothingWritten as exc:
         return json_error(400, str(exc))
     except (NoSuchIncident, NoSuchPart) as exc:

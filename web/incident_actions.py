@@ -18,6 +18,7 @@ from hub.agent_action import Actor, Mail, TriageError
 from hub.errors import BadInput, StorageUnavailable
 from hub.numbers import row_id, whole_number
 from hub.time_spent import Correction, Spent
+from web.acting import acting_db
 from web.permissions import MANAGE_USERS, WORK_INCIDENTS, allowed, requires
 from web.queries import incident_id
 from web.responses import sentence
@@ -34,7 +35,7 @@ def mail_settings() -> Mail:
 def _status(action: str) -> Callable[[int, Actor], str]:
     def run(number: int, actor: Actor) -> str:
         resolution = request.form.get("resolution") if action == "resolve" else None
-        status = triage.change_status(services().db, number, action, actor, mail_settings(), resolution=resolution)
+        status = triage.change_status(acting_db(), number, action, actor, mail_settings(), resolution=resolution)
         return f"now {status}"
 
     return run
@@ -42,7 +43,7 @@ def _status(action: str) -> Callable[[int, Actor], str]:
 
 def _assign(number: int, actor: Actor) -> str:
     assignee = request.form.get("assignee", "")
-    triage.assign(services().db, number, assignee, actor, mail_settings())
+    triage.assign(acting_db(), number, assignee, actor, mail_settings())
     return f"assigned to {_named(assignee.strip())}"
 
 
@@ -50,31 +51,31 @@ def _priority(number: int, actor: Actor) -> str:
     priority = whole_number(request.form.get("priority", ""))
     if priority is None:
         raise TriageError("choose a priority from 1 (highest) to 5")
-    triage.set_priority(services().db, number, priority, actor)
+    triage.set_priority(acting_db(), number, priority, actor)
     return f"now P{priority}"
 
 
 def _categorise(number: int, actor: Actor) -> str:
     category, service = request.form.get("category", ""), request.form.get("service", "")
-    if not triage.categorise(services().db, number, actor, category=category, service=service):
+    if not triage.categorise(acting_db(), number, actor, category=category, service=service):
         return "was already so categorised"
     return f"now category {category.strip() or '—'}, service {service.strip() or '—'}"
 
 
 def _ci(number: int, actor: Actor) -> str:
-    said = triage.set_ci(services().db, number, request.form.get("ci", ""), actor)
+    said = triage.set_ci(acting_db(), number, request.form.get("ci", ""), actor)
     return f"now {said}" if said is not None else "already had that CI"
 
 
 def _retitle(number: int, actor: Actor) -> str:
-    if not triage.retitle(services().db, number, request.form.get("title", ""), actor):
+    if not triage.retitle(acting_db(), number, request.form.get("title", ""), actor):
         return "already has that title"
     return "has a new title"
 
 
 def _public_note(number: int, actor: Actor) -> str:
     text = request.form.get("public_note", "")
-    if not triage.set_public_note(services().db, number, text, actor):
+    if not triage.set_public_note(acting_db(), number, text, actor):
         return "already says that on the status page"
     return "has a public status note" if text.strip() else "has no public status note now"
 
@@ -94,7 +95,7 @@ def _log_time(number: int, actor: Actor) -> str:
     spent = spent_typed(request.form.get("what", "").strip() or None)
     if spent is None:
         raise TriageError("say how long, like 25m or 1h 30m")
-    incident_notes.log_time(services().db, number, spent, actor)
+    incident_notes.log_time(acting_db(), number, spent, actor)
     return f"has {time_spent.describe(spent.minutes)} more spent on it"
 
 
@@ -102,7 +103,7 @@ def _take_back_time(number: int, actor: Actor) -> str:
     entry = row_id(request.form.get("entry", ""))
     if entry is None:
         raise TriageError("name the time entry to take back")
-    incident_notes.take_back_time(services().db, number, entry, actor, anyones=allowed(current_user.role, MANAGE_USERS))
+    incident_notes.take_back_time(acting_db(), number, entry, actor, anyones=allowed(current_user.role, MANAGE_USERS))
     return "has that time taken back"
 
 
@@ -118,7 +119,7 @@ def _correct_time(number: int, actor: Actor) -> str:
     except BadInput as exc:
         raise TriageError(f"nothing was corrected: {exc}") from None
     anyones = allowed(current_user.role, MANAGE_USERS)
-    if not incident_notes.correct_time(services().db, number, entry, correction, actor, anyones=anyones):
+    if not incident_notes.correct_time(acting_db(), number, entry, correction, actor, anyones=anyones):
         return "already had that time entry so"
     return f"has that time entry corrected to {time_spent.describe(minutes)}"
 
@@ -127,12 +128,12 @@ def _merge(number: int, actor: Actor) -> str:
     into = incident_id(request.form.get("into", "").strip())
     if into is None:
         raise TriageError("name the incident to merge into, like INC-12")
-    triage.merge(services().db, number, into, actor, mail_settings())
+    triage.merge(acting_db(), number, into, actor, mail_settings())
     return f"merged into INC-{into}"
 
 
 def _link_problem(number: int, actor: Actor) -> str:
-    db = services().db
+    db = acting_db()
     with db.read() as session:
         problem = problem_links.chosen(session, request.form.get("problem", ""))
     if not problem_links.link(db, number, problem, actor):
@@ -141,13 +142,13 @@ def _link_problem(number: int, actor: Actor) -> str:
 
 
 def _unlink_problem(number: int, actor: Actor) -> str:
-    ref = problem_links.unlink(services().db, number, actor)
+    ref = problem_links.unlink(acting_db(), number, actor)
     return f"is no longer part of {ref}" if ref else "was part of no problem"
 
 
 def _watch(on: bool) -> Callable[[int, Actor], str]:
     def run(number: int, actor: Actor) -> str:
-        changed = triage.watch(services().db, number, actor, on=on)
+        changed = triage.watch(acting_db(), number, actor, on=on)
         if on:
             return (
                 "is watched by you: you hear when it is resolved, reopened or escalated"
@@ -168,7 +169,7 @@ def _named(email: str) -> str:
 
 def _declare_major(number: int, actor: Actor) -> str:
     form = request.form
-    coordinator = major_incidents.declare(services().db, number, form.get("reason", ""), actor, mail_settings(),
+    coordinator = major_incidents.declare(acting_db(), number, form.get("reason", ""), actor, mail_settings(),
                                           coordinator=form.get("coordinator", "").strip() or None,
                                           group=services().settings.major_incident_group)  # fmt: skip
     return f"is a major incident, coordinated by {_named(coordinator)}"
@@ -176,13 +177,13 @@ def _declare_major(number: int, actor: Actor) -> str:
 
 def _hand_over(number: int, actor: Actor) -> str:
     coordinator = request.form.get("coordinator", "").strip().lower()
-    if not major_incidents.hand_over(services().db, number, coordinator, actor, mail_settings()):
+    if not major_incidents.hand_over(acting_db(), number, coordinator, actor, mail_settings()):
         return f"was already coordinated by {_named(coordinator)}"
     return f"is coordinated by {_named(coordinator)} now"
 
 
 def _stand_down(number: int, actor: Actor) -> str:
-    major_incidents.stand_down(services().db, number, actor, mail_settings(), note=request.form.get("note", ""),
+    major_incidents.stand_down(acting_db(), number, actor, mail_settings(), note=request.form.get("note", ""),
                                group=services().settings.major_incident_group)  # fmt: skip
     return "is no longer a major incident"
 

@@ -28,13 +28,13 @@ from hub.agent_files import Kept
 from hub.errors import BadField, StorageUnavailable
 from hub.time_spent import Spent
 from web import uploads
+from web.acting import acting_db
 from web.extensions import csrf
 from web.incident_actions import mail_settings, spent_typed
 from web.incidents import Draft, incident_page
 from web.permissions import WORK_INCIDENTS, requires
 from web.queries import incident_id
 from web.responses import sentence
-from web.services import services
 
 bp = Blueprint("incident_notes", __name__)
 
@@ -52,12 +52,12 @@ class WritingForm(FlaskForm):
 
 
 def _note(number: int, text: str, actor: Actor, spent: Spent | None, files: Sequence[Kept]) -> str:
-    said = incident_notes.add_note(services().db, number, text, actor, mail_settings(), spent, files)
+    said = incident_notes.add_note(acting_db(), number, text, actor, mail_settings(), spent, files)
     return "note added" + _with(files) + mentions.outcome(said)
 
 
 def _reply(number: int, text: str, actor: Actor, spent: Spent | None, files: Sequence[Kept]) -> str:
-    to = incident_notes.reply(services().db, number, text, actor, mail_settings(), spent, files)
+    to = incident_notes.reply(acting_db(), number, text, actor, mail_settings(), spent, files)
     return f"reply queued to {to}" + _with(files)
 
 

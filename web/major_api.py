@@ -9,6 +9,7 @@ from flask import Blueprint, Response, g, request
 
 from hub import major_incidents
 from hub.agent_action import Actor
+from web.acting import acting_db
 from web.api import incident_number, token_required, triaged
 from web.incident_actions import mail_settings
 from web.permissions import WORK_INCIDENTS
@@ -38,7 +39,7 @@ def declare(ref: str, number: int) -> Response:
     settings = services().settings
 
     def apply() -> None:
-        major_incidents.declare(services().db, number, body["reason"], Actor(g.principal.name), mail_settings(),
+        major_incidents.declare(acting_db(), number, body["reason"], Actor(g.principal.name), mail_settings(),
                                 coordinator=body["coordinator"], group=settings.major_incident_group)  # fmt: skip
 
     return triaged(apply, ref, 201)
@@ -57,7 +58,7 @@ def hand_over(ref: str, number: int) -> Response:
         return json_error(400, f"unknown field(s) {', '.join(unknown)}; only its coordinator changes: {_HAND_OVER}")
 
     def apply() -> None:
-        major_incidents.hand_over(services().db, number, body["coordinator"], Actor(g.principal.name), mail_settings())
+        major_incidents.hand_over(acting_db(), number, body["coordinator"], Actor(g.principal.name), mail_settings())
 
     return triaged(apply, ref)
 
@@ -76,7 +77,7 @@ def stand_down(ref: str, number: int) -> Response:
     settings = services().settings
 
     def apply() -> None:
-        major_incidents.stand_down(services().db, number, Actor(g.principal.name), mail_settings(),
+        major_incidents.stand_down(acting_db(), number, Actor(g.principal.name), mail_settings(),
                                    note=body.get("note") or "", group=settings.major_incident_group)  # fmt: skip
 
     return triaged(apply, ref)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort
+from flask import Flask, abort, g
 from flask_login import current_user, login_required
 
 from hub.domain import ROLES
@@ -92,6 +92,7 @@ def requires(permission: str) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not allowed(current_user.role, permission):
                 abort(403)
+            g.required = permission  # asked again inside the view's write transactions (web/acting.py)
             return view(*args, **kwargs)
 
         return login_required(wrapper)  # type: ignore[return-value]

@@ -20,6 +20,7 @@ from hub import dashboard, major_groups, major_incidents, people, review_search,
 from hub.agent_action import Actor
 from hub.models import Incident, IncidentReview, MajorIncident, utcnow
 from web import timeline_order
+from web.acting import acting_db
 from web.incident_actions import flash_outcome, mail_settings
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
 from web.queries import get_incident, incident_id
@@ -101,7 +102,7 @@ def detail(ref: str) -> ResponseReturnValue:
 @requires(WORK_INCIDENTS)
 def start(ref: str) -> ResponseReturnValue:
     def run(number: int, actor: Actor) -> str:
-        if reviews.start(services().db, number, actor):
+        if reviews.start(acting_db(), number, actor):
             return "has its review started"
         return "already had a review: here it is"
 
@@ -118,7 +119,7 @@ def save(ref: str) -> ResponseReturnValue:
     texts = {name: request.form[name] for name in reviews.FIELDS if name in request.form}
 
     def run(number: int, actor: Actor) -> str:
-        if reviews.save(services().db, number, texts, actor):
+        if reviews.save(acting_db(), number, texts, actor):
             return "has its review saved"
         return "has its review as it was: nothing had changed"
 
@@ -130,7 +131,7 @@ def save(ref: str) -> ResponseReturnValue:
 def add_action(ref: str) -> ResponseReturnValue:
     def run(number: int, actor: Actor) -> str:
         form = request.form
-        reviews.add_action(services().db, number, form.get("text", ""), actor, owner=form.get("owner", ""))
+        reviews.add_action(acting_db(), number, form.get("text", ""), actor, owner=form.get("owner", ""))
         return "has a new follow-up action"
 
     return _back_to_review(ref, run)
@@ -140,7 +141,7 @@ def add_action(ref: str) -> ResponseReturnValue:
 @requires(WORK_INCIDENTS)
 def file_problem(ref: str, action_id: int) -> ResponseReturnValue:
     def run(number: int, actor: Actor) -> str:
-        problem_id = reviews.file_problem(services().db, number, action_id, actor)
+        problem_id = reviews.file_problem(acting_db(), number, action_id, actor)
         return f"has that follow-up tracked as PRB-{problem_id}"
 
     return _back_to_review(ref, run)
@@ -150,7 +151,7 @@ def file_problem(ref: str, action_id: int) -> ResponseReturnValue:
 @requires(WORK_INCIDENTS)
 def remove_action(ref: str, action_id: int) -> ResponseReturnValue:
     def run(number: int, actor: Actor) -> str:
-        reviews.remove_action(services().db, number, action_id, actor)
+        reviews.remove_action(acting_db(), number, action_id, actor)
         return "has that follow-up action taken out of its review"
 
     return _back_to_review(ref, run)
@@ -160,7 +161,7 @@ def remove_action(ref: str, action_id: int) -> ResponseReturnValue:
 @requires(WORK_INCIDENTS)
 def publish(ref: str) -> ResponseReturnValue:
     def run(number: int, actor: Actor) -> str:
-        reviews.publish(services().db, number, actor, mail_settings(), group=services().settings.major_incident_group)
+        reviews.publish(acting_db(), number, actor, mail_settings(), group=services().settings.major_incident_group)
         return "has its review published"
 
     return _back_to_review(ref, run)

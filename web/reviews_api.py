@@ -20,6 +20,7 @@ from hub.incident_reading import iso_or_null
 from hub.incident_search import API_PAGE_SIZE, FilterError, flag, paging
 from hub.models import ReviewAction, utcnow
 from hub.reviews import KeyTimes
+from web.acting import acting_db
 from web.api import incident_number, token_required, triaged
 from web.incident_actions import mail_settings
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS
@@ -67,7 +68,7 @@ def start(ref: str, number: int) -> Response:
 
     def apply() -> None:
         nonlocal started
-        started = reviews.start(services().db, number, Actor(g.principal.name))
+        started = reviews.start(acting_db(), number, Actor(g.principal.name))
 
     return triaged(apply, ref, answer=lambda ref, _: _review_answer(ref, 201 if started else 200))
 
@@ -84,7 +85,7 @@ def save(ref: str, number: int) -> Response:
     if unknown := sorted(set(body) - set(reviews.FIELDS)):
         return json_error(400, f"unknown field(s) {', '.join(unknown)}; a review's texts are "
                                f"{', '.join(reviews.FIELDS)}")  # fmt: skip
-    return triaged(lambda: reviews.save(services().db, number, body, Actor(g.principal.name)), ref,
+    return triaged(lambda: reviews.save(acting_db(), number, body, Actor(g.principal.name)), ref,
                    answer=_review_answer)  # fmt: skip
 
 
@@ -97,7 +98,7 @@ def publish(ref: str, number: int) -> Response:
     group = services().settings.major_incident_group
 
     def apply() -> None:
-        reviews.publish(services().db, number, Actor(g.principal.name), mail_settings(), group=group)
+        reviews.publish(acting_db(), number, Actor(g.principal.name), mail_settings(), group=group)
 
     return triaged(apply, ref, answer=_review_answer)
 
@@ -121,7 +122,7 @@ def add_action(ref: str, number: int) -> Response:
 
     def apply() -> None:
         nonlocal added
-        added = reviews.add_action(services().db, number, body["text"], Actor(g.principal.name),
+        added = reviews.add_action(acting_db(), number, body["text"], Actor(g.principal.name),
                                    owner=body.get("owner") or "")  # fmt: skip
 
     return triaged(apply, ref, 201, answer=lambda ref, status: _action_answer(ref, added, status))
@@ -133,7 +134,7 @@ def add_action(ref: str, number: int) -> Response:
 def remove_action(ref: str, number: int, action_id: int) -> Response:
     """Take a follow-up action out of the draft: 200 with the review. 409 once it is published, or when the action
     is filed as a problem already (close the problem instead); 404 when the review has no such action."""
-    return triaged(lambda: reviews.remove_action(services().db, number, action_id, Actor(g.principal.name)), ref,
+    return triaged(lambda: reviews.remove_action(acting_db(), number, action_id, Actor(g.principal.name)), ref,
                    answer=_review_answer)  # fmt: skip
 
 
@@ -143,7 +144,7 @@ def remove_action(ref: str, number: int, action_id: int) -> Response:
 def file_problem(ref: str, number: int, action_id: int) -> Response:
     """File a follow-up action as a problem, draft or published: 201 with the action, whose `problem` is the new
     problem's ref (`Location` is the problem). 409 when it is filed already; 404 when the review has no such action."""
-    return triaged(lambda: reviews.file_problem(services().db, number, action_id, Actor(g.principal.name)), ref,
+    return triaged(lambda: reviews.file_problem(acting_db(), number, action_id, Actor(g.principal.name)), ref,
                    201, answer=lambda ref, status: _action_answer(ref, action_id, status))  # fmt: skip
 
 

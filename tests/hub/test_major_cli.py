@@ -1,23 +1,25 @@
 """`switchboard incident` and `switchboard review`, run as a person would against a fresh migrated home: the same
-hub actions as the incident page, acting as `cli` unless `--as` names someone."""
+hub actions as the incident page, done `--as` an active agent or admin (a review's follow-ups as `cli` unless `--as`
+names someone)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, update
 
-from hub import reviews, triage
+from hub import accounts, major_incidents, reviews, triage
 from hub.config import Settings
 from hub.db import Database
 from hub.intake import Intake
 from hub.models import AuditEntry, Incident, TimelineEntry, utcnow
 from tests.docs import fenced, run_as_printed
 from tests.hub.commands import refused, run
-from tests.hub.majors import ANN, MAIL, mailed, opened, staff
+from tests.hub.majors import ANN, MAIL, declared, mailed, opened, staff
 
 
 @pytest.fixture(autouse=True)
@@ -37,25 +39,26 @@ def test_a_major_incident_is_declared_handed_over_and_stood_down_on_the_command_
 ) -> None:
     number = opened(intake)
     ref = f"INC-{number}"
-    said = run(
-        runner, "incident", "major", ref, "--reason", "Nobody can run payroll", "--coordinator", "ann@example.com"
-    )
+    said = run(runner, "incident", "major", ref, "--reason", "Nobody can run payroll",
+               "--coordinator", "ann@example.com", "--as", "carol@example.com")  # fmt: skip
     assert said == f"{ref} is a major incident, coordinated by ann@example.com\n"
     assert (
-        run(runner, "incident", "coordinator", ref.lower(), "Bob@Example.com")
+        run(runner, "incident", "coordinator", ref.lower(), "Bob@Example.com", "--as", "ann@example.com")
         == f"{ref} is coordinated by bob@example.com now\n"
     )
     assert (
-        run(runner, "incident", "stand-down", ref, "--note", "One printer") == f"{ref} is no longer a major incident\n"
+        run(runner, "incident", "stand-down", ref, "--note", "One printer", "--as", "bob@example.com")
+        == f"{ref} is no longer a major incident\n"
     )
     assert summaries(db, number) == [
-        "Declared a major incident by cli: Nobody can run payroll. Coordinator: ann@example.com",
-        "Coordination handed over from ann@example.com to bob@example.com by cli",
-        "Stood down as a major incident by cli: One printer",
+        "Declared a major incident by carol@example.com: Nobody can run payroll. Coordinator: ann@example.com",
+        "Coordination handed over from ann@example.com to bob@example.com by ann@example.com",
+        "Stood down as a major incident by bob@example.com: One printer",
     ]
     with db.read() as session:
         audited = list(session.execute(select(AuditEntry.actor, AuditEntry.action).order_by(AuditEntry.id)))
-    assert audited[-3:] == [("cli", "incident.major"), ("cli", "incident.coordinator"), ("cli", "incident.stand_down")]
+    assert audited[-3:] == [("carol@example.com", "incident.major"), ("ann@example.com", "incident.coordinator"),
+                            ("bob@example.com", "incident.stand_down")]  # fmt: skip
 
 
 def test_as_names_who_acts_coordinates_by_default_and_is_not_paged(
@@ -68,31 +71,64 @@ def test_as_names_who_acts_coordinates_by_default_and_is_not_paged(
     assert mailed(db, number, "major_declared") == ["bob@example.com"]  # the assignee; Ann acted
 
 
-def test_declaring_without_a_coordinator_says_to_name_one(runner: CliRunner, intake: Intake) -> None:
+@pytest.mark.parametrize(
+    "args", [["major", "--reason", "Payroll down", "--coordinator", "ann@example.com"],
+             ["coordinator", "bob@example.com"], ["stand-down"]],
+)  # fmt: skip
+def test_each_major_incident_command_without_as_says_to_give_it(
+    runner: CliRunner, intake: Intake, db: Database, args: list[str]
+) -> None:
     number = opened(intake)
-    said = refused(runner, "incident", "major", f"INC-{number}", "--reason", "Payroll down", code=2)
-    assert "name the coordinator with --coordinator EMAIL" in said and "--as EMAIL" in said
+    said = refused(runner, "incident", args[0], f"INC-{number}", *args[1:], code=2)
+    assert "Missing option '--as'" in said
+    assert summaries(db, number) == []
+
+
+def test_a_viewer_may_not_declare_a_major_incident(runner: CliRunner, intake: Intake, db: Database) -> None:
+    number = opened(intake)
+    said = refused(runner, "incident", "major", f"INC-{number}", "--reason", "Payroll down", "--as", "vic@example.com")
+    assert "--as vic@example.com: that user is a viewer, who only reads incidents; act as an agent or admin" in said
+    assert summaries(db, number) == []
+
+
+def test_someone_deactivated_after_the_first_check_does_not_stand_a_major_incident_down(
+    runner: CliRunner, intake: Intake, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    number = declared(intake)
+    stand_down = major_incidents.stand_down
+
+    def deactivated_first(guarded: Database, *args: Any, **kwargs: Any) -> None:
+        with db.transaction() as session:  # another admin, between `--as`'s check and the action
+            accounts.change_user(session, "bob@example.com", active=False)
+        stand_down(guarded, *args, **kwargs)
+
+    monkeypatch.setattr(major_incidents, "stand_down", deactivated_first)
+    said = refused(runner, "incident", "stand-down", f"INC-{number}", "--as", "bob@example.com")
+    assert "--as bob@example.com: that user is deactivated; act as an active agent or admin" in said
+    assert summaries(db, number) == ["Declared a major incident by ann@example.com: Nobody can run payroll. "
+                                     "Coordinator: ann@example.com"]  # fmt: skip
 
 
 def test_a_refusal_says_what_to_do_instead(runner: CliRunner, intake: Intake) -> None:
     number = opened(intake)
-    args = ("incident", "major", f"INC-{number}", "--reason", "Payroll down", "--coordinator", "ann@example.com")
+    args = ("incident", "major", f"INC-{number}", "--reason", "Payroll down", "--as", "ann@example.com")
     run(runner, *args)
     assert "hand it over to change its coordinator" in refused(runner, *args)
-    handed = refused(runner, "incident", "coordinator", f"INC-{number}", "vic@example.com")
+    handed = refused(runner, "incident", "coordinator", f"INC-{number}", "vic@example.com", "--as", "ann@example.com")
     assert "vic@example.com is not an active agent or admin" in handed
-    assert "there is no incident INC-99" in refused(runner, "incident", "stand-down", "INC-99")
+    missing = refused(runner, "incident", "stand-down", "INC-99", "--as", "ann@example.com")
+    assert "there is no incident INC-99" in missing
 
 
 def test_handing_over_to_the_coordinator_again_says_so(runner: CliRunner, intake: Intake) -> None:
     number = opened(intake)
-    run(runner, "incident", "major", f"INC-{number}", "--reason", "Payroll down", "--coordinator", "ann@example.com")
-    said = run(runner, "incident", "coordinator", f"INC-{number}", "ann@example.com")
+    run(runner, "incident", "major", f"INC-{number}", "--reason", "Payroll down", "--as", "ann@example.com")
+    said = run(runner, "incident", "coordinator", f"INC-{number}", "ann@example.com", "--as", "bob@example.com")
     assert said == f"INC-{number} is coordinated by ann@example.com already\n"
 
 
 def test_a_reference_that_is_not_one_is_a_usage_error(runner: CliRunner) -> None:
-    said = refused(runner, "incident", "stand-down", "7", code=2)
+    said = refused(runner, "incident", "stand-down", "7", "--as", "ann@example.com", code=2)
     assert "'7' is not an incident reference like INC-7" in said
 
 
@@ -134,10 +170,11 @@ def test_the_documented_commands_run_as_printed(
         f"INC-{number} is coordinated by bob@example.com now",
         f"INC-{number} is no longer a major incident",
     ]
-    assert (
-        summaries(db, number)[1]
-        == "Coordination handed over from ann@example.com to bob@example.com by ann@example.com"
-    )
+    assert summaries(db, number) == [
+        "Declared a major incident by bob@example.com: Nobody can run payroll. Coordinator: ann@example.com",
+        "Coordination handed over from ann@example.com to bob@example.com by ann@example.com",
+        "Stood down as a major incident by bob@example.com: One printer, not the floor",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,85 @@
+"""Who acts on a write request is checked again inside each transaction of the action, not only before it.
+
+`requires` (the pages) and `token_required` (the API) check the logged-in person or the token before the view runs.
+An admin may deactivate that person, make them a viewer, or change the token's role while the view works: checked
+only then, the action would still be written as theirs. `acting_db()` is the database for the view's writes:
+`Database.guarded` (hub/db.py) runs `still_allowed` as the first read of each write transaction, which asks the
+permission the route's decorator already required (web/permissions.py: no second table), of the role read again
+from the person's or the token's row. On PostgreSQL that read holds the row `FOR SHARE` till the commit, so a change
+to it waits for the action rather than slipping in after the check; SQLite's writers take turns already. The cost
+is that one read by primary or unique key per write transaction; the webhook and event intake never takes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import g
+from flask_login import current_user
+from sqlalchemy import Connection, select
+
+from hub.agent_action import TriageError
+from hub.db import Database, Guard
+from hub.models import ApiToken, User
+from web.permissions import allowed
+from web.services import services
+
+#: Where the route's decorator leaves the permission it required (`g.required`).
+REQUIRED = "required"
+
+
+class NoLongerAllowed(TriageError):
+    """Whoever the request acts for lost, since the route let them in, the permission it requires: nothing was
+    written. The page flashes it as any refused action; the API answers 403."""
+
+
+def acting_db() -> Database:
+    """The database for this request's writes: each write transaction first checks, under the person's (or the
+    token's) row lock, that they still hold the permission the route required."""
+    permission: str | None = g.get(REQUIRED)
+    if permission is None:
+        raise RuntimeError("acting_db() is for views behind @requires or @token_required, which say what they need")
+    principal = g.get("principal")  # the API's token (web/api.py `token_required`), else the logged-in person
+    if principal is not None:
+        guard = still_allowed(permission, _token_role(principal.name),
+                              f"the token {principal.name!r} may no longer do this (its role changed or it was "
+                              "removed); nothing was changed")  # fmt: skip
+    else:
+        guard = still_allowed(permission, _user_role(current_user.id),
+                              "Your account was deactivated or its role changed meanwhile, so nothing was changed; "
+                              "ask an admin if you should still do this")  # fmt: skip
+    return services().db.guarded(guard)
+
+
+def still_allowed(permission: str, role_now: Callable[[Connection], str | None], refusal: str) -> Guard:
+    """The guard that refuses a write transaction once the role `role_now` reads (None: no longer there) does not
+    grant `permission`."""
+
+    def guard(conn: Connection) -> None:
+        role = role_now(conn)
+        if role is None or not allowed(role, permission):
+            raise NoLongerAllowed(refusal)
+
+    return guard
+
+
+def _user_role(user_id: int) -> Callable[[Connection], str | None]:
+    """The person's role while their account is active, reading (and on PostgreSQL locking) their row."""
+
+    def read(conn: Connection) -> str | None:
+        found = conn.execute(
+            select(User.role, User.active).where(User.id == user_id).with_for_update(read=True)
+        ).first()
+        return found.role if found is not None and found.active else None
+
+    return read
+
+
+def _token_role(name: str) -> Callable[[Connection], str | None]:
+    """The token's role while it exists, reading (and on PostgreSQL locking) its row."""
+
+    def read(conn: Connection) -> str | None:
+        role: str | None = conn.scalar(select(ApiToken.role).where(ApiToken.name == name).with_for_update(read=True))
+        return role
+
+    return read
