@@ -110,11 +110,11 @@ def incident_list(
         raise click.BadParameter(str(exc), param_hint={"q": "--search"}.get(named, f"--{named}")) from None
 
     page, names = with_database(lambda db, _: _found(db, wanted))
-    more = page.total - len(page.incidents)
+    more = _more(page)
     if as_json:
         click.echo(json.dumps([incident_json(row) for row in page.incidents], indent=2))
         if more:
-            click.echo(f"and {more:,} more: raise --limit (at most {MOST}) or narrow the search", err=True)
+            click.echo(more, err=True)
         return
     if not page.incidents:
         click.echo("no incidents match")
@@ -122,7 +122,15 @@ def incident_list(
     for row in page.incidents:
         click.echo(_line(row, names))
     if more:
-        click.echo(f"and {more:,} more: raise --limit (at most {MOST}) or narrow the search")
+        click.echo(more)
+
+
+def _more(page: Page) -> str:
+    """What `list` says of the incidents past those it printed ("" for none); the search counts 10,000 at most."""
+    more = page.total - len(page.incidents)
+    if not more:
+        return ""
+    return f"and {'' if page.exact else 'over '}{more:,} more: raise --limit (at most {MOST}) or narrow the search"
 
 
 def _found(db: Database, wanted: IncidentFilter) -> tuple[Page, dict[str, str]]:

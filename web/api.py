@@ -17,7 +17,7 @@ from hub.agent_files import FilesTooLarge, Upload
 from hub.change_correlation import related_changes
 from hub.errors import BadInput, StorageUnavailable
 from hub.incident_reading import incident_json
-from hub.incident_search import API_PAGE_SIZE, FilterError, IncidentFilter, search
+from hub.incident_search import API_PAGE_SIZE, COUNT_CAP, FilterError, IncidentFilter, exact_total, search
 from hub.numbers import reference, row_id, whole_number
 from hub.time_spent import Correction, Spent
 from web import downloads, uploads
@@ -82,15 +82,19 @@ def incident_number(view: Callable[..., Response]) -> Callable[..., Response]:
 def incidents() -> Response:
     """Incidents, newest first, filtered like the list page (`status`, `priority`, `category`, `assignee`, `queue`,
     `source`, `service`, `ci`, `requester`, `q`, `major`), sorted by `sort`, a `page` of `limit` at a time (default
-    100, at most 500); `X-Total-Count` says how many match in all. A token is no one's, so `queue` names a person's
-    address (`queue=mine` is a 400 saying so) or is `unassigned`."""
+    100, at most 500); `X-Total-Count` says how many match in all, or with `total=capped` (cheaper on a large desk)
+    at most 10,000 or the page's end, `X-Total-Count-Exact: false` saying more match. A token is no one's, so
+    `queue` names a person's address (`queue=mine` is a 400 saying so) or is `unassigned`."""
     try:
         filt = IncidentFilter.from_args(request.args, default_limit=API_PAGE_SIZE)
+        exact = exact_total(request.args)
     except FilterError as exc:
         return json_error(400, str(exc))
     with services().db.read() as session:
-        found = search(session, filt)
-    return json_response([incident_json(row) for row in found.incidents], headers={"X-Total-Count": str(found.total)})
+        found = search(session, filt, count_to=None if exact else COUNT_CAP)
+    return json_response([incident_json(row) for row in found.incidents],
+                         headers={"X-Total-Count": str(found.total),
+                                  "X-Total-Count-Exact": "true" if found.exact else "false"})  # fmt: skip
 
 
 @bp.post("/incidents")

@@ -9,7 +9,7 @@ from hub.agent_action import MAX_TEXT
 from hub.agent_files import MOST_FILES
 from hub.attachments import ORIGINS
 from hub.cis import KINDS, STATUSES
-from hub.incident_search import OPEN
+from hub.incident_search import COUNT_CAP, OPEN
 from hub.mail_choices import EVERY_PRIORITY, NEVER
 from hub.mail_choices import NAMES as MAIL_CHOICE_NAMES
 from hub.problem_states import BATCH as PROBLEM_BATCH
@@ -674,9 +674,30 @@ def document() -> dict[str, Any]:
                             "description": "1: only major incidents (declared, not stood down).",
                         },
                         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 100}},
+                        {
+                            "name": "total",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": ["exact", "capped"], "default": "exact"},
+                            "description": "`exact`: `X-Total-Count` counts every match. `capped`: the count stops "
+                            f"past {COUNT_CAP:,} (or the page's end, past it), cheaper on a large desk; "
+                            "`X-Total-Count-Exact` says whether more match.",
+                        },
                     ],
                     "responses": {
-                        "200": _json({"type": "array", "items": incident_ref}, "Incidents."),
+                        "200": {
+                            **_json({"type": "array", "items": incident_ref}, "Incidents."),
+                            "headers": {
+                                "X-Total-Count": {
+                                    "description": "How many match in all; with `total=capped` and "
+                                    "`X-Total-Count-Exact: false`, more than this many match.",
+                                    "schema": {"type": "integer", "minimum": 0},
+                                },
+                                "X-Total-Count-Exact": {
+                                    "description": "`false` when the count stopped (`total=capped`) and more match.",
+                                    "schema": {"type": "string", "enum": ["true", "false"]},
+                                },
+                            },
+                        },
                         **_errors(400, 401),
                     },
                 },

@@ -20,6 +20,7 @@ from hub.models import Incident, OutboxMessage, TimelineEntry
 from tests.docs import fenced, run_as_printed
 from tests.hub.commands import refused, run
 from tests.hub.majors import CAROL, MAIL, RAW, mailed, opened, staff
+from tests.web.helpers import add_incidents
 
 
 @pytest.fixture(autouse=True)
@@ -98,6 +99,12 @@ def test_list_says_how_many_more_match_than_the_limit(runner: CliRunner, intake:
         opened(intake, title)
     lines = run(runner, "incident", "list", "--limit", "2").splitlines()
     assert len(lines) == 3 and lines[-1].startswith("and 1 more: raise --limit")
+
+
+def test_list_says_over_how_many_more_past_the_count_of_ten_thousand(runner: CliRunner, db: Database) -> None:
+    add_incidents(db, 10_001)
+    lines = run(runner, "incident", "list", "--limit", "2").splitlines()
+    assert lines[-1].startswith("and over 9,998 more: raise --limit")
 
 
 def test_list_json_is_the_apis_shape(runner: CliRunner, intake: Intake) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import event, func, insert, select
 from werkzeug.test import TestResponse
 
 from hub.db import Database
-from hub.models import User, utcnow
+from hub.models import Incident, User, utcnow
 
 if TYPE_CHECKING:  # only the browser tests pass a page; the others need not import Playwright
     from playwright.sync_api import Page
@@ -102,3 +102,12 @@ def policy_violations(page: Page) -> list[str]:
     found: list[str] = []
     page.on("console", lambda msg: found.append(msg.text) if "Content Security" in msg.text else None)
     return found
+
+
+def add_incidents(db: Database, count: int) -> None:
+    """`count` open incidents (INC-1 on, "Alert 1" on) in one insert: past the list's count, which stops at 10,000."""
+    now = utcnow()
+    rows = [{"title": f"Alert {i}", "source": "generic", "first_seen": now, "last_seen": now}
+            for i in range(1, count + 1)]  # fmt: skip
+    with db.transaction() as session:
+        session.execute(insert(Incident), rows)

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from hub import accounts
 from hub.db import Database
 from hub.incident_search import FilterError, IncidentFilter
-from tests.web.helpers import csrf_token
+from tests.web.helpers import add_incidents, bearer, csrf_token
 
 
 def refs(page: str) -> list[str]:
@@ -114,6 +114,38 @@ def test_pages_of_fifty_with_links_between_them(logged_in: FlaskClient, raise_in
     assert len(refs(first)) == 50 and "52 incidents, page 1 of 2" in first
     second = logged_in.get("/incidents?page=2").get_data(as_text=True)
     assert refs(second) == [made[1], made[0]]
+
+
+def test_past_ten_thousand_the_page_says_more_than_that_and_links_the_next_page(
+    logged_in: FlaskClient, db: Database
+) -> None:
+    add_incidents(db, 10_001)
+    first = logged_in.get("/incidents").get_data(as_text=True)
+    assert "More than 10,000 incidents, page 1</span>" in first
+    assert '<a rel="next" href="/incidents?page=2">' in first
+
+
+def test_a_page_past_ten_thousand_counts_to_its_end_and_the_last_says_so(logged_in: FlaskClient, db: Database) -> None:
+    add_incidents(db, 10_001)
+    deep = logged_in.get("/incidents?page=200").get_data(as_text=True)
+    assert "More than 10,000 incidents, page 200</span>" in deep and 'rel="next"' in deep
+    last = logged_in.get("/incidents?page=201").get_data(as_text=True)
+    assert refs(last) == ["INC-1"] and "10001 incidents, page 201 of 201" in last and 'rel="next"' not in last
+
+
+def test_the_api_counts_every_match_unless_asked_to_stop_past_ten_thousand(
+    client: FlaskClient, db: Database, api_token: str
+) -> None:
+    add_incidents(db, 10_001)
+    exact = client.get("/api/v1/incidents?limit=1", headers=bearer(api_token))
+    capped = client.get("/api/v1/incidents?limit=1&total=capped", headers=bearer(api_token))
+    assert (exact.headers["X-Total-Count"], exact.headers["X-Total-Count-Exact"]) == ("10001", "true")
+    assert (capped.headers["X-Total-Count"], capped.headers["X-Total-Count-Exact"]) == ("10000", "false")
+
+
+def test_the_apis_total_is_exact_or_capped(client: FlaskClient, api_token: str) -> None:
+    answer = client.get("/api/v1/incidents?total=rough", headers=bearer(api_token))
+    assert answer.status_code == 400 and "'total' must be exact" in answer.json["error"]  # type: ignore[index]
 
 
 def test_a_bad_filter_on_the_page_explains_and_shows_everything(

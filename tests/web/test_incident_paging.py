@@ -1,6 +1,6 @@
-"""The incident list's pages in the sorts no index holds across every incident (last seen, priority): each page holds
-what sorting every incident would put there, and is found through the indexes rather than by reading every
-incident. On SQLite and PostgreSQL."""
+"""The incident list's pages in the sorts no index holds across every incident (last seen, priority) and a person's
+queue over every status: each page holds what sorting every incident would put there, and is found through the
+indexes rather than by reading every incident; and the count, which stops past a cap. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 
 from hub.db import Database
-from hub.incident_search import IncidentFilter, merged_page, page_query, search
-from hub.models import INCIDENT_STATUSES, Incident
+from hub.incident_search import IncidentFilter, merged_page, page_query, queue_owners, search
+from hub.models import INCIDENT_STATUSES, Group, GroupMember, Incident
 from hub.triage import PRIORITIES
 from tests.plans import plan
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
@@ -51,7 +51,7 @@ def pages_of(db: Database, filt: IncidentFilter) -> list[list[int]]:
     shown = []
     with db.read() as session:
         for number in range(1, 100):
-            page = search(session, replace(filt, page=number))
+            page = search(session, replace(filt, page=number), count_to=None)
             assert page.total == len(sorted_ids(db, filt))
             if not page.incidents:
                 return shown
@@ -103,3 +103,65 @@ def test_a_queue_is_counted_and_paged_from_the_assignee_index_not_every_incident
         page = search(session, filt)
     queue = [number for number in range(3000, 0, -1) if number % 50 == (0 if "@" in assignee else 1)]
     assert (page.total, [incident.id for incident in page.incidents]) == (60, queue[:50])
+
+
+def queue_desk(db: Database) -> None:
+    """3,000 incidents: every 50th Ann's, the next one her group team-db's, the one after Bob's (not her queue)."""
+    seed(db, 3000)
+    with db.transaction() as session:
+        for owner, rest in (("ann@example.com", 0), ("team-db", 1), ("bob@example.com", 2)):
+            session.execute(update(Incident).where(Incident.id % 50 == rest).values(assignee=owner))
+        session.add(Group(id=1, name="team-db"))
+        session.add(GroupMember(group_id=1, email="ann@example.com", position=0))
+        if db.engine.dialect.name == "postgresql":
+            session.execute(text("ANALYZE incidents"))
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_every_page_of_a_queue_over_every_status_holds_its_incidents_in_order(db: Database, sort: str) -> None:
+    queue_desk(db)
+    filt = IncidentFilter(queue="ann@example.com", sort=sort, limit=20)
+    expected = [n for n in range(3000, 0, -1) if n % 50 in (0, 1)][:: -1 if sort == "oldest" else 1]
+    assert pages_of(db, filt) == [expected[at : at + 20] for at in range(0, len(expected), 20)]
+
+
+def test_a_queue_over_every_status_is_paged_down_each_assignees_run_of_the_index(db: Database) -> None:
+    queue_desk(db)
+    filt = IncidentFilter(queue="ann@example.com", page=3)
+    with db.read() as session:
+        owners = queue_owners(session, filt)
+    assert owners == ("ann@example.com", "team-db")
+    found = plan(db, merged_page(filt, owners))  # then 50 incidents by id
+    assert "Seq Scan on incidents" not in found and "SCAN incidents" not in found, found
+    if db.engine.dialect.name == "sqlite":  # not the OR's reading of the whole queue, sorted for 50 rows
+        assert "MULTI-INDEX OR" not in found, found
+        assert found.count("SEARCH incidents USING COVERING INDEX ix_incidents_assignee (assignee=?)") == 2, found
+
+
+def test_a_queue_with_a_status_is_found_through_the_status_index_as_one_query(db: Database) -> None:
+    queue_desk(db)
+    with db.read() as session:
+        assert queue_owners(session, IncidentFilter(queue="ann@example.com", status="open")) == ()
+
+
+def test_a_count_past_its_cap_says_more_than_the_cap_and_that_another_page_follows(db: Database) -> None:
+    seed(db, 300)
+    with db.read() as session:
+        page = search(session, IncidentFilter(limit=20), count_to=100)
+    assert (page.total, page.exact, page.has_next) == (100, False, True)
+
+
+def test_past_the_cap_the_count_reaches_the_pages_end(db: Database) -> None:
+    seed(db, 300)
+    with db.read() as session:
+        deep = search(session, IncidentFilter(limit=20, page=8), count_to=100)
+        last = search(session, IncidentFilter(limit=20, page=15), count_to=100)
+    assert (deep.total, deep.exact, deep.has_next) == (160, False, True)
+    assert (last.total, last.exact, last.has_next, len(last.incidents)) == (300, True, False, 20)
+
+
+def test_a_count_within_its_cap_is_exact(db: Database) -> None:
+    seed(db, 300)
+    with db.read() as session:
+        page = search(session, IncidentFilter(limit=20, service="vpn"), count_to=150)
+    assert (page.total, page.exact, page.pages, page.has_next) == (150, True, 8, True)
