@@ -102,7 +102,8 @@ def index() -> ResponseReturnValue:
 
 def _chart(figures: dashboard.Dashboard, zone: ZoneInfo, width: int = 840, height: int = 120) -> dict[str, object]:
     """Bar geometry for the per-hour chart as SVG attributes (the CSP allows no inline styles or scripts); a day's
-    tick at the hour its midnight falls in, in the viewer's zone."""
+    tick at the hour its midnight falls in, in the viewer's zone, none so near the right edge that its label (drawn
+    larger on a phone, app.css) would be cut."""
     top = max(figures.busiest_hour, 1)
     step = width / max(len(figures.per_hour), 1)
     bars = []
@@ -112,6 +113,6 @@ def _chart(figures: dashboard.Dashboard, zone: ZoneInfo, width: int = 840, heigh
     days = [
         (x, local)
         for i, (hour, _) in enumerate(figures.per_hour)
-        if (local := to_local(hour, zone)).hour == 0 and (x := round(i * step, 1)) < width - 40
+        if (local := to_local(hour, zone)).hour == 0 and (x := round(i * step, 1)) < width - 100
     ]
     return {"width": width, "height": height, "bar": max(round(step - 1, 1), 1), "bars": bars, "days": days}

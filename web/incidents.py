@@ -71,7 +71,8 @@ def index() -> ResponseReturnValue:
                                                        *(major.coordinator for major in majors)])  # fmt: skip
     return render_template("incidents/list.html", page=found, filter=filt, statuses=STATUSES, sorts=SORTS,
                            people=listed, groups=groups, error=error, bulk=BULK_ACTIONS, my_groups=my_groups,
-                           majors=majors, news=news, names=names)  # fmt: skip
+                           majors=majors, news=news, names=names,
+                           desk_address=services().settings.desk_address)  # fmt: skip
 
 
 @dataclass(frozen=True)

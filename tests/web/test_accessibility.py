@@ -6,7 +6,9 @@ A page fails on a violation axe rates serious or critical: a control with no nam
 duplicate id, a missing language. Moderate and minor ones are reported by axe all the same but do not fail.
 Each page is checked in the light and the dark colour scheme (app.css recolours it for a dark system theme), in the
 same tab, its scheme switched by emulating the media feature: a context or a login per scheme would cost more. What
-axe cannot judge, a focus ring that shows, is checked on the incident page in both schemes.
+axe cannot judge, a focus ring that shows, is checked on the incident page in both schemes, and every page is measured
+at a phone's and a small laptop's width for sideways scrolling (WCAG 1.4.10), its data including an address and an
+alert title too long to wrap at a space.
 
 axe.min.js comes from the axe-playwright-python package (test extras): no network at test time.
 """
@@ -63,6 +65,10 @@ FAILING = {"serious", "critical"}
 Scheme = Literal["light", "dark"]
 SCHEMES: tuple[Scheme, ...] = ("light", "dark")
 ADMIN = Login("root@example.com", PASSWORD)
+#: Real addresses and alert titles run long with no space to wrap at: the site has one of each, so a page that cannot
+#: fit them to a phone's width shows it.
+LONG_ADDRESS = "maximilian.alexander.oyelaran-featherstonehaugh@operations.example-corporation.co.uk"
+LONG_TITLE = "Disk full on /var/lib/postgresql/16/main/pg_wal/000000010000000A000000FF (db1.example.com)"
 
 
 #: Pages made from the site's data: on a fresh database its incident, problem, change and article are the first.
@@ -95,11 +101,12 @@ def site(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> Ite
     with db.transaction() as session:
         accounts.create_user(session, email=ADMIN.email, password=PASSWORD, role="admin")
         accounts.create_user(session, email="ann@example.com", password=PASSWORD, role="agent")
+        accounts.create_user(session, email=LONG_ADDRESS, password=PASSWORD, role="agent")
         accounts.create_integration(session, name="monitoring")
         catalogue.add_service(session, name="mail", public=True, description="Email for everyone")
         cis.create(session, cis.CiFields("db1.example.com", "database", service="mail", owner="ann@example.com",
                                          attributes={"ip": "10.0.0.5"}))  # fmt: skip
-        groups.save_group(session, "dba", [ADMIN.email, "ann@example.com"])
+        groups.save_group(session, "dba", [ADMIN.email, "ann@example.com", LONG_ADDRESS])
         oncall.set_rotation(session, "dba", zone="UTC", shift="1d", handoff="00:00", now=now)
         silences.add_silence(session, matchers=[silences.parse_matcher("labels.service=db")],
                              ends_at=now + timedelta(hours=2), comment="upgrade", created_by=ADMIN.email)  # fmt: skip
@@ -118,6 +125,8 @@ def site(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> Ite
                         requester="ann@example.org", message_id="<jam@example.org>")  # fmt: skip
     incident_id = make_intake(settings, db).record(raw, mail).incident_id
     assert incident_id == 1 and article_id == 1 and change == "CHG-1", "DETAIL_PAGES name the first of each"
+    alert = InboundEvent(source="email", title=LONG_TITLE, description=LONG_TITLE, requester=LONG_ADDRESS)
+    make_intake(settings, db).record(raw, alert)
     incident_notes.add_note(db, incident_id, "Toner supplier is late again, @ann", Actor(ADMIN.email))
     incident_notes.reply(db, incident_id, "Please open tray 2.", Actor(ADMIN.email),
                          Mail("desk@example.com", settings.base_url))  # fmt: skip
@@ -319,3 +328,97 @@ def test_status_page_refreshes_every_minute_until_the_reader_turns_that_off(
         assert not refreshing.is_checked()
     finally:
         context.close()
+
+
+#: WCAG 1.4.10 (Reflow): a phone's screen and a small laptop's, on neither of which a page may scroll sideways.
+PHONE = {"width": 375, "height": 812}
+SMALL_LAPTOP = {"width": 1024, "height": 700}
+
+#: What makes the page wider than the window: the outermost elements reaching past its right edge, widest first, named
+#: by tag, id and classes. An element inside a box that scrolls or clips sideways (a card holding a table, the phone's
+#: menu row) is that box's affair, not the page's, unless it is positioned out of the box: a visually hidden label
+#: at the end of a clipped line widened the groups page so.
+OVERFLOWING = """() => {
+    const edge = window.innerWidth + 0.5;
+    const clipped = element => {  // a box that scrolls or clips sideways holds it, unless it is positioned outside
+        let free = getComputedStyle(element).position === "absolute";
+        for (let box = element.parentElement; box && box !== document.body; box = box.parentElement) {
+            const style = getComputedStyle(box);
+            if ((!free || style.position !== "static") && style.overflowX !== "visible") return true;
+            if (style.position !== "static") free = style.position === "absolute";
+        }
+        return false;
+    };
+    const reach = element => {  // its box's right edge, or its own words' when they run out of the box
+        let right = element.getBoundingClientRect().right;
+        if (getComputedStyle(element).overflowX !== "visible") return right;  // its words are clipped to it
+        for (const node of element.childNodes) {
+            if (node.nodeType !== Node.TEXT_NODE || !node.textContent.trim()) continue;
+            const words = document.createRange();
+            words.selectNodeContents(node);
+            right = Math.max(right, words.getBoundingClientRect().right);
+        }
+        return right;
+    };
+    const name = element => element.tagName.toLowerCase() + (element.id ? "#" + element.id : "")
+        + [...element.classList].map(c => "." + c).join("");
+    const over = [...document.body.querySelectorAll("*")]
+        .map(element => ({element, right: reach(element)}))
+        .filter(({element, right}) => right > edge && !clipped(element));
+    const inside = element => over.some(other => other.element !== element && other.element.contains(element));
+    return over.filter(({element}) => !inside(element))
+        .map(({element, right}) => ({name: name(element), right: Math.round(right),
+                                     html: element.outerHTML.slice(0, 160)}))
+        .sort((one, other) => other.right - one.right);
+}"""
+
+
+def sideways(page: Page) -> str | None:
+    """Why the page as it stands scrolls sideways, naming the widest offender first; None when it fits."""
+    width, window = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+    if width <= window:
+        return None
+    offenders = page.evaluate(OVERFLOWING)
+    named = "\n".join(f"    {o['name']} reaches {o['right']}px: {o['html']}" for o in offenders[:3])
+    return f"{width}px wide in a {window}px window; widest first:\n{named or '    (no element found)'}"
+
+
+def test_the_sideways_check_names_what_sticks_out_and_passes_over_what_scrolls_in_its_box(visitor_page: Page) -> None:
+    visitor_page.set_viewport_size(PHONE)
+    visitor_page.goto("about:blank")  # out of the site, whose Content-Security-Policy would refuse the inline style
+    try:
+        long, scrolled = "x" * 200, "y" * 200
+        visitor_page.set_content(f'<body><p id="long">{long}</p><div style="overflow-x: auto"><p>{scrolled}</p></div>')
+        why = sideways(visitor_page)
+        assert why is not None and "p#long reaches" in why and "yyy" not in why
+    finally:
+        visitor_page.set_viewport_size({"width": 1280, "height": 720})  # Playwright's default, as the tab had
+
+
+def test_no_page_scrolls_sideways_on_a_phone_or_a_small_laptop(chromium: Browser, site: Site) -> None:  # noqa: F811
+    """WCAG 1.4.10: each page is read at 375 px wide, then at 1024, without scrolling sideways; a table may scroll
+    inside its own box. One tab visits every page in turn, the public ones before it logs in, each page loaded once
+    and measured at both widths (a resize lays it out again without a reload)."""
+    context = chromium.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    failures = []
+
+    def measure(path: str) -> None:
+        response = page.goto(site.address(path))
+        assert response is not None and response.status == 200, path
+        for size in (PHONE, SMALL_LAPTOP):
+            page.set_viewport_size(size)
+            if (why := sideways(page)) is not None:
+                failures.append(f"/{path} at {size['width']}px: {why}")
+        page.set_viewport_size(PHONE)
+
+    try:
+        for path in PUBLIC_PAGES:
+            measure(path)
+        _log_in(page, site.url, ADMIN)
+        for path in MAIN_PAGES + DETAIL_PAGES:
+            measure(path)
+    finally:
+        context.close()
+    assert failures == [], "pages that scroll sideways:\n" + "\n".join(failures)
