@@ -13,7 +13,6 @@ the page the form was on, as any refused action is.
 from __future__ import annotations
 
 import logging
-
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, flash, redirect, render_template, request, url_for

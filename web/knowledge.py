@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length
 from hub import article_feedback, audit, knowledge
 from hub.errors import BadInput, Missing
 from hub.models import Article
+from web.acting import acting_db
 from web.forms import button_action
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
 from web.responses import sentence
@@ -100,7 +101,7 @@ def remove(article_id: int) -> ResponseReturnValue:
 def _save(write: Callable[[Session], Article], action: str) -> ResponseReturnValue | str:
     """Write the article in one transaction, audited as `action`: then its page, or why nothing was saved."""
     try:
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             article = write(session)
             audit.record(session, current_user.email, action, article.title, published=article.published)
             article_id, published = article.id, article.published
