@@ -25,7 +25,7 @@ from hub.zones import from_local, to_local
 from web.acting import acting_db
 from web.change_calendar import grid, period
 from web.local_time import viewer_zone
-from web.permissions import VIEW_CHANGES, WORK_CHANGES, allowed, requires
+from web.permissions import VIEW_CHANGES, WORK_CHANGES, allowed, demand, requires
 from web.services import services
 
 bp = Blueprint("changes", __name__, url_prefix="/changes")
@@ -68,8 +68,7 @@ def index() -> ResponseReturnValue:
     """Changes newest first (`?state=`, `?service=`), and the form to request one (for people who work changes)."""
     form = ChangeForm().in_zone(viewer_zone())
     if request.method == "POST":
-        if not allowed(current_user.role, WORK_CHANGES):
-            abort(403)
+        demand(WORK_CHANGES)
         return _create(form)
     state = request.args.get("state") or None
     service = request.args.get("service") or None

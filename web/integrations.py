@@ -29,7 +29,7 @@ from ingest.webhooks import setup
 from ingest.webhooks.kinds import CHANGE_KINDS, normalise
 from web.acting import acting_db
 from web.forms import ActionForm
-from web.permissions import MANAGE_INTEGRATIONS, VIEW_INTEGRATIONS, allowed, requires
+from web.permissions import MANAGE_INTEGRATIONS, VIEW_INTEGRATIONS, demand, requires
 from web.services import services
 from web.webhooks import store, store_deploy
 
@@ -70,8 +70,7 @@ def index() -> ResponseReturnValue:
     form = NewIntegrationForm()
     error = None
     if request.method == "POST":
-        if not allowed(current_user.role, MANAGE_INTEGRATIONS):
-            abort(403)
+        demand(MANAGE_INTEGRATIONS)
         if form.validate_on_submit():
             name, kind = (form.name.data or "").strip(), form.kind.data or "generic"
             try:

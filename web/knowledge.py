@@ -19,7 +19,7 @@ from hub.errors import BadInput, Missing
 from hub.models import Article
 from web.acting import acting_db
 from web.forms import button_action
-from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
+from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, demand, requires
 from web.responses import sentence
 from web.services import services
 
@@ -74,8 +74,7 @@ def edit(article_id: int) -> ResponseReturnValue:
     form = ArticleForm(obj=article)
     error = None
     if request.method == "POST":
-        if not may_write:
-            abort(403, description="Only agents and admins change articles.")
+        demand(WORK_INCIDENTS, "Only agents and admins change articles.")
         if form.validate_on_submit():
             done = _save(lambda session: knowledge.change(session, article_id, **_fields(form), by=current_user.email),
                          "article.change")  # fmt: skip
