@@ -16,6 +16,7 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
@@ -77,7 +78,7 @@ def handle_conflict(exc: IntegrityError) -> Response | tuple[str, int, dict[str,
     return render_template("error.html", code=409, title="Saved at the same moment", message=message), 409, {}
 
 
-def handle_no_longer_allowed(exc: NoLongerAllowed) -> Response:
+def handle_no_longer_allowed(exc: NoLongerAllowed) -> ResponseReturnValue:
     """Nothing was written: the API says so with 403; a page flashes why and goes back where the form was."""
     log.info("%s %s refused inside its transaction: %s", request.method, logged_path(), exc)
     if is_stateless(request.path):
