@@ -5,8 +5,8 @@ The same hub actions as the incident page's and the review page's forms (hub/maj
 the same pages, timeline entries and audit records. The command line is no one, so declaring, handing over and
 standing down are done `--as` an active agent or admin, as the other incident actions are (hub/acting_cli.py:
 checked before and inside the action's transactions); they are not paged for their own act, and declaring names
-them coordinator unless `--coordinator` names someone else. A review's follow-ups act as `cli` in the timeline and
-the audit log, as other commands that change things do, unless `--as` names a person.
+them coordinator unless `--coordinator` names someone else. A review's follow-ups are added, taken out and filed
+`--as` an active agent or admin too, as on the review page.
 
 Each command imports what it works with when it runs (see hub/cli.py).
 """
@@ -21,7 +21,6 @@ import click
 
 from hub.acting_cli import AS, acting
 from hub.cli import ROW_ID, incident_number, printed_time, with_database
-from hub.domain import CLI
 
 if TYPE_CHECKING:
     from hub.agent_action import Actor
@@ -31,9 +30,6 @@ if TYPE_CHECKING:
     from hub.review_search import Listed
 
 T = TypeVar("T")
-
-_AS = click.option("--as", "actor", default=CLI, show_default=True,
-                   help="Who acts, for the timeline and the audit log (an email); they are not paged.")  # fmt: skip
 
 
 @click.command("major")
@@ -174,64 +170,61 @@ def review_follow_up() -> None:
 @click.argument("ref")
 @click.argument("text")
 @click.option("--owner", default="", help="Who owns it (an email, or any name): the problem it is filed as is theirs.")
-@_AS
+@AS
 def follow_up_add(ref: str, text: str, owner: str, actor: str) -> None:
     """Add follow-up action TEXT (one line) to the draft review of major incident REF; prints its id.
 
-    Example: switchboard review follow-up add INC-7 "Alert on disk at 80%" --owner ann@example.com
+    Example: switchboard review follow-up add INC-7 "Alert on disk at 80%" --owner ann@example.com --as ann@example.com
     """
     number = incident_number(ref)
 
-    def work(db: Database, _: Settings) -> int:
+    def work(db: Database, _: Settings, who: Actor) -> int:
         from hub import reviews
-        from hub.agent_action import Actor
 
-        return reviews.add_action(db, number, text, Actor(actor), owner=owner)
+        return reviews.add_action(db, number, text, who, owner=owner)
 
-    click.echo(f"INC-{number} has follow-up action {with_database(work)}: {text.strip()}")
+    click.echo(f"INC-{number} has follow-up action {acting(actor, work)}: {text.strip()}")
 
 
 @review_follow_up.command("remove")
 @click.argument("ref")
 @click.argument("action_id", metavar="ID", type=ROW_ID)
-@_AS
+@AS
 def follow_up_remove(ref: str, action_id: int, actor: str) -> None:
     """Take follow-up action ID out of the draft review of major incident REF (one filed as a problem stays:
     close the problem if it is not to be done).
 
-    Example: switchboard review follow-up remove INC-7 2
+    Example: switchboard review follow-up remove INC-7 2 --as ann@example.com
     """
     number = incident_number(ref)
 
-    def work(db: Database, _: Settings) -> None:
+    def work(db: Database, _: Settings, who: Actor) -> None:
         from hub import reviews
-        from hub.agent_action import Actor
 
-        _naming_the_actions(number, lambda: reviews.remove_action(db, number, action_id, Actor(actor)))
+        _naming_the_actions(number, lambda: reviews.remove_action(db, number, action_id, who))
 
-    with_database(work)
+    acting(actor, work)
     click.echo(f"INC-{number} has follow-up action {action_id} taken out of its review")
 
 
 @review_follow_up.command("file")
 @click.argument("ref")
 @click.argument("action_id", metavar="ID", type=ROW_ID)
-@_AS
+@AS
 def follow_up_file(ref: str, action_id: int, actor: str) -> None:
     """File follow-up action ID of the review of major incident REF as a problem (its text the title, its owner the
     owner), to track it until it is done; draft or published. Prints the problem.
 
-    Example: switchboard review follow-up file INC-7 1
+    Example: switchboard review follow-up file INC-7 1 --as ann@example.com
     """
     number = incident_number(ref)
 
-    def work(db: Database, _: Settings) -> int:
+    def work(db: Database, _: Settings, who: Actor) -> int:
         from hub import reviews
-        from hub.agent_action import Actor
 
-        return _naming_the_actions(number, lambda: reviews.file_problem(db, number, action_id, Actor(actor)))
+        return _naming_the_actions(number, lambda: reviews.file_problem(db, number, action_id, who))
 
-    click.echo(f"INC-{number} has follow-up action {action_id} tracked as PRB-{with_database(work)}")
+    click.echo(f"INC-{number} has follow-up action {action_id} tracked as PRB-{acting(actor, work)}")
 
 
 def _naming_the_actions(number: int, change: Callable[[], T]) -> T:

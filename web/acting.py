@@ -7,7 +7,12 @@ only then, the action would still be written as theirs. `acting_db()` is the dat
 permission the route's decorator already required (web/permissions.py: no second table), of the role read again
 from the person's or the token's row. On PostgreSQL that read holds the row `FOR SHARE` till the commit, so a change
 to it waits for the action rather than slipping in after the check; SQLite's writers take turns already. The cost
-is that one read by primary or unique key per write transaction; the webhook and event intake never takes it.
+is that one read by primary or unique key per write transaction; the webhook and event intake never takes it
+(its group commits mix requests, so one person's refusal must not undo another's).
+
+A refusal has one answer wherever it is raised, given by web/errors.py: 403 with `{"error": ...}` on the API, the
+message flashed and the person sent back to the page they were on. It is not a BadInput, so a view that answers bad
+input itself (400, or a form's error) lets it through to that one handler rather than calling it their mistake.
 """
 
 from __future__ import annotations
@@ -18,8 +23,8 @@ from flask import g
 from flask_login import current_user
 from sqlalchemy import Connection, select
 
-from hub.agent_action import TriageError
 from hub.db import Database, Guard
+from hub.errors import SwitchboardError
 from hub.models import ApiToken, User
 from web.permissions import allowed
 from web.services import services
@@ -28,9 +33,9 @@ from web.services import services
 REQUIRED = "required"
 
 
-class NoLongerAllowed(TriageError):
+class NoLongerAllowed(SwitchboardError):
     """Whoever the request acts for lost, since the route let them in, the permission it requires: nothing was
-    written. The page flashes it as any refused action; the API answers 403."""
+    written. Answered app-wide (web/errors.py): the page flashes it, the API answers 403."""
 
 
 def acting_db() -> Database:

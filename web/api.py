@@ -21,7 +21,7 @@ from hub.incident_search import API_PAGE_SIZE, COUNT_CAP, FilterError, IncidentF
 from hub.numbers import reference, row_id, whole_number
 from hub.time_spent import Correction, Spent
 from web import downloads, uploads
-from web.acting import NoLongerAllowed, acting_db
+from web.acting import acting_db
 from web.incident_actions import mail_settings
 from web.new_incident import log_incident
 from web.permissions import MANAGE_PROBLEMS, MANAGE_USERS, VIEW_INCIDENTS, WORK_INCIDENTS, allowed
@@ -390,8 +390,6 @@ def triaged(
     (400, 403, 404, 409, or 503 to retry)."""
     try:
         apply()
-    except NoLongerAllowed as exc:
-        return json_error(403, str(exc))
     except NothingWritten as exc:
         return json_error(400, str(exc))
     except (NoSuchIncident, NoSuchPart) as exc:

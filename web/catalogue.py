@@ -22,6 +22,7 @@ from hub import audit, calendars, catalogue, groups, service_overview, service_r
 from hub.errors import BadField, BadInput, Missing
 from hub.names import NAME_WIDTH
 from hub.sla_replanning import running_clocks
+from web.acting import acting_db
 from web.catalogue_forms import DESCRIPTION_WIDTH, CalendarForm, NewServiceForm, PolicyForm, RenameForm, ServiceForm
 from web.forms import ActionForm, button_action
 from web.permissions import MANAGE_CATALOGUE, VIEW_CATALOGUE, allowed, requires
@@ -106,7 +107,7 @@ def remove(name: str) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             done = service_references.remove_service(session, name)
             audit.record(session, current_user.email, "service.remove", done.name, **done.detail())
     except Missing as exc:
@@ -205,7 +206,7 @@ def saved(form: FlaskForm, work: Work) -> bool:
     """Run `work` in one transaction and flash what it says it did, with its warning; or show why not on `form`,
     beside the field the refusal is about."""
     try:
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             done, warning = work(session)
     except BadInput as exc:
         field = form._fields.get(exc.field) if isinstance(exc, BadField) else None

@@ -22,9 +22,10 @@ from hub.change_states import ACTIONS, OUTCOMES, RISKS, STATES, TYPES, approvals
 from hub.errors import BadInput
 from hub.models import utcnow
 from hub.zones import from_local, to_local
+from web.acting import acting_db
 from web.change_calendar import grid, period
 from web.local_time import viewer_zone
-from web.permissions import VIEW_CHANGES, WORK_CHANGES, allowed, requires
+from web.permissions import VIEW_CHANGES, WORK_CHANGES, allowed, demand, requires
 from web.services import services
 
 bp = Blueprint("changes", __name__, url_prefix="/changes")
@@ -67,8 +68,7 @@ def index() -> ResponseReturnValue:
     """Changes newest first (`?state=`, `?service=`), and the form to request one (for people who work changes)."""
     form = ChangeForm().in_zone(viewer_zone())
     if request.method == "POST":
-        if not allowed(current_user.role, WORK_CHANGES):
-            abort(403)
+        demand(WORK_CHANGES)
         return _create(form)
     state = request.args.get("state") or None
     service = request.args.get("service") or None
@@ -94,7 +94,7 @@ def _create(form: ChangeForm) -> ResponseReturnValue:
                 approvers=tuple(a for a in (form.approvers.data or "").replace(";", ",").split(",") if a.strip()),
                 required_approvals=form.required_approvals.data, link=form.link.data, problem=form.problem.data or "",
             )  # fmt: skip
-            with services().db.transaction() as session:
+            with acting_db().transaction() as session:
                 ref = changes.create(session, new, current_user.email).ref
         except BadInput as exc:
             error = str(exc)
@@ -164,7 +164,7 @@ def fix_problem(ref: str) -> ResponseReturnValue:
         abort(400, description="The form expired; reload the page and try again.")
     typed = "" if "none" in request.form else request.form.get("problem", "")
     try:
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             fixes = changes.fix_problem(session, ref, typed, current_user.email).problem_id
     except changes.NoSuchChange as exc:
         abort(404, description=str(exc))
@@ -184,7 +184,7 @@ def act(ref: str, action: str) -> ResponseReturnValue:
     if not FlaskForm().validate_on_submit():
         abort(400, description="The form expired; reload the page and try again.")
     try:
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             if action in ("approve", "reject"):
                 row = changes.decide(session, ref, current_user.email, action, request.form.get("comment", ""))
             else:

@@ -14,6 +14,7 @@ from hub.change_states import STATES
 from hub.errors import BadInput
 from hub.models import Change
 from hub.numbers import whole_number
+from web.acting import acting_db
 from web.api import token_required
 from web.permissions import VIEW_CHANGES, WORK_CHANGES
 from web.responses import json_error, json_response
@@ -111,7 +112,7 @@ def unfix_problem(ref: str) -> Response:
 
 def _fixing(ref: str, typed: str) -> Response:
     try:
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             changes.fix_problem(session, ref, typed, f"token:{g.principal.name}")
     except (changes.NoSuchChange, NoSuchPart) as exc:
         return json_error(404, str(exc))

@@ -18,6 +18,7 @@ from hub import audit, ci_records, cis, people
 from hub.catalogue import services as catalogue_services
 from hub.errors import BadInput, Missing
 from hub.models import ConfigurationItem
+from web.acting import acting_db
 from web.forms import ActionForm
 from web.permissions import MANAGE_CIS, VIEW_CIS, allowed, requires
 from web.responses import sentence
@@ -152,7 +153,7 @@ def _button(work: Callable[[Session], str], done: Callable[[], str], refused: Ca
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             said = work(session)
     except Missing as exc:
         _not_found(exc)
@@ -166,7 +167,7 @@ def _button(work: Callable[[Session], str], done: Callable[[], str], refused: Ca
 def _save(write: Callable[[Session], ConfigurationItem], form: CiForm, action: str) -> ResponseReturnValue | str:
     """Write the CI and its dependencies in one transaction, audited as `action`: then its page, or why not."""
     try:
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             row = write(session)
             cis.set_dependencies(session, row, form.dependencies())
             audit.record(session, current_user.email, action, row.name, kind=row.kind, status=row.status)

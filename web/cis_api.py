@@ -12,6 +12,7 @@ from hub import audit, ci_records, cis
 from hub.errors import BadInput, Missing
 from hub.models import ConfigurationItem
 from hub.numbers import whole_number
+from web.acting import acting_db
 from web.api import token_required
 from web.permissions import MANAGE_CIS, VIEW_CIS
 from web.responses import json_error, json_response
@@ -90,7 +91,7 @@ def put(name: str) -> Response:
         if not isinstance(needs, list) or not all(isinstance(other, str) for other in needs):
             raise BadInput("'depends_on' must be a list of CI names")
         who = f"token:{g.principal.name}"
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             row, outcome = cis.put(session, fields, status=status)
             if cis.set_dependencies(session, row, needs) and outcome == "unchanged":
                 outcome = "updated"

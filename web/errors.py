@@ -4,21 +4,28 @@
 and nothing is acknowledged that was not committed. So does a unique constraint another request won at the same
 moment (a second click, two processes on PostgreSQL): the whole transaction was rolled back, and trying again
 meets what the winner saved.
+
+`NoLongerAllowed` (web/acting.py: whoever acts lost the permission between the route's check and the write) has one
+answer everywhere, here: 403 `{"error": ...}` on the API; on a page the message flashed and the person sent back to
+the page the form was on, as any refused action is.
 """
 
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from hub.errors import StorageUnavailable
+from web.acting import NoLongerAllowed
 from web.observe import logged_path
 from web.responses import RETRY_AFTER, json_error, storage_unavailable
-from web.security import is_stateless
+from web.security import is_stateless, safe_next
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +38,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(IntegrityError, handle_conflict)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(NoLongerAllowed, handle_no_longer_allowed)
 
 
 def handle_http_error(exc: HTTPException) -> Response | tuple[str, int, dict[str, str]]:
@@ -68,3 +76,23 @@ def handle_conflict(exc: IntegrityError) -> Response | tuple[str, int, dict[str,
         "request was saved. Reload the page to see what is there now, then try again if it is still needed."
     )
     return render_template("error.html", code=409, title="Saved at the same moment", message=message), 409, {}
+
+
+def handle_no_longer_allowed(exc: NoLongerAllowed) -> ResponseReturnValue:
+    """Nothing was written: the API says so with 403; a page flashes why and goes back where the form was."""
+    log.info("%s %s refused inside its transaction: %s", request.method, logged_path(), exc)
+    if is_stateless(request.path):
+        return json_error(403, str(exc))
+    flash(str(exc), "error")
+    return redirect(_came_from(), code=303)
+
+
+def _came_from() -> str:
+    """The page the refused form was on: its `back` field, else the browser's same-origin Referer, else the list."""
+    back = request.form.get("back")
+    if back:
+        return safe_next(back, url_for("incidents.index"))
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path:
+        return safe_next(referrer._replace(scheme="", netloc="").geturl(), url_for("incidents.index"))
+    return url_for("incidents.index")

@@ -11,8 +11,8 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
 from hub.errors import BadInput
+from web.acting import acting_db
 from web.security import safe_next
-from web.services import services
 
 
 class ActionForm(FlaskForm):
@@ -27,7 +27,7 @@ def button_action(work: Callable[[Session], str], back: str, *, refused: str = "
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             done = work(session)
     except BadInput as exc:
         flash(refused.format(exc), "error")

@@ -16,6 +16,7 @@ from hub import assignees, audit, groups, people
 from hub.errors import BadInput
 from hub.groups import GroupInfo
 from hub.incident_search import OPEN
+from web.acting import acting_db
 from web.forms import ActionForm, button_action
 from web.permissions import MANAGE_USERS, requires
 from web.services import services
@@ -32,7 +33,7 @@ def index() -> ResponseReturnValue:
         name = request.form.get("name", "").strip()
         members = [line.strip() for line in request.form.get("members", "").replace(",", "\n").splitlines()]
         try:
-            with services().db.transaction() as session:
+            with acting_db().transaction() as session:
                 saved = groups.save_group(session, name, [m for m in members if m])
                 audit.record(session, current_user.email, "group.set", saved.name, members=list(saved.members))
                 said = _members_now(session, saved)

@@ -27,8 +27,9 @@ from ingest.errors import InvalidPayload
 from ingest.webhooks import mapping as webhook_mapping
 from ingest.webhooks import setup
 from ingest.webhooks.kinds import CHANGE_KINDS, normalise
+from web.acting import acting_db
 from web.forms import ActionForm
-from web.permissions import MANAGE_INTEGRATIONS, VIEW_INTEGRATIONS, allowed, requires
+from web.permissions import MANAGE_INTEGRATIONS, VIEW_INTEGRATIONS, demand, requires
 from web.services import services
 from web.webhooks import store, store_deploy
 
@@ -69,12 +70,11 @@ def index() -> ResponseReturnValue:
     form = NewIntegrationForm()
     error = None
     if request.method == "POST":
-        if not allowed(current_user.role, MANAGE_INTEGRATIONS):
-            abort(403)
+        demand(MANAGE_INTEGRATIONS)
         if form.validate_on_submit():
             name, kind = (form.name.data or "").strip(), form.kind.data or "generic"
             try:
-                with services().db.transaction() as session:
+                with acting_db().transaction() as session:
                     _, secret = create_integration(session, name=name, kind=kind)
                     audit.record(session, current_user.email, "integration.create", name, kind=kind)
             except BadInput as exc:
@@ -93,7 +93,7 @@ def rotate(name: str) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             secret = rotate_integration_secret(session, name)
             audit.record(session, current_user.email, "integration.rotate", name)
     except BadInput as exc:
@@ -160,7 +160,7 @@ def edit_mapping(name: str) -> ResponseReturnValue:
         return _render(name, form, error=f"This mapping cannot be used: {exc}")
     if form.save.data:
         try:
-            with services().db.transaction() as session:
+            with acting_db().transaction() as session:
                 configure_integration(session, name, mapping=spec)
                 audit.record(session, current_user.email, "integration.mapping", name, mapping=spec)
         except BadInput as exc:

@@ -17,8 +17,9 @@ from wtforms.validators import DataRequired, Length
 from hub import article_feedback, audit, knowledge
 from hub.errors import BadInput, Missing
 from hub.models import Article
+from web.acting import acting_db
 from web.forms import button_action
-from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
+from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, demand, requires
 from web.responses import sentence
 from web.services import services
 
@@ -73,8 +74,7 @@ def edit(article_id: int) -> ResponseReturnValue:
     form = ArticleForm(obj=article)
     error = None
     if request.method == "POST":
-        if not may_write:
-            abort(403, description="Only agents and admins change articles.")
+        demand(WORK_INCIDENTS, "Only agents and admins change articles.")
         if form.validate_on_submit():
             done = _save(lambda session: knowledge.change(session, article_id, **_fields(form), by=current_user.email),
                          "article.change")  # fmt: skip
@@ -100,7 +100,7 @@ def remove(article_id: int) -> ResponseReturnValue:
 def _save(write: Callable[[Session], Article], action: str) -> ResponseReturnValue | str:
     """Write the article in one transaction, audited as `action`: then its page, or why nothing was saved."""
     try:
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             article = write(session)
             audit.record(session, current_user.email, action, article.title, published=article.published)
             article_id, published = article.id, article.published

@@ -16,6 +16,7 @@ from flask import Blueprint, Response, g, request
 from hub import audit, mail_choices
 from hub.errors import BadInput, StorageUnavailable
 from hub.mail_choices import MailChoices
+from web.acting import acting_db
 from web.api import token_required
 from web.permissions import MANAGE_USERS
 from web.responses import json_error, json_response, storage_unavailable
@@ -54,7 +55,7 @@ def _choose(email: str, *, every: bool) -> Response:
     if not isinstance(body, dict):
         return json_error(400, f"send a JSON object of choices, like {EXAMPLE}")
     try:
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             before = mail_choices.of_user(session, email, lock=True)  # a PATCH changes what it read: take turns
             if before is None:
                 return _no_user(email)

@@ -12,6 +12,7 @@ from hub import audit, mailboxes
 from hub.domain import TLS_MODES
 from hub.errors import BadInput
 from hub.numbers import whole_number
+from web.acting import acting_db
 from web.forms import ActionForm, button_action
 from web.permissions import MANAGE_USERS, requires
 from web.services import services
@@ -36,7 +37,7 @@ def index() -> ResponseReturnValue:
             if kind not in SECRET_KINDS:
                 raise BadInput("choose how the password or token is given")
             port = values.get("port", "").strip()
-            with services().db.transaction() as session:
+            with acting_db().transaction() as session:
                 config = mailboxes.add_mailbox(
                     session, name=values.get("name", "").strip(), host=values.get("host", ""),
                     username=values.get("username", ""), secret=f"{kind}:{values.get('secret', '')}",

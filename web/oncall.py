@@ -23,6 +23,7 @@ from hub import assignees, audit, oncall, oncall_feed, people
 from hub.errors import BadInput
 from hub.models import User, utcnow
 from hub.rotation import Shift, answering, shifts
+from web.acting import acting_db
 from web.forms import button_action
 from web.local_time import time_zone
 from web.permissions import COVER_SHIFTS, MANAGE_USERS, VIEW_INCIDENTS, requires
@@ -80,7 +81,7 @@ def set_rotation() -> ResponseReturnValue:
     if form.validate_on_submit():
         group = str(form.group.data)
         try:
-            with services().db.transaction() as session:
+            with acting_db().transaction() as session:
                 oncall.set_rotation(session, group, zone=str(form.tz.data).strip(), shift=str(form.shift.data),
                                     handoff=str(form.handoff.data), now=utcnow())  # fmt: skip
                 audit.record(session, current_user.email, "oncall.set", group, shift=form.shift.data,
@@ -100,7 +101,7 @@ def add_override(group: str) -> ResponseReturnValue:
     error = "give who, from and until (from before until)"
     if form.validate_on_submit() and form.starts.data and form.ends.data:
         try:
-            with services().db.transaction() as session:
+            with acting_db().transaction() as session:
                 made = oncall.add_override(session, group, str(form.who.data), form.starts.data, form.ends.data,
                                            by=current_user.email, now=utcnow())  # fmt: skip
                 audit.record(session, current_user.email, "oncall.override", group, who=made.who,

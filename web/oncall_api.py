@@ -22,6 +22,7 @@ from hub.models import utcnow
 from hub.numbers import whole_number
 from hub.rotation import MAX_SPAN, Shift, shifts
 from hub.signed_links import LinkProblem
+from web.acting import acting_db
 from web.api import token_required
 from web.mail_links import problem_status
 from web.permissions import COVER_SHIFTS, VIEW_INCIDENTS
@@ -81,7 +82,7 @@ def add_override(group: str) -> Response:
     try:
         starts, ends = body_time(body, "starts_at", None), body_time(body, "ends_at", None)
         assert starts is not None and ends is not None
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             made = oncall.add_override(session, group, str(body["who"]), starts, ends,
                                        by=f"token:{g.principal.name}", now=utcnow())  # fmt: skip
             audit.record(session, f"token:{g.principal.name}", "oncall.override", group, who=made.who,
@@ -98,7 +99,7 @@ def add_override(group: str) -> Response:
 @token_required(COVER_SHIFTS)
 def remove_override(group: str, override_id: int) -> Response:
     try:
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             oncall.remove_override(session, group, override_id)
             audit.record(session, f"token:{g.principal.name}", "oncall.unoverride", group, override=override_id)
     except Missing as exc:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from hub import audit, outbox_admin
 from hub.models import OutboxMessage
 from hub.numbers import MAX_ID
+from web.acting import acting_db
 from web.forms import ActionForm, back_to, button_action
 from web.permissions import MANAGE_USERS, requires
 from web.services import services
@@ -84,7 +85,7 @@ def act(outbox_id: int, action: str) -> ResponseReturnValue:
 def retry_dead() -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
-    with services().db.transaction() as session:
+    with acting_db().transaction() as session:
         count = outbox_admin.retry_all_dead(session, by=current_user.email)
         audit.record(session, current_user.email, "outbox.retry_all_dead", "dead letters", count=count)
     flash(f"{count} dead notification{'s' if count != 1 else ''} queued again.", "success")

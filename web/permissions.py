@@ -82,6 +82,14 @@ def allowed(role: str, permission: str) -> bool:
     return role in PERMISSIONS.get(permission, frozenset())
 
 
+def demand(permission: str, description: str | None = None) -> None:
+    """Inside a view that more roles may open than may write through (a page with its form): 403 unless the person
+    holds `permission`, which then is what their write transactions ask again (web/acting.py), not the page's."""
+    if not allowed(current_user.role, permission):
+        abort(403, description=description)
+    g.required = permission
+
+
 def requires(permission: str) -> Callable[[F], F]:
     """Decorate a UI view: anonymous visitors are sent to log in, logged-in users without the role get 403."""
     if permission not in PERMISSIONS:

@@ -23,6 +23,7 @@ from hub.numbers import reference
 from hub.problem_states import STATES
 from hub.problems import ProblemError, Recurrence
 from hub.recurrence import Suggestion
+from web.acting import acting_db
 from web.api import token_required
 from web.forms import ActionForm
 from web.incident_actions import mail_settings
@@ -83,9 +84,9 @@ def create() -> ResponseReturnValue:
     try:
         key = request.form.get("suggestion", "")
         if key:
-            new_id = problems.create_from_suggestion(services().db, key, current_user.email, recurrence())
+            new_id = problems.create_from_suggestion(acting_db(), key, current_user.email, recurrence())
         else:
-            new_id = problems.create(services().db, request.form.get("title", ""), current_user.email)
+            new_id = problems.create(acting_db(), request.form.get("title", ""), current_user.email)
     except ProblemError as exc:
         flash(f"Nothing created: {exc}.", "error")
         return redirect(url_for("problems.index"))
@@ -125,7 +126,7 @@ def update(ref: str) -> ResponseReturnValue:
     form = request.form
     try:
         updated = problems.update_problem(
-            services().db, number, current_user.email,
+            acting_db(), number, current_user.email,
             state=form.get("state") or None,
             root_cause=form.get("root_cause"), workaround=form.get("workaround"), owner=form.get("owner"),
             share_workaround=(form.get("share_workaround") == "on") if "workaround" in form else None,
@@ -233,9 +234,9 @@ def api_create() -> Response:
     actor = f"token:{g.principal.name}"
     try:
         if "suggestion" in body:
-            new_id = problems.create_from_suggestion(services().db, body["suggestion"], actor, recurrence())
+            new_id = problems.create_from_suggestion(acting_db(), body["suggestion"], actor, recurrence())
         else:
-            new_id = problems.create(services().db, body["title"], actor)
+            new_id = problems.create(acting_db(), body["title"], actor)
     except ProblemError as exc:
         return json_error(409, str(exc))
     return api_detail(f"PRB-{new_id}", 201)
@@ -291,7 +292,7 @@ def api_update(ref: str) -> Response:
         return json_error(400, f"'state' must be one of {', '.join(problems.STATES)}")
     resolve = mail_settings() if body.pop("resolve_incidents", False) else None
     try:
-        updated = problems.update_problem(services().db, number, f"token:{g.principal.name}", **body,
+        updated = problems.update_problem(acting_db(), number, f"token:{g.principal.name}", **body,
                                           resolve_incidents=resolve)  # fmt: skip
     except problems.NoSuchProblem as exc:
         return json_error(404, str(exc))

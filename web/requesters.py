@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length
 from hub import audit, requester_data, requester_erasure
 from hub.addresses import ADDRESS_WIDTH, pseudonym
 from hub.errors import BadInput
+from web.acting import acting_db
 from web.permissions import MANAGE_REQUESTER_DATA, requires
 from web.services import services
 
@@ -58,7 +59,7 @@ def export() -> ResponseReturnValue:
         return redirect(url_for("requesters.index"))
     key = services().settings.secret_key
     try:
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             document = requester_data.export(session, form.email.data or "")
             audit.record(session, current_user.email, "requester.export", pseudonym(document["email"], key))
     except BadInput as exc:

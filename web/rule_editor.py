@@ -27,6 +27,7 @@ from ingest.replay import recent_events, stored_event
 from ingest.samples import SHAPES, TEST_SHAPE, sample_event
 from rules.backtest import KINDS, BacktestReport, backtest
 from rules.workbench import Candidate, Preview, Problem, RuleDraft, Trial, candidate, preview, template_values, trial
+from web.acting import acting_db
 from web.permissions import MANAGE_RULES, requires
 from web.services import services
 
@@ -143,7 +144,7 @@ def _live(session: Session, draft: RuleDraft) -> tuple[RuleBook, Candidate | Non
 def _save(draft: RuleDraft) -> list[Problem] | str:
     """Validate and save the draft as a new version with its audit entry: the flash message, or the problems."""
     actor = str(current_user.email)
-    with services().db.transaction() as session:
+    with acting_db().transaction() as session:
         found, problems = candidate(draft, rulebook.load(session))
         if found is None:
             return problems

@@ -20,6 +20,7 @@ from hub.models import RuleVersion
 from rules import rules_file
 from rules.errors import RuleError
 from rules.workbench import describe_actions, describe_condition
+from web.acting import acting_db
 from web.forms import ActionForm, button_action
 from web.permissions import MANAGE_RULES, VIEW_RULES, requires
 from web.services import services
@@ -155,7 +156,7 @@ def restore(number: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             try:
                 parsed = rules_file.parse_file(rulebook.version_text(session, number))
             except RuleError as exc:

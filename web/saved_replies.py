@@ -15,6 +15,7 @@ from hub import audit
 from hub.errors import BadInput
 from hub.names import NAME_WIDTH
 from hub.saved_replies import MAX_TEXT, add_reply, remove_reply, saved_replies
+from web.acting import acting_db
 from web.forms import button_action
 from web.permissions import WORK_INCIDENTS, requires
 from web.services import services
@@ -34,7 +35,7 @@ def index() -> ResponseReturnValue:
     error = None
     if form.validate_on_submit():
         try:
-            with services().db.transaction() as session:
+            with acting_db().transaction() as session:
                 reply = add_reply(session, name=form.name.data or "", text=form.text.data or "", by=current_user.email)
                 audit.record(session, current_user.email, "reply.add", reply.name)
                 name = reply.name

@@ -20,6 +20,7 @@ from hub import audit, catalogue, service_overview, service_references
 from hub.errors import BadField, BadInput, Missing, StorageUnavailable
 from hub.names import NAME_WIDTH, is_one_line
 from hub.service_overview import ServiceLine
+from web.acting import acting_db
 from web.api import token_required
 from web.catalogue_forms import DESCRIPTION_WIDTH
 from web.permissions import MANAGE_CATALOGUE, VIEW_CATALOGUE
@@ -200,7 +201,7 @@ def remove(name: str) -> Response:
     if not a_name(name):
         return json_error(404, f"there is no service {name[:NAME_WIDTH]!r}")
     try:
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             done = service_references.remove_service(session, name)
             audit.record(session, actor(), "service.remove", done.name, **done.detail())
     except service_references.ServiceInUse as exc:
@@ -220,7 +221,7 @@ def changed(
     nothing changed (`refused`)."""
     try:
         body = json_body(fields, example)
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             return work(session, body)
     except BadInput as exc:
         return refused(exc, renamed)

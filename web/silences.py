@@ -15,6 +15,7 @@ from hub.durations import parse_duration
 from hub.errors import BadInput
 from hub.models import utcnow
 from hub.weekly import parse_window
+from web.acting import acting_db
 from web.forms import button_action
 from web.local_time import time_zone
 from web.permissions import MANAGE_SILENCES, requires
@@ -43,7 +44,7 @@ def index() -> ResponseReturnValue:
             lines = [line.strip() for line in (form.matchers.data or "").splitlines() if line.strip()]
             start = utcnow()
             weekly = parse_window(form.every.data, form.tz.data or time_zone()) if form.every.data else None
-            with services().db.transaction() as session:
+            with acting_db().transaction() as session:
                 row = silences.add_silence(
                     session, matchers=[silences.parse_matcher(line) for line in lines], starts_at=start,
                     ends_at=start + parse_duration(form.duration.data or ""), comment=form.comment.data or "",

@@ -16,6 +16,7 @@ from hub.durations import parse_duration
 from hub.errors import BadInput
 from hub.models import Silence, utcnow
 from hub.weekly import parse_window
+from web.acting import acting_db
 from web.api import token_required
 from web.permissions import MANAGE_SILENCES, VIEW_INCIDENTS
 from web.responses import body_time, json_error, json_response
@@ -52,7 +53,7 @@ def create() -> Response:
         if ends is None:
             default = silences.RECURRING_FOR if weekly and "duration" not in body else None
             ends = starts + (default or parse_duration(str(body.get("duration", ""))))
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             row = silences.add_silence(
                 session, matchers=[silences.parse_matcher(t) for t in texts], starts_at=starts, ends_at=ends,
                 comment=str(body.get("comment", "")), created_by=f"token:{g.principal.name}", every=weekly,
@@ -76,7 +77,7 @@ def index() -> Response:
 @token_required(MANAGE_SILENCES)
 def expire(silence_id: int) -> Response:
     try:
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             answer = silence_json(silences.expire_silence(session, silence_id))
             audit.record(session, f"token:{g.principal.name}", "silence.expire", f"silence {silence_id}")
     except BadInput as exc:

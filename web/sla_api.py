@@ -26,6 +26,7 @@ from hub.models import BusinessCalendar, SlaPolicy
 from hub.names import NAME_WIDTH
 from hub.sla_clocks import DEFAULT_WARN_AT
 from hub.sla_replanning import running_clocks
+from web.acting import acting_db
 from web.api import token_required
 from web.permissions import MANAGE_CATALOGUE, VIEW_CATALOGUE
 from web.responses import json_error, json_response, storage_unavailable
@@ -134,7 +135,7 @@ def remove_policy(policy_id: int) -> Response:
     """Remove the policy as `switchboard sla remove` does: the unresolved incidents whose clocks it ran are
     re-planned under the policy that fits them without it (`replanned`), or left without clocks (`stopped`)."""
     try:
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             done = sla_removal.remove_policy(session, _policy(session, policy_id).name)
             audit.record(session, actor(), "sla.remove", done.name, replanned=done.replanned, stopped=done.stopped)
     except BadInput as exc:
@@ -256,7 +257,7 @@ def remove_calendar(name: str) -> Response:
     if not a_name(name):
         return json_error(404, f"there is no calendar {name[:NAME_WIDTH]!r}")
     try:
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             gone = calendars.remove_calendar(session, name)
             audit.record(session, actor(), "calendar.remove", gone)
     except Missing as exc:

@@ -10,6 +10,7 @@ from flask_login import current_user
 from hub import audit
 from hub.errors import BadInput
 from ingest import reprocess as reprocessing
+from web.acting import acting_db
 from web.forms import ActionForm
 from web.permissions import MANAGE_INTEGRATIONS, requires
 from web.services import services
@@ -34,7 +35,7 @@ def reprocess(event_id: int) -> ResponseReturnValue:
         result = reprocessing.reprocess(services().intake, event_id)
     except BadInput as exc:
         abort(404, description=str(exc))
-    with services().db.transaction() as session:
+    with acting_db().transaction() as session:
         audit.record(session, current_user.email, "event.reprocess", f"event {event_id}", result=result.describe())
     flash(result.describe(), "success" if result.applied else "error")
     return redirect(url_for("unprocessable.index"))

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length
 from hub import accounts, audit, security_keys, two_factor, user_list
 from hub.domain import ROLES
 from hub.errors import BadInput
+from web.acting import acting_db
 from web.forms import back_to
 from web.permissions import MANAGE_USERS, requires
 from web.services import services
@@ -59,7 +60,7 @@ def index() -> ResponseReturnValue:
     error = None
     if form.validate_on_submit():
         try:
-            with services().db.transaction() as session:
+            with acting_db().transaction() as session:
                 user = accounts.create_user(session, email=form.email.data or "", password=form.password.data or "",
                                             role=form.role.data or "agent",
                                             display_name=form.name.data or "")  # fmt: skip
@@ -95,7 +96,7 @@ def change(user_id: int) -> ResponseReturnValue:
         return redirect(back_to("users.index"))
     active = {"yes": True, "no": False}.get(form.active.data or "")
     try:
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             row = accounts.user_by_id(session, user_id)
             before = (row.role, row.active)
             user = accounts.change_user(session, row.email, role=form.role.data, active=active)
@@ -119,7 +120,7 @@ def set_name(user_id: int) -> ResponseReturnValue:
         flash("Nothing changed: the form had expired; try again.", "error")
         return redirect(back_to("users.index"))
     try:
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             row = accounts.user_by_id(session, user_id)
             user, changed = accounts.set_display_name(session, row.email, request.form.get("name", ""))
             if changed:
@@ -142,7 +143,7 @@ def reset_password(user_id: int) -> ResponseReturnValue:
               "error")  # fmt: skip
         return redirect(back_to("users.index"))
     try:
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             row = accounts.user_by_id(session, user_id)
             changed = accounts.set_password(session, row.email, form.password.data or "").email
             audit.record(session, current_user.email, "user.password", changed)
@@ -163,7 +164,7 @@ def reset_two_factor(user_id: int) -> ResponseReturnValue:
         flash("Nothing changed: the form had expired; try again.", "error")
         return redirect(back_to("users.index"))
     try:
-        with services().db.transaction() as session:
+        with acting_db().transaction() as session:
             user, keys = two_factor.reset(session, user_id)
             changed = user.email
             audit.record(session, current_user.email, "user.2fa_reset", changed, security_keys=keys)

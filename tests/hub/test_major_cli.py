@@ -1,6 +1,6 @@
 """`switchboard incident` and `switchboard review`, run as a person would against a fresh migrated home: the same
-hub actions as the incident page, done `--as` an active agent or admin (a review's follow-ups as `cli` unless `--as`
-names someone)."""
+hub actions as the incident page, done `--as` an active agent or admin (a review's follow-ups too:
+tests/hub/test_review_cli.py)."""
 
 from __future__ import annotations
 

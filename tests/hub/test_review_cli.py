@@ -1,17 +1,18 @@
 """`switchboard review show`: one post-incident review as its page shows it, and `switchboard review follow-up`: its
 follow-up actions added, taken out and filed as problems through the same hub actions as the page, for chat-ops and
-scripts, on both databases."""
+scripts, done `--as` an active agent or admin (hub/acting_cli.py), on both databases."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, update
 
-from hub import audit, reviews
+from hub import accounts, audit, reviews
 from hub.cli import main
 from hub.config import Settings
 from hub.db import Database
@@ -96,8 +97,10 @@ def test_review_show_of_no_incident_says_so(runner: CliRunner) -> None:
     assert "there is no incident INC-99" in show(runner, "INC-99", code=1)
 
 
-def follow_up(runner: CliRunner, *args: str, code: int = 0) -> str:
-    result = runner.invoke(main, ["review", "follow-up", *args])
+def follow_up(runner: CliRunner, *args: str, code: int = 0, who: str | None = "ann@example.com") -> str:
+    """`switchboard review follow-up ARGS`, done `--as` Ann unless `who` names someone else (None: no `--as`)."""
+    acting = ["--as", who] if who is not None else []
+    result = runner.invoke(main, ["review", "follow-up", *args, *acting])
     assert result.exit_code == code, result.output
     return result.output
 
@@ -110,7 +113,7 @@ def actions(db: Database, number: int) -> list[tuple[str, str | None, str, int |
         return [(a.text, a.owner, a.created_by, a.problem_id) for a in review.actions]
 
 
-def test_a_follow_up_added_on_the_command_line_is_the_clis_with_its_owner(
+def test_a_follow_up_added_on_the_command_line_is_whoevers_acts_with_its_owner(
     runner: CliRunner, intake: Intake, db: Database
 ) -> None:
     number = reviewed(intake)
@@ -118,13 +121,49 @@ def test_a_follow_up_added_on_the_command_line_is_the_clis_with_its_owner(
     with db.read() as session:
         action_id = session.scalars(select(ReviewAction.id)).one()
     assert said == f"INC-{number} has follow-up action {action_id}: Alert on disk at 80%\n"
-    assert actions(db, number) == [("Alert on disk at 80%", "dba@example.com", "cli", None)]
+    assert actions(db, number) == [("Alert on disk at 80%", "dba@example.com", "ann@example.com", None)]
 
 
 def test_a_follow_up_added_as_someone_is_theirs(runner: CliRunner, intake: Intake, db: Database) -> None:
     number = reviewed(intake)
-    follow_up(runner, "add", f"INC-{number}", "Rotate the logs", "--as", "bob@example.com")
+    follow_up(runner, "add", f"INC-{number}", "Rotate the logs", who="Bob@Example.com")
     assert actions(db, number) == [("Rotate the logs", None, "bob@example.com", None)]
+
+
+@pytest.mark.parametrize("command", [["add", "Rotate the logs"], ["remove", "1"], ["file", "1"]])
+def test_each_follow_up_command_without_as_says_to_give_it(
+    runner: CliRunner, intake: Intake, db: Database, command: list[str]
+) -> None:
+    number = reviewed(intake)
+    reviews.add_action(intake.db, number, "Alert on disk at 80%", ANN)
+    said = follow_up(runner, command[0], f"INC-{number}", *command[1:], code=2, who=None)
+    assert "Missing option '--as'" in said
+    assert actions(db, number) == [("Alert on disk at 80%", None, "ann@example.com", None)]
+
+
+def test_a_viewer_may_not_add_a_follow_up(runner: CliRunner, intake: Intake, db: Database) -> None:
+    number = reviewed(intake)
+    said = follow_up(runner, "add", f"INC-{number}", "Rotate the logs", code=1, who="vic@example.com")
+    assert "--as vic@example.com: that user is a viewer, who only reads incidents; act as an agent or admin" in said
+    assert actions(db, number) == []
+
+
+def test_someone_deactivated_after_the_first_check_files_no_follow_up(
+    runner: CliRunner, intake: Intake, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    number = reviewed(intake)
+    action = reviews.add_action(intake.db, number, "Alert on disk at 80%", ANN)
+    file_problem = reviews.file_problem
+
+    def deactivated_first(guarded: Database, *args: Any, **kwargs: Any) -> int:
+        with db.transaction() as session:  # another admin, between `--as`'s check and the action
+            accounts.change_user(session, "bob@example.com", active=False)
+        return file_problem(guarded, *args, **kwargs)
+
+    monkeypatch.setattr(reviews, "file_problem", deactivated_first)
+    said = follow_up(runner, "file", f"INC-{number}", str(action), code=1, who="bob@example.com")
+    assert "--as bob@example.com: that user is deactivated; act as an active agent or admin" in said
+    assert actions(db, number)[0][3] is None
 
 
 def test_a_follow_up_removed_on_the_command_line_leaves_the_review(
@@ -138,7 +177,7 @@ def test_a_follow_up_removed_on_the_command_line_leaves_the_review(
     assert [text for text, *_ in actions(db, number)] == ["Alert on disk at 80%"]
 
 
-def test_a_follow_up_filed_on_the_command_line_is_a_problem_audited_as_the_clis(
+def test_a_follow_up_filed_on_the_command_line_is_a_problem_audited_as_whoever_acts(
     runner: CliRunner, intake: Intake, db: Database
 ) -> None:
     number = reviewed(intake)
@@ -148,8 +187,9 @@ def test_a_follow_up_filed_on_the_command_line_is_a_problem_audited_as_the_clis(
         problem = session.scalars(select(Problem)).one()
         [record] = audit.recent(session, action="problem.create")
     assert said == f"INC-{number} has follow-up action {action} tracked as {problem.ref}\n"
-    assert (problem.title, problem.owner, problem.created_by) == ("Alert on disk at 80%", "dba@example.com", "cli")
-    assert (record.actor, record.target) == ("cli", problem.ref)
+    assert (problem.title, problem.owner, problem.created_by) == ("Alert on disk at 80%", "dba@example.com",
+                                                                  "ann@example.com")  # fmt: skip
+    assert (record.actor, record.target) == ("ann@example.com", problem.ref)
     assert record.detail == {"incidents": 0, "review": f"INC-{number}"}
     assert actions(db, number)[0][3] == problem.id
 

@@ -16,11 +16,11 @@ from flask_login import login_user
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import OperationalError
 
-from hub import accounts, incident_notes, reviews, triage
+from hub import accounts, incident_notes, problems, reviews, triage
 from hub.accounts import Principal
 from hub.db import Database
 from hub.intake import Intake
-from hub.models import ApiToken, Incident, TimelineEntry, User
+from hub.models import ApiToken, Incident, Problem, TimelineEntry, User
 from tests.hub.majors import ANN, declared, staff
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
 from tests.web.helpers import Login, bearer, csrf_token
@@ -161,6 +161,35 @@ def test_a_token_removed_after_the_check_adds_no_comment(
     answer = client.post(f"/api/v1/incidents/{ref}/comments", json={"text": "Rebooted"}, headers=bearer(agent_token))
     assert answer.status_code == 403 and "may no longer do this" in answer.json["error"]  # type: ignore[index]
     assert entries(db, ref, "note") == []
+
+
+def test_a_token_made_viewer_after_the_check_files_no_problem_and_is_403(
+    client: FlaskClient, agent_token: str, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond the incident API, through the one answer every refusal has (web/errors.py); every route in
+    tests/web/test_acting_guard_api.py."""
+    in_the_window(monkeypatch, problems, "create", changing_token(db, "chatops", "viewer"))
+    answer = client.post("/api/v1/problems", json={"title": "VPN drops"}, headers=bearer(agent_token))
+    assert answer.status_code == 403 and "may no longer do this" in answer.json["error"]  # type: ignore[index]
+    assert problem_titles(db) == []
+
+
+def test_someone_deactivated_after_the_check_files_no_problem_on_the_page(
+    logged_in: FlaskClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond the incident page too; more pages in tests/web/test_acting_guard_pages.py."""
+    in_the_window(monkeypatch, problems, "create", changing_user(db, active=False))
+    token = csrf_token(logged_in.get("/problems").get_data(as_text=True))
+    answer = logged_in.post("/problems", data={"csrf_token": token, "title": "VPN drops"},
+                            headers={"Referer": "http://localhost/problems"})  # fmt: skip
+    assert (answer.status_code, answer.headers["Location"]) == (303, "/problems")
+    assert any(REFUSED_PAGE in message for message in flashed(logged_in))
+    assert problem_titles(db) == []
+
+
+def problem_titles(db: Database) -> list[str]:
+    with db.read() as session:
+        return list(session.scalars(select(Problem.title)))
 
 
 def test_the_guard_asks_the_permission_of_the_role_read_again(db: Database, user: Login) -> None:
