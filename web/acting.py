@@ -38,22 +38,35 @@ class NoLongerAllowed(SwitchboardError):
     written. Answered app-wide (web/errors.py): the page flashes it, the API answers 403."""
 
 
-def acting_db() -> Database:
+def acting_db(*also: str) -> Database:
     """The database for this request's writes: each write transaction first checks, under the person's (or the
-    token's) row lock, that they still hold the permission the route required."""
+    token's) row lock, that they still hold the permission the route required, and `also` those the write relies
+    on beyond it (see `with_right`)."""
     permission: str | None = g.get(REQUIRED)
     if permission is None:
         raise RuntimeError("acting_db() is for views behind @requires or @token_required, which say what they need")
     principal = g.get("principal")  # the API's token (web/api.py `token_required`), else the logged-in person
     if principal is not None:
-        guard = still_allowed(permission, _token_role(principal.name),
-                              f"the token {principal.name!r} may no longer do this (its role changed or it was "
-                              "removed); nothing was changed")  # fmt: skip
+        role_now = _token_role(principal.name)
+        refusal = (f"the token {principal.name!r} may no longer do this (its role changed or it was removed); "
+                   "nothing was changed")  # fmt: skip
     else:
-        guard = still_allowed(permission, _user_role(current_user.id),
-                              "Your account was deactivated or its role changed meanwhile, so nothing was changed; "
-                              "ask an admin if you should still do this")  # fmt: skip
-    return services().db.guarded(guard)
+        role_now = _user_role(current_user.id)
+        refusal = ("Your account was deactivated or its role changed meanwhile, so nothing was changed; "
+                   "ask an admin if you should still do this")  # fmt: skip
+    db = services().db
+    for needed in (permission, *also):
+        db = db.guarded(still_allowed(needed, role_now, refusal))
+    return db
+
+
+def with_right(permission: str) -> tuple[Database, bool]:
+    """Whether whoever acts holds `permission` beyond the route's (an admin's right to change anyone's time entry,
+    say), and the database for the write, which checks again that they still hold it when the write relies on it:
+    an admin made an agent meanwhile changes no one else's entry."""
+    principal = g.get("principal")
+    has = allowed(principal.role if principal is not None else current_user.role, permission)
+    return (acting_db(permission) if has else acting_db()), has
 
 
 def still_allowed(permission: str, role_now: Callable[[Connection], str | None], refusal: str) -> Guard:

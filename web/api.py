@@ -21,7 +21,7 @@ from hub.incident_search import API_PAGE_SIZE, COUNT_CAP, FilterError, IncidentF
 from hub.numbers import reference, row_id, whole_number
 from hub.time_spent import Correction, Spent
 from web import downloads, uploads
-from web.acting import acting_db
+from web.acting import acting_db, with_right
 from web.incident_actions import mail_settings
 from web.new_incident import log_incident
 from web.permissions import MANAGE_PROBLEMS, MANAGE_USERS, VIEW_INCIDENTS, WORK_INCIDENTS, allowed
@@ -308,8 +308,7 @@ def correct_time(ref: str, number: int, entry: str) -> Response:
         correction = _correction(request.get_json(silent=True))
     except BadInput as exc:
         return json_error(400, str(exc))
-    actor, anyones = Actor(g.principal.name), allowed(g.principal.role, MANAGE_USERS)
-    db = acting_db()
+    actor, (db, anyones) = Actor(g.principal.name), with_right(MANAGE_USERS)
     return triaged(lambda: incident_notes.correct_time(db, number, entry_id, correction, actor, anyones=anyones), ref)
 
 

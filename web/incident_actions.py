@@ -18,8 +18,8 @@ from hub.agent_action import Actor, Mail, TriageError
 from hub.errors import BadInput, StorageUnavailable
 from hub.numbers import row_id, whole_number
 from hub.time_spent import Correction, Spent
-from web.acting import acting_db
-from web.permissions import MANAGE_USERS, WORK_INCIDENTS, allowed, requires
+from web.acting import acting_db, with_right
+from web.permissions import MANAGE_USERS, WORK_INCIDENTS, requires
 from web.queries import incident_id
 from web.responses import sentence
 from web.security import safe_next
@@ -103,7 +103,8 @@ def _take_back_time(number: int, actor: Actor) -> str:
     entry = row_id(request.form.get("entry", ""))
     if entry is None:
         raise TriageError("name the time entry to take back")
-    incident_notes.take_back_time(acting_db(), number, entry, actor, anyones=allowed(current_user.role, MANAGE_USERS))
+    db, anyones = with_right(MANAGE_USERS)
+    incident_notes.take_back_time(db, number, entry, actor, anyones=anyones)
     return "has that time taken back"
 
 
@@ -118,8 +119,8 @@ def _correct_time(number: int, actor: Actor) -> str:
         correction = Correction(minutes, request.form.get("what", ""))  # the form shows both; an emptied what clears
     except BadInput as exc:
         raise TriageError(f"nothing was corrected: {exc}") from None
-    anyones = allowed(current_user.role, MANAGE_USERS)
-    if not incident_notes.correct_time(acting_db(), number, entry, correction, actor, anyones=anyones):
+    db, anyones = with_right(MANAGE_USERS)
+    if not incident_notes.correct_time(db, number, entry, correction, actor, anyones=anyones):
         return "already had that time entry so"
     return f"has that time entry corrected to {time_spent.describe(minutes)}"
 

@@ -163,6 +163,34 @@ def test_a_token_removed_after_the_check_adds_no_comment(
     assert entries(db, ref, "note") == []
 
 
+def test_an_admin_token_made_agent_after_the_check_corrects_no_one_elses_time(
+    client: FlaskClient, agent_token: str, raise_incident: Callable[..., str], db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Correcting anyone's entry is an admin's right beyond the route's (`with_right`): checked again too."""
+    ref = raise_incident()
+    client.post(f"/api/v1/incidents/{ref}/time", json={"minutes": 25}, headers=bearer(agent_token))
+    with db.transaction() as session:
+        admin = accounts.create_token(session, name="ops-admin", role="admin")
+    entry = client.get(f"/api/v1/incidents/{ref}", headers=bearer(admin)).json["time_entries"][-1]["id"]  # type: ignore[index]
+    in_the_window(monkeypatch, incident_notes, "correct_time", changing_token(db, "ops-admin", "agent"))
+    answer = client.patch(f"/api/v1/incidents/{ref}/time/{entry}", json={"minutes": 5}, headers=bearer(admin))
+    assert answer.status_code == 403 and "may no longer do this" in answer.json["error"]  # type: ignore[index]
+    assert client.get(f"/api/v1/incidents/{ref}", headers=bearer(agent_token)).json["minutes_spent"] == 25  # type: ignore[index]
+
+
+def test_an_admin_token_still_admin_corrects_anyones_time(
+    client: FlaskClient, agent_token: str, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref = raise_incident()
+    client.post(f"/api/v1/incidents/{ref}/time", json={"minutes": 25}, headers=bearer(agent_token))
+    with db.transaction() as session:
+        admin = accounts.create_token(session, name="ops-admin", role="admin")
+    entry = client.get(f"/api/v1/incidents/{ref}", headers=bearer(admin)).json["time_entries"][-1]["id"]  # type: ignore[index]
+    answer = client.patch(f"/api/v1/incidents/{ref}/time/{entry}", json={"minutes": 5}, headers=bearer(admin))
+    assert answer.status_code == 200 and answer.json["minutes_spent"] == 5  # type: ignore[index]
+
+
 def test_a_token_made_viewer_after_the_check_files_no_problem_and_is_403(
     client: FlaskClient, agent_token: str, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
