@@ -12,7 +12,6 @@ from email.message import Message
 from email.utils import getaddresses
 from types import MappingProxyType
 
-
 from hub.addresses import is_automatic_sender
 from hub.attachments import DEFAULT_LIMITS, AttachmentLimits
 from hub.domain import AttachmentInfo, InboundEvent, MailFacts, parse_ref
