@@ -15,7 +15,7 @@ import hashlib
 import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 from sqlalchemy import Connection, insert
 
@@ -26,8 +26,6 @@ from hub.errors import BadField
 MOST_FILES = 5
 #: The form field and the API's part that carry them.
 FIELD = "files"
-#: Python's own table of types by extension, not the machine's /etc/mime.types: the same guess everywhere.
-_TYPES = mimetypes.MimeTypes()
 _MB = 1024 * 1024
 
 
@@ -70,7 +68,14 @@ class Kept:
 def content_type_of(filename: str) -> str:
     """The type a file is recorded and mailed as, guessed from its name: application/octet-stream when unknown.
     (What a browser says of an upload is its own guess from the same name, and anyone's to write.)"""
-    return _TYPES.guess_type(filename, strict=False)[0] or "application/octet-stream"
+    return _types().guess_type(filename, strict=False)[0] or "application/octet-stream"
+
+
+@cache
+def _types() -> mimetypes.MimeTypes:
+    """Python's own table of types by extension, not the machine's /etc/mime.types: the same guess everywhere.
+    Built on the first file attached (some 1,800 entries), not by every worker as it starts."""
+    return mimetypes.MimeTypes()
 
 
 def describe_size(size: int) -> str:

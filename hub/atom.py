@@ -8,7 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from xml.etree import ElementTree
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from xml.etree import ElementTree
 
 MEDIA_TYPE = "application/atom+xml; charset=utf-8"
 _NS = "http://www.w3.org/2005/Atom"
@@ -24,6 +27,8 @@ class FeedEntry:
 
 def feed(*, title: str, feed_id: str, link: str, updated: datetime, entries: Iterable[FeedEntry]) -> str:
     """The feed document: `link` is the page it follows (the status page), `updated` when it last changed."""
+    from xml.etree import ElementTree  # here, not at the top: only a feed reader's visit needs XML, not every worker
+
     ElementTree.register_namespace("", _NS)
     root = ElementTree.Element(f"{{{_NS}}}feed")
     _text(root, "id", feed_id)
@@ -43,6 +48,8 @@ def feed(*, title: str, feed_id: str, link: str, updated: datetime, entries: Ite
 
 
 def _text(parent: ElementTree.Element, tag: str, value: str) -> ElementTree.Element:
+    from xml.etree import ElementTree  # as in feed(), which has imported it already
+
     element = ElementTree.SubElement(parent, f"{{{_NS}}}{tag}")
     element.text = _printable(value)
     return element

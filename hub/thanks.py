@@ -15,6 +15,7 @@ nicht" keep their "again", "but" and "nicht", and reopen.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 #: Longer than this (characters, after folding whitespace; or words) and a reply is more than a thank-you.
 MAX_CHARS = 200
@@ -110,12 +111,19 @@ FIXED = {
         r"(?:il\s+)?problema\s+(?:è\s+)?risolto",
     ),
 }
-#: A confirmation counts only where its clause ends: at a stop or sign, a line's end, or the thanks that follow it.
-_FIXED = re.compile(
-    rf"\b(?:{'|'.join(phrase for phrases in FIXED.values() for phrase in phrases)})"
-    rf"(?=[ \t]*(?:[^\w\s]|$|(?:{_GRATITUDE_WORDS})\b))",
-    re.IGNORECASE | re.MULTILINE,
-)
+
+
+@cache
+def _fixed() -> re.Pattern[str]:
+    """Every confirmation, counted only where its clause ends: at a stop or sign, a line's end, or the thanks that
+    follow it. Compiled when first needed (6 ms, most of this module's import, paid by every web worker otherwise):
+    only a short thank-you that also holds a turning word is looked at for them."""
+    return re.compile(
+        rf"\b(?:{'|'.join(phrase for phrases in FIXED.values() for phrase in phrases)})"
+        rf"(?=[ \t]*(?:[^\w\s]|$|(?:{_GRATITUDE_WORDS})\b))",
+        re.IGNORECASE | re.MULTILINE,
+    )
+
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 
@@ -132,7 +140,7 @@ def only_thanks(text: str) -> bool:
     if not any(_turns(word) for word in words):
         return True
     # Only now look for confirmations (the long pattern costs ten times the rest): a turning word may be one.
-    return not any(_turns(word) for word in _WORD.findall(_FIXED.sub(" ", plain).lower()))
+    return not any(_turns(word) for word in _WORD.findall(_fixed().sub(" ", plain).lower()))
 
 
 def _turns(word: str) -> bool:

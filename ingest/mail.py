@@ -12,8 +12,6 @@ from email.message import Message
 from email.utils import getaddresses
 from types import MappingProxyType
 
-import flufl.bounce
-
 from hub.addresses import is_automatic_sender
 from hub.attachments import DEFAULT_LIMITS, AttachmentLimits
 from hub.domain import AttachmentInfo, InboundEvent, MailFacts, parse_ref
@@ -120,6 +118,8 @@ def _bounce_details(msg: Message) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def _failed_addresses(msg: Message) -> tuple[str, ...]:
     """Permanently failed recipients; a report that is only about a delay (a temporary failure) names none."""
+    import flufl.bounce  # here, not at the top: only a bounce needs its detectors, and a web worker none
+
     try:
         temporary, permanent = flufl.bounce.all_failures(msg)
     except Exception:  # a detector choking on a malformed report must not cost us the message

@@ -114,13 +114,16 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     security.configure(app, settings)
 
     database = db if db is not None else Database.connect(settings.database_url, timeout=settings.db_timeout)
-    app.extensions[EXTENSION_KEY] = Services(
+    app.extensions[EXTENSION_KEY] = app_services = Services(
         settings=settings,
         db=database,
         intake=make_intake(settings, database),
         integrations=IntegrationKeys(database),
         owns_db=db is None,
     )
+    # With REDIS_URL set, webhooks and logins count against limits in Redis: its client (and library) is made as the
+    # worker starts, not by its first such request. Without it, the worker never imports redis.
+    app_services.redis()
 
     csrf.init_app(app)
     auth.init_app(app)

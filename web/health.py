@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-import redis
 from flask import Blueprint, Response
 
 from hub.errors import StorageUnavailable
@@ -41,6 +40,8 @@ def _redis(svc: Services) -> str:
     client = svc.redis()
     if client is None:
         return NOT_CONFIGURED
+    import redis  # loaded with the client (web/services.py), so only looked up here
+
     try:
         client.ping()
     except (redis.RedisError, OSError) as exc:

@@ -13,12 +13,15 @@ import ipaddress
 import logging
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import redis
 from flask import request
 
 from hub.accounts import IntegrationRef
 from web.services import services
+
+if TYPE_CHECKING:
+    import redis
 
 log = logging.getLogger(__name__)
 WINDOW = 60
@@ -51,6 +54,8 @@ def _over(client: redis.Redis | None, name: str, limit: int, window: int, now: f
     (also when there is no Redis)."""
     if client is None:
         return None
+    import redis  # loaded with the client (web/services.py), so only looked up here
+
     try:
         count, wait = _hit(client, name, window, time.time() if now is None else now)
     except redis.RedisError as exc:
@@ -207,6 +212,8 @@ def login_locked(client: redis.Redis | None, email: str, ip: str | None, now: fl
     if client is None:
         return None
     now = time.time() if now is None else now
+    import redis  # loaded with the client (web/services.py), so only looked up here
+
     waits = []
     try:
         for key, limit in _login_keys(email, ip):
@@ -224,6 +231,8 @@ def login_failed(client: redis.Redis | None, email: str, ip: str | None, now: fl
     if client is None:
         return
     now = time.time() if now is None else now
+    import redis  # loaded with the client (web/services.py), so only looked up here
+
     try:
         for key, _limit in _login_keys(email, ip):
             _hit(client, key, LOGIN_WINDOW, now)

@@ -9,11 +9,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-import redis
 from flask import current_app
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from hub.accounts import IntegrationKeys
 from hub.config import Settings
@@ -22,6 +20,9 @@ from hub.intake import Intake
 from hub.knowledge import KnowledgeCache
 from hub.lookback_cache import LookbackCache
 from hub.sealed import Keyring
+
+if TYPE_CHECKING:
+    import redis
 
 EXTENSION_KEY = "switchboard"
 
@@ -60,19 +61,13 @@ class Services:
         return Keyring.of(self.settings)
 
     def redis(self) -> redis.Redis | None:
-        """The Redis client, made on first use (no connection at start-up); None when no REDIS_URL is set."""
+        """The Redis client, made once (create_app asks as it builds the app; the client connects on its first
+        command); None when no REDIS_URL is set."""
         if self.settings.redis_url is None:
             return None
         with self._redis_lock:
             if self._redis is None:
-                self._redis = redis.Redis.from_url(
-                    self.settings.redis_url,
-                    socket_timeout=REDIS_TIMEOUT,
-                    socket_connect_timeout=REDIS_TIMEOUT,
-                    # No retries: a request must not wait seconds on a Redis that is down (health and rate
-                    # limits both have an answer for that).
-                    retry=Retry(NoBackoff(), 0),
-                )
+                self._redis = _redis_client(self.settings.redis_url)
             return self._redis
 
     def close(self) -> None:
@@ -81,6 +76,21 @@ class Services:
             self._redis.close()
         if self.owns_db:
             self.db.dispose()
+
+
+def _redis_client(url: str) -> redis.Redis:
+    """A client that gives up quickly: no retries, and REDIS_TIMEOUT for each connect and command."""
+    # Here, not at the top: without REDIS_URL nothing needs the library (50 ms of a worker's start, most of it
+    # redis.asyncio, which `import redis` brings along); with it, create_app makes the client as it starts.
+    from redis import Redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    # No retries: a request must not wait seconds on a Redis that is down (health and rate limits both have an
+    # answer for that).
+    return Redis.from_url(
+        url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT, retry=Retry(NoBackoff(), 0)
+    )
 
 
 def services() -> Services:

@@ -16,7 +16,6 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-import redis
 from flask import Response, request
 
 from hub import audit, sso
@@ -48,6 +47,8 @@ def answer(provider: Provider) -> Response:
     client = services().redis()
     if client is None:
         return _unavailable("Switchboard keeps ended sessions in Redis, and REDIS_URL is not set; nothing was ended.")
+    import redis  # loaded with the client (web/services.py), so only looked up here
+
     try:
         if not sso_sessions.first_use(client, issuer, logout):
             return _bad("this logout token was used already (its jti was seen)")

@@ -25,11 +25,12 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import MutableMapping
-from typing import Any
-
-import redis
+from typing import TYPE_CHECKING, Any
 
 from hub.sso_logout import LogoutRequest, ProviderSession
+
+if TYPE_CHECKING:
+    import redis
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,8 @@ def remember(
     address. Only for the audit log: a note lost (no Redis) ends nothing less, and the login goes on."""
     if client is None:
         return
+    import redis  # loaded with the client (web/services.py), so only looked up here
+
     pipe = client.pipeline(transaction=False)
     pipe.set(_key("who-sub", issuer, provider_session.sub), email, ex=_expiry(ttl))
     if provider_session.sid is not None:
@@ -118,6 +121,8 @@ def ended(client: redis.Redis, issuer: str, provider_session: ProviderSession, l
     keys = [_key("ended-sub", issuer, provider_session.sub)]
     if provider_session.sid is not None:
         keys.append(_key("ended-sid", issuer, provider_session.sid))
+    import redis  # loaded with the client (web/services.py), so only looked up here
+
     try:
         sub_ended_at, *sid_ended = client.mget(keys)
     except redis.RedisError as exc:

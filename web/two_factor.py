@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 
-import segno
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
@@ -143,7 +142,7 @@ def setup() -> ResponseReturnValue:
     shown, lost = _shown(now)
     notice = _scan_anew(lost) if lost is not None and shown_before is not None and not form.code.errors else None
     uri = totp.provisioning_uri(shown.secret, current_user.email)
-    qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
+    qr = _qr_code(uri)
     return render_template("account/two_factor_setup.html", form=form, secret=totp.grouped(shown.secret), qr=qr,
                            uri=uri, required=must_enrol(), notice=notice), status  # fmt: skip
 
@@ -160,6 +159,14 @@ def _shown(now: float) -> tuple[Setup, SetupGone | None]:
             why = gone
     session[SETUP] = fresh.ref
     return fresh, why
+
+
+def _qr_code(uri: str) -> str:
+    """The authenticator's QR code as an SVG data URI, for the setup page's <img>."""
+    import segno  # here, not at the top: only setting up an authenticator draws one, so workers start without it
+
+    found: str = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
+    return found
 
 
 def _scan_anew(gone: SetupGone) -> str:

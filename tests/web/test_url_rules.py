@@ -11,7 +11,7 @@ from hub.db import Database
 from tests.conftest import make_settings
 from web import create_app
 from web.services import services
-from web.url_rules import SharedBuilderRule
+from web.url_rules import SharedBuilderRule, _build_on_first_use
 
 
 def another_app(tmp_path: Path, migrated_sqlite: Path) -> Flask:
@@ -42,13 +42,26 @@ def test_a_second_app_reuses_the_first_apps_builders_bound_to_its_own_rules(
         first = {rule.rule: rule for rule in app.url_map.iter_rules()}
         for rule in other.url_map.iter_rules():
             twin = first[rule.rule]
+            for append_unknown in (False, True):
+                rule.build(sample_values(rule), append_unknown=append_unknown)  # compiles the one kept until used
+                twin.build(sample_values(twin), append_unknown=append_unknown)
             for builder in ("_build", "_build_unknown"):
                 mine, theirs = getattr(rule, builder), getattr(twin, builder)
                 assert mine.__func__ is theirs.__func__, (rule.rule, builder)  # compiled once
+                assert mine.__func__ is not _build_on_first_use, (rule.rule, builder)
                 assert mine.__self__ is rule and theirs.__self__ is twin  # each app's own rule, converters, map
     finally:
         with other.app_context():
             services().db.dispose()
+
+
+def test_a_rules_builder_without_the_query_string_is_compiled_only_when_first_used(app: Flask) -> None:
+    """url_for never builds with it (werkzeug does only for alias rules), so an app starts without compiling it."""
+    app.add_url_rule("/compiled-when-used/<int:n>", endpoint="compiled_when_used")
+    rule = app.url_map._rules_by_endpoint["compiled_when_used"][0]
+    assert rule._build.__func__ is _build_on_first_use
+    assert rule.build({"n": 7}, append_unknown=False) == ("", "/compiled-when-used/7")
+    assert rule._build.__func__ is not _build_on_first_use and rule._build.__self__ is rule
 
 
 def test_every_rule_builds_what_werkzeugs_own_builders_build(app: Flask) -> None:
