@@ -260,6 +260,23 @@ def test_status_page_refreshes_every_minute_until_the_reader_turns_that_off(
         context.close()
 
 
+#: The table cells whose box stops short of their row's (a rowspan's cell spans several): a cell that is made a flex
+#: box is no table cell any more, and its border then ends at its content, as the outbox's Discard cell's did.
+SHORT_CELLS = """() => [...document.querySelectorAll("tr")].flatMap(row => [...row.cells]
+    .filter(cell => cell.rowSpan === 1
+        && Math.abs(cell.getBoundingClientRect().height - row.getBoundingClientRect().height) > 1)
+    .map(cell => cell.outerHTML.slice(0, 160)))"""
+
+
+def test_every_table_cell_reaches_its_row_s_full_height(site: Site, admin_page: Page) -> None:
+    """On a wide screen each cell's border lines up with its row's: every signed-in page with a table, in one tab."""
+    short = []
+    for path in MAIN_PAGES + DETAIL_PAGES:
+        admin_page.goto(site.address(path))
+        short += [f"/{path}: {cell}" for cell in admin_page.evaluate(SHORT_CELLS)]
+    assert short == [], "cells shorter than their rows:\n" + "\n".join(short)
+
+
 #: WCAG 1.4.10 (Reflow): a phone's screen and a small laptop's, on neither of which a page may scroll sideways.
 PHONE = {"width": 375, "height": 812}
 SMALL_LAPTOP = {"width": 1024, "height": 700}
