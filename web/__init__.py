@@ -100,7 +100,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         users,
     )
     from web.extensions import csrf
-    from web.forms import here
+    from web.forms import csrf_field, here
     from web.responses import RequestJSON
     from web.services import EXTENSION_KEY, Services
     from web.url_rules import SwitchboardFlask
@@ -132,7 +132,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     errors.init_app(app)
     observe.init_app(app)
     permissions.init_app(app)
-    app.jinja_env.globals.update(nav_work=navigation.WORK, nav_admin=navigation.ADMIN, here=here)
+    app.jinja_env.globals.update(nav_work=navigation.WORK, nav_admin=navigation.ADMIN, here=here, csrf_field=csrf_field)
     app.jinja_env.filters["web_link"] = web_link  # links stored before hub/changes.py refused other schemes
     app.jinja_env.globals["person_label"] = people.label  # a person in text where markup cannot go (a tooltip)
     app.jinja_env.filters["with_names"] = people.with_names  # a summary's colleagues, for _person.html's `naming`

@@ -104,6 +104,11 @@ def grid(span: Period, changes: Sequence[Planned], freezes: Sequence[Frozen], zo
     return weeks
 
 
+def shows_changes(weeks: Sequence[Sequence[Day]]) -> bool:
+    """Whether any day of the grid holds a change: a grid with none says so under it, rather than look unfinished."""
+    return any(day.changes for week in weeks for day in week)
+
+
 def _touches(change: Planned, start: datetime, end: datetime) -> bool:
     if change.planned_start is not None:
         finish = change.planned_end or change.planned_start

@@ -23,7 +23,7 @@ from hub.errors import BadInput
 from hub.models import utcnow
 from hub.zones import from_local, to_local
 from web.acting import acting_db
-from web.change_calendar import grid, period
+from web.change_calendar import grid, period, shows_changes
 from web.local_time import viewer_zone
 from web.permissions import VIEW_CHANGES, WORK_CHANGES, allowed, demand, requires
 from web.services import services
@@ -130,7 +130,8 @@ def calendar() -> ResponseReturnValue:
     with services().db.read() as session:
         rows = changes.between(session, start, end)
         windows = changes.freezes(session, since=start, until=end)
-    return render_template("changes/calendar.html", span=span, weeks=grid(span, rows, windows, zone),
+    weeks = grid(span, rows, windows, zone)
+    return render_template("changes/calendar.html", span=span, weeks=weeks, planned=shows_changes(weeks),
                            freezes=windows, today=today)  # fmt: skip
 
 

@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 from flask import abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from hub.errors import BadInput
@@ -34,6 +36,13 @@ def button_action(work: Callable[[Session], str], back: str, *, refused: str = "
     else:
         flash(done, "success")
     return redirect(back_to(back))
+
+
+def csrf_field() -> Markup:
+    """Every form's CSRF token field, the template global `csrf_field()`. It has no id: Flask-WTF's
+    `form.csrf_token` gives each one the id "csrf_token", repeated on a page of several forms (invalid HTML, which
+    leads labels and assistive technology astray); the token is `csrf_token()`'s, the one the session holds."""
+    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(generate_csrf())
 
 
 def here() -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from web.change_calendar import grid, period
+from web.change_calendar import grid, period, shows_changes
 
 
 @dataclass
@@ -64,3 +64,9 @@ def test_days_run_from_midnight_to_midnight_in_the_zone_given() -> None:
     late = datetime(2026, 3, 3, 23, 30, tzinfo=UTC)  # 00:30 on the 4th in Berlin
     weeks = grid(period("week", date(2026, 3, 2)), [Row("CHG-1", late)], [], ZoneInfo("Europe/Berlin"))
     assert [d.day.day for d in weeks[0] if d.changes] == [4]
+
+
+def test_a_grid_shows_changes_only_when_a_day_holds_one() -> None:
+    span = period("month", date(2026, 3, 15))
+    assert not shows_changes(grid(span, [], [Window("launch", at(4), at(5))]))
+    assert shows_changes(grid(span, [Row("CHG-1", at(31))], []))

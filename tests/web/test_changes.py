@@ -296,6 +296,28 @@ def test_the_calendar_shades_freeze_days_and_shows_changes_on_their_days(db: Dat
         assert page.count('title="Freeze: launch"') == 1 and page.count("Swap load balancer") == 1
 
 
+def test_an_empty_calendar_says_nothing_is_planned_and_links_to_the_request_form(logged_in: FlaskClient) -> None:
+    page = logged_in.get("/changes/calendar").get_data(as_text=True)
+    assert "No change is planned this month." in page
+    assert 'href="/changes#request-change">Request a change</a>' in page
+    assert 'id="request-change"' in logged_in.get("/changes").get_data(as_text=True)
+
+
+def test_a_viewer_s_empty_calendar_says_who_plans_changes_without_offering_the_form(
+    client: FlaskClient, make_user: Callable[..., Login]
+) -> None:
+    log_in(client, make_user(email="viewer@example.com", role="viewer"))
+    page = client.get("/changes/calendar?view=week").get_data(as_text=True)
+    assert "No change is planned this week." in page and "Agents plan changes on the" in page
+    assert "#request-change" not in page
+
+
+def test_a_calendar_with_a_change_has_no_empty_note(db: Database, logged_in: FlaskClient) -> None:
+    with db.transaction() as session:
+        changes.create(session, changes.NewChange(title="Patch", type="standard", planned_start=utcnow()), "x")
+    assert "No change is planned" not in logged_in.get("/changes/calendar").get_data(as_text=True)
+
+
 def test_the_incident_page_marks_the_likely_culprit(
     client: FlaskClient, logged_in: FlaskClient, ci: IntegrationCredentials, raise_incident: Callable[..., str]
 ) -> None:
