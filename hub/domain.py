@@ -36,6 +36,10 @@ PERSON_SOURCES = ("email", "desk", "web")
 #: call): their page shows it as their first message, and erasing them erases it.
 REQUESTER_TEXT_SOURCES = ("email", "web")
 ROLES = ("admin", "agent", "viewer")
+#: What a ticket is, in ITIL's words: an incident (something is broken: restore service) or a service request
+#: (someone needs something: access, a laptop). Both are `INC-<n>`; the kind decides how desks report, filter and
+#: set targets, and what requesters are told. The first is the default.
+INCIDENT_KINDS = ("incident", "request")
 
 # The choices commands and forms offer live here rather than beside the code that acts on them, so that a command's
 # `--help` lists them without importing SQLAlchemy.
