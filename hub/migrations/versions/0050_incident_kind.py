@@ -1,4 +1,5 @@
-"""each incident's kind: an incident (something is broken) or a service request (someone needs something)
+"""each incident's kind: an incident (something is broken) or a service request (someone needs something), and
+the kind a request asked on the help centre's form will open as
 
 Revision ID: 0050
 Revises: 0049
@@ -20,7 +21,11 @@ def upgrade() -> None:
     # in a batch: SQLite adds (and drops) the column in place, where a batch's copy of the table would lose the
     # index on lower(requester) (migration 0024), which it cannot reflect.
     op.add_column("incidents", sa.Column("kind", sa.String(20), nullable=False, server_default=sa.text("'incident'")))
+    op.add_column(
+        "pending_requests", sa.Column("kind", sa.String(20), nullable=False, server_default=sa.text("'incident'"))
+    )
 
 
 def downgrade() -> None:
+    op.drop_column("pending_requests", "kind")
     op.drop_column("incidents", "kind")
