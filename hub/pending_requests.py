@@ -155,7 +155,7 @@ def read(session: Session | Connection, claim: Claim) -> Pending:
     ).first()  # the link's number is the request's; the address must match, as ids of deleted rows come back
     if row is None:
         raise StaleLink("this request is no longer here: requests are forgotten a week after they were asked")
-    return Pending(*row)
+    return Pending(**row._asdict())
 
 
 def take(session: Session, claim: Claim, now: datetime) -> tuple[Pending, bool]:
