@@ -36,6 +36,12 @@ PERSON_SOURCES = ("email", "desk", "web")
 #: call): their page shows it as their first message, and erasing them erases it.
 REQUESTER_TEXT_SOURCES = ("email", "web")
 ROLES = ("admin", "agent", "viewer")
+#: What a ticket is, in ITIL's words: an incident (something is broken: restore service) or a service request
+#: (someone needs something: access, a laptop). Both are `INC-<n>`; the kind decides how desks report, filter and
+#: set targets, and what requesters are told. The first is the default.
+INCIDENT_KINDS = ("incident", "request")
+#: Each kind in words, for pages, mail and commands.
+KIND_WORDS = {"incident": "incident", "request": "service request"}
 
 # The choices commands and forms offer live here rather than beside the code that acts on them, so that a command's
 # `--help` lists them without importing SQLAlchemy.
@@ -155,6 +161,7 @@ class Chosen:
     acknowledge_requester: bool = True  # mail the requester the reference, as an emailed incident's requester is
     service: str | None = None  # also the event's label `service`, which the rules' conditions read
     ci: str | None = None  # an active configuration item's name (hub/cis.py); the intake refuses any other
+    kind: str | None = None  # one of INCIDENT_KINDS
 
     def over(self, decision: Decision) -> Decision:
         """The rules' decision with the agent's choices laid over it. A person asked for this incident, so no rule
@@ -170,6 +177,8 @@ class Chosen:
             changes["service"] = self.service
         if self.ci is not None:
             changes["ci"] = self.ci
+        if self.kind is not None:
+            changes["kind"] = self.kind
         return dataclasses.replace(decision, **changes)
 
 
@@ -198,6 +207,8 @@ class InboundEvent:
     facts: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     mail: MailFacts | None = None  # what else an email carried (HTML, attachments, sender's name)
     chosen: Chosen | None = None  # an incident logged by hand: what the agent chose (ingest/logged.py)
+    #: One of INCIDENT_KINDS: what the event says it is (the help centre's form asks); a rule may say otherwise.
+    kind: str = INCIDENT_KINDS[0]
 
     @property
     def sender_failed(self) -> bool:
@@ -450,6 +461,11 @@ class Decision:
     suppressed: bool = False  # stored and audited, but no incident
     assigned_from: str | None = None  # the group whose strategy chose `assignee` (its pointer moves on)
     evaluated: int = 0  # how many enabled rules were looked at
+    kind: str | None = None  # one of INCIDENT_KINDS, from a rule (or the agent who logged it); None: the event's
+
+    def kind_of(self, event: InboundEvent) -> str:
+        """The kind the incident `event` opens is: a rule's (or the agent's) choice, else the event's own."""
+        return self.kind or event.kind
 
     def trace_json(self) -> list[dict[str, Any]]:
         steps = []

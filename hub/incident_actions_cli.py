@@ -1,6 +1,6 @@
 """`switchboard incident <action>`: the incident page's state changes, through hub/triage.py as its forms are.
 
-Status moves (acknowledge, wait, resume, resolve, close, reopen), assign, priority, category, ci, title, merge,
+Status moves (acknowledge, wait, resume, resolve, close, reopen), assign, priority, category, kind, ci, title, merge,
 watch and unwatch, the public status note, and the problem it is part of (hub/problem_links.py): the same checks,
 timeline entries, SLA clocks and mail as the page's, and the page's refusals (a status an action may not start from
 is named with those it may). What agents write (notes, replies, time) is hub/incident_writing_cli.py's. The command
@@ -18,6 +18,7 @@ import click
 
 from hub.acting_cli import AS, acting
 from hub.cli import incident_number
+from hub.domain import INCIDENT_KINDS, KIND_WORDS
 
 if TYPE_CHECKING:
     from hub.agent_action import Actor
@@ -134,6 +135,24 @@ def incident_category(ref: str, name: str, actor: str) -> None:
     number = incident_number(ref)
     changed = acting(actor, lambda db, _, who: triage.categorise(db, number, who, category=name))
     said = f"in category {name.strip()}" if name.strip() else "in no category"
+    click.echo(f"INC-{number} is {said} now" if changed else f"INC-{number} was already {said}")
+
+
+@click.command("kind")
+@click.argument("ref")
+@click.argument("kind", type=click.Choice(INCIDENT_KINDS))
+@AS
+def incident_kind(ref: str, kind: str, actor: str) -> None:
+    """Say whether incident REF is an incident (something is broken) or a request (someone needs something). Its
+    SLA follows, since a policy may be limited to a kind.
+
+    Example: switchboard incident kind INC-7 request --as ann@example.com
+    """
+    from hub import triage
+
+    number = incident_number(ref)
+    changed = acting(actor, lambda db, _, who: triage.categorise(db, number, who, kind=kind))
+    said = f"a {KIND_WORDS[kind]}"
     click.echo(f"INC-{number} is {said} now" if changed else f"INC-{number} was already {said}")
 
 
@@ -282,5 +301,5 @@ incident_unwatch = _watch_command(False)
 
 #: The commands this module adds to the `incident` group (hub/incident_cli.py).
 ACTIONS = (incident_acknowledge, incident_wait, incident_resume, incident_resolve, incident_close, incident_reopen,
-           incident_assign, incident_priority, incident_category, incident_ci, incident_title, incident_merge,
-           incident_watch, incident_unwatch, incident_public_note, incident_problem)  # fmt: skip
+           incident_assign, incident_priority, incident_category, incident_kind, incident_ci, incident_title,
+           incident_merge, incident_watch, incident_unwatch, incident_public_note, incident_problem)  # fmt: skip

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import click
 
 from hub.cli import EntryPointGroup, incident_number, printed_time, with_database
+from hub.domain import INCIDENT_KINDS, KIND_WORDS
 from hub.incident_actions_cli import ACTIONS
 from hub.incident_time_cli import incident_time, incident_time_correct, incident_time_take_back
 from hub.incident_writing_cli import incident_note, incident_reply
@@ -73,6 +74,11 @@ for _command in (*ACTIONS, incident_note, incident_reply, incident_time, inciden
 @click.option("--priority", type=click.IntRange(1, 5), help="Only this priority, 1 (highest) to 5.")
 @click.option("--service", help="Only those of this service.")
 @click.option(
+    "--kind",
+    type=click.Choice(INCIDENT_KINDS),
+    help="Only incidents (something is broken) or only requests (someone needs something).",
+)
+@click.option(
     "--search",
     "text",
     metavar="TEXT",
@@ -84,13 +90,13 @@ for _command in (*ACTIONS, incident_note, incident_reply, incident_time, inciden
 @click.option("--json", "as_json", is_flag=True, help="A JSON array, each incident as GET /api/v1/incidents has it.")
 def incident_list(
     status: str, assignee: str | None, group: str | None, unassigned: bool, priority: int | None,
-    service: str | None, text: str | None, sort: str, limit: int, as_json: bool,
+    service: str | None, kind: str | None, text: str | None, sort: str, limit: int, as_json: bool,
 ) -> None:  # fmt: skip
     """Print incidents as the list page finds them, newest first: reference, priority, status, assignee, last seen,
-    title; and how many more match.
+    title (marked [request] for a service request); and how many more match.
 
     Examples: switchboard incident list --group service-desk --priority 1;
-    switchboard incident list --status resolved --search printer --json
+    switchboard incident list --kind request; switchboard incident list --status resolved --search printer --json
     """
     import json
 
@@ -101,8 +107,8 @@ def incident_list(
         raise click.UsageError("give one of --assignee, --group and --unassigned")
     statuses = {UNRESOLVED: "open,acknowledged,waiting", EVERY: ""}.get(status.strip().lower(), status)
     args = {"status": statuses, "assignee": assignee or group or "", "priority": str(priority or ""),
-            "service": service or "", "q": text or "", "queue": UNASSIGNED if unassigned else "", "sort": sort,
-            "limit": str(limit)}  # fmt: skip
+            "service": service or "", "kind": kind or "", "q": text or "",
+            "queue": UNASSIGNED if unassigned else "", "sort": sort, "limit": str(limit)}  # fmt: skip
     try:
         wanted = IncidentFilter.from_args(args)
     except FilterError as exc:  # it names the argument as the list's link has it: 'status', 'q'
@@ -145,7 +151,9 @@ def _found(db: Database, wanted: IncidentFilter) -> tuple[Page, dict[str, str]]:
 def _line(row: Incident, names: Mapping[str, str]) -> str:
     """One incident as `list` prints it; the assignee by name where they have one."""
     who = names.get(row.assignee.lower(), row.assignee) if row.assignee else "-"
-    return f"{row.ref:<8} P{row.priority} {row.status:<12} {who:<24} {printed_time(row.last_seen):<20}  {row.title}"
+    marked = "[request] " if row.kind == "request" else ""
+    return (f"{row.ref:<8} P{row.priority} {row.status:<12} {who:<24} {printed_time(row.last_seen):<20}  "
+            f"{marked}{row.title}")  # fmt: skip
 
 
 @incident.command("show")
@@ -198,8 +206,8 @@ def _fields(row: Incident, names: Mapping[str, str], problem: Problem | None) ->
              f"last {printed_time(row.last_seen)}",
              f"assignee: {label(row.assignee, names) if row.assignee else '-'}",
              f"requester: {row.requester or '-'}"]  # fmt: skip
-    kept = (("category", row.category), ("service", row.service), ("CI", row.ci.name if row.ci else None),
-            ("resolution", row.resolution))  # fmt: skip
+    kept = (("kind", KIND_WORDS[row.kind]), ("category", row.category), ("service", row.service),
+            ("CI", row.ci.name if row.ci else None), ("resolution", row.resolution))  # fmt: skip
     lines += [f"{name}: {value}" for name, value in kept if value]
     if problem is not None:
         lines.append(f"problem: {problem.ref} ({problem.state}): {problem.title}")

@@ -41,6 +41,7 @@ def incident_json(incident: Incident) -> dict[str, Any]:
         "priority": incident.priority,
         "severity": incident.severity,
         "category": incident.category,
+        "kind": incident.kind,  # incident or request (a service request): hub.domain.INCIDENT_KINDS
         "assignee": incident.assignee,
         "requester": incident.requester,
         "source": incident.source,

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from hub import incident_words, major_incidents, queues, read_markers
 from hub.addresses import is_address
 from hub.cis import name_key
+from hub.domain import INCIDENT_KINDS
 from hub.incident_reading import WITH_MAJOR
 from hub.models import INCIDENT_STATUSES, OPEN_STATUSES, ConfigurationItem, Incident
 from hub.numbers import row_id, whole_number
@@ -80,6 +81,7 @@ class IncidentFilter:
     status: str | None = None  # one of INCIDENT_STATUSES, or several joined by commas, each once (`open,acknowledged`)
     priority: int | None = None
     category: str | None = None
+    kind: str | None = None  # one of INCIDENT_KINDS: incidents or service requests only
     assignee: str | None = None
     source: str | None = None
     service: str | None = None
@@ -126,6 +128,9 @@ class IncidentFilter:
         queue = (text("queue") or "").lower() or None
         if queue is not None and queue not in (MY_QUEUE, UNASSIGNED) and not is_address(queue):
             raise FilterError(f"'queue' must be {MY_QUEUE}, {UNASSIGNED} or a person's address, not {queue!r}")
+        kind = text("kind")
+        if kind is not None and kind not in INCIDENT_KINDS:
+            raise FilterError(f"'kind' must be {' or '.join(INCIDENT_KINDS)}, not {kind!r}")
         sort = text("sort") or "newest"
         if sort not in SORTS:
             raise FilterError(f"'sort' must be one of {', '.join(SORTS)}, not {sort!r}")
@@ -134,6 +139,7 @@ class IncidentFilter:
             status=status,
             priority=bounded_number(args, "priority", 1, 5, None),
             category=text("category"),
+            kind=kind,
             assignee=text("assignee"),
             source=text("source"),
             service=text("service"),
@@ -153,7 +159,8 @@ class IncidentFilter:
         """Query-string arguments for this filter with `changes` (links to other pages and sorts keep the rest)."""
         changed = replace(self, **changes)
         values = {"status": changed.status, "priority": changed.priority, "category": changed.category,
-                  "assignee": changed.assignee, "source": changed.source, "service": changed.service,
+                  "kind": changed.kind, "assignee": changed.assignee, "source": changed.source,
+                  "service": changed.service,
                   "ci": changed.ci, "requester": changed.requester, "q": changed.text, "queue": changed.queue,
                   "major": 1 if changed.major else None, "new": 1 if changed.news else None,
                   "sort": None if changed.sort == "newest" else changed.sort,
@@ -174,8 +181,8 @@ class IncidentFilter:
 
     @property
     def narrowed(self) -> bool:
-        return any((self.status, self.priority, self.category, self.assignee, self.source, self.service, self.ci,
-                    self.requester, self.text, self.queue, self.major, self.news))  # fmt: skip
+        return any((self.status, self.priority, self.category, self.kind, self.assignee, self.source, self.service,
+                    self.ci, self.requester, self.text, self.queue, self.major, self.news))  # fmt: skip
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
@@ -185,6 +192,8 @@ class IncidentFilter:
             found.append(Incident.priority == self.priority)
         if self.category:
             found.append(Incident.category == self.category)
+        if self.kind:
+            found.append(Incident.kind == self.kind)
         if self.assignee:
             found.append(Incident.assignee == self.assignee.lower() if "@" in self.assignee else
                          Incident.assignee == self.assignee)  # fmt: skip

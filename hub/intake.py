@@ -396,6 +396,7 @@ class Intake:
             "priority": decision.priority,
             "severity": event.severity,
             "category": decision.category,
+            "kind": decision.kind_of(event),
             "assignee": decision.assignee,
             "requester": event.requester,
             "source": event.source,

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 
 from hub import mail_records, notices, recipients
 from hub.ci_links import Linked
-from hub.domain import Decision, InboundEvent, Policy, format_ref
+from hub.domain import INCIDENT_KINDS, KIND_WORDS, Decision, InboundEvent, Policy, format_ref
 from hub.intake_notices import NoticeSettings
 from hub.mail_threads import Thread
 from hub.mailboxes import MailboxImport, earlier_import, remember_import
@@ -190,6 +190,7 @@ def trace_record(decision: Decision) -> dict[str, Any]:
     result = {
         "priority": decision.priority,
         "category": decision.category,
+        "kind": decision.kind,
         "assignee": decision.assignee,
         "service": decision.service,
         "tags": list(decision.tags),
@@ -212,6 +213,8 @@ def opened_summary(decision: Decision, event: InboundEvent, ci: Linked | None = 
         parts = [f"Opened as P{decision.priority}"]
     if decision.silenced_by is not None:
         parts.append(f"silenced by silence {decision.silenced_by} (no notifications)")
+    if decision.kind_of(event) != INCIDENT_KINDS[0]:
+        parts.append(f"a {KIND_WORDS[decision.kind_of(event)]}")
     if decision.category:
         parts.append(f"category {decision.category}")
     if decision.service:

@@ -144,6 +144,8 @@ class Incident(Base):
     priority: Mapped[int] = mapped_column(Integer, default=3)
     severity: Mapped[str] = mapped_column(String(20), default="unknown")
     category: Mapped[str | None] = mapped_column(String(100))
+    # hub.domain.INCIDENT_KINDS: an incident or a service request (the help centre's form, a rule or an agent says).
+    kind: Mapped[str] = mapped_column(String(20), server_default=text("'incident'"))
     assignee: Mapped[str | None] = mapped_column(String(320))
     requester: Mapped[str | None] = mapped_column(String(320))
     source: Mapped[str] = mapped_column(String(32))
@@ -884,6 +886,8 @@ class PendingRequest(Base):
     subject: Mapped[str] = mapped_column(String(500))
     body: Mapped[str] = mapped_column(Text)
     service: Mapped[str | None] = mapped_column(String(100))
+    # "Something is broken" (incident) or "I need something" (request): hub.domain.INCIDENT_KINDS.
+    kind: Mapped[str] = mapped_column(String(20), server_default=text("'incident'"))
     asked_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     confirmed_at: Mapped[datetime | None] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column()

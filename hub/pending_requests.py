@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from hub import link_mail, notices
 from hub.db import Database
+from hub.domain import INCIDENT_KINDS
 from hub.models import Event, PendingRequest, utcnow
 from hub.recipients import Sender
 from hub.signed_links import Claim, LinkKind, StaleLink
@@ -66,6 +67,7 @@ class Question:
     subject: str
     body: str
     service: str | None = None
+    kind: str = INCIDENT_KINDS[0]  # what the requester said it is: something broken, or something they need
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class Pending:
     confirmed_at: datetime | None
     sent_at: datetime | None
     incident_id: int | None
+    kind: str = INCIDENT_KINDS[0]
 
     @property
     def marker(self) -> str:
@@ -101,7 +104,7 @@ def as_raw(request: Pending) -> bytes:
     """What the intake stores as the event received: the request as stored, as JSON, with its number and address
     first, where `requester_in` finds them (hub/requester_data.py reads only the start of an event)."""
     stored = {"request": request.id, "email": request.email, "subject": request.subject, "body": request.body,
-              "service": request.service, "asked_at": request.asked_at.isoformat(),
+              "service": request.service, "kind": request.kind, "asked_at": request.asked_at.isoformat(),
               "confirmed_at": request.confirmed_at.isoformat() if request.confirmed_at else None}  # fmt: skip
     return json.dumps(stored, ensure_ascii=False).encode()
 
@@ -133,7 +136,7 @@ def ask(session: Session, question: Question, sender: Sender, now: datetime) -> 
 
     def confirmation() -> notices.Notice:
         values = {"email": question.email, "subject": question.subject, "body": question.body,
-                  "service": question.service, "asked_at": now}  # fmt: skip
+                  "service": question.service, "kind": question.kind, "asked_at": now}  # fmt: skip
         request_id = conn.execute(insert(PendingRequest).values(**values).returning(PendingRequest.id)).scalar_one()
         token = CONFIRM.sign(sender.signing_key("requests asked on the help centre"), request_id, question.email,
                              now=now)  # fmt: skip
@@ -152,7 +155,7 @@ def read(session: Session | Connection, claim: Claim) -> Pending:
     ).first()  # the link's number is the request's; the address must match, as ids of deleted rows come back
     if row is None:
         raise StaleLink("this request is no longer here: requests are forgotten a week after they were asked")
-    return Pending(*row)
+    return Pending(**row._asdict())
 
 
 def take(session: Session, claim: Claim, now: datetime) -> tuple[Pending, bool]:
@@ -227,4 +230,5 @@ def forget(db: Database, now: datetime | None = None) -> int:
 _COLUMNS = (
     PendingRequest.id, PendingRequest.email, PendingRequest.subject, PendingRequest.body, PendingRequest.service,
     PendingRequest.asked_at, PendingRequest.confirmed_at, PendingRequest.sent_at, PendingRequest.incident_id,
+    PendingRequest.kind,
 )  # fmt: skip

@@ -17,6 +17,7 @@ from hub.domain import RuleSpec
 #: What a rule can set, in the order the export writes them (the rules engine validates against the same list).
 ACTION_KEYS = (
     "category",
+    "kind",
     "service",
     "tags",
     "impact",

@@ -49,6 +49,7 @@ INCIDENT_COLUMNS = (
     "priority",
     "severity",
     "category",
+    "kind",
     "assignee",
     "requester",
     "source",

@@ -1,5 +1,5 @@
 """What agents do to an incident's state: acknowledge, wait, resume, resolve, close, reopen, assign, prioritise,
-categorise, name its CI, retitle, set its public note, watch, merge.
+categorise (category, service, kind), name its CI, retitle, set its public note, watch, merge.
 
 Each action is one transaction that changes the incident, writes its timeline entry and owes the notices it
 causes, so the web UI, the API and the CLI share one implementation. Which status may follow which is a pure table
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from hub import ci_links, cis, escalation, lookback_cache, merged_requesters, notices, recipients, sla, status_page
 from hub.agent_action import Actor, Mail, NoSuchIncident, TriageError, checked_text, locked
 from hub.db import Database
-from hub.domain import format_ref
+from hub.domain import INCIDENT_KINDS, format_ref
 from hub.models import OPEN_STATUSES, Incident, utcnow
 from hub.names import NAME_WIDTH, is_one_line
 from hub.outbox import entry, is_active_user, owe
@@ -197,13 +197,21 @@ def set_priority(db: Database, incident_id: int, priority: int, actor: Actor) ->
 
 
 def categorise(
-    db: Database, incident_id: int, actor: Actor, *, category: str | None = KEEP, service: str | None = KEEP
+    db: Database,
+    incident_id: int,
+    actor: Actor,
+    *,
+    category: str | None = KEEP,
+    service: str | None = KEEP,
+    kind: str = KEEP,
 ) -> bool:
-    """Correct what the rules guessed from what came in: the category and/or the service (blank clears one; an
-    argument left out keeps it). The SLA follows, since a policy may be scoped to either. Returns whether anything
-    changed."""
-    wanted = {name: _name(value, name) for name, value in (("category", category), ("service", service))
-              if value is not KEEP}  # fmt: skip
+    """Correct what the rules guessed from what came in: the category, the service (blank clears one) and/or the
+    kind, an incident or a service request (an argument left out keeps it). The SLA follows, since a policy may be
+    scoped to any of them. Returns whether anything changed."""
+    wanted: dict[str, str | None] = {name: _name(value, name) for name, value in
+                                     (("category", category), ("service", service)) if value is not KEEP}  # fmt: skip
+    if kind is not KEEP:
+        wanted["kind"] = checked_kind(kind)
     with db.transaction() as session:
         incident = locked(session, incident_id)
         changes = [f"{name} {getattr(incident, name) or '—'} → {value or '—'}" for name, value in wanted.items()
@@ -361,6 +369,13 @@ def _refuse_second_open(session: Session, incident: Incident) -> None:
         raise TriageError(
             f"{format_ref(other)} is open with the same dedup key; merge {incident.ref} into it instead of reopening"
         )
+
+
+def checked_kind(kind: object) -> str:
+    """One of `INCIDENT_KINDS`, or TriageError naming them."""
+    if kind not in INCIDENT_KINDS:
+        raise TriageError(f"the kind must be {' or '.join(INCIDENT_KINDS)}, not {kind!r}")
+    return str(kind)
 
 
 def _name(value: str | None, what: str) -> str | None:

@@ -4,10 +4,11 @@
 subject is one line, since it becomes the incident's title and the acknowledgement's Subject header, and the
 service is one of the public ones. `confirm` sends a request whose link's button was pressed: claimed, recorded
 by the intake as an event from source `web` (requester: the address; title: the subject; description: what
-happened; labels `channel: web` and the `service` chosen, which the rules' conditions read as an alert's), then
-settled. Everything an email gets follows from the intake: the rules, the SLA, the acknowledgement with the
-reference and the "Follow your request" link. `upkeep` is the dispatcher's step (the `switchboard.upkeep` entry
-point `ask-the-desk`) that sends what a crash left pressed but unsent.
+happened; labels `channel: web` and the `service` chosen, which the rules' conditions read as an alert's; the
+kind the requester chose, "Something is broken" an incident and "I need something" a service request, which a
+rule's `kind` may still change), then settled. Everything an email gets follows from the intake: the rules, the
+SLA, the acknowledgement with the reference and the "Follow your request" link. `upkeep` is the dispatcher's step
+(the `switchboard.upkeep` entry point `ask-the-desk`) that sends what a crash left pressed but unsent.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from hub import contacts, pending_requests
 from hub.addresses import is_address
 from hub.config import Settings
 from hub.db import Database
-from hub.domain import InboundEvent
+from hub.domain import INCIDENT_KINDS, InboundEvent
 from hub.errors import StorageUnavailable
 from hub.intake import Intake, Raw
 from hub.models import utcnow
@@ -36,7 +37,7 @@ from ingest.webhooks.generic import MAX_TITLE
 log = logging.getLogger(__name__)
 
 SOURCE = pending_requests.SOURCE
-FIELDS = ("email", "subject", "body", "service")
+FIELDS = ("email", "subject", "body", "service", "kind")
 MAX_SUBJECT = MAX_TITLE
 MAX_BODY = MAX_DESCRIPTION
 #: How long pressing the button waits for another press of it (a double click, a second tab) to finish sending.
@@ -69,7 +70,10 @@ def question(fields: Mapping[str, str], public: Sequence[str]) -> Question:
     service = (fields.get("service") or "").strip() or None
     if service is not None and service not in public:
         raise InvalidField("service", "choose a service from the list, or “I don't know”")
-    return Question(email, subject, body, service)
+    kind = (fields.get("kind") or "").strip() or INCIDENT_KINDS[0]  # a page from before the form asked
+    if kind not in INCIDENT_KINDS:
+        raise InvalidField("kind", "choose “Something is broken” or “I need something”")
+    return Question(email, subject, body, service, kind)
 
 
 def event_of(request: Pending) -> tuple[Raw, InboundEvent]:
@@ -77,7 +81,7 @@ def event_of(request: Pending) -> tuple[Raw, InboundEvent]:
     raw = Raw(source=SOURCE, content_type="application/json", body=pending_requests.as_raw(request))
     labels = {"channel": SOURCE, **({"service": request.service} if request.service else {})}
     event = InboundEvent(source=SOURCE, title=request.subject, description=request.body, requester=request.email,
-                         labels=MappingProxyType(labels), message_id=request.marker)  # fmt: skip
+                         labels=MappingProxyType(labels), message_id=request.marker, kind=request.kind)  # fmt: skip
     return raw, event
 
 

@@ -2,7 +2,7 @@
 desk (the new-incident form, or `POST /api/v1/incidents`), made into an event like any other (pure, no I/O).
 
 It goes through the same intake as an alert or an email: stored as received, routed by the rules, and owed the
-same notices. What the agent chose (priority, category, assignee, service, CI) wins over the rules
+same notices. What the agent chose (priority, category, kind, assignee, service, CI) wins over the rules
 (hub.domain.Chosen).
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from hub.addresses import ADDRESS_WIDTH, is_address
 from hub.cis import MAX_NAME as CI_WIDTH
-from hub.domain import Chosen, InboundEvent
+from hub.domain import INCIDENT_KINDS, Chosen, InboundEvent
 from hub.names import NAME_WIDTH, is_one_line
 from ingest.contact_channels import CHANNELS
 from ingest.errors import InvalidPayload
@@ -22,8 +22,8 @@ from ingest.webhooks.generic import MAX_TITLE
 
 SOURCE = "desk"
 #: CHANNELS: how the person reached the desk, kept as the label `channel` for rules and reports.
-FIELDS = ("title", "description", "requester", "channel", "service", "ci", "priority", "category", "assignee",
-          "acknowledge_requester")  # fmt: skip
+FIELDS = ("title", "description", "requester", "channel", "service", "ci", "priority", "category", "kind",
+          "assignee", "acknowledge_requester")  # fmt: skip
 MAX_DESCRIPTION = 50_000
 
 
@@ -64,6 +64,7 @@ def normalise(fields: Mapping[str, Any], *, by: str) -> InboundEvent:
         by=by,
         priority=_priority(fields.get("priority")),
         category=_text(fields, "category", NAME_WIDTH),
+        kind=_kind(_text(fields, "kind", NAME_WIDTH)),
         assignee=assignee.lower() if assignee and "@" in assignee else assignee,
         acknowledge_requester=_flag(fields, "acknowledge_requester", default=True),
         service=service,
@@ -95,6 +96,13 @@ def _text(fields: Mapping[str, Any], name: str, width: int, *, strip: bool = Tru
     if strip and not is_one_line(value):
         raise InvalidField(name, f"'{name}' must be one line of text, without control characters")
     return value
+
+
+def _kind(value: str | None) -> str | None:
+    """One of INCIDENT_KINDS; left out, the rules' (an incident, unless one says otherwise)."""
+    if value is None or value.lower() in INCIDENT_KINDS:
+        return value.lower() if value is not None else None
+    raise InvalidField("kind", f"'kind' must be {' or '.join(INCIDENT_KINDS)}, or left out; not {value!r}")
 
 
 def _priority(value: Any) -> int | None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from hub.acting_cli import AS, acting
+from hub.domain import INCIDENT_KINDS
 from ingest.contact_channels import CHANNELS
 
 if TYPE_CHECKING:
@@ -31,13 +32,18 @@ if TYPE_CHECKING:
 @click.option("--ci", metavar="NAME", help="The configuration item it is about (an active CI's name).")
 @click.option("--priority", type=click.IntRange(1, 5), help="1 (highest) to 5; the rules' guess when left out.")
 @click.option("--category", help="The category; the rules' guess when left out.")
+@click.option(
+    "--kind",
+    type=click.Choice(INCIDENT_KINDS),
+    help="incident (something is broken) or request (someone needs something); the rules' when left out.",
+)
 @click.option("--assignee", metavar="EMAIL|GROUP", help="Who takes it; the rules' choice when left out.")
 @click.option("--acknowledge/--no-acknowledge", default=True, show_default=True,
               help="Mail the requester its reference.")  # fmt: skip
 @AS
 def incident_create(title: str, description: str, requester: str | None, channel: str, service: str | None,
-                    ci: str | None, priority: int | None, category: str | None, assignee: str | None,
-                    acknowledge: bool, actor: str) -> None:  # fmt: skip
+                    ci: str | None, priority: int | None, category: str | None, kind: str | None,
+                    assignee: str | None, acknowledge: bool, actor: str) -> None:  # fmt: skip
     """Log an incident someone reported by phone, at the desk or in a chat, as the new-incident page does: routed
     by the rules, with what is given here winning over their guesses, and the requester mailed its reference.
 
@@ -48,8 +54,8 @@ def incident_create(title: str, description: str, requester: str | None, channel
     from ingest.pipeline import make_intake
 
     fields = {"title": title, "description": description, "requester": requester, "channel": channel,
-              "service": service, "ci": ci, "priority": priority, "category": category, "assignee": assignee,
-              "acknowledge_requester": acknowledge}  # fmt: skip
+              "service": service, "ci": ci, "priority": priority, "category": category, "kind": kind,
+              "assignee": assignee, "acknowledge_requester": acknowledge}  # fmt: skip
 
     def work(db: Database, settings: Settings, who: Actor) -> Outcome:
         return log_incident(make_intake(settings, db), fields, by=who.name)

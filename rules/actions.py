@@ -17,7 +17,7 @@ from typing import Any
 from jinja2 import TemplateError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from hub.domain import GroupState
+from hub.domain import INCIDENT_KINDS, GroupState
 from hub.rotation import answering
 from hub.rules_export import ACTION_KEYS
 from rules.errors import PathPart, RuleError
@@ -218,6 +218,7 @@ class Actions:
     """A rule's validated actions (templates compiled)."""
 
     category: str | None = None
+    kind: str | None = None  # one of INCIDENT_KINDS: an incident or a service request
     service: str | None = None
     tags: tuple[str, ...] = ()
     impact: int | None = None
@@ -274,6 +275,8 @@ def compile_actions(
         raise RuleError("set either `assignee` (a person or queue) or `group` (a member picked by strategy)", path)
     if "suppress" in e and not isinstance(e["suppress"], bool):
         raise RuleError("suppress is true or false", (*path, "suppress"))
+    if "kind" in e and e["kind"] not in INCIDENT_KINDS:
+        raise RuleError(f"kind is {' or '.join(INCIDENT_KINDS)}, not {e['kind']!r}", (*path, "kind"))
 
     def text(key: str, limit: int = 100) -> str | None:
         return _text(e[key], (*path, key), limit) if key in e else None
@@ -281,6 +284,7 @@ def compile_actions(
     assignee = text("assignee", 320)
     return Actions(
         category=text("category"),
+        kind=text("kind"),
         service=text("service", 200),
         tags=_names(e["tags"], (*path, "tags")) if "tags" in e else (),
         impact=_level(e["impact"], len(matrix), "impact", (*path, "impact")) if "impact" in e else None,

@@ -18,7 +18,7 @@ from rules.engine import Engine
 #: The kinds of change counted, in the order they are shown.
 KINDS = ("recategorised", "reprioritised", "reassigned", "suppressed", "unsuppressed", "other")
 _FIELDS = {"category": "recategorised", "priority": "reprioritised", "assignee": "reassigned"}
-_OTHER = ("service", "tags", "title", "dedup_key", "ci", "channels")
+_OTHER = ("kind", "service", "tags", "title", "dedup_key", "ci", "channels")
 
 
 @dataclass(frozen=True)

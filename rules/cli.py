@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 from hub.cli import ROW_ID, in_transaction, printed_time
-from hub.domain import Decision, RoutingState, RuleBook, RuleSpec
+from hub.domain import INCIDENT_KINDS, Decision, RoutingState, RuleBook, RuleSpec
 from hub.errors import BadInput
 from hub.rules_export import ALWAYS
 from hub.test_events import test_event
@@ -72,6 +72,7 @@ def rules_list() -> None:
 @click.option("--op", type=click.Choice(OPERATORS), default="equals", show_default=True)
 @click.option("--value", default="", help="What to compare with (comma-separated for 'in').")
 @click.option("--category", help="Set this category.")
+@click.option("--kind", type=click.Choice(INCIDENT_KINDS), help="Make it an incident or a (service) request.")
 @click.option("--service", help="Set this service.")
 @click.option("--tag", "tags", multiple=True, help="Add this tag (repeatable).")
 @click.option("--impact", type=int, help="Impact 1 (widespread) .. n: with urgency, gives the priority.")
@@ -273,6 +274,7 @@ def outcome_fields(decision: Decision) -> dict[str, str]:
     """The decision as the text --expect compares with (lists comma-separated, priority as P1..P5)."""
     return {
         "category": str(decision.category),
+        "kind": decision.kind or INCIDENT_KINDS[0],  # what the rules make of an event that says nothing
         "assignee": str(decision.assignee),
         "priority": f"P{decision.priority}",
         "service": str(decision.service),

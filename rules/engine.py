@@ -110,6 +110,7 @@ class _Outcome:
     """What the rules have set so far (first match wins per field; tags add up)."""
 
     category: str | None = None
+    kind: str | None = None
     service: str | None = None
     tags: list[str] = field(default_factory=list)
     impact: int | None = None
@@ -159,6 +160,8 @@ def _apply(
     notes: list[str] = []
     if a.category and out.category is None:
         out.category = sets["category"] = a.category
+    if a.kind and out.kind is None:
+        out.kind = sets["kind"] = a.kind
     if a.service and out.service is None:
         out.service = sets["service"] = a.service
     if a.tags:
@@ -245,6 +248,7 @@ def _decide(
     return Decision(
         priority=priority if priority is not None else priority_for(event.severity),
         category=out.category,
+        kind=out.kind,
         assignee=out.assignee,
         trace=tuple(trace),
         service=out.service,

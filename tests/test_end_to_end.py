@@ -148,8 +148,9 @@ def test_readme_tour_runs_as_printed(
     assert (by_ref["INC-2"]["assignee"], by_ref["INC-2"]["requester"]) == ("service-desk", "ann@example.com")
     assert resolved["incident_status"] == "resolved"
 
-    found, acknowledged, commented, timed, corrected, watched, suggestions, logged = answers(api_out)
+    found, acknowledged, requests, commented, timed, corrected, watched, suggestions, logged = answers(api_out)
     assert [i["ref"] for i in found] == ["INC-2"]
+    assert requests == []  # the tour's two are incidents, not service requests
     assert (acknowledged["status"], acknowledged["assignee"]) == ("acknowledged", "you@example.com")
     assert "error" not in commented and timed["minutes_spent"] == 20 and watched["watchers"] == ["you@example.com"]
     assert corrected["minutes_spent"] == 90  # the 20 minutes corrected to 1h 30m

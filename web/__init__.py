@@ -28,6 +28,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     from hub.accounts import IntegrationKeys
     from hub.changes import web_link
     from hub.db import Database
+    from hub.domain import KIND_WORDS
     from ingest.pipeline import make_intake
     from web import (
         account,
@@ -134,6 +135,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     permissions.init_app(app)
     app.jinja_env.globals.update(nav_work=navigation.WORK, nav_admin=navigation.ADMIN, here=here, csrf_field=csrf_field)
     app.jinja_env.filters["web_link"] = web_link  # links stored before hub/changes.py refused other schemes
+    app.jinja_env.globals["kinds"] = KIND_WORDS  # an incident or a service request, in words (hub.domain)
     app.jinja_env.globals["person_label"] = people.label  # a person in text where markup cannot go (a tooltip)
     app.jinja_env.filters["with_names"] = people.with_names  # a summary's colleagues, for _person.html's `naming`
 

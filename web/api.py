@@ -80,11 +80,11 @@ def incident_number(view: Callable[..., Response]) -> Callable[..., Response]:
 @bp.get("/incidents")
 @token_required(VIEW_INCIDENTS)
 def incidents() -> Response:
-    """Incidents, newest first, filtered like the list page (`status`, `priority`, `category`, `assignee`, `queue`,
-    `source`, `service`, `ci`, `requester`, `q`, `major`), sorted by `sort`, a `page` of `limit` at a time (default
-    100, at most 500); `X-Total-Count` says how many match in all, or with `total=capped` (cheaper on a large desk)
-    at most 10,000 or the page's end, `X-Total-Count-Exact: false` saying more match. A token is no one's, so
-    `queue` names a person's address (`queue=mine` is a 400 saying so) or is `unassigned`."""
+    """Incidents, newest first, filtered like the list page (`status`, `priority`, `category`, `kind`, `assignee`,
+    `queue`, `source`, `service`, `ci`, `requester`, `q`, `major`), sorted by `sort`, a `page` of `limit` at a time
+    (default 100, at most 500); `X-Total-Count` says how many match in all, or with `total=capped` (cheaper on a
+    large desk) at most 10,000 or the page's end, `X-Total-Count-Exact: false` saying more match. A token is no
+    one's, so `queue` names a person's address (`queue=mine` is a 400 saying so) or is `unassigned`."""
     try:
         filt = IncidentFilter.from_args(request.args, default_limit=API_PAGE_SIZE)
         exact = exact_total(request.args)
@@ -101,8 +101,8 @@ def incidents() -> Response:
 @token_required(WORK_INCIDENTS)
 def log() -> Response:
     """Log an incident by hand (what someone reported by phone, at the desk, in a chat): `title` and optionally
-    `description`, `requester`, `channel`, `service`, `ci`, `priority`, `category`, `assignee`,
-    `acknowledge_requester`.
+    `description`, `requester`, `channel`, `service`, `ci`, `priority`, `category`, `kind` (incident, the default,
+    or request), `assignee`, `acknowledge_requester`.
     The rules route it; what is given wins over them. 201 with the incident and its `Location`."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -158,7 +158,7 @@ def _change_window() -> timedelta:
     return timedelta(seconds=services().settings.change_window)
 
 
-_PATCHABLE = ("status", "assignee", "priority", "category", "service", "title", "resolution", "public_note")
+_PATCHABLE = ("status", "assignee", "priority", "category", "kind", "service", "title", "resolution", "public_note")
 
 
 @bp.patch("/incidents/<ref>")
@@ -166,8 +166,8 @@ _PATCHABLE = ("status", "assignee", "priority", "category", "service", "title", 
 @incident_number
 def update_incident(ref: str, number: int) -> Response:
     """Change `status` (open, acknowledged, waiting, resolved, closed), `assignee`, `priority`, `title`,
-    `category` and/or `service` (null or "" clears those two), `public_note` (what the status page says; null or ""
-    takes it down); with `"status": "resolved"`, `resolution` says how.
+    `category` and/or `service` (null or "" clears those two), `kind` (incident or request), `public_note` (what
+    the status page says; null or "" takes it down); with `"status": "resolved"`, `resolution` says how.
     Answers the incident as it is afterwards."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not body:
@@ -190,10 +190,10 @@ def update_incident(ref: str, number: int) -> Response:
                 raise TriageError("'title' must be text")
             triage.retitle(db, number, body["title"], actor)
         names = {name: body[name] for name in ("category", "service") if name in body}
-        if names:
-            if not all(value is None or isinstance(value, str) for value in names.values()):
-                raise TriageError("'category' and 'service' must be names (strings), or null to clear them")
-            triage.categorise(db, number, actor, **names)
+        if not all(value is None or isinstance(value, str) for value in names.values()):
+            raise TriageError("'category' and 'service' must be names (strings), or null to clear them")
+        if names or "kind" in body:  # one timeline entry, as the page's form makes; the triage checks the kind
+            triage.categorise(db, number, actor, **names, **({"kind": body["kind"]} if "kind" in body else {}))
         if "public_note" in body:
             if body["public_note"] is not None and not isinstance(body["public_note"], str):
                 raise TriageError("'public_note' is text, or null to take it down")

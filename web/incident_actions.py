@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from hub import incident_notes, major_incidents, people, problem_links, time_spent, triage
 from hub.agent_action import Actor, Mail, TriageError
+from hub.domain import KIND_WORDS
 from hub.errors import BadInput, StorageUnavailable
 from hub.numbers import row_id, whole_number
 from hub.time_spent import Correction, Spent
@@ -57,9 +58,11 @@ def _priority(number: int, actor: Actor) -> str:
 
 def _categorise(number: int, actor: Actor) -> str:
     category, service = request.form.get("category", ""), request.form.get("service", "")
-    if not triage.categorise(acting_db(), number, actor, category=category, service=service):
+    kind = request.form.get("kind", triage.KEEP)  # a form from before kinds keeps it
+    if not triage.categorise(acting_db(), number, actor, category=category, service=service, kind=kind):
         return "was already so categorised"
-    return f"now category {category.strip() or '—'}, service {service.strip() or '—'}"
+    said = f"category {category.strip() or '—'}, service {service.strip() or '—'}"
+    return f"now {'a ' + KIND_WORDS[kind] + ', ' if kind is not triage.KEEP else ''}{said}"
 
 
 def _ci(number: int, actor: Actor) -> str:

@@ -16,6 +16,7 @@ from flask_login import current_user
 
 from hub import assignees, cis
 from hub.catalogue import services as catalogue_services
+from hub.domain import INCIDENT_KINDS
 from hub.errors import StorageUnavailable
 from hub.intake import InvalidChoice, Outcome
 from ingest import logged, logged_intake
@@ -34,7 +35,7 @@ def log_incident(fields: Mapping[str, Any], *, by: str, body: bytes | None = Non
 @bp.route("/incidents/new", methods=["GET", "POST"])
 @requires(WORK_INCIDENTS)
 def new() -> ResponseReturnValue:
-    values: dict[str, Any] = {"channel": logged.CHANNELS[0], "acknowledge_requester": True}
+    values: dict[str, Any] = {"channel": logged.CHANNELS[0], "kind": INCIDENT_KINDS[0], "acknowledge_requester": True}
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":

@@ -9,6 +9,7 @@ from hub.agent_action import MAX_TEXT
 from hub.agent_files import MOST_FILES
 from hub.attachments import ORIGINS
 from hub.cis import KINDS, STATUSES
+from hub.domain import INCIDENT_KINDS
 from hub.incident_search import COUNT_CAP, OPEN
 from hub.mail_choices import EVERY_PRIORITY, NEVER
 from hub.mail_choices import NAMES as MAIL_CHOICE_NAMES
@@ -45,6 +46,12 @@ _ERROR = {
     },
 }
 _TIME = {"type": ["string", "null"], "format": "date-time"}
+_KIND = {
+    "type": "string",
+    "enum": list(INCIDENT_KINDS),
+    "description": "An incident (something is broken) or a request (a service request: someone needs something); "
+    "both are INC-<n>.",
+}
 _INCIDENT = {
     "type": "object",
     "required": ["ref", "title", "status", "priority", "severity", "source", "occurrences", "labels"],
@@ -55,6 +62,7 @@ _INCIDENT = {
         "priority": {"type": "integer", "minimum": 1, "maximum": 5},
         "severity": {"type": "string"},
         "category": {"type": ["string", "null"]},
+        "kind": _KIND,
         "assignee": {"type": ["string", "null"]},
         "requester": {"type": ["string", "null"]},
         "source": {"type": "string"},
@@ -516,6 +524,11 @@ _LOGGED = {
         },
         "priority": {"type": "integer", "minimum": 1, "maximum": 5, "description": "Left out: the rules decide."},
         "category": {"type": "string", "maxLength": 100},
+        "kind": {
+            **_KIND,
+            "default": INCIDENT_KINDS[0],
+            "description": "Left out: an incident, unless a rule says otherwise.",
+        },
         "assignee": {"type": "string", "maxLength": 320, "description": "An active user's email or a group."},
         "acknowledge_requester": {"type": "boolean", "default": True},
     },
@@ -654,6 +667,12 @@ def document() -> dict[str, Any]:
                             for name in ("q", "category", "assignee", "source", "service", "requester")
                         ),
                         {
+                            "name": "kind",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": list(INCIDENT_KINDS)},
+                            "description": "Only incidents, or only service requests.",
+                        },
+                        {
                             "name": "ci",
                             "in": "query",
                             "schema": {"type": "string", "maxLength": 200},
@@ -722,7 +741,7 @@ def document() -> dict[str, Any]:
                     "responses": {"200": _json(detail_ref, "The incident."), **_errors(401, 404)},
                 },
                 "patch": {
-                    "summary": "Change status, assignee, priority, title, category, service or public note",
+                    "summary": "Change status, assignee, priority, title, category, kind, service or public note",
                     "operationId": "updateIncident",
                     "requestBody": _body(
                         {
@@ -735,6 +754,7 @@ def document() -> dict[str, Any]:
                                 "priority": {"type": "integer", "minimum": 1, "maximum": 5},
                                 "title": {"type": "string", "minLength": 1, "maxLength": 500},
                                 "category": {"type": ["string", "null"], "maxLength": 100},
+                                "kind": _KIND,
                                 "service": {"type": ["string", "null"], "maxLength": 100},
                                 "resolution": {
                                     "type": ["string", "null"],

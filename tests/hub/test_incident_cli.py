@@ -299,5 +299,6 @@ def test_the_documented_walk_runs_as_printed(settings: Settings, intake: Intake,
     assert "INC-2 has 15 min more spent on it\n" in out and "INC-2 is closed now\n" in out
     assert "Assigned to Sam Reed <sam@example.com> by you@example.com" in out
     assert "resolution: Replaced the toner" in out and "INC-2 is open now" in out
+    assert "INC-2 is a service request now\n" in out and "[request] Printer on fire" in out
     [listed] = json.loads(out[out.rindex("[\n") :])
-    assert (listed["ref"], listed["priority"], listed["status"]) == ("INC-2", 2, "open")
+    assert (listed["ref"], listed["priority"], listed["status"], listed["kind"]) == ("INC-2", 2, "open", "request")

@@ -313,3 +313,19 @@ def test_0048_keeps_the_names_already_set_whole_and_in_parts_as_the_accounts_do_
     assert _name_words(db) == {"ob@example.com": {"sean", "o", "brien"}, "ann@example.com": {"ann", "lee"},
                                "jl@example.com": {"jean", "luc", "d", "angelo"}}  # fmt: skip
     db.dispose()
+
+
+@pytest.mark.empty_database
+def test_0050_makes_every_incident_there_an_incident_and_its_downgrade_drops_the_kind(database_url: str) -> None:
+    db = Database.connect(database_url)
+    upgrade(db.engine, "0049")
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO incidents (title, description, status, priority, severity, source, occurrences,"
+                          " first_seen, last_seen, labels) VALUES ('Printer', '', 'open', 3, 'unknown', 'email', 1,"
+                          " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '{}')"))  # fmt: skip
+    upgrade(db.engine, "0050")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT kind FROM incidents")).scalars().all() == ["incident"]
+    command.downgrade(alembic_config(database_url), "0049")
+    assert "kind" not in {c["name"] for c in inspect(db.engine).get_columns("incidents")}
+    db.dispose()

@@ -253,3 +253,15 @@ def test_a_request_on_a_public_service_reaches_the_group_that_owns_it(database: 
     with database.read() as session:
         incident = session.get(Incident, sent.incident_id)
         assert incident is not None and (incident.service, incident.assignee) == ("mail", "messaging")
+
+
+def test_the_event_says_what_the_requester_said_it_is_and_a_rule_may_still_change_it() -> None:
+    now = utcnow()
+    request = Pending(7, "ann@example.org", "A laptop", "For Sam.", None, now, now, None, None, "request")
+    raw, event = asked.event_of(request)
+    assert event.kind == "request" and b'"kind": "request"' in raw.body
+
+
+def test_a_form_that_does_not_say_what_it_is_asks_about_something_broken() -> None:
+    fields = {"email": "ann@example.org", "subject": "Printer jams", "body": "It jams."}
+    assert asked.question(fields, []).kind == "incident"

@@ -359,3 +359,25 @@ def test_everyone_together_past_the_hourly_limit_gets_429(
     client = create_app(make_settings(settings.home, redis_url=redis_url), db=db).test_client()
     assert [ask(client, **{**PRINTER, "email": f"p{n}@example.org"})[0] for n in range(3)] == [200, 200, 429]
     assert len(stored(db)) == 2
+
+
+def test_i_need_something_opens_a_service_request_and_its_page_says_what_was_asked(
+    client: FlaskClient, db: Database
+) -> None:
+    assert 'value="request"' in client.get("/help/ask").get_data(as_text=True)
+    ask(client, **PRINTER, kind="request")
+    link = confirmation_link(db, "ann@example.org")
+    assert '<dd id="kind">I need something</dd>' in client.get(link).get_data(as_text=True)
+    press_send(client, link)
+    assert [incident.kind for incident in incidents(db)] == ["request"]
+
+
+def test_something_is_broken_opens_an_incident(client: FlaskClient, db: Database) -> None:
+    ask(client, **PRINTER, kind="incident")
+    press_send(client, confirmation_link(db, "ann@example.org"))
+    assert [incident.kind for incident in incidents(db)] == ["incident"]
+
+
+def test_a_kind_the_form_does_not_offer_is_refused_beside_the_question(client: FlaskClient, db: Database) -> None:
+    code, page = ask(client, **PRINTER, kind="task")
+    assert code == 400 and 'id="kind-error"' in page and stored(db) == []

@@ -265,6 +265,24 @@ def test_agent_opens_their_teams_queue_sorts_it_and_the_filters_fit_a_phone(
     _screenshot(page, "my-queue-phone")
 
 
+def test_agent_marks_a_request_on_its_page_and_the_list_badges_and_filters_it(
+    live_url: str, page: Page, user: Login, integration: IntegrationCredentials
+) -> None:
+    wanted = _post_event(live_url, integration, {"title": "Access to the wiki"})
+    _post_event(live_url, integration, {"title": "Disk full on db1"})
+    _log_in(page, live_url, user)
+    page.goto(f"{live_url}/incidents/{wanted}")
+    page.locator("#kind").select_option("request")
+    page.locator("#kind").locator("xpath=..").get_by_role("button", name="Set").click()
+    page.get_by_text(f"{wanted} now a service request").wait_for()
+    page.goto(f"{live_url}/incidents")
+    assert page.locator("tr:has(.request-badge) a.ref").all_inner_texts() == [wanted]
+    page.get_by_role("navigation", name="Filter by kind").get_by_role("link", name="Service requests").click()
+    page.wait_for_url(f"{live_url}/incidents?kind=request")
+    assert page.locator("a.ref").all_inner_texts() == [wanted]
+    _screenshot(page, "incident-list-requests")
+
+
 def _screenshot(page: Page, name: str) -> None:
     """Keep a picture of the page under test-output/ so a person can look at what the test saw."""
     folder = Path(os.environ.get("SWITCHBOARD_SCREENSHOTS", "test-output/screenshots"))

@@ -106,14 +106,14 @@ def test_the_requesters_answer_to_how_did_we_do_is_in_its_row(
 #: formula written as text, the CI's name, a number, the requester's answer. Written when each row was an API
 #: dict; a faster writer must give the same bytes.
 PINNED = (
-    "\ufeffref,title,status,priority,severity,category,service,ci,assignee,requester,source,occurrences,first_seen,"
-    "last_seen,acknowledged_at,resolved_at,resolution,labels,minutes_spent,satisfaction,satisfaction_comment\r\n"
-    'INC-2,"Disk ""data"", full",open,3,unknown,general,,,service-desk,ann@example.org,email,1,'
+    "\ufeffref,title,status,priority,severity,category,kind,service,ci,assignee,requester,source,occurrences,"
+    "first_seen,last_seen,acknowledged_at,resolved_at,resolution,labels,minutes_spent,satisfaction,satisfaction_comment\r\n"
+    'INC-2,"Disk ""data"", full",open,3,unknown,general,request,,,service-desk,ann@example.org,email,1,'
     '2026-11-27T10:14:00+01:00,2026-11-27T10:14:00+01:00,,,,"{""organisation"": ""example.org""}",'
     '0,bad,"\'=took three\ndays"\r\n'
-    "INC-1,'=SUM(A1),resolved,2,critical,general,,db1.example.net,bob@example.com,,generic,4,2026-07-01T14:00:00+02:00,"
-    '2026-07-01T16:30:00+02:00,2026-07-01T14:05:00+02:00,2026-07-02T08:00:00+02:00,"rebooted, then fine",'
-    '"{""zone"": ""eu"", ""équipe"": ""db""}",25,,\r\n'
+    "INC-1,'=SUM(A1),resolved,2,critical,general,incident,,db1.example.net,bob@example.com,,generic,4,"
+    "2026-07-01T14:00:00+02:00,2026-07-01T16:30:00+02:00,2026-07-01T14:05:00+02:00,2026-07-02T08:00:00+02:00,"
+    '"rebooted, then fine","{""zone"": ""eu"", ""équipe"": ""db""}",25,,\r\n'
 )
 
 
@@ -122,7 +122,8 @@ def test_the_file_is_written_byte_for_byte_as_pinned(
 ) -> None:
     raise_incident("=SUM(A1)", severity="critical", labels={"équipe": "db", "zone": "eu"})
     raw = Raw(source="email", content_type="message/rfc822", body=b"Subject: Disk\r\n\r\nFull")
-    event = InboundEvent(source="email", title='Disk "data", full', requester="ann@example.org", message_id="<d@x>")
+    event = InboundEvent(source="email", title='Disk "data", full', requester="ann@example.org", message_id="<d@x>",
+                         kind="request")  # fmt: skip
     second = intake.record(raw, event).incident_id
     assert second == 2
     satisfaction.record(db, Claim(second, "ann@example.org"), "bad", "=took three\ndays")
