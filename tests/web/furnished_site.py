@@ -4,7 +4,12 @@ change, a CI, a group on call, an article, and the signed links a requester is m
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
 
 from hub import (
     accounts,
@@ -28,8 +33,11 @@ from hub.intake import Raw
 from hub.models import utcnow
 from hub.saved_replies import add_reply
 from ingest.pipeline import make_intake
-from tests.web.conftest import PASSWORD
+from tests.conftest import make_settings, migrated_database
+from tests.web.conftest import PASSWORD, TEMPLATES
 from tests.web.helpers import Login
+from web import create_app
+from web.services import services
 
 ADMIN = Login("root@example.com", PASSWORD)
 #: Real addresses and alert titles run long with no space to wrap at: the site has one of each, so a page that cannot
@@ -42,6 +50,21 @@ DETAIL_PAGES = ("incidents/INC-1", "problems/PRB-1", "changes/CHG-1", "cis/db1.e
 #: Pages without a login; <list> and <request> stand for the signed links a requester is mailed.
 PUBLIC_PAGES = ("login", "help", "help/1", "status", "help/ask", "help/my-requests", "help/my-requests/<list>",
                 "requests/<request>")  # fmt: skip
+
+
+@contextmanager
+def furnished_app(home: Path, migrated_sqlite: Path) -> Iterator[tuple[Flask, dict[str, str]]]:
+    """An app on its own furnished database under `home`, and the links `furnish` made; closed after."""
+    settings = make_settings(home / "var")
+    db = migrated_database(settings.database_url, migrated_sqlite, timeout=settings.db_timeout)
+    app = create_app(settings, db=db)
+    app.jinja_env.bytecode_cache = TEMPLATES
+    try:
+        yield app, furnish(settings, db)
+    finally:
+        with app.app_context():
+            services().close()
+        db.dispose()
 
 
 def furnish(settings: Settings, db: Database) -> dict[str, str]:

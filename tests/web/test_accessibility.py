@@ -24,13 +24,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import make_settings, migrated_database
 from tests.servers import missing
-from tests.web.conftest import TEMPLATES
-from tests.web.furnished_site import ADMIN, DETAIL_PAGES, PUBLIC_PAGES, address, furnish
+from tests.web.furnished_site import ADMIN, DETAIL_PAGES, PUBLIC_PAGES, address, furnished_app
 from tests.web.test_browser import MAIN_PAGES, _log_in, chromium  # noqa: F401  (chromium: a fixture, used by name)
-from web import create_app
-from web.services import services
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -58,23 +54,15 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> Iterator[Site]:
-    settings = make_settings(tmp_path_factory.mktemp("a11y") / "var")
-    db = migrated_database(settings.database_url, migrated_sqlite, timeout=settings.db_timeout)
-    app = create_app(settings, db=db)
-    app.jinja_env.bytecode_cache = TEMPLATES
-    links = furnish(settings, db)
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield Site(f"http://127.0.0.1:{server.server_port}", links)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            services().close()
-        db.dispose()
+    with furnished_app(tmp_path_factory.mktemp("a11y"), migrated_sqlite) as (app, links):
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+        thread.start()
+        try:
+            yield Site(f"http://127.0.0.1:{server.server_port}", links)
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")

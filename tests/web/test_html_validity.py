@@ -20,13 +20,9 @@ from urllib.parse import unquote
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import make_settings, migrated_database
-from tests.web.conftest import TEMPLATES
-from tests.web.furnished_site import ADMIN, DETAIL_PAGES, PUBLIC_PAGES, address, furnish
+from tests.web.furnished_site import ADMIN, DETAIL_PAGES, PUBLIC_PAGES, address, furnished_app
 from tests.web.helpers import log_in
 from tests.web.test_browser import MAIN_PAGES
-from web import create_app
-from web.services import services
 
 #: The elements a label may be for (HTML's "labelable elements"); a hidden input is not one.
 LABELABLE = {"button", "input", "meter", "output", "progress", "select", "textarea"}
@@ -87,19 +83,10 @@ class Visitors:
 
 @pytest.fixture(scope="module")
 def visitors(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> Iterator[Visitors]:
-    settings = make_settings(tmp_path_factory.mktemp("html") / "var")
-    db = migrated_database(settings.database_url, migrated_sqlite, timeout=settings.db_timeout)
-    app = create_app(settings, db=db)
-    app.jinja_env.bytecode_cache = TEMPLATES
-    links = furnish(settings, db)
-    admin = app.test_client()
-    assert log_in(admin, ADMIN).status_code == 302
-    try:
+    with furnished_app(tmp_path_factory.mktemp("html"), migrated_sqlite) as (app, links):
+        admin = app.test_client()
+        assert log_in(admin, ADMIN).status_code == 302
         yield Visitors(admin, app.test_client(), links)
-    finally:
-        with app.app_context():
-            services().close()
-        db.dispose()
 
 
 def assert_unambiguous(client: FlaskClient, path: str, links: dict[str, str]) -> None:
