@@ -50,6 +50,22 @@ def test_a_mistyped_priority_or_target_names_its_option(runner: CliRunner, args:
     assert result.exit_code == 2 and message in result.output
 
 
+def test_a_policy_for_requests_is_listed_as_such_and_set_kind_empty_makes_it_for_both(runner: CliRunner) -> None:
+    run(runner, "sla", "add", "--name", "P3 requests", "--priority", "P3", "--resolution", "5d", "--kind", "request")
+    assert "service requests only" in run(runner, "sla", "list")
+    run(runner, "sla", "set", "P3 requests", "--kind", "")
+    assert "service requests only" not in run(runner, "sla", "list")
+
+
+def test_an_unknown_kind_names_its_option_and_the_kinds_there_are(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["sla", "add", "--name", "x", "--priority", "P3", "--resolution", "5d",
+                                  "--kind", "ticket"])  # fmt: skip
+    assert result.exit_code == 2
+    assert "Invalid value for --kind: the kind is 'incident' (incidents) or 'request' (service requests)" in (
+        " ".join(result.output.split())
+    )
+
+
 def test_a_policy_removed_says_what_became_of_the_clocks_it_ran(runner: CliRunner) -> None:
     run(runner, "sla", "add", "--name", "P1", "--priority", "P1", "--resolution", "4h")
     assert run(runner, "sla", "remove", "P1") == (
