@@ -134,6 +134,19 @@ def test_the_documented_changes_run_as_printed_after_the_set_up(
     assert policies["P3 office"][3] is None and calendars == ["office-ical", "support-ny"]
 
 
+def test_the_documented_policy_for_requests_runs_as_printed_and_is_listed_for_requests_only(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    [block, _] = fenced("docs/sla.md", "Requests and incidents", "sh")
+    out = run_as_printed(block, settings, tmp_path)
+    listed = [line for line in out.splitlines() if line.startswith("P3")]
+    assert [line[:20].strip() for line in listed] == ["P3", "P3 requests"]
+    assert " all " in listed[0] and " service requests only " in listed[1]
+    with db.read() as session:
+        kinds = {p.name: p.kind for p in session.scalars(select(SlaPolicy))}
+    assert kinds == {"P3": None, "P3 requests": "request"}
+
+
 def test_the_documented_breach_rule_names_its_channel(settings: Settings, db: Database, tmp_path: Path) -> None:
     [block] = fenced("docs/sla.md", "Rules on warnings and breaches", "sh")
     out = run_as_printed(block, settings, tmp_path)

@@ -439,3 +439,15 @@ def test_the_documented_api_examples_run_as_printed(
         f"1 unresolved incident ({ref}), SLA policy 'P1 mail' still name service 'email': resolve the incidents or "
         "put them on another service, give the policies another service or remove them, then remove it",
     ]
+
+
+def test_the_documented_policy_for_requests_through_the_api_runs_as_printed(
+    live_url: str, settings: Settings, tmp_path: Path, admin_token: str
+) -> None:
+    [_, example] = fenced("docs/sla.md", "Requests and incidents", "sh")
+    printed = run_as_printed(example.replace("http://127.0.0.1:8000", live_url), settings, tmp_path, TOKEN=admin_token)
+    assert printed.splitlines() == [
+        '{"name":"P3 requests","priority":3,"kind":"request","resolution":"5d"}',
+        "kind: the kind is 'incident' (incidents) or 'request' (service requests), not 'requests'; leave it empty "
+        "for both",
+    ]
