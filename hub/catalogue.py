@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from hub.business_hours import ALWAYS, Calendar
 from hub.calendars import calendar_of
 from hub.catalogue_rows import bump_version, checked_name, get_entry, store, store_change
+from hub.domain import INCIDENT_KINDS, KIND_WORDS
 from hub.durations import describe_duration, parse_duration
 from hub.errors import BadField, BadInput
 from hub.models import BusinessCalendar, Group, Service, SlaPolicy
@@ -207,6 +208,7 @@ class PolicyTerms(TypedDict):
     service: str | None  # None or empty: every service (and so on for category and organisation)
     category: str | None
     organisation: str | None
+    kind: str | None  # one of INCIDENT_KINDS; None or empty: both
     warn_at: float
 
 
@@ -220,12 +222,13 @@ def add_policy(
     service: str | None = None,
     category: str | None = None,
     organisation: str | None = None,
+    kind: str | None = None,
     warn_at: float = DEFAULT_WARN_AT,
 ) -> SlaPolicy:
     """Store a policy; its calendar and service must exist (24x7 UTC when no calendar is named). Empty narrowing
-    fields are None: the policy is for every service, category, organisation."""
+    fields are None: the policy is for every service, category, organisation, kind."""
     terms = PolicyTerms(priority=priority, targets=targets, calendar=calendar, service=service, category=category,
-                        organisation=organisation, warn_at=warn_at)  # fmt: skip
+                        organisation=organisation, kind=kind, warn_at=warn_at)  # fmt: skip
     row = SlaPolicy(name=checked_name(name, "policy"), **_policy_columns(session, terms))
     store(session, row, "policy", _POLICIES)
     return row
@@ -256,6 +259,7 @@ def _policy_columns(session: Session, terms: PolicyTerms) -> dict[str, Any]:
     calendar, service = _optional(terms["calendar"], "calendar"), _optional(terms["service"], "service")
     category = _optional(terms["category"], "category")
     organisation = _optional(terms["organisation"], "organisation", ORGANISATION_WIDTH)
+    kind = policy_kind(terms["kind"])
     calendar_id = None
     if calendar is not None:
         calendar_id = session.scalar(select(BusinessCalendar.id).where(BusinessCalendar.name == calendar))
@@ -268,10 +272,22 @@ def _policy_columns(session: Session, terms: PolicyTerms) -> dict[str, Any]:
         return int(span.total_seconds()) if span is not None else None
 
     return {
-        "priority": priority, "service": service, "category": category, "organisation": organisation,
+        "priority": priority, "service": service, "category": category, "organisation": organisation, "kind": kind,
         "calendar_id": calendar_id, "first_response": seconds(targets.first_response),
         "next_update": seconds(targets.next_update), "resolution": seconds(targets.resolution), "warn_at": warn_at,
     }  # fmt: skip
+
+
+def policy_kind(text: str | None) -> str | None:
+    """The kind a policy is limited to, as typed (`incident` or `request`), checked; None when left empty: both.
+    The one check of it, for the command, the page and the API."""
+    kind = (text or "").strip().lower()
+    if not kind:
+        return None
+    if kind not in INCIDENT_KINDS:
+        allowed = " or ".join(f"{k!r} ({KIND_WORDS[k]}s)" for k in INCIDENT_KINDS)
+        raise BadField("kind", f"the kind is {allowed}, not {text!r}; leave it empty for both")
+    return kind
 
 
 def policy_terms(session: Session, policy: SlaPolicy) -> PolicyTerms:
@@ -282,7 +298,8 @@ def policy_terms(session: Session, policy: SlaPolicy) -> PolicyTerms:
     targets = Targets(first_response=_span(policy.first_response), next_update=_span(policy.next_update),
                       resolution=_span(policy.resolution))  # fmt: skip
     return PolicyTerms(priority=policy.priority, targets=targets, calendar=calendar, service=policy.service,
-                       category=policy.category, organisation=policy.organisation, warn_at=policy.warn_at)  # fmt: skip
+                       category=policy.category, organisation=policy.organisation, kind=policy.kind,
+                       warn_at=policy.warn_at)  # fmt: skip
 
 
 def policies(session: Session) -> list[tuple[SlaPolicy, str | None]]:
@@ -296,9 +313,13 @@ def policies(session: Session) -> list[tuple[SlaPolicy, str | None]]:
 
 
 def describe_scope(policy: SlaPolicy) -> str:
-    """Which incidents a policy is for, beyond its priority: "service mail, category outage", or "all"."""
+    """Which incidents a policy is for, beyond its priority: "service requests only, service mail, category
+    outage", or "all"."""
     scope = (("service", policy.service), ("category", policy.category), ("organisation", policy.organisation))
-    return ", ".join(f"{what} {value}" for what, value in scope if value) or "all"
+    said = [f"{what} {value}" for what, value in scope if value]
+    if policy.kind:
+        said.insert(0, f"{KIND_WORDS.get(policy.kind, policy.kind)}s only")
+    return ", ".join(said) or "all"
 
 
 def describe_targets(policy: SlaPolicy) -> str:
@@ -323,7 +344,7 @@ def load_policies(conn: Connection | Session) -> tuple[dict[int, PolicySpec], di
     for row in conn.execute(select(*SlaPolicy.__table__.c).order_by(SlaPolicy.id)).all():
         specs[row.id] = PolicySpec(
             id=row.id, name=row.name, priority=row.priority, service=row.service, category=row.category,
-            organisation=row.organisation,
+            organisation=row.organisation, kind=row.kind,
             calendar=cals[row.calendar_id] if row.calendar_id is not None else ALWAYS,
             first_response=_span(row.first_response), next_update=_span(row.next_update),
             resolution=_span(row.resolution), warn_at=row.warn_at,

@@ -38,7 +38,7 @@ SHORT_HELP = {
     "silence": (
         "Silence matching events for a while (maintenance windows): they are stored and counted, no one notified."
     ),
-    "sla": "SLA policies: targets per priority (optionally per service, category, organisation) on a calendar.",
+    "sla": "SLA policies: targets per priority (optionally per service, category, organisation, kind) on a calendar.",
     "smtp": "Receive email for the desk address(es) on SWITCHBOARD_SMTP_PORT (default 2525).",
     "template": "Mail templates: packaged defaults, overridden by files under SWITCHBOARD_HOME/templates/mail/.",
     "time": "Time spent on incidents: totals by person, category or service.",

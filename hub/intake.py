@@ -423,7 +423,7 @@ class Intake:
         if decision.assigned_from and decision.assignee:
             advance_pointer(conn, decision.assigned_from, decision.assignee)
         facts = sla.facts_of(decision.priority, values["service"] or event.labels.get("service"), decision.category,
-                             event.labels)  # fmt: skip
+                             event.labels, values["kind"])  # fmt: skip
         sla_note = sla.start(conn, self._sla.current(conn, self._revisions), incident_id, facts, now)
         trace = decision.trace_json()
         event_id = store_event(conn, raw, event, incident_id=incident_id, trace=trace_record(decision))

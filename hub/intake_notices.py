@@ -138,6 +138,7 @@ class IntakeNotices:
                     suggested=knowledge.as_facts(articles, self.settings.base_url),
                     templates=self.settings.templates,
                     sender_name=event.mail.sender_name if event.mail is not None else None,
+                    kind=incident["kind"],
                 )
             )
         chosen = event.chosen

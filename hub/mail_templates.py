@@ -44,6 +44,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "workaround": "Restart the print spooler.",
         "requester": "ann@example.com",
         "greeting_name": "Ann",  # the From's display name when plain (hub/people.py); absent: "Hello,"
+        "kind": "request",  # one of hub.domain.INCIDENT_KINDS: an incident or a service request
         # `track_url`: the requester's "Follow your request" page (hub/request_links.py), added by the worker as it
         # sends, like `acknowledge_url`.
         "track_url": "https://switchboard.example/requests/TOKEN",

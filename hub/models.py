@@ -717,7 +717,7 @@ class BusinessCalendar(Base):
 
 
 class SlaPolicy(Base):
-    """Targets for incidents of one priority, optionally only of one service, category or organisation."""
+    """Targets for incidents of one priority, optionally only of one service, category, organisation or kind."""
 
     __tablename__ = "sla_policies"
 
@@ -727,6 +727,7 @@ class SlaPolicy(Base):
     service: Mapped[str | None] = mapped_column(String(100))
     category: Mapped[str | None] = mapped_column(String(100))
     organisation: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str | None] = mapped_column(String(20))  # one of INCIDENT_KINDS; None: both
     calendar_id: Mapped[int | None] = mapped_column(ForeignKey("calendars.id", ondelete="RESTRICT"))
     # Targets in seconds of business time; None: that clock is not kept.
     first_response: Mapped[int | None] = mapped_column(Integer)

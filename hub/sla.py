@@ -93,7 +93,7 @@ _SET_SERVICE = Prepared(
 )
 _ROW = (
     INCIDENTS.c.id, INCIDENTS.c.status, INCIDENTS.c.priority, INCIDENTS.c.service, INCIDENTS.c.category,
-    INCIDENTS.c.labels, INCIDENTS.c.title, INCIDENTS.c.assignee, INCIDENTS.c.first_seen,
+    INCIDENTS.c.kind, INCIDENTS.c.labels, INCIDENTS.c.title, INCIDENTS.c.assignee, INCIDENTS.c.first_seen,
     INCIDENTS.c.acknowledged_at, INCIDENTS.c.resolved_at, INCIDENTS.c.sla_policy_id, INCIDENTS.c.sla_state,
     *(INCIDENTS.c[name] for name in _CLOCK_COLUMNS), INCIDENTS.c.sla_next_at,
 )  # fmt: skip
@@ -126,13 +126,14 @@ class SlaBookCache:
         return self._book
 
 
-def facts_of(priority: int, service: str | None, category: str | None, labels: Any) -> Facts:
-    """The facts that pick a policy; an incident's organisation is its `organisation` label. A service (an
-    alert's `service` label, say) longer than a catalogue name can be is not taken for one: it stays a label."""
+def facts_of(priority: int, service: str | None, category: str | None, labels: Any, kind: str) -> Facts:
+    """The facts that pick a policy; an incident's organisation is its `organisation` label, its kind an incident
+    or a service request. A service (an alert's `service` label, say) longer than a catalogue name can be is not
+    taken for one: it stays a label."""
     if service is not None and len(service) > NAME_WIDTH:
         service = None
     return Facts(priority=priority, service=service, category=category,
-                 organisation=(labels or {}).get("organisation"))  # fmt: skip
+                 organisation=(labels or {}).get("organisation"), kind=kind)  # fmt: skip
 
 
 def start(
@@ -276,7 +277,7 @@ def replan(
     why: str | None = None,
     before: PolicySpec | None = None,
 ) -> Replanned:
-    """Pick the policy again (priority, service or category changed, or its policy changed or went) and plan the
+    """Pick the policy again (priority, service, category or kind changed, or its policy changed or went) and plan the
     clocks from the opening, standing still through every wait on the requester that ended since (counted on the
     new policy's calendar) and from the start of the one in progress. The timeline says so when the policy or a
     due time moved (and `why`, when given); with `why`, it says so too when the clocks stop for want of a policy.
@@ -290,7 +291,7 @@ def replan(
     """
     now = now or utcnow()
     row = _row(conn, incident_id)
-    policy = pick_policy(book.policies, facts_of(row.priority, row.service, row.category, row.labels))
+    policy = pick_policy(book.policies, facts_of(row.priority, row.service, row.category, row.labels, row.kind))
     because = f" ({why})" if why else ""
     # A removed policy's incidents have lost the reference already (ON DELETE SET NULL): `before` names it.
     was = before.id if before is not None else row.sla_policy_id

@@ -47,6 +47,8 @@ def _terms(*, changing: bool) -> Callable[[F], F]:
         click.option("--service", "service_name", help=f"Only incidents of this service{emptied('every service')}."),
         click.option("--category", help=f"Only incidents of this category{emptied('every category')}."),
         click.option("--organisation", help=f"Only incidents whose 'organisation' label is this{emptied('all')}."),
+        click.option("--kind", help=f"Only incidents or only service requests: incident or request"
+                     f"{emptied('both') if changing else ' (default: both)'}."),
         click.option("--warn-at", type=click.FloatRange(0, 1, min_open=True, max_open=True),
                      default=None if changing else DEFAULT_WARN_AT, show_default=not changing,
                      help="Warn when this share of a target has run."),
@@ -55,7 +57,7 @@ def _terms(*, changing: bool) -> Callable[[F], F]:
 
 @click.group()
 def sla() -> None:
-    """SLA policies: targets per priority (optionally per service, category, organisation) on a calendar."""
+    """SLA policies: targets per priority (optionally per service, category, organisation, kind) on a calendar."""
 
 
 @sla.command("add")
@@ -71,6 +73,7 @@ def sla_add(
     service_name: str | None,
     category: str | None,
     organisation: str | None,
+    kind: str | None,
     warn_at: float,
 ) -> None:
     """Add a policy, e.g.: switchboard sla add --name P1 --priority P1 --resolution 4h --first-response 30m
@@ -78,13 +81,14 @@ def sla_add(
     from hub import audit, catalogue
 
     number = option_value(lambda: catalogue.parse_priority(priority))
+    option_value(lambda: catalogue.policy_kind(kind))
     targets = option_value(lambda: catalogue.Targets.parse(first_response=first_response, next_update=next_update,
                                                            resolution=resolution))  # fmt: skip
 
     def add(session: Session) -> None:
         row = catalogue.add_policy(session, name=name, priority=number, targets=targets, calendar=calendar_name,
                                    service=service_name, category=category, organisation=organisation,
-                                   warn_at=warn_at)  # fmt: skip
+                                   kind=kind, warn_at=warn_at)  # fmt: skip
         audit.record(session, audit.CLI, "sla.add", row.name, **catalogue.policy_detail(row, calendar_name))
 
     in_transaction(add)
@@ -106,6 +110,7 @@ def sla_set(
     service_name: str | None,
     category: str | None,
     organisation: str | None,
+    kind: str | None,
     warn_at: float | None,
 ) -> None:
     """Change the policy NAME: the options given replace its terms, and the unresolved incidents whose clocks it
@@ -114,11 +119,12 @@ def sla_set(
     from hub import audit, catalogue, sla_edits
 
     number = option_value(lambda: catalogue.parse_priority(priority)) if priority is not None else None
+    option_value(lambda: catalogue.policy_kind(kind))  # '' (both) stays '', for _given to tell from not given
     typed = {"first_response": first_response, "next_update": next_update, "resolution": resolution}
     targets = {
         key: option_value(partial(catalogue.parse_target, text, key)) for key, text in typed.items() if text is not None
     }
-    options = (new_name, number, calendar_name, service_name, category, organisation, warn_at)
+    options = (new_name, number, calendar_name, service_name, category, organisation, kind, warn_at)
     if not targets and all(value is None for value in options):
         raise click.UsageError("say what to change, e.g. --resolution 4h; `switchboard sla set --help` lists them")
 
@@ -128,7 +134,7 @@ def sla_set(
             priority=_given(number, kept["priority"]), targets=replace(kept["targets"], **targets),
             calendar=_given(calendar_name, kept["calendar"]), service=_given(service_name, kept["service"]),
             category=_given(category, kept["category"]), organisation=_given(organisation, kept["organisation"]),
-            warn_at=_given(warn_at, kept["warn_at"]),
+            kind=_given(kind, kept["kind"]), warn_at=_given(warn_at, kept["warn_at"]),
         )  # fmt: skip
         return sla_edits.edit_policy(session, name, terms, by=audit.CLI, new_name=new_name)
 

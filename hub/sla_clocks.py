@@ -28,6 +28,7 @@ class PolicySpec:
     service: str | None = None
     category: str | None = None
     organisation: str | None = None
+    kind: str | None = None  # one of hub.domain.INCIDENT_KINDS; None: both
     calendar: Calendar = ALWAYS
     first_response: timedelta | None = None
     next_update: timedelta | None = None
@@ -36,7 +37,7 @@ class PolicySpec:
 
     @property
     def specificity(self) -> int:
-        return sum(value is not None for value in (self.service, self.category, self.organisation))
+        return sum(value is not None for value in (self.service, self.category, self.organisation, self.kind))
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,14 @@ class Facts:
     service: str | None = None
     category: str | None = None
     organisation: str | None = None
+    kind: str | None = None  # an incident or a service request (hub.domain.INCIDENT_KINDS)
 
 
 def pick_policy(policies: tuple[PolicySpec, ...] | list[PolicySpec], facts: Facts) -> PolicySpec | None:
     """The most specific policy for the incident's priority whose every narrowing matches; ties go to the oldest.
 
     A policy for P1 on service "mail" beats a policy for all P1 incidents; one narrowed by service and category
-    beats one narrowed by service alone.
+    beats one narrowed by service alone; one for service requests beats one for every kind, for a request.
     """
     fitting = [
         p
@@ -62,6 +64,7 @@ def pick_policy(policies: tuple[PolicySpec, ...] | list[PolicySpec], facts: Fact
         and p.service in (None, facts.service)
         and p.category in (None, facts.category)
         and p.organisation in (None, facts.organisation)
+        and p.kind in (None, facts.kind)
     ]
     return min(fitting, key=lambda p: (-p.specificity, p.id), default=None)
 

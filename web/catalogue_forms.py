@@ -18,12 +18,16 @@ from wtforms.validators import InputRequired, Length
 from hub import calendars, catalogue, zones
 from hub.calendars import CalendarTerms
 from hub.catalogue import PolicyTerms, Targets
+from hub.domain import INCIDENT_KINDS, KIND_WORDS
 from hub.durations import typed_duration
 from hub.sla_clocks import DEFAULT_WARN_AT
 
 #: A description is a line on the status page, not an essay.
 DESCRIPTION_WIDTH = 500
 PRIORITIES = [SelectChoice(f"P{n}", f"P{n} (highest)" if n == 1 else f"P{n}") for n in range(1, 6)]
+#: Which kinds a policy is for: both (empty), or one of hub.domain.INCIDENT_KINDS, which the hub checks.
+POLICY_KINDS = [SelectChoice("", "Incidents and service requests"),
+                *(SelectChoice(kind, f"{KIND_WORDS[kind].capitalize()}s only") for kind in INCIDENT_KINDS)]  # fmt: skip
 #: Closed days typed in the calendar form: separated by line breaks, spaces or commas.
 _DAY_SEPARATORS = re.compile(r"[\s,]+")
 
@@ -58,6 +62,7 @@ class PolicyForm(FlaskForm):
     service = SelectField("Service", validate_choice=False)
     category = StringField("Category (optional)")
     organisation = StringField("Organisation (optional)")
+    kind = SelectField("Kind", choices=POLICY_KINDS, validate_choice=False)
 
     def offer(self, calendars: Sequence[str], services: Sequence[str]) -> PolicyForm:
         """Offer the calendars and services there are (this form, for a template)."""
@@ -71,7 +76,8 @@ class PolicyForm(FlaskForm):
                                 resolution=self.resolution.data)  # fmt: skip
         return PolicyTerms(priority=catalogue.parse_priority(self.priority.data or ""), targets=targets,
                            calendar=self.calendar.data, service=self.service.data, category=self.category.data,
-                           organisation=self.organisation.data, warn_at=self.warn_at.data or 0)  # fmt: skip
+                           organisation=self.organisation.data, kind=self.kind.data,
+                           warn_at=self.warn_at.data or 0)  # fmt: skip
 
     @classmethod
     def of(cls, name: str, terms: PolicyTerms) -> PolicyForm:
@@ -85,7 +91,8 @@ class PolicyForm(FlaskForm):
         return cls(name=name, priority=f"P{terms['priority']}", first_response=typed(targets.first_response),
                    next_update=typed(targets.next_update), resolution=typed(targets.resolution),
                    warn_at=terms["warn_at"], calendar=terms["calendar"] or "", service=terms["service"] or "",
-                   category=terms["category"] or "", organisation=terms["organisation"] or "")  # fmt: skip
+                   category=terms["category"] or "", organisation=terms["organisation"] or "",
+                   kind=terms["kind"] or "")  # fmt: skip
 
 
 class CalendarForm(FlaskForm):

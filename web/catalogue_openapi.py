@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub.domain import INCIDENT_KINDS
 from hub.names import NAME_WIDTH
 from web.catalogue_forms import DESCRIPTION_WIDTH
 from web.openapi_parts import answer, body, error, errors
@@ -14,6 +15,8 @@ _COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimu
 _NAMES = {"type": "array", "items": {"type": "string"}}
 _TARGET = {"type": ["string", "null"], "description": "Business time as typed: 30m, 4h, 3d, 1w; null: no such clock.",
            "examples": ["4h"]}  # fmt: skip
+_POLICY_KIND = {"type": ["string", "null"], "enum": [*INCIDENT_KINDS, None],
+                "description": "Only incidents or only service requests; null: both."}  # fmt: skip
 _REPLANNED = {
     "type": "object",
     "description": "What the change did to the unresolved incidents whose clocks ran under it (PATCH only).",
@@ -72,6 +75,7 @@ POLICY = {
         "service",
         "category",
         "organisation",
+        "kind",
         "warn_at",
         "running",
     ],
@@ -86,6 +90,7 @@ POLICY = {
         "service": {**_TEXT_OR_NULL, "description": "Only incidents of this service; null: every one."},
         "category": _TEXT_OR_NULL,
         "organisation": _TEXT_OR_NULL,
+        "kind": _POLICY_KIND,
         "warn_at": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
         "running": {"type": "integer", "minimum": 0, "description": "Unresolved incidents it runs clocks for."},
         "replanned": _REPLANNED,
@@ -101,6 +106,7 @@ _POLICY_FIELDS: dict[str, Any] = {
     "service": _TEXT_OR_NULL,
     "category": _TEXT_OR_NULL,
     "organisation": _TEXT_OR_NULL,
+    "kind": {**_TEXT_OR_NULL, "description": 'incident or request; null or "": both.', "examples": ["request"]},
     "warn_at": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "default": 0.75},
 }
 CALENDAR = {

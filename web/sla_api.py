@@ -36,7 +36,7 @@ from web.services_api import a_name, actor, changed, created, refused, required_
 bp = Blueprint("sla_api", __name__, url_prefix="/api/v1")
 
 TARGETS = ("first_response", "next_update", "resolution")
-NARROWING = ("service", "category", "organisation")
+NARROWING = ("service", "category", "organisation", "kind")
 POLICY_FIELDS = ("name", "priority", *TARGETS, "calendar", *NARROWING, "warn_at")
 CALENDAR_FIELDS = ("name", "tz", "hours", "holidays", "dates")
 _POLICY = '{"name": "P1 mail", "priority": 1, "first_response": "15m", "resolution": "2h", "service": "mail"}'
@@ -60,6 +60,7 @@ def policy_json(row: SlaPolicy, terms: PolicyTerms, running: int) -> dict[str, A
         "service": row.service,
         "category": row.category,
         "organisation": row.organisation,
+        "kind": row.kind,
         "warn_at": row.warn_at,
         "running": running,
     }
@@ -101,7 +102,8 @@ def policy(policy_id: int) -> Response:
 @token_required(MANAGE_CATALOGUE)
 def add_policy() -> Response:
     """Add a policy: `name`, `priority` (1 to 5, or "P1"), a `first_response` or `resolution` target, and optionally
-    `next_update`, `calendar` (null: 24x7 UTC), `service`, `category`, `organisation`, `warn_at`. 201 with it."""
+    `next_update`, `calendar` (null: 24x7 UTC), `service`, `category`, `organisation`, `kind` ("incident" or
+    "request"; null: both), `warn_at`. 201 with it."""
 
     def add(session: Session, body: dict[str, Any]) -> Response:
         name = required_text(body, "name", "a policy", _POLICY)
@@ -164,7 +166,7 @@ def _policy_terms(body: dict[str, Any], kept: PolicyTerms | None) -> PolicyTerms
         if priority is None:
             raise BadField("priority", f"a policy needs a 'priority', 1 (highest) to 5, e.g. {_POLICY}")
         kept = PolicyTerms(priority=0, targets=Targets(), calendar=None, service=None, category=None,
-                           organisation=None, warn_at=DEFAULT_WARN_AT)  # fmt: skip
+                           organisation=None, kind=None, warn_at=DEFAULT_WARN_AT)  # fmt: skip
     if priority is not None and (isinstance(priority, bool) or not isinstance(priority, int | str)):
         raise BadField("priority", "'priority' is 1 (highest) to 5, or P1 to P5")
     warn_at = body.get("warn_at", kept["warn_at"])
@@ -181,7 +183,7 @@ def _policy_terms(body: dict[str, Any], kept: PolicyTerms | None) -> PolicyTerms
         priority=catalogue.parse_priority(str(priority)) if priority is not None else kept["priority"],
         targets=targets, calendar=given("calendar", kept["calendar"]), service=given("service", kept["service"]),
         category=given("category", kept["category"]), organisation=given("organisation", kept["organisation"]),
-        warn_at=float(warn_at),
+        kind=given("kind", kept["kind"]), warn_at=float(warn_at),
     )  # fmt: skip
 
 

@@ -313,6 +313,15 @@ def test_email_incident_owes_requester_an_acknowledgement(intake: Intake, db: Da
     assert ack.headers["In-Reply-To"] == "<m1@example.com>" and ack.headers["Auto-Submitted"] == "auto-replied"
 
 
+def test_a_requests_acknowledgement_tells_its_template_the_kind(intake: Intake, db: Database) -> None:
+    event = InboundEvent(source="email", title="A laptop, please", requester="ann@example.com",
+                         message_id="<m2@example.com>", kind="request")  # fmt: skip
+    intake.record(Raw("email", "message/rfc822", b"..."), event)
+    with db.read() as s:
+        (ack,) = s.scalars(select(OutboxMessage)).all()
+    assert ack.template == "acknowledgement" and (ack.facts or {})["kind"] == "request"
+
+
 def test_auto_submitted_email_gets_no_acknowledgement(intake: Intake, db: Database) -> None:
     event = InboundEvent(source="email", title="Out of office", requester="ann@example.com", auto_submitted=True)
     intake.record(Raw("email", "message/rfc822", b"..."), event)

@@ -329,3 +329,18 @@ def test_0050_makes_every_incident_there_an_incident_and_its_downgrade_drops_the
     command.downgrade(alembic_config(database_url), "0049")
     assert "kind" not in {c["name"] for c in inspect(db.engine).get_columns("incidents")}
     db.dispose()
+
+
+@pytest.mark.empty_database
+def test_0051_leaves_every_policy_there_for_both_kinds_and_its_downgrade_drops_the_kind(database_url: str) -> None:
+    db = Database.connect(database_url)
+    upgrade(db.engine, "0050")
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO sla_policies (name, priority, resolution, warn_at, created_at) VALUES "
+                          "('P1', 1, 3600, 0.75, CURRENT_TIMESTAMP)"))  # fmt: skip
+    upgrade(db.engine, "0051")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT kind FROM sla_policies")).scalars().all() == [None]
+    command.downgrade(alembic_config(database_url), "0050")
+    assert "kind" not in {c["name"] for c in inspect(db.engine).get_columns("sla_policies")}
+    db.dispose()

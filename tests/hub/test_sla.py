@@ -21,7 +21,7 @@ from hub.errors import BadInput
 from hub.intake import Intake, Raw
 from hub.intake_notices import NoticeSettings
 from hub.models import Incident, TimelineEntry, utcnow
-from hub.triage import change_status
+from hub.triage import categorise, change_status
 
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")
 AGENT = Actor("agent@example.com")
@@ -32,6 +32,12 @@ H = timedelta(hours=1)
 def alert(key: str = "disk-db1", action: Action = Action.TRIGGER, **labels: str) -> InboundEvent:
     return InboundEvent(source="generic", title="Disk full on db1", severity="critical", dedup_key=key,
                         action=action, labels=labels)  # fmt: skip
+
+
+def request(key: str = "new-laptop") -> InboundEvent:
+    """A critical event that says someone needs something (as the help centre's form does when asked so)."""
+    return InboundEvent(source="generic", title="A laptop for the new starter", severity="critical", dedup_key=key,
+                        kind="request")  # fmt: skip
 
 
 @pytest.fixture
@@ -192,3 +198,42 @@ def test_the_sweep_finds_due_incidents_through_its_index(db: Database) -> None:
         sql = str(sla.DUE.compile(dialect=conn.dialect))
         plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", ("2026-01-01 00:00:00", 500, 0)).all()
     assert "SEARCH incidents USING INDEX ix_incidents_sla_next_at" in " ".join(str(row[-1]) for row in plan)
+
+
+@pytest.fixture
+def p1_requests_policy(db: Database) -> None:
+    """P1 service requests only: a working week to fulfil, where P1 incidents (`p1_policy`) get 4 hours."""
+    with db.transaction() as session:
+        add_policy(session, name="P1 requests", priority=1, kind="request", targets=Targets(resolution=5 * 24 * H))
+
+
+def test_a_request_runs_under_the_requests_policy_and_an_incident_under_the_other(
+    db: Database, intake: Intake, p1_policy: None, p1_requests_policy: None
+) -> None:
+    asked = incident(db, intake.record(RAW, request()).incident_id or 0)
+    broken = incident(db, intake.record(RAW, alert()).incident_id or 0)
+    assert asked.sla_due_at == asked.first_seen + 120 * H
+    assert broken.sla_due_at == broken.first_seen + 4 * H
+
+
+def test_a_policy_without_a_kind_fits_requests_too(db: Database, intake: Intake, p1_policy: None) -> None:
+    asked = incident(db, intake.record(RAW, request()).incident_id or 0)
+    assert asked.sla_due_at == asked.first_seen + 4 * H
+
+
+def test_a_policy_for_requests_never_fits_an_incident(db: Database, intake: Intake, p1_requests_policy: None) -> None:
+    broken = incident(db, intake.record(RAW, alert()).incident_id or 0)
+    assert (broken.sla_policy_id, broken.sla_due_at) == (None, None)
+
+
+def test_changing_the_kind_replans_under_the_policy_for_that_kind(
+    db: Database, intake: Intake, p1_policy: None, p1_requests_policy: None
+) -> None:
+    opened = incident(db, intake.record(RAW, alert()).incident_id or 0)
+    categorise(db, opened.id, AGENT, kind="request")
+    replanned = incident(db, opened.id)
+    assert replanned.sla_due_at == opened.first_seen + 120 * H
+    with db.read() as session:
+        said = session.scalars(select(TimelineEntry.summary).where(TimelineEntry.incident_id == opened.id,
+                                                                   TimelineEntry.kind == "sla")).all()  # fmt: skip
+    assert said[-1] == "SLA re-planned under P1 requests"

@@ -50,6 +50,22 @@ def test_a_mistyped_priority_or_target_names_its_option(runner: CliRunner, args:
     assert result.exit_code == 2 and message in result.output
 
 
+def test_a_policy_for_requests_is_listed_as_such_and_set_kind_empty_makes_it_for_both(runner: CliRunner) -> None:
+    run(runner, "sla", "add", "--name", "P3 requests", "--priority", "P3", "--resolution", "5d", "--kind", "request")
+    assert "service requests only" in run(runner, "sla", "list")
+    run(runner, "sla", "set", "P3 requests", "--kind", "")
+    assert "service requests only" not in run(runner, "sla", "list")
+
+
+def test_an_unknown_kind_names_its_option_and_the_kinds_there_are(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["sla", "add", "--name", "x", "--priority", "P3", "--resolution", "5d",
+                                  "--kind", "ticket"])  # fmt: skip
+    assert result.exit_code == 2
+    assert "Invalid value for --kind: the kind is 'incident' (incidents) or 'request' (service requests)" in (
+        " ".join(result.output.split())
+    )
+
+
 def test_a_policy_removed_says_what_became_of_the_clocks_it_ran(runner: CliRunner) -> None:
     run(runner, "sla", "add", "--name", "P1", "--priority", "P1", "--resolution", "4h")
     assert run(runner, "sla", "remove", "P1") == (
@@ -116,6 +132,19 @@ def test_the_documented_changes_run_as_printed_after_the_set_up(
         major_group = session.scalar(select(Service.major_group).where(Service.name == "email"))
     assert policies["P1 mail"] == ("email", 3 * 3600, 3600, None) and major_group == "messaging-mim"
     assert policies["P3 office"][3] is None and calendars == ["office-ical", "support-ny"]
+
+
+def test_the_documented_policy_for_requests_runs_as_printed_and_is_listed_for_requests_only(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    [block, _] = fenced("docs/sla.md", "Requests and incidents", "sh")
+    out = run_as_printed(block, settings, tmp_path)
+    listed = [line for line in out.splitlines() if line.startswith("P3")]
+    assert [line[:20].strip() for line in listed] == ["P3", "P3 requests"]
+    assert " all " in listed[0] and " service requests only " in listed[1]
+    with db.read() as session:
+        kinds = {p.name: p.kind for p in session.scalars(select(SlaPolicy))}
+    assert kinds == {"P3": None, "P3 requests": "request"}
 
 
 def test_the_documented_breach_rule_names_its_channel(settings: Settings, db: Database, tmp_path: Path) -> None:

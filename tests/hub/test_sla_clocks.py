@@ -47,6 +47,13 @@ def test_a_narrowed_policy_never_fits_an_incident_without_that_field() -> None:
     assert pick_policy((P1_MAIL,), Facts(priority=1)) is None
 
 
+def test_a_policy_for_one_kind_fits_only_that_kind_and_beats_one_for_both() -> None:
+    requests = PolicySpec(id=5, name="P1 requests", priority=1, kind="request", resolution=40 * H)
+    assert pick_policy((P1, requests), Facts(priority=1, kind="request")) == requests
+    assert pick_policy((P1, requests), Facts(priority=1, kind="incident")) == P1
+    assert pick_policy((requests,), Facts(priority=1, kind="incident")) is None
+
+
 def test_between_equally_specific_policies_the_oldest_wins() -> None:
     newer = replace(P1, id=9, name="newer")
     assert pick_policy((newer, P1), Facts(priority=1)) == P1

@@ -37,7 +37,7 @@ def open_p1(db: Database, intake: Intake, **policy: Any) -> int:
 
 def edit(db: Database, name: str = "P1", new_name: str | None = None, **terms: Any) -> Edit:
     """Give the policy `name` P1's terms but those given."""
-    given: dict[str, Any] = {"calendar": None, "service": None, "category": None, "organisation": None,
+    given: dict[str, Any] = {"calendar": None, "service": None, "category": None, "organisation": None, "kind": None,
                              "warn_at": DEFAULT_WARN_AT, **P1, **terms}  # fmt: skip
     with db.transaction() as session:
         return edit_policy(session, name, PolicyTerms(**given), by=ADMIN, new_name=new_name)

@@ -47,7 +47,7 @@ def wait(db: Database, incident_id: int, since: datetime, until: datetime | None
 
 def edit_p1(db: Database, **terms: Any) -> None:
     given: dict[str, Any] = {"priority": 1, "calendar": None, "service": None, "category": None,
-                             "organisation": None, "warn_at": DEFAULT_WARN_AT, **terms}  # fmt: skip
+                             "organisation": None, "kind": None, "warn_at": DEFAULT_WARN_AT, **terms}  # fmt: skip
     with db.transaction() as session:
         edit_policy(session, "P1", PolicyTerms(**given), by=ADMIN)
 

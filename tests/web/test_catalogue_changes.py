@@ -167,14 +167,14 @@ def test_the_policy_form_starts_from_its_stored_terms(admin: FlaskClient, db: Da
     with db.transaction() as session:
         add_service(session, name="mail")
         add_calendar(session, name="office", tz="Europe/Berlin", hours="mon-fri 09:00-17:00")
-        add_policy(session, name="P2 mail", priority=2, service="mail", calendar="office", warn_at=0.8,
+        add_policy(session, name="P2 mail", priority=2, service="mail", calendar="office", warn_at=0.8, kind="request",
                    targets=Targets(first_response=H / 2, next_update=24 * H, resolution=14 * 24 * H))  # fmt: skip
     page = admin.get("/services/policies/P2 mail/edit").get_data(as_text=True)
     for field, value in (("name", "P2 mail"), ("first_response", "30m"), ("next_update", "1d"), ("resolution", "2w"),
                          ("warn_at", "0.8")):  # fmt: skip
         assert re.search(rf'id="{field}"[^>]* value="{value}"', page), field
-    for select_id, chosen in (("priority", "P2"), ("calendar", "office"), ("service", "mail")):
-        assert re.search(rf'<select id="{select_id}".*?<option selected value="{chosen}">', page, re.S), select_id
+    for select_id, chosen in (("priority", "P2"), ("calendar", "office"), ("service", "mail"), ("kind", "request")):
+        assert re.search(rf'<select[^>]* id="{select_id}".*?<option selected value="{chosen}">', page, re.S), select_id
 
 
 def test_an_admin_changes_a_policy_and_the_incidents_it_runs_are_replanned(

@@ -308,7 +308,7 @@ def test_an_admin_token_adds_changes_and_removes_a_policy_audited_as_the_cli_doe
     added = response.json
     assert added == {"id": added["id"], "name": "P1 mail", "priority": 1, "first_response": "15m",  # type: ignore[index]
                      "next_update": None, "resolution": "2h", "calendar": "office", "service": "mail",
-                     "category": None, "organisation": None, "warn_at": 0.75, "running": 0}  # fmt: skip
+                     "category": None, "organisation": None, "kind": None, "warn_at": 0.75, "running": 0}  # fmt: skip
     path = response.headers["Location"]
     assert call(client, admin_token, "GET", "/api/v1/sla-policies") == (200, [added])
     status, changed = call(client, admin_token, "PATCH", path, {"resolution": "3h", "calendar": None, "name": "P1m"})
@@ -348,6 +348,7 @@ def test_changing_a_policy_replans_the_unresolved_incidents_it_runs(
         ({"name": "P1", "priority": 1, "resolution": "4h", "calendar": "nowhere"}, "calendar"),
         ({"name": "P1", "priority": 1, "resolution": "4h", "service": "fax"}, "service"),
         ({"name": "P1", "priority": 1, "resolution": "4h", "warn_at": 1.5}, "warn_at"),
+        ({"name": "P1", "priority": 1, "resolution": "4h", "kind": "problem"}, "kind"),
     ],
 )
 def test_a_policy_the_cli_would_refuse_is_a_400_naming_its_field(
@@ -355,6 +356,23 @@ def test_a_policy_the_cli_would_refuse_is_a_400_naming_its_field(
 ) -> None:
     status, found = call(client, admin_token, "POST", "/api/v1/sla-policies", body)
     assert (status, found["field"]) == (400, field), found
+
+
+def test_a_policy_for_requests_reads_back_its_kind_and_a_patch_of_null_makes_it_for_both(
+    client: FlaskClient, admin_token: str
+) -> None:
+    body = {"name": "P3 requests", "priority": 3, "resolution": "5d", "kind": "request"}
+    status, added = call(client, admin_token, "POST", "/api/v1/sla-policies", body)
+    assert (status, added["kind"]) == (201, "request")
+    status, changed = call(client, admin_token, "PATCH", f"/api/v1/sla-policies/{added['id']}", {"kind": None})
+    assert (status, changed["kind"]) == (200, None)
+
+
+def test_an_unknown_kind_is_refused_naming_the_kinds_there_are(client: FlaskClient, admin_token: str) -> None:
+    body = {"name": "P3", "priority": 3, "resolution": "5d", "kind": "requests"}
+    status, found = call(client, admin_token, "POST", "/api/v1/sla-policies", body)
+    assert (status, found["error"]) == (400, "the kind is 'incident' (incidents) or 'request' (service requests), "
+                                             "not 'requests'; leave it empty for both")  # fmt: skip
 
 
 # -- calendars --------------------------------------------------------------------------------------------------
@@ -420,4 +438,16 @@ def test_the_documented_api_examples_run_as_printed(
         '"replanned":{"kept":0,"moved":0,"stopped":0}}',
         f"1 unresolved incident ({ref}), SLA policy 'P1 mail' still name service 'email': resolve the incidents or "
         "put them on another service, give the policies another service or remove them, then remove it",
+    ]
+
+
+def test_the_documented_policy_for_requests_through_the_api_runs_as_printed(
+    live_url: str, settings: Settings, tmp_path: Path, admin_token: str
+) -> None:
+    [_, example] = fenced("docs/sla.md", "Requests and incidents", "sh")
+    printed = run_as_printed(example.replace("http://127.0.0.1:8000", live_url), settings, tmp_path, TOKEN=admin_token)
+    assert printed.splitlines() == [
+        '{"name":"P3 requests","priority":3,"kind":"request","resolution":"5d"}',
+        "kind: the kind is 'incident' (incidents) or 'request' (service requests), not 'requests'; leave it empty "
+        "for both",
     ]

@@ -296,6 +296,11 @@ def test_a_policy_added_on_the_page_starts_clocks_on_the_next_matching_incident(
         ({"resolution": ""}, "resolution", "A policy needs a first-response or a resolution target"),
         ({"resolution": "4h", "calendar": "nope"}, "calendar", "There is no calendar &#39;nope&#39;"),
         ({"resolution": "4h", "warn_at": "1.5"}, "warn_at", "Warn-at is a share of the target between 0 and 1"),
+        (
+            {"resolution": "4h", "kind": "problem"},
+            "kind",
+            "The kind is &#39;incident&#39; (incidents) or &#39;request&#39; (service requests), not &#39;problem&#39;",
+        ),
     ],
 )
 def test_a_policy_the_cli_would_refuse_is_refused_beside_its_field(
