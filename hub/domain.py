@@ -37,8 +37,8 @@ PERSON_SOURCES = ("email", "desk", "web")
 REQUESTER_TEXT_SOURCES = ("email", "web")
 ROLES = ("admin", "agent", "viewer")
 #: What a ticket is, in ITIL's words: an incident (something is broken: restore service) or a service request
-#: (someone needs something: access, a laptop). Both are `INC-<n>`; the kind decides how desks report, filter and
-#: set targets, and what requesters are told. The first is the default.
+#: (someone needs something: access, a laptop). Both are `INC-<n>`; desks filter by the kind and may set SLA
+#: targets by it (a policy for one kind), and mail templates are given it. The first is the default.
 INCIDENT_KINDS = ("incident", "request")
 #: Each kind in words, for pages, mail and commands.
 KIND_WORDS = {"incident": "incident", "request": "service request"}

@@ -40,6 +40,9 @@ _FIELDS: dict[str, Callable[[InboundEvent, datetime | None], Any]] = {
     "severity": lambda e, _: e.severity,
     "action": lambda e, _: _enum(e.action),
     "dedup_key": lambda e, _: e.dedup_key,
+    # What the event says it is: `request` when the help centre's requester said "I need something" (an agent's
+    # logged one may say either); everything else arrives an incident. A rule may still set another.
+    "kind": lambda e, _: e.kind,
     "service": lambda e, _: e.labels.get("service"),
     "hour": lambda _, t: t.hour if t is not None else None,
     "time_of_day": lambda _, t: f"{t.hour:02d}:{t.minute:02d}" if t is not None else None,

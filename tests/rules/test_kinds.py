@@ -50,6 +50,18 @@ def test_a_rules_kind_wins_over_what_the_event_said() -> None:
     assert decide(said, rules).kind_of(said) == "incident"
 
 
+def test_a_rule_tests_what_the_event_says_it_is() -> None:
+    spec = rules_file.parse_file("""rules:
+- name: Requests to the service desk group
+  when: {field: kind, op: equals, value: request}
+  set: {assignee: servicedesk}
+""").rules
+    rules = [compile_rule(rule) for rule in spec]
+    asked = InboundEvent(source="web", title="Access to the wiki", kind="request")
+    assert decide(asked, rules).assignee == "servicedesk"
+    assert decide(BROKEN, rules).assignee is None
+
+
 def test_a_kind_there_is_not_is_refused_where_it_is_written() -> None:
     with pytest.raises(RuleError, match=r"kind is incident or request, not 'task'"):
         rules_file.parse_file(REQUESTS.replace("kind: request", "kind: task"))
