@@ -54,10 +54,7 @@ def acting_db(*also: str) -> Database:
         role_now = _user_role(current_user.id)
         refusal = ("Your account was deactivated or its role changed meanwhile, so nothing was changed; "
                    "ask an admin if you should still do this")  # fmt: skip
-    db = services().db
-    for needed in (permission, *also):
-        db = db.guarded(still_allowed(needed, role_now, refusal))
-    return db
+    return services().db.guarded(still_allowed(permission, role_now, refusal, also))
 
 
 def with_right(permission: str) -> tuple[Database, bool]:
@@ -69,13 +66,15 @@ def with_right(permission: str) -> tuple[Database, bool]:
     return (acting_db(permission) if has else acting_db()), has
 
 
-def still_allowed(permission: str, role_now: Callable[[Connection], str | None], refusal: str) -> Guard:
+def still_allowed(
+    permission: str, role_now: Callable[[Connection], str | None], refusal: str, also: tuple[str, ...] = ()
+) -> Guard:
     """The guard that refuses a write transaction once the role `role_now` reads (None: no longer there) does not
-    grant `permission`."""
+    grant `permission` and each of `also`: one read of the role for all of them."""
 
     def guard(conn: Connection) -> None:
         role = role_now(conn)
-        if role is None or not allowed(role, permission):
+        if role is None or not all(allowed(role, needed) for needed in (permission, *also)):
             raise NoLongerAllowed(refusal)
 
     return guard
