@@ -8,9 +8,8 @@ the rules package's job (rules/rules_file.py).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
-
-import yaml
 
 from hub.domain import RuleSpec
 
@@ -41,11 +40,17 @@ class _Row(list[Any]):
     """A priority matrix row, written on one line."""
 
 
-class _Dumper(yaml.SafeDumper):
-    pass
+@cache
+def _dumper() -> type:
+    """PyYAML's safe dumper writing priority matrix rows on one line. Built on the first export, so that what
+    imports ACTION_KEYS from here (the rules engine, on every intake) does not import PyYAML."""
+    import yaml
 
+    class Dumper(yaml.SafeDumper):
+        pass
 
-_Dumper.add_representer(_Row, lambda dumper, row: dumper.represent_sequence("tag:yaml.org,2002:seq", row, True))
+    Dumper.add_representer(_Row, lambda dumper, row: dumper.represent_sequence("tag:yaml.org,2002:seq", row, True))
+    return Dumper
 
 
 def _ordered(mapping: Mapping[str, Any], order: Sequence[str]) -> dict[str, Any]:
@@ -83,4 +88,7 @@ def export(specs: Sequence[RuleSpec], settings: Mapping[str, Any] | None = None)
                 [_Row(r) for r in value] if key == "priority_matrix" and isinstance(value, list | tuple) else value
             )
     document["rules"] = [rule_document(spec) for spec in specs]
-    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=120)
+    import yaml
+
+    dumper = _dumper()
+    return yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=120)

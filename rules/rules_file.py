@@ -22,15 +22,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from hub.domain import RuleSpec
 from hub.rules_export import ALWAYS, SETTING_ORDER
 from hub.rules_export import export as export_rules
 from rules.engine import validate
 from rules.errors import PathPart, RuleError, format_path
+
+if TYPE_CHECKING:  # PyYAML is imported when a rules text is read: web workers that never read one skip it
+    import yaml
 
 _KEYS = ("name", "when", "set", "stop", "enabled")
 export = export_rules
@@ -52,6 +53,8 @@ MAX_NODES = 50_000
 
 def check_size(root: yaml.Node) -> None:
     """Raise RuleError when the YAML under `root` expands past MAX_NODES nodes, or an alias refers to itself."""
+    import yaml
+
     sizes: dict[int, int] = {}
     todo: list[tuple[yaml.Node, bool]] = [(root, False)]
     open_nodes: set[int] = set()
@@ -59,7 +62,7 @@ def check_size(root: yaml.Node) -> None:
         node, children_done = todo.pop()
         if id(node) in sizes:
             continue
-        children = _children(node)
+        children = _children(node, yaml.MappingNode, yaml.SequenceNode)
         if children_done:
             open_nodes.discard(id(node))
             sizes[id(node)] = min(1 + sum(sizes[id(child)] for child in children), MAX_NODES + 1)
@@ -75,10 +78,10 @@ def check_size(root: yaml.Node) -> None:
                         "values; write the rules out, or use fewer aliases")  # fmt: skip
 
 
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
+def _children(node: yaml.Node, mapping: type[yaml.Node], sequence: type[yaml.Node]) -> list[yaml.Node]:
+    if isinstance(node, mapping):
         return [part for pair in node.value for part in pair]
-    if isinstance(node, yaml.SequenceNode):
+    if isinstance(node, sequence):
         return list(node.value)
     return []
 
@@ -90,6 +93,8 @@ def parse(text: str) -> list[RuleSpec]:
 
 def parse_file(text: str) -> RuleFile:
     """Rules and settings from YAML, all checked; RuleError lists every problem with its line and path."""
+    import yaml
+
     try:
         root = yaml.compose(text)
     except yaml.YAMLError as exc:
@@ -175,6 +180,8 @@ def _located(root: yaml.Node, path: tuple[PathPart, ...], reason: str, items: li
 
 
 def _child(node: yaml.Node, part: PathPart) -> yaml.Node | None:
+    import yaml
+
     if isinstance(node, yaml.MappingNode) and isinstance(part, str):
         return next((value for key, value in node.value if key.value == part), None)
     if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):

@@ -9,9 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from hub.domain import NO_STATE, Decision, InboundEvent, RoutingState, RuleBook, RuleSpec
 from hub.rules_export import ALWAYS, rule_document
@@ -20,6 +18,9 @@ from rules.conditions import EventView, compile_condition
 from rules.engine import DEFAULT_SETTINGS, Engine, RuleCheck, compile_settings, template_context, validate
 from rules.errors import PathPart, RuleError, format_path
 from rules.rules_file import check_size
+
+if TYPE_CHECKING:  # PyYAML is imported when the workbench is used: web workers that never show it skip it
+    import yaml
 
 #: The version a candidate book carries: never a stored one, so no engine mistakes it for the live rules.
 CANDIDATE_VERSION = -1
@@ -30,6 +31,8 @@ TEMPLATE_KEYS = ("title", "dedup_key", "ci")
 
 
 def _yaml(value: Any) -> str:
+    import yaml
+
     return yaml.safe_dump(value, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
 
 
@@ -82,6 +85,8 @@ def _load(text: str, box: str, problems: list[Problem]) -> tuple[Any, yaml.Node 
     """The value in one YAML box and its node tree (for line numbers); (None, None) when empty or malformed."""
     if not text.strip():
         return None, None
+    import yaml
+
     try:
         node = yaml.compose(text)
         if node is not None:
@@ -183,6 +188,8 @@ def _line(root: yaml.Node | None, path: tuple[PathPart, ...]) -> int | None:
     """The line of the deepest node `path` reaches in one box (1-based), None for an empty box."""
     if root is None:
         return None
+    import yaml
+
     node = root
     for part in path:
         child: yaml.Node | None = None

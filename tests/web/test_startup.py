@@ -26,7 +26,7 @@ print(json.dumps({"libraries": sorted({name.split(".")[0] for name in sys.module
 #: (Authlib, requests, joserfc), a mailbox's connection test (IMAPClient), holiday calendars, migrations, the SMTP
 #: server, the RQ worker, the browser tests', security keys' checks (py_webauthn, its CBOR and ASN.1 parsers,
 #: pyOpenSSL), Redis (only with REDIS_URL set), a bounce's reader (flufl.bounce and its `public`), the authenticator
-#: setup's QR code (segno), the Atom feed's XML.
+#: setup's QR code (segno), the Atom feed's XML, the rules' YAML (the workbench, import and export, a rule's save).
 ON_DEMAND = (
     "authlib",
     "requests",
@@ -46,6 +46,7 @@ ON_DEMAND = (
     "public",
     "segno",
     "xml",
+    "yaml",
 )
 
 
