@@ -25,7 +25,7 @@ from hub import contacts, desks, escalation, mail_records, merged_requesters, re
 from hub.attachments import AttachmentStore
 from hub.change_correlation import minutes_since_change
 from hub.ci_links import CiLinks, Linked, named_in, why_not_linked
-from hub.db import Database
+from hub.db import Database, Guard
 from hub.domain import (
     NO_POLICY,
     NO_STATE,
@@ -150,6 +150,23 @@ class Intake:
         return self._committer.run(
             lambda conn: apply_once(conn, once, lambda: mail(conn, raw, event, policy, reprocessing))
         )
+
+    def record_guarded(self, raw: Raw, event: InboundEvent, guard: Guard) -> Outcome:
+        """Store and apply one event a person or a token logged by hand, once `guard` (who acts may still act)
+        passes inside the write transaction, before the event's first write.
+
+        The guarded `Database` cannot serve here: this transaction may be shared with other requests' events (group
+        commit), and a refusal must not refuse them. Raised as this event's first step, it fails the shared
+        transaction, and `GroupCommitter` then commits each of its events on its own, so only this one is refused.
+        A method apart from `record`, so the webhooks and mail pay nothing for it.
+        """
+        event = fit_to_columns(event)
+
+        def checked_then_applied(conn: Connection) -> Outcome:
+            guard(conn)
+            return self._apply(conn, raw, event)
+
+        return self._committer.run(checked_then_applied)
 
     def _mail(
         self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy, reprocessing: int | None

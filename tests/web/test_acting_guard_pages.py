@@ -29,6 +29,7 @@ FORMS: dict[str, tuple[str, str, dict[str, str]]] = {
     "new change": ("/changes", "/changes", {"title": "Patch the VPN", "type": "standard", "risk": "low"}),
     "change's problem": ("/changes/CHG-1", "/changes/CHG-1/problem", {"problem": "PRB-1"}),
     "rule disabled": ("/rules", "/rules/1/toggle", {"enabled": "0"}),
+    "new incident": ("/incidents/new", "/incidents/new", {"title": "Cannot print on floor 3", "channel": "phone"}),
 }
 
 
