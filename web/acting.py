@@ -63,6 +63,14 @@ def acting_guard(*also: str) -> Guard:
     return still_allowed(permission, role_now, refusal, also)
 
 
+def check_now(*also: str) -> None:
+    """Ask `acting_db`'s question once, now, outside any write (NoLongerAllowed if refused): for an action of many
+    writes (the list's bulk actions) that should be refused whole, not once per item, when the person may not act
+    at all. Each of its writes is still guarded."""
+    with services().db.reader() as conn:
+        acting_guard(*also)(conn)
+
+
 def with_right(permission: str) -> tuple[Database, bool]:
     """Whether whoever acts holds `permission` beyond the route's (an admin's right to change anyone's time entry,
     say), and the database for the write, which checks again that they still hold it when the write relies on it:

@@ -165,7 +165,7 @@ def test_bulk_resolve_changes_each_ticked_incident_and_reports_the_rest(
     response = logged_in.post("/incidents/bulk", data={"csrf_token": token, "action": "resolve", "ids": [a, b]})
     assert response.status_code == 303
     page = logged_in.get("/incidents").get_data(as_text=True)
-    assert f"Resolve: {b}." in page and f"Skipped: {a} is resolved" in page
+    assert f"Resolved 1: {b}; {a} is resolved; only" in page
 
 
 @pytest.mark.parametrize(
