@@ -27,4 +27,4 @@ def log_incident(
     if body is None:
         body = json.dumps(dict(fields), sort_keys=True).encode()
     raw = Raw(source=logged.SOURCE, content_type="application/json", body=body)
-    return intake.record(raw, event) if guard is None else intake.record_guarded(raw, event, guard)
+    return intake.record(raw, event) if guard is None else intake.record_guarded([(raw, event)], guard)[0]

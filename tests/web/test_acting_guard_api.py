@@ -1,8 +1,8 @@
-"""Every write of the JSON API (but the intake's; logging an incident by hand is guarded) checks its token again inside the write's transaction
-(web/acting.py): a token made a viewer after the route let it in is answered 403 and nothing is written. The routes
-come from the app's own map, with a body each that does write when the token keeps its role, so a route that skips
-the guard, or a body that no longer writes, fails here; tests/web/test_acting_guard.py has the incident API's cases
-on PostgreSQL too."""
+"""Every write of the JSON API (but the intake's; logging an incident by hand is guarded) checks its token again
+inside the write's transaction (web/acting.py): a token made a viewer after the route let it in is answered 403 and
+nothing is written. The routes come from the app's own map, with a body each that does write when the token keeps
+its role, so a route that skips the guard, or a body that no longer writes, fails here;
+tests/web/test_acting_guard.py has the incident API's cases on PostgreSQL too."""
 
 from __future__ import annotations
 

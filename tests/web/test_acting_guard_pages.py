@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from hub import changes, problems, triage
 from hub.db import Database
 from hub.models import Base, Incident, User, utcnow
+from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import Login, csrf_token, log_in
 from web import acting
 
@@ -29,13 +30,16 @@ FORMS: dict[str, tuple[str, str, dict[str, str]]] = {
     "new change": ("/changes", "/changes", {"title": "Patch the VPN", "type": "standard", "risk": "low"}),
     "change's problem": ("/changes/CHG-1", "/changes/CHG-1/problem", {"problem": "PRB-1"}),
     "rule disabled": ("/rules", "/rules/1/toggle", {"enabled": "0"}),
+    "integration's test alert": ("/integrations/monitoring", "/integrations/monitoring/test", {}),
     "new incident": ("/incidents/new", "/incidents/new", {"title": "Cannot print on floor 3", "channel": "phone"}),
 }
 
 
 @pytest.fixture
-def admin(client: FlaskClient, make_user: Callable[..., Login], db: Database) -> FlaskClient:
-    """An admin logged in, a problem PRB-1 and a change CHG-1 fixing none."""
+def admin(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database, integration: IntegrationCredentials
+) -> FlaskClient:
+    """An admin logged in, a problem PRB-1, a change CHG-1 fixing none and the integration monitoring."""
     log_in(client, make_user(email=ADMIN, role="admin"))
     problems.create(db, "The VPN drops every night", ADMIN)
     with db.transaction() as session:
