@@ -25,7 +25,7 @@ from hub import contacts, desks, escalation, mail_records, merged_requesters, re
 from hub.attachments import AttachmentStore
 from hub.change_correlation import minutes_since_change
 from hub.ci_links import CiLinks, Linked, named_in, why_not_linked
-from hub.db import Database
+from hub.db import Database, Guard
 from hub.domain import (
     NO_POLICY,
     NO_STATE,
@@ -151,6 +151,26 @@ class Intake:
             lambda conn: apply_once(conn, once, lambda: mail(conn, raw, event, policy, reprocessing))
         )
 
+    def record_guarded(
+        self, items: Sequence[tuple[Raw, InboundEvent]], guard: Guard, *, policy: Policy = NO_POLICY
+    ) -> list[Outcome]:
+        """Store and apply events a person or a token sent (an incident logged by hand, an integration's test
+        alert) as `record_batch` does, once `guard` (who acts may still act) passes inside the write transaction,
+        before their first write.
+
+        The guarded `Database` cannot serve here: this transaction may be shared with other requests' events (group
+        commit), and a refusal must not refuse them. Raised as these events' first step, it fails the shared
+        transaction, and `GroupCommitter` then commits each request's events on their own, so only these are
+        refused. A method apart from `record`, so the webhooks and mail pay nothing for it.
+        """
+        fitted = [(raw, fit_to_columns(event)) for raw, event in items]
+
+        def checked_then_applied(conn: Connection) -> list[Outcome]:
+            guard(conn)
+            return self._apply_in_key_order(conn, fitted, policy)
+
+        return self._committer.run(checked_then_applied)
+
     def _mail(
         self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy, reprocessing: int | None
     ) -> Outcome:
@@ -180,15 +200,14 @@ class Intake:
         sort is stable, so one key's events keep the sender's order; the outcomes come back in it too.
         """
         fitted = [(raw, fit_to_columns(event)) for raw, event in items]
+        return self._committer.run(lambda conn: self._apply_in_key_order(conn, fitted, policy))
 
-        def apply_in_key_order(conn: Connection) -> list[Outcome]:
-            keys = self._dedup_keys(conn, [event for _, event in fitted])
-            outcomes = {
-                i: self._apply(conn, *fitted[i], policy) for i in sorted(range(len(fitted)), key=keys.__getitem__)
-            }
-            return [outcomes[i] for i in range(len(fitted))]
-
-        return self._committer.run(apply_in_key_order)
+    def _apply_in_key_order(
+        self, conn: Connection, fitted: Sequence[tuple[Raw, InboundEvent]], policy: Policy
+    ) -> list[Outcome]:
+        keys = self._dedup_keys(conn, [event for _, event in fitted])
+        outcomes = {i: self._apply(conn, *fitted[i], policy) for i in sorted(range(len(fitted)), key=keys.__getitem__)}
+        return [outcomes[i] for i in range(len(fitted))]
 
     def record_unprocessable(self, raw: Raw, error: str, *, once: MailboxImport | None = None) -> int:
         """Keep an item we could not understand, with the reason, so it can be fixed and reprocessed."""

@@ -42,6 +42,12 @@ def acting_db(*also: str) -> Database:
     """The database for this request's writes: each write transaction first checks, under the person's (or the
     token's) row lock, that they still hold the permission the route required, and `also` those the write relies
     on beyond it (see `with_right`)."""
+    return services().db.guarded(acting_guard(*also))
+
+
+def acting_guard(*also: str) -> Guard:
+    """`acting_db`'s check by itself, for a write whose transaction is not this request's alone (logging an
+    incident through the shared intake, `Intake.record_guarded`)."""
     permission: str | None = g.get(REQUIRED)
     if permission is None:
         raise RuntimeError("acting_db() is for views behind @requires or @token_required, which say what they need")
@@ -54,7 +60,15 @@ def acting_db(*also: str) -> Database:
         role_now = _user_role(current_user.id)
         refusal = ("Your account was deactivated or its role changed meanwhile, so nothing was changed; "
                    "ask an admin if you should still do this")  # fmt: skip
-    return services().db.guarded(still_allowed(permission, role_now, refusal, also))
+    return still_allowed(permission, role_now, refusal, also)
+
+
+def check_now(*also: str) -> None:
+    """Ask `acting_db`'s question once, now, outside any write (NoLongerAllowed if refused): for an action of many
+    writes (the list's bulk actions) that should be refused whole, not once per item, when the person may not act
+    at all. Each of its writes is still guarded."""
+    with services().db.reader() as conn:
+        acting_guard(*also)(conn)
 
 
 def with_right(permission: str) -> tuple[Database, bool]:

@@ -19,7 +19,8 @@ from hub.domain import KIND_WORDS
 from hub.errors import BadInput, StorageUnavailable
 from hub.numbers import row_id, whole_number
 from hub.time_spent import Correction, Spent
-from web.acting import acting_db, with_right
+from web.acting import NoLongerAllowed, acting_db, check_now, with_right
+from web.bulk_report import DONE_WORDS, BulkReport
 from web.permissions import MANAGE_USERS, WORK_INCIDENTS, requires
 from web.queries import incident_id
 from web.responses import sentence
@@ -215,35 +216,43 @@ ACTIONS: dict[str, Callable[[int, Actor], str]] = {
 
 
 #: What the list page can do to several incidents at once.
-BULK_ACTIONS = ("acknowledge", "resolve", "close", "assign")
+BULK_ACTIONS = tuple(DONE_WORDS)
 MAX_BULK = 200
 
 
 @bp.post("/incidents/bulk")
 @requires(WORK_INCIDENTS)
 def bulk() -> ResponseReturnValue:
-    """Apply one action to the ticked incidents; each is its own transaction, so one that cannot change (already
-    resolved, say) is reported and skipped without holding back the rest."""
+    """Apply one action to the ticked incidents, each its own outcome: one that cannot change (already resolved,
+    say) is named with why, and the rest still change; one flash says it all (web/bulk_report.py).
+
+    Whether the person may act at all is asked once, first: refused, nothing is tried and the app-wide answer
+    says why (web/errors.py). Each incident's transaction is still guarded, so someone deactivated partway
+    through changes nothing more, and is told which were changed and which were not."""
     action = request.form.get("action", "")
     numbers = sorted({n for ref in request.form.getlist("ids") if (n := incident_id(ref)) is not None})[:MAX_BULK]
     back = redirect(safe_next(request.form.get("back"), url_for("incidents.index")), code=303)
     if action not in BULK_ACTIONS or not numbers:
         flash("Tick some incidents and choose what to do with them.", "error")
         return back
-    run, actor = ACTIONS[action], Actor(current_user.email)
-    done, skipped = [], []
-    for number in numbers:
+    check_now()
+    run, actor, report = ACTIONS[action], Actor(current_user.email), BulkReport(action)
+    for at, number in enumerate(numbers):
+        ref = f"INC-{number}"
         try:
             run(number, actor)
-            done.append(f"INC-{number}")
+            report.done.append(ref)
         except TriageError as exc:
-            skipped.append(str(exc))
+            report.refuse(ref, str(exc))
         except StorageUnavailable:
-            skipped.append(f"INC-{number}: the database was busy; try again")
-    if done:
-        flash(f"{action.capitalize()}: {', '.join(done)}.", "success")
-    for reason in skipped[:10]:
-        flash(f"Skipped: {reason}.", "error")
+            report.refuse(ref, "the database was busy; try again")
+        except NoLongerAllowed:
+            report.stopped = [f"INC-{n}" for n in numbers[at:]]
+            report.stopped_why = (
+                "your account was deactivated or its role changed meanwhile; ask an admin if you should still do this"
+            )
+            break
+    flash(report.message(), "success" if report.all_done else "error")
     return back
 
 

@@ -20,6 +20,7 @@ from hub.domain import INCIDENT_KINDS
 from hub.errors import StorageUnavailable
 from hub.intake import InvalidChoice, Outcome
 from ingest import logged, logged_intake
+from web.acting import acting_guard
 from web.forms import ActionForm
 from web.permissions import WORK_INCIDENTS, requires
 from web.services import services
@@ -28,8 +29,9 @@ bp = Blueprint("new_incident", __name__)
 
 
 def log_incident(fields: Mapping[str, Any], *, by: str, body: bytes | None = None) -> Outcome:
-    """Record the incident `by` logged through this app's intake (ingest/logged_intake.py says what it raises)."""
-    return logged_intake.log_incident(services().intake, fields, by=by, body=body)
+    """Record the incident `by` logged through this app's intake (ingest/logged_intake.py says what it raises),
+    checking inside its write that whoever acts may still (web/acting.py; NoLongerAllowed if not)."""
+    return logged_intake.log_incident(services().intake, fields, by=by, body=body, guard=acting_guard())
 
 
 @bp.route("/incidents/new", methods=["GET", "POST"])

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Request, Response
 
 from hub.accounts import IntegrationRef
+from hub.db import Database, Guard
 from hub.deploys import record_deploy
 from hub.domain import InboundEvent
 from hub.intake import Outcome, Raw
@@ -68,12 +69,24 @@ def store(
     """Record a request's events in one transaction; each event keeps the part of the body it came from."""
     if len(events) == 1:
         return [svc.intake.record(raw, events[0], policy=integration.policy)]
+    return svc.intake.record_batch(_items(raw, events, payload), policy=integration.policy)
+
+
+def store_guarded(
+    svc: Services, integration: IntegrationRef, raw: Raw, events: Sequence[InboundEvent], payload: Any, guard: Guard
+) -> list[Outcome]:
+    """`store` for events a person sends (the integration page's test alert): `guard` checks inside the write that
+    they may still (hub/intake.py `record_guarded`)."""
+    return svc.intake.record_guarded(_items(raw, events, payload), guard, policy=integration.policy)
+
+
+def _items(raw: Raw, events: Sequence[InboundEvent], payload: Any) -> list[tuple[Raw, InboundEvent]]:
+    """Each event with the part of the body it came from."""
     parts = _parts(payload, len(events))
-    items = [
+    return [
         (Raw(raw.source, raw.content_type, part or raw.body, raw.integration_id), e)
         for part, e in zip(parts, events, strict=True)
     ]
-    return svc.intake.record_batch(items, policy=integration.policy)
 
 
 def _parts(payload: Any, count: int) -> list[bytes | None]:
@@ -97,8 +110,11 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
     }
 
 
-def store_deploy(svc: Services, integration: IntegrationRef, raw: Raw, payload: Any) -> dict[str, Any]:
+def store_deploy(
+    svc: Services, integration: IntegrationRef, raw: Raw, payload: Any, *, db: Database | None = None
+) -> dict[str, Any]:
     """Record a deploy integration's report as a change (stored with its raw body in one transaction); the answer.
+    `db` is a guarded database when a person sends it (the integration page's test deploy).
 
     Raises InvalidPayload, before anything is stored, when the body is not a deploy report.
     """
@@ -106,7 +122,7 @@ def store_deploy(svc: Services, integration: IntegrationRef, raw: Raw, payload: 
     if deploy is None:
         event_id = svc.intake.record_ignored(raw, "the deploy report records nothing (a superseded deployment)")
         return {"status": "accepted", "event_id": event_id, "change": None}
-    recorded = record_deploy(svc.db, raw, deploy, integration=integration.name)
+    recorded = record_deploy(db or svc.db, raw, deploy, integration=integration.name)
     return {
         "status": "accepted",
         "event_id": recorded.event_id,

@@ -7,11 +7,13 @@ from collections.abc import Callable
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from hub.audit import recent
 from hub.config import Settings
 from hub.db import Database
+from hub.models import User
 from tests.conftest import make_settings
 from tests.web.helpers import Login, csrf_token, log_in
 from web import create_app
@@ -138,3 +140,32 @@ def test_a_reset_to_a_too_short_password_changes_nothing(
 def logged_in_admin(client: FlaskClient, make_user: Callable[..., Login]) -> FlaskClient:
     log_in(client, make_user("root@example.com", role="admin"))
     return client
+
+
+#: A person's own settings: where each posts and what it would change (web/account.py).
+OWN_SETTINGS = {
+    "/account": {"current": "irrelevant", "new": NEW, "again": NEW},
+    "/account/name": {"name": "Someone Else"},
+    "/account/timezone": {"timezone": "Europe/Paris"},
+    "/account/timeline": {"order": "newest"},
+}
+
+
+@pytest.mark.parametrize("path", sorted(OWN_SETTINGS))
+def test_someone_deactivated_with_the_account_page_open_changes_none_of_their_settings(
+    logged_in: FlaskClient, db: Database, path: str
+) -> None:
+    """/account is a person's own and so not guarded like the desk's writes (web/acting.py): that is safe because
+    the session of someone deactivated ends at their next request, before the view runs."""
+    token = csrf_token(logged_in.get("/account").get_data(as_text=True))
+    with db.transaction() as session:
+        session.scalars(select(User)).one().active = False
+    before = person(db)
+    answer = logged_in.post(path, data={"csrf_token": token, **OWN_SETTINGS[path]})
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("/login")
+    assert person(db) == before
+
+
+def person(db: Database) -> tuple[object, ...]:
+    with db.read() as session:
+        return tuple(session.execute(select(User.__table__)).one())

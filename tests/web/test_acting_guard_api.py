@@ -1,8 +1,8 @@
-"""Every write of the JSON API (but the intake's) checks its token again inside the write's transaction
-(web/acting.py): a token made a viewer after the route let it in is answered 403 and nothing is written. The routes
-come from the app's own map, with a body each that does write when the token keeps its role, so a route that skips
-the guard, or a body that no longer writes, fails here; tests/web/test_acting_guard.py has the incident API's cases
-on PostgreSQL too."""
+"""Every write of the JSON API (but the intake's; logging an incident by hand is guarded) checks its token again
+inside the write's transaction (web/acting.py): a token made a viewer after the route let it in is answered 403 and
+nothing is written. The routes come from the app's own map, with a body each that does write when the token keeps
+its role, so a route that skips the guard, or a body that no longer writes, fails here;
+tests/web/test_acting_guard.py has the incident API's cases on PostgreSQL too."""
 
 from __future__ import annotations
 
@@ -23,8 +23,9 @@ from tests.web.helpers import bearer
 from web import acting
 
 TOKEN = "bot"
-#: The intake's routes: its group commits mix requests, so they are not guarded (web/acting.py).
-INTAKE = {"api.log", "events.receive", "heartbeats.ping", "pagerduty.enqueue", "pagerduty.change_enqueue",
+#: The intake's routes: its group commits mix requests, so they are not guarded (web/acting.py). Logging an incident
+#: by hand goes through it too, but is a token acting, so it is checked inside its event's part of the commit.
+INTAKE = {"events.receive", "heartbeats.ping", "pagerduty.enqueue", "pagerduty.change_enqueue",
           "opsgenie.create", "opsgenie.acknowledge", "opsgenie.close"}  # fmt: skip
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 SOON = (utcnow() + timedelta(hours=1)).isoformat()
@@ -32,6 +33,7 @@ LATER = (utcnow() + timedelta(hours=2)).isoformat()
 
 #: endpoint -> (the route's arguments, named after the desk's things in braces, and the JSON body that writes).
 ROUTES: dict[str, tuple[dict[str, str], Any]] = {
+    "api.log": ({}, {"title": "Cannot print on floor 3"}),
     "api.update_incident": ({"ref": "{open}"}, {"priority": 4}),
     "api.comment": ({"ref": "{open}"}, {"text": "Rebooted the switch"}),
     "api.log_time": ({"ref": "{open}"}, {"minutes": 25}),

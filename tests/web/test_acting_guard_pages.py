@@ -13,9 +13,10 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from hub import changes, problems
+from hub import changes, problems, triage
 from hub.db import Database
-from hub.models import Base, User, utcnow
+from hub.models import Base, Incident, User, utcnow
+from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import Login, csrf_token, log_in
 from web import acting
 
@@ -29,12 +30,16 @@ FORMS: dict[str, tuple[str, str, dict[str, str]]] = {
     "new change": ("/changes", "/changes", {"title": "Patch the VPN", "type": "standard", "risk": "low"}),
     "change's problem": ("/changes/CHG-1", "/changes/CHG-1/problem", {"problem": "PRB-1"}),
     "rule disabled": ("/rules", "/rules/1/toggle", {"enabled": "0"}),
+    "integration's test alert": ("/integrations/monitoring", "/integrations/monitoring/test", {}),
+    "new incident": ("/incidents/new", "/incidents/new", {"title": "Cannot print on floor 3", "channel": "phone"}),
 }
 
 
 @pytest.fixture
-def admin(client: FlaskClient, make_user: Callable[..., Login], db: Database) -> FlaskClient:
-    """An admin logged in, a problem PRB-1 and a change CHG-1 fixing none."""
+def admin(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database, integration: IntegrationCredentials
+) -> FlaskClient:
+    """An admin logged in, a problem PRB-1, a change CHG-1 fixing none and the integration monitoring."""
     log_in(client, make_user(email=ADMIN, role="admin"))
     problems.create(db, "The VPN drops every night", ADMIN)
     with db.transaction() as session:
@@ -104,3 +109,46 @@ def test_someone_made_a_viewer_meanwhile_requests_no_change(
     assert submit(admin, "new change").status_code == 303
     assert any(REFUSED in message for message in flashed(admin))
     assert everything(db) == before
+
+
+def bulk_resolve(client: FlaskClient, refs: list[str], token: str) -> Any:
+    return client.post("/incidents/bulk", data={"csrf_token": token, "action": "resolve", "ids": refs,
+                                                "resolution": "Freed disk", "back": "/incidents"})  # fmt: skip
+
+
+def statuses(db: Database) -> list[str]:
+    with db.read() as session:
+        return list(session.scalars(select(Incident.status).order_by(Incident.id)))
+
+
+def test_a_bulk_action_by_someone_deactivated_before_it_began_tries_no_incident_and_says_why(
+    admin: FlaskClient, db: Database, raise_incident: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refs = [raise_incident("A", dedup_key="a"), raise_incident("B", dedup_key="b")]
+    token = csrf_token(admin.get("/incidents").get_data(as_text=True))
+    before = everything(db)
+    changed_in_the_window(db, monkeypatch, active=False)
+    answer = bulk_resolve(admin, refs, token)
+    assert (answer.status_code, answer.headers["Location"]) == (303, "/incidents")
+    assert [message for message in flashed(admin) if REFUSED in message]
+    assert everything(db) == before
+
+
+def test_someone_deactivated_partway_through_a_bulk_action_keeps_what_changed_and_is_told_what_did_not(
+    admin: FlaskClient, db: Database, raise_incident: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, *rest = [raise_incident(title, dedup_key=title) for title in ("A", "B", "C")]
+    token = csrf_token(admin.get("/incidents").get_data(as_text=True))
+    change = triage.change_status
+
+    def then_deactivated(*args: Any, **kwargs: Any) -> Any:
+        changed = change(*args, **kwargs)
+        with db.write() as conn:
+            conn.execute(update(User).where(User.email == ADMIN).values(active=False))
+        return changed
+
+    monkeypatch.setattr(triage, "change_status", then_deactivated)
+    assert bulk_resolve(admin, [first, *rest], token).status_code == 303
+    assert statuses(db) == ["resolved", "open", "open"]
+    assert flashed(admin) == [f"Resolved 1: {first}; {', '.join(rest)} not changed: your account was deactivated or "
+                              "its role changed meanwhile; ask an admin if you should still do this."]  # fmt: skip

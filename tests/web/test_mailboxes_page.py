@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -11,6 +12,7 @@ from hub.db import Database
 from hub.models import Mailbox
 from tests.conftest import ImapAccount
 from tests.web.helpers import Login, csrf_token, log_in, on_disk
+from tests.web.test_acting_guard_pages import changed_in_the_window
 
 
 def as_admin(client: FlaskClient, make_user: Callable[..., Login]) -> FlaskClient:
@@ -64,3 +66,17 @@ def test_a_typed_password_is_kept_sealed_in_the_database(
     with db.read() as session:
         assert session.scalars(select(Mailbox.secret)).one().startswith("sealed:v1:")
     assert on_disk(db, "support@example.org") and not on_disk(db, "correct horse battery")
+
+
+def test_a_mailbox_test_by_an_admin_deactivated_meanwhile_does_not_sign_in(
+    client: FlaskClient, make_user: Callable[..., Login], imap_account: ImapAccount, db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    admin = as_admin(client, make_user)
+    add(admin, imap_account, imap_account.password)
+    token = csrf_token(admin.get("/mailboxes").get_data(as_text=True))
+    changed_in_the_window(db, monkeypatch, active=False)
+    page = admin.post("/mailboxes/support/test", data={"csrf_token": token},
+                      headers={"Referer": "http://localhost/mailboxes"}, follow_redirects=True)  # fmt: skip
+    said = page.get_data(as_text=True)
+    assert "Your account was deactivated or its role changed meanwhile" in said and "connected;" not in said
