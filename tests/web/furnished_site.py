@@ -4,6 +4,7 @@ change, a CI, a group on call, an article, and the signed links a requester is m
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -13,25 +14,37 @@ from flask import Flask
 
 from hub import (
     accounts,
+    ack_links,
+    calendars,
     catalogue,
     changes,
     cis,
     groups,
     incident_notes,
     knowledge,
+    major_incidents,
     my_requests,
     oncall,
+    pending_requests,
     problems,
     request_links,
+    reviews,
+    rulebook,
+    satisfaction,
     silences,
+    status_subscriptions,
+    totp,
+    triage,
+    two_factor,
 )
 from hub.agent_action import Actor, Mail
 from hub.config import Settings
 from hub.db import Database
-from hub.domain import InboundEvent
+from hub.domain import InboundEvent, RuleSpec
 from hub.intake import Raw
-from hub.models import utcnow
+from hub.models import PendingRequest, StatusSubscriber, utcnow
 from hub.saved_replies import add_reply
+from hub.sealed import Keyring
 from ingest.pipeline import make_intake
 from tests.conftest import make_settings, migrated_database
 from tests.web.conftest import PASSWORD, TEMPLATES
@@ -45,11 +58,20 @@ ADMIN = Login("root@example.com", PASSWORD)
 LONG_ADDRESS = "maximilian.alexander.oyelaran-featherstonehaugh@operations.example-corporation.co.uk"
 LONG_TITLE = "Disk full on /var/lib/postgresql/16/main/pg_wal/000000010000000A000000FF (db1.example.com)"
 
-#: Pages made from the site's data: on a fresh database its incident, problem, change and article are the first.
-DETAIL_PAGES = ("incidents/INC-1", "problems/PRB-1", "changes/CHG-1", "cis/db1.example.com", "articles", "articles/1")
-#: Pages without a login; <list> and <request> stand for the signed links a requester is mailed.
+#: Pages made from the site's data, and the forms that edit it: on a fresh database its incident, problem, change
+#: and article are the first, rule 1 is the default one, version 2 adds a rule; INC-3 is the major incident reviewed.
+DETAIL_PAGES = ("incidents/INC-1", "problems/PRB-1", "changes/CHG-1", "cis/db1.example.com", "articles", "articles/1",
+                "articles/new", "cis/db1.example.com/edit", "integrations/monitoring", "rules/new", "rules/1/edit",
+                "rules/versions", "rules/versions/2", "services/mail/edit", "services/calendars/office/edit",
+                "services/policies/mail-urgent/edit", "incidents/INC-3/review")  # fmt: skip
+#: Pages without a login; a name in <> stands for the token of a signed link mailed to a requester (or, <ack>, to an
+#: agent paged), which `furnish` signs.
 PUBLIC_PAGES = ("login", "help", "help/1", "status", "help/ask", "help/my-requests", "help/my-requests/<list>",
-                "requests/<request>")  # fmt: skip
+                "requests/<request>", "help/ask/confirm/<ask>", "satisfaction/<satisfaction>", "ack/<ack>",
+                "status/subscribe", "status/confirm/<subscribed>", "status/unsubscribe/<leave>")  # fmt: skip
+#: The login's second step, shown once a person with two-factor authentication (TWO_FACTOR) gave their password.
+SECOND_STEP = "login/code"
+TWO_FACTOR = Login("bea@example.com", PASSWORD)
 
 
 @contextmanager
@@ -75,6 +97,11 @@ def furnish(settings: Settings, db: Database) -> dict[str, str]:
         accounts.create_user(session, email=ADMIN.email, password=PASSWORD, role="admin")
         accounts.create_user(session, email="ann@example.com", password=PASSWORD, role="agent")
         accounts.create_user(session, email=LONG_ADDRESS, password=PASSWORD, role="agent")
+        bea = accounts.create_user(session, email=TWO_FACTOR.email, password=PASSWORD, role="agent")
+        secret, at = totp.new_secret(), time.time()
+        two_factor.turn_on(
+            session, bea.id, secret, totp.code_at(secret, totp.step_at(at)), at, keys=Keyring.of(settings)
+        )
         accounts.create_integration(session, name="monitoring")
         catalogue.add_service(session, name="mail", public=True, description="Email for everyone")
         cis.create(session, cis.CiFields("db1.example.com", "database", service="mail", owner="ann@example.com",
@@ -92,7 +119,15 @@ def furnish(settings: Settings, db: Database) -> dict[str, str]:
         change = changes.create(session, patch, ADMIN.email).ref
         changes.add_freeze(session, name="year-end", starts_at=now - timedelta(hours=1),
                            ends_at=now + timedelta(hours=1), created_by=ADMIN.email)  # fmt: skip
+        calendars.add_calendar(session, name="office", tz="Europe/London", hours="mon-fri 09:00-17:00")
+        catalogue.add_policy(session, name="mail-urgent", priority=1, service="mail", calendar="office",
+                             targets=catalogue.Targets(first_response=timedelta(minutes=30)))  # fmt: skip
         article_id = article.id
+        asked = PendingRequest(email="ann@example.org", subject="A second screen", body="For the new starter.")
+        subscriber = StatusSubscriber(email="ann@example.org")
+        session.add_all((asked, subscriber))
+        session.flush()
+        asked_id, subscriber_id = asked.id, subscriber.id
     raw = Raw(source="email", content_type="message/rfc822", body=b"x")
     mail = InboundEvent(source="email", title="Printer on floor 3", description="It jams every second page.",
                         requester="ann@example.org", message_id="<jam@example.org>")  # fmt: skip
@@ -104,8 +139,25 @@ def furnish(settings: Settings, db: Database) -> dict[str, str]:
     incident_notes.reply(db, incident_id, "Please open tray 2.", Actor(ADMIN.email),
                          Mail("desk@example.com", settings.base_url))  # fmt: skip
     assert problems.create(db, "Printers jam on humid days", ADMIN.email, incident_ids=(incident_id,)) == 1
-    return {"request": request_links.LINKS.sign(settings.secret_key, incident_id, "ann@example.org"),
-            "list": my_requests.LINKS.sign(settings.secret_key, 0, "ann@example.org")}  # fmt: skip
+    payroll = InboundEvent(source="email", title="Payroll is down", description="Nobody can run payroll.",
+                           requester="bob@example.org")  # fmt: skip
+    major = make_intake(settings, db).record(raw, payroll).incident_id
+    assert major == 3, "DETAIL_PAGES name INC-3's review"
+    major_incidents.declare(db, major, "Nobody can run payroll", Actor(ADMIN.email), Mail.of(settings))
+    triage.change_status(db, major, "resolve", Actor(ADMIN.email), Mail.of(settings), resolution="Freed the disk")
+    reviews.start(db, major, Actor(ADMIN.email))
+    with db.transaction() as session:  # after the intake, which it would route: version 2 shows a rule added
+        printing = {"field": "title", "op": "contains", "value": "Printer"}
+        printers = RuleSpec(id=0, name="Printers to mail", when=printing, actions={"service": "mail"})
+        rulebook.add_rule(session, printers, author=ADMIN.email)
+    key = settings.secret_key
+    return {"request": request_links.LINKS.sign(key, incident_id, "ann@example.org"),
+            "list": my_requests.LINKS.sign(key, 0, "ann@example.org"),
+            "ask": pending_requests.CONFIRM.sign(key, asked_id, "ann@example.org"),
+            "satisfaction": satisfaction.sign(key, major, "bob@example.org"),
+            "ack": ack_links.LINKS.sign(key, incident_id, "ann@example.com"),
+            "subscribed": status_subscriptions.CONFIRM.sign(key, subscriber_id, "ann@example.org"),
+            "leave": status_subscriptions.LEAVE.sign(key, subscriber_id, "ann@example.org")}  # fmt: skip
 
 
 def address(path: str, links: dict[str, str]) -> str:

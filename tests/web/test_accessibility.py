@@ -25,7 +25,15 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.servers import missing
-from tests.web.furnished_site import ADMIN, DETAIL_PAGES, PUBLIC_PAGES, address, furnished_app
+from tests.web.furnished_site import (
+    ADMIN,
+    DETAIL_PAGES,
+    PUBLIC_PAGES,
+    SECOND_STEP,
+    TWO_FACTOR,
+    address,
+    furnished_app,
+)
 from tests.web.test_browser import MAIN_PAGES, _log_in, chromium  # noqa: F401  (chromium: a fixture, used by name)
 
 if TYPE_CHECKING:
@@ -82,6 +90,17 @@ def visitor_page(chromium: Browser) -> Iterator[Page]:  # noqa: F811
     context = chromium.new_context()
     page = context.new_page()
     page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def halfway_page(chromium: Browser, site: Site) -> Iterator[Page]:  # noqa: F811
+    """A tab that gave the password of someone with two-factor authentication, and was asked for the code."""
+    context = chromium.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    _log_in(page, site.url, TWO_FACTOR, lands=f"/{SECOND_STEP}")
     yield page
     context.close()
 
@@ -169,6 +188,13 @@ def test_public_page_has_no_serious_accessibility_violations(
     path: str, scheme: Scheme, site: Site, visitor_page: Page, axe: str
 ) -> None:
     assert_accessible(visitor_page, site.address(path), axe, scheme)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_login_second_step_has_no_serious_accessibility_violations(
+    scheme: Scheme, site: Site, halfway_page: Page, axe: str
+) -> None:
+    assert_accessible(halfway_page, site.address(SECOND_STEP), axe, scheme)
 
 
 #: A control of each look on the incident page (the first shown), whose focus ring must stand out from its background.
@@ -332,8 +358,8 @@ def test_the_sideways_check_names_what_sticks_out_and_passes_over_what_scrolls_i
 
 def test_no_page_scrolls_sideways_on_a_phone_or_a_small_laptop(chromium: Browser, site: Site) -> None:  # noqa: F811
     """WCAG 1.4.10: each page is read at 375 px wide, then at 1024, without scrolling sideways; a table may scroll
-    inside its own box. One tab visits every page in turn, the public ones before it logs in, each page loaded once
-    and measured at both widths (a resize lays it out again without a reload)."""
+    inside its own box. One tab visits every page in turn, the login's second step and the public ones before it
+    logs in, each page loaded once and measured at both widths (a resize lays it out again without a reload)."""
     context = chromium.new_context(viewport=PHONE)
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -349,6 +375,9 @@ def test_no_page_scrolls_sideways_on_a_phone_or_a_small_laptop(chromium: Browser
         page.set_viewport_size(PHONE)
 
     try:
+        _log_in(page, site.url, TWO_FACTOR, lands=f"/{SECOND_STEP}")
+        measure(SECOND_STEP)
+        context.clear_cookies()  # halfway no more: the public pages as anyone sees them
         for path in PUBLIC_PAGES:
             measure(path)
         _log_in(page, site.url, ADMIN)
