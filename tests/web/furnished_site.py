@@ -69,6 +69,10 @@ DETAIL_PAGES = ("incidents/INC-1", "problems/PRB-1", "changes/CHG-1", "cis/db1.e
 PUBLIC_PAGES = ("login", "help", "help/1", "status", "help/ask", "help/my-requests", "help/my-requests/<list>",
                 "requests/<request>", "help/ask/confirm/<ask>", "satisfaction/<satisfaction>", "ack/<ack>",
                 "status/subscribe", "status/confirm/<subscribed>", "status/unsubscribe/<leave>")  # fmt: skip
+#: Error pages, by the status each answers with: a page that is not there, to an admin (error.html, which answers a
+#: 403 alike) and to anyone; a link of ours that expired, and one that never was ours (link_problem.html).
+ERROR_PAGES = {"incidents/INC-99": 404}
+PUBLIC_ERROR_PAGES = {"no-such-page": 404, "requests/<expired>": 410, "requests/not-ours": 400}
 #: The login's second step, shown once a person with two-factor authentication (TWO_FACTOR) gave their password.
 SECOND_STEP = "login/code"
 TWO_FACTOR = Login("bea@example.com", PASSWORD)
@@ -151,7 +155,9 @@ def furnish(settings: Settings, db: Database) -> dict[str, str]:
         printers = RuleSpec(id=0, name="Printers to mail", when=printing, actions={"service": "mail"})
         rulebook.add_rule(session, printers, author=ADMIN.email)
     key = settings.secret_key
+    long_ago = utcnow() - request_links.LINKS.lifetime - timedelta(days=1)
     return {"request": request_links.LINKS.sign(key, incident_id, "ann@example.org"),
+            "expired": request_links.LINKS.sign(key, incident_id, "ann@example.org", now=long_ago),
             "list": my_requests.LINKS.sign(key, 0, "ann@example.org"),
             "ask": pending_requests.CONFIRM.sign(key, asked_id, "ann@example.org"),
             "satisfaction": satisfaction.sign(key, major, "bob@example.org"),

@@ -28,6 +28,8 @@ from tests.servers import missing
 from tests.web.furnished_site import (
     ADMIN,
     DETAIL_PAGES,
+    ERROR_PAGES,
+    PUBLIC_ERROR_PAGES,
     PUBLIC_PAGES,
     SECOND_STEP,
     TWO_FACTOR,
@@ -145,12 +147,12 @@ UNLABELLED = """() => [...document.querySelectorAll("input:not([type=hidden]), s
     .map(field => field.outerHTML)"""
 
 
-def assert_accessible(page: Page, url: str, axe: str, scheme: Scheme) -> None:
-    """The page at url, in the given colour scheme, has no violation axe rates serious or critical, nor a field with
-    no label."""
+def assert_accessible(page: Page, url: str, axe: str, scheme: Scheme, status: int = 200) -> None:
+    """The page at url, served with `status`, in the given colour scheme, has no violation axe rates serious or
+    critical, nor a field with no label."""
     page.emulate_media(color_scheme=scheme)  # kept by the tab until changed, so each test sets its own
     response = page.goto(url)
-    assert response is not None and response.status == 200, url
+    assert response is not None and response.status == status, url
     assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark"), url
     found = axe_violations(page, axe)
     failing = [violation for violation in found if violation["impact"] in FAILING]
@@ -188,6 +190,22 @@ def test_public_page_has_no_serious_accessibility_violations(
     path: str, scheme: Scheme, site: Site, visitor_page: Page, axe: str
 ) -> None:
     assert_accessible(visitor_page, site.address(path), axe, scheme)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize(("path", "status"), ERROR_PAGES.items())
+def test_signed_in_error_page_has_no_serious_accessibility_violations(
+    path: str, status: int, scheme: Scheme, site: Site, admin_page: Page, axe: str
+) -> None:
+    assert_accessible(admin_page, site.address(path), axe, scheme, status)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize(("path", "status"), PUBLIC_ERROR_PAGES.items())
+def test_public_error_page_has_no_serious_accessibility_violations(
+    path: str, status: int, scheme: Scheme, site: Site, visitor_page: Page, axe: str
+) -> None:
+    assert_accessible(visitor_page, site.address(path), axe, scheme, status)
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
@@ -365,9 +383,9 @@ def test_no_page_scrolls_sideways_on_a_phone_or_a_small_laptop(chromium: Browser
     page.set_default_timeout(15_000)
     failures = []
 
-    def measure(path: str) -> None:
+    def measure(path: str, status: int = 200) -> None:
         response = page.goto(site.address(path))
-        assert response is not None and response.status == 200, path
+        assert response is not None and response.status == status, path
         for size in (PHONE, SMALL_LAPTOP):
             page.set_viewport_size(size)
             if (why := sideways(page)) is not None:
@@ -380,9 +398,13 @@ def test_no_page_scrolls_sideways_on_a_phone_or_a_small_laptop(chromium: Browser
         context.clear_cookies()  # halfway no more: the public pages as anyone sees them
         for path in PUBLIC_PAGES:
             measure(path)
+        for path, status in PUBLIC_ERROR_PAGES.items():
+            measure(path, status)
         _log_in(page, site.url, ADMIN)
         for path in MAIN_PAGES + DETAIL_PAGES:
             measure(path)
+        for path, status in ERROR_PAGES.items():
+            measure(path, status)
     finally:
         context.close()
     assert failures == [], "pages that scroll sideways:\n" + "\n".join(failures)

@@ -23,6 +23,8 @@ from flask.testing import FlaskClient
 from tests.web.furnished_site import (
     ADMIN,
     DETAIL_PAGES,
+    ERROR_PAGES,
+    PUBLIC_ERROR_PAGES,
     PUBLIC_PAGES,
     SECOND_STEP,
     TWO_FACTOR,
@@ -101,11 +103,11 @@ def visitors(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) ->
         yield Visitors(admin, app.test_client(), halfway, links)
 
 
-def assert_unambiguous(client: FlaskClient, path: str, links: dict[str, str]) -> None:
-    """The page at path is served, and html_faults finds nothing in it; else the message names the page and each
-    fault with its ids."""
+def assert_unambiguous(client: FlaskClient, path: str, links: dict[str, str], status: int = 200) -> None:
+    """The page at path is served with `status`, and html_faults finds nothing in it; else the message names the
+    page and each fault with its ids."""
     response = client.get(f"/{address(path, links)}")
-    assert response.status_code == 200, f"/{path}: {response.status_code}"
+    assert response.status_code == status, f"/{path}: {response.status_code}"
     faults = html_faults(response.get_data(as_text=True))
     assert not faults, f"/{path}:\n  " + "\n  ".join(faults)
 
@@ -139,3 +141,17 @@ def test_public_page_has_unique_ids_and_every_label_and_in_page_link_finds_its_t
 
 def test_login_second_step_has_unique_ids_and_every_label_and_in_page_link_finds_its_target(visitors: Visitors) -> None:
     assert_unambiguous(visitors.halfway, SECOND_STEP, visitors.links)
+
+
+@pytest.mark.parametrize(("path", "status"), ERROR_PAGES.items())
+def test_signed_in_error_page_has_unique_ids_and_every_label_and_in_page_link_finds_its_target(
+    path: str, status: int, visitors: Visitors
+) -> None:
+    assert_unambiguous(visitors.admin, path, visitors.links, status)
+
+
+@pytest.mark.parametrize(("path", "status"), PUBLIC_ERROR_PAGES.items())
+def test_public_error_page_has_unique_ids_and_every_label_and_in_page_link_finds_its_target(
+    path: str, status: int, visitors: Visitors
+) -> None:
+    assert_unambiguous(visitors.public, path, visitors.links, status)
