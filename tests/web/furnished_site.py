@@ -70,9 +70,10 @@ PUBLIC_PAGES = ("login", "help", "help/1", "status", "help/ask", "help/my-reques
                 "requests/<request>", "help/ask/confirm/<ask>", "satisfaction/<satisfaction>", "ack/<ack>",
                 "status/subscribe", "status/confirm/<subscribed>", "status/unsubscribe/<leave>")  # fmt: skip
 #: Error pages, by the status each answers with: a page that is not there, to an admin (error.html, which answers a
-#: 403 alike) and to anyone; a link of ours that expired, and one that never was ours (link_problem.html).
+#: 403 alike) and to anyone, and an article not there (help/gone.html); a link of ours that expired, and one that
+#: never was ours (link_problem.html).
 ERROR_PAGES = {"incidents/INC-99": 404}
-PUBLIC_ERROR_PAGES = {"no-such-page": 404, "requests/<expired>": 410, "requests/not-ours": 400}
+PUBLIC_ERROR_PAGES = {"no-such-page": 404, "help/99": 404, "requests/<expired>": 410, "requests/not-ours": 400}
 #: The login's second step, shown once a person with two-factor authentication (TWO_FACTOR) gave their password.
 SECOND_STEP = "login/code"
 TWO_FACTOR = Login("bea@example.com", PASSWORD)
@@ -138,7 +139,10 @@ def furnish(settings: Settings, db: Database) -> dict[str, str]:
     incident_id = make_intake(settings, db).record(raw, mail).incident_id
     assert incident_id == 1 and article_id == 1 and change == "CHG-1", "DETAIL_PAGES name the first of each"
     alert = InboundEvent(source="email", title=LONG_TITLE, description=LONG_TITLE, requester=LONG_ADDRESS)
-    make_intake(settings, db).record(raw, alert)
+    alarm = make_intake(settings, db).record(raw, alert).incident_id
+    # In progress, so the banner the dashboard and the incident list show then is checked too, long title and all.
+    major_incidents.declare(db, alarm, "Every database write fails", Actor(ADMIN.email), Mail.of(settings),
+                            coordinator=LONG_ADDRESS)  # fmt: skip
     incident_notes.add_note(db, incident_id, "Toner supplier is late again, @ann", Actor(ADMIN.email))
     incident_notes.reply(db, incident_id, "Please open tray 2.", Actor(ADMIN.email),
                          Mail("desk@example.com", settings.base_url))  # fmt: skip
@@ -161,7 +165,7 @@ def furnish(settings: Settings, db: Database) -> dict[str, str]:
             "list": my_requests.LINKS.sign(key, 0, "ann@example.org"),
             "ask": pending_requests.CONFIRM.sign(key, asked_id, "ann@example.org"),
             "satisfaction": satisfaction.sign(key, major, "bob@example.org"),
-            "ack": ack_links.LINKS.sign(key, incident_id, "ann@example.com"),
+            "ack": ack_links.LINKS.sign(key, alarm, "ann@example.com"),  # still open: its button shows
             "subscribed": status_subscriptions.CONFIRM.sign(key, subscriber_id, "ann@example.org"),
             "leave": status_subscriptions.LEAVE.sign(key, subscriber_id, "ann@example.org")}  # fmt: skip
 
