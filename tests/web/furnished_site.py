@@ -38,7 +38,7 @@ from hub import (
     two_factor,
 )
 from hub.agent_action import Actor, Mail
-from hub.config import Settings
+from hub.config import OidcSettings, Settings
 from hub.db import Database
 from hub.domain import InboundEvent, RuleSpec
 from hub.intake import Raw
@@ -71,9 +71,15 @@ PUBLIC_PAGES = ("login", "help", "help/1", "status", "help/ask", "help/my-reques
                 "status/subscribe", "status/confirm/<subscribed>", "status/unsubscribe/<leave>")  # fmt: skip
 #: Error pages, by the status each answers with: a page that is not there, to an admin (error.html, which answers a
 #: 403 alike) and to anyone, and an article not there (help/gone.html); a link of ours that expired, and one that
-#: never was ours (link_problem.html).
+#: never was ours (link_problem.html); single sign-on's refusal (sso_problem.html).
 ERROR_PAGES = {"incidents/INC-99": 404}
-PUBLIC_ERROR_PAGES = {"no-such-page": 404, "help/99": 404, "requests/<expired>": 410, "requests/not-ours": 400}
+PUBLIC_ERROR_PAGES = {"no-such-page": 404, "help/99": 404, "requests/<expired>": 410, "requests/not-ours": 400,
+                      "login/sso/callback?error=access_denied": 403}  # fmt: skip
+#: Single sign-on, so the login page offers it and its refusal page can be visited; never reached: a refusal the
+#: provider sends back is answered without asking it anything.
+SSO = OidcSettings(
+    issuer="https://sso.example.com", client_id="switchboard", client_secret="unused", name="Example SSO"
+)
 #: The login's second step, shown once a person with two-factor authentication (TWO_FACTOR) gave their password.
 SECOND_STEP = "login/code"
 TWO_FACTOR = Login("bea@example.com", PASSWORD)
@@ -82,7 +88,7 @@ TWO_FACTOR = Login("bea@example.com", PASSWORD)
 @contextmanager
 def furnished_app(home: Path, migrated_sqlite: Path) -> Iterator[tuple[Flask, dict[str, str]]]:
     """An app on its own furnished database under `home`, and the links `furnish` made; closed after."""
-    settings = make_settings(home / "var")
+    settings = make_settings(home / "var", oidc=SSO)
     db = migrated_database(settings.database_url, migrated_sqlite, timeout=settings.db_timeout)
     app = create_app(settings, db=db)
     app.jinja_env.bytecode_cache = TEMPLATES

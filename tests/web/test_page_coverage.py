@@ -35,7 +35,7 @@ NOT_PAGES = {
     "status_page.as_atom": "an Atom feed",
     "status_page.as_json": "JSON for other status pages",
     "sso.start": "redirects to the identity provider",
-    "sso.callback": "redirects once the identity provider answers (its refusals: tests/web/test_sso.py)",
+    "sso.callback": "redirects once the identity provider answers (a refusal's page: PUBLIC_ERROR_PAGES)",
     "suggest.assignee_names": "JSON for the assignee field's suggestions",
     "suggest.ci_names": "JSON for the CI field's suggestions",
     "suggest.people": "JSON for the @mention suggestions",
