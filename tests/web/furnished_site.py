@@ -1,6 +1,8 @@
 """One site with data on every page, for the checks that visit every page (tests/web/test_accessibility.py in
 Chromium, tests/web/test_html_validity.py through the test client): an incident with a timeline, a problem, a
-change, a CI, a group on call, an article, and the signed links a requester is mailed."""
+change, a CI, a group on call, an article, a major incident in progress and a reviewed one, a calendar and a policy,
+someone with two-factor authentication, and the signed links mailed to requesters and agents. Which pages they visit
+is kept complete by tests/web/test_page_coverage.py."""
 
 from __future__ import annotations
 
@@ -101,8 +103,8 @@ def furnished_app(home: Path, migrated_sqlite: Path) -> Iterator[tuple[Flask, di
 
 
 def furnish(settings: Settings, db: Database) -> dict[str, str]:
-    """Fill a fresh database with something for every page to show; return the tokens of a requester's mailed links,
-    by the names PUBLIC_PAGES give them."""
+    """Fill a fresh database with something for every page to show; return the tokens of the mailed links, by the
+    names the page lists give them."""
     now = utcnow()
     with db.transaction() as session:
         accounts.create_user(session, email=ADMIN.email, password=PASSWORD, role="admin")
