@@ -80,7 +80,8 @@ def test_every_page_the_app_serves_is_visited_by_the_page_checks(url_map: Map) -
         "pages no check visits (HTML validity, axe, narrow screens):\n  " + "\n  ".join(unvisited) + "\nAdd each to "
         "MAIN_PAGES in tests/web/test_browser.py (a page that needs no data), to DETAIL_PAGES or PUBLIC_PAGES in "
         "tests/web/furnished_site.py (furnishing what it shows in furnish(), signing a mailed link's token there), "
-        "or, if it serves no page (a redirect, a download, JSON, a feed), to NOT_PAGES in this module with why."
+        "or, if it serves no page (a redirect, a download, JSON, a feed), to NOT_PAGES in this module with why. "
+        "A list page goes in LIST_PAGES of tests/web/test_empty_states.py as well."
     )
 
 
