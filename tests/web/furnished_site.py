@@ -1,9 +1,12 @@
 """One site with data on every page, for the checks that visit every page (tests/web/test_accessibility.py in
 Chromium, tests/web/test_html_validity.py through the test client): an incident with a timeline, a problem, a
-change, a CI, a group on call, an article, and the signed links a requester is mailed."""
+change, a CI, a group on call, an article, a major incident in progress and a reviewed one, a calendar and a policy,
+someone with two-factor authentication, and the signed links mailed to requesters and agents. Which pages they visit
+is kept complete by tests/web/test_page_coverage.py."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -13,25 +16,37 @@ from flask import Flask
 
 from hub import (
     accounts,
+    ack_links,
+    calendars,
     catalogue,
     changes,
     cis,
     groups,
     incident_notes,
     knowledge,
+    major_incidents,
     my_requests,
     oncall,
+    pending_requests,
     problems,
     request_links,
+    reviews,
+    rulebook,
+    satisfaction,
     silences,
+    status_subscriptions,
+    totp,
+    triage,
+    two_factor,
 )
 from hub.agent_action import Actor, Mail
-from hub.config import Settings
+from hub.config import OidcSettings, Settings
 from hub.db import Database
-from hub.domain import InboundEvent
+from hub.domain import InboundEvent, RuleSpec
 from hub.intake import Raw
-from hub.models import utcnow
+from hub.models import PendingRequest, StatusSubscriber, utcnow
 from hub.saved_replies import add_reply
+from hub.sealed import Keyring
 from ingest.pipeline import make_intake
 from tests.conftest import make_settings, migrated_database
 from tests.web.conftest import PASSWORD, TEMPLATES
@@ -45,17 +60,37 @@ ADMIN = Login("root@example.com", PASSWORD)
 LONG_ADDRESS = "maximilian.alexander.oyelaran-featherstonehaugh@operations.example-corporation.co.uk"
 LONG_TITLE = "Disk full on /var/lib/postgresql/16/main/pg_wal/000000010000000A000000FF (db1.example.com)"
 
-#: Pages made from the site's data: on a fresh database its incident, problem, change and article are the first.
-DETAIL_PAGES = ("incidents/INC-1", "problems/PRB-1", "changes/CHG-1", "cis/db1.example.com", "articles", "articles/1")
-#: Pages without a login; <list> and <request> stand for the signed links a requester is mailed.
+#: Pages made from the site's data, and the forms that edit it: on a fresh database its incident, problem, change
+#: and article are the first, rule 1 is the default one, version 2 adds a rule; INC-3 is the major incident reviewed.
+DETAIL_PAGES = ("incidents/INC-1", "problems/PRB-1", "changes/CHG-1", "cis/db1.example.com", "articles", "articles/1",
+                "articles/new", "cis/db1.example.com/edit", "integrations/monitoring", "rules/new", "rules/1/edit",
+                "rules/versions", "rules/versions/2", "services/mail/edit", "services/calendars/office/edit",
+                "services/policies/mail-urgent/edit", "incidents/INC-3/review")  # fmt: skip
+#: Pages without a login; a name in <> stands for the token of a signed link mailed to a requester (or, <ack>, to an
+#: agent paged), which `furnish` signs.
 PUBLIC_PAGES = ("login", "help", "help/1", "status", "help/ask", "help/my-requests", "help/my-requests/<list>",
-                "requests/<request>")  # fmt: skip
+                "requests/<request>", "help/ask/confirm/<ask>", "satisfaction/<satisfaction>", "ack/<ack>",
+                "status/subscribe", "status/confirm/<subscribed>", "status/unsubscribe/<leave>")  # fmt: skip
+#: Error pages, by the status each answers with: a page that is not there, to an admin (error.html, which answers a
+#: 403 alike) and to anyone, and an article not there (help/gone.html); a link of ours that expired, and one that
+#: never was ours (link_problem.html); single sign-on's refusal (sso_problem.html).
+ERROR_PAGES = {"incidents/INC-99": 404}
+PUBLIC_ERROR_PAGES = {"no-such-page": 404, "help/99": 404, "requests/<expired>": 410, "requests/not-ours": 400,
+                      "login/sso/callback?error=access_denied": 403}  # fmt: skip
+#: Single sign-on, so the login page offers it and its refusal page can be visited; never reached: a refusal the
+#: provider sends back is answered without asking it anything.
+SSO = OidcSettings(
+    issuer="https://sso.example.com", client_id="switchboard", client_secret="unused", name="Example SSO"
+)
+#: The login's second step, shown once a person with two-factor authentication (TWO_FACTOR) gave their password.
+SECOND_STEP = "login/code"
+TWO_FACTOR = Login("bea@example.com", PASSWORD)
 
 
 @contextmanager
 def furnished_app(home: Path, migrated_sqlite: Path) -> Iterator[tuple[Flask, dict[str, str]]]:
     """An app on its own furnished database under `home`, and the links `furnish` made; closed after."""
-    settings = make_settings(home / "var")
+    settings = make_settings(home / "var", oidc=SSO)
     db = migrated_database(settings.database_url, migrated_sqlite, timeout=settings.db_timeout)
     app = create_app(settings, db=db)
     app.jinja_env.bytecode_cache = TEMPLATES
@@ -68,13 +103,18 @@ def furnished_app(home: Path, migrated_sqlite: Path) -> Iterator[tuple[Flask, di
 
 
 def furnish(settings: Settings, db: Database) -> dict[str, str]:
-    """Fill a fresh database with something for every page to show; return the tokens of a requester's mailed links,
-    by the names PUBLIC_PAGES give them."""
+    """Fill a fresh database with something for every page to show; return the tokens of the mailed links, by the
+    names the page lists give them."""
     now = utcnow()
     with db.transaction() as session:
         accounts.create_user(session, email=ADMIN.email, password=PASSWORD, role="admin")
         accounts.create_user(session, email="ann@example.com", password=PASSWORD, role="agent")
         accounts.create_user(session, email=LONG_ADDRESS, password=PASSWORD, role="agent")
+        bea = accounts.create_user(session, email=TWO_FACTOR.email, password=PASSWORD, role="agent")
+        secret, at = totp.new_secret(), time.time()
+        two_factor.turn_on(
+            session, bea.id, secret, totp.code_at(secret, totp.step_at(at)), at, keys=Keyring.of(settings)
+        )
         accounts.create_integration(session, name="monitoring")
         catalogue.add_service(session, name="mail", public=True, description="Email for everyone")
         cis.create(session, cis.CiFields("db1.example.com", "database", service="mail", owner="ann@example.com",
@@ -92,20 +132,50 @@ def furnish(settings: Settings, db: Database) -> dict[str, str]:
         change = changes.create(session, patch, ADMIN.email).ref
         changes.add_freeze(session, name="year-end", starts_at=now - timedelta(hours=1),
                            ends_at=now + timedelta(hours=1), created_by=ADMIN.email)  # fmt: skip
+        calendars.add_calendar(session, name="office", tz="Europe/London", hours="mon-fri 09:00-17:00")
+        catalogue.add_policy(session, name="mail-urgent", priority=1, service="mail", calendar="office",
+                             targets=catalogue.Targets(first_response=timedelta(minutes=30)))  # fmt: skip
         article_id = article.id
+        asked = PendingRequest(email="ann@example.org", subject="A second screen", body="For the new starter.")
+        subscriber = StatusSubscriber(email="ann@example.org")
+        session.add_all((asked, subscriber))
+        session.flush()
+        asked_id, subscriber_id = asked.id, subscriber.id
     raw = Raw(source="email", content_type="message/rfc822", body=b"x")
     mail = InboundEvent(source="email", title="Printer on floor 3", description="It jams every second page.",
                         requester="ann@example.org", message_id="<jam@example.org>")  # fmt: skip
     incident_id = make_intake(settings, db).record(raw, mail).incident_id
     assert incident_id == 1 and article_id == 1 and change == "CHG-1", "DETAIL_PAGES name the first of each"
     alert = InboundEvent(source="email", title=LONG_TITLE, description=LONG_TITLE, requester=LONG_ADDRESS)
-    make_intake(settings, db).record(raw, alert)
+    alarm = make_intake(settings, db).record(raw, alert).incident_id
+    # In progress, so the banner the dashboard and the incident list show then is checked too, long title and all.
+    major_incidents.declare(db, alarm, "Every database write fails", Actor(ADMIN.email), Mail.of(settings),
+                            coordinator=LONG_ADDRESS)  # fmt: skip
     incident_notes.add_note(db, incident_id, "Toner supplier is late again, @ann", Actor(ADMIN.email))
     incident_notes.reply(db, incident_id, "Please open tray 2.", Actor(ADMIN.email),
                          Mail("desk@example.com", settings.base_url))  # fmt: skip
     assert problems.create(db, "Printers jam on humid days", ADMIN.email, incident_ids=(incident_id,)) == 1
-    return {"request": request_links.LINKS.sign(settings.secret_key, incident_id, "ann@example.org"),
-            "list": my_requests.LINKS.sign(settings.secret_key, 0, "ann@example.org")}  # fmt: skip
+    payroll = InboundEvent(source="email", title="Payroll is down", description="Nobody can run payroll.",
+                           requester="bob@example.org")  # fmt: skip
+    major = make_intake(settings, db).record(raw, payroll).incident_id
+    assert major == 3, "DETAIL_PAGES name INC-3's review"
+    major_incidents.declare(db, major, "Nobody can run payroll", Actor(ADMIN.email), Mail.of(settings))
+    triage.change_status(db, major, "resolve", Actor(ADMIN.email), Mail.of(settings), resolution="Freed the disk")
+    reviews.start(db, major, Actor(ADMIN.email))
+    with db.transaction() as session:  # after the intake, which it would route: version 2 shows a rule added
+        printing = {"field": "title", "op": "contains", "value": "Printer"}
+        printers = RuleSpec(id=0, name="Printers to mail", when=printing, actions={"service": "mail"})
+        rulebook.add_rule(session, printers, author=ADMIN.email)
+    key = settings.secret_key
+    long_ago = utcnow() - request_links.LINKS.lifetime - timedelta(days=1)
+    return {"request": request_links.LINKS.sign(key, incident_id, "ann@example.org"),
+            "expired": request_links.LINKS.sign(key, incident_id, "ann@example.org", now=long_ago),
+            "list": my_requests.LINKS.sign(key, 0, "ann@example.org"),
+            "ask": pending_requests.CONFIRM.sign(key, asked_id, "ann@example.org"),
+            "satisfaction": satisfaction.sign(key, major, "bob@example.org"),
+            "ack": ack_links.LINKS.sign(key, alarm, "ann@example.com"),  # still open: its button shows
+            "subscribed": status_subscriptions.CONFIRM.sign(key, subscriber_id, "ann@example.org"),
+            "leave": status_subscriptions.LEAVE.sign(key, subscriber_id, "ann@example.org")}  # fmt: skip
 
 
 def address(path: str, links: dict[str, str]) -> str:

@@ -25,7 +25,17 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.servers import missing
-from tests.web.furnished_site import ADMIN, DETAIL_PAGES, PUBLIC_PAGES, address, furnished_app
+from tests.web.furnished_site import (
+    ADMIN,
+    DETAIL_PAGES,
+    ERROR_PAGES,
+    PUBLIC_ERROR_PAGES,
+    PUBLIC_PAGES,
+    SECOND_STEP,
+    TWO_FACTOR,
+    address,
+    furnished_app,
+)
 from tests.web.test_browser import MAIN_PAGES, _log_in, chromium  # noqa: F401  (chromium: a fixture, used by name)
 
 if TYPE_CHECKING:
@@ -87,6 +97,17 @@ def visitor_page(chromium: Browser) -> Iterator[Page]:  # noqa: F811
 
 
 @pytest.fixture(scope="module")
+def halfway_page(chromium: Browser, site: Site) -> Iterator[Page]:  # noqa: F811
+    """A tab that gave the password of someone with two-factor authentication, and was asked for the code."""
+    context = chromium.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    _log_in(page, site.url, TWO_FACTOR, lands=f"/{SECOND_STEP}")
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
 def axe() -> str:
     """axe.min.js, as the axe-playwright-python package ships it."""
     try:
@@ -126,12 +147,12 @@ UNLABELLED = """() => [...document.querySelectorAll("input:not([type=hidden]), s
     .map(field => field.outerHTML)"""
 
 
-def assert_accessible(page: Page, url: str, axe: str, scheme: Scheme) -> None:
-    """The page at url, in the given colour scheme, has no violation axe rates serious or critical, nor a field with
-    no label."""
+def assert_accessible(page: Page, url: str, axe: str, scheme: Scheme, status: int = 200) -> None:
+    """The page at url, served with `status`, in the given colour scheme, has no violation axe rates serious or
+    critical, nor a field with no label."""
     page.emulate_media(color_scheme=scheme)  # kept by the tab until changed, so each test sets its own
     response = page.goto(url)
-    assert response is not None and response.status == 200, url
+    assert response is not None and response.status == status, url
     assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark"), url
     found = axe_violations(page, axe)
     failing = [violation for violation in found if violation["impact"] in FAILING]
@@ -169,6 +190,29 @@ def test_public_page_has_no_serious_accessibility_violations(
     path: str, scheme: Scheme, site: Site, visitor_page: Page, axe: str
 ) -> None:
     assert_accessible(visitor_page, site.address(path), axe, scheme)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize(("path", "status"), ERROR_PAGES.items())
+def test_signed_in_error_page_has_no_serious_accessibility_violations(
+    path: str, status: int, scheme: Scheme, site: Site, admin_page: Page, axe: str
+) -> None:
+    assert_accessible(admin_page, site.address(path), axe, scheme, status)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize(("path", "status"), PUBLIC_ERROR_PAGES.items())
+def test_public_error_page_has_no_serious_accessibility_violations(
+    path: str, status: int, scheme: Scheme, site: Site, visitor_page: Page, axe: str
+) -> None:
+    assert_accessible(visitor_page, site.address(path), axe, scheme, status)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_login_second_step_has_no_serious_accessibility_violations(
+    scheme: Scheme, site: Site, halfway_page: Page, axe: str
+) -> None:
+    assert_accessible(halfway_page, site.address(SECOND_STEP), axe, scheme)
 
 
 #: A control of each look on the incident page (the first shown), whose focus ring must stand out from its background.
@@ -332,16 +376,16 @@ def test_the_sideways_check_names_what_sticks_out_and_passes_over_what_scrolls_i
 
 def test_no_page_scrolls_sideways_on_a_phone_or_a_small_laptop(chromium: Browser, site: Site) -> None:  # noqa: F811
     """WCAG 1.4.10: each page is read at 375 px wide, then at 1024, without scrolling sideways; a table may scroll
-    inside its own box. One tab visits every page in turn, the public ones before it logs in, each page loaded once
-    and measured at both widths (a resize lays it out again without a reload)."""
+    inside its own box. One tab visits every page in turn, the login's second step and the public ones before it
+    logs in, each page loaded once and measured at both widths (a resize lays it out again without a reload)."""
     context = chromium.new_context(viewport=PHONE)
     page = context.new_page()
     page.set_default_timeout(15_000)
     failures = []
 
-    def measure(path: str) -> None:
+    def measure(path: str, status: int = 200) -> None:
         response = page.goto(site.address(path))
-        assert response is not None and response.status == 200, path
+        assert response is not None and response.status == status, path
         for size in (PHONE, SMALL_LAPTOP):
             page.set_viewport_size(size)
             if (why := sideways(page)) is not None:
@@ -349,11 +393,18 @@ def test_no_page_scrolls_sideways_on_a_phone_or_a_small_laptop(chromium: Browser
         page.set_viewport_size(PHONE)
 
     try:
+        _log_in(page, site.url, TWO_FACTOR, lands=f"/{SECOND_STEP}")
+        measure(SECOND_STEP)
+        context.clear_cookies()  # halfway no more: the public pages as anyone sees them
         for path in PUBLIC_PAGES:
             measure(path)
+        for path, status in PUBLIC_ERROR_PAGES.items():
+            measure(path, status)
         _log_in(page, site.url, ADMIN)
         for path in MAIN_PAGES + DETAIL_PAGES:
             measure(path)
+        for path, status in ERROR_PAGES.items():
+            measure(path, status)
     finally:
         context.close()
     assert failures == [], "pages that scroll sideways:\n" + "\n".join(failures)

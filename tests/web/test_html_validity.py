@@ -20,7 +20,17 @@ from urllib.parse import unquote
 import pytest
 from flask.testing import FlaskClient
 
-from tests.web.furnished_site import ADMIN, DETAIL_PAGES, PUBLIC_PAGES, address, furnished_app
+from tests.web.furnished_site import (
+    ADMIN,
+    DETAIL_PAGES,
+    ERROR_PAGES,
+    PUBLIC_ERROR_PAGES,
+    PUBLIC_PAGES,
+    SECOND_STEP,
+    TWO_FACTOR,
+    address,
+    furnished_app,
+)
 from tests.web.helpers import log_in
 from tests.web.test_browser import MAIN_PAGES
 
@@ -74,10 +84,12 @@ def html_faults(html: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Visitors:
-    """The site's data behind two clients: an admin's, logged in, and a member of the public's."""
+    """The site's data behind three clients: an admin's, logged in, a member of the public's, and one halfway
+    through logging in, its password given and its second step's code asked for."""
 
     admin: FlaskClient
     public: FlaskClient
+    halfway: FlaskClient
     links: dict[str, str]
 
 
@@ -86,14 +98,16 @@ def visitors(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) ->
     with furnished_app(tmp_path_factory.mktemp("html"), migrated_sqlite) as (app, links):
         admin = app.test_client()
         assert log_in(admin, ADMIN).status_code == 302
-        yield Visitors(admin, app.test_client(), links)
+        halfway = app.test_client()
+        assert log_in(halfway, TWO_FACTOR).headers["Location"] == f"/{SECOND_STEP}"
+        yield Visitors(admin, app.test_client(), halfway, links)
 
 
-def assert_unambiguous(client: FlaskClient, path: str, links: dict[str, str]) -> None:
-    """The page at path is served, and html_faults finds nothing in it; else the message names the page and each
-    fault with its ids."""
+def assert_unambiguous(client: FlaskClient, path: str, links: dict[str, str], status: int = 200) -> None:
+    """The page at path is served with `status`, and html_faults finds nothing in it; else the message names the
+    page and each fault with its ids."""
     response = client.get(f"/{address(path, links)}")
-    assert response.status_code == 200, f"/{path}: {response.status_code}"
+    assert response.status_code == status, f"/{path}: {response.status_code}"
     faults = html_faults(response.get_data(as_text=True))
     assert not faults, f"/{path}:\n  " + "\n  ".join(faults)
 
@@ -123,3 +137,21 @@ def test_public_page_has_unique_ids_and_every_label_and_in_page_link_finds_its_t
     path: str, visitors: Visitors
 ) -> None:
     assert_unambiguous(visitors.public, path, visitors.links)
+
+
+def test_login_second_step_has_unique_ids_and_every_label_and_in_page_link_finds_its_target(visitors: Visitors) -> None:
+    assert_unambiguous(visitors.halfway, SECOND_STEP, visitors.links)
+
+
+@pytest.mark.parametrize(("path", "status"), ERROR_PAGES.items())
+def test_signed_in_error_page_has_unique_ids_and_every_label_and_in_page_link_finds_its_target(
+    path: str, status: int, visitors: Visitors
+) -> None:
+    assert_unambiguous(visitors.admin, path, visitors.links, status)
+
+
+@pytest.mark.parametrize(("path", "status"), PUBLIC_ERROR_PAGES.items())
+def test_public_error_page_has_unique_ids_and_every_label_and_in_page_link_finds_its_target(
+    path: str, status: int, visitors: Visitors
+) -> None:
+    assert_unambiguous(visitors.public, path, visitors.links, status)

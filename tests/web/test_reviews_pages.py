@@ -69,7 +69,7 @@ def test_a_resolved_major_incident_offers_its_review_and_starting_opens_the_draf
     assert "Start review" in logged_in.get(f"/incidents/{resolved_major}").get_data(as_text=True)
     page = post(logged_in, f"/incidents/{resolved_major}/review", page=f"/incidents/{resolved_major}")
     assert f"{resolved_major} has its review started." in page
-    assert f"<h1>Review of {resolved_major}: Payroll is down</h1>" in page and ">draft</span>" in page
+    assert f">Review of {resolved_major}: Payroll is down</h1>" in page and ">draft</span>" in page
     incident_page = logged_in.get(f"/incidents/{resolved_major}").get_data(as_text=True)
     assert "Start review" not in incident_page
     assert f'href="/incidents/{resolved_major}/review">draft</a>' in incident_page
