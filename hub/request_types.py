@@ -24,7 +24,7 @@ from hub.catalogue_rows import checked_name, set_columns
 from hub.errors import BadField, Missing
 from hub.models import Group, RequestType, Service
 from hub.names import NAME_WIDTH, is_one_line
-from hub.request_questions import Question, checked
+from hub.request_questions import Question, checked, from_json
 
 MAX_SUMMARY = 200
 MAX_DESCRIPTION = 5000
@@ -189,8 +189,7 @@ _VIEW = (
 
 
 def _view(row: RequestType, group: str | None, service: str | None) -> TypeView:
-    questions = tuple(Question(q["label"], bool(q.get("required")), q.get("kind", "line"), tuple(q.get("choices") or ()))
-                      for q in row.questions or ())  # fmt: skip
+    questions = from_json(row.questions or [])  # stored checked, so read back as written
     return TypeView(row.id, row.name, row.summary, row.description, row.category, group, service, questions,
                     row.active, row.position)  # fmt: skip
 
