@@ -23,9 +23,9 @@ def test_an_admin_adds_a_request_type_with_its_questions_one_a_line(
     client: FlaskClient, make_user: Callable[..., Login], db: Database
 ) -> None:
     token = as_admin(client, make_user)
-    sent = client.post("/request-types/new", data={"csrf_token": token, "name": "New laptop",
-                                                   "summary": "A laptop for a new starter", "position": "0",
-                                                   "questions": "Model [choice: Mac, PC] *\r\nWhy? [text]"})  # fmt: skip
+    typed = {"csrf_token": token, "name": "New laptop", "summary": "A laptop for a new starter", "position": "0",
+             "questions": "Model [choice: Mac, PC] *\r\nWhy? [text]"}  # fmt: skip
+    sent = client.post("/request-types/new", data=typed)
     assert sent.status_code == 303, sent.get_data(as_text=True)
     with db.read() as session:
         added = request_types.named(session, "New laptop")
