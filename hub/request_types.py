@@ -21,10 +21,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from hub.catalogue_rows import checked_name, set_columns
+from hub.domain import Decision, RuleBook
 from hub.errors import BadField, Missing
 from hub.models import Group, RequestType, Service
 from hub.names import NAME_WIDTH, is_one_line
 from hub.request_questions import Question, checked, from_json
+from hub.routing_defaults import Defaults, over_catch_alls
 
 MAX_SUMMARY = 200
 MAX_DESCRIPTION = 5000
@@ -61,6 +63,13 @@ class Routing:
     name: str
     category: str | None
     group: str | None
+
+    def over_catch_alls(self, decision: Decision, book: RuleBook) -> Decision:
+        """The decision with the type's category and group where no specific rule set them, as a desk address's
+        defaults are applied (pure)."""
+        defaults = Defaults(self.category, self.group, f"request type {self.name}", f"asked for {self.name}",
+                            "the request type's defaults, over catch-all rules")  # fmt: skip
+        return over_catch_alls(decision, defaults, book)
 
 
 def _summary(text: str) -> str:

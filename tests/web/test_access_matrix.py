@@ -160,8 +160,8 @@ PUBLIC = {
     "request_status.page", "request_status.solved", "status_subscriptions.form", "status_subscriptions.ask",
     "status_subscriptions.confirm_page", "status_subscriptions.confirm", "status_subscriptions.leave_page",
     "status_subscriptions.leave", "status_subscriptions.choose", "help_centre.index", "help_centre.article",
-    "help_centre.helpful", "ask_desk.form", "ask_desk.ask", "ask_desk.confirm_page", "ask_desk.confirm",
-    "my_requests.form", "my_requests.ask", "my_requests.page",
+    "help_centre.helpful", "ask_desk.form", "ask_desk.catalogue", "ask_desk.ask", "ask_desk.confirm_page",
+    "ask_desk.confirm", "my_requests.form", "my_requests.ask", "my_requests.page",
 }  # fmt: skip
 BY_MACHINE_CREDENTIALS = {
     "events.receive", "heartbeats.ping", "pagerduty.enqueue", "pagerduty.change_enqueue",
