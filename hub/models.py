@@ -198,6 +198,8 @@ class Incident(Base):
     # Loaded with the incident (one query for a whole page of them, none when none has a CI), so lists and the API
     # name it after the session has closed.
     ci: Mapped[ConfigurationItem | None] = relationship(lazy="selectin", viewonly=True)
+    # The same for what it was asked for as on the help centre (none for most: no query).
+    request_type: Mapped[RequestType | None] = relationship(lazy="selectin", viewonly=True)
     # The declaration that makes it a major incident now, if one stands (hub/major_incidents.py). Not loaded unless
     # asked for (`selectinload(Incident.major)`, as the list, the API and the export do): every other load of an
     # incident, each agent action's among them, would pay a query for it. Reading it unloaded is an error, not a

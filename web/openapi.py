@@ -63,6 +63,7 @@ _INCIDENT = {
         "severity": {"type": "string"},
         "category": {"type": ["string", "null"]},
         "kind": _KIND,
+        "request_type": {"type": ["string", "null"], "description": "The request type it was asked for as, if any."},
         "assignee": {"type": ["string", "null"]},
         "requester": {"type": ["string", "null"]},
         "source": {"type": "string"},
@@ -671,6 +672,12 @@ def document() -> dict[str, Any]:
                             "in": "query",
                             "schema": {"type": "string", "enum": list(INCIDENT_KINDS)},
                             "description": "Only incidents, or only service requests.",
+                        },
+                        {
+                            "name": "request_type",
+                            "in": "query",
+                            "schema": {"type": "string", "maxLength": 200},
+                            "description": "Only requests asked for on the help centre as this request type (its name).",
                         },
                         {
                             "name": "ci",

@@ -5,6 +5,10 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from hub.cli import main
+from hub.domain import InboundEvent
+from hub.intake import Intake
+from tests.hub.commands import run
+from tests.hub.majors import RAW
 
 
 def test_a_request_type_added_with_questions_is_listed_with_them(runner: CliRunner) -> None:
@@ -42,3 +46,13 @@ def test_set_replaces_the_questions_and_clears_the_category(runner: CliRunner) -
 def test_setting_a_type_that_does_not_exist_says_how_to_list_them(runner: CliRunner) -> None:
     missing = runner.invoke(main, ["request-type", "set", "Nothing", "--summary", "x"])
     assert missing.exit_code == 1 and "request-type list" in missing.output
+
+
+def test_incident_list_finds_only_the_requests_of_a_request_type(runner: CliRunner, intake: Intake) -> None:
+    """The intake keeps the active request type an event names on its incident; the list filters by its name."""
+    run(runner, "request-type", "add", "VPN access", "--summary", "Remote access")
+    intake.record(RAW, InboundEvent(source="web", title="VPN for Sam", kind="request", request_type="VPN access"))
+    intake.record(RAW, InboundEvent(source="web", title="A mouse", kind="request"))
+    listed = run(runner, "incident", "list", "--request-type", "VPN access")
+    assert "VPN for Sam" in listed and "A mouse" not in listed
+    assert "no incidents match" in run(runner, "incident", "list", "--request-type", "Fax line")

@@ -5,6 +5,7 @@ and group (unless a specific rule decides), the answers in its description, and 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask.testing import FlaskClient
@@ -24,13 +25,13 @@ from tests.web.test_ask_desk import confirmation_link, incidents, press_send
 HOSTILE = "<script>alert(1)</script>"
 
 
-def laptop(db: Database, **more: object) -> TypeView:
+def laptop(db: Database) -> TypeView:
     with db.transaction() as session:
         groups.save_group(session, "hardware", agents(session, "hw@example.com"))
         return request_types.add(session, name="New laptop", summary="A laptop for a new starter",
                                  description="Takes about a week.", category="hardware", group="hardware",
                                  questions=parse_lines("Model [choice: Standard, Developer] *\nCost centre *\n"
-                                                       "What for? [text]"), **more)  # type: ignore[arg-type]  # fmt: skip
+                                                       "What for? [text]"))  # fmt: skip
 
 
 def ask_for(client: FlaskClient, shown: TypeView, **fields: str) -> tuple[int, str]:
@@ -133,3 +134,16 @@ def test_a_specific_rule_testing_the_request_type_wins_over_its_group(client: Fl
         incident = session.scalars(select(Incident)).one()
     # The specific rule's group stands; the catch-all's category gives way to the type's.
     assert (incident.assignee, incident.category) == ("dev-desk", "hardware")
+
+
+def test_agents_see_the_request_type_on_the_incident_and_filter_the_list_by_it(
+    client: FlaskClient, logged_in: FlaskClient, db: Database, raise_incident: Callable[..., str]
+) -> None:
+    ask_for(client, laptop(db), **ANSWERS)
+    press_send(client, confirmation_link(db, "ann@example.org"))
+    other = raise_incident("Disk full on db1")
+    [asked] = [incident for incident in incidents(db) if incident.kind == "request"]
+    page = logged_in.get(f"/incidents/INC-{asked.id}").get_data(as_text=True)
+    assert re.search(r'id="incident-request-type"><a href="[^"]+">New laptop</a>', page)
+    listed = logged_in.get("/incidents?request_type=New+laptop").get_data(as_text=True)
+    assert f"INC-{asked.id}" in listed and f"{other}<" not in listed and 'id="request-type-filter"' in listed
