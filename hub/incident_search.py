@@ -161,8 +161,8 @@ class IncidentFilter:
         """Query-string arguments for this filter with `changes` (links to other pages and sorts keep the rest)."""
         changed = replace(self, **changes)
         values = {"status": changed.status, "priority": changed.priority, "category": changed.category,
-                  "kind": changed.kind, "request_type": changed.request_type, "assignee": changed.assignee, "source": changed.source,
-                  "service": changed.service,
+                  "kind": changed.kind, "request_type": changed.request_type, "assignee": changed.assignee,
+                  "source": changed.source, "service": changed.service,
                   "ci": changed.ci, "requester": changed.requester, "q": changed.text, "queue": changed.queue,
                   "major": 1 if changed.major else None, "new": 1 if changed.news else None,
                   "sort": None if changed.sort == "newest" else changed.sort,

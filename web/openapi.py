@@ -677,7 +677,7 @@ def document() -> dict[str, Any]:
                             "name": "request_type",
                             "in": "query",
                             "schema": {"type": "string", "maxLength": 200},
-                            "description": "Only requests asked for on the help centre as this request type (its name).",
+                            "description": "Only requests asked for on the help centre as this request type.",
                         },
                         {
                             "name": "ci",
