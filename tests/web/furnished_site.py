@@ -23,6 +23,7 @@ from hub import (
     oncall,
     problems,
     request_links,
+    request_types,
     silences,
 )
 from hub.agent_action import Actor, Mail
@@ -31,6 +32,7 @@ from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Raw
 from hub.models import utcnow
+from hub.request_questions import parse_lines
 from hub.saved_replies import add_reply
 from ingest.pipeline import make_intake
 from tests.conftest import make_settings, migrated_database
@@ -46,10 +48,11 @@ LONG_ADDRESS = "maximilian.alexander.oyelaran-featherstonehaugh@operations.examp
 LONG_TITLE = "Disk full on /var/lib/postgresql/16/main/pg_wal/000000010000000A000000FF (db1.example.com)"
 
 #: Pages made from the site's data: on a fresh database its incident, problem, change and article are the first.
-DETAIL_PAGES = ("incidents/INC-1", "problems/PRB-1", "changes/CHG-1", "cis/db1.example.com", "articles", "articles/1")
+DETAIL_PAGES = ("incidents/INC-1", "problems/PRB-1", "changes/CHG-1", "cis/db1.example.com", "articles", "articles/1",
+                "request-types/1/edit")  # fmt: skip
 #: Pages without a login; <list> and <request> stand for the signed links a requester is mailed.
 PUBLIC_PAGES = ("login", "help", "help/1", "status", "help/ask", "help/my-requests", "help/my-requests/<list>",
-                "requests/<request>")  # fmt: skip
+                "requests/<request>", "help/request", "help/ask?type=1")  # fmt: skip
 
 
 @contextmanager
@@ -83,6 +86,10 @@ def furnish(settings: Settings, db: Database) -> dict[str, str]:
         oncall.set_rotation(session, "dba", zone="UTC", shift="1d", handoff="00:00", now=now)
         silences.add_silence(session, matchers=[silences.parse_matcher("labels.service=db")],
                              ends_at=now + timedelta(hours=2), comment="upgrade", created_by=ADMIN.email)  # fmt: skip
+        laptop = request_types.add(session, name="New laptop", summary="A laptop for a new starter", group="dba",
+                                   description="Takes about a week.", category="hardware",
+                                   questions=parse_lines("Model [choice: Standard, Developer] *\nCost centre *\n"
+                                                         "What for? [text]"))  # fmt: skip
         add_reply(session, name="VPN update", text="Please update the VPN client.", by=ADMIN.email)
         article = knowledge.add(session, title="When the printer jams", body="Open tray 2.", published=True,
                                 by=ADMIN.email)  # fmt: skip
@@ -97,7 +104,9 @@ def furnish(settings: Settings, db: Database) -> dict[str, str]:
     mail = InboundEvent(source="email", title="Printer on floor 3", description="It jams every second page.",
                         requester="ann@example.org", message_id="<jam@example.org>")  # fmt: skip
     incident_id = make_intake(settings, db).record(raw, mail).incident_id
-    assert incident_id == 1 and article_id == 1 and change == "CHG-1", "DETAIL_PAGES name the first of each"
+    assert incident_id == 1 and article_id == 1 and change == "CHG-1" and laptop.id == 1, (
+        "DETAIL_PAGES name the first of each"
+    )
     alert = InboundEvent(source="email", title=LONG_TITLE, description=LONG_TITLE, requester=LONG_ADDRESS)
     make_intake(settings, db).record(raw, alert)
     incident_notes.add_note(db, incident_id, "Toner supplier is late again, @ann", Actor(ADMIN.email))
