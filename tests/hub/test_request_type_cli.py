@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from click.testing import CliRunner
 
+from hub import groups
 from hub.cli import main
+from hub.config import Settings
+from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake
+from rules import compile_rule, decide, rules_file
+from tests.docs import fenced, run_as_printed
 from tests.hub.commands import run
 from tests.hub.majors import RAW
+from tests.staff import agents
 
 
 def test_a_request_type_added_with_questions_is_listed_with_them(runner: CliRunner) -> None:
@@ -56,3 +64,19 @@ def test_incident_list_finds_only_the_requests_of_a_request_type(runner: CliRunn
     listed = run(runner, "incident", "list", "--request-type", "VPN access")
     assert "VPN for Sam" in listed and "A mouse" not in listed
     assert "no incidents match" in run(runner, "incident", "list", "--request-type", "Fax line")
+
+
+def test_the_documented_catalogue_commands_run_as_printed(settings: Settings, db: Database, tmp_path: Path) -> None:
+    with db.transaction() as session:
+        groups.save_group(session, "hardware", agents(session, "sam@example.com"))
+    [block] = fenced("docs/requests.md", "Setting up the catalogue", "sh")
+    out = run_as_printed(block, settings, tmp_path)
+    assert "New laptop (active)" in out and "VPN access (retired)" in out and "questions: Until when? *" in out
+    assert out.endswith("no incidents match\n")
+
+
+def test_the_documented_rule_tests_the_request_type() -> None:
+    [block] = fenced("docs/requests.md", "Routing", "yaml")
+    [rule] = [compile_rule(spec) for spec in rules_file.parse_file(block).rules]
+    asked = InboundEvent(source="web", title="A laptop", kind="request", request_type="New laptop")
+    assert decide(asked, [rule]).assignee == "dev-desk"

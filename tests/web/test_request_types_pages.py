@@ -3,6 +3,8 @@ the catalogue lists them; the API refuses what the pages refuse, naming the fiel
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 
 from flask.testing import FlaskClient
@@ -11,6 +13,7 @@ from hub import accounts, request_types
 from hub.db import Database
 from hub.models import AuditEntry
 from hub.request_questions import Question
+from tests.docs import fenced
 from tests.web.helpers import Login, bearer, csrf_token, log_in
 
 
@@ -100,3 +103,14 @@ def test_a_viewer_token_reads_but_cannot_add(client: FlaskClient, db: Database) 
         headers = bearer(accounts.create_token(session, name="reader", role="viewer"))
     assert client.get("/api/v1/request-types", headers=headers).status_code == 200
     assert client.post("/api/v1/request-types", headers=headers, json={"name": "x", "summary": "y"}).status_code == 403
+
+
+def test_the_documented_api_calls_do_what_the_docs_say(client: FlaskClient, db: Database) -> None:
+    with db.transaction() as session:
+        headers = bearer(accounts.create_token(session, name="sync", role="admin"))
+    [block] = fenced("docs/requests.md", "Through the API", "sh")
+    added_body, retired_body = (json.loads(body) for body in re.findall(r"-d '([^']+)'", block))
+    added = client.post("/api/v1/request-types", headers=headers, json=added_body)
+    assert added.status_code == 201 and added.json["id"] == 1, added.json  # the id the PATCH names
+    retired = client.patch("/api/v1/request-types/1", headers=headers, json=retired_body)
+    assert retired.status_code == 200 and retired.json["active"] is False
