@@ -57,7 +57,10 @@ def question(fields: Mapping[str, str], public: Sequence[str], asked_for: TypeVi
         answered = answers(asked_for.questions, fields)
         typed = {**fields, "kind": "request", "subject": (fields.get("subject") or "").strip() or asked_for.name}
         found = _question(typed, public, body_needed=False)
-        return replace(found, request_type_id=asked_for.id, answers=answered)
+        # The type's service, when it names one and the requester chose none: its SLA and owner group follow.
+        return replace(
+            found, request_type_id=asked_for.id, answers=answered, service=found.service or asked_for.service
+        )
     return _question(fields, public)
 
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hub import groups, request_types
+from hub import catalogue, groups, request_types
 from hub.db import Database
 from hub.models import Incident
 from hub.request_questions import parse_lines
@@ -147,3 +147,13 @@ def test_agents_see_the_request_type_on_the_incident_and_filter_the_list_by_it(
     assert re.search(r'id="incident-request-type"><a href="[^"]+">New laptop</a>', page)
     listed = logged_in.get("/incidents?request_type=New+laptop").get_data(as_text=True)
     assert f"INC-{asked.id}" in listed and f"{other}<" not in listed and 'id="request-type-filter"' in listed
+
+
+def test_a_request_types_service_labels_its_requests(client: FlaskClient, db: Database) -> None:
+    with db.transaction() as session:
+        catalogue.add_service(session, name="vpn")  # not public: the requester could not choose it, the admin did
+        shown = request_types.add(session, name="VPN access", summary="Remote access", service="vpn")
+    ask_for(client, shown, email="ann@example.org")
+    press_send(client, confirmation_link(db, "ann@example.org"))
+    [incident] = incidents(db)
+    assert incident.labels["service"] == "vpn" and incident.title == "VPN access"
