@@ -6,9 +6,11 @@ service is one of the public ones. `confirm` sends a request whose link's button
 by the intake as an event from source `web` (requester: the address; title: the subject; description: what
 happened; labels `channel: web` and the `service` chosen, which the rules' conditions read as an alert's; the
 kind the requester chose, "Something is broken" an incident and "I need something" a service request, which a
-rule's `kind` may still change), then settled. Everything an email gets follows from the intake: the rules, the
-SLA, the acknowledgement with the reference and the "Follow your request" link. `upkeep` is the dispatcher's step
-(the `switchboard.upkeep` entry point `ask-the-desk`) that sends what a crash left pressed but unsent.
+rule's `kind` may still change; a request asked as a request type of the catalogue, hub/request_types.py, names it
+as the event's `request_type`, its answers following the requester's text in the description), then settled.
+Everything an email gets follows from the intake: the rules, the SLA, the acknowledgement with the reference and
+the "Follow your request" link. `upkeep` is the dispatcher's step (the `switchboard.upkeep` entry point
+`ask-the-desk`) that sends what a crash left pressed but unsent.
 """
 
 from __future__ import annotations

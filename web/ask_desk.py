@@ -10,6 +10,10 @@ The link's page shows the request with one button, as every mail link here does 
 POST sends the request through the intake like an email (ingest/asked.py), once however often it is pressed, then
 the page shows the reference and links to the request's own page (web/request_status.py).
 
+"Request something" (`/help/request`) lists the request catalogue's active types (hub/request_types.py); each one's
+form is this form with `?type=<id>`: its questions instead of "what happened", sent through the same confirmation. A
+form naming a type retired since it was opened is refused, saying so.
+
 Limits: per client (web/ratelimit.py ASK_PER_CLIENT) and for everyone (ASK_IN_ALL), counted only for requests that
 pass the form's checks, since only those can send mail; the form's fields are capped as an incident an agent logs
 is (ingest/logged.py), and a body too large for the app (SWITCHBOARD_MAX_EVENT_BYTES) is a 413 with the form's
