@@ -47,6 +47,7 @@ OWN_COMMANDS = {
     "oncall": "hub.oncall_cli:oncall_group",
     "outbox": "hub.notify_cli:outbox",
     "problem": "hub.problem_cli:problem",
+    "request-type": "hub.request_type_cli:request_type",
     "requester": "hub.requester_cli:requester",
     "review": "hub.major_cli:review",
     "service": "hub.service_cli:service",

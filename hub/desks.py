@@ -4,8 +4,7 @@ The addresses in SWITCHBOARD_DESK_ADDRESS are desks without defaults; `switchboa
 one of those defaults) in the `desk_addresses` table. SMTP accepts mail for any of them and refuses the rest.
 
 Where the defaults sit among the rules: a rule that tests something about the event wins over them; a catch-all
-rule (one that matches every event, like the seeded "Default: everything goes to the service desk") gives way to
-them. Otherwise a desk's defaults could never apply while that catch-all exists.
+rule gives way to them (hub/routing_defaults.py, which a request type's defaults go through too).
 """
 
 from __future__ import annotations
@@ -13,8 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from types import MappingProxyType
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, ScalarSelect, bindparam, func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,10 +21,11 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from hub import revisions
 from hub.addresses import is_address
 from hub.db import Database
-from hub.domain import Decision, RuleBook, TraceStep
+from hub.domain import Decision, RuleBook
 from hub.errors import BadInput, StorageUnavailable
 from hub.models import DeskAddress
 from hub.prepared import Prepared
+from hub.routing_defaults import Defaults, over_catch_alls
 
 #: Bumped when a desk address is added or removed: the intake's DeskAddresses reads the table again.
 DESKS_REVISION = "desks"
@@ -120,19 +119,9 @@ def with_defaults(decision: Decision, desk: Desk | None, book: RuleBook) -> Deci
     """The decision with the desk's category and group where no specific rule set them (pure)."""
     if desk is None or not (desk.category or desk.group):
         return decision
-    sets: dict[str, str] = {}
-    category, assignee, assigned_from = decision.category, decision.assignee, decision.assigned_from
-    if desk.category and book.set_only_by_catch_alls("category", decision):
-        category = sets["category"] = desk.category
-    if desk.group and book.set_only_by_catch_alls("assignee", decision):
-        assignee = sets["assignee"] = desk.group
-        assigned_from = None
-    if not sets:
-        return decision
-    step = TraceStep(0, f"desk {desk.address}", True, MappingProxyType(sets), (f"sent to {desk.address}",),
-                     ("the desk's defaults, over catch-all rules",))  # fmt: skip
-    return replace(decision, category=category, assignee=assignee, assigned_from=assigned_from,
-                   trace=(*decision.trace, step))  # fmt: skip
+    defaults = Defaults(desk.category, desk.group, f"desk {desk.address}", f"sent to {desk.address}",
+                        "the desk's defaults, over catch-all rules")  # fmt: skip
+    return over_catch_alls(decision, defaults, book)
 
 
 class DeskDirectory:

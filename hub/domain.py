@@ -209,6 +209,8 @@ class InboundEvent:
     chosen: Chosen | None = None  # an incident logged by hand: what the agent chose (ingest/logged.py)
     #: One of INCIDENT_KINDS: what the event says it is (the help centre's form asks); a rule may say otherwise.
     kind: str = INCIDENT_KINDS[0]
+    #: The name of the request type (hub/request_types.py) the help centre's requester chose, if any.
+    request_type: str | None = None
 
     @property
     def sender_failed(self) -> bool:

@@ -78,6 +78,7 @@ for _command in (*ACTIONS, incident_note, incident_reply, incident_time, inciden
     type=click.Choice(INCIDENT_KINDS),
     help="Only incidents (something is broken) or only requests (someone needs something).",
 )
+@click.option("--request-type", metavar="NAME", help="Only requests asked for as this request type (its name).")
 @click.option(
     "--search",
     "text",
@@ -90,7 +91,8 @@ for _command in (*ACTIONS, incident_note, incident_reply, incident_time, inciden
 @click.option("--json", "as_json", is_flag=True, help="A JSON array, each incident as GET /api/v1/incidents has it.")
 def incident_list(
     status: str, assignee: str | None, group: str | None, unassigned: bool, priority: int | None,
-    service: str | None, kind: str | None, text: str | None, sort: str, limit: int, as_json: bool,
+    service: str | None, kind: str | None, request_type: str | None, text: str | None, sort: str, limit: int,
+    as_json: bool,
 ) -> None:  # fmt: skip
     """Print incidents as the list page finds them, newest first: reference, priority, status, assignee, last seen,
     title (marked [request] for a service request); and how many more match.
@@ -107,13 +109,14 @@ def incident_list(
         raise click.UsageError("give one of --assignee, --group and --unassigned")
     statuses = {UNRESOLVED: "open,acknowledged,waiting", EVERY: ""}.get(status.strip().lower(), status)
     args = {"status": statuses, "assignee": assignee or group or "", "priority": str(priority or ""),
-            "service": service or "", "kind": kind or "", "q": text or "",
+            "service": service or "", "kind": kind or "", "request_type": request_type or "", "q": text or "",
             "queue": UNASSIGNED if unassigned else "", "sort": sort, "limit": str(limit)}  # fmt: skip
     try:
         wanted = IncidentFilter.from_args(args)
     except FilterError as exc:  # it names the argument as the list's link has it: 'status', 'q'
         named = str(exc).split("'")[1]
-        raise click.BadParameter(str(exc), param_hint={"q": "--search"}.get(named, f"--{named}")) from None
+        hint = {"q": "--search", "request_type": "--request-type"}.get(named, f"--{named}")
+        raise click.BadParameter(str(exc), param_hint=hint) from None
 
     page, names = with_database(lambda db, _: _found(db, wanted))
     more = _more(page)

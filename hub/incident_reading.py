@@ -42,6 +42,8 @@ def incident_json(incident: Incident) -> dict[str, Any]:
         "severity": incident.severity,
         "category": incident.category,
         "kind": incident.kind,  # incident or request (a service request): hub.domain.INCIDENT_KINDS
+        # What it was asked for as on the help centre (hub/request_types.py), by name; null for most.
+        "request_type": incident.request_type.name if incident.request_type is not None else None,
         "assignee": incident.assignee,
         "requester": incident.requester,
         "source": incident.source,

@@ -31,7 +31,7 @@ from hub.addresses import is_address
 from hub.cis import name_key
 from hub.domain import INCIDENT_KINDS
 from hub.incident_reading import WITH_MAJOR
-from hub.models import INCIDENT_STATUSES, OPEN_STATUSES, ConfigurationItem, Incident
+from hub.models import INCIDENT_STATUSES, OPEN_STATUSES, ConfigurationItem, Incident, RequestType
 from hub.numbers import row_id, whole_number
 from hub.triage import PRIORITIES
 
@@ -82,6 +82,7 @@ class IncidentFilter:
     priority: int | None = None
     category: str | None = None
     kind: str | None = None  # one of INCIDENT_KINDS: incidents or service requests only
+    request_type: str | None = None  # a request type's name (hub/request_types.py): requests asked as that type
     assignee: str | None = None
     source: str | None = None
     service: str | None = None
@@ -140,6 +141,7 @@ class IncidentFilter:
             priority=bounded_number(args, "priority", 1, 5, None),
             category=text("category"),
             kind=kind,
+            request_type=text("request_type"),
             assignee=text("assignee"),
             source=text("source"),
             service=text("service"),
@@ -159,8 +161,8 @@ class IncidentFilter:
         """Query-string arguments for this filter with `changes` (links to other pages and sorts keep the rest)."""
         changed = replace(self, **changes)
         values = {"status": changed.status, "priority": changed.priority, "category": changed.category,
-                  "kind": changed.kind, "assignee": changed.assignee, "source": changed.source,
-                  "service": changed.service,
+                  "kind": changed.kind, "request_type": changed.request_type, "assignee": changed.assignee,
+                  "source": changed.source, "service": changed.service,
                   "ci": changed.ci, "requester": changed.requester, "q": changed.text, "queue": changed.queue,
                   "major": 1 if changed.major else None, "new": 1 if changed.news else None,
                   "sort": None if changed.sort == "newest" else changed.sort,
@@ -181,8 +183,9 @@ class IncidentFilter:
 
     @property
     def narrowed(self) -> bool:
-        return any((self.status, self.priority, self.category, self.kind, self.assignee, self.source, self.service,
-                    self.ci, self.requester, self.text, self.queue, self.major, self.news))  # fmt: skip
+        return any((self.status, self.priority, self.category, self.kind, self.request_type, self.assignee,
+                    self.source, self.service, self.ci, self.requester, self.text, self.queue, self.major,
+                    self.news))  # fmt: skip
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
@@ -194,6 +197,9 @@ class IncidentFilter:
             found.append(Incident.category == self.category)
         if self.kind:
             found.append(Incident.kind == self.kind)
+        if self.request_type:  # by its unique name, then the index on incidents.request_type_id
+            type_id = select(RequestType.id).where(RequestType.name == self.request_type)
+            found.append(Incident.request_type_id == type_id.scalar_subquery())
         if self.assignee:
             found.append(Incident.assignee == self.assignee.lower() if "@" in self.assignee else
                          Incident.assignee == self.assignee)  # fmt: skip

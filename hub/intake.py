@@ -21,7 +21,17 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from hub import contacts, desks, escalation, mail_records, merged_requesters, recipients, service_owners, sla
+from hub import (
+    contacts,
+    desks,
+    escalation,
+    mail_records,
+    merged_requesters,
+    recipients,
+    request_types,
+    service_owners,
+    sla,
+)
 from hub.attachments import AttachmentStore
 from hub.change_correlation import minutes_since_change
 from hub.ci_links import CiLinks, Linked, named_in, why_not_linked
@@ -315,6 +325,8 @@ class Intake:
             _check_chosen_assignee(conn, event.chosen)
         if event.desk_address:  # a desk's default category and group, over catch-all rules
             decision = desks.with_defaults(decision, desks.find(conn, event.desk_address), book)
+        if (requested := request_types.routing(conn, event.request_type)) is not None:  # and a request type's
+            decision = requested.over_catch_alls(decision, book)
         return decision
 
     def _reopen_by_reply(
@@ -430,6 +442,7 @@ class Intake:
             # Kept so the channels hear of the incident's resolution and reopening too, not only of its opening.
             "channels": list(decision.channels) if decision.channels and decision.silenced_by is None else None,
             "ci_id": ci.id if ci is not None else None,
+            "request_type_id": _request_type_id(conn, event),
         }
         statement = INSERT_INCIDENT_UNLESS_OPEN[conn.dialect.name] if event.dedup_key else INSERT_INCIDENT
         incident_id = statement.scalar(conn, values)
@@ -503,6 +516,13 @@ class Intake:
         merged_requesters.owe_resolution(conn, changed.id, source=event.source, sender=self._settings.sender,
                                          told=owed)  # fmt: skip
         return outcome
+
+
+def _request_type_id(conn: Connection, event: InboundEvent) -> int | None:
+    """The active request type the event names (the help centre's request), kept on its incident for the list's
+    filter; None for every other event, at no query."""
+    requested = request_types.routing(conn, event.request_type)
+    return requested.id if requested is not None else None
 
 
 def _check_chosen_assignee(conn: Connection, chosen: Chosen) -> None:

@@ -186,6 +186,9 @@ class Incident(Base):
     minutes_spent: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     # What broke (hub/cis.py): linked by the intake from the event's labels or a rule, or by an agent.
     ci_id: Mapped[int | None] = mapped_column(ForeignKey("configuration_items.id", ondelete="SET NULL"), index=True)
+    # What the requester asked for from the request catalogue (hub/request_types.py), set by the intake when the
+    # event names an active request type; the list filters by it. Request types are retired, never deleted.
+    request_type_id: Mapped[int | None] = mapped_column(ForeignKey("request_types.id"), index=True)
 
     timeline: Mapped[list[TimelineEntry]] = relationship(
         back_populates="incident", order_by="TimelineEntry.id", cascade="all, delete-orphan"
@@ -195,6 +198,8 @@ class Incident(Base):
     # Loaded with the incident (one query for a whole page of them, none when none has a CI), so lists and the API
     # name it after the session has closed.
     ci: Mapped[ConfigurationItem | None] = relationship(lazy="selectin", viewonly=True)
+    # The same for what it was asked for as on the help centre (none for most: no query).
+    request_type: Mapped[RequestType | None] = relationship(lazy="selectin", viewonly=True)
     # The declaration that makes it a major incident now, if one stands (hub/major_incidents.py). Not loaded unless
     # asked for (`selectinload(Incident.major)`, as the list, the API and the export do): every other load of an
     # incident, each agent action's among them, would pay a query for it. Reading it unloaded is an error, not a
@@ -893,6 +898,10 @@ class PendingRequest(Base):
     confirmed_at: Mapped[datetime | None] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column()
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"))
+    # What was asked for from the request catalogue (hub/request_types.py), with the answers to its questions as
+    # [[label, answer], ...] in its order; None for a request without a type.
+    request_type_id: Mapped[int | None] = mapped_column(ForeignKey("request_types.id"))
+    answers: Mapped[list[list[str]] | None] = mapped_column(JSON)
 
     # The upkeep looks for claims left unsent, which are few (a crash between pressing the button and the intake's
     # commit), so their index is partial and tiny. (Whether an address was mailed lately is the outbox's to say.)
@@ -1175,6 +1184,27 @@ class Contact(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str | None] = mapped_column(String(200))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RequestType(Base):
+    """An entry of the request catalogue (hub/request_types.py): something people may ask the desk for on the help
+    centre, with its questions and the category and group its requests get (as a desk address's defaults do).
+    Retired, not deleted, once requests name it."""
+
+    __tablename__ = "request_types"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    summary: Mapped[str] = mapped_column(String(200), default="")  # one line, on the list of what may be asked
+    description: Mapped[str] = mapped_column(Text, default="")  # longer help, on its form
+    category: Mapped[str | None] = mapped_column(String(100))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="SET NULL"))
+    # [{"label", "required", "kind": text|line|choice, "choices": [...]}, ...] in the order they are asked.
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)  # the help centre lists them by it, then by name
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

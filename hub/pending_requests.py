@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from hub import link_mail, notices
 from hub.db import Database
 from hub.domain import INCIDENT_KINDS
-from hub.models import Event, PendingRequest, utcnow
+from hub.models import Event, PendingRequest, RequestType, utcnow
 from hub.recipients import Sender
 from hub.signed_links import Claim, LinkKind, StaleLink
 
@@ -68,6 +68,8 @@ class Question:
     body: str
     service: str | None = None
     kind: str = INCIDENT_KINDS[0]  # what the requester said it is: something broken, or something they need
+    request_type_id: int | None = None  # what they asked for from the request catalogue (hub/request_types.py)
+    answers: tuple[tuple[str, str], ...] = ()  # (label, answer) to its questions, in their order
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,9 @@ class Pending:
     sent_at: datetime | None
     incident_id: int | None
     kind: str = INCIDENT_KINDS[0]
+    request_type_id: int | None = None
+    answers: tuple[tuple[str, str], ...] = ()
+    request_type: str | None = None  # the request type's name as it is now (None: none, or removed)
 
     @property
     def marker(self) -> str:
@@ -104,7 +109,8 @@ def as_raw(request: Pending) -> bytes:
     """What the intake stores as the event received: the request as stored, as JSON, with its number and address
     first, where `requester_in` finds them (hub/requester_data.py reads only the start of an event)."""
     stored = {"request": request.id, "email": request.email, "subject": request.subject, "body": request.body,
-              "service": request.service, "kind": request.kind, "asked_at": request.asked_at.isoformat(),
+              "service": request.service, "kind": request.kind, "request_type": request.request_type,
+              "answers": [list(pair) for pair in request.answers], "asked_at": request.asked_at.isoformat(),
               "confirmed_at": request.confirmed_at.isoformat() if request.confirmed_at else None}  # fmt: skip
     return json.dumps(stored, ensure_ascii=False).encode()
 
@@ -135,8 +141,10 @@ def ask(session: Session, question: Question, sender: Sender, now: datetime) -> 
     conn = session.connection()
 
     def confirmation() -> notices.Notice:
+        answers = [list(pair) for pair in question.answers] if question.request_type_id is not None else None
         values = {"email": question.email, "subject": question.subject, "body": question.body,
-                  "service": question.service, "kind": question.kind, "asked_at": now}  # fmt: skip
+                  "service": question.service, "kind": question.kind, "asked_at": now,
+                  "request_type_id": question.request_type_id, "answers": answers}  # fmt: skip
         request_id = conn.execute(insert(PendingRequest).values(**values).returning(PendingRequest.id)).scalar_one()
         token = CONFIRM.sign(sender.signing_key("requests asked on the help centre"), request_id, question.email,
                              now=now)  # fmt: skip
@@ -151,11 +159,15 @@ def ask(session: Session, question: Question, sender: Sender, now: datetime) -> 
 def read(session: Session | Connection, claim: Claim) -> Pending:
     """The request a confirmation link names; StaleLink when it is gone (forgotten after FORGET_AFTER)."""
     row = session.execute(
-        select(*_COLUMNS).where(PendingRequest.id == claim.incident_id, PendingRequest.email == claim.person)
+        select(*_COLUMNS)
+        .outerjoin(RequestType, RequestType.id == PendingRequest.request_type_id)
+        .where(PendingRequest.id == claim.incident_id, PendingRequest.email == claim.person)
     ).first()  # the link's number is the request's; the address must match, as ids of deleted rows come back
     if row is None:
         raise StaleLink("this request is no longer here: requests are forgotten a week after they were asked")
-    return Pending(**row._asdict())
+    found = row._asdict()
+    answers = tuple((str(label), str(answer)) for label, answer in found.pop("answers") or ())
+    return Pending(**found, answers=answers)
 
 
 def take(session: Session, claim: Claim, now: datetime) -> tuple[Pending, bool]:
@@ -230,5 +242,6 @@ def forget(db: Database, now: datetime | None = None) -> int:
 _COLUMNS = (
     PendingRequest.id, PendingRequest.email, PendingRequest.subject, PendingRequest.body, PendingRequest.service,
     PendingRequest.asked_at, PendingRequest.confirmed_at, PendingRequest.sent_at, PendingRequest.incident_id,
-    PendingRequest.kind,
+    PendingRequest.kind, PendingRequest.request_type_id, PendingRequest.answers,
+    RequestType.name.label("request_type"),
 )  # fmt: skip

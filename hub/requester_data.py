@@ -392,7 +392,9 @@ def _subscription(row: StatusSubscriber) -> dict[str, Any]:
 
 
 def _asked(row: PendingRequest) -> dict[str, Any]:
-    return {"subject": row.subject, "body": row.body, "service": row.service, "asked_at": _when(row.asked_at),
+    # The answers to a request type's questions are their words too (hub/request_types.py).
+    return {"subject": row.subject, "body": row.body, "service": row.service, "answers": row.answers or [],
+            "asked_at": _when(row.asked_at),
             "confirmed_at": _when(row.confirmed_at), "sent_at": _when(row.sent_at),
             "incident": _ref(row.incident_id)}  # fmt: skip
 

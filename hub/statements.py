@@ -63,6 +63,7 @@ INCIDENT_COLUMNS = (
     "tags",
     "channels",
     "ci_id",
+    "request_type_id",
 )
 TIMELINE_COLUMNS = ("incident_id", "at", "kind", "summary", "event_id", "data")
 OUTBOX_COLUMNS = (

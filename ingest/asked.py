@@ -6,9 +6,11 @@ service is one of the public ones. `confirm` sends a request whose link's button
 by the intake as an event from source `web` (requester: the address; title: the subject; description: what
 happened; labels `channel: web` and the `service` chosen, which the rules' conditions read as an alert's; the
 kind the requester chose, "Something is broken" an incident and "I need something" a service request, which a
-rule's `kind` may still change), then settled. Everything an email gets follows from the intake: the rules, the
-SLA, the acknowledgement with the reference and the "Follow your request" link. `upkeep` is the dispatcher's step
-(the `switchboard.upkeep` entry point `ask-the-desk`) that sends what a crash left pressed but unsent.
+rule's `kind` may still change; a request asked as a request type of the catalogue, hub/request_types.py, names it
+as the event's `request_type`, its answers following the requester's text in the description), then settled.
+Everything an email gets follows from the intake: the rules, the SLA, the acknowledgement with the reference and
+the "Follow your request" link. `upkeep` is the dispatcher's step (the `switchboard.upkeep` entry point
+`ask-the-desk`) that sends what a crash left pressed but unsent.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from types import MappingProxyType
 
@@ -29,6 +32,8 @@ from hub.intake import Intake, Raw
 from hub.models import utcnow
 from hub.names import is_one_line
 from hub.pending_requests import Pending, Question
+from hub.request_questions import answers, described
+from hub.request_types import TypeView
 from hub.signed_links import Claim
 from ingest.logged import MAX_DESCRIPTION, InvalidField
 from ingest.pipeline import make_intake
@@ -37,7 +42,7 @@ from ingest.webhooks.generic import MAX_TITLE
 log = logging.getLogger(__name__)
 
 SOURCE = pending_requests.SOURCE
-FIELDS = ("email", "subject", "body", "service", "kind")
+FIELDS = ("email", "subject", "body", "service", "kind", "request_type")
 MAX_SUBJECT = MAX_TITLE
 MAX_BODY = MAX_DESCRIPTION
 #: How long pressing the button waits for another press of it (a double click, a second tab) to finish sending.
@@ -45,9 +50,23 @@ WAIT_FOR_OTHER = 5.0
 _POLL = 0.05
 
 
-def question(fields: Mapping[str, str], public: Sequence[str]) -> Question:
-    """The request as typed into the form's `fields`, checked; InvalidField names the field that is wrong.
-    `public`: the services the status page shows, the only ones a requester may choose."""
+def question(fields: Mapping[str, str], public: Sequence[str], asked_for: TypeView | None = None) -> Question:
+    """The request as typed into the form's `fields`, checked; InvalidField (or BadField, about an answer) names
+    the field that is wrong. `public`: the services the status page shows, the only ones a requester may choose.
+    `asked_for`: the active request type the form is for (hub/request_types.py `offered`): a service request whose
+    questions are answered, its subject the type's name unless one is typed, and nothing more needed in `body`."""
+    if asked_for is not None:
+        answered = answers(asked_for.questions, fields)
+        typed = {**fields, "kind": "request", "subject": (fields.get("subject") or "").strip() or asked_for.name}
+        found = _question(typed, public, body_needed=False)
+        # The type's service, when it names one and the requester chose none: its SLA and owner group follow.
+        return replace(
+            found, request_type_id=asked_for.id, answers=answered, service=found.service or asked_for.service
+        )
+    return _question(fields, public)
+
+
+def _question(fields: Mapping[str, str], public: Sequence[str], *, body_needed: bool = True) -> Question:
     email = (fields.get("email") or "").strip().lower()
     if not email:
         raise InvalidField("email", "enter your email address: our answer goes there")
@@ -62,7 +81,7 @@ def question(fields: Mapping[str, str], public: Sequence[str]) -> Question:
         raise InvalidField("subject", f"the subject is {len(subject):,} characters long; keep it under {MAX_SUBJECT} "
                                       "and put the details below")  # fmt: skip
     body = (fields.get("body") or "").replace("\r\n", "\n").strip()
-    if not body:
+    if not body and body_needed:
         raise InvalidField("body", "say what happened: what you tried, what you saw, and since when")
     if len(body) > MAX_BODY:
         raise InvalidField("body", f"this is {len(body):,} characters long; at most {MAX_BODY:,} fit. Shorten it, "
@@ -80,8 +99,9 @@ def event_of(request: Pending) -> tuple[Raw, InboundEvent]:
     """What the intake records for a request: the request as stored, as JSON, and the event it means."""
     raw = Raw(source=SOURCE, content_type="application/json", body=pending_requests.as_raw(request))
     labels = {"channel": SOURCE, **({"service": request.service} if request.service else {})}
-    event = InboundEvent(source=SOURCE, title=request.subject, description=request.body, requester=request.email,
-                         labels=MappingProxyType(labels), message_id=request.marker, kind=request.kind)  # fmt: skip
+    event = InboundEvent(source=SOURCE, title=request.subject, description=described(request.body, request.answers),
+                         requester=request.email, labels=MappingProxyType(labels), message_id=request.marker,
+                         kind=request.kind, request_type=request.request_type)  # fmt: skip
     return raw, event
 
 

@@ -43,6 +43,8 @@ _FIELDS: dict[str, Callable[[InboundEvent, datetime | None], Any]] = {
     # What the event says it is: `request` when the help centre's requester said "I need something" (an agent's
     # logged one may say either); everything else arrives an incident. A rule may still set another.
     "kind": lambda e, _: e.kind,
+    # What the help centre's requester asked for from the request catalogue (its name), None for anything else.
+    "request_type": lambda e, _: e.request_type,
     "service": lambda e, _: e.labels.get("service"),
     "hour": lambda _, t: t.hour if t is not None else None,
     "time_of_day": lambda _, t: f"{t.hour:02d}:{t.minute:02d}" if t is not None else None,

@@ -78,6 +78,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         records_api,
         reports,
         request_status,
+        request_types,
+        request_types_api,
         requesters,
         reviews,
         reviews_api,
@@ -161,6 +163,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         mail_choices_api.bp,
         major_api.bp,
         reviews_api.bp,
+        request_types_api.bp,
         services_api.bp,
         sla_api.bp,
     ):
@@ -198,6 +201,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(cis.bp)
     app.register_blueprint(catalogue.bp)
     app.register_blueprint(calendars.bp)
+    app.register_blueprint(request_types.bp)
     app.register_blueprint(suggest.bp)
     suggest.init_app(app)
     mail_view.init_app(app)

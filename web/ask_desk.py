@@ -10,6 +10,10 @@ The link's page shows the request with one button, as every mail link here does 
 POST sends the request through the intake like an email (ingest/asked.py), once however often it is pressed, then
 the page shows the reference and links to the request's own page (web/request_status.py).
 
+"Request something" (`/help/request`) lists the request catalogue's active types (hub/request_types.py); each one's
+form is this form with `?type=<id>`: its questions instead of "what happened", sent through the same confirmation. A
+form naming a type retired since it was opened is refused, saying so.
+
 Limits: per client (web/ratelimit.py ASK_PER_CLIENT) and for everyone (ASK_IN_ALL), counted only for requests that
 pass the form's checks, since only those can send mail; the form's fields are capped as an incident an agent logs
 is (ingest/logged.py), and a body too large for the app (SWITCHBOARD_MAX_EVENT_BYTES) is a 413 with the form's
@@ -22,10 +26,14 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from hub import knowledge, pending_requests, request_links, status_page
+from hub import knowledge, pending_requests, request_links, request_types, status_page
 from hub.domain import format_ref
+from hub.errors import BadField
 from hub.models import utcnow
+from hub.numbers import row_id
 from hub.pending_requests import Pending
+from hub.request_questions import MAX_ANSWER, MAX_QUESTIONS, field_of
+from hub.request_types import TypeView
 from hub.signed_links import LinkProblem
 from ingest import asked
 from ingest.logged import InvalidField
@@ -40,24 +48,47 @@ bp = Blueprint("ask_desk", __name__)
 _ASK_AGAIN = "Ask again on the help centre's “Ask the desk” page: we email you a new link."
 
 
+@bp.get("/help/request")
+def catalogue() -> ResponseReturnValue:
+    """What people may ask for (the request catalogue's active types), each leading to its own form."""
+    with services().db.read() as session:
+        offered = request_types.listing(session, active_only=True)
+    return render_template("help/request.html", offered=offered)
+
+
 @bp.get("/help/ask")
 def form() -> ResponseReturnValue:
-    return _form()
+    chosen = request.args.get("type", "")
+    if not chosen:
+        return _form()
+    try:
+        with services().db.read() as session:
+            asked_for = request_types.offered(session, _type_id(chosen))
+    except BadField as exc:
+        return _form({"kind": "request"}, {"form": str(exc)}, 404)
+    return _form({"kind": "request"}, asked_for=asked_for)
 
 
 @bp.post("/help/ask")
 @csrf.exempt  # checked below, with the form again as the answer
 def ask() -> ResponseReturnValue:
     """Store the request and owe the mail whose link sends it, then say: check your email."""
-    typed = {name: request.form.get(name, "") for name in asked.FIELDS}
-    if not form_is_current():
-        return _form(typed, {"form": "this page was out of date; send it again"}, 400)
-    with services().db.read() as session:
-        public = status_page.public_services(session)
+    answered = [field_of(index) for index in range(MAX_QUESTIONS)]
+    typed = {name: request.form.get(name, "") for name in (*asked.FIELDS, *answered)}
+    asked_for = None
     try:
-        question = asked.question(typed, public)
-    except InvalidField as exc:
-        return _form(typed, {exc.field: str(exc)}, 400)
+        with services().db.read() as session:
+            public = status_page.public_services(session)
+            if typed["request_type"]:  # a form opened before its type was retired is refused, saying so
+                asked_for = request_types.offered(session, _type_id(typed["request_type"]))
+    except BadField as exc:
+        return _form({**typed, "request_type": ""}, {"form": str(exc)}, 400)
+    if not form_is_current():
+        return _form(typed, {"form": "this page was out of date; send it again"}, 400, asked_for=asked_for)
+    try:
+        question = asked.question(typed, public, asked_for)
+    except (InvalidField, BadField) as exc:
+        return _form(typed, {exc.field: str(exc)}, 400, asked_for=asked_for)
     # This client's share first: one over it is refused without spending everyone's.
     if (wait := this_client_retry_after(ASK_PER_CLIENT)) is not None:
         return _wait(wait, "You asked the desk many times in the last hour.")
@@ -109,14 +140,25 @@ def confirm(token: str) -> ResponseReturnValue:
 
 
 def _form(
-    typed: dict[str, str] | None = None, errors: dict[str, str] | None = None, code: int = 200
-) -> ResponseReturnValue:
+    typed: dict[str, str] | None = None, errors: dict[str, str] | None = None, code: int = 200, *,
+    asked_for: TypeView | None = None,
+) -> ResponseReturnValue:  # fmt: skip
     with services().db.read() as session:
         public = status_page.public_services(session)
+        offers = bool(request_types.listing(session, active_only=True)) if asked_for is None else False
     page = render_template("help/ask.html", typed=typed or {}, errors=errors or {}, public=public,
-                           max_subject=asked.MAX_SUBJECT, max_body=asked.MAX_BODY,
+                           max_subject=asked.MAX_SUBJECT, max_body=asked.MAX_BODY, asked_for=asked_for,
+                           offers=offers, field_of=field_of, max_answer=MAX_ANSWER,
                            desk_address=services().settings.desk_address)  # fmt: skip
     return page, code
+
+
+def _type_id(text: str) -> int:
+    """The request type a form names; BadField as for a retired one when it names none (a tampered form)."""
+    number = row_id(text.strip())
+    if number is None:
+        raise BadField("request_type", "that kind of request is no longer offered: choose another from the list")
+    return number
 
 
 def _confirm_page(token: str, found: Pending, *, error: str | None = None, code: int = 200) -> ResponseReturnValue:

@@ -39,7 +39,7 @@ WORK = (
     Link("knowledge.index", "Knowledge", VIEW_INCIDENTS, ("knowledge",)),
     Link("changes.index", "Changes", VIEW_CHANGES, ("changes",)),
     Link("cis.index", "CIs", VIEW_CIS, ("cis",), "Configuration items"),
-    Link("catalogue.index", "Services", VIEW_CATALOGUE, ("catalogue",)),
+    Link("catalogue.index", "Services", VIEW_CATALOGUE, ("catalogue", "request_types")),
     Link("oncall.index", "On call", VIEW_INCIDENTS, ("oncall",)),
     Link("reports.sla", "Reports", VIEW_REPORTS, ("reports",)),
     Link("silences.index", "Silences", MANAGE_SILENCES, ("silences",)),

@@ -22,7 +22,7 @@ from hub.satisfaction import RATINGS
 from hub.time_spent import MOST_MINUTES, WHAT_WIDTH
 from hub.triage import TRANSITIONS
 from ingest.logged import CHANNELS
-from web import catalogue_openapi
+from web import catalogue_openapi, request_types_openapi
 from web.downloads import SAFE_TYPES
 from web.openapi_parts import answer as _json
 from web.openapi_parts import body as _body
@@ -63,6 +63,7 @@ _INCIDENT = {
         "severity": {"type": "string"},
         "category": {"type": ["string", "null"]},
         "kind": _KIND,
+        "request_type": {"type": ["string", "null"], "description": "The request type it was asked for as, if any."},
         "assignee": {"type": ["string", "null"]},
         "requester": {"type": ["string", "null"]},
         "source": {"type": "string"},
@@ -671,6 +672,12 @@ def document() -> dict[str, Any]:
                             "in": "query",
                             "schema": {"type": "string", "enum": list(INCIDENT_KINDS)},
                             "description": "Only incidents, or only service requests.",
+                        },
+                        {
+                            "name": "request_type",
+                            "in": "query",
+                            "schema": {"type": "string", "maxLength": 200},
+                            "description": "Only requests asked for on the help centre as this request type.",
                         },
                         {
                             "name": "ci",
@@ -1753,6 +1760,7 @@ def document() -> dict[str, Any]:
                 }
             },
             **catalogue_openapi.PATHS,
+            **request_types_openapi.PATHS,
         },
         "components": {
             "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
@@ -1776,6 +1784,7 @@ def document() -> dict[str, Any]:
                 "Review": _REVIEW,
                 "ReviewAction": _REVIEW_ACTION,
                 **catalogue_openapi.SCHEMAS,
+                **request_types_openapi.SCHEMAS,
             },
         },
     }

@@ -30,6 +30,7 @@ from hub import (
     pending_requests,
     problems,
     request_links,
+    request_types,
     reviews,
     rulebook,
     satisfaction,
@@ -45,6 +46,7 @@ from hub.db import Database
 from hub.domain import InboundEvent, RuleSpec
 from hub.intake import Raw
 from hub.models import PendingRequest, StatusSubscriber, utcnow
+from hub.request_questions import parse_lines
 from hub.saved_replies import add_reply
 from hub.sealed import Keyring
 from ingest.pipeline import make_intake
@@ -65,12 +67,14 @@ LONG_TITLE = "Disk full on /var/lib/postgresql/16/main/pg_wal/000000010000000A00
 DETAIL_PAGES = ("incidents/INC-1", "problems/PRB-1", "changes/CHG-1", "cis/db1.example.com", "articles", "articles/1",
                 "articles/new", "cis/db1.example.com/edit", "integrations/monitoring", "rules/new", "rules/1/edit",
                 "rules/versions", "rules/versions/2", "services/mail/edit", "services/calendars/office/edit",
-                "services/policies/mail-urgent/edit", "incidents/INC-3/review")  # fmt: skip
+                "services/policies/mail-urgent/edit", "incidents/INC-3/review",
+                "request-types/1/edit")  # fmt: skip
 #: Pages without a login; a name in <> stands for the token of a signed link mailed to a requester (or, <ack>, to an
 #: agent paged), which `furnish` signs.
 PUBLIC_PAGES = ("login", "help", "help/1", "status", "help/ask", "help/my-requests", "help/my-requests/<list>",
                 "requests/<request>", "help/ask/confirm/<ask>", "satisfaction/<satisfaction>", "ack/<ack>",
-                "status/subscribe", "status/confirm/<subscribed>", "status/unsubscribe/<leave>")  # fmt: skip
+                "status/subscribe", "status/confirm/<subscribed>", "status/unsubscribe/<leave>",
+                "help/request", "help/ask?type=1")  # fmt: skip
 #: Error pages, by the status each answers with: a page that is not there, to an admin (error.html, which answers a
 #: 403 alike) and to anyone, and an article not there (help/gone.html); a link of ours that expired, and one that
 #: never was ours (link_problem.html); single sign-on's refusal (sso_problem.html).
@@ -123,6 +127,10 @@ def furnish(settings: Settings, db: Database) -> dict[str, str]:
         oncall.set_rotation(session, "dba", zone="UTC", shift="1d", handoff="00:00", now=now)
         silences.add_silence(session, matchers=[silences.parse_matcher("labels.service=db")],
                              ends_at=now + timedelta(hours=2), comment="upgrade", created_by=ADMIN.email)  # fmt: skip
+        laptop = request_types.add(session, name="New laptop", summary="A laptop for a new starter", group="dba",
+                                   description="Takes about a week.", category="hardware",
+                                   questions=parse_lines("Model [choice: Standard, Developer] *\nCost centre *\n"
+                                                         "What for? [text]"))  # fmt: skip
         add_reply(session, name="VPN update", text="Please update the VPN client.", by=ADMIN.email)
         article = knowledge.add(session, title="When the printer jams", body="Open tray 2.", published=True,
                                 by=ADMIN.email)  # fmt: skip
@@ -145,7 +153,9 @@ def furnish(settings: Settings, db: Database) -> dict[str, str]:
     mail = InboundEvent(source="email", title="Printer on floor 3", description="It jams every second page.",
                         requester="ann@example.org", message_id="<jam@example.org>")  # fmt: skip
     incident_id = make_intake(settings, db).record(raw, mail).incident_id
-    assert incident_id == 1 and article_id == 1 and change == "CHG-1", "DETAIL_PAGES name the first of each"
+    assert incident_id == 1 and article_id == 1 and change == "CHG-1" and laptop.id == 1, (
+        "DETAIL_PAGES name the first of each"
+    )
     alert = InboundEvent(source="email", title=LONG_TITLE, description=LONG_TITLE, requester=LONG_ADDRESS)
     alarm = make_intake(settings, db).record(raw, alert).incident_id
     # In progress, so the banner the dashboard and the incident list show then is checked too, long title and all.

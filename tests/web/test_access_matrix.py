@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from hub import accounts, calendars, catalogue, cis
+from hub import accounts, calendars, catalogue, cis, request_types
 from hub.db import Database
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import Login, csrf_token, log_in
@@ -59,6 +59,11 @@ UI = {
     "calendars.add": ("POST", "/services/calendars", ADMINS),
     "calendars.edit": ("GET", "/services/calendars/office/edit", ADMINS),
     "calendars.remove": ("POST", "/services/calendars/office/remove", ADMINS),
+    "request_types.index": ("GET", "/request-types", PEOPLE),
+    "request_types.new": ("GET", "/request-types/new", ADMINS),
+    "request_types.edit": ("GET", "/request-types/1/edit", ADMINS),
+    "request_types.retire": ("POST", "/request-types/1/retire", ADMINS),
+    "request_types.restore": ("POST", "/request-types/1/restore", ADMINS),
     "integrations.index": ("GET", "/integrations", STAFF),
     "integrations.detail": ("GET", "/integrations/monitoring", STAFF),
     "integrations.edit_mapping": ("POST", "/integrations/monitoring/mapping", ADMINS),
@@ -155,8 +160,8 @@ PUBLIC = {
     "request_status.page", "request_status.solved", "status_subscriptions.form", "status_subscriptions.ask",
     "status_subscriptions.confirm_page", "status_subscriptions.confirm", "status_subscriptions.leave_page",
     "status_subscriptions.leave", "status_subscriptions.choose", "help_centre.index", "help_centre.article",
-    "help_centre.helpful", "ask_desk.form", "ask_desk.ask", "ask_desk.confirm_page", "ask_desk.confirm",
-    "my_requests.form", "my_requests.ask", "my_requests.page",
+    "help_centre.helpful", "ask_desk.form", "ask_desk.catalogue", "ask_desk.ask", "ask_desk.confirm_page",
+    "ask_desk.confirm", "my_requests.form", "my_requests.ask", "my_requests.page",
 }  # fmt: skip
 BY_MACHINE_CREDENTIALS = {
     "events.receive", "heartbeats.ping", "pagerduty.enqueue", "pagerduty.change_enqueue",
@@ -177,6 +182,7 @@ BY_MACHINE_CREDENTIALS = {
     "sla_api.policies", "sla_api.policy", "sla_api.add_policy", "sla_api.change_policy", "sla_api.remove_policy",
     "sla_api.calendar_list", "sla_api.calendar", "sla_api.add_calendar", "sla_api.change_calendar",
     "sla_api.remove_calendar",
+    "request_types_api.index", "request_types_api.create", "request_types_api.change",
     "mail_choices_api.read", "mail_choices_api.put", "mail_choices_api.patch",
     "changes_api.index", "changes_api.detail", "changes_api.fix_problem", "changes_api.unfix_problem",
     "rules_api.index", "rules_api.export", "rules_api.versions",
@@ -201,6 +207,7 @@ def as_role(
         catalogue.add_service(session, name="mail")
         calendars.add_calendar(session, name="office", tz="UTC", hours="24x7")
         catalogue.add_policy(session, name="P1", priority=1, targets=catalogue.Targets(resolution=timedelta(hours=4)))
+        request_types.add(session, name="New laptop", summary="A laptop for a new starter")
     client.post(f"/api/v1/events/{integration.name}", json={"title": "Disk full", "labels": {"host": "db1"}},
                 headers={"Authorization": f"Bearer {integration.secret}"})  # fmt: skip
 
@@ -236,7 +243,7 @@ def test_page_access(as_role: Callable[[str], FlaskClient], endpoint: str, role:
     ["/api/v1/incidents", "/api/v1/incidents/INC-1", "/api/v1/incidents/INC-1/files/1", "/api/v1/silences",
      "/api/v1/oncall.ics", "/api/v1/users/admin@example.com/mail-choices", "/api/v1/reviews",
      "/api/v1/incidents/INC-1/review", "/api/v1/services", "/api/v1/services/mail", "/api/v1/sla-policies",
-     "/api/v1/calendars/office"],
+     "/api/v1/calendars/office", "/api/v1/request-types"],
 )  # fmt: skip
 def test_api_needs_a_token(client: FlaskClient, path: str) -> None:
     assert client.get(path).status_code == 401

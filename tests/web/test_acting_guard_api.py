@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from hub import accounts, calendars, catalogue, changes, groups, oncall
+from hub import accounts, calendars, catalogue, changes, groups, oncall, request_types
 from hub.db import Database
 from hub.models import ApiToken, Base, SlaPolicy, utcnow
 from tests.hub.majors import staff
@@ -59,6 +59,8 @@ ROUTES: dict[str, tuple[dict[str, str], Any]] = {
     "services_api.create": ({}, {"name": "payroll"}),
     "services_api.change": ({"name": "mail"}, {"description": "Mail for everyone"}),
     "services_api.remove": ({"name": "mail"}, None),
+    "request_types_api.create": ({}, {"name": "VPN access", "summary": "Remote access to the office"}),
+    "request_types_api.change": ({"type_id": "{request_type}"}, {"summary": "A laptop for anyone"}),
     "sla_api.add_policy": ({}, {"name": "P2", "priority": 2, "resolution": "8h"}),
     "sla_api.change_policy": ({"policy_id": "{policy}"}, {"name": "Urgent"}),
     "sla_api.remove_policy": ({"policy_id": "{policy}"}, None),
@@ -112,8 +114,16 @@ def desk(db: Database, call: Call, raise_incident: Callable[..., str]) -> dict[s
         calendars.add_calendar(session, name="office", tz="UTC", hours="24x7")
         catalogue.add_policy(session, name="P1", priority=1, targets=catalogue.Targets(resolution=timedelta(hours=4)))
         policy = session.scalars(select(SlaPolicy.id)).one()
+        laptop = request_types.add(session, name="New laptop", summary="A laptop for a new starter").id
     refs = [raise_incident(f"Disk full on db{n}", severity="critical") for n in range(4)]
-    things = {"open": refs[0], "plain": refs[1], "reviewed": refs[2], "unreviewed": refs[3], "policy": str(policy)}
+    things = {
+        "open": refs[0],
+        "plain": refs[1],
+        "reviewed": refs[2],
+        "unreviewed": refs[3],
+        "policy": str(policy),
+        "request_type": str(laptop),
+    }
 
     def ok(method: str, path: str, body: Any = None) -> Any:
         answer = call(method, path, body)

@@ -1,0 +1,139 @@
+"""`switchboard request-type ...`: the request catalogue, what people may ask for on the help centre (see
+docs/requests.md). The same checks as the /request-types pages and the API (hub/request_types.py).
+
+Each command imports what it works with when it runs (see hub/cli.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from hub.cli import in_transaction
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from hub.request_types import TypeView
+
+_QUESTION_HELP = ('A question, in the order asked (repeatable): "Cost centre *" (the * makes it required), '
+                  '"Why? [text]" (a longer answer), "Model [choice: Standard, Developer]".')  # fmt: skip
+
+
+@click.group("request-type", context_settings={"help_option_names": ["-h", "--help"]})
+def request_type() -> None:
+    """The request catalogue: what people may ask the desk for on the help centre, with its questions.
+
+    A request's category and group apply where no specific rule decides them, as a desk address's do.
+    """
+
+
+def _show(shown: TypeView) -> str:
+    state = "active" if shown.active else "retired"
+    questions = "; ".join(q.as_line() for q in shown.questions) or "no questions"
+    return (f"{shown.name} ({state}): {shown.summary}\n  category {shown.category or '-'}, group {shown.group or '-'}"
+            f", service {shown.service or '-'}, position {shown.position}\n  questions: {questions}")  # fmt: skip
+
+
+@request_type.command("add")
+@click.argument("name")
+@click.option("--summary", required=True, help="One line beside the name on the help centre.")
+@click.option("--description", default="", help="Longer help, shown on its form.")
+@click.option("--category", help="Its requests' category where no specific rule sets one.")
+@click.option("--group", help="The group that fulfils it: its requests are assigned there unless a rule decides.")
+@click.option("--service", help="The service it is part of.")
+@click.option("--question", "questions", multiple=True, help=_QUESTION_HELP)
+@click.option("--position", type=click.IntRange(-10_000, 10_000), help="Listed by it, then by name (default 0).")
+def add(name: str, summary: str, description: str, category: str | None, group: str | None, service: str | None,
+        questions: tuple[str, ...], position: int | None) -> None:  # fmt: skip
+    """Add request type NAME, offered on the help centre at once.
+
+    \b
+    Example:
+      switchboard request-type add "New laptop" --summary "A laptop for a new starter" \\
+        --group hardware --question "Model [choice: Standard, Developer] *" --question "Cost centre *"
+    """
+    from hub import audit, request_types
+    from hub.request_questions import checked, parse_line
+
+    def work(session: Session) -> TypeView:
+        asked = checked(parse_line(line, "question") for line in questions)
+        added = request_types.add(session, name=name, summary=summary, description=description, category=category,
+                                  group=group, service=service, questions=asked, position=position)  # fmt: skip
+        audit.record(session, audit.CLI, "request_type.add", added.name, request_type=added.as_json())
+        return added
+
+    click.echo(_show(in_transaction(work)))
+
+
+@request_type.command("list")
+@click.option("--active", "active_only", is_flag=True, help="Only those offered on the help centre.")
+def listing(active_only: bool) -> None:
+    """List the request types: the active ones in the help centre's order, then the retired ones."""
+    from hub import request_types
+
+    for shown in in_transaction(lambda session: request_types.listing(session, active_only=active_only)):
+        click.echo(_show(shown))
+
+
+@request_type.command("set")
+@click.argument("name")
+@click.option("--name", "new_name", help="A new name.")
+@click.option("--summary")
+@click.option("--description")
+@click.option("--category", help='Its category; "" clears it.')
+@click.option("--group", help='Its group; "" clears it.')
+@click.option("--service", help='Its service; "" clears it.')
+@click.option("--question", "questions", multiple=True, help=_QUESTION_HELP + " Replaces all its questions.")
+@click.option("--no-questions", is_flag=True, help="Ask no questions any more.")
+@click.option("--position", type=click.IntRange(-10_000, 10_000))
+def set_type(name: str, new_name: str | None, summary: str | None, description: str | None, category: str | None,
+             group: str | None, service: str | None, questions: tuple[str, ...], no_questions: bool,
+             position: int | None) -> None:  # fmt: skip
+    """Change what is given of request type NAME.
+
+    \b
+    Example:
+      switchboard request-type set "New laptop" --category hardware --question "Cost centre *"
+    """
+    from hub import audit, request_types
+    from hub.request_questions import checked, parse_line
+
+    def work(session: Session) -> TypeView:
+        before = request_types.named(session, name)
+        asked = checked(parse_line(line, "question") for line in questions) if questions or no_questions else None
+        after = request_types.change(session, name, new_name=new_name, summary=summary, description=description,
+                                     category=category, group=group, service=service, questions=asked,
+                                     position=position)  # fmt: skip
+        if after != before:
+            audit.record(session, audit.CLI, "request_type.change", after.name, before=before.as_json(),
+                         after=after.as_json())  # fmt: skip
+        return after
+
+    click.echo(_show(in_transaction(work)))
+
+
+@request_type.command("retire")
+@click.argument("name")
+def retire(name: str) -> None:
+    """Retire request type NAME: the help centre no longer offers it (its requests keep naming it)."""
+    _set_active(name, active=False)
+
+
+@request_type.command("restore")
+@click.argument("name")
+def restore(name: str) -> None:
+    """Offer retired request type NAME on the help centre again."""
+    _set_active(name, active=True)
+
+
+def _set_active(name: str, *, active: bool) -> None:
+    from hub import audit, request_types
+
+    def work(session: Session) -> TypeView:
+        changed = request_types.change(session, name, active=active)
+        audit.record(session, audit.CLI, f"request_type.{'restore' if active else 'retire'}", changed.name)
+        return changed
+
+    click.echo(_show(in_transaction(work)))

@@ -1,0 +1,254 @@
+"""The request catalogue: the things people may ask the desk for on the help centre ("New laptop", "VPN access"),
+each with its questions (hub/request_questions.py) and the category and group its requests get.
+
+What an admin types is checked here once, for the command line (hub/request_type_cli.py), the pages
+(web/request_types.py) and the API alike; a mistake in one field is a BadField naming it, as hub/catalogue.py's.
+A request type is retired, never deleted, since requests and incidents name it: a retired one is no longer offered,
+and a form that still names it is refused with a clear message (`offered`).
+
+Its category and group are defaults, applied as a desk address's are (`routing`, then hub/catch_all_defaults.py
+in the intake): a rule that tests something about the event wins over them, a catch-all rule gives way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from hub.catalogue_rows import checked_name, set_columns
+from hub.domain import Decision, RuleBook
+from hub.errors import BadField, Missing
+from hub.models import Group, RequestType, Service
+from hub.names import NAME_WIDTH, is_one_line
+from hub.request_questions import Question, checked, from_json
+from hub.routing_defaults import Defaults, over_catch_alls
+
+MAX_SUMMARY = 200
+MAX_DESCRIPTION = 5000
+_LISTING = "switchboard request-type list"
+
+
+@dataclass(frozen=True)
+class TypeView:
+    """A request type as read, its group and service by name."""
+
+    id: int
+    name: str
+    summary: str
+    description: str
+    category: str | None
+    group: str | None
+    service: str | None
+    questions: tuple[Question, ...]
+    active: bool
+    position: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "summary": self.summary, "description": self.description,
+                "category": self.category, "group": self.group, "service": self.service,
+                "questions": [q.as_json() for q in self.questions], "active": self.active,
+                "position": self.position}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Routing:
+    """What a request of an active type gets, for the intake: the type's id and its defaults."""
+
+    id: int
+    name: str
+    category: str | None
+    group: str | None
+
+    def over_catch_alls(self, decision: Decision, book: RuleBook) -> Decision:
+        """The decision with the type's category and group where no specific rule set them, as a desk address's
+        defaults are applied (pure)."""
+        defaults = Defaults(self.category, self.group, f"request type {self.name}", f"asked for {self.name}",
+                            "the request type's defaults, over catch-all rules")  # fmt: skip
+        return over_catch_alls(decision, defaults, book)
+
+
+def _summary(text: str) -> str:
+    text = text.strip()
+    if not text or len(text) > MAX_SUMMARY or not is_one_line(text):
+        raise BadField("summary", f"say in one line of at most {MAX_SUMMARY} characters what is asked for, like "
+                                  "“A laptop for a new starter or a replacement”")  # fmt: skip
+    return text
+
+
+def _description(text: str) -> str:
+    text = text.replace("\r\n", "\n").strip()
+    if len(text) > MAX_DESCRIPTION:
+        raise BadField("description", f"the description is {len(text):,} characters; at most {MAX_DESCRIPTION:,}")
+    return text
+
+
+def _category(text: str | None) -> str | None:
+    text = (text or "").strip()
+    if len(text) > NAME_WIDTH or not is_one_line(text):
+        raise BadField("category", f"the category is at most {NAME_WIDTH} characters on one line")
+    return text or None
+
+
+def _group_id(session: Session, name: str | None) -> int | None:
+    name = (name or "").strip()
+    if not name:
+        return None
+    found = session.scalar(select(Group.id).where(Group.name == name))
+    if found is None:
+        raise BadField("group", f"there is no group {name!r}: make it on the Groups page or with "
+                                f"`switchboard group set {name} --member ...`, or leave the group empty")  # fmt: skip
+    return found
+
+
+def _service_id(session: Session, name: str | None) -> int | None:
+    name = (name or "").strip()
+    if not name:
+        return None
+    found = session.scalar(select(Service.id).where(Service.name == name))
+    if found is None:
+        raise BadField("service", f"there is no service {name!r}; `switchboard service list` shows them")
+    return found
+
+
+def _position(value: int | None) -> int:
+    if value is None:
+        return 0
+    if not -10_000 <= value <= 10_000:
+        raise BadField("position", "the position is a whole number from -10000 to 10000")
+    return value
+
+
+def add(
+    session: Session, *, name: str, summary: str, description: str = "", category: str | None = None,
+    group: str | None = None, service: str | None = None, questions: Iterable[Question] = (),
+    position: int | None = None,
+) -> TypeView:  # fmt: skip
+    """Add an active request type."""
+    row = RequestType(name=checked_name(name, "request type"), summary=_summary(summary),
+                      description=_description(description), category=_category(category),
+                      group_id=_group_id(session, group), service_id=_service_id(session, service),
+                      questions=[q.as_json() for q in checked(questions)], position=_position(position),
+                      active=True)  # fmt: skip
+    _store(session, row)
+    return get(session, row.id)
+
+
+def change(
+    session: Session, name: str, *, new_name: str | None = None, summary: str | None = None,
+    description: str | None = None, category: str | None = None, group: str | None = None,
+    service: str | None = None, questions: Iterable[Question] | None = None, position: int | None = None,
+    active: bool | None = None,
+) -> TypeView:  # fmt: skip
+    """Change what is given of the request type `name` (None: unchanged; an empty category, group or service
+    clears it). Retiring is `active=False`, restoring `active=True`."""
+    row = _row(session, name, lock=True)
+    columns: dict[str, Any] = {}
+    if new_name is not None:
+        columns["name"] = checked_name(new_name, "request type")
+    if summary is not None:
+        columns["summary"] = _summary(summary)
+    if description is not None:
+        columns["description"] = _description(description)
+    if category is not None:
+        columns["category"] = _category(category)
+    if group is not None:
+        columns["group_id"] = _group_id(session, group)
+    if service is not None:
+        columns["service_id"] = _service_id(session, service)
+    if questions is not None:
+        columns["questions"] = [q.as_json() for q in checked(questions)]
+    if position is not None:
+        columns["position"] = _position(position)
+    if active is not None:
+        columns["active"] = active
+    if set_columns(row, columns):
+        _store(session, row)
+    return get(session, row.id)
+
+
+def _store(session: Session, row: RequestType) -> None:
+    name = row.name  # read now: a refused flush expires the row
+    session.add(row)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise BadField("name", f"there is already a request type named {name!r}; `{_LISTING}` shows them") from None
+
+
+def _row(session: Session, name: str, *, lock: bool = False) -> RequestType:
+    query = select(RequestType).where(RequestType.name == name.strip())
+    row = session.scalar(query.with_for_update() if lock else query)
+    if row is None:
+        raise Missing(f"there is no request type {name.strip()!r}; `{_LISTING}` shows them")
+    return row
+
+
+_GROUP, _SERVICE = aliased(Group), aliased(Service)
+_VIEW = (
+    select(RequestType, _GROUP.name, _SERVICE.name)
+    .outerjoin(_GROUP, _GROUP.id == RequestType.group_id)
+    .outerjoin(_SERVICE, _SERVICE.id == RequestType.service_id)
+)
+
+
+def _view(row: RequestType, group: str | None, service: str | None) -> TypeView:
+    questions = from_json(row.questions or [])  # stored checked, so read back as written
+    return TypeView(row.id, row.name, row.summary, row.description, row.category, group, service, questions,
+                    row.active, row.position)  # fmt: skip
+
+
+def listing(session: Session, *, active_only: bool = False) -> list[TypeView]:
+    """The request types by position, then name: the active ones first unless `active_only` leaves out the rest."""
+    query = _VIEW.order_by(RequestType.active.desc(), RequestType.position, RequestType.name)
+    if active_only:
+        query = query.where(RequestType.active.is_(True))
+    return [_view(*row) for row in session.execute(query)]
+
+
+def get(session: Session, type_id: int) -> TypeView:
+    """The request type with this id; Missing when there is none."""
+    row = session.execute(_VIEW.where(RequestType.id == type_id)).first()
+    if row is None:
+        raise Missing(f"there is no request type {type_id}; `{_LISTING}` shows them")
+    return _view(*row)
+
+
+def named(session: Session, name: str) -> TypeView:
+    """The request type named `name`; Missing when there is none."""
+    return get(session, _row(session, name).id)
+
+
+def offered(session: Session, type_id: int, field: str = "request_type") -> TypeView:
+    """The active request type a help-centre form names; BadField about `field` when it is retired or gone (a form
+    opened before an admin retired it)."""
+    row = session.execute(_VIEW.where(RequestType.id == type_id)).first()
+    if row is None or not row[0].active:
+        raise BadField(field, "that kind of request is no longer offered: choose another from the list, or "
+                              "describe what you need under “I need something”")  # fmt: skip
+    return _view(*row)
+
+
+def routing(conn: Connection, name: str | None) -> Routing | None:
+    """The active request type named `name` with its defaults, in the intake's transaction; None when `name` is
+    None or names no active type."""
+    if not name:
+        return None
+    row = conn.execute(
+        select(RequestType.id, RequestType.name, RequestType.category, Group.name)
+        .outerjoin(Group, Group.id == RequestType.group_id)
+        .where(RequestType.name == name, RequestType.active.is_(True))
+    ).first()
+    return Routing(*row) if row is not None else None
+
+
+def name_of(session: Session | Connection, type_id: int | None) -> str | None:
+    """The name of the request type with this id (retired or not), None for none."""
+    if type_id is None:
+        return None
+    return session.execute(select(RequestType.name).where(RequestType.id == type_id)).scalar()
