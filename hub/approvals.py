@@ -232,11 +232,11 @@ def decide(db: Database, approval_id: int, decision: str, comment: str | None, a
         return _value(row, approver, asker)
 
 
-def withdraw(db: Database, approval_id: int, actor: Actor) -> Approval:
+def withdraw(db: Database, approval_id: int, actor: Actor, *, incident_id: int | None = None) -> Approval:
     """Take back a pending approval (no longer needed, or asked of the wrong person); the approver's link then
-    says so. Refused once it was decided."""
+    says so. Refused once it was decided. `incident_id`: the incident it must be on (a page's or a path's)."""
     with db.transaction() as session:
-        row, incident, approver, asker = _locked(session, approval_id)
+        row, incident, approver, asker = _locked(session, approval_id, incident_id)
         if row.state != "pending":
             raise AlreadyDecided(f"approval {row.id} on {incident.ref} is {row.state} already; nothing changed")
         row.state, row.decided_at = "withdrawn", utcnow()
@@ -246,11 +246,12 @@ def withdraw(db: Database, approval_id: int, actor: Actor) -> Approval:
         return _value(row, approver, asker)
 
 
-def _locked(session: Session, approval_id: int) -> tuple[ApprovalRow, Incident, str, str | None]:
+def _locked(session: Session, approval_id: int, on: int | None = None) -> tuple[ApprovalRow, Incident, str, str | None]:
     """The approval with its incident locked (the lock every action on the incident takes, so two decisions take
-    turns and the second reads the first's state), its approver's and asker's addresses."""
+    turns and the second reads the first's state), its approver's and asker's addresses. `on`: the incident it
+    must be on."""
     incident_id = session.scalar(select(ApprovalRow.incident_id).where(ApprovalRow.id == approval_id))
-    if incident_id is None:
+    if incident_id is None or (on is not None and incident_id != on):
         raise NoSuchApproval(f"there is no approval {approval_id}; `switchboard incident approval list REF` lists them")
     incident = locked(session, incident_id)
     session.expire_all()  # read the approval as the lock's holder left it, not as before the lock

@@ -34,6 +34,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         account,
         acknowledge,
         api,
+        approvals,
         ask_desk,
         audit,
         auth,
@@ -174,6 +175,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(incidents.bp)
     app.register_blueprint(incident_actions.bp)
     app.register_blueprint(incident_notes.bp)
+    app.register_blueprint(approvals.bp)
     app.register_blueprint(new_incident.bp)
     app.register_blueprint(incident_export.bp)
     app.register_blueprint(saved_replies.bp)
@@ -207,6 +209,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         sso.bp,  # logging in with the identity provider (404 when none is set)
         satisfaction.bp,  # the requester's "How did we do?" page
         acknowledge.bp,  # an agent's "Acknowledge" link from a mail
+        approvals.link_bp,  # an approver's "Approve or reject" link from a mail
         status_page.bp,  # how the public services are doing
         status_subscriptions.bp,  # its updates by mail
         help_centre.bp,  # the published knowledge articles

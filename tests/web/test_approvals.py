@@ -1,0 +1,163 @@
+"""Deciding approvals on the web: the page an "Approve or reject" link opens (no login, the signed link names the
+approver), the incident page's Approvals box, and a person's own Approvals page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask.testing import FlaskClient
+
+from hub import accounts, approval_links, approvals, triage
+from hub.agent_action import Actor, Mail
+from hub.config import Settings
+from hub.db import Database
+from hub.domain import InboundEvent
+from hub.intake import Intake, Raw
+from tests.web.conftest import PASSWORD
+from tests.web.helpers import Login, csrf_token, log_in
+
+ALERT = Raw(source="generic", content_type="application/json", body=b"{}")
+MAIL = Mail("helpdesk@localhost", "http://x")
+MANAGER = "manager@example.com"
+HOSTILE = '<script>alert("approve")</script>'
+
+
+@pytest.fixture
+def incident_id(intake: Intake, make_user: Callable[..., Login]) -> int:
+    make_user("agent@example.com")
+    make_user(MANAGER, role="viewer")
+    outcome = intake.record(ALERT, InboundEvent(source="generic", title="A laptop for Carol", dedup_key="laptop"))
+    assert outcome.incident_id is not None
+    return outcome.incident_id
+
+
+def ask(db: Database, incident_id: int, note: str = "Within budget?") -> approvals.Approval:
+    return approvals.ask(db, incident_id, MANAGER, note, Actor("agent@example.com"), MAIL)
+
+
+def link(settings: Settings, approval_id: int, person: str = MANAGER) -> str:
+    return f"/approve/{approval_links.LINKS.sign(settings.secret_key, approval_id, person)}"
+
+
+def state(db: Database, approval_id: int) -> str:
+    with db.read() as session:
+        return approvals.get(session, approval_id).state
+
+
+def press(client: FlaskClient, path: str, decision: str, comment: str = "") -> tuple[int, str]:
+    page = client.get(path).get_data(as_text=True)
+    answer = client.post(path, data={"csrf_token": csrf_token(page), "decision": decision, "comment": comment},
+                         follow_redirects=True)  # fmt: skip
+    return answer.status_code, answer.get_data(as_text=True)
+
+
+def test_following_the_link_shows_the_request_and_changes_nothing(
+    client: FlaskClient, db: Database, settings: Settings, incident_id: int
+) -> None:
+    asked = ask(db, incident_id)
+    page = client.get(link(settings, asked.id))
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "A laptop for Carol" in html and "Within budget?" in html
+    assert ">Approve</button>" in html and ">Reject</button>" in html
+    assert state(db, asked.id) == "pending"
+
+
+def test_approving_through_the_link_decides_as_the_approver(
+    client: FlaskClient, db: Database, settings: Settings, incident_id: int
+) -> None:
+    asked = ask(db, incident_id)
+    code, html = press(client, link(settings, asked.id), "approve", "Fine by me")
+    assert code == 200 and f"Approved as {MANAGER}" in html
+    with db.read() as session:
+        assert (approvals.get(session, asked.id).state, approvals.get(session, asked.id).comment) == (
+            "approved", "Fine by me")  # fmt: skip
+
+
+def test_a_second_press_is_refused_and_the_first_decision_stands(
+    client: FlaskClient, db: Database, settings: Settings, incident_id: int
+) -> None:
+    asked = ask(db, incident_id)
+    path = link(settings, asked.id)
+    page = client.get(path).get_data(as_text=True)
+    client.post(path, data={"csrf_token": csrf_token(page), "decision": "approve"})
+    second = client.post(path, data={"csrf_token": csrf_token(page), "decision": "reject"})
+    assert second.status_code == 409 and "approved already" in second.get_data(as_text=True)
+    assert state(db, asked.id) == "approved"
+
+
+def test_a_link_for_a_deactivated_approver_decides_nothing(
+    client: FlaskClient, db: Database, settings: Settings, incident_id: int
+) -> None:
+    asked = ask(db, incident_id)
+    path = link(settings, asked.id)
+    page = client.get(path).get_data(as_text=True)
+    with db.transaction() as session:
+        accounts.change_user(session, MANAGER, active=False)
+    answer = client.post(path, data={"csrf_token": csrf_token(page), "decision": "approve"})
+    assert answer.status_code == 410
+    assert state(db, asked.id) == "pending"
+
+
+def test_a_link_signed_for_someone_else_decides_nothing(
+    client: FlaskClient, db: Database, settings: Settings, incident_id: int
+) -> None:
+    asked = ask(db, incident_id)
+    assert client.get(link(settings, asked.id, "agent@example.com")).status_code == 410
+
+
+def test_a_post_without_the_pages_token_decides_nothing(
+    client: FlaskClient, db: Database, settings: Settings, incident_id: int
+) -> None:
+    asked = ask(db, incident_id)
+    assert client.post(link(settings, asked.id), data={"decision": "approve"}).status_code == 400
+    assert state(db, asked.id) == "pending"
+
+
+def test_a_hostile_title_and_note_show_as_text_on_the_approve_page(
+    client: FlaskClient, db: Database, settings: Settings, incident_id: int
+) -> None:
+    triage.retitle(db, incident_id, HOSTILE, Actor("agent@example.com"))
+    asked = ask(db, incident_id, note=HOSTILE)
+    html = client.get(link(settings, asked.id)).get_data(as_text=True)
+    assert HOSTILE not in html and "&lt;script&gt;" in html
+
+
+def test_someone_else_logged_in_cannot_decide_an_approval(client: FlaskClient, db: Database, incident_id: int) -> None:
+    asked = ask(db, incident_id)
+    log_in(client, Login("agent@example.com", PASSWORD))
+    token = csrf_token(client.get("/approvals").get_data(as_text=True))
+    answer = client.post(f"/approvals/{asked.id}/decision", data={"csrf_token": token, "decision": "approve"})
+    assert answer.status_code == 403
+    assert state(db, asked.id) == "pending"
+
+
+def test_a_viewer_decides_their_own_approval_from_their_approvals_page(
+    client: FlaskClient, db: Database, incident_id: int
+) -> None:
+    asked = ask(db, incident_id)
+    log_in(client, Login(MANAGER, PASSWORD))
+    page = client.get("/approvals").get_data(as_text=True)
+    assert "A laptop for Carol" in page
+    answer = client.post(f"/approvals/{asked.id}/decision",
+                         data={"csrf_token": csrf_token(page), "decision": "reject", "comment": "No budget"},
+                         follow_redirects=True)  # fmt: skip
+    assert answer.status_code == 200 and "rejected" in answer.get_data(as_text=True)
+    assert state(db, asked.id) == "rejected"
+
+
+def test_an_agent_asks_for_and_withdraws_an_approval_on_the_incident_page(
+    client: FlaskClient, db: Database, incident_id: int
+) -> None:
+    log_in(client, Login("agent@example.com", PASSWORD))
+    page = client.get(f"/incidents/INC-{incident_id}").get_data(as_text=True)
+    assert 'id="approvals"' in page
+    asked = client.post(f"/incidents/INC-{incident_id}/ask_approval",
+                        data={"csrf_token": csrf_token(page), "approver": MANAGER, "note": "Budget?"},
+                        follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    assert f"awaits {MANAGER}&#39;s approval" in asked and "pending" in asked
+    with db.read() as session:
+        [approval] = approvals.of_incident(session, incident_id)
+    client.post(f"/incidents/INC-{incident_id}/withdraw_approval",
+                data={"csrf_token": csrf_token(asked), "approval": approval.id})  # fmt: skip
+    assert state(db, approval.id) == "withdrawn"
