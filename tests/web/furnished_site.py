@@ -1,6 +1,7 @@
 """One site with data on every page, for the checks that visit every page (tests/web/test_accessibility.py in
 Chromium, tests/web/test_html_validity.py through the test client): an incident with a timeline, a problem, a
-change, a CI, a group on call, an article, and the signed links a requester is mailed."""
+change, a CI, a group on call, an article, an approval, and the signed links a requester and an approver are
+mailed."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from flask import Flask
 
 from hub import (
     accounts,
+    approval_links,
+    approvals,
     catalogue,
     changes,
     cis,
@@ -49,7 +52,7 @@ LONG_TITLE = "Disk full on /var/lib/postgresql/16/main/pg_wal/000000010000000A00
 DETAIL_PAGES = ("incidents/INC-1", "problems/PRB-1", "changes/CHG-1", "cis/db1.example.com", "articles", "articles/1")
 #: Pages without a login; <list> and <request> stand for the signed links a requester is mailed.
 PUBLIC_PAGES = ("login", "help", "help/1", "status", "help/ask", "help/my-requests", "help/my-requests/<list>",
-                "requests/<request>")  # fmt: skip
+                "requests/<request>", "approve/<approval>")  # fmt: skip
 
 
 @contextmanager
@@ -104,8 +107,12 @@ def furnish(settings: Settings, db: Database) -> dict[str, str]:
     incident_notes.reply(db, incident_id, "Please open tray 2.", Actor(ADMIN.email),
                          Mail("desk@example.com", settings.base_url))  # fmt: skip
     assert problems.create(db, "Printers jam on humid days", ADMIN.email, incident_ids=(incident_id,)) == 1
+    # Waiting for the admin: their Approvals page, the incident's Approvals box and the approver's link show it.
+    asked = approvals.ask(db, incident_id, ADMIN.email, "A new printer is within budget?", Actor("ann@example.com"),
+                          Mail("desk@example.com", settings.base_url))  # fmt: skip
     return {"request": request_links.LINKS.sign(settings.secret_key, incident_id, "ann@example.org"),
-            "list": my_requests.LINKS.sign(settings.secret_key, 0, "ann@example.org")}  # fmt: skip
+            "list": my_requests.LINKS.sign(settings.secret_key, 0, "ann@example.org"),
+            "approval": approval_links.LINKS.sign(settings.secret_key, asked.id, ADMIN.email)}  # fmt: skip
 
 
 def address(path: str, links: dict[str, str]) -> str:
