@@ -203,9 +203,14 @@ def ask(db: Database, incident_id: int, approver: str, note: str | None, actor: 
         return _value(row, approver, actor.name.strip().lower() if asker is not None else None)
 
 
-def decide(db: Database, approval_id: int, decision: str, comment: str | None, actor: Actor, mail: Mail) -> Approval:
+def decide(
+    db: Database, approval_id: int, decision: str, comment: str | None, actor: Actor, mail: Mail,
+    *, recorded_by: str | None = None,
+) -> Approval:  # fmt: skip
     """The approver's yes or no, once: `decision` is approve or reject. A second decision, by anyone, is refused
-    (AlreadyDecided), not written over the first; someone else's is NotTheApprover. Whoever asked is mailed it."""
+    (AlreadyDecided), not written over the first; someone else's is NotTheApprover. Whoever asked is mailed it.
+    `recorded_by`: an admin's API token recording the approver's decision for them (a token is no one), named
+    on the timeline beside the approver."""
     if decision not in DECISIONS:
         raise TriageError(f"the decision must be approve or reject, not {decision!r}")
     comment = checked_note(comment, "comment")
@@ -217,8 +222,10 @@ def decide(db: Database, approval_id: int, decision: str, comment: str | None, a
             raise AlreadyDecided(f"approval {row.id} on {incident.ref} is {row.state} already; nothing changed")
         row.state, row.comment, row.decided_at = DECISIONS[decision], comment, utcnow()
         said = "Approved" if decision == "approve" else "Rejected"
-        summary = f"{said} by {approver}" + (f": {comment}" if comment else "")
-        data = {"by": approver, "approval": row.id, "decision": row.state, "comment": comment}
+        summary = f"{said} by {approver}" + (f" (recorded by {recorded_by})" if recorded_by else "")
+        summary += f": {comment}" if comment else ""
+        data = {"by": approver, "approval": row.id, "decision": row.state, "comment": comment,
+                **({"recorded_by": recorded_by} if recorded_by else {})}  # fmt: skip
         told = asker or incident.assignee
         owed = []
         if told and told.lower() != approver and "@" in told and _active(session, told):

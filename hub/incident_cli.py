@@ -78,6 +78,7 @@ for _command in (*ACTIONS, incident_note, incident_reply, incident_time, inciden
     type=click.Choice(INCIDENT_KINDS),
     help="Only incidents (something is broken) or only requests (someone needs something).",
 )
+@click.option("--approval", type=click.Choice(["pending"]), help="pending: only those awaiting an approval.")
 @click.option(
     "--search",
     "text",
@@ -90,13 +91,15 @@ for _command in (*ACTIONS, incident_note, incident_reply, incident_time, inciden
 @click.option("--json", "as_json", is_flag=True, help="A JSON array, each incident as GET /api/v1/incidents has it.")
 def incident_list(
     status: str, assignee: str | None, group: str | None, unassigned: bool, priority: int | None,
-    service: str | None, kind: str | None, text: str | None, sort: str, limit: int, as_json: bool,
+    service: str | None, kind: str | None, approval: str | None, text: str | None, sort: str, limit: int,
+    as_json: bool,
 ) -> None:  # fmt: skip
     """Print incidents as the list page finds them, newest first: reference, priority, status, assignee, last seen,
     title (marked [request] for a service request); and how many more match.
 
     Examples: switchboard incident list --group service-desk --priority 1;
-    switchboard incident list --kind request; switchboard incident list --status resolved --search printer --json
+    switchboard incident list --kind request --approval pending;
+    switchboard incident list --status resolved --search printer --json
     """
     import json
 
@@ -107,7 +110,7 @@ def incident_list(
         raise click.UsageError("give one of --assignee, --group and --unassigned")
     statuses = {UNRESOLVED: "open,acknowledged,waiting", EVERY: ""}.get(status.strip().lower(), status)
     args = {"status": statuses, "assignee": assignee or group or "", "priority": str(priority or ""),
-            "service": service or "", "kind": kind or "", "q": text or "",
+            "service": service or "", "kind": kind or "", "approval": approval or "", "q": text or "",
             "queue": UNASSIGNED if unassigned else "", "sort": sort, "limit": str(limit)}  # fmt: skip
     try:
         wanted = IncidentFilter.from_args(args)

@@ -68,11 +68,12 @@ def index() -> ResponseReturnValue:
         my_groups = queues.groups_of(session, current_user.email)  # "My queue" is offered to their members
         majors = major_incidents.in_progress(session)
         news = read_markers.with_news(session, current_user.email, [incident.id for incident in found.incidents])
+        awaiting = approvals.pending_among(session.connection(), [incident.id for incident in found.incidents])
         names = people.names_of(session.connection(), [*_named_in_rows(found.incidents),
                                                        *(major.coordinator for major in majors)])  # fmt: skip
     return render_template("incidents/list.html", page=found, filter=filt, statuses=STATUSES, sorts=SORTS,
                            people=listed, groups=groups, error=error, bulk=BULK_ACTIONS, my_groups=my_groups,
-                           majors=majors, news=news, names=names,
+                           majors=majors, news=news, names=names, awaiting_approval=awaiting,
                            desk_address=services().settings.desk_address)  # fmt: skip
 
 

@@ -161,3 +161,51 @@ def test_an_agent_asks_for_and_withdraws_an_approval_on_the_incident_page(
     client.post(f"/incidents/INC-{incident_id}/withdraw_approval",
                 data={"csrf_token": csrf_token(asked), "approval": approval.id})  # fmt: skip
     assert state(db, approval.id) == "withdrawn"
+
+
+def test_the_list_marks_and_filters_the_incidents_awaiting_approval(
+    client: FlaskClient, db: Database, intake: Intake, incident_id: int
+) -> None:
+    other = intake.record(ALERT, InboundEvent(source="generic", title="Disk full on db1", dedup_key="disk"))
+    ask(db, incident_id)
+    log_in(client, Login("agent@example.com", PASSWORD))
+    everything = client.get("/incidents").get_data(as_text=True)
+    assert everything.count("awaiting approval</span>") == 1 and "Disk full on db1" in everything
+    awaiting = client.get("/incidents?approval=pending").get_data(as_text=True)
+    assert "A laptop for Carol" in awaiting and "Disk full on db1" not in awaiting
+    assert other.incident_id is not None
+
+
+def test_the_api_asks_lists_and_withdraws_approvals(client: FlaskClient, db: Database, incident_id: int) -> None:
+    with db.transaction() as session:
+        token = accounts.create_token(session, name="desk-bot", role="agent")
+    headers = {"Authorization": f"Bearer {token}"}
+    ref = f"INC-{incident_id}"
+    asked = client.post(f"/api/v1/incidents/{ref}/approvals", json={"approver": MANAGER, "note": "Budget?"},
+                        headers=headers)  # fmt: skip
+    assert asked.status_code == 201 and asked.json["state"] == "pending" and asked.json["asked_by"] is None
+    again = client.post(f"/api/v1/incidents/{ref}/approvals", json={"approver": MANAGER}, headers=headers)
+    assert again.status_code == 409 and "pending" in again.json["error"]
+    listed = client.get(f"/api/v1/incidents/{ref}/approvals", headers=headers)
+    assert [a["approver"] for a in listed.json] == [MANAGER]
+    assert client.get("/api/v1/incidents?approval=pending", headers=headers).json[0]["ref"] == ref
+    withdrawn = client.post(f"/api/v1/approvals/{asked.json['id']}/withdraw", headers=headers)
+    assert withdrawn.status_code == 200 and withdrawn.json["state"] == "withdrawn"
+
+
+def test_only_an_admin_token_records_a_decision_and_only_for_the_approver_asked(
+    client: FlaskClient, db: Database, incident_id: int
+) -> None:
+    with db.transaction() as session:
+        agent = accounts.create_token(session, name="agent-bot", role="agent")
+        admin = accounts.create_token(session, name="admin-bot", role="admin")
+    asked = ask(db, incident_id)
+    path = f"/api/v1/approvals/{asked.id}/decision"
+    body = {"decision": "approve", "approver": MANAGER, "comment": "On the phone"}
+    assert client.post(path, json=body, headers={"Authorization": f"Bearer {agent}"}).status_code == 403
+    someone_else = {**body, "approver": "agent@example.com"}
+    assert client.post(path, json=someone_else, headers={"Authorization": f"Bearer {admin}"}).status_code == 403
+    recorded = client.post(path, json=body, headers={"Authorization": f"Bearer {admin}"})
+    assert recorded.status_code == 200 and recorded.json["state"] == "approved"
+    twice = client.post(path, json=body, headers={"Authorization": f"Bearer {admin}"})
+    assert twice.status_code == 409
