@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from hub.approval_cli import incident_approval
 from hub.cli import EntryPointGroup, incident_number, printed_time, with_database
 from hub.domain import INCIDENT_KINDS, KIND_WORDS
 from hub.incident_actions_cli import ACTIONS
@@ -60,7 +61,8 @@ def incident() -> None:
 
 
 for _command in (*ACTIONS, incident_note, incident_reply, incident_time, incident_time_correct,
-                 incident_time_take_back, incident_major, incident_coordinator, incident_stand_down):  # fmt: skip
+                 incident_time_take_back, incident_major, incident_coordinator, incident_stand_down,
+                 incident_approval):  # fmt: skip
     incident.add_command(_command)
 
 
