@@ -3,12 +3,16 @@ functions as the pages, with agents asking `--as` themselves and the approver de
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
 from hub import accounts
+from hub.config import Settings
 from hub.db import Database
 from hub.intake import Intake
+from tests.docs import fenced, run_as_printed
 from tests.hub.commands import refused, run
 from tests.hub.majors import mailed, opened, staff
 from tests.hub.test_incident_cli import timeline
@@ -65,3 +69,20 @@ def test_the_list_can_keep_only_incidents_awaiting_approval(runner: CliRunner, i
     run(runner, "incident", "approval", "ask", f"INC-{waiting}", "--approver", "vic@example.com", *ANN)
     listed = run(runner, "incident", "list", "--approval", "pending")
     assert f"INC-{waiting} " in listed and f"INC-{other} " not in listed
+
+
+def test_the_documented_commands_run_as_printed(
+    intake: Intake, db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    with db.transaction() as session:
+        accounts.create_user(session, email="boss@example.com", password="correct horse battery", role="viewer")
+    number = opened(intake, "A laptop for Carol")
+    assert number == 1, "the document names INC-1"
+    [commands] = fenced("docs/approvals.md", "From the command line", "sh")
+    printed = run_as_printed(commands, settings, tmp_path).splitlines()
+    assert printed[0] == "approval 1 on INC-1 asked of boss@example.com: they were mailed a link to decide"
+    assert printed[1].startswith("INC-1 ") and printed[1].endswith("A laptop for Carol")
+    assert printed[2] == "approval 1 on INC-1 is approved now"
+    assert printed[3].startswith("1     approved   boss@example.com") and printed[3].endswith(
+        "Within budget?; Go ahead"
+    )

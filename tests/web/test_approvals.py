@@ -4,6 +4,7 @@ approver), the incident page's Approvals box, and a person's own Approvals page.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -14,6 +15,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
+from tests.docs import fenced, run_as_printed
 from tests.web.conftest import PASSWORD
 from tests.web.helpers import Login, csrf_token, log_in
 
@@ -209,3 +211,17 @@ def test_only_an_admin_token_records_a_decision_and_only_for_the_approver_asked(
     assert recorded.status_code == 200 and recorded.json["state"] == "approved"
     twice = client.post(path, json=body, headers={"Authorization": f"Bearer {admin}"})
     assert twice.status_code == 409
+
+
+def test_the_documented_api_examples_run_as_printed(
+    live_url: str, settings: Settings, tmp_path: Path, incident_id: int, agent_token: str,
+    make_user: Callable[..., Login],
+) -> None:  # fmt: skip
+    make_user("boss@example.com", role="viewer")
+    assert incident_id == 1, "the document names INC-1"
+    [example] = fenced("docs/approvals.md", "Through the API", "sh")
+    printed = run_as_printed(example.replace("http://127.0.0.1:8000", live_url), settings, tmp_path, TOKEN=agent_token)
+    assert printed.splitlines() == [
+        '{"id":1,"approver":"boss@example.com","state":"pending"}', "INC-1 A laptop for Carol",
+        "1 pending boss@example.com", "withdrawn",
+    ]  # fmt: skip
