@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, exists, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from hub import notices
@@ -75,7 +75,8 @@ _APPROVER, _ASKER = aliased(User), aliased(User)
 _COLUMNS = (ApprovalRow, _APPROVER.email, _ASKER.email)
 
 
-def _query():  # type: ignore[no-untyped-def]
+def _query() -> Select[ApprovalRow, str, str | None]:
+    """Approvals with their approver's and asker's addresses."""
     return (
         select(*_COLUMNS)
         .join(_APPROVER, _APPROVER.id == ApprovalRow.approver_id)
@@ -120,8 +121,10 @@ def by_link(session: Session, claim: Claim) -> tuple[Approval, Incident, User]:
         approval = get(session, claim.incident_id)
     except NoSuchApproval:
         raise StaleLink("this link no longer applies: its approval is gone") from None
+    if approval.approver != claim.person:
+        raise StaleLink("this link no longer applies: its approval was asked of someone else")
     user = session.scalar(select(User).where(User.email == claim.person))
-    if approval.approver != claim.person or user is None or not user.active:
+    if user is None or not user.active:
         raise StaleLink(f"this link no longer applies: {claim.person} has no active account here")
     incident = session.get(Incident, approval.incident_id)
     if incident is None:
@@ -129,7 +132,7 @@ def by_link(session: Session, claim: Claim) -> tuple[Approval, Incident, User]:
     return approval, incident, user
 
 
-def pending_condition():  # type: ignore[no-untyped-def]
+def pending_condition() -> ColumnElement[bool]:
     """SQL: the incident has an approval pending (the list's `approval=pending` filter and its badge)."""
     return exists().where(and_(ApprovalRow.incident_id == Incident.id, ApprovalRow.state == "pending"))
 
@@ -142,19 +145,6 @@ def pending_among(conn: Connection, incident_ids: list[int]) -> set[int]:
         ApprovalRow.incident_id.in_(incident_ids), ApprovalRow.state == "pending"
     )
     return set(conn.scalars(query.distinct()))
-
-
-def awaiting(conn: Connection, incident_id: int) -> bool:
-    """Whether the incident waits for an approval (the requester's page says so, naming nobody)."""
-    return bool(conn.scalar(select(exists().where(ApprovalRow.incident_id == incident_id,
-                                                  ApprovalRow.state == "pending"))))  # fmt: skip
-
-
-def count_waiting(conn: Connection, email: str) -> int:
-    """How many approvals wait for this person (the navigation's count): one indexed count."""
-    query = select(ApprovalRow.id).join(User, User.id == ApprovalRow.approver_id)
-    query = query.where(User.email == email.strip().lower(), ApprovalRow.state == "pending")
-    return len(conn.scalars(query).all())
 
 
 # -- actions ---------------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def mine() -> ResponseReturnValue:
 def decide(approval_id: int) -> ResponseReturnValue:
     """Approve or reject one of one's own approvals; someone else's is refused (403)."""
     if not ActionForm().validate_on_submit():
-        return "The form was out of date; go back and press the button again.", 400
+        abort(400)
     try:
         form = request.form
         decided = approvals.decide(acting_db(), approval_id, form.get("decision", ""), form.get("comment", ""),

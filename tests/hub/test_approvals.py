@@ -188,14 +188,13 @@ def test_a_link_names_no_approval_once_its_approver_is_deactivated(db: Database,
 def test_an_incident_awaits_approval_while_one_is_pending(db: Database, intake: Intake) -> None:
     incident_id = open_email(intake)
     with db.reader() as conn:
-        assert not approvals.awaiting(conn, incident_id)
+        assert approvals.pending_among(conn, [incident_id]) == set()
     asked = approvals.ask(db, incident_id, MANAGER, "", AGENT, MAIL)
     with db.reader() as conn:
-        assert approvals.awaiting(conn, incident_id)
-        assert approvals.count_waiting(conn, MANAGER) == 1
+        assert approvals.pending_among(conn, [incident_id]) == {incident_id}
     approvals.decide(db, asked.id, "approve", "", Actor(MANAGER), MAIL)
     with db.reader() as conn:
-        assert not approvals.awaiting(conn, incident_id)
+        assert approvals.pending_among(conn, [incident_id]) == set()
 
 
 @pytest.mark.usefixtures("people")
