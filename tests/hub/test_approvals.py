@@ -1,5 +1,6 @@
 """Approvals on incidents (hub/approvals.py): asked of a named active user, decided once by them, or withdrawn;
-each one transaction with its timeline entry and its mail."""
+each one transaction with its timeline entry and its mail. On SQLite and PostgreSQL, whose row locks are what keep
+two decisions at once from both landing."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from hub.outbox import body_of
 from hub.signed_links import StaleLink
 from hub.verifying_keys import VerifyingKeys
 from tests.hub.test_triage import open_email, timeline
+from tests.web.both_databases import settings_on_either_database  # noqa: F401  (the fixture `settings`)
 
 AGENT = Actor("agent@example.com")
 MANAGER = "manager@example.com"
