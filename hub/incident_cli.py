@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from hub.approval_cli import incident_approval
 from hub.cli import EntryPointGroup, incident_number, printed_time, with_database
 from hub.domain import INCIDENT_KINDS, KIND_WORDS
 from hub.incident_actions_cli import ACTIONS
@@ -60,7 +61,8 @@ def incident() -> None:
 
 
 for _command in (*ACTIONS, incident_note, incident_reply, incident_time, incident_time_correct,
-                 incident_time_take_back, incident_major, incident_coordinator, incident_stand_down):  # fmt: skip
+                 incident_time_take_back, incident_major, incident_coordinator, incident_stand_down,
+                 incident_approval):  # fmt: skip
     incident.add_command(_command)
 
 
@@ -79,6 +81,7 @@ for _command in (*ACTIONS, incident_note, incident_reply, incident_time, inciden
     help="Only incidents (something is broken) or only requests (someone needs something).",
 )
 @click.option("--request-type", metavar="NAME", help="Only requests asked for as this request type (its name).")
+@click.option("--approval", type=click.Choice(["pending"]), help="pending: only those awaiting an approval.")
 @click.option(
     "--search",
     "text",
@@ -91,14 +94,16 @@ for _command in (*ACTIONS, incident_note, incident_reply, incident_time, inciden
 @click.option("--json", "as_json", is_flag=True, help="A JSON array, each incident as GET /api/v1/incidents has it.")
 def incident_list(
     status: str, assignee: str | None, group: str | None, unassigned: bool, priority: int | None,
-    service: str | None, kind: str | None, request_type: str | None, text: str | None, sort: str, limit: int,
+    service: str | None, kind: str | None, request_type: str | None, approval: str | None,
+    text: str | None, sort: str, limit: int,
     as_json: bool,
 ) -> None:  # fmt: skip
     """Print incidents as the list page finds them, newest first: reference, priority, status, assignee, last seen,
     title (marked [request] for a service request); and how many more match.
 
     Examples: switchboard incident list --group service-desk --priority 1;
-    switchboard incident list --kind request; switchboard incident list --status resolved --search printer --json
+    switchboard incident list --kind request --approval pending;
+    switchboard incident list --status resolved --search printer --json
     """
     import json
 
@@ -109,7 +114,8 @@ def incident_list(
         raise click.UsageError("give one of --assignee, --group and --unassigned")
     statuses = {UNRESOLVED: "open,acknowledged,waiting", EVERY: ""}.get(status.strip().lower(), status)
     args = {"status": statuses, "assignee": assignee or group or "", "priority": str(priority or ""),
-            "service": service or "", "kind": kind or "", "request_type": request_type or "", "q": text or "",
+            "service": service or "", "kind": kind or "", "request_type": request_type or "",
+            "approval": approval or "", "q": text or "",
             "queue": UNASSIGNED if unassigned else "", "sort": sort, "limit": str(limit)}  # fmt: skip
     try:
         wanted = IncidentFilter.from_args(args)

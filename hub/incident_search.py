@@ -13,6 +13,8 @@ Whose incidents: `assignee` names one person or group; `queue` is `mine` (assign
 they are in), a person's address (the same for them: API tokens belong to no one), or `unassigned`. A separate
 argument, since a group may be given any name: no value of `assignee` could be kept for these.
 
+`approval=pending` keeps those awaiting an approval (hub/approvals.py): an EXISTS on the approvals of each incident.
+
 `new=1` keeps those with activity the person asking has not seen (hub/read_markers.py): like `queue=mine`, it is
 theirs, so an API token must not ask it.
 """
@@ -26,7 +28,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select, union_all
 from sqlalchemy.orm import Session
 
-from hub import incident_words, major_incidents, queues, read_markers
+from hub import approvals, incident_words, major_incidents, queues, read_markers
 from hub.addresses import is_address
 from hub.cis import name_key
 from hub.domain import INCIDENT_KINDS
@@ -69,6 +71,8 @@ OPEN = ",".join(OPEN_STATUSES)
 
 #: The `queue` values besides a person's address (which always holds an `@`, so neither can be one).
 MY_QUEUE = "mine"
+#: The one `approval` value: incidents with an approval pending.
+APPROVAL_PENDING = "pending"
 UNASSIGNED = "unassigned"
 
 
@@ -92,6 +96,7 @@ class IncidentFilter:
     queue: str | None = None  # MY_QUEUE, UNASSIGNED or a person's address, lower-cased
     major: bool = False  # only major incidents (hub/major_incidents.py): those whose declaration stands
     news: bool = False  # only those with activity `me` has not seen (hub/read_markers.py)
+    approval: str | None = None  # APPROVAL_PENDING: only those awaiting an approval (hub/approvals.py)
     sort: str = "newest"
     page: int = 1
     limit: int = PAGE_SIZE
@@ -132,6 +137,9 @@ class IncidentFilter:
         kind = text("kind")
         if kind is not None and kind not in INCIDENT_KINDS:
             raise FilterError(f"'kind' must be {' or '.join(INCIDENT_KINDS)}, not {kind!r}")
+        approval = text("approval")
+        if approval is not None and approval != APPROVAL_PENDING:
+            raise FilterError(f"'approval' can only be {APPROVAL_PENDING}, not {approval!r}")
         sort = text("sort") or "newest"
         if sort not in SORTS:
             raise FilterError(f"'sort' must be one of {', '.join(SORTS)}, not {sort!r}")
@@ -151,6 +159,7 @@ class IncidentFilter:
             queue=queue,
             major=flag(args, "major"),
             news=flag(args, "new"),
+            approval=approval,
             sort=sort,
             page=page,
             limit=limit,
@@ -165,6 +174,7 @@ class IncidentFilter:
                   "source": changed.source, "service": changed.service,
                   "ci": changed.ci, "requester": changed.requester, "q": changed.text, "queue": changed.queue,
                   "major": 1 if changed.major else None, "new": 1 if changed.news else None,
+                  "approval": changed.approval,
                   "sort": None if changed.sort == "newest" else changed.sort,
                   "page": None if changed.page == 1 else changed.page}  # fmt: skip
         return {key: value for key, value in values.items() if value is not None}
@@ -185,7 +195,8 @@ class IncidentFilter:
     def narrowed(self) -> bool:
         return any((self.status, self.priority, self.category, self.kind, self.request_type, self.assignee,
                     self.source, self.service, self.ci, self.requester, self.text, self.queue, self.major,
-                    self.news))  # fmt: skip
+                    self.news,
+                    self.approval))  # fmt: skip
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
@@ -211,6 +222,8 @@ class IncidentFilter:
             found.append(major_incidents.standing_condition())
         if self.news and self.me:
             found.append(read_markers.has_news(self.me))
+        if self.approval == APPROVAL_PENDING:
+            found.append(approvals.pending_condition())
         if self.source:
             found.append(Incident.source == self.source)
         if self.service:

@@ -234,6 +234,18 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "summary": "The payroll database ran out of disk during the month-end run.",
         "review_url": "https://switchboard.example/incidents/INC-42/review",
     },
+    # An agent asks a person to approve an incident (hub/approvals.py). `approve_url`: the signed link deciding
+    # without a login (hub/approval_links.py), added by the worker as it sends, like `acknowledge_url`.
+    "approval_asked": {
+        "approval_id": 7,
+        "requester": "carol@example.com",
+        "description": "A laptop for the new starter, please <b>by Monday</b>.",
+        "note": "Within the team's budget?",
+        "by": "bob@example.com",
+        "approve_url": "https://switchboard.example/approve/TOKEN",
+    },
+    # The approver's decision, to whoever asked (or the assignee); `state` is approved or rejected.
+    "approval_decided": {"approver": "ann@example.com", "state": "approved", "comment": "Go ahead."},
     "channel": {
         "kind": "opened",
         "priority": 1,

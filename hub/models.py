@@ -1276,6 +1276,30 @@ class IncidentWatcher(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Approval(Base):
+    """Someone other than the agent asked to say yes to an incident, mostly a service request (hub/approvals.py):
+    a manager for a laptop, a licence owner for access. `asked_by` is the user who asked, NULL when no user did
+    (an API token) or their account is gone; an approval is decided once, by its approver, or withdrawn."""
+
+    __tablename__ = "approvals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    approver_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    asked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(10), default="pending")  # pending|approved|rejected|withdrawn
+    comment: Mapped[str] = mapped_column(Text, default="")
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+
+    # "Waiting for me" reads an approver's pending ones; the incident page and its badge read an incident's.
+    __table_args__ = (
+        Index("ix_approvals_approver_state", "approver_id", "state"),
+        Index("ix_approvals_incident_state", "incident_id", "state"),
+    )
+
+
 class IncidentRead(Base):
     """When a person last opened an incident's page (hub/read_markers.py): what people wrote on it since is "new"
     to them on the list. One row per (person, incident), rewritten on each visit; gone with either."""

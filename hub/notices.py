@@ -487,3 +487,26 @@ def status_update(
     headers = {**notice.headers, "List-Unsubscribe": f"<{leave_url}>",
                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click", "Precedence": "bulk"}  # fmt: skip
     return replace(notice, headers=headers)
+
+
+def approval_asked(
+    *, incident_id: int, title: str, approval_id: int, approver: str, requester: str | None, description: str,
+    note: str, by: str, desk_address: str, base_url: str, templates: MailTemplates = DEFAULTS,
+) -> Notice:  # fmt: skip
+    """Ask a person to approve an incident (hub/approvals.py): what it is, who asked and why, and (added by the
+    worker as it sends: `approve_url`) the signed link to decide without logging in."""
+    excerpt = description if len(description) <= REPLY_EXCERPT else description[:REPLY_EXCERPT].rstrip() + " …"
+    facts = _facts(incident_id, title, recipient=approver, desk_address=desk_address, base_url=base_url,
+                   approval_id=approval_id, requester=requester or "", description=excerpt, note=note,
+                   by=by)  # fmt: skip
+    return _notice("approval_asked", template="approval_asked", facts=facts, templates=templates)
+
+
+def approval_decided(
+    *, incident_id: int, title: str, recipient: str, approver: str, state: str, comment: str, desk_address: str,
+    base_url: str, templates: MailTemplates = DEFAULTS,
+) -> Notice:  # fmt: skip
+    """Tell whoever asked for an approval (or the assignee) that it was approved or rejected, and why."""
+    facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url,
+                   approver=approver, state=state, comment=comment)  # fmt: skip
+    return _notice("approval_decided", template="approval_decided", facts=facts, templates=templates)

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from hub import ack_links, notices, request_links
+from hub import ack_links, approval_links, notices, request_links
 from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import OutboxMessage, utcnow
 from hub.statements import (
@@ -70,7 +70,8 @@ def body_of(
 
     With the installation's `secret_key` (the worker's), mail gains the signed links made as it is sent: asking a
     person to act on an incident, its "Acknowledge" link (hub/ack_links.py); telling a requester about their
-    request, its "Follow your request" link (hub/request_links.py)."""
+    request, its "Follow your request" link (hub/request_links.py); asking a person to approve one, its "Approve or
+    reject" link (hub/approval_links.py)."""
     if row.template is None:
         return row.body, row.html
     facts = row.facts or {}
@@ -78,6 +79,7 @@ def body_of(
         base_url = facts["base_url"]
         for links in (ack_links.LINKS, request_links.LINKS):
             facts = {**facts, **links.facts(secret_key, base_url, row.template, row.incident_id, row.recipient)}
+        facts = {**facts, **approval_links.facts(secret_key, base_url, row.template, facts, row.recipient)}
     return templates.render_body(row.template, facts)
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, aliased
 
 from hub import request_conversation
 from hub.domain import format_ref
-from hub.models import Incident, TimelineEntry
+from hub.models import Approval, Incident, TimelineEntry
 from hub.request_conversation import Conversation
 from hub.signed_links import Claim, LinkKind, StaleLink
 
@@ -78,17 +78,35 @@ class Outcome:
         return f"{self.ref} was reopened: the desk is working on it again." if self.reopened else None
 
 
-def says(status: str, merged_into: int | None, outcome: Outcome | None = None) -> tuple[str, str]:
+#: What the requester is told while an approval is pending on their open request (hub/approvals.py): who is
+#: asked is the desk's business, so no one is named.
+AWAITING_APPROVAL = ("Waiting for approval", "Someone has to approve your request before we go ahead. We will let "
+                     "you know how it goes.")  # fmt: skip
+
+
+def says(
+    status: str, merged_into: int | None, outcome: Outcome | None = None, *, awaiting_approval: bool = False
+) -> tuple[str, str]:
     """(label, explanation): where a request stands, in the requester's words (its page, their list of requests).
     One merged into someone else's request names the reference it is followed under now (`outcome`'s, else the one
-    it was merged into), as the mail about the merge did, and nothing more of it."""
+    it was merged into), as the mail about the merge did, and nothing more of it. `awaiting_approval`: an approval
+    is pending on it, said while it is open or acknowledged (waiting on them, they have something to do first)."""
     if merged_into is not None:
         into = outcome.ref if outcome is not None else format_ref(merged_into)
         return "Merged", (
             f"It is followed under {into} now, with the same trouble others reported: a reply to any of our emails "
             f"about it reaches {into}."
         )
+    if awaiting_approval and status in ("open", "acknowledged"):
+        return AWAITING_APPROVAL
     return SAYS.get(status, (status.capitalize(), ""))
+
+
+def _awaiting_approval(session: Session, incident_id: int) -> bool:
+    """Whether an approval is pending on the incident (hub/approvals.py, which imports the outbox that imports this
+    module: read here from its table)."""
+    pending = select(Approval.id).where(Approval.incident_id == incident_id, Approval.state == "pending")
+    return session.scalar(pending.limit(1)) is not None
 
 
 #: The timeline kinds of a reopening: by an agent (the status it leads to) or by a reply or an alert (intake's).
@@ -221,7 +239,8 @@ def view(session: Session, claim: Claim, newest_part: Callable[[str], str | None
     passed in by the page); by default nothing is cut."""
     incident = current_incident(session, claim)
     outcome = outcomes(session, [incident.id]).get(incident.id) if incident.merged_into_id is not None else None
-    label, explanation = says(incident.status, incident.merged_into_id, outcome)
+    label, explanation = says(incident.status, incident.merged_into_id, outcome,
+                              awaiting_approval=_awaiting_approval(session, incident.id))  # fmt: skip
     done = outcome.done if outcome is not None else incident.status in ("resolved", "closed")
     resolved_at, resolution = (
         (outcome.resolved_at, outcome.resolution) if outcome else (incident.resolved_at, incident.resolution)

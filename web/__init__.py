@@ -34,6 +34,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         account,
         acknowledge,
         api,
+        approvals,
+        approvals_api,
         ask_desk,
         audit,
         auth,
@@ -162,6 +164,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         cis_api.bp,
         mail_choices_api.bp,
         major_api.bp,
+        approvals_api.bp,
         reviews_api.bp,
         request_types_api.bp,
         services_api.bp,
@@ -177,6 +180,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(incidents.bp)
     app.register_blueprint(incident_actions.bp)
     app.register_blueprint(incident_notes.bp)
+    app.register_blueprint(approvals.bp)
     app.register_blueprint(new_incident.bp)
     app.register_blueprint(incident_export.bp)
     app.register_blueprint(saved_replies.bp)
@@ -211,6 +215,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         sso.bp,  # logging in with the identity provider (404 when none is set)
         satisfaction.bp,  # the requester's "How did we do?" page
         acknowledge.bp,  # an agent's "Acknowledge" link from a mail
+        approvals.link_bp,  # an approver's "Approve or reject" link from a mail
         status_page.bp,  # how the public services are doing
         status_subscriptions.bp,  # its updates by mail
         help_centre.bp,  # the published knowledge articles

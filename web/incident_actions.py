@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from hub import incident_notes, major_incidents, people, problem_links, time_spent, triage
+from hub import approvals, incident_notes, major_incidents, people, problem_links, time_spent, triage
 from hub.agent_action import Actor, Mail, TriageError
 from hub.domain import KIND_WORDS
 from hub.errors import BadInput, StorageUnavailable
@@ -193,6 +193,20 @@ def _stand_down(number: int, actor: Actor) -> str:
     return "is no longer a major incident"
 
 
+def _ask_approval(number: int, actor: Actor) -> str:
+    form = request.form
+    asked = approvals.ask(acting_db(), number, form.get("approver", ""), form.get("note", ""), actor, mail_settings())
+    return f"awaits {_named(asked.approver)}'s approval: they were mailed a link to decide"
+
+
+def _withdraw_approval(number: int, actor: Actor) -> str:
+    approval = row_id(request.form.get("approval", ""))
+    if approval is None:
+        raise TriageError("choose which approval to withdraw")
+    withdrawn = approvals.withdraw(acting_db(), approval, actor, incident_id=number)
+    return f"no longer awaits {_named(withdrawn.approver)}'s approval"
+
+
 ACTIONS: dict[str, Callable[[int, Actor], str]] = {
     **{action: _status(action) for action in triage.STATUS_ACTIONS},
     "assign": _assign,
@@ -212,6 +226,8 @@ ACTIONS: dict[str, Callable[[int, Actor], str]] = {
     "major": _declare_major,
     "coordinator": _hand_over,
     "stand_down": _stand_down,
+    "ask_approval": _ask_approval,
+    "withdraw_approval": _withdraw_approval,
 }
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from hub import (
     agent_files,
+    approvals,
     assignees,
     cis,
     dashboard,
@@ -67,11 +68,12 @@ def index() -> ResponseReturnValue:
         my_groups = queues.groups_of(session, current_user.email)  # "My queue" is offered to their members
         majors = major_incidents.in_progress(session)
         news = read_markers.with_news(session, current_user.email, [incident.id for incident in found.incidents])
+        awaiting = approvals.pending_among(session.connection(), [incident.id for incident in found.incidents])
         names = people.names_of(session.connection(), [*_named_in_rows(found.incidents),
                                                        *(major.coordinator for major in majors)])  # fmt: skip
     return render_template("incidents/list.html", page=found, filter=filt, statuses=STATUSES, sorts=SORTS,
                            people=listed, groups=groups, error=error, bulk=BULK_ACTIONS, my_groups=my_groups,
-                           majors=majors, news=news, names=names,
+                           majors=majors, news=news, names=names, awaiting_approval=awaiting,
                            desk_address=services().settings.desk_address)  # fmt: skip
 
 
@@ -113,12 +115,14 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
         articles = _helpful_articles(session, incident) if incident is not None and incident.requester else []
         answer = satisfaction.answer_for(session, incident.id) if incident is not None else None
         time_entries = time_spent.entries(session, incident.id) if incident is not None else []
+        asked = approvals.of_incident(session, incident.id) if incident is not None else []
         may_work = incident is not None and allowed(current_user.role, WORK_INCIDENTS)
         ci_names = cis.active_names(session) if may_work else []
         open_problems = problem_links.open_problems(session) if may_work else []
         mentionable, mention_more = _mentionable(session) if may_work else ([], False)
         review = reviews.of_incident(session, incident.id) if incident is not None and incident.major else None
-        named = [incident.assignee, *people.on_timeline(incident), *_majors(incident)] if incident is not None else []
+        named = [incident.assignee, *people.on_timeline(incident), *_majors(incident),
+                 *(a.approver for a in asked)] if incident is not None else []  # fmt: skip
         names = people.names_of(session.connection(), named)
         major_group = (major_groups.chosen(session.connection(), incident.service,
                                            services().settings.major_incident_group)
@@ -136,7 +140,8 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
                            articles=articles, time_entries=time_entries, ci_names=ci_names,
                            mentionable=mentionable, mention_more=mention_more, draft=draft,
                            file_limits=_file_limits(), review=review, major_group=major_group,
-                           open_problems=open_problems, names=names, timeline=timeline), status  # fmt: skip
+                           open_problems=open_problems, names=names, timeline=timeline,
+                           approvals=asked), status  # fmt: skip
 
 
 def _named_in_rows(incidents: Sequence[Incident]) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from web.permissions import (
+    DECIDE_APPROVALS,
     MANAGE_INTEGRATIONS,
     MANAGE_SILENCES,
     MANAGE_USERS,
@@ -36,6 +37,7 @@ WORK = (
     Link("incidents.index", "Incidents", VIEW_INCIDENTS, ("incidents", "new_incident")),
     Link("problems.index", "Problems", VIEW_INCIDENTS, ("problems",)),
     Link("reviews.index", "Reviews", VIEW_INCIDENTS, ("reviews",)),
+    Link("approvals.mine", "Approvals", DECIDE_APPROVALS, ("approvals",)),
     Link("knowledge.index", "Knowledge", VIEW_INCIDENTS, ("knowledge",)),
     Link("changes.index", "Changes", VIEW_CHANGES, ("changes",)),
     Link("cis.index", "CIs", VIEW_CIS, ("cis",), "Configuration items"),

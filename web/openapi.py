@@ -22,7 +22,7 @@ from hub.satisfaction import RATINGS
 from hub.time_spent import MOST_MINUTES, WHAT_WIDTH
 from hub.triage import TRANSITIONS
 from ingest.logged import CHANNELS
-from web import catalogue_openapi, request_types_openapi
+from web import approvals_openapi, catalogue_openapi, request_types_openapi
 from web.downloads import SAFE_TYPES
 from web.openapi_parts import answer as _json
 from web.openapi_parts import body as _body
@@ -698,6 +698,12 @@ def document() -> dict[str, Any]:
                             "in": "query",
                             "schema": {"type": "integer", "enum": [0, 1]},
                             "description": "1: only major incidents (declared, not stood down).",
+                        },
+                        {
+                            "name": "approval",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": ["pending"]},
+                            "description": "`pending`: only incidents with an approval asked and not decided yet.",
                         },
                         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 100}},
                         {
@@ -1761,6 +1767,7 @@ def document() -> dict[str, Any]:
             },
             **catalogue_openapi.PATHS,
             **request_types_openapi.PATHS,
+            **approvals_openapi.PATHS,
         },
         "components": {
             "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
@@ -1785,6 +1792,7 @@ def document() -> dict[str, Any]:
                 "ReviewAction": _REVIEW_ACTION,
                 **catalogue_openapi.SCHEMAS,
                 **request_types_openapi.SCHEMAS,
+                **approvals_openapi.SCHEMAS,
             },
         },
     }

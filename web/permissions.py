@@ -33,6 +33,7 @@ VIEW_CIS = "cis.view"
 MANAGE_CIS = "cis.manage"
 VIEW_CATALOGUE = "catalogue.view"
 MANAGE_CATALOGUE = "catalogue.manage"
+DECIDE_APPROVALS = "approvals.decide"
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     VIEW_INCIDENTS: frozenset(ROLES),
@@ -62,6 +63,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # against. Changing them moves every incident's clocks and the public status page: admins, as with the rules.
     VIEW_CATALOGUE: frozenset(ROLES),
     MANAGE_CATALOGUE: frozenset({"admin"}),
+    # Deciding the approvals asked of oneself (hub/approvals.py): approvers are often managers with a viewer's
+    # role. Only the person asked decides; asking and withdrawing are incident work.
+    DECIDE_APPROVALS: frozenset(ROLES),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

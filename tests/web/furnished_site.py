@@ -1,7 +1,8 @@
 """One site with data on every page, for the checks that visit every page (tests/web/test_accessibility.py in
 Chromium, tests/web/test_html_validity.py through the test client): an incident with a timeline, a problem, a
 change, a CI, a group on call, an article, a major incident in progress and a reviewed one, a calendar and a policy,
-someone with two-factor authentication, and the signed links mailed to requesters and agents. Which pages they visit
+someone with two-factor authentication, an approval, and the signed links mailed to requesters, agents and
+approvers. Which pages they visit
 is kept complete by tests/web/test_page_coverage.py."""
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from flask import Flask
 from hub import (
     accounts,
     ack_links,
+    approval_links,
+    approvals,
     calendars,
     catalogue,
     changes,
@@ -74,7 +77,7 @@ DETAIL_PAGES = ("incidents/INC-1", "problems/PRB-1", "changes/CHG-1", "cis/db1.e
 PUBLIC_PAGES = ("login", "help", "help/1", "status", "help/ask", "help/my-requests", "help/my-requests/<list>",
                 "requests/<request>", "help/ask/confirm/<ask>", "satisfaction/<satisfaction>", "ack/<ack>",
                 "status/subscribe", "status/confirm/<subscribed>", "status/unsubscribe/<leave>",
-                "help/request", "help/ask?type=1")  # fmt: skip
+                "help/request", "help/ask?type=1", "approve/<approval>")  # fmt: skip
 #: Error pages, by the status each answers with: a page that is not there, to an admin (error.html, which answers a
 #: 403 alike) and to anyone, and an article not there (help/gone.html); a link of ours that expired, and one that
 #: never was ours (link_problem.html); single sign-on's refusal (sso_problem.html).
@@ -176,6 +179,9 @@ def furnish(settings: Settings, db: Database) -> dict[str, str]:
         printing = {"field": "title", "op": "contains", "value": "Printer"}
         printers = RuleSpec(id=0, name="Printers to mail", when=printing, actions={"service": "mail"})
         rulebook.add_rule(session, printers, author=ADMIN.email)
+    # Waiting for the admin: their Approvals page, the incident's Approvals box and the approver's link show it.
+    asked = approvals.ask(db, incident_id, ADMIN.email, "A new printer is within budget?", Actor("ann@example.com"),
+                          Mail("desk@example.com", settings.base_url))  # fmt: skip
     key = settings.secret_key
     long_ago = utcnow() - request_links.LINKS.lifetime - timedelta(days=1)
     return {"request": request_links.LINKS.sign(key, incident_id, "ann@example.org"),
@@ -185,7 +191,8 @@ def furnish(settings: Settings, db: Database) -> dict[str, str]:
             "satisfaction": satisfaction.sign(key, major, "bob@example.org"),
             "ack": ack_links.LINKS.sign(key, alarm, "ann@example.com"),  # still open: its button shows
             "subscribed": status_subscriptions.CONFIRM.sign(key, subscriber_id, "ann@example.org"),
-            "leave": status_subscriptions.LEAVE.sign(key, subscriber_id, "ann@example.org")}  # fmt: skip
+            "leave": status_subscriptions.LEAVE.sign(key, subscriber_id, "ann@example.org"),
+            "approval": approval_links.LINKS.sign(key, asked.id, ADMIN.email)}  # fmt: skip
 
 
 def address(path: str, links: dict[str, str]) -> str:

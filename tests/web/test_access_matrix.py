@@ -31,6 +31,8 @@ UI = {
     "incident_notes.note": ("POST", "/incidents/INC-1/note", STAFF),
     "incident_notes.reply": ("POST", "/incidents/INC-1/reply", STAFF),
     "incident_actions.bulk": ("POST", "/incidents/bulk", STAFF),
+    "approvals.mine": ("GET", "/approvals", PEOPLE),
+    "approvals.decide": ("POST", "/approvals/1/decision", PEOPLE),
     "new_incident.new": ("GET", "/incidents/new", STAFF),
     "incident_export.download": ("GET", "/incidents.csv", PEOPLE),
     "saved_replies.index": ("GET", "/replies", STAFF),
@@ -142,9 +144,10 @@ UI = {
 }
 # "/" only redirects to /incidents, which is where the login check happens. The login's second step (the
 # authenticator code, or a security key's options and answer) is authorised by the right password moments before
-# (tests/web/test_two_factor.py, tests/web/test_security_keys.py). The
-# requester's satisfaction page, their list of requests and an agent's acknowledge page are authorised by their
-# signed links (tests/web/test_satisfaction.py, tests/web/test_my_requests.py, tests/web/test_acknowledge_link.py).
+# (tests/web/test_two_factor.py, tests/web/test_security_keys.py). The requester's satisfaction page, their list
+# of requests, an agent's acknowledge page and an approver's page are authorised by their signed links
+# (tests/web/test_satisfaction.py, tests/web/test_my_requests.py, tests/web/test_acknowledge_link.py,
+# tests/web/test_approvals.py).
 # Single sign-on's start and callback are how someone without a session gets one: the start only sends the browser
 # to the provider, and the callback logs in only whom a verified ID token names, for a login this browser started
 # (tests/web/test_sso.py). Its back-channel logout is posted by the provider, server to server, and ends only the
@@ -156,6 +159,7 @@ PUBLIC = {
     "health.healthz", "metrics.metrics",
     "openapi.openapi", "static",
     "satisfaction.page", "satisfaction.answer", "acknowledge.page", "acknowledge.acknowledge",
+    "approval_link.page", "approval_link.answer",
     "status_page.page", "status_page.as_json", "status_page.as_atom", "oncall_feed.personal",
     "request_status.page", "request_status.solved", "status_subscriptions.form", "status_subscriptions.ask",
     "status_subscriptions.confirm_page", "status_subscriptions.confirm", "status_subscriptions.leave_page",
@@ -170,6 +174,7 @@ BY_MACHINE_CREDENTIALS = {
     "api.log_time", "api.correct_time", "api.add_watcher", "api.remove_watcher", "api.link_problem",
     "api.unlink_problem",
     "major_api.declare", "major_api.hand_over", "major_api.stand_down",
+    "approvals_api.index", "approvals_api.ask", "approvals_api.decide", "approvals_api.withdraw",
     "reviews_api.index", "reviews_api.detail", "reviews_api.start", "reviews_api.save", "reviews_api.publish",
     "reviews_api.add_action", "reviews_api.remove_action", "reviews_api.file_problem",
     "problems_api.api_suggestions", "problems_api.api_index", "problems_api.api_create", "problems_api.api_problem",

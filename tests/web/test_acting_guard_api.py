@@ -45,6 +45,9 @@ ROUTES: dict[str, tuple[dict[str, str], Any]] = {
     "major_api.declare": ({"ref": "{plain}"}, {"reason": "Payroll is down", "coordinator": "bob@example.com"}),
     "major_api.hand_over": ({"ref": "{open}"}, {"coordinator": "bob@example.com"}),
     "major_api.stand_down": ({"ref": "{open}"}, None),
+    "approvals_api.ask": ({"ref": "{plain}"}, {"approver": "vic@example.com", "note": "Within budget?"}),
+    "approvals_api.decide": ({"approval_id": "{approval}"}, {"decision": "approve", "approver": "vic@example.com"}),
+    "approvals_api.withdraw": ({"approval_id": "{approval}"}, None),
     "reviews_api.start": ({"ref": "{unreviewed}"}, None),
     "reviews_api.save": ({"ref": "{reviewed}"}, {"impact": "No payslips for an hour"}),
     "reviews_api.publish": ({"ref": "{reviewed}"}, None),
@@ -104,7 +107,8 @@ def call(client: FlaskClient, db: Database) -> Call:
 def desk(db: Database, call: Call, raise_incident: Callable[..., str]) -> dict[str, str]:
     """What each route acts on: an open major incident (watched by Ann, part of PRB-1, with a
     time entry), a plain one, a resolved major one with a draft review and a follow-up action, one not reviewed yet;
-    problems PRB-1 and PRB-2, CHG-1 fixing PRB-1, the service mail, a policy, the calendar office, a silence, and
+    problems PRB-1 and PRB-2, CHG-1 fixing PRB-1, an approval asked of Vic on the open one, the service mail, a
+    policy, the calendar office, a silence, and
     an on-call rotation for dba with a cover. All made before the window, by the token still an admin."""
     staff(db)
     with db.transaction() as session:
@@ -149,6 +153,8 @@ def desk(db: Database, call: Call, raise_incident: Callable[..., str]) -> dict[s
     things["silence"] = str(ok("POST", "/api/v1/silences", {"matchers": ["labels.team=db"], "duration": "1h"})["id"])
     cover = {"who": "ann@example.com", "starts_at": SOON, "ends_at": LATER}
     things["override"] = str(ok("POST", "/api/v1/oncall/dba/overrides", cover)["id"])
+    asked = {"approver": "vic@example.com", "note": "A new disk?"}
+    things["approval"] = str(ok("POST", f"/api/v1/incidents/{refs[0]}/approvals", asked)["id"])
     return things
 
 

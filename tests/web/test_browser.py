@@ -28,6 +28,8 @@ from werkzeug.serving import make_server
 from hub import (
     accounts,
     ack_links,
+    approval_links,
+    approvals,
     assignees,
     catalogue,
     cis,
@@ -449,6 +451,33 @@ def test_paged_agent_acknowledges_from_the_mail_link_on_a_phone_without_logging_
     assert page.locator("#status").inner_text() == "acknowledged"
     with db.read() as session:
         assert session.get_one(Incident, incident_id).status == "acknowledged"
+    assert policy == [], policy
+
+
+def test_a_manager_approves_from_the_mail_link_on_a_phone_without_logging_in(
+    live_url: str, page: Page, intake: Intake, db: Database, settings: Settings, make_user: Callable[..., Login]
+) -> None:
+    policy = policy_violations(page)
+    make_user(email="agent@example.com")
+    make_user(email="manager@example.com", role="viewer")
+    raw = Raw(source="generic", content_type="application/json", body=b"{}")
+    incident_id = intake.record(raw, InboundEvent(source="generic", title="A laptop for Carol", dedup_key="laptop")
+                                ).incident_id  # fmt: skip
+    assert incident_id is not None
+    asked = approvals.ask(db, incident_id, "manager@example.com", "Within budget?", Actor("agent@example.com"),
+                          Mail("desk@example.com", live_url))  # fmt: skip
+    token = approval_links.LINKS.sign(settings.secret_key, asked.id, "manager@example.com")
+    page.set_viewport_size({"width": 375, "height": 700})
+    page.goto(f"{live_url}/approve/{token}")
+    assert page.get_by_text("Within budget?").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    _screenshot(page, "approve")
+    page.fill("#comment", "Go ahead")
+    page.get_by_role("button", name="Approve").click()
+    page.get_by_text("Approved as manager@example.com").wait_for()
+    assert page.locator("#approval-state").inner_text() == "approved"
+    with db.read() as session:
+        assert approvals.get(session, asked.id).comment == "Go ahead"
     assert policy == [], policy
 
 
@@ -979,7 +1008,7 @@ MAIN_PAGES = (
     "dashboard", "incidents", "incidents/new", "problems", "changes", "changes/calendar", "oncall", "rules",
     "integrations", "silences", "reports/sla", "account", "replies", "users", "groups", "mailboxes", "outbox", "audit",
     "events/unprocessable", "account/two-factor", "requesters", "reports/time", "cis", "cis/new", "services",
-    "reviews", "request-types", "request-types/new",
+    "reviews", "request-types", "request-types/new", "approvals",
 )  # fmt: skip
 
 

@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hub import agent_files, incident_notes, request_conversation, request_links, satisfaction, triage
+from hub import agent_files, approvals, incident_notes, request_conversation, request_links, satisfaction, triage
 from hub.agent_action import Actor, Mail
 from hub.config import Settings
 from hub.db import Database
@@ -298,3 +298,17 @@ def test_a_link_to_a_request_merged_into_someone_elses_shows_how_that_one_was_re
     assert "How it was resolved" in html and "New rollers &lt;script&gt;" in html and HOSTILE not in html
     assert "Bea" not in html and "bea@" not in html  # nothing else of hers
     assert "It is solved: close my request" not in html
+
+
+def test_the_requester_sees_their_request_waiting_for_approval_without_the_approvers_name(
+    client: FlaskClient, db: Database, settings: Settings, incident_id: int, make_user: Callable[..., Login]
+) -> None:
+    make_user("bob@example.com")
+    make_user("boss@example.com", role="viewer")
+    asked = approvals.ask(db, incident_id, "boss@example.com", "Budget?", Actor("bob@example.com"),
+                          Mail(settings.desk_address, settings.base_url))  # fmt: skip
+    html = client.get(link(settings, incident_id)).get_data(as_text=True)
+    assert '<strong id="state">Waiting for approval</strong>' in html
+    assert "boss@example.com" not in html and "Budget?" not in html
+    approvals.decide(db, asked.id, "approve", "", Actor("boss@example.com"), Mail(settings.desk_address, ""))
+    assert '<strong id="state">Open</strong>' in client.get(link(settings, incident_id)).get_data(as_text=True)

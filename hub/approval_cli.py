@@ -1,0 +1,151 @@
+"""`switchboard incident approval ask|list|decide|withdraw`: approvals on incidents (hub/approvals.py), as the
+incident page, the Approvals page and the mailed link do them: the same checks, timeline entries and mail.
+
+Asking and withdrawing are incident work, done `--as` an active agent or admin (hub/acting_cli.py). Deciding is
+the approver's own, whatever their role (managers often only view incidents), so `decide --as` takes any active
+user, checked again inside the decision's transaction, and only the person asked may decide.
+
+Each command imports what it works with when it runs (see hub/cli.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from hub.acting_cli import AS, acting
+from hub.cli import incident_number, printed_time, with_database
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from hub.agent_action import Actor
+    from hub.approvals import Approval
+    from hub.config import Settings
+    from hub.db import Database, Guard
+
+
+@click.group("approval")
+def incident_approval() -> None:
+    """Approvals on an incident: ask a person to say yes, list them, decide one, withdraw one.
+
+    Examples: switchboard incident approval ask INC-7 --approver boss@example.com --note "Within budget?"
+    --as ann@example.com; switchboard incident approval list INC-7;
+    switchboard incident approval decide 3 approve --comment "Go ahead" --as boss@example.com
+    """
+
+
+@incident_approval.command("ask")
+@click.argument("ref")
+@click.option("--approver", required=True, metavar="EMAIL", help="Who is asked: an active user's email.")
+@click.option("--note", default="", help="Why they are asked; in the mail they get.")
+@AS
+def approval_ask(ref: str, approver: str, note: str, actor: str) -> None:
+    """Ask a person to approve incident REF: they are mailed it with a link to approve or reject it.
+
+    A pending approval does not pause the SLA clocks (`switchboard incident wait` does).
+
+    Example: switchboard incident approval ask INC-7 --approver boss@example.com --note "Within budget?"
+    --as ann@example.com
+    """
+    from hub import approvals
+    from hub.agent_action import Mail
+
+    number = incident_number(ref)
+    asked = acting(actor, lambda db, settings, who: approvals.ask(db, number, approver, note, who, Mail.of(settings)))
+    click.echo(f"approval {asked.id} on {asked.ref} asked of {asked.approver}: they were mailed a link to decide")
+
+
+@incident_approval.command("list")
+@click.argument("ref")
+def approval_list(ref: str) -> None:
+    """Print incident REF's approvals, oldest first: id, state, approver, when, note and comment.
+
+    Example: switchboard incident approval list INC-7
+    """
+    from hub import approvals
+
+    number = incident_number(ref)
+
+    def read(db: Database, _: Settings) -> list[Approval]:
+        with db.read() as session:
+            return approvals.of_incident(session, number)
+
+    found = with_database(read)
+    if not found:
+        click.echo(f"no approvals on INC-{number}")
+    for approval in found:
+        click.echo(_line(approval))
+
+
+@incident_approval.command("decide")
+@click.argument("approval_id", metavar="ID", type=click.IntRange(1))
+@click.argument("decision", type=click.Choice(["approve", "reject"]))
+@click.option("--comment", default="", help="Why; told to whoever asked.")
+@click.option("--as", "actor", required=True, metavar="EMAIL", help="The approver: the active user who was asked.")
+def approval_decide(approval_id: int, decision: str, comment: str, actor: str) -> None:
+    """Approve or reject approval ID as the person asked; once only.
+
+    Example: switchboard incident approval decide 3 approve --comment "Go ahead" --as boss@example.com
+    """
+    from hub import approvals
+    from hub.agent_action import Actor, Mail
+
+    who = actor.strip().lower()
+
+    def run(db: Database, settings: Settings) -> Approval:
+        with db.read() as session:
+            _refuse_unless_active(session.connection(), who)
+        return approvals.decide(db.guarded(_still_active(who)), approval_id, decision, comment, Actor(who),
+                                Mail.of(settings))  # fmt: skip
+
+    decided = with_database(run)
+    click.echo(f"approval {decided.id} on {decided.ref} is {decided.state} now")
+
+
+@incident_approval.command("withdraw")
+@click.argument("approval_id", metavar="ID", type=click.IntRange(1))
+@AS
+def approval_withdraw(approval_id: int, actor: str) -> None:
+    """Withdraw pending approval ID: its mailed link then decides nothing.
+
+    Example: switchboard incident approval withdraw 3 --as ann@example.com
+    """
+    from hub import approvals
+
+    def work(db: Database, _: Settings, who: Actor) -> Approval:
+        return approvals.withdraw(db, approval_id, who)
+
+    withdrawn = acting(actor, work)
+    click.echo(f"approval {withdrawn.id} on {withdrawn.ref} is withdrawn")
+
+
+def _line(approval: Approval) -> str:
+    when = printed_time(approval.decided_at or approval.asked_at)
+    said = "; ".join(part for part in (approval.note, approval.comment) if part)
+    return f"{approval.id:<5} {approval.state:<10} {approval.approver:<32} {when:<20}  {said}".rstrip()
+
+
+def _refuse_unless_active(conn: Connection, who: str) -> None:
+    from sqlalchemy import select
+
+    from hub.errors import BadInput
+    from hub.models import User
+
+    if conn.scalar(select(User.id).where(User.email == who, User.active.is_(True))) is None:
+        raise BadInput(f"--as {who}: no active user has that address; the approver decides as themselves")
+
+
+def _still_active(who: str) -> Guard:
+    """The guard refusing the decision's transaction when `who` was deactivated meanwhile."""
+
+    def guard(conn: Connection) -> None:
+        from sqlalchemy import select
+
+        from hub.models import User
+
+        conn.execute(select(User.id).where(User.email == who).with_for_update(read=True))
+        _refuse_unless_active(conn, who)
+
+    return guard

@@ -1,0 +1,261 @@
+"""Approvals on incidents: someone other than the agent says yes (a manager approves a laptop, a licence owner
+approves access), mostly on service requests.
+
+An agent asks a named active user (`ask`); the approver approves or rejects once (`decide`), or the agent
+withdraws the question (`withdraw`). Each is one transaction, as `hub/triage.py`'s actions are: the incident
+locked (so two clicks on the same approval take turns, and the second finds it decided), its timeline entry, and
+the mail it owes through the outbox. Asking mails the approver a signed link to decide without logging in
+(hub/approval_links.py); a decision mails whoever asked, or the assignee when no user did. A pending approval
+does not pause SLA clocks: an agent who wants them paused sets the incident waiting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Connection, Select, and_, exists, select
+from sqlalchemy.orm import Session, aliased
+
+from hub import notices
+from hub.agent_action import Actor, Mail, NoSuchPart, NotTheirs, TriageError, locked
+from hub.db import Database
+from hub.domain import format_ref
+from hub.models import Approval as ApprovalRow
+from hub.models import Incident, User, utcnow
+from hub.outbox import entry, owe
+from hub.signed_links import Claim, StaleLink
+
+STATES = ("pending", "approved", "rejected", "withdrawn")
+#: What an approver says -> the state it leaves.
+DECISIONS = {"approve": "approved", "reject": "rejected"}
+#: An incident in one of these is dealt with: nobody is asked any more.
+DONE = ("resolved", "closed")
+MAX_NOTE = 2_000
+
+
+class NoSuchApproval(NoSuchPart):
+    """No approval by that id (on that incident): an API answers 404."""
+
+
+class NotTheApprover(NotTheirs):
+    """Only the person asked decides an approval: an API answers 403."""
+
+
+class AlreadyDecided(TriageError):
+    """The approval is no longer pending; the message says what became of it."""
+
+
+@dataclass(frozen=True)
+class Approval:
+    """One approval as pages, mail, the API and the command line show it."""
+
+    id: int
+    incident_id: int
+    approver: str
+    asked_by: str | None
+    note: str
+    state: str
+    comment: str
+    asked_at: datetime
+    decided_at: datetime | None
+
+    @property
+    def ref(self) -> str:
+        return format_ref(self.incident_id)
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "incident": self.ref, "approver": self.approver, "asked_by": self.asked_by,
+                "note": self.note, "state": self.state, "comment": self.comment,
+                "asked_at": self.asked_at.isoformat(),
+                "decided_at": self.decided_at.isoformat() if self.decided_at else None}  # fmt: skip
+
+
+_APPROVER, _ASKER = aliased(User), aliased(User)
+_COLUMNS = (ApprovalRow, _APPROVER.email, _ASKER.email)
+
+
+def _query() -> Select[ApprovalRow, str, str | None]:
+    """Approvals with their approver's and asker's addresses."""
+    return (
+        select(*_COLUMNS)
+        .join(_APPROVER, _APPROVER.id == ApprovalRow.approver_id)
+        .outerjoin(_ASKER, _ASKER.id == ApprovalRow.asked_by)
+    )
+
+
+def _value(row: ApprovalRow, approver: str, asker: str | None) -> Approval:
+    return Approval(row.id, row.incident_id, approver, asker, row.note, row.state, row.comment, row.asked_at,
+                    row.decided_at)  # fmt: skip
+
+
+def of_incident(session: Session, incident_id: int) -> list[Approval]:
+    """An incident's approvals, oldest first."""
+    rows = session.execute(_query().where(ApprovalRow.incident_id == incident_id).order_by(ApprovalRow.id))
+    return [_value(*row) for row in rows]
+
+
+def waiting_for(session: Session, email: str) -> list[tuple[Approval, Incident]]:
+    """The approvals waiting for the person with this address, oldest first, each with its incident."""
+    query = (
+        _query()
+        .add_columns(Incident)
+        .join(Incident, Incident.id == ApprovalRow.incident_id)
+        .where(_APPROVER.email == email.strip().lower(), ApprovalRow.state == "pending")
+        .order_by(ApprovalRow.id)
+    )
+    return [(_value(row, approver, asker), incident) for row, approver, asker, incident in session.execute(query)]
+
+
+def get(session: Session, approval_id: int) -> Approval:
+    row = session.execute(_query().where(ApprovalRow.id == approval_id)).first()
+    if row is None:
+        raise NoSuchApproval(f"there is no approval {approval_id}; `switchboard incident approval list REF` lists them")
+    return _value(*row)
+
+
+def by_link(session: Session, claim: Claim) -> tuple[Approval, Incident, User]:
+    """The approval a link (hub/approval_links.py) is about, its incident and the approver's account, or StaleLink
+    when the approval is gone or not theirs, or their account is gone or deactivated."""
+    try:
+        approval = get(session, claim.incident_id)
+    except NoSuchApproval:
+        raise StaleLink("this link no longer applies: its approval is gone") from None
+    if approval.approver != claim.person:
+        raise StaleLink("this link no longer applies: its approval was asked of someone else")
+    user = session.scalar(select(User).where(User.email == claim.person))
+    if user is None or not user.active:
+        raise StaleLink(f"this link no longer applies: {claim.person} has no active account here")
+    incident = session.get(Incident, approval.incident_id)
+    if incident is None:
+        raise StaleLink("this link no longer applies: its incident is gone")
+    return approval, incident, user
+
+
+def pending_condition() -> ColumnElement[bool]:
+    """SQL: the incident has an approval pending (the list's `approval=pending` filter and its badge)."""
+    return exists().where(and_(ApprovalRow.incident_id == Incident.id, ApprovalRow.state == "pending"))
+
+
+def pending_among(conn: Connection, incident_ids: list[int]) -> set[int]:
+    """Which of these incidents await an approval: one query for a page of the list."""
+    if not incident_ids:
+        return set()
+    query = select(ApprovalRow.incident_id).where(
+        ApprovalRow.incident_id.in_(incident_ids), ApprovalRow.state == "pending"
+    )
+    return set(conn.scalars(query.distinct()))
+
+
+# -- actions ---------------------------------------------------------------------------------------------
+
+
+def checked_note(text: str | None, what: str = "note") -> str:
+    """A note or a comment: optional, refused when too long to keep."""
+    text = (text or "").replace("\r\n", "\n").strip()
+    if len(text) > MAX_NOTE:
+        raise TriageError(f"the {what} is {len(text):,} characters; keep it under {MAX_NOTE:,}")
+    return text
+
+
+def ask(db: Database, incident_id: int, approver: str, note: str | None, actor: Actor, mail: Mail) -> Approval:
+    """Ask `approver` (an active user's address) to approve the incident; they are mailed the incident and a link
+    to decide. Refused for a resolved or closed incident, and while the same person's approval is pending on it."""
+    note, approver = checked_note(note), approver.strip().lower()
+    with db.transaction() as session:
+        incident = locked(session, incident_id)
+        if incident.status in DONE:
+            raise TriageError(f"{incident.ref} is {incident.status}; reopen it before asking for an approval")
+        person = session.scalar(select(User).where(User.email == approver))
+        if person is None or not person.active:
+            raise TriageError(f"{approver or 'nobody'} is not an active user; ask someone who has an account here")
+        pending = select(ApprovalRow.id).where(
+            ApprovalRow.incident_id == incident.id, ApprovalRow.approver_id == person.id, ApprovalRow.state == "pending"
+        )
+        if (already := session.scalar(pending)) is not None:
+            raise TriageError(f"{approver} has approval {already} pending on {incident.ref} already; wait for it, or "
+                              "withdraw it first")  # fmt: skip
+        asker = session.scalar(select(User.id).where(User.email == actor.name.strip().lower()))
+        row = ApprovalRow(incident_id=incident.id, approver_id=person.id, asked_by=asker, note=note,
+                          state="pending", comment="", asked_at=utcnow())  # fmt: skip
+        session.add(row)
+        session.flush()
+        summary = f"Approval asked of {approver} by {actor.name}" + (f": {note}" if note else "")
+        data = {"by": actor.name, "approval": row.id, "approver": approver, "note": note}
+        owed = notices.approval_asked(
+            incident_id=incident.id, title=incident.title, approval_id=row.id, approver=approver,
+            requester=incident.requester, description=incident.description or "", note=note, by=actor.name,
+            desk_address=mail.desk_address, base_url=mail.base_url, templates=mail.templates,
+        )  # fmt: skip
+        # Asked on purpose, once per person at a time: never held back by the automatic mail caps.
+        owe(session.connection(), incident.id, [owed], also=[entry(incident.id, "approval", summary, data=data)],
+            automatic=False)  # fmt: skip
+        return _value(row, approver, actor.name.strip().lower() if asker is not None else None)
+
+
+def decide(
+    db: Database, approval_id: int, decision: str, comment: str | None, actor: Actor, mail: Mail,
+    *, recorded_by: str | None = None,
+) -> Approval:  # fmt: skip
+    """The approver's yes or no, once: `decision` is approve or reject. A second decision, by anyone, is refused
+    (AlreadyDecided), not written over the first; someone else's is NotTheApprover. Whoever asked is mailed it.
+    `recorded_by`: an admin's API token recording the approver's decision for them (a token is no one), named
+    on the timeline beside the approver."""
+    if decision not in DECISIONS:
+        raise TriageError(f"the decision must be approve or reject, not {decision!r}")
+    comment = checked_note(comment, "comment")
+    with db.transaction() as session:
+        row, incident, approver, asker = _locked(session, approval_id)
+        if actor.name.strip().lower() != approver:
+            raise NotTheApprover(f"approval {row.id} on {incident.ref} was asked of {approver}; only they decide it")
+        if row.state != "pending":
+            raise AlreadyDecided(f"approval {row.id} on {incident.ref} is {row.state} already; nothing changed")
+        row.state, row.comment, row.decided_at = DECISIONS[decision], comment, utcnow()
+        said = "Approved" if decision == "approve" else "Rejected"
+        summary = f"{said} by {approver}" + (f" (recorded by {recorded_by})" if recorded_by else "")
+        summary += f": {comment}" if comment else ""
+        data = {"by": approver, "approval": row.id, "decision": row.state, "comment": comment,
+                **({"recorded_by": recorded_by} if recorded_by else {})}  # fmt: skip
+        told = asker or incident.assignee
+        owed = []
+        if told and told.lower() != approver and "@" in told and _active(session, told):
+            owed = [notices.approval_decided(
+                incident_id=incident.id, title=incident.title, recipient=told.lower(), approver=approver,
+                state=row.state, comment=comment, desk_address=mail.desk_address, base_url=mail.base_url,
+                templates=mail.templates,
+            )]  # fmt: skip
+        owe(session.connection(), incident.id, owed, also=[entry(incident.id, "approval", summary, data=data)],
+            automatic=False)  # fmt: skip
+        return _value(row, approver, asker)
+
+
+def withdraw(db: Database, approval_id: int, actor: Actor, *, incident_id: int | None = None) -> Approval:
+    """Take back a pending approval (no longer needed, or asked of the wrong person); the approver's link then
+    says so. Refused once it was decided. `incident_id`: the incident it must be on (a page's or a path's)."""
+    with db.transaction() as session:
+        row, incident, approver, asker = _locked(session, approval_id, incident_id)
+        if row.state != "pending":
+            raise AlreadyDecided(f"approval {row.id} on {incident.ref} is {row.state} already; nothing changed")
+        row.state, row.decided_at = "withdrawn", utcnow()
+        summary = f"Approval withdrawn (asked of {approver}) by {actor.name}"
+        data = {"by": actor.name, "approval": row.id, "approver": approver}
+        owe(session.connection(), incident.id, [], also=[entry(incident.id, "approval", summary, data=data)])
+        return _value(row, approver, asker)
+
+
+def _locked(session: Session, approval_id: int, on: int | None = None) -> tuple[ApprovalRow, Incident, str, str | None]:
+    """The approval with its incident locked (the lock every action on the incident takes, so two decisions take
+    turns and the second reads the first's state), its approver's and asker's addresses. `on`: the incident it
+    must be on."""
+    incident_id = session.scalar(select(ApprovalRow.incident_id).where(ApprovalRow.id == approval_id))
+    if incident_id is None or (on is not None and incident_id != on):
+        raise NoSuchApproval(f"there is no approval {approval_id}; `switchboard incident approval list REF` lists them")
+    incident = locked(session, incident_id)
+    session.expire_all()  # read the approval as the lock's holder left it, not as before the lock
+    found = session.execute(_query().where(ApprovalRow.id == approval_id)).one()
+    row, approver, asker = found
+    return row, incident, approver, asker
+
+
+def _active(session: Session, email: str) -> bool:
+    return bool(session.scalar(select(User.id).where(User.email == email.lower(), User.active.is_(True))))

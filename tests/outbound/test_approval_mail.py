@@ -1,0 +1,56 @@
+"""Approval mail through the real worker and relay: the approver gets the request with a signed link that opens
+the decision page; whoever asked gets the decision."""
+
+from __future__ import annotations
+
+from hub import accounts, approval_links, approvals
+from hub.agent_action import Actor, Mail
+from hub.domain import InboundEvent
+from hub.intake import Raw
+from hub.mail_templates import MailTemplates
+from tests.delivery import deliver_everything
+from tests.outbound.conftest import Parts
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def test_the_approver_receives_the_request_with_a_link_signed_for_them(parts: Parts) -> None:
+    with parts.db.transaction() as session:
+        accounts.create_user(session, email="ann@example.com", password="correct horse", role="agent")
+        accounts.create_user(session, email="boss@example.com", password="correct horse", role="viewer")
+    request = InboundEvent(source="email", title=f"Laptop {HOSTILE}", description=f"For Carol {HOSTILE}",
+                           requester="carol@example.org", message_id="<laptop@example.org>")  # fmt: skip
+    outcome = parts.intake.record(Raw(source="email", content_type="message/rfc822", body=b"x"), request)
+    assert outcome.incident_id is not None
+    mail = Mail(parts.settings.desk_address, parts.settings.base_url, MailTemplates.at(parts.settings.home))
+    note, ann = f"Budget? {HOSTILE}", Actor("ann@example.com")
+    asked = approvals.ask(parts.db, outcome.incident_id, "boss@example.com", note, ann, mail)
+
+    deliver_everything(parts.queue, parts.db)
+    [received] = [m.message for m in parts.sink.handler.wait_for(2) if m.message["To"] == "boss@example.com"]
+    ref = f"INC-{outcome.incident_id}"
+    assert received["Subject"] == f"[{ref}] Approval asked of you: Laptop {HOSTILE}"
+    text = received.get_body(("plain",)).get_content()
+    assert "carol@example.org" in text and f"For Carol {HOSTILE}" in text and f"Budget? {HOSTILE}" in text
+    token = text.split(f"{parts.settings.base_url}/approve/")[1].split()[0]
+    claim = approval_links.read(parts.settings.verifying_keys, token)
+    assert (claim.incident_id, claim.person) == (asked.id, "boss@example.com")
+    html = received.get_body(("html",)).get_content()
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_whoever_asked_receives_the_decision_and_its_comment(parts: Parts) -> None:
+    with parts.db.transaction() as session:
+        accounts.create_user(session, email="ann@example.com", password="correct horse", role="agent")
+        accounts.create_user(session, email="boss@example.com", password="correct horse", role="viewer")
+    alert = InboundEvent(source="generic", title="Licence for Figma", dedup_key="figma")
+    outcome = parts.intake.record(Raw(source="generic", content_type="application/json", body=b"{}"), alert)
+    assert outcome.incident_id is not None
+    mail = Mail(parts.settings.desk_address, parts.settings.base_url, MailTemplates.at(parts.settings.home))
+    asked = approvals.ask(parts.db, outcome.incident_id, "boss@example.com", "", Actor("ann@example.com"), mail)
+    approvals.decide(parts.db, asked.id, "reject", "Use the free plan", Actor("boss@example.com"), mail)
+
+    deliver_everything(parts.queue, parts.db)
+    [received] = [m.message for m in parts.sink.handler.wait_for(2) if m.message["To"] == "ann@example.com"]
+    assert received["Subject"] == f"[INC-{outcome.incident_id}] Rejected by boss@example.com: Licence for Figma"
+    assert "Use the free plan" in received.get_body(("plain",)).get_content()

@@ -1,0 +1,109 @@
+"""Approvals through the API (hub/approvals.py), as the incident page and the Approvals page do them: list an
+incident's, ask one, record a decision, withdraw one. Each answers the approval (or the incident's list) as JSON.
+
+A token is no one, so it cannot be the approver: recording a decision takes an admin token and names the
+approver, who must be the one asked, and the timeline says the token recorded it. Approvers decide themselves
+through their mailed link or their Approvals page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, g, request
+
+from hub import approvals
+from hub.agent_action import Actor, NoSuchIncident, NoSuchPart, NotTheirs, TriageError
+from hub.approvals import Approval
+from hub.errors import StorageUnavailable
+from hub.models import Incident
+from hub.numbers import row_id
+from web.acting import acting_db
+from web.api import incident_number, token_required
+from web.incident_actions import mail_settings
+from web.permissions import MANAGE_USERS, VIEW_INCIDENTS, WORK_INCIDENTS
+from web.responses import json_error, json_response, storage_unavailable
+from web.services import services
+
+bp = Blueprint("approvals_api", __name__, url_prefix="/api/v1")
+
+_ASK = '{"approver": "manager@example.com", "note": "Within budget?"}'
+_DECIDE = '{"decision": "approve", "approver": "manager@example.com", "comment": "Go ahead"}'
+
+
+@bp.get("/incidents/<ref>/approvals")
+@token_required(VIEW_INCIDENTS)
+@incident_number
+def index(ref: str, number: int) -> Response:
+    """The incident's approvals, oldest first."""
+    with services().db.read() as session:
+        if session.get(Incident, number) is None:
+            return json_error(404, f"no incident {ref!r}")
+        return json_response([approval.as_json() for approval in approvals.of_incident(session, number)])
+
+
+@bp.post("/incidents/<ref>/approvals")
+@token_required(WORK_INCIDENTS)
+@incident_number
+def ask(ref: str, number: int) -> Response:
+    """Ask `approver` (an active user's email) to approve the incident; they are mailed a link to decide. 201."""
+    body = _body({"approver"}, {"note"}, _ASK)
+    if isinstance(body, Response):
+        return body
+    actor = Actor(g.principal.name)
+    return _answered(lambda: approvals.ask(acting_db(), number, body["approver"], body.get("note"), actor,
+                                           mail_settings()), 201)  # fmt: skip
+
+
+@bp.post("/approvals/<approval_id>/decision")
+@token_required(MANAGE_USERS)
+def decide(approval_id: str) -> Response:
+    """Record the approver's decision for them (admin tokens): `approver` must be the person asked."""
+    number = row_id(approval_id)
+    if number is None:
+        return json_error(404, f"no approval {approval_id!r}")
+    body = _body({"decision", "approver"}, {"comment"}, _DECIDE)
+    if isinstance(body, Response):
+        return body
+    approver, token = Actor(body["approver"]), g.principal.name
+    return _answered(lambda: approvals.decide(acting_db(), number, body["decision"], body.get("comment"), approver,
+                                              mail_settings(), recorded_by=token))  # fmt: skip
+
+
+@bp.post("/approvals/<approval_id>/withdraw")
+@token_required(WORK_INCIDENTS)
+def withdraw(approval_id: str) -> Response:
+    """Withdraw a pending approval; 409 once it was decided."""
+    number = row_id(approval_id)
+    if number is None:
+        return json_error(404, f"no approval {approval_id!r}")
+    actor = Actor(g.principal.name)
+    return _answered(lambda: approvals.withdraw(acting_db(), number, actor))
+
+
+def _body(required: set[str], optional: set[str], example: str) -> dict[str, Any] | Response:
+    """The JSON body with `required` strings and maybe `optional` ones (strings or null), or the 400 saying what to
+    send."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not all(isinstance(body.get(name), str) for name in required):
+        return json_error(400, f"send {example}")
+    if unknown := sorted(set(body) - required - optional):
+        return json_error(400, f"unknown field(s) {', '.join(unknown)}; send {example}")
+    if not all(isinstance(body.get(name), str | None) for name in optional):
+        return json_error(400, f"send {example}")
+    return body
+
+
+def _answered(apply: Callable[[], Approval], status: int = 200) -> Response:
+    """The approval as JSON, or why nothing changed: 404, 403 (not the approver), 409, or 503 to retry."""
+    try:
+        done = apply()
+    except (NoSuchIncident, NoSuchPart) as exc:
+        return json_error(404, str(exc))
+    except NotTheirs as exc:
+        return json_error(403, str(exc))
+    except TriageError as exc:
+        return json_error(409, str(exc))
+    except StorageUnavailable:
+        return storage_unavailable()
+    return json_response(done.as_json(), status)
