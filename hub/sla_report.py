@@ -1,4 +1,7 @@
-"""SLA attainment over a period, per priority, group (the assignee) and service: one grouped query each.
+"""SLA attainment over a period, per priority, group (the assignee), service and kind: one grouped query each.
+
+Incidents and service requests are measured apart: "kind" is a dimension of its own, so the two stand side by side,
+and `kind` narrows every table to one of them.
 
 Attainment counts decided clocks only: a clock is met when it stopped (first response, resolution) by its due
 time, breached when it stopped later or is still running past it; clocks still running in time are "open". The
@@ -14,10 +17,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from hub.domain import KIND_WORDS
+from hub.kind_filter import of_kind
 from hub.models import Incident, SlaPolicy
 
 DEFAULT_PERIOD = timedelta(days=30)
-DIMENSIONS = {"priority": Incident.priority, "group": Incident.assignee, "service": Incident.service}
+DIMENSIONS = {"priority": Incident.priority, "group": Incident.assignee, "service": Incident.service,
+              "kind": Incident.kind}
 
 
 @dataclass(frozen=True)
@@ -56,9 +62,15 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def attainment(
-    db: Session | Connection, dimension: str, since: datetime, until: datetime, now: datetime
+    db: Session | Connection,
+    dimension: str,
+    since: datetime,
+    until: datetime,
+    now: datetime,
+    kind: str | None = None,
 ) -> list[Attainment]:
-    """Incidents opened in [since, until) under an SLA, grouped by `dimension` (priority, group or service)."""
+    """Incidents opened in [since, until) under an SLA, of `kind` only when given, grouped by `dimension` (one of
+    DIMENSIONS)."""
     column = DIMENSIONS[dimension]
     i, p = Incident, SlaPolicy
     running = and_(i.resolved_at.is_(None), i.sla_paused_at.is_(None))
@@ -82,7 +94,7 @@ def attainment(
             _count(and_(updates_owed, update_missed)),
         )
         .join(p, p.id == i.sla_policy_id)
-        .where(i.first_seen >= since, i.first_seen < until)
+        .where(i.first_seen >= since, i.first_seen < until, *of_kind(kind))
         .group_by(column)
         .order_by(column)
     )
@@ -96,4 +108,6 @@ def attainment(
 def _label(dimension: str, key: object) -> str:
     if key is None:
         return "(none)"
+    if dimension == "kind":
+        return KIND_WORDS.get(str(key), str(key))
     return f"P{key}" if dimension == "priority" else str(key)
