@@ -22,8 +22,12 @@ from hub.kind_filter import of_kind
 from hub.models import Incident, SlaPolicy
 
 DEFAULT_PERIOD = timedelta(days=30)
-DIMENSIONS = {"priority": Incident.priority, "group": Incident.assignee, "service": Incident.service,
-              "kind": Incident.kind}
+DIMENSIONS = {
+    "priority": Incident.priority,
+    "group": Incident.assignee,
+    "service": Incident.service,
+    "kind": Incident.kind,
+}
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,8 @@ def index() -> ResponseReturnValue:
         public = status_page.read(session, utcnow())
         subscribers = status_subscriptions.count(session) if public else 0
         # What waits to be picked up, for those who pick it up.
-        waiting = queues.waiting(session, current_user.email, kind) if allowed(current_user.role, WORK_INCIDENTS) else None
+        works = allowed(current_user.role, WORK_INCIDENTS)
+        waiting = queues.waiting(session, current_user.email, kind) if works else None
         majors = major_incidents.in_progress(session)
         names = people.names_of(session.connection(), [major.coordinator for major in majors])
         overdue = review_search.count(session, utcnow(), review_due(), review_search.Wanted(overdue=True))
