@@ -108,17 +108,14 @@ def noisiest_since(since: datetime, kind: str | None = None) -> Select[str, int]
     )
 
 
-def open_work(session: Session, kind: str | None = None) -> list[tuple[int, str, str, int]]:
+def open_work(kind: str | None = None) -> Select[int, str, str, int]:
     """(priority, status, kind, count) of the open incidents: one grouped read of the open ones (the index on
     status), split by kind as well as by priority and status so the page says how many of each kind wait."""
-    return [
-        (int(priority), str(status), str(incident_kind), int(count))
-        for priority, status, incident_kind, count in session.execute(
-            select(Incident.priority, Incident.status, Incident.kind, func.count())
-            .where(Incident.status.in_(OPEN_STATUSES), *of_kind(kind))
-            .group_by(Incident.priority, Incident.status, Incident.kind)
-        )
-    ]
+    return (
+        select(Incident.priority, Incident.status, Incident.kind, func.count())
+        .where(Incident.status.in_(OPEN_STATUSES), *of_kind(kind))
+        .group_by(Incident.priority, Incident.status, Incident.kind)
+    )
 
 
 def by_priority(rows: Iterable[tuple[int, str, str, int]]) -> dict[tuple[int, str], int]:
@@ -144,7 +141,7 @@ def read(
     the desk's whatever the kind: they are the mail's health, not the work's)."""
     now = now or utcnow()
     since = now - period
-    work = open_work(session, kind)
+    work = [(int(p), str(status), str(k), int(n)) for p, status, k, n in session.execute(open_work(kind))]
     recent = [Timing(*row) for row in session.execute(began_since(since, kind))]
     noisy = session.execute(noisiest_since(since, kind))
     dead = select(OutboxMessage).where(OutboxMessage.status == "dead")
