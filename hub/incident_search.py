@@ -80,6 +80,15 @@ class FilterError(ValueError):
     """A query-string argument the client should fix; the message names it."""
 
 
+def chosen_kind(value: str | None) -> str | None:
+    """The `kind=` asked for (one of INCIDENT_KINDS; none or empty: both), the same check for the list, the
+    dashboard and the reports, so each refuses a bad one in the same words."""
+    value = (value or "").strip() or None
+    if value is not None and value not in INCIDENT_KINDS:
+        raise FilterError(f"'kind' must be {' or '.join(INCIDENT_KINDS)}, not {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class IncidentFilter:
     status: str | None = None  # one of INCIDENT_STATUSES, or several joined by commas, each once (`open,acknowledged`)
@@ -134,9 +143,7 @@ class IncidentFilter:
         queue = (text("queue") or "").lower() or None
         if queue is not None and queue not in (MY_QUEUE, UNASSIGNED) and not is_address(queue):
             raise FilterError(f"'queue' must be {MY_QUEUE}, {UNASSIGNED} or a person's address, not {queue!r}")
-        kind = text("kind")
-        if kind is not None and kind not in INCIDENT_KINDS:
-            raise FilterError(f"'kind' must be {' or '.join(INCIDENT_KINDS)}, not {kind!r}")
+        kind = chosen_kind(text("kind"))
         approval = text("approval")
         if approval is not None and approval != APPROVAL_PENDING:
             raise FilterError(f"'approval' can only be {APPROVAL_PENDING}, not {approval!r}")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from hub.kind_filter import of_kind
 from hub.models import Group, GroupMember, Incident
 
 #: An incident no rule or person assigned: no assignee at all, or an empty one.
@@ -47,13 +48,13 @@ class Waiting:
     groups: tuple[str, ...]  # the groups they are in: with none, their queue is only what is assigned to them
 
 
-def waiting(session: Session, address: str) -> Waiting:
-    """Open (not yet acknowledged) incidents in `address`'s queue and unassigned: two queries, the count over the
-    open incidents only (the index on status and last seen)."""
+def waiting(session: Session, address: str, kind: str | None = None) -> Waiting:
+    """Open (not yet acknowledged) incidents in `address`'s queue and unassigned, of `kind` only when given: two
+    queries, the count over the open incidents only (the index on status and last seen)."""
     queue, unassigned = session.execute(
         select(
             func.count().filter(in_queue(address)),
             func.count().filter(UNASSIGNED),
-        ).where(Incident.status == "open")
+        ).where(Incident.status == "open", *of_kind(kind))
     ).one()
     return Waiting(int(queue or 0), int(unassigned or 0), tuple(groups_of(session, address)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from hub.cli import in_transaction
+from hub.domain import INCIDENT_KINDS, KIND_WORDS
 
 
 @click.group("time")
@@ -19,11 +20,13 @@ def time_group() -> None:
 @click.option("--days", type=click.IntRange(1, 366), default=30, show_default=True, help="The last this many days.")
 @click.option("--by", type=click.Choice(["who", "category", "service"]), default="who", show_default=True,
               help="Group by the person who logged it, or the incident's category or service.")  # fmt: skip
+@click.option("--kind", type=click.Choice(INCIDENT_KINDS), default=None,
+              help="Only time logged on incidents, or only on service requests (default: both).")  # fmt: skip
 @click.option("--csv", "as_csv", is_flag=True, help="CSV (name, minutes, incidents, entries) instead of a table.")
-def time_report(days: int, by: str, as_csv: bool) -> None:
+def time_report(days: int, by: str, kind: str | None, as_csv: bool) -> None:
     """Time logged on incidents in the last --days, most first (as /reports/time shows it).
 
-    Example: switchboard time report --days 7 --by category --csv > week.csv
+    Example: switchboard time report --days 7 --by category --kind request --csv > week.csv
     """
     import csv
     import sys
@@ -34,14 +37,14 @@ def time_report(days: int, by: str, as_csv: bool) -> None:
 
     until = utcnow()
     since = until - timedelta(days=days)
-    rows = in_transaction(lambda session: time_spent.totals(session, by, since, until))  # type: ignore[arg-type]
+    rows = in_transaction(lambda session: time_spent.totals(session, by, since, until, kind))  # type: ignore[arg-type]
     if as_csv:
         out = csv.writer(sys.stdout, lineterminator="\n")
         out.writerow(["name", "minutes", "incidents", "entries"])
         out.writerows([row.key or "", row.minutes, row.incidents, row.entries] for row in rows)
         return
     if not rows:
-        click.echo(f"no time logged in the last {days} days")
+        click.echo(f"no time logged{f' on {KIND_WORDS[kind]}s' if kind else ''} in the last {days} days")
         return
     width = max(len(row.key or "-") for row in rows)
     for row in rows:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from hub.agent_action import NoSuchPart, NotTheirs
 from hub.errors import BadInput
+from hub.kind_filter import of_kind
 from hub.models import Incident, TimeEntry, utcnow
 
 #: One entry covers at most a working day and a half: more is a typo ("90h" for "90m"), or a shift's work that
@@ -182,16 +183,16 @@ class Total:
     entries: int
 
 
-def totals(session: Session, by: By, since: datetime, until: datetime) -> list[Total]:
-    """Time logged between `since` and `until`, grouped by who logged it or by the incident's category or service,
-    most first. Entries are counted by when they were logged, so a long incident's hours fall in the weeks they
-    were spent."""
+def totals(session: Session, by: By, since: datetime, until: datetime, kind: str | None = None) -> list[Total]:
+    """Time logged between `since` and `until` (on incidents of `kind` only when given), grouped by who logged it
+    or by the incident's category or service, most first. Entries are counted by when they were logged, so a long
+    incident's hours fall in the weeks they were spent."""
     column = {"who": TimeEntry.who, "category": Incident.category, "service": Incident.service}[by]
     query = (
         select(column, func.sum(TimeEntry.minutes), func.count(func.distinct(TimeEntry.incident_id)), func.count())
         .select_from(TimeEntry)
         .join(Incident, Incident.id == TimeEntry.incident_id)
-        .where(TimeEntry.at >= since, TimeEntry.at < until)
+        .where(TimeEntry.at >= since, TimeEntry.at < until, *of_kind(kind))
         .group_by(column)
         .order_by(func.sum(TimeEntry.minutes).desc(), column)
     )

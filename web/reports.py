@@ -1,14 +1,16 @@
-"""Reports: SLA attainment per priority, group and service over a period (default: the last 30 days), beside the
-policies, calendars and services it is measured against."""
+"""Reports: SLA attainment per priority, group, service and kind over a period (default: the last 30 days), beside
+the policies, calendars and services it is measured against; time spent. Each may be narrowed to incidents or to
+service requests (`?kind=`)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from hub import calendars, catalogue, time_spent
+from hub.incident_search import FilterError, chosen_kind
 from hub.models import utcnow
 from hub.numbers import whole_number
 from hub.sla_report import DEFAULT_PERIOD, DIMENSIONS, attainment
@@ -29,19 +31,30 @@ def _period() -> tuple[int, datetime, datetime]:
     return days, now - timedelta(days=days), now
 
 
+def _kind() -> tuple[str | None, str | None]:
+    """The report's `?kind=` and, when it is not a kind, what to say: shown with both kinds, as the incident list
+    does with a bad filter."""
+    try:
+        return chosen_kind(request.args.get("kind")), None
+    except FilterError as exc:
+        return None, f"{exc}; showing incidents and service requests instead."
+
+
 @bp.get("/sla")
 @requires(VIEW_REPORTS)
 def sla() -> ResponseReturnValue:
     """Incidents opened in the last `?days=` (1 to 366, default 30) under an SLA, and how their clocks ended."""
     days, since, now = _period()
+    kind, error = _kind()
     with services().db.read() as session:
-        tables = {dimension: attainment(session, dimension, since, now, now) for dimension in DIMENSIONS}
+        tables = {dimension: attainment(session, dimension, since, now, now, kind) for dimension in DIMENSIONS}
         policies = [(policy, calendar, catalogue.describe_scope(policy), catalogue.describe_targets(policy))
                     for policy, calendar in catalogue.policies(session)]  # fmt: skip
         calendar_lines = [calendars.describe_calendar(row) for row in calendars.calendars(session)]
         catalogue_services = catalogue.services(session)
     return render_template("reports/sla.html", tables=tables, days=days, since=since, until=now, policies=policies,
-                           calendars=calendar_lines, catalogue_services=catalogue_services)  # fmt: skip
+                           calendars=calendar_lines, catalogue_services=catalogue_services, kind=kind,
+                           error=error)  # fmt: skip
 
 
 @bp.get("/time")
@@ -49,20 +62,28 @@ def sla() -> ResponseReturnValue:
 def time() -> ResponseReturnValue:
     """Where the desk's time went in the last `?days=`: logged time by person, category and service."""
     days, since, now = _period()
+    kind, error = _kind()
     with services().db.read() as session:
-        tables = {by: time_spent.totals(session, by, since, now) for by in time_spent.BY}
+        tables = {by: time_spent.totals(session, by, since, now, kind) for by in time_spent.BY}
     total = sum(row.minutes for row in tables["who"])
-    return render_template("reports/time.html", tables=tables, days=days, since=since, until=now, total=total)
+    return render_template("reports/time.html", tables=tables, days=days, since=since, until=now, total=total,
+                           kind=kind, error=error)  # fmt: skip
 
 
 @bp.get("/time.csv")
 @requires(VIEW_REPORTS)
 def time_csv() -> Response:
-    """The same as CSV, one line per person, category and service, for a spreadsheet or an invoice."""
+    """The same as CSV, one line per person, category and service, for a spreadsheet or an invoice. A bad `?kind=`
+    is a 400, as the incident list's CSV answers a bad filter: a file of the wrong figures would go unnoticed."""
     days, since, now = _period()
+    try:
+        kind = chosen_kind(request.args.get("kind"))
+    except FilterError as exc:
+        abort(400, description=f"{exc}.")
     with services().db.read() as session:
         lines = [csv_line(["by", "name", "minutes", "incidents", "entries"])]
         for by in time_spent.BY:
             lines += [csv_line([by, row.key or "", row.minutes, row.incidents, row.entries])
-                      for row in time_spent.totals(session, by, since, now)]  # fmt: skip
-    return attachment(lines, f"time-spent-{days}d.csv")  # no times in it: sums over the last `days`
+                      for row in time_spent.totals(session, by, since, now, kind)]  # fmt: skip
+    # No times in it: sums over the last `days`; the kind in the name, since no line says it.
+    return attachment(lines, f"time-spent-{days}d{f'-{kind}s' if kind else ''}.csv")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Executable, insert, text
+from sqlalchemy import Executable, insert, text, update
 
 from hub import dashboard, problems, triage
 from hub.agent_action import Actor, Mail
@@ -119,3 +119,61 @@ def test_the_newest_incidents_of_the_window_are_the_ones_read_when_it_holds_more
     with database.read() as session:
         read = [row.first_seen for row in session.execute(dashboard.began_since(now - timedelta(days=365)))]
     assert read == sorted(read, reverse=True) and len(read) == 5 and read[0] == now
+
+
+def _make_request(db: Database, number: int) -> None:
+    triage.categorise(db, number, Actor("a@example.com"), kind="request")
+
+
+def test_read_splits_the_open_work_into_incidents_and_requests(db: Database, intake: Intake) -> None:
+    raw = Raw(source="generic", content_type="application/json", body=b"{}")
+    numbers = [intake.record(raw, InboundEvent(source="generic", title=t, dedup_key=t)).incident_id for t in "abc"]
+    _make_request(db, numbers[0] or 0)
+    with db.read() as session:
+        figures = dashboard.read(session)
+    assert figures.open_by_kind == {"incident": 2, "request": 1} and figures.open_total == 3
+
+
+def test_read_of_one_kind_counts_only_that_kind_in_every_figure(db: Database, intake: Intake) -> None:
+    raw = Raw(source="generic", content_type="application/json", body=b"{}")
+    wanted = intake.record(raw, InboundEvent(source="desk", title="Laptop", dedup_key="laptop")).incident_id
+    intake.record(raw, InboundEvent(source="generic", title="Disk", dedup_key="disk"))
+    _make_request(db, wanted or 0)
+    with db.read() as session:
+        figures = dashboard.read(session, kind="request")
+    assert (figures.open_total, figures.open_by_kind) == (1, {"incident": 0, "request": 1})
+    assert sum(n for _, n in figures.per_hour) == 1 and figures.noisiest == [("desk", 1)]
+
+
+def _half_of_them_requests(db: Database) -> None:
+    with db.transaction() as session:
+        session.execute(update(Incident).where(Incident.id % 2 == 0).values(kind="request"))
+        if db.engine.dialect.name == "postgresql":
+            session.execute(text("ANALYZE incidents"))
+
+
+@pytest.mark.parametrize(
+    ("statement", "index"),
+    [(dashboard.began_since, "ix_incidents_first_seen"), (dashboard.noisiest_since, "ix_incidents_status_last_seen")],
+    ids=["timings", "noisiest"],
+)
+def test_the_figures_of_one_kind_are_still_read_through_their_window_index(
+    database: Database, statement: Callable[[datetime, str], Executable], index: str
+) -> None:
+    now = utcnow()
+    _incidents_over_a_year(database, now)
+    _half_of_them_requests(database)
+    found = plan(database, statement(now - timedelta(days=1), "request"))
+    assert index in found, found
+    assert "SCAN incidents" not in found and "Seq Scan on incidents" not in found, found
+
+
+def test_the_open_work_of_one_kind_is_counted_through_the_status_index(database: Database) -> None:
+    now = utcnow()
+    _incidents_over_a_year(database, now)
+    with database.transaction() as session:
+        session.execute(update(Incident).where(Incident.first_seen < now - timedelta(days=7)).values(status="closed"))
+    _half_of_them_requests(database)
+    found = plan(database, dashboard.open_work("request"))
+    assert "ix_incidents_status_last_seen" in found, found
+    assert "SCAN incidents" not in found and "Seq Scan on incidents" not in found, found

@@ -162,6 +162,25 @@ def test_the_time_report_command_prints_totals_and_csv(runner: CliRunner, tmp_pa
     assert as_csv.output.splitlines() == ["name,minutes,incidents,entries", "hardware,105,1,2"]
 
 
+def test_the_time_report_command_of_one_kind_sums_time_on_that_kind_only(runner: CliRunner, tmp_path: Path) -> None:
+    home = Database.connect(f"sqlite:///{tmp_path / 'var' / 'switchboard.db'}")
+    try:
+        broken, wanted = incident(home), incident(home)
+        with home.transaction() as session:
+            session.execute(update(Incident).where(Incident.id == wanted).values(kind="request"))
+        incident_notes.log_time(home, broken, Spent(90), ANN)
+        incident_notes.log_time(home, wanted, Spent(15), BOB)
+    finally:
+        home.dispose()
+    report = runner.invoke(main, ["time", "report", "--kind", "request", "--csv"])
+    assert report.output.splitlines() == ["name,minutes,incidents,entries", "bob@example.com,15,1,1"]
+
+
+def test_the_time_report_command_refuses_a_kind_there_is_not(runner: CliRunner) -> None:
+    report = runner.invoke(main, ["time", "report", "--kind", "task"])
+    assert report.exit_code == 2 and "'task' is not one of 'incident', 'request'" in report.output
+
+
 def test_the_time_report_command_says_when_nothing_was_logged(runner: CliRunner) -> None:
     assert runner.invoke(main, ["time", "report"]).output == "no time logged in the last 30 days\n"
 
