@@ -1,11 +1,16 @@
 """Every page the browser and accessibility tests visit is served as unambiguous HTML: no id used twice, every
-label's `for` names a form control, every in-page link and every id an attribute refers to has its target.
+label's `for` names a form control, every in-page link and every id an attribute refers to has its target; and as
+whole markup: no tag left open or closed twice, no empty list, no label, heading or form with nothing in it
+(tests/web/markup_shape.py).
 
 A duplicate id is invalid HTML, and the browser then takes the first element with it: a label or an
 `aria-describedby` lands on the wrong element, a `#fragment` link scrolls to the wrong place (on /account a
 section named "name" once took the name field's label). axe misses these when the first element happens to be one
 it is content with, so the HTML as served is read here with the standard library's parser, through the test client
-(no browser needed), over the same pages and data as tests/web/test_accessibility.py.
+(no browser needed), over the same pages and data as tests/web/test_accessibility.py, and more: the signed-in pages
+as an agent and a viewer see them too (with forms left out, an `{% if %}` can leave markup broken), the pages only
+a form's answer shows (FORM_VISITS: "check your mail", "done", a form's errors), and a site with nothing in it.
+Every page template is rendered by some visit, or the last test here names it.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from tests.web.furnished_site import (
     furnished_app,
 )
 from tests.web.helpers import csrf_token, log_in
+from tests.web.markup_shape import shape_faults
 from tests.web.test_browser import MAIN_PAGES
 
 #: The elements a label may be for (HTML's "labelable elements"); a hidden input is not one.
@@ -78,7 +84,8 @@ class _Ids(HTMLParser):
 
 
 def html_faults(html: str) -> list[str]:
-    """What makes the page's ids ambiguous or its references point nowhere, one line per fault, naming the ids."""
+    """What makes the page's ids ambiguous or its references point nowhere, one line per fault, naming the ids; then
+    what tests/web/markup_shape.py finds in its element tree."""
     parsed = _Ids()
     parsed.feed(html)
     parsed.close()
@@ -88,7 +95,7 @@ def html_faults(html: str) -> list[str]:
     # "#" alone is the top of the page; any other fragment needs an element with that id, or an <a name>
     faults += [f'<a href="#{f}"> has no target' for f in parsed.fragments if f and f not in ids | parsed.names]
     faults += [f'{name}="{ref}" names no element' for name, ref in parsed.references if ref not in ids]
-    return faults
+    return faults + shape_faults(html)
 
 
 #: Templates no visit renders, each with why none can; every other page template must be rendered by one.
@@ -197,6 +204,25 @@ def test_the_check_finds_a_repeated_id_a_stray_label_and_links_to_nothing() -> N
         '<label for="token"> names no form control',
         '<a href="#missing"> has no target',
         'aria-describedby="gone" names no element',
+    ]
+
+
+def test_the_check_finds_tags_left_open_or_closed_twice_and_lists_labels_headings_forms_with_nothing_in_them() -> None:
+    page = """<main><ul class="days"></ul><ol><li>one<li>two</ol><dl></dl><label>Alone</label>
+        <label>Inside <input name="q"></label><h2 id="gone"> </h2><h2><img src="x.png" alt="Logo"></h2>
+        <form id="bulk"><input type="hidden" name="csrf_token"></form><form><button>Go</button></form>
+        <select name="s"></select><template><ul class="filled-by-script"></ul></template>
+        <p>Words<div>block</div></p><section><div></section></span><br></br></main>"""
+    assert html_faults(page) == [
+        '<ul class="days"> is a list with no item',
+        "<dl> is a list with no item",
+        "<label> labels nothing: it has no `for` and no form control inside",
+        '<h2 id="gone"> is a heading with no words',
+        '<form id="bulk"> is a form with nothing to fill in or press',
+        "<select> offers no option",
+        "</p> closes nothing open",
+        "<div> is left open, closed by </section>",
+        "</span> closes nothing open",
     ]
 
 
