@@ -7,9 +7,11 @@ is kept complete by tests/web/test_page_coverage.py."""
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -92,17 +94,92 @@ SSO = OidcSettings(
 #: The login's second step, shown once a person with two-factor authentication (TWO_FACTOR) gave their password.
 SECOND_STEP = "login/code"
 TWO_FACTOR = Login("bea@example.com", PASSWORD)
+#: Who sees the signed-in pages with some of their forms hidden: an agent (no admin's settings) and a viewer (who
+#: reads but works nothing).
+AGENT = Login("ann@example.com", PASSWORD)
+VIEWER = Login("vic@example.com", PASSWORD)
+_KEY = re.compile(r'id="two-factor-key">([A-Z2-7 ]+)<')
+
+
+def authenticator_code(page: str) -> dict[str, str]:
+    """The code an authenticator app shows for the key the two-factor setup page offers, as the form's field."""
+    match = _KEY.search(page)
+    assert match, "the two-factor setup page shows no key"
+    return {"code": totp.code_at(match.group(1).replace(" ", ""), totp.step_at(time.time()))}
+
+
+@dataclass(frozen=True)
+class FormVisit:
+    """A page only a form's answer `shows`: `page` is read for its form's CSRF token (and whatever `from_page` takes
+    from it), then `fields` are posted to `to` (the page itself when None) by `who`, and the answer, after any
+    redirect, is checked. Paths are written as the page lists write them, <name> for a mailed link's token."""
+
+    shows: str
+    who: str  # "admin" (logged in) or "public" (no login)
+    page: str
+    fields: dict[str, str] = field(default_factory=dict)
+    to: str | None = None
+    status: int = 200
+    from_page: Callable[[str], dict[str, str]] | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.who} POST /{self.to or self.page}: {self.shows}"
+
+
+ASKED = {"email": "ann@example.org", "subject": "Printer jams", "body": "Tray 2.", "service": "mail"}
+LEAVE = "status/unsubscribe/<leave>"
+CHOOSE = f"{LEAVE}/services"
+RENEW_CODES = "account/two-factor/recovery-codes"
+#: The pages (and the variants of pages) that only a form's answer shows: its errors, "check your mail", "done".
+#: In order, each after the pages that show the site as it was: they change it (INC-1 is solved, the ack link's
+#: incident acknowledged, the admin has two-factor authentication on), so they come after every other visit.
+FORM_VISITS = (
+    FormVisit("recovery codes, first", "admin", "account/two-factor", from_page=authenticator_code),
+    FormVisit("recovery codes, new", "admin", "account", {"password": PASSWORD}, to=RENEW_CODES),
+    FormVisit("ask form's errors", "public", "help/ask", {"email": "", "subject": "", "body": ""}, status=400),
+    FormVisit("ask sent, an article suggested", "public", "help/ask", ASKED),
+    FormVisit("ask confirmed, its reference", "public", "help/ask/confirm/<ask>"),
+    FormVisit("article answered", "public", "help/1", {"helpful": "no", "missing": "Tray?"}, to="help/1/helpful"),
+    FormVisit("acknowledged", "public", "ack/<ack>"),
+    FormVisit("subscribe form's error", "public", "status/subscribe", {"email": "not an address"}, status=400),
+    FormVisit("subscribe sent", "public", "status/subscribe", {"email": "bob@example.org"}),
+    FormVisit("subscription confirmed", "public", "status/confirm/<subscribed>", {"choosing": "1", "service": "mail"}),
+    FormVisit("no service chosen", "public", LEAVE, {"choosing": "1"}, to=CHOOSE, status=400),
+    FormVisit("services saved", "public", LEAVE, {"choosing": "1", "service": "mail"}, to=CHOOSE),
+    FormVisit("unsubscribed", "public", LEAVE),
+    FormVisit("satisfaction saved", "public", "satisfaction/<satisfaction>", {"rating": "good", "comment": "Quick."}),
+    FormVisit("request solved", "public", "requests/<request>", to="requests/<request>/solved"),
+)  # fmt: skip
+#: Pages as a site with nothing in it shows them: no help centre and no status page yet (help/none.html,
+#: status/none.html), to anyone; the signed-in pages to its first admin.
+EMPTY_PUBLIC_PAGES = {"help": 404, "status": 404, "status/subscribe": 404, "help/ask": 200, "login": 200}
 
 
 @contextmanager
 def furnished_app(home: Path, migrated_sqlite: Path) -> Iterator[tuple[Flask, dict[str, str]]]:
     """An app on its own furnished database under `home`, and the links `furnish` made; closed after."""
+    with _app(home, migrated_sqlite) as (app, settings, db):
+        yield app, furnish(settings, db)
+
+
+@contextmanager
+def empty_app(home: Path, migrated_sqlite: Path) -> Iterator[Flask]:
+    """An app on a database with nothing in it but its first admin (ADMIN), as a new site has; closed after."""
+    with _app(home, migrated_sqlite) as (app, _settings, db):
+        with db.transaction() as session:
+            accounts.create_user(session, email=ADMIN.email, password=PASSWORD, role="admin")
+        yield app
+
+
+@contextmanager
+def _app(home: Path, migrated_sqlite: Path) -> Iterator[tuple[Flask, Settings, Database]]:
     settings = make_settings(home / "var", oidc=SSO)
     db = migrated_database(settings.database_url, migrated_sqlite, timeout=settings.db_timeout)
     app = create_app(settings, db=db)
     app.jinja_env.bytecode_cache = TEMPLATES
     try:
-        yield app, furnish(settings, db)
+        yield app, settings, db
     finally:
         with app.app_context():
             services().close()
@@ -115,7 +192,8 @@ def furnish(settings: Settings, db: Database) -> dict[str, str]:
     now = utcnow()
     with db.transaction() as session:
         accounts.create_user(session, email=ADMIN.email, password=PASSWORD, role="admin")
-        accounts.create_user(session, email="ann@example.com", password=PASSWORD, role="agent")
+        accounts.create_user(session, email=AGENT.email, password=PASSWORD, role="agent")
+        accounts.create_user(session, email=VIEWER.email, password=PASSWORD, role="viewer")
         accounts.create_user(session, email=LONG_ADDRESS, password=PASSWORD, role="agent")
         bea = accounts.create_user(session, email=TWO_FACTOR.email, password=PASSWORD, role="agent")
         secret, at = totp.new_secret(), time.time()

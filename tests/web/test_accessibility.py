@@ -17,23 +17,29 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
 from tests.servers import missing
 from tests.web.furnished_site import (
     ADMIN,
     DETAIL_PAGES,
+    EMPTY_PUBLIC_PAGES,
     ERROR_PAGES,
+    FORM_VISITS,
     PUBLIC_ERROR_PAGES,
     PUBLIC_PAGES,
     SECOND_STEP,
     TWO_FACTOR,
+    FormVisit,
     address,
+    empty_app,
     furnished_app,
 )
 from tests.web.test_browser import MAIN_PAGES, _log_in, chromium  # noqa: F401  (chromium: a fixture, used by name)
@@ -62,17 +68,23 @@ class Site:
         return f"{self.url}/{address(path, self.links)}"
 
 
+@contextmanager
+def served(app: Flask) -> Iterator[str]:
+    """The app on a free loopback port, by its base URL; stopped after."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> Iterator[Site]:
-    with furnished_app(tmp_path_factory.mktemp("a11y"), migrated_sqlite) as (app, links):
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-        thread.start()
-        try:
-            yield Site(f"http://127.0.0.1:{server.server_port}", links)
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
+    with furnished_app(tmp_path_factory.mktemp("a11y"), migrated_sqlite) as (app, links), served(app) as url:
+        yield Site(url, links)
 
 
 @pytest.fixture(scope="module")
@@ -213,6 +225,67 @@ def test_login_second_step_has_no_serious_accessibility_violations(
     scheme: Scheme, site: Site, halfway_page: Page, axe: str
 ) -> None:
     assert_accessible(halfway_page, site.address(SECOND_STEP), axe, scheme)
+
+
+#: Sends a form as its page's would: a form of the given fields and the page's CSRF token, posted to `to`. Built here,
+#: not typed into the page's own form, so one line of FORM_VISITS serves this test and the HTML-validity one alike.
+SEND = """([to, fields]) => {
+    const form = document.createElement("form");
+    form.method = "post";
+    form.action = to;
+    const token = document.querySelector("input[name=csrf_token]");
+    for (const [name, value] of [["csrf_token", token ? token.value : ""], ...Object.entries(fields)]) {
+        const input = document.createElement("input");
+        Object.assign(input, {type: "hidden", name, value});
+        form.append(input);
+    }
+    document.body.append(form);
+    form.submit();
+}"""
+
+
+def send(page: Page, site: Site, form: FormVisit) -> None:
+    """Open the form's page in the tab and send it, leaving the answer (after any redirect) in the tab."""
+    page.goto(site.address(form.page))
+    fields = {**form.fields, **(form.from_page(page.content()) if form.from_page else {})}
+    with page.expect_navigation() as answered:
+        page.evaluate(SEND, [f"/{address(form.to or form.page, site.links)}", fields])
+    assert answered.value is not None and answered.value.status == form.status, form.name
+
+
+def test_pages_only_a_form_or_an_empty_site_shows_have_no_serious_accessibility_violations(
+    chromium: Browser,  # noqa: F811
+    tmp_path_factory: pytest.TempPathFactory,
+    migrated_sqlite: Path,
+    axe: str,
+) -> None:
+    """Each form's answer (FORM_VISITS: "check your mail", "done", a form's errors) and each public page of a site
+    with nothing in it, in the light scheme: in a site of their own, as the forms change it. One test, in order."""
+    home = tmp_path_factory.mktemp("a11y-forms")
+    contexts = {"admin": chromium.new_context(), "public": chromium.new_context()}
+    tabs = {who: context.new_page() for who, context in contexts.items()}
+    failures: list[str] = []
+
+    def check(page: Page, name: str) -> None:
+        found = [violation for violation in axe_violations(page, axe) if violation["impact"] in FAILING]
+        if found:
+            failures.append(f"{name}\n{described(found)}")
+
+    try:
+        with furnished_app(home / "furnished", migrated_sqlite) as (app, links), served(app) as url:
+            _log_in(tabs["admin"], url, ADMIN)
+            for form in FORM_VISITS:
+                send(tabs[form.who], Site(url, links), form)
+                check(tabs[form.who], form.name)
+        with empty_app(home / "empty", migrated_sqlite) as empty, served(empty) as url:
+            for path, status in EMPTY_PUBLIC_PAGES.items():
+                response = tabs["public"].goto(f"{url}/{path}")
+                assert response is not None and response.status == status, path
+                check(tabs["public"], f"empty site /{path}")
+    finally:
+        for context in contexts.values():
+            context.close()
+    assert failures == [], "\n".join(failures)
 
 
 #: A control of each look on the incident page (the first shown), whose focus ring must stand out from its background.
