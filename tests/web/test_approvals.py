@@ -165,6 +165,17 @@ def test_an_agent_asks_for_and_withdraws_an_approval_on_the_incident_page(
     assert state(db, approval.id) == "withdrawn"
 
 
+def test_the_incident_page_says_it_awaits_approval_only_while_one_is_pending(
+    client: FlaskClient, db: Database, incident_id: int
+) -> None:
+    log_in(client, Login("agent@example.com", PASSWORD))
+    assert "awaiting approval</a>" not in client.get(f"/incidents/INC-{incident_id}").get_data(as_text=True)
+    approval = ask(db, incident_id)
+    assert "awaiting approval</a>" in client.get(f"/incidents/INC-{incident_id}").get_data(as_text=True)
+    approvals.withdraw(db, approval.id, Actor("agent@example.com"))
+    assert "awaiting approval</a>" not in client.get(f"/incidents/INC-{incident_id}").get_data(as_text=True)
+
+
 def test_the_list_marks_and_filters_the_incidents_awaiting_approval(
     client: FlaskClient, db: Database, intake: Intake, incident_id: int
 ) -> None:
