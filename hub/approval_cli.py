@@ -113,9 +113,10 @@ def approval_withdraw(approval_id: int, actor: str) -> None:
     Example: switchboard incident approval withdraw 3 --as ann@example.com
     """
     from hub import approvals
+    from hub.agent_action import Mail
 
-    def work(db: Database, _: Settings, who: Actor) -> Approval:
-        return approvals.withdraw(db, approval_id, who)
+    def work(db: Database, settings: Settings, who: Actor) -> Approval:
+        return approvals.withdraw(db, approval_id, who, Mail.of(settings))
 
     withdrawn = acting(actor, work)
     click.echo(f"approval {withdrawn.id} on {withdrawn.ref} is withdrawn")

@@ -5,7 +5,8 @@ An agent asks a named active user (`ask`); the approver approves or rejects once
 withdraws the question (`withdraw`). Each is one transaction, as `hub/triage.py`'s actions are: the incident
 locked (so two clicks on the same approval take turns, and the second finds it decided), its timeline entry, and
 the mail it owes through the outbox. Asking mails the approver a signed link to decide without logging in
-(hub/approval_links.py); a decision mails whoever asked, or the assignee when no user did. A pending approval
+(hub/approval_links.py); a decision mails whoever asked, or the assignee when no user did; withdrawing mails the
+approver that it is no longer needed. A pending approval
 does not pause SLA clocks: an agent who wants them paused sets the incident waiting.
 """
 
@@ -229,9 +230,13 @@ def decide(
         return _value(row, approver, asker)
 
 
-def withdraw(db: Database, approval_id: int, actor: Actor, *, incident_id: int | None = None) -> Approval:
+def withdraw(
+    db: Database, approval_id: int, actor: Actor, mail: Mail, *, incident_id: int | None = None
+) -> Approval:  # fmt: skip
     """Take back a pending approval (no longer needed, or asked of the wrong person); the approver's link then
-    says so. Refused once it was decided. `incident_id`: the incident it must be on (a page's or a path's)."""
+    says so, and the approver is mailed that it is no longer needed (unless they are no longer active), since the
+    mail asking them is still in their inbox. Refused once it was decided. `incident_id`: the incident it must be
+    on (a page's or a path's)."""
     with db.transaction() as session:
         row, incident, approver, asker = _locked(session, approval_id, incident_id)
         if row.state != "pending":
@@ -239,7 +244,15 @@ def withdraw(db: Database, approval_id: int, actor: Actor, *, incident_id: int |
         row.state, row.decided_at = "withdrawn", utcnow()
         summary = f"Approval withdrawn (asked of {approver}) by {actor.name}"
         data = {"by": actor.name, "approval": row.id, "approver": approver}
-        owe(session.connection(), incident.id, [], also=[entry(incident.id, "approval", summary, data=data)])
+        owed = []
+        if _active(session, approver):
+            owed = [notices.approval_withdrawn(
+                incident_id=incident.id, title=incident.title, approver=approver, by=actor.name,
+                desk_address=mail.desk_address, base_url=mail.base_url, templates=mail.templates,
+            )]  # fmt: skip
+        # Like the asking it takes back: on purpose, once per approval, never held back by the automatic mail caps.
+        owe(session.connection(), incident.id, owed, also=[entry(incident.id, "approval", summary, data=data)],
+            automatic=False)  # fmt: skip
         return _value(row, approver, asker)
 
 

@@ -246,6 +246,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     # The approver's decision, to whoever asked (or the assignee); `state` is approved or rejected.
     "approval_decided": {"approver": "ann@example.com", "state": "approved", "comment": "Go ahead."},
+    # A pending approval withdrawn (hub/approvals.py), to the approver; `by`: who withdrew it.
+    "approval_withdrawn": {"by": "bob@example.com"},
     "channel": {
         "kind": "opened",
         "priority": 1,

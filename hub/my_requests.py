@@ -3,7 +3,8 @@
 Each request's mail carries a link to that one request (hub/request_links.py); someone with several, or who lost
 the mail, asks the desk "what about my other ticket?". Here they type their address and are mailed a link (LINKS,
 24 hours) to a page listing what they asked: each request's reference, title, where it stands in their words
-(request_links.says), when it last changed, and a fresh link to its own page. Nothing of the desk's work is shown.
+(request_links.says, "Waiting for approval" while an approval is pending on it, as its own page says), when it last
+changed, and a fresh link to its own page. Nothing of the desk's work is shown.
 
 Anyone may type anyone's address, so the form only ever mails that address (hub/link_mail.py: at most once in ten
 minutes, never to one that bounced or to an erased requester's pseudonym), mails nothing to an address that asked
@@ -30,7 +31,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from hub import link_mail, notices
+from hub import approvals, link_mail, notices
 from hub.domain import format_ref
 from hub.models import Incident, TimelineEntry
 from hub.recipients import Sender
@@ -94,8 +95,8 @@ def ask(session: Session, address: str, sender: Sender, now: datetime) -> bool:
 
 
 def listing(session: Session, claim: Claim, now: datetime) -> Listing:
-    """The list a link names: three statements (the third: what became of those merged into someone else's),
-    however many requests there are."""
+    """The list a link names: at most four statements however many requests there are (the third: which of them await an
+    approval, said as their own pages say it; the fourth: what became of those merged into someone else's)."""
     shown = _shown(claim.person)
     updated = (
         select(func.max(TimelineEntry.at))
@@ -111,12 +112,13 @@ def listing(session: Session, claim: Claim, now: datetime) -> Listing:
         .limit(SHOWN)
     ).all()
     total = session.scalar(select(func.count()).select_from(Incident).where(Incident.id.in_(shown))) or 0
+    awaiting = approvals.pending_among(session.connection(), [incident_id for incident_id, *_ in rows])
     became = outcomes(session, [incident_id for incident_id, _, _, merged_into, _ in rows if merged_into is not None])
     listed = tuple(
         Listed(
             incident_id,
             title,
-            *says(status, merged_into, outcome := became.get(incident_id)),
+            *says(status, merged_into, outcome := became.get(incident_id), awaiting_approval=incident_id in awaiting),
             at,
             outcome.says if outcome is not None else None,
         )

@@ -510,3 +510,13 @@ def approval_decided(
     facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url,
                    approver=approver, state=state, comment=comment)  # fmt: skip
     return _notice("approval_decided", template="approval_decided", facts=facts, templates=templates)
+
+
+def approval_withdrawn(
+    *, incident_id: int, title: str, approver: str, by: str, desk_address: str, base_url: str,
+    templates: MailTemplates = DEFAULTS,
+) -> Notice:  # fmt: skip
+    """Tell an approver their approval is no longer needed (withdrawn by `by`), so the mail asking them is not
+    acted on; its link already decides nothing."""
+    facts = _facts(incident_id, title, recipient=approver, desk_address=desk_address, base_url=base_url, by=by)
+    return _notice("approval_withdrawn", template="approval_withdrawn", facts=facts, templates=templates)

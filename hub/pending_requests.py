@@ -115,6 +115,23 @@ def as_raw(request: Pending) -> bytes:
     return json.dumps(stored, ensure_ascii=False).encode()
 
 
+def from_raw(raw: bytes) -> Pending:
+    """The request a `web` event's raw body stores (`as_raw`), as it stood when sent, so the event can be made again
+    from it (ingest/replay.py); ValueError, KeyError or TypeError when the body is not one.
+
+    Every such body is replayable: one from before the form asked the kind (no `kind`) was an incident, as the form
+    then made every request, and one from before the catalogue (no `request_type`, no `answers`) named no type."""
+    stored = json.loads(raw)
+    confirmed = stored["confirmed_at"]
+    return Pending(
+        id=int(stored["request"]), email=str(stored["email"]), subject=str(stored["subject"]),
+        body=str(stored["body"]), service=stored["service"], asked_at=datetime.fromisoformat(stored["asked_at"]),
+        confirmed_at=datetime.fromisoformat(confirmed) if confirmed else None, sent_at=None, incident_id=None,
+        kind=stored.get("kind") or INCIDENT_KINDS[0], request_type=stored.get("request_type"),
+        answers=tuple((str(label), str(answer)) for label, answer in stored.get("answers") or ()),
+    )  # fmt: skip
+
+
 _REQUESTER = re.compile(rb'\{"request": \d+, "email": "([^"\\]+)"')
 
 

@@ -1,7 +1,8 @@
 """Stored events read back as typed events, so candidate rules can be run over what really came in (backtest).
 
 Each stored event keeps the bytes it came from (for a batch, its own alert), and the adapters are pure, so the
-event the rules saw is made again from them. Items that were never events (unprocessable, ignored) are left out.
+event the rules saw is made again from them (a help-centre request's, from the request it stores as JSON). Items
+that were never events (unprocessable, ignored) are left out.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub import pending_requests
 from hub.domain import InboundEvent
 from hub.models import Event, Integration
-from ingest import logged, mail
+from ingest import asked, logged, mail
 from ingest.errors import InvalidPayload
 from ingest.webhooks import kinds
 from ingest.webhooks.generic import parse_json
@@ -75,6 +77,8 @@ def _typed(
         if source == logged.SOURCE:  # logged by hand; who logged it is on the timeline, and no rule reads it
             fields = parse_json(raw)
             return logged.normalise(fields, by="") if isinstance(fields, dict) else None
+        if source == asked.SOURCE:  # sent from the help centre: the request as stored, made an event as it was then
+            return asked.event_of(pending_requests.from_raw(raw))[1]
         if kind is None or name is None:
             return None
         payload = parse_json(raw)

@@ -78,7 +78,7 @@ def withdraw(approval_id: str) -> Response:
     if number is None:
         return json_error(404, f"no approval {approval_id!r}")
     actor = Actor(g.principal.name)
-    return _answered(lambda: approvals.withdraw(acting_db(), number, actor))
+    return _answered(lambda: approvals.withdraw(acting_db(), number, actor, mail_settings()))
 
 
 def _body(required: set[str], optional: set[str], example: str) -> dict[str, Any] | Response:

@@ -203,7 +203,7 @@ def _withdraw_approval(number: int, actor: Actor) -> str:
     approval = row_id(request.form.get("approval", ""))
     if approval is None:
         raise TriageError("choose which approval to withdraw")
-    withdrawn = approvals.withdraw(acting_db(), approval, actor, incident_id=number)
+    withdrawn = approvals.withdraw(acting_db(), approval, actor, mail_settings(), incident_id=number)
     return f"no longer awaits {_named(withdrawn.approver)}'s approval"
 
 

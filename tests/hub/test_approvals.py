@@ -168,11 +168,31 @@ def test_two_decisions_at_once_leave_exactly_one(db: Database, intake: Intake) -
 def test_withdrawing_ends_a_pending_approval_and_its_link(db: Database, intake: Intake) -> None:
     incident_id = open_email(intake)
     asked = approvals.ask(db, incident_id, MANAGER, "", AGENT, MAIL)
-    approvals.withdraw(db, asked.id, AGENT)
+    approvals.withdraw(db, asked.id, AGENT, MAIL)
     assert ("approval", f"Approval withdrawn (asked of {MANAGER}) by agent@example.com") in timeline(db, incident_id)
     with pytest.raises(AlreadyDecided, match="withdrawn already"):
         approvals.decide(db, asked.id, "approve", "", Actor(MANAGER), MAIL)
     approvals.ask(db, incident_id, MANAGER, "asked again", AGENT, MAIL)  # no longer pending: may be asked again
+
+
+@pytest.mark.usefixtures("people")
+def test_withdrawing_mails_the_approver_that_it_is_no_longer_needed(db: Database, intake: Intake) -> None:
+    incident_id = open_email(intake)
+    asked = approvals.ask(db, incident_id, MANAGER, "", AGENT, MAIL)
+    approvals.withdraw(db, asked.id, AGENT, MAIL)
+    [mail] = mails(db, incident_id, "approval_withdrawn")
+    assert mail.recipient == MANAGER
+
+
+@pytest.mark.usefixtures("people")
+def test_withdrawing_mails_no_approver_who_is_no_longer_active(db: Database, intake: Intake) -> None:
+    incident_id = open_email(intake)
+    asked = approvals.ask(db, incident_id, MANAGER, "", AGENT, MAIL)
+    with db.transaction() as session:
+        change_user(session, MANAGER, active=False)
+    approvals.withdraw(db, asked.id, AGENT, MAIL)
+    assert mails(db, incident_id, "approval_withdrawn") == []
+    assert ("approval", f"Approval withdrawn (asked of {MANAGER}) by agent@example.com") in timeline(db, incident_id)
 
 
 @pytest.mark.usefixtures("people")

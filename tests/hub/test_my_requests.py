@@ -10,7 +10,8 @@ from urllib.parse import unquote
 import pytest
 from sqlalchemy import select, update
 
-from hub import incident_notes, my_requests, request_links, triage
+from hub import approvals, incident_notes, my_requests, request_links, triage
+from hub.accounts import create_user
 from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.intake import Intake
@@ -20,6 +21,7 @@ from hub.signed_links import BadLink, Claim, ExpiredLink
 from hub.verifying_keys import VerifyingKeys
 from tests.emailed import ANN, mailed_in
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (the fixture `settings`)
+from tests.web.helpers import statements
 
 KEY = "test-secret-key"
 BASE = "https://desk.example.com"
@@ -78,6 +80,20 @@ def test_each_says_where_it_stands_in_the_requesters_words(intake: Intake, db: D
     said = {r.ref: (r.label, r.explanation) for r in listed(db).requests}
     assert said[f"INC-{printer}"] == ("In progress", "Someone at the desk is working on it.")
     assert said[f"INC-{vpn}"][0] == "Resolved"
+
+
+def test_requests_awaiting_an_approval_say_so_read_in_one_statement_for_the_list(intake: Intake, db: Database) -> None:
+    printer, laptop, phone = (mailed_in(intake, title) for title in ("Printer", "Laptop", "Phone"))
+    with db.transaction() as session:
+        create_user(session, email="boss@example.com", password="correct horse battery", role="viewer")
+    approvals.ask(db, laptop, "boss@example.com", "Budget?", AGENT, MAIL)
+    approvals.ask(db, phone, "boss@example.com", "", AGENT, MAIL)
+    with statements(db) as sent:
+        found = listed(db)
+    said = {r.ref: (r.label, r.explanation) for r in found.requests}
+    assert said[f"INC-{laptop}"] == said[f"INC-{phone}"] == request_links.AWAITING_APPROVAL
+    assert said[f"INC-{printer}"][0] == "Open"
+    assert len([s for s in sent if "approvals" in s]) == 1
 
 
 def test_a_request_merged_into_another_of_theirs_is_listed_as_that_one_once(intake: Intake, db: Database) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from types import MappingProxyType
 
 from hub.accounts import create_integration
 from hub.db import Database
 from hub.domain import InboundEvent, RuleBook
 from hub.intake import Intake, Raw
+from hub.pending_requests import Pending
 from hub.rulebook import load
+from ingest.asked import event_of
 from ingest.logged import normalise
 from ingest.replay import recent_events
 from rules import rules_file
@@ -59,3 +62,35 @@ def test_emails_are_read_back_with_their_senders_judged_as_the_intake_judged_the
         judged = recent_events(s, limit=10, authserv_id="mx.example.com").events
         unjudged = recent_events(s, limit=10).events
     assert [r.event.sender_unverified for r in judged + unjudged] == [True, False]
+
+
+def test_help_centre_requests_are_read_back_with_their_kind_and_request_type(intake: Intake, db: Database) -> None:
+    asked_at = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    request = Pending(id=7, email="ann@example.com", subject="Laptop for Bo", body="Starts Monday.", service=None,
+                      asked_at=asked_at, confirmed_at=asked_at, sent_at=None, incident_id=None, kind="request",
+                      request_type="New laptop", answers=(("Model", "14 inch"),))  # fmt: skip
+    intake.record(*event_of(request))
+    with db.read() as s:
+        replayed = recent_events(s, limit=10)
+        live = load(s)
+    assert replayed.skipped == 0
+    [event] = [r.event for r in replayed.events]
+    assert (event.source, event.kind, event.request_type) == ("web", "request", "New laptop")
+    assert event == event_of(request)[1]
+    candidate = rules_file.parse_file("rules:\n- name: Laptops\n  when: {field: request_type, value: New laptop}\n"
+                                      "  set: {category: hardware}\n")  # fmt: skip
+    report = backtest(live, RuleBook(0, tuple(candidate.rules)),
+                      [(r.event_id, r.event, r.received_at) for r in replayed.events])  # fmt: skip
+    assert report.counts["recategorised"] == 1
+
+
+def test_help_centre_requests_stored_before_the_form_asked_the_kind_are_read_back_as_incidents(
+    intake: Intake, db: Database
+) -> None:
+    body = (b'{"request": 3, "email": "ann@example.com", "subject": "Printer jams", "body": "Floor 3.", "service": '
+            b'null, "asked_at": "2026-10-01T08:00:00+00:00", "confirmed_at": "2026-10-01T08:05:00+00:00"}')  # fmt: skip
+    intake.record(Raw("web", "application/json", body), InboundEvent(source="web", title="Printer jams"))
+    with db.read() as s:
+        [replayed] = recent_events(s, limit=10).events
+    event = replayed.event
+    assert (event.title, event.kind, event.request_type) == ("Printer jams", "incident", None)

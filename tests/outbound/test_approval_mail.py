@@ -1,5 +1,5 @@
 """Approval mail through the real worker and relay: the approver gets the request with a signed link that opens
-the decision page; whoever asked gets the decision."""
+the decision page; whoever asked gets the decision; the approver hears when it is withdrawn."""
 
 from __future__ import annotations
 
@@ -54,3 +54,26 @@ def test_whoever_asked_receives_the_decision_and_its_comment(parts: Parts) -> No
     [received] = [m.message for m in parts.sink.handler.wait_for(2) if m.message["To"] == "ann@example.com"]
     assert received["Subject"] == f"[INC-{outcome.incident_id}] Rejected by boss@example.com: Licence for Figma"
     assert "Use the free plan" in received.get_body(("plain",)).get_content()
+
+
+def test_the_approver_is_told_when_the_approval_is_withdrawn(parts: Parts) -> None:
+    with parts.db.transaction() as session:
+        accounts.create_user(session, email="ann@example.com", password="correct horse", role="agent")
+        accounts.create_user(session, email="boss@example.com", password="correct horse", role="viewer")
+    alert = InboundEvent(source="generic", title=f"Licence {HOSTILE}", dedup_key="figma")
+    outcome = parts.intake.record(Raw(source="generic", content_type="application/json", body=b"{}"), alert)
+    assert outcome.incident_id is not None
+    mail = Mail(parts.settings.desk_address, parts.settings.base_url, MailTemplates.at(parts.settings.home))
+    asked = approvals.ask(parts.db, outcome.incident_id, "boss@example.com", "", Actor("ann@example.com"), mail)
+    approvals.withdraw(parts.db, asked.id, Actor("ann@example.com"), mail)
+
+    deliver_everything(parts.queue, parts.db)
+    received = [m.message for m in parts.sink.handler.wait_for(2) if m.message["To"] == "boss@example.com"]
+    ref = f"INC-{outcome.incident_id}"
+    [withdrawn] = [m for m in received if "no longer needed" in m["Subject"]]
+    # Over 78 characters, the header is folded after "Subject:"; unfolding leaves that line break's space.
+    assert withdrawn["Subject"].strip() == f"[{ref}] Approval no longer needed: Licence {HOSTILE}"
+    text = withdrawn.get_body(("plain",)).get_content()
+    assert f"ann@example.com withdrew the approval asked of you for {ref}: Licence {HOSTILE}" in text
+    html = withdrawn.get_body(("html",)).get_content()
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,7 +15,10 @@ from werkzeug.test import TestResponse
 
 from hub import rulebook
 from hub.db import Database
+from hub.intake import Intake
 from hub.models import AuditEntry, Rule, RuleVersion
+from hub.pending_requests import Pending
+from ingest.asked import event_of
 from tests.web.helpers import Login, count, csrf_token, log_in
 
 DB_WHEN = "{field: labels.team, op: equals, value: db}"
@@ -171,6 +175,19 @@ def test_testing_the_draft_on_a_stored_event_shows_trace_and_incident_without_sa
     assert "assignee = dba@example.com" in page
     assert "<dt>category</dt><dd>database</dd>" in page and "<dt>assignee</dt><dd>dba@example.com</dd>" in page
     assert _rule_names(db) == ["Default: everything goes to the service desk"] and count(db, RuleVersion) == 0
+
+
+def test_testing_the_draft_on_a_stored_help_centre_request_matches_its_request_type(
+    admin: FlaskClient, intake: Intake
+) -> None:
+    asked_at = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    intake.record(*event_of(Pending(id=1, email="ann@example.com", subject="Laptop for Bo", body="Starts Monday.",
+                                    service=None, asked_at=asked_at, confirmed_at=asked_at, sent_at=None,
+                                    incident_id=None, kind="request", request_type="New laptop")))  # fmt: skip
+    page = _text(_draft(admin, "test", event_id="1", name="Laptops", when="{field: request_type, value: New laptop}"))
+    assert "Test: #1" in page and "Laptop for Bo" in page
+    assert "Laptops: matched" in page and "because request_type equals 'New laptop'" in page
+    assert "<dt>category</dt><dd>database</dd>" in page
 
 
 def test_testing_a_pasted_payload_of_an_integration_kind(admin: FlaskClient) -> None:
