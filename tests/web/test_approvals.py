@@ -172,7 +172,7 @@ def test_the_incident_page_says_it_awaits_approval_only_while_one_is_pending(
     assert "awaiting approval</a>" not in client.get(f"/incidents/INC-{incident_id}").get_data(as_text=True)
     approval = ask(db, incident_id)
     assert "awaiting approval</a>" in client.get(f"/incidents/INC-{incident_id}").get_data(as_text=True)
-    approvals.withdraw(db, approval.id, Actor("agent@example.com"))
+    approvals.withdraw(db, approval.id, Actor("agent@example.com"), MAIL)
     assert "awaiting approval</a>" not in client.get(f"/incidents/INC-{incident_id}").get_data(as_text=True)
 
 
