@@ -24,6 +24,7 @@ from hub.domain import format_ref
 from hub.models import Approval as ApprovalRow
 from hub.models import Incident, User, utcnow
 from hub.outbox import entry, owe
+from hub.recipients import Sender
 from hub.signed_links import Claim, StaleLink
 
 STATES = ("pending", "approved", "rejected", "withdrawn")
@@ -196,7 +197,7 @@ class AskedAbout:
 
 def record_asked(
     conn: Connection, about: AskedAbout, approver_id: int, approver: str, asked_by: int | None, note: str, *,
-    by: str, summary: str, mail: Mail, data: dict | None = None,
+    by: str, summary: str, mail: Mail | Sender, data: dict | None = None,
 ) -> tuple[int, datetime]:  # fmt: skip
     """Write a pending approval of `approver`, its timeline entry (`summary`, with `data`) and the mail asking them,
     in the caller's transaction: an agent's `ask`, and the intake opening a request whose type names an approver

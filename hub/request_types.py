@@ -66,7 +66,8 @@ class Routing:
     name: str
     category: str | None
     group: str | None
-    approver: str | None = None  # its approver's address, active or not
+    approver_id: int | None = None  # who approves its requests (a user, active or not)
+    approver: str | None = None  # their address
     approver_active: bool = False  # False: deactivated since the type was saved (the intake asks no one)
 
     def over_catch_alls(self, decision: Decision, book: RuleBook) -> Decision:
@@ -259,15 +260,15 @@ def routing(conn: Connection, name: str | None) -> Routing | None:
     if not name:
         return None
     row = conn.execute(
-        select(RequestType.id, RequestType.name, RequestType.category, Group.name, User.email, User.active)
+        select(RequestType.id, RequestType.name, RequestType.category, Group.name, User.id, User.email, User.active)
         .outerjoin(Group, Group.id == RequestType.group_id)
         .outerjoin(User, User.id == RequestType.approver_id)
         .where(RequestType.name == name, RequestType.active.is_(True))
     ).first()
     if row is None:
         return None
-    type_id, type_name, category, group, approver, active = row
-    return Routing(type_id, type_name, category, group, approver, bool(active))
+    type_id, type_name, category, group, approver_id, approver, active = row
+    return Routing(type_id, type_name, category, group, approver_id, approver, bool(active))
 
 
 def name_of(session: Session | Connection, type_id: int | None) -> str | None:

@@ -24,8 +24,18 @@ from web.services_api import actor, changed, created, required_text, text
 
 bp = Blueprint("request_types_api", __name__, url_prefix="/api/v1/request-types")
 
-FIELDS = ("name", "summary", "description", "category", "group", "service", "questions", "position", "active",
-          "approver")
+FIELDS = (
+    "name",
+    "summary",
+    "description",
+    "category",
+    "group",
+    "service",
+    "questions",
+    "position",
+    "active",
+    "approver",
+)
 _EXAMPLE = ('{"name": "VPN access", "summary": "Remote access to the office network", "group": "network", '
             '"questions": [{"label": "Why do you need it?", "required": true, "kind": "text"}]}')  # fmt: skip
 
@@ -66,8 +76,10 @@ def change(type_id: int) -> Response:
 
     def work(session: Session, body: dict[str, Any]) -> Response:
         before = request_types.get(session, type_id)
-        clearable = {key: (text(body, key) or "") if key in body else None
-                     for key in ("category", "group", "service", "approver")}
+        clearable = {
+            key: (text(body, key) or "") if key in body else None
+            for key in ("category", "group", "service", "approver")
+        }
         after = request_types.change(session, before.name, new_name=text(body, "name"), summary=text(body, "summary"),
                                      description=text(body, "description"), questions=_questions(body),
                                      position=_position(body), active=_active(body), **clearable)  # fmt: skip

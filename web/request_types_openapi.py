@@ -53,8 +53,12 @@ _FIELDS: dict[str, Any] = {
     "questions": _QUESTIONS,
     "position": {"type": "integer", "minimum": -10000, "maximum": 10000},
     "active": {"type": "boolean", "description": "PATCH only: false retires it, true restores it."},
-    "approver": {**_TEXT_OR_NULL, "maxLength": 320, "examples": ["manager@example.com"],
-                 "description": "An active user's address (any role); null or \"\" clears it (PATCH)."},
+    "approver": {
+        **_TEXT_OR_NULL,
+        "maxLength": 320,
+        "examples": ["manager@example.com"],
+        "description": 'An active user\'s address (any role); null or "" clears it (PATCH).',
+    },
 }
 _BAD = "A mistake; `field` names the field at fault."
 
