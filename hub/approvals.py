@@ -5,8 +5,9 @@ An agent asks a named active user (`ask`); the approver approves or rejects once
 withdraws the question (`withdraw`). Each is one transaction, as `hub/triage.py`'s actions are: the incident
 locked (so two clicks on the same approval take turns, and the second finds it decided), its timeline entry, and
 the mail it owes through the outbox. Asking mails the approver a signed link to decide without logging in
-(hub/approval_links.py); a decision mails whoever asked, or the assignee when no user did. A pending approval
-does not pause SLA clocks: an agent who wants them paused sets the incident waiting.
+(hub/approval_links.py); a decision mails whoever asked, or the assignee (a group's active members) when no user
+did, as when the intake asks a request type's approver (hub/request_approvals.py, through `record_asked`). A
+pending approval does not pause SLA clocks: an agent who wants them paused sets the incident waiting.
 """
 
 from __future__ import annotations
@@ -17,14 +18,13 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Connection, Select, and_, exists, insert, select
 from sqlalchemy.orm import Session, aliased
 
-from hub import notices
+from hub import notices, recipients
 from hub.agent_action import Actor, Mail, NoSuchPart, NotTheirs, TriageError, locked
 from hub.db import Database
 from hub.domain import format_ref
 from hub.models import Approval as ApprovalRow
 from hub.models import Incident, User, utcnow
 from hub.outbox import entry, owe
-from hub.recipients import Sender
 from hub.signed_links import Claim, StaleLink
 
 STATES = ("pending", "approved", "rejected", "withdrawn")
@@ -197,7 +197,7 @@ class AskedAbout:
 
 def record_asked(
     conn: Connection, about: AskedAbout, approver_id: int, approver: str, asked_by: int | None, note: str, *,
-    by: str, summary: str, mail: Mail | Sender, data: dict | None = None,
+    by: str, summary: str, mail: Mail | recipients.Sender, data: dict | None = None,
 ) -> tuple[int, datetime]:  # fmt: skip
     """Write a pending approval of `approver`, its timeline entry (`summary`, with `data`) and the mail asking them,
     in the caller's transaction: an agent's `ask`, and the intake opening a request whose type names an approver
@@ -245,14 +245,14 @@ def decide(
         summary += f": {comment}" if comment else ""
         data = {"by": approver, "approval": row.id, "decision": row.state, "comment": comment,
                 **({"recorded_by": recorded_by} if recorded_by else {})}  # fmt: skip
-        told = asker or incident.assignee
-        owed = []
-        if told and told.lower() != approver and "@" in told and _active(session, told):
-            owed = [notices.approval_decided(
-                incident_id=incident.id, title=incident.title, recipient=told.lower(), approver=approver,
+        owed = [
+            notices.approval_decided(
+                incident_id=incident.id, title=incident.title, recipient=person, approver=approver,
                 state=row.state, comment=comment, desk_address=mail.desk_address, base_url=mail.base_url,
                 templates=mail.templates,
-            )]  # fmt: skip
+            )
+            for person in _told(session.connection(), asker, incident.assignee, approver)
+        ]  # fmt: skip
         owe(session.connection(), incident.id, owed, also=[entry(incident.id, "approval", summary, data=data)],
             automatic=False)  # fmt: skip
         return _value(row, approver, asker)
@@ -286,5 +286,13 @@ def _locked(session: Session, approval_id: int, on: int | None = None) -> tuple[
     return row, incident, approver, asker
 
 
-def _active(session: Session, email: str) -> bool:
-    return bool(session.scalar(select(User.id).where(User.email == email.lower(), User.active.is_(True))))
+def _told(conn: Connection, asker: str | None, assignee: str | None, approver: str) -> list[str]:
+    """Who hears a decision: whoever asked, else the assignee (a group's active members: a request type's approval
+    is asked by no one, and its request is often a group's); only active people, never the approver."""
+    if asker:
+        people = recipients.active_people(conn, [asker])
+    elif assignee:
+        people = list(recipients.people_of(conn, assignee)[0])
+    else:
+        people = []
+    return [person for person in people if person != approver]
