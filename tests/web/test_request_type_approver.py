@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from click.testing import CliRunner
@@ -15,11 +16,13 @@ from sqlalchemy import select
 
 from hub import accounts, approvals, groups, request_types
 from hub.cli import main
+from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
 from hub.models import TimelineEntry
 from hub.request_types import TypeView
+from tests.docs import fenced, run_as_printed
 from tests.servers import Received
 from tests.staff import agents, deactivate
 from tests.web.helpers import Login, bearer, csrf_token, log_in, statements
@@ -165,3 +168,16 @@ def test_the_api_sets_shows_and_clears_the_approver_and_names_the_field_it_refus
     assert refused.status_code == 400 and refused.json["field"] == "approver"
     cleared = client.patch(path, headers=headers, json={"approver": None})
     assert cleared.status_code == 200 and cleared.json["approver"] is None
+
+
+def test_the_documented_approver_commands_run_as_printed(settings: Settings, db: Database, tmp_path: Path) -> None:
+    agents(db, "boss@example.com", role="viewer")
+    [adding] = fenced("docs/approvals.md", "Asked by a request type", "sh")
+    [setting] = fenced("docs/requests.md", "Approval", "sh")
+    printed = run_as_printed(adding + setting, settings, tmp_path).splitlines()
+    approvers = [line for line in printed if "approver" in line]
+    assert [("approver boss@example.com" in line, "approver -" in line) for line in approvers] == [
+        (True, False),
+        (True, False),
+        (False, True),
+    ]
