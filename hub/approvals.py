@@ -5,9 +5,10 @@ An agent asks a named active user (`ask`); the approver approves or rejects once
 withdraws the question (`withdraw`). Each is one transaction, as `hub/triage.py`'s actions are: the incident
 locked (so two clicks on the same approval take turns, and the second finds it decided), its timeline entry, and
 the mail it owes through the outbox. Asking mails the approver a signed link to decide without logging in
-(hub/approval_links.py); a decision mails whoever asked, or the assignee when no user did; withdrawing mails the
-approver that it is no longer needed. A pending approval
-does not pause SLA clocks: an agent who wants them paused sets the incident waiting.
+(hub/approval_links.py); a decision mails whoever asked, or the assignee (a group's active members) when no user
+did, as when the intake asks a request type's approver (hub/request_approvals.py, through `record_asked`);
+withdrawing mails the approver that it is no longer needed. A pending approval does not pause SLA clocks: an agent
+who wants them paused sets the incident waiting.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, exists, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, exists, insert, select
 from sqlalchemy.orm import Session, aliased
 
-from hub import notices
+from hub import notices, recipients
 from hub.agent_action import Actor, Mail, NoSuchPart, NotTheirs, TriageError, locked
 from hub.db import Database
 from hub.domain import format_ref
@@ -177,21 +178,49 @@ def ask(db: Database, incident_id: int, approver: str, note: str | None, actor: 
             raise TriageError(f"{approver} has approval {already} pending on {incident.ref} already; wait for it, or "
                               "withdraw it first")  # fmt: skip
         asker = session.scalar(select(User.id).where(User.email == actor.name.strip().lower()))
-        row = ApprovalRow(incident_id=incident.id, approver_id=person.id, asked_by=asker, note=note,
-                          state="pending", comment="", asked_at=utcnow())  # fmt: skip
-        session.add(row)
-        session.flush()
+        about = AskedAbout(incident.id, incident.title, incident.requester, incident.description or "")
         summary = f"Approval asked of {approver} by {actor.name}" + (f": {note}" if note else "")
-        data = {"by": actor.name, "approval": row.id, "approver": approver, "note": note}
-        owed = notices.approval_asked(
-            incident_id=incident.id, title=incident.title, approval_id=row.id, approver=approver,
-            requester=incident.requester, description=incident.description or "", note=note, by=actor.name,
-            desk_address=mail.desk_address, base_url=mail.base_url, templates=mail.templates,
-        )  # fmt: skip
-        # Asked on purpose, once per person at a time: never held back by the automatic mail caps.
-        owe(session.connection(), incident.id, [owed], also=[entry(incident.id, "approval", summary, data=data)],
-            automatic=False)  # fmt: skip
-        return _value(row, approver, actor.name.strip().lower() if asker is not None else None)
+        approval_id, asked_at = record_asked(session.connection(), about, person.id, approver, asker, note,
+                                             by=actor.name, summary=summary, mail=mail)  # fmt: skip
+        asked_by = actor.name.strip().lower() if asker is not None else None
+        return Approval(approval_id, incident.id, approver, asked_by, note, "pending", "", asked_at, None)
+
+
+@dataclass(frozen=True)
+class AskedAbout:
+    """What the approver's mail says of the incident an approval is asked on."""
+
+    incident_id: int
+    title: str
+    requester: str | None
+    description: str
+
+
+def record_asked(
+    conn: Connection, about: AskedAbout, approver_id: int, approver: str, asked_by: int | None, note: str, *,
+    by: str, summary: str, mail: Mail | recipients.Sender, data: dict | None = None,
+) -> tuple[int, datetime]:  # fmt: skip
+    """Write a pending approval of `approver`, its timeline entry (`summary`, with `data`) and the mail asking them,
+    in the caller's transaction: an agent's `ask`, and the intake opening a request whose type names an approver
+    (hub/request_approvals.py). `asked_by`: the asking user's id, None when no person asked; `by`: who asks, as
+    the mail says it. Returns the approval's id and when it was asked."""
+    asked_at = utcnow()
+    approval_id = conn.execute(
+        insert(ApprovalRow)
+        .values(incident_id=about.incident_id, approver_id=approver_id, asked_by=asked_by, note=note,
+                state="pending", comment="", asked_at=asked_at)
+        .returning(ApprovalRow.id)
+    ).scalar_one()  # fmt: skip
+    said = {"by": by, "approval": approval_id, "approver": approver, "note": note, **(data or {})}
+    owed = notices.approval_asked(
+        incident_id=about.incident_id, title=about.title, approval_id=approval_id, approver=approver,
+        requester=about.requester, description=about.description, note=note, by=by,
+        desk_address=mail.desk_address, base_url=mail.base_url, templates=mail.templates,
+    )  # fmt: skip
+    # Asked on purpose, once per person at a time: never held back by the automatic mail caps.
+    owe(conn, about.incident_id, [owed], also=[entry(about.incident_id, "approval", summary, data=said)],
+        automatic=False)  # fmt: skip
+    return approval_id, asked_at
 
 
 def decide(
@@ -217,14 +246,14 @@ def decide(
         summary += f": {comment}" if comment else ""
         data = {"by": approver, "approval": row.id, "decision": row.state, "comment": comment,
                 **({"recorded_by": recorded_by} if recorded_by else {})}  # fmt: skip
-        told = asker or incident.assignee
-        owed = []
-        if told and told.lower() != approver and "@" in told and _active(session, told):
-            owed = [notices.approval_decided(
-                incident_id=incident.id, title=incident.title, recipient=told.lower(), approver=approver,
+        owed = [
+            notices.approval_decided(
+                incident_id=incident.id, title=incident.title, recipient=person, approver=approver,
                 state=row.state, comment=comment, desk_address=mail.desk_address, base_url=mail.base_url,
                 templates=mail.templates,
-            )]  # fmt: skip
+            )
+            for person in _told(session.connection(), asker, incident.assignee, approver)
+        ]  # fmt: skip
         owe(session.connection(), incident.id, owed, also=[entry(incident.id, "approval", summary, data=data)],
             automatic=False)  # fmt: skip
         return _value(row, approver, asker)
@@ -245,7 +274,7 @@ def withdraw(
         summary = f"Approval withdrawn (asked of {approver}) by {actor.name}"
         data = {"by": actor.name, "approval": row.id, "approver": approver}
         owed = []
-        if _active(session, approver):
+        if recipients.active_people(session.connection(), [approver]):
             owed = [notices.approval_withdrawn(
                 incident_id=incident.id, title=incident.title, approver=approver, by=actor.name,
                 desk_address=mail.desk_address, base_url=mail.base_url, templates=mail.templates,
@@ -270,5 +299,13 @@ def _locked(session: Session, approval_id: int, on: int | None = None) -> tuple[
     return row, incident, approver, asker
 
 
-def _active(session: Session, email: str) -> bool:
-    return bool(session.scalar(select(User.id).where(User.email == email.lower(), User.active.is_(True))))
+def _told(conn: Connection, asker: str | None, assignee: str | None, approver: str) -> list[str]:
+    """Who hears a decision: whoever asked, else the assignee (a group's active members: a request type's approval
+    is asked by no one, and its request is often a group's); only active people, never the approver."""
+    if asker:
+        people = recipients.active_people(conn, [asker])
+    elif assignee:
+        people = list(recipients.people_of(conn, assignee)[0])
+    else:
+        people = []
+    return [person for person in people if person != approver]

@@ -28,10 +28,12 @@ from hub import (
     mail_records,
     merged_requesters,
     recipients,
+    request_approvals,
     request_types,
     service_owners,
     sla,
 )
+from hub.approvals import AskedAbout
 from hub.attachments import AttachmentStore
 from hub.change_correlation import minutes_since_change
 from hub.ci_links import CiLinks, Linked, named_in, why_not_linked
@@ -74,6 +76,7 @@ from hub.models import utcnow
 from hub.outbox import entry, is_active_user, mark_bounced
 from hub.problems import link_new_incident
 from hub.recurrence import Occurrence
+from hub.request_types import Routing
 from hub.revisions import Revisions
 from hub.rulebook import RuleBookCache
 from hub.statements import (
@@ -97,6 +100,10 @@ CHANGE_MINUTES = "change.minutes_ago"
 
 #: The rules engine, passed in: (event, rule book, now, routing state) -> decision. Pure: state is looked up here.
 Decide = Callable[[InboundEvent, RuleBook, datetime, RoutingState], Decision]
+
+#: The decision for an event, with the active request type it names (None for all but help-centre requests): read
+#: once, for the decision's defaults and for the incident it opens (its type, and the approval its approver owes).
+Decided = tuple[Decision, Routing | None]
 
 
 class InvalidChoice(BadInput):
@@ -267,11 +274,12 @@ class Intake:
             if changed is not None:
                 sla.refresh(conn, changed.id)  # the first response is in
             return acknowledged
-        decision: Decision | None = None
+        decided: Decided | None = None
         book = self._rules.current(conn, self._revisions)
         if book.decides_before_dedup:
             # A rule may suppress the event or give it another dedup key: decide before deduplicating on it.
-            decision = self._decision(conn, event, book)
+            decided = self._decision(conn, event, book)
+            decision = decided[0]
             if decision.suppressed:
                 return suppressed(conn, raw, event, decision)
             if decision.dedup_key:
@@ -295,8 +303,8 @@ class Intake:
                     )
                     return Outcome(store_event(conn, raw, event, status="held", error=note), None)
                 CLEAR_COUNT.execute(conn, {"integration": raw.integration_id, "key": event.dedup_key})
-                return self._open(conn, raw, event, policy, occurrences=count, decision=decision)
-        return self._open(conn, raw, event, policy, decision=decision)
+                return self._open(conn, raw, event, policy, occurrences=count, decided=decided)
+        return self._open(conn, raw, event, policy, decided=decided)
 
     def _dedup_keys(self, conn: Connection, events: Sequence[InboundEvent]) -> list[str]:
         """The key each event's incident is looked up and locked by: the sender's, or the one a rule gives a
@@ -305,14 +313,15 @@ class Intake:
         if not book.decides_before_dedup:
             return [event.dedup_key or "" for event in events]
         return [
-            (self._decision(conn, event, book).dedup_key if event.action is Action.TRIGGER else None)
+            (self._decision(conn, event, book)[0].dedup_key if event.action is Action.TRIGGER else None)
             or event.dedup_key
             or ""
             for event in events
         ]
 
-    def _decision(self, conn: Connection, event: InboundEvent, book: RuleBook) -> Decision:
-        """The rules' decision, given the state of the groups the rule book assigns within."""
+    def _decision(self, conn: Connection, event: InboundEvent, book: RuleBook) -> Decided:
+        """The rules' decision, given the state of the groups the rule book assigns within, and the request type the
+        event names (no query for an event that names none)."""
         groups = book.assignment_groups
         now = utcnow()
         service = event.labels.get("service")
@@ -327,7 +336,7 @@ class Intake:
             decision = desks.with_defaults(decision, desks.find(conn, event.desk_address), book)
         if (requested := request_types.routing(conn, event.request_type)) is not None:  # and a request type's
             decision = requested.over_catch_alls(decision, book)
-        return decision
+        return decision, requested
 
     def _reopen_by_reply(
         self, conn: Connection, raw: Raw, thread: Thread, event: InboundEvent, policy: Policy
@@ -409,11 +418,12 @@ class Intake:
         policy: Policy = NO_POLICY,
         *,
         occurrences: int = 1,
-        decision: Decision | None = None,
+        decided: Decided | None = None,
     ) -> Outcome:
         now = utcnow()
-        if decision is None:
-            decision = self._decision(conn, event, self._rules.current(conn, self._revisions))
+        if decided is None:
+            decided = self._decision(conn, event, self._rules.current(conn, self._revisions))
+        decision, requested = decided
         if decision.suppressed:
             return suppressed(conn, raw, event, decision)
         ci = self._ci(conn, event, decision)
@@ -442,7 +452,7 @@ class Intake:
             # Kept so the channels hear of the incident's resolution and reopening too, not only of its opening.
             "channels": list(decision.channels) if decision.channels and decision.silenced_by is None else None,
             "ci_id": ci.id if ci is not None else None,
-            "request_type_id": _request_type_id(conn, event),
+            "request_type_id": requested.id if requested is not None else None,  # for the list's filter
         }
         statement = INSERT_INCIDENT_UNLESS_OPEN[conn.dialect.name] if event.dedup_key else INSERT_INCIDENT
         incident_id = statement.scalar(conn, values)
@@ -450,7 +460,7 @@ class Intake:
             # A concurrent request opened the incident for this dedup key first: count ours on the winner.
             repeat = count_repeat(conn, raw, event)
             if repeat is None:  # the winner was resolved in between; a very rare race, so simply try again
-                return self._open(conn, raw, event, policy, occurrences=occurrences, decision=decision)
+                return self._open(conn, raw, event, policy, occurrences=occurrences, decided=decided)
             return repeat
         if decision.assigned_from and decision.assignee:
             advance_pointer(conn, decision.assigned_from, decision.assignee)
@@ -481,6 +491,9 @@ class Intake:
         self._notices.notify(
             conn, raw.integration_id, event, policy, incident_id, owed, also=[opened, *notes], opened=True
         )
+        if requested is not None:  # a help-centre request: its type's approver is asked at once
+            about = AskedAbout(incident_id, values["title"], event.requester, event.description or "")
+            request_approvals.ask_on_opening(conn, requested, about, self._settings.sender)
         acknowledged = any(notice.kind == "acknowledgement" for notice in owed)
         return Outcome(event_id, incident_id, "open", occurrences, created=True, acknowledged=acknowledged)
 
@@ -516,13 +529,6 @@ class Intake:
         merged_requesters.owe_resolution(conn, changed.id, source=event.source, sender=self._settings.sender,
                                          told=owed)  # fmt: skip
         return outcome
-
-
-def _request_type_id(conn: Connection, event: InboundEvent) -> int | None:
-    """The active request type the event names (the help centre's request), kept on its incident for the list's
-    filter; None for every other event, at no query."""
-    requested = request_types.routing(conn, event.request_type)
-    return requested.id if requested is not None else None
 
 
 def _check_chosen_assignee(conn: Connection, chosen: Chosen) -> None:

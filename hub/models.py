@@ -1201,6 +1201,9 @@ class RequestType(Base):
     category: Mapped[str | None] = mapped_column(String(100))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="SET NULL"))
+    # Who approves its requests: the intake asks them as it opens one (hub/request_approvals.py). No ON DELETE, as
+    # 0052's inline references: users are deactivated, not deleted, once they act.
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # [{"label", "required", "kind": text|line|choice, "choices": [...]}, ...] in the order they are asked.
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 _QUESTION_HELP = ('A question, in the order asked (repeatable): "Cost centre *" (the * makes it required), '
                   '"Why? [text]" (a longer answer), "Model [choice: Standard, Developer]".')  # fmt: skip
+_APPROVER_HELP = "The address of a user (any role) asked to approve each of its requests as it comes in."
 
 
 @click.group("request-type", context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,7 +34,8 @@ def _show(shown: TypeView) -> str:
     state = "active" if shown.active else "retired"
     questions = "; ".join(q.as_line() for q in shown.questions) or "no questions"
     return (f"{shown.name} ({state}): {shown.summary}\n  category {shown.category or '-'}, group {shown.group or '-'}"
-            f", service {shown.service or '-'}, position {shown.position}\n  questions: {questions}")  # fmt: skip
+            f", service {shown.service or '-'}, approver {shown.approver or '-'}, position {shown.position}\n"
+            f"  questions: {questions}")  # fmt: skip
 
 
 @request_type.command("add")
@@ -45,8 +47,9 @@ def _show(shown: TypeView) -> str:
 @click.option("--service", help="The service it is part of.")
 @click.option("--question", "questions", multiple=True, help=_QUESTION_HELP)
 @click.option("--position", type=click.IntRange(-10_000, 10_000), help="Listed by it, then by name (default 0).")
+@click.option("--approver", help=_APPROVER_HELP)
 def add(name: str, summary: str, description: str, category: str | None, group: str | None, service: str | None,
-        questions: tuple[str, ...], position: int | None) -> None:  # fmt: skip
+        questions: tuple[str, ...], position: int | None, approver: str | None) -> None:  # fmt: skip
     """Add request type NAME, offered on the help centre at once.
 
     \b
@@ -60,7 +63,8 @@ def add(name: str, summary: str, description: str, category: str | None, group: 
     def work(session: Session) -> TypeView:
         asked = checked(parse_line(line, "question") for line in questions)
         added = request_types.add(session, name=name, summary=summary, description=description, category=category,
-                                  group=group, service=service, questions=asked, position=position)  # fmt: skip
+                                  group=group, service=service, questions=asked, position=position,
+                                  approver=approver)  # fmt: skip
         audit.record(session, audit.CLI, "request_type.add", added.name, request_type=added.as_json())
         return added
 
@@ -88,9 +92,10 @@ def listing(active_only: bool) -> None:
 @click.option("--question", "questions", multiple=True, help=_QUESTION_HELP + " Replaces all its questions.")
 @click.option("--no-questions", is_flag=True, help="Ask no questions any more.")
 @click.option("--position", type=click.IntRange(-10_000, 10_000))
+@click.option("--approver", help=_APPROVER_HELP + ' "" clears it.')
 def set_type(name: str, new_name: str | None, summary: str | None, description: str | None, category: str | None,
              group: str | None, service: str | None, questions: tuple[str, ...], no_questions: bool,
-             position: int | None) -> None:  # fmt: skip
+             position: int | None, approver: str | None) -> None:  # fmt: skip
     """Change what is given of request type NAME.
 
     \b
@@ -105,7 +110,7 @@ def set_type(name: str, new_name: str | None, summary: str | None, description: 
         asked = checked(parse_line(line, "question") for line in questions) if questions or no_questions else None
         after = request_types.change(session, name, new_name=new_name, summary=summary, description=description,
                                      category=category, group=group, service=service, questions=asked,
-                                     position=position)  # fmt: skip
+                                     position=position, approver=approver)  # fmt: skip
         if after != before:
             audit.record(session, audit.CLI, "request_type.change", after.name, before=before.as_json(),
                          after=after.as_json())  # fmt: skip

@@ -7,7 +7,9 @@ A request type is retired, never deleted, since requests and incidents name it: 
 and a form that still names it is refused with a clear message (`offered`).
 
 Its category and group are defaults, applied as a desk address's are (`routing`, then hub/catch_all_defaults.py
-in the intake): a rule that tests something about the event wins over them, a catch-all rule gives way.
+in the intake): a rule that tests something about the event wins over them, a catch-all rule gives way. Its
+approver, an active user of any role (a manager is often a viewer), is asked to approve each request of the type as
+the intake opens it (hub/request_approvals.py).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlalchemy.orm import Session, aliased
 from hub.catalogue_rows import checked_name, set_columns
 from hub.domain import Decision, RuleBook
 from hub.errors import BadField, Missing
-from hub.models import Group, RequestType, Service
+from hub.models import Group, RequestType, Service, User
 from hub.names import NAME_WIDTH, is_one_line
 from hub.request_questions import Question, checked, from_json
 from hub.routing_defaults import Defaults, over_catch_alls
@@ -47,22 +49,26 @@ class TypeView:
     questions: tuple[Question, ...]
     active: bool
     position: int
+    approver: str | None = None  # who approves its requests, by address
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "summary": self.summary, "description": self.description,
                 "category": self.category, "group": self.group, "service": self.service,
                 "questions": [q.as_json() for q in self.questions], "active": self.active,
-                "position": self.position}  # fmt: skip
+                "position": self.position, "approver": self.approver}  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Routing:
-    """What a request of an active type gets, for the intake: the type's id and its defaults."""
+    """What a request of an active type gets, for the intake: the type's id, its defaults and its approver."""
 
     id: int
     name: str
     category: str | None
     group: str | None
+    approver_id: int | None = None  # who approves its requests (a user, active or not)
+    approver: str | None = None  # their address
+    approver_active: bool = False  # False: deactivated since the type was saved (the intake asks no one)
 
     def over_catch_alls(self, decision: Decision, book: RuleBook) -> Decision:
         """The decision with the type's category and group where no specific rule set them, as a desk address's
@@ -115,6 +121,17 @@ def _service_id(session: Session, name: str | None) -> int | None:
     return found
 
 
+def _approver_id(session: Session, email: str | None) -> int | None:
+    email = (email or "").strip().lower()
+    if not email:
+        return None
+    found = session.execute(select(User.id, User.active).where(User.email == email)).first()
+    if found is None or not found.active:
+        raise BadField("approver", f"{email} is not an active user: name someone with an account here (any role; the "
+                                   "Users page lists them), or leave the approver empty")  # fmt: skip
+    return found.id
+
+
 def _position(value: int | None) -> int:
     if value is None:
         return 0
@@ -126,14 +143,14 @@ def _position(value: int | None) -> int:
 def add(
     session: Session, *, name: str, summary: str, description: str = "", category: str | None = None,
     group: str | None = None, service: str | None = None, questions: Iterable[Question] = (),
-    position: int | None = None,
+    position: int | None = None, approver: str | None = None,
 ) -> TypeView:  # fmt: skip
-    """Add an active request type."""
+    """Add an active request type; `approver`: the address of who approves its requests, if anyone."""
     row = RequestType(name=checked_name(name, "request type"), summary=_summary(summary),
                       description=_description(description), category=_category(category),
                       group_id=_group_id(session, group), service_id=_service_id(session, service),
                       questions=[q.as_json() for q in checked(questions)], position=_position(position),
-                      active=True)  # fmt: skip
+                      approver_id=_approver_id(session, approver), active=True)  # fmt: skip
     _store(session, row)
     return get(session, row.id)
 
@@ -142,10 +159,10 @@ def change(
     session: Session, name: str, *, new_name: str | None = None, summary: str | None = None,
     description: str | None = None, category: str | None = None, group: str | None = None,
     service: str | None = None, questions: Iterable[Question] | None = None, position: int | None = None,
-    active: bool | None = None,
+    active: bool | None = None, approver: str | None = None,
 ) -> TypeView:  # fmt: skip
-    """Change what is given of the request type `name` (None: unchanged; an empty category, group or service
-    clears it). Retiring is `active=False`, restoring `active=True`."""
+    """Change what is given of the request type `name` (None: unchanged; an empty category, group, service or
+    approver clears it). Retiring is `active=False`, restoring `active=True`."""
     row = _row(session, name, lock=True)
     columns: dict[str, Any] = {}
     if new_name is not None:
@@ -164,6 +181,8 @@ def change(
         columns["questions"] = [q.as_json() for q in checked(questions)]
     if position is not None:
         columns["position"] = _position(position)
+    if approver is not None:
+        columns["approver_id"] = _approver_id(session, approver)
     if active is not None:
         columns["active"] = active
     if set_columns(row, columns):
@@ -189,18 +208,19 @@ def _row(session: Session, name: str, *, lock: bool = False) -> RequestType:
     return row
 
 
-_GROUP, _SERVICE = aliased(Group), aliased(Service)
+_GROUP, _SERVICE, _APPROVER = aliased(Group), aliased(Service), aliased(User)
 _VIEW = (
-    select(RequestType, _GROUP.name, _SERVICE.name)
+    select(RequestType, _GROUP.name, _SERVICE.name, _APPROVER.email)
     .outerjoin(_GROUP, _GROUP.id == RequestType.group_id)
     .outerjoin(_SERVICE, _SERVICE.id == RequestType.service_id)
+    .outerjoin(_APPROVER, _APPROVER.id == RequestType.approver_id)
 )
 
 
-def _view(row: RequestType, group: str | None, service: str | None) -> TypeView:
+def _view(row: RequestType, group: str | None, service: str | None, approver: str | None) -> TypeView:
     questions = from_json(row.questions or [])  # stored checked, so read back as written
     return TypeView(row.id, row.name, row.summary, row.description, row.category, group, service, questions,
-                    row.active, row.position)  # fmt: skip
+                    row.active, row.position, approver)  # fmt: skip
 
 
 def listing(session: Session, *, active_only: bool = False) -> list[TypeView]:
@@ -235,16 +255,20 @@ def offered(session: Session, type_id: int, field: str = "request_type") -> Type
 
 
 def routing(conn: Connection, name: str | None) -> Routing | None:
-    """The active request type named `name` with its defaults, in the intake's transaction; None when `name` is
-    None or names no active type."""
+    """The active request type named `name` with its defaults and approver, in the intake's transaction; None when
+    `name` is None or names no active type. One query, read once per event by the intake."""
     if not name:
         return None
     row = conn.execute(
-        select(RequestType.id, RequestType.name, RequestType.category, Group.name)
+        select(RequestType.id, RequestType.name, RequestType.category, Group.name, User.id, User.email, User.active)
         .outerjoin(Group, Group.id == RequestType.group_id)
+        .outerjoin(User, User.id == RequestType.approver_id)
         .where(RequestType.name == name, RequestType.active.is_(True))
     ).first()
-    return Routing(*row) if row is not None else None
+    if row is None:
+        return None
+    type_id, type_name, category, group, approver_id, approver, active = row
+    return Routing(type_id, type_name, category, group, approver_id, approver, bool(active))
 
 
 def name_of(session: Session | Connection, type_id: int | None) -> str | None:

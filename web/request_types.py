@@ -38,6 +38,7 @@ class Typed(TypedDict):
     service: str
     questions: tuple[Question, ...]
     position: int
+    approver: str
 
 
 class RequestTypeForm(FlaskForm):
@@ -49,6 +50,7 @@ class RequestTypeForm(FlaskForm):
     category = StringField("Category (optional)")
     group = SelectField("Group", validate_choice=False)
     service = SelectField("Service", validate_choice=False)
+    approver = StringField("Approver (optional)")
     questions = TextAreaField("Questions, one a line")
     position = IntegerField("Position", default=0, validators=[Optional()])
 
@@ -57,7 +59,7 @@ class RequestTypeForm(FlaskForm):
         return cls(data={"name": shown.name, "summary": shown.summary, "description": shown.description,
                          "category": shown.category or "", "group": shown.group or "", "service": shown.service or "",
                          "questions": "\n".join(q.as_line() for q in shown.questions),
-                         "position": shown.position})  # fmt: skip
+                         "position": shown.position, "approver": shown.approver or ""})  # fmt: skip
 
     def offer(self, session: Session) -> RequestTypeForm:
         """Offer the groups and services there are (this form, for a template)."""
@@ -74,7 +76,7 @@ class RequestTypeForm(FlaskForm):
         return {"summary": self.summary.data or "", "description": self.description.data or "",
                 "category": self.category.data or "", "group": self.group.data or "",
                 "service": self.service.data or "", "questions": parse_lines(self.questions.data or ""),
-                "position": self.position.data or 0}  # fmt: skip
+                "position": self.position.data or 0, "approver": self.approver.data or ""}  # fmt: skip
 
 
 @bp.get("")

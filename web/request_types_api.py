@@ -24,7 +24,18 @@ from web.services_api import actor, changed, created, required_text, text
 
 bp = Blueprint("request_types_api", __name__, url_prefix="/api/v1/request-types")
 
-FIELDS = ("name", "summary", "description", "category", "group", "service", "questions", "position", "active")
+FIELDS = (
+    "name",
+    "summary",
+    "description",
+    "category",
+    "group",
+    "service",
+    "questions",
+    "position",
+    "active",
+    "approver",
+)
 _EXAMPLE = ('{"name": "VPN access", "summary": "Remote access to the office network", "group": "network", '
             '"questions": [{"label": "Why do you need it?", "required": true, "kind": "text"}]}')  # fmt: skip
 
@@ -49,7 +60,8 @@ def create() -> Response:
                                   summary=required_text(body, "summary", "a request type", _EXAMPLE),
                                   description=text(body, "description") or "", category=text(body, "category"),
                                   group=text(body, "group"), service=text(body, "service"),
-                                  questions=_questions(body) or (), position=_position(body))  # fmt: skip
+                                  questions=_questions(body) or (), position=_position(body),
+                                  approver=text(body, "approver"))  # fmt: skip
         audit.record(session, actor(), "request_type.add", added.name, request_type=added.as_json())
         return created(json_response(added.as_json(), 201), url_for(".index"))
 
@@ -60,11 +72,14 @@ def create() -> Response:
 @token_required(MANAGE_CATALOGUE)
 def change(type_id: int) -> Response:
     """Change what the body gives; `"active": false` retires it (the help centre no longer offers it), `true`
-    restores it; null or "" clears the category, group or service."""
+    restores it; null or "" clears the category, group, service or approver."""
 
     def work(session: Session, body: dict[str, Any]) -> Response:
         before = request_types.get(session, type_id)
-        clearable = {key: (text(body, key) or "") if key in body else None for key in ("category", "group", "service")}
+        clearable = {
+            key: (text(body, key) or "") if key in body else None
+            for key in ("category", "group", "service", "approver")
+        }
         after = request_types.change(session, before.name, new_name=text(body, "name"), summary=text(body, "summary"),
                                      description=text(body, "description"), questions=_questions(body),
                                      position=_position(body), active=_active(body), **clearable)  # fmt: skip

@@ -27,7 +27,7 @@ _QUESTIONS = {"type": "array", "maxItems": MAX_QUESTIONS, "items": {"$ref": "#/c
 REQUEST_TYPE = {
     "type": "object",
     "required": ["id", "name", "summary", "description", "category", "group", "service", "questions", "active",
-                 "position"],
+                 "position", "approver"],
     "properties": {
         "id": {"type": "integer", "description": "What /api/v1/request-types/{id} names; a rename keeps it."},
         "name": {"type": "string"},
@@ -39,6 +39,8 @@ REQUEST_TYPE = {
         "questions": _QUESTIONS,
         "active": {"type": "boolean", "description": "Offered on the help centre; false: retired."},
         "position": {"type": "integer", "description": "The help centre lists them by it, then by name."},
+        "approver": {**_TEXT_OR_NULL, "description": "The address of the user asked to approve each request as "
+                                                      "it comes in; null: no one."},
     },
 }  # fmt: skip
 _FIELDS: dict[str, Any] = {
@@ -51,6 +53,12 @@ _FIELDS: dict[str, Any] = {
     "questions": _QUESTIONS,
     "position": {"type": "integer", "minimum": -10000, "maximum": 10000},
     "active": {"type": "boolean", "description": "PATCH only: false retires it, true restores it."},
+    "approver": {
+        **_TEXT_OR_NULL,
+        "maxLength": 320,
+        "examples": ["manager@example.com"],
+        "description": 'An active user\'s address (any role); null or "" clears it (PATCH).',
+    },
 }
 _BAD = "A mistake; `field` names the field at fault."
 
