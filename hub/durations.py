@@ -35,6 +35,8 @@ def waited_for(span: timedelta) -> str:
     """How long something has waited, as a reminder or the dashboard says it: `5 hours` under two days (a day and
     a half is not "1 day"), else whole days: `3 days`."""
     hours = max(int(span.total_seconds() // 3600), 0)
+    if hours == 0:
+        return "under an hour"
     if hours < 48:
         return "1 hour" if hours == 1 else f"{hours} hours"
     return f"{hours // 24} days"
