@@ -107,3 +107,15 @@ def test_the_documented_commands_run_as_printed(
     assert printed[3].startswith("1     approved   boss@example.com") and printed[3].endswith(
         "Within budget?; Go ahead"
     )
+
+
+def test_the_documented_reminder_runs_as_printed(
+    runner: CliRunner, intake: Intake, db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    number = opened(intake)
+    assert number == 1, "the document names approval 1"
+    run(runner, "incident", "approval", "ask", "INC-1", "--approver", "vic@example.com", *ANN)
+    [command] = fenced("docs/approvals.md", "Reminders", "sh")
+    printed = run_as_printed(command, settings, tmp_path)
+    assert printed == "approval 1 on INC-1: vic@example.com was mailed a reminder\n"
+    assert mailed(db, number, "approval_reminder") == ["vic@example.com"]
