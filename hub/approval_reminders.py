@@ -50,13 +50,13 @@ _DUE_IDS = union_all(
     select(Approval.id).where(Approval.state == "pending", Approval.reminded_at <= bindparam("cutoff")),
 ).subquery()
 
+_COLUMNS = (Approval.id, Approval.incident_id, Approval.asked_at, Approval.reminded_at, Approval.note,
+            _APPROVER.email.label("approver"), _APPROVER.active, _ASKER.email.label("asker"), Incident.title,
+            Incident.status)  # fmt: skip
+
 #: The pending approvals due a reminder at `cutoff` (now less the period), oldest first, with what the mail says.
 DUE = (
-    select(
-        Approval.id, Approval.incident_id, Approval.asked_at, Approval.reminded_at, Approval.note,
-        _APPROVER.email.label("approver"), _APPROVER.active, _ASKER.email.label("asker"),
-        Incident.title, Incident.status,
-    )  # fmt: skip
+    select(*_COLUMNS)
     .join(_DUE_IDS, _DUE_IDS.c.id == Approval.id)
     .join(_APPROVER, _APPROVER.id == Approval.approver_id)
     .outerjoin(_ASKER, _ASKER.id == Approval.asked_by)

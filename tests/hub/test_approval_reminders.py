@@ -140,7 +140,8 @@ def test_the_due_approvals_are_found_through_their_index(db: Database) -> None:
         pytest.skip("PostgreSQL plans by its statistics; an empty table is scanned whatever its indexes")
     with db.reader() as conn:
         sql = str(DUE.compile(dialect=conn.dialect))
-        found = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", ("pending", "2026-01-01 00:00:00", "pending", "2026-01-01 00:00:00", 200, 0)).all()
+        cutoff = "2026-01-01 00:00:00"
+        found = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", ("pending", cutoff, "pending", cutoff, 200, 0)).all()
     steps = " ".join(str(row[-1]) for row in found)
     # Each arm a range of the index: never reminded and asked before the cutoff; last reminded before it.
     assert "INDEX ix_approvals_state_reminded (state=? AND reminded_at=? AND asked_at<?)" in steps
