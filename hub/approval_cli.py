@@ -1,4 +1,4 @@
-"""`switchboard incident approval ask|list|decide|withdraw`: approvals on incidents (hub/approvals.py), as the
+"""`switchboard incident approval ask|list|decide|withdraw|remind`: approvals on incidents (hub/approvals.py), as the
 incident page, the Approvals page and the mailed link do them: the same checks, timeline entries and mail.
 
 Asking and withdrawing are incident work, done `--as` an active agent or admin (hub/acting_cli.py). Deciding is
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 @click.group("approval")
 def incident_approval() -> None:
-    """Approvals on an incident: ask a person to say yes, list them, decide one, withdraw one.
+    """Approvals on an incident: ask a person to say yes, list them, decide one, withdraw one, remind an approver.
 
     Examples: switchboard incident approval ask INC-7 --approver boss@example.com --note "Within budget?"
     --as ann@example.com; switchboard incident approval list INC-7;
@@ -120,6 +120,24 @@ def approval_withdraw(approval_id: int, actor: str) -> None:
 
     withdrawn = acting(actor, work)
     click.echo(f"approval {withdrawn.id} on {withdrawn.ref} is withdrawn")
+
+
+@incident_approval.command("remind")
+@click.argument("approval_id", metavar="ID", type=click.IntRange(1))
+@AS
+def approval_remind(approval_id: int, actor: str) -> None:
+    """Remind the approver of pending approval ID now, with a fresh link, as the dispatcher does after a wait.
+
+    The dispatcher's next reminder then waits SWITCHBOARD_APPROVAL_REMIND_HOURS from now.
+
+    Example: switchboard incident approval remind 3 --as ann@example.com
+    """
+    from hub import approval_reminders
+    from hub.agent_action import Mail
+
+    reminded = acting(actor, lambda db, settings, who: approval_reminders.remind(db, approval_id, who,
+                                                                                 Mail.of(settings)))  # fmt: skip
+    click.echo(f"approval {reminded.id} on INC-{reminded.incident_id}: {reminded.approver} was mailed a reminder")
 
 
 def _line(approval: Approval) -> str:

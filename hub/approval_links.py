@@ -15,9 +15,10 @@ from datetime import timedelta
 from hub.signed_links import Claim, LinkKind
 from hub.verifying_keys import VerifyingKeys
 
-#: Carried by the mail asking for an approval, as the template fact `approve_url`.
+#: Carried by the mail asking for an approval and by its reminders (hub/approval_reminders.py), as the template fact
+#: `approve_url`.
 LINKS = LinkKind(salt="switchboard.approval", lifetime=timedelta(days=7), path="/approve/",
-                 notices=frozenset({"approval_asked"}), fact="approve_url")  # fmt: skip
+                 notices=frozenset({"approval_asked", "approval_reminder"}), fact="approve_url")  # fmt: skip
 
 
 def facts(secret_key: str, base_url: str, template: str, facts: dict, recipient: str) -> dict[str, str]:

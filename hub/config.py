@@ -94,6 +94,9 @@ class Settings:
     # incident is resolved its review counts as overdue on /reviews.
     major_incident_group: str | None = None
     review_due_days: int = 5
+    # A pending approval's approver is reminded after this many hours, and again each as many (0: never;
+    # hub/approval_reminders.py).
+    approval_remind_hours: int = 48
     # Email attachments kept under home/attachments: each file, and all of one message's (larger ones are listed).
     attachment_max_bytes: int = 10 * 1024 * 1024
     attachments_max_message_bytes: int = 25 * 1024 * 1024
@@ -189,6 +192,7 @@ class Settings:
             problem_lookback=_seconds(env, "SWITCHBOARD_PROBLEM_LOOKBACK", 90 * 86400.0),
             major_incident_group=_group_name(env, "SWITCHBOARD_MAJOR_INCIDENT_GROUP"),
             review_due_days=_int(env, "SWITCHBOARD_REVIEW_DUE_DAYS", 5),
+            approval_remind_hours=_int(env, "SWITCHBOARD_APPROVAL_REMIND_HOURS", 48),
             attachment_max_bytes=_int(env, "SWITCHBOARD_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
             attachments_max_message_bytes=_int(env, "SWITCHBOARD_ATTACHMENTS_MAX_MESSAGE_BYTES", 25 * 1024 * 1024),
             change_window=_seconds(env, "SWITCHBOARD_CHANGE_WINDOW", 24 * 3600.0),

@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from hub.approvals import DONE
 from hub.domain import INCIDENT_KINDS
 from hub.kind_filter import of_kind
-from hub.models import INCIDENT_STATUSES, OPEN_STATUSES, Incident, Integration, OutboxMessage, utcnow
+from hub.models import INCIDENT_STATUSES, OPEN_STATUSES, Approval, Incident, Integration, OutboxMessage, utcnow
 
 PERIOD = timedelta(days=7)
 #: Incidents read for the period's figures; beyond this the figures cover the most recent ones.
@@ -167,6 +168,27 @@ def read(
         ],
         kind=kind,
     )
+
+
+@dataclass(frozen=True)
+class ApprovalsWaiting:
+    """The approvals pending on incidents not yet dealt with, and how long the oldest has waited (None: none)."""
+
+    count: int
+    oldest: timedelta | None
+
+
+def approvals_waiting(session: Session, now: datetime | None = None) -> ApprovalsWaiting:
+    """For agents: how many approvals wait and the oldest's wait, in one query over the pending approvals (the
+    index on (state, reminded_at, asked_at)); those on resolved or closed incidents wait for nobody."""
+    query = (
+        select(func.count(), func.min(Approval.asked_at))
+        .select_from(Approval)
+        .join(Incident, Incident.id == Approval.incident_id)
+        .where(Approval.state == "pending", Incident.status.not_in(DONE))
+    )
+    count, oldest = session.execute(query).one()
+    return ApprovalsWaiting(int(count or 0), (now or utcnow()) - oldest if oldest is not None else None)
 
 
 def duration(value: timedelta | None) -> str:

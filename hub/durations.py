@@ -31,6 +31,17 @@ def describe_duration(span: timedelta) -> str:
     return f"{seconds} s"
 
 
+def waited_for(span: timedelta) -> str:
+    """How long something has waited, as a reminder or the dashboard says it: `5 hours` under two days (a day and
+    a half is not "1 day"), else whole days: `3 days`."""
+    hours = max(int(span.total_seconds() // 3600), 0)
+    if hours == 0:
+        return "under an hour"
+    if hours < 48:
+        return "1 hour" if hours == 1 else f"{hours} hours"
+    return f"{hours // 24} days"
+
+
 def typed_duration(span: timedelta) -> str:
     """A span as people type it and `parse_duration` reads it back, in the largest unit that measures it exactly:
     `1w`, `3d`, `4h`, `90m` (what a form to change a target starts from)."""

@@ -244,6 +244,15 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "by": "bob@example.com",
         "approve_url": "https://switchboard.example/approve/TOKEN",
     },
+    # A pending approval's approver reminded after SWITCHBOARD_APPROVAL_REMIND_HOURS (hub/approval_reminders.py),
+    # with a fresh `approve_url`; `by` is whoever asked ("" when no user did), `waited` how long it has waited.
+    "approval_reminder": {
+        "approval_id": 7,
+        "by": "bob@example.com",
+        "note": "Within the team's budget?",
+        "waited": "3 days",
+        "approve_url": "https://switchboard.example/approve/TOKEN",
+    },
     # The approver's decision, to whoever asked (or the assignee); `state` is approved or rejected.
     "approval_decided": {"approver": "ann@example.com", "state": "approved", "comment": "Go ahead."},
     # A pending approval withdrawn (hub/approvals.py), to the approver; `by`: who withdrew it.

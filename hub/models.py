@@ -1295,11 +1295,14 @@ class Approval(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     asked_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]  # the approver last chased (hub/approval_reminders.py); NULL: not yet
 
-    # "Waiting for me" reads an approver's pending ones; the incident page and its badge read an incident's.
+    # "Waiting for me" reads an approver's pending ones; the incident page and its badge read an incident's; the
+    # dispatcher's reminders read the pending ones by when they were last chased, or asked (migration 0055).
     __table_args__ = (
         Index("ix_approvals_approver_state", "approver_id", "state"),
         Index("ix_approvals_incident_state", "incident_id", "state"),
+        Index("ix_approvals_state_reminded", "state", "reminded_at", "asked_at"),
     )
 
 

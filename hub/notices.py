@@ -520,3 +520,14 @@ def approval_withdrawn(
     acted on; its link already decides nothing."""
     facts = _facts(incident_id, title, recipient=approver, desk_address=desk_address, base_url=base_url, by=by)
     return _notice("approval_withdrawn", template="approval_withdrawn", facts=facts, templates=templates)
+
+
+def approval_reminder(
+    *, incident_id: int, title: str, approval_id: int, approver: str, asked_by: str, note: str, waited: str,
+    desk_address: str, base_url: str, templates: MailTemplates = DEFAULTS,
+) -> Notice:  # fmt: skip
+    """Remind a person of an approval still waiting for them (hub/approval_reminders.py): who asked, how long it has
+    waited, and (added by the worker as it sends: `approve_url`) a fresh signed link to decide."""
+    facts = _facts(incident_id, title, recipient=approver, desk_address=desk_address, base_url=base_url,
+                   approval_id=approval_id, by=asked_by, note=note, waited=waited)  # fmt: skip
+    return _notice("approval_reminder", template="approval_reminder", facts=facts, templates=templates)

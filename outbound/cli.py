@@ -147,7 +147,7 @@ def dispatch(once: bool, interval: float) -> None:
     """
     import redis
 
-    from hub import incident_words, retention
+    from hub import approval_reminders, incident_words, retention
     from hub.intake_notices import NoticeSettings
     from hub.mail_templates import MailTemplates
     from hub.maintenance import auto_close_chore, plugged_chores, upkeep
@@ -184,7 +184,8 @@ def dispatch(once: bool, interval: float) -> None:
                                          secret_key=settings.secret_key, timezone=settings.timezone)  # fmt: skip
         # Old alert repeats deleted now and then, and the chores other layers add (e.g. the rules' decisions on
         # SLA warnings and breaches, which are ingest's).
-        chores = [retention.chore(settings, db), auto_close_chore(settings, db), *plugged_chores(settings, db)]
+        chores = [retention.chore(settings, db), auto_close_chore(settings, db),
+                  approval_reminders.chore(settings, db), *plugged_chores(settings, db)]  # fmt: skip
         # The words of new incidents, every few seconds (hub/incident_words.py): the list's search needs them soon,
         # and the intake must not pay for them.
         index_words = incident_words.Indexer(db)

@@ -26,6 +26,7 @@ from hub import (
     status_page,
     status_subscriptions,
 )
+from hub.durations import waited_for
 from hub.incident_search import OPEN, FilterError, chosen_kind
 from hub.models import utcnow
 from hub.zones import to_local
@@ -86,6 +87,7 @@ def index() -> ResponseReturnValue:
         # What waits to be picked up, for those who pick it up.
         works = allowed(current_user.role, WORK_INCIDENTS)
         waiting = queues.waiting(session, current_user.email, kind) if works else None
+        approvals_waiting = dashboard.approvals_waiting(session) if works else None
         majors = major_incidents.in_progress(session)
         names = people.names_of(session.connection(), [major.coordinator for major in majors])
         overdue = review_search.count(session, utcnow(), review_due(), review_search.Wanted(overdue=True))
@@ -104,7 +106,8 @@ def index() -> ResponseReturnValue:
                            subscribers=subscribers, waiting=waiting, open_status=OPEN, majors=majors,
                            names=names, overdue_reviews=overdue, review_days=review_due().days,
                            problem_figures=problem_figures, change_figures=change_figures, days=days,
-                           days_ahead=DAYS_AHEAD, kind=kind, error=error)  # fmt: skip
+                           days_ahead=DAYS_AHEAD, kind=kind, error=error, approvals_waiting=approvals_waiting,
+                           waited_for=waited_for)  # fmt: skip
 
 
 def _chart(figures: dashboard.Dashboard, zone: ZoneInfo, width: int = 840, height: int = 120) -> dict[str, object]:

@@ -1,4 +1,4 @@
-"""`switchboard incident approval ask|list|decide|withdraw`, run as an admin on the box would: the same hub
+"""`switchboard incident approval ask|list|decide|withdraw|remind`, run as an admin on the box would: the same hub
 functions as the pages, with agents asking `--as` themselves and the approver deciding `--as` themselves."""
 
 from __future__ import annotations
@@ -64,6 +64,27 @@ def test_a_viewer_cannot_ask_and_an_agent_withdraws(runner: CliRunner, intake: I
     assert "withdrawn already" in refused(runner, "incident", "approval", "withdraw", "1", *ANN)
 
 
+def test_an_agent_reminds_the_approver_now(runner: CliRunner, intake: Intake, db: Database) -> None:
+    number = opened(intake)
+    run(runner, "incident", "approval", "ask", f"INC-{number}", "--approver", "vic@example.com", *ANN)
+    said = run(runner, "incident", "approval", "remind", "1", *ANN)
+    assert said == f"approval 1 on INC-{number}: vic@example.com was mailed a reminder\n"
+    assert mailed(db, number, "approval_reminder") == ["vic@example.com"]
+    assert timeline(db, number, "approval")[-1].startswith("Reminder sent to vic@example.com: approval 1 has waited")
+
+
+def test_reminding_is_refused_to_a_viewer_and_for_an_approver_no_longer_active(
+    runner: CliRunner, intake: Intake, db: Database
+) -> None:
+    number = opened(intake)
+    run(runner, "incident", "approval", "ask", f"INC-{number}", "--approver", "vic@example.com", *ANN)
+    assert "only reads incidents" in refused(runner, "incident", "approval", "remind", "1", *VIC)
+    with db.transaction() as session:
+        accounts.change_user(session, "vic@example.com", active=False)
+    assert "no longer active; withdraw approval 1" in refused(runner, "incident", "approval", "remind", "1", *ANN)
+    assert mailed(db, number, "approval_reminder") == []
+
+
 def test_the_list_can_keep_only_incidents_awaiting_approval(runner: CliRunner, intake: Intake) -> None:
     waiting, other = opened(intake), opened(intake, "Disk full on db2")
     run(runner, "incident", "approval", "ask", f"INC-{waiting}", "--approver", "vic@example.com", *ANN)
@@ -86,3 +107,15 @@ def test_the_documented_commands_run_as_printed(
     assert printed[3].startswith("1     approved   boss@example.com") and printed[3].endswith(
         "Within budget?; Go ahead"
     )
+
+
+def test_the_documented_reminder_runs_as_printed(
+    runner: CliRunner, intake: Intake, db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    number = opened(intake)
+    assert number == 1, "the document names approval 1"
+    run(runner, "incident", "approval", "ask", "INC-1", "--approver", "vic@example.com", *ANN)
+    [command] = fenced("docs/approvals.md", "Reminders", "sh")
+    printed = run_as_printed(command, settings, tmp_path)
+    assert printed == "approval 1 on INC-1: vic@example.com was mailed a reminder\n"
+    assert mailed(db, number, "approval_reminder") == ["vic@example.com"]

@@ -1,9 +1,12 @@
 """Approval mail through the real worker and relay: the approver gets the request with a signed link that opens
-the decision page; whoever asked gets the decision; the approver hears when it is withdrawn."""
+the decision page; whoever asked gets the decision; the approver hears when it is withdrawn, and is reminded
+of one that waits."""
 
 from __future__ import annotations
 
-from hub import accounts, approval_links, approvals
+from datetime import timedelta
+
+from hub import accounts, approval_links, approval_reminders, approvals
 from hub.agent_action import Actor, Mail
 from hub.domain import InboundEvent
 from hub.intake import Raw
@@ -77,3 +80,26 @@ def test_the_approver_is_told_when_the_approval_is_withdrawn(parts: Parts) -> No
     assert f"ann@example.com withdrew the approval asked of you for {ref}: Licence {HOSTILE}" in text
     html = withdrawn.get_body(("html",)).get_content()
     assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_the_approver_receives_a_reminder_with_a_fresh_link_once_it_waited(parts: Parts) -> None:
+    with parts.db.transaction() as session:
+        accounts.create_user(session, email="ann@example.com", password="correct horse", role="agent")
+        accounts.create_user(session, email="boss@example.com", password="correct horse", role="viewer")
+    alert = InboundEvent(source="generic", title="Licence for Figma", dedup_key="figma")
+    outcome = parts.intake.record(Raw(source="generic", content_type="application/json", body=b"{}"), alert)
+    assert outcome.incident_id is not None
+    mail = Mail(parts.settings.desk_address, parts.settings.base_url, MailTemplates.at(parts.settings.home))
+    asked = approvals.ask(parts.db, outcome.incident_id, "boss@example.com", "", Actor("ann@example.com"), mail)
+    approval_reminders.remind_due(parts.db, mail, timedelta(hours=48), now=asked.asked_at + timedelta(days=3))
+
+    deliver_everything(parts.queue, parts.db)
+    [reminder] = [m.message for m in parts.sink.handler.wait_for(2) if "Reminder" in m.message["Subject"]]
+    ref = f"INC-{outcome.incident_id}"
+    assert reminder["To"] == "boss@example.com"
+    assert reminder["Subject"] == f"[{ref}] Reminder: approval waiting for you: Licence for Figma"
+    text = reminder.get_body(("plain",)).get_content()
+    assert f"{ref} has waited 3 days" in text and "Asked by: ann@example.com" in text
+    token = text.split(f"{parts.settings.base_url}/approve/")[1].split()[0]
+    claim = approval_links.read(parts.settings.verifying_keys, token)
+    assert (claim.incident_id, claim.person) == (asked.id, "boss@example.com")

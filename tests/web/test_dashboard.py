@@ -5,14 +5,15 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
 from flask.testing import FlaskClient
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
-from hub import groups, oncall, triage
+from hub import approvals, groups, oncall, triage
 from hub.agent_action import Actor, Mail
 from hub.db import Database
-from hub.models import OutboxMessage, utcnow
+from hub.models import Approval, OutboxMessage, utcnow
 from tests.staff import agents
 from tests.web.helpers import Login, log_in
 from web.queries import incident_id
@@ -130,3 +131,33 @@ def test_the_failed_notifications_tile_takes_an_admin_to_the_dead_letters_it_cou
 def test_the_failed_notifications_tile_is_no_link_for_those_who_cannot_see_the_queue(logged_in: FlaskClient) -> None:
     page = logged_in.get("/dashboard").get_data(as_text=True)
     assert '<div class="tile card " id="failures-tile">' in page
+
+
+def test_agents_see_how_many_approvals_wait_and_for_how_long(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], make_user: Callable[..., Login], db: Database
+) -> None:
+    make_user(email="boss@example.com", role="viewer")
+    laptop, licence, done = (incident_id(raise_incident(title, dedup_key=title)) or 0 for title in "abc")
+    for number in (laptop, licence, done):
+        approvals.ask(db, number, "boss@example.com", "", AGENT, MAIL)
+    triage.change_status(db, done, "resolve", AGENT, MAIL)  # waits for nobody now
+    with db.transaction() as session:
+        session.execute(update(Approval).where(Approval.incident_id == laptop)
+                        .values(asked_at=utcnow() - timedelta(days=3, hours=2)))  # fmt: skip
+    page = logged_in.get("/dashboard").get_data(as_text=True)
+    said = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page.split('id="approvals-waiting">')[1].split("</p>")[0]))
+    assert said == "Approvals waiting: 2, the oldest for 3 days."
+    assert href(page, r'id="approvals-waiting"><a href="([^"]+)"') == "/incidents?approval=pending"
+
+
+def test_the_waiting_approvals_are_not_shown_when_there_are_none(logged_in: FlaskClient) -> None:
+    assert 'id="approvals-waiting"' not in logged_in.get("/dashboard").get_data(as_text=True)
+
+
+def test_the_waiting_approvals_are_not_shown_to_a_viewer(
+    client: FlaskClient, raise_incident: Callable[..., str], make_user: Callable[..., Login], db: Database
+) -> None:
+    make_user()
+    approvals.ask(db, incident_id(raise_incident("Laptop")) or 0, "agent@example.com", "", AGENT, MAIL)
+    log_in(client, make_user(email="boss@example.com", role="viewer"))
+    assert 'id="approvals-waiting"' not in client.get("/dashboard").get_data(as_text=True)
