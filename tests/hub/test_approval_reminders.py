@@ -160,6 +160,6 @@ def test_an_agent_reminds_now_and_the_next_reminder_waits_a_whole_period(
 
 
 def test_reminding_a_decided_approval_now_is_refused(db: Database, asked: approvals.Approval) -> None:
-    approvals.withdraw(db, asked.id, AGENT)
+    approvals.withdraw(db, asked.id, AGENT, MAIL)
     with pytest.raises(TriageError, match="is withdrawn; only a pending approval is chased"):
         remind(db, asked.id, AGENT, MAIL)
