@@ -102,3 +102,10 @@ def test_the_report_as_json_has_times_in_minutes(runner: CliRunner, db: Database
 
 def test_the_report_with_nothing_asked_says_so(runner: CliRunner) -> None:
     assert run(runner, "request-type", "report", "--days", "7") == "no service requests asked in the last 7 days\n"
+
+
+def test_the_documented_report_commands_run_as_printed(settings: Settings, db: Database, tmp_path: Path) -> None:
+    _desk(db, utcnow())
+    [block] = fenced("docs/requests.md", "How long requests take", "sh")
+    out = run_as_printed(block, settings, tmp_path)
+    assert "New laptop" in out and '"median_minutes": 120' in out
