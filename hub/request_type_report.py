@@ -7,8 +7,9 @@ who asked waited, evenings and a wait on them included. Business hours count whe
 SLA report's own (`hub/sla_report.py`, dimension `request_type`), against due times the policy's calendar set.
 
 Two statements, both found through the index on `first_seen` (the period), the kind checked on each row found as
-the SLA report does: the period's requests with their type's name (the percentiles need every resolved one's time,
-so they are read, not grouped), and the attainment grouped by type.
+the SLA report does: the period's requests with their type's name and time to resolve in seconds (the percentiles
+need every resolved one's time, so they are read, not grouped; one number a row, the database subtracting), and the
+attainment grouped by type.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, select
 from sqlalchemy.orm import Session
 
+from hub.elapsed import seconds_between
 from hub.models import Incident, RequestType
 from hub.sla_report import attainment
 
@@ -76,12 +78,12 @@ def nearest_rank(spans: Sequence[timedelta], percent: int) -> timedelta | None:
     return ordered[max(rank, 1) - 1]
 
 
-def figures(rows: Sequence[tuple[str | None, datetime, datetime | None]]) -> list[TypeFigures]:
-    """Each type's line from its requests' (type name, asked, resolved) rows, the most asked first (then by name).
-    Pure: `report` reads the rows."""
+def figures(rows: Sequence[tuple[str | None, float | None]]) -> list[TypeFigures]:
+    """Each type's line from its requests' (type name, seconds to resolve or None while open) rows, the most asked
+    first (then by name). Pure: `report` reads the rows."""
     asked: dict[str, list[timedelta | None]] = defaultdict(list)
-    for name, first_seen, resolved_at in rows:
-        asked[name or NO_TYPE].append(None if resolved_at is None else resolved_at - first_seen)
+    for name, seconds in rows:
+        asked[name or NO_TYPE].append(None if seconds is None else timedelta(seconds=round(seconds)))
     lines = []
     for name, spans in asked.items():
         took = [span for span in spans if span is not None]
@@ -90,11 +92,11 @@ def figures(rows: Sequence[tuple[str | None, datetime, datetime | None]]) -> lis
     return sorted(lines, key=lambda line: (-line.asked, line.name))
 
 
-def requests_in(since: datetime, until: datetime) -> Select[str | None, datetime, datetime | None]:
-    """The requests asked in [since, until) with their type's name: the period through the index on `first_seen`,
-    the type by its primary key."""
+def requests_in(since: datetime, until: datetime) -> Select[str | None, float | None]:
+    """The requests asked in [since, until): their type's name and the seconds each took to resolve (worked out by
+    the database, `hub/elapsed.py`). The period through the index on `first_seen`, the type by its primary key."""
     return (
-        select(RequestType.name, Incident.first_seen, Incident.resolved_at)
+        select(RequestType.name, seconds_between(Incident.first_seen, Incident.resolved_at))
         .outerjoin(RequestType, RequestType.id == Incident.request_type_id)
         .where(Incident.first_seen >= since, Incident.first_seen < until, Incident.kind == "request")
     )
