@@ -48,6 +48,7 @@ from hub.models import (  # noqa: E402
     Integration,
     OutboxMessage,
     Problem,
+    RequestType,
     Service,
     TimelineEntry,
     User,
@@ -67,6 +68,7 @@ COUNTS = {"incidents": 200_000, "events": 1_000_000, "timeline": 5, "users": 2_0
           "changes": 20_000, "problems": 5_000, "audit": 20_000}  # fmt: skip
 SERVICES = [f"service-{n:02d}" for n in range(40)]
 GROUPS = [f"team-{n:02d}" for n in range(25)]
+REQUEST_TYPES = [f"Request type {n:02d}" for n in range(30)]
 INTEGRATIONS = ["prometheus", "grafana", "datadog", "zabbix", "nagios"]
 #: Old incidents are closed; only the last weeks' are still open: the spread a desk has.
 OLD_STATUSES = (("closed", 80), ("resolved", 19), ("open", 1))
@@ -132,6 +134,9 @@ def seed(db: Database, scale: float, seed_value: int = 7) -> dict[str, int]:
              "workaround": "", "share_workaround": False, "created_by": rng.choice(users),
              "created_at": NOW - SPAN * (1 - i / n["problems"]), "updated_at": NOW}
             for i in range(n["problems"])))  # fmt: skip
+        bulk(conn, RequestType.__table__, ({"name": name, "summary": name, "description": "", "questions": [],
+                                            "active": True, "position": 0, "created_at": NOW}
+                                           for name in REQUEST_TYPES))  # fmt: skip
         assignees = users[:300] + GROUPS
 
         def incident(i: int) -> dict[str, Any]:
@@ -153,7 +158,9 @@ def seed(db: Database, scale: float, seed_value: int = 7) -> dict[str, int]:
                     "problem_id": rng.randint(1, n["problems"]) if rng.random() < 0.05 else None,
                     "minutes_spent": 0, "sla_state": "met" if done else "ok",
                     # A third are service requests, by number, not drawn, so the other columns stay as they were.
-                    "kind": "request" if i % 3 == 0 else "incident"}  # fmt: skip
+                    "kind": "request" if i % 3 == 0 else "incident",
+                    # Most requests name a type of the catalogue (by number, as the kind), the rest came by mail.
+                    "request_type_id": 1 + i // 3 % len(REQUEST_TYPES) if i % 3 == 0 and i % 4 else None}  # fmt: skip
 
         written["incidents"] = bulk(conn, Incident.__table__, (incident(i) for i in range(n["incidents"])))
         kinds = ("opened", "event", "note", "email", "resolved")
@@ -241,6 +248,8 @@ def paths(app: Flask) -> list[str]:
         "/dashboard?kind=request",  # every incident figure narrowed to a third of the desk
         "/reports/sla?kind=request",
         "/reports/time?kind=request",
+        "/reports/requests",
+        "/reports/requests?days=366",  # every request of a year read for its percentiles
         "/api/v1/incidents",
         "/api/v1/incidents?total=capped",  # the count stops past 10,000 (before it, the argument was ignored)
         "/api/v1/incidents?status=open&limit=100",

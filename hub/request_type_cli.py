@@ -142,3 +142,39 @@ def _set_active(name: str, *, active: bool) -> None:
         return changed
 
     click.echo(_show(in_transaction(work)))
+
+
+@request_type.command("report")
+@click.option(
+    "--days", type=click.IntRange(1, 366), default=30, show_default=True, help="Asked in the last this many days."
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="A JSON list, times in minutes, as /reports/requests.csv has them."
+)
+def report(days: int, as_json: bool) -> None:
+    """How long each request type takes: asked, open, resolved, median and 90th-percentile time, SLA attainment.
+
+    Times run from the request to its resolution (as /reports/requests shows them); attainment is the share of
+    decided resolution clocks met. Example: switchboard request-type report --days 90 --json > requests.json
+    """
+    import json
+    from datetime import timedelta
+
+    from hub import request_type_report
+    from hub.dashboard import duration
+    from hub.models import utcnow
+
+    now = utcnow()
+    lines = in_transaction(lambda session: request_type_report.report(session, now - timedelta(days=days), now, now))
+    if as_json:
+        click.echo(json.dumps([line.as_json() for line in lines], indent=2))
+        return
+    if not lines:
+        click.echo(f"no service requests asked in the last {days} days")
+        return
+    width = max(len(line.name) for line in lines)
+    click.echo(f"{'request type':<{width}}  {'asked':>5}  {'open':>5}  {'median':>12}  {'p90':>12}  attainment")
+    for line in lines:
+        share = "-" if line.attainment is None else f"{line.attainment:.0%}"
+        click.echo(f"{line.name:<{width}}  {line.asked:>5}  {line.open:>5}  {duration(line.median):>12}  "
+                   f"{duration(line.p90):>12}  {share}")  # fmt: skip

@@ -1,7 +1,10 @@
-"""SLA attainment over a period, per priority, group (the assignee), service and kind: one grouped query each.
+"""SLA attainment over a period, per priority, group (the assignee), service, kind and request type: one grouped
+query each.
 
 Incidents and service requests are measured apart: "kind" is a dimension of its own, so the two stand side by side,
-and `kind` narrows every table to one of them.
+and `kind` narrows every table to one of them. "request_type" counts service requests only, one row per type of the
+request catalogue and "(none)" for requests asked without one (by mail, or an agent's kind change): an incident has
+no type, so a row of them would only repeat the "kind" table's.
 
 Attainment counts decided clocks only: a clock is met when it stopped (first response, resolution) by its due
 time, breached when it stopped later or is still running past it; clocks still running in time are "open". The
@@ -20,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from hub.domain import KIND_WORDS
 from hub.kind_filter import of_kind
-from hub.models import Incident, SlaPolicy
+from hub.models import Incident, RequestType, SlaPolicy
 
 DEFAULT_PERIOD = timedelta(days=30)
 DIMENSIONS = {
@@ -28,6 +31,7 @@ DIMENSIONS = {
     "group": Incident.assignee,
     "service": Incident.service,
     "kind": Incident.kind,
+    "request_type": RequestType.name,
 }
 
 
@@ -94,7 +98,7 @@ def counted(
     responded = func.coalesce(i.acknowledged_at, i.resolved_at)
     updates_owed = and_(p.next_update.is_not(None), i.acknowledged_at.is_not(None))
     update_missed = or_(i.sla_update_missed_at.is_not(None), and_(running, i.sla_update_due_at < literal(now)))
-    return (
+    statement = (
         select(
             column,
             func.count(),
@@ -113,8 +117,12 @@ def counted(
         .join(p, p.id == i.sla_policy_id)
         .where(i.first_seen >= since, i.first_seen < until, *of_kind(kind))
         .group_by(column)
-        .order_by(column)
+        .order_by(column.asc().nulls_last())  # "(none)" last on both databases
     )
+    if dimension == "request_type":
+        # The type's name by its primary key, per row the period's index found; requests only.
+        statement = statement.outerjoin(RequestType, RequestType.id == i.request_type_id).where(i.kind == "request")
+    return statement
 
 
 def _label(dimension: str, key: object) -> str:

@@ -1,6 +1,6 @@
-"""Reports: SLA attainment per priority, group, service and kind over a period (default: the last 30 days), beside
-the policies, calendars and services it is measured against; time spent. Each may be narrowed to incidents or to
-service requests (`?kind=`)."""
+"""Reports: SLA attainment per priority, group, service, kind and request type over a period (default: the last 30
+days), beside the policies, calendars and services it is measured against; time spent; how long each request type
+takes. The first two may be narrowed to incidents or to service requests (`?kind=`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
-from hub import calendars, catalogue, time_spent
+from hub import calendars, catalogue, request_type_report, time_spent
+from hub.dashboard import duration
 from hub.incident_search import FilterError, chosen_kind
 from hub.models import utcnow
 from hub.numbers import whole_number
@@ -87,3 +88,27 @@ def time_csv() -> Response:
                       for row in time_spent.totals(session, by, since, now, kind)]  # fmt: skip
     # No times in it: sums over the last `days`; the kind in the name, since no line says it.
     return attachment(lines, f"time-spent-{days}d{f'-{kind}s' if kind else ''}.csv")
+
+
+@bp.get("/requests")
+@requires(VIEW_REPORTS)
+def requests() -> ResponseReturnValue:
+    """Per request type, the requests asked in the last `?days=`: how many, still open, resolved, how long they took
+    (median and 90th percentile) and their SLA attainment."""
+    days, since, now = _period()
+    with services().db.read() as session:
+        lines = request_type_report.report(session, since, now, now)
+    return render_template("reports/requests.html", lines=lines, days=days, since=since, until=now,
+                           duration=duration)  # fmt: skip
+
+
+@bp.get("/requests.csv")
+@requires(VIEW_REPORTS)
+def requests_csv() -> Response:
+    """The same as CSV, one line per request type, times in minutes, for a spreadsheet."""
+    days, since, now = _period()
+    with services().db.read() as session:
+        lines = request_type_report.report(session, since, now, now)
+    # No times in it: counts over the last `days`, as the time report's file.
+    rows = [csv_line(request_type_report.COLUMNS), *(csv_line(line.as_row()) for line in lines)]
+    return attachment(rows, f"request-types-{days}d.csv")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -12,10 +13,12 @@ from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake
+from hub.models import utcnow
 from rules import compile_rule, decide, rules_file
 from tests.docs import fenced, run_as_printed
 from tests.hub.commands import run
 from tests.hub.majors import RAW
+from tests.hub.test_request_type_report import _desk
 from tests.staff import agents
 
 
@@ -80,3 +83,29 @@ def test_the_documented_rule_tests_the_request_type() -> None:
     [rule] = [compile_rule(spec) for spec in rules_file.parse_file(block).rules]
     asked = InboundEvent(source="web", title="A laptop", kind="request", request_type="New laptop")
     assert decide(asked, [rule]).assignee == "dev-desk"
+
+
+def test_the_report_gives_each_type_its_counts_and_times(runner: CliRunner, db: Database) -> None:
+    _desk(db, utcnow())
+    lines = run(runner, "request-type", "report").splitlines()
+    assert lines[0].split() == ["request", "type", "asked", "open", "median", "p90", "attainment"]
+    assert lines[1].split() == ["New", "laptop", "3", "1", "2", "h", "00", "min", "10", "h", "00", "min", "33%"]
+
+
+def test_the_report_as_json_has_times_in_minutes(runner: CliRunner, db: Database) -> None:
+    _desk(db, utcnow())
+    [laptop, *_] = json.loads(run(runner, "request-type", "report", "--days", "7", "--json"))
+    assert laptop == {"request_type": "New laptop", "asked": 3, "open": 1, "resolved": 2, "median_minutes": 120,
+                      "p90_minutes": 600, "resolution_met": 1, "resolution_breached": 2,
+                      "attainment": 0.3333}  # fmt: skip
+
+
+def test_the_report_with_nothing_asked_says_so(runner: CliRunner) -> None:
+    assert run(runner, "request-type", "report", "--days", "7") == "no service requests asked in the last 7 days\n"
+
+
+def test_the_documented_report_commands_run_as_printed(settings: Settings, db: Database, tmp_path: Path) -> None:
+    _desk(db, utcnow())
+    [block] = fenced("docs/requests.md", "How long requests take", "sh")
+    out = run_as_printed(block, settings, tmp_path)
+    assert "New laptop" in out and '"median_minutes": 120' in out

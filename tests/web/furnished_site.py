@@ -253,6 +253,11 @@ def furnish(settings: Settings, db: Database) -> dict[str, str]:
     major_incidents.declare(db, major, "Nobody can run payroll", Actor(ADMIN.email), Mail.of(settings))
     triage.change_status(db, major, "resolve", Actor(ADMIN.email), Mail.of(settings), resolution="Freed the disk")
     reviews.start(db, major, Actor(ADMIN.email))
+    # A resolved request of a type, so the request types report shows its table, times and all.
+    wanted = InboundEvent(source="web", title="A laptop for Sam", kind="request", request_type="New laptop",
+                          requester="ann@example.org")  # fmt: skip
+    laptop_request = make_intake(settings, db).record(raw, wanted).incident_id
+    triage.change_status(db, laptop_request, "resolve", Actor(ADMIN.email), Mail.of(settings), resolution="Handed over")
     with db.transaction() as session:  # after the intake, which it would route: version 2 shows a rule added
         printing = {"field": "title", "op": "contains", "value": "Printer"}
         printers = RuleSpec(id=0, name="Printers to mail", when=printing, actions={"service": "mail"})

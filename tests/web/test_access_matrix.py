@@ -124,6 +124,8 @@ UI = {
     "reports.sla": ("GET", "/reports/sla", PEOPLE),
     "reports.time": ("GET", "/reports/time", PEOPLE),
     "reports.time_csv": ("GET", "/reports/time.csv", PEOPLE),
+    "reports.requests": ("GET", "/reports/requests", PEOPLE),
+    "reports.requests_csv": ("GET", "/reports/requests.csv", PEOPLE),
     "mail_view.download": ("GET", "/incidents/INC-1/attachments/1", PEOPLE),
     "unprocessable.index": ("GET", "/events/unprocessable", ADMINS),
     "unprocessable.reprocess": ("POST", "/events/1/reprocess", ADMINS),

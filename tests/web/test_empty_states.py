@@ -18,7 +18,7 @@ from tests.web.helpers import Login, log_in
 
 #: The list pages a new installation starts with nothing on (the rules page: the one default rule).
 LIST_PAGES = ("incidents", "problems", "changes", "oncall", "rules", "integrations", "silences", "replies", "groups",
-              "mailboxes", "cis", "services", "reviews", "articles", "approvals")  # fmt: skip
+              "mailboxes", "cis", "services", "reviews", "articles", "approvals", "reports/requests")  # fmt: skip
 
 
 @dataclass

@@ -30,6 +30,7 @@ NOT_PAGES = {
     "metrics.metrics": "Prometheus's text format",
     "incident_export.download": "a CSV download",
     "reports.time_csv": "a CSV download",
+    "reports.requests_csv": "a CSV download",
     "mail_view.download": "an attachment's download",
     "oncall_feed.personal": "an iCalendar feed",
     "status_page.as_atom": "an Atom feed",
