@@ -8,8 +8,8 @@ the mail it owes through the outbox. Asking mails the approver a signed link to 
 (hub/approval_links.py); a decision mails whoever asked, or the assignee (a group's active members) when no user
 did, as when the intake asks a request type's approver (hub/request_approvals.py, through `record_asked`), whose
 answer also moves the request on (hub/approval_outcome.py: a rejection resolves it, an approval tells its
-requester); withdrawing mails the approver that it is no longer needed. A pending approval does not pause SLA clocks: an agent
-who wants them paused sets the incident waiting.
+requester); withdrawing mails the approver that it is no longer needed. A pending approval does not pause SLA
+clocks: an agent who wants them paused sets the incident waiting.
 """
 
 from __future__ import annotations

@@ -118,8 +118,13 @@ def listing(session: Session, claim: Claim, now: datetime) -> Listing:
         Listed(
             incident_id,
             title,
-            *says(status, merged_into, outcome := became.get(incident_id), awaiting_approval=incident_id in awaiting,
-                  resolution=resolution),  # fmt: skip
+            *says(
+                status,
+                merged_into,
+                outcome := became.get(incident_id),
+                awaiting_approval=incident_id in awaiting,
+                resolution=resolution,
+            ),
             at,
             outcome.says if outcome is not None else None,
         )

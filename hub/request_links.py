@@ -37,8 +37,14 @@ LINKS = LinkKind(
     lifetime=timedelta(days=90),
     path="/requests/",
     notices=frozenset(
-        {"acknowledgement", "reply", "requester_resolved", "requester_problem_resolved", "requester_merged",
-         "requester_approved"}
+        {
+            "acknowledgement",
+            "reply",
+            "requester_resolved",
+            "requester_problem_resolved",
+            "requester_merged",
+            "requester_approved",
+        }
     ),
     fact="track_url",
 )
