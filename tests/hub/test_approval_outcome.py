@@ -8,14 +8,15 @@ import threading
 
 import pytest
 
-from hub import approvals, groups, request_types, triage
+from hub import approvals, groups, my_requests, request_links, request_types, triage
 from hub.agent_action import Actor, Mail
 from hub.approvals import AlreadyDecided, Approval
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
-from hub.models import OutboxMessage
+from hub.models import OutboxMessage, utcnow
 from hub.outbox import body_of
+from hub.signed_links import Claim
 from tests.hub.test_approvals import mails
 from tests.hub.test_triage import incident, open_email, outbox, timeline
 from tests.staff import agents
@@ -82,6 +83,27 @@ def test_a_rejection_without_a_comment_resolves_with_who_said_no(db: Database, i
     incident_id, asked = requested(intake)
     approvals.decide(db, asked.id, "reject", "", Actor(MANAGER), MAIL)
     assert incident(db, incident_id).resolution == f"Not approved by {MANAGER}"
+
+
+@pytest.mark.usefixtures("laptops")
+def test_the_requesters_page_and_list_say_a_rejected_request_was_not_approved(db: Database, intake: Intake) -> None:
+    incident_id, asked = requested(intake)
+    approvals.decide(db, asked.id, "reject", "Not this quarter", Actor(MANAGER), MAIL)
+    claim = Claim(incident_id, REQUESTER)
+    with db.read() as session:
+        page = request_links.view(session, claim)
+        [listed] = my_requests.listing(session, Claim(0, REQUESTER), utcnow()).requests
+    assert (page.label, page.explanation) == request_links.REJECTED
+    assert page.resolution == f"Not approved by {MANAGER}: Not this quarter"
+    assert listed.label == "Not approved"
+
+
+@pytest.mark.usefixtures("laptops")
+def test_a_request_resolved_otherwise_is_said_resolved(db: Database, intake: Intake) -> None:
+    incident_id, _ = requested(intake)
+    triage.change_status(db, incident_id, "resolve", AGENT, MAIL, resolution="Dana took an old one")
+    with db.read() as session:
+        assert request_links.view(session, Claim(incident_id, REQUESTER)).label == "Resolved"
 
 
 @pytest.mark.usefixtures("laptops")
