@@ -40,10 +40,10 @@ def laptops(db: Database) -> None:
                           questions=[], approver=MANAGER)  # fmt: skip
 
 
-def requested(intake: Intake) -> tuple[int, Approval]:
+def requested(intake: Intake, requester: str = REQUESTER) -> tuple[int, Approval]:
     """A New laptop request mailed in by its requester, and the approval its type asked as it opened."""
     raw = Raw(source="email", content_type="message/rfc822", body=b"Subject: Laptop\r\n\r\nFor Dana")
-    event = InboundEvent(source="email", title="A laptop for Dana", requester=REQUESTER,
+    event = InboundEvent(source="email", title="A laptop for Dana", requester=requester,
                          message_id="<laptop@example.org>", request_type="New laptop")  # fmt: skip
     incident_id = intake.record(raw, event).incident_id
     assert incident_id is not None
@@ -138,6 +138,17 @@ def test_an_approval_tells_the_requester_the_desk_goes_ahead_and_leaves_it_open(
     assert f"Your request INC-{incident_id} was approved; the desk is working on it" in text
     assert "Charge it to R&D" not in text and MANAGER not in text
     assert ("notification", f"approved to {REQUESTER} queued") in timeline(db, incident_id)
+
+
+@pytest.mark.usefixtures("laptops")
+def test_an_approval_is_not_mailed_to_a_requester_the_gate_refuses_and_the_timeline_says_why(
+    db: Database, intake: Intake
+) -> None:
+    incident_id, asked = requested(intake, requester="noreply@example.org")
+    approvals.decide(db, asked.id, "approve", "", Actor(MANAGER), MAIL)
+    assert mails(db, incident_id, "approved") == []
+    assert ("notification", "No mail to noreply@example.org about the approval: the address is one only automatic "
+            "mail comes from (no-reply)") in timeline(db, incident_id)  # fmt: skip
 
 
 @pytest.mark.usefixtures("laptops")
