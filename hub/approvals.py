@@ -6,9 +6,10 @@ withdraws the question (`withdraw`). Each is one transaction, as `hub/triage.py`
 locked (so two clicks on the same approval take turns, and the second finds it decided), its timeline entry, and
 the mail it owes through the outbox. Asking mails the approver a signed link to decide without logging in
 (hub/approval_links.py); a decision mails whoever asked, or the assignee (a group's active members) when no user
-did, as when the intake asks a request type's approver (hub/request_approvals.py, through `record_asked`);
-withdrawing mails the approver that it is no longer needed. A pending approval does not pause SLA clocks: an agent
-who wants them paused sets the incident waiting.
+did, as when the intake asks a request type's approver (hub/request_approvals.py, through `record_asked`), whose
+answer also moves the request on (hub/approval_outcome.py: a rejection resolves it, an approval tells its
+requester); withdrawing mails the approver that it is no longer needed. A pending approval does not pause SLA
+clocks: an agent who wants them paused sets the incident waiting.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Connection, Select, and_, exists, insert, select
 from sqlalchemy.orm import Session, aliased
 
-from hub import notices, recipients
+from hub import approval_outcome, notices, recipients
 from hub.agent_action import Actor, Mail, NoSuchPart, NotTheirs, TriageError, locked
 from hub.db import Database
 from hub.domain import format_ref
@@ -228,7 +229,8 @@ def decide(
     *, recorded_by: str | None = None,
 ) -> Approval:  # fmt: skip
     """The approver's yes or no, once: `decision` is approve or reject. A second decision, by anyone, is refused
-    (AlreadyDecided), not written over the first; someone else's is NotTheApprover. Whoever asked is mailed it.
+    (AlreadyDecided), not written over the first; someone else's is NotTheApprover. Whoever asked is mailed it;
+    a request type's approval moves its request on too, in this transaction (hub/approval_outcome.py).
     `recorded_by`: an admin's API token recording the approver's decision for them (a token is no one), named
     on the timeline beside the approver."""
     if decision not in DECISIONS:
@@ -246,16 +248,22 @@ def decide(
         summary += f": {comment}" if comment else ""
         data = {"by": approver, "approval": row.id, "decision": row.state, "comment": comment,
                 **({"recorded_by": recorded_by} if recorded_by else {})}  # fmt: skip
+        conn = session.connection()
+        told = _told(conn, asker, incident.assignee, approver)
         owed = [
             notices.approval_decided(
                 incident_id=incident.id, title=incident.title, recipient=person, approver=approver,
                 state=row.state, comment=comment, desk_address=mail.desk_address, base_url=mail.base_url,
                 templates=mail.templates,
             )
-            for person in _told(session.connection(), asker, incident.assignee, approver)
+            for person in told
         ]  # fmt: skip
-        owe(session.connection(), incident.id, owed, also=[entry(incident.id, "approval", summary, data=data)],
-            automatic=False)  # fmt: skip
+        owe(conn, incident.id, owed, also=[entry(incident.id, "approval", summary, data=data)], automatic=False)
+        if asker is None and approval_outcome.asked_by_type(conn, incident.id, row.id):
+            if row.state == "rejected":
+                approval_outcome.rejected(session, incident, approver, comment, mail)
+            else:
+                approval_outcome.approved(conn, incident.id, told=[approver, *told], mail=mail)
         return _value(row, approver, asker)
 
 

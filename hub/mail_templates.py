@@ -257,6 +257,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "approval_decided": {"approver": "ann@example.com", "state": "approved", "comment": "Go ahead."},
     # A pending approval withdrawn (hub/approvals.py), to the approver; `by`: who withdrew it.
     "approval_withdrawn": {"by": "bob@example.com"},
+    # To the requester of a request whose type's approver approved it (hub/approval_outcome.py): it goes ahead.
+    # Names no approver and quotes no comment: those are the desk's (a rejection's comment is its resolution).
+    "requester_approved": {
+        "requester": "ann@example.com",
+        "track_url": "https://switchboard.example/requests/TOKEN",
+    },
     "channel": {
         "kind": "opened",
         "priority": 1,

@@ -106,23 +106,29 @@ def listing(session: Session, claim: Claim, now: datetime) -> Listing:
     last_change = func.coalesce(updated, Incident.last_seen).label("last_change")
     current = or_(Incident.status.not_in(_DONE), Incident.resolved_at >= now - RECENT)
     rows = session.execute(
-        select(Incident.id, Incident.title, Incident.status, Incident.merged_into_id, last_change)
+        select(Incident.id, Incident.title, Incident.status, Incident.merged_into_id, Incident.resolution, last_change)
         .where(Incident.id.in_(shown), current)
         .order_by(last_change.desc(), Incident.id.desc())
         .limit(SHOWN)
     ).all()
     total = session.scalar(select(func.count()).select_from(Incident).where(Incident.id.in_(shown))) or 0
     awaiting = approvals.pending_among(session.connection(), [incident_id for incident_id, *_ in rows])
-    became = outcomes(session, [incident_id for incident_id, _, _, merged_into, _ in rows if merged_into is not None])
+    became = outcomes(session, [row.id for row in rows if row.merged_into_id is not None])
     listed = tuple(
         Listed(
             incident_id,
             title,
-            *says(status, merged_into, outcome := became.get(incident_id), awaiting_approval=incident_id in awaiting),
+            *says(
+                status,
+                merged_into,
+                outcome := became.get(incident_id),
+                awaiting_approval=incident_id in awaiting,
+                resolution=resolution,
+            ),
             at,
             outcome.says if outcome is not None else None,
         )
-        for incident_id, title, status, merged_into, at in rows
+        for incident_id, title, status, merged_into, resolution, at in rows
     )
     return Listing(claim.person, listed, total - len(listed))
 

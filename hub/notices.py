@@ -531,3 +531,16 @@ def approval_reminder(
     facts = _facts(incident_id, title, recipient=approver, desk_address=desk_address, base_url=base_url,
                    approval_id=approval_id, by=asked_by, note=note, waited=waited)  # fmt: skip
     return _notice("approval_reminder", template="approval_reminder", facts=facts, templates=templates)
+
+
+def requester_approved(
+    *, incident_id: int, title: str, requester: str, desk_address: str, base_url: str,
+    references: Sequence[str] = (), templates: MailTemplates = DEFAULTS,
+) -> Notice:  # fmt: skip
+    """Tell the requester their request was approved by the approver its type names, so the desk goes ahead
+    (hub/approval_outcome.py), threaded under their conversation. Who approved it, and what they said, is the desk's:
+    neither is told."""
+    facts = _facts(incident_id, title, recipient=requester, desk_address=desk_address, base_url=base_url,
+                   requester=requester)  # fmt: skip
+    return _notice("approved", template="requester_approved", facts=facts, templates=templates,
+                   references=references)  # fmt: skip

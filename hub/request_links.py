@@ -30,14 +30,21 @@ from hub.models import Approval, Incident, TimelineEntry
 from hub.request_conversation import Conversation
 from hub.signed_links import Claim, LinkKind, StaleLink
 
-#: Carried by the acknowledgement, agents' replies, the resolution mail and the mail saying a request was merged into
-#: another, as the template fact `track_url`.
+#: Carried by the acknowledgement, agents' replies, the resolution mail, the mail saying a request was merged into
+#: another and the one saying it was approved, as the template fact `track_url`.
 LINKS = LinkKind(
     salt="switchboard.request",
     lifetime=timedelta(days=90),
     path="/requests/",
     notices=frozenset(
-        {"acknowledgement", "reply", "requester_resolved", "requester_problem_resolved", "requester_merged"}
+        {
+            "acknowledgement",
+            "reply",
+            "requester_resolved",
+            "requester_problem_resolved",
+            "requester_merged",
+            "requester_approved",
+        }
     ),
     fact="track_url",
 )
@@ -84,13 +91,23 @@ AWAITING_APPROVAL = ("Waiting for approval", "Someone has to approve your reques
                      "you know how it goes.")  # fmt: skip
 
 
+#: How the resolution of a request its type's approver rejected begins (hub/approval_outcome.py writes it: "Not
+#: approved by boss@example.com: Not this quarter"), and what the requester is told of such a request, resolved or
+#: closed; its page shows the resolution, which says why.
+NOT_APPROVED = "Not approved by "
+REJECTED = ("Not approved", "The person who approves such requests said no, so the desk will not go ahead with it. "
+            "For anything new, write to us again.")  # fmt: skip
+
+
 def says(
-    status: str, merged_into: int | None, outcome: Outcome | None = None, *, awaiting_approval: bool = False
-) -> tuple[str, str]:
+    status: str, merged_into: int | None, outcome: Outcome | None = None, *, awaiting_approval: bool = False,
+    resolution: str | None = None,
+) -> tuple[str, str]:  # fmt: skip
     """(label, explanation): where a request stands, in the requester's words (its page, their list of requests).
     One merged into someone else's request names the reference it is followed under now (`outcome`'s, else the one
     it was merged into), as the mail about the merge did, and nothing more of it. `awaiting_approval`: an approval
-    is pending on it, said while it is open or acknowledged (waiting on them, they have something to do first)."""
+    is pending on it, said while it is open or acknowledged (waiting on them, they have something to do first).
+    `resolution`: its own, which says when a rejection resolved it (NOT_APPROVED)."""
     if merged_into is not None:
         into = outcome.ref if outcome is not None else format_ref(merged_into)
         return "Merged", (
@@ -99,6 +116,8 @@ def says(
         )
     if awaiting_approval and status in ("open", "acknowledged"):
         return AWAITING_APPROVAL
+    if status in ("resolved", "closed") and (resolution or "").startswith(NOT_APPROVED):
+        return REJECTED
     return SAYS.get(status, (status.capitalize(), ""))
 
 
@@ -239,7 +258,7 @@ def view(session: Session, claim: Claim, newest_part: Callable[[str], str | None
     passed in by the page); by default nothing is cut."""
     incident = current_incident(session, claim)
     outcome = outcomes(session, [incident.id]).get(incident.id) if incident.merged_into_id is not None else None
-    label, explanation = says(incident.status, incident.merged_into_id, outcome,
+    label, explanation = says(incident.status, incident.merged_into_id, outcome, resolution=incident.resolution,
                               awaiting_approval=_awaiting_approval(session, incident.id))  # fmt: skip
     done = outcome.done if outcome is not None else incident.status in ("resolved", "closed")
     resolved_at, resolution = (

@@ -20,7 +20,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
-from hub.models import TimelineEntry
+from hub.models import Incident, TimelineEntry
 from hub.request_types import TypeView
 from tests.docs import fenced, run_as_printed
 from tests.servers import Received
@@ -62,12 +62,8 @@ def timeline(db: Database, incident_id: int) -> list[str]:
         return list(session.scalars(query.order_by(TimelineEntry.id)))
 
 
-def test_a_request_asks_its_types_approver_whose_decision_by_link_reaches_the_group(desk: Desk) -> None:
-    incident_id = requested(desk.client, desk.db, laptop(desk.db))
-    with desk.db.read() as session:
-        [asked] = approvals.of_incident(session, incident_id)
-    assert (asked.approver, asked.asked_by, asked.state) == (MANAGER, None, "pending")
-    assert f"Approval asked of {MANAGER} (New laptop requests need it)" in timeline(desk.db, incident_id)
+def decide_by_link(desk: Desk, incident_id: int, decision: str, comment: str = "") -> None:
+    """Deliver the mail so far and decide as the approver, by the link in the mail asking them."""
     desk.deliver()
     [text] = mail_to(desk.sink.handler.wait_for(3), MANAGER)
     assert text.startswith(f"The request type New laptop asks you to approve INC-{incident_id}")
@@ -75,11 +71,49 @@ def test_a_request_asks_its_types_approver_whose_decision_by_link_reaches_the_gr
     assert link is not None
     path = urlsplit(link.group(0)).path
     page = desk.client.get(path).get_data(as_text=True)
-    decided = desk.client.post(path, data={"csrf_token": csrf_token(page), "decision": "approve"})
-    assert decided.status_code in (200, 303)
+    fields = {"csrf_token": csrf_token(page), "decision": decision, "comment": comment}
+    assert desk.client.post(path, data=fields).status_code in (200, 303)
     desk.deliver()
+
+
+def test_a_request_asks_its_types_approver_whose_decision_by_link_reaches_the_group(desk: Desk) -> None:
+    incident_id = requested(desk.client, desk.db, laptop(desk.db))
+    with desk.db.read() as session:
+        [asked] = approvals.of_incident(session, incident_id)
+    assert (asked.approver, asked.asked_by, asked.state) == (MANAGER, None, "pending")
+    assert f"Approval asked of {MANAGER} (New laptop requests need it)" in timeline(desk.db, incident_id)
+    decide_by_link(desk, incident_id, "approve")
     told = mail_to(desk.sink.handler.received, WORKER)
     assert any("approved" in text for text in told), told
+
+
+def test_a_rejection_by_link_resolves_the_request_and_mails_its_requester_why_and_the_group_the_decision(
+    desk: Desk,
+) -> None:
+    incident_id = requested(desk.client, desk.db, laptop(desk.db))
+    decide_by_link(desk, incident_id, "reject", "Not this quarter")
+    with desk.db.read() as session:
+        assert session.get_one(Incident, incident_id).status == "resolved"
+    [resolution] = [t for t in mail_to(desk.sink.handler.received, ANSWERS["email"]) if "has been resolved" in t]
+    assert f"Not approved by {MANAGER}: Not this quarter" in resolution
+    assert any("rejected" in text for text in mail_to(desk.sink.handler.received, WORKER))
+    track = re.search(r"https?://\S+/requests/\S+", resolution)
+    assert track is not None
+    page = desk.client.get(urlsplit(track.group(0)).path.rstrip(".,")).get_data(as_text=True)
+    assert "said no, so the desk will not go ahead" in page and "Not this quarter" in page
+
+
+def test_an_approval_by_link_mails_the_requester_that_the_desk_goes_ahead(desk: Desk) -> None:
+    incident_id = requested(desk.client, desk.db, laptop(desk.db))
+    decide_by_link(desk, incident_id, "approve", "Charge it to R&D")
+    [approved] = [m.message for m in desk.sink.handler.received
+                  if ANSWERS["email"] in m.rcpt_tos and "Approved" in m.message["Subject"]]  # fmt: skip
+    assert approved["Subject"] == f"[INC-{incident_id}] Approved: New laptop"
+    text = approved.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert f"Your request INC-{incident_id} was approved; the desk is working on it" in text
+    assert "R&D" not in text
+    with desk.db.read() as session:
+        assert session.get_one(Incident, incident_id).status == "open"
 
 
 def test_a_type_whose_approver_was_deactivated_opens_the_request_saying_no_one_was_asked(
