@@ -20,26 +20,13 @@ from sqlalchemy.orm import Session
 
 from hub import notices, recipients, triage
 from hub.agent_action import Actor, Mail
-from hub.models import Incident, TimelineEntry
+from hub.models import Incident
 from hub.outbox import entry, owe
 from hub.request_links import NOT_APPROVED
 from hub.statements import INSERT_TIMELINE
 
 #: Statuses a rejection resolves from: those an agent may resolve from.
 RESOLVABLE = triage.TRANSITIONS["resolve"][0]
-
-
-def asked_by_type(conn: Connection, incident_id: int, approval_id: int) -> bool:
-    """Whether a request type asked this approval. Its asking's timeline entry names the type (record_asked's data
-    from hub/request_approvals.py); the row cannot say, since an API token's asking has no user as the asker
-    either. One indexed look at the incident's few approval entries."""
-    asking = select(TimelineEntry.id).where(
-        TimelineEntry.incident_id == incident_id,
-        TimelineEntry.kind == "approval",
-        TimelineEntry.data["approval"].as_integer() == approval_id,
-        TimelineEntry.data["request_type"].as_string().is_not(None),
-    )
-    return conn.scalar(asking.limit(1)) is not None
 
 
 def not_approved(approver: str, comment: str) -> str:

@@ -200,16 +200,18 @@ class AskedAbout:
 def record_asked(
     conn: Connection, about: AskedAbout, approver_id: int, approver: str, asked_by: int | None, note: str, *,
     by: str, summary: str, mail: Mail | recipients.Sender, data: dict | None = None,
+    request_type_id: int | None = None,
 ) -> tuple[int, datetime]:  # fmt: skip
     """Write a pending approval of `approver`, its timeline entry (`summary`, with `data`) and the mail asking them,
     in the caller's transaction: an agent's `ask`, and the intake opening a request whose type names an approver
     (hub/request_approvals.py). `asked_by`: the asking user's id, None when no person asked; `by`: who asks, as
-    the mail says it. Returns the approval's id and when it was asked."""
+    the mail says it; `request_type_id`: the request type asking, whose approver's answer moves the request on.
+    Returns the approval's id and when it was asked."""
     asked_at = utcnow()
     approval_id = conn.execute(
         insert(ApprovalRow)
         .values(incident_id=about.incident_id, approver_id=approver_id, asked_by=asked_by, note=note,
-                state="pending", comment="", asked_at=asked_at)
+                state="pending", comment="", asked_at=asked_at, request_type_id=request_type_id)
         .returning(ApprovalRow.id)
     ).scalar_one()  # fmt: skip
     said = {"by": by, "approval": approval_id, "approver": approver, "note": note, **(data or {})}
@@ -259,7 +261,7 @@ def decide(
             for person in told
         ]  # fmt: skip
         owe(conn, incident.id, owed, also=[entry(incident.id, "approval", summary, data=data)], automatic=False)
-        if asker is None and approval_outcome.asked_by_type(conn, incident.id, row.id):
+        if row.request_type_id is not None:  # asked by a request type: the answer moves its request on
             if row.state == "rejected":
                 approval_outcome.rejected(session, incident, approver, comment, mail)
             else:

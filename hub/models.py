@@ -1282,7 +1282,9 @@ class IncidentWatcher(Base):
 class Approval(Base):
     """Someone other than the agent asked to say yes to an incident, mostly a service request (hub/approvals.py):
     a manager for a laptop, a licence owner for access. `asked_by` is the user who asked, NULL when no user did
-    (an API token) or their account is gone; an approval is decided once, by its approver, or withdrawn."""
+    (an API token, a request type) or their account is gone; `request_type_id` the request type that asked, as
+    the intake opened its request (hub/request_approvals.py), whose answer then moves the request on
+    (hub/approval_outcome.py); an approval is decided once, by its approver, or withdrawn."""
 
     __tablename__ = "approvals"
 
@@ -1296,6 +1298,7 @@ class Approval(Base):
     asked_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
     reminded_at: Mapped[datetime | None]  # the approver last chased (hub/approval_reminders.py); NULL: not yet
+    request_type_id: Mapped[int | None] = mapped_column(ForeignKey("request_types.id"))  # migration 0056
 
     # "Waiting for me" reads an approver's pending ones; the incident page and its badge read an incident's; the
     # dispatcher's reminders read the pending ones by when they were last chased, or asked (migration 0055).

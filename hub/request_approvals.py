@@ -36,4 +36,5 @@ def ask_on_opening(conn: Connection, requested: Routing, about: AskedAbout, send
         return
     record_asked(conn, about, requested.approver_id, requested.approver, None, f"{why}.",
                  by=f"The request type {requested.name}", summary=f"Approval asked of {requested.approver} ({why})",
-                 mail=sender, data={"by": None, "request_type": requested.name})  # fmt: skip
+                 mail=sender, data={"by": None, "request_type": requested.name},
+                 request_type_id=requested.id)  # fmt: skip
