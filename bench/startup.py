@@ -58,9 +58,16 @@ MEASURED = {
 
 
 def import_once(module: str, home: Path, extra: dict[str, str] | None = None) -> dict[str, float]:
-    """One fresh interpreter importing `module`: its wall time, and the CPU time of the whole process."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SWITCHBOARD_", "DATABASE_URL", "REDIS_URL"))}
-    env.update(SWITCHBOARD_HOME=str(home), PYTHONPATH=os.pathsep.join((str(ROOT), str(BENCH))), **(extra or {}))
+    """One fresh interpreter importing `module`: its wall time, and the CPU time of the whole process.
+
+    With bytecode caches, as an installed hub's workers have them (pip compiles the libraries' on install; the
+    project's own are written by the first import): a PYTHONDONTWRITEBYTECODE inherited from the shell would have
+    every import compile the project from source, which no restarted worker does. The caches go to a folder of the
+    run's own (PYTHONPYCACHEPREFIX), not into the checkout."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("SWITCHBOARD_", "DATABASE_URL", "REDIS_URL", "PYTHONDONTWRITEBYTECODE"))}  # fmt: skip
+    env.update(SWITCHBOARD_HOME=str(home), PYTHONPATH=os.pathsep.join((str(ROOT), str(BENCH))),
+               PYTHONPYCACHEPREFIX=str(home / "bytecode"), **(extra or {}))  # fmt: skip
     done = subprocess.run([sys.executable, "-c", IMPORT.format(module=module)], env=env, cwd=ROOT,
                           capture_output=True, text=True, check=True)  # fmt: skip
     found: dict[str, float] = json.loads(done.stdout.splitlines()[-1])
