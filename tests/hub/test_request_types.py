@@ -1,5 +1,5 @@
 """The request catalogue's checks, shared by `switchboard request-type`, its pages and its API: what an admin
-types, what a requester answers, and which types are offered."""
+types, what a requester answers, and which types are offered; those that store, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from hub.request_questions import (
     parse_lines,
 )
 from tests.staff import agents
+from tests.web.both_databases import settings_on_either_database  # noqa: F401  (the fixture `settings`)
 
 
 def test_a_question_line_says_its_label_kind_choices_and_whether_it_is_required() -> None:
