@@ -50,6 +50,13 @@ def get_entry(session: Session, model: type[Entry], name: str, *, what: str, lis
 def store(session: Session, row: Any, what: str, listing: str) -> None:
     """Add `row` (if new), flush it and bump the revision; a name another `what` has already is a mistake in the
     name, the command `listing` shows them."""
+    flush_named(session, row, what, listing)
+    bump_version(session)
+
+
+def flush_named(session: Session, row: Any, what: str, listing: str) -> None:
+    """Add `row` (if new) and flush it, a unique name taken by another `what` refused as a mistake in the name (the
+    catalogue's entries, and the request types, which no SLA revision follows)."""
     name = row.name  # read now: a refused flush expires the row
     session.add(row)
     try:
@@ -57,7 +64,6 @@ def store(session: Session, row: Any, what: str, listing: str) -> None:
             session.flush()
     except IntegrityError:
         raise BadField("name", f"there is already a {what} named {name!r}; `{listing}` shows them") from None
-    bump_version(session)
 
 
 def store_change(

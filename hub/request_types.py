@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from hub.catalogue_rows import checked_name, set_columns
+from hub.catalogue_rows import checked_name, flush_named, set_columns
 from hub.domain import Decision, RuleBook
 from hub.errors import BadField, Missing
 from hub.models import Group, RequestType, Service, User
@@ -191,13 +190,7 @@ def change(
 
 
 def _store(session: Session, row: RequestType) -> None:
-    name = row.name  # read now: a refused flush expires the row
-    session.add(row)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise BadField("name", f"there is already a request type named {name!r}; `{_LISTING}` shows them") from None
+    flush_named(session, row, "request type", _LISTING)
 
 
 def _row(session: Session, name: str, *, lock: bool = False) -> RequestType:

@@ -13,16 +13,15 @@ from typing import Any
 from flask import Blueprint, Response, g, request
 
 from hub import approvals
-from hub.agent_action import Actor, NoSuchIncident, NoSuchPart, NotTheirs, TriageError
+from hub.agent_action import Actor
 from hub.approvals import Approval
-from hub.errors import StorageUnavailable
 from hub.models import Incident
 from hub.numbers import row_id
 from web.acting import acting_db
-from web.api import incident_number, token_required
+from web.api import incident_number, token_required, triaged
 from web.incident_actions import mail_settings
 from web.permissions import MANAGE_USERS, VIEW_INCIDENTS, WORK_INCIDENTS
-from web.responses import json_error, json_response, storage_unavailable
+from web.responses import json_error, json_response
 from web.services import services
 
 bp = Blueprint("approvals_api", __name__, url_prefix="/api/v1")
@@ -95,15 +94,8 @@ def _body(required: set[str], optional: set[str], example: str) -> dict[str, Any
 
 
 def _answered(apply: Callable[[], Approval], status: int = 200) -> Response:
-    """The approval as JSON, or why nothing changed: 404, 403 (not the approver), 409, or 503 to retry."""
-    try:
-        done = apply()
-    except (NoSuchIncident, NoSuchPart) as exc:
-        return json_error(404, str(exc))
-    except NotTheirs as exc:
-        return json_error(403, str(exc))
-    except TriageError as exc:
-        return json_error(409, str(exc))
-    except StorageUnavailable:
-        return storage_unavailable()
-    return json_response(done.as_json(), status)
+    """The approval as JSON, or why nothing changed as every incident action answers it (web/api.py `triaged`: 404,
+    403 for someone not the approver, 409, or 503 to retry)."""
+    done: list[Approval] = []
+    return triaged(lambda: done.append(apply()), "", status,
+                   answer=lambda _ref, code: json_response(done[0].as_json(), code))  # fmt: skip
