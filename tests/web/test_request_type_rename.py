@@ -5,6 +5,7 @@ it by id, follow by themselves. The command line, the page and the API each say 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -13,9 +14,11 @@ from sqlalchemy import select
 
 from hub import accounts, condition_values, request_types, rulebook
 from hub.cli import main
+from hub.config import Settings
 from hub.db import Database
 from hub.errors import BadField
 from hub.models import AuditEntry, Incident, Rule
+from tests.docs import fenced, run_as_printed
 from tests.rules.test_intake_routing import use_rules
 from tests.web.helpers import Login, bearer, csrf_token, log_in
 from tests.web.test_ask_desk import confirmation_link, press_send
@@ -157,3 +160,12 @@ def test_the_api_returns_what_it_rewrote(client: FlaskClient, db: Database) -> N
                                       "rules_not_rewritten": ["Laptops by pattern", "Anything new"]}  # fmt: skip
     unrenamed = client.patch(f"/api/v1/request-types/{shown.id}", headers=headers, json={"position": 3})
     assert "renamed" not in unrenamed.json
+
+
+def test_the_documented_rename_runs_as_printed(settings: Settings, db: Database, tmp_path: Path) -> None:
+    laptop(db)
+    [rules] = fenced("docs/requests.md", "Routing", "yaml")
+    use_rules(db, rules, **{"dev-desk": ["dev@example.com"]})
+    [block] = fenced("docs/requests.md", "Renaming a type", "sh")
+    out = run_as_printed(block, settings, tmp_path)
+    assert "Renamed from New laptop: rule 'Developer laptops go to the developer desk' now tests the new name." in out
