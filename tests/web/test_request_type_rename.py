@@ -133,9 +133,7 @@ def test_the_command_line_says_what_it_rewrote(runner: CliRunner, db: Database) 
     assert entry.detail is not None and entry.detail["rules_rewritten"] == ["Laptops to the hardware desk", "Kit"]
 
 
-def test_the_page_says_what_it_rewrote(
-    client: FlaskClient, make_user: Callable[..., Login], db: Database
-) -> None:
+def test_the_page_says_what_it_rewrote(client: FlaskClient, make_user: Callable[..., Login], db: Database) -> None:
     shown = laptop(db)
     use_rules(db, RULES, **MEMBERS)
     log_in(client, make_user(email="admin@example.com", role="admin"))
