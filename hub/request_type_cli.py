@@ -15,7 +15,7 @@ from hub.cli import in_transaction
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from hub.request_types import TypeView
+    from hub.request_types import Changed, TypeView
 
 _QUESTION_HELP = ('A question, in the order asked (repeatable): "Cost centre *" (the * makes it required), '
                   '"Why? [text]" (a longer answer), "Model [choice: Standard, Developer]".')  # fmt: skip
@@ -105,18 +105,21 @@ def set_type(name: str, new_name: str | None, summary: str | None, description: 
     from hub import audit, request_types
     from hub.request_questions import checked, parse_line
 
-    def work(session: Session) -> TypeView:
+    def work(session: Session) -> Changed:
         before = request_types.named(session, name)
         asked = checked(parse_line(line, "question") for line in questions) if questions or no_questions else None
-        after = request_types.change(session, name, new_name=new_name, summary=summary, description=description,
-                                     category=category, group=group, service=service, questions=asked,
-                                     position=position, approver=approver)  # fmt: skip
-        if after != before:
-            audit.record(session, audit.CLI, "request_type.change", after.name, before=before.as_json(),
-                         after=after.as_json())  # fmt: skip
-        return after
+        done = request_types.change(session, name, new_name=new_name, summary=summary, description=description,
+                                    category=category, group=group, service=service, questions=asked,
+                                    position=position, approver=approver, author=audit.CLI)  # fmt: skip
+        if done.view != before:
+            audit.record(session, audit.CLI, "request_type.change", done.view.name, before=before.as_json(),
+                         after=done.view.as_json(), **done.detail())  # fmt: skip
+        return done
 
-    click.echo(_show(in_transaction(work)))
+    done = in_transaction(work)
+    click.echo(_show(done.view))
+    if done.said():
+        click.echo(done.said())
 
 
 @request_type.command("retire")
@@ -137,7 +140,7 @@ def _set_active(name: str, *, active: bool) -> None:
     from hub import audit, request_types
 
     def work(session: Session) -> TypeView:
-        changed = request_types.change(session, name, active=active)
+        changed = request_types.change(session, name, active=active).view
         audit.record(session, audit.CLI, f"request_type.{'restore' if active else 'retire'}", changed.name)
         return changed
 

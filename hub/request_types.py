@@ -21,7 +21,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, aliased
 
-from hub.catalogue_rows import checked_name, flush_named, set_columns
+from hub import rulebook
+from hub.catalogue_rows import checked_name, flush_named, quoted, set_columns
 from hub.domain import Decision, RuleBook
 from hub.errors import BadField, Missing
 from hub.models import Group, RequestType, Service, User
@@ -158,11 +159,13 @@ def change(
     session: Session, name: str, *, new_name: str | None = None, summary: str | None = None,
     description: str | None = None, category: str | None = None, group: str | None = None,
     service: str | None = None, questions: Iterable[Question] | None = None, position: int | None = None,
-    active: bool | None = None, approver: str | None = None,
-) -> TypeView:  # fmt: skip
+    active: bool | None = None, approver: str | None = None, author: str = rulebook.SYSTEM,
+) -> Changed:  # fmt: skip
     """Change what is given of the request type `name` (None: unchanged; an empty category, group, service or
-    approver clears it). Retiring is `active=False`, restoring `active=True`."""
+    approver clears it). Retiring is `active=False`, restoring `active=True`. A new name is given to the rules
+    that test the old one in the same transaction (`author` is recorded with their version; see `Changed`)."""
     row = _row(session, name, lock=True)
+    old = row.name
     columns: dict[str, Any] = {}
     if new_name is not None:
         columns["name"] = checked_name(new_name, "request type")
@@ -184,9 +187,59 @@ def change(
         columns["approver_id"] = _approver_id(session, approver)
     if active is not None:
         columns["active"] = active
+    retested = None
     if set_columns(row, columns):
         _store(session, row)
-    return get(session, row.id)
+        if row.name != old:
+            retested = rulebook.rename_tested(session, RULE_FIELDS, old, row.name, author=author, what="request type")
+    return Changed(get(session, row.id), old, retested)
+
+
+#: The rule fields that name a request type: what the help centre's requester asked for (rules/conditions.py).
+RULE_FIELDS = frozenset({"request_type"})
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A request type as changed, and, when it was renamed, what became of the rules that test its name.
+
+    Its requests, pending ones and incidents alike, name it by id, and the intake reads its name when a request
+    is confirmed, so they follow a rename by themselves; rules name it in words, so the ones that compare whole
+    names (`equals`, `not_equals`, `in`) are rewritten, and the ones that test it by a pattern only listed."""
+
+    view: TypeView
+    old_name: str
+    rules: rulebook.Retested | None = None  # None: not renamed
+
+    def said(self) -> str:
+        """What a rename did to the rules, in words ("" when it was not renamed)."""
+        if self.rules is None:
+            return ""
+        rewritten, by_pattern = self.rules.rewritten, self.rules.by_pattern
+        told = f"Renamed from {self.old_name}: "
+        if rewritten:
+            verb = "tests" if len(rewritten) == 1 else "test"
+            told += f"{quoted('rule', 'rules', rewritten)} now {verb} the new name"
+        else:
+            told += "no rule tested the old name by its whole name"
+        if by_pattern:
+            told += (f". Not rewritten, as {'it tests' if len(by_pattern) == 1 else 'they test'} the name by a "
+                     f"pattern that now answers differently: {quoted('rule', 'rules', by_pattern)}; "
+                     "change them on the Rules page if they meant this type")  # fmt: skip
+        return told + "."
+
+    def detail(self) -> dict[str, object]:
+        """What the audit log keeps of the rename ({} when there was none)."""
+        if self.rules is None:
+            return {}
+        return {"renamed_from": self.old_name, "rules_rewritten": list(self.rules.rewritten),
+                "rules_not_rewritten": list(self.rules.by_pattern)}  # fmt: skip
+
+    def as_json(self) -> dict[str, Any]:
+        """The type as the API gives it, with `renamed` (the rules rewritten and those not) after a rename."""
+        renamed = {"renamed": {"from": self.old_name, "rules_rewritten": list(self.rules.rewritten),
+                               "rules_not_rewritten": list(self.rules.by_pattern)}} if self.rules else {}  # fmt: skip
+        return {**self.view.as_json(), **renamed}
 
 
 def _store(session: Session, row: RequestType) -> None:

@@ -7,6 +7,7 @@ read, compared and restored.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.orm import Session
 
 from hub import revisions
+from hub.condition_values import names_value, pattern_differs, renamed
 from hub.domain import Matcher, RuleBook, RuleSpec, SilenceSpec
 from hub.errors import BadInput
 from hub.models import Revision, Rule, RuleSetting, RuleVersion, Silence, utcnow
@@ -288,37 +290,55 @@ def testing_service(session: Session, name: str) -> list[Rule]:
 
 def rename_service(session: Session, old: str, new: str, *, author: str = SYSTEM) -> list[str]:
     """Make the rules that set the service `old` set `new`, recorded as one version; returns their names."""
-    rows = setting_service(session, old)
-    if not rows:
+    changes = [(row, {"actions": {**(row.actions or {}), "service": new}}) for row in setting_service(session, old)]
+    return _rewrite(session, changes, author=author, summary=f"service {old!r} renamed to {new!r}")
+
+
+@dataclass(frozen=True)
+class Retested:
+    """What renaming a value rules test by name did to them: the rules rewritten, and those left testing by a
+    pattern that now answers differently (hub/condition_values.py)."""
+
+    rewritten: tuple[str, ...]
+    by_pattern: tuple[str, ...]
+
+
+def rename_tested(
+    session: Session, fields: frozenset[str], old: str, new: str, *, author: str = SYSTEM, what: str
+) -> Retested:
+    """Make the rules whose conditions compare one of `fields` with the whole value `old` compare it with `new`,
+    recorded as one version (`what` names the renamed thing in its summary: `request type`)."""
+    changes, by_pattern = [], []
+    for row in session.scalars(select(Rule).order_by(Rule.position, Rule.id)):
+        spec = spec_of(row)
+        condition = spec.condition()
+        rewritten = renamed(condition, fields, old, new)
+        if rewritten is not condition:
+            changes.append((row, _columns(dataclasses.replace(spec, when=rewritten))))
+        elif pattern_differs(condition, fields, old, new):
+            by_pattern.append(row.name)
+    names = _rewrite(session, changes, author=author, summary=f"{what} {old!r} renamed to {new!r}")
+    return Retested(tuple(names), tuple(by_pattern))
+
+
+def _rewrite(session: Session, changes: Sequence[tuple[Rule, Mapping[str, Any]]], *, author: str,
+             summary: str) -> list[str]:  # fmt: skip
+    """Set the given columns of the given rules, recorded as one version (none when there are none); their names."""
+    if not changes:
         return []
     _ensure_baseline(session)
-    for row in rows:
-        row.actions = {**(row.actions or {}), "service": new}
+    for row, columns in changes:
+        for column, value in columns.items():
+            setattr(row, column, value)
     session.flush()
     bump_version(session)
-    record_version(session, author, f"service {old!r} renamed to {new!r}")
-    return [row.name for row in rows]
+    record_version(session, author, summary)
+    return [row.name for row, _ in changes]
 
 
 def _sets(row: Rule, name: str) -> bool:
     value = (row.actions or {}).get("service")
     return isinstance(value, str) and value.strip() == name
-
-
-def names_value(condition: Any, fields: frozenset[str], value: str) -> bool:
-    """Whether a condition tree compares one of `fields` with `value` (ignoring case, as the rules do), alone or
-    in a list of values (pure)."""
-    if not isinstance(condition, Mapping):
-        return False
-    if "field" in condition:
-        operand = condition.get("value")
-        operands = operand if isinstance(operand, list) else [operand]
-        wanted = value.casefold()
-        return condition["field"] in fields and any(
-            o is not None and str(o).strip().casefold() == wanted for o in operands
-        )
-    parts = [*(condition.get("all") or ()), *(condition.get("any") or ()), condition.get("not")]
-    return any(names_value(part, fields, value) for part in parts)
 
 
 # -- versions -------------------------------------------------------------------------------------------------------

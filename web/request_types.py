@@ -111,13 +111,13 @@ def edit(type_id: int) -> ResponseReturnValue:
     form = RequestTypeForm() if request.method == "POST" else RequestTypeForm.of(shown)
 
     def change(session: Session) -> tuple[str, None]:
-        changed = request_types.change(session, shown.name, new_name=form.name.data or "",
-                                       **form.fields())  # fmt: skip
-        if changed == shown:
+        done = request_types.change(session, shown.name, new_name=form.name.data or "", author=current_user.email,
+                                    **form.fields())  # fmt: skip
+        if done.view == shown:
             return f"Nothing changed on request type {shown.name}.", None
-        audit.record(session, current_user.email, "request_type.change", changed.name, before=shown.as_json(),
-                     after=changed.as_json())  # fmt: skip
-        return f"Request type {changed.name} saved.", None
+        audit.record(session, current_user.email, "request_type.change", done.view.name, before=shown.as_json(),
+                     after=done.view.as_json(), **done.detail())  # fmt: skip
+        return " ".join(filter(None, (f"Request type {done.view.name} saved.", done.said()))), None
 
     if form.validate_on_submit() and saved(form, change):
         return redirect(url_for(".index"), code=303)
@@ -138,7 +138,7 @@ def restore(type_id: int) -> ResponseReturnValue:
 
 def _set_active(type_id: int, *, active: bool) -> ResponseReturnValue:
     def work(session: Session) -> str:
-        changed = request_types.change(session, request_types.get(session, type_id).name, active=active)
+        changed = request_types.change(session, request_types.get(session, type_id).name, active=active).view
         audit.record(session, current_user.email, f"request_type.{'restore' if active else 'retire'}", changed.name)
         if active:
             return f"Request type {changed.name} is offered on the help centre again."

@@ -80,13 +80,14 @@ def change(type_id: int) -> Response:
             key: (text(body, key) or "") if key in body else None
             for key in ("category", "group", "service", "approver")
         }
-        after = request_types.change(session, before.name, new_name=text(body, "name"), summary=text(body, "summary"),
-                                     description=text(body, "description"), questions=_questions(body),
-                                     position=_position(body), active=_active(body), **clearable)  # fmt: skip
-        if after != before:
-            audit.record(session, actor(), "request_type.change", after.name, before=before.as_json(),
-                         after=after.as_json())  # fmt: skip
-        return json_response(after.as_json())
+        done = request_types.change(session, before.name, new_name=text(body, "name"), summary=text(body, "summary"),
+                                    description=text(body, "description"), questions=_questions(body),
+                                    position=_position(body), active=_active(body), author=actor(),
+                                    **clearable)  # fmt: skip
+        if done.view != before:
+            audit.record(session, actor(), "request_type.change", done.view.name, before=before.as_json(),
+                         after=done.view.as_json(), **done.detail())  # fmt: skip
+        return json_response(done.as_json())
 
     return changed(FIELDS, _EXAMPLE, work)
 

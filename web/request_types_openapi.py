@@ -69,6 +69,21 @@ def _object(required: list[str] | None = None) -> dict[str, Any]:
 
 
 _REF = {"$ref": "#/components/schemas/RequestType"}
+_NAMES = {"type": "array", "items": {"type": "string"}}
+#: A rename's effect on the rules that test the type's name (hub/request_types.py `Changed`).
+RENAMED = {
+    "type": "object",
+    "required": ["from", "rules_rewritten", "rules_not_rewritten"],
+    "properties": {
+        "from": {"type": "string", "description": "The name it had."},
+        "rules_rewritten": {**_NAMES, "description": "Rules whose equals / not_equals / in tests now name it anew."},
+        "rules_not_rewritten": {**_NAMES, "description": "Rules testing the name by a pattern (contains, "
+                                                         "starts_with, ends_with, regex) that now answers "
+                                                         "differently: change them by hand if they meant this type."},
+    },
+}  # fmt: skip
+_CHANGED = {"allOf": [_REF, {"type": "object", "properties": {"renamed": {"$ref": "#/components/schemas/"
+                                                                                  "RequestTypeRenamed"}}}]}  # fmt: skip
 PATHS: dict[str, Any] = {
     "/api/v1/request-types": {
         "get": {
@@ -91,8 +106,9 @@ PATHS: dict[str, Any] = {
             "summary": "Change, retire (`active: false`) or restore a request type (admin tokens; audited)",
             "operationId": "changeRequestType",
             "requestBody": body(_object()),
-            "responses": {"200": answer(_REF, "As it is now."), "400": error(_BAD), **errors(401, 403, 404, 503)},
+            "responses": {"200": answer(_CHANGED, "As it is now; after a rename, what became of the rules."),
+                          "400": error(_BAD), **errors(401, 403, 404, 503)},
         },
     },
 }  # fmt: skip
-SCHEMAS = {"RequestType": REQUEST_TYPE, "RequestQuestion": QUESTION}
+SCHEMAS = {"RequestType": REQUEST_TYPE, "RequestQuestion": QUESTION, "RequestTypeRenamed": RENAMED}

@@ -143,5 +143,5 @@ def test_changing_a_type_that_does_not_exist_says_how_to_list_them(db: Database)
 def test_renaming_a_type_keeps_its_questions(db: Database) -> None:
     with db.transaction() as session:
         request_types.add(session, name="VPN", summary="Remote access", questions=parse_lines("Why *"))
-        changed = request_types.change(session, "VPN", new_name="VPN access", category="network")
+        changed = request_types.change(session, "VPN", new_name="VPN access", category="network").view
     assert (changed.name, changed.category, changed.questions) == ("VPN access", "network", (Question("Why", True),))

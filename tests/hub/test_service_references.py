@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import catalogue_rows, cis, revisions, rulebook, silences
+from hub import catalogue_rows, cis, condition_values, revisions, rulebook, silences
 from hub.catalogue import Targets, add_policy, add_service
 from hub.db import Database
 from hub.domain import Action, InboundEvent, Matcher, RuleSpec
@@ -314,4 +314,4 @@ def test_references_gather_what_the_page_shows_before_a_rename_or_removal(
 def test_a_condition_names_a_service_where_it_compares_the_label_with_its_name(
     condition: dict[str, object], names_it: bool
 ) -> None:
-    assert rulebook.names_value(condition, rulebook.SERVICE_FIELDS, "mail") is names_it
+    assert condition_values.names_value(condition, rulebook.SERVICE_FIELDS, "mail") is names_it
