@@ -16,7 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.orm import Session
 
-from hub.agent_action import Actor, TriageError, locked
+from hub.agent_action import Actor, NoSuchPart, locked
 from hub.db import Database
 from hub.domain import format_ref
 from hub.errors import BadField
@@ -94,8 +94,8 @@ def tick(db: Database, incident_id: int, position: int, actor: Actor, *, done: b
             select(RequestStep).where(RequestStep.incident_id == incident_id, RequestStep.position == position)
         )
         if row is None:
-            raise TriageError(f"{format_ref(incident_id)} has no step {position}: its steps are numbered as the "
-                              "incident page lists them")  # fmt: skip
+            raise NoSuchPart(f"{format_ref(incident_id)} has no step {position}: its steps are numbered as the "
+                             "incident page lists them")  # fmt: skip
         if (row.done_at is not None) == done:
             return None
         row.done_at, row.done_by = (utcnow(), actor.name) if done else (None, None)

@@ -51,7 +51,8 @@ def _show(shown: TypeView) -> str:
 @click.option("--approver", help=_APPROVER_HELP)
 @click.option("--step", "steps", multiple=True, help=_STEP_HELP)
 def add(name: str, summary: str, description: str, category: str | None, group: str | None, service: str | None,
-        questions: tuple[str, ...], position: int | None, approver: str | None, steps: tuple[str, ...]) -> None:  # fmt: skip
+        questions: tuple[str, ...], position: int | None, approver: str | None,
+        steps: tuple[str, ...]) -> None:  # fmt: skip
     """Add request type NAME, offered on the help centre at once.
 
     \b

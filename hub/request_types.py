@@ -315,8 +315,16 @@ def routing(conn: Connection, name: str | None) -> Routing | None:
     if not name:
         return None
     row = conn.execute(
-        select(RequestType.id, RequestType.name, RequestType.category, Group.name, User.id, User.email, User.active,
-               RequestType.steps)
+        select(
+            RequestType.id,
+            RequestType.name,
+            RequestType.category,
+            Group.name,
+            User.id,
+            User.email,
+            User.active,
+            RequestType.steps,
+        )
         .outerjoin(Group, Group.id == RequestType.group_id)
         .outerjoin(User, User.id == RequestType.approver_id)
         .where(RequestType.name == name, RequestType.active.is_(True))

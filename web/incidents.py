@@ -26,6 +26,7 @@ from hub import (
     problem_links,
     queues,
     read_markers,
+    request_steps,
     reviews,
     satisfaction,
     sla,
@@ -116,6 +117,7 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
         answer = satisfaction.answer_for(session, incident.id) if incident is not None else None
         time_entries = time_spent.entries(session, incident.id) if incident is not None else []
         asked = approvals.of_incident(session, incident.id) if incident is not None else []
+        steps = request_steps.of_incident(session, incident.id) if incident is not None else []
         may_work = incident is not None and allowed(current_user.role, WORK_INCIDENTS)
         ci_names = cis.active_names(session) if may_work else []
         open_problems = problem_links.open_problems(session) if may_work else []
@@ -141,7 +143,7 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
                            mentionable=mentionable, mention_more=mention_more, draft=draft,
                            file_limits=_file_limits(), review=review, major_group=major_group,
                            open_problems=open_problems, names=names, timeline=timeline,
-                           approvals=asked), status  # fmt: skip
+                           approvals=asked, steps=steps), status  # fmt: skip
 
 
 def _named_in_rows(incidents: Sequence[Incident]) -> list[str]:

@@ -3,7 +3,8 @@
 Any token reads, as everyone who sees /services reads /request-types; admin tokens change it, as only admins do on
 the page. Each change goes through hub/request_types.py, as the page and `switchboard request-type` do, so the API
 refuses what they refuse in the same words (`field` names the field at fault), and is audited as the page is, by
-`token:<name>`. Questions are JSON objects here ({label, required, kind, choices}), lines on the page; steps a list of lines.
+`token:<name>`. Questions are JSON objects here ({label, required, kind, choices}), lines on the page; steps are a
+list of lines.
 """
 
 from __future__ import annotations

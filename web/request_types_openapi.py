@@ -24,9 +24,13 @@ QUESTION = {
                     "items": {"type": "string", "minLength": 1, "maxLength": MAX_CHOICE}},
     },
 }  # fmt: skip
-_STEPS = {"type": "array", "maxItems": MAX_STEPS, "items": {"type": "string", "minLength": 1, "maxLength": MAX_STEP},
-          "examples": [["Order it", "Image it", "Hand it over"]],
-          "description": "Its fulfilment checklist, in order, copied onto each request as it opens; [] clears it."}
+_STEPS = {
+    "type": "array",
+    "maxItems": MAX_STEPS,
+    "items": {"type": "string", "minLength": 1, "maxLength": MAX_STEP},
+    "examples": [["Order it", "Image it", "Hand it over"]],
+    "description": "Its fulfilment checklist, in order, copied onto each request as it opens; [] clears it.",
+}
 _QUESTIONS = {"type": "array", "maxItems": MAX_QUESTIONS, "items": {"$ref": "#/components/schemas/RequestQuestion"}}
 REQUEST_TYPE = {
     "type": "object",
