@@ -123,8 +123,8 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
         open_problems = problem_links.open_problems(session) if may_work else []
         mentionable, mention_more = _mentionable(session) if may_work else ([], False)
         review = reviews.of_incident(session, incident.id) if incident is not None and incident.major else None
-        named = [incident.assignee, *people.on_timeline(incident), *_majors(incident),
-                 *(a.approver for a in asked)] if incident is not None else []  # fmt: skip
+        named = [incident.assignee, *people.on_timeline(incident), *_majors(incident), *(a.approver for a in asked),
+                 *(s.done_by for s in steps if s.done_by)] if incident is not None else []  # fmt: skip
         names = people.names_of(session.connection(), named)
         major_group = (major_groups.chosen(session.connection(), incident.service,
                                            services().settings.major_incident_group)
