@@ -6,6 +6,7 @@ request type."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -13,11 +14,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hub import accounts, request_steps, request_types
+from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.errors import BadField
 from hub.intake import Intake, Raw
 from hub.models import TimelineEntry
+from tests.docs import fenced, run_as_printed
 from tests.hub.commands import refused, run
 from tests.staff import agents
 from tests.web.helpers import Login, bearer, csrf_token, log_in, statements
@@ -206,3 +209,13 @@ def test_the_api_sets_the_steps_and_refuses_a_string_naming_the_field(client: Fl
     assert made.status_code == 201 and made.json is not None and made.json["steps"] == ["Grant it"]
     bad = client.patch(f"/api/v1/request-types/{made.json['id']}", json={"steps": "Grant it"}, headers=headers)
     assert bad.status_code == 400 and bad.json is not None and bad.json["field"] == "steps"
+
+
+def test_the_documented_step_commands_run_as_printed(settings: Settings, db: Database, tmp_path: Path) -> None:
+    [block] = fenced("docs/requests.md", "Fulfilment steps", "sh")
+    printed = run_as_printed(block, settings, tmp_path)
+    assert [line.strip() for line in printed.splitlines() if "steps:" in line] == [
+        "steps: Order the laptop; Image it; Hand it over",
+        "steps: Order the laptop; Hand it over",
+        "steps: none",
+    ]
