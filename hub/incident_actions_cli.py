@@ -310,7 +310,7 @@ incident_unwatch = _watch_command(False)
 def incident_step(ref: str, step: int, done: str, actor: str) -> None:
     """Tick step N of request REF's fulfilment checklist done, or undo it; on its timeline either way.
 
-    Its steps are numbered as the incident page and the API list them.
+    Its steps are numbered as `switchboard incident show REF` and the incident page list them.
     Example: switchboard incident step INC-7 1 done --as ann@example.com
     """
     from hub import request_steps

@@ -177,6 +177,10 @@ def test_the_command_line_ticks_a_step_off_and_undoes_it(runner: CliRunner, db: 
     assert run(runner, "incident", "step", ref, "3", "done", "--as", "ann@example.com") == (
         f"{ref} step 3 was already done\n"
     )
+    shown = run(runner, "incident", "show", ref).splitlines()
+    assert shown[shown.index("step 1: Order it (not done)") + 2].startswith(
+        "step 3: Hand it over (done by ann@example.com, "
+    )
     run(runner, "incident", "step", ref, "3", "undo", "--as", "ann@example.com")
     assert timeline(db, incident_id) == ["Step done: Hand it over", "Step not done after all: Hand it over"]
     assert "has no step 9" in refused(runner, "incident", "step", ref, "9", "done", "--as", "ann@example.com")
