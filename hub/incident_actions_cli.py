@@ -1,7 +1,8 @@
 """`switchboard incident <action>`: the incident page's state changes, through hub/triage.py as its forms are.
 
 Status moves (acknowledge, wait, resume, resolve, close, reopen), assign, priority, category, kind, ci, title, merge,
-watch and unwatch, the public status note, and the problem it is part of (hub/problem_links.py): the same checks,
+watch and unwatch, the public status note, the problem it is part of (hub/problem_links.py) and a request's
+fulfilment steps (hub/request_steps.py): the same checks,
 timeline entries, SLA clocks and mail as the page's, and the page's refusals (a status an action may not start from
 is named with those it may). What agents write (notes, replies, time) is hub/incident_writing_cli.py's. The command
 line is no one: each action names who does it with `--as`, an active agent or admin, as only they work incidents on
@@ -299,7 +300,30 @@ def _watch_command(on: bool) -> click.Command:
 incident_watch = _watch_command(True)
 incident_unwatch = _watch_command(False)
 
+
 #: The commands this module adds to the `incident` group (hub/incident_cli.py).
+@click.command("step")
+@click.argument("ref")
+@click.argument("step", metavar="N", type=click.IntRange(1, 1000))
+@click.argument("done", metavar="done|undo", type=click.Choice(["done", "undo"]))
+@AS
+def incident_step(ref: str, step: int, done: str, actor: str) -> None:
+    """Tick step N of request REF's fulfilment checklist done, or undo it; on its timeline either way.
+
+    Its steps are numbered as `switchboard incident show REF` and the incident page list them.
+    Example: switchboard incident step INC-7 1 done --as ann@example.com
+    """
+    from hub import request_steps
+
+    number = incident_number(ref)
+    ticked = acting(actor, lambda db, _, who: request_steps.tick(db, number, step, who, done=done == "done"))
+    if ticked is None:
+        click.echo(f"INC-{number} step {step} was already {'done' if done == 'done' else 'not done'}")
+    else:
+        click.echo(f"INC-{number} step {step} {'done' if ticked.done_at else 'not done'}: {ticked.text}")
+
+
 ACTIONS = (incident_acknowledge, incident_wait, incident_resume, incident_resolve, incident_close, incident_reopen,
            incident_assign, incident_priority, incident_category, incident_kind, incident_ci, incident_title,
-           incident_merge, incident_watch, incident_unwatch, incident_public_note, incident_problem)  # fmt: skip
+           incident_merge, incident_watch, incident_unwatch, incident_public_note, incident_problem,
+           incident_step)  # fmt: skip

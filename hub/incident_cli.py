@@ -169,15 +169,15 @@ def _line(row: Incident, names: Mapping[str, str]) -> str:
 @click.argument("ref")
 def incident_show(ref: str) -> None:
     """Print one incident: its fields, requester, assignee, SLA clocks, problem and CI, the time spent on it (each
-    entry with the number `time-correct` takes), and its timeline, oldest first, colleagues named as
-    "Name <address>".
+    entry with the number `time-correct` takes), a request's steps (numbered as `incident step` takes them), and its
+    timeline, oldest first, colleagues named as "Name <address>".
 
     Example: switchboard incident show INC-7
     """
     number = incident_number(ref)
 
     def work(db: Database, _: Settings) -> list[str]:
-        from hub import people, sla, time_spent
+        from hub import people, request_steps, sla, time_spent
         from hub.agent_action import NoSuchIncident
         from hub.incident_reading import with_timeline
         from hub.models import Problem
@@ -198,6 +198,9 @@ def incident_show(ref: str) -> None:
                              f"{_named(conn, found.major.coordinator)}")  # fmt: skip
             if entries:
                 lines += [f"time spent: {time_spent.describe(found.minutes_spent)}", *map(_spent(names), entries)]
+            lines += [f"step {step.position}: {step.text} ("
+                      + (f"done by {step.done_by}, {printed_time(step.done_at)})" if step.done_at else "not done)")
+                      for step in request_steps.of_incident(session, found.id)]  # fmt: skip
             if found.description:
                 lines += ["", *found.description.strip().splitlines()]
             return [*lines, "", *(line for item in found.timeline for line in _timeline(item, names))]

@@ -1208,6 +1208,9 @@ class RequestType(Base):
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)  # the help centre lists them by it, then by name
+    # ["Order it", "Image it", ...]: its fulfilment checklist, copied onto each request as the intake opens it
+    # (hub/request_steps.py). NULL for types saved before migration 0057: no steps.
+    steps: Mapped[list[str] | None] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -1307,6 +1310,20 @@ class Approval(Base):
         Index("ix_approvals_incident_state", "incident_id", "state"),
         Index("ix_approvals_state_reminded", "state", "reminded_at", "asked_at"),
     )
+
+
+class RequestStep(Base):
+    """One step of a request's fulfilment checklist, copied from its request type's steps as the intake opened it
+    (hub/request_steps.py), so a later edit of the type leaves open requests as they were; ticked off by agents."""
+
+    __tablename__ = "request_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 1, 2, ...: the number agents tick it by
+    text: Mapped[str] = mapped_column(String(200))
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[str | None] = mapped_column(String(320))  # the agent's address; NULL while not done
 
 
 class IncidentRead(Base):

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 _QUESTION_HELP = ('A question, in the order asked (repeatable): "Cost centre *" (the * makes it required), '
                   '"Why? [text]" (a longer answer), "Model [choice: Standard, Developer]".')  # fmt: skip
+_STEP_HELP = 'A fulfilment step, in order (repeatable): "Order it"; each request gets them as a checklist.'
 _APPROVER_HELP = "The address of a user (any role) asked to approve each of its requests as it comes in."
 
 
@@ -35,7 +36,7 @@ def _show(shown: TypeView) -> str:
     questions = "; ".join(q.as_line() for q in shown.questions) or "no questions"
     return (f"{shown.name} ({state}): {shown.summary}\n  category {shown.category or '-'}, group {shown.group or '-'}"
             f", service {shown.service or '-'}, approver {shown.approver or '-'}, position {shown.position}\n"
-            f"  questions: {questions}")  # fmt: skip
+            f"  questions: {questions}\n  steps: {'; '.join(shown.steps) or 'none'}")  # fmt: skip
 
 
 @request_type.command("add")
@@ -48,8 +49,10 @@ def _show(shown: TypeView) -> str:
 @click.option("--question", "questions", multiple=True, help=_QUESTION_HELP)
 @click.option("--position", type=click.IntRange(-10_000, 10_000), help="Listed by it, then by name (default 0).")
 @click.option("--approver", help=_APPROVER_HELP)
+@click.option("--step", "steps", multiple=True, help=_STEP_HELP)
 def add(name: str, summary: str, description: str, category: str | None, group: str | None, service: str | None,
-        questions: tuple[str, ...], position: int | None, approver: str | None) -> None:  # fmt: skip
+        questions: tuple[str, ...], position: int | None, approver: str | None,
+        steps: tuple[str, ...]) -> None:  # fmt: skip
     """Add request type NAME, offered on the help centre at once.
 
     \b
@@ -64,7 +67,7 @@ def add(name: str, summary: str, description: str, category: str | None, group: 
         asked = checked(parse_line(line, "question") for line in questions)
         added = request_types.add(session, name=name, summary=summary, description=description, category=category,
                                   group=group, service=service, questions=asked, position=position,
-                                  approver=approver)  # fmt: skip
+                                  approver=approver, steps=steps)  # fmt: skip
         audit.record(session, audit.CLI, "request_type.add", added.name, request_type=added.as_json())
         return added
 
@@ -93,9 +96,11 @@ def listing(active_only: bool) -> None:
 @click.option("--no-questions", is_flag=True, help="Ask no questions any more.")
 @click.option("--position", type=click.IntRange(-10_000, 10_000))
 @click.option("--approver", help=_APPROVER_HELP + ' "" clears it.')
+@click.option("--step", "steps", multiple=True, help=_STEP_HELP + " Replaces all its steps.")
+@click.option("--no-steps", is_flag=True, help="Have no fulfilment steps any more.")
 def set_type(name: str, new_name: str | None, summary: str | None, description: str | None, category: str | None,
              group: str | None, service: str | None, questions: tuple[str, ...], no_questions: bool,
-             position: int | None, approver: str | None) -> None:  # fmt: skip
+             position: int | None, approver: str | None, steps: tuple[str, ...], no_steps: bool) -> None:  # fmt: skip
     """Change what is given of request type NAME.
 
     \b
@@ -110,7 +115,8 @@ def set_type(name: str, new_name: str | None, summary: str | None, description: 
         asked = checked(parse_line(line, "question") for line in questions) if questions or no_questions else None
         done = request_types.change(session, name, new_name=new_name, summary=summary, description=description,
                                     category=category, group=group, service=service, questions=asked,
-                                    position=position, approver=approver, author=audit.CLI)  # fmt: skip
+                                    position=position, approver=approver, author=audit.CLI,
+                                    steps=steps if steps or no_steps else None)  # fmt: skip
         if done.view != before:
             audit.record(session, audit.CLI, "request_type.change", done.view.name, before=before.as_json(),
                          after=done.view.as_json(), **done.detail())  # fmt: skip

@@ -9,7 +9,8 @@ and a form that still names it is refused with a clear message (`offered`).
 Its category and group are defaults, applied as a desk address's are (`routing`, then hub/catch_all_defaults.py
 in the intake): a rule that tests something about the event wins over them, a catch-all rule gives way. Its
 approver, an active user of any role (a manager is often a viewer), is asked to approve each request of the type as
-the intake opens it (hub/request_approvals.py).
+the intake opens it (hub/request_approvals.py). Its fulfilment steps (hub/request_steps.py) are copied onto each
+of its requests as the intake opens it, a checklist agents tick off.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from hub.errors import BadField, Missing
 from hub.models import Group, RequestType, Service, User
 from hub.names import NAME_WIDTH, is_one_line
 from hub.request_questions import Question, checked, from_json
+from hub.request_steps import checked as checked_steps
 from hub.routing_defaults import Defaults, over_catch_alls
 
 MAX_SUMMARY = 200
@@ -50,12 +52,13 @@ class TypeView:
     active: bool
     position: int
     approver: str | None = None  # who approves its requests, by address
+    steps: tuple[str, ...] = ()  # its fulfilment checklist, copied onto each request (hub/request_steps.py)
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "summary": self.summary, "description": self.description,
                 "category": self.category, "group": self.group, "service": self.service,
                 "questions": [q.as_json() for q in self.questions], "active": self.active,
-                "position": self.position, "approver": self.approver}  # fmt: skip
+                "position": self.position, "approver": self.approver, "steps": list(self.steps)}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class Routing:
     approver_id: int | None = None  # who approves its requests (a user, active or not)
     approver: str | None = None  # their address
     approver_active: bool = False  # False: deactivated since the type was saved (the intake asks no one)
+    steps: tuple[str, ...] = ()  # copied onto the request as it opens (hub/request_steps.py)
 
     def over_catch_alls(self, decision: Decision, book: RuleBook) -> Decision:
         """The decision with the type's category and group where no specific rule set them, as a desk address's
@@ -143,14 +147,16 @@ def _position(value: int | None) -> int:
 def add(
     session: Session, *, name: str, summary: str, description: str = "", category: str | None = None,
     group: str | None = None, service: str | None = None, questions: Iterable[Question] = (),
-    position: int | None = None, approver: str | None = None,
+    position: int | None = None, approver: str | None = None, steps: Iterable[str] = (),
 ) -> TypeView:  # fmt: skip
-    """Add an active request type; `approver`: the address of who approves its requests, if anyone."""
+    """Add an active request type; `approver`: the address of who approves its requests, if anyone; `steps`: its
+    fulfilment checklist."""
     row = RequestType(name=checked_name(name, "request type"), summary=_summary(summary),
                       description=_description(description), category=_category(category),
                       group_id=_group_id(session, group), service_id=_service_id(session, service),
                       questions=[q.as_json() for q in checked(questions)], position=_position(position),
-                      approver_id=_approver_id(session, approver), active=True)  # fmt: skip
+                      approver_id=_approver_id(session, approver), steps=list(checked_steps(steps)),
+                      active=True)  # fmt: skip
     _store(session, row)
     return get(session, row.id)
 
@@ -160,6 +166,7 @@ def change(
     description: str | None = None, category: str | None = None, group: str | None = None,
     service: str | None = None, questions: Iterable[Question] | None = None, position: int | None = None,
     active: bool | None = None, approver: str | None = None, author: str = rulebook.SYSTEM,
+    steps: Iterable[str] | None = None,
 ) -> Changed:  # fmt: skip
     """Change what is given of the request type `name` (None: unchanged; an empty category, group, service or
     approver clears it). Retiring is `active=False`, restoring `active=True`. A new name is given to the rules
@@ -187,6 +194,8 @@ def change(
         columns["approver_id"] = _approver_id(session, approver)
     if active is not None:
         columns["active"] = active
+    if steps is not None:
+        columns["steps"] = list(checked_steps(steps))
     retested = None
     if set_columns(row, columns):
         _store(session, row)
@@ -266,7 +275,7 @@ _VIEW = (
 def _view(row: RequestType, group: str | None, service: str | None, approver: str | None) -> TypeView:
     questions = from_json(row.questions or [])  # stored checked, so read back as written
     return TypeView(row.id, row.name, row.summary, row.description, row.category, group, service, questions,
-                    row.active, row.position, approver)  # fmt: skip
+                    row.active, row.position, approver, tuple(row.steps or ()))  # fmt: skip
 
 
 def listing(session: Session, *, active_only: bool = False) -> list[TypeView]:
@@ -306,15 +315,24 @@ def routing(conn: Connection, name: str | None) -> Routing | None:
     if not name:
         return None
     row = conn.execute(
-        select(RequestType.id, RequestType.name, RequestType.category, Group.name, User.id, User.email, User.active)
+        select(
+            RequestType.id,
+            RequestType.name,
+            RequestType.category,
+            Group.name,
+            User.id,
+            User.email,
+            User.active,
+            RequestType.steps,
+        )
         .outerjoin(Group, Group.id == RequestType.group_id)
         .outerjoin(User, User.id == RequestType.approver_id)
         .where(RequestType.name == name, RequestType.active.is_(True))
     ).first()
     if row is None:
         return None
-    type_id, type_name, category, group, approver_id, approver, active = row
-    return Routing(type_id, type_name, category, group, approver_id, approver, bool(active))
+    type_id, type_name, category, group, approver_id, approver, active, steps = row
+    return Routing(type_id, type_name, category, group, approver_id, approver, bool(active), tuple(steps or ()))
 
 
 def name_of(session: Session | Connection, type_id: int | None) -> str | None:

@@ -13,7 +13,16 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from hub import approvals, incident_notes, major_incidents, people, problem_links, time_spent, triage
+from hub import (
+    approvals,
+    incident_notes,
+    major_incidents,
+    people,
+    problem_links,
+    request_steps,
+    time_spent,
+    triage,
+)
 from hub.agent_action import Actor, Mail, TriageError
 from hub.domain import KIND_WORDS
 from hub.errors import BadInput, StorageUnavailable
@@ -38,9 +47,26 @@ def _status(action: str) -> Callable[[int, Actor], str]:
     def run(number: int, actor: Actor) -> str:
         resolution = request.form.get("resolution") if action == "resolve" else None
         status = triage.change_status(acting_db(), number, action, actor, mail_settings(), resolution=resolution)
-        return f"now {status}"
+        return f"now {status}{_steps_left(number) if action == 'resolve' else ''}"
 
     return run
+
+
+def _steps_left(number: int) -> str:
+    """What the resolve confirmation adds when steps of the request were not done: not refused, agents know best."""
+    with services().db.read() as session:
+        left = request_steps.not_done(session, number)
+    return f"; {left} step{'s were' if left != 1 else ' was'} not done" if left else ""
+
+
+def _step(number: int, actor: Actor) -> str:
+    step, done = whole_number(request.form.get("step", "")), request.form.get("done", "yes") != "no"
+    if step is None:
+        raise TriageError("choose which step to tick off")
+    ticked = request_steps.tick(acting_db(), number, step, actor, done=done)
+    if ticked is None:
+        return f"step {step} was already {'done' if done else 'not done'}"
+    return f"step {step} {'done' if done else 'not done after all'}: {ticked.text}"
 
 
 def _assign(number: int, actor: Actor) -> str:
@@ -228,6 +254,7 @@ ACTIONS: dict[str, Callable[[int, Actor], str]] = {
     "stand_down": _stand_down,
     "ask_approval": _ask_approval,
     "withdraw_approval": _withdraw_approval,
+    "step": _step,
 }
 
 

@@ -26,6 +26,7 @@ from hub import (
     problem_links,
     queues,
     read_markers,
+    request_steps,
     reviews,
     satisfaction,
     sla,
@@ -116,13 +117,14 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
         answer = satisfaction.answer_for(session, incident.id) if incident is not None else None
         time_entries = time_spent.entries(session, incident.id) if incident is not None else []
         asked = approvals.of_incident(session, incident.id) if incident is not None else []
+        steps = request_steps.of_incident(session, incident.id) if incident is not None else []
         may_work = incident is not None and allowed(current_user.role, WORK_INCIDENTS)
         ci_names = cis.active_names(session) if may_work else []
         open_problems = problem_links.open_problems(session) if may_work else []
         mentionable, mention_more = _mentionable(session) if may_work else ([], False)
         review = reviews.of_incident(session, incident.id) if incident is not None and incident.major else None
-        named = [incident.assignee, *people.on_timeline(incident), *_majors(incident),
-                 *(a.approver for a in asked)] if incident is not None else []  # fmt: skip
+        named = [incident.assignee, *people.on_timeline(incident), *_majors(incident), *(a.approver for a in asked),
+                 *(s.done_by for s in steps if s.done_by)] if incident is not None else []  # fmt: skip
         names = people.names_of(session.connection(), named)
         major_group = (major_groups.chosen(session.connection(), incident.service,
                                            services().settings.major_incident_group)
@@ -141,7 +143,7 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
                            mentionable=mentionable, mention_more=mention_more, draft=draft,
                            file_limits=_file_limits(), review=review, major_group=major_group,
                            open_problems=open_problems, names=names, timeline=timeline,
-                           approvals=asked), status  # fmt: skip
+                           approvals=asked, steps=steps), status  # fmt: skip
 
 
 def _named_in_rows(incidents: Sequence[Incident]) -> list[str]:

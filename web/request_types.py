@@ -19,6 +19,7 @@ from wtforms.validators import Optional
 from hub import audit, catalogue, groups, request_types
 from hub.names import NAME_WIDTH
 from hub.request_questions import Question, parse_lines
+from hub.request_steps import parse_lines as parse_steps
 from hub.request_types import MAX_DESCRIPTION, MAX_SUMMARY, TypeView
 from web.catalogue import found, saved
 from web.forms import button_action
@@ -39,6 +40,7 @@ class Typed(TypedDict):
     questions: tuple[Question, ...]
     position: int
     approver: str
+    steps: tuple[str, ...]
 
 
 class RequestTypeForm(FlaskForm):
@@ -52,6 +54,7 @@ class RequestTypeForm(FlaskForm):
     service = SelectField("Service", validate_choice=False)
     approver = StringField("Approver (optional)")
     questions = TextAreaField("Questions, one a line")
+    steps = TextAreaField("Fulfilment steps, one a line")
     position = IntegerField("Position", default=0, validators=[Optional()])
 
     @classmethod
@@ -59,7 +62,8 @@ class RequestTypeForm(FlaskForm):
         return cls(data={"name": shown.name, "summary": shown.summary, "description": shown.description,
                          "category": shown.category or "", "group": shown.group or "", "service": shown.service or "",
                          "questions": "\n".join(q.as_line() for q in shown.questions),
-                         "position": shown.position, "approver": shown.approver or ""})  # fmt: skip
+                         "position": shown.position, "approver": shown.approver or "",
+                         "steps": "\n".join(shown.steps)})  # fmt: skip
 
     def offer(self, session: Session) -> RequestTypeForm:
         """Offer the groups and services there are (this form, for a template)."""
@@ -76,7 +80,8 @@ class RequestTypeForm(FlaskForm):
         return {"summary": self.summary.data or "", "description": self.description.data or "",
                 "category": self.category.data or "", "group": self.group.data or "",
                 "service": self.service.data or "", "questions": parse_lines(self.questions.data or ""),
-                "position": self.position.data or 0, "approver": self.approver.data or ""}  # fmt: skip
+                "position": self.position.data or 0, "approver": self.approver.data or "",
+                "steps": parse_steps(self.steps.data or "")}  # fmt: skip
 
 
 @bp.get("")

@@ -3,7 +3,8 @@
 Any token reads, as everyone who sees /services reads /request-types; admin tokens change it, as only admins do on
 the page. Each change goes through hub/request_types.py, as the page and `switchboard request-type` do, so the API
 refuses what they refuse in the same words (`field` names the field at fault), and is audited as the page is, by
-`token:<name>`. Questions are JSON objects here ({label, required, kind, choices}), lines on the page.
+`token:<name>`. Questions are JSON objects here ({label, required, kind, choices}), lines on the page; steps are a
+list of lines.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from hub import audit, request_types
 from hub.errors import BadField
 from hub.request_questions import Question, from_json
+from hub.request_steps import from_json as steps_from_json
 from web.api import token_required
 from web.permissions import MANAGE_CATALOGUE, VIEW_CATALOGUE
 from web.responses import json_response
@@ -35,6 +37,7 @@ FIELDS = (
     "position",
     "active",
     "approver",
+    "steps",
 )
 _EXAMPLE = ('{"name": "VPN access", "summary": "Remote access to the office network", "group": "network", '
             '"questions": [{"label": "Why do you need it?", "required": true, "kind": "text"}]}')  # fmt: skip
@@ -61,7 +64,7 @@ def create() -> Response:
                                   description=text(body, "description") or "", category=text(body, "category"),
                                   group=text(body, "group"), service=text(body, "service"),
                                   questions=_questions(body) or (), position=_position(body),
-                                  approver=text(body, "approver"))  # fmt: skip
+                                  approver=text(body, "approver"), steps=_steps(body) or ())  # fmt: skip
         audit.record(session, actor(), "request_type.add", added.name, request_type=added.as_json())
         return created(json_response(added.as_json(), 201), url_for(".index"))
 
@@ -83,7 +86,7 @@ def change(type_id: int) -> Response:
         done = request_types.change(session, before.name, new_name=text(body, "name"), summary=text(body, "summary"),
                                     description=text(body, "description"), questions=_questions(body),
                                     position=_position(body), active=_active(body), author=actor(),
-                                    **clearable)  # fmt: skip
+                                    steps=_steps(body), **clearable)  # fmt: skip
         if done.view != before:
             audit.record(session, actor(), "request_type.change", done.view.name, before=before.as_json(),
                          after=done.view.as_json(), **done.detail())  # fmt: skip
@@ -94,6 +97,10 @@ def change(type_id: int) -> Response:
 
 def _questions(body: dict[str, Any]) -> tuple[Question, ...] | None:
     return from_json(body["questions"]) if body.get("questions") is not None else None
+
+
+def _steps(body: dict[str, Any]) -> tuple[str, ...] | None:
+    return steps_from_json(body["steps"]) if body.get("steps") is not None else None
 
 
 def _position(body: dict[str, Any]) -> int | None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from hub.names import NAME_WIDTH
 from hub.request_questions import KINDS, MAX_CHOICE, MAX_CHOICES, MAX_LABEL, MAX_QUESTIONS
+from hub.request_steps import MAX_STEP, MAX_STEPS
 from hub.request_types import MAX_DESCRIPTION, MAX_SUMMARY
 from web.openapi_parts import answer, body, error, errors
 
@@ -23,11 +24,18 @@ QUESTION = {
                     "items": {"type": "string", "minLength": 1, "maxLength": MAX_CHOICE}},
     },
 }  # fmt: skip
+_STEPS = {
+    "type": "array",
+    "maxItems": MAX_STEPS,
+    "items": {"type": "string", "minLength": 1, "maxLength": MAX_STEP},
+    "examples": [["Order it", "Image it", "Hand it over"]],
+    "description": "Its fulfilment checklist, in order, copied onto each request as it opens; [] clears it.",
+}
 _QUESTIONS = {"type": "array", "maxItems": MAX_QUESTIONS, "items": {"$ref": "#/components/schemas/RequestQuestion"}}
 REQUEST_TYPE = {
     "type": "object",
     "required": ["id", "name", "summary", "description", "category", "group", "service", "questions", "active",
-                 "position", "approver"],
+                 "position", "approver", "steps"],
     "properties": {
         "id": {"type": "integer", "description": "What /api/v1/request-types/{id} names; a rename keeps it."},
         "name": {"type": "string"},
@@ -41,6 +49,7 @@ REQUEST_TYPE = {
         "position": {"type": "integer", "description": "The help centre lists them by it, then by name."},
         "approver": {**_TEXT_OR_NULL, "description": "The address of the user asked to approve each request as "
                                                       "it comes in; null: no one."},
+        "steps": _STEPS,
     },
 }  # fmt: skip
 _FIELDS: dict[str, Any] = {
@@ -53,6 +62,7 @@ _FIELDS: dict[str, Any] = {
     "questions": _QUESTIONS,
     "position": {"type": "integer", "minimum": -10000, "maximum": 10000},
     "active": {"type": "boolean", "description": "PATCH only: false retires it, true restores it."},
+    "steps": _STEPS,
     "approver": {
         **_TEXT_OR_NULL,
         "maxLength": 320,

@@ -35,6 +35,7 @@ from hub import (
     pending_requests,
     problems,
     request_links,
+    request_steps,
     request_types,
     reviews,
     rulebook,
@@ -68,12 +69,13 @@ LONG_ADDRESS = "maximilian.alexander.oyelaran-featherstonehaugh@operations.examp
 LONG_TITLE = "Disk full on /var/lib/postgresql/16/main/pg_wal/000000010000000A000000FF (db1.example.com)"
 
 #: Pages made from the site's data, and the forms that edit it: on a fresh database its incident, problem, change
-#: and article are the first, rule 1 is the default one, version 2 adds a rule; INC-3 is the major incident reviewed.
+#: and article are the first, rule 1 is the default one, version 2 adds a rule; INC-3 is the major incident reviewed;
+#: INC-4 the laptop request, its steps' checklist partly ticked off.
 DETAIL_PAGES = ("incidents/INC-1", "problems/PRB-1", "changes/CHG-1", "cis/db1.example.com", "articles", "articles/1",
                 "articles/new", "cis/db1.example.com/edit", "integrations/monitoring", "rules/new", "rules/1/edit",
                 "rules/versions", "rules/versions/2", "services/mail/edit", "services/calendars/office/edit",
                 "services/policies/mail-urgent/edit", "incidents/INC-3/review",
-                "request-types/1/edit")  # fmt: skip
+                "request-types/1/edit", "incidents/INC-4")  # fmt: skip
 #: Pages without a login; a name in <> stands for the token of a signed link mailed to a requester (or, <ack>, to an
 #: agent paged), which `furnish` signs.
 PUBLIC_PAGES = ("login", "help", "help/1", "status", "help/ask", "help/my-requests", "help/my-requests/<list>",
@@ -211,7 +213,8 @@ def furnish(settings: Settings, db: Database) -> dict[str, str]:
         laptop = request_types.add(session, name="New laptop", summary="A laptop for a new starter", group="dba",
                                    description="Takes about a week.", category="hardware",
                                    questions=parse_lines("Model [choice: Standard, Developer] *\nCost centre *\n"
-                                                         "What for? [text]"))  # fmt: skip
+                                                         "What for? [text]"),
+                                   steps=["Order it", "Image it", "Hand it over"])  # fmt: skip
         add_reply(session, name="VPN update", text="Please update the VPN client.", by=ADMIN.email)
         article = knowledge.add(session, title="When the printer jams", body="Open tray 2.", published=True,
                                 by=ADMIN.email)  # fmt: skip
@@ -257,6 +260,8 @@ def furnish(settings: Settings, db: Database) -> dict[str, str]:
     wanted = InboundEvent(source="web", title="A laptop for Sam", kind="request", request_type="New laptop",
                           requester="ann@example.org")  # fmt: skip
     laptop_request = make_intake(settings, db).record(raw, wanted).incident_id
+    assert laptop_request == 4, "DETAIL_PAGES name INC-4's steps"
+    request_steps.tick(db, laptop_request, 1, Actor(LONG_ADDRESS))  # a step done, by whom and when, and two not
     triage.change_status(db, laptop_request, "resolve", Actor(ADMIN.email), Mail.of(settings), resolution="Handed over")
     with db.transaction() as session:  # after the intake, which it would route: version 2 shows a rule added
         printing = {"field": "title", "op": "contains", "value": "Printer"}

@@ -175,7 +175,7 @@ BY_MACHINE_CREDENTIALS = {
     "api.incidents", "api.log", "api.incident", "api.incident_file", "api.update_incident", "api.comment",
     "api.log_time", "api.correct_time", "api.add_watcher", "api.remove_watcher", "api.link_problem",
     "api.unlink_problem",
-    "major_api.declare", "major_api.hand_over", "major_api.stand_down",
+    "major_api.declare", "major_api.hand_over", "major_api.stand_down", "steps_api.tick",
     "approvals_api.index", "approvals_api.ask", "approvals_api.decide", "approvals_api.withdraw",
     "reviews_api.index", "reviews_api.detail", "reviews_api.start", "reviews_api.save", "reviews_api.publish",
     "reviews_api.add_action", "reviews_api.remove_action", "reviews_api.file_problem",

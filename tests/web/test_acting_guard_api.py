@@ -15,12 +15,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from hub import accounts, calendars, catalogue, changes, groups, oncall, request_types
+from hub import accounts, calendars, catalogue, changes, groups, oncall, request_steps, request_types
 from hub.db import Database
 from hub.models import ApiToken, Base, SlaPolicy, utcnow
 from tests.hub.majors import staff
 from tests.web.helpers import bearer
 from web import acting
+from web.queries import incident_id
 
 TOKEN = "bot"
 #: The intake's routes: its group commits mix requests, so they are not guarded (web/acting.py). Logging an incident
@@ -45,6 +46,7 @@ ROUTES: dict[str, tuple[dict[str, str], Any]] = {
     "major_api.declare": ({"ref": "{plain}"}, {"reason": "Payroll is down", "coordinator": "bob@example.com"}),
     "major_api.hand_over": ({"ref": "{open}"}, {"coordinator": "bob@example.com"}),
     "major_api.stand_down": ({"ref": "{open}"}, None),
+    "steps_api.tick": ({"ref": "{plain}", "step": "1"}, {"done": True}),
     "approvals_api.ask": ({"ref": "{plain}"}, {"approver": "vic@example.com", "note": "Within budget?"}),
     "approvals_api.decide": ({"approval_id": "{approval}"}, {"decision": "approve", "approver": "vic@example.com"}),
     "approvals_api.withdraw": ({"approval_id": "{approval}"}, None),
@@ -120,6 +122,8 @@ def desk(db: Database, call: Call, raise_incident: Callable[..., str]) -> dict[s
         policy = session.scalars(select(SlaPolicy.id)).one()
         laptop = request_types.add(session, name="New laptop", summary="A laptop for a new starter").id
     refs = [raise_incident(f"Disk full on db{n}", severity="critical") for n in range(4)]
+    with db.write() as conn:
+        request_steps.copy_on_opening(conn, incident_id(refs[1]) or 0, ["Order a disk"])
     things = {
         "open": refs[0],
         "plain": refs[1],
