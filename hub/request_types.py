@@ -252,7 +252,25 @@ class Changed:
 
 
 def _store(session: Session, row: RequestType) -> None:
+    _refuse_a_name_in_other_case(session, row)
     flush_named(session, row, "request type", _LISTING)
+
+
+def _refuse_a_name_in_other_case(session: Session, row: RequestType) -> None:
+    """A name another type has in other letter case is refused, as the database refuses the same name: rules
+    compare names whatever their case (rules/conditions.py), so "VPN access" and "vpn access" would be one type to
+    them. The catalogue is a few dozen names, compared here in Python, whose case folding is Unicode's (SQLite's
+    lower() folds ASCII only)."""
+    others = select(RequestType.name)
+    if row.id is not None:
+        others = others.where(RequestType.id != row.id)
+    folded = row.name.casefold()
+    with session.no_autoflush:  # the row's new name is flushed by flush_named, which answers a clash of its own
+        names = session.scalars(others).all()
+    clash = next((name for name in names if name.casefold() == folded and name != row.name), None)
+    if clash is not None:
+        raise BadField("name", f"there is already a request type named {clash!r}, which rules cannot tell from "
+                               f"{row.name!r}; choose another name, or rename that one")  # fmt: skip
 
 
 def _row(session: Session, name: str, *, lock: bool = False) -> RequestType:

@@ -116,6 +116,26 @@ def test_a_second_request_type_of_the_same_name_is_refused(db: Database) -> None
     assert refused.value.field == "name"
 
 
+def test_a_name_another_type_has_in_other_letter_case_is_refused_as_rules_cannot_tell_them_apart(
+    db: Database,
+) -> None:
+    with db.transaction() as session:
+        request_types.add(session, name="VPN access", summary="Remote access")
+        request_types.add(session, name="Shared mailbox", summary="A team's mailbox")
+    with db.transaction() as session, pytest.raises(BadField, match="rules cannot tell") as refused:
+        request_types.add(session, name="vpn ACCESS", summary="Again")
+    assert refused.value.field == "name"
+    with db.transaction() as session, pytest.raises(BadField, match="'VPN access'"):
+        request_types.change(session, "Shared mailbox", new_name="Vpn Access")
+
+
+def test_a_type_may_change_the_case_of_its_own_name(db: Database) -> None:
+    with db.transaction() as session:
+        request_types.add(session, name="VPN access", summary="Remote access")
+    with db.transaction() as session:
+        assert request_types.change(session, "VPN access", new_name="VPN Access").view.name == "VPN Access"
+
+
 def test_a_summary_of_two_lines_is_refused(db: Database) -> None:
     with db.transaction() as session, pytest.raises(BadField) as refused:
         request_types.add(session, name="VPN access", summary="one\ntwo")
