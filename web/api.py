@@ -9,7 +9,16 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request, url_for
 
-from hub import agent_files, attachments, incident_notes, problem_links, satisfaction, time_spent, triage
+from hub import (
+    agent_files,
+    attachments,
+    incident_notes,
+    problem_links,
+    request_steps,
+    satisfaction,
+    time_spent,
+    triage,
+)
 from hub.accounts import Principal, authenticate_token
 from hub.addresses import ADDRESS_WIDTH
 from hub.agent_action import Actor, NoSuchIncident, NoSuchPart, NothingWritten, NotTheirs, TriageError
@@ -132,12 +141,14 @@ def _incident_answer(ref: str, status: int = 200) -> Response:
         answer = satisfaction.answer_for(session, row.id) if row is not None else None
         spent = time_spent.entries(session, row.id) if row is not None else []
         files = attachments.files_of(session, row.id) if row is not None else []
+        steps = request_steps.of_incident(session, row.id) if row is not None else []
     if row is None:
         return json_error(404, f"no incident {ref!r}")
     found = {**incident_detail_json(row), "satisfaction": answer.as_json() if answer else None,
              "related_changes": [r.as_json() for r in related],
              "time_entries": [time_entry_json(entry) for entry in spent],
-             "files": [file_json(f, url_for(".incident_file", ref=row.ref, file_id=f.id)) for f in files]}  # fmt: skip
+             "files": [file_json(f, url_for(".incident_file", ref=row.ref, file_id=f.id)) for f in files],
+             "steps": [step.as_json() for step in steps]}  # fmt: skip
     return json_response(found, status)
 
 

@@ -147,6 +147,12 @@ _DETAIL = {
                     "notes and replies.",
                     "items": {"$ref": "#/components/schemas/File"},
                 },
+                "steps": {
+                    "type": "array",
+                    "description": "A catalogue request's fulfilment steps, in order (empty for any other); POST "
+                    ".../steps/{step} ticks one off.",
+                    "items": {"$ref": "#/components/schemas/RequestStep"},
+                },
                 "time_entries": {
                     "type": "array",
                     "description": "Time logged on it, oldest first; PATCH .../time/{id} corrects one.",

@@ -156,6 +156,23 @@ def test_the_api_ticks_a_step_off_and_undoes_it_and_refuses_a_step_there_is_not(
     assert client.post(f"{path}/1", json={"done": "yes"}, headers=headers).status_code == 400
 
 
+def test_the_incident_read_through_the_api_lists_its_steps_as_they_stand(
+    client: FlaskClient, db: Database, intake: Intake
+) -> None:
+    laptop(db)
+    incident_id = opened(intake)
+    with db.transaction() as session:
+        headers = bearer(accounts.create_token(session, name="bot", role="agent"))
+    client.post(f"/api/v1/incidents/INC-{incident_id}/steps/1", json={"done": True}, headers=headers)
+    read = client.get(f"/api/v1/incidents/INC-{incident_id}", headers=headers).json
+    assert read is not None
+    assert [(s["position"], s["text"], s["done"]) for s in read["steps"]] == [
+        (1, "Order it", True),
+        (2, "Image it", False),
+        (3, "Hand it over", False),
+    ]
+
+
 def test_a_viewer_token_cannot_tick_a_step(client: FlaskClient, db: Database, intake: Intake) -> None:
     laptop(db)
     incident_id = opened(intake)
