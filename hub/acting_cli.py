@@ -32,18 +32,22 @@ AS = click.option("--as", "actor", required=True, metavar="EMAIL",
                   help="Who does it: an active agent's or admin's email, for the timeline and the mail.")  # fmt: skip
 
 
-def acting(actor: str, work: Callable[[Database, Settings, Actor], T]) -> T:
+#: Refuses (BadInput, saying what to do) someone who may not act: (connection, their address) -> None.
+Refusal = Callable[["Connection", str], None]
+
+
+def acting(actor: str, work: Callable[[Database, Settings, Actor], T], *, refuse: Refusal | None = None) -> T:
     """`work(db, settings, Actor)` done as `actor`, once they are known to work incidents: an active agent or
     admin, as on the page; anyone else is refused, saying what to do. Every write transaction `work` opens checks
-    it again."""
+    it again. `refuse`: another rule for who may act (an approver deciding: any active user)."""
     from hub.agent_action import Actor
 
-    who = actor.strip().lower()
+    who, refusal = actor.strip().lower(), refuse or _refuse_unless_able
 
     def run(db: Database, settings: Settings) -> T:
         with db.read() as session:
-            _refuse_unless_able(session.connection(), who)
-        return work(db.guarded(still_able(who)), settings, Actor(who))
+            refusal(session.connection(), who)
+        return work(db.guarded(_holding(who, refusal)), settings, Actor(who))
 
     found: T = with_database(run)
     return found
@@ -51,6 +55,20 @@ def acting(actor: str, work: Callable[[Database, Settings, Actor], T]) -> T:
 
 def still_able(who: str) -> Guard:
     """The guard that refuses a write transaction when `who` no longer works incidents."""
+    return _holding(who, _refuse_unless_able)
+
+
+def refuse_unless_active(conn: Connection, who: str) -> None:
+    """Refuse anyone but an active user, whatever their role (an approver: managers are often viewers)."""
+    from hub.errors import BadInput
+    from hub.outbox import is_active_user
+
+    if not is_active_user(conn, who):
+        raise BadInput(f"--as {who}: no active user has that address; the approver decides as themselves")
+
+
+def _holding(who: str, refuse: Refusal) -> Guard:
+    """The guard that refuses a write transaction when `refuse` refuses `who` now."""
 
     def guard(conn: Connection) -> None:
         from sqlalchemy import select
@@ -60,7 +78,7 @@ def still_able(who: str) -> Guard:
         # PostgreSQL holds their row till the commit, so deactivating them waits for the action rather than slipping
         # in after this read (SQLite's writers already take turns: the action holds the write lock).
         conn.execute(select(User.id).where(User.email == who).with_for_update(read=True))
-        _refuse_unless_able(conn, who)
+        refuse(conn, who)
 
     return guard
 

@@ -14,16 +14,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hub.acting_cli import AS, acting
+from hub.acting_cli import AS, acting, refuse_unless_active
 from hub.cli import incident_number, printed_time, with_database
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
-
     from hub.agent_action import Actor
     from hub.approvals import Approval
     from hub.config import Settings
-    from hub.db import Database, Guard
+    from hub.db import Database
 
 
 @click.group("approval")
@@ -90,17 +88,12 @@ def approval_decide(approval_id: int, decision: str, comment: str, actor: str) -
     Example: switchboard incident approval decide 3 approve --comment "Go ahead" --as boss@example.com
     """
     from hub import approvals
-    from hub.agent_action import Actor, Mail
+    from hub.agent_action import Mail
 
-    who = actor.strip().lower()
+    def run(db: Database, settings: Settings, who: Actor) -> Approval:
+        return approvals.decide(db, approval_id, decision, comment, who, Mail.of(settings))
 
-    def run(db: Database, settings: Settings) -> Approval:
-        with db.read() as session:
-            _refuse_unless_active(session.connection(), who)
-        return approvals.decide(db.guarded(_still_active(who)), approval_id, decision, comment, Actor(who),
-                                Mail.of(settings))  # fmt: skip
-
-    decided = with_database(run)
+    decided = acting(actor, run, refuse=refuse_unless_active)
     click.echo(f"approval {decided.id} on {decided.ref} is {decided.state} now")
 
 
@@ -144,27 +137,3 @@ def _line(approval: Approval) -> str:
     when = printed_time(approval.decided_at or approval.asked_at)
     said = "; ".join(part for part in (approval.note, approval.comment) if part)
     return f"{approval.id:<5} {approval.state:<10} {approval.approver:<32} {when:<20}  {said}".rstrip()
-
-
-def _refuse_unless_active(conn: Connection, who: str) -> None:
-    from sqlalchemy import select
-
-    from hub.errors import BadInput
-    from hub.models import User
-
-    if conn.scalar(select(User.id).where(User.email == who, User.active.is_(True))) is None:
-        raise BadInput(f"--as {who}: no active user has that address; the approver decides as themselves")
-
-
-def _still_active(who: str) -> Guard:
-    """The guard refusing the decision's transaction when `who` was deactivated meanwhile."""
-
-    def guard(conn: Connection) -> None:
-        from sqlalchemy import select
-
-        from hub.models import User
-
-        conn.execute(select(User.id).where(User.email == who).with_for_update(read=True))
-        _refuse_unless_active(conn, who)
-
-    return guard
