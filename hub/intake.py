@@ -235,9 +235,16 @@ class Intake:
 
         return self._committer.run(lambda conn: apply_once(conn, once, lambda: keep(conn))).event_id
 
-    def record_ignored(self, raw: Raw, reason: str) -> int:
-        """Keep an item that asks nothing of us (e.g. a downtime notice), with the reason it changed nothing."""
-        return self._committer.run(lambda conn: store_event(conn, raw, None, status="ignored", error=reason[:2000]))
+    def record_ignored(self, raw: Raw, reason: str, *, guard: Guard | None = None) -> int:
+        """Keep an item that asks nothing of us (e.g. a downtime notice), with the reason it changed nothing;
+        `guard`, for an item a person sends, checks first that they may still (as in `record_guarded`)."""
+
+        def keep(conn: Connection) -> int:
+            if guard is not None:
+                guard(conn)
+            return store_event(conn, raw, None, status="ignored", error=reason[:2000])
+
+        return self._committer.run(keep)
 
     # -- the decision, applied -------------------------------------------------------------------------
 

@@ -117,7 +117,7 @@ def send_test(name: str) -> ResponseReturnValue:
     body = json.dumps(payload).encode()
     if integration.kind in CHANGE_KINDS:
         raw = Raw(source=integration.kind, content_type="application/json", body=body, integration_id=integration.id)
-        stored = store_deploy(svc, integration, raw, payload, db=acting_db())
+        stored = store_deploy(svc, integration, raw, payload, guard=acting_guard())
         flash(f"Test deploy stored as {stored['change']}.", "success")
         return redirect(url_for("integrations.detail", name=name))
     events = normalise(integration.kind, payload, integration=name)  # the tool's own shape, whatever the mapping

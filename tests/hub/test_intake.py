@@ -16,7 +16,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.desks import add_desk
 from hub.domain import KEY_WIDTH, Action, Chosen, InboundEvent, Policy, RuleSpec
-from hub.errors import StorageUnavailable
+from hub.errors import BadInput, StorageUnavailable
 from hub.intake import Intake, Raw
 from hub.intake_writes import TURNS_PER_TRANSACTION, Outcome
 from hub.migrate import upgrade
@@ -526,3 +526,16 @@ def test_a_desk_addresss_group_wins_over_the_owner_group(payroll: Store) -> None
     mail = replace(alert(key=None, labels={"service": "payroll"}), desk_address="payroll-help@example.com")
     outcome = payroll.intake.record(RAW, mail)
     assert assignee_of(payroll, outcome) == "payroll-desk"
+
+
+def test_an_ignored_item_a_person_sends_is_kept_only_while_they_may_send_it(store: Store) -> None:
+    def refused(conn: object) -> None:
+        raise BadInput("no longer an admin")
+
+    with pytest.raises(BadInput, match="no longer an admin"):
+        store.intake.record_ignored(RAW, "a superseded deployment", guard=refused)
+    assert count(store.db, Event) == 0
+    kept = store.intake.record_ignored(RAW, "a superseded deployment", guard=lambda conn: None)
+    with store.db.read() as s:
+        event = s.get(Event, kept)
+        assert event is not None and (event.status, event.error) == ("ignored", "a superseded deployment")
