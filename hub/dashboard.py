@@ -138,8 +138,11 @@ def by_kind(rows: Iterable[tuple[int, str, str, int]]) -> dict[str, int]:
 def read(
     session: Session, now: datetime | None = None, period: timedelta = PERIOD, kind: str | None = None
 ) -> Dashboard:
-    """The figures of the `period` up to `now`, of incidents of `kind` only when given (failed notifications are
-    the desk's whatever the kind: they are the mail's health, not the work's)."""
+    """The figures of the `period` up to `now`, of incidents of `kind` only when given.
+
+    Failed notifications are the desk's whatever the kind: they are the mail's health, not the work's, many are
+    about no incident (on-call shifts, status updates, confirmations, digests), and the tile leads to the outbox's
+    dead letters, all of them; the page says so when a kind is chosen."""
     now = now or utcnow()
     since = now - period
     work = [(int(p), str(status), str(k), int(n)) for p, status, k, n in session.execute(open_work(kind))]

@@ -6,9 +6,13 @@ times are elapsed time from the request to its resolution, as the dashboard's ti
 who asked waited, evenings and a wait on them included. Business hours count where promises do: attainment is the
 SLA report's own (`hub/sla_report.py`, dimension `request_type`), against due times the policy's calendar set.
 
+Every active type has a line, zeros and no times when nobody asked for it in the period, so an admin sees what the
+catalogue offers that nobody uses; a retired type has one only when it was asked for in the period.
+
 Two statements, both found through the index on `first_seen` (the period), the kind checked on each row found as
 the SLA report does: the period's requests with their type's name and time to resolve in seconds (the percentiles
-need every resolved one's time, so they are read, not grouped; one number a row, the database subtracting), and the
+need every resolved one's time, so they are read, not grouped; one number a row, the database subtracting), with
+the active types' names after them (UNION ALL, so the unused ones cost no statement of their own), and the
 attainment grouped by type.
 """
 
@@ -20,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Connection, Select, false, null, select, true
 from sqlalchemy.orm import Session
 
 from hub.elapsed import seconds_between
@@ -78,12 +82,15 @@ def nearest_rank(spans: Sequence[timedelta], percent: int) -> timedelta | None:
     return ordered[max(rank, 1) - 1]
 
 
-def figures(rows: Sequence[tuple[str | None, float | None]]) -> list[TypeFigures]:
-    """Each type's line from its requests' (type name, seconds to resolve or None while open) rows, the most asked
-    first (then by name). Pure: `report` reads the rows."""
+def figures(rows: Sequence[tuple[str | None, float | None, bool]]) -> list[TypeFigures]:
+    """Each type's line from (type name, seconds to resolve or None while open, whether it is a request) rows: a
+    request's row counts it, a row that is none names an active type, which gets its line (zeros) asked for or not,
+    so an admin sees what nobody uses. The most asked first, then by name. Pure: `report` reads the rows."""
     asked: dict[str, list[timedelta | None]] = defaultdict(list)
-    for name, seconds in rows:
-        asked[name or NO_TYPE].append(None if seconds is None else timedelta(seconds=round(seconds)))
+    for name, seconds, is_request in rows:
+        spans = asked[name or NO_TYPE]
+        if is_request:
+            spans.append(None if seconds is None else timedelta(seconds=round(seconds)))
     lines = []
     for name, spans in asked.items():
         took = [span for span in spans if span is not None]
@@ -92,19 +99,28 @@ def figures(rows: Sequence[tuple[str | None, float | None]]) -> list[TypeFigures
     return sorted(lines, key=lambda line: (-line.asked, line.name))
 
 
-def requests_in(since: datetime, until: datetime) -> Select[str | None, float | None]:
+def requests_in(since: datetime, until: datetime) -> Select[str | None, float | None, bool]:
     """The requests asked in [since, until): their type's name and the seconds each took to resolve (worked out by
     the database, `hub/elapsed.py`). The period through the index on `first_seen`, the type by its primary key."""
     return (
-        select(RequestType.name, seconds_between(Incident.first_seen, Incident.resolved_at))
+        select(RequestType.name, seconds_between(Incident.first_seen, Incident.resolved_at), true())
         .outerjoin(RequestType, RequestType.id == Incident.request_type_id)
         .where(Incident.first_seen >= since, Incident.first_seen < until, Incident.kind == "request")
     )
 
 
+def active_types() -> Select[str, None, bool]:
+    """The active types, each once, as rows shaped like `requests_in`'s but marked as no request: every one gets its
+    line. A retired one has a line only when `requests_in` found requests of it."""
+    return select(RequestType.name, null(), false()).where(RequestType.active.is_(True))
+
+
 def report(db: Session | Connection, since: datetime, until: datetime, now: datetime) -> list[TypeFigures]:
-    """Per request type, the requests asked in [since, until): counts, times to resolve and SLA attainment."""
-    lines = figures(db.execute(requests_in(since, until)).all())
+    """Per request type, the requests asked in [since, until): counts, times to resolve and SLA attainment; every
+    active type has a line, zeros when nobody asked for it."""
+    # One statement for both (the catalogue is a few dozen rows): the report reads the database twice, however many
+    # types there are.
+    lines = figures(db.execute(requests_in(since, until).union_all(active_types())).all())
     kept = {row.key: row for row in attainment(db, "request_type", since, until, now)}
     return [
         replace(line, resolution_met=row.resolution_met, resolution_breached=row.resolution_breached)

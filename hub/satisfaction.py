@@ -16,11 +16,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from hub.db import Database
 from hub.errors import BadInput
+from hub.kind_filter import of_kind
 from hub.models import Incident, SatisfactionAnswer, utcnow
 from hub.outbox import entry
 from hub.request_links import requester_incident
@@ -156,21 +157,39 @@ class Summary:
         return round(100 * self.good / self.answers) if self.answers else None
 
 
-def summary(session: Session, now: datetime | None = None, *, period: timedelta = PERIOD, latest: int = 5) -> Summary:
-    """CSAT over the `period` up to `now` (answers counted by when they were last given) and the `latest` comments."""
+def summary(
+    session: Session,
+    now: datetime | None = None,
+    *,
+    period: timedelta = PERIOD,
+    latest: int = 5,
+    kind: str | None = None,
+) -> Summary:
+    """CSAT over the `period` up to `now` (answers counted by when they were last given) and the `latest` comments;
+    of the answers about incidents of `kind` (one of hub.domain.INCIDENT_KINDS) only, when given."""
     since = (now or utcnow()) - period
-    counts: dict[str, int] = {
-        rating: count
-        for rating, count in session.execute(
-            select(SatisfactionAnswer.rating, func.count())
-            .where(SatisfactionAnswer.answered_at >= since)
-            .group_by(SatisfactionAnswer.rating)
-        )
-    }
+    counts: dict[str, int] = {rating: count for rating, count in session.execute(ratings_since(since, kind))}
     commented = session.scalars(
         select(SatisfactionAnswer)
-        .where(SatisfactionAnswer.answered_at >= since, SatisfactionAnswer.comment.is_not(None))
+        .where(SatisfactionAnswer.answered_at >= since, SatisfactionAnswer.comment.is_not(None), *about_kind(kind))
         .order_by(SatisfactionAnswer.answered_at.desc(), SatisfactionAnswer.incident_id.desc())
         .limit(latest)
     )
     return Summary(answers=sum(counts.values()), good=counts.get("good", 0), comments=[_answer(r) for r in commented])
+
+
+def ratings_since(since: datetime, kind: str | None = None) -> Select[str, int]:
+    """(rating, answers) given since `since`, about incidents of `kind` only when given."""
+    return (
+        select(SatisfactionAnswer.rating, func.count())
+        .where(SatisfactionAnswer.answered_at >= since, *about_kind(kind))
+        .group_by(SatisfactionAnswer.rating)
+    )
+
+
+def about_kind(kind: str | None) -> tuple[ColumnElement[bool], ...]:
+    """The conditions narrowing answers to those about incidents of `kind` (none for both): each answer is about one
+    incident, looked up by its primary key, so the period's answers are still found through `answered_at`'s index."""
+    if kind is None:
+        return ()
+    return (select(Incident.id).where(Incident.id == SatisfactionAnswer.incident_id, *of_kind(kind)).exists(),)

@@ -80,7 +80,7 @@ def index() -> ResponseReturnValue:
         # What came back lately only: the look-back for schedules costs a read of 90 days (a tenth of a second
         # on a large desk), paid by /problems, not by every visit here.
         recurring = problems.suggestions(session, replace(recurrence(), lookback=timedelta(0)))
-        csat = satisfaction.summary(session)
+        csat = satisfaction.summary(session, kind=kind)
         on_call = oncall.overview(session, utcnow())
         public = status_page.read(session, utcnow())
         subscribers = status_subscriptions.count(session) if public else 0

@@ -10,10 +10,11 @@ from sqlalchemy import insert, text, update
 from hub import request_type_report, sla_report
 from hub.catalogue import Targets, add_policy
 from hub.db import Database
-from hub.models import Incident, utcnow
+from hub.models import Incident, RequestType, utcnow
 from hub.request_types import add
 from tests.hub.test_dashboard import _half_of_them_requests, _incidents_over_a_year
 from tests.plans import plan
+from tests.web.helpers import statements
 
 H = timedelta(hours=1)
 DAY = 24 * H
@@ -83,6 +84,46 @@ def test_nothing_asked_in_the_period_is_no_line_at_all(database: Database) -> No
     now = utcnow()
     with database.read() as session:
         assert request_type_report.report(session, now - DAY, now, now) == []
+
+
+def test_an_active_type_nobody_asked_for_has_a_line_of_zeros_and_no_times(database: Database) -> None:
+    now = utcnow()
+    _desk(database, now)
+    with database.transaction() as session:
+        add(session, name="Parking permit", summary="A permit")
+    unused = _report(database, now)["Parking permit"]
+    assert (unused.asked, unused.open, unused.resolved, unused.median, unused.p90, unused.attainment) == (
+        0, 0, 0, None, None, None,
+    )  # fmt: skip
+    assert list(_report(database, now))[-1] == "Parking permit"  # the most asked first
+
+
+def test_a_retired_type_has_a_line_only_when_asked_for_in_the_period(database: Database) -> None:
+    now = utcnow()
+    _desk(database, now)
+    with database.transaction() as session:
+        session.execute(update(RequestType).values(active=False))
+        add(session, name="Parking permit", summary="A permit")
+    assert list(_report(database, now)) == ["New laptop", "(none)", "VPN access", "Parking permit"]
+    with database.read() as session:  # 45 to 30 days ago: one laptop asked for, no VPN access
+        lines = request_type_report.report(session, now - 45 * DAY, now - 30 * DAY, now)
+    assert [(line.name, line.asked) for line in lines] == [("New laptop", 1), ("Parking permit", 0)]
+
+
+def test_the_unused_types_cost_the_report_no_statement_of_their_own(db: Database) -> None:
+    now = utcnow()
+    _desk(db, now)
+
+    def sent() -> int:
+        with statements(db) as found, db.read() as session:
+            request_type_report.report(session, now - 30 * DAY, now, now)
+        return len(found)
+
+    before = sent()
+    with db.transaction() as session:
+        for n in range(5):
+            add(session, name=f"Unused {n}", summary="Nobody asks")
+    assert sent() == before == 2
 
 
 def test_the_nearest_rank_percentile_is_a_time_one_really_took() -> None:

@@ -20,6 +20,7 @@ from hub.outbox import body_of
 from hub.satisfaction import BadAnswer
 from hub.signed_links import BadLink, Claim, ExpiredLink, StaleLink
 from hub.verifying_keys import VerifyingKeys
+from tests.plans import plan
 
 KEY = "test-secret-key"
 KEYS = VerifyingKeys(KEY)  # what the pages read links under
@@ -218,3 +219,30 @@ def test_summary_of_no_answers_has_no_percentage(db: Database) -> None:
     with db.read() as session:
         found = satisfaction.summary(session)
     assert (found.answers, found.percent_good, found.comments) == (0, None, [])
+
+
+def _answered_by_kind(db: Database) -> None:
+    """A good answer about an incident, a bad one about a service request."""
+    incident, request = open_email(db, "ann@example.org"), open_email(db, "bea@example.org")
+    triage.categorise(db, request, AGENT, kind="request")
+    satisfaction.record(db, Claim(incident, "ann@example.org"), "good", "Quick fix")
+    satisfaction.record(db, Claim(request, "bea@example.org"), "bad", "Laptop took ages")
+
+
+def test_summary_of_one_kind_counts_only_the_answers_about_that_kind(db: Database) -> None:
+    _answered_by_kind(db)
+    with db.read() as session:
+        found = satisfaction.summary(session, kind="request")
+    assert (found.answers, found.good, [a.comment for a in found.comments]) == (1, 0, ["Laptop took ages"])
+
+
+def test_the_answers_of_one_kind_are_still_found_through_the_index_on_when_they_were_given(db: Database) -> None:
+    found = plan(db, satisfaction.ratings_since(NOW - satisfaction.PERIOD, "request"))
+    assert "ix_satisfaction_answers_answered_at" in found and "SCAN satisfaction_answers" not in found, found
+
+
+def test_summary_of_no_kind_counts_the_answers_about_both(db: Database) -> None:
+    _answered_by_kind(db)
+    with db.read() as session:
+        found = satisfaction.summary(session)
+    assert (found.answers, found.good) == (2, 1)

@@ -11,11 +11,14 @@ from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import insert
 
 from hub.catalogue import Targets, add_policy
 from hub.db import Database
+from hub.models import SatisfactionAnswer, utcnow
 from tests.web.test_dashboard import figure, href, refs
 from tests.web.test_incident_actions import act
+from web.queries import incident_id
 
 H = timedelta(hours=1)
 
@@ -49,6 +52,24 @@ def test_the_dashboards_links_into_the_list_carry_the_kind(logged_in: FlaskClien
     for link in (tile, by_priority):
         assert "kind=incident" in link
         assert sorted(refs(logged_in.get(link).get_data(as_text=True))) == sorted([desk["disk"], desk["cpu"]])
+
+
+def test_the_dashboard_of_requests_gives_the_satisfaction_with_requests_only(
+    logged_in: FlaskClient, db: Database, desk: dict[str, str]
+) -> None:
+    answers = [{"incident_id": incident_id(desk[name]), "requester": "r@example.org", "rating": rating,
+                "comment": f"About the {name}", "first_answered_at": utcnow(), "answered_at": utcnow()}
+               for name, rating in (("disk", "good"), ("laptop", "bad"))]  # fmt: skip
+    with db.transaction() as session:
+        session.execute(insert(SatisfactionAnswer), answers)
+    page = logged_in.get("/dashboard?kind=request").get_data(as_text=True)
+    assert (figure(page, "csat"), figure(page, "csat-answers")) == ("0% good", "1 answer")
+    assert "About the laptop" in page and "About the disk" not in page
+
+
+def test_the_dashboard_of_one_kind_says_its_failed_notifications_are_the_whole_desks(logged_in: FlaskClient) -> None:
+    page = logged_in.get("/dashboard?kind=incident").get_data(as_text=True)
+    assert "Failed notifications, whole desk" in page and 'id="failures-whole-desk"' in page
 
 
 @pytest.mark.parametrize("page", ["/dashboard", "/reports/sla", "/reports/time"])

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from hub.db import Database
 from hub.models import utcnow
+from hub.request_types import add
 from tests.hub.test_request_type_report import _desk
 
 
@@ -38,6 +39,17 @@ def test_the_csv_has_a_line_per_type_with_times_in_minutes(logged_in: FlaskClien
         ["New laptop", "3", "1", "2", "120", "600", "1", "2", "0.3333"],
     ]  # fmt: skip
     assert 'filename="request-types-7d.csv"' in download.headers["Content-Disposition"]
+
+
+def test_a_type_nobody_asked_for_has_a_line_on_the_page_and_in_the_csv(logged_in: FlaskClient, db: Database) -> None:
+    _desk(db, utcnow())
+    with db.transaction() as session:
+        add(session, name="Parking permit", summary="A permit")
+    page = logged_in.get("/reports/requests").get_data(as_text=True)
+    assert _cells(page, "Request type")[-1] == "Parking permit" and _cells(page, "Asked")[-1] == "0"
+    assert _cells(page, "Median time to resolve")[-1] == _cells(page, "SLA attainment")[-1] == "—"
+    download = logged_in.get("/reports/requests.csv").get_data(as_text=True)
+    assert list(csv.reader(io.StringIO(download)))[-1] == ["Parking permit", "0", "0", "0", "", "", "0", "0", ""]
 
 
 def test_with_no_requests_asked_the_page_says_where_they_come_from(logged_in: FlaskClient) -> None:
