@@ -19,6 +19,7 @@ from hub.intake import Intake
 from hub.models import AuditEntry, Rule, RuleVersion
 from hub.pending_requests import Pending
 from ingest.asked import event_of
+from tests.docs import fenced
 from tests.staff import agents
 from tests.web.helpers import Login, count, csrf_token, log_in
 
@@ -191,15 +192,17 @@ def test_testing_the_draft_on_a_stored_help_centre_request_matches_its_request_t
     assert "<dt>category</dt><dd>database</dd>" in page
 
 
-def test_testing_a_sample_of_a_request_type_shows_its_group_laid_over_the_catch_all_as_the_intake_does(
+def test_testing_the_docs_sample_of_a_request_type_shows_its_defaults_laid_over_the_catch_all_as_the_intake_does(
     admin: FlaskClient, db: Database
 ) -> None:
     with db.transaction() as session:
-        groups.save_group(session, "network", agents(session, "ann@example.com"))
-        request_types.add(session, name="VPN access", summary="Remote access", group="network")
-    page = _text(_draft(admin, "test", payload='{"title": "VPN for Bo", "request_type": "VPN access"}'))
-    assert "<dt>assignee</dt><dd>network</dd>" in page
-    assert "as the intake applies them: assignee network from request type VPN access." in page
+        groups.save_group(session, "hardware", agents(session, "ann@example.com"))
+        request_types.add(session, name="New laptop", summary="A laptop", category="hardware", group="hardware")
+    [sample] = fenced("docs/requests.md", "Routing", "json")
+    page = _text(_draft(admin, "test", payload=sample))
+    assert "<dt>assignee</dt><dd>hardware</dd>" in page
+    assert ("Defaults over catch-all rules, as the intake applies them: category hardware and assignee hardware "
+            "from request type New laptop" in page)  # fmt: skip
     assert "1 matched." in page  # the catch-all; the defaults are no rule
 
 
