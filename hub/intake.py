@@ -27,6 +27,7 @@ from hub import (
     escalation,
     mail_records,
     merged_requesters,
+    over_rules,
     recipients,
     request_approvals,
     request_steps,
@@ -337,13 +338,11 @@ class Intake:
             facts = {**event.facts, CHANGE_MINUTES: minutes_since_change(conn, service, now)}
             event = replace(event, facts=MappingProxyType(facts))
         decision = self._decide(event, book, now, routing_state(conn, groups, now) if groups else NO_STATE)
-        if event.chosen is not None:  # logged by hand: the agent's choices win
-            decision = event.chosen.over(decision)
+        if event.chosen is not None:  # logged by hand: the agent's choices win (laid over below)
             _check_chosen_assignee(conn, event.chosen)
-        if event.desk_address:  # a desk's default category and group, over catch-all rules
-            decision = desks.with_defaults(decision, desks.find(conn, event.desk_address), book)
-        if (requested := request_types.routing(conn, event.request_type)) is not None:  # and a request type's
-            decision = requested.over_catch_alls(decision, book)
+        # the agent's choices, then a desk's and a request type's defaults over catch-all rules, as trials lay them
+        requested = request_types.routing(conn, event.request_type)
+        decision = over_rules.laid_over(decision, event, book, desks.find(conn, event.desk_address), requested)
         return decision, requested
 
     def _reopen_by_reply(

@@ -37,3 +37,9 @@ def over_catch_alls(decision: Decision, defaults: Defaults, book: RuleBook) -> D
     step = TraceStep(0, defaults.source, True, MappingProxyType(sets), (defaults.because,), (defaults.note,))
     return replace(decision, category=category, assignee=assignee, assigned_from=assigned_from,
                    trace=(*decision.trace, step))  # fmt: skip
+
+
+def said(step: TraceStep) -> str:
+    """A defaults' trace step in words, as a trial of the rules shows it: "assignee network from request type VPN
+    access"."""
+    return " and ".join(f"{name} {value}" for name, value in step.sets.items()) + f" from {step.rule}"

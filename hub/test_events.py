@@ -1,5 +1,6 @@
 """An event written by hand, for trying rules (`switchboard rules test`, the workbench): the generic webhook's
-fields plus the ones only other sources set (source, sender, desk address) and a `time` for the clock (pure)."""
+fields plus the ones only other sources set (source, sender, desk address, the help centre's kind and request
+type) and a `time` for the clock (pure)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
-from hub.domain import SEVERITIES, Action, InboundEvent
+from hub.domain import INCIDENT_KINDS, SEVERITIES, Action, InboundEvent
 from hub.errors import BadInput
 
 EXAMPLE = '{"title": "Disk full", "severity": "critical", "labels": {"team": "db"}}'
@@ -26,6 +27,9 @@ def test_event(payload: Any, now: datetime) -> tuple[InboundEvent, datetime]:
     action = str(payload.get("status", payload.get("action", "trigger")))
     if action not in set(Action):
         raise BadInput(f"status must be one of {', '.join(Action)}, not {action!r}")
+    kind = str(payload.get("kind", INCIDENT_KINDS[0]))
+    if kind not in INCIDENT_KINDS:
+        raise BadInput(f"kind must be one of {', '.join(INCIDENT_KINDS)}, not {kind!r}")
     if payload.get("time"):
         try:
             now = datetime.fromisoformat(str(payload["time"]))
@@ -43,6 +47,8 @@ def test_event(payload: Any, now: datetime) -> tuple[InboundEvent, datetime]:
         integration=_text(payload.get("integration")),
         requester=_text(payload.get("requester", payload.get("sender"))),
         desk_address=_text(payload.get("desk_address")),
+        kind=kind,
+        request_type=_text(payload.get("request_type")),
     )
     return event, now
 

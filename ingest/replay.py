@@ -3,24 +3,34 @@
 Each stored event keeps the bytes it came from (for a batch, its own alert), and the adapters are pure, so the
 event the rules saw is made again from them (a help-centre request's, from the request it stores as JSON). Items
 that were never events (unprocessable, ignored) are left out.
+
+A help-centre request names its request type as it was called when sent; renamed since, the rules (rewritten by
+the rename, hub/request_types.py `change`) test the new name, so the request is replayed under the type's name as
+it is now. The type is found by the id its incident keeps (`incidents.request_type_id`, set by the intake), read
+in the same statement as the events: a foreign key, it follows any number of renames and lives as long as the
+incident, where the pending request (deleted a week after it was sent) and the audit log's rename entries (text,
+one per rename, to be chained) do not. A request with no such incident (suppressed, or sent when its type was
+retired) keeps the name it was sent with.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from hub import pending_requests
 from hub.domain import InboundEvent
-from hub.models import Event, Integration
+from hub.models import Event, Incident, Integration, RequestType
 from ingest import asked, logged, mail
 from ingest.errors import InvalidPayload
 from ingest.webhooks import kinds
 from ingest.webhooks.generic import parse_json
+
+_Query = TypeVar("_Query", bound=Select[Any])
 
 #: Statuses of events the rules decided, or would have (held: below a threshold).
 REPLAYABLE = ("processed", "deduplicated", "held", "suppressed")
@@ -43,24 +53,26 @@ def recent_events(session: Session, limit: int = 1000, *, authserv_id: str | Non
     """The newest `limit` stored events (oldest first) as typed events, for `rules.backtest.backtest`; emails'
     senders judged by the mail server `authserv_id` names, as the intake judges them (`mail.verified`)."""
     rows = session.execute(
-        select(
-            Event.id,
-            Event.source,
-            Event.raw,
-            Event.received_at,
-            Integration.kind,
-            Integration.name,
-            Integration.mapping,
+        _with_type_now(
+            select(
+                Event.id,
+                Event.source,
+                Event.raw,
+                Event.received_at,
+                Integration.kind,
+                Integration.name,
+                Integration.mapping,
+                RequestType.name.label("type_now"),
+            )
         )
-        .outerjoin(Integration, Integration.id == Event.integration_id)
         .where(Event.status.in_(REPLAYABLE))
         .order_by(Event.id.desc())
         .limit(limit)
     ).all()
     events: list[Replayed] = []
     skipped = 0
-    for event_id, source, raw, received_at, kind, name, mapping in reversed(rows):
-        event = _typed(source, raw, kind, name, mapping, authserv_id)
+    for event_id, source, raw, received_at, kind, name, mapping, type_now in reversed(rows):
+        event = _typed(source, raw, kind, name, mapping, authserv_id, type_now)
         if event is None:
             skipped += 1
         else:
@@ -68,8 +80,23 @@ def recent_events(session: Session, limit: int = 1000, *, authserv_id: str | Non
     return ReplaySet(events, skipped)
 
 
+def _with_type_now(query: _Query) -> _Query:
+    """`query` over events joined to their integration and to the request type their incident names now."""
+    return (
+        query.outerjoin(Integration, Integration.id == Event.integration_id)
+        .outerjoin(Incident, (Incident.id == Event.incident_id) & (Event.source == asked.SOURCE))
+        .outerjoin(RequestType, RequestType.id == Incident.request_type_id)
+    )
+
+
 def _typed(
-    source: str, raw: bytes, kind: str | None, name: str | None, mapping: Any, authserv_id: str | None
+    source: str,
+    raw: bytes,
+    kind: str | None,
+    name: str | None,
+    mapping: Any,
+    authserv_id: str | None,
+    type_now: str | None = None,
 ) -> InboundEvent | None:
     try:
         if source == "email":
@@ -78,7 +105,10 @@ def _typed(
             fields = parse_json(raw)
             return logged.normalise(fields, by="") if isinstance(fields, dict) else None
         if source == asked.SOURCE:  # sent from the help centre: the request as stored, made an event as it was then
-            return asked.event_of(pending_requests.from_raw(raw))[1]
+            event = asked.event_of(pending_requests.from_raw(raw))[1]
+            # its type as named now (see above); only for a request that named one: one of no type that a rule's
+            # dedup key added to a typed request's incident stays of none
+            return replace(event, request_type=type_now) if event.request_type and type_now else event
         if kind is None or name is None:
             return None
         payload = parse_json(raw)
@@ -95,12 +125,11 @@ def _typed(
 def stored_event(session: Session, event_id: int, *, authserv_id: str | None = None) -> Replayed | None:
     """One stored event read back as the rules saw it (the workbench tests rules on it); None when it cannot be."""
     row = session.execute(
-        select(Event.source, Event.raw, Event.received_at, Event.status, Integration.kind, Integration.name,
-               Integration.mapping)
-        .outerjoin(Integration, Integration.id == Event.integration_id)
+        _with_type_now(select(Event.source, Event.raw, Event.received_at, Event.status, Integration.kind,
+                              Integration.name, Integration.mapping, RequestType.name.label("type_now")))
         .where(Event.id == event_id)
     ).first()  # fmt: skip
     if row is None or row.status not in REPLAYABLE:
         return None
-    event = _typed(row.source, row.raw, row.kind, row.name, row.mapping, authserv_id)
+    event = _typed(row.source, row.raw, row.kind, row.name, row.mapping, authserv_id, row.type_now)
     return None if event is None else Replayed(event_id, event, row.received_at)

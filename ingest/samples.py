@@ -1,7 +1,8 @@
 """A payload pasted into the rules workbench, made into the event the rules would see.
 
 Two shapes: the fields rules test, as `switchboard rules test` reads them (title, severity, labels, source,
-sender, desk_address, time), or the raw JSON an integration of some kind posts, read by that kind's adapter.
+sender, desk_address, kind, request_type, time), or the raw JSON an integration of some kind posts, read by that
+kind's adapter.
 """
 
 from __future__ import annotations

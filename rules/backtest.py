@@ -1,8 +1,10 @@
 """Backtest: what a candidate rule set would change against the live one, over events that really came in.
 
-Pure: the events (typed, with the time each arrived) and the routing state come in as values; both rule sets
-are compiled once, then every event is decided twice and the decisions compared. The web workbench calls this
-with the last N stored events (`ingest.replay.recent_events`) before an admin saves.
+Pure: the events (typed, with the time each arrived), the routing state and the desks' and request types'
+defaults come in as values; both rule sets are compiled once, then every event is decided twice, with what the
+intake lays over the rules laid over each decision (hub/over_rules.py: an agent's choices, a desk's or a request
+type's defaults over catch-all rules), and the decisions compared. The web workbench calls this with the last N
+stored events (`ingest.replay.recent_events`) before an admin saves.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import datetime
 from types import MappingProxyType
 
 from hub.domain import NO_STATE, Decision, InboundEvent, RoutingState, RuleBook
+from hub.over_rules import NOTHING, Known, defaults_said
 from rules.engine import Engine
 
 #: The kinds of change counted, in the order they are shown.
@@ -23,12 +26,15 @@ _OTHER = ("kind", "service", "tags", "title", "dedup_key", "ci", "channels")
 
 @dataclass(frozen=True)
 class EventChange:
-    """One event the candidate rules would treat differently: field -> (live, candidate), as text."""
+    """One event the candidate rules would treat differently: field -> (live, candidate), as text; and what a desk's
+    or a request type's defaults set under each (in words, "assignee network from request type VPN access")."""
 
     event_id: int
     title: str
     kinds: tuple[str, ...]
     changes: Mapping[str, tuple[str, str]]
+    live_defaults: tuple[str, ...] = ()
+    defaults: tuple[str, ...] = ()  # under the candidate rules
 
 
 @dataclass(frozen=True)
@@ -77,11 +83,13 @@ def backtest(
     candidate: RuleBook,
     events: Iterable[tuple[int, InboundEvent, datetime]],
     state: RoutingState = NO_STATE,
+    known: Known = NOTHING,
 ) -> BacktestReport:
     """Decide each (event id, event, time it arrived) under both rule sets and report what would change.
 
     The routing state is held fixed for the whole run (a round-robin pointer does not move), so a changed
-    assignee means the rules differ, not that the rota turned.
+    assignee means the rules differ, not that the rota turned. `known`: the desks and request types whose defaults
+    the intake lays over the rules (hub/over_rules.py `read`, once per run).
     """
     live_engine, candidate_engine = Engine(), Engine()
     counts = dict.fromkeys(KINDS, 0)
@@ -89,9 +97,12 @@ def backtest(
     total = 0
     for event_id, event, at in events:
         total += 1
-        kinds, changes = compare(live_engine(event, live, at, state), candidate_engine(event, candidate, at, state))
+        ruled_live, ruled = live_engine(event, live, at, state), candidate_engine(event, candidate, at, state)
+        before, after = known.over(ruled_live, event, live), known.over(ruled, event, candidate)
+        kinds, changes = compare(before, after)
         if kinds:
             for kind in kinds:
                 counts[kind] += 1
-            changed.append(EventChange(event_id, event.title, kinds, MappingProxyType(changes)))
+            changed.append(EventChange(event_id, event.title, kinds, MappingProxyType(changes),
+                                       defaults_said(ruled_live, before), defaults_said(ruled, after)))  # fmt: skip
     return BacktestReport(total, MappingProxyType(counts), tuple(changed))

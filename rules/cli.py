@@ -27,6 +27,7 @@ from rules.errors import RuleError
 
 if TYPE_CHECKING:
     from hub.groups import GroupInfo
+    from hub.over_rules import Known
 
 
 def _author() -> str:
@@ -223,10 +224,13 @@ def rules_restore(version: int) -> None:
 def rules_test(rules_path: TextIO | None, expect: tuple[str, ...], show_all: bool) -> None:
     """Decide the event on standard input (JSON: title, severity, labels, source, sender, ...) and print the trace.
 
-    A "time" (ISO 8601) in the JSON sets the clock for hour / weekday conditions (default: now). Exits 1 when an
+    A "time" (ISO 8601) in the JSON sets the clock for hour / weekday conditions (default: now). A "desk_address"
+    or "request_type" gets the desk's or the type's defaults over catch-all rules, as the intake gives them (not
+    with --rules, which tries a file alone). Exits 1 when an
     --expect does not hold, so rules can be checked in CI:
     echo '{"title": "Disk full", "severity": "critical"}' | switchboard rules test --expect category=outage
     """
+    from hub import over_rules
     from hub.models import utcnow
 
     try:
@@ -237,14 +241,16 @@ def rules_test(rules_path: TextIO | None, expect: tuple[str, ...], show_all: boo
         if rules_path:
             parsed = rules_file.parse_file(rules_path.read())
             book, state = RuleBook(0, tuple(parsed.rules), settings=MappingProxyType(parsed.settings)), RoutingState()
+            known = over_rules.NOTHING  # a rules file is tried on its own, without a database
         else:
-            book, state = in_transaction(_stored_book_and_state)
+            book, state, known = in_transaction(_stored_book_and_state)
     except (ValueError, RuleError, BadInput) as exc:
         raise click.ClickException(str(exc)) from None
     except RecursionError:  # Python's JSON parser recurses
         raise click.ClickException("standard input nests objects and arrays too deeply to read") from None
     engine = Engine()
-    decision = engine(event, book, now, state)
+    ruled = engine(event, book, now, state)
+    decision = known.over(ruled, event, book)  # the desks' and request types' defaults, as the intake lays them
     if show_all:
         for check in engine.explain(event, book, now):
             click.echo(f"{'MATCH' if check.matched else '     '}  {check.rule}: {'; '.join(check.conditions)}")
@@ -256,7 +262,7 @@ def rules_test(rules_path: TextIO | None, expect: tuple[str, ...], show_all: boo
             click.echo(f"         because {condition}")
         for note in step.notes:
             click.echo(f"         note: {note}")
-    click.echo(f"{decision.evaluated} rule(s) evaluated, {len(decision.trace)} matched")
+    click.echo(f"{decision.evaluated} rule(s) evaluated, {len(ruled.trace)} matched")
     outcome = outcome_fields(decision)
     click.echo("decision: " + ", ".join(f"{k}={v}" for k, v in outcome.items() if v not in ("", "None")))
     failed = []
@@ -289,12 +295,13 @@ def outcome_fields(decision: Decision) -> dict[str, str]:
     }
 
 
-def _stored_book_and_state(session: Any) -> tuple[RuleBook, RoutingState]:
-    from hub import groups, rulebook
+def _stored_book_and_state(session: Any) -> tuple[RuleBook, RoutingState, Known]:
+    from hub import groups, over_rules, rulebook
     from hub.models import utcnow
 
     book = rulebook.load(session)
-    return book, groups.routing_state(session, book.assignment_groups, utcnow())
+    state = groups.routing_state(session, book.assignment_groups, utcnow())
+    return book, state, over_rules.read(session.connection())
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from hub.domain import NO_STATE, Decision, InboundEvent, RoutingState, RuleBook, RuleSpec
+from hub.over_rules import NOTHING, Known, defaults_said
 from hub.rules_export import ALWAYS, rule_document
 from rules.actions import compile_actions, compile_template
 from rules.conditions import EventView, compile_condition
@@ -212,11 +213,18 @@ def _line(root: yaml.Node | None, path: tuple[PathPart, ...]) -> int | None:
 @dataclass(frozen=True)
 class Trial:
     """What the rules decide for one event: the trace, why each enabled rule did or did not match, and the
-    incident the event would open (field, value), in the order the page shows them."""
+    incident the event would open (field, value), in the order the page shows them; `defaults`: what a desk's or
+    a request type's defaults set over catch-all rules, in words (their steps end the trace)."""
 
     decision: Decision
     checks: tuple[RuleCheck, ...]
     incident: tuple[tuple[str, str], ...]
+    defaults: tuple[str, ...] = ()
+
+    @property
+    def matched(self) -> int:
+        """How many rules matched (the trace less the defaults' steps)."""
+        return len(self.decision.trace) - len(self.defaults)
 
 
 def incident_fields(event: InboundEvent, decision: Decision) -> tuple[tuple[str, str], ...]:
@@ -246,11 +254,16 @@ def incident_fields(event: InboundEvent, decision: Decision) -> tuple[tuple[str,
     )  # fmt: skip
 
 
-def trial(book: RuleBook, event: InboundEvent, now: datetime, state: RoutingState = NO_STATE) -> Trial:
-    """Decide `event` as it arrived at `now` under `book` (explaining every enabled rule, as `rules test --all`)."""
+def trial(
+    book: RuleBook, event: InboundEvent, now: datetime, state: RoutingState = NO_STATE, known: Known = NOTHING
+) -> Trial:
+    """Decide `event` as it arrived at `now` under `book` (explaining every enabled rule, as `rules test --all`),
+    with what the intake lays over the rules (`known`'s desks' and request types' defaults, hub/over_rules.py)."""
     engine = Engine()
-    decision = engine(event, book, now, state)
-    return Trial(decision, tuple(engine.explain(event, book, now)), incident_fields(event, decision))
+    ruled = engine(event, book, now, state)
+    decision = known.over(ruled, event, book)
+    return Trial(decision, tuple(engine.explain(event, book, now)), incident_fields(event, decision),
+                 defaults_said(ruled, decision))  # fmt: skip
 
 
 # -- template preview ----------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
-from hub import audit, groups, rulebook
+from hub import audit, groups, over_rules, rulebook
 from hub.domain import InboundEvent, RoutingState, RuleBook
 from hub.errors import BadInput
 from hub.models import utcnow
@@ -168,11 +168,12 @@ def _try(action: str, draft: RuleDraft, form: RuleForm) -> Outcome:
         live, found, problems, state = _live(session, draft)
         if found is None:
             return Outcome(problems)
+        known = over_rules.read(session.connection())  # the desks' and types' defaults, as the intake lays them
         if action == "backtest":
             limit, authserv_id = form.limit.data or DEFAULT_BACKTEST, services().settings.mail_authserv_id
             replay = recent_events(session, limit, authserv_id=authserv_id)  # emails' senders judged as at intake
             events = [(r.event_id, r.event, r.received_at) for r in replay.events]
-            return Outcome([], report=backtest(live, found.book, events, state), skipped=replay.skipped)
+            return Outcome([], report=backtest(live, found.book, events, state, known), skipped=replay.skipped)
         try:
             label, event, now = _chosen_event(session, form)
         except BadInput as exc:
@@ -182,7 +183,7 @@ def _try(action: str, draft: RuleDraft, form: RuleForm) -> Outcome:
         shown = tuple((k, repr(v) if not isinstance(v, str) else v) for k, v in values.items() if v not in (None, ""))
         return Outcome([], Tried(label, previews=tuple(preview(found.spec, event, now, found.book.settings)),
                                  values=shown))  # fmt: skip
-    return Outcome([], Tried(label, trial(found.book, event, now, state)))
+    return Outcome([], Tried(label, trial(found.book, event, now, state, known)))
 
 
 def _chosen_event(session: Session, form: RuleForm) -> tuple[str, InboundEvent, datetime]:

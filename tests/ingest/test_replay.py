@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from types import MappingProxyType
 
+from hub import groups, over_rules, request_types
 from hub.accounts import create_integration
 from hub.db import Database
 from hub.domain import InboundEvent, RuleBook
@@ -16,7 +17,8 @@ from ingest.asked import event_of
 from ingest.logged import normalise
 from ingest.replay import recent_events
 from rules import rules_file
-from rules.backtest import backtest
+from rules.backtest import BacktestReport, backtest
+from tests.staff import agents
 
 
 def test_stored_webhook_and_email_events_are_read_back_and_backtested(intake: Intake, db: Database) -> None:
@@ -94,3 +96,49 @@ def test_help_centre_requests_stored_before_the_form_asked_the_kind_are_read_bac
         [replayed] = recent_events(s, limit=10).events
     event = replayed.event
     assert (event.title, event.kind, event.request_type) == ("Printer jams", "incident", None)
+
+
+def _vpn_request(intake: Intake, type_name: str) -> None:
+    """A help-centre request of the type `type_name`, sent through the intake."""
+    asked_at = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    intake.record(*event_of(Pending(id=1, email="ann@example.com", subject="VPN for Bo", body="", service=None,
+                                    asked_at=asked_at, confirmed_at=asked_at, sent_at=None, incident_id=None,
+                                    kind="request", request_type=type_name)))  # fmt: skip
+
+
+def _backtested(db: Database, candidate_yaml: str) -> tuple[list[InboundEvent], BacktestReport]:
+    with db.read() as s:
+        replayed = recent_events(s, limit=10).events
+        live, known = load(s), over_rules.read(s.connection())
+    candidate = RuleBook(0, tuple(rules_file.parse_file(candidate_yaml).rules))
+    events = [(r.event_id, r.event, r.received_at) for r in replayed]
+    return [r.event for r in replayed], backtest(live, candidate, events, known=known)
+
+
+def test_a_backtest_lays_a_request_types_group_over_catch_alls_and_a_specific_rule_still_wins(
+    intake: Intake, db: Database
+) -> None:
+    with db.transaction() as session:
+        groups.save_group(session, "network", agents(session, "ann@example.com"))
+        request_types.add(session, name="VPN access", summary="Remote access", category="remote", group="network")
+    _vpn_request(intake, "VPN access")
+    _, report = _backtested(db, "rules:\n- name: VPN\n  when: {field: request_type, value: VPN access}\n"
+                                "  set: {assignee: dba@example.com}\n")  # fmt: skip
+    [change] = report.changed
+    assert change.changes["assignee"] == ("network", "dba@example.com")
+    assert change.live_defaults == ("category remote and assignee network from request type VPN access",)
+    assert change.defaults == ("category remote from request type VPN access",)
+
+
+def test_a_past_request_is_replayed_under_its_types_new_name_so_the_renamed_rule_matches_it(
+    intake: Intake, db: Database
+) -> None:
+    with db.transaction() as session:
+        request_types.add(session, name="VPN", summary="Remote access")
+    _vpn_request(intake, "VPN")
+    with db.transaction() as session:
+        request_types.change(session, "VPN", new_name="VPN access")
+    events, report = _backtested(db, "rules:\n- name: VPN\n  when: {field: request_type, value: VPN access}\n"
+                                     "  set: {category: remote}\n")  # fmt: skip
+    assert [event.request_type for event in events] == ["VPN access"]
+    assert report.counts["recategorised"] == 1

@@ -118,6 +118,13 @@ def test_rules_test_names_what_is_wrong_with_its_input(runner: CliRunner, given:
     assert result.exit_code == 1 and says in result.output and "Traceback" not in result.output
 
 
+def test_rules_test_gives_mail_to_a_desk_its_category_over_the_catch_all_as_the_intake_does(runner: CliRunner) -> None:
+    invoke(runner, "desk", "add", "it@example.com", "--category", "hardware")
+    event = json.dumps({"title": "Laptop broken", "desk_address": "it@example.com"})
+    output = invoke(runner, "rules", "test", "--expect", "category=hardware", input=event)
+    assert "MATCH  desk it@example.com  -> category=hardware" in output and "1 matched" in output
+
+
 def test_rules_test_with_all_explains_the_rules_that_did_not_match(runner: CliRunner, nested: Path) -> None:
     event = json.dumps({"title": "test run", "severity": "info"})
     output = invoke(runner, "rules", "test", "--all", input=event)

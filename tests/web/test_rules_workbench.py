@@ -13,12 +13,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from hub import rulebook
+from hub import groups, request_types, rulebook
 from hub.db import Database
 from hub.intake import Intake
 from hub.models import AuditEntry, Rule, RuleVersion
 from hub.pending_requests import Pending
 from ingest.asked import event_of
+from tests.docs import fenced
+from tests.staff import agents
 from tests.web.helpers import Login, count, csrf_token, log_in
 
 DB_WHEN = "{field: labels.team, op: equals, value: db}"
@@ -188,6 +190,20 @@ def test_testing_the_draft_on_a_stored_help_centre_request_matches_its_request_t
     assert "Test: #1" in page and "Laptop for Bo" in page
     assert "Laptops: matched" in page and "because request_type equals 'New laptop'" in page
     assert "<dt>category</dt><dd>database</dd>" in page
+
+
+def test_testing_the_docs_sample_of_a_request_type_shows_its_defaults_laid_over_the_catch_all_as_the_intake_does(
+    admin: FlaskClient, db: Database
+) -> None:
+    with db.transaction() as session:
+        groups.save_group(session, "hardware", agents(session, "ann@example.com"))
+        request_types.add(session, name="New laptop", summary="A laptop", category="hardware", group="hardware")
+    [sample] = fenced("docs/requests.md", "Routing", "json")
+    page = _text(_draft(admin, "test", payload=sample))
+    assert "<dt>assignee</dt><dd>hardware</dd>" in page
+    assert ("Defaults over catch-all rules, as the intake applies them: category hardware and assignee hardware "
+            "from request type New laptop" in page)  # fmt: skip
+    assert "1 matched." in page  # the catch-all; the defaults are no rule
 
 
 def test_testing_a_pasted_payload_of_an_integration_kind(admin: FlaskClient) -> None:
