@@ -145,7 +145,8 @@ def _incident_answer(ref: str, status: int = 200) -> Response:
         steps = request_steps.of_incident(session, row.id) if row is not None else []
     if row is None:
         return json_error(404, f"no incident {ref!r}")
-    found = {**incident_detail_json(row, request_steps.progress_of(steps)), "satisfaction": answer.as_json() if answer else None,
+    found = {**incident_detail_json(row, request_steps.progress_of(steps)),
+             "satisfaction": answer.as_json() if answer else None,
              "related_changes": [r.as_json() for r in related],
              "time_entries": [time_entry_json(entry) for entry in spent],
              "files": [file_json(f, url_for(".incident_file", ref=row.ref, file_id=f.id)) for f in files],
