@@ -8,6 +8,7 @@ their callers build one `Actor` and one `Mail` and answer one `TriageError`, whi
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -82,6 +83,13 @@ def locked(session: Session, incident_id: int) -> Incident:
     if incident is None:
         raise NoSuchIncident(f"there is no incident {format_ref(incident_id)}")
     return incident
+
+
+def refuse_when(incident: Incident, statuses: Collection[str], then: str) -> None:
+    """Refuse an action the incident's status rules out (a closed request's steps, a resolved incident's approval),
+    saying what it is and `then`, what to do first: "INC-7 is closed; reopen it first to tick its steps"."""
+    if incident.status in statuses:
+        raise TriageError(f"{incident.ref} is {incident.status}; {then}")
 
 
 def checked_text(text: str, what: str, *, files: int | None = None) -> str:

@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, Connection, Select, and_, exists, insert, 
 from sqlalchemy.orm import Session, aliased
 
 from hub import approval_outcome, notices, recipients
-from hub.agent_action import Actor, Mail, NoSuchPart, NotTheirs, TriageError, locked
+from hub.agent_action import Actor, Mail, NoSuchPart, NotTheirs, TriageError, locked, refuse_when
 from hub.db import Database
 from hub.domain import format_ref
 from hub.models import Approval as ApprovalRow
@@ -167,8 +167,7 @@ def ask(db: Database, incident_id: int, approver: str, note: str | None, actor: 
     note, approver = checked_note(note), approver.strip().lower()
     with db.transaction() as session:
         incident = locked(session, incident_id)
-        if incident.status in DONE:
-            raise TriageError(f"{incident.ref} is {incident.status}; reopen it before asking for an approval")
+        refuse_when(incident, DONE, "reopen it before asking for an approval")
         person = session.scalar(select(User).where(User.email == approver))
         if person is None or not person.active:
             raise TriageError(f"{approver or 'nobody'} is not an active user; ask someone who has an account here")

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from hub.db import Database
     from hub.incident_search import IncidentFilter, Page
     from hub.models import Incident, Problem, TimeEntry, TimelineEntry
+    from hub.request_steps import Progress
 
 #: `--status`'s default: every incident not dealt with yet, whoever is waiting on whom.
 UNRESOLVED = "unresolved"
@@ -124,10 +125,10 @@ def incident_list(
         hint = {"q": "--search", "request_type": "--request-type"}.get(named, f"--{named}")
         raise click.BadParameter(str(exc), param_hint=hint) from None
 
-    page, names = with_database(lambda db, _: _found(db, wanted))
+    page, names, progress = with_database(lambda db, _: _found(db, wanted))
     more = _more(page)
     if as_json:
-        click.echo(json.dumps([incident_json(row) for row in page.incidents], indent=2))
+        click.echo(json.dumps([incident_json(row, progress.get(row.id)) for row in page.incidents], indent=2))
         if more:
             click.echo(more, err=True)
         return
@@ -148,13 +149,15 @@ def _more(page: Page) -> str:
     return f"and {'' if page.exact else 'over '}{more:,} more: raise --limit (at most {MOST}) or narrow the search"
 
 
-def _found(db: Database, wanted: IncidentFilter) -> tuple[Page, dict[str, str]]:
-    """The page of incidents `wanted` finds, and its assignees' display names."""
-    from hub import incident_search, people
+def _found(db: Database, wanted: IncidentFilter) -> tuple[Page, dict[str, str], dict[int, Progress]]:
+    """The page of incidents `wanted` finds, its assignees' display names, and its requests' steps' progress."""
+    from hub import incident_search, people, request_steps
 
     with db.read() as session:
         page = incident_search.search(session, wanted)
-        return page, people.names_of(session.connection(), [row.assignee for row in page.incidents])
+        conn = session.connection()
+        progress = request_steps.progress_among(conn, [row.id for row in page.incidents])
+        return page, people.names_of(conn, [row.assignee for row in page.incidents]), progress
 
 
 def _line(row: Incident, names: Mapping[str, str]) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from hub import sla
 from hub.models import Incident
+from hub.request_steps import Progress, progress_json
 
 #: What every query whose incidents `incident_json` answers loads with them: their standing major-incident
 #: declaration, for a whole page in one more query.
@@ -33,7 +34,9 @@ def iso_or_null(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def incident_json(incident: Incident) -> dict[str, Any]:
+def incident_json(incident: Incident, steps: Progress | None) -> dict[str, Any]:
+    """The incident as every door answers it; `steps`: its fulfilment checklist's progress, read for a whole page
+    at once by `hub.request_steps.progress_among` (None: it has no steps)."""
     return {
         "ref": incident.ref,
         "title": incident.title,
@@ -67,4 +70,5 @@ def incident_json(incident: Incident) -> dict[str, Any]:
         "major": incident.major is not None,
         "coordinator": incident.major.coordinator if incident.major is not None else None,
         "major_since": iso_or_null(incident.major.declared_at) if incident.major is not None else None,
+        **progress_json(steps),  # a request's steps done and in all (hub/request_steps.py); null without steps
     }

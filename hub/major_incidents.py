@@ -26,7 +26,7 @@ from sqlalchemy import ColumnElement, Connection, select
 from sqlalchemy.orm import Session
 
 from hub import audit, mail_choices, major_groups, notices, people, recipients
-from hub.agent_action import Actor, Mail, TriageError, checked_line, locked
+from hub.agent_action import Actor, Mail, TriageError, checked_line, locked, refuse_when
 from hub.db import Database
 from hub.models import Incident, MajorIncident, User, utcnow
 from hub.outbox import entry, owe, turned_down
@@ -67,8 +67,7 @@ def declare(
                 f"{incident.ref} is already a major incident, declared by {found.declared_by} and coordinated by "
                 f"{found.coordinator}; hand it over to change its coordinator"
             )
-        if incident.status not in UNRESOLVED:
-            raise TriageError(f"{incident.ref} is {incident.status}; reopen it first to declare it a major incident")
+        refuse_when(incident, RESOLVED, "reopen it first to declare it a major incident")
         conn = session.connection()
         _check_coordinator(conn, coordinator)
         declared = MajorIncident(incident_id=incident.id, reason=reason, coordinator=coordinator,

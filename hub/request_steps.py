@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.orm import Session
 
-from hub.agent_action import Actor, NoSuchPart, locked
+from hub.agent_action import Actor, NoSuchPart, locked, refuse_when
 from hub.db import Database
 from hub.domain import format_ref
 from hub.errors import BadField
@@ -28,6 +28,9 @@ from hub.statements import INSERT_TIMELINE
 
 MAX_STEPS = 20
 MAX_STEP = 200
+#: Whose steps stay as they are: a closed request's record is final, while a resolved one's checklist is still
+#: tidied by the agent who resolved it.
+FROZEN = ("closed",)
 _INSERT_STEPS = Prepared(insert(cast(Table, RequestStep.__table__)), ("incident_id", "position", "text"))
 
 
@@ -44,6 +47,20 @@ class Step:
         done_at = self.done_at.isoformat() if self.done_at is not None else None
         return {"position": self.position, "text": self.text, "done": self.done_at is not None,
                 "done_at": done_at, "done_by": self.done_by}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a request's checklist has come, as the incident list shows it ("2/3 steps") and its JSON carries it."""
+
+    done: int
+    total: int
+
+
+def progress_json(progress: Progress | None) -> dict[str, int | None]:
+    """`steps_done` and `steps_total` as the incident JSON carries them: null for an incident without steps, as its
+    other fields that do not apply."""
+    return {"steps_done": progress.done if progress else None, "steps_total": progress.total if progress else None}
 
 
 def checked(steps: Iterable[str], field: str = "steps") -> tuple[str, ...]:
@@ -87,9 +104,10 @@ def of_incident(session: Session, incident_id: int) -> list[Step]:
 
 def tick(db: Database, incident_id: int, position: int, actor: Actor, *, done: bool = True) -> Step | None:
     """Mark step `position` (1-based) of the incident done, or not done with `done=False`, on its timeline by
-    `actor`. Returns the step as it is now, or None when it already was so (nothing written)."""
+    `actor`. Returns the step as it is now, or None when it already was so (nothing written). Refused on a closed
+    incident (FROZEN), not on a resolved one."""
     with db.transaction() as session:
-        locked(session, incident_id)
+        refuse_when(locked(session, incident_id), FROZEN, "reopen it first to tick its steps")
         row = session.scalar(
             select(RequestStep).where(RequestStep.incident_id == incident_id, RequestStep.position == position)
         )
@@ -103,6 +121,29 @@ def tick(db: Database, incident_id: int, position: int, actor: Actor, *, done: b
         data = {"by": actor.name, "step": position, "text": row.text, "done": done}
         INSERT_TIMELINE.execute(session.connection(), entry(incident_id, "step", summary, data=data))
         return Step(row.position, row.text, row.done_at, row.done_by)
+
+
+def progress_of(steps: Sequence[Step]) -> Progress | None:
+    """The progress of steps already read (an incident's page, its API read), None for none."""
+    return Progress(sum(step.done_at is not None for step in steps), len(steps)) if steps else None
+
+
+def progress_among(conn: Connection, incident_ids: Sequence[int]) -> dict[int, Progress]:
+    """The progress of each of these incidents that has steps: one grouped query for a page of the list, whatever
+    its length (down `ix_request_steps_incident_id`)."""
+    if not incident_ids:
+        return {}
+    query = (
+        select(RequestStep.incident_id, func.count(RequestStep.done_at), func.count())
+        .where(RequestStep.incident_id.in_(incident_ids))
+        .group_by(RequestStep.incident_id)
+    )
+    return {incident_id: Progress(done, total) for incident_id, done, total in conn.execute(query)}
+
+
+def tickable(status: str) -> bool:
+    """Whether an incident with this status may have its steps ticked: the page offers its tick boxes only then."""
+    return status not in FROZEN
 
 
 def not_done(session: Session | Connection, incident_id: int) -> int:

@@ -101,7 +101,8 @@ def incidents() -> Response:
         return json_error(400, str(exc))
     with services().db.read() as session:
         found = search(session, filt, count_to=None if exact else COUNT_CAP)
-    return json_response([incident_json(row) for row in found.incidents],
+        progress = request_steps.progress_among(session.connection(), [row.id for row in found.incidents])
+    return json_response([incident_json(row, progress.get(row.id)) for row in found.incidents],
                          headers={"X-Total-Count": str(found.total),
                                   "X-Total-Count-Exact": "true" if found.exact else "false"})  # fmt: skip
 
@@ -144,7 +145,8 @@ def _incident_answer(ref: str, status: int = 200) -> Response:
         steps = request_steps.of_incident(session, row.id) if row is not None else []
     if row is None:
         return json_error(404, f"no incident {ref!r}")
-    found = {**incident_detail_json(row), "satisfaction": answer.as_json() if answer else None,
+    found = {**incident_detail_json(row, request_steps.progress_of(steps)),
+             "satisfaction": answer.as_json() if answer else None,
              "related_changes": [r.as_json() for r in related],
              "time_entries": [time_entry_json(entry) for entry in spent],
              "files": [file_json(f, url_for(".incident_file", ref=row.ref, file_id=f.id)) for f in files],

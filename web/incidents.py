@@ -68,14 +68,16 @@ def index() -> ResponseReturnValue:
         groups = assignees.group_names(session.connection())
         my_groups = queues.groups_of(session, current_user.email)  # "My queue" is offered to their members
         majors = major_incidents.in_progress(session)
-        news = read_markers.with_news(session, current_user.email, [incident.id for incident in found.incidents])
-        awaiting = approvals.pending_among(session.connection(), [incident.id for incident in found.incidents])
+        shown = [incident.id for incident in found.incidents]
+        news = read_markers.with_news(session, current_user.email, shown)
+        awaiting = approvals.pending_among(session.connection(), shown)
+        progress = request_steps.progress_among(session.connection(), shown)
         names = people.names_of(session.connection(), [*_named_in_rows(found.incidents),
                                                        *(major.coordinator for major in majors)])  # fmt: skip
     return render_template("incidents/list.html", page=found, filter=filt, statuses=STATUSES, sorts=SORTS,
                            people=listed, groups=groups, error=error, bulk=BULK_ACTIONS, my_groups=my_groups,
                            majors=majors, news=news, names=names, awaiting_approval=awaiting,
-                           desk_address=services().settings.desk_address)  # fmt: skip
+                           steps_progress=progress, desk_address=services().settings.desk_address)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,8 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
                            mentionable=mentionable, mention_more=mention_more, draft=draft,
                            file_limits=_file_limits(), review=review, major_group=major_group,
                            open_problems=open_problems, names=names, timeline=timeline,
-                           approvals=asked, steps=steps), status  # fmt: skip
+                           approvals=asked, steps=steps,
+                           steps_tickable=request_steps.tickable(incident.status)), status  # fmt: skip
 
 
 def _named_in_rows(incidents: Sequence[Incident]) -> list[str]:

@@ -87,6 +87,16 @@ _INCIDENT = {
         "major": {"type": "boolean", "description": "Whether it is a major incident now (declared, not stood down)."},
         "coordinator": {"type": ["string", "null"], "description": "Who coordinates it, while it is a major incident."},
         "major_since": {**_TIME, "description": "When it was declared a major incident, while it is one."},
+        "steps_done": {
+            "type": ["integer", "null"],
+            "minimum": 0,
+            "description": "How many of a request's fulfilment steps are done; null for one without steps.",
+        },
+        "steps_total": {
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "description": "How many fulfilment steps the request has (its type's, as it opened); null for none.",
+        },
     },
 }
 _MAIL_CHOICES = {

@@ -11,6 +11,7 @@ from hub.attachments import IncidentFile
 from hub.incident_reading import incident_json, iso_or_null, with_timeline
 from hub.models import INCIDENT_STATUSES, Incident, TimeEntry, TimelineEntry
 from hub.numbers import reference
+from hub.request_steps import Progress
 
 STATUSES = INCIDENT_STATUSES
 
@@ -61,9 +62,9 @@ def file_json(found: IncidentFile, url: str) -> dict[str, Any]:
     }
 
 
-def incident_detail_json(incident: Incident) -> dict[str, Any]:
+def incident_detail_json(incident: Incident, steps: Progress | None) -> dict[str, Any]:
     return {
-        **incident_json(incident),
+        **incident_json(incident, steps),
         "description": incident.description,
         "timeline": [timeline_entry_json(e) for e in incident.timeline],
         "watchers": [w.email for w in incident.watchers],

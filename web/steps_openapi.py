@@ -38,12 +38,13 @@ PATHS: dict[str, Any] = {
         "post": {
             "summary": "Tick a request's fulfilment step off, or undo it (agent or admin tokens)",
             "description": "A request gets its type's steps as it opens. Each tick is on the timeline; the same "
-            "again changes nothing.",
+            "again changes nothing. A resolved request's steps are still ticked; a closed one's are not (409: "
+            "reopen it first).",
             "operationId": "tickRequestStep",
             "requestBody": body(_TICK),
             "responses": {
                 "200": answer(_STEPS, "The request's steps as they are now."),
-                **errors(400, 401, 403, 404, 503),
+                **errors(400, 401, 403, 404, 409, 503),
             },
         },
     },

@@ -19,7 +19,7 @@ from hub.db import Database
 from hub.domain import InboundEvent
 from hub.errors import BadField
 from hub.intake import Intake, Raw
-from hub.models import TimelineEntry
+from hub.models import Incident, TimelineEntry
 from tests.docs import fenced, run_as_printed
 from tests.hub.commands import refused, run
 from tests.staff import agents
@@ -201,6 +201,64 @@ def test_the_command_line_ticks_a_step_off_and_undoes_it(runner: CliRunner, db: 
     run(runner, "incident", "step", ref, "3", "undo", "--as", "ann@example.com")
     assert timeline(db, incident_id) == ["Step done: Hand it over", "Step not done after all: Hand it over"]
     assert "has no step 9" in refused(runner, "incident", "step", ref, "9", "done", "--as", "ann@example.com")
+
+
+def now_status(db: Database, incident_id: int, status: str) -> None:
+    with db.transaction() as session:
+        incident = session.get(Incident, incident_id)
+        assert incident is not None
+        incident.status = status
+
+
+def test_a_closed_requests_page_offers_no_tick_and_refuses_one_saying_to_reopen_it(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database, intake: Intake
+) -> None:
+    laptop(db)
+    incident_id = opened(intake)
+    log_in(client, make_user(email="ann@example.com", role="agent"))
+    token = csrf_token(client.get(f"/incidents/INC-{incident_id}").get_data(as_text=True))
+    now_status(db, incident_id, "closed")
+    page = client.get(f"/incidents/INC-{incident_id}").get_data(as_text=True)
+    assert "Hand it over" in page and "aria-pressed" not in page
+    fields = {"csrf_token": token, "step": "1", "done": "yes"}
+    said = client.post(f"/incidents/INC-{incident_id}/step", data=fields, follow_redirects=True)
+    assert f"INC-{incident_id} is closed; reopen it first to tick its steps" in said.get_data(as_text=True)
+    assert timeline(db, incident_id) == []
+
+
+def test_the_api_refuses_a_step_of_a_closed_request_with_409_as_other_refused_actions(
+    client: FlaskClient, db: Database, intake: Intake
+) -> None:
+    laptop(db)
+    incident_id = opened(intake)
+    now_status(db, incident_id, "closed")
+    with db.transaction() as session:
+        headers = bearer(accounts.create_token(session, name="bot", role="agent"))
+    answer = client.post(f"/api/v1/incidents/INC-{incident_id}/steps/1", json={"done": True}, headers=headers)
+    assert answer.status_code == 409 and answer.json == {
+        "error": f"INC-{incident_id} is closed; reopen it first to tick its steps"
+    }
+
+
+def test_a_resolved_requests_steps_are_still_ticked_off(client: FlaskClient, db: Database, intake: Intake) -> None:
+    laptop(db)
+    incident_id = opened(intake)
+    now_status(db, incident_id, "resolved")
+    with db.transaction() as session:
+        headers = bearer(accounts.create_token(session, name="bot", role="agent"))
+    answer = client.post(f"/api/v1/incidents/INC-{incident_id}/steps/1", json={"done": True}, headers=headers)
+    assert answer.status_code == 200 and timeline(db, incident_id) == ["Step done: Order it"]
+
+
+def test_the_command_line_refuses_a_step_of_a_closed_request_saying_to_reopen_it(
+    runner: CliRunner, db: Database, intake: Intake
+) -> None:
+    laptop(db)
+    agents(db, "ann@example.com")
+    incident_id = opened(intake)
+    now_status(db, incident_id, "closed")
+    said = refused(runner, "incident", "step", f"INC-{incident_id}", "1", "undo", "--as", "ann@example.com")
+    assert f"INC-{incident_id} is closed; reopen it first to tick its steps" in said
 
 
 def test_the_command_line_sets_and_clears_a_types_steps(runner: CliRunner) -> None:
