@@ -3,9 +3,10 @@ the request on, as service desks do, in the transaction that records the decisio
 
 - A rejection resolves the request as an agent's resolve would (hub/triage.py::status_change, on the decision's
   session: the same checks, clocks and mail), with the resolution "Not approved by <approver>: <comment>", so the
-  requester gets the usual resolution mail saying why, and their request's page says "Not approved"
-  (hub/request_links.py::says). Only while it is open (acknowledged and waiting count); one resolved or closed
-  meanwhile stays as it is, and its timeline says so.
+  requester gets the usual resolution mail saying why, and marks it `not_approved`, so their request's page says
+  "Not approved" (hub/request_links.py::says) from the record, never from the words (an agent may type them), until
+  it is reopened. Only while it is open (acknowledged and waiting count); one resolved or closed meanwhile stays as
+  it is, and its timeline says so.
 - An approval tells the requester their request goes ahead (`requester_approved`), under the rule every automatic
   mail to a requester follows (hub/requester_mail_gate.py) and the outbox's caps.
 
@@ -22,11 +23,12 @@ from hub import notices, recipients, triage
 from hub.agent_action import Actor, Mail
 from hub.models import Incident
 from hub.outbox import entry, owe
-from hub.request_links import NOT_APPROVED
 from hub.statements import INSERT_TIMELINE
 
 #: Statuses a rejection resolves from: those an agent may resolve from.
 RESOLVABLE = triage.TRANSITIONS["resolve"][0]
+#: How the resolution of a request its approver rejected begins: "Not approved by boss@example.com: Not this quarter".
+NOT_APPROVED = "Not approved by "
 
 
 def not_approved(approver: str, comment: str) -> str:
@@ -36,11 +38,13 @@ def not_approved(approver: str, comment: str) -> str:
 
 def rejected(session: Session, incident: Incident, approver: str, comment: str, mail: Mail) -> None:
     """Resolve the request its type's approver rejected, as they would have (they are the actor: the timeline says
-    "Resolved by" them, and they are not mailed their own resolution); or, when it was resolved or closed
+    "Resolved by" them, and they are not mailed their own resolution), marked `not_approved` (every reopening
+    clears it: hub/triage.py, hub/statements.py's REOPEN and REOPEN_BY_ID); or, when it was resolved or closed
     meanwhile, leave it and say so on its timeline."""
     if incident.status in RESOLVABLE:
         triage.status_change(session, incident.id, "resolve", Actor(approver), mail,
                              resolution=not_approved(approver, comment))  # fmt: skip
+        incident.not_approved = True
         return
     summary = f"{incident.ref} was {incident.status} already, so the rejection leaves it as it is"
     data = {"by": approver, "status": incident.status}

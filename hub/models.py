@@ -157,6 +157,10 @@ class Incident(Base):
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
     resolution: Mapped[str | None] = mapped_column(Text)  # how it was resolved, by whoever resolved it by hand
+    # Its latest resolution was its request type's approver saying no (hub/approval_outcome.py sets it as it
+    # resolves; every reopening clears it), so the requester is told "Not approved" (hub/request_links.py::says):
+    # from the record, not from the resolution's words, which anyone resolving may type.
+    not_approved: Mapped[bool] = mapped_column(Boolean, server_default=false())
     labels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     acknowledged_at: Mapped[datetime | None]  # first acknowledgement or reply by a person (MTTA)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"))

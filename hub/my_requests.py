@@ -106,7 +106,9 @@ def listing(session: Session, claim: Claim, now: datetime) -> Listing:
     last_change = func.coalesce(updated, Incident.last_seen).label("last_change")
     current = or_(Incident.status.not_in(_DONE), Incident.resolved_at >= now - RECENT)
     rows = session.execute(
-        select(Incident.id, Incident.title, Incident.status, Incident.merged_into_id, Incident.resolution, last_change)
+        select(
+            Incident.id, Incident.title, Incident.status, Incident.merged_into_id, Incident.not_approved, last_change
+        )
         .where(Incident.id.in_(shown), current)
         .order_by(last_change.desc(), Incident.id.desc())
         .limit(SHOWN)
@@ -123,12 +125,12 @@ def listing(session: Session, claim: Claim, now: datetime) -> Listing:
                 merged_into,
                 outcome := became.get(incident_id),
                 awaiting_approval=incident_id in awaiting,
-                resolution=resolution,
+                not_approved=not_approved,
             ),
             at,
             outcome.says if outcome is not None else None,
         )
-        for incident_id, title, status, merged_into, resolution, at in rows
+        for incident_id, title, status, merged_into, not_approved, at in rows
     )
     return Listing(claim.person, listed, total - len(listed))
 

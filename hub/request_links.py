@@ -91,23 +91,21 @@ AWAITING_APPROVAL = ("Waiting for approval", "Someone has to approve your reques
                      "you know how it goes.")  # fmt: skip
 
 
-#: How the resolution of a request its type's approver rejected begins (hub/approval_outcome.py writes it: "Not
-#: approved by boss@example.com: Not this quarter"), and what the requester is told of such a request, resolved or
-#: closed; its page shows the resolution, which says why.
-NOT_APPROVED = "Not approved by "
+#: What the requester is told of a request its type's approver rejected, resolved or closed since
+#: (`incidents.not_approved`, set by hub/approval_outcome.py); its page shows the resolution, which says why.
 REJECTED = ("Not approved", "The person who approves such requests said no, so the desk will not go ahead with it. "
             "For anything new, write to us again.")  # fmt: skip
 
 
 def says(
     status: str, merged_into: int | None, outcome: Outcome | None = None, *, awaiting_approval: bool = False,
-    resolution: str | None = None,
+    not_approved: bool = False,
 ) -> tuple[str, str]:  # fmt: skip
     """(label, explanation): where a request stands, in the requester's words (its page, their list of requests).
     One merged into someone else's request names the reference it is followed under now (`outcome`'s, else the one
     it was merged into), as the mail about the merge did, and nothing more of it. `awaiting_approval`: an approval
     is pending on it, said while it is open or acknowledged (waiting on them, they have something to do first).
-    `resolution`: its own, which says when a rejection resolved it (NOT_APPROVED)."""
+    `not_approved`: its latest resolution was its approver's no (`incidents.not_approved`)."""
     if merged_into is not None:
         into = outcome.ref if outcome is not None else format_ref(merged_into)
         return "Merged", (
@@ -116,7 +114,7 @@ def says(
         )
     if awaiting_approval and status in ("open", "acknowledged"):
         return AWAITING_APPROVAL
-    if status in ("resolved", "closed") and (resolution or "").startswith(NOT_APPROVED):
+    if status in ("resolved", "closed") and not_approved:
         return REJECTED
     return SAYS.get(status, (status.capitalize(), ""))
 
@@ -258,7 +256,7 @@ def view(session: Session, claim: Claim, newest_part: Callable[[str], str | None
     passed in by the page); by default nothing is cut."""
     incident = current_incident(session, claim)
     outcome = outcomes(session, [incident.id]).get(incident.id) if incident.merged_into_id is not None else None
-    label, explanation = says(incident.status, incident.merged_into_id, outcome, resolution=incident.resolution,
+    label, explanation = says(incident.status, incident.merged_into_id, outcome, not_approved=incident.not_approved,
                               awaiting_approval=_awaiting_approval(session, incident.id))  # fmt: skip
     done = outcome.done if outcome is not None else incident.status in ("resolved", "closed")
     resolved_at, resolution = (

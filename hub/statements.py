@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, delete, func, insert, null, select, update
+from sqlalchemy import Table, bindparam, case, delete, false, func, insert, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.models import (
@@ -176,7 +176,13 @@ _LATEST_RESOLVED_WITH_KEY = (
 REOPEN = Prepared(
     update(INCIDENTS)
     .where(INCIDENTS.c.id == _LATEST_RESOLVED_WITH_KEY)
-    .values(status="open", resolved_at=null(), occurrences=INCIDENTS.c.occurrences + 1, last_seen=bindparam("now"))
+    .values(
+        status="open",
+        resolved_at=null(),
+        not_approved=false(),
+        occurrences=INCIDENTS.c.occurrences + 1,
+        last_seen=bindparam("now"),
+    )
     .returning(INCIDENTS.c.id, INCIDENTS.c.occurrences, INCIDENTS.c.title, INCIDENTS.c.assignee),
     ("key", "integration", "since", "now"),
 )
@@ -185,7 +191,7 @@ REOPEN = Prepared(
 REOPEN_BY_ID = Prepared(
     update(INCIDENTS)
     .where(INCIDENTS.c.id == bindparam("incident"), INCIDENTS.c.status == "resolved")
-    .values(status="open", resolved_at=null(), last_seen=bindparam("now"))
+    .values(status="open", resolved_at=null(), not_approved=false(), last_seen=bindparam("now"))
     .returning(INCIDENTS.c.id, INCIDENTS.c.occurrences, INCIDENTS.c.title, INCIDENTS.c.assignee),
     ("incident", "now"),
 )

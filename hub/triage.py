@@ -126,8 +126,8 @@ def status_change(
         incident.acknowledged_at = now
     if status == "resolved":
         incident.resolved_at, incident.resolution = now, resolution
-    elif status == "open":
-        incident.resolved_at, incident.resolution = None, None
+    elif status == "open":  # what it was resolved as no longer holds (hub/approval_outcome.py: not approved)
+        incident.resolved_at, incident.resolution, incident.not_approved = None, None, False
     summary = f"{_past(action).capitalize()} by {actor.name}"
     owed: list[notices.Notice] = []
     notes: list[dict[str, Any]] = []

@@ -72,18 +72,29 @@ def token_required(permission: str) -> Callable[[Callable[..., Response]], Calla
     return decorate
 
 
-def incident_number(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Decorate an API view on `/incidents/<ref>...`: 404 when `ref` names no incident (`INC-7x` is not INC-7),
-    else the view is called with the incident's `number` as well, so each endpoint answers a bad ref alike."""
+View = Callable[..., Response]
 
-    @wraps(view)
-    def wrapper(*args: Any, ref: str, **kwargs: Any) -> Response:
-        number = incident_id(ref)
-        if number is None:
-            return json_error(404, f"no incident {ref!r}")
-        return view(*args, ref=ref, number=number, **kwargs)
 
-    return wrapper
+def numbered(part: str, what: str, parse: Callable[[str], int | None]) -> Callable[[View], View]:
+    """Decorate an API view whose path names a row by its `part` (`<ref>`, `<approval_id>`): 404 "no <what> ..."
+    when `parse` finds no id in it, else the view is called with the row's `number` as well, so each endpoint on
+    that path answers a bad one alike. The row itself is the view's to look up: its transaction reads it."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Response:
+            number = parse(kwargs[part])
+            if number is None:
+                return json_error(404, f"no {what} {kwargs[part]!r}")
+            return view(*args, number=number, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+#: An API view on `/incidents/<ref>...`: `INC-7` or `7` (`INC-7x` is not INC-7).
+incident_number = numbered("ref", "incident", incident_id)
 
 
 @bp.get("/incidents")

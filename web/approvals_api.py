@@ -18,7 +18,7 @@ from hub.approvals import Approval
 from hub.models import Incident
 from hub.numbers import row_id
 from web.acting import acting_db
-from web.api import incident_number, token_required, triaged
+from web.api import incident_number, numbered, token_required, triaged
 from web.incident_actions import mail_settings
 from web.permissions import MANAGE_USERS, VIEW_INCIDENTS, WORK_INCIDENTS
 from web.responses import json_error, json_response
@@ -54,13 +54,15 @@ def ask(ref: str, number: int) -> Response:
                                            mail_settings()), 201)  # fmt: skip
 
 
+#: An API view on `/approvals/<approval_id>...`: its id as the incident's approvals list it.
+approval_number = numbered("approval_id", "approval", row_id)
+
+
 @bp.post("/approvals/<approval_id>/decision")
 @token_required(MANAGE_USERS)
-def decide(approval_id: str) -> Response:
+@approval_number
+def decide(approval_id: str, number: int) -> Response:
     """Record the approver's decision for them (admin tokens): `approver` must be the person asked."""
-    number = row_id(approval_id)
-    if number is None:
-        return json_error(404, f"no approval {approval_id!r}")
     body = _body({"decision", "approver"}, {"comment"}, _DECIDE)
     if isinstance(body, Response):
         return body
@@ -71,11 +73,9 @@ def decide(approval_id: str) -> Response:
 
 @bp.post("/approvals/<approval_id>/withdraw")
 @token_required(WORK_INCIDENTS)
-def withdraw(approval_id: str) -> Response:
+@approval_number
+def withdraw(approval_id: str, number: int) -> Response:
     """Withdraw a pending approval; 409 once it was decided."""
-    number = row_id(approval_id)
-    if number is None:
-        return json_error(404, f"no approval {approval_id!r}")
     actor = Actor(g.principal.name)
     return _answered(lambda: approvals.withdraw(acting_db(), number, actor, mail_settings()))
 

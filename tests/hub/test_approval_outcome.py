@@ -106,6 +106,43 @@ def test_a_request_resolved_otherwise_is_said_resolved(db: Database, intake: Int
         assert request_links.view(session, Claim(incident_id, REQUESTER)).label == "Resolved"
 
 
+def label(db: Database, incident_id: int) -> tuple[str, str]:
+    """What the requester's page and their list call the request."""
+    with db.read() as session:
+        page = request_links.view(session, Claim(incident_id, REQUESTER))
+        [listed] = my_requests.listing(session, Claim(0, REQUESTER), utcnow()).requests
+    return page.label, listed.label
+
+
+@pytest.mark.usefixtures("laptops")
+def test_an_agent_typing_the_rejections_words_resolves_it_as_any_resolution(db: Database, intake: Intake) -> None:
+    incident_id, _ = requested(intake)
+    triage.change_status(db, incident_id, "resolve", AGENT, MAIL, resolution=f"Not approved by {MANAGER}: budget")
+    assert label(db, incident_id) == ("Resolved", "Resolved")
+
+
+@pytest.mark.usefixtures("laptops")
+def test_a_rejected_request_reopened_and_resolved_again_is_said_resolved(db: Database, intake: Intake) -> None:
+    incident_id, asked = requested(intake)
+    approvals.decide(db, asked.id, "reject", "Not this quarter", Actor(MANAGER), MAIL)
+    triage.change_status(db, incident_id, "reopen", AGENT, MAIL)
+    triage.change_status(db, incident_id, "resolve", AGENT, MAIL, resolution="Approved after all; Dana has one")
+    assert label(db, incident_id) == ("Resolved", "Resolved")
+
+
+@pytest.mark.usefixtures("laptops")
+def test_a_rejected_request_its_requester_reopens_by_replying_is_no_longer_said_not_approved(
+    db: Database, intake: Intake
+) -> None:
+    incident_id, asked = requested(intake)
+    approvals.decide(db, asked.id, "reject", "Not this quarter", Actor(MANAGER), MAIL)
+    reply = InboundEvent(source="email", title="Re: A laptop for Dana", requester=REQUESTER, thread_ref=incident_id,
+                         message_id="<again@example.org>", in_reply_to=("<laptop@example.org>",))  # fmt: skip
+    intake.record(Raw(source="email", content_type="message/rfc822", body=b"Subject: Re\r\n\r\nPlease?"), reply)
+    reopened = incident(db, incident_id)
+    assert (reopened.status, reopened.not_approved) == ("open", False)
+
+
 @pytest.mark.usefixtures("laptops")
 def test_a_rejection_resolves_a_request_waiting_on_its_requester(db: Database, intake: Intake) -> None:
     incident_id, asked = requested(intake)

@@ -344,3 +344,35 @@ def test_0051_leaves_every_policy_there_for_both_kinds_and_its_downgrade_drops_t
     command.downgrade(alembic_config(database_url), "0050")
     assert "kind" not in {c["name"] for c in inspect(db.engine).get_columns("sla_policies")}
     db.dispose()
+
+
+@pytest.mark.empty_database
+def test_0058_marks_only_requests_a_request_types_approver_rejected_and_its_downgrade_drops_the_mark(
+    database_url: str,
+) -> None:
+    """Of three requests resolved "Not approved by boss@...", only the one with the boss's rejection of its type's
+    approval on it was their no: the others' words were typed (no approval; an agent's own approval, no type)."""
+    db = Database.connect(database_url)
+    upgrade(db.engine, "0057")
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO users (id, email, password_hash, role, active, created_at, "
+                          "timeline_newest_first) VALUES (1, 'boss@example.com', 'x', 'viewer', true, "
+                          "CURRENT_TIMESTAMP, false)"))  # fmt: skip
+        conn.execute(text("INSERT INTO request_types (id, name, summary, description, questions, active, position, "
+                          "created_at) VALUES (1, 'Laptop', '', '', '[]', true, 0, CURRENT_TIMESTAMP)"))  # fmt: skip
+        for number, type_id in ((1, 1), (2, None), (3, None)):
+            conn.execute(text("INSERT INTO incidents (id, title, description, status, priority, severity, source, "
+                              "occurrences, first_seen, last_seen, labels, resolution) VALUES (:id, 'Laptop', '', "
+                              "'resolved', 3, 'unknown', 'email', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '{}', "
+                              "'Not approved by boss@example.com: no')"), {"id": number})  # fmt: skip
+            if number != 3:
+                conn.execute(text("INSERT INTO approvals (incident_id, approver_id, note, state, comment, asked_at, "
+                                  "request_type_id) VALUES (:id, 1, '', 'rejected', 'no', CURRENT_TIMESTAMP, :type)"),
+                             {"id": number, "type": type_id})  # fmt: skip
+    upgrade(db.engine, "0058")
+    with db.engine.connect() as conn:
+        marked = conn.execute(text("SELECT id FROM incidents WHERE not_approved")).scalars().all()
+    assert marked == [1]
+    command.downgrade(alembic_config(database_url), "0057")
+    assert "not_approved" not in {c["name"] for c in inspect(db.engine).get_columns("incidents")}
+    db.dispose()
