@@ -42,7 +42,7 @@ def incident_approval() -> None:
 def approval_ask(ref: str, approver: str, note: str, actor: str) -> None:
     """Ask a person to approve incident REF: they are mailed it with a link to approve or reject it.
 
-    A pending approval does not pause the SLA clocks (`switchboard incident wait` does).
+    While it is pending, the incident's SLA clocks stand still, as while it waits on its requester.
 
     Example: switchboard incident approval ask INC-7 --approver boss@example.com --note "Within budget?"
     --as ann@example.com

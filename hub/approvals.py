@@ -8,8 +8,9 @@ the mail it owes through the outbox. Asking mails the approver a signed link to 
 (hub/approval_links.py); a decision mails whoever asked, or the assignee (a group's active members) when no user
 did, as when the intake asks a request type's approver (hub/request_approvals.py, through `record_asked`), whose
 answer also moves the request on (hub/approval_outcome.py: a rejection resolves it, an approval tells its
-requester); withdrawing mails the approver that it is no longer needed. A pending approval does not pause SLA
-clocks: an agent who wants them paused sets the incident waiting.
+requester); withdrawing mails the approver that it is no longer needed. While an approval is pending the
+incident's SLA clocks stand still, as while it waits on its requester: the time a manager takes to say yes is not
+the desk's. Each action ends by asking `hub.sla.settle`, which pauses or runs them as hub/sla_holds.py says.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Connection, Select, and_, exists, insert, select
 from sqlalchemy.orm import Session, aliased
 
-from hub import approval_outcome, notices, recipients
+from hub import approval_outcome, notices, recipients, sla
 from hub.agent_action import Actor, Mail, NoSuchPart, NotTheirs, TriageError, locked, refuse_when
 from hub.db import Database
 from hub.domain import format_ref
@@ -199,13 +200,14 @@ class AskedAbout:
 def record_asked(
     conn: Connection, about: AskedAbout, approver_id: int, approver: str, asked_by: int | None, note: str, *,
     by: str, summary: str, mail: Mail | recipients.Sender, data: dict | None = None,
-    request_type_id: int | None = None,
+    request_type_id: int | None = None, held_from: datetime | None = None,
 ) -> tuple[int, datetime]:  # fmt: skip
     """Write a pending approval of `approver`, its timeline entry (`summary`, with `data`) and the mail asking them,
     in the caller's transaction: an agent's `ask`, and the intake opening a request whose type names an approver
     (hub/request_approvals.py). `asked_by`: the asking user's id, None when no person asked; `by`: who asks, as
     the mail says it; `request_type_id`: the request type asking, whose approver's answer moves the request on.
-    Returns the approval's id and when it was asked."""
+    The SLA clocks stand still from `held_from` (the request's opening), else from now. Returns the approval's id
+    and when it was asked."""
     asked_at = utcnow()
     approval_id = conn.execute(
         insert(ApprovalRow)
@@ -222,6 +224,7 @@ def record_asked(
     # Asked on purpose, once per person at a time: never held back by the automatic mail caps.
     owe(conn, about.incident_id, [owed], also=[entry(about.incident_id, "approval", summary, data=said)],
         automatic=False)  # fmt: skip
+    sla.settle(conn, about.incident_id, held_from or asked_at)
     return approval_id, asked_at
 
 
@@ -265,6 +268,8 @@ def decide(
                 approval_outcome.rejected(session, incident, approver, comment, mail)
             else:
                 approval_outcome.approved(conn, incident.id, told=[approver, *told], mail=mail)
+        session.flush()  # the clocks read the approval as decided
+        sla.settle(conn, incident.id, row.decided_at)
         return _value(row, approver, asker)
 
 
@@ -291,6 +296,8 @@ def withdraw(
         # Like the asking it takes back: on purpose, once per approval, never held back by the automatic mail caps.
         owe(session.connection(), incident.id, owed, also=[entry(incident.id, "approval", summary, data=data)],
             automatic=False)  # fmt: skip
+        session.flush()  # the clocks read the approval as withdrawn
+        sla.settle(session.connection(), incident.id, row.decided_at)
         return _value(row, approver, asker)
 
 

@@ -11,6 +11,8 @@ approval was asked and why, so the agent who takes it asks someone else.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Connection
 
 from hub.approvals import AskedAbout, record_asked
@@ -20,9 +22,10 @@ from hub.request_types import Routing
 from hub.statements import INSERT_TIMELINE
 
 
-def ask_on_opening(conn: Connection, requested: Routing, about: AskedAbout, sender: Sender) -> None:
-    """Ask the request type's approver to approve the request just opened, in the intake's transaction; when they
-    were deactivated, say on its timeline that no one was asked. Nothing for a type without an approver."""
+def ask_on_opening(conn: Connection, requested: Routing, about: AskedAbout, sender: Sender, opened: datetime) -> None:
+    """Ask the request type's approver to approve the request just opened (at `opened`), in the intake's
+    transaction, its SLA clocks standing still from its opening; when they were deactivated, say on its timeline
+    that no one was asked. Nothing for a type without an approver."""
     if requested.approver_id is None or requested.approver is None:
         return
     why = f"{requested.name} requests need it"
@@ -37,4 +40,4 @@ def ask_on_opening(conn: Connection, requested: Routing, about: AskedAbout, send
     record_asked(conn, about, requested.approver_id, requested.approver, None, f"{why}.",
                  by=f"The request type {requested.name}", summary=f"Approval asked of {requested.approver} ({why})",
                  mail=sender, data={"by": None, "request_type": requested.name},
-                 request_type_id=requested.id)  # fmt: skip
+                 request_type_id=requested.id, held_from=opened)  # fmt: skip

@@ -1,6 +1,7 @@
 """SLA clocks on incidents: started when one opens, re-planned when its priority changes, stopped by the first
-response and the resolution, paused while it waits on the requester (each completed wait kept, hub/sla_waits.py,
-so a re-plan keeps it too), and swept for warnings and breaches.
+response and the resolution, paused while it waits on the requester or an approval (hub/sla_holds.py says what
+holds them; each completed wait kept, hub/sla_waits.py, so a re-plan keeps it too), and swept for warnings and
+breaches.
 
 Due times live in indexed columns of `incidents`; `sla_next_at` is the next instant anything can happen to an
 incident's clocks, so the sweep (run by the dispatcher's upkeep) reads only the incidents that are due, with one
@@ -59,6 +60,8 @@ from hub.sla_clocks import (
     updates_at_resolution,
     views,
 )
+from hub.sla_holds import APPROVAL_PENDING, holding
+from hub.sla_holds import WAITING as WAITING  # the status of an incident that waits on its requester
 from hub.statements import INCIDENTS, INSERT_EVENT, INSERT_TIMELINE
 
 if TYPE_CHECKING:
@@ -66,8 +69,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("switchboard.sla")
 
-#: The status of an incident that waits on its requester: its SLA clocks stand still.
-WAITING = "waiting"
 #: How many due incidents one sweep transaction handles (it loops until none are left).
 SWEEP_BATCH = 500
 
@@ -197,8 +198,11 @@ def clocks_of(row: Row[Any] | Any) -> Clocks:
     )
 
 
-def _row(conn: Connection, incident_id: int) -> Row[Any]:
-    row = conn.execute(select(*_ROW).where(INCIDENTS.c.id == incident_id)).first()
+def _row(conn: Connection, incident_id: int, *, holds: bool = False) -> Row[Any]:
+    """The incident's clock columns; with `holds`, whether an approval is pending on it too (`approval_pending`),
+    for `holding`, in the same statement."""
+    columns = (*_ROW, APPROVAL_PENDING) if holds else _ROW
+    row = conn.execute(select(*columns).where(INCIDENTS.c.id == incident_id)).first()
     if row is None:
         raise BadInput(f"there is no incident {format_ref(incident_id)}")
     return row
@@ -216,19 +220,25 @@ def refresh(
 
     Warnings and breaches not yet announced stay due for the sweep; a stopped clock drops out. The first response
     starts the next-update clock, a resolution stops it and a reopening of an answered incident starts it again
-    from now (`book` saves reading the policies again when the caller has them). An incident that left `waiting`
-    other than by resuming (resolved while it waited) ends its wait now, as `resume` would: else the resolution
-    would be judged against due times the wait never moved, and a reopening would leave the clocks paused for good.
+    from now (`book` saves reading the policies again when the caller has them). Paused clocks nothing holds any
+    more (`holding`: resolved while it waited or awaited an approval) end their wait now, as `resume` would: else
+    the resolution would be judged against due times the wait never moved, and a reopening would leave the clocks
+    paused for good. Running clocks something holds (reopened with an approval still pending) pause now, said on
+    the timeline.
     """
     now = now or utcnow()
-    row = _row(conn, incident_id)
+    row = _row(conn, incident_id, holds=True)
     if row.sla_policy_id is None:
         return
     clocks = clocks_of(row)
-    if row.sla_paused_at is not None and row.status != WAITING:
+    hold = holding(row.status, row.approval_pending)
+    if row.sla_paused_at is not None and hold is None:
         book = book or SlaBookCache().current(conn)
         clocks = resumed(clocks, book.calendar(row.sla_policy_id), now)
         sla_waits.record(conn, incident_id, row.sla_paused_at, now)
+    elif row.sla_paused_at is None and hold is not None:
+        clocks = replace(clocks, paused_at=now)
+        INSERT_TIMELINE.execute(conn, entry(incident_id, "sla", f"SLA clocks paused: {hold}"))
     clocks = updates_at_resolution(clocks)
     if clocks.responded_at is not None and clocks.update_due_at is None and clocks.resolved_at is None:
         policy = (book or SlaBookCache().current(conn)).by_id.get(row.sla_policy_id)
@@ -278,9 +288,10 @@ def replan(
     before: PolicySpec | None = None,
 ) -> Replanned:
     """Pick the policy again (priority, service, category or kind changed, or its policy changed or went) and plan the
-    clocks from the opening, standing still through every wait on the requester that ended since (counted on the
-    new policy's calendar) and from the start of the one in progress. The timeline says so when the policy or a
-    due time moved (and `why`, when given); with `why`, it says so too when the clocks stop for want of a policy.
+    clocks from the opening, standing still through every wait on the requester or an approval that ended since
+    (counted on the new policy's calendar) and from the start of the one in progress. The timeline says so when the
+    policy or a due time moved (and `why`, when given); with `why`, it says so too when the clocks stop for want
+    of a policy.
 
     `before` is the policy as it was when the clocks were planned, for a change to the policy itself: when the
     incident stays under it and nothing the clocks go by changed (its calendar, targets and warning share), its
@@ -290,7 +301,7 @@ def replan(
     The new plan's warnings and breaches that already lie in the past are announced by the next sweep.
     """
     now = now or utcnow()
-    row = _row(conn, incident_id)
+    row = _row(conn, incident_id, holds=True)
     policy = pick_policy(book.policies, facts_of(row.priority, row.service, row.category, row.labels, row.kind))
     because = f" ({why})" if why else ""
     # A removed policy's incidents have lost the reference already (ON DELETE SET NULL): `before` names it.
@@ -304,9 +315,13 @@ def replan(
         return Replanned(policy, moved=False)
     # Through every completed wait the new plan stands still, on its own calendar; still waiting, it stands still
     # from the same moment, and resuming moves it on. A missed next update stays missed.
+    # Clocks that no policy ran till now start paused while something holds them (hub/sla_holds.py).
+    paused_at = row.sla_paused_at
+    if paused_at is None and row.resolved_at is None and holding(row.status, row.approval_pending) is not None:
+        paused_at = now
     waits = sla_waits.completed(conn, incident_id)
     clocks = replace(start_clocks(policy, row.first_seen, waits), responded_at=row.acknowledged_at,
-                     resolved_at=row.resolved_at, paused_at=row.sla_paused_at,
+                     resolved_at=row.resolved_at, paused_at=paused_at,
                      update_missed_at=row.sla_update_missed_at)  # fmt: skip
     if clocks.responded_at is not None:
         if before is not None and _update_terms(policy) == _update_terms(before):
@@ -334,52 +349,79 @@ def _clock_terms(policy: PolicySpec) -> tuple[object, ...]:
     return (policy.first_response, policy.resolution, *_update_terms(policy))
 
 
-# -- waiting on the requester -----------------------------------------------------------------------------------
+# -- what holds the clocks: waiting on the requester, an approval pending (hub/sla_holds.py) ----------------------
 
 
 def pause(conn: Connection, incident_id: int, now: datetime | None = None) -> None:
-    """Stop the clocks where they are (the incident now waits on its requester)."""
-    now = now or utcnow()
-    row = _row(conn, incident_id)
+    """Stop the clocks where they are (the incident now waits on its requester or an approval)."""
+    _pause(conn, _row(conn, incident_id), now or utcnow())
+
+
+def _pause(conn: Connection, row: Row[Any], now: datetime) -> None:
     if row.sla_policy_id is None or row.sla_paused_at is not None:
         return
     clocks = replace(clocks_of(row), paused_at=now)
-    _store(conn, incident_id, row.service, row.sla_policy_id, clocks, now, after=None)
+    _store(conn, row.id, row.service, row.sla_policy_id, clocks, now, after=None)
 
 
 def resume(conn: Connection, book: SlaBook, incident_id: int, now: datetime | None = None) -> None:
     """Run the clocks again: every warning and due time still ahead moves on by the business time paused, and
     the wait is kept, so that a re-plan stands still through it too (hub/sla_waits.py)."""
-    now = now or utcnow()
-    row = _row(conn, incident_id)
+    _resume(conn, book, _row(conn, incident_id), now or utcnow())
+
+
+def _resume(conn: Connection, book: SlaBook, row: Row[Any], now: datetime) -> None:
     if row.sla_policy_id is None or row.sla_paused_at is None:
         return
     clocks = resumed(clocks_of(row), book.calendar(row.sla_policy_id), now)
-    _store(conn, incident_id, row.service, row.sla_policy_id, clocks, now, after=now, inclusive=True)
-    sla_waits.record(conn, incident_id, row.sla_paused_at, now)  # for a plan made again from the opening
+    _store(conn, row.id, row.service, row.sla_policy_id, clocks, now, after=now, inclusive=True)
+    sla_waits.record(conn, row.id, row.sla_paused_at, now)  # for a plan made again from the opening
+
+
+def settle(conn: Connection, incident_id: int, now: datetime | None = None, book: SlaBook | None = None) -> None:
+    """Pause or run the clocks as `holding` says, after an approval was asked, decided or withdrawn; the timeline
+    says so when they stop or run again (not when a resolution stopped them: that is said already). `now`: when
+    the hold began or ended (an approval asked as a request opens holds them from its opening)."""
+    now = now or utcnow()
+    row = _row(conn, incident_id, holds=True)
+    if row.sla_policy_id is None:
+        return
+    hold = holding(row.status, row.approval_pending)
+    if hold is not None and row.sla_paused_at is None:
+        _pause(conn, row, now)
+        INSERT_TIMELINE.execute(conn, entry(incident_id, "sla", f"SLA clocks paused: {hold}"))
+    elif hold is None and row.sla_paused_at is not None:
+        _resume(conn, book or SlaBookCache().current(conn), row, now)
+        if row.resolved_at is None:
+            INSERT_TIMELINE.execute(conn, entry(incident_id, "sla", "SLA clocks run again: no approval pending"))
 
 
 def wait_on_requester(conn: Connection, incident_id: int, actor: str) -> None:
     """Set an open or acknowledged incident to `waiting`: its SLA clocks stand still until it is resumed or the
-    requester replies by email."""
+    requester replies by email (and no approval holds them still)."""
     row = _row(conn, incident_id)
     if row.status not in OPEN_STATUSES:
         raise BadInput(f"{format_ref(incident_id)} is {row.status}; only open or acknowledged incidents can wait")
     conn.execute(update(INCIDENTS).where(INCIDENTS.c.id == incident_id).values(status=WAITING))
-    pause(conn, incident_id)
-    summary = f"Waiting on the requester (set by {actor}); SLA clocks paused"
+    _pause(conn, row, utcnow())
+    paused = "SLA clocks stay paused" if row.sla_paused_at is not None else "SLA clocks paused"
+    summary = f"Waiting on the requester (set by {actor}); {paused}"
     INSERT_TIMELINE.execute(conn, entry(incident_id, WAITING, summary, data={"by": actor}))
 
 
 def stop_waiting(conn: Connection, book: SlaBook, incident_id: int, why: str, now: datetime | None = None) -> bool:
-    """Back from `waiting` to open (acknowledged if it was): the clocks run again. False if it was not waiting."""
-    row = _row(conn, incident_id)
+    """Back from `waiting` to open (acknowledged if it was): the clocks run again, unless an approval pending still
+    holds them (`holding`). False if it was not waiting."""
+    row = _row(conn, incident_id, holds=True)
     if row.status != WAITING:
         return False
     status = "acknowledged" if row.acknowledged_at is not None else "open"
     conn.execute(update(INCIDENTS).where(INCIDENTS.c.id == incident_id).values(status=status))
-    resume(conn, book, incident_id, now)
-    INSERT_TIMELINE.execute(conn, entry(incident_id, status, f"No longer waiting ({why}); SLA clocks run again"))
+    hold = holding(status, row.approval_pending)
+    if hold is None:
+        _resume(conn, book, row, now or utcnow())
+    clocks = "SLA clocks run again" if hold is None else f"SLA clocks stay paused: {hold}"
+    INSERT_TIMELINE.execute(conn, entry(incident_id, status, f"No longer waiting ({why}); {clocks}"))
     return True
 
 

@@ -1,4 +1,5 @@
-"""The waits on the requester that paused an incident's SLA clocks and ended, kept for re-planning.
+"""The waits that paused an incident's SLA clocks and ended (on its requester, or an approval: hub/sla_holds.py),
+kept for re-planning.
 
 Resuming moves every due time on by the business time the wait lasted under the policy then in force; a plan
 made again from the opening (a new priority, a changed policy or calendar: `hub.sla.replan`) must stand still

@@ -47,7 +47,7 @@ PATHS: dict[str, Any] = {
         "post": {
             "summary": "Ask a person to approve the incident (agent or admin tokens)",
             "description": "The approver is mailed the incident with a link to approve or reject it without logging "
-            "in. A pending approval does not pause the SLA clocks.",
+            "in. While an approval is pending, the incident's SLA clocks stand still.",
             "operationId": "askApproval",
             "requestBody": body(
                 {
