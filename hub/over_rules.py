@@ -1,4 +1,4 @@
-"""What the intake lays over the rules' decision, said once for the intake and the rules' trials (pure).
+"""What the intake lays over the rules' decision, said once for the intake and the rules' trials (pure, but for `read`).
 
 An agent's choices for an incident logged by hand win; then a desk address's defaults for its mail (hub/desks.py)
 and a request type's for its requests (hub/request_types.py), each over catch-all rules only
