@@ -14,18 +14,23 @@ known host costs no query at all: the revision is read with the rule book's, onc
 since the last change costs a lookup on the unique index of `name_key` (and one for its other name when that
 misses), and none at all in an installation that
 never stored a CI (its revision is still 0), where every new alert would otherwise name a host to look up.
+
+The rules' trials decide many events at once, so they read every active CI once per run instead (`active`, an
+`ActiveCis`); both find a name by the same rule, `matched`.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from sqlalchemy import Connection, bindparam, select
 
 from hub.cis import CI_REVISION, name_key
+from hub.domain import Decision, InboundEvent
 from hub.models import ConfigurationItem
 from hub.prefix_match import in_range, upper_bound
 from hub.prepared import Prepared
@@ -75,6 +80,11 @@ def named_in(labels: Mapping[str, str]) -> str | None:
         if value:
             return value
     return None
+
+
+def named_by(decision: Decision, event: InboundEvent) -> str | None:
+    """The CI name a rule set, else the one the event's labels give."""
+    return decision.ci or named_in(event.labels)
 
 
 def without_port(address: str) -> str:
@@ -131,16 +141,59 @@ class CiLinks:
 
 def lookup(conn: Connection, key: str) -> Linked | None:
     """The active CI of the name `key` (see name_key), or of the same host's other name (the module's docstring)."""
-    row = _ACTIVE.first(conn, {"key": key})
-    if row is None and not _is_ip(key):
+
+    def exact(name: str) -> Linked | None:
+        row = _ACTIVE.first(conn, {"key": name})
+        return Linked(*row) if row is not None else None
+
+    def under_a_domain(short: str) -> list[Linked]:
+        prefix = short + "."
+        return [Linked(*row) for row in _UNDER_A_DOMAIN.execute(conn, {"prefix": prefix, "after": upper_bound(prefix)})]
+
+    return matched(key, exact, under_a_domain)
+
+
+def matched(
+    key: str, exact: Callable[[str], Linked | None], under_a_domain: Callable[[str], Sequence[Linked]]
+) -> Linked | None:
+    """Which CI the name `key` is, given the active CI of an exact name key and (at least two of) those named
+    `short.<domain>`: the one rule of names, for a lookup in the database and one in `ActiveCis` alike (pure)."""
+    found = exact(key)
+    if found is None and not _is_ip(key):
         short, dot, _domain = key.partition(".")
         if dot and short:
-            row = _ACTIVE.first(conn, {"key": short})
+            found = exact(short)
         elif not dot:
-            prefix = key + "."
-            rows = _UNDER_A_DOMAIN.execute(conn, {"prefix": prefix, "after": upper_bound(prefix)}).fetchall()
-            row = tuple(rows[0]) if len(rows) == 1 else None
-    return Linked(*row) if row is not None else None
+            under = under_a_domain(key)
+            found = under[0] if len(under) == 1 else None
+    return found
+
+
+@dataclass(frozen=True)
+class ActiveCis:
+    """Every active CI, by name key and by the short name before its first dot (two at most, all `matched` needs),
+    read once for a trial of the rules over many events (rules/backtest.py), where `CiLinks` would ask per name."""
+
+    by_key: Mapping[str, Linked] = field(default_factory=lambda: MappingProxyType({}))
+    by_short: Mapping[str, tuple[Linked, ...]] = field(default_factory=lambda: MappingProxyType({}))
+
+    def find(self, name: str) -> Linked | None:
+        """The active CI named `name`, as `CiLinks.find` would find it (pure)."""
+        return matched(name_key(name), self.by_key.get, lambda short: self.by_short.get(short, ()))
+
+
+def active(conn: Connection) -> ActiveCis:
+    """Every active CI, in one query."""
+    by_key: dict[str, Linked] = {}
+    by_short: dict[str, tuple[Linked, ...]] = {}
+    query = select(ConfigurationItem.name_key, ConfigurationItem.id, ConfigurationItem.name,
+                   ConfigurationItem.service).where(ConfigurationItem.status == "active")  # fmt: skip
+    for key, ci_id, name, service in conn.execute(query):
+        linked = by_key[key] = Linked(ci_id, name, service)
+        short, dot, _domain = key.partition(".")
+        if dot and len(by_short.get(short, ())) < 2:
+            by_short[short] = (*by_short.get(short, ()), linked)
+    return ActiveCis(MappingProxyType(by_key), MappingProxyType(by_short))
 
 
 def _is_ip(name: str) -> bool:

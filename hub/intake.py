@@ -38,7 +38,7 @@ from hub import (
 from hub.approvals import AskedAbout
 from hub.attachments import AttachmentStore
 from hub.change_correlation import minutes_since_change
-from hub.ci_links import CiLinks, Linked, named_in, why_not_linked
+from hub.ci_links import CiLinks, Linked, named_by, why_not_linked
 from hub.db import Database, Guard
 from hub.domain import (
     NO_POLICY,
@@ -436,7 +436,9 @@ class Intake:
         ci = self._ci(conn, event, decision)
         # The rules' service, else the one the CI supports, so the SLA and the status page follow from the start.
         service = decision.service or (ci.service if ci is not None else None)
-        decision = self._owned(conn, event, decision, service or event.labels.get("service"))
+        # ... and its owner group when only a catch-all assigned it (hub/service_owners.py), as the trials do
+        decision = service_owners.taken(decision, event, self._rules.current(conn, self._revisions),
+                                        service, lambda name: service_owners.owner_group(conn, name))  # fmt: skip
         values: dict[str, Any] = {
             "title": (decision.title or event.title)[:500],
             "description": event.description,
@@ -505,20 +507,11 @@ class Intake:
         acknowledged = any(notice.kind == "acknowledgement" for notice in owed)
         return Outcome(event_id, incident_id, "open", occurrences, created=True, acknowledged=acknowledged)
 
-    def _owned(self, conn: Connection, event: InboundEvent, decision: Decision, service: str | None) -> Decision:
-        """The decision given to the service's owner group when only a catch-all rule assigned it and the agent who
-        logged it chose no one (hub/service_owners.py); no query unless that could change it."""
-        if not service or (event.chosen is not None and event.chosen.assignee is not None):
-            return decision
-        if not service_owners.may_take(decision, self._rules.current(conn, self._revisions)):
-            return decision
-        return service_owners.with_owner(decision, service, service_owners.owner_group(conn, service))
-
     def _ci(self, conn: Connection, event: InboundEvent, decision: Decision) -> Linked | None:
         """The active CI the agent, a rule or the event's labels name; no query unless one is named and not seen
         lately. A name that is no active CI links nothing, unless a person chose it: then it is refused, since they
         meant one (an alert's host that is no CI is simply not in the CMDB)."""
-        name = decision.ci or named_in(event.labels)
+        name = named_by(decision, event)
         linked = self._cis.find(conn, name, self._revisions) if name else None
         if linked is None and event.chosen is not None and event.chosen.ci:
             raise InvalidChoice(why_not_linked(conn, event.chosen.ci), "ci")

@@ -7,16 +7,20 @@ specific than a catch-all, as a desk address's group does for its mail (hub/desk
 catch-all rule would send everything to the service desk, and the owner group would never hear of its own
 service's trouble. A rule that tests something about the event, a desk's group and an agent's own choice all win
 over it.
+
+The intake asks the catalogue for the one service an incident is opened on (`owner_group`); the rules' trials
+(hub/over_rules.py) read every owner once per run (`every`); both apply them through `taken`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from types import MappingProxyType
 
 from sqlalchemy import Connection, bindparam, select
 
-from hub.domain import Decision, RuleBook, TraceStep
+from hub.domain import Decision, InboundEvent, RuleBook, TraceStep
 from hub.models import Service
 from hub.prepared import Prepared
 
@@ -30,6 +34,31 @@ def owner_group(conn: Connection, service: str | None) -> str | None:
     if not service or len(service) > _LONGEST_NAME:
         return None
     return _OWNER.scalar(conn, {"name": service})
+
+
+def every(conn: Connection) -> dict[str, str]:
+    """Every service's owner group, by the service's name (services with none left out), in one query."""
+    query = select(Service.name, Service.owner_group).where(Service.owner_group.is_not(None))
+    return {name: owner for name, owner in conn.execute(query) if owner}
+
+
+def taken(
+    decision: Decision,
+    event: InboundEvent,
+    book: RuleBook,
+    ci_service: str | None,
+    owner_of: Callable[[str], str | None],
+) -> Decision:
+    """The decision given to the owner group of the service the incident is on when only a catch-all rule assigned
+    it and no agent chose an assignee. The service: the rules' (or the agent's), else the one its CI supports
+    (`ci_service`), else the event's `service` label (an alert's, or the requester's choice on the help centre).
+    `owner_of` is asked only when the answer could change the decision."""
+    service = decision.service or ci_service or event.labels.get("service")
+    if not service or (event.chosen is not None and event.chosen.assignee is not None):
+        return decision
+    if not may_take(decision, book):
+        return decision
+    return with_owner(decision, service, owner_of(service))
 
 
 def may_take(decision: Decision, book: RuleBook) -> bool:

@@ -225,8 +225,9 @@ def rules_test(rules_path: TextIO | None, expect: tuple[str, ...], show_all: boo
     """Decide the event on standard input (JSON: title, severity, labels, source, sender, ...) and print the trace.
 
     A "time" (ISO 8601) in the JSON sets the clock for hour / weekday conditions (default: now). A "desk_address"
-    or "request_type" gets the desk's or the type's defaults over catch-all rules, as the intake gives them (not
-    with --rules, which tries a file alone). Exits 1 when an
+    or "request_type" gets the desk's or the type's defaults over catch-all rules, and a service (a "service"
+    label, or a CI's) its owner group, as the intake gives them (not with --rules, which tries a file alone).
+    Exits 1 when an
     --expect does not hold, so rules can be checked in CI:
     echo '{"title": "Disk full", "severity": "critical"}' | switchboard rules test --expect category=outage
     """

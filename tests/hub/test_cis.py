@@ -267,6 +267,18 @@ def test_the_full_name_wins_over_the_short_one(db: Database, intake: Intake) -> 
     assert linked(db, intake, host="db1.example.com") == "db1.example.com"
 
 
+def test_the_cis_read_once_for_a_trial_of_the_rules_find_each_name_as_the_intakes_lookup_does(db: Database) -> None:
+    for name in ("db1", "db1.example.com", "dbx1.example.com", "db2.example.com", "db2.example.org", "10", "old"):
+        add(db, name, service="mail")
+    with db.transaction() as session:
+        cis.retire(session, "old")
+    names = ("DB1.example.com", "db1.example.org", "db1", "dbx1", "db2", "10.0.0.5", "old", "nowhere")
+    with db.read() as session:
+        conn = session.connection()
+        read_once = ci_links.active(conn)
+        assert [read_once.find(n) for n in names] == [ci_links.lookup(conn, cis.name_key(n)) for n in names]
+
+
 def test_ip_addresses_and_like_wildcards_only_ever_match_whole(db: Database, intake: Intake) -> None:
     add(db, "10")
     add(db, "dbx1.example.com")

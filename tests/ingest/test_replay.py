@@ -6,8 +6,9 @@ import json
 from datetime import UTC, datetime
 from types import MappingProxyType
 
-from hub import groups, over_rules, request_types
+from hub import cis, groups, over_rules, request_types
 from hub.accounts import create_integration
+from hub.catalogue import add_service
 from hub.db import Database
 from hub.domain import InboundEvent, RuleBook
 from hub.intake import Intake, Raw
@@ -128,6 +129,40 @@ def test_a_backtest_lays_a_request_types_group_over_catch_alls_and_a_specific_ru
     assert change.changes["assignee"] == ("network", "dba@example.com")
     assert change.live_defaults == ("category remote and assignee network from request type VPN access",)
     assert change.defaults == ("category remote from request type VPN access",)
+
+
+def _payroll_alert(intake: Intake, db: Database, labels: dict[str, str], ci: str | None = None) -> None:
+    """An alert with `labels` through a generic integration, with the service payroll looked after by hr-it (and
+    the CI `ci` supporting it)."""
+    with db.transaction() as session:
+        integration_id = create_integration(session, kind="generic", name="prom")[0].id
+        add_service(session, name="payroll", owner_group="hr-it")
+        if ci:
+            cis.create(session, cis.CiFields(name=ci, kind="server", service="payroll"))
+    body = {"title": "Payslips late", "labels": labels}
+    intake.record(Raw("generic", "application/json", json.dumps(body).encode(), integration_id),
+                  InboundEvent(source="generic", title="Payslips late", labels=MappingProxyType(labels),
+                               integration="prom"))  # fmt: skip
+
+
+def test_a_backtest_gives_a_past_alert_to_its_services_owner_group_and_a_specific_rule_still_wins(
+    intake: Intake, db: Database
+) -> None:
+    _payroll_alert(intake, db, {"service": "payroll"})
+    _, report = _backtested(db, "rules:\n- name: Pay\n  when: {field: labels.service, value: payroll}\n"
+                                "  set: {assignee: dba@example.com}\n")  # fmt: skip
+    [change] = report.changed
+    assert change.changes["assignee"] == ("hr-it", "dba@example.com")
+    assert (change.live_defaults, change.defaults) == (("assignee hr-it from service payroll",), ())
+
+
+def test_a_backtest_finds_the_service_of_the_ci_an_alert_names_as_the_intake_does(intake: Intake, db: Database) -> None:
+    _payroll_alert(intake, db, {"host": "pay1.example.com"}, ci="pay1")
+    _, report = _backtested(db, "rules:\n- name: Servers\n  when: {field: labels.host, op: exists}\n"
+                                "  set: {assignee: dba@example.com}\n")  # fmt: skip
+    [change] = report.changed
+    assert change.changes["assignee"] == ("hr-it", "dba@example.com")
+    assert change.live_defaults == ("assignee hr-it from service payroll",)
 
 
 def test_a_past_request_is_replayed_under_its_types_new_name_so_the_renamed_rule_matches_it(

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from hub import groups, request_types, rulebook
+from hub.catalogue import add_service
 from hub.db import Database
 from hub.intake import Intake
 from hub.models import AuditEntry, Rule, RuleVersion
@@ -204,6 +205,16 @@ def test_testing_the_docs_sample_of_a_request_type_shows_its_defaults_laid_over_
     assert ("Defaults over catch-all rules, as the intake applies them: category hardware and assignee hardware "
             "from request type New laptop" in page)  # fmt: skip
     assert "1 matched." in page  # the catch-all; the defaults are no rule
+
+
+def test_testing_an_event_naming_a_service_gives_it_to_the_services_owner_group_as_the_intake_does(
+    admin: FlaskClient, db: Database
+) -> None:
+    with db.transaction() as session:
+        add_service(session, name="payroll", owner_group="hr-it")
+    page = _text(_draft(admin, "test", payload='{"title": "Payslips late", "labels": {"service": "payroll"}}'))
+    assert "<dt>assignee</dt><dd>hr-it</dd>" in page
+    assert "as the intake applies them: assignee hr-it from service payroll" in page
 
 
 def test_testing_a_pasted_payload_of_an_integration_kind(admin: FlaskClient) -> None:
