@@ -10,7 +10,7 @@ did, as when the intake asks a request type's approver (hub/request_approvals.py
 answer also moves the request on (hub/approval_outcome.py: a rejection resolves it, an approval tells its
 requester); withdrawing mails the approver that it is no longer needed. While an approval is pending the
 incident's SLA clocks stand still, as while it waits on its requester: the time a manager takes to say yes is not
-the desk's. Each action ends by asking `hub.sla.settle`, which pauses or runs them as hub/sla_holds.py says.
+the desk's. Each action ends by asking `hub.sla_pauses.settle`, which pauses or runs them as hub/sla_holds.py says.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Connection, Select, and_, exists, insert, select
 from sqlalchemy.orm import Session, aliased
 
-from hub import approval_outcome, notices, recipients, sla
+from hub import approval_outcome, notices, recipients, sla_pauses
 from hub.agent_action import Actor, Mail, NoSuchPart, NotTheirs, TriageError, locked, refuse_when
 from hub.db import Database
 from hub.domain import format_ref
@@ -224,7 +224,7 @@ def record_asked(
     # Asked on purpose, once per person at a time: never held back by the automatic mail caps.
     owe(conn, about.incident_id, [owed], also=[entry(about.incident_id, "approval", summary, data=said)],
         automatic=False)  # fmt: skip
-    sla.settle(conn, about.incident_id, held_from or asked_at)
+    sla_pauses.settle(conn, about.incident_id, held_from or asked_at)
     return approval_id, asked_at
 
 
@@ -269,7 +269,7 @@ def decide(
             else:
                 approval_outcome.approved(conn, incident.id, told=[approver, *told], mail=mail)
         session.flush()  # the clocks read the approval as decided
-        sla.settle(conn, incident.id, row.decided_at)
+        sla_pauses.settle(conn, incident.id, row.decided_at)
         return _value(row, approver, asker)
 
 
@@ -297,7 +297,7 @@ def withdraw(
         owe(session.connection(), incident.id, owed, also=[entry(incident.id, "approval", summary, data=data)],
             automatic=False)  # fmt: skip
         session.flush()  # the clocks read the approval as withdrawn
-        sla.settle(session.connection(), incident.id, row.decided_at)
+        sla_pauses.settle(session.connection(), incident.id, row.decided_at)
         return _value(row, approver, asker)
 
 

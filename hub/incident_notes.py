@@ -14,7 +14,18 @@ from typing import Any
 from sqlalchemy import Connection, Integer, Row, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
-from hub import agent_files, mail_choices, mentions, name_words, notices, people, recipients, sla, time_spent
+from hub import (
+    agent_files,
+    mail_choices,
+    mentions,
+    name_words,
+    notices,
+    people,
+    recipients,
+    sla,
+    sla_pauses,
+    time_spent,
+)
 from hub.addresses import is_pseudonym
 from hub.agent_action import Actor, Mail, TriageError, checked_text, locked
 from hub.agent_files import Kept
@@ -181,7 +192,7 @@ def reply(
             incident.status = "acknowledged"
             incident.acknowledged_at = incident.acknowledged_at or utcnow()
             session.flush()
-            sla.refresh(conn, incident.id)
+            sla_pauses.refresh(conn, incident.id)
         sla.agent_update(conn, incident.id)  # an update to the requester: the next is due a whole target later
         data: dict[str, Any] = {"by": actor.name, "body": text, "delivery_id": notice.delivery_id}
         summary = f"Reply by {actor.name} to {incident.requester}"

@@ -34,6 +34,7 @@ from hub import (
     request_types,
     service_owners,
     sla,
+    sla_pauses,
 )
 from hub.approvals import AskedAbout
 from hub.attachments import AttachmentStore
@@ -268,8 +269,10 @@ class Intake:
                 if route == "follow_up":
                     return self._follow_up(conn, raw, thread, event, policy)
                 # The requester answered: the SLA clocks run again (not for mail that may not be theirs).
-                if thread.status == sla.WAITING and not event.sender_failed:
-                    sla.stop_waiting(conn, self._sla.current(conn, self._revisions), thread.id, "the requester replied")
+                if thread.status == sla_pauses.WAITING and not event.sender_failed:
+                    sla_pauses.stop_waiting(
+                        conn, self._sla.current(conn, self._revisions), thread.id, "the requester replied"
+                    )
                 return add_to_thread(conn, raw, thread, event, self._settings)
             if event.bounce or event.looped:
                 # Never an incident of its own: it would answer mail with mail, the way loops start.
@@ -281,7 +284,7 @@ class Intake:
             summary = f"Acknowledged by {event.source} event"
             acknowledged, changed = change_status(conn, raw, event, ACKNOWLEDGE, "acknowledged", summary)
             if changed is not None:
-                sla.refresh(conn, changed.id)  # the first response is in
+                sla_pauses.refresh(conn, changed.id)  # the first response is in
             return acknowledged
         decided: Decided | None = None
         book = self._rules.current(conn, self._revisions)
@@ -353,7 +356,7 @@ class Intake:
         if row is None:  # changed under us (reopened by someone else a moment ago): just add the reply
             return add_to_thread(conn, raw, thread, event, self._settings)
         changed = Changed(*row)
-        sla.refresh(conn, changed.id, reopened=True)
+        sla_pauses.refresh(conn, changed.id, reopened=True)
         outcome = add_to_thread(conn, raw, thread, event, None)  # the reopening's notice tells them
         who = event.requester or "the requester"
         reopened = entry(changed.id, "reopened", f"Reopened by a reply from {who}", event_id=outcome.event_id)
@@ -408,7 +411,7 @@ class Intake:
         if row is None:
             return None
         changed = Changed(*row)
-        sla.refresh(conn, changed.id, reopened=True)
+        sla_pauses.refresh(conn, changed.id, reopened=True)
         event_id = store_event(conn, raw, event, incident_id=changed.id)
         reopened = entry(changed.id, "reopened", f"Reopened by {event.source} event", event_id=event_id)
         owed, notes = recipients.state_change_notices(
@@ -522,7 +525,7 @@ class Intake:
         outcome, changed = change_status(conn, raw, event, RESOLVE, "resolved", summary)
         if changed is None:
             return outcome
-        sla.refresh(conn, changed.id)
+        sla_pauses.refresh(conn, changed.id)
         owed, notes = recipients.state_change_notices(
             conn, changed.id, "resolved", source=event.source, sender=self._settings.sender
         )

@@ -17,7 +17,7 @@ from importlib.metadata import entry_points
 
 from sqlalchemy import and_, or_, select, update
 
-from hub import merged_requesters, oncall, recipients, sla, status_updates
+from hub import merged_requesters, oncall, recipients, sla, sla_pauses, status_updates
 from hub.config import Settings
 from hub.db import Database
 from hub.durations import describe_duration
@@ -63,7 +63,7 @@ def auto_resolve_quiet(db: Database, settings: NoticeSettings, now: datetime | N
                 owe(conn, incident_id, owed, also=[entry(incident_id, "resolved", summary), *notes])
                 merged_requesters.owe_resolution(conn, incident_id, source="auto-resolve", sender=settings.sender,
                                                  told=owed)  # fmt: skip
-                sla.refresh(conn, incident_id, now)
+                sla_pauses.refresh(conn, incident_id, now)
             resolved += len(rows)
     if resolved:
         log.info("auto-resolved %d quiet incident(s)", resolved)
@@ -130,7 +130,7 @@ def auto_close_resolved(db: Database, after: timedelta, now: datetime | None = N
         conn = session.connection()
         for incident_id in ids:
             owe(conn, incident_id, [], also=[entry(incident_id, "closed", summary, data={"by": "auto-close"})])
-            sla.refresh(conn, incident_id, now)
+            sla_pauses.refresh(conn, incident_id, now)
     log.info("closed %d incident(s) resolved more than %s ago", len(ids), describe_duration(after))
     return len(ids)
 

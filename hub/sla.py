@@ -1,7 +1,7 @@
-"""SLA clocks on incidents: started when one opens, re-planned when its priority changes, stopped by the first
-response and the resolution, paused while it waits on the requester or an approval (hub/sla_holds.py says what
-holds them; each completed wait kept, hub/sla_waits.py, so a re-plan keeps it too), and swept for warnings and
-breaches.
+"""SLA clocks on incidents: started when one opens, re-planned when its priority changes (standing still through
+every completed wait, hub/sla_waits.py), and swept for warnings and breaches. Stopping them at the first response
+and the resolution, and pausing them while the incident waits on its requester or an approval, is
+hub/sla_pauses.py's, on this module's `clock_row` and `store_clocks`.
 
 Due times live in indexed columns of `incidents`; `sla_next_at` is the next instant anything can happen to an
 incident's clocks, so the sweep (run by the dispatcher's upkeep) reads only the incidents that are due, with one
@@ -37,7 +37,7 @@ from hub.catalogue_rows import SLA_REVISION
 from hub.db import Database
 from hub.domain import format_ref
 from hub.errors import BadInput
-from hub.models import OPEN_STATUSES, BusinessCalendar, SlaPolicy, utcnow
+from hub.models import BusinessCalendar, SlaPolicy, utcnow
 from hub.names import NAME_WIDTH
 from hub.outbox import entry, owe
 from hub.prepared import Prepared
@@ -53,15 +53,12 @@ from hub.sla_clocks import (
     crossings,
     next_check,
     pick_policy,
-    resumed,
     start_clocks,
     state_at,
     update_given,
-    updates_at_resolution,
     views,
 )
 from hub.sla_holds import APPROVAL_PENDING, holding
-from hub.sla_holds import WAITING as WAITING  # the status of an incident that waits on its requester
 from hub.statements import INCIDENTS, INSERT_EVENT, INSERT_TIMELINE
 
 if TYPE_CHECKING:
@@ -151,7 +148,7 @@ def start(
             _SET_SERVICE.execute(conn, {"incident": incident_id, "service": facts.service})
         return None
     clocks = start_clocks(policy, started)
-    _store(conn, incident_id, facts.service, policy.id, clocks, now or utcnow(), after=None)
+    store_clocks(conn, incident_id, facts.service, policy.id, clocks, now or utcnow(), after=None)
     summary = f"SLA {policy.name}: " + ", ".join(
         f"{what} due {at:%Y-%m-%d %H:%M} UTC"
         for what, at in (("first response", clocks.response_due_at), ("resolution", clocks.due_at))
@@ -160,7 +157,7 @@ def start(
     return entry(incident_id, "sla", summary, data={"policy": policy.name})
 
 
-def _store(
+def store_clocks(
     conn: Connection,
     incident_id: int,
     service: str | None,
@@ -171,6 +168,8 @@ def _store(
     after: datetime | None,
     inclusive: bool = False,
 ) -> None:
+    """Write the incident's clocks, its policy and service, the state they are in at `now`, and the next instant
+    the sweep must look at them after `after` (None: the first of all; `inclusive`: at `after` too)."""
     _SET_CLOCKS.execute(conn, {
         "incident": incident_id, "service": service, "policy": policy_id,
         "state": state_at(clocks, now) if policy_id is not None else None,
@@ -198,7 +197,7 @@ def clocks_of(row: Row[Any] | Any) -> Clocks:
     )
 
 
-def _row(conn: Connection, incident_id: int, *, holds: bool = False) -> Row[Any]:
+def clock_row(conn: Connection, incident_id: int, *, holds: bool = False) -> Row[Any]:
     """The incident's clock columns; with `holds`, whether an approval is pending on it too (`approval_pending`),
     for `holding`, in the same statement."""
     columns = (*_ROW, APPROVAL_PENDING) if holds else _ROW
@@ -208,51 +207,12 @@ def _row(conn: Connection, incident_id: int, *, holds: bool = False) -> Row[Any]
     return row
 
 
-def refresh(
-    conn: Connection,
-    incident_id: int,
-    now: datetime | None = None,
-    book: SlaBook | None = None,
-    *,
-    reopened: bool = False,
-) -> None:
-    """Bring the stored state up to date after an acknowledgement, a resolution or a reopening (`reopened`).
-
-    Warnings and breaches not yet announced stay due for the sweep; a stopped clock drops out. The first response
-    starts the next-update clock, a resolution stops it and a reopening of an answered incident starts it again
-    from now (`book` saves reading the policies again when the caller has them). Paused clocks nothing holds any
-    more (`holding`: resolved while it waited or awaited an approval) end their wait now, as `resume` would: else
-    the resolution would be judged against due times the wait never moved, and a reopening would leave the clocks
-    paused for good. Running clocks something holds (reopened with an approval still pending) pause now, said on
-    the timeline.
-    """
-    now = now or utcnow()
-    row = _row(conn, incident_id, holds=True)
-    if row.sla_policy_id is None:
-        return
-    clocks = clocks_of(row)
-    hold = holding(row.status, row.approval_pending)
-    if row.sla_paused_at is not None and hold is None:
-        book = book or SlaBookCache().current(conn)
-        clocks = resumed(clocks, book.calendar(row.sla_policy_id), now)
-        sla_waits.record(conn, incident_id, row.sla_paused_at, now)
-    elif row.sla_paused_at is None and hold is not None:
-        clocks = replace(clocks, paused_at=now)
-        INSERT_TIMELINE.execute(conn, entry(incident_id, "sla", f"SLA clocks paused: {hold}"))
-    clocks = updates_at_resolution(clocks)
-    if clocks.responded_at is not None and clocks.update_due_at is None and clocks.resolved_at is None:
-        policy = (book or SlaBookCache().current(conn)).by_id.get(row.sla_policy_id)
-        if policy is not None:
-            clocks = update_given(policy, clocks, now if reopened else clocks.responded_at)
-    _store_keeping_due(conn, row, clocks, now)
-
-
-def _store_keeping_due(conn: Connection, row: Row[Any], clocks: Clocks, now: datetime) -> None:
+def store_keeping_due(conn: Connection, row: Row[Any], clocks: Clocks, now: datetime) -> None:
     """Store changed clocks so that what the sweep has not announced yet stays due, and new instants (all after
     `now`) are found too: the watermark is the stored next check if that has passed, else now."""
     old = row.sla_next_at
     after, inclusive = (old, True) if old is not None and old <= now else (now, False)
-    _store(conn, row.id, row.service, row.sla_policy_id, clocks, now, after=after, inclusive=inclusive)
+    store_clocks(conn, row.id, row.service, row.sla_policy_id, clocks, now, after=after, inclusive=inclusive)
 
 
 def agent_update(conn: Connection, incident_id: int, now: datetime | None = None, book: SlaBook | None = None) -> None:
@@ -261,13 +221,13 @@ def agent_update(conn: Connection, incident_id: int, now: datetime | None = None
     Internal notes do not call this: the requester saw nothing.
     """
     now = now or utcnow()
-    row = _row(conn, incident_id)
+    row = clock_row(conn, incident_id)
     if row.sla_policy_id is None or row.acknowledged_at is None or row.resolved_at is not None:
         return
     policy = (book or SlaBookCache().current(conn)).by_id.get(row.sla_policy_id)
     if policy is None or policy.next_update is None:
         return
-    _store_keeping_due(conn, row, update_given(policy, clocks_of(row), now), now)
+    store_keeping_due(conn, row, update_given(policy, clocks_of(row), now), now)
 
 
 @dataclass(frozen=True)
@@ -301,13 +261,13 @@ def replan(
     The new plan's warnings and breaches that already lie in the past are announced by the next sweep.
     """
     now = now or utcnow()
-    row = _row(conn, incident_id, holds=True)
+    row = clock_row(conn, incident_id, holds=True)
     policy = pick_policy(book.policies, facts_of(row.priority, row.service, row.category, row.labels, row.kind))
     because = f" ({why})" if why else ""
     # A removed policy's incidents have lost the reference already (ON DELETE SET NULL): `before` names it.
     was = before.id if before is not None else row.sla_policy_id
     if policy is None:
-        _store(conn, incident_id, row.service, None, Clocks(), now, after=None)
+        store_clocks(conn, incident_id, row.service, None, Clocks(), now, after=None)
         if why and was is not None:
             INSERT_TIMELINE.execute(conn, entry(incident_id, "sla", f"SLA clocks stopped{because}: no policy fits"))
         return Replanned(None, moved=was is not None)
@@ -330,7 +290,7 @@ def replan(
             clocks = update_given(policy, replace(clocks, update_due_at=row.sla_update_due_at), now)
             if policy.next_update is None:
                 clocks = replace(clocks, update_warn_at=None, update_due_at=None)
-    _store(conn, incident_id, row.service, policy.id, clocks, now, after=None)
+    store_clocks(conn, incident_id, row.service, policy.id, clocks, now, after=None)
     moved = (policy.id, clocks.response_due_at, clocks.due_at, clocks.update_due_at) != (
         was, row.sla_response_due_at, row.sla_due_at, row.sla_update_due_at)  # fmt: skip
     if moved:
@@ -347,82 +307,6 @@ def _update_terms(policy: PolicySpec) -> tuple[object, ...]:
 def _clock_terms(policy: PolicySpec) -> tuple[object, ...]:
     """What all of a policy's clocks go by."""
     return (policy.first_response, policy.resolution, *_update_terms(policy))
-
-
-# -- what holds the clocks: waiting on the requester, an approval pending (hub/sla_holds.py) ----------------------
-
-
-def pause(conn: Connection, incident_id: int, now: datetime | None = None) -> None:
-    """Stop the clocks where they are (the incident now waits on its requester or an approval)."""
-    _pause(conn, _row(conn, incident_id), now or utcnow())
-
-
-def _pause(conn: Connection, row: Row[Any], now: datetime) -> None:
-    if row.sla_policy_id is None or row.sla_paused_at is not None:
-        return
-    clocks = replace(clocks_of(row), paused_at=now)
-    _store(conn, row.id, row.service, row.sla_policy_id, clocks, now, after=None)
-
-
-def resume(conn: Connection, book: SlaBook, incident_id: int, now: datetime | None = None) -> None:
-    """Run the clocks again: every warning and due time still ahead moves on by the business time paused, and
-    the wait is kept, so that a re-plan stands still through it too (hub/sla_waits.py)."""
-    _resume(conn, book, _row(conn, incident_id), now or utcnow())
-
-
-def _resume(conn: Connection, book: SlaBook, row: Row[Any], now: datetime) -> None:
-    if row.sla_policy_id is None or row.sla_paused_at is None:
-        return
-    clocks = resumed(clocks_of(row), book.calendar(row.sla_policy_id), now)
-    _store(conn, row.id, row.service, row.sla_policy_id, clocks, now, after=now, inclusive=True)
-    sla_waits.record(conn, row.id, row.sla_paused_at, now)  # for a plan made again from the opening
-
-
-def settle(conn: Connection, incident_id: int, now: datetime | None = None, book: SlaBook | None = None) -> None:
-    """Pause or run the clocks as `holding` says, after an approval was asked, decided or withdrawn; the timeline
-    says so when they stop or run again (not when a resolution stopped them: that is said already). `now`: when
-    the hold began or ended (an approval asked as a request opens holds them from its opening)."""
-    now = now or utcnow()
-    row = _row(conn, incident_id, holds=True)
-    if row.sla_policy_id is None:
-        return
-    hold = holding(row.status, row.approval_pending)
-    if hold is not None and row.sla_paused_at is None:
-        _pause(conn, row, now)
-        INSERT_TIMELINE.execute(conn, entry(incident_id, "sla", f"SLA clocks paused: {hold}"))
-    elif hold is None and row.sla_paused_at is not None:
-        _resume(conn, book or SlaBookCache().current(conn), row, now)
-        if row.resolved_at is None:
-            INSERT_TIMELINE.execute(conn, entry(incident_id, "sla", "SLA clocks run again: no approval pending"))
-
-
-def wait_on_requester(conn: Connection, incident_id: int, actor: str) -> None:
-    """Set an open or acknowledged incident to `waiting`: its SLA clocks stand still until it is resumed or the
-    requester replies by email (and no approval holds them still)."""
-    row = _row(conn, incident_id)
-    if row.status not in OPEN_STATUSES:
-        raise BadInput(f"{format_ref(incident_id)} is {row.status}; only open or acknowledged incidents can wait")
-    conn.execute(update(INCIDENTS).where(INCIDENTS.c.id == incident_id).values(status=WAITING))
-    _pause(conn, row, utcnow())
-    paused = "SLA clocks stay paused" if row.sla_paused_at is not None else "SLA clocks paused"
-    summary = f"Waiting on the requester (set by {actor}); {paused}"
-    INSERT_TIMELINE.execute(conn, entry(incident_id, WAITING, summary, data={"by": actor}))
-
-
-def stop_waiting(conn: Connection, book: SlaBook, incident_id: int, why: str, now: datetime | None = None) -> bool:
-    """Back from `waiting` to open (acknowledged if it was): the clocks run again, unless an approval pending still
-    holds them (`holding`). False if it was not waiting."""
-    row = _row(conn, incident_id, holds=True)
-    if row.status != WAITING:
-        return False
-    status = "acknowledged" if row.acknowledged_at is not None else "open"
-    conn.execute(update(INCIDENTS).where(INCIDENTS.c.id == incident_id).values(status=status))
-    hold = holding(status, row.approval_pending)
-    if hold is None:
-        _resume(conn, book, row, now or utcnow())
-    clocks = "SLA clocks run again" if hold is None else f"SLA clocks stay paused: {hold}"
-    INSERT_TIMELINE.execute(conn, entry(incident_id, status, f"No longer waiting ({why}); {clocks}"))
-    return True
 
 
 # -- the sweep --------------------------------------------------------------------------------------------------
@@ -464,7 +348,7 @@ def sweep(
 def _announce(conn: Connection, row: Row[Any], now: datetime, settings: NoticeSettings) -> Sequence[Crossing]:
     clocks = clocks_of(row)
     fired = crossings(clocks, row.sla_next_at, now)
-    _store(conn, row.id, row.service, row.sla_policy_id, clocks, now, after=now)
+    store_clocks(conn, row.id, row.service, row.sla_policy_id, clocks, now, after=now)
     for crossing in fired:
         due = f"{crossing.at:%Y-%m-%d %H:%M} UTC"
         what = CLOCK_NAMES[crossing.clock]

@@ -1,5 +1,6 @@
 """`switchboard sla`: SLA policies (hub/catalogue.py), changing and removing them with the clocks they run
-(hub/sla_edits.py, hub/sla_removal.py), and pausing an incident's clocks while it waits on its requester (hub/sla.py).
+(hub/sla_edits.py, hub/sla_removal.py), and pausing an incident's clocks while it waits on its requester
+(hub/sla_pauses.py).
 
 One of hub's own commands (hub/cli.py OWN_COMMANDS); each command imports what it works with when it runs.
 """
@@ -177,10 +178,10 @@ def sla_list() -> None:
 @click.option("--by", default="cli", show_default=True, help="Who set it waiting, for the timeline.")
 def sla_wait(ref: str, by: str) -> None:
     """Set incident REF waiting on its requester: its SLA clocks pause until `resume` or the requester replies."""
-    from hub import sla as clocks
+    from hub import sla_pauses
 
     incident_id = incident_number(ref)
-    in_transaction(lambda s: clocks.wait_on_requester(s.connection(), incident_id, by))
+    in_transaction(lambda s: sla_pauses.wait_on_requester(s.connection(), incident_id, by))
     click.echo(f"{ref.upper()} is waiting on its requester; SLA clocks paused")
 
 
@@ -188,13 +189,14 @@ def sla_wait(ref: str, by: str) -> None:
 @click.argument("ref")
 def sla_resume(ref: str) -> None:
     """End the wait of incident REF: its SLA clocks run again, due times moved on by the pause."""
-    from hub import sla as clocks
+    from hub import sla_pauses
+    from hub.sla import SlaBookCache
 
     incident_id = incident_number(ref)
 
     def work(session: Session) -> bool:
         conn = session.connection()
-        return clocks.stop_waiting(conn, clocks.SlaBookCache().current(conn), incident_id, "resumed from the CLI")
+        return sla_pauses.stop_waiting(conn, SlaBookCache().current(conn), incident_id, "resumed from the CLI")
 
     if not in_transaction(work):
         raise click.ClickException(f"{ref.upper()} is not waiting")

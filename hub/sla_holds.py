@@ -3,12 +3,12 @@
 Two things stop the clocks, since neither is the desk's time: the incident waiting on its requester (the status
 `waiting`), and an approval pending on it (hub/approvals.py: a manager taking days to say yes). They can overlap,
 and one ending must not run the clocks while the other still holds: the status goes back to open while the
-approval is pending, or the approval is decided while the incident waits. So hub/sla.py pauses and resumes only
-as `holding` says. A resolution ends every hold (the clocks stop for good; an approval left pending on a resolved
-incident holds them again if it is reopened).
+approval is pending, or the approval is decided while the incident waits. So hub/sla_pauses.py pauses and
+resumes only as `holding` says. A resolution ends every hold (the clocks stop for good; an approval left pending
+on a resolved incident holds them again if it is reopened).
 
-Pure, but for `APPROVAL_PENDING`, the column hub/sla.py reads with the incident's row where the clocks may stop
-or run again, so asking costs no statement of its own.
+Pure, but for `APPROVAL_PENDING`, the column `hub.sla.clock_row` reads with the incident's row where the clocks
+may stop or run again, so asking costs no statement of its own.
 """
 
 from __future__ import annotations

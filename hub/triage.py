@@ -14,7 +14,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import ci_links, cis, escalation, lookback_cache, merged_requesters, notices, recipients, sla, status_page
+from hub import (
+    ci_links,
+    cis,
+    escalation,
+    lookback_cache,
+    merged_requesters,
+    notices,
+    recipients,
+    sla,
+    sla_pauses,
+    status_page,
+)
 from hub.agent_action import Actor, Mail, NoSuchIncident, TriageError, checked_text, locked
 from hub.db import Database
 from hub.domain import INCIDENT_KINDS, format_ref
@@ -113,10 +124,10 @@ def status_change(
     status = next_status(incident.status, action, incident.ref)
     conn = session.connection()
     if action == "wait":
-        sla.wait_on_requester(conn, incident.id, actor.name)
+        sla_pauses.wait_on_requester(conn, incident.id, actor.name)
         return status
     if action == "resume":
-        sla.stop_waiting(conn, SlaBookCache().current(conn), incident.id, f"resumed by {actor.name}")
+        sla_pauses.stop_waiting(conn, SlaBookCache().current(conn), incident.id, f"resumed by {actor.name}")
         return "acknowledged" if incident.acknowledged_at is not None else "open"
     if action == "reopen":
         _refuse_second_open(session, incident)
@@ -148,7 +159,7 @@ def status_change(
         merged_requesters.owe_resolution(conn, incident.id, source=actor.name, sender=mail.sender, told=told,
                                          skip=[actor.name], held=held)  # fmt: skip
     session.flush()  # the clocks read the row as it is now
-    sla.refresh(conn, incident.id, reopened=action == "reopen")
+    sla_pauses.refresh(conn, incident.id, reopened=action == "reopen")
     escalation.stop_for(conn, incident.id, status)  # someone has it, or it is dealt with
     return status
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from hub import sla
+from hub import sla, sla_pauses
 from hub.agent_action import Actor, Mail
 from hub.calendars import add_calendar
 from hub.catalogue import Targets, add_policy, add_service
@@ -133,7 +133,7 @@ def test_waiting_on_the_requester_pauses_and_their_reply_moves_the_due_time_on(d
                             message_id="<q1@example.com>")  # fmt: skip
     opened = incident(db, intake.record(RAW, question).incident_id or 0)
     with db.transaction() as session:
-        sla.wait_on_requester(session.connection(), opened.id, "bob@example.com")
+        sla_pauses.wait_on_requester(session.connection(), opened.id, "bob@example.com")
     waiting = incident(db, opened.id)
     assert (waiting.status, waiting.sla_state, waiting.sla_next_at) == ("waiting", "paused", None)
     assert waiting.sla_paused_at is not None and opened.sla_due_at is not None
@@ -177,7 +177,7 @@ def test_only_open_incidents_can_wait(db: Database, intake: Intake, p1_policy: N
     opened = intake.record(RAW, alert()).incident_id or 0
     intake.record(RAW, alert(action=Action.RESOLVE))
     with pytest.raises(BadInput, match="only open or acknowledged"), db.transaction() as session:
-        sla.wait_on_requester(session.connection(), opened, "ann@example.com")
+        sla_pauses.wait_on_requester(session.connection(), opened, "ann@example.com")
 
 
 def test_a_priority_change_replans_under_the_policy_that_now_fits(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from hub import calendars, catalogue, sla
+from hub import calendars, catalogue, sla, sla_pauses
 from hub.calendars import CalendarTerms, add_calendar
 from hub.catalogue import PolicyTerms, Targets, add_policy
 from hub.db import Database
@@ -70,8 +70,8 @@ def test_an_incident_whose_terms_did_not_change_keeps_its_clocks_as_they_are_and
     opened = open_p1(db, intake)
     with db.transaction() as session:  # two hours waiting on the requester moved its due time on by two hours
         conn = session.connection()
-        sla.pause(conn, opened, now=utcnow())
-        sla.resume(conn, sla.SlaBookCache().current(conn), opened, now=utcnow() + 2 * H)
+        sla_pauses.pause(conn, opened, now=utcnow())
+        sla_pauses.resume(conn, sla.SlaBookCache().current(conn), opened, now=utcnow() + 2 * H)
     waited = incident(db, opened)
     assert edit(db, new_name="P1 everything").replanned == Replanned(moved=0, kept=1, stopped=0)
     kept = incident(db, opened)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from hub import accounts, escalation, incident_notes, rulebook, sla, triage
+from hub import accounts, escalation, incident_notes, rulebook, sla, sla_pauses, triage
 from hub.agent_action import Actor, Mail
 from hub.catalogue import Targets, add_policy
 from hub.channels import create_channel
@@ -218,7 +218,7 @@ def test_waiting_on_the_requester_pauses_the_next_update_clock(
     asked = question(db, intake)
     incident_notes.reply(db, asked.id, "Which floor?", AGENT, mail)
     with db.transaction() as session:
-        sla.wait_on_requester(session.connection(), asked.id, AGENT.name)
+        sla_pauses.wait_on_requester(session.connection(), asked.id, AGENT.name)
     waiting = incident(db, asked.id)
     assert (waiting.sla_state, waiting.sla_next_at) == ("paused", None)
     assert waiting.sla_update_due_at is not None

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from hub import sla, triage
+from hub import sla, sla_pauses, triage
 from hub.agent_action import Actor
 from hub.calendars import CalendarTerms, add_calendar
 from hub.catalogue import PolicyTerms, Targets, add_policy
@@ -40,9 +40,9 @@ def wait(db: Database, incident_id: int, since: datetime, until: datetime | None
     """The incident waits on its requester from `since` (until `until`, when the clocks run again)."""
     with db.transaction() as session:
         conn = session.connection()
-        sla.pause(conn, incident_id, now=since)
+        sla_pauses.pause(conn, incident_id, now=since)
         if until is not None:
-            sla.resume(conn, sla.SlaBookCache().current(conn), incident_id, now=until)
+            sla_pauses.resume(conn, sla.SlaBookCache().current(conn), incident_id, now=until)
 
 
 def edit_p1(db: Database, **terms: Any) -> None:
@@ -95,7 +95,7 @@ def test_a_wait_in_progress_during_a_replan_keeps_the_clocks_paused_from_its_sta
     assert (waiting.sla_state, waiting.sla_paused_at, waiting.sla_next_at) == ("paused", opened.first_seen + H, None)
     with db.transaction() as session:
         conn = session.connection()
-        sla.resume(conn, sla.SlaBookCache().current(conn), opened.id, now=opened.first_seen + 3 * H)
+        sla_pauses.resume(conn, sla.SlaBookCache().current(conn), opened.id, now=opened.first_seen + 3 * H)
     assert incident(db, opened.id).sla_due_at == opened.first_seen + 72 * H + 2 * H
 
 

@@ -15,7 +15,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # The waits before this migration, read back from the timeline, whose wording has not changed since waiting began
-# (hub/sla.py wait_on_requester and stop_waiting): each "waiting" entry ends at the first "No longer waiting"
+# (hub/sla_pauses.py wait_on_requester and stop_waiting): each "waiting" entry ends at the first "No longer waiting"
 # entry after it, unless the incident was set waiting again in between (it was resolved while waiting, say, and
 # that wait never ended). A wait still in progress has no end yet: it is the incident's sla_paused_at. One
 # statement, the same on SQLite and PostgreSQL, that compares the timeline's own timestamps as they are stored.
