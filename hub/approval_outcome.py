@@ -39,7 +39,7 @@ def not_approved(approver: str, comment: str) -> str:
 def rejected(session: Session, incident: Incident, approver: str, comment: str, mail: Mail) -> None:
     """Resolve the request its type's approver rejected, as they would have (they are the actor: the timeline says
     "Resolved by" them, and they are not mailed their own resolution), marked `not_approved` (every reopening
-    clears it: hub/triage.py, hub/statements.py's REOPEN and REOPEN_BY_ID); or, when it was resolved or closed
+    clears it with the resolution: hub/triage.py, hub/statements.py's `_REOPENED`); or, when it was resolved or closed
     meanwhile, leave it and say so on its timeline."""
     if incident.status in RESOLVABLE:
         triage.status_change(session, incident.id, "resolve", Actor(approver), mail,

@@ -63,6 +63,9 @@ class Approval:
     comment: str
     asked_at: datetime
     decided_at: datetime | None
+    #: Asked by a request type (hub/request_approvals.py): a rejection resolves the request with the comment as its
+    #: reason, in the requester's mail and page (hub/approval_outcome.py); the approver's form says so.
+    for_request_type: bool = False
 
     @property
     def ref(self) -> str:
@@ -90,7 +93,7 @@ def _query() -> Select[ApprovalRow, str, str | None]:
 
 def _value(row: ApprovalRow, approver: str, asker: str | None) -> Approval:
     return Approval(row.id, row.incident_id, approver, asker, row.note, row.state, row.comment, row.asked_at,
-                    row.decided_at)  # fmt: skip
+                    row.decided_at, row.request_type_id is not None)  # fmt: skip
 
 
 def of_incident(session: Session, incident_id: int) -> list[Approval]:
@@ -152,6 +155,12 @@ def pending_among(conn: Connection, incident_ids: list[int]) -> set[int]:
 
 
 # -- actions ---------------------------------------------------------------------------------------------
+
+
+def askable(status: str) -> bool:
+    """Whether an approval may be asked on an incident in `status` (`ask` refuses it otherwise), for the page's
+    form."""
+    return status not in DONE
 
 
 def checked_note(text: str | None, what: str = "note") -> str:

@@ -173,13 +173,14 @@ _LATEST_RESOLVED_WITH_KEY = (
     .limit(1)
     .scalar_subquery()
 )
+#: What every reopening sets, as an agent's does (hub/triage.py::status_change): open, and what it was resolved as
+#: (when, how, not approved: hub/approval_outcome.py) no longer holds, so no page or JSON shows it on an open one.
+_REOPENED = {"status": "open", "resolved_at": null(), "resolution": null(), "not_approved": false()}
 REOPEN = Prepared(
     update(INCIDENTS)
     .where(INCIDENTS.c.id == _LATEST_RESOLVED_WITH_KEY)
     .values(
-        status="open",
-        resolved_at=null(),
-        not_approved=false(),
+        **_REOPENED,
         occurrences=INCIDENTS.c.occurrences + 1,
         last_seen=bindparam("now"),
     )
@@ -191,7 +192,7 @@ REOPEN = Prepared(
 REOPEN_BY_ID = Prepared(
     update(INCIDENTS)
     .where(INCIDENTS.c.id == bindparam("incident"), INCIDENTS.c.status == "resolved")
-    .values(status="open", resolved_at=null(), not_approved=false(), last_seen=bindparam("now"))
+    .values(**_REOPENED, last_seen=bindparam("now"))
     .returning(INCIDENTS.c.id, INCIDENTS.c.occurrences, INCIDENTS.c.title, INCIDENTS.c.assignee),
     ("incident", "now"),
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from hub import (
@@ -159,9 +159,16 @@ def status_change(
         merged_requesters.owe_resolution(conn, incident.id, source=actor.name, sender=mail.sender, told=told,
                                          skip=[actor.name], held=held)  # fmt: skip
     session.flush()  # the clocks read the row as it is now
-    sla_pauses.refresh(conn, incident.id, reopened=action == "reopen")
-    escalation.stop_for(conn, incident.id, status)  # someone has it, or it is dealt with
+    _clocks_follow(conn, incident.id, status, reopened=action == "reopen")
     return status
+
+
+def _clocks_follow(conn: Connection, incident_id: int, status: str, *, reopened: bool = False) -> None:
+    """The incident's SLA clocks and escalations follow its new `status` (stored and flushed): a resolution or a
+    close stops the clocks, ending a pause nothing holds any more (a wait, an approval) as a completed wait, and
+    the escalations it ends; someone acknowledging it ends those waiting for that."""
+    sla_pauses.refresh(conn, incident_id, reopened=reopened)
+    escalation.stop_for(conn, incident_id, status)
 
 
 def assign(db: Database, incident_id: int, assignee: str, actor: Actor, mail: Mail) -> None:
@@ -331,7 +338,8 @@ def watch(db: Database, incident_id: int, actor: Actor, *, on: bool = True, emai
 def merge(db: Database, duplicate_id: int, into_id: int, actor: Actor, mail: Mail) -> None:
     """Close `duplicate_id` as a duplicate of `into_id`: its occurrences count on the survivor, and replies or
     alerts that still refer to it are easy to trace from both timelines. The duplicate's requester is mailed where
-    their request is followed now (replies to its mail thread into the survivor: hub/mail_threads.py)."""
+    their request is followed now (replies to its mail thread into the survivor: hub/mail_threads.py). Its SLA
+    clocks and escalations stop as a close stops them (a pause it was in ends as a completed wait)."""
     if duplicate_id == into_id:
         raise TriageError("an incident cannot be merged into itself")
     with db.transaction() as session:
@@ -357,6 +365,8 @@ def merge(db: Database, duplicate_id: int, into_id: int, actor: Actor, mail: Mai
         INSERT_TIMELINE.execute(conn, merged_here)
         owed, notes = recipients.merged_notices(conn, duplicate.id, survivor.id, sender=mail.sender, skip=[actor.name])
         owe(conn, duplicate.id, owed, also=notes)
+        session.flush()  # closed as any close: its clocks stop (a pause ends as a wait), its escalations end
+        _clocks_follow(conn, duplicate.id, "closed")
 
 
 # -- helpers ---------------------------------------------------------------------------------------------

@@ -75,10 +75,13 @@ def token_required(permission: str) -> Callable[[Callable[..., Response]], Calla
 View = Callable[..., Response]
 
 
-def numbered(part: str, what: str, parse: Callable[[str], int | None]) -> Callable[[View], View]:
-    """Decorate an API view whose path names a row by its `part` (`<ref>`, `<approval_id>`): 404 "no <what> ..."
-    when `parse` finds no id in it, else the view is called with the row's `number` as well, so each endpoint on
-    that path answers a bad one alike. The row itself is the view's to look up: its transaction reads it."""
+def numbered(
+    part: str, what: str, parse: Callable[[str], int | None], *, into: str = "number"
+) -> Callable[[View], View]:  # fmt: skip
+    """Decorate an API view whose path names a row by its `part` (`<ref>`, `<approval_id>`, `<entry>`): 404 "no
+    <what> ..." when `parse` finds no id in it, else the view is called with the row's id as well, as `into`
+    (`number` unless a path names two rows), so each endpoint on that path answers a bad one alike. The row itself
+    is the view's to look up: its transaction reads it."""
 
     def decorate(view: View) -> View:
         @wraps(view)
@@ -86,7 +89,7 @@ def numbered(part: str, what: str, parse: Callable[[str], int | None]) -> Callab
             number = parse(kwargs[part])
             if number is None:
                 return json_error(404, f"no {what} {kwargs[part]!r}")
-            return view(*args, number=number, **kwargs)
+            return view(*args, **{into: number}, **kwargs)
 
         return wrapper
 
@@ -319,15 +322,17 @@ def _spent(body: object) -> Spent:
     return Spent(minutes, (what or "").strip() or None)
 
 
+#: An API view on `/incidents/<ref>/time/<entry>`: the entry's id as the incident's JSON lists it.
+time_entry_number = numbered("entry", "time entry", row_id, into="entry_id")
+
+
 @bp.patch("/incidents/<ref>/time/<entry>")
 @token_required(WORK_INCIDENTS)
 @incident_number
-def correct_time(ref: str, number: int, entry: str) -> Response:
+@time_entry_number
+def correct_time(ref: str, number: int, entry: str, entry_id: int) -> Response:
     """Correct a time entry typed wrong (`{"minutes": 30}` or `{"spent": "1h"}`, and/or `{"what": "..."}`): the
     token's own entries, or anyone's for an admin token, as on the incident page; 200 with the incident."""
-    entry_id = row_id(entry)
-    if entry_id is None:
-        return json_error(404, f"no time entry {entry!r}")
     try:
         correction = _correction(request.get_json(silent=True))
     except BadInput as exc:

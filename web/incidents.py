@@ -145,7 +145,7 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
                            mentionable=mentionable, mention_more=mention_more, draft=draft,
                            file_limits=_file_limits(), review=review, major_group=major_group,
                            open_problems=open_problems, names=names, timeline=timeline,
-                           approvals=asked, steps=steps,
+                           approvals=asked, approvals_askable=approvals.askable(incident.status), steps=steps,
                            steps_tickable=request_steps.tickable(incident.status)), status  # fmt: skip
 
 

@@ -91,6 +91,15 @@ def test_the_requesters_reply_reopens_a_recently_resolved_incident(db: Database,
     assert "Reopened by a reply from ann@example.org" in summaries
 
 
+def test_a_reply_that_reopens_clears_how_it_was_resolved(db: Database, intake: Intake) -> None:
+    first = ask(intake)
+    triage.change_status(db, first, "resolve", AGENT, MAIL, resolution="Restarted the VPN concentrator")
+    assert answer(intake, first) == first
+    with db.read() as session:
+        reopened = session.get_one(Incident, first)
+        assert (reopened.status, reopened.resolution) == ("open", None)
+
+
 def test_a_late_reply_opens_a_follow_up_naming_the_old_incident(db: Database, intake: Intake) -> None:
     first = ask(intake)
     resolved_days_ago(db, first, 10)

@@ -20,8 +20,8 @@ from hub.domain import Action, InboundEvent
 from hub.errors import BadInput
 from hub.intake import Intake, Raw
 from hub.intake_notices import NoticeSettings
-from hub.models import Incident, TimelineEntry, utcnow
-from hub.triage import categorise, change_status
+from hub.models import Incident, SlaWait, TimelineEntry, utcnow
+from hub.triage import categorise, change_status, merge
 
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")
 AGENT = Actor("agent@example.com")
@@ -171,6 +171,18 @@ def test_reopening_an_incident_resolved_while_waiting_runs_its_clocks_again(
     reopened = incident(db, opened)
     assert (reopened.status, reopened.sla_paused_at, reopened.sla_state) == ("open", None, "ok")
     assert reopened.sla_next_at is not None  # the sweep will find its warnings and breaches
+
+
+def test_merging_a_duplicate_while_it_waits_stops_its_clocks_as_closing_does(
+    db: Database, intake: Intake, p1_policy: None
+) -> None:
+    duplicate, survivor = (intake.record(RAW, alert(key)).incident_id or 0 for key in ("disk-db1", "disk-db2"))
+    change_status(db, duplicate, "wait", AGENT, MAIL)
+    merge(db, duplicate, survivor, AGENT, MAIL)
+    merged = incident(db, duplicate)
+    assert (merged.status, merged.sla_paused_at) == ("closed", None)
+    with db.read() as session:
+        assert session.scalars(select(SlaWait.incident_id)).all() == [duplicate]  # its wait, completed
 
 
 def test_only_open_incidents_can_wait(db: Database, intake: Intake, p1_policy: None) -> None:

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hub import accounts, approvals, groups, request_types
+from hub import accounts, approval_links, approvals, groups, request_types
 from hub.cli import main
 from hub.config import Settings
 from hub.db import Database
@@ -114,6 +114,36 @@ def test_an_approval_by_link_mails_the_requester_that_the_desk_goes_ahead(desk: 
     assert "R&D" not in text
     with desk.db.read() as session:
         assert session.get_one(Incident, incident_id).status == "open"
+
+
+REJECTION_HINT = (
+    "If you reject, the requester is sent your comment as the reason. If you approve, only the desk sees it."
+)
+
+
+def test_the_link_page_tells_the_approver_a_rejections_comment_reaches_the_requester(
+    client: FlaskClient, db: Database, settings: Settings
+) -> None:
+    incident_id = requested(client, db, laptop(db))
+    with db.read() as session:
+        [asked] = approvals.of_incident(session, incident_id)
+    path = f"/approve/{approval_links.LINKS.sign(settings.secret_key, asked.id, MANAGER)}"
+    html = client.get(path).get_data(as_text=True)
+    assert 'aria-describedby="comment-help"' in html
+    assert f'<p class="muted" id="comment-help">{REJECTION_HINT}</p>' in html
+
+
+def test_the_approvals_page_tells_the_approver_a_rejections_comment_reaches_the_requester(
+    client: FlaskClient, db: Database, make_user: Callable[..., Login]
+) -> None:
+    manager = make_user(MANAGER, role="viewer")
+    incident_id = requested(client, db, laptop(db))
+    with db.read() as session:
+        [asked] = approvals.of_incident(session, incident_id)
+    log_in(client, manager)
+    html = client.get("/approvals").get_data(as_text=True)
+    assert f'aria-describedby="comment-{asked.id}-help"' in html
+    assert f'<p class="muted" id="comment-{asked.id}-help">{REJECTION_HINT}</p>' in html
 
 
 def test_a_type_whose_approver_was_deactivated_opens_the_request_saying_no_one_was_asked(
