@@ -136,7 +136,7 @@ def incident_list(
         click.echo("no incidents match")
         return
     for row in page.incidents:
-        click.echo(_line(row, names))
+        click.echo(_line(row, names, progress.get(row.id)))
     if more:
         click.echo(more)
 
@@ -160,10 +160,12 @@ def _found(db: Database, wanted: IncidentFilter) -> tuple[Page, dict[str, str], 
         return page, people.names_of(conn, [row.assignee for row in page.incidents]), progress
 
 
-def _line(row: Incident, names: Mapping[str, str]) -> str:
-    """One incident as `list` prints it; the assignee by name where they have one."""
+def _line(row: Incident, names: Mapping[str, str], steps: Progress | None) -> str:
+    """One incident as `list` prints it; the assignee by name where they have one, a request's steps as the list
+    page counts them ("[request, 2/3 steps]")."""
     who = names.get(row.assignee.lower(), row.assignee) if row.assignee else "-"
-    marked = "[request] " if row.kind == "request" else ""
+    marks = (["request"] if row.kind == "request" else []) + ([f"{steps.done}/{steps.total} steps"] if steps else [])
+    marked = f"[{', '.join(marks)}] " if marks else ""
     return (f"{row.ref:<8} P{row.priority} {row.status:<12} {who:<24} {printed_time(row.last_seen):<20}  "
             f"{marked}{row.title}")  # fmt: skip
 

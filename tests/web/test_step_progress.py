@@ -86,6 +86,18 @@ def test_incident_list_json_carries_the_steps_progress_as_the_api_does(
     assert (row["steps_done"], row["steps_total"]) == (1, 3)
 
 
+def test_incident_list_prints_a_requests_steps_done_beside_its_mark(
+    runner: CliRunner, db: Database, intake: Intake
+) -> None:
+    laptop(db)
+    request = opened(intake)
+    tick_first(db, request)
+    plain = plain_incident(intake)
+    printed = {line.split()[0]: line for line in run(runner, "incident", "list").splitlines()}
+    assert "1/3 steps] A laptop for Dana" in printed[f"INC-{request}"]
+    assert "steps" not in printed[f"INC-{plain}"]
+
+
 def test_the_request_catalogue_counts_each_types_steps(
     client: FlaskClient, make_user: Callable[..., Login], db: Database
 ) -> None:
