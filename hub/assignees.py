@@ -120,8 +120,8 @@ def why_unable(conn: Connection, emails: Iterable[str]) -> dict[str, str]:
     wanted = list(dict.fromkeys(emails))
     if not wanted:
         return {}
-    found = {row.email: (row.active, row.role) for row in conn.execute(select(User.email, User.active, User.role)
-                                                                       .where(User.email.in_(wanted)))}  # fmt: skip
+    rows = conn.execute(select(User.email, User.active, User.role).where(User.email.in_(wanted)))
+    found = {row.email: (row.active, row.role) for row in rows}
     return {who: why for who in wanted if (why := why_not(found.get(who))) is not None}
 
 
