@@ -12,6 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from hub.domain import format_ref
@@ -83,6 +84,32 @@ def locked(session: Session, incident_id: int) -> Incident:
     if incident is None:
         raise NoSuchIncident(f"there is no incident {format_ref(incident_id)}")
     return incident
+
+
+@dataclass(frozen=True)
+class Locked:
+    """What a note or a reply reads of its incident, locked at the Core level (`lock`), so the intake's transaction,
+    which has no ORM session, writes them through the same functions the page does (hub/incident_notes.py)."""
+
+    id: int
+    title: str
+    status: str
+    priority: int
+    requester: str | None
+    source: str
+
+    @property
+    def ref(self) -> str:
+        return format_ref(self.id)
+
+
+def lock(conn: Connection, incident_id: int) -> Locked:
+    """`locked`'s Core twin: the incident's row, locked for the rest of the transaction."""
+    columns = (Incident.id, Incident.title, Incident.status, Incident.priority, Incident.requester, Incident.source)
+    row = conn.execute(select(*columns).where(Incident.id == incident_id).with_for_update()).first()
+    if row is None:
+        raise NoSuchIncident(f"there is no incident {format_ref(incident_id)}")
+    return Locked(*row)
 
 
 def refuse_when(incident: Incident, statuses: Collection[str], then: str) -> None:

@@ -120,18 +120,21 @@ def why_unable(conn: Connection, emails: Iterable[str]) -> dict[str, str]:
     wanted = list(dict.fromkeys(emails))
     if not wanted:
         return {}
-    found = {row.email: row for row in conn.execute(select(User.email, User.active, User.role).where(
-        User.email.in_(wanted)))}  # fmt: skip
-    why: dict[str, str] = {}
-    for who in wanted:
-        row = found.get(who)
-        if row is None:
-            why[who] = NO_ACCOUNT
-        elif not row.active:
-            why[who] = DEACTIVATED
-        elif row.role not in ASSIGNABLE_ROLES:
-            why[who] = f"is a {row.role}"
-    return why
+    rows = conn.execute(select(User.email, User.active, User.role).where(User.email.in_(wanted)))
+    found = {row.email: (row.active, row.role) for row in rows}
+    return {who: why for who in wanted if (why := why_not(found.get(who))) is not None}
+
+
+def why_not(user: tuple[bool, str] | None) -> str | None:
+    """Why a user, (active, role) as their row says (None: no row), works no incidents, as `why_unable` words it;
+    None when they do. The one rule, for whoever is paged, acts with `--as`, or writes by email
+    (hub/agent_mail.py)."""
+    if user is None:
+        return NO_ACCOUNT
+    active, role = user
+    if not active:
+        return DEACTIVATED
+    return None if role in ASSIGNABLE_ROLES else f"is a {role}"
 
 
 def _refusal(who: str, why: str) -> str:

@@ -224,6 +224,13 @@ class InboundEvent:
         the timeline, and never acknowledged (nor, once it opened an incident, told of its resolution)."""
         return self.mail is not None and self.mail.sender_check.unverified
 
+    @property
+    def sender_verified(self) -> bool:
+        """An email whose From the receiving server verified (SenderCheck `pass`, which only a server named by
+        SWITCHBOARD_MAIL_AUTHSERV_ID gives): the one kind of mail that may act as a user (hub/agent_mail.py)."""
+        check = self.mail.sender_check if self.mail is not None else UNCHECKED
+        return check.by is not None and check.verdict == "pass"
+
     def field_value(self, name: str) -> Any:
         """Look up a field by the name rules use: `severity`, `labels.team`, ..."""
         if name.startswith("labels."):

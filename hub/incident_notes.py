@@ -11,8 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Row, bindparam, insert, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Integer, Row, bindparam, func, insert, or_, select, update
 
 from hub import (
     agent_files,
@@ -27,7 +26,7 @@ from hub import (
     time_spent,
 )
 from hub.addresses import is_pseudonym
-from hub.agent_action import Actor, Mail, TriageError, checked_text, locked
+from hub.agent_action import Actor, Locked, Mail, TriageError, checked_text, lock, locked
 from hub.agent_files import Kept
 from hub.db import Database
 from hub.mentions import Mentions
@@ -55,24 +54,51 @@ def add_note(
     under the note and as internal as it is; with files, the text may be empty."""
     text = checked_text(text, "note", files=len(files))
     with db.transaction() as session:
-        incident = locked(session, incident_id)
         conn = session.connection()
-        names = mentions.handles(text)
-        said = mentions.resolve(names, mentionable_as(conn, names)) if names and mail is not None else mentions.NONE
-        said = replace(said, people=tuple(person for person in said.people if person != actor.name.lower()))
-        told = list(said.people)
-        data: dict[str, Any] = {"by": actor.name, "body": text, **({"mentioned": told} if told else {})}
-        summary = f"Note by {actor.name}" + (f", mentioning {', '.join(told)}" if told else "")
-        summary += _time_with(session, incident.id, actor, spent, data)
-        note_id = _add_entry(conn, entry(incident.id, "note", summary, data=data))
-        agent_files.record(conn, incident.id, note_id, files)
-        if not told or mail is None:
-            return said
-        mailed, declined = mail_choices.sift(mail_choices.of_active(conn, told), "mentioned", incident.priority)
-        owed = [_mention(incident, person, actor, text, mail) for person in mailed]
-        also = turned_down(incident.id, "mentioned", declined)
-        owe(conn, incident.id, owed, also=also, automatic=False)  # a person's note, not an automatic message
-        return replace(said, people=tuple(mailed), not_mailed=tuple(declined))
+        return write_note(conn, lock(conn, incident_id), text, actor, mail, spent=spent, files=files)
+
+
+def write_note(
+    conn: Connection,
+    incident: Locked,
+    text: str,
+    actor: Actor,
+    mail: Mail | None,
+    *,
+    spent: Spent | None = None,
+    files: Sequence[Kept] = (),
+    emailed: int | None = None,
+) -> Mentions:
+    """`add_note`'s writes, in the caller's transaction on the incident it locked (`lock`) and with `text` checked:
+    the page's note and an agent's emailed one (hub/agent_mail.py) are one function. `emailed`: the stored event of
+    the agent's mail it came as, linked from the entry (its files listed there), which says "by email"."""
+    names = mentions.handles(text)
+    said = mentions.resolve(names, mentionable_as(conn, names)) if names and mail is not None else mentions.NONE
+    said = replace(said, people=tuple(person for person in said.people if person != actor.name.lower()))
+    told = list(said.people)
+    data: dict[str, Any] = {"by": actor.name, "body": text, **({"mentioned": told} if told else {})}
+    summary = f"Note by {actor.name}{_BY_EMAIL if emailed else ''}" + (
+        f", mentioning {', '.join(told)}" if told else ""
+    )
+    summary += _time_with(conn, incident.id, actor, spent, data)
+    note_id = _add_entry(conn, entry(incident.id, "note", summary, event_id=emailed, data=_emailed(data, emailed)))
+    agent_files.record(conn, incident.id, note_id, files)
+    if not told or mail is None:
+        return said
+    mailed, declined = mail_choices.sift(mail_choices.of_active(conn, told), "mentioned", incident.priority)
+    owed = [_mention(incident, person, actor, text, mail) for person in mailed]
+    also = turned_down(incident.id, "mentioned", declined)
+    owe(conn, incident.id, owed, also=also, automatic=False)  # a person's note, not an automatic message
+    return replace(said, people=tuple(mailed), not_mailed=tuple(declined))
+
+
+#: What a note's or a reply's line adds when the agent wrote it as an email (hub/agent_mail.py).
+_BY_EMAIL = " by email"
+
+
+def _emailed(data: dict[str, Any], emailed: int | None) -> dict[str, Any]:
+    """The entry's data, marked `by_email` when it came as an agent's mail."""
+    return {**data, "by_email": True} if emailed else data
 
 
 def _add_entry(conn: Connection, row: dict[str, Any]) -> int:
@@ -80,7 +106,7 @@ def _add_entry(conn: Connection, row: dict[str, Any]) -> int:
     return int(conn.execute(insert(TIMELINE).returning(TIMELINE.c.id), row).scalar_one())
 
 
-def _mention(incident: Incident, person: str, actor: Actor, text: str, mail: Mail) -> notices.Notice:
+def _mention(incident: Locked, person: str, actor: Actor, text: str, mail: Mail) -> notices.Notice:
     return notices.mention(incident_id=incident.id, title=incident.title, recipient=person, by=actor.name, note=text,
                            priority=incident.priority, desk_address=mail.desk_address, base_url=mail.base_url,
                            templates=mail.templates)  # fmt: skip
@@ -170,37 +196,70 @@ def reply(
     """
     text = checked_text(text, "reply", files=len(files))
     with db.transaction() as session:
-        incident = locked(session, incident_id)
-        if not incident.requester:
-            raise TriageError(f"{incident.ref} has no requester to reply to (it came from {incident.source})")
-        if is_pseudonym(incident.requester):
-            raise TriageError(f"{incident.ref}'s requester asked to be erased: there is no one to reply to")
         conn = session.connection()
-        notice = notices.agent_reply(
-            incident_id=incident.id,
-            title=incident.title,
-            requester=incident.requester,
-            text=text,
-            agent=signer(conn, actor),
-            desk_address=mail.desk_address,
-            references=recipients.thread_message_ids(conn, incident.id, incident.requester),
-            base_url=mail.base_url,
-            templates=mail.templates,
-            files=[kept.filename for kept in files],
-        )
-        if incident.status == "open":  # a reply is a first response
-            incident.status = "acknowledged"
-            incident.acknowledged_at = incident.acknowledged_at or utcnow()
-            session.flush()
-            sla_pauses.refresh(conn, incident.id)
-        sla.agent_update(conn, incident.id)  # an update to the requester: the next is due a whole target later
-        data: dict[str, Any] = {"by": actor.name, "body": text, "delivery_id": notice.delivery_id}
-        summary = f"Reply by {actor.name} to {incident.requester}"
-        summary += _time_with(session, incident.id, actor, spent, data)
-        reply_id = _add_entry(conn, entry(incident.id, "reply", summary, data=data))
-        notice = replace(notice, attachment_ids=agent_files.record(conn, incident.id, reply_id, files))
-        owe(conn, incident.id, [notice], automatic=False)
-        return incident.requester
+        return write_reply(conn, lock(conn, incident_id), text, actor, mail, spent=spent, files=files)
+
+
+def no_one_to_reply_to(incident: Locked) -> str | None:
+    """Why a reply cannot go (no requester, or one erased), saying so; None when it can."""
+    if not incident.requester:
+        return f"{incident.ref} has no requester to reply to (it came from {incident.source})"
+    if is_pseudonym(incident.requester):
+        return f"{incident.ref}'s requester asked to be erased: there is no one to reply to"
+    return None
+
+
+def status_after_reply(status: str) -> str:
+    """An open incident's first reply is its first response: it is acknowledged by it."""
+    return "acknowledged" if status == "open" else status
+
+
+def write_reply(
+    conn: Connection,
+    incident: Locked,
+    text: str,
+    actor: Actor,
+    mail: Mail,
+    *,
+    spent: Spent | None = None,
+    files: Sequence[Kept] = (),
+    emailed: int | None = None,
+) -> str:
+    """`reply`'s writes, in the caller's transaction on the incident it locked (`lock`) and with `text` checked:
+    the page's reply and an agent's emailed one (hub/agent_mail.py) are one function. `emailed`: the stored event
+    of the agent's mail it came as, linked from the entry, which says "by email". TriageError when there is no one
+    to reply to (`no_one_to_reply_to`)."""
+    if (why := no_one_to_reply_to(incident)) is not None:
+        raise TriageError(why)
+    requester = incident.requester or ""
+    notice = notices.agent_reply(
+        incident_id=incident.id,
+        title=incident.title,
+        requester=requester,
+        text=text,
+        agent=signer(conn, actor),
+        desk_address=mail.desk_address,
+        references=recipients.thread_message_ids(conn, incident.id, requester),
+        base_url=mail.base_url,
+        templates=mail.templates,
+        files=[kept.filename for kept in files],
+    )
+    if status_after_reply(incident.status) != incident.status:
+        conn.execute(
+            update(Incident)
+            .where(Incident.id == incident.id)
+            .values(status=status_after_reply(incident.status),
+                    acknowledged_at=func.coalesce(Incident.acknowledged_at, utcnow()))
+        )  # fmt: skip
+        sla_pauses.refresh(conn, incident.id)
+    sla.agent_update(conn, incident.id)  # an update to the requester: the next is due a whole target later
+    data: dict[str, Any] = {"by": actor.name, "body": text, "delivery_id": notice.delivery_id}
+    summary = f"Reply by {actor.name}{_BY_EMAIL if emailed else ''} to {requester}"
+    summary += _time_with(conn, incident.id, actor, spent, data)
+    reply_id = _add_entry(conn, entry(incident.id, "reply", summary, event_id=emailed, data=_emailed(data, emailed)))
+    notice = replace(notice, attachment_ids=agent_files.record(conn, incident.id, reply_id, files))
+    owe(conn, incident.id, [notice], automatic=False)
+    return requester
 
 
 def signer(conn: Connection, actor: Actor) -> str:
@@ -213,19 +272,19 @@ def log_time(db: Database, incident_id: int, spent: Spent, actor: Actor) -> None
     """Time spent on the incident without a note or a reply to go with it (a phone call, a visit to the desk)."""
     with db.transaction() as session:
         incident = locked(session, incident_id)
-        data = time_spent.record(session, incident.id, actor.name, spent)
+        data = time_spent.record(session.connection(), incident.id, actor.name, spent)
         summary = f"{time_spent.describe(spent.minutes)} spent by {actor.name}" + (
             f": {spent.what}" if spent.what else ""
         )
         INSERT_TIMELINE.execute(session.connection(), entry(incident.id, "time", summary, data=data))
 
 
-def _time_with(session: Session, incident_id: int, actor: Actor, spent: Spent | None, data: dict[str, Any]) -> str:
+def _time_with(conn: Connection, incident_id: int, actor: Actor, spent: Spent | None, data: dict[str, Any]) -> str:
     """Log `spent` with a note or a reply: the entry's id and minutes go into its `data`; returns what its summary
     adds ("" without time)."""
     if spent is None:
         return ""
-    data["time_entry"] = time_spent.record(session, incident_id, actor.name, spent)["time_entry"]
+    data["time_entry"] = time_spent.record(conn, incident_id, actor.name, spent)["time_entry"]
     data["minutes"] = spent.minutes
     return f" ({time_spent.describe(spent.minutes)} spent)"
 

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from hub import (
+    agent_mail,
     contacts,
     desks,
     escalation,
@@ -268,6 +269,10 @@ class Intake:
                     return self._reopen_by_reply(conn, raw, thread, event, policy)
                 if route == "follow_up":
                     return self._follow_up(conn, raw, thread, event, policy)
+                # An agent answering from their mailbox: their reply or note, as on the page (no query unless the
+                # server verified a From that is not the requester's).
+                if (worked := agent_mail.work(conn, raw, thread, event, self._settings)) is not None:
+                    return worked
                 # The requester answered: the SLA clocks run again (not for mail that may not be theirs).
                 if thread.status == sla_pauses.WAITING and not event.sender_failed:
                     sla_pauses.stop_waiting(

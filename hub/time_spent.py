@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from hub.agent_action import NoSuchPart, NotTheirs
@@ -116,14 +116,15 @@ class Changed:
     after: Spent
 
 
-def record(session: Session, incident_id: int, who: str, spent: Spent) -> dict[str, Any]:
-    """Store an entry and add it to the incident's total; returns the timeline entry's data to go with it."""
-    entry_id = session.execute(
+def record(conn: Connection, incident_id: int, who: str, spent: Spent) -> dict[str, Any]:
+    """Store an entry and add it to the incident's total; returns the timeline entry's data to go with it. On a
+    Connection, as a note or a reply writes (hub/incident_notes.py), whether the page or the intake wrote it."""
+    entry_id = conn.execute(
         insert(TimeEntry)
         .values(incident_id=incident_id, who=who, minutes=spent.minutes, what=spent.what, at=utcnow())
         .returning(TimeEntry.id)
     ).scalar_one()
-    _add(session, incident_id, spent.minutes)
+    _add(conn, incident_id, spent.minutes)
     return {"by": who, "minutes": spent.minutes, "what": spent.what, "time_entry": entry_id}
 
 
@@ -161,8 +162,8 @@ def _owned(session: Session, incident_id: int, entry_id: int, who: str, *, anyon
     return row
 
 
-def _add(session: Session, incident_id: int, minutes: int) -> None:
-    session.execute(
+def _add(runner: Session | Connection, incident_id: int, minutes: int) -> None:
+    runner.execute(
         update(Incident).where(Incident.id == incident_id).values(minutes_spent=Incident.minutes_spent + minutes)
     )
 

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from flask import Flask, abort, g
 from flask_login import current_user, login_required
 
+from hub.assignees import ASSIGNABLE_ROLES
 from hub.domain import ROLES
 
 VIEW_INCIDENTS = "incidents.view"
@@ -41,7 +42,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     VIEW_INTEGRATIONS: frozenset({"admin", "agent"}),
     MANAGE_SILENCES: frozenset({"admin", "agent"}),
     MANAGE_INTEGRATIONS: frozenset({"admin"}),
-    WORK_INCIDENTS: frozenset({"admin", "agent"}),
+    # The roles the hub lets be assigned, act with `--as` and answer by mail (hub/assignees.py): one set, not two.
+    WORK_INCIDENTS: frozenset(ASSIGNABLE_ROLES),
     MANAGE_USERS: frozenset({"admin"}),
     MANAGE_PROBLEMS: frozenset({"admin", "agent"}),
     VIEW_REPORTS: frozenset(ROLES),  # aggregates only: what anyone who sees incidents may see
