@@ -17,6 +17,7 @@ def make_intake(settings: Settings, db: Database) -> Intake:
     limits = AttachmentLimits.of(settings)
     files = AttachmentStore.under(settings.home, limits)
     notice = NoticeSettings(desk_addresses=settings.desk_addresses, base_url=settings.base_url,
+                            templates=MailTemplates.at(settings.home),
                             reply_reopen_window=settings.reply_reopen_window, newest_part=latest_reply,
                             secret_key=settings.secret_key, timezone=settings.timezone)  # fmt: skip
     return Intake(db, Engine(), notice, files=files, authserv_id=settings.mail_authserv_id)

@@ -313,6 +313,17 @@ def test_email_incident_owes_requester_an_acknowledgement(intake: Intake, db: Da
     assert ack.headers["In-Reply-To"] == "<m1@example.com>" and ack.headers["Auto-Submitted"] == "auto-replied"
 
 
+def test_the_acknowledgement_takes_the_installations_subject(intake: Intake, db: Database, settings: Settings) -> None:
+    folder = settings.home / "templates" / "mail"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "acknowledgement.subject").write_text("Got it: {{ reference }}\n")
+    event = InboundEvent(source="email", title="Printer on fire", requester="ann@example.com")
+    outcome = intake.record(Raw("email", "message/rfc822", b"..."), event)
+    with db.read() as s:
+        (ack,) = s.scalars(select(OutboxMessage)).all()
+    assert ack.subject == f"Got it: {outcome.ref}"
+
+
 def test_a_requests_acknowledgement_tells_its_template_the_kind(intake: Intake, db: Database) -> None:
     event = InboundEvent(source="email", title="A laptop, please", requester="ann@example.com",
                          message_id="<m2@example.com>", kind="request")  # fmt: skip
