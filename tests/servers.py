@@ -9,6 +9,7 @@ import json
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import tempfile
 import threading
@@ -180,6 +181,16 @@ def healthz_ok(base_url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:
             return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def listening(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something accepts connections on `port` (a part started as a process binds it when it is ready,
+    which may be after the web part reports healthy)."""
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
     except OSError:
         return False
 

@@ -19,7 +19,7 @@ import pytest
 
 from hub.net import free_port
 from tests.docs import fenced
-from tests.servers import SmtpSink, healthz_ok, wait_until
+from tests.servers import SmtpSink, healthz_ok, listening, wait_until
 
 
 def switchboard(env: dict[str, str], *args: str) -> str:
@@ -61,9 +61,9 @@ def running_hub(hub_env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
 
     def healthy() -> bool:
         assert process.poll() is None, f"switchboard up exited early:\n{process.stdout.read()}"  # type: ignore[union-attr]
-        return healthz_ok(base)
+        return healthz_ok(base) and listening(int(hub_env["SWITCHBOARD_SMTP_PORT"]))
 
-    wait_until(healthy, timeout=60, message="switchboard up to report healthy")
+    wait_until(healthy, timeout=60, message="switchboard up to report healthy and its SMTP part to listen")
     yield process
     if process.poll() is None:  # stop it as a user would, so no part outlives the test
         process.send_signal(signal.SIGINT)

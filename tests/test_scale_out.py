@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from hub.cli import main
 from hub.net import free_port
-from tests.servers import PostgresCluster, SmtpSink, healthz_ok, wait_until
+from tests.servers import PostgresCluster, SmtpSink, healthz_ok, listening, wait_until
 
 pytestmark = pytest.mark.postgres
 
@@ -103,9 +103,9 @@ def test_procfile_parts_share_postgresql_and_redis(
     def healthy() -> bool:
         for name, process in [*parts.items(), ("worker", workers[0]), ("worker", workers[1])]:
             assert process.poll() is None, f"{name} exited: {(tmp_path / f'{name}-0.log').read_text()[-2000:]}"
-        return healthz_ok(base)
+        return healthz_ok(base) and listening(int(environment["SWITCHBOARD_SMTP_PORT"]))
 
-    wait_until(healthy, timeout=60, message="the web part to report the database and Redis healthy")
+    wait_until(healthy, timeout=60, message="the web part to report the database and Redis healthy, and SMTP to listen")
     _cli(environment, "user", "create", "--email", "oncall@example.com", "--role", "agent", "--password", "pass-word")
     _cli(environment, "rules", "add", "--name", "crit", "--field", "severity", "--value", "critical",
          "--assign", "oncall@example.com")  # fmt: skip
