@@ -133,7 +133,7 @@ def work(
     except BadInput as refused:  # what the page answers with a message: nothing of the action is left
         kept = add_to_thread(conn, raw, thread, event, settings)
         line = f"{_ASKED[said.kind]} from {sender} by email not applied: {refused}"
-        INSERT_TIMELINE.execute(conn, entry(incident.id, "notification", line, event_id=kept.event_id))
+        INSERT_TIMELINE.execute(conn, entry(incident.id, "notification", line))  # (no event: its files show once)
         return kept
     return Outcome(event_id, incident.id, status, thread.occurrences, files_listed=True)
 
@@ -166,7 +166,7 @@ def _act(
     chosen = choose(files, limits)
     requester = write_reply(conn, incident, said.text, agent, mail, emailed=event_id, listed=chosen.sent)
     if (line := not_sent_line(requester, chosen)) is not None:
-        INSERT_TIMELINE.execute(conn, entry(incident.id, "notification", line, event_id=event_id))
+        INSERT_TIMELINE.execute(conn, entry(incident.id, "notification", line))
     status = status_after_reply(incident.status)
     if said.kind == "waiting" and status != WAITING:  # (one already waiting on them stays so)
         status = triage.status_change(session, incident.id, "wait", agent, mail)
