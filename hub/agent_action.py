@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
@@ -76,6 +76,15 @@ class Mail:
     @property
     def sender(self) -> Sender:
         return Sender(self.desk_address, self.base_url, self.templates, self.secret_key, desks=self.desks)
+
+
+#: What an action's timeline line adds when the agent asked for it by email (hub/agent_mail.py).
+BY_EMAIL = " by email"
+
+
+def by_email(data: dict[str, Any], emailed: int | None) -> dict[str, Any]:
+    """An entry's data, marked `by_email` when the action came as an agent's mail (`emailed`: its stored event)."""
+    return {**data, "by_email": True} if emailed else data
 
 
 def locked(session: Session, incident_id: int) -> Incident:

@@ -65,6 +65,15 @@ class Kept:
     sha256: str
 
 
+@dataclass(frozen=True)
+class Listed:
+    """A file already listed on the incident that a reply sends by its row's id: an agent's emailed reply's, listed
+    against the mail's event as every email's files are (hub/agent_mail_files.py)."""
+
+    id: int
+    filename: str
+
+
 def content_type_of(filename: str) -> str:
     """The type a file is recorded and mailed as, guessed from its name: application/octet-stream when unknown.
     (What a browser says of an upload is its own guess from the same name, and anyone's to write.)"""

@@ -1,14 +1,19 @@
 """An agent works an incident from their mailbox: their answer to its mail becomes, as them, the reply to the
-requester the incident page sends (or, with `#note` as its first line, an internal note), where other people's mail
-is only added to the timeline.
+requester the incident page sends, or, by a first word (`COMMANDS`), an internal note, the reply with the incident
+set waiting on the requester, or its resolution, where other people's mail is only added to the timeline.
 
 An email's From is anyone's to write, so this authority is granted only when the organisation's receiving mail
 server verified the From (`InboundEvent.sender_verified`: SenderCheck `pass`, which nothing gives until
 SWITCHBOARD_MAIL_AUTHSERV_ID names that server), to an active user whose role works incidents (hub/assignees.py
-`why_not`, the rule `--as` follows), on an incident still being worked (a resolved, closed or merged one keeps its
-routes: hub/mail_threads.py), and never for automatic mail (out-of-office, bounce, loop) nor from the incident's own
-requester (then they are asking, not answering). Anything else, and a mail with no words of its own (only quoted
-history), is added to the thread as before.
+`why_not`, the rule `--as` follows), on an incident not closed nor merged (those keep their routes:
+hub/mail_threads.py; a resolved one's answer is the agent's last word to the requester, which reopens nothing), and
+never for automatic mail (out-of-office, bounce, loop) nor from the incident's own requester (then they are asking,
+not answering). Anything else, and a mail with no words of its own (only quoted history), is added to the thread as
+before; so is a status line the page would refuse (resolving a resolved incident), its timeline saying why.
+
+Each action is the page's own function (hub/incident_notes.py, hub/triage.py `status_change`), inside a savepoint,
+so a refusal leaves nothing of it behind. The mail's files are listed against its event, as every email's are, and
+a reply sends those the page would let it carry (hub/agent_mail_files.py).
 
 The checks that need no query come first, so every mail of an installation without the setting, and a requester's
 mail on their own incident, costs no statement more; the sender's users row is read only for a verified mail from
@@ -23,50 +28,65 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
 
-from hub import assignees
-from hub.agent_action import Actor, Mail, TriageError, checked_text, lock
+from hub import assignees, triage
+from hub.agent_action import Actor, Locked, Mail, TriageError, checked_text, lock
+from hub.agent_mail_files import choose, listed, not_sent_line
+from hub.attachments import DEFAULT_LIMITS, AttachmentLimits
 from hub.domain import InboundEvent
+from hub.errors import BadInput
 from hub.incident_notes import no_one_to_reply_to, status_after_reply, write_note, write_reply
 from hub.intake_notices import NoticeSettings
-from hub.intake_writes import Outcome, Raw, store_event
+from hub.intake_writes import Outcome, Raw, add_to_thread, store_event
 from hub.mail_threads import Thread
 from hub.models import User
+from hub.outbox import entry
+from hub.sla_pauses import WAITING
+from hub.statements import INSERT_TIMELINE
 
-#: The first line that makes an agent's mail an internal note instead of a reply to the requester.
-NOTE = "#note"
-#: The statuses of an incident no longer being worked: mail to them keeps its routes (reopen, follow-up, thanks).
-DONE = ("resolved", "closed")
+Kind = Literal["reply", "note", "waiting", "resolve"]
+#: The first words that make an agent's mail more than a reply, on a line of their own or before the text: an
+#: internal note; the reply, then the incident waits on the requester; its resolution (the requester's resolution
+#: mail says it: no reply goes besides). Only the mail's first word is read so: any other, `#` or not, is text.
+COMMANDS: dict[str, Kind] = {"#note": "note", "#waiting": "waiting", "#resolve": "resolve"}
+#: The statuses whose mail keeps its routes (a follow-up, thanks); a resolved incident's is an agent's last word.
+DONE = ("closed",)
 
 
 @dataclass(frozen=True)
 class Written:
-    """What an agent's mail asks for: a `reply` to the requester or a `note`, with its text."""
+    """What an agent's mail asks for, with its text: a `reply` to the requester, a `note`, a reply that leaves the
+    incident `waiting` on the requester, or to `resolve` it (the text its resolution, which may be empty)."""
 
-    kind: Literal["reply", "note"]
+    kind: Kind
     text: str
 
 
 def written(newest: str) -> Written | None:
-    """What the newest part of an agent's mail (its quoted history and signature cut, ingest/quotes.py) asks for: a
-    note when its first line is `#note` (that line dropped), else a reply. None when no words are the agent's own
-    (nothing, or only `>` quoted lines, which the cutter leaves when there is nothing above them) or too many to
-    write: such mail is added to the thread as before."""
+    """What the newest part of an agent's mail (its quoted history and signature cut, ingest/quotes.py) asks for: by
+    its first word (`COMMANDS`, dropped), else a reply. None when no words are the agent's own (nothing, or only `>`
+    quoted lines, which the cutter leaves when there is nothing above them; a resolution may be left unsaid, as on
+    the page) or too many to write: such mail is added to the thread as before."""
     lines = newest.strip().splitlines()
-    kind: Literal["reply", "note"] = "reply"
-    if lines and lines[0].strip().lower() == NOTE:
-        kind, lines = "note", lines[1:]
-    if all(line.lstrip().startswith(">") for line in lines if line.strip()):
-        return None  # (also when there is no line at all)
+    kind: Kind = "reply"
+    if lines and (first := lines[0].split(maxsplit=1))[0].lower() in COMMANDS:
+        kind, lines = COMMANDS[first[0].lower()], first[1:] + lines[1:]
+    if all(line.lstrip().startswith(">") for line in lines if line.strip()):  # (also when there is no line at all)
+        return Written(kind, "") if kind == "resolve" else None
     try:
-        return Written(kind, checked_text("\n".join(lines), kind))
+        return Written(kind, checked_text("\n".join(lines), _WHAT[kind]))
     except TriageError:
         return None
 
 
+#: What `checked_text` calls each kind's text.
+_WHAT: dict[Kind, str] = {"reply": "reply", "note": "note", "waiting": "reply", "resolve": "resolution"}
+
+
 def may_be_agents(event: InboundEvent, thread: Thread) -> bool:
     """Whether a mail on `thread` can be an agent's work, by all that needs no query: a verified From that is not
-    the requester's, written by a person, on an incident being worked."""
+    the requester's, written by a person, on an incident neither closed nor merged."""
     sender = (event.requester or "").lower()
     return (
         event.sender_verified
@@ -85,10 +105,18 @@ def works_incidents(conn: Connection, address: str) -> bool:
     return assignees.why_not((row.active, row.role) if row is not None else None) is None
 
 
-def work(conn: Connection, raw: Raw, thread: Thread, event: InboundEvent, settings: NoticeSettings) -> Outcome | None:
-    """An agent's mail written as their reply or note, the page's way (hub/incident_notes.py), its raw message
-    stored and linked from that one timeline entry; None, having written nothing, when it is not an agent's work,
-    for the intake to add it to the thread as before."""
+def work(
+    conn: Connection,
+    raw: Raw,
+    thread: Thread,
+    event: InboundEvent,
+    settings: NoticeSettings,
+    limits: AttachmentLimits = DEFAULT_LIMITS,
+) -> Outcome | None:
+    """An agent's mail written as their reply, note or status line, the page's way, its raw message stored and
+    linked from the action's timeline entry and its files listed (a reply's sent within `limits`, the
+    installation's); None, having written nothing, when it is not an agent's work, for the intake to add it to the
+    thread as before. A status line the page refuses is added so too, with a line saying why."""
     if not may_be_agents(event, thread):
         return None
     said = written(settings.newest_part(event.description) or event.description)
@@ -96,15 +124,53 @@ def work(conn: Connection, raw: Raw, thread: Thread, event: InboundEvent, settin
     if said is None or not works_incidents(conn, sender):
         return None
     incident = lock(conn, thread.id)
-    if incident.status in DONE or (said.kind == "reply" and no_one_to_reply_to(incident) is not None):
-        return None  # resolved meanwhile, or a reply with no one to go to: the mail is kept on the thread instead
+    if incident.status in DONE or (said.kind in ("reply", "waiting") and no_one_to_reply_to(incident) is not None):
+        return None  # closed meanwhile, or a reply with no one to go to: the mail is kept on the thread instead
+    try:
+        with Session(bind=conn, join_transaction_mode="create_savepoint") as session:
+            event_id, status = _act(session, raw, incident, event, said, Actor(sender), settings, limits)
+            session.commit()
+    except BadInput as refused:  # what the page answers with a message: nothing of the action is left
+        kept = add_to_thread(conn, raw, thread, event, settings)
+        line = f"{_ASKED[said.kind]} from {sender} by email not applied: {refused}"
+        INSERT_TIMELINE.execute(conn, entry(incident.id, "notification", line))  # (no event: its files show once)
+        return kept
+    return Outcome(event_id, incident.id, status, thread.occurrences, files_listed=True)
+
+
+#: How the timeline names what an agent's mail asked for.
+_ASKED: dict[Kind, str] = {"reply": "A reply", **{kind: command for command, kind in COMMANDS.items()}}
+
+
+def _act(
+    session: Session,
+    raw: Raw,
+    incident: Locked,
+    event: InboundEvent,
+    said: Written,
+    agent: Actor,
+    settings: NoticeSettings,
+    limits: AttachmentLimits,
+) -> tuple[int, str]:
+    """`work`'s writes, through the page's functions on the intake's connection: the mail stored and its files
+    listed, then the action; the stored event's id and the incident's status after it."""
+    conn, mail = session.connection(), mail_of(settings)
     event_id = store_event(conn, raw, event, incident_id=incident.id)
-    agent, mail = Actor(sender), mail_of(settings)
+    files = listed(conn, event, event_id, incident.id)
     if said.kind == "note":
         write_note(conn, incident, said.text, agent, mail, emailed=event_id)
-        return Outcome(event_id, incident.id, incident.status, thread.occurrences)
-    write_reply(conn, incident, said.text, agent, mail, emailed=event_id)
-    return Outcome(event_id, incident.id, status_after_reply(incident.status), thread.occurrences)
+        return event_id, incident.status
+    if said.kind == "resolve":
+        return event_id, triage.status_change(session, incident.id, "resolve", agent, mail, resolution=said.text,
+                                              emailed=event_id)  # fmt: skip
+    chosen = choose(files, limits)
+    requester = write_reply(conn, incident, said.text, agent, mail, emailed=event_id, listed=chosen.sent)
+    if (line := not_sent_line(requester, chosen)) is not None:
+        INSERT_TIMELINE.execute(conn, entry(incident.id, "notification", line))
+    status = status_after_reply(incident.status)
+    if said.kind == "waiting" and status != WAITING:  # (one already waiting on them stays so)
+        status = triage.status_change(session, incident.id, "wait", agent, mail)
+    return event_id, status
 
 
 def mail_of(settings: NoticeSettings) -> Mail:

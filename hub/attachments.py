@@ -116,28 +116,19 @@ class AttachmentStore:
             return None
 
 
-def record_attachments(conn: Connection, event: InboundEvent, event_id: int, incident_id: int | None) -> None:
-    """List an email's files against its stored event and the incident it went to (in the intake's transaction)."""
+def record_attachments(
+    conn: Connection, event: InboundEvent, event_id: int, incident_id: int | None
+) -> tuple[int, ...]:
+    """List an email's files against its stored event and the incident it went to (in the intake's transaction);
+    their ids, in the mail's order (an agent's emailed reply sends some by id: hub/agent_mail_files.py)."""
     files = event.mail.attachments if event.mail is not None else ()
     if not files:
-        return
-    conn.execute(
-        insert(ATTACHMENTS),
-        [
-            {
-                "event_id": event_id,
-                "incident_id": incident_id,
-                "filename": f.filename[:255],
-                "content_type": f.content_type[:255],
-                "size": f.size,
-                "sha256": f.sha256,
-                "inline": f.inline,
-                "stored": f.stored,
-                "note": f.note,
-            }
-            for f in files
-        ],
-    )
+        return ()
+    rows = [{"event_id": event_id, "incident_id": incident_id, "filename": f.filename[:255],
+             "content_type": f.content_type[:255], "size": f.size, "sha256": f.sha256, "inline": f.inline,
+             "stored": f.stored, "note": f.note} for f in files]  # fmt: skip
+    statement = insert(ATTACHMENTS).returning(ATTACHMENTS.c.id, sort_by_parameter_order=True)
+    return tuple(conn.scalars(statement, rows))
 
 
 #: Where a file came from: an email, or an agent's note or reply (its timeline entry's kind).

@@ -26,8 +26,8 @@ from hub import (
     time_spent,
 )
 from hub.addresses import is_pseudonym
-from hub.agent_action import Actor, Locked, Mail, TriageError, checked_text, lock, locked
-from hub.agent_files import Kept
+from hub.agent_action import BY_EMAIL, Actor, Locked, Mail, TriageError, by_email, checked_text, lock, locked
+from hub.agent_files import Kept, Listed
 from hub.db import Database
 from hub.mentions import Mentions
 from hub.models import Incident, User, utcnow
@@ -77,11 +77,9 @@ def write_note(
     said = replace(said, people=tuple(person for person in said.people if person != actor.name.lower()))
     told = list(said.people)
     data: dict[str, Any] = {"by": actor.name, "body": text, **({"mentioned": told} if told else {})}
-    summary = f"Note by {actor.name}{_BY_EMAIL if emailed else ''}" + (
-        f", mentioning {', '.join(told)}" if told else ""
-    )
+    summary = f"Note by {actor.name}{BY_EMAIL if emailed else ''}" + (f", mentioning {', '.join(told)}" if told else "")
     summary += _time_with(conn, incident.id, actor, spent, data)
-    note_id = _add_entry(conn, entry(incident.id, "note", summary, event_id=emailed, data=_emailed(data, emailed)))
+    note_id = _add_entry(conn, entry(incident.id, "note", summary, event_id=emailed, data=by_email(data, emailed)))
     agent_files.record(conn, incident.id, note_id, files)
     if not told or mail is None:
         return said
@@ -90,15 +88,6 @@ def write_note(
     also = turned_down(incident.id, "mentioned", declined)
     owe(conn, incident.id, owed, also=also, automatic=False)  # a person's note, not an automatic message
     return replace(said, people=tuple(mailed), not_mailed=tuple(declined))
-
-
-#: What a note's or a reply's line adds when the agent wrote it as an email (hub/agent_mail.py).
-_BY_EMAIL = " by email"
-
-
-def _emailed(data: dict[str, Any], emailed: int | None) -> dict[str, Any]:
-    """The entry's data, marked `by_email` when it came as an agent's mail."""
-    return {**data, "by_email": True} if emailed else data
 
 
 def _add_entry(conn: Connection, row: dict[str, Any]) -> int:
@@ -224,11 +213,13 @@ def write_reply(
     spent: Spent | None = None,
     files: Sequence[Kept] = (),
     emailed: int | None = None,
+    listed: Sequence[Listed] = (),
 ) -> str:
     """`reply`'s writes, in the caller's transaction on the incident it locked (`lock`) and with `text` checked:
     the page's reply and an agent's emailed one (hub/agent_mail.py) are one function. `emailed`: the stored event
-    of the agent's mail it came as, linked from the entry, which says "by email". TriageError when there is no one
-    to reply to (`no_one_to_reply_to`)."""
+    of the agent's mail it came as, linked from the entry, which says "by email"; `listed`: that mail's files that
+    go with the reply, already listed against it. TriageError when there is no one to reply to
+    (`no_one_to_reply_to`)."""
     if (why := no_one_to_reply_to(incident)) is not None:
         raise TriageError(why)
     requester = incident.requester or ""
@@ -242,7 +233,7 @@ def write_reply(
         references=recipients.thread_message_ids(conn, incident.id, requester),
         base_url=mail.base_url,
         templates=mail.templates,
-        files=[kept.filename for kept in files],
+        files=[kept.filename for kept in files] + [file.filename for file in listed],
     )
     if status_after_reply(incident.status) != incident.status:
         conn.execute(
@@ -254,10 +245,11 @@ def write_reply(
         sla_pauses.refresh(conn, incident.id)
     sla.agent_update(conn, incident.id)  # an update to the requester: the next is due a whole target later
     data: dict[str, Any] = {"by": actor.name, "body": text, "delivery_id": notice.delivery_id}
-    summary = f"Reply by {actor.name}{_BY_EMAIL if emailed else ''} to {requester}"
+    summary = f"Reply by {actor.name}{BY_EMAIL if emailed else ''} to {requester}"
     summary += _time_with(conn, incident.id, actor, spent, data)
-    reply_id = _add_entry(conn, entry(incident.id, "reply", summary, event_id=emailed, data=_emailed(data, emailed)))
-    notice = replace(notice, attachment_ids=agent_files.record(conn, incident.id, reply_id, files))
+    reply_id = _add_entry(conn, entry(incident.id, "reply", summary, event_id=emailed, data=by_email(data, emailed)))
+    attached = agent_files.record(conn, incident.id, reply_id, files) + tuple(file.id for file in listed)
+    notice = replace(notice, attachment_ids=attached)
     owe(conn, incident.id, [notice], automatic=False)
     return requester
 

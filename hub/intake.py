@@ -38,7 +38,7 @@ from hub import (
     sla_pauses,
 )
 from hub.approvals import AskedAbout
-from hub.attachments import AttachmentStore
+from hub.attachments import DEFAULT_LIMITS, AttachmentStore
 from hub.change_correlation import minutes_since_change
 from hub.ci_links import CiLinks, Linked, named_by, why_not_linked
 from hub.db import Database, Guard
@@ -144,6 +144,7 @@ class Intake:
         self._rules = RuleBookCache()
         self._sla = sla.SlaBookCache()
         self._cis = CiLinks()  # the configuration items events have named
+        self._limits = files.limits if files is not None else DEFAULT_LIMITS  # what an agent's emailed reply sends
 
     def record(
         self,
@@ -206,7 +207,8 @@ class Intake:
             return Outcome(stored, incident_id, duplicate=True)
         event = mail_records.before(conn, event)
         outcome = self._apply(conn, raw, event, policy)
-        mail_records.after(conn, event, outcome.event_id, outcome.incident_id)
+        if not outcome.files_listed:
+            mail_records.after(conn, event, outcome.event_id, outcome.incident_id)
         if reprocessing is not None:
             mail_records.reprocessed_as(conn, reprocessing, outcome.event_id)
         return outcome
@@ -259,6 +261,11 @@ class Intake:
                 mark_bounced(conn, event.labels["bounced"].split(", "), f"bounce: {event.title}")
             thread = find_thread(conn, event)
             if thread is not None:
+                # An agent answering from their mailbox: their reply, note or status line, as on the page, a
+                # resolved incident's included, which it never reopens (no query unless the server verified a From
+                # that is not the requester's).
+                if (worked := agent_mail.work(conn, raw, thread, event, self._settings, self._limits)) is not None:
+                    return worked
                 automatic = event.auto_submitted or event.bounce or event.looped
                 route = reply_route(thread, automatic=automatic, now=utcnow(), sender_failed=event.sender_failed,
                                     reopen_window=self._settings.reply_reopen_window,
@@ -269,10 +276,6 @@ class Intake:
                     return self._reopen_by_reply(conn, raw, thread, event, policy)
                 if route == "follow_up":
                     return self._follow_up(conn, raw, thread, event, policy)
-                # An agent answering from their mailbox: their reply or note, as on the page (no query unless the
-                # server verified a From that is not the requester's).
-                if (worked := agent_mail.work(conn, raw, thread, event, self._settings)) is not None:
-                    return worked
                 # The requester answered: the SLA clocks run again (not for mail that may not be theirs).
                 if thread.status == sla_pauses.WAITING and not event.sender_failed:
                     sla_pauses.stop_waiting(

@@ -48,6 +48,7 @@ class Outcome:
     created: bool = False
     duplicate: bool = False  # a message already applied: from this mailbox before, or a copy (mail_records)
     acknowledged: bool = False  # the requester is owed an acknowledgement with the reference
+    files_listed: bool = False  # the email's files are listed already (an agent's reply sent some: hub/agent_mail.py)
 
     @property
     def ref(self) -> str | None:

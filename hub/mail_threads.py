@@ -96,7 +96,8 @@ def reply_route(
     requester's "thanks" on it.
 
     A person's reply to a resolved incident reopens it within `reopen_window` seconds of the resolution, and after
-    that (or once it is closed) starts a new incident that names the old one. Automatic mail (out-of-office,
+    that (or once it is closed) starts a new incident that names the old one. (An agent's verified answer to a
+    resolved incident never comes here: it is their reply, hub/agent_mail.py.) Automatic mail (out-of-office,
     auto-replies) never reopens anything: it is only added to the timeline. Nor does a reply whose sender check
     failed (`sender_failed`: a forged From can name the requester): it is added, with its warning, for whoever works
     the incident to judge; a late one opens a follow-up as any new mail does. (A softfail's reply reopens as the

@@ -26,7 +26,7 @@ from hub import (
     sla_pauses,
     status_page,
 )
-from hub.agent_action import Actor, Mail, NoSuchIncident, TriageError, checked_text, locked
+from hub.agent_action import BY_EMAIL, Actor, Mail, NoSuchIncident, TriageError, by_email, checked_text, locked
 from hub.db import Database
 from hub.domain import INCIDENT_KINDS, format_ref
 from hub.models import OPEN_STATUSES, Incident, utcnow
@@ -108,12 +108,14 @@ def status_change(
     *,
     resolution: str | None = None,
     held: list[notices.Notice] | None = None,
+    emailed: int | None = None,
 ) -> str:
     """`change_status` in the caller's transaction, for what resolves incidents along with its own change (a
-    problem resolved with the incidents it explains, hub/problem_resolution.py): the same checks, notices and
-    clocks, so such a resolve is an agent's, not a copy of one. `held`: the requesters' resolution mails (its own
-    requester's and those of requests merged into it) go there, not to the outbox, for the caller to owe
-    (hub/problem_mail.py: one mail to a requester of several)."""
+    problem resolved with the incidents it explains, hub/problem_resolution.py; an agent's `#resolve` by email,
+    hub/agent_mail.py): the same checks, notices and clocks, so such a resolve is an agent's, not a copy of one.
+    `held`: the requesters' resolution mails (its own requester's and those of requests merged into it) go there,
+    not to the outbox, for the caller to owe (hub/problem_mail.py: one mail to a requester of several). `emailed`:
+    the stored event of the agent's mail it came as, linked from the entry, which says "by email"."""
     if resolution is not None and resolution.strip():
         if action != "resolve":
             raise TriageError("a resolution goes with resolving; say how it was resolved when you resolve it")
@@ -139,7 +141,7 @@ def status_change(
         incident.resolved_at, incident.resolution = now, resolution
     elif status == "open":  # what it was resolved as no longer holds (hub/approval_outcome.py: not approved)
         incident.resolved_at, incident.resolution, incident.not_approved = None, None, False
-    summary = f"{_past(action).capitalize()} by {actor.name}"
+    summary = f"{_past(action).capitalize()} by {actor.name}{BY_EMAIL if emailed else ''}"
     owed: list[notices.Notice] = []
     notes: list[dict[str, Any]] = []
     if action in ("resolve", "reopen"):
@@ -149,7 +151,7 @@ def status_change(
             conn, incident.id, kind, source=actor.name, sender=mail.sender, skip=[actor.name]
         )
     data = {"by": actor.name, **({"resolution": resolution} if resolution else {})}
-    also = [entry(incident.id, status, summary, data=data), *notes]
+    also = [entry(incident.id, status, summary, event_id=emailed, data=by_email(data, emailed)), *notes]
     told = owed
     if held is not None:
         held += [notice for notice in owed if notice.template == notices.REQUESTER_RESOLVED]

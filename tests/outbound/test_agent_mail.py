@@ -45,10 +45,10 @@ def assigned(parts: Parts) -> tuple[int, str]:
 
 def mailed(
     parts: Parts, sender: str, subject: str, body: str, *, dmarc: str = "pass", replying_to: str | None = None,
-    authserv_id: str | None = MX, headers: dict[str, str] | None = None,
+    authserv_id: str | None = MX, headers: dict[str, str] | None = None, files: dict[str, bytes] | None = None,
 ) -> None:  # fmt: skip
     """Mail the desk as `sender` through the intake (believing `authserv_id`'s verdicts), with the receiving server's
-    DMARC verdict on top, as a border server writes it."""
+    DMARC verdict on top, as a border server writes it, and `files` attached."""
     msg = EmailMessage()
     msg["Authentication-Results"] = f"{MX}; dmarc={dmarc} (p=reject dis=none) header.from=example.com"
     msg["Received"] = "from relay.example.net (relay.example.net [198.51.100.23]) by mx.example.com (Postfix)"
@@ -59,6 +59,8 @@ def mailed(
     for name, value in (headers or {}).items():
         msg[name] = value
     msg.set_content(body)
+    for name, data in (files or {}).items():
+        msg.add_attachment(data, maintype="application", subtype="pdf", filename=name)
     intake = make_intake(replace(parts.settings, mail_authserv_id=authserv_id), parts.db)
     assert not store_message(intake, msg.as_bytes(policy=policy.SMTP), envelope_from=sender).unprocessable
 
@@ -152,3 +154,57 @@ def test_an_agent_who_is_the_requester_writes_as_the_requester(parts: Parts) -> 
         incident_id = session.scalars(select(Incident.id)).one()
     mailed(parts, BOB, "Re: [INC-1] My laptop will not boot", "Now it beeps four times.")
     only_added(parts, incident_id, requester=BOB)
+
+
+def resolved(parts: Parts, incident_id: int) -> None:
+    triage.change_status(parts.db, incident_id, "resolve", Actor(BOB), Mail(DESK, parts.settings.base_url))
+
+
+def test_an_agents_resolve_line_resolves_with_the_rest_as_its_resolution_mailed_instead_of_a_reply(
+    parts: Parts,
+) -> None:
+    incident_id = answered(parts, text="#resolve\nReplaced the fuser unit.")
+    with parts.db.read() as session:
+        incident = session.get_one(Incident, incident_id)
+        assert (incident.status, incident.resolution) == ("resolved", "Replaced the fuser unit.")
+    assert to_requester(parts) == ["acknowledgement", "resolved"]
+    [done] = [e for e in timeline(parts, incident_id) if e.kind in ("resolved", "email", "reply")]
+    assert (done.kind, done.summary, done.event_id is not None) == ("resolved", f"Resolved by {BOB} by email", True)
+
+
+def test_an_agents_waiting_line_replies_and_sets_the_incident_waiting_on_the_requester(parts: Parts) -> None:
+    incident_id = answered(parts, text="#waiting Which floor is it on?")
+    with parts.db.read() as session:
+        assert session.get_one(Incident, incident_id).status == "waiting"
+    assert to_requester(parts) == ["acknowledgement", "reply"]
+    reply = next(e for e in timeline(parts, incident_id) if e.kind == "reply")
+    assert reply.data["body"] == "Which floor is it on?"
+
+
+def test_a_resolve_line_the_page_would_refuse_is_added_with_the_reason_on_the_timeline(parts: Parts) -> None:
+    incident_id, assignment = assigned(parts)
+    resolved(parts, incident_id)
+    mailed(parts, BOB, "Re: [INC-1] Assigned to you", "#resolve Fixed twice.", replying_to=assignment)
+    *_, added, why = timeline(parts, incident_id)
+    assert (added.kind, added.summary.startswith(f"Reply from {BOB}"), why.kind) == ("email", True, "notification")
+    assert why.summary == (f"#resolve from {BOB} by email not applied: INC-1 is resolved; "
+                           "only acknowledged or open or waiting incidents can be resolved")  # fmt: skip
+    assert to_requester(parts) == ["acknowledgement", "resolved"]  # the first resolution's only
+
+
+def test_an_agents_answer_to_a_resolved_incident_is_their_reply_and_reopens_nothing(parts: Parts) -> None:
+    incident_id, assignment = assigned(parts)
+    resolved(parts, incident_id)
+    mailed(parts, BOB, "Re: [INC-1] Assigned to you", "It should hold now.", replying_to=assignment)
+    with parts.db.read() as session:
+        assert session.get_one(Incident, incident_id).status == "resolved"
+    assert to_requester(parts) == ["acknowledgement", "resolved", "reply"]
+
+
+def test_an_agents_emailed_file_reaches_the_requester_with_their_reply(parts: Parts) -> None:
+    answered(parts, text="The manual, page 12.", files={"manual.pdf": b"%PDF-1.4 tray 2"})
+    deliver_everything(parts.queue, parts.db)
+    to_her = [r.message for r in parts.sink.handler.wait_for(3) if r.rcpt_tos == [ANN]]
+    [reply] = [m for m in to_her if "page 12" in m.get_body(("plain",)).get_content()]
+    [file] = list(reply.iter_attachments())
+    assert (file.get_filename(), file.get_content()) == ("manual.pdf", b"%PDF-1.4 tray 2")
