@@ -78,7 +78,7 @@ ROUTES: dict[str, tuple[dict[str, str], Any]] = {
     "oncall_api.remove_override": ({"group": "dba", "override_id": "{override}"}, None),
     "mail_choices_api.put": ({"email": "bob@example.com"},
                              {"assigned_up_to": 2, "mentioned": False, "watching": False, "replies": False,
-                              "sla_warnings": False}),
+                              "sla_warnings": False, "steps": False}),
     "mail_choices_api.patch": ({"email": "bob@example.com"}, {"mentioned": False}),
 }  # fmt: skip
 
