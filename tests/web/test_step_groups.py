@@ -120,9 +120,7 @@ def test_ticking_the_step_before_a_groups_step_mails_that_group_but_not_whoever_
     ]
 
 
-def test_a_member_who_turned_step_mail_off_gets_none_and_the_timeline_says_so(
-    db: Database, intake: Intake
-) -> None:
+def test_a_member_who_turned_step_mail_off_gets_none_and_the_timeline_says_so(db: Database, intake: Intake) -> None:
     starter(db, "Image it @desktop")
     with db.transaction() as session:
         mail_choices.choose(session, DEE, MailChoices(steps=False))
