@@ -314,9 +314,11 @@ def incident_step(ref: str, step: int, done: str, actor: str) -> None:
     Example: switchboard incident step INC-7 1 done --as ann@example.com
     """
     from hub import request_steps
+    from hub.agent_action import Mail
 
     number = incident_number(ref)
-    ticked = acting(actor, lambda db, _, who: request_steps.tick(db, number, step, who, done=done == "done"))
+    ticked = acting(actor, lambda db, settings, who: request_steps.tick(db, number, step, who, Mail.of(settings),
+                                                                       done=done == "done"))  # fmt: skip
     if ticked is None:
         click.echo(f"INC-{number} step {step} was already {'done' if done == 'done' else 'not done'}")
     else:

@@ -514,7 +514,9 @@ class Intake:
         if requested is not None:  # a help-centre request: its type's approver is asked at once
             about = AskedAbout(incident_id, values["title"], event.requester, event.description or "")
             request_approvals.ask_on_opening(conn, requested, about, self._settings.sender, now)
-            request_steps.copy_on_opening(conn, incident_id, requested.steps)  # its checklist, as the type has it
+            # its checklist, as the type has it; a first step of another group's tells that group
+            request_steps.copy_on_opening(conn, incident_id, requested.steps, title=values["title"],
+                                          priority=values["priority"], sender=self._settings.sender)  # fmt: skip
         acknowledged = any(notice.kind == "acknowledgement" for notice in owed)
         return Outcome(event_id, incident_id, "open", occurrences, created=True, acknowledged=acknowledged)
 

@@ -1,8 +1,8 @@
 """Which mail each person lets the desk send them (their choice on /account), and the one rule that applies it.
 
-Whoever owes a person a notice (hub/recipients.py, hub/escalation.py, hub/incident_notes.py) reads its
-recipients' choices in the statement that already checks they are active users, and asks `wants` before it
-composes the mail: a notice turned down is never written to the outbox, and the timeline says so
+Whoever owes a person a notice (hub/recipients.py, hub/escalation.py, hub/incident_notes.py, hub/step_turns.py)
+reads its recipients' choices in the statement that already checks they are active users, and asks `wants` before
+it composes the mail: a notice turned down is never written to the outbox, and the timeline says so
 (hub/outbox.py::turned_down). Mail someone relies on reaching them has no switch: escalation pages, on-call
 shifts and major-incident pages and their stand-downs (someone is counting on the page), SLA breaches, a published
 post-incident review to those it concerns, and mail carrying a sign-in or confirmation link or about a password
@@ -40,6 +40,7 @@ class MailChoices:
     watching: bool = True  # incidents they watch and are not assigned
     replies: bool = True  # the requester replied on an incident assigned to them
     sla_warnings: bool = True  # an SLA clock of theirs nears its target (a breach is always sent)
+    steps: bool = True  # a request's checklist comes to a step their group does (hub/step_turns.py)
 
 
 DEFAULTS = MailChoices()
@@ -57,6 +58,7 @@ _SWITCHES = {
     "mentioned": attrgetter("mentioned"),
     "requester_replied": attrgetter("replies"),
     "sla_warning": attrgetter("sla_warnings"),
+    "step": attrgetter("steps"),
 }
 
 

@@ -212,6 +212,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "note": "@ann the switch in room 4 blinks amber; can you look?",
         "priority": 2,
     },
+    # A request's checklist came to a step another group does (hub/step_turns.py), to each of its active members.
+    "step": {"priority": 3, "step": 2, "text": "Image it", "group": "desktop"},
     # An incident declared a major incident (hub/major_incidents.py), to its coordinator, assignee and the
     # major-incident group; its stand-down to the same people.
     "major_declared": {

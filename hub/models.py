@@ -1212,9 +1212,10 @@ class RequestType(Base):
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)  # the help centre lists them by it, then by name
-    # ["Order it", "Image it", ...]: its fulfilment checklist, copied onto each request as the intake opens it
-    # (hub/request_steps.py). NULL for types saved before migration 0057: no steps.
-    steps: Mapped[list[str] | None] = mapped_column(JSON, default=list)
+    # ["Order it", {"text": "Image it", "group": "desktop"}, ...]: its fulfilment checklist, a step a string or, when
+    # another group does it, an object (hub/request_steps.py::Planned); copied onto each request as the intake opens
+    # it. NULL for types saved before migration 0057: no steps.
+    steps: Mapped[list[str | dict[str, str]] | None] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -1328,6 +1329,9 @@ class RequestStep(Base):
     text: Mapped[str] = mapped_column(String(200))
     done_at: Mapped[datetime | None]
     done_by: Mapped[str | None] = mapped_column(String(320))  # the agent's address; NULL while not done
+    # The group whose step it is, by name as the type named it (migration 0059): told when its turn comes
+    # (hub/step_turns.py). NULL: the assignee's, as every step before groups.
+    group_name: Mapped[str | None] = mapped_column(String(100))
 
 
 class IncidentRead(Base):

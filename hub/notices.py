@@ -405,6 +405,26 @@ def mention(
     return _notice("mentioned", template="mentioned", facts=facts, templates=templates)
 
 
+def step_turn(
+    *,
+    incident_id: int,
+    title: str,
+    priority: int,
+    recipient: str,
+    step: int,
+    text: str,
+    group: str,
+    desk_address: str,
+    base_url: str,
+    templates: MailTemplates = DEFAULTS,
+) -> Notice:
+    """Tell a member of `group` that a request's checklist has come to the step that is their group's
+    (hub/step_turns.py): "Step 2 of INC-7 is your group's: Image it", with the request's link."""
+    facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url,
+                   priority=priority, step=step, text=text, group=group)  # fmt: skip
+    return _notice("step", template="step", facts=facts, templates=templates)
+
+
 def sla_alert(
     *,
     incident_id: int,

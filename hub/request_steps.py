@@ -4,10 +4,15 @@ agents on the incident page, `switchboard incident step` and the API, each tick 
 
 Copied rather than read from the type, so that editing a type's steps changes the requests opened after, never a
 checklist an agent is halfway through. A step is a reminder, not a gate: a request resolves with steps not done.
+
+A step may be another group's ("Order it @procurement" on the form and the command line, {"text": "Order it",
+"group": "procurement"} in the JSON): when the checklist comes to it, as the request opens or as the step before is
+ticked done, that group's members are told (hub/step_turns.py).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,22 +21,44 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.orm import Session
 
-from hub.agent_action import Actor, NoSuchPart, locked, refuse_when
+from hub.agent_action import Actor, Mail, NoSuchPart, locked, refuse_when
 from hub.db import Database
 from hub.domain import format_ref
 from hub.errors import BadField
-from hub.models import RequestStep, utcnow
+from hub.models import Group, Incident, RequestStep, utcnow
 from hub.names import is_one_line
 from hub.outbox import entry
 from hub.prepared import Prepared
+from hub.recipients import Sender
 from hub.statements import INSERT_TIMELINE
+from hub.step_turns import Turn, tell
 
 MAX_STEPS = 20
 MAX_STEP = 200
 #: Whose steps stay as they are: a closed request's record is final, while a resolved one's checklist is still
 #: tidied by the agent who resolved it.
 FROZEN = ("closed",)
-_INSERT_STEPS = Prepared(insert(cast(Table, RequestStep.__table__)), ("incident_id", "position", "text"))
+_INSERT_STEPS = Prepared(insert(cast(Table, RequestStep.__table__)),
+                         ("incident_id", "position", "text", "group_name"))  # fmt: skip
+#: A line's trailing group: " @procurement" (a group's name has no @, hub/groups.py, but may have spaces).
+_GROUP = re.compile(r"\s@([^@\s][^@]*)$")
+_GROUPS = "`switchboard group list` shows them"
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One step as a request type has it: its words, and the group whose turn it is, if not the assignee's."""
+
+    text: str
+    group: str | None = None
+
+    def as_json(self) -> str | dict[str, str]:
+        """As the type's `steps` keep it and the API gives it: the words alone without a group, as before groups."""
+        return self.text if self.group is None else {"text": self.text, "group": self.group}
+
+    def as_line(self) -> str:
+        """As the form's textarea and the command line write it: "Order it @procurement"."""
+        return self.text if self.group is None else f"{self.text} @{self.group}"
 
 
 @dataclass(frozen=True)
@@ -42,11 +69,12 @@ class Step:
     text: str
     done_at: datetime | None
     done_by: str | None
+    group: str | None = None  # the group whose step it is; None: the assignee's
 
     def as_json(self) -> dict[str, Any]:
         done_at = self.done_at.isoformat() if self.done_at is not None else None
-        return {"position": self.position, "text": self.text, "done": self.done_at is not None,
-                "done_at": done_at, "done_by": self.done_by}  # fmt: skip
+        return {"position": self.position, "text": self.text, "group": self.group,
+                "done": self.done_at is not None, "done_at": done_at, "done_by": self.done_by}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -63,35 +91,89 @@ def progress_json(progress: Progress | None) -> dict[str, int | None]:
     return {"steps_done": progress.done if progress else None, "steps_total": progress.total if progress else None}
 
 
-def checked(steps: Iterable[str], field: str = "steps") -> tuple[str, ...]:
-    """The steps, stripped and checked: at most MAX_STEPS, each one line of 1 to MAX_STEP characters; BadField
-    about `field`."""
-    result = tuple(step.strip() if isinstance(step, str) else step for step in steps)
+def checked(steps: Iterable[str | Planned], field: str = "steps") -> tuple[Planned, ...]:
+    """The steps, stripped and checked: at most MAX_STEPS, each one line of 1 to MAX_STEP characters (a plain
+    string is the words of a step without a group); BadField about `field`. Whether each group exists is the
+    saving transaction's check (`check_groups`)."""
+    result = tuple(_planned(step) for step in steps)
     if len(result) > MAX_STEPS:
         raise BadField(field, f"a request type has at most {MAX_STEPS} steps; this one has {len(result)}")
     for number, step in enumerate(result, 1):
-        if not isinstance(step, str) or not step or len(step) > MAX_STEP or not is_one_line(step):
+        if step is None or not step.text or len(step.text) > MAX_STEP or not is_one_line(step.text):
             raise BadField(field, f"step {number} is 1 to {MAX_STEP} characters on one line, like “Order it”")
-    return result
+        if step.group is not None and (not is_one_line(step.group) or "@" in step.group):
+            raise BadField(field, f"step {number}'s group is a group's name (one line, no @), like “Order it "
+                                  "@procurement”")  # fmt: skip
+    return cast(tuple[Planned, ...], result)
 
 
-def parse_lines(text: str, field: str = "steps") -> tuple[str, ...]:
+def _planned(step: object) -> Planned | None:
+    if isinstance(step, str):
+        return Planned(step.strip())
+    if isinstance(step, Planned) and isinstance(step.text, str) and isinstance(step.group, str | None):
+        return Planned(step.text.strip(), (step.group or "").strip() or None)  # "" or blank: no group
+    return None
+
+
+def parse_line(line: str) -> Planned:
+    """One step as typed: its words, then perhaps " @group" ("Order it @procurement"). Not yet checked."""
+    line = line.strip()
+    found = _GROUP.search(line)
+    if found is None:
+        return Planned(line)
+    return Planned(line[: found.start()].strip(), found.group(1).strip())
+
+
+def parse_lines(text: str, field: str = "steps") -> tuple[Planned, ...]:
     """The steps of a textarea, one a line (blank lines skipped), checked."""
-    return checked([line for line in text.replace("\r\n", "\n").split("\n") if line.strip()], field)
+    return checked([parse_line(line) for line in text.replace("\r\n", "\n").split("\n") if line.strip()], field)
 
 
-def from_json(value: Any, field: str = "steps") -> tuple[str, ...]:
-    """The steps as the API and the table keep them (a list of strings), checked."""
+def from_json(value: Any, field: str = "steps") -> tuple[Planned, ...]:
+    """The steps as the API and the table keep them, checked: each a string (a step without a group) or an object
+    {"text": ..., "group": ...} ("group" null or left out: none)."""
     if not isinstance(value, list):
-        raise BadField(field, 'give the steps as a list of lines, like ["Order it", "Hand it over"]')
-    return checked(value, field)
+        raise BadField(field, 'give the steps as a list of lines, like ["Order it", "Hand it over"], or of '
+                              'objects, like {"text": "Order it", "group": "procurement"}')  # fmt: skip
+    return checked([_from_object(step, field) if isinstance(step, dict) else step for step in value], field)
 
 
-def copy_on_opening(conn: Connection, incident_id: int, steps: Sequence[str]) -> None:
-    """Give the request just opened its type's steps, in the intake's transaction: one insert, none for no steps."""
-    if steps:
-        rows = [{"incident_id": incident_id, "position": n, "text": text} for n, text in enumerate(steps, 1)]
-        _INSERT_STEPS.execute_many(conn, rows)
+def _from_object(step: dict[str, Any], field: str) -> Planned:
+    if unknown := sorted(set(step) - {"text", "group"}):
+        raise BadField(field, f'a step is {{"text": ..., "group": ...}}; not {", ".join(unknown)[:100]}')
+    return Planned(step.get("text"), step.get("group"))  # type: ignore[arg-type]  # checked() refuses non-strings
+
+
+def read(stored: Sequence[Any] | None) -> tuple[Planned, ...]:
+    """The steps as a type's row keeps them (checked as saved), read back: no checks, no query."""
+    return tuple(Planned(step["text"], step.get("group")) if isinstance(step, dict) else Planned(step)
+                 for step in stored or ())  # fmt: skip
+
+
+def check_groups(session: Session | Connection, steps: Sequence[Planned], field: str = "steps") -> None:
+    """Refuse steps naming a group there is not (one query, none when no step names one), as the type is saved."""
+    named = {step.group for step in steps if step.group is not None}
+    if not named:
+        return
+    there = set(session.execute(select(Group.name).where(Group.name.in_(named))).scalars())
+    for number, step in enumerate(steps, 1):
+        if step.group is not None and step.group not in there:
+            raise BadField(field, f"step {number} names no group there is: {step.group!r}; {_GROUPS}, or make it "
+                                  "on the Groups page")  # fmt: skip
+
+
+def copy_on_opening(
+    conn: Connection, incident_id: int, steps: Sequence[Planned], *, title: str, priority: int, sender: Sender
+) -> None:
+    """Give the request just opened its type's steps, in the intake's transaction: one insert, none for no steps;
+    when the first is a group's, its members are told it is their turn (hub/step_turns.py)."""
+    if not steps:
+        return
+    rows = [{"incident_id": incident_id, "position": n, "text": step.text, "group_name": step.group}
+            for n, step in enumerate(steps, 1)]  # fmt: skip
+    _INSERT_STEPS.execute_many(conn, rows)
+    if steps[0].group is not None:
+        tell(conn, Turn(incident_id, title, priority, 1, steps[0].text, steps[0].group), sender)
 
 
 def of_incident(session: Session, incident_id: int) -> list[Step]:
@@ -99,15 +181,17 @@ def of_incident(session: Session, incident_id: int) -> list[Step]:
     rows = session.scalars(
         select(RequestStep).where(RequestStep.incident_id == incident_id).order_by(RequestStep.position)
     )
-    return [Step(row.position, row.text, row.done_at, row.done_by) for row in rows]
+    return [Step(row.position, row.text, row.done_at, row.done_by, row.group_name) for row in rows]
 
 
-def tick(db: Database, incident_id: int, position: int, actor: Actor, *, done: bool = True) -> Step | None:
+def tick(db: Database, incident_id: int, position: int, actor: Actor, mail: Mail, *, done: bool = True) -> Step | None:
     """Mark step `position` (1-based) of the incident done, or not done with `done=False`, on its timeline by
     `actor`. Returns the step as it is now, or None when it already was so (nothing written). Refused on a closed
-    incident (FROZEN), not on a resolved one."""
+    incident (FROZEN), not on a resolved one. A tick that brings the checklist to a group's step tells that group
+    (`_turn_after`) in the same transaction."""
     with db.transaction() as session:
-        refuse_when(locked(session, incident_id), FROZEN, "reopen it first to tick its steps")
+        incident = locked(session, incident_id)
+        refuse_when(incident, FROZEN, "reopen it first to tick its steps")
         row = session.scalar(
             select(RequestStep).where(RequestStep.incident_id == incident_id, RequestStep.position == position)
         )
@@ -120,7 +204,24 @@ def tick(db: Database, incident_id: int, position: int, actor: Actor, *, done: b
         summary = f"Step {'done' if done else 'not done after all'}: {row.text}"
         data = {"by": actor.name, "step": position, "text": row.text, "done": done}
         INSERT_TIMELINE.execute(session.connection(), entry(incident_id, "step", summary, data=data))
-        return Step(row.position, row.text, row.done_at, row.done_by)
+        if done:
+            _turn_after(session, position, incident, mail, actor)
+        return Step(row.position, row.text, row.done_at, row.done_by, row.group_name)
+
+
+def _turn_after(session: Session, position: int, incident: Incident, mail: Mail, actor: Actor) -> None:
+    """Tell the group of the first step not done, when ticking step `position` done just brought the checklist to
+    it (every step before `position` was done already); not the agent who ticked it, though in that group."""
+    current = session.scalar(
+        select(RequestStep)
+        .where(RequestStep.incident_id == incident.id, RequestStep.done_at.is_(None))
+        .order_by(RequestStep.position)
+        .limit(1)
+    )
+    if current is None or current.position < position or current.group_name is None:
+        return
+    turn = Turn(incident.id, incident.title, incident.priority, current.position, current.text, current.group_name)
+    tell(session.connection(), turn, mail.sender, skip=[actor.name])
 
 
 def progress_of(steps: Sequence[Step]) -> Progress | None:

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 _QUESTION_HELP = ('A question, in the order asked (repeatable): "Cost centre *" (the * makes it required), '
                   '"Why? [text]" (a longer answer), "Model [choice: Standard, Developer]".')  # fmt: skip
-_STEP_HELP = 'A fulfilment step, in order (repeatable): "Order it"; each request gets them as a checklist.'
+_STEP_HELP = ('A fulfilment step, in order (repeatable): "Order it"; each request gets them as a checklist. '
+              '"Order it @procurement": the group procurement does it, told when its turn comes.')  # fmt: skip
 _APPROVER_HELP = "The address of a user (any role) asked to approve each of its requests as it comes in."
 
 
@@ -36,7 +37,7 @@ def _show(shown: TypeView) -> str:
     questions = "; ".join(q.as_line() for q in shown.questions) or "no questions"
     return (f"{shown.name} ({state}): {shown.summary}\n  category {shown.category or '-'}, group {shown.group or '-'}"
             f", service {shown.service or '-'}, approver {shown.approver or '-'}, position {shown.position}\n"
-            f"  questions: {questions}\n  steps: {'; '.join(shown.steps) or 'none'}")  # fmt: skip
+            f"  questions: {questions}\n  steps: {'; '.join(s.as_line() for s in shown.steps) or 'none'}")  # fmt: skip
 
 
 @request_type.command("add")
@@ -62,12 +63,13 @@ def add(name: str, summary: str, description: str, category: str | None, group: 
     """
     from hub import audit, request_types
     from hub.request_questions import checked, parse_line
+    from hub.request_steps import parse_line as parse_step
 
     def work(session: Session) -> TypeView:
         asked = checked(parse_line(line, "question") for line in questions)
         added = request_types.add(session, name=name, summary=summary, description=description, category=category,
                                   group=group, service=service, questions=asked, position=position,
-                                  approver=approver, steps=steps)  # fmt: skip
+                                  approver=approver, steps=map(parse_step, steps))  # fmt: skip
         audit.record(session, audit.CLI, "request_type.add", added.name, request_type=added.as_json())
         return added
 
@@ -109,6 +111,7 @@ def set_type(name: str, new_name: str | None, summary: str | None, description: 
     """
     from hub import audit, request_types
     from hub.request_questions import checked, parse_line
+    from hub.request_steps import parse_line as parse_step
 
     def work(session: Session) -> Changed:
         before = request_types.named(session, name)
@@ -116,7 +119,7 @@ def set_type(name: str, new_name: str | None, summary: str | None, description: 
         done = request_types.change(session, name, new_name=new_name, summary=summary, description=description,
                                     category=category, group=group, service=service, questions=asked,
                                     position=position, approver=approver, author=audit.CLI,
-                                    steps=steps if steps or no_steps else None)  # fmt: skip
+                                    steps=list(map(parse_step, steps)) if steps or no_steps else None)  # fmt: skip
         if done.view != before:
             audit.record(session, audit.CLI, "request_type.change", done.view.name, before=before.as_json(),
                          after=done.view.as_json(), **done.detail())  # fmt: skip

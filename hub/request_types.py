@@ -29,7 +29,9 @@ from hub.errors import BadField, Missing
 from hub.models import Group, RequestType, Service, User
 from hub.names import NAME_WIDTH, is_one_line
 from hub.request_questions import Question, checked, from_json
+from hub.request_steps import Planned, check_groups
 from hub.request_steps import checked as checked_steps
+from hub.request_steps import read as read_steps
 from hub.routing_defaults import Defaults, over_catch_alls
 
 MAX_SUMMARY = 200
@@ -52,13 +54,13 @@ class TypeView:
     active: bool
     position: int
     approver: str | None = None  # who approves its requests, by address
-    steps: tuple[str, ...] = ()  # its fulfilment checklist, copied onto each request (hub/request_steps.py)
+    steps: tuple[Planned, ...] = ()  # its fulfilment checklist, copied onto each request (hub/request_steps.py)
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "summary": self.summary, "description": self.description,
                 "category": self.category, "group": self.group, "service": self.service,
-                "questions": [q.as_json() for q in self.questions], "active": self.active,
-                "position": self.position, "approver": self.approver, "steps": list(self.steps)}  # fmt: skip
+                "questions": [q.as_json() for q in self.questions], "active": self.active, "position": self.position,
+                "approver": self.approver, "steps": [step.as_json() for step in self.steps]}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ class Routing:
     approver_id: int | None = None  # who approves its requests (a user, active or not)
     approver: str | None = None  # their address
     approver_active: bool = False  # False: deactivated since the type was saved (the intake asks no one)
-    steps: tuple[str, ...] = ()  # copied onto the request as it opens (hub/request_steps.py)
+    steps: tuple[Planned, ...] = ()  # copied onto the request as it opens (hub/request_steps.py)
 
     def over_catch_alls(self, decision: Decision, book: RuleBook) -> Decision:
         """The decision with the type's category and group where no specific rule set them, as a desk address's
@@ -136,6 +138,13 @@ def _approver_id(session: Session, email: str | None) -> int | None:
     return found.id
 
 
+def _steps(session: Session, steps: Iterable[str | Planned]) -> list[str | dict[str, str]]:
+    """The steps checked, each group among them too, as the row keeps them."""
+    planned = checked_steps(steps)
+    check_groups(session, planned)
+    return [step.as_json() for step in planned]
+
+
 def _position(value: int | None) -> int:
     if value is None:
         return 0
@@ -147,15 +156,15 @@ def _position(value: int | None) -> int:
 def add(
     session: Session, *, name: str, summary: str, description: str = "", category: str | None = None,
     group: str | None = None, service: str | None = None, questions: Iterable[Question] = (),
-    position: int | None = None, approver: str | None = None, steps: Iterable[str] = (),
+    position: int | None = None, approver: str | None = None, steps: Iterable[str | Planned] = (),
 ) -> TypeView:  # fmt: skip
     """Add an active request type; `approver`: the address of who approves its requests, if anyone; `steps`: its
-    fulfilment checklist."""
+    fulfilment checklist (a string: a step without a group)."""
     row = RequestType(name=checked_name(name, "request type"), summary=_summary(summary),
                       description=_description(description), category=_category(category),
                       group_id=_group_id(session, group), service_id=_service_id(session, service),
                       questions=[q.as_json() for q in checked(questions)], position=_position(position),
-                      approver_id=_approver_id(session, approver), steps=list(checked_steps(steps)),
+                      approver_id=_approver_id(session, approver), steps=_steps(session, steps),
                       active=True)  # fmt: skip
     _store(session, row)
     return get(session, row.id)
@@ -166,7 +175,7 @@ def change(
     description: str | None = None, category: str | None = None, group: str | None = None,
     service: str | None = None, questions: Iterable[Question] | None = None, position: int | None = None,
     active: bool | None = None, approver: str | None = None, author: str = rulebook.SYSTEM,
-    steps: Iterable[str] | None = None,
+    steps: Iterable[str | Planned] | None = None,
 ) -> Changed:  # fmt: skip
     """Change what is given of the request type `name` (None: unchanged; an empty category, group, service or
     approver clears it). Retiring is `active=False`, restoring `active=True`. A new name is given to the rules
@@ -195,7 +204,7 @@ def change(
     if active is not None:
         columns["active"] = active
     if steps is not None:
-        columns["steps"] = list(checked_steps(steps))
+        columns["steps"] = _steps(session, steps)
     retested = None
     if set_columns(row, columns):
         _store(session, row)
@@ -293,7 +302,7 @@ _VIEW = (
 def _view(row: RequestType, group: str | None, service: str | None, approver: str | None) -> TypeView:
     questions = from_json(row.questions or [])  # stored checked, so read back as written
     return TypeView(row.id, row.name, row.summary, row.description, row.category, group, service, questions,
-                    row.active, row.position, approver, tuple(row.steps or ()))  # fmt: skip
+                    row.active, row.position, approver, read_steps(row.steps))  # fmt: skip
 
 
 def listing(session: Session, *, active_only: bool = False) -> list[TypeView]:
@@ -338,7 +347,7 @@ _ROUTING = (
 
 def _routing(row: Any) -> Routing:
     type_id, type_name, category, group, approver_id, approver, active, steps = row
-    return Routing(type_id, type_name, category, group, approver_id, approver, bool(active), tuple(steps or ()))
+    return Routing(type_id, type_name, category, group, approver_id, approver, bool(active), read_steps(steps))
 
 
 def routing(conn: Connection, name: str | None) -> Routing | None:

@@ -95,6 +95,7 @@ class MailForm(FlaskForm):
     watching = BooleanField("Incidents I watch: resolved, reopened, escalated, the requester replied")
     replies = BooleanField("When the requester replies on an incident assigned to me")
     sla_warnings = BooleanField("SLA warnings on incidents assigned to me (a breach is always mailed)")
+    steps = BooleanField("When a request's steps come to a step my group does")
 
     def choices(self) -> MailChoices:
         return MailChoices(**{name: self[name].data for name in asdict(mail_choices.DEFAULTS)})

@@ -63,7 +63,7 @@ def _step(number: int, actor: Actor) -> str:
     step, done = whole_number(request.form.get("step", "")), request.form.get("done", "yes") != "no"
     if step is None:
         raise TriageError("choose which step to tick off")
-    ticked = request_steps.tick(acting_db(), number, step, actor, done=done)
+    ticked = request_steps.tick(acting_db(), number, step, actor, mail_settings(), done=done)
     if ticked is None:
         return f"step {step} was already {'done' if done else 'not done'}"
     return f"step {step} {'done' if done else 'not done after all'}: {ticked.text}"

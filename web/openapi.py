@@ -114,6 +114,7 @@ _MAIL_CHOICES = {
         "watching": {"type": "boolean", "description": "Incidents they watch and are not assigned."},
         "replies": {"type": "boolean", "description": "When the requester replies on an incident assigned to them."},
         "sla_warnings": {"type": "boolean", "description": "SLA warnings (a breach is always mailed)."},
+        "steps": {"type": "boolean", "description": "When a request's checklist comes to a step their group does."},
     },
 }
 _SPENT_MINUTES = {"type": "integer", "minimum": 1, "maximum": MOST_MINUTES, "description": "Time spent, in minutes."}

@@ -19,6 +19,7 @@ from wtforms.validators import Optional
 from hub import audit, catalogue, groups, request_types
 from hub.names import NAME_WIDTH
 from hub.request_questions import Question, parse_lines
+from hub.request_steps import Planned
 from hub.request_steps import parse_lines as parse_steps
 from hub.request_types import MAX_DESCRIPTION, MAX_SUMMARY, TypeView
 from web.catalogue import found, saved
@@ -40,7 +41,7 @@ class Typed(TypedDict):
     questions: tuple[Question, ...]
     position: int
     approver: str
-    steps: tuple[str, ...]
+    steps: tuple[Planned, ...]
 
 
 class RequestTypeForm(FlaskForm):
@@ -63,7 +64,7 @@ class RequestTypeForm(FlaskForm):
                          "category": shown.category or "", "group": shown.group or "", "service": shown.service or "",
                          "questions": "\n".join(q.as_line() for q in shown.questions),
                          "position": shown.position, "approver": shown.approver or "",
-                         "steps": "\n".join(shown.steps)})  # fmt: skip
+                         "steps": "\n".join(step.as_line() for step in shown.steps)})  # fmt: skip
 
     def offer(self, session: Session) -> RequestTypeForm:
         """Offer the groups and services there are (this form, for a template)."""

@@ -4,7 +4,8 @@ Any token reads, as everyone who sees /services reads /request-types; admin toke
 the page. Each change goes through hub/request_types.py, as the page and `switchboard request-type` do, so the API
 refuses what they refuse in the same words (`field` names the field at fault), and is audited as the page is, by
 `token:<name>`. Questions are JSON objects here ({label, required, kind, choices}), lines on the page; steps are a
-list of lines.
+list, each a string (the words) or, for a step another group does, {"text": ..., "group": ...}: answered in the
+same form, so a type read and sent back is unchanged.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from hub import audit, request_types
 from hub.errors import BadField
 from hub.request_questions import Question, from_json
+from hub.request_steps import Planned
 from hub.request_steps import from_json as steps_from_json
 from web.api import token_required
 from web.permissions import MANAGE_CATALOGUE, VIEW_CATALOGUE
@@ -99,7 +101,7 @@ def _questions(body: dict[str, Any]) -> tuple[Question, ...] | None:
     return from_json(body["questions"]) if body.get("questions") is not None else None
 
 
-def _steps(body: dict[str, Any]) -> tuple[str, ...] | None:
+def _steps(body: dict[str, Any]) -> tuple[Planned, ...] | None:
     return steps_from_json(body["steps"]) if body.get("steps") is not None else None
 
 

@@ -24,12 +24,32 @@ QUESTION = {
                     "items": {"type": "string", "minLength": 1, "maxLength": MAX_CHOICE}},
     },
 }  # fmt: skip
+_STEP_TEXT = {"type": "string", "minLength": 1, "maxLength": MAX_STEP}
 _STEPS = {
     "type": "array",
     "maxItems": MAX_STEPS,
-    "items": {"type": "string", "minLength": 1, "maxLength": MAX_STEP},
-    "examples": [["Order it", "Image it", "Hand it over"]],
-    "description": "Its fulfilment checklist, in order, copied onto each request as it opens; [] clears it.",
+    "items": {
+        "oneOf": [
+            {**_STEP_TEXT, "description": "A step the request's assignee does."},
+            {
+                "type": "object",
+                "required": ["text"],
+                "additionalProperties": False,
+                "properties": {
+                    "text": _STEP_TEXT,
+                    "group": {
+                        "type": ["string", "null"],
+                        "maxLength": NAME_WIDTH,
+                        "description": "The group that does it (one there is), mailed when the steps before "
+                        "it are done; null or left out: none.",
+                    },
+                },
+            },
+        ]
+    },
+    "examples": [["Order it", {"text": "Image it", "group": "desktop"}, "Hand it over"]],
+    "description": "Its fulfilment checklist, in order, copied onto each request as it opens; [] clears it. A step "
+    "is answered as a string unless a group does it, then as an object.",
 }
 _QUESTIONS = {"type": "array", "maxItems": MAX_QUESTIONS, "items": {"$ref": "#/components/schemas/RequestQuestion"}}
 REQUEST_TYPE = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, request
 
 from hub import request_steps
-from hub.agent_action import Actor
+from hub.agent_action import Actor, Mail
 from web.acting import acting_db
 from web.api import incident_number, token_required, triaged
 from web.permissions import WORK_INCIDENTS
@@ -30,7 +30,8 @@ def tick(ref: str, number: int, step: int) -> Response:
         return json_error(400, f'send {_TICK} to tick the step off, or {{"done": false}} to undo it')
 
     def apply() -> None:
-        request_steps.tick(acting_db(), number, step, Actor(g.principal.name), done=body["done"])
+        mail = Mail.of(services().settings)  # a tick may tell the next step's group (hub/step_turns.py)
+        request_steps.tick(acting_db(), number, step, Actor(g.principal.name), mail, done=body["done"])
 
     return triaged(apply, ref, answer=lambda _, status: _steps(number, status))
 

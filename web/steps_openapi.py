@@ -12,10 +12,16 @@ _STEP = {"name": "step", "in": "path", "required": True, "schema": {"type": "int
 
 STEP = {
     "type": "object",
-    "required": ["position", "text", "done", "done_at", "done_by"],
+    "required": ["position", "text", "group", "done", "done_at", "done_by"],
     "properties": {
         "position": {"type": "integer", "minimum": 1},
         "text": {"type": "string", "examples": ["Order it"]},
+        "group": {
+            "type": ["string", "null"],
+            "examples": ["procurement"],
+            "description": "The group that does it, mailed when the steps before it are done; null: the "
+            "request's assignee's.",
+        },
         "done": {"type": "boolean"},
         "done_at": {"type": ["string", "null"], "format": "date-time"},
         "done_by": {"type": ["string", "null"], "description": "Who ticked it off: a person's email or a token."},
@@ -39,7 +45,8 @@ PATHS: dict[str, Any] = {
             "summary": "Tick a request's fulfilment step off, or undo it (agent or admin tokens)",
             "description": "A request gets its type's steps as it opens. Each tick is on the timeline; the same "
             "again changes nothing. A resolved request's steps are still ticked; a closed one's are not (409: "
-            "reopen it first).",
+            "reopen it first). A tick done that brings the checklist to a step of a group mails that group's "
+            "active members.",
             "operationId": "tickRequestStep",
             "requestBody": body(_TICK),
             "responses": {

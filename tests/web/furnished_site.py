@@ -53,6 +53,7 @@ from hub.domain import InboundEvent, RuleSpec
 from hub.intake import Raw
 from hub.models import PendingRequest, StatusSubscriber, utcnow
 from hub.request_questions import parse_lines
+from hub.request_steps import Planned
 from hub.saved_replies import add_reply
 from hub.sealed import Keyring
 from ingest.pipeline import make_intake
@@ -214,7 +215,7 @@ def furnish(settings: Settings, db: Database) -> dict[str, str]:
                                    description="Takes about a week.", category="hardware",
                                    questions=parse_lines("Model [choice: Standard, Developer] *\nCost centre *\n"
                                                          "What for? [text]"),
-                                   steps=["Order it", "Image it", "Hand it over"])  # fmt: skip
+                                   steps=["Order it", Planned("Image it", "dba"), "Hand it over"])  # fmt: skip
         add_reply(session, name="VPN update", text="Please update the VPN client.", by=ADMIN.email)
         article = knowledge.add(session, title="When the printer jams", body="Open tray 2.", published=True,
                                 by=ADMIN.email)  # fmt: skip
@@ -261,7 +262,8 @@ def furnish(settings: Settings, db: Database) -> dict[str, str]:
                           requester="ann@example.org")  # fmt: skip
     laptop_request = make_intake(settings, db).record(raw, wanted).incident_id
     assert laptop_request == 4, "DETAIL_PAGES name INC-4's steps"
-    request_steps.tick(db, laptop_request, 1, Actor(LONG_ADDRESS))  # a step done, by whom and when, and two not
+    # A step done, by whom and when, and two not; the next is dba's, so its members are mailed.
+    request_steps.tick(db, laptop_request, 1, Actor(LONG_ADDRESS), Mail.of(settings))
     triage.change_status(db, laptop_request, "resolve", Actor(ADMIN.email), Mail.of(settings), resolution="Handed over")
     with db.transaction() as session:  # after the intake, which it would route: version 2 shows a rule added
         printing = {"field": "title", "op": "contains", "value": "Printer"}

@@ -274,7 +274,14 @@ def test_only_an_admin_token_reads_or_sets_someones_mail_choices(
     bob = make_user(email="bob@example.com")
     with db.transaction() as session:
         token = accounts.create_token(session, name=f"t-{role}", role=role)
-    every = {"assigned_up_to": 5, "mentioned": True, "watching": True, "replies": True, "sla_warnings": True}
+    every = {
+        "assigned_up_to": 5,
+        "mentioned": True,
+        "watching": True,
+        "replies": True,
+        "sla_warnings": True,
+        "steps": True,
+    }
     for method, body in (("GET", None), ("PUT", every), ("PATCH", {"mentioned": False})):
         answer = client.open(f"/api/v1/users/{bob.email}/mail-choices", method=method, json=body,
                              headers={"Authorization": f"Bearer {token}"})  # fmt: skip

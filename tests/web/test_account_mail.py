@@ -36,17 +36,17 @@ def test_the_page_offers_every_mail_on_and_says_what_cannot_be_turned_off(logged
     page = logged_in.get("/account").get_data(as_text=True)
     assert "Mail me" in page
     assert '<option selected value="5">Always, at any priority</option>' in page
-    assert page.count('type="checkbox" value="y"') == 4 and page.count("checked") == 4
+    assert page.count('type="checkbox" value="y"') == 5 and page.count("checked") == 5
     assert "Always mailed, whatever you choose: escalation pages and the start of your on-call shifts" in page
 
 
 def test_the_choice_is_saved_audited_and_shown_on_the_page(logged_in: FlaskClient, user: Login, db: Database) -> None:
-    response = save(logged_in, assigned_up_to="2", mentioned="y", sla_warnings="y")  # watching and replies unticked
+    response = save(logged_in, assigned_up_to="2", mentioned="y", sla_warnings="y", steps="y")  # watching, replies off
     assert response.status_code == 303 and response.headers["Location"].endswith("/account#mail")
     assert chosen(db, user) == MailChoices(assigned_up_to=2, watching=False, replies=False)
     page = logged_in.get("/account").get_data(as_text=True)
     assert "Your mail choices are saved." in page
-    assert '<option selected value="2">Only P1 and P2</option>' in page and page.count("checked") == 2
+    assert '<option selected value="2">Only P1 and P2</option>' in page and page.count("checked") == 3
     with db.read() as session:
         [entry] = recent(session, action="user.mail")
     assert (entry.actor, entry.target) == (user.email, user.email)
@@ -54,8 +54,8 @@ def test_the_choice_is_saved_audited_and_shown_on_the_page(logged_in: FlaskClien
 
 
 def test_choosing_the_defaults_again_leaves_nothing_stored(logged_in: FlaskClient, user: Login, db: Database) -> None:
-    save(logged_in, assigned_up_to="1", mentioned="y", watching="y", replies="y", sla_warnings="y")
-    save(logged_in, assigned_up_to="5", mentioned="y", watching="y", replies="y", sla_warnings="y")
+    save(logged_in, assigned_up_to="1", mentioned="y", watching="y", replies="y", sla_warnings="y", steps="y")
+    save(logged_in, assigned_up_to="5", mentioned="y", watching="y", replies="y", sla_warnings="y", steps="y")
     assert stored(db, user) is None and chosen(db, user) == DEFAULTS
 
 
@@ -73,7 +73,7 @@ def test_a_forged_post_cannot_turn_off_escalation_pages_or_sla_breaches(
     logged_in: FlaskClient, user: Login, db: Database
 ) -> None:
     forged = {"escalated": "", "sla_breach": "", "on_call": "n", "assigned_up_to": "5", "mentioned": "y",
-              "watching": "y", "replies": "y", "sla_warnings": "y"}  # fmt: skip
+              "watching": "y", "replies": "y", "sla_warnings": "y", "steps": "y"}  # fmt: skip
     assert save(logged_in, **forged).status_code == 303
     assert stored(db, user) is None
     assert all(mail_choices.wants(chosen(db, user), kind, 5) for kind in ("escalated", "sla_breach", "on_call"))

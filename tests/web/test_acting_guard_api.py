@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from hub import accounts, calendars, catalogue, changes, groups, oncall, request_steps, request_types
 from hub.db import Database
 from hub.models import ApiToken, Base, SlaPolicy, utcnow
+from hub.recipients import Sender
 from tests.hub.majors import staff
 from tests.web.helpers import bearer
 from web import acting
@@ -78,7 +79,7 @@ ROUTES: dict[str, tuple[dict[str, str], Any]] = {
     "oncall_api.remove_override": ({"group": "dba", "override_id": "{override}"}, None),
     "mail_choices_api.put": ({"email": "bob@example.com"},
                              {"assigned_up_to": 2, "mentioned": False, "watching": False, "replies": False,
-                              "sla_warnings": False}),
+                              "sla_warnings": False, "steps": False}),
     "mail_choices_api.patch": ({"email": "bob@example.com"}, {"mentioned": False}),
 }  # fmt: skip
 
@@ -123,7 +124,14 @@ def desk(db: Database, call: Call, raise_incident: Callable[..., str]) -> dict[s
         laptop = request_types.add(session, name="New laptop", summary="A laptop for a new starter").id
     refs = [raise_incident(f"Disk full on db{n}", severity="critical") for n in range(4)]
     with db.write() as conn:
-        request_steps.copy_on_opening(conn, incident_id(refs[1]) or 0, ["Order a disk"])
+        request_steps.copy_on_opening(
+            conn,
+            incident_id(refs[1]) or 0,
+            [request_steps.Planned("Order a disk")],
+            title="Disk full",
+            priority=1,
+            sender=Sender("desk@example.com", ""),
+        )
     things = {
         "open": refs[0],
         "plain": refs[1],

@@ -21,7 +21,14 @@ from tests.docs import fenced, run_as_printed
 from tests.web.helpers import Login, log_in
 
 BOB = "bob@example.com"
-EVERYTHING_ON = {"assigned_up_to": 5, "mentioned": True, "watching": True, "replies": True, "sla_warnings": True}
+EVERYTHING_ON = {
+    "assigned_up_to": 5,
+    "mentioned": True,
+    "watching": True,
+    "replies": True,
+    "sla_warnings": True,
+    "steps": True,
+}
 
 
 @pytest.fixture
@@ -65,7 +72,14 @@ def test_a_patch_changes_only_what_it_names_and_is_audited_by_the_token(
 
 def test_a_put_sets_every_choice(client: FlaskClient, admin_token: str, db: Database) -> None:
     call(client, admin_token, "PATCH", {"mentioned": False})
-    chosen = {"assigned_up_to": 0, "mentioned": True, "watching": False, "replies": False, "sla_warnings": True}
+    chosen = {
+        "assigned_up_to": 0,
+        "mentioned": True,
+        "watching": False,
+        "replies": False,
+        "sla_warnings": True,
+        "steps": True,
+    }
     answer = call(client, admin_token, "PUT", chosen)
     assert (answer.status_code, answer.json) == (200, chosen)
     assert choices_of(db) == MailChoices(assigned_up_to=0, watching=False, replies=False)
@@ -76,8 +90,8 @@ def test_a_put_missing_a_choice_is_refused_naming_it_and_changes_nothing(
 ) -> None:
     answer = call(client, admin_token, "PUT", {"assigned_up_to": 1, "mentioned": False})
     assert answer.status_code == 400
-    assert answer.json == {"error": "send every choice (watching, replies, sla_warnings missing), or PATCH only those "
-                                    "that change"}  # fmt: skip
+    assert answer.json == {"error": "send every choice (watching, replies, sla_warnings, steps missing), or PATCH "
+                                    "only those that change"}  # fmt: skip
     assert choices_of(db) == DEFAULTS
 
 
@@ -89,8 +103,8 @@ def test_a_put_missing_a_choice_is_refused_naming_it_and_changes_nothing(
         ({"assigned_up_to": True}, "'assigned_up_to' is a whole number from 0 (never) to 5 (P1 to P5: every priority)"),
         ({"mentioned": "no", "replies": 0}, "'mentioned', 'replies' are true or false"),
         ({"escalations": False}, "unknown choice(s) escalations; the choices are assigned_up_to, mentioned, "
-                                 "watching, replies, sla_warnings"),  # pages have no switch
-        ({}, "send any of the choices: assigned_up_to, mentioned, watching, replies, sla_warnings"),
+                                 "watching, replies, sla_warnings, steps"),  # pages have no switch
+        ({}, "send any of the choices: assigned_up_to, mentioned, watching, replies, sla_warnings, steps"),
         (["mentioned"], 'send a JSON object of choices, like {"assigned_up_to": 2, "watching": false}'),
     ],
 )  # fmt: skip
@@ -123,7 +137,7 @@ def test_the_account_page_shows_what_the_api_set(client: FlaskClient, admin_toke
     browser = client.application.test_client()
     log_in(browser, bob)
     page = browser.get("/account").get_data(as_text=True)
-    assert '<option selected value="1">Only P1</option>' in page and page.count("checked") == 3
+    assert '<option selected value="1">Only P1</option>' in page and page.count("checked") == 4
 
 
 def test_the_documented_calls_read_narrow_and_restore_bobs_choices(

@@ -20,6 +20,7 @@ from hub.domain import InboundEvent
 from hub.errors import BadField
 from hub.intake import Intake, Raw
 from hub.models import Incident, TimelineEntry
+from hub.request_steps import Planned
 from tests.docs import fenced, run_as_printed
 from tests.hub.commands import refused, run
 from tests.staff import agents
@@ -277,7 +278,7 @@ def test_the_form_saves_the_steps_one_a_line(
     fields = {"csrf_token": token, "name": "New laptop", "summary": "A laptop", "steps": "Order it\r\n\r\nImage it\r\n"}
     assert client.post("/request-types/new", data=fields).status_code == 303
     with db.read() as session:
-        assert request_types.named(session, "New laptop").steps == ("Order it", "Image it")
+        assert request_types.named(session, "New laptop").steps == (Planned("Order it"), Planned("Image it"))
 
 
 def test_the_api_sets_the_steps_and_refuses_a_string_naming_the_field(client: FlaskClient, db: Database) -> None:

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 
 from hub import accounts, request_steps
-from hub.agent_action import Actor
+from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake
@@ -21,7 +21,7 @@ from tests.web.test_request_steps import RAW, laptop, opened
 
 
 def tick_first(db: Database, incident_id: int) -> None:
-    request_steps.tick(db, incident_id, 1, Actor("ann@example.com"))
+    request_steps.tick(db, incident_id, 1, Actor("ann@example.com"), Mail("desk@example.com", "http://localhost"))
 
 
 def plain_incident(intake: Intake) -> int:

@@ -1,0 +1,160 @@
+"""A request type's step another group does (hub/request_steps.py, hub/step_turns.py): named by a trailing
+`@group` on the form and the command line or as {"text", "group"} in the API, the group checked as the type is
+saved; the group's active members are mailed when the checklist comes to it, as the request opens or as the step
+before is ticked done, unless they turned that mail off."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from click.testing import CliRunner
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from hub import accounts, groups, mail_choices, request_steps, request_types
+from hub.agent_action import Actor, Mail
+from hub.config import Settings
+from hub.db import Database
+from hub.domain import InboundEvent
+from hub.errors import BadField
+from hub.intake import Intake, Raw
+from hub.mail_choices import MailChoices
+from hub.models import OutboxMessage, TimelineEntry
+from hub.request_steps import Planned
+from tests.hub.commands import refused
+from tests.staff import agents
+from tests.web.helpers import Login, bearer, log_in
+
+RAW = Raw(source="generic", content_type="application/json", body=b"{}")
+PAT, DEE, DAN = "pat@example.com", "dee@example.com", "dan@example.com"
+
+
+def starter(db: Database, *steps: str) -> None:
+    """Groups procurement (Pat) and desktop (Dee, Dan), and a "New starter" type with these steps, as typed."""
+    agents(db, PAT, DEE, DAN)
+    with db.transaction() as session:
+        groups.save_group(session, "procurement", [PAT])
+        groups.save_group(session, "desktop", [DEE, DAN])
+        planned = request_steps.parse_lines("\n".join(steps))
+        request_types.add(session, name="New starter", summary="A new colleague", steps=planned)
+
+
+def opened(intake: Intake) -> int:
+    outcome = intake.record(RAW, InboundEvent(source="generic", title="Dana starts", request_type="New starter"))
+    assert outcome.incident_id is not None
+    return outcome.incident_id
+
+
+def step_mail(db: Database, incident_id: int) -> list[tuple[str, str]]:
+    with db.read() as session:
+        query = select(OutboxMessage.recipient, OutboxMessage.subject).where(
+            OutboxMessage.incident_id == incident_id, OutboxMessage.kind == "step"
+        )
+        return [tuple(row) for row in session.execute(query.order_by(OutboxMessage.id))]  # type: ignore[misc]
+
+
+def notes(db: Database, incident_id: int) -> list[str]:
+    with db.read() as session:
+        query = select(TimelineEntry.summary).where(
+            TimelineEntry.incident_id == incident_id, TimelineEntry.kind == "notification"
+        )
+        return list(session.scalars(query))
+
+
+def tick(db: Database, settings: Settings, incident_id: int, step: int, who: str = "ann@example.com") -> None:
+    request_steps.tick(db, incident_id, step, Actor(who), Mail.of(settings))
+
+
+def test_a_trailing_at_names_the_steps_group_and_a_group_there_is_not_is_refused_naming_the_step(
+    db: Database,
+) -> None:
+    assert request_steps.parse_lines("Order it @procurement\nMail user@example.com\nImage it @desktop team") == (
+        Planned("Order it", "procurement"),
+        Planned("Mail user@example.com"),
+        Planned("Image it", "desktop team"),
+    )
+    starter(db, "Order it @procurement")
+    with db.transaction() as session, pytest.raises(BadField) as refusal:
+        request_types.change(session, "New starter", steps=request_steps.parse_lines("Order it\nImage it @desktp"))
+    assert refusal.value.field == "steps"
+    assert "step 2 names no group there is: 'desktp'; `switchboard group list` shows them" in str(refusal.value)
+
+
+def test_the_command_line_reads_a_steps_group_from_its_line(runner: CliRunner) -> None:
+    said = refused(runner, "request-type", "add", "Laptop", "--summary", "A laptop", "--step", "Order it @nobody")
+    assert "step 1 names no group there is: 'nobody'" in said
+
+
+def test_the_api_takes_steps_as_strings_or_objects_and_answers_an_object_only_for_a_step_with_a_group(
+    client: FlaskClient, db: Database
+) -> None:
+    starter(db)
+    with db.transaction() as session:
+        headers = bearer(accounts.create_token(session, name="admin", role="admin"))
+    steps = ["Order it", {"text": "Image it", "group": "desktop"}, {"text": "Hand it over", "group": None}]
+    made = client.post("/api/v1/request-types", json={"name": "Laptop", "summary": "A laptop", "steps": steps},
+                       headers=headers)  # fmt: skip
+    assert made.status_code == 201 and made.json is not None
+    assert made.json["steps"] == ["Order it", {"text": "Image it", "group": "desktop"}, "Hand it over"]
+
+
+def test_opening_a_request_whose_first_step_is_a_groups_mails_each_of_its_active_members(
+    db: Database, intake: Intake
+) -> None:
+    starter(db, "Image it @desktop", "Hand it over")
+    incident_id = opened(intake)
+    subject = f"[INC-{incident_id}] Step 1 is your group's: Image it"
+    assert step_mail(db, incident_id) == [(DEE, subject), (DAN, subject)]
+
+
+def test_ticking_the_step_before_a_groups_step_mails_that_group_but_not_whoever_ticked_it(
+    db: Database, settings: Settings, intake: Intake
+) -> None:
+    starter(db, "Order it @procurement", "Image it @desktop")
+    incident_id = opened(intake)
+    tick(db, settings, incident_id, 1, who=DAN)
+    assert step_mail(db, incident_id) == [
+        (PAT, f"[INC-{incident_id}] Step 1 is your group's: Order it"),
+        (DEE, f"[INC-{incident_id}] Step 2 is your group's: Image it"),
+    ]
+
+
+def test_a_member_who_turned_step_mail_off_gets_none_and_the_timeline_says_so(db: Database, intake: Intake) -> None:
+    starter(db, "Image it @desktop")
+    with db.transaction() as session:
+        mail_choices.choose(session, DEE, MailChoices(steps=False))
+    incident_id = opened(intake)
+    assert [recipient for recipient, _ in step_mail(db, incident_id)] == [DAN]
+    assert f"step to {DEE} not mailed: turned off by them" in notes(db, incident_id)
+
+
+def test_a_step_without_a_group_and_a_tick_out_of_turn_mail_no_one(
+    db: Database, settings: Settings, intake: Intake
+) -> None:
+    starter(db, "Order it", "Image it", "Hand it over @desktop")
+    incident_id = opened(intake)
+    tick(db, settings, incident_id, 2)  # step 1 is not done: the turn stays there
+    tick(db, settings, incident_id, 1)  # step 2 is done already, so the turn moves on to step 3, desktop's
+    assert [subject for _, subject in step_mail(db, incident_id)] == [
+        f"[INC-{incident_id}] Step 3 is your group's: Hand it over"
+    ] * 2
+
+
+def test_a_group_with_no_active_members_mails_no_one_and_the_timeline_says_so(db: Database, intake: Intake) -> None:
+    starter(db, "Order it @procurement")
+    with db.transaction() as session:
+        groups.remove_member(session, "procurement", PAT)
+    incident_id = opened(intake)
+    assert step_mail(db, incident_id) == []
+    assert "Step 1 is procurement's: no one told, the group has no active members" in notes(db, incident_id)
+
+
+def test_the_incident_page_shows_each_steps_group(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database, intake: Intake
+) -> None:
+    starter(db, "Order it @procurement", "Hand it over")
+    incident_id = opened(intake)
+    log_in(client, make_user(email="ann@example.com", role="agent"))
+    page = client.get(f"/incidents/INC-{incident_id}").get_data(as_text=True)
+    assert page.count('class="badge step-group"') == 1 and ">procurement</span>" in page
