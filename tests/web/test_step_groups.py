@@ -5,7 +5,10 @@ before is ticked done, unless they turned that mail off."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -22,6 +25,7 @@ from hub.intake import Intake, Raw
 from hub.mail_choices import MailChoices
 from hub.models import OutboxMessage, TimelineEntry
 from hub.request_steps import Planned
+from tests.docs import fenced, run_as_printed
 from tests.hub.commands import refused
 from tests.staff import agents
 from tests.web.helpers import Login, bearer, log_in
@@ -158,3 +162,25 @@ def test_the_incident_page_shows_each_steps_group(
     log_in(client, make_user(email="ann@example.com", role="agent"))
     page = client.get(f"/incidents/INC-{incident_id}").get_data(as_text=True)
     assert page.count('class="badge step-group"') == 1 and ">procurement</span>" in page
+
+
+def test_the_documented_step_group_commands_run_as_printed(settings: Settings, db: Database, tmp_path: Path) -> None:
+    agents(db, "pat@example.com", "dee@example.com", "dan@example.com")
+    [block, _] = fenced("docs/requests.md", "Steps for other groups", "sh")
+    printed = run_as_printed(block, settings, tmp_path)
+    assert "steps: Order the laptop @procurement; Image it @desktop; Hand it over" in printed, printed
+
+
+def test_the_documented_api_call_gives_steps_their_groups(client: FlaskClient, db: Database) -> None:
+    agents(db, "pat@example.com", "dee@example.com")
+    with db.transaction() as session:
+        groups.save_group(session, "procurement", ["pat@example.com"])
+        groups.save_group(session, "desktop", ["dee@example.com"])
+        request_types.add(session, name="New starter", summary="A laptop and accounts")
+        headers = bearer(accounts.create_token(session, name="admin", role="admin"))
+    [_, block] = fenced("docs/requests.md", "Steps for other groups", "sh")
+    [body] = re.findall(r"-d '([^']+)'", block)
+    changed = client.patch("/api/v1/request-types/1", json=json.loads(body), headers=headers)
+    assert changed.status_code == 200 and changed.json is not None, changed.json
+    assert changed.json["steps"] == [{"text": "Order the laptop", "group": "procurement"},
+                                     {"text": "Image it", "group": "desktop"}, "Hand it over"]  # fmt: skip
