@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from hub import accounts, calendars, catalogue, cis, request_types
+from hub import accounts, calendars, catalogue, cis, mail_choices, request_types
 from hub.db import Database
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import Login, csrf_token, log_in
@@ -274,14 +275,7 @@ def test_only_an_admin_token_reads_or_sets_someones_mail_choices(
     bob = make_user(email="bob@example.com")
     with db.transaction() as session:
         token = accounts.create_token(session, name=f"t-{role}", role=role)
-    every = {
-        "assigned_up_to": 5,
-        "mentioned": True,
-        "watching": True,
-        "replies": True,
-        "sla_warnings": True,
-        "steps": True,
-    }
+    every = asdict(mail_choices.DEFAULTS)  # a PUT sends every choice
     for method, body in (("GET", None), ("PUT", every), ("PATCH", {"mentioned": False})):
         answer = client.open(f"/api/v1/users/{bob.email}/mail-choices", method=method, json=body,
                              headers={"Authorization": f"Bearer {token}"})  # fmt: skip
