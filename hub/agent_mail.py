@@ -9,7 +9,8 @@ SWITCHBOARD_MAIL_AUTHSERV_ID names that server), to an active user whose role wo
 hub/mail_threads.py; a resolved one's answer is the agent's last word to the requester, which reopens nothing), and
 never for automatic mail (out-of-office, bounce, loop) nor from the incident's own requester (then they are asking,
 not answering). Anything else, and a mail with no words of its own (only quoted history), is added to the thread as
-before; so is a status line the page would refuse (resolving a resolved incident), its timeline saying why.
+before; so is a status line the page would refuse (resolving a resolved incident), and a reply with no one to go to
+(an alert's incident has no requester), the timeline saying why.
 
 Each action is the page's own function (hub/incident_notes.py, hub/triage.py `status_change`), inside a savepoint,
 so a refusal leaves nothing of it behind. The mail's files are listed against its event, as every email's are, and
@@ -116,7 +117,8 @@ def work(
     """An agent's mail written as their reply, note or status line, the page's way, its raw message stored and
     linked from the action's timeline entry and its files listed (a reply's sent within `limits`, the
     installation's); None, having written nothing, when it is not an agent's work, for the intake to add it to the
-    thread as before. A status line the page refuses is added so too, with a line saying why."""
+    thread as before. A status line the page refuses, and a reply with no requester to go to, are added to the thread
+    here, with a line saying why."""
     if not may_be_agents(event, thread):
         return None
     said = written(settings.newest_part(event.description) or event.description)
@@ -124,18 +126,30 @@ def work(
     if said is None or not works_incidents(conn, sender):
         return None
     incident = lock(conn, thread.id)
-    if incident.status in DONE or (said.kind in ("reply", "waiting") and no_one_to_reply_to(incident) is not None):
-        return None  # closed meanwhile, or a reply with no one to go to: the mail is kept on the thread instead
+    if incident.status in DONE:
+        return None  # closed meanwhile: the mail takes a closed incident's routes
+    if said.kind in ("reply", "waiting") and (nobody := no_one_to_reply_to(incident)) is not None:
+        # An alert's incident, or an erased requester's: the agent reads on the page why their answer went nowhere.
+        line = f"{_ASKED[said.kind]} from {sender} by email not sent: {nobody}"
+        return _only_added(conn, raw, thread, event, settings, line)
     try:
         with Session(bind=conn, join_transaction_mode="create_savepoint") as session:
             event_id, status = _act(session, raw, incident, event, said, Actor(sender), settings, limits)
             session.commit()
     except BadInput as refused:  # what the page answers with a message: nothing of the action is left
-        kept = add_to_thread(conn, raw, thread, event, settings)
         line = f"{_ASKED[said.kind]} from {sender} by email not applied: {refused}"
-        INSERT_TIMELINE.execute(conn, entry(incident.id, "notification", line))  # (no event: its files show once)
-        return kept
+        return _only_added(conn, raw, thread, event, settings, line)
     return Outcome(event_id, incident.id, status, thread.occurrences, files_listed=True)
+
+
+def _only_added(
+    conn: Connection, raw: Raw, thread: Thread, event: InboundEvent, settings: NoticeSettings, why: str
+) -> Outcome:
+    """An agent's mail that did nothing of what it asked, added to the thread as anyone's is, and the timeline line
+    saying `why` (with no event: the mail's files show once, under the mail)."""
+    kept = add_to_thread(conn, raw, thread, event, settings)
+    INSERT_TIMELINE.execute(conn, entry(thread.id, "notification", why))
+    return kept
 
 
 #: How the timeline names what an agent's mail asked for.

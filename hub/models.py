@@ -1332,6 +1332,9 @@ class RequestStep(Base):
     # The group whose step it is, by name as the type named it (migration 0059): told when its turn comes
     # (hub/step_turns.py). NULL: the assignee's, as every step before groups.
     group_name: Mapped[str | None] = mapped_column(String(100))
+    # When its group was told the turn came to it (migration 0060): once per step, so undoing the tick before and
+    # ticking it again tells no one twice. NULL: not told (no group, or its turn has not come).
+    told_at: Mapped[datetime | None]
 
 
 class IncidentRead(Base):

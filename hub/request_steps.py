@@ -39,7 +39,7 @@ MAX_STEP = 200
 #: tidied by the agent who resolved it.
 FROZEN = ("closed",)
 _INSERT_STEPS = Prepared(insert(cast(Table, RequestStep.__table__)),
-                         ("incident_id", "position", "text", "group_name"))  # fmt: skip
+                         ("incident_id", "position", "text", "group_name", "told_at"))  # fmt: skip
 #: A line's trailing group: " @procurement" (a group's name has no @, hub/groups.py, but may have spaces).
 _GROUP = re.compile(r"\s@([^@\s][^@]*)$")
 _GROUPS = "`switchboard group list` shows them"
@@ -166,11 +166,13 @@ def copy_on_opening(
     conn: Connection, incident_id: int, steps: Sequence[Planned], *, title: str, priority: int, sender: Sender
 ) -> None:
     """Give the request just opened its type's steps, in the intake's transaction: one insert, none for no steps;
-    when the first is a group's, its members are told it is their turn (hub/step_turns.py)."""
+    when the first is a group's, its members are told it is their turn (hub/step_turns.py), and the step keeps when
+    (`told_at`, in the same insert), so its turn coming again tells them no more."""
     if not steps:
         return
-    rows = [{"incident_id": incident_id, "position": n, "text": step.text, "group_name": step.group}
-            for n, step in enumerate(steps, 1)]  # fmt: skip
+    first_told = utcnow() if steps[0].group is not None else None
+    rows = [{"incident_id": incident_id, "position": n, "text": step.text, "group_name": step.group,
+             "told_at": first_told if n == 1 else None} for n, step in enumerate(steps, 1)]  # fmt: skip
     _INSERT_STEPS.execute_many(conn, rows)
     if steps[0].group is not None:
         tell(conn, Turn(incident_id, title, priority, 1, steps[0].text, steps[0].group), sender)
@@ -211,15 +213,18 @@ def tick(db: Database, incident_id: int, position: int, actor: Actor, mail: Mail
 
 def _turn_after(session: Session, position: int, incident: Incident, mail: Mail, actor: Actor) -> None:
     """Tell the group of the first step not done, when ticking step `position` done just brought the checklist to
-    it (every step before `position` was done already); not the agent who ticked it, though in that group."""
+    it (every step before `position` was done already); not the agent who ticked it, though in that group. Once per
+    step: a tick undone and ticked again brings the turn back to a group already told (`told_at`), which is not
+    told again, lest each click mail the whole group."""
     current = session.scalar(
         select(RequestStep)
         .where(RequestStep.incident_id == incident.id, RequestStep.done_at.is_(None))
         .order_by(RequestStep.position)
         .limit(1)
     )
-    if current is None or current.position < position or current.group_name is None:
+    if current is None or current.position < position or current.group_name is None or current.told_at is not None:
         return
+    current.told_at = utcnow()  # the incident's row is locked: two ticks cannot both find it not told
     turn = Turn(incident.id, incident.title, incident.priority, current.position, current.text, current.group_name)
     tell(session.connection(), turn, mail.sender, skip=[actor.name])
 

@@ -3,9 +3,10 @@ checklist reaches it, that group's active members are mailed that it is theirs (
 a request opens and as a step is ticked done, in that transaction).
 
 Steps are sequential, so the turn is the first step not done: its group is told when the checklist comes to it,
-not before (a step further on waits its turn), and not again while it stays there. Each member may turn the mail
-off on /account (hub/mail_choices.py, kind `step`); a group with no active members mails no one, and the timeline
-says so, so the agent knows nobody was told.
+not before (a step further on waits its turn), and once: hub/request_steps.py keeps when on the step (`told_at`),
+so a tick undone and done again does not tell the group again. Each member may turn the mail off on /account
+(hub/mail_choices.py, kind `step`); a group with no active members mails no one, and the timeline says so (once,
+too), so the agent knows nobody was told.
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ from sqlalchemy import select
 from hub import triage
 from hub.accounts import change_user, create_user
 from hub.agent_action import Actor, Mail
+from hub.domain import InboundEvent
+from hub.intake import Raw
 from hub.models import Incident, OutboxMessage, TimelineEntry
 from ingest.mail_intake import store_message
 from ingest.pipeline import make_intake
@@ -35,12 +37,17 @@ def assigned(parts: Parts) -> tuple[int, str]:
     mailed(parts, ANN, "Printer on fire", "Third floor, next to the kitchen.", authserv_id=None)
     with parts.db.read() as session:
         incident_id = session.scalars(select(Incident.id)).one()
+    return incident_id, assigned_to_bob(parts, incident_id)
+
+
+def assigned_to_bob(parts: Parts, incident_id: int) -> str:
+    """The incident assigned to Bob; the Message-ID of the mail telling him."""
     triage.assign(parts.db, incident_id, BOB, Actor("lead@example.com"),
                   Mail(parts.settings.desk_address, parts.settings.base_url))  # fmt: skip
     with parts.db.read() as session:
         message_id = session.scalars(select(OutboxMessage.message_id).where(OutboxMessage.recipient == BOB)).one()
     assert message_id is not None
-    return incident_id, message_id
+    return message_id
 
 
 def mailed(
@@ -190,6 +197,20 @@ def test_a_resolve_line_the_page_would_refuse_is_added_with_the_reason_on_the_ti
     assert why.summary == (f"#resolve from {BOB} by email not applied: INC-1 is resolved; "
                            "only acknowledged or open or waiting incidents can be resolved")  # fmt: skip
     assert to_requester(parts) == ["acknowledgement", "resolved"]  # the first resolution's only
+
+
+def test_an_agents_answer_to_an_alert_is_added_with_why_no_reply_went_on_the_timeline(parts: Parts) -> None:
+    with parts.db.transaction() as session:
+        create_user(session, email=BOB, password="long enough", role="agent")
+    alert = InboundEvent(source="prometheus", title="Disk full on db-1")
+    incident_id = parts.intake.record(Raw("prometheus", "application/json", b"{}"), alert).incident_id
+    assert incident_id is not None
+    assignment = assigned_to_bob(parts, incident_id)
+    mailed(parts, BOB, "Re: [INC-1] Assigned to you", "Cleared /var/log.", replying_to=assignment)
+    *_, added, why = timeline(parts, incident_id)
+    assert (added.kind, added.summary.startswith(f"Reply from {BOB}")) == ("email", True)
+    assert why.summary == (f"A reply from {BOB} by email not sent: INC-1 has no requester to reply to (it came from "
+                           "prometheus)")  # fmt: skip
 
 
 def test_an_agents_answer_to_a_resolved_incident_is_their_reply_and_reopens_nothing(parts: Parts) -> None:

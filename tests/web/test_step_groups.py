@@ -124,6 +124,17 @@ def test_ticking_the_step_before_a_groups_step_mails_that_group_but_not_whoever_
     ]
 
 
+def test_undoing_a_tick_and_ticking_it_again_tells_the_next_steps_group_once(
+    db: Database, settings: Settings, intake: Intake
+) -> None:
+    starter(db, "Order it", "Image it @desktop")
+    incident_id = opened(intake)
+    tick(db, settings, incident_id, 1)
+    request_steps.tick(db, incident_id, 1, Actor("ann@example.com"), Mail.of(settings), done=False)
+    tick(db, settings, incident_id, 1)
+    assert [recipient for recipient, _ in step_mail(db, incident_id)] == [DEE, DAN]
+
+
 def test_a_member_who_turned_step_mail_off_gets_none_and_the_timeline_says_so(db: Database, intake: Intake) -> None:
     starter(db, "Image it @desktop")
     with db.transaction() as session:
@@ -152,6 +163,18 @@ def test_a_group_with_no_active_members_mails_no_one_and_the_timeline_says_so(db
     incident_id = opened(intake)
     assert step_mail(db, incident_id) == []
     assert "Step 1 is procurement's: no one told, the group has no active members" in notes(db, incident_id)
+
+
+def test_a_group_with_no_active_members_is_said_once_however_often_its_turn_comes_back(
+    db: Database, settings: Settings, intake: Intake
+) -> None:
+    starter(db, "Order it", "Image it @procurement")
+    with db.transaction() as session:
+        groups.remove_member(session, "procurement", PAT)
+    incident_id = opened(intake)
+    for done in (True, False, True):
+        request_steps.tick(db, incident_id, 1, Actor("ann@example.com"), Mail.of(settings), done=done)
+    assert notes(db, incident_id).count("Step 2 is procurement's: no one told, the group has no active members") == 1
 
 
 def test_the_incident_page_shows_each_steps_group(
