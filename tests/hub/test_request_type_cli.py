@@ -38,6 +38,12 @@ def test_a_question_that_cannot_be_asked_is_refused_saying_why(runner: CliRunner
     assert refused.exit_code == 1 and "2 to 30 choices" in refused.output
 
 
+def test_steps_and_no_steps_together_are_refused_saying_to_give_one(runner: CliRunner) -> None:
+    runner.invoke(main, ["request-type", "add", "Fax line", "--summary", "A fax"])
+    refused = runner.invoke(main, ["request-type", "set", "Fax line", "--step", "Plug it in", "--no-steps"])
+    assert refused.exit_code == 2 and "give --step lines or --no-steps, not both" in refused.output
+
+
 def test_a_retired_type_is_left_out_of_the_active_list_until_restored(runner: CliRunner) -> None:
     runner.invoke(main, ["request-type", "add", "Fax line", "--summary", "A fax"])
     assert runner.invoke(main, ["request-type", "retire", "Fax line"]).exit_code == 0
@@ -88,8 +94,8 @@ def test_the_documented_rule_tests_the_request_type() -> None:
 def test_the_report_gives_each_type_its_counts_and_times(runner: CliRunner, db: Database) -> None:
     _desk(db, utcnow())
     lines = run(runner, "request-type", "report").splitlines()
-    assert lines[0].split() == ["request", "type", "asked", "open", "median", "p90", "attainment"]
-    assert lines[1].split() == ["New", "laptop", "3", "1", "2", "h", "00", "min", "10", "h", "00", "min", "33%"]
+    assert lines[0].split() == ["request", "type", "asked", "open", "resolved", "median", "p90", "attainment"]
+    assert lines[1].split() == ["New", "laptop", "3", "1", "2", "2", "h", "00", "min", "10", "h", "00", "min", "33%"]
 
 
 def test_the_report_as_json_has_times_in_minutes(runner: CliRunner, db: Database) -> None:
