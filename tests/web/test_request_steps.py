@@ -201,7 +201,17 @@ def test_the_command_line_ticks_a_step_off_and_undoes_it(runner: CliRunner, db: 
     )
     run(runner, "incident", "step", ref, "3", "undo", "--as", "ann@example.com")
     assert timeline(db, incident_id) == ["Step done: Hand it over", "Step not done after all: Hand it over"]
-    assert "has no step 9" in refused(runner, "incident", "step", ref, "9", "done", "--as", "ann@example.com")
+    assert "has no step 9: its steps are 1 to 3" in refused(runner, "incident", "step", ref, "9", "done", "--as",
+                                                            "ann@example.com")  # fmt: skip
+
+
+def test_ticking_a_step_of_an_incident_without_steps_says_it_has_none(
+    runner: CliRunner, db: Database, intake: Intake
+) -> None:
+    agents(db, "ann@example.com")
+    outcome = intake.record(RAW, InboundEvent(source="generic", title="Printer jammed"))
+    said = refused(runner, "incident", "step", f"INC-{outcome.incident_id}", "1", "done", "--as", "ann@example.com")
+    assert f"INC-{outcome.incident_id} has no steps: only a request opened from a request type" in said
 
 
 def now_status(db: Database, incident_id: int, status: str) -> None:
