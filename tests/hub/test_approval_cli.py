@@ -109,7 +109,7 @@ def test_the_documented_commands_run_as_printed(
     assert printed[1].startswith("INC-1 ") and printed[1].endswith("A laptop for Carol")
     assert printed[2] == "approval 1 on INC-1 is approved now"
     assert printed[3].startswith("1     approved   boss@example.com") and printed[3].endswith(
-        "Within budget?; Go ahead"
+        "note: Within budget?  comment: Go ahead"
     )
 
 
