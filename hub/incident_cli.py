@@ -133,12 +133,28 @@ def incident_list(
             click.echo(more, err=True)
         return
     if not page.incidents:
-        click.echo("no incidents match")
+        click.echo("no incidents match" + (_unknown_type(request_type) if request_type else ""))
         return
     for row in page.incidents:
         click.echo(_line(row, names, progress.get(row.id)))
     if more:
         click.echo(more)
+
+
+def _unknown_type(name: str) -> str:
+    """Why no request matched --request-type when no request type has that name (a typo, or its name's case)."""
+
+    def known(db: Database, _: Settings) -> bool:
+        from sqlalchemy import select
+
+        from hub.models import RequestType
+
+        with db.read() as session:
+            return session.scalar(select(RequestType.id).where(RequestType.name == name)) is not None
+
+    if with_database(known):
+        return ""
+    return f": there is no request type {name!r}; `switchboard request-type list` shows them"
 
 
 def _more(page: Page) -> str:

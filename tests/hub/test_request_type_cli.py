@@ -75,6 +75,14 @@ def test_incident_list_finds_only_the_requests_of_a_request_type(runner: CliRunn
     assert "no incidents match" in run(runner, "incident", "list", "--request-type", "Fax line")
 
 
+def test_incident_list_of_a_request_type_there_is_not_says_so(runner: CliRunner) -> None:
+    run(runner, "request-type", "add", "VPN access", "--summary", "Remote access")
+    assert run(runner, "incident", "list", "--request-type", "VPN access") == "no incidents match\n"
+    assert "there is no request type 'vpn access'; `switchboard request-type list`" in run(
+        runner, "incident", "list", "--request-type", "vpn access"
+    )
+
+
 def test_the_documented_catalogue_commands_run_as_printed(settings: Settings, db: Database, tmp_path: Path) -> None:
     with db.transaction() as session:
         groups.save_group(session, "hardware", agents(session, "sam@example.com"))
