@@ -100,7 +100,7 @@ def checked(steps: Iterable[str | Planned], field: str = "steps") -> tuple[Plann
         raise BadField(field, f"a request type has at most {MAX_STEPS} steps; this one has {len(result)}")
     for number, step in enumerate(result, 1):
         if step is None or not step.text or len(step.text) > MAX_STEP or not is_one_line(step.text):
-            raise BadField(field, f"step {number} is 1 to {MAX_STEP} characters on one line, like “Order it”")
+            raise BadField(field, f"step {number} needs 1 to {MAX_STEP} characters on one line, like “Order it”")
         if step.group is not None and (not is_one_line(step.group) or "@" in step.group):
             raise BadField(field, f"step {number}'s group is a group's name (one line, no @), like “Order it "
                                   "@procurement”")  # fmt: skip
