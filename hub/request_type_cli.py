@@ -26,7 +26,7 @@ _APPROVER_HELP = "The address of a user (any role) asked to approve each of its 
 
 @click.group("request-type", context_settings={"help_option_names": ["-h", "--help"]})
 def request_type() -> None:
-    """The request catalogue: what people may ask the desk for on the help centre, with its questions.
+    """The request catalogue the help centre offers: each type's questions, approver and steps.
 
     A request's category and group apply where no specific rule decides them, as a desk address's do.
     """
@@ -103,7 +103,7 @@ def listing(active_only: bool) -> None:
 def set_type(name: str, new_name: str | None, summary: str | None, description: str | None, category: str | None,
              group: str | None, service: str | None, questions: tuple[str, ...], no_questions: bool,
              position: int | None, approver: str | None, steps: tuple[str, ...], no_steps: bool) -> None:  # fmt: skip
-    """Change what is given of request type NAME.
+    """Change request type NAME: what the options give, leaving the rest as it is.
 
     \b
     Example:
