@@ -28,9 +28,12 @@ if TYPE_CHECKING:
 def incident_approval() -> None:
     """Approvals on an incident: ask a person to say yes, list them, decide one, withdraw one, remind an approver.
 
-    Examples: switchboard incident approval ask INC-7 --approver boss@example.com --note "Within budget?"
-    --as ann@example.com; switchboard incident approval list INC-7;
-    switchboard incident approval decide 3 approve --comment "Go ahead" --as boss@example.com
+    \b
+    Examples:
+      switchboard incident approval ask INC-7 --approver boss@example.com --note "Within budget?" \\
+        --as ann@example.com
+      switchboard incident approval list INC-7
+      switchboard incident approval decide 3 approve --comment "Go ahead" --as boss@example.com
     """
 
 
@@ -58,7 +61,7 @@ def approval_ask(ref: str, approver: str, note: str, actor: str) -> None:
 @incident_approval.command("list")
 @click.argument("ref")
 def approval_list(ref: str) -> None:
-    """Print incident REF's approvals, oldest first: id, state, approver, when, note and comment.
+    """Print incident REF's approvals, oldest first: id, state, approver, when, the note and the comment.
 
     Example: switchboard incident approval list INC-7
     """
@@ -67,7 +70,12 @@ def approval_list(ref: str) -> None:
     number = incident_number(ref)
 
     def read(db: Database, _: Settings) -> list[Approval]:
+        from hub.agent_action import NoSuchIncident
+        from hub.models import Incident
+
         with db.read() as session:
+            if session.get(Incident, number) is None:
+                raise NoSuchIncident(f"there is no incident INC-{number}; `switchboard incident list` shows them")
             return approvals.of_incident(session, number)
 
     found = with_database(read)
@@ -80,7 +88,8 @@ def approval_list(ref: str) -> None:
 @incident_approval.command("decide")
 @click.argument("approval_id", metavar="ID", type=click.IntRange(1))
 @click.argument("decision", type=click.Choice(["approve", "reject"]))
-@click.option("--comment", default="", help="Why; told to whoever asked.")
+@click.option("--comment", default="", help="Why; mailed with the decision (rejecting a request type's approval, "
+                                              "the requester reads it as the reason).")  # fmt: skip
 @click.option("--as", "actor", required=True, metavar="EMAIL", help="The approver: the active user who was asked.")
 def approval_decide(approval_id: int, decision: str, comment: str, actor: str) -> None:
     """Approve or reject approval ID as the person asked; once only.
@@ -135,5 +144,6 @@ def approval_remind(approval_id: int, actor: str) -> None:
 
 def _line(approval: Approval) -> str:
     when = printed_time(approval.decided_at or approval.asked_at)
-    said = "; ".join(part for part in (approval.note, approval.comment) if part)
+    said = "  ".join(f"{label}: {part}" for label, part in (("note", approval.note), ("comment", approval.comment))
+                     if part)  # fmt: skip
     return f"{approval.id:<5} {approval.state:<10} {approval.approver:<32} {when:<20}  {said}".rstrip()

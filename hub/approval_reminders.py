@@ -114,7 +114,8 @@ def remind(db: Database, approval_id: int, actor: Actor, mail: Mail, now: dateti
             if state is None:
                 raise NoSuchApproval(f"there is no approval {approval_id}; `switchboard incident approval list REF` "
                                      "lists them")  # fmt: skip
-            raise TriageError(f"approval {approval_id} is {state}; only a pending approval is chased")
+            raise TriageError(f"approval {approval_id} is {state}; only a pending approval is chased: ask again if "
+                              "a decision is still needed")  # fmt: skip
         due = Due(**found._mapping)
         if due.status in DONE:
             raise TriageError(f"{format_ref(due.incident_id)} is {due.status}; reopen it, or withdraw the approval")

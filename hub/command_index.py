@@ -29,7 +29,7 @@ SHORT_HELP = {
     "problem": (
         "Problems: the causes behind recurring incidents; record what was learned and move them through their states."
     ),
-    "request-type": "The request catalogue: what people may ask the desk for on the help centre, with its questions.",
+    "request-type": "The request catalogue the help centre offers: each type's questions, approver and steps.",
     "requester": "A requester's personal data: export all of it as JSON, or erase it (GDPR articles 15 and 17).",
     "review": (
         "Post-incident reviews of major incidents: which are owed and overdue; each one and its follow-up actions."

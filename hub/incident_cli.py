@@ -133,12 +133,28 @@ def incident_list(
             click.echo(more, err=True)
         return
     if not page.incidents:
-        click.echo("no incidents match")
+        click.echo("no incidents match" + (_unknown_type(request_type) if request_type else ""))
         return
     for row in page.incidents:
         click.echo(_line(row, names, progress.get(row.id)))
     if more:
         click.echo(more)
+
+
+def _unknown_type(name: str) -> str:
+    """Why no request matched --request-type when no request type has that name (a typo, or its name's case)."""
+
+    def known(db: Database, _: Settings) -> bool:
+        from sqlalchemy import select
+
+        from hub.models import RequestType
+
+        with db.read() as session:
+            return session.scalar(select(RequestType.id).where(RequestType.name == name)) is not None
+
+    if with_database(known):
+        return ""
+    return f": there is no request type {name!r}; `switchboard request-type list` shows them"
 
 
 def _more(page: Page) -> str:
@@ -203,7 +219,7 @@ def incident_show(ref: str) -> None:
                              f"{_named(conn, found.major.coordinator)}")  # fmt: skip
             if entries:
                 lines += [f"time spent: {time_spent.describe(found.minutes_spent)}", *map(_spent(names), entries)]
-            lines += [f"step {step.position}: {step.text} ("
+            lines += [f"step {step.position}: {step.text}" + (f" @{step.group}" if step.group else "") + " ("
                       + (f"done by {step.done_by}, {printed_time(step.done_at)})" if step.done_at else "not done)")
                       for step in request_steps.of_incident(session, found.id)]  # fmt: skip
             if found.description:
@@ -223,7 +239,8 @@ def _fields(row: Incident, names: Mapping[str, str], problem: Problem | None) ->
              f"last {printed_time(row.last_seen)}",
              f"assignee: {label(row.assignee, names) if row.assignee else '-'}",
              f"requester: {row.requester or '-'}"]  # fmt: skip
-    kept = (("kind", KIND_WORDS[row.kind]), ("category", row.category), ("service", row.service),
+    kept = (("kind", KIND_WORDS[row.kind]), ("request type", row.request_type.name if row.request_type else None),
+            ("category", row.category), ("service", row.service),
             ("CI", row.ci.name if row.ci else None), ("resolution", row.resolution))  # fmt: skip
     lines += [f"{name}: {value}" for name, value in kept if value]
     if problem is not None:

@@ -100,7 +100,7 @@ def checked(steps: Iterable[str | Planned], field: str = "steps") -> tuple[Plann
         raise BadField(field, f"a request type has at most {MAX_STEPS} steps; this one has {len(result)}")
     for number, step in enumerate(result, 1):
         if step is None or not step.text or len(step.text) > MAX_STEP or not is_one_line(step.text):
-            raise BadField(field, f"step {number} is 1 to {MAX_STEP} characters on one line, like “Order it”")
+            raise BadField(field, f"step {number} needs 1 to {MAX_STEP} characters on one line, like “Order it”")
         if step.group is not None and (not is_one_line(step.group) or "@" in step.group):
             raise BadField(field, f"step {number}'s group is a group's name (one line, no @), like “Order it "
                                   "@procurement”")  # fmt: skip
@@ -198,8 +198,7 @@ def tick(db: Database, incident_id: int, position: int, actor: Actor, mail: Mail
             select(RequestStep).where(RequestStep.incident_id == incident_id, RequestStep.position == position)
         )
         if row is None:
-            raise NoSuchPart(f"{format_ref(incident_id)} has no step {position}: its steps are numbered as the "
-                             "incident page lists them")  # fmt: skip
+            raise NoSuchPart(_no_step(session, incident_id, position))
         if (row.done_at is not None) == done:
             return None
         row.done_at, row.done_by = (utcnow(), actor.name) if done else (None, None)
@@ -209,6 +208,15 @@ def tick(db: Database, incident_id: int, position: int, actor: Actor, mail: Mail
         if done:
             _turn_after(session, position, incident, mail, actor)
         return Step(row.position, row.text, row.done_at, row.done_by, row.group_name)
+
+
+def _no_step(session: Session, incident_id: int, position: int) -> str:
+    """Why there is no step `position` to tick, and which steps there are."""
+    count = session.scalar(select(func.count()).select_from(RequestStep).where(RequestStep.incident_id == incident_id))
+    if not count:
+        return (f"{format_ref(incident_id)} has no steps: only a request opened from a request type with fulfilment "
+                "steps has them")  # fmt: skip
+    return f"{format_ref(incident_id)} has no step {position}: its steps are 1 to {count}, as its page lists them"
 
 
 def _turn_after(session: Session, position: int, incident: Incident, mail: Mail, actor: Actor) -> None:

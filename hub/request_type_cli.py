@@ -26,7 +26,7 @@ _APPROVER_HELP = "The address of a user (any role) asked to approve each of its 
 
 @click.group("request-type", context_settings={"help_option_names": ["-h", "--help"]})
 def request_type() -> None:
-    """The request catalogue: what people may ask the desk for on the help centre, with its questions.
+    """The request catalogue the help centre offers: each type's questions, approver and steps.
 
     A request's category and group apply where no specific rule decides them, as a desk address's do.
     """
@@ -89,21 +89,21 @@ def listing(active_only: bool) -> None:
 @request_type.command("set")
 @click.argument("name")
 @click.option("--name", "new_name", help="A new name.")
-@click.option("--summary")
-@click.option("--description")
+@click.option("--summary", help="A new one-line summary, beside the name on the help centre.")
+@click.option("--description", help='Longer help, shown on its form; "" clears it.')
 @click.option("--category", help='Its category; "" clears it.')
 @click.option("--group", help='Its group; "" clears it.')
 @click.option("--service", help='Its service; "" clears it.')
 @click.option("--question", "questions", multiple=True, help=_QUESTION_HELP + " Replaces all its questions.")
 @click.option("--no-questions", is_flag=True, help="Ask no questions any more.")
-@click.option("--position", type=click.IntRange(-10_000, 10_000))
+@click.option("--position", type=click.IntRange(-10_000, 10_000), help="Listed by it, then by name.")
 @click.option("--approver", help=_APPROVER_HELP + ' "" clears it.')
 @click.option("--step", "steps", multiple=True, help=_STEP_HELP + " Replaces all its steps.")
 @click.option("--no-steps", is_flag=True, help="Have no fulfilment steps any more.")
 def set_type(name: str, new_name: str | None, summary: str | None, description: str | None, category: str | None,
              group: str | None, service: str | None, questions: tuple[str, ...], no_questions: bool,
              position: int | None, approver: str | None, steps: tuple[str, ...], no_steps: bool) -> None:  # fmt: skip
-    """Change what is given of request type NAME.
+    """Change request type NAME: what the options give, leaving the rest as it is.
 
     \b
     Example:
@@ -112,6 +112,11 @@ def set_type(name: str, new_name: str | None, summary: str | None, description: 
     from hub import audit, request_types
     from hub.request_questions import checked, parse_line
     from hub.request_steps import parse_line as parse_step
+
+    if questions and no_questions:
+        raise click.UsageError("give --question lines or --no-questions, not both")
+    if steps and no_steps:
+        raise click.UsageError("give --step lines or --no-steps, not both")
 
     def work(session: Session) -> Changed:
         before = request_types.named(session, name)
@@ -185,8 +190,9 @@ def report(days: int, as_json: bool) -> None:
         click.echo(f"no service requests asked in the last {days} days")
         return
     width = max(len(line.name) for line in lines)
-    click.echo(f"{'request type':<{width}}  {'asked':>5}  {'open':>5}  {'median':>12}  {'p90':>12}  attainment")
+    click.echo(f"{'request type':<{width}}  {'asked':>5}  {'open':>5}  {'resolved':>8}  {'median':>12}  {'p90':>12}"
+               "  attainment")  # fmt: skip
     for line in lines:
-        share = "-" if line.attainment is None else f"{line.attainment:.0%}"
-        click.echo(f"{line.name:<{width}}  {line.asked:>5}  {line.open:>5}  {duration(line.median):>12}  "
-                   f"{duration(line.p90):>12}  {share}")  # fmt: skip
+        share = "—" if line.attainment is None else f"{line.attainment:.0%}"
+        click.echo(f"{line.name:<{width}}  {line.asked:>5}  {line.open:>5}  {line.resolved:>8}  "
+                   f"{duration(line.median):>12}  {duration(line.p90):>12}  {share}")  # fmt: skip

@@ -29,7 +29,7 @@ from hub import (
 from hub.agent_action import BY_EMAIL, Actor, Mail, NoSuchIncident, TriageError, by_email, checked_text, locked
 from hub.db import Database
 from hub.domain import INCIDENT_KINDS, format_ref
-from hub.models import OPEN_STATUSES, Incident, utcnow
+from hub.models import INCIDENT_STATUSES, OPEN_STATUSES, Incident, utcnow
 from hub.names import NAME_WIDTH, is_one_line
 from hub.outbox import entry, is_active_user, owe
 from hub.sla import SlaBookCache
@@ -56,7 +56,8 @@ def next_status(current: str, action: str, ref: str = "the incident") -> str:
         raise TriageError(f"unknown action {action!r}; use one of {', '.join(STATUS_ACTIONS)}")
     allowed_from, to = TRANSITIONS[action]
     if current not in allowed_from:
-        starts = " or ".join(sorted(allowed_from))
+        named = [status for status in INCIDENT_STATUSES if status in allowed_from]  # in the order work goes
+        starts = f"{', '.join(named[:-1])} or {named[-1]}" if len(named) > 1 else named[0]
         raise TriageError(f"{ref} is {current}; only {starts} incidents can be {_past(action)}")
     return to
 

@@ -12,7 +12,8 @@ the page shows the reference and links to the request's own page (web/request_st
 
 "Request something" (`/help/request`) lists the request catalogue's active types (hub/request_types.py); each one's
 form is this form with `?type=<id>`: its questions instead of "what happened", sent through the same confirmation. A
-form naming a type retired since it was opened is refused, saying so.
+form naming a type retired since it was opened is refused, saying so, and so is its confirmation link's button
+(else the request would open with no type: none of its group, steps or approval).
 
 Limits: per client (web/ratelimit.py ASK_PER_CLIENT) and for everyone (ASK_IN_ALL), counted only for requests that
 pass the form's checks, since only those can send mail; the form's fields are capped as an incident an agent logs
@@ -21,6 +22,8 @@ own words.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -42,6 +45,9 @@ from web.incident_actions import mail_settings
 from web.mail_links import form_is_current, link_problem, refused_link
 from web.ratelimit import ASK_PER_CLIENT, ask_retry_after, this_client_retry_after
 from web.services import services
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 bp = Blueprint("ask_desk", __name__)
 
@@ -118,9 +124,10 @@ def confirm_page(token: str) -> ResponseReturnValue:
         claim = pending_requests.CONFIRM.read(services().settings.verifying_keys, token)
         with services().db.read() as session:
             found = pending_requests.read(session, claim)
+            retired = _retired_since(session, found)
     except LinkProblem as exc:
         return refused_link(exc, _ASK_AGAIN)
-    return _confirm_page(token, found)
+    return _confirm_page(token, found, error=retired, sendable=retired is None)
 
 
 @bp.post("/help/ask/confirm/<token>")
@@ -133,6 +140,11 @@ def confirm(token: str) -> ResponseReturnValue:
             with services().db.read() as session:
                 found = pending_requests.read(session, claim)
             return _confirm_page(token, found, error="this page was out of date; press the button again", code=400)
+        with services().db.read() as session:
+            found = pending_requests.read(session, claim)
+            retired = _retired_since(session, found)
+        if retired:  # else it would open with no type: none of its group, steps or approval
+            return _confirm_page(token, found, error=retired, code=409, sendable=False)
         asked.confirm(services().db, services().intake, claim)
     except LinkProblem as exc:
         return refused_link(exc, _ASK_AGAIN)
@@ -161,14 +173,28 @@ def _type_id(text: str) -> int:
     return number
 
 
-def _confirm_page(token: str, found: Pending, *, error: str | None = None, code: int = 200) -> ResponseReturnValue:
+def _retired_since(session: Session, found: Pending) -> str | None:
+    """Why a request not sent yet cannot be, when its request type was retired after it was asked; None when it
+    can. A request already sent is shown as it went."""
+    if found.sent or found.request_type_id is None:
+        return None
+    try:
+        request_types.offered(session, found.request_type_id)
+    except BadField as exc:
+        return str(exc)
+    return None
+
+
+def _confirm_page(
+    token: str, found: Pending, *, error: str | None = None, code: int = 200, sendable: bool = True
+) -> ResponseReturnValue:
     reference = track = None
     if found.sent and found.incident_id is not None:
         reference = format_ref(found.incident_id)
         signed = request_links.LINKS.sign(services().settings.secret_key, found.incident_id, found.email)
         track = url_for("request_status.page", token=signed)
     page = render_template("help/ask_confirm.html", pending=found, token=token, reference=reference, track=track,
-                           error=error, sending=found.sending(utcnow()))  # fmt: skip
+                           error=error, sending=found.sending(utcnow()), sendable=sendable)  # fmt: skip
     return page, code
 
 

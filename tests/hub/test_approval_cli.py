@@ -41,7 +41,11 @@ def test_a_viewer_decides_their_own_approval_and_the_list_shows_it(runner: CliRu
     said = run(runner, "incident", "approval", "decide", "1", "approve", "--comment", "Go ahead", *VIC)
     assert said == f"approval 1 on INC-{number} is approved now\n"
     listed = run(runner, "incident", "approval", "list", f"INC-{number}")
-    assert listed.startswith("1     approved   vic@example.com") and listed.rstrip().endswith("Go ahead")
+    assert listed.startswith("1     approved   vic@example.com") and listed.rstrip().endswith("comment: Go ahead")
+
+
+def test_listing_the_approvals_of_an_incident_there_is_not_says_so(runner: CliRunner) -> None:
+    assert "there is no incident INC-99" in refused(runner, "incident", "approval", "list", "INC-99")
 
 
 def test_someone_else_cannot_decide_and_a_deactivated_approver_is_refused(
@@ -105,7 +109,7 @@ def test_the_documented_commands_run_as_printed(
     assert printed[1].startswith("INC-1 ") and printed[1].endswith("A laptop for Carol")
     assert printed[2] == "approval 1 on INC-1 is approved now"
     assert printed[3].startswith("1     approved   boss@example.com") and printed[3].endswith(
-        "Within budget?; Go ahead"
+        "note: Within budget?  comment: Go ahead"
     )
 
 

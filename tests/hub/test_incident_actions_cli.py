@@ -73,7 +73,7 @@ def test_waiting_on_a_resolved_incident_names_the_statuses_it_may_start_from(run
     number = opened(intake)
     triage.change_status(intake.db, number, "resolve", CAROL, MAIL)
     said = refused(runner, "incident", "wait", f"INC-{number}", *ANN)
-    assert f"INC-{number} is resolved; only acknowledged or open incidents can be set waiting" in said
+    assert f"INC-{number} is resolved; only open or acknowledged incidents can be set waiting" in said
 
 
 def test_close_closes_a_resolved_incident(runner: CliRunner, intake: Intake, db: Database) -> None:

@@ -233,7 +233,7 @@ def test_reopen_clears_the_resolution(runner: CliRunner, intake: Intake, db: Dat
 def test_reopening_an_open_incident_says_which_can_be(runner: CliRunner, intake: Intake) -> None:
     number = opened(intake)
     said = refused(runner, "incident", "reopen", f"INC-{number}", "--as", "ann@example.com")
-    assert f"INC-{number} is open; only closed or resolved incidents can be reopened" in said
+    assert f"INC-{number} is open; only resolved or closed incidents can be reopened" in said
 
 
 def test_priority_changes_it_on_the_timeline(runner: CliRunner, intake: Intake, db: Database) -> None:

@@ -38,6 +38,12 @@ def test_a_question_that_cannot_be_asked_is_refused_saying_why(runner: CliRunner
     assert refused.exit_code == 1 and "2 to 30 choices" in refused.output
 
 
+def test_steps_and_no_steps_together_are_refused_saying_to_give_one(runner: CliRunner) -> None:
+    runner.invoke(main, ["request-type", "add", "Fax line", "--summary", "A fax"])
+    refused = runner.invoke(main, ["request-type", "set", "Fax line", "--step", "Plug it in", "--no-steps"])
+    assert refused.exit_code == 2 and "give --step lines or --no-steps, not both" in refused.output
+
+
 def test_a_retired_type_is_left_out_of_the_active_list_until_restored(runner: CliRunner) -> None:
     runner.invoke(main, ["request-type", "add", "Fax line", "--summary", "A fax"])
     assert runner.invoke(main, ["request-type", "retire", "Fax line"]).exit_code == 0
@@ -69,6 +75,14 @@ def test_incident_list_finds_only_the_requests_of_a_request_type(runner: CliRunn
     assert "no incidents match" in run(runner, "incident", "list", "--request-type", "Fax line")
 
 
+def test_incident_list_of_a_request_type_there_is_not_says_so(runner: CliRunner) -> None:
+    run(runner, "request-type", "add", "VPN access", "--summary", "Remote access")
+    assert run(runner, "incident", "list", "--request-type", "VPN access") == "no incidents match\n"
+    assert "there is no request type 'vpn access'; `switchboard request-type list`" in run(
+        runner, "incident", "list", "--request-type", "vpn access"
+    )
+
+
 def test_the_documented_catalogue_commands_run_as_printed(settings: Settings, db: Database, tmp_path: Path) -> None:
     with db.transaction() as session:
         groups.save_group(session, "hardware", agents(session, "sam@example.com"))
@@ -88,8 +102,8 @@ def test_the_documented_rule_tests_the_request_type() -> None:
 def test_the_report_gives_each_type_its_counts_and_times(runner: CliRunner, db: Database) -> None:
     _desk(db, utcnow())
     lines = run(runner, "request-type", "report").splitlines()
-    assert lines[0].split() == ["request", "type", "asked", "open", "median", "p90", "attainment"]
-    assert lines[1].split() == ["New", "laptop", "3", "1", "2", "h", "00", "min", "10", "h", "00", "min", "33%"]
+    assert lines[0].split() == ["request", "type", "asked", "open", "resolved", "median", "p90", "attainment"]
+    assert lines[1].split() == ["New", "laptop", "3", "1", "2", "2", "h", "00", "min", "10", "h", "00", "min", "33%"]
 
 
 def test_the_report_as_json_has_times_in_minutes(runner: CliRunner, db: Database) -> None:

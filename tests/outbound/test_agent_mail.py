@@ -195,7 +195,7 @@ def test_a_resolve_line_the_page_would_refuse_is_added_with_the_reason_on_the_ti
     *_, added, why = timeline(parts, incident_id)
     assert (added.kind, added.summary.startswith(f"Reply from {BOB}"), why.kind) == ("email", True, "notification")
     assert why.summary == (f"#resolve from {BOB} by email not applied: INC-1 is resolved; "
-                           "only acknowledged or open or waiting incidents can be resolved")  # fmt: skip
+                           "only open, acknowledged or waiting incidents can be resolved")  # fmt: skip
     assert to_requester(parts) == ["acknowledgement", "resolved"]  # the first resolution's only
 
 

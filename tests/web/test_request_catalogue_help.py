@@ -105,6 +105,20 @@ def test_a_form_naming_a_type_retired_since_it_was_opened_is_refused_saying_so(
     assert client.get(f"/help/ask?type={shown.id}").status_code == 404
 
 
+def test_a_request_whose_type_was_retired_before_its_link_was_used_is_not_sent_and_says_so(
+    client: FlaskClient, db: Database
+) -> None:
+    shown = laptop(db)
+    ask_for(client, shown, **ANSWERS)
+    link = confirmation_link(db, "ann@example.org")
+    page = client.get(link).get_data(as_text=True)
+    with db.transaction() as session:
+        request_types.change(session, "New laptop", active=False)
+    sent = client.post(link, data={"csrf_token": csrf_token(page)})
+    assert sent.status_code == 409 and "Nothing was sent: that kind of request is no longer offered" in sent.text
+    assert "Send my request" not in client.get(link).get_data(as_text=True) and incidents(db) == []
+
+
 def test_hostile_html_in_answers_is_text_on_every_page(
     client: FlaskClient, logged_in: FlaskClient, db: Database
 ) -> None:

@@ -59,9 +59,9 @@ def timeline(db: Database, incident_id: int) -> list[str]:
     ("steps", "said"),
     [
         ([f"Step {n}" for n in range(21)], "at most 20 steps"),
-        (["Order it", "Image it\nthen ship it"], "step 2 is 1 to 200 characters on one line"),
-        (["x" * 201], "step 1 is 1 to 200 characters"),
-        (["Order it", "  "], "step 2 is 1 to 200 characters"),
+        (["Order it", "Image it\nthen ship it"], "step 2 needs 1 to 200 characters on one line"),
+        (["x" * 201], "step 1 needs 1 to 200 characters"),
+        (["Order it", "  "], "step 2 needs 1 to 200 characters"),
     ],
 )
 def test_steps_too_many_too_long_or_on_two_lines_are_refused_naming_the_field(
@@ -201,7 +201,17 @@ def test_the_command_line_ticks_a_step_off_and_undoes_it(runner: CliRunner, db: 
     )
     run(runner, "incident", "step", ref, "3", "undo", "--as", "ann@example.com")
     assert timeline(db, incident_id) == ["Step done: Hand it over", "Step not done after all: Hand it over"]
-    assert "has no step 9" in refused(runner, "incident", "step", ref, "9", "done", "--as", "ann@example.com")
+    assert "has no step 9: its steps are 1 to 3" in refused(runner, "incident", "step", ref, "9", "done", "--as",
+                                                            "ann@example.com")  # fmt: skip
+
+
+def test_ticking_a_step_of_an_incident_without_steps_says_it_has_none(
+    runner: CliRunner, db: Database, intake: Intake
+) -> None:
+    agents(db, "ann@example.com")
+    outcome = intake.record(RAW, InboundEvent(source="generic", title="Printer jammed"))
+    said = refused(runner, "incident", "step", f"INC-{outcome.incident_id}", "1", "done", "--as", "ann@example.com")
+    assert f"INC-{outcome.incident_id} has no steps: only a request opened from a request type" in said
 
 
 def now_status(db: Database, incident_id: int, status: str) -> None:
@@ -267,7 +277,7 @@ def test_the_command_line_sets_and_clears_a_types_steps(runner: CliRunner) -> No
                 "--step", "Hand it over")  # fmt: skip
     assert "steps: Order it; Hand it over" in added
     assert "steps: none" in run(runner, "request-type", "set", "New laptop", "--no-steps")
-    assert "step 1 is 1 to 200" in refused(runner, "request-type", "set", "New laptop", "--step", " ")
+    assert "step 1 needs 1 to 200" in refused(runner, "request-type", "set", "New laptop", "--step", " ")
 
 
 def test_the_form_saves_the_steps_one_a_line(

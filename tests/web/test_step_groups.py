@@ -26,7 +26,7 @@ from hub.mail_choices import MailChoices
 from hub.models import OutboxMessage, TimelineEntry
 from hub.request_steps import Planned
 from tests.docs import fenced, run_as_printed
-from tests.hub.commands import refused
+from tests.hub.commands import refused, run
 from tests.staff import agents
 from tests.web.helpers import Login, bearer, log_in
 
@@ -185,6 +185,16 @@ def test_the_incident_page_shows_each_steps_group(
     log_in(client, make_user(email="ann@example.com", role="agent"))
     page = client.get(f"/incidents/INC-{incident_id}").get_data(as_text=True)
     assert page.count('class="badge step-group"') == 1 and ">procurement</span>" in page
+
+
+def test_incident_show_names_the_request_type_and_each_steps_group(
+    runner: CliRunner, db: Database, intake: Intake
+) -> None:
+    starter(db, "Order it @procurement", "Hand it over")
+    shown = run(runner, "incident", "show", f"INC-{opened(intake)}").splitlines()
+    assert "request type: New starter" in shown
+    assert "step 1: Order it @procurement (not done)" in shown
+    assert "step 2: Hand it over (not done)" in shown
 
 
 def test_the_documented_step_group_commands_run_as_printed(settings: Settings, db: Database, tmp_path: Path) -> None:
