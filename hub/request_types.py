@@ -358,9 +358,15 @@ def offered(session: Session, type_id: int, field: str = "request_type") -> Type
     opened before an admin retired it)."""
     row = session.execute(_VIEW.where(RequestType.id == type_id)).first()
     if row is None or not row[0].active:
-        raise BadField(field, "that kind of request is no longer offered: choose another from the list, or "
-                              "describe what you need under “I need something”")  # fmt: skip
+        raise not_offered(field)
     return _view(*row)
+
+
+def not_offered(field: str = "request_type") -> BadField:
+    """The help centre's one refusal of a request type it does not offer: retired, gone, or not a type's id at all
+    (a tampered address); the requester cannot tell these apart, nor needs to."""
+    return BadField(field, "that kind of request is no longer offered: choose another from the list, or describe "
+                           "what you need under “I need something”")  # fmt: skip
 
 
 _ROUTING = (
