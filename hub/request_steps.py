@@ -96,8 +96,8 @@ def progress_json(progress: Progress | None) -> dict[str, int | None]:
 def checked(steps: Iterable[str | Planned], field: str = "steps") -> tuple[Planned, ...]:
     """The steps, stripped and checked: at most MAX_STEPS, each one line of 1 to MAX_STEP characters (a plain
     string is the words of a step without a group), none ending in a lone "@" meant for a group ("Order @ desk",
-    refused on the form, the command line and the API alike, rather than kept as words); BadField about `field`. Whether each group exists is the
-    saving transaction's check (`check_groups`)."""
+    refused on the form, the command line and the API alike, rather than kept as words); BadField about `field`.
+    Whether each group exists is the saving transaction's check (`check_groups`)."""
     result = tuple(_planned(step) for step in steps)
     if len(result) > MAX_STEPS:
         raise BadField(field, f"a request type has at most {MAX_STEPS} steps; this one has {len(result)}")
