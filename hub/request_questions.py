@@ -87,6 +87,10 @@ def _check_choices(question: Question, where: str, field: str) -> None:
 
 def parse_line(line: str, field: str = "questions") -> Question:
     """One question in the one-line syntax (module docstring), checked; BadField about `field`."""
+    if not _balanced(line):
+        raise BadField(field, f"the question {line.strip()!r} has a [ without its ] or a ] without its [: the kind "
+                              "goes in brackets after the label, like `Model [text]` or "
+                              "`Size [choice: S, M, L]`")  # fmt: skip
     found = _LINE.match(line.strip())
     if found is None:  # pragma: no cover - the pattern matches any one line
         raise BadField(field, f"{line!r} is not a question")
@@ -94,6 +98,17 @@ def parse_line(line: str, field: str = "questions") -> Question:
     choices = tuple(c.strip() for c in (found["choices"] or "").split(",") if c.strip())
     question = Question(found["label"].strip(), bool(found["required"]), kind, choices)
     return checked([question], field)[0]
+
+
+def _balanced(line: str) -> bool:
+    """Whether each [ of the line is closed by a ] after it: an unclosed one would otherwise end up in the label
+    ("Model [text" asked as it stands) instead of being the kind meant."""
+    depth = 0
+    for char in line:
+        depth += (char == "[") - (char == "]")
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def parse_lines(text: str, field: str = "questions") -> tuple[Question, ...]:

@@ -43,6 +43,8 @@ _INSERT_STEPS = Prepared(insert(cast(Table, RequestStep.__table__)),
 #: A line's trailing group: " @procurement" (a group's name has no @, hub/groups.py, but may have spaces).
 _GROUP = re.compile(r"\s@([^@\s][^@]*)$")
 _GROUPS = "`switchboard group list` shows them"
+#: A group meant but not written as one: a lone "@" as the last word ("Order it @") or before it ("Order it @ desk").
+_LOOSE_AT = re.compile(r"(?:^|\s)@(?:\s+(?P<word>[^@\s]+))?$")
 
 
 @dataclass(frozen=True)
@@ -93,14 +95,19 @@ def progress_json(progress: Progress | None) -> dict[str, int | None]:
 
 def checked(steps: Iterable[str | Planned], field: str = "steps") -> tuple[Planned, ...]:
     """The steps, stripped and checked: at most MAX_STEPS, each one line of 1 to MAX_STEP characters (a plain
-    string is the words of a step without a group); BadField about `field`. Whether each group exists is the
-    saving transaction's check (`check_groups`)."""
+    string is the words of a step without a group), none ending in a lone "@" meant for a group ("Order @ desk",
+    refused on the form, the command line and the API alike, rather than kept as words); BadField about `field`.
+    Whether each group exists is the saving transaction's check (`check_groups`)."""
     result = tuple(_planned(step) for step in steps)
     if len(result) > MAX_STEPS:
         raise BadField(field, f"a request type has at most {MAX_STEPS} steps; this one has {len(result)}")
     for number, step in enumerate(result, 1):
         if step is None or not step.text or len(step.text) > MAX_STEP or not is_one_line(step.text):
             raise BadField(field, f"step {number} needs 1 to {MAX_STEP} characters on one line, like “Order it”")
+        if loose := _LOOSE_AT.search(step.text):
+            meant = f"{step.text[: loose.start()].strip() or 'Order it'} @{loose['word'] or 'procurement'}"
+            raise BadField(field, f"step {number}, {step.text!r}, has an @ on its own: write the group right after "
+                                  f"the @: {meant!r}")  # fmt: skip
         if step.group is not None and (not is_one_line(step.group) or "@" in step.group):
             raise BadField(field, f"step {number}'s group is a group's name (one line, no @), like “Order it "
                                   "@procurement”")  # fmt: skip

@@ -153,12 +153,16 @@ def restore(name: str) -> None:
 def _set_active(name: str, *, active: bool) -> None:
     from hub import audit, request_types
 
-    def work(session: Session) -> TypeView:
-        changed = request_types.change(session, name, active=active).view
-        audit.record(session, audit.CLI, f"request_type.{'restore' if active else 'retire'}", changed.name)
-        return changed
+    def work(session: Session) -> request_types.Switched:
+        switched = request_types.set_active(session, name, active=active)
+        if switched.changed:
+            audit.record(session, audit.CLI, f"request_type.{'restore' if active else 'retire'}", switched.view.name)
+        return switched
 
-    click.echo(_show(in_transaction(work)))
+    switched = in_transaction(work)
+    click.echo(switched.said())
+    if switched.changed:
+        click.echo(_show(switched.view))
 
 
 @request_type.command("report")

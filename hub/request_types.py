@@ -213,6 +213,33 @@ def change(
     return Changed(get(session, row.id), old, retested)
 
 
+def set_active(session: Session, name: str, *, active: bool) -> Switched:
+    """Retire the request type `name` (`active=False`) or restore it (`True`). When it already is so nothing is
+    written (`Switched.changed` False): each door says so and audits only a change, so that a second click or a
+    repeated command leaves no entry claiming it did something."""
+    row = _row(session, name, lock=True)
+    if row.active == active:
+        return Switched(get(session, row.id), changed=False)
+    return Switched(change(session, row.name, active=active).view, changed=True)
+
+
+@dataclass(frozen=True)
+class Switched:
+    """A request type retired or restored, or left as it already was (`changed` False)."""
+
+    view: TypeView
+    changed: bool
+
+    def said(self) -> str:
+        """What became of it, in words the page flashes and the command line prints."""
+        name = self.view.name
+        if not self.changed:
+            return f"{name} is already {'offered on the help centre' if self.view.active else 'retired'}."
+        if self.view.active:
+            return f"Request type {name} is offered on the help centre again."
+        return f"Request type {name} retired: the help centre no longer offers it."
+
+
 #: The rule fields that name a request type: what the help centre's requester asked for (rules/conditions.py).
 RULE_FIELDS = frozenset({"request_type"})
 
@@ -331,9 +358,15 @@ def offered(session: Session, type_id: int, field: str = "request_type") -> Type
     opened before an admin retired it)."""
     row = session.execute(_VIEW.where(RequestType.id == type_id)).first()
     if row is None or not row[0].active:
-        raise BadField(field, "that kind of request is no longer offered: choose another from the list, or "
-                              "describe what you need under “I need something”")  # fmt: skip
+        raise not_offered(field)
     return _view(*row)
+
+
+def not_offered(field: str = "request_type") -> BadField:
+    """The help centre's one refusal of a request type it does not offer: retired, gone, or not a type's id at all
+    (a tampered address); the requester cannot tell these apart, nor needs to."""
+    return BadField(field, "that kind of request is no longer offered: choose another from the list, or describe "
+                           "what you need under “I need something”")  # fmt: skip
 
 
 _ROUTING = (

@@ -166,10 +166,10 @@ def _form(
 
 
 def _type_id(text: str) -> int:
-    """The request type a form names; BadField as for a retired one when it names none (a tampered form)."""
+    """The request type a form names; refused as a retired one is when it names none (a tampered form)."""
     number = row_id(text.strip())
     if number is None:
-        raise BadField("request_type", "that kind of request is no longer offered: choose another from the list")
+        raise request_types.not_offered()
     return number
 
 

@@ -22,10 +22,16 @@ class ActionForm(FlaskForm):
     view reads from the request itself."""
 
 
+class Unchanged(str):
+    """What a button's work tells the user when there was nothing to do (it already was so): flashed as info, not
+    as a success, so the page does not claim a change it did not make."""
+
+
 def button_action(work: Callable[[Session], str], back: str, *, refused: str = "{}") -> ResponseReturnValue:
     """A button that changes state: the CSRF token checked (400 without it), `work(session)` run in one
-    transaction and returning what to tell the user, a BadInput flashed (formatted by `refused`) as why nothing
-    changed; then back to the page `back` names, as the form's `back` field left it (back_to)."""
+    transaction and returning what to tell the user (an `Unchanged` as info), a BadInput flashed (formatted by
+    `refused`) as why nothing changed; then back to the page `back` names, as the form's `back` field left it
+    (back_to)."""
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -34,7 +40,7 @@ def button_action(work: Callable[[Session], str], back: str, *, refused: str = "
     except BadInput as exc:
         flash(refused.format(exc), "error")
     else:
-        flash(done, "success")
+        flash(done, "info" if isinstance(done, Unchanged) else "success")
     return redirect(back_to(back))
 
 

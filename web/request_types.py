@@ -23,7 +23,7 @@ from hub.request_steps import Planned
 from hub.request_steps import parse_lines as parse_steps
 from hub.request_types import MAX_DESCRIPTION, MAX_SUMMARY, TypeView
 from web.catalogue import found, saved
-from web.forms import button_action
+from web.forms import Unchanged, button_action
 from web.permissions import MANAGE_CATALOGUE, VIEW_CATALOGUE, allowed, requires
 from web.services import services
 
@@ -144,11 +144,12 @@ def restore(type_id: int) -> ResponseReturnValue:
 
 def _set_active(type_id: int, *, active: bool) -> ResponseReturnValue:
     def work(session: Session) -> str:
-        changed = request_types.change(session, request_types.get(session, type_id).name, active=active).view
-        audit.record(session, current_user.email, f"request_type.{'restore' if active else 'retire'}", changed.name)
-        if active:
-            return f"Request type {changed.name} is offered on the help centre again."
-        return f"Request type {changed.name} retired: the help centre no longer offers it."
+        switched = request_types.set_active(session, request_types.get(session, type_id).name, active=active)
+        if not switched.changed:
+            return Unchanged(switched.said())
+        action = f"request_type.{'restore' if active else 'retire'}"
+        audit.record(session, current_user.email, action, switched.view.name)
+        return switched.said()
 
     return button_action(work, "request_types.index", refused="Nothing changed: {}.")
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from hub import groups
 from hub.cli import main
@@ -13,11 +14,12 @@ from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake
-from hub.models import utcnow
+from hub.models import AuditEntry, utcnow
 from rules import compile_rule, decide, rules_file
 from tests.docs import fenced, run_as_printed
 from tests.hub.commands import run
 from tests.hub.majors import RAW
+from tests.hub.test_cli import database
 from tests.hub.test_request_type_report import _desk
 from tests.staff import agents
 
@@ -50,6 +52,16 @@ def test_a_retired_type_is_left_out_of_the_active_list_until_restored(runner: Cl
     assert "Fax line" not in runner.invoke(main, ["request-type", "list", "--active"]).output
     assert runner.invoke(main, ["request-type", "restore", "Fax line"]).exit_code == 0
     assert "Fax line (active)" in runner.invoke(main, ["request-type", "list", "--active"]).output
+
+
+def test_retiring_a_retired_type_says_so_and_audits_nothing(runner: CliRunner, tmp_path: Path) -> None:
+    run(runner, "request-type", "add", "VPN access", "--summary", "Remote access")
+    run(runner, "request-type", "retire", "VPN access")
+    assert "VPN access is already retired" in run(runner, "request-type", "retire", "VPN access")
+    with database(tmp_path).read() as session:
+        assert list(session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("request_type.r%")))) == [
+            "request_type.retire"
+        ]
 
 
 def test_set_replaces_the_questions_and_clears_the_category(runner: CliRunner) -> None:

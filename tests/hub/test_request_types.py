@@ -42,8 +42,9 @@ def test_a_question_written_back_as_a_line_reads_the_same(line: str) -> None:
         ("Which? [colour]", "kind"),
         ("\n".join(f"Q{n}" for n in range(MAX_QUESTIONS + 1)), f"at most {MAX_QUESTIONS}"),
         ("*", "label"),
+        ("Why?\nModel [text", r"'Model \[text' has a \[ without its \].*`Model \[text\]`"),
     ],
-    ids=["label twice", "one choice", "unknown kind", "too many", "no label"],
+    ids=["label twice", "one choice", "unknown kind", "too many", "no label", "unclosed bracket"],
 )
 def test_questions_that_cannot_be_asked_are_refused_naming_the_field(text: str, says: str) -> None:
     with pytest.raises(BadField, match=says) as refused:

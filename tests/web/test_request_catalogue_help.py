@@ -57,6 +57,22 @@ def test_the_help_centre_offers_the_active_request_types_and_each_one_its_form(
     assert "Request: New laptop" in form and "Takes about a week." in form and "<option>Developer</option>" in form
 
 
+def test_a_request_types_form_is_sent_with_the_button_its_links_page_has(client: FlaskClient, db: Database) -> None:
+    shown = laptop(db)
+    form = client.get(f"/help/ask?type={shown.id}").get_data(as_text=True)
+    assert '<button type="submit" class="button">Send my request</button>' in form
+
+
+def test_a_type_that_is_no_number_is_refused_as_a_retired_one_is(client: FlaskClient, db: Database) -> None:
+    shown = laptop(db)
+    with db.transaction() as session:
+        request_types.set_active(session, "New laptop", active=False)
+    tampered, retired = client.get("/help/ask?type=abc"), client.get(f"/help/ask?type={shown.id}")
+    assert tampered.status_code == retired.status_code == 404
+    refusal = re.compile(r'<p class="form-error" role="alert">.*?</p>', re.S)
+    assert refusal.findall(tampered.get_data(as_text=True)) == refusal.findall(retired.get_data(as_text=True)) != []
+
+
 def test_a_request_type_asked_for_by_mail_link_opens_a_service_request_with_its_defaults_and_answers(
     desk: Desk,
 ) -> None:

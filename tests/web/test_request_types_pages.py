@@ -77,6 +77,31 @@ def test_retiring_and_restoring_are_buttons_that_say_what_they_did(
         assert request_types.get(session, shown.id).active
 
 
+def test_restoring_an_offered_type_flashes_that_it_already_is_and_audits_nothing(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    with db.transaction() as session:
+        shown = request_types.add(session, name="VPN access", summary="Remote access")
+    token = as_admin(client, make_user)
+    page = client.post(f"/request-types/{shown.id}/restore", data={"csrf_token": token}, follow_redirects=True)
+    assert 'flash-info" role="status">VPN access is already offered' in page.get_data(as_text=True)
+    with db.read() as session:
+        assert session.query(AuditEntry).filter(AuditEntry.action.like("request_type.%")).count() == 0
+
+
+def test_the_api_retiring_a_retired_type_answers_it_unchanged_and_audits_nothing(
+    client: FlaskClient, db: Database
+) -> None:
+    with db.transaction() as session:
+        shown = request_types.add(session, name="VPN access", summary="Remote access")
+        request_types.set_active(session, "VPN access", active=False)
+        headers = bearer(accounts.create_token(session, name="sync", role="admin"))
+    again = client.patch(f"/api/v1/request-types/{shown.id}", headers=headers, json={"active": False})
+    assert again.status_code == 200 and again.json["active"] is False
+    with db.read() as session:
+        assert session.query(AuditEntry).filter(AuditEntry.action.like("request_type.%")).count() == 0
+
+
 def test_the_api_adds_lists_and_retires_a_request_type(client: FlaskClient, db: Database) -> None:
     with db.transaction() as session:
         headers = bearer(accounts.create_token(session, name="sync", role="admin"))

@@ -90,6 +90,25 @@ def test_the_command_line_reads_a_steps_group_from_its_line(runner: CliRunner) -
     assert "step 1 names no group there is: 'nobody'" in said
 
 
+def test_a_step_ending_in_a_lone_at_is_refused_saying_to_write_the_group_after_it() -> None:
+    with pytest.raises(BadField) as refusal:
+        request_steps.parse_lines("Order it @")
+    assert "write the group right after the @: 'Order it @procurement'" in str(refusal.value)
+
+
+def test_the_command_line_refuses_a_space_between_the_at_and_the_group(runner: CliRunner) -> None:
+    said = refused(runner, "request-type", "add", "Laptop", "--summary", "A laptop", "--step", "Order @ hardware")
+    assert "write the group right after the @: 'Order @hardware'" in said
+
+
+def test_the_api_refuses_a_step_whose_group_is_spaced_from_its_at(client: FlaskClient, db: Database) -> None:
+    with db.transaction() as session:
+        headers = bearer(accounts.create_token(session, name="admin", role="admin"))
+    made = client.post("/api/v1/request-types", json={"name": "Laptop", "summary": "A laptop",
+                                                      "steps": ["Order @ hardware"]}, headers=headers)  # fmt: skip
+    assert made.status_code == 400 and made.json is not None and made.json["field"] == "steps"
+
+
 def test_the_api_takes_steps_as_strings_or_objects_and_answers_an_object_only_for_a_step_with_a_group(
     client: FlaskClient, db: Database
 ) -> None:
