@@ -1,6 +1,6 @@
 """What a request type's approver's answer does to the request (hub/approval_outcome.py): a rejection resolves it
-with "Not approved: <why>", naming no one, an approval tells its requester; an agent's own approvals do neither. On SQLite and
-PostgreSQL, whose row locks keep two decisions at once from both landing."""
+with "Not approved: <why>", naming no one, an approval tells its requester; an agent's own approvals do neither. On
+SQLite and PostgreSQL, whose row locks keep two decisions at once from both landing."""
 
 from __future__ import annotations
 
