@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from hub.domain import format_ref
+from hub.domain import format_ref, no_incident
 from hub.errors import BadInput
 from hub.mail_templates import DEFAULTS, MailTemplates
 from hub.models import Incident
@@ -91,7 +91,7 @@ def locked(session: Session, incident_id: int) -> Incident:
     """The incident, locked for the rest of the transaction so two agents' actions on it take turns."""
     incident = session.get(Incident, incident_id, with_for_update=True)
     if incident is None:
-        raise NoSuchIncident(f"there is no incident {format_ref(incident_id)}")
+        raise NoSuchIncident(no_incident(format_ref(incident_id)))
     return incident
 
 
@@ -117,7 +117,7 @@ def lock(conn: Connection, incident_id: int) -> Locked:
     columns = (Incident.id, Incident.title, Incident.status, Incident.priority, Incident.requester, Incident.source)
     row = conn.execute(select(*columns).where(Incident.id == incident_id).with_for_update()).first()
     if row is None:
-        raise NoSuchIncident(f"there is no incident {format_ref(incident_id)}")
+        raise NoSuchIncident(no_incident(format_ref(incident_id)))
     return Locked(*row)
 
 

@@ -71,11 +71,12 @@ def approval_list(ref: str) -> None:
 
     def read(db: Database, _: Settings) -> list[Approval]:
         from hub.agent_action import NoSuchIncident
+        from hub.domain import format_ref, no_incident
         from hub.models import Incident
 
         with db.read() as session:
             if session.get(Incident, number) is None:
-                raise NoSuchIncident(f"there is no incident INC-{number}; `switchboard incident list` shows them")
+                raise NoSuchIncident(no_incident(format_ref(number)))
             return approvals.of_incident(session, number)
 
     found = with_database(read)

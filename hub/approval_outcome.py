@@ -2,11 +2,12 @@
 the request on, as service desks do, in the transaction that records the decision (hub/approvals.py::decide).
 
 - A rejection resolves the request as an agent's resolve would (hub/triage.py::status_change, on the decision's
-  session: the same checks, clocks and mail), with the resolution "Not approved by <approver>: <comment>", so the
-  requester gets the usual resolution mail saying why, and marks it `not_approved`, so their request's page says
-  "Not approved" (hub/request_links.py::says) from the record, never from the words (an agent may type them), until
-  it is reopened. Only while it is open (acknowledged and waiting count); one resolved or closed meanwhile stays as
-  it is, and its timeline says so.
+  session: the same checks, clocks and mail), with the resolution "Not approved: <comment>", so the requester gets
+  the usual resolution mail saying why but not who (who approves is the desk's: the waiting page and the approval
+  mail name no one; the timeline and the approvals list keep it), and marks it `not_approved`, so their request's
+  page says "Not approved" (hub/request_links.py::says) from the record, never from the words (an agent may type
+  them), until it is reopened. Only while it is open (acknowledged and waiting count); one resolved or closed
+  meanwhile stays as it is, and its timeline says so.
 - An approval tells the requester their request goes ahead (`requester_approved`), under the rule every automatic
   mail to a requester follows (hub/requester_mail_gate.py) and the outbox's caps.
 
@@ -27,13 +28,14 @@ from hub.statements import INSERT_TIMELINE
 
 #: Statuses a rejection resolves from: those an agent may resolve from.
 RESOLVABLE = triage.TRANSITIONS["resolve"][0]
-#: How the resolution of a request its approver rejected begins: "Not approved by boss@example.com: Not this quarter".
-NOT_APPROVED = "Not approved by "
+#: How the resolution of a request its approver rejected begins: "Not approved: Not this quarter".
+NOT_APPROVED = "Not approved"
 
 
-def not_approved(approver: str, comment: str) -> str:
-    """The resolution of a request its approver rejected: who said no and why, in the requester's mail and page."""
-    return f"{NOT_APPROVED}{approver}" + (f": {comment}" if comment else "")
+def not_approved(comment: str) -> str:
+    """The resolution of a request its approver rejected, in the requester's mail and page: why, never who (the
+    requester is not told who approves; the timeline's "Resolved by" and the approvals list are the desk's)."""
+    return f"{NOT_APPROVED}: {comment}" if comment else f"{NOT_APPROVED}."
 
 
 def rejected(session: Session, incident: Incident, approver: str, comment: str, mail: Mail) -> None:
@@ -43,7 +45,7 @@ def rejected(session: Session, incident: Incident, approver: str, comment: str, 
     meanwhile, leave it and say so on its timeline."""
     if incident.status in RESOLVABLE:
         triage.status_change(session, incident.id, "resolve", Actor(approver), mail,
-                             resolution=not_approved(approver, comment))  # fmt: skip
+                             resolution=not_approved(comment))  # fmt: skip
         incident.not_approved = True
         return
     summary = f"{incident.ref} was {incident.status} already, so the rejection leaves it as it is"

@@ -61,6 +61,12 @@ def format_ref(incident_id: int) -> str:
     return f"INC-{incident_id}"
 
 
+def no_incident(ref: str) -> str:
+    """Why no incident answers to `ref` (as typed: a command's argument, an API path, a page's address) and what to
+    do, said once for every door: incidents are never deleted, so the reference itself is wrong."""
+    return f"there is no incident {ref}: check the reference (incidents are never deleted, so it was mistyped)"
+
+
 def parse_ref(text: str) -> int | None:
     """The incident id in the first `INC-<n>` found in `text` (a subject line, a URL), or None."""
     match = _REF.search(text)

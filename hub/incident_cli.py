@@ -19,7 +19,7 @@ import click
 
 from hub.approval_cli import incident_approval
 from hub.cli import EntryPointGroup, incident_number, printed_time, with_database
-from hub.domain import INCIDENT_KINDS, KIND_WORDS
+from hub.domain import INCIDENT_KINDS, KIND_WORDS, format_ref, no_incident
 from hub.incident_actions_cli import ACTIONS
 from hub.incident_time_cli import incident_time, incident_time_correct, incident_time_take_back
 from hub.incident_writing_cli import incident_note, incident_reply
@@ -206,7 +206,7 @@ def incident_show(ref: str) -> None:
         with db.read() as session:
             found = with_timeline(session, number)
             if found is None:
-                raise NoSuchIncident(f"there is no incident INC-{number}; `switchboard incident list` shows them")
+                raise NoSuchIncident(no_incident(format_ref(number)))
             conn = session.connection()
             entries = time_spent.entries(session, found.id)
             names = people.names_of(conn, [found.assignee, *people.on_timeline(found), *(e.who for e in entries)])

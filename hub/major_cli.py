@@ -143,12 +143,13 @@ def review_show(ref: str) -> None:
     def work(db: Database, settings: Settings) -> list[str]:
         from hub import major_incidents, reviews
         from hub.agent_action import NoSuchIncident
+        from hub.domain import format_ref, no_incident
         from hub.models import Incident, utcnow
 
         with db.read() as session:
             incident = session.get(Incident, number)
             if incident is None:
-                raise NoSuchIncident(f"there is no incident INC-{number}")
+                raise NoSuchIncident(no_incident(format_ref(number)))
             review = reviews.of_incident(session, number)
             if review is None:
                 raise reviews.ReviewError(f"INC-{number} has no review yet: once the major incident is resolved, "

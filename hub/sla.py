@@ -35,7 +35,7 @@ from hub.calendars import calendar_of
 from hub.catalogue import load_policies
 from hub.catalogue_rows import SLA_REVISION
 from hub.db import Database
-from hub.domain import format_ref
+from hub.domain import format_ref, no_incident
 from hub.errors import BadInput
 from hub.models import BusinessCalendar, SlaPolicy, utcnow
 from hub.names import NAME_WIDTH
@@ -203,7 +203,7 @@ def clock_row(conn: Connection, incident_id: int, *, holds: bool = False) -> Row
     columns = (*_ROW, APPROVAL_PENDING) if holds else _ROW
     row = conn.execute(select(*columns).where(INCIDENTS.c.id == incident_id)).first()
     if row is None:
-        raise BadInput(f"there is no incident {format_ref(incident_id)}")
+        raise BadInput(no_incident(format_ref(incident_id)))
     return row
 
 

@@ -28,7 +28,7 @@ from hub import (
 )
 from hub.agent_action import BY_EMAIL, Actor, Mail, NoSuchIncident, TriageError, by_email, checked_text, locked
 from hub.db import Database
-from hub.domain import INCIDENT_KINDS, format_ref
+from hub.domain import INCIDENT_KINDS, format_ref, no_incident
 from hub.models import INCIDENT_STATUSES, OPEN_STATUSES, Incident, utcnow
 from hub.names import NAME_WIDTH, is_one_line
 from hub.outbox import entry, is_active_user, owe
@@ -77,7 +77,7 @@ def status_of(db: Database, incident_id: int) -> str:
     with db.read() as session:
         status = session.scalar(select(Incident.status).where(Incident.id == incident_id))
     if status is None:
-        raise NoSuchIncident(f"there is no incident {format_ref(incident_id)}")
+        raise NoSuchIncident(no_incident(format_ref(incident_id)))
     return status
 
 

@@ -24,6 +24,7 @@ from hub.addresses import ADDRESS_WIDTH
 from hub.agent_action import Actor, NoSuchIncident, NoSuchPart, NothingWritten, NotTheirs, TriageError
 from hub.agent_files import FilesTooLarge, Upload
 from hub.change_correlation import related_changes
+from hub.domain import no_incident
 from hub.errors import BadInput, StorageUnavailable
 from hub.incident_reading import incident_json
 from hub.incident_search import API_PAGE_SIZE, COUNT_CAP, FilterError, IncidentFilter, exact_total, search
@@ -76,19 +77,21 @@ View = Callable[..., Response]
 
 
 def numbered(
-    part: str, what: str, parse: Callable[[str], int | None], *, into: str = "number"
+    part: str, what: str, parse: Callable[[str], int | None], *, into: str = "number",
+    missing: Callable[[str], str] | None = None,
 ) -> Callable[[View], View]:  # fmt: skip
     """Decorate an API view whose path names a row by its `part` (`<ref>`, `<approval_id>`, `<entry>`): 404 "no
-    <what> ..." when `parse` finds no id in it, else the view is called with the row's id as well, as `into`
-    (`number` unless a path names two rows), so each endpoint on that path answers a bad one alike. The row itself
-    is the view's to look up: its transaction reads it."""
+    <what> ..." (or `missing`'s words for it, the ones the view says of a row not found) when `parse` finds no id in
+    it, else the view is called with the row's id as well, as `into` (`number` unless a path names two rows), so each
+    endpoint on that path answers a bad one alike. The row itself is the view's to look up: its transaction reads
+    it."""
 
     def decorate(view: View) -> View:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Response:
             number = parse(kwargs[part])
             if number is None:
-                return json_error(404, f"no {what} {kwargs[part]!r}")
+                return json_error(404, missing(kwargs[part]) if missing else f"no {what} {kwargs[part]!r}")
             return view(*args, **{into: number}, **kwargs)
 
         return wrapper
@@ -97,7 +100,7 @@ def numbered(
 
 
 #: An API view on `/incidents/<ref>...`: `INC-7` or `7` (`INC-7x` is not INC-7).
-incident_number = numbered("ref", "incident", incident_id)
+incident_number = numbered("ref", "incident", incident_id, missing=no_incident)
 
 
 @bp.get("/incidents")
@@ -158,7 +161,7 @@ def _incident_answer(ref: str, status: int = 200) -> Response:
         files = attachments.files_of(session, row.id) if row is not None else []
         steps = request_steps.of_incident(session, row.id) if row is not None else []
     if row is None:
-        return json_error(404, f"no incident {ref!r}")
+        return json_error(404, no_incident(ref))
     found = {**incident_detail_json(row, request_steps.progress_of(steps)),
              "satisfaction": answer.as_json() if answer else None,
              "related_changes": [r.as_json() for r in related],

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, g, request
 from hub import approvals
 from hub.agent_action import Actor
 from hub.approvals import Approval
+from hub.domain import no_incident
 from hub.models import Incident
 from hub.numbers import row_id
 from web.acting import acting_db
@@ -37,7 +38,7 @@ def index(ref: str, number: int) -> Response:
     """The incident's approvals, oldest first."""
     with services().db.read() as session:
         if session.get(Incident, number) is None:
-            return json_error(404, f"no incident {ref!r}")
+            return json_error(404, no_incident(ref))
         return json_response([approval.as_json() for approval in approvals.of_incident(session, number)])
 
 

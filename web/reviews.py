@@ -18,12 +18,14 @@ from flask_login import current_user
 
 from hub import dashboard, major_groups, major_incidents, people, review_search, reviews
 from hub.agent_action import Actor
+from hub.domain import no_incident
 from hub.models import Incident, IncidentReview, MajorIncident, utcnow
 from web import timeline_order
 from web.acting import acting_db
 from web.incident_actions import flash_outcome, mail_settings
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
 from web.queries import get_incident, incident_id
+from web.responses import sentence
 from web.services import services
 
 bp = Blueprint("reviews", __name__)
@@ -79,7 +81,7 @@ def read(ref: str) -> Read | None:
 def detail(ref: str) -> ResponseReturnValue:
     found = read(ref)
     if found is None:
-        abort(404, description=f"There is no incident {ref}.")
+        abort(404, description=sentence(no_incident(ref)))
     incident, review, declared = found.incident, found.review, found.declared
     if review is None:
         abort(404, description=f"{incident.ref} has no review yet: start it from the incident's page once the major "
@@ -170,7 +172,7 @@ def publish(ref: str) -> ResponseReturnValue:
 def _number(ref: str) -> int:
     number = incident_id(ref)
     if number is None:
-        abort(404, description=f"There is no incident {ref}.")
+        abort(404, description=sentence(no_incident(ref)))
     return number
 
 

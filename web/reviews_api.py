@@ -16,6 +16,7 @@ from flask import Blueprint, Response, g, request, url_for
 
 from hub import review_search, reviews
 from hub.agent_action import Actor
+from hub.domain import no_incident
 from hub.incident_reading import iso_or_null
 from hub.incident_search import API_PAGE_SIZE, FilterError, flag, paging
 from hub.models import ReviewAction, utcnow
@@ -162,7 +163,7 @@ def _action_answer(ref: str, action_id: int, status: int) -> Response:
 def _review_answer(ref: str, status: int = 200) -> Response:
     found = read(ref)
     if found is None:
-        return json_error(404, f"no incident {ref!r}")
+        return json_error(404, no_incident(ref))
     if found.review is None:
         return json_error(404, f"{found.incident.ref} has no review yet: once the major incident is resolved, start "
                                f"it with POST /api/v1/incidents/{found.incident.ref}/review")  # fmt: skip

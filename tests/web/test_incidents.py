@@ -38,10 +38,10 @@ def test_incident_detail_shows_fields_and_timeline(logged_in: FlaskClient, raise
         assert expected in page
 
 
-def test_unknown_incident_page_is_404(logged_in: FlaskClient) -> None:
+def test_unknown_incident_page_is_404_saying_to_check_the_reference(logged_in: FlaskClient) -> None:
     response = logged_in.get("/incidents/INC-424242")
     assert response.status_code == 404
-    assert "INC-424242" in response.get_data(as_text=True)
+    assert "There is no incident INC-424242: check the reference" in response.get_data(as_text=True)
 
 
 def test_incident_detail_redirects_anonymous_visitor_to_login(
