@@ -63,8 +63,8 @@ def format_ref(incident_id: int) -> str:
 
 def no_incident(ref: str) -> str:
     """Why no incident answers to `ref` (as typed: a command's argument, an API path, a page's address) and what to
-    do, said once for every door: incidents are never deleted, so the reference itself is wrong."""
-    return f"there is no incident {ref}: check the reference (incidents are never deleted, so it was mistyped)"
+    do, said once for every door: nothing deletes an incident, so it is the reference to check."""
+    return f"there is no incident {ref}: check the reference, as the incident page or list shows it"
 
 
 def parse_ref(text: str) -> int | None:

@@ -165,7 +165,7 @@ def test_show_prints_the_problem_it_is_part_of(runner: CliRunner, intake: Intake
 
 def test_show_of_an_incident_there_is_not_says_to_check_the_reference(runner: CliRunner) -> None:
     said = refused(runner, "incident", "show", "INC-99")
-    assert "there is no incident INC-99: check the reference (incidents are never deleted, so it was mistyped)" in said
+    assert "there is no incident INC-99: check the reference, as the incident page or list shows it" in said
 
 
 def test_show_of_something_not_a_reference_is_a_usage_error(runner: CliRunner) -> None:

@@ -152,5 +152,5 @@ def test_a_ref_that_names_no_incident_is_a_404_before_the_body_is_read(client: F
     for method, path in INCIDENT_WRITES:
         response = client.open(f"/api/v1/incidents/INC-1x{path}", method=method, data="not json",
                                headers=bearer(token))  # fmt: skip
-        said = "there is no incident INC-1x: check the reference (incidents are never deleted, so it was mistyped)"
+        said = "there is no incident INC-1x: check the reference, as the incident page or list shows it"
         assert (response.status_code, response.json) == (404, {"error": said}), (method, path)
