@@ -4,20 +4,18 @@ SQLite and PostgreSQL, whose row locks keep two decisions at once from both land
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from hub import approvals, groups, my_requests, request_links, request_types, triage
 from hub.agent_action import Actor, Mail
-from hub.approvals import AlreadyDecided, Approval
+from hub.approvals import Approval
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
 from hub.models import OutboxMessage, utcnow
 from hub.outbox import body_of
 from hub.signed_links import Claim
-from tests.hub.test_approvals import mails
+from tests.hub.test_approvals import decided_at_once, mails
 from tests.hub.test_triage import incident, open_email, outbox, timeline
 from tests.staff import agents
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (the fixture `settings`)
@@ -230,20 +228,7 @@ def test_an_api_tokens_rejection_leaves_the_request_open(db: Database, intake: I
 @pytest.mark.usefixtures("laptops")
 def test_two_decisions_at_once_decide_and_resolve_at_most_once(db: Database, intake: Intake) -> None:
     incident_id, asked = requested(intake)
-    outcomes: list[str] = []
-
-    def click(decision: str) -> None:
-        try:
-            approvals.decide(db, asked.id, decision, "", Actor(MANAGER), MAIL)
-            outcomes.append(decision)
-        except AlreadyDecided:
-            outcomes.append("refused")
-
-    clicks = [threading.Thread(target=click, args=(d,)) for d in ("reject", "reject", "approve")]
-    for thread in clicks:
-        thread.start()
-    for thread in clicks:
-        thread.join()
+    outcomes = decided_at_once(db, asked.id, ("reject", "reject", "approve"))
     [decided] = [o for o in outcomes if o != "refused"]
     assert outcomes.count("refused") == 2
     said = [(kind, s) for kind, s in timeline(db, incident_id)]

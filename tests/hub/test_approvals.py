@@ -5,6 +5,7 @@ two decisions at once from both landing."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 import pytest
 from sqlalchemy import select
@@ -142,24 +143,31 @@ def test_a_second_decision_is_refused_and_the_first_stands(db: Database, intake:
         assert approvals.get(session, asked.id).comment == "yes"
 
 
-@pytest.mark.usefixtures("people")
-def test_two_decisions_at_once_leave_exactly_one(db: Database, intake: Intake) -> None:
-    incident_id = open_email(intake)
-    asked = approvals.ask(db, incident_id, MANAGER, "", AGENT, MAIL)
+def decided_at_once(db: Database, approval_id: int, decisions: Sequence[str]) -> list[str]:
+    """The manager's `decisions` on one approval, each clicked from its own thread at once: what each came to, the
+    decision or "refused" (AlreadyDecided), in the order they finished."""
     outcomes: list[str] = []
 
     def click(decision: str) -> None:
         try:
-            approvals.decide(db, asked.id, decision, "", Actor(MANAGER), MAIL)
+            approvals.decide(db, approval_id, decision, "", Actor(MANAGER), MAIL)
             outcomes.append(decision)
         except AlreadyDecided:
             outcomes.append("refused")
 
-    clicks = [threading.Thread(target=click, args=(d,)) for d in ("approve", "reject")]
+    clicks = [threading.Thread(target=click, args=(d,)) for d in decisions]
     for thread in clicks:
         thread.start()
     for thread in clicks:
         thread.join()
+    return outcomes
+
+
+@pytest.mark.usefixtures("people")
+def test_two_decisions_at_once_leave_exactly_one(db: Database, intake: Intake) -> None:
+    incident_id = open_email(intake)
+    asked = approvals.ask(db, incident_id, MANAGER, "", AGENT, MAIL)
+    outcomes = decided_at_once(db, asked.id, ("approve", "reject"))
     assert sorted(outcomes)[-1] == "refused" and len([o for o in outcomes if o != "refused"]) == 1
     assert len([s for k, s in timeline(db, incident_id) if s.startswith(("Approved", "Rejected"))]) == 1
 
