@@ -115,9 +115,7 @@ def test_an_approval_by_link_mails_the_requester_that_the_desk_goes_ahead(desk: 
         assert session.get_one(Incident, incident_id).status == "open"
 
 
-REQUESTER_HINT = (
-    "The requester is sent your comment: as the reason if you reject, with the news if you approve."
-)
+REQUESTER_HINT = "The requester is sent your comment: as the reason if you reject, with the news if you approve."
 
 
 def test_the_link_page_tells_the_approver_their_comment_reaches_the_requester(
