@@ -269,11 +269,14 @@ def _named(conn: Connection, email: str) -> str:
 
 
 def _timeline(item: TimelineEntry, names: Mapping[str, str]) -> list[str]:
-    """One timeline entry: when, and its line with colleagues' addresses as "Name <address>"; a note's or reply's
-    text indented under it."""
+    """One timeline entry: when, and its line in the page's words (hub/timeline_words.py) with colleagues'
+    addresses as "Name <address>"; a note's or reply's text indented under it."""
     from hub.people import Named, with_names
+    from hub.timeline_words import said
 
-    said = "".join(f"{part.name} <{part.address}>" if isinstance(part, Named) else part
-                   for part in with_names(item.summary, names))  # fmt: skip
+    words = said(item, names)
+    shown = words.line + (f" by {words.by}" if words.by else "")
+    named = "".join(f"{part.name} <{part.address}>" if isinstance(part, Named) else part
+                    for part in with_names(shown, names))  # fmt: skip
     body = (item.data or {}).get("body") if item.kind in ("note", "reply") else None
-    return [f"{printed_time(item.at)}  {said}", *(f"    {line}" for line in str(body or "").splitlines())]
+    return [f"{printed_time(item.at)}  {named}", *(f"    {line}" for line in str(body or "").splitlines())]

@@ -24,7 +24,7 @@ __all__ = ["create_app"]
 
 def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     """Build the app for `settings`; pass `db` to share a Database (tests), else one is opened lazily here."""
-    from hub import people
+    from hub import people, timeline_words
     from hub.accounts import IntegrationKeys
     from hub.changes import web_link
     from hub.db import Database
@@ -143,6 +143,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.jinja_env.globals["kinds"] = KIND_WORDS  # an incident or a service request, in words (hub.domain)
     app.jinja_env.globals["person_label"] = people.label  # a person in text where markup cannot go (a tooltip)
     app.jinja_env.filters["with_names"] = people.with_names  # a summary's colleagues, for _person.html's `naming`
+    app.jinja_env.filters["said"] = timeline_words.said  # a timeline entry in words, as `incident show` prints it
 
     # Token-authenticated endpoints: no cookie, so no cross-site request can ride on one.
     for blueprint in (

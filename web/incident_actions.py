@@ -28,6 +28,7 @@ from hub.domain import KIND_WORDS
 from hub.errors import BadInput, StorageUnavailable
 from hub.numbers import row_id, whole_number
 from hub.time_spent import Correction, Spent
+from web import incident_refs
 from web.acting import NoLongerAllowed, acting_db, check_now, with_right
 from web.bulk_report import DONE_WORDS, BulkReport
 from web.permissions import MANAGE_USERS, WORK_INCIDENTS, requires
@@ -302,9 +303,9 @@ def bulk() -> ResponseReturnValue:
 @bp.post("/incidents/<ref>/<action>")
 @requires(WORK_INCIDENTS)
 def act(ref: str, action: str) -> ResponseReturnValue:
-    number = incident_id(ref)
+    number = incident_refs.number_of(ref)
     run = ACTIONS.get(action)
-    if number is None or run is None:
+    if run is None:
         abort(404)
     flash_outcome(number, run)
     return redirect(url_for("incidents.detail", ref=f"INC-{number}"), code=303)

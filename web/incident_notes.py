@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -27,13 +27,12 @@ from hub.agent_action import Actor, TriageError
 from hub.agent_files import Kept
 from hub.errors import BadField, StorageUnavailable
 from hub.time_spent import Spent
-from web import uploads
+from web import incident_refs, uploads
 from web.acting import acting_db
 from web.extensions import csrf
 from web.incident_actions import mail_settings, spent_typed
 from web.incidents import Draft, incident_page
 from web.permissions import WORK_INCIDENTS, requires
-from web.queries import incident_id
 from web.responses import sentence
 
 bp = Blueprint("incident_notes", __name__)
@@ -85,9 +84,7 @@ def reply(ref: str) -> ResponseReturnValue:
 
 
 def _write(ref: str, kind: str) -> ResponseReturnValue:
-    number = incident_id(ref)
-    if number is None:
-        abort(404)
+    number = incident_refs.number_of(ref)
     store = uploads.store()
     uploads.allow_files(store.limits)
     csrf.protect()

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import Session
@@ -34,18 +34,16 @@ from hub import (
 )
 from hub.catalogue import services as catalogue_services
 from hub.change_correlation import related_changes
-from hub.domain import no_incident
 from hub.incident_search import SORTS, FilterError, IncidentFilter, search
 from hub.models import Incident, Problem, SavedReply, utcnow
 from hub.numbers import row_id
 from hub.saved_replies import saved_replies
 from hub.sla_clocks import format_span
 from hub.triage import TRANSITIONS
-from web import mail_view, timeline_order, uploads
+from web import incident_refs, mail_view, timeline_order, uploads
 from web.incident_actions import BULK_ACTIONS
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
 from web.queries import STATUSES, get_incident
-from web.responses import sentence
 from web.services import services
 
 bp = Blueprint("incidents", __name__)
@@ -134,7 +132,7 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
                                            services().settings.major_incident_group)
                        if may_work and incident is not None else None)  # fmt: skip
     if incident is None:
-        abort(404, description=sentence(no_incident(ref)))
+        incident_refs.not_found(ref)
     with services().db.write() as conn:
         read_markers.mark_read(conn, current_user.id, incident.id, opened)
     moves = [action for action, (starts, _) in TRANSITIONS.items() if incident.status in starts]

@@ -18,14 +18,12 @@ from flask_login import current_user
 
 from hub import dashboard, major_groups, major_incidents, people, review_search, reviews
 from hub.agent_action import Actor
-from hub.domain import no_incident
 from hub.models import Incident, IncidentReview, MajorIncident, utcnow
-from web import timeline_order
+from web import incident_refs, timeline_order
 from web.acting import acting_db
 from web.incident_actions import flash_outcome, mail_settings
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
-from web.queries import get_incident, incident_id
-from web.responses import sentence
+from web.queries import get_incident
 from web.services import services
 
 bp = Blueprint("reviews", __name__)
@@ -81,7 +79,7 @@ def read(ref: str) -> Read | None:
 def detail(ref: str) -> ResponseReturnValue:
     found = read(ref)
     if found is None:
-        abort(404, description=sentence(no_incident(ref)))
+        incident_refs.not_found(ref)
     incident, review, declared = found.incident, found.review, found.declared
     if review is None:
         abort(404, description=f"{incident.ref} has no review yet: start it from the incident's page once the major "
@@ -108,7 +106,7 @@ def start(ref: str) -> ResponseReturnValue:
             return "has its review started"
         return "already had a review: here it is"
 
-    number = _number(ref)
+    number = incident_refs.number_of(ref)
     flash_outcome(number, run)
     with services().db.read() as session:
         started = reviews.of_incident(session, number) is not None
@@ -169,14 +167,7 @@ def publish(ref: str) -> ResponseReturnValue:
     return _back_to_review(ref, run)
 
 
-def _number(ref: str) -> int:
-    number = incident_id(ref)
-    if number is None:
-        abort(404, description=sentence(no_incident(ref)))
-    return number
-
-
 def _back_to_review(ref: str, run: Callable[[int, Actor], str]) -> ResponseReturnValue:
-    number = _number(ref)
+    number = incident_refs.number_of(ref)
     flash_outcome(number, run)
     return redirect(url_for("reviews.detail", ref=f"INC-{number}"), code=303)

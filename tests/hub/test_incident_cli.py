@@ -157,6 +157,13 @@ def test_show_prints_the_timeline_oldest_first_with_a_notes_text(runner: CliRunn
     assert note > next(i for i, line in enumerate(shown) if "Incident opened" in line or "Opened" in line)
 
 
+def test_show_says_a_mail_on_the_timeline_as_the_incident_page_does(runner: CliRunner, intake: Intake) -> None:
+    number = opened(intake, "Payroll is down", assignee="ann@example.com")
+    shown = run(runner, "incident", "show", f"INC-{number}")
+    assert "  Assignment mail to Ann Lee <ann@example.com> queued\n" in shown
+    assert "  assigned to " not in shown  # the outbox's kind is the record's, not what was sent
+
+
 def test_show_prints_the_problem_it_is_part_of(runner: CliRunner, intake: Intake, db: Database) -> None:
     number = opened(intake, "VPN drops")
     problems.create(db, "VPN idle timeout", "ann@example.com", incident_ids=(number,))

@@ -395,6 +395,17 @@ def test_a_timeline_line_names_the_colleagues_it_writes_by_address_and_keeps_the
     assert stored == [f"Assigned to bob@example.com by {ME}", f"Assigned to carol@example.com by {ME.upper()}"]
 
 
+def test_a_mails_timeline_line_says_what_was_sent_naming_its_recipient(
+    logged_in: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
+) -> None:
+    make_user(email="bob@example.com")
+    name(db, "bob@example.com", "Bob <Builder>")
+    ref = raise_incident()
+    triage.assign(db, int(ref.removeprefix("INC-")), "bob@example.com", Actor(ME), MAIL)
+    page = logged_in.get(f"/incidents/{ref}").get_data(as_text=True)
+    assert f'<p class="entry-summary">Assignment mail to {BOB} queued</p>' in page  # stored "assigned to ..."
+
+
 def test_a_timeline_line_names_a_colleague_whose_address_has_an_apostrophe(
     logged_in: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
 ) -> None:

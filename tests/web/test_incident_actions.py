@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -275,6 +276,16 @@ def test_api_patch_with_a_body_nested_thousands_deep_is_a_400_not_a_500(
     response = client.patch(f"/api/v1/incidents/{ref}", data=body, content_type="application/json",
                             headers=agent_token(db))  # fmt: skip
     assert response.status_code == 400 and "send a JSON object" in response.json["error"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(("path", "ref"), [("/incidents/INC-abc/resolve", "INC-abc"), ("/incidents/xyz/note", "xyz")])
+def test_a_form_posted_to_a_malformed_reference_gets_the_no_incident_page(
+    logged_in: FlaskClient, path: str, ref: str
+) -> None:
+    token = csrf_token(logged_in.get("/account").get_data(as_text=True))
+    response = logged_in.post(path, data={"csrf_token": token})
+    assert response.status_code == 404
+    assert f"There is no incident {ref}: check the reference" in response.get_data(as_text=True)
 
 
 def test_api_patch_on_a_missing_incident_is_404(client: FlaskClient, db: Database) -> None:
