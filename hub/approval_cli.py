@@ -89,8 +89,8 @@ def approval_list(ref: str) -> None:
 @incident_approval.command("decide")
 @click.argument("approval_id", metavar="ID", type=click.IntRange(1))
 @click.argument("decision", type=click.Choice(["approve", "reject"]))
-@click.option("--comment", default="", help="Why; mailed with the decision (on a request type's approval the "
-                                              "requester reads it too: as the reason when rejecting).")  # fmt: skip
+@click.option("--comment", default="", help="Why; mailed with the decision (rejecting a request type's approval, "
+                                              "the requester reads it as the reason).")  # fmt: skip
 @click.option("--as", "actor", required=True, metavar="EMAIL", help="The approver: the active user who was asked.")
 def approval_decide(approval_id: int, decision: str, comment: str, actor: str) -> None:
     """Approve or reject approval ID as the person asked; once only.

@@ -8,9 +8,8 @@ the request on, as service desks do, in the transaction that records the decisio
   page says "Not approved" (hub/request_links.py::says) from the record, never from the words (an agent may type
   them), until it is reopened. Only while it is open (acknowledged and waiting count); one resolved or closed
   meanwhile stays as it is, and its timeline says so.
-- An approval tells the requester their request goes ahead (`requester_approved`), quoting the approver's comment
-  when there is one (as a rejection gives its comment as the reason; still naming no approver), under the rule
-  every automatic mail to a requester follows (hub/requester_mail_gate.py) and the outbox's caps.
+- An approval tells the requester their request goes ahead (`requester_approved`), under the rule every automatic
+  mail to a requester follows (hub/requester_mail_gate.py) and the outbox's caps.
 
 Only for approvals a request type asked: an agent (or an API token) who asked did so on purpose, perhaps about
 something internal, and decides what the answer means; the requester hears nothing of it from here.
@@ -54,11 +53,11 @@ def rejected(session: Session, incident: Incident, approver: str, comment: str, 
     INSERT_TIMELINE.execute(session.connection(), entry(incident.id, "approval", summary, data=data))
 
 
-def approved(conn: Connection, incident_id: int, *, told: list[str], mail: Mail, comment: str = "") -> None:
+def approved(conn: Connection, incident_id: int, *, told: list[str], mail: Mail) -> None:
     """Tell the requester their request was approved and the desk is working on it, unless the gate says not to
     (the timeline says why, where it notes a refusal) or it is resolved or closed already (nothing to go ahead
     with: the timeline says they were not told). `told`: who hears the decision already (the approver, the
-    assignee), not written to twice; `comment`: the approver's, quoted to them when there is one."""
+    assignee), not written to twice."""
     request = conn.execute(
         select(Incident.title, Incident.status, Incident.requester, Incident.source, *recipients.opening_facts())
         .where(Incident.id == incident_id)
@@ -73,8 +72,8 @@ def approved(conn: Connection, incident_id: int, *, told: list[str], mail: Mail,
         INSERT_TIMELINE.execute(conn, entry(incident_id, "notification", summary))
         return
     told_them = notices.requester_approved(
-        incident_id=incident_id, title=request.title, requester=verdict.to, comment=comment,
-        desk_address=sender.desk_address, base_url=sender.base_url, templates=sender.templates,
+        incident_id=incident_id, title=request.title, requester=verdict.to, desk_address=sender.desk_address,
+        base_url=sender.base_url, templates=sender.templates,
         references=recipients.thread_message_ids(conn, incident_id, verdict.to),
     )  # fmt: skip
     owe(conn, incident_id, [told_them])

@@ -64,8 +64,7 @@ class Approval:
     asked_at: datetime
     decided_at: datetime | None
     #: Asked by a request type (hub/request_approvals.py): a rejection resolves the request with the comment as its
-    #: reason, in the requester's mail and page, and an approval's mail to them quotes it (hub/approval_outcome.py);
-    #: the approver's form says so.
+    #: reason, in the requester's mail and page (hub/approval_outcome.py); the approver's form says so.
     for_request_type: bool = False
 
     @property
@@ -277,7 +276,7 @@ def decide(
             if row.state == "rejected":
                 approval_outcome.rejected(session, incident, approver, comment, mail)
             else:
-                approval_outcome.approved(conn, incident.id, told=[approver, *told], mail=mail, comment=comment)
+                approval_outcome.approved(conn, incident.id, told=[approver, *told], mail=mail)
         session.flush()  # the clocks read the approval as decided
         sla_pauses.settle(conn, incident.id, row.decided_at)
         return _value(row, approver, asker)

@@ -260,11 +260,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
     # A pending approval withdrawn (hub/approvals.py), to the approver; `by`: who withdrew it.
     "approval_withdrawn": {"by": "bob@example.com"},
     # To the requester of a request whose type's approver approved it (hub/approval_outcome.py): it goes ahead.
-    # Names no approver (the desk's); quotes the approver's `comment` when there is one ("" when none), as a
-    # rejection's comment is its resolution.
+    # Names no approver and quotes no comment: those are the desk's (a rejection's comment is its resolution).
     "requester_approved": {
         "requester": "ann@example.com",
-        "comment": "Charge it to the team's budget.",
         "track_url": "https://switchboard.example/requests/TOKEN",
     },
     "channel": {

@@ -554,13 +554,13 @@ def approval_reminder(
 
 
 def requester_approved(
-    *, incident_id: int, title: str, requester: str, desk_address: str, base_url: str, comment: str = "",
+    *, incident_id: int, title: str, requester: str, desk_address: str, base_url: str,
     references: Sequence[str] = (), templates: MailTemplates = DEFAULTS,
 ) -> Notice:  # fmt: skip
     """Tell the requester their request was approved by the approver its type names, so the desk goes ahead
-    (hub/approval_outcome.py), threaded under their conversation, quoting the approver's `comment` when there is one
-    (as a rejection's is its reason). Who approved it is the desk's: never told."""
+    (hub/approval_outcome.py), threaded under their conversation. Who approved it, and what they said, is the desk's:
+    neither is told."""
     facts = _facts(incident_id, title, recipient=requester, desk_address=desk_address, base_url=base_url,
-                   requester=requester, comment=comment)  # fmt: skip
+                   requester=requester)  # fmt: skip
     return _notice("approved", template="requester_approved", facts=facts, templates=templates,
                    references=references)  # fmt: skip

@@ -111,14 +111,17 @@ def test_an_approval_by_link_mails_the_requester_that_the_desk_goes_ahead(desk: 
     assert approved["Subject"] == f"[INC-{incident_id}] Approved: New laptop"
     text = approved.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert f"Your request INC-{incident_id} was approved; the desk is working on it" in text
+    assert "R&D" not in text
     with desk.db.read() as session:
         assert session.get_one(Incident, incident_id).status == "open"
 
 
-REQUESTER_HINT = "The requester is sent your comment: as the reason if you reject, with the news if you approve."
+REJECTION_HINT = (
+    "If you reject, the requester is sent your comment as the reason. If you approve, only the desk sees it."
+)
 
 
-def test_the_link_page_tells_the_approver_their_comment_reaches_the_requester(
+def test_the_link_page_tells_the_approver_a_rejections_comment_reaches_the_requester(
     client: FlaskClient, db: Database, settings: Settings
 ) -> None:
     incident_id = requested(client, db, laptop(db))
@@ -127,10 +130,10 @@ def test_the_link_page_tells_the_approver_their_comment_reaches_the_requester(
     path = f"/approve/{approval_links.LINKS.sign(settings.secret_key, asked.id, MANAGER)}"
     html = client.get(path).get_data(as_text=True)
     assert 'aria-describedby="comment-help"' in html
-    assert f'<p class="muted" id="comment-help">{REQUESTER_HINT}</p>' in html
+    assert f'<p class="muted" id="comment-help">{REJECTION_HINT}</p>' in html
 
 
-def test_the_approvals_page_tells_the_approver_their_comment_reaches_the_requester(
+def test_the_approvals_page_tells_the_approver_a_rejections_comment_reaches_the_requester(
     client: FlaskClient, db: Database, make_user: Callable[..., Login]
 ) -> None:
     manager = make_user(MANAGER, role="viewer")
@@ -140,7 +143,7 @@ def test_the_approvals_page_tells_the_approver_their_comment_reaches_the_request
     log_in(client, manager)
     html = client.get("/approvals").get_data(as_text=True)
     assert f'aria-describedby="comment-{asked.id}-help"' in html
-    assert f'<p class="muted" id="comment-{asked.id}-help">{REQUESTER_HINT}</p>' in html
+    assert f'<p class="muted" id="comment-{asked.id}-help">{REJECTION_HINT}</p>' in html
 
 
 def test_a_type_whose_approver_was_deactivated_opens_the_request_saying_no_one_was_asked(
