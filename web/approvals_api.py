@@ -73,9 +73,8 @@ def decide(approval_id: str, number: int) -> Response:
         if (body.get("approver") or principal.email).strip().lower() != principal.email:
             return json_error(403, f"a personal token decides only as its person, {principal.email}; leave out "
                                    "'approver' or use the approver's own token")  # fmt: skip
-        me = Actor(principal.email)
-        return _answered(lambda: approvals.decide(acting_db(), number, body["decision"], body.get("comment"), me,
-                                                  mail_settings()))  # fmt: skip
+        me, decision, comment = Actor(principal.email), body["decision"], body.get("comment")
+        return _answered(lambda: approvals.decide(acting_db(), number, decision, comment, me, mail_settings()))
     db, admin = with_right(MANAGE_USERS)
     if not admin:
         return json_error(403, f"the token's role {principal.role!r} may not record a decision for someone: that "
