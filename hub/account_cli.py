@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hub.cli import in_transaction
+from hub.cli import in_transaction, printed_time
 from hub.domain import INTEGRATION_KINDS, ROLES
 from hub.durations import parse_duration
 from hub.errors import BadInput
@@ -115,18 +115,74 @@ def token() -> None:
 
 @token.command("create")
 @click.option("--name", required=True, help="What the token is for, e.g. 'grafana-dashboard'.")
-@click.option("--role", type=click.Choice(ROLES), default="agent", show_default=True)
-def token_create(name: str, role: str) -> None:
-    """Create an API token; it is printed once, as the last line, and stored only as a hash."""
-    from hub import accounts, audit
+@click.option("--role", type=click.Choice(ROLES), default="agent", show_default=True,
+              help="A desk token's role; a personal token (--for) has its person's.")  # fmt: skip
+@click.option("--expires-in", help="Days until it stops working, e.g. 90d (default: until revoked).")
+@click.option("--for", "owner", metavar="EMAIL", help="Make it personal: it acts as this person, with their role.")
+def token_create(name: str, role: str, expires_in: str | None, owner: str | None) -> None:
+    """Create an API token; it is printed once, as the last line, and stored only as a hash.
+
+    Example: switchboard token create --name grafana-dashboard --role viewer --expires-in 90d
+    """
+    from hub import api_tokens, audit
+
+    try:
+        days = api_tokens.expiry_days(expires_in)
+    except BadInput as exc:
+        raise click.BadParameter(str(exc), param_hint="--expires-in") from None
 
     def create(session: Session) -> str:
-        audit.record(session, audit.CLI, "token.create", name, role=role)
-        return accounts.create_token(session, name=name, role=role)
+        value = api_tokens.create_token(session, name=name, role=role, expires_in_days=days, owner=owner)
+        detail = {"owner": owner.strip().lower()} if owner else {"role": role}
+        audit.record(session, audit.CLI, "token.create", name, **detail, **({"days": days} if days else {}))
+        return value
 
     value = in_transaction(create)
-    click.echo(f"API token {name!r} ({role}); store it now, it will not be shown again:", err=True)
+    whose = f"{owner.strip().lower()}'s personal" if owner else role
+    until = f", expires in {days} days" if days else ""
+    click.echo(f"API token {name!r} ({whose}{until}); store it now, it will not be shown again:", err=True)
     click.echo(value)
+
+
+@token.command("list")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array, each token as GET /api/v1/tokens has it.")
+def token_list(as_json: bool) -> None:
+    """List the API tokens: name, role, created, last used, expires, and whose a personal one is.
+
+    Last used is written at most once a minute. Example: switchboard token list --json
+    """
+    import json
+
+    from hub import api_tokens
+
+    rows = in_transaction(api_tokens.listing)
+    if as_json:
+        click.echo(json.dumps([row.as_json() for row in rows], indent=2))
+        return
+    if not rows:
+        click.echo("no API tokens; make one with: switchboard token create --name NAME --role viewer")
+    for row in rows:
+        used = printed_time(row.last_used_at) if row.last_used_at else "never"
+        expires = f"expires {printed_time(row.expires_at)}" if row.expires_at else "no expiry"
+        owner = f"  {row.owner}'s" if row.owner else ""
+        click.echo(f"{row.name}  {row.role}  made {printed_time(row.created_at)}  last used {used}  {expires}{owner}")
+
+
+@token.command("revoke")
+@click.argument("name")
+def token_revoke(name: str) -> None:
+    """Delete the API token NAME: the next request made with it is refused (401).
+
+    Example: switchboard token revoke grafana-dashboard
+    """
+    from hub import api_tokens, audit
+
+    def revoke(session: Session) -> None:
+        api_tokens.revoke(session, name)
+        audit.record(session, audit.CLI, "token.revoke", name)
+
+    in_transaction(revoke)
+    click.echo(f"revoked API token {name!r}; requests with it are refused from now on")
 
 
 @click.group()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,40 +12,23 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from hub import credentials, name_words, people, zones
+from hub.account_names import check_name, check_role
 from hub.addresses import is_address
-from hub.db import Database
-from hub.domain import INTEGRATION_KINDS, NO_POLICY, ROLES, Policy
-from hub.errors import BadInput, LastAdmin
-from hub.models import ApiToken, Event, Integration, User
 
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+# Tokens have their own module; these two are kept here for the many callers that make one through accounts.
+from hub.api_tokens import Principal as Principal
+from hub.api_tokens import create_token as create_token
+from hub.db import Database
+from hub.domain import INTEGRATION_KINDS, NO_POLICY, Policy
+from hub.errors import BadInput, LastAdmin
+from hub.models import Event, Integration, User
+
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
 
 #: How the first person gets an account (there is no sign-up page): the login page and `switchboard up` show it
 #: while `has_users` is False. No --password: the command asks for it twice, hidden and out of the shell's history,
 #: so a pasted placeholder never becomes the admin's password.
 FIRST_ADMIN_COMMAND = "switchboard user create --email you@example.com --role admin"
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling the API: a token's name and role."""
-
-    name: str
-    role: str
-
-
-def _check_role(role: str) -> None:
-    if role not in ROLES:
-        raise BadInput(f"unknown role {role!r}; use one of: {', '.join(ROLES)}")
-
-
-def _check_name(name: str, what: str) -> None:
-    if not _NAME.match(name):
-        raise BadInput(
-            f"{what} name {name!r} must be 1-100 lowercase letters, digits, '-' or '_', starting with a letter"
-            " or digit (it appears in URLs)"
-        )
 
 
 def _check_password(password: str) -> None:
@@ -61,7 +43,7 @@ def create_user(session: Session, *, email: str, password: str, role: str, displ
     email = email.strip().lower()
     if not is_address(email):
         raise BadInput(f"{email[:340]!r} is not an email address")
-    _check_role(role)
+    check_role(role)
     _check_password(password)
     named = people.check_display_name(display_name)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
@@ -98,7 +80,7 @@ def change_user(session: Session, email: str, *, role: str | None = None, active
     (`LastAdmin`), so the hub can never be left with nobody able to manage it."""
     user = user_by_email(session, email)
     if role is not None:
-        _check_role(role)
+        check_role(role)
     losing_admin = user.role == "admin" and user.active and (role not in (None, "admin") or active is False)
     if losing_admin:
         # The active admins' rows are locked till the commit: two admins demoting each other at once would each
@@ -167,28 +149,11 @@ def authenticate_user(session: Session, email: str, password: str) -> User | Non
     return user if credentials.verify_password(user.password_hash, password) else None
 
 
-def create_token(session: Session, *, name: str, role: str = "agent") -> str:
-    """Create an API token and return it; only its digest is stored, so this is the one time it is seen."""
-    _check_name(name, "token")
-    _check_role(role)
-    if session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
-        raise BadInput(f"a token named {name!r} already exists")
-    token = credentials.new_token("sbt")
-    session.add(ApiToken(name=name, token_hash=credentials.digest(token), role=role))
-    session.flush()
-    return token
-
-
-def authenticate_token(session: Session, token: str) -> Principal | None:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == credentials.digest(token)))
-    return Principal(row.name, row.role) if row is not None else None
-
-
 def create_integration(
     session: Session, *, name: str, kind: str = "generic", rate_limit: int | None = None
 ) -> tuple[Integration, str]:
     """Create an integration and return it with its secret, which is stored only as a digest."""
-    _check_name(name, "integration")
+    check_name(name, "integration")
     if kind not in INTEGRATION_KINDS:
         raise BadInput(f"unknown integration kind {kind!r}; use one of: {', '.join(INTEGRATION_KINDS)}")
     _check_positive(rate_limit, "the rate limit (requests per minute)")

@@ -101,6 +101,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         status_subscriptions,
         steps_api,
         suggest,
+        tokens,
+        tokens_api,
         two_factor,
         unprocessable,
         users,
@@ -172,6 +174,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         request_types_api.bp,
         services_api.bp,
         sla_api.bp,
+        tokens_api.bp,
     ):
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
@@ -192,6 +195,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(users.bp)
     app.register_blueprint(requesters.bp)
     app.register_blueprint(groups.bp)
+    app.register_blueprint(tokens.bp)
     app.register_blueprint(oncall.bp)
     app.register_blueprint(mailboxes.bp)
     app.register_blueprint(outbox.bp)

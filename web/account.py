@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -14,12 +14,16 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from hub import accounts, audit, mail_choices, security_keys, two_factor, zones
+from hub import accounts, api_tokens, audit, mail_choices, security_keys, two_factor, zones
 from hub.errors import BadInput
 from hub.mail_choices import MailChoices
+from hub.models import utcnow
 from web import timeline_order
+from web.acting import acting_db
 from web.auth import SessionUser, own_password_refused, relogin
+from web.permissions import VIEW_INCIDENTS, requires
 from web.services import services
+from web.tokens import OwnTokenForm, revoked
 from web.two_factor import TurnOffForm
 
 bp = Blueprint("account", __name__)
@@ -198,8 +202,11 @@ def _page(
     mail: MailForm | None = None,
     name: NameForm | None = None,
     timeline: TimelineForm | None = None,
+    tokens: OwnTokenForm | None = None,
+    made: tuple[str, str] | None = None,
 ) -> ResponseReturnValue:
-    """The account page with the form that was sent (its errors beside its fields) and the others as stored."""
+    """The account page with the form that was sent (its errors beside its fields) and the others as stored;
+    `made`: a token just made, by name and value, shown this once (the page is then not cached)."""
     settings = services().settings
     with services().db.read() as db_session:
         second = two_factor.standing(db_session, current_user.id)
@@ -208,6 +215,7 @@ def _page(
             name = NameForm(formdata=None, name=accounts.user_by_email(db_session, current_user.email).display_name)
         if mail is None:  # an unsubmitted form: its data is the stored choices
             mail = MailForm(formdata=None, data=asdict(mail_choices.of(db_session, current_user.email)))
+        own_tokens = api_tokens.listing(db_session, owner_id=current_user.id)
     if zone is None:
         zone = TimeZoneForm(formdata=None, timezone=current_user.timezone or "")
     zone.offer(settings.timezone)
@@ -217,11 +225,15 @@ def _page(
     if password is None:
         password = PasswordForm(formdata=None)
     required = two_factor.required(current_user.role, settings.two_factor_roles)
-    return render_template("account/index.html", form=password, second=second,
-                           password_form=TurnOffForm(), zone_form=zone, mail_form=mail, name_form=name,
-                           timeline_form=timeline,
-                           two_factor_required=required, keys=keys,
-                           copy_suspected=security_keys.COPY_SUSPECTED), status  # fmt: skip
+    response = make_response(render_template(
+        "account/index.html", form=password, second=second, password_form=TurnOffForm(), zone_form=zone,
+        mail_form=mail, name_form=name, timeline_form=timeline, two_factor_required=required, keys=keys,
+        copy_suspected=security_keys.COPY_SUSPECTED, token_form=tokens or OwnTokenForm(formdata=None),
+        own_tokens=own_tokens, made=made, now=utcnow(),
+    ), status)  # fmt: skip
+    if made is not None:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/account/mail")
@@ -238,3 +250,30 @@ def mail() -> ResponseReturnValue:
             audit.record(db_session, current_user.email, "user.mail", current_user.email, **changed)
     flash("Your mail choices are saved." if changed else "Your mail choices are as they were.", "success")
     return redirect(url_for("account.index", _anchor="mail"), code=303)
+
+
+@bp.post("/account/tokens")
+@requires(VIEW_INCIDENTS)  # everyone who logs in: a person's own token acts as they do, no more
+def create_token() -> ResponseReturnValue:
+    """Make an API token of one's own (audited as `token.create`); the page shows its value this once."""
+    form = OwnTokenForm()
+    if not form.validate_on_submit():
+        return _page(400, tokens=form)
+    name = (form.token_name.data or "").strip()
+    try:
+        with acting_db().transaction() as db_session:
+            secret = api_tokens.create_token(db_session, name=name, expires_in_days=form.expires_days.data,
+                                             owner=current_user.email)  # fmt: skip
+            audit.record(db_session, current_user.email, "token.create", name, owner=current_user.email,
+                         **({"days": form.expires_days.data} if form.expires_days.data else {}))  # fmt: skip
+    except BadInput as exc:
+        form.token_name.errors = [f"{exc}."]
+        return _page(400, tokens=form)
+    return _page(200, made=(name, secret))
+
+
+@bp.post("/account/tokens/<name>/revoke")
+@requires(VIEW_INCIDENTS)
+def revoke_token(name: str) -> ResponseReturnValue:
+    """Revoke one of one's own API tokens (audited as `token.revoke`); someone else's is not found."""
+    return revoked(name, current_user.id, "account.index")

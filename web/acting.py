@@ -5,9 +5,10 @@ An admin may deactivate that person, make them a viewer, or change the token's r
 only then, the action would still be written as theirs. `acting_db()` is the database for the view's writes:
 `Database.guarded` (hub/db.py) runs `still_allowed` as the first read of each write transaction, which asks the
 permission the route's decorator already required (web/permissions.py: no second table), of the role read again
-from the person's or the token's row. On PostgreSQL that read holds the row `FOR SHARE` till the commit, so a change
-to it waits for the action rather than slipping in after the check; SQLite's writers take turns already. The cost
-is that one read by primary or unique key per write transaction; the webhook and event intake never takes it
+from the person's or the token's row (a personal token's: its person's, hub/api_tokens.py). On PostgreSQL that
+read holds the row `FOR SHARE` till the commit, so a change to it waits for the action rather than slipping in
+after the check; SQLite's writers take turns already. The cost is that one read by primary or unique key per write
+transaction; the webhook and event intake never takes it
 (its group commits mix requests, so one person's refusal must not undo another's).
 
 A refusal has one answer wherever it is raised, given by web/errors.py: 403 with `{"error": ...}` on the API, the
@@ -52,7 +53,11 @@ def acting_guard(*also: str) -> Guard:
     if permission is None:
         raise RuntimeError("acting_db() is for views behind @requires or @token_required, which say what they need")
     principal = g.get("principal")  # the API's token (web/api.py `token_required`), else the logged-in person
-    if principal is not None:
+    if principal is not None and principal.user_id is not None:  # a personal token: its person acts
+        role_now = _personal_token_role(principal.name)
+        refusal = (f"{principal.email}'s account was deactivated or its role changed meanwhile, or the token "
+                   f"{principal.name!r} was revoked; nothing was changed")  # fmt: skip
+    elif principal is not None:
         role_now = _token_role(principal.name)
         refusal = (f"the token {principal.name!r} may no longer do this (its role changed or it was removed); "
                    "nothing was changed")  # fmt: skip
@@ -112,5 +117,22 @@ def _token_role(name: str) -> Callable[[Connection], str | None]:
     def read(conn: Connection) -> str | None:
         role: str | None = conn.scalar(select(ApiToken.role).where(ApiToken.name == name).with_for_update(read=True))
         return role
+
+    return read
+
+
+def _personal_token_role(name: str) -> Callable[[Connection], str | None]:
+    """A personal token's person's role while their account is active and the token exists, reading (and on
+    PostgreSQL locking) both rows: the person's, since their role is the token's, and the token's, which a
+    revocation deletes."""
+
+    def read(conn: Connection) -> str | None:
+        found = conn.execute(
+            select(User.role, User.active)
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.name == name)
+            .with_for_update(read=True)
+        ).first()
+        return found.role if found is not None and found.active else None
 
     return read

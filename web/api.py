@@ -11,6 +11,7 @@ from flask import Blueprint, Response, g, request, url_for
 
 from hub import (
     agent_files,
+    api_tokens,
     attachments,
     incident_notes,
     problem_links,
@@ -19,7 +20,6 @@ from hub import (
     time_spent,
     triage,
 )
-from hub.accounts import Principal, authenticate_token
 from hub.addresses import ADDRESS_WIDTH
 from hub.agent_action import Actor, NoSuchIncident, NoSuchPart, NothingWritten, NotTheirs, TriageError
 from hub.agent_files import FilesTooLarge, Upload
@@ -28,6 +28,7 @@ from hub.domain import no_incident
 from hub.errors import BadInput, StorageUnavailable
 from hub.incident_reading import incident_json
 from hub.incident_search import API_PAGE_SIZE, COUNT_CAP, FilterError, IncidentFilter, exact_total, search
+from hub.models import utcnow
 from hub.numbers import reference, row_id, whole_number
 from hub.time_spent import Correction, Spent
 from web import downloads, uploads
@@ -56,15 +57,21 @@ def token_required(permission: str) -> Callable[[Callable[..., Response]], Calla
     def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Response:
-            token = bearer_token(request)
-            principal: Principal | None = None
+            token, now = bearer_token(request), utcnow()
+            found: api_tokens.Authenticated | api_tokens.Refused | None = None
             if token is not None:
                 with services().db.read() as session:
-                    principal = authenticate_token(session, token)
-            if principal is None:
+                    found = api_tokens.authenticate(session, token, now)
+            if isinstance(found, api_tokens.Refused):
+                return unauthorized(found.reason)
+            if found is None:
                 return unauthorized(BAD_TOKEN)
+            if found.use_due:
+                api_tokens.note_use(services().db, found.token_id, now)
+            principal = found.principal
             if not allowed(principal.role, permission):
-                return json_error(403, f"the token's role {principal.role!r} may not do this")
+                whose = f"{principal.email}'s" if principal.email else "the token's"
+                return json_error(403, f"{whose} role {principal.role!r} may not do this")
             g.principal, g.required = principal, permission  # asked again as it writes (web/acting.py)
             return view(*args, **kwargs)
 
@@ -135,7 +142,7 @@ def log() -> Response:
     if not isinstance(body, dict):
         return json_error(400, 'send a JSON object, like {"title": "Cannot print on floor 3"}')
     try:
-        outcome = log_incident(body, by=g.principal.name, body=request.get_data())
+        outcome = log_incident(body, by=g.principal.actor, body=request.get_data())
     except BadInput as exc:
         return json_error(400, str(exc))
     except StorageUnavailable:
@@ -205,7 +212,7 @@ def update_incident(ref: str, number: int) -> Response:
     unknown = sorted(set(body) - set(_PATCHABLE))
     if unknown:
         return json_error(400, f"unknown field(s) {', '.join(unknown)}; these can change: {', '.join(_PATCHABLE)}")
-    actor, db, mail = Actor(g.principal.name), acting_db(), mail_settings()
+    actor, db, mail = Actor(g.principal.actor), acting_db(), mail_settings()
 
     def apply() -> None:
         resolution = body.get("resolution")
@@ -264,7 +271,7 @@ def comment(ref: str, number: int) -> Response:
         body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         return json_error(400, 'send {"text": "...", "reply": false, "minutes": 15}')
-    actor, db = Actor(g.principal.name), acting_db()
+    actor, db = Actor(g.principal.actor), acting_db()
     try:
         spent = _spent(body) if "minutes" in body else None
     except BadInput as exc:
@@ -313,7 +320,7 @@ def log_time(ref: str, number: int) -> Response:
         spent = _spent(body)
     except BadInput as exc:
         return json_error(400, str(exc))
-    return triaged(lambda: incident_notes.log_time(acting_db(), number, spent, Actor(g.principal.name)), ref, 201)
+    return triaged(lambda: incident_notes.log_time(acting_db(), number, spent, Actor(g.principal.actor)), ref, 201)
 
 
 def _spent(body: object) -> Spent:
@@ -340,7 +347,7 @@ def correct_time(ref: str, number: int, entry: str, entry_id: int) -> Response:
         correction = _correction(request.get_json(silent=True))
     except BadInput as exc:
         return json_error(400, str(exc))
-    actor, (db, anyones) = Actor(g.principal.name), with_right(MANAGE_USERS)
+    actor, (db, anyones) = Actor(g.principal.actor), with_right(MANAGE_USERS)
     return triaged(lambda: incident_notes.correct_time(db, number, entry_id, correction, actor, anyones=anyones), ref)
 
 
@@ -385,7 +392,7 @@ def remove_watcher(ref: str, number: int, email: str) -> Response:
 def _watching(ref: str, number: int, email: str, *, on: bool) -> Response:
     if "@" not in email or len(email) > ADDRESS_WIDTH:
         return json_error(400, f"{email!r} is not an email address")
-    actor, db = Actor(g.principal.name), acting_db()
+    actor, db = Actor(g.principal.actor), acting_db()
 
     def apply() -> None:
         triage.watch(db, number, actor, on=on, email=email)
@@ -403,7 +410,7 @@ def link_problem(ref: str, number: int) -> Response:
     problem = reference("PRB", typed) if isinstance(typed, str) else None
     if problem is None:
         return json_error(400, 'send {"problem": "PRB-3"}: the reference of an open problem')
-    return triaged(lambda: problem_links.link(acting_db(), number, problem, Actor(g.principal.name)), ref)
+    return triaged(lambda: problem_links.link(acting_db(), number, problem, Actor(g.principal.actor)), ref)
 
 
 @bp.delete("/incidents/<ref>/problem")
@@ -411,7 +418,7 @@ def link_problem(ref: str, number: int) -> Response:
 @incident_number
 def unlink_problem(ref: str, number: int) -> Response:
     """Take the incident out of its problem (answers the incident whether or not it was part of one)."""
-    return triaged(lambda: problem_links.unlink(acting_db(), number, Actor(g.principal.name)), ref)
+    return triaged(lambda: problem_links.unlink(acting_db(), number, Actor(g.principal.actor)), ref)
 
 
 def triaged(

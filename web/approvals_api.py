@@ -1,9 +1,9 @@
 """Approvals through the API (hub/approvals.py), as the incident page and the Approvals page do them: list an
 incident's, ask one, record a decision, withdraw one. Each answers the approval (or the incident's list) as JSON.
 
-A token is no one, so it cannot be the approver: recording a decision takes an admin token and names the
-approver, who must be the one asked, and the timeline says the token recorded it. Approvers decide themselves
-through their mailed link or their Approvals page."""
+A personal token is its person (hub/api_tokens.py), so an approver decides their own approval with theirs, as on
+their Approvals page or through their mailed link. The desk's tokens are no one: recording a decision with one
+takes an admin's and names the approver, who must be the one asked, and the timeline says the token recorded it."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ from hub.approvals import Approval
 from hub.domain import no_incident
 from hub.models import Incident
 from hub.numbers import row_id
-from web.acting import acting_db
+from web.acting import acting_db, with_right
 from web.api import incident_number, numbered, token_required, triaged
 from web.incident_actions import mail_settings
-from web.permissions import MANAGE_USERS, VIEW_INCIDENTS, WORK_INCIDENTS
+from web.permissions import DECIDE_APPROVALS, MANAGE_USERS, VIEW_INCIDENTS, WORK_INCIDENTS
 from web.responses import json_error, json_response
 from web.services import services
 
@@ -50,7 +50,7 @@ def ask(ref: str, number: int) -> Response:
     body = _body({"approver"}, {"note"}, _ASK)
     if isinstance(body, Response):
         return body
-    actor = Actor(g.principal.name)
+    actor = Actor(g.principal.actor)
     return _answered(lambda: approvals.ask(acting_db(), number, body["approver"], body.get("note"), actor,
                                            mail_settings()), 201)  # fmt: skip
 
@@ -60,15 +60,30 @@ approval_number = numbered("approval_id", "approval", row_id)
 
 
 @bp.post("/approvals/<approval_id>/decision")
-@token_required(MANAGE_USERS)
+@token_required(DECIDE_APPROVALS)
 @approval_number
 def decide(approval_id: str, number: int) -> Response:
-    """Record the approver's decision for them (admin tokens): `approver` must be the person asked."""
+    """The approver decides with their personal token (`approver` may be left out); an admin's desk token records
+    the approver's decision for them, naming them as `approver`, who must be the person asked."""
+    principal = g.principal
+    if principal.email is not None:  # a personal token is its person: they decide, as on their Approvals page
+        body = _body({"decision"}, {"comment", "approver"}, _DECIDE)
+        if isinstance(body, Response):
+            return body
+        if (body.get("approver") or principal.email).strip().lower() != principal.email:
+            return json_error(403, f"a personal token decides only as its person, {principal.email}; leave out "
+                                   "'approver' or use the approver's own token")  # fmt: skip
+        me, decision, comment = Actor(principal.email), body["decision"], body.get("comment")
+        return _answered(lambda: approvals.decide(acting_db(), number, decision, comment, me, mail_settings()))
+    db, admin = with_right(MANAGE_USERS)
+    if not admin:
+        return json_error(403, f"the token's role {principal.role!r} may not record a decision for someone: that "
+                               "takes an admin's token, or the approver's own personal token")  # fmt: skip
     body = _body({"decision", "approver"}, {"comment"}, _DECIDE)
     if isinstance(body, Response):
         return body
-    approver, token = Actor(body["approver"]), g.principal.name
-    return _answered(lambda: approvals.decide(acting_db(), number, body["decision"], body.get("comment"), approver,
+    approver, token = Actor(body["approver"]), principal.name
+    return _answered(lambda: approvals.decide(db, number, body["decision"], body.get("comment"), approver,
                                               mail_settings(), recorded_by=token))  # fmt: skip
 
 
@@ -77,7 +92,7 @@ def decide(approval_id: str, number: int) -> Response:
 @approval_number
 def withdraw(approval_id: str, number: int) -> Response:
     """Withdraw a pending approval; 409 once it was decided."""
-    actor = Actor(g.principal.name)
+    actor = Actor(g.principal.actor)
     return _answered(lambda: approvals.withdraw(acting_db(), number, actor, mail_settings()))
 
 

@@ -73,19 +73,25 @@ PATHS: dict[str, Any] = {
     "/api/v1/approvals/{approval_id}/decision": {
         "parameters": [_ID],
         "post": {
-            "summary": "Record the approver's decision for them (admin tokens)",
-            "description": "A token is no one: it names the approver, who must be the person asked, and the "
-            "timeline says the token recorded it. Approvers decide themselves through their mailed link or the "
-            "Approvals page. Once only: a second decision is a 409.",
+            "summary": "Decide an approval: the approver with their personal token, or an admin's token for them",
+            "description": "A personal token is its person: the approver decides their own approval with it "
+            "(`approver` may be left out; anyone else's is a 403). A desk token is no one: an admin's names the "
+            "approver, who must be the person asked, and the timeline says the token recorded it. Once only: a "
+            "second decision is a 409.",
             "operationId": "decideApproval",
             "requestBody": body(
                 {
                     "type": "object",
-                    "required": ["decision", "approver"],
+                    "required": ["decision"],
                     "additionalProperties": False,
                     "properties": {
                         "decision": {"type": "string", "enum": ["approve", "reject"]},
-                        "approver": {"type": "string", "minLength": 1},
+                        "approver": {
+                            "type": "string",
+                            "minLength": 1,
+                            "description": "The person asked: required with a desk token, left out with a "
+                            "personal one.",
+                        },
                         "comment": _TEXT,
                     },
                 }

@@ -113,7 +113,7 @@ def unfix_problem(ref: str) -> Response:
 def _fixing(ref: str, typed: str) -> Response:
     try:
         with acting_db().transaction() as session:
-            changes.fix_problem(session, ref, typed, f"token:{g.principal.name}")
+            changes.fix_problem(session, ref, typed, g.principal.by)
     except (changes.NoSuchChange, NoSuchPart) as exc:
         return json_error(404, str(exc))
     except BadInput as exc:  # a problem no longer worked on

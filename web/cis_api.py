@@ -90,7 +90,7 @@ def put(name: str) -> Response:
         needs = body.get("depends_on", [])
         if not isinstance(needs, list) or not all(isinstance(other, str) for other in needs):
             raise BadInput("'depends_on' must be a list of CI names")
-        who = f"token:{g.principal.name}"
+        who = g.principal.by
         with acting_db().transaction() as session:
             row, outcome = cis.put(session, fields, status=status)
             if cis.set_dependencies(session, row, needs) and outcome == "unchanged":

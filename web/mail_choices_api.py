@@ -62,7 +62,7 @@ def _choose(email: str, *, every: bool) -> Response:
             chosen: MailChoices = mail_choices.parsed(body, before, every=every)
             changed = mail_choices.choose(session, email, chosen)
             if changed is not None:
-                audit.record(session, f"token:{g.principal.name}", "user.mail", email.strip().lower(), **changed)
+                audit.record(session, g.principal.by, "user.mail", email.strip().lower(), **changed)
     except BadInput as exc:
         return json_error(400, str(exc))
     except StorageUnavailable:

@@ -54,5 +54,6 @@ ADMIN = (
     Link("unprocessable.index", "Unprocessable", MANAGE_INTEGRATIONS, ("unprocessable",)),
     Link("users.index", "Users", MANAGE_USERS, ("users", "requesters")),
     Link("groups.index", "Groups", MANAGE_USERS, ("groups",)),
+    Link("tokens.index", "API tokens", MANAGE_USERS, ("tokens",)),
     Link("audit.index", "Audit", MANAGE_USERS, ("audit",)),
 )

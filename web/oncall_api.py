@@ -84,8 +84,8 @@ def add_override(group: str) -> Response:
         assert starts is not None and ends is not None
         with acting_db().transaction() as session:
             made = oncall.add_override(session, group, str(body["who"]), starts, ends,
-                                       by=f"token:{g.principal.name}", now=utcnow())  # fmt: skip
-            audit.record(session, f"token:{g.principal.name}", "oncall.override", group, who=made.who,
+                                       by=g.principal.by, now=utcnow())  # fmt: skip
+            audit.record(session, g.principal.by, "oncall.override", group, who=made.who,
                          starts=made.starts.isoformat(), ends=made.ends.isoformat())  # fmt: skip
     except Missing as exc:
         return json_error(404, str(exc))
@@ -101,7 +101,7 @@ def remove_override(group: str, override_id: int) -> Response:
     try:
         with acting_db().transaction() as session:
             oncall.remove_override(session, group, override_id)
-            audit.record(session, f"token:{g.principal.name}", "oncall.unoverride", group, override=override_id)
+            audit.record(session, g.principal.by, "oncall.unoverride", group, override=override_id)
     except Missing as exc:
         return json_error(404, str(exc))
     return json_response({"id": override_id, "group": group, "removed": True})

@@ -22,7 +22,7 @@ from hub.satisfaction import RATINGS
 from hub.time_spent import MOST_MINUTES, WHAT_WIDTH
 from hub.triage import TRANSITIONS
 from ingest.logged import CHANNELS
-from web import approvals_openapi, catalogue_openapi, request_types_openapi, steps_openapi
+from web import approvals_openapi, catalogue_openapi, request_types_openapi, steps_openapi, tokens_openapi
 from web.downloads import SAFE_TYPES
 from web.openapi_parts import answer as _json
 from web.openapi_parts import body as _body
@@ -1786,6 +1786,7 @@ def document() -> dict[str, Any]:
             **request_types_openapi.PATHS,
             **approvals_openapi.PATHS,
             **steps_openapi.PATHS,
+            **tokens_openapi.PATHS,
         },
         "components": {
             "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
@@ -1812,6 +1813,7 @@ def document() -> dict[str, Any]:
                 **request_types_openapi.SCHEMAS,
                 **approvals_openapi.SCHEMAS,
                 **steps_openapi.SCHEMAS,
+                **tokens_openapi.SCHEMAS,
             },
         },
     }

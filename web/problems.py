@@ -231,7 +231,7 @@ def api_create() -> Response:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("suggestion", body.get("title")), str):
         return json_error(400, 'send {"suggestion": "<key from /api/v1/problems/suggestions>"} or {"title": "..."}')
-    actor = f"token:{g.principal.name}"
+    actor = g.principal.by
     try:
         if "suggestion" in body:
             new_id = problems.create_from_suggestion(acting_db(), body["suggestion"], actor, recurrence())
@@ -292,7 +292,7 @@ def api_update(ref: str) -> Response:
         return json_error(400, f"'state' must be one of {', '.join(problems.STATES)}")
     resolve = mail_settings() if body.pop("resolve_incidents", False) else None
     try:
-        updated = problems.update_problem(acting_db(), number, f"token:{g.principal.name}", **body,
+        updated = problems.update_problem(acting_db(), number, g.principal.by, **body,
                                           resolve_incidents=resolve)  # fmt: skip
     except problems.NoSuchProblem as exc:
         return json_error(404, str(exc))

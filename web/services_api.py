@@ -47,7 +47,7 @@ def service_json(line: ServiceLine) -> dict[str, Any]:
 
 def actor() -> str:
     """Who the audit log says made a change: the token, by name."""
-    return f"token:{g.principal.name}"
+    return g.principal.by
 
 
 def refused(exc: BadInput, renamed: dict[str, str] | None = None) -> Response:

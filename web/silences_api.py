@@ -56,10 +56,10 @@ def create() -> Response:
         with acting_db().transaction() as session:
             row = silences.add_silence(
                 session, matchers=[silences.parse_matcher(t) for t in texts], starts_at=starts, ends_at=ends,
-                comment=str(body.get("comment", "")), created_by=f"token:{g.principal.name}", every=weekly,
+                comment=str(body.get("comment", "")), created_by=g.principal.by, every=weekly,
             )  # fmt: skip
             answer = silence_json(row)
-            audit.record(session, f"token:{g.principal.name}", "silence.create", f"silence {row.id}",
+            audit.record(session, g.principal.by, "silence.create", f"silence {row.id}",
                          matchers=answer["matchers"], until=answer["ends_at"])  # fmt: skip
     except BadInput as exc:
         return json_error(400, str(exc))
@@ -79,7 +79,7 @@ def expire(silence_id: int) -> Response:
     try:
         with acting_db().transaction() as session:
             answer = silence_json(silences.expire_silence(session, silence_id))
-            audit.record(session, f"token:{g.principal.name}", "silence.expire", f"silence {silence_id}")
+            audit.record(session, g.principal.by, "silence.expire", f"silence {silence_id}")
     except BadInput as exc:
         return json_error(404, str(exc))
     return json_response(answer)

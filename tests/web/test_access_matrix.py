@@ -113,6 +113,10 @@ UI = {
     "account.set_name": ("POST", "/account/name", PEOPLE),
     "account.mail": ("POST", "/account/mail", PEOPLE),
     "account.set_timeline": ("POST", "/account/timeline", PEOPLE),
+    "account.create_token": ("POST", "/account/tokens", PEOPLE),
+    "account.revoke_token": ("POST", "/account/tokens/mine/revoke", PEOPLE),
+    "tokens.index": ("GET", "/tokens", ADMINS),
+    "tokens.revoke": ("POST", "/tokens/bot/revoke", ADMINS),
     "two_factor.setup": ("GET", "/account/two-factor", PEOPLE),
     "two_factor.recovery_codes": ("POST", "/account/two-factor/recovery-codes", PEOPLE),
     "two_factor.turn_off": ("POST", "/account/two-factor/off", PEOPLE),
@@ -195,7 +199,7 @@ BY_MACHINE_CREDENTIALS = {
     "changes_api.index", "changes_api.detail", "changes_api.fix_problem", "changes_api.unfix_problem",
     "rules_api.index", "rules_api.export", "rules_api.versions",
     "oncall_api.index", "oncall_api.rotation", "oncall_api.add_override", "oncall_api.remove_override",
-    "oncall_feed.feed",
+    "oncall_feed.feed", "tokens_api.index", "tokens_api.revoke",
 }  # fmt: skip
 
 
@@ -251,7 +255,7 @@ def test_page_access(as_role: Callable[[str], FlaskClient], endpoint: str, role:
     ["/api/v1/incidents", "/api/v1/incidents/INC-1", "/api/v1/incidents/INC-1/files/1", "/api/v1/silences",
      "/api/v1/oncall.ics", "/api/v1/users/admin@example.com/mail-choices", "/api/v1/reviews",
      "/api/v1/incidents/INC-1/review", "/api/v1/services", "/api/v1/services/mail", "/api/v1/sla-policies",
-     "/api/v1/calendars/office", "/api/v1/request-types"],
+     "/api/v1/calendars/office", "/api/v1/request-types", "/api/v1/tokens"],
 )  # fmt: skip
 def test_api_needs_a_token(client: FlaskClient, path: str) -> None:
     assert client.get(path).status_code == 401

@@ -81,6 +81,7 @@ ROUTES: dict[str, tuple[dict[str, str], Any]] = {
                              {"assigned_up_to": 2, "mentioned": False, "watching": False, "replies": False,
                               "sla_warnings": False, "steps": False}),
     "mail_choices_api.patch": ({"email": "bob@example.com"}, {"mentioned": False}),
+    "tokens_api.revoke": ({"name": "old"}, None),
 }  # fmt: skip
 
 
@@ -122,6 +123,7 @@ def desk(db: Database, call: Call, raise_incident: Callable[..., str]) -> dict[s
         catalogue.add_policy(session, name="P1", priority=1, targets=catalogue.Targets(resolution=timedelta(hours=4)))
         policy = session.scalars(select(SlaPolicy.id)).one()
         laptop = request_types.add(session, name="New laptop", summary="A laptop for a new starter").id
+        accounts.create_token(session, name="old", role="viewer")
     refs = [raise_incident(f"Disk full on db{n}", severity="critical") for n in range(4)]
     with db.write() as conn:
         request_steps.copy_on_opening(

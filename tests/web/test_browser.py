@@ -1008,7 +1008,7 @@ MAIN_PAGES = (
     "dashboard", "incidents", "incidents/new", "problems", "changes", "changes/calendar", "oncall", "rules",
     "integrations", "silences", "reports/sla", "account", "replies", "users", "groups", "mailboxes", "outbox", "audit",
     "events/unprocessable", "account/two-factor", "requesters", "reports/time", "cis", "cis/new", "services",
-    "reviews", "request-types", "request-types/new", "approvals", "reports/requests",
+    "reviews", "request-types", "request-types/new", "approvals", "reports/requests", "tokens",
 )  # fmt: skip
 
 

@@ -1,0 +1,141 @@
+"""API tokens' lifecycle and personal tokens (hub/api_tokens.py, web/tokens.py, web/tokens_api.py): revoked and
+expired tokens are refused, their last use is kept, the admins' page makes one and shows it once, and a personal
+token is its person on the API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from click.testing import CliRunner
+from flask.testing import FlaskClient
+from sqlalchemy import select, update
+
+from hub import accounts, api_tokens
+from hub.account_cli import token
+from hub.db import Database
+from hub.models import ApiToken, TimelineEntry, utcnow
+from tests.web.helpers import Login, bearer, csrf_token, log_in
+
+INCIDENTS = "/api/v1/incidents"
+
+
+def made(db: Database, name: str = "bot", **options: object) -> str:
+    with db.transaction() as session:
+        return api_tokens.create_token(session, name=name, **options)  # type: ignore[arg-type]
+
+
+def test_a_revoked_token_is_refused_at_once(client: FlaskClient, db: Database) -> None:
+    value = made(db)
+    assert client.get(INCIDENTS, headers=bearer(value)).status_code == 200
+    with db.transaction() as session:
+        api_tokens.revoke(session, "bot")
+    assert client.get(INCIDENTS, headers=bearer(value)).status_code == 401
+
+
+def test_an_expired_token_is_refused_saying_it_expired_and_how_to_get_another(
+    client: FlaskClient, db: Database
+) -> None:
+    value = made(db, expires_in_days=1)
+    with db.write() as conn:
+        conn.execute(update(ApiToken).values(expires_at=utcnow() - timedelta(minutes=1)))
+    answer = client.get(INCIDENTS, headers=bearer(value))
+    assert answer.status_code == 401
+    assert "expired" in answer.json["error"] and "switchboard token create" in answer.json["error"]  # type: ignore[index]
+
+
+def test_a_use_is_written_once_a_minute_and_the_list_shows_it(client: FlaskClient, db: Database) -> None:
+    value = made(db)
+    client.get(INCIDENTS, headers=bearer(value))
+    with db.read() as session:
+        first = session.scalars(select(ApiToken.last_used_at)).one()
+    client.get(INCIDENTS, headers=bearer(value))
+    with db.read() as session:
+        assert first is not None and session.scalars(select(ApiToken.last_used_at)).one() == first
+    listed = CliRunner().invoke(token, ["list", "--json"], env={"DATABASE_URL": str(db.engine.url)})
+    assert listed.exit_code == 0, listed.output
+    assert '"last_used_at": null' not in listed.output and '"name": "bot"' in listed.output
+
+
+def test_the_tokens_page_makes_one_and_shows_its_value_once(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    log_in(client, make_user(email="admin@example.com", role="admin"))
+    form = csrf_token(client.get("/tokens").get_data(as_text=True))
+    answer = client.post("/tokens", data={"csrf_token": form, "token_name": "grafana", "role": "viewer"})
+    with db.read() as session:
+        stored = session.scalars(select(ApiToken.token_hash)).one()
+    shown = answer.get_data(as_text=True).split('<code id="secret">')[1].split("<")[0]
+    assert answer.headers["Cache-Control"] == "no-store" and api_tokens.credentials.digest(shown) == stored
+    assert shown not in client.get("/tokens").get_data(as_text=True)
+
+
+def test_a_viewer_cannot_reach_the_tokens_page(client: FlaskClient, make_user: Callable[..., Login]) -> None:
+    log_in(client, make_user(email="vic@example.com", role="viewer"))
+    assert client.get("/tokens").status_code == 403
+
+
+def test_a_personal_token_has_its_persons_role_now_and_is_refused_once_they_are_deactivated(
+    client: FlaskClient, db: Database, make_user: Callable[..., Login]
+) -> None:
+    make_user(email="ann@example.com", role="agent")
+    value = made(db, "ann-laptop", owner="ann@example.com")
+    silence = {"matchers": ["labels.team=db"], "duration": "1h"}
+    with db.transaction() as session:
+        accounts.change_user(session, "ann@example.com", role="viewer")
+    assert client.post("/api/v1/silences", json=silence, headers=bearer(value)).status_code == 403
+    with db.transaction() as session:
+        accounts.change_user(session, "ann@example.com", active=False)
+    answer = client.get(INCIDENTS, headers=bearer(value))
+    assert answer.status_code == 401 and "deactivated" in answer.json["error"]  # type: ignore[index]
+
+
+def test_a_note_through_a_personal_token_is_the_persons(
+    client: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
+) -> None:
+    make_user(email="ann@example.com", role="agent")
+    value, ref = made(db, "ann-laptop", owner="ann@example.com"), raise_incident()
+    answer = client.post(f"{INCIDENTS}/{ref}/comments", json={"text": "Rebooted it"}, headers=bearer(value))
+    assert answer.status_code == 201, answer.json
+    with db.read() as session:
+        notes = session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "note")).all()
+    assert [note.summary for note in notes] == ["Note by ann@example.com"]
+
+
+def ask_vic(client: FlaskClient, db: Database, make_user: Callable[..., Login], ref: str) -> int:
+    make_user(email="vic@example.com", role="viewer")
+    asked = client.post(f"/api/v1/incidents/{ref}/approvals", json={"approver": "vic@example.com"},
+                        headers=bearer(made(db, "desk", role="agent")))  # fmt: skip
+    assert asked.status_code == 201, asked.json
+    return int(asked.json["id"])  # type: ignore[index]
+
+
+def test_the_approver_decides_through_the_api_with_their_personal_token(
+    client: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
+) -> None:
+    approval = ask_vic(client, db, make_user, raise_incident())
+    mine = made(db, "vic-phone", owner="vic@example.com")
+    answer = client.post(f"/api/v1/approvals/{approval}/decision", json={"decision": "approve"}, headers=bearer(mine))
+    assert answer.status_code == 200, answer.json
+    assert answer.json["state"] == "approved"  # type: ignore[index]
+
+
+def test_someone_elses_personal_token_cannot_decide_it(
+    client: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
+) -> None:
+    approval = ask_vic(client, db, make_user, raise_incident())
+    make_user(email="ann@example.com", role="admin")
+    anns = made(db, "ann-laptop", owner="ann@example.com")
+    answer = client.post(f"/api/v1/approvals/{approval}/decision", json={"decision": "approve"}, headers=bearer(anns))
+    assert answer.status_code == 403, answer.json
+
+
+def test_a_person_revokes_only_their_own_token(
+    client: FlaskClient, db: Database, make_user: Callable[..., Login]
+) -> None:
+    log_in(client, make_user(email="ann@example.com", role="agent"))
+    made(db, "desk-bot", role="admin")
+    form = csrf_token(client.get("/account").get_data(as_text=True))
+    client.post("/account/tokens/desk-bot/revoke", data={"csrf_token": form})
+    with db.read() as session:
+        assert session.scalars(select(ApiToken.name)).all() == ["desk-bot"]

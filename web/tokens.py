@@ -1,0 +1,102 @@
+"""API tokens on the web: the admins' page of every token (`/tokens`: make one, see when each was last used,
+revoke a leaked one); each person's own are on their account page (web/account.py), with these forms.
+
+A token's value is shown once, on the page that made it (never cached, never in the session or a URL); only its
+digest is kept (hub/api_tokens.py). Every write is audited, `token.create` / `token.revoke`, and checked again
+inside its transaction (web/acting.py). A person's revocation names only their own tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, make_response, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from hub import api_tokens, audit
+from hub.domain import ROLES
+from hub.errors import BadInput
+from hub.models import utcnow
+from web.acting import acting_db
+from web.forms import ActionForm
+from web.permissions import MANAGE_USERS, requires
+from web.services import services
+
+bp = Blueprint("tokens", __name__)
+
+EXPIRY_HELP = f"Optional: a number of days, 1 to {api_tokens.MAX_DAYS}; left empty, it works until revoked."
+
+
+class OwnTokenForm(FlaskForm):
+    """A person's own token: a name and maybe an expiry; its role is always theirs."""
+
+    token_name = StringField(
+        "Token name",
+        validators=[DataRequired(), Length(max=100)],
+        description="What it is for, e.g. 'laptop-scripts': lowercase letters, digits, - and _.",
+    )
+    expires_days = IntegerField("Expires in (days)", validators=[Optional(), NumberRange(1, api_tokens.MAX_DAYS)],
+                                description=EXPIRY_HELP)  # fmt: skip
+
+
+class TokenForm(OwnTokenForm):
+    """An admin's token: the desk's, with a role, or someone's personal one."""
+
+    role = SelectField("Role", choices=[SelectChoice(role, role.capitalize()) for role in ROLES], default="viewer")
+    owner = EmailField("For (a person's email)", validators=[Optional(), Length(max=320)],
+                       description="Optional: makes it personal, acting as them with their role (the role above is "
+                       "then unused).")  # fmt: skip
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@requires(MANAGE_USERS)
+def index() -> ResponseReturnValue:
+    """Every API token, and the form that makes one (its value shown once, here)."""
+    form = TokenForm()
+    error = secret = None
+    if form.validate_on_submit():
+        name, owner = (form.token_name.data or "").strip(), (form.owner.data or "").strip() or None
+        try:
+            with acting_db().transaction() as session:
+                secret = api_tokens.create_token(session, name=name, role=form.role.data or "viewer",
+                                                 expires_in_days=form.expires_days.data, owner=owner)  # fmt: skip
+                detail = {"owner": owner.lower()} if owner else {"role": form.role.data}
+                audit.record(session, current_user.email, "token.create", name, **detail,
+                             **({"days": form.expires_days.data} if form.expires_days.data else {}))  # fmt: skip
+        except BadInput as exc:
+            error, secret = str(exc), None
+    elif form.is_submitted():
+        error = "; ".join(message for errors in form.errors.values() for message in errors)
+    with services().db.read() as session:
+        rows = api_tokens.listing(session)
+    response = make_response(render_template("tokens/index.html", tokens=rows, form=form, error=error,
+                                             secret=secret, made=form.token_name.data if secret else None,
+                                             action=ActionForm(), now=utcnow()))  # fmt: skip
+    if secret:
+        response.headers["Cache-Control"] = "no-store"
+    return response, 400 if error else 200
+
+
+@bp.post("/tokens/<name>/revoke")
+@requires(MANAGE_USERS)
+def revoke(name: str) -> ResponseReturnValue:
+    """Delete a token at once (its next request is a 401), after the page's confirmation."""
+    return revoked(name, None, "tokens.index")
+
+
+def revoked(name: str, owner_id: int | None, back: str) -> ResponseReturnValue:
+    """Revoke `name` (only if `owner_id`'s, when given) after the form's confirmation, and go `back`."""
+    if not ActionForm().validate_on_submit():
+        flash("Nothing changed: the form had expired; try again.", "error")
+        return redirect(url_for(back, _anchor="tokens"), code=303)
+    try:
+        with acting_db().transaction() as session:
+            api_tokens.revoke(session, name, owner_id=owner_id)
+            audit.record(session, current_user.email, "token.revoke", name)
+    except BadInput as exc:
+        flash(f"Nothing changed: {exc}.", "error")
+    else:
+        flash(f"Token {name} revoked: requests with it are refused from now on.", "success")
+    return redirect(url_for(back, _anchor="tokens"), code=303)
