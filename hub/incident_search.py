@@ -114,18 +114,18 @@ class IncidentFilter:
     def __post_init__(self) -> None:
         if self.queue == MY_QUEUE and self.me is None:
             raise FilterError(
-                "'queue=mine' is the queue of whoever asks, and an API token belongs to no one: "
-                "name the person instead, as in queue=ann@example.com"
+                "'queue=mine' is the queue of whoever asks, and a desk's API token belongs to no one: "
+                "name the person instead, as in queue=ann@example.com, or ask with your personal token"
             )
         if self.news and self.me is None:
-            raise FilterError("'new=1' is what whoever asks has not seen, and an API token belongs to no one: "
-                              "leave it out, or look at the list in the web UI")  # fmt: skip
+            raise FilterError("'new=1' is what whoever asks has not seen, and a desk's API token belongs to no one: "
+                              "leave it out, or ask with your personal token")  # fmt: skip
 
     @classmethod
     def from_args(
         cls, args: Mapping[str, str], *, default_limit: int = PAGE_SIZE, me: str | None = None
     ) -> IncidentFilter:
-        """The filter `args` ask for; `me` is the address of whoever asks (none for an API token)."""
+        """The filter `args` ask for; `me` is the address of whoever asks (none for a desk's API token)."""
 
         def text(name: str) -> str | None:
             value = (args.get(name) or "").strip()

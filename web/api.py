@@ -116,10 +116,11 @@ def incidents() -> Response:
     """Incidents, newest first, filtered like the list page (`status`, `priority`, `category`, `kind`, `assignee`,
     `queue`, `source`, `service`, `ci`, `requester`, `q`, `major`), sorted by `sort`, a `page` of `limit` at a time
     (default 100, at most 500); `X-Total-Count` says how many match in all, or with `total=capped` (cheaper on a
-    large desk) at most 10,000 or the page's end, `X-Total-Count-Exact: false` saying more match. A token is no
-    one's, so `queue` names a person's address (`queue=mine` is a 400 saying so) or is `unassigned`."""
+    large desk) at most 10,000 or the page's end, `X-Total-Count-Exact: false` saying more match. `queue=mine` and
+    `new=1` are the person's with a personal token; a desk token is no one's (a 400 saying so), so `queue` names a
+    person's address or is `unassigned`."""
     try:
-        filt = IncidentFilter.from_args(request.args, default_limit=API_PAGE_SIZE)
+        filt = IncidentFilter.from_args(request.args, default_limit=API_PAGE_SIZE, me=g.principal.email)
         exact = exact_total(request.args)
     except FilterError as exc:
         return json_error(400, str(exc))

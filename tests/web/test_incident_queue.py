@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 from flask.testing import FlaskClient
 
-from hub import accounts, groups, rulebook, triage
+from hub import accounts, api_tokens, groups, rulebook, triage
 from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.incident_search import FilterError, IncidentFilter
@@ -125,12 +125,24 @@ def test_the_api_lists_the_unassigned(client: FlaskClient, db: Database, desk: d
     assert api_refs(client, db, "queue=unassigned") == [desk["nobody"]]
 
 
-def test_the_api_refuses_queue_mine_saying_a_token_belongs_to_no_one(client: FlaskClient, db: Database) -> None:
+def test_the_api_refuses_queue_mine_to_a_desk_token_saying_it_belongs_to_no_one(
+    client: FlaskClient, db: Database
+) -> None:
     with db.transaction() as session:
         token = accounts.create_token(session, name="queue-script", role="admin")
     response = client.get("/api/v1/incidents?queue=mine", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 400
-    assert "an API token belongs to no one" in response.json["error"]  # type: ignore[index]
+    assert "a desk's API token belongs to no one" in response.json["error"]  # type: ignore[index]
+
+
+def test_queue_mine_with_a_personal_token_is_its_persons_queue(
+    client: FlaskClient, db: Database, desk: dict[str, str]
+) -> None:
+    with db.transaction() as session:
+        token = api_tokens.create_token(session, name="ann-laptop", owner=MEMBER)
+    response = client.get("/api/v1/incidents?queue=mine", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.json
+    assert sorted(row["ref"] for row in response.json) == sorted([desk["network"], desk[MEMBER]])  # type: ignore[union-attr]
 
 
 def test_a_queue_is_found_whatever_the_case_of_the_address(

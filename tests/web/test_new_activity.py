@@ -133,7 +133,7 @@ def test_the_filter_lists_only_incidents_with_new_activity_and_the_search_form_k
 
 def test_an_api_token_is_told_new_activity_is_a_persons(client: FlaskClient, api_token: str) -> None:
     answer = client.get("/api/v1/incidents?new=1", headers=bearer(api_token))
-    assert answer.status_code == 400 and "an API token belongs to no one" in answer.get_data(as_text=True)
+    assert answer.status_code == 400 and "a desk's API token belongs to no one" in answer.get_data(as_text=True)
 
 
 def test_the_list_marks_a_page_in_the_same_queries_with_one_new_incident_or_many(
