@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, func, insert, select
 from werkzeug.test import TestResponse
 
+from hub import accounts
 from hub.db import Database
 from hub.models import Incident, User, utcnow
 
@@ -31,6 +32,12 @@ class Login:
 def bearer(token: str) -> dict[str, str]:
     """The header an API token travels in."""
     return {"Authorization": f"Bearer {token}"}
+
+
+def token_headers(db: Database, *, name: str, role: str) -> dict[str, str]:
+    """The header of a new API token `name` with `role`: the one step every API test of a role starts with."""
+    with db.transaction() as session:
+        return bearer(accounts.create_token(session, name=name, role=role))
 
 
 def csrf_token(html: str) -> str:
