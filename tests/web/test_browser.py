@@ -133,6 +133,21 @@ def _log_in(page: Page, base_url: str, user: Login, lands: str = "/incidents") -
     page.wait_for_url(f"{base_url}{lands}")
 
 
+def _switch_incident_open(page: Page, base_url: str, user: Login, integration: IntegrationCredentials) -> str:
+    """Raise "Switch down in rack 4", log `user` in and open its page: where the note tests start."""
+    ref = _post_event(base_url, integration, {"title": "Switch down in rack 4"})
+    _log_in(page, base_url, user)
+    page.goto(f"{base_url}/incidents/{ref}")
+    return ref
+
+
+def _colleague(make_user: Callable[..., Login], db: Database, email: str, name: str) -> None:
+    """A colleague to mention, known by display name `name`."""
+    make_user(email=email)
+    with db.transaction() as session:
+        accounts.set_display_name(session, email, name)
+
+
 def test_agent_logs_in_sees_incident_opens_it_safely_and_logs_out(
     live_url: str, page: Page, user: Login, integration: IntegrationCredentials
 ) -> None:
@@ -815,9 +830,7 @@ def test_agent_chooses_their_time_zone_from_the_list_and_the_dashboard_follows_i
 def test_agent_chooses_newest_first_and_the_incidents_timeline_starts_with_its_latest_entry(
     live_url: str, page: Page, user: Login, integration: IntegrationCredentials
 ) -> None:
-    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
-    _log_in(page, live_url, user)
-    page.goto(f"{live_url}/incidents/{ref}")
+    ref = _switch_incident_open(page, live_url, user, integration)
     page.locator("#note-text").fill("Rebooted the switch.")
     page.get_by_role("button", name="Add note").click()
     page.wait_for_url(f"{live_url}/incidents/{ref}")
@@ -1267,9 +1280,7 @@ def test_agent_mentions_a_colleague_picked_from_the_suggestions_as_they_type(
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     make_user(email="bob@example.com")
     make_user(email="bonnie@example.com")
-    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
-    _log_in(page, live_url, user)
-    page.goto(f"{live_url}/incidents/{ref}")
+    ref = _switch_incident_open(page, live_url, user, integration)
 
     note = page.locator("#note-text")
     note.press_sequentially("Can you check the switch, @bo")
@@ -1291,13 +1302,9 @@ def test_agent_finds_a_colleague_by_display_name_the_note_gets_their_handle_and_
     live_url: str, page: Page, user: Login, make_user: Callable[..., Login], integration: IntegrationCredentials,
     db: Database,
 ) -> None:  # fmt: skip
-    make_user(email="bob@example.com")
+    _colleague(make_user, db, "bob@example.com", "Robert Stone")
     make_user(email="rob@example.com")
-    with db.transaction() as session:
-        accounts.set_display_name(session, "bob@example.com", "Robert Stone")
-    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
-    _log_in(page, live_url, user)
-    page.goto(f"{live_url}/incidents/{ref}")
+    ref = _switch_incident_open(page, live_url, user, integration)
 
     note = page.locator("#note-text")
     note.press_sequentially("Over to @ro")  # rob by his address, Robert Stone by his first name
@@ -1320,12 +1327,8 @@ def test_the_note_box_finds_a_colleague_without_typing_the_accents_of_their_name
     db: Database,
 ) -> None:  # fmt: skip
     problems = console_errors(page)
-    make_user(email="zb@example.com")
-    with db.transaction() as session:
-        accounts.set_display_name(session, "zb@example.com", "Zoë Brandt")
-    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
-    _log_in(page, live_url, user)
-    page.goto(f"{live_url}/incidents/{ref}")
+    _colleague(make_user, db, "zb@example.com", "Zoë Brandt")
+    _switch_incident_open(page, live_url, user, integration)
     note = page.locator("#note-text")
     assert note.get_attribute("data-mention-more") is None  # the page lists everyone: the server is not asked
     note.press_sequentially("@zoe")
@@ -1338,12 +1341,8 @@ def test_the_note_box_folds_a_typed_letter_nfkd_leaves_whole_with_the_servers_ta
     live_url: str, page: Page, user: Login, make_user: Callable[..., Login], integration: IntegrationCredentials,
     db: Database,
 ) -> None:  # fmt: skip
-    make_user(email="lk@example.com")
-    with db.transaction() as session:
-        accounts.set_display_name(session, "lk@example.com", "Lukas Ørsted")
-    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
-    _log_in(page, live_url, user)
-    page.goto(f"{live_url}/incidents/{ref}")
+    _colleague(make_user, db, "lk@example.com", "Lukas Ørsted")
+    _switch_incident_open(page, live_url, user, integration)
     page.locator("#note-text").press_sequentially("@Ørs")  # ø is not o and an accent to NFKD
     suggestions = page.get_by_role("listbox", name="Colleagues to mention")
     assert suggestions.get_by_role("option").all_inner_texts() == ["Lukas Ørsted (lk@example.com)"]
@@ -1364,12 +1363,8 @@ def test_the_note_box_finds_and_orders_names_from_the_pages_own_list_as_the_serv
              "em@example.com": "Émile Lund", "emil@example.com": "Emil Lund", "lund@example.com": "",
              "olive@example.com": "Olive Brown"}  # fmt: skip
     for email, name in named.items():
-        make_user(email=email)
-        with db.transaction() as session:
-            accounts.set_display_name(session, email, name)
-    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
-    _log_in(page, live_url, user)
-    page.goto(f"{live_url}/incidents/{ref}")
+        _colleague(make_user, db, email, name)
+    _switch_incident_open(page, live_url, user, integration)
     note = page.locator("#note-text")
     assert note.get_attribute("data-mention-more") is None  # the page lists everyone: the server is not asked
     suggestions = page.get_by_role("listbox", name="Colleagues to mention")
@@ -1391,9 +1386,7 @@ def test_agent_picks_one_of_two_colleagues_sharing_a_name_by_arrow_or_click(
 ) -> None:
     make_user(email="ann@a.example")
     make_user(email="ann@b.example")
-    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
-    _log_in(page, live_url, user)
-    page.goto(f"{live_url}/incidents/{ref}")
+    _switch_incident_open(page, live_url, user, integration)
 
     note = page.locator("#note-text")
     note.press_sequentially("@an")
@@ -1417,9 +1410,7 @@ def test_agent_attaches_a_photo_to_a_note_and_finds_it_listed_under_the_note(
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     photo = tmp_path / "rack-4.png"
     photo.write_bytes(b"\x89PNG\r\n\x1a\n a photo of the switch")
-    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
-    _log_in(page, live_url, user)
-    page.goto(f"{live_url}/incidents/{ref}")
+    ref = _switch_incident_open(page, live_url, user, integration)
 
     page.fill("#note-text", "The switch's lights are all off.")
     page.set_input_files("#note-files", str(photo))
