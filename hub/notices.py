@@ -15,6 +15,7 @@ from typing import Any
 
 from hub import people
 from hub.domain import INCIDENT_KINDS, format_ref
+from hub.excerpts import excerpt
 from hub.mail_templates import DEFAULTS, MailTemplates
 
 
@@ -234,10 +235,10 @@ def review_published(
 ) -> Notice:
     """Send the link to a major incident's published post-incident review (hub/reviews.py), with its summary and
     who published it (`by_label`: by name, hub/people.py `label`)."""
-    excerpt = summary if len(summary) <= REPLY_EXCERPT else summary[:REPLY_EXCERPT].rstrip() + " …"
+    cut = excerpt(summary, REPLY_EXCERPT)
     ref = format_ref(incident_id)
     facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url, by=by,
-                   by_label=by_label, summary=excerpt, review_url=f"{base_url}/incidents/{ref}/review")  # fmt: skip
+                   by_label=by_label, summary=cut, review_url=f"{base_url}/incidents/{ref}/review")  # fmt: skip
     return _notice("review_published", template="review_published", facts=facts, templates=templates)
 
 
@@ -347,11 +348,9 @@ def requester_replied(
     """Tell the assignee (or a watcher) that the requester wrote again, with the start of what they wrote, so an
     answer does not wait for someone to look at the incident page. `unverified`: the receiving server could not
     verify the sender (an SPF softfail): the mail says so, as the timeline does, before anyone acts on it."""
-    excerpt = text.strip()
-    if len(excerpt) > REPLY_EXCERPT:
-        excerpt = excerpt[:REPLY_EXCERPT].rstrip() + " …"
+    cut = excerpt(text.strip(), REPLY_EXCERPT)
     facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url,
-                   requester=requester, text=excerpt, unverified=unverified)  # fmt: skip
+                   requester=requester, text=cut, unverified=unverified)  # fmt: skip
     return _notice("requester_replied", template="requester_replied", facts=facts, templates=templates)
 
 
@@ -399,9 +398,9 @@ def mention(
 ) -> Notice:
     """A colleague's internal note that mentions the recipient (hub/mentions.py): the note and the link to the
     incident. Only users are ever mentioned, so an internal note reaches no one outside the desk."""
-    excerpt = note if len(note) <= REPLY_EXCERPT else note[:REPLY_EXCERPT].rstrip() + " …"
+    cut = excerpt(note, REPLY_EXCERPT)
     facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url, by=by,
-                   note=excerpt, priority=priority)  # fmt: skip
+                   note=cut, priority=priority)  # fmt: skip
     return _notice("mentioned", template="mentioned", facts=facts, templates=templates)
 
 
@@ -515,9 +514,9 @@ def approval_asked(
 ) -> Notice:  # fmt: skip
     """Ask a person to approve an incident (hub/approvals.py): what it is, who asked and why, and (added by the
     worker as it sends: `approve_url`) the signed link to decide without logging in."""
-    excerpt = description if len(description) <= REPLY_EXCERPT else description[:REPLY_EXCERPT].rstrip() + " …"
+    cut = excerpt(description, REPLY_EXCERPT)
     facts = _facts(incident_id, title, recipient=approver, desk_address=desk_address, base_url=base_url,
-                   approval_id=approval_id, requester=requester or "", description=excerpt, note=note,
+                   approval_id=approval_id, requester=requester or "", description=cut, note=note,
                    by=by)  # fmt: skip
     return _notice("approval_asked", template="approval_asked", facts=facts, templates=templates)
 

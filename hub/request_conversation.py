@@ -35,6 +35,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.domain import REQUESTER_TEXT_SOURCES
+from hub.excerpts import excerpt
 from hub.models import Attachment, Incident, OutboxMessage, TimelineEntry
 
 #: The newest messages shown; earlier ones are in the requester's mailbox, as the page says.
@@ -101,8 +102,7 @@ class Delivery:
 
 def capped(text: str) -> str:
     """The text, cut at MAX_CHARS with "…" when longer."""
-    text = text.strip()
-    return text if len(text) <= MAX_CHARS else text[:MAX_CHARS].rstrip() + " …"
+    return excerpt(text.strip(), MAX_CHARS)
 
 
 def sent_by(entry: Entry, person: str) -> bool:

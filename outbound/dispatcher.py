@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import TypedDict, Unpack
 
 import redis
 from rq import Callback, Queue
@@ -47,25 +48,27 @@ BATCH = 500
 #: A job started longer ago than this has outlived its timeout: its worker died with it.
 STUCK_AFTER = JOB_TIMEOUT + 60.0
 
+#: A queued row unvouched for this long (seconds) is checked against Redis: its job may be lost.
+STALE_AFTER = 300.0
 
-def dispatch_once(
-    db: Database,
-    queue: Queue,
-    *,
-    batch: int = BATCH,
-    job_rows: int = JOB_ROWS,
-    stale_after: float = 300,
-    stuck_after: float = STUCK_AFTER,
-    sweep: bool = True,
-) -> int:
+
+class BatchOptions(TypedDict, total=False):
+    """`move_batch`'s knobs, named once so `dispatch_once` passes them on without restating them or their defaults."""
+
+    batch: int
+    job_rows: int
+    stale_after: float
+    stuck_after: float
+    sweep: bool
+
+
+def dispatch_once(db: Database, queue: Queue, **options: Unpack[BatchOptions]) -> int:
     """Enqueue up to `batch` due rows (and, with `sweep`, lost queued ones); returns how many rows were enqueued.
 
     When Redis is unreachable nothing changes, a warning is logged and 0 is returned: the outbox keeps the rows.
     """
     try:
-        return move_batch(
-            db, queue, batch=batch, job_rows=job_rows, stale_after=stale_after, stuck_after=stuck_after, sweep=sweep
-        )
+        return move_batch(db, queue, **options)
     except QueueUnavailable as exc:
         log.warning("%s; notifications stay pending in the outbox until it is back", exc)
         return 0
@@ -77,7 +80,7 @@ def move_batch(
     *,
     batch: int = BATCH,
     job_rows: int = JOB_ROWS,
-    stale_after: float = 300,
+    stale_after: float = STALE_AFTER,
     stuck_after: float = STUCK_AFTER,
     sweep: bool = True,
 ) -> int:
@@ -138,7 +141,7 @@ def run_dispatcher(
     interval: float = 0.2,
     stop: threading.Event | None = None,
     batch: int = BATCH,
-    stale_after: float = 300,
+    stale_after: float = STALE_AFTER,
     stuck_after: float = STUCK_AFTER,
     upkeep: Callable[[], object] | None = None,
     each_round: Callable[[], object] | None = None,

@@ -7,7 +7,7 @@ slowing down the thousand rules that did not.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -279,12 +279,7 @@ def _group(kind: str, children: Sequence[Condition]) -> Condition:
                         return False
                 return True
 
-        def explain_all(v: EventView) -> tuple[bool, list[str]]:
-            results = [c.explain(v) for c in children]
-            held = all(ok for ok, _ in results)
-            return held, [r for ok, reasons in results if ok == held for r in reasons]
-
-        return Condition(test_all, explain_all)
+        return Condition(test_all, _explained_by(all, children))
 
     if len(tests) == 2:
         one, other = tests
@@ -297,12 +292,21 @@ def _group(kind: str, children: Sequence[Condition]) -> Condition:
                     return True
             return False
 
-    def explain_any(v: EventView) -> tuple[bool, list[str]]:
+    return Condition(test_any, _explained_by(any, children))
+
+
+def _explained_by(
+    combine: Callable[[Iterable[bool]], bool], children: Sequence[Condition]
+) -> Callable[[EventView], tuple[bool, list[str]]]:
+    """A group's explanation: the verdict `combine` (all, any) makes of its children's, and the reasons of those
+    that agree with it. One function for both kinds, so an all and an any explain themselves alike."""
+
+    def explain(v: EventView) -> tuple[bool, list[str]]:
         results = [c.explain(v) for c in children]
-        held = any(ok for ok, _ in results)
+        held = combine(ok for ok, _ in results)
         return held, [r for ok, reasons in results if ok == held for r in reasons]
 
-    return Condition(test_any, explain_any)
+    return explain
 
 
 def compile_condition(node: Any, path: tuple[PathPart, ...] = ("when",), bank: RegexBank | None = None) -> Condition:

@@ -34,6 +34,14 @@ def button_action(work: Callable[[Session], str], back: str, *, refused: str = "
     (back_to)."""
     if not ActionForm().validate_on_submit():
         abort(400)
+    return done_and_back(work, back, refused=refused)
+
+
+def done_and_back(work: Callable[[Session], str], back: str, *, refused: str = "{}") -> ResponseReturnValue:
+    """`work(session)` run in one transaction as the person acting, what it returns flashed (an `Unchanged` as
+    info) or a BadInput flashed (formatted by `refused`) as why nothing changed; then back to the page `back` names
+    (back_to). What every state-changing button does once its form has been checked: `button_action`'s and the
+    views that check a form of their own."""
     try:
         with acting_db().transaction() as session:
             done = work(session)

@@ -636,6 +636,10 @@ _REVIEW = {
     },
 }
 _REF = {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}, "example": "INC-1"}
+#: The lists' paging parameters and a row's plain id, each one contract stated once for every route that takes it.
+_LIMIT = {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 100}}
+_PAGE = {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}}
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
 
 def _id_in_path(name: str, described: str) -> dict[str, Any]:
@@ -722,7 +726,7 @@ def document() -> dict[str, Any]:
                             "schema": {"type": "string", "enum": ["pending"]},
                             "description": "`pending`: only incidents with an approval asked and not decided yet.",
                         },
-                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 100}},
+                        _LIMIT,
                         {
                             "name": "total",
                             "in": "query",
@@ -919,8 +923,8 @@ def document() -> dict[str, Any]:
                             "schema": {"type": "integer", "enum": [0, 1]},
                             "description": "1: only the overdue ones.",
                         },
-                        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
-                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 100}},
+                        _PAGE,
+                        _LIMIT,
                     ],
                     "responses": {
                         "200": _json(
@@ -1255,8 +1259,8 @@ def document() -> dict[str, Any]:
                     "many there are in all.",
                     "operationId": "listProblems",
                     "parameters": [
-                        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
-                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 100}},
+                        _PAGE,
+                        _LIMIT,
                     ],
                     "responses": {
                         "200": _json({"type": "array", "items": _PROBLEM}, "Problems."),
@@ -1415,7 +1419,7 @@ def document() -> dict[str, Any]:
                     "parameters": [
                         {"name": "integration", "in": "query", "schema": {"type": "string"}},
                         {"name": "status", "in": "query", "schema": {"type": "string", "examples": ["unprocessable"]}},
-                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 100}},
+                        _LIMIT,
                     ],
                     "responses": {
                         "200": _json({"type": "array", "items": _EVENT}, "Events."),
@@ -1424,7 +1428,7 @@ def document() -> dict[str, Any]:
                 },
             },
             "/api/v1/events/{id}": {
-                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "parameters": [_ID],
                 "get": {
                     "summary": "One event with the start of its body and the rules' trace",
                     "operationId": "getEvent",
@@ -1457,7 +1461,7 @@ def document() -> dict[str, Any]:
                 },
             },
             "/api/v1/articles/{id}": {
-                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "parameters": [_ID],
                 "get": {
                     "summary": "One knowledge article with its text",
                     "operationId": "getArticle",
@@ -1623,7 +1627,7 @@ def document() -> dict[str, Any]:
                 },
             },
             "/api/v1/silences/{id}": {
-                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "parameters": [_ID],
                 "delete": {
                     "summary": "End a silence now",
                     "operationId": "expireSilence",

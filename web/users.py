@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
@@ -17,7 +18,7 @@ from hub import accounts, audit, security_keys, two_factor, user_list
 from hub.domain import ROLES
 from hub.errors import BadInput
 from web.acting import acting_db
-from web.forms import back_to
+from web.forms import back_to, done_and_back
 from web.permissions import MANAGE_USERS, requires
 from web.services import services
 
@@ -25,6 +26,8 @@ bp = Blueprint("users", __name__, url_prefix="/users")
 
 ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in ROLES]
 MAX_ADDRESS = 320  # the users table's limit
+#: Why an action on someone changed nothing, as every action here says it.
+NOTHING_CHANGED = "Nothing changed: {}."
 
 
 class NewUserForm(FlaskForm):
@@ -95,21 +98,18 @@ def change(user_id: int) -> ResponseReturnValue:
         flash("Choose a role from the list.", "error")
         return redirect(back_to("users.index"))
     active = {"yes": True, "no": False}.get(form.active.data or "")
-    try:
-        with acting_db().transaction() as session:
-            row = accounts.user_by_id(session, user_id)
-            before = (row.role, row.active)
-            user = accounts.change_user(session, row.email, role=form.role.data, active=active)
-            if (user.role, user.active) != before:
-                action = "user.role" if user.active == before[1] else ("user.enable" if user.active else "user.disable")
-                audit.record(session, current_user.email, action, user.email, role=user.role, active=user.active)
-            message = f"{user.email} is {'an' if user.role[0] in 'aeiou' else 'a'} {user.role}"
-            message += "" if user.active else " (disabled: cannot log in)"
-    except BadInput as exc:
-        flash(f"Nothing changed: {exc}.", "error")
-    else:
-        flash(f"{message}.", "success")
-    return redirect(back_to("users.index"))
+
+    def work(session: Session) -> str:
+        row = accounts.user_by_id(session, user_id)
+        before = (row.role, row.active)
+        user = accounts.change_user(session, row.email, role=form.role.data, active=active)
+        if (user.role, user.active) != before:
+            action = "user.role" if user.active == before[1] else ("user.enable" if user.active else "user.disable")
+            audit.record(session, current_user.email, action, user.email, role=user.role, active=user.active)
+        disabled = "" if user.active else " (disabled: cannot log in)"
+        return f"{user.email} is {'an' if user.role[0] in 'aeiou' else 'a'} {user.role}{disabled}."
+
+    return done_and_back(work, "users.index", refused=NOTHING_CHANGED)
 
 
 @bp.post("/<int:user_id>/name")
@@ -119,18 +119,16 @@ def set_name(user_id: int) -> ResponseReturnValue:
     if not FlaskForm().validate_on_submit():
         flash("Nothing changed: the form had expired; try again.", "error")
         return redirect(back_to("users.index"))
-    try:
-        with acting_db().transaction() as session:
-            row = accounts.user_by_id(session, user_id)
-            user, changed = accounts.set_display_name(session, row.email, request.form.get("name", ""))
-            if changed:
-                audit.record(session, current_user.email, "user.name", user.email, name=user.display_name)
-            email, named = user.email, user.display_name
-    except BadInput as exc:
-        flash(f"Nothing changed: {exc}.", "error")
-    else:
-        flash(f"{email} is now named {named}." if named else f"{email} has no display name now.", "success")
-    return redirect(back_to("users.index"))
+
+    def work(session: Session) -> str:
+        row = accounts.user_by_id(session, user_id)
+        user, changed = accounts.set_display_name(session, row.email, request.form.get("name", ""))
+        if changed:
+            audit.record(session, current_user.email, "user.name", user.email, name=user.display_name)
+        email, named = user.email, user.display_name
+        return f"{email} is now named {named}." if named else f"{email} has no display name now."
+
+    return done_and_back(work, "users.index", refused=NOTHING_CHANGED)
 
 
 @bp.post("/<int:user_id>/password")
@@ -142,16 +140,14 @@ def reset_password(user_id: int) -> ResponseReturnValue:
         flash(f"Nothing changed: a password needs {accounts.MIN_PASSWORD} to {accounts.MAX_PASSWORD} characters.",
               "error")  # fmt: skip
         return redirect(back_to("users.index"))
-    try:
-        with acting_db().transaction() as session:
-            row = accounts.user_by_id(session, user_id)
-            changed = accounts.set_password(session, row.email, form.password.data or "").email
-            audit.record(session, current_user.email, "user.password", changed)
-    except BadInput as exc:
-        flash(f"Nothing changed: {exc}.", "error")
-    else:
-        flash(f"New password set for {changed}; their sessions have ended. Ask them to change it.", "success")
-    return redirect(back_to("users.index"))
+
+    def work(session: Session) -> str:
+        row = accounts.user_by_id(session, user_id)
+        changed = accounts.set_password(session, row.email, form.password.data or "").email
+        audit.record(session, current_user.email, "user.password", changed)
+        return f"New password set for {changed}; their sessions have ended. Ask them to change it."
+
+    return done_and_back(work, "users.index", refused=NOTHING_CHANGED)
 
 
 @bp.post("/<int:user_id>/two-factor/reset")
@@ -163,13 +159,10 @@ def reset_two_factor(user_id: int) -> ResponseReturnValue:
     if not FlaskForm().validate_on_submit():
         flash("Nothing changed: the form had expired; try again.", "error")
         return redirect(back_to("users.index"))
-    try:
-        with acting_db().transaction() as session:
-            user, keys = two_factor.reset(session, user_id)
-            changed = user.email
-            audit.record(session, current_user.email, "user.2fa_reset", changed, security_keys=keys)
-    except BadInput as exc:
-        flash(f"Nothing changed: {exc}.", "error")
-    else:
-        flash(f"Two-factor authentication is off for {changed}; their sessions have ended.", "success")
-    return redirect(back_to("users.index"))
+
+    def work(session: Session) -> str:
+        user, keys = two_factor.reset(session, user_id)
+        audit.record(session, current_user.email, "user.2fa_reset", user.email, security_keys=keys)
+        return f"Two-factor authentication is off for {user.email}; their sessions have ended."
+
+    return done_and_back(work, "users.index", refused=NOTHING_CHANGED)

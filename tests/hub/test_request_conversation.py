@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select, update
 
 from hub import incident_notes, request_conversation, triage
@@ -87,23 +88,22 @@ def test_a_reply_whose_mail_was_given_up_on_is_not_shown(database: Database) -> 
     ]
 
 
-def test_an_out_of_office_from_the_requester_is_not_shown(database: Database) -> None:
-    incident_id = mailed_in(database)
-    answered(database, incident_id, "ann@example.org", "I am away until Monday", auto_submitted=True)
-    answered(database, incident_id, "ann@example.org", "Back, it still jams")
-    assert texts(said(database, incident_id)) == [
-        ("You", "Mail 1 from ann@example.org"),
-        ("You", "Back, it still jams"),
-    ]
-
-
 #: Mail the receiving server found forged-looking: it may not be the requester's.
 FORGED = MailFacts(sender_check=SenderCheck("fail", "example.org", "DMARC failed", "mx.example.com"))
 
 
-def test_mail_whose_sender_could_not_be_verified_is_not_shown_as_theirs(database: Database) -> None:
+@pytest.mark.parametrize(
+    ("text", "fields"),
+    [
+        pytest.param("I am away until Monday", {"auto_submitted": True}, id="an_out_of_office_from_the_requester"),
+        pytest.param("Send my new password to eve@example.net", {"mail": FORGED}, id="mail_whose_sender_is_unverified"),
+    ],
+)
+def test_mail_that_is_not_the_requester_writing_is_not_shown_as_theirs(
+    database: Database, text: str, fields: dict[str, object]
+) -> None:
     incident_id = mailed_in(database)
-    answered(database, incident_id, "ann@example.org", "Send my new password to eve@example.net", mail=FORGED)
+    answered(database, incident_id, "ann@example.org", text, **fields)
     answered(database, incident_id, "ann@example.org", "Back, it still jams")
     assert texts(said(database, incident_id)) == [
         ("You", "Mail 1 from ann@example.org"),

@@ -8,8 +8,9 @@ from datetime import timedelta
 
 from hub import accounts, approval_links, approval_reminders, approvals
 from hub.agent_action import Actor, Mail
+from hub.approvals import Approval
 from hub.domain import InboundEvent
-from hub.intake import Raw
+from hub.intake import Outcome, Raw
 from hub.mail_templates import MailTemplates
 from tests.delivery import deliver_everything
 from tests.outbound.conftest import Parts
@@ -17,15 +18,36 @@ from tests.outbound.conftest import Parts
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
-def test_the_approver_receives_the_request_with_a_link_signed_for_them(parts: Parts) -> None:
+def ann_and_boss(parts: Parts) -> None:
+    """Ann the agent who asks, and the boss asked to approve."""
     with parts.db.transaction() as session:
         accounts.create_user(session, email="ann@example.com", password="correct horse", role="agent")
         accounts.create_user(session, email="boss@example.com", password="correct horse", role="viewer")
+
+
+def mail_of(parts: Parts) -> Mail:
+    """The installation's mail, as the page and the CLI pass it to the approval writes."""
+    return Mail(parts.settings.desk_address, parts.settings.base_url, MailTemplates.at(parts.settings.home))
+
+
+def asked_of_boss(parts: Parts, title: str) -> tuple[Outcome, Approval, Mail]:
+    """An incident titled `title` whose approval Ann asked of the boss with no note: where most of these start."""
+    ann_and_boss(parts)
+    alert = InboundEvent(source="generic", title=title, dedup_key="figma")
+    outcome = parts.intake.record(Raw(source="generic", content_type="application/json", body=b"{}"), alert)
+    assert outcome.incident_id is not None
+    mail = mail_of(parts)
+    asked = approvals.ask(parts.db, outcome.incident_id, "boss@example.com", "", Actor("ann@example.com"), mail)
+    return outcome, asked, mail
+
+
+def test_the_approver_receives_the_request_with_a_link_signed_for_them(parts: Parts) -> None:
+    ann_and_boss(parts)
     request = InboundEvent(source="email", title=f"Laptop {HOSTILE}", description=f"For Carol {HOSTILE}",
                            requester="carol@example.org", message_id="<laptop@example.org>")  # fmt: skip
     outcome = parts.intake.record(Raw(source="email", content_type="message/rfc822", body=b"x"), request)
     assert outcome.incident_id is not None
-    mail = Mail(parts.settings.desk_address, parts.settings.base_url, MailTemplates.at(parts.settings.home))
+    mail = mail_of(parts)
     note, ann = f"Budget? {HOSTILE}", Actor("ann@example.com")
     asked = approvals.ask(parts.db, outcome.incident_id, "boss@example.com", note, ann, mail)
 
@@ -43,14 +65,7 @@ def test_the_approver_receives_the_request_with_a_link_signed_for_them(parts: Pa
 
 
 def test_whoever_asked_receives_the_decision_and_its_comment(parts: Parts) -> None:
-    with parts.db.transaction() as session:
-        accounts.create_user(session, email="ann@example.com", password="correct horse", role="agent")
-        accounts.create_user(session, email="boss@example.com", password="correct horse", role="viewer")
-    alert = InboundEvent(source="generic", title="Licence for Figma", dedup_key="figma")
-    outcome = parts.intake.record(Raw(source="generic", content_type="application/json", body=b"{}"), alert)
-    assert outcome.incident_id is not None
-    mail = Mail(parts.settings.desk_address, parts.settings.base_url, MailTemplates.at(parts.settings.home))
-    asked = approvals.ask(parts.db, outcome.incident_id, "boss@example.com", "", Actor("ann@example.com"), mail)
+    outcome, asked, mail = asked_of_boss(parts, "Licence for Figma")
     approvals.decide(parts.db, asked.id, "reject", "Use the free plan", Actor("boss@example.com"), mail)
 
     deliver_everything(parts.queue, parts.db)
@@ -60,14 +75,7 @@ def test_whoever_asked_receives_the_decision_and_its_comment(parts: Parts) -> No
 
 
 def test_the_approver_is_told_when_the_approval_is_withdrawn(parts: Parts) -> None:
-    with parts.db.transaction() as session:
-        accounts.create_user(session, email="ann@example.com", password="correct horse", role="agent")
-        accounts.create_user(session, email="boss@example.com", password="correct horse", role="viewer")
-    alert = InboundEvent(source="generic", title=f"Licence {HOSTILE}", dedup_key="figma")
-    outcome = parts.intake.record(Raw(source="generic", content_type="application/json", body=b"{}"), alert)
-    assert outcome.incident_id is not None
-    mail = Mail(parts.settings.desk_address, parts.settings.base_url, MailTemplates.at(parts.settings.home))
-    asked = approvals.ask(parts.db, outcome.incident_id, "boss@example.com", "", Actor("ann@example.com"), mail)
+    outcome, asked, mail = asked_of_boss(parts, f"Licence {HOSTILE}")
     approvals.withdraw(parts.db, asked.id, Actor("ann@example.com"), mail)
 
     deliver_everything(parts.queue, parts.db)
@@ -83,14 +91,7 @@ def test_the_approver_is_told_when_the_approval_is_withdrawn(parts: Parts) -> No
 
 
 def test_the_approver_receives_a_reminder_with_a_fresh_link_once_it_waited(parts: Parts) -> None:
-    with parts.db.transaction() as session:
-        accounts.create_user(session, email="ann@example.com", password="correct horse", role="agent")
-        accounts.create_user(session, email="boss@example.com", password="correct horse", role="viewer")
-    alert = InboundEvent(source="generic", title="Licence for Figma", dedup_key="figma")
-    outcome = parts.intake.record(Raw(source="generic", content_type="application/json", body=b"{}"), alert)
-    assert outcome.incident_id is not None
-    mail = Mail(parts.settings.desk_address, parts.settings.base_url, MailTemplates.at(parts.settings.home))
-    asked = approvals.ask(parts.db, outcome.incident_id, "boss@example.com", "", Actor("ann@example.com"), mail)
+    outcome, asked, mail = asked_of_boss(parts, "Licence for Figma")
     approval_reminders.remind_due(parts.db, mail, timedelta(hours=48), now=asked.asked_at + timedelta(days=3))
 
     deliver_everything(parts.queue, parts.db)

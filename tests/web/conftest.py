@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -48,14 +49,22 @@ class IntegrationCredentials:
     secret: str
 
 
-@pytest.fixture
-def app(settings: Settings, db: Database) -> Iterator[Flask]:
+@contextmanager
+def app_on(settings: Settings, db: Database) -> Iterator[Flask]:
+    """A test app on `settings`, its services closed after: the `app` fixture's, and a fixture's whose settings
+    differ (two-factor required of a role...)."""
     app = create_app(settings, db=db)
     app.config["TESTING"] = True  # CSRF stays enabled: tests fetch the form and send its token
     app.jinja_env.bytecode_cache = TEMPLATES
     yield app
     with app.app_context():
         services().close()
+
+
+@pytest.fixture
+def app(settings: Settings, db: Database) -> Iterator[Flask]:
+    with app_on(settings, db) as app:
+        yield app
 
 
 @pytest.fixture

@@ -8,13 +8,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from flask.testing import FlaskClient
 from sqlalchemy import event, func, insert, select
 from werkzeug.test import TestResponse
 
+from hub import accounts
 from hub.db import Database
-from hub.models import Incident, User, utcnow
+from hub.models import Incident, OutboxMessage, User, utcnow
 
 if TYPE_CHECKING:  # only the browser tests pass a page; the others need not import Playwright
     from playwright.sync_api import Page
@@ -31,6 +33,24 @@ class Login:
 def bearer(token: str) -> dict[str, str]:
     """The header an API token travels in."""
     return {"Authorization": f"Bearer {token}"}
+
+
+def token_headers(db: Database, *, name: str, role: str) -> dict[str, str]:
+    """The header of a new API token `name` with `role`: the one step every API test of a role starts with."""
+    with db.transaction() as session:
+        return bearer(accounts.create_token(session, name=name, role=role))
+
+
+def confirm_path(db: Database, kind: str, address: str) -> str:
+    """The path of the `confirm_url` in the newest mail of `kind` owed to `address`: the link a public form's
+    confirmation mail (asking the desk, subscribing to the status page) carries."""
+    with db.read() as session:
+        row = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == kind, OutboxMessage.recipient == address)
+            .order_by(OutboxMessage.id.desc())
+        ).first()  # fmt: skip
+    assert row is not None and row.facts is not None
+    return urlsplit(str(row.facts["confirm_url"])).path
 
 
 def csrf_token(html: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import pytest
 from flask.testing import FlaskClient
@@ -18,7 +17,7 @@ from hub.models import BouncedAddress, Event, Incident, OutboxMessage, PendingRe
 from hub.outbox import body_of
 from hub.signed_links import Claim
 from tests.conftest import make_settings
-from tests.web.helpers import csrf_token
+from tests.web.helpers import confirm_path, csrf_token
 from web import create_app
 
 HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
@@ -41,13 +40,7 @@ def ask(client: FlaskClient, **fields: str) -> tuple[int, str]:
 
 def confirmation_link(db: Database, address: str) -> str:
     """The path of the link in the newest confirmation mail owed to `address`."""
-    with db.read() as session:
-        row = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind == "ask_confirmation", OutboxMessage.recipient == address)
-            .order_by(OutboxMessage.id.desc())
-        ).first()  # fmt: skip
-    assert row is not None and row.facts is not None
-    return urlsplit(str(row.facts["confirm_url"])).path
+    return confirm_path(db, "ask_confirmation", address)
 
 
 def press_send(client: FlaskClient, link: str) -> tuple[int, str]:

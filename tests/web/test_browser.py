@@ -133,6 +133,23 @@ def _log_in(page: Page, base_url: str, user: Login, lands: str = "/incidents") -
     page.wait_for_url(f"{base_url}{lands}")
 
 
+def _open_new_incident(
+    page: Page, base_url: str, user: Login, integration: IntegrationCredentials, payload: dict[str, object]
+) -> str:
+    """Raise an incident of `payload`, log `user` in and open its page: where the incident page's tests start."""
+    ref = _post_event(base_url, integration, payload)
+    _log_in(page, base_url, user)
+    page.goto(f"{base_url}/incidents/{ref}")
+    return ref
+
+
+def _colleague(make_user: Callable[..., Login], db: Database, email: str, name: str) -> None:
+    """A colleague to mention, known by display name `name`."""
+    make_user(email=email)
+    with db.transaction() as session:
+        accounts.set_display_name(session, email, name)
+
+
 def test_agent_logs_in_sees_incident_opens_it_safely_and_logs_out(
     live_url: str, page: Page, user: Login, integration: IntegrationCredentials
 ) -> None:
@@ -487,10 +504,8 @@ def test_agent_posts_a_public_note_that_the_status_page_shows_on_a_phone(
     policy = policy_violations(page)
     with db.transaction() as session:
         catalogue.add_service(session, name="mail", public=True, description="Email for everyone")
-    ref = _post_event(live_url, integration, {"title": "mx1 queue", "severity": "critical",
-                                              "labels": {"service": "mail"}})  # fmt: skip
-    _log_in(page, live_url, user)
-    page.goto(f"{live_url}/incidents/{ref}")
+    mx1 = {"title": "mx1 queue", "severity": "critical", "labels": {"service": "mail"}}
+    _open_new_incident(page, live_url, user, integration, mx1)
     page.get_by_text("Public status note").click()
     page.get_by_label("What the public status page says").fill("Outgoing mail is delayed; back by 14:00.")
     page.get_by_role("button", name="Save public note").click()
@@ -815,9 +830,7 @@ def test_agent_chooses_their_time_zone_from_the_list_and_the_dashboard_follows_i
 def test_agent_chooses_newest_first_and_the_incidents_timeline_starts_with_its_latest_entry(
     live_url: str, page: Page, user: Login, integration: IntegrationCredentials
 ) -> None:
-    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
-    _log_in(page, live_url, user)
-    page.goto(f"{live_url}/incidents/{ref}")
+    ref = _open_new_incident(page, live_url, user, integration, {"title": "Switch down in rack 4"})
     page.locator("#note-text").fill("Rebooted the switch.")
     page.get_by_role("button", name="Add note").click()
     page.wait_for_url(f"{live_url}/incidents/{ref}")
@@ -953,9 +966,7 @@ def test_hostile_email_and_alert_labels_render_inert(
 def test_a_form_posted_without_its_csrf_token_is_refused_in_the_browser(
     live_url: str, page: Page, user: Login, integration: IntegrationCredentials
 ) -> None:
-    ref = _post_event(live_url, integration, {"title": "Disk full"})
-    _log_in(page, live_url, user)
-    page.goto(f"{live_url}/incidents/{ref}")
+    ref = _open_new_incident(page, live_url, user, integration, {"title": "Disk full"})
     status = page.evaluate(
         """async (url) => (await fetch(url, {method: "POST", body: new URLSearchParams({text: "x"}),
                                               credentials: "same-origin", redirect: "manual"})).status""",
@@ -1267,9 +1278,7 @@ def test_agent_mentions_a_colleague_picked_from_the_suggestions_as_they_type(
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     make_user(email="bob@example.com")
     make_user(email="bonnie@example.com")
-    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
-    _log_in(page, live_url, user)
-    page.goto(f"{live_url}/incidents/{ref}")
+    ref = _open_new_incident(page, live_url, user, integration, {"title": "Switch down in rack 4"})
 
     note = page.locator("#note-text")
     note.press_sequentially("Can you check the switch, @bo")
@@ -1291,13 +1300,9 @@ def test_agent_finds_a_colleague_by_display_name_the_note_gets_their_handle_and_
     live_url: str, page: Page, user: Login, make_user: Callable[..., Login], integration: IntegrationCredentials,
     db: Database,
 ) -> None:  # fmt: skip
-    make_user(email="bob@example.com")
+    _colleague(make_user, db, "bob@example.com", "Robert Stone")
     make_user(email="rob@example.com")
-    with db.transaction() as session:
-        accounts.set_display_name(session, "bob@example.com", "Robert Stone")
-    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
-    _log_in(page, live_url, user)
-    page.goto(f"{live_url}/incidents/{ref}")
+    ref = _open_new_incident(page, live_url, user, integration, {"title": "Switch down in rack 4"})
 
     note = page.locator("#note-text")
     note.press_sequentially("Over to @ro")  # rob by his address, Robert Stone by his first name
@@ -1320,12 +1325,8 @@ def test_the_note_box_finds_a_colleague_without_typing_the_accents_of_their_name
     db: Database,
 ) -> None:  # fmt: skip
     problems = console_errors(page)
-    make_user(email="zb@example.com")
-    with db.transaction() as session:
-        accounts.set_display_name(session, "zb@example.com", "Zoë Brandt")
-    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
-    _log_in(page, live_url, user)
-    page.goto(f"{live_url}/incidents/{ref}")
+    _colleague(make_user, db, "zb@example.com", "Zoë Brandt")
+    _open_new_incident(page, live_url, user, integration, {"title": "Switch down in rack 4"})
     note = page.locator("#note-text")
     assert note.get_attribute("data-mention-more") is None  # the page lists everyone: the server is not asked
     note.press_sequentially("@zoe")
@@ -1338,12 +1339,8 @@ def test_the_note_box_folds_a_typed_letter_nfkd_leaves_whole_with_the_servers_ta
     live_url: str, page: Page, user: Login, make_user: Callable[..., Login], integration: IntegrationCredentials,
     db: Database,
 ) -> None:  # fmt: skip
-    make_user(email="lk@example.com")
-    with db.transaction() as session:
-        accounts.set_display_name(session, "lk@example.com", "Lukas Ørsted")
-    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
-    _log_in(page, live_url, user)
-    page.goto(f"{live_url}/incidents/{ref}")
+    _colleague(make_user, db, "lk@example.com", "Lukas Ørsted")
+    _open_new_incident(page, live_url, user, integration, {"title": "Switch down in rack 4"})
     page.locator("#note-text").press_sequentially("@Ørs")  # ø is not o and an accent to NFKD
     suggestions = page.get_by_role("listbox", name="Colleagues to mention")
     assert suggestions.get_by_role("option").all_inner_texts() == ["Lukas Ørsted (lk@example.com)"]
@@ -1364,12 +1361,8 @@ def test_the_note_box_finds_and_orders_names_from_the_pages_own_list_as_the_serv
              "em@example.com": "Émile Lund", "emil@example.com": "Emil Lund", "lund@example.com": "",
              "olive@example.com": "Olive Brown"}  # fmt: skip
     for email, name in named.items():
-        make_user(email=email)
-        with db.transaction() as session:
-            accounts.set_display_name(session, email, name)
-    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
-    _log_in(page, live_url, user)
-    page.goto(f"{live_url}/incidents/{ref}")
+        _colleague(make_user, db, email, name)
+    _open_new_incident(page, live_url, user, integration, {"title": "Switch down in rack 4"})
     note = page.locator("#note-text")
     assert note.get_attribute("data-mention-more") is None  # the page lists everyone: the server is not asked
     suggestions = page.get_by_role("listbox", name="Colleagues to mention")
@@ -1391,9 +1384,7 @@ def test_agent_picks_one_of_two_colleagues_sharing_a_name_by_arrow_or_click(
 ) -> None:
     make_user(email="ann@a.example")
     make_user(email="ann@b.example")
-    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
-    _log_in(page, live_url, user)
-    page.goto(f"{live_url}/incidents/{ref}")
+    _open_new_incident(page, live_url, user, integration, {"title": "Switch down in rack 4"})
 
     note = page.locator("#note-text")
     note.press_sequentially("@an")
@@ -1417,9 +1408,7 @@ def test_agent_attaches_a_photo_to_a_note_and_finds_it_listed_under_the_note(
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     photo = tmp_path / "rack-4.png"
     photo.write_bytes(b"\x89PNG\r\n\x1a\n a photo of the switch")
-    ref = _post_event(live_url, integration, {"title": "Switch down in rack 4"})
-    _log_in(page, live_url, user)
-    page.goto(f"{live_url}/incidents/{ref}")
+    ref = _open_new_incident(page, live_url, user, integration, {"title": "Switch down in rack 4"})
 
     page.fill("#note-text", "The switch's lights are all off.")
     page.set_input_files("#note-files", str(photo))
@@ -1439,9 +1428,7 @@ def test_agent_sends_a_screenshot_as_a_note_without_writing_a_word(
 ) -> None:
     screenshot = tmp_path / "error-dialog.png"
     screenshot.write_bytes(b"\x89PNG\r\n\x1a\n the error dialog")
-    ref = _post_event(live_url, integration, {"title": "Payroll app shows an error"})
-    _log_in(page, live_url, user)
-    page.goto(f"{live_url}/incidents/{ref}")
+    ref = _open_new_incident(page, live_url, user, integration, {"title": "Payroll app shows an error"})
 
     page.set_input_files("#note-files", str(screenshot))  # the note box left empty: the browser sends it as it is
     page.get_by_role("button", name="Add note").click()
@@ -1456,9 +1443,7 @@ def test_the_ci_field_offers_a_ci_beyond_those_the_page_lists_as_one_types(
     with db.transaction() as session:
         for i in range(400):
             session.add(ConfigurationItem(name=f"srv{i:03d}", name_key=f"srv{i:03d}", kind="server", attributes={}))
-    ref = _post_event(live_url, integration, {"title": "Disk full"})
-    _log_in(page, live_url, user)
-    page.goto(f"{live_url}/incidents/{ref}")
+    _open_new_incident(page, live_url, user, integration, {"title": "Disk full"})
     assert page.locator("#ci-names option").count() == cis.SUGGESTED_NAMES  # srv000 to srv299
     page.locator("#ci").press_sequentially("SRV39")
     page.locator("#ci-names option[value=srv399]").wait_for(state="attached")
@@ -1478,9 +1463,7 @@ def test_an_agent_assigns_to_someone_beyond_those_the_page_lists_picked_as_they_
     with db.transaction() as session:
         session.add_all(User(email=f"user{i:03d}@example.com", password_hash="x", role="agent", active=True)
                         for i in range(assignees.SUGGESTED + 10))  # fmt: skip
-    ref = _post_event(live_url, integration, {"title": "Printer jammed"})
-    _log_in(page, live_url, user)
-    page.goto(f"{live_url}/incidents/{ref}")
+    _open_new_incident(page, live_url, user, integration, {"title": "Printer jammed"})
     assert page.locator("#people option").count() == assignees.SUGGESTED  # agent@ and user000 to user298
     page.locator("#assignee").fill("")  # the rules gave it to a group already
     page.locator("#assignee").press_sequentially("user30")
@@ -1500,9 +1483,7 @@ def test_the_note_box_offers_a_colleague_beyond_those_the_page_lists(
     with db.transaction() as session:
         session.add_all(User(email=f"user{i:03d}@example.com", password_hash="x", role="agent", active=True)
                         for i in range(mentions.SUGGESTED + 10))  # fmt: skip
-    ref = _post_event(live_url, integration, {"title": "Switch down"})
-    _log_in(page, live_url, user)
-    page.goto(f"{live_url}/incidents/{ref}")
+    _open_new_incident(page, live_url, user, integration, {"title": "Switch down"})
     page.locator("#note-text").press_sequentially("@user505")
     suggestions = page.get_by_role("listbox", name="Colleagues to mention")
     suggestions.get_by_role("option", name="@user505").wait_for()
@@ -1517,9 +1498,7 @@ def test_the_note_box_finds_a_colleague_past_those_the_page_lists_by_a_word_of_t
     add_people(db, 600)  # the page lists agent@ and user000 to user498
     with db.transaction() as session:
         accounts.set_display_name(session, "user550@example.com", "Robert Stone")
-    ref = _post_event(live_url, integration, {"title": "Switch down"})
-    _log_in(page, live_url, user)
-    page.goto(f"{live_url}/incidents/{ref}")
+    _open_new_incident(page, live_url, user, integration, {"title": "Switch down"})
     assert "Robert Stone" not in page.locator("#note-text").get_attribute("data-mention-people")
     page.locator("#note-text").press_sequentially("Over to @sto")
     suggestions = page.get_by_role("listbox", name="Colleagues to mention")

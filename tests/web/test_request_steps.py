@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hub import accounts, request_steps, request_types
+from hub import request_steps, request_types
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
@@ -24,7 +24,7 @@ from hub.request_steps import Planned
 from tests.docs import fenced, run_as_printed
 from tests.hub.commands import refused, run
 from tests.staff import agents
-from tests.web.helpers import Login, bearer, csrf_token, log_in, statements
+from tests.web.helpers import Login, csrf_token, log_in, statements, token_headers
 
 STEPS = ["Order it", "Image it", "Hand it over"]
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")
@@ -40,6 +40,12 @@ def opened(intake: Intake, title: str = "A laptop for Dana") -> int:
     outcome = intake.record(RAW, InboundEvent(source="generic", title=title, request_type="New laptop"))
     assert outcome.incident_id is not None
     return outcome.incident_id
+
+
+def laptop_request(db: Database, intake: Intake) -> int:
+    """The laptop type with its steps, and one request of it: where most of these tests start."""
+    laptop(db)
+    return opened(intake)
 
 
 def steps_of(db: Database, incident_id: int) -> list[tuple[str, str | None]]:
@@ -99,8 +105,7 @@ def page_tick(client: FlaskClient, incident_id: int, step: int, done: str) -> st
 def test_an_agent_ticks_a_step_off_on_the_page_and_undoes_it_each_on_the_timeline(
     client: FlaskClient, make_user: Callable[..., Login], db: Database, intake: Intake
 ) -> None:
-    laptop(db)
-    incident_id = opened(intake)
+    incident_id = laptop_request(db, intake)
     log_in(client, make_user(email="ann@example.com", role="agent"))
     page = client.get(f"/incidents/INC-{incident_id}").get_data(as_text=True)
     assert '<section class="card" id="steps">' in page and 'aria-pressed="false"' in page
@@ -114,8 +119,7 @@ def test_an_agent_ticks_a_step_off_on_the_page_and_undoes_it_each_on_the_timelin
 def test_a_viewer_sees_the_steps_but_cannot_tick_them(
     client: FlaskClient, make_user: Callable[..., Login], db: Database, intake: Intake
 ) -> None:
-    laptop(db)
-    incident_id = opened(intake)
+    incident_id = laptop_request(db, intake)
     log_in(client, make_user(email="vic@example.com", role="viewer"))
     page = client.get(f"/incidents/INC-{incident_id}").get_data(as_text=True)
     assert "Hand it over" in page and "aria-pressed" not in page
@@ -127,8 +131,7 @@ def test_a_viewer_sees_the_steps_but_cannot_tick_them(
 def test_resolving_with_steps_not_done_says_how_many(
     client: FlaskClient, make_user: Callable[..., Login], db: Database, intake: Intake
 ) -> None:
-    laptop(db)
-    incident_id = opened(intake)
+    incident_id = laptop_request(db, intake)
     log_in(client, make_user(email="ann@example.com", role="agent"))
     page_tick(client, incident_id, 1, "yes")
     page = client.get(f"/incidents/INC-{incident_id}").get_data(as_text=True)
@@ -140,10 +143,8 @@ def test_resolving_with_steps_not_done_says_how_many(
 def test_the_api_ticks_a_step_off_and_undoes_it_and_refuses_a_step_there_is_not(
     client: FlaskClient, db: Database, intake: Intake
 ) -> None:
-    laptop(db)
-    incident_id = opened(intake)
-    with db.transaction() as session:
-        headers = bearer(accounts.create_token(session, name="bot", role="agent"))
+    incident_id = laptop_request(db, intake)
+    headers = token_headers(db, name="bot", role="agent")
     path = f"/api/v1/incidents/INC-{incident_id}/steps"
     done = client.post(f"{path}/2", json={"done": True}, headers=headers)
     assert done.status_code == 200 and done.json is not None
@@ -160,10 +161,8 @@ def test_the_api_ticks_a_step_off_and_undoes_it_and_refuses_a_step_there_is_not(
 def test_the_incident_read_through_the_api_lists_its_steps_as_they_stand(
     client: FlaskClient, db: Database, intake: Intake
 ) -> None:
-    laptop(db)
-    incident_id = opened(intake)
-    with db.transaction() as session:
-        headers = bearer(accounts.create_token(session, name="bot", role="agent"))
+    incident_id = laptop_request(db, intake)
+    headers = token_headers(db, name="bot", role="agent")
     client.post(f"/api/v1/incidents/INC-{incident_id}/steps/1", json={"done": True}, headers=headers)
     read = client.get(f"/api/v1/incidents/INC-{incident_id}", headers=headers).json
     assert read is not None
@@ -175,10 +174,8 @@ def test_the_incident_read_through_the_api_lists_its_steps_as_they_stand(
 
 
 def test_a_viewer_token_cannot_tick_a_step(client: FlaskClient, db: Database, intake: Intake) -> None:
-    laptop(db)
-    incident_id = opened(intake)
-    with db.transaction() as session:
-        headers = bearer(accounts.create_token(session, name="look", role="viewer"))
+    incident_id = laptop_request(db, intake)
+    headers = token_headers(db, name="look", role="viewer")
     answer = client.post(f"/api/v1/incidents/INC-{incident_id}/steps/1", json={"done": True}, headers=headers)
     assert answer.status_code == 403
     assert timeline(db, incident_id) == []
@@ -224,8 +221,7 @@ def now_status(db: Database, incident_id: int, status: str) -> None:
 def test_a_closed_requests_page_offers_no_tick_and_refuses_one_saying_to_reopen_it(
     client: FlaskClient, make_user: Callable[..., Login], db: Database, intake: Intake
 ) -> None:
-    laptop(db)
-    incident_id = opened(intake)
+    incident_id = laptop_request(db, intake)
     log_in(client, make_user(email="ann@example.com", role="agent"))
     token = csrf_token(client.get(f"/incidents/INC-{incident_id}").get_data(as_text=True))
     now_status(db, incident_id, "closed")
@@ -240,11 +236,9 @@ def test_a_closed_requests_page_offers_no_tick_and_refuses_one_saying_to_reopen_
 def test_the_api_refuses_a_step_of_a_closed_request_with_409_as_other_refused_actions(
     client: FlaskClient, db: Database, intake: Intake
 ) -> None:
-    laptop(db)
-    incident_id = opened(intake)
+    incident_id = laptop_request(db, intake)
     now_status(db, incident_id, "closed")
-    with db.transaction() as session:
-        headers = bearer(accounts.create_token(session, name="bot", role="agent"))
+    headers = token_headers(db, name="bot", role="agent")
     answer = client.post(f"/api/v1/incidents/INC-{incident_id}/steps/1", json={"done": True}, headers=headers)
     assert answer.status_code == 409 and answer.json == {
         "error": f"INC-{incident_id} is closed; reopen it first to tick its steps"
@@ -252,11 +246,9 @@ def test_the_api_refuses_a_step_of_a_closed_request_with_409_as_other_refused_ac
 
 
 def test_a_resolved_requests_steps_are_still_ticked_off(client: FlaskClient, db: Database, intake: Intake) -> None:
-    laptop(db)
-    incident_id = opened(intake)
+    incident_id = laptop_request(db, intake)
     now_status(db, incident_id, "resolved")
-    with db.transaction() as session:
-        headers = bearer(accounts.create_token(session, name="bot", role="agent"))
+    headers = token_headers(db, name="bot", role="agent")
     answer = client.post(f"/api/v1/incidents/INC-{incident_id}/steps/1", json={"done": True}, headers=headers)
     assert answer.status_code == 200 and timeline(db, incident_id) == ["Step done: Order it"]
 
@@ -292,8 +284,7 @@ def test_the_form_saves_the_steps_one_a_line(
 
 
 def test_the_api_sets_the_steps_and_refuses_a_string_naming_the_field(client: FlaskClient, db: Database) -> None:
-    with db.transaction() as session:
-        headers = bearer(accounts.create_token(session, name="admin", role="admin"))
+    headers = token_headers(db, name="admin", role="admin")
     made = client.post("/api/v1/request-types", json={"name": "VPN", "summary": "Remote access",
                                                       "steps": ["Grant it"]}, headers=headers)  # fmt: skip
     assert made.status_code == 201 and made.json is not None and made.json["steps"] == ["Grant it"]

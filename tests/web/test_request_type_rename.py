@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hub import accounts, condition_values, request_types, rulebook
+from hub import condition_values, request_types, rulebook
 from hub.cli import main
 from hub.config import Settings
 from hub.db import Database
@@ -20,7 +20,7 @@ from hub.errors import BadField
 from hub.models import AuditEntry, Incident, Rule
 from tests.docs import fenced, run_as_printed
 from tests.rules.test_intake_routing import use_rules
-from tests.web.helpers import Login, bearer, csrf_token, log_in
+from tests.web.helpers import Login, csrf_token, log_in, token_headers
 from tests.web.test_ask_desk import confirmation_link, press_send
 from tests.web.test_request_catalogue_help import ANSWERS, ask_for, laptop
 
@@ -150,8 +150,7 @@ def test_the_page_says_what_it_rewrote(client: FlaskClient, make_user: Callable[
 def test_the_api_returns_what_it_rewrote(client: FlaskClient, db: Database) -> None:
     shown = laptop(db)
     use_rules(db, RULES, **MEMBERS)
-    with db.transaction() as session:
-        headers = bearer(accounts.create_token(session, name="sync", role="admin"))
+    headers = token_headers(db, name="sync", role="admin")
     answer = client.patch(f"/api/v1/request-types/{shown.id}", headers=headers, json={"name": "Developer laptop"})
     assert answer.status_code == 200, answer.json
     assert answer.json["renamed"] == {"from": "New laptop", "rules_rewritten": ["Laptops to the hardware desk", "Kit"],

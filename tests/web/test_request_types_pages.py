@@ -14,7 +14,7 @@ from hub.db import Database
 from hub.models import AuditEntry
 from hub.request_questions import Question
 from tests.docs import fenced
-from tests.web.helpers import Login, bearer, csrf_token, log_in
+from tests.web.helpers import Login, bearer, csrf_token, log_in, token_headers
 
 
 def as_admin(client: FlaskClient, make_user: Callable[..., Login]) -> str:
@@ -103,8 +103,7 @@ def test_the_api_retiring_a_retired_type_answers_it_unchanged_and_audits_nothing
 
 
 def test_the_api_adds_lists_and_retires_a_request_type(client: FlaskClient, db: Database) -> None:
-    with db.transaction() as session:
-        headers = bearer(accounts.create_token(session, name="sync", role="admin"))
+    headers = token_headers(db, name="sync", role="admin")
     added = client.post("/api/v1/request-types", headers=headers,
                         json={"name": "VPN access", "summary": "Remote access", "category": "network",
                               "questions": [{"label": "Why?", "required": True, "kind": "text"}]})  # fmt: skip
@@ -116,23 +115,20 @@ def test_the_api_adds_lists_and_retires_a_request_type(client: FlaskClient, db: 
 
 
 def test_the_api_names_the_field_it_refuses(client: FlaskClient, db: Database) -> None:
-    with db.transaction() as session:
-        headers = bearer(accounts.create_token(session, name="sync", role="admin"))
+    headers = token_headers(db, name="sync", role="admin")
     refused = client.post("/api/v1/request-types", headers=headers,
                           json={"name": "VPN", "summary": "Remote", "group": "nobody"})  # fmt: skip
     assert refused.status_code == 400 and refused.json["field"] == "group"
 
 
 def test_a_viewer_token_reads_but_cannot_add(client: FlaskClient, db: Database) -> None:
-    with db.transaction() as session:
-        headers = bearer(accounts.create_token(session, name="reader", role="viewer"))
+    headers = token_headers(db, name="reader", role="viewer")
     assert client.get("/api/v1/request-types", headers=headers).status_code == 200
     assert client.post("/api/v1/request-types", headers=headers, json={"name": "x", "summary": "y"}).status_code == 403
 
 
 def test_the_documented_api_calls_do_what_the_docs_say(client: FlaskClient, db: Database) -> None:
-    with db.transaction() as session:
-        headers = bearer(accounts.create_token(session, name="sync", role="admin"))
+    headers = token_headers(db, name="sync", role="admin")
     [block] = fenced("docs/requests.md", "Through the API", "sh")
     added_body, retired_body = (json.loads(body) for body in re.findall(r"-d '([^']+)'", block))
     added = client.post("/api/v1/request-types", headers=headers, json=added_body)

@@ -24,6 +24,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.models import SecurityKey, User, WebAuthnChallenge
 from tests.soft_authenticator import SoftKey
+from tests.web.conftest import app_on
 from tests.web.helpers import Login, csrf_token, log_in
 from web import create_app
 from web.services import services
@@ -268,11 +269,8 @@ def test_removing_the_last_key_turns_two_factor_off_and_is_audited(
 
 @pytest.fixture
 def required_for_agents(settings: Settings, db: Database) -> Iterator[Flask]:
-    app = create_app(dataclasses.replace(settings, two_factor_roles=frozenset({"agent"})), db=db)
-    app.config["TESTING"] = True
-    yield app
-    with app.app_context():
-        services().close()
+    with app_on(dataclasses.replace(settings, two_factor_roles=frozenset({"agent"})), db) as app:
+        yield app
 
 
 def test_a_key_counts_as_two_factor_where_a_role_requires_it(required_for_agents: Flask, user: Login) -> None:

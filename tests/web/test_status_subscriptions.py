@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import pytest
 from flask.testing import FlaskClient
@@ -15,7 +14,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.models import OutboxMessage, StatusSubscriber, utcnow
 from tests.conftest import make_settings
-from tests.web.helpers import csrf_token
+from tests.web.helpers import confirm_path, csrf_token
 from web import create_app
 
 HOSTILE = '"><script>alert("sub")</script>@example.org'
@@ -35,13 +34,7 @@ def ask(client: FlaskClient, address: str) -> tuple[int, str]:
 
 def confirmation_link(db: Database, address: str) -> str:
     """The path of the link in the newest confirmation mail owed to `address`."""
-    with db.read() as session:
-        row = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind == "status_confirmation", OutboxMessage.recipient == address)
-            .order_by(OutboxMessage.id.desc())
-        ).first()  # fmt: skip
-    assert row is not None and row.facts is not None
-    return urlsplit(str(row.facts["confirm_url"])).path
+    return confirm_path(db, "status_confirmation", address)
 
 
 def subscriber(db: Database, address: str) -> StatusSubscriber | None:

@@ -28,7 +28,7 @@ from hub.request_steps import Planned
 from tests.docs import fenced, run_as_printed
 from tests.hub.commands import refused, run
 from tests.staff import agents
-from tests.web.helpers import Login, bearer, log_in
+from tests.web.helpers import Login, bearer, log_in, token_headers
 
 RAW = Raw(source="generic", content_type="application/json", body=b"{}")
 PAT, DEE, DAN = "pat@example.com", "dee@example.com", "dan@example.com"
@@ -102,8 +102,7 @@ def test_the_command_line_refuses_a_space_between_the_at_and_the_group(runner: C
 
 
 def test_the_api_refuses_a_step_whose_group_is_spaced_from_its_at(client: FlaskClient, db: Database) -> None:
-    with db.transaction() as session:
-        headers = bearer(accounts.create_token(session, name="admin", role="admin"))
+    headers = token_headers(db, name="admin", role="admin")
     made = client.post("/api/v1/request-types", json={"name": "Laptop", "summary": "A laptop",
                                                       "steps": ["Order @ hardware"]}, headers=headers)  # fmt: skip
     assert made.status_code == 400 and made.json is not None and made.json["field"] == "steps"
@@ -113,8 +112,7 @@ def test_the_api_takes_steps_as_strings_or_objects_and_answers_an_object_only_fo
     client: FlaskClient, db: Database
 ) -> None:
     starter(db)
-    with db.transaction() as session:
-        headers = bearer(accounts.create_token(session, name="admin", role="admin"))
+    headers = token_headers(db, name="admin", role="admin")
     steps = ["Order it", {"text": "Image it", "group": "desktop"}, {"text": "Hand it over", "group": None}]
     made = client.post("/api/v1/request-types", json={"name": "Laptop", "summary": "A laptop", "steps": steps},
                        headers=headers)  # fmt: skip

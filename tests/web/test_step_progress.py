@@ -10,13 +10,13 @@ from collections.abc import Callable
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 
-from hub import accounts, request_steps
+from hub import request_steps
 from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake
 from tests.hub.commands import run
-from tests.web.helpers import Login, bearer, log_in, statements
+from tests.web.helpers import Login, log_in, statements, token_headers
 from tests.web.test_request_steps import RAW, laptop, opened
 
 
@@ -67,8 +67,7 @@ def test_the_api_list_carries_steps_done_and_total_and_null_for_an_incident_with
     request = opened(intake)
     tick_first(db, request)
     incident = plain_incident(intake)
-    with db.transaction() as session:
-        headers = bearer(accounts.create_token(session, name="look", role="viewer"))
+    headers = token_headers(db, name="look", role="viewer")
     listed = client.get("/api/v1/incidents", headers=headers).json
     assert listed is not None
     assert {row["ref"]: (row["steps_done"], row["steps_total"]) for row in listed} == {

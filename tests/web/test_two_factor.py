@@ -22,6 +22,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.models import User
 from tests.conftest import KEYS
+from tests.web.conftest import app_on
 from tests.web.helpers import Login, csrf_token, log_in, on_disk
 from web import create_app
 from web.services import services
@@ -43,11 +44,8 @@ def steady_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def required_for_admins(settings: Settings, db: Database) -> Iterator[Flask]:
-    app = create_app(dataclasses.replace(settings, two_factor_roles=frozenset({"admin"})), db=db)
-    app.config["TESTING"] = True
-    yield app
-    with app.app_context():
-        services().close()
+    with app_on(dataclasses.replace(settings, two_factor_roles=frozenset({"admin"})), db) as app:
+        yield app
 
 
 def code(secret: str, offset: int = 0) -> str:

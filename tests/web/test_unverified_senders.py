@@ -111,11 +111,15 @@ def timeline_entry(db: Database, kind: str) -> TimelineEntry:
         return session.scalars(select(TimelineEntry).where(TimelineEntry.kind == kind)).one()
 
 
-def verified_request(desk: Callable[..., int], db: Database, status: str | None = None) -> int:
-    """INC-1 opened by a verified mail from the CEO, then given `status` (`resolve`) if one is named; the desk's
-    port, for the replies."""
+def verified_request(
+    desk: Callable[..., int], db: Database, status: str | None = None, *, assignee: str | None = None
+) -> int:
+    """INC-1 opened by a verified mail from the CEO, assigned to `assignee` and then given `status` (`resolve`,
+    `wait`) where they are named; the desk's port, for the replies."""
     port = desk()
     send(port, "Password reset", "I cannot log in.", dmarc="pass")
+    if assignee is not None:
+        triage.assign(db, 1, assignee, AGENT, MAIL)
     if status is not None:
         triage.change_status(db, 1, status, AGENT, MAIL)
     return port
@@ -143,9 +147,7 @@ def test_a_reply_failing_dmarc_does_not_reopen_a_resolved_incident(desk: Callabl
 def test_a_reply_failing_dmarc_neither_tells_the_assignee_nor_ends_the_wait_for_the_requester(
     desk: Callable[..., int], db: Database, user: Login
 ) -> None:
-    port = verified_request(desk, db)
-    triage.assign(db, 1, user.email, AGENT, MAIL)
-    triage.change_status(db, 1, "wait", AGENT, MAIL)
+    port = verified_request(desk, db, "wait", assignee=user.email)
     send(port, "Re: [INC-1] Password reset", "Here is what you asked for.", dmarc="fail")
     assert (incident(db).status, replies_told(db)) == ("waiting", 0)
     send(port, "Re: [INC-1] Password reset", "Here it is, really from me.", dmarc="pass")
@@ -225,9 +227,7 @@ def test_a_new_mail_whose_spf_softfailed_opens_an_incident_marked_unverified_wit
 def test_a_reply_whose_spf_softfailed_ends_the_wait_and_tells_the_assignee_as_the_requesters_own(
     desk: Callable[..., int], db: Database, user: Login
 ) -> None:
-    port = verified_request(desk, db)
-    triage.assign(db, 1, user.email, AGENT, MAIL)
-    triage.change_status(db, 1, "wait", AGENT, MAIL)
+    port = verified_request(desk, db, "wait", assignee=user.email)
     send(port, "Re: [INC-1] Password reset", "Here is what you asked for.", spf="softfail")
     assert (incident(db).status, replies_told(db)) == ("open", 1)
     entry = timeline_entry(db, "email")
@@ -237,8 +237,7 @@ def test_a_reply_whose_spf_softfailed_ends_the_wait_and_tells_the_assignee_as_th
 def test_the_assignee_told_of_a_softfailed_reply_reads_that_the_sender_was_not_verified(
     desk: Callable[..., int], db: Database, user: Login
 ) -> None:
-    port = verified_request(desk, db)
-    triage.assign(db, 1, user.email, AGENT, MAIL)
+    port = verified_request(desk, db, assignee=user.email)
     send(port, "Re: [INC-1] Password reset", "Send the new password to my private address.", spf="softfail")
     text, html = mailed_text(reply_notices(db))
     warning = "The sender was not verified: the receiving server could not confirm this mail came from"
@@ -248,8 +247,7 @@ def test_the_assignee_told_of_a_softfailed_reply_reads_that_the_sender_was_not_v
 def test_the_assignee_told_of_a_verified_reply_reads_no_warning(
     desk: Callable[..., int], db: Database, user: Login
 ) -> None:
-    port = verified_request(desk, db)
-    triage.assign(db, 1, user.email, AGENT, MAIL)
+    port = verified_request(desk, db, assignee=user.email)
     send(port, "Re: [INC-1] Password reset", "Thanks, it works.", dmarc="pass")
     text, html = mailed_text(reply_notices(db))
     assert "Thanks, it works." in text and "not verified" not in text and "not verified" not in (html or "")
