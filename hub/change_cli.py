@@ -106,6 +106,11 @@ def change_show(ref: str) -> None:
         if row is None:
             raise BadInput(f"there is no change {ref!r}; `switchboard change list` shows them")
         lines = [_line(row), f"risk {row.risk}; requested by {row.requested_by}; source {row.source}"]
+        if row.planned_start is not None:  # the list's time is when it was carried out, once it was
+            end = f" .. {printed_time(row.planned_end)}" if row.planned_end is not None else ""
+            lines.append(f"planned: {printed_time(row.planned_start)}{end}")
+        if row.implemented_at is not None:
+            lines.append(f"carried out: {printed_time(row.implemented_at)}")
         if row.problem is not None:
             lines.append(f"fixes {row.problem.ref} ({row.problem.state}): {row.problem.title}")
         if row.approvers:
