@@ -235,7 +235,8 @@ def test_problem_takes_an_open_problems_whole_title(runner: CliRunner, intake: I
 def test_problem_there_is_not_says_so(runner: CliRunner, intake: Intake, db: Database) -> None:
     number = opened(intake)
     said = refused(runner, "incident", "problem", f"INC-{number}", "PRB-9", *ANN)
-    assert "there is no problem PRB-9" in said and incident(db, number).problem_id is None
+    assert "there is no problem PRB-9; the Problems page or `switchboard problem list` shows them" in said
+    assert incident(db, number).problem_id is None
 
 
 def test_problem_unlink_takes_it_out(runner: CliRunner, intake: Intake, db: Database) -> None:
