@@ -33,12 +33,16 @@ def ci_import(file: TextIO) -> None:
     Example: switchboard ci import assets.csv
     """
     from hub import ci_import as importer
+    from hub.errors import BadInput
 
     def progress(summary: Summary) -> None:
         if summary.rows >= importer.BATCH:
             click.echo(f"... {summary.rows} rows", err=True)
 
-    summary = importer.run(file, in_transaction, progress)
+    try:  # the header is read as the rows are, outside any one transaction's own handling of bad input
+        summary = importer.run(file, in_transaction, progress)
+    except BadInput as exc:
+        raise click.ClickException(str(exc)) from None
     for refused in summary.refused:
         click.echo(f"line {refused.line}: refused: {refused.why}")
     click.echo(summary.text())
