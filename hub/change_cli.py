@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hub.change_states import ACTIONS, OUTCOMES, RISKS, TYPES
+from hub.change_states import ACTIONS, OUTCOMES, RISKS, STATES, TYPES
 from hub.cli import in_transaction, printed_time
 from hub.domain import CLI
 from hub.durations import parse_duration
@@ -84,15 +84,18 @@ def change_create(
 
 
 @change.command("list")
-@click.option("--state", help="Only changes in this state, e.g. assessed.")
+@click.option("--state", type=click.Choice(STATES), help="Only changes in this state, e.g. assessed.")
 @click.option("--service", help="Only changes on this service.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 def change_list(state: str | None, service: str | None, limit: int) -> None:
     """Print changes, newest first: reference, state, type, service, when, title."""
     from hub import changes
 
-    for row in in_transaction(lambda s: changes.listing(s, state=state, service=service, limit=limit)):
+    rows = in_transaction(lambda s: changes.listing(s, state=state, service=service, limit=limit))
+    for row in rows:
         click.echo(_line(row))
+    if not rows:
+        click.echo("No changes match")
 
 
 @change.command("show")
