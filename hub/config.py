@@ -429,7 +429,9 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     try:
         value = float(raw[:-1] if unit else raw) * (unit or 1.0)
     except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds or a span like 90s, 15m, 24h or 7d; not {raw!r}") from None
+        raise ConfigError(
+            f"{name} must be a number of seconds or a span like 90s, 15m, 24h or 7d; not {raw!r}"
+        ) from None
     if value < 0:
         raise ConfigError(f"{name} must not be negative, not {raw!r}")
     return value

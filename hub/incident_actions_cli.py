@@ -215,7 +215,7 @@ def incident_public_note(ref: str, text: str, clear: bool, actor: str) -> None:
                    else f"INC-{number} had no public status note")  # fmt: skip
     else:
         click.echo(f"INC-{number} has no public status note now" if clear else f"INC-{number} has a public status note")
-    if changed and not clear:  # as the incident page says under its note box: a note on no public service is shown nowhere
+    if changed and not clear:  # as the incident page says under its note box: on no public service it shows nowhere
         service, public = in_transaction(
             lambda session: (session.get(Incident, number).service, status_page.public_services(session))
         )
