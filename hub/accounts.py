@@ -149,6 +149,14 @@ def authenticate_user(session: Session, email: str, password: str) -> User | Non
     return user if credentials.verify_password(user.password_hash, password) else None
 
 
+def missing_integration(name: str) -> str:
+    """What to say of an integration name that names none: where the real names are, and how to make one."""
+    return (
+        f"there is no integration {name!r}; the Integrations page (/integrations) lists them, and "
+        "`switchboard integration create --kind KIND --name NAME` makes one"
+    )
+
+
 def create_integration(
     session: Session, *, name: str, kind: str = "generic", rate_limit: int | None = None
 ) -> tuple[Integration, str]:
@@ -158,7 +166,10 @@ def create_integration(
         raise BadInput(f"unknown integration kind {kind!r}; use one of: {', '.join(INTEGRATION_KINDS)}")
     _check_positive(rate_limit, "the rate limit (requests per minute)")
     if session.scalar(select(Integration.id).where(Integration.name == name)) is not None:
-        raise BadInput(f"an integration named {name!r} already exists")
+        raise BadInput(
+            f"an integration named {name!r} already exists; choose another name (a lost secret is replaced by "
+            f"rotating it: `switchboard integration rotate {name}`, or 'Make a new secret' on its page)"
+        )
     secret = credentials.new_token("sbi")
     row = Integration(name=name, kind=kind, secret_hash=credentials.digest(secret), rate_limit=rate_limit)
     session.add(row)
@@ -170,7 +181,7 @@ def rotate_integration_secret(session: Session, name: str) -> str:
     """Give an integration a new secret and return it (shown once); the old one stops working within a second."""
     row = session.scalar(select(Integration).where(Integration.name == name))
     if row is None:
-        raise BadInput(f"there is no integration {name!r}")
+        raise BadInput(missing_integration(name))
     secret = credentials.new_token("sbi")
     row.secret_hash = credentials.digest(secret)
     return secret
@@ -194,7 +205,7 @@ def configure_integration(
     """Change an integration's settings; only the ones given change (None clears a limit or window)."""
     row = session.scalar(select(Integration).where(Integration.name == name))
     if row is None:
-        raise BadInput(f"there is no integration {name!r}")
+        raise BadInput(missing_integration(name))
     if rate_limit is not _UNSET:
         _check_positive(rate_limit, "the rate limit (requests per minute)")
         row.rate_limit = rate_limit

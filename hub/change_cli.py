@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hub.change_states import ACTIONS, OUTCOMES, RISKS, TYPES
+from hub.change_states import ACTIONS, OUTCOMES, RISKS, STATES, TYPES
 from hub.cli import in_transaction, printed_time
 from hub.domain import CLI
 from hub.durations import parse_duration
@@ -84,15 +84,18 @@ def change_create(
 
 
 @change.command("list")
-@click.option("--state", help="Only changes in this state, e.g. assessed.")
+@click.option("--state", type=click.Choice(STATES), help="Only changes in this state, e.g. assessed.")
 @click.option("--service", help="Only changes on this service.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 def change_list(state: str | None, service: str | None, limit: int) -> None:
     """Print changes, newest first: reference, state, type, service, when, title."""
     from hub import changes
 
-    for row in in_transaction(lambda s: changes.listing(s, state=state, service=service, limit=limit)):
+    rows = in_transaction(lambda s: changes.listing(s, state=state, service=service, limit=limit))
+    for row in rows:
         click.echo(_line(row))
+    if not rows:
+        click.echo("No changes match")
 
 
 @change.command("show")
@@ -106,6 +109,11 @@ def change_show(ref: str) -> None:
         if row is None:
             raise BadInput(f"there is no change {ref!r}; `switchboard change list` shows them")
         lines = [_line(row), f"risk {row.risk}; requested by {row.requested_by}; source {row.source}"]
+        if row.planned_start is not None:  # the list's time is when it was carried out, once it was
+            end = f" .. {printed_time(row.planned_end)}" if row.planned_end is not None else ""
+            lines.append(f"planned: {printed_time(row.planned_start)}{end}")
+        if row.implemented_at is not None:
+            lines.append(f"carried out: {printed_time(row.implemented_at)}")
         if row.problem is not None:
             lines.append(f"fixes {row.problem.ref} ({row.problem.state}): {row.problem.title}")
         if row.approvers:

@@ -186,8 +186,11 @@ def vote(facts: ChangeFacts, approver: str, decision: str, frozen: Sequence[Free
         raise ChangeRefused(f"the decision is approve or reject, not {decision!r}")
     if facts.type == "standard":
         raise ChangeRefused(f"{facts.ref} is a standard change: it is pre-approved and takes no approvals")
+    if facts.state in ("approved", "rejected"):
+        raise ChangeRefused(f"{facts.ref} is {facts.state} already: its approvers have decided, nothing more is asked")
     if facts.state != "assessed":
-        raise ChangeRefused(f"{facts.ref} is {facts.state}; approvals are given to assessed changes (assess it first)")
+        first = " (assess it first)" if facts.state == "new" else ""
+        raise ChangeRefused(f"{facts.ref} is {facts.state}; approvals are given to assessed changes{first}")
     who = approver.strip().lower()
     named = {a.lower() for a in facts.approvers}
     if who not in named:

@@ -82,7 +82,10 @@ def create(session: Session, new: NewChange, actor: str) -> Change:
     if new.type == "standard":
         required = 0
     elif required > len(approvers):
-        raise BadInput(f"{required} approvals are required but only {len(approvers)} approver(s) are named")
+        named = f"{len(approvers)} approver is" if len(approvers) == 1 else f"{len(approvers)} approvers are"
+        raise BadInput(
+            f"{required} approvals are required but only {named} named; name more approvers or ask for fewer approvals"
+        )
     row = Change(
         title=title, type=new.type, state="new", service=service, risk=new.risk, impact=_text(new.impact),
         planned_start=new.planned_start, planned_end=new.planned_end,

@@ -33,12 +33,16 @@ def ci_import(file: TextIO) -> None:
     Example: switchboard ci import assets.csv
     """
     from hub import ci_import as importer
+    from hub.errors import BadInput
 
     def progress(summary: Summary) -> None:
         if summary.rows >= importer.BATCH:
             click.echo(f"... {summary.rows} rows", err=True)
 
-    summary = importer.run(file, in_transaction, progress)
+    try:  # the header is read as the rows are, outside any one transaction's own handling of bad input
+        summary = importer.run(file, in_transaction, progress)
+    except BadInput as exc:
+        raise click.ClickException(str(exc)) from None
     for refused in summary.refused:
         click.echo(f"line {refused.line}: refused: {refused.why}")
     click.echo(summary.text())
@@ -56,14 +60,19 @@ def ci_list(query: str, kind: str, service: str, everything: bool) -> None:
     """
     from hub import cis
 
+    if kind and kind not in cis.KINDS:
+        raise click.BadParameter(f"{kind!r} is no kind of CI; use one of {', '.join(cis.KINDS)}", param_hint="--kind")
     wanted = cis.CiFilter(query=query, kind=kind, service=service, status="" if everything else "active", limit=100_000)
 
     def rows(session: Session) -> list[str]:
         return [f"{row.name:<30} {row.kind:<12} {row.status:<8} {row.service or '-':<16} {row.owner or '-'}"
                 for row in cis.listing(session, wanted)]  # fmt: skip
 
-    for line in in_transaction(rows):
+    lines = in_transaction(rows)
+    for line in lines:
         click.echo(line.rstrip())
+    if not lines:
+        click.echo("No CIs match")
 
 
 @ci.command("show")

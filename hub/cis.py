@@ -71,7 +71,9 @@ def check_ci_name(name: str) -> str:
     URL, so no `/`, and not `new` (the page that adds one)."""
     name = name.strip()
     if not 0 < len(name) <= MAX_NAME or not is_one_line(name) or "/" in name:
-        raise BadInput(f"a CI needs a name of 1 to {MAX_NAME} characters on one line, without '/': db1.example.com")
+        raise BadInput(
+            f"a CI needs a name of 1 to {MAX_NAME} characters on one line, without '/', such as db1.example.com"
+        )
     if name.casefold() in RESERVED:
         raise BadInput(f"{name!r} cannot name a CI (it is the address of a page); call it something else")
     return name

@@ -177,7 +177,7 @@ class Settings:
             web_workers=_int(env, "SWITCHBOARD_WEB_WORKERS", 2),
             smtp_processes=_int(env, "SWITCHBOARD_SMTP_PROCESSES", 1),
             secure_cookies=env.get("SWITCHBOARD_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
-            public_url=env.get("SWITCHBOARD_PUBLIC_URL") or None,
+            public_url=_public_url(env),
             trusted_proxies=_int(env, "SWITCHBOARD_TRUSTED_PROXIES", 0),
             metrics_token=env.get("SWITCHBOARD_METRICS_TOKEN") or None,
             smtp_tls_cert=tls["smtp_tls_cert"],
@@ -250,6 +250,20 @@ def _webhook_targets(env: Mapping[str, str]) -> Reach:
         f"SWITCHBOARD_WEBHOOK_TARGETS must be one of {', '.join(REACHES)} (network: the hub's own network and the"
         f" internet; public: the internet only), not {value!r}"
     )
+
+
+def _public_url(env: Mapping[str, str]) -> str | None:
+    """The address people reach the UI at, which every link in mail starts with: without its scheme and host
+    (`desk.example.com`) each link would be broken in every mail sent, found out only by the people mailed."""
+    value = env.get("SWITCHBOARD_PUBLIC_URL") or None
+    if value is not None:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(
+                f"SWITCHBOARD_PUBLIC_URL must be the address people open, with its scheme, such as "
+                f"https://desk.example.com, not {without_password(value)!r}"
+            )
+    return value
 
 
 def _group_name(env: Mapping[str, str], name: str) -> str | None:
@@ -415,7 +429,9 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     try:
         value = float(raw[:-1] if unit else raw) * (unit or 1.0)
     except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds or a span like 90s, 15m, 24h; not {raw!r}") from None
+        raise ConfigError(
+            f"{name} must be a number of seconds or a span like 90s, 15m, 24h or 7d; not {raw!r}"
+        ) from None
     if value < 0:
         raise ConfigError(f"{name} must not be negative, not {raw!r}")
     return value

@@ -35,6 +35,8 @@ def heartbeat_add(integration: str, name: str, every: str) -> None:
     Then ping POST /api/v1/heartbeats/prometheus/watchdog with the integration's secret; the command prints
     the curl line to do it.
     """
+    from urllib.parse import quote
+
     from hub import audit, heartbeats
 
     def work(session: Session) -> heartbeats.Beat:
@@ -43,7 +45,8 @@ def heartbeat_add(integration: str, name: str, every: str) -> None:
         return made
 
     made = in_transaction(work)
-    url = f"{load_settings().base_url}/api/v1/heartbeats/{made.integration}/{made.name}"
+    # Quoted as a URL must be: curl refuses a name's space, and a shell would split the line at it.
+    url = f"{load_settings().base_url}/api/v1/heartbeats/{made.integration}/{quote(made.name, safe='/')}"
     click.echo(f"{made.integration}/{made.name}: a ping every {describe_duration(made.interval)}, first due "
                f"{printed_time(made.due_at)}")  # fmt: skip
     click.echo(f"ping it: curl -fsS -X POST -H 'Authorization: Bearer <secret>' {url}")

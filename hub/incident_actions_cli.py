@@ -201,7 +201,9 @@ def incident_public_note(ref: str, text: str, clear: bool, actor: str) -> None:
 
     Example: switchboard incident public-note INC-7 "Printing is slow; a fix is on its way" --as ann@example.com
     """
-    from hub import triage
+    from hub import status_page, triage
+    from hub.cli import in_transaction
+    from hub.models import Incident
 
     if clear == bool(text.strip()):
         raise click.UsageError("give the note's TEXT, or --clear to take it down" if not clear
@@ -213,6 +215,14 @@ def incident_public_note(ref: str, text: str, clear: bool, actor: str) -> None:
                    else f"INC-{number} had no public status note")  # fmt: skip
     else:
         click.echo(f"INC-{number} has no public status note now" if clear else f"INC-{number} has a public status note")
+    if changed and not clear:  # as the incident page says under its note box: on no public service it shows nowhere
+        service, public = in_transaction(
+            lambda session: (session.get(Incident, number).service, status_page.public_services(session))
+        )
+        if service not in public:
+            on = f"its service, {service}, is not public" if service else "it is on no service"
+            click.echo(f"Not shown anywhere yet: {on}; only incidents of a public service are on the status page "
+                       "(`switchboard service set NAME --public`)")  # fmt: skip
 
 
 @click.command("problem")

@@ -123,7 +123,8 @@ def incident_list(
     except FilterError as exc:  # it names the argument as the list's link has it: 'status', 'q'
         named = str(exc).split("'")[1]
         hint = {"q": "--search", "request_type": "--request-type"}.get(named, f"--{named}")
-        raise click.BadParameter(str(exc), param_hint=hint) from None
+        more = f"; or {UNRESOLVED} (the default) or {EVERY}" if named == "status" else ""  # the command's own words
+        raise click.BadParameter(f"{exc}{more}", param_hint=hint) from None
 
     page, names, progress = with_database(lambda db, _: _found(db, wanted))
     more = _more(page)

@@ -182,7 +182,7 @@ def remove(session: Session, article_id: int) -> str:
 def get(session: Session, article_id: int) -> Article:
     article = session.get(Article, article_id)
     if article is None:
-        raise Missing(f"there is no article #{article_id}")
+        raise Missing(f"there is no article #{article_id}; `switchboard article list` shows them with their numbers")
     return article
 
 

@@ -126,8 +126,11 @@ def review_list(overdue: bool, states: tuple[str, ...], limit: int) -> None:
             return review_search.page(session, utcnow(), timedelta(days=settings.review_due_days),
                                       review_search.Wanted(states, overdue=overdue), limit=limit)  # fmt: skip
 
-    for row in with_database(work):
+    rows = with_database(work)
+    for row in rows:
         click.echo(_line(row))
+    if not rows:
+        click.echo("No reviews match: a major incident owes one once it is resolved")
 
 
 @review.command("show")

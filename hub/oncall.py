@@ -165,7 +165,10 @@ def remove_override(session: Session, group_name: str, override_id: int) -> None
         delete(OnCallOverride).where(OnCallOverride.id == override_id, OnCallOverride.group_id == group.id)
     )
     if not getattr(removed, "rowcount", 0):
-        raise Missing(f"group {group_name!r} has no override {override_id}")
+        raise Missing(
+            f"group {group_name!r} has no override {override_id}; the On call page and "
+            f"`switchboard oncall show {group_name}` list its overrides with their numbers"
+        )
 
 
 def rotations(db: Connection | Session, names: Sequence[str] | None, now: datetime) -> dict[str, Rotation]:

@@ -61,8 +61,11 @@ def problem_list(state: str | None, limit: int) -> None:
     query = select(Problem).order_by(Problem.id.desc()).limit(limit)
     if state:
         query = query.where(Problem.state == state)
-    for row in in_transaction(lambda s: list(s.scalars(query))):
+    rows = in_transaction(lambda s: list(s.scalars(query)))
+    for row in rows:
         click.echo(_line(row))
+    if not rows:
+        click.echo("No problems match")
 
 
 @problem.command("show")

@@ -30,7 +30,9 @@ def link(db: Database, incident_id: int, problem_id: int, actor: Actor) -> bool:
         incident = locked(session, incident_id)
         problem = session.get(Problem, problem_id)
         if problem is None:
-            raise NoSuchPart(f"there is no problem PRB-{problem_id}")
+            raise NoSuchPart(
+                f"there is no problem PRB-{problem_id}; the Problems page or `switchboard problem list` shows them"
+            )
         if problem.state not in ACTIVE:
             raise TriageError(f"{problem.ref} is {problem.state.replace('_', ' ')}: link the incident to an open "
                               "problem, or set this one back to investigating first")  # fmt: skip

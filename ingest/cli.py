@@ -118,13 +118,14 @@ def mapping_preview(name: str, mapping_file: str | None, last: int) -> None:
     """Show what a mapping makes of NAME's latest payloads, without saving anything."""
     from sqlalchemy import select
 
+    from hub.accounts import missing_integration
     from hub.models import Event, Integration
     from ingest.webhooks import mapping as webhook_mapping
 
     def latest(session: Any) -> tuple[dict[str, Any] | None, list[bytes]]:
         row = session.scalar(select(Integration).where(Integration.name == name))
         if row is None:
-            raise click.ClickException(f"there is no integration {name!r}")
+            raise click.ClickException(missing_integration(name))
         bodies = session.scalars(
             select(Event.raw).where(Event.integration_id == row.id).order_by(Event.id.desc()).limit(last)
         ).all()

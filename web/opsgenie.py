@@ -37,7 +37,8 @@ def _accept(make: Callable[[Any, str], list[InboundEvent]], *, body_required: bo
     key = authorization(request, "GenieKey")
     integration = svc.integrations.by_secret(key) if key else None
     if integration is None or integration.kind != "opsgenie":
-        return _answer(401, started, message="Could not authenticate: send 'Authorization: GenieKey <secret>'")
+        return _answer(401, started, message="Could not authenticate: send 'Authorization: GenieKey <secret>' with "
+                       "the secret `switchboard integration create --kind opsgenie --name NAME` printed")  # fmt: skip
     if (limited := over_limit(svc, integration)) is not None:
         message, headers = limited
         response = _answer(429, started, message=message)

@@ -77,7 +77,10 @@ def _read_event(
         return _invalid(400, "Event object is invalid", ["'routing_key' is missing or blank"])
     integration = svc.integrations.by_secret(key.strip())
     if integration is None or integration.kind != kind:
-        return _invalid(401, "Invalid routing key", [f"'routing_key' is not the key of a {described} integration here"])
+        return _invalid(401, "Invalid routing key", [
+            f"'routing_key' is not the key of a {described} integration here: use the secret "
+            f"`switchboard integration create --kind {kind} --name NAME` printed"
+        ])  # fmt: skip
     if (limited := over_limit(svc, integration)) is not None:
         message, headers = limited
         response = json_response({"status": "throttle event", "message": message}, 429)

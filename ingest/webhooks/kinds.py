@@ -8,7 +8,7 @@ from typing import Any
 from hub.deploys import Deploy
 from hub.domain import InboundEvent
 from ingest.errors import InvalidPayload
-from ingest.webhooks import alertmanager, deploy, generic, grafana, mapping, nagios, opsgenie, pagerduty, zabbix
+from ingest.webhooks import alertmanager, deploy, generic, grafana, mapping, nagios, opsgenie, pagerduty, shapes, zabbix
 
 Normaliser = Callable[..., list[InboundEvent]]
 
@@ -45,7 +45,13 @@ def normalise(
         raise InvalidPayload(f"integrations of kind {kind!r} report deploys, not alerts: use `normalise_deploy`")
     if normaliser is None:
         raise InvalidPayload(f"integrations of kind {kind!r} cannot post here")
-    return normaliser(payload, integration=integration)
+    try:
+        return normaliser(payload, integration=integration)
+    except InvalidPayload as exc:
+        # Subclasses carry more than their message (PagerDuty's list of errors): those go on as they are.
+        if type(exc) is InvalidPayload and (fix := shapes.hint(payload, kind=kind, integration=integration)):
+            raise InvalidPayload(f"{exc}; {fix}") from None
+        raise
 
 
 #: Kinds whose requests record changes (deploys) instead of opening incidents (hub/deploys.py).

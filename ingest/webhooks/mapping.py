@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import jmespath
-from jmespath.exceptions import JMESPathError
+from jmespath.exceptions import IncompleteExpressionError, JMESPathError, LexerError, ParseError
 
-from hub.domain import InboundEvent
+from hub.domain import SEVERITIES, InboundEvent
 from ingest.errors import InvalidPayload
 from ingest.webhooks import generic
 
@@ -37,14 +37,36 @@ def check(spec: Any) -> dict[str, Any]:
             try:
                 jmespath.compile(str(spec[key]))
             except JMESPathError as exc:
-                problems.append(f"{key}: {str(exc).splitlines()[0]}")
+                problems.append(f"{key}: {_syntax_problem(str(spec[key]), exc)}")
             except RecursionError:  # the parser recurses once per bracket: thousands of them exhaust the stack
                 problems.append(f"{key}: brackets nested too deep to read; write the expression with fewer")
     if "severity_map" in spec and not isinstance(spec["severity_map"], dict):
         problems.append("severity_map must be an object of the tool's word: our severity")
+    elif "severity_map" in spec:
+        problems += [
+            f"severity_map: {word!r} maps to {ours!r}; use one of {', '.join(SEVERITIES)}"
+            for word, ours in spec["severity_map"].items()
+            if str(ours).lower() not in SEVERITIES  # the generic shape reads severities in any case
+        ]
     if problems:
         raise InvalidPayload("; ".join(problems))
     return spec
+
+
+def _syntax_problem(expression: str, exc: JMESPathError) -> str:
+    """jmespath's message in one line with where it went wrong: its own first line ("Incomplete expression:")
+    names neither the place nor the expression, and the rest is a caret drawing that a one-line error loses."""
+    if isinstance(exc, IncompleteExpressionError):
+        what = "it ends too soon"
+    elif isinstance(exc, LexerError):
+        what = exc.message
+    elif isinstance(exc, ParseError):
+        what = exc.msg
+    else:
+        what = str(exc).splitlines()[0]
+    where = getattr(exc, "lex_position", None)
+    at = f", at character {where + 1}" if isinstance(where, int) else ""
+    return f"{expression!r} is not a valid JMESPath expression ({what}{at}); see https://jmespath.org for the syntax"
 
 
 def apply(spec: dict[str, Any], payload: Any) -> dict[str, Any]:

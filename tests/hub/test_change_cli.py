@@ -30,6 +30,7 @@ def test_a_change_goes_from_request_to_closed_on_the_command_line(runner: CliRun
     run(runner, "change", "advance", ref, "close")
     shown = run(runner, "change", "show", ref)
     assert "closed" in shown and "ann@example.com approved: ok" in shown and "change.close by cli" in shown
+    assert "planned: 2030-03-01 22:00 UTC .. 2030-03-01 23:00 UTC" in shown and "carried out: " in shown
     assert "CHG-1    closed" in run(runner, "change", "list")
 
 

@@ -105,6 +105,12 @@ def test_approvals_wait_until_the_change_is_assessed() -> None:
         vote(normal(state="new"), ANN, "approve")
 
 
+def test_deciding_on_a_change_already_decided_says_so_rather_than_to_assess_it() -> None:
+    with pytest.raises(ChangeRefused, match="CHG-1 is approved already: its approvers have decided") as refused:
+        vote(normal(state="approved"), ANN, "reject")
+    assert "assess" not in str(refused.value)
+
+
 def test_a_standard_change_is_pre_approved_and_scheduled_without_approvals() -> None:
     standard = normal(type="standard", state="new", approvers=(), required_approvals=0)
     assert approvals_needed(standard, ()) == 0

@@ -459,6 +459,15 @@ def test_import_list_show_and_retire_from_the_shell(cli: CliRunner, tmp_path: Pa
     assert missing.exit_code == 1 and "there is no CI 'nope'" in missing.output
 
 
+def test_an_import_whose_header_lacks_the_name_column_says_so_without_a_traceback(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "assets.csv").write_text("nom,kind\ndb1,server\n")
+    refused = cli.invoke(main, ["ci", "import", str(tmp_path / "assets.csv")])
+    assert refused.exit_code == 1 and refused.exception is not None and isinstance(refused.exception, SystemExit)
+    assert "Error: the first line must name the columns, with name among them" in refused.output
+
+
 def test_the_documented_import_runs_as_printed(settings: Settings, tmp_path: Path, migrated_sqlite: Path) -> None:
     database = migrated_database(settings.database_url, migrated_sqlite)
     out = run_as_printed(fenced("docs/cmdb.md", "Importing a CSV file", "sh")[0], settings, tmp_path)

@@ -202,6 +202,13 @@ def test_duplicate_integration_is_refused_with_a_clear_error(runner: CliRunner) 
     runner.invoke(main, ["integration", "create", "--name", "prom"])
     result = runner.invoke(main, ["integration", "create", "--name", "prom"])
     assert result.exit_code == 1 and "already exists" in result.output
+    assert "`switchboard integration rotate prom`" in result.output
+
+
+def test_an_unknown_integration_is_refused_saying_where_the_names_are_and_how_to_make_one(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["integration", "set", "prom", "--disable"])
+    assert result.exit_code == 1 and "there is no integration 'prom'; the Integrations page" in result.output
+    assert "`switchboard integration create --kind KIND --name NAME` makes one" in result.output
 
 
 def test_rules_add_rejects_a_bad_regex_before_saving(runner: CliRunner) -> None:

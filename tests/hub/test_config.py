@@ -67,6 +67,12 @@ def test_a_webhook_targets_setting_naming_no_reach_is_refused_at_start_up_listin
         Settings.from_env({"SWITCHBOARD_HOME": str(tmp_path), "SWITCHBOARD_WEBHOOK_TARGETS": "intranet"})
 
 
+@pytest.mark.parametrize("url", ["desk.example.com", "ftp://desk.example.com", "https://"])
+def test_a_public_url_without_a_web_scheme_and_host_is_refused_at_start_up(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ConfigError, match="SWITCHBOARD_PUBLIC_URL must be the address people open, with its scheme"):
+        Settings.from_env({"SWITCHBOARD_HOME": str(tmp_path), "SWITCHBOARD_PUBLIC_URL": url})
+
+
 def test_a_malformed_smtp_relay_is_named_at_start_up_without_its_password(tmp_path: Path) -> None:
     relay = "smtp+starttls://mailer:Relay-Pw-1@mail.example:587"
     with pytest.raises(ConfigError, match="SWITCHBOARD_SMTP_RELAY must look like") as refused:

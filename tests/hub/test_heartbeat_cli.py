@@ -26,3 +26,10 @@ def test_remove_and_an_unknown_integration_say_what_happened(runner: CliRunner) 
     runner.invoke(main, ["heartbeat", "add", "--integration", "cron", "--name", "backup", "--every", "1d"])
     assert runner.invoke(main, ["heartbeat", "remove", "--integration", "cron", "--name", "backup"]).exit_code == 0
     assert "No heartbeats" in runner.invoke(main, ["heartbeat", "list"]).output
+
+
+def test_the_ping_line_for_a_name_with_a_space_is_a_url_curl_takes(runner: CliRunner) -> None:
+    runner.invoke(main, ["integration", "create", "--kind", "generic", "--name", "cron"])
+    made = runner.invoke(main, ["heartbeat", "add", "--integration", "cron", "--name", "nightly backup",
+                                "--every", "1d"])  # fmt: skip
+    assert made.output.rstrip().endswith("/api/v1/heartbeats/cron/nightly%20backup")

@@ -185,10 +185,20 @@ def test_public_note_puts_words_for_the_public_on_the_status_page(
     runner: CliRunner, intake: Intake, db: Database
 ) -> None:
     number = opened(intake)
+    with db.transaction() as session:
+        catalogue.add_service(session, name="payroll", public=True)
+    triage.categorise(db, number, CAROL, service="payroll")
     said = run(runner, "incident", "public-note", f"INC-{number}", "Payroll is late; a fix is on its way", *ANN)
     assert said == f"INC-{number} has a public status note\n"
     assert incident(db, number).public_note == "Payroll is late; a fix is on its way"
     assert timeline(db, number, "public_note") == ["Public status note set by ann@example.com"]
+
+
+def test_public_note_on_no_public_service_says_it_is_shown_nowhere_yet(
+    runner: CliRunner, intake: Intake, db: Database
+) -> None:
+    said = run(runner, "incident", "public-note", f"INC-{opened(intake)}", "Payroll is late", *ANN)
+    assert said.splitlines()[1].startswith("Not shown anywhere yet: it is on no service; only incidents of a public")
 
 
 def test_public_note_clear_takes_it_down(runner: CliRunner, intake: Intake, db: Database) -> None:
@@ -235,7 +245,8 @@ def test_problem_takes_an_open_problems_whole_title(runner: CliRunner, intake: I
 def test_problem_there_is_not_says_so(runner: CliRunner, intake: Intake, db: Database) -> None:
     number = opened(intake)
     said = refused(runner, "incident", "problem", f"INC-{number}", "PRB-9", *ANN)
-    assert "there is no problem PRB-9" in said and incident(db, number).problem_id is None
+    assert "there is no problem PRB-9; the Problems page or `switchboard problem list` shows them" in said
+    assert incident(db, number).problem_id is None
 
 
 def test_problem_unlink_takes_it_out(runner: CliRunner, intake: Intake, db: Database) -> None:

@@ -67,6 +67,11 @@ def test_list_status_all_and_a_status_name_are_the_list_pages(runner: CliRunner,
     assert run(runner, "incident", "list", "--status", "resolved").split()[0] == f"INC-{done}"
 
 
+def test_list_refuses_a_status_there_is_not_naming_its_own_words_too(runner: CliRunner) -> None:
+    said = refused(runner, "incident", "list", "--status", "opened", code=2)
+    assert "not 'opened'; or unresolved (the default) or all" in said
+
+
 def test_list_filters_by_assignee_group_and_unassigned(runner: CliRunner, intake: Intake, db: Database) -> None:
     ann = opened(intake, "Payroll is down", assignee="ann@example.com")
     dba = opened(intake, "Disk full on db1", assignee="dba")

@@ -156,7 +156,7 @@ def test_withdraw_publish_and_remove_from_the_shell(runner: CliRunner, tmp_path:
     assert runner.invoke(main, ["article", "withdraw", "1"]).output == "withdrew #1 'VPN': a draft now\n"
     assert runner.invoke(main, ["article", "remove", "1"]).output == "removed #1 'VPN'\n"
     missing = runner.invoke(main, ["article", "publish", "1"])
-    assert missing.exit_code == 1 and "there is no article #1" in missing.output
+    assert missing.exit_code == 1 and "there is no article #1; `switchboard article list` shows them" in missing.output
 
 
 def test_the_timeline_says_which_articles_the_requester_was_pointed_to(db: Database, intake: Intake) -> None:

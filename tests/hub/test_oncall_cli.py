@@ -78,3 +78,11 @@ def test_show_for_a_group_without_a_rotation_says_how_to_make_one(runner: CliRun
     runner.invoke(main, ["group", "set", "ops", "--member", "ann@example.com"])
     result = runner.invoke(main, ["oncall", "show", "ops"])
     assert result.exit_code == 1 and "`switchboard oncall set ops` makes one" in result.output
+
+
+def test_unoverride_of_an_override_there_is_not_says_where_their_numbers_are(runner: CliRunner) -> None:
+    rotation(runner)
+    result = runner.invoke(main, ["oncall", "unoverride", "dba", "9"])
+    assert result.exit_code == 1 and "has no override 9; the On call page and `switchboard oncall show dba`" in (
+        result.output
+    )

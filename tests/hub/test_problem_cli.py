@@ -41,7 +41,7 @@ def test_a_problem_is_worked_to_a_known_error_and_shown_with_its_history(runner:
     assert "ann@example.com filed it" in shown
     assert "cli changed the workaround, shared the workaround, marked it a known error" in shown
     assert f"{filed}    known_error" in run(runner, "problem", "list", "--state", "known_error")
-    assert run(runner, "problem", "list", "--state", "new") == ""
+    assert run(runner, "problem", "list", "--state", "new") == "No problems match\n"
 
 
 def test_show_names_the_owner_the_filer_and_who_did_each_thing_by_their_display_name(

@@ -56,3 +56,17 @@ def test_check_lists_every_problem_at_once() -> None:
         check({"title": "a[", "colour": "red", "severity_map": []})
     message = str(problems.value)
     assert "title:" in message and "unknown key 'colour'" in message and "severity_map must be an object" in message
+
+
+def test_check_says_where_an_expression_goes_wrong_and_where_its_syntax_is() -> None:
+    with pytest.raises(InvalidPayload) as problem:
+        check({"title": "check.name["})
+    assert str(problem.value) == (
+        "title: 'check.name[' is not a valid JMESPath expression (it ends too soon, at character 12); "
+        "see https://jmespath.org for the syntax"
+    )
+
+
+def test_check_refuses_a_severity_map_onto_no_severity_of_ours() -> None:
+    with pytest.raises(InvalidPayload, match="severity_map: 'P1' maps to 'urgent'; use one of critical, high,"):
+        check({"severity_map": {"P1": "urgent", "P2": "High"}})

@@ -201,6 +201,6 @@ def test_an_override_of_one_group_cannot_be_removed_through_anothers_address(
     page = as_role(client, make_user, "agent").get("/oncall").get_data(as_text=True)
     assert cover(client, page, "dba", "dan@example.com", hours=3).status_code == 302
     answer = client.post("/oncall/web/overrides/1/remove", data={"csrf_token": csrf_token(page)}, follow_redirects=True)
-    assert "Nothing changed: group &#39;web&#39; has no override 1." in answer.get_data(as_text=True)
+    assert "Nothing changed: group &#39;web&#39; has no override 1; the On call page" in answer.get_data(as_text=True)
     with db.read() as s:
         assert [o.who for o in oncall.rotations(s, ["dba"], utcnow())["dba"].overrides] == ["dan@example.com"]

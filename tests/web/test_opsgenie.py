@@ -66,4 +66,5 @@ def test_create_without_message_names_the_field(client: FlaskClient, genie_key: 
 @pytest.mark.parametrize("header", [None, "GenieKey wrong", "Bearer {key}"])
 def test_missing_or_wrong_geniekey_is_refused_with_401(client: FlaskClient, genie_key: str, header: str | None) -> None:
     headers = {"Authorization": header.format(key=genie_key)} if header else {}
-    assert client.post("/v2/alerts", json={"message": "x"}, headers=headers).status_code == 401
+    answer = client.post("/v2/alerts", json={"message": "x"}, headers=headers)
+    assert answer.status_code == 401 and "`switchboard integration create --kind opsgenie" in answer.json["message"]

@@ -109,7 +109,10 @@ def test_change_event_is_recorded_as_a_carried_out_change_and_answered_as_pagerd
 def test_change_event_with_an_alert_integrations_key_is_refused(client: FlaskClient, routing_key: str) -> None:
     response = client.post("/v2/change/enqueue", json={"routing_key": routing_key, **CHANGE})
     assert response.status_code == 401
-    assert response.json["errors"] == ["'routing_key' is not the key of a deploy integration here"]
+    assert response.json["errors"] == [
+        "'routing_key' is not the key of a deploy integration here: use the secret "
+        "`switchboard integration create --kind deploy --name NAME` printed"
+    ]
 
 
 def test_invalid_change_event_is_answered_400_with_every_error_and_kept(
