@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Connection
 
+    from hub.attachments import IncidentFiles
     from hub.config import Settings
     from hub.db import Database
     from hub.incident_search import IncidentFilter, Page
@@ -41,6 +42,8 @@ UNRESOLVED = "unresolved"
 #: `--status`'s value for no filter.
 EVERY = "all"
 MOST = 500  # hub/incident_search.py MAX_LIMIT: what one page of the list or the API holds
+#: `show` cuts a long text under a timeline entry after this many lines, saying how many more; `--full` prints all.
+MOST_LINES = 20
 
 
 class IncidentGroup(EntryPointGroup):
@@ -189,17 +192,20 @@ def _line(row: Incident, names: Mapping[str, str], steps: Progress | None) -> st
 
 @incident.command("show")
 @click.argument("ref")
-def incident_show(ref: str) -> None:
+@click.option("--full", is_flag=True, help=f"Print long texts whole (they are cut after {MOST_LINES} lines).")
+def incident_show(ref: str, full: bool) -> None:
     """Print one incident: its fields, requester, assignee, SLA clocks, problem and CI, the time spent on it (each
     entry with the number `time-correct` takes), a request's steps (numbered as `incident step` takes them), and its
-    timeline, oldest first, colleagues named as "Name <address>".
+    timeline, oldest first, colleagues named as "Name <address>", with what the page shows under each entry.
 
-    Example: switchboard incident show INC-7
+    Under an entry: a resolution's text, a satisfaction comment, a public note's text, a retitle's old → new title,
+    an email's, note's or reply's text (a long one cut, unless --full), an unverified sender's warning, the files,
+    and the rules an alert went through. Example: switchboard incident show INC-7 --full
     """
     number = incident_number(ref)
 
     def work(db: Database, _: Settings) -> list[str]:
-        from hub import people, request_steps, sla, time_spent
+        from hub import attachments, people, request_steps, sla, time_spent
         from hub.agent_action import NoSuchIncident
         from hub.incident_reading import with_timeline
         from hub.models import Problem
@@ -225,7 +231,8 @@ def incident_show(ref: str) -> None:
                       for step in request_steps.of_incident(session, found.id)]  # fmt: skip
             if found.description:
                 lines += ["", *found.description.strip().splitlines()]
-            return [*lines, "", *(line for item in found.timeline for line in _timeline(item, names))]
+            files, most = attachments.of_incident(session, found.id), None if full else MOST_LINES
+            return [*lines, "", *(line for item in found.timeline for line in _timeline(item, names, files, most))]
 
     click.echo("\n".join(with_database(work)))
 
@@ -269,15 +276,17 @@ def _named(conn: Connection, email: str) -> str:
     return labels(conn, [email])[0]
 
 
-def _timeline(item: TimelineEntry, names: Mapping[str, str]) -> list[str]:
+def _timeline(item: TimelineEntry, names: Mapping[str, str], files: IncidentFiles, most: int | None) -> list[str]:
     """One timeline entry: when, and its line in the page's words (hub/timeline_words.py) with colleagues'
-    addresses as "Name <address>"; a note's or reply's text indented under it."""
+    addresses as "Name <address>"; what the page shows under it indented below (hub/timeline_detail.py), each
+    text cut after `most` lines (None: whole)."""
     from hub.people import Named, with_names
+    from hub.timeline_detail import detail, in_text
     from hub.timeline_words import said
 
     words = said(item, names)
     shown = words.line + (f" by {words.by}" if words.by else "")
     named = "".join(f"{part.name} <{part.address}>" if isinstance(part, Named) else part
                     for part in with_names(shown, names))  # fmt: skip
-    body = (item.data or {}).get("body") if item.kind in ("note", "reply") else None
-    return [f"{printed_time(item.at)}  {named}", *(f"    {line}" for line in str(body or "").splitlines())]
+    under = in_text(detail(item, files.of(item.id, item.event_id)), most, "--full prints them")
+    return [f"{printed_time(item.at)}  {named}", *(f"    {line}".rstrip() for line in under)]

@@ -10,7 +10,7 @@ from flask import Blueprint, Flask, Response, abort
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from hub import attachments, contacts
+from hub import attachments, contacts, timeline_detail
 from hub.models import Incident
 from ingest.html_clean import sanitise
 from ingest.quotes import latest_reply
@@ -44,6 +44,9 @@ def download(ref: str, attachment_id: int) -> Response:
 
 def init_app(app: Flask) -> None:
     """`clean_html`: an email's HTML, sanitised, marked safe for the template (and only that).
-    `latest_reply`: the newest part of an email's text, or None when there is no history or signature to cut."""
+    `detail`: what a timeline entry shows under its line (hub/timeline_detail.py, as `incident show` prints it),
+    given its files, an email's quoted history cut by ingest's `latest_reply`; `file_facts`: a file's type and
+    size, as `incident show` writes them."""
     app.jinja_env.filters["clean_html"] = lambda html: Markup(sanitise(str(html or "")))
-    app.jinja_env.filters["latest_reply"] = lambda text: latest_reply(str(text or ""))
+    app.jinja_env.filters["detail"] = lambda entry, files: timeline_detail.detail(entry, files, latest_reply)
+    app.jinja_env.filters["file_facts"] = timeline_detail.file_facts

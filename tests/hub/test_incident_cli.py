@@ -169,6 +169,32 @@ def test_show_says_a_mail_on_the_timeline_as_the_incident_page_does(runner: CliR
     assert "  assigned to " not in shown  # the outbox's kind is the record's, not what was sent
 
 
+def test_show_prints_under_an_entry_what_the_page_shows(runner: CliRunner, intake: Intake) -> None:
+    number = opened(intake, "Payroll is down")
+    triage.retitle(intake.db, number, "Payroll run fails", CAROL)
+    triage.change_status(intake.db, number, "resolve", CAROL, MAIL, resolution="Freed disk on db1")
+    shown = run(runner, "incident", "show", f"INC-{number}").splitlines()
+    retitled = next(i for i, line in enumerate(shown) if line.endswith("Title changed by carol@example.com"))
+    assert shown[retitled + 1] == "    Payroll is down → Payroll run fails"
+    assert "    Freed disk on db1" in shown[retitled + 2 :]
+
+
+def test_show_names_the_files_of_a_reply(runner: CliRunner, intake: Intake, tmp_path: Path) -> None:
+    emailed = InboundEvent(source="email", title="Printer", requester="dana@example.org", message_id="<f@x>")
+    number = intake.record(RAW, emailed).incident_id
+    (quote := tmp_path / "quote.txt").write_text("toner")
+    run(runner, "incident", "reply", f"INC-{number}", "Attached", "--file", str(quote), "--as", "ann@example.com")
+    assert "    file: quote.txt (text/plain, 5 Bytes)\n" in run(runner, "incident", "show", f"INC-{number}")
+
+
+def test_show_cuts_a_long_text_saying_how_to_see_it_whole(runner: CliRunner, intake: Intake) -> None:
+    number = opened(intake, "Payroll is down")
+    long = "\n".join(f"line {n}" for n in range(25))
+    run(runner, "incident", "note", f"INC-{number}", long, "--as", "bob@example.com")
+    assert "    … 5 more lines: --full prints them\n" in run(runner, "incident", "show", f"INC-{number}")
+    assert "    line 24\n" in run(runner, "incident", "show", f"INC-{number}", "--full")
+
+
 def test_show_prints_the_problem_it_is_part_of(runner: CliRunner, intake: Intake, db: Database) -> None:
     number = opened(intake, "VPN drops")
     problems.create(db, "VPN idle timeout", "ann@example.com", incident_ids=(number,))
