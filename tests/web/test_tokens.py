@@ -4,6 +4,7 @@ token is its person on the API."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -55,6 +56,23 @@ def test_a_use_is_written_once_a_minute_and_the_list_shows_it(client: FlaskClien
     listed = CliRunner().invoke(token, ["list", "--json"], env={"DATABASE_URL": str(db.engine.url)})
     assert listed.exit_code == 0, listed.output
     assert '"last_used_at": null' not in listed.output and '"name": "bot"' in listed.output
+
+
+def test_a_read_with_a_token_is_answered_at_once_while_another_process_writes(
+    client: FlaskClient, db: Database
+) -> None:
+    value = made(db)
+    other_process = Database.connect(str(db.engine.url), timeout=db.timeout)
+    try:
+        with other_process.write():  # holds the write slot: the token's last use cannot be written now
+            started = time.monotonic()
+            answer = client.get(INCIDENTS, headers=bearer(value))
+            waited = time.monotonic() - started
+    finally:
+        other_process.dispose()
+    assert answer.status_code == 200 and waited < db.timeout / 2
+    with db.read() as session:
+        assert session.scalars(select(ApiToken.last_used_at)).one() is None  # still due: the next request writes it
 
 
 def test_the_tokens_page_makes_one_and_shows_its_value_once(
