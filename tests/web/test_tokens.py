@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from hub import accounts, api_tokens
 from hub.account_cli import token
 from hub.db import Database
-from hub.models import ApiToken, TimelineEntry, utcnow
+from hub.models import ApiToken, TimelineEntry, User, utcnow
 from tests.web.helpers import Login, bearer, csrf_token, log_in
 
 INCIDENTS = "/api/v1/incidents"
@@ -86,6 +86,32 @@ def test_the_tokens_page_makes_one_and_shows_its_value_once(
     shown = answer.get_data(as_text=True).split('<code id="secret">')[1].split("<")[0]
     assert answer.headers["Cache-Control"] == "no-store" and api_tokens.credentials.digest(shown) == stored
     assert shown not in client.get("/tokens").get_data(as_text=True)
+
+
+def test_an_admin_cannot_make_someone_elses_personal_token_on_the_tokens_page(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    make_user(email="vic@example.com", role="viewer")
+    log_in(client, make_user(email="admin@example.com", role="admin"))
+    form = csrf_token(client.get("/tokens").get_data(as_text=True))
+    client.post("/tokens", data={"csrf_token": form, "token_name": "as-vic", "role": "viewer", "owner": "vic@example.com"})
+    with db.read() as session:
+        assert session.execute(select(ApiToken.name, ApiToken.user_id)).all() == [("as-vic", None)]
+
+
+def test_a_token_made_on_the_account_page_is_its_makers_whatever_the_form_claims(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    make_user(email="boss@example.com", role="admin")
+    agent = make_user(email="ann@example.com", role="agent")
+    log_in(client, agent)
+    form = csrf_token(client.get("/account").get_data(as_text=True))
+    client.post("/account/tokens", data={"csrf_token": form, "token_name": "mine", "role": "admin",
+                                         "owner": "boss@example.com"})  # fmt: skip
+    with db.read() as session:
+        owner = session.scalar(select(User.email).join(ApiToken, ApiToken.user_id == User.id))
+        listed = api_tokens.listing(session)
+    assert owner == "ann@example.com" and [row.role for row in listed] == ["agent"]
 
 
 def test_a_viewer_cannot_reach_the_tokens_page(client: FlaskClient, make_user: Callable[..., Login]) -> None:
