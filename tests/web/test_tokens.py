@@ -8,7 +8,9 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from click.testing import CliRunner
+from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
@@ -17,6 +19,8 @@ from hub.account_cli import token
 from hub.db import Database
 from hub.models import ApiToken, TimelineEntry, User, utcnow
 from tests.web.helpers import Login, bearer, csrf_token, log_in
+from web.acting import NoLongerAllowed, acting_db
+from web.permissions import MANAGE_USERS, WORK_INCIDENTS
 
 INCIDENTS = "/api/v1/incidents"
 
@@ -183,3 +187,37 @@ def test_a_person_revokes_only_their_own_token(
     client.post("/account/tokens/desk-bot/revoke", data={"csrf_token": form})
     with db.read() as session:
         assert session.scalars(select(ApiToken.name)).all() == ["desk-bot"]
+
+
+def principal_of(db: Database, value: str) -> api_tokens.Principal:
+    with db.read() as session:
+        found = api_tokens.authenticate(session, value, utcnow())
+    assert isinstance(found, api_tokens.Authenticated)
+    return found.principal
+
+
+def test_a_personal_tokens_write_is_refused_when_its_person_is_made_a_viewer_after_the_check(
+    app: Flask, db: Database, make_user: Callable[..., Login]
+) -> None:
+    make_user(email="ann@example.com", role="agent")
+    principal = principal_of(db, made(db, "ann-laptop", owner="ann@example.com"))
+    with db.transaction() as session:
+        accounts.change_user(session, "ann@example.com", role="viewer")
+    with app.test_request_context(method="POST"):
+        g.principal, g.required = principal, WORK_INCIDENTS
+        with pytest.raises(NoLongerAllowed, match="ann@example.com"), acting_db().transaction():
+            pass
+
+
+def test_a_revoked_desk_tokens_write_is_refused_though_a_personal_token_took_its_name(
+    app: Flask, db: Database, make_user: Callable[..., Login]
+) -> None:
+    make_user(email="boss@example.com", role="admin")
+    principal = principal_of(db, made(db, "bot", role="admin"))
+    with db.transaction() as session:
+        api_tokens.revoke(session, "bot")
+        api_tokens.create_token(session, name="bot", owner="boss@example.com")
+    with app.test_request_context(method="POST"):
+        g.principal, g.required = principal, MANAGE_USERS
+        with pytest.raises(NoLongerAllowed), acting_db().transaction():
+            pass
