@@ -4,6 +4,7 @@ token is its person on the API."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -17,7 +18,7 @@ from sqlalchemy import select, update
 from hub import accounts, api_tokens
 from hub.account_cli import token
 from hub.db import Database
-from hub.models import ApiToken, TimelineEntry, User, utcnow
+from hub.models import ApiToken, AuditEntry, TimelineEntry, User, utcnow
 from tests.web.helpers import Login, bearer, csrf_token, log_in
 from web.acting import NoLongerAllowed, acting_db
 from web.permissions import MANAGE_USERS, WORK_INCIDENTS
@@ -116,6 +117,28 @@ def test_a_token_made_on_the_account_page_is_its_makers_whatever_the_form_claims
         owner = session.scalar(select(User.email).join(ApiToken, ApiToken.user_id == User.id))
         listed = api_tokens.listing(session)
     assert owner == "ann@example.com" and [row.role for row in listed] == ["agent"]
+
+
+def test_a_token_made_on_the_account_page_is_shown_once_uncached_and_never_audited_or_logged(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    log_in(client, make_user(email="ann@example.com", role="agent"))
+    form = csrf_token(client.get("/account").get_data(as_text=True))
+    with caplog.at_level(logging.DEBUG):
+        answer = client.post("/account/tokens", data={"csrf_token": form, "token_name": "laptop"})
+    shown = answer.get_data(as_text=True).split('<code id="secret">')[1].split("<")[0]
+    with db.read() as session:
+        audited = repr(session.execute(select(AuditEntry.actor, AuditEntry.target, AuditEntry.detail)).all())
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert shown not in audited and shown not in caplog.text and "laptop" in audited
+    assert shown not in client.get("/account").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("given", ["0d", "3651", "-5", "soon"])
+def test_an_expiry_outside_1_to_3650_days_is_refused_saying_what_fits(db: Database, given: str) -> None:
+    answer = CliRunner().invoke(token, ["create", "--name", "bot", "--expires-in", given],
+                                env={"DATABASE_URL": str(db.engine.url)})  # fmt: skip
+    assert answer.exit_code == 2 and "from 1 to 3650" in answer.output
 
 
 def test_a_viewer_cannot_reach_the_tokens_page(client: FlaskClient, make_user: Callable[..., Login]) -> None:
@@ -221,3 +244,12 @@ def test_a_revoked_desk_tokens_write_is_refused_though_a_personal_token_took_its
         g.principal, g.required = principal, MANAGE_USERS
         with pytest.raises(NoLongerAllowed), acting_db().transaction():
             pass
+
+
+def test_a_token_name_from_the_address_is_escaped_in_the_refusal(
+    client: FlaskClient, make_user: Callable[..., Login]
+) -> None:
+    log_in(client, make_user(email="admin@example.com", role="admin"))
+    form = csrf_token(client.get("/tokens").get_data(as_text=True))
+    page = client.post("/tokens/%3Cscript%3Ex/revoke", data={"csrf_token": form}, follow_redirects=True)
+    assert "&lt;script&gt;x" in page.get_data(as_text=True) and "<script>x" not in page.get_data(as_text=True)
