@@ -253,3 +253,15 @@ def test_a_token_name_from_the_address_is_escaped_in_the_refusal(
     form = csrf_token(client.get("/tokens").get_data(as_text=True))
     page = client.post("/tokens/%3Cscript%3Ex/revoke", data={"csrf_token": form}, follow_redirects=True)
     assert "&lt;script&gt;x" in page.get_data(as_text=True) and "<script>x" not in page.get_data(as_text=True)
+
+
+def test_an_admins_personal_token_loses_the_admin_api_the_moment_they_are_made_an_agent(
+    client: FlaskClient, db: Database, make_user: Callable[..., Login]
+) -> None:
+    make_user(email="boss@example.com", role="admin")
+    make_user(email="deputy@example.com", role="admin")  # the last admin is never made an agent
+    value = made(db, "boss-laptop", owner="boss@example.com")
+    assert client.get("/api/v1/tokens", headers=bearer(value)).status_code == 200
+    with db.transaction() as session:
+        accounts.change_user(session, "boss@example.com", role="agent")
+    assert [client.get(path, headers=bearer(value)).status_code for path in ("/api/v1/tokens", INCIDENTS)] == [403, 200]
