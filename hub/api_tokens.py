@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from hub import credentials
 from hub.account_names import check_name, check_role
 from hub.db import Database
-from hub.errors import BadInput
+from hub.errors import BadInput, StorageUnavailable
 from hub.models import ApiToken, User, utcnow
 
 _DAYS = re.compile(r"^\s*(\d{1,5})\s*d?\s*$")
@@ -149,14 +149,23 @@ def authenticate(session: Session, token: str, now: datetime) -> Authenticated |
 
 def note_use(db: Database, token_id: int, now: datetime) -> None:
     """Write that a token was used now, unless another request wrote it less than USE_EVERY ago (the condition is
-    in the UPDATE, so processes racing write it once)."""
-    with db.write() as conn:
-        conn.execute(
-            update(ApiToken)
-            .where(ApiToken.id == token_id)
-            .where(or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - USE_EVERY))
-            .values(last_used_at=now)
-        )
+    in the UPDATE, so processes racing write it once).
+
+    Bookkeeping on the way into any request, reads too: it never waits for a busy database (SQLite's write slot
+    taken, or on PostgreSQL the token's row locked by a write in progress) and never fails the request. A use not
+    written stays due, so the token's next request writes it."""
+    try:
+        with db.write(wait=0) as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET LOCAL lock_timeout = '50ms'")
+            conn.execute(
+                update(ApiToken)
+                .where(ApiToken.id == token_id)
+                .where(or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - USE_EVERY))
+                .values(last_used_at=now)
+            )
+    except StorageUnavailable:
+        pass
 
 
 def listing(session: Session, *, owner_id: int | None = None) -> list[TokenRow]:

@@ -141,19 +141,20 @@ class Database:
         self._make_durable()
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self, *, wait: float | None = None) -> Iterator[Connection]:
         """A Core connection in one write transaction: for hot paths where ORM bookkeeping costs too much.
 
         The connection is taken from the pool before queueing for the write slot, so the slot is held for the
-        transaction alone."""
-        with storage_faults(), self.engine.connect() as connection, self._write_slot(), connection.begin():
+        transaction alone. `wait`: how long to queue for SQLite's write slot (the database's timeout unless given;
+        0 for a write worth doing only if no one else is writing), else StorageUnavailable."""
+        with storage_faults(), self.engine.connect() as connection, self._write_slot(wait), connection.begin():
             for guard in self._guards:
                 guard(connection)
             yield connection
         self._make_durable()
 
-    def _write_slot(self) -> AbstractContextManager[None]:
-        return self._gate.held() if self._gate is not None else nullcontext()
+    def _write_slot(self, wait: float | None = None) -> AbstractContextManager[None]:
+        return self._gate.held(wait) if self._gate is not None else nullcontext()
 
     def _make_durable(self) -> None:
         """After a commit, before the caller acknowledges anything: flush SQLite's log (PostgreSQL did at COMMIT)."""

@@ -46,16 +46,18 @@ class WriteGate:
         return self._fd, self._waiter
 
     @contextmanager
-    def held(self) -> Iterator[None]:
-        if not self._threads.acquire(timeout=self._timeout):
-            raise StorageUnavailable(f"database busy: no write slot within {self._timeout}s")
+    def held(self, wait: float | None = None) -> Iterator[None]:
+        """The write slot, waited for `wait` seconds at most (the gate's timeout unless given; 0: only if free)."""
+        wait = self._timeout if wait is None else wait
+        if not self._threads.acquire(timeout=wait):
+            raise StorageUnavailable(f"database busy: no write slot within {wait}s")
         try:
             fd, waiter = self._open()
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                if not waiter.acquire(self._timeout):
-                    raise StorageUnavailable(f"database busy: no write slot within {self._timeout}s") from None
+                if wait <= 0 or not waiter.acquire(wait):
+                    raise StorageUnavailable(f"database busy: no write slot within {wait}s") from None
                 fd = waiter.fd  # the waiter took the lock on its own descriptor: that is the one to release
             try:
                 yield

@@ -54,7 +54,7 @@ def acting_guard(*also: str) -> Guard:
         raise RuntimeError("acting_db() is for views behind @requires or @token_required, which say what they need")
     principal = g.get("principal")  # the API's token (web/api.py `token_required`), else the logged-in person
     if principal is not None and principal.user_id is not None:  # a personal token: its person acts
-        role_now = _personal_token_role(principal.name)
+        role_now = _personal_token_role(principal.name, principal.user_id)
         refusal = (f"{principal.email}'s account was deactivated or its role changed meanwhile, or the token "
                    f"{principal.name!r} was revoked; nothing was changed")  # fmt: skip
     elif principal is not None:
@@ -112,25 +112,28 @@ def _user_role(user_id: int) -> Callable[[Connection], str | None]:
 
 
 def _token_role(name: str) -> Callable[[Connection], str | None]:
-    """The token's role while it exists, reading (and on PostgreSQL locking) its row."""
+    """The desk token's role while it exists, reading (and on PostgreSQL locking) its row. Only a desk token's: were
+    it revoked and its name given to a personal token meanwhile, that row's stored role is no one's to act with."""
 
     def read(conn: Connection) -> str | None:
-        role: str | None = conn.scalar(select(ApiToken.role).where(ApiToken.name == name).with_for_update(read=True))
+        role: str | None = conn.scalar(
+            select(ApiToken.role).where(ApiToken.name == name, ApiToken.user_id.is_(None)).with_for_update(read=True)
+        )
         return role
 
     return read
 
 
-def _personal_token_role(name: str) -> Callable[[Connection], str | None]:
-    """A personal token's person's role while their account is active and the token exists, reading (and on
-    PostgreSQL locking) both rows: the person's, since their role is the token's, and the token's, which a
-    revocation deletes."""
+def _personal_token_role(name: str, user_id: int) -> Callable[[Connection], str | None]:
+    """A personal token's person's role while their account is active and the token exists, still theirs, reading
+    (and on PostgreSQL locking) both rows: the person's, since their role is the token's, and the token's, which a
+    revocation deletes (a token of that name made for someone else meanwhile is not it)."""
 
     def read(conn: Connection) -> str | None:
         found = conn.execute(
             select(User.role, User.active)
             .join(ApiToken, ApiToken.user_id == User.id)
-            .where(ApiToken.name == name)
+            .where(ApiToken.name == name, User.id == user_id)
             .with_for_update(read=True)
         ).first()
         return found.role if found is not None and found.active else None

@@ -1,9 +1,9 @@
 """Each person's mail choices through the API: `GET`, `PUT` and `PATCH /api/v1/users/<email>/mail-choices`.
 
-The choices are a person's own, set on /account; an API token belongs to no one (it has a name and a role), so no
-token can mean "mine". The API is an admin's instead, as the users page is: an admin token reads and sets anyone's,
-for scripts that onboard people or quiet a rota. The values are the account page's (hub/mail_choices.py::parsed),
-and a change is audited as the page's is, `user.mail` with what changed, by `token:<name>`.
+The choices are a person's own, set on /account. The API is an admin's, as the users page is: an admin token (the
+desk's, or an admin's personal one) reads and sets anyone's, by address, for scripts that onboard people or quiet a
+rota. The values are the account page's (hub/mail_choices.py::parsed), and a change is audited as the page's is,
+`user.mail` with what changed, by the personal token's person or the desk token's `token:<name>` (`Principal.by`).
 """
 
 from __future__ import annotations

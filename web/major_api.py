@@ -28,10 +28,11 @@ _STAND_DOWN = '{"note": "One printer, not the floor"}'
 @incident_number
 def declare(ref: str, number: int) -> Response:
     """Declare the incident a major incident: `reason` says why, `coordinator` (an active agent's or admin's email)
-    leads it; a token is no one, so it names the coordinator. 201 with the incident; 409 when it is one already."""
+    leads it, named by every token (the page's form offers whoever declares). 201 with the incident; 409 when it is
+    one already."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not all(isinstance(body.get(name), str) for name in ("reason", "coordinator")):
-        return json_error(400, f"send {_DECLARE}: a token is no one, so it names the coordinator")
+        return json_error(400, f"send {_DECLARE}: name the coordinator, an active agent's or admin's email")
     if not body["coordinator"].strip():
         return json_error(400, f"name the coordinator, an active agent's or admin's email: send {_DECLARE}")
     if unknown := sorted(set(body) - {"reason", "coordinator"}):

@@ -712,7 +712,8 @@ def document() -> dict[str, Any]:
                             "schema": {"type": "string", "maxLength": 200},
                             "description": "`unassigned`: incidents with no assignee. A person's email (any case): "
                             "their queue, the incidents assigned to them or to a group they are a member of. "
-                            "(`mine`, the list page's, is a 400 here: a token belongs to no one.)",
+                            "`mine`: a personal token's person's queue (a 400 with a desk's token, which is no "
+                            "one's).",
                         },
                         {
                             "name": "major",
@@ -816,7 +817,7 @@ def document() -> dict[str, Any]:
                     "summary": "Declare a major incident (agent or admin tokens)",
                     "description": "Pages the coordinator, the assignee and the major-incident group: the one the "
                     "incident's service names (`switchboard service set NAME --major-group G`), else the one "
-                    "SWITCHBOARD_MAJOR_INCIDENT_GROUP names; docs/major-incidents.md. A token is no one, so it names "
+                    "SWITCHBOARD_MAJOR_INCIDENT_GROUP names; docs/major-incidents.md. Every token names "
                     "the coordinator.",
                     "operationId": "declareMajorIncident",
                     "requestBody": _body(
@@ -1560,7 +1561,7 @@ def document() -> dict[str, Any]:
                 ],
                 "get": {
                     "summary": "The mail a user chose to get, as their account page shows it (admin tokens)",
-                    "description": "An API token belongs to no one, so the choices are read and set by user; "
+                    "description": "Admin tokens read and set anyone's choices, by address; "
                     "until someone chooses, everything is on.",
                     "operationId": "getMailChoices",
                     "responses": {

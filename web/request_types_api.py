@@ -2,10 +2,10 @@
 
 Any token reads, as everyone who sees /services reads /request-types; admin tokens change it, as only admins do on
 the page. Each change goes through hub/request_types.py, as the page and `switchboard request-type` do, so the API
-refuses what they refuse in the same words (`field` names the field at fault), and is audited as the page is, by
-`token:<name>`. Questions are JSON objects here ({label, required, kind, choices}), lines on the page; steps are a
-list, each a string (the words) or, for a step another group does, {"text": ..., "group": ...}: answered in the
-same form, so a type read and sent back is unchanged.
+refuses what they refuse in the same words (`field` names the field at fault), and is audited as the page is, by a
+personal token's person or a desk token's `token:<name>`. Questions are JSON objects here ({label, required,
+kind, choices}), lines on the page; steps are a list, each a string (the words) or, for a step another group does,
+{"text": ..., "group": ...}: answered in the same form, so a type read and sent back is unchanged.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ web/sla_api.py's.
 Any token reads, as everyone who logs in reads /services; admin tokens change it, as only admins do on the page.
 Each change goes through the hub functions the page and `switchboard service` call (hub/catalogue.py,
 hub/service_references.py), so the API refuses what they refuse in the same words, and is audited as the page is,
-by `token:<name>`. A service's name may hold "/", so it is the rest of the path: nothing follows it.
+by a personal token's person or a desk token's `token:<name>`. A service's name may hold "/", so it is the rest
+of the path: nothing follows it.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def service_json(line: ServiceLine) -> dict[str, Any]:
 
 
 def actor() -> str:
-    """Who the audit log says made a change: the token, by name."""
+    """Who the audit log says made a change: a personal token's person, or the desk's token as `token:<name>`."""
     return g.principal.by
 
 

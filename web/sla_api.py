@@ -4,8 +4,9 @@ its id, which a rename keeps) and `/api/v1/calendars` (one by name), read by any
 As web/services_api.py does for services, each change goes through the hub functions the /services page and
 `switchboard sla|calendar` call (hub/catalogue.py, hub/calendars.py, hub/sla_edits.py, hub/sla_removal.py): the
 same checks and words, the clocks running under a policy or calendar re-planned in the same transaction, and the
-same audit entries, by `token:<name>`. Targets and hours are written as people type them (`30m`, `4h`;
-`mon-fri 09:00-17:00`) and answered the same way, so what a script reads it can send back.
+same audit entries, by a personal token's person or a desk token's `token:<name>`. Targets and hours are written
+as people type them (`30m`, `4h`; `mon-fri 09:00-17:00`) and answered the same way, so what a script reads it can
+send back.
 """
 
 from __future__ import annotations

@@ -23,8 +23,8 @@ _TICK = '{"done": true}'
 @token_required(WORK_INCIDENTS)
 @incident_number
 def tick(ref: str, number: int, step: int) -> Response:
-    """Mark step `step` (1-based, as the steps are listed) done or not done; on the timeline by the token. 404 when
-    the request has no such step; the same again changes nothing."""
+    """Mark step `step` (1-based, as the steps are listed) done or not done; on the timeline by a personal token's
+    person, or the desk's token. 404 when the request has no such step; the same again changes nothing."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("done"), bool) or set(body) != {"done"}:
         return json_error(400, f'send {_TICK} to tick the step off, or {{"done": false}} to undo it')

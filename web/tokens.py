@@ -1,5 +1,9 @@
-"""API tokens on the web: the admins' page of every token (`/tokens`: make one, see when each was last used,
-revoke a leaked one); each person's own are on their account page (web/account.py), with these forms.
+"""API tokens on the web: the admins' page of every token (`/tokens`: make one of the desk's, see when each was last
+used, revoke any leaked one); each person's own are on their account page (web/account.py), with these forms.
+
+A personal token is made only by its person (their account page), or on the server (`switchboard token create
+--for`), never by an admin here: it acts as the person, and what it does is written as theirs alone (an approval
+decided, a note), so one made by someone else would let them act as that person unseen. An admin revokes any.
 
 A token's value is shown once, on the page that made it (never cached, never in the session or a URL); only its
 digest is kept (hub/api_tokens.py). Every write is audited, `token.create` / `token.revoke`, and checked again
@@ -11,7 +15,7 @@ from flask import Blueprint, flash, make_response, redirect, render_template, ur
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, SelectField, StringField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -42,12 +46,9 @@ class OwnTokenForm(FlaskForm):
 
 
 class TokenForm(OwnTokenForm):
-    """An admin's token: the desk's, with a role, or someone's personal one."""
+    """A desk's token, with a role of its own (a person's are theirs to make: see the module's docstring)."""
 
     role = SelectField("Role", choices=[SelectChoice(role, role.capitalize()) for role in ROLES], default="viewer")
-    owner = EmailField("For (a person's email)", validators=[Optional(), Length(max=320)],
-                       description="Optional: makes it personal, acting as them with their role (the role above is "
-                       "then unused).")  # fmt: skip
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
@@ -57,13 +58,12 @@ def index() -> ResponseReturnValue:
     form = TokenForm()
     error = secret = None
     if form.validate_on_submit():
-        name, owner = (form.token_name.data or "").strip(), (form.owner.data or "").strip() or None
+        name = (form.token_name.data or "").strip()
         try:
             with acting_db().transaction() as session:
                 secret = api_tokens.create_token(session, name=name, role=form.role.data or "viewer",
-                                                 expires_in_days=form.expires_days.data, owner=owner)  # fmt: skip
-                detail = {"owner": owner.lower()} if owner else {"role": form.role.data}
-                audit.record(session, current_user.email, "token.create", name, **detail,
+                                                 expires_in_days=form.expires_days.data)  # fmt: skip
+                audit.record(session, current_user.email, "token.create", name, role=form.role.data,
                              **({"days": form.expires_days.data} if form.expires_days.data else {}))  # fmt: skip
         except BadInput as exc:
             error, secret = str(exc), None
