@@ -1,6 +1,6 @@
 """`switchboard incident acknowledge|wait|resume|close|merge|category|service|ci|title|watch|unwatch|public-note|
-problem|reply|time`, run as an admin on the box would against a fresh migrated home: the incident page's actions, through
-the same hub functions, leaving the same timeline, outbox and time entries. Correcting time is
+problem|reply|time`, run as an admin on the box would against a fresh migrated home: the incident page's actions,
+through the same hub functions, leaving the same timeline, outbox and time entries. Correcting time is
 tests/hub/test_incident_time_cli.py's; `--as` checked inside the action's transaction,
 tests/hub/test_acting_cli.py's."""
 
@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from hub import catalogue, cis, problems, recipients, triage
 from hub.attachments import AttachmentStore
-from hub.cli import main
 from hub.cis import CiFields
+from hub.cli import main
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
@@ -367,8 +367,8 @@ def test_every_new_action_as_a_viewer_is_refused(runner: CliRunner, intake: Inta
     assert "--as vic@example.com: that user is a viewer, who only reads incidents" in said
 
 
-@pytest.mark.parametrize("command", ["acknowledge", "wait", "resume", "close", "merge", "category", "service", "ci", "title",
-                                     "watch", "unwatch", "reply", "time", "time-correct", "time-take-back",
+@pytest.mark.parametrize("command", ["acknowledge", "wait", "resume", "close", "merge", "category", "service", "ci",
+                                     "title", "watch", "unwatch", "reply", "time", "time-correct", "time-take-back",
                                      "public-note", "problem"])  # fmt: skip
 def test_every_new_action_has_help_with_an_example_and_needs_as(runner: CliRunner, command: str) -> None:
     shown = run(runner, "incident", command, "--help")
