@@ -14,7 +14,7 @@ from hub.cli import in_transaction, printed_time
 from hub.domain import INTEGRATION_KINDS, ROLES
 from hub.durations import parse_duration
 from hub.errors import BadInput
-from hub.integration_doors import door
+from hub.integration_doors import OWN_API_DOORS, door
 from hub.numbers import whole_number
 
 if TYPE_CHECKING:
@@ -190,9 +190,45 @@ def integration() -> None:
     """Manage integrations (monitoring tools that post events)."""
 
 
+#: Where --name shows: most kinds' URL; the kinds that keep their own API's shape are told apart by the secret.
+NAME_HELP = (
+    "What to call it; most kinds post to /api/v1/events/<name>, but "
+    + " and ".join(f"{kind} to {spot.path}" for kind, spot in OWN_API_DOORS.items())
+    + ", whatever the name (the secret says which integration it is)."
+)
+
+
+@integration.command("list")
+@click.option(
+    "--json", "as_json", is_flag=True, help="A JSON array, each integration as GET /api/v1/integrations has it."
+)
+def integration_list(as_json: bool) -> None:
+    """List the integrations: name, kind, rate limit, created, and when the last event came.
+
+    Example: switchboard integration list --json
+    """
+    import json
+
+    from hub.integration_listing import listing
+
+    rows = in_transaction(listing)
+    if as_json:
+        click.echo(json.dumps([row.as_json() for row in rows], indent=2))
+        return
+    if not rows:
+        click.echo(
+            "no integrations; make one with: switchboard integration create --kind alertmanager --name prometheus"
+        )
+    for row in rows:
+        limit = f"{row.rate_limit}/min" if row.rate_limit else "no limit"
+        last = printed_time(row.last_event_at) if row.last_event_at else "never"
+        off = "  disabled" if not row.enabled else ""
+        click.echo(f"{row.name}  {row.kind}  {limit}  created {printed_time(row.created_at)}  last event {last}{off}")
+
+
 @integration.command("create")
 @click.option("--kind", type=click.Choice(INTEGRATION_KINDS), default="generic", show_default=True)
-@click.option("--name", required=True, help="Appears in the URL: /api/v1/events/<name>.")
+@click.option("--name", required=True, help=NAME_HELP)
 @click.option(
     "--rate-limit", type=click.IntRange(min=1), help="Most requests per minute; more get 429 (default: none)."
 )

@@ -32,9 +32,12 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 def _line(row: Change) -> str:
-    when = row.implemented_at or row.planned_start
-    at = printed_time(when) if when else "unplanned"
-    return f"{row.ref:<8} {row.state:<12} {row.type:<9} {row.service or '-':<16} {at:<20}  {row.title}"
+    """A change in a line; its time says which it is: when it was carried out, once it was, else when it is planned."""
+    if row.implemented_at is not None:
+        at = f"done {printed_time(row.implemented_at)}"
+    else:
+        at = f"planned {printed_time(row.planned_start)}" if row.planned_start else "unplanned"
+    return f"{row.ref:<8} {row.state:<12} {row.type:<9} {row.service or '-':<16} {at:<28}  {row.title}"
 
 
 @click.group()
@@ -88,7 +91,7 @@ def change_create(
 @click.option("--service", help="Only changes on this service.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 def change_list(state: str | None, service: str | None, limit: int) -> None:
-    """Print changes, newest first: reference, state, type, service, when, title."""
+    """Print changes, newest first: reference, state, type, service, when (planned, or done), title."""
     from hub import changes
 
     rows = in_transaction(lambda s: changes.listing(s, state=state, service=service, limit=limit))

@@ -1,12 +1,12 @@
 """`switchboard incident <action>`: the incident page's state changes, through hub/triage.py as its forms are.
 
-Status moves (acknowledge, wait, resume, resolve, close, reopen), assign, priority, category, kind, ci, title, merge,
-watch and unwatch, the public status note, the problem it is part of (hub/problem_links.py) and a request's
-fulfilment steps (hub/request_steps.py): the same checks,
-timeline entries, SLA clocks and mail as the page's, and the page's refusals (a status an action may not start from
-is named with those it may). What agents write (notes, replies, time) is hub/incident_writing_cli.py's. The command
-line is no one: each action names who does it with `--as`, an active agent or admin, as only they work incidents on
-the page (hub/acting_cli.py).
+Status moves (acknowledge, wait, resume, resolve, close, reopen), assign, priority, category, service, kind, ci,
+title, merge, watch and unwatch, the public status note, the problem it is part of (hub/problem_links.py) and a
+request's fulfilment steps (hub/request_steps.py): the same checks, timeline entries, SLA clocks and mail as the
+page's, and the page's refusals (a status an action may not start from is named with those it may, and what to do
+first). What agents write (notes, replies, time) is hub/incident_writing_cli.py's. The command line is no one: each
+action names who does it with `--as`, an active agent or admin, as only they work incidents on the page
+(hub/acting_cli.py).
 
 Each command imports what it works with when it runs (see hub/cli.py).
 """
@@ -154,6 +154,28 @@ def incident_kind(ref: str, kind: str, actor: str) -> None:
     number = incident_number(ref)
     changed = acting(actor, lambda db, _, who: triage.categorise(db, number, who, kind=kind))
     said = f"a {KIND_WORDS[kind]}"
+    click.echo(f"INC-{number} is {said} now" if changed else f"INC-{number} was already {said}")
+
+
+@click.command("service")
+@click.argument("ref")
+@click.argument("name", required=False, default="")
+@click.option("--none", "clear", is_flag=True, help="Put REF on no service.")
+@AS
+def incident_service(ref: str, name: str, clear: bool, actor: str) -> None:
+    """Correct which service incident REF is on (what the rules guessed); --none puts it on none. Its SLA follows,
+    since a policy may be scoped to a service.
+
+    Example: switchboard incident service INC-7 payments --as ann@example.com
+    """
+    from hub import triage
+
+    if clear == bool(name.strip()):
+        raise click.UsageError("name the service, or --none to put REF on no service" if not clear
+                               else "give a service or --none, not both")  # fmt: skip
+    number = incident_number(ref)
+    changed = acting(actor, lambda db, _, who: triage.categorise(db, number, who, service=name))
+    said = f"on service {name.strip()}" if name.strip() else "on no service"
     click.echo(f"INC-{number} is {said} now" if changed else f"INC-{number} was already {said}")
 
 
@@ -336,6 +358,6 @@ def incident_step(ref: str, step: int, done: str, actor: str) -> None:
 
 
 ACTIONS = (incident_acknowledge, incident_wait, incident_resume, incident_resolve, incident_close, incident_reopen,
-           incident_assign, incident_priority, incident_category, incident_kind, incident_ci, incident_title,
-           incident_merge, incident_watch, incident_unwatch, incident_public_note, incident_problem,
+           incident_assign, incident_priority, incident_category, incident_service, incident_kind, incident_ci,
+           incident_title, incident_merge, incident_watch, incident_unwatch, incident_public_note, incident_problem,
            incident_step)  # fmt: skip

@@ -1,4 +1,7 @@
-"""`switchboard problem`: list, show and work problems without the page.
+"""`switchboard problem`: file, list, show and work problems without the page.
+
+`create` is the Problems page's form (hub.problems.create), done `--as` an active agent or admin (hub/acting_cli.py),
+as only they file problems on the page.
 
 `update` is the page's Save and state buttons (hub.problems.update_problem), so the same checks hold (a known error
 needs its workaround written down, states move as the page allows) and the same audit entry is written.
@@ -12,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from hub.acting_cli import AS, acting
 from hub.cli import in_transaction, printed_time, with_database
 from hub.domain import CLI
 from hub.problem_states import BATCH, STATES
@@ -43,7 +47,8 @@ def history_line(entry: AuditEntry, names: Mapping[str, str]) -> str:
 def problem() -> None:
     """Problems: the causes behind recurring incidents; record what was learned and move them through their states.
 
-    Examples: switchboard problem list --state known_error; switchboard problem show PRB-4;
+    Examples: switchboard problem create --title "VPN drops every night" --as ann@example.com;
+    switchboard problem list --state known_error; switchboard problem show PRB-4;
     switchboard problem update PRB-4 --root-cause "VPN idle timeout of 60 s" --workaround "Reconnect" --state
     known_error
     """
@@ -66,6 +71,25 @@ def problem_list(state: str | None, limit: int) -> None:
         click.echo(_line(row))
     if not rows:
         click.echo("No problems match")
+
+
+@problem.command("create")
+@click.option("--title", required=True, help='The cause as far as it is known, e.g. "VPN drops every night".')
+@click.option("--owner", help="Who works it (an email).")
+@click.option("--service", help="The service it is about (a name `switchboard service list` shows).")
+@AS
+def problem_create(title: str, owner: str | None, service: str | None, actor: str) -> None:
+    """File a problem by hand, as the Problems page's form does, for a cause seen before it recurred; prints its
+    reference.
+
+    Its incidents join it with `switchboard incident problem INC-n PRB-n --as EMAIL`; what is learned goes in with
+    `switchboard problem update`.
+    Example: switchboard problem create --title "VPN drops every night" --service vpn --as ann@example.com
+    """
+    from hub import problems
+
+    number = acting(actor, lambda db, _, who: problems.create(db, title, who.name, owner=owner, service=service))
+    click.echo(f"PRB-{number} filed")
 
 
 @problem.command("show")

@@ -15,7 +15,7 @@ from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.errors import BadInput
 from hub.lookback_cache import SUGGESTIONS_REVISION, LookbackCache
-from hub.models import AuditEntry, Incident, Problem, TimelineEntry, utcnow
+from hub.models import AuditEntry, Incident, Problem, Service, TimelineEntry, utcnow
 from hub.outbox import entry
 from hub.prepared import Prepared
 from hub.problem_resolution import Resolved
@@ -114,10 +114,18 @@ def create_from_suggestion(
         return problem.id
 
 
-def create(db: Database, title: str, actor: str, *, incident_ids: tuple[int, ...] = ()) -> int:
+def create(
+    db: Database,
+    title: str,
+    actor: str,
+    *,
+    incident_ids: tuple[int, ...] = (),
+    owner: str | None = None,
+    service: str | None = None,
+) -> int:
     """A problem filed by hand (for a cause seen before it recurred), optionally linking incidents."""
     with db.transaction() as session:
-        return file(session, title, actor, incident_ids=incident_ids).id
+        return file(session, title, actor, incident_ids=incident_ids, owner=owner, service=service).id
 
 
 def file(
@@ -127,21 +135,26 @@ def file(
     *,
     incident_ids: tuple[int, ...] = (),
     owner: str | None = None,
+    service: str | None = None,
     **detail: object,
 ) -> Problem:
     """`create` in the caller's transaction, for what files a problem along with its own change (a review's
-    follow-up action, hub/reviews.py); `detail` goes into the audit record."""
-    title = title.strip()
+    follow-up action, hub/reviews.py); `detail` goes into the audit record. `service`, a catalogue service's name,
+    wins over the one its first incident would give it."""
+    title, service = title.strip(), (service or "").strip() or None
     if not title:
         raise ProblemError("give the problem a title")
-    problem = Problem(title=title[:500], created_by=actor, root_cause="", workaround="", owner=owner)
+    if service is not None and session.scalar(select(Service.id).where(Service.name == service)) is None:
+        raise ProblemError(f"there is no service {service!r}; `switchboard service list` shows them")
+    owner = (owner or "").strip() or None
+    problem = Problem(title=title[:500], created_by=actor, root_cause="", workaround="", owner=owner, service=service)
     session.add(problem)
     session.flush()
     if incident_ids:
         first = session.get(Incident, incident_ids[0])
         if first is not None and (key := group_key(_occurrence(first))) is not None:
             problem.match_key = key[1]
-            problem.service, problem.category = first.service, first.category
+            problem.service, problem.category = service or first.service, first.category
         _link(session, problem, incident_ids, actor)
     audit.record(session, actor, "problem.create", problem.ref, incidents=len(incident_ids), **detail)
     return problem

@@ -58,8 +58,23 @@ def next_status(current: str, action: str, ref: str = "the incident") -> str:
     if current not in allowed_from:
         named = [status for status in INCIDENT_STATUSES if status in allowed_from]  # in the order work goes
         starts = f"{', '.join(named[:-1])} or {named[-1]}" if len(named) > 1 else named[0]
-        raise TriageError(f"{ref} is {current}; only {starts} incidents can be {_past(action)}")
+        step = first_step(current, action)
+        then = f": {step} it first" if step else ""
+        raise TriageError(f"{ref} is {current}; only {starts} incidents can be {_past(action)}{then}")
     return to
+
+
+def first_step(current: str, action: str) -> str | None:
+    """The action that lets `action` follow on an incident in status `current` refused it, for the refusal to name
+    as what to do next ("resolve it first"); None where none does: it is there already, or still being worked."""
+    if action == "close" and current in {"open", "acknowledged", "waiting"}:
+        return "resolve"
+    if action == "acknowledge" and current == "waiting":
+        return "resume"
+    if (action, current) in {("acknowledge", "resolved"), ("acknowledge", "closed"), ("wait", "resolved"),
+                             ("wait", "closed"), ("resolve", "closed")}:  # fmt: skip
+        return "reopen"
+    return None
 
 
 def action_for(current: str, wanted: str, ref: str = "the incident") -> str:

@@ -6,12 +6,12 @@ kind, state and limits, not its secret or its hash.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, request
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from hub.integration_listing import listing
 from hub.models import Event, Integration
 from hub.numbers import whole_number
 from web.api import token_required
@@ -83,23 +83,4 @@ def event(event_id: int) -> Response:
 def integrations() -> Response:
     """Every integration with its kind, state, limits and when it last sent something (never its secret)."""
     with services().db.read() as session:
-        latest = dict(
-            session.execute(
-                select(Event.integration_id, func.max(Event.received_at)).group_by(Event.integration_id)
-            ).all()
-        )
-        rows = session.scalars(select(Integration).order_by(Integration.name)).all()
-        return json_response([integration_json(row, latest.get(row.id)) for row in rows])
-
-
-def integration_json(row: Integration, last_event_at: datetime | None) -> dict[str, Any]:
-    return {
-        "name": row.name,
-        "kind": row.kind,
-        "enabled": row.enabled,
-        "rate_limit": row.rate_limit,
-        "reopen_window": row.reopen_window,
-        "auto_resolve_after": row.auto_resolve_after,
-        "created_at": row.created_at.isoformat(),
-        "last_event_at": last_event_at.isoformat() if last_event_at else None,
-    }
+        return json_response([row.as_json() for row in listing(session)])

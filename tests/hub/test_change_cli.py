@@ -31,7 +31,15 @@ def test_a_change_goes_from_request_to_closed_on_the_command_line(runner: CliRun
     shown = run(runner, "change", "show", ref)
     assert "closed" in shown and "ann@example.com approved: ok" in shown and "change.close by cli" in shown
     assert "planned: 2030-03-01 22:00 UTC .. 2030-03-01 23:00 UTC" in shown and "carried out: " in shown
-    assert "CHG-1    closed" in run(runner, "change", "list")
+    listed = run(runner, "change", "list")
+    assert "CHG-1    closed" in listed and " done 20" in listed and "planned" not in listed  # carried out, not planned
+
+
+def test_the_list_labels_a_planned_start_as_planned(runner: CliRunner) -> None:
+    run(runner, "change", "create", "--title", "Rotate TLS keys", "--type", "standard", "--start", "2030-03-01 22:00")
+    run(runner, "change", "create", "--title", "Tidy the racks", "--type", "standard")
+    planned, unplanned = run(runner, "change", "list").splitlines()[::-1]
+    assert " planned 2030-03-01 22:00 UTC " in planned and " unplanned " in unplanned
 
 
 def test_a_rejection_reads_rejected_in_the_change_shown(runner: CliRunner) -> None:

@@ -1,6 +1,6 @@
-"""`switchboard incident acknowledge|wait|resume|close|merge|category|ci|title|watch|unwatch|public-note|problem|
-reply|time`, run as an admin on the box would against a fresh migrated home: the incident page's actions, through
-the same hub functions, leaving the same timeline, outbox and time entries. Correcting time is
+"""`switchboard incident acknowledge|wait|resume|close|merge|category|service|ci|title|watch|unwatch|public-note|
+problem|reply|time`, run as an admin on the box would against a fresh migrated home: the incident page's actions,
+through the same hub functions, leaving the same timeline, outbox and time entries. Correcting time is
 tests/hub/test_incident_time_cli.py's; `--as` checked inside the action's transaction,
 tests/hub/test_acting_cli.py's."""
 
@@ -15,6 +15,7 @@ from sqlalchemy import select
 from hub import catalogue, cis, problems, recipients, triage
 from hub.attachments import AttachmentStore
 from hub.cis import CiFields
+from hub.cli import main
 from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
@@ -87,7 +88,7 @@ def test_close_closes_a_resolved_incident(runner: CliRunner, intake: Intake, db:
 def test_closing_an_open_incident_says_it_must_be_resolved_first(runner: CliRunner, intake: Intake) -> None:
     number = opened(intake)
     said = refused(runner, "incident", "close", f"INC-{number}", *ANN)
-    assert f"INC-{number} is open; only resolved incidents can be closed" in said
+    assert f"INC-{number} is open; only resolved incidents can be closed: resolve it first" in said
 
 
 # -- fields ---------------------------------------------------------------------------------------------------
@@ -132,6 +133,22 @@ def test_an_empty_category_clears_it(runner: CliRunner, intake: Intake, db: Data
     triage.categorise(db, number, CAROL, category="hardware")
     assert run(runner, "incident", "category", f"INC-{number}", "", *ANN) == f"INC-{number} is in no category now\n"
     assert incident(db, number).category is None
+
+
+def test_service_corrects_it_on_the_timeline_and_none_takes_it_off(
+    runner: CliRunner, intake: Intake, db: Database
+) -> None:
+    number = opened(intake)
+    said = run(runner, "incident", "service", f"INC-{number}", "payroll", *ANN)
+    assert said == f"INC-{number} is on service payroll now\n" and incident(db, number).service == "payroll"
+    assert run(runner, "incident", "service", f"INC-{number}", "--none", *ANN) == f"INC-{number} is on no service now\n"
+    assert timeline(db, number, "categorised")[-1] == "Service payroll → — by ann@example.com"
+
+
+def test_service_wants_a_name_or_none_not_both(runner: CliRunner, intake: Intake) -> None:
+    number = opened(intake)
+    for args in ([], ["payroll", "--none"]):
+        assert runner.invoke(main, ["incident", "service", f"INC-{number}", *args, *ANN]).exit_code == 2
 
 
 def test_ci_names_the_item_and_takes_its_service(runner: CliRunner, intake: Intake, db: Database) -> None:
@@ -350,8 +367,8 @@ def test_every_new_action_as_a_viewer_is_refused(runner: CliRunner, intake: Inta
     assert "--as vic@example.com: that user is a viewer, who only reads incidents" in said
 
 
-@pytest.mark.parametrize("command", ["acknowledge", "wait", "resume", "close", "merge", "category", "ci", "title",
-                                     "watch", "unwatch", "reply", "time", "time-correct", "time-take-back",
+@pytest.mark.parametrize("command", ["acknowledge", "wait", "resume", "close", "merge", "category", "service", "ci",
+                                     "title", "watch", "unwatch", "reply", "time", "time-correct", "time-take-back",
                                      "public-note", "problem"])  # fmt: skip
 def test_every_new_action_has_help_with_an_example_and_needs_as(runner: CliRunner, command: str) -> None:
     shown = run(runner, "incident", command, "--help")

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from hub import problem_followthrough, problems
+from hub import accounts, problem_followthrough, problems
 from hub.cli import main
 from hub.config import Settings
 from hub.db import Database
@@ -16,7 +16,7 @@ from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
 from hub.models import Incident, Problem
 from tests.docs import fenced, run_as_printed
-from tests.hub.commands import run
+from tests.hub.commands import refused, run
 
 
 @pytest.fixture
@@ -28,9 +28,43 @@ def filed(runner: CliRunner, tmp_path: Path) -> str:
         db.dispose()
 
 
-@pytest.mark.parametrize("command", [["problem"], ["problem", "list"], ["problem", "show"], ["problem", "update"]])
+def agent(db: Database) -> None:
+    """Ann, the agent the docs' examples act as."""
+    with db.transaction() as session:
+        accounts.create_user(session, email="ann@example.com", password="a long passphrase", role="agent")
+
+
+@pytest.mark.parametrize(
+    "command", [["problem"], ["problem", "create"], ["problem", "list"], ["problem", "show"], ["problem", "update"]]
+)
 def test_every_problem_command_has_help(runner: CliRunner, command: list[str]) -> None:
     assert "Usage:" in run(runner, *command, "--help")
+
+
+def test_create_files_one_as_the_page_does_with_its_owner_and_service(runner: CliRunner, db: Database) -> None:
+    agent(db)
+    run(runner, "service", "add", "--name", "vpn")
+    said = run(runner, "problem", "create", "--title", " VPN drops ", "--owner", "bob@example.com", "--service", "vpn",
+               "--as", "ann@example.com")  # fmt: skip
+    assert said == "PRB-1 filed\n"
+    with db.read() as session:
+        filed = session.scalars(select(Problem)).one()
+        assert (filed.title, filed.owner, filed.service, filed.created_by) == (
+            "VPN drops",
+            "bob@example.com",
+            "vpn",
+            "ann@example.com",
+        )
+
+
+def test_create_refuses_an_unknown_service_and_someone_who_may_not_file(runner: CliRunner, db: Database) -> None:
+    agent(db)
+    unknown = refused(runner, "problem", "create", "--title", "VPN", "--service", "vnp", "--as", "ann@example.com")
+    assert "there is no service 'vnp'; `switchboard service list` shows them" in unknown
+    stranger = refused(runner, "problem", "create", "--title", "VPN", "--as", "zed@example.com")
+    assert "--as zed@example.com: no one here has that address" in stranger
+    with db.read() as session:
+        assert session.scalars(select(Problem)).all() == []
 
 
 def test_a_problem_is_worked_to_a_known_error_and_shown_with_its_history(runner: CliRunner, filed: str) -> None:
@@ -72,10 +106,10 @@ def test_an_unknown_problem_says_where_to_look(runner: CliRunner) -> None:
 
 
 def test_the_documented_problem_walk_runs_as_printed(settings: Settings, db: Database, tmp_path: Path) -> None:
-    problems.create(db, "VPN drops every night", "ann@example.com")
+    agent(db)
     walk = fenced("docs/problems.md", "Working a problem without the page", "sh")[0]  # the next one is the API
     out = run_as_printed(walk, settings, tmp_path)
-    assert "PRB-1 is known error" in out and "owner ann@example.com" in out
+    assert out.startswith("PRB-1 filed\n") and "PRB-1 is known error" in out and "owner ann@example.com" in out
     assert "root cause: The VPN concentrator drops idle tunnels after 60 s" in out
 
 
@@ -89,10 +123,10 @@ def test_resolving_with_its_incidents_resolves_the_open_ones_and_prints_which(
         outcome = intake.record(raw, InboundEvent(source="email", title="VPN drops", requester=requester,
                                                   message_id=f"<{requester}>"))  # fmt: skip
         made.append(outcome.incident_id)
-    problems.create(db, "VPN drops every night", "ann@example.com", incident_ids=tuple(i for i in made if i))
+    agent(db)
     walk = fenced("docs/problems.md", "Resolving the incidents it explains", "sh")[0]  # the next one is the API
     out = run_as_printed(walk, settings, tmp_path)
-    assert out.splitlines()[-1] == "PRB-1 resolved; 2 open incidents resolved with it (INC-1, INC-2)"
+    assert made == [1, 2] and out.splitlines()[-1] == "PRB-1 resolved; 2 open incidents resolved with it (INC-1, INC-2)"
     with db.read() as session:
         assert set(session.scalars(select(Incident.status))) == {"resolved"}
     shown = run_as_printed("switchboard problem show PRB-1", settings, tmp_path)

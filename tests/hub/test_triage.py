@@ -80,6 +80,20 @@ def test_status_table_refuses_moves_that_make_no_sense_and_says_why(current: str
         next_status(current, action, "INC-9")
 
 
+@pytest.mark.parametrize(
+    ("current", "action", "step"),
+    [("waiting", "close", "resolve"), ("waiting", "acknowledge", "resume"), ("closed", "resolve", "reopen"),
+     ("acknowledged", "acknowledge", None), ("open", "reopen", None), ("open", "resume", None)],
+)  # fmt: skip
+def test_a_refused_move_names_the_one_to_make_first_where_there_is_one(
+    current: str, action: str, step: str | None
+) -> None:
+    with pytest.raises(TriageError) as refused:
+        next_status(current, action, "INC-9")
+    said = str(refused.value)
+    assert said.endswith(f": {step} it first") if step else not said.endswith("it first")
+
+
 def test_acknowledging_records_who_and_when(db: Database, intake: Intake) -> None:
     incident_id = open_alert(intake)
     assert triage.change_status(db, incident_id, "acknowledge", AGENT, MAIL) == "acknowledged"

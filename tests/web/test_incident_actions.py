@@ -54,7 +54,7 @@ def test_a_stale_action_says_what_happened_instead_of_changing_anything(
     ref = raise_incident()
     act(logged_in, ref, "resolve")
     page = act(logged_in, ref, "acknowledge")
-    assert f"{ref} is resolved; only open incidents can be acknowledged." in page
+    assert f"{ref} is resolved; only open incidents can be acknowledged: reopen it first." in page
     assert stored(db, ref).status == "resolved"
 
 
