@@ -30,6 +30,7 @@ from hub.errors import BadField, BadInput
 from hub.models import BusinessCalendar, Group, Service, SlaPolicy
 from hub.names import NAME_WIDTH, is_one_line
 from hub.numbers import whole_number
+from hub.service_names import service_id
 from hub.sla_clocks import DEFAULT_WARN_AT, PolicySpec
 
 #: The width of `sla_policies.organisation`: an organisation label may be longer than a name.
@@ -265,8 +266,8 @@ def _policy_columns(session: Session, terms: PolicyTerms) -> dict[str, Any]:
         calendar_id = session.scalar(select(BusinessCalendar.id).where(BusinessCalendar.name == calendar))
         if calendar_id is None:
             raise BadField("calendar", f"there is no calendar {calendar!r}; add it with `switchboard calendar add`")
-    if service is not None and session.scalar(select(Service.id).where(Service.name == service)) is None:
-        raise BadField("service", f"there is no service {service!r}; add it with `switchboard service add`")
+    if service is not None:
+        service_id(session, service)
 
     def seconds(span: timedelta | None) -> int | None:
         return int(span.total_seconds()) if span is not None else None

@@ -32,7 +32,8 @@ from hub.change_states import (
     vote,
 )
 from hub.errors import BadInput
-from hub.models import AuditEntry, Change, ChangeApproval, FreezeWindow, Service, utcnow
+from hub.models import AuditEntry, Change, ChangeApproval, FreezeWindow, utcnow
+from hub.service_names import service_id
 
 MAX_TEXT = 20_000
 MAX_FREEZE = timedelta(days=366)
@@ -73,8 +74,8 @@ def create(session: Session, new: NewChange, actor: str) -> Change:
     if new.risk not in RISKS:
         raise BadInput(f"risk must be one of {', '.join(RISKS)}, not {new.risk!r}")
     service = (new.service or "").strip() or None
-    if service is not None and session.scalar(select(Service.id).where(Service.name == service)) is None:
-        raise BadInput(f"there is no service {service!r}; add it with `switchboard service add` or leave it out")
+    if service is not None:
+        service_id(session, service)
     approvers = tuple(dict.fromkeys(a.strip().lower() for a in new.approvers if a.strip()))
     if any("@" not in a for a in approvers):
         raise BadInput("approvers are people's email addresses")
@@ -261,8 +262,8 @@ def add_freeze(
     if ends_at - starts_at > MAX_FREEZE:
         raise BadInput("a freeze window lasts at most a year; add another for the time after")
     service = (service or "").strip() or None
-    if service is not None and session.scalar(select(Service.id).where(Service.name == service)) is None:
-        raise BadInput(f"there is no service {service!r}; add it with `switchboard service add` or leave it out")
+    if service is not None:
+        service_id(session, service)
     row = FreezeWindow(name=name, starts_at=starts_at, ends_at=ends_at, reason=_text(reason), service=service,
                        created_by=created_by[:320])  # fmt: skip
     session.add(row)

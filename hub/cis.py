@@ -24,6 +24,7 @@ from hub.errors import BadInput, Missing
 from hub.models import CiDependency, ConfigurationItem, Incident, Service, utcnow
 from hub.names import is_one_line
 from hub.prefix_match import escape_like, in_code_point_order, starting_with
+from hub.service_names import unknown_service
 
 CI_REVISION = "cis"
 KINDS = ("server", "application", "database", "network", "storage", "workstation", "other")
@@ -97,7 +98,7 @@ def checked(fields: CiFields, services: Container[str]) -> CiFields:
         raise BadInput(f"kind must be one of {', '.join(KINDS)}, not {fields.kind.strip()!r}")
     service = (fields.service or "").strip() or None
     if service is not None and service not in services:
-        raise BadInput(f"there is no service {service!r}; `switchboard service add` adds it, or leave it blank")
+        raise unknown_service(service)
     owner = (fields.owner or "").strip() or None
     if owner is not None and (len(owner) > MAX_OWNER or not is_one_line(owner)):
         raise BadInput(f"the owner is a user's address or a group's name, one line of at most {MAX_OWNER} characters")

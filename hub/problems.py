@@ -15,7 +15,7 @@ from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.errors import BadInput
 from hub.lookback_cache import SUGGESTIONS_REVISION, LookbackCache
-from hub.models import AuditEntry, Incident, Problem, Service, TimelineEntry, utcnow
+from hub.models import AuditEntry, Incident, Problem, TimelineEntry, utcnow
 from hub.outbox import entry
 from hub.prepared import Prepared
 from hub.problem_resolution import Resolved
@@ -30,6 +30,7 @@ from hub.recurrence import (
     suggest,
 )
 from hub.recurrence_scan import before_window, occurrences_since
+from hub.service_names import service_id
 from hub.statements import INCIDENTS, INSERT_TIMELINE
 
 #: The same, written out in SQL: prepared statements cannot expand a bound list.
@@ -144,8 +145,8 @@ def file(
     title, service = title.strip(), (service or "").strip() or None
     if not title:
         raise ProblemError("give the problem a title")
-    if service is not None and session.scalar(select(Service.id).where(Service.name == service)) is None:
-        raise ProblemError(f"there is no service {service!r}; `switchboard service list` shows them")
+    if service is not None:
+        service_id(session, service)
     owner = (owner or "").strip() or None
     problem = Problem(title=title[:500], created_by=actor, root_cause="", workaround="", owner=owner, service=service)
     session.add(problem)

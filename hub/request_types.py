@@ -33,6 +33,7 @@ from hub.request_steps import Planned, check_groups
 from hub.request_steps import checked as checked_steps
 from hub.request_steps import read as read_steps
 from hub.routing_defaults import Defaults, over_catch_alls
+from hub.service_names import service_id
 
 MAX_SUMMARY = 200
 MAX_DESCRIPTION = 5000
@@ -121,10 +122,7 @@ def _service_id(session: Session, name: str | None) -> int | None:
     name = (name or "").strip()
     if not name:
         return None
-    found = session.scalar(select(Service.id).where(Service.name == name))
-    if found is None:
-        raise BadField("service", f"there is no service {name!r}; `switchboard service list` shows them")
-    return found
+    return service_id(session, name)
 
 
 def _approver_id(session: Session, email: str | None) -> int | None:

@@ -124,7 +124,11 @@ def test_targets_are_durations_and_an_empty_one_is_not_kept() -> None:
         ({"warn_at": 1.0}, "warn_at", "between 0 and 1"),
         ({"targets": Targets(next_update=H)}, "resolution", "a first-response or a resolution target"),
         ({"calendar": "office"}, "calendar", "no calendar 'office'; add it with `switchboard calendar add`"),
-        ({"service": "mail"}, "service", "no service 'mail'; add it with `switchboard service add`"),
+        (
+            {"service": "mail"},
+            "service",
+            "no service 'mail'; `switchboard service list` shows them and `switchboard service add` adds one",
+        ),
         ({"category": "c" * 101}, "category", "the category is at most 100 characters on one line"),
         ({"organisation": "acme\nevil"}, "organisation", "the organisation is at most 200 characters on one line"),
     ],

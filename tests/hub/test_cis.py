@@ -402,7 +402,8 @@ def test_an_import_counts_what_it_did_and_names_refused_lines(db: Database) -> N
     summary = import_text(db, ASSETS)
     assert (summary.created, summary.updated, summary.unchanged) == (2, 0, 0)
     assert [(r.line, r.why.split(",")[0]) for r in summary.refused] == [
-        (4, "kind must be one of server"), (5, "there is no service 'nope'; `switchboard service add` adds it"),
+        (4, "kind must be one of server"),
+        (5, "there is no service 'nope'; `switchboard service list` shows them and `switchboard service add` adds one"),
         (6, "the same name as line 2"),
     ]  # fmt: skip
     with db.read() as session:
