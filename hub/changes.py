@@ -33,6 +33,7 @@ from hub.change_states import (
 )
 from hub.errors import BadInput
 from hub.models import AuditEntry, Change, ChangeApproval, FreezeWindow, Service, utcnow
+from hub.named_people import refuse_unknown_people
 
 MAX_TEXT = 20_000
 MAX_FREEZE = timedelta(days=366)
@@ -78,6 +79,7 @@ def create(session: Session, new: NewChange, actor: str) -> Change:
     approvers = tuple(dict.fromkeys(a.strip().lower() for a in new.approvers if a.strip()))
     if any("@" not in a for a in approvers):
         raise BadInput("approvers are people's email addresses")
+    refuse_unknown_people(session.connection(), approvers, "approver")
     required = len(approvers) if new.required_approvals is None else new.required_approvals
     if new.type == "standard":
         required = 0

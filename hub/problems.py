@@ -16,6 +16,7 @@ from hub.db import Database
 from hub.errors import BadInput
 from hub.lookback_cache import SUGGESTIONS_REVISION, LookbackCache
 from hub.models import AuditEntry, Incident, Problem, TimelineEntry, utcnow
+from hub.named_people import refuse_unknown_people
 from hub.outbox import entry
 from hub.prepared import Prepared
 from hub.problem_resolution import Resolved
@@ -171,6 +172,8 @@ def update_problem(
         if problem is None:
             raise NoSuchProblem(f"there is no problem PRB-{problem_id}; `switchboard problem list` shows them")
         changes: dict[str, object] = {}
+        if owner is not None and owner.strip() != (problem.owner or ""):  # one kept from before stays till changed
+            refuse_unknown_people(session.connection(), [owner], "owner", ProblemError)
         for name, value in (("root_cause", root_cause), ("workaround", workaround), ("owner", owner)):
             if value is not None and value.strip() != (getattr(problem, name) or ""):
                 setattr(problem, name, value.strip()[:20_000] or (None if name == "owner" else ""))
