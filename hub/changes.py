@@ -79,7 +79,6 @@ def create(session: Session, new: NewChange, actor: str) -> Change:
     approvers = tuple(dict.fromkeys(a.strip().lower() for a in new.approvers if a.strip()))
     if any("@" not in a for a in approvers):
         raise BadInput("approvers are people's email addresses")
-    refuse_unknown_people(session.connection(), approvers, "approver")
     required = len(approvers) if new.required_approvals is None else new.required_approvals
     if new.type == "standard":
         required = 0
@@ -88,6 +87,7 @@ def create(session: Session, new: NewChange, actor: str) -> Change:
         raise BadInput(
             f"{required} approvals are required but only {named} named; name more approvers or ask for fewer approvals"
         )
+    refuse_unknown_people(session.connection(), approvers, "approver")
     row = Change(
         title=title, type=new.type, state="new", service=service, risk=new.risk, impact=_text(new.impact),
         planned_start=new.planned_start, planned_end=new.planned_end,
