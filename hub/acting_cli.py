@@ -1,6 +1,8 @@
-"""Who does an incident action on the command line: `--as`, an active agent or admin, as only they work incidents on
-the page. The command line is no one, so each action names someone (hub/incident_actions_cli.py,
-hub/incident_writing_cli.py, ingest/logged_cli.py).
+"""Who acts on the command line: `--as`, an active agent or admin, as only they do on the page what these commands do.
+The command line is no one, so each command a page lets an agent do names someone: incident actions
+(hub/incident_actions_cli.py, hub/incident_writing_cli.py, ingest/logged_cli.py), changes, problems, CIs,
+articles, silences, on-call cover and SLA waits. Commands whose page wants an admin (users, tokens, rules, the
+catalogue, integrations...) are the operator's on the box and record `cli` (docs/architecture.md's row on `--as`).
 
 They are checked twice. First, before any work, so nothing is done for someone refused (not even a reply's files
 stored). Then inside each transaction of the action itself (`Database.guarded`), under its lock, so someone
@@ -21,6 +23,7 @@ from hub.cli import with_database
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
 
     from hub.agent_action import Actor
     from hub.config import Settings
@@ -51,6 +54,17 @@ def acting(actor: str, work: Callable[[Database, Settings, Actor], T], *, refuse
 
     found: T = with_database(run)
     return found
+
+
+def acting_in(actor: str, work: Callable[[Session, str], T], *, refuse: Refusal | None = None) -> T:
+    """`work(session, who)` in one transaction, done as `actor` as `acting` checks them (before, and again as the
+    transaction's first read); `who` is their address, lower-cased, for the audit log."""
+
+    def run(db: Database, _: Settings, who: Actor) -> T:
+        with db.transaction() as session:
+            return work(session, who.name)
+
+    return acting(actor, run, refuse=refuse)
 
 
 def still_able(who: str) -> Guard:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from hub.acting_cli import AS, acting_in
 from hub.change_states import ACTIONS, OUTCOMES, RISKS, STATES, TYPES
 from hub.cli import in_transaction, printed_time
 from hub.domain import CLI
@@ -62,19 +63,19 @@ def change() -> None:
 @click.option("--backout-plan", default="", help="How it will be undone if it does not.")
 @click.option("--approver", "approvers", multiple=True, help="An approver's email; repeat for several (M).")
 @click.option("--approvals", type=click.IntRange(min=0), help="How many of them must approve (N; default: all).")
-@click.option("--requested-by", default=CLI, show_default=True, help="Who asks for it (an email).")
+@AS
 @click.option("--link", help="A ticket, pull request or runbook URL.")
 @click.option("--fixes", "problem", default="", help="The open problem it fixes: PRB-3, or the problem's title.")
 def change_create(
     title: str, kind: str, service: str | None, risk: str, impact: str, start: datetime | None, end: datetime | None,
     implementation_plan: str, test_plan: str, backout_plan: str, approvers: tuple[str, ...], approvals: int | None,
-    requested_by: str, link: str | None, problem: str,
+    actor: str, link: str | None, problem: str,
 ) -> None:  # fmt: skip
     """Request a change; prints its reference.
 
     Example: switchboard change create --title "Upgrade PostgreSQL to 16" --service db --risk medium
     --start "2026-03-01 22:00" --end "2026-03-01 23:00" --approver ann@example.com --approver bob@example.com
-    --approvals 1 --fixes PRB-4
+    --approvals 1 --fixes PRB-4 --as carol@example.com
     """
     from hub import changes
 
@@ -83,7 +84,7 @@ def change_create(
         planned_end=_utc(end), implementation_plan=implementation_plan, test_plan=test_plan,
         backout_plan=backout_plan, approvers=approvers, required_approvals=approvals, link=link, problem=problem,
     )  # fmt: skip
-    click.echo(in_transaction(lambda s: changes.create(s, new, requested_by).ref))
+    click.echo(acting_in(actor, lambda s, who: changes.create(s, new, who).ref))
 
 
 @change.command("list")
@@ -137,41 +138,42 @@ def change_show(ref: str) -> None:
 @click.argument("ref")
 @click.argument("problem", required=False, default="")
 @click.option("--none", "clear", is_flag=True, help="It fixes no problem after all.")
-@click.option("--as", "actor", default=CLI, show_default=True, help="Who says so (an email).")
+@AS
 def change_fixes(ref: str, problem: str, clear: bool, actor: str) -> None:
     """Say which open problem a change fixes (its reference or title); the problem's page then lists the change.
 
-    Examples: switchboard change fixes CHG-3 PRB-4; switchboard change fixes CHG-3 --none
+    Examples: switchboard change fixes CHG-3 PRB-4 --as ann@example.com; switchboard change fixes CHG-3 --none --as
+    ann@example.com
     """
     from hub import changes
 
     if bool(problem.strip()) == clear:
         raise click.UsageError("name the problem, like PRB-4, or give --none")
-    row = in_transaction(lambda s: changes.fix_problem(s, ref, problem, actor))
+    row = acting_in(actor, lambda s, who: changes.fix_problem(s, ref, problem, who))
     click.echo(f"{row.ref} fixes PRB-{row.problem_id}" if row.problem_id else f"{row.ref} fixes no problem")
 
 
 @change.command("approve")
 @click.argument("ref")
-@click.option("--as", "approver", required=True, help="The approver's email (one of the change's approvers).")
+@AS
 @click.option("--comment", default="", help="Why, or on what condition.")
-def change_approve(ref: str, approver: str, comment: str) -> None:
+def change_approve(ref: str, actor: str, comment: str) -> None:
     """Approve a change as one of its named approvers, e.g.: switchboard change approve CHG-3 --as ann@example.com"""
     from hub import changes
 
-    row = in_transaction(lambda s: changes.decide(s, ref, approver, "approve", comment))
+    row = acting_in(actor, lambda s, who: changes.decide(s, ref, who, "approve", comment))
     click.echo(f"{row.ref} is {row.state}")
 
 
 @change.command("reject")
 @click.argument("ref")
-@click.option("--as", "approver", required=True, help="The approver's email (one of the change's approvers).")
+@AS
 @click.option("--comment", required=True, help="Why: the requester reads it.")
-def change_reject(ref: str, approver: str, comment: str) -> None:
+def change_reject(ref: str, actor: str, comment: str) -> None:
     """Reject a change as one of its named approvers, with the reason."""
     from hub import changes
 
-    row = in_transaction(lambda s: changes.decide(s, ref, approver, "reject", comment))
+    row = acting_in(actor, lambda s, who: changes.decide(s, ref, who, "reject", comment))
     click.echo(f"{row.ref} is {row.state}")
 
 
@@ -179,15 +181,15 @@ def change_reject(ref: str, approver: str, comment: str) -> None:
 @click.argument("ref")
 @click.argument("action", type=click.Choice(ACTIONS))
 @click.option("--outcome", type=click.Choice(OUTCOMES), help="With finish: how it went.")
-@click.option("--as", "actor", default=CLI, show_default=True, help="Who does it (an email).")
+@AS
 def change_advance(ref: str, action: str, outcome: str | None, actor: str) -> None:
     """Move a change on: assess, schedule, start, finish --outcome implemented|failed|backed_out, review, close.
 
-    Example: switchboard change advance CHG-3 finish --outcome implemented
+    Example: switchboard change advance CHG-3 finish --outcome implemented --as ann@example.com
     """
     from hub import changes
 
-    row = in_transaction(lambda s: changes.advance(s, ref, action, actor, outcome=outcome))
+    row = acting_in(actor, lambda s, who: changes.advance(s, ref, action, who, outcome=outcome))
     click.echo(f"{row.ref} is {row.state}")
 
 

@@ -33,6 +33,7 @@ from hub.change_states import (
 )
 from hub.errors import BadInput
 from hub.models import AuditEntry, Change, ChangeApproval, FreezeWindow, utcnow
+from hub.named_people import refuse_unknown_people
 from hub.service_names import service_id
 
 MAX_TEXT = 20_000
@@ -87,6 +88,7 @@ def create(session: Session, new: NewChange, actor: str) -> Change:
         raise BadInput(
             f"{required} approvals are required but only {named} named; name more approvers or ask for fewer approvals"
         )
+    refuse_unknown_people(session.connection(), approvers, "approver")
     row = Change(
         title=title, type=new.type, state="new", service=service, risk=new.risk, impact=_text(new.impact),
         planned_start=new.planned_start, planned_end=new.planned_end,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
+from hub.acting_cli import AS, acting_in
 from hub.cli import in_transaction
 
 if TYPE_CHECKING:
@@ -103,17 +104,17 @@ def ci_show(name: str) -> None:
 
 @ci.command("retire")
 @click.argument("name")
-def ci_retire(name: str) -> None:
+@AS
+def ci_retire(name: str, actor: str) -> None:
     """Retire a CI: new events naming it link to nothing; its incidents keep naming it.
 
-    Example: switchboard ci retire old-db.example.com
+    Example: switchboard ci retire old-db.example.com --as ann@example.com
     """
     from hub import audit, cis
-    from hub.domain import CLI as CLI_ACTOR
 
-    def retire(session: Session) -> str:
+    def retire(session: Session, who: str) -> str:
         row = cis.retire(session, name)
-        audit.record(session, CLI_ACTOR, "ci.retire", row.name)
+        audit.record(session, who, "ci.retire", row.name)
         return row.name
 
-    click.echo(f"retired {in_transaction(retire)}")
+    click.echo(f"retired {acting_in(actor, retire)}")

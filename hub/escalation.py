@@ -20,7 +20,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, insert, select, update
 from sqlalchemy.orm import Session
 
-from hub import channels, mail_choices, notices, oncall, recipients
+from hub import channels, mail_choices, named_people, notices, oncall, recipients
 from hub.db import Database
 from hub.durations import describe_duration, parse_duration
 from hub.errors import BadInput
@@ -87,11 +87,21 @@ def create_policy(session: Session, name: str, steps: Sequence[Step], repeat: in
         raise BadInput(f"repeat is 0 to {MAX_REPEAT} times")
     if session.scalar(select(EscalationPolicy.id).where(EscalationPolicy.name == name)) is not None:
         raise BadInput(f"an escalation policy named {name!r} already exists")
+    _refuse_unknown_targets(session, steps)
     stored = [{"after": int(s.after.total_seconds()), "notify": list(s.notify)} for s in steps]
     row = EscalationPolicy(name=name, repeat=repeat, steps=stored)
     session.add(row)
     session.flush()
     return row
+
+
+def _refuse_unknown_targets(session: Session, steps: Sequence[Step]) -> None:
+    """A person or group no one has made would be paged in vain at 3 a.m.: refuse them now, saying where to look."""
+    targets = [target.partition(":") for s in steps for target in s.notify]
+    conn = session.connection()
+    named_people.refuse_unknown_people(conn, [kind for kind, colon, _ in targets if not colon], "escalation target")
+    named_people.refuse_unknown_groups(conn, [name for kind, _, name in targets if kind in ("group", "oncall")],
+                                       "escalation target")  # fmt: skip
 
 
 def list_policies(session: Session) -> list[EscalationPolicy]:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
+from hub.acting_cli import AS, acting_in
 from hub.cli import in_transaction
-from hub.domain import CLI as CLI_ACTOR
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -27,17 +27,19 @@ def article() -> None:
               help="The text, plain, from a file ('-' reads standard input).")  # fmt: skip
 @click.option("--keywords", default="", help="Comma-separated words people use for it: 'paper, toner, jam'.")
 @click.option("--publish", is_flag=True, help="Publish it now (else a draft only the desk sees).")
-def article_add(title: str, text: TextIO, keywords: str, publish: bool) -> None:
-    """Add an article, e.g.: switchboard article add --title "When the printer jams" --file jam.txt --publish"""
+@AS
+def article_add(title: str, text: TextIO, keywords: str, publish: bool, actor: str) -> None:
+    """Add an article, e.g.: switchboard article add --title "When the printer jams" --file jam.txt --publish --as
+    ann@example.com"""
     from hub import knowledge
 
     body = text.read()
 
-    def add(session: Session) -> tuple[int, str]:
-        row = knowledge.add(session, title=title, body=body, keywords=keywords, published=publish, by=CLI_ACTOR)
+    def add(session: Session, who: str) -> tuple[int, str]:
+        row = knowledge.add(session, title=title, body=body, keywords=keywords, published=publish, by=who)
         return row.id, row.title
 
-    number, kept = in_transaction(add)
+    number, kept = acting_in(actor, add)
     where = f"published at {knowledge.public_path(number)}" if publish else "a draft"
     click.echo(f"added article #{number} {kept!r}, {where}")
 
@@ -54,38 +56,48 @@ def article_list(query: str) -> None:
         click.echo(f"#{row.id:<5} {state:<9} {answers:<9} {row.title}{keywords}")
 
 
-def _set_published(article_id: int, published: bool) -> str:
+def _set_published(article_id: int, published: bool, actor: str) -> str:
     from hub import knowledge
 
-    def work(session: Session) -> str:
+    def work(session: Session, who: str) -> str:
         row = knowledge.get(session, article_id)
         knowledge.change(session, article_id, title=row.title, body=row.body, keywords=row.keywords,
-                         published=published, by=CLI_ACTOR)  # fmt: skip
+                         published=published, by=who)  # fmt: skip
         return row.title
 
-    return str(in_transaction(work))
+    return str(acting_in(actor, work))
 
 
 @article.command("publish")
 @click.argument("article_id", type=int)
-def article_publish(article_id: int) -> None:
+@AS
+def article_publish(article_id: int, actor: str) -> None:
     """Put an article in the help centre, and let acknowledgements suggest it."""
     from hub import knowledge
 
-    click.echo(f"published #{article_id} {_set_published(article_id, True)!r} at {knowledge.public_path(article_id)}")
+    click.echo(
+        f"published #{article_id} {_set_published(article_id, True, actor)!r} at {knowledge.public_path(article_id)}"
+    )
 
 
 @article.command("withdraw")
 @click.argument("article_id", type=int)
-def article_withdraw(article_id: int) -> None:
+@AS
+def article_withdraw(article_id: int, actor: str) -> None:
     """Take an article out of the help centre; the desk keeps it as a draft."""
-    click.echo(f"withdrew #{article_id} {_set_published(article_id, False)!r}: a draft now")
+    click.echo(f"withdrew #{article_id} {_set_published(article_id, False, actor)!r}: a draft now")
 
 
 @article.command("remove")
 @click.argument("article_id", type=int)
-def article_remove(article_id: int) -> None:
+@AS
+def article_remove(article_id: int, actor: str) -> None:
     """Delete an article."""
-    from hub import knowledge
+    from hub import audit, knowledge
 
-    click.echo(f"removed #{article_id} {in_transaction(lambda session: knowledge.remove(session, article_id))!r}")
+    def remove(session: Session, who: str) -> str:
+        title = knowledge.remove(session, article_id)
+        audit.record(session, who, "article.remove", title)  # as the page records it
+        return title
+
+    click.echo(f"removed #{article_id} {acting_in(actor, remove)!r}")

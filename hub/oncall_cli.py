@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from hub.acting_cli import AS, acting_in
 from hub.cli import ROW_ID, in_transaction
 from hub.durations import parse_duration
 
@@ -99,13 +100,15 @@ def oncall_show(group: str, days: int) -> None:
                    "next such time.")  # fmt: skip
 @click.option("--ends", help="Until when, written as --starts is ('mon 09:00': the first after the start).")
 @click.option("--duration", help="How long from --starts: 12h, 3d.")
-def oncall_override(group: str, who: str, starts: str, ends: str | None, duration: str | None) -> None:
+@AS
+def oncall_override(group: str, who: str, starts: str, ends: str | None, duration: str | None, actor: str) -> None:
     """Put someone on call for GROUP for a while (a swap, a holiday), whatever the rotation says.
 
     \b
     Bob covers from Christmas Eve, 18:00, to Boxing Day, 09:00; Cy takes the coming weekend:
-      switchboard oncall override dba --who bob@example.com --starts "2026-12-24 18:00" --ends "2026-12-27 09:00"
-      switchboard oncall override dba --who cy@example.com --starts "fri 18:00" --ends "mon 09:00"
+      switchboard oncall override dba --who bob@example.com --starts "2026-12-24 18:00" --ends "2026-12-27 09:00" \\
+          --as bob@example.com
+      switchboard oncall override dba --who cy@example.com --starts "fri 18:00" --ends "mon 09:00" --as cy@example.com
     """
     from hub import audit, oncall
     from hub.models import utcnow
@@ -114,7 +117,7 @@ def oncall_override(group: str, who: str, starts: str, ends: str | None, duratio
     if (ends is None) == (duration is None):
         raise click.UsageError("give either --ends or --duration")
 
-    def work(session: Session) -> int:
+    def work(session: Session, by: str) -> int:
         now = utcnow()
         zone = oncall.current(session, group, now).zone
         start = oncall.local_time(starts, zone, now)
@@ -122,26 +125,27 @@ def oncall_override(group: str, who: str, starts: str, ends: str | None, duratio
             until = oncall.local_time(ends, zone, start.replace(tzinfo=zone_of(zone)))
         else:
             until = start + parse_duration(duration or "")
-        made = oncall.add_override(session, group, who, start, until, by="cli", now=now)
-        audit.record(session, audit.CLI, "oncall.override", group, who=made.who, starts=made.starts.isoformat(),
+        made = oncall.add_override(session, group, who, start, until, by=by, now=now)
+        audit.record(session, by, "oncall.override", group, who=made.who, starts=made.starts.isoformat(),
                      ends=made.ends.isoformat())  # fmt: skip
         return made.id
 
-    click.echo(f"added override {in_transaction(work)} to {group}'s rotation")
+    click.echo(f"added override {acting_in(actor, work)} to {group}'s rotation")
 
 
 @oncall_group.command("unoverride")
 @click.argument("group")
 @click.argument("override_id", type=ROW_ID)
-def oncall_unoverride(group: str, override_id: int) -> None:
+@AS
+def oncall_unoverride(group: str, override_id: int, actor: str) -> None:
     """Remove override OVERRIDE_ID from GROUP's rotation (`switchboard oncall show` lists their ids)."""
     from hub import audit, oncall
 
-    def work(session: Session) -> None:
+    def work(session: Session, by: str) -> None:
         oncall.remove_override(session, group, override_id)
-        audit.record(session, audit.CLI, "oncall.unoverride", group, override=override_id)
+        audit.record(session, by, "oncall.unoverride", group, override=override_id)
 
-    in_transaction(work)
+    acting_in(actor, work)
     click.echo(f"removed override {override_id} from {group}'s rotation")
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from hub.acting_cli import AS, acting
-from hub.cli import in_transaction, printed_time, with_database
+from hub.cli import in_transaction, printed_time
 from hub.domain import CLI
 from hub.problem_states import BATCH, STATES
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
+    from hub.agent_action import Actor
     from hub.config import Settings
     from hub.db import Database
     from hub.models import AuditEntry, Problem
@@ -50,7 +51,7 @@ def problem() -> None:
     Examples: switchboard problem create --title "VPN drops every night" --as ann@example.com;
     switchboard problem list --state known_error; switchboard problem show PRB-4;
     switchboard problem update PRB-4 --root-cause "VPN idle timeout of 60 s" --workaround "Reconnect" --state
-    known_error
+    known_error --as ann@example.com
     """
 
 
@@ -146,7 +147,7 @@ def problem_show(ref: str) -> None:
                    f"requester told the problem and its root cause; the oldest {BATCH} at once, the rest by the "
                    "workers in the background.")  # fmt: skip
 @click.option("--owner", help="Who works it (an email); an empty value clears it.")
-@click.option("--as", "actor", default=CLI, show_default=True, help="Who does it (an email).")
+@AS
 def problem_update(
     ref: str, root_cause: str | None, workaround: str | None, share_workaround: bool | None, state: str | None,
     resolve_incidents: bool, owner: str | None, actor: str,
@@ -154,9 +155,9 @@ def problem_update(
     """Record what was learned about a problem and move it on, as its page does; prints its state, and the
     incidents resolved with it.
 
-    Examples: switchboard problem update PRB-4 --state investigating;
-    switchboard problem update PRB-4 --workaround "Reconnect the VPN client" --share-workaround --state known_error;
-    switchboard problem update PRB-4 --state resolved --resolve-incidents
+    Examples: switchboard problem update PRB-4 --state investigating --as ann@example.com;
+    switchboard problem update PRB-4 --workaround "Reconnect the VPN client" --share-workaround --state known_error
+    --as ann@example.com; switchboard problem update PRB-4 --state resolved --resolve-incidents --as ann@example.com
     """
     from hub import problems
     from hub.agent_action import Mail
@@ -166,11 +167,11 @@ def problem_update(
     if number is None:
         raise click.BadParameter(f"{ref!r} is not a problem reference; write it as PRB-4", param_hint="REF")
 
-    def work(db: Database, settings: Settings) -> problems.Updated:
-        return problems.update_problem(db, number, actor, state=state, root_cause=root_cause, workaround=workaround,
+    def work(db: Database, settings: Settings, who: Actor) -> problems.Updated:
+        return problems.update_problem(db, number, who.name, state=state, root_cause=root_cause, workaround=workaround,
                                        share_workaround=share_workaround, owner=owner,
                                        resolve_incidents=Mail.of(settings) if resolve_incidents else None)  # fmt: skip
 
-    updated = with_database(work)
+    updated = acting(actor, work)
     click.echo(updated.said() if updated.resolved is not None else
                f"{updated.problem.ref} is {updated.problem.state.replace('_', ' ')}")  # fmt: skip

@@ -16,6 +16,7 @@ from hub.db import Database
 from hub.errors import BadInput
 from hub.lookback_cache import SUGGESTIONS_REVISION, LookbackCache
 from hub.models import AuditEntry, Incident, Problem, TimelineEntry, utcnow
+from hub.named_people import refuse_unknown_people
 from hub.outbox import entry
 from hub.prepared import Prepared
 from hub.problem_resolution import Resolved
@@ -124,8 +125,11 @@ def create(
     owner: str | None = None,
     service: str | None = None,
 ) -> int:
-    """A problem filed by hand (for a cause seen before it recurred), optionally linking incidents."""
+    """A problem filed by hand (for a cause seen before it recurred), optionally linking incidents; its `owner`, if
+    given, must be an active user, as an owner given later must (a review's follow-up keeps whom it named)."""
     with db.transaction() as session:
+        if owner:
+            refuse_unknown_people(session.connection(), [owner], "owner", ProblemError)
         return file(session, title, actor, incident_ids=incident_ids, owner=owner, service=service).id
 
 
@@ -185,6 +189,8 @@ def update_problem(
         if problem is None:
             raise NoSuchProblem(f"there is no problem PRB-{problem_id}; `switchboard problem list` shows them")
         changes: dict[str, object] = {}
+        if owner is not None and owner.strip() != (problem.owner or ""):  # one kept from before stays till changed
+            refuse_unknown_people(session.connection(), [owner], "owner", ProblemError)
         for name, value in (("root_cause", root_cause), ("workaround", workaround), ("owner", owner)):
             if value is not None and value.strip() != (getattr(problem, name) or ""):
                 setattr(problem, name, value.strip()[:20_000] or (None if name == "owner" else ""))

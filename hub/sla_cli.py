@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from hub.acting_cli import AS, acting_in
 from hub.cli import in_transaction, incident_number, option_value, options
 from hub.sla_clocks import DEFAULT_WARN_AT
 
@@ -175,29 +176,30 @@ def sla_list() -> None:
 
 @sla.command("wait")
 @click.argument("ref")
-@click.option("--by", default="cli", show_default=True, help="Who set it waiting, for the timeline.")
-def sla_wait(ref: str, by: str) -> None:
+@AS
+def sla_wait(ref: str, actor: str) -> None:
     """Set incident REF waiting on its requester: its SLA clocks pause until `resume` or the requester replies."""
     from hub import sla_pauses
 
     incident_id = incident_number(ref)
-    in_transaction(lambda s: sla_pauses.wait_on_requester(s.connection(), incident_id, by))
+    acting_in(actor, lambda s, who: sla_pauses.wait_on_requester(s.connection(), incident_id, who))
     click.echo(f"{ref.upper()} is waiting on its requester; SLA clocks paused")
 
 
 @sla.command("resume")
 @click.argument("ref")
-def sla_resume(ref: str) -> None:
+@AS
+def sla_resume(ref: str, actor: str) -> None:
     """End the wait of incident REF: its SLA clocks run again, due times moved on by the pause."""
     from hub import sla_pauses
     from hub.sla import SlaBookCache
 
     incident_id = incident_number(ref)
 
-    def work(session: Session) -> bool:
+    def work(session: Session, who: str) -> bool:
         conn = session.connection()
-        return sla_pauses.stop_waiting(conn, SlaBookCache().current(conn), incident_id, "resumed from the CLI")
+        return sla_pauses.stop_waiting(conn, SlaBookCache().current(conn), incident_id, f"resumed by {who}")
 
-    if not in_transaction(work):
+    if not acting_in(actor, work):
         raise click.ClickException(f"{ref.upper()} is not waiting")
     click.echo(f"{ref.upper()} runs again; SLA clocks resumed")

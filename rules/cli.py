@@ -93,7 +93,7 @@ def rules_add(name: str, field: str | None, op: str, value: str, **sets: Any) ->
 
     Example: switchboard rules add --name "DB pages" --field labels.team --value db --group dba --strategy round_robin
     """
-    from hub import rulebook
+    from hub import named_people, rulebook
 
     stop = bool(sets.pop("stop"))
     keys = {"assign": "assignee", "title_template": "title", "dedup_template": "dedup_key", "tags": "tags"}
@@ -114,6 +114,8 @@ def rules_add(name: str, field: str | None, op: str, value: str, **sets: Any) ->
             compile_rule(spec, compile_settings(rulebook.load_settings(session)))
         except RuleError as exc:
             raise click.BadParameter(str(exc)) from None
+        if "@" in (person := sets.get("assign") or ""):  # a queue name is anyone's to coin; a person must exist
+            named_people.refuse_unknown_people(session.connection(), [person], "--assign")
         return rulebook.add_rule(session, spec, author=_author()).id
 
     click.echo(f"added rule {in_transaction(add)}: {name}")

@@ -14,8 +14,15 @@ from hub.deploys import Deploy, record_deploy
 from hub.errors import BadInput
 from hub.intake import Raw
 from hub.models import utcnow
+from tests.staff import agents
 
 ANN, BOB = "ann@example.com", "bob@example.com"
+
+
+@pytest.fixture(autouse=True)
+def approvers(db: Database) -> None:
+    """Ann and Bob, whom the changes name as approvers: an approver must be an active user."""
+    agents(db, ANN, BOB)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import insert, select, text
 
-from hub import ci_import, ci_links, cis, revisions, triage
+from hub import accounts, ci_import, ci_links, cis, revisions, triage
 from hub.agent_action import Actor, TriageError
 from hub.catalogue import add_service
 from hub.cli import main
@@ -444,7 +444,9 @@ def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch, db: Database, datab
     return CliRunner()
 
 
-def test_import_list_show_and_retire_from_the_shell(cli: CliRunner, tmp_path: Path) -> None:
+def test_import_list_show_and_retire_from_the_shell(cli: CliRunner, db: Database, tmp_path: Path) -> None:
+    with db.transaction() as session:
+        accounts.create_user(session, email="ann@example.com", password="a long passphrase", role="agent")
     (tmp_path / "assets.csv").write_text(ASSETS)
     imported = cli.invoke(main, ["ci", "import", str(tmp_path / "assets.csv")])
     assert imported.exit_code == 0, imported.output
@@ -454,7 +456,7 @@ def test_import_list_show_and_retire_from_the_shell(cli: CliRunner, tmp_path: Pa
     assert listed == ["db1", "database", "active", "mail", "dba"]
     shown = cli.invoke(main, ["ci", "show", "DB1"]).output
     assert "ip: 10.0.0.5" in shown and "open incidents: -" in shown
-    assert cli.invoke(main, ["ci", "retire", "db1"]).output == "retired db1\n"
+    assert cli.invoke(main, ["ci", "retire", "db1", "--as", "ann@example.com"]).output == "retired db1\n"
     assert cli.invoke(main, ["ci", "list"]).output.split()[0] == "web1"
     missing = cli.invoke(main, ["ci", "show", "nope"])
     assert missing.exit_code == 1 and "there is no CI 'nope'" in missing.output

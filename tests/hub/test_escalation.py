@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
@@ -188,3 +189,14 @@ def test_an_oncall_step_with_no_one_on_call_tells_the_whole_group(db: Database, 
     fired = escalation.fire(db, steps_of(db, incident_id)[0].id, **DESK)
     assert fired.notified == ("group dba (no one on call)",)
     assert mails(db) == ["dba1@example.com", "dba2@example.com"]
+
+
+@pytest.mark.parametrize(
+    ("target", "said"),
+    [("ghost@example.com", "escalation target ghost@example.com: no active user has that address; `switchboard "
+                           "user list`"),
+     ("group:nogroup", "escalation target group:nogroup: there is no such group; `switchboard group list`")],
+)  # fmt: skip
+def test_an_escalation_target_no_one_has_made_is_refused(db: Database, target: str, said: str) -> None:
+    with pytest.raises(BadInput, match="^" + re.escape(said)), db.transaction() as session:
+        escalation.create_policy(session, "page", escalation.parse_steps([f"5m:{target}"]))

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from hub import knowledge
+from hub import accounts, knowledge
 from hub.cli import main
 from hub.config import Settings
 from hub.db import Database
@@ -135,7 +135,14 @@ def test_an_article_published_after_the_first_mail_is_suggested_to_the_next(db: 
 # -- from the shell ----------------------------------------------------------------------------------------------------
 
 
+def agents(db: Database, *emails: str) -> None:
+    with db.transaction() as session:
+        for email in emails:
+            accounts.create_user(session, email=email, password="a long passphrase", role="agent")
+
+
 def test_the_documented_commands_run_as_printed(settings: Settings, db: Database, tmp_path: Path) -> None:
+    agents(db, "ann@example.com")
     out = run_as_printed(fenced("docs/knowledge.md", "Writing articles", "sh")[0], settings, tmp_path)
     assert out.splitlines() == [
         "added article #1 'When the printer jams', published at /help/1",
@@ -146,16 +153,18 @@ def test_the_documented_commands_run_as_printed(settings: Settings, db: Database
     assert body.startswith("Open tray 2,") and body.endswith("switch the printer off and on again.")
 
 
-def test_withdraw_publish_and_remove_from_the_shell(runner: CliRunner, tmp_path: Path) -> None:
+def test_withdraw_publish_and_remove_from_the_shell(runner: CliRunner, db: Database, tmp_path: Path) -> None:
+    agents(db, "ann@example.com")
+    ann = ["--as", "ann@example.com"]
     text = tmp_path / "vpn.txt"
     text.write_text("Start AnyConnect and sign in.")
-    assert runner.invoke(main, ["article", "add", "--title", "VPN", "--file", str(text)]).output == (
+    assert runner.invoke(main, ["article", "add", "--title", "VPN", "--file", str(text), *ann]).output == (
         "added article #1 'VPN', a draft\n"
     )
-    assert runner.invoke(main, ["article", "publish", "1"]).output == "published #1 'VPN' at /help/1\n"
-    assert runner.invoke(main, ["article", "withdraw", "1"]).output == "withdrew #1 'VPN': a draft now\n"
-    assert runner.invoke(main, ["article", "remove", "1"]).output == "removed #1 'VPN'\n"
-    missing = runner.invoke(main, ["article", "publish", "1"])
+    assert runner.invoke(main, ["article", "publish", "1", *ann]).output == "published #1 'VPN' at /help/1\n"
+    assert runner.invoke(main, ["article", "withdraw", "1", *ann]).output == "withdrew #1 'VPN': a draft now\n"
+    assert runner.invoke(main, ["article", "remove", "1", *ann]).output == "removed #1 'VPN'\n"
+    missing = runner.invoke(main, ["article", "publish", "1", *ann])
     assert missing.exit_code == 1 and "there is no article #1; `switchboard article list` shows them" in missing.output
 
 

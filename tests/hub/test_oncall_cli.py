@@ -9,6 +9,8 @@ from click.testing import CliRunner
 from hub.cli import main
 from tests.staff import hire
 
+AS = ("--as", "ann@example.com")  # who arranges the cover, as on the On call page
+
 
 def rotation(runner: CliRunner) -> None:
     hire(runner, "ann@example.com", "bob@example.com", "dan@example.com")
@@ -28,7 +30,7 @@ def test_an_override_shows_in_the_rota_with_its_id(runner: CliRunner) -> None:
     rotation(runner)
     tomorrow = f"{datetime.now(UTC) + timedelta(days=1):%Y-%m-%d}"
     made = runner.invoke(main, ["oncall", "override", "dba", "--who", "dan@example.com", "--starts", tomorrow,
-                                "--duration", "12h"])  # fmt: skip
+                                "--duration", "12h", *AS])  # fmt: skip
     assert made.output == "added override 1 to dba's rotation\n"
     result = runner.invoke(main, ["oncall", "show", "dba", "--days", "3"])
     assert result.exit_code == 0 and result.output.startswith("Shifts of dba, times in UTC:")
@@ -38,7 +40,7 @@ def test_an_override_shows_in_the_rota_with_its_id(runner: CliRunner) -> None:
 def test_an_override_far_ahead_is_refused(runner: CliRunner) -> None:
     rotation(runner)
     made = runner.invoke(main, ["oncall", "override", "dba", "--who", "dan@example.com", "--starts", "2099-01-01",
-                                "--duration", "1d"])  # fmt: skip
+                                "--duration", "1d", *AS])  # fmt: skip
     assert made.exit_code == 1 and "at most 92 days and ends within a year" in made.output
 
 
@@ -49,7 +51,7 @@ def test_an_override_by_someone_who_cannot_log_in_and_acknowledge_is_refused_say
                                          "Users page (or `switchboard user create`) first"),
                      ("reader@example.com", "reader@example.com is a viewer, who works no incidents")]:  # fmt: skip
         made = runner.invoke(main, ["oncall", "override", "dba", "--who", who, "--starts", "2099-01-01",
-                                    "--duration", "1d"])  # fmt: skip
+                                    "--duration", "1d", *AS])  # fmt: skip
         assert made.exit_code == 1 and f"Error: {why}" in made.output
     assert "(override" not in runner.invoke(main, ["oncall", "show", "dba"]).output
 
@@ -65,7 +67,8 @@ def test_group_set_refuses_members_who_cannot_log_in_naming_each(runner: CliRunn
 
 def test_override_needs_an_end_or_a_duration(runner: CliRunner) -> None:
     rotation(runner)
-    result = runner.invoke(main, ["oncall", "override", "dba", "--who", "dan@example.com", "--starts", "2026-12-01"])
+    result = runner.invoke(main, ["oncall", "override", "dba", "--who", "dan@example.com", "--starts", "2026-12-01",
+                                   *AS])  # fmt: skip
     assert result.exit_code == 2 and "give either --ends or --duration" in result.output
 
 
@@ -82,7 +85,7 @@ def test_show_for_a_group_without_a_rotation_says_how_to_make_one(runner: CliRun
 
 def test_unoverride_of_an_override_there_is_not_says_where_their_numbers_are(runner: CliRunner) -> None:
     rotation(runner)
-    result = runner.invoke(main, ["oncall", "unoverride", "dba", "9"])
+    result = runner.invoke(main, ["oncall", "unoverride", "dba", "9", *AS])
     assert result.exit_code == 1 and "has no override 9; the On call page and `switchboard oncall show dba`" in (
         result.output
     )

@@ -97,17 +97,17 @@ def test_a_silence_without_matchers_or_ending_before_it_starts_is_refused(db: Da
         silences.add_silence(s, matchers=[Matcher("severity", "=", "info")], ends_at=utcnow(), created_by="t")
 
 
-def test_cli_adds_lists_and_expires_silences(runner: CliRunner) -> None:
-    cli = runner
+def test_cli_adds_lists_and_expires_silences(runner: CliRunner, oncall: None) -> None:
+    cli, agent = runner, ["--as", "oncall@example.com"]
     added = cli.invoke(main, ["silence", "add", "--match", "labels.team=db", "--match", "severity!=info",
-                              "--duration", "90m", "--comment", "DB upgrade"])  # fmt: skip
+                              "--duration", "90m", "--comment", "DB upgrade", *agent])  # fmt: skip
     assert added.exit_code == 0, added.output
     silence_id = added.output.split()[-1]
     listed = cli.invoke(main, ["silence", "list"]).output
     assert "labels.team=db, severity!=info" in listed and "DB upgrade" in listed
-    assert cli.invoke(main, ["silence", "expire", silence_id]).exit_code == 0
+    assert cli.invoke(main, ["silence", "expire", silence_id, *agent]).exit_code == 0
     assert cli.invoke(main, ["silence", "list"]).output == ""
-    bad = cli.invoke(main, ["silence", "add", "--match", "team", "--duration", "2h"])
+    bad = cli.invoke(main, ["silence", "add", "--match", "team", "--duration", "2h", *agent])
     assert bad.exit_code == 1 and "not a matcher" in bad.output
 
 

@@ -15,6 +15,7 @@ from hub.db import Database
 from hub.models import AuditEntry, BusinessCalendar, Service, SlaPolicy
 from tests.docs import fenced, run_as_printed
 from tests.hub.commands import run
+from tests.staff import agents
 
 
 def test_a_policy_is_listed_with_its_targets_and_calendar(runner: CliRunner) -> None:
@@ -96,8 +97,9 @@ def test_catalogue_changes_from_the_shell_are_audited(runner: CliRunner, db: Dat
                        ("cli", "service.remove", "email")]  # fmt: skip
 
 
-def test_waiting_on_an_unknown_incident_says_so(runner: CliRunner) -> None:
-    result = runner.invoke(main, ["sla", "wait", "INC-99"])
+def test_waiting_on_an_unknown_incident_says_so(runner: CliRunner, db: Database) -> None:
+    agents(db, "ann@example.com")
+    result = runner.invoke(main, ["sla", "wait", "INC-99", "--as", "ann@example.com"])
     assert result.exit_code == 1 and "no incident INC-99" in result.output
 
 
@@ -148,6 +150,10 @@ def test_the_documented_policy_for_requests_runs_as_printed_and_is_listed_for_re
 
 
 def test_the_documented_breach_rule_names_its_channel(settings: Settings, db: Database, tmp_path: Path) -> None:
+    from hub import groups
+
+    with db.transaction() as session:  # whom the escalation pages, made first as the block says
+        groups.save_group(session, "dba", agents(session, "oncall@example.com", "dba1@example.com"))
     [block] = fenced("docs/sla.md", "Rules on warnings and breaches", "sh")
     out = run_as_printed(block, settings, tmp_path)
     assert "MATCH  P1 breaches page the DBAs  -> channels=ops-slack, escalation=db-oncall" in out

@@ -237,3 +237,9 @@ def test_remove_member_of_someone_not_in_the_group_changes_nothing_and_says_wher
         "Error: bob@example.com is not in dba; the Groups page and `switchboard group list` show its members\n"
     )
     assert invoke(runner, "group", "list") == "dba: ann@example.com\n"
+
+
+def test_a_rule_assigning_to_someone_with_no_account_is_refused(runner: CliRunner) -> None:
+    made = runner.invoke(main, ["rules", "add", "--name", "crit", "--field", "severity", "--value", "critical",
+                                "--assign", "ghost@example.com"])  # fmt: skip
+    assert made.exit_code == 1 and "--assign ghost@example.com: no active user has that address" in made.output

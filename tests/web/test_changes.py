@@ -14,11 +14,18 @@ from hub import accounts, catalogue, changes
 from hub.db import Database
 from hub.models import Change, Event, Incident, utcnow
 from tests.ingest.webhooks import load_fixture
+from tests.staff import agents
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import Login, count, csrf_token, log_in
 
 DEPLOY = {"service": "checkout", "version": "1.4.2", "environment": "production", "status": "success",
           "link": "https://ci.example.com/runs/42", "deploy_id": "run-42"}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def approvers(db: Database) -> None:
+    """Ann, whom the changes name as an approver: an approver must be an active user."""
+    agents(db, "ann@example.com")
 
 
 @pytest.fixture

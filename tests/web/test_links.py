@@ -45,10 +45,10 @@ channel create --kind email --name dba-team --to dba@example.com
 channel create --kind webhook --name chatops --url https://chat.example/hooks/42
 escalation create --name db-oncall --step 5m:ann@example.com --step 15m:group:dba
 rules add --name "Critical alerts to dba" --field severity --value critical --category outage --assign ann@example.com
-silence add --match labels.team=batch --duration 2h --comment "batch window"
+silence add --match labels.team=batch --duration 2h --comment "batch window" --as ann@example.com
 freeze add --name year-end --starts 2026-12-20 --duration 14d --reason "peak trading"
-change create --title "Upgrade PostgreSQL to 16" --service db --risk medium --approver ann@example.com
-change advance CHG-1 assess
+change create --title "Upgrade PostgreSQL to 16" --service db --approver ann@example.com --as ann@example.com
+change advance CHG-1 assess --as ann@example.com
 """
 
 

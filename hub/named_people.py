@@ -1,0 +1,37 @@
+"""Refusing a person or group named where one must exist: a change's approvers, a problem's owner, an escalation's
+targets. Named wrongly, they would never be asked, never work it, never be paged, and no one would notice until
+it mattered; so the name is refused when given, saying how to find the right one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, select
+
+from hub.errors import BadInput
+from hub.models import Group, User
+
+PEOPLE_LISTED = "`switchboard user list` lists the people (an admin adds one with `switchboard user create`)"
+GROUPS_LISTED = "`switchboard group list` lists the groups (`switchboard group set` makes one)"
+
+
+def refuse_unknown_people(conn: Connection, emails: Iterable[str], what: str, error: type[BadInput] = BadInput) -> None:
+    """Refuse (`error`, a BadInput the caller's page answers) unless every one of `emails` is an active user,
+    whatever their role; `what` names them in the message ("approver", "owner")."""
+    wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip()))
+    if not wanted:
+        return
+    active = set(conn.scalars(select(User.email).where(User.email.in_(wanted), User.active.is_(True))))
+    if missing := [who for who in wanted if who not in active]:
+        raise error(f"{what} {', '.join(missing)}: no active user has that address; {PEOPLE_LISTED}")
+
+
+def refuse_unknown_groups(conn: Connection, names: Iterable[str], what: str) -> None:
+    """Refuse (BadInput) unless every one of `names` is a group here."""
+    wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    if not wanted:
+        return
+    found = set(conn.scalars(select(Group.name).where(Group.name.in_(wanted))))
+    if missing := [name for name in wanted if name not in found]:
+        raise BadInput(f"{what} group:{', group:'.join(missing)}: there is no such group; {GROUPS_LISTED}")
