@@ -44,8 +44,9 @@ def test_a_change_goes_from_request_to_closed_on_the_command_line(runner: CliRun
 
 
 def test_the_list_labels_a_planned_start_as_planned(runner: CliRunner) -> None:
-    run(runner, "change", "create", "--title", "Rotate TLS keys", "--type", "standard", "--start", "2030-03-01 22:00")
-    run(runner, "change", "create", "--title", "Tidy the racks", "--type", "standard")
+    run(runner, "change", "create", "--title", "Rotate TLS keys", "--type", "standard", "--start", "2030-03-01 22:00",
+        *AS)  # fmt: skip
+    run(runner, "change", "create", "--title", "Tidy the racks", "--type", "standard", *AS)
     planned, unplanned = run(runner, "change", "list").splitlines()[::-1]
     assert " planned 2030-03-01 22:00 UTC " in planned and " unplanned " in unplanned
 

@@ -49,7 +49,7 @@ def test_every_problem_command_has_help(runner: CliRunner, command: list[str]) -
 
 
 def test_create_files_one_as_the_page_does_with_its_owner_and_service(runner: CliRunner, db: Database) -> None:
-    staffed(db, ("ann@example.com", "agent"))
+    staffed(db, ("ann@example.com", "agent"), ("bob@example.com", "agent"))
     run(runner, "service", "add", "--name", "vpn")
     said = run(runner, "problem", "create", "--title", " VPN drops ", "--owner", "bob@example.com", "--service", "vpn",
                "--as", "ann@example.com")  # fmt: skip

@@ -348,7 +348,9 @@ def test_the_documented_review_examples_run_as_printed(
         '{"id":1,"problem":"PRB-1","problem_state":"new"}',
         '{"incident":"INC-1","state":"published","published_by":"chatops"}',
     ]  # fmt: skip
-    assert run_as_printed(shell, settings, tmp_path) == ""
+    assert (
+        run_as_printed(shell, settings, tmp_path) == "No reviews match: a major incident owes one once it is resolved\n"
+    )
     shown = run_as_printed(show, settings, tmp_path).splitlines()
     assert shown[0] == "INC-1 Payroll is down" and shown[1].startswith("Review: published by chatops")
     assert shown[-2:] == ["Follow-up actions:", "     1  Alert on disk at 80% (owner ann@example.com): PRB-1 new"]
