@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from hub import audit, change_problems
+from hub.assignees import ASSIGNABLE_ROLES
 from hub.change_states import (
     CARRIED_OUT,
     OUTCOMES,
@@ -88,7 +89,7 @@ def create(session: Session, new: NewChange, actor: str) -> Change:
         raise BadInput(
             f"{required} approvals are required but only {named} named; name more approvers or ask for fewer approvals"
         )
-    refuse_unknown_people(session.connection(), approvers, "approver")
+    refuse_unknown_people(session.connection(), approvers, "approver", roles=ASSIGNABLE_ROLES, why="vote on changes")
     row = Change(
         title=title, type=new.type, state="new", service=service, risk=new.risk, impact=_text(new.impact),
         planned_start=new.planned_start, planned_end=new.planned_end,

@@ -5,7 +5,7 @@ it mattered; so the name is refused when given, saying how to find the right one
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import Connection, select
 
@@ -16,15 +16,24 @@ PEOPLE_LISTED = "`switchboard user list` lists the people (an admin adds one wit
 GROUPS_LISTED = "`switchboard group list` lists the groups (`switchboard group set` makes one)"
 
 
-def refuse_unknown_people(conn: Connection, emails: Iterable[str], what: str, error: type[BadInput] = BadInput) -> None:
-    """Refuse (`error`, a BadInput the caller's page answers) unless every one of `emails` is an active user,
-    whatever their role; `what` names them in the message ("approver", "owner")."""
+def refuse_unknown_people(
+    conn: Connection, emails: Iterable[str], what: str, error: type[BadInput] = BadInput, *,
+    roles: Collection[str] | None = None, why: str = "",
+) -> None:  # fmt: skip
+    """Refuse (`error`, a BadInput the caller's page answers) unless every one of `emails` is an active user, of one
+    of `roles` when given (`why` says what only they may do: "vote on changes"); `what` names them in the message
+    ("approver", "owner")."""
     wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip()))
     if not wanted:
         return
-    active = set(conn.scalars(select(User.email).where(User.email.in_(wanted), User.active.is_(True))))
+    found = conn.execute(select(User.email, User.role).where(User.email.in_(wanted), User.active.is_(True)))
+    active = {email: role for email, role in found}
     if missing := [who for who in wanted if who not in active]:
         raise error(f"{what} {', '.join(missing)}: no active user has that address; {PEOPLE_LISTED}")
+    if roles is not None and (others := [who for who in wanted if active[who] not in roles]):
+        holders = " and ".join(f"{role}s" for role in sorted(roles))
+        raise error(f"{what} {', '.join(others)}: only {holders} may {why}; name one of them, or have an admin "
+                    "change the role (`switchboard user set EMAIL --role agent`)")  # fmt: skip
 
 
 def refuse_unknown_groups(conn: Connection, names: Iterable[str], what: str) -> None:

@@ -48,8 +48,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     MANAGE_PROBLEMS: frozenset({"admin", "agent"}),
     VIEW_REPORTS: frozenset(ROLES),  # aggregates only: what anyone who sees incidents may see
     VIEW_CHANGES: frozenset(ROLES),
-    # Requesting and moving changes on; approving also needs the person to be one of the change's named approvers.
-    WORK_CHANGES: frozenset({"admin", "agent"}),
+    # Requesting and moving changes on; approving also needs the person to be one of the change's named approvers,
+    # whom naming refuses unless they hold one of these roles (hub/changes.py): one set for both.
+    WORK_CHANGES: frozenset(ASSIGNABLE_ROLES),
     # Agents read the rules to understand why an incident was routed as it was; only admins change routing.
     VIEW_RULES: frozenset({"admin", "agent"}),
     MANAGE_RULES: frozenset({"admin"}),

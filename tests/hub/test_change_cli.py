@@ -131,3 +131,8 @@ def test_a_viewer_may_not_move_a_change_on(runner: CliRunner) -> None:
 def test_an_approver_with_no_account_is_refused_saying_where_people_are_listed(runner: CliRunner) -> None:
     said = refused(runner, "change", "create", "--title", "Rotate TLS keys", "--approver", "nobody@example.com", *AS)
     assert "approver nobody@example.com: no active user has that address; `switchboard user list`" in said
+
+
+def test_a_viewer_named_as_approver_is_refused_since_only_agents_and_admins_vote(runner: CliRunner) -> None:
+    said = refused(runner, "change", "create", "--title", "Rotate TLS keys", "--approver", "vic@example.com", *AS)
+    assert "approver vic@example.com: only admins and agents may vote on changes; name one of them" in said
