@@ -121,7 +121,20 @@ def test_unknown_incident_is_404_in_json(client: FlaskClient, api_token: str) ->
 
 def test_unknown_api_path_is_404_in_json(client: FlaskClient) -> None:
     response = client.get("/api/v1/nothing-here")
-    assert response.status_code == 404 and response.is_json
+    assert response.status_code == 404 and "listed at /api/v1/openapi.json" in response.json["error"]  # type: ignore[index]
+
+
+def test_an_api_path_with_a_trailing_slash_is_a_404_naming_it_without(client: FlaskClient) -> None:
+    response = client.get("/api/v1/incidents/")
+    said = "the API has nothing at /api/v1/incidents/: its paths end without a slash, /api/v1/incidents"
+    assert (response.status_code, response.json) == (404, {"error": said})
+
+
+def test_a_method_an_api_path_does_not_take_is_a_405_naming_those_it_does(client: FlaskClient) -> None:
+    response = client.delete("/api/v1/incidents/INC-1")
+    said = "DELETE is not allowed on /api/v1/incidents/INC-1; it takes GET, PATCH"
+    assert (response.status_code, response.json) == (405, {"error": said})
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "PATCH"}
 
 
 #: Every API endpoint that acts on one incident, as (method, path under /api/v1/incidents/<ref>).
