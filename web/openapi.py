@@ -1305,7 +1305,18 @@ def document() -> dict[str, Any]:
                             "properties": {"suggestion": {"type": "string"}, "title": {"type": "string"}},
                         }
                     ),
-                    "responses": {"201": _json(_PROBLEM, "The problem."), **_errors(400, 401, 403, 409)},
+                    "responses": {
+                        "201": {
+                            **_json(_PROBLEM, "The problem."),
+                            "headers": {
+                                "Location": {
+                                    "description": "The problem, at /api/v1/problems/{ref}.",
+                                    "schema": {"type": "string"},
+                                }
+                            },
+                        },
+                        **_errors(400, 401, 403, 409),
+                    },
                 },
             },
             "/api/v1/problems/suggestions": {

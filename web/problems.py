@@ -31,6 +31,7 @@ from web.local_time import viewer_zone
 from web.permissions import MANAGE_PROBLEMS, VIEW_INCIDENTS, requires
 from web.responses import json_error, json_response
 from web.services import services
+from web.services_api import created
 
 #: The API's times are UTC, so its schedules are said on UTC's wall clock (tokens are no one's to have a zone).
 _UTC = zones.zone_of(zones.DEFAULT)
@@ -239,7 +240,7 @@ def api_create() -> Response:
             new_id = problems.create(acting_db(), body["title"], actor)
     except ProblemError as exc:
         return json_error(409, str(exc))
-    return api_detail(f"PRB-{new_id}", 201)
+    return created(api_detail(f"PRB-{new_id}", 201), url_for("problems_api.api_problem", ref=f"PRB-{new_id}"))
 
 
 @api_bp.get("/<ref>")

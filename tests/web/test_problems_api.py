@@ -66,3 +66,9 @@ def test_a_viewer_token_cannot_change_a_problem(db: Database, client: FlaskClien
     response = client.patch(f"/api/v1/problems/{filed(db)}", json={"owner": "ann@example.com"},
                             headers={"Authorization": f"Bearer {api_token}"})  # fmt: skip
     assert response.status_code == 403
+
+
+def test_filing_a_problem_answers_201_with_its_location(client: FlaskClient, agent_token: str) -> None:
+    response = client.post("/api/v1/problems", json={"title": "VPN drops every night"},
+                           headers={"Authorization": f"Bearer {agent_token}"})  # fmt: skip
+    assert (response.status_code, response.headers["Location"]) == (201, f"/api/v1/problems/{response.json['ref']}")
