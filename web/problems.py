@@ -257,7 +257,7 @@ def api_detail(ref: str, status: int = 200, resolved: problem_resolution.Resolve
     with services().db.read() as session:
         problem = session.get(Problem, number) if number is not None else None
         if problem is None:
-            return json_error(404, f"no problem {ref!r}")
+            return json_error(404, problems.no_problem(ref))
         linked = list(session.scalars(select(Incident.id).where(Incident.problem_id == problem.id)))
         fixes = [fix.ref for fix in change_problems.fixes(session, problem.id)]
         found = problem_json(problem, linked, fixes, problem_resolution.open_count(session, problem.id))
@@ -280,7 +280,7 @@ def api_update(ref: str) -> Response:
     resolves its open incidents with it, as the page's checkbox does, and the answer says which."""
     number = problem_id(ref)
     if number is None:
-        return json_error(404, f"no problem {ref!r}")
+        return json_error(404, problems.no_problem(ref))
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not body:
         return json_error(400, f"send a JSON object with any of {', '.join(_PATCHABLE)}")
