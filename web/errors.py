@@ -20,7 +20,7 @@ from flask import Flask, Response, current_app, flash, redirect, render_template
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 
 from hub.errors import StorageUnavailable
 from web.acting import NoLongerAllowed
@@ -52,7 +52,8 @@ def handle_http_error(exc: HTTPException) -> Response | tuple[str, int, dict[str
 
 def _api_words(exc: HTTPException) -> str | None:
     """What to do next, in place of Werkzeug's words for a browser ("If you entered the URL manually..."), for a
-    path or a method the API has not got; None where a view gave its own words or the answer is not one of those."""
+    path or a method the API has not got or a body over its limit; None where a view gave its own words or the
+    answer is not one of those."""
     if not request.path.startswith("/api/") or exc.description != type(exc).description:
         return None
     if isinstance(exc, NotFound):
@@ -61,6 +62,8 @@ def _api_words(exc: HTTPException) -> str | None:
         if bare != request.path and adapter is not None and adapter.test(bare, request.method):
             return f"the API has nothing at {request.path}: its paths end without a slash, {bare}"
         return f"the API has nothing at {request.path}; its paths are listed at /api/v1/openapi.json"
+    if isinstance(exc, RequestEntityTooLarge) and request.max_content_length:
+        return f"the body is over the {request.max_content_length:,} bytes this path takes; send less"
     if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         methods = [method for method in exc.valid_methods if method not in ("HEAD", "OPTIONS")]
         return f"{request.method} is not allowed on {request.path}; it takes {', '.join(methods)}"

@@ -8,6 +8,7 @@ from datetime import datetime
 from flask.testing import FlaskClient
 
 from hub import accounts
+from hub.config import Settings
 from hub.db import Database
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import bearer, post_event
@@ -167,3 +168,10 @@ def test_a_ref_that_names_no_incident_is_a_404_before_the_body_is_read(client: F
                                headers=bearer(token))  # fmt: skip
         said = "there is no incident INC-1x: check the reference, as the incident page or list shows it"
         assert (response.status_code, response.json) == (404, {"error": said}), (method, path)
+
+
+def test_a_body_over_the_limit_is_a_413_saying_it(client: FlaskClient, agent_token: str, settings: Settings) -> None:
+    response = client.post("/api/v1/incidents", data=b"x" * (settings.max_event_bytes + 1),
+                           content_type="application/json", headers=bearer(agent_token))  # fmt: skip
+    said = f"the body is over the {settings.max_event_bytes:,} bytes this path takes; send less"
+    assert (response.status_code, response.json) == (413, {"error": said})
