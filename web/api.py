@@ -286,6 +286,8 @@ def comment(ref: str, number: int) -> Response:
         body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         return json_error(400, 'send {"text": "...", "reply": false, "minutes": 15}')
+    if unknown := sorted(set(body) - {"text", "reply", "minutes"}):  # a misspelt "reply" would make a note
+        return json_error(400, f"unknown field(s) {', '.join(unknown)[:200]}; send text, reply and/or minutes")
     if not isinstance(body.get("reply", False), bool):  # "true" in quotes would have become a note, not a reply
         return json_error(400, "'reply' is true (mail the requester) or false (an internal note), without quotes")
     actor, db = Actor(g.principal.actor), acting_db()
@@ -333,6 +335,8 @@ def _form_comment() -> dict[str, Any]:
 def log_time(ref: str, number: int) -> Response:
     """Log time spent on the incident (`{"minutes": 25, "what": "..."}`); 201 with the incident."""
     body = request.get_json(silent=True)
+    if isinstance(body, dict) and (unknown := sorted(set(body) - {"minutes", "what"})):
+        return json_error(400, f"unknown field(s) {', '.join(unknown)[:200]}; send minutes and what")
     try:
         spent = _spent(body)
     except BadInput as exc:

@@ -294,6 +294,16 @@ def test_api_comment_refuses_a_reply_flag_in_quotes(
     assert "note" not in [entry["kind"] for entry in timeline]
 
 
+@pytest.mark.parametrize(
+    ("path", "body"), [("comments", {"text": "hi", "replay": True}), ("time", {"minutes": 5, "wat": "x"})]
+)
+def test_api_comment_and_time_refuse_unknown_fields(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database, path: str, body: dict[str, object]
+) -> None:
+    response = client.post(f"/api/v1/incidents/{raise_incident()}/{path}", json=body, headers=agent_token(db))
+    assert response.status_code == 400 and "unknown field(s)" in response.json["error"]  # type: ignore[index]
+
+
 def test_api_patch_names_unknown_fields(client: FlaskClient, raise_incident: Callable[..., str], db: Database) -> None:
     ref = raise_incident()
     response = client.patch(f"/api/v1/incidents/{ref}", json={"colour": "red"}, headers=agent_token(db))
