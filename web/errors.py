@@ -65,7 +65,7 @@ def _api_words(exc: HTTPException) -> str | None:
     if isinstance(exc, RequestEntityTooLarge) and request.max_content_length:
         return f"the body is over the {request.max_content_length:,} bytes this path takes; send less"
     if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
-        methods = [method for method in exc.valid_methods if method not in ("HEAD", "OPTIONS")]
+        methods = sorted(set(exc.valid_methods) - {"HEAD", "OPTIONS"})
         return f"{request.method} is not allowed on {request.path}; it takes {', '.join(methods)}"
     return None
 
