@@ -18,7 +18,7 @@ from hub.db import Database
 from hub.lookback_cache import SUGGESTIONS_REVISION
 from hub.models import Problem, TimelineEntry
 from hub.numbers import reference
-from hub.problems import ACTIVE
+from hub.problems import ACTIVE, no_problem
 
 #: How many open problems the incident page offers to choose from (the newest; the rest are typed).
 OFFERED = 200
@@ -30,9 +30,7 @@ def link(db: Database, incident_id: int, problem_id: int, actor: Actor) -> bool:
         incident = locked(session, incident_id)
         problem = session.get(Problem, problem_id)
         if problem is None:
-            raise NoSuchPart(
-                f"there is no problem PRB-{problem_id}; the Problems page or `switchboard problem list` shows them"
-            )
+            raise NoSuchPart(no_problem(f"PRB-{problem_id}"))
         if problem.state not in ACTIVE:
             raise TriageError(f"{problem.ref} is {problem.state.replace('_', ' ')}: link the incident to an open "
                               "problem, or set this one back to investigating first")  # fmt: skip

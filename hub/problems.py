@@ -71,6 +71,11 @@ class Updated:
         return problem_resolution.said(self.problem.ref, state, self.resolved)
 
 
+def no_problem(ref: str) -> str:
+    """What is said of a reference no problem answers to, at every door that takes one (API, CLI, links)."""
+    return f"there is no problem {ref}; the Problems page or `switchboard problem list` shows them"
+
+
 def next_state(current: str, wanted: str) -> str:
     if wanted not in STATES:
         raise ProblemError(f"unknown state {wanted!r}; use one of {', '.join(STATES)}")
@@ -187,7 +192,7 @@ def update_problem(
     with db.transaction() as session:
         problem = session.get(Problem, problem_id, with_for_update=True)
         if problem is None:
-            raise NoSuchProblem(f"there is no problem PRB-{problem_id}; `switchboard problem list` shows them")
+            raise NoSuchProblem(no_problem(f"PRB-{problem_id}"))
         changes: dict[str, object] = {}
         if owner is not None and owner.strip() != (problem.owner or ""):  # one kept from before stays till changed
             refuse_unknown_people(session.connection(), [owner], "owner", ProblemError)

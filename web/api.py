@@ -24,7 +24,7 @@ from hub.addresses import ADDRESS_WIDTH
 from hub.agent_action import Actor, NoSuchIncident, NoSuchPart, NothingWritten, NotTheirs, TriageError
 from hub.agent_files import FilesTooLarge, Upload
 from hub.change_correlation import related_changes
-from hub.domain import no_incident
+from hub.domain import INCIDENT_KINDS, no_incident
 from hub.errors import BadInput, StorageUnavailable
 from hub.incident_reading import incident_json
 from hub.incident_search import API_PAGE_SIZE, COUNT_CAP, FilterError, IncidentFilter, exact_total, search
@@ -213,39 +213,53 @@ def update_incident(ref: str, number: int) -> Response:
     unknown = sorted(set(body) - set(_PATCHABLE))
     if unknown:
         return json_error(400, f"unknown field(s) {', '.join(unknown)}; these can change: {', '.join(_PATCHABLE)}")
+    if problem := _patch_error(body):
+        return json_error(400, problem)
     actor, db, mail = Actor(g.principal.actor), acting_db(), mail_settings()
 
     def apply() -> None:
-        resolution = body.get("resolution")
-        if resolution is not None and (not isinstance(resolution, str) or body.get("status") != "resolved"):
-            raise TriageError('\'resolution\' is text, sent with "status": "resolved"')
+        if "status" in body:  # a move the incident cannot make is refused before any other field is written
+            triage.action_for(triage.status_of(db, number), body["status"], f"INC-{number}")
         if "priority" in body:
-            if not isinstance(body["priority"], int) or isinstance(body["priority"], bool):
-                raise TriageError("'priority' must be a whole number from 1 (highest) to 5")
             triage.set_priority(db, number, body["priority"], actor)
         if "title" in body:
-            if not isinstance(body["title"], str):
-                raise TriageError("'title' must be text")
             triage.retitle(db, number, body["title"], actor)
         names = {name: body[name] for name in ("category", "service") if name in body}
-        if not all(value is None or isinstance(value, str) for value in names.values()):
-            raise TriageError("'category' and 'service' must be names (strings), or null to clear them")
-        if names or "kind" in body:  # one timeline entry, as the page's form makes; the triage checks the kind
+        if names or "kind" in body:  # one timeline entry, as the page's form makes
             triage.categorise(db, number, actor, **names, **({"kind": body["kind"]} if "kind" in body else {}))
         if "public_note" in body:
-            if body["public_note"] is not None and not isinstance(body["public_note"], str):
-                raise TriageError("'public_note' is text, or null to take it down")
             triage.set_public_note(db, number, body["public_note"] or "", actor)
         if "assignee" in body:
-            if not isinstance(body["assignee"], str):
-                raise TriageError("'assignee' must be a person's email or a group name")
             triage.assign(db, number, body["assignee"], actor, mail)
         if "status" in body:
-            wanted = body["status"] if isinstance(body["status"], str) else repr(body["status"])
-            action = triage.action_for(triage.status_of(db, number), wanted, f"INC-{number}")
-            triage.change_status(db, number, action, actor, mail, resolution=resolution)
+            action = triage.action_for(triage.status_of(db, number), body["status"], f"INC-{number}")
+            triage.change_status(db, number, action, actor, mail, resolution=body.get("resolution"))
 
     return triaged(apply, ref)
+
+
+def _patch_error(body: dict[str, Any]) -> str | None:
+    """What is wrong with a PATCH body whatever the incident's state (a 400), or None: checked before anything is
+    written, so a request with one bad field changes nothing."""
+    statuses = sorted({to for _, to in triage.TRANSITIONS.values()})
+    priority, resolution = body.get("priority"), body.get("resolution")
+    if "status" in body and body["status"] not in statuses:
+        return f"'status' must be one of {', '.join(statuses)}, not {body['status']!r}"
+    if resolution is not None and (not isinstance(resolution, str) or body.get("status") != "resolved"):
+        return '\'resolution\' is text, sent with "status": "resolved"'
+    if "priority" in body and (type(priority) is not int or priority not in triage.PRIORITIES):
+        return f"'priority' must be a whole number from 1 (highest) to 5, not {priority!r}"
+    if "title" in body and not isinstance(body["title"], str):
+        return "'title' must be text"
+    if not all(body.get(name) is None or isinstance(body[name], str) for name in ("category", "service")):
+        return "'category' and 'service' must be names (strings), or null to clear them"
+    if "kind" in body and body["kind"] not in INCIDENT_KINDS:
+        return f"'kind' must be {' or '.join(INCIDENT_KINDS)}, not {body['kind']!r}"
+    if body.get("public_note") is not None and not isinstance(body["public_note"], str):
+        return "'public_note' is text, or null to take it down"
+    if "assignee" in body and not isinstance(body["assignee"], str):
+        return "'assignee' must be a person's email or a group name"
+    return None
 
 
 @bp.post("/incidents/<ref>/comments")
@@ -272,6 +286,10 @@ def comment(ref: str, number: int) -> Response:
         body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         return json_error(400, 'send {"text": "...", "reply": false, "minutes": 15}')
+    if unknown := sorted(set(body) - {"text", "reply", "minutes"}):  # a misspelt "reply" would make a note
+        return json_error(400, f"unknown field(s) {', '.join(unknown)[:200]}; send text, reply and/or minutes")
+    if not isinstance(body.get("reply", False), bool):  # "true" in quotes would have become a note, not a reply
+        return json_error(400, "'reply' is true (mail the requester) or false (an internal note), without quotes")
     actor, db = Actor(g.principal.actor), acting_db()
     try:
         spent = _spent(body) if "minutes" in body else None
@@ -317,6 +335,8 @@ def _form_comment() -> dict[str, Any]:
 def log_time(ref: str, number: int) -> Response:
     """Log time spent on the incident (`{"minutes": 25, "what": "..."}`); 201 with the incident."""
     body = request.get_json(silent=True)
+    if isinstance(body, dict) and (unknown := sorted(set(body) - {"minutes", "what"})):
+        return json_error(400, f"unknown field(s) {', '.join(unknown)[:200]}; send minutes and what")
     try:
         spent = _spent(body)
     except BadInput as exc:

@@ -88,7 +88,7 @@ def detail(ref: str) -> Response:
     with services().db.read() as session:
         row = changes.get(session, ref)
     if row is None:
-        return json_error(404, f"no change {ref!r}")
+        return json_error(404, f"there is no change {ref}; GET /api/v1/changes lists them")
     return json_response(change_detail_json(row))
 
 

@@ -1,4 +1,5 @@
-"""Error answers: JSON `{"error": ...}` on the API and health paths, a readable page in the UI.
+"""Error answers: JSON `{"error": ...}` on the API and health paths, a readable page in the UI. A path or a method
+the API has not got is answered in words that say where to look (`_api_words`), not Werkzeug's for a browser.
 
 `StorageUnavailable` becomes 503 with Retry-After wherever it is raised, so no view needs its own try/except
 and nothing is acknowledged that was not committed. So does a unique constraint another request won at the same
@@ -15,11 +16,11 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, flash, redirect, render_template, request, url_for
+from flask import Flask, Response, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 
 from hub.errors import StorageUnavailable
 from web.acting import NoLongerAllowed
@@ -45,8 +46,28 @@ def handle_http_error(exc: HTTPException) -> Response | tuple[str, int, dict[str
     code = exc.code or 500
     headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
     if is_stateless(request.path):
-        return json_error(code, exc.description or exc.name, headers)
+        return json_error(code, _api_words(exc) or exc.description or exc.name, headers)
     return render_template("error.html", code=code, title=exc.name, message=exc.description), code, headers
+
+
+def _api_words(exc: HTTPException) -> str | None:
+    """What to do next, in place of Werkzeug's words for a browser ("If you entered the URL manually..."), for a
+    path or a method the API has not got or a body over its limit; None where a view gave its own words or the
+    answer is not one of those."""
+    if not request.path.startswith("/api/") or exc.description != type(exc).description:
+        return None
+    if isinstance(exc, NotFound):
+        bare = request.path.rstrip("/")
+        adapter = current_app.create_url_adapter(request)
+        if bare != request.path and adapter is not None and adapter.test(bare, request.method):
+            return f"the API has nothing at {request.path}: its paths end without a slash, {bare}"
+        return f"the API has nothing at {request.path}; its paths are listed at /api/v1/openapi.json"
+    if isinstance(exc, RequestEntityTooLarge) and request.max_content_length:
+        return f"the body is over the {request.max_content_length:,} bytes this path takes; send less"
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        methods = sorted(set(exc.valid_methods) - {"HEAD", "OPTIONS"})
+        return f"{request.method} is not allowed on {request.path}; it takes {', '.join(methods)}"
+    return None
 
 
 def handle_csrf_error(exc: CSRFError) -> Response | tuple[str, int, dict[str, str]]:

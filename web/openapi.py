@@ -10,7 +10,7 @@ from hub.agent_files import MOST_FILES
 from hub.attachments import ORIGINS
 from hub.cis import KINDS, STATUSES
 from hub.domain import INCIDENT_KINDS
-from hub.incident_search import COUNT_CAP, OPEN
+from hub.incident_search import COUNT_CAP, MAX_LIMIT, OPEN, SORTS
 from hub.mail_choices import EVERY_PRIORITY, NEVER
 from hub.mail_choices import NAMES as MAIL_CHOICE_NAMES
 from hub.problem_states import BATCH as PROBLEM_BATCH
@@ -637,9 +637,12 @@ _REVIEW = {
 }
 _REF = {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}, "example": "INC-1"}
 #: The lists' paging parameters and a row's plain id, each one contract stated once for every route that takes it.
-_LIMIT = {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 100}}
+_LIMIT = {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 100},
+          "description": f"How many to a page, at most {MAX_LIMIT}: a larger limit is served {MAX_LIMIT}."}  # fmt: skip
 _PAGE = {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}}
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+#: How many a paged list matches in all, on every list that takes `page`.
+_TOTAL_COUNT = {"description": "How many match in all.", "schema": {"type": "integer", "minimum": 0}}
 
 
 def _id_in_path(name: str, described: str) -> dict[str, Any]:
@@ -727,6 +730,25 @@ def document() -> dict[str, Any]:
                             "schema": {"type": "string", "enum": ["pending"]},
                             "description": "`pending`: only incidents with an approval asked and not decided yet.",
                         },
+                        {
+                            "name": "priority",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 5},
+                            "description": "Only incidents of this priority (1 is the highest).",
+                        },
+                        {
+                            "name": "new",
+                            "in": "query",
+                            "schema": {"type": "integer", "enum": [0, 1]},
+                            "description": "1: only those with activity the token's person has not seen (a "
+                            "personal token; a 400 with a desk's, which is no one's).",
+                        },
+                        {
+                            "name": "sort",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": list(SORTS), "default": "newest"},
+                        },
+                        _PAGE,
                         _LIMIT,
                         {
                             "name": "total",
@@ -928,9 +950,12 @@ def document() -> dict[str, Any]:
                         _LIMIT,
                     ],
                     "responses": {
-                        "200": _json(
-                            {"type": "array", "items": {"$ref": "#/components/schemas/ReviewListed"}}, "Reviews."
-                        ),
+                        "200": {
+                            **_json(
+                                {"type": "array", "items": {"$ref": "#/components/schemas/ReviewListed"}}, "Reviews."
+                            ),
+                            "headers": {"X-Total-Count": _TOTAL_COUNT},
+                        },
                         **_errors(400, 401),
                     },
                 },
@@ -1264,7 +1289,10 @@ def document() -> dict[str, Any]:
                         _LIMIT,
                     ],
                     "responses": {
-                        "200": _json({"type": "array", "items": _PROBLEM}, "Problems."),
+                        "200": {
+                            **_json({"type": "array", "items": _PROBLEM}, "Problems."),
+                            "headers": {"X-Total-Count": _TOTAL_COUNT},
+                        },
                         **_errors(400, 401),
                     },
                 },
@@ -1277,7 +1305,18 @@ def document() -> dict[str, Any]:
                             "properties": {"suggestion": {"type": "string"}, "title": {"type": "string"}},
                         }
                     ),
-                    "responses": {"201": _json(_PROBLEM, "The problem."), **_errors(400, 401, 403, 409)},
+                    "responses": {
+                        "201": {
+                            **_json(_PROBLEM, "The problem."),
+                            "headers": {
+                                "Location": {
+                                    "description": "The problem, at /api/v1/problems/{ref}.",
+                                    "schema": {"type": "string"},
+                                }
+                            },
+                        },
+                        **_errors(400, 401, 403, 409),
+                    },
                 },
             },
             "/api/v1/problems/suggestions": {

@@ -31,6 +31,7 @@ from web.local_time import viewer_zone
 from web.permissions import MANAGE_PROBLEMS, VIEW_INCIDENTS, requires
 from web.responses import json_error, json_response
 from web.services import services
+from web.services_api import created
 
 #: The API's times are UTC, so its schedules are said on UTC's wall clock (tokens are no one's to have a zone).
 _UTC = zones.zone_of(zones.DEFAULT)
@@ -239,7 +240,7 @@ def api_create() -> Response:
             new_id = problems.create(acting_db(), body["title"], actor)
     except ProblemError as exc:
         return json_error(409, str(exc))
-    return api_detail(f"PRB-{new_id}", 201)
+    return created(api_detail(f"PRB-{new_id}", 201), url_for("problems_api.api_problem", ref=f"PRB-{new_id}"))
 
 
 @api_bp.get("/<ref>")
@@ -256,7 +257,7 @@ def api_detail(ref: str, status: int = 200, resolved: problem_resolution.Resolve
     with services().db.read() as session:
         problem = session.get(Problem, number) if number is not None else None
         if problem is None:
-            return json_error(404, f"no problem {ref!r}")
+            return json_error(404, problems.no_problem(ref))
         linked = list(session.scalars(select(Incident.id).where(Incident.problem_id == problem.id)))
         fixes = [fix.ref for fix in change_problems.fixes(session, problem.id)]
         found = problem_json(problem, linked, fixes, problem_resolution.open_count(session, problem.id))
@@ -279,7 +280,7 @@ def api_update(ref: str) -> Response:
     resolves its open incidents with it, as the page's checkbox does, and the answer says which."""
     number = problem_id(ref)
     if number is None:
-        return json_error(404, f"no problem {ref!r}")
+        return json_error(404, problems.no_problem(ref))
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not body:
         return json_error(400, f"send a JSON object with any of {', '.join(_PATCHABLE)}")

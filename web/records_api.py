@@ -74,7 +74,7 @@ def event(event_id: int) -> Response:
     with services().db.read() as session:
         row = session.get(Event, event_id)
         if row is None:
-            return json_error(404, f"no event {event_id}")
+            return json_error(404, f"there is no event {event_id}; GET /api/v1/events lists them")
         return json_response(event_json(row, with_body=True))
 
 

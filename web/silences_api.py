@@ -37,12 +37,18 @@ def silence_json(row: Silence) -> dict[str, Any]:
     }
 
 
+#: What a new silence may say; anything else is refused, not ignored (a misspelt `every` would make a one-off).
+_FIELDS = ("matchers", "starts_at", "ends_at", "duration", "every", "tz", "comment")
+
+
 @bp.post("")
 @token_required(MANAGE_SILENCES)
 def create() -> Response:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return json_error(400, "the body must be a JSON object with 'matchers' and 'duration' or 'ends_at'")
+    if unknown := sorted(set(body) - set(_FIELDS)):
+        return json_error(400, f"unknown field(s) {', '.join(unknown)[:200]}; send any of {', '.join(_FIELDS)}")
     try:
         texts = body.get("matchers")
         if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):

@@ -8,6 +8,7 @@ from datetime import datetime
 from flask.testing import FlaskClient
 
 from hub import accounts
+from hub.config import Settings
 from hub.db import Database
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import bearer, post_event
@@ -121,7 +122,20 @@ def test_unknown_incident_is_404_in_json(client: FlaskClient, api_token: str) ->
 
 def test_unknown_api_path_is_404_in_json(client: FlaskClient) -> None:
     response = client.get("/api/v1/nothing-here")
-    assert response.status_code == 404 and response.is_json
+    assert response.status_code == 404 and "listed at /api/v1/openapi.json" in response.json["error"]  # type: ignore[index]
+
+
+def test_an_api_path_with_a_trailing_slash_is_a_404_naming_it_without(client: FlaskClient) -> None:
+    response = client.get("/api/v1/incidents/")
+    said = "the API has nothing at /api/v1/incidents/: its paths end without a slash, /api/v1/incidents"
+    assert (response.status_code, response.json) == (404, {"error": said})
+
+
+def test_a_method_an_api_path_does_not_take_is_a_405_naming_those_it_does(client: FlaskClient) -> None:
+    response = client.delete("/api/v1/incidents/INC-1")
+    said = "DELETE is not allowed on /api/v1/incidents/INC-1; it takes GET, PATCH"
+    assert (response.status_code, response.json) == (405, {"error": said})
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "PATCH"}
 
 
 #: Every API endpoint that acts on one incident, as (method, path under /api/v1/incidents/<ref>).
@@ -154,3 +168,10 @@ def test_a_ref_that_names_no_incident_is_a_404_before_the_body_is_read(client: F
                                headers=bearer(token))  # fmt: skip
         said = "there is no incident INC-1x: check the reference, as the incident page or list shows it"
         assert (response.status_code, response.json) == (404, {"error": said}), (method, path)
+
+
+def test_a_body_over_the_limit_is_a_413_saying_it(client: FlaskClient, agent_token: str, settings: Settings) -> None:
+    response = client.post("/api/v1/incidents", data=b"x" * (settings.max_event_bytes + 1),
+                           content_type="application/json", headers=bearer(agent_token))  # fmt: skip
+    said = f"the body is over the {settings.max_event_bytes:,} bytes this path takes; send less"
+    assert (response.status_code, response.json) == (413, {"error": said})

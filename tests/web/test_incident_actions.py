@@ -85,7 +85,7 @@ def test_api_patch_refuses_a_resolution_without_resolving(
     before = stored(db, ref).priority
     response = client.patch(f"/api/v1/incidents/{ref}", json={"priority": before % 5 + 1, "resolution": "Freed."},
                             headers=agent_token(db))  # fmt: skip
-    assert response.status_code == 409 and "sent with" in response.json["error"]  # type: ignore[index]
+    assert response.status_code == 400 and "sent with" in response.json["error"]  # type: ignore[index]
     assert (stored(db, ref).priority, stored(db, ref).resolution) == (before, None)  # nothing was half done
 
 
@@ -250,7 +250,7 @@ def test_api_patch_refuses_a_category_that_is_no_name(
 ) -> None:
     ref = raise_incident()
     response = client.patch(f"/api/v1/incidents/{ref}", json={"category": ["network"]}, headers=agent_token(db))
-    assert response.status_code == 409 and "'category' and 'service' must be names" in response.json["error"]  # type: ignore[index]
+    assert response.status_code == 400 and "'category' and 'service' must be names" in response.json["error"]  # type: ignore[index]
 
 
 def test_api_patch_refuses_an_impossible_move_with_409(
@@ -260,6 +260,48 @@ def test_api_patch_refuses_an_impossible_move_with_409(
     response = client.patch(f"/api/v1/incidents/{ref}", json={"status": "closed"}, headers=agent_token(db))
     assert response.status_code == 409
     assert "is open; it cannot become closed from there" in response.json["error"]  # type: ignore[index]
+
+
+def test_api_patch_with_one_malformed_field_is_a_400_and_changes_nothing(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref = raise_incident()
+    before = stored(db, ref).priority
+    response = client.patch(f"/api/v1/incidents/{ref}", json={"priority": before % 5 + 1, "title": 5},
+                            headers=agent_token(db))  # fmt: skip
+    assert response.status_code == 400 and "'title' must be text" in response.json["error"]  # type: ignore[index]
+    assert stored(db, ref).priority == before
+
+
+def test_api_patch_refuses_an_impossible_move_before_writing_the_other_fields(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref = raise_incident()
+    before = stored(db, ref).priority
+    response = client.patch(f"/api/v1/incidents/{ref}", json={"priority": before % 5 + 1, "status": "closed"},
+                            headers=agent_token(db))  # fmt: skip
+    assert response.status_code == 409 and stored(db, ref).priority == before
+
+
+def test_api_comment_refuses_a_reply_flag_in_quotes(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    headers = agent_token(db)
+    ref = raise_incident()
+    response = client.post(f"/api/v1/incidents/{ref}/comments", json={"text": "hi", "reply": "true"}, headers=headers)
+    assert response.status_code == 400 and "'reply' is true" in response.json["error"]  # type: ignore[index]
+    timeline = client.get(f"/api/v1/incidents/{ref}", headers=headers).json["timeline"]  # type: ignore[index]
+    assert "note" not in [entry["kind"] for entry in timeline]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"), [("comments", {"text": "hi", "replay": True}), ("time", {"minutes": 5, "wat": "x"})]
+)
+def test_api_comment_and_time_refuse_unknown_fields(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database, path: str, body: dict[str, object]
+) -> None:
+    response = client.post(f"/api/v1/incidents/{raise_incident()}/{path}", json=body, headers=agent_token(db))
+    assert response.status_code == 400 and "unknown field(s)" in response.json["error"]  # type: ignore[index]
 
 
 def test_api_patch_names_unknown_fields(client: FlaskClient, raise_incident: Callable[..., str], db: Database) -> None:

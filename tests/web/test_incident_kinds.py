@@ -85,7 +85,7 @@ def test_api_patch_refuses_a_kind_there_is_not(
     client: FlaskClient, raise_incident: Callable[..., str], db: Database
 ) -> None:
     response = client.patch(f"/api/v1/incidents/{raise_incident()}", json={"kind": None}, headers=agent_token(db))
-    assert response.status_code == 409 and "the kind must be incident or request" in response.json["error"]  # type: ignore[index]
+    assert response.status_code == 400 and "'kind' must be incident or request" in response.json["error"]  # type: ignore[index]
 
 
 def test_the_api_logs_a_request_when_asked_and_an_incident_otherwise(client: FlaskClient, db: Database) -> None:

@@ -75,3 +75,15 @@ def test_generated_requests_get_no_server_error_and_documented_answers(
         )
 
     check()
+
+
+#: The lists that take `page`: each must say how many there are in all, and its document must say it does.
+PAGED = [path for path, item in document()["paths"].items()
+         if any(parameter["name"] == "page" for parameter in item.get("get", {}).get("parameters", []))]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", PAGED)
+def test_every_paged_list_sends_and_documents_its_total(client: FlaskClient, admin_token: str, path: str) -> None:
+    response = client.get(path, headers={"Authorization": f"Bearer {admin_token}"})
+    assert response.status_code == 200 and response.headers["X-Total-Count"] == "0"
+    assert "X-Total-Count" in document()["paths"][path]["get"]["responses"]["200"]["headers"]

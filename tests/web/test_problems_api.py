@@ -56,13 +56,20 @@ def test_fields_it_cannot_change_or_of_the_wrong_type_are_a_400(
         assert response.status_code == 400 and says in response.json["error"], body
 
 
-def test_an_unknown_problem_is_a_404(client: FlaskClient, agent_token: str) -> None:
+def test_an_unknown_problem_is_a_404_saying_where_they_are_listed(client: FlaskClient, agent_token: str) -> None:
     response = client.patch("/api/v1/problems/PRB-9", json={"owner": "ann@example.com"},
                             headers={"Authorization": f"Bearer {agent_token}"})  # fmt: skip
-    assert response.status_code == 404
+    said = "there is no problem PRB-9; the Problems page or `switchboard problem list` shows them"
+    assert (response.status_code, response.json) == (404, {"error": said})
 
 
 def test_a_viewer_token_cannot_change_a_problem(db: Database, client: FlaskClient, api_token: str) -> None:
     response = client.patch(f"/api/v1/problems/{filed(db)}", json={"owner": "ann@example.com"},
                             headers={"Authorization": f"Bearer {api_token}"})  # fmt: skip
     assert response.status_code == 403
+
+
+def test_filing_a_problem_answers_201_with_its_location(client: FlaskClient, agent_token: str) -> None:
+    response = client.post("/api/v1/problems", json={"title": "VPN drops every night"},
+                           headers={"Authorization": f"Bearer {agent_token}"})  # fmt: skip
+    assert (response.status_code, response.headers["Location"]) == (201, f"/api/v1/problems/{response.json['ref']}")

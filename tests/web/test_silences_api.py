@@ -33,6 +33,7 @@ def test_create_list_and_expire(client: FlaskClient, agent_token: str) -> None:
         ({"matchers": ["team"], "duration": "2h"}, "not a matcher"),
         ({"matchers": ["labels.team=db"], "duration": "soon"}, "not a duration"),
         ({"matchers": ["labels.team=db"], "ends_at": "tomorrow"}, "ISO 8601"),
+        ({"matchers": ["labels.team=db"], "duration": "2h", "evry": "sun 01:00-05:00"}, "unknown field(s) evry"),
     ],
 )
 def test_bad_requests_name_the_problem(client: FlaskClient, agent_token: str, body: Any, problem: str) -> None:

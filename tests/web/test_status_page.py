@@ -101,7 +101,7 @@ def test_a_token_sets_and_takes_down_the_note_through_the_api(
     client.patch(f"/api/v1/incidents/{ref}", json={"public_note": None}, headers=headers)
     assert client.get("/status.json").json["state"] == "operational"  # type: ignore[index]
     refused = client.patch(f"/api/v1/incidents/{ref}", json={"public_note": 42}, headers=headers)
-    assert refused.status_code == 409 and "'public_note' is text" in refused.json["error"]  # type: ignore[index]
+    assert refused.status_code == 400 and "'public_note' is text" in refused.json["error"]  # type: ignore[index]
 
 
 def test_an_admin_makes_a_service_public_from_the_command_line(runner: CliRunner, db: Database) -> None:
