@@ -14,7 +14,7 @@ from hub.cli import in_transaction, printed_time
 from hub.domain import INTEGRATION_KINDS, ROLES
 from hub.durations import parse_duration
 from hub.errors import BadInput
-from hub.integration_doors import OWN_API_DOORS, door
+from hub.integration_doors import NAME_USE, door
 from hub.numbers import whole_number
 
 if TYPE_CHECKING:
@@ -190,14 +190,6 @@ def integration() -> None:
     """Manage integrations (monitoring tools that post events)."""
 
 
-#: Where --name shows: most kinds' URL; the kinds that keep their own API's shape are told apart by the secret.
-NAME_HELP = (
-    "What to call it; most kinds post to /api/v1/events/<name>, but "
-    + " and ".join(f"{kind} to {spot.path}" for kind, spot in OWN_API_DOORS.items())
-    + ", whatever the name (the secret says which integration it is)."
-)
-
-
 @integration.command("list")
 @click.option(
     "--json", "as_json", is_flag=True, help="A JSON array, each integration as GET /api/v1/integrations has it."
@@ -228,7 +220,7 @@ def integration_list(as_json: bool) -> None:
 
 @integration.command("create")
 @click.option("--kind", type=click.Choice(INTEGRATION_KINDS), default="generic", show_default=True)
-@click.option("--name", required=True, help=NAME_HELP)
+@click.option("--name", required=True, help=f"What to call it. {NAME_USE}")
 @click.option(
     "--rate-limit", type=click.IntRange(min=1), help="Most requests per minute; more get 429 (default: none)."
 )

@@ -96,12 +96,15 @@ def create_policy(session: Session, name: str, steps: Sequence[Step], repeat: in
 
 
 def _refuse_unknown_targets(session: Session, steps: Sequence[Step]) -> None:
-    """A person or group no one has made would be paged in vain at 3 a.m.: refuse them now, saying where to look."""
+    """A person, group or channel no one has made would be paged in vain at 3 a.m.: refuse them now, saying where to
+    look."""
     targets = [target.partition(":") for s in steps for target in s.notify]
     conn = session.connection()
     named_people.refuse_unknown_people(conn, [kind for kind, colon, _ in targets if not colon], "escalation target")
     named_people.refuse_unknown_groups(conn, [name for kind, _, name in targets if kind in ("group", "oncall")],
                                        "escalation target")  # fmt: skip
+    named_people.refuse_unknown_channels(conn, [name for kind, _, name in targets if kind == "channel"],
+                                         "escalation target")  # fmt: skip
 
 
 def list_policies(session: Session) -> list[EscalationPolicy]:

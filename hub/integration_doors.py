@@ -26,6 +26,15 @@ OWN_API_DOORS = {
 }
 
 
+#: What an integration's name does, for `switchboard integration create --name`'s help and the new-integration form's
+#: hint: most kinds' URL; the kinds that keep their own API's shape are told apart by the secret.
+NAME_USE = (
+    "Most kinds post to /api/v1/events/<name>, but "
+    + " and ".join(f"{kind} to {spot.path}" for kind, spot in OWN_API_DOORS.items())
+    + ", whatever the name (the secret says which integration it is)."
+)
+
+
 def door(kind: str, name: str) -> Door:
     """The door of integration `name` of `kind`."""
     return OWN_API_DOORS.get(kind) or Door(f"/api/v1/events/{name}")

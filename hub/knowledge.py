@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, or_, select
 from sqlalchemy.orm import Session
 
-from hub import revisions
+from hub import audit, revisions
 from hub.errors import BadInput, Missing
 from hub.models import Article, utcnow
 
@@ -149,7 +149,7 @@ def _checked(title: str, body: str, keywords: str) -> tuple[str, str, str]:
 
 
 def add(session: Session, *, title: str, body: str, keywords: str = "", published: bool = False, by: str) -> Article:
-    """Write an article; a draft until `published`."""
+    """Write an article, a draft until `published`, audited `article.add` by `by` (the page's and the command's)."""
     title, body, keywords = _checked(title, body, keywords)
     now = utcnow()
     article = Article(title=title, body=body, keywords=keywords, published=published, created_by=by,
@@ -157,25 +157,29 @@ def add(session: Session, *, title: str, body: str, keywords: str = "", publishe
     session.add(article)
     session.flush()
     revisions.bump(session, ARTICLES_REVISION)
+    audit.record(session, by, "article.add", article.title, published=published)
     return article
 
 
 def change(
     session: Session, article_id: int, *, title: str, body: str, keywords: str, published: bool, by: str
 ) -> Article:
-    """Rewrite an article, or publish or withdraw it."""
+    """Rewrite an article, or publish or withdraw it; audited `article.change` by `by`."""
     article = get(session, article_id)
     article.title, article.body, article.keywords = _checked(title, body, keywords)
     article.published, article.updated_by, article.updated_at = published, by, utcnow()
     revisions.bump(session, ARTICLES_REVISION)
+    audit.record(session, by, "article.change", article.title, published=published)
     return article
 
 
-def remove(session: Session, article_id: int) -> str:
-    """Delete an article; returns its title. Mail that linked to it links to a page that says it is gone."""
+def remove(session: Session, article_id: int, *, by: str) -> str:
+    """Delete an article, audited `article.remove` by `by`; returns its title. Mail that linked to it links to a page
+    that says it is gone."""
     article = get(session, article_id)
     session.delete(article)
     revisions.bump(session, ARTICLES_REVISION)
+    audit.record(session, by, "article.remove", article.title)
     return article.title
 
 

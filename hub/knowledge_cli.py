@@ -93,11 +93,7 @@ def article_withdraw(article_id: int, actor: str) -> None:
 @AS
 def article_remove(article_id: int, actor: str) -> None:
     """Delete an article."""
-    from hub import audit, knowledge
+    from hub import knowledge
 
-    def remove(session: Session, who: str) -> str:
-        title = knowledge.remove(session, article_id)
-        audit.record(session, who, "article.remove", title)  # as the page records it
-        return title
-
-    click.echo(f"removed #{article_id} {acting_in(actor, remove)!r}")
+    title = acting_in(actor, lambda session, who: knowledge.remove(session, article_id, by=who))
+    click.echo(f"removed #{article_id} {title!r}")

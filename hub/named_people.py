@@ -1,6 +1,6 @@
-"""Refusing a person or group named where one must exist: a change's approvers, a problem's owner, an escalation's
-targets. Named wrongly, they would never be asked, never work it, never be paged, and no one would notice until
-it mattered; so the name is refused when given, saying how to find the right one.
+"""Refusing a person, group or channel named where one must exist: a change's approvers, a problem's owner, an
+escalation's targets. Named wrongly, they would never be asked, never work it, never be paged, and no one would
+notice until it mattered; so the name is refused when given, saying how to find the right one.
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from collections.abc import Collection, Iterable
 from sqlalchemy import Connection, select
 
 from hub.errors import BadInput
-from hub.models import Group, User
+from hub.models import Channel, Group, User
 
 PEOPLE_LISTED = "`switchboard user list` lists the people (an admin adds one with `switchboard user create`)"
 GROUPS_LISTED = "`switchboard group list` lists the groups (`switchboard group set` makes one)"
+CHANNELS_LISTED = "`switchboard channel list` lists the channels (`switchboard channel create` makes one)"
 
 
 def refuse_unknown_people(
@@ -44,3 +45,13 @@ def refuse_unknown_groups(conn: Connection, names: Iterable[str], what: str) -> 
     found = set(conn.scalars(select(Group.name).where(Group.name.in_(wanted))))
     if missing := [name for name in wanted if name not in found]:
         raise BadInput(f"{what} group:{', group:'.join(missing)}: there is no such group; {GROUPS_LISTED}")
+
+
+def refuse_unknown_channels(conn: Connection, names: Iterable[str], what: str) -> None:
+    """Refuse (BadInput) unless every one of `names` is a channel here."""
+    wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    if not wanted:
+        return
+    found = set(conn.scalars(select(Channel.name).where(Channel.name.in_(wanted))))
+    if missing := [name for name in wanted if name not in found]:
+        raise BadInput(f"{what} channel:{', channel:'.join(missing)}: there is no such channel; {CHANNELS_LISTED}")

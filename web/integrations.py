@@ -22,6 +22,7 @@ from hub.accounts import configure_integration, create_integration, last_events,
 from hub.domain import INTEGRATION_KINDS
 from hub.errors import BadInput
 from hub.intake import Raw
+from hub.integration_doors import NAME_USE
 from hub.models import Event, Integration, utcnow
 from ingest.errors import InvalidPayload
 from ingest.webhooks import mapping as webhook_mapping
@@ -60,7 +61,7 @@ KIND_LABELS = {"generic": "Generic JSON (curl, scripts, any tool with a mapping)
 
 
 class NewIntegrationForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=100)], description="Appears in its URL.")
+    name = StringField("Name", validators=[DataRequired(), Length(max=100)], description=NAME_USE)
     kind = SelectField("Sends", choices=[SelectChoice(k, KIND_LABELS.get(k, k)) for k in INTEGRATION_KINDS])
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from hub import article_feedback, audit, knowledge
+from hub import article_feedback, knowledge
 from hub.errors import BadInput, Missing
 from hub.models import Article
 from web.acting import acting_db
@@ -52,7 +52,7 @@ def new() -> ResponseReturnValue:
     form = ArticleForm()
     error = None
     if form.validate_on_submit():
-        done = _save(lambda session: knowledge.add(session, **_fields(form), by=current_user.email), "article.add")
+        done = _save(lambda session: knowledge.add(session, **_fields(form), by=current_user.email))
         if not isinstance(done, str):
             return done
         error = done
@@ -76,8 +76,7 @@ def edit(article_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         demand(WORK_INCIDENTS, "Only agents and admins change articles.")
         if form.validate_on_submit():
-            done = _save(lambda session: knowledge.change(session, article_id, **_fields(form), by=current_user.email),
-                         "article.change")  # fmt: skip
+            done = _save(lambda session: knowledge.change(session, article_id, **_fields(form), by=current_user.email))
             if not isinstance(done, str):
                 return done
             error = done
@@ -90,19 +89,17 @@ def edit(article_id: int) -> ResponseReturnValue:
 @requires(WORK_INCIDENTS)
 def remove(article_id: int) -> ResponseReturnValue:
     def work(session: Session) -> str:
-        title = knowledge.remove(session, article_id)
-        audit.record(session, current_user.email, "article.remove", title)
+        title = knowledge.remove(session, article_id, by=current_user.email)
         return f"Article {title!r} removed."
 
     return button_action(work, "knowledge.index", refused="Nothing removed: {}.")
 
 
-def _save(write: Callable[[Session], Article], action: str) -> ResponseReturnValue | str:
-    """Write the article in one transaction, audited as `action`: then its page, or why nothing was saved."""
+def _save(write: Callable[[Session], Article]) -> ResponseReturnValue | str:
+    """Write the article in one transaction (the hub audits it): then its page, or why nothing was saved."""
     try:
         with acting_db().transaction() as session:
             article = write(session)
-            audit.record(session, current_user.email, action, article.title, published=article.published)
             article_id, published = article.id, article.published
     except BadInput as exc:
         return f"Nothing saved: {exc}."

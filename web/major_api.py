@@ -1,7 +1,8 @@
 """Major incidents through the API, as the incident page's forms do them (hub/major_incidents.py): declare one with
 `POST /api/v1/incidents/<ref>/major`, hand its coordination over with `PATCH` (the declaration's one field that
 changes) and stand it down with `DELETE`, whose JSON body may carry a `note` as the page's form does. Agent and admin
-tokens; each answers the incident, whose JSON says `major`, `coordinator` and `major_since`."""
+tokens (a personal one coordinates what it declares unless it names someone); each answers the incident, whose JSON
+says `major`, `coordinator` and `major_since`."""
 
 from __future__ import annotations
 
@@ -28,20 +29,24 @@ _STAND_DOWN = '{"note": "One printer, not the floor"}'
 @incident_number
 def declare(ref: str, number: int) -> Response:
     """Declare the incident a major incident: `reason` says why, `coordinator` (an active agent's or admin's email)
-    leads it, named by every token (the page's form offers whoever declares). 201 with the incident; 409 when it is
-    one already."""
+    leads it: a personal token's person when the body names none, as the page's form offers whoever declares; a
+    desk's token is no one, so it names one. 201 with the incident; 409 when it is one already."""
     body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not all(isinstance(body.get(name), str) for name in ("reason", "coordinator")):
-        return json_error(400, f"send {_DECLARE}: name the coordinator, an active agent's or admin's email")
-    if not body["coordinator"].strip():
-        return json_error(400, f"name the coordinator, an active agent's or admin's email: send {_DECLARE}")
+    if not isinstance(body, dict) or not isinstance(body.get("reason"), str):
+        return json_error(400, f"send {_DECLARE}: a reason, and the coordinator, an active agent's or admin's email")
+    if not isinstance(body.get("coordinator"), str | None):
+        return json_error(400, f"name the coordinator by an active agent's or admin's email: send {_DECLARE}")
     if unknown := sorted(set(body) - {"reason", "coordinator"}):
         return json_error(400, f"unknown field(s) {', '.join(unknown)}; send {_DECLARE}")
+    coordinator = (body.get("coordinator") or "").strip() or g.principal.email
+    if coordinator is None:
+        return json_error(400, f"a desk's token is no one, so it names the coordinator (an active agent's or "
+                               f"admin's email): send {_DECLARE}")  # fmt: skip
     settings = services().settings
 
     def apply() -> None:
         major_incidents.declare(acting_db(), number, body["reason"], Actor(g.principal.actor), mail_settings(),
-                                coordinator=body["coordinator"], group=settings.major_incident_group)  # fmt: skip
+                                coordinator=coordinator, group=settings.major_incident_group)  # fmt: skip
 
     return triaged(apply, ref, 201)
 

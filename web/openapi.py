@@ -839,20 +839,21 @@ def document() -> dict[str, Any]:
                     "summary": "Declare a major incident (agent or admin tokens)",
                     "description": "Pages the coordinator, the assignee and the major-incident group: the one the "
                     "incident's service names (`switchboard service set NAME --major-group G`), else the one "
-                    "SWITCHBOARD_MAJOR_INCIDENT_GROUP names; docs/major-incidents.md. Every token names "
-                    "the coordinator.",
+                    "SWITCHBOARD_MAJOR_INCIDENT_GROUP names; docs/major-incidents.md. A personal token's person "
+                    "coordinates when the body names no one, as the page's form offers whoever declares; a desk's "
+                    "token is no one, so it names the coordinator (a 400 otherwise).",
                     "operationId": "declareMajorIncident",
                     "requestBody": _body(
                         {
                             "type": "object",
-                            "required": ["reason", "coordinator"],
+                            "required": ["reason"],
                             "additionalProperties": False,
                             "properties": {
                                 "reason": {"type": "string", "minLength": 1, "maxLength": 500},
                                 "coordinator": {
-                                    "type": "string",
-                                    "minLength": 1,
-                                    "description": "An active agent's or admin's email.",
+                                    "type": ["string", "null"],
+                                    "description": "An active agent's or admin's email; left out, the personal "
+                                    "token's person (a desk's token must name one).",
                                 },
                             },
                         }

@@ -54,6 +54,6 @@ def test_removing_an_article_removes_what_readers_said_of_it(db: Database, publi
     with db.transaction() as session:
         article_feedback.record(session, published, False, "more detail")
     with db.transaction() as session:
-        knowledge.remove(session, published)
+        knowledge.remove(session, published, by="ann@example.com")
     with db.read() as session:
         assert session.scalar(select(func.count()).select_from(ArticleFeedback)) == 0

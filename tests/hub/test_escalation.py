@@ -195,7 +195,8 @@ def test_an_oncall_step_with_no_one_on_call_tells_the_whole_group(db: Database, 
     ("target", "said"),
     [("ghost@example.com", "escalation target ghost@example.com: no active user has that address; `switchboard "
                            "user list`"),
-     ("group:nogroup", "escalation target group:nogroup: there is no such group; `switchboard group list`")],
+     ("group:nogroup", "escalation target group:nogroup: there is no such group; `switchboard group list`"),
+     ("channel:nowhere", "escalation target channel:nowhere: there is no such channel; `switchboard channel list`")],
 )  # fmt: skip
 def test_an_escalation_target_no_one_has_made_is_refused(db: Database, target: str, said: str) -> None:
     with pytest.raises(BadInput, match="^" + re.escape(said)), db.transaction() as session:

@@ -16,7 +16,7 @@ from hub.domain import InboundEvent
 from hub.errors import BadInput
 from hub.intake import Intake, Raw
 from hub.knowledge import Indexed
-from hub.models import OutboxMessage, TimelineEntry
+from hub.models import AuditEntry, OutboxMessage, TimelineEntry
 from tests.docs import fenced, run_as_printed
 
 PRINTER = Indexed.of(1, "When the printer jams", "paper, toner", "Open tray 2 and pull the sheet out gently.")
@@ -166,6 +166,19 @@ def test_withdraw_publish_and_remove_from_the_shell(runner: CliRunner, db: Datab
     assert runner.invoke(main, ["article", "remove", "1", *ann]).output == "removed #1 'VPN'\n"
     missing = runner.invoke(main, ["article", "publish", "1", *ann])
     assert missing.exit_code == 1 and "there is no article #1; `switchboard article list` shows them" in missing.output
+
+
+def test_the_shell_audits_its_article_writes_as_the_page_does(runner: CliRunner, db: Database, tmp_path: Path) -> None:
+    agents(db, "ann@example.com")
+    ann = ["--as", "ann@example.com"]
+    text = tmp_path / "vpn.txt"
+    text.write_text("Start AnyConnect and sign in.")
+    runner.invoke(main, ["article", "add", "--title", "VPN", "--file", str(text), *ann])
+    runner.invoke(main, ["article", "publish", "1", *ann])
+    runner.invoke(main, ["article", "remove", "1", *ann])
+    with db.read() as session:
+        entries = [(e.actor, e.action, e.target) for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    assert entries == [("ann@example.com", f"article.{action}", "VPN") for action in ("add", "change", "remove")]
 
 
 def test_the_timeline_says_which_articles_the_requester_was_pointed_to(db: Database, intake: Intake) -> None:

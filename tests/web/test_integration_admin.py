@@ -43,6 +43,14 @@ def test_a_bad_name_is_refused_with_the_rule(client: FlaskClient, make_user: Cal
     assert "must be 1-100 lowercase letters" in page.get_data(as_text=True)
 
 
+def test_the_name_hint_says_pagerduty_and_opsgenie_post_to_their_own_api_whatever_the_name(
+    client: FlaskClient, make_user: Callable[..., Login]
+) -> None:
+    page = as_role(client, make_user).get("/integrations").get_data(as_text=True)
+    assert ("Most kinds post to /api/v1/events/&lt;name&gt;, but pagerduty to /v2/enqueue and opsgenie to /v2/alerts, "
+            "whatever the name") in page  # fmt: skip
+
+
 def test_an_agent_cannot_create_integrations(client: FlaskClient, make_user: Callable[..., Login]) -> None:
     agent = as_role(client, make_user, "agent")
     token = csrf_token(agent.get("/integrations").get_data(as_text=True))

@@ -10,6 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from hub import api_tokens
 from hub.config import Settings
 from hub.db import Database
 from hub.models import OutboxMessage
@@ -47,7 +48,17 @@ def test_a_token_names_the_coordinator_since_it_is_no_one(
     raise_incident()
     for body in ({"reason": "Payroll down"}, {"reason": "Payroll down", "coordinator": " "}):
         status, found = declare(client, agent_token, **body)
-        assert status == 400 and "coordinator" in found["error"], found
+        assert status == 400 and found["error"].startswith("a desk's token is no one, so it names the coordinator")
+
+
+def test_a_personal_token_naming_no_coordinator_makes_its_person_coordinate(
+    client: FlaskClient, db: Database, raise_incident: Callable[..., str], ann: Login
+) -> None:
+    raise_incident()
+    with db.transaction() as session:
+        token = api_tokens.create_token(session, name="ann-laptop", owner="ann@example.com")
+    status, found = declare(client, token, reason="Payroll down")
+    assert (status, found["coordinator"]) == (201, "ann@example.com")
 
 
 def test_a_field_the_api_does_not_know_is_refused(
