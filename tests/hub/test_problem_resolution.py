@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from hub import audit, problem_resolution, problems, triage
+from hub import accounts, audit, problem_resolution, problems, triage
 from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.domain import InboundEvent
@@ -160,6 +160,8 @@ def test_left_unchecked_resolving_the_problem_resolves_none_of_its_incidents(db:
 
 
 def test_incidents_are_resolved_only_with_a_resolved_problem(db: Database, intake: Intake) -> None:
+    with db.transaction() as session:
+        accounts.create_user(session, email="ann@example.com", password="a long passphrase", role="agent")
     incident = request(intake, "ann@example.org")
     number = investigated(db, (incident,))
     with pytest.raises(ProblemError, match=f"resolve PRB-{number} too"):
