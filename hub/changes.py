@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from hub import audit, change_problems
+from hub import audit, change_problems, counting
 from hub.assignees import ASSIGNABLE_ROLES
 from hub.change_states import (
     CARRIED_OUT,
@@ -175,15 +175,20 @@ def get(session: Session, ref: str) -> Change | None:
 
 
 def listing(
-    session: Session, *, state: str | None = None, service: str | None = None, limit: int = 200
+    session: Session, *, state: str | None = None, service: str | None = None, limit: int = 200, offset: int = 0
 ) -> list[Change]:
-    """Changes, newest first, optionally in one state or on one service."""
-    query = select(Change).options(selectinload(Change.approvals)).order_by(Change.id.desc()).limit(limit)
-    if state:
-        query = query.where(Change.state == state)
-    if service:
-        query = query.where(Change.service == service)
-    return list(session.scalars(query))
+    """Changes, newest first, optionally in one state or on one service: `limit` of them from `offset`."""
+    query = select(Change).where(*_narrowed(state, service)).order_by(Change.id.desc()).limit(limit).offset(offset)
+    return list(session.scalars(query.options(selectinload(Change.approvals))))
+
+
+def count(session: Session, *, state: str | None = None, service: str | None = None) -> int:
+    """How many changes `listing` finds over all its pages."""
+    return counting.counted(session, select(Change.id).where(*_narrowed(state, service)), None)[0]
+
+
+def _narrowed(state: str | None, service: str | None) -> list[ColumnElement[bool]]:
+    return [*([Change.state == state] if state else []), *([Change.service == service] if service else [])]
 
 
 def going_ahead() -> ColumnElement[bool]:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, delete, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
-from hub import revisions
+from hub import counting, revisions
 from hub.errors import BadInput, Missing
 from hub.models import CiDependency, ConfigurationItem, Incident, Service, utcnow
 from hub.names import is_one_line
@@ -168,6 +168,7 @@ class CiFilter:
     service: str = ""
     status: str = "active"  # "" for both
     limit: int = 500
+    offset: int = 0  # how many to pass over first: the API's pages
 
 
 def listing(session: Session, wanted: CiFilter = CiFilter()) -> list[ConfigurationItem]:
@@ -178,19 +179,30 @@ def listing(session: Session, wanted: CiFilter = CiFilter()) -> list[Configurati
     each CI in turn: a word inside a name, a description or an owner (`LIKE '%word%'`) has no index, and neither
     has a search of several words; at tens of thousands of CIs that is some tens of milliseconds.
     """
-    query = select(ConfigurationItem)
+    query, words = _narrowed(select(ConfigurationItem), wanted)
+    if len(words) == 1:
+        return _prefix_first(session, query, words[0], _mentioning(words[0]), wanted.limit, wanted.offset)
+    for word in words:
+        query = query.where(_mentioning(word))
+    by_name = query.order_by(ConfigurationItem.name_key).limit(wanted.limit).offset(wanted.offset)
+    return list(session.scalars(by_name))
+
+
+def count(session: Session, wanted: CiFilter = CiFilter()) -> int:
+    """How many CIs `listing` finds over all its pages (those starting with a word hold it too)."""
+    query, words = _narrowed(select(ConfigurationItem.id), wanted)
+    return counting.counted(session, query.where(*(_mentioning(word) for word in words)), None)[0]
+
+
+def _narrowed(query: Select[T], wanted: CiFilter) -> tuple[Select[T], list[str]]:
+    """`query` narrowed by `wanted`'s kind, service and status, and the words (folded, ten at most) searched."""
     if wanted.kind:
         query = query.where(ConfigurationItem.kind == wanted.kind)
     if wanted.service:
         query = query.where(ConfigurationItem.service == wanted.service)
     if wanted.status:
         query = query.where(ConfigurationItem.status == wanted.status)
-    words = [word.casefold() for word in wanted.query.split()[:10]]
-    if len(words) == 1:
-        return list(_prefix_first(session, query, words[0], _mentioning(words[0]), wanted.limit))
-    for word in words:
-        query = query.where(_mentioning(word))
-    return list(session.scalars(query.order_by(ConfigurationItem.name_key).limit(wanted.limit)))
+    return query, [word.casefold() for word in wanted.query.split()[:10]]
 
 
 def _mentioning(word: str) -> ColumnElement[bool]:
@@ -204,15 +216,19 @@ def _mentioning(word: str) -> ColumnElement[bool]:
     return or_(*(column.like(pattern, escape="\\") for column in searched))
 
 
-def _prefix_first(session: Session, query: Select[T], word: str, matching: ColumnElement[bool], limit: int) -> list[T]:
-    """`query`'s rows whose name starts with `word` (folded), by name, then, if fewer than `limit`, the others
-    `matching`, by name: what one types is most often the start of a name. By name in code point order, as the
-    index the first read goes through holds them (hub/prefix_match.py), so it stops after `limit`."""
+def _prefix_first(
+    session: Session, query: Select[T], word: str, matching: ColumnElement[bool], limit: int, offset: int = 0
+) -> list[T]:
+    """`query`'s rows whose name starts with `word` (folded), by name, then the others `matching`, by name: what
+    one types is most often the start of a name; `limit` of them from `offset`. By name in code point order, as
+    the index the first read goes through holds them (hub/prefix_match.py), so it stops after `limit`."""
     starts = starting_with(ConfigurationItem.name_key, word)
     by_name = in_code_point_order(ConfigurationItem.name_key)
-    found = list(session.scalars(query.where(starts).order_by(by_name).limit(limit)))
+    found = list(session.scalars(query.where(starts).order_by(by_name).limit(limit).offset(offset)))
     if len(found) < limit:
-        rest = query.where(matching, not_(starts)).order_by(by_name).limit(limit - len(found))
+        # A page wholly past those starting with it skips the rest of what came before it among the others.
+        passed = offset - counting.counted(session, query.where(starts), None)[0] if offset and not found else 0
+        rest = query.where(matching, not_(starts)).order_by(by_name).limit(limit - len(found)).offset(passed)
         found.extend(session.scalars(rest))
     return found
 

@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select, union_all
 from sqlalchemy.orm import Session
 
-from hub import approvals, incident_words, major_incidents, queues, read_markers
+from hub import approvals, counting, incident_words, major_incidents, queues, read_markers
 from hub.addresses import is_address
 from hub.cis import name_key
 from hub.domain import INCIDENT_KINDS
@@ -276,11 +276,7 @@ def search(session: Session, filt: IncidentFilter, *, count_to: int | None = COU
 def counted(session: Session, filt: IncidentFilter, most: int | None) -> tuple[int, bool]:
     """How many incidents `filt` finds, and whether that is all of them: past `most` the count stops, reading
     `most` + 1 rows at most (an unfiltered count of a large desk reads every incident: 200,000 index entries)."""
-    if most is None:
-        return int(session.scalar(select(func.count()).select_from(Incident).where(*filt.conditions())) or 0), True
-    found = select(Incident.id).where(*filt.conditions()).limit(most + 1).subquery()
-    total = int(session.scalar(select(func.count()).select_from(found)) or 0)
-    return (total, True) if total <= most else (most, False)
+    return counting.counted(session, select(Incident.id).where(*filt.conditions()), most)
 
 
 def queue_owners(session: Session, filt: IncidentFilter) -> tuple[str, ...]:

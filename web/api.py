@@ -27,11 +27,11 @@ from hub.change_correlation import related_changes
 from hub.domain import INCIDENT_KINDS, no_incident
 from hub.errors import BadInput, StorageUnavailable
 from hub.incident_reading import incident_json
-from hub.incident_search import API_PAGE_SIZE, COUNT_CAP, FilterError, IncidentFilter, exact_total, search
+from hub.incident_search import API_PAGE_SIZE, FilterError, IncidentFilter, search
 from hub.models import utcnow
 from hub.numbers import reference, row_id, whole_number
 from hub.time_spent import Correction, Spent
-from web import downloads, uploads
+from web import downloads, paging, uploads
 from web.acting import acting_db, with_right
 from web.incident_actions import mail_settings
 from web.new_incident import log_incident
@@ -121,15 +121,14 @@ def incidents() -> Response:
     person's address or is `unassigned`."""
     try:
         filt = IncidentFilter.from_args(request.args, default_limit=API_PAGE_SIZE, me=g.principal.email)
-        exact = exact_total(request.args)
+        wanted = paging.asked(request.args, cappable=True)  # the filter's page and limit, and `total`
     except FilterError as exc:
         return json_error(400, str(exc))
     with services().db.read() as session:
-        found = search(session, filt, count_to=None if exact else COUNT_CAP)
+        found = search(session, filt, count_to=wanted.count_to)
         progress = request_steps.progress_among(session.connection(), [row.id for row in found.incidents])
-    return json_response([incident_json(row, progress.get(row.id)) for row in found.incidents],
-                         headers={"X-Total-Count": str(found.total),
-                                  "X-Total-Count-Exact": "true" if found.exact else "false"})  # fmt: skip
+    return paging.listed([incident_json(row, progress.get(row.id)) for row in found.incidents], found.total,
+                         exact=found.exact)  # fmt: skip
 
 
 @bp.post("/incidents")

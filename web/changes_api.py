@@ -12,8 +12,9 @@ from hub import changes
 from hub.agent_action import NoSuchPart
 from hub.change_states import STATES
 from hub.errors import BadInput
+from hub.incident_search import FilterError
 from hub.models import Change
-from hub.numbers import whole_number
+from web import paging
 from web.acting import acting_db
 from web.api import token_required
 from web.permissions import VIEW_CHANGES, WORK_CHANGES
@@ -21,8 +22,6 @@ from web.responses import json_error, json_response
 from web.services import services
 
 bp = Blueprint("changes_api", __name__, url_prefix="/api/v1")
-
-MAX_LIMIT = 500
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -68,17 +67,20 @@ def change_detail_json(row: Change) -> dict[str, Any]:
 @bp.get("/changes")
 @token_required(VIEW_CHANGES)
 def index() -> Response:
-    """Changes, newest first; `state` and `service` narrow them, `limit` caps them (default 100, at most 500)."""
+    """Changes, newest first; `state` and `service` narrow them; a `page` of `limit` at a time (default 100, at
+    most 500), as the other lists page; `X-Total-Count` says how many match in all."""
     state = request.args.get("state") or None
     if state is not None and state not in STATES:
         return json_error(400, f"'state' must be one of {', '.join(STATES)}")
-    raw = request.args.get("limit", "100")
-    limit = whole_number(raw)
-    if limit is None or not 1 <= limit <= MAX_LIMIT:
-        return json_error(400, f"'limit' must be a whole number from 1 to {MAX_LIMIT}")
+    try:
+        wanted = paging.asked(request.args)
+    except FilterError as exc:
+        return json_error(400, str(exc))
+    service = request.args.get("service") or None
     with services().db.read() as session:
-        rows = changes.listing(session, state=state, service=request.args.get("service") or None, limit=int(raw))
-    return json_response([change_json(row) for row in rows])
+        rows = changes.listing(session, state=state, service=service, limit=wanted.limit, offset=wanted.offset)
+        total = changes.count(session, state=state, service=service)
+    return paging.listed([change_json(row) for row in rows], total)
 
 
 @bp.get("/changes/<ref>")

@@ -10,8 +10,9 @@ from flask import Blueprint, Response, g, request
 
 from hub import audit, ci_records, cis
 from hub.errors import BadInput, Missing
+from hub.incident_search import MAX_LIMIT, FilterError
 from hub.models import ConfigurationItem
-from hub.numbers import whole_number
+from web import paging
 from web.acting import acting_db
 from web.api import token_required
 from web.permissions import MANAGE_CIS, VIEW_CIS
@@ -20,7 +21,6 @@ from web.services import services
 
 bp = Blueprint("cis_api", __name__, url_prefix="/api/v1")
 
-MAX_LIMIT = 500
 _BODY_KEYS = frozenset({"kind", "service", "owner", "description", "attributes", "status", "depends_on"})
 
 
@@ -42,18 +42,20 @@ def ci_json(row: ConfigurationItem) -> dict[str, Any]:
 @token_required(VIEW_CIS)
 def index() -> Response:
     """CIs by name, narrowed by `q` (words in name, owner, description), `kind`, `service`, `status` (active by
-    default; `all` for both), at most `limit` (default and most 500)."""
+    default; `all` for both); a `page` of `limit` at a time (default and most 500), as the other lists page;
+    `X-Total-Count` says how many match in all."""
     status = request.args.get("status", "active")
     if status not in (*cis.STATUSES, "all"):
         return json_error(400, f"'status' must be {', '.join(cis.STATUSES)} or all, not {status[:40]!r}")
-    limit = whole_number(request.args.get("limit", str(MAX_LIMIT)))
-    if limit is None or not 1 <= limit <= MAX_LIMIT:
-        return json_error(400, f"'limit' must be a whole number from 1 to {MAX_LIMIT}")
-    wanted = cis.CiFilter(query=request.args.get("q", "")[:200], kind=request.args.get("kind", "")[:20],
-                          service=request.args.get("service", "")[:100], status="" if status == "all" else status,
-                          limit=limit)  # fmt: skip
+    try:
+        wanted = paging.asked(request.args, MAX_LIMIT)
+    except FilterError as exc:
+        return json_error(400, str(exc))
+    narrowed = cis.CiFilter(query=request.args.get("q", "")[:200], kind=request.args.get("kind", "")[:20],
+                            service=request.args.get("service", "")[:100], status="" if status == "all" else status,
+                            limit=wanted.limit, offset=wanted.offset)  # fmt: skip
     with services().db.read() as session:
-        return json_response([ci_json(row) for row in cis.listing(session, wanted)])
+        return paging.listed([ci_json(row) for row in cis.listing(session, narrowed)], cis.count(session, narrowed))
 
 
 @bp.get("/cis/<name>")

@@ -643,6 +643,17 @@ _PAGE = {"name": "page", "in": "query", "schema": {"type": "integer", "minimum":
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 #: How many a paged list matches in all, on every list that takes `page`.
 _TOTAL_COUNT = {"description": "How many match in all.", "schema": {"type": "integer", "minimum": 0}}
+#: A list that may be large (incidents, events) counts them all unless asked to stop (web/paging.py).
+_TOTAL = {"name": "total", "in": "query", "schema": {"type": "string", "enum": ["exact", "capped"], "default": "exact"},
+          "description": "`exact`: `X-Total-Count` counts every match. `capped`: the count stops past "
+                         f"{COUNT_CAP:,} (or the page's end, past it), cheaper on a large list; "
+                         "`X-Total-Count-Exact` says whether more match."}  # fmt: skip
+_CAPPED_TOTAL = {
+    "X-Total-Count": {"description": "How many match in all; with `total=capped` and `X-Total-Count-Exact: false`, "
+                      "more than this many match.", "schema": {"type": "integer", "minimum": 0}},
+    "X-Total-Count-Exact": {"description": "`false` when the count stopped (`total=capped`) and more match.",
+                            "schema": {"type": "string", "enum": ["true", "false"]}},
+}  # fmt: skip
 
 
 def _id_in_path(name: str, described: str) -> dict[str, Any]:
@@ -750,29 +761,12 @@ def document() -> dict[str, Any]:
                         },
                         _PAGE,
                         _LIMIT,
-                        {
-                            "name": "total",
-                            "in": "query",
-                            "schema": {"type": "string", "enum": ["exact", "capped"], "default": "exact"},
-                            "description": "`exact`: `X-Total-Count` counts every match. `capped`: the count stops "
-                            f"past {COUNT_CAP:,} (or the page's end, past it), cheaper on a large desk; "
-                            "`X-Total-Count-Exact` says whether more match.",
-                        },
+                        _TOTAL,
                     ],
                     "responses": {
                         "200": {
                             **_json({"type": "array", "items": incident_ref}, "Incidents."),
-                            "headers": {
-                                "X-Total-Count": {
-                                    "description": "How many match in all; with `total=capped` and "
-                                    "`X-Total-Count-Exact: false`, more than this many match.",
-                                    "schema": {"type": "integer", "minimum": 0},
-                                },
-                                "X-Total-Count-Exact": {
-                                    "description": "`false` when the count stopped (`total=capped`) and more match.",
-                                    "schema": {"type": "string", "enum": ["true", "false"]},
-                                },
-                            },
+                            "headers": _CAPPED_TOTAL,
                         },
                         **_errors(400, 401),
                     },
@@ -1397,10 +1391,14 @@ def document() -> dict[str, Any]:
                     "parameters": [
                         {"name": "state", "in": "query", "schema": {"type": "string"}, "example": "implemented"},
                         {"name": "service", "in": "query", "schema": {"type": "string"}},
-                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+                        _PAGE,
+                        _LIMIT,
                     ],
                     "responses": {
-                        "200": _json({"type": "array", "items": {"$ref": "#/components/schemas/Change"}}, "Changes."),
+                        "200": {
+                            **_json({"type": "array", "items": {"$ref": "#/components/schemas/Change"}}, "Changes."),
+                            "headers": {"X-Total-Count": _TOTAL_COUNT},
+                        },
                         **_errors(400, 401),
                     },
                 },
@@ -1460,10 +1458,12 @@ def document() -> dict[str, Any]:
                     "parameters": [
                         {"name": "integration", "in": "query", "schema": {"type": "string"}},
                         {"name": "status", "in": "query", "schema": {"type": "string", "examples": ["unprocessable"]}},
+                        _PAGE,
                         _LIMIT,
+                        _TOTAL,
                     ],
                     "responses": {
-                        "200": _json({"type": "array", "items": _EVENT}, "Events."),
+                        "200": {**_json({"type": "array", "items": _EVENT}, "Events."), "headers": _CAPPED_TOTAL},
                         **_errors(400, 401, 403, 404),
                     },
                 },
@@ -1541,14 +1541,14 @@ def document() -> dict[str, Any]:
                             "in": "query",
                             "schema": {"type": "string", "enum": [*STATUSES, "all"], "default": "active"},
                         },
-                        {
-                            "name": "limit",
-                            "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 500},
-                        },
+                        _PAGE,
+                        {**_LIMIT, "schema": {"type": "integer", "minimum": 1, "default": MAX_LIMIT}},
                     ],
                     "responses": {
-                        "200": _json({"type": "array", "items": {"$ref": "#/components/schemas/Ci"}}, "CIs."),
+                        "200": {
+                            **_json({"type": "array", "items": {"$ref": "#/components/schemas/Ci"}}, "CIs."),
+                            "headers": {"X-Total-Count": _TOTAL_COUNT},
+                        },
                         **_errors(400, 401, 403),
                     },
                 },

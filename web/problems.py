@@ -17,12 +17,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub import change_problems, people, periodic, problem_resolution, problems, reviews, zones
-from hub.incident_search import API_PAGE_SIZE, FilterError, paging
+from hub.incident_search import FilterError
 from hub.models import Incident, Problem
 from hub.numbers import reference
 from hub.problem_states import STATES
 from hub.problems import ProblemError, Recurrence
 from hub.recurrence import Suggestion
+from web import paging
 from web.acting import acting_db
 from web.api import token_required
 from web.forms import ActionForm
@@ -213,16 +214,15 @@ def api_index() -> Response:
     """Problems, newest first, a `page` of `limit` at a time (default 100, at most 500), as the other lists page;
     `X-Total-Count` says how many there are in all."""
     try:
-        page, limit = paging(request.args, API_PAGE_SIZE)
+        wanted = paging.asked(request.args)
     except FilterError as exc:
         return json_error(400, str(exc))
     with services().db.read() as session:
         total = session.scalar(select(func.count()).select_from(Problem)) or 0
-        rows = list(session.scalars(select(Problem).order_by(Problem.id.desc()).limit(limit)
-                                    .offset((page - 1) * limit)))  # fmt: skip
+        rows = list(session.scalars(select(Problem).order_by(Problem.id.desc()).limit(wanted.limit)
+                                    .offset(wanted.offset)))  # fmt: skip
         left = problem_resolution.open_counts(session, [p.id for p in rows if p.resolving_since is not None])
-        return json_response([problem_json(p, still_open=left.get(p.id, 0)) for p in rows],
-                             headers={"X-Total-Count": str(total)})  # fmt: skip
+        return paging.listed([problem_json(p, still_open=left.get(p.id, 0)) for p in rows], total)
 
 
 @api_bp.post("")

@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, request
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
+from hub.counting import counted
+from hub.incident_search import FilterError
 from hub.integration_listing import listing
 from hub.models import Event, Integration
-from hub.numbers import whole_number
+from web import paging
 from web.api import token_required
 from web.permissions import VIEW_INTEGRATIONS
 from web.responses import json_error, json_response
@@ -21,7 +23,6 @@ from web.services import services
 
 bp = Blueprint("records_api", __name__, url_prefix="/api/v1")
 
-MAX_EVENTS = 500
 PREVIEW_BYTES = 65_536
 
 
@@ -47,24 +48,30 @@ def event_json(row: Event, *, with_body: bool = False) -> dict[str, Any]:
 @token_required(VIEW_INTEGRATIONS)
 def events() -> Response:
     """Stored events, newest first; `?integration=` and `?status=` (processed, deduplicated, unprocessable, ...)
-    narrow, `?limit=` caps (default 100, at most 500)."""
-    query = select(Event).order_by(Event.id.desc())
+    narrow; a `page` of `limit` at a time (default 100, at most 500), as the other lists page; `X-Total-Count`
+    says how many match in all, or with `total=capped` (cheaper when millions are kept) at most 10,000 or the
+    page's end, `X-Total-Count-Exact: false` saying more match."""
+    try:
+        wanted = paging.asked(request.args, cappable=True)
+    except FilterError as exc:
+        return json_error(400, str(exc))
+    narrowed: list[ColumnElement[bool]] = []
     status = request.args.get("status")
     if status:
-        query = query.where(Event.status == status[:20])
-    raw_limit = request.args.get("limit", "100")
-    limit = whole_number(raw_limit)
-    if limit is None or limit < 1:
-        return json_error(400, f"'limit' must be a whole number from 1 to {MAX_EVENTS}, not {raw_limit!r}")
+        narrowed.append(Event.status == status[:20])
     with services().db.read() as session:
         name = request.args.get("integration")
         if name:
             integration_id = session.scalar(select(Integration.id).where(Integration.name == name))
             if integration_id is None:
                 return json_error(404, f"no integration named {name!r}")
-            query = query.where(Event.integration_id == integration_id)
-        rows = session.scalars(query.limit(min(limit, MAX_EVENTS))).all()
-        return json_response([event_json(row) for row in rows])
+            narrowed.append(Event.integration_id == integration_id)
+        # Newest first down the primary key: OFFSET walks past the pages before, a few thousand rows at most for
+        # the pages a client reads back through.
+        query = select(Event).where(*narrowed).order_by(Event.id.desc()).limit(wanted.limit).offset(wanted.offset)
+        rows = session.scalars(query).all()
+        total, exact = counted(session, select(Event.id).where(*narrowed), wanted.count_to)
+        return paging.listed([event_json(row) for row in rows], total, exact=exact)
 
 
 @bp.get("/events/<event:event_id>")

@@ -18,9 +18,10 @@ from hub import review_search, reviews
 from hub.agent_action import Actor
 from hub.domain import no_incident
 from hub.incident_reading import iso_or_null
-from hub.incident_search import API_PAGE_SIZE, FilterError, flag, paging
+from hub.incident_search import FilterError, flag
 from hub.models import ReviewAction, utcnow
 from hub.reviews import KeyTimes
+from web import paging
 from web.acting import acting_db
 from web.api import incident_number, token_required, triaged
 from web.incident_actions import mail_settings
@@ -44,13 +45,13 @@ def index() -> Response:
     try:
         states = _states(request.args.get("state", ""))
         overdue = flag(request.args, "overdue")
-        page, limit = paging(request.args, API_PAGE_SIZE)
+        wanted = paging.asked(request.args)
     except FilterError as exc:
         return json_error(400, str(exc))
     with services().db.read() as session:
         found = review_search.search(session, utcnow(), review_due(), review_search.Wanted(states, overdue=overdue),
-                                     limit=limit, offset=(page - 1) * limit)  # fmt: skip
-    return json_response([listed_json(row) for row in found.reviews], headers={"X-Total-Count": str(found.total)})
+                                     limit=wanted.limit, offset=wanted.offset)  # fmt: skip
+    return paging.listed([listed_json(row) for row in found.reviews], found.total)
 
 
 @bp.get("/incidents/<ref>/review")

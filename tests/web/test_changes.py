@@ -151,6 +151,14 @@ def test_the_api_lists_changes_newest_first(
     assert [(c["ref"], c["version"]) for c in listed.json] == [("CHG-2", "1.4.3"), ("CHG-1", "1.4.2")]  # type: ignore[union-attr]
 
 
+def test_the_api_pages_changes_and_counts_them_all(client: FlaskClient, db: Database, token: dict[str, str]) -> None:
+    with db.transaction() as session:
+        for title in ("Rotate keys", "Patch kernel", "Resize disk"):
+            changes.create(session, changes.NewChange(title=title, type="standard"), "bob@example.com")
+    second = client.get("/api/v1/changes?limit=2&page=2", headers=token)
+    assert [c["ref"] for c in second.json] == ["CHG-1"] and second.headers["X-Total-Count"] == "3"  # type: ignore[union-attr]
+
+
 def test_the_api_filters_changes_by_state(
     client: FlaskClient, ci: IntegrationCredentials, token: dict[str, str]
 ) -> None:

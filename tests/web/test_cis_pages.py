@@ -165,6 +165,16 @@ def test_get_lists_and_shows_cis_and_incidents_name_theirs(
     assert client.get("/api/v1/cis?status=gone", headers=token).status_code == 400
 
 
+def test_a_searchs_second_page_goes_on_past_the_names_starting_with_it(
+    client: FlaskClient, db: Database, token: dict[str, str]
+) -> None:
+    with db.transaction() as session:
+        for name, owner in (("db1", None), ("db2", None), ("app-db", None), ("web1", "dba"), ("mx1", None)):
+            cis.create(session, cis.CiFields(name, "server", owner=owner))
+    second = client.get("/api/v1/cis?q=db&limit=3&page=2", headers=token)
+    assert [ci["name"] for ci in second.json or []] == ["web1"] and second.headers["X-Total-Count"] == "4"
+
+
 def test_viewer_tokens_may_not_read_cis(client: FlaskClient, db: Database) -> None:
     with db.transaction() as session:
         viewer = accounts.create_token(session, name="board", role="viewer")

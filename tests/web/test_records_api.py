@@ -8,6 +8,7 @@ from flask.testing import FlaskClient
 
 from hub import accounts
 from hub.db import Database
+from hub.models import Event
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import post_event
 
@@ -28,6 +29,13 @@ def test_events_are_listed_newest_first_and_filtered(
     bad = client.get("/api/v1/events?status=unprocessable", headers=headers).json
     assert len(bad) == 1 and "'title' is required" in bad[0]["error"]  # type: ignore[index,arg-type]
     assert client.get("/api/v1/events?integration=nope", headers=headers).status_code == 404
+
+
+def test_events_past_the_first_page_are_reached_and_counted(client: FlaskClient, db: Database) -> None:
+    with db.transaction() as session:
+        session.add_all(Event(source="generic", content_type="application/json", raw=b"{}") for _ in range(3))
+    second = client.get("/api/v1/events?limit=2&page=2", headers=token(db))
+    assert [e["id"] for e in second.json or []] == [1] and second.headers["X-Total-Count"] == "3"
 
 
 def test_one_event_carries_its_body_and_trace(
