@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 
 from sqlalchemy import Connection, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from hub.errors import BadInput
 from hub.models import Channel, Group, User
@@ -39,19 +40,22 @@ def refuse_unknown_people(
 
 def refuse_unknown_groups(conn: Connection, names: Iterable[str], what: str) -> None:
     """Refuse (BadInput) unless every one of `names` is a group here."""
-    wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
-    if not wanted:
-        return
-    found = set(conn.scalars(select(Group.name).where(Group.name.in_(wanted))))
-    if missing := [name for name in wanted if name not in found]:
-        raise BadInput(f"{what} group:{', group:'.join(missing)}: there is no such group; {GROUPS_LISTED}")
+    _refuse_unknown(conn, Group.name, names, what, "group", GROUPS_LISTED)
 
 
 def refuse_unknown_channels(conn: Connection, names: Iterable[str], what: str) -> None:
     """Refuse (BadInput) unless every one of `names` is a channel here."""
+    _refuse_unknown(conn, Channel.name, names, what, "channel", CHANNELS_LISTED)
+
+
+def _refuse_unknown(
+    conn: Connection, column: InstrumentedAttribute[str], names: Iterable[str], what: str, thing: str, listed: str
+) -> None:
+    """Refuse the `names` no row holds in `column`, each said as a target is written (`group:dba`)."""
     wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
     if not wanted:
         return
-    found = set(conn.scalars(select(Channel.name).where(Channel.name.in_(wanted))))
+    found = set(conn.scalars(select(column).where(column.in_(wanted))))
     if missing := [name for name in wanted if name not in found]:
-        raise BadInput(f"{what} channel:{', channel:'.join(missing)}: there is no such channel; {CHANNELS_LISTED}")
+        said = ", ".join(f"{thing}:{name}" for name in missing)
+        raise BadInput(f"{what} {said}: there is no such {thing}; {listed}")

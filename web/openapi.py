@@ -637,6 +637,8 @@ _REVIEW = {
 }
 _REF = {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}, "example": "INC-1"}
 #: The lists' paging parameters and a row's plain id, each one contract stated once for every route that takes it.
+#: The Location header of a 201 that filed a problem (a new problem, a review's follow-up filed as one).
+_AT_PROBLEM = {"Location": {"description": "The problem, at /api/v1/problems/{ref}.", "schema": {"type": "string"}}}
 _LIMIT = {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 100},
           "description": f"How many to a page, at most {MAX_LIMIT}: a larger limit is served {MAX_LIMIT}."}  # fmt: skip
 _PAGE = {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}}
@@ -1067,12 +1069,7 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "201": {
                             **_json(_REVIEW_ACTION_REF, "The action, with the problem it was filed as."),
-                            "headers": {
-                                "Location": {
-                                    "description": "The problem, at /api/v1/problems/{ref}.",
-                                    "schema": {"type": "string"},
-                                }
-                            },
+                            "headers": _AT_PROBLEM,
                         },
                         "409": _error("It has no review, or the action is filed as a problem already."),
                         **_errors(401, 403, 404, 503),
@@ -1303,12 +1300,7 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "201": {
                             **_json(_PROBLEM, "The problem."),
-                            "headers": {
-                                "Location": {
-                                    "description": "The problem, at /api/v1/problems/{ref}.",
-                                    "schema": {"type": "string"},
-                                }
-                            },
+                            "headers": _AT_PROBLEM,
                         },
                         **_errors(400, 401, 403, 409),
                     },
