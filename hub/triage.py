@@ -9,6 +9,7 @@ causes, so the web UI, the API and the CLI share one implementation. Which statu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -191,16 +192,11 @@ def _clocks_follow(conn: Connection, incident_id: int, status: str, *, reopened:
 
 def assign(db: Database, incident_id: int, assignee: str, actor: Actor, mail: Mail) -> None:
     """Give the incident to a person (an active user's email) or a group (any other name); the person is told."""
-    assignee = assignee.strip()
-    if not assignee or len(assignee) > 320:
-        raise TriageError("name a person's email or a group to assign to")
+    assignee = _assignee(assignee)
     with db.transaction() as session:
         incident = locked(session, incident_id)
         conn = session.connection()
-        if "@" in assignee:
-            assignee = assignee.lower()
-            if not is_active_user(conn, assignee):
-                raise TriageError(f"{assignee} is not an active user; create one with `switchboard user create`")
+        _refuse_inactive(conn, assignee)
         if incident.assignee == assignee:
             return
         incident.assignee = assignee
@@ -215,6 +211,37 @@ def assign(db: Database, incident_id: int, assignee: str, actor: Actor, mail: Ma
         )
         summary = f"Assigned to {assignee} by {actor.name}"
         owe(conn, incident.id, owed, also=[entry(incident.id, "assigned", summary, data={"by": actor.name}), *declined])
+
+
+def _assignee(assignee: str) -> str:
+    """Whom `assignee` names as stored: a group's name as typed, a person's address in lower case."""
+    assignee = assignee.strip()
+    if not assignee or len(assignee) > 320:
+        raise TriageError("name a person's email or a group to assign to")
+    return assignee.lower() if "@" in assignee else assignee
+
+
+def _refuse_inactive(conn: Connection, assignee: str) -> None:
+    if "@" in assignee and not is_active_user(conn, assignee):
+        raise TriageError(f"{assignee} is not an active user; create one with `switchboard user create`")
+
+
+def check_changes(
+    db: Database, *, title: str | None = None, public_note: str | None = None,
+    names: Mapping[str, str | None] | None = None, assignee: str | None = None,
+) -> None:  # fmt: skip
+    """Refuse (TriageError) what `retitle`, `set_public_note`, `categorise`'s names and `assign` would refuse of
+    these values whatever the incident (None: not asked), before any of them writes: a change of several fields
+    (the API's PATCH) then writes all or, but for a race with an admin, none. `names`: category and service."""
+    if title is not None:
+        checked_title(title)
+    if public_note is not None:
+        checked_public_note(public_note)
+    for what, value in (names or {}).items():
+        _name(value, what)
+    if assignee is not None:
+        with db.reader() as conn:
+            _refuse_inactive(conn, _assignee(assignee))
 
 
 def set_priority(db: Database, incident_id: int, priority: int, actor: Actor) -> None:
@@ -295,13 +322,7 @@ def set_ci(db: Database, incident_id: int, name: str, actor: Actor) -> str | Non
 def retitle(db: Database, incident_id: int, title: str, actor: Actor) -> bool:
     """Give the incident a title that says what is wrong ("Help!!!" becomes "Outlook crashes at start"); the old
     one stays on the timeline. Returns whether it changed."""
-    title = title.strip()
-    if not title:
-        raise TriageError("the title is empty; write what is wrong in a few words")
-    if len(title) > TITLE_WIDTH:
-        raise TriageError(f"the title is {len(title)} characters long; at most {TITLE_WIDTH} fit")
-    if not is_one_line(title):
-        raise TriageError("the title must be one line of text, without control characters")
+    title = checked_title(title)
     with db.transaction() as session:
         incident = locked(session, incident_id)
         if incident.title == title:
@@ -316,11 +337,7 @@ def retitle(db: Database, incident_id: int, title: str, actor: Actor) -> bool:
 def set_public_note(db: Database, incident_id: int, text: str, actor: Actor) -> bool:
     """Say on the public status page what is happening, in words for the public (its title stays inside); an empty
     text takes the note down. On the timeline either way. Returns whether it changed."""
-    text = text.replace("\r\n", "\n").strip()
-    if len(text) > status_page.MAX_NOTE:
-        raise TriageError(f"the public note is {len(text):,} characters; keep it under {status_page.MAX_NOTE:,}")
-    if not is_one_line(text.replace("\n", " ")):
-        raise TriageError("the public note must be plain text, without control characters")
+    text = checked_public_note(text)
     with db.transaction() as session:
         incident = locked(session, incident_id)
         if (incident.public_note or "") == text:
@@ -408,6 +425,28 @@ def _refuse_second_open(session: Session, incident: Incident) -> None:
         raise TriageError(
             f"{format_ref(other)} is open with the same dedup key; merge {incident.ref} into it instead of reopening"
         )
+
+
+def checked_title(title: str) -> str:
+    """The title as kept (stripped), or TriageError saying what to write instead."""
+    title = title.strip()
+    if not title:
+        raise TriageError("the title is empty; write what is wrong in a few words")
+    if len(title) > TITLE_WIDTH:
+        raise TriageError(f"the title is {len(title)} characters long; at most {TITLE_WIDTH} fit")
+    if not is_one_line(title):
+        raise TriageError("the title must be one line of text, without control characters")
+    return title
+
+
+def checked_public_note(text: str) -> str:
+    """The public note as kept (stripped, one kind of line break; empty takes it down), or TriageError."""
+    text = text.replace("\r\n", "\n").strip()
+    if len(text) > status_page.MAX_NOTE:
+        raise TriageError(f"the public note is {len(text):,} characters; keep it under {status_page.MAX_NOTE:,}")
+    if not is_one_line(text.replace("\n", " ")):
+        raise TriageError("the public note must be plain text, without control characters")
+    return text
 
 
 def checked_kind(kind: object) -> str:

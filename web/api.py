@@ -219,6 +219,9 @@ def update_incident(ref: str, number: int) -> Response:
     def apply() -> None:
         if "status" in body:  # a move the incident cannot make is refused before any other field is written
             triage.action_for(triage.status_of(db, number), body["status"], f"INC-{number}")
+        triage.check_changes(db, title=body.get("title"), public_note=body.get("public_note"),
+                             names={name: body[name] for name in ("category", "service") if name in body},
+                             assignee=body.get("assignee"))  # fmt: skip
         if "priority" in body:
             triage.set_priority(db, number, body["priority"], actor)
         if "title" in body:

@@ -283,6 +283,24 @@ def test_api_patch_refuses_an_impossible_move_before_writing_the_other_fields(
     assert response.status_code == 409 and stored(db, ref).priority == before
 
 
+@pytest.mark.parametrize(
+    ("field", "said"),
+    [
+        ({"assignee": "ghost@example.com"}, "ghost@example.com is not an active user"),
+        ({"title": " "}, "the title is empty"),
+    ],
+)
+def test_api_patch_refuses_a_value_the_hub_refuses_before_writing_the_other_fields(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database, field: dict[str, str], said: str
+) -> None:
+    ref = raise_incident()
+    before = stored(db, ref).priority
+    response = client.patch(f"/api/v1/incidents/{ref}", json={"priority": before % 5 + 1, **field},
+                            headers=agent_token(db))  # fmt: skip
+    assert response.status_code == 409 and said in response.json["error"]  # type: ignore[index]
+    assert stored(db, ref).priority == before
+
+
 def test_api_comment_refuses_a_reply_flag_in_quotes(
     client: FlaskClient, raise_incident: Callable[..., str], db: Database
 ) -> None:
