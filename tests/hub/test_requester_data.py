@@ -83,7 +83,7 @@ def ann_everywhere(db: Database, port: int, settings: Settings) -> int:
     send(port, "Payslip missing for May", "My payslip for May is not there. Ann, room 4.12")
     with db.read() as session:
         incident_id = session.scalars(select(Incident.id)).one()
-    send(port, f"Re: [INC-{incident_id}] Payslip missing for May", "Still missing, phone me on 0123.")
+    send(port, f"Re: [INC-{incident_id}] Payslip missing for May", "Still missing, phone me on 0123 4567.")
     mail = Mail(DESK, settings.base_url)
     incident_notes.reply(db, incident_id, "We are looking into it, Ann.", AGENT, mail)
     send(port, "Printer", "Ann (ann.example@example.com) cannot print either.", sender="bob@example.org", cc=ANN)
@@ -135,8 +135,9 @@ def test_after_erasure_her_words_are_gone_and_the_desks_record_stays(
     desk: int, db: Database, settings: Settings
 ) -> None:
     incident_id = ann_everywhere(db, desk, settings)
+    assert every_place_holding(db, "0123 4567") != []  # her number was written down, so its absence means erased
     requester_erasure.erase(db, ANN, key=KEY, actor="cli")
-    for words in ("payslip", "room 4.12", "0123", "Took ages", "Ann Example"):
+    for words in ("payslip", "room 4.12", "0123 4567", "Took ages", "Ann Example"):
         assert every_place_holding(db, words) == [], words
     with db.read() as session:
         incident = session.get(Incident, incident_id)
@@ -282,7 +283,7 @@ def test_what_she_asked_on_the_help_centre_is_exported_as_hers_and_erased(
     with db.transaction() as session:
         pending_requests.ask(session, Question(ANN, "Payslip missing", "Ann, room 4.12", None), sender, utcnow())
         later = utcnow() + link_mail.ASK_AGAIN_AFTER + timedelta(minutes=1)
-        pending_requests.ask(session, Question(ANN, "Holiday pay", "Never sent, phone 0123"), sender, later)
+        pending_requests.ask(session, Question(ANN, "Holiday pay", "Never sent, phone 0123 4567"), sender, later)
     sent = asked.confirm(db, intake, Claim(1, ANN))
     with db.read() as session:
         document = requester_data.export(session, ANN.upper())
@@ -291,7 +292,7 @@ def test_what_she_asked_on_the_help_centre_is_exported_as_hers_and_erased(
     (message,) = document["messages"]  # what she sent is her message, as a mail would be
     assert '"subject": "Payslip missing"' in message["raw"] and document["counts"]["mentions_in_events"] == 0
     requester_erasure.erase(db, ANN, key=KEY, actor="cli")
-    for words in (ANN, "payslip", "room 4.12", "holiday pay", "0123"):
+    for words in (ANN, "payslip", "room 4.12", "holiday pay", "0123 4567"):
         assert every_place_holding(db, words) == [], words
     with db.read() as session:
         incident = session.get(Incident, sent.incident_id)
