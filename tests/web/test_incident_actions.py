@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from hub import accounts, mail_choices
 from hub.db import Database
@@ -82,9 +83,7 @@ def test_api_patch_refuses_a_resolution_without_resolving(
     client: FlaskClient, raise_incident: Callable[..., str], db: Database
 ) -> None:
     ref = raise_incident()
-    before = stored(db, ref).priority
-    response = client.patch(f"/api/v1/incidents/{ref}", json={"priority": before % 5 + 1, "resolution": "Freed."},
-                            headers=agent_token(db))  # fmt: skip
+    response, before = patched_beside_a_new_priority(client, db, ref, resolution="Freed.")
     assert response.status_code == 400 and "sent with" in response.json["error"]  # type: ignore[index]
     assert (stored(db, ref).priority, stored(db, ref).resolution) == (before, None)  # nothing was half done
 
@@ -218,6 +217,17 @@ def agent_token(db: Database, role: str = "agent") -> dict[str, str]:
         return {"Authorization": f"Bearer {accounts.create_token(session, name=f'bot-{role}', role=role)}"}
 
 
+def patched_beside_a_new_priority(
+    client: FlaskClient, db: Database, ref: str, **fields: object
+) -> tuple[TestResponse, int]:
+    """PATCH `ref` with `fields` and a new priority, as an agent's token: the answer and the priority before it, for
+    the tests that a refusal of the fields leaves the priority as it was."""
+    before = stored(db, ref).priority
+    response = client.patch(f"/api/v1/incidents/{ref}", json={"priority": before % 5 + 1, **fields},
+                            headers=agent_token(db))  # fmt: skip
+    return response, before
+
+
 def test_api_patch_changes_status_priority_and_assignee(
     client: FlaskClient, raise_incident: Callable[..., str], db: Database
 ) -> None:
@@ -266,9 +276,7 @@ def test_api_patch_with_one_malformed_field_is_a_400_and_changes_nothing(
     client: FlaskClient, raise_incident: Callable[..., str], db: Database
 ) -> None:
     ref = raise_incident()
-    before = stored(db, ref).priority
-    response = client.patch(f"/api/v1/incidents/{ref}", json={"priority": before % 5 + 1, "title": 5},
-                            headers=agent_token(db))  # fmt: skip
+    response, before = patched_beside_a_new_priority(client, db, ref, title=5)
     assert response.status_code == 400 and "'title' must be text" in response.json["error"]  # type: ignore[index]
     assert stored(db, ref).priority == before
 
@@ -277,9 +285,7 @@ def test_api_patch_refuses_an_impossible_move_before_writing_the_other_fields(
     client: FlaskClient, raise_incident: Callable[..., str], db: Database
 ) -> None:
     ref = raise_incident()
-    before = stored(db, ref).priority
-    response = client.patch(f"/api/v1/incidents/{ref}", json={"priority": before % 5 + 1, "status": "closed"},
-                            headers=agent_token(db))  # fmt: skip
+    response, before = patched_beside_a_new_priority(client, db, ref, status="closed")
     assert response.status_code == 409 and stored(db, ref).priority == before
 
 
@@ -294,9 +300,7 @@ def test_api_patch_refuses_a_value_the_hub_refuses_before_writing_the_other_fiel
     client: FlaskClient, raise_incident: Callable[..., str], db: Database, field: dict[str, str], said: str
 ) -> None:
     ref = raise_incident()
-    before = stored(db, ref).priority
-    response = client.patch(f"/api/v1/incidents/{ref}", json={"priority": before % 5 + 1, **field},
-                            headers=agent_token(db))  # fmt: skip
+    response, before = patched_beside_a_new_priority(client, db, ref, **field)
     assert response.status_code == 409 and said in response.json["error"]  # type: ignore[index]
     assert stored(db, ref).priority == before
 
