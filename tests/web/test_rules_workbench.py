@@ -4,6 +4,7 @@ it as a version with an audit entry, and read, compare and restore versions."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -120,6 +121,23 @@ def test_saving_a_new_rule_puts_it_first_as_a_new_version_with_an_audit_entry(ad
     assert (newest.author, newest.summary) == ("root@example.com", "added rule 'DB to the DBAs'")
     assert ("root@example.com", "rules.save", "rule 2") in _audit(db)
     assert f"as version {newest.number}" in _text(admin.get("/rules"))
+
+
+def test_a_new_rule_with_only_a_name_is_refused_not_saved_as_a_rule_for_every_event(
+    admin: FlaskClient, db: Database
+) -> None:
+    before = _rule_names(db)
+    fields = {"name": "Just a name", "when": "", "enabled": "y", "shape": "event", "limit": "1000", "do": "save"}
+    page = _text(_post(admin, "/rules/new", **fields | {"sets": _new_rule_sets(admin)}))
+    assert "Not saved" in page and _rule_names(db) == before
+
+
+def _new_rule_sets(client: FlaskClient) -> str:
+    """What the new rule page's Set box holds before anything is typed."""
+    page = client.get("/rules/new").get_data(as_text=True)
+    found = re.search(r'<textarea[^>]*id="sets"[^>]*>(.*?)</textarea>', page, re.S)
+    assert found is not None
+    return html.unescape(found.group(1)).strip()
 
 
 def test_editing_a_rule_keeps_its_id_and_place_and_records_the_change(admin: FlaskClient, db: Database) -> None:
