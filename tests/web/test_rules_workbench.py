@@ -15,6 +15,7 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from hub import groups, request_types, rulebook
+from hub.accounts import configure_integration
 from hub.catalogue import add_service
 from hub.db import Database
 from hub.intake import Intake
@@ -23,6 +24,7 @@ from hub.pending_requests import Pending
 from ingest.asked import event_of
 from tests.docs import fenced
 from tests.staff import agents
+from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import Login, count, csrf_token, log_in
 
 DB_WHEN = "{field: labels.team, op: equals, value: db}"
@@ -279,6 +281,16 @@ def test_backtest_counts_and_lists_the_events_the_draft_would_change_without_sav
     assert "#1" in page and "Printer jam" not in page.split("Backtest:")[1]
     assert "category: general → database" in page and "assignee: service-desk → dba@example.com" in page
     assert _rule_names(db) == ["Default: everything goes to the service desk"] and count(db, RuleVersion) == 0
+
+
+def test_backtest_says_why_events_its_integrations_mapping_no_longer_reads_were_left_out(
+    admin: FlaskClient, db: Database, raise_incident: Callable[..., str], integration: IntegrationCredentials
+) -> None:
+    raise_incident("Disk full on db1", labels={"team": "db"})
+    with db.transaction() as session:
+        configure_integration(session, integration.name, mapping={"title": "alert.text"})
+    page = _text(_draft(admin, "backtest"))
+    assert "1 stored event(s) could not be read back" in page and "its mapping was changed since" in page
 
 
 def test_backtest_reads_only_the_last_n_events(admin: FlaskClient, raise_incident: Callable[..., str]) -> None:
