@@ -100,6 +100,6 @@ def test_a_mapped_integration_warns_that_its_curl_example_is_not_in_its_shape(
     client: FlaskClient, integration: IntegrationCredentials, make_user: Callable[..., Login]
 ) -> None:
     log_in(client, make_user(role="admin"))
-    assert "id=\"mapped-note\"" not in client.get(f"/integrations/{integration.name}").get_data(as_text=True)
+    assert 'id="mapped-note"' not in client.get(f"/integrations/{integration.name}").get_data(as_text=True)
     mapping_post(client, integration.name, '{"title": "alert.text"}', "save")
-    assert "id=\"mapped-note\"" in client.get(f"/integrations/{integration.name}").get_data(as_text=True)
+    assert 'id="mapped-note"' in client.get(f"/integrations/{integration.name}").get_data(as_text=True)
