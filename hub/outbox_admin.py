@@ -40,6 +40,7 @@ class OutboxItem:
     attempts: int
     last_error: str | None
     next_attempt_at: datetime | None
+    give_up_at: datetime | None  # a pending one still failing then is dead (outbound/retry.py)
     created_at: datetime
 
 
@@ -55,7 +56,8 @@ class OutboxPage:
 #: What lists show of a row: not its subject, body or HTML, which can be large.
 _SHOWN = select(OutboxMessage.id, OutboxMessage.delivery_id, OutboxMessage.status, OutboxMessage.kind,
                 OutboxMessage.channel, OutboxMessage.recipient, OutboxMessage.incident_id, OutboxMessage.attempts,
-                OutboxMessage.last_error, OutboxMessage.next_attempt_at, OutboxMessage.created_at)  # fmt: skip
+                OutboxMessage.last_error, OutboxMessage.next_attempt_at, OutboxMessage.give_up_at,
+                OutboxMessage.created_at)  # fmt: skip
 
 
 def undelivered(session: Session, *, dead_only: bool = False, limit: int = 1000) -> list[OutboxItem]:
@@ -89,6 +91,7 @@ def _item(row: Row[*tuple[Any, ...]]) -> OutboxItem:
         attempts=row.attempts,
         last_error=row.last_error,
         next_attempt_at=row.next_attempt_at,
+        give_up_at=row.give_up_at,
         created_at=row.created_at,
     )
 

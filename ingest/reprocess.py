@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from hub.errors import BadInput
 from hub.intake import Intake, Raw
 from hub.mail_records import AlreadyReprocessed
-from hub.models import Event
+from hub.models import Event, Integration
 from ingest.errors import InvalidPayload
 from ingest.mail_intake import understand
 
@@ -36,6 +36,7 @@ class Unprocessable:
     received_at: datetime
     error: str
     size: int
+    integration: str | None = None  # the integration a webhook body came to: its page shows what the tool sent
 
     @property
     def reprocessable(self) -> bool:
@@ -63,14 +64,16 @@ class Reprocessed:
 
 def unprocessable(intake: Intake, *, source: str | None = None, limit: int = 200) -> list[Unprocessable]:
     """The newest events still waiting for a fix, with the error each failed with."""
-    query = select(Event.id, Event.source, Event.received_at, Event.error, Event.raw).where(
-        Event.status == "unprocessable"
+    query = (
+        select(Event.id, Event.source, Event.received_at, Event.error, Event.raw, Integration.name)
+        .outerjoin(Integration, Integration.id == Event.integration_id)
+        .where(Event.status == "unprocessable")
     )
     if source:
         query = query.where(Event.source == source)
     with intake.db.read() as session:
         rows = session.execute(query.order_by(Event.id.desc()).limit(limit)).all()
-    return [Unprocessable(r[0], r[1], r[2], r[3] or "", len(r[4] or b"")) for r in rows]
+    return [Unprocessable(r[0], r[1], r[2], r[3] or "", len(r[4] or b""), r[5]) for r in rows]
 
 
 def reprocess(intake: Intake, event_id: int) -> Reprocessed:

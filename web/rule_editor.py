@@ -38,7 +38,6 @@ MAX_BACKTEST = 10_000
 #: Changed events listed on the page; the counts cover them all.
 SHOWN_CHANGES = 200
 PICKABLE_EVENTS = 25
-NEW_RULE_SETS = "category: outage\n"
 
 
 class RuleForm(FlaskForm):
@@ -84,7 +83,8 @@ class Outcome:
 @bp.route("/new", methods=["GET", "POST"])
 @requires(MANAGE_RULES)
 def new() -> ResponseReturnValue:
-    return _workbench(None, RuleDraft("", "", NEW_RULE_SETS))
+    # nothing set for it yet: a bare name saved is refused, where an example left in would route every event
+    return _workbench(None, RuleDraft("", "", ""))
 
 
 @bp.route("/<int:rule_id>/edit", methods=["GET", "POST"])

@@ -183,7 +183,10 @@ def classify(exc: BaseException) -> DeliveryError:
         return TransientDeliveryError(f"the relay would not talk to us: {_reply(exc.smtp_code, exc.smtp_error)}")
     if isinstance(exc, smtplib.SMTPResponseException):
         return _by_code(exc.smtp_code, exc.smtp_error)
-    return TransientDeliveryError(f"relay unavailable: {type(exc).__name__}: {exc}")
+    return TransientDeliveryError(
+        f"relay unavailable: {type(exc).__name__}: {exc}; check that the relay SWITCHBOARD_SMTP_RELAY names is"
+        " running and reachable from here (the message is tried again by itself)"
+    )
 
 
 def _by_code(code: int, text: bytes | str) -> DeliveryError:

@@ -124,6 +124,7 @@ def test_unreachable_relay_is_recorded_and_scheduled_within_the_first_retry_dela
     assert deliver(owed.id) == "pending"
     pending = row(parts.db, owed.id)
     assert pending.attempts == 1 and "relay unavailable" in (pending.last_error or "")
+    assert "check that the relay SWITCHBOARD_SMTP_RELAY names is running" in (pending.last_error or "")
     assert pending.next_attempt_at is not None
     assert before + timedelta(seconds=5) <= pending.next_attempt_at <= utcnow() + timedelta(seconds=10)
     assert pending.give_up_at is not None and pending.give_up_at > utcnow() + timedelta(hours=23)

@@ -94,3 +94,12 @@ def test_agents_see_but_may_not_edit_mappings(
     token = csrf_token(page)  # the page's logout form carries one: a valid token, still the wrong role
     data = {"mapping": "{}", "save": "1", "csrf_token": token}
     assert client.post(f"/integrations/{integration.name}/mapping", data=data).status_code == 403
+
+
+def test_a_mapped_integration_warns_that_its_curl_example_is_not_in_its_shape(
+    client: FlaskClient, integration: IntegrationCredentials, make_user: Callable[..., Login]
+) -> None:
+    log_in(client, make_user(role="admin"))
+    assert 'id="mapped-note"' not in client.get(f"/integrations/{integration.name}").get_data(as_text=True)
+    mapping_post(client, integration.name, '{"title": "alert.text"}', "save")
+    assert 'id="mapped-note"' in client.get(f"/integrations/{integration.name}").get_data(as_text=True)

@@ -11,7 +11,8 @@ from flask.testing import FlaskClient
 
 from hub.intake import Intake, Raw
 from ingest.mail_intake import store_message
-from tests.web.helpers import Login, csrf_token, log_in
+from tests.web.conftest import IntegrationCredentials
+from tests.web.helpers import Login, csrf_token, log_in, post_event
 
 
 def email_with_files() -> bytes:
@@ -101,6 +102,15 @@ def test_a_refused_webhook_body_is_listed_without_a_reprocess_button(
     page = client.get("/events/unprocessable").get_data(as_text=True)
     assert "body is not valid JSON" in page and "Refused with 400" in page
     assert "/reprocess" not in page
+
+
+def test_a_refused_webhook_body_names_its_integration_with_a_link_to_its_page(
+    client: FlaskClient, make_user: Callable[..., Login], integration: IntegrationCredentials
+) -> None:
+    post_event(client, integration.name, integration.secret, {"severity": "critical"})
+    log_in(client, make_user(email="admin@example.com", role="admin"))
+    page = client.get("/events/unprocessable").get_data(as_text=True)
+    assert f'(<a href="/integrations/{integration.name}">{integration.name}</a>)' in page
 
 
 def test_a_requesters_reply_is_shown_open_and_an_out_of_office_folded_and_named(

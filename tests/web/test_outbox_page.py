@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 from flask.testing import FlaskClient
@@ -115,6 +116,27 @@ def test_sent_notifications_offer_no_retry_or_discard(
     owed(db, ["sent"])
     page = admin(client, make_user).get("/outbox?state=sent").get_data(as_text=True)
     assert "/retry" not in page and "/discard" not in page
+
+
+def test_a_pending_notification_says_when_it_will_be_given_up(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    [pending] = owed(db, ["pending"])
+    with db.transaction() as session:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == pending)
+                        .values(give_up_at=datetime(2031, 5, 6, 7, 8, tzinfo=UTC)))  # fmt: skip
+    page = admin(client, make_user).get("/outbox").get_data(as_text=True)
+    assert "given up if still failing at 2031-05-06 07:08" in page
+
+
+def test_a_sent_notifications_earlier_failure_is_said_to_be_behind_it(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    [sent] = owed(db, ["sent"])
+    with db.transaction() as session:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == sent).values(last_error="gave up after 6"))
+    page = admin(client, make_user).get("/outbox?state=sent").get_data(as_text=True)
+    assert "sent in the end; an earlier try failed: gave up after 6" in page
 
 
 def test_paging_older_reaches_the_oldest_notification_and_newer_comes_back(

@@ -4,6 +4,7 @@ it as a version with an audit entry, and read, compare and restore versions."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from hub import groups, request_types, rulebook
+from hub.accounts import configure_integration
 from hub.catalogue import add_service
 from hub.db import Database
 from hub.intake import Intake
@@ -22,6 +24,7 @@ from hub.pending_requests import Pending
 from ingest.asked import event_of
 from tests.docs import fenced
 from tests.staff import agents
+from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import Login, count, csrf_token, log_in
 
 DB_WHEN = "{field: labels.team, op: equals, value: db}"
@@ -120,6 +123,23 @@ def test_saving_a_new_rule_puts_it_first_as_a_new_version_with_an_audit_entry(ad
     assert (newest.author, newest.summary) == ("root@example.com", "added rule 'DB to the DBAs'")
     assert ("root@example.com", "rules.save", "rule 2") in _audit(db)
     assert f"as version {newest.number}" in _text(admin.get("/rules"))
+
+
+def test_a_new_rule_with_only_a_name_is_refused_not_saved_as_a_rule_for_every_event(
+    admin: FlaskClient, db: Database
+) -> None:
+    before = _rule_names(db)
+    fields = {"name": "Just a name", "when": "", "enabled": "y", "shape": "event", "limit": "1000", "do": "save"}
+    page = _text(_post(admin, "/rules/new", **fields | {"sets": _new_rule_sets(admin)}))
+    assert "Not saved" in page and _rule_names(db) == before
+
+
+def _new_rule_sets(client: FlaskClient) -> str:
+    """What the new rule page's Set box holds before anything is typed."""
+    page = client.get("/rules/new").get_data(as_text=True)
+    found = re.search(r'<textarea[^>]*id="sets"[^>]*>(.*?)</textarea>', page, re.S)
+    assert found is not None
+    return html.unescape(found.group(1)).strip()
 
 
 def test_editing_a_rule_keeps_its_id_and_place_and_records_the_change(admin: FlaskClient, db: Database) -> None:
@@ -261,6 +281,16 @@ def test_backtest_counts_and_lists_the_events_the_draft_would_change_without_sav
     assert "#1" in page and "Printer jam" not in page.split("Backtest:")[1]
     assert "category: general → database" in page and "assignee: service-desk → dba@example.com" in page
     assert _rule_names(db) == ["Default: everything goes to the service desk"] and count(db, RuleVersion) == 0
+
+
+def test_backtest_says_why_events_its_integrations_mapping_no_longer_reads_were_left_out(
+    admin: FlaskClient, db: Database, raise_incident: Callable[..., str], integration: IntegrationCredentials
+) -> None:
+    raise_incident("Disk full on db1", labels={"team": "db"})
+    with db.transaction() as session:
+        configure_integration(session, integration.name, mapping={"title": "alert.text"})
+    page = _text(_draft(admin, "backtest"))
+    assert "1 stored event(s) could not be read back" in page and "its mapping was changed since" in page
 
 
 def test_backtest_reads_only_the_last_n_events(admin: FlaskClient, raise_incident: Callable[..., str]) -> None:
