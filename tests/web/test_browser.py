@@ -729,6 +729,7 @@ def test_agent_turns_on_two_factor_with_the_key_the_page_shows_and_logs_in_with_
     qr_width = page.eval_on_selector("img[alt^='QR code']", "img => img.naturalWidth")
     assert qr_width > 0  # the QR code is drawn, not blocked by the Content-Security-Policy
     secret = page.inner_text("#two-factor-key").replace(" ", "")
+    page.fill("input[name=password]", user.password)
     page.fill("input[name=code]", totp.code_at(secret, totp.step_at(time.time())))
     page.click("button:has-text('Turn on')")
     codes = page.locator("ol.recovery-codes li").all_inner_texts()
