@@ -763,6 +763,7 @@ def test_agent_adds_a_security_key_keeps_its_recovery_codes_logs_in_with_it_rena
     _log_in(page, site, user)
     page.goto(f"{site}/account")
     page.fill("#security-key-name", "YubiKey 5")
+    page.fill("#security-key-password", user.password)
     page.click("button:has-text('Add a security key')")
     page.locator("ol.recovery-codes li").nth(9).wait_for()  # a first key: its recovery codes, shown once
     codes = page.locator("ol.recovery-codes li").all_inner_texts()
