@@ -24,7 +24,7 @@ from web.auth import SessionUser, own_password_refused, relogin
 from web.permissions import VIEW_INCIDENTS, requires
 from web.services import services
 from web.tokens import OwnTokenForm, revoked
-from web.two_factor import TurnOffForm
+from web.two_factor import PasswordAndCodeForm
 
 bp = Blueprint("account", __name__)
 LENGTH = f"A password has {accounts.MIN_PASSWORD} to {accounts.MAX_PASSWORD} characters."
@@ -226,7 +226,7 @@ def _page(
         password = PasswordForm(formdata=None)
     required = two_factor.required(current_user.role, settings.two_factor_roles)
     response = make_response(render_template(
-        "account/index.html", form=password, second=second, password_form=TurnOffForm(), zone_form=zone,
+        "account/index.html", form=password, second=second, password_form=PasswordAndCodeForm(), zone_form=zone,
         mail_form=mail, name_form=name, timeline_form=timeline, two_factor_required=required, keys=keys,
         copy_suspected=security_keys.COPY_SUSPECTED, token_form=tokens or OwnTokenForm(formdata=None),
         own_tokens=own_tokens, made=made, now=utcnow(),

@@ -14,6 +14,12 @@ from hub.cli import load_settings
 from hub.config import Settings
 from hub.net import cannot_listen
 
+#: What `switchboard web` says when started without Redis, where the limits are counted: otherwise password guessing
+#: would go unchecked, and nothing would say so.
+NO_LIMITS = (
+    "web: warning: REDIS_URL is not set, so no limit is counted: failed logins (password guessing), webhooks' rate "
+    "limits and the public forms' limits; set REDIS_URL (switchboard up starts a Redis itself)"
+)
 #: Seconds gunicorn gives in-flight requests after SIGTERM; under the 15 s `switchboard up` waits before a kill.
 GRACEFUL_TIMEOUT = 10
 
@@ -57,6 +63,8 @@ def web() -> None:
         raise click.ClickException(problem)  # gunicorn would retry for 5 s, then say only "Can't connect"
     telemetry.prepare_multiprocess_dir(settings.home, os.environ)  # gunicorn and its workers inherit it
     argv = gunicorn_argv(settings)
+    if settings.redis_url is None:  # web/ratelimit.py lets everything through without it
+        click.echo(NO_LIMITS, err=True)
     click.echo(f"web: serving on http://{argv[4]} with {settings.web_workers} worker(s)", err=True)
     sys.stdout.flush()
     sys.stderr.flush()

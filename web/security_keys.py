@@ -25,7 +25,15 @@ from hub import audit, security_keys, two_factor
 from hub.errors import BadInput
 from hub.models import User
 from hub.webauthn_checks import ClonedKey, RelyingParty, relying_party
-from web.auth import SECOND_STEP_LATE, SessionUser, begin, pending_login, relogin, second_step_locked
+from web.auth import (
+    SECOND_STEP_LATE,
+    SessionUser,
+    begin,
+    own_password_refused,
+    pending_login,
+    relogin,
+    second_step_locked,
+)
 from web.ratelimit import login_client, login_failed
 from web.responses import sentence
 from web.services import services
@@ -60,9 +68,18 @@ def _answer() -> dict[str, Any] | None:
 @bp.post("/account/security-keys/options")
 @login_required
 def register_options() -> ResponseReturnValue:
-    """What navigator.credentials.create() needs to make a key for you here, with a fresh challenge."""
+    """What navigator.credentials.create() needs to make a key for you here, with a fresh challenge, once the
+    password typed beside the button is right: adding a key changes how you log in, as removing one does, and a
+    borrowed session adding its own would keep the recovery codes and lock the person out."""
     from hub import webauthn_checks  # py_webauthn: only for the requests of people using keys
 
+    typed = (_answer() or {}).get("password")
+    with services().db.read() as db_session:
+        refused = own_password_refused(db_session, current_user.email, typed if isinstance(typed, str) else "")
+    if refused == "locked":
+        return _refused("too many wrong passwords; try again later", 429)
+    if refused == "wrong":
+        return _refused("that is not your password; type it beside the button to add a key")
     with services().db.transaction() as db_session:
         have = [security_keys.stored(key) for key in security_keys.keys_of(db_session, current_user.id)]
         made = security_keys.new_challenge(db_session, current_user.id, "register", time.time())

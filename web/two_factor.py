@@ -40,15 +40,13 @@ _ALWAYS_ALLOWED = frozenset(
 )
 
 
-class CodeForm(FlaskForm):
-    code = StringField("Code from the app", validators=[DataRequired(), Length(max=40)])
-
-
 class PasswordForm(FlaskForm):
     password = PasswordField("Your password", validators=[DataRequired(), Length(max=accounts.MAX_PASSWORD)])
 
 
-class TurnOffForm(PasswordForm):
+class PasswordAndCodeForm(PasswordForm):
+    """The password and a code from the app: what turning the app on or off wants."""
+
     code = StringField("Code from the app", validators=[DataRequired(), Length(max=40)])
 
 
@@ -109,15 +107,19 @@ def _user(db_session: Session) -> User:
 @bp.route("", methods=["GET", "POST"])
 @login_required
 def setup() -> ResponseReturnValue:
-    """Show a new secret as a QR code and as text, and turn it on once a code from the app proves the app holds it.
-    A reload shows the same key (it may have been scanned already); a key that expired or was replaced by a setup
-    started elsewhere is replaced here too, with a word saying so."""
+    """Show a new secret as a QR code and as text, and turn it on once a code from the app proves the app holds it
+    and the password proves the person is at the keyboard: a borrowed session turning it on with its own app would
+    keep the recovery codes and lock the person out. A reload shows the same key (it may have been scanned
+    already); a key that expired or was replaced by a setup started elsewhere is replaced here too, with a word
+    saying so."""
     if _app_on():
         return redirect(url_for("account.index"))
-    form, now, keys = CodeForm(), time.time(), services().keys
+    form, now, keys = PasswordAndCodeForm(), time.time(), services().keys
     shown_before = session.get(SETUP)
-    status = 200
-    if form.validate_on_submit():
+    status, valid = 200, form.validate_on_submit()
+    if valid and not password_right(form):
+        status = 400
+    elif valid:
         try:
             with services().db.transaction() as db_session:
                 code = form.code.data or ""
@@ -195,7 +197,7 @@ def recovery_codes() -> ResponseReturnValue:
 @login_required
 def turn_off() -> ResponseReturnValue:
     """Turning it off wants both the password and a code, so neither a borrowed session nor a stolen password can."""
-    form = TurnOffForm()
+    form = PasswordAndCodeForm()
     if not _app_on():
         return redirect(url_for("account.index"), code=303)
     if two_factor.required(current_user.role, services().settings.two_factor_roles) and not _has_key():

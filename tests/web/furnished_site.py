@@ -105,10 +105,11 @@ _KEY = re.compile(r'id="two-factor-key">([A-Z2-7 ]+)<')
 
 
 def authenticator_code(page: str) -> dict[str, str]:
-    """The code an authenticator app shows for the key the two-factor setup page offers, as the form's field."""
+    """The code an authenticator app shows for the key the two-factor setup page offers, with the password, as the
+    form's fields."""
     match = _KEY.search(page)
     assert match, "the two-factor setup page shows no key"
-    return {"code": totp.code_at(match.group(1).replace(" ", ""), totp.step_at(time.time()))}
+    return {"code": totp.code_at(match.group(1).replace(" ", ""), totp.step_at(time.time())), "password": PASSWORD}
 
 
 @dataclass(frozen=True)

@@ -729,6 +729,7 @@ def test_agent_turns_on_two_factor_with_the_key_the_page_shows_and_logs_in_with_
     qr_width = page.eval_on_selector("img[alt^='QR code']", "img => img.naturalWidth")
     assert qr_width > 0  # the QR code is drawn, not blocked by the Content-Security-Policy
     secret = page.inner_text("#two-factor-key").replace(" ", "")
+    page.fill("input[name=password]", user.password)
     page.fill("input[name=code]", totp.code_at(secret, totp.step_at(time.time())))
     page.click("button:has-text('Turn on')")
     codes = page.locator("ol.recovery-codes li").all_inner_texts()
@@ -762,6 +763,7 @@ def test_agent_adds_a_security_key_keeps_its_recovery_codes_logs_in_with_it_rena
     _log_in(page, site, user)
     page.goto(f"{site}/account")
     page.fill("#security-key-name", "YubiKey 5")
+    page.fill("#security-key-password", user.password)
     page.click("button:has-text('Add a security key')")
     page.locator("ol.recovery-codes li").nth(9).wait_for()  # a first key: its recovery codes, shown once
     codes = page.locator("ol.recovery-codes li").all_inner_texts()

@@ -50,6 +50,17 @@ def test_web_refuses_zero_workers_before_starting_anything(tmp_path: Path, monke
     assert "SWITCHBOARD_WEB_WORKERS" in result.output
 
 
+def test_web_warns_that_failed_logins_go_uncounted_without_redis(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "execv", lambda *args: None)  # gunicorn is not started
+    env = {"SWITCHBOARD_HOME": str(tmp_path), "SECRET_KEY": "k", "SWITCHBOARD_WEB_PORT": str(free_port()),
+           "REDIS_URL": None}  # fmt: skip
+    result = CliRunner().invoke(web, [], env=env)
+    assert result.exit_code == 0, result.output
+    assert "REDIS_URL is not set" in result.output and "failed logins" in result.output
+
+
 def test_web_says_which_setting_to_change_when_its_port_is_taken(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -16,6 +16,7 @@ from hub.audit import recent
 from hub.db import Database
 from hub.models import RecoveryCode, utcnow
 from tests.soft_authenticator import SoftKey
+from tests.web.conftest import PASSWORD
 from tests.web.helpers import Login, csrf_token, log_in
 from tests.web.test_security_keys import ORIGIN, add_key, key_step, logged_in_as_someone
 
@@ -123,7 +124,8 @@ def test_setting_up_the_app_beside_a_key_keeps_the_codes_and_says_so(
     match = _APP_KEY.search(page)
     assert match, "the setup page shows no key"
     app_code = totp.code_at(match.group(1).replace(" ", ""), totp.step_at(time.time()) - 1)
-    response = client.post("/account/two-factor", data={"csrf_token": csrf_token(page), "code": app_code})
+    response = client.post("/account/two-factor", data={"csrf_token": csrf_token(page), "code": app_code,
+                                                      "password": PASSWORD})  # fmt: skip
     assert response.status_code == 303 and response.headers["Location"] == "/account#two-factor"
     shown = client.get("/account").get_data(as_text=True)
     assert "your recovery codes stay as they were" in shown and "10 recovery codes left" in shown

@@ -24,7 +24,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.models import SecurityKey, User, WebAuthnChallenge
 from tests.soft_authenticator import SoftKey
-from tests.web.conftest import app_on
+from tests.web.conftest import PASSWORD, app_on
 from tests.web.helpers import Login, csrf_token, log_in
 from web import create_app
 from web.services import services
@@ -32,6 +32,8 @@ from web.services import services
 #: The test client's address: the relying party when no SWITCHBOARD_PUBLIC_URL is set.
 ORIGIN = "http://localhost"
 _DATA_CSRF = re.compile(r'data-csrf="([^"]+)"')
+#: What the options for a new key are asked with: the person's password, typed beside the button.
+MINE = {"password": PASSWORD}
 
 
 def post_json(client: FlaskClient, url: str, body: object, token: str) -> TestResponse:
@@ -40,7 +42,7 @@ def post_json(client: FlaskClient, url: str, body: object, token: str) -> TestRe
 
 def add_key(client: FlaskClient, key: SoftKey, name: str = "YubiKey 5") -> TestResponse:
     token = csrf_token(client.get("/account").get_data(as_text=True))
-    options = post_json(client, "/account/security-keys/options", {}, token).get_json()
+    options = post_json(client, "/account/security-keys/options", MINE, token).get_json()
     return post_json(client, "/account/security-keys", {"name": name, "credential": key.create(options)}, token)
 
 
@@ -106,9 +108,17 @@ def test_a_key_registered_already_is_refused(app: Flask, registered: SoftKey, ma
     assert response.status_code == 400 and "registered already" in response.get_json()["error"]
 
 
+def test_a_key_is_not_added_without_the_password(logged_in: FlaskClient) -> None:
+    """A borrowed session cannot add its own key, keep the recovery codes and lock the person out."""
+    token = csrf_token(logged_in.get("/account").get_data(as_text=True))
+    response = post_json(logged_in, "/account/security-keys/options", {"password": "not the password"}, token)
+    assert response.status_code == 400 and "not your password" in response.get_json()["error"]
+    assert "challenge" not in response.get_json()
+
+
 def test_a_registration_challenge_answers_once(logged_in: FlaskClient, key: SoftKey) -> None:
     token = csrf_token(logged_in.get("/account").get_data(as_text=True))
-    options = post_json(logged_in, "/account/security-keys/options", {}, token).get_json()
+    options = post_json(logged_in, "/account/security-keys/options", MINE, token).get_json()
     answer = {"name": "One", "credential": key.create(options)}
     assert post_json(logged_in, "/account/security-keys", answer, token).status_code == 200
     token = csrf_token(logged_in.get("/account").get_data(as_text=True))  # the session was renewed
@@ -279,7 +289,7 @@ def test_a_key_counts_as_two_factor_where_a_role_requires_it(required_for_agents
     assert client.get("/incidents").headers["Location"].endswith("/account/two-factor")
     assert "Or use a security key" in client.get("/account/two-factor").get_data(as_text=True)
     token = csrf_token(client.get("/account/two-factor").get_data(as_text=True))
-    options = post_json(client, "/account/security-keys/options", {}, token).get_json()
+    options = post_json(client, "/account/security-keys/options", MINE, token).get_json()
     key = SoftKey(ORIGIN, "localhost")
     answer = {"name": "Laptop", "credential": key.create(options)}
     assert post_json(client, "/account/security-keys", answer, token).status_code == 200

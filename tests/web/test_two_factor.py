@@ -22,7 +22,7 @@ from hub.config import Settings
 from hub.db import Database
 from hub.models import User
 from tests.conftest import KEYS
-from tests.web.conftest import app_on
+from tests.web.conftest import PASSWORD, app_on
 from tests.web.helpers import Login, csrf_token, log_in, on_disk
 from web import create_app
 from web.services import services
@@ -58,7 +58,8 @@ def enrol(client: FlaskClient) -> tuple[str, list[str]]:
     match = _KEY.search(page)
     assert match, "the setup page shows no key"
     secret = match.group(1).replace(" ", "")
-    response = client.post("/account/two-factor", data={"csrf_token": csrf_token(page), "code": code(secret, -1)})
+    response = client.post("/account/two-factor", data={"csrf_token": csrf_token(page), "code": code(secret, -1),
+                                                      "password": PASSWORD})  # fmt: skip
     assert response.status_code == 200, response.get_data(as_text=True)
     return secret, _CODES.findall(response.get_data(as_text=True))
 
@@ -98,8 +99,18 @@ def test_reloading_the_setup_page_keeps_the_same_key(logged_in: FlaskClient) -> 
 
 def test_a_wrong_code_at_setup_leaves_it_off(logged_in: FlaskClient) -> None:
     page = logged_in.get("/account/two-factor").get_data(as_text=True)
-    response = logged_in.post("/account/two-factor", data={"csrf_token": csrf_token(page), "code": "12345"})
+    response = logged_in.post("/account/two-factor", data={"csrf_token": csrf_token(page), "code": "12345",
+                                                         "password": PASSWORD})  # fmt: skip
     assert response.status_code == 400 and "does not match" in response.get_data(as_text=True)
+    assert "Turn on two-factor authentication" in logged_in.get("/account").get_data(as_text=True)
+
+
+def test_a_right_code_without_the_password_leaves_it_off(logged_in: FlaskClient) -> None:
+    """A borrowed session cannot turn it on with its own app, keep the recovery codes and lock the person out."""
+    secret, page = shown_key(logged_in)
+    typed = {"csrf_token": csrf_token(page), "code": code(secret), "password": "not the password"}
+    response = logged_in.post("/account/two-factor", data=typed)
+    assert response.status_code == 400 and "not your password" in response.get_data(as_text=True)
     assert "Turn on two-factor authentication" in logged_in.get("/account").get_data(as_text=True)
 
 
@@ -307,7 +318,8 @@ def shown_key(client: FlaskClient) -> tuple[str, str]:
 
 
 def type_code(client: FlaskClient, page: str, typed: str) -> TestResponse:
-    return client.post("/account/two-factor", data={"csrf_token": csrf_token(page), "code": typed})
+    return client.post("/account/two-factor", data={"csrf_token": csrf_token(page), "code": typed,
+                                                    "password": PASSWORD})  # fmt: skip
 
 
 def test_the_session_cookie_does_not_hold_the_secret_being_set_up(app: Flask, logged_in: FlaskClient) -> None:

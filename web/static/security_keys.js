@@ -125,7 +125,10 @@
   async function register(box) {
     const name = box.querySelector("input[name=name]").value.trim();
     if (!name) throw new Error("Give the key a name first, such as \"YubiKey 5\".");
-    const options = await post(box, box.dataset.optionsUrl);
+    // Adding a key changes how one logs in: the server wants the password first, as removing one does.
+    const password = box.querySelector("[data-security-key-password]").value;
+    if (!password) throw new Error("Type your password first.");
+    const options = await post(box, box.dataset.optionsUrl, { password: password });
     const publicKey = { ...options, challenge: fromB64(options.challenge),
                         user: { ...options.user, id: fromB64(options.user.id) },
                         excludeCredentials: withIds(options.excludeCredentials) };
