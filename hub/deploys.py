@@ -51,6 +51,16 @@ class Deploy:
             parts.append(f"to {self.environment}")
         return " ".join(parts)
 
+    @property
+    def change_title(self) -> str:
+        """The title of the change it records: the tool's, else what it did."""
+        return (self.title or self.describe())[:500]
+
+    def as_test(self) -> str:
+        """What it would record, in words, for the integration page's test deploy, which records nothing."""
+        state = deploy_state(None, self.status)
+        return f"a standard change \u201c{self.change_title}\u201d on service {self.service}, {state}"
+
 
 @dataclass(frozen=True)
 class Recorded:
@@ -92,7 +102,7 @@ def _record(session: Session, raw: Raw, deploy: Deploy, integration: str) -> Rec
     if row is None:
         assert state is not None
         row = Change(
-            title=(deploy.title or deploy.describe())[:500], service=deploy.service[:100], type="standard",
+            title=deploy.change_title, service=deploy.service[:100], type="standard",
             state=state, risk="low", requested_by=(deploy.deployed_by or integration)[:320], approvers=[],
             required_approvals=0, source="deploy", integration_id=raw.integration_id,
             external_id=deploy_id, implemented_at=None,

@@ -393,8 +393,14 @@ class RuleBook:
     def set_only_by_catch_alls(self, field: str, decision: Decision) -> bool:
         """Whether no rule set `field` of `decision`, or only catch-all ones did: then a default the desk knows
         better (a desk address's group, a service's owner group) may take its place. Otherwise such a default could
-        never apply while a catch-all rule exists."""
-        return all(step.rule_id in self.catch_alls for step in decision.trace if field in step.sets)
+        never apply while a catch-all rule exists. A rule's `group` sets the assignee too (the trace names the group
+        it set, `rules/engine.py::_assign`)."""
+        keys = SET_BY.get(field, (field,))
+        return all(step.rule_id in self.catch_alls for step in decision.trace if any(k in step.sets for k in keys))
+
+
+#: The trace's keys that say a rule step set a decision's field, where they are not the field's own name.
+SET_BY: dict[str, tuple[str, ...]] = {"assignee": ("assignee", "group")}
 
 
 #: The condition of a rule that every event meets (every event has a source).

@@ -500,6 +500,8 @@ class Intake:
             data["by"] = event.chosen.by
         if ci is not None:
             data["ci"] = ci.name
+        if silenced:  # read by hub/silenced.py for the list's and the page's marks
+            data["silenced_by"] = decision.silenced_by
         opened = entry(incident_id, "opened", opened_summary(decision, event, ci), event_id=event_id, data=data)
         if decision.channels and not silenced:
             to_channels, missing = self._notices.to_channels(conn, incident_id, values, decision.channels)

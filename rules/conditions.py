@@ -309,10 +309,27 @@ def _explained_by(
     return explain
 
 
-def compile_condition(node: Any, path: tuple[PathPart, ...] = ("when",), bank: RegexBank | None = None) -> Condition:
+def condition_problems(node: Any, path: tuple[PathPart, ...] = ("when",)) -> list[RuleError]:
+    """Every problem of a condition tree, each with its path, in the order written: the rule editor shows them all
+    at once, where compiling stops at the first."""
+    problems: list[RuleError] = []
+    try:
+        compile_condition(node, path, problems=problems)
+    except RuleError as exc:
+        problems.append(exc)
+    return problems
+
+
+def compile_condition(
+    node: Any,
+    path: tuple[PathPart, ...] = ("when",),
+    bank: RegexBank | None = None,
+    problems: list[RuleError] | None = None,
+) -> Condition:
     """Compile a condition tree; RuleError names the problem and where it is (e.g. `when.any[1].field`).
 
-    Rules compiled together share one `bank`, so their regexes on a field run as one RE2 set.
+    Rules compiled together share one `bank`, so their regexes on a field run as one RE2 set. Given `problems`, a
+    group's tests that fail are added to it and left out, so the others are checked too (`condition_problems`).
     """
     bank = bank if bank is not None else RegexBank()
     if not isinstance(node, Mapping):
@@ -324,7 +341,7 @@ def compile_condition(node: Any, path: tuple[PathPart, ...] = ("when",), bank: R
         raise RuleError(f"`{groups[0]}` stands alone: put other tests inside it", path)
     kind = groups[0]
     if kind == "not":
-        inner = compile_condition(node["not"], (*path, "not"), bank)
+        inner = compile_condition(node["not"], (*path, "not"), bank, problems)
         inner_test, inner_explain = inner.test, inner.explain
 
         def explain_not(v: EventView) -> tuple[bool, list[str]]:
@@ -335,4 +352,19 @@ def compile_condition(node: Any, path: tuple[PathPart, ...] = ("when",), bank: R
     items = node[kind]
     if not isinstance(items, list) or (kind == "any" and not items):
         raise RuleError(f"`{kind}` takes a list of conditions", (*path, kind))
-    return _group(kind, [compile_condition(item, (*path, kind, i), bank) for i, item in enumerate(items)])
+    return _group(kind, _children(items, (*path, kind), bank, problems))
+
+
+def _children(
+    items: list[Any], path: tuple[PathPart, ...], bank: RegexBank, problems: list[RuleError] | None
+) -> list[Condition]:
+    """A group's tests compiled; with `problems`, each that fails is added to it and the rest still compiled."""
+    children = []
+    for i, item in enumerate(items):
+        try:
+            children.append(compile_condition(item, (*path, i), bank, problems))
+        except RuleError as exc:
+            if problems is None:
+                raise
+            problems.append(exc)
+    return children

@@ -145,7 +145,7 @@ def _assign(
     member = choose_member(a.strategy, group, now)
     if member is None:
         notes.append(f"group {a.group!r} has no members: assigned to the group itself")
-        out.assignee = sets["assignee"] = a.group
+        out.assignee = sets["group"] = a.group  # the trace names what the rule set: its group, not an assignee
         return
     out.assignee = sets["assignee"] = member
     out.assigned_from = a.group

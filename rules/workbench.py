@@ -15,7 +15,7 @@ from hub.domain import NO_STATE, Decision, InboundEvent, RoutingState, RuleBook,
 from hub.over_rules import NOTHING, Known, defaults_said
 from hub.rules_export import ALWAYS, rule_document
 from rules.actions import compile_actions, compile_template
-from rules.conditions import EventView, compile_condition
+from rules.conditions import EventView, condition_problems
 from rules.engine import DEFAULT_SETTINGS, Engine, RuleCheck, compile_settings, template_context, validate
 from rules.errors import PathPart, RuleError, format_path
 from rules.rules_file import check_size
@@ -158,18 +158,13 @@ def _draft_errors(spec: RuleSpec, settings: Mapping[str, Any], skip: set[str]) -
         matrix = compile_settings(settings).matrix
     except RuleError:
         matrix = DEFAULT_SETTINGS.matrix  # the settings' own problem is reported by `validate`
-    errors = []
-    for box, check in (
-        ("when", lambda: compile_condition(spec.condition())),
-        ("set", lambda: compile_actions(spec.effects(), matrix)),
-    ):
-        if box in skip:
-            continue
+    found = [] if "when" in skip else condition_problems(spec.condition())  # each test's, not only the first
+    if "set" not in skip:
         try:
-            check()
+            compile_actions(spec.effects(), matrix)
         except RuleError as exc:
-            errors.append(RuleError(exc.reason, ("rules", 0, *exc.path)))
-    return errors
+            found.append(exc)
+    return [RuleError(exc.reason, ("rules", 0, *exc.path)) for exc in found]
 
 
 def _locate(error: RuleError, index: int, roots: Mapping[str, yaml.Node | None], rules: list[RuleSpec]) -> Problem:

@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from hub import assignees, audit, groups, people
+from hub import assignees, audit, groups, people, queue_names
 from hub.errors import BadInput
 from hub.groups import GroupInfo
 from hub.incident_search import OPEN
@@ -47,8 +47,9 @@ def index() -> ResponseReturnValue:
         members = [m for g in found for m in g.members]
         unable = assignees.unable(session.connection(), members)
         names = people.names_of(session.connection(), members)
+        unheld = queue_names.unheld(session, [g.name for g in found])
     return render_template("groups.html", groups=found, unable=unable, names=names, form=form, error=error,
-                           open_status=OPEN)  # fmt: skip
+                           open_status=OPEN, unheld=unheld, new_name=request.args.get("name", "")[:100])  # fmt: skip
 
 
 @bp.post("/<path:name>/members")

@@ -29,6 +29,7 @@ from hub import (
     request_steps,
     reviews,
     satisfaction,
+    silenced,
     sla,
     time_spent,
 )
@@ -72,11 +73,12 @@ def index() -> ResponseReturnValue:
         news = read_markers.with_news(session, current_user.email, shown)
         awaiting = approvals.pending_among(session.connection(), shown)
         progress = request_steps.progress_among(session.connection(), shown)
+        held = silenced.among(session.connection(), shown)
         names = people.names_of(session.connection(), [*_named_in_rows(found.incidents),
                                                        *(major.coordinator for major in majors)])  # fmt: skip
     return render_template("incidents/list.html", page=found, filter=filt, statuses=STATUSES, sorts=SORTS,
                            people=listed, groups=groups, error=error, bulk=BULK_ACTIONS, my_groups=my_groups,
-                           majors=majors, news=news, names=names, awaiting_approval=awaiting,
+                           majors=majors, news=news, names=names, awaiting_approval=awaiting, silenced=held,
                            steps_progress=progress, desk_address=services().settings.desk_address)  # fmt: skip
 
 
@@ -120,6 +122,7 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
         time_entries = time_spent.entries(session, incident.id) if incident is not None else []
         asked = approvals.of_incident(session, incident.id) if incident is not None else []
         steps = request_steps.of_incident(session, incident.id) if incident is not None else []
+        held = silenced.among(session.connection(), [incident.id]).get(incident.id) if incident is not None else None
         may_work = incident is not None and allowed(current_user.role, WORK_INCIDENTS)
         ci_names = cis.active_names(session) if may_work else []
         open_problems = problem_links.open_problems(session) if may_work else []
@@ -146,7 +149,7 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
                            file_limits=_file_limits(), review=review, major_group=major_group,
                            open_problems=open_problems, names=names, timeline=timeline,
                            approvals=asked, approvals_askable=approvals.askable(incident.status), steps=steps,
-                           steps_tickable=request_steps.tickable(incident.status)), status  # fmt: skip
+                           steps_tickable=request_steps.tickable(incident.status), silenced=held), status  # fmt: skip
 
 
 def _named_in_rows(incidents: Sequence[Incident]) -> list[str]:

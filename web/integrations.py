@@ -27,12 +27,12 @@ from hub.models import Event, Integration, utcnow
 from ingest.errors import InvalidPayload
 from ingest.webhooks import mapping as webhook_mapping
 from ingest.webhooks import setup
-from ingest.webhooks.kinds import CHANGE_KINDS, normalise
+from ingest.webhooks.kinds import CHANGE_KINDS, normalise, normalise_deploy
 from web.acting import acting_db, acting_guard
 from web.forms import ActionForm
 from web.permissions import MANAGE_INTEGRATIONS, VIEW_INTEGRATIONS, demand, requires
 from web.services import services
-from web.webhooks import store_deploy, store_guarded
+from web.webhooks import store_guarded
 
 bp = Blueprint("integrations", __name__, url_prefix="/integrations")
 
@@ -107,7 +107,8 @@ def rotate(name: str) -> ResponseReturnValue:
 @requires(MANAGE_INTEGRATIONS)
 def send_test(name: str) -> ResponseReturnValue:
     """Send the tool's own shape of test alert through the real path (normaliser, rules, intake, notifications),
-    as the admin pressing the button: checked inside the write that they still may (web/acting.py)."""
+    as the admin pressing the button: checked inside the write that they still may (web/acting.py). A deploy
+    integration's sample is read and said, not recorded (docs/changes.md says why)."""
     if not ActionForm().validate_on_submit():
         abort(400)
     svc = services()
@@ -117,9 +118,12 @@ def send_test(name: str) -> ResponseReturnValue:
     payload = setup.sample(integration.kind)
     body = json.dumps(payload).encode()
     if integration.kind in CHANGE_KINDS:
-        raw = Raw(source=integration.kind, content_type="application/json", body=body, integration_id=integration.id)
-        stored = store_deploy(svc, integration, raw, payload, guard=acting_guard())
-        flash(f"Test deploy stored as {stored['change']}.", "success")
+        # Read, not recorded: a change says something changed, and every incident after it would list it among
+        # the changes before it (hub/change_correlation.py), so a test one would mislead each reader of changes.
+        deploy = normalise_deploy(payload, integration=name)
+        words = deploy.as_test() if deploy is not None else "nothing (a superseded deployment)"
+        flash(f"Test deploy read: your tool's deploys like it are recorded as {words}. Nothing was recorded, "
+              "so no incident will list it among the changes before it.", "success")  # fmt: skip
         return redirect(url_for("integrations.detail", name=name))
     events = normalise(integration.kind, payload, integration=name)  # the tool's own shape, whatever the mapping
     raw = Raw(source=integration.kind, content_type="application/json", body=body, integration_id=integration.id)
@@ -210,6 +214,7 @@ def _render(
         form=form,
         error=error,
         trials=trials,
+        deploys=integration.kind in CHANGE_KINDS,
     )
 
 

@@ -110,22 +110,17 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
     }
 
 
-def store_deploy(
-    svc: Services, integration: IntegrationRef, raw: Raw, payload: Any, *, guard: Guard | None = None
-) -> dict[str, Any]:
+def store_deploy(svc: Services, integration: IntegrationRef, raw: Raw, payload: Any) -> dict[str, Any]:
     """Record a deploy integration's report as a change (stored with its raw body in one transaction); the answer.
-    `guard` checks inside the write that the person sending it may still (the integration page's test deploy).
 
     Raises InvalidPayload, before anything is stored, when the body is not a deploy report.
     """
     deploy = normalise_deploy(payload, integration=integration.name)
     if deploy is None:
         reason = "the deploy report records nothing (a superseded deployment)"
-        event_id = svc.intake.record_ignored(raw, reason, guard=guard)
+        event_id = svc.intake.record_ignored(raw, reason)
         return {"status": "accepted", "event_id": event_id, "change": None}
-    recorded = record_deploy(
-        svc.db if guard is None else svc.db.guarded(guard), raw, deploy, integration=integration.name
-    )
+    recorded = record_deploy(svc.db, raw, deploy, integration=integration.name)
     return {
         "status": "accepted",
         "event_id": recorded.event_id,

@@ -163,6 +163,16 @@ def test_a_group_without_members_is_assigned_the_group_itself_with_a_note() -> N
     assert "has no members" in decision.trace[0].notes[0]
 
 
+def test_a_group_without_members_is_traced_as_the_group_the_rule_set() -> None:
+    assert dict(run(spec({"group": "dba"})).trace[0].sets) == {"group": "dba"}
+
+
+def test_a_rule_setting_a_group_without_members_counts_as_setting_the_assignee() -> None:
+    group_rule = spec({"group": "dba"}, when={"field": "severity", "op": "equals", "value": "warning"})
+    decision = run(group_rule)
+    assert not RuleBook(1, (group_rule,)).set_only_by_catch_alls("assignee", decision)
+
+
 def test_a_strategy_without_a_group_is_refused() -> None:
     with pytest.raises(RuleError, match=r"set\.strategy: a strategy picks a member of a group"):
         compile_actions({"strategy": "round_robin", "assignee": "a@x"}, MATRICES["3x3"])

@@ -99,6 +99,14 @@ def test_every_problem_is_reported_at_once() -> None:
     assert {p.box for p in problems} == {"name", "when", "set"}
 
 
+def test_every_problem_of_the_when_box_is_reported_each_with_its_line() -> None:
+    when = "all:\n  - {field: title, op: regex, value: '(unclosed'}\n  - {field: severity, op: equalz, value: x}\n"
+    problems = _problems(_draft(when=when))
+    assert [(p.box, p.line, p.path) for p in problems] == [("when", 2, "when.all[0].value"),
+                                                           ("when", 3, "when.all[1].op")]  # fmt: skip
+    assert "equalz" in problems[1].message
+
+
 def test_a_rule_that_sets_nothing_is_refused() -> None:
     [problem] = _problems(_draft(sets=""))
     assert problem.box == "set" and "sets" in problem.message

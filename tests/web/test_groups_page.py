@@ -194,3 +194,21 @@ def test_a_member_deactivated_since_they_joined_is_listed_marked_and_can_be_remo
                                           "page, or pick someone else")]  # fmt: skip
     remove_member(client, "dba", "bob@example.com")
     assert members_of(db, "dba") == ("ann@example.com",)
+
+
+def test_queue_names_rules_and_open_incidents_use_without_a_group_are_listed_with_a_link_to_make_one(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database, raise_incident: Callable[..., str]
+) -> None:
+    raise_incident()  # the seeded catch-all rule assigns it to the queue service-desk
+    with db.transaction() as session:
+        groups.save_group(session, "dba", [])
+    page = admin(client, make_user).get("/groups").get_data(as_text=True)
+    unheld = page.split('id="unheld-queues"', 1)[1].split("</section>", 1)[0]
+    assert "<strong>service-desk</strong>: set by rule Default: everything goes to the service desk;" in unheld
+    assert ">1 open incident</a>" in unheld and "dba" not in unheld
+    assert 'href="/groups?name=service-desk#name">Make group service-desk</a>' in unheld
+
+
+def test_a_queue_names_link_fills_in_the_new_groups_name(client: FlaskClient, make_user: Callable[..., Login]) -> None:
+    page = admin(client, make_user).get("/groups?name=service-desk").get_data(as_text=True)
+    assert '<input id="name" name="name" required maxlength="100" placeholder="dba" value="service-desk">' in page

@@ -7,6 +7,9 @@ from collections.abc import Callable
 
 from flask.testing import FlaskClient
 
+from hub import accounts
+from hub.db import Database
+from hub.models import Change
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import Login, csrf_token, log_in, post_event
 
@@ -68,6 +71,21 @@ def test_rotating_a_secret_stops_the_old_one_at_once(
     assert post_event(admin, integration.name, integration.secret, {"title": "x"}).status_code == 401
     assert post_event(admin, integration.name, new, {"title": "x"}).status_code == 202
     assert "integration.rotate" in admin.get("/audit").get_data(as_text=True)
+
+
+def test_a_test_deploy_says_what_it_would_record_and_records_no_change(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    with db.transaction() as session:
+        accounts.create_integration(session, name="pipelines", kind="deploy")
+    admin = as_role(client, make_user)
+    page = admin.get("/integrations/pipelines").get_data(as_text=True)
+    assert "Send test deploy</button>" in page
+    said = admin.post("/integrations/pipelines/test", data={"csrf_token": csrf_token(page)}, follow_redirects=True)
+    assert "recorded as a standard change \u201cTest alert from Switchboard\u201d on service switchboard-test, " \
+           "implemented. Nothing was recorded" in said.get_data(as_text=True)  # fmt: skip
+    with db.read() as session:
+        assert session.query(Change).count() == 0
 
 
 def test_send_test_alert_opens_an_incident_through_the_real_path(
