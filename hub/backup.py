@@ -87,11 +87,11 @@ def _take(settings: Settings, folder: Path, progress: Progress, every: float, wi
     items = HOME_ITEMS if with_key else tuple(item for item in HOME_ITEMS if item != KEY_FILE)
     progress(f"files: copying attachments, templates{' and the secret key' if with_key else ''} ...")
     files, size = copy_home(settings.home, folder / "home", items)
-    key_included = (folder / "home" / KEY_FILE).is_file()  # said as it is: a restore must not count on a key not there
+    kept = (folder / "home" / KEY_FILE).is_file()  # none with SECRET_KEY set: a restore must not count on one
     manifest = {"taken_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "database": database.name,
-                "check": check, "home_files": files, "home_bytes": size, "secret_key_included": key_included}  # fmt: skip
+                "check": check, "home_files": files, "home_bytes": size, "secret_key_included": kept}  # fmt: skip
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    return Backup(folder, database, check, files, size, key_included)
+    return Backup(folder, database, check, files, size, kept)
 
 
 def copy_sqlite(source: Path, target: Path, progress: Progress, every: float = 2.0) -> str:
