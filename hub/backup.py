@@ -44,6 +44,7 @@ class Backup:
     check: str  # the copy's own integrity check ("ok"), or how pg_dump's archive was verified
     files: int  # copied from SWITCHBOARD_HOME
     file_bytes: int
+    key_included: bool  # False with --without-key, and when SECRET_KEY comes from the environment (no key file)
 
 
 def take(
@@ -86,10 +87,11 @@ def _take(settings: Settings, folder: Path, progress: Progress, every: float, wi
     items = HOME_ITEMS if with_key else tuple(item for item in HOME_ITEMS if item != KEY_FILE)
     progress(f"files: copying attachments, templates{' and the secret key' if with_key else ''} ...")
     files, size = copy_home(settings.home, folder / "home", items)
+    kept = (folder / "home" / KEY_FILE).is_file()  # none with SECRET_KEY set: a restore must not count on one
     manifest = {"taken_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "database": database.name,
-                "check": check, "home_files": files, "home_bytes": size, "secret_key_included": with_key}  # fmt: skip
+                "check": check, "home_files": files, "home_bytes": size, "secret_key_included": kept}  # fmt: skip
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    return Backup(folder, database, check, files, size)
+    return Backup(folder, database, check, files, size, kept)
 
 
 def copy_sqlite(source: Path, target: Path, progress: Progress, every: float = 2.0) -> str:

@@ -204,8 +204,9 @@ class PluginGroup(EntryPointGroup):
 def main(ctx: click.Context, utc: bool) -> None:
     """Switchboard: an IT service management hub.
 
-    Start everything on one machine with `switchboard up`; run the parts as separate processes with
-    `switchboard web`, `switchboard smtp`, `switchboard worker` and `switchboard dispatch`.
+    Start everything on one machine with `switchboard up`; run the parts as separate processes (the Procfile's
+    lines) with `switchboard web`, `switchboard smtp`, `switchboard imap`, `switchboard dispatch` and `switchboard
+    worker`, after `switchboard db upgrade`.
     Configuration comes from environment variables (see the README). Commands print times in
     SWITCHBOARD_TIMEZONE with its abbreviation (`2026-11-27 10:14 CET`); `switchboard --utc ...` prints them in UTC.
     """

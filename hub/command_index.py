@@ -44,7 +44,7 @@ SHORT_HELP = {
     "template": "Mail templates: packaged defaults, overridden by files under SWITCHBOARD_HOME/templates/mail/.",
     "time": "Time spent on incidents: totals by person, category or service.",
     "token": "Manage API tokens.",
-    "up": "Start the whole hub: web UI and API, SMTP listener, dispatcher and workers (Ctrl-C stops it).",
+    "up": "Start the whole hub: web UI and API, SMTP listener, IMAP import, dispatcher and workers (Ctrl-C stops it).",
     "user": "Manage people who can log in to the web UI.",
     "web": "Serve the web UI and HTTP API (gunicorn) on SWITCHBOARD_BIND:SWITCHBOARD_WEB_PORT.",
     "worker": "Deliver notifications: run an RQ worker on the 'notifications' queue in REDIS_URL.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -469,10 +470,17 @@ def _stored_secret_key(home: Path) -> str:
         pass
     home.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
+    # Written whole beside it, then linked into place: parts started at once on one home (a Procfile's) must never
+    # read a key file another has created but not yet written, and so run with an empty key.
+    fd, written = tempfile.mkstemp(dir=home, prefix=".secret_key-")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(key + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.link(written, path)
     except FileExistsError:  # another process made it first
         return path.read_text().strip()
-    with os.fdopen(fd, "w") as f:
-        f.write(key + "\n")
+    finally:
+        os.unlink(written)
     return key

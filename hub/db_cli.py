@@ -65,7 +65,7 @@ def db_backup(folder: Path, without_key: bool) -> None:
         raise click.ClickException(f"backup failed, and what it had written is removed: {exc}") from None
     click.echo(f"backup written to {taken.folder}: {taken.database.name} ({taken.check}), "
                f"{taken.files} file(s) from SWITCHBOARD_HOME")  # fmt: skip
-    if without_key:
+    if not taken.key_included:
         click.echo("the secret key is not in it: a restore needs the same SECRET_KEY (or $SWITCHBOARD_HOME/secret_key)")
 
 

@@ -61,7 +61,7 @@ def _stop(children: list[Child]) -> None:
 @click.command()
 @click.option("--workers", default=1, show_default=True, help="How many RQ worker processes to run.")
 def up(workers: int) -> None:
-    """Start the whole hub: web UI and API, SMTP listener, dispatcher and workers (Ctrl-C stops it)."""
+    """Start the whole hub: web UI and API, SMTP listener, IMAP import, dispatcher and workers (Ctrl-C stops it)."""
     from hub import telemetry
     from hub.redis_server import RedisServer
 

@@ -95,8 +95,10 @@ def move_batch(
             lost: list[int] = []
             if sweep:
                 lost, alive = _sweep(session, queue, now, stale_after, stuck_after, batch)
-                if alive:  # their job will deliver them; look again only after another `stale_after`
-                    session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(alive)).values(updated_at=now))
+                for vouched, outbox_ids in alive.items():  # their job will deliver them: look again later
+                    session.execute(
+                        update(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids)).values(updated_at=vouched)
+                    )
             rows = [*ids, *lost]
             chunks = [(new_job_id(), rows[i : i + job_rows]) for i in range(0, len(rows), job_rows)]
             for job_id, chunk in chunks:
@@ -222,8 +224,12 @@ def _claim(session: Session, condition: ColumnElement[bool], batch: int) -> list
 
 def _sweep(
     session: Session, queue: Queue, now: datetime, stale_after: float, stuck_after: float, batch: int
-) -> tuple[list[int], list[int]]:
-    """Stale queued rows split into (lost, alive) by what Redis knows of their job, in one round trip."""
+) -> tuple[list[int], dict[datetime, list[int]]]:
+    """Stale queued rows split by what Redis knows of their job, in one round trip: the lost ones, and the
+    alive ones by the `updated_at` that brings them up again when worth a look.
+
+    That is `stale_after` from now, but for a started job no later than when it outlives `stuck_after`: a
+    worker killed a minute into a job would otherwise be found out only after two sweeps, about ten minutes."""
     query = (
         select(OutboxMessage.id, OutboxMessage.job_id)
         .where(_stale(now, stale_after))
@@ -233,16 +239,21 @@ def _sweep(
     )
     stale = list(session.execute(query))
     if not stale:
-        return [], []
+        return [], {}
     job_ids = sorted({job_id for _, job_id in stale if job_id})
     states = dict(zip(job_ids, job_states(queue, job_ids), strict=True))
     cutoff = now.timestamp() - stuck_after
     lost: list[int] = []
-    alive: list[int] = []
+    alive: dict[datetime, list[int]] = {}
     for outbox_id, job_id in stale:
         status, started = states.get(job_id or "", (None, None))
-        gone = status is None or status in _DONE or (status == JobStatus.STARTED and (started or 0) < cutoff)
-        (lost if gone else alive).append(outbox_id)
+        if status is None or status in _DONE or (status == JobStatus.STARTED and (started or 0) < cutoff):
+            lost.append(outbox_id)
+            continue
+        vouched = now
+        if status == JobStatus.STARTED and started is not None:  # stuck at started + stuck_after, stale then
+            vouched = min(now, datetime.fromtimestamp(started + stuck_after - stale_after, now.tzinfo))
+        alive.setdefault(vouched, []).append(outbox_id)
     return lost, alive
 
 

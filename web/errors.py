@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Flask, Response, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
@@ -80,7 +80,10 @@ def handle_storage_unavailable(exc: StorageUnavailable) -> Response | tuple[str,
     if is_stateless(request.path):
         return storage_unavailable()
     message = "The database is not answering right now. Nothing was changed; try again in a few seconds."
-    # bare: the page must not look up the logged-in user, which needs the very database that is down.
+    # bare: the page must not look up the logged-in user, which needs the very database that is down. Nor may
+    # Flask-Login's context processor, which loads them again for every template when loading them is what failed.
+    if "_login_user" not in g:
+        g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
     page = render_template("error.html", code=503, title="Temporarily unavailable", message=message, bare=True)
     return page, 503, {"Retry-After": RETRY_AFTER}
 

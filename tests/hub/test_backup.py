@@ -111,6 +111,17 @@ def test_a_backup_without_the_key_has_everything_else_and_says_so(
     assert json.loads((taken.folder / "manifest.json").read_text())["secret_key_included"] is False
 
 
+def test_a_backup_of_a_hub_whose_key_is_in_the_environment_says_the_key_is_not_in_it(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    assert not (settings.home / "secret_key").exists()  # SECRET_KEY given, so none was generated
+
+    taken = backup.take(settings, tmp_path / "backup")
+
+    assert taken.key_included is False
+    assert json.loads((taken.folder / "manifest.json").read_text())["secret_key_included"] is False
+
+
 def test_a_folder_in_the_way_is_refused_and_left_as_it_was(settings: Settings, db: Database, tmp_path: Path) -> None:
     folder = tmp_path / "backup"
     folder.mkdir()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -131,3 +134,23 @@ def test_settings_shown_in_a_log_or_a_traceback_hold_no_secret(tmp_path: Path) -
            "SWITCHBOARD_SMTP_RELAY": "smtp://u:relaypass@mail:587"}  # fmt: skip
     shown = repr(Settings.from_env(env))
     assert not any(secret in shown for secret in ("s3cret-key", "m3trics", "dbpass", "redispass", "relaypass"))
+
+
+def test_parts_started_at_once_on_one_home_generate_one_whole_secret_key(tmp_path: Path) -> None:
+    """A Procfile starts every part at once: none may read the key file before the one making it has written it."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns between every few bytecodes, as processes on several cores would
+    try:
+        for attempt in range(40):
+            env = {"SWITCHBOARD_HOME": str(tmp_path / str(attempt))}
+            start = threading.Barrier(8)
+
+            def key(env: dict[str, str] = env, start: threading.Barrier = start) -> str:
+                start.wait()
+                return Settings.from_env(env).secret_key
+
+            with ThreadPoolExecutor(8) as pool:
+                keys = set(pool.map(lambda _: key(), range(8)))
+            assert len(keys) == 1 and "" not in keys, keys
+    finally:
+        sys.setswitchinterval(before)

@@ -148,6 +148,23 @@ def test_queued_row_whose_job_started_recently_is_left_alone(parts: Parts) -> No
     assert dispatch_once(parts.db, parts.queue, stale_after=0) == 0
 
 
+def test_queued_row_whose_job_started_recently_comes_up_again_when_the_job_would_be_stuck(parts: Parts) -> None:
+    """A worker killed a minute into a job: the next look is when the job outlives any job, not a whole
+    `stale_after` after this one (which made a killed worker's notifications wait about ten minutes)."""
+    owed = owe_acknowledgement(parts.intake, parts.db)
+    dispatch_once(parts.db, parts.queue)
+    [job] = jobs_of(parts.queue)
+    parts.queue.remove(job)
+    job.set_status(JobStatus.STARTED)
+    started = (utcnow() - timedelta(seconds=60)).replace(microsecond=0)
+    parts.queue.connection.hset(job.key, "started_at", started.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    with parts.db.transaction() as session:  # dispatched a little over `stale_after` ago
+        session.get_one(OutboxMessage, owed.id).updated_at = utcnow() - timedelta(seconds=301)
+
+    assert dispatch_once(parts.db, parts.queue, stale_after=300, stuck_after=360) == 0
+    assert row(parts.db, owed.id).updated_at == started + timedelta(seconds=360 - 300)  # stale when it is stuck
+
+
 def start_dispatcher(parts: Parts, queue: Queue) -> tuple[threading.Event, threading.Thread]:
     stop = threading.Event()
     loop = threading.Thread(target=run_dispatcher, args=(parts.db, queue), kwargs={"stop": stop, "interval": 0.05})

@@ -174,3 +174,14 @@ def test_every_role_may_view_incidents(app: Flask, make_user: Callable[..., Logi
         client = app.test_client()
         log_in(client, make_user(f"{role}@example.com", role))
         assert client.get("/incidents").status_code == 200, role
+
+
+def test_a_logged_in_page_while_the_database_is_down_is_the_503_page_not_a_500(tmp_path: Path) -> None:
+    (tmp_path / "not-a-file").mkdir()
+    settings = make_settings(tmp_path / "var", database_url=f"sqlite:///{tmp_path / 'not-a-file'}")
+    client = create_app(settings).test_client()
+    with client.session_transaction() as cookie:  # logged in before the database went away
+        cookie["_user_id"] = "1:key"
+    response = client.get("/incidents")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert "The database is not answering right now" in response.get_data(as_text=True)
