@@ -15,13 +15,14 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from hub import credentials, totp, two_factor
+from hub import accounts, credentials, totp, two_factor
 from hub.cli import OWN_COMMANDS, main
 from hub.command_index import SHORT_HELP
 from hub.config import Settings
 from hub.db import Database
 from hub.models import ApiToken, AuditEntry, Event, Integration, SecurityKey, User
 from hub.sealed import Keyring
+from tests.docs import fenced, run_as_printed
 
 
 def database(tmp_path: Path) -> Database:
@@ -305,6 +306,16 @@ def test_integration_remove_refuses_one_whose_events_are_kept_and_removes_an_unu
     assert runner.invoke(main, ["integration", "remove", "mistake"]).exit_code == 0
     with database(tmp_path).read() as s:
         assert s.scalars(select(Integration.name)).all() == ["used"]
+
+
+def test_the_documented_settings_commands_run_as_printed(settings: Settings, db: Database, tmp_path: Path) -> None:
+    with db.transaction() as session:
+        accounts.create_integration(session, name="prom", kind="alertmanager")
+    [block] = fenced("docs/integrations.md", "Changing an integration: settings, switching it off, removing it", "sh")
+    run_as_printed(block, settings, tmp_path)
+    with db.read() as session:
+        row = session.scalars(select(Integration)).one()
+    assert (row.reopen_window, row.auto_resolve_after, row.threshold, row.enabled) == (900, 14400, None, True)
 
 
 def test_user_reset_2fa_turns_it_off_and_is_audited(runner: CliRunner, tmp_path: Path) -> None:
