@@ -197,7 +197,7 @@ def render_page(
         payloads = [_payload(e) for e in events]
         bodies = [e.raw for e in events[:PREVIEW_COUNT]]
         beats = heartbeats.listing(session, integration.name)
-    if request.method == "GET" and integration.mapping:
+    if form.mapping.data is None and integration.mapping:  # not sent: a GET, or another form's POST shown again
         form.mapping.data = json.dumps(integration.mapping, indent=2)
     settings = settings or SettingsForm(formdata=None).fill(integration)
     trials = webhook_mapping.trial(trial_of, bodies, integration=name) if trial_of else None

@@ -158,3 +158,10 @@ def test_agents_see_the_settings_but_no_form_to_change_them(
     page = client.get(PAGE).get_data(as_text=True)
     assert "<dt>Threshold</dt><dd>3/5m</dd>" in page
     assert "Save settings" not in page and "Add heartbeat" not in page and "Disable monitoring" not in page
+
+
+def test_a_refused_setting_shows_the_saved_mapping_still(admin: FlaskClient, db: Database) -> None:
+    with db.transaction() as session:
+        accounts.configure_integration(session, "monitoring", mapping={"title": "alert.text"})
+    page = unescape(send(admin, "/settings", **{**NONE, "reopen_window": "soon"}).get_data(as_text=True))
+    assert "is not a duration" in page and '"title": "alert.text"' in page
