@@ -12,10 +12,9 @@ import click
 
 from hub.cli import in_transaction, printed_time
 from hub.domain import INTEGRATION_KINDS, ROLES
-from hub.durations import parse_duration
 from hub.errors import BadInput
 from hub.integration_doors import NAME_USE, door
-from hub.numbers import whole_number
+from hub.integration_settings import HELP
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -259,13 +258,11 @@ def integration_rotate(name: str) -> None:
 
 @integration.command("set")
 @click.argument("name")
-@click.option("--rate-limit", help="Most requests per minute (more get 429), or 'none'.")
-@click.option("--reopen-window", help="A trigger this soon after a resolve reopens the incident: 10m, 1h; or 'none'.")
-@click.option("--auto-resolve", help="Resolve open incidents after this long without alerts: 30m, 4h; or 'none'.")
-@click.option("--threshold", help="Open an incident only after N events with one key within a time: 3/5m; or 'none'.")
-@click.option(
-    "--flapping", help="N state changes within a time make an alert flapping (notices held): 4/10m; or 'none'."
-)
+@click.option("--rate-limit", help=f"{HELP['rate_limit']}; or 'none'.")
+@click.option("--reopen-window", help=f"{HELP['reopen_window']}; or 'none'.")
+@click.option("--auto-resolve", help=f"{HELP['auto_resolve_after']}; or 'none'.")
+@click.option("--threshold", help=f"{HELP['threshold']}; or 'none'.")
+@click.option("--flapping", help=f"{HELP['flapping']}; or 'none'.")
 @click.option("--enable/--disable", "enabled", default=None, help="Accept or refuse this integration's events.")
 def integration_set(
     name: str,
@@ -280,21 +277,15 @@ def integration_set(
 
     Example: switchboard integration set prometheus --reopen-window 15m --auto-resolve 4h
     """
-    from hub import accounts, audit
+    from hub import accounts, audit, integration_settings
 
-    changes: dict[str, Any] = {}
+    typed = {"rate_limit": rate_limit, "reopen_window": reopen_window, "auto_resolve_after": auto_resolve,
+             "threshold": threshold, "flapping": flapping}  # fmt: skip
     try:
-        if rate_limit is not None:
-            changes["rate_limit"] = None if rate_limit == "none" else int(rate_limit)
-        if reopen_window is not None:
-            changes["reopen_window"] = _seconds(reopen_window)
-        if auto_resolve is not None:
-            changes["auto_resolve_after"] = _seconds(auto_resolve)
-        if threshold is not None:
-            changes["threshold"] = _count_within(threshold)
-        if flapping is not None:
-            changes["flapping"] = _count_within(flapping)
-    except (BadInput, ValueError) as exc:
+        changes: dict[str, Any] = {
+            k: integration_settings.read(k, text) for k, text in typed.items() if text is not None
+        }
+    except BadInput as exc:
         raise click.BadParameter(str(exc)) from None
     if not changes and enabled is None:
         raise click.UsageError("nothing to change: give --rate-limit, --reopen-window, --auto-resolve, --threshold ...")
@@ -308,16 +299,19 @@ def integration_set(
     click.echo(f"updated integration {name!r} (other processes pick it up within a second)")
 
 
-def _seconds(text: str) -> int | None:
-    return None if text == "none" else int(parse_duration(text).total_seconds())
+@integration.command("remove")
+@click.argument("name")
+def integration_remove(name: str) -> None:
+    """Delete an integration nothing refers to yet (made by mistake, never used), with its heartbeats.
 
+    One whose events, incidents or deploys are kept is refused: disable it instead, which keeps its history and
+    refuses its events (switchboard integration set NAME --disable). Example: switchboard integration remove test
+    """
+    from hub import accounts, audit
 
-def _count_within(text: str) -> tuple[int, int] | None:
-    """`3/5m`: a count within a time, as (count, seconds); `none` clears it."""
-    if text == "none":
-        return None
-    count, slash, window = text.partition("/")
-    number = whole_number(count)
-    if not slash or number is None:
-        raise BadInput(f"{text!r} is not a count within a time; write it as 3/5m")
-    return number, int(parse_duration(window).total_seconds())
+    def remove(session: Session) -> None:
+        accounts.remove_integration(session, name)
+        audit.record(session, audit.CLI, "integration.remove", name)
+
+    in_transaction(remove)
+    click.echo(f"removed integration {name!r}; requests naming it are refused (404)")

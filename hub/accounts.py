@@ -20,8 +20,9 @@ from hub.api_tokens import Principal as Principal
 from hub.api_tokens import create_token as create_token
 from hub.db import Database
 from hub.domain import INTEGRATION_KINDS, NO_POLICY, Policy
-from hub.errors import BadInput, LastAdmin
-from hub.models import Event, Integration, User
+from hub.errors import BadField, BadInput, LastAdmin
+from hub.models import Change, Event, Incident, Integration, User
+from hub.numbers import MAX_ID
 
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
 
@@ -164,7 +165,7 @@ def create_integration(
     check_name(name, "integration")
     if kind not in INTEGRATION_KINDS:
         raise BadInput(f"unknown integration kind {kind!r}; use one of: {', '.join(INTEGRATION_KINDS)}")
-    _check_positive(rate_limit, "the rate limit (requests per minute)")
+    _check_positive(rate_limit, "the rate limit (requests per minute)", "rate_limit")
     if session.scalar(select(Integration.id).where(Integration.name == name)) is not None:
         raise BadInput(
             f"an integration named {name!r} already exists; choose another name (a lost secret is replaced by "
@@ -177,11 +178,17 @@ def create_integration(
     return row, secret
 
 
-def rotate_integration_secret(session: Session, name: str) -> str:
-    """Give an integration a new secret and return it (shown once); the old one stops working within a second."""
+def integration_named(session: Session, name: str) -> Integration:
+    """The integration called `name`, or BadInput saying where the names are (`missing_integration`)."""
     row = session.scalar(select(Integration).where(Integration.name == name))
     if row is None:
         raise BadInput(missing_integration(name))
+    return row
+
+
+def rotate_integration_secret(session: Session, name: str) -> str:
+    """Give an integration a new secret and return it (shown once); the old one stops working within a second."""
+    row = integration_named(session, name)
     secret = credentials.new_token("sbi")
     row.secret_hash = credentials.digest(secret)
     return secret
@@ -202,28 +209,27 @@ def configure_integration(
     mapping: dict[str, Any] | None = _UNSET,
     enabled: bool | None = None,
 ) -> Integration:
-    """Change an integration's settings; only the ones given change (None clears a limit or window)."""
-    row = session.scalar(select(Integration).where(Integration.name == name))
-    if row is None:
-        raise BadInput(missing_integration(name))
+    """Change an integration's settings; only the ones given change (None clears a limit or window). A value out of
+    range is a BadField naming its keyword."""
+    row = integration_named(session, name)
     if rate_limit is not _UNSET:
-        _check_positive(rate_limit, "the rate limit (requests per minute)")
+        _check_positive(rate_limit, "the rate limit (requests per minute)", "rate_limit")
         row.rate_limit = rate_limit
     if reopen_window is not _UNSET:
-        _check_positive(reopen_window, "the reopen window (seconds)")
+        _check_positive(reopen_window, "the reopen window (seconds)", "reopen_window")
         row.reopen_window = reopen_window
     if auto_resolve_after is not _UNSET:
-        _check_positive(auto_resolve_after, "the quiet time before auto-resolve (seconds)")
+        _check_positive(auto_resolve_after, "the quiet time before auto-resolve (seconds)", "auto_resolve_after")
         row.auto_resolve_after = auto_resolve_after
     if threshold is not _UNSET:
         count, window = threshold if threshold is not None else (None, None)
-        _check_positive(count, "the threshold (events)")
-        _check_positive(window, "the threshold window (seconds)")
+        _check_positive(count, "the threshold (events)", "threshold")
+        _check_positive(window, "the threshold window (seconds)", "threshold")
         row.threshold, row.threshold_window = count, window
     if flapping is not _UNSET:
         changes, window = flapping if flapping is not None else (None, None)
-        _check_positive(changes, "the number of state changes that makes an alert flapping")
-        _check_positive(window, "the flapping window (seconds)")
+        _check_positive(changes, "the number of state changes that makes an alert flapping", "flapping")
+        _check_positive(window, "the flapping window (seconds)", "flapping")
         row.flap_changes, row.flap_window = changes, window
     if mapping is not _UNSET:
         if mapping is not None and row.kind != "generic":
@@ -234,9 +240,27 @@ def configure_integration(
     return row
 
 
-def _check_positive(value: int | None, what: str) -> None:
+def _check_positive(value: int | None, what: str, setting: str) -> None:
+    """At least 1, and no more than the column holds (a larger one was PostgreSQL's overflow: a 500); a BadField
+    naming the setting (configure_integration's keyword), so a form shows it beside its field."""
     if value is not None and value < 1:
-        raise BadInput(f"{what} must be at least 1 (leave it out for none)")
+        raise BadField(setting, f"{what} must be at least 1 (leave it out for none)")
+    if value is not None and value > MAX_ID:
+        raise BadField(setting, f"{what} must be at most {MAX_ID} (leave it out for none)")
+
+
+def remove_integration(session: Session, name: str) -> None:
+    """Delete an integration that nothing recorded refers to (one made by mistake, or never used), with its
+    heartbeats and counters. One whose events, incidents or deploys are kept is refused: they would lose the name
+    of the source they came from, and its incidents their deduplication scope; disabling it keeps them whole."""
+    row = integration_named(session, name)
+    for model, what in ((Event, "events"), (Incident, "incidents"), (Change, "deploys")):
+        if session.scalar(select(model.id).where(model.integration_id == row.id).limit(1)) is not None:
+            raise BadInput(
+                f"{name} cannot be removed: its {what} are kept and name it as their source; disable it instead "
+                f"(its events are then refused): `switchboard integration set {name} --disable`, or Disable on its page"
+            )
+    session.delete(row)
 
 
 @dataclass(frozen=True)

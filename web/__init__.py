@@ -56,6 +56,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
         incident_export,
         incident_notes,
         incidents,
+        integration_settings,
         integrations,
         knowledge,
         knowledge_api,
@@ -191,6 +192,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> Flask:
     app.register_blueprint(incident_export.bp)
     app.register_blueprint(saved_replies.bp)
     app.register_blueprint(integrations.bp)
+    app.register_blueprint(integration_settings.bp)
     app.register_blueprint(silences.bp)
     app.register_blueprint(users.bp)
     app.register_blueprint(requesters.bp)

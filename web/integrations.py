@@ -30,9 +30,10 @@ from ingest.webhooks import setup
 from ingest.webhooks.kinds import CHANGE_KINDS, normalise, normalise_deploy
 from web.acting import acting_db, acting_guard
 from web.forms import ActionForm
+from web.integration_forms import HeartbeatForm, SettingsForm
 from web.permissions import MANAGE_INTEGRATIONS, VIEW_INTEGRATIONS, demand, requires
 from web.services import services
-from web.webhooks import store_guarded
+from web.webhooks import refused_while_disabled, store_guarded
 
 bp = Blueprint("integrations", __name__, url_prefix="/integrations")
 
@@ -142,13 +143,13 @@ class MappingForm(FlaskForm):
 @bp.get("/<name>")
 @requires(VIEW_INTEGRATIONS)
 def detail(name: str) -> ResponseReturnValue:
-    return _render(name, MappingForm())
+    return render_page(name, MappingForm())
 
 
 def _with_secret(name: str, secret: str, message: str) -> ResponseReturnValue:
     """The one page that shows a secret: never cached, never put in the session or a URL."""
     flash(message, "success")
-    response = make_response(_render(name, MappingForm(), secret=secret))
+    response = make_response(render_page(name, MappingForm(), secret=secret))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -164,28 +165,32 @@ def edit_mapping(name: str) -> ResponseReturnValue:
     try:
         spec = webhook_mapping.check(json.loads(text)) if text else None
     except (ValueError, InvalidPayload, RecursionError) as exc:
-        return _render(name, form, error=f"This mapping cannot be used: {exc}")
+        return render_page(name, form, error=f"This mapping cannot be used: {exc}")
     if form.save.data:
         try:
             with acting_db().transaction() as session:
                 configure_integration(session, name, mapping=spec)
                 audit.record(session, current_user.email, "integration.mapping", name, mapping=spec)
         except BadInput as exc:
-            return _render(name, form, error=str(exc))
+            return render_page(name, form, error=str(exc))
         services().integrations.forget(name)
         flash("Mapping saved; every web process uses it within a second." if spec else "Mapping removed.", "success")
         return redirect(url_for("integrations.detail", name=name))
-    return _render(name, form, trial_of=spec)
+    return render_page(name, form, trial_of=spec)
 
 
-def _render(
+def render_page(
     name: str,
     form: MappingForm,
     *,
     error: str | None = None,
     trial_of: dict[str, Any] | None = None,
     secret: str | None = None,
+    settings: SettingsForm | None = None,
+    beat_form: HeartbeatForm | None = None,
+    beat_error: str | None = None,
 ) -> str:
+    """The integration's page; the forms given (a refused one, with what was typed and why) in place of fresh ones."""
     with services().db.read() as session:
         integration = session.scalar(select(Integration).where(Integration.name == name))
         if integration is None:
@@ -196,8 +201,9 @@ def _render(
         payloads = [_payload(e) for e in events]
         bodies = [e.raw for e in events[:PREVIEW_COUNT]]
         beats = heartbeats.listing(session, integration.name)
-    if request.method == "GET" and integration.mapping:
+    if form.mapping.data is None and integration.mapping:  # not sent: a GET, or another form's POST shown again
         form.mapping.data = json.dumps(integration.mapping, indent=2)
+    settings = settings or SettingsForm(formdata=None).fill(integration)
     trials = webhook_mapping.trial(trial_of, bodies, integration=name) if trial_of else None
     base_url = services().settings.public_url or request.host_url
     return render_template(
@@ -215,6 +221,10 @@ def _render(
         error=error,
         trials=trials,
         deploys=integration.kind in CHANGE_KINDS,
+        settings=settings,
+        beat_form=beat_form or HeartbeatForm(formdata=None),
+        beat_error=beat_error,
+        refused_while_disabled=refused_while_disabled(integration.kind),
     )
 
 

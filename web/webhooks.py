@@ -17,12 +17,29 @@ from hub.db import Guard
 from hub.deploys import record_deploy
 from hub.domain import InboundEvent
 from hub.intake import Outcome, Raw
+from hub.integration_doors import OWN_API_DOORS
 from ingest.webhooks.kinds import normalise_deploy
 from web.ratelimit import retry_after
 from web.responses import bearer_token, json_error, unauthorized
 from web.services import Services
 
 _CONTENT_TYPE_MAX = 100  # the width of events.content_type
+#: The answer to events for an integration that does not exist or is disabled (IntegrationKeys finds enabled ones
+#: only): the integration page says so beside its Disable button.
+NO_INTEGRATION = (
+    "no enabled integration named {name!r}: create it with `switchboard integration create`, or enable it on its "
+    "page (/integrations/{name})"
+)
+
+
+def refused_while_disabled(kind: str) -> str:
+    """How a disabled integration's events are answered, for the page to say beside its Disable button: a sender
+    that names it in the URL gets NO_INTEGRATION's 404; PagerDuty's and Opsgenie's, which only send the key, 401."""
+    if kind in OWN_API_DOORS:
+        return "401 (the key is not accepted)"
+    return "404 (no enabled integration by that name)"
+
+
 BAD_CREDENTIALS = "missing or invalid credentials: send 'Authorization: Bearer <integration secret>'"
 
 
@@ -40,7 +57,7 @@ def admit(request: Request, svc: Services, name: str) -> IntegrationRef | Respon
     404, 401 or 429."""
     integration = svc.integrations.find(name)
     if integration is None:
-        return json_error(404, f"no integration named {name!r}: create it with `switchboard integration create`")
+        return json_error(404, NO_INTEGRATION.format(name=name))
     secret = bearer_token(request) or request.args.get("secret")
     if secret is None or svc.integrations.authenticate(name, secret) is None:
         return unauthorized(BAD_CREDENTIALS)

@@ -15,13 +15,14 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from hub import credentials, totp, two_factor
+from hub import accounts, credentials, totp, two_factor
 from hub.cli import OWN_COMMANDS, main
 from hub.command_index import SHORT_HELP
 from hub.config import Settings
 from hub.db import Database
-from hub.models import ApiToken, AuditEntry, Integration, SecurityKey, User
+from hub.models import ApiToken, AuditEntry, Event, Integration, SecurityKey, User
 from hub.sealed import Keyring
+from tests.docs import fenced, run_as_printed
 
 
 def database(tmp_path: Path) -> Database:
@@ -290,6 +291,31 @@ def test_integration_set_changes_only_what_is_given(runner: CliRunner, tmp_path:
     assert (row.threshold, row.threshold_window) == (3, 300)
     assert runner.invoke(main, ["integration", "set", "prom", "--reopen-window", "soon"]).exit_code == 2
     assert runner.invoke(main, ["integration", "set", "nosuch", "--disable"]).exit_code == 1
+
+
+def test_integration_remove_refuses_one_whose_events_are_kept_and_removes_an_unused_one(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    for name in ("used", "mistake"):
+        runner.invoke(main, ["integration", "create", "--name", name])
+    with database(tmp_path).transaction() as s:
+        used = s.scalars(select(Integration).where(Integration.name == "used")).one()
+        s.add(Event(source="generic", integration_id=used.id, content_type="application/json", raw=b"{}"))
+    refused = runner.invoke(main, ["integration", "remove", "used"])
+    assert refused.exit_code == 1 and "used --disable" in refused.output
+    assert runner.invoke(main, ["integration", "remove", "mistake"]).exit_code == 0
+    with database(tmp_path).read() as s:
+        assert s.scalars(select(Integration.name)).all() == ["used"]
+
+
+def test_the_documented_settings_commands_run_as_printed(settings: Settings, db: Database, tmp_path: Path) -> None:
+    with db.transaction() as session:
+        accounts.create_integration(session, name="prom", kind="alertmanager")
+    [block] = fenced("docs/integrations.md", "Changing an integration: settings, switching it off, removing it", "sh")
+    run_as_printed(block, settings, tmp_path)
+    with db.read() as session:
+        row = session.scalars(select(Integration)).one()
+    assert (row.reopen_window, row.auto_resolve_after, row.threshold, row.enabled) == (900, 14400, None, True)
 
 
 def test_user_reset_2fa_turns_it_off_and_is_audited(runner: CliRunner, tmp_path: Path) -> None:

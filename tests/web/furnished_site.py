@@ -27,6 +27,7 @@ from hub import (
     changes,
     cis,
     groups,
+    heartbeats,
     incident_notes,
     knowledge,
     major_incidents,
@@ -205,6 +206,7 @@ def furnish(settings: Settings, db: Database) -> dict[str, str]:
             session, bea.id, secret, totp.code_at(secret, totp.step_at(at)), at, keys=Keyring.of(settings)
         )
         accounts.create_integration(session, name="monitoring")
+        heartbeats.add(session, "monitoring", "nightly-backup", "1d")  # its page's row, with its Remove
         catalogue.add_service(session, name="mail", public=True, description="Email for everyone")
         cis.create(session, cis.CiFields("db1.example.com", "database", service="mail", owner="ann@example.com",
                                          attributes={"ip": "10.0.0.5"}))  # fmt: skip

@@ -31,6 +31,8 @@ FORMS: dict[str, tuple[str, str, dict[str, str]]] = {
     "change's problem": ("/changes/CHG-1", "/changes/CHG-1/problem", {"problem": "PRB-1"}),
     "rule disabled": ("/rules", "/rules/1/toggle", {"enabled": "0"}),
     "integration's test alert": ("/integrations/monitoring", "/integrations/monitoring/test", {}),
+    "integration's settings": ("/integrations/monitoring", "/integrations/monitoring/settings", {"threshold": "3/5m"}),
+    "integration disabled": ("/integrations/monitoring", "/integrations/monitoring/enabled", {"enabled": "no"}),
     "new incident": ("/incidents/new", "/incidents/new", {"title": "Cannot print on floor 3", "channel": "phone"}),
 }
 

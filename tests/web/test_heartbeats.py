@@ -106,7 +106,11 @@ def test_the_integration_page_lists_its_heartbeats_and_how_to_ping(
     logged_in: FlaskClient, integration: IntegrationCredentials, watchdog: heartbeats.Beat
 ) -> None:
     page = logged_in.get(f"/integrations/{integration.name}").get_data(as_text=True)
-    assert "<td>watchdog</td>" in page and "<td>5 min</td>" in page and "on time" in page
+    assert (
+        '<td data-label="Name">watchdog</td>' in page
+        and '<td data-label="Every">5 min</td>' in page
+        and "on time" in page
+    )
     assert f"/api/v1/heartbeats/{integration.name}/&lt;name&gt;" in page
 
 
