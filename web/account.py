@@ -20,7 +20,8 @@ from hub.mail_choices import MailChoices
 from hub.models import utcnow
 from web import timeline_order
 from web.acting import acting_db
-from web.auth import SessionUser, own_password_refused, relogin
+from web.auth import SessionUser, log_out_everywhere_else, own_password_refused, relogin
+from web.forms import ActionForm
 from web.permissions import VIEW_INCIDENTS, requires
 from web.services import services
 from web.tokens import OwnTokenForm, revoked
@@ -270,6 +271,22 @@ def create_token() -> ResponseReturnValue:
         form.token_name.errors = [f"{exc}."]
         return _page(400, tokens=form)
     return _page(200, made=(name, secret))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions() -> ResponseReturnValue:
+    """Log out every other browser logged in as you (a copy of this session's cookie too), keeping this one."""
+    if not ActionForm().validate_on_submit():
+        flash("Nothing changed: the form had expired; try again.", "error")
+    elif log_out_everywhere_else(current_user):
+        with services().db.transaction() as db_session:
+            audit.record(db_session, current_user.email, "user.logout_others", current_user.email)
+        flash("Every other session logged in as you has ended.", "success")
+    else:
+        flash("Nothing changed: the store of ended sessions (Redis) is not answering. Try again in a minute, or "
+              "change your password, which ends every other session at once.", "error")  # fmt: skip
+    return redirect(url_for("account.index", _anchor="sessions"), code=303)
 
 
 @bp.post("/account/tokens/<name>/revoke")

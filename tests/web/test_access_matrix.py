@@ -119,6 +119,7 @@ UI = {
     "account.mail": ("POST", "/account/mail", PEOPLE),
     "account.set_timeline": ("POST", "/account/timeline", PEOPLE),
     "account.create_token": ("POST", "/account/tokens", PEOPLE),
+    "account.end_other_sessions": ("POST", "/account/sessions/end-others", PEOPLE),
     "account.revoke_token": ("POST", "/account/tokens/mine/revoke", PEOPLE),
     "tokens.index": ("GET", "/tokens", ADMINS),
     "tokens.revoke": ("POST", "/tokens/bot/revoke", ADMINS),
