@@ -4,9 +4,10 @@ timeline reads, and which mail the desk sends you."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
 
-from flask import Blueprint, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -20,14 +21,18 @@ from hub.mail_choices import MailChoices
 from hub.models import utcnow
 from web import timeline_order
 from web.acting import acting_db
-from web.auth import SessionUser, own_password_refused, relogin
+from web.auth import LOGGED_IN_AT, VIA_SSO, SessionUser, log_out_everywhere_else, own_password_refused, relogin
+from web.forms import ActionForm
 from web.permissions import VIEW_INCIDENTS, requires
 from web.services import services
 from web.tokens import OwnTokenForm, revoked
-from web.two_factor import PasswordAndCodeForm
+from web.two_factor import PasswordAndCodeForm, password_right
+from web.two_factor import PasswordForm as OwnPasswordForm
 
 bp = Blueprint("account", __name__)
 LENGTH = f"A password has {accounts.MIN_PASSWORD} to {accounts.MAX_PASSWORD} characters."
+#: How recent a login through the identity provider must be to make a token: it has no password to type again.
+RECENT_LOGIN_SECONDS = 600.0
 
 
 class PasswordForm(FlaskForm):
@@ -38,6 +43,26 @@ class PasswordForm(FlaskForm):
         validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD, max=accounts.MAX_PASSWORD, message=LENGTH)],
     )
     again = PasswordField("New password again", validators=[DataRequired(), EqualTo("new", "The two differ.")])
+
+
+class TokenWithPasswordForm(OwnTokenForm, OwnPasswordForm):
+    """A personal token, for a session that logged in with a password: typed again, so a borrowed session cannot
+    leave a working token behind (the token outlives logouts, password changes and the session's max age)."""
+
+
+def token_form(*, submitted: bool) -> OwnTokenForm:
+    """The token form this session gets: with the password field after a password login; without it after a
+    login through the identity provider, which instead must be recent (`login_too_old`)."""
+    form_class = OwnTokenForm if session.get(VIA_SSO) else TokenWithPasswordForm
+    return form_class() if submitted else form_class(formdata=None)
+
+
+def login_too_old() -> bool:
+    """Whether this session came through the identity provider longer ago than a token allows."""
+    logged_in_at = session.get(LOGGED_IN_AT)
+    return bool(session.get(VIA_SSO)) and (
+        not isinstance(logged_in_at, (int, float)) or time.time() - logged_in_at > RECENT_LOGIN_SECONDS
+    )
 
 
 class NameForm(FlaskForm):
@@ -228,8 +253,8 @@ def _page(
     response = make_response(render_template(
         "account/index.html", form=password, second=second, password_form=PasswordAndCodeForm(), zone_form=zone,
         mail_form=mail, name_form=name, timeline_form=timeline, two_factor_required=required, keys=keys,
-        copy_suspected=security_keys.COPY_SUSPECTED, token_form=tokens or OwnTokenForm(formdata=None),
-        own_tokens=own_tokens, made=made, now=utcnow(),
+        copy_suspected=security_keys.COPY_SUSPECTED, token_form=tokens or token_form(submitted=False),
+        own_tokens=own_tokens, made=made, now=utcnow(), login_too_old=login_too_old(),
     ), status)  # fmt: skip
     if made is not None:
         response.headers["Cache-Control"] = "no-store"
@@ -255,9 +280,13 @@ def mail() -> ResponseReturnValue:
 @bp.post("/account/tokens")
 @requires(VIEW_INCIDENTS)  # everyone who logs in: a person's own token acts as they do, no more
 def create_token() -> ResponseReturnValue:
-    """Make an API token of one's own (audited as `token.create`); the page shows its value this once."""
-    form = OwnTokenForm()
-    if not form.validate_on_submit():
+    """Make an API token of one's own (audited as `token.create`); the page shows its value this once. It wants a
+    recent authentication: the password typed again, or a login through the identity provider in the last ten
+    minutes (the page offers the link)."""
+    form = token_form(submitted=True)
+    if not form.validate_on_submit() or login_too_old():
+        return _page(400, tokens=form)
+    if isinstance(form, TokenWithPasswordForm) and not password_right(form):
         return _page(400, tokens=form)
     name = (form.token_name.data or "").strip()
     try:
@@ -270,6 +299,22 @@ def create_token() -> ResponseReturnValue:
         form.token_name.errors = [f"{exc}."]
         return _page(400, tokens=form)
     return _page(200, made=(name, secret))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions() -> ResponseReturnValue:
+    """Log out every other browser logged in as you (a copy of this session's cookie too), keeping this one."""
+    if not ActionForm().validate_on_submit():
+        flash("Nothing changed: the form had expired; try again.", "error")
+    elif log_out_everywhere_else(current_user):
+        with services().db.transaction() as db_session:
+            audit.record(db_session, current_user.email, "user.logout_others", current_user.email)
+        flash("Every other session logged in as you has ended.", "success")
+    else:
+        flash("Nothing changed: the store of ended sessions (Redis) is not answering. Try again in a minute, or "
+              "change your password, which ends every other session at once.", "error")  # fmt: skip
+    return redirect(url_for("account.index", _anchor="sessions"), code=303)
 
 
 @bp.post("/account/tokens/<name>/revoke")

@@ -25,7 +25,7 @@ from hub.errors import StorageUnavailable
 from hub.models import User
 from hub.numbers import row_id
 from hub.sso_logout import ProviderSession
-from web import sso_sessions
+from web import session_ends, sso_sessions
 from web.extensions import login_manager
 from web.ratelimit import login_client, login_failed, login_locked
 from web.security import safe_next
@@ -112,22 +112,30 @@ def load_user(key: str) -> SessionUser | None:
         limit = describe_duration(timedelta(seconds=services().settings.session_max_age))
         flash(f"A login lasts at most {limit}, however busy: log in again.", "info")
         return None
-    if (provider := _ended_by_provider()) is not None:
+    if (why := _ended_early(found.id)) is not None:
         session.clear()
-        flash(f"You were logged out at {provider}, and so here too: log in again.", "info")
+        flash(why, "info")
         return None
     return found
 
 
-def _ended_by_provider() -> str | None:
-    """The identity provider's name when it ended this session since it logged in through it (back-channel
-    logout, web/sso_sessions.py), else None: one Redis lookup, asked only of sessions that came through it."""
-    oidc = services().settings.oidc
-    if oidc is None or not session.get(VIA_SSO):
-        return None
+def _ended_early(user_id: int) -> str | None:
+    """Why this session was ended before its time, or None (web/session_ends.py): it logged out (this is a copy of
+    its cookie), its person logged out everywhere else, or the identity provider ended it. One Redis lookup."""
     logged_in_at = float(session.get(LOGGED_IN_AT, 0.0))
-    ended = sso_sessions.ended_by_provider(session, oidc.issuer, services().redis(), logged_in_at)
-    return oidc.name if ended else None
+    marks = session_ends.own_marks(session, user_id, logged_in_at)
+    oidc = services().settings.oidc
+    if oidc is not None and session.get(VIA_SSO):
+        marks += sso_sessions.marks(session, oidc.issuer, logged_in_at)
+    mark = session_ends.ended(services().redis(), marks)
+    if mark is None:
+        return None
+    if mark.cause == "provider":
+        provider = oidc.name if oidc else "the identity provider"
+        return f"You were logged out at {provider}, and so here too: log in again."
+    if mark.cause == "everywhere":
+        return "You logged out everywhere else from another browser, and so here too: log in again."
+    return "This session was logged out: log in again."
 
 
 def outlived(now: float) -> bool:
@@ -190,7 +198,9 @@ def begin(
     """Log this browser in afresh, keeping nothing from the session before (a fixated or half-done login).
     `via_sso` marks a login the identity provider vouched for: it asks for no authenticator code of ours;
     `end_session` is the provider's address that "Log out" then sends the browser to; `provider_session` its
-    names for the login, by which it can end this session from its side (web/sso_sessions.py)."""
+    names for the login, by which it can end this session from its side (web/sso_sessions.py). A session this
+    browser had (a login again, to prove it is them) ends, copies of its cookie with it."""
+    end_this_session()
     relogin(user)
     if via_sso:
         session[VIA_SSO] = True
@@ -201,6 +211,14 @@ def begin(
     return redirect(next_url)
 
 
+def end_this_session() -> None:
+    """Mark this browser's session ended, so a copy of its cookie kept from before is refused from now on."""
+    logged_in_at = session.get(LOGGED_IN_AT)
+    if isinstance(logged_in_at, (int, float)) and "_user_id" in session:
+        max_age = services().settings.session_max_age
+        session_ends.end_session(services().redis(), session, float(logged_in_at), time.time(), max_age)
+
+
 def relogin(user: SessionUser) -> None:
     """A fresh session for `user` in this browser: after a login, or after a change of password or two-factor that
     ended every other session (the session key moved, web/auth.py::session_key)."""
@@ -208,6 +226,7 @@ def relogin(user: SessionUser) -> None:
     login_user(user)
     session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of inactivity
     session[LOGGED_IN_AT] = time.time()  # and SWITCHBOARD_SESSION_MAX_AGE after this, however busy (`outlived`)
+    session_ends.start(session)  # and at its logout, every copy of the cookie (`logout`)
 
 
 def own_password_refused(db_session: Session, email: str, password: str) -> Literal["locked", "wrong"] | None:
@@ -307,9 +326,18 @@ def _first_admin_command() -> str | None:
 def logout() -> ResponseReturnValue:
     """A POST with the CSRF token, so another site cannot log people out with a link or an image. A login through
     the identity provider is ended there too, when it said where (which then sends the browser back to the login
-    page): otherwise the next "Log in with" would log them straight back in without asking."""
+    page): otherwise the next "Log in with" would log them straight back in without asking. Copies of the session
+    cookie end too (web/session_ends.py), while Redis answers."""
     end_session = session.get(END_SESSION)
+    end_this_session()
     logout_user()
     session.clear()
     flash("You have been logged out.", "info")
     return redirect(end_session if isinstance(end_session, str) else url_for("auth.login"))
+
+
+def log_out_everywhere_else(user: SessionUser) -> bool:
+    """End every other session of `user`, in every browser, and keep this one; say whether Redis took the mark
+    (if not, nothing changed)."""
+    settings = services().settings
+    return session_ends.end_all_before(services().redis(), session, user.id, time.time(), settings.session_max_age)

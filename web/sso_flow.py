@@ -70,7 +70,8 @@ class Provider:
         """Send the browser to the provider, remembering (in the session) the state, nonce and PKCE verifier."""
         oidc, client = self.oidc, self.client
         next_url = safe_next(request.args.get("next"), url_for("incidents.index"))
-        if current_user.is_authenticated:
+        again = request.args.get("again") == "1"  # a logged-in person proving it is them (a token wants it)
+        if current_user.is_authenticated and not again:
             return redirect(next_url)
         try:
             issuer = client.load_server_metadata().get("issuer")
@@ -80,7 +81,9 @@ class Provider:
                     "%s's discovery document names the issuer %r, not SWITCHBOARD_OIDC_ISSUER", oidc.issuer, issuer
                 )
                 return _unusable(oidc)
-            response = client.authorize_redirect(callback_url(services().settings))
+            # prompt=login: the provider asks for the person's credentials, not just its own session's cookie.
+            extra = {"prompt": "login"} if again else {}
+            response = client.authorize_redirect(callback_url(services().settings), **extra)
         except _UNREACHABLE as exc:
             return _unreachable(oidc, exc)
         except (RuntimeError, KeyError, ValueError) as exc:  # a discovery document without the endpoints we need

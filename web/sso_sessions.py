@@ -3,18 +3,17 @@
 A session is a signed cookie (web/auth.py): nothing on the server lists them, so a logout at the provider cannot
 delete one. Instead the provider's names for the login (`sub`, `sid`: hub/sso_logout.py's ProviderSession) ride in
 the cookie, the logout marks them ended here, and `load_user` asks on each request of a session that came through
-the provider whether its marks are set.
+the provider whether its marks are set, in the same lookup as every session's own marks (web/session_ends.py).
 
 Why Redis and not the database: a mark is needed only as long as a session it could end may live, and Redis drops
 it by itself after SWITCHBOARD_SESSION_MAX_AGE (a TTL), where a table would need a chore to prune it and a
-migration; the check is one MGET on a connection the process already holds, asked only by sessions that came
-through the provider (password sessions pay nothing), beside the one read of the user's row every request makes
-already; and refusing a replayed token must hold across every web process at once, which SET NX does. Redis is
-always there (`switchboard up` starts one; the separate parts need REDIS_URL). The cost: a Redis that loses its
-data (the embedded one appends to a file every second; keep yours so too) forgets the marks, and while Redis does
-not answer,
-sessions are let through, as failed-login limits are (web/ratelimit.py): logging everyone out because a counter is
-unreachable would do more harm, and the session still ends at SWITCHBOARD_SESSION_MAX_AGE.
+migration; the check is one MGET on a connection the process already holds (these marks join each session's own:
+web/session_ends.py), beside the one read of the user's row every request makes already; and refusing a replayed
+token must hold across every web process at once, which SET NX does. Redis is always there (`switchboard up`
+starts one; the separate parts need REDIS_URL). The cost: a Redis that loses its data (the embedded one appends to
+a file every second; keep yours so too) forgets the marks, and while Redis does not answer, sessions are let
+through, as failed-login limits are (web/ratelimit.py): logging everyone out because a counter is unreachable
+would do more harm, and the session still ends at SWITCHBOARD_SESSION_MAX_AGE.
 
 Keys carry a digest of the issuer and the value, not the value: `sid` and `sub` are the provider's strings, of any
 length, and a key must not say who someone is to whoever can list Redis.
@@ -22,12 +21,13 @@ length, and a key must not say who someone is to whoever can list Redis.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from hub.sso_logout import LogoutRequest, ProviderSession
+from web.session_ends import Mark, expiry
+from web.session_ends import key as mark_key
 
 if TYPE_CHECKING:
     import redis
@@ -38,12 +38,9 @@ log = logging.getLogger(__name__)
 SUB = "sso_sub"
 SID = "sso_sid"
 
-_PREFIX = "switchboard:sso"
-
 
 def _key(kind: str, issuer: str, value: str) -> str:
-    digest = hashlib.sha256(f"{issuer}\n{value}".encode()).hexdigest()[:40]
-    return f"{_PREFIX}:{kind}:{digest}"
+    return mark_key("sso", kind, issuer, value)
 
 
 def keep(session: MutableMapping[str, Any], provider_session: ProviderSession) -> None:
@@ -72,9 +69,9 @@ def remember(
     import redis  # loaded with the client (web/services.py), so only looked up here
 
     pipe = client.pipeline(transaction=False)
-    pipe.set(_key("who-sub", issuer, provider_session.sub), email, ex=_expiry(ttl))
+    pipe.set(_key("who-sub", issuer, provider_session.sub), email, ex=expiry(ttl))
     if provider_session.sid is not None:
-        pipe.set(_key("who-sid", issuer, provider_session.sid), email, ex=_expiry(ttl))
+        pipe.set(_key("who-sid", issuer, provider_session.sid), email, ex=expiry(ttl))
     try:
         pipe.execute()
     except redis.RedisError as exc:
@@ -94,46 +91,24 @@ def end(client: redis.Redis, issuer: str, logout: LogoutRequest, now: float, ttl
     now (a login after the logout is a new one, and stays)."""
     pipe = client.pipeline(transaction=False)
     if logout.sid is not None:
-        pipe.set(_key("ended-sid", issuer, logout.sid), 1, ex=_expiry(ttl))
+        pipe.set(_key("ended-sid", issuer, logout.sid), 1, ex=expiry(ttl))
         pipe.get(_key("who-sid", issuer, logout.sid))
     else:
         assert logout.sub is not None  # hub.sso_logout.logout_request: a sub or a sid
-        pipe.set(_key("ended-sub", issuer, logout.sub), repr(now), ex=_expiry(ttl))
+        pipe.set(_key("ended-sub", issuer, logout.sub), repr(now), ex=expiry(ttl))
         pipe.get(_key("who-sub", issuer, logout.sub))
     who = pipe.execute()[-1]
     return who.decode() if isinstance(who, bytes) else None
 
 
-def ended_by_provider(
-    session: MutableMapping[str, Any], issuer: str, client: redis.Redis | None, logged_in_at: float
-) -> bool:
-    """Whether the provider ended this browser's session, which logged in at `logged_in_at`; False for a session
-    with nothing kept to ask by (see `kept`), or without Redis."""
+def marks(session: MutableMapping[str, Any], issuer: str, logged_in_at: float) -> list[Mark]:
+    """The marks by which the provider ends this browser's session (web/session_ends.py): its `sid` logged out, or
+    every session of its `sub` up to a time after it logged in (at `logged_in_at`); none for a session with nothing
+    kept to ask by (see `kept`)."""
     provider_session = kept(session)
-    if provider_session is None or client is None:
-        return False
-    return ended(client, issuer, provider_session, logged_in_at)
-
-
-def ended(client: redis.Redis, issuer: str, provider_session: ProviderSession, logged_in_at: float) -> bool:
-    """Whether the provider ended this session: its `sid` was logged out, or every session of its `sub` up to a
-    time after it logged in. One round trip. False when Redis does not answer (see the module's docstring)."""
-    keys = [_key("ended-sub", issuer, provider_session.sub)]
+    if provider_session is None:
+        return []
+    found = [Mark(_key("ended-sub", issuer, provider_session.sub), since=logged_in_at, cause="provider")]
     if provider_session.sid is not None:
-        keys.append(_key("ended-sid", issuer, provider_session.sid))
-    import redis  # loaded with the client (web/services.py), so only looked up here
-
-    try:
-        sub_ended_at, *sid_ended = client.mget(keys)
-    except redis.RedisError as exc:
-        log.warning("sessions the identity provider ended are not checked, Redis is unavailable: %s", exc)
-        return False
-    if any(mark is not None for mark in sid_ended):
-        return True
-    return sub_ended_at is not None and float(sub_ended_at) >= logged_in_at
-
-
-def _expiry(ttl: float) -> int | None:
-    """A key's life in whole seconds: SWITCHBOARD_SESSION_MAX_AGE, after which no session it could end is left;
-    none when that is 0 (no limit: a session kept busy lives on, and so must the mark that ends it)."""
-    return max(1, int(ttl)) if ttl > 0 else None
+        found.append(Mark(_key("ended-sid", issuer, provider_session.sid), since=None, cause="provider"))
+    return found

@@ -113,7 +113,7 @@ def test_a_token_made_on_the_account_page_is_its_makers_whatever_the_form_claims
     log_in(client, agent)
     form = csrf_token(client.get("/account").get_data(as_text=True))
     client.post("/account/tokens", data={"csrf_token": form, "token_name": "mine", "role": "admin",
-                                         "owner": "boss@example.com"})  # fmt: skip
+                                         "owner": "boss@example.com", "password": agent.password})  # fmt: skip
     with db.read() as session:
         owner = session.scalar(select(User.email).join(ApiToken, ApiToken.user_id == User.id))
         listed = api_tokens.listing(session)
@@ -123,10 +123,12 @@ def test_a_token_made_on_the_account_page_is_its_makers_whatever_the_form_claims
 def test_a_token_made_on_the_account_page_is_shown_once_uncached_and_never_audited_or_logged(
     client: FlaskClient, make_user: Callable[..., Login], db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
-    log_in(client, make_user(email="ann@example.com", role="agent"))
+    ann = make_user(email="ann@example.com", role="agent")
+    log_in(client, ann)
     form = csrf_token(client.get("/account").get_data(as_text=True))
     with caplog.at_level(logging.DEBUG):
-        answer = client.post("/account/tokens", data={"csrf_token": form, "token_name": "laptop"})
+        answer = client.post("/account/tokens", data={"csrf_token": form, "token_name": "laptop",
+                                                      "password": ann.password})  # fmt: skip
     shown = answer.get_data(as_text=True).split('<code id="secret">')[1].split("<")[0]
     with db.read() as session:
         audited = repr(session.execute(select(AuditEntry.actor, AuditEntry.target, AuditEntry.detail)).all())
