@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from hub import credentials, name_words, people, zones
+from hub import credentials, kept_mappings, name_words, people, zones
 from hub.account_names import check_name, check_role
 from hub.addresses import is_address
 
@@ -175,6 +175,8 @@ def create_integration(
     row = Integration(name=name, kind=kind, secret_hash=credentials.digest(secret), rate_limit=rate_limit)
     session.add(row)
     session.flush()
+    if kind == "generic":  # its events name the mapping that read them, none included (hub/kept_mappings.py)
+        kept_mappings.keep(session, row, None)
     return row, secret
 
 
@@ -234,7 +236,8 @@ def configure_integration(
     if mapping is not _UNSET:
         if mapping is not None and row.kind != "generic":
             raise BadInput(f"only generic integrations take a mapping; {name!r} is {row.kind}")
-        row.mapping = mapping  # validated by the caller (ingest.webhooks.mapping.check): hub knows no JMESPath
+        # validated by the caller (ingest.webhooks.mapping.check): hub knows no JMESPath
+        kept_mappings.keep(session, row, mapping)
     if enabled is not None:
         row.enabled = enabled
     return row
@@ -273,6 +276,12 @@ class IntegrationRef:
     rate_limit: int | None = None  # requests per minute
     policy: Policy = NO_POLICY
     mapping: dict[str, Any] | None = None  # generic kind: JMESPath mapping of the tool's own JSON
+    mapping_id: int | None = None  # its kept row, which each event stores (hub/kept_mappings.py)
+
+
+def policy_of(row: Any) -> Policy:
+    """An integration's policy from its row (or a row of its columns)."""
+    return Policy(row.reopen_window, row.threshold, row.threshold_window, row.flap_changes, row.flap_window)
 
 
 @dataclass(frozen=True)
@@ -295,6 +304,7 @@ _COLUMNS = (
     Integration.flap_changes,
     Integration.flap_window,
     Integration.mapping,
+    kept_mappings.CURRENT_ID.label("mapping_id"),  # read with `mapping`, in one snapshot, so the two agree
 )
 _BY_NAME = select(*_COLUMNS).where(Integration.name == bindparam("name"), Integration.enabled.is_(True))
 _BY_DIGEST = select(*_COLUMNS).where(Integration.secret_hash == bindparam("digest"), Integration.enabled.is_(True))
@@ -323,8 +333,8 @@ class IntegrationKeys:
             if row is None:
                 cache.pop(key, None)
                 return None
-            policy = Policy(row.reopen_window, row.threshold, row.threshold_window, row.flap_changes, row.flap_window)
-            ref = IntegrationRef(int(row.id), row.name, row.kind, row.rate_limit, policy, row.mapping)
+            ref = IntegrationRef(int(row.id), row.name, row.kind, row.rate_limit, policy_of(row), row.mapping,
+                                 row.mapping_id)  # fmt: skip
             known = cache[key] = _Known(ref, row.secret_hash, now)
         return known
 

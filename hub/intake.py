@@ -164,6 +164,8 @@ class Intake:
         if someone did first), so a message is never applied twice.
         """
         event = fit_to_columns(event)
+        if reprocessing is not None and event.source != "email":  # a webhook body read again (ingest/reprocess.py)
+            return self._committer.run(lambda conn: self._reapplied(conn, raw, event, policy, reprocessing))
         if event.source != "email":
             return self._committer.run(
                 lambda conn: apply_once(conn, once, lambda: self._apply(conn, raw, event, policy))
@@ -192,6 +194,13 @@ class Intake:
             return self._apply_in_key_order(conn, fitted, policy)
 
         return self._committer.run(checked_then_applied)
+
+    def _reapplied(self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy, reprocessing: int) -> Outcome:
+        """A kept body applied at last, the unprocessable event claimed in the same transaction (as `_mail` does)."""
+        mail_records.claim(conn, reprocessing)
+        outcome = self._apply(conn, raw, event, policy)
+        mail_records.reprocessed_as(conn, reprocessing, outcome.event_id)
+        return outcome
 
     def _mail(
         self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy, reprocessing: int | None

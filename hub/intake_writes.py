@@ -35,6 +35,7 @@ class Raw:
     content_type: str
     body: bytes
     integration_id: int | None = None
+    mapping_id: int | None = None  # the kept mapping that read a generic integration's body (hub/kept_mappings.py)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ def store_event(
         {
             "source": raw.source,
             "integration_id": raw.integration_id,
+            "mapping_id": raw.mapping_id,
             "received_at": utcnow(),
             "content_type": raw.content_type,
             "raw": raw.body,

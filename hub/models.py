@@ -117,6 +117,11 @@ class Event(Base):
     message_id: Mapped[str | None] = mapped_column(String(998))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"), index=True)
     trace: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The kept mapping that read a generic integration's body (integration_mappings.id), so a backtest reads it
+    # again as it was read; NULL for other sources and for events from before migration 0062 (read with the
+    # current mapping). No foreign key: kept mappings are never deleted, and a key would cost every event a
+    # lookup (on PostgreSQL a row lock) on the intake's hot path.
+    mapping_id: Mapped[int | None] = mapped_column(Integer)
 
     # Partial: webhook events have no Message-ID, and every index entry is a page written while holding the lock.
     # (Events are listed newest first by id, which grows with received_at, so that needs no index of its own.)
@@ -302,6 +307,18 @@ class Integration(Base):
     # Generic integrations: JMESPath expressions that map the tool's own JSON (ingest/webhooks/mapping.py).
     mapping: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IntegrationMapping(Base):
+    """Every mapping a generic integration has had, append-only; its latest row is its current one (the same as
+    `Integration.mapping`). Events keep the id of the one that read them (`Event.mapping_id`): ingest/replay.py."""
+
+    __tablename__ = "integration_mappings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"), index=True)
+    spec: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # None: bodies read in the generic shape as sent
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Heartbeat(Base):

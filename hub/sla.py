@@ -359,7 +359,7 @@ def _announce(conn: Connection, row: Row[Any], now: datetime, settings: NoticeSe
         event_id = INSERT_EVENT.scalar(conn, {
             "source": "sla", "integration_id": None, "received_at": now, "content_type": "application/json",
             "raw": json.dumps(payload).encode(), "status": "pending", "error": None, "message_id": None,
-            "incident_id": row.id, "trace": None,
+            "incident_id": row.id, "trace": None, "mapping_id": None,
         })  # fmt: skip
         # The timeline says UTC, as everyone reads it; the assignee's mail says their own zone.
         theirs = zones.wall_clock(crossing.at, zone_of_person(conn, row.assignee, settings.timezone))

@@ -41,6 +41,7 @@ EVENT_COLUMNS = (
     "message_id",
     "incident_id",
     "trace",
+    "mapping_id",
 )
 INCIDENT_COLUMNS = (
     "title",

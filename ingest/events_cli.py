@@ -39,13 +39,15 @@ def events_unprocessable(source: str | None, limit: int) -> None:
 
 @events.command("reprocess")
 @click.argument("event_id", type=EVENT_ID, required=False)
-@click.option("--all-unprocessable", "everything", is_flag=True, help="Every unprocessable email (oldest first).")
+@click.option("--all-unprocessable", "everything", is_flag=True,
+              help="Every unprocessable email and generic body (oldest first).")  # fmt: skip
 @click.option("--source", help="With --all-unprocessable: only events from this source, e.g. email.")
 def events_reprocess(event_id: int | None, everything: bool, source: str | None) -> None:
-    """Reprocess unprocessable event EVENT_ID, or all the emails among them, through the normal intake path.
+    """Reprocess unprocessable event EVENT_ID, or all that can be (email, generic), through the normal intake path.
 
     Each is applied exactly once: the old event is marked reprocessed in the transaction that records the new
-    one. One that fails again stays unprocessable with the new error. Exits 1 if any is still unprocessable.
+    one. One that fails again stays unprocessable with the new error. Exits 1 if any is still unprocessable. A
+    generic integration's body is read through its mapping as it is now (fix the mapping, then reprocess).
 
     \b
     Examples:
@@ -67,7 +69,8 @@ def events_reprocess(event_id: int | None, everything: bool, source: str | None)
             ids = [item.id for item in found if item.reprocessable]
             if refused := len(found) - len(ids):
                 click.echo(f"skipping {refused} webhook bod{'y' if refused == 1 else 'ies'}: refused with 400 when "
-                           "they came, so their senders resend them (only email is reprocessed)", err=True)  # fmt: skip
+                           "they came, so their senders resend them (only email and generic integrations' bodies "
+                           "are reprocessed)", err=True)  # fmt: skip
         else:
             ids = [event_id] if event_id is not None else []
         for one in ids:

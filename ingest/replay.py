@@ -4,6 +4,11 @@ Each stored event keeps the bytes it came from (for a batch, its own alert), and
 event the rules saw is made again from them (a help-centre request's, from the request it stores as JSON). Items
 that were never events (unprocessable, ignored) are left out.
 
+A generic integration's body is read through the mapping that read it when it came (`events.mapping_id`, a kept
+row of `integration_mappings`, hub/kept_mappings.py), joined in the same statement, so saving a new mapping
+neither drops earlier events from a backtest nor reads them otherwise; an event stored before mappings were kept
+(or of another kind) names none and is read through the integration's current one.
+
 A help-centre request names its request type as it was called when sent; renamed since, the rules (rewritten by
 the rename, hub/request_types.py `change`) test the new name, so the request is replayed under the type's name as
 it is now. The type is found by the id its incident keeps (`incidents.request_type_id`, set by the intake), read
@@ -24,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from hub import pending_requests
 from hub.domain import InboundEvent
-from hub.models import Event, Incident, Integration, RequestType
+from hub.models import Event, Incident, Integration, IntegrationMapping, RequestType
 from ingest import asked, logged, mail
 from ingest.errors import InvalidPayload
 from ingest.webhooks import kinds
@@ -61,7 +66,7 @@ def recent_events(session: Session, limit: int = 1000, *, authserv_id: str | Non
                 Event.received_at,
                 Integration.kind,
                 Integration.name,
-                Integration.mapping,
+                *_MAPPING,
                 RequestType.name.label("type_now"),
             )
         )
@@ -71,8 +76,8 @@ def recent_events(session: Session, limit: int = 1000, *, authserv_id: str | Non
     ).all()
     events: list[Replayed] = []
     skipped = 0
-    for event_id, source, raw, received_at, kind, name, mapping, type_now in reversed(rows):
-        event = _typed(source, raw, kind, name, mapping, authserv_id, type_now)
+    for event_id, source, raw, received_at, kind, name, current, kept_id, kept, type_now in reversed(rows):
+        event = _typed(source, raw, kind, name, _read_with(current, kept_id, kept), authserv_id, type_now)
         if event is None:
             skipped += 1
         else:
@@ -80,10 +85,21 @@ def recent_events(session: Session, limit: int = 1000, *, authserv_id: str | Non
     return ReplaySet(events, skipped)
 
 
+#: The integration's current mapping, and the kept one that read the event (its id: a kept spec may be None).
+_MAPPING = (Integration.mapping, IntegrationMapping.id.label("kept_id"), IntegrationMapping.spec.label("kept"))
+
+
+def _read_with(current: Any, kept_id: int | None, kept: Any) -> Any:
+    """The mapping to read an event with: the one that read it, else (stored before they were kept) the current."""
+    return kept if kept_id is not None else current
+
+
 def _with_type_now(query: _Query) -> _Query:
-    """`query` over events joined to their integration and to the request type their incident names now."""
+    """`query` over events joined to their integration, the mapping that read them, and the request type their
+    incident names now."""
     return (
         query.outerjoin(Integration, Integration.id == Event.integration_id)
+        .outerjoin(IntegrationMapping, IntegrationMapping.id == Event.mapping_id)
         .outerjoin(Incident, (Incident.id == Event.incident_id) & (Event.source == asked.SOURCE))
         .outerjoin(RequestType, RequestType.id == Incident.request_type_id)
     )
@@ -126,10 +142,11 @@ def stored_event(session: Session, event_id: int, *, authserv_id: str | None = N
     """One stored event read back as the rules saw it (the workbench tests rules on it); None when it cannot be."""
     row = session.execute(
         _with_type_now(select(Event.source, Event.raw, Event.received_at, Event.status, Integration.kind,
-                              Integration.name, Integration.mapping, RequestType.name.label("type_now")))
+                              Integration.name, *_MAPPING, RequestType.name.label("type_now")))
         .where(Event.id == event_id)
     ).first()  # fmt: skip
     if row is None or row.status not in REPLAYABLE:
         return None
-    event = _typed(row.source, row.raw, row.kind, row.name, row.mapping, authserv_id, row.type_now)
+    mapping = _read_with(row.mapping, row.kept_id, row.kept)
+    event = _typed(row.source, row.raw, row.kind, row.name, mapping, authserv_id, row.type_now)
     return None if event is None else Replayed(event_id, event, row.received_at)

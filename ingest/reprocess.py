@@ -4,6 +4,10 @@ The stored raw bytes are parsed afresh and recorded as a new event, in one trans
 event (status unprocessable -> reprocessed, with "reprocessed as event N"). Two reprocessings of one event, from
 two admins or a CLI and a page at once, cannot both commit: the message is applied exactly once. One that still
 fails keeps its status, with the new error.
+
+A generic integration's body is read through the integration's mapping as it is NOW, since fixing the mapping is
+why it is reprocessed, and the new event names that mapping (`mapping_id`); backtests, by contrast, read a past
+event through the mapping that read it (ingest/replay.py).
 """
 
 from __future__ import annotations
@@ -14,17 +18,23 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from hub import kept_mappings
+from hub.accounts import policy_of
+from hub.domain import NO_POLICY, InboundEvent, Policy
 from hub.errors import BadInput
 from hub.intake import Intake, Raw
 from hub.mail_records import AlreadyReprocessed
 from hub.models import Event, Integration
 from ingest.errors import InvalidPayload
 from ingest.mail_intake import understand
+from ingest.webhooks import kinds
+from ingest.webhooks.generic import parse_json
 
 log = logging.getLogger("switchboard.mail")
 
-#: Sources whose stored bytes can be parsed again on their own (webhooks need the integration's batch context).
-REPROCESSABLE_SOURCES = ("email",)
+#: Sources whose stored bytes can be parsed again on their own: email, and a generic integration's body (one
+#: event per body; the batching kinds' bodies were refused whole, so their senders resend them).
+REPROCESSABLE_SOURCES = ("email", "generic")
 
 
 @dataclass(frozen=True)
@@ -40,8 +50,8 @@ class Unprocessable:
 
     @property
     def reprocessable(self) -> bool:
-        """Email can be parsed again from its stored bytes; a refused webhook body was answered 400, so its
-        sender fixes and resends it."""
+        """Email and a generic integration's body (after its mapping is fixed) can be read again from their
+        stored bytes; another webhook body was answered 400, so its sender fixes and resends it."""
         return self.source in REPROCESSABLE_SOURCES
 
 
@@ -89,9 +99,9 @@ def reprocess(intake: Intake, event_id: int) -> Reprocessed:
     if status != "unprocessable":
         return Reprocessed(event_id, False, error=f"not unprocessable (it is {status}); nothing to do")
     if source not in REPROCESSABLE_SOURCES:
-        return Reprocessed(event_id, False, error=f"{source} events cannot be reprocessed yet; only email")
+        return Reprocessed(event_id, False, error=f"{source} events cannot be reprocessed; only email and generic")
     try:
-        parsed = understand(intake, raw, envelope_from=None, desk_address=None)
+        again, event, policy = _read_again(intake, event_id, source, raw)
     except Exception as exc:  # still not understood: keep it, with today's reason
         if not isinstance(exc, InvalidPayload):
             log.exception("reprocessing event %s failed again", event_id)
@@ -102,7 +112,27 @@ def reprocess(intake: Intake, event_id: int) -> Reprocessed:
             )
         return Reprocessed(event_id, False, error=f"still unprocessable: {error}")
     try:
-        outcome = intake.record(Raw(source, "message/rfc822", raw), parsed.event, reprocessing=event_id)
+        outcome = intake.record(again, event, policy=policy, reprocessing=event_id)
     except AlreadyReprocessed as exc:
         return Reprocessed(event_id, False, error=str(exc))
     return Reprocessed(event_id, True, outcome.event_id, outcome.incident_id)
+
+
+def _read_again(intake: Intake, event_id: int, source: str, raw: bytes) -> tuple[Raw, InboundEvent, Policy]:
+    """The kept bytes read as today's parser, or the integration's current mapping, reads them."""
+    if source == "email":
+        parsed = understand(intake, raw, envelope_from=None, desk_address=None)
+        return Raw(source, "message/rfc822", raw), parsed.event, NO_POLICY
+    with intake.db.read() as session:
+        row = session.execute(
+            select(Integration, kept_mappings.CURRENT_ID.label("mapping_id"), Event.content_type)
+            .join(Event, Event.integration_id == Integration.id)
+            .where(Event.id == event_id)
+        ).first()
+    if row is None:
+        raise InvalidPayload("its integration is gone, so there is no mapping to read it with")
+    integration: Integration = row.Integration
+    [event] = kinds.normalise(integration.kind, parse_json(raw), integration=integration.name,
+                              mapping_spec=integration.mapping)  # fmt: skip
+    again = Raw(source, row.content_type, raw, integration.id, row.mapping_id)
+    return again, event, policy_of(integration)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from flask import Request, Response
@@ -77,7 +78,7 @@ def over_limit(svc: Services, integration: IntegrationRef) -> tuple[str, dict[st
 
 def raw_of(request: Request, body: bytes, integration: IntegrationRef) -> Raw:
     content_type = (request.content_type or "application/json")[:_CONTENT_TYPE_MAX]
-    return Raw(source=integration.kind, content_type=content_type, body=body, integration_id=integration.id)
+    return Raw(integration.kind, content_type, body, integration.id, integration.mapping_id)
 
 
 def store(
@@ -100,10 +101,7 @@ def store_guarded(
 def _items(raw: Raw, events: Sequence[InboundEvent], payload: Any) -> list[tuple[Raw, InboundEvent]]:
     """Each event with the part of the body it came from."""
     parts = _parts(payload, len(events))
-    return [
-        (Raw(raw.source, raw.content_type, part or raw.body, raw.integration_id), e)
-        for part, e in zip(parts, events, strict=True)
-    ]
+    return [(replace(raw, body=part) if part else raw, e) for part, e in zip(parts, events, strict=True)]
 
 
 def _parts(payload: Any, count: int) -> list[bytes | None]:

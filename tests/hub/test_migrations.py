@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -375,4 +376,23 @@ def test_0058_marks_only_requests_a_request_types_approver_rejected_and_its_down
     assert marked == [1]
     command.downgrade(alembic_config(database_url), "0057")
     assert "not_approved" not in {c["name"] for c in inspect(db.engine).get_columns("incidents")}
+    db.dispose()
+
+
+@pytest.mark.empty_database
+def test_0062_keeps_each_generic_integrations_current_mapping_as_its_first(database_url: str) -> None:
+    db = Database.connect(database_url)
+    upgrade(db.engine, "0061")
+    with db.engine.begin() as conn:
+        for number, kind, mapping in ((1, "generic", '{"title": "alert.text"}'), (2, "generic", None),
+                                      (3, "alertmanager", None)):  # fmt: skip
+            conn.execute(text("INSERT INTO integrations (id, name, kind, secret_hash, enabled, mapping, created_at) "
+                              "VALUES (:id, :name, :kind, :hash, true, :mapping, CURRENT_TIMESTAMP)"),
+                         {"id": number, "name": f"i{number}", "kind": kind, "hash": f"h{number}",
+                          "mapping": mapping})  # fmt: skip
+    upgrade(db.engine, "0062")
+    with db.engine.connect() as conn:
+        kept = conn.execute(text("SELECT integration_id, spec FROM integration_mappings ORDER BY id")).all()
+    assert [(i, json.loads(s) if isinstance(s, str) else s) for i, s in kept] == [(1, {"title": "alert.text"}),
+                                                                                  (2, None)]  # fmt: skip
     db.dispose()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 
 from hub import cis, groups, over_rules, request_types
-from hub.accounts import create_integration
+from hub.accounts import IntegrationKeys, configure_integration, create_integration
 from hub.catalogue import add_service
 from hub.db import Database
 from hub.domain import InboundEvent, RuleBook
@@ -17,6 +17,7 @@ from hub.rulebook import load
 from ingest.asked import event_of
 from ingest.logged import normalise
 from ingest.replay import recent_events
+from ingest.webhooks import kinds
 from rules import rules_file
 from rules.backtest import BacktestReport, backtest
 from tests.staff import agents
@@ -45,6 +46,42 @@ def test_stored_webhook_and_email_events_are_read_back_and_backtested(intake: In
     report = backtest(live, RuleBook(0, tuple(candidate.rules)),
                       [(r.event_id, r.event, r.received_at) for r in replayed.events])  # fmt: skip
     assert report.counts["recategorised"] == 2  # db: general -> database; the email: general -> none
+
+
+def _mapped_alert(intake: Intake, db: Database, *, kept: bool) -> InboundEvent:
+    """An alert of a generic integration, read through its mapping as the events endpoint reads it; stored naming
+    that mapping (`kept`), or as events stored before mappings were kept."""
+    with db.transaction() as s:
+        create_integration(s, kind="generic", name="tool")
+        configure_integration(s, "tool", mapping={"title": "alert.text", "labels": "{team: alert.team}"})
+    ref = IntegrationKeys(db).find("tool")
+    assert ref is not None
+    body = {"alert": {"text": "Disk full on db1", "team": "db"}}
+    [event] = kinds.normalise("generic", body, integration="tool", mapping_spec=ref.mapping)
+    mapping_id = ref.mapping_id if kept else None
+    intake.record(Raw("generic", "application/json", json.dumps(body).encode(), ref.id, mapping_id), event)
+    with db.transaction() as s:
+        configure_integration(s, "tool", mapping={"title": "summary"})  # the tool's next version, say
+    return event
+
+
+def test_an_event_is_read_back_through_the_mapping_that_read_it_after_the_mapping_changed(
+    stored_intake: Intake, database: Database
+) -> None:
+    event = _mapped_alert(stored_intake, database, kept=True)
+    with database.read() as s:
+        replayed = recent_events(s, limit=10)
+    assert replayed.skipped == 0
+    assert [(r.event.title, dict(r.event.labels)) for r in replayed.events] == [(event.title, {"team": "db"})]
+
+
+def test_an_event_stored_before_mappings_were_kept_is_read_through_the_current_mapping(
+    stored_intake: Intake, database: Database
+) -> None:
+    _mapped_alert(stored_intake, database, kept=False)
+    with database.read() as s:
+        replayed = recent_events(s, limit=10)
+    assert (replayed.events, replayed.skipped) == ([], 1)  # the new mapping finds no `summary` in it, as before
 
 
 def test_incidents_logged_by_hand_are_read_back_for_the_rules_too(intake: Intake, db: Database) -> None:

@@ -8,10 +8,11 @@ from email.message import EmailMessage
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from hub.accounts import configure_integration, create_integration
 from hub.config import Settings
 from hub.db import Database
 from hub.intake import Intake, Raw
-from hub.models import Event, Incident
+from hub.models import Event, Incident, IntegrationMapping
 from ingest.pipeline import make_intake
 from ingest.reprocess import reprocess, unprocessable
 
@@ -70,6 +71,27 @@ def test_a_message_that_still_fails_stays_unprocessable_with_the_new_error(intak
     assert waiting.id == old and "no headers" in waiting.error
 
 
+def test_a_generic_body_is_reprocessed_through_its_integrations_mapping_as_fixed(
+    stored_intake: Intake, database: Database
+) -> None:
+    with database.transaction() as s:
+        integration = create_integration(s, kind="generic", name="tool")[0]
+        configure_integration(s, "tool", mapping={"title": "alert.summary"})  # the tool sends alert.text
+    body = b'{"alert": {"text": "Disk full on db1"}}'
+    old = stored_intake.record_unprocessable(
+        Raw("generic", "application/json", body, integration.id), "'title' is required"
+    )
+    with database.transaction() as s:
+        configure_integration(s, "tool", mapping={"title": "alert.text"})
+    result = reprocess(stored_intake, old)
+    assert result.applied, result.error
+    with database.read() as s:
+        title = s.scalar(select(Incident.title).where(Incident.id == result.incident_id))
+        read_with = s.scalar(select(Event.mapping_id).where(Event.id == result.new_event_id))
+        fixed = s.scalar(select(func.max(IntegrationMapping.id)))
+    assert (title, read_with) == ("Disk full on db1", fixed)
+
+
 def test_cli_reprocesses_all_unprocessable_email(runner: CliRunner) -> None:
     from hub.cli import load_settings, main, open_database
 
@@ -94,9 +116,9 @@ def test_cli_all_unprocessable_leaves_refused_webhook_bodies_out_and_says_so(run
     db = open_database(settings)
     intake = make_intake(settings, db)
     kept_as_unprocessable(intake, good_message())
-    intake.record_unprocessable(Raw("generic", "application/json", b"{bad json"), "body is not valid JSON")
+    intake.record_unprocessable(Raw("alertmanager", "application/json", b"{bad json"), "body is not valid JSON")
     result = runner.invoke(main, ["events", "reprocess", "--all-unprocessable"])
-    assert result.exit_code == 0, result.output  # every email was applied; the webhook body was never retryable
+    assert result.exit_code == 0, result.output  # every email was applied; the batch's body was never retryable
     assert "reprocessed as event" in result.output and "skipping 1 webhook body" in result.output
     assert incidents(db) == 1
     db.dispose()

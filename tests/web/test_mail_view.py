@@ -97,7 +97,7 @@ def test_admins_see_unprocessable_messages_and_reprocess_one(
 def test_a_refused_webhook_body_is_listed_without_a_reprocess_button(
     client: FlaskClient, make_user: Callable[..., Login], intake: Intake
 ) -> None:
-    intake.record_unprocessable(Raw("generic", "application/json", b"{bad json"), "body is not valid JSON")
+    intake.record_unprocessable(Raw("alertmanager", "application/json", b"{bad json"), "body is not valid JSON")
     log_in(client, make_user(email="admin@example.com", role="admin"))
     page = client.get("/events/unprocessable").get_data(as_text=True)
     assert "body is not valid JSON" in page and "Refused with 400" in page
