@@ -13,6 +13,7 @@ from hub import (
     agent_files,
     api_tokens,
     attachments,
+    incident_fields,
     incident_notes,
     problem_links,
     request_steps,
@@ -205,7 +206,8 @@ def update_incident(ref: str, number: int) -> Response:
     """Change `status` (open, acknowledged, waiting, resolved, closed), `assignee`, `priority`, `title`,
     `category` and/or `service` (null or "" clears those two), `kind` (incident or request), `public_note` (what
     the status page says; null or "" takes it down); with `"status": "resolved"`, `resolution` says how.
-    Answers the incident as it is afterwards."""
+    All the fields change in one transaction, or none does (a 409 saying which refused). Answers the incident as it
+    is afterwards."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not body:
         return json_error(400, f"send a JSON object with any of: {', '.join(_PATCHABLE)}")
@@ -215,29 +217,7 @@ def update_incident(ref: str, number: int) -> Response:
     if problem := _patch_error(body):
         return json_error(400, problem)
     actor, db, mail = Actor(g.principal.actor), acting_db(), mail_settings()
-
-    def apply() -> None:
-        if "status" in body:  # a move the incident cannot make is refused before any other field is written
-            triage.action_for(triage.status_of(db, number), body["status"], f"INC-{number}")
-        triage.check_changes(db, title=body.get("title"), public_note=body.get("public_note"),
-                             names={name: body[name] for name in ("category", "service") if name in body},
-                             assignee=body.get("assignee"))  # fmt: skip
-        if "priority" in body:
-            triage.set_priority(db, number, body["priority"], actor)
-        if "title" in body:
-            triage.retitle(db, number, body["title"], actor)
-        names = {name: body[name] for name in ("category", "service") if name in body}
-        if names or "kind" in body:  # one timeline entry, as the page's form makes
-            triage.categorise(db, number, actor, **names, **({"kind": body["kind"]} if "kind" in body else {}))
-        if "public_note" in body:
-            triage.set_public_note(db, number, body["public_note"] or "", actor)
-        if "assignee" in body:
-            triage.assign(db, number, body["assignee"], actor, mail)
-        if "status" in body:
-            action = triage.action_for(triage.status_of(db, number), body["status"], f"INC-{number}")
-            triage.change_status(db, number, action, actor, mail, resolution=body.get("resolution"))
-
-    return triaged(apply, ref)
+    return triaged(lambda: incident_fields.change(db, number, body, actor, mail), ref)
 
 
 def _patch_error(body: dict[str, Any]) -> str | None:
