@@ -44,7 +44,7 @@ from web.queries import (
     incident_id,
     time_entry_json,
 )
-from web.responses import bearer_token, json_error, json_response, storage_unavailable, unauthorized
+from web.responses import bearer_token, json_error, json_response, request_json, storage_unavailable, unauthorized
 from web.services import services
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -139,7 +139,7 @@ def log() -> Response:
     `description`, `requester`, `channel`, `service`, `ci`, `priority`, `category`, `kind` (incident, the default,
     or request), `assignee`, `acknowledge_requester`.
     The rules route it; what is given wins over them. 201 with the incident and its `Location`."""
-    body = request.get_json(silent=True)
+    body = request_json()
     if not isinstance(body, dict):
         return json_error(400, 'send a JSON object, like {"title": "Cannot print on floor 3"}')
     try:
@@ -208,7 +208,7 @@ def update_incident(ref: str, number: int) -> Response:
     the status page says; null or "" takes it down); with `"status": "resolved"`, `resolution` says how.
     All the fields change in one transaction, or none does (a 409 saying which refused). Answers the incident as it
     is afterwards."""
-    body = request.get_json(silent=True)
+    body = request_json()
     if not isinstance(body, dict) or not body:
         return json_error(400, f"send a JSON object with any of: {', '.join(_PATCHABLE)}")
     unknown = sorted(set(body) - set(_PATCHABLE))
@@ -265,7 +265,7 @@ def comment(ref: str, number: int) -> Response:
         except BadInput as exc:
             return json_error(400, str(exc))
     else:
-        body = request.get_json(silent=True)
+        body = request_json()
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         return json_error(400, 'send {"text": "...", "reply": false, "minutes": 15}')
     if unknown := sorted(set(body) - {"text", "reply", "minutes"}):  # a misspelt "reply" would make a note
@@ -316,7 +316,7 @@ def _form_comment() -> dict[str, Any]:
 @incident_number
 def log_time(ref: str, number: int) -> Response:
     """Log time spent on the incident (`{"minutes": 25, "what": "..."}`); 201 with the incident."""
-    body = request.get_json(silent=True)
+    body = request_json()
     if isinstance(body, dict) and (unknown := sorted(set(body) - {"minutes", "what"})):
         return json_error(400, f"unknown field(s) {', '.join(unknown)[:200]}; send minutes and what")
     try:
@@ -347,7 +347,7 @@ def correct_time(ref: str, number: int, entry: str, entry_id: int) -> Response:
     """Correct a time entry typed wrong (`{"minutes": 30}` or `{"spent": "1h"}`, and/or `{"what": "..."}`): the
     token's own entries, or anyone's for an admin token, as on the incident page; 200 with the incident."""
     try:
-        correction = _correction(request.get_json(silent=True))
+        correction = _correction(request_json())
     except BadInput as exc:
         return json_error(400, str(exc))
     actor, (db, anyones) = Actor(g.principal.actor), with_right(MANAGE_USERS)
@@ -408,7 +408,7 @@ def _watching(ref: str, number: int, email: str, *, on: bool) -> Response:
 @incident_number
 def link_problem(ref: str, number: int) -> Response:
     """Make the incident part of an open problem (`{"problem": "PRB-3"}`), moving it from any other."""
-    body = request.get_json(silent=True)
+    body = request_json()
     typed = body.get("problem") if isinstance(body, dict) else None
     problem = reference("PRB", typed) if isinstance(typed, str) else None
     if problem is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, g
 
 from hub import approvals
 from hub.agent_action import Actor
@@ -22,7 +22,7 @@ from web.acting import acting_db, with_right
 from web.api import incident_number, numbered, token_required, triaged
 from web.incident_actions import mail_settings
 from web.permissions import DECIDE_APPROVALS, MANAGE_USERS, VIEW_INCIDENTS, WORK_INCIDENTS
-from web.responses import json_error, json_response
+from web.responses import json_error, json_response, request_json
 from web.services import services
 
 bp = Blueprint("approvals_api", __name__, url_prefix="/api/v1")
@@ -99,7 +99,7 @@ def withdraw(approval_id: str, number: int) -> Response:
 def _body(required: set[str], optional: set[str], example: str) -> dict[str, Any] | Response:
     """The JSON body with `required` strings and maybe `optional` ones (strings or null), or the 400 saying what to
     send."""
-    body = request.get_json(silent=True)
+    body = request_json()
     if not isinstance(body, dict) or not all(isinstance(body.get(name), str) for name in required):
         return json_error(400, f"send {example}")
     if unknown := sorted(set(body) - required - optional):

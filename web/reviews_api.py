@@ -26,7 +26,7 @@ from web.acting import acting_db
 from web.api import incident_number, token_required, triaged
 from web.incident_actions import mail_settings
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS
-from web.responses import json_error, json_response
+from web.responses import json_error, json_response, request_json
 from web.reviews import Read, read, review_due
 from web.services import services
 
@@ -81,7 +81,7 @@ def start(ref: str, number: int) -> Response:
 def save(ref: str, number: int) -> Response:
     """Change the draft's texts (any of summary, impact, root_cause, went_well, went_badly; the others are kept);
     409 once it is published."""
-    body = request.get_json(silent=True)
+    body = request_json()
     if not isinstance(body, dict) or not body or not all(isinstance(value, str) for value in body.values()):
         return json_error(400, f"send a JSON object of texts, any of {', '.join(reviews.FIELDS)}, like {_TEXTS}")
     if unknown := sorted(set(body) - set(reviews.FIELDS)):
@@ -111,7 +111,7 @@ def publish(ref: str, number: int) -> Response:
 def add_action(ref: str, number: int) -> Response:
     """Add a follow-up action to the draft (`text`, one line; `owner`, optional): 201 with the action. 409 once the
     review is published, or when the text is empty or longer than one line."""
-    body = request.get_json(silent=True)
+    body = request_json()
     if (
         not isinstance(body, dict)
         or not isinstance(body.get("text"), str)
