@@ -143,7 +143,7 @@ def log() -> Response:
     if not isinstance(body, dict):
         return json_error(400, 'send a JSON object, like {"title": "Cannot print on floor 3"}')
     try:
-        outcome = log_incident(body, by=g.principal.actor, body=request.get_data())
+        outcome = log_incident(body, by=g.principal.by, body=request.get_data())
     except BadInput as exc:
         return json_error(400, str(exc))
     except StorageUnavailable:
@@ -216,7 +216,7 @@ def update_incident(ref: str, number: int) -> Response:
         return json_error(400, f"unknown field(s) {', '.join(unknown)}; these can change: {', '.join(_PATCHABLE)}")
     if problem := _patch_error(body):
         return json_error(400, problem)
-    actor, db, mail = Actor(g.principal.actor), acting_db(), mail_settings()
+    actor, db, mail = Actor(g.principal.by), acting_db(), mail_settings()
     return triaged(lambda: incident_fields.change(db, number, body, actor, mail), ref)
 
 
@@ -272,7 +272,7 @@ def comment(ref: str, number: int) -> Response:
         return json_error(400, f"unknown field(s) {', '.join(unknown)[:200]}; send text, reply and/or minutes")
     if not isinstance(body.get("reply", False), bool):  # "true" in quotes would have become a note, not a reply
         return json_error(400, "'reply' is true (mail the requester) or false (an internal note), without quotes")
-    actor, db = Actor(g.principal.actor), acting_db()
+    actor, db = Actor(g.principal.by), acting_db()
     try:
         spent = _spent(body) if "minutes" in body else None
     except BadInput as exc:
@@ -323,7 +323,7 @@ def log_time(ref: str, number: int) -> Response:
         spent = _spent(body)
     except BadInput as exc:
         return json_error(400, str(exc))
-    return triaged(lambda: incident_notes.log_time(acting_db(), number, spent, Actor(g.principal.actor)), ref, 201)
+    return triaged(lambda: incident_notes.log_time(acting_db(), number, spent, Actor(g.principal.by)), ref, 201)
 
 
 def _spent(body: object) -> Spent:
@@ -350,7 +350,7 @@ def correct_time(ref: str, number: int, entry: str, entry_id: int) -> Response:
         correction = _correction(request_json())
     except BadInput as exc:
         return json_error(400, str(exc))
-    actor, (db, anyones) = Actor(g.principal.actor), with_right(MANAGE_USERS)
+    actor, (db, anyones) = Actor(g.principal.by), with_right(MANAGE_USERS)
     return triaged(lambda: incident_notes.correct_time(db, number, entry_id, correction, actor, anyones=anyones), ref)
 
 
@@ -395,7 +395,7 @@ def remove_watcher(ref: str, number: int, email: str) -> Response:
 def _watching(ref: str, number: int, email: str, *, on: bool) -> Response:
     if "@" not in email or len(email) > ADDRESS_WIDTH:
         return json_error(400, f"{email!r} is not an email address")
-    actor, db = Actor(g.principal.actor), acting_db()
+    actor, db = Actor(g.principal.by), acting_db()
 
     def apply() -> None:
         triage.watch(db, number, actor, on=on, email=email)
@@ -413,7 +413,7 @@ def link_problem(ref: str, number: int) -> Response:
     problem = reference("PRB", typed) if isinstance(typed, str) else None
     if problem is None:
         return json_error(400, 'send {"problem": "PRB-3"}: the reference of an open problem')
-    return triaged(lambda: problem_links.link(acting_db(), number, problem, Actor(g.principal.actor)), ref)
+    return triaged(lambda: problem_links.link(acting_db(), number, problem, Actor(g.principal.by)), ref)
 
 
 @bp.delete("/incidents/<ref>/problem")
@@ -421,7 +421,7 @@ def link_problem(ref: str, number: int) -> Response:
 @incident_number
 def unlink_problem(ref: str, number: int) -> Response:
     """Take the incident out of its problem (answers the incident whether or not it was part of one)."""
-    return triaged(lambda: problem_links.unlink(acting_db(), number, Actor(g.principal.actor)), ref)
+    return triaged(lambda: problem_links.unlink(acting_db(), number, Actor(g.principal.by)), ref)
 
 
 def triaged(

@@ -50,7 +50,7 @@ def ask(ref: str, number: int) -> Response:
     body = _body({"approver"}, {"note"}, _ASK)
     if isinstance(body, Response):
         return body
-    actor = Actor(g.principal.actor)
+    actor = Actor(g.principal.by)
     return _answered(lambda: approvals.ask(acting_db(), number, body["approver"], body.get("note"), actor,
                                            mail_settings()), 201)  # fmt: skip
 
@@ -82,7 +82,7 @@ def decide(approval_id: str, number: int) -> Response:
     body = _body({"decision", "approver"}, {"comment"}, _DECIDE)
     if isinstance(body, Response):
         return body
-    approver, token = Actor(body["approver"]), principal.name
+    approver, token = Actor(body["approver"]), principal.by
     return _answered(lambda: approvals.decide(db, number, body["decision"], body.get("comment"), approver,
                                               mail_settings(), recorded_by=token))  # fmt: skip
 
@@ -92,7 +92,7 @@ def decide(approval_id: str, number: int) -> Response:
 @approval_number
 def withdraw(approval_id: str, number: int) -> Response:
     """Withdraw a pending approval; 409 once it was decided."""
-    actor = Actor(g.principal.actor)
+    actor = Actor(g.principal.by)
     return _answered(lambda: approvals.withdraw(acting_db(), number, actor, mail_settings()))
 
 

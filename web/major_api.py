@@ -45,7 +45,7 @@ def declare(ref: str, number: int) -> Response:
     settings = services().settings
 
     def apply() -> None:
-        major_incidents.declare(acting_db(), number, body["reason"], Actor(g.principal.actor), mail_settings(),
+        major_incidents.declare(acting_db(), number, body["reason"], Actor(g.principal.by), mail_settings(),
                                 coordinator=coordinator, group=settings.major_incident_group)  # fmt: skip
 
     return triaged(apply, ref, 201)
@@ -64,7 +64,7 @@ def hand_over(ref: str, number: int) -> Response:
         return json_error(400, f"unknown field(s) {', '.join(unknown)}; only its coordinator changes: {_HAND_OVER}")
 
     def apply() -> None:
-        major_incidents.hand_over(acting_db(), number, body["coordinator"], Actor(g.principal.actor), mail_settings())
+        major_incidents.hand_over(acting_db(), number, body["coordinator"], Actor(g.principal.by), mail_settings())
 
     return triaged(apply, ref)
 
@@ -83,7 +83,7 @@ def stand_down(ref: str, number: int) -> Response:
     settings = services().settings
 
     def apply() -> None:
-        major_incidents.stand_down(acting_db(), number, Actor(g.principal.actor), mail_settings(),
+        major_incidents.stand_down(acting_db(), number, Actor(g.principal.by), mail_settings(),
                                    note=body.get("note") or "", group=settings.major_incident_group)  # fmt: skip
 
     return triaged(apply, ref)

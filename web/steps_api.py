@@ -31,7 +31,7 @@ def tick(ref: str, number: int, step: int) -> Response:
 
     def apply() -> None:
         mail = Mail.of(services().settings)  # a tick may tell the next step's group (hub/step_turns.py)
-        request_steps.tick(acting_db(), number, step, Actor(g.principal.actor), mail, done=body["done"])
+        request_steps.tick(acting_db(), number, step, Actor(g.principal.by), mail, done=body["done"])
 
     return triaged(apply, ref, answer=lambda _, status: _steps(number, status))
 

@@ -201,3 +201,18 @@ def test_an_event_sent_as_text_plain_is_still_taken(client: FlaskClient, integra
     response = client.post(f"/api/v1/events/{integration.name}", data='{"title": "Disk full"}',
                            content_type="text/plain", headers=bearer(integration.secret))  # fmt: skip
     assert response.status_code == 202
+
+
+def test_a_desk_tokens_timeline_entry_names_it_as_token_colon_name(
+    client: FlaskClient, agent_token: str, raise_incident: Callable[..., str]
+) -> None:
+    ref = raise_incident()
+    found = client.patch(f"/api/v1/incidents/{ref}", json={"priority": 2}, headers=bearer(agent_token)).json
+    [entry] = [e for e in found["timeline"] if e["kind"] == "priority"]  # type: ignore[index]
+    assert entry["data"]["by"] == "token:chatops" and entry["summary"].endswith(" by token:chatops")
+
+
+def test_an_incident_a_desk_token_logged_names_it_as_token_colon_name(client: FlaskClient, agent_token: str) -> None:
+    logged = client.post("/api/v1/incidents", json={"title": "VPN down"}, headers=bearer(agent_token)).json
+    opened = logged["timeline"][0]  # type: ignore[index]
+    assert opened["data"]["by"] == "token:chatops" and opened["summary"].startswith("Logged by token:chatops")
