@@ -3,7 +3,7 @@ revocation. Only a token's digest is stored (hub/credentials.py), so its value i
 
 A personal token is its person on the API: its role is the person's role when it is used, not one it was made
 with, so lowering someone's role or deactivating them reaches every token they made at once, and what it does is
-theirs (`Principal.actor`), as on the pages."""
+theirs (`Principal.by`), as on the pages."""
 
 from __future__ import annotations
 
@@ -41,13 +41,10 @@ class Principal:
     user_id: int | None = None
 
     @property
-    def actor(self) -> str:
-        """Who the timeline says acted: the person, or the desk's token by its name."""
-        return self.email or self.name
-
-    @property
     def by(self) -> str:
-        """Who the audit log and the rows that keep an author say acted: the person, or `token:<name>`."""
+        """Who acted, wherever the API records or shows it (the timeline, the audit log, the rows that keep an
+        author, an approval's asker): the person, or the desk's token as `token:<name>`, which no person's address
+        nor group's name can be mistaken for. Entries written before it said the token by its name alone."""
         return self.email or f"token:{self.name}"
 
 

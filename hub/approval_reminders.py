@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, select, union_all, update
+from sqlalchemy import Connection, bindparam, func, select, union_all, update
 from sqlalchemy.orm import aliased
 
 from hub import notices
@@ -51,7 +51,8 @@ _DUE_IDS = union_all(
 ).subquery()
 
 _COLUMNS = (Approval.id, Approval.incident_id, Approval.asked_at, Approval.reminded_at, Approval.note,
-            _APPROVER.email.label("approver"), _APPROVER.active, _ASKER.email.label("asker"), Incident.title,
+            _APPROVER.email.label("approver"), _APPROVER.active,
+            func.coalesce(_ASKER.email, Approval.asked_by_token).label("asker"), Incident.title,
             Incident.status)  # fmt: skip
 
 #: The pending approvals due a reminder at `cutoff` (now less the period), oldest first, with what the mail says.

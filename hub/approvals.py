@@ -92,8 +92,10 @@ def _query() -> Select[ApprovalRow, str, str | None]:
 
 
 def _value(row: ApprovalRow, approver: str, asker: str | None) -> Approval:
-    return Approval(row.id, row.incident_id, approver, asker, row.note, row.state, row.comment, row.asked_at,
-                    row.decided_at, row.request_type_id is not None)  # fmt: skip
+    """The approval as shown: asked by the user's address, else the desk token's `token:<name>` (migration 0062),
+    else no one (a request type)."""
+    return Approval(row.id, row.incident_id, approver, asker or row.asked_by_token, row.note, row.state,
+                    row.comment, row.asked_at, row.decided_at, row.request_type_id is not None)  # fmt: skip
 
 
 def of_incident(session: Session, incident_id: int) -> list[Approval]:
@@ -191,8 +193,9 @@ def ask(db: Database, incident_id: int, approver: str, note: str | None, actor: 
         about = AskedAbout(incident.id, incident.title, incident.requester, incident.description or "")
         summary = f"Approval asked of {approver} by {actor.name}" + (f": {note}" if note else "")
         approval_id, asked_at = record_asked(session.connection(), about, person.id, approver, asker, note,
-                                             by=actor.name, summary=summary, mail=mail)  # fmt: skip
-        asked_by = actor.name.strip().lower() if asker is not None else None
+                                             by=actor.name, summary=summary, mail=mail,
+                                             token=None if asker is not None else actor.name)  # fmt: skip
+        asked_by = actor.name.strip().lower() if asker is not None else actor.name
         return Approval(approval_id, incident.id, approver, asked_by, note, "pending", "", asked_at, None)
 
 
@@ -209,19 +212,19 @@ class AskedAbout:
 def record_asked(
     conn: Connection, about: AskedAbout, approver_id: int, approver: str, asked_by: int | None, note: str, *,
     by: str, summary: str, mail: Mail | recipients.Sender, data: dict | None = None,
-    request_type_id: int | None = None, held_from: datetime | None = None,
+    request_type_id: int | None = None, held_from: datetime | None = None, token: str | None = None,
 ) -> tuple[int, datetime]:  # fmt: skip
     """Write a pending approval of `approver`, its timeline entry (`summary`, with `data`) and the mail asking them,
     in the caller's transaction: an agent's `ask`, and the intake opening a request whose type names an approver
-    (hub/request_approvals.py). `asked_by`: the asking user's id, None when no person asked; `by`: who asks, as
-    the mail says it; `request_type_id`: the request type asking, whose approver's answer moves the request on.
-    The SLA clocks stand still from `held_from` (the request's opening), else from now. Returns the approval's id
-    and when it was asked."""
+    (hub/request_approvals.py). `asked_by`: the asking user's id, None when no person asked; `token`: then the desk
+    API token that asked, as `token:<name>`; `by`: who asks, as the mail says it; `request_type_id`: the request
+    type asking, whose approver's answer moves the request on. The SLA clocks stand still from `held_from` (the
+    request's opening), else from now. Returns the approval's id and when it was asked."""
     asked_at = utcnow()
     approval_id = conn.execute(
         insert(ApprovalRow)
-        .values(incident_id=about.incident_id, approver_id=approver_id, asked_by=asked_by, note=note,
-                state="pending", comment="", asked_at=asked_at, request_type_id=request_type_id)
+        .values(incident_id=about.incident_id, approver_id=approver_id, asked_by=asked_by, asked_by_token=token,
+                note=note, state="pending", comment="", asked_at=asked_at, request_type_id=request_type_id)
         .returning(ApprovalRow.id)
     ).scalar_one()  # fmt: skip
     said = {"by": by, "approval": approval_id, "approver": approver, "note": note, **(data or {})}

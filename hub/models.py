@@ -1310,7 +1310,8 @@ class IncidentWatcher(Base):
 class Approval(Base):
     """Someone other than the agent asked to say yes to an incident, mostly a service request (hub/approvals.py):
     a manager for a laptop, a licence owner for access. `asked_by` is the user who asked, NULL when no user did
-    (an API token, a request type) or their account is gone; `request_type_id` the request type that asked, as
+    (a desk API token, named in `asked_by_token` as `token:<name>`; a request type) or their account is gone;
+    `request_type_id` the request type that asked, as
     the intake opened its request (hub/request_approvals.py), whose answer then moves the request on
     (hub/approval_outcome.py); an approval is decided once, by its approver, or withdrawn."""
 
@@ -1320,6 +1321,7 @@ class Approval(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
     approver_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     asked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    asked_by_token: Mapped[str | None] = mapped_column(String(320))  # migration 0062
     note: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[str] = mapped_column(String(10), default="pending")  # pending|approved|rejected|withdrawn
     comment: Mapped[str] = mapped_column(Text, default="")

@@ -2,14 +2,15 @@
 categorise (category, service, kind), name its CI, retitle, set its public note, watch, merge.
 
 Each action is one transaction that changes the incident, writes its timeline entry and owes the notices it
-causes, so the web UI, the API and the CLI share one implementation. Which status may follow which is a pure table
-(`next_status`), tested on its own. What agents write on an incident (notes, replies, time spent) is in
-`hub/incident_notes.py`; what both share (`Actor`, `Mail`, the lock, the errors) in `hub/agent_action.py`.
+causes, so the web UI, the API and the CLI share one implementation; the field changes' `..._in` twins (and
+`status_change`) do the same in the caller's transaction, so several make one (hub/incident_fields.py). Which
+status may follow which is a pure table (`next_status`), tested on its own. What agents write on an incident
+(notes, replies, time spent) is in `hub/incident_notes.py`; what both share (`Actor`, `Mail`, the lock, the
+errors) in `hub/agent_action.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -192,25 +193,30 @@ def _clocks_follow(conn: Connection, incident_id: int, status: str, *, reopened:
 
 def assign(db: Database, incident_id: int, assignee: str, actor: Actor, mail: Mail) -> None:
     """Give the incident to a person (an active user's email) or a group (any other name); the person is told."""
-    assignee = _assignee(assignee)
     with db.transaction() as session:
-        incident = locked(session, incident_id)
-        conn = session.connection()
-        _refuse_inactive(conn, assignee)
-        if incident.assignee == assignee:
-            return
-        incident.assignee = assignee
-        owed, declined = recipients.assignment_notices(
-            conn,
-            incident_id=incident.id,
-            title=incident.title,
-            priority=incident.priority,
-            assignee=assignee,
-            sender=mail.sender,
-            skip=[actor.name],
-        )
-        summary = f"Assigned to {assignee} by {actor.name}"
-        owe(conn, incident.id, owed, also=[entry(incident.id, "assigned", summary, data={"by": actor.name}), *declined])
+        assign_in(session, incident_id, assignee, actor, mail)
+
+
+def assign_in(session: Session, incident_id: int, assignee: str, actor: Actor, mail: Mail) -> None:
+    """`assign` in the caller's transaction (several fields changed as one, hub/incident_fields.py)."""
+    assignee = _assignee(assignee)
+    incident = locked(session, incident_id)
+    conn = session.connection()
+    _refuse_inactive(conn, assignee)
+    if incident.assignee == assignee:
+        return
+    incident.assignee = assignee
+    owed, declined = recipients.assignment_notices(
+        conn,
+        incident_id=incident.id,
+        title=incident.title,
+        priority=incident.priority,
+        assignee=assignee,
+        sender=mail.sender,
+        skip=[actor.name],
+    )
+    summary = f"Assigned to {assignee} by {actor.name}"
+    owe(conn, incident.id, owed, also=[entry(incident.id, "assigned", summary, data={"by": actor.name}), *declined])
 
 
 def _assignee(assignee: str) -> str:
@@ -226,37 +232,24 @@ def _refuse_inactive(conn: Connection, assignee: str) -> None:
         raise TriageError(f"{assignee} is not an active user; create one with `switchboard user create`")
 
 
-def check_changes(
-    db: Database, *, title: str | None = None, public_note: str | None = None,
-    names: Mapping[str, str | None] | None = None, assignee: str | None = None,
-) -> None:  # fmt: skip
-    """Refuse (TriageError) what `retitle`, `set_public_note`, `categorise`'s names and `assign` would refuse of
-    these values whatever the incident (None: not asked), before any of them writes: a change of several fields
-    (the API's PATCH) then writes all or, but for a race with an admin, none. `names`: category and service."""
-    if title is not None:
-        checked_title(title)
-    if public_note is not None:
-        checked_public_note(public_note)
-    for what, value in (names or {}).items():
-        _name(value, what)
-    if assignee is not None:
-        with db.reader() as conn:
-            _refuse_inactive(conn, _assignee(assignee))
-
-
 def set_priority(db: Database, incident_id: int, priority: int, actor: Actor) -> None:
+    with db.transaction() as session:
+        set_priority_in(session, incident_id, priority, actor)
+
+
+def set_priority_in(session: Session, incident_id: int, priority: int, actor: Actor) -> None:
+    """`set_priority` in the caller's transaction."""
     if priority not in PRIORITIES:
         raise TriageError(f"priority must be 1 (highest) to 5, not {priority}")
-    with db.transaction() as session:
-        incident = locked(session, incident_id)
-        if incident.priority == priority:
-            return
-        summary = f"Priority P{incident.priority} → P{priority} by {actor.name}"
-        incident.priority = priority
-        conn = session.connection()
-        INSERT_TIMELINE.execute(conn, entry(incident.id, "priority", summary, data={"by": actor.name}))
-        session.flush()
-        sla.replan(conn, SlaBookCache().current(conn), incident.id)  # another priority may have another policy
+    incident = locked(session, incident_id)
+    if incident.priority == priority:
+        return
+    summary = f"Priority P{incident.priority} → P{priority} by {actor.name}"
+    incident.priority = priority
+    conn = session.connection()
+    INSERT_TIMELINE.execute(conn, entry(incident.id, "priority", summary, data={"by": actor.name}))
+    session.flush()
+    sla.replan(conn, SlaBookCache().current(conn), incident.id)  # another priority may have another policy
 
 
 def categorise(
@@ -271,26 +264,39 @@ def categorise(
     """Correct what the rules guessed from what came in: the category, the service (blank clears one) and/or the
     kind, an incident or a service request (an argument left out keeps it). The SLA follows, since a policy may be
     scoped to any of them. Returns whether anything changed."""
+    with db.transaction() as session:
+        return categorise_in(session, incident_id, actor, category=category, service=service, kind=kind)
+
+
+def categorise_in(
+    session: Session,
+    incident_id: int,
+    actor: Actor,
+    *,
+    category: str | None = KEEP,
+    service: str | None = KEEP,
+    kind: str = KEEP,
+) -> bool:
+    """`categorise` in the caller's transaction."""
     wanted: dict[str, str | None] = {name: _name(value, name) for name, value in
                                      (("category", category), ("service", service)) if value is not KEEP}  # fmt: skip
     if kind is not KEEP:
         wanted["kind"] = checked_kind(kind)
-    with db.transaction() as session:
-        incident = locked(session, incident_id)
-        changes = [f"{name} {getattr(incident, name) or '—'} → {value or '—'}" for name, value in wanted.items()
-                   if getattr(incident, name) != value]  # fmt: skip
-        if not changes:
-            return False
-        for name, value in wanted.items():
-            setattr(incident, name, value)
-        conn = session.connection()
-        said = "; ".join(changes)
-        summary = f"{said[0].upper()}{said[1:]} by {actor.name}"  # (str.capitalize would lower the names)
-        INSERT_TIMELINE.execute(conn, entry(incident.id, "categorised", summary, data={"by": actor.name, **wanted}))
-        lookback_cache.regrouped(session, incident.dedup_key)
-        session.flush()
-        sla.replan(conn, SlaBookCache().current(conn), incident.id)
-        return True
+    incident = locked(session, incident_id)
+    changes = [f"{name} {getattr(incident, name) or '—'} → {value or '—'}" for name, value in wanted.items()
+               if getattr(incident, name) != value]  # fmt: skip
+    if not changes:
+        return False
+    for name, value in wanted.items():
+        setattr(incident, name, value)
+    conn = session.connection()
+    said = "; ".join(changes)
+    summary = f"{said[0].upper()}{said[1:]} by {actor.name}"  # (str.capitalize would lower the names)
+    INSERT_TIMELINE.execute(conn, entry(incident.id, "categorised", summary, data={"by": actor.name, **wanted}))
+    lookback_cache.regrouped(session, incident.dedup_key)
+    session.flush()
+    sla.replan(conn, SlaBookCache().current(conn), incident.id)
+    return True
 
 
 def set_ci(db: Database, incident_id: int, name: str, actor: Actor) -> str | None:
@@ -322,33 +328,43 @@ def set_ci(db: Database, incident_id: int, name: str, actor: Actor) -> str | Non
 def retitle(db: Database, incident_id: int, title: str, actor: Actor) -> bool:
     """Give the incident a title that says what is wrong ("Help!!!" becomes "Outlook crashes at start"); the old
     one stays on the timeline. Returns whether it changed."""
-    title = checked_title(title)
     with db.transaction() as session:
-        incident = locked(session, incident_id)
-        if incident.title == title:
-            return False
-        summary = f"Title changed by {actor.name}"
-        data = {"by": actor.name, "from": incident.title, "to": title}
-        incident.title = title
-        INSERT_TIMELINE.execute(session.connection(), entry(incident.id, "retitled", summary, data=data))
-        return True
+        return retitle_in(session, incident_id, title, actor)
+
+
+def retitle_in(session: Session, incident_id: int, title: str, actor: Actor) -> bool:
+    """`retitle` in the caller's transaction."""
+    title = checked_title(title)
+    incident = locked(session, incident_id)
+    if incident.title == title:
+        return False
+    summary = f"Title changed by {actor.name}"
+    data = {"by": actor.name, "from": incident.title, "to": title}
+    incident.title = title
+    INSERT_TIMELINE.execute(session.connection(), entry(incident.id, "retitled", summary, data=data))
+    return True
 
 
 def set_public_note(db: Database, incident_id: int, text: str, actor: Actor) -> bool:
     """Say on the public status page what is happening, in words for the public (its title stays inside); an empty
     text takes the note down. On the timeline either way. Returns whether it changed."""
-    text = checked_public_note(text)
     with db.transaction() as session:
-        incident = locked(session, incident_id)
-        if (incident.public_note or "") == text:
-            return False
-        incident.public_note, incident.public_note_at = text or None, utcnow()
-        summary = f"Public status note {'set' if text else 'taken down'} by {actor.name}"
-        INSERT_TIMELINE.execute(
-            session.connection(),
-            entry(incident.id, "public_note", summary, data={"by": actor.name, "text": text or None}),
-        )
-        return True
+        return set_public_note_in(session, incident_id, text, actor)
+
+
+def set_public_note_in(session: Session, incident_id: int, text: str, actor: Actor) -> bool:
+    """`set_public_note` in the caller's transaction."""
+    text = checked_public_note(text)
+    incident = locked(session, incident_id)
+    if (incident.public_note or "") == text:
+        return False
+    incident.public_note, incident.public_note_at = text or None, utcnow()
+    summary = f"Public status note {'set' if text else 'taken down'} by {actor.name}"
+    INSERT_TIMELINE.execute(
+        session.connection(),
+        entry(incident.id, "public_note", summary, data={"by": actor.name, "text": text or None}),
+    )
+    return True
 
 
 def watch(db: Database, incident_id: int, actor: Actor, *, on: bool = True, email: str | None = None) -> bool:

@@ -13,6 +13,7 @@ from hub import (
     agent_files,
     api_tokens,
     attachments,
+    incident_fields,
     incident_notes,
     problem_links,
     request_steps,
@@ -43,7 +44,7 @@ from web.queries import (
     incident_id,
     time_entry_json,
 )
-from web.responses import bearer_token, json_error, json_response, storage_unavailable, unauthorized
+from web.responses import bearer_token, json_error, json_response, request_json, storage_unavailable, unauthorized
 from web.services import services
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -138,11 +139,11 @@ def log() -> Response:
     `description`, `requester`, `channel`, `service`, `ci`, `priority`, `category`, `kind` (incident, the default,
     or request), `assignee`, `acknowledge_requester`.
     The rules route it; what is given wins over them. 201 with the incident and its `Location`."""
-    body = request.get_json(silent=True)
+    body = request_json()
     if not isinstance(body, dict):
         return json_error(400, 'send a JSON object, like {"title": "Cannot print on floor 3"}')
     try:
-        outcome = log_incident(body, by=g.principal.actor, body=request.get_data())
+        outcome = log_incident(body, by=g.principal.by, body=request.get_data())
     except BadInput as exc:
         return json_error(400, str(exc))
     except StorageUnavailable:
@@ -205,8 +206,9 @@ def update_incident(ref: str, number: int) -> Response:
     """Change `status` (open, acknowledged, waiting, resolved, closed), `assignee`, `priority`, `title`,
     `category` and/or `service` (null or "" clears those two), `kind` (incident or request), `public_note` (what
     the status page says; null or "" takes it down); with `"status": "resolved"`, `resolution` says how.
-    Answers the incident as it is afterwards."""
-    body = request.get_json(silent=True)
+    All the fields change in one transaction, or none does (a 409 saying which refused). Answers the incident as it
+    is afterwards."""
+    body = request_json()
     if not isinstance(body, dict) or not body:
         return json_error(400, f"send a JSON object with any of: {', '.join(_PATCHABLE)}")
     unknown = sorted(set(body) - set(_PATCHABLE))
@@ -214,30 +216,8 @@ def update_incident(ref: str, number: int) -> Response:
         return json_error(400, f"unknown field(s) {', '.join(unknown)}; these can change: {', '.join(_PATCHABLE)}")
     if problem := _patch_error(body):
         return json_error(400, problem)
-    actor, db, mail = Actor(g.principal.actor), acting_db(), mail_settings()
-
-    def apply() -> None:
-        if "status" in body:  # a move the incident cannot make is refused before any other field is written
-            triage.action_for(triage.status_of(db, number), body["status"], f"INC-{number}")
-        triage.check_changes(db, title=body.get("title"), public_note=body.get("public_note"),
-                             names={name: body[name] for name in ("category", "service") if name in body},
-                             assignee=body.get("assignee"))  # fmt: skip
-        if "priority" in body:
-            triage.set_priority(db, number, body["priority"], actor)
-        if "title" in body:
-            triage.retitle(db, number, body["title"], actor)
-        names = {name: body[name] for name in ("category", "service") if name in body}
-        if names or "kind" in body:  # one timeline entry, as the page's form makes
-            triage.categorise(db, number, actor, **names, **({"kind": body["kind"]} if "kind" in body else {}))
-        if "public_note" in body:
-            triage.set_public_note(db, number, body["public_note"] or "", actor)
-        if "assignee" in body:
-            triage.assign(db, number, body["assignee"], actor, mail)
-        if "status" in body:
-            action = triage.action_for(triage.status_of(db, number), body["status"], f"INC-{number}")
-            triage.change_status(db, number, action, actor, mail, resolution=body.get("resolution"))
-
-    return triaged(apply, ref)
+    actor, db, mail = Actor(g.principal.by), acting_db(), mail_settings()
+    return triaged(lambda: incident_fields.change(db, number, body, actor, mail), ref)
 
 
 def _patch_error(body: dict[str, Any]) -> str | None:
@@ -285,14 +265,14 @@ def comment(ref: str, number: int) -> Response:
         except BadInput as exc:
             return json_error(400, str(exc))
     else:
-        body = request.get_json(silent=True)
+        body = request_json()
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         return json_error(400, 'send {"text": "...", "reply": false, "minutes": 15}')
     if unknown := sorted(set(body) - {"text", "reply", "minutes"}):  # a misspelt "reply" would make a note
         return json_error(400, f"unknown field(s) {', '.join(unknown)[:200]}; send text, reply and/or minutes")
     if not isinstance(body.get("reply", False), bool):  # "true" in quotes would have become a note, not a reply
         return json_error(400, "'reply' is true (mail the requester) or false (an internal note), without quotes")
-    actor, db = Actor(g.principal.actor), acting_db()
+    actor, db = Actor(g.principal.by), acting_db()
     try:
         spent = _spent(body) if "minutes" in body else None
     except BadInput as exc:
@@ -336,14 +316,14 @@ def _form_comment() -> dict[str, Any]:
 @incident_number
 def log_time(ref: str, number: int) -> Response:
     """Log time spent on the incident (`{"minutes": 25, "what": "..."}`); 201 with the incident."""
-    body = request.get_json(silent=True)
+    body = request_json()
     if isinstance(body, dict) and (unknown := sorted(set(body) - {"minutes", "what"})):
         return json_error(400, f"unknown field(s) {', '.join(unknown)[:200]}; send minutes and what")
     try:
         spent = _spent(body)
     except BadInput as exc:
         return json_error(400, str(exc))
-    return triaged(lambda: incident_notes.log_time(acting_db(), number, spent, Actor(g.principal.actor)), ref, 201)
+    return triaged(lambda: incident_notes.log_time(acting_db(), number, spent, Actor(g.principal.by)), ref, 201)
 
 
 def _spent(body: object) -> Spent:
@@ -367,10 +347,10 @@ def correct_time(ref: str, number: int, entry: str, entry_id: int) -> Response:
     """Correct a time entry typed wrong (`{"minutes": 30}` or `{"spent": "1h"}`, and/or `{"what": "..."}`): the
     token's own entries, or anyone's for an admin token, as on the incident page; 200 with the incident."""
     try:
-        correction = _correction(request.get_json(silent=True))
+        correction = _correction(request_json())
     except BadInput as exc:
         return json_error(400, str(exc))
-    actor, (db, anyones) = Actor(g.principal.actor), with_right(MANAGE_USERS)
+    actor, (db, anyones) = Actor(g.principal.by), with_right(MANAGE_USERS)
     return triaged(lambda: incident_notes.correct_time(db, number, entry_id, correction, actor, anyones=anyones), ref)
 
 
@@ -415,7 +395,7 @@ def remove_watcher(ref: str, number: int, email: str) -> Response:
 def _watching(ref: str, number: int, email: str, *, on: bool) -> Response:
     if "@" not in email or len(email) > ADDRESS_WIDTH:
         return json_error(400, f"{email!r} is not an email address")
-    actor, db = Actor(g.principal.actor), acting_db()
+    actor, db = Actor(g.principal.by), acting_db()
 
     def apply() -> None:
         triage.watch(db, number, actor, on=on, email=email)
@@ -428,12 +408,12 @@ def _watching(ref: str, number: int, email: str, *, on: bool) -> Response:
 @incident_number
 def link_problem(ref: str, number: int) -> Response:
     """Make the incident part of an open problem (`{"problem": "PRB-3"}`), moving it from any other."""
-    body = request.get_json(silent=True)
+    body = request_json()
     typed = body.get("problem") if isinstance(body, dict) else None
     problem = reference("PRB", typed) if isinstance(typed, str) else None
     if problem is None:
         return json_error(400, 'send {"problem": "PRB-3"}: the reference of an open problem')
-    return triaged(lambda: problem_links.link(acting_db(), number, problem, Actor(g.principal.actor)), ref)
+    return triaged(lambda: problem_links.link(acting_db(), number, problem, Actor(g.principal.by)), ref)
 
 
 @bp.delete("/incidents/<ref>/problem")
@@ -441,7 +421,7 @@ def link_problem(ref: str, number: int) -> Response:
 @incident_number
 def unlink_problem(ref: str, number: int) -> Response:
     """Take the incident out of its problem (answers the incident whether or not it was part of one)."""
-    return triaged(lambda: problem_links.unlink(acting_db(), number, Actor(g.principal.actor)), ref)
+    return triaged(lambda: problem_links.unlink(acting_db(), number, Actor(g.principal.by)), ref)
 
 
 def triaged(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, g
 
 from hub import approvals
 from hub.agent_action import Actor
@@ -22,7 +22,7 @@ from web.acting import acting_db, with_right
 from web.api import incident_number, numbered, token_required, triaged
 from web.incident_actions import mail_settings
 from web.permissions import DECIDE_APPROVALS, MANAGE_USERS, VIEW_INCIDENTS, WORK_INCIDENTS
-from web.responses import json_error, json_response
+from web.responses import json_error, json_response, request_json
 from web.services import services
 
 bp = Blueprint("approvals_api", __name__, url_prefix="/api/v1")
@@ -50,7 +50,7 @@ def ask(ref: str, number: int) -> Response:
     body = _body({"approver"}, {"note"}, _ASK)
     if isinstance(body, Response):
         return body
-    actor = Actor(g.principal.actor)
+    actor = Actor(g.principal.by)
     return _answered(lambda: approvals.ask(acting_db(), number, body["approver"], body.get("note"), actor,
                                            mail_settings()), 201)  # fmt: skip
 
@@ -82,7 +82,7 @@ def decide(approval_id: str, number: int) -> Response:
     body = _body({"decision", "approver"}, {"comment"}, _DECIDE)
     if isinstance(body, Response):
         return body
-    approver, token = Actor(body["approver"]), principal.name
+    approver, token = Actor(body["approver"]), principal.by
     return _answered(lambda: approvals.decide(db, number, body["decision"], body.get("comment"), approver,
                                               mail_settings(), recorded_by=token))  # fmt: skip
 
@@ -92,14 +92,14 @@ def decide(approval_id: str, number: int) -> Response:
 @approval_number
 def withdraw(approval_id: str, number: int) -> Response:
     """Withdraw a pending approval; 409 once it was decided."""
-    actor = Actor(g.principal.actor)
+    actor = Actor(g.principal.by)
     return _answered(lambda: approvals.withdraw(acting_db(), number, actor, mail_settings()))
 
 
 def _body(required: set[str], optional: set[str], example: str) -> dict[str, Any] | Response:
     """The JSON body with `required` strings and maybe `optional` ones (strings or null), or the 400 saying what to
     send."""
-    body = request.get_json(silent=True)
+    body = request_json()
     if not isinstance(body, dict) or not all(isinstance(body.get(name), str) for name in required):
         return json_error(400, f"send {example}")
     if unknown := sorted(set(body) - required - optional):

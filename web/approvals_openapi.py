@@ -22,7 +22,11 @@ APPROVAL = {
         "id": {"type": "integer"},
         "incident": {"type": "string", "pattern": "^INC-[0-9]+$"},
         "approver": {"type": "string", "description": "The person asked: an active user's email."},
-        "asked_by": {"type": ["string", "null"], "description": "The user who asked; null: a token or the system."},
+        "asked_by": {
+            "type": ["string", "null"],
+            "description": "Who asked: a user's email, or a desk token as token:<name>; null: a request type (or a "
+            "token, before tokens were named here).",
+        },
         "note": {"type": "string", "description": "Why they were asked."},
         "state": {"type": "string", "enum": list(STATES)},
         "comment": {"type": "string", "description": "The approver's, with their decision."},

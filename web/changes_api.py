@@ -18,7 +18,7 @@ from web import paging
 from web.acting import acting_db
 from web.api import token_required
 from web.permissions import VIEW_CHANGES, WORK_CHANGES
-from web.responses import json_error, json_response
+from web.responses import json_error, json_response, request_json
 from web.services import services
 
 bp = Blueprint("changes_api", __name__, url_prefix="/api/v1")
@@ -98,7 +98,7 @@ def detail(ref: str) -> Response:
 @token_required(WORK_CHANGES)
 def fix_problem(ref: str) -> Response:
     """Say which open problem the change fixes (`{"problem": "PRB-3"}`, or its title), replacing any other."""
-    body = request.get_json(silent=True)
+    body = request_json()
     typed = body.get("problem") if isinstance(body, dict) else None
     if not isinstance(typed, str) or not typed.strip():
         return json_error(400, 'send {"problem": "PRB-3"}: the reference (or title) of an open problem')

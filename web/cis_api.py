@@ -16,7 +16,7 @@ from web import paging
 from web.acting import acting_db
 from web.api import token_required
 from web.permissions import MANAGE_CIS, VIEW_CIS
-from web.responses import json_error, json_response
+from web.responses import json_error, json_response, request_json
 from web.services import services
 
 bp = Blueprint("cis_api", __name__, url_prefix="/api/v1")
@@ -80,7 +80,7 @@ def detail(name: str) -> Response:
 def put(name: str) -> Response:
     """Create the CI `name`, or replace what it is with the body: `kind` (required), `service`, `owner`,
     `description`, `attributes` (an object), `status`, `depends_on` (names). 201 when created, else 200."""
-    body = request.get_json(silent=True)
+    body = request_json()
     if not isinstance(body, dict):
         return json_error(400, "the body must be a JSON object with 'kind' and optionally 'service', 'owner', ...")
     unknown = sorted(set(body) - _BODY_KEYS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, g
 
 from hub import audit, mail_choices
 from hub.errors import BadInput, StorageUnavailable
@@ -19,7 +19,7 @@ from hub.mail_choices import MailChoices
 from web.acting import acting_db
 from web.api import token_required
 from web.permissions import MANAGE_USERS
-from web.responses import json_error, json_response, storage_unavailable
+from web.responses import json_error, json_response, request_json, storage_unavailable
 from web.services import services
 
 bp = Blueprint("mail_choices_api", __name__, url_prefix="/api/v1")
@@ -51,7 +51,7 @@ def patch(email: str) -> Response:
 
 
 def _choose(email: str, *, every: bool) -> Response:
-    body: Any = request.get_json(silent=True)
+    body: Any = request_json()
     if not isinstance(body, dict):
         return json_error(400, f"send a JSON object of choices, like {EXAMPLE}")
     try:

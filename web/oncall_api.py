@@ -26,7 +26,7 @@ from web.acting import acting_db
 from web.api import token_required
 from web.mail_links import problem_status
 from web.permissions import COVER_SHIFTS, VIEW_INCIDENTS
-from web.responses import body_time, json_error, json_response
+from web.responses import body_time, json_error, json_response, request_json
 from web.services import services
 
 bp = Blueprint("oncall_api", __name__, url_prefix="/api/v1/oncall")
@@ -76,7 +76,7 @@ def rotation(group: str) -> Response:
 @bp.post("/<path:group>/overrides")
 @token_required(COVER_SHIFTS)
 def add_override(group: str) -> Response:
-    body = request.get_json(silent=True)
+    body = request_json()
     if not isinstance(body, dict) or not all(body.get(k) for k in ("who", "starts_at", "ends_at")):
         return json_error(400, "the body must be a JSON object with 'who', 'starts_at' and 'ends_at'")
     try:

@@ -796,6 +796,8 @@ def document() -> dict[str, Any]:
                 "patch": {
                     "summary": "Change status, assignee, priority, title, category, kind, service or public note",
                     "operationId": "updateIncident",
+                    "description": "All the fields sent change together, or none does: a refusal of any (409) "
+                    "leaves the incident as it was.",
                     "requestBody": _body(
                         {
                             "type": "object",

@@ -30,7 +30,7 @@ from web.forms import ActionForm
 from web.incident_actions import mail_settings
 from web.local_time import viewer_zone
 from web.permissions import MANAGE_PROBLEMS, VIEW_INCIDENTS, requires
-from web.responses import json_error, json_response
+from web.responses import json_error, json_response, request_json
 from web.services import services
 from web.services_api import created
 
@@ -229,7 +229,7 @@ def api_index() -> Response:
 @token_required(MANAGE_PROBLEMS)
 def api_create() -> Response:
     """`{"suggestion": key}` files a suggested recurrence with its incidents; `{"title": ...}` files one by hand."""
-    body = request.get_json(silent=True)
+    body = request_json()
     if not isinstance(body, dict) or not isinstance(body.get("suggestion", body.get("title")), str):
         return json_error(400, 'send {"suggestion": "<key from /api/v1/problems/suggestions>"} or {"title": "..."}')
     actor = g.principal.by
@@ -281,7 +281,7 @@ def api_update(ref: str) -> Response:
     number = problem_id(ref)
     if number is None:
         return json_error(404, problems.no_problem(ref))
-    body = request.get_json(silent=True)
+    body = request_json()
     if not isinstance(body, dict) or not body:
         return json_error(400, f"send a JSON object with any of {', '.join(_PATCHABLE)}")
     for name, value in body.items():

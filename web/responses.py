@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from flask import Request, Response, current_app
+from flask import Request, Response, current_app, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import BadRequest
 
 from hub.errors import BadInput
 from ingest.errors import InvalidPayload
@@ -50,6 +51,25 @@ def storage_unavailable() -> Response:
     return json_error(
         503, "storage is temporarily unavailable; nothing was stored, retry later", {"Retry-After": RETRY_AFTER}
     )
+
+
+def request_json() -> Any:
+    """The body of an API write as `request.get_json(silent=True)` reads it (None when there is none, or it is
+    malformed): a body sent as another type, or with no Content-Type, is a 400 naming the header to send (web/errors.py
+    answers it as JSON), where `get_json` gives None and the view could only say "send a JSON object", leaving the
+    sender to guess what was wrong with theirs. Not for the event and alert intake, which monitoring tools call with
+    whatever type they send: those read the bytes whatever the header says."""
+    if not request.is_json and (request.content_length or request.headers.get("Transfer-Encoding")):
+        raise BadRequest(not_json(request.headers.get("Content-Type")))
+    return request.get_json(silent=True)
+
+
+def not_json(sent: str | None) -> str:
+    """What to send instead of a body of type `sent` (None: the request named none)."""
+    said = f"this request's was {sent[:100]!r}" if sent else "this request sent none"
+    if sent and sent.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
+        said += " (curl -d sends that unless told: add -H 'Content-Type: application/json')"
+    return f"send the body as JSON, with the header 'Content-Type: application/json'; {said}"
 
 
 def bearer_token(request: Request) -> str | None:

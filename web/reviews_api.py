@@ -26,7 +26,7 @@ from web.acting import acting_db
 from web.api import incident_number, token_required, triaged
 from web.incident_actions import mail_settings
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS
-from web.responses import json_error, json_response
+from web.responses import json_error, json_response, request_json
 from web.reviews import Read, read, review_due
 from web.services import services
 
@@ -70,7 +70,7 @@ def start(ref: str, number: int) -> Response:
 
     def apply() -> None:
         nonlocal started
-        started = reviews.start(acting_db(), number, Actor(g.principal.actor))
+        started = reviews.start(acting_db(), number, Actor(g.principal.by))
 
     return triaged(apply, ref, answer=lambda ref, _: _review_answer(ref, 201 if started else 200))
 
@@ -81,13 +81,13 @@ def start(ref: str, number: int) -> Response:
 def save(ref: str, number: int) -> Response:
     """Change the draft's texts (any of summary, impact, root_cause, went_well, went_badly; the others are kept);
     409 once it is published."""
-    body = request.get_json(silent=True)
+    body = request_json()
     if not isinstance(body, dict) or not body or not all(isinstance(value, str) for value in body.values()):
         return json_error(400, f"send a JSON object of texts, any of {', '.join(reviews.FIELDS)}, like {_TEXTS}")
     if unknown := sorted(set(body) - set(reviews.FIELDS)):
         return json_error(400, f"unknown field(s) {', '.join(unknown)}; a review's texts are "
                                f"{', '.join(reviews.FIELDS)}")  # fmt: skip
-    return triaged(lambda: reviews.save(acting_db(), number, body, Actor(g.principal.actor)), ref,
+    return triaged(lambda: reviews.save(acting_db(), number, body, Actor(g.principal.by)), ref,
                    answer=_review_answer)  # fmt: skip
 
 
@@ -100,7 +100,7 @@ def publish(ref: str, number: int) -> Response:
     group = services().settings.major_incident_group
 
     def apply() -> None:
-        reviews.publish(acting_db(), number, Actor(g.principal.actor), mail_settings(), group=group)
+        reviews.publish(acting_db(), number, Actor(g.principal.by), mail_settings(), group=group)
 
     return triaged(apply, ref, answer=_review_answer)
 
@@ -111,7 +111,7 @@ def publish(ref: str, number: int) -> Response:
 def add_action(ref: str, number: int) -> Response:
     """Add a follow-up action to the draft (`text`, one line; `owner`, optional): 201 with the action. 409 once the
     review is published, or when the text is empty or longer than one line."""
-    body = request.get_json(silent=True)
+    body = request_json()
     if (
         not isinstance(body, dict)
         or not isinstance(body.get("text"), str)
@@ -124,7 +124,7 @@ def add_action(ref: str, number: int) -> Response:
 
     def apply() -> None:
         nonlocal added
-        added = reviews.add_action(acting_db(), number, body["text"], Actor(g.principal.actor),
+        added = reviews.add_action(acting_db(), number, body["text"], Actor(g.principal.by),
                                    owner=body.get("owner") or "")  # fmt: skip
 
     return triaged(apply, ref, 201, answer=lambda ref, status: _action_answer(ref, added, status))
@@ -136,7 +136,7 @@ def add_action(ref: str, number: int) -> Response:
 def remove_action(ref: str, number: int, action_id: int) -> Response:
     """Take a follow-up action out of the draft: 200 with the review. 409 once it is published, or when the action
     is filed as a problem already (close the problem instead); 404 when the review has no such action."""
-    return triaged(lambda: reviews.remove_action(acting_db(), number, action_id, Actor(g.principal.actor)), ref,
+    return triaged(lambda: reviews.remove_action(acting_db(), number, action_id, Actor(g.principal.by)), ref,
                    answer=_review_answer)  # fmt: skip
 
 
@@ -146,7 +146,7 @@ def remove_action(ref: str, number: int, action_id: int) -> Response:
 def file_problem(ref: str, number: int, action_id: int) -> Response:
     """File a follow-up action as a problem, draft or published: 201 with the action, whose `problem` is the new
     problem's ref (`Location` is the problem). 409 when it is filed already; 404 when the review has no such action."""
-    return triaged(lambda: reviews.file_problem(acting_db(), number, action_id, Actor(g.principal.actor)), ref,
+    return triaged(lambda: reviews.file_problem(acting_db(), number, action_id, Actor(g.principal.by)), ref,
                    201, answer=lambda ref, status: _action_answer(ref, action_id, status))  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, g, request, url_for
+from flask import Blueprint, Response, g, url_for
 from sqlalchemy.orm import Session
 
 from hub import audit, catalogue, service_overview, service_references
@@ -25,7 +25,7 @@ from web.acting import acting_db
 from web.api import token_required
 from web.catalogue_forms import DESCRIPTION_WIDTH
 from web.permissions import MANAGE_CATALOGUE, VIEW_CATALOGUE
-from web.responses import json_error, json_response, storage_unavailable
+from web.responses import json_error, json_response, request_json, storage_unavailable
 from web.services import services
 
 bp = Blueprint("services_api", __name__, url_prefix="/api/v1/services")
@@ -68,7 +68,7 @@ def a_name(text: str) -> bool:
 
 def json_body(fields: tuple[str, ...], example: str) -> dict[str, Any]:
     """The request's JSON object, holding none but `fields`; BadInput saying what to send."""
-    body = request.get_json(silent=True)
+    body = request_json()
     if not isinstance(body, dict) or not body:
         raise BadInput(f"send a JSON object with any of {', '.join(fields)}, e.g. {example}")
     if unknown := sorted(set(body) - set(fields)):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, g
 
 from hub import audit, silences
 from hub.durations import parse_duration
@@ -19,7 +19,7 @@ from hub.weekly import parse_window
 from web.acting import acting_db
 from web.api import token_required
 from web.permissions import MANAGE_SILENCES, VIEW_INCIDENTS
-from web.responses import body_time, json_error, json_response
+from web.responses import body_time, json_error, json_response, request_json
 from web.services import services
 
 bp = Blueprint("silences_api", __name__, url_prefix="/api/v1/silences")
@@ -44,7 +44,7 @@ _FIELDS = ("matchers", "starts_at", "ends_at", "duration", "every", "tz", "comme
 @bp.post("")
 @token_required(MANAGE_SILENCES)
 def create() -> Response:
-    body = request.get_json(silent=True)
+    body = request_json()
     if not isinstance(body, dict):
         return json_error(400, "the body must be a JSON object with 'matchers' and 'duration' or 'ends_at'")
     if unknown := sorted(set(body) - set(_FIELDS)):

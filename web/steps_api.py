@@ -4,14 +4,14 @@ every API write is (web/acting.py); answers the request's steps as they are now.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, g
 
 from hub import request_steps
 from hub.agent_action import Actor, Mail
 from web.acting import acting_db
 from web.api import incident_number, token_required, triaged
 from web.permissions import WORK_INCIDENTS
-from web.responses import json_error, json_response
+from web.responses import json_error, json_response, request_json
 from web.services import services
 
 bp = Blueprint("steps_api", __name__, url_prefix="/api/v1/incidents")
@@ -25,13 +25,13 @@ _TICK = '{"done": true}'
 def tick(ref: str, number: int, step: int) -> Response:
     """Mark step `step` (1-based, as the steps are listed) done or not done; on the timeline by a personal token's
     person, or the desk's token. 404 when the request has no such step; the same again changes nothing."""
-    body = request.get_json(silent=True)
+    body = request_json()
     if not isinstance(body, dict) or not isinstance(body.get("done"), bool) or set(body) != {"done"}:
         return json_error(400, f'send {_TICK} to tick the step off, or {{"done": false}} to undo it')
 
     def apply() -> None:
         mail = Mail.of(services().settings)  # a tick may tell the next step's group (hub/step_turns.py)
-        request_steps.tick(acting_db(), number, step, Actor(g.principal.actor), mail, done=body["done"])
+        request_steps.tick(acting_db(), number, step, Actor(g.principal.by), mail, done=body["done"])
 
     return triaged(apply, ref, answer=lambda _, status: _steps(number, status))
 

@@ -217,10 +217,10 @@ def test_an_agents_approval_does_not_mail_the_requester(db: Database, intake: In
 
 @pytest.mark.usefixtures("laptops")
 def test_an_api_tokens_rejection_leaves_the_request_open(db: Database, intake: Intake) -> None:
-    """A token is no user, so its approval has no asker either, as a request type's has; it still asked on purpose."""
+    """A token is no user, as a request type is none, but it asked on purpose (and is named as the asker)."""
     incident_id = open_email(intake, requester=REQUESTER)
-    asked = approvals.ask(db, incident_id, MANAGER, "", Actor("automation token"), MAIL)
-    assert asked.asked_by is None
+    asked = approvals.ask(db, incident_id, MANAGER, "", Actor("token:automation"), MAIL)
+    assert asked.asked_by == "token:automation"
     approvals.decide(db, asked.id, "reject", "", Actor(MANAGER), MAIL)
     assert incident(db, incident_id).status == "open"
 

@@ -16,7 +16,7 @@ from flask_login import login_user
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import OperationalError
 
-from hub import accounts, incident_notes, problems, reviews, triage
+from hub import accounts, incident_fields, incident_notes, problems, reviews, triage
 from hub.accounts import Principal
 from hub.db import Database
 from hub.intake import Intake
@@ -144,7 +144,7 @@ def test_a_token_made_viewer_after_the_check_changes_nothing_and_is_403(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     ref = raise_incident(severity="critical")
-    in_the_window(monkeypatch, triage, "set_priority", changing_token(db, "chatops", "viewer"))
+    in_the_window(monkeypatch, incident_fields, "change", changing_token(db, "chatops", "viewer"))
     answer = client.patch(f"/api/v1/incidents/{ref}", json={"priority": 4}, headers=bearer(agent_token))
     assert answer.status_code == 403
     assert answer.json == {"error": "the token 'chatops' may no longer do this (its role changed or it was removed); "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+import pytest
 from flask.testing import FlaskClient
 
 from hub import accounts
@@ -175,3 +176,43 @@ def test_a_body_over_the_limit_is_a_413_saying_it(client: FlaskClient, agent_tok
                            content_type="application/json", headers=bearer(agent_token))  # fmt: skip
     said = f"the body is over the {settings.max_event_bytes:,} bytes this path takes; send less"
     assert (response.status_code, response.json) == (413, {"error": said})
+
+
+@pytest.mark.parametrize(
+    ("content_type", "said"),
+    [
+        ("text/plain", "this request's was 'text/plain'"),
+        ("application/x-www-form-urlencoded", "curl -d sends that unless told"),
+        (None, "this request sent none"),
+    ],
+)
+def test_a_json_write_sent_as_another_type_is_told_the_content_type_to_send(
+    client: FlaskClient, agent_token: str, content_type: str | None, said: str
+) -> None:
+    response = client.post("/api/v1/incidents", data='{"title": "VPN down"}', content_type=content_type,
+                           headers=bearer(agent_token))  # fmt: skip
+    assert response.status_code == 400
+    error = response.json["error"]  # type: ignore[index]
+    assert "'Content-Type: application/json'" in error and said in error
+
+
+def test_an_event_sent_as_text_plain_is_still_taken(client: FlaskClient, integration: IntegrationCredentials) -> None:
+    """Monitoring tools send odd types: the intake reads the body whatever the header says."""
+    response = client.post(f"/api/v1/events/{integration.name}", data='{"title": "Disk full"}',
+                           content_type="text/plain", headers=bearer(integration.secret))  # fmt: skip
+    assert response.status_code == 202
+
+
+def test_a_desk_tokens_timeline_entry_names_it_as_token_colon_name(
+    client: FlaskClient, agent_token: str, raise_incident: Callable[..., str]
+) -> None:
+    ref = raise_incident()
+    found = client.patch(f"/api/v1/incidents/{ref}", json={"priority": 2}, headers=bearer(agent_token)).json
+    [entry] = [e for e in found["timeline"] if e["kind"] == "priority"]  # type: ignore[index]
+    assert entry["data"]["by"] == "token:chatops" and entry["summary"].endswith(" by token:chatops")
+
+
+def test_an_incident_a_desk_token_logged_names_it_as_token_colon_name(client: FlaskClient, agent_token: str) -> None:
+    logged = client.post("/api/v1/incidents", json={"title": "VPN down"}, headers=bearer(agent_token)).json
+    opened = logged["timeline"][0]  # type: ignore[index]
+    assert opened["data"]["by"] == "token:chatops" and opened["summary"].startswith("Logged by token:chatops")

@@ -196,7 +196,7 @@ def test_the_api_asks_lists_and_withdraws_approvals(client: FlaskClient, db: Dat
     ref = f"INC-{incident_id}"
     asked = client.post(f"/api/v1/incidents/{ref}/approvals", json={"approver": MANAGER, "note": "Budget?"},
                         headers=headers)  # fmt: skip
-    assert asked.status_code == 201 and asked.json["state"] == "pending" and asked.json["asked_by"] is None
+    assert asked.status_code == 201 and asked.json["state"] == "pending" and asked.json["asked_by"] == "token:desk-bot"
     again = client.post(f"/api/v1/incidents/{ref}/approvals", json={"approver": MANAGER}, headers=headers)
     assert again.status_code == 409 and "pending" in again.json["error"]
     listed = client.get(f"/api/v1/incidents/{ref}/approvals", headers=headers)
@@ -222,6 +222,19 @@ def test_only_an_admin_token_records_a_decision_and_only_for_the_approver_asked(
     assert recorded.status_code == 200 and recorded.json["state"] == "approved"
     twice = client.post(path, json=body, headers={"Authorization": f"Bearer {admin}"})
     assert twice.status_code == 409
+
+
+def test_a_decision_an_admin_token_records_names_it_as_token_colon_name(
+    client: FlaskClient, db: Database, incident_id: int
+) -> None:
+    with db.transaction() as session:
+        admin = accounts.create_token(session, name="admin-bot", role="admin")
+    asked = ask(db, incident_id)
+    body = {"decision": "approve", "approver": MANAGER}
+    client.post(f"/api/v1/approvals/{asked.id}/decision", json=body, headers={"Authorization": f"Bearer {admin}"})
+    timeline = client.get(f"/api/v1/incidents/INC-{incident_id}", headers={"Authorization": f"Bearer {admin}"})
+    decided = [e for e in timeline.json["timeline"] if e["kind"] == "approval"][-1]  # type: ignore[index]
+    assert decided["data"]["recorded_by"] == "token:admin-bot" and "(recorded by token:admin-bot)" in decided["summary"]
 
 
 def test_the_documented_api_examples_run_as_printed(

@@ -305,6 +305,19 @@ def test_api_patch_refuses_a_value_the_hub_refuses_before_writing_the_other_fiel
     assert stored(db, ref).priority == before
 
 
+def test_api_patch_refused_by_a_write_leaves_the_fields_before_it_unchanged(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    """A reopening that another open incident's dedup key forbids is refused by the status change itself, after the
+    priority is written in the same transaction: the priority is rolled back with it."""
+    first = raise_incident(dedup_key="disk-db1")
+    client.patch(f"/api/v1/incidents/{first}", json={"status": "resolved"}, headers=agent_token(db, "admin"))
+    assert raise_incident(dedup_key="disk-db1") != first  # the same alert again: another incident, the same key
+    response, before = patched_beside_a_new_priority(client, db, first, status="open")
+    assert response.status_code == 409 and "same dedup key" in response.json["error"]  # type: ignore[index]
+    assert stored(db, first).priority == before
+
+
 def test_api_comment_refuses_a_reply_flag_in_quotes(
     client: FlaskClient, raise_incident: Callable[..., str], db: Database
 ) -> None:

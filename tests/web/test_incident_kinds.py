@@ -78,7 +78,7 @@ def test_api_patch_changes_kind_and_category_in_one_timeline_entry(
                             headers=agent_token(db))  # fmt: skip
     assert response.status_code == 200, response.json
     summaries = [e["summary"] for e in response.json["timeline"] if e["kind"] == "categorised"]  # type: ignore[index]
-    assert summaries == ["Category general → access; kind incident → request by bot-agent"]
+    assert summaries == ["Category general → access; kind incident → request by token:bot-agent"]
 
 
 def test_api_patch_refuses_a_kind_there_is_not(

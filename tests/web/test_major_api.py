@@ -39,7 +39,8 @@ def test_a_token_declares_a_major_incident_naming_its_coordinator(
     assert status == 201
     assert (found["ref"], found["major"], found["coordinator"]) == (ref, True, "ann@example.com")
     [said] = [entry["summary"] for entry in found["timeline"] if entry["kind"] == "major"]
-    assert found["major_since"] and said.startswith("Declared a major incident by chatops: Nobody can run payroll")
+    assert found["major_since"]
+    assert said.startswith("Declared a major incident by token:chatops: Nobody can run payroll")
 
 
 def test_a_token_names_the_coordinator_since_it_is_no_one(
@@ -75,7 +76,8 @@ def test_declaring_twice_is_a_conflict_saying_who_coordinates(
     raise_incident()
     declare(client, agent_token)
     status, found = declare(client, agent_token)
-    assert status == 409 and "already a major incident, declared by chatops and coordinated by ann" in found["error"]
+    assert status == 409
+    assert "already a major incident, declared by token:chatops and coordinated by ann" in found["error"]
 
 
 def test_a_coordinator_who_cannot_work_incidents_is_a_conflict(
@@ -108,7 +110,7 @@ def test_delete_with_a_note_tells_those_paged_and_says_it_on_the_timeline(
                              headers=bearer(agent_token))  # fmt: skip
     assert response.status_code == 200 and response.json["major"] is False  # type: ignore[index]
     [said] = [e["summary"] for e in response.json["timeline"] if e["kind"] == "stood_down"]  # type: ignore[index]
-    assert said == "Stood down as a major incident by chatops: One printer, not the floor"
+    assert said == "Stood down as a major incident by token:chatops: One printer, not the floor"
     with db.read() as session:
         [told] = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "major_stood_down"))
     assert (told.recipient, (told.facts or {}).get("note")) == ("ann@example.com", "One printer, not the floor")
@@ -152,7 +154,7 @@ def test_patch_hands_coordination_over_and_pages_the_new_coordinator(
                             headers=bearer(agent_token))  # fmt: skip
     assert response.status_code == 200 and response.json["coordinator"] == "bob@example.com"  # type: ignore[index]
     [said] = [e["summary"] for e in response.json["timeline"] if e["summary"].startswith("Coordination")]  # type: ignore[index]
-    assert said == "Coordination handed over from ann@example.com to bob@example.com by chatops"
+    assert said == "Coordination handed over from ann@example.com to bob@example.com by token:chatops"
     with db.read() as session:
         paged = list(session.scalars(select(OutboxMessage.recipient).where(OutboxMessage.kind == "major_declared")))
     assert paged == ["ann@example.com", "bob@example.com"]

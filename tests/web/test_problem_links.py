@@ -103,7 +103,8 @@ def test_the_api_links_and_unlinks_and_the_incident_names_its_problem(
     assert linked.status_code == 200 and linked.json["problem"] == "PRB-1"  # type: ignore[index]
     unlinked = client.delete(f"/api/v1/incidents/{ref}/problem", headers=headers)
     assert unlinked.status_code == 200 and unlinked.json["problem"] is None  # type: ignore[index]
-    assert trail(db, ref)[1] == [("chatops", "problem.link", "PRB-1"), ("chatops", "problem.unlink", "PRB-1")]
+    by = "token:chatops"
+    assert trail(db, ref)[1] == [(by, "problem.link", "PRB-1"), (by, "problem.unlink", "PRB-1")]
 
 
 def test_the_api_says_what_is_wrong_with_a_link(

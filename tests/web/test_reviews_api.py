@@ -52,13 +52,14 @@ def test_a_token_starts_writes_and_publishes_a_review(client: FlaskClient, major
                                                       agent_token: str) -> None:  # fmt: skip
     ref = major()
     started = client.post(f"/api/v1/incidents/{ref}/review", headers=bearer(agent_token))
-    assert started.status_code == 201 and (started.json["state"], started.json["started_by"]) == ("draft", "chatops")  # type: ignore[index]
+    assert started.status_code == 201
+    assert (started.json["state"], started.json["started_by"]) == ("draft", "token:chatops")  # type: ignore[index]
     texts = {"summary": "Payroll stopped for 40 minutes.", "root_cause": "The database disk filled up."}
     saved = client.patch(f"/api/v1/incidents/{ref}/review", json=texts, headers=bearer(agent_token))
     assert saved.status_code == 200 and saved.json["root_cause"] == "The database disk filled up."  # type: ignore[index]
     published = client.post(f"/api/v1/incidents/{ref}/review/publish", headers=bearer(agent_token))
     assert published.status_code == 200
-    assert (published.json["state"], published.json["published_by"]) == ("published", "chatops")  # type: ignore[index]
+    assert (published.json["state"], published.json["published_by"]) == ("published", "token:chatops")  # type: ignore[index]
 
 
 def test_starting_a_review_that_exists_answers_it_with_200(client: FlaskClient, major: Callable[..., str],
@@ -156,7 +157,7 @@ def test_a_token_adds_a_follow_up_action_that_the_review_lists_by_its_id(
 ) -> None:
     added = add(client, agent_token, drafted, owner="dba@example.com")
     assert (added["text"], added["owner"], added["created_by"], added["problem"]) == (
-        "Alert on disk at 80%", "dba@example.com", "chatops", None)  # fmt: skip
+        "Alert on disk at 80%", "dba@example.com", "token:chatops", None)  # fmt: skip
     review = client.get(f"/api/v1/incidents/{drafted}/review", headers=bearer(agent_token)).json
     assert [(a["id"], a["text"]) for a in review["actions"]] == [(added["id"], "Alert on disk at 80%")]  # type: ignore[index]
 
@@ -261,7 +262,7 @@ def test_the_list_has_reviews_owed_and_written_newest_incident_first(
     assert listed(client, agent_token) == ([(second, "not_started"), (first, "draft")], "2")
     [row] = client.get("/api/v1/reviews?state=draft", headers=bearer(agent_token)).json  # type: ignore[misc]
     assert (row["coordinator"], row["overdue"], row["started_by"], row["follow_ups"]) == (
-        "ann@example.com", False, "chatops", {"total": 0, "unfiled": 0, "open": 0})  # fmt: skip
+        "ann@example.com", False, "token:chatops", {"total": 0, "unfiled": 0, "open": 0})  # fmt: skip
 
 
 def test_the_list_filters_by_state_and_pages(client: FlaskClient, major: Callable[..., str], agent_token: str) -> None:
@@ -346,11 +347,11 @@ def test_the_documented_review_examples_run_as_printed(
         f"INC-1 not_started ann@example.com {due.isoformat()}", "draft",
         '{"id":1,"text":"Alert on disk at 80%","problem":null}', "2", '["Alert on disk at 80%"]',
         '{"id":1,"problem":"PRB-1","problem_state":"new"}',
-        '{"incident":"INC-1","state":"published","published_by":"chatops"}',
+        '{"incident":"INC-1","state":"published","published_by":"token:chatops"}',
     ]  # fmt: skip
     assert (
         run_as_printed(shell, settings, tmp_path) == "No reviews match: a major incident owes one once it is resolved\n"
     )
     shown = run_as_printed(show, settings, tmp_path).splitlines()
-    assert shown[0] == "INC-1 Payroll is down" and shown[1].startswith("Review: published by chatops")
+    assert shown[0] == "INC-1 Payroll is down" and shown[1].startswith("Review: published by token:chatops")
     assert shown[-2:] == ["Follow-up actions:", "     1  Alert on disk at 80% (owner ann@example.com): PRB-1 new"]
