@@ -168,7 +168,7 @@ def test_two_decisions_at_once_leave_exactly_one(db: Database, intake: Intake) -
     incident_id = open_email(intake)
     asked = approvals.ask(db, incident_id, MANAGER, "", AGENT, MAIL)
     outcomes = decided_at_once(db, asked.id, ("approve", "reject"))
-    assert sorted(outcomes)[-1] == "refused" and len([o for o in outcomes if o != "refused"]) == 1
+    assert len(outcomes) == 2 and outcomes.count("refused") == 1  # either may win; the other is told it is decided
     assert len([s for k, s in timeline(db, incident_id) if s.startswith(("Approved", "Rejected"))]) == 1
 
 
