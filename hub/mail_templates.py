@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import stat
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -365,11 +366,23 @@ class MailTemplates:
 
     def path(self, name: str, part: str) -> Path:
         """The file part `part` of template `name` comes from: the override if there is one, else the default."""
-        if self.override_dir is not None:
-            mine = self.override_dir / f"{name}.{part}"
-            if mine.is_file():
-                return mine
-        return PACKAGED / f"{name}.{part}"
+        override = self._override(name, part)
+        return Path(override[0]) if override is not None else PACKAGED / f"{name}.{part}"
+
+    def _override(self, name: str, part: str) -> tuple[str, int] | None:
+        """The override file of part `part` of template `name` and its modification time, when there is one.
+
+        Looked for at every use, so an added, edited or removed file takes effect at once; one stat, on a string
+        path: the intake renders a subject for every mail it owes, and pathlib's joins and second stat showed there.
+        """
+        if self.override_dir is None:
+            return None
+        file = f"{self.override_dir}{os.sep}{name}.{part}"
+        try:
+            found = os.stat(file)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        return (file, found.st_mtime_ns) if stat.S_ISREG(found.st_mode) else None
 
     def render(self, name: str, facts: Mapping[str, Any]) -> Rendered:
         """The mail template `name` makes of `facts` (a missing .html part means plain text only)."""
@@ -383,32 +396,20 @@ class MailTemplates:
     def render_body(self, name: str, facts: Mapping[str, Any]) -> tuple[str, str | None]:
         """(plain text, HTML or None): rendered when the mail is sent, from the facts stored with it."""
         text = self._render(name, "txt", facts)
-        has_html = _packaged_exists(name, "html") or self.path(name, "html").is_file()
+        has_html = _packaged_exists(name, "html") or self._override(name, "html") is not None
         return text, self._render(name, "html", facts) if has_html else None
 
     def _render(self, name: str, part: str, facts: Mapping[str, Any]) -> str:
-        path = self.path(name, part)
+        override = self._override(name, part)
+        if override is None:
+            return _packaged(name, part).render(facts)
+        file, modified = override
         try:
-            return self._template(path, name, part).render(facts)
+            return _overriding(file, modified, name, part).render(facts)
         except (TemplateProblem, TemplateError, OSError) as exc:
-            if path.parent == PACKAGED:
-                raise
             # An admin's broken override must not stop mail: say so loudly and use the packaged default.
-            log.error("mail template %s failed (%s); using the packaged default", path, exc)
-            return self._template(PACKAGED / path.name, name, part).render(facts)
-
-    @staticmethod
-    def _template(path: Path, name: str, part: str) -> Template:
-        # Packaged defaults change only with a new release; an override is looked at on each use, so an edit
-        # takes effect at once.
-        key = (str(path), 0 if path.parent == PACKAGED else os.stat(path).st_mtime_ns)
-        with _lock:
-            found = _compiled.get(key)
-        if found is None:
-            found = compile_part(path.read_text(encoding="utf-8"), name=name, part=part, origin=str(path))
-            with _lock:
-                _compiled[key] = found
-        return found
+            log.error("mail template %s failed (%s); using the packaged default", file, exc)
+            return _packaged(name, part).render(facts)
 
     def problems(self) -> list[str]:
         """Every override that cannot be used (and any stray file in the override folder), one line each."""
@@ -422,6 +423,25 @@ class MailTemplates:
             except (TemplateProblem, OSError, UnicodeDecodeError) as exc:
                 found.append(str(exc))
         return found
+
+
+@functools.cache
+def _packaged(name: str, part: str) -> Template:
+    """A packaged default, compiled once: they change only with a new release."""
+    path = PACKAGED / f"{name}.{part}"
+    return compile_part(path.read_text(encoding="utf-8"), name=name, part=part, origin=str(path))
+
+
+def _overriding(file: str, modified: int, name: str, part: str) -> Template:
+    """An override, compiled once per modification time (an edit takes effect at its next use)."""
+    key = (file, modified)
+    with _lock:
+        found = _compiled.get(key)
+    if found is None:
+        found = compile_part(Path(file).read_text(encoding="utf-8"), name=name, part=part, origin=file)
+        with _lock:
+            _compiled[key] = found
+    return found
 
 
 @functools.cache
