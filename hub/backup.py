@@ -44,7 +44,8 @@ class Backup:
     check: str  # the copy's own integrity check ("ok"), or how pg_dump's archive was verified
     files: int  # copied from SWITCHBOARD_HOME
     file_bytes: int
-    key_included: bool  # False with --without-key, and when SECRET_KEY comes from the environment (no key file)
+    key_included: bool  # only the key file holding the key in use: not with --without-key, nor SECRET_KEY set
+    key_note: str  # why the key is in it or not, as the manifest says it
 
 
 def take(
@@ -84,14 +85,31 @@ def _take(settings: Settings, folder: Path, progress: Progress, every: float, wi
     else:
         progress("database: pg_dump ...")
         database, check = folder / POSTGRES_FILE, dump_postgres(settings.database_url, folder / POSTGRES_FILE)
-    items = HOME_ITEMS if with_key else tuple(item for item in HOME_ITEMS if item != KEY_FILE)
-    progress(f"files: copying attachments, templates{' and the secret key' if with_key else ''} ...")
+    kept, note = key_to_keep(settings, with_key)
+    items = HOME_ITEMS if kept else tuple(item for item in HOME_ITEMS if item != KEY_FILE)
+    progress("files: copying attachments, templates and the secret key ..." if kept
+             else f"files: copying attachments and templates (the secret key is not in it: {note}) ...")  # fmt: skip
     files, size = copy_home(settings.home, folder / "home", items)
-    kept = (folder / "home" / KEY_FILE).is_file()  # none with SECRET_KEY set: a restore must not count on one
     manifest = {"taken_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "database": database.name,
-                "check": check, "home_files": files, "home_bytes": size, "secret_key_included": kept}  # fmt: skip
+                "check": check, "home_files": files, "home_bytes": size, "secret_key_included": kept,
+                "secret_key": note}  # fmt: skip
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    return Backup(folder, database, check, files, size, kept)
+    return Backup(folder, database, check, files, size, kept, note)
+
+
+def key_to_keep(settings: Settings, with_key: bool) -> tuple[bool, str]:
+    """Whether the backup takes SWITCHBOARD_HOME's key file, and why. Only when it holds the key in use: with
+    SECRET_KEY set, a file left from before is stale, and a restore counting on it would open nothing it sealed."""
+    if not with_key:
+        return False, f"left out as asked: a restore needs $SWITCHBOARD_HOME/{KEY_FILE}, kept elsewhere"
+    try:
+        stored = (settings.home / KEY_FILE).read_text().strip()
+    except FileNotFoundError:
+        return False, "SECRET_KEY is set, and a restore needs the same SECRET_KEY"
+    if stored != settings.secret_key:
+        return False, (f"SECRET_KEY is set and $SWITCHBOARD_HOME/{KEY_FILE} is an old key, not the one in use; a "
+                       "restore needs the same SECRET_KEY")  # fmt: skip
+    return True, f"$SWITCHBOARD_HOME/{KEY_FILE}, the key in use"
 
 
 def copy_sqlite(source: Path, target: Path, progress: Progress, every: float = 2.0) -> str:

@@ -43,9 +43,9 @@ def db_backup(folder: Path, without_key: bool) -> None:
     """Copy the database and what SWITCHBOARD_HOME keeps into FOLDER (new or empty), while the hub runs.
 
     SQLite is copied with VACUUM INTO (writers carry on) and checked; PostgreSQL is dumped with pg_dump (restore
-    with pg_restore). Then the email attachments, mail template overrides and the secret key (not with
-    --without-key: keep the key elsewhere, since it opens the secrets the database seals). The README's
-    "Backups" section says how to restore.
+    with pg_restore). Then the email attachments, mail template overrides and the generated secret key when it is
+    the key in use (not with SECRET_KEY set, nor with --without-key: keep the key elsewhere, since it opens the
+    secrets the database seals). The README's "Backups" section says how to restore.
 
     \b
     Example:
@@ -66,7 +66,7 @@ def db_backup(folder: Path, without_key: bool) -> None:
     click.echo(f"backup written to {taken.folder}: {taken.database.name} ({taken.check}), "
                f"{taken.files} file(s) from SWITCHBOARD_HOME")  # fmt: skip
     if not taken.key_included:
-        click.echo("the secret key is not in it: a restore needs the same SECRET_KEY (or $SWITCHBOARD_HOME/secret_key)")
+        click.echo(f"the secret key is not in it: {taken.key_note}")
 
 
 @db.command("reseal")

@@ -12,6 +12,7 @@ import click
 
 from hub.cli import in_transaction, load_settings, printed_time
 from hub.durations import describe_duration
+from hub.heartbeat_words import HELP
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -24,8 +25,8 @@ def heartbeat() -> None:
 
 @heartbeat.command("add")
 @click.option("--integration", required=True, help="The integration that pings (its secret authenticates the ping).")
-@click.option("--name", required=True, help="What to call it, e.g. 'watchdog' or 'nightly-backup'.")
-@click.option("--every", required=True, help="How often a ping is promised: 5m, 1h, 1d (1m to 31d).")
+@click.option("--name", required=True, help=HELP["name"])
+@click.option("--every", required=True, help=HELP["every"])
 def heartbeat_add(integration: str, name: str, every: str) -> None:
     """Expect a ping from an integration every so often; a late one raises an incident, the next ping resolves it.
 

@@ -21,15 +21,14 @@ from sqlalchemy.orm import Session
 from hub.domain import Action, InboundEvent
 from hub.durations import describe_duration, parse_duration
 from hub.errors import BadInput, Missing
+from hub.heartbeat_words import MAX_INTERVAL, MIN_INTERVAL
 from hub.models import Heartbeat, Integration, utcnow
 from hub.names import check_name
 
-MIN_INTERVAL = timedelta(minutes=1)
 _SILENT = (
     "{beat.integration} promised a ping every {every}; the last came at {beat.last_ping_at:%Y-%m-%d %H:%M} UTC. "
     "The source, or its way to Switchboard, may be down. The next ping resolves this incident."
 )
-MAX_INTERVAL = timedelta(days=31)
 #: A heartbeat still silent this long after it was raised (or its interval, if longer) is raised again.
 REMIND = timedelta(hours=1)
 

@@ -1,8 +1,8 @@
 """The web UI and HTTP API: `create_app(settings)` builds a Flask app (see Flask's tutorial, flaskr).
 
 One module per concern: `auth` (login), `incidents` (pages), `events` (the webhook hot path), `api` (read API),
-`health` (/healthz), `security` (cookies, headers), `errors` (JSON or HTML answers), `services` (the long-lived
-database, intake and Redis client each app holds).
+`health` (/healthz, /healthz/intake), `security` (cookies, headers), `errors` (JSON or HTML answers), `services`
+(the long-lived database, intake and Redis client each app holds).
 
 As in flaskr, `create_app` imports them (and Flask) when it runs: `switchboard web` (web/cli.py) imports this
 package, and its `--help` should not wait for Flask, SQLAlchemy and every blueprint (see hub/cli.py).

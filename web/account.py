@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict
 
-from flask import Blueprint, flash, make_response, redirect, render_template, session, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -19,7 +19,7 @@ from hub import accounts, api_tokens, audit, mail_choices, security_keys, two_fa
 from hub.errors import BadInput
 from hub.mail_choices import MailChoices
 from hub.models import utcnow
-from web import timeline_order
+from web import shown_once, timeline_order
 from web.acting import acting_db
 from web.auth import LOGGED_IN_AT, VIA_SSO, SessionUser, log_out_everywhere_else, own_password_refused, relogin
 from web.forms import ActionForm
@@ -158,7 +158,11 @@ def index() -> ResponseReturnValue:
             return redirect(url_for("account.index"), code=303)
     elif form.is_submitted():
         status = 400
-    return _page(status, password=form)
+    return _page(status, password=form, made=shown_once.take(SHOWN) if request.method == "GET" else None)
+
+
+#: The page a person's token just made is shown on (web/shown_once.py).
+SHOWN = "account"
 
 
 @bp.post("/account/name")
@@ -228,7 +232,7 @@ def _page(
     name: NameForm | None = None,
     timeline: TimelineForm | None = None,
     tokens: OwnTokenForm | None = None,
-    made: tuple[str, str] | None = None,
+    made: shown_once.Shown | None = None,
 ) -> ResponseReturnValue:
     """The account page with the form that was sent (its errors beside its fields) and the others as stored;
     `made`: a token just made, by name and value, shown this once (the page is then not cached)."""
@@ -256,9 +260,7 @@ def _page(
         copy_suspected=security_keys.COPY_SUSPECTED, token_form=tokens or token_form(submitted=False),
         own_tokens=own_tokens, made=made, now=utcnow(), login_too_old=login_too_old(),
     ), status)  # fmt: skip
-    if made is not None:
-        response.headers["Cache-Control"] = "no-store"
-    return response
+    return shown_once.not_stored(response) if made is not None else response
 
 
 @bp.post("/account/mail")
@@ -280,9 +282,9 @@ def mail() -> ResponseReturnValue:
 @bp.post("/account/tokens")
 @requires(VIEW_INCIDENTS)  # everyone who logs in: a person's own token acts as they do, no more
 def create_token() -> ResponseReturnValue:
-    """Make an API token of one's own (audited as `token.create`); the page shows its value this once. It wants a
-    recent authentication: the password typed again, or a login through the identity provider in the last ten
-    minutes (the page offers the link)."""
+    """Make an API token of one's own (audited as `token.create`); the account page this redirects to shows its
+    value this once, so a reload there makes no second. It wants a recent authentication: the password typed again,
+    or a login through the identity provider in the last ten minutes (the page offers the link)."""
     form = token_form(submitted=True)
     if not form.validate_on_submit() or login_too_old():
         return _page(400, tokens=form)
@@ -298,7 +300,8 @@ def create_token() -> ResponseReturnValue:
     except BadInput as exc:
         form.token_name.errors = [f"{exc}."]
         return _page(400, tokens=form)
-    return _page(200, made=(name, secret))
+    shown_once.keep(SHOWN, name, secret)
+    return redirect(url_for("account.index"), code=303)  # the value is shown at the page's top
 
 
 @bp.post("/account/sessions/end-others")

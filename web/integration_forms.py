@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length
 
+from hub.heartbeat_words import HELP as HEARTBEAT_HELP
 from hub.integration_settings import HELP, Configured, typed
 from hub.names import NAME_WIDTH
 
@@ -32,7 +33,5 @@ class SettingsForm(FlaskForm):
 class HeartbeatForm(FlaskForm):
     """`switchboard heartbeat add`'s fields."""
 
-    heartbeat = StringField("Name", validators=[Length(max=NAME_WIDTH)], description="What to call it: watchdog, "
-                            "nightly-backup")  # fmt: skip
-    every = StringField("Every", validators=[Length(max=40)], description="How often a ping is promised: 5m, 1h, 1d "
-                        "(1m to 31d)")  # fmt: skip
+    heartbeat = StringField("Name", validators=[Length(max=NAME_WIDTH)], description=HEARTBEAT_HELP["name"])
+    every = StringField("Every", validators=[Length(max=40)], description=HEARTBEAT_HELP["every"])

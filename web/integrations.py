@@ -28,6 +28,7 @@ from ingest.errors import InvalidPayload
 from ingest.webhooks import mapping as webhook_mapping
 from ingest.webhooks import setup
 from ingest.webhooks.kinds import CHANGE_KINDS, normalise, normalise_deploy
+from web import shown_once
 from web.acting import acting_db, acting_guard
 from web.forms import ActionForm
 from web.integration_forms import HeartbeatForm, SettingsForm
@@ -140,18 +141,25 @@ class MappingForm(FlaskForm):
     save = SubmitField("Save")
 
 
+#: Which page a secret just made is kept for (web/shown_once.py), with the integration's name after it.
+_SHOWN = "integration "
+
+
 @bp.get("/<name>")
 @requires(VIEW_INTEGRATIONS)
 def detail(name: str) -> ResponseReturnValue:
-    return render_page(name, MappingForm())
+    """The integration's page; once after it was made or its secret rotated, with the secret (web/shown_once.py)."""
+    shown = shown_once.take(_SHOWN + name)
+    if shown is None:
+        return render_page(name, MappingForm())
+    return shown_once.not_stored(make_response(render_page(name, MappingForm(), secret=shown.secret)))
 
 
 def _with_secret(name: str, secret: str, message: str) -> ResponseReturnValue:
-    """The one page that shows a secret: never cached, never put in the session or a URL."""
+    """Off to the integration's page, which shows the secret once; a reload there sends no form again."""
     flash(message, "success")
-    response = make_response(render_page(name, MappingForm(), secret=secret))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    shown_once.keep(_SHOWN + name, name, secret)
+    return redirect(url_for("integrations.detail", name=name), code=303)
 
 
 @bp.post("/<name>/mapping")

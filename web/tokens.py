@@ -5,13 +5,14 @@ A personal token is made only by its person (their account page), or on the serv
 --for`), never by an admin here: it acts as the person, and what it does is written as theirs alone (an approval
 decided, a note), so one made by someone else would let them act as that person unseen. An admin revokes any.
 
-A token's value is shown once, on the page that made it (never cached, never in the session or a URL); only its
-digest is kept (hub/api_tokens.py). Every write is audited, `token.create` / `token.revoke`, and checked again
-inside its transaction (web/acting.py). A person's revocation names only their own tokens."""
+A token's value is shown once, on the page the form that made it redirects to (web/shown_once.py: sealed in the
+session for that one read, never cached, never in a URL), so a reload makes no second; only its digest is kept
+(hub/api_tokens.py). Every write is audited, `token.create` / `token.revoke`, and checked again inside its
+transaction (web/acting.py). A person's revocation names only their own tokens."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -23,12 +24,15 @@ from hub import api_tokens, audit
 from hub.domain import ROLES
 from hub.errors import BadInput
 from hub.models import utcnow
+from web import shown_once
 from web.acting import acting_db
 from web.forms import ActionForm
 from web.permissions import MANAGE_USERS, requires
 from web.services import services
 
 bp = Blueprint("tokens", __name__)
+#: The page a desk token just made is shown on (web/shown_once.py).
+SHOWN = "tokens"
 
 EXPIRY_HELP = f"Optional: a number of days, 1 to {api_tokens.MAX_DAYS}; left empty, it works until revoked."
 
@@ -56,7 +60,7 @@ class TokenForm(OwnTokenForm):
 def index() -> ResponseReturnValue:
     """Every API token, and the form that makes one (its value shown once, here)."""
     form = TokenForm()
-    error = secret = None
+    error = None
     if form.validate_on_submit():
         name = (form.token_name.data or "").strip()
         try:
@@ -66,17 +70,18 @@ def index() -> ResponseReturnValue:
                 audit.record(session, current_user.email, "token.create", name, role=form.role.data,
                              **({"days": form.expires_days.data} if form.expires_days.data else {}))  # fmt: skip
         except BadInput as exc:
-            error, secret = str(exc), None
+            error = str(exc)
+        else:  # shown by the GET this sends the browser to, so a reload there makes no second token
+            shown_once.keep(SHOWN, name, secret)
+            return redirect(url_for("tokens.index"), code=303)
     elif form.is_submitted():
         error = "; ".join(message for errors in form.errors.values() for message in errors)
+    made = shown_once.take(SHOWN) if request.method == "GET" else None
     with services().db.read() as session:
         rows = api_tokens.listing(session)
-    response = make_response(render_template("tokens/index.html", tokens=rows, form=form, error=error,
-                                             secret=secret, made=form.token_name.data if secret else None,
+    response = make_response(render_template("tokens/index.html", tokens=rows, form=form, error=error, made=made,
                                              action=ActionForm(), now=utcnow()))  # fmt: skip
-    if secret:
-        response.headers["Cache-Control"] = "no-store"
-    return response, 400 if error else 200
+    return shown_once.not_stored(response) if made else response, 400 if error else 200
 
 
 @bp.post("/tokens/<name>/revoke")

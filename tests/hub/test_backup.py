@@ -76,7 +76,7 @@ def test_the_backup_takes_attachments_templates_and_the_key_but_no_half_written_
     (home / "attachments" / "ab" / ".incoming-x1y2").write_bytes(b"half a scre")
     (home / "templates" / "mail").mkdir(parents=True)
     (home / "templates" / "mail" / "assigned.subject").write_text("[{{ reference }}] yours: {{ title }}\n")
-    (home / "secret_key").write_text("k" * 64 + "\n")
+    (home / "secret_key").write_text(settings.secret_key + "\n")  # generated, so the key in use
     (home / "redis").mkdir()
     (home / "redis" / "appendonly.aof").write_bytes(b"queued copies of the outbox")
 
@@ -120,6 +120,21 @@ def test_a_backup_of_a_hub_whose_key_is_in_the_environment_says_the_key_is_not_i
 
     assert taken.key_included is False
     assert json.loads((taken.folder / "manifest.json").read_text())["secret_key_included"] is False
+
+
+def test_an_old_key_file_left_beside_a_secret_key_set_is_not_copied_nor_said_to_be(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    (settings.home / "secret_key").write_text("an-old-generated-key\n")  # from before SECRET_KEY was set
+    said: list[str] = []
+
+    taken = backup.take(settings, tmp_path / "backup", said.append)
+
+    assert not (taken.folder / "home" / "secret_key").exists()
+    manifest = json.loads((taken.folder / "manifest.json").read_text())
+    assert manifest["secret_key_included"] is False and "not the one in use" in manifest["secret_key"]
+    [files] = [line for line in said if line.startswith("files:")]
+    assert "and the secret key ..." not in files and "the secret key is not in it" in files
 
 
 def test_a_folder_in_the_way_is_refused_and_left_as_it_was(settings: Settings, db: Database, tmp_path: Path) -> None:

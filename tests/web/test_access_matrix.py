@@ -172,7 +172,7 @@ PUBLIC = {
     "incidents.root", "auth.login", "auth.second_step", "security_keys.login_options", "security_keys.login",
     "auth.logout", "sso.start", "sso.callback",
     "sso.backchannel_logout",
-    "health.healthz", "metrics.metrics",
+    "health.healthz", "health.intake", "metrics.metrics",
     "openapi.openapi", "static",
     "satisfaction.page", "satisfaction.answer", "acknowledge.page", "acknowledge.acknowledge",
     "approval_link.page", "approval_link.answer",

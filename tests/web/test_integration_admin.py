@@ -30,8 +30,10 @@ def test_creating_an_integration_shows_its_secret_once_and_it_works(
 ) -> None:
     admin = as_role(client, make_user)
     token = csrf_token(admin.get("/integrations").get_data(as_text=True))
-    response = admin.post("/integrations", data={"csrf_token": token, "name": "prom", "kind": "alertmanager"})
+    response = admin.post("/integrations", data={"csrf_token": token, "name": "prom", "kind": "alertmanager"},
+                          follow_redirects=True)  # fmt: skip
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert response.request.path == "/integrations/prom"  # a GET: a reload sends no form again
     page = response.get_data(as_text=True)
     secret = shown_secret(page)
     assert f"credentials: {secret}" in page  # the snippet is ready to paste
@@ -66,11 +68,24 @@ def test_rotating_a_secret_stops_the_old_one_at_once(
 ) -> None:
     admin = as_role(client, make_user)
     token = csrf_token(admin.get(f"/integrations/{integration.name}").get_data(as_text=True))
-    page = admin.post(f"/integrations/{integration.name}/rotate", data={"csrf_token": token}).get_data(as_text=True)
-    new = shown_secret(page)
+    page = admin.post(f"/integrations/{integration.name}/rotate", data={"csrf_token": token}, follow_redirects=True)
+    new = shown_secret(page.get_data(as_text=True))
     assert post_event(admin, integration.name, integration.secret, {"title": "x"}).status_code == 401
     assert post_event(admin, integration.name, new, {"title": "x"}).status_code == 202
     assert "integration.rotate" in admin.get("/audit").get_data(as_text=True)
+
+
+def test_reloading_the_page_that_shows_a_rotated_secret_rotates_nothing(
+    client: FlaskClient, make_user: Callable[..., Login], integration: IntegrationCredentials
+) -> None:
+    admin = as_role(client, make_user)
+    token = csrf_token(admin.get(f"/integrations/{integration.name}").get_data(as_text=True))
+    answer = admin.post(f"/integrations/{integration.name}/rotate", data={"csrf_token": token})
+    assert answer.status_code == 303  # so the browser's reload asks for the page it lands on, not the rotation
+    new = shown_secret(admin.get(answer.headers["Location"]).get_data(as_text=True))
+    reloaded = admin.get(answer.headers["Location"]).get_data(as_text=True)
+    assert new not in reloaded and 'id="secret"' not in reloaded  # shown once
+    assert post_event(admin, integration.name, new, {"title": "x"}).status_code == 202  # still the one in use
 
 
 def test_a_test_deploy_says_what_it_would_record_and_records_no_change(

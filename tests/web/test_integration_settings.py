@@ -8,15 +8,18 @@ from collections.abc import Callable
 from html import unescape
 from typing import Any
 
+import click
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hub import accounts, heartbeats
 from hub.db import Database
+from hub.heartbeat_cli import heartbeat_add
 from hub.models import AuditEntry, Heartbeat, Integration
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import Login, csrf_token, log_in, post_event
+from web.integration_forms import HeartbeatForm
 
 PAGE = "/integrations/monitoring"
 NONE = {"rate_limit": "", "reopen_window": "", "auto_resolve_after": "", "threshold": "", "flapping": ""}
@@ -165,3 +168,9 @@ def test_a_refused_setting_shows_the_saved_mapping_still(admin: FlaskClient, db:
         accounts.configure_integration(session, "monitoring", mapping={"title": "alert.text"})
     page = unescape(send(admin, "/settings", **{**NONE, "reopen_window": "soon"}).get_data(as_text=True))
     assert "is not a duration" in page and '"title": "alert.text"' in page
+
+
+def test_the_heartbeat_forms_hints_are_the_commands_option_help() -> None:
+    options = {param.name: param.help for param in heartbeat_add.params if isinstance(param, click.Option)}
+    assert HeartbeatForm.every.kwargs["description"] == options["every"]
+    assert HeartbeatForm.heartbeat.kwargs["description"] == options["name"]

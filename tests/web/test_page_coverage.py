@@ -27,6 +27,7 @@ NOT_PAGES = {
     "static": "stylesheets, scripts and images",
     "incidents.root": "redirects to the incident list",
     "health.healthz": "a health probe's JSON",
+    "health.intake": "a health probe's JSON",
     "metrics.metrics": "Prometheus's text format",
     "incident_export.download": "a CSV download",
     "reports.time_csv": "a CSV download",

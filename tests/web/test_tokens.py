@@ -85,7 +85,8 @@ def test_the_tokens_page_makes_one_and_shows_its_value_once(
 ) -> None:
     log_in(client, make_user(email="admin@example.com", role="admin"))
     form = csrf_token(client.get("/tokens").get_data(as_text=True))
-    answer = client.post("/tokens", data={"csrf_token": form, "token_name": "grafana", "role": "viewer"})
+    answer = client.post("/tokens", data={"csrf_token": form, "token_name": "grafana", "role": "viewer"},
+                         follow_redirects=True)  # fmt: skip
     with db.read() as session:
         stored = session.scalars(select(ApiToken.token_hash)).one()
     shown = answer.get_data(as_text=True).split('<code id="secret">')[1].split("<")[0]
@@ -128,13 +129,30 @@ def test_a_token_made_on_the_account_page_is_shown_once_uncached_and_never_audit
     form = csrf_token(client.get("/account").get_data(as_text=True))
     with caplog.at_level(logging.DEBUG):
         answer = client.post("/account/tokens", data={"csrf_token": form, "token_name": "laptop",
-                                                      "password": ann.password})  # fmt: skip
+                                                      "password": ann.password}, follow_redirects=True)  # fmt: skip
     shown = answer.get_data(as_text=True).split('<code id="secret">')[1].split("<")[0]
     with db.read() as session:
         audited = repr(session.execute(select(AuditEntry.actor, AuditEntry.target, AuditEntry.detail)).all())
     assert answer.headers["Cache-Control"] == "no-store"
     assert shown not in audited and shown not in caplog.text and "laptop" in audited
     assert shown not in client.get("/account").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("page", "made"), [("/tokens", {"role": "viewer"}), ("/account", {})])
+def test_reloading_the_page_that_shows_a_new_token_makes_no_second(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database, page: str, made: dict[str, str]
+) -> None:
+    admin = make_user(email="admin@example.com", role="admin")
+    log_in(client, admin)
+    form = {"csrf_token": csrf_token(client.get(page).get_data(as_text=True)), "token_name": "ci",
+            "password": admin.password, **made}  # fmt: skip
+    answer = client.post("/tokens" if page == "/tokens" else "/account/tokens", data=form)
+    assert answer.status_code == 303 and answer.headers["Location"] == page  # a reload asks for the page again
+    assert '<code id="secret">' in client.get(page).get_data(as_text=True)
+    reloaded = client.get(page)
+    assert reloaded.status_code == 200 and '<code id="secret">' not in reloaded.get_data(as_text=True)
+    with db.read() as session:
+        assert session.scalars(select(ApiToken.name)).all() == ["ci"]
 
 
 @pytest.mark.parametrize("given", ["0d", "3651", "-5", "soon"])
