@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from hub.net import free_port, wait_for_port
+from hub.telemetry import MULTIPROC_ENV
 from tests.conftest import make_settings
 from tests.servers import healthz_ok, wait_until
 from web.cli import gunicorn_argv, web
@@ -54,8 +55,10 @@ def test_web_warns_that_failed_logins_go_uncounted_without_redis(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(os, "execv", lambda *args: None)  # gunicorn is not started
+    # The command goes on to point the metrics at a folder for gunicorn's workers, in this process's environment:
+    # named here, so the runner takes it away again and later tests' /metrics read their own registry.
     env = {"SWITCHBOARD_HOME": str(tmp_path), "SECRET_KEY": "k", "SWITCHBOARD_WEB_PORT": str(free_port()),
-           "REDIS_URL": None}  # fmt: skip
+           "REDIS_URL": None, MULTIPROC_ENV: None}  # fmt: skip
     result = CliRunner().invoke(web, [], env=env)
     assert result.exit_code == 0, result.output
     assert "REDIS_URL is not set" in result.output and "failed logins" in result.output
