@@ -174,6 +174,16 @@ def test_assign_to_a_colleague_from_the_page(
     assert stored(db, ref).assignee == "bob@example.com"
 
 
+def test_assigning_to_whom_it_already_is_says_so_rather_than_assigned(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], make_user: Callable[..., Login]
+) -> None:
+    make_user(email="bob@example.com")
+    ref = raise_incident()
+    act(logged_in, ref, "assign", assignee="bob@example.com")
+    again = act(logged_in, ref, "assign", assignee="bob@example.com")
+    assert f"{ref} was already assigned to bob@example.com." in again
+
+
 def test_assign_to_me_takes_the_incident_in_one_press_and_is_then_no_longer_offered(
     logged_in: FlaskClient, raise_incident: Callable[..., str], user: Login, db: Database
 ) -> None:
