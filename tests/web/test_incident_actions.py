@@ -49,6 +49,14 @@ def test_acknowledge_then_resolve_from_the_page(
     assert stored(db, ref).status == "resolved"
 
 
+def test_an_actions_outcome_takes_the_focus_so_the_keyboard_goes_on_from_there(
+    logged_in: FlaskClient, raise_incident: Callable[..., str]
+) -> None:
+    ref = raise_incident()
+    page = act(logged_in, ref, "acknowledge")
+    assert f'<p class="flash flash-success" role="status" tabindex="-1" autofocus>{ref} now acknowledged.</p>' in page
+
+
 def test_a_stale_action_says_what_happened_instead_of_changing_anything(
     logged_in: FlaskClient, raise_incident: Callable[..., str], db: Database
 ) -> None:
