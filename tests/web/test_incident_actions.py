@@ -230,6 +230,15 @@ def test_merge_from_the_page_links_both(logged_in: FlaskClient, raise_incident: 
     assert f'href="/incidents/{survivor}"' in page
 
 
+def test_a_merged_incidents_page_says_at_the_top_where_it_is_worked_now(
+    logged_in: FlaskClient, raise_incident: Callable[..., str]
+) -> None:
+    survivor, duplicate = raise_incident("Disk full", dedup_key="a"), raise_incident("Disk full", dedup_key="b")
+    page = act(logged_in, duplicate, "merge", into=survivor)
+    top = page.split('id="merged"', 1)[1].split("Actions", 1)[0]
+    assert f'Merged into <a href="/incidents/{survivor}">{survivor}</a>: it is worked there now' in top
+
+
 def agent_token(db: Database, role: str = "agent") -> dict[str, str]:
     with db.transaction() as session:
         return {"Authorization": f"Bearer {accounts.create_token(session, name=f'bot-{role}', role=role)}"}
