@@ -84,7 +84,8 @@ def write_note(
     if not told or mail is None:
         return said
     mailed, declined = mail_choices.sift(mail_choices.of_active(conn, told), "mentioned", incident.priority)
-    owed = [_mention(incident, person, actor, text, mail) for person in mailed]
+    [by_label] = people.labels(conn, [actor.name])
+    owed = [_mention(incident, person, actor, by_label, text, mail) for person in mailed]
     also = turned_down(incident.id, "mentioned", declined)
     owe(conn, incident.id, owed, also=also, automatic=False)  # a person's note, not an automatic message
     return replace(said, people=tuple(mailed), not_mailed=tuple(declined))
@@ -95,10 +96,10 @@ def _add_entry(conn: Connection, row: dict[str, Any]) -> int:
     return int(conn.execute(insert(TIMELINE).returning(TIMELINE.c.id), row).scalar_one())
 
 
-def _mention(incident: Locked, person: str, actor: Actor, text: str, mail: Mail) -> notices.Notice:
-    return notices.mention(incident_id=incident.id, title=incident.title, recipient=person, by=actor.name, note=text,
-                           priority=incident.priority, desk_address=mail.desk_address, base_url=mail.base_url,
-                           templates=mail.templates)  # fmt: skip
+def _mention(incident: Locked, person: str, actor: Actor, by_label: str, text: str, mail: Mail) -> notices.Notice:
+    return notices.mention(incident_id=incident.id, title=incident.title, recipient=person, by=actor.name,
+                           by_label=by_label, note=text, priority=incident.priority, desk_address=mail.desk_address,
+                           base_url=mail.base_url, templates=mail.templates)  # fmt: skip
 
 
 def mentionable_as(conn: Connection, names: Sequence[str]) -> list[str]:

@@ -210,6 +210,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     # An internal note that mentions the recipient by @name (hub/mentions.py); `by` wrote it.
     "mentioned": {
         "by": "bob@example.com",
+        "by_label": "Bob Stone (bob@example.com)",  # by display name where they have one (hub/people.py)
         "note": "@ann the switch in room 4 blinks amber; can you look?",
         "priority": 2,
     },

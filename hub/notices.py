@@ -394,13 +394,15 @@ def mention(
     priority: int,
     desk_address: str,
     base_url: str,
+    by_label: str | None = None,
     templates: MailTemplates = DEFAULTS,
 ) -> Notice:
     """A colleague's internal note that mentions the recipient (hub/mentions.py): the note and the link to the
-    incident. Only users are ever mentioned, so an internal note reaches no one outside the desk."""
+    incident. Only users are ever mentioned, so an internal note reaches no one outside the desk. `by_label` names
+    the writer as colleagues know them ("Ann Lee (ann@example.com)"), else the address."""
     cut = excerpt(note, REPLY_EXCERPT)
     facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url, by=by,
-                   note=cut, priority=priority)  # fmt: skip
+                   by_label=by_label or by, note=cut, priority=priority)  # fmt: skip
     return _notice("mentioned", template="mentioned", facts=facts, templates=templates)
 
 

@@ -191,20 +191,21 @@ def _clocks_follow(conn: Connection, incident_id: int, status: str, *, reopened:
     escalation.stop_for(conn, incident_id, status)
 
 
-def assign(db: Database, incident_id: int, assignee: str, actor: Actor, mail: Mail) -> None:
-    """Give the incident to a person (an active user's email) or a group (any other name); the person is told."""
+def assign(db: Database, incident_id: int, assignee: str, actor: Actor, mail: Mail) -> bool:
+    """Give the incident to a person (an active user's email) or a group (any other name); the person is told.
+    Returns whether it changed hands, so a page does not say "assigned" of an incident that already was."""
     with db.transaction() as session:
-        assign_in(session, incident_id, assignee, actor, mail)
+        return assign_in(session, incident_id, assignee, actor, mail)
 
 
-def assign_in(session: Session, incident_id: int, assignee: str, actor: Actor, mail: Mail) -> None:
+def assign_in(session: Session, incident_id: int, assignee: str, actor: Actor, mail: Mail) -> bool:
     """`assign` in the caller's transaction (several fields changed as one, hub/incident_fields.py)."""
     assignee = _assignee(assignee)
     incident = locked(session, incident_id)
     conn = session.connection()
     _refuse_inactive(conn, assignee)
     if incident.assignee == assignee:
-        return
+        return False
     incident.assignee = assignee
     owed, declined = recipients.assignment_notices(
         conn,
@@ -217,6 +218,7 @@ def assign_in(session: Session, incident_id: int, assignee: str, actor: Actor, m
     )
     summary = f"Assigned to {assignee} by {actor.name}"
     owe(conn, incident.id, owed, also=[entry(incident.id, "assigned", summary, data={"by": actor.name}), *declined])
+    return True
 
 
 def _assignee(assignee: str) -> str:

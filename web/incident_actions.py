@@ -72,7 +72,8 @@ def _step(number: int, actor: Actor) -> str:
 
 def _assign(number: int, actor: Actor) -> str:
     assignee = request.form.get("assignee", "")
-    triage.assign(acting_db(), number, assignee, actor, mail_settings())
+    if not triage.assign(acting_db(), number, assignee, actor, mail_settings()):
+        return f"was already assigned to {_named(assignee.strip())}"
     return f"assigned to {_named(assignee.strip())}"
 
 
@@ -90,12 +91,17 @@ def _categorise(number: int, actor: Actor) -> str:
     if not triage.categorise(acting_db(), number, actor, category=category, service=service, kind=kind):
         return "was already so categorised"
     said = f"category {category.strip() or '—'}, service {service.strip() or '—'}"
-    return f"now {'a ' + KIND_WORDS[kind] + ', ' if kind is not triage.KEEP else ''}{said}"
+    return f"now {_a(KIND_WORDS[kind]) + ', ' if kind is not triage.KEEP else ''}{said}"
+
+
+def _a(noun: str) -> str:
+    """`noun` with its indefinite article: "an incident", "a service request"."""
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 def _ci(number: int, actor: Actor) -> str:
     said = triage.set_ci(acting_db(), number, request.form.get("ci", ""), actor)
-    return f"now {said}" if said is not None else "already had that CI"
+    return f"changed: {said}" if said is not None else "already had that CI"  # the timeline's words: "CI — → db1"
 
 
 def _retitle(number: int, actor: Actor) -> str:

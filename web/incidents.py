@@ -79,7 +79,8 @@ def index() -> ResponseReturnValue:
     return render_template("incidents/list.html", page=found, filter=filt, statuses=STATUSES, sorts=SORTS,
                            people=listed, groups=groups, error=error, bulk=BULK_ACTIONS, my_groups=my_groups,
                            majors=majors, news=news, names=names, awaiting_approval=awaiting, silenced=held,
-                           steps_progress=progress, desk_address=services().settings.desk_address)  # fmt: skip
+                           steps_progress=progress, desk_address=services().settings.desk_address,
+                           focus_flash=True)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,8 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
                            file_limits=_file_limits(), review=review, major_group=major_group,
                            open_problems=open_problems, names=names, timeline=timeline,
                            approvals=asked, approvals_askable=approvals.askable(incident.status), steps=steps,
-                           steps_tickable=request_steps.tickable(incident.status), silenced=held), status  # fmt: skip
+                           steps_tickable=request_steps.tickable(incident.status), silenced=held,
+                           focus_flash=True), status  # fmt: skip
 
 
 def _named_in_rows(incidents: Sequence[Incident]) -> list[str]:

@@ -93,8 +93,15 @@ def demand(permission: str, description: str | None = None) -> None:
     """Inside a view that more roles may open than may write through (a page with its form): 403 unless the person
     holds `permission`, which then is what their write transactions ask again (web/acting.py), not the page's."""
     if not allowed(current_user.role, permission):
-        abort(403, description=description)
+        abort(403, description=description or refusal(current_user.role, permission))
     g.required = permission
+
+
+def refusal(role: str, permission: str) -> str:
+    """Why a page is refused, and what to do: Werkzeug's 403 speaks of "read-protected" resources, and a person
+    who followed a link needs to know it is their role, and who can change it."""
+    roles = " and ".join(f"{r}s" for r in ROLES if r in PERMISSIONS[permission])
+    return f"This is for {roles}, and your role is {role}. If your work needs it, ask an admin to change your role."
 
 
 def requires(permission: str) -> Callable[[F], F]:
@@ -106,7 +113,7 @@ def requires(permission: str) -> Callable[[F], F]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not allowed(current_user.role, permission):
-                abort(403)
+                abort(403, description=refusal(current_user.role, permission))
             g.required = permission  # asked again inside the view's write transactions (web/acting.py)
             return view(*args, **kwargs)
 

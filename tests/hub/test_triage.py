@@ -273,6 +273,16 @@ def test_a_note_is_internal_and_mails_nobody(db: Database, intake: Intake) -> No
     assert len(outbox(db, incident_id)) == before
 
 
+def test_a_mention_mail_names_the_writer_by_their_display_name(db: Database, intake: Intake) -> None:
+    with db.transaction() as session:
+        create_user(session, email="bob@example.com", password="correct horse", role="agent")
+        create_user(session, email=AGENT.name, password="correct horse", role="agent", display_name="Ann Lee")
+    incident_id = open_email(intake)
+    incident_notes.add_note(db, incident_id, "@bob the vendor says Tuesday.", AGENT, MAIL)
+    [mailed] = [m for m in outbox(db, incident_id) if m.kind == "mentioned"]
+    assert mailed.subject == f"[INC-{incident_id}] Ann Lee ({AGENT.name}) mentioned you: Printer is broken"
+
+
 def test_a_note_mails_the_colleagues_it_mentions_and_no_one_else(db: Database, intake: Intake) -> None:
     for email in ("bob@example.com", "carol@example.com", AGENT.name):
         with db.transaction() as session:

@@ -320,3 +320,11 @@ def test_only_an_admin_token_reads_or_sets_someones_mail_choices(
         answer = client.open(f"/api/v1/users/{bob.email}/mail-choices", method=method, json=body,
                              headers={"Authorization": f"Bearer {token}"})  # fmt: skip
         assert answer.status_code == (200 if role == "admin" else 403), (method, answer.json)
+
+
+def test_a_refused_page_says_whose_it_is_and_whom_to_ask(browsers: dict[str, tuple[FlaskClient, str]]) -> None:
+    client, _ = browsers["viewer"]
+    response = client.get("/rules")
+    assert response.status_code == 403
+    page = response.get_data(as_text=True)
+    assert "This is for admins and agents, and your role is viewer. If your work needs it, ask an admin" in page

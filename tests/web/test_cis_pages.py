@@ -101,7 +101,7 @@ def test_the_ci_page_shows_problems_of_its_incidents_and_changes_to_its_service(
 def test_an_agent_sets_the_ci_on_the_incident_page(agent: FlaskClient, raise_incident: Callable[..., str]) -> None:
     ref = raise_incident("Mail is slow")
     page = post(agent, f"/incidents/{ref}/ci", ci="DB1")
-    assert f"{ref} now CI — → db1, service mail from it." in page
+    assert f"{ref} changed: CI — → db1, service mail from it." in page
     assert "CI — → db1, service mail from it by agent@example.com" in page  # on the timeline
     assert "There is no CI" in post(agent, f"/incidents/{ref}/ci", ci="nope")
 

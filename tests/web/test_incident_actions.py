@@ -49,6 +49,14 @@ def test_acknowledge_then_resolve_from_the_page(
     assert stored(db, ref).status == "resolved"
 
 
+def test_an_actions_outcome_takes_the_focus_so_the_keyboard_goes_on_from_there(
+    logged_in: FlaskClient, raise_incident: Callable[..., str]
+) -> None:
+    ref = raise_incident()
+    page = act(logged_in, ref, "acknowledge")
+    assert f'<p class="flash flash-success" role="status" tabindex="-1" autofocus>{ref} now acknowledged.</p>' in page
+
+
 def test_a_stale_action_says_what_happened_instead_of_changing_anything(
     logged_in: FlaskClient, raise_incident: Callable[..., str], db: Database
 ) -> None:
@@ -174,6 +182,16 @@ def test_assign_to_a_colleague_from_the_page(
     assert stored(db, ref).assignee == "bob@example.com"
 
 
+def test_assigning_to_whom_it_already_is_says_so_rather_than_assigned(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], make_user: Callable[..., Login]
+) -> None:
+    make_user(email="bob@example.com")
+    ref = raise_incident()
+    act(logged_in, ref, "assign", assignee="bob@example.com")
+    again = act(logged_in, ref, "assign", assignee="bob@example.com")
+    assert f"{ref} was already assigned to bob@example.com." in again
+
+
 def test_assign_to_me_takes_the_incident_in_one_press_and_is_then_no_longer_offered(
     logged_in: FlaskClient, raise_incident: Callable[..., str], user: Login, db: Database
 ) -> None:
@@ -210,6 +228,15 @@ def test_merge_from_the_page_links_both(logged_in: FlaskClient, raise_incident: 
     page = act(logged_in, duplicate, "merge", into=survivor.lower())
     assert f"{duplicate} merged into {survivor}." in page
     assert f'href="/incidents/{survivor}"' in page
+
+
+def test_a_merged_incidents_page_says_at_the_top_where_it_is_worked_now(
+    logged_in: FlaskClient, raise_incident: Callable[..., str]
+) -> None:
+    survivor, duplicate = raise_incident("Disk full", dedup_key="a"), raise_incident("Disk full", dedup_key="b")
+    page = act(logged_in, duplicate, "merge", into=survivor)
+    top = page.split('id="merged"', 1)[1].split("Actions", 1)[0]
+    assert f'Merged into <a href="/incidents/{survivor}">{survivor}</a>: it is worked there now' in top
 
 
 def agent_token(db: Database, role: str = "agent") -> dict[str, str]:

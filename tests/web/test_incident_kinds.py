@@ -30,6 +30,15 @@ def test_an_agent_makes_it_a_request_from_the_page_and_the_timeline_says_so(
     assert stored(db, ref).kind == "request"
 
 
+def test_making_it_an_incident_again_is_said_with_an(
+    logged_in: FlaskClient, raise_incident: Callable[..., str]
+) -> None:
+    ref = raise_incident()
+    act(logged_in, ref, "categorise", kind="request", category="general", service="")
+    page = act(logged_in, ref, "categorise", kind="incident", category="general", service="")
+    assert f"{ref} now an incident, category general, service —." in page
+
+
 def test_the_page_refuses_a_kind_there_is_not(
     logged_in: FlaskClient, raise_incident: Callable[..., str], db: Database
 ) -> None:
