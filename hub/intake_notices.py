@@ -139,6 +139,7 @@ class IntakeNotices:
                     templates=self.settings.templates,
                     sender_name=event.mail.sender_name if event.mail is not None else None,
                     kind=incident["kind"],
+                    follows=event.labels.get("follows") if event.source == "email" else None,
                 )
             )
         chosen = event.chosen
