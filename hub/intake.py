@@ -505,7 +505,9 @@ class Intake:
         known = link_new_incident(conn, incident_id, occurrence)  # a recurrence a problem already covers
         # A silence (maintenance window) lets the incident be opened and counted, but no one is notified.
         silenced = decision.silenced_by is not None
-        owed, notes = ([], []) if silenced else self._notices.owed_notices(conn, incident_id, values, event, known)
+        awaiting = requested is not None and requested.asks_approval  # asked below, told in the acknowledgement
+        owed, notes = (([], []) if silenced else
+                       self._notices.owed_notices(conn, incident_id, values, event, known, awaiting_approval=awaiting))
         data = {"rules": trace, **mail_records.opened_data(event)}
         if event.chosen is not None:
             data["by"] = event.chosen.by
