@@ -506,8 +506,11 @@ class Intake:
         # A silence (maintenance window) lets the incident be opened and counted, but no one is notified.
         silenced = decision.silenced_by is not None
         awaiting = requested is not None and requested.asks_approval  # asked below, told in the acknowledgement
-        owed, notes = (([], []) if silenced else
-                       self._notices.owed_notices(conn, incident_id, values, event, known, awaiting_approval=awaiting))
+        owed, notes = (
+            ([], [])
+            if silenced
+            else self._notices.owed_notices(conn, incident_id, values, event, known, awaiting_approval=awaiting)
+        )
         data = {"rules": trace, **mail_records.opened_data(event)}
         if event.chosen is not None:
             data["by"] = event.chosen.by

@@ -114,7 +114,11 @@ def test_a_late_reply_opens_a_follow_up_naming_the_old_incident(db: Database, in
 
 
 def test_a_follow_up_of_a_reply_to_our_mail_takes_the_old_title() -> None:
-    for subject in ("RE: [INC-1] Resolved: Printer jammed", "AW: WG: [INC-1] Re: printer  jammed", "Sv: Printer jammed"):
+    for subject in (
+        "RE: [INC-1] Resolved: Printer jammed",
+        "AW: WG: [INC-1] Re: printer  jammed",
+        "SV: Printer jammed",
+    ):
         assert follow_up_title(subject, "Printer jammed") == "Printer jammed"
 
 
