@@ -74,7 +74,7 @@ from hub.intake_writes import (
     took_dedup_turn,
     trace_record,
 )
-from hub.mail_threads import Thread, find_thread, reply_route
+from hub.mail_threads import Thread, find_thread, follow_up_title, reply_route
 from hub.mailboxes import MailboxImport
 from hub.models import utcnow
 from hub.outbox import entry, is_active_user, mark_bounced
@@ -406,10 +406,12 @@ class Intake:
 
     def _follow_up(self, conn: Connection, raw: Raw, thread: Thread, event: InboundEvent, policy: Policy) -> Outcome:
         """A reply long after the incident was resolved (or once it was closed) is new trouble: a new incident that
-        names the old one, so whoever takes it can read what happened before."""
+        names the old one, so whoever takes it can read what happened before, under the old one's title when the
+        reply's subject is only that behind "Re:" (`follow_up_title`); its acknowledgement names the old one too."""
         old = format_ref(thread.id)
         labels = MappingProxyType({**event.labels, "follows": old})
-        outcome = self._open(conn, raw, replace(event, labels=labels, thread_ref=None), policy)
+        title = follow_up_title(event.title, thread.title or "")
+        outcome = self._open(conn, raw, replace(event, labels=labels, thread_ref=None, title=title), policy)
         if outcome.incident_id is not None:
             new = format_ref(outcome.incident_id)
             INSERT_TIMELINE.execute_many(conn, [
@@ -503,7 +505,12 @@ class Intake:
         known = link_new_incident(conn, incident_id, occurrence)  # a recurrence a problem already covers
         # A silence (maintenance window) lets the incident be opened and counted, but no one is notified.
         silenced = decision.silenced_by is not None
-        owed, notes = ([], []) if silenced else self._notices.owed_notices(conn, incident_id, values, event, known)
+        awaiting = requested is not None and requested.asks_approval  # asked below, told in the acknowledgement
+        owed, notes = (
+            ([], [])
+            if silenced
+            else self._notices.owed_notices(conn, incident_id, values, event, known, awaiting_approval=awaiting)
+        )
         data = {"rules": trace, **mail_records.opened_data(event)}
         if event.chosen is not None:
             data["by"] = event.chosen.by

@@ -111,6 +111,8 @@ class IntakeNotices:
         incident: dict[str, Any],
         event: InboundEvent,
         known: Known | None = None,
+        *,
+        awaiting_approval: bool = False,
     ) -> tuple[list[notices.Notice], list[dict[str, Any]]]:
         """What a newly opened incident owes people: its requester an acknowledgement, when the gate lets them be
         mailed (hub/requester_mail_gate.py: not at the desk's addresses, nor for mail no one typed or the receiving
@@ -139,6 +141,8 @@ class IntakeNotices:
                     templates=self.settings.templates,
                     sender_name=event.mail.sender_name if event.mail is not None else None,
                     kind=incident["kind"],
+                    follows=event.labels.get("follows") if event.source == "email" else None,
+                    awaiting_approval=awaiting_approval,
                 )
             )
         chosen = event.chosen

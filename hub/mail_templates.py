@@ -58,6 +58,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
         },
         # `suggested`: published knowledge articles matching what they wrote (hub/knowledge.py), up to three.
         "suggested": [{"title": "When the printer jams", "url": "https://switchboard.example/help/7"}],
+        # `follows`: the finished request whose mail they answered, when that reply opened this one; else none.
+        "follows": "INC-6",
+        # `awaiting_approval`: true when its request type's approver is asked before the desk goes ahead.
+        "awaiting_approval": True,
     },
     # `acknowledge_url`: the signed link acknowledging without a login (hub/ack_links.py), added by the worker as it
     # sends; absent from previews and from a worker without a secret key.

@@ -3,6 +3,7 @@ only from the incident's participants (a stranger cannot write into someone else
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,12 @@ from hub.statements import EVENTS, INCIDENTS, OUTBOX
 
 WATCHERS = cast(Table, IncidentWatcher.__table__)
 
+#: What mail clients put before the subject they answer or forward (Re, and AW, SV, Antw, VS, WG, TR, RV, Odp, YNT,
+#: ENC in other languages; "Re[2]:" in some), and our own `[INC-n]` tags, however many deep.
+_ANSWERED = re.compile(
+    r"^(?:(?:re|aw|sv|antw|vs|wg|fwd?|tr|rv|odp|ynt|enc)(?:\[\d+\])?\s*:\s*|\[INC-\d{1,12}\]\s*)+", re.IGNORECASE
+)
+
 
 @dataclass(frozen=True)
 class Thread:
@@ -27,6 +34,7 @@ class Thread:
     requester: str | None
     resolved_at: datetime | None = None
     merged_into_id: int | None = None
+    title: str | None = None
 
 
 def find_thread(conn: Connection, event: InboundEvent) -> Thread | None:
@@ -73,7 +81,7 @@ def is_participant(conn: Connection, incident: Thread, sender: str) -> bool:
 def thread_of(conn: Connection, incident_id: int, *, hops: int = 5) -> Thread | None:
     """The incident, or the one it was merged into (replies to a duplicate belong with the survivor)."""
     columns = (INCIDENTS.c.id, INCIDENTS.c.status, INCIDENTS.c.occurrences, INCIDENTS.c.requester,
-               INCIDENTS.c.resolved_at, INCIDENTS.c.merged_into_id)  # fmt: skip
+               INCIDENTS.c.resolved_at, INCIDENTS.c.merged_into_id, INCIDENTS.c.title)  # fmt: skip
     row = conn.execute(select(*columns).where(INCIDENTS.c.id == incident_id)).first()
     if row is None:
         return None
@@ -81,6 +89,19 @@ def thread_of(conn: Connection, incident_id: int, *, hops: int = 5) -> Thread | 
     if thread.merged_into_id is not None and hops > 0:
         return thread_of(conn, thread.merged_into_id, hops=hops - 1) or thread
     return thread
+
+
+def follow_up_title(subject: str, old_title: str) -> str:
+    """The title of the follow-up a late reply opens: the old incident's own title when the reply's subject is only
+    ours about it behind a client's prefixes ("RE: [INC-1] Resolved: Printer jammed" gives "Printer jammed"), else
+    the subject without those prefixes and tags. The requester's acknowledgement repeats it, and "[INC-2] RE: [INC-1]
+    Resolved: Printer jammed" reads as though their request were both open and resolved."""
+    rest = _ANSWERED.sub("", " ".join(subject.split()))
+    old = " ".join(old_title.split())
+    said = rest.casefold()
+    if old and (said == old.casefold() or said.endswith(f": {old.casefold()}")):
+        return old_title
+    return rest or subject
 
 
 def reply_route(

@@ -118,15 +118,20 @@ def acknowledgement(
     templates: MailTemplates = DEFAULTS,
     sender_name: str | None = None,
     kind: str = INCIDENT_KINDS[0],
+    follows: str | None = None,
+    awaiting_approval: bool = False,
 ) -> Notice:
     """Tell a requester their email became an incident; the reference in the subject threads replies back. They are
     greeted by their From's display name when it is a plain one (hub/people.py::greeting_name). A
     `known_outage` of the service it is about (hub/status_page.py) is mentioned, with the status page's address,
     and the knowledge articles `suggested` for what they wrote (hub/knowledge.py) are listed. Its `kind` (an
-    incident or a service request) is there for a template that words the two apart."""
+    incident or a service request) is there for a template that words the two apart. `follows`: the reference of
+    the finished request whose thread they answered, which is why this one is new (hub/intake.py::_follow_up).
+    `awaiting_approval`: its request type's approver is asked first, so nothing happens until they say yes."""
     facts = _facts(incident_id, title, recipient=requester, desk_address=desk_address, base_url=base_url,
                    workaround=workaround, requester=requester, known_outage=known_outage, kind=kind,
-                   suggested=list(suggested), greeting_name=people.greeting_name(sender_name))  # fmt: skip
+                   suggested=list(suggested), greeting_name=people.greeting_name(sender_name),
+                   follows=follows, awaiting_approval=awaiting_approval)  # fmt: skip
     # RFC 3834: an automatic reply; well-behaved responders will not answer it, and we ignore those that do.
     return _notice("acknowledgement", template="acknowledgement", facts=facts, templates=templates,
                    auto_submitted="auto-replied", in_reply_to=in_reply_to)  # fmt: skip

@@ -13,7 +13,9 @@ the requester's conversation, and each is checked before it is shown:
   mail from it (`automatic`: their out-of-office is not something they wrote to us).
 - `reply`, an agent's answer: only when its mail (the outbox row its `delivery_id` names) went to the requester
   and was not given up on, so a reply that never reached them is not shown as if it had. The names of the files
-  it carried are shown with it (the files themselves are in the mail).
+  it carried are shown with it (the files themselves are in the mail), as are those of the files the requester's
+  own mail carried (their opening mail's and their replies', the email's `event_id`'s; not the pictures placed in
+  its text, such as a signature's logo), so "here is a photo" is seen to have come with its photo.
 
 Neither an `opened` nor an `email` entry is shown when the receiving mail server found its From forged-looking
 (`sender_check` `fail` in its data, ingest/mail_auth.py): it may not be theirs, and "You" would say it was.
@@ -31,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from hub.domain import REQUESTER_TEXT_SOURCES
@@ -62,7 +64,7 @@ class Message:
     at: datetime
     from_requester: bool
     text: str
-    files: tuple[str, ...] = ()  # the names of the files a desk's reply carried
+    files: tuple[str, ...] = ()  # the names of the files the mail carried
 
     @property
     def who(self) -> str:
@@ -90,6 +92,7 @@ class Entry:
     delivery_id: str | None = None  # a `reply` entry's mail
     unverified: bool = False  # an `opened` or `email` entry whose sender the receiving server could not verify
     id: int | None = None  # the entry's, which its files name
+    event_id: int | None = None  # the stored email an `opened` or `email` entry records, which its files name
 
 
 @dataclass(frozen=True)
@@ -125,21 +128,22 @@ def shown(
     files: Mapping[int, tuple[str, ...]] = MappingProxyType({}),
 ) -> Message | None:
     """The message the requester sees for this entry, or None when it is not theirs to see. `files`: the names of
-    the files of the replies, by entry id."""
+    the files each entry's mail carried, by entry id."""
     if entry.unverified:
         return None
+    attached = files.get(entry.id or 0, ())
     if entry.kind == "opened":
-        return Message(entry.at, True, capped(description)) if source in REQUESTER_TEXT_SOURCES else None
+        return Message(entry.at, True, capped(description), attached) if source in REQUESTER_TEXT_SOURCES else None
     if entry.kind == "email":
         if not sent_by(entry, person):
             return None
         body = entry.body or ""
-        return Message(entry.at, True, capped(newest_part(body) or body))
+        return Message(entry.at, True, capped(newest_part(body) or body), attached)
     if entry.kind == "reply":
         delivery = deliveries.get(entry.delivery_id or "")
         if delivery is None or delivery.recipient.lower() != person or delivery.status in UNDELIVERED:
             return None
-        return Message(entry.at, False, capped(entry.body or ""), files.get(entry.id or 0, ()))
+        return Message(entry.at, False, capped(entry.body or ""), attached)
     return None
 
 
@@ -172,8 +176,9 @@ def read(
     """The conversation of this incident (a merged one's own only) that `person`, its requester, may see.
 
     Three indexed reads: the newest READ_ENTRIES entries of the three kinds (by incident), only the parts of their
-    data the page needs; the outbox rows of the replies among them (by delivery id), and those replies' files (by
-    entry: only a reply's are ever asked for)."""
+    data the page needs; the outbox rows of the replies among them (by delivery id), and the files of those replies
+    (by entry) and of the requester's own mail among them (by event; only files attached, not those in the text;
+    a note's are never asked for)."""
     entries = TimelineEntry
     rows = session.execute(
         select(
@@ -186,14 +191,15 @@ def read(
             entries.data["automatic"].as_boolean(),
             entries.data["delivery_id"].as_string(),
             entries.data[("sender_check", "verdict")].as_string(),
+            entries.event_id,
         )
         .where(entries.incident_id == incident.id, entries.kind.in_(KINDS))
         .order_by(entries.id.desc())
         .limit(READ_ENTRIES + 1)
     ).all()
     read_all = len(rows) <= READ_ENTRIES
-    found = [Entry(kind, at, summary, body, sender, bool(automatic), delivery_id, verdict == "fail", entry_id)
-             for entry_id, kind, at, summary, body, sender, automatic, delivery_id, verdict
+    found = [Entry(kind, at, summary, body, sender, bool(automatic), delivery_id, verdict == "fail", entry_id, event)
+             for entry_id, kind, at, summary, body, sender, automatic, delivery_id, verdict, event
              in reversed(rows[:READ_ENTRIES])]  # fmt: skip
     wanted = [entry.delivery_id for entry in found if entry.kind == "reply" and entry.delivery_id]
     deliveries: dict[str, Delivery] = {}
@@ -204,12 +210,16 @@ def read(
             for delivery_id, recipient, status in session.execute(outbox.where(OutboxMessage.delivery_id.in_(wanted)))
         }
     replies = [entry.id for entry in found if entry.kind == "reply"]
+    # The requester's mail: `shown` still decides whether each is theirs to see, files and all.
+    mails = {entry.event_id: entry.id for entry in found
+             if entry.kind in ("opened", "email") and entry.event_id is not None and entry.id is not None}  # fmt: skip
     files: dict[int, tuple[str, ...]] = {}
-    if replies:
-        named = select(Attachment.timeline_entry_id, Attachment.filename).where(
-            Attachment.timeline_entry_id.in_(replies)
+    if replies or mails:
+        named = select(Attachment.timeline_entry_id, Attachment.event_id, Attachment.filename).where(
+            or_(Attachment.timeline_entry_id.in_(replies), and_(Attachment.event_id.in_(mails), ~Attachment.inline))
         )
-        for entry_id, filename in session.execute(named.order_by(Attachment.id)):
+        for reply_id, event_id, filename in session.execute(named.order_by(Attachment.id)):
+            entry_id = reply_id if reply_id is not None else mails.get(event_id or 0)
             if entry_id is not None:
                 files[entry_id] = (*files.get(entry_id, ()), filename)
     return conversation(found, person=person, source=incident.source, description=incident.description,

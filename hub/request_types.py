@@ -77,6 +77,11 @@ class Routing:
     approver_active: bool = False  # False: deactivated since the type was saved (the intake asks no one)
     steps: tuple[Planned, ...] = ()  # copied onto the request as it opens (hub/request_steps.py)
 
+    @property
+    def asks_approval(self) -> bool:
+        """Whether its requests wait on an approval from their opening (hub/request_approvals.py asks it)."""
+        return self.approver_id is not None and self.approver is not None and self.approver_active
+
     def over_catch_alls(self, decision: Decision, book: RuleBook) -> Decision:
         """The decision with the type's category and group where no specific rule set them, as a desk address's
         defaults are applied (pure)."""

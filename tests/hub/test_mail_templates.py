@@ -34,6 +34,13 @@ def test_every_template_renders_from_its_packaged_defaults(name: str) -> None:
     assert rendered.html is not None and marker in rendered.html and rendered.html.lstrip().startswith("<!DOCTYPE")
 
 
+def test_every_html_mail_breaks_a_long_unbroken_word_rather_than_widen_a_phones_screen() -> None:
+    for name in NAMES:  # a title that is a long link, say: mail apps show the page as wide as its widest word
+        html = DEFAULTS.render(name, sample_facts(name)).html
+        assert html is not None
+        assert "overflow-wrap: anywhere" in html.split("<body", 1)[1].split(">", 1)[0], name
+
+
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("part", PARTS)
 def test_every_packaged_template_passes_the_check(name: str, part: str) -> None:

@@ -13,7 +13,7 @@ from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.domain import AttachmentInfo, InboundEvent, MailFacts
 from hub.intake import Intake, Raw
-from hub.mail_threads import Thread, reply_route
+from hub.mail_threads import Thread, follow_up_title, reply_route
 from hub.models import Incident, OutboxMessage, TimelineEntry
 from hub.outbox import body_of
 
@@ -62,8 +62,8 @@ def ask(intake: Intake, n: int = 1, **kw: object) -> int:
     return outcome.incident_id
 
 
-def answer(intake: Intake, incident_id: int, **kw: object) -> int | None:
-    event = InboundEvent(source="email", title="Re: VPN drops", requester="ann@example.org",
+def answer(intake: Intake, incident_id: int, title: str = "Re: VPN drops", **kw: object) -> int | None:
+    event = InboundEvent(source="email", title=title, requester="ann@example.org",
                          message_id="<a1@example.org>", in_reply_to=("<q1@example.org>",),
                          thread_ref=incident_id, **kw)  # type: ignore[arg-type]  # fmt: skip
     return intake.record(RAW, event).incident_id
@@ -111,6 +111,34 @@ def test_a_late_reply_opens_a_follow_up_naming_the_old_incident(db: Database, in
         assert new is not None and new.labels["follows"] == f"INC-{first}"
         notes = list(session.scalars(select(TimelineEntry.summary).where(TimelineEntry.kind == "related")))
     assert f"Follow-up of INC-{first} (resolved)" in notes and f"Follow-up opened as INC-{follow_up}" in notes[1]
+
+
+def test_a_follow_up_of_a_reply_to_our_mail_takes_the_old_title() -> None:
+    for subject in (
+        "RE: [INC-1] Resolved: Printer jammed",
+        "AW: WG: [INC-1] Re: printer  jammed",
+        "SV: Printer jammed",
+    ):
+        assert follow_up_title(subject, "Printer jammed") == "Printer jammed"
+
+
+def test_a_follow_up_with_a_subject_of_its_own_keeps_it_without_the_prefixes() -> None:
+    assert follow_up_title("Re: [INC-1] Printer jammed again, now on floor 4", "Printer jammed") == (
+        "Printer jammed again, now on floor 4"
+    )
+
+
+def test_a_late_replys_acknowledgement_names_the_old_request_under_its_title(db: Database, intake: Intake) -> None:
+    first = ask(intake)
+    resolved_days_ago(db, first, 10)
+    follow_up = answer(intake, first, title=f"RE: [INC-{first}] Resolved: VPN drops")
+    with db.read() as session:
+        new = session.get_one(Incident, follow_up)
+        ack = session.scalars(select(OutboxMessage).where(OutboxMessage.incident_id == follow_up)).one()
+        text, html = body_of(ack)
+    assert (new.title, ack.subject) == ("VPN drops", f"[INC-{follow_up}] VPN drops")
+    assert f"You answered our mail about INC-{first}, which was already finished" in text
+    assert html is not None and f"You answered our mail about INC-{first}" in html
 
 
 def test_an_out_of_office_reply_is_kept_but_reopens_nothing_and_sends_nothing(db: Database, intake: Intake) -> None:

@@ -360,7 +360,8 @@ def test_i_need_something_opens_a_service_request_and_its_page_says_what_was_ask
     assert 'value="request"' in client.get("/help/ask").get_data(as_text=True)
     ask(client, **PRINTER, kind="request")
     link = confirmation_link(db, "ann@example.org")
-    assert '<dd id="kind">I need something</dd>' in client.get(link).get_data(as_text=True)
+    page = client.get(link).get_data(as_text=True)
+    assert '<dd id="kind">I need something</dd>' in page and "<dt>What you need</dt>" in page
     press_send(client, link)
     assert [incident.kind for incident in incidents(db)] == ["request"]
 

@@ -14,7 +14,7 @@ from hub import agent_files, approvals, incident_notes, request_conversation, re
 from hub.agent_action import Actor, Mail
 from hub.config import Settings
 from hub.db import Database
-from hub.domain import InboundEvent
+from hub.domain import AttachmentInfo, InboundEvent, MailFacts
 from hub.intake import Intake, Raw
 from hub.models import Incident, OutboxMessage, TimelineEntry, utcnow
 from tests.web.helpers import Login, csrf_token
@@ -33,10 +33,11 @@ def incident_id(intake: Intake) -> int:
     return outcome.incident_id
 
 
-def mail_into_thread(intake: Intake, incident_id: int, sender: str, text: str) -> None:
+def mail_into_thread(intake: Intake, incident_id: int, sender: str, text: str, mail: MailFacts | None = None) -> None:
     """A mail from `sender` answering the first one: threaded into the incident by its Message-ID."""
     event = InboundEvent(source="email", title="Re: Printer jams", requester=sender, description=text,
-                         message_id=f"<{next(MESSAGE_NUMBERS)}.{sender}>", in_reply_to=("<p@x>",))  # fmt: skip
+                         message_id=f"<{next(MESSAGE_NUMBERS)}.{sender}>", in_reply_to=("<p@x>",),
+                         mail=mail)  # fmt: skip
     assert intake.record(EMAIL, event).incident_id == incident_id
 
 
@@ -143,6 +144,25 @@ def test_a_reply_of_files_alone_is_shown_with_its_files_and_no_empty_text(
     said = conversation_of(client, settings, incident_id)
     reply = said[said.index("<strong>The service desk</strong>") :]
     assert "Attached to the mail: invoice.pdf" in reply and "(no text)" not in reply
+
+
+def test_the_files_the_requester_sent_are_named_with_their_mail_but_not_the_pictures_in_its_text(
+    client: FlaskClient, settings: Settings, intake: Intake, incident_id: int
+) -> None:
+    photo = AttachmentInfo("blank-page.jpg", "image/jpeg", 10, "0" * 64, stored=False, note="not stored: test")
+    logo = AttachmentInfo("logo.png", "image/png", 10, "1" * 64, inline=True, stored=False, note="not stored: test")
+    mail_into_thread(intake, incident_id, "ann@example.org", "Here is a photo.", MailFacts(attachments=(photo, logo)))
+    said = conversation_of(client, settings, incident_id)
+    assert "Attached to the mail: blank-page.jpg" in said[said.index("Here is a photo.") :]
+    assert "logo.png" not in said
+
+
+def test_the_page_says_mail_to_the_desk_needs_the_reference_in_its_subject(
+    client: FlaskClient, settings: Settings, incident_id: int
+) -> None:
+    html = client.get(link(settings, incident_id)).get_data(as_text=True)
+    to_add = html.split('id="to-add">', 1)[1].split("</p>", 1)[0]
+    assert f"with [INC-{incident_id}] in the subject: without it, your email starts a new request" in to_add
 
 
 def test_who_answered_is_not_shown(

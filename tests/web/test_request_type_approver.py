@@ -20,7 +20,8 @@ from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
-from hub.models import Incident, TimelineEntry
+from hub.models import Incident, OutboxMessage, TimelineEntry
+from hub.outbox import body_of
 from hub.request_types import TypeView
 from tests.docs import fenced, run_as_printed
 from tests.servers import Received
@@ -146,6 +147,21 @@ def test_the_approvals_page_tells_the_approver_a_rejections_comment_reaches_the_
     assert f'<p class="muted" id="comment-{asked.id}-help">{REJECTION_HINT}</p>' in html
 
 
+APPROVAL_FIRST = "Someone has to approve your request before we go ahead."
+
+
+def acknowledgement(db: Database, incident_id: int) -> str:
+    with db.read() as session:
+        query = select(OutboxMessage).where(OutboxMessage.incident_id == incident_id,
+                                            OutboxMessage.kind == "acknowledgement")  # fmt: skip
+        return body_of(session.scalars(query).one())[0]
+
+
+def test_the_acknowledgement_tells_the_requester_an_approval_comes_first(client: FlaskClient, db: Database) -> None:
+    incident_id = requested(client, db, laptop(db))
+    assert APPROVAL_FIRST in acknowledgement(db, incident_id)
+
+
 def test_a_type_whose_approver_was_deactivated_opens_the_request_saying_no_one_was_asked(
     client: FlaskClient, db: Database
 ) -> None:
@@ -156,6 +172,7 @@ def test_a_type_whose_approver_was_deactivated_opens_the_request_saying_no_one_w
         assert approvals.of_incident(session, incident_id) == []
     [said] = [line for line in timeline(db, incident_id) if line.startswith("No approval asked")]
     assert MANAGER in said and "deactivated" in said and "ask someone else" in said
+    assert APPROVAL_FIRST not in acknowledgement(db, incident_id)
 
 
 def test_only_opening_a_request_asks_its_approver_not_a_repeat(db: Database, intake: Intake) -> None:
