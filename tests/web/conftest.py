@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 from hub import accounts
 from hub.config import Settings
 from hub.db import Database
+from tests.conftest import make_settings
 from tests.web.helpers import Login, log_in, post_event
 from web import create_app
 from web.services import services
@@ -81,6 +82,12 @@ def live_url(app: Flask) -> Iterator[str]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def counting_client(settings: Settings, db: Database, redis_url: str) -> FlaskClient:
+    """A browser on an app with Redis, where limits (failed logins and passwords, forms) are counted."""
+    return create_app(make_settings(settings.home, redis_url=redis_url), db=db).test_client()
 
 
 @pytest.fixture

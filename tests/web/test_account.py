@@ -11,12 +11,9 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from hub.audit import recent
-from hub.config import Settings
 from hub.db import Database
 from hub.models import User
-from tests.conftest import make_settings
 from tests.web.helpers import Login, csrf_token, log_in
-from web import create_app
 
 NEW = "a brand new passphrase"
 
@@ -83,10 +80,9 @@ def test_a_new_password_too_short_or_typed_differently_is_refused(
 
 
 def test_guessing_the_current_password_is_limited_like_logging_in(
-    settings: Settings, db: Database, redis_url: str, make_user: Callable[..., Login]
+    counting_client: FlaskClient, make_user: Callable[..., Login]
 ) -> None:
-    user = make_user()
-    client = create_app(make_settings(settings.home, redis_url=redis_url), db=db).test_client()
+    user, client = make_user(), counting_client
     log_in(client, user)
     for _ in range(5):
         assert change_password(client, "a guess").status_code == 400

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
 
 from hub.config import Settings
@@ -38,11 +39,12 @@ def test_healthz_is_503_when_redis_is_not_configured(client: FlaskClient) -> Non
     assert response.json is not None and response.json["redis"] == "not configured"
 
 
-def test_healthz_is_503_naming_the_database_when_it_cannot_be_opened(tmp_path: Path, redis_url: str) -> None:
+@pytest.mark.parametrize("path", ["/healthz", "/healthz/intake"])
+def test_healthz_is_503_naming_the_database_when_it_cannot_be_opened(tmp_path: Path, redis_url: str, path: str) -> None:
     (tmp_path / "a-directory").mkdir()
     unopenable = f"sqlite:///{tmp_path / 'a-directory'}"
     settings = make_settings(tmp_path / "var", database_url=unopenable, redis_url=redis_url)
-    response = create_app(settings).test_client().get("/healthz")
+    response = create_app(settings).test_client().get(path)
     assert response.status_code == 503
     assert response.json == {"status": "unavailable", "database": "unavailable", "redis": "ok"}
 

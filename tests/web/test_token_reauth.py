@@ -10,12 +10,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from hub.config import Settings
 from hub.db import Database
 from hub.models import ApiToken
-from tests.conftest import make_settings
 from tests.web.helpers import Login, csrf_token, log_in
-from web import create_app
 
 
 def make_token(client: FlaskClient, **fields: str) -> TestResponse:
@@ -45,10 +42,9 @@ def test_a_token_is_made_with_the_password(logged_in: FlaskClient, user: Login, 
 
 
 def test_guessing_the_password_on_the_token_form_is_limited_like_logging_in(
-    settings: Settings, db: Database, redis_url: str, make_user: Callable[..., Login]
+    counting_client: FlaskClient, db: Database, make_user: Callable[..., Login]
 ) -> None:
-    user = make_user()
-    client = create_app(make_settings(settings.home, redis_url=redis_url), db=db).test_client()
+    user, client = make_user(), counting_client
     log_in(client, user)
     for _ in range(5):
         assert make_token(client, password="a guess").status_code == 400
