@@ -32,7 +32,9 @@ def page(token: str) -> ResponseReturnValue:
         found = _view(token)
     except LinkProblem as exc:
         return _refused(exc)
-    return _page(token, found, done=request.args.get("solved") == "1")
+    # The thanks stands in for the explanation only while it is true: reopened since, the page says where it stands.
+    solved = (found.label, found.explanation) == request_links.SOLVED_BY_THEM
+    return _page(token, found, done=request.args.get("solved") == "1" and solved)
 
 
 @bp.post("/requests/<token>/solved")
