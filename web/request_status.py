@@ -56,6 +56,13 @@ def solved(token: str) -> ResponseReturnValue:
     return redirect(url_for(".page", token=token, solved="1"), 303)
 
 
+def link_to(incident_id: int, person: str) -> str:
+    """The path of `person`'s page about their request `incident_id`, signed as the desk's mail signs it: for the
+    public pages that lead a requester on to it (their list, the sent request, "How did we do?")."""
+    return url_for("request_status.page", token=request_links.LINKS.sign(services().settings.secret_key, incident_id,
+                                                                          person))  # fmt: skip
+
+
 def _view(token: str) -> request_links.RequestView:
     claim = request_links.LINKS.read(services().settings.verifying_keys, token)
     with services().db.read() as session:
