@@ -20,7 +20,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from hub import notices, recipients, triage
+from hub import contacts, notices, recipients, triage
 from hub.agent_action import Actor, Mail
 from hub.models import Incident
 from hub.outbox import entry, owe
@@ -75,5 +75,6 @@ def approved(conn: Connection, incident_id: int, *, told: list[str], mail: Mail)
         incident_id=incident_id, title=request.title, requester=verdict.to, desk_address=sender.desk_address,
         base_url=sender.base_url, templates=sender.templates,
         references=recipients.thread_message_ids(conn, incident_id, verdict.to),
+        requester_name=contacts.name_of(conn, verdict.to),
     )  # fmt: skip
     owe(conn, incident_id, [told_them])

@@ -21,6 +21,9 @@ from hub.verifying_keys import VerifyingKeys
 from hub.webhook_targets import REACHES, Reach
 
 DEFAULT_HOME = "./var"
+#: The display name on the desk's mail unless SWITCHBOARD_DESK_NAME says otherwise, and the longest it may be.
+DEFAULT_DESK_NAME = "Service desk"
+DESK_NAME_WIDTH = 100
 #: Microsoft's endpoints that take accounts from any tenant: their tokens name whichever tenant the person came from.
 _ANY_ENTRA_TENANT = ("/common/", "/organizations/", "/consumers/")
 
@@ -63,6 +66,9 @@ class Settings:
     web_port: int = 8000
     smtp_port: int = 2525
     desk_addresses: tuple[str, ...] = ("helpdesk@localhost",)
+    # The display name on the From of mail the desk sends ("Service desk <helpdesk@example.com>"), so inboxes do not
+    # show the address's local part; None: the bare address.
+    desk_name: str | None = DEFAULT_DESK_NAME
     smtp_relay: str | None = field(default=None, repr=False)  # None: outbound mail is written to the worker's log
     max_event_bytes: int = 512 * 1024
     max_message_bytes: int = 25 * 1024 * 1024
@@ -171,6 +177,7 @@ class Settings:
             web_port=_int(env, "SWITCHBOARD_WEB_PORT", 8000),
             smtp_port=_int(env, "SWITCHBOARD_SMTP_PORT", 2525),
             desk_addresses=desks,
+            desk_name=_desk_name(env),
             smtp_relay=relay,
             max_event_bytes=_int(env, "SWITCHBOARD_MAX_EVENT_BYTES", 512 * 1024),
             max_message_bytes=_int(env, "SWITCHBOARD_MAX_MESSAGE_BYTES", 25 * 1024 * 1024),
@@ -265,6 +272,19 @@ def _public_url(env: Mapping[str, str]) -> str | None:
                 f"https://desk.example.com, not {without_password(value)!r}"
             )
     return value
+
+
+def _desk_name(env: Mapping[str, str]) -> str | None:
+    """SWITCHBOARD_DESK_NAME: unset, the default; set empty, none (the bare address). Kept on one line and checked
+    now, since it goes into the From of every mail, where an address of its own would confuse replies."""
+    value = env.get("SWITCHBOARD_DESK_NAME")
+    if value is None:
+        return DEFAULT_DESK_NAME
+    name = " ".join(value.split())
+    if len(name) > DESK_NAME_WIDTH or any(ch in name for ch in "<>@"):
+        raise ConfigError(f"SWITCHBOARD_DESK_NAME must be a name of up to {DESK_NAME_WIDTH} characters, without < > @, "
+                          f"such as 'IT service desk'; empty for the bare address, not {value!r}")  # fmt: skip
+    return name or None
 
 
 def _group_name(env: Mapping[str, str], name: str) -> str | None:

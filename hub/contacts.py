@@ -3,6 +3,7 @@ company domain, so an incident shows "Ann Example, example.com" and SLA policies
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import cast
@@ -113,6 +114,23 @@ def _organisation(conn: Connection, address: str) -> tuple[int, str] | None:
     _NEW_ORGANISATION[conn.dialect.name].execute(conn, values)
     made = _ORGANISATION.first(conn, {"domain": domain})
     return (int(made[0]), str(made[1])) if made is not None else None
+
+
+def names_of(conn: Connection, addresses: Iterable[str]) -> dict[str, str]:
+    """The names the desk knows these requesters by (their contact's: the display name of the first mail that gave
+    one), by lower-cased address, for those that have one: what later mail to them greets them by, as the
+    acknowledgement greeted them by their From (hub/people.py::greeting_name). One read however many."""
+    wanted = sorted({address.lower() for address in addresses if address})
+    if not wanted:
+        return {}
+    found = conn.execute(select(CONTACTS.c.email, CONTACTS.c.name).where(CONTACTS.c.email.in_(wanted),
+                                                                         CONTACTS.c.name.is_not(None)))  # fmt: skip
+    return {email: name for email, name in found}
+
+
+def name_of(conn: Connection, address: str) -> str | None:
+    """The name the desk knows one requester by (names_of), or None."""
+    return names_of(conn, [address]).get(address.lower())
 
 
 def requester_of(session: Session, address: str | None) -> Requester | None:

@@ -90,6 +90,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "resolution": "Replaced the toner; it prints again.",
     },
     "requester_resolved": {
+        "greeting_name": "Ann",  # their contact's name when plain (hub/contacts.py, hub/people.py); absent: "Hello,"
         "source": "bob@example.com",
         "requester": "ann@example.com",
         "resolution": "Replaced the toner; it prints again.",
@@ -106,6 +107,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     # To a requester several of whose requests a problem's resolution resolved in one go (hub/problem_mail.py): one
     # mail, about their oldest (`reference`, `title`, its survey and link; a reply lands there), listing them all.
     "requester_problem_resolved": {
+        "greeting_name": "Ann",  # their contact's name when plain (hub/contacts.py, hub/people.py); absent: "Hello,"
         "source": "bob@example.com",
         "requester": "ann@example.com",
         "resolution": "The underlying problem, PRB-4 (VPN drops every night), is resolved.",
@@ -268,6 +270,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     # To the requester of a request whose type's approver approved it (hub/approval_outcome.py): it goes ahead.
     # Names no approver and quotes no comment: those are the desk's (a rejection's comment is its resolution).
     "requester_approved": {
+        "greeting_name": "Ann",  # their contact's name when plain (hub/contacts.py, hub/people.py); absent: "Hello,"
         "requester": "ann@example.com",
         "track_url": "https://switchboard.example/requests/TOKEN",
     },

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, literal, select
 from sqlalchemy.orm import aliased
 
-from hub import notices, satisfaction
+from hub import contacts, notices, satisfaction
 from hub.domain import format_ref
 from hub.models import Incident
 from hub.outbox import owe
@@ -91,6 +91,7 @@ def owe_resolution(
         elif notes := refused(merged.incident_id, verdict, "resolution mail", resolved_then):
             owe(conn, merged.incident_id, [], also=notes)
     references = thread_message_ids_of(conn, {incident_id: requester for requester, (incident_id, _) in newest.items()})
+    names = contacts.names_of(conn, newest)
     for requester, (incident_id, title) in newest.items():
         survey = (satisfaction.links(sender.secret_key, sender.base_url, incident_id, requester)
                   if sender.secret_key else [])  # fmt: skip
@@ -98,6 +99,7 @@ def owe_resolution(
             incident_id=incident_id, title=title, requester=requester, source=source,
             desk_address=sender.desk_address, base_url=sender.base_url, templates=sender.templates,
             references=references[incident_id], resolution=into.resolution, survey=survey, into=format_ref(into_id),
+            requester_name=names.get(requester.lower()),
         )  # fmt: skip
         if held is not None:
             held.append(resolution)

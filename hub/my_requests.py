@@ -106,13 +106,12 @@ def listing(session: Session, claim: Claim, now: datetime) -> Listing:
     last_change = func.coalesce(updated, Incident.last_seen).label("last_change")
     current = or_(Incident.status.not_in(_DONE), Incident.resolved_at >= now - RECENT)
     rows = session.execute(
-        select(
-            Incident.id, Incident.title, Incident.status, Incident.merged_into_id, Incident.not_approved, last_change
-        )
+        select(Incident.id, Incident.title, Incident.status, Incident.merged_into_id, Incident.not_approved,
+               Incident.resolution, last_change)
         .where(Incident.id.in_(shown), current)
         .order_by(last_change.desc(), Incident.id.desc())
         .limit(SHOWN)
-    ).all()
+    ).all()  # fmt: skip
     total = session.scalar(select(func.count()).select_from(Incident).where(Incident.id.in_(shown))) or 0
     awaiting = approvals.pending_among(session.connection(), [incident_id for incident_id, *_ in rows])
     became = outcomes(session, [row.id for row in rows if row.merged_into_id is not None])
@@ -126,11 +125,12 @@ def listing(session: Session, claim: Claim, now: datetime) -> Listing:
                 outcome := became.get(incident_id),
                 awaiting_approval=incident_id in awaiting,
                 not_approved=not_approved,
+                resolution=resolution,
             ),
             at,
             outcome.says if outcome is not None else None,
         )
-        for incident_id, title, status, merged_into, not_approved, at in rows
+        for incident_id, title, status, merged_into, not_approved, resolution, at in rows
     )
     return Listing(claim.person, listed, total - len(listed))
 

@@ -286,14 +286,16 @@ def requester_resolution(
     resolution: str | None = None,
     survey: Sequence[dict[str, str]] = (),
     into: str | None = None,
+    requester_name: str | None = None,
 ) -> Notice:
     """Tell the requester of an email incident it was resolved (and how, when whoever resolved it said), threaded
     under the conversation, so an answer ("still broken") lands in the incident and reopens it. `survey`: the
     "How did we do?" links (hub/satisfaction.py), one per rating. `into`: the reference of the incident it was
-    merged into, whose resolution this is (hub/merged_requesters.py)."""
+    merged into, whose resolution this is (hub/merged_requesters.py). `requester_name`: the name the desk knows them
+    by (hub/contacts.py::name_of), greeted as the acknowledgement greets them."""
     facts = _facts(incident_id, title, recipient=requester, desk_address=desk_address, base_url=base_url,
                    source=source, requester=requester, resolution=resolution, survey=list(survey),
-                   into=into)  # fmt: skip
+                   into=into, greeting_name=people.greeting_name(requester_name))  # fmt: skip
     return _notice("resolved", template=REQUESTER_RESOLVED, facts=facts, templates=templates,
                    references=references)  # fmt: skip
 
@@ -561,12 +563,12 @@ def approval_reminder(
 
 def requester_approved(
     *, incident_id: int, title: str, requester: str, desk_address: str, base_url: str,
-    references: Sequence[str] = (), templates: MailTemplates = DEFAULTS,
+    references: Sequence[str] = (), templates: MailTemplates = DEFAULTS, requester_name: str | None = None,
 ) -> Notice:  # fmt: skip
     """Tell the requester their request was approved by the approver its type names, so the desk goes ahead
-    (hub/approval_outcome.py), threaded under their conversation. Who approved it, and what they said, is the desk's:
-    neither is told."""
+    (hub/approval_outcome.py), threaded under their conversation, greeted by `requester_name` as the
+    acknowledgement greets them. Who approved it, and what they said, is the desk's: neither is told."""
     facts = _facts(incident_id, title, recipient=requester, desk_address=desk_address, base_url=base_url,
-                   requester=requester)  # fmt: skip
+                   requester=requester, greeting_name=people.greeting_name(requester_name))  # fmt: skip
     return _notice("approved", template="requester_approved", facts=facts, templates=templates,
                    references=references)  # fmt: skip

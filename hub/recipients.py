@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, Label, bindparam, delete, func, insert, select
 
-from hub import channels, desks, mail_choices, notices, satisfaction, zones
+from hub import channels, contacts, desks, mail_choices, notices, satisfaction, zones
 from hub.domain import format_ref
 from hub.mail_choices import MailChoices
 from hub.mail_templates import DEFAULTS, MailTemplates
@@ -262,6 +262,7 @@ def state_change_notices(
                       if sender.secret_key else [])  # fmt: skip
             owed.append(notices.requester_resolution(requester=requester, source=source, references=references,
                                                      resolution=incident.resolution, survey=survey,
+                                                     requester_name=contacts.name_of(conn, requester),
                                                      **common))  # fmt: skip
             # One of the desk's people who asked it themselves hears as its requester, however they chose to hear
             # of what they watch: the timeline does not say they turned off the mail they are sent.

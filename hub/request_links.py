@@ -97,15 +97,27 @@ REJECTED = ("Not approved", "The person who approves such requests said no, so t
             "For anything new, write to us again.")  # fmt: skip
 
 
+#: Statuses in which the requester may say their request is solved, and what the incident then records.
+SOLVABLE = ("open", "acknowledged", "waiting")
+SOLVED = "The requester said it is solved, on their request's page."
+
+
+#: What the requester is told of a request they said is solved themselves (`SOLVED`, the resolution their page's
+#: button records): not "we think it is fixed", which is the desk's guess about its own resolution.
+SOLVED_BY_THEM = ("Resolved", "You told us it is solved. If it comes back, reply to one of our emails and we will "
+                  "reopen it.")  # fmt: skip
+
+
 def says(
     status: str, merged_into: int | None, outcome: Outcome | None = None, *, awaiting_approval: bool = False,
-    not_approved: bool = False,
+    not_approved: bool = False, resolution: str | None = None,
 ) -> tuple[str, str]:  # fmt: skip
     """(label, explanation): where a request stands, in the requester's words (its page, their list of requests).
     One merged into someone else's request names the reference it is followed under now (`outcome`'s, else the one
     it was merged into), as the mail about the merge did, and nothing more of it. `awaiting_approval`: an approval
     is pending on it, said while it is open or acknowledged (waiting on them, they have something to do first).
-    `not_approved`: its latest resolution was its approver's no (`incidents.not_approved`)."""
+    `not_approved`: its latest resolution was its approver's no (`incidents.not_approved`). `resolution`: its
+    resolution, which says whether the requester resolved it themselves (`SOLVED`)."""
     if merged_into is not None:
         into = outcome.ref if outcome is not None else format_ref(merged_into)
         return "Merged", (
@@ -116,6 +128,8 @@ def says(
         return AWAITING_APPROVAL
     if status in ("resolved", "closed") and not_approved:
         return REJECTED
+    if status == "resolved" and resolution == SOLVED:
+        return SOLVED_BY_THEM
     return SAYS.get(status, (status.capitalize(), ""))
 
 
@@ -166,11 +180,6 @@ def outcomes(session: Session, merged: Collection[int]) -> dict[int, Outcome]:
     )
     return {asked: Outcome(format_ref(into), status, resolved_at, resolution, bool(again))
             for asked, into, status, resolved_at, resolution, again in rows}  # fmt: skip
-
-
-#: Statuses in which the requester may say their request is solved, and what the incident then records.
-SOLVABLE = ("open", "acknowledged", "waiting")
-SOLVED = "The requester said it is solved, on their request's page."
 
 
 @dataclass(frozen=True)
@@ -257,7 +266,8 @@ def view(session: Session, claim: Claim, newest_part: Callable[[str], str | None
     incident = current_incident(session, claim)
     outcome = outcomes(session, [incident.id]).get(incident.id) if incident.merged_into_id is not None else None
     label, explanation = says(incident.status, incident.merged_into_id, outcome, not_approved=incident.not_approved,
-                              awaiting_approval=_awaiting_approval(session, incident.id))  # fmt: skip
+                              awaiting_approval=_awaiting_approval(session, incident.id),
+                              resolution=incident.resolution)  # fmt: skip
     done = outcome.done if outcome is not None else incident.status in ("resolved", "closed")
     resolved_at, resolution = (
         (outcome.resolved_at, outcome.resolution) if outcome else (incident.resolved_at, incident.resolution)

@@ -29,7 +29,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from hub import knowledge, pending_requests, request_links, request_types, status_page
+from hub import knowledge, pending_requests, request_types, status_page
 from hub.domain import format_ref
 from hub.errors import BadField
 from hub.models import utcnow
@@ -40,6 +40,7 @@ from hub.request_types import TypeView
 from hub.signed_links import LinkProblem
 from ingest import asked
 from ingest.logged import InvalidField
+from web import request_status
 from web.extensions import csrf
 from web.incident_actions import mail_settings
 from web.mail_links import form_is_current, link_problem, refused_link
@@ -191,8 +192,7 @@ def _confirm_page(
     reference = track = None
     if found.sent and found.incident_id is not None:
         reference = format_ref(found.incident_id)
-        signed = request_links.LINKS.sign(services().settings.secret_key, found.incident_id, found.email)
-        track = url_for("request_status.page", token=signed)
+        track = request_status.link_to(found.incident_id, found.email)
     page = render_template("help/ask_confirm.html", pending=found, token=token, reference=reference, track=track,
                            error=error, sending=found.sending(utcnow()), sendable=sendable)  # fmt: skip
     return page, code

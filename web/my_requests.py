@@ -18,9 +18,10 @@ from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from hub import link_mail, my_requests, request_links
+from hub import link_mail, my_requests
 from hub.models import utcnow
 from hub.signed_links import LinkProblem
+from web import request_status
 from web.extensions import csrf
 from web.incident_actions import mail_settings
 from web.mail_links import form_is_current, link_problem, refused_link
@@ -78,12 +79,7 @@ def page(token: str) -> ResponseReturnValue:
         return refused_link(exc, advice, again=url_for(".form"))
     with services().db.read() as session:
         found = my_requests.listing(session, claim, utcnow())
-    links = {
-        listed.incident_id: url_for(
-            "request_status.page", token=request_links.LINKS.sign(settings.secret_key, listed.incident_id, claim.person)
-        )
-        for listed in found.requests
-    }
+    links = {listed.incident_id: request_status.link_to(listed.incident_id, claim.person) for listed in found.requests}
     return render_template("help/my_requests.html", listing=found, links=links, shown=my_requests.SHOWN,
                            recent_days=my_requests.RECENT.days, desk_address=settings.desk_address)  # fmt: skip
 

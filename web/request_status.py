@@ -32,7 +32,9 @@ def page(token: str) -> ResponseReturnValue:
         found = _view(token)
     except LinkProblem as exc:
         return _refused(exc)
-    return _page(token, found, done=request.args.get("solved") == "1")
+    # The thanks stands in for the explanation only while it is true: reopened since, the page says where it stands.
+    solved = (found.label, found.explanation) == request_links.SOLVED_BY_THEM
+    return _page(token, found, done=request.args.get("solved") == "1" and solved)
 
 
 @bp.post("/requests/<token>/solved")
@@ -52,6 +54,13 @@ def solved(token: str) -> ResponseReturnValue:
     except TriageError:  # resolved or closed meanwhile: the page says where it stands now
         return _page(token, _view(token), error="it is not open any more", code=409)
     return redirect(url_for(".page", token=token, solved="1"), 303)
+
+
+def link_to(incident_id: int, person: str) -> str:
+    """The path of `person`'s page about their request `incident_id`, signed as the desk's mail signs it: for the
+    public pages that lead a requester on to it (their list, the sent request, "How did we do?")."""
+    return url_for("request_status.page", token=request_links.LINKS.sign(services().settings.secret_key, incident_id,
+                                                                          person))  # fmt: skip
 
 
 def _view(token: str) -> request_links.RequestView:

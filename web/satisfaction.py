@@ -11,8 +11,10 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from hub import satisfaction
+from hub.models import Incident
 from hub.satisfaction import BadAnswer
 from hub.signed_links import Claim, LinkProblem
+from web import request_status
 from web.extensions import csrf
 from web.mail_links import form_is_current, link_problem, refused_link
 from web.ratelimit import survey_retry_after
@@ -35,7 +37,7 @@ def page(token: str) -> ResponseReturnValue:
     except LinkProblem as exc:
         return _problem(exc)
     chosen = satisfaction.rating_of(request.args.get("rating")) or (answer.rating if answer else None)
-    return _form(token, incident.ref, incident.title, chosen, answer.comment if answer else "",
+    return _form(token, claim, incident, chosen, answer.comment if answer else "",
                  saved=answer is not None and request.args.get("saved") == "1")  # fmt: skip
 
 
@@ -67,7 +69,7 @@ def answer(token: str) -> ResponseReturnValue:
     except LinkProblem as exc:
         return _problem(exc)
     except BadAnswer as exc:
-        return _form(token, incident.ref, incident.title, rating, comment, error=str(exc), code=400)
+        return _form(token, claim, incident, rating, comment, error=str(exc), code=400)
     return redirect(url_for(".page", token=token, saved="1"), 303)
 
 
@@ -77,8 +79,8 @@ def _claim(token: str) -> Claim:
 
 def _form(
     token: str,
-    ref: str,
-    title: str,
+    claim: Claim,
+    incident: Incident,
     chosen: str | None,
     comment: str | None,
     *,
@@ -86,9 +88,12 @@ def _form(
     error: str | None = None,
     code: int = 200,
 ) -> ResponseReturnValue:
-    page = render_template("satisfaction/page.html", token=token, ref=ref, title=title, chosen=chosen,
-                           comment=comment or "", saved=saved, error=error, ratings=satisfaction.RATINGS,
-                           max_comment=satisfaction.MAX_COMMENT)  # fmt: skip
+    """The question about `incident`, with a link on to the requester's own page about it (signed for them, as the
+    mail's is), where it stands and what was said."""
+    page = render_template("satisfaction/page.html", token=token, ref=incident.ref, title=incident.title,
+                           chosen=chosen, comment=comment or "", saved=saved, error=error,
+                           ratings=satisfaction.RATINGS, max_comment=satisfaction.MAX_COMMENT,
+                           request_url=request_status.link_to(incident.id, claim.person))  # fmt: skip
     return page, code
 
 

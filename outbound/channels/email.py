@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -88,13 +88,19 @@ class Attached:
 
 
 def compose(
-    notification: Notification, *, sender: str, now: datetime | None = None, files: Sequence[Attached] = ()
+    notification: Notification,
+    *,
+    sender: str,
+    now: datetime | None = None,
+    files: Sequence[Attached] = (),
+    desk_name: str | None = None,
 ) -> EmailMessage:
     """The message as it will be sent (pure): the row's headers, then ours, then the plain-text body - with the
     HTML body after it as a multipart/alternative when there is one (clients show the last part they can) - and
-    `files` after that as attachments (multipart/mixed), each typed by its name."""
+    `files` after that as attachments (multipart/mixed), each typed by its name. A bare From address gets
+    `desk_name` (SWITCHBOARD_DESK_NAME) as its display name."""
     msg = EmailMessage()
-    msg["From"] = _clean(notification.headers.get("From") or sender)
+    msg["From"] = named(_clean(notification.headers.get("From") or sender), desk_name)
     msg["To"] = notification.recipient
     msg["Subject"] = _clean(notification.subject)
     msg["Date"] = format_datetime(now or utcnow())
@@ -114,6 +120,16 @@ def compose(
             maintype, subtype = "application", "octet-stream"
         msg.add_attachment(file.data, maintype=maintype, subtype=subtype, filename=file.filename)
     return msg
+
+
+def named(address: str, name: str | None) -> str:
+    """`address` shown as `name` ("Service desk <helpdesk@example.com>"; RFC 2047-encoded when not ASCII), so inboxes
+    do not show "helpdesk". Added when sent, not stored with the row: mail owed before a change of name goes out under
+    the new one. A From that has a display name already keeps it."""
+    shown, bare = parseaddr(address)
+    if not name or shown or not bare:
+        return address
+    return formataddr((name, bare))
 
 
 def read_files(notification: Notification, store: AttachmentStore) -> list[Attached]:
@@ -140,11 +156,12 @@ def send(notification: Notification, settings: Settings) -> None:
     """Hand the notification to the relay (or the log); the envelope sender is the desk address."""
     files = read_files(notification, AttachmentStore.under(settings.home))
     if settings.smtp_relay is None:
-        shown = compose(notification, sender=settings.desk_address).as_string()  # the files' names, not their bytes
+        # The files' names, not their bytes.
+        shown = compose(notification, sender=settings.desk_address, desk_name=settings.desk_name).as_string()
         names = "".join(f"\n[attached: {f.filename}, {len(f.data)} bytes]" for f in files)
         log.info("SWITCHBOARD_SMTP_RELAY is not set; this message is logged instead of sent:\n%s%s", shown, names)
         return
-    msg = compose(notification, sender=settings.desk_address, files=files)
+    msg = compose(notification, sender=settings.desk_address, files=files, desk_name=settings.desk_name)
     try:
         relay = Relay.from_url(settings.smtp_relay)
     except ValueError as exc:

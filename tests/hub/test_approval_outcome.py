@@ -10,7 +10,7 @@ from hub import approvals, groups, my_requests, request_links, request_types, tr
 from hub.agent_action import Actor, Mail
 from hub.approvals import Approval
 from hub.db import Database
-from hub.domain import InboundEvent
+from hub.domain import InboundEvent, MailFacts
 from hub.intake import Intake, Raw
 from hub.models import OutboxMessage, utcnow
 from hub.outbox import body_of
@@ -38,11 +38,13 @@ def laptops(db: Database) -> None:
                           questions=[], approver=MANAGER)  # fmt: skip
 
 
-def requested(intake: Intake, requester: str = REQUESTER) -> tuple[int, Approval]:
-    """A New laptop request mailed in by its requester, and the approval its type asked as it opened."""
+def requested(intake: Intake, requester: str = REQUESTER, name: str | None = None) -> tuple[int, Approval]:
+    """A New laptop request mailed in by its requester (From `name`, when given), and the approval its type asked as
+    it opened."""
     raw = Raw(source="email", content_type="message/rfc822", body=b"Subject: Laptop\r\n\r\nFor Dana")
     event = InboundEvent(source="email", title="A laptop for Dana", requester=requester,
-                         message_id="<laptop@example.org>", request_type="New laptop")  # fmt: skip
+                         message_id="<laptop@example.org>", request_type="New laptop",
+                         mail=MailFacts(sender_name=name) if name else None)  # fmt: skip
     incident_id = intake.record(raw, event).incident_id
     assert incident_id is not None
     with intake.db.read() as session:
@@ -75,6 +77,14 @@ def test_a_rejection_mails_the_requester_the_resolution_and_the_group_the_decisi
     body = body_of(resolution)[0]
     assert "Not approved: Not this quarter" in body and MANAGER not in body
     assert [m.recipient for m in mails(db, incident_id, "approval_decided")] == [WORKER]
+
+
+@pytest.mark.usefixtures("laptops")
+def test_the_approval_mail_greets_the_requester_by_the_name_their_mail_gave(db: Database, intake: Intake) -> None:
+    incident_id, asked = requested(intake, name="Carol Diaz")
+    approvals.decide(db, asked.id, "approve", "", Actor(MANAGER), MAIL)
+    [approved] = to_requester(db, incident_id)
+    assert approved.template == "requester_approved" and body_of(approved)[0].startswith("Hello Carol Diaz,")
 
 
 @pytest.mark.usefixtures("laptops")

@@ -59,6 +59,18 @@ def test_a_major_incident_group_no_group_could_be_called_is_refused_at_start_up(
         Settings.from_env(env)
 
 
+def test_the_desk_is_named_service_desk_unless_named_otherwise_or_left_bare(tmp_path: Path) -> None:
+    env = {"SWITCHBOARD_HOME": str(tmp_path)}
+    assert Settings.from_env(env).desk_name == "Service desk"
+    assert Settings.from_env({**env, "SWITCHBOARD_DESK_NAME": " IT  help\r\n"}).desk_name == "IT help"
+    assert Settings.from_env({**env, "SWITCHBOARD_DESK_NAME": ""}).desk_name is None
+
+
+def test_a_desk_name_holding_an_address_is_refused_at_start_up(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="SWITCHBOARD_DESK_NAME"):
+        Settings.from_env({"SWITCHBOARD_HOME": str(tmp_path), "SWITCHBOARD_DESK_NAME": "Desk <x@example.com>"})
+
+
 def test_webhooks_may_reach_the_hubs_own_network_unless_told_public(tmp_path: Path) -> None:
     assert Settings.from_env({"SWITCHBOARD_HOME": str(tmp_path)}).webhook_targets == "network"
     public = {"SWITCHBOARD_HOME": str(tmp_path), "SWITCHBOARD_WEBHOOK_TARGETS": "Public"}

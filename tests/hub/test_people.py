@@ -9,7 +9,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from hub import accounts, incident_notes, notices, people
+from hub import accounts, incident_notes, notices, people, triage
 from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.domain import InboundEvent, MailFacts
@@ -155,3 +155,15 @@ def test_an_emailed_request_is_acknowledged_by_the_name_its_from_line_gave(db: D
     with db.read() as session:
         ack = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "acknowledgement")).one()
     assert body_of(ack)[0].startswith("Hello Ann Smith,")
+
+
+def test_the_resolution_mail_greets_the_requester_by_the_name_their_mail_gave(db: Database, intake: Intake) -> None:
+    event = InboundEvent(source="email", title="Printer jammed", requester="ann@example.org",
+                         message_id="<named@example.org>", mail=MailFacts(sender_name="Ann Smith"))  # fmt: skip
+    incident_id = intake.record(Raw("email", "message/rfc822", b"..."), event).incident_id
+    assert incident_id is not None
+    triage.change_status(db, incident_id, "resolve", Actor("bob@example.com"), MAIL, resolution="New toner.")
+    with db.read() as session:
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.template == "requester_resolved")).one()
+    text, html = body_of(told)
+    assert text.startswith("Hello Ann Smith,") and "<p>Hello Ann Smith,</p>" in (html or "")

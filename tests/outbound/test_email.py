@@ -5,6 +5,7 @@ from __future__ import annotations
 import smtplib
 from collections.abc import Iterator
 from dataclasses import replace
+from email import message_from_bytes, policy
 from types import MappingProxyType
 
 import pytest
@@ -61,6 +62,16 @@ def test_row_headers_cannot_add_recipients_or_inject_lines() -> None:
 def test_sender_is_desk_unless_row_names_one() -> None:
     assert compose(notification(), sender="desk@example.com")["From"] == "desk@example.com"
     assert compose(notification(From="Desk <desk@example.com>"), sender="x@y")["From"] == "Desk <desk@example.com>"
+
+
+def test_a_bare_from_is_shown_by_the_desks_name_rfc_2047_encoded_when_not_ascii() -> None:
+    named = compose(notification(), sender="desk@example.com", desk_name="Service desk")
+    assert named["From"] == "Service desk <desk@example.com>"
+    wire = compose(notification(), sender="desk@example.com", desk_name="Büro-Hilfe").as_bytes()
+    parsed = message_from_bytes(wire, policy=policy.default)
+    assert b"=?utf-8?" in wire and parsed["From"].addresses[0].display_name == "Büro-Hilfe"
+    kept = compose(notification(From="Desk <desk@example.com>"), sender="x@y", desk_name="Service desk")
+    assert kept["From"] == "Desk <desk@example.com>"
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,8 @@ def send(port: int, subject: str, body: str, *, replying_to: EmailMessage | None
     if replying_to is not None:
         msg["In-Reply-To"] = msg["References"] = replying_to["Message-ID"]
         quoted = "\n".join(f"> {line}" for line in replying_to.get_body(("plain",)).get_content().splitlines())
-        body = f"{body}\n\nOn Mon, 30 Nov 2026 at 10:02, Service desk <{replying_to['From']}> wrote:\n{quoted}\n"
+        desk = replying_to["From"].addresses[0].addr_spec
+        body = f"{body}\n\nOn Mon, 30 Nov 2026 at 10:02, Service desk <{desk}> wrote:\n{quoted}\n"
     msg.set_content(body)
     with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
         client.sendmail(sender, [DESK], msg.as_bytes(policy=policy.SMTP))

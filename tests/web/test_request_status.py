@@ -249,7 +249,7 @@ def test_the_requester_says_it_is_solved_and_the_assignee_not_they_hear_of_it(
     triage.assign(db, incident_id, "bob@example.com", Actor("bob@example.com"), mail)
     code, html = say_solved(client, link(settings, incident_id))
     assert code == 200 and "we have marked it resolved" in html and '<strong id="state">Resolved</strong>' in html
-    assert "It is solved: close my request" not in html
+    assert "It is solved: close my request" not in html and "We think it is fixed" not in html
     with db.read() as session:
         incident = session.get_one(Incident, incident_id)
         told = session.execute(select(OutboxMessage.kind, OutboxMessage.recipient)
@@ -259,6 +259,19 @@ def test_the_requester_says_it_is_solved_and_the_assignee_not_they_hear_of_it(
     assert (incident.status, incident.resolution) == ("resolved", request_links.SOLVED)
     assert ("resolved", "bob@example.com") in told
     assert not [row for row in told if row.recipient == "ann@example.org" and row.kind != "acknowledgement"]
+
+
+def test_a_request_they_solved_says_so_on_a_later_visit_and_thanks_no_more_once_reopened(
+    client: FlaskClient, db: Database, settings: Settings, incident_id: int
+) -> None:
+    path = link(settings, incident_id)
+    say_solved(client, path)
+    later = client.get(path).get_data(as_text=True)
+    assert "You told us it is solved." in later and "We think it is fixed" not in later
+    triage.change_status(db, incident_id, "reopen", Actor("bob@example.com"), Mail(settings.desk_address,
+                                                                                   settings.base_url))  # fmt: skip
+    reopened = client.get(f"{path}?solved=1").get_data(as_text=True)
+    assert 'id="solved"' not in reopened and '<strong id="state">Open</strong>' in reopened
 
 
 def test_saying_it_is_solved_needs_the_pages_csrf_token(

@@ -94,6 +94,16 @@ def test_sending_the_form_records_the_answer_and_thanks_the_requester(
     assert (answer.incident_id, answer.rating, answer.comment) == (incident_id, "good", "Fixed within the hour, thanks")
 
 
+def test_the_page_links_to_the_requesters_own_page_about_the_request(
+    client: FlaskClient, links: dict[str, str], incident_id: int
+) -> None:
+    html = client.get(links["good"]).get_data(as_text=True)
+    [path] = re.findall(r'<a href="([^"]+)" id="your-request">', html)
+    request_page = client.get(path)
+    assert path.startswith("/requests/") and request_page.status_code == 200
+    assert f"Your request INC-{incident_id}" in request_page.get_data(as_text=True)
+
+
 def test_sending_again_changes_the_answer(client: FlaskClient, db: Database, links: dict[str, str]) -> None:
     send(client, links["good"], "good")
     send(client, links["good"], "bad", "It jams again")
