@@ -1,7 +1,9 @@
 """The newest reply in an email's text, without the quoted history and signature below it (pure).
 
 `mail-parser-reply` knows the reply headers and signature openers of many languages and mail clients; it is kept
-behind this one function so the library can be swapped without touching callers. The full text is always kept
+behind this one function so the library can be swapped without touching callers. Danish, Norwegian and Swedish
+replies have their quoted thread cut first, by ingest/nordic_headers.py, since the library's lists for those
+languages would cut words it takes for signatures. The full text is always kept
 (as the incident's description or the timeline's "show full message"), so a wrong cut loses nothing.
 """
 
@@ -9,8 +11,12 @@ from __future__ import annotations
 
 from mailparser_reply import EmailReplyParser
 
-#: Languages whose reply headers ("On ... wrote:", "Am ... schrieb:") are recognised. Each costs time on every
-#: message (its patterns run over the text); these cover the desks we expect, English is always included.
+from ingest.nordic_headers import thread_start
+
+#: Languages whose reply headers ("On ... wrote:", "Am ... schrieb:") and signature openers are recognised. Each
+#: costs time on every message (its patterns run over the text); these cover the desks we expect, English is always
+#: included. Not "da" nor "sv": their signature openers ("Tak") cut real words; ingest/nordic_headers.py reads
+#: their headers.
 LANGUAGES = ("en", "de", "fr", "es", "nl", "it")
 #: Longer texts are shown whole: the library's patterns run over all of it, and a very long mail is rarely a
 #: short reply on top of a thread.
@@ -23,8 +29,9 @@ def latest_reply(text: str) -> str | None:
     """The newest part of `text`, or None when there is nothing to cut (or it cannot be cut safely)."""
     if not text.strip() or len(text) > MAX_CHARS:
         return None
+    start = thread_start(text)
     try:
-        replies = _PARSER.read(text).replies
+        replies = _PARSER.read(text if start is None else text[:start]).replies
     except (RecursionError, ValueError, IndexError, AttributeError, TypeError):
         return None
     latest = replies[0].body.strip() if replies else ""

@@ -26,7 +26,7 @@ from web.forms import ActionForm
 from web.permissions import VIEW_INCIDENTS, requires
 from web.services import services
 from web.tokens import OwnTokenForm, revoked
-from web.two_factor import PasswordAndCodeForm, password_right
+from web.two_factor import NewCodes, PasswordAndCodeForm, new_codes, password_right
 from web.two_factor import PasswordForm as OwnPasswordForm
 
 bp = Blueprint("account", __name__)
@@ -158,7 +158,9 @@ def index() -> ResponseReturnValue:
             return redirect(url_for("account.index"), code=303)
     elif form.is_submitted():
         status = 400
-    return _page(status, password=form, made=shown_once.take(SHOWN) if request.method == "GET" else None)
+    if request.method != "GET":
+        return _page(status, password=form)
+    return _page(status, password=form, made=shown_once.take(SHOWN), codes=new_codes())
 
 
 #: The page a person's token just made is shown on (web/shown_once.py).
@@ -233,9 +235,11 @@ def _page(
     timeline: TimelineForm | None = None,
     tokens: OwnTokenForm | None = None,
     made: shown_once.Shown | None = None,
+    codes: NewCodes | None = None,
 ) -> ResponseReturnValue:
     """The account page with the form that was sent (its errors beside its fields) and the others as stored;
-    `made`: a token just made, by name and value, shown this once (the page is then not cached)."""
+    `made`: a token just made, by name and value, and `codes`: recovery codes just made, each shown this once (the
+    page is then not cached)."""
     settings = services().settings
     with services().db.read() as db_session:
         second = two_factor.standing(db_session, current_user.id)
@@ -258,9 +262,9 @@ def _page(
         "account/index.html", form=password, second=second, password_form=PasswordAndCodeForm(), zone_form=zone,
         mail_form=mail, name_form=name, timeline_form=timeline, two_factor_required=required, keys=keys,
         copy_suspected=security_keys.COPY_SUSPECTED, token_form=tokens or token_form(submitted=False),
-        own_tokens=own_tokens, made=made, now=utcnow(), login_too_old=login_too_old(),
+        own_tokens=own_tokens, made=made, new_codes=codes, now=utcnow(), login_too_old=login_too_old(),
     ), status)  # fmt: skip
-    return shown_once.not_stored(response) if made is not None else response
+    return shown_once.not_stored(response) if made is not None or codes is not None else response
 
 
 @bp.post("/account/mail")

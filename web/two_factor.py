@@ -5,11 +5,16 @@ asked for its own second factor.
 
 Turning it on or off changes the session key (web/auth.py), so every other browser logged in as you is logged out
 and this one is logged in again, as with a new password.
+
+Recovery codes just made (the first with the app, or new ones for old) are shown on the account page the POST
+redirects to, once (web/shown_once.py): a reload there asks for the page again, not for more codes, so those shown
+are the ones that work.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -24,6 +29,7 @@ from hub.errors import BadInput
 from hub.models import User
 from hub.recovery_codes import renew as renew_recovery_codes
 from hub.two_factor import Setup, SetupGone
+from web import shown_once
 from web.auth import VIA_SSO, SessionUser, own_password_refused, relogin
 from web.ratelimit import login_client, login_failed
 from web.responses import sentence
@@ -34,6 +40,8 @@ bp = Blueprint("two_factor", __name__, url_prefix="/account/two-factor")
 #: The session key holding which setup this browser shows (hub/two_factor.py::Setup.ref), never its secret: the
 #: session cookie is signed, not encrypted, and the secret waits sealed on the server.
 SETUP = "two_factor_setup"
+#: The page recovery codes just made are kept for (web/shown_once.py): the account page, which shows them once.
+CODES_SHOWN = "account.recovery_codes"
 #: What someone who must turn it on may still reach before they have: the setup page offers a security key too.
 _ALWAYS_ALLOWED = frozenset(
     {"two_factor.setup", "security_keys.register_options", "security_keys.register", "auth.logout", "static"}
@@ -48,6 +56,26 @@ class PasswordAndCodeForm(PasswordForm):
     """The password and a code from the app: what turning the app on or off wants."""
 
     code = StringField("Code from the app", validators=[DataRequired(), Length(max=40)])
+
+
+@dataclass(frozen=True)
+class NewCodes:
+    """Recovery codes just made, for the account page to show this once; `first`: they came with turning it on."""
+
+    codes: tuple[str, ...]
+    first: bool
+
+
+def _show_codes(codes: list[str], *, first: bool) -> ResponseReturnValue:
+    """Keep the codes for the account page and send the browser there (Post/Redirect/Get)."""
+    shown_once.keep(CODES_SHOWN, "first" if first else "renewed", " ".join(codes))
+    return redirect(url_for("account.index", _anchor="new-recovery-codes"), code=303)
+
+
+def new_codes() -> NewCodes | None:
+    """The recovery codes kept for the account page, taken out of the session: this read is their only one."""
+    shown = shown_once.take(CODES_SHOWN)
+    return None if shown is None else NewCodes(tuple(shown.secret.split()), first=shown.name == "first")
 
 
 def init_app(app: Flask) -> None:
@@ -135,7 +163,7 @@ def setup() -> ResponseReturnValue:
         else:
             relogin(fresh)  # a new session: the setup's reference goes with the old one
             if codes:
-                return render_template("account/recovery_codes.html", codes=codes, first=True)
+                return _show_codes(codes, first=True)
             flash("The authenticator app is on; your recovery codes stay as they were. Every other session logged "
                   "in as you has ended.", "success")  # fmt: skip
             return redirect(url_for("account.index", _anchor="two-factor"), code=303)
@@ -180,7 +208,7 @@ def _scan_anew(gone: SetupGone) -> str:
 @login_required
 def recovery_codes() -> ResponseReturnValue:
     """Ten new recovery codes for ten old ones (some used, or the paper lost), for anyone with a second factor of
-    either kind; wants the password."""
+    either kind; wants the password. The account page it redirects to shows them once."""
     form = PasswordForm()
     if not current_user.two_factor:
         return redirect(url_for("two_factor.setup"))
@@ -188,7 +216,7 @@ def recovery_codes() -> ResponseReturnValue:
         with services().db.transaction() as db_session:
             codes = renew_recovery_codes(db_session, current_user.id)
             audit.record(db_session, current_user.email, "user.2fa_codes", current_user.email)
-        return render_template("account/recovery_codes.html", codes=codes, first=False)
+        return _show_codes(codes, first=False)
     flash("No new codes: " + " ".join(form.password.errors or ["type your password."]), "error")
     return redirect(url_for("account.index", _anchor="recovery-codes"), code=303)
 

@@ -102,6 +102,43 @@ def test_a_text_with_nothing_to_cut_has_no_separate_latest_reply() -> None:
     assert latest_reply("Printer on fire.") is None
 
 
+def test_a_danish_outlook_reply_keeps_only_the_new_text() -> None:
+    text = (
+        "Hej,\r\n\r\nPrinteren virker nu.\r\n\r\n________________________________\r\n"
+        "Fra: Servicedesk <desk@example.dk>\r\nSendt: 3. november 2025 10:00\r\nTil: Anne Jensen <anne@example.dk>\r\n"
+        "Emne: [INC-12] Printeren virker ikke\r\n\r\nHej Anne,\r\nPrøv at genstarte den.\r\n"
+    )
+    assert latest_reply(text) == "Hej,\n\nPrinteren virker nu."
+
+
+def test_a_swedish_outlook_reply_keeps_only_the_new_text() -> None:
+    text = (
+        "Hej,\n\nDet fungerar nu.\n\nFrån: Servicedesk <desk@example.se>\nSkickat: den 3 november 2025 10:00\n"
+        "Till: Anna Svensson <anna@example.se>\nÄmne: [INC-12] Skrivaren fungerar inte\n\nHej Anna,\nStarta om den.\n"
+    )
+    assert latest_reply(text) == "Hej,\n\nDet fungerar nu."
+
+
+def test_a_danish_thank_you_above_the_thread_is_not_taken_for_a_signature() -> None:
+    """The library's Danish signature openers start with "Tak": with them this was cut to "Hej,"."""
+    text = (
+        "Hej,\n\nTak for hjælpen. Men det fejler stadig.\n\nFra: Servicedesk <desk@example.dk>\n"
+        "Sendt: 3. november 2025 10:00\nTil: Anne Jensen <anne@example.dk>\nEmne: [INC-12] Printeren\n\nPrøv igen.\n"
+    )
+    assert latest_reply(text) == "Hej,\n\nTak for hjælpen. Men det fejler stadig."
+
+
+@pytest.mark.parametrize(
+    "quoted",
+    [
+        "Den man. 3. nov. 2025 kl. 10.00 skrev Servicedesk <desk@example.dk>:\n> Prøv igen?",  # Danish Gmail
+        "-----Opprinnelig melding-----\nFra: Servicedesk\nSendt: 3. november 2025 10:00\nEmne: X",  # Norwegian Outlook
+    ],
+)
+def test_nordic_reply_lines_start_the_quoted_thread(quoted: str) -> None:
+    assert latest_reply(f"Det virker nu.\n\n{quoted}\n") == "Det virker nu."
+
+
 def message_with(*sizes: int) -> bytes:
     msg = EmailMessage()
     msg["From"], msg["Subject"] = "ann@example.com", "files"

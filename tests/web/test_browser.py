@@ -732,10 +732,13 @@ def test_agent_turns_on_two_factor_with_the_key_the_page_shows_and_logs_in_with_
     page.fill("input[name=password]", user.password)
     page.fill("input[name=code]", totp.code_at(secret, totp.step_at(time.time())))
     page.click("button:has-text('Turn on')")
+    page.wait_for_url(f"{live_url}/account#new-recovery-codes")  # shown once, on the page the answer redirects to
     codes = page.locator("ol.recovery-codes li").all_inner_texts()
     assert len(codes) == 10
     _screenshot(page, "recovery-codes")
     page.click("text=Done, I have kept them")
+    page.wait_for_url(f"{live_url}/account")
+    assert page.locator("ol.recovery-codes li").count() == 0
     page.click("button:has-text('Log out')")
     _log_in(page, live_url, user, lands="/login/code")
     page.fill("input[name=code]", totp.code_at(secret, totp.step_at(time.time()) + 1))  # the next step's: unused

@@ -53,15 +53,16 @@ def code(secret: str, offset: int = 0) -> str:
 
 
 def enrol(client: FlaskClient) -> tuple[str, list[str]]:
-    """Set up an authenticator from the setup page as a person would: read the key, type the app's code."""
+    """Set up an authenticator from the setup page as a person would: read the key, type the app's code, and read
+    the recovery codes on the page the answer sends the browser to."""
     page = client.get("/account/two-factor").get_data(as_text=True)
     match = _KEY.search(page)
     assert match, "the setup page shows no key"
     secret = match.group(1).replace(" ", "")
     response = client.post("/account/two-factor", data={"csrf_token": csrf_token(page), "code": code(secret, -1),
                                                       "password": PASSWORD})  # fmt: skip
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return secret, _CODES.findall(response.get_data(as_text=True))
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return secret, _CODES.findall(client.get(response.headers["Location"]).get_data(as_text=True))
 
 
 def second_step(client: FlaskClient, typed: str) -> TestResponse:
@@ -119,6 +120,17 @@ def test_turning_it_on_shows_ten_recovery_codes_once(logged_in: FlaskClient) -> 
     assert len(codes) == 10
     page = logged_in.get("/account").get_data(as_text=True)
     assert "10 recovery codes left" in page and not any(c in page for c in codes)
+
+
+def test_a_reload_after_turning_it_on_shows_no_codes_and_those_shown_log_in(
+    app: Flask, logged_in: FlaskClient, user: Login
+) -> None:
+    _, codes = enrol(logged_in)
+    assert len(codes) == 10
+    assert not _CODES.findall(logged_in.get("/account").get_data(as_text=True))  # the reload
+    elsewhere = app.test_client()
+    log_in(elsewhere, user)
+    assert second_step(elsewhere, codes[0]).status_code == 302
 
 
 def test_turning_it_on_ends_every_other_session(app_client_pair: tuple[FlaskClient, FlaskClient], user: Login) -> None:
@@ -208,8 +220,25 @@ def test_new_recovery_codes_want_the_password(
     refused = client.post("/account/two-factor/recovery-codes", data={"csrf_token": token, "password": "nope"})
     assert refused.status_code == 303
     fresh = client.post("/account/two-factor/recovery-codes", data={"csrf_token": token, "password": user.password})
-    new = _CODES.findall(fresh.get_data(as_text=True))
+    new = _CODES.findall(client.get(fresh.headers["Location"]).get_data(as_text=True))
     assert len(new) == 10 and not set(new) & set(enrolled[1])
+
+
+def test_a_reload_after_new_recovery_codes_makes_none_and_those_shown_log_in(
+    app: Flask, client: FlaskClient, user: Login, enrolled: tuple[str, list[str]]
+) -> None:
+    log_in(client, user)
+    second_step(client, code(enrolled[0]))
+    token = csrf_token(client.get("/account").get_data(as_text=True))
+    asked = client.post("/account/two-factor/recovery-codes", data={"csrf_token": token, "password": user.password})
+    assert asked.status_code == 303 and asked.headers["Location"] == "/account#new-recovery-codes"
+    shown = client.get(asked.headers["Location"])
+    new = _CODES.findall(shown.get_data(as_text=True))
+    assert len(new) == 10 and shown.headers["Cache-Control"] == "no-store"
+    assert not _CODES.findall(client.get(asked.headers["Location"]).get_data(as_text=True))  # the reload
+    elsewhere = app.test_client()
+    log_in(elsewhere, user)
+    assert second_step(elsewhere, new[0]).status_code == 302
 
 
 def test_turning_it_off_wants_the_password_and_a_code(
@@ -367,7 +396,7 @@ def test_the_new_key_after_an_expired_one_turns_it_on(logged_in: FlaskClient, us
         session.execute(update(User).where(User.email == user.email).values(totp_pending_at=started))
     new, page = shown_key(logged_in)  # a reload starts again, saying why
     assert "This key expired" in page
-    assert type_code(logged_in, page, code(new)).status_code == 200
+    assert type_code(logged_in, page, code(new)).status_code == 303
 
 
 def test_a_setup_started_in_another_browser_replaces_this_ones(
@@ -392,7 +421,7 @@ def test_the_setup_started_last_turns_it_on(app_client_pair: tuple[FlaskClient, 
     log_in(desktop, user)
     shown_key(laptop)
     second, desktop_page = shown_key(desktop)
-    assert type_code(desktop, desktop_page, code(second)).status_code == 200
+    assert type_code(desktop, desktop_page, code(second)).status_code == 303
 
 
 # -- the secret at rest (hub/sealed.py) ----------------------------------------------------------------------
