@@ -21,6 +21,11 @@ LANGUAGES = ("en", "de", "fr", "es", "nl", "it")
 #: Longer texts are shown whole: the library's patterns run over all of it, and a very long mail is rarely a
 #: short reply on top of a thread.
 MAX_CHARS = 64 * 1024
+#: Lines are given to the library cut to this length, and put back whole in what it returns: its English reply
+#: header pattern ("On ... wrote:") backtracks over the whole of a line that starts with "On", at a cost that grows
+#: with the square of the line's length (one 64 KB line of "On x wrote: y x wrote: ..." took over a minute, on
+#: every look at the incident). No reply header is this long.
+LINE_CHARS = 400
 
 _PARSER = EmailReplyParser(languages=list(LANGUAGES))
 
@@ -30,11 +35,32 @@ def latest_reply(text: str) -> str | None:
     if not text.strip() or len(text) > MAX_CHARS:
         return None
     start = thread_start(text)
+    shortened, whole = _shortened(text if start is None else text[:start])
+    if shortened is None:
+        return None
     try:
-        replies = _PARSER.read(text if start is None else text[:start]).replies
+        replies = _PARSER.read(shortened).replies
     except (RecursionError, ValueError, IndexError, AttributeError, TypeError):
         return None
-    latest = replies[0].body.strip() if replies else ""
+    latest = _restored(replies[0].body, whole).strip() if replies else ""
     if not latest or latest == text.strip():
         return None
     return latest
+
+
+def _shortened(text: str) -> tuple[str | None, dict[str, str]]:
+    """`text` with each line cut to LINE_CHARS, and the cut lines by their cut form (stripped, as the library
+    strips every line); None when two long lines share a cut form, which could not be put back for certain."""
+    whole: dict[str, str] = {}
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        if len(line) > LINE_CHARS:
+            lines[number] = line[:LINE_CHARS]
+            cut = lines[number].strip()
+            if whole.setdefault(cut, line.strip()) != line.strip():
+                return None, {}
+    return "\n".join(lines), whole
+
+
+def _restored(body: str, whole: dict[str, str]) -> str:
+    return "\n".join(whole.get(line.strip(), line) for line in body.split("\n")) if whole else body

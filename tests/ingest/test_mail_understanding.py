@@ -102,6 +102,19 @@ def test_a_text_with_nothing_to_cut_has_no_separate_latest_reply() -> None:
     assert latest_reply("Printer on fire.") is None
 
 
+def test_a_long_line_of_reply_headers_costs_no_more_than_its_length() -> None:
+    hostile = "Hello\n\n" + "On x wrote: y x wrote: y " * 640 + "\n"  # 16 KB on one line: 5 s of CPU before
+    started = time.process_time()
+    latest_reply(hostile)
+    assert time.process_time() - started < 1
+
+
+def test_a_long_line_in_the_newest_reply_is_kept_whole() -> None:
+    paragraph = "The printer jams on every page. " * 40  # longer than the lines the quote reader is given
+    text = f"Still broken.\n{paragraph}\n\nOn Mon, 3 Feb 2025 at 10:00, Desk <d@x.org> wrote:\n> Try again?\n"
+    assert latest_reply(text) == f"Still broken.\n{paragraph.strip()}"
+
+
 def test_a_danish_outlook_reply_keeps_only_the_new_text() -> None:
     text = (
         "Hej,\r\n\r\nPrinteren virker nu.\r\n\r\n________________________________\r\n"
