@@ -32,6 +32,7 @@ from hub import (
     silenced,
     sla,
     time_spent,
+    triage,
 )
 from hub.catalogue import services as catalogue_services
 from hub.change_correlation import related_changes
@@ -40,7 +41,6 @@ from hub.models import Incident, Problem, SavedReply, utcnow
 from hub.numbers import row_id
 from hub.saved_replies import saved_replies
 from hub.sla_clocks import format_span
-from hub.triage import TRANSITIONS
 from web import incident_refs, mail_view, timeline_order, uploads
 from web.incident_actions import BULK_ACTIONS
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
@@ -139,7 +139,7 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
         incident_refs.not_found(ref)
     with services().db.write() as conn:
         read_markers.mark_read(conn, current_user.id, incident.id, opened)
-    moves = [action for action, (starts, _) in TRANSITIONS.items() if incident.status in starts]
+    moves = triage.moves(incident.status, incident.merged_into_id is not None)
     timeline = timeline_order.shown(incident.timeline, "incidents.detail", incident.ref)
     return render_template("incidents/detail.html", incident=incident, moves=moves, people=listed, clocks=clocks,
                            related_changes=related, change_window=window, problem=problem, mail=mail,

@@ -799,7 +799,8 @@ def document() -> dict[str, Any]:
                     "summary": "Change status, assignee, priority, title, category, kind, service or public note",
                     "operationId": "updateIncident",
                     "description": "All the fields sent change together, or none does: a refusal of any (409) "
-                    "leaves the incident as it was.",
+                    "leaves the incident as it was. A merged duplicate is never reopened (409): reopen the incident "
+                    "it was merged into.",
                     "requestBody": _body(
                         {
                             "type": "object",
