@@ -132,6 +132,7 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
         named = [incident.assignee, *people.on_timeline(incident), *_majors(incident), *(a.approver for a in asked),
                  *(s.done_by for s in steps if s.done_by)] if incident is not None else []  # fmt: skip
         names = people.names_of(session.connection(), named)
+        unheld = incident is not None and queues.held_by_no_one(session, incident.assignee)
         major_group = (major_groups.chosen(session.connection(), incident.service,
                                            services().settings.major_incident_group)
                        if may_work and incident is not None else None)  # fmt: skip
@@ -142,6 +143,7 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
     moves = triage.moves(incident.status, incident.merged_into_id is not None)
     timeline = timeline_order.shown(incident.timeline, "incidents.detail", incident.ref)
     return render_template("incidents/detail.html", incident=incident, moves=moves, people=listed, clocks=clocks,
+                           unheld=unheld,
                            related_changes=related, change_window=window, problem=problem, mail=mail,
                            services=known_services, saved_replies=replies, satisfaction=answer,
                            reply_text=_chosen_reply(replies, articles, problem), on_status_page=on_status_page,

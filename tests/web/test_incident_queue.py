@@ -121,6 +121,15 @@ def test_an_incident_assigned_to_a_queue_no_group_holds_is_counted_and_listed_as
     href(member.get("/dashboard").get_data(as_text=True), r'<a href="([^"]*)" id="waiting-unassigned"[^>]*>2 open')
 
 
+def test_an_incidents_page_says_when_no_group_holds_its_queue(
+    member: FlaskClient, db: Database, raise_incident: Callable[..., str]
+) -> None:
+    use_routes(db, *TARGETS, "service-desk")
+    waiting = raise_incident("For the service desk", dedup_key="desk", labels={"to": "service-desk"})
+    page = member.get(f"/incidents/{waiting}").get_data(as_text=True)
+    assert "(in no one's queue: no group with an active member holds it, so it is listed as Unassigned)" in page
+
+
 def test_an_incident_of_a_group_whose_members_are_all_deactivated_is_unassigned(
     client: FlaskClient, db: Database, desk: dict[str, str]
 ) -> None:
