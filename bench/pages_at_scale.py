@@ -234,6 +234,7 @@ def paths(app: Flask) -> list[str]:
         "/incidents?assignee=team-03",
         "/incidents?queue=agent00001@example.com",  # a person and their group: a sixth of the desk
         "/incidents?queue=agent00001@example.com&status=open",  # the dashboard's link
+        "/incidents?queue=unassigned",  # no assignee, or one no active person or group holds
         "/incidents?service=service-05",
         "/incidents?q=certificate",
         "/incidents?q=host-0042+cert",  # a few hundred of 200,000
@@ -255,6 +256,7 @@ def paths(app: Flask) -> list[str]:
         "/api/v1/incidents?status=open&limit=100",
         "/api/v1/incidents?assignee=agent00001@example.com",
         "/api/v1/incidents?queue=agent00001@example.com",
+        "/api/v1/incidents?queue=unassigned&status=open",
         "/api/v1/incidents?service=service-05&page=20",
         "/api/v1/incidents?page=500",
         "/api/v1/events",

@@ -76,7 +76,7 @@ for _command in (*ACTIONS, incident_note, incident_reply, incident_time, inciden
                    "waiting, resolved, closed (several joined by commas).")  # fmt: skip
 @click.option("--assignee", metavar="EMAIL", help="Only those assigned to this person.")
 @click.option("--group", metavar="NAME", help="Only those assigned to this group.")
-@click.option("--unassigned", is_flag=True, help="Only those no rule or person assigned.")
+@click.option("--unassigned", is_flag=True, help="Only those in no one's queue: no active person or group holds them.")
 @click.option("--priority", type=click.IntRange(1, 5), help="Only this priority, 1 (highest) to 5.")
 @click.option("--service", help="Only those of this service.")
 @click.option(

@@ -150,6 +150,7 @@ def status_change(
         sla_pauses.stop_waiting(conn, SlaBookCache().current(conn), incident.id, f"resumed by {actor.name}")
         return "acknowledged" if incident.acknowledged_at is not None else "open"
     if action == "reopen":
+        _refuse_reopening_merged(incident)
         _refuse_second_open(session, incident)
     now = utcnow()
     incident.status = status
@@ -423,6 +424,21 @@ def merge(db: Database, duplicate_id: int, into_id: int, actor: Actor, mail: Mai
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
+
+
+def moves(status: str, merged: bool) -> list[str]:
+    """The status actions an incident in `status` allows, for its page to offer: never reopening a merged duplicate,
+    which `status_change` refuses."""
+    allowed = [action for action, (starts, _) in TRANSITIONS.items() if status in starts]
+    return [action for action in allowed if not (merged and action == "reopen")]
+
+
+def _refuse_reopening_merged(incident: Incident) -> None:
+    """A merged duplicate stays closed: reopened, it would be open while its page, its requester's mail and the
+    survivor's count say it is worked elsewhere, and there is no unmerging. The survivor is the one to reopen."""
+    if incident.merged_into_id is not None:
+        survivor = format_ref(incident.merged_into_id)
+        raise TriageError(f"{incident.ref} was merged into {survivor}: reopen {survivor} instead")
 
 
 def _refuse_second_open(session: Session, incident: Incident) -> None:

@@ -32,6 +32,7 @@ from hub import (
     silenced,
     sla,
     time_spent,
+    triage,
 )
 from hub.catalogue import services as catalogue_services
 from hub.change_correlation import related_changes
@@ -40,7 +41,6 @@ from hub.models import Incident, Problem, SavedReply, utcnow
 from hub.numbers import row_id
 from hub.saved_replies import saved_replies
 from hub.sla_clocks import format_span
-from hub.triage import TRANSITIONS
 from web import incident_refs, mail_view, timeline_order, uploads
 from web.incident_actions import BULK_ACTIONS
 from web.permissions import VIEW_INCIDENTS, WORK_INCIDENTS, allowed, requires
@@ -132,6 +132,7 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
         named = [incident.assignee, *people.on_timeline(incident), *_majors(incident), *(a.approver for a in asked),
                  *(s.done_by for s in steps if s.done_by)] if incident is not None else []  # fmt: skip
         names = people.names_of(session.connection(), named)
+        unheld = incident is not None and queues.held_by_no_one(session, incident.assignee)
         major_group = (major_groups.chosen(session.connection(), incident.service,
                                            services().settings.major_incident_group)
                        if may_work and incident is not None else None)  # fmt: skip
@@ -139,9 +140,10 @@ def incident_page(ref: str, draft: Draft | None = None, status: int = 200) -> Re
         incident_refs.not_found(ref)
     with services().db.write() as conn:
         read_markers.mark_read(conn, current_user.id, incident.id, opened)
-    moves = [action for action, (starts, _) in TRANSITIONS.items() if incident.status in starts]
+    moves = triage.moves(incident.status, incident.merged_into_id is not None)
     timeline = timeline_order.shown(incident.timeline, "incidents.detail", incident.ref)
     return render_template("incidents/detail.html", incident=incident, moves=moves, people=listed, clocks=clocks,
+                           unheld=unheld,
                            related_changes=related, change_window=window, problem=problem, mail=mail,
                            services=known_services, saved_replies=replies, satisfaction=answer,
                            reply_text=_chosen_reply(replies, articles, problem), on_status_page=on_status_page,

@@ -726,7 +726,9 @@ def document() -> dict[str, Any]:
                             "name": "queue",
                             "in": "query",
                             "schema": {"type": "string", "maxLength": 200},
-                            "description": "`unassigned`: incidents with no assignee. A person's email (any case): "
+                            "description": "`unassigned`: incidents in no one's queue: no assignee, or one that is "
+                            "neither an active person nor a group with an active member. A person's email (any "
+                            "case): "
                             "their queue, the incidents assigned to them or to a group they are a member of. "
                             "`mine`: a personal token's person's queue (a 400 with a desk's token, which is no "
                             "one's).",
@@ -797,7 +799,8 @@ def document() -> dict[str, Any]:
                     "summary": "Change status, assignee, priority, title, category, kind, service or public note",
                     "operationId": "updateIncident",
                     "description": "All the fields sent change together, or none does: a refusal of any (409) "
-                    "leaves the incident as it was.",
+                    "leaves the incident as it was. A merged duplicate is never reopened (409): reopen the incident "
+                    "it was merged into.",
                     "requestBody": _body(
                         {
                             "type": "object",

@@ -104,6 +104,13 @@ def test_merge_closes_the_duplicate_into_the_other(runner: CliRunner, intake: In
     assert timeline(db, kept, "merged") == [f"INC-{duplicate} merged into this by ann@example.com"]
 
 
+def test_reopening_a_merged_incident_is_refused_naming_the_one_to_reopen(runner: CliRunner, intake: Intake) -> None:
+    kept, duplicate = opened(intake, "Payroll is down"), opened(intake, "Payroll down again")
+    run(runner, "incident", "merge", f"INC-{duplicate}", "--into", f"INC-{kept}", *ANN)
+    said = refused(runner, "incident", "reopen", f"INC-{duplicate}", *ANN)
+    assert f"INC-{duplicate} was merged into INC-{kept}: reopen INC-{kept} instead" in said
+
+
 def test_merge_into_something_not_a_reference_names_the_option(runner: CliRunner, intake: Intake) -> None:
     number = opened(intake)
     said = refused(runner, "incident", "merge", f"INC-{number}", "--into", "PRB-1", *ANN, code=2)

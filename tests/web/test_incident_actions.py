@@ -9,7 +9,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from hub import accounts, mail_choices
+from hub import accounts, mail_choices, triage
+from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.mail_choices import MailChoices
 from hub.models import Incident, OutboxMessage
@@ -239,6 +240,16 @@ def test_a_merged_incidents_page_says_at_the_top_where_it_is_worked_now(
     assert f'Merged into <a href="/incidents/{survivor}">{survivor}</a>: it is worked there now' in top
 
 
+def test_reopening_a_merged_incident_from_the_page_is_refused_naming_the_one_to_reopen(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    survivor, duplicate = raise_incident("Disk full", dedup_key="a"), raise_incident("Disk full", dedup_key="b")
+    assert ">Reopen</button>" not in act(logged_in, duplicate, "merge", into=survivor)
+    page = act(logged_in, duplicate, "reopen")
+    assert f"{duplicate} was merged into {survivor}: reopen {survivor} instead" in page
+    assert stored(db, duplicate).status == "closed"
+
+
 def agent_token(db: Database, role: str = "agent") -> dict[str, str]:
     with db.transaction() as session:
         return {"Authorization": f"Bearer {accounts.create_token(session, name=f'bot-{role}', role=role)}"}
@@ -288,6 +299,17 @@ def test_api_patch_refuses_a_category_that_is_no_name(
     ref = raise_incident()
     response = client.patch(f"/api/v1/incidents/{ref}", json={"category": ["network"]}, headers=agent_token(db))
     assert response.status_code == 400 and "'category' and 'service' must be names" in response.json["error"]  # type: ignore[index]
+
+
+def test_api_refuses_reopening_a_merged_incident_with_409(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    survivor, duplicate = raise_incident("Disk full", dedup_key="a"), raise_incident("Disk full", dedup_key="b")
+    triage.merge(db, stored(db, duplicate).id, stored(db, survivor).id, Actor("ann@example.com"),
+                 Mail("helpdesk@localhost", "http://x"))  # fmt: skip
+    response = client.patch(f"/api/v1/incidents/{duplicate}", json={"status": "open"}, headers=agent_token(db))
+    assert response.status_code == 409
+    assert f"{duplicate} was merged into {survivor}: reopen {survivor} instead" in response.json["error"]  # type: ignore[index]
 
 
 def test_api_patch_refuses_an_impossible_move_with_409(

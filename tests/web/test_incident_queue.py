@@ -18,7 +18,7 @@ from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.incident_search import FilterError, IncidentFilter
 from rules import rules_file
-from tests.staff import agents
+from tests.staff import agents, deactivate
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
 from tests.web.conftest import PASSWORD
 from tests.web.helpers import Login, log_in, statements
@@ -106,8 +106,35 @@ def test_my_queue_holds_what_is_assigned_to_me_and_to_my_groups_not_other_groups
     assert sorted(refs(page)) == sorted([desk["network"], desk[MEMBER]])
 
 
-def test_unassigned_lists_only_the_incidents_with_no_assignee(member: FlaskClient, desk: dict[str, str]) -> None:
+def test_unassigned_lists_the_incidents_with_no_assignee_not_those_of_groups_with_an_active_member(
+    member: FlaskClient, desk: dict[str, str]
+) -> None:
     assert refs(member.get("/incidents?queue=unassigned").get_data(as_text=True)) == [desk["nobody"]]
+
+
+def test_an_incident_assigned_to_a_queue_no_group_holds_is_counted_and_listed_as_unassigned(
+    member: FlaskClient, desk: dict[str, str], db: Database, raise_incident: Callable[..., str]
+) -> None:
+    use_routes(db, *TARGETS, "service-desk")  # the seeded default rule's queue, and no group of that name
+    waiting = raise_incident("For the service desk", dedup_key="desk", labels={"to": "service-desk"})
+    assert refs(member.get("/incidents?queue=unassigned").get_data(as_text=True)) == [waiting, desk["nobody"]]
+    href(member.get("/dashboard").get_data(as_text=True), r'<a href="([^"]*)" id="waiting-unassigned"[^>]*>2 open')
+
+
+def test_an_incidents_page_says_when_no_group_holds_its_queue(
+    member: FlaskClient, db: Database, raise_incident: Callable[..., str]
+) -> None:
+    use_routes(db, *TARGETS, "service-desk")
+    waiting = raise_incident("For the service desk", dedup_key="desk", labels={"to": "service-desk"})
+    page = member.get(f"/incidents/{waiting}").get_data(as_text=True)
+    assert "(in no one's queue: no group with an active member holds it, so it is listed as Unassigned)" in page
+
+
+def test_an_incident_of_a_group_whose_members_are_all_deactivated_is_unassigned(
+    client: FlaskClient, db: Database, desk: dict[str, str]
+) -> None:
+    deactivate(db, "carol@example.com")  # db's only member
+    assert api_refs(client, db, "queue=unassigned") == [desk["nobody"], desk["db"]]
 
 
 def test_the_csv_holds_my_queue_and_the_unassigned_as_the_list_does(member: FlaskClient, desk: dict[str, str]) -> None:
