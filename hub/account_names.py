@@ -9,6 +9,8 @@ from hub.domain import ROLES
 from hub.errors import BadInput
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+#: How a desk token is named wherever it acted: `token:<name>`, which no address nor group name can be taken for.
+DESK_TOKEN = "token:"
 
 
 def check_role(role: str) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from hub import credentials
-from hub.account_names import check_name, check_role
+from hub.account_names import DESK_TOKEN, check_name, check_role
 from hub.db import Database
 from hub.errors import BadInput, StorageUnavailable
 from hub.models import ApiToken, User, utcnow
@@ -45,7 +45,7 @@ class Principal:
         """Who acted, wherever the API records or shows it (the timeline, the audit log, the rows that keep an
         author, an approval's asker): the person, or the desk's token as `token:<name>`, which no person's address
         nor group's name can be mistaken for. Entries written before it said the token by its name alone."""
-        return self.email or f"token:{self.name}"
+        return self.email or f"{DESK_TOKEN}{self.name}"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
+from hub.account_names import DESK_TOKEN
 from hub.addresses import WRITTEN
 from hub.errors import BadInput
 from hub.models import Incident, User
@@ -33,10 +34,12 @@ def check_display_name(name: str) -> str | None:
 
 
 def signature(display_name: str | None, email: str) -> str:
-    """Who signs a reply: the display name, else the address's local part capitalised (alice.smith -> Alice.smith)."""
+    """Who signs a reply: the display name, else the address's local part capitalised (alice.smith -> Alice.smith);
+    a desk token (`token:chatops`) by its name (Chatops), since the requester has no use for how the desk tells its
+    tokens from its people."""
     if display_name:
         return display_name
-    local = email.partition("@")[0] or "An agent"
+    local = email.removeprefix(DESK_TOKEN).partition("@")[0] or "An agent"
     return local[:1].upper() + local[1:]
 
 

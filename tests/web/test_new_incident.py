@@ -135,7 +135,7 @@ def test_the_api_logs_one_and_answers_201_with_the_incident(client: FlaskClient,
     assert (body["ref"], body["title"], body["priority"], body["source"], body["labels"]) == (
         "INC-1", "VPN down for sales", 1, "desk", {"channel": "chat", "service": "VPN", "organisation": "example.com"}
     )  # fmt: skip
-    assert body["timeline"][0]["summary"].startswith("Logged by agent-script (chat) as P1")
+    assert body["timeline"][0]["summary"].startswith("Logged by token:agent-script (chat) as P1")
 
 
 def test_the_api_stores_the_body_as_it_was_sent(client: FlaskClient, db: Database) -> None:

@@ -190,7 +190,7 @@ def test_the_incident_answer_lists_its_time_entries_with_their_ids(
     client.post(f"/api/v1/incidents/{ref}/time", json={"minutes": 25, "what": "call"}, headers=headers)
     client.post(f"/api/v1/incidents/{ref}/comments", json={"text": "done", "minutes": 5}, headers=headers)
     entries = client.get(f"/api/v1/incidents/{ref}", headers=headers).json["time_entries"]  # type: ignore[index]
-    assert [(e["who"], e["minutes"], e["what"]) for e in entries] == [("bot", 25, "call"), ("bot", 5, None)]
+    assert [(e["who"], e["minutes"], e["what"]) for e in entries] == [("token:bot", 25, "call"), ("token:bot", 5, None)]
     timeline = client.get(f"/api/v1/incidents/{ref}", headers=headers).json["timeline"]  # type: ignore[index]
     logged = [e["data"]["time_entry"] for e in timeline if e.get("data") and "time_entry" in e["data"]]
     assert [e["id"] for e in entries] == logged  # the same ids the timeline names
@@ -242,6 +242,6 @@ def test_the_api_corrects_another_tokens_time_only_for_an_admin(
     client.post(f"/api/v1/incidents/{ref}/time", json={"minutes": 25}, headers=bot)
     url = f"/api/v1/incidents/{ref}/time/{entry_id(client, ref, bot)}"
     refused = client.patch(url, json={"minutes": 30}, headers=token(db, "other-bot"))
-    assert refused.status_code == 403 and "logged by bot" in refused.json["error"]  # type: ignore[index]
+    assert refused.status_code == 403 and "logged by token:bot" in refused.json["error"]  # type: ignore[index]
     allowed = client.patch(url, json={"minutes": 30}, headers=token(db, "admin-bot", "admin"))
     assert allowed.status_code == 200 and allowed.json["minutes_spent"] == 30  # type: ignore[index]
