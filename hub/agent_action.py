@@ -123,9 +123,21 @@ def lock(conn: Connection, incident_id: int) -> Locked:
 
 def refuse_when(incident: Incident, statuses: Collection[str], then: str) -> None:
     """Refuse an action the incident's status rules out (a closed request's steps, a resolved incident's approval),
-    saying what it is and `then`, what to do first: "INC-7 is closed; reopen it first to tick its steps"."""
+    saying what it is and `then`, what to do first: "INC-7 is closed; reopen it first to tick its steps". A merged
+    duplicate is never reopened, so it names the incident to work on instead."""
     if incident.status in statuses:
-        raise TriageError(f"{incident.ref} is {incident.status}; {then}")
+        raise TriageError(worked_elsewhere(incident) or f"{incident.ref} is {incident.status}; {then}")
+
+
+def worked_elsewhere(incident: Incident, instead: str = "work on") -> str | None:
+    """For a merged duplicate, what to say instead of acting on it: "INC-7 was merged into INC-9: work on INC-9
+    instead" (`instead`: the action to take there); None for any other incident. A duplicate stays closed: reopened,
+    it would be open while its page, its requester's mail and the survivor's count say it is worked elsewhere, and
+    there is no unmerging."""
+    if incident.merged_into_id is None:
+        return None
+    survivor = format_ref(incident.merged_into_id)
+    return f"{incident.ref} was merged into {survivor}: {instead} {survivor} instead"
 
 
 def checked_text(text: str, what: str, *, files: int | None = None) -> str:

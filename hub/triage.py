@@ -28,7 +28,17 @@ from hub import (
     sla_pauses,
     status_page,
 )
-from hub.agent_action import BY_EMAIL, Actor, Mail, NoSuchIncident, TriageError, by_email, checked_text, locked
+from hub.agent_action import (
+    BY_EMAIL,
+    Actor,
+    Mail,
+    NoSuchIncident,
+    TriageError,
+    by_email,
+    checked_text,
+    locked,
+    worked_elsewhere,
+)
 from hub.db import Database
 from hub.domain import INCIDENT_KINDS, format_ref, no_incident
 from hub.models import INCIDENT_STATUSES, OPEN_STATUSES, Incident, utcnow
@@ -141,6 +151,8 @@ def status_change(
     else:
         resolution = None
     incident = locked(session, incident_id)
+    if (elsewhere := worked_elsewhere(incident, "reopen" if action == "reopen" else "work on")) is not None:
+        raise TriageError(elsewhere)  # a merged duplicate stays closed: rather than "reopen it first"
     status = next_status(incident.status, action, incident.ref)
     conn = session.connection()
     if action == "wait":
@@ -150,7 +162,6 @@ def status_change(
         sla_pauses.stop_waiting(conn, SlaBookCache().current(conn), incident.id, f"resumed by {actor.name}")
         return "acknowledged" if incident.acknowledged_at is not None else "open"
     if action == "reopen":
-        _refuse_reopening_merged(incident)
         _refuse_second_open(session, incident)
     now = utcnow()
     incident.status = status
@@ -431,14 +442,6 @@ def moves(status: str, merged: bool) -> list[str]:
     which `status_change` refuses."""
     allowed = [action for action, (starts, _) in TRANSITIONS.items() if status in starts]
     return [action for action in allowed if not (merged and action == "reopen")]
-
-
-def _refuse_reopening_merged(incident: Incident) -> None:
-    """A merged duplicate stays closed: reopened, it would be open while its page, its requester's mail and the
-    survivor's count say it is worked elsewhere, and there is no unmerging. The survivor is the one to reopen."""
-    if incident.merged_into_id is not None:
-        survivor = format_ref(incident.merged_into_id)
-        raise TriageError(f"{incident.ref} was merged into {survivor}: reopen {survivor} instead")
 
 
 def _refuse_second_open(session: Session, incident: Incident) -> None:

@@ -250,6 +250,16 @@ def test_reopening_a_merged_incident_from_the_page_is_refused_naming_the_one_to_
     assert stored(db, duplicate).status == "closed"
 
 
+def test_acting_on_a_merged_incident_names_the_one_to_work_on_not_reopening_it(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    survivor, duplicate = raise_incident("Disk full", dedup_key="a"), raise_incident("Disk full", dedup_key="b")
+    act(logged_in, duplicate, "merge", into=survivor)
+    page = act(logged_in, duplicate, "acknowledge")
+    assert f"{duplicate} was merged into {survivor}: work on {survivor} instead" in page and "reopen it" not in page
+    assert stored(db, duplicate).status == "closed"
+
+
 def agent_token(db: Database, role: str = "agent") -> dict[str, str]:
     with db.transaction() as session:
         return {"Authorization": f"Bearer {accounts.create_token(session, name=f'bot-{role}', role=role)}"}
