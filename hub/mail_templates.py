@@ -127,6 +127,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     # To the requester of an email incident an agent merged into another (`into`, its reference): about their own.
     "requester_merged": {
+        "greeting_name": "Ann",  # their contact's name when plain (hub/contacts.py, hub/people.py); absent: "Hello,"
         "requester": "ann@example.com",
         "into": "INC-1",
         "track_url": "https://switchboard.example/requests/TOKEN",

@@ -327,12 +327,14 @@ def requester_merged(
     base_url: str,
     references: Sequence[str] = (),
     templates: MailTemplates = DEFAULTS,
+    requester_name: str | None = None,
 ) -> Notice:
     """Tell the requester of an email incident merged into `into` (a reference) that their request is followed
     there now, threaded under their conversation about it: a reply to any of its mail reaches `into`. About their
-    own incident (its reference, its title), so it names nothing of `into` but its reference."""
+    own incident (its reference, its title), so it names nothing of `into` but its reference. `requester_name`: as
+    `requester_resolved`'s."""
     facts = _facts(incident_id, title, recipient=requester, desk_address=desk_address, base_url=base_url,
-                   requester=requester, into=into)  # fmt: skip
+                   requester=requester, into=into, greeting_name=people.greeting_name(requester_name))  # fmt: skip
     return _notice("merged", template="requester_merged", facts=facts, templates=templates, references=references)
 
 

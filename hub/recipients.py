@@ -299,7 +299,8 @@ def merged_notices(
     told = notices.requester_merged(incident_id=duplicate_id, title=incident.title, requester=requester,
                                     into=format_ref(into_id), desk_address=sender.desk_address,
                                     base_url=sender.base_url, templates=sender.templates,
-                                    references=thread_message_ids(conn, duplicate_id, requester))  # fmt: skip
+                                    references=thread_message_ids(conn, duplicate_id, requester),
+                                    requester_name=contacts.name_of(conn, requester))  # fmt: skip
     return [told], []
 
 

@@ -167,3 +167,19 @@ def test_the_resolution_mail_greets_the_requester_by_the_name_their_mail_gave(db
         told = session.scalars(select(OutboxMessage).where(OutboxMessage.template == "requester_resolved")).one()
     text, html = body_of(told)
     assert text.startswith("Hello Ann Smith,") and "<p>Hello Ann Smith,</p>" in (html or "")
+
+
+def test_the_merge_mail_greets_the_requester_by_the_name_their_mail_gave(db: Database, intake: Intake) -> None:
+    def emailed(requester: str, name: str | None) -> int:
+        event = InboundEvent(source="email", title="Printer jammed", requester=requester,
+                             message_id=f"<{requester}>", mail=MailFacts(sender_name=name))  # fmt: skip
+        incident_id = intake.record(Raw("email", "message/rfc822", b"..."), event).incident_id
+        assert incident_id is not None
+        return incident_id
+
+    kept, duplicate = emailed("bob@example.org", None), emailed("ann@example.org", "Ann Smith")
+    triage.merge(db, duplicate, kept, Actor("carl@example.com"), MAIL)
+    with db.read() as session:
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.template == "requester_merged")).one()
+    text, html = body_of(told)
+    assert text.startswith("Hello Ann Smith,") and "<p>Hello Ann Smith,</p>" in (html or "")
