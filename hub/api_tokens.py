@@ -177,6 +177,15 @@ def listing(session: Session, *, owner_id: int | None = None) -> list[TokenRow]:
     ]  # fmt: skip
 
 
+def revoke_all_of(session: Session, owner_id: int) -> list[str]:
+    """Delete every personal token of one person, as when they change a password they think someone else knew;
+    returns the names revoked, in order, for the audit log and the page."""
+    names = sorted(session.scalars(select(ApiToken.name).where(ApiToken.user_id == owner_id)))
+    if names:
+        session.execute(delete(ApiToken).where(ApiToken.user_id == owner_id))
+    return names
+
+
 def revoke(session: Session, name: str, *, owner_id: int | None = None) -> None:
     """Delete the token `name` (its next request is a 401); with `owner_id`, only if it is theirs, so a person
     revokes their own and no one else's (someone else's reads as none of that name)."""

@@ -43,6 +43,11 @@ class PasswordForm(FlaskForm):
         validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD, max=accounts.MAX_PASSWORD, message=LENGTH)],
     )
     again = PasswordField("New password again", validators=[DataRequired(), EqualTo("new", "The two differ.")])
+    revoke_tokens = BooleanField(
+        "Also revoke my API tokens",
+        description="A token works on after a password change; revoke yours if someone else may have had your "
+        "password. Scripts using them then get a 401: make new ones after.",
+    )
 
 
 class TokenWithPasswordForm(OwnTokenForm, OwnPasswordForm):
@@ -137,6 +142,7 @@ def index() -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         fresh = None
+        revoked_names: list[str] = []
         try:
             with services().db.transaction() as db_session:
                 refused = own_password_refused(db_session, current_user.email, form.current.data or "")
@@ -147,6 +153,11 @@ def index() -> ResponseReturnValue:
                 else:
                     user = accounts.set_password(db_session, current_user.email, form.new.data or "")
                     audit.record(db_session, current_user.email, "user.password", user.email)
+                    if form.revoke_tokens.data:
+                        revoked_names = api_tokens.revoke_all_of(db_session, user.id)
+                        for token_name in revoked_names:
+                            audit.record(db_session, current_user.email, "token.revoke", token_name,
+                                         why="password change")  # fmt: skip
                     fresh = SessionUser.of(user)
         except BadInput as exc:
             form.new.errors = [f"{exc}."]
@@ -154,13 +165,22 @@ def index() -> ResponseReturnValue:
             status = 400
         else:
             relogin(fresh)  # this browser stays logged in under the new password; every other session ends
-            flash("Password changed. Every other session logged in as you has ended.", "success")
+            flash(f"Password changed. Every other session logged in as you has ended{_tokens_words(revoked_names)}.",
+                  "success")  # fmt: skip
             return redirect(url_for("account.index"), code=303)
     elif form.is_submitted():
         status = 400
     if request.method != "GET":
         return _page(status, password=form)
     return _page(status, password=form, made=shown_once.take(SHOWN), codes=new_codes())
+
+
+def _tokens_words(names: list[str]) -> str:
+    """The end of the password flash: which tokens went with the old password, if any did."""
+    if not names:
+        return ""
+    listed = ", ".join(names)
+    return f", and your {'token' if len(names) == 1 else f'{len(names)} tokens'} ({listed}) revoked"
 
 
 #: The page a person's token just made is shown on (web/shown_once.py).

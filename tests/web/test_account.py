@@ -10,18 +10,21 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
+from hub import api_tokens
 from hub.audit import recent
 from hub.db import Database
 from hub.models import User
-from tests.web.helpers import Login, csrf_token, log_in
+from tests.web.helpers import Login, bearer, csrf_token, log_in
 
 NEW = "a brand new passphrase"
 
 
-def change_password(client: FlaskClient, current: str, new: str = NEW, again: str | None = None) -> TestResponse:
+def change_password(
+    client: FlaskClient, current: str, new: str = NEW, again: str | None = None, **also: str
+) -> TestResponse:
     token = csrf_token(client.get("/account").get_data(as_text=True))
     return client.post("/account", data={"csrf_token": token, "current": current, "new": new,
-                                         "again": new if again is None else again})  # fmt: skip
+                                         "again": new if again is None else again, **also})  # fmt: skip
 
 
 def still_logged_in(client: FlaskClient) -> bool:
@@ -95,6 +98,46 @@ def test_the_change_is_audited(logged_in: FlaskClient, user: Login, db: Database
     with db.read() as session:
         (entry,) = recent(session, action="user.password")
     assert (entry.actor, entry.target) == (user.email, user.email)
+
+
+def tokens_made(db: Database, owner: str, *names: str) -> list[str]:
+    with db.transaction() as session:
+        return [api_tokens.create_token(session, name=name, owner=owner) for name in names]
+
+
+def test_a_password_change_leaves_your_tokens_working_unless_you_tick_the_box(
+    logged_in: FlaskClient, user: Login, db: Database
+) -> None:
+    (value,) = tokens_made(db, user.email, "laptop")
+    assert "Also revoke my API tokens" in logged_in.get("/account").get_data(as_text=True)
+    assert change_password(logged_in, user.password).status_code == 303
+    assert logged_in.get("/api/v1/incidents", headers=bearer(value)).status_code == 200
+
+
+def test_ticking_the_box_revokes_every_token_of_yours_with_the_password_and_says_which(
+    logged_in: FlaskClient, user: Login, db: Database, make_user: Callable[..., Login]
+) -> None:
+    make_user(email="colleague@example.com", role="agent")
+    mine = tokens_made(db, user.email, "laptop", "cron")
+    (theirs,) = tokens_made(db, "colleague@example.com", "their-laptop")
+    assert change_password(logged_in, user.password, revoke_tokens="y").status_code == 303
+    assert "your 2 tokens (cron, laptop) revoked" in logged_in.get("/account").get_data(as_text=True)
+    assert [logged_in.get("/api/v1/incidents", headers=bearer(value)).status_code for value in mine] == [401, 401]
+    assert logged_in.get("/api/v1/incidents", headers=bearer(theirs)).status_code == 200
+    with db.read() as session:
+        revoked = recent(session, action="token.revoke")
+    assert sorted((entry.target, entry.detail["why"]) for entry in revoked) == [
+        ("cron", "password change"), ("laptop", "password change")]  # fmt: skip
+
+
+def test_a_wrong_current_password_revokes_no_token(logged_in: FlaskClient, user: Login, db: Database) -> None:
+    (value,) = tokens_made(db, user.email, "laptop")
+    assert change_password(logged_in, "not my password", revoke_tokens="y").status_code == 400
+    assert logged_in.get("/api/v1/incidents", headers=bearer(value)).status_code == 200
+
+
+def test_the_box_is_offered_only_to_someone_with_a_token(logged_in: FlaskClient) -> None:
+    assert "Also revoke my API tokens" not in logged_in.get("/account").get_data(as_text=True)
 
 
 # --- an admin sets one for someone who forgot theirs ---------------------------------------------------------------
