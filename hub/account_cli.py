@@ -282,9 +282,9 @@ def integration_set(
     typed = {"rate_limit": rate_limit, "reopen_window": reopen_window, "auto_resolve_after": auto_resolve,
              "threshold": threshold, "flapping": flapping}  # fmt: skip
     try:
-        changes: dict[str, Any] = {
-            k: integration_settings.read(k, text) for k, text in typed.items() if text is not None
-        }
+        changes: dict[str, Any] = integration_settings.read_all(
+            {k: text for k, text in typed.items() if text is not None}
+        )
     except BadInput as exc:
         raise click.BadParameter(str(exc)) from None
     if not changes and enabled is None:

@@ -23,6 +23,15 @@ class BadField(BadInput):
         self.field = field
 
 
+class BadFields(BadInput):
+    """Several fields' mistakes found at once, so a form shows each beside its field in one go instead of one per
+    submission; read as one BadInput (the messages joined), it still says all of them."""
+
+    def __init__(self, each: list[BadField]) -> None:
+        super().__init__("; ".join(str(one) for one in each))
+        self.each = tuple(each)
+
+
 class Missing(BadInput):
     """The input names something that does not exist (an API answers 404)."""
 

@@ -5,11 +5,12 @@ words and say the same things about them. Pure: `hub.accounts.configure_integrat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Protocol
 
 from hub.durations import parse_duration, typed_duration
-from hub.errors import BadField, BadInput
+from hub.errors import BadField, BadFields, BadInput
 from hub.numbers import whole_number
 
 #: Each setting `configure_integration` takes by this keyword, and what the page and the flash call it.
@@ -78,6 +79,23 @@ def read(setting: str, text: str) -> Value:
         return _seconds(text)
     except BadInput as exc:
         raise BadField(setting, f"the {LABELS[setting]}: {exc}") from None
+
+
+def read_all(typed: Mapping[str, str]) -> dict[str, Value]:
+    """Each setting typed (by its keyword) read as `read` reads it; every mistake at once, as one BadField or, for
+    several, a BadFields, so the page marks each field and the CLI names each option in one answer."""
+    values: dict[str, Value] = {}
+    wrong: list[BadField] = []
+    for setting, text in typed.items():
+        try:
+            values[setting] = read(setting, text)
+        except BadField as exc:
+            wrong.append(exc)
+    if len(wrong) == 1:
+        raise wrong[0]
+    if wrong:
+        raise BadFields(wrong)
+    return values
 
 
 def typed(row: Configured) -> dict[str, str]:

@@ -19,7 +19,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
 from hub import audit, calendars, catalogue, groups, service_overview, service_references, sla_edits, sla_removal
-from hub.errors import BadField, BadInput, Missing
+from hub.errors import BadField, BadFields, BadInput, Missing
 from hub.names import NAME_WIDTH
 from hub.sla_replanning import running_clocks
 from web.acting import acting_db
@@ -209,11 +209,12 @@ def saved(form: FlaskForm, work: Work) -> bool:
         with acting_db().transaction() as session:
             done, warning = work(session)
     except BadInput as exc:
-        field = form._fields.get(exc.field) if isinstance(exc, BadField) else None
-        if field is not None:
-            field.errors = [*field.errors, sentence(str(exc))]
-        else:
-            form.form_errors.append(sentence(str(exc)))
+        for one in exc.each if isinstance(exc, BadFields) else (exc,):
+            field = form._fields.get(one.field) if isinstance(one, BadField) else None
+            if field is not None:
+                field.errors = [*field.errors, sentence(str(one))]
+            else:
+                form.form_errors.append(sentence(str(one)))
         return False
     flash(f"{done} But {warning}." if warning else done, "warning" if warning else "success")
     return True

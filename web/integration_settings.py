@@ -37,8 +37,8 @@ def save(name: str) -> ResponseReturnValue:
     form = SettingsForm()
 
     def work(session: Session) -> tuple[str, None]:
-        changes: dict[str, Any] = {key: integration_settings.read(key, form[key].data or "")
-                                   for key in integration_settings.LABELS}  # fmt: skip
+        changes: dict[str, Any] = integration_settings.read_all(
+            {key: form[key].data or "" for key in integration_settings.LABELS})  # fmt: skip
         before = integration_settings.typed(integration_named(session, name))
         after = integration_settings.typed(configure_integration(session, name, **changes))
         said = integration_settings.changes(before, after)

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from hub import integration_settings
-from hub.errors import BadField
+from hub.errors import BadField, BadFields
 
 
 @pytest.mark.parametrize(
@@ -25,6 +25,19 @@ def test_a_mistake_names_its_setting(setting: str, text: str) -> None:
     with pytest.raises(BadField) as refused:
         integration_settings.read(setting, text)
     assert refused.value.field == setting
+
+
+def test_every_mistake_is_named_at_once() -> None:
+    with pytest.raises(BadFields) as refused:
+        integration_settings.read_all({"rate_limit": "lots", "reopen_window": "15m", "threshold": "3"})
+    assert [one.field for one in refused.value.each] == ["rate_limit", "threshold"]
+    assert "rate limit" in str(refused.value) and "threshold" in str(refused.value)
+
+
+def test_one_mistake_is_its_own_field_error() -> None:
+    with pytest.raises(BadField) as refused:
+        integration_settings.read_all({"rate_limit": "600", "flapping": "x/5m"})
+    assert refused.value.field == "flapping" and not isinstance(refused.value, BadFields)
 
 
 def test_typed_reads_back_as_stored() -> None:

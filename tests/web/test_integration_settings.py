@@ -83,6 +83,14 @@ def test_a_value_that_is_not_a_duration_is_named_beside_its_field_with_what_was_
     assert (row(db).threshold, row(db).reopen_window) == (None, None)
 
 
+def test_every_mistyped_setting_is_named_beside_its_own_field_in_one_answer(admin: FlaskClient, db: Database) -> None:
+    answer = send(admin, "/settings", **{**NONE, "rate_limit": "lots", "flapping": "x/5m", "reopen_window": "15m"})
+    page = unescape(answer.get_data(as_text=True))
+    rate, flapping = page.index("The rate limit: 'lots'"), page.index("The flapping: 'x/5m'")
+    assert page.index('name="rate_limit"') < rate < page.index('name="flapping"') < flapping
+    assert (row(db).rate_limit, row(db).flap_changes, row(db).reopen_window) == (None, None, None)
+
+
 def test_a_value_the_hub_refuses_is_named_beside_its_field(admin: FlaskClient, db: Database) -> None:
     page = unescape(send(admin, "/settings", **{**NONE, "auto_resolve_after": "0m"}).get_data(as_text=True))
     assert "The quiet time before auto-resolve (seconds) must be at least 1" in page
