@@ -32,6 +32,14 @@ class BadFields(BadInput):
         self.each = tuple(each)
 
 
+def refuse_all(wrong: list[BadField]) -> None:
+    """Raise the mistakes found, if any: one as itself, several as BadFields."""
+    if len(wrong) == 1:
+        raise wrong[0]
+    if wrong:
+        raise BadFields(wrong)
+
+
 class Missing(BadInput):
     """The input names something that does not exist (an API answers 404)."""
 

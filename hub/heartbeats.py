@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from hub.domain import Action, InboundEvent
 from hub.durations import describe_duration, parse_duration
-from hub.errors import BadInput, Missing
+from hub.errors import BadField, BadInput, Missing, refuse_all
 from hub.heartbeat_words import MAX_INTERVAL, MIN_INTERVAL
 from hub.models import Heartbeat, Integration, utcnow
 from hub.names import check_name
@@ -105,10 +105,19 @@ def _integration(session: Session | Connection, name: str) -> tuple[int, str]:
 
 
 def add(session: Session, integration: str, name: str, every: str) -> Beat:
-    """Expect a ping from `integration` every `every`; counting starts now, so one that never comes alarms."""
+    """Expect a ping from `integration` every `every`; counting starts now, so one that never comes alarms. A
+    mistyped name or interval is a BadField (`name`, `every`), both at once when both are."""
     integration_id, _ = _integration(session, integration)
-    name = check_name(name, "heartbeat", "watchdog")
-    interval = parse_interval(every)
+    wrong: list[BadField] = []
+    try:
+        name = check_name(name, "heartbeat", "watchdog")
+    except BadInput as exc:
+        wrong.append(BadField("name", str(exc)))
+    try:
+        interval = parse_interval(every)
+    except BadInput as exc:
+        wrong.append(BadField("every", str(exc)))
+    refuse_all(wrong)
     if session.scalar(select(Heartbeat.id).where(Heartbeat.integration_id == integration_id, Heartbeat.name == name)):
         raise BadInput(f"{integration} has a heartbeat {name!r} already; remove it first to change it")
     session.add(Heartbeat(integration_id=integration_id, name=name, interval=int(interval.total_seconds())))

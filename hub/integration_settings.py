@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from hub.durations import parse_duration, typed_duration
-from hub.errors import BadField, BadFields, BadInput
+from hub.errors import BadField, BadInput, refuse_all
 from hub.numbers import whole_number
 
 #: Each setting `configure_integration` takes by this keyword, and what the page and the flash call it.
@@ -83,7 +83,7 @@ def read(setting: str, text: str) -> Value:
 
 def read_all(typed: Mapping[str, str]) -> dict[str, Value]:
     """Each setting typed (by its keyword) read as `read` reads it; every mistake at once, as one BadField or, for
-    several, a BadFields, so the page marks each field and the CLI names each option in one answer."""
+    several, a BadFields (`refuse_all`), so the page marks each field and the CLI names each option in one answer."""
     values: dict[str, Value] = {}
     wrong: list[BadField] = []
     for setting, text in typed.items():
@@ -91,10 +91,7 @@ def read_all(typed: Mapping[str, str]) -> dict[str, Value]:
             values[setting] = read(setting, text)
         except BadField as exc:
             wrong.append(exc)
-    if len(wrong) == 1:
-        raise wrong[0]
-    if wrong:
-        raise BadFields(wrong)
+    refuse_all(wrong)
     return values
 
 

@@ -19,12 +19,12 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
 from hub import audit, calendars, catalogue, groups, service_overview, service_references, sla_edits, sla_removal
-from hub.errors import BadField, BadFields, BadInput, Missing
+from hub.errors import BadInput, Missing
 from hub.names import NAME_WIDTH
 from hub.sla_replanning import running_clocks
 from web.acting import acting_db
 from web.catalogue_forms import DESCRIPTION_WIDTH, CalendarForm, NewServiceForm, PolicyForm, RenameForm, ServiceForm
-from web.forms import ActionForm, button_action
+from web.forms import ActionForm, button_action, place_mistakes
 from web.permissions import MANAGE_CATALOGUE, VIEW_CATALOGUE, allowed, requires
 from web.responses import sentence
 from web.services import services
@@ -209,12 +209,7 @@ def saved(form: FlaskForm, work: Work) -> bool:
         with acting_db().transaction() as session:
             done, warning = work(session)
     except BadInput as exc:
-        for one in exc.each if isinstance(exc, BadFields) else (exc,):
-            field = form._fields.get(one.field) if isinstance(one, BadField) else None
-            if field is not None:
-                field.errors = [*field.errors, sentence(str(one))]
-            else:
-                form.form_errors.append(sentence(str(one)))
+        place_mistakes(form, exc)
         return False
     flash(f"{done} But {warning}." if warning else done, "warning" if warning else "success")
     return True

@@ -12,8 +12,9 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from hub.errors import BadInput
+from hub.errors import BadField, BadFields, BadInput
 from web.acting import acting_db
+from web.responses import sentence
 from web.security import safe_next
 
 
@@ -50,6 +51,18 @@ def done_and_back(work: Callable[[Session], str], back: str, *, refused: str = "
     else:
         flash(done, "info" if isinstance(done, Unchanged) else "success")
     return redirect(back_to(back))
+
+
+def place_mistakes(form: FlaskForm, refused: BadInput, fields: dict[str, str] | None = None) -> None:
+    """Show each mistake of `refused` beside the field it names (a BadField's `field`, or `fields`' name for it
+    where the form spells it otherwise), the rest above the form."""
+    for one in refused.each if isinstance(refused, BadFields) else (refused,):
+        named = (fields or {}).get(one.field, one.field) if isinstance(one, BadField) else None
+        field = form._fields.get(named) if named is not None else None
+        if field is not None:
+            field.errors = [*field.errors, sentence(str(one))]
+        else:
+            form.form_errors.append(sentence(str(one)))
 
 
 def csrf_field() -> Markup:

@@ -19,7 +19,7 @@ from hub.durations import describe_duration
 from hub.errors import BadInput
 from web.acting import acting_db
 from web.catalogue import saved
-from web.forms import ActionForm
+from web.forms import ActionForm, place_mistakes
 from web.integration_forms import HeartbeatForm, SettingsForm
 from web.integrations import MappingForm, render_page
 from web.permissions import MANAGE_INTEGRATIONS, requires
@@ -100,7 +100,6 @@ def remove(name: str) -> ResponseReturnValue:
 def add_heartbeat(name: str) -> ResponseReturnValue:
     """`switchboard heartbeat add` from the page; a refusal re-shows the form with what was typed."""
     form = HeartbeatForm()
-    error = None
     if form.validate_on_submit():
         every = form.every.data or ""
         try:
@@ -108,12 +107,12 @@ def add_heartbeat(name: str) -> ResponseReturnValue:
                 made = heartbeats.add(session, name, form.heartbeat.data or "", every)
                 audit.record(session, current_user.email, "heartbeat.add", f"{name}/{made.name}", every=every)
         except BadInput as exc:
-            error = sentence(str(exc))
+            place_mistakes(form, exc, {"name": "heartbeat"})
         else:
             flash(f"Heartbeat {made.name} added: a ping every {describe_duration(made.interval)}, the first due "
                   "from now; a late one raises an incident.", "success")  # fmt: skip
             return _back(name, "heartbeats")
-    return render_page(name, MappingForm(), beat_form=form, beat_error=error)
+    return render_page(name, MappingForm(), beat_form=form)
 
 
 @bp.post("/<name>/heartbeats/remove")

@@ -196,7 +196,6 @@ def render_page(
     secret: str | None = None,
     settings: SettingsForm | None = None,
     beat_form: HeartbeatForm | None = None,
-    beat_error: str | None = None,
 ) -> str:
     """The integration's page; the forms given (a refused one, with what was typed and why) in place of fresh ones."""
     with services().db.read() as session:
@@ -231,7 +230,6 @@ def render_page(
         deploys=integration.kind in CHANGE_KINDS,
         settings=settings,
         beat_form=beat_form or HeartbeatForm(formdata=None),
-        beat_error=beat_error,
         refused_while_disabled=refused_while_disabled(integration.kind),
     )
 

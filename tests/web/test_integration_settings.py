@@ -152,6 +152,24 @@ def test_a_heartbeat_refused_is_explained_with_what_was_typed(admin: FlaskClient
         assert session.scalars(select(Heartbeat)).all() == []
 
 
+def test_a_mistyped_heartbeat_name_and_interval_are_each_named_beside_their_field(
+    admin: FlaskClient, db: Database
+) -> None:
+    page = unescape(send(admin, "/heartbeats", heartbeat=" ", every="30s").get_data(as_text=True))
+    name, every = page.index("A heartbeat needs a name"), page.index("'30s' is not a duration")
+    assert page.index('name="heartbeat"') < name < page.index('name="every"') < every
+    with db.read() as session:
+        assert session.scalars(select(Heartbeat)).all() == []
+
+
+def test_a_heartbeat_of_a_taken_name_is_refused_above_the_form(admin: FlaskClient, db: Database) -> None:
+    with db.transaction() as session:
+        heartbeats.add(session, "monitoring", "watchdog", "5m")
+    page = unescape(send(admin, "/heartbeats", heartbeat="watchdog", every="10m").get_data(as_text=True))
+    said = page.index("Monitoring has a heartbeat 'watchdog' already; remove it first")
+    assert page.index("<h3>Add a heartbeat</h3>") < said < page.index('name="every"')
+
+
 def test_admin_removes_a_heartbeat(admin: FlaskClient, db: Database) -> None:
     with db.transaction() as session:
         heartbeats.add(session, "monitoring", "watchdog", "5m")
