@@ -19,7 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
 from hub import audit, groups, over_rules, rule_failures, rulebook
-from hub.domain import InboundEvent, RoutingState, RuleBook
+from hub.domain import InboundEvent, RoutingState, RuleBook, RuleSpec
 from hub.errors import BadInput
 from hub.models import utcnow
 from hub.numbers import MAX_EVENT_ID, row_id
@@ -101,7 +101,7 @@ def _workbench(rule_id: int | None, stored: RuleDraft) -> ResponseReturnValue:
     form = RuleForm() if request.method == "POST" else RuleForm(data=_form_data(stored))
     with services().db.read() as session:
         picks = list(reversed(recent_events(session, PICKABLE_EVENTS).events))
-        failed = rule_failures.recent(session).get(rule_id) if rule_id is not None else None
+        failed = rule_failures.recent(session, _stored(session, rule_id)).get(rule_id) if rule_id else None
         if failed is not None and all(r.event_id != failed.event_id for r in picks):
             # offered first, so Preview templates shows the failure again, and then the fix working
             found = stored_event(session, failed.event_id, authserv_id=services().settings.mail_authserv_id)
@@ -131,6 +131,10 @@ def _workbench(rule_id: int | None, stored: RuleDraft) -> ResponseReturnValue:
     page = render_template("rules/edit.html", form=form, rule_id=rule_id, outcome=outcome, kinds=KINDS,
                            shown=SHOWN_CHANGES, failed=failed, scanned=rule_failures.SCANNED)  # fmt: skip
     return page, status
+
+
+def _stored(session: Session, rule_id: int) -> list[RuleSpec]:
+    return [s for s in rulebook.load_rules(session) if s.id == rule_id]
 
 
 def _form_data(draft: RuleDraft) -> dict[str, Any]:

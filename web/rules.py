@@ -70,7 +70,7 @@ def index() -> ResponseReturnValue:
     with services().db.read() as session:
         specs = rulebook.load_rules(session)
         latest = rulebook.latest_version(session)
-        failures = rule_failures.recent(session)
+        failures = rule_failures.recent(session, specs)
     rows = [
         RuleRow(n, s, describe_condition(s.condition()), describe_actions(s.effects())) for n, s in enumerate(specs, 1)
     ]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 
-from hub.rule_failures import RuleFailures, failures_in
+from hub.domain import RuleSpec
+from hub.rule_failures import RuleFailures, failures_in, notes_of
 
-SAVED = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+OWNER = RuleSpec(id=2, name="Owner", when={}, actions=MappingProxyType({"title": "{{ labels.owner.name }}"}))
 FAILED = "template '{{ labels.owner.name }}' failed: 'dict object' has no attribute 'owner'"
 
 
@@ -15,12 +16,11 @@ def _trace(rule_id: int, *notes: str) -> dict[str, object]:
 
 
 def test_a_rules_failures_are_counted_with_the_newest_events_incident_and_note() -> None:
-    rows = [(9, 4, SAVED + timedelta(minutes=2), _trace(2, FAILED)),
-            (8, 3, SAVED + timedelta(minutes=1), _trace(2, FAILED, "group 'dba' has no members")),
-            (7, 3, SAVED + timedelta(minutes=1), _trace(1, "group 'dba' has no members"))]  # fmt: skip
-    assert failures_in(rows, {1: SAVED, 2: SAVED}) == {2: RuleFailures(2, 9, 4, FAILED)}
+    rows = [(9, 4, _trace(2, FAILED)), (8, 3, _trace(2, FAILED, "group 'dba' has no members")),
+            (7, 3, _trace(1, "group 'dba' has no members"))]  # fmt: skip
+    assert failures_in(rows, {1: (), 2: notes_of(OWNER)}) == {2: RuleFailures(2, 9, 4, FAILED)}
 
 
-def test_failures_before_the_rule_last_changed_or_of_a_rule_gone_are_not_counted() -> None:
-    rows = [(9, 4, SAVED - timedelta(seconds=1), _trace(2, FAILED)), (8, 3, SAVED, _trace(5, FAILED))]
-    assert failures_in(rows, {2: SAVED}) == {}
+def test_failures_of_a_template_the_rule_no_longer_has_or_of_a_rule_gone_are_not_counted() -> None:
+    fixed = RuleSpec(id=2, name="Owner", when={}, actions=MappingProxyType({"title": "{{ labels.owner|default }}"}))
+    assert failures_in([(9, 4, _trace(2, FAILED)), (8, 3, _trace(5, FAILED))], {2: notes_of(fixed)}) == {}

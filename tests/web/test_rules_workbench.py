@@ -122,7 +122,7 @@ def test_a_rules_template_failing_at_run_time_is_said_on_the_list_with_its_incid
 ) -> None:
     ref = _failing_title(admin, raise_incident)
     page = _text(admin.get("/rules"))
-    assert "its template failed on 1 of the newest 1,000 events" in page and f">{ref}</a>" in page
+    assert "Its template as it is now failed on 1 of the newest 1,000 events" in page and f">{ref}</a>" in page
     assert "has no attribute 'owner'" in page and "Preview templates on that event" in page
 
 
@@ -131,7 +131,7 @@ def test_the_editor_of_a_rule_whose_template_failed_offers_that_event_to_preview
 ) -> None:
     _failing_title(admin, raise_incident)
     page = _text(admin.get("/rules/2/edit"))
-    assert "its template failed on 1" in page and re.search(r'<option selected value="1">#1 ', page)
+    assert "Its template as it is now failed on 1" in page and re.search(r'<option selected value="1">#1 ', page)
 
 
 # -- saving --------------------------------------------------------------------------------------------------------
