@@ -449,6 +449,11 @@ class RoutingState:
 NO_STATE = RoutingState()
 
 
+#: How a trace note about a rule's template that failed on an event begins (rules/actions.py writes them), so the
+#: rules pages can find those failures again in stored traces (hub/rule_failures.py).
+TEMPLATE_NOTE = "template "
+
+
 @dataclass(frozen=True)
 class TraceStep:
     """One matching rule: on which conditions it matched, what it set, and anything worth knowing (notes)."""

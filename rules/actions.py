@@ -17,7 +17,7 @@ from typing import Any
 from jinja2 import TemplateError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from hub.domain import INCIDENT_KINDS, GroupState
+from hub.domain import INCIDENT_KINDS, TEMPLATE_NOTE, GroupState
 from hub.rotation import answering
 from hub.rules_export import ACTION_KEYS
 from rules.errors import PathPart, RuleError
@@ -160,13 +160,13 @@ class Template:
         try:
             text = " ".join(str(self.render(context)).split())
         except SecurityError as exc:
-            return None, f"template {self.source!r} refused: {exc}"
+            return None, f"{TEMPLATE_NOTE}{self.source!r} refused: {exc}"
         except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
-            return None, f"template {self.source!r} failed: {exc}"
+            return None, f"{TEMPLATE_NOTE}{self.source!r} failed: {exc}"
         except (RecursionError, MemoryError) as exc:  # never the event's fault: it is kept, the field left alone
-            return None, f"template {self.source!r} failed: {type(exc).__name__}"
+            return None, f"{TEMPLATE_NOTE}{self.source!r} failed: {type(exc).__name__}"
         if not text:
-            return None, f"template {self.source!r} rendered nothing"
+            return None, f"{TEMPLATE_NOTE}{self.source!r} rendered nothing"
         return text[:_TEMPLATE_LIMIT], None
 
 

@@ -184,6 +184,9 @@ class Condition:
     explain: Explain
 
 
+NEVER = Condition(lambda _v: False, lambda _v: (False, ["a test with problems"]))
+
+
 def _leaf_test(name: str, op: str, value: Any, path: tuple[PathPart, ...], bank: RegexBank) -> Test:
     """The predicate for one `field op value` test (text comparisons ignore case, as admins expect)."""
     if op == "exists":
@@ -241,17 +244,31 @@ def _describe(name: str, op: str, value: Any) -> str:
     return f"{name} {op} {shown}"
 
 
-def _leaf(node: Mapping[str, Any], path: tuple[PathPart, ...], bank: RegexBank) -> Condition:
-    unknown = set(node) - {"field", "op", "value"}
+def _leaf(
+    node: Mapping[str, Any], path: tuple[PathPart, ...], bank: RegexBank, problems: list[RuleError] | None = None
+) -> Condition:
+    """One `field op value` test. Its keys, field, operator and value are checked apart, so with `problems` a test
+    wrong in two places has both said, each at its own path (the editor puts each on its line); else the first."""
+    found: list[RuleError] = []
+    unknown = ", ".join(sorted(map(str, set(node) - {"field", "op", "value"})))
     if unknown:
-        raise RuleError(f"unknown key(s) {', '.join(sorted(map(str, unknown)))}; a test has field, op and value", path)
+        found.append(RuleError(f"unknown key(s) {unknown}; a test has field, op and value", path))
     name = str(node.get("field", "")).strip()
     op = str(node.get("op", "equals")).strip()
     if not is_field(name):
-        raise RuleError(f"unknown field {name!r}; rules can test: {', '.join(FIELDS)}", (*path, "field"))
+        found.append(RuleError(f"unknown field {name!r}; rules can test: {', '.join(FIELDS)}", (*path, "field")))
     if op not in OPERATORS:
-        raise RuleError(f"unknown operator {op!r}; use one of: {', '.join(OPERATORS)}", (*path, "op"))
-    test = _leaf_test(name, op, node.get("value"), (*path, "value"), bank)
+        found.append(RuleError(f"unknown operator {op!r}; use one of: {', '.join(OPERATORS)}", (*path, "op")))
+    elif not unknown:  # a misspelt `value` key is said once, as the unknown key, not again as a missing value
+        try:  # with the field in error, its regex goes to a bank of its own that nothing runs
+            test = _leaf_test(name, op, node.get("value"), (*path, "value"), RegexBank() if found else bank)
+        except RuleError as exc:
+            found.append(exc)
+    if found:
+        if problems is None:
+            raise found[0]
+        problems.extend(found)
+        return NEVER  # stands in so the rest is checked: a condition with problems is never run
     text = _describe(name, op, node.get("value"))
 
     def explain(v: EventView) -> tuple[bool, list[str]]:
@@ -336,7 +353,7 @@ def compile_condition(
         raise RuleError("a condition is a mapping: {field, op, value}, {all: [...]}, {any: [...]} or {not: ...}", path)
     groups = [key for key in ("all", "any", "not") if key in node]
     if not groups:
-        return _leaf(node, path, bank)
+        return _leaf(node, path, bank, problems)
     if len(node) != 1:
         raise RuleError(f"`{groups[0]}` stands alone: put other tests inside it", path)
     kind = groups[0]

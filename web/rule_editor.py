@@ -18,8 +18,8 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
-from hub import audit, groups, over_rules, rulebook
-from hub.domain import InboundEvent, RoutingState, RuleBook
+from hub import audit, groups, over_rules, rule_failures, rulebook
+from hub.domain import InboundEvent, RoutingState, RuleBook, RuleSpec
 from hub.errors import BadInput
 from hub.models import utcnow
 from hub.numbers import MAX_EVENT_ID, row_id
@@ -100,10 +100,17 @@ def edit(rule_id: int) -> ResponseReturnValue:
 def _workbench(rule_id: int | None, stored: RuleDraft) -> ResponseReturnValue:
     form = RuleForm() if request.method == "POST" else RuleForm(data=_form_data(stored))
     with services().db.read() as session:
-        picks = recent_events(session, PICKABLE_EVENTS).events
+        picks = list(reversed(recent_events(session, PICKABLE_EVENTS).events))
+        failed = rule_failures.recent(session, _stored(session, rule_id)).get(rule_id) if rule_id else None
+        if failed is not None and all(r.event_id != failed.event_id for r in picks):
+            # offered first, so Preview templates shows the failure again, and then the fix working
+            found = stored_event(session, failed.event_id, authserv_id=services().settings.mail_authserv_id)
+            picks[:0] = [found] if found is not None else []
     form.event_id.choices = [SelectChoice("", "— none —")] + [
-        SelectChoice(str(r.event_id), _pick_label(r.event_id, r.event, r.received_at)) for r in reversed(picks)
+        SelectChoice(str(r.event_id), _pick_label(r.event_id, r.event, r.received_at)) for r in picks
     ]
+    if failed is not None and request.method == "GET":
+        form.event_id.data = str(failed.event_id)
     outcome: Outcome | None = None
     status = 200
     if request.method == "POST":
@@ -122,8 +129,12 @@ def _workbench(rule_id: int | None, stored: RuleDraft) -> ResponseReturnValue:
                 outcome = _try(action, draft, form)
             status = 422 if outcome.problems or outcome.error else 200
     page = render_template("rules/edit.html", form=form, rule_id=rule_id, outcome=outcome, kinds=KINDS,
-                           shown=SHOWN_CHANGES)  # fmt: skip
+                           shown=SHOWN_CHANGES, failed=failed, scanned=rule_failures.SCANNED)  # fmt: skip
     return page, status
+
+
+def _stored(session: Session, rule_id: int) -> list[RuleSpec]:
+    return [s for s in rulebook.load_rules(session) if s.id == rule_id]
 
 
 def _form_data(draft: RuleDraft) -> dict[str, Any]:

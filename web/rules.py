@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from hub import audit, rulebook
+from hub import audit, rule_failures, rulebook
 from hub.domain import RuleSpec
 from hub.errors import BadInput
 from hub.models import RuleVersion
@@ -70,10 +70,12 @@ def index() -> ResponseReturnValue:
     with services().db.read() as session:
         specs = rulebook.load_rules(session)
         latest = rulebook.latest_version(session)
+        failures = rule_failures.recent(session, specs)
     rows = [
         RuleRow(n, s, describe_condition(s.condition()), describe_actions(s.effects())) for n, s in enumerate(specs, 1)
     ]
-    return render_template("rules/index.html", rows=rows, form=ActionForm(), latest=latest)
+    return render_template("rules/index.html", rows=rows, form=ActionForm(), latest=latest, failures=failures,
+                           scanned=rule_failures.SCANNED)  # fmt: skip
 
 
 def _change(rule_id: int, what: str) -> ResponseReturnValue:

@@ -107,6 +107,13 @@ def test_every_problem_of_the_when_box_is_reported_each_with_its_line() -> None:
     assert "equalz" in problems[1].message
 
 
+def test_two_mistakes_in_one_test_are_both_reported_each_on_its_line() -> None:
+    when = "field: colour\nop: regex\nvalue: '(unclosed'\n"
+    problems = _problems(_draft(when=when))
+    assert [(p.line, p.path) for p in problems] == [(1, "when.field"), (3, "when.value")]
+    assert "unknown field 'colour'" in problems[0].message and "regular expression" in problems[1].message
+
+
 def test_a_rule_that_sets_nothing_is_refused() -> None:
     [problem] = _problems(_draft(sets=""))
     assert problem.box == "set" and "sets" in problem.message

@@ -111,6 +111,29 @@ def test_a_change_to_a_rule_that_is_gone_says_so(admin: FlaskClient) -> None:
     assert "there is no rule 42" in _text(admin.get(response.headers["Location"]))
 
 
+def _failing_title(admin: FlaskClient, raise_incident: Callable[..., str]) -> str:
+    """Save a rule whose title template fails on the next DB alert, and raise one: its incident's ref."""
+    _draft(admin, "save", sets="title: '{{ labels.owner.name }}'\n")
+    return raise_incident("Disk full on db1", labels={"team": "db"})
+
+
+def test_a_rules_template_failing_at_run_time_is_said_on_the_list_with_its_incident_and_the_fix(
+    admin: FlaskClient, raise_incident: Callable[..., str]
+) -> None:
+    ref = _failing_title(admin, raise_incident)
+    page = _text(admin.get("/rules"))
+    assert "Its template as it is now failed on 1 of the newest 1,000 events" in page and f">{ref}</a>" in page
+    assert "has no attribute 'owner'" in page and "Preview templates on that event" in page
+
+
+def test_the_editor_of_a_rule_whose_template_failed_offers_that_event_to_preview_on(
+    admin: FlaskClient, raise_incident: Callable[..., str]
+) -> None:
+    _failing_title(admin, raise_incident)
+    page = _text(admin.get("/rules/2/edit"))
+    assert "Its template as it is now failed on 1" in page and re.search(r'<option selected value="1">#1 ', page)
+
+
 # -- saving --------------------------------------------------------------------------------------------------------
 
 
