@@ -26,7 +26,16 @@ from hub.domain import (
 from hub.errors import BadInput
 from rules.actions import DEFAULT_MATRIX, Actions, choose_member, compile_actions, compile_matrix, matrix_priority
 from rules.actions import priority_for as priority_for
-from rules.conditions import _FIELDS, OPERATORS, Condition, EventView, RegexBank, Test, compile_condition
+from rules.conditions import (
+    _FIELDS,
+    OPERATORS,
+    Condition,
+    EventView,
+    RegexBank,
+    Test,
+    compile_condition,
+    condition_problems,
+)
 from rules.errors import RuleError
 from rules.silences import CompiledSilence, compile_silence, silenced_by
 
@@ -84,6 +93,20 @@ def compile_rule(
     return CompiledRule(spec, condition, actions, spec.enabled)
 
 
+def rule_problems(
+    spec: RuleSpec, settings: RoutingSettings, *, when: bool = True, sets: bool = True
+) -> list[RuleError]:
+    """Every problem of one rule's condition (each test's, not only the first) and of its actions, each with its
+    path within the rule; `when`/`sets` False leaves that part out (the editor's box already in error)."""
+    found = condition_problems(spec.condition()) if when else []
+    if sets:
+        try:
+            compile_actions(spec.effects(), settings.matrix)
+        except RuleError as exc:
+            found.append(exc)
+    return found
+
+
 def validate(specs: Sequence[RuleSpec], settings: Mapping[str, Any]) -> list[RuleError]:
     """Every problem in a whole rule set, each with its path (e.g. `rules[3].when.any[1].field`)."""
     problems: list[RuleError] = []
@@ -95,10 +118,9 @@ def validate(specs: Sequence[RuleSpec], settings: Mapping[str, Any]) -> list[Rul
     for index, spec in enumerate(specs):
         if not spec.name.strip():
             problems.append(RuleError("every rule needs a name", ("rules", index, "name")))
-        try:
-            compile_rule(spec, compiled_settings)
-        except RuleError as exc:
-            problems.append(RuleError(exc.reason, ("rules", index, *exc.path)))
+        problems += [
+            RuleError(one.reason, ("rules", index, *one.path)) for one in rule_problems(spec, compiled_settings)
+        ]
     return problems
 
 

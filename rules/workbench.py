@@ -14,9 +14,17 @@ from typing import TYPE_CHECKING, Any
 from hub.domain import NO_STATE, Decision, InboundEvent, RoutingState, RuleBook, RuleSpec
 from hub.over_rules import NOTHING, Known, defaults_said
 from hub.rules_export import ALWAYS, rule_document
-from rules.actions import compile_actions, compile_template
-from rules.conditions import EventView, condition_problems
-from rules.engine import DEFAULT_SETTINGS, Engine, RuleCheck, compile_settings, template_context, validate
+from rules.actions import compile_template
+from rules.conditions import EventView
+from rules.engine import (
+    DEFAULT_SETTINGS,
+    Engine,
+    RuleCheck,
+    compile_settings,
+    rule_problems,
+    template_context,
+    validate,
+)
 from rules.errors import PathPart, RuleError, format_path
 from rules.rules_file import check_size
 
@@ -155,15 +163,10 @@ def candidate(draft: RuleDraft, live: RuleBook) -> tuple[Candidate | None, list[
 def _draft_errors(spec: RuleSpec, settings: Mapping[str, Any], skip: set[str]) -> list[RuleError]:
     """The draft's condition and actions compiled separately (boxes already in error are left out)."""
     try:
-        matrix = compile_settings(settings).matrix
+        compiled = compile_settings(settings)
     except RuleError:
-        matrix = DEFAULT_SETTINGS.matrix  # the settings' own problem is reported by `validate`
-    found = [] if "when" in skip else condition_problems(spec.condition())  # each test's, not only the first
-    if "set" not in skip:
-        try:
-            compile_actions(spec.effects(), matrix)
-        except RuleError as exc:
-            found.append(exc)
+        compiled = DEFAULT_SETTINGS  # the settings' own problem is reported by `validate`
+    found = rule_problems(spec, compiled, when="when" not in skip, sets="set" not in skip)
     return [RuleError(exc.reason, ("rules", 0, *exc.path)) for exc in found]
 
 

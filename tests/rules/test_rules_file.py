@@ -54,6 +54,24 @@ def test_every_problem_is_reported_with_its_line() -> None:
     assert "line 9: rules[2].when.field (rule 'unknown field'): unknown field 'colour'" in message
 
 
+def test_a_rule_wrong_in_several_places_has_each_mistake_named_with_its_line() -> None:
+    text = """\
+rules:
+  - name: two wrong tests and a wrong action
+    when:
+      all:
+        - {field: colour, value: red}
+        - {field: title, op: resembles, value: disk}
+    set: {priority: P9}
+"""
+    with pytest.raises(RuleError) as problems:
+        rules_file.parse(text)
+    message = str(problems.value)
+    assert "rules[0].when.all[0].field" in message and "unknown field 'colour'" in message
+    assert "rules[0].when.all[1].op" in message and "unknown operator 'resembles'" in message
+    assert "line 7: rules[0].set (rule" in message and "unknown action(s) priority" in message
+
+
 def test_malformed_yaml_is_refused() -> None:
     with pytest.raises(RuleError, match="not valid YAML"):
         rules_file.parse("rules: [\n")
