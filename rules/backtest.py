@@ -42,6 +42,9 @@ class BacktestReport:
     events: int
     counts: Mapping[str, int]
     changed: tuple[EventChange, ...] = field(default=())
+    #: The groups whose strategy chose a changed assignee: shown as the one it would pick now, for every event,
+    #: where the intake's turn would move on (the page says so).
+    turned: tuple[str, ...] = ()
 
     @property
     def unchanged(self) -> int:
@@ -94,6 +97,7 @@ def backtest(
     live_engine, candidate_engine = Engine(), Engine()
     counts = dict.fromkeys(KINDS, 0)
     changed: list[EventChange] = []
+    turned: set[str] = set()
     total = 0
     for event_id, event, at in events:
         total += 1
@@ -103,6 +107,8 @@ def backtest(
         if kinds:
             for kind in kinds:
                 counts[kind] += 1
+            if "assignee" in changes:
+                turned.update(group for group in (before.assigned_from, after.assigned_from) if group)
             changed.append(EventChange(event_id, event.title, kinds, MappingProxyType(changes),
                                        defaults_said(ruled_live, before), defaults_said(ruled, after)))  # fmt: skip
-    return BacktestReport(total, MappingProxyType(counts), tuple(changed))
+    return BacktestReport(total, MappingProxyType(counts), tuple(changed), tuple(sorted(turned)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from types import MappingProxyType
 
-from hub.domain import InboundEvent, RuleBook
+from hub.domain import GroupState, InboundEvent, RoutingState, RuleBook
 from rules import rules_file
 from rules.backtest import backtest
 
@@ -67,3 +67,16 @@ def test_other_field_changes_are_counted_as_other() -> None:
                           "{category: general, assignee: service-desk, tags: [triage]}")  # fmt: skip
     report = backtest(book(LIVE), book(tagged), events("web"))
     assert report.counts["other"] == 1 and report.changed[0].changes["tags"] == ("-", "triage")
+
+
+def test_an_assignee_a_groups_turn_chose_names_the_group_whose_turn_is_held_still() -> None:
+    candidate = LIVE.replace("assignee: dba@example.com", "group: dba, strategy: round_robin")
+    state = RoutingState(MappingProxyType({"dba": GroupState(("ann@x", "bob@x"), last_assigned="bob@x")}))
+    report = backtest(book(LIVE), book(candidate), events("db", "db", "web"), state)
+    assert [c.changes["assignee"] for c in report.changed] == [("dba@example.com", "ann@x")] * 2
+    assert report.turned == ("dba",)
+
+
+def test_a_change_no_groups_turn_chose_names_no_group() -> None:
+    candidate = LIVE.replace("assignee: dba@example.com", "assignee: dbteam@example.com")
+    assert backtest(book(LIVE), book(candidate), events("db")).turned == ()

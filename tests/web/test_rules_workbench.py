@@ -306,6 +306,18 @@ def test_backtest_counts_and_lists_the_events_the_draft_would_change_without_sav
     assert _rule_names(db) == ["Default: everything goes to the service desk"] and count(db, RuleVersion) == 0
 
 
+def test_backtest_of_a_group_turn_says_the_turn_is_held_still(
+    admin: FlaskClient, db: Database, make_user: Callable[..., Login], raise_incident: Callable[..., str]
+) -> None:
+    for email in ("ann@example.com", "bob@example.com"):
+        make_user(email=email, role="agent")
+    with db.transaction() as session:
+        groups.save_group(session, "dba", ["ann@example.com", "bob@example.com"])
+    raise_incident("Disk full on db1", labels={"team": "db"})
+    page = _text(_draft(admin, "backtest", sets="group: dba\nstrategy: round_robin\n"))
+    assert "chosen by a group's strategy (dba) is shown as the person it would pick now" in page
+
+
 def test_backtest_after_a_mapping_change_still_replays_the_events_the_old_mapping_read(
     admin: FlaskClient, db: Database, raise_incident: Callable[..., str], integration: IntegrationCredentials
 ) -> None:
