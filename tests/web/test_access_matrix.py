@@ -177,7 +177,7 @@ PUBLIC = {
     "satisfaction.page", "satisfaction.answer", "acknowledge.page", "acknowledge.acknowledge",
     "approval_link.page", "approval_link.answer",
     "status_page.page", "status_page.as_json", "status_page.as_atom", "oncall_feed.personal",
-    "request_status.page", "request_status.solved", "status_subscriptions.form", "status_subscriptions.ask",
+    "request_status.page", "request_status.solved", "request_status.reply", "status_subscriptions.form", "status_subscriptions.ask",
     "status_subscriptions.confirm_page", "status_subscriptions.confirm", "status_subscriptions.leave_page",
     "status_subscriptions.leave", "status_subscriptions.choose", "help_centre.index", "help_centre.article",
     "help_centre.helpful", "ask_desk.form", "ask_desk.catalogue", "ask_desk.ask", "ask_desk.confirm_page",
