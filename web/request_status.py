@@ -8,15 +8,15 @@ reply (a POST with the page's CSRF token), applied as their emailed reply would 
 timeline, the assignee and watchers told, a resolved request reopened within the reopen window); after that window,
 or once closed, the page says so and how to ask again instead of showing the box. The reply's POST answers 303 to
 the page, which says what the reply did in a status message that takes the focus. Its button lets them say it is
-solved (a POST with the page's CSRF token), which resolves the incident as theirs to say. A link to a request since merged into another of theirs shows, and solves, that one
-(request_links.current_incident). A tampered link is a 400 page, an expired or stale one 410.
+solved (a POST with the page's CSRF token), which resolves the incident as theirs to say. A link to a request
+since merged into another of theirs shows, solves and takes replies for that one (request_links.current_incident).
+A tampered link is a 400 page, an expired or stale one 410.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from hub import request_links, requester_replies, triage
