@@ -365,7 +365,9 @@ class Intake:
             route = self._route(thread, event) if thread is not None else ""
             check(thread, route)
             assert thread is not None  # `check` refuses a reply to no incident
-            return self._answer(conn, raw, thread, event, NO_POLICY, route)
+            outcome = self._answer(conn, raw, thread, event, NO_POLICY, route)
+            mail_records.after(conn, event, outcome.event_id, outcome.incident_id)  # its files, as an email's
+            return outcome
 
         return self._committer.run(answered)
 

@@ -15,11 +15,13 @@ request is still theirs (read again inside the write: `StaleLink` otherwise).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from hub import agent_action
-from hub.domain import InboundEvent, format_ref
+from hub.agent_files import Kept
+from hub.domain import AttachmentInfo, InboundEvent, MailFacts, format_ref
 from hub.errors import BadField, BadInput
 from hub.intake_writes import Raw
 from hub.mail_threads import Thread
@@ -40,10 +42,10 @@ class TooLate(BadInput):
     """The request is closed, or was resolved too long ago to reopen: the message says how to ask again."""
 
 
-def text_of(typed: str) -> str:
-    """The reply as typed, checked: something said, and no longer than an agent's reply may be."""
+def text_of(typed: str, *, files: int = 0) -> str:
+    """The reply as typed, checked: something said (or `files` sent), and no longer than an agent's reply may be."""
     text = typed.replace("\r\n", "\n").strip()
-    if not text:
+    if not text and not files:
         raise BadField("text", "type your reply first")
     if len(text) > MAX_TEXT:
         raise BadField("text", f"your reply is {len(text):,} characters long; at most {MAX_TEXT:,} fit. Shorten it, "
@@ -51,15 +53,19 @@ def text_of(typed: str) -> str:
     return text
 
 
-def send(intake: Intake, person: str, incident_id: int, title: str, text: str) -> str:
-    """Apply `person`'s reply `text` to their request `incident_id` (titled `title`, as their page shows it);
-    returns what it did (one of ROUTES). StaleLink when the request is no longer theirs (or was merged since),
-    TooLate when a reply can no longer reopen it; nothing is written then."""
+def send(intake: Intake, person: str, incident_id: int, title: str, text: str, files: Sequence[Kept] = ()) -> str:
+    """Apply `person`'s reply `text` to their request `incident_id` (titled `title`, as their page shows it), with
+    `files` already in the attachment store (hub/agent_files.py::keep, within the limits an email's files are kept
+    within), listed as an email's files are: against the reply's event; returns what it did (one of ROUTES).
+    StaleLink when the request is no longer theirs (or was merged since), TooLate when a reply can no longer reopen
+    it; nothing is written then (the stored files are left for no row, as an agent's are on a failed write)."""
     raw = Raw(source=SOURCE, content_type="application/json",
               body=json.dumps({"from": person, "incident": format_ref(incident_id), "text": text},
                               ensure_ascii=False).encode())  # fmt: skip
+    attached = tuple(AttachmentInfo(kept.filename, kept.content_type, kept.size, kept.sha256) for kept in files)
     event = InboundEvent(source=SOURCE, title=title, description=text, requester=person,
-                         labels=MappingProxyType({"channel": "web"}))  # fmt: skip
+                         labels=MappingProxyType({"channel": "web"}),
+                         mail=MailFacts(attachments=attached) if attached else None)  # fmt: skip
     done: list[str] = []
 
     def check(thread: Thread | None, route: str) -> None:

@@ -19,20 +19,18 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from hub import request_links, requester_replies, triage
+from hub import agent_files, request_links, requester_replies, triage
 from hub.agent_action import Actor, TriageError
 from hub.errors import BadField
 from hub.signed_links import LinkProblem
 from ingest.quotes import latest_reply
+from web import uploads
 from web.extensions import csrf
 from web.incident_actions import mail_settings
 from web.mail_links import form_is_current, link_problem, refused_link
 from web.services import services
 
 bp = Blueprint("request_status", __name__)
-
-#: The largest body the reply form takes: its text at up to 4 bytes a character in UTF-8, the CSRF token, room.
-MAX_REPLY_BYTES = 4 * requester_replies.MAX_TEXT + 4096
 
 
 @bp.get("/requests/<token>")
@@ -72,7 +70,8 @@ def solved(token: str) -> ResponseReturnValue:
 def reply(token: str) -> ResponseReturnValue:
     """The requester's reply, applied as their emailed reply is (hub/requester_replies.py); then back to the page
     (303, so reloading it sends nothing again), which says what the reply did."""
-    request.max_content_length = MAX_REPLY_BYTES  # before anything reads the body
+    store = uploads.store()
+    uploads.allow_files(store.limits)  # before anything reads the body
     typed = request.form.get("text", "")
     try:
         claim = request_links.LINKS.read(services().settings.verifying_keys, token)
@@ -82,8 +81,10 @@ def reply(token: str) -> ResponseReturnValue:
         if not form_is_current():
             return _page(token, _view(token), error="this page was out of date; send your reply again", code=400,
                          typed=typed)  # fmt: skip
-        text = requester_replies.text_of(typed)
-        route = requester_replies.send(services().intake, claim.person, incident_id, title, text)
+        files = uploads.read(request.files.getlist("files"), store.limits)
+        text = requester_replies.text_of(typed, files=len(files))
+        kept = agent_files.keep(store, files)
+        route = requester_replies.send(services().intake, claim.person, incident_id, title, text, kept)
     except LinkProblem as exc:
         return _refused(exc)
     except requester_replies.TooLate as exc:
@@ -95,10 +96,10 @@ def reply(token: str) -> ResponseReturnValue:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue:
-    limit = f"{requester_replies.MAX_TEXT:,}"
-    return link_problem(413, f"What you sent is too large: a reply holds at most {limit} characters.",
-                        "Go back, shorten it and send it again, or reply to one of our emails instead.",
-                        heading="Too large to send")  # fmt: skip
+    files = uploads.limits_in_words(uploads.store().limits)
+    return link_problem(413, f"What you sent is too large for a reply. {files}",
+                        "Go back, leave out a file or shorten your reply and send it again, or reply to one of our "
+                        "emails with the files attached.", heading="Too large to send")  # fmt: skip
 
 
 def link_to(incident_id: int, person: str) -> str:
@@ -127,6 +128,7 @@ def _page(
 ) -> ResponseReturnValue:
     return render_template("requests/page.html", request=found, token=token, done=done, error=error,
                            replied=replied, typed=typed, max_text=requester_replies.MAX_TEXT,
+                           file_limits=uploads.limits_in_words(uploads.store().limits),
                            desk_address=services().settings.desk_address), code  # fmt: skip
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -15,9 +17,11 @@ from hub.config import Settings
 from hub.db import Database
 from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
-from hub.models import Event, Incident, OutboxMessage, TimelineEntry, utcnow
+from hub.models import Attachment, Event, Incident, OutboxMessage, TimelineEntry, utcnow
 from hub.outbox import body_of
 from tests.web.helpers import Login, csrf_token, log_in
+from web import create_app
+from web.services import services
 
 EMAIL = Raw(source="email", content_type="message/rfc822", body=b"Subject: Printer\r\n\r\nIt jams")
 HOSTILE = '<script>alert("reply")</script>'
@@ -157,3 +161,34 @@ def test_a_hostile_reply_is_text_on_the_agents_page_and_in_the_assignees_mail(
         text, html_part = body_of(row)
     assert HOSTILE in text  # plain text carries it as typed
     assert html_part is not None and HOSTILE not in html_part and "&lt;script&gt;" in html_part
+
+
+def test_a_reply_with_a_file_lists_it_with_the_reply_as_an_emails_files_are(
+    client: FlaskClient, db: Database, settings: Settings, incident_id: int
+) -> None:
+    path = link(settings, incident_id)
+    token = csrf_token(client.get(path).get_data(as_text=True))
+    data = {"csrf_token": token, "text": "The error.", "files": (io.BytesIO(b"PNG bytes"), "error.png")}
+    answer = client.post(f"{path}/reply", data=data, content_type="multipart/form-data", follow_redirects=True)
+    assert "Attached to the mail: error.png" in answer.get_data(as_text=True)
+    with db.read() as session:
+        [(name, event_source)] = session.execute(
+            select(Attachment.filename, Event.source).join(Event, Event.id == Attachment.event_id)
+        ).all()
+    assert (name, event_source) == ("error.png", requester_replies.SOURCE)
+
+
+def test_a_file_over_the_limit_is_refused_saying_the_limit_and_nothing_is_added(
+    settings: Settings, db: Database, incident_id: int
+) -> None:
+    app = create_app(replace(settings, attachment_max_bytes=1000, attachments_max_message_bytes=1500), db=db)
+    client = app.test_client()
+    path = link(settings, incident_id)
+    token = csrf_token(client.get(path).get_data(as_text=True))
+    data = {"csrf_token": token, "text": "The log.", "files": (io.BytesIO(b"x" * 1001), "big.log")}
+    answer = client.post(f"{path}/reply", data=data, content_type="multipart/form-data")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and "big.log is larger than 1000 bytes" in html and ">The log.</textarea>" in html
+    assert not [said for said in timeline(db, incident_id) if said.startswith("Reply from")]
+    with app.app_context():
+        services().close()
