@@ -5,8 +5,8 @@ from an agent carry a link (hub/signed_links.py) to a page (web/request_status.p
 requester, where their request stands: open, being worked on, waiting for them, resolved and how; and below it the
 conversation they already have in their mailbox, the mail they sent and the desk's replies to them
 (hub/request_conversation.py). It shows nothing of the desk's own work (notes, assignments, priorities, who
-answered). The one thing it does is let them say it is solved, which resolves the incident as theirs to say;
-to add something, they reply to the mail, as before.
+answered). It lets them say it is solved, which resolves the incident as theirs to say, and reply there as they
+would to the mail (hub/requester_replies.py; `RequestView.replies` says what a reply would do).
 
 The link names the incident and the requester and works for 90 days; it stops working when the incident is gone
 or has another requester. Once the incident is merged into another of the requester's, the page shows that one,

@@ -15,6 +15,7 @@ request is still theirs (read again inside the write: `StaleLink` otherwise).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -36,6 +37,10 @@ SOURCE = "web-reply"
 MAX_TEXT = agent_action.MAX_TEXT
 #: What the reply did (hub/mail_threads.py::reply_route): added to the conversation, reopened the request, thanks.
 ROUTES = ("add", "reopen", "thanks")
+
+
+#: The start of a stored reply (`send` writes `from` first): whose words it is, for their export and erasure.
+_SENDER = re.compile(rb'\{"from": "([^"\\]+)"')
 
 
 class TooLate(BadInput):
@@ -77,6 +82,12 @@ def send(intake: Intake, person: str, incident_id: int, title: str, text: str, f
 
     intake.record_reply(raw, event, incident_id, check)
     return done[-1]
+
+
+def sender_in(head: bytes) -> str | None:
+    """The address of the requester whose reply an event's raw body (or its start) is (hub/requester_data.py)."""
+    found = _SENDER.match(head)
+    return found.group(1).decode("utf-8", "replace") if found else None
 
 
 def too_late(incident_id: int, status: str) -> str:
