@@ -29,9 +29,10 @@ class Action(StrEnum):
 
 SEVERITIES = ("critical", "high", "warning", "info", "unknown")
 #: Sources whose events are a person's own words (an email; a call an agent logged at the desk; a request sent from
-#: the help centre's form, hub/pending_requests.py): their requester hears of the resolution, they make contacts,
-#: and they are kept when retention prunes machines' alerts.
-PERSON_SOURCES = ("email", "desk", "web")
+#: the help centre's form, hub/pending_requests.py; a reply typed on a request's page, hub/requester_replies.py,
+#: which opens nothing): their requester hears of the resolution, they make contacts, and they are kept when
+#: retention prunes machines' alerts.
+PERSON_SOURCES = ("email", "desk", "web", "web-reply")
 #: Of those, the sources whose incident's description is the requester's own text (an agent's words describe a
 #: call): their page shows it as their first message, and erasing them erases it.
 REQUESTER_TEXT_SOURCES = ("email", "web")

@@ -74,7 +74,7 @@ from hub.intake_writes import (
     took_dedup_turn,
     trace_record,
 )
-from hub.mail_threads import Thread, find_thread, follow_up_title, reply_route
+from hub.mail_threads import Thread, find_thread, follow_up_title, reply_route, thread_of
 from hub.mailboxes import MailboxImport
 from hub.models import utcnow
 from hub.outbox import entry, is_active_user, mark_bounced
@@ -275,22 +275,7 @@ class Intake:
                 # that is not the requester's).
                 if (worked := agent_mail.work(conn, raw, thread, event, self._settings, self._limits)) is not None:
                     return worked
-                automatic = event.auto_submitted or event.bounce or event.looped
-                route = reply_route(thread, automatic=automatic, now=utcnow(), sender_failed=event.sender_failed,
-                                    reopen_window=self._settings.reply_reopen_window,
-                                    thanks=lambda: self._only_thanks(event))  # fmt: skip
-                if route == "thanks":
-                    return self._thanks(conn, raw, thread, event)
-                if route == "reopen":
-                    return self._reopen_by_reply(conn, raw, thread, event, policy)
-                if route == "follow_up":
-                    return self._follow_up(conn, raw, thread, event, policy)
-                # The requester answered: the SLA clocks run again (not for mail that may not be theirs).
-                if thread.status == sla_pauses.WAITING and not event.sender_failed:
-                    sla_pauses.stop_waiting(
-                        conn, self._sla.current(conn, self._revisions), thread.id, "the requester replied"
-                    )
-                return add_to_thread(conn, raw, thread, event, self._settings)
+                return self._answer(conn, raw, thread, event, policy, self._route(thread, event))
             if event.bounce or event.looped:
                 # Never an incident of its own: it would answer mail with mail, the way loops start.
                 why = "a bounce that refers to no incident" if event.bounce else "our own notification came back"
@@ -364,6 +349,49 @@ class Intake:
         requested = request_types.routing(conn, event.request_type)
         decision = over_rules.laid_over(decision, event, book, desks.find(conn, event.desk_address), requested)
         return decision, requested
+
+    def record_reply(
+        self, raw: Raw, event: InboundEvent, incident_id: int, check: Callable[[Thread | None, str], None]
+    ) -> Outcome:
+        """Store and apply a requester's reply sent from their request's page (hub/requester_replies.py) as their
+        emailed reply to `incident_id` is applied: added, reopening it or recorded as thanks alike. `check` is
+        handed the incident as the transaction reads it (None when there is none) and what the reply would do to
+        it (`_route`), and raises to refuse the reply before anything is written: not theirs now, or a reply that
+        would start a new request ("follow_up"), which mail may do and a page may not."""
+        event = fit_to_columns(event)
+
+        def answered(conn: Connection) -> Outcome:
+            thread = thread_of(conn, incident_id, hops=0)
+            route = self._route(thread, event) if thread is not None else ""
+            check(thread, route)
+            assert thread is not None  # `check` refuses a reply to no incident
+            outcome = self._answer(conn, raw, thread, event, NO_POLICY, route)
+            mail_records.after(conn, event, outcome.event_id, outcome.incident_id)  # its files, as an email's
+            return outcome
+
+        return self._committer.run(answered)
+
+    def _route(self, thread: Thread, event: InboundEvent) -> str:
+        """What a requester's reply to `thread` does (hub/mail_threads.py::reply_route)."""
+        automatic = event.auto_submitted or event.bounce or event.looped
+        return reply_route(thread, automatic=automatic, now=utcnow(), sender_failed=event.sender_failed,
+                           reopen_window=self._settings.reply_reopen_window,
+                           thanks=lambda: self._only_thanks(event))  # fmt: skip
+
+    def _answer(
+        self, conn: Connection, raw: Raw, thread: Thread, event: InboundEvent, policy: Policy, route: str
+    ) -> Outcome:
+        """A requester's reply to `thread` applied as `route` says: thanks, a reopening, a follow-up, or added."""
+        if route == "thanks":
+            return self._thanks(conn, raw, thread, event)
+        if route == "reopen":
+            return self._reopen_by_reply(conn, raw, thread, event, policy)
+        if route == "follow_up":
+            return self._follow_up(conn, raw, thread, event, policy)
+        # The requester answered: the SLA clocks run again (not for mail that may not be theirs).
+        if thread.status == sla_pauses.WAITING and not event.sender_failed:
+            sla_pauses.stop_waiting(conn, self._sla.current(conn, self._revisions), thread.id, "the requester replied")
+        return add_to_thread(conn, raw, thread, event, self._settings)
 
     def _reopen_by_reply(
         self, conn: Connection, raw: Raw, thread: Thread, event: InboundEvent, policy: Policy

@@ -5,8 +5,8 @@ from an agent carry a link (hub/signed_links.py) to a page (web/request_status.p
 requester, where their request stands: open, being worked on, waiting for them, resolved and how; and below it the
 conversation they already have in their mailbox, the mail they sent and the desk's replies to them
 (hub/request_conversation.py). It shows nothing of the desk's own work (notes, assignments, priorities, who
-answered). The one thing it does is let them say it is solved, which resolves the incident as theirs to say;
-to add something, they reply to the mail, as before.
+answered). It lets them say it is solved, which resolves the incident as theirs to say, and reply there as they
+would to the mail (hub/requester_replies.py; `RequestView.replies` says what a reply would do).
 
 The link names the incident and the requester and works for 90 days; it stops working when the incident is gone
 or has another requester. Once the incident is merged into another of the requester's, the page shows that one,
@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session, aliased
 
 from hub import request_conversation
 from hub.domain import format_ref
-from hub.models import Approval, Incident, TimelineEntry
+from hub.mail_threads import Thread, reply_route
+from hub.models import Approval, Incident, TimelineEntry, utcnow
 from hub.request_conversation import Conversation
 from hub.signed_links import Claim, LinkKind, StaleLink
 
@@ -195,6 +196,9 @@ class RequestView:
     open: bool = False  # still being worked on: the requester may say it is solved
     merged_from: str | None = None  # the request the link named, when it was merged into this one
     outcome: str | None = None  # merged into someone else's: what became of that one, in the requester's words
+    #: What a reply typed on the page would do (hub/mail_threads.py::reply_route): "add", "reopen", or "follow_up",
+    #: which the page refuses (hub/requester_replies.py); None once merged into someone else's, followed there now.
+    replies: str | None = None
 
 
 def requester_incident(session: Session, claim: Claim, *, lock: bool = False) -> Incident:
@@ -259,10 +263,18 @@ def current_incident(session: Session, claim: Claim) -> Incident:
     return session.get_one(Incident, now.lives) if now is not None and now.lives != incident.id else incident
 
 
-def view(session: Session, claim: Claim, newest_part: Callable[[str], str | None] = lambda text: None) -> RequestView:
+def view(
+    session: Session,
+    claim: Claim,
+    newest_part: Callable[[str], str | None] = lambda text: None,
+    *,
+    reopen_window: float = 0.0,
+    now: datetime | None = None,
+) -> RequestView:
     """What the requester's page shows, about the incident the link leads to now (current_incident; StaleLink as
     requester_incident says). `newest_part` cuts the quoted history off the requester's replies (ingest's cutter,
-    passed in by the page); by default nothing is cut."""
+    passed in by the page); by default nothing is cut. `reopen_window` (SWITCHBOARD_REPLY_REOPEN_WINDOW) and `now`
+    say what a reply would do to a resolved request, as the intake says it of mail."""
     incident = current_incident(session, claim)
     outcome = outcomes(session, [incident.id]).get(incident.id) if incident.merged_into_id is not None else None
     label, explanation = says(incident.status, incident.merged_into_id, outcome, not_approved=incident.not_approved,
@@ -275,6 +287,9 @@ def view(session: Session, claim: Claim, newest_part: Callable[[str], str | None
     said = request_conversation.read(session, incident, claim.person, newest_part)
     still_open = incident.status in SOLVABLE and incident.merged_into_id is None
     merged_from = format_ref(claim.incident_id) if incident.id != claim.incident_id else None
+    thread = Thread(incident.id, incident.status, incident.occurrences, incident.requester, incident.resolved_at)
+    replies = (reply_route(thread, automatic=False, now=now or utcnow(), reopen_window=reopen_window)
+               if incident.merged_into_id is None else None)  # fmt: skip
     return RequestView(incident.ref, incident.title, label, explanation, incident.first_seen,
                        resolved_at if done else None, resolution if done else None, said, still_open, merged_from,
-                       outcome.says if outcome is not None else None)  # fmt: skip
+                       outcome.says if outcome is not None else None, replies)  # fmt: skip

@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, Text, cast, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from hub import pending_requests, requester_names
+from hub import pending_requests, requester_names, requester_replies
 from hub.addresses import is_address
 from hub.domain import format_ref
 from hub.errors import BadInput
@@ -140,9 +140,12 @@ def sender(raw: bytes) -> str | None:
 
 def sent_by(source: str, head: bytes) -> str | None:
     """Whose words an event is, from the start of its raw body: an email's sender, a help centre request's asker
-    (hub/pending_requests.py); None for what no person sent."""
+    (hub/pending_requests.py), a reply's writer on their request's page (hub/requester_replies.py); None for what
+    no person sent."""
     if source == "email":
         return sender(head)
+    if source == requester_replies.SOURCE:
+        return requester_replies.sender_in(head)
     return pending_requests.requester_in(head) if source == pending_requests.SOURCE else None
 
 

@@ -12,7 +12,6 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from hub import (
-    agent_files,
     approvals,
     assignees,
     cis,
@@ -168,9 +167,7 @@ def _majors(incident: Incident) -> list[str]:
 
 def _file_limits() -> str:
     """What the note and reply forms say of the files they take."""
-    limits = uploads.store().limits
-    return (f"Up to {agent_files.MOST_FILES} files, each at most {agent_files.describe_size(limits.per_file)}, "
-            f"{agent_files.describe_size(limits.per_message)} together.")  # fmt: skip
+    return uploads.limits_in_words(uploads.store().limits)
 
 
 def _mentionable(session: Session) -> tuple[list[dict[str, object]], bool]:

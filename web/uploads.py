@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from flask import request
 from werkzeug.datastructures import FileStorage
 
-from hub.agent_files import Upload, check, check_count
+from hub.agent_files import MOST_FILES, Upload, check, check_count, describe_size
 from hub.attachments import AttachmentLimits, AttachmentStore
 from ingest.mime import safe_filename
 from web.services import services
@@ -32,6 +32,12 @@ def store() -> AttachmentStore:
     if found is None:  # make_intake always gives the app's intake one
         raise RuntimeError("this app's intake has no attachment store")
     return found
+
+
+def limits_in_words(limits: AttachmentLimits) -> str:
+    """What a form that takes files says of them."""
+    return (f"Up to {MOST_FILES} files, each at most {describe_size(limits.per_file)}, "
+            f"{describe_size(limits.per_message)} together.")  # fmt: skip
 
 
 def body_limit(limits: AttachmentLimits) -> int:

@@ -21,6 +21,7 @@ from hub import (
     pending_requests,
     requester_data,
     requester_erasure,
+    requester_replies,
     reviews,
     satisfaction,
     status_subscriptions,
@@ -385,3 +386,25 @@ def test_a_title_is_erased_only_when_it_quotes_her_subject(title: str, subject: 
 
 def test_export_as_json_is_readable_text() -> None:
     assert requester_data.as_json({"email": "é@example.com"}) == '{\n  "email": "é@example.com"\n}\n'
+
+
+def test_her_reply_from_her_requests_page_is_exported_as_hers_and_erased(
+    db: Database, settings: Settings, intake: Intake
+) -> None:
+    incident_id = pending_request_of_ann(db, settings, intake)
+    requester_replies.send(intake, ANN, incident_id, "Payslip missing", "Still missing, phone 0123 4567")
+    with db.read() as session:
+        document = requester_data.export(session, ANN)
+    assert "Still missing, phone 0123 4567" in document["messages"][-1]["raw"]  # hers, as her mail would be
+    requester_erasure.erase(db, ANN, key=KEY, actor="cli")
+    assert every_place_holding(db, "0123 4567") == []
+
+
+def pending_request_of_ann(db: Database, settings: Settings, intake: Intake) -> int:
+    """Ann's request, sent from the help centre; its incident's id."""
+    with db.transaction() as session:
+        pending_requests.ask(session, Question(ANN, "Payslip missing", "Ann, room 4.12", None),
+                             Sender(DESK, settings.base_url, secret_key=KEY), utcnow())  # fmt: skip
+    sent = asked.confirm(db, intake, Claim(1, ANN))
+    assert sent.incident_id is not None
+    return sent.incident_id

@@ -154,6 +154,8 @@ FORM_VISITS = (
     FormVisit("services saved", "public", LEAVE, {"choosing": "1", "service": "mail"}, to=CHOOSE),
     FormVisit("unsubscribed", "public", LEAVE),
     FormVisit("satisfaction saved", "public", "satisfaction/<satisfaction>", {"rating": "good", "comment": "Quick."}),
+    FormVisit("reply's error", "public", "requests/<request>", {"text": ""}, to="requests/<request>/reply", status=400),
+    FormVisit("reply sent", "public", "requests/<request>", {"text": "Still jams."}, to="requests/<request>/reply"),
     FormVisit("request solved", "public", "requests/<request>", to="requests/<request>/solved"),
 )  # fmt: skip
 #: Pages as a site with nothing in it shows them: no help centre and no status page yet (help/none.html,

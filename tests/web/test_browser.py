@@ -692,7 +692,7 @@ def test_a_requester_asks_for_their_requests_on_a_phone_and_opens_one_from_the_m
     assert problems == [], problems
 
 
-def test_a_requester_reads_their_request_on_a_phone_and_says_it_is_solved(
+def test_a_requester_reads_their_request_on_a_phone_replies_and_says_it_is_solved(
     live_url: str, page: Page, intake: Intake, db: Database, settings: Settings
 ) -> None:
     policy = policy_violations(page)
@@ -712,6 +712,11 @@ def test_a_requester_reads_their_request_on_a_phone_and_says_it_is_solved(
     assert "toner supplier" not in page.content() and "bob@example.com" not in page.content()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     _screenshot(page, "request-conversation")
+    page.get_by_label("Reply").fill("Pulled it out; it jams again on the next page.")
+    page.get_by_role("button", name="Send reply").click()
+    page.get_by_text("Your reply is added").wait_for()
+    assert page.evaluate("document.activeElement.id") == "replied"  # the status message has the focus
+    assert "it jams again on the next page" in page.locator("ol.conversation").inner_text()
     page.get_by_role("button", name="It is solved: close my request").click()
     page.get_by_text("we have marked it resolved").wait_for()
     assert page.locator("#state").inner_text() == "Resolved"
