@@ -168,8 +168,9 @@ def _schedule(facts: ChangeFacts, frozen: Sequence[Freeze]) -> str:
     if facts.planned_start is None:
         # Nothing sets a window after the request, so "plan its window" sent people looking for what is not there.
         raise ChangeRefused(
-            f"{facts.ref} has no planned start, and a change's window is given only when it is requested: request it"
-            " again with its planned start and end (the form's Planned start, or --start on `switchboard change create`)"
+            f"{facts.ref} has no planned start, and a change's window is given only when it is requested:"
+            " request it again with its planned start and end (the form's Planned start, or --start on"
+            " `switchboard change create`)"
         )
     check_plan(facts, frozen)
     pre_approved = facts.type == "standard" and facts.state in ("new", "assessed")
