@@ -166,7 +166,12 @@ def available_actions(facts: ChangeFacts) -> tuple[str, ...]:
 
 def _schedule(facts: ChangeFacts, frozen: Sequence[Freeze]) -> str:
     if facts.planned_start is None:
-        raise ChangeRefused(f"{facts.ref} has no planned start: plan its window before scheduling it")
+        # Nothing sets a window after the request, so "plan its window" sent people looking for what is not there.
+        raise ChangeRefused(
+            f"{facts.ref} has no planned start, and a change's window is given only when it is requested:"
+            " request it again with its planned start and end (the form's Planned start, or --start on"
+            " `switchboard change create`)"
+        )
     check_plan(facts, frozen)
     pre_approved = facts.type == "standard" and facts.state in ("new", "assessed")
     if facts.state != "approved" and not pre_approved:

@@ -56,6 +56,11 @@ class Dashboard:
     failures: int  # dead-lettered notifications, all time
     recent_failures: list[Failure]
     kind: str | None = None  # the figures are of this kind only (one of INCIDENT_KINDS); None: of both
+    # What MTTA and MTTR are means over, so the page can say it: those opened in the period, and of them how many
+    # were acknowledged and resolved (resolving without acknowledging first leaves no time to acknowledge).
+    opened: int = 0
+    acknowledged: int = 0
+    resolved: int = 0
 
     @property
     def open_total(self) -> int:
@@ -170,6 +175,9 @@ def read(
             for row in latest
         ],
         kind=kind,
+        opened=len(recent),
+        acknowledged=sum(1 for t in recent if t.acknowledged_at is not None),
+        resolved=sum(1 for t in recent if t.resolved_at is not None),
     )
 
 

@@ -147,7 +147,8 @@ def detail(ref: str) -> ResponseReturnValue:
         history = changes.history(session, row.ref)
         clashing = changes.clashes(session, row)
         open_problems = _open_problems(session)
-        names = people.names_of(session.connection(), [row.requested_by, *row.approvers])
+        actors = [entry.actor for entry in history]
+        names = people.names_of(session.connection(), [row.requested_by, *row.approvers, *actors])
     me = current_user.email.lower()
     voted = {a.approver for a in row.approvals}
     may_vote = row.state == "assessed" and row.type != "standard" and me in row.approvers and me not in voted

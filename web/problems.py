@@ -111,7 +111,9 @@ def detail(ref: str) -> ResponseReturnValue:
         history = problems.history(session, problem.ref)
         names = problems.names_in(session, problem, history)
         still_open = problem_resolution.open_count(session, problem.id)
-    moves = sorted(problems.MOVES[problem.state])
+    # In the order of the life cycle (investigating, known error, resolved, closed), not the alphabet's, which put
+    # "Closed" first on a new problem.
+    moves = [state for state in STATES if state in problems.MOVES[problem.state]]
     return render_template("problems/detail.html", problem=problem, incidents=incidents, moves=moves,
                            still_open=still_open, batch=problem_resolution.BATCH,
                            form=ActionForm(), from_review=from_review, fixes=fixes,

@@ -32,6 +32,21 @@ def _period() -> tuple[int, datetime, datetime]:
     return days, now - timedelta(days=days), now
 
 
+def _days_note() -> str | None:
+    """What a page says when its `?days=` was not one it counts: the default period is shown instead, and without
+    a word a typed `?days=900` that came back as 30 days read as those years' figures."""
+    typed = request.args.get("days", "").strip()
+    asked = whole_number(typed)
+    if not typed or (asked is not None and 1 <= asked <= MAX_DAYS):
+        return None
+    return f"days: a whole number from 1 to {MAX_DAYS}, not {typed!r}; showing the last {DEFAULT_PERIOD.days} days."
+
+
+def _notes(*notes: str | None) -> str | None:
+    """The page's notes about what it was asked, in one line (None: nothing to say)."""
+    return " ".join(note for note in notes if note) or None
+
+
 def _kind() -> tuple[str | None, str | None]:
     """The report's `?kind=` and, when it is not a kind, what to say: shown with both kinds, as the incident list
     does with a bad filter."""
@@ -55,7 +70,7 @@ def sla() -> ResponseReturnValue:
         catalogue_services = catalogue.services(session)
     return render_template("reports/sla.html", tables=tables, days=days, since=since, until=now, policies=policies,
                            calendars=calendar_lines, catalogue_services=catalogue_services, kind=kind,
-                           error=error)  # fmt: skip
+                           error=_notes(_days_note(), error))  # fmt: skip
 
 
 @bp.get("/time")
@@ -68,7 +83,7 @@ def time() -> ResponseReturnValue:
         tables = {by: time_spent.totals(session, by, since, now, kind) for by in time_spent.BY}
     total = sum(row.minutes for row in tables["who"])
     return render_template("reports/time.html", tables=tables, days=days, since=since, until=now, total=total,
-                           kind=kind, error=error)  # fmt: skip
+                           kind=kind, error=_notes(_days_note(), error))  # fmt: skip
 
 
 @bp.get("/time.csv")
@@ -99,7 +114,7 @@ def requests() -> ResponseReturnValue:
     with services().db.read() as session:
         lines = request_type_report.report(session, since, now, now)
     return render_template("reports/requests.html", lines=lines, days=days, since=since, until=now,
-                           duration=duration)  # fmt: skip
+                           duration=duration, error=_days_note())  # fmt: skip
 
 
 @bp.get("/requests.csv")

@@ -129,8 +129,8 @@ def test_more_approvals_required_than_approvers_named_is_refused() -> None:
         check_plan(normal(approvers=(ANN,)), ())
 
 
-def test_scheduling_needs_a_planned_start() -> None:
-    with pytest.raises(ChangeRefused, match="no planned start"):
+def test_scheduling_needs_a_planned_start_and_says_to_request_it_again_with_one() -> None:
+    with pytest.raises(ChangeRefused, match=r"no planned start.*request it again with its planned start"):
         next_state(normal(state="approved", planned_start=None, planned_end=None), "schedule")
 
 

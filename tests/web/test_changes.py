@@ -252,6 +252,18 @@ def test_a_named_approver_approves_on_the_page(db: Database, logged_in: FlaskCli
     assert "CHG-1 is approved." in logged_in.get("/changes/CHG-1").get_data(as_text=True)
 
 
+def test_an_approver_who_did_not_vote_reads_as_not_needed_once_the_change_is_approved(
+    db: Database, logged_in: FlaskClient
+) -> None:
+    with db.transaction() as session:
+        new = changes.NewChange(title="Patch", approvers=("agent@example.com", "ann@example.com"), required_approvals=1)
+        ref = changes.create(session, new, "x").ref
+        changes.advance(session, ref, "assess", "x")
+    _post(logged_in, f"/changes/{ref}/approve", f"/changes/{ref}", {"comment": "fine by me"})
+    page = logged_in.get(f"/changes/{ref}").get_data(as_text=True)
+    assert "no vote: decided without it" in page and ">waiting<" not in page
+
+
 def test_a_rejection_reads_rejected_on_the_page(db: Database, logged_in: FlaskClient) -> None:
     with db.transaction() as session:
         ref = changes.create(session, changes.NewChange(title="Patch", approvers=("agent@example.com",)), "x").ref

@@ -59,6 +59,17 @@ def test_dashboard_shows_open_incidents_and_the_noisiest_source(
     assert figure(page, "failures") == "0"
 
 
+def test_mtta_and_mttr_say_how_many_of_the_weeks_incidents_they_are_means_over(
+    logged_in: FlaskClient, db: Database, raise_incident: Callable[..., str]
+) -> None:
+    raise_incident("Disk full", dedup_key="disk")
+    triage.change_status(db, incident_id(raise_incident("CPU hot", dedup_key="cpu")) or 0, "acknowledge", AGENT, MAIL)
+    triage.change_status(db, incident_id(raise_incident("Fan loud", dedup_key="fan")) or 0, "resolve", AGENT, MAIL)
+    page = logged_in.get("/dashboard").get_data(as_text=True)
+    assert figure(page, "mttr-over") == "over the 1 resolved of 3 opened"
+    assert figure(page, "mtta-over") == "over the 1 acknowledged of 3 opened"  # resolving is not acknowledging
+
+
 def test_dashboard_of_an_empty_desk_says_so(logged_in: FlaskClient) -> None:
     page = logged_in.get("/dashboard").get_data(as_text=True)
     assert figure(page, "open-total") == "0" and figure(page, "mtta") == "—"

@@ -359,6 +359,19 @@ def test_a_changes_requester_and_approvers_are_named(
     assert f"<li>{BOB}:" in page and f"<li>{ME}:" in page  # no name: the address
 
 
+def test_a_changes_history_names_who_did_each_step(
+    logged_in: FlaskClient, db: Database, make_user: Callable[..., Login]
+) -> None:
+    make_user(email="bob@example.com")
+    name(db, "bob@example.com", "Bob <Builder>")
+    with db.transaction() as session:
+        ref = changes.create(session, changes.NewChange(title="Rotate keys", approvers=(ME,)), "bob@example.com").ref
+        changes.advance(session, ref, "assess", "bob@example.com")
+    page = logged_in.get(f"/changes/{ref}").get_data(as_text=True)
+    assert f'<p class="entry-summary">by {BOB}</p>' in page
+    assert f'<p class="entry-summary">by {BOB}: new → assessed</p>' in page
+
+
 def test_the_on_call_page_names_who_is_on_call_and_the_rota(
     logged_in: FlaskClient, db: Database, make_user: Callable[..., Login]
 ) -> None:

@@ -138,6 +138,14 @@ def test_marking_a_known_error_without_a_workaround_is_refused(logged_in: FlaskC
     assert "write down the workaround" in logged_in.get("/problems/PRB-1").get_data(as_text=True)
 
 
+def test_a_new_problem_offers_its_moves_in_the_order_of_its_life_not_closed_first(logged_in: FlaskClient) -> None:
+    form = csrf_token(logged_in.get("/problems").get_data(as_text=True))
+    logged_in.post("/problems", data={"csrf_token": form, "title": "VPN drops hourly"})
+    page = logged_in.get("/problems/PRB-1").get_data(as_text=True)
+    offered = re.findall(r'name="state" value="(\w+)"', page)
+    assert offered == ["investigating", "known_error", "closed"]
+
+
 def test_api_lists_problems_with_their_incidents(
     client: FlaskClient, integration: IntegrationCredentials, db: Database
 ) -> None:

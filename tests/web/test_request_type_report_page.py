@@ -1,5 +1,5 @@
 """/reports/requests: per request type, the period's requests counted and timed, as a page and as CSV; the empty
-state says where requests come from; a bad `days` falls back to 30, as the other reports do."""
+state says where requests come from; a bad `days` falls back to 30, as the other reports do, and the page says so."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import csv
 import io
 import re
 
+import pytest
 from flask.testing import FlaskClient
 
 from hub.db import Database
@@ -62,6 +63,13 @@ def test_a_days_out_of_range_shows_the_last_30_days(logged_in: FlaskClient, db: 
     page = logged_in.get("/reports/requests?days=9999").get_data(as_text=True)
     assert 'name="days" type="number" min="1" max="366" value="30"' in page
     assert _cells(page, "Asked")[0] == "3"
+    assert "days: a whole number from 1 to 366, not &#39;9999&#39;; showing the last 30 days." in page
+
+
+@pytest.mark.parametrize("report", ["sla", "time"])
+def test_a_days_that_is_no_number_is_said_on_the_page_not_passed_over(logged_in: FlaskClient, report: str) -> None:
+    page = logged_in.get(f"/reports/{report}?days=abc").get_data(as_text=True)
+    assert "days: a whole number from 1 to 366, not &#39;abc&#39;; showing the last 30 days." in page
 
 
 def test_the_sla_report_has_a_table_by_request_type(logged_in: FlaskClient, db: Database) -> None:
