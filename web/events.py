@@ -22,7 +22,7 @@ from ingest.webhooks.generic import parse_json
 from ingest.webhooks.kinds import CHANGE_KINDS, normalise
 from web.responses import json_error, json_response, unauthorized
 from web.services import services
-from web.webhooks import admit, outcome_json, raw_of, store, store_deploy, too_large
+from web.webhooks import admit, outcome_json, over_the_limit, raw_of, read_body, store, store_deploy, too_large
 
 bp = Blueprint("events", __name__, url_prefix="/api/v1/events")
 
@@ -37,7 +37,8 @@ def receive(name: str) -> Response:
     if isinstance(integration, Response):
         return integration
 
-    body = request.get_data(cache=False)  # a chunked body over the limit raises 413 here
+    if (body := read_body(request, svc)) is None:  # a chunked body, whose size is known only once read
+        return json_error(413, over_the_limit(svc))
     if integration.kind == "grafana" and not _grafana_signature_ok(name, body):
         return unauthorized("the X-Grafana-Alerting-Signature does not match this body, or its timestamp is stale")
     raw = raw_of(request, body, integration)

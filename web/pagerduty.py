@@ -22,7 +22,7 @@ from ingest.webhooks import pagerduty
 from ingest.webhooks.generic import parse_json
 from web.responses import json_response
 from web.services import Services, services
-from web.webhooks import over_limit, raw_of, store, too_large
+from web.webhooks import over_limit, over_the_limit, raw_of, read_body, store, too_large
 
 bp = Blueprint("pagerduty", __name__)
 
@@ -67,7 +67,8 @@ def _read_event(
     svc = services()
     if (problem := too_large(request, svc)) is not None:
         return _invalid(413, "Request entity too large", [problem])
-    body = request.get_data(cache=False)
+    if (body := read_body(request, svc)) is None:
+        return _invalid(413, "Request entity too large", [over_the_limit(svc)])
     try:
         payload: Any = parse_json(body)
     except InvalidPayload as exc:

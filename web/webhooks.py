@@ -45,11 +45,30 @@ BAD_CREDENTIALS = "missing or invalid credentials: send 'Authorization: Bearer <
 
 
 def too_large(request: Request, svc: Services) -> str | None:
-    """The 413 message when the declared body is over the limit (a chunked body is caught when read)."""
-    limit = svc.settings.max_event_bytes
-    if request.content_length is not None and request.content_length > limit:
-        return f"the body is larger than the limit of {limit} bytes"
+    """The 413 message when the declared body is over the limit (a chunked body is caught by `read_body`)."""
+    if request.content_length is not None and request.content_length > svc.settings.max_event_bytes:
+        return over_the_limit(svc)
     return None
+
+
+def over_the_limit(svc: Services) -> str:
+    """What a sender whose body is too large is told, with what to do about it."""
+    return (
+        f"the body is larger than the limit of {svc.settings.max_event_bytes} bytes: send fewer alerts per request, "
+        "or have the hub's admin raise SWITCHBOARD_MAX_EVENT_BYTES"
+    )
+
+
+def read_body(request: Request, svc: Services) -> bytes | None:
+    """The request's body, or None when it is over the limit.
+
+    A chunked body (no Content-Length) is measured while read, and Werkzeug's limited stream stops quietly at the
+    limit rather than refusing what lies beyond it: the sender would be told its cut-off JSON is malformed. So the
+    body is read to one byte past the limit, and one that long is over it."""
+    limit = svc.settings.max_event_bytes
+    request.max_content_length = limit + 1
+    body = request.get_data(cache=False)
+    return None if len(body) > limit else body
 
 
 def admit(request: Request, svc: Services, name: str) -> IntegrationRef | Response:
