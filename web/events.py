@@ -39,8 +39,8 @@ def receive(name: str) -> Response:
 
     if (body := read_body(request, svc)) is None:  # a chunked body, whose size is known only once read
         return json_error(413, over_the_limit(svc))
-    if integration.kind == "grafana" and not _grafana_signature_ok(name, body):
-        return unauthorized("the X-Grafana-Alerting-Signature does not match this body, or its timestamp is stale")
+    if integration.kind == "grafana" and (problem := _grafana_signature_problem(name, body)) is not None:
+        return unauthorized(problem)
     raw = raw_of(request, body, integration)
     try:
         payload = parse_json(body)
@@ -61,11 +61,12 @@ def receive(name: str) -> Response:
     return json_response({"status": "accepted", "events": [outcome_json(o) for o in outcomes]}, 202)
 
 
-def _grafana_signature_ok(name: str, body: bytes) -> bool:
-    """Grafana's optional HMAC: checked when Grafana sends a signature, on top of the bearer secret."""
+def _grafana_signature_problem(name: str, body: bytes) -> str | None:
+    """What is wrong with Grafana's optional HMAC, checked when Grafana sends a signature, on top of the bearer
+    secret (None: nothing, or no signature sent)."""
     signature = next((request.headers[h] for h in grafana.SIGNATURE_HEADERS if h in request.headers), None)
     if signature is None:
-        return True
+        return None
     key = services().integrations.signing_key(name)
     timestamp = request.headers.get("X-Grafana-Alerting-Timestamp") or request.headers.get("X-Grafana-Alert-Timestamp")
-    return key is not None and grafana.verify_signature(body, key, signature, timestamp, time.time())
+    return grafana.signature_problem(body, key or "", signature, timestamp, time.time())
