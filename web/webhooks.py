@@ -41,7 +41,13 @@ def refused_while_disabled(kind: str) -> str:
     return "404 (no enabled integration by that name)"
 
 
-BAD_CREDENTIALS = "missing or invalid credentials: send 'Authorization: Bearer <integration secret>'"
+def bad_credentials(name: str) -> str:
+    """The 401 for a wrong or missing secret: what to send, and where a lost secret is replaced."""
+    return (
+        f"missing or invalid credentials for integration {name!r}: send 'Authorization: Bearer <its secret>' (or "
+        f'?secret=); a lost secret is replaced with "Make a new secret" on /integrations/{name} or '
+        f"`switchboard integration rotate {name}`"
+    )
 
 
 def too_large(request: Request, svc: Services) -> str | None:
@@ -80,7 +86,7 @@ def admit(request: Request, svc: Services, name: str) -> IntegrationRef | Respon
         return json_error(404, NO_INTEGRATION.format(name=name))
     secret = bearer_token(request) or request.args.get("secret")
     if secret is None or svc.integrations.authenticate(name, secret) is None:
-        return unauthorized(BAD_CREDENTIALS)
+        return unauthorized(bad_credentials(name))
     if (limited := over_limit(svc, integration)) is not None:
         return json_error(429, *limited)
     return integration
@@ -91,7 +97,10 @@ def over_limit(svc: Services, integration: IntegrationRef) -> tuple[str, dict[st
     wait = retry_after(svc.redis(), integration)
     if wait is None:
         return None
-    message = f"integration {integration.name!r} is over its limit of {integration.rate_limit} requests per minute"
+    message = (
+        f"integration {integration.name!r} is over its limit of {integration.rate_limit} requests per minute: retry "
+        f"after {wait} seconds, or raise the limit (`switchboard integration set {integration.name} --rate-limit N`)"
+    )
     return message, {"Retry-After": str(wait)}
 
 

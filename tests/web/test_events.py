@@ -91,7 +91,7 @@ def test_wrong_secret_is_refused_with_401_and_bearer_challenge(
     response = post_event(client, integration.name, "sbi_not-the-secret", ALERT)
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
-    assert "error" in response.json  # type: ignore[operator]
+    assert f'Make a new secret" on /integrations/{integration.name}' in response.json["error"]  # type: ignore[index]
     assert count(db, Event) == 0
 
 
