@@ -13,8 +13,8 @@ synonyms, else unknown); dedup_key = `fingerprint`, else the Prometheus label fi
 fired and Grafana's links (rule, dashboard, panel, silence, image). A legacy (pre-unified) Grafana alert is
 refused with a message that says so.
 
-`signature_problem` checks Grafana's optional HMAC-SHA256 signature and says what is wrong with it; the endpoint passes the header values and
-the clock, so it stays pure.
+`signature_problem` checks Grafana's optional HMAC-SHA256 signature and says what is wrong with it; the endpoint
+passes the header values and the clock, so it stays pure.
 """
 
 from __future__ import annotations
