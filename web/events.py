@@ -22,7 +22,7 @@ from ingest.webhooks.generic import parse_json
 from ingest.webhooks.kinds import CHANGE_KINDS, normalise
 from web.responses import json_error, json_response, unauthorized
 from web.services import services
-from web.webhooks import admit, outcome_json, raw_of, store, store_deploy, too_large
+from web.webhooks import admit, outcome_json, over_the_limit, raw_of, read_body, store, store_deploy, too_large
 
 bp = Blueprint("events", __name__, url_prefix="/api/v1/events")
 
@@ -37,9 +37,10 @@ def receive(name: str) -> Response:
     if isinstance(integration, Response):
         return integration
 
-    body = request.get_data(cache=False)  # a chunked body over the limit raises 413 here
-    if integration.kind == "grafana" and not _grafana_signature_ok(name, body):
-        return unauthorized("the X-Grafana-Alerting-Signature does not match this body, or its timestamp is stale")
+    if (body := read_body(request, svc)) is None:  # a chunked body, whose size is known only once read
+        return json_error(413, over_the_limit(svc))
+    if integration.kind == "grafana" and (problem := _grafana_signature_problem(name, body)) is not None:
+        return unauthorized(problem)
     raw = raw_of(request, body, integration)
     try:
         payload = parse_json(body)
@@ -60,11 +61,12 @@ def receive(name: str) -> Response:
     return json_response({"status": "accepted", "events": [outcome_json(o) for o in outcomes]}, 202)
 
 
-def _grafana_signature_ok(name: str, body: bytes) -> bool:
-    """Grafana's optional HMAC: checked when Grafana sends a signature, on top of the bearer secret."""
+def _grafana_signature_problem(name: str, body: bytes) -> str | None:
+    """What is wrong with Grafana's optional HMAC, checked when Grafana sends a signature, on top of the bearer
+    secret (None: nothing, or no signature sent)."""
     signature = next((request.headers[h] for h in grafana.SIGNATURE_HEADERS if h in request.headers), None)
     if signature is None:
-        return True
+        return None
     key = services().integrations.signing_key(name)
     timestamp = request.headers.get("X-Grafana-Alerting-Timestamp") or request.headers.get("X-Grafana-Alert-Timestamp")
-    return key is not None and grafana.verify_signature(body, key, signature, timestamp, time.time())
+    return grafana.signature_problem(body, key or "", signature, timestamp, time.time())

@@ -19,7 +19,7 @@ from ingest.webhooks import opsgenie
 from ingest.webhooks.generic import parse_json
 from web.responses import authorization, json_response
 from web.services import services
-from web.webhooks import over_limit, raw_of, store, too_large
+from web.webhooks import over_limit, over_the_limit, raw_of, read_body, store, too_large
 
 bp = Blueprint("opsgenie", __name__, url_prefix="/v2/alerts")
 
@@ -44,7 +44,8 @@ def _accept(make: Callable[[Any, str], list[InboundEvent]], *, body_required: bo
         response = _answer(429, started, message=message)
         response.headers.update(headers)
         return response
-    body = request.get_data(cache=False)
+    if (body := read_body(request, svc)) is None:
+        return _answer(413, started, message=over_the_limit(svc))
     raw = raw_of(request, body, integration)
     try:
         payload = parse_json(body) if body.strip() or body_required else {}

@@ -1,8 +1,8 @@
 """`POST /v2/enqueue` and `/v2/change/enqueue`: PagerDuty Events API v2, so a tool that pages PagerDuty (or reports
 its changes to it) sends to Switchboard by changing only its base URL. The integration is found by the event's
-`routing_key` (the integration's secret: a `pagerduty` integration for alerts, a `deploy` one for changes), and
-the answers have PagerDuty's shapes: 202 `{"status": "success", "message": "Event processed", "dedup_key": ...}`,
-400 `{"status": "invalid event", "message": ..., "errors": [...]}`.
+`routing_key`, else the `X-Routing-Key` header (the integration's secret: a `pagerduty` integration for alerts, a
+`deploy` one for changes), and the answers have PagerDuty's shapes: 202 `{"status": "success", "message": "Event
+processed", "dedup_key": ...}`, 400 `{"status": "invalid event", "message": ..., "errors": [...]}`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ingest.webhooks import pagerduty
 from ingest.webhooks.generic import parse_json
 from web.responses import json_response
 from web.services import Services, services
-from web.webhooks import over_limit, raw_of, store, too_large
+from web.webhooks import over_limit, over_the_limit, raw_of, read_body, store, too_large
 
 bp = Blueprint("pagerduty", __name__)
 
@@ -67,14 +67,20 @@ def _read_event(
     svc = services()
     if (problem := too_large(request, svc)) is not None:
         return _invalid(413, "Request entity too large", [problem])
-    body = request.get_data(cache=False)
+    if (body := read_body(request, svc)) is None:
+        return _invalid(413, "Request entity too large", [over_the_limit(svc)])
     try:
         payload: Any = parse_json(body)
     except InvalidPayload as exc:
         return _invalid(400, "Event object is invalid", [str(exc)])
     key = payload.get("routing_key") if isinstance(payload, dict) else None
     if not isinstance(key, str) or not key.strip():
-        return _invalid(400, "Event object is invalid", ["'routing_key' is missing or blank"])
+        # PagerDuty also takes the key in this header, which some senders use instead (pdpyras' EventsAPISession).
+        key = request.headers.get("X-Routing-Key", "")
+    if not key.strip():
+        return _invalid(400, "Event object is invalid", [
+            "'routing_key' is missing or blank: send the integration secret as routing_key (or X-Routing-Key)"
+        ])  # fmt: skip
     integration = svc.integrations.by_secret(key.strip())
     if integration is None or integration.kind != kind:
         return _invalid(401, "Invalid routing key", [

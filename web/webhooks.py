@@ -41,15 +41,40 @@ def refused_while_disabled(kind: str) -> str:
     return "404 (no enabled integration by that name)"
 
 
-BAD_CREDENTIALS = "missing or invalid credentials: send 'Authorization: Bearer <integration secret>'"
+def bad_credentials(name: str) -> str:
+    """The 401 for a wrong or missing secret: what to send, and where a lost secret is replaced."""
+    return (
+        f"missing or invalid credentials for integration {name!r}: send 'Authorization: Bearer <its secret>' (or "
+        f'?secret=); a lost secret is replaced with "Make a new secret" on /integrations/{name} or '
+        f"`switchboard integration rotate {name}`"
+    )
 
 
 def too_large(request: Request, svc: Services) -> str | None:
-    """The 413 message when the declared body is over the limit (a chunked body is caught when read)."""
-    limit = svc.settings.max_event_bytes
-    if request.content_length is not None and request.content_length > limit:
-        return f"the body is larger than the limit of {limit} bytes"
+    """The 413 message when the declared body is over the limit (a chunked body is caught by `read_body`)."""
+    if request.content_length is not None and request.content_length > svc.settings.max_event_bytes:
+        return over_the_limit(svc)
     return None
+
+
+def over_the_limit(svc: Services) -> str:
+    """What a sender whose body is too large is told, with what to do about it."""
+    return (
+        f"the body is larger than the limit of {svc.settings.max_event_bytes} bytes: send fewer alerts per request, "
+        "or have the hub's admin raise SWITCHBOARD_MAX_EVENT_BYTES"
+    )
+
+
+def read_body(request: Request, svc: Services) -> bytes | None:
+    """The request's body, or None when it is over the limit.
+
+    A chunked body (no Content-Length) is measured while read, and Werkzeug's limited stream stops quietly at the
+    limit rather than refusing what lies beyond it: the sender would be told its cut-off JSON is malformed. So the
+    body is read to one byte past the limit, and one that long is over it."""
+    limit = svc.settings.max_event_bytes
+    request.max_content_length = limit + 1
+    body = request.get_data(cache=False)
+    return None if len(body) > limit else body
 
 
 def admit(request: Request, svc: Services, name: str) -> IntegrationRef | Response:
@@ -61,7 +86,7 @@ def admit(request: Request, svc: Services, name: str) -> IntegrationRef | Respon
         return json_error(404, NO_INTEGRATION.format(name=name))
     secret = bearer_token(request) or request.args.get("secret")
     if secret is None or svc.integrations.authenticate(name, secret) is None:
-        return unauthorized(BAD_CREDENTIALS)
+        return unauthorized(bad_credentials(name))
     if (limited := over_limit(svc, integration)) is not None:
         return json_error(429, *limited)
     return integration
@@ -72,7 +97,10 @@ def over_limit(svc: Services, integration: IntegrationRef) -> tuple[str, dict[st
     wait = retry_after(svc.redis(), integration)
     if wait is None:
         return None
-    message = f"integration {integration.name!r} is over its limit of {integration.rate_limit} requests per minute"
+    message = (
+        f"integration {integration.name!r} is over its limit of {integration.rate_limit} requests per minute: retry "
+        f"after {wait} seconds, or raise the limit (`switchboard integration set {integration.name} --rate-limit N`)"
+    )
     return message, {"Retry-After": str(wait)}
 
 

@@ -13,8 +13,8 @@ synonyms, else unknown); dedup_key = `fingerprint`, else the Prometheus label fi
 fired and Grafana's links (rule, dashboard, panel, silence, image). A legacy (pre-unified) Grafana alert is
 refused with a message that says so.
 
-`verify_signature` checks Grafana's optional HMAC-SHA256 signature; the endpoint passes the header values and
-the clock, so it stays pure.
+`signature_problem` checks Grafana's optional HMAC-SHA256 signature and says what is wrong with it; the endpoint
+passes the header values and the clock, so it stays pure.
 """
 
 from __future__ import annotations
@@ -56,26 +56,44 @@ def normalise(payload: Any, *, integration: str) -> list[InboundEvent]:
 def verify_signature(
     body: bytes, secret: str, signature: str, timestamp: str | None, now: float, max_age: float = 300
 ) -> bool:
-    """Whether `signature` is Grafana's hex HMAC-SHA256 of this body under `secret`, and recent enough.
+    """Whether `signature` is Grafana's hex HMAC-SHA256 of this body under `secret`, and recent enough."""
+    return signature_problem(body, secret, signature, timestamp, now, max_age) is None
+
+
+def signature_problem(
+    body: bytes, secret: str, signature: str, timestamp: str | None, now: float, max_age: float = 300
+) -> str | None:
+    """Why `signature` is not Grafana's hex HMAC-SHA256 of this body under `secret`, recent enough (None: it is),
+    in words that tell whoever set up the contact point what to change.
 
     Grafana signs "<timestamp>:<body>" when its contact point names a timestamp header, else the body alone.
     A timestamp (Unix seconds) more than `max_age` seconds from `now`, in either direction, is refused so that
     a captured request cannot be replayed later. Only a timestamped signature has that protection.
     """
+    mismatch = (
+        "the X-Grafana-Alerting-Signature does not match this body: set the contact point's HMAC secret to the "
+        "SHA-256 of the integration secret (printf '%s' \"$SECRET\" | sha256sum), or remove the HMAC signature"
+    )
     if not secret or not signature:
-        return False
+        return mismatch
     message = body
     if timestamp is not None:
         try:
             sent_at = int(timestamp)
         except ValueError:
-            return False
+            return f"the X-Grafana-Alerting-Timestamp must be Unix seconds, not {timestamp[:40]!r}"
         if abs(now - sent_at) > max_age:
-            return False
+            return (
+                f"the X-Grafana-Alerting-Timestamp is {abs(now - sent_at):.0f} seconds from this server's clock, more "
+                f"than the {max_age:.0f} allowed against replays: check that Grafana's and Switchboard's clocks keep "
+                "time (NTP)"
+            )
         message = timestamp.encode() + b":" + body
     expected = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
     # Bytes, not str: compare_digest refuses non-ASCII str, and a header is whatever the sender put in it.
-    return hmac.compare_digest(expected.encode(), signature.strip().lower().encode())
+    if hmac.compare_digest(expected.encode(), signature.strip().lower().encode()):
+        return None
+    return mismatch
 
 
 def _grafana_lines(alert: dict[str, Any], path: str) -> list[str]:

@@ -81,6 +81,12 @@ def apply(spec: dict[str, Any], payload: Any) -> dict[str, Any]:
     translate = spec.get("severity_map") or {}
     if isinstance(severity, str | int) and str(severity) in translate:
         generic["severity"] = translate[str(severity)]
+    elif translate and isinstance(severity, str | int) and str(severity).lower() not in SEVERITIES:
+        # The tool cannot fix this; the admin can, and the generic shape's refusal would not say how.
+        raise InvalidPayload(
+            f"'severity' is {str(severity)!r}, a word the mapping's severity_map does not translate: add it there "
+            f"(for example {{{str(severity)!r}: 'warning'}}) onto one of {', '.join(SEVERITIES)}"
+        )
     for key in ("title", "description", "dedup_key", "severity", "status"):
         if isinstance(generic.get(key), int | float) and not isinstance(generic.get(key), bool):
             generic[key] = str(generic[key])

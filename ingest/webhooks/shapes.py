@@ -22,6 +22,8 @@ def looks_like(payload: Any) -> str | None:
         return None
     if isinstance(payload.get("alerts"), list):
         return "grafana" if "orgId" in payload else "alertmanager" if "groupKey" in payload else None
+    if "ruleId" in payload or "evalMatches" in payload:  # legacy Grafana, which has a title too
+        return "grafana"
     if "event_action" in payload and "routing_key" in payload:
         return "pagerduty"
     if "event_id" in payload and "status" in payload and "name" in payload:

@@ -51,6 +51,12 @@ def test_a_mapped_value_that_fails_validation_names_the_field() -> None:
         normalise(apply({"title": "a", "severity": "b"}, {"a": "x", "b": "apocalyptic"}), integration="tool")
 
 
+def test_a_word_the_severity_map_does_not_translate_says_to_add_it_there() -> None:
+    body = {**BODY, "check": {**BODY["check"], "level": "P9"}}  # type: ignore[dict-item]
+    with pytest.raises(InvalidPayload, match="'severity' is 'P9', a word the mapping's severity_map does not trans"):
+        apply(SPEC, body)
+
+
 def test_check_lists_every_problem_at_once() -> None:
     with pytest.raises(InvalidPayload) as problems:
         check({"title": "a[", "colour": "red", "severity_map": []})

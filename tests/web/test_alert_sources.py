@@ -113,9 +113,11 @@ def test_grafana_with_a_valid_signature_is_accepted(
     assert response.status_code == 202
 
 
-@pytest.mark.parametrize("problem", ["wrong key", "stale"])
-def test_grafana_with_a_bad_or_stale_signature_is_refused(
-    client: FlaskClient, make_integration: Callable[[str], str], problem: str
+@pytest.mark.parametrize(
+    ("problem", "said"), [("wrong key", "the SHA-256 of the integration secret"), ("stale", "3600 seconds from")]
+)
+def test_grafana_with_a_bad_or_stale_signature_is_refused_saying_which_and_what_to_do(
+    client: FlaskClient, make_integration: Callable[[str], str], problem: str, said: str
 ) -> None:
     secret = make_integration("grafana")
     body = json.dumps(load_fixture("grafana", "firing.json")).encode()
@@ -123,7 +125,7 @@ def test_grafana_with_a_bad_or_stale_signature_is_refused(
     when = int(time.time()) - (3600 if problem == "stale" else 0)
     headers = {"Authorization": f"Bearer {secret}", **grafana_headers(body, key, when)}
     response = client.post("/api/v1/events/grafana", data=body, content_type="application/json", headers=headers)
-    assert response.status_code == 401
+    assert response.status_code == 401 and said in response.json["error"]  # type: ignore[index]
 
 
 def test_payload_of_another_kind_is_refused_naming_the_problem_and_kept(

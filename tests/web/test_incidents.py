@@ -69,6 +69,15 @@ def test_hostile_title_and_description_are_escaped_on_the_detail_page(
     assert HOSTILE not in page and "<img src=x" not in page
 
 
+def test_links_in_the_description_can_be_followed_and_nothing_else_becomes_markup(
+    logged_in: FlaskClient, raise_incident: Callable[..., str]
+) -> None:
+    ref = raise_incident(description="Source: http://prom.example:9090/graph?g0.expr=up&g0.tab=1 <b>javascript:x()</b>")
+    page = logged_in.get(f"/incidents/{ref}").get_data(as_text=True)
+    link = '<a href="http://prom.example:9090/graph?g0.expr=up&amp;g0.tab=1" rel="nofollow noopener noreferrer">'
+    assert link in page and "&lt;b&gt;javascript:x()&lt;/b&gt;" in page
+
+
 def test_nav_shows_the_user_and_a_logout_form(logged_in: FlaskClient) -> None:
     page = logged_in.get("/incidents").get_data(as_text=True)
     assert "agent@example.com" in page

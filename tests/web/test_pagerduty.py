@@ -64,6 +64,11 @@ def test_invalid_event_lists_every_problem_and_is_kept(client: FlaskClient, rout
         assert s.scalars(select(Event.status)).all() == ["unprocessable"]
 
 
+def test_a_routing_key_sent_in_the_x_routing_key_header_is_accepted(client: FlaskClient, routing_key: str) -> None:
+    response = client.post("/v2/enqueue", json=TRIGGER, headers={"X-Routing-Key": routing_key})
+    assert response.status_code == 202
+
+
 def test_unknown_routing_key_is_refused_with_401(client: FlaskClient, routing_key: str) -> None:
     assert enqueue(client, "sbi_not-a-key", TRIGGER).status_code == 401
 

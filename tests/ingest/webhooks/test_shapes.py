@@ -33,3 +33,9 @@ def test_a_body_no_tool_sends_is_refused_without_a_hint() -> None:
     with pytest.raises(InvalidPayload) as refused:
         normalise("generic", {"summary": "Disk full"}, integration="demo")
     assert str(refused.value) == "'title' is required: a short summary such as \"Disk full on db1\""
+
+
+def test_a_legacy_grafana_alert_to_a_grafana_integration_is_not_sent_to_a_generic_one() -> None:
+    with pytest.raises(InvalidPayload) as refused:
+        normalise("grafana", load_fixture("grafana", "legacy.json"), integration="grafana")
+    assert "unified alerting" in str(refused.value) and "kind generic" not in str(refused.value)
