@@ -107,7 +107,11 @@ def connect(
             client.login(config.username, secret)
     except LoginError as exc:
         _quietly(client.shutdown)
-        hint = "is the OAuth2 access token current?" if config.auth == "xoauth2" else "check the password"
+        hint = (
+            "is the OAuth2 access token current?"
+            if config.auth == "xoauth2"
+            else "check the user name (usually the full address) and the password"
+        )
         raise MailboxError(f"login to {where} as {config.username} failed ({_text(exc)}): {hint}") from None
     except (OSError, IMAPClientError) as exc:
         _quietly(client.shutdown)

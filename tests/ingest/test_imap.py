@@ -368,7 +368,10 @@ def test_wrong_password_is_recorded_on_the_mailbox_with_what_to_check(
     add_mailbox(db, imap_account, secret="literal:not the password")
     watching()
     error = wait_until(lambda: stored_mailbox(db).last_error, message="the login error on the mailbox")
-    assert f"as {imap_account.user} failed" in error and "check the password" in error
+    assert (
+        f"as {imap_account.user} failed" in error
+        and "check the user name (usually the full address) and the password" in error
+    )
 
 
 def test_connection_refused_says_which_host_and_port(imap_account: ImapAccount, db: Database) -> None:
