@@ -448,8 +448,8 @@ def test_a_reply_threads_under_the_requesters_own_mail_and_not_under_their_out_o
     incident_id = open_email(intake)
     [ack] = [m for m in outbox(db, incident_id) if m.kind == "acknowledgement"]
     raw = Raw(source="email", content_type="message/rfc822", body=b"Subject: Out of office\r\n\r\naway")
-    away = InboundEvent(source="email", title="Out of office", requester="ann@example.org", message_id="<ooo@example.org>",
-                        in_reply_to=(ack.message_id,), auto_submitted=True)  # fmt: skip
+    away = InboundEvent(source="email", title="Out of office", requester="ann@example.org",
+                        message_id="<ooo@example.org>", in_reply_to=(ack.message_id,), auto_submitted=True)  # fmt: skip
     assert intake.record(raw, away).incident_id == incident_id
     incident_notes.reply(db, incident_id, "Try turning it off and on.", AGENT, MAIL)
     reply = next(m for m in outbox(db, incident_id) if m.kind == "reply")
