@@ -367,9 +367,16 @@ def _conversation_ids(
     requesters: Mapping[int, str] | None = None,
 ) -> list[tuple[int, datetime, str]]:
     """(incident, when, Message-ID) of the mail in the incidents `inbound_of` and `outbound_of` select: inbound, and
-    ours by email to `people` (to each incident's own requester, when `requesters` names them)."""
+    ours by email to `people` (to each incident's own requester, when `requesters` names them). Inbound mail no one
+    typed (an out-of-office, a bounce, our own mail come back: `automatic` on its timeline entry) stays out: a reply
+    In-Reply-To the requester's auto-responder would thread under it in their client, not under their message."""
+    automatic = select(TimelineEntry.id).where(
+        TimelineEntry.event_id == Event.id,
+        TimelineEntry.kind == "email",
+        TimelineEntry.data["automatic"].as_boolean().is_(True),
+    )
     inbound = select(Event.incident_id, Event.received_at, Event.message_id).where(
-        inbound_of, Event.message_id.is_not(None)
+        inbound_of, Event.message_id.is_not(None), ~automatic.exists()
     )
     lower = func.lower(OutboxMessage.recipient)
     outbound = select(OutboxMessage.incident_id, OutboxMessage.created_at, OutboxMessage.message_id, lower).where(

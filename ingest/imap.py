@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import select
+import socket
 import ssl
 import threading
 import time
@@ -37,6 +39,7 @@ from ingest.imap_sync import (
     pending_uids,
     plan_scan,
     retry_delay,
+    session_ended,
 )
 from ingest.mail_intake import store_message
 
@@ -104,7 +107,11 @@ def connect(
             client.login(config.username, secret)
     except LoginError as exc:
         _quietly(client.shutdown)
-        hint = "is the OAuth2 access token current?" if config.auth == "xoauth2" else "check the password"
+        hint = (
+            "is the OAuth2 access token current?"
+            if config.auth == "xoauth2"
+            else "check the user name (usually the full address) and the password"
+        )
         raise MailboxError(f"login to {where} as {config.username} failed ({_text(exc)}): {hint}") from None
     except (OSError, IMAPClientError) as exc:
         _quietly(client.shutdown)
@@ -271,13 +278,17 @@ class MailboxWatcher:
             self._stop.wait(self._settings.poll_interval)
             return
         client.idle()
-        try:
-            renew_at = time.monotonic() + self._settings.idle_renew
-            while not self._stop.is_set() and time.monotonic() < renew_at:
-                if new_mail(client.idle_check(timeout=1.0)):
-                    return
-        finally:
-            client.idle_done()
+        renew_at = time.monotonic() + self._settings.idle_renew
+        while not self._stop.is_set() and time.monotonic() < renew_at:
+            responses = client.idle_check(timeout=1.0)
+            if new_mail(responses):
+                break
+            # imapclient's idle_check swallows the end of the connection (EOF) and returns nothing, so a server
+            # that restarted or went away would otherwise be noticed only at the renewal, 25 minutes on, with
+            # the mail waiting and nothing said: end here, and `run` records the error and reconnects.
+            if session_ended(responses) or peer_closed(client.socket()):
+                raise ConnectionAbortedError("the server closed the connection")
+        client.idle_done()
 
     def _save(self, checkpoint: Checkpoint) -> None:
         self._checkpoint = checkpoint
@@ -295,6 +306,15 @@ class MailboxWatcher:
             log.error("%s: could not record the error either: the database is unavailable", self.config.name)
         self._stop.wait(delay)
         return failures
+
+
+def peer_closed(sock: socket.socket) -> bool:
+    """Whether the server has closed its side of the connection (FIN or reset), seen without reading from it."""
+    if not hasattr(select, "poll"):
+        return False
+    poller = select.poll()
+    poller.register(sock.fileno(), getattr(select, "POLLRDHUP", 0) | select.POLLHUP | select.POLLERR)
+    return bool(poller.poll(0))
 
 
 @dataclass

@@ -80,6 +80,12 @@ def new_mail(responses: Iterable[Any]) -> bool:
     return False
 
 
+def session_ended(responses: Iterable[Any]) -> bool:
+    """Whether untagged IDLE responses include the server's `* BYE`: it is closing the connection (shutting down,
+    or dropping an idle client), so nothing more will come on it."""
+    return any(isinstance(response, tuple) and response[:1] == (b"BYE",) for response in responses)
+
+
 def message_key(raw: bytes) -> str:
     """How a message is recognised when fetched again: its Message-ID, or for one without, a digest of it."""
     found = _MSGID.search(field) if (field := _message_id_field(raw)) is not None else None

@@ -37,6 +37,15 @@ _AUTO_HEADERS = (
     "list-id",
     "list-unsubscribe",
 )
+#: What auto-responders that send no Auto-Submitted header (Outlook's rules, older Exchange and many hosted
+#: mailboxes) put before the subject they answer, in the desk's languages. Believed only on an answer to our mail
+#: (it threads, or names an [INC-n]): a person's new mail may well be titled "Out of office: my replies stopped".
+_AUTO_REPLY_SUBJECT = re.compile(
+    r"^(?:automatic reply|auto[- ]?reply|out of (?:the )?office(?: reply| autoreply)?|automatische antwort"
+    r"|abwesenheitsnotiz|réponse automatique|absence du bureau|respuesta automática|risposta automatica"
+    r"|automatisch antwoord|autosvar)\s*:",
+    re.IGNORECASE,
+)
 #: Every notification we send carries this; seeing it come in means our own mail looped back.
 OWN_MAIL_HEADER = "X-Switchboard-Delivery"
 _FINAL_RECIPIENT = re.compile(r"^Final-Recipient:\s*rfc822;\s*<?([^\s>]+@[^\s>]+)>?", re.IGNORECASE | re.MULTILINE)
@@ -247,7 +256,9 @@ def read(
         message_id=message_ids[0] if message_ids else None,
         in_reply_to=references,
         thread_ref=parse_ref(tag.group(1)) if tag else None,
-        auto_submitted=bounce or _is_automatic(heads, sender, envelope_from),
+        auto_submitted=bounce
+        or _is_automatic(heads, sender, envelope_from)
+        or bool((references or tag) and _AUTO_REPLY_SUBJECT.match(subject)),
         bounce=bounce,
         looped=bool(heads.get(OWN_MAIL_HEADER.lower())),
         labels=MappingProxyType(labels),

@@ -335,6 +335,13 @@ service anvil {{
         """An OAuth2 access token that logs `user` in with XOAUTH2 (an unknown token is inactive)."""
         self._tokens[token] = user
 
+    def kick(self, user: str) -> None:
+        """End `user`'s sessions from the server's side, as a restart or an administrator does (`* BYE`, then the
+        connection closes)."""
+        doveadm = shutil.which("doveadm") or "/usr/bin/doveadm"
+        conf = os.path.join(self.root, "dovecot.conf")
+        subprocess.run([doveadm, "-c", conf, "kick", user], check=True, capture_output=True, timeout=10)
+
     def client(self, user: str, password: str):  # type: ignore[no-untyped-def]
         """A logged-in IMAPClient for arranging a test (appending mail, reading flags)."""
         from imapclient import IMAPClient

@@ -440,3 +440,18 @@ def test_a_waiting_incident_can_be_resolved(db: Database, intake: Intake) -> Non
     incident_id = open_email(intake)
     triage.change_status(db, incident_id, "wait", AGENT, MAIL)
     assert triage.change_status(db, incident_id, "resolve", AGENT, MAIL) == "resolved"
+
+
+def test_a_reply_threads_under_the_requesters_own_mail_and_not_under_their_out_of_office(
+    db: Database, intake: Intake
+) -> None:
+    incident_id = open_email(intake)
+    [ack] = [m for m in outbox(db, incident_id) if m.kind == "acknowledgement"]
+    raw = Raw(source="email", content_type="message/rfc822", body=b"Subject: Out of office\r\n\r\naway")
+    away = InboundEvent(source="email", title="Out of office", requester="ann@example.org",
+                        message_id="<ooo@example.org>", in_reply_to=(ack.message_id,), auto_submitted=True)  # fmt: skip
+    assert intake.record(raw, away).incident_id == incident_id
+    incident_notes.reply(db, incident_id, "Try turning it off and on.", AGENT, MAIL)
+    reply = next(m for m in outbox(db, incident_id) if m.kind == "reply")
+    assert reply.headers["In-Reply-To"] == ack.message_id
+    assert "<ooo@example.org>" not in reply.headers["References"]

@@ -311,6 +311,19 @@ def test_idle_picks_up_a_new_message_within_a_second_or_two(imap_account: ImapAc
     assert time.monotonic() - appended < 3
 
 
+def test_a_connection_the_server_ends_during_idle_is_said_and_made_again(  # type: ignore[no-untyped-def]
+    imap_account: ImapAccount, db: Database, watching
+) -> None:
+    add_mailbox(db, imap_account)
+    watching(WatchSettings(poll_interval=3600, timeout=10, backoff_cap=0.5, reload_interval=0.2))
+    wait_until(lambda: stored_mailbox(db).last_checked_at, message="the first look at the mailbox")
+    imap_account.server.kick(imap_account.user)  # a restart, as the watcher sees it: BYE, then the socket closes
+    wait_until(lambda: stored_mailbox(db).last_error, timeout=10, message="the lost connection on the mailbox")
+    imap_account.append(message("after the server ended the session"))
+    wait_until(lambda: incidents(db), timeout=10, message="the incident from mail sent after the reconnect")
+    wait_until(lambda: stored_mailbox(db).last_error is None, timeout=10, message="the error cleared")
+
+
 class MailArrivesDuringImport:
     """The real intake, except that while it stores the first message another arrives in the mailbox: the
     server then reports it in its answer to a command of that look, not to the IDLE after it."""
@@ -355,7 +368,10 @@ def test_wrong_password_is_recorded_on_the_mailbox_with_what_to_check(
     add_mailbox(db, imap_account, secret="literal:not the password")
     watching()
     error = wait_until(lambda: stored_mailbox(db).last_error, message="the login error on the mailbox")
-    assert f"as {imap_account.user} failed" in error and "check the password" in error
+    assert (
+        f"as {imap_account.user} failed" in error
+        and "check the user name (usually the full address) and the password" in error
+    )
 
 
 def test_connection_refused_says_which_host_and_port(imap_account: ImapAccount, db: Database) -> None:

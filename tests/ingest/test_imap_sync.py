@@ -9,7 +9,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hub.mailboxes import Checkpoint
-from ingest.imap_sync import finish_scan, former_key, message_key, new_mail, pending_uids, plan_scan, retry_delay
+from ingest.imap_sync import (
+    finish_scan,
+    former_key,
+    message_key,
+    new_mail,
+    pending_uids,
+    plan_scan,
+    retry_delay,
+    session_ended,
+)
 from tests.fuzzing import fuzz
 
 
@@ -77,6 +86,11 @@ def test_exists_response_means_new_mail_and_keepalives_do_not() -> None:
     assert new_mail([(3, b"EXISTS")])
     assert not new_mail([(b"OK", b"Still here")])
     assert not new_mail([(2, b"EXPUNGE")])
+
+
+def test_bye_during_idle_means_the_session_ended_and_keepalives_do_not() -> None:
+    assert session_ended([(b"BYE", b"Server", b"shutting", b"down.")])
+    assert not session_ended([(b"OK", b"Still here"), (3, b"EXISTS")])
 
 
 def test_message_key_is_the_message_id() -> None:

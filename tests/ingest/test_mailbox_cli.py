@@ -49,7 +49,7 @@ def test_mailbox_test_with_wrong_password_fails_saying_what_to_check(
     result = runner.invoke(main, ["mailbox", "test", "desk"])
     assert result.exit_code == 1
     assert f"login to 127.0.0.1:{imap_account.server.port} as {imap_account.user} failed" in result.output
-    assert "check the password" in result.output
+    assert "check the user name (usually the full address) and the password" in result.output
 
 
 def test_mailbox_add_wants_exactly_one_secret(runner: CliRunner, imap_account: ImapAccount) -> None:
