@@ -23,17 +23,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, union_all
+from sqlalchemy import ColumnElement, Select, cast, func, literal_column, null, select, union_all
 from sqlalchemy.orm import Session
 
-from hub import approvals, counting, incident_words, major_incidents, queues, read_markers
+from hub import approvals, counting, incident_words, major_incidents, queues, read_markers, sla_due
 from hub.addresses import is_address
 from hub.cis import name_key
 from hub.domain import INCIDENT_KINDS
 from hub.incident_reading import WITH_MAJOR
-from hub.models import INCIDENT_STATUSES, OPEN_STATUSES, ConfigurationItem, Incident, RequestType
+from hub.models import (
+    INCIDENT_STATUSES,
+    OPEN_STATUSES,
+    UNRESOLVED_STATUSES,
+    ConfigurationItem,
+    Incident,
+    RequestType,
+    utcnow,
+)
 from hub.numbers import row_id, whole_number
 from hub.triage import PRIORITIES
 
@@ -63,6 +72,18 @@ def ordering(sort: str, columns: Any) -> tuple[ColumnElement[Any], ...]:
 
 #: name -> ORDER BY
 SORTS = {name: ordering(name, Incident.__table__.c) for name in SORT_KEYS}
+#: "Due soonest" (hub/sla_due.py): breached first, then nearest due, then those without a target. Not in SORTS, as
+#: its order is built for the moment asked (`sorted_by`).
+DUE = "due"
+#: Every sort the list, the API, the CSV and the command line take.
+SORT_NAMES = (*SORT_KEYS, DUE)
+
+
+def sorted_by(sort: str, now: datetime) -> tuple[ColumnElement[Any], ...]:
+    """`sort`'s ORDER BY over the incidents table, as of `now` (what is breached depends on it)."""
+    if sort == DUE:
+        return sla_due.order(sla_due.rank(now), Incident.sla_next_due_at, Incident.id)
+    return SORTS[sort]
 
 
 #: The `status` of what the desk counts as open (the dashboard's "Open incidents"): open or acknowledged, not waiting
@@ -148,8 +169,8 @@ class IncidentFilter:
         if approval is not None and approval != APPROVAL_PENDING:
             raise FilterError(f"'approval' can only be {APPROVAL_PENDING}, not {approval!r}")
         sort = text("sort") or "newest"
-        if sort not in SORTS:
-            raise FilterError(f"'sort' must be one of {', '.join(SORTS)}, not {sort!r}")
+        if sort not in SORT_NAMES:
+            raise FilterError(f"'sort' must be one of {', '.join(SORT_NAMES)}, not {sort!r}")
         page, limit = paging(args, default_limit)
         return cls(
             status=status,
@@ -293,9 +314,13 @@ def queue_owners(session: Session, filt: IncidentFilter) -> tuple[str, ...]:
     return tuple(dict.fromkeys((person, *queues.groups_of(session, person))))
 
 
-def page_query(filt: IncidentFilter, owners: tuple[str, ...] = ()) -> Select[Incident]:
-    """The incidents on `filt`'s page, in its order; `owners`: its queue's assignees (`queue_owners`)."""
-    query = select(Incident).order_by(*SORTS[filt.sort]).options(WITH_MAJOR)
+def page_query(filt: IncidentFilter, owners: tuple[str, ...] = (), now: datetime | None = None) -> Select[Incident]:
+    """The incidents on `filt`'s page, in its order as of `now` (default: now); `owners`: its queue's assignees
+    (`queue_owners`)."""
+    now = now or utcnow()
+    query = select(Incident).order_by(*sorted_by(filt.sort, now)).options(WITH_MAJOR)
+    if filt.sort == DUE:
+        return query.where(Incident.id.in_(due_page(filt, now)))
     if filt.sort in ("last_seen", "priority") or (owners and filt.sort in ID_SORTS):
         return query.where(Incident.id.in_(merged_page(filt, owners)))
     return query.where(*filt.conditions()).limit(filt.limit).offset((filt.page - 1) * filt.limit)
@@ -362,3 +387,34 @@ def bounded_number(args: Mapping[str, str], name: str, low: int, high: int, defa
     if number is None or number < low or (number > high and name != "limit"):
         raise FilterError(f"'{name}' must be a whole number from {low} to {high}, not {raw!r}")
     return min(number, high)
+
+
+def due_page(filt: IncidentFilter, now: datetime) -> Select[int]:
+    """The ids on `filt`'s page sorted by DUE, merged from two runs: the unresolved incidents with a target (found
+    through the status index, the few a desk has open, ranked and sorted) and those without one, newest first down
+    the primary key, as the default sort reads them. No index holds the rank, which depends on `now`; sorting the
+    whole desk by it would read every incident for any page."""
+    offset, conditions = (filt.page - 1) * filt.limit, filt.conditions()
+    due, ranked = Incident.sla_next_due_at, sla_due.rank(now)
+    with_target = (
+        select(Incident.id, ranked.label("rank"), due.label("due"))
+        .where(Incident.status.in_(UNRESOLVED_STATUSES), due.is_not(None), *conditions)
+        .order_by(*sla_due.order(ranked, due, Incident.id))
+        .limit(offset + filt.limit)
+        .subquery()
+    )
+    without = (
+        select(Incident.id, literal_column(str(sla_due.NO_TARGET)).label("rank"),
+               cast(null(), Incident.sla_due_at.type).label("due"))
+        .where(due.is_(None), *conditions)
+        .order_by(Incident.id.desc())
+        .limit(offset + filt.limit)
+        .subquery()
+    )  # fmt: skip
+    merged = union_all(select(with_target), select(without)).subquery()
+    return (
+        select(merged.c.id)
+        .order_by(*sla_due.order(merged.c.rank, merged.c.due, merged.c.id))
+        .limit(filt.limit)
+        .offset(offset)
+    )
