@@ -157,10 +157,10 @@ def seed(db: Database, scale: float, seed_value: int = 7) -> dict[str, int]:
                     "service": skewed(rng, SERVICES), "ci_id": rng.randint(1, n["cis"]) if rng.random() < 0.7 else None,
                     "problem_id": rng.randint(1, n["problems"]) if rng.random() < 0.05 else None,
                     "minutes_spent": 0, "sla_state": "met" if done else "ok",
-                    # Clocks on the unresolved ones (some overdue, the waiting ones paused), for the Due sort.
-                    **({"sla_due_at": first + timedelta(hours=rng.randint(4, 24 * 20)),
-                        "sla_paused_at": first + timedelta(hours=1) if status == "waiting" else None}
-                       if not done else {}),
+                    # Clocks on the unresolved ones (some overdue, the waiting ones paused), for the Due sort. Every
+                    # row names every column: an INSERT of many rows takes its columns from the first.
+                    "sla_due_at": None if done else first + timedelta(hours=rng.randint(4, 24 * 20)),
+                    "sla_paused_at": first + timedelta(hours=1) if status == "waiting" else None,
                     # A third are service requests, by number, not drawn, so the other columns stay as they were.
                     "kind": "request" if i % 3 == 0 else "incident",
                     # Most requests name a type of the catalogue (by number, as the kind), the rest came by mail.

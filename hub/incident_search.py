@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, cast, func, literal_column, null, select, union_all
+from sqlalchemy import ColumnElement, Select, cast, func, literal_column, null, select, true, union_all
 from sqlalchemy.orm import Session
 
 from hub import approvals, counting, incident_words, major_incidents, queues, read_markers, sla_due
@@ -288,7 +288,7 @@ class Page:
 def search(session: Session, filt: IncidentFilter, *, count_to: int | None = COUNT_CAP) -> Page:
     """`filt`'s page and how many incidents match: every one when `count_to` is None, else at most `count_to` or
     the page's end, whichever is further (the pages around it keep their links)."""
-    owners = queue_owners(session, filt) if filt.sort in ID_SORTS else ()
+    owners = queue_owners(session, filt) if filt.sort in (*ID_SORTS, DUE) else ()
     incidents = list(session.scalars(page_query(filt, owners)))
     total, exact = counted(session, filt, None if count_to is None else max(count_to, filt.page * filt.limit))
     return Page(incidents, total, filt, exact)
@@ -320,7 +320,7 @@ def page_query(filt: IncidentFilter, owners: tuple[str, ...] = (), now: datetime
     now = now or utcnow()
     query = select(Incident).order_by(*sorted_by(filt.sort, now)).options(WITH_MAJOR)
     if filt.sort == DUE:
-        return query.where(Incident.id.in_(due_page(filt, now)))
+        return query.where(Incident.id.in_(due_page(filt, now, owners)))
     if filt.sort in ("last_seen", "priority") or (owners and filt.sort in ID_SORTS):
         return query.where(Incident.id.in_(merged_page(filt, owners)))
     return query.where(*filt.conditions()).limit(filt.limit).offset((filt.page - 1) * filt.limit)
@@ -389,11 +389,12 @@ def bounded_number(args: Mapping[str, str], name: str, low: int, high: int, defa
     return min(number, high)
 
 
-def due_page(filt: IncidentFilter, now: datetime) -> Select[int]:
-    """The ids on `filt`'s page sorted by DUE, merged from two runs: the unresolved incidents with a target (found
-    through the status index, the few a desk has open, ranked and sorted) and those without one, newest first down
-    the primary key, as the default sort reads them. No index holds the rank, which depends on `now`; sorting the
-    whole desk by it would read every incident for any page."""
+def due_page(filt: IncidentFilter, now: datetime, owners: tuple[str, ...] = ()) -> Select[int]:
+    """The ids on `filt`'s page sorted by DUE, merged from runs cut at the page's end: the unresolved incidents with
+    a target (found through the status index: the few a desk has open, ranked and sorted) and those without one,
+    newest first down the primary key as the default sort reads them, or, for a queue (`owners`, as `merged_page`
+    walks them), down each assignee's run of the index on assignee. No index holds the rank, which depends on
+    `now`: sorting the whole desk by it would read every incident for any page."""
     offset, conditions = (filt.page - 1) * filt.limit, filt.conditions()
     due, ranked = Incident.sla_next_due_at, sla_due.rank(now)
     with_target = (
@@ -403,15 +404,20 @@ def due_page(filt: IncidentFilter, now: datetime) -> Select[int]:
         .limit(offset + filt.limit)
         .subquery()
     )
-    without = (
+    if owners:  # the queue's OR becomes the runs
+        splits, conditions = [Incident.assignee == owner for owner in owners], replace(filt, queue=None).conditions()
+    else:
+        splits = [true()]
+    without = [
         select(Incident.id, literal_column(str(sla_due.NO_TARGET)).label("rank"),
                cast(null(), Incident.sla_due_at.type).label("due"))
-        .where(due.is_(None), *conditions)
+        .where(split, due.is_(None), *conditions)
         .order_by(Incident.id.desc())
         .limit(offset + filt.limit)
         .subquery()
-    )  # fmt: skip
-    merged = union_all(select(with_target), select(without)).subquery()
+        for split in splits
+    ]  # fmt: skip
+    merged = union_all(select(with_target), *(select(run) for run in without)).subquery()
     return (
         select(merged.c.id)
         .order_by(*sla_due.order(merged.c.rank, merged.c.due, merged.c.id))

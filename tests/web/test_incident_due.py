@@ -11,9 +11,11 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import insert, select
 
+from hub import groups
 from hub.db import Database
 from hub.incident_search import IncidentFilter, search
 from hub.models import Incident, utcnow
+from tests.staff import agents
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
 from tests.web.helpers import statements
 
@@ -68,6 +70,16 @@ def test_the_due_sort_keeps_the_filters(db: Database) -> None:
     assert [i.title for i in found] == ["resolution breached", "due in an hour too", "due in an hour", "paused"]
 
 
+def test_the_due_sort_of_a_queue_merges_its_assignees_runs_in_the_same_order(db: Database) -> None:
+    open_desk(db)
+    with db.transaction() as session:
+        groups.save_group(session, "ghost-team", agents(session, HOLDER))  # the others' assignee, now held by HOLDER
+    with db.read() as session:
+        pages = [[i.title for i in search(session, IncidentFilter(sort="due", queue=HOLDER, limit=4, page=n)).incidents]
+                 for n in (1, 2)]  # fmt: skip
+    assert pages == [DUE_ORDER[:4], DUE_ORDER[4:]]
+
+
 def test_the_api_sorts_by_due_and_gives_the_next_due_time(client: FlaskClient, db: Database, api_token: str) -> None:
     open_desk(db)
     found = client.get("/api/v1/incidents?sort=due", headers={"Authorization": f"Bearer {api_token}"}).get_json()
@@ -98,7 +110,7 @@ def test_a_due_time_is_given_in_full_in_its_time_element(logged_in: FlaskClient,
     assert 'aria-sort="ascending">Due ▾' in page
 
 
-def test_the_list_reads_due_times_and_queues_in_the_same_queries_for_one_row_or_many(
+def test_the_list_reads_due_times_and_queues_in_the_same_queries_for_two_rows_or_many(
     logged_in: FlaskClient, db: Database
 ) -> None:
     def queries(sort: str) -> int:
@@ -106,10 +118,10 @@ def test_the_list_reads_due_times_and_queues_in_the_same_queries_for_one_row_or_
             assert logged_in.get(f"/incidents?sort={sort}").status_code == 200
         return len(sent)
 
-    open_desk(db, ["paused"])
-    one = queries("due"), queries("newest")
-    open_desk(db, [name for name in DESK if name != "paused"])
-    assert (queries("due"), queries("newest")) == one
+    open_desk(db, ["paused", "no sla"])  # one in no one's queue, one in the agent's (named: their display name)
+    few = queries("due"), queries("newest")
+    open_desk(db, [name for name in DESK if name not in ("paused", "no sla")])
+    assert (queries("due"), queries("newest")) == few
 
 
 def test_a_row_assigned_to_a_queue_no_one_holds_says_so(logged_in: FlaskClient, db: Database) -> None:
