@@ -17,6 +17,9 @@ argument, since a group may be given any name: no value of `assignee` could be k
 
 `new=1` keeps those with activity the person asking has not seen (hub/read_markers.py): like `queue=mine`, it is
 theirs, so an API token must not ask it.
+
+`sort=due` ("Due soonest", hub/sla_due.py) puts breached SLAs first, then the nearest due, then paused clocks, then
+those with no target; what is breached depends on the moment asked, so its ORDER BY is built then (`sorted_by`).
 """
 
 from __future__ import annotations
