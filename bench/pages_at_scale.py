@@ -157,6 +157,10 @@ def seed(db: Database, scale: float, seed_value: int = 7) -> dict[str, int]:
                     "service": skewed(rng, SERVICES), "ci_id": rng.randint(1, n["cis"]) if rng.random() < 0.7 else None,
                     "problem_id": rng.randint(1, n["problems"]) if rng.random() < 0.05 else None,
                     "minutes_spent": 0, "sla_state": "met" if done else "ok",
+                    # Clocks on the unresolved ones (some overdue, the waiting ones paused), for the Due sort. Every
+                    # row names every column: an INSERT of many rows takes its columns from the first.
+                    "sla_due_at": None if done else first + timedelta(hours=rng.randint(4, 24 * 20)),
+                    "sla_paused_at": first + timedelta(hours=1) if status == "waiting" else None,
                     # A third are service requests, by number, not drawn, so the other columns stay as they were.
                     "kind": "request" if i % 3 == 0 else "incident",
                     # Most requests name a type of the catalogue (by number, as the kind), the rest came by mail.
@@ -242,6 +246,9 @@ def paths(app: Flask) -> list[str]:
         "/incidents?page=50",
         "/incidents?sort=priority",
         "/incidents?sort=last_seen&page=50",
+        "/incidents?sort=due",  # breached first, then nearest due: the unresolved incidents' clocks
+        "/incidents?sort=due&page=50",
+        "/incidents?sort=due&queue=agent00001@example.com",
         "/incidents?major=1",
         "/incidents.csv?status=open",
         "/incidents.csv?service=service-30",
@@ -259,6 +266,7 @@ def paths(app: Flask) -> list[str]:
         "/api/v1/incidents?queue=unassigned&status=open",
         "/api/v1/incidents?service=service-05&page=20",
         "/api/v1/incidents?page=500",
+        "/api/v1/incidents?sort=due&status=open,acknowledged,waiting",
         "/api/v1/events",
         "/api/v1/events?page=500",
         "/api/v1/changes",

@@ -92,8 +92,9 @@ for _command in (*ACTIONS, incident_note, incident_reply, incident_time, inciden
     metavar="TEXT",
     help="Words of the title and description, each the start of a word (as the list's search), or INC-n.",
 )
-@click.option("--sort", type=click.Choice(["newest", "oldest", "priority", "last_seen", "occurrences"]),
-              default="newest", show_default=True)  # fmt: skip
+@click.option("--sort", type=click.Choice(["newest", "oldest", "priority", "last_seen", "occurrences", "due"]),
+              default="newest", show_default=True,
+              help="due: what to work on first (breached SLA first, then nearest due, then no target).")  # fmt: skip
 @click.option("--limit", type=click.IntRange(1, MOST), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="A JSON array, each incident as GET /api/v1/incidents has it.")
 def incident_list(

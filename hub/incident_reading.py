@@ -64,6 +64,8 @@ def incident_json(incident: Incident, steps: Progress | None) -> dict[str, Any]:
         "service": incident.service,
         "ci": incident.ci.name if incident.ci is not None else None,  # the configuration item (hub/cis.py)
         "sla_due_at": iso_or_null(incident.sla_due_at),  # the resolution target
+        # The nearest target still to meet (first response, else resolution): what `sort=due` orders by.
+        "sla_next_due_at": iso_or_null(incident.sla_next_due_at),
         "sla_state": sla.live_state(incident),  # ok|warning|breached|paused|met, or null without an SLA
         "minutes_spent": incident.minutes_spent,  # time logged working it (hub/time_spent.py)
         # A major incident now (hub/major_incidents.py): who coordinates it, and since when.

@@ -17,23 +17,35 @@ argument, since a group may be given any name: no value of `assignee` could be k
 
 `new=1` keeps those with activity the person asking has not seen (hub/read_markers.py): like `queue=mine`, it is
 theirs, so an API token must not ask it.
+
+`sort=due` ("Due soonest", hub/sla_due.py) puts breached SLAs first, then the nearest due, then paused clocks, then
+those with no target; what is breached depends on the moment asked, so its ORDER BY is built then (`sorted_by`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, union_all
+from sqlalchemy import ColumnElement, Select, cast, func, literal_column, null, select, true, union_all
 from sqlalchemy.orm import Session
 
-from hub import approvals, counting, incident_words, major_incidents, queues, read_markers
+from hub import approvals, counting, incident_words, major_incidents, queues, read_markers, sla_due
 from hub.addresses import is_address
 from hub.cis import name_key
 from hub.domain import INCIDENT_KINDS
 from hub.incident_reading import WITH_MAJOR
-from hub.models import INCIDENT_STATUSES, OPEN_STATUSES, ConfigurationItem, Incident, RequestType
+from hub.models import (
+    INCIDENT_STATUSES,
+    OPEN_STATUSES,
+    UNRESOLVED_STATUSES,
+    ConfigurationItem,
+    Incident,
+    RequestType,
+    utcnow,
+)
 from hub.numbers import row_id, whole_number
 from hub.triage import PRIORITIES
 
@@ -63,6 +75,18 @@ def ordering(sort: str, columns: Any) -> tuple[ColumnElement[Any], ...]:
 
 #: name -> ORDER BY
 SORTS = {name: ordering(name, Incident.__table__.c) for name in SORT_KEYS}
+#: "Due soonest" (hub/sla_due.py): breached first, then nearest due, then those without a target. Not in SORTS, as
+#: its order is built for the moment asked (`sorted_by`).
+DUE = "due"
+#: Every sort the list, the API, the CSV and the command line take.
+SORT_NAMES = (*SORT_KEYS, DUE)
+
+
+def sorted_by(sort: str, now: datetime) -> tuple[ColumnElement[Any], ...]:
+    """`sort`'s ORDER BY over the incidents table, as of `now` (what is breached depends on it)."""
+    if sort == DUE:
+        return sla_due.order(sla_due.rank(now), Incident.sla_next_due_at, Incident.id)
+    return SORTS[sort]
 
 
 #: The `status` of what the desk counts as open (the dashboard's "Open incidents"): open or acknowledged, not waiting
@@ -148,8 +172,8 @@ class IncidentFilter:
         if approval is not None and approval != APPROVAL_PENDING:
             raise FilterError(f"'approval' can only be {APPROVAL_PENDING}, not {approval!r}")
         sort = text("sort") or "newest"
-        if sort not in SORTS:
-            raise FilterError(f"'sort' must be one of {', '.join(SORTS)}, not {sort!r}")
+        if sort not in SORT_NAMES:
+            raise FilterError(f"'sort' must be one of {', '.join(SORT_NAMES)}, not {sort!r}")
         page, limit = paging(args, default_limit)
         return cls(
             status=status,
@@ -267,7 +291,7 @@ class Page:
 def search(session: Session, filt: IncidentFilter, *, count_to: int | None = COUNT_CAP) -> Page:
     """`filt`'s page and how many incidents match: every one when `count_to` is None, else at most `count_to` or
     the page's end, whichever is further (the pages around it keep their links)."""
-    owners = queue_owners(session, filt) if filt.sort in ID_SORTS else ()
+    owners = queue_owners(session, filt) if filt.sort in (*ID_SORTS, DUE) else ()
     incidents = list(session.scalars(page_query(filt, owners)))
     total, exact = counted(session, filt, None if count_to is None else max(count_to, filt.page * filt.limit))
     return Page(incidents, total, filt, exact)
@@ -293,9 +317,13 @@ def queue_owners(session: Session, filt: IncidentFilter) -> tuple[str, ...]:
     return tuple(dict.fromkeys((person, *queues.groups_of(session, person))))
 
 
-def page_query(filt: IncidentFilter, owners: tuple[str, ...] = ()) -> Select[Incident]:
-    """The incidents on `filt`'s page, in its order; `owners`: its queue's assignees (`queue_owners`)."""
-    query = select(Incident).order_by(*SORTS[filt.sort]).options(WITH_MAJOR)
+def page_query(filt: IncidentFilter, owners: tuple[str, ...] = (), now: datetime | None = None) -> Select[Incident]:
+    """The incidents on `filt`'s page, in its order as of `now` (default: now); `owners`: its queue's assignees
+    (`queue_owners`)."""
+    now = now or utcnow()
+    query = select(Incident).order_by(*sorted_by(filt.sort, now)).options(WITH_MAJOR)
+    if filt.sort == DUE:
+        return query.where(Incident.id.in_(due_page(filt, now, owners)))
     if filt.sort in ("last_seen", "priority") or (owners and filt.sort in ID_SORTS):
         return query.where(Incident.id.in_(merged_page(filt, owners)))
     return query.where(*filt.conditions()).limit(filt.limit).offset((filt.page - 1) * filt.limit)
@@ -362,3 +390,40 @@ def bounded_number(args: Mapping[str, str], name: str, low: int, high: int, defa
     if number is None or number < low or (number > high and name != "limit"):
         raise FilterError(f"'{name}' must be a whole number from {low} to {high}, not {raw!r}")
     return min(number, high)
+
+
+def due_page(filt: IncidentFilter, now: datetime, owners: tuple[str, ...] = ()) -> Select[int]:
+    """The ids on `filt`'s page sorted by DUE, merged from runs cut at the page's end: the unresolved incidents with
+    a target (found through the status index: the few a desk has open, ranked and sorted) and those without one,
+    newest first down the primary key as the default sort reads them, or, for a queue (`owners`, as `merged_page`
+    walks them), down each assignee's run of the index on assignee. No index holds the rank, which depends on
+    `now`: sorting the whole desk by it would read every incident for any page."""
+    offset, conditions = (filt.page - 1) * filt.limit, filt.conditions()
+    due, ranked = Incident.sla_next_due_at, sla_due.rank(now)
+    with_target = (
+        select(Incident.id, ranked.label("rank"), due.label("due"))
+        .where(Incident.status.in_(UNRESOLVED_STATUSES), due.is_not(None), *conditions)
+        .order_by(*sla_due.order(ranked, due, Incident.id))
+        .limit(offset + filt.limit)
+        .subquery()
+    )
+    if owners:  # the queue's OR becomes the runs
+        splits, conditions = [Incident.assignee == owner for owner in owners], replace(filt, queue=None).conditions()
+    else:
+        splits = [true()]
+    without = [
+        select(Incident.id, literal_column(str(sla_due.NO_TARGET)).label("rank"),
+               cast(null(), Incident.sla_due_at.type).label("due"))
+        .where(split, due.is_(None), *conditions)
+        .order_by(Incident.id.desc())
+        .limit(offset + filt.limit)
+        .subquery()
+        for split in splits
+    ]  # fmt: skip
+    merged = union_all(select(with_target), *(select(run) for run in without)).subquery()
+    return (
+        select(merged.c.id)
+        .order_by(*sla_due.order(merged.c.rank, merged.c.due, merged.c.id))
+        .limit(filt.limit)
+        .offset(offset)
+    )

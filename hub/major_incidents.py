@@ -28,11 +28,11 @@ from sqlalchemy.orm import Session
 from hub import audit, mail_choices, major_groups, notices, people, recipients
 from hub.agent_action import Actor, Mail, TriageError, checked_line, locked, refuse_when
 from hub.db import Database
-from hub.models import Incident, MajorIncident, User, utcnow
+from hub.models import UNRESOLVED_STATUSES, Incident, MajorIncident, User, utcnow
 from hub.outbox import entry, owe, turned_down
 
 #: The statuses an incident can be declared major or stood down in.
-UNRESOLVED = ("open", "acknowledged", "waiting")
+UNRESOLVED = UNRESOLVED_STATUSES
 #: The statuses of one whose review is owed.
 RESOLVED = ("resolved", "closed")
 REASON_WIDTH = 500  # major_incidents.reason and .end_note

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -21,10 +21,14 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    and_,
+    case,
     exists,
     false,
     func,
+    or_,
     text,
+    type_coerce,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
@@ -34,6 +38,8 @@ from hub.prefix_match import in_code_point_order
 OPEN_STATUSES = ("open", "acknowledged")
 #: Every status an incident can have (hub/triage.py moves between them; waiting: on the requester, SLA paused).
 INCIDENT_STATUSES = ("open", "acknowledged", "waiting", "resolved", "closed")
+#: The statuses of an incident whose work is not done: its SLA clocks may still run (or stand paused).
+UNRESOLVED_STATUSES = ("open", "acknowledged", "waiting")
 _OPEN_SQL = "status IN ('open', 'acknowledged')"
 #: The same as a SQL condition with the list written out (the partial index's predicate; no bind parameters).
 OPEN_CONDITION = text(_OPEN_SQL)
@@ -184,6 +190,8 @@ class Incident(Base):
     sla_update_warn_at: Mapped[datetime | None]
     sla_update_due_at: Mapped[datetime | None]
     sla_update_missed_at: Mapped[datetime | None]
+    if TYPE_CHECKING:  # mapped below the class, from the columns above (`sla_next_due_at`)
+        sla_next_due_at: Mapped[datetime | None]
     tags: Mapped[list[str] | None] = mapped_column(JSON)  # added by routing rules
     problem_id: Mapped[int | None] = mapped_column(ForeignKey("problems.id", ondelete="SET NULL"))
     channels: Mapped[list[str] | None] = mapped_column(JSON)  # named by the rules at open: told of resolve/reopen
@@ -272,6 +280,29 @@ class Incident(Base):
 _REQUESTER_GIVEN = text("lower(requester) IS NOT NULL")
 Index("ix_incidents_requester_lower", func.lower(Incident.requester), sqlite_where=_REQUESTER_GIVEN,
       postgresql_where=_REQUESTER_GIVEN)  # fmt: skip
+
+
+# When its SLA next falls due: the nearest target still to meet of an unresolved incident (the first response while
+# none was given, else the resolution), None for one resolved or with no such target. Computed in the row's own
+# SELECT, so the list shows it and sorts by it (hub/sla_due.py) with no query per row. Mapped here, as it reads the
+# columns the class declares.
+Incident.sla_next_due_at = column_property(
+    type_coerce(
+        case(
+            (Incident.status.not_in(UNRESOLVED_STATUSES), None),
+            (
+                and_(
+                    Incident.acknowledged_at.is_(None),
+                    Incident.sla_response_due_at.is_not(None),
+                    or_(Incident.sla_due_at.is_(None), Incident.sla_response_due_at < Incident.sla_due_at),
+                ),
+                Incident.sla_response_due_at,
+            ),
+            else_=Incident.sla_due_at,
+        ),
+        UTCDateTime(),
+    )
+)
 
 
 class TimelineEntry(Base):

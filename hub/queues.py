@@ -7,6 +7,7 @@ already makes: the groups a person is in are a subquery there, never a lookup pe
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, union_all
@@ -37,12 +38,18 @@ UNASSIGNED: ColumnElement[bool] = or_(
 
 def held_by_no_one(session: Session, assignee: str | None) -> bool:
     """Whether an incident assigned to `assignee` is in no one's queue though it names one, for its page to say
-    why the list has it under Unassigned (no assignee at all says so by itself): `HELD` narrowed to the one name,
-    a lookup by key in each of its tables."""
-    if not assignee:
-        return False
+    why the list has it under Unassigned (no assignee at all says so by itself)."""
+    return assignee in unheld_among(session, [assignee]) if assignee else False
+
+
+def unheld_among(session: Session, names: Iterable[str]) -> set[str]:
+    """Of these assignees (a list page's, a group page's groups), the ones no one holds: `HELD` narrowed to the
+    names, a lookup by key in each of its tables, one query however many there are."""
+    wanted = {name for name in names if name}
+    if not wanted:
+        return set()
     held = HELD.subquery("held")
-    return not session.scalar(select(select(held.c.name).where(held.c.name == assignee).exists()))
+    return wanted - set(session.scalars(select(held.c.name).where(held.c.name.in_(wanted))))
 
 
 def _member_of(address: str) -> Select[str]:

@@ -3,7 +3,9 @@
 
 It reads the groups and their members only, never every person: a member is added by typing an address, which
 web/static/suggest.js completes from /suggest/assignees and the server looks up (hub/assignees.py `person`); each
-member has a Remove button, and one deactivated since they joined is marked (paging passes them over)."""
+member has a Remove button, and one deactivated since they joined is marked (paging passes them over). A group
+with no active member is flagged, with what to do: its incidents are in no one's queue (hub/queues.py), listed as
+Unassigned."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from hub import assignees, audit, groups, people, queue_names
+from hub import assignees, audit, groups, people, queue_names, queues
 from hub.errors import BadInput
 from hub.groups import GroupInfo
 from hub.incident_search import OPEN
@@ -48,8 +50,10 @@ def index() -> ResponseReturnValue:
         unable = assignees.unable(session.connection(), members)
         names = people.names_of(session.connection(), members)
         unheld = queue_names.unheld(session, [g.name for g in found])
+        memberless = queues.unheld_among(session, [g.name for g in found])  # no active member: no one's queue
     return render_template("groups.html", groups=found, unable=unable, names=names, form=form, error=error,
-                           open_status=OPEN, unheld=unheld, new_name=request.args.get("name", "")[:100])  # fmt: skip
+                           open_status=OPEN, unheld=unheld, memberless=memberless,
+                           new_name=request.args.get("name", "")[:100])  # fmt: skip
 
 
 @bp.post("/<path:name>/members")

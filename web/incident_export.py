@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from hub.incident_search import SORTS, FilterError, IncidentFilter
+from hub.incident_search import FilterError, IncidentFilter, sorted_by
 from hub.models import ConfigurationItem, Incident, SatisfactionAnswer, utcnow
 from web.csv_files import attachment, csv_line, csv_text, export_zone, exported_time, filename
 from web.permissions import VIEW_INCIDENTS, requires
@@ -60,7 +60,7 @@ def csv_lines(filt: IncidentFilter, zone: ZoneInfo) -> Iterator[str]:
         .outerjoin(ci, ci.id == Incident.ci_id)
         .outerjoin(SatisfactionAnswer, SatisfactionAnswer.incident_id == Incident.id)
         .where(*filt.conditions())
-        .order_by(*SORTS[filt.sort])
+        .order_by(*sorted_by(filt.sort, utcnow()))
         .limit(MAX_ROWS)
     )
     with services().db.read() as session:

@@ -30,12 +30,13 @@ from hub import (
     satisfaction,
     silenced,
     sla,
+    sla_due,
     time_spent,
     triage,
 )
 from hub.catalogue import services as catalogue_services
 from hub.change_correlation import related_changes
-from hub.incident_search import SORTS, FilterError, IncidentFilter, search
+from hub.incident_search import FilterError, IncidentFilter, search
 from hub.models import Incident, Problem, SavedReply, utcnow
 from hub.numbers import row_id
 from hub.saved_replies import saved_replies
@@ -73,12 +74,15 @@ def index() -> ResponseReturnValue:
         awaiting = approvals.pending_among(session.connection(), shown)
         progress = request_steps.progress_among(session.connection(), shown)
         held = silenced.among(session.connection(), shown)
+        unheld = queues.unheld_among(session, [incident.assignee or "" for incident in found.incidents])
         names = people.names_of(session.connection(), [*_named_in_rows(found.incidents),
                                                        *(major.coordinator for major in majors)])  # fmt: skip
-    return render_template("incidents/list.html", page=found, filter=filt, statuses=STATUSES, sorts=SORTS,
-                           people=listed, groups=groups, error=error, bulk=BULK_ACTIONS, my_groups=my_groups,
-                           majors=majors, news=news, names=names, awaiting_approval=awaiting, silenced=held,
-                           steps_progress=progress, desk_address=services().settings.desk_address,
+    now = utcnow()
+    due = {incident.id: sla_due.due_of(incident, now) for incident in found.incidents}
+    return render_template("incidents/list.html", page=found, filter=filt, statuses=STATUSES, now=now, due=due,
+                           unheld=unheld, people=listed, groups=groups, error=error, bulk=BULK_ACTIONS,
+                           my_groups=my_groups, majors=majors, news=news, names=names, awaiting_approval=awaiting,
+                           silenced=held, steps_progress=progress, desk_address=services().settings.desk_address,
                            focus_flash=True)  # fmt: skip
 
 

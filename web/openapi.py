@@ -10,7 +10,7 @@ from hub.agent_files import MOST_FILES
 from hub.attachments import ORIGINS
 from hub.cis import KINDS, STATUSES
 from hub.domain import INCIDENT_KINDS
-from hub.incident_search import COUNT_CAP, MAX_LIMIT, OPEN, SORTS
+from hub.incident_search import COUNT_CAP, MAX_LIMIT, OPEN, SORT_NAMES
 from hub.mail_choices import EVERY_PRIORITY, NEVER
 from hub.mail_choices import NAMES as MAIL_CHOICE_NAMES
 from hub.problem_states import BATCH as PROBLEM_BATCH
@@ -761,7 +761,11 @@ def document() -> dict[str, Any]:
                         {
                             "name": "sort",
                             "in": "query",
-                            "schema": {"type": "string", "enum": list(SORTS), "default": "newest"},
+                            "schema": {"type": "string", "enum": list(SORT_NAMES), "default": "newest"},
+                            "description": "newest, oldest, priority (highest first), last_seen, occurrences, or "
+                            "due: what to work on first, by when its SLA next falls due (`sla_next_due_at`: the "
+                            "first response's target while none was given, else the resolution's): breached first, "
+                            "then nearest due, then paused clocks, then incidents with no target, newest first.",
                         },
                         _PAGE,
                         _LIMIT,

@@ -212,3 +212,18 @@ def test_queue_names_rules_and_open_incidents_use_without_a_group_are_listed_wit
 def test_a_queue_names_link_fills_in_the_new_groups_name(client: FlaskClient, make_user: Callable[..., Login]) -> None:
     page = admin(client, make_user).get("/groups?name=service-desk").get_data(as_text=True)
     assert '<input id="name" name="name" required maxlength="100" placeholder="dba" value="service-desk">' in page
+
+
+def test_a_group_whose_members_are_all_deactivated_is_flagged_with_what_to_do(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    with db.transaction() as session:
+        groups.save_group(session, "dba", agents(session, "ann@example.com"))
+        groups.save_group(session, "network", agents(session, "bob@example.com"))
+    deactivate(db, "ann@example.com")
+    page = admin(client, make_user).get("/groups").get_data(as_text=True)
+    flagged = re.findall(r'<td data-label="Group">([^<]*)</td>(?:(?!</tr>).)*class="form-error no-active-member"', page,
+                         re.S)  # fmt: skip
+    assert flagged == ["dba"]
+    assert ("<strong>No active member:</strong> its incidents are in no one's queue and listed as Unassigned. Add an "
+            'active agent below, or reactivate a member on the <a href="/users">Users</a> page.') in page  # fmt: skip
