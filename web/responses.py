@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Request, Response, current_app, request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from hub.errors import BadInput
 from ingest.errors import InvalidPayload
@@ -53,6 +53,20 @@ def storage_unavailable() -> Response:
     )
 
 
+def body_within(request: Request, limit: int, *, cache: bool = False) -> bytes | None:
+    """The request's body, or None when it is over `limit` bytes.
+
+    A chunked body (no Content-Length) is measured while read, and Werkzeug's limited stream stops quietly at the
+    limit rather than refusing what lies beyond it: the sender would be told its cut-off JSON is malformed. So the
+    body is read to one byte past the limit, and one that long is over it."""
+    request.max_content_length = limit + 1
+    try:
+        body = request.get_data(cache=cache)
+    finally:
+        request.max_content_length = limit  # what a 413's words name (web/errors.py)
+    return None if len(body) > limit else body
+
+
 def request_json() -> Any:
     """The body of an API write as `request.get_json(silent=True)` reads it (None when there is none, or it is
     malformed): a body sent as another type, or with no Content-Type, is a 400 naming the header to send (web/errors.py
@@ -61,6 +75,9 @@ def request_json() -> Any:
     whatever type they send: those read the bytes whatever the header says."""
     if not request.is_json and (request.content_length or request.headers.get("Transfer-Encoding")):
         raise BadRequest(not_json(request.headers.get("Content-Type")))
+    limit = request.max_content_length
+    if limit is not None and request.content_length is None and body_within(request, limit, cache=True) is None:
+        raise RequestEntityTooLarge()  # a chunked body over the limit: 413, not 400 for its cut-off JSON
     return request.get_json(silent=True)
 
 

@@ -21,7 +21,7 @@ from hub.intake import Outcome, Raw
 from hub.integration_doors import OWN_API_DOORS
 from ingest.webhooks.kinds import normalise_deploy
 from web.ratelimit import retry_after
-from web.responses import bearer_token, json_error, unauthorized
+from web.responses import bearer_token, body_within, json_error, unauthorized
 from web.services import Services
 
 _CONTENT_TYPE_MAX = 100  # the width of events.content_type
@@ -66,15 +66,8 @@ def over_the_limit(svc: Services) -> str:
 
 
 def read_body(request: Request, svc: Services) -> bytes | None:
-    """The request's body, or None when it is over the limit.
-
-    A chunked body (no Content-Length) is measured while read, and Werkzeug's limited stream stops quietly at the
-    limit rather than refusing what lies beyond it: the sender would be told its cut-off JSON is malformed. So the
-    body is read to one byte past the limit, and one that long is over it."""
-    limit = svc.settings.max_event_bytes
-    request.max_content_length = limit + 1
-    body = request.get_data(cache=False)
-    return None if len(body) > limit else body
+    """The request's body, or None when it is over the event limit, a chunked one too (`body_within`)."""
+    return body_within(request, svc.settings.max_event_bytes)
 
 
 def admit(request: Request, svc: Services, name: str) -> IntegrationRef | Response:

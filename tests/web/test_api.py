@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import datetime
 
@@ -176,6 +177,27 @@ def test_a_body_over_the_limit_is_a_413_saying_it(client: FlaskClient, agent_tok
                            content_type="application/json", headers=bearer(agent_token))  # fmt: skip
     said = f"the body is over the {settings.max_event_bytes:,} bytes this path takes; send less"
     assert (response.status_code, response.json) == (413, {"error": said})
+
+
+def test_a_chunked_body_over_the_limit_is_a_413_not_a_400_for_its_cut_off_json(
+    client: FlaskClient, agent_token: str, settings: Settings
+) -> None:
+    body = b'{"title": "' + b"x" * settings.max_event_bytes + b'"}'
+    response = client.post("/api/v1/incidents", input_stream=io.BytesIO(body),
+                           headers={**bearer(agent_token), "Content-Type": "application/json",
+                                    "Transfer-Encoding": "chunked"},
+                           environ_overrides={"wsgi.input_terminated": True})  # fmt: skip
+    said = f"the body is over the {settings.max_event_bytes:,} bytes this path takes; send less"
+    assert (response.status_code, response.json) == (413, {"error": said})
+
+
+def test_a_chunked_body_within_the_limit_is_read_whole(client: FlaskClient, agent_token: str) -> None:
+    body = b'{"title": "Printer on fire", "description": "third floor"}'
+    response = client.post("/api/v1/incidents", input_stream=io.BytesIO(body),
+                           headers={**bearer(agent_token), "Content-Type": "application/json",
+                                    "Transfer-Encoding": "chunked"},
+                           environ_overrides={"wsgi.input_terminated": True})  # fmt: skip
+    assert response.status_code == 201 and response.json["title"] == "Printer on fire"  # type: ignore[index]
 
 
 @pytest.mark.parametrize(
