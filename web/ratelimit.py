@@ -82,6 +82,18 @@ def survey_retry_after(client: redis.Redis | None, incident_id: int, now: float 
     return _over(client, f"survey:{incident_id}", SURVEY_ANSWERS, SURVEY_WINDOW, now)
 
 
+#: Replies a requester may send from one request's page per REPLY_WINDOW seconds. Each is a timeline entry and a
+#: notice to the assignee (within the outbox's own caps); the signed link is the only gate, so a leaked one must
+#: not let a script bury the incident. Twenty an hour is more than a person types.
+REPLIES_PER_REQUEST = 20
+REPLY_WINDOW = 3600
+
+
+def reply_retry_after(client: redis.Redis | None, incident_id: int, now: float | None = None) -> int | None:
+    """Count one page reply to the request: seconds to wait when over REPLIES_PER_REQUEST this hour, else None."""
+    return _over(client, f"reply:{incident_id}", REPLIES_PER_REQUEST, REPLY_WINDOW, now)
+
+
 #: Requests for status updates by mail from everyone, per SUBSCRIBE_WINDOW seconds: each may send a confirmation
 #: mail, so this bounds how much unasked-for mail a script could make the desk send. Enough for a crowd signing up
 #: during an outage. One client has a smaller share (SUBSCRIBE_PER_CLIENT), so a script cannot spend it all; the

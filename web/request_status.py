@@ -28,6 +28,7 @@ from web import uploads
 from web.extensions import csrf
 from web.incident_actions import mail_settings
 from web.mail_links import form_is_current, link_problem, refused_link
+from web.ratelimit import reply_retry_after
 from web.services import services
 
 bp = Blueprint("request_status", __name__)
@@ -81,6 +82,12 @@ def reply(token: str) -> ResponseReturnValue:
         if not form_is_current():
             return _page(token, _view(token), error="this page was out of date; send your reply again", code=400,
                          typed=typed)  # fmt: skip
+        wait = reply_retry_after(services().redis(), incident_id)
+        if wait is not None:
+            minutes = -(-wait // 60)
+            said = (f"you have sent many replies to this request in the last hour; send this one again in {minutes} "
+                    "minutes, or reply to one of our emails")  # fmt: skip
+            return _page(token, _view(token), error=said, code=429, typed=typed, headers={"Retry-After": str(wait)})
         files = uploads.read(request.files.getlist("files"), store.limits)
         text = requester_replies.text_of(typed, files=len(files))
         kept = agent_files.keep(store, files)
@@ -125,11 +132,12 @@ def _page(
     code: int = 200,
     replied: str | None = None,
     typed: str = "",
+    headers: dict[str, str] | None = None,
 ) -> ResponseReturnValue:
     return render_template("requests/page.html", request=found, token=token, done=done, error=error,
                            replied=replied, typed=typed, max_text=requester_replies.MAX_TEXT,
                            file_limits=uploads.limits_in_words(uploads.store().limits),
-                           desk_address=services().settings.desk_address), code  # fmt: skip
+                           desk_address=services().settings.desk_address), code, headers or {}  # fmt: skip
 
 
 def _refused(exc: LinkProblem) -> ResponseReturnValue:

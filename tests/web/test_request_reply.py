@@ -19,8 +19,10 @@ from hub.domain import InboundEvent
 from hub.intake import Intake, Raw
 from hub.models import Attachment, Event, Incident, OutboxMessage, TimelineEntry, utcnow
 from hub.outbox import body_of
+from tests.conftest import make_settings
 from tests.web.helpers import Login, csrf_token, log_in
 from web import create_app
+from web.ratelimit import REPLIES_PER_REQUEST
 from web.services import services
 
 EMAIL = Raw(source="email", content_type="message/rfc822", body=b"Subject: Printer\r\n\r\nIt jams")
@@ -192,3 +194,18 @@ def test_a_file_over_the_limit_is_refused_saying_the_limit_and_nothing_is_added(
     assert not [said for said in timeline(db, incident_id) if said.startswith("Reply from")]
     with app.app_context():
         services().close()
+
+
+def test_replies_past_the_hourly_limit_get_429_keep_what_was_typed_and_add_nothing(
+    settings: Settings, db: Database, redis_url: str, incident_id: int, steady_limit_clock: None
+) -> None:
+    client = create_app(make_settings(settings.home, redis_url=redis_url), db=db).test_client()
+    path = link(settings, incident_id)
+    for turn in range(REPLIES_PER_REQUEST):
+        assert send(client, path, f"Still jamming, try {turn}")[0] == 200
+    page = client.get(path).get_data(as_text=True)
+    refused = client.post(f"{path}/reply", data={"csrf_token": csrf_token(page), "text": "One more thing"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 3600
+    assert "send this one again in" in html and "One more thing" in html
+    assert sum("One more thing" in line for line in timeline(db, incident_id)) == 0
