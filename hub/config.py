@@ -71,6 +71,9 @@ class Settings:
     desk_name: str | None = DEFAULT_DESK_NAME
     smtp_relay: str | None = field(default=None, repr=False)  # None: outbound mail is written to the worker's log
     max_event_bytes: int = 512 * 1024
+    # The largest body of a tool that sends alerts in batches (Alertmanager, Grafana): an alert storm comes as one
+    # notification, and those tools do not retry a 413, so it is larger than one event's (never below it).
+    max_batch_bytes: int = 4 * 1024 * 1024
     max_message_bytes: int = 25 * 1024 * 1024
     db_timeout: float = 5.0
     web_workers: int = 2
@@ -180,6 +183,7 @@ class Settings:
             desk_name=_desk_name(env),
             smtp_relay=relay,
             max_event_bytes=_int(env, "SWITCHBOARD_MAX_EVENT_BYTES", 512 * 1024),
+            max_batch_bytes=_int(env, "SWITCHBOARD_MAX_BATCH_BYTES", 4 * 1024 * 1024),
             max_message_bytes=_int(env, "SWITCHBOARD_MAX_MESSAGE_BYTES", 25 * 1024 * 1024),
             db_timeout=float(_int(env, "SWITCHBOARD_DB_TIMEOUT_MS", 5000)) / 1000,
             web_workers=_int(env, "SWITCHBOARD_WEB_WORKERS", 2),

@@ -22,7 +22,17 @@ from ingest.webhooks.generic import parse_json
 from ingest.webhooks.kinds import CHANGE_KINDS, normalise
 from web.responses import json_error, json_response, unauthorized
 from web.services import services
-from web.webhooks import admit, outcome_json, over_the_limit, raw_of, read_body, store, store_deploy, too_large
+from web.webhooks import (
+    admit,
+    body_limit,
+    outcome_json,
+    over_the_limit,
+    raw_of,
+    read_body,
+    store,
+    store_deploy,
+    too_large,
+)
 
 bp = Blueprint("events", __name__, url_prefix="/api/v1/events")
 
@@ -31,14 +41,16 @@ bp = Blueprint("events", __name__, url_prefix="/api/v1/events")
 def receive(name: str) -> Response:
     """Store the events in one request and answer what became of them."""
     svc = services()
-    if (problem := too_large(request, svc)) is not None:
+    found = svc.integrations.find(name)
+    limit = body_limit(svc, found.kind if found is not None else None)
+    if (problem := too_large(request, limit)) is not None:
         return json_error(413, problem)
     integration = admit(request, svc, name)
     if isinstance(integration, Response):
         return integration
 
-    if (body := read_body(request, svc)) is None:  # a chunked body, whose size is known only once read
-        return json_error(413, over_the_limit(svc))
+    if (body := read_body(request, limit)) is None:  # a chunked body, whose size is known only once read
+        return json_error(413, over_the_limit(limit))
     if integration.kind == "grafana" and (problem := _grafana_signature_problem(name, body)) is not None:
         return unauthorized(problem)
     raw = raw_of(request, body, integration)

@@ -19,7 +19,7 @@ from ingest.webhooks import opsgenie
 from ingest.webhooks.generic import parse_json
 from web.responses import authorization, json_response
 from web.services import services
-from web.webhooks import over_limit, over_the_limit, raw_of, read_body, store, too_large
+from web.webhooks import body_limit, over_limit, over_the_limit, raw_of, read_body, store, too_large
 
 bp = Blueprint("opsgenie", __name__, url_prefix="/v2/alerts")
 
@@ -32,7 +32,8 @@ def _answer(status: int, started: float, **fields: Any) -> Response:
 def _accept(make: Callable[[Any, str], list[InboundEvent]], *, body_required: bool) -> Response:
     started = time.monotonic()
     svc = services()
-    if (problem := too_large(request, svc)) is not None:
+    limit = body_limit(svc, "opsgenie")
+    if (problem := too_large(request, limit)) is not None:
         return _answer(413, started, message=problem)
     key = authorization(request, "GenieKey")
     integration = svc.integrations.by_secret(key) if key else None
@@ -44,8 +45,8 @@ def _accept(make: Callable[[Any, str], list[InboundEvent]], *, body_required: bo
         response = _answer(429, started, message=message)
         response.headers.update(headers)
         return response
-    if (body := read_body(request, svc)) is None:
-        return _answer(413, started, message=over_the_limit(svc))
+    if (body := read_body(request, limit)) is None:
+        return _answer(413, started, message=over_the_limit(limit))
     raw = raw_of(request, body, integration)
     try:
         payload = parse_json(body) if body.strip() or body_required else {}

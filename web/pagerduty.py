@@ -22,7 +22,7 @@ from ingest.webhooks import pagerduty
 from ingest.webhooks.generic import parse_json
 from web.responses import json_response
 from web.services import Services, services
-from web.webhooks import over_limit, over_the_limit, raw_of, read_body, store, too_large
+from web.webhooks import body_limit, over_limit, over_the_limit, raw_of, read_body, store, too_large
 
 bp = Blueprint("pagerduty", __name__)
 
@@ -65,10 +65,11 @@ def _read_event(
     `read(payload, integration name)` makes of it; else PagerDuty's answer why not (an invalid event is kept).
     `read` checks the event once and raises InvalidEvent with every problem."""
     svc = services()
-    if (problem := too_large(request, svc)) is not None:
+    limit = body_limit(svc, kind)
+    if (problem := too_large(request, limit)) is not None:
         return _invalid(413, "Request entity too large", [problem])
-    if (body := read_body(request, svc)) is None:
-        return _invalid(413, "Request entity too large", [over_the_limit(svc)])
+    if (body := read_body(request, limit)) is None:
+        return _invalid(413, "Request entity too large", [over_the_limit(limit)])
     try:
         payload: Any = parse_json(body)
     except InvalidPayload as exc:

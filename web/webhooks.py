@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import Request, Response
@@ -50,24 +50,44 @@ def bad_credentials(name: str) -> str:
     )
 
 
-def too_large(request: Request, svc: Services) -> str | None:
+#: Kinds whose tools send many alerts in one body, and retry no 4xx: their limit is SWITCHBOARD_MAX_BATCH_BYTES.
+BATCH_KINDS = frozenset({"alertmanager", "grafana"})
+
+
+@dataclass(frozen=True)
+class BodyLimit:
+    """How large a body a door takes, and the setting that says so (named in the 413, to raise it)."""
+
+    bytes: int
+    setting: str
+
+
+def body_limit(svc: Services, kind: str | None) -> BodyLimit:
+    """The limit for a body sent to an integration of `kind` (None: not known yet, or not a batch kind)."""
+    settings = svc.settings
+    if kind in BATCH_KINDS and settings.max_batch_bytes > settings.max_event_bytes:
+        return BodyLimit(settings.max_batch_bytes, "SWITCHBOARD_MAX_BATCH_BYTES")
+    return BodyLimit(settings.max_event_bytes, "SWITCHBOARD_MAX_EVENT_BYTES")
+
+
+def too_large(request: Request, limit: BodyLimit) -> str | None:
     """The 413 message when the declared body is over the limit (a chunked body is caught by `read_body`)."""
-    if request.content_length is not None and request.content_length > svc.settings.max_event_bytes:
-        return over_the_limit(svc)
+    if request.content_length is not None and request.content_length > limit.bytes:
+        return over_the_limit(limit)
     return None
 
 
-def over_the_limit(svc: Services) -> str:
+def over_the_limit(limit: BodyLimit) -> str:
     """What a sender whose body is too large is told, with what to do about it."""
     return (
-        f"the body is larger than the limit of {svc.settings.max_event_bytes} bytes: send fewer alerts per request, "
-        "or have the hub's admin raise SWITCHBOARD_MAX_EVENT_BYTES"
+        f"the body is larger than the limit of {limit.bytes} bytes: send fewer alerts per request, "
+        f"or have the hub's admin raise {limit.setting}"
     )
 
 
-def read_body(request: Request, svc: Services) -> bytes | None:
-    """The request's body, or None when it is over the event limit, a chunked one too (`body_within`)."""
-    return body_within(request, svc.settings.max_event_bytes)
+def read_body(request: Request, limit: BodyLimit) -> bytes | None:
+    """The request's body, or None when it is over the limit, a chunked one too (`body_within`)."""
+    return body_within(request, limit.bytes)
 
 
 def admit(request: Request, svc: Services, name: str) -> IntegrationRef | Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 import time
 from collections.abc import Callable
@@ -14,11 +15,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hub import accounts
+from hub.config import Settings
 from hub.db import Database
 from hub.domain import ALERT_KINDS
 from hub.models import Event, Incident, OutboxMessage
+from tests.conftest import make_settings
 from tests.ingest.webhooks import load_fixture
 from tests.web.helpers import count
+from web import create_app
 
 
 @pytest.fixture
@@ -54,6 +58,53 @@ def test_alertmanager_batch_opens_one_incident_per_alert_and_a_later_resolve_res
     resolved = {**batch, "alerts": [{**a, "status": "resolved"} for a in firing]}
     post(client, "alertmanager", secret, resolved)
     assert all(status == "resolved" for _, status, _ in incidents(db))
+
+
+def storm_batch(size: int) -> dict[str, Any]:
+    """An Alertmanager notification of distinct alerts whose JSON is at least `size` bytes."""
+    batch = load_fixture("alertmanager", "firing_and_resolved.json")
+    alert = next(a for a in batch["alerts"] if a["status"] == "firing")
+    count_needed = size // len(json.dumps(alert)) + 1
+    alerts = [{**alert, "fingerprint": f"{n:016x}", "labels": {**alert["labels"], "instance": f"node{n}"}}
+              for n in range(count_needed)]  # fmt: skip
+    return {**batch, "alerts": alerts}
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_an_alert_storm_over_one_events_limit_is_taken_whole_within_the_batch_limit(
+    settings: Settings, db: Database, make_integration: Callable[[str], str], chunked: bool
+) -> None:
+    roomy = make_settings(settings.home, max_event_bytes=4096, max_batch_bytes=64 * 1024)
+    client = create_app(roomy, db=db).test_client()
+    batch = storm_batch(8192)
+    body = json.dumps(batch).encode()
+    assert 4096 < len(body) < 64 * 1024
+    response = client.post("/api/v1/events/alertmanager", input_stream=io.BytesIO(body),
+                           headers={"Authorization": f"Bearer {make_integration('alertmanager')}",
+                                    "Content-Type": "application/json",
+                                    **({"Transfer-Encoding": "chunked"} if chunked else
+                                       {"Content-Length": str(len(body))})},
+                           environ_overrides={"wsgi.input_terminated": True} if chunked else {})  # fmt: skip
+    assert response.status_code == 202 and len(response.json["events"]) == len(batch["alerts"])
+
+
+def test_a_storm_over_the_batch_limit_is_a_413_naming_the_setting_to_raise(
+    settings: Settings, db: Database, make_integration: Callable[[str], str]
+) -> None:
+    roomy = make_settings(settings.home, max_event_bytes=4096, max_batch_bytes=16 * 1024)
+    client = create_app(roomy, db=db).test_client()
+    response = post(client, "alertmanager", make_integration("alertmanager"), storm_batch(20 * 1024))
+    assert response.status_code == 413 and "SWITCHBOARD_MAX_BATCH_BYTES" in response.json["error"]
+    assert count(db, Event) == 0
+
+
+def test_a_generic_body_keeps_one_events_limit_beside_a_larger_batch_limit(
+    settings: Settings, db: Database, make_integration: Callable[[str], str]
+) -> None:
+    roomy = make_settings(settings.home, max_event_bytes=4096, max_batch_bytes=64 * 1024)
+    client = create_app(roomy, db=db).test_client()
+    response = post(client, "generic", make_integration("generic"), {"title": "Disk full", "description": "x" * 5000})
+    assert response.status_code == 413 and "SWITCHBOARD_MAX_EVENT_BYTES" in response.json["error"]
 
 
 def test_each_alert_of_a_batch_is_stored_with_its_own_part_of_the_body(
