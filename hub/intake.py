@@ -412,6 +412,8 @@ class Intake:
             source=f"a reply from {who}",
             sender=self._settings.sender,
             skip=[event.requester or ""],
+            said=self._settings.newest(event.description),
+            unverified=event.sender_unverified,
         )
         self._notices.notify(conn, raw.integration_id, event, policy, changed.id, owed, also=[reopened, *notes])
         return Outcome(outcome.event_id, changed.id, "open", changed.occurrences)
@@ -420,7 +422,7 @@ class Intake:
         """Whether a reply's new words (its quoted history cut) are only thanks, with nothing attached."""
         if event.mail is not None and event.mail.attachments:
             return False
-        return only_thanks(self._settings.newest_part(event.description) or event.description)
+        return only_thanks(self._settings.newest(event.description))
 
     def _thanks(self, conn: Connection, raw: Raw, thread: Thread, event: InboundEvent) -> Outcome:
         """The requester thanked us for a resolved incident: their thanks go on its timeline, and it stays as it is,

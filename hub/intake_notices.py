@@ -50,6 +50,11 @@ class NoticeSettings:
     #: The installation's time zone (SWITCHBOARD_TIMEZONE), for times in mail to people who chose none of their own.
     timezone: str = zones.DEFAULT
 
+    def newest(self, text: str) -> str:
+        """What a person wrote in a reply (`newest_part`), else all of it: what its notices quote and thanks are
+        read from."""
+        return self.newest_part(text) or text
+
 
 class IntakeNotices:
     """The notices an intake owes; one per Intake, sharing its Revisions (one read of the versions per transaction)."""

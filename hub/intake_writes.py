@@ -174,7 +174,7 @@ def add_to_thread(
     declined: list[dict[str, Any]] = []
     automatic = event.auto_submitted or event.bounce or event.looped
     if tell is not None and event.requester and not automatic and not event.sender_failed:
-        text = tell.newest_part(event.description) or event.description
+        text = tell.newest(event.description)
         owed, declined = recipients.reply_notices(conn, incident.id, requester=event.requester, text=text,
                                                   sender=tell.sender, unverified=event.sender_unverified)  # fmt: skip
     owe(conn, incident.id, owed, also=[replied, *declined])

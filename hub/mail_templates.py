@@ -132,7 +132,14 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "into": "INC-1",
         "track_url": "https://switchboard.example/requests/TOKEN",
     },
-    "reopened": {"source": "alertmanager", "assignee": "bob@example.com"},
+    # `text`: what the requester wrote when their reply reopened it (quoted as in requester_replied), else none;
+    # `unverified` as there. Mail owed before they existed lacks both.
+    "reopened": {
+        "source": "a reply from ann@example.com",
+        "assignee": "bob@example.com",
+        "text": "It jams again, now on page two as well.",
+        "unverified": False,
+    },
     "requester_replied": {
         "requester": "ann@example.com",
         "text": "It still jams, now on page two as well.",

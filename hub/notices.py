@@ -66,6 +66,22 @@ def _facts(incident_id: int, title: str, *, recipient: str, desk_address: str, b
             "desk_address": desk_address, "base_url": base_url, "recipient": recipient, **more}  # fmt: skip
 
 
+def agents_thread(incident_id: int, desk_address: str) -> str:
+    """The Message-ID every mail to the desk's own people about an incident names as its thread's root, so their mail
+    clients group it per incident: derived, never sent, so it needs no column, and it is not the requester's (their
+    mail is threaded under their own conversation, hub/recipients.py::thread_message_ids), so nothing internal ever
+    lands in their thread, nor theirs in ours."""
+    return f"<inc-{incident_id}.agents@{_domain(desk_address)}>"
+
+
+def _to_agents(kind: str, *, template: str, facts: dict[str, Any], templates: MailTemplates) -> Notice:
+    """A notice to the desk's own people (assignee, watchers, groups, colleagues, channels): threaded under the
+    incident's `agents_thread`, when it is about one."""
+    incident_id = facts.get("incident_id")
+    root = [agents_thread(incident_id, facts["desk_address"])] if incident_id is not None else []
+    return _notice(kind, template=template, facts=facts, templates=templates, references=root)
+
+
 def _notice(
     kind: str,
     *,
@@ -151,7 +167,7 @@ def assignment(
     """Tell a person an incident is theirs (or their group's: `assignee` is then one member, `group` its name)."""
     facts = _facts(incident_id, title, recipient=assignee, desk_address=desk_address, base_url=base_url,
                    priority=priority, assignee=assignee, group=group)  # fmt: skip
-    return _notice("assigned", template="assigned", facts=facts, templates=templates)
+    return _to_agents("assigned", template="assigned", facts=facts, templates=templates)
 
 
 def shift_started(
@@ -180,7 +196,7 @@ def escalation(
     """Tell someone an incident is still unacknowledged and now theirs to look at too (`step` counts from 0)."""
     facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url,
                    priority=priority, step=step + 1)  # fmt: skip
-    return _notice("escalated", template="escalated", facts=facts, templates=templates)
+    return _to_agents("escalated", template="escalated", facts=facts, templates=templates)
 
 
 def major_declared(
@@ -204,7 +220,7 @@ def major_declared(
     facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url,
                    priority=priority, reason=reason, coordinator=coordinator, coordinator_label=coordinator_label,
                    declared_by=declared_by, declared_by_label=declared_by_label)  # fmt: skip
-    return _notice("major_declared", template="major_declared", facts=facts, templates=templates)
+    return _to_agents("major_declared", template="major_declared", facts=facts, templates=templates)
 
 
 def major_stood_down(
@@ -223,7 +239,7 @@ def major_stood_down(
     stood it down, by name, hub/people.py `label`)."""
     facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url, by=by,
                    by_label=by_label, note=note)  # fmt: skip
-    return _notice("major_stood_down", template="major_stood_down", facts=facts, templates=templates)
+    return _to_agents("major_stood_down", template="major_stood_down", facts=facts, templates=templates)
 
 
 def review_published(
@@ -244,7 +260,7 @@ def review_published(
     ref = format_ref(incident_id)
     facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url, by=by,
                    by_label=by_label, summary=cut, review_url=f"{base_url}/incidents/{ref}/review")  # fmt: skip
-    return _notice("review_published", template="review_published", facts=facts, templates=templates)
+    return _to_agents("review_published", template="review_published", facts=facts, templates=templates)
 
 
 # A state change told to the assignee and watchers: its notice kind -> the template its mail comes from.
@@ -264,13 +280,16 @@ def state_change(
 ) -> Notice:
     """Tell the assignee (or a watcher) of a state change (one notice per change, not per event): `resolved` (with
     the `resolution` a person gave, if any) or `reopened` with `source` (who or what did it: "nagios", "a new
-    nagios alert", a person), or `stable` with `status` (where a flapping alert settled; its notices were held
-    meanwhile)."""
+    nagios alert", a person) and, when the requester's reply reopened it, what they wrote (`text`, quoted as
+    `requester_replied` quotes it, and `unverified`), or `stable` with `status` (where a flapping alert settled; its
+    notices were held meanwhile)."""
     if kind == "resolved":
         more.setdefault("resolution", None)  # an alert's resolve says nothing of how
+    if kind == "reopened":  # an alert's or an agent's reopening quotes nothing
+        more.update(text=quoted(more.get("text")), unverified=bool(more.get("unverified")))
     facts = _facts(incident_id, title, recipient=assignee, desk_address=desk_address, base_url=base_url,
                    assignee=assignee, **more)  # fmt: skip
-    return _notice(kind, template=STATE_CHANGE_TEMPLATES[kind], facts=facts, templates=templates)
+    return _to_agents(kind, template=STATE_CHANGE_TEMPLATES[kind], facts=facts, templates=templates)
 
 
 def requester_resolution(
@@ -342,6 +361,12 @@ def requester_merged(
 REPLY_EXCERPT = 1500
 
 
+def quoted(text: str | None) -> str | None:
+    """How much of a requester's words (their reply's newest part, hub/intake_notices.py `newest_part`) the desk's
+    mail quotes: the start of it, so a long one does not bury the link (None: they wrote nothing to quote)."""
+    return excerpt(text.strip(), REPLY_EXCERPT) if text and text.strip() else None
+
+
 def requester_replied(
     *,
     incident_id: int,
@@ -357,10 +382,9 @@ def requester_replied(
     """Tell the assignee (or a watcher) that the requester wrote again, with the start of what they wrote, so an
     answer does not wait for someone to look at the incident page. `unverified`: the receiving server could not
     verify the sender (an SPF softfail): the mail says so, as the timeline does, before anyone acts on it."""
-    cut = excerpt(text.strip(), REPLY_EXCERPT)
     facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url,
-                   requester=requester, text=cut, unverified=unverified)  # fmt: skip
-    return _notice("requester_replied", template="requester_replied", facts=facts, templates=templates)
+                   requester=requester, text=quoted(text) or "", unverified=unverified)  # fmt: skip
+    return _to_agents("requester_replied", template="requester_replied", facts=facts, templates=templates)
 
 
 def agent_reply(
@@ -412,7 +436,7 @@ def mention(
     cut = excerpt(note, REPLY_EXCERPT)
     facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url, by=by,
                    by_label=by_label or by, note=cut, priority=priority)  # fmt: skip
-    return _notice("mentioned", template="mentioned", facts=facts, templates=templates)
+    return _to_agents("mentioned", template="mentioned", facts=facts, templates=templates)
 
 
 def step_turn(
@@ -432,7 +456,7 @@ def step_turn(
     (hub/step_turns.py): "Step 2 of INC-7 is your group's: Image it", with the request's link."""
     facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url,
                    priority=priority, step=step, text=text, group=group)  # fmt: skip
-    return _notice("step", template="step", facts=facts, templates=templates)
+    return _to_agents("step", template="step", facts=facts, templates=templates)
 
 
 def sla_alert(
@@ -452,7 +476,7 @@ def sla_alert(
     name = "sla_breach" if kind == "breach" else "sla_warning"
     facts = _facts(incident_id, title, recipient=assignee, desk_address=desk_address, base_url=base_url,
                    clock=clock, what=what, due=due, assignee=assignee)  # fmt: skip
-    return _notice(f"sla_{kind}", template=name, facts=facts, templates=templates)
+    return _to_agents(f"sla_{kind}", template=name, facts=facts, templates=templates)
 
 
 def channel_mail(
@@ -461,7 +485,7 @@ def channel_mail(
     """Mail to an email channel (a team list, a pager gateway) from a channel's incident facts."""
     more = {k: v for k, v in facts.items() if k not in ("delivery_id",)}
     more.update(recipient=recipient, desk_address=desk_address, base_url=str(facts["url"]).rsplit("/incidents/", 1)[0])
-    notice = _notice(str(facts["kind"]), template="channel", facts=more, templates=templates)
+    notice = _to_agents(str(facts["kind"]), template="channel", facts=more, templates=templates)
     return replace(notice, data={**facts, "delivery_id": notice.delivery_id})
 
 
@@ -529,7 +553,7 @@ def approval_asked(
     facts = _facts(incident_id, title, recipient=approver, desk_address=desk_address, base_url=base_url,
                    approval_id=approval_id, requester=requester or "", description=cut, note=note,
                    by=by)  # fmt: skip
-    return _notice("approval_asked", template="approval_asked", facts=facts, templates=templates)
+    return _to_agents("approval_asked", template="approval_asked", facts=facts, templates=templates)
 
 
 def approval_decided(
@@ -539,7 +563,7 @@ def approval_decided(
     """Tell whoever asked for an approval (or the assignee) that it was approved or rejected, and why."""
     facts = _facts(incident_id, title, recipient=recipient, desk_address=desk_address, base_url=base_url,
                    approver=approver, state=state, comment=comment)  # fmt: skip
-    return _notice("approval_decided", template="approval_decided", facts=facts, templates=templates)
+    return _to_agents("approval_decided", template="approval_decided", facts=facts, templates=templates)
 
 
 def approval_withdrawn(
@@ -549,7 +573,7 @@ def approval_withdrawn(
     """Tell an approver their approval is no longer needed (withdrawn by `by`), so the mail asking them is not
     acted on; its link already decides nothing."""
     facts = _facts(incident_id, title, recipient=approver, desk_address=desk_address, base_url=base_url, by=by)
-    return _notice("approval_withdrawn", template="approval_withdrawn", facts=facts, templates=templates)
+    return _to_agents("approval_withdrawn", template="approval_withdrawn", facts=facts, templates=templates)
 
 
 def approval_reminder(
@@ -560,7 +584,7 @@ def approval_reminder(
     waited, and (added by the worker as it sends: `approve_url`) a fresh signed link to decide."""
     facts = _facts(incident_id, title, recipient=approver, desk_address=desk_address, base_url=base_url,
                    approval_id=approval_id, by=asked_by, note=note, waited=waited)  # fmt: skip
-    return _notice("approval_reminder", template="approval_reminder", facts=facts, templates=templates)
+    return _to_agents("approval_reminder", template="approval_reminder", facts=facts, templates=templates)
 
 
 def requester_approved(

@@ -101,8 +101,25 @@ def labels(conn: Connection, emails: Sequence[str]) -> list[str]:
 
 def greeting_name(sender_name: str | None) -> str | None:
     """The sender's display name, to greet them by, when it looks like a person's: short, letters and the marks
-    names carry, no address, digits or brackets; None otherwise ("Hello," then)."""
+    names carry, no address, digits or brackets; None otherwise ("Hello," then). A directory's "Last, First" (one
+    comma, a plain name either side) greets the first name, "Hello Ann,", unless what follows the comma is a
+    company's or a suffix's word ("Acme, Inc.", "Smith, Jr.")."""
     name = " ".join((sender_name or "").split())
-    if not name or len(name) > GREETING_WIDTH or _PLAIN.fullmatch(name) is None:
+    last, comma, first = name.partition(",")
+    if comma and "," not in first:
+        last, first = last.strip(), first.strip()
+        if _plain(last) and _plain(first) and first.rstrip(".").casefold() not in _NOT_FIRST_NAMES:
+            return first
         return None
-    return name
+    return name if _plain(name) else None
+
+
+#: Words after a comma that make "X, Y" a company or a suffixed name, not "Last, First".
+_NOT_FIRST_NAMES = frozenset(
+    ("inc", "ltd", "llc", "llp", "plc", "gmbh", "ag", "kg", "sa", "sas", "srl", "bv", "nv", "oy", "ab", "as", "co",
+     "corp", "limited", "pty ltd", "jr", "sr", "ii", "iii", "iv", "phd", "md", "esq")
+)  # fmt: skip
+
+
+def _plain(name: str) -> bool:
+    return bool(name) and len(name) <= GREETING_WIDTH and _PLAIN.fullmatch(name) is not None

@@ -219,10 +219,20 @@ def reply_notices(
 
 
 def state_change_notices(
-    conn: Connection, incident_id: int, kind: str, *, source: str, sender: Sender, skip: Collection[str] = ()
+    conn: Connection,
+    incident_id: int,
+    kind: str,
+    *,
+    source: str,
+    sender: Sender,
+    skip: Collection[str] = (),
+    said: str | None = None,
+    unverified: bool = False,
 ) -> tuple[list[notices.Notice], list[dict[str, Any]]]:
     """The notices a state change (`resolved`, `reopened`, `stable`) owes, and timeline notes for channels that
-    no longer exist. `source` says who or what changed it; addresses in `skip` (the actor) are not told."""
+    no longer exist. `source` says who or what changed it; addresses in `skip` (the actor) are not told. `said`:
+    what the requester wrote that reopened it (its newest part), quoted to those told, as a reply is
+    (`unverified` as `reply_notices`'s)."""
     incident = conn.execute(
         select(
             Incident.title,
@@ -249,6 +259,8 @@ def state_change_notices(
         more: dict[str, Any] = {"status": incident.status} if kind == "stable" else {"source": source}
         if kind == "resolved":
             more["resolution"] = incident.resolution
+        if kind == "reopened":
+            more.update(text=said, unverified=unverified)
         owed += [notices.state_change(kind, assignee=person, **more, **common) for person in people]
     notes: list[dict[str, Any]] = []
     if kind == "resolved":  # its requester hears of it, unless told already as one who follows it

@@ -95,6 +95,15 @@ def test_agent_reply_text_is_escaped_in_html() -> None:
     assert "<img src=x onerror=alert(1)>" in notice.body
 
 
+def test_urls_in_an_agent_reply_are_links_in_html_escaped_and_left_as_typed_in_text() -> None:
+    text = "See https://kb.example/a?b=1&c=2 <b>now</b>."
+    notice = notices.agent_reply(incident_id=7, title="Printer", requester="ann@example.com", agent="bob",
+                                 text=text, references=(), **DESK)  # fmt: skip
+    link = '<a href="https://kb.example/a?b=1&amp;c=2" rel="nofollow noopener noreferrer">https://kb.example/a?b=1&amp;c=2</a>'
+    assert notice.html is not None and f"See {link} &lt;b&gt;now&lt;/b&gt;." in notice.html
+    assert text in notice.body and "<a " not in notice.body
+
+
 def override(home: Path, filename: str, text: str) -> MailTemplates:
     folder = home / "templates" / "mail"
     folder.mkdir(parents=True, exist_ok=True)

@@ -136,6 +136,15 @@ def test_only_a_plain_short_display_name_is_greeted(sender_name: str | None, gre
     assert people.greeting_name(sender_name) == greeted
 
 
+@pytest.mark.parametrize(
+    ("sender_name", "greeted"),
+    [("Lee, Ann", "Ann"), ("O'Brien,  Olive Mary", "Olive Mary"), ("Acme, Inc.", None), ("Smith, Jr.", None),
+     ("Lee, Ann, IT", None), ("Lee,", None)],
+)  # fmt: skip
+def test_a_last_comma_first_name_is_greeted_by_the_first_name(sender_name: str, greeted: str | None) -> None:
+    assert people.greeting_name(sender_name) == greeted
+
+
 def test_an_acknowledgement_greets_a_named_sender_and_says_hello_to_the_rest() -> None:
     def first_line(sender_name: str | None) -> str:
         notice = notices.acknowledgement(incident_id=7, title="Printer", requester="ann@example.org",

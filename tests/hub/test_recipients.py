@@ -124,6 +124,30 @@ def test_requester_of_an_email_incident_hears_of_its_resolution_threaded(db: Dat
     assert "reply to this email" in text and html is not None
 
 
+def test_two_agent_mails_about_one_incident_name_the_same_thread_root(db: Database) -> None:
+    users(db, "bob@example.com")
+    incident_id = open_alert(db, "bob@example.com")
+    triage.change_status(db, incident_id, "resolve", AGENT, MAIL)
+    [assigned] = owed(db, incident_id, "assigned")
+    [resolved] = owed(db, incident_id, "resolved")
+    root = f"<inc-{incident_id}.agents@example.com>"
+    for mail in (assigned, resolved):
+        assert (mail.headers["References"], mail.headers["In-Reply-To"]) == (root, root)
+        assert mail.subject.startswith(f"[INC-{incident_id}] ")
+
+
+def test_a_requesters_mail_is_not_threaded_under_the_agents_root(db: Database) -> None:
+    users(db, "bob@example.com")
+    event = InboundEvent(source="email", title="Printer is broken", requester="ann@example.org",
+                         message_id="<m1@example.org>")  # fmt: skip
+    incident_id = Intake(db, assigning_to("bob@example.com"), NOTICE).record(EMAIL, event).incident_id
+    assert incident_id is not None
+    triage.change_status(db, incident_id, "resolve", AGENT, MAIL)
+    told_ann = [row for row in owed(db, incident_id) if row.recipient == "ann@example.org"]
+    assert [row.kind for row in told_ann] == ["acknowledgement", "resolved"]
+    assert all(".agents@" not in str(row.headers) for row in told_ann)
+
+
 def test_a_requester_whose_opening_mail_no_one_typed_hears_nothing_of_its_resolution_and_the_timeline_says_why(
     database: Database,
 ) -> None:

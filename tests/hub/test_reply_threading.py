@@ -235,6 +235,18 @@ def test_a_reply_that_reopens_is_told_once_as_the_reopening(db: Database, intake
     assert kinds == ["reopened", "reopened"]  # the assignee and the watcher
 
 
+def test_the_reopened_mail_quotes_what_the_requester_wrote(db: Database, intake: Intake) -> None:
+    incident_id = assigned_and_watched(db, intake)
+    resolved_days_ago(db, incident_id, 1)
+    answer(intake, incident_id, description="It is back, on page two now.\n\nOn Mon, Service desk wrote:\n> Fixed.\n")
+    with db.read() as session:
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reopened")).first()
+    assert told is not None
+    text, html = body_of(told)
+    assert "It is back, on page two now." in text and "> Fixed." not in text
+    assert html is not None and "It is back, on page two now." in html
+
+
 def test_a_long_reply_is_quoted_in_part(db: Database, intake: Intake) -> None:
     incident_id = assigned_and_watched(db, intake)
     answer(intake, incident_id, description="x" * 5000)
