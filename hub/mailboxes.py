@@ -237,7 +237,7 @@ def failing(session: Session) -> list[Failing]:
         .order_by(Mailbox.name)
     )
     # A mailbox that failed before migration 0065 has no `failing_since`: its latest failure is the best date known.
-    found = [Failing(name, since or checked or utcnow(), error) for name, since, checked, error in rows]
+    found = [Failing(name, since or checked or utcnow(), error or "") for name, since, checked, error in rows]
     return sorted(found, key=lambda one: one.since)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import yaml
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
@@ -14,6 +15,7 @@ from hub.db import Database
 from hub.models import Event, utcnow
 from hub.telemetry import request_id
 from tests.conftest import KEYS, make_settings
+from tests.docs import fenced
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import post_event
 from web import create_app
@@ -110,3 +112,15 @@ def test_each_enabled_mailbox_has_a_gauge_that_is_1_while_it_cannot_be_read(clie
     assert found[("switchboard_mailbox_failing", (("mailbox", "support"),))] == 1
     assert found[("switchboard_mailbox_failing_since_seconds", (("mailbox", "support"),))] == began.timestamp()
     assert ("switchboard_mailbox_failing_since_seconds", (("mailbox", "billing"),)) not in found
+
+
+def test_the_readmes_alert_on_a_failing_mailbox_fires_on_the_gauge_served(client: FlaskClient, db: Database) -> None:
+    [block] = fenced("README.md", "Running the parts separately", "yaml")
+    [rule] = yaml.safe_load(block)
+    name, _, value = rule["expr"].partition(" == ")
+    with db.transaction() as session:
+        added = mailboxes.add_mailbox(session, name="support", host="imap.example.com", username="s@example.com",
+                                      secret="env:PASSWORD", keys=KEYS)  # fmt: skip
+        mailboxes.record_error(session, added.id, "login failed")
+    found = samples(client.get("/metrics").get_data(as_text=True))
+    assert found[(name, (("mailbox", "support"),))] == float(value)
