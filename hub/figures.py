@@ -7,10 +7,12 @@ is a few GROUP BY queries per scrape.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hub import mailboxes
 from hub.models import Event, Incident, OutboxMessage
 from hub.retention import pruned_counts
 
@@ -22,6 +24,7 @@ class Figures:
     incidents_opened: int
     incidents_resolved: int
     notifications: dict[tuple[str, str], int]  # (channel, status) -> outbox rows
+    mailboxes: dict[str, datetime | None]  # enabled IMAP mailbox -> since when it cannot be read (None: it can)
 
 
 def read(session: Session) -> Figures:
@@ -39,10 +42,13 @@ def read(session: Session) -> Figures:
     received = pruned_counts(session)  # deleted by retention, but received all the same
     for source, status, count in events:
         received[(source, status)] = received.get((source, status), 0) + count
+    watched: dict[str, datetime | None] = dict.fromkeys(mailboxes.watched_names(session))
+    watched.update({one.name: one.since for one in mailboxes.failing(session)})
     return Figures(
         events=received,
         incidents=incidents,
         incidents_opened=sum(incidents.values()),
         incidents_resolved=int(resolved),
         notifications={(channel, status): count for channel, status, count in outbox},
+        mailboxes=watched,
     )

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, delete, select, update
+from sqlalchemy import Connection, Table, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from hub import sealed
@@ -193,7 +193,7 @@ def load_checkpoint(session: Session, mailbox_id: int) -> Checkpoint:
 
 
 def save_checkpoint(session: Session, mailbox_id: int, checkpoint: Checkpoint, at: datetime | None = None) -> None:
-    """Record a successful check: the new checkpoint, and no error."""
+    """Record a successful check: the new checkpoint, and no error (so no longer failing)."""
     session.execute(
         update(Mailbox)
         .where(Mailbox.id == mailbox_id)
@@ -202,14 +202,48 @@ def save_checkpoint(session: Session, mailbox_id: int, checkpoint: Checkpoint, a
             last_uid=checkpoint.last_uid,
             last_error=None,
             last_checked_at=at or utcnow(),
+            failing_since=None,
         )
     )
 
 
 def record_error(session: Session, mailbox_id: int, error: str, at: datetime | None = None) -> None:
-    """Keep the latest failure on the mailbox, for `mailbox list` and the people who read it."""
-    values = {"last_error": error[:2000], "last_checked_at": at or utcnow()}
+    """Keep the latest failure on the mailbox, for `mailbox list` and the people who read it; the first of a run of
+    failures dates it (`failing_since`), so the banner says how long mail has waited, not when it was last tried."""
+    now = at or utcnow()
+    values = {
+        "last_error": error[:2000],
+        "last_checked_at": now,
+        "failing_since": func.coalesce(Mailbox.failing_since, now),
+    }
     session.execute(update(Mailbox).where(Mailbox.id == mailbox_id).values(**values))
+
+
+@dataclass(frozen=True)
+class Failing:
+    """An enabled mailbox the watcher cannot read: what the dashboard's banner and /metrics say."""
+
+    name: str
+    since: datetime  # the first failure since its last good look
+    error: str
+
+
+def failing(session: Session) -> list[Failing]:
+    """The enabled mailboxes whose latest look failed, longest failing first (a disabled one is not watched, so its
+    old error is no news)."""
+    rows = session.execute(
+        select(Mailbox.name, Mailbox.failing_since, Mailbox.last_checked_at, Mailbox.last_error)
+        .where(Mailbox.enabled.is_(True), Mailbox.last_error.is_not(None))
+        .order_by(Mailbox.name)
+    )
+    # A mailbox that failed before migration 0065 has no `failing_since`: its latest failure is the best date known.
+    found = [Failing(name, since or checked or utcnow(), error or "") for name, since, checked, error in rows]
+    return sorted(found, key=lambda one: one.since)
+
+
+def watched_names(session: Session) -> list[str]:
+    """The names of the enabled mailboxes, for a gauge that reads 0 for each one that is fine."""
+    return list(session.scalars(select(Mailbox.name).where(Mailbox.enabled.is_(True)).order_by(Mailbox.name)))
 
 
 def resolve_secret(config: MailboxConfig, keys: Keyring, environ: Mapping[str, str] | None = None) -> str:

@@ -700,6 +700,7 @@ class Mailbox(Base):
     last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     last_checked_at: Mapped[datetime | None]
+    failing_since: Mapped[datetime | None]  # the first failure since the last good look (migration 0065)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -39,16 +39,27 @@ def bundled_binary() -> str:
 class RedisServer:
     """Start, stop and restart a Redis server on a Unix socket or a loopback TCP port."""
 
-    def __init__(self, directory: Path, *, port: int = 0, binary: str | None = None, persist: bool = True):
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        port: int = 0,
+        binary: str | None = None,
+        persist: bool = True,
+        socket_name: str = "redis.sock",
+    ):
         self.directory = Path(directory)
         self.port = port
+        # Redis removes its socket file as it shuts down: `up` names one per run, so a hub stopping late never
+        # removes the socket of the one started after it.
+        self.socket_name = socket_name
         self.binary = binary or bundled_binary()
         self.persist = persist
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def socket_path(self) -> Path:
-        return self.directory / "redis.sock"
+        return self.directory / self.socket_name
 
     @property
     def url(self) -> str:

@@ -15,11 +15,13 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
 import click
 
+from hub import run_lock
 from hub.config import Settings
 from hub.errors import ConfigError, StorageUnavailable
 from hub.net import cannot_listen, wait_for_port
@@ -62,13 +64,26 @@ def _stop(children: list[Child]) -> None:
 @click.option("--workers", default=1, show_default=True, help="How many RQ worker processes to run.")
 def up(workers: int) -> None:
     """Start the whole hub: web UI and API, SMTP listener, IMAP import, dispatcher and workers (Ctrl-C stops it)."""
-    from hub import telemetry
-    from hub.redis_server import RedisServer
-
     try:
         settings = Settings.from_env()
     except ConfigError as exc:
         raise click.ClickException(f"configuration: {exc}") from None
+
+    try:  # first: a second hub on this home is told so, not that its ports are taken
+        lock = run_lock.take(settings.home)
+    except run_lock.AlreadyRunning as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        _run(settings, workers)
+    finally:
+        lock.release()
+    click.echo("up: stopped")
+
+
+def _run(settings: Settings, workers: int) -> None:
+    """Run the hub till asked to stop, holding the home's lock."""
+    from hub import telemetry
+    from hub.redis_server import RedisServer
 
     _check_ports_free(settings)
     if settings.redis_url is not None:
@@ -88,7 +103,10 @@ def up(workers: int) -> None:
     try:
         if settings.redis_url is None:
             click.echo(f"up: starting embedded Redis in {settings.home / 'redis'}")
-            redis_server = RedisServer(settings.home / "redis").start()
+            redis_server = RedisServer(
+                settings.home / "redis", socket_name=_socket_of_this_run(settings.home / "redis")
+            )
+            redis_server.start()
             env["REDIS_URL"] = redis_server.url
         click.echo("up: migrating the database")
         _migrate(settings)
@@ -122,7 +140,14 @@ def up(workers: int) -> None:
             redis_server.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    click.echo("up: stopped")
+
+
+def _socket_of_this_run(folder: Path) -> str:
+    """The embedded Redis's socket for this run, named by our pid; those earlier runs left (a Redis killed with -9
+    keeps its socket file) are removed, which is safe while we hold the home's lock: no other hub uses them."""
+    for stale in folder.glob("redis-*.sock"):
+        stale.unlink(missing_ok=True)
+    return f"redis-{os.getpid()}.sock"
 
 
 def _check_redis(url: str) -> None:

@@ -288,6 +288,12 @@ def imap_command(poll_interval: float, use_idle: bool) -> None:
     signal.signal(signal.SIGINT, _stop)
     watcher = imap.Watcher(db, make_intake(settings, db), imap.WatchSettings(poll_interval, use_idle),
                            keys=Keyring.of(settings))  # fmt: skip
-    click.echo("imap: watching the enabled mailboxes (none yet? `switchboard mailbox add --help`)")
-    watcher.run(stop, on_change=lambda count: click.echo(f"imap: watching {count} mailbox(es)"))
+    watcher.run(stop, on_change=lambda count: click.echo(f"imap: {watching_words(count)}"))
     db.dispose()
+
+
+def watching_words(count: int) -> str:
+    """What `switchboard imap` says once it has read the list of mailboxes, and whenever that changes."""
+    if count == 0:
+        return "no mailbox is enabled yet; add one with `switchboard mailbox add` (the list is read every 30 s)"
+    return f"watching {count} mailbox{'es' if count != 1 else ''}"

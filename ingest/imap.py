@@ -249,8 +249,10 @@ class MailboxWatcher:
         """Only now that they are committed: mark the messages read, or move them out of the watched folder."""
         if not uids:
             return
+        # Read before moving too: the flag travels with the message (MOVE and COPY keep it), so what was handled
+        # does not sit unread in --move-to's folder, looking like mail no one has seen.
+        client.add_flags(uids, [_SEEN], silent=True)
         if not self.config.move_to:
-            client.add_flags(uids, [_SEEN], silent=True)
             return
         try:
             self._move(client, uids, self.config.move_to)
@@ -329,11 +331,14 @@ class Watcher:
     _threads: dict[int, tuple[MailboxConfig, threading.Thread, threading.Event]] = field(default_factory=dict)
 
     def run(self, stop: threading.Event, on_change: Callable[[int], None] | None = None) -> None:
-        """Watch until `stop` is set; `on_change(count)` is told how many mailboxes are watched when it changes."""
+        """Watch until `stop` is set; `on_change(count)` is told how many mailboxes are watched after the first
+        look at the list (none, too) and whenever it changes."""
+        first = True
         try:
             while not stop.is_set():
-                if self.refresh() and on_change is not None:
+                if (self.refresh() or first) and on_change is not None:
                     on_change(len(self._threads))
+                first = False
                 stop.wait(self.settings.reload_interval)
         finally:
             self.stop_all()

@@ -173,7 +173,7 @@ def test_ctrl_c_stops_every_part_cleanly(hub_env: dict[str, str], running_hub: s
     output, _ = running_hub.communicate(timeout=40)
     assert running_hub.returncode == 0, output
     assert "up: stopped" in output
-    sock = Path(hub_env["SWITCHBOARD_HOME"]) / "redis" / "redis.sock"
+    sock = Path(hub_env["SWITCHBOARD_HOME"]) / "redis" / f"redis-{running_hub.pid}.sock"
     wait_until(lambda: not sock.exists(), timeout=10, message="the embedded Redis to shut down")
 
 

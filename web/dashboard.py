@@ -15,6 +15,7 @@ from flask_login import current_user
 from hub import (
     change_overview,
     dashboard,
+    mailboxes,
     major_incidents,
     oncall,
     people,
@@ -31,7 +32,15 @@ from hub.incident_search import OPEN, FilterError, chosen_kind
 from hub.models import utcnow
 from hub.zones import to_local
 from web.local_time import viewer_zone
-from web.permissions import VIEW_CHANGES, VIEW_INCIDENTS, WORK_CHANGES, WORK_INCIDENTS, allowed, requires
+from web.permissions import (
+    MANAGE_USERS,
+    VIEW_CHANGES,
+    VIEW_INCIDENTS,
+    WORK_CHANGES,
+    WORK_INCIDENTS,
+    allowed,
+    requires,
+)
 from web.problems import recurrence
 from web.reviews import review_due
 from web.services import services
@@ -100,6 +109,8 @@ def index() -> ResponseReturnValue:
             if allowed(current_user.role, VIEW_CHANGES)
             else None
         )
+        # Mailboxes that cannot be read, for those who may fix them (the /mailboxes page's permission).
+        failing = mailboxes.failing(session) if allowed(current_user.role, MANAGE_USERS) else []
     return render_template("dashboard.html", figures=figures, priorities=PRIORITIES, duration=dashboard.duration,
                            chart=_chart(figures, viewer_zone()), recurring=recurring, csat=csat,
                            csat_days=satisfaction.PERIOD.days, on_call=on_call, public=public,
@@ -107,7 +118,7 @@ def index() -> ResponseReturnValue:
                            names=names, overdue_reviews=overdue, review_days=review_due().days,
                            problem_figures=problem_figures, change_figures=change_figures, days=days,
                            days_ahead=DAYS_AHEAD, kind=kind, error=error, approvals_waiting=approvals_waiting,
-                           waited_for=waited_for)  # fmt: skip
+                           waited_for=waited_for, failing_mailboxes=failing)  # fmt: skip
 
 
 def _chart(figures: dashboard.Dashboard, zone: ZoneInfo, width: int = 840, height: int = 120) -> dict[str, object]:

@@ -46,6 +46,21 @@ class _Snapshot:
         for (channel, status), count in sorted(found.notifications.items()):
             owed.add_metric([channel, status], count)
         yield owed
+        # One series per enabled mailbox, 0 while it is read, so an alert on `== 1` needs no absent() guard.
+        failing = GaugeMetricFamily(
+            "switchboard_mailbox_failing", "1 while an IMAP mailbox cannot be read (see /mailboxes), else 0",
+            labels=["mailbox"],
+        )  # fmt: skip
+        since = GaugeMetricFamily(
+            "switchboard_mailbox_failing_since_seconds", "When a failing IMAP mailbox's failures began (Unix time)",
+            labels=["mailbox"],
+        )  # fmt: skip
+        for name, began in sorted(found.mailboxes.items()):
+            failing.add_metric([name], 0 if began is None else 1)
+            if began is not None:
+                since.add_metric([name], began.timestamp())
+        yield failing
+        yield since
 
 
 @bp.get("/metrics")

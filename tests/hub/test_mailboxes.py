@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import func, select, update
 
@@ -93,6 +95,21 @@ def test_saving_a_checkpoint_clears_the_last_error(database: Database) -> None:
     with database.read() as session:
         (row,) = mailboxes.list_mailboxes(session)
     assert row.last_error is None and row.last_checked_at is not None
+
+
+def test_a_run_of_failures_is_dated_from_its_first_and_ends_with_a_good_look(database: Database) -> None:
+    mailbox = add(database)
+    first, later = datetime(2026, 11, 28, 9, tzinfo=UTC), datetime(2026, 11, 28, 10, tzinfo=UTC)
+    with database.transaction() as session:
+        mailboxes.record_error(session, mailbox.id, "server down", at=first)
+        mailboxes.record_error(session, mailbox.id, "login failed", at=later)
+    with database.read() as session:
+        assert mailboxes.failing(session) == [mailboxes.Failing("desk", first, "login failed")]
+    with database.transaction() as session:
+        mailboxes.save_checkpoint(session, mailbox.id, Checkpoint(7, 1))
+    with database.read() as session:
+        assert mailboxes.failing(session) == []
+        assert session.scalar(select(Mailbox.failing_since)) is None
 
 
 def test_default_port_follows_the_tls_mode(database: Database) -> None:

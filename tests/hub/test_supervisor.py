@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 import pytest
+import redis
 
 from hub import accounts
 from hub.accounts import FIRST_ADMIN_COMMAND
@@ -43,3 +44,14 @@ def test_up_says_nothing_of_a_first_admin_once_a_user_exists(settings: Settings,
     with db.transaction() as session:
         accounts.create_user(session, email="ann@example.com", password="a long passphrase", role="viewer")
     assert _first_login_hint(settings) is None
+
+
+def test_a_redis_stopping_late_leaves_the_socket_of_the_one_started_after_it(tmp_path: Path) -> None:
+    older = RedisServer(tmp_path / "redis", persist=False, socket_name="redis-1.sock").start()
+    newer = RedisServer(tmp_path / "redis", persist=False, socket_name="redis-2.sock").start()
+    try:
+        older.stop()
+        assert newer.socket_path.exists() and not older.socket_path.exists()
+        assert redis.Redis.from_url(newer.url).ping()
+    finally:
+        newer.stop()

@@ -167,6 +167,21 @@ def test_imported_messages_are_moved_when_asked(imap_account: ImapAccount, db: D
     assert len(incidents(db)) == 1
 
 
+def test_moved_messages_are_read_in_the_folder_they_are_moved_to(
+    imap_account: ImapAccount, db: Database, intake: Intake
+) -> None:
+    imap_account.append(message())
+    sync(add_mailbox(db, imap_account, move_to="Processed"), db, intake)
+    assert flags(imap_account, "Processed") == [(b"\\Seen",)]
+
+
+def test_the_watcher_says_it_watches_no_mailbox_when_none_is_enabled(db: Database, intake: Intake) -> None:
+    told: list[int] = []
+    stop = threading.Event()
+    Watcher(db, intake, FAST, keys=KEYS).run(stop, on_change=lambda count: (told.append(count), stop.set()))
+    assert told == [0]
+
+
 def test_message_stays_unflagged_while_storage_is_down_and_is_imported_once_it_is_back(
     imap_account: ImapAccount, tmp_path: Path, migrated_sqlite: Path
 ) -> None:

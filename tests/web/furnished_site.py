@@ -30,6 +30,7 @@ from hub import (
     heartbeats,
     incident_notes,
     knowledge,
+    mailboxes,
     major_incidents,
     my_requests,
     oncall,
@@ -233,6 +234,11 @@ def furnish(settings: Settings, db: Database) -> dict[str, str]:
         calendars.add_calendar(session, name="office", tz="Europe/London", hours="mon-fri 09:00-17:00")
         catalogue.add_policy(session, name="mail-urgent", priority=1, service="mail", calendar="office",
                              targets=catalogue.Targets(first_response=timedelta(minutes=30)))  # fmt: skip
+        # A mailbox the watcher could not log in to: its row on /mailboxes, and the admins' banner on the dashboard.
+        support = mailboxes.add_mailbox(session, name="support", host="imap.example.com", username=LONG_ADDRESS,
+                                        secret="env:SUPPORT_PASSWORD", keys=Keyring.of(settings))  # fmt: skip
+        failed = f"login to imap.example.com:993 as {LONG_ADDRESS} failed (AUTHENTICATIONFAILED): check the password"
+        mailboxes.record_error(session, support.id, failed)
         article_id = article.id
         asked = PendingRequest(email="ann@example.org", subject="A second screen", body="For the new starter.")
         subscriber = StatusSubscriber(email="ann@example.org")

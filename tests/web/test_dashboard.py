@@ -10,10 +10,11 @@ from datetime import timedelta
 from flask.testing import FlaskClient
 from sqlalchemy import insert, update
 
-from hub import approvals, groups, oncall, triage
+from hub import approvals, groups, mailboxes, oncall, triage
 from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.models import Approval, OutboxMessage, utcnow
+from tests.conftest import KEYS
 from tests.staff import agents
 from tests.web.helpers import Login, log_in
 from web.queries import incident_id
@@ -172,3 +173,27 @@ def test_the_waiting_approvals_are_not_shown_to_a_viewer(
     approvals.ask(db, incident_id(raise_incident("Laptop")) or 0, "agent@example.com", "", AGENT, MAIL)
     log_in(client, make_user(email="boss@example.com", role="viewer"))
     assert 'id="approvals-waiting"' not in client.get("/dashboard").get_data(as_text=True)
+
+
+def failing_mailbox(db: Database, error: str) -> None:
+    with db.transaction() as session:
+        added = mailboxes.add_mailbox(session, name="support", host="imap.example.com", username="support@example.com",
+                                      secret="env:SUPPORT_PASSWORD", keys=KEYS)  # fmt: skip
+        mailboxes.record_error(session, added.id, error, at=utcnow() - timedelta(hours=2))
+
+
+def test_admins_are_told_on_the_dashboard_which_mailbox_cannot_be_read_since_when_and_why(
+    client: FlaskClient, make_user: Callable[..., Login], db: Database
+) -> None:
+    failing_mailbox(db, "login to imap.example.com:993 as support@example.com failed: check the password")
+    log_in(client, make_user(email="root@example.com", role="admin"))
+    page = client.get("/dashboard").get_data(as_text=True)
+    banner = page[page.index('id="failing-mailboxes"') : page.index("</section>", page.index('id="failing-mailboxes"'))]
+    assert "<strong>support</strong>" in banner and "(2 h 00 min)" in banner
+    assert "as support@example.com failed: check the password" in banner
+    assert 'href="/mailboxes"' in banner
+
+
+def test_a_failing_mailbox_is_not_shown_to_those_who_cannot_fix_it(logged_in: FlaskClient, db: Database) -> None:
+    failing_mailbox(db, "cannot connect to imap.example.com:993")
+    assert 'id="failing-mailboxes"' not in logged_in.get("/dashboard").get_data(as_text=True)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import yaml
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 
-from hub import retention
+from hub import mailboxes, retention
 from hub.config import Settings
 from hub.db import Database
 from hub.models import Event, utcnow
 from hub.telemetry import request_id
-from tests.conftest import make_settings
+from tests.conftest import KEYS, make_settings
+from tests.docs import fenced
 from tests.web.conftest import IntegrationCredentials
 from tests.web.helpers import post_event
 from web import create_app
@@ -96,3 +98,29 @@ def test_the_request_id_is_forgotten_once_the_request_is_over(client: FlaskClien
     """Else what a worker logs between requests would carry the last request's id."""
     client.get("/healthz", headers={"X-Request-ID": "lb-43"})
     assert request_id.get() == "-"
+
+
+def test_each_enabled_mailbox_has_a_gauge_that_is_1_while_it_cannot_be_read(client: FlaskClient, db: Database) -> None:
+    began = utcnow() - timedelta(minutes=10)
+    with db.transaction() as session:
+        for name in ("billing", "support"):
+            added = mailboxes.add_mailbox(session, name=name, host="imap.example.com", username=f"{name}@example.com",
+                                          secret="env:PASSWORD", keys=KEYS)  # fmt: skip
+        mailboxes.record_error(session, added.id, "login failed", at=began)
+    found = samples(client.get("/metrics").get_data(as_text=True))
+    assert found[("switchboard_mailbox_failing", (("mailbox", "billing"),))] == 0
+    assert found[("switchboard_mailbox_failing", (("mailbox", "support"),))] == 1
+    assert found[("switchboard_mailbox_failing_since_seconds", (("mailbox", "support"),))] == began.timestamp()
+    assert ("switchboard_mailbox_failing_since_seconds", (("mailbox", "billing"),)) not in found
+
+
+def test_the_readmes_alert_on_a_failing_mailbox_fires_on_the_gauge_served(client: FlaskClient, db: Database) -> None:
+    [block] = fenced("README.md", "Running the parts separately", "yaml")
+    [rule] = yaml.safe_load(block)
+    name, _, value = rule["expr"].partition(" == ")
+    with db.transaction() as session:
+        added = mailboxes.add_mailbox(session, name="support", host="imap.example.com", username="s@example.com",
+                                      secret="env:PASSWORD", keys=KEYS)  # fmt: skip
+        mailboxes.record_error(session, added.id, "login failed")
+    found = samples(client.get("/metrics").get_data(as_text=True))
+    assert found[(name, (("mailbox", "support"),))] == float(value)
