@@ -4,7 +4,7 @@ words; breached first, then nearest due, then paused, then none; the same in the
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,31 +19,39 @@ from tests.staff import agents
 from tests.web.both_databases import settings_on_either_database  # noqa: F401  (this module runs on both)
 from tests.web.helpers import statements
 
-NOW = utcnow()
 HOUR = timedelta(hours=1)
 #: Who the "no sla" incident is assigned to: the logged-in agent, so in their queue; every other is assigned to
 #: ghost-team, which no group holds.
 HOLDER = "agent@example.com"
 
-#: name -> the incident's columns, in the order they are opened (ids grow with it)
-DESK: dict[str, dict[str, Any]] = {
-    "response breached": {"status": "open", "sla_response_due_at": NOW - 2 * HOUR, "sla_due_at": NOW + 5 * HOUR},
-    "resolution breached": {"status": "acknowledged", "acknowledged_at": NOW - 3 * HOUR, "sla_due_at": NOW - HOUR / 2},
-    "due in an hour": {"status": "acknowledged", "acknowledged_at": NOW, "sla_due_at": NOW + HOUR},
-    "due in an hour too": {"status": "acknowledged", "acknowledged_at": NOW, "sla_due_at": NOW + HOUR},
-    "paused": {"status": "waiting", "sla_paused_at": NOW - HOUR, "sla_due_at": NOW + HOUR / 6},
-    "resolved": {"status": "resolved", "resolved_at": NOW, "sla_due_at": NOW - 24 * HOUR},
-    "no sla": {"status": "open"},
-}
+
+def desk(now: datetime) -> dict[str, dict[str, Any]]:
+    """name -> the incident's columns, its clocks set from `now` (the moment it is opened: a module-wide time would
+    be minutes old by the time a test on a busy worker reads "due in 59 min"), in the order they are opened."""
+    return {
+        "response breached": {"status": "open", "sla_response_due_at": now - 2 * HOUR, "sla_due_at": now + 5 * HOUR},
+        "resolution breached": {"status": "acknowledged", "acknowledged_at": now - 3 * HOUR,
+                                "sla_due_at": now - HOUR / 2},
+        "due in an hour": {"status": "acknowledged", "acknowledged_at": now, "sla_due_at": now + HOUR},
+        "due in an hour too": {"status": "acknowledged", "acknowledged_at": now, "sla_due_at": now + HOUR},
+        "paused": {"status": "waiting", "sla_paused_at": now - HOUR, "sla_due_at": now + HOUR / 6},
+        "resolved": {"status": "resolved", "resolved_at": now, "sla_due_at": now - 24 * HOUR},
+        "no sla": {"status": "open"},
+    }  # fmt: skip
+
+
+NAMES = list(desk(utcnow()))
 #: Breached longest overdue first, running nearest first (a tie: newest first), paused, then none, newest first.
 DUE_ORDER = ["response breached", "resolution breached", "due in an hour too", "due in an hour", "paused", "no sla",
              "resolved"]  # fmt: skip
 
 
-def open_desk(db: Database, names: list[str] | None = None) -> dict[str, str]:
-    """The desk's incidents (all of DESK, or those named), each titled by its name; name -> reference."""
-    rows = [{"title": name, "source": "generic", "assignee": HOLDER if name == "no sla" else "ghost-team", **DESK[name]}
-            for name in names or DESK]  # fmt: skip
+def open_desk(db: Database, names: list[str] | None = None, now: datetime | None = None) -> dict[str, str]:
+    """The desk's incidents (all of `desk`, or those named), each titled by its name, their clocks set from `now`
+    (default: this moment); name -> reference."""
+    columns = desk(now or utcnow())
+    rows = [{"title": name, "source": "generic", "assignee": HOLDER if name == "no sla" else "ghost-team",
+             **columns[name]} for name in names or NAMES]  # fmt: skip
     with db.transaction() as session:
         session.execute(insert(Incident), rows)
         return {title: f"INC-{number}" for number, title in session.execute(select(Incident.id, Incident.title))}
@@ -81,10 +89,11 @@ def test_the_due_sort_of_a_queue_merges_its_assignees_runs_in_the_same_order(db:
 
 
 def test_the_api_sorts_by_due_and_gives_the_next_due_time(client: FlaskClient, db: Database, api_token: str) -> None:
-    open_desk(db)
+    now = utcnow()
+    open_desk(db, now=now)
     found = client.get("/api/v1/incidents?sort=due", headers={"Authorization": f"Bearer {api_token}"}).get_json()
     assert [row["title"] for row in found] == DUE_ORDER
-    assert found[0]["sla_next_due_at"] == (NOW - 2 * HOUR).isoformat() and found[-1]["sla_next_due_at"] is None
+    assert found[0]["sla_next_due_at"] == (now - 2 * HOUR).isoformat() and found[-1]["sla_next_due_at"] is None
 
 
 @pytest.mark.parametrize(("name", "words"), [
@@ -120,7 +129,7 @@ def test_the_list_reads_due_times_and_queues_in_the_same_queries_for_two_rows_or
 
     open_desk(db, ["paused", "no sla"])  # one in no one's queue, one in the agent's (named: their display name)
     few = queries("due"), queries("newest")
-    open_desk(db, [name for name in DESK if name not in ("paused", "no sla")])
+    open_desk(db, [name for name in NAMES if name not in ("paused", "no sla")])
     assert (queries("due"), queries("newest")) == few
 
 
