@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from hub.approvals import DONE
@@ -23,6 +23,15 @@ from hub.kind_filter import of_kind
 from hub.models import INCIDENT_STATUSES, OPEN_STATUSES, Approval, Incident, Integration, OutboxMessage, utcnow
 
 PERIOD = timedelta(days=7)
+#: The backlog's ages: (label, at least, under) how long ago an open incident was opened (None: no bound).
+AGES: tuple[tuple[str, timedelta | None, timedelta | None], ...] = (
+    ("Under 1 day", None, timedelta(days=1)),
+    ("1 to 7 days", timedelta(days=1), timedelta(days=7)),
+    ("7 to 30 days", timedelta(days=7), timedelta(days=30)),
+    ("Over 30 days", timedelta(days=30), None),
+)
+#: The groups (assignees) the backlog names, the largest first; the rest are summed as "others".
+BACKLOG_GROUPS = 10
 #: Incidents read for the period's figures; beyond this the figures cover the most recent ones.
 MAX_ROWS = 50_000
 
@@ -46,6 +55,25 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class AgeBand:
+    """Open incidents opened in [since, before) (None: no bound), as the list's `opened_since`/`opened_before`."""
+
+    label: str
+    since: datetime | None
+    before: datetime | None
+    count: int
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The open work by group (assignee; None: no assignee), the largest first, and by how long ago it opened."""
+
+    by_group: list[tuple[str | None, int]]
+    others: int  # open incidents of the groups past BACKLOG_GROUPS
+    by_age: list[AgeBand]
+
+
+@dataclass(frozen=True)
 class Dashboard:
     open_counts: dict[tuple[int, str], int]  # (priority, status) -> open incidents
     open_by_kind: dict[str, int]  # each of INCIDENT_KINDS -> open ones of it (0 when none, or narrowed away)
@@ -61,6 +89,7 @@ class Dashboard:
     opened: int = 0
     acknowledged: int = 0
     resolved: int = 0
+    backlog: Backlog = field(default_factory=lambda: Backlog([], 0, []))
 
     @property
     def open_total(self) -> int:
@@ -124,6 +153,38 @@ def open_work(kind: str | None = None) -> Select[int, str, str, int]:
     )
 
 
+def age_bounds(now: datetime) -> list[tuple[str, datetime | None, datetime | None]]:
+    """AGES as instants before `now`: (label, opened since, opened before)."""
+    return [(label, now - oldest if oldest else None, now - youngest if youngest else None)
+            for label, youngest, oldest in AGES]  # fmt: skip
+
+
+def open_backlog(now: datetime, kind: str | None = None) -> Select[str | None, int, int]:
+    """(assignee, age band's index in AGES, count) of the open incidents: one grouped read of the open ones (the
+    index on status), as `open_work`."""
+    bands = age_bounds(now)
+    band = case(*((Incident.first_seen >= since, index) for index, (_, since, _) in enumerate(bands) if since),
+                else_=len(bands) - 1)  # fmt: skip
+    return (
+        select(Incident.assignee, band, func.count())
+        .where(Incident.status.in_(OPEN_STATUSES), *of_kind(kind))
+        .group_by(Incident.assignee, band)
+    )
+
+
+def backlog(rows: Iterable[tuple[str | None, int, int]], now: datetime, groups: int = BACKLOG_GROUPS) -> Backlog:
+    """The backlog from `open_backlog`'s rows: the `groups` largest groups (ties by name) and the age bands."""
+    per_group: Counter[str | None] = Counter()
+    per_band: Counter[int] = Counter()
+    for assignee, band, count in rows:
+        per_group[assignee or None] += count
+        per_band[band] += count
+    ranked = sorted(per_group.items(), key=lambda item: (-item[1], item[0] or "\uffff"))
+    bands = [AgeBand(label, since, before, per_band[index])
+             for index, (label, since, before) in enumerate(age_bounds(now))]  # fmt: skip
+    return Backlog(ranked[:groups], sum(count for _, count in ranked[groups:]), bands)
+
+
 def by_priority(rows: Iterable[tuple[int, str, str, int]]) -> dict[tuple[int, str], int]:
     """(priority, status) -> count, whatever the kind."""
     counts: Counter[tuple[int, str]] = Counter()
@@ -153,6 +214,7 @@ def read(
     work = [(int(p), str(status), str(k), int(n)) for p, status, k, n in session.execute(open_work(kind))]
     recent = [Timing(*row) for row in session.execute(began_since(since, kind))]
     noisy = session.execute(noisiest_since(since, kind))
+    waiting = backlog(((a, int(b), int(n)) for a, b, n in session.execute(open_backlog(now, kind))), now)
     dead = select(OutboxMessage).where(OutboxMessage.status == "dead")
     failures = session.scalar(select(func.count()).select_from(dead.subquery())) or 0
     latest = session.scalars(dead.order_by(OutboxMessage.updated_at.desc()).limit(5))
@@ -178,6 +240,7 @@ def read(
         opened=len(recent),
         acknowledged=sum(1 for t in recent if t.acknowledged_at is not None),
         resolved=sum(1 for t in recent if t.resolved_at is not None),
+        backlog=waiting,
     )
 
 

@@ -18,6 +18,11 @@ argument, since a group may be given any name: no value of `assignee` could be k
 `new=1` keeps those with activity the person asking has not seen (hub/read_markers.py): like `queue=mine`, it is
 theirs, so an API token must not ask it.
 
+`sla=` keeps those whose SLA clock ended one way (hub/sla_outcomes.py: `resolution_breached`, `response_met`...),
+as the SLA report counts them; with `opened_since`/`opened_before` (ISO 8601 instants) a report's count links to the
+list of exactly the incidents it counts. `satisfaction=good|bad` keeps those whose requester answered so (since
+`rated_since`, as the dashboard's CSAT counts the period's answers).
+
 `sort=due` ("Due soonest", hub/sla_due.py) puts breached SLAs first, then the nearest due, then paused clocks, then
 those with no target; what is breached depends on the moment asked, so its ORDER BY is built then (`sorted_by`).
 """
@@ -26,13 +31,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, cast, func, literal_column, null, select, true, union_all
 from sqlalchemy.orm import Session
 
-from hub import approvals, counting, incident_words, major_incidents, queues, read_markers, sla_due
+from hub import approvals, counting, incident_words, major_incidents, queues, read_markers, sla_due, sla_outcomes
 from hub.addresses import is_address
 from hub.cis import name_key
 from hub.domain import INCIDENT_KINDS
@@ -44,6 +49,7 @@ from hub.models import (
     ConfigurationItem,
     Incident,
     RequestType,
+    SatisfactionAnswer,
     utcnow,
 )
 from hub.numbers import row_id, whole_number
@@ -98,6 +104,8 @@ MY_QUEUE = "mine"
 #: The one `approval` value: incidents with an approval pending.
 APPROVAL_PENDING = "pending"
 UNASSIGNED = "unassigned"
+#: The `satisfaction` values: the requester's answer (hub/satisfaction.py RATINGS).
+SATISFACTION_RATINGS = ("good", "bad")
 
 
 class FilterError(ValueError):
@@ -130,6 +138,11 @@ class IncidentFilter:
     major: bool = False  # only major incidents (hub/major_incidents.py): those whose declaration stands
     news: bool = False  # only those with activity `me` has not seen (hub/read_markers.py)
     approval: str | None = None  # APPROVAL_PENDING: only those awaiting an approval (hub/approvals.py)
+    sla: str | None = None  # one of sla_outcomes.OUTCOMES: how a clock ended, as the SLA report counts it
+    opened_since: datetime | None = None  # first seen at or after this instant
+    opened_before: datetime | None = None  # first seen before this instant
+    satisfaction: str | None = None  # one of SATISFACTION_RATINGS: the requester's answer
+    rated_since: datetime | None = None  # with `satisfaction`: answered (last) at or after this instant
     sort: str = "newest"
     page: int = 1
     limit: int = PAGE_SIZE
@@ -171,6 +184,12 @@ class IncidentFilter:
         approval = text("approval")
         if approval is not None and approval != APPROVAL_PENDING:
             raise FilterError(f"'approval' can only be {APPROVAL_PENDING}, not {approval!r}")
+        sla = text("sla")
+        if sla is not None and sla not in sla_outcomes.OUTCOMES:
+            raise FilterError(f"'sla' must be one of {', '.join(sla_outcomes.OUTCOMES)}, not {sla!r}")
+        satisfaction = text("satisfaction")
+        if satisfaction is not None and satisfaction not in SATISFACTION_RATINGS:
+            raise FilterError(f"'satisfaction' must be {' or '.join(SATISFACTION_RATINGS)}, not {satisfaction!r}")
         sort = text("sort") or "newest"
         if sort not in SORT_NAMES:
             raise FilterError(f"'sort' must be one of {', '.join(SORT_NAMES)}, not {sort!r}")
@@ -191,6 +210,11 @@ class IncidentFilter:
             major=flag(args, "major"),
             news=flag(args, "new"),
             approval=approval,
+            sla=sla,
+            opened_since=instant(args, "opened_since"),
+            opened_before=instant(args, "opened_before"),
+            satisfaction=satisfaction,
+            rated_since=instant(args, "rated_since"),
             sort=sort,
             page=page,
             limit=limit,
@@ -205,7 +229,9 @@ class IncidentFilter:
                   "source": changed.source, "service": changed.service,
                   "ci": changed.ci, "requester": changed.requester, "q": changed.text, "queue": changed.queue,
                   "major": 1 if changed.major else None, "new": 1 if changed.news else None,
-                  "approval": changed.approval,
+                  "approval": changed.approval, "sla": changed.sla,
+                  "opened_since": _iso(changed.opened_since), "opened_before": _iso(changed.opened_before),
+                  "satisfaction": changed.satisfaction, "rated_since": _iso(changed.rated_since),
                   "sort": None if changed.sort == "newest" else changed.sort,
                   "page": None if changed.page == 1 else changed.page}  # fmt: skip
         return {key: value for key, value in values.items() if value is not None}
@@ -226,8 +252,8 @@ class IncidentFilter:
     def narrowed(self) -> bool:
         return any((self.status, self.priority, self.category, self.kind, self.request_type, self.assignee,
                     self.source, self.service, self.ci, self.requester, self.text, self.queue, self.major,
-                    self.news,
-                    self.approval))  # fmt: skip
+                    self.news, self.approval, self.sla, self.opened_since, self.opened_before,
+                    self.satisfaction))  # fmt: skip
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
@@ -255,6 +281,19 @@ class IncidentFilter:
             found.append(read_markers.has_news(self.me))
         if self.approval == APPROVAL_PENDING:
             found.append(approvals.pending_condition())
+        if self.sla:  # as of the moment asked, as the report counts clocks still running past due
+            found.extend(sla_outcomes.listed(self.sla, utcnow()))
+        if self.opened_since:
+            found.append(Incident.first_seen >= self.opened_since)
+        if self.opened_before:
+            found.append(Incident.first_seen < self.opened_before)
+        if self.satisfaction:  # the answer by its primary key, the incident's id
+            answered = select(SatisfactionAnswer.incident_id).where(
+                SatisfactionAnswer.incident_id == Incident.id, SatisfactionAnswer.rating == self.satisfaction
+            )
+            if self.rated_since:
+                answered = answered.where(SatisfactionAnswer.answered_at >= self.rated_since)
+            found.append(answered.exists())
         if self.source:
             found.append(Incident.source == self.source)
         if self.service:
@@ -378,6 +417,22 @@ def flag(args: Mapping[str, str], name: str) -> bool:
     if raw not in ("", "0", "1"):
         raise FilterError(f"'{name}' must be 1 (only those) or 0, not {raw!r}")
     return raw == "1"
+
+
+def instant(args: Mapping[str, str], name: str) -> datetime | None:
+    """An ISO 8601 instant (`2026-11-01T00:00:00+00:00`; without an offset, UTC), or None when not given."""
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise FilterError(f"'{name}' must be an ISO 8601 time such as 2026-11-01T00:00:00+00:00, not {raw!r}") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 def bounded_number(args: Mapping[str, str], name: str, low: int, high: int, default: int | None) -> int | None:

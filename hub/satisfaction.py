@@ -11,6 +11,7 @@ Tokens and ratings are pure functions; `record`, `answer_for` and `summary` read
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -150,6 +151,8 @@ class Summary:
     answers: int
     good: int
     comments: list[Answer]
+    bad: int = 0
+    since: datetime | None = None  # the period's start: its answers were (last) given at or after it
 
     @property
     def percent_good(self) -> int | None:
@@ -175,7 +178,13 @@ def summary(
         .order_by(SatisfactionAnswer.answered_at.desc(), SatisfactionAnswer.incident_id.desc())
         .limit(latest)
     )
-    return Summary(answers=sum(counts.values()), good=counts.get("good", 0), comments=[_answer(r) for r in commented])
+    return Summary(
+        answers=sum(counts.values()),
+        good=counts.get("good", 0),
+        comments=[_answer(r) for r in commented],
+        bad=counts.get("bad", 0),
+        since=since,
+    )
 
 
 def ratings_since(since: datetime, kind: str | None = None) -> Select[str, int]:
@@ -193,3 +202,16 @@ def about_kind(kind: str | None) -> tuple[ColumnElement[bool], ...]:
     if kind is None:
         return ()
     return (select(Incident.id).where(Incident.id == SatisfactionAnswer.incident_id, *of_kind(kind)).exists(),)
+
+
+def comments_among(session: Session, incident_ids: Sequence[int]) -> dict[int, str]:
+    """incident id -> its requester's comment, for those of `incident_ids` answered with one: what a list of rated
+    incidents shows beside each, read by primary key for one page's rows."""
+    if not incident_ids:
+        return {}
+    rows = session.execute(
+        select(SatisfactionAnswer.incident_id, SatisfactionAnswer.comment).where(
+            SatisfactionAnswer.incident_id.in_(incident_ids), SatisfactionAnswer.comment.is_not(None)
+        )
+    )
+    return {int(incident_id): str(comment) for incident_id, comment in rows}

@@ -6,10 +6,9 @@ and `kind` narrows every table to one of them. "request_type" counts service req
 request catalogue and "(none)" for requests asked without one (by mail, or an agent's kind change): an incident has
 no type, so a row of them would only repeat the "kind" table's.
 
-Attainment counts decided clocks only: a clock is met when it stopped (first response, resolution) by its due
-time, breached when it stopped later or is still running past it; clocks still running in time are "open". The
-next-update clock of an answered incident under a policy with an update target is met when the incident resolved
-with no update deadline missed, breached once one was missed (`sla_update_missed_at`) or is overdue now.
+Attainment counts decided clocks only, met or breached as hub/sla_outcomes.py defines them (the incident list's
+`sla=` filter lists by the same conditions); clocks still running in time are "open". Each line keeps the value it
+groups by (`value`), so its counts can link to the list narrowed to that priority, group, service or type.
 """
 
 from __future__ import annotations
@@ -18,14 +17,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, case, func, select
 from sqlalchemy.orm import Session
 
+from hub import sla_outcomes
 from hub.domain import KIND_WORDS
 from hub.kind_filter import of_kind
 from hub.models import Incident, RequestType, SlaPolicy
+from hub.sla_outcomes import OUTCOMES
 
 DEFAULT_PERIOD = timedelta(days=30)
+#: The incident list's argument per dimension, narrowing it to one line's incidents.
+LIST_ARGUMENTS = {"priority": "priority", "group": "assignee", "service": "service", "kind": "kind",
+                  "request_type": "request_type"}  # fmt: skip
+#: The CSV's columns, as the page's: the line's dimension and name, its incidents, then per clock met, breached and
+#: the attainment (a percentage; empty while none is decided).
+COLUMNS = ("by", "name", "incidents", "resolution_met", "resolution_breached", "resolution_attainment",
+           "response_met", "response_breached", "response_attainment", "update_met", "update_breached",
+           "update_attainment")  # fmt: skip
 DIMENSIONS = {
     "priority": Incident.priority,
     "group": Incident.assignee,
@@ -47,6 +56,7 @@ class Attainment:
     response_breached: int
     update_met: int = 0
     update_breached: int = 0
+    value: object = None  # what the line groups by as stored (a priority's number; None for "(none)")
 
     @staticmethod
     def _share(met: int, breached: int) -> float | None:
@@ -65,6 +75,17 @@ class Attainment:
     def update(self) -> float | None:
         return self._share(self.update_met, self.update_breached)
 
+    def as_row(self, dimension: str) -> list[object]:
+        """The line as the CSV's COLUMNS."""
+
+        def percent(share: float | None) -> object:
+            return "" if share is None else round(share * 100, 1)
+
+        return [dimension, self.key, self.incidents,
+                self.resolution_met, self.resolution_breached, percent(self.resolution),
+                self.response_met, self.response_breached, percent(self.response),
+                self.update_met, self.update_breached, percent(self.update)]  # fmt: skip
+
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
@@ -82,8 +103,13 @@ def attainment(
     DIMENSIONS)."""
     rows = db.execute(counted(dimension, since, until, now, kind)).all()
     return [
-        Attainment(_label(dimension, key), *(int(v or 0) for v in counts))  # type: ignore[arg-type]
-        for key, *counts in rows
+        Attainment(
+            key=_label(dimension, key),
+            incidents=int(incidents or 0),
+            value=key,
+            **{outcome: int(n or 0) for outcome, n in zip(OUTCOMES, counts, strict=True)},
+        )
+        for key, incidents, *counts in rows
     ]
 
 
@@ -94,26 +120,18 @@ def counted(
     the kind checked on each row found."""
     column = DIMENSIONS[dimension]
     i, p = Incident, SlaPolicy
-    running = and_(i.resolved_at.is_(None), i.sla_paused_at.is_(None))
-    responded = func.coalesce(i.acknowledged_at, i.resolved_at)
-    updates_owed = and_(p.next_update.is_not(None), i.acknowledged_at.is_not(None))
-    update_missed = or_(i.sla_update_missed_at.is_not(None), and_(running, i.sla_update_due_at < literal(now)))
+    ended = sla_outcomes.conditions(now, p.next_update.is_not(None))
     statement = (
         select(
             column,
             func.count(),
-            _count(i.resolved_at <= i.sla_due_at),
-            _count(or_(i.resolved_at > i.sla_due_at, and_(running, i.sla_due_at < literal(now)))),
-            _count(responded <= i.sla_response_due_at),
-            _count(
-                or_(
-                    responded > i.sla_response_due_at,
-                    and_(responded.is_(None), i.sla_paused_at.is_(None), i.sla_response_due_at < literal(now)),
-                )
-            ),
-            _count(and_(updates_owed, i.resolved_at.is_not(None), ~update_missed)),
-            _count(and_(updates_owed, update_missed)),
-        )
+            _count(ended["resolution_met"]),
+            _count(ended["resolution_breached"]),
+            _count(ended["response_met"]),
+            _count(ended["response_breached"]),
+            _count(ended["update_met"]),
+            _count(ended["update_breached"]),
+        )  # in the order of OUTCOMES
         .join(p, p.id == i.sla_policy_id)
         .where(i.first_seen >= since, i.first_seen < until, *of_kind(kind))
         .group_by(column)
@@ -131,3 +149,16 @@ def _label(dimension: str, key: object) -> str:
     if dimension == "kind":
         return KIND_WORDS.get(str(key), str(key))
     return f"P{key}" if dimension == "priority" else str(key)
+
+
+def list_arguments(dimension: str, line: Attainment, outcome: str | None = None) -> dict[str, object] | None:
+    """The incident list's arguments narrowing it to `line`'s incidents (and to those whose clock ended as
+    `outcome`, one of OUTCOMES), without the period and kind; None for a "(none)" line, which no filter names."""
+    if line.value is None:
+        return None
+    found: dict[str, object] = {LIST_ARGUMENTS[dimension]: line.value}
+    if dimension == "request_type":
+        found["kind"] = "request"
+    if outcome is not None:
+        found["sla"] = outcome
+    return found

@@ -31,6 +31,7 @@ from hub import (
     silenced,
     sla,
     sla_due,
+    sla_outcomes,
     time_spent,
     triage,
 )
@@ -74,6 +75,7 @@ def index() -> ResponseReturnValue:
         awaiting = approvals.pending_among(session.connection(), shown)
         progress = request_steps.progress_among(session.connection(), shown)
         held = silenced.among(session.connection(), shown)
+        rated = satisfaction.comments_among(session, shown) if filt.satisfaction else {}
         unheld = queues.unheld_among(session, [incident.assignee or "" for incident in found.incidents])
         names = people.names_of(session.connection(), [*_named_in_rows(found.incidents),
                                                        *(major.coordinator for major in majors)])  # fmt: skip
@@ -82,7 +84,8 @@ def index() -> ResponseReturnValue:
     return render_template("incidents/list.html", page=found, filter=filt, statuses=STATUSES, now=now, due=due,
                            unheld=unheld, people=listed, groups=groups, error=error, bulk=BULK_ACTIONS,
                            my_groups=my_groups, majors=majors, news=news, names=names, awaiting_approval=awaiting,
-                           silenced=held, steps_progress=progress, desk_address=services().settings.desk_address,
+                           silenced=held, steps_progress=progress, rated_comments=rated,
+                           sla_words=sla_outcomes.WORDS, desk_address=services().settings.desk_address,
                            focus_flash=True)  # fmt: skip
 
 

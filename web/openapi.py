@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub import sla_outcomes
 from hub.agent_action import MAX_TEXT
 from hub.agent_files import MOST_FILES
 from hub.attachments import ORIGINS
 from hub.cis import KINDS, STATUSES
 from hub.domain import INCIDENT_KINDS
-from hub.incident_search import COUNT_CAP, MAX_LIMIT, OPEN, SORT_NAMES
+from hub.incident_search import COUNT_CAP, MAX_LIMIT, OPEN, SATISFACTION_RATINGS, SORT_NAMES
 from hub.mail_choices import EVERY_PRIORITY, NEVER
 from hub.mail_choices import NAMES as MAIL_CHOICE_NAMES
 from hub.problem_states import BATCH as PROBLEM_BATCH
@@ -744,6 +745,38 @@ def document() -> dict[str, Any]:
                             "in": "query",
                             "schema": {"type": "string", "enum": ["pending"]},
                             "description": "`pending`: only incidents with an approval asked and not decided yet.",
+                        },
+                        {
+                            "name": "sla",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": list(sla_outcomes.OUTCOMES)},
+                            "description": "Only incidents under an SLA whose clock ended so, as the SLA report "
+                            "counts them: met (stopped by its due time) or breached (stopped later, or still running "
+                            "past it now); `update_*`: the next-update clock.",
+                        },
+                        *(
+                            {
+                                "name": name,
+                                "in": "query",
+                                "schema": {"type": "string", "format": "date-time"},
+                                "description": f"Only incidents {words} this ISO 8601 time (no offset: UTC).",
+                            }
+                            for name, words in (
+                                ("opened_since", "first seen at or after"),
+                                ("opened_before", "first seen before"),
+                            )
+                        ),
+                        {
+                            "name": "satisfaction",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": list(SATISFACTION_RATINGS)},
+                            "description": 'Only incidents whose requester answered "How did we do?" so.',
+                        },
+                        {
+                            "name": "rated_since",
+                            "in": "query",
+                            "schema": {"type": "string", "format": "date-time"},
+                            "description": "With `satisfaction`: answered at or after this ISO 8601 time.",
                         },
                         {
                             "name": "priority",

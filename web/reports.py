@@ -5,16 +5,17 @@ takes. The first two may be narrowed to incidents or to service requests (`?kind
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from hub import calendars, catalogue, request_type_report, time_spent
+from hub import calendars, catalogue, request_type_report, sla_outcomes, time_spent
 from hub.dashboard import duration
 from hub.incident_search import FilterError, chosen_kind
 from hub.models import utcnow
 from hub.numbers import whole_number
-from hub.sla_report import DEFAULT_PERIOD, DIMENSIONS, attainment
+from hub.sla_report import COLUMNS, DEFAULT_PERIOD, DIMENSIONS, Attainment, attainment, list_arguments
 from web.csv_files import attachment, csv_line
 from web.permissions import VIEW_REPORTS, requires
 from web.services import services
@@ -68,9 +69,39 @@ def sla() -> ResponseReturnValue:
                     for policy, calendar in catalogue.policies(session)]  # fmt: skip
         calendar_lines = [calendars.describe_calendar(row) for row in calendars.calendars(session)]
         catalogue_services = catalogue.services(session)
+
+    def listed(dimension: str, line: Attainment, outcome: str) -> str | None:
+        """The incident list of exactly what a count counts: the line's incidents of the period (and kind) whose
+        clock ended as `outcome`; None for a "(none)" line."""
+        narrowed = list_arguments(dimension, line, outcome)
+        if narrowed is None:
+            return None
+        arguments: dict[str, Any] = {"kind": kind, **narrowed}
+        return url_for("incidents.index", **arguments, opened_since=since.isoformat(), opened_before=now.isoformat())
+
     return render_template("reports/sla.html", tables=tables, days=days, since=since, until=now, policies=policies,
                            calendars=calendar_lines, catalogue_services=catalogue_services, kind=kind,
-                           error=_notes(_days_note(), error))  # fmt: skip
+                           listed=listed, sla_words=sla_outcomes.WORDS, error=_notes(_days_note(), error))  # fmt: skip
+
+
+@bp.get("/sla.csv")
+@requires(VIEW_REPORTS)
+def sla_csv() -> Response:
+    """The same as CSV, one line per priority, group, service, kind and request type, for a spreadsheet. A bad
+    `?kind=` is a 400, as the time report's file answers it."""
+    days, since, now = _period()
+    try:
+        kind = chosen_kind(request.args.get("kind"))
+    except FilterError as exc:
+        abort(400, description=f"{exc}.")
+    with services().db.read() as session:
+        lines = [csv_line(COLUMNS)]
+        for dimension in DIMENSIONS:
+            lines += [
+                csv_line(line.as_row(dimension)) for line in attainment(session, dimension, since, now, now, kind)
+            ]
+    # No times in it: clocks of the last `days`, as the time report's file.
+    return attachment(lines, f"sla-{days}d{f'-{kind}s' if kind else ''}.csv")
 
 
 @bp.get("/time")

@@ -137,6 +137,7 @@ UI = {
     "audit.index": ("/audit", {"GET": ADMINS}),
     "reports.sla": ("/reports/sla", {"GET": PEOPLE}),
     "reports.time": ("/reports/time", {"GET": PEOPLE}),
+    "reports.sla_csv": ("/reports/sla.csv", {"GET": PEOPLE}),
     "reports.time_csv": ("/reports/time.csv", {"GET": PEOPLE}),
     "reports.requests": ("/reports/requests", {"GET": PEOPLE}),
     "reports.requests_csv": ("/reports/requests.csv", {"GET": PEOPLE}),

@@ -30,6 +30,7 @@ NOT_PAGES = {
     "health.intake": "a health probe's JSON",
     "metrics.metrics": "Prometheus's text format",
     "incident_export.download": "a CSV download",
+    "reports.sla_csv": "a CSV download",
     "reports.time_csv": "a CSV download",
     "reports.requests_csv": "a CSV download",
     "mail_view.download": "an attachment's download",
