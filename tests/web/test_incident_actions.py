@@ -555,7 +555,7 @@ def test_copy_someone_from_the_page_and_the_api_lists_them(
         stored_incident.requester = "ann@example.com"
     page = act(logged_in, ref, "copy", email="Carl@Example.com")
     assert f"{ref} copies carl@example.com: replies and the resolution mail go to them too." in page
-    assert 'aria-label="Stop copying carl@example.com"' in page
+    assert 'aria-label="Remove carl@example.com"' in page
     answer = logged_in.get(f"/api/v1/incidents/{ref}", headers={"Authorization": f"Bearer {api_token}"})
     assert answer.json is not None and answer.json["copied"] == ["carl@example.com"]
     page = act(logged_in, ref, "uncopy", email="carl@example.com")
