@@ -152,6 +152,7 @@ class MailFacts:
     sender_name: str | None = None  # the display name in From
     html: str | None = None  # the HTML alternative as sent; sanitised only when shown
     recipients: tuple[str, ...] = ()  # To, Cc and Delivered-To addresses, lower-cased
+    copied: tuple[str, ...] = ()  # To and Cc addresses but the sender's, lower-cased: who else it was written to
     attachments: tuple[AttachmentInfo, ...] = ()
     sender_check: SenderCheck = UNCHECKED  # what the receiving server found of the From domain
 

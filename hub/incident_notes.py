@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Integer, Row, bindparam, func, insert, or_, s
 
 from hub import (
     agent_files,
+    copied,
     mail_choices,
     mentions,
     name_words,
@@ -247,11 +248,14 @@ def write_reply(
     sla.agent_update(conn, incident.id)  # an update to the requester: the next is due a whole target later
     data: dict[str, Any] = {"by": actor.name, "body": text, "delivery_id": notice.delivery_id}
     summary = f"Reply by {actor.name}{BY_EMAIL if emailed else ''} to {requester}"
+    if people := copied.copied(conn, incident.id):
+        summary += f", copied to {', '.join(people)}"
     summary += _time_with(conn, incident.id, actor, spent, data)
     reply_id = _add_entry(conn, entry(incident.id, "reply", summary, event_id=emailed, data=by_email(data, emailed)))
     attached = agent_files.record(conn, incident.id, reply_id, files) + tuple(file.id for file in listed)
     notice = replace(notice, attachment_ids=attached)
-    owe(conn, incident.id, [notice], automatic=False)
+    # the people the requester copied hear it too, on Cc (hub/copied.py)
+    owe(conn, incident.id, copied.copies(notice, people), automatic=False)
     return requester
 
 

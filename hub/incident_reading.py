@@ -20,11 +20,13 @@ WITH_MAJOR = selectinload(Incident.major)
 
 
 def with_timeline(session: Session, incident_id: int) -> Incident | None:
-    """One incident with its timeline and watchers loaded, so it can be read after the session closes."""
+    """One incident with its timeline, watchers and copied people loaded, so it can be read after the session closes."""
     query = (
         select(Incident)
         .where(Incident.id == incident_id)
-        .options(selectinload(Incident.timeline), selectinload(Incident.watchers), WITH_MAJOR)
+        .options(
+            selectinload(Incident.timeline), selectinload(Incident.watchers), selectinload(Incident.copied), WITH_MAJOR
+        )
     )
     return session.scalar(query)
 

@@ -24,6 +24,7 @@ from sqlalchemy import Connection
 from hub import (
     agent_mail,
     contacts,
+    copied,
     desks,
     escalation,
     mail_records,
@@ -205,8 +206,9 @@ class Intake:
     def _mail(
         self, conn: Connection, raw: Raw, event: InboundEvent, policy: Policy, reprocessing: int | None
     ) -> Outcome:
-        """An email: the sender remembered as a contact, then the event applied, then its files listed; a copy of
-        a message we have already applied is kept, but not applied again."""
+        """An email: the sender remembered as a contact, then the event applied, then its files listed and the
+        people the requester copied kept (hub/copied.py); a copy of a message we have already applied is kept, but
+        not applied again."""
         if reprocessing is not None:
             mail_records.claim(conn, reprocessing)
         elif (copy := mail_records.earlier_copy(conn, raw.body, event)) is not None:
@@ -218,6 +220,9 @@ class Intake:
         outcome = self._apply(conn, raw, event, policy)
         if not outcome.files_listed:
             mail_records.after(conn, event, outcome.event_id, outcome.incident_id)
+        if outcome.incident_id is not None:  # the people the requester copied stay in the conversation
+            sender = self._settings.sender
+            copied.remember(conn, outcome.incident_id, event, desks=(sender.desk_address, *sender.desks))
         if reprocessing is not None:
             mail_records.reprocessed_as(conn, reprocessing, outcome.event_id)
         return outcome

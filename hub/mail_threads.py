@@ -12,10 +12,11 @@ from typing import cast
 from sqlalchemy import Connection, Table, select
 
 from hub.domain import InboundEvent
-from hub.models import IncidentWatcher
+from hub.models import IncidentCopied, IncidentWatcher
 from hub.statements import EVENTS, INCIDENTS, OUTBOX
 
 WATCHERS = cast(Table, IncidentWatcher.__table__)
+COPIED = cast(Table, IncidentCopied.__table__)
 
 #: What mail clients put before the subject they answer or forward (Re, and AW, SV, Antw, VS, WG, TR, RV, Odp, YNT,
 #: ENC in other languages; "Re[2]:" in some), and our own `[INC-n]` tags, however many deep.
@@ -68,14 +69,17 @@ def find_thread(conn: Connection, event: InboundEvent) -> Thread | None:
 
 
 def is_participant(conn: Connection, incident: Thread, sender: str) -> bool:
-    """The requester, a watcher, or anyone Switchboard has mailed about the incident (its assignee, group members,
-    people copied by an agent): the people a conversation about it is with."""
+    """The requester, a watcher, someone the requester copied (hub/copied.py), or anyone Switchboard has mailed about
+    the incident (its assignee, group members): the people a conversation about it is with."""
     sender = sender.lower()
     if (incident.requester or "").lower() == sender:
         return True
     mailed = select(OUTBOX.c.id).where(OUTBOX.c.recipient == sender, OUTBOX.c.incident_id == incident.id).limit(1)
     watching = select(WATCHERS.c.email).where(WATCHERS.c.incident_id == incident.id, WATCHERS.c.email == sender)
-    return conn.scalar(mailed) is not None or conn.scalar(watching) is not None
+    if conn.scalar(mailed) is not None or conn.scalar(watching) is not None:
+        return True
+    copied = select(COPIED.c.email).where(COPIED.c.incident_id == incident.id, COPIED.c.email == sender)
+    return conn.scalar(copied) is not None
 
 
 def thread_of(conn: Connection, incident_id: int, *, hops: int = 5) -> Thread | None:

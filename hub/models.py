@@ -212,6 +212,10 @@ class Incident(Base):
     )
     # Read-only here: hub/recipients.py adds and removes watchers.
     watchers: Mapped[list[IncidentWatcher]] = relationship(order_by="IncidentWatcher.created_at", viewonly=True)
+    # Read-only here too: hub/copied.py keeps them.
+    copied: Mapped[list[IncidentCopied]] = relationship(
+        order_by="[IncidentCopied.created_at, IncidentCopied.email]", viewonly=True
+    )
     # Loaded with the incident (one query for a whole page of them, none when none has a CI), so lists and the API
     # name it after the session has closed.
     ci: Mapped[ConfigurationItem | None] = relationship(lazy="selectin", viewonly=True)
@@ -1345,6 +1349,19 @@ class IncidentWatcher(Base):
 
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
     email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IncidentCopied(Base):
+    """Someone the requester copied on their mail (To or Cc), kept in the conversation: an agent's reply and the
+    resolution mail go to them too, on Cc (hub/copied.py). `added_by` is the agent who added them by hand, NULL
+    when the requester's mail did."""
+
+    __tablename__ = "incident_copied"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    added_by: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -77,7 +77,8 @@ def body_of(
     facts = row.facts or {}
     if secret_key is not None and "base_url" in facts:
         base_url = facts["base_url"]
-        for links in (ack_links.LINKS, request_links.LINKS):
+        # a copy to someone the requester copied (hub/copied.py) carries no link to the requester's own page
+        for links in (ack_links.LINKS,) if facts.get("copy_of") else (ack_links.LINKS, request_links.LINKS):
             facts = {**facts, **links.facts(secret_key, base_url, row.template, row.incident_id, row.recipient)}
         facts = {**facts, **approval_links.facts(secret_key, base_url, row.template, facts, row.recipient)}
     return templates.render_body(row.template, facts)

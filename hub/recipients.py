@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, Label, bindparam, delete, func, insert, select
 
-from hub import channels, contacts, desks, mail_choices, notices, satisfaction, zones
+from hub import channels, contacts, copied, desks, mail_choices, notices, satisfaction, zones
 from hub.domain import format_ref
 from hub.mail_choices import MailChoices
 from hub.mail_templates import DEFAULTS, MailTemplates
@@ -272,10 +272,11 @@ def state_change_notices(
             references = thread_message_ids(conn, incident_id, requester)
             survey = (satisfaction.links(sender.secret_key, sender.base_url, incident_id, requester)
                       if sender.secret_key else [])  # fmt: skip
-            owed.append(notices.requester_resolution(requester=requester, source=source, references=references,
-                                                     resolution=incident.resolution, survey=survey,
-                                                     requester_name=contacts.name_of(conn, requester),
-                                                     **common))  # fmt: skip
+            resolution = notices.requester_resolution(requester=requester, source=source, references=references,
+                                                      resolution=incident.resolution, survey=survey,
+                                                      requester_name=contacts.name_of(conn, requester),
+                                                      **common)  # fmt: skip
+            owed += copied.copies(resolution, copied.copied(conn, incident_id))  # on Cc, as replies (hub/copied.py)
             # One of the desk's people who asked it themselves hears as its requester, however they chose to hear
             # of what they watch: the timeline does not say they turned off the mail they are sent.
             declined = [person for person in declined if person != requester]

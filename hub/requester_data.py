@@ -40,6 +40,7 @@ from hub.models import (
     Contact,
     Event,
     Incident,
+    IncidentCopied,
     IncidentReview,
     IncidentWatcher,
     MajorIncident,
@@ -78,6 +79,7 @@ class Holdings:
     help_centre_requests: tuple[int, ...] = ()  # asked on the help centre's form (hub/pending_requests.py)
     contacts: tuple[int, ...] = ()
     watching: tuple[int, ...] = ()  # incident ids
+    copied_on: tuple[int, ...] = ()  # incident ids: someone's conversation they are copied on (hub/copied.py)
     bounces: tuple[str, ...] = ()
     mentions_in_incidents: tuple[int, ...] = ()
     mentions_in_events: tuple[int, ...] = ()
@@ -230,6 +232,11 @@ def find(session: Session, address: str) -> Holdings:
             .where(func.lower(IncidentWatcher.email) == a)
             .order_by(IncidentWatcher.incident_id)
         ),
+        copied_on=ids(
+            select(IncidentCopied.incident_id)
+            .where(func.lower(IncidentCopied.email) == a)
+            .order_by(IncidentCopied.incident_id)
+        ),
         bounces=ids(select(BouncedAddress.address).where(func.lower(BouncedAddress.address) == a)),
         mentions_in_incidents=tuple(i for i in named_in if i not in incidents),
         mentions_in_events=tuple(other_events),
@@ -303,6 +310,7 @@ def export(session: Session, address: str, *, now: datetime | None = None) -> di
             _asked(row) for row in rows(PendingRequest, PendingRequest.id, held.help_centre_requests)
         ],
         "watching": [_ref(i) for i in held.watching],
+        "copied_on": [_ref(i) for i in held.copied_on],
         "bounces": [
             {"until": _when(row.until), "reason": row.reason}
             for row in rows(BouncedAddress, BouncedAddress.address, held.bounces)

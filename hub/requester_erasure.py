@@ -47,6 +47,7 @@ from hub.models import (
     DeskAddress,
     Event,
     Incident,
+    IncidentCopied,
     IncidentReview,
     IncidentWatcher,
     MajorIncident,
@@ -259,6 +260,8 @@ def _apply(session: Session, held: Holdings, scrub: Scrub) -> set[str]:
     session.execute(delete(BouncedAddress).where(BouncedAddress.address.in_(held.bounces)))
     watcher = func.lower(IncidentWatcher.email) == held.address
     session.execute(delete(IncidentWatcher).where(watcher, IncidentWatcher.incident_id.in_(held.watching)))
+    copy = func.lower(IncidentCopied.email) == held.address
+    session.execute(delete(IncidentCopied).where(copy, IncidentCopied.incident_id.in_(held.copied_on)))
     _contact(session, held, scrub.alias)
     return digests
 

@@ -84,6 +84,13 @@ def _recipients(heads: dict[str, str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def _copied(heads: dict[str, str], sender: str | None) -> tuple[str, ...]:
+    """Who else the sender wrote to (To and Cc, the sender left out): the people they copied, whom the desk keeps
+    in the conversation (hub/copied.py drops the desk's own addresses and its people)."""
+    found = (address.lower() for _display, address in getaddresses([heads.get("to", ""), heads.get("cc", "")]))
+    return tuple(dict.fromkeys(a for a in found if "@" in a and a != sender))
+
+
 def _is_automatic(heads: dict[str, str], sender: str | None, envelope_from: str | None) -> bool:
     """RFC 3834 and the usual vendor headers: a message no one typed, which must never get an automatic answer."""
     auto = heads.get("auto-submitted", "").lower()
@@ -245,6 +252,7 @@ def read(
         sender_name=sender_name,
         html=found.html[:MAX_HTML_CHARS] if found.html and found.html.strip() else None,
         recipients=_recipients(heads),
+        copied=_copied(heads, sender),
         attachments=attachments,
         sender_check=check_sender(msg.raw_items(), sender, authserv_id),
     )

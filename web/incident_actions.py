@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from hub import (
     approvals,
+    copied_changes,
     incident_notes,
     major_incidents,
     people,
@@ -198,6 +199,25 @@ def _watch(on: bool) -> Callable[[int, Actor], str]:
     return run
 
 
+def _copy(on: bool) -> Callable[[int, Actor], str]:
+    """Copy someone on the conversation with the requester, or stop (hub/copied.py): the page's "Copied" line."""
+
+    def run(number: int, actor: Actor) -> str:
+        email = request.form.get("email", "").strip().lower()
+        if not email:
+            raise TriageError("type the address of the person to copy")
+        changed = copied_changes.change(acting_db(), number, email, actor, on=on, mail=mail_settings())
+        if on:
+            return (
+                f"copies {email}: replies and the resolution mail go to them too"
+                if changed
+                else (f"copied {email} already")
+            )
+        return f"no longer copies {email}" if changed else f"did not copy {email}"
+
+    return run
+
+
 def _named(email: str) -> str:
     """A colleague as a message names them: "Ann Lee (ann@example.com)" (hub/people.py `label`), else as given."""
     with services().db.read() as session:
@@ -256,6 +276,8 @@ ACTIONS: dict[str, Callable[[int, Actor], str]] = {
     "unproblem": _unlink_problem,
     "watch": _watch(True),
     "unwatch": _watch(False),
+    "copy": _copy(True),
+    "uncopy": _copy(False),
     "major": _declare_major,
     "coordinator": _hand_over,
     "stand_down": _stand_down,

@@ -143,6 +143,12 @@ _DETAIL = {
                     "description": "Who hears about its state changes (Watch on the incident page).",
                     "items": {"type": "string"},
                 },
+                "copied": {
+                    "type": "array",
+                    "description": "Who the requester copied on their mail (To, Cc), or an agent added: replies "
+                    "and the resolution mail go to them too, on Cc (docs/notifications.md).",
+                    "items": {"type": "string"},
+                },
                 "satisfaction": {
                     "oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Satisfaction"}],
                     "description": 'The requester\'s answer to "How did we do?" in the mail saying it was resolved '

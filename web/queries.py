@@ -68,4 +68,5 @@ def incident_detail_json(incident: Incident, steps: Progress | None) -> dict[str
         "description": incident.description,
         "timeline": [timeline_entry_json(e) for e in incident.timeline],
         "watchers": [w.email for w in incident.watchers],
+        "copied": [c.email for c in incident.copied],
     }

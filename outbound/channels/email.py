@@ -29,7 +29,8 @@ log = logging.getLogger("switchboard.outbound")
 
 SMTP_TIMEOUT = 30.0
 
-#: Headers we write ourselves (or that set_content writes); a row's own copy is ignored, and Bcc is never sent.
+#: Headers we write ourselves (or that set_content writes); a row's own copy is ignored (To and Cc are read for the
+#: conversation a copy is part of, but the envelope is the row's recipient alone), and Bcc is never sent.
 _OURS = frozenset(
     (
         "from",
@@ -101,7 +102,11 @@ def compose(
     `desk_name` (SWITCHBOARD_DESK_NAME) as its display name."""
     msg = EmailMessage()
     msg["From"] = named(_clean(notification.headers.get("From") or sender), desk_name)
-    msg["To"] = notification.recipient
+    # A copy to someone the requester copied (hub/copied.py) is addressed as the conversation it is part of, To the
+    # requester and Cc everyone copied, but goes to its own recipient alone (the envelope: `send`).
+    msg["To"] = _clean(notification.headers.get("To") or notification.recipient)
+    if cc := notification.headers.get("Cc"):
+        msg["Cc"] = _clean(cc)
     msg["Subject"] = _clean(notification.subject)
     msg["Date"] = format_datetime(now or utcnow())
     msg["Message-ID"] = notification.message_id or make_msgid(

@@ -13,6 +13,7 @@ from hub import (
     accounts,
     agent_files,
     article_feedback,
+    copied,
     incident_notes,
     knowledge,
     link_mail,
@@ -175,6 +176,19 @@ def test_another_persons_mail_that_copied_her_in_is_kept_with_the_pseudonym(
     with db.read() as session:
         (bobs,) = [raw for raw in session.scalars(select(Event.raw)) if b"bob@example.org" in raw]
     assert b"cannot print either" in bobs and f"Cc: {pseudonym(ANN, KEY)}".encode() in bobs
+
+
+def test_the_conversation_another_person_copied_her_on_is_in_her_export_and_erasure_takes_her_off_it(
+    desk: int, db: Database
+) -> None:
+    send(desk, "Printer", "Ann cannot print either.", sender="bob@example.org", cc=ANN)
+    with db.read() as session:
+        document = requester_data.export(session, ANN)
+        [bobs] = session.scalars(select(Incident.id)).all()
+    assert document["copied_on"] == [f"INC-{bobs}"] and document["incidents"] == []
+    requester_erasure.erase(db, ANN, key=KEY, actor="cli")
+    with db.read() as session:
+        assert copied.copied(session.connection(), bobs) == []
 
 
 def test_her_files_leave_the_attachment_store(desk: int, db: Database, intake: Intake) -> None:

@@ -26,6 +26,7 @@ from hub import (
     catalogue,
     changes,
     cis,
+    copied_changes,
     groups,
     heartbeats,
     incident_notes,
@@ -283,6 +284,8 @@ def furnish(settings: Settings, db: Database) -> dict[str, str]:
     # Waiting for the admin: their Approvals page, the incident's Approvals box and the approver's link show it.
     asked = approvals.ask(db, incident_id, ADMIN.email, "A new printer is within budget?", Actor("ann@example.com"),
                           Mail("desk@example.com", settings.base_url))  # fmt: skip
+    # Someone the requester copied: the incident page's Copied line shows them with their Remove button.
+    copied_changes.change(db, incident_id, "carl@example.org", Actor(ADMIN.email), on=True, mail=Mail.of(settings))
     key = settings.secret_key
     long_ago = utcnow() - request_links.LINKS.lifetime - timedelta(days=1)
     return {"request": request_links.LINKS.sign(key, incident_id, "ann@example.org"),

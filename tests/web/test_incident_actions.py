@@ -543,3 +543,20 @@ def test_api_will_not_make_a_stranger_a_watcher(
     assert viewer.status_code == 403
     with db.read() as session:
         assert session.scalar(select(Incident).where(Incident.id == int(ref[4:]))).watchers == []  # type: ignore[union-attr]
+
+
+def test_copy_someone_from_the_page_and_the_api_lists_them(
+    logged_in: FlaskClient, raise_incident: Callable[..., str], db: Database, api_token: str
+) -> None:
+    ref = raise_incident()
+    with db.transaction() as session:
+        stored_incident = session.get(Incident, int(ref.removeprefix("INC-")))
+        assert stored_incident is not None
+        stored_incident.requester = "ann@example.com"
+    page = act(logged_in, ref, "copy", email="Carl@Example.com")
+    assert f"{ref} copies carl@example.com: replies and the resolution mail go to them too." in page
+    assert 'aria-label="Remove carl@example.com"' in page
+    answer = logged_in.get(f"/api/v1/incidents/{ref}", headers={"Authorization": f"Bearer {api_token}"})
+    assert answer.json is not None and answer.json["copied"] == ["carl@example.com"]
+    page = act(logged_in, ref, "uncopy", email="carl@example.com")
+    assert f"{ref} no longer copies carl@example.com." in page
