@@ -194,8 +194,9 @@ def amend(session: Session, ref: str, amendment: Amendment, actor: str, *, anyon
     if not changed:
         return Amended(row, {}, False)
     start, end = wanted["planned_start"], wanted["planned_end"]
-    moved = replace(facts, planned_start=start, planned_end=end)
-    check_plan(moved, freezes_in(session, moved))
+    if (start, end) != (row.planned_start, row.planned_end):  # a freeze added since is no reason to refuse a re-wording
+        moved = replace(facts, planned_start=start, planned_end=end)
+        check_plan(moved, freezes_in(session, moved))
     reapproval = voided_by_move(facts, start, end)
     before = row.state
     for name, (_, value) in changed.items():
