@@ -3,8 +3,8 @@
 `changes.review`: what the reviewer wrote happened and was learned when the change was reviewed, shown on its page,
 in the API and (as written) in its history. NULL for a change not reviewed, or reviewed before this without words.
 
-Revision ID: 0065
-Revises: 0064
+Revision ID: 0067
+Revises: 0066
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0065"
-down_revision: str | None = "0064"
+revision: str = "0067"
+down_revision: str | None = "0066"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
