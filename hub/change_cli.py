@@ -128,7 +128,13 @@ def change_show(ref: str) -> None:
         lines += [f"{name}: {text}" for name, text in plans.items() if text]
         lines += [f"clashes with {c.ref} ({c.state}, {printed_time(c.planned_start)}) on {c.service}: {c.title}"
                   for c in changes.clashes(session, row) if c.planned_start is not None]  # fmt: skip
-        lines += [f"  {printed_time(e.at)} {e.action} by {e.actor}" for e in changes.history(session, row.ref)]
+        if row.review:
+            lines.append(f"review: {row.review}")
+        for entry in changes.history(session, row.ref):
+            lines.append(f"  {printed_time(entry.at)} {entry.action} by {entry.actor}")
+            if entry.action == "change.amend":  # what changed, under its line: old -> new
+                lines += [f"    {name.replace('_', ' ')}: {old or '-'} -> {new or '-'}"
+                          for name, (old, new) in (entry.detail or {}).get("changed", {}).items()]  # fmt: skip
         return lines
 
     click.echo("\n".join(in_transaction(work)))
@@ -181,16 +187,66 @@ def change_reject(ref: str, actor: str, comment: str) -> None:
 @click.argument("ref")
 @click.argument("action", type=click.Choice(ACTIONS))
 @click.option("--outcome", type=click.Choice(OUTCOMES), help="With finish: how it went.")
+@click.option("--notes", default="", help="With review: what happened and what was learned.")
 @AS
-def change_advance(ref: str, action: str, outcome: str | None, actor: str) -> None:
+def change_advance(ref: str, action: str, outcome: str | None, notes: str, actor: str) -> None:
     """Move a change on: assess, schedule, start, finish --outcome implemented|failed|backed_out, review, close.
 
-    Example: switchboard change advance CHG-3 finish --outcome implemented --as ann@example.com
+    Starting a change well before its planned window is done, with a warning. Example: switchboard change advance
+    CHG-3 review --notes "Went to plan; the snapshot took 20 min longer than thought" --as ann@example.com
+    """
+    from hub import changes
+    from hub.models import utcnow
+
+    if notes.strip() and action != "review":
+        raise click.UsageError("--notes goes with review: what happened and what was learned")
+    row = acting_in(actor, lambda s, who: changes.advance(s, ref, action, who, outcome=outcome, review=notes))
+    click.echo(f"{row.ref} is {row.state}")
+    if action == "start" and (warning := changes.early_start(row, utcnow(), printed_time)) is not None:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@change.command("amend")
+@click.argument("ref")
+@click.option("--title", help="What changes.")
+@click.option("--start", type=_WHEN, help="Planned start, UTC: '2026-03-01 22:00'.")
+@click.option("--end", type=_WHEN, help="Planned end, UTC.")
+@click.option("--risk", type=click.Choice(RISKS))
+@click.option("--impact", help="Who or what is affected, and how.")
+@click.option("--implementation-plan", help="How it will be done.")
+@click.option("--test-plan", help="How we will know it worked.")
+@click.option("--backout-plan", help="How it will be undone if it does not.")
+@AS
+def change_amend(
+    ref: str, title: str | None, start: datetime | None, end: datetime | None, risk: str | None, impact: str | None,
+    implementation_plan: str | None, test_plan: str | None, backout_plan: str | None, actor: str,
+) -> None:  # fmt: skip
+    """Amend a change's plan before work starts: its window, title, risk, impact or plans (what is not given stays).
+
+    Only its requester or an admin may. Moving the window of a change with approvals asks its approvers again: it
+    goes back to assessed. Example: switchboard change amend CHG-3 --start "2026-03-08 22:00" --end
+    "2026-03-08 23:00" --as carol@example.com
     """
     from hub import changes
 
-    row = acting_in(actor, lambda s, who: changes.advance(s, ref, action, who, outcome=outcome))
-    click.echo(f"{row.ref} is {row.state}")
+    amendment = changes.Amendment(
+        title=title, risk=risk, impact=impact, planned_start=_utc(start), planned_end=_utc(end),
+        implementation_plan=implementation_plan, test_plan=test_plan, backout_plan=backout_plan,
+    )  # fmt: skip
+    if amendment == changes.Amendment():
+        raise click.UsageError("say what to amend, e.g. --start '2026-03-08 22:00' --end '2026-03-08 23:00'")
+
+    def work(session: Session, who: str) -> changes.Amended:
+        return changes.amend(session, ref, amendment, who, anyones=changes.may_amend_any(session, who))
+
+    done = acting_in(actor, work)
+    if not done.changed:
+        click.echo(f"{done.change.ref}: nothing changed, it already reads so")
+        return
+    parts = ", ".join(name.replace("_", " ") for name in done.changed)
+    click.echo(f"{done.change.ref} amended: {parts}; it is {done.change.state}")
+    if done.reapproval:
+        click.echo("its window moved and the votes given were for the old one: its approvers decide again")
 
 
 @click.group()

@@ -102,3 +102,34 @@ def related_changes(session: Session, incident: Incident, window: timedelta = DE
     candidates = [Candidate(f"CHG-{r.id}", r.title, r.service, r.version, r.implemented_at, r.link, r.state)
                   for r in rows.values()]  # fmt: skip
     return rank(candidates, service=service, first_seen=first_seen, window=window)
+
+
+@dataclass(frozen=True)
+class Followed:
+    """An incident first seen within the window after a change was carried out, and what correlation made of it."""
+
+    ref: str
+    title: str
+    status: str
+    first_seen: datetime
+    same_service: bool
+    likely_culprit: bool  # this change is the one its incident's page names its likely culprit
+
+
+def incidents_after(session: Session, change: Change, window: timedelta = DEFAULT_WINDOW) -> list[Followed]:
+    """The incidents first seen within `window` after `change` was carried out, oldest first, each as its own page
+    ranks the change (`related_changes`), so the change's review and the incident's page agree on the culprit."""
+    if change.implemented_at is None:
+        return []
+    query = (
+        select(Incident)
+        .where(Incident.first_seen.between(change.implemented_at, change.implemented_at + window))
+        .order_by(Incident.first_seen, Incident.id)
+        .limit(LIMIT)
+    )
+    followed = []
+    for incident in session.scalars(query):
+        mine = [r for r in related_changes(session, incident, window) if r.change.ref == change.ref]
+        same, culprit = (mine[0].same_service, mine[0].likely_culprit) if mine else (False, False)
+        followed.append(Followed(incident.ref, incident.title, incident.status, incident.first_seen, same, culprit))
+    return followed

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from hub.errors import BadInput
 from hub.numbers import reference
@@ -37,10 +37,18 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "close": (frozenset({"reviewed", "rejected"}), "closed"),
 }
 ACTIONS = ("assess", "schedule", "start", "finish", "review", "close")
+#: States whose plan (title, window, risk, impact, plans) may still be amended: once work starts, the plan is history.
+AMENDABLE = frozenset({"new", "assessed", "approved", "scheduled"})
+#: Starting a change more than this before its planned start is warned about (the page and the CLI say so).
+EARLY_GRACE = timedelta(minutes=30)
 
 
 class ChangeRefused(BadInput):
     """The action does not fit the change as it is now; the message says why and what would."""
+
+
+class NotTheirs(ChangeRefused):
+    """The person may not amend this change: it is neither theirs nor are they an admin."""
 
 
 def format_ref(change_id: int) -> str:
@@ -164,13 +172,41 @@ def available_actions(facts: ChangeFacts) -> tuple[str, ...]:
     return tuple(a for a in ACTIONS if a in found)
 
 
+def check_amend(facts: ChangeFacts, actor: str, requested_by: str, *, anyones: bool) -> None:
+    """Refuse to amend a change's plan once work on it started, or for anyone but its requester or an admin."""
+    if facts.state not in AMENDABLE:
+        why = "request a new change" if facts.state in ("rejected", "closed") else "record what happened in its review"
+        raise ChangeRefused(
+            f"{facts.ref} is {facts.state.replace('_', ' ')}: a plan can be amended only before work starts (new,"
+            f" assessed, approved or scheduled); {why}"
+        )
+    if not anyones and actor.strip().lower() != requested_by.strip().lower():
+        raise NotTheirs(
+            f"only {facts.ref}'s requester, {requested_by}, or an admin may amend its plan; ask one of them"
+        )
+
+
+def voided_by_move(facts: ChangeFacts, start: datetime | None, end: datetime | None) -> bool:
+    """Whether moving the window to `start`..`end` voids the votes given: approvers approve a change for its window
+    (the freezes, clashes and status-page notice it is checked against hang on it), so a moved window asks them
+    again. Standard changes are pre-approved and have no votes to void."""
+    moved = (start, end) != (facts.planned_start, facts.planned_end)
+    return moved and facts.type != "standard" and (bool(facts.votes) or facts.state in ("approved", "scheduled"))
+
+
+def early_by(facts: ChangeFacts, now: datetime) -> timedelta | None:
+    """How long before its planned start the change is started `now`, when that is more than EARLY_GRACE: a warning,
+    not a refusal, since the window is a plan and the people starting it may know better."""
+    if facts.planned_start is None or facts.planned_start - now <= EARLY_GRACE:
+        return None
+    return facts.planned_start - now
+
+
 def _schedule(facts: ChangeFacts, frozen: Sequence[Freeze]) -> str:
     if facts.planned_start is None:
-        # Nothing sets a window after the request, so "plan its window" sent people looking for what is not there.
         raise ChangeRefused(
-            f"{facts.ref} has no planned start, and a change's window is given only when it is requested:"
-            " request it again with its planned start and end (the form's Planned start, or --start on"
-            " `switchboard change create`)"
+            f"{facts.ref} has no planned start: give it a window first (Amend the plan on its page, or"
+            f" `switchboard change amend {facts.ref} --start ... --end ...`)"
         )
     check_plan(facts, frozen)
     pre_approved = facts.type == "standard" and facts.state in ("new", "assessed")

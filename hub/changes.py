@@ -1,4 +1,5 @@
-"""Change requests and freeze windows: create, assess, approve or reject, schedule, start, finish, review, close.
+"""Change requests and freeze windows: create, amend, assess, approve or reject, schedule, start, finish, review,
+close.
 
 Each function works in the caller's transaction (the CLI's `in_transaction`, a web view's `db.transaction()`), so
 one call is one transaction with its audit entry; which state may follow which is decided by the pure
@@ -7,7 +8,8 @@ hub/change_states.py. Deploys reported by tools are recorded by hub/deploys.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from hub import audit, change_problems, counting
 from hub.assignees import ASSIGNABLE_ROLES
+from hub.change_amend import Amended, Amendment, amended_plan, said, text_of
 from hub.change_states import (
     CARRIED_OUT,
     OUTCOMES,
@@ -25,19 +28,21 @@ from hub.change_states import (
     ChangeRefused,
     Freeze,
     Vote,
+    check_amend,
     check_plan,
+    early_by,
     format_ref,
     freezes_hit,
     next_state,
     parse_ref,
+    voided_by_move,
     vote,
 )
 from hub.errors import BadInput
-from hub.models import AuditEntry, Change, ChangeApproval, FreezeWindow, utcnow
+from hub.models import AuditEntry, Change, ChangeApproval, FreezeWindow, User, utcnow
 from hub.named_people import refuse_unknown_people
 from hub.service_names import service_id
 
-MAX_TEXT = 20_000
 MAX_FREEZE = timedelta(days=366)
 
 
@@ -130,8 +135,11 @@ def _link(text: str | None) -> str | None:
     return link
 
 
-def advance(session: Session, ref: str, action: str, actor: str, *, outcome: str | None = None) -> Change:
-    """Move a change on by one step (assess, schedule, start, finish with an outcome, review, close)."""
+def advance(
+    session: Session, ref: str, action: str, actor: str, *, outcome: str | None = None, review: str = ""
+) -> Change:
+    """Move a change on by one step (assess, schedule, start, finish with an outcome, review, close); `review` is
+    what the reviewer says happened and was learned, kept with the change and in its history."""
     row = _locked(session, ref)
     facts = facts_of(row)
     state = next_state(facts, action, outcome=outcome, frozen=freezes_in(session, facts))
@@ -140,8 +148,66 @@ def advance(session: Session, ref: str, action: str, actor: str, *, outcome: str
         # Only `finish` carries a change out: closing a rejected one must not date it like a deploy, or incidents
         # after it would name it their likely culprit and rules would read it as `change.minutes_ago`.
         row.implemented_at = utcnow()
-    audit.record(session, actor, f"change.{action}", row.ref, **{"from": before, "to": state})
+    said: dict[str, str] = {}
+    if action == "review" and review.strip():
+        row.review = said["review"] = _text(review)
+    audit.record(session, actor, f"change.{action}", row.ref, **{"from": before, "to": state}, **said)
     return row
+
+
+def early_start(row: Change, now: datetime, shown: Callable[[datetime], str]) -> str | None:
+    """The warning for starting `row` now, well before its window (None when it is not early), its times written
+    by `shown` (the page's zone, or the CLI's)."""
+    early = early_by(facts_of(row), now)
+    if early is None or row.planned_start is None:
+        return None
+    hours, minutes = divmod(int(early.total_seconds()) // 60, 60)
+    ahead = f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    end = f" to {shown(row.planned_end)}" if row.planned_end is not None else ""
+    return (
+        f"{row.ref} was started {ahead} before its window ({shown(row.planned_start)}{end}), at {shown(now)}:"
+        " tell whoever expects it then, or amend its window so the calendar shows when it really happens"
+    )
+
+
+#: The role that may amend any change's plan, not only the changes they requested.
+AMENDS_ANY = "admin"
+
+
+def may_amend_any(session: Session, who: str) -> bool:
+    """Whether `who` may amend any change's plan (an admin), as the page lets them."""
+    return session.scalar(select(User.role).where(User.email == who.strip().lower())) == AMENDS_ANY
+
+
+def amend(session: Session, ref: str, amendment: Amendment, actor: str, *, anyones: bool = False) -> Amended:
+    """Amend a change's plan before work on it starts: by its requester, or anyone when `anyones` (an admin).
+
+    Approvers approve a change for its window, so moving it clears the votes given and sends an approved or
+    scheduled change back to assessed, to be approved again; re-wording the plans does not (the history shows
+    each amendment, old -> new, for the approvers to read).
+    """
+    row = _locked(session, ref)
+    facts = facts_of(row)
+    check_amend(facts, actor, row.requested_by, anyones=anyones)
+    wanted = amended_plan(row, amendment)
+    changed = {name: (getattr(row, name), value) for name, value in wanted.items() if getattr(row, name) != value}
+    if not changed:
+        return Amended(row, {}, False)
+    start, end = wanted["planned_start"], wanted["planned_end"]
+    if (start, end) != (row.planned_start, row.planned_end):  # a freeze added since is no reason to refuse a re-wording
+        moved = replace(facts, planned_start=start, planned_end=end)
+        check_plan(moved, freezes_in(session, moved))
+    reapproval = voided_by_move(facts, start, end)
+    before = row.state
+    for name, (_, value) in changed.items():
+        setattr(row, name, value)
+    if reapproval:
+        row.approvals.clear()  # the votes stay in the history (change.approve entries), not in the count
+        if row.state in ("approved", "scheduled"):
+            row.state = "assessed"
+    audit.record(session, actor, "change.amend", row.ref, changed={k: [said(o), said(n)] for k, (o, n) in
+                 changed.items()}, reapproval=reapproval, **{"from": before, "to": row.state})  # fmt: skip
+    return Amended(row, changed, reapproval)
 
 
 def decide(session: Session, ref: str, approver: str, decision: str, comment: str = "") -> Change:
@@ -245,7 +311,7 @@ def _locked(session: Session, ref: str) -> Change:
 
 
 def _text(value: str) -> str:
-    return value.strip()[:MAX_TEXT]
+    return text_of(value)
 
 
 # -- freeze windows ---------------------------------------------------------------------------------------------

@@ -1140,6 +1140,8 @@ class Change(Base):
     external_id: Mapped[str | None] = mapped_column(String(200))
     # The problem it is meant to fix (hub/change_problems.py), listed on that problem's page.
     problem_id: Mapped[int | None] = mapped_column(ForeignKey("problems.id", ondelete="SET NULL"), index=True)
+    # The post-implementation review: what happened and what was learned, written by whoever reviewed it.
+    review: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -6,7 +6,7 @@ only the actions the state allows, and a refusal (a freeze window, missing appro
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -17,15 +17,24 @@ from sqlalchemy.orm import Session
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from hub import catalogue, changes, people, problem_links
-from hub.change_states import ACTIONS, OUTCOMES, RISKS, STATES, TYPES, approvals_needed, available_actions
+from hub import catalogue, change_correlation, changes, people, problem_links
+from hub.change_states import (
+    ACTIONS,
+    AMENDABLE,
+    OUTCOMES,
+    RISKS,
+    STATES,
+    TYPES,
+    approvals_needed,
+    available_actions,
+)
 from hub.errors import BadInput
-from hub.models import utcnow
-from hub.zones import from_local, to_local
-from web.acting import acting_db
+from hub.models import Change, utcnow
+from hub.zones import from_local, to_local, wall_clock
+from web.acting import acting_db, with_right
 from web.change_calendar import grid, period, shows_changes
 from web.local_time import viewer_zone
-from web.permissions import VIEW_CHANGES, WORK_CHANGES, allowed, demand, requires
+from web.permissions import MANAGE_USERS, VIEW_CHANGES, WORK_CHANGES, allowed, demand, requires
 from web.services import services
 
 bp = Blueprint("changes", __name__, url_prefix="/changes")
@@ -56,6 +65,34 @@ class ChangeForm(FlaskForm):
         for field in (self.planned_start, self.planned_end):
             field.label.text = f"{field.label.text} ({zone.key})"
         return self
+
+
+class AmendForm(FlaskForm):
+    """A change's plan as it may be amended before work starts, filled in with what it says now."""
+
+    title = StringField("Title", validators=[DataRequired(), Length(max=500)])
+    planned_start = DateTimeLocalField("Planned start", format=_LOCAL, validators=[Optional()])
+    planned_end = DateTimeLocalField("Planned end", format=_LOCAL, validators=[Optional()])
+    risk = SelectField("Risk", choices=list(RISKS))
+    impact = TextAreaField("Impact", validators=[Length(max=20_000)])
+    implementation_plan = TextAreaField("Implementation plan", validators=[Length(max=20_000)])
+    test_plan = TextAreaField("Test plan", validators=[Length(max=20_000)])
+    backout_plan = TextAreaField("Back-out plan", validators=[Length(max=20_000)])
+
+    @classmethod
+    def of(cls, row: Change, zone: ZoneInfo) -> AmendForm:
+        """The form for `row`, its window on the wall clock of `zone` (which its labels name)."""
+        form = cls(formdata=None, title=row.title, risk=row.risk, impact=row.impact,
+                   planned_start=_wall(row.planned_start, zone), planned_end=_wall(row.planned_end, zone),
+                   implementation_plan=row.implementation_plan, test_plan=row.test_plan,
+                   backout_plan=row.backout_plan)  # fmt: skip
+        for field in (form.planned_start, form.planned_end):
+            field.label.text = f"{field.label.text} ({zone.key})"
+        return form
+
+
+def _wall(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    return to_local(value, zone).replace(tzinfo=None) if value is not None else None
 
 
 def _instant(value: datetime | None, zone: ZoneInfo) -> datetime | None:
@@ -149,13 +186,58 @@ def detail(ref: str) -> ResponseReturnValue:
         open_problems = _open_problems(session)
         actors = [entry.actor for entry in history]
         names = people.names_of(session.connection(), [row.requested_by, *row.approvers, *actors])
+        window = timedelta(seconds=services().settings.change_window)
+        followed = change_correlation.incidents_after(session, row, window)
     me = current_user.email.lower()
     voted = {a.approver for a in row.approvals}
     may_vote = row.state == "assessed" and row.type != "standard" and me in row.approvers and me not in voted
+    may_amend = (
+        row.state in AMENDABLE
+        and allowed(current_user.role, WORK_CHANGES)
+        and (me == row.requested_by.lower() or allowed(current_user.role, MANAGE_USERS))
+    )
+    amend_form = AmendForm.of(row, viewer_zone()) if may_amend else None
     return render_template("changes/detail.html", change=row, moves=available_actions(facts), outcomes=OUTCOMES,
                            frozen=frozen, history=history, may_vote=may_vote, clashing=clashing,
                            needed=approvals_needed(facts, frozen), open_problems=open_problems,
-                           names=names)  # fmt: skip
+                           names=names, amend_form=amend_form, followed=followed,
+                           change_window=window)  # fmt: skip
+
+
+@bp.post("/<ref>/amend")
+@requires(WORK_CHANGES)
+def amend(ref: str) -> ResponseReturnValue:
+    """Amend the plan (window, title, risk, impact, plans) by its requester or an admin, before work starts."""
+    form = AmendForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400, description="The form expired; reload the page and try again.")
+        wrong = "; ".join(f"{getattr(form, name).label.text}: {' '.join(errs)}" for name, errs in form.errors.items())
+        flash(f"Nothing changed: {wrong}.", "error")
+        return redirect(url_for("changes.detail", ref=ref.upper()), code=303)
+    zone = viewer_zone()
+    amendment = changes.Amendment(
+        title=form.title.data or "", risk=form.risk.data, impact=form.impact.data or "",
+        planned_start=_instant(form.planned_start.data, zone), planned_end=_instant(form.planned_end.data, zone),
+        implementation_plan=form.implementation_plan.data or "", test_plan=form.test_plan.data or "",
+        backout_plan=form.backout_plan.data or "",
+    )  # fmt: skip
+    db, anyones = with_right(MANAGE_USERS)
+    try:
+        with db.transaction() as session:
+            done = changes.amend(session, ref, amendment, current_user.email, anyones=anyones)
+    except changes.NoSuchChange as exc:
+        abort(404, description=str(exc))
+    except BadInput as exc:
+        flash(f"Nothing changed: {exc}.", "error")
+    else:
+        if not done.changed:
+            flash(f"{ref.upper()}: nothing changed, the plan already reads so.", "success")
+        else:
+            parts = ", ".join(name.replace("_", " ") for name in done.changed)
+            again = " Its window moved, so its approvers decide again: it is assessed." if done.reapproval else ""
+            flash(f"{ref.upper()}'s {parts} amended.{again}", "success")
+    return redirect(url_for("changes.detail", ref=ref.upper()), code=303)
 
 
 @bp.post("/<ref>/problem")
@@ -187,10 +269,14 @@ def act(ref: str, action: str) -> ResponseReturnValue:
         abort(400, description="The form expired; reload the page and try again.")
     try:
         with acting_db().transaction() as session:
+            warning = None
             if action in ("approve", "reject"):
                 row = changes.decide(session, ref, current_user.email, action, request.form.get("comment", ""))
             else:
-                row = changes.advance(session, ref, action, current_user.email, outcome=request.form.get("outcome"))
+                row = changes.advance(session, ref, action, current_user.email, outcome=request.form.get("outcome"),
+                                      review=request.form.get("review", ""))  # fmt: skip
+                if action == "start":
+                    warning = changes.early_start(row, utcnow(), lambda at: wall_clock(at, viewer_zone()))
             state = row.state
     except changes.NoSuchChange as exc:
         abort(404, description=str(exc))
@@ -198,4 +284,6 @@ def act(ref: str, action: str) -> ResponseReturnValue:
         flash(str(exc), "error")
     else:
         flash(f"{ref.upper()} is {state.replace('_', ' ')}.", "success")
+        if warning is not None:
+            flash(f"Note: {warning}.", "error")
     return redirect(url_for("changes.detail", ref=ref.upper()))

@@ -1,8 +1,10 @@
 """The API for changes, authenticated by API tokens: `GET /api/v1/changes` and `GET /api/v1/changes/<ref>` read
-them; `PUT` and `DELETE /api/v1/changes/<ref>/problem` say which problem one fixes (hub/change_problems.py)."""
+them; `PATCH /api/v1/changes/<ref>` amends one's plan before work starts; `PUT` and `DELETE
+/api/v1/changes/<ref>/problem` say which problem one fixes (hub/change_problems.py)."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -10,14 +12,14 @@ from flask import Blueprint, Response, g, request
 
 from hub import changes
 from hub.agent_action import NoSuchPart
-from hub.change_states import STATES
+from hub.change_states import STATES, ChangeRefused, NotTheirs
 from hub.errors import BadInput
 from hub.incident_search import FilterError
 from hub.models import Change
 from web import paging
-from web.acting import acting_db
+from web.acting import acting_db, with_right
 from web.api import token_required
-from web.permissions import VIEW_CHANGES, WORK_CHANGES
+from web.permissions import MANAGE_USERS, VIEW_CHANGES, WORK_CHANGES
 from web.responses import json_error, json_response, request_json
 from web.services import services
 
@@ -57,6 +59,7 @@ def change_detail_json(row: Change) -> dict[str, Any]:
         "implementation_plan": row.implementation_plan,
         "test_plan": row.test_plan,
         "backout_plan": row.backout_plan,
+        "review": row.review,
         "approvals": [
             {"approver": a.approver, "decision": a.decision, "comment": a.comment, "at": _iso(a.at)}
             for a in row.approvals
@@ -92,6 +95,52 @@ def detail(ref: str) -> Response:
     if row is None:
         return json_error(404, f"there is no change {ref}; GET /api/v1/changes lists them")
     return json_response(change_detail_json(row))
+
+
+_TIMES = ("planned_start", "planned_end")
+_AMEND = '{"planned_start": "2026-03-08T22:00:00Z", "planned_end": "2026-03-08T23:00:00Z"}'
+
+
+@bp.patch("/changes/<ref>")
+@token_required(WORK_CHANGES)
+def amend(ref: str) -> Response:
+    """Amend the plan before work starts (any of title, risk, impact, the plans, planned_start and planned_end, as
+    ISO 8601 with a zone): by the change's requester's personal token or an admin's. Moving the window of a change
+    with approvals sends it back to assessed, for its approvers to decide again."""
+    body = request_json()
+    names = {f.name for f in fields(changes.Amendment)}
+    if not isinstance(body, dict) or not body or set(body) - names:
+        return json_error(400, f"send the parts of the plan to amend, one or more of {', '.join(sorted(names))},"
+                               f" e.g. {_AMEND}")  # fmt: skip
+    if not all(isinstance(value, str) for value in body.values()):
+        return json_error(400, f"each part is a string, e.g. {_AMEND}")
+    try:
+        parts: dict[str, Any] = {name: _instant(v, name) if name in _TIMES else v for name, v in body.items()}
+    except BadInput as exc:
+        return json_error(400, str(exc))
+    db, anyones = with_right(MANAGE_USERS)
+    try:
+        with db.transaction() as session:
+            changes.amend(session, ref, changes.Amendment(**parts), g.principal.by, anyones=anyones)
+    except changes.NoSuchChange as exc:
+        return json_error(404, str(exc))
+    except NotTheirs as exc:
+        return json_error(403, str(exc))
+    except ChangeRefused as exc:  # a wrong state, or a window in a freeze: the message says which
+        return json_error(409, str(exc))
+    except BadInput as exc:
+        return json_error(400, str(exc))
+    return detail(ref)
+
+
+def _instant(text: str, name: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise BadInput(f"{name} is an ISO 8601 time with its zone, like 2026-03-08T22:00:00Z, not {text!r}")
+    return moment
 
 
 @bp.put("/changes/<ref>/problem")

@@ -404,6 +404,10 @@ _CHANGE = {
         "approvers": {"type": "array", "items": {"type": "string"}},
         "required_approvals": {"type": "integer"},
         "problem": {"type": ["string", "null"], "description": "The problem it fixes, at /api/v1/problems/{ref}."},
+        "review": {
+            "type": ["string", "null"],
+            "description": "The post-implementation review: what happened and what was learned (one change's detail).",
+        },
         "approvals": {
             "type": "array",
             "items": {
@@ -1453,6 +1457,45 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": _json({"$ref": "#/components/schemas/Change"}, "The change."),
                         **_errors(401, 404),
+                    },
+                },
+                "patch": {
+                    "summary": "Amend a change's plan before work starts (its requester's or an admin's token)",
+                    "description": "Any of its title, risk, impact, plans and window; parts not sent stay. Only a "
+                    "new, assessed, approved or scheduled change. Approvers approve a change for its window: moving "
+                    "the window of a change with votes clears them, and an approved or scheduled one goes back to "
+                    "assessed. Audited (`change.amend`, each part old and new).",
+                    "operationId": "amendChange",
+                    "requestBody": _body(
+                        {
+                            "type": "object",
+                            "minProperties": 1,
+                            "additionalProperties": False,
+                            "properties": {
+                                "title": {"type": "string"},
+                                "risk": {"type": "string", "enum": ["low", "medium", "high"]},
+                                "impact": {"type": "string"},
+                                "implementation_plan": {"type": "string"},
+                                "test_plan": {"type": "string"},
+                                "backout_plan": {"type": "string"},
+                                "planned_start": {
+                                    "type": "string",
+                                    "format": "date-time",
+                                    "examples": ["2026-03-08T22:00:00Z"],
+                                },
+                                "planned_end": {
+                                    "type": "string",
+                                    "format": "date-time",
+                                    "examples": ["2026-03-08T23:00:00Z"],
+                                },
+                            },
+                        }
+                    ),
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/Change"}, "The change as amended."),
+                        "403": _error("Neither the change's requester nor an admin (or a viewer's token)."),
+                        "409": _error("Work on it started, it was rejected or closed, or the window is in a freeze."),
+                        **_errors(400, 401, 404),
                     },
                 },
             },

@@ -75,7 +75,9 @@ def test_a_change_planned_in_a_freeze_is_refused_unless_it_is_an_emergency(runne
     assert run(runner, *args, "--type", "emergency").strip() == "CHG-1"
 
 
-@pytest.mark.parametrize("command", [["change"], ["change", "create"], ["change", "advance"], ["freeze", "add"]])
+@pytest.mark.parametrize(
+    "command", [["change"], ["change", "create"], ["change", "advance"], ["change", "amend"], ["freeze", "add"]]
+)
 def test_every_command_has_help(runner: CliRunner, command: list[str]) -> None:
     assert "Usage:" in run(runner, *command, "--help")
 
@@ -86,10 +88,27 @@ def test_the_documented_life_of_a_change_runs_as_printed(settings: Settings, db:
     assert "ann@example.com approved: after the backup" in out
     by = (" by carol@example.com", " by ann@example.com")
     assert [line.split()[-3] for line in out.splitlines() if line.endswith(by)] == [
-        "change.create", "change.assess", "change.approve", "change.schedule", "change.start", "change.finish",
-        "change.review", "change.close",
+        "change.create", "change.amend", "change.assess", "change.approve", "change.schedule", "change.start",
+        "change.finish", "change.review", "change.close",
     ]  # fmt: skip
     assert "year-end (all services)  peak trading" in out
+
+
+def test_amend_gives_a_change_its_window_so_it_can_be_scheduled_and_show_says_what_changed(runner: CliRunner) -> None:
+    run(runner, "change", "create", "--title", "Rotate TLS keys", "--type", "standard", *AS)
+    assert "no planned start: give it a window first" in refused(runner, "change", "advance", "CHG-1", "schedule", *AS)
+    said = run(runner, "change", "amend", "CHG-1", "--start", "2030-03-01 22:00", "--end", "2030-03-01 23:00", *AS)
+    assert said.strip() == "CHG-1 amended: planned start, planned end; it is new"
+    run(runner, "change", "advance", "CHG-1", "schedule", *AS)
+    assert "    planned start: - -> 2030-03-01T22:00:00+00:00" in run(runner, "change", "show", "CHG-1")
+
+
+def test_starting_a_change_well_before_its_window_warns_with_its_times(runner: CliRunner) -> None:
+    run(runner, "change", "create", "--title", "Rotate TLS keys", "--type", "standard", "--start", "2030-03-01 22:00",
+        *AS)  # fmt: skip
+    run(runner, "change", "advance", "CHG-1", "schedule", *AS)
+    said = run(runner, "change", "advance", "CHG-1", "start", *AS)
+    assert "CHG-1 is implementing" in said and "before its window (2030-03-01 22:00 UTC), at " in said
 
 
 def test_change_show_names_a_change_planned_on_the_same_service_at_the_same_time(runner: CliRunner) -> None:

@@ -16,6 +16,7 @@ from hub.change_states import (
     available_actions,
     check_plan,
     deploy_state,
+    early_by,
     freezes_hit,
     next_state,
     parse_ref,
@@ -129,8 +130,8 @@ def test_more_approvals_required_than_approvers_named_is_refused() -> None:
         check_plan(normal(approvers=(ANN,)), ())
 
 
-def test_scheduling_needs_a_planned_start_and_says_to_request_it_again_with_one() -> None:
-    with pytest.raises(ChangeRefused, match=r"no planned start.*request it again with its planned start"):
+def test_scheduling_needs_a_planned_start_and_says_how_to_give_it_one() -> None:
+    with pytest.raises(ChangeRefused, match=r"no planned start: give it a window first.*change amend"):
         next_state(normal(state="approved", planned_start=None, planned_end=None), "schedule")
 
 
@@ -220,3 +221,14 @@ def test_the_actions_offered_follow_the_state_and_type() -> None:
     assert available_actions(normal(state="assessed")) == ()  # waiting for approvals
     assert available_actions(normal(state="implementing")) == ("finish",)
     assert available_actions(normal(state="closed")) == ()
+
+
+# -- starting early ---------------------------------------------------------------------------------------------
+
+
+def test_starting_well_before_the_window_says_how_early() -> None:
+    assert early_by(normal(state="scheduled"), T0 - timedelta(hours=3)) == timedelta(hours=3)
+
+
+def test_starting_just_before_the_window_is_not_early() -> None:
+    assert early_by(normal(state="scheduled"), T0 - timedelta(minutes=10)) is None

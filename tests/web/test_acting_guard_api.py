@@ -59,6 +59,7 @@ ROUTES: dict[str, tuple[dict[str, str], Any]] = {
     "reviews_api.file_problem": ({"ref": "{reviewed}", "action_id": "{action}"}, None),
     "problems_api.api_create": ({}, {"title": "Printers drop off the network"}),
     "problems_api.api_update": ({"ref": "PRB-1"}, {"root_cause": "The VPN's idle timeout"}),
+    "changes_api.amend": ({"ref": "CHG-1"}, {"planned_start": "2031-03-08T22:00:00Z"}),
     "changes_api.fix_problem": ({"ref": "CHG-1"}, {"problem": "PRB-2"}),
     "changes_api.unfix_problem": ({"ref": "CHG-1"}, None),
     "cis_api.put": ({"name": "db2"}, {"kind": "server"}),

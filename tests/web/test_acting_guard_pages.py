@@ -29,6 +29,11 @@ FORMS: dict[str, tuple[str, str, dict[str, str]]] = {
     "problem's root cause": ("/problems/PRB-1", "/problems/PRB-1", {"root_cause": "The VPN's idle timeout"}),
     "new change": ("/changes", "/changes", {"title": "Patch the VPN", "type": "standard", "risk": "low"}),
     "change's problem": ("/changes/CHG-1", "/changes/CHG-1/problem", {"problem": "PRB-1"}),
+    "change's plan": (
+        "/changes/CHG-1",
+        "/changes/CHG-1/amend",
+        {"title": "Raise the VPN idle timeout to 1h", "risk": "low"},
+    ),
     "rule disabled": ("/rules", "/rules/1/toggle", {"enabled": "0"}),
     "integration's test alert": ("/integrations/monitoring", "/integrations/monitoring/test", {}),
     "integration's settings": ("/integrations/monitoring", "/integrations/monitoring/settings", {"threshold": "3/5m"}),
