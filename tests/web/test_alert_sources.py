@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import io
 import json
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -165,7 +166,8 @@ def test_grafana_with_a_valid_signature_is_accepted(
 
 
 @pytest.mark.parametrize(
-    ("problem", "said"), [("wrong key", "the SHA-256 of the integration secret"), ("stale", "3600 seconds from")]
+    ("problem", "said"),
+    [("wrong key", "the SHA-256 of the integration secret"), ("stale", r"36\d\d seconds from this server's clock")],
 )
 def test_grafana_with_a_bad_or_stale_signature_is_refused_saying_which_and_what_to_do(
     client: FlaskClient, make_integration: Callable[[str], str], problem: str, said: str
@@ -176,7 +178,7 @@ def test_grafana_with_a_bad_or_stale_signature_is_refused_saying_which_and_what_
     when = int(time.time()) - (3600 if problem == "stale" else 0)
     headers = {"Authorization": f"Bearer {secret}", **grafana_headers(body, key, when)}
     response = client.post("/api/v1/events/grafana", data=body, content_type="application/json", headers=headers)
-    assert response.status_code == 401 and said in response.json["error"]  # type: ignore[index]
+    assert response.status_code == 401 and re.search(said, response.json["error"])  # type: ignore[index]
 
 
 def test_payload_of_another_kind_is_refused_naming_the_problem_and_kept(

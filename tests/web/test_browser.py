@@ -715,7 +715,8 @@ def test_a_requester_reads_their_request_on_a_phone_replies_and_says_it_is_solve
     page.get_by_label("Reply").fill("Pulled it out; it jams again on the next page.")
     page.get_by_role("button", name="Send reply").click()
     page.get_by_text("Your reply is added").wait_for()
-    assert page.evaluate("document.activeElement.id") == "replied"  # the status message has the focus
+    # the status message takes the focus (autofocus, which the browser applies once the page has loaded: waited for)
+    page.wait_for_function("document.activeElement !== null && document.activeElement.id === 'replied'")
     assert "it jams again on the next page" in page.locator("ol.conversation").inner_text()
     page.get_by_role("button", name="It is solved: close my request").click()
     page.get_by_text("we have marked it resolved").wait_for()
