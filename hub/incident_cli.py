@@ -21,6 +21,7 @@ from hub.approval_cli import incident_approval
 from hub.cli import EntryPointGroup, incident_number, printed_time, with_database
 from hub.domain import INCIDENT_KINDS, KIND_WORDS, format_ref, no_incident
 from hub.incident_actions_cli import ACTIONS
+from hub.incident_copied_cli import incident_copy, incident_uncopy
 from hub.incident_time_cli import incident_time, incident_time_correct, incident_time_take_back
 from hub.incident_writing_cli import incident_note, incident_reply
 from hub.major_cli import incident_coordinator, incident_major, incident_stand_down
@@ -64,9 +65,9 @@ def incident() -> None:
     """
 
 
-for _command in (*ACTIONS, incident_note, incident_reply, incident_time, incident_time_correct,
-                 incident_time_take_back, incident_major, incident_coordinator, incident_stand_down,
-                 incident_approval):  # fmt: skip
+for _command in (*ACTIONS, incident_copy, incident_uncopy, incident_note, incident_reply, incident_time,
+                 incident_time_correct, incident_time_take_back, incident_major, incident_coordinator,
+                 incident_stand_down, incident_approval):  # fmt: skip
     incident.add_command(_command)
 
 
@@ -195,9 +196,10 @@ def _line(row: Incident, names: Mapping[str, str], steps: Progress | None) -> st
 @click.argument("ref")
 @click.option("--full", is_flag=True, help=f"Print long texts whole (they are cut after {MOST_LINES} lines).")
 def incident_show(ref: str, full: bool) -> None:
-    """Print one incident: its fields, requester, assignee, SLA clocks, problem and CI, the time spent on it (each
-    entry with the number `time-correct` takes), a request's steps (numbered as `incident step` takes them), and its
-    timeline, oldest first, colleagues named as "Name <address>", with what the page shows under each entry.
+    """Print one incident: its fields, requester, those copied, assignee, SLA clocks, problem and CI, the time spent
+    on it (each entry with the number `time-correct` takes), a request's steps (numbered as `incident step` takes
+    them), and its timeline, oldest first, colleagues named as "Name <address>", with what the page shows under
+    each entry.
 
     Under an entry: a resolution's text, a satisfaction comment, a public note's text, a retitle's old → new title,
     an email's, note's or reply's text (a long one cut, unless --full), an unverified sender's warning, the files,
@@ -248,6 +250,8 @@ def _fields(row: Incident, names: Mapping[str, str], problem: Problem | None) ->
              f"last {printed_time(row.last_seen)}",
              f"assignee: {label(row.assignee, names) if row.assignee else '-'}",
              f"requester: {row.requester or '-'}"]  # fmt: skip
+    if row.copied:
+        lines.append(f"copied: {', '.join(person.email for person in row.copied)}")
     kept = (("kind", KIND_WORDS[row.kind]), ("request type", row.request_type.name if row.request_type else None),
             ("category", row.category), ("service", row.service),
             ("CI", row.ci.name if row.ci else None), ("resolution", row.resolution))  # fmt: skip

@@ -25,6 +25,7 @@ from hub.addresses import ADDRESS_WIDTH
 from hub.agent_action import Actor, NoSuchIncident, NoSuchPart, NothingWritten, NotTheirs, TriageError
 from hub.agent_files import FilesTooLarge, Upload
 from hub.change_correlation import related_changes
+from hub.copied_changes import NotCopyable
 from hub.domain import INCIDENT_KINDS, no_incident
 from hub.errors import BadInput, StorageUnavailable
 from hub.incident_reading import incident_json
@@ -431,7 +432,7 @@ def triaged(
     (400, 403, 404, 409, or 503 to retry)."""
     try:
         apply()
-    except NothingWritten as exc:
+    except (NothingWritten, NotCopyable) as exc:  # the request is what is wrong, not the incident
         return json_error(400, str(exc))
     except (NoSuchIncident, NoSuchPart) as exc:
         return json_error(404, str(exc))

@@ -23,7 +23,14 @@ from hub.satisfaction import RATINGS
 from hub.time_spent import MOST_MINUTES, WHAT_WIDTH
 from hub.triage import TRANSITIONS
 from ingest.logged import CHANNELS
-from web import approvals_openapi, catalogue_openapi, request_types_openapi, steps_openapi, tokens_openapi
+from web import (
+    approvals_openapi,
+    catalogue_openapi,
+    copied_openapi,
+    request_types_openapi,
+    steps_openapi,
+    tokens_openapi,
+)
 from web.downloads import SAFE_TYPES
 from web.openapi_parts import answer as _json
 from web.openapi_parts import body as _body
@@ -1914,6 +1921,7 @@ def document() -> dict[str, Any]:
             **request_types_openapi.PATHS,
             **approvals_openapi.PATHS,
             **steps_openapi.PATHS,
+            **copied_openapi.PATHS,
             **tokens_openapi.PATHS,
         },
         "components": {

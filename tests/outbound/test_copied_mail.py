@@ -163,3 +163,15 @@ def test_the_resolution_mail_holds_back_for_a_copied_address_that_bounced_since(
         assert CARL not in session.scalars(select(OutboxMessage.recipient)).all()
         summaries = session.scalars(select(TimelineEntry.summary).where(TimelineEntry.kind == "notification")).all()
     assert any(s.startswith(f"resolved to {CARL} not sent: the address bounced") for s in summaries)
+
+
+def test_removing_someone_discards_the_copies_still_waiting_for_them(parts: Parts) -> None:
+    incident_id = mailed(parts, ANN, cc=CARL)
+    incident_notes.reply(parts.db, incident_id, "Pull the sheet out of tray 2.", Actor(BOB), mail(parts))
+    assert change(parts.db, incident_id, CARL, Actor(BOB), on=False, mail=mail(parts))
+    with parts.db.read() as session:
+        rows = session.execute(select(OutboxMessage.recipient, OutboxMessage.kind, OutboxMessage.status)).all()
+        summaries = session.scalars(select(TimelineEntry.summary).where(TimelineEntry.kind == "notification")).all()
+    assert sorted(tuple(row) for row in rows) == [(ANN, "acknowledgement", "pending"), (ANN, "reply", "pending"),
+                                                  (CARL, "reply", "discarded")]  # fmt: skip
+    assert [s for s in summaries if "discarded" in s] == [f"reply to {CARL} discarded by {BOB}"]

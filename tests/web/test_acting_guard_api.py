@@ -47,6 +47,8 @@ ROUTES: dict[str, tuple[dict[str, str], Any]] = {
     "major_api.declare": ({"ref": "{plain}"}, {"reason": "Payroll is down", "coordinator": "bob@example.com"}),
     "major_api.hand_over": ({"ref": "{open}"}, {"coordinator": "bob@example.com"}),
     "major_api.stand_down": ({"ref": "{open}"}, None),
+    "copied_api.copy": ({"ref": "{open}", "email": "dina@example.org"}, None),
+    "copied_api.uncopy": ({"ref": "{open}", "email": "carl@example.org"}, None),
     "steps_api.tick": ({"ref": "{plain}", "step": "1"}, {"done": True}),
     "approvals_api.ask": ({"ref": "{plain}"}, {"approver": "vic@example.com", "note": "Within budget?"}),
     "approvals_api.decide": ({"approval_id": "{approval}"}, {"decision": "approve", "approver": "vic@example.com"}),
@@ -110,7 +112,7 @@ def call(client: FlaskClient, db: Database) -> Call:
 
 @pytest.fixture
 def desk(db: Database, call: Call, raise_incident: Callable[..., str]) -> dict[str, str]:
-    """What each route acts on: an open major incident (watched by Ann, part of PRB-1, with a
+    """What each route acts on: an open major incident (watched by Ann, copying Carl, part of PRB-1, with a
     time entry), a plain one, a resolved major one with a draft review and a follow-up action, one not reviewed yet;
     problems PRB-1 and PRB-2, CHG-1 fixing PRB-1, an approval asked of Vic on the open one, the service mail, a
     policy, the calendar office, a silence, and
@@ -157,6 +159,7 @@ def desk(db: Database, call: Call, raise_incident: Callable[..., str]) -> dict[s
     ok("PATCH", f"/api/v1/incidents/{refs[2]}/review", {"summary": "The database's disk filled"})
     things["action"] = str(ok("POST", f"/api/v1/incidents/{refs[2]}/review/actions", {"text": "Rotate logs"})["id"])
     ok("PUT", f"/api/v1/incidents/{refs[0]}/watchers/ann@example.com")
+    ok("PUT", f"/api/v1/incidents/{refs[0]}/copied/carl@example.org")
     ok("POST", "/api/v1/problems", {"title": "The VPN drops every night"})
     ok("POST", "/api/v1/problems", {"title": "The VPN drops at noon"})
     ok("PUT", f"/api/v1/incidents/{refs[0]}/problem", {"problem": "PRB-1"})

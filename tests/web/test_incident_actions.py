@@ -13,7 +13,7 @@ from hub import accounts, mail_choices, triage
 from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.mail_choices import MailChoices
-from hub.models import Incident, OutboxMessage
+from hub.models import Incident, OutboxMessage, TimelineEntry
 from tests.web.helpers import Login, csrf_token, log_in
 
 
@@ -560,3 +560,37 @@ def test_copy_someone_from_the_page_and_the_api_lists_them(
     assert answer.json is not None and answer.json["copied"] == ["carl@example.com"]
     page = act(logged_in, ref, "uncopy", email="carl@example.com")
     assert f"{ref} no longer copies carl@example.com." in page
+
+
+def test_api_copies_someone_once_however_often_asked(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref, headers = raise_incident(), agent_token(db)
+    for _ in range(2):
+        answer = client.put(f"/api/v1/incidents/{ref}/copied/Carl@Example.org", headers=headers)
+        assert answer.status_code == 200 and answer.json == {"copied": ["carl@example.org"]}
+    with db.read() as session:
+        summaries = session.scalars(select(TimelineEntry.summary).where(TimelineEntry.kind == "copied")).all()
+    assert summaries == ["carl@example.org copied on the conversation by token:bot-agent"]
+
+
+def test_api_refuses_to_copy_one_of_the_desks_people_in_the_pages_words(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database, make_user: Callable[..., Login]
+) -> None:
+    ref = raise_incident()
+    make_user("carol@example.com")
+    answer = client.put(f"/api/v1/incidents/{ref}/copied/carol@example.com", headers=agent_token(db))
+    assert answer.status_code == 400
+    assert answer.json == {"error": "carol@example.com is one of the desk's people: they can watch the incident "
+                                    "instead; nothing was changed"}  # fmt: skip
+
+
+def test_api_removes_someone_copied_and_names_one_who_is_not(
+    client: FlaskClient, raise_incident: Callable[..., str], db: Database
+) -> None:
+    ref, headers = raise_incident(), agent_token(db)
+    client.put(f"/api/v1/incidents/{ref}/copied/carl@example.org", headers=headers)
+    removed = client.delete(f"/api/v1/incidents/{ref}/copied/carl@example.org", headers=headers)
+    assert removed.status_code == 200 and removed.json == {"copied": []}
+    again = client.delete(f"/api/v1/incidents/{ref}/copied/carl@example.org", headers=headers)
+    assert again.status_code == 404 and "carl@example.org is not copied on " in again.json["error"]  # type: ignore[index]
