@@ -3,8 +3,9 @@ keeps each part (old -> new). Pure; hub/changes.py::amend applies it under the c
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from hub.change_states import RISKS
@@ -12,6 +13,8 @@ from hub.errors import BadInput
 from hub.models import Change
 
 MAX_TEXT = 20_000
+#: The parts of a plan that are instants: kept in the history in ISO form (UTC), shown on the reader's clock.
+TIMES = ("planned_start", "planned_end")
 
 
 def text_of(value: str) -> str:
@@ -64,3 +67,22 @@ def said(value: object) -> str | None:
         return None
     text = value.isoformat() if isinstance(value, datetime) else str(value)
     return text if len(text) <= 300 else text[:299] + "…"
+
+
+def parts_said(
+    changed: Mapping[str, Sequence[str | None]], show: Callable[[datetime], str]
+) -> list[tuple[str, str | None, str | None]]:
+    """An amendment's parts as its history entry says them, (name, old, new), the window's times through `show`
+    (the page's viewer zone, the command's printing zone), so they read as the other times beside them; None where
+    a part had or has no value."""
+
+    def part(name: str, value: str | None) -> str | None:
+        if value is None or name not in TIMES:
+            return value
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value  # kept otherwise by an older version: said as kept
+        return show(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+
+    return [(name.replace("_", " "), part(name, old), part(name, new)) for name, (old, new) in changed.items()]

@@ -15,7 +15,7 @@ import click
 
 from hub.acting_cli import AS, acting_in
 from hub.change_states import ACTIONS, OUTCOMES, RISKS, STATES, TYPES
-from hub.cli import in_transaction, printed_time
+from hub.cli import in_transaction, load_settings, printed_time
 from hub.domain import CLI
 from hub.durations import parse_duration
 from hub.errors import BadInput
@@ -107,6 +107,7 @@ def change_list(state: str | None, service: str | None, limit: int) -> None:
 def change_show(ref: str) -> None:
     """Print one change with its plans, approvals and history, e.g.: switchboard change show CHG-3"""
     from hub import changes
+    from hub.change_amend import parts_said
 
     def work(session: Session) -> list[str]:
         row = changes.get(session, ref)
@@ -130,14 +131,36 @@ def change_show(ref: str) -> None:
                   for c in changes.clashes(session, row) if c.planned_start is not None]  # fmt: skip
         if row.review:
             lines.append(f"review: {row.review}")
+        lines += _followed(session, row)
         for entry in changes.history(session, row.ref):
             lines.append(f"  {printed_time(entry.at)} {entry.action} by {entry.actor}")
             if entry.action == "change.amend":  # what changed, under its line: old -> new
-                lines += [f"    {name.replace('_', ' ')}: {old or '-'} -> {new or '-'}"
-                          for name, (old, new) in (entry.detail or {}).get("changed", {}).items()]  # fmt: skip
+                parts = parts_said((entry.detail or {}).get("changed", {}), printed_time)
+                lines += [f"    {name}: {old or '-'} -> {new or '-'}" for name, old, new in parts]
         return lines
 
     click.echo("\n".join(in_transaction(work)))
+
+
+def _followed(session: Session, row: Change) -> list[str]:
+    """The incidents that followed a carried-out change, as its page lists them (`incidents_after`)."""
+    from datetime import timedelta
+
+    from hub.change_correlation import incidents_after
+
+    if row.implemented_at is None:
+        return []
+    window = timedelta(seconds=load_settings().change_window)
+    hours = f"{window.total_seconds() / 3600:g} h"
+    followed = incidents_after(session, row, window)
+    if not followed:
+        return [f"no incident was first seen in the {hours} after it was carried out"]
+    marks = {(True, True): " [names it the likely culprit]", (True, False): " [same service]"}
+    return [f"incidents that followed (first seen within {hours}):"] + [
+        f"  {i.ref} {i.status}, first seen {printed_time(i.first_seen)}: {i.title}"
+        f"{marks.get((i.same_service, i.likely_culprit), '')}"
+        for i in followed
+    ]
 
 
 @change.command("fixes")

@@ -85,6 +85,11 @@ def minutes_since_change(conn: Connection | Session, service: str, now: datetime
     return int((now - last).total_seconds() // 60)
 
 
+def _candidate(r: Any) -> Candidate:
+    """A change's row (or the columns `related_changes` reads) as the ranking sees it."""
+    return Candidate(f"CHG-{r.id}", r.title, r.service, r.version, r.implemented_at, r.link, r.state)
+
+
 def related_changes(session: Session, incident: Incident, window: timedelta = DEFAULT_WINDOW) -> list[Related]:
     """The ranked changes for one incident: indexed range queries, one for the incident's own service (so a busy
     estate's other deploys cannot crowd it out) and one for every service."""
@@ -99,9 +104,7 @@ def related_changes(session: Session, incident: Incident, window: timedelta = DE
     rows = {r.id: r for r in session.execute(query).all()}
     if service is not None:
         rows.update({r.id: r for r in session.execute(query.where(Change.service == service)).all()})
-    candidates = [Candidate(f"CHG-{r.id}", r.title, r.service, r.version, r.implemented_at, r.link, r.state)
-                  for r in rows.values()]  # fmt: skip
-    return rank(candidates, service=service, first_seen=first_seen, window=window)
+    return rank([_candidate(r) for r in rows.values()], service=service, first_seen=first_seen, window=window)
 
 
 @dataclass(frozen=True)
@@ -115,10 +118,35 @@ class Followed:
     same_service: bool
     likely_culprit: bool  # this change is the one its incident's page names its likely culprit
 
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ref": self.ref,
+            "title": self.title,
+            "status": self.status,
+            "first_seen": self.first_seen.astimezone(UTC).isoformat(),
+            "same_service": self.same_service,
+            "likely_culprit": self.likely_culprit,
+        }
+
+
+def standing(
+    mine: Candidate, later: Sequence[Candidate], *, service: str | None, first_seen: datetime, window: timedelta
+) -> tuple[bool, bool]:
+    """(same service, likely culprit): how an incident's page (`related_changes`) ranks `mine`, told the changes on
+    mine's service carried out with or after it, the only ones that can rank above it. As that page keeps the
+    newest LIMIT on its own service, mine is not listed there (neither) behind LIMIT newer ones."""
+    if service is None or mine.service != service:
+        return False, False  # listed (or not) among the other services' changes: never the culprit
+    ranked = rank([mine, *later], service=service, first_seen=first_seen, window=window)[:LIMIT]
+    found = [r for r in ranked if r.change.ref == mine.ref]
+    return (found[0].same_service, found[0].likely_culprit) if found else (False, False)
+
 
 def incidents_after(session: Session, change: Change, window: timedelta = DEFAULT_WINDOW) -> list[Followed]:
     """The incidents first seen within `window` after `change` was carried out, oldest first, each as its own page
-    ranks the change (`related_changes`), so the change's review and the incident's page agree on the culprit."""
+    ranks the change (`related_changes`), so the change's review and the incident's page agree on the culprit.
+    Two queries however many incidents: only the changes on this one's service carried out after it (up to the
+    last incident) can rank above it, so those are read once for all of them."""
     if change.implemented_at is None:
         return []
     query = (
@@ -127,9 +155,23 @@ def incidents_after(session: Session, change: Change, window: timedelta = DEFAUL
         .order_by(Incident.first_seen, Incident.id)
         .limit(LIMIT)
     )
+    incidents = list(session.scalars(query))
+    if not incidents:
+        return []
+    mine, later = _candidate(change), []
+    if change.service is not None:
+        newer = (
+            select(Change.id, Change.title, Change.service, Change.version, Change.implemented_at, Change.link,
+                   Change.state)
+            .where(Change.service == change.service, Change.id != change.id,
+                   Change.implemented_at.between(change.implemented_at, incidents[-1].first_seen))
+            .order_by(Change.implemented_at, Change.id)
+            .limit(LIMIT)
+        )  # fmt: skip
+        later = [_candidate(r) for r in session.execute(newer).all()]
     followed = []
-    for incident in session.scalars(query):
-        mine = [r for r in related_changes(session, incident, window) if r.change.ref == change.ref]
-        same, culprit = (mine[0].same_service, mine[0].likely_culprit) if mine else (False, False)
+    for incident in incidents:
+        same, culprit = standing(mine, later, service=incident_service(incident), first_seen=incident.first_seen,
+                                 window=window)  # fmt: skip
         followed.append(Followed(incident.ref, incident.title, incident.status, incident.first_seen, same, culprit))
     return followed

@@ -7,6 +7,7 @@ only the actions the state allows, and a refusal (a freeze window, missing appro
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from hub import catalogue, change_correlation, changes, people, problem_links
+from hub import catalogue, change_amend, change_correlation, changes, people, problem_links
 from hub.change_states import (
     ACTIONS,
     AMENDABLE,
@@ -33,13 +34,20 @@ from hub.models import Change, utcnow
 from hub.zones import from_local, to_local, wall_clock
 from web.acting import acting_db, with_right
 from web.change_calendar import grid, period, shows_changes
-from web.local_time import viewer_zone
+from web.local_time import viewer_zone, when
 from web.permissions import MANAGE_USERS, VIEW_CHANGES, WORK_CHANGES, allowed, demand, requires
 from web.services import services
 
 bp = Blueprint("changes", __name__, url_prefix="/changes")
 
 _LOCAL = "%Y-%m-%dT%H:%M"
+
+
+@bp.app_template_filter("amended")
+def amended(detail: dict[str, Any] | None) -> list[tuple[str, str | None, str | None]]:
+    """An amendment's history entry, part by part (old, new), the window's times in the viewer's zone as the page's
+    other times are."""
+    return change_amend.parts_said((detail or {}).get("changed", {}), when)
 
 
 class ChangeForm(FlaskForm):

@@ -5,12 +5,12 @@ them; `PATCH /api/v1/changes/<ref>` amends one's plan before work starts; `PUT` 
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, g, request
 
-from hub import changes
+from hub import change_correlation, changes
 from hub.agent_action import NoSuchPart
 from hub.change_states import STATES, ChangeRefused, NotTheirs
 from hub.errors import BadInput
@@ -89,12 +89,15 @@ def index() -> Response:
 @bp.get("/changes/<ref>")
 @token_required(VIEW_CHANGES)
 def detail(ref: str) -> Response:
-    """One change with its plans and approvals."""
+    """One change with its plans and approvals, and once carried out the incidents that followed it, as its page
+    lists them."""
+    window = timedelta(seconds=services().settings.change_window)
     with services().db.read() as session:
         row = changes.get(session, ref)
-    if row is None:
-        return json_error(404, f"there is no change {ref}; GET /api/v1/changes lists them")
-    return json_response(change_detail_json(row))
+        if row is None:
+            return json_error(404, f"there is no change {ref}; GET /api/v1/changes lists them")
+        followed = change_correlation.incidents_after(session, row, window)
+    return json_response({**change_detail_json(row), "incidents_after": [i.as_json() for i in followed]})
 
 
 _TIMES = ("planned_start", "planned_end")

@@ -428,6 +428,26 @@ _CHANGE = {
                 },
             },
         },
+        "incidents_after": {
+            "type": "array",
+            "description": "One change's detail: the incidents first seen within the correlation window after it was "
+            "carried out (SWITCHBOARD_CHANGE_WINDOW), oldest first, as its page lists them; empty until it is.",
+            "items": {
+                "type": "object",
+                "required": ["ref", "title", "status", "first_seen", "same_service", "likely_culprit"],
+                "properties": {
+                    "ref": {"type": "string", "pattern": "^INC-[0-9]+$"},
+                    "title": {"type": "string"},
+                    "status": {"type": "string"},
+                    "first_seen": {"type": "string", "format": "date-time"},
+                    "same_service": {"type": "boolean"},
+                    "likely_culprit": {
+                        "type": "boolean",
+                        "description": "The incident's own related_changes name this change its likely culprit.",
+                    },
+                },
+            },
+        },
     },
 }
 _RELATED_CHANGE = {
@@ -1459,7 +1479,7 @@ def document() -> dict[str, Any]:
                     {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}, "example": "CHG-1"}
                 ],
                 "get": {
-                    "summary": "One change with its plans and approvals",
+                    "summary": "One change with its plans, approvals and the incidents that followed it",
                     "operationId": "getChange",
                     "responses": {
                         "200": _json({"$ref": "#/components/schemas/Change"}, "The change."),

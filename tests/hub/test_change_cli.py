@@ -94,13 +94,28 @@ def test_the_documented_life_of_a_change_runs_as_printed(settings: Settings, db:
     assert "year-end (all services)  peak trading" in out
 
 
-def test_amend_gives_a_change_its_window_so_it_can_be_scheduled_and_show_says_what_changed(runner: CliRunner) -> None:
+def test_amend_gives_a_change_its_window_so_it_can_be_scheduled_and_show_says_what_changed(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SWITCHBOARD_TIMEZONE", "Europe/Berlin")  # typed times are UTC; printed ones in this zone
     run(runner, "change", "create", "--title", "Rotate TLS keys", "--type", "standard", *AS)
     assert "no planned start: give it a window first" in refused(runner, "change", "advance", "CHG-1", "schedule", *AS)
     said = run(runner, "change", "amend", "CHG-1", "--start", "2030-03-01 22:00", "--end", "2030-03-01 23:00", *AS)
     assert said.strip() == "CHG-1 amended: planned start, planned end; it is new"
     run(runner, "change", "advance", "CHG-1", "schedule", *AS)
-    assert "    planned start: - -> 2030-03-01T22:00:00+00:00" in run(runner, "change", "show", "CHG-1")
+    assert "    planned start: - -> 2030-03-01 23:00 CET" in run(runner, "change", "show", "CHG-1")
+
+
+def test_change_show_lists_the_incidents_that_followed_it(runner: CliRunner) -> None:
+    run(runner, "change", "create", "--title", "Rotate TLS keys", "--type", "standard", "--start", "2030-03-01 22:00",
+        *AS)  # fmt: skip
+    for action in ("schedule", "start"):
+        run(runner, "change", "advance", "CHG-1", action, *AS)
+    run(runner, "change", "advance", "CHG-1", "finish", "--outcome", "failed", *AS)
+    run(runner, "incident", "create", "--title", "VPN tunnels down", *AS)
+    shown = run(runner, "change", "show", "CHG-1")
+    assert "incidents that followed (first seen within 24 h):\n  INC-1 open, first seen 20" in shown
+    assert " UTC: VPN tunnels down\n" in shown
 
 
 def test_starting_a_change_well_before_its_window_warns_with_its_times(runner: CliRunner) -> None:

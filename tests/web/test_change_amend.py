@@ -4,15 +4,16 @@ that followed a change, over HTTP."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from typing import Any
 
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
 from hub import changes
 from hub.db import Database
-from hub.models import utcnow
+from hub.models import User, utcnow
 from tests.staff import agents
 from tests.web.helpers import csrf_token, token_headers
 
@@ -47,9 +48,16 @@ def test_the_requester_gives_a_change_its_window_on_the_page_and_it_can_then_be_
     post(logged_in, f"/changes/{ref}/amend", f"/changes/{ref}", plan)
     post(logged_in, f"/changes/{ref}/schedule", f"/changes/{ref}", {})
     page = shown(logged_in, f"/changes/{ref}")
-    assert (
-        f"{ref} is scheduled." in page and "planned start — → 2031-03-08T22:00:00+00:00" in page
-    )  # the history's line
+    assert f"{ref} is scheduled." in page and "planned start — → 2031-03-08 22:00 UTC" in page  # the history's line
+
+
+def test_the_history_shows_an_amended_window_in_the_viewer_s_zone(db: Database, logged_in: FlaskClient) -> None:
+    ref = request(db)
+    with db.transaction() as session:
+        changes.amend(session, ref, changes.Amendment(planned_start=datetime(2031, 3, 8, 22, tzinfo=UTC)), AGENT)
+        session.execute(update(User).where(User.email == AGENT).values(timezone="Europe/Berlin"))
+    page = shown(logged_in, f"/changes/{ref}")
+    assert 'planned start — → <span title="2031-03-08 22:00 UTC">2031-03-08 23:00 CET</span>' in page
 
 
 def test_an_agent_who_did_not_request_a_change_is_refused_its_amendment_saying_whom_to_ask(
@@ -93,6 +101,21 @@ def test_the_change_page_lists_the_incidents_that_followed_it(
     incident = raise_incident("VPN tunnels down")
     page = shown(logged_in, f"/changes/{ref}")
     assert f'<a href="/incidents/{incident}">{incident}</a> VPN tunnels down' in page
+
+
+def test_the_api_lists_the_incidents_that_followed_a_change_in_utc(
+    client: FlaskClient, db: Database, raise_incident: Callable[..., str]
+) -> None:
+    ref = request(db, service=None, planned_start=utcnow() - timedelta(hours=1))
+    with db.transaction() as session:
+        for action in ("schedule", "start"):
+            changes.advance(session, ref, action, AGENT)
+        changes.advance(session, ref, "finish", AGENT, outcome="failed")
+    incident = raise_incident("VPN tunnels down")
+    answer = client.get(f"/api/v1/changes/{ref}", headers=token_headers(db, name="desk", role="agent"))
+    [followed] = answer.json["incidents_after"]
+    assert (followed["ref"], followed["title"], followed["likely_culprit"]) == (incident, "VPN tunnels down", False)
+    assert followed["first_seen"].endswith("+00:00")
 
 
 def test_the_api_moves_an_approved_change_s_window_and_it_is_to_be_approved_again(
