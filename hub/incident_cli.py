@@ -93,6 +93,18 @@ for _command in (*ACTIONS, incident_copy, incident_uncopy, incident_note, incide
     metavar="TEXT",
     help="Words of the title and description, each the start of a word (as the list's search), or INC-n.",
 )
+# The report filters are checked by the list's own parser (hub/incident_search.py), whose refusal names the values;
+# importing its choices here would import SQLAlchemy for --help.
+@click.option("--sla", metavar="OUTCOME",
+              help="Only those whose SLA clock ended so, as the SLA report counts: resolution_met, "
+                   "response_breached... (a wrong one is answered with them all).")  # fmt: skip
+@click.option("--opened-since", metavar="TIME", help="Only those first seen at or after this ISO 8601 time (UTC).")
+@click.option("--opened-before", metavar="TIME", help="Only those first seen before this ISO 8601 time (UTC).")
+@click.option("--satisfaction", metavar="RATING", help="Only those whose requester answered so: good or bad.")
+@click.option("--rated-since", metavar="TIME",
+              help="Only those rated at or after this ISO 8601 time (with --satisfaction, rated so).")  # fmt: skip
+@click.option("--no-assignee", is_flag=True, help="Only those assigned to no one at all.")
+@click.option("--no-service", is_flag=True, help="Only those of no service.")
 @click.option("--sort", type=click.Choice(["newest", "oldest", "priority", "last_seen", "occurrences", "due"]),
               default="newest", show_default=True,
               help="due: what to work on first (breached SLA first, then nearest due, then no target).")  # fmt: skip
@@ -101,7 +113,8 @@ for _command in (*ACTIONS, incident_copy, incident_uncopy, incident_note, incide
 def incident_list(
     status: str, assignee: str | None, group: str | None, unassigned: bool, priority: int | None,
     service: str | None, kind: str | None, request_type: str | None, approval: str | None,
-    text: str | None, sort: str, limit: int,
+    text: str | None, sla: str | None, opened_since: str | None, opened_before: str | None,
+    satisfaction: str | None, rated_since: str | None, no_assignee: bool, no_service: bool, sort: str, limit: int,
     as_json: bool,
 ) -> None:  # fmt: skip
     """Print incidents as the list page finds them, newest first: reference, priority, status, assignee, last seen,
@@ -109,7 +122,10 @@ def incident_list(
 
     Examples: switchboard incident list --group service-desk --priority 1;
     switchboard incident list --kind request --approval pending;
-    switchboard incident list --status resolved --search printer --json
+    switchboard incident list --status resolved --search printer --json;
+    switchboard incident list --status all --sla resolution_breached --opened-since 2026-11-01T00:00:00Z;
+    switchboard incident list --status all --satisfaction bad --rated-since 2026-11-01T00:00:00Z;
+    switchboard incident list --no-assignee
     """
     import json
 
@@ -121,13 +137,15 @@ def incident_list(
     statuses = {UNRESOLVED: "open,acknowledged,waiting", EVERY: ""}.get(status.strip().lower(), status)
     args = {"status": statuses, "assignee": assignee or group or "", "priority": str(priority or ""),
             "service": service or "", "kind": kind or "", "request_type": request_type or "",
-            "approval": approval or "", "q": text or "",
+            "approval": approval or "", "q": text or "", "sla": sla or "", "opened_since": opened_since or "",
+            "opened_before": opened_before or "", "satisfaction": satisfaction or "", "rated_since": rated_since or "",
+            "no_assignee": "1" if no_assignee else "", "no_service": "1" if no_service else "",
             "queue": UNASSIGNED if unassigned else "", "sort": sort, "limit": str(limit)}  # fmt: skip
     try:
         wanted = IncidentFilter.from_args(args)
     except FilterError as exc:  # it names the argument as the list's link has it: 'status', 'q'
         named = str(exc).split("'")[1]
-        hint = {"q": "--search", "request_type": "--request-type"}.get(named, f"--{named}")
+        hint = {"q": "--search"}.get(named, f"--{named.replace('_', '-')}")
         more = f"; or {UNRESOLVED} (the default) or {EVERY}" if named == "status" else ""  # the command's own words
         raise click.BadParameter(f"{exc}{more}", param_hint=hint) from None
 

@@ -21,7 +21,11 @@ theirs, so an API token must not ask it.
 `sla=` keeps those whose SLA clock ended one way (hub/sla_outcomes.py: `resolution_breached`, `response_met`...),
 as the SLA report counts them; with `opened_since`/`opened_before` (ISO 8601 instants) a report's count links to the
 list of exactly the incidents it counts. `satisfaction=good|bad` keeps those whose requester answered so (since
-`rated_since`, as the dashboard's CSAT counts the period's answers).
+`rated_since`, as the dashboard's CSAT counts the period's answers); `rated_since` alone keeps those answered since
+then, whatever the rating, rather than being ignored.
+
+`no_assignee=1` and `no_service=1` keep those with none (NULL or empty), what a report's "(none)" line and the
+dashboard's "No one" row count: flags of their own, since a group or service may be given any name, "none" too.
 
 `sort=due` ("Due soonest", hub/sla_due.py) puts breached SLAs first, then the nearest due, then paused clocks, then
 those with no target; what is breached depends on the moment asked, so its ORDER BY is built then (`sorted_by`).
@@ -34,7 +38,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, cast, func, literal_column, null, select, true, union_all
+from sqlalchemy import ColumnElement, Select, cast, func, literal_column, null, or_, select, true, union_all
 from sqlalchemy.orm import Session
 
 from hub import approvals, counting, incident_words, major_incidents, queues, read_markers, sla_due, sla_outcomes
@@ -142,7 +146,9 @@ class IncidentFilter:
     opened_since: datetime | None = None  # first seen at or after this instant
     opened_before: datetime | None = None  # first seen before this instant
     satisfaction: str | None = None  # one of SATISFACTION_RATINGS: the requester's answer
-    rated_since: datetime | None = None  # with `satisfaction`: answered (last) at or after this instant
+    rated_since: datetime | None = None  # answered (last) at or after this instant; alone: whatever the rating
+    no_assignee: bool = False  # only those assigned to no one (a report's "(none)" group, the dashboard's "No one")
+    no_service: bool = False  # only those of no service (a report's "(none)" service)
     sort: str = "newest"
     page: int = 1
     limit: int = PAGE_SIZE
@@ -194,6 +200,11 @@ class IncidentFilter:
         if sort not in SORT_NAMES:
             raise FilterError(f"'sort' must be one of {', '.join(SORT_NAMES)}, not {sort!r}")
         page, limit = paging(args, default_limit)
+        no_assignee, no_service = flag(args, "no_assignee"), flag(args, "no_service")
+        for name, given, none in (("assignee", args.get("assignee"), no_assignee),
+                                  ("service", args.get("service"), no_service)):  # fmt: skip
+            if none and (given or "").strip():
+                raise FilterError(f"'no_{name}' keeps those with no {name}: leave out '{name}', or 'no_{name}'")
         return cls(
             status=status,
             priority=bounded_number(args, "priority", 1, 5, None),
@@ -215,6 +226,8 @@ class IncidentFilter:
             opened_before=instant(args, "opened_before"),
             satisfaction=satisfaction,
             rated_since=instant(args, "rated_since"),
+            no_assignee=no_assignee,
+            no_service=no_service,
             sort=sort,
             page=page,
             limit=limit,
@@ -232,6 +245,8 @@ class IncidentFilter:
                   "approval": changed.approval, "sla": changed.sla,
                   "opened_since": _iso(changed.opened_since), "opened_before": _iso(changed.opened_before),
                   "satisfaction": changed.satisfaction, "rated_since": _iso(changed.rated_since),
+                  "no_assignee": 1 if changed.no_assignee else None,
+                  "no_service": 1 if changed.no_service else None,
                   "sort": None if changed.sort == "newest" else changed.sort,
                   "page": None if changed.page == 1 else changed.page}  # fmt: skip
         return {key: value for key, value in values.items() if value is not None}
@@ -253,7 +268,7 @@ class IncidentFilter:
         return any((self.status, self.priority, self.category, self.kind, self.request_type, self.assignee,
                     self.source, self.service, self.ci, self.requester, self.text, self.queue, self.major,
                     self.news, self.approval, self.sla, self.opened_since, self.opened_before,
-                    self.satisfaction))  # fmt: skip
+                    self.satisfaction, self.rated_since, self.no_assignee, self.no_service))  # fmt: skip
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
@@ -287,10 +302,14 @@ class IncidentFilter:
             found.append(Incident.first_seen >= self.opened_since)
         if self.opened_before:
             found.append(Incident.first_seen < self.opened_before)
-        if self.satisfaction:  # the answer by its primary key, the incident's id
-            answered = select(SatisfactionAnswer.incident_id).where(
-                SatisfactionAnswer.incident_id == Incident.id, SatisfactionAnswer.rating == self.satisfaction
-            )
+        if self.no_assignee:
+            found.append(or_(Incident.assignee.is_(None), Incident.assignee == ""))
+        if self.no_service:
+            found.append(or_(Incident.service.is_(None), Incident.service == ""))
+        if self.satisfaction or self.rated_since:  # the answer by its primary key, the incident's id
+            answered = select(SatisfactionAnswer.incident_id).where(SatisfactionAnswer.incident_id == Incident.id)
+            if self.satisfaction:
+                answered = answered.where(SatisfactionAnswer.rating == self.satisfaction)
             if self.rated_since:
                 answered = answered.where(SatisfactionAnswer.answered_at >= self.rated_since)
             found.append(answered.exists())

@@ -8,7 +8,8 @@ no type, so a row of them would only repeat the "kind" table's.
 
 Attainment counts decided clocks only, met or breached as hub/sla_outcomes.py defines them (the incident list's
 `sla=` filter lists by the same conditions); clocks still running in time are "open". Each line keeps the value it
-groups by (`value`), so its counts can link to the list narrowed to that priority, group, service or type.
+groups by (`value`), so its counts can link to the list narrowed to that priority, group, service or type; a
+"(none)" group or service links to `no_assignee=1` / `no_service=1`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ DEFAULT_PERIOD = timedelta(days=30)
 #: The incident list's argument per dimension, narrowing it to one line's incidents.
 LIST_ARGUMENTS = {"priority": "priority", "group": "assignee", "service": "service", "kind": "kind",
                   "request_type": "request_type"}  # fmt: skip
+#: The incident list's flag per dimension for a "(none)" line's incidents (a request type has none: no link).
+NONE_ARGUMENTS = {"group": "no_assignee", "service": "no_service"}
 #: The CSV's columns, as the page's: the line's dimension and name, its incidents, then per clock met, breached and
 #: the attainment (a percentage; empty while none is decided).
 COLUMNS = ("by", "name", "incidents", "resolution_met", "resolution_breached", "resolution_attainment",
@@ -153,10 +156,14 @@ def _label(dimension: str, key: object) -> str:
 
 def list_arguments(dimension: str, line: Attainment, outcome: str | None = None) -> dict[str, object] | None:
     """The incident list's arguments narrowing it to `line`'s incidents (and to those whose clock ended as
-    `outcome`, one of OUTCOMES), without the period and kind; None for a "(none)" line, which no filter names."""
-    if line.value is None:
-        return None
-    found: dict[str, object] = {LIST_ARGUMENTS[dimension]: line.value}
+    `outcome`, one of OUTCOMES), without the period and kind; None for a "(none)" line no filter names (a request
+    type's)."""
+    if line.value is None or line.value == "":
+        if dimension not in NONE_ARGUMENTS or line.value == "":  # "" is a line of its own, apart from NULL's
+            return None
+        found: dict[str, object] = {NONE_ARGUMENTS[dimension]: 1}
+    else:
+        found = {LIST_ARGUMENTS[dimension]: line.value}
     if dimension == "request_type":
         found["kind"] = "request"
     if outcome is not None:

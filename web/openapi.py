@@ -813,8 +813,19 @@ def document() -> dict[str, Any]:
                             "name": "rated_since",
                             "in": "query",
                             "schema": {"type": "string", "format": "date-time"},
-                            "description": "With `satisfaction`: answered at or after this ISO 8601 time.",
+                            "description": "Only incidents whose requester answered at or after this ISO 8601 time "
+                            "(with `satisfaction`, answered so; alone, whatever the rating).",
                         },
+                        *(
+                            {
+                                "name": f"no_{name}",
+                                "in": "query",
+                                "schema": {"type": "integer", "enum": [0, 1]},
+                                "description": f"1: only incidents with no {name}, as an SLA report's (none) line. "
+                                f"Not with `{name}`.",
+                            }
+                            for name in ("assignee", "service")
+                        ),
                         {
                             "name": "priority",
                             "in": "query",

@@ -5,11 +5,12 @@ functions. The other actions are tests/hub/test_incident_actions_cli.py's."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hub import accounts, groups, problems, triage
 from hub.config import Settings
@@ -97,6 +98,33 @@ def test_list_filters_by_priority_and_service(runner: CliRunner, intake: Intake,
     triage.categorise(db, payroll, CAROL, service="payroll")
     assert run(runner, "incident", "list", "--priority", "3").split()[0] == f"INC-{vpn}"
     assert run(runner, "incident", "list", "--service", "payroll").split()[0] == f"INC-{payroll}"
+
+
+def test_list_takes_the_reports_period_as_the_list_does(runner: CliRunner, intake: Intake, db: Database) -> None:
+    old, new = opened(intake, "Payroll is down"), opened(intake, "VPN drops")
+    with db.transaction() as session:
+        session.execute(update(Incident).where(Incident.id == old).values(first_seen=datetime(2026, 1, 1, tzinfo=UTC)))
+    listed = run(runner, "incident", "list", "--opened-since", "2026-02-01T00:00:00Z").splitlines()
+    assert [line.split()[0] for line in listed] == [f"INC-{new}"]
+
+
+def test_list_takes_no_assignee_and_refuses_it_beside_an_assignee(
+    runner: CliRunner, intake: Intake, db: Database
+) -> None:
+    nobody = opened(intake, "Printer jams")
+    opened(intake, "Payroll is down", assignee="ann@example.com")
+    with db.transaction() as session:
+        session.execute(update(Incident).where(Incident.id == nobody).values(assignee=None))
+    assert [line.split()[0] for line in run(runner, "incident", "list", "--no-assignee").splitlines()] == [
+        f"INC-{nobody}"
+    ]  # fmt: skip
+    said = refused(runner, "incident", "list", "--no-assignee", "--group", "dba", code=2)
+    assert "--no-assignee" in said and "leave out 'assignee'" in said
+
+
+def test_list_refuses_a_bad_time_naming_its_option(runner: CliRunner) -> None:
+    said = refused(runner, "incident", "list", "--rated-since", "yesterday", code=2)
+    assert "--rated-since" in said and "must be an ISO 8601 time" in said
 
 
 def test_list_says_how_many_more_match_than_the_limit(runner: CliRunner, intake: Intake) -> None:

@@ -136,3 +136,51 @@ def test_the_backlog_costs_the_dashboard_one_query_however_many_groups(
         with db.transaction() as session:
             session.execute(update(Incident).where(Incident.id == incident_id(ref)).values(assignee=f"group{n}"))
     assert sent() == before
+
+
+@pytest.mark.parametrize(("dimension", "column"), [("group", "assignee"), ("service", "service")])
+def test_the_sla_report_none_line_links_to_the_incidents_it_counts(
+    logged_in: FlaskClient, db: Database, breached_and_met: dict[str, str], dimension: str, column: str
+) -> None:
+    made = breached_and_met
+    with db.transaction() as session:
+        session.execute(update(Incident).values(**{column: "network"}))
+        session.execute(update(Incident).where(Incident.id == incident_id(made["late"])).values(**{column: None}))
+    page = logged_in.get("/reports/sla").get_data(as_text=True)
+    table = page[page.index(f'data-dimension="{dimension}"') :].split("</table>", 1)[0]
+    listed = logged_in.get(href(table, r'<a href="([^"]*)" aria-label="1 resolution breached, \(none\)">1</a>'))
+    assert refs(listed.get_data(as_text=True)) == [made["late"]]
+
+
+def test_the_backlog_no_one_figure_links_to_the_open_incidents_assigned_to_no_one(
+    logged_in: FlaskClient, db: Database, raise_incident: Callable[..., str]
+) -> None:
+    nobody, blank, held = (raise_incident(f"Link {n}", dedup_key=n) for n in ("a", "b", "c"))
+    with db.transaction() as session:
+        for ref, assignee in ((nobody, None), (blank, ""), (held, "network")):
+            session.execute(update(Incident).where(Incident.id == incident_id(ref)).values(assignee=assignee))
+    page = logged_in.get("/dashboard").get_data(as_text=True)
+    link = href(page, r'<a href="([^"]*)" aria-label="2 open, assigned to no one" id="open-by-no-one">')
+    listed = logged_in.get(link)
+    assert sorted(refs(listed.get_data(as_text=True))) == sorted([nobody, blank])
+
+
+def test_rated_since_alone_lists_those_answered_since_whatever_the_rating(
+    client: FlaskClient, api_token: str, db: Database, raise_incident: Callable[..., str]
+) -> None:
+    good, bad, old = (raise_incident(f"Printer {n}", dedup_key=n) for n in ("good", "bad", "old"))
+    raise_incident("Printer unrated", dedup_key="unrated")
+    now = utcnow()
+    with db.transaction() as session:
+        session.execute(insert(SatisfactionAnswer), [
+            {"incident_id": incident_id(ref), "requester": "ann@example.com", "rating": rating,
+             "first_answered_at": at, "answered_at": at}
+            for ref, rating, at in ((good, "good", now), (bad, "bad", now), (old, "bad", now - 40 * H))])  # fmt: skip
+    since = (now - H).isoformat().replace("+00:00", "Z")
+    found = client.get(f"/api/v1/incidents?rated_since={since}", headers=bearer(api_token)).json
+    assert sorted(row["ref"] for row in found) == sorted([good, bad])  # type: ignore[union-attr]
+
+
+def test_no_assignee_beside_an_assignee_is_refused_saying_to_drop_one(client: FlaskClient, api_token: str) -> None:
+    answer = client.get("/api/v1/incidents?no_assignee=1&assignee=network", headers=bearer(api_token))
+    assert answer.status_code == 400 and "leave out 'assignee', or 'no_assignee'" in answer.json["error"]  # type: ignore[index]
