@@ -57,6 +57,15 @@ def _kind() -> tuple[str | None, str | None]:
         return None, f"{exc}; showing incidents and service requests instead."
 
 
+def _file_kind() -> str | None:
+    """A report file's `?kind=`; one that is not a kind is a 400, as the incident list's CSV answers a bad filter:
+    a file of the wrong figures would go unnoticed, where a page can say so above them (`_kind`)."""
+    try:
+        return chosen_kind(request.args.get("kind"))
+    except FilterError as exc:
+        abort(400, description=f"{exc}.")
+
+
 @bp.get("/sla")
 @requires(VIEW_REPORTS)
 def sla() -> ResponseReturnValue:
@@ -90,10 +99,7 @@ def sla_csv() -> Response:
     """The same as CSV, one line per priority, group, service, kind and request type, for a spreadsheet. A bad
     `?kind=` is a 400, as the time report's file answers it."""
     days, since, now = _period()
-    try:
-        kind = chosen_kind(request.args.get("kind"))
-    except FilterError as exc:
-        abort(400, description=f"{exc}.")
+    kind = _file_kind()
     with services().db.read() as session:
         lines = [csv_line(COLUMNS)]
         for dimension in DIMENSIONS:
@@ -123,10 +129,7 @@ def time_csv() -> Response:
     """The same as CSV, one line per person, category and service, for a spreadsheet or an invoice. A bad `?kind=`
     is a 400, as the incident list's CSV answers a bad filter: a file of the wrong figures would go unnoticed."""
     days, since, now = _period()
-    try:
-        kind = chosen_kind(request.args.get("kind"))
-    except FilterError as exc:
-        abort(400, description=f"{exc}.")
+    kind = _file_kind()
     with services().db.read() as session:
         lines = [csv_line(["by", "name", "minutes", "incidents", "entries"])]
         for by in time_spent.BY:

@@ -90,14 +90,20 @@ def test_the_review_s_words_are_shown_on_the_change_page(db: Database, logged_in
     assert '<h2>Review</h2>\n  <pre class="text">Went to plan; tunnels back in 2 min</pre>' in page
 
 
-def test_the_change_page_lists_the_incidents_that_followed_it(
-    db: Database, logged_in: FlaskClient, raise_incident: Callable[..., str]
-) -> None:
+def carried_out(db: Database) -> str:
+    """A change on no service, started an hour into its window and finished (failed): incidents may follow it."""
     ref = request(db, service=None, planned_start=utcnow() - timedelta(hours=1))
     with db.transaction() as session:
         for action in ("schedule", "start"):
             changes.advance(session, ref, action, AGENT)
         changes.advance(session, ref, "finish", AGENT, outcome="failed")
+    return ref
+
+
+def test_the_change_page_lists_the_incidents_that_followed_it(
+    db: Database, logged_in: FlaskClient, raise_incident: Callable[..., str]
+) -> None:
+    ref = carried_out(db)
     incident = raise_incident("VPN tunnels down")
     page = shown(logged_in, f"/changes/{ref}")
     assert f'<a href="/incidents/{incident}">{incident}</a> VPN tunnels down' in page
@@ -106,11 +112,7 @@ def test_the_change_page_lists_the_incidents_that_followed_it(
 def test_the_api_lists_the_incidents_that_followed_a_change_in_utc(
     client: FlaskClient, db: Database, raise_incident: Callable[..., str]
 ) -> None:
-    ref = request(db, service=None, planned_start=utcnow() - timedelta(hours=1))
-    with db.transaction() as session:
-        for action in ("schedule", "start"):
-            changes.advance(session, ref, action, AGENT)
-        changes.advance(session, ref, "finish", AGENT, outcome="failed")
+    ref = carried_out(db)
     incident = raise_incident("VPN tunnels down")
     answer = client.get(f"/api/v1/changes/{ref}", headers=token_headers(db, name="desk", role="agent"))
     [followed] = answer.json["incidents_after"]
