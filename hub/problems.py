@@ -30,7 +30,7 @@ from hub.recurrence import (
     group_key,
     suggest,
 )
-from hub.recurrence_scan import before_window, occurrences_since
+from hub.recurrence_scan import before_window, earlier_in_group, occurrences_since
 from hub.service_names import service_id
 from hub.statements import INCIDENTS, INSERT_TIMELINE
 
@@ -116,8 +116,13 @@ def create_from_suggestion(
                           created_by=actor, root_cause="", workaround="")  # fmt: skip
         session.add(problem)
         session.flush()
-        _link(session, problem, found.incident_ids, actor)
-        audit.record(session, actor, "problem.create", problem.ref, incidents=len(found.incident_ids), key=key)
+        incident_ids = found.incident_ids
+        if found.pattern == "burst":  # a burst names its window's incidents; the recurrence began earlier
+            at = now or utcnow()
+            earlier = earlier_in_group(key, found.first_seen, at - recurrence.lookback)
+            incident_ids = (*incident_ids, *session.scalars(earlier.order_by(Incident.first_seen.desc())))
+        _link(session, problem, incident_ids, actor)
+        audit.record(session, actor, "problem.create", problem.ref, incidents=len(incident_ids), key=key)
         return problem.id
 
 

@@ -103,6 +103,25 @@ def possible_schedules(now: datetime, since: datetime, lookback_since: datetime,
     )  # fmt: skip
 
 
+def earlier_in_group(key: str, before: datetime, lookback_since: datetime) -> Select[int]:
+    """The ids of a group's incidents first seen in the look-back before `before` (a burst's window) that no problem
+    explains, after the newest one a problem does: the days of a recurrence before its burst, which the problem
+    filed from the burst takes too (a nightly failure three weeks long is 21 incidents, not its last week's).
+    Read once, when a problem is filed, so the listing stays as cheap as the module says."""
+    key_sql = group_key_sql(Incident.__table__.c)
+    explained = (
+        select(func.max(Incident.first_seen)).where(key_sql == key, Incident.problem_id.is_not(None)).scalar_subquery()
+    )
+    return select(Incident.id).where(
+        key_sql == key,
+        or_(explained.is_(None), Incident.first_seen > explained),
+        Incident.first_seen >= lookback_since,
+        Incident.first_seen < before,
+        Incident.problem_id.is_(None),
+        Incident.merged_into_id.is_(None),
+    )
+
+
 def group_key_sql(columns: Any) -> ColumnElement[str | None]:
     """`hub.recurrence.group_key`'s key, written in SQL over `columns` (a table's or a subquery's): an incident's
     dedup key with its integration, else its service and category, else NULL."""

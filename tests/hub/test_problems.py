@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hub import problems, triage
 from hub.agent_action import Actor, Mail
 from hub.db import Database
 from hub.domain import Action, InboundEvent
 from hub.intake import Intake, Raw
-from hub.models import Incident, OutboxMessage, Problem
+from hub.models import Incident, OutboxMessage, Problem, utcnow
 from hub.outbox import body_of
 from hub.problems import ProblemError, next_state
 
@@ -58,6 +60,39 @@ def test_creating_from_a_suggestion_links_every_incident_and_ends_the_suggestion
         assert problems.suggestions(session) == []
     with pytest.raises(ProblemError, match="no longer suggested"):
         problems.create_from_suggestion(db, key, "ann@example.com")
+
+
+def backdate(db: Database, days_ago: dict[int, float]) -> None:
+    """Move each incident's first sighting that many days back: a recurrence that began before the burst window."""
+    with db.transaction() as session:
+        for incident_id, days in days_ago.items():
+            session.execute(update(Incident).where(Incident.id == incident_id)
+                            .values(first_seen=utcnow() - timedelta(days=days)))  # fmt: skip
+
+
+def linked_to(db: Database, problem_id: int) -> set[int]:
+    with db.read() as session:
+        return set(session.scalars(select(Incident.id).where(Incident.problem_id == problem_id)))
+
+
+def test_a_problem_filed_from_a_burst_takes_the_recurrences_earlier_days_too(db: Database, intake: Intake) -> None:
+    made = recur(intake, 6)
+    backdate(db, {made[0]: 20, made[1]: 15, made[2]: 10})  # the last three fall in the week's window
+    with db.read() as session:
+        [found] = problems.suggestions(session)
+    assert found.pattern == "burst" and found.count == 3
+    assert linked_to(db, problems.create_from_suggestion(db, found.key, "ann@example.com")) == set(made)
+
+
+def test_a_burst_takes_no_earlier_incident_than_one_a_problem_already_explains(db: Database, intake: Intake) -> None:
+    made = recur(intake, 6)
+    backdate(db, {made[0]: 25, made[1]: 20, made[2]: 10})
+    explained = problems.create(db, "Disk filled by old logs", "ann@example.com", incident_ids=(made[1],))
+    problems.update_problem(db, explained, "ann@example.com", state="closed")  # explained then; it came back since
+    with db.read() as session:
+        [found] = problems.suggestions(session)
+    problem_id = problems.create_from_suggestion(db, found.key, "ann@example.com")
+    assert linked_to(db, problem_id) == set(made[2:]) and linked_to(db, explained) == {made[1]}
 
 
 def test_a_new_incident_of_the_recurrence_joins_the_active_problem(db: Database, intake: Intake) -> None:
