@@ -45,7 +45,7 @@ def receive(name: str) -> Response:
     limit = body_limit(svc, found.kind if found is not None else None)
     if (problem := too_large(request, limit)) is not None:
         return json_error(413, problem)
-    integration = admit(request, svc, name)
+    integration = admit(request, svc, name, found)  # found once: the body's limit and the door both need it
     if isinstance(integration, Response):
         return integration
 

@@ -23,7 +23,7 @@ bp = Blueprint("heartbeats", __name__, url_prefix="/api/v1/heartbeats")
 @bp.post("/<integration>/<path:name>")
 def ping(integration: str, name: str) -> Response:
     svc = services()
-    found = admit(request, svc, integration)
+    found = admit(request, svc, integration, svc.integrations.find(integration))
     if isinstance(found, Response):
         return found
     try:

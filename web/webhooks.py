@@ -90,11 +90,10 @@ def read_body(request: Request, limit: BodyLimit) -> bytes | None:
     return body_within(request, limit.bytes)
 
 
-def admit(request: Request, svc: Services, name: str) -> IntegrationRef | Response:
-    """The integration named in the URL when the request carries its secret (`Authorization: Bearer <secret>`,
-    or `?secret=` for tools that cannot set headers) and it is within its rate limit; else the answer to send:
-    404, 401 or 429."""
-    integration = svc.integrations.find(name)
+def admit(request: Request, svc: Services, name: str, integration: IntegrationRef | None) -> IntegrationRef | Response:
+    """The integration named in the URL (`integration`: `svc.integrations.find(name)`, which the caller may have
+    needed already) when the request carries its secret (`Authorization: Bearer <secret>`, or `?secret=` for tools
+    that cannot set headers) and it is within its rate limit; else the answer to send: 404, 401 or 429."""
     if integration is None:
         return json_error(404, NO_INTEGRATION.format(name=name))
     secret = bearer_token(request) or request.args.get("secret")
